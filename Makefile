@@ -1,0 +1,42 @@
+# The habits of the project. `make run` and `make test` install whatever is missing first
+# (idempotent: a second run with nothing changed installs nothing).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PY_STAMP := $(VENV)/.installed
+JS_STAMP := node_modules/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5001
+
+.PHONY: run test lint bench setup setup-browser clean
+
+setup: $(PY_STAMP) $(JS_STAMP)
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt \
+	  $$(python3 -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print(" ".join(p["dependencies"] + p["optional-dependencies"]["test"]))')
+	@touch $@
+
+$(JS_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Debian's chromium for the browser tests (Playwright cannot download browsers here).
+setup-browser:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: setup
+	$(PY) app.py --host $(HOST) --port $(PORT)
+
+test: setup setup-browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(PY) -m ruff check .
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,158 @@
+"""What a node type is, and the artifacts that flow along edges at run time.
+
+A node type declares its ports (with artifact types), its config Params, how to summarise
+its config in one line, how to validate it against what is upstream, and how to run.
+Connection rules follow from port types alone: an edge is allowed when the source's output
+type is one the target's input accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+# artifact types
+TABLE, SPLIT, MODEL, METRICS, PLOTS = "table", "split", "model", "metrics", "plots"
+
+
+class NodeError(Exception):
+    """A node could not run; the message is shown to the user on the node."""
+
+
+class Cancelled(Exception):
+    """The job was cancelled; raised by `RunContext.check_cancelled`."""
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    accepts: tuple  # artifact types this input accepts / the type this output produces
+    label: str = ""
+    required: bool = True
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "types": list(self.accepts), "label": self.label or self.name,
+                "required": self.required}
+
+
+@dataclass(frozen=True)
+class NodeType:
+    type: str
+    label: str
+    icon: str
+    colour: str
+    description: str
+    inputs: tuple  # of Port (at most one here: every node has one input)
+    outputs: tuple  # of Port
+    params: tuple  # config Params
+    # validate(config, upstream: Upstream) -> (clean_config, {field: message})
+    validate: Callable
+    # run(config, inputs: {port_name: artifact}, ctx: RunContext) -> artifact
+    run: Callable
+    # summary(config) -> one line for the canvas ("Random Forest, 100 trees")
+    summary: Callable
+    group: str = "Pipeline"
+
+    def accepts(self, artifact_type: str) -> bool:
+        return any(artifact_type in p.accepts for p in self.inputs)
+
+    @property
+    def output_type(self) -> str | None:
+        return self.outputs[0].accepts[0] if self.outputs else None
+
+    def to_json(self) -> dict:
+        return {
+            "type": self.type, "label": self.label, "icon": self.icon, "colour": self.colour,
+            "description": self.description, "group": self.group,
+            "inputs": [p.to_json() for p in self.inputs],
+            "outputs": [p.to_json() for p in self.outputs],
+            "params": [p.to_json() for p in self.params],
+        }
+
+
+# --------------------------------------------------------------------------- design time
+@dataclass
+class Upstream:
+    """What a node knows at design time about what feeds it (capabilities flowing
+    downstream): the dataset's columns and problem type, the model's algorithm."""
+
+    node_type: str | None = None  # type of the direct upstream node
+    problem_type: str | None = None
+    target_column: str | None = None
+    columns: list = field(default_factory=list)  # [{"name", "dtype", "role", "missing_pct", ...}]
+    n_rows: int | None = None
+    dataset_id: str | None = None
+    algorithm: str | None = None  # the upstream model's plugin slug
+    operations: list = field(default_factory=list)  # preprocessing operations upstream
+    selected_metrics: list = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- run time
+@dataclass
+class TableArtifact:
+    df: Any  # pandas DataFrame, target column included
+    target: str | None
+    problem_type: str
+    dataset_id: str
+    learned_ops: list = field(default_factory=list)  # [(slug, params)] fitted later on train rows
+    warnings: list = field(default_factory=list)
+
+
+@dataclass
+class SplitArtifact:
+    X_train: Any
+    X_test: Any
+    y_train: Any  # None for clustering without a target
+    y_test: Any
+    target: str | None
+    problem_type: str
+    learned_ops: list = field(default_factory=list)
+    dataset_id: str = ""
+    random_seed: int | None = 42
+
+
+@dataclass
+class ModelArtifact:
+    pipeline: Any  # fitted sklearn Pipeline: learned preprocessing + estimator, raw columns in
+    algorithm: str
+    hyperparameters: dict
+    split: SplitArtifact
+    problem_type: str
+    classes: list | None = None
+    feature_names: list = field(default_factory=list)
+    train_seconds: float = 0.0
+    cv: dict | None = None  # {"metric", "folds": [...], "mean", "std"}
+    optuna: dict | None = None  # {"metric", "best_params", "best_value", "trials": [...]}
+    model_artifact_id: str | None = None
+
+
+@dataclass
+class EvaluationArtifact:
+    model: ModelArtifact
+    metrics: dict  # key -> value (float, or a table as a dict/list)
+
+
+@dataclass
+class PlotsArtifact:
+    model: ModelArtifact
+    plots: list  # [{"key", "name", "artifact_id", "error"?}]
+
+
+@dataclass
+class RunContext:
+    """Handed to every node run: progress, cancellation and artifact storage.
+
+    `save_artifact(kind, name, data: bytes, mime) -> artifact_id` is provided by whoever
+    runs the workflow (the CLI writes files, the worker writes files and DB rows)."""
+
+    job_id: str
+    node_id: str
+    progress: Callable[[float, str], None] = lambda fraction, message="": None
+    is_cancelled: Callable[[], bool] = lambda: False
+    save_artifact: Callable[..., str] = lambda kind, name, data, mime: ""
+    warn: Callable[[str], None] = lambda message: None
+    load_dataset: Callable[[str], Any] | None = None
+
+    def check_cancelled(self) -> None:
+        if self.is_cancelled():
+            raise Cancelled("cancelled")

@@ -1,0 +1,173 @@
+"""Declarations shared by every plugin: models, metrics, plots, preprocessing operations.
+
+Each is a frozen dataclass: data about the thing plus the function that does the work.
+Nothing here does I/O; the executor hands in data and takes results back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from plugins.params import Param, params_json
+
+PROBLEM_TYPES = ("classification", "regression", "clustering")
+
+
+# --------------------------------------------------------------------------- models
+@dataclass(frozen=True)
+class ModelPlugin:
+    """One algorithm. `build(params, problem_type, random_state)` returns an unfitted
+    sklearn-compatible estimator; the executor wraps it in a Pipeline with the learned
+    preprocessing, so the artifact accepts raw feature columns."""
+
+    slug: str
+    name: str
+    icon: str
+    description: str
+    best_for: str
+    problem_types: tuple
+    category: str  # tree, linear, ensemble, neighbors, kernel, clustering, ...
+    params: tuple
+    build: Callable[[dict, str, int | None], Any]
+    supported_metrics: tuple = ()
+    default_metrics: tuple = ()
+    supported_plots: tuple = ()
+    default_plots: tuple = ()
+    # relative training cost per (row x column), used by the cost estimate
+    complexity: float = 1.0
+    handles_missing: bool = False  # can fit with NaN in X
+    scale_sensitive: bool = False  # benefits from scaling (for preprocessing warnings)
+
+    def params_for(self, problem_type: str | None) -> list[Param]:
+        return [p for p in self.params if p.applies_to(problem_type)]
+
+    def capabilities(self, problem_type: str) -> dict:
+        """The metrics and plots this plugin offers for a problem type (seed 000's
+        `capabilities`, flowing downstream to Evaluate and Visualize)."""
+        from plugins.registry import metrics, plots
+
+        def keep(keys, registry):
+            return [k for k in keys if k in registry and problem_type in registry[k].problem_types]
+
+        m, p = metrics(), plots()
+        return {
+            "supported_metrics": keep(self.supported_metrics, m),
+            "default_metrics": keep(self.default_metrics, m),
+            "supported_plots": keep(self.supported_plots, p),
+            "default_plots": keep(self.default_plots, p),
+        }
+
+    def summary_json(self) -> dict:
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "icon": self.icon,
+            "description": self.description,
+            "best_for": self.best_for,
+            "problem_types": list(self.problem_types),
+            "category": self.category,
+        }
+
+    def detail_json(self, problem_type: str | None = None) -> dict:
+        out = self.summary_json()
+        out["hyperparameters"] = params_json(self.params, problem_type)
+        if problem_type:
+            out.update(self.capabilities(problem_type))
+        else:
+            out.update({
+                "supported_metrics": list(self.supported_metrics),
+                "default_metrics": list(self.default_metrics),
+                "supported_plots": list(self.supported_plots),
+                "default_plots": list(self.default_plots),
+            })
+        return out
+
+
+# --------------------------------------------------------------------------- metrics
+@dataclass
+class EvalData:
+    """What a metric or plot gets. Arrays are numpy/pandas; `y_proba` is (n, n_classes)
+    or None; `X_test` is the raw feature frame (the model is a full Pipeline)."""
+
+    problem_type: str
+    model: Any = None
+    X_train: Any = None
+    y_train: Any = None
+    X_test: Any = None
+    y_test: Any = None
+    y_pred: Any = None
+    y_proba: Any = None
+    classes: Any = None
+    # the features as the final estimator sees them (after learned preprocessing);
+    # clustering metrics and cluster plots use these
+    Xt_test: Any = None
+    feature_names: list = field(default_factory=list)
+    random_state: int | None = 0
+    progress: Callable[[float, str], None] | None = None
+    check_cancelled: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    name: str
+    direction: str | None  # "higher", "lower", or None for tables (confusion matrix, report)
+    problem_types: tuple
+    fn: Callable[[EvalData], Any]
+    needs_proba: bool = False
+    kind: str = "scalar"  # scalar | table
+    description: str = ""
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "name": self.name, "direction": self.direction,
+                "problem_types": list(self.problem_types), "needs_proba": self.needs_proba,
+                "kind": self.kind, "description": self.description}
+
+
+# --------------------------------------------------------------------------- plots
+@dataclass(frozen=True)
+class Plot:
+    key: str
+    name: str
+    group: str  # performance | explainability
+    cost: int  # credits, also a rough relative compute cost
+    problem_types: tuple
+    fn: Callable[[EvalData], bytes]  # returns PNG bytes
+    needs_proba: bool = False
+    description: str = ""
+
+    def to_json(self) -> dict:
+        return {"key": self.key, "name": self.name, "group": self.group, "cost": self.cost,
+                "problem_types": list(self.problem_types), "needs_proba": self.needs_proba,
+                "description": self.description}
+
+
+# --------------------------------------------------------------------------- preprocessing
+@dataclass(frozen=True)
+class Operation:
+    """One preprocessing operation.
+
+    kind "row": `apply(df, params, target) -> df` runs on the whole table before the split
+    (drop duplicates, drop rows with missing values, outlier removal).
+    kind "learned": `make(params) -> transformer`, an sklearn transformer over a DataFrame
+    that is fitted on the training rows only and becomes a step of the model Pipeline.
+    `warnings(params, df, target, problem_type) -> list[str]` gives advice before running.
+    """
+
+    slug: str
+    name: str
+    category: str  # missing_values | scaling | encoding | outliers | other
+    applies_to: tuple  # ("numeric",), ("categorical",), ("all",)
+    kind: str  # row | learned
+    params: tuple = ()
+    description: str = ""
+    apply: Callable | None = None
+    make: Callable | None = None
+    warnings: Callable | None = None
+
+    def to_json(self) -> dict:
+        return {"slug": self.slug, "name": self.name, "category": self.category,
+                "applies_to": list(self.applies_to), "kind": self.kind,
+                "description": self.description,
+                "parameters": [p.to_json() for p in self.params]}

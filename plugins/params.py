@@ -1,0 +1,244 @@
+"""The one parameter schema of the project.
+
+A `Param` declares one setting (a model hyperparameter, a node's config field, a
+preprocessing option). The canvas, the inspectors, the API and the executor all derive
+from it, and `validate_value` is the single place a value is checked: the inspector POST,
+the REST API and the executor call the same function, so a value accepted in one place is
+accepted everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = ("int", "float", "select", "bool", "range", "str", "multiselect", "columns", "column")
+
+
+class ParamError(ValueError):
+    """A value does not fit its Param; the message is a sentence for a person."""
+
+    def __init__(self, name: str, message: str):
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+    choices: tuple = ()
+    nullable: bool = False
+    log: bool = False
+    help: str = ""
+    advanced: bool = False
+    label: str = ""
+    step: float | None = None
+    # Problem types the param applies to (empty: all). Lets one plugin expose, e.g.,
+    # `criterion` with gini/entropy for classification and squared_error for regression.
+    problem_types: tuple = ()
+    # Choices per problem type, where they differ ({"classification": (...), ...}).
+    choices_by_problem: dict = field(default_factory=dict, hash=False, compare=False)
+    # Optuna: whether this param is tuned, and an optional narrower search range.
+    tunable: bool = True
+    search_min: float | None = None
+    search_max: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Param {self.name!r}: unknown kind {self.kind!r}")
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+    def applies_to(self, problem_type: str | None) -> bool:
+        return not self.problem_types or problem_type is None or problem_type in self.problem_types
+
+    def choices_for(self, problem_type: str | None = None) -> tuple:
+        if problem_type and problem_type in self.choices_by_problem:
+            return tuple(self.choices_by_problem[problem_type])
+        return tuple(self.choices)
+
+    def default_for(self, problem_type: str | None = None):
+        choices = self.choices_for(problem_type)
+        if self.kind == "select" and choices and self.default not in choices:
+            return choices[0]
+        return self.default
+
+    def to_json(self, problem_type: str | None = None) -> dict:
+        out = {
+            "key": self.name,
+            "type": self.kind,
+            "label": self.title,
+            "default": self.default_for(problem_type),
+            "help": self.help,
+            "advanced": self.advanced,
+        }
+        if self.min is not None:
+            out["min"] = self.min
+        if self.max is not None:
+            out["max"] = self.max
+        if self.step is not None:
+            out["step"] = self.step
+        choices = self.choices_for(problem_type)
+        if choices:
+            out["choices"] = list(choices)
+        if self.nullable:
+            out["nullable"] = True
+        if self.log:
+            out["log"] = True
+        return out
+
+
+_TRUE = {"true", "1", "on", "yes"}
+_FALSE = {"false", "0", "off", "no", ""}
+
+
+def _fmt(x) -> str:
+    if isinstance(x, float) and x.is_integer():
+        return str(int(x))
+    return str(x)
+
+
+def _number(param: Param, value, as_int: bool):
+    label = param.title
+    if isinstance(value, bool):
+        raise ParamError(param.name, f"{label} must be a number, not true/false.")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = float(text) if text else None
+        except ValueError:
+            raise ParamError(param.name, f"{label} must be a number; {value!r} is not one.") from None
+        if value is None:
+            raise ParamError(param.name, f"{label} needs a value.")
+    if not isinstance(value, (int, float)):
+        raise ParamError(param.name, f"{label} must be a number.")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ParamError(param.name, f"{label} must be a finite number.")
+    if as_int:
+        if float(value) != int(value):
+            raise ParamError(param.name, f"{label} must be a whole number; {_fmt(value)} is not.")
+        value = int(value)
+    else:
+        value = float(value)
+    if param.min is not None and value < param.min:
+        raise ParamError(param.name, f"{label} must be at least {_fmt(param.min)}; got {_fmt(value)}.")
+    if param.max is not None and value > param.max:
+        raise ParamError(param.name, f"{label} must be at most {_fmt(param.max)}; got {_fmt(value)}.")
+    return value
+
+
+def validate_value(param: Param, value, problem_type: str | None = None):
+    """Return `value` coerced to the param's kind, or raise ParamError with a sentence.
+
+    Form posts send strings ("5", "on", ""), JSON sends numbers: both are accepted.
+    """
+    label = param.title
+    if value is None or (isinstance(value, str) and value.strip() == "" and param.kind not in ("str", "bool")):
+        if param.nullable:
+            return None
+        if param.kind in ("multiselect", "columns"):
+            return []
+        raise ParamError(param.name, f"{label} needs a value.")
+    kind = param.kind
+    if kind == "int":
+        return _number(param, value, as_int=True)
+    if kind == "float":
+        return _number(param, value, as_int=False)
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ParamError(param.name, f"{label} must be true or false.")
+    if kind == "select":
+        choices = param.choices_for(problem_type)
+        for choice in choices:
+            if value == choice or (isinstance(value, str) and not isinstance(choice, str) and value == str(choice)):
+                return choice
+        shown = ", ".join(str(c) for c in choices)
+        raise ParamError(param.name, f"{label} must be one of {shown}; got {value!r}.")
+    if kind == "multiselect":
+        if isinstance(value, str):
+            value = [v for v in value.split(",") if v]
+        if not isinstance(value, (list, tuple)):
+            raise ParamError(param.name, f"{label} must be a list.")
+        choices = param.choices_for(problem_type)
+        bad = [v for v in value if choices and v not in choices]
+        if bad:
+            raise ParamError(param.name, f"{label}: {', '.join(map(str, bad))} is not one of the choices.")
+        return list(dict.fromkeys(value))
+    if kind == "columns":
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ParamError(param.name, f"{label} must be a list of column names.")
+        return list(dict.fromkeys(value))
+    if kind in ("str", "column"):
+        if not isinstance(value, str):
+            raise ParamError(param.name, f"{label} must be text.")
+        if param.max is not None and len(value) > param.max:
+            raise ParamError(param.name, f"{label} must be at most {int(param.max)} characters.")
+        if kind == "column" and not value.strip() and not param.nullable:
+            raise ParamError(param.name, f"{label} needs a value.")
+        return value
+    if kind == "range":
+        if isinstance(value, str):
+            value = [v for v in value.replace(" ", "").split(",") if v]
+        if not isinstance(value, (list, tuple)) or len(value) != 2:
+            raise ParamError(param.name, f"{label} must be a pair: low, high.")
+        low = _number(param, value[0], as_int=False)
+        high = _number(param, value[1], as_int=False)
+        if low > high:
+            raise ParamError(param.name, f"{label}: the low end ({_fmt(low)}) is above the high end ({_fmt(high)}).")
+        return [low, high]
+    raise ParamError(param.name, f"{label} has an unknown kind {kind!r}.")  # pragma: no cover
+
+
+def validate_params(params, values: dict | None, problem_type: str | None = None,
+                    what: str = "setting") -> tuple[dict, dict]:
+    """Validate a dict of values against a list of Params.
+
+    Returns (clean, errors): clean has every applicable param (defaults filled in),
+    errors maps a param name (or the unknown key) to a sentence. Unknown keys are errors,
+    so a typo never silently falls back to a default.
+    """
+    values = dict(values or {})
+    if not isinstance(values, dict):
+        return {}, {"_": f"The {what}s must be an object of name: value."}
+    by_name = {p.name: p for p in params}
+    clean, errors = {}, {}
+    for key in values:
+        if key not in by_name:
+            errors[key] = f"Unknown {what} {key!r}."
+        elif not by_name[key].applies_to(problem_type):
+            errors[key] = f"{by_name[key].title} does not apply to {problem_type}."
+    for p in params:
+        if not p.applies_to(problem_type):
+            continue
+        if p.name in values:
+            try:
+                clean[p.name] = validate_value(p, values[p.name], problem_type)
+            except ParamError as e:
+                errors[p.name] = e.message
+        else:
+            clean[p.name] = p.default_for(problem_type)
+    return clean, errors
+
+
+def params_json(params, problem_type: str | None = None) -> dict:
+    """Params as the API's {"main": [...], "advanced": [...]}."""
+    applicable = [p for p in params if p.applies_to(problem_type)]
+    return {
+        "main": [p.to_json(problem_type) for p in applicable if not p.advanced],
+        "advanced": [p.to_json(problem_type) for p in applicable if p.advanced],
+    }
