@@ -1,0 +1,164 @@
+"""Evaluate node: metrics on the test rows, among those the upstream model supports."""
+
+from __future__ import annotations
+
+import random
+
+from nodes.base import METRICS, MODEL, EvaluationArtifact, NodeType, Port, Upstream
+from plugins.params import Param, validate_params
+
+OPTION_PARAMS = (
+    Param("confidence_intervals", "bool", default=False, label="Confidence intervals",
+          help="95% bootstrap intervals over the test rows (200 resamples)."),
+    Param("compare_baseline", "bool", default=False, label="Compare with baseline",
+          help="Score a trivial model (most frequent class / mean) on the same rows."),
+)
+FIELDS = ("metrics",) + tuple(p.name for p in OPTION_PARAMS)
+
+
+def capabilities(upstream: Upstream) -> dict | None:
+    from plugins import registry
+
+    plugin = registry.models().get(upstream.algorithm or "")
+    if plugin is None or not upstream.problem_type:
+        return None
+    return plugin.capabilities(upstream.problem_type)
+
+
+def check_keys(config: dict, upstream: Upstream, field: str, supported_key: str, default_key: str,
+               normalize, noun: str, allowed_fields: tuple):
+    """Shared by Evaluate and Visualize: the chosen keys must be ones the upstream model
+    declares. Without a choice yet, the model's defaults are used."""
+    errors = {k: f"Unknown field {k!r}." for k in config if k not in allowed_fields}
+    caps = capabilities(upstream)
+    chosen = config.get(field)
+    if chosen is not None and not (isinstance(chosen, list) and all(isinstance(x, str) for x in chosen)):
+        errors[field] = f"{noun.capitalize()}s must be a list of names."
+        return [], errors
+    if caps is None:
+        if not upstream.algorithm:
+            errors[field] = f"Connect a configured Model node to choose {noun}s."
+        return [normalize(k) for k in chosen or []], errors
+    chosen = caps[default_key] if chosen is None else [normalize(k) for k in chosen]
+    if not chosen:
+        errors[field] = f"Choose at least one {noun}."
+    bad = [k for k in chosen if k not in caps[supported_key]]
+    if bad:
+        errors[field] = (f"{', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not offered by the upstream "
+                         f"model for {upstream.problem_type}.")
+    return list(dict.fromkeys(chosen)), errors
+
+
+def validate(config: dict, upstream: Upstream):
+    from plugins.evaluators import normalize_metric_key
+
+    config = dict(config or {})
+    metrics, errors = check_keys(config, upstream, "metrics", "supported_metrics", "default_metrics",
+                                 normalize_metric_key, "metric", FIELDS)
+    options, option_errors = validate_params(OPTION_PARAMS, {k: v for k, v in config.items() if k in
+                                                              {p.name for p in OPTION_PARAMS}}, what="field")
+    errors.update(option_errors)
+    return {"metrics": metrics, **options}, errors
+
+
+def _bootstrap(key, data, seed, n=200):
+    from plugins.evaluators import compute_metric
+
+    rng = random.Random(seed)
+    idx = list(range(len(data.y_test)))
+    values = []
+    for _ in range(n):
+        sample = [rng.choice(idx) for _ in idx]
+        try:
+            values.append(float(compute_metric(key, _subset(data, sample))))
+        except (ValueError, TypeError):
+            continue
+    if len(values) < n // 2:
+        return None
+    values.sort()
+    return [values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1]]
+
+
+def _subset(data, rows):
+    import copy
+
+    sub = copy.copy(data)
+    take = lambda a: None if a is None else (a.iloc[rows] if hasattr(a, "iloc") else a[rows])  # noqa: E731
+    sub.y_test, sub.y_pred, sub.y_proba = take(data.y_test), take(data.y_pred), take(data.y_proba)
+    sub.X_test, sub.Xt_test = take(data.X_test), take(data.Xt_test)
+    return sub
+
+
+def _baseline(model, keys, seed):
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.pipeline import Pipeline
+
+    from plugins.evaluators import compute_metric, eval_data_for
+
+    split = model.split
+    if model.problem_type == "classification":
+        dummy = DummyClassifier(strategy="prior")
+    elif model.problem_type == "regression":
+        dummy = DummyRegressor(strategy="mean")
+    else:
+        return {}
+    pipe = Pipeline([("model", dummy)]).fit(split.X_train, split.y_train)
+    data = eval_data_for(pipe, split.X_train, split.y_train, split.X_test, split.y_test, model.problem_type, seed)
+    out = {}
+    for key in keys:
+        try:
+            out[key] = compute_metric(key, data)
+        except (ValueError, TypeError):
+            out[key] = None
+    return out
+
+
+def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
+    from plugins import registry
+    from plugins.evaluators import compute_metric, eval_data_for
+
+    model = inputs["model"]
+    split = model.split
+    seed = split.random_seed
+    data = eval_data_for(model.pipeline, split.X_train, split.y_train, split.X_test, split.y_test,
+                         model.problem_type, random_state=seed)
+    metrics, errors = {}, {}
+    keys = config["metrics"]
+    for i, key in enumerate(keys):
+        ctx.check_cancelled()
+        try:
+            metrics[key] = compute_metric(key, data)
+        except (ValueError, TypeError) as e:
+            metrics[key] = None
+            errors[key] = str(e)
+            ctx.warn(f"{registry.metrics()[key].name}: {e}")
+        ctx.progress((i + 1) / len(keys), registry.metrics()[key].name)
+    scalar = [k for k in keys if registry.metrics()[k].kind == "scalar" and metrics.get(k) is not None]
+    extra = {}
+    if config.get("confidence_intervals") and split.y_test is not None:
+        extra["intervals"] = {k: _bootstrap(k, data, seed) for k in scalar}
+    if config.get("compare_baseline"):
+        extra["baseline"] = _baseline(model, scalar, seed)
+    if errors:
+        extra["errors"] = errors
+    result = {"values": metrics, **extra}
+    if model.cv:
+        result["cv"] = model.cv
+    return EvaluationArtifact(model=model, metrics=result)
+
+
+def summary(config: dict) -> str:
+    metrics = config.get("metrics")
+    if metrics is None:
+        return "Default metrics"
+    if not metrics:
+        return "Choose metrics"
+    return ", ".join(metrics[:3]) + (f" +{len(metrics) - 3}" if len(metrics) > 3 else "")
+
+
+NODE = NodeType(
+    type="evaluate", label="Evaluate", icon="📏", colour="#d97706",
+    description="Score the model on the test rows with the metrics you choose.",
+    inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
+    params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results",
+)

@@ -1,0 +1,299 @@
+"""Model node: trains one algorithm (a plugin) inside a full sklearn Pipeline.
+
+The Pipeline is the learned preprocessing from upstream (fitted on the training rows only),
+an AutoPrepare guard (encodes leftover text columns, imputes for models that cannot take
+NaN) and the estimator, so the saved artifact takes raw feature columns as they come.
+Optional k-fold cross-validation and an Optuna search over the plugin's own Params.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+
+from nodes.base import MODEL, SPLIT, ModelArtifact, NodeError, NodeType, Port, Upstream
+from plugins.params import Param, validate_params
+
+TRAINING_PARAMS = (
+    Param("use_cv", "bool", default=False, label="Cross-validation",
+          help="Score the configuration with k-fold cross-validation on the training rows."),
+    Param("cv_folds", "int", default=5, min=2, max=20, label="Folds"),
+    Param("use_optuna", "bool", default=False, label="Optuna search",
+          help="Search the hyperparameters; the final model is refitted with the best ones."),
+    Param("optuna_trials", "int", default=20, min=1, max=500, label="Trials"),
+    Param("optuna_metric", "str", default=None, nullable=True, label="Metric to optimise"),
+    Param("optuna_timeout", "int", default=None, nullable=True, min=5, max=86400,
+          label="Search time limit (s)"),
+)
+FIELDS = ("algorithm", "hyperparameters") + tuple(p.name for p in TRAINING_PARAMS)
+
+
+def _registry():
+    from plugins import registry
+
+    return registry
+
+
+def default_metric(plugin, problem_type: str) -> str | None:
+    reg = _registry()
+    caps = plugin.capabilities(problem_type)
+    metrics = reg.metrics()
+    for key in caps["default_metrics"] + caps["supported_metrics"]:
+        if metrics[key].kind == "scalar" and metrics[key].direction:
+            return key
+    return None
+
+
+def validate(config: dict, upstream: Upstream):
+    config = dict(config or {})
+    reg = _registry()
+    errors = {k: f"Unknown field {k!r}." for k in config if k not in FIELDS}
+    ptype = upstream.problem_type
+    slug = config.get("algorithm")
+    clean = {}
+    plugin = None
+    if not slug:
+        errors["algorithm"] = "Choose an algorithm."
+    elif slug not in reg.models():
+        errors["algorithm"] = f"Unknown algorithm {slug!r}."
+    else:
+        plugin = reg.models()[slug]
+        clean["algorithm"] = slug
+        if ptype and ptype not in plugin.problem_types:
+            errors["algorithm"] = f"{plugin.name} does not do {ptype}; choose another algorithm."
+    hp = config.get("hyperparameters") or {}
+    if not isinstance(hp, dict):
+        errors["hyperparameters"] = "Hyperparameters must be an object of name: value."
+    elif plugin is not None:
+        clean_hp, hp_errors = validate_params(plugin.params, hp, ptype, what="hyperparameter")
+        clean["hyperparameters"] = clean_hp
+        errors.update({f"hyperparameters.{k}": v for k, v in hp_errors.items()})
+    training = {k: v for k, v in config.items() if k in {p.name for p in TRAINING_PARAMS}}
+    clean_training, training_errors = validate_params(TRAINING_PARAMS, training, what="field")
+    clean.update(clean_training)
+    errors.update(training_errors)
+    if plugin is not None and ptype and clean.get("use_optuna"):
+        metric = clean.get("optuna_metric")
+        if metric:
+            from plugins.evaluators import normalize_metric_key
+
+            metric = normalize_metric_key(metric)
+            caps = plugin.capabilities(ptype)
+            m = reg.metrics().get(metric)
+            if metric not in caps["supported_metrics"] or m is None or m.kind != "scalar":
+                errors["optuna_metric"] = f"{plugin.name} cannot be optimised for {metric!r}."
+            clean["optuna_metric"] = metric
+        else:
+            clean["optuna_metric"] = default_metric(plugin, ptype)
+    if plugin is not None and ptype == "clustering" and clean.get("use_cv") and slug == "dbscan":
+        pass  # DBSCAN scores per fold like any clusterer; nothing to refuse
+    return clean, errors
+
+
+# --------------------------------------------------------------------------- training
+def make_pipeline(plugin, hyperparameters: dict, problem_type: str, learned_ops, seed):
+    from sklearn.pipeline import Pipeline
+
+    from plugins.preprocessing import AutoPrepare, build_steps
+
+    steps = list(build_steps(learned_ops))
+    steps.append(("prepare", AutoPrepare(handles_missing=plugin.handles_missing)))
+    steps.append(("model", plugin.build(hyperparameters, problem_type, seed)))
+    return Pipeline(steps)
+
+
+def _folds(split, k: int, seed):
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    n = len(split.X_train)
+    k = max(2, min(k, n // 2))
+    if split.problem_type == "classification":
+        smallest = int(split.y_train.value_counts().min())
+        if smallest >= k:
+            return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(split.X_train, split.y_train)
+    return KFold(n_splits=k, shuffle=True, random_state=seed).split(split.X_train)
+
+
+def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0.0, 1.0)):
+    """k-fold CV on the training rows, reporting progress per fold and checking for
+    cancellation between folds. Returns {"metric", "folds", "mean", "std"}."""
+    from plugins.evaluators import compute_metric, eval_data_for
+
+    scores = []
+    lo, hi = progress_span
+    folds = list(_folds(split, k, seed))
+    for i, (tr, va) in enumerate(folds):
+        ctx.check_cancelled()
+        X_tr, X_va = split.X_train.iloc[tr], split.X_train.iloc[va]
+        y_tr = split.y_train.iloc[tr] if split.y_train is not None else None
+        y_va = split.y_train.iloc[va] if split.y_train is not None else None
+        pipe = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed)
+        pipe.fit(X_tr, y_tr)
+        data = eval_data_for(pipe, X_tr, y_tr, X_va, y_va, split.problem_type, random_state=seed)
+        scores.append(float(compute_metric(metric_key, data)))
+        ctx.progress(lo + (hi - lo) * (i + 1) / len(folds), f"fold {i + 1}/{len(folds)}: {metric_key} {scores[-1]:.4f}")
+    mean = sum(scores) / len(scores)
+    std = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores))
+    return {"metric": metric_key, "folds": scores, "mean": mean, "std": std}
+
+
+def _suggest(trial, p, base):
+    """Sample one Param for Optuna. Without an explicit search range, a wide bound is
+    narrowed around the default (n_estimators 10..1000 searches 10..500 for a default of
+    100) so a trial costs about what a default fit costs."""
+    choices = p.choices_for(None)
+    if p.kind == "bool":
+        return trial.suggest_categorical(p.name, [True, False])
+    if p.kind == "select":
+        return trial.suggest_categorical(p.name, list(choices)) if choices else base
+    lo = p.search_min if p.search_min is not None else p.min
+    hi = p.search_max if p.search_max is not None else p.max
+    default = base if isinstance(base, (int, float)) and not isinstance(base, bool) else p.default
+    if p.search_max is None and isinstance(default, (int, float)) and default and hi is not None and hi > 10 * abs(default):
+        hi = max(lo if lo is not None else 0, 5 * abs(default))
+    if lo is None or hi is None or lo >= hi:
+        return base
+    if p.kind == "int":
+        log = p.log and lo > 0
+        return trial.suggest_int(p.name, int(lo), int(hi), log=log)
+    if p.kind == "float":
+        log = p.log and lo > 0
+        return trial.suggest_float(p.name, float(lo), float(hi), log=log)
+    return base
+
+
+def optuna_search(plugin, hp, split, config, ctx, seed):
+    import optuna
+
+    from plugins import registry
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    metric_key = config["optuna_metric"]
+    metric = registry.metrics()[metric_key]
+    direction = "maximize" if metric.direction == "higher" else "minimize"
+    tunable = [p for p in plugin.params_for(split.problem_type) if p.tunable and p.kind in ("int", "float", "select", "bool")]
+    n_trials = config["optuna_trials"]
+    folds = config["cv_folds"] if config["use_cv"] else 3
+    history = []
+
+    def objective(trial):
+        ctx.check_cancelled()
+        params = dict(hp)
+        for p in tunable:
+            params[p.name] = _suggest(trial, p, hp.get(p.name))
+        result = cross_validate(plugin, params, split, metric_key, folds, _Quiet(ctx), seed)
+        return result["mean"]
+
+    def on_trial(study, trial):
+        ok = trial.value is not None
+        history.append({"number": trial.number, "params": _jsonable(trial.params),
+                        "value": trial.value if ok else None, "state": trial.state.name.lower()})
+        best = study.best_value if any(t.value is not None for t in study.trials) else None
+        msg = f"trial {trial.number + 1}/{n_trials}" + (f", best {metric_key} {best:.4f}" if best is not None else "")
+        ctx.progress(min(0.95, 0.9 * (trial.number + 1) / n_trials), msg)
+
+    study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
+    study.enqueue_trial({p.name: hp[p.name] for p in tunable if hp.get(p.name) is not None
+                         and (p.kind != "select" or hp[p.name] in p.choices_for(None))})
+    study.optimize(objective, n_trials=n_trials, timeout=config.get("optuna_timeout"),
+                   callbacks=[on_trial], catch=(ValueError, ArithmeticError))
+    completed = [t for t in study.trials if t.value is not None]
+    if not completed:
+        raise NodeError("Every Optuna trial failed; check the hyperparameter ranges.")
+    best = dict(hp)
+    best.update(study.best_params)
+    return best, {"metric": metric_key, "direction": direction, "best_params": _jsonable(study.best_params),
+                  "best_value": study.best_value, "n_trials": len(study.trials), "trials": history}
+
+
+class _Quiet:
+    """A context for the CV inside an Optuna trial: cancellation still checked, per-fold
+    progress not reported (the trial reports once)."""
+
+    def __init__(self, ctx):
+        self._ctx = ctx
+
+    def check_cancelled(self):
+        self._ctx.check_cancelled()
+
+    def progress(self, *a, **k):
+        pass
+
+
+def _jsonable(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        out[k] = v.item() if hasattr(v, "item") else v
+    return out
+
+
+def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
+    import joblib
+
+    from plugins import registry
+
+    split = inputs["split"]
+    plugin = registry.models()[config["algorithm"]]
+    if split.problem_type not in plugin.problem_types:
+        raise NodeError(f"{plugin.name} does not do {split.problem_type}.")
+    seed = split.random_seed
+    hp = dict(config.get("hyperparameters") or {})
+    cv = optuna_info = None
+    if config.get("use_optuna"):
+        if not config.get("optuna_metric"):
+            config = dict(config, optuna_metric=default_metric(plugin, split.problem_type))
+        hp, optuna_info = optuna_search(plugin, hp, split, config, ctx, seed)
+    if config.get("use_cv"):
+        metric_key = (optuna_info or {}).get("metric") or default_metric(plugin, split.problem_type)
+        span = (0.95, 0.98) if optuna_info else (0.0, 0.8)
+        cv = cross_validate(plugin, hp, split, metric_key, config["cv_folds"], ctx, seed, span)
+    ctx.check_cancelled()
+    ctx.progress(0.98 if (cv or optuna_info) else 0.1, "fitting the final model")
+    pipeline = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed)
+    started = time.perf_counter()
+    try:
+        pipeline.fit(split.X_train, split.y_train)
+    except ValueError as e:
+        raise NodeError(f"{plugin.name} could not be trained: {e}") from e
+    seconds = time.perf_counter() - started
+    for note in getattr(pipeline.named_steps["prepare"], "notes_", []):
+        ctx.warn(note)
+    buf = io.BytesIO()
+    joblib.dump(pipeline, buf)
+    artifact_id = ctx.save_artifact("model", f"{plugin.slug}.joblib", buf.getvalue(), "application/octet-stream")
+    classes = getattr(pipeline, "classes_", None)
+    return ModelArtifact(
+        pipeline=pipeline, algorithm=plugin.slug, hyperparameters=_jsonable(hp), split=split,
+        problem_type=split.problem_type, classes=[c.item() if hasattr(c, "item") else c for c in classes]
+        if classes is not None else None, feature_names=list(split.X_train.columns),
+        train_seconds=seconds, cv=cv, optuna=optuna_info, model_artifact_id=artifact_id or None,
+    )
+
+
+def summary(config: dict) -> str:
+    slug = config.get("algorithm")
+    if not slug:
+        return "Choose an algorithm"
+    plugin = _registry().models().get(slug)
+    if plugin is None:
+        return f"Unknown algorithm {slug}"
+    hp = config.get("hyperparameters") or {}
+    bits = [plugin.name]
+    if "n_estimators" in hp:
+        bits.append(f"{hp['n_estimators']} trees")
+    elif "n_clusters" in hp:
+        bits.append(f"{hp['n_clusters']} clusters")
+    if config.get("use_optuna"):
+        bits.append(f"Optuna ×{config.get('optuna_trials', 20)}")
+    elif config.get("use_cv"):
+        bits.append(f"{config.get('cv_folds', 5)}-fold CV")
+    return ", ".join(bits)
+
+
+NODE = NodeType(
+    type="model", label="Model", icon="🧠", colour="#7c3aed",
+    description="Train an algorithm on the training rows, with optional CV and Optuna search.",
+    inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
+    params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model",
+)

@@ -1,0 +1,82 @@
+"""Train/Test Split node."""
+
+from __future__ import annotations
+
+from sklearn.model_selection import train_test_split
+
+from nodes.base import SPLIT, TABLE, NodeError, NodeType, Port, SplitArtifact, Upstream
+from plugins.params import Param, validate_params
+
+PARAMS = (
+    Param("test_size", "float", default=0.2, min=0.1, max=0.5, step=0.05, label="Test size",
+          help="Fraction of rows held out for testing."),
+    Param("stratify", "bool", default=True, label="Stratify",
+          help="Keep class proportions equal in train and test (classification)."),
+    Param("shuffle", "bool", default=True, label="Shuffle", help="Shuffle rows before splitting."),
+    Param("random_seed", "int", default=42, min=0, max=2**31 - 1, label="Random seed"),
+)
+
+
+def validate(config: dict, upstream: Upstream):
+    clean, errors = validate_params(PARAMS, config, what="field")
+    return clean, errors
+
+
+def warnings_for(config: dict, upstream: Upstream) -> list[str]:
+    out = []
+    n = upstream.n_rows
+    if n and n * config.get("test_size", 0.2) < 30:
+        out.append(f"The test set will have only about {int(n * config['test_size'])} rows; scores will be noisy.")
+    if not config.get("shuffle", True):
+        out.append("Shuffle is off: if rows are ordered (by date or class), train and test will differ.")
+        if config.get("stratify") and upstream.problem_type == "classification":
+            out.append("Stratify needs shuffling; it will be ignored.")
+    return out
+
+
+def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
+    table = inputs["table"]
+    df, target = table.df, table.target
+    if len(df) < 4:
+        raise NodeError(f"Only {len(df)} rows are left: too few to split.")
+    X = df.drop(columns=[target]) if target else df
+    y = df[target] if target else None
+    if table.problem_type == "clustering":
+        y = None
+    stratify = None
+    if config["stratify"] and config["shuffle"] and table.problem_type == "classification":
+        counts = y.value_counts()
+        n_test = round(len(df) * config["test_size"])
+        if counts.min() >= 2 and n_test >= len(counts):
+            stratify = y
+        else:
+            ctx.warn("Some classes have fewer than 2 rows: the split is not stratified.")
+    parts = train_test_split(X, *( [y] if y is not None else []), test_size=config["test_size"],
+                             shuffle=config["shuffle"], stratify=stratify,
+                             random_state=config["random_seed"] if config["shuffle"] else None)
+    if y is not None:
+        X_train, X_test, y_train, y_test = parts
+    else:
+        (X_train, X_test), y_train, y_test = parts, None, None
+    ctx.progress(1.0, f"{len(X_train):,} train / {len(X_test):,} test rows")
+    return SplitArtifact(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, target=target,
+                         problem_type=table.problem_type, learned_ops=list(table.learned_ops),
+                         dataset_id=table.dataset_id, random_seed=config["random_seed"])
+
+
+def summary(config: dict) -> str:
+    ts = config.get("test_size", 0.2)
+    try:
+        pct = round(float(ts) * 100)
+    except (TypeError, ValueError):
+        return "Invalid test size"
+    extra = ", stratified" if config.get("stratify", True) else ""
+    return f"{100 - pct}/{pct} split{extra}"
+
+
+NODE = NodeType(
+    type="split", label="Train/Test Split", icon="✂️", colour="#0284c7",
+    description="Hold out a test set to measure the model on rows it never saw.",
+    inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Data",
+)

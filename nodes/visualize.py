@@ -1,0 +1,63 @@
+"""Visualize node: plots of the model, from a Model node or through an Evaluate node."""
+
+from __future__ import annotations
+
+from nodes.base import METRICS, MODEL, PLOTS, NodeType, PlotsArtifact, Port, Upstream
+from nodes.evaluate import check_keys
+
+
+def validate(config: dict, upstream: Upstream):
+    config = dict(config or {})
+    plots, errors = check_keys(config, upstream, "plots", "supported_plots", "default_plots",
+                               lambda k: k, "plot", ("plots",))
+    return {"plots": plots}, errors
+
+
+def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
+    from plugins import registry
+    from plugins.evaluators import eval_data_for
+    from plugins.visualizers import render_plot
+
+    upstream = inputs["model"]
+    model = getattr(upstream, "model", upstream)  # an EvaluationArtifact carries its model
+    split = model.split
+    keys = config["plots"]
+    out = []
+    for i, key in enumerate(keys):
+        ctx.check_cancelled()
+        plot = registry.plots()[key]
+        span = (i / len(keys), (i + 1) / len(keys))
+
+        def progress(fraction, message="", span=span, name=plot.name):
+            ctx.progress(span[0] + (span[1] - span[0]) * fraction, f"{name}: {message}" if message else name)
+
+        data = eval_data_for(model.pipeline, split.X_train, split.y_train, split.X_test, split.y_test,
+                             model.problem_type, random_state=split.random_seed, progress=progress,
+                             check_cancelled=ctx.check_cancelled)
+        try:
+            png = render_plot(key, data)
+        except (ValueError, TypeError) as e:
+            ctx.warn(f"{plot.name}: {e}")
+            out.append({"key": key, "name": plot.name, "artifact_id": None, "error": str(e)})
+            continue
+        artifact_id = ctx.save_artifact("plot", f"{key}.png", png, "image/png")
+        out.append({"key": key, "name": plot.name, "artifact_id": artifact_id, "group": plot.group})
+        ctx.progress(span[1], plot.name)
+    return PlotsArtifact(model=model, plots=out)
+
+
+def summary(config: dict) -> str:
+    plots = config.get("plots")
+    if plots is None:
+        return "Default plots"
+    if not plots:
+        return "Choose plots"
+    return ", ".join(p.replace("_", " ") for p in plots[:2]) + (f" +{len(plots) - 2}" if len(plots) > 2 else "")
+
+
+NODE = NodeType(
+    type="visualize", label="Visualize", icon="📊", colour="#db2777",
+    description="Draw plots of the model: performance and explainability.",
+    inputs=(Port("model", (MODEL, METRICS), "Model or metrics"),), outputs=(Port("plots", (PLOTS,), "Plots"),),
+    params=(), validate=validate, run=run, summary=summary, group="Results",
+)
