@@ -25,8 +25,8 @@ from __future__ import annotations
 import time
 import traceback
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from nodes.base import Cancelled, NodeError, RunContext, Upstream
 from nodes.registry import node_types

@@ -8,8 +8,9 @@ type is one the target's input accepts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 # artifact types
 TABLE, SPLIT, MODEL, METRICS, PLOTS = "table", "split", "model", "metrics", "plots"
