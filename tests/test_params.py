@@ -1,0 +1,63 @@
+"""The one validation function: every kind, coercion from form strings, sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugins.params import Param, ParamError, params_json, validate_params, validate_value
+
+N = Param("n_estimators", "int", default=100, min=10, max=500)
+LR = Param("learning_rate", "float", default=0.1, min=0.001, max=1.0, log=True, advanced=True)
+DEPTH = Param("max_depth", "int", default=None, min=1, max=50, nullable=True)
+CRIT = Param("criterion", "select", default="gini", choices=("gini", "entropy"),
+             choices_by_problem={"regression": ("squared_error", "absolute_error")})
+FLAG = Param("bootstrap", "bool", default=True)
+RANGE = Param("feature_range", "range", default=[0, 1], min=-10, max=10)
+
+
+@pytest.mark.parametrize("param,raw,expected", [
+    (N, 50, 50), (N, "50", 50), (N, 50.0, 50), (N, " 10 ", 10),
+    (LR, "0.5", 0.5), (LR, 1, 1.0),
+    (DEPTH, None, None), (DEPTH, "", None), (DEPTH, "7", 7),
+    (CRIT, "entropy", "entropy"),
+    (FLAG, "on", True), (FLAG, "false", False), (FLAG, 0, False), (FLAG, True, True),
+    (RANGE, "0,5", [0.0, 5.0]), (RANGE, [-1, 1], [-1.0, 1.0]),
+])
+def test_accepts_and_coerces(param, raw, expected):
+    assert validate_value(param, raw) == expected
+
+
+@pytest.mark.parametrize("param,raw,fragment", [
+    (N, 9, "at least 10"), (N, 501, "at most 500"), (N, 10.5, "whole number"), (N, "ten", "not one"),
+    (N, None, "needs a value"), (N, True, "not true/false"), (N, float("nan"), "finite"),
+    (LR, 0.0009, "at least 0.001"), (LR, 1.0001, "at most 1"),
+    (CRIT, "log_loss", "one of gini, entropy"), (FLAG, "maybe", "true or false"),
+    (RANGE, "5,1", "above the high end"), (RANGE, [0], "pair"), (RANGE, [0, 11], "at most 10"),
+])
+def test_rejects_with_a_sentence(param, raw, fragment):
+    with pytest.raises(ParamError) as info:
+        validate_value(param, raw)
+    assert fragment in info.value.message
+    assert info.value.name == param.name
+
+
+def test_choices_depend_on_problem_type():
+    assert validate_value(CRIT, "squared_error", "regression") == "squared_error"
+    with pytest.raises(ParamError):
+        validate_value(CRIT, "gini", "regression")
+    assert CRIT.default_for("regression") == "squared_error"
+
+
+def test_validate_params_fills_defaults_and_names_unknown_keys():
+    clean, errors = validate_params([N, LR, DEPTH], {"n_estimators": "20", "max_dept": 3})
+    assert clean == {"n_estimators": 20, "learning_rate": 0.1, "max_depth": None}
+    assert errors == {"max_dept": "Unknown setting 'max_dept'."}
+
+
+def test_params_json_splits_main_and_advanced():
+    out = params_json([N, LR, DEPTH])
+    assert [p["key"] for p in out["main"]] == ["n_estimators", "max_depth"]
+    assert out["advanced"][0] == {"key": "learning_rate", "type": "float", "label": "Learning rate",
+                                  "default": 0.1, "help": "", "advanced": True, "min": 0.001, "max": 1.0,
+                                  "log": True}
+    assert out["main"][1]["nullable"] is True
