@@ -6,8 +6,9 @@ Nothing here does I/O; the executor hands in data and takes results back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from plugins.params import Param, params_json
 

@@ -48,7 +48,7 @@ def _merge(builtin: dict, cls) -> dict:
     out = dict(builtin)
     for obj in _entry_point_objects():
         if isinstance(obj, cls):
-            key = getattr(obj, "slug", None) or getattr(obj, "key")
+            key = getattr(obj, "slug", None) or obj.key
             out[key] = obj
     return out
 

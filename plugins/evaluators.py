@@ -1,0 +1,208 @@
+"""Shared metrics. Plugins name the ones they support by key; these keys are a contract.
+
+Averaging: f1, precision and recall are binary (positive class = the second of the sorted
+classes) with two classes and macro-averaged with more; roc_auc is one-vs-rest macro for
+multiclass. Every value returned is plain JSON (floats, lists, dicts), never numpy types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn import metrics as skm
+
+from plugins.base import EvalData, Metric
+
+CLS, REG, CLU = ("classification",), ("regression",), ("clustering",)
+
+METRIC_ALIASES = {"f1_score": "f1", "r2_score": "r2", "precision_score": "precision",
+                  "recall_score": "recall", "accuracy_score": "accuracy", "auc": "roc_auc"}
+
+
+def normalize_metric_key(key: str) -> str:
+    return METRIC_ALIASES.get(key, key)
+
+
+def _plain(value):
+    """numpy scalars/arrays and nested containers to JSON-able Python."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def _classes(d: EvalData):
+    if d.classes is not None:
+        return list(d.classes)
+    return sorted(set(np.asarray(d.y_test).tolist()) | set(np.asarray(d.y_pred).tolist()))
+
+
+def _avg(d: EvalData) -> dict:
+    classes = _classes(d)
+    if len(classes) == 2:
+        return {"average": "binary", "pos_label": classes[1]}
+    return {"average": "macro"}
+
+
+def _scores(d: EvalData):
+    """Probabilities, or decision scores for models without predict_proba."""
+    if d.y_proba is not None:
+        return np.asarray(d.y_proba)
+    model = d.model
+    if model is not None and hasattr(model, "decision_function"):
+        s = np.asarray(model.decision_function(d.X_test))
+        return s
+    raise ValueError("This model gives no probabilities or scores, so the metric cannot be computed.")
+
+
+def _roc_auc(d: EvalData):
+    classes = _classes(d)
+    if len(set(np.asarray(d.y_test).tolist())) < 2:
+        raise ValueError("ROC AUC needs both classes in the test rows; the test set has only one.")
+    s = _scores(d)
+    if len(classes) == 2:
+        pos = s[:, 1] if s.ndim == 2 else s
+        return float(skm.roc_auc_score(np.asarray(d.y_test) == classes[1], pos))
+    if s.ndim != 2 or s.shape[1] != len(classes):
+        raise ValueError("Multiclass ROC AUC needs a score per class.")
+    if d.y_proba is None:  # decision scores: softmax so rows sum to 1 as roc_auc_score wants
+        e = np.exp(s - s.max(axis=1, keepdims=True))
+        s = e / e.sum(axis=1, keepdims=True)
+    return float(skm.roc_auc_score(d.y_test, s, multi_class="ovr", average="macro", labels=classes))
+
+
+def _log_loss(d: EvalData):
+    if d.y_proba is None:
+        raise ValueError("Log loss needs predicted probabilities; this model gives none.")
+    return float(skm.log_loss(d.y_test, d.y_proba, labels=_classes(d)))
+
+
+def _confusion(d: EvalData):
+    labels = _classes(d)
+    m = skm.confusion_matrix(d.y_test, d.y_pred, labels=labels)
+    return {"labels": _plain(labels), "matrix": _plain(m)}
+
+
+def _report(d: EvalData):
+    return _plain(skm.classification_report(d.y_test, d.y_pred, output_dict=True, zero_division=0))
+
+
+def _mape(d: EvalData):
+    y = np.asarray(d.y_test, dtype=float)
+    if np.any(y == 0):
+        raise ValueError("MAPE is undefined when a true value is 0; use MAE instead.")
+    return float(skm.mean_absolute_percentage_error(y, d.y_pred))
+
+
+def _cluster_input(d: EvalData):
+    X = np.asarray(d.Xt_test if d.Xt_test is not None else d.X_test, dtype=float)
+    labels = np.asarray(d.y_pred)
+    mask = labels != -1  # DBSCAN noise is not a cluster
+    n = len(set(labels[mask].tolist()))
+    if n < 2:
+        raise ValueError(f"This metric needs at least 2 clusters; the model found {n}.")
+    if n >= mask.sum():
+        raise ValueError("Every point is its own cluster; the metric is undefined.")
+    return X[mask], labels[mask]
+
+
+def _silhouette(d: EvalData):
+    X, labels = _cluster_input(d)
+    if len(X) > 5000:  # O(n^2): a fixed sample keeps the cost bounded
+        return float(skm.silhouette_score(X, labels, sample_size=5000, random_state=d.random_state or 0))
+    return float(skm.silhouette_score(X, labels))
+
+
+def _metric(key, name, direction, problem_types, fn, **kw):
+    return Metric(key=key, name=name, direction=direction, problem_types=problem_types, fn=fn, **kw)
+
+
+METRICS = {m.key: m for m in [
+    _metric("accuracy", "Accuracy", "higher", CLS, lambda d: float(skm.accuracy_score(d.y_test, d.y_pred)),
+            description="Share of test rows predicted correctly."),
+    _metric("balanced_accuracy", "Balanced accuracy", "higher", CLS,
+            lambda d: float(skm.balanced_accuracy_score(d.y_test, d.y_pred)),
+            description="Mean recall over classes; robust to imbalance."),
+    _metric("f1", "F1 score", "higher", CLS,
+            lambda d: float(skm.f1_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            description="Harmonic mean of precision and recall (binary, or macro over classes)."),
+    _metric("precision", "Precision", "higher", CLS,
+            lambda d: float(skm.precision_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            description="Of the rows predicted positive, the share that are (binary, or macro)."),
+    _metric("recall", "Recall", "higher", CLS,
+            lambda d: float(skm.recall_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            description="Of the positive rows, the share found (binary, or macro)."),
+    _metric("roc_auc", "ROC AUC", "higher", CLS, _roc_auc, needs_proba=True,
+            description="Ranking quality of the scores (one-vs-rest macro for multiclass)."),
+    _metric("log_loss", "Log loss", "lower", CLS, _log_loss, needs_proba=True,
+            description="Penalises confident wrong probabilities."),
+    _metric("confusion_matrix", "Confusion matrix", None, CLS, _confusion, kind="table",
+            description="Counts of true (rows) against predicted (columns) classes."),
+    _metric("classification_report", "Classification report", None, CLS, _report, kind="table",
+            description="Precision, recall and F1 per class."),
+    _metric("mse", "Mean squared error", "lower", REG, lambda d: float(skm.mean_squared_error(d.y_test, d.y_pred))),
+    _metric("rmse", "Root mean squared error", "lower", REG,
+            lambda d: float(np.sqrt(skm.mean_squared_error(d.y_test, d.y_pred))),
+            description="Typical error, in the target's unit."),
+    _metric("mae", "Mean absolute error", "lower", REG, lambda d: float(skm.mean_absolute_error(d.y_test, d.y_pred)),
+            description="Average absolute error, in the target's unit."),
+    _metric("r2", "R²", "higher", REG, lambda d: float(skm.r2_score(d.y_test, d.y_pred)),
+            description="Share of the target's variance explained (1 is perfect, 0 is the mean)."),
+    _metric("mape", "Mean absolute percentage error", "lower", REG, _mape,
+            description="Average error relative to the true value."),
+    _metric("silhouette", "Silhouette", "higher", CLU, _silhouette,
+            description="How much closer points are to their own cluster than to the next (-1..1)."),
+    _metric("calinski_harabasz", "Calinski-Harabasz", "higher", CLU,
+            lambda d: float(skm.calinski_harabasz_score(*_cluster_input(d))),
+            description="Between-cluster over within-cluster dispersion."),
+    _metric("davies_bouldin", "Davies-Bouldin", "lower", CLU,
+            lambda d: float(skm.davies_bouldin_score(*_cluster_input(d))),
+            description="Average similarity of each cluster to its closest one (0 is best)."),
+]}
+
+
+def compute_metric(key: str, data: EvalData):
+    key = normalize_metric_key(key)
+    metric = METRICS.get(key)
+    if metric is None:
+        from plugins.registry import metrics
+
+        metric = metrics().get(key)
+    if metric is None:
+        raise ValueError(f"Unknown metric {key!r}.")
+    if data.problem_type not in metric.problem_types:
+        raise ValueError(f"{metric.name} does not apply to {data.problem_type}.")
+    if metric.problem_types != CLU and data.y_test is None:
+        raise ValueError(f"{metric.name} needs a target column.")
+    return _plain(metric.fn(data))
+
+
+def eval_data_for(pipeline, X_train, y_train, X_test, y_test, problem_type, random_state=0,
+                  progress=None, check_cancelled=None) -> EvalData:
+    """Predict once and gather what every metric and plot needs."""
+    y_pred = np.asarray(pipeline.predict(X_test))
+    y_proba = None
+    if problem_type == "classification" and hasattr(pipeline, "predict_proba"):
+        try:
+            y_proba = np.asarray(pipeline.predict_proba(X_test))
+        except (AttributeError, NotImplementedError, ValueError):
+            y_proba = None  # e.g. SVC without probability=True
+    steps = getattr(pipeline, "steps", None)
+    Xt_test, names = X_test, list(getattr(X_test, "columns", []))
+    if steps and len(steps) > 1:
+        head = pipeline[:-1]
+        Xt_test = head.transform(X_test)
+        try:
+            names = [str(n) for n in head.get_feature_names_out()]
+        except (AttributeError, ValueError, TypeError):
+            names = list(getattr(Xt_test, "columns", names))
+    classes = getattr(pipeline, "classes_", None)
+    return EvalData(problem_type=problem_type, model=pipeline, X_train=X_train, y_train=y_train,
+                    X_test=X_test, y_test=y_test, y_pred=y_pred, y_proba=y_proba,
+                    classes=list(classes) if classes is not None else None, Xt_test=Xt_test,
+                    feature_names=names, random_state=random_state, progress=progress,
+                    check_cancelled=check_cancelled)

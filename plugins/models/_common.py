@@ -1,0 +1,94 @@
+"""Pieces shared by model plugins: metric/plot key lists and estimator wrappers."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, clone
+
+CLS_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss",
+               "confusion_matrix", "classification_report")
+CLS_METRICS_NO_PROBA = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc",
+                        "confusion_matrix", "classification_report")
+CLS_DEFAULT = ("accuracy", "f1", "confusion_matrix")
+REG_METRICS = ("r2", "rmse", "mae", "mse", "mape")
+REG_DEFAULT = ("r2", "rmse", "mae")
+CLU_METRICS = ("silhouette", "calinski_harabasz", "davies_bouldin")
+CLU_DEFAULT = ("silhouette",)
+
+CLS_PLOTS = ("confusion_matrix", "roc_curve", "precision_recall_curve", "feature_importance",
+             "learning_curve", "shap_summary", "partial_dependence")
+CLS_DEFAULT_PLOTS = ("confusion_matrix", "roc_curve")
+REG_PLOTS = ("prediction_vs_actual", "residuals", "feature_importance", "learning_curve", "shap_summary",
+             "partial_dependence")
+REG_DEFAULT_PLOTS = ("prediction_vs_actual", "residuals")
+CLU_PLOTS = ("cluster_scatter",)
+
+
+def by_problem(problem_types, cls=(), reg=(), clu=()):
+    """Union of the keys for the problem types a plugin supports, order kept."""
+    keys = []
+    for pt, ks in (("classification", cls), ("regression", reg), ("clustering", clu)):
+        if pt in problem_types:
+            keys += [k for k in ks if k not in keys]
+    return tuple(keys)
+
+
+def none_if(value, sentinel="none"):
+    return None if value == sentinel else value
+
+
+class EncodedLabelClassifier(BaseEstimator, ClassifierMixin):
+    """Lets an estimator that wants labels 0..n-1 (XGBoost) take any labels, strings too;
+    `classes_` are the original labels and predict/predict_proba speak them."""
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def fit(self, X, y, **kw):
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"Classification needs at least 2 classes; the training rows have {len(self.classes_)}.")
+        self.estimator_ = clone(self.estimator).fit(X, codes, **kw)
+        return self
+
+    def predict(self, X):
+        return self.classes_[np.asarray(self.estimator_.predict(X)).astype(int)]
+
+    def predict_proba(self, X):
+        return self.estimator_.predict_proba(X)
+
+    @property
+    def feature_importances_(self):
+        return self.estimator_.feature_importances_
+
+
+class DBSCANPredictor(BaseEstimator, ClusterMixin):
+    """DBSCAN with `predict`: a new point takes the label of its nearest core sample when
+    within eps, else it is noise (-1). DBSCAN itself only labels the rows it was fitted on."""
+
+    def __init__(self, eps=0.5, min_samples=5, metric="euclidean", algorithm="auto", leaf_size=30):
+        self.eps, self.min_samples, self.metric, self.algorithm, self.leaf_size = eps, min_samples, metric, algorithm, leaf_size
+
+    def fit(self, X, y=None):
+        from sklearn.cluster import DBSCAN
+        from sklearn.neighbors import NearestNeighbors
+
+        X = np.asarray(X, dtype=float)
+        db = DBSCAN(eps=self.eps, min_samples=self.min_samples, metric=self.metric, algorithm=self.algorithm,
+                    leaf_size=self.leaf_size).fit(X)
+        self.labels_ = db.labels_
+        core = db.core_sample_indices_
+        self.core_labels_ = db.labels_[core]
+        self.nn_ = NearestNeighbors(n_neighbors=1, metric=self.metric).fit(X[core]) if len(core) else None
+        return self
+
+    def predict(self, X):
+        X = np.asarray(X, dtype=float)
+        if self.nn_ is None:
+            return np.full(len(X), -1)
+        dist, idx = self.nn_.kneighbors(X)
+        labels = self.core_labels_[idx[:, 0]]
+        return np.where(dist[:, 0] <= self.eps, labels, -1)
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X).labels_

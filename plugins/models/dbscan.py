@@ -1,0 +1,29 @@
+from plugins.base import ModelPlugin
+from plugins.models._common import CLU_DEFAULT, CLU_METRICS, CLU_PLOTS, DBSCANPredictor
+from plugins.params import Param
+
+
+def build(p, problem_type, random_state):
+    return DBSCANPredictor(eps=p["eps"], min_samples=p["min_samples"], metric=p["metric"],
+                           algorithm=p["algorithm"], leaf_size=p["leaf_size"])
+
+
+PLUGIN = ModelPlugin(
+    slug="dbscan", name="DBSCAN", icon="🫧",
+    description="Groups dense regions of points and marks isolated points as noise.",
+    best_for="Clusters of any shape and an unknown number of them; finds outliers too.",
+    problem_types=("clustering",), category="clustering",
+    params=(
+        Param("eps", "float", default=0.5, min=0.01, max=100.0, log=True, label="Neighbourhood radius (eps)",
+              search_max=5.0),
+        Param("min_samples", "int", default=5, min=1, max=200, label="Min points per core", search_max=30),
+        Param("metric", "select", default="euclidean", choices=("euclidean", "manhattan", "chebyshev"), advanced=True),
+        Param("algorithm", "select", default="auto", choices=("auto", "ball_tree", "kd_tree", "brute"),
+              advanced=True, tunable=False),
+        Param("leaf_size", "int", default=30, min=5, max=200, advanced=True, tunable=False),
+    ),
+    build=build,
+    supported_metrics=CLU_METRICS, default_metrics=CLU_DEFAULT,
+    supported_plots=CLU_PLOTS, default_plots=CLU_PLOTS,
+    complexity=1.0, scale_sensitive=True,
+)

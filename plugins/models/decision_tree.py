@@ -1,0 +1,53 @@
+from plugins.base import ModelPlugin
+from plugins.models._common import (
+    CLS_DEFAULT,
+    CLS_DEFAULT_PLOTS,
+    CLS_METRICS,
+    CLS_PLOTS,
+    REG_DEFAULT,
+    REG_DEFAULT_PLOTS,
+    REG_METRICS,
+    REG_PLOTS,
+    by_problem,
+    none_if,
+)
+from plugins.params import Param
+
+PT = ("classification", "regression")
+
+
+def build(p, problem_type, random_state):
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    cls = DecisionTreeClassifier if problem_type == "classification" else DecisionTreeRegressor
+    kw = dict(max_depth=p["max_depth"], min_samples_split=p["min_samples_split"], min_samples_leaf=p["min_samples_leaf"],
+              criterion=p["criterion"], max_features=none_if(p["max_features"], "all"), ccp_alpha=p["ccp_alpha"],
+              random_state=random_state)
+    if problem_type == "classification":
+        kw["class_weight"] = none_if(p["class_weight"])
+    return cls(**kw)
+
+
+PLUGIN = ModelPlugin(
+    slug="decision_tree", name="Decision Tree", icon="🌳",
+    description="A single tree of if/else splits on the features.",
+    best_for="Interpretable models and quick baselines; shows which rules drive predictions.",
+    problem_types=PT, category="tree",
+    params=(
+        Param("max_depth", "int", default=None, min=1, max=100, nullable=True, label="Max depth", search_max=20),
+        Param("min_samples_leaf", "int", default=1, min=1, max=100, label="Min rows per leaf", search_max=30),
+        Param("criterion", "select", default="gini", choices=("gini", "entropy", "log_loss"),
+              choices_by_problem={"regression": ("squared_error", "absolute_error", "friedman_mse", "poisson")}),
+        Param("min_samples_split", "int", default=2, min=2, max=100, advanced=True, search_max=40),
+        Param("max_features", "select", default="all", choices=("all", "sqrt", "log2"), advanced=True),
+        Param("ccp_alpha", "float", default=0.0, min=0.0, max=1.0, advanced=True, label="Pruning (ccp alpha)",
+              search_max=0.05),
+        Param("class_weight", "select", default="none", choices=("none", "balanced"),
+              problem_types=("classification",), advanced=True),
+    ),
+    build=build,
+    supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
+    supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
+    default_plots=by_problem(PT, ("feature_importance",) + CLS_DEFAULT_PLOTS, ("feature_importance",) + REG_DEFAULT_PLOTS),
+    complexity=0.5, handles_missing=True,
+)

@@ -1,0 +1,48 @@
+from plugins.base import ModelPlugin
+from plugins.models._common import (
+    CLS_DEFAULT,
+    CLS_DEFAULT_PLOTS,
+    CLS_METRICS,
+    CLS_PLOTS,
+    REG_DEFAULT,
+    REG_DEFAULT_PLOTS,
+    REG_METRICS,
+    REG_PLOTS,
+    by_problem,
+    none_if,
+)
+from plugins.params import Param
+
+PT = ("classification", "regression")
+
+
+def build(p, problem_type, random_state):
+    from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
+
+    cls = GradientBoostingClassifier if problem_type == "classification" else GradientBoostingRegressor
+    return cls(n_estimators=p["n_estimators"], learning_rate=p["learning_rate"], max_depth=p["max_depth"],
+               subsample=p["subsample"], min_samples_split=p["min_samples_split"],
+               min_samples_leaf=p["min_samples_leaf"], max_features=none_if(p["max_features"], "all"),
+               random_state=random_state)
+
+
+PLUGIN = ModelPlugin(
+    slug="gradient_boosting", name="Gradient Boosting", icon="📈",
+    description="Shallow trees added one after another, each correcting the errors of the last.",
+    best_for="High accuracy on small and medium tabular data when you can afford some tuning.",
+    problem_types=PT, category="boosting",
+    params=(
+        Param("n_estimators", "int", default=100, min=10, max=2000, label="Boosting rounds", search_max=400),
+        Param("learning_rate", "float", default=0.1, min=0.001, max=1.0, log=True, label="Learning rate"),
+        Param("max_depth", "int", default=3, min=1, max=20, label="Tree depth", search_max=8),
+        Param("subsample", "float", default=1.0, min=0.1, max=1.0, advanced=True, help="Row share per tree."),
+        Param("min_samples_split", "int", default=2, min=2, max=50, advanced=True),
+        Param("min_samples_leaf", "int", default=1, min=1, max=50, advanced=True),
+        Param("max_features", "select", default="all", choices=("all", "sqrt", "log2"), advanced=True),
+    ),
+    build=build,
+    supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
+    supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
+    default_plots=by_problem(PT, ("feature_importance",) + CLS_DEFAULT_PLOTS, ("feature_importance",) + REG_DEFAULT_PLOTS),
+    complexity=4.0,
+)

@@ -1,0 +1,56 @@
+from plugins.base import ModelPlugin
+from plugins.models._common import (
+    CLS_DEFAULT,
+    CLS_DEFAULT_PLOTS,
+    CLS_METRICS,
+    CLS_PLOTS,
+    REG_DEFAULT,
+    REG_DEFAULT_PLOTS,
+    REG_METRICS,
+    REG_PLOTS,
+    by_problem,
+    none_if,
+)
+from plugins.params import Param
+
+PT = ("classification", "regression")
+
+
+def build(p, problem_type, random_state):
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    cls = RandomForestClassifier if problem_type == "classification" else RandomForestRegressor
+    kw = dict(n_estimators=p["n_estimators"], max_depth=p["max_depth"], min_samples_split=p["min_samples_split"],
+              min_samples_leaf=p["min_samples_leaf"], max_features=none_if(p["max_features"], "all"),
+              bootstrap=p["bootstrap"], criterion=p["criterion"], n_jobs=1, random_state=random_state)
+    if problem_type == "classification":
+        kw["class_weight"] = none_if(p["class_weight"])
+    return cls(**kw)
+
+
+PLUGIN = ModelPlugin(
+    slug="random_forest", name="Random Forest", icon="🌲",
+    description="An ensemble of decision trees, each on a bootstrap sample, voting together.",
+    best_for="Strong out-of-the-box results on tabular data with little tuning.",
+    problem_types=PT, category="ensemble",
+    params=(
+        Param("n_estimators", "int", default=100, min=10, max=1000, label="Trees", search_max=400),
+        Param("max_depth", "int", default=None, min=1, max=100, nullable=True, label="Max depth",
+              help="Empty: grow until leaves are pure.", search_max=30),
+        Param("max_features", "select", default="sqrt", choices=("sqrt", "log2", "all"),
+              choices_by_problem={"regression": ("all", "sqrt", "log2")}, label="Features per split"),
+        Param("criterion", "select", default="gini", choices=("gini", "entropy", "log_loss"),
+              choices_by_problem={"regression": ("squared_error", "absolute_error", "friedman_mse", "poisson")},
+              advanced=True),
+        Param("min_samples_split", "int", default=2, min=2, max=50, advanced=True),
+        Param("min_samples_leaf", "int", default=1, min=1, max=50, advanced=True),
+        Param("bootstrap", "bool", default=True, advanced=True),
+        Param("class_weight", "select", default="none", choices=("none", "balanced", "balanced_subsample"),
+              problem_types=("classification",), advanced=True, help="Reweight classes against imbalance."),
+    ),
+    build=build,
+    supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
+    supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
+    default_plots=by_problem(PT, ("feature_importance",) + CLS_DEFAULT_PLOTS, ("feature_importance",) + REG_DEFAULT_PLOTS),
+    complexity=3.0, handles_missing=True,
+)

@@ -1,0 +1,54 @@
+from plugins.base import ModelPlugin
+from plugins.models._common import (
+    CLS_DEFAULT,
+    CLS_DEFAULT_PLOTS,
+    CLS_METRICS_NO_PROBA,
+    CLS_PLOTS,
+    REG_DEFAULT,
+    REG_DEFAULT_PLOTS,
+    REG_METRICS,
+    REG_PLOTS,
+    by_problem,
+    none_if,
+)
+from plugins.params import Param
+
+PT = ("classification", "regression")
+
+
+def build(p, problem_type, random_state):
+    from sklearn.svm import SVC, SVR
+
+    kw = dict(C=p["C"], kernel=p["kernel"], gamma=p["gamma"], degree=p["degree"], tol=p["tol"],
+              max_iter=p["max_iter"] if p["max_iter"] else -1)
+    if problem_type == "classification":
+        # no probability calibration (deprecated in scikit-learn 1.9): ROC/PR use decision scores
+        return SVC(class_weight=none_if(p["class_weight"]), random_state=random_state, **kw)
+    return SVR(epsilon=p["epsilon"], **kw)
+
+
+PLUGIN = ModelPlugin(
+    slug="svm", name="Support Vector Machine", icon="🧭",
+    description="Finds the widest margin between classes, with kernels for curved boundaries.",
+    best_for="Small to medium datasets with many features; needs scaled inputs.",
+    problem_types=PT, category="kernel",
+    params=(
+        Param("C", "float", default=1.0, min=1e-3, max=1e3, log=True, label="C (margin penalty)"),
+        Param("kernel", "select", default="rbf", choices=("rbf", "linear", "poly", "sigmoid")),
+        Param("gamma", "select", default="scale", choices=("scale", "auto"), advanced=True),
+        Param("degree", "int", default=3, min=1, max=8, advanced=True, help="For the poly kernel."),
+        Param("epsilon", "float", default=0.1, min=0.0, max=10.0, problem_types=("regression",),
+              help="Errors smaller than this are ignored.", search_max=1.0),
+        Param("class_weight", "select", default="none", choices=("none", "balanced"),
+              problem_types=("classification",), advanced=True),
+        Param("tol", "float", default=1e-3, min=1e-6, max=1e-1, log=True, advanced=True, tunable=False),
+        Param("max_iter", "int", default=None, nullable=True, min=100, max=1_000_000, advanced=True, tunable=False,
+              help="Empty: no limit."),
+    ),
+    build=build,
+    supported_metrics=by_problem(PT, CLS_METRICS_NO_PROBA, REG_METRICS),
+    default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
+    supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
+    default_plots=by_problem(PT, CLS_DEFAULT_PLOTS, REG_DEFAULT_PLOTS),
+    complexity=6.0, scale_sensitive=True,
+)

@@ -1,0 +1,280 @@
+"""The engine: validation keyed by node id, topological runs, fan-out, failure propagation,
+cancellation, and the CLI on every example workflow."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sklearn.datasets import load_iris
+
+from executor.engine import run_workflow, validate_workflow
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+
+def node(id, type, config=None):
+    return {"id": id, "type": type, "position": {"x": 0, "y": 0}, "config": config or {}}
+
+
+def chain(*ids):
+    return [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]
+
+
+def seed_chain(algorithm="logistic_regression", dataset="iris", with_prep=True, **model):
+    """Seed 000's chain, exactly as drawn."""
+    nodes = [node("d", "dataset", {"dataset_id": dataset, "target_column": "target", "problem_type": "classification"})]
+    ids = ["d"]
+    if with_prep:
+        nodes.append(node("p", "preprocessing", {"operations": [{"method": "standard_scaler", "parameters": {}}]}))
+        ids.append("p")
+    nodes += [
+        node("s", "split", {"test_size": 0.25, "stratify": True, "shuffle": True, "random_seed": 0}),
+        node("m", "model", {"algorithm": algorithm, "hyperparameters": {}, **model}),
+        node("e", "evaluate", {"metrics": ["accuracy", "f1"]}),
+        node("v", "visualize", {"plots": ["confusion_matrix"]}),
+    ]
+    ids += ["s", "m", "e", "v"]
+    return {"name": "t", "nodes": nodes, "edges": chain(*ids)}
+
+
+def collect(workflow, **kw):
+    events = []
+    result = run_workflow(workflow, events.append, **kw)
+    return result, events
+
+
+def statuses(events, node_id):
+    return [e["status"] for e in events if e["type"] == "node_status" and e["node_id"] == node_id]
+
+
+# --------------------------------------------------------------------------- validation
+def test_seed_chain_is_valid_and_preprocessing_is_optional():
+    assert validate_workflow(seed_chain()) == {}
+    assert validate_workflow(seed_chain(with_prep=False)) == {}
+
+
+def test_visualize_may_take_the_model_directly():
+    wf = seed_chain()
+    wf["edges"] = [e for e in wf["edges"] if e["target"] != "v"] + [{"source": "m", "target": "v"}]
+    assert validate_workflow(wf) == {}
+
+
+def test_cycle_is_reported_on_the_nodes_in_it():
+    wf = seed_chain(with_prep=True)
+    wf["nodes"].append(node("p2", "preprocessing", {"operations": []}))
+    wf["edges"] += [{"source": "p", "target": "p2"}, {"source": "p2", "target": "p"}]  # p -> p2 -> p
+    errors = validate_workflow(wf)
+    assert any("cycle" in m for m in errors["p"])
+    assert any("cycle" in m for m in errors["p2"])
+
+
+def test_orphan_node_is_reported():
+    wf = seed_chain()
+    wf["nodes"].append(node("lonely", "model", {"algorithm": "knn"}))
+    errors = validate_workflow(wf)
+    assert any("not connected" in m for m in errors["lonely"])
+
+
+def test_self_loop_is_reported():
+    wf = seed_chain()
+    wf["edges"].append({"source": "m", "target": "m"})
+    assert any("itself" in m for m in validate_workflow(wf)["m"])
+
+
+def test_wrong_port_is_refused_with_what_it_needs():
+    wf = seed_chain(with_prep=False)
+    wf["edges"] = [{"source": "d", "target": "m"}] + [e for e in wf["edges"] if e["target"] != "s"
+                                                        and e["source"] != "s"]
+    errors = validate_workflow(wf)
+    assert any("cannot take" in m and "split" in m for m in errors["m"])
+
+
+def test_missing_config_is_keyed_by_node():
+    wf = seed_chain()
+    wf["nodes"][0]["config"] = {}
+    wf["nodes"][3]["config"] = {"algorithm": ""}
+    errors = validate_workflow(wf)
+    assert any("Choose a dataset" in m for m in errors["d"])
+    assert any("Choose an algorithm" in m for m in errors["m"])
+
+
+def test_unknown_dataset_node_type_and_bad_param_are_sentences():
+    wf = seed_chain()
+    wf["nodes"][0]["config"]["dataset_id"] = "no_such_data"
+    wf["nodes"][2]["config"]["test_size"] = 0.7
+    wf["nodes"].append(node("x", "teleport"))
+    wf["edges"].append({"source": "v", "target": "x"})
+    errors = validate_workflow(wf)
+    assert any("does not exist" in m for m in errors["d"])
+    assert any("at most 0.5" in m for m in errors["s"])
+    assert any("Unknown node type" in m for m in errors["x"])
+
+
+def test_algorithm_must_fit_the_upstream_problem_type():
+    wf = seed_chain(algorithm="linear_regression")
+    errors = validate_workflow(wf)
+    assert any("does not do classification" in m for m in errors["m"])
+
+
+def test_metric_must_be_supported_by_the_upstream_model():
+    wf = seed_chain()
+    wf["nodes"][4]["config"]["metrics"] = ["accuracy", "rmse"]
+    errors = validate_workflow(wf)
+    assert any("rmse" in m and "not offered" in m for m in errors["e"])
+
+
+def test_malformed_workflows_never_raise():
+    for bad in (None, [], {"nodes": "x"}, {"nodes": [{"id": 3}], "edges": [{}]}, {"nodes": []}):
+        errors = validate_workflow(bad)
+        assert errors and all(isinstance(m, str) for ms in errors.values() for m in ms)
+
+
+# --------------------------------------------------------------------------- running
+def test_run_emits_running_then_completed_for_every_node_and_metrics():
+    wf = seed_chain()
+    result, events = collect(wf)
+    assert result["status"] == "completed", result.get("error")
+    for nid in ("d", "p", "s", "m", "e", "v"):
+        assert statuses(events, nid) == ["running", "completed"]
+    order = [e["node_id"] for e in events if e["type"] == "node_status" and e["status"] == "running"]
+    assert order == ["d", "p", "s", "m", "e", "v"]
+    metrics = [e for e in events if e["type"] == "metrics"]
+    assert metrics and metrics[0]["metrics"]["accuracy"] > 0.8
+    assert result["plots"][0]["key"] == "confusion_matrix"
+
+
+def test_fan_out_runs_each_branch_with_its_own_model():
+    wf = seed_chain()
+    wf["nodes"] += [node("m2", "model", {"algorithm": "decision_tree"}), node("e2", "evaluate", {"metrics": ["accuracy"]})]
+    wf["edges"] += chain("s", "m2", "e2")
+    result, events = collect(wf)
+    assert result["status"] == "completed"
+    assert set(result["metrics"]) == {"e", "e2"}
+    assert result["metrics"]["e"]["algorithm"] == "logistic_regression"
+    assert result["metrics"]["e2"]["algorithm"] == "decision_tree"
+    assert result["metrics"]["e2"]["model_node_id"] == "m2"
+
+
+def one_class_iris(_dataset_id):
+    df = load_iris(as_frame=True).frame
+    return df[df["target"] == 0].reset_index(drop=True)
+
+
+def test_failure_marks_node_failed_and_downstream_skipped_other_branch_runs():
+    wf = seed_chain(with_prep=False)
+    wf["nodes"][1]["config"]["stratify"] = False
+    # KMeans on the same split: a clustering model cannot hang off a classification split,
+    # so the second branch is a dummy-friendly decision tree; only logistic regression fails
+    # (it needs two classes), the tree learns the single class.
+    wf["nodes"] += [node("m2", "model", {"algorithm": "decision_tree"}), node("e2", "evaluate", {"metrics": ["accuracy"]})]
+    wf["edges"] += chain("s", "m2", "e2")
+    result, events = collect(wf, load_dataset=one_class_iris)
+    assert result["status"] == "failed"
+    assert statuses(events, "m") == ["running", "failed"]
+    failed = next(e for e in events if e["node_id"] == "m" and e.get("status") == "failed")
+    assert failed["message"] and "Traceback" in failed["traceback"]
+    assert statuses(events, "e") == ["skipped"] and statuses(events, "v") == ["skipped"]
+    assert statuses(events, "m2") == ["running", "completed"]
+    assert "m" in result["error"]
+
+
+def test_cancellation_inside_cv_folds_stops_the_run():
+    wf = seed_chain(use_cv=True, cv_folds=5)
+    seen = []
+
+    def is_cancelled():
+        return any(e["type"] == "node_progress" and e["node_id"] == "m" for e in seen)
+
+    result = run_workflow(wf, seen.append, is_cancelled=is_cancelled)
+    assert result["status"] == "cancelled"
+    fold_events = [e for e in seen if e["type"] == "node_progress" and e["node_id"] == "m"]
+    assert len(fold_events) == 1  # stopped right after the first fold
+    assert statuses(seen, "m") == ["running", "skipped"]
+    assert statuses(seen, "e") == ["skipped"] and statuses(seen, "v") == ["skipped"]
+
+
+def test_cancellation_between_nodes():
+    wf = seed_chain()
+    seen = []
+    result = run_workflow(wf, seen.append, is_cancelled=lambda: any(
+        e.get("node_id") == "s" and e.get("status") == "completed" for e in seen))
+    assert result["status"] == "cancelled"
+    assert statuses(seen, "s") == ["running", "completed"]
+    assert statuses(seen, "m") == ["skipped"]
+
+
+def test_cv_and_optuna_report_progress_and_results():
+    wf = seed_chain(algorithm="decision_tree", use_cv=True, cv_folds=3, use_optuna=True, optuna_trials=4,
+                    optuna_metric="accuracy")
+    result, events = collect(wf)
+    assert result["status"] == "completed", result.get("error")
+    model_out = result["nodes"]["m"]["output"]
+    assert len(model_out["optuna"]["trials"]) == 4
+    assert model_out["optuna"]["metric"] == "accuracy"
+    assert len(model_out["cv"]["folds"]) == 3 and 0 <= model_out["cv"]["std"] <= model_out["cv"]["mean"]
+    progress = [e["progress"] for e in events if e["type"] == "node_progress" and e["node_id"] == "m"]
+    assert progress == sorted(progress) and len(progress) >= 4
+
+
+def test_trained_artifact_takes_raw_columns():
+    """The model artifact is a full Pipeline: it scales the raw columns itself."""
+    import io
+
+    import joblib
+
+    wf = seed_chain()
+    saved = {}
+
+    def save(kind, name, data, mime, node_id=""):
+        saved[kind] = data
+        return f"{kind}-1"
+
+    result, _ = collect(wf, save_artifact=save)
+    assert result["nodes"]["m"]["output"]["model_artifact_id"] == "model-1"
+    pipeline = joblib.load(io.BytesIO(saved["model"]))
+    raw = load_iris(as_frame=True).frame.drop(columns=["target"])
+    assert (pipeline.predict(raw) == load_iris().target).mean() > 0.9
+
+
+def test_snapshot_is_not_mutated_by_a_run():
+    wf = seed_chain()
+    before = copy.deepcopy(wf)
+    collect(wf)
+    assert wf == before
+
+
+# --------------------------------------------------------------------------- CLI
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_cli_runs_every_example(path, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "executor", "run", str(path), "--artifacts", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wf = json.loads(path.read_text())
+    for n in wf["nodes"]:
+        assert re.search(rf"{re.escape(n['id'])}\s+\S+\s+completed", proc.stdout), proc.stdout
+    assert "completed in" in proc.stdout
+    assert any(tmp_path.glob("*.png")), "the example's plots were written"
+
+
+def test_cli_breast_cancer_random_forest_accuracy_above_090():
+    proc = subprocess.run([sys.executable, "-m", "executor", "run", "examples/classification.json"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    accuracy = float(re.search(r"accuracy\s+([0-9.]+)", proc.stdout).group(1))
+    assert accuracy > 0.9
+
+
+def test_cli_invalid_workflow_exits_2_with_messages(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"nodes": [node("d", "dataset", {})], "edges": []}))
+    proc = subprocess.run([sys.executable, "-m", "executor", "run", str(bad)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "Choose a dataset" in proc.stderr
