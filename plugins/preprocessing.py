@@ -46,7 +46,7 @@ def _frame(X) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- learned
-class ColumnTransform(BaseEstimator, TransformerMixin):
+class ColumnTransform(TransformerMixin, BaseEstimator):
     """Base: pick columns at fit time, learn per-column state, transform only those.
 
     Subclasses implement `_learn(X_cols, y)` returning state and `_apply(X_cols)` returning
@@ -252,7 +252,7 @@ class Clip(ColumnTransform):
         return X.clip(lower=self.low_, upper=self.high_, axis=1)
 
 
-class AutoPrepare(BaseEstimator, TransformerMixin):
+class AutoPrepare(TransformerMixin, BaseEstimator):
     """The guard before every estimator: leftover text columns are ordinal-encoded, bools
     become ints and, for models that cannot take NaN, missing values get the training
     median. `notes_` tells the user what was done."""

@@ -37,7 +37,7 @@ def none_if(value, sentinel="none"):
     return None if value == sentinel else value
 
 
-class EncodedLabelClassifier(BaseEstimator, ClassifierMixin):
+class EncodedLabelClassifier(ClassifierMixin, BaseEstimator):
     """Lets an estimator that wants labels 0..n-1 (XGBoost) take any labels, strings too;
     `classes_` are the original labels and predict/predict_proba speak them."""
 
@@ -62,7 +62,7 @@ class EncodedLabelClassifier(BaseEstimator, ClassifierMixin):
         return self.estimator_.feature_importances_
 
 
-class DBSCANPredictor(BaseEstimator, ClusterMixin):
+class DBSCANPredictor(ClusterMixin, BaseEstimator):
     """DBSCAN with `predict`: a new point takes the label of its nearest core sample when
     within eps, else it is noise (-1). DBSCAN itself only labels the rows it was fitted on."""
 
