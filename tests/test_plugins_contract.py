@@ -4,7 +4,7 @@ declares, every metric, every plot. Small real data (scikit-learn's bundled sets
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ IDS = [f"{slug}-{pt}" for slug, pt in CASES]
 FAST = {"n_estimators": 15, "max_iter": 300}
 
 
-@lru_cache(maxsize=None)
+@cache
 def data(problem_type: str, multiclass: bool = False):
     if problem_type == "classification":
         loader = load_wine if multiclass else load_breast_cancer
@@ -56,7 +56,7 @@ def params_for(plugin, problem_type):
     return clean
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(slug: str, problem_type: str, multiclass: bool = False):
     plugin = registry.models()[slug]
     X_train, X_test, y_train, y_test = data(problem_type, multiclass)
