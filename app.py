@@ -10,13 +10,28 @@ runs the web only.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from fasthtml.common import FastHTML
-from starlette.responses import FileResponse, Response
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.staticfiles import StaticFiles
 
+from data import datasets
 from data.config import settings
+from data.store import Invalid, NotFound, open_store
+from executor import jobs
+from executor.engine import resolve
+from executor.events import job_events
+from nodes.registry import can_connect, node_types
+from plugins import registry
+from plugins.base import PROBLEM_TYPES
 
 ROOT = Path(__file__).resolve().parent
 SETTINGS = settings().ensure()
@@ -36,6 +51,7 @@ app = FastHTML(
     secret_key=SETTINGS.session_secret(),
     key_fname=str(SETTINGS.home / "session.key"),
     title="AutoML Playground",
+    max_part_size=SETTINGS.max_upload_bytes + 2**20,  # our own limit answers with a sentence first
 )
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
 rt = app.route
@@ -51,7 +67,264 @@ def vendor(name: str):
 
 
 # =========================================================================== /api/v1
-# (jobs, workflows, datasets, plugins: see executor/ and data/)
+# Thin routes: bind, call one function in data/ or executor/, return JSON. Domain errors
+# (Invalid, NotFound) become 4xx with a sentence; anything else a logged 500 with a sentence.
+STORE = open_store(SETTINGS)
+log = logging.getLogger("playground.web")
+
+
+def api_error(status: int, detail: str, **extra) -> JSONResponse:
+    return JSONResponse({"detail": detail, **extra}, status_code=status)
+
+
+async def on_invalid(request: Request, exc: Invalid):
+    return api_error(exc.status, exc.detail, errors=exc.errors) if exc.errors else api_error(exc.status, exc.detail)
+
+
+async def on_not_found(request: Request, exc: NotFound):
+    return api_error(404, str(exc))
+
+
+async def on_dataset_error(request: Request, exc: datasets.DatasetError):
+    return api_error(400, str(exc))
+
+
+async def on_unexpected(request: Request, exc: Exception):
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return api_error(500, "Something went wrong on the server; the error was logged.")
+
+
+app.add_exception_handler(Invalid, on_invalid)
+app.add_exception_handler(NotFound, on_not_found)
+app.add_exception_handler(datasets.DatasetError, on_dataset_error)
+app.add_exception_handler(Exception, on_unexpected)
+
+
+async def json_body(request: Request, kind=dict):
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise Invalid("The request body is not valid JSON.", status=400) from None
+    if not isinstance(body, kind):
+        raise Invalid(f"The request body must be a JSON {'object' if kind is dict else 'list'}.", status=400)
+    return body
+
+
+def problem_type_arg(request: Request) -> str | None:
+    pt = request.query_params.get("problem_type") or None
+    if pt is not None and pt not in PROBLEM_TYPES:
+        raise Invalid(f"Unknown problem type {pt!r}; use one of {', '.join(PROBLEM_TYPES)}.", status=400)
+    return pt
+
+
+def job_json(job: dict) -> dict:
+    job = dict(job)
+    job.pop("task_id", None)
+    return job
+
+
+@rt("/api/v1/plugins")
+def api_plugins(request: Request):
+    pt = problem_type_arg(request)
+    return JSONResponse({"models": [m.summary_json() for m in registry.models_for(pt)],
+                         "preprocessing": [o.to_json() for o in registry.operations().values()]})
+
+
+@rt("/api/v1/plugins/models/{slug}")
+def api_plugin(request: Request, slug: str):
+    plugin = registry.models().get(slug)
+    if plugin is None:
+        raise NotFound(f"No model plugin {slug!r}.")
+    pt = problem_type_arg(request)
+    if pt and pt not in plugin.problem_types:
+        raise Invalid(f"{plugin.name} does not do {pt}.", status=400)
+    return JSONResponse(plugin.detail_json(pt))
+
+
+@rt("/api/v1/plugins/preprocessing")
+def api_preprocessing():
+    return JSONResponse([o.to_json() for o in registry.operations().values()])
+
+
+@rt("/api/v1/plugins/metrics")
+def api_metrics():
+    return JSONResponse([m.to_json() for m in registry.metrics().values()])
+
+
+@rt("/api/v1/plugins/plots")
+def api_plots():
+    return JSONResponse([p.to_json() for p in registry.plots().values()])
+
+
+@rt("/api/v1/node-types")
+def api_node_types():
+    return JSONResponse([t.to_json() for t in node_types().values()])
+
+
+@rt("/api/v1/workflows", methods=["get"])
+def api_list_workflows():
+    return JSONResponse(STORE.list_workflows())
+
+
+@rt("/api/v1/workflows", methods=["post"])
+async def api_create_workflow(request: Request):
+    body = await json_body(request)
+    wf = STORE.create_workflow(body.get("name", "Untitled workflow"), {k: body.get(k, []) for k in ("nodes", "edges")})
+    return JSONResponse(wf, status_code=201)
+
+
+@rt("/api/v1/workflows/execute", methods=["post"])
+async def api_execute(request: Request):
+    body = await json_body(request)
+    workflow_id = body.get("workflow_id")
+    if workflow_id is not None and (not isinstance(workflow_id, str) or STORE.get_workflow(workflow_id) is None):
+        raise NotFound(f"No workflow {workflow_id!r}.")
+    if "nodes" not in body:
+        raise Invalid("Send the workflow's nodes and edges.", status=400)
+    job = await asyncio.to_thread(jobs.submit, STORE, body, workflow_id)
+    return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
+                         "estimated_cost": job["estimated_cost"]}, status_code=202)
+
+
+@rt("/api/v1/workflows/{workflow_id}", methods=["get"])
+def api_get_workflow(workflow_id: str):
+    return JSONResponse(STORE.require_workflow(workflow_id))
+
+
+@rt("/api/v1/workflows/{workflow_id}", methods=["put", "patch"])
+async def api_update_workflow(request: Request, workflow_id: str):
+    body = await json_body(request)
+    graph = None
+    if "nodes" in body or "edges" in body:
+        graph = {"nodes": body.get("nodes", []), "edges": body.get("edges", [])}
+    elif request.method == "PUT":
+        raise Invalid("PUT replaces the workflow: send its nodes and edges (PATCH to rename).", status=400)
+    return JSONResponse(STORE.update_workflow(workflow_id, name=body.get("name"), graph=graph))
+
+
+@rt("/api/v1/workflows/{workflow_id}", methods=["delete"])
+def api_delete_workflow(workflow_id: str):
+    STORE.delete_workflow(workflow_id)
+    return Response(status_code=204)
+
+
+@rt("/api/v1/workflows/{workflow_id}/duplicate", methods=["post"])
+def api_duplicate_workflow(workflow_id: str):
+    return JSONResponse(STORE.duplicate_workflow(workflow_id), status_code=201)
+
+
+@rt("/api/v1/workflows/{workflow_id}/structure", methods=["put"])
+async def api_save_structure(request: Request, workflow_id: str):
+    body = await json_body(request)
+    return JSONResponse(STORE.save_structure(workflow_id, body, can_connect=can_connect))
+
+
+@rt("/api/v1/workflows/{workflow_id}/validate", methods=["post"])
+async def api_validate_workflow(workflow_id: str):
+    wf = STORE.require_workflow(workflow_id)
+    r = await asyncio.to_thread(resolve, wf["graph"], jobs.dataset_info_for(STORE))
+    return JSONResponse({"valid": not r.errors, "errors": r.errors, "field_errors": r.field_errors})
+
+
+@rt("/api/v1/workflows/{workflow_id}/run", methods=["post"])
+async def api_run_workflow(workflow_id: str):
+    wf = STORE.require_workflow(workflow_id)
+    job = await asyncio.to_thread(jobs.submit, STORE, wf["graph"], workflow_id)
+    return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
+                         "estimated_cost": job["estimated_cost"]}, status_code=202)
+
+
+@rt("/api/v1/jobs")
+def api_list_jobs(request: Request):
+    return JSONResponse(STORE.list_jobs(request.query_params.get("workflow_id") or None))
+
+
+@rt("/api/v1/jobs/{job_id}")
+def api_get_job(job_id: str):
+    return JSONResponse(job_json(STORE.require_job(job_id)))
+
+
+@rt("/api/v1/jobs/{job_id}/cancel", methods=["post"])
+def api_cancel_job(job_id: str):
+    return JSONResponse(job_json(jobs.cancel(STORE, job_id)))
+
+
+@rt("/api/v1/jobs/{job_id}/retry", methods=["post"])
+async def api_retry_job(job_id: str):
+    job = await asyncio.to_thread(jobs.retry, STORE, job_id)
+    return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
+                         "estimated_cost": job["estimated_cost"], "retry_of": job_id}, status_code=202)
+
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+
+
+@rt("/api/v1/jobs/{job_id}/events")
+def api_job_events(request: Request, job_id: str):
+    STORE.require_job(job_id)
+    raw = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
+    try:
+        after = max(0, int(raw))
+    except ValueError:
+        raise Invalid("Last-Event-ID / after must be a whole number.", status=400) from None
+    return StreamingResponse(job_events(STORE, job_id, after), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@rt("/api/v1/jobs/{job_id}/artifacts/{artifact_id}")
+def api_artifact(job_id: str, artifact_id: str):
+    art = STORE.get_artifact(job_id, artifact_id)
+    disposition = "inline" if art["mime"].startswith("image/") else "attachment"
+    return FileResponse(art["path"], media_type=art["mime"], filename=art["name"],
+                        content_disposition_type=disposition)
+
+
+@rt("/api/v1/datasets", methods=["get"])
+def api_list_datasets():
+    return JSONResponse({"samples": datasets.list_samples(), "uploads": STORE.list_datasets()})
+
+
+async def ingest_upload(request: Request) -> dict:
+    """Multipart upload (field `file`) -> validated Parquet + a datasets row; nothing on error."""
+    try:
+        form = await request.form()
+    except Exception as e:  # malformed multipart, part over the size limit
+        raise Invalid(f"The upload could not be read: {e}", status=400) from None
+    upload = form.get("file")
+    if upload is None or not hasattr(upload, "read"):
+        raise Invalid("Attach the file in a form field named 'file'.", status=400)
+    raw = await upload.read()
+    record = await asyncio.to_thread(datasets.ingest, raw, upload.filename or "upload.csv", SETTINGS.datasets_dir,
+                                     SETTINGS.max_upload_bytes)
+    return STORE.add_dataset(record)
+
+
+@rt("/api/v1/datasets", methods=["post"])
+async def api_upload_dataset(request: Request):
+    return JSONResponse(await ingest_upload(request), status_code=201)
+
+
+def dataset_detail(dataset_id: str) -> dict:
+    info = datasets.sample_info(dataset_id) or STORE.get_dataset(dataset_id)
+    if info is None:
+        raise NotFound(f"No dataset {dataset_id!r}.")
+    df = datasets.load_dataset(dataset_id, SETTINGS.datasets_dir)
+    profile = info.get("profile") or datasets.profile(df, info.get("target"))
+    return {**info, "profile": profile, "preview": datasets.preview(df, 20)}
+
+
+@rt("/api/v1/datasets/{dataset_id}", methods=["get"])
+async def api_get_dataset(dataset_id: str):
+    return JSONResponse(await asyncio.to_thread(dataset_detail, dataset_id))
+
+
+@rt("/api/v1/datasets/{dataset_id}", methods=["delete"])
+def api_delete_dataset(dataset_id: str):
+    if datasets.is_sample(dataset_id):
+        raise Invalid("Sample datasets cannot be deleted.", status=400)
+    STORE.delete_dataset(dataset_id)
+    datasets.delete_dataset_file(dataset_id, SETTINGS.datasets_dir)
+    return Response(status_code=204)
+
 
 
 # =========================================================================== UI
@@ -59,16 +332,48 @@ def vendor(name: str):
 
 
 # =========================================================================== main
+def start_consumer(workers: int) -> subprocess.Popen:
+    """The Huey consumer as a child process, with the poll delays that make a queued job
+    start within a fraction of a second."""
+    from executor.queue import CONSUMER_FLAGS
+
+    cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "executor.tasks.huey", "-w", str(workers), *CONSUMER_FLAGS]
+    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PLAYGROUND_HOME": str(SETTINGS.home)})
+
+
+def warm_up() -> None:
+    """Import the ML registries and profile the samples now, not on the first request."""
+    from executor.engine import _sample_facts
+    from executor.preload import preload
+
+    preload(heavy=False)
+    for sample in datasets.SAMPLES:
+        _sample_facts(sample)
+
+
 def main(argv=None) -> None:
     import uvicorn
 
     parser = argparse.ArgumentParser(description="Run the AutoML Playground web app.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=5001)
-    parser.add_argument("--workers", type=int, default=2, help="Huey worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="Huey worker processes (default 2)")
     parser.add_argument("--no-worker", action="store_true", help="web only; run huey_consumer elsewhere")
     args = parser.parse_args(argv)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    consumer = None if args.no_worker else start_consumer(args.workers)
+    stop_sweeper = jobs.start_sweeper(STORE)
+    warm_up()
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    finally:
+        stop_sweeper.set()
+        if consumer is not None:
+            consumer.terminate()
+            try:
+                consumer.wait(10)
+            except subprocess.TimeoutExpired:
+                consumer.kill()
 
 
 if __name__ == "__main__":

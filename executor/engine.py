@@ -27,6 +27,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from nodes.base import Cancelled, NodeError, RunContext, Upstream
 from nodes.registry import node_types
@@ -137,6 +138,14 @@ def parse_graph(workflow) -> Graph:
 
 
 # --------------------------------------------------------------------------- design time
+@lru_cache(maxsize=None)
+def _sample_facts(dataset_id: str) -> dict:
+    from data import datasets
+
+    prof = datasets.profile(datasets.load_sample(dataset_id))
+    return {"columns": prof["columns"], "n_rows": prof["n_rows"]}
+
+
 def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
     """Dataset facts for validation: columns (with roles) and row count. Samples are
     profiled once per process; uploaded files are read from `datasets_dir`."""
@@ -145,15 +154,14 @@ def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
     cache: dict = {}
 
     def info(dataset_id: str):
+        if datasets.is_sample(dataset_id):
+            return _sample_facts(dataset_id)
         if dataset_id in cache:
             return cache[dataset_id]
         try:
-            if datasets.is_sample(dataset_id):
-                df = datasets.load_sample(dataset_id)
-            elif datasets_dir is not None and datasets.dataset_exists(dataset_id, datasets_dir):
-                df = datasets.load_dataset(dataset_id, datasets_dir)
-            else:
+            if datasets_dir is None or not datasets.dataset_exists(dataset_id, datasets_dir):
                 return None
+            df = datasets.load_dataset(dataset_id, datasets_dir)
         except datasets.DatasetError:
             return None
         prof = datasets.profile(df)

@@ -1,0 +1,588 @@
+"""The SQLite store (sqlite-utils): workflows, snapshots, jobs, job nodes, events,
+datasets, artifacts.
+
+WAL so readers never block the writer, a busy timeout, and `BEGIN IMMEDIATE` for every
+read-then-write: a deferred transaction that reads and then writes fails at once with
+"database is locked" under contention, an immediate one waits its turn. One connection per
+thread. Schema changes are numbered migrations run on open (PRAGMA user_version).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from data.config import Settings, settings
+
+TERMINAL = ("completed", "failed", "cancelled")
+TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
+
+
+class NotFound(LookupError):
+    """An id that does not exist; the message is a sentence."""
+
+
+class Invalid(ValueError):
+    """A request that cannot be carried out as given; `errors` may key messages by node."""
+
+    def __init__(self, detail: str, errors: dict | None = None, status: int = 422):
+        super().__init__(detail)
+        self.detail, self.errors, self.status = detail, errors or {}, status
+
+
+class LeaseLost(RuntimeError):
+    """A worker attempt that no longer owns its job tried to write to it."""
+
+
+def now() -> float:
+    return time.time()
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:16]}"
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, default=str, allow_nan=False)
+
+
+def _loads(text):
+    return json.loads(text) if text else None
+
+
+# --------------------------------------------------------------------------- migrations
+def _m1(db: sqlite_utils.Database):
+    db.execute("""CREATE TABLE IF NOT EXISTS workflows (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, graph TEXT NOT NULL,
+        created_at REAL NOT NULL, updated_at REAL NOT NULL)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS snapshots (
+        id TEXT PRIMARY KEY, workflow_id TEXT, graph TEXT NOT NULL, created_at REAL NOT NULL)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY, workflow_id TEXT, snapshot_id TEXT NOT NULL REFERENCES snapshots(id),
+        status TEXT NOT NULL, attempt INTEGER NOT NULL DEFAULT 1, max_attempts INTEGER NOT NULL DEFAULT 3,
+        task_id TEXT, estimated_time REAL, estimated_cost REAL, time_limit REAL,
+        cancel_requested INTEGER NOT NULL DEFAULT 0, heartbeat_at REAL, worker TEXT,
+        created_at REAL NOT NULL, queued_at REAL, started_at REAL, completed_at REAL,
+        error_message TEXT, results TEXT, retry_of TEXT)""")
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_workflow ON jobs(workflow_id, created_at)")
+    db.execute("CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status)")
+    db.execute("""CREATE TABLE IF NOT EXISTS job_nodes (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, node_id TEXT NOT NULL,
+        node_type TEXT, status TEXT NOT NULL, progress REAL, message TEXT,
+        started_at REAL, completed_at REAL, duration REAL, output TEXT, error_message TEXT, traceback TEXT,
+        PRIMARY KEY (job_id, node_id))""")
+    db.execute("""CREATE TABLE IF NOT EXISTS events (
+        job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+        type TEXT NOT NULL, node_id TEXT, payload TEXT NOT NULL, created_at REAL NOT NULL,
+        PRIMARY KEY (job_id, seq))""")
+    db.execute("""CREATE TABLE IF NOT EXISTS datasets (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, filename TEXT, format TEXT, content_hash TEXT,
+        path TEXT, n_rows INTEGER, n_cols INTEGER, size_bytes INTEGER, profile TEXT,
+        problem_type TEXT, target TEXT, created_at REAL NOT NULL)""")
+    db.execute("""CREATE TABLE IF NOT EXISTS artifacts (
+        id TEXT PRIMARY KEY, job_id TEXT REFERENCES jobs(id) ON DELETE CASCADE, node_id TEXT,
+        kind TEXT NOT NULL, name TEXT NOT NULL, mime TEXT NOT NULL, path TEXT NOT NULL,
+        size INTEGER, attempt INTEGER, created_at REAL NOT NULL)""")
+    db.execute("CREATE INDEX IF NOT EXISTS artifacts_job ON artifacts(job_id)")
+
+
+MIGRATIONS = [_m1]
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Run the migrations not yet applied, each in its own immediate transaction."""
+    conn = db.conn
+    while True:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version >= len(MIGRATIONS):
+                conn.execute("COMMIT")
+                return version
+            MIGRATIONS[version](db)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
+# --------------------------------------------------------------------------- store
+class Store:
+    def __init__(self, cfg: Settings):
+        self.settings = cfg.ensure()
+        self.path = cfg.db_path
+        self._local = threading.local()
+        migrate(self.db)
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            db = self._local.db = sqlite_utils.Database(conn)
+        return db
+
+    @contextmanager
+    def tx(self):
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _one(self, sql: str, params=()) -> dict | None:
+        rows = list(self.db.query(sql, params))
+        return rows[0] if rows else None
+
+    # ------------------------------------------------------------------ workflows
+    def _workflow(self, row: dict | None) -> dict | None:
+        if row is None:
+            return None
+        return {**row, "graph": _loads(row["graph"])}
+
+    def create_workflow(self, name: str, graph: dict | None = None) -> dict:
+        graph = normalize_graph(graph or {"nodes": [], "edges": []})
+        name = clean_name(name)
+        t = now()
+        row = {"id": new_id("wf"), "name": name, "graph": _dumps({**graph, "name": name}), "created_at": t,
+               "updated_at": t}
+        with self.tx() as db:
+            db["workflows"].insert(row)
+        return self.get_workflow(row["id"])
+
+    def get_workflow(self, workflow_id: str) -> dict | None:
+        return self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
+
+    def require_workflow(self, workflow_id: str) -> dict:
+        wf = self.get_workflow(workflow_id)
+        if wf is None:
+            raise NotFound(f"No workflow {workflow_id!r}.")
+        return wf
+
+    def list_workflows(self) -> list[dict]:
+        rows = self.db.query("""SELECT w.id, w.name, w.created_at, w.updated_at, w.graph,
+            (SELECT status FROM jobs j WHERE j.workflow_id = w.id ORDER BY created_at DESC LIMIT 1) AS last_status,
+            (SELECT COUNT(*) FROM jobs j WHERE j.workflow_id = w.id) AS runs
+            FROM workflows w ORDER BY w.updated_at DESC""")
+        out = []
+        for r in rows:
+            graph = _loads(r.pop("graph"))
+            r["n_nodes"] = len(graph.get("nodes", []))
+            out.append(r)
+        return out
+
+    def update_workflow(self, workflow_id: str, *, name: str | None = None, graph: dict | None = None) -> dict:
+        with self.tx() as db:
+            wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
+            if wf is None:
+                raise NotFound(f"No workflow {workflow_id!r}.")
+            changes = {"updated_at": now()}
+            new_name = clean_name(name) if name is not None else wf["name"]
+            new_graph = normalize_graph(graph) if graph is not None else wf["graph"]
+            changes["name"] = new_name
+            changes["graph"] = _dumps({**new_graph, "name": new_name})
+            db["workflows"].update(workflow_id, changes)
+        return self.get_workflow(workflow_id)
+
+    def delete_workflow(self, workflow_id: str) -> None:
+        with self.tx() as db:
+            if self._one("SELECT id FROM workflows WHERE id = ?", [workflow_id]) is None:
+                raise NotFound(f"No workflow {workflow_id!r}.")
+            db.execute("DELETE FROM workflows WHERE id = ?", [workflow_id])
+
+    def duplicate_workflow(self, workflow_id: str) -> dict:
+        wf = self.require_workflow(workflow_id)
+        return self.create_workflow(f"{wf['name']} (copy)", wf["graph"])
+
+    def update_node_config(self, workflow_id: str, node_id: str, config: dict) -> dict:
+        if not isinstance(config, dict):
+            raise Invalid("A node's config must be an object.", status=400)
+        with self.tx() as db:
+            wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
+            if wf is None:
+                raise NotFound(f"No workflow {workflow_id!r}.")
+            graph = wf["graph"]
+            node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
+            if node is None:
+                raise NotFound(f"No node {node_id!r} in this workflow.")
+            node["config"] = config
+            db["workflows"].update(workflow_id, {"graph": _dumps(graph), "updated_at": now()})
+        return self.get_workflow(workflow_id)
+
+    def save_structure(self, workflow_id: str, structure: dict, can_connect=None) -> dict:
+        """The canvas saves nodes (id, type, position) and edges; configs are kept from the
+        stored graph so an inspector save and a canvas save never clobber each other.
+        Pasted nodes may carry a config."""
+        if not isinstance(structure, dict):
+            raise Invalid("Send an object with nodes and edges.", status=400)
+        with self.tx() as db:
+            wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
+            if wf is None:
+                raise NotFound(f"No workflow {workflow_id!r}.")
+            old = {n["id"]: n for n in wf["graph"].get("nodes", [])}
+            graph = normalize_graph(structure)
+            types = {n["id"]: n["type"] for n in graph["nodes"]}
+            for e in graph["edges"]:
+                if e["source"] not in types or e["target"] not in types:
+                    raise Invalid("An edge refers to a node that is not in the workflow.", status=400)
+                if e["source"] == e["target"]:
+                    raise Invalid("A node cannot be connected to itself.", status=422)
+                if can_connect is not None and not can_connect(types[e["source"]], types[e["target"]]):
+                    raise Invalid(f"A {types[e['source']]} node cannot feed a {types[e['target']]} node.", status=422)
+            for n in graph["nodes"]:
+                if n["id"] in old:
+                    n["config"] = old[n["id"]].get("config", {})
+            db["workflows"].update(workflow_id, {"graph": _dumps({**graph, "name": wf["name"]}),
+                                                 "updated_at": now()})
+        return self.get_workflow(workflow_id)
+
+    # ------------------------------------------------------------------ datasets
+    def add_dataset(self, record: dict) -> dict:
+        row = {k: record.get(k) for k in ("id", "name", "filename", "format", "content_hash", "path", "n_rows",
+                                          "n_cols", "size_bytes", "problem_type", "target")}
+        row["profile"] = _dumps(record.get("profile"))
+        row["created_at"] = now()
+        with self.tx() as db:
+            db["datasets"].upsert(row, pk="id")
+        return self.get_dataset(row["id"])
+
+    def get_dataset(self, dataset_id: str) -> dict | None:
+        row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
+        if row:
+            row["profile"] = _loads(row["profile"])
+            row["source"] = "upload"
+        return row
+
+    def list_datasets(self) -> list[dict]:
+        rows = list(self.db.query("SELECT id, name, filename, format, n_rows, n_cols, size_bytes, problem_type, "
+                                  "target, created_at FROM datasets ORDER BY created_at DESC"))
+        for r in rows:
+            r["source"] = "upload"
+        return rows
+
+    def delete_dataset(self, dataset_id: str) -> dict:
+        with self.tx() as db:
+            row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
+            if row is None:
+                raise NotFound(f"No uploaded dataset {dataset_id!r}.")
+            db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+        return row
+
+    # ------------------------------------------------------------------ jobs
+    def create_job(self, workflow_id: str | None, graph: dict, estimate: dict, time_limit: float,
+                   retry_of: str | None = None, snapshot_id: str | None = None) -> dict:
+        t = now()
+        job_id = new_id("job")
+        with self.tx() as db:
+            if snapshot_id is None:
+                snapshot_id = new_id("snap")
+                db["snapshots"].insert({"id": snapshot_id, "workflow_id": workflow_id, "graph": _dumps(graph),
+                                        "created_at": t})
+            db["jobs"].insert({"id": job_id, "workflow_id": workflow_id, "snapshot_id": snapshot_id,
+                               "status": "pending", "attempt": 1, "estimated_time": estimate.get("seconds"),
+                               "estimated_cost": estimate.get("credits"), "time_limit": time_limit,
+                               "created_at": t, "retry_of": retry_of})
+            db["job_nodes"].insert_all([{"job_id": job_id, "node_id": n["id"], "node_type": n.get("type"),
+                                         "status": "pending"} for n in graph.get("nodes", [])])
+        return self.get_job(job_id)
+
+    def mark_queued(self, job_id: str, task_id: str | None) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE jobs SET status = 'queued', queued_at = ?, task_id = ? WHERE id = ? AND status = 'pending'",
+                       [now(), task_id, job_id])
+
+    def get_job(self, job_id: str, with_nodes: bool = True) -> dict | None:
+        row = self._one("SELECT * FROM jobs WHERE id = ?", [job_id])
+        if row is None:
+            return None
+        row["results"] = _loads(row["results"])
+        row["cancel_requested"] = bool(row["cancel_requested"])
+        if with_nodes:
+            nodes = list(self.db.query("SELECT * FROM job_nodes WHERE job_id = ? ORDER BY rowid", [job_id]))
+            for n in nodes:
+                n["output"] = _loads(n["output"])
+                n.pop("job_id")
+            row["nodes"] = nodes
+        return row
+
+    def require_job(self, job_id: str) -> dict:
+        job = self.get_job(job_id)
+        if job is None:
+            raise NotFound(f"No job {job_id!r}.")
+        return job
+
+    def get_snapshot(self, snapshot_id: str) -> dict:
+        row = self._one("SELECT graph FROM snapshots WHERE id = ?", [snapshot_id])
+        if row is None:
+            raise NotFound(f"No snapshot {snapshot_id!r}.")
+        return _loads(row["graph"])
+
+    def list_jobs(self, workflow_id: str | None = None, limit: int = 100) -> list[dict]:
+        sql = ("SELECT id, workflow_id, status, attempt, estimated_time, estimated_cost, created_at, started_at, "
+               "completed_at, error_message, retry_of FROM jobs")
+        params: list = []
+        if workflow_id:
+            sql += " WHERE workflow_id = ?"
+            params.append(workflow_id)
+        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
+        params.append(limit)
+        return list(self.db.query(sql, params))
+
+    def latest_job(self, workflow_id: str) -> dict | None:
+        jobs = self.list_jobs(workflow_id, limit=1)
+        return jobs[0] if jobs else None
+
+    def active_jobs(self) -> list[dict]:
+        return list(self.db.query("SELECT * FROM jobs WHERE status IN ('pending', 'queued', 'running')"))
+
+    # ------------------------------------------------------------------ events
+    def _append(self, db, job_id: str, type_: str, node_id: str | None, payload: dict) -> int:
+        seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM events WHERE job_id = ?", [job_id]).fetchone()[0]
+        t = now()
+        body = {"type": type_, "job_id": job_id, "node_id": node_id, **payload,
+                "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z",
+                "seq": seq}
+        db["events"].insert({"job_id": job_id, "seq": seq, "type": type_, "node_id": node_id,
+                             "payload": _dumps(body), "created_at": t})
+        return seq
+
+    def append_event(self, job_id: str, type_: str, node_id: str | None = None, payload: dict | None = None,
+                     attempt: int | None = None) -> int:
+        with self.tx() as db:
+            if attempt is not None:
+                self._check_lease(job_id, attempt)
+            return self._append(db, job_id, type_, node_id, payload or {})
+
+    def events_after(self, job_id: str, after: int = 0, limit: int = 500) -> list[dict]:
+        rows = self.db.query("SELECT seq, type, payload FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                             [job_id, after, limit])
+        return [{"seq": r["seq"], "type": r["type"], "data": r["payload"]} for r in rows]
+
+    # ------------------------------------------------------------------ worker side
+    def _check_lease(self, job_id: str, attempt: int) -> dict:
+        row = self._one("SELECT attempt, status FROM jobs WHERE id = ?", [job_id])
+        if row is None or row["attempt"] != attempt or row["status"] != "running":
+            raise LeaseLost(f"job {job_id} attempt {attempt} no longer owns the job")
+        return row
+
+    def claim(self, job_id: str, attempt: int, worker: str) -> bool:
+        """Queued -> running for this attempt, once. False when cancelled or superseded."""
+        with self.tx() as db:
+            row = self._one("SELECT status, attempt FROM jobs WHERE id = ?", [job_id])
+            if row is None or row["status"] != "queued" or row["attempt"] != attempt:
+                return False
+            t = now()
+            db.execute("UPDATE jobs SET status = 'running', started_at = COALESCE(started_at, ?), heartbeat_at = ?, "
+                       "worker = ? WHERE id = ?", [t, t, worker, job_id])
+            db.execute("UPDATE job_nodes SET status = 'pending', progress = NULL, message = NULL, started_at = NULL, "
+                       "completed_at = NULL, duration = NULL, output = NULL, error_message = NULL, traceback = NULL "
+                       "WHERE job_id = ?", [job_id])
+            payload = {"status": "running", "attempt": attempt}
+            if attempt > 1:
+                payload["message"] = f"Attempt {attempt}: the previous worker was lost."
+            self._append(db, job_id, "job_started", None, payload)
+        return True
+
+    def heartbeat(self, job_id: str, attempt: int) -> dict | None:
+        """Refresh the lease; returns the job's control fields (cancel flag, limits) or None
+        when this attempt lost the job."""
+        with self.tx() as db:
+            try:
+                self._check_lease(job_id, attempt)
+            except LeaseLost:
+                return None
+            db.execute("UPDATE jobs SET heartbeat_at = ? WHERE id = ?", [now(), job_id])
+            return self._one("SELECT cancel_requested, started_at, time_limit FROM jobs WHERE id = ?", [job_id])
+
+    def node_event(self, job_id: str, attempt: int, event: dict) -> None:
+        """An engine event: update job_nodes and append the event row, atomically."""
+        node_id = event.get("node_id")
+        kind = event["type"]
+        payload = {k: v for k, v in event.items() if k not in ("type", "node_id", "traceback", "output")}
+        with self.tx() as db:
+            self._check_lease(job_id, attempt)
+            t = now()
+            if kind == "node_status":
+                st = event["status"]
+                fields = {"status": st, "message": event.get("message")}
+                if st == "running":
+                    fields.update(started_at=t, progress=0.0)
+                else:
+                    fields.update(completed_at=t, duration=event.get("duration"))
+                    if st == "completed":
+                        fields.update(progress=1.0, output=_dumps(event.get("output")))
+                        if event.get("warnings"):
+                            fields["message"] = " ".join(event["warnings"])
+                    if st == "failed":
+                        fields.update(error_message=event.get("message"), traceback=event.get("traceback"))
+                sets = ", ".join(f"{k} = ?" for k in fields)
+                db.execute(f"UPDATE job_nodes SET {sets} WHERE job_id = ? AND node_id = ?",
+                           [*fields.values(), job_id, node_id])
+            elif kind == "node_progress":
+                db.execute("UPDATE job_nodes SET progress = ?, message = ? WHERE job_id = ? AND node_id = ?",
+                           [event.get("progress"), event.get("message"), job_id, node_id])
+            self._append(db, job_id, kind, node_id, payload)
+
+    def add_artifact(self, job_id: str, attempt: int, node_id: str, kind: str, name: str, data: bytes,
+                     mime: str) -> str:
+        self._check_lease(job_id, attempt)
+        artifact_id = new_id("art")
+        folder = self.settings.artifacts_dir / job_id
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{artifact_id}-{Path(name).name}"
+        path.write_bytes(data)
+        with self.tx() as db:
+            self._check_lease(job_id, attempt)
+            db["artifacts"].insert({"id": artifact_id, "job_id": job_id, "node_id": node_id, "kind": kind,
+                                    "name": Path(name).name, "mime": mime, "path": str(path), "size": len(data),
+                                    "attempt": attempt, "created_at": now()})
+        return artifact_id
+
+    def get_artifact(self, job_id: str, artifact_id: str) -> dict:
+        row = self._one("SELECT * FROM artifacts WHERE id = ? AND job_id = ?", [artifact_id, job_id])
+        if row is None:
+            raise NotFound(f"No artifact {artifact_id!r} in job {job_id!r}.")
+        return row
+
+    def finish(self, job_id: str, attempt: int | None, status: str, *, results: dict | None = None,
+               error: str | None = None, event_payload: dict | None = None) -> bool:
+        """Terminal state: job row, pending/running nodes, and the terminal event, in one
+        transaction. With an attempt, only that attempt may finish the job."""
+        assert status in TERMINAL
+        with self.tx() as db:
+            row = self._one("SELECT status, attempt FROM jobs WHERE id = ?", [job_id])
+            if row is None or row["status"] in TERMINAL:
+                return False
+            if attempt is not None and (row["attempt"] != attempt or row["status"] != "running"):
+                return False
+            t = now()
+            db.execute("UPDATE jobs SET status = ?, completed_at = ?, error_message = ?, results = ? WHERE id = ?",
+                       [status, t, error, _dumps(results) if results is not None else None, job_id])
+            leftover = "Cancelled." if status == "cancelled" else "Skipped: the job stopped."
+            for n in db.execute("SELECT node_id, status FROM job_nodes WHERE job_id = ? AND status IN "
+                                "('pending', 'running')", [job_id]).fetchall():
+                node_id, st = n
+                new = "failed" if (st == "running" and status == "failed") else "skipped"
+                msg = error if new == "failed" else leftover
+                db.execute("UPDATE job_nodes SET status = ?, message = ?, completed_at = ?, error_message = ? "
+                           "WHERE job_id = ? AND node_id = ?",
+                           [new, msg, t, error if new == "failed" else None, job_id, node_id])
+                self._append(db, job_id, "node_status", node_id, {"status": new, "message": msg})
+            event = {"completed": "job_completed", "failed": "job_failed", "cancelled": "job_cancelled"}[status]
+            payload = {"status": status, **(event_payload or {})}
+            if error:
+                payload["message"] = error
+            self._append(db, job_id, event, None, payload)
+        return True
+
+    def request_cancel(self, job_id: str) -> dict:
+        with self.tx() as db:
+            row = self._one("SELECT status FROM jobs WHERE id = ?", [job_id])
+            if row is None:
+                raise NotFound(f"No job {job_id!r}.")
+            if row["status"] in TERMINAL:
+                raise Invalid(f"The job is already {row['status']}.", status=409)
+            db.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?", [job_id])
+            return {"status": row["status"]}
+
+    def requeue(self, job_id: str, expected_attempt: int) -> int | None:
+        """Give a job whose worker vanished a new attempt. None when it has no attempts left
+        or changed meanwhile."""
+        with self.tx() as db:
+            row = self._one("SELECT status, attempt, max_attempts FROM jobs WHERE id = ?", [job_id])
+            if row is None or row["status"] != "running" or row["attempt"] != expected_attempt:
+                return None
+            if row["attempt"] >= row["max_attempts"]:
+                return None
+            attempt = row["attempt"] + 1
+            db.execute("UPDATE jobs SET status = 'queued', attempt = ?, heartbeat_at = NULL, queued_at = ? "
+                       "WHERE id = ?", [attempt, now(), job_id])
+            return attempt
+
+    def set_task_id(self, job_id: str, task_id: str) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE jobs SET task_id = ? WHERE id = ?", [task_id, job_id])
+
+
+def clean_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise Invalid("A workflow needs a name.", status=400)
+    name = " ".join(name.split())
+    if len(name) > 120:
+        raise Invalid("A workflow name can be at most 120 characters.", status=400)
+    return name
+
+
+def normalize_graph(graph) -> dict:
+    """Shape check of a workflow graph (not its validity, which the engine judges): lists
+    of node objects with string ids and types, edges with string ends."""
+    if not isinstance(graph, dict):
+        raise Invalid("A workflow graph must be an object with nodes and edges.", status=400)
+    nodes, edges = graph.get("nodes", []), graph.get("edges", [])
+    if not isinstance(nodes, list) or not isinstance(edges, list):
+        raise Invalid("nodes and edges must be lists.", status=400)
+    out_nodes, seen = [], set()
+    for i, n in enumerate(nodes):
+        if not isinstance(n, dict) or not isinstance(n.get("id"), str) or not n["id"].strip():
+            raise Invalid(f"Node {i + 1} needs a string id.", status=400)
+        if not isinstance(n.get("type"), str):
+            raise Invalid(f"Node {n['id']!r} needs a type.", status=400)
+        if n["id"] in seen:
+            raise Invalid(f"Two nodes share the id {n['id']!r}.", status=400)
+        seen.add(n["id"])
+        pos = n.get("position") or {}
+        if not isinstance(pos, dict):
+            raise Invalid(f"Node {n['id']!r}: position must be an object with x and y.", status=400)
+        try:
+            position = {"x": float(pos.get("x", 0)), "y": float(pos.get("y", 0))}
+        except (TypeError, ValueError):
+            raise Invalid(f"Node {n['id']!r}: position x and y must be numbers.", status=400) from None
+        config = n.get("config") or {}
+        if not isinstance(config, dict):
+            raise Invalid(f"Node {n['id']!r}: config must be an object.", status=400)
+        out_nodes.append({"id": n["id"], "type": n["type"], "position": position, "config": config})
+    out_edges = []
+    for e in edges:
+        if not isinstance(e, dict) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
+            raise Invalid("Every edge needs a source and a target node id.", status=400)
+        edge = {"source": e["source"], "target": e["target"]}
+        for k in ("source_port", "target_port"):
+            if e.get(k) is not None:
+                edge[k] = e[k]
+        out_edges.append(edge)
+    return {"nodes": out_nodes, "edges": out_edges}
+
+
+_STORES: dict = {}
+_LOCK = threading.Lock()
+
+
+def open_store(cfg: Settings | None = None) -> Store:
+    cfg = cfg or settings()
+    with _LOCK:
+        store = _STORES.get(cfg.db_path)
+        if store is None:
+            store = _STORES[cfg.db_path] = Store(cfg)
+        return store
+
+
+def forget_connections() -> None:
+    """In a forked child: drop the parent's stores (and their connections) unused."""
+    with _LOCK:
+        _STORES.clear()

@@ -1,0 +1,79 @@
+"""The per-job child process: runs the snapshot through the engine and records every event.
+
+Forked by the Huey worker (or started as `python -m executor.runner JOB ATTEMPT HOME`), which may kill it (cancel, time limit).
+It exits by itself if its worker dies, so a SIGKILLed worker leaves no orphan training on.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+import traceback
+
+
+def _watch_parent(parent_pid: int) -> None:
+    def loop():
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent_pid:
+                os._exit(3)
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def child_main(job_id: str, attempt: int, home: str, forked: bool = False) -> None:
+    os.environ["PLAYGROUND_HOME"] = home
+    parent = os.getppid()
+    _watch_parent(parent)
+    from data import datasets
+    from data.config import settings
+    from data.store import LeaseLost, forget_connections, open_store
+
+    if forked:
+        forget_connections()  # SQLite connections must not cross a fork: open our own
+    from executor.engine import run_workflow
+    from executor.jobs import dataset_info_for
+
+    store = open_store(settings())
+    job = store.get_job(job_id, with_nodes=False)
+    graph = store.get_snapshot(job["snapshot_id"])
+    datasets_dir = store.settings.datasets_dir
+    last_check = [0.0, False]
+
+    def is_cancelled() -> bool:
+        # polled between folds, trials and nodes; a DB read at most every 0.25 s
+        t = time.monotonic()
+        if t - last_check[0] > 0.25:
+            row = store._one("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id])
+            last_check[:] = [t, bool(row and row["cancel_requested"])]
+        return last_check[1]
+
+    def on_event(event: dict) -> None:
+        store.node_event(job_id, attempt, event)
+
+    def save_artifact(kind, name, data, mime, node_id=""):
+        return store.add_artifact(job_id, attempt, node_id, kind, name, data, mime)
+
+    try:
+        result = run_workflow(graph, on_event, job_id=job_id, is_cancelled=is_cancelled, save_artifact=save_artifact,
+                              load_dataset=lambda ds: datasets.load_dataset(ds, datasets_dir),
+                              dataset_info=dataset_info_for(store))
+    except LeaseLost:
+        sys.exit(0)  # a newer attempt owns the job now: write nothing
+    except Exception as e:
+        store.finish(job_id, attempt, "failed", error=f"{type(e).__name__}: {e}",
+                     results={"traceback": traceback.format_exc()})
+        return
+    results = {"metrics": result["metrics"], "plots": result["plots"],
+               "nodes": {nid: {k: v for k, v in n.items() if k != "traceback"} for nid, n in result["nodes"].items()}}
+    status = result["status"]
+    payload = {}
+    if status == "completed":
+        payload["metrics"] = {nid: m["values"] for nid, m in result["metrics"].items()}
+    store.finish(job_id, attempt, status, results=results, error=result.get("error"), event_payload=payload)
+
+
+if __name__ == "__main__":
+    child_main(sys.argv[1], int(sys.argv[2]), sys.argv[3])
