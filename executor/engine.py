@@ -27,7 +27,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from nodes.base import Cancelled, NodeError, RunContext, Upstream
 from nodes.registry import node_types
@@ -138,7 +138,7 @@ def parse_graph(workflow) -> Graph:
 
 
 # --------------------------------------------------------------------------- design time
-@lru_cache(maxsize=None)
+@cache
 def _sample_facts(dataset_id: str) -> dict:
     from data import datasets
 
