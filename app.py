@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from fasthtml.common import FastHTML
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.staticfiles import StaticFiles
@@ -94,6 +95,18 @@ async def on_unexpected(request: Request, exc: Exception):
     return api_error(500, "Something went wrong on the server; the error was logged.")
 
 
+async def on_http_error(request: Request, exc: HTTPException):
+    # FastHTML parses JSON/form bodies before our handlers and raises HTTPException on bad
+    # ones; API clients get the same {"detail": sentence} shape as everywhere else.
+    detail = {"Invalid JSON body": "The request body is not valid JSON.",
+              "JSON body must be an object": "The request body must be a JSON object.",
+              "Not Found": f"Nothing at {request.url.path}."}.get(str(exc.detail), str(exc.detail))
+    if request.url.path.startswith("/api/"):
+        return api_error(exc.status_code, detail)
+    return Response(detail, status_code=exc.status_code, media_type="text/plain")
+
+
+app.add_exception_handler(HTTPException, on_http_error)
 app.add_exception_handler(Invalid, on_invalid)
 app.add_exception_handler(NotFound, on_not_found)
 app.add_exception_handler(datasets.DatasetError, on_dataset_error)

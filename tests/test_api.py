@@ -1,0 +1,195 @@
+"""The REST API's contracts and its answers to bad input: 4xx with a sentence, nothing
+half-written. No consumer is needed: nothing here runs a job to completion."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+
+def valid_graph():
+    return {"nodes": [
+        {"id": "d", "type": "dataset", "position": {"x": 0, "y": 0},
+         "config": {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}},
+        {"id": "s", "type": "split", "position": {"x": 200, "y": 0}, "config": {}},
+        {"id": "m", "type": "model", "position": {"x": 400, "y": 0},
+         "config": {"algorithm": "random_forest", "hyperparameters": {"n_estimators": 10}}},
+    ], "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}
+
+
+def counts(web):
+    import app
+
+    db = app.STORE.db
+    return tuple(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("jobs", "snapshots", "workflows",
+                                                                                   "datasets"))
+
+
+def test_plugins_catalog_follows_seed_000(web):
+    body = web.get("/api/v1/plugins?problem_type=classification").json()
+    slugs = {m["slug"] for m in body["models"]}
+    assert {"random_forest", "xgboost", "logistic_regression", "svm", "knn"} <= slugs
+    assert "linear_regression" not in slugs and "kmeans" not in slugs
+    assert set(body["models"][0]) >= {"slug", "name", "icon", "description", "problem_types", "category"}
+    assert any(p["slug"] == "fill_missing_mean" and p["category"] == "missing_values" for p in body["preprocessing"])
+    rf = web.get("/api/v1/plugins/models/random_forest?problem_type=classification").json()
+    main = {p["key"]: p for p in rf["hyperparameters"]["main"]}
+    assert main["n_estimators"]["type"] == "int" and main["n_estimators"]["default"] == 100
+    assert main["max_depth"]["nullable"] is True
+    assert "accuracy" in rf["default_metrics"] and "feature_importance" in rf["supported_plots"]
+    assert "rmse" not in rf["supported_metrics"]
+    assert len(web.get("/api/v1/plugins/metrics").json()) == 17
+    assert len(web.get("/api/v1/plugins/plots").json()) == 10
+    assert [t["type"] for t in web.get("/api/v1/node-types").json()] == [
+        "dataset", "preprocessing", "split", "model", "evaluate", "visualize"]
+
+
+def test_workflow_crud(web):
+    wf = web.post("/api/v1/workflows", json={"name": "  My   flow ", **valid_graph()}).json()
+    assert wf["name"] == "My flow" and len(wf["graph"]["nodes"]) == 3
+    assert web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]["edges"][0] == {"source": "d", "target": "s"}
+    renamed = web.patch(f"/api/v1/workflows/{wf['id']}", json={"name": "Renamed"}).json()
+    assert renamed["name"] == "Renamed" and len(renamed["graph"]["nodes"]) == 3
+    copy = web.post(f"/api/v1/workflows/{wf['id']}/duplicate").json()
+    assert copy["name"] == "Renamed (copy)" and copy["id"] != wf["id"]
+    assert {w["id"] for w in web.get("/api/v1/workflows").json()} >= {wf["id"], copy["id"]}
+    assert web.delete(f"/api/v1/workflows/{copy['id']}").status_code == 204
+    assert web.get(f"/api/v1/workflows/{copy['id']}").status_code == 404
+    check = web.post(f"/api/v1/workflows/{wf['id']}/validate").json()
+    assert check["valid"] is True and check["errors"] == {}
+
+
+def test_structure_save_keeps_configs_and_refuses_forbidden_edges(web):
+    wf = web.post("/api/v1/workflows", json={"name": "canvas", **valid_graph()}).json()
+    structure = {"nodes": [{"id": n["id"], "type": n["type"], "position": {"x": 1, "y": 2}}
+                           for n in valid_graph()["nodes"]], "edges": valid_graph()["edges"]}
+    saved = web.put(f"/api/v1/workflows/{wf['id']}/structure", json=structure).json()
+    assert saved["graph"]["nodes"][2]["config"]["algorithm"] == "random_forest"
+    bad = dict(structure, edges=structure["edges"] + [{"source": "d", "target": "m"}])
+    r = web.put(f"/api/v1/workflows/{wf['id']}/structure", json=bad)
+    assert r.status_code == 422 and "cannot feed" in r.json()["detail"]
+    assert len(web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]["edges"]) == 2
+
+
+def test_invalid_workflow_answers_422_keyed_by_node_and_creates_nothing(web):
+    before = counts(web)
+    g = valid_graph()
+    g["nodes"][1]["config"]["test_size"] = 0.9
+    g["nodes"][2]["config"]["hyperparameters"]["n_estimators"] = 5
+    r = web.post("/api/v1/workflows/execute", json=g)
+    assert r.status_code == 422
+    body = r.json()
+    assert "not valid" in body["detail"]
+    assert any("at most 0.5" in m for m in body["errors"]["s"])
+    assert any("at least 10" in m for m in body["errors"]["m"])
+    assert counts(web) == before
+
+
+@pytest.mark.parametrize("mutate,status,fragment", [
+    (lambda g: g["nodes"].append({"id": "x", "type": "teleport", "config": {}}), 422, "Unknown node type"),
+    (lambda g: g["nodes"][2]["config"].update(algorithm="deep_magic"), 422, "Unknown algorithm"),
+    (lambda g: g["nodes"][2]["config"]["hyperparameters"].update(max_depth="deep"), 422, "must be a number"),
+    (lambda g: g["nodes"][2]["config"]["hyperparameters"].update(colour=3), 422, "Unknown hyperparameter"),
+    (lambda g: g["nodes"][0]["config"].update(dataset_id="nope"), 422, "does not exist"),
+    (lambda g: g["edges"].append({"source": "m", "target": "d"}), 422, "cannot take"),
+    (lambda g: g["nodes"][0].update(position="left"), 400, "position"),
+    (lambda g: g.update(nodes="all of them"), 400, "must be lists"),
+    (lambda g: g["edges"].append({"source": 1}), 400, "source and a target"),
+])
+def test_malformed_executions_are_4xx_with_a_sentence(web, mutate, status, fragment):
+    before = counts(web)
+    g = valid_graph()
+    mutate(g)
+    r = web.post("/api/v1/workflows/execute", json=g)
+    assert r.status_code == status, r.text
+    assert fragment in r.text
+    assert counts(web) == before
+
+
+@pytest.mark.parametrize("method,url,kwargs,status,fragment", [
+    ("post", "/api/v1/workflows/execute", {"content": b"{not json"}, 400, "not valid JSON"),
+    ("post", "/api/v1/workflows/execute", {"json": [1, 2]}, 400, "JSON object"),
+    ("post", "/api/v1/workflows/execute", {"json": {"workflow_id": "wf_missing", "nodes": []}}, 404, "No workflow"),
+    ("post", "/api/v1/workflows", {"json": {"name": ""}}, 400, "needs a name"),
+    ("get", "/api/v1/workflows/wf_nope", {}, 404, "No workflow"),
+    ("put", "/api/v1/workflows/wf_nope", {"json": {"nodes": [], "edges": []}}, 404, "No workflow"),
+    ("get", "/api/v1/jobs/job_nope", {}, 404, "No job"),
+    ("post", "/api/v1/jobs/job_nope/cancel", {}, 404, "No job"),
+    ("post", "/api/v1/jobs/job_nope/retry", {}, 404, "No job"),
+    ("get", "/api/v1/jobs/job_nope/events", {}, 404, "No job"),
+    ("get", "/api/v1/plugins/models/nope", {}, 404, "No model plugin"),
+    ("get", "/api/v1/plugins?problem_type=astrology", {}, 400, "Unknown problem type"),
+    ("get", "/api/v1/plugins/models/linear_regression?problem_type=clustering", {}, 400, "does not do"),
+    ("get", "/api/v1/datasets/nope", {}, 404, "No dataset"),
+    ("delete", "/api/v1/datasets/iris", {}, 400, "cannot be deleted"),
+    ("delete", "/api/v1/datasets/ds_nope", {}, 404, "No uploaded dataset"),
+])
+def test_bad_requests_get_a_sentence(web, method, url, kwargs, status, fragment):
+    r = getattr(web, method)(url, **kwargs)
+    assert r.status_code == status, r.text
+    assert fragment in r.json()["detail"]
+
+
+def test_dataset_upload_profile_and_delete(web):
+    from sklearn.datasets import load_wine
+
+    df = load_wine(as_frame=True).frame
+    df["region"] = ["north", "south"] * (len(df) // 2)
+    csv = df.to_csv(index=False).encode()
+    r = web.post("/api/v1/datasets", files={"file": ("wine.csv", csv, "text/csv")})
+    assert r.status_code == 201, r.text
+    ds = r.json()
+    assert ds["n_rows"] == len(df) and ds["target"] == "target" and ds["problem_type"] == "classification"
+    detail = web.get(f"/api/v1/datasets/{ds['id']}").json()
+    roles = {c["name"]: c["role"] for c in detail["profile"]["columns"]}
+    assert roles["region"] == "categorical" and roles["alcohol"] == "numeric"
+    assert len(detail["preview"]["rows"]) == 20
+    listed = web.get("/api/v1/datasets").json()
+    assert any(d["id"] == ds["id"] for d in listed["uploads"]) and len(listed["samples"]) == 6
+    g = valid_graph()
+    g["nodes"][0]["config"]["dataset_id"] = ds["id"]
+    assert web.post("/api/v1/workflows", json={"name": "up", **g}).status_code == 201
+    assert web.delete(f"/api/v1/datasets/{ds['id']}").status_code == 204
+    assert web.get(f"/api/v1/datasets/{ds['id']}").status_code == 404
+
+
+@pytest.mark.parametrize("name,content,fragment", [
+    ("empty.csv", b"", "empty"),
+    ("ragged.csv", b"a,b,c\n1,2,3\n4,5\n", "Line 3 has 2 fields"),
+    ("dupe.csv", b"a,b,a\n1,2,3\n", "appears twice"),
+    ("latin.csv", "name,city\nJosé,Zürich\n".encode("latin-1"), "not UTF-8"),
+    ("binary.csv", b"\x00\x01\x02\x03" * 100, "binary"),
+    ("sheet.xlsx", b"PK\x03\x04", "not supported"),
+    ("broken.parquet", b"PAR1 nonsense", "cannot be read"),
+])
+def test_bad_uploads_are_refused_and_leave_nothing_behind(web, name, content, fragment):
+    import app
+
+    before = (counts(web), sorted(p.name for p in app.SETTINGS.datasets_dir.iterdir()))
+    r = web.post("/api/v1/datasets", files={"file": (name, content, "application/octet-stream")})
+    assert r.status_code == 400, r.text
+    assert fragment in r.json()["detail"]
+    assert (counts(web), sorted(p.name for p in app.SETTINGS.datasets_dir.iterdir())) == before
+
+
+def test_upload_without_a_file_field(web):
+    r = web.post("/api/v1/datasets", data={"other": "x"})
+    assert r.status_code == 400 and "named 'file'" in r.json()["detail"]
+
+
+def test_parquet_upload_round_trip(web):
+    buf = io.BytesIO()
+    pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": ["a", "b", "a", "b"]}).to_parquet(buf)
+    r = web.post("/api/v1/datasets", files={"file": ("tiny.parquet", buf.getvalue(), "application/octet-stream")})
+    assert r.status_code == 201 and r.json()["format"] == "parquet"
+
+
+def test_static_and_vendor_routes_cannot_escape(web):
+    for url in ("/static/../app.py", "/static/%2e%2e/app.py", "/vendor/..%2fapp.py", "/vendor/../../etc/passwd",
+                "/app.py", "/data/store.py", "/.sesskey"):
+        r = web.get(url)
+        assert r.status_code == 404, url
+    assert web.get("/vendor/x6.js").status_code == 200
+    assert web.get("/vendor/htmx.js").headers["content-type"].startswith("text/javascript")

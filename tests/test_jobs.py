@@ -1,0 +1,221 @@
+"""Jobs through the real stack: the API in-process, a real Huey consumer process, SQLite.
+
+Covers the issue's done-when list: SSE of a full run, SIGKILL of the worker mid-job,
+cancel during one long fit, reconnect with Last-Event-ID, twenty jobs at once.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import consumer_log, parse_sse, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.usefixtures("consumer")
+
+
+def chain(*ids):
+    return [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]
+
+
+def workflow(algorithm="decision_tree", dataset="iris", hp=None, metrics=("accuracy", "f1"), plots=("confusion_matrix",),
+             **model):
+    wf = {"name": "test", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "target",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": algorithm, "hyperparameters": hp or {}, **model}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": list(metrics)}},
+        {"id": "v", "type": "visualize", "config": {"plots": list(plots)}},
+    ], "edges": chain("d", "s", "m", "e", "v")}
+    if not plots:  # no Visualize node at all
+        wf["nodes"].pop()
+        wf["edges"].pop()
+    return wf
+
+
+def long_fit():
+    # a single long fit: 10 classes x 3000 boosting rounds on digits (minutes if left alone)
+    return workflow("gradient_boosting", "digits", {"n_estimators": 2000, "max_depth": 5}, metrics=("accuracy",),
+                    plots=())
+
+
+def submit(web, wf) -> str:
+    r = web.post("/api/v1/workflows/execute", json=wf)
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["status"] == "queued" and body["estimated_time"] > 0
+    return body["job_id"]
+
+
+def events(web, job_id, last_id=None, limit=None):
+    headers = {"Last-Event-ID": str(last_id)} if last_id is not None else {}
+    out = []
+    with web.stream("GET", f"/api/v1/jobs/{job_id}/events", headers=headers) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["cache-control"] == "no-cache" and r.headers["x-accel-buffering"] == "no"
+        for ev in parse_sse(r.iter_lines()):
+            out.append(ev)
+            if limit and len(out) >= limit:
+                break
+    return out
+
+
+def job(web, job_id):
+    return web.get(f"/api/v1/jobs/{job_id}").json()
+
+
+def status_is(web, job_id, *statuses):
+    return job(web, job_id)["status"] in statuses
+
+
+def test_run_streams_every_event_in_order(web):
+    job_id = submit(web, workflow())
+    evs = events(web, job_id)
+    types = [e["event"] for e in evs]
+    assert types[0] == "job_started" and types[-1] == "job_completed"
+    assert [int(e["id"]) for e in evs] == list(range(1, len(evs) + 1))
+    for nid in ("d", "s", "m", "e", "v"):
+        seen = [e["data"]["status"] for e in evs if e["event"] == "node_status" and e["data"]["node_id"] == nid]
+        assert seen == ["running", "completed"], nid
+    metrics = [e["data"] for e in evs if e["event"] == "metrics"]
+    assert metrics[0]["node_id"] == "e" and metrics[0]["metrics"]["accuracy"] > 0.8
+    assert all(e["data"]["job_id"] == job_id and e["data"]["timestamp"] for e in evs)
+    body = job(web, job_id)
+    assert body["status"] == "completed" and body["started_at"] and body["completed_at"]
+    assert {n["node_id"]: n["status"] for n in body["nodes"]} == dict.fromkeys("dsmev", "completed")
+    plot = body["results"]["plots"][0]
+    png = web.get(f"/api/v1/jobs/{job_id}/artifacts/{plot['artifact_id']}")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+    model_id = next(n for n in body["nodes"] if n["node_id"] == "m")["output"]["model_artifact_id"]
+    model = web.get(f"/api/v1/jobs/{job_id}/artifacts/{model_id}")
+    assert model.status_code == 200 and "attachment" in model.headers["content-disposition"]
+
+
+def test_reconnect_with_last_event_id_yields_exactly_the_missing_events(web):
+    job_id = submit(web, workflow("random_forest", "wine", {"n_estimators": 30}, use_cv=True, cv_folds=3))
+    first = events(web, job_id, limit=3)  # disconnect mid-run
+    rest = events(web, job_id, last_id=first[-1]["id"])
+    seqs = [int(e["id"]) for e in first + rest]
+    assert seqs == list(range(1, len(seqs) + 1)), "every event exactly once, in order"
+    full = events(web, job_id)
+    assert [e["id"] for e in full] == [e["id"] for e in first + rest]
+    for _ in range(5):
+        k = random.randrange(len(full))
+        again = events(web, job_id, last_id=full[k]["id"])
+        assert [e["id"] for e in again] == [e["id"] for e in full[k + 1:]]
+    after = web.get(f"/api/v1/jobs/{job_id}/events?after={full[-2]['id']}")
+    assert [e["event"] for e in parse_sse(after.text.splitlines())] == ["job_completed"]
+
+
+def test_cancel_during_one_long_fit_reaches_cancelled_within_5s(web):
+    job_id = submit(web, long_fit())
+    assert wait_for(lambda: any(n["node_id"] == "m" and n["status"] == "running" for n in job(web, job_id)["nodes"]),
+                    30)
+    time.sleep(0.5)  # well inside the single fit
+    started = time.monotonic()
+    r = web.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert r.status_code == 200
+    assert wait_for(lambda: status_is(web, job_id, "cancelled"), 5.0), job(web, job_id)["status"]
+    assert time.monotonic() - started < 5.0
+    nodes = {n["node_id"]: n["status"] for n in job(web, job_id)["nodes"]}
+    assert nodes["d"] == "completed" and nodes["m"] == "skipped" and nodes["e"] == "skipped"
+    assert events(web, job_id)[-1]["event"] == "job_cancelled"
+
+
+def test_cancel_of_a_queued_job_is_immediate(web):
+    blockers = [submit(web, long_fit()) for _ in range(2)]  # both workers busy
+    job_id = submit(web, workflow())
+    assert job(web, job_id)["status"] == "queued"
+    r = web.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert r.json()["status"] == "cancelled"
+    for b in blockers:
+        web.post(f"/api/v1/jobs/{b}/cancel")
+    assert wait_for(lambda: all(status_is(web, b, "cancelled") for b in blockers), 10)
+    assert job(web, job_id)["started_at"] is None
+    again = web.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert again.status_code == 409 and "already cancelled" in again.json()["detail"]
+
+
+def test_sigkill_of_the_worker_mid_job_does_not_leave_it_running(web):
+    wf = workflow("random_forest", "digits", {"n_estimators": 150}, use_cv=True, cv_folds=3, metrics=("accuracy",),
+                  plots=())
+    job_id = submit(web, wf)
+    assert wait_for(lambda: any(n["node_id"] == "m" and n["status"] == "running" for n in job(web, job_id)["nodes"]),
+                    30)
+    worker_pid = int(job(web, job_id)["worker"].rsplit(":", 1)[1])
+    os.kill(worker_pid, signal.SIGKILL)
+    killed = time.monotonic()
+    assert wait_for(lambda: job(web, job_id)["attempt"] > 1 or status_is(web, job_id, "failed"), 60)
+    assert time.monotonic() - killed < 60
+    assert wait_for(lambda: status_is(web, job_id, "completed", "failed"), 90)
+    body = job(web, job_id)
+    assert body["status"] == "completed" and body["attempt"] == 2, body
+    started = [e for e in events(web, job_id) if e["event"] == "job_started"]
+    assert [e["data"]["attempt"] for e in started] == [1, 2]
+
+
+def test_retry_runs_the_same_snapshot_as_a_new_job(web):
+    job_id = submit(web, workflow())
+    assert wait_for(lambda: status_is(web, job_id, "completed"), 60)
+    r = web.post(f"/api/v1/jobs/{job_id}/retry")
+    assert r.status_code == 202
+    new_id = r.json()["job_id"]
+    assert new_id != job_id
+    assert wait_for(lambda: status_is(web, new_id, "completed"), 60)
+    assert job(web, new_id)["snapshot_id"] == job(web, job_id)["snapshot_id"]
+    assert job(web, new_id)["retry_of"] == job_id
+
+
+def test_time_limit_stops_a_job(web, monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_JOB_TIME_LIMIT", "3")
+    job_id = submit(web, long_fit())
+    assert wait_for(lambda: status_is(web, job_id, "failed"), 20)
+    assert "time limit" in job(web, job_id)["error_message"]
+
+
+def test_twenty_jobs_at_once_all_complete_without_lock_errors(web):
+    ids, errors = [], []
+
+    def go():
+        try:
+            ids.append(submit(web, workflow(plots=())))
+        except Exception as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=go) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(ids) == 20
+    assert wait_for(lambda: all(status_is(web, j, "completed", "failed", "cancelled") for j in ids), 240, 0.5)
+    assert [job(web, j)["status"] for j in ids] == ["completed"] * 20
+    assert "database is locked" not in consumer_log()
+
+
+def test_history_lists_jobs_of_a_workflow_newest_first(web):
+    wf = web.post("/api/v1/workflows", json={"name": "history", **workflow()}).json()
+    first = web.post(f"/api/v1/workflows/{wf['id']}/run").json()["job_id"]
+    second = web.post(f"/api/v1/workflows/{wf['id']}/run").json()["job_id"]
+    listed = web.get(f"/api/v1/jobs?workflow_id={wf['id']}").json()
+    assert [j["id"] for j in listed] == [second, first]
+    assert wait_for(lambda: all(status_is(web, j, "completed") for j in (first, second)), 60)
+
+
+def test_snapshot_is_immune_to_later_edits(web):
+    wf = web.post("/api/v1/workflows", json={"name": "snap", **workflow()}).json()
+    job_id = web.post(f"/api/v1/workflows/{wf['id']}/run").json()["job_id"]
+    edited = workflow()
+    edited["nodes"][2]["config"]["algorithm"] = "knn"
+    web.put(f"/api/v1/workflows/{wf['id']}", json=edited)
+    assert wait_for(lambda: status_is(web, job_id, "completed"), 60)
+    assert job(web, job_id)["results"]["metrics"]["e"]["algorithm"] == "decision_tree"
