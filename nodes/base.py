@@ -125,6 +125,17 @@ class ModelArtifact:
     cv: dict | None = None  # {"metric", "folds": [...], "mean", "std"}
     optuna: dict | None = None  # {"metric", "best_params", "best_value", "trials": [...]}
     model_artifact_id: str | None = None
+    test_eval: Any = None  # EvalData on the test rows, computed once by the first consumer
+
+    def evaluation(self):
+        """Predictions on the test rows, computed once for Evaluate and Visualize alike."""
+        if self.test_eval is None:
+            from plugins.evaluators import eval_data_for
+
+            s = self.split
+            self.test_eval = eval_data_for(self.pipeline, s.X_train, s.y_train, s.X_test, s.y_test,
+                                           self.problem_type, random_state=s.random_seed)
+        return self.test_eval
 
 
 @dataclass

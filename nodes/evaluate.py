@@ -115,13 +115,12 @@ def _baseline(model, keys, seed):
 
 def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
     from plugins import registry
-    from plugins.evaluators import compute_metric, eval_data_for
+    from plugins.evaluators import compute_metric
 
     model = inputs["model"]
     split = model.split
     seed = split.random_seed
-    data = eval_data_for(model.pipeline, split.X_train, split.y_train, split.X_test, split.y_test,
-                         model.problem_type, random_state=seed)
+    data = model.evaluation()
     metrics, errors = {}, {}
     keys = config["metrics"]
     for i, key in enumerate(keys):

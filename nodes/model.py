@@ -118,8 +118,10 @@ def _folds(split, k: int, seed):
 def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0.0, 1.0)):
     """k-fold CV on the training rows, reporting progress per fold and checking for
     cancellation between folds. Returns {"metric", "folds", "mean", "std"}."""
+    from plugins import registry
     from plugins.evaluators import compute_metric, eval_data_for
 
+    metric = registry.metrics()[metric_key]
     scores = []
     lo, hi = progress_span
     folds = list(_folds(split, k, seed))
@@ -130,7 +132,8 @@ def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0
         y_va = split.y_train.iloc[va] if split.y_train is not None else None
         pipe = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed)
         pipe.fit(X_tr, y_tr)
-        data = eval_data_for(pipe, X_tr, y_tr, X_va, y_va, split.problem_type, random_state=seed)
+        data = eval_data_for(pipe, X_tr, y_tr, X_va, y_va, split.problem_type, random_state=seed,
+                             need_proba=metric.needs_proba, need_transform=split.problem_type == "clustering")
         scores.append(float(compute_metric(metric_key, data)))
         ctx.progress(lo + (hi - lo) * (i + 1) / len(folds), f"fold {i + 1}/{len(folds)}: {metric_key} {scores[-1]:.4f}")
     mean = sum(scores) / len(scores)

@@ -15,13 +15,16 @@ def validate(config: dict, upstream: Upstream):
 
 def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
     from plugins import registry
-    from plugins.evaluators import eval_data_for
     from plugins.visualizers import render_plot
 
     upstream = inputs["model"]
     model = getattr(upstream, "model", upstream)  # an EvaluationArtifact carries its model
-    split = model.split
     keys = config["plots"]
+    # predictions once for every plot; each plot gets its own slice of the progress bar
+    import copy
+
+    data = copy.copy(model.evaluation())
+    data.check_cancelled = ctx.check_cancelled
     out = []
     for i, key in enumerate(keys):
         ctx.check_cancelled()
@@ -31,9 +34,7 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
         def progress(fraction, message="", span=span, name=plot.name):
             ctx.progress(span[0] + (span[1] - span[0]) * fraction, f"{name}: {message}" if message else name)
 
-        data = eval_data_for(model.pipeline, split.X_train, split.y_train, split.X_test, split.y_test,
-                             model.problem_type, random_state=split.random_seed, progress=progress,
-                             check_cancelled=ctx.check_cancelled)
+        data.progress = progress
         try:
             png = render_plot(key, data)
         except (ValueError, TypeError) as e:

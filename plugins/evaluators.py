@@ -182,18 +182,19 @@ def compute_metric(key: str, data: EvalData):
 
 
 def eval_data_for(pipeline, X_train, y_train, X_test, y_test, problem_type, random_state=0,
-                  progress=None, check_cancelled=None) -> EvalData:
-    """Predict once and gather what every metric and plot needs."""
+                  progress=None, check_cancelled=None, need_proba=True, need_transform=True) -> EvalData:
+    """Predict once and gather what every metric and plot needs. CV folds scoring one
+    metric ask for less (no probabilities or transformed features unless needed)."""
     y_pred = np.asarray(pipeline.predict(X_test))
     y_proba = None
-    if problem_type == "classification" and hasattr(pipeline, "predict_proba"):
+    if need_proba and problem_type == "classification" and hasattr(pipeline, "predict_proba"):
         try:
             y_proba = np.asarray(pipeline.predict_proba(X_test))
         except (AttributeError, NotImplementedError, ValueError):
             y_proba = None  # e.g. SVC without probability=True
     steps = getattr(pipeline, "steps", None)
     Xt_test, names = X_test, list(getattr(X_test, "columns", []))
-    if steps and len(steps) > 1:
+    if need_transform and steps and len(steps) > 1:
         head = pipeline[:-1]
         Xt_test = head.transform(X_test)
         try:

@@ -63,15 +63,19 @@ class ColumnTransform(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self, "columns_")
-        X = _frame(X).copy()
+        X = _frame(X)
         if not self.columns_:
             return X
         out = self._apply(X[self.columns_])
+        picked = set(self.columns_)
+        rest = [c for c in X.columns if c not in picked]
         if list(out.columns) == list(self.columns_):
-            X[self.columns_] = out
-            return X
-        rest = X.drop(columns=self.columns_)
-        return pd.concat([rest, out.set_index(X.index)], axis=1)
+            # one concat instead of per-column assignment (which is slow in pandas); the
+            # column order of the input is kept
+            if not rest:
+                return out
+            return pd.concat([X[rest], out], axis=1)[list(X.columns)]
+        return pd.concat([X[rest], out.set_index(X.index)], axis=1)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "columns_")
@@ -108,6 +112,8 @@ class FillMissing(ColumnTransform):
         self.fill_ = {c: (0.0 if (isinstance(v, float) and np.isnan(v)) else v) for c, v in self.fill_.items()}
 
     def _apply(self, X):
+        if not X.isna().to_numpy().any():  # the common case, and pandas' dict fillna is slow
+            return X
         return X.fillna(value=self.fill_).infer_objects()
 
 
@@ -161,8 +167,13 @@ class Scale(ColumnTransform):
         self.center_ = self.center_.fillna(0.0)
 
     def _apply(self, X):
-        out = (X.astype(float) - self.center_) / self.scale_
-        return out + self.feature_min if self.kind == "minmax" else out
+        # numpy arithmetic: pandas' aligned Series ops cost ~10x more on small frames
+        center = self.center_.reindex(X.columns).to_numpy(dtype=float)
+        scale = self.scale_.reindex(X.columns).to_numpy(dtype=float)
+        out = (X.to_numpy(dtype=float) - center) / scale
+        if self.kind == "minmax":
+            out = out + self.feature_min
+        return pd.DataFrame(out, columns=X.columns, index=X.index)
 
 
 class OneHot(ColumnTransform):
@@ -280,12 +291,14 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         return self
 
     def _numeric(self, X):
+        bools = [c for c, t in X.dtypes.items() if pd.api.types.is_bool_dtype(t)]
+        if not self.encoded_ and not bools:
+            return X.astype(float)
         X = X.copy()
         for c in self.encoded_:
             X[c] = X[c].map(lambda v, c=c: np.nan if pd.isna(v) else self.mapping_[c].get(str(v), -1))
-        for c in X.columns:
-            if pd.api.types.is_bool_dtype(X[c]):
-                X[c] = X[c].astype(int)
+        for c in bools:
+            X[c] = X[c].astype(int)
         return X.astype(float)
 
     def transform(self, X):

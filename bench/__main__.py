@@ -1,0 +1,109 @@
+"""Benchmarks, reported as ratios against a plain script doing the same work.
+
+    make bench            (python -m bench [--runs N])
+
+1. Queue latency: POST /api/v1/workflows/execute -> the first node `running` event on SSE,
+   with the real app (uvicorn) and its Huey consumer child, warmed up by one run.
+2. Whole run: POST -> job_completed for examples/classification.json (breast cancer,
+   impute + scale, 80/20 split, random forest with 5-fold CV, 4 metrics, 3 plots), against
+   bench/plain_pipeline.py doing the same in-process with scikit-learn directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(url, body):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    return json.load(urllib.request.urlopen(req, timeout=30))
+
+
+def one_run(base: str, workflow: dict) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    job = post(f"{base}/api/v1/workflows/execute", workflow)
+    first_running = None
+    with urllib.request.urlopen(f"{base}/api/v1/jobs/{job['job_id']}/events", timeout=300) as stream:
+        for raw in stream:
+            line = raw.decode().strip()
+            if not line.startswith("data:"):
+                continue
+            event = json.loads(line[5:])
+            if first_running is None and event["type"] == "node_status" and event.get("status") == "running":
+                first_running = time.perf_counter() - t0
+            if event["type"] in ("job_completed", "job_failed", "job_cancelled"):
+                if event["type"] != "job_completed":
+                    raise SystemExit(f"bench run ended with {event['type']}: {event.get('message')}")
+                return first_running, time.perf_counter() - t0
+    raise SystemExit("the event stream ended without a terminal event")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    workflow = json.loads((ROOT / "examples" / "classification.json").read_text())
+
+    from bench.plain_pipeline import run as plain
+
+    plain()  # warm imports, as the app's worker is warm
+    plain_times = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        plain()
+        plain_times.append(time.perf_counter() - t)
+
+    home = tempfile.mkdtemp(prefix="playground-bench-")
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_HOME": home}
+    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/api/v1/node-types", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        one_run(base, workflow)  # warm-up: first job after start
+        latencies, totals = [], []
+        for _ in range(args.runs):
+            first, total = one_run(base, workflow)
+            latencies.append(first)
+            totals.append(total)
+    finally:
+        server.terminate()
+        server.wait(15)
+
+    med = statistics.median
+    print(f"runs: {args.runs} (medians; machine: {os.cpu_count()} cores)")
+    print(f"plain script, same pipeline in-process:     {med(plain_times):7.3f} s")
+    print(f"app, POST -> first node running (SSE):      {med(latencies):7.3f} s  (max {max(latencies):.3f})")
+    print(f"app, POST -> job_completed (SSE):           {med(totals):7.3f} s  (max {max(totals):.3f})")
+    print(f"ratio whole run / plain script:             {med(totals) / med(plain_times):7.2f} x")
+    print(f"overhead per run (app - plain):             {med(totals) - med(plain_times):7.3f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
