@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, clone
+from sklearn.cluster import DBSCAN
 
 CLS_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss",
                "confusion_matrix", "classification_report")
@@ -34,6 +35,8 @@ def by_problem(problem_types, cls=(), reg=(), clu=()):
 
 
 def none_if(value, sentinel="none"):
+    """Select params cannot hold None (the UI needs a label), so "none"/"all" stand for
+    it; this turns the sentinel back into the library's None."""
     return None if value == sentinel else value
 
 
@@ -55,29 +58,40 @@ class EncodedLabelClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.asarray(self.estimator_.predict(X)).astype(int)]
 
     def predict_proba(self, X):
+        # XGBoost's columns follow the codes 0..n-1, which are the sorted original labels:
+        # column i is classes_[i], as scikit-learn's convention wants.
         return self.estimator_.predict_proba(X)
 
     @property
     def feature_importances_(self):
         return self.estimator_.feature_importances_
 
+    @property
+    def n_features_in_(self):
+        return self.estimator_.n_features_in_
+
 
 class DBSCANPredictor(ClusterMixin, BaseEstimator):
     """DBSCAN with `predict`: a new point takes the label of its nearest core sample when
     within eps, else it is noise (-1). DBSCAN itself only labels the rows it was fitted on."""
 
+    # DBSCAN's own checks for the params we pass through, so bad values fail the same way
+    _parameter_constraints = {k: v for k, v in DBSCAN._parameter_constraints.items()
+                              if k in ("eps", "min_samples", "metric", "algorithm", "leaf_size")}
+
     def __init__(self, eps=0.5, min_samples=5, metric="euclidean", algorithm="auto", leaf_size=30):
         self.eps, self.min_samples, self.metric, self.algorithm, self.leaf_size = eps, min_samples, metric, algorithm, leaf_size
 
     def fit(self, X, y=None):
-        from sklearn.cluster import DBSCAN
         from sklearn.neighbors import NearestNeighbors
 
+        self._validate_params()
         X = np.asarray(X, dtype=float)
         db = DBSCAN(eps=self.eps, min_samples=self.min_samples, metric=self.metric, algorithm=self.algorithm,
                     leaf_size=self.leaf_size).fit(X)
         self.labels_ = db.labels_
-        core = db.core_sample_indices_
+        core = self.core_sample_indices_ = db.core_sample_indices_
+        self.components_ = X[core]
         self.core_labels_ = db.labels_[core]
         self.nn_ = NearestNeighbors(n_neighbors=1, metric=self.metric).fit(X[core]) if len(core) else None
         return self

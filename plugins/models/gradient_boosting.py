@@ -23,6 +23,7 @@ def build(p, problem_type, random_state):
     return cls(n_estimators=p["n_estimators"], learning_rate=p["learning_rate"], max_depth=p["max_depth"],
                subsample=p["subsample"], min_samples_split=p["min_samples_split"],
                min_samples_leaf=p["min_samples_leaf"], max_features=none_if(p["max_features"], "all"),
+               n_iter_no_change=p["n_iter_no_change"], validation_fraction=p["validation_fraction"],
                random_state=random_state)
 
 
@@ -39,6 +40,11 @@ PLUGIN = ModelPlugin(
         Param("min_samples_split", "int", default=2, min=2, max=50, advanced=True),
         Param("min_samples_leaf", "int", default=1, min=1, max=50, advanced=True),
         Param("max_features", "select", default="all", choices=("all", "sqrt", "log2"), advanced=True),
+        Param("n_iter_no_change", "int", default=None, nullable=True, min=1, max=100, advanced=True,
+              label="Early stopping rounds", tunable=False,
+              help="Empty: no early stopping. Otherwise stop when the validation score stalls this long."),
+        Param("validation_fraction", "float", default=0.1, min=0.05, max=0.5, advanced=True, tunable=False,
+              help="Share of training rows held out for early stopping."),
     ),
     build=build,
     supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),

@@ -6,7 +6,8 @@ from plugins.params import Param
 def build(p, problem_type, random_state):
     from sklearn.cluster import KMeans
 
-    return KMeans(n_clusters=p["n_clusters"], init=p["init"], n_init=p["n_init"], max_iter=p["max_iter"],
+    n_init = "auto" if p["n_init"] is None else p["n_init"]  # empty field: the library's "auto"
+    return KMeans(n_clusters=p["n_clusters"], init=p["init"], n_init=n_init, max_iter=p["max_iter"],
                   algorithm=p["algorithm"], random_state=random_state)
 
 
@@ -18,7 +19,8 @@ PLUGIN = ModelPlugin(
     params=(
         Param("n_clusters", "int", default=8, min=2, max=100, label="Clusters (k)", search_max=15),
         Param("init", "select", default="k-means++", choices=("k-means++", "random"), advanced=True),
-        Param("n_init", "int", default=10, min=1, max=50, advanced=True, label="Restarts", tunable=False),
+        Param("n_init", "int", default=None, nullable=True, min=1, max=50, advanced=True, label="Restarts",
+              tunable=False, help="Empty: auto (1 run with k-means++, 10 with random)."),
         Param("max_iter", "int", default=300, min=10, max=5000, advanced=True, tunable=False),
         Param("algorithm", "select", default="lloyd", choices=("lloyd", "elkan"), advanced=True, tunable=False),
     ),

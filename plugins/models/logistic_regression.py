@@ -7,7 +7,9 @@ def build(p, problem_type, random_state):
     from sklearn.linear_model import LogisticRegression
 
     solver = p["solver"]
-    if solver == "auto":  # lbfgs cannot do L1; saga does both
+    # Only saga handles an L1 part; rather than fail at fit time, a solver that cannot
+    # (lbfgs, newton-cg, sag) gives way to saga when l1_ratio > 0.
+    if solver == "auto" or p["l1_ratio"] > 0:
         solver = "lbfgs" if p["l1_ratio"] == 0 else "saga"
     return LogisticRegression(C=p["C"], l1_ratio=p["l1_ratio"], solver=solver, max_iter=p["max_iter"],
                               class_weight=none_if(p["class_weight"]), fit_intercept=p["fit_intercept"],
@@ -25,8 +27,9 @@ PLUGIN = ModelPlugin(
         Param("l1_ratio", "float", default=0.0, min=0.0, max=1.0, label="L1 ratio",
               help="0 is L2 (ridge), 1 is L1 (lasso), in between elastic-net."),
         Param("class_weight", "select", default="none", choices=("none", "balanced")),
-        Param("solver", "select", default="auto", choices=("auto", "lbfgs", "saga", "liblinear", "newton-cg"),
-              advanced=True, tunable=False, help="auto picks lbfgs for L2 and saga otherwise."),
+        Param("solver", "select", default="auto", choices=("auto", "lbfgs", "newton-cg", "sag", "saga"),
+              advanced=True, tunable=False,
+              help="auto picks lbfgs for L2; any L1 share needs saga, which is then used."),
         Param("max_iter", "int", default=1000, min=50, max=10000, advanced=True, tunable=False,
               help="The library's default is 100; 1,000 avoids most convergence warnings."),
         Param("fit_intercept", "bool", default=True, advanced=True, tunable=False),
@@ -35,5 +38,5 @@ PLUGIN = ModelPlugin(
     build=build,
     supported_metrics=CLS_METRICS, default_metrics=CLS_DEFAULT,
     supported_plots=CLS_PLOTS, default_plots=("confusion_matrix", "roc_curve", "feature_importance"),
-    complexity=0.3, scale_sensitive=True,
+    complexity=0.2, scale_sensitive=True,
 )

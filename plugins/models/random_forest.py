@@ -37,8 +37,11 @@ PLUGIN = ModelPlugin(
         Param("n_estimators", "int", default=100, min=10, max=1000, label="Trees", search_max=400),
         Param("max_depth", "int", default=None, min=1, max=100, nullable=True, label="Max depth",
               help="Empty: grow until leaves are pure.", search_max=30),
-        Param("max_features", "select", default="sqrt", choices=("sqrt", "log2", "all"),
-              choices_by_problem={"regression": ("all", "sqrt", "log2")}, label="Features per split"),
+        # default=None is not a choice, so each problem type defaults to its first choice:
+        # sqrt for classification and all features for regression, as in scikit-learn.
+        Param("max_features", "select", default=None, choices=("sqrt", "log2", "all"),
+              choices_by_problem={"regression": ("all", "sqrt", "log2")}, label="Features per split",
+              help="Features tried at each split; all is the library default for regression."),
         Param("criterion", "select", default="gini", choices=("gini", "entropy", "log_loss"),
               choices_by_problem={"regression": ("squared_error", "absolute_error", "friedman_mse", "poisson")},
               advanced=True),

@@ -48,5 +48,5 @@ PLUGIN = ModelPlugin(
     supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
     supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
     default_plots=by_problem(PT, ("feature_importance",) + CLS_DEFAULT_PLOTS, ("feature_importance",) + REG_DEFAULT_PLOTS),
-    complexity=3.0, handles_missing=True,
+    complexity=4.0, handles_missing=True,
 )
