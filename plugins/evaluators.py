@@ -14,12 +14,34 @@ from plugins.base import EvalData, Metric
 
 CLS, REG, CLU = ("classification",), ("regression",), ("clustering",)
 
+# Older workflows and API clients use scikit-learn's function names; they map to the one
+# spelling stored and shown everywhere.
 METRIC_ALIASES = {"f1_score": "f1", "r2_score": "r2", "precision_score": "precision",
-                  "recall_score": "recall", "accuracy_score": "accuracy", "auc": "roc_auc"}
+                  "recall_score": "recall", "accuracy_score": "accuracy"}
 
 
 def normalize_metric_key(key: str) -> str:
     return METRIC_ALIASES.get(key, key)
+
+
+def dense(X):
+    """Features as a float numpy array; a sparse matrix (one-hot output) is densified,
+    which the clustering metrics and PCA need."""
+    if hasattr(X, "toarray"):
+        X = X.toarray()
+    return np.asarray(X, dtype=float)
+
+
+def model_name(model) -> str:
+    """A short name for the final estimator, for messages ("DBSCAN found 1 cluster")."""
+    steps = getattr(model, "steps", None)
+    est = steps[-1][1] if steps else model
+    if est is None:
+        return "the model"
+    name = type(est).__name__
+    for suffix in ("Predictor", "LabelClassifier"):
+        name = name.removesuffix(suffix)
+    return name or "the model"
 
 
 def _plain(value):
@@ -98,20 +120,26 @@ def _mape(d: EvalData):
     return float(skm.mean_absolute_percentage_error(y, d.y_pred))
 
 
-def _cluster_input(d: EvalData):
-    X = np.asarray(d.Xt_test if d.Xt_test is not None else d.X_test, dtype=float)
+def _cluster_input(d: EvalData, metric: str):
+    """The features and labels a clustering metric scores, noise left out (DBSCAN's -1 is
+    not a cluster), or a ValueError saying why the metric is undefined."""
+    X = dense(d.Xt_test if d.Xt_test is not None else d.X_test)
     labels = np.asarray(d.y_pred)
-    mask = labels != -1  # DBSCAN noise is not a cluster
+    mask = labels != -1
     n = len(set(labels[mask].tolist()))
+    who = model_name(d.model)
+    if not mask.any():
+        raise ValueError(f"{metric} needs at least 2 clusters; {who} marked every point as noise.")
     if n < 2:
-        raise ValueError(f"This metric needs at least 2 clusters; the model found {n}.")
+        raise ValueError(f"{metric} needs at least 2 clusters; {who} found {n}.")
     if n >= mask.sum():
-        raise ValueError("Every point is its own cluster; the metric is undefined.")
+        raise ValueError(f"{metric} is undefined when every point is its own cluster "
+                         f"({n} clusters for {int(mask.sum())} points).")
     return X[mask], labels[mask]
 
 
 def _silhouette(d: EvalData):
-    X, labels = _cluster_input(d)
+    X, labels = _cluster_input(d, "Silhouette")
     if len(X) > 5000:  # O(n^2): a fixed sample keeps the cost bounded
         return float(skm.silhouette_score(X, labels, sample_size=5000, random_state=d.random_state or 0))
     return float(skm.silhouette_score(X, labels))
@@ -129,22 +157,27 @@ METRICS = {m.key: m for m in [
             description="Mean recall over classes; robust to imbalance."),
     _metric("f1", "F1 score", "higher", CLS,
             lambda d: float(skm.f1_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
-            description="Harmonic mean of precision and recall (binary, or macro over classes)."),
+            description="Harmonic mean of precision and recall. Two classes: of the second (positive) "
+                        "class; more classes: the macro average over classes."),
     _metric("precision", "Precision", "higher", CLS,
             lambda d: float(skm.precision_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
-            description="Of the rows predicted positive, the share that are (binary, or macro)."),
+            description="Of the rows predicted positive, the share that are. Two classes: the second class "
+                        "is positive; more: macro average."),
     _metric("recall", "Recall", "higher", CLS,
             lambda d: float(skm.recall_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
-            description="Of the positive rows, the share found (binary, or macro)."),
+            description="Of the positive rows, the share found. Two classes: the second class is positive; "
+                        "more: macro average."),
     _metric("roc_auc", "ROC AUC", "higher", CLS, _roc_auc, needs_proba=True,
-            description="Ranking quality of the scores (one-vs-rest macro for multiclass)."),
+            description="Ranking quality of the scores: binary, or one-vs-rest macro for multiclass. Models "
+                        "without probabilities (SVM) are scored on their decision function."),
     _metric("log_loss", "Log loss", "lower", CLS, _log_loss, needs_proba=True,
             description="Penalises confident wrong probabilities."),
     _metric("confusion_matrix", "Confusion matrix", None, CLS, _confusion, kind="table",
             description="Counts of true (rows) against predicted (columns) classes."),
     _metric("classification_report", "Classification report", None, CLS, _report, kind="table",
             description="Precision, recall and F1 per class."),
-    _metric("mse", "Mean squared error", "lower", REG, lambda d: float(skm.mean_squared_error(d.y_test, d.y_pred))),
+    _metric("mse", "Mean squared error", "lower", REG, lambda d: float(skm.mean_squared_error(d.y_test, d.y_pred)),
+            description="Average squared error; punishes large errors most."),
     _metric("rmse", "Root mean squared error", "lower", REG,
             lambda d: float(np.sqrt(skm.mean_squared_error(d.y_test, d.y_pred))),
             description="Typical error, in the target's unit."),
@@ -155,12 +188,13 @@ METRICS = {m.key: m for m in [
     _metric("mape", "Mean absolute percentage error", "lower", REG, _mape,
             description="Average error relative to the true value."),
     _metric("silhouette", "Silhouette", "higher", CLU, _silhouette,
-            description="How much closer points are to their own cluster than to the next (-1..1)."),
+            description="How much closer points are to their own cluster than to the next (-1..1); "
+                        "noise points (DBSCAN) are left out."),
     _metric("calinski_harabasz", "Calinski-Harabasz", "higher", CLU,
-            lambda d: float(skm.calinski_harabasz_score(*_cluster_input(d))),
+            lambda d: float(skm.calinski_harabasz_score(*_cluster_input(d, "Calinski-Harabasz"))),
             description="Between-cluster over within-cluster dispersion."),
     _metric("davies_bouldin", "Davies-Bouldin", "lower", CLU,
-            lambda d: float(skm.davies_bouldin_score(*_cluster_input(d))),
+            lambda d: float(skm.davies_bouldin_score(*_cluster_input(d, "Davies-Bouldin"))),
             description="Average similarity of each cluster to its closest one (0 is best)."),
 ]}
 

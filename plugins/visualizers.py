@@ -110,6 +110,24 @@ def _final(d: EvalData):
     return steps[-1][1] if steps else d.model
 
 
+def _head(d: EvalData):
+    """The learned preprocessing in front of the estimator, or None for a bare model."""
+    steps = getattr(d.model, "steps", None)
+    return d.model[:-1] if steps and len(steps) > 1 else None
+
+
+def _take(a, idx):
+    """Rows `idx` (positions) of a frame, series or array."""
+    return a.iloc[idx] if hasattr(a, "iloc") else np.asarray(a)[idx]
+
+
+def _sample_idx(n: int, limit: int, seed) -> np.ndarray:
+    """At most `limit` row positions, fixed by the seed so a plot is reproducible."""
+    if n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed or 0).choice(n, size=limit, replace=False))
+
+
 def _native_importance(d: EvalData):
     est = _final(d)
     names = list(d.feature_names)
@@ -118,138 +136,259 @@ def _native_importance(d: EvalData):
         values = np.asarray(est.feature_importances_, dtype=float)
     elif hasattr(est, "coef_"):
         coef = np.asarray(est.coef_, dtype=float)
+        if hasattr(coef, "toarray"):
+            coef = coef.toarray()
         values = np.abs(coef).mean(axis=0) if coef.ndim == 2 else np.abs(coef)
     if values is None or len(values) != len(names):
         return None
     return names, values, "native"
 
 
-def _permutation_importance(d: EvalData):
+def _permutation_importance(d: EvalData, limit=500, repeats=5):
+    """Permutation importance of the whole pipeline on (a sample of) the test rows, so the
+    names are the raw columns. Bounded: at most `limit` rows, `repeats` shuffles."""
     from sklearn.inspection import permutation_importance
 
-    X, y = d.X_test, d.y_test
-    if len(X) > 500:
-        X, y = X.sample(500, random_state=d.random_state or 0), y.loc[X.sample(500, random_state=d.random_state or 0).index]
-    r = permutation_importance(d.model, X, y, n_repeats=5, random_state=d.random_state or 0, n_jobs=1)
-    return list(X.columns), r.importances_mean, "permutation"
+    idx = _sample_idx(len(d.X_test), limit, d.random_state)
+    X, y = _take(d.X_test, idx), _take(d.y_test, idx)
+    r = permutation_importance(d.model, X, y, n_repeats=repeats, random_state=d.random_state or 0, n_jobs=1)
+    names = list(getattr(X, "columns", [f"x{i}" for i in range(np.shape(X)[1])]))
+    return names, np.asarray(r.importances_mean, dtype=float), "permutation"
 
 
 def feature_importance_plot(d: EvalData) -> bytes:
     if d.y_test is None:
-        raise ValueError("Feature importance needs a target.")
-    found = _native_importance(d) or _permutation_importance(d)
-    names, values, kind = found
-    order = np.argsort(values)[::-1][:20][::-1]
+        raise ValueError("Feature importance needs a target column.")
+    names, values, kind = _native_importance(d) or _permutation_importance(d)
+    order = np.argsort(values)[::-1][:20][::-1]  # top 20, largest at the top of the chart
     fig, ax = _figure(6.4, max(3.0, 0.28 * len(order) + 1.2))
     ax.barh([str(names[i]) for i in order], values[order], color=BLUE)
     _style(ax, "Feature importance" + (" (permutation)" if kind == "permutation" else ""),
-           "importance" if kind == "native" else "mean score drop when shuffled")
+           "importance" if kind == "native" else "mean score drop when the feature is shuffled")
     ax.grid(axis="y", alpha=0)
     return _png(fig)
 
 
 def learning_curve_plot(d: EvalData) -> bytes:
+    """Train and validation scores at 5 training sizes over 3 folds (15 fits of a clone of
+    the whole pipeline). The loop is ours rather than sklearn's learning_curve so progress
+    is reported, and cancellation honoured, between fits."""
     from sklearn.base import clone
-    from sklearn.model_selection import learning_curve
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import KFold, StratifiedKFold
 
-    if d.progress:
-        d.progress(0.1, "cross-validating 5 training sizes")
-    if d.check_cancelled:
-        d.check_cancelled()
-    scoring = "accuracy" if d.problem_type == "classification" else "r2"
-    sizes, train, test = learning_curve(clone(d.model), d.X_train, d.y_train, cv=3, n_jobs=1,
-                                        train_sizes=np.linspace(0.2, 1.0, 5), scoring=scoring,
-                                        random_state=d.random_state or 0, shuffle=True)
-    if d.progress:
-        d.progress(0.9, "drawing")
+    X, y = d.X_train, d.y_train
+    if X is None or y is None:
+        raise ValueError("A learning curve needs the training rows and a target column.")
+    n = len(X)
+    if n < 30:
+        raise ValueError(f"A learning curve needs at least 30 training rows; there are {n}.")
+    classification = d.problem_type == "classification"
+    seed = d.random_state or 0
+    y_arr = np.asarray(y)
+    folds = KFold(3, shuffle=True, random_state=seed)
+    if classification and np.unique(y_arr, return_counts=True)[1].min() >= 3:
+        folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+    metric = "accuracy" if classification else "r2"
+    scorer = get_scorer(metric)
+    fractions = np.linspace(0.2, 1.0, 5)
+    train = np.full((len(fractions), 3), np.nan)
+    valid = np.full((len(fractions), 3), np.nan)
+    sizes = np.zeros(len(fractions))
+    rng = np.random.default_rng(seed)
+    done, total = 0, len(fractions) * 3
+    for f, (tr, va) in enumerate(folds.split(X, y_arr if classification else None)):
+        tr = rng.permutation(tr)
+        for i, frac in enumerate(fractions):
+            if d.check_cancelled:
+                d.check_cancelled()
+            part = tr[: max(2, int(round(frac * len(tr))))]
+            sizes[i] = len(part)
+            # a small slice may hold a single class, which most classifiers refuse: skip it
+            if not classification or len(np.unique(y_arr[part])) >= 2:
+                model = clone(d.model).fit(_take(X, part), _take(y, part))
+                train[i, f] = scorer(model, _take(X, part), _take(y, part))
+                valid[i, f] = scorer(model, _take(X, va), _take(y, va))
+            done += 1
+            if d.progress:
+                d.progress(done / total, f"learning curve: fit {done}/{total}")
+    if np.isnan(valid).all():
+        raise ValueError("No training slice held two classes, so no learning curve could be drawn.")
     fig, ax = _figure()
-    for scores, label, colour in ((train, "training", BLUE), (test, "validation", ORANGE)):
-        mean, std = scores.mean(axis=1), scores.std(axis=1)
+    for scores, label, colour in ((train, "training", BLUE), (valid, "validation", ORANGE)):
+        mean, std = np.nanmean(scores, axis=1), np.nanstd(scores, axis=1)
         ax.plot(sizes, mean, "o-", color=colour, label=label)
         ax.fill_between(sizes, mean - std, mean + std, color=colour, alpha=0.15)
-    _style(ax, "Learning curve", "training rows", scoring)
+    _style(ax, "Learning curve (3-fold)", "training rows", "accuracy" if classification else "R²")
     ax.legend(fontsize=8)
     return _png(fig)
 
 
-def shap_summary_plot(d: EvalData) -> bytes:
-    import pandas as pd
+def _as_model_input(est, a, names):
+    """Estimators fitted on a frame warn (or fail) on bare arrays: give them a frame."""
+    if hasattr(est, "feature_names_in_"):
+        import pandas as pd
+
+        return pd.DataFrame(a, columns=list(est.feature_names_in_))
+    return a
+
+
+def _shap_values(d: EvalData, est, Xe, Xb, names):
+    """SHAP values of the final estimator on the transformed rows Xe: (rows, features) or
+    (rows, features, outputs), and the rows they explain. Tree models get the exact
+    TreeExplainer, linear ones the LinearExplainer; anything else a KernelExplainer over
+    probabilities/scores with a 10-point summary of the background, on at most 50 rows."""
     import shap
 
-    est = _final(d)
-    steps = getattr(d.model, "steps", None)
-    head = d.model[:-1] if steps and len(steps) > 1 else None
+    inner = getattr(est, "estimator_", est)  # the XGBoost model inside its label wrapper
+    try:
+        explainer = shap.TreeExplainer(inner)
+    except Exception:  # shap raises its own InvalidModelError for non-tree models
+        explainer = None
+    if explainer is not None:
+        return explainer.shap_values(_as_model_input(inner, Xe, names), check_additivity=False), Xe
+    # linear models (coef_ and intercept_, not a kernel SVM's support vectors): exact and fast
+    if hasattr(est, "coef_") and hasattr(est, "intercept_") and not hasattr(est, "support_vectors_"):
+        try:
+            return shap.LinearExplainer(est, Xb).shap_values(Xe), Xe
+        except Exception:  # e.g. an unusual coef_ shape: fall through to the kernel
+            pass
+    if d.check_cancelled:
+        d.check_cancelled()
+    if d.problem_type == "classification":
+        fn = est.predict_proba if hasattr(est, "predict_proba") else est.decision_function
+    else:
+        fn = est.predict
+    background = shap.kmeans(Xb, 10) if len(Xb) > 10 else Xb
+    explainer = shap.KernelExplainer(lambda a: np.asarray(fn(_as_model_input(est, a, names))), background)
+    Xe = Xe[:50]
+    nsamples = min(500, 2 * Xe.shape[1] + 100)
+    return explainer.shap_values(Xe, nsamples=nsamples, silent=True), Xe
+
+
+def shap_summary_plot(d: EvalData) -> bytes:
+    from plugins.evaluators import dense
+
+    est, head = _final(d), _head(d)
+    Xt_test = d.Xt_test if d.Xt_test is not None else (head.transform(d.X_test) if head is not None else d.X_test)
     Xt_train = head.transform(d.X_train) if head is not None else d.X_train
-    Xt_test = d.Xt_test if d.Xt_test is not None else d.X_test
-    names = list(d.feature_names) or [f"x{i}" for i in range(np.asarray(Xt_test).shape[1])]
-    rng = np.random.default_rng(d.random_state or 0)
-    Xe = np.asarray(Xt_test, dtype=float)
-    Xe = Xe[rng.choice(len(Xe), size=min(200, len(Xe)), replace=False)]  # bounded cost on large data
-    Xb = np.asarray(Xt_train, dtype=float)
-    Xb = Xb[rng.choice(len(Xb), size=min(100, len(Xb)), replace=False)]
+    Xe, Xb = dense(Xt_test), dense(Xt_train)
+    names = list(d.feature_names)
+    if len(names) != Xe.shape[1]:
+        names = [f"x{i}" for i in range(Xe.shape[1])]
+    # bounded cost on large data: explain at most 200 rows against at most 100 background rows
+    Xe = Xe[_sample_idx(len(Xe), 200, d.random_state)]
+    Xb = Xb[_sample_idx(len(Xb), 100, d.random_state)]
     if d.progress:
         d.progress(0.1, f"explaining {len(Xe)} rows")
-    inner = getattr(est, "estimator_", est)
-    try:
-        explainer = shap.TreeExplainer(inner, data=None)
-        values = explainer.shap_values(Xe, check_additivity=False)
-    except Exception:  # not a tree model: model-agnostic, small background keeps it bounded
-        if d.check_cancelled:
-            d.check_cancelled()
-        fn = est.predict_proba if d.problem_type == "classification" and hasattr(est, "predict_proba") else est.predict
-        background = shap.kmeans(Xb, min(10, len(Xb))) if len(Xb) > 10 else Xb
-        explainer = shap.KernelExplainer(lambda a: fn(pd.DataFrame(a, columns=names)) if _wants_frame(est) else fn(a),
-                                         background)
-        values = explainer.shap_values(Xe[:50], nsamples=100, silent=True)
-        Xe = Xe[:50]
-    values = np.asarray(values)
-    if values.ndim == 3:  # (rows, features, classes) or (classes, rows, features)
-        if values.shape[0] == len(Xe) and values.shape[1] == len(names):
-            values = np.abs(values).mean(axis=2)
-        else:
-            values = np.abs(values).mean(axis=0)
+    values, Xe = _shap_values(d, est, Xe, Xb, names)
+    if isinstance(values, list):  # older shap: one array per output
+        values = np.stack(values, axis=-1)
+    values = np.asarray(values, dtype=float)
+    classes = _classes(d) if d.problem_type == "classification" else []
+    title = "SHAP summary"
+    if values.ndim == 3 and values.shape[2] == 2:  # binary probabilities: the positive class
+        values = values[:, :, 1]
+        title += f" (class {classes[1]})" if len(classes) == 2 else ""
+    elif values.ndim == 2 and len(classes) == 2:
+        title += f" (class {classes[1]})"
+    if d.progress:
+        d.progress(0.9, "drawing")
+    if values.ndim == 3:
+        return _shap_multiclass_bars(values, names, classes)
     mean_abs = np.abs(values).mean(axis=0)
     order = np.argsort(mean_abs)[::-1][:15]
+    rng = np.random.default_rng(d.random_state or 0)
     fig, ax = _figure(6.8, max(3.2, 0.32 * len(order) + 1.4))
+    points = None
     for rank, j in enumerate(order[::-1]):
         col = Xe[:, j]
-        span = np.ptp(col) or 1.0
+        span = float(np.ptp(col)) or 1.0
         jitter = rng.normal(0, 0.08, size=len(col))
-        ax.scatter(values[:, j], np.full(len(col), rank) + jitter, c=(col - col.min()) / span, cmap="coolwarm",
-                   s=9, alpha=0.8)
+        points = ax.scatter(values[:, j], np.full(len(col), rank) + jitter, c=(col - col.min()) / span,
+                            cmap="coolwarm", vmin=0, vmax=1, s=9, alpha=0.8)
     ax.set_yticks(range(len(order)), [str(names[j]) for j in order[::-1]])
     ax.axvline(0, color=GREY, lw=1)
-    _style(ax, "SHAP summary", "SHAP value (impact on the prediction)")
+    if points is not None:
+        bar = fig.colorbar(points, ax=ax, shrink=0.8, ticks=[0, 1])
+        bar.ax.set_yticklabels(["low", "high"])
+        bar.set_label("feature value")
+    _style(ax, title, "SHAP value (impact on the prediction)")
     ax.grid(axis="y", alpha=0)
     return _png(fig)
 
 
-def _wants_frame(est) -> bool:
-    return hasattr(est, "feature_names_in_")
+def _shap_multiclass_bars(values, names, classes) -> bytes:
+    """Multiclass: mean |SHAP| per feature, stacked by class (a beeswarm per class would
+    need one chart per class)."""
+    per_class = np.abs(values).mean(axis=0)  # (features, classes)
+    order = np.argsort(per_class.sum(axis=1))[::-1][:15][::-1]
+    fig, ax = _figure(6.8, max(3.2, 0.32 * len(order) + 1.4))
+    left = np.zeros(len(order))
+    labels = classes if len(classes) == per_class.shape[1] else list(range(per_class.shape[1]))
+    for k in range(per_class.shape[1]):
+        ax.barh([str(names[j]) for j in order], per_class[order, k], left=left, label=str(labels[k]))
+        left += per_class[order, k]
+    _style(ax, "SHAP: mean |impact| per class", "mean |SHAP value|")
+    ax.grid(axis="y", alpha=0)
+    ax.legend(fontsize=8, title="class", loc="lower right")
+    return _png(fig)
+
+
+def _raw_source(name: str, raw: list):
+    """The raw column a transformed feature comes from: itself, `prefix__col`, or a one-hot
+    `col_value`; the longest match wins so `age` does not claim `age_group`."""
+    name = name.split("__", 1)[-1]
+    best = None
+    for col in raw:
+        if name == col or name.startswith(f"{col}_"):
+            if best is None or len(col) > len(best):
+                best = col
+    return best
+
+
+def _top_raw_numeric(d: EvalData, k: int = 4) -> list:
+    """The k most important numeric raw columns of the whole pipeline: native importances
+    summed back onto raw columns when the names allow, else permutation importance."""
+    raw = list(d.X_test.columns)
+    numeric = [c for c in raw if np.issubdtype(d.X_test[c].dtype, np.number)]
+    if not numeric:
+        raise ValueError("Partial dependence needs at least one numeric feature.")
+    score = dict.fromkeys(numeric, 0.0)
+    found = _native_importance(d)
+    mapped = False
+    if found:
+        for name, value in zip(found[0], found[1], strict=True):
+            col = _raw_source(str(name), raw)
+            if col in score:
+                score[col] += float(value)
+                mapped = True
+    if not mapped and d.y_test is not None:
+        names, values, _ = _permutation_importance(d, limit=200, repeats=3)
+        score.update({n: float(v) for n, v in zip(names, values, strict=True) if n in score})
+    return sorted(numeric, key=lambda c: -score[c])[:k]
 
 
 def partial_dependence_plot(d: EvalData) -> bytes:
     from sklearn.inspection import PartialDependenceDisplay
 
-    found = _native_importance(d)
-    raw = list(d.X_test.columns)
-    numeric = [c for c in raw if np.issubdtype(d.X_test[c].dtype, np.number)]
-    if found and set(found[0]) <= set(raw):
-        names, values, _ = found
-        ranked = [names[i] for i in np.argsort(values)[::-1] if names[i] in numeric]
-    else:
-        ranked = numeric
-    features = ranked[:4] or numeric[:4]
-    if not features:
-        raise ValueError("Partial dependence needs numeric features.")
-    X = d.X_test if len(d.X_test) <= 500 else d.X_test.sample(500, random_state=d.random_state or 0)
+    if not hasattr(d.X_test, "columns"):
+        raise ValueError("Partial dependence needs the raw feature table.")
+    features = _top_raw_numeric(d)
+    idx = _sample_idx(len(d.X_test), 500, d.random_state)
+    X = d.X_test.iloc[idx]
     kw = {}
-    if d.problem_type == "classification" and len(_classes(d)) > 2:
-        kw["target"] = _classes(d)[0]
-    fig = Figure(figsize=(7.2, 4.8), dpi=100, layout="constrained")
-    axes = [fig.add_subplot(2, 2, i + 1) for i in range(len(features))]
+    if d.problem_type == "classification":
+        classes = _classes(d)
+        if len(classes) > 2:
+            kw["target"] = classes[0]  # multiclass: one class's probability, named in the title
+    fig = Figure(figsize=(7.2, 4.8 if len(features) > 2 else 3.4), dpi=100, layout="constrained")
+    cols = 2 if len(features) > 1 else 1
+    rows = (len(features) + 1) // 2
+    axes = [fig.add_subplot(rows, cols, i + 1) for i in range(len(features))]
     PartialDependenceDisplay.from_estimator(d.model, X, features, ax=axes, grid_resolution=30, n_jobs=1, **kw)
-    fig.suptitle("Partial dependence", fontsize=12, fontweight="bold", x=0.02, ha="left")
+    title = "Partial dependence" + (f" (class {kw['target']})" if "target" in kw else "")
+    fig.suptitle(title, fontsize=12, fontweight="bold", x=0.02, ha="left")
     return _png(fig)
 
 
@@ -276,7 +415,9 @@ def prediction_vs_actual_plot(d: EvalData) -> bytes:
 def cluster_scatter_plot(d: EvalData) -> bytes:
     from sklearn.decomposition import PCA
 
-    X = np.asarray(d.Xt_test if d.Xt_test is not None else d.X_test, dtype=float)
+    from plugins.evaluators import dense
+
+    X = dense(d.Xt_test if d.Xt_test is not None else d.X_test)
     if X.shape[1] < 2:
         coords = np.column_stack([X[:, 0], np.zeros(len(X))])
     else:
@@ -305,13 +446,16 @@ PLOTS = {p.key: p for p in [
     _plot("precision_recall_curve", "Precision-recall curve", "performance", 1, CLS, precision_recall_plot,
           needs_proba=True, description="Precision vs recall over every threshold; telling on imbalanced data."),
     _plot("feature_importance", "Feature importance", "explainability", 2, BOTH, feature_importance_plot,
-          description="Which features the model relies on (native, else permutation)."),
+          description="Which features the model relies on: the model's own importances or coefficient "
+                      "sizes, else permutation importance on up to 500 test rows. Top 20."),
     _plot("learning_curve", "Learning curve", "performance", 5, BOTH, learning_curve_plot,
-          description="Scores as the training set grows: more data, or a different model?"),
+          description="Scores at 5 training sizes over 3 folds: more data, or a different model?"),
     _plot("shap_summary", "SHAP summary", "explainability", 8, BOTH, shap_summary_plot,
-          description="How each feature pushes individual predictions (sampled: at most 200 rows)."),
+          description="How each feature pushes individual predictions (sampled: at most 200 rows, 50 for "
+                      "models without a fast explainer). Multiclass: mean impact per class."),
     _plot("partial_dependence", "Partial dependence", "explainability", 3, BOTH, partial_dependence_plot,
-          description="The average prediction as one feature varies."),
+          description="The average prediction as each of the 4 most important numeric features varies "
+                      "(multiclass: the first class's probability)."),
     _plot("residuals", "Residuals", "performance", 1, REG, residuals_plot,
           description="Errors against predictions; patterns mean something is missed."),
     _plot("prediction_vs_actual", "Predicted vs actual", "performance", 1, REG, prediction_vs_actual_plot,

@@ -1,5 +1,6 @@
 """Contract tests over every registry entry: every model plugin and problem type it
-declares, every metric, every plot. Small real data (scikit-learn's bundled sets)."""
+declares, every metric, every plot. Small real data (scikit-learn's bundled sets), plain
+scikit-learn pipelines (a scaler in front of scale-sensitive models), no mocks."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ from functools import cache
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn import metrics as skm
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris, load_wine
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 from plugins import registry
+from plugins.base import EvalData
 from plugins.evaluators import METRICS, compute_metric, eval_data_for, normalize_metric_key
 from plugins.params import ParamError, validate_params, validate_value
-from plugins.preprocessing import AutoPrepare, build_steps
 from plugins.visualizers import PLOTS, render_plot
 
 CASES = [(slug, pt) for slug, plugin in sorted(registry.models().items()) for pt in plugin.problem_types]
@@ -45,25 +48,29 @@ def data(problem_type: str, multiclass: bool = False):
     return a, b, None, None
 
 
-def params_for(plugin, problem_type):
+def params_for(plugin, problem_type, **extra):
     wanted = {k: v for k, v in FAST.items() if any(p.name == k and p.applies_to(problem_type) for p in plugin.params)}
     if plugin.slug == "kmeans":
         wanted["n_clusters"] = 3
     if plugin.slug == "dbscan":
         wanted["eps"] = 0.9
+    wanted.update(extra)
     clean, errors = validate_params(plugin.params, wanted, problem_type)
     assert not errors
     return clean
+
+
+def pipeline_for(plugin, problem_type, **extra) -> Pipeline:
+    model = plugin.build(params_for(plugin, problem_type, **extra), problem_type, 0)
+    steps = [("scale", StandardScaler().set_output(transform="pandas"))] if plugin.scale_sensitive else []
+    return Pipeline(steps + [("model", model)])
 
 
 @cache
 def fitted(slug: str, problem_type: str, multiclass: bool = False):
     plugin = registry.models()[slug]
     X_train, X_test, y_train, y_test = data(problem_type, multiclass)
-    steps = build_steps([("standard_scaler", {"columns": []})]) if plugin.scale_sensitive else []
-    pipe = Pipeline(steps + [("prepare", AutoPrepare(plugin.handles_missing)),
-                             ("model", plugin.build(params_for(plugin, problem_type), problem_type, 0))])
-    pipe.fit(X_train, y_train)
+    pipe = pipeline_for(plugin, problem_type).fit(X_train, y_train)
     return pipe, eval_data_for(pipe, X_train, y_train, X_test, y_test, problem_type, random_state=0)
 
 
@@ -71,13 +78,15 @@ def fitted(slug: str, problem_type: str, multiclass: bool = False):
 @pytest.mark.parametrize("slug", sorted(registry.models()))
 def test_metadata_is_complete(slug):
     p = registry.models()[slug]
-    assert p.slug == slug and p.name and p.icon and p.description and p.best_for and p.category
+    assert p.slug == slug and p.name and p.icon and p.description and p.best_for
+    assert p.category in {"tree", "linear", "ensemble", "neighbors", "kernel", "clustering", "boosting"}
     assert p.problem_types and set(p.problem_types) <= {"classification", "regression", "clustering"}
     assert p.params and any(not q.advanced for q in p.params)
     assert set(p.supported_metrics) <= set(registry.metrics()), "unknown metric keys"
     assert set(p.supported_plots) <= set(registry.plots()), "unknown plot keys"
     assert set(p.default_metrics) <= set(p.supported_metrics)
     assert set(p.default_plots) <= set(p.supported_plots)
+    assert p.complexity > 0
     json.dumps(p.detail_json())
 
 
@@ -89,6 +98,7 @@ def test_defaults_are_valid_and_capabilities_nonempty(slug, problem_type):
     assert all(p.name in clean for p in plugin.params_for(problem_type))
     caps = plugin.capabilities(problem_type)
     assert caps["supported_metrics"] and caps["default_metrics"] and caps["supported_plots"]
+    json.dumps(plugin.detail_json(problem_type))
 
 
 @pytest.mark.parametrize("slug,problem_type", CASES, ids=IDS)
@@ -106,6 +116,7 @@ def test_every_bound_rejects_a_value_just_outside(slug, problem_type):
             if p.max is not None:
                 with pytest.raises(ParamError):
                     validate_value(p, p.max + eps, problem_type)
+                assert validate_value(p, p.max, problem_type) == p.max
                 checked += 1
         elif p.kind == "select":
             with pytest.raises(ParamError):
@@ -118,6 +129,34 @@ def test_every_bound_rejects_a_value_just_outside(slug, problem_type):
     assert checked, "a plugin with no checkable params"
 
 
+@pytest.mark.parametrize("slug,problem_type", CASES, ids=IDS)
+def test_every_choice_and_bound_builds(slug, problem_type):
+    """Each select choice (and each numeric end) is a value the library accepts: building
+    with it gives an estimator whose params scikit-learn's own validation passes."""
+    plugin = registry.models()[slug]
+    for p in plugin.params_for(problem_type):
+        values = list(p.choices_for(problem_type)) if p.kind == "select" else []
+        values += [v for v in (p.min, p.max) if p.kind in ("int", "float") and v is not None]
+        for v in values:
+            est = plugin.build(params_for(plugin, problem_type, **{p.name: v}), problem_type, 0)
+            inner = getattr(est, "estimator", est)
+            if hasattr(inner, "_parameter_constraints"):  # scikit-learn estimators and our DBSCAN
+                inner._validate_params()
+
+
+def test_library_defaults_are_kept():
+    """The schema's defaults are scikit-learn's, per problem type where they differ."""
+    rf = registry.models()["random_forest"]
+    assert validate_params(rf.params, {}, "classification")[0]["max_features"] == "sqrt"
+    assert validate_params(rf.params, {}, "regression")[0]["max_features"] == "all"
+    assert rf.build(validate_params(rf.params, {}, "regression")[0], "regression", 0).max_features is None
+    assert validate_params(rf.params, {}, "regression")[0]["criterion"] == "squared_error"
+    est = rf.build(validate_params(rf.params, {}, "classification")[0], "classification", 0)
+    assert (est.n_estimators, est.max_depth, est.min_samples_split, est.n_jobs) == (100, None, 2, 1)
+    km = registry.models()["kmeans"]
+    assert km.build(validate_params(km.params, {}, "clustering")[0], "clustering", 0).n_init == "auto"
+
+
 # --------------------------------------------------------------------------- behaviour
 @pytest.mark.parametrize("slug,problem_type", CASES, ids=IDS)
 def test_fits_and_predicts_on_small_real_data(slug, problem_type):
@@ -125,10 +164,12 @@ def test_fits_and_predicts_on_small_real_data(slug, problem_type):
     assert len(d.y_pred) == len(d.X_test)
     if problem_type == "classification":
         assert (d.y_pred == np.asarray(d.y_test)).mean() > 0.75
+        assert list(d.classes) == [0, 1]
     elif problem_type == "regression":
-        assert np.isfinite(d.y_pred).all()
+        assert np.isfinite(d.y_pred).all() and skm.r2_score(d.y_test, d.y_pred) > 0.0
     else:
         assert len(set(d.y_pred.tolist()) - {-1}) >= 2
+    assert d.feature_names == list(d.X_test.columns)
 
 
 @pytest.mark.parametrize("slug,problem_type", CASES, ids=IDS)
@@ -149,40 +190,129 @@ def test_every_declared_plot_renders_a_png(slug, problem_type):
         assert png.startswith(b"\x89PNG") and len(png) > 2000, key
 
 
+def test_every_plot_is_declared_by_some_plugin():
+    declared = {k for p in registry.models().values() for k in p.supported_plots}
+    assert declared == set(PLOTS)
+
+
 @pytest.mark.parametrize("slug", ["random_forest", "logistic_regression", "svm", "xgboost"])
-def test_multiclass_metrics_and_curves(slug):
+def test_multiclass_metrics_and_plots(slug):
     _, d = fitted(slug, "classification", multiclass=True)
     assert len(d.classes) == 3
     auc = compute_metric("roc_auc", d)
     assert 0.8 < auc <= 1.0
-    assert render_plot("roc_curve", d).startswith(b"\x89PNG")
+    for key in ("roc_curve", "precision_recall_curve", "partial_dependence", "shap_summary"):
+        assert render_plot(key, d).startswith(b"\x89PNG"), key
     assert len(compute_metric("confusion_matrix", d)["matrix"]) == 3
+    f1 = compute_metric("f1", d)
+    assert f1 == pytest.approx(skm.f1_score(d.y_test, d.y_pred, average="macro"))
+
+
+@pytest.mark.parametrize("slug", [s for s, p in sorted(registry.models().items()) if p.handles_missing])
+def test_models_that_handle_missing_values_fit_with_nan(slug):
+    plugin = registry.models()[slug]
+    for problem_type in plugin.problem_types:
+        X_train, X_test, y_train, _ = data(problem_type)
+        X_train, X_test = X_train.copy(), X_test.copy()
+        X_train.iloc[::5, 0] = np.nan
+        X_test.iloc[::4, 1] = np.nan
+        pred = Pipeline([("model", plugin.build(params_for(plugin, problem_type), problem_type, 0))]) \
+            .fit(X_train, y_train).predict(X_test)
+        assert len(pred) == len(X_test)
+
+
+def test_svm_has_no_probabilities_yet_every_declared_score_computes():
+    """SVC without probability=True (deprecated in scikit-learn 1.9): ROC AUC and the
+    curves use the decision function; log loss, which needs probabilities, is not offered."""
+    _, d = fitted("svm", "classification")
+    assert d.y_proba is None
+    caps = registry.models()["svm"].capabilities("classification")
+    assert "log_loss" not in caps["supported_metrics"] and "roc_auc" in caps["supported_metrics"]
+    scores = d.model.decision_function(d.X_test)
+    assert compute_metric("roc_auc", d) == pytest.approx(skm.roc_auc_score(d.y_test, scores))
+    with pytest.raises(ValueError, match="probabilities"):
+        compute_metric("log_loss", d)
 
 
 # --------------------------------------------------------------------------- metrics
-def test_metric_values_match_scikit_learn():
-    from sklearn import metrics as skm
+def _eval(y_true, y_pred, y_proba=None, classes=None):
+    return EvalData(problem_type="classification", y_test=np.asarray(y_true), y_pred=np.asarray(y_pred),
+                    y_proba=None if y_proba is None else np.asarray(y_proba), classes=classes)
 
+
+def test_binary_metrics_use_the_second_class_as_positive():
+    y = ["no", "no", "no", "no", "no", "yes", "yes", "yes"]
+    p = ["no", "no", "no", "no", "yes", "yes", "yes", "no"]
+    d = _eval(y, p, classes=["no", "yes"])
+    assert compute_metric("f1", d) == pytest.approx(skm.f1_score(y, p, pos_label="yes"))
+    assert compute_metric("precision", d) == pytest.approx(skm.precision_score(y, p, pos_label="yes"))
+    assert compute_metric("recall", d) == pytest.approx(skm.recall_score(y, p, pos_label="yes"))
+    # with "no" as the positive class the values differ, so the choice is visible
+    assert compute_metric("recall", d) != pytest.approx(skm.recall_score(y, p, pos_label="no"))
+    assert compute_metric("balanced_accuracy", d) == pytest.approx(skm.balanced_accuracy_score(y, p))
+    cm = compute_metric("confusion_matrix", d)
+    assert cm == {"labels": ["no", "yes"], "matrix": [[4, 1], [1, 2]]}
+    report = compute_metric("classification_report", d)
+    assert report["yes"]["recall"] == pytest.approx(2 / 3)
+    json.dumps(report)
+
+
+def test_roc_auc_binary_and_multiclass_match_scikit_learn():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    proba = np.array([[0.9, 0.1], [0.4, 0.6], [0.35, 0.65], [0.2, 0.8], [0.7, 0.3], [0.6, 0.4]])
+    d = _eval(y, proba.argmax(axis=1), proba, classes=[0, 1])
+    assert compute_metric("roc_auc", d) == pytest.approx(skm.roc_auc_score(y, proba[:, 1]))
+    assert compute_metric("log_loss", d) == pytest.approx(skm.log_loss(y, proba))
+    y3 = np.array(["a", "b", "c", "a", "b", "c", "a", "c"])
+    p3 = np.array([[0.6, 0.3, 0.1], [0.2, 0.5, 0.3], [0.1, 0.2, 0.7], [0.3, 0.4, 0.3],
+                   [0.5, 0.3, 0.2], [0.2, 0.2, 0.6], [0.7, 0.2, 0.1], [0.4, 0.4, 0.2]])
+    d3 = _eval(y3, np.array(["a", "b", "c"])[p3.argmax(axis=1)], p3, classes=["a", "b", "c"])
+    expected = skm.roc_auc_score(y3, p3, multi_class="ovr", average="macro")
+    assert compute_metric("roc_auc", d3) == pytest.approx(expected)
+    assert compute_metric("precision", d3) == pytest.approx(skm.precision_score(y3, d3.y_pred, average="macro"))
+
+
+def test_metric_values_match_scikit_learn_on_a_fitted_model():
     _, d = fitted("logistic_regression", "classification")
     assert compute_metric("accuracy", d) == pytest.approx(skm.accuracy_score(d.y_test, d.y_pred))
-    assert compute_metric("f1", d) == pytest.approx(skm.f1_score(d.y_test, d.y_pred, pos_label=1))
     assert compute_metric("roc_auc", d) == pytest.approx(skm.roc_auc_score(d.y_test, d.y_proba[:, 1]))
     _, r = fitted("ridge", "regression")
     assert compute_metric("rmse", r) == pytest.approx(np.sqrt(skm.mean_squared_error(r.y_test, r.y_pred)))
+    assert compute_metric("mae", r) == pytest.approx(skm.mean_absolute_error(r.y_test, r.y_pred))
+    assert compute_metric("r2", r) == pytest.approx(skm.r2_score(r.y_test, r.y_pred))
+    assert compute_metric("mape", r) == pytest.approx(skm.mean_absolute_percentage_error(r.y_test, r.y_pred))
+    _, c = fitted("kmeans", "clustering")
+    assert compute_metric("silhouette", c) == pytest.approx(skm.silhouette_score(c.Xt_test, c.y_pred))
+    # the scaler is part of the pipeline: clustering metrics score the scaled features
+    assert not np.allclose(np.asarray(c.Xt_test), np.asarray(c.X_test))
 
 
 def test_aliases_normalise_to_one_spelling():
-    assert normalize_metric_key("f1_score") == "f1" and normalize_metric_key("r2_score") == "r2"
+    assert {k: normalize_metric_key(k) for k in ("f1_score", "r2_score", "precision_score", "recall_score",
+                                                  "accuracy_score", "f1")} == {
+        "f1_score": "f1", "r2_score": "r2", "precision_score": "precision", "recall_score": "recall",
+        "accuracy_score": "accuracy", "f1": "f1"}
     _, d = fitted("decision_tree", "classification")
     assert compute_metric("f1_score", d) == compute_metric("f1", d)
+    with pytest.raises(ValueError, match="Unknown metric"):
+        compute_metric("f2", d)
 
 
-def test_undefined_clustering_metric_is_a_sentence():
-    _, d = fitted("kmeans", "clustering")
-    d = eval_data_for(d.model, d.X_train, None, d.X_test, None, "clustering")
-    d.y_pred = np.zeros(len(d.y_pred), dtype=int)
-    with pytest.raises(ValueError, match="at least 2 clusters"):
+def test_undefined_clustering_metrics_say_why():
+    plugin = registry.models()["dbscan"]
+    X_train, X_test, _, _ = data("clustering")
+    pipe = pipeline_for(plugin, "clustering", eps=0.01, min_samples=50).fit(X_train)
+    d = eval_data_for(pipe, X_train, None, X_test, None, "clustering")
+    assert set(d.y_pred.tolist()) == {-1}
+    with pytest.raises(ValueError, match="Silhouette needs at least 2 clusters; DBSCAN marked every point as noise"):
         compute_metric("silhouette", d)
+    _, k = fitted("kmeans", "clustering")
+    one = EvalData(problem_type="clustering", model=k.model, X_test=k.X_test, Xt_test=k.Xt_test,
+                   y_pred=np.zeros(len(k.y_pred), dtype=int))
+    for key, name in (("silhouette", "Silhouette"), ("davies_bouldin", "Davies-Bouldin"),
+                      ("calinski_harabasz", "Calinski-Harabasz")):
+        with pytest.raises(ValueError, match=f"{name} needs at least 2 clusters; KMeans found 1"):
+            compute_metric(key, one)
 
 
 def test_metric_keys_are_the_contract():
@@ -192,27 +322,74 @@ def test_metric_keys_are_the_contract():
     assert set(PLOTS) == {"confusion_matrix", "roc_curve", "precision_recall_curve", "feature_importance",
                           "learning_curve", "shap_summary", "partial_dependence", "residuals",
                           "prediction_vs_actual", "cluster_scatter"}
+    for m in METRICS.values():
+        assert (m.direction is None) == (m.kind == "table"), m.key
+        json.dumps(m.to_json())
+    for p in PLOTS.values():
+        assert p.group in {"performance", "explainability"} and p.cost >= 1
+        json.dumps(p.to_json())
+
+
+# --------------------------------------------------------------------------- plots
+def test_plots_refuse_what_they_cannot_draw():
+    _, r = fitted("ridge", "regression")
+    with pytest.raises(ValueError, match="does not apply to regression"):
+        render_plot("roc_curve", r)
+    with pytest.raises(ValueError, match="Unknown plot"):
+        render_plot("violin", r)
+
+
+def test_learning_curve_reports_progress_and_stops_when_cancelled():
+    _, d = fitted("decision_tree", "regression")
+    seen = []
+    d2 = EvalData(**{**d.__dict__, "progress": lambda f, msg: seen.append(f)})
+    assert render_plot("learning_curve", d2).startswith(b"\x89PNG")
+    assert len(seen) == 15 and seen[-1] == pytest.approx(1.0) and seen == sorted(seen)
+
+    class Cancelled(Exception):
+        pass
+
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) > 3:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        render_plot("learning_curve", EvalData(**{**d.__dict__, "check_cancelled": check}))
+    assert len(calls) == 4
+
+
+def test_feature_importance_falls_back_to_permutation():
+    _, d = fitted("knn", "regression")  # no feature_importances_ nor coef_
+    assert render_plot("feature_importance", d).startswith(b"\x89PNG")
 
 
 # --------------------------------------------------------------------------- wrappers
-def test_xgboost_takes_string_labels():
+def test_xgboost_takes_string_labels_and_aligns_probabilities():
     plugin = registry.models()["xgboost"]
     X_train, X_test, y_train, y_test = data("classification", True)
     names = np.array(["barolo", "grignolino", "barbera"])
-    est = plugin.build(params_for(plugin, "classification"), "classification", 0).fit(X_train, names[y_train])
-    pred = est.predict(X_test)
+    pipe = pipeline_for(plugin, "classification").fit(X_train, names[y_train])
+    pred = pipe.predict(X_test)
     assert set(pred) <= set(names) and (pred == names[y_test]).mean() > 0.8
-    assert list(est.classes_) == sorted(names)
-    assert est.predict_proba(X_test).shape == (len(X_test), 3)
+    assert list(pipe.classes_) == sorted(names)
+    proba = pipe.predict_proba(X_test)
+    assert proba.shape == (len(X_test), 3)
+    assert (pipe.classes_[proba.argmax(axis=1)] == pred).all()
+    d = eval_data_for(pipe, X_train, names[y_train], X_test, names[y_test], "classification")
+    assert compute_metric("roc_auc", d) > 0.9 and compute_metric("log_loss", d) < 1.0
+    assert compute_metric("confusion_matrix", d)["labels"] == sorted(names)
 
 
 def test_dbscan_predicts_new_points():
     pipe, d = fitted("dbscan", "clustering")
+    model = pipe[-1]
+    X_train_scaled = pipe[:-1].transform(d.X_train)
+    core = model.core_sample_indices_
+    assert len(core) and (pipe.predict(d.X_train)[core] == model.labels_[core]).all()
+    assert (model.fit_predict(X_train_scaled) == model.labels_).all()
     far = pd.DataFrame([[100.0, 100.0, 100.0, 100.0]], columns=d.X_test.columns)
     assert pipe.predict(far)[0] == -1
-    assert set(pipe.predict(d.X_train).tolist()) - {-1}
-
-
-def test_feature_importance_falls_back_to_permutation():
-    _, d = fitted("knn", "regression")
-    assert render_plot("feature_importance", d).startswith(b"\x89PNG")
+    assert set(pipe.predict(d.X_test).tolist()) - {-1}
