@@ -1,14 +1,22 @@
 """A plugin installed by another package (an entry point in `playground.plugins`) is
-discovered and runs through the whole engine, without touching any file of ours."""
+discovered and trains, predicts and is scored like a built-in one, without any file of
+ours changing. The "installation" is a real dist-info folder on sys.path, which is what
+pip leaves behind."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
+from sklearn.datasets import load_iris
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
 
-from executor.engine import run_workflow, validate_workflow
 from plugins import registry
+from plugins.evaluators import compute_metric, eval_data_for
+from plugins.params import ParamError, validate_params, validate_value
+from plugins.visualizers import render_plot
 
 
 @pytest.fixture
@@ -20,26 +28,42 @@ def installed_plugin(tmp_path):
         "[playground.plugins]\nnearest_centroid = tests.plugins_extra.extra_model:PLUGIN\n")
     sys.path.insert(0, str(tmp_path))
     registry.reload()
-    yield
-    sys.path.remove(str(tmp_path))
-    registry.reload()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(tmp_path))
+        registry.reload()
 
 
-def test_entry_point_plugin_is_discovered_and_runs(installed_plugin):
-    assert "nearest_centroid" in registry.models()
-    assert "nearest_centroid" in [m.slug for m in registry.models_for("classification")]
-    wf = {"nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
-                                                   "problem_type": "classification"}},
-        {"id": "s", "type": "split", "config": {}},
-        {"id": "m", "type": "model", "config": {"algorithm": "nearest_centroid", "hyperparameters": {}}},
-        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "f1"]}},
-    ], "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, {"source": "m", "target": "e"}]}
-    assert validate_workflow(wf) == {}
-    result = run_workflow(wf, lambda e: None)
-    assert result["status"] == "completed", result.get("error")
-    assert result["metrics"]["e"]["values"]["accuracy"] > 0.8
+def test_entry_point_plugin_is_discovered_fits_and_is_scored(installed_plugin):
+    models = registry.models()
+    assert "nearest_centroid" in models
+    assert "random_forest" in models  # the built-ins are still there
+    plugin = models["nearest_centroid"]
+    assert plugin in registry.models_for("classification")
+    assert plugin not in registry.models_for("regression")
+
+    params, errors = validate_params(plugin.params, {"shrink_threshold": "0.2"}, "classification")
+    assert errors == {} and params == {"shrink_threshold": 0.2}
+    with pytest.raises(ParamError):
+        validate_value(plugin.params[0], -0.1, "classification")
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3, random_state=0, stratify=y)
+    pipe = Pipeline([("model", plugin.build(params, "classification", 0))]).fit(X_train, y_train)
+    data = eval_data_for(pipe, X_train, y_train, X_test, y_test, "classification")
+    assert len(data.y_pred) == len(X_test)
+
+    caps = plugin.capabilities("classification")
+    assert caps["supported_metrics"] == list(plugin.supported_metrics)
+    values = {key: compute_metric(key, data) for key in caps["supported_metrics"]}
+    json.dumps(values)
+    assert values["accuracy"] > 0.8
+    assert len(values["confusion_matrix"]["matrix"]) == 3
+    for key in caps["supported_plots"]:
+        assert render_plot(key, data).startswith(b"\x89PNG"), key
 
 
 def test_without_the_entry_point_the_plugin_is_unknown():
+    registry.reload()
     assert "nearest_centroid" not in registry.models()
