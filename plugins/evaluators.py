@@ -227,17 +227,25 @@ def eval_data_for(pipeline, X_train, y_train, X_test, y_test, problem_type, rand
         except (AttributeError, NotImplementedError, ValueError):
             y_proba = None  # e.g. SVC without probability=True
     steps = getattr(pipeline, "steps", None)
-    Xt_test, names = X_test, list(getattr(X_test, "columns", []))
-    if need_transform and steps and len(steps) > 1:
-        head = pipeline[:-1]
-        Xt_test = head.transform(X_test)
-        try:
-            names = [str(n) for n in head.get_feature_names_out()]
-        except (AttributeError, ValueError, TypeError):
-            names = list(getattr(Xt_test, "columns", names))
+    Xt_test, names = X_test, [str(c) for c in getattr(X_test, "columns", [])]
+    if steps and len(steps) > 1:
+        if need_transform:
+            head = pipeline[:-1]
+            Xt_test = head.transform(X_test)
+            try:
+                names = [str(n) for n in head.get_feature_names_out()]
+            except (AttributeError, ValueError, TypeError):
+                names = [str(c) for c in getattr(Xt_test, "columns", [])]
+        else:
+            # Not transformed: leave both empty rather than pair the raw columns with what
+            # the estimator sees (plots then transform themselves or use permutation).
+            Xt_test, names = None, []
+    width = np.shape(Xt_test)[1] if Xt_test is not None and len(np.shape(Xt_test)) == 2 else None
+    if width is not None and len(names) != width:
+        names = [f"x{i}" for i in range(width)]
     classes = getattr(pipeline, "classes_", None)
     return EvalData(problem_type=problem_type, model=pipeline, X_train=X_train, y_train=y_train,
                     X_test=X_test, y_test=y_test, y_pred=y_pred, y_proba=y_proba,
-                    classes=list(classes) if classes is not None else None, Xt_test=Xt_test,
+                    classes=np.asarray(classes).tolist() if classes is not None else None, Xt_test=Xt_test,
                     feature_names=names, random_state=random_state, progress=progress,
                     check_cancelled=check_cancelled)

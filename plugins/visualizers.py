@@ -337,11 +337,12 @@ def _shap_multiclass_bars(values, names, classes) -> bytes:
 
 def _raw_source(name: str, raw: list):
     """The raw column a transformed feature comes from: itself, `prefix__col`, or a one-hot
-    `col_value`; the longest match wins so `age` does not claim `age_group`."""
+    `col_value` (scikit-learn) / `col=value` (ours); the longest match wins so `age` does
+    not claim `age_group`."""
     name = name.split("__", 1)[-1]
     best = None
     for col in raw:
-        if name == col or name.startswith(f"{col}_"):
+        if name == col or name.startswith((f"{col}_", f"{col}=")):
             if best is None or len(col) > len(best):
                 best = col
     return best
@@ -351,7 +352,10 @@ def _top_raw_numeric(d: EvalData, k: int = 4) -> list:
     """The k most important numeric raw columns of the whole pipeline: native importances
     summed back onto raw columns when the names allow, else permutation importance."""
     raw = list(d.X_test.columns)
-    numeric = [c for c in raw if np.issubdtype(d.X_test[c].dtype, np.number)]
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    # pandas' own test: numpy's issubdtype chokes on extension dtypes (string, Int64)
+    numeric = [c for c in raw if is_numeric_dtype(d.X_test[c]) and not is_bool_dtype(d.X_test[c])]
     if not numeric:
         raise ValueError("Partial dependence needs at least one numeric feature.")
     score = dict.fromkeys(numeric, 0.0)

@@ -361,6 +361,28 @@ def test_learning_curve_reports_progress_and_stops_when_cancelled():
     assert len(calls) == 4
 
 
+def test_plots_on_a_pipeline_with_one_hot_and_text_columns():
+    """Raw text columns (pandas string dtype) one-hot encoded by a ColumnTransformer: the
+    estimator sees `cat__city_rome`-style names, partial dependence still picks numeric raw
+    columns, and every declared plot renders."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    X_train, X_test, y_train, y_test = (a.copy() for a in data("regression"))
+    for X in (X_train, X_test):
+        X["city"] = pd.array(np.where(X["sex"] > 0, "rome", "oslo"), dtype="string")
+        X.drop(columns=["sex"], inplace=True)
+    prep = ColumnTransformer([("cat", OneHotEncoder(handle_unknown="ignore", sparse_output=False), ["city"])],
+                             remainder="passthrough")
+    plugin = registry.models()["random_forest"]
+    pipe = Pipeline([("prep", prep), ("model", plugin.build(params_for(plugin, "regression"), "regression", 0))])
+    pipe.fit(X_train, y_train)
+    d = eval_data_for(pipe, X_train, y_train, X_test, y_test, "regression")
+    assert "cat__city_rome" in d.feature_names and len(d.feature_names) == np.shape(d.Xt_test)[1]
+    for key in plugin.capabilities("regression")["supported_plots"]:
+        assert render_plot(key, d).startswith(b"\x89PNG"), key
+
+
 def test_feature_importance_falls_back_to_permutation():
     _, d = fitted("knn", "regression")  # no feature_importances_ nor coef_
     assert render_plot("feature_importance", d).startswith(b"\x89PNG")
