@@ -24,7 +24,7 @@ $(JS_STAMP): package.json package-lock.json
 
 # Debian's chromium for the browser tests (Playwright cannot download browsers here).
 setup-browser:
-	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@{ command -v chromium && dpkg -s fonts-noto-color-emoji; } >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
 
 run: setup
 	$(PY) app.py --host $(HOST) --port $(PORT)

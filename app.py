@@ -18,18 +18,27 @@ import subprocess
 import sys
 from pathlib import Path
 
-from fasthtml.common import FastHTML
+from fasthtml.common import FastHTML, HtmxResponseHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.staticfiles import StaticFiles
 
+from components.editor import EditorPage, NameSaved
+from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
+from components.results import HistoryList, ResultsPanel
 from data import datasets
 from data.config import settings
 from data.store import Invalid, NotFound, open_store
 from executor import jobs
-from executor.engine import resolve
+from executor.engine import node_states, node_warnings, resolve
+from executor.estimate import estimate as estimate_job
 from executor.events import job_events
+from inspectors.context import InspectorContext
+from inspectors.forms import Form as InspectorForm
+from inspectors.forms import parse_dataset, parse_keys, parse_model, parse_preprocessing, parse_split
+from inspectors.panels import Inspector, WorkflowInspector
+from nodes.base import Upstream
 from nodes.registry import can_connect, node_types
 from plugins import registry
 from plugins.base import PROBLEM_TYPES
@@ -341,7 +350,239 @@ def api_delete_dataset(dataset_id: str):
 
 
 # =========================================================================== UI
-# (editor, workflows page, datasets page, inspectors: see components/ and inspectors/)
+# Pages and htmx fragments. Components and inspectors get their data from here.
+TEMPLATES = {p.stem: json.loads(p.read_text()).get("name", p.stem) for p in sorted((ROOT / "examples").glob("*.json"))}
+
+
+def template_graph(key: str) -> dict:
+    if key not in TEMPLATES:
+        raise Invalid(f"No template {key!r}.", status=400)
+    return json.loads((ROOT / "examples" / f"{key}.json").read_text())
+
+
+def states(graph) -> dict:
+    return node_states(graph, jobs.dataset_info_for(STORE))
+
+
+def job_boot(job) -> dict | None:
+    if job is None:
+        return None
+    full = STORE.get_job(job["id"])
+    return {"id": full["id"], "status": full["status"], "estimated_time": full["estimated_time"],
+            "statuses": {n["node_id"]: {"status": n["status"], "message": n.get("message") or ""}
+                         for n in full["nodes"]}}
+
+
+def model_names() -> dict:
+    return {slug: p.name for slug, p in registry.models().items()}
+
+
+def results_panel(job_id: str | None):
+    job = STORE.get_job(job_id) if job_id else None
+    labels = {}
+    if job:
+        graph = STORE.get_snapshot(job["snapshot_id"])
+        types = node_types()
+        labels = {n["id"]: types[n["type"]].label if n["type"] in types else n["type"] for n in graph["nodes"]}
+    return ResultsPanel(job, registry.metrics(), model_names(), labels)
+
+
+@rt("/")
+def home():
+    workflows = STORE.list_workflows()
+    wf = workflows[0] if workflows else STORE.create_workflow("My first workflow")
+    return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+
+
+@rt("/workflows", methods=["get"])
+def workflows_page():
+    return WorkflowsPage(STORE.list_workflows(), list(TEMPLATES.items()))
+
+
+@rt("/workflows", methods=["post"])
+async def workflows_create(request: Request):
+    form = await request.form()
+    template = form.get("template") or ""
+    graph = template_graph(template) if template else {"nodes": [], "edges": []}
+    name = (form.get("name") or "").strip() or (TEMPLATES.get(template) if template else "Untitled workflow")
+    wf = STORE.create_workflow(name, graph)
+    return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+
+
+@rt("/workflows/{workflow_id}")
+def editor_page(workflow_id: str):
+    wf = STORE.require_workflow(workflow_id)
+    latest = STORE.latest_job(workflow_id)
+    state = states(wf["graph"])
+    return EditorPage(wf, list(node_types().values()), state, list(TEMPLATES.items()), job_boot(latest),
+                      HistoryList(STORE.list_jobs(workflow_id)), results_panel(latest["id"] if latest else None),
+                      WorkflowInspector(wf, state["errors"]))
+
+
+@rt("/ui/workflows/{workflow_id}/name", methods=["patch"])
+async def ui_rename_inline(request: Request, workflow_id: str):
+    form = await request.form()
+    try:
+        STORE.update_workflow(workflow_id, name=form.get("name", ""))
+    except Invalid as e:
+        return NameSaved(False, e.detail)
+    return NameSaved()
+
+
+@rt("/ui/workflows/{workflow_id}/rename", methods=["post"])
+async def ui_rename(request: Request, workflow_id: str):
+    form = await request.form()
+    STORE.update_workflow(workflow_id, name=form.get("name", ""))
+    return WorkflowRow(next(w for w in STORE.list_workflows() if w["id"] == workflow_id))
+
+
+@rt("/ui/workflows/{workflow_id}/duplicate", methods=["post"])
+def ui_duplicate(workflow_id: str):
+    copy = STORE.duplicate_workflow(workflow_id)
+    return WorkflowRow(next(w for w in STORE.list_workflows() if w["id"] == copy["id"]))
+
+
+@rt("/ui/workflows/{workflow_id}", methods=["delete"])
+def ui_delete(workflow_id: str):
+    STORE.delete_workflow(workflow_id)
+    return ""
+
+
+@rt("/ui/workflows/{workflow_id}/structure", methods=["put"])
+async def ui_save_structure(request: Request, workflow_id: str):
+    body = await json_body(request)
+    try:
+        wf = STORE.save_structure(workflow_id, body, can_connect=can_connect)
+    except Invalid as e:
+        bad = next((e2 for e2 in body.get("edges", []) if isinstance(e2, dict) and not _edge_ok(body, e2)), None)
+        return api_error(e.status, e.detail, edge=bad)
+    return JSONResponse({"state": states(wf["graph"]), "updated_at": wf["updated_at"]})
+
+
+def _edge_ok(body, edge) -> bool:
+    types = {n.get("id"): n.get("type") for n in body.get("nodes", []) if isinstance(n, dict)}
+    return edge.get("source") != edge.get("target") and can_connect(types.get(edge.get("source")),
+                                                                    types.get(edge.get("target")))
+
+
+@rt("/ui/workflows/{workflow_id}/inspector")
+def ui_workflow_inspector(workflow_id: str):
+    wf = STORE.require_workflow(workflow_id)
+    return WorkflowInspector(wf, states(wf["graph"])["errors"])
+
+
+def inspector_context(wf, node_id: str, refused: dict | None = None) -> InspectorContext:
+    graph = wf["graph"]
+    node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
+    if node is None:
+        raise NotFound(f"No node {node_id!r} in this workflow.")
+    nt = node_types().get(node["type"])
+    if nt is None:
+        raise Invalid(f"Unknown node type {node['type']!r}.", status=400)
+    info = jobs.dataset_info_for(STORE)
+    r = resolve(graph, dataset_info=info)
+    ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=node.get("config") or {},
+                           clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
+                           node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
+                           refused=refused or {})
+    ctx.warnings = node_warnings(graph, node_id, info)
+    if nt.type == "dataset":
+        ctx.samples = datasets.list_samples()
+        ctx.uploads = STORE.list_datasets()
+        ds = ctx.config.get("dataset_id")
+        if ds and info(ds) is not None:
+            base = datasets.sample_info(ds) or STORE.get_dataset(ds) or {}
+            ctx.dataset = {**base, "profile": {"n_rows": info(ds)["n_rows"], "n_cols": len(info(ds)["columns"]),
+                                               "columns": info(ds)["columns"],
+                                               "memory_bytes": (base.get("profile") or {}).get("memory_bytes", 0)}}
+    if nt.type == "split" and ctx.upstream.problem_type == "classification" and ctx.upstream.dataset_id:
+        try:
+            df = datasets.load_dataset(ctx.upstream.dataset_id, SETTINGS.datasets_dir)
+            counts = df[ctx.upstream.target_column].value_counts().head(12)
+            ctx.class_counts = {str(k): int(v) for k, v in counts.items()}
+        except (datasets.DatasetError, KeyError):
+            ctx.class_counts = None
+    if nt.type == "model" and not r.errors.get(node_id):
+        ctx.estimate = estimate_job(r, info)
+    return ctx
+
+
+@rt("/ui/workflows/{workflow_id}/nodes/{node_id}/inspector")
+def ui_node_inspector(workflow_id: str, node_id: str):
+    return Inspector(inspector_context(STORE.require_workflow(workflow_id), node_id))
+
+
+def dataset_suggestions() -> dict:
+    out = {s["id"]: {"target_column": s["target"], "problem_type": s["problem_type"]} for s in datasets.list_samples()}
+    for d in STORE.list_datasets():
+        out[d["id"]] = {"target_column": d.get("target"), "problem_type": d.get("problem_type") or "classification"}
+    return out
+
+
+@rt("/ui/workflows/{workflow_id}/nodes/{node_id}/config", methods=["post"])
+async def ui_save_config(request: Request, workflow_id: str, node_id: str):
+    wf = STORE.require_workflow(workflow_id)
+    ctx = inspector_context(wf, node_id)
+    form = InspectorForm(list((await request.form()).multi_items()))
+    kind, old = ctx.node_type.type, ctx.config
+    if kind == "dataset":
+        config, refused = parse_dataset(form, old, dataset_suggestions())
+    elif kind == "split":
+        config, refused = parse_split(form, old)
+    elif kind == "model":
+        config, refused = parse_model(form, old, registry.models(), ctx.upstream.problem_type)
+    elif kind == "evaluate":
+        from nodes.evaluate import OPTION_PARAMS, capabilities
+
+        config, refused = parse_keys(form, old, "metrics", capabilities(ctx.upstream), OPTION_PARAMS)
+    elif kind == "visualize":
+        from nodes.evaluate import capabilities
+
+        config, refused = parse_keys(form, old, "plots", capabilities(ctx.upstream))
+    else:
+        config, refused = parse_preprocessing(form, old, registry.operations())
+    wf = STORE.update_node_config(workflow_id, node_id, config)
+    panel = Inspector(inspector_context(wf, node_id, refused))
+    return panel, HtmxResponseHeaders(trigger=json.dumps({"pg-state": states(wf["graph"])}))
+
+
+@rt("/ui/workflows/{workflow_id}/history")
+def ui_history(workflow_id: str):
+    STORE.require_workflow(workflow_id)
+    return HistoryList(STORE.list_jobs(workflow_id))
+
+
+@rt("/ui/jobs/{job_id}/results")
+def ui_results(job_id: str):
+    STORE.require_job(job_id)
+    return results_panel(job_id)
+
+
+@rt("/datasets", methods=["get"])
+def datasets_page():
+    return DatasetsPage(datasets.list_samples(), STORE.list_datasets())
+
+
+@rt("/ui/datasets", methods=["post"])
+async def ui_upload(request: Request):
+    try:
+        record = await ingest_upload(request)
+    except (Invalid, datasets.DatasetError) as e:
+        return DatasetTables(datasets.list_samples(), STORE.list_datasets(), error=getattr(e, "detail", str(e)))
+    return DatasetTables(datasets.list_samples(), STORE.list_datasets(), added=record["name"])
+
+
+@rt("/ui/datasets/{dataset_id}", methods=["delete"])
+def ui_delete_dataset(dataset_id: str):
+    STORE.delete_dataset(dataset_id)
+    datasets.delete_dataset_file(dataset_id, SETTINGS.datasets_dir)
+    return ""
+
+
+@rt("/datasets/{dataset_id}")
+async def dataset_page(dataset_id: str):
+    return DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id))
+
 
 
 # =========================================================================== main

@@ -399,3 +399,28 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         result["status"] = "failed"
         result["error"] = "; ".join(f"{nid}: {result['nodes'][nid]['message']}" for nid in failed)
     return result
+
+
+def node_states(workflow, dataset_info=None) -> dict:
+    """What the canvas shows for each node at design time: its one-line summary and
+    whether it is not configured yet, configured, or in error (with the messages)."""
+    r = resolve(workflow, dataset_info=dataset_info)
+    types = node_types()
+    out = {}
+    for n in r.graph.nodes.values():
+        nt = types.get(n.get("type"))
+        config = n.get("config") or {}
+        messages = r.errors.get(n["id"], [])
+        try:
+            summary = nt.summary(config) if nt else "Unknown node type"
+        except Exception:  # a summary must never break the canvas
+            summary = ""
+        if not messages:
+            status = "configured"
+        elif not config:
+            status = "not-configured"
+        else:
+            status = "error"
+        out[n["id"]] = {"summary": summary, "status": status, "message": " ".join(messages), "config": config}
+    return {"nodes": out, "errors": sum(1 for s in out.values() if s["status"] != "configured"),
+            "graph_errors": r.errors.get(GRAPH, [])}

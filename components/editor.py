@@ -1,0 +1,127 @@
+"""The editor page: palette, canvas, inspector, toolbar, run/results/history panel."""
+
+from __future__ import annotations
+
+import json
+
+from fasthtml.common import (
+    H4,
+    Button,
+    Details,
+    Dialog,
+    Div,
+    Figcaption,
+    Figure,
+    Form,
+    Img,
+    Input,
+    Kbd,
+    NotStr,
+    P,
+    Script,
+    Span,
+    Summary,
+    Ul,
+)
+
+from components.layout import Page
+
+SHORTCUTS = (("Delete / Backspace", "delete the selection"), ("Ctrl Z / Ctrl Shift Z", "undo / redo"),
+             ("Ctrl C / Ctrl V", "copy / paste nodes"), ("Ctrl A", "select all"), ("Shift drag", "select an area"),
+             ("Ctrl wheel", "zoom"), ("F", "zoom to fit"), ("Ctrl Enter", "run"), ("Right click", "node menu"))
+
+
+def Palette(node_types):
+    groups: dict = {}
+    for t in node_types:
+        groups.setdefault(t.group, []).append(t)
+    items = []
+    for group, types in groups.items():
+        items.append(H4(group))
+        for t in types:
+            items.append(Div(Span(t.icon, cls="icon", aria_hidden="true"),
+                             Span(t.label, Span(t.description, cls="desc")),
+                             cls="palette-item", data_node_type=t.type, tabindex="0", role="button",
+                             aria_label=f"Add a {t.label} node (drag onto the canvas, or press Enter)",
+                             style=f"--c: {t.colour}"))
+    items.append(P("Drag a node onto the canvas, then connect an output (bottom) to an input (top).", cls="hint"))
+    return Div(*items, cls="palette", id="palette", aria_label="Node palette")
+
+
+def Templates(templates):
+    return Details(
+        Summary("Templates", cls="button", role="button"),
+        Div(*[Form(Input(type="hidden", name="template", value=key),
+                   Button(f"New: {name}", type="submit"), method="post", action="/workflows")
+              for key, name in templates], cls="menu-body"),
+        cls="menu")
+
+
+def Help():
+    rows = []
+    for keys, what in SHORTCUTS:
+        rows += [Kbd(keys, cls="kbd"), Span(what)]
+    return Details(Summary("?", cls="button", role="button", aria_label="Keyboard shortcuts"),
+                   Div(H4("Keyboard shortcuts"), Div(*rows, cls="shortcuts"), cls="menu-body"), cls="menu")
+
+
+def Toolbar(workflow, templates):
+    return (
+        Div(Input(value=workflow["name"], name="name", aria_label="Workflow name",
+                  hx_patch=f"/ui/workflows/{workflow['id']}/name", hx_trigger="change", hx_target="#save-state",
+                  hx_swap="outerHTML"),
+            Span("Saved", id="save-state", data_state="saved", aria_live="polite"), cls="toolbar-name"),
+        Div(cls="spacer"),
+        Div(Button("↶", id="undo-button", data_command="undo", title="Undo (Ctrl Z)", aria_label="Undo", disabled=True),
+            Button("↷", id="redo-button", data_command="redo", title="Redo (Ctrl Shift Z)", aria_label="Redo",
+                   disabled=True),
+            Button("⤢", data_command="fit", title="Zoom to fit (F)", aria_label="Zoom to fit"),
+            Templates(templates), Help(),
+            Button("■ Cancel", id="cancel-button", cls="danger", disabled=True, aria_label="Cancel the run"),
+            Button("▶ Run", id="run-button", cls="primary", aria_label="Run the workflow"),
+            cls="toolbar-actions"),
+    )
+
+
+def BottomPanel(workflow_id, history, results):
+    tabs = (("run", "Run"), ("results", "Results"), ("history", "History"))
+    return Div(
+        Div(*[Button(label, data_panel_tab=key, role="tab", aria_selected="true" if key == "results" else "false")
+              for key, label in tabs], cls="tabs", role="tablist"),
+        Div(Div(Span("No run yet.", id="job-status"), " ", Span(id="job-progress", cls="muted")),
+            Ul(id="exec-log"), cls="tab-panel", data_panel="run", hidden=True, id="execution"),
+        Div(results, cls="tab-panel", data_panel="results", id="results"),
+        Div(history, cls="tab-panel", data_panel="history", id="history", hidden=True),
+        cls="bottom")
+
+
+def EditorPage(workflow, node_types, state, templates, latest_job, history, results, inspector):
+    boot = {"workflow_id": workflow["id"], "graph": workflow["graph"], "node_types": [t.to_json() for t in node_types],
+            "state": state, "job": latest_job}
+    canvas = Div(
+        Div(id="canvas", aria_label="Workflow canvas"),
+        Div(Button("−", data_command="zoom-out", aria_label="Zoom out"), Button("+", data_command="zoom-in",
+                                                                               aria_label="Zoom in"),
+            cls="canvas-tools"),
+        Div(id="minimap", aria_hidden="true"),
+        Div("Drag a Dataset node here to start.", cls="empty-hint", hidden=bool(workflow["graph"]["nodes"])),
+        cls="canvas-wrap")
+    return Page(
+        workflow["name"],
+        Div(Palette(node_types), canvas, Div(inspector, id="inspector", cls="inspector", aria_label="Inspector"),
+            BottomPanel(workflow["id"], history, results), cls="workspace"),
+        Div(Button("Open inspector", data_action="inspect"), Button("Duplicate", data_action="duplicate"),
+            Button("Delete", data_action="delete", cls="danger"), id="context-menu", hidden=True, role="menu"),
+        Dialog(Figure(Img(alt="Enlarged plot"), Figcaption(), cls="lightbox"), id="lightbox"),
+        Div(id="toasts", aria_live="polite"),
+        Script(NotStr(json.dumps(boot).replace("</", "<\\/")), type="application/json", id="playground-boot"),
+        active="workflows", body_cls="editor", topbar_extra=Toolbar(workflow, templates),
+        scripts=("/vendor/x6.js", "/static/playground.js"),
+    )
+
+
+def NameSaved(ok: bool = True, message: str = "Saved"):
+    return Span(message, id="save-state", data_state="saved" if ok else "error", aria_live="polite")
+
+
+

@@ -1,0 +1,40 @@
+"""The page shell: head (our own static files only), top bar, body."""
+
+from __future__ import annotations
+
+from fasthtml.common import A, Body, Div, Head, Html, Link, Meta, Nav, Script, Span, Title
+
+NAV = (("workflows", "Workflows", "/workflows"), ("datasets", "Datasets", "/datasets"))
+
+
+def Brand():
+    return A(Span(cls="brand-mark"), "AutoML Playground", href="/", cls="brand")
+
+
+def TopNav(active: str):
+    return Nav(*[A(label, href=href, aria_current="page" if key == active else None) for key, label, href in NAV],
+               cls="topnav", aria_label="Main")
+
+
+def Page(title: str, *content, active: str = "", body_cls: str = "", topbar_extra=(), scripts=()):
+    return Html(
+        Head(
+            Meta(charset="utf-8"),
+            Meta(name="viewport", content="width=device-width, initial-scale=1"),
+            Title(f"{title} · AutoML Playground"),
+            Link(rel="stylesheet", href="/static/playground.css"),
+            Link(rel="icon", href="/static/favicon.svg", type="image/svg+xml"),
+            Script(src="/vendor/htmx.js"),
+        ),
+        Body(
+            Div(Brand(), TopNav(active), *topbar_extra, cls="topbar"),
+            *content,
+            *[Script(src=s) for s in scripts],
+            cls=body_cls,
+        ),
+        lang="en",
+    )
+
+
+def Pill(status: str):
+    return Span(status, cls=f"pill {status}")

@@ -1,0 +1,125 @@
+"""Results of a run: metrics per model with direction arrows, plots (enlarge, download),
+per-node errors and durations; and the run history of a workflow."""
+
+from __future__ import annotations
+
+import time
+
+from fasthtml.common import (
+    H3,
+    H4,
+    A,
+    Button,
+    Div,
+    Figcaption,
+    Figure,
+    Img,
+    Li,
+    P,
+    Span,
+    Table,
+    Td,
+    Th,
+    Tr,
+    Ul,
+)
+
+from components.layout import Pill
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4f}" if abs(v) < 1000 else f"{v:,.1f}"
+    return "—" if v is None else str(v)
+
+
+def _when(ts) -> str:
+    return time.strftime("%d %b %H:%M:%S", time.localtime(ts)) if ts else "—"
+
+
+def ConfusionMatrix(value):
+    labels, matrix = value.get("labels", []), value.get("matrix", [])
+    return Table(Tr(Th("true \\ pred"), *[Th(str(lab)) for lab in labels]),
+                 *[Tr(Th(str(lab)), *[Td(str(c)) for c in row]) for lab, row in zip(labels, matrix)], cls="cm")
+
+
+def MetricsCard(node_id, entry, metrics_registry, model_names):
+    rows = []
+    baseline = entry.get("baseline") or {}
+    intervals = entry.get("intervals") or {}
+    for key, value in (entry.get("values") or {}).items():
+        m = metrics_registry.get(key)
+        name = m.name if m else key
+        if isinstance(value, dict) and "matrix" in value:
+            rows.append(Div(Span(name), cls="metric"))
+            rows.append(ConfusionMatrix(value))
+            continue
+        if isinstance(value, dict):
+            continue  # the classification report is in the API; too wide for this card
+        arrow = {"higher": "↑ higher is better", "lower": "↓ lower is better"}.get(m.direction if m else None, "")
+        extra = []
+        if key in intervals and intervals[key]:
+            lo, hi = intervals[key]
+            extra.append(Span(f" [{lo:.3f}, {hi:.3f}]", cls="faint"))
+        if key in baseline and baseline[key] is not None:
+            extra.append(Span(f" baseline {_fmt(baseline[key])}", cls="faint"))
+        rows.append(Div(Span(name, Span(arrow, cls="arrow", title=arrow)),
+                        Span(Span(_fmt(value), cls="v", data_metric=key), *extra), cls="metric"))
+        if entry.get("errors", {}).get(key):
+            rows.append(P(entry["errors"][key], cls="notice warn"))
+    cv = entry.get("cv")
+    if cv:
+        rows.append(Div(Span(f"CV {cv['metric']} ({len(cv['folds'])} folds)"),
+                        Span(f"{cv['mean']:.4f} ± {cv['std']:.4f}", cls="v"), cls="metric"))
+    model = model_names.get(entry.get("algorithm"), entry.get("algorithm"))
+    return Div(H3(model, " ", Span(f"· {node_id}", cls="faint")), *rows, cls="metrics-card", data_evaluate=node_id)
+
+
+def PlotFigure(job_id, plot, model_names):
+    if not plot.get("artifact_id"):
+        return Div(P(f"{plot['name']}: {plot.get('error', 'not rendered')}", cls="notice warn"))
+    url = f"/api/v1/jobs/{job_id}/artifacts/{plot['artifact_id']}"
+    caption = f"{plot['name']} · {model_names.get(plot.get('algorithm'), plot.get('algorithm', ''))}"
+    return Figure(Img(src=url, alt=caption, loading="lazy", data_enlarge=url, data_caption=caption),
+                  Figcaption(Span(caption), A("Download", href=url, download=f"{plot['key']}.png")),
+                  data_plot=plot["key"])
+
+
+def ResultsPanel(job, metrics_registry, model_names, node_labels):
+    if job is None:
+        return P("Run the workflow to see metrics and plots here.", cls="muted")
+    results = job.get("results") or {}
+    nodes = job.get("nodes") or []
+    head = Div(Pill(job["status"]), Span(f" Run {job['id']} · {_when(job.get('created_at'))}", cls="muted"),
+               *([Span(f" · {job['completed_at'] - job['started_at']:.1f} s", cls="muted")]
+                 if job.get("completed_at") and job.get("started_at") else []))
+    problems = [n for n in nodes if n["status"] == "failed"]
+    errors = [Div(H4("Errors"), *[P(f"{node_labels.get(n['node_id'], n['node_id'])} ({n['node_id']}): "
+                                    f"{n.get('error_message') or n.get('message')}", cls="notice error")
+                                  for n in problems])] if problems else []
+    if job.get("error_message") and not problems:
+        errors.append(P(job["error_message"], cls="notice error"))
+    durations = Table(Tr(Th("Node"), Th("Status"), Th("Time")),
+                      *[Tr(Td(f"{node_labels.get(n['node_id'], n['node_id'])}", Span(f" {n['node_id']}", cls="faint")),
+                           Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—"))
+                        for n in nodes], cls="grid")
+    metrics = [MetricsCard(nid, entry, metrics_registry, model_names)
+               for nid, entry in (results.get("metrics") or {}).items()]
+    plots = [PlotFigure(job["id"], p, model_names) for p in results.get("plots") or []]
+    return Div(head, *errors,
+               Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")]), durations),
+                   Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
+                   cls="results"),
+               id="results-body", data_job=job["id"], data_status=job["status"])
+
+
+def HistoryList(jobs):
+    if not jobs:
+        return P("No runs yet.", cls="muted")
+    items = []
+    for j in jobs:
+        took = f"{j['completed_at'] - j['started_at']:.1f} s" if j.get("completed_at") and j.get("started_at") else ""
+        items.append(Li(Pill(j["status"]), Span(_when(j["created_at"])), Span(took, cls="muted"),
+                        Span(j.get("error_message") or "", cls="faint"), Div(cls="spacer"),
+                        Button("Open results", cls="small", data_open_job=j["id"])))
+    return Ul(*items, cls="history-list")

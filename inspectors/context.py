@@ -1,0 +1,41 @@
+"""What an inspector is given to render: the route gathers it (from the store, the engine,
+the registries) so inspectors never touch the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class InspectorContext:
+    workflow_id: str
+    node_id: str
+    node_type: Any  # nodes.base.NodeType
+    config: dict  # as stored
+    clean: dict  # validated, defaults filled in
+    field_errors: dict  # field -> message (from the engine's resolve)
+    node_errors: list  # every message for this node
+    upstream: Any  # nodes.base.Upstream
+    warnings: list = field(default_factory=list)
+    refused: dict = field(default_factory=dict)  # field -> (raw value, message) not saved
+    samples: list = field(default_factory=list)
+    uploads: list = field(default_factory=list)
+    dataset: dict | None = None  # the selected dataset: info + profile
+    class_counts: dict | None = None  # target value counts (split preview)
+    estimate: dict | None = None
+    tab: str = ""
+
+    @property
+    def post_url(self) -> str:
+        return f"/ui/workflows/{self.workflow_id}/nodes/{self.node_id}/config"
+
+    def error(self, name: str) -> str | None:
+        if name in self.refused:
+            return self.refused[name][1]
+        return self.field_errors.get(name)
+
+    def value(self, name: str, default=None):
+        if name in self.refused:
+            return self.refused[name][0]
+        return self.config.get(name, self.clean.get(name, default))

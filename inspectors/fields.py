@@ -1,0 +1,58 @@
+"""Form fields generated from a Param: the inspector shows exactly what the declaration
+allows (kind, bounds, choices, nullability), with the validation message next to it."""
+
+from __future__ import annotations
+
+from fasthtml.common import Div, Input, Label, Option, Select, Span
+
+from plugins.params import Param
+
+
+def _num(v):
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return "" if v is None else str(v)
+
+
+def Checkbox(name: str, label: str, checked: bool, disabled: bool = False, help: str = ""):
+    """A checkbox that always submits: a hidden 'false' first, the box's 'true' after it."""
+    return Div(Input(type="hidden", name=name, value="false"),
+               Label(Input(type="checkbox", name=name, value="true", checked=bool(checked), disabled=disabled), label,
+                     cls="check", title=help or None), cls="field")
+
+
+def ParamField(p: Param, value, name: str | None = None, error: str | None = None, problem_type: str | None = None,
+               columns: list | None = None):
+    name = name or p.name
+    fid = f"f-{name}".replace(".", "-")
+    help_ = [Div(p.help, cls="help")] if p.help else []
+    err = [Div(error, cls="field-error", role="alert")] if error else []
+    cls = "field invalid" if error else "field"
+    if p.kind == "bool":
+        box = Checkbox(name, p.title, bool(value), help=p.help)
+        return Div(*box.children, *err, cls=cls)
+    if p.kind == "select":
+        choices = p.choices_for(problem_type)
+        control = Select(*[Option(str(c), value=str(c), selected=str(c) == str(value)) for c in choices],
+                         name=name, id=fid)
+    elif p.kind in ("int", "float"):
+        step = p.step or (1 if p.kind == "int" else "any")
+        placeholder = "none" if p.nullable else ""
+        control = Input(type="number", name=name, id=fid, value=_num(value), step=step,
+                        min=_num(p.min) if p.min is not None else None, max=_num(p.max) if p.max is not None else None,
+                        placeholder=placeholder, inputmode="decimal")
+    elif p.kind in ("columns", "multiselect"):
+        options = columns if p.kind == "columns" else list(p.choices_for(problem_type))
+        chosen = set(value or [])
+        control = Select(*[Option(c, value=c, selected=c in chosen) for c in options or []], name=name, id=fid,
+                         multiple=True, size=min(6, max(3, len(options or []))))
+        help_ = [Div(p.help or "None selected: every applicable column.", cls="help")]
+    elif p.kind == "range":
+        lo, hi = (value or [p.min, p.max])[:2]
+        control = Input(type="text", name=name, id=fid, value=f"{_num(lo)}, {_num(hi)}", placeholder="low, high")
+    else:
+        control = Input(type="text", name=name, id=fid, value="" if value is None else str(value))
+    bounds = []
+    if p.kind in ("int", "float") and (p.min is not None or p.max is not None):
+        bounds = [Span(f" {_num(p.min)} – {_num(p.max)}", cls="faint")]
+    return Div(Label(p.title, *bounds, fr=fid), control, *help_, *err, cls=cls)

@@ -1,0 +1,172 @@
+"""From an inspector's form post to a node config.
+
+Every submitted value goes through the same Param validation as the API and the executor
+(`plugins.params.validate_value`). A value that does not pass is not stored: the previous
+value stays, and the refused input comes back with its message next to the field.
+Quick actions (add an operation, presets, select all ...) arrive as `action`.
+"""
+
+from __future__ import annotations
+
+import random
+
+from plugins.params import Param, ParamError, validate_value
+
+
+class Form:
+    """Starlette's multi-dict reduced to what we need: last value, or every value."""
+
+    def __init__(self, items: list[tuple[str, str]]):
+        self.items = items
+
+    def has(self, key: str) -> bool:
+        return any(k == key for k, _ in self.items)
+
+    def get(self, key: str, default=None):
+        values = [v for k, v in self.items if k == key]
+        return values[-1] if values else default
+
+    def all(self, key: str) -> list[str]:
+        return [v for k, v in self.items if k == key]
+
+
+def _take(form: Form, p: Param, name: str, old, refused: dict, problem_type=None, multi=False):
+    """Validate one submitted field; on failure keep `old` and remember the refusal."""
+    if multi:
+        raw = form.all(name)
+        if not raw and not form.has(f"{name}__present"):
+            return old
+    else:
+        if not form.has(name):
+            return old
+        raw = form.get(name)
+    try:
+        return validate_value(p, raw, problem_type)
+    except ParamError as e:
+        refused[name] = (raw, e.message)
+        return old
+
+
+def parse_dataset(form: Form, old: dict, suggestions: dict) -> tuple[dict, dict]:
+    from nodes.dataset import PARAMS
+
+    refused: dict = {}
+    by = {p.name: p for p in PARAMS}
+    config = dict(old)
+    ds = form.get("dataset_id")
+    if ds is not None and ds != old.get("dataset_id"):
+        # a new dataset: start from what its profile suggests for target and problem type
+        config = {"dataset_id": ds, **suggestions.get(ds, {})}
+        return config, refused
+    for name in ("target_column", "problem_type"):
+        config[name] = _take(form, by[name], name, old.get(name), refused)
+    if config.get("problem_type") == "clustering" and form.get("target_column") == "":
+        config["target_column"] = None
+    return config, refused
+
+
+def parse_split(form: Form, old: dict) -> tuple[dict, dict]:
+    from nodes.split import PARAMS
+
+    refused: dict = {}
+    by = {p.name: p for p in PARAMS}
+    config = dict(old)
+    action = form.get("action") or ""
+    if form.has("test_pct"):
+        pct = form.get("test_pct")
+        try:
+            config["test_size"] = validate_value(by["test_size"], float(pct) / 100)
+        except (ValueError, ParamError) as e:
+            refused["test_size"] = (pct, getattr(e, "message", "Test size must be a number."))
+    for name in ("stratify", "shuffle", "random_seed"):
+        config[name] = _take(form, by[name], name, old.get(name, by[name].default), refused)
+    if action.startswith("preset:"):
+        config["test_size"] = int(action.split(":")[1]) / 100
+    if action == "regenerate":
+        config["random_seed"] = random.randrange(0, 100_000)
+    return config, refused
+
+
+def parse_model(form: Form, old: dict, plugins: dict, problem_type: str | None) -> tuple[dict, dict]:
+    from nodes.model import TRAINING_PARAMS
+
+    refused: dict = {}
+    config = dict(old)
+    algorithm = form.get("algorithm", old.get("algorithm"))
+    if algorithm != old.get("algorithm"):
+        # another algorithm: its own defaults, not the previous one's values
+        config = {k: v for k, v in old.items() if k != "hyperparameters"}
+        config["algorithm"] = algorithm
+        config["hyperparameters"] = {}
+        return config, refused
+    plugin = plugins.get(algorithm)
+    hp = dict(old.get("hyperparameters") or {})
+    if plugin is not None:
+        for p in plugin.params_for(problem_type):
+            name = f"hp-{p.name}"
+            if form.has(name):
+                value = _take(form, p, name, hp.get(p.name, p.default_for(problem_type)), refused, problem_type)
+                if name in refused:
+                    refused[f"hyperparameters.{p.name}"] = refused.pop(name)
+                hp[p.name] = value
+    config["hyperparameters"] = hp
+    for p in TRAINING_PARAMS:
+        config[p.name] = _take(form, p, p.name, old.get(p.name, p.default), refused)
+    if form.get("optuna_metric") == "":
+        config["optuna_metric"] = None
+    return config, refused
+
+
+def parse_keys(form: Form, old: dict, field: str, caps: dict | None, option_params=()) -> tuple[dict, dict]:
+    """Evaluate's metrics / Visualize's plots: checkboxes plus quick actions."""
+    refused: dict = {}
+    config = dict(old)
+    action = form.get("action") or ""
+    supported = (caps or {}).get(f"supported_{field}", [])
+    defaults = (caps or {}).get(f"default_{field}", [])
+    if action == "defaults":
+        config[field] = list(defaults)
+    elif action == "all":
+        config[field] = list(supported)
+    elif action == "clear":
+        config[field] = []
+    elif form.has(f"{field}__present"):
+        config[field] = list(dict.fromkeys(form.all(field)))
+    for p in option_params:
+        config[p.name] = _take(form, p, p.name, old.get(p.name, p.default), refused)
+    return config, refused
+
+
+def parse_preprocessing(form: Form, old: dict, operations: dict) -> tuple[dict, dict]:
+    refused: dict = {}
+    ops = [dict(o) for o in old.get("operations") or []]
+    # settings of each existing operation
+    for i, op in enumerate(ops):
+        decl = operations.get(op.get("method"))
+        if decl is None:
+            continue
+        params = dict(op.get("parameters") or {})
+        for p in decl.params:
+            name = f"op-{i}-{p.name}"
+            multi = p.kind in ("columns", "multiselect")
+            if form.has(name) or (multi and form.has(f"{name}__present")):
+                params[p.name] = _take(form, p, name, params.get(p.name, p.default), refused, multi=multi)
+        op["parameters"] = params
+    action = form.get("action") or ""
+    if form.get("add_method"):  # choosing in the "Add an operation" menu adds it
+        method = form.get("add_method")
+        if method in operations:
+            ops.append({"method": method, "parameters": {}})
+        elif method:
+            refused["add_method"] = (method, f"Unknown operation {method!r}.")
+    elif ":" in action:
+        verb, _, index = action.partition(":")
+        if index.isdigit() and int(index) < len(ops):
+            i = int(index)
+            if verb == "remove":
+                ops.pop(i)
+            elif verb == "up" and i > 0:
+                ops[i - 1], ops[i] = ops[i], ops[i - 1]
+            elif verb == "down" and i < len(ops) - 1:
+                ops[i + 1], ops[i] = ops[i], ops[i + 1]
+    return {"operations": ops}, refused

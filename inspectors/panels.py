@@ -1,0 +1,393 @@
+"""The six inspectors, as seed 000's tables describe them. Each renders one form that
+posts on every change (htmx), so a field is validated and saved as soon as it is edited."""
+
+from __future__ import annotations
+
+from fasthtml.common import (
+    H2,
+    H3,
+    H4,
+    A,
+    Button,
+    Details,
+    Div,
+    Form,
+    Input,
+    Label,
+    Li,
+    Optgroup,
+    Option,
+    P,
+    Select,
+    Span,
+    Summary,
+    Table,
+    Tbody,
+    Td,
+    Th,
+    Thead,
+    Tr,
+    Ul,
+)
+
+from inspectors.context import InspectorContext
+from inspectors.fields import Checkbox, ParamField
+from plugins import registry
+
+
+def Head(ctx: InspectorContext, subtitle: str = ""):
+    t = ctx.node_type
+    status = "error" if ctx.node_errors else "configured"
+    return (
+        Div(Span(t.icon, cls="icon", aria_hidden="true"), H2(t.label), Span(ctx.node_id, cls="faint mono"),
+            cls="insp-head"),
+        P(subtitle or t.description, cls="insp-sub"),
+        *([Div(Ul(*[Li(m) for m in ctx.node_errors]), cls="notice error", role="alert", data_status=status)]
+          if ctx.node_errors else []),
+    )
+
+
+def Warnings(messages):
+    if not messages:
+        return ()
+    return (Div(H3("Warnings"), Div(Ul(*[Li(m) for m in messages]), cls="notice warn"), cls="section"),)
+
+
+def PanelForm(ctx: InspectorContext, *content):
+    return Form(*content, hx_post=ctx.post_url, hx_trigger="change, submit", hx_target="#inspector", hx_swap="innerHTML",
+                id="inspector-form", data_node=ctx.node_id, novalidate=True)
+
+
+def ActionButton(label, action, **kw):
+    return Button(label, type="submit", name="action", value=action, cls="small", **kw)
+
+
+def Upstream(ctx: InspectorContext, what="Input"):
+    up = ctx.upstream
+    if not up.node_type:
+        return Div(H3(what), P("Not connected: drag from another node's output (bottom) to this node's input (top).",
+                               cls="muted"), cls="section")
+    bits = [f"from a {up.node_type} node"]
+    if up.dataset_id:
+        bits.append(f"dataset {up.dataset_id}")
+    if up.n_rows:
+        bits.append(f"{up.n_rows:,} rows")
+    if up.problem_type:
+        bits.append(up.problem_type)
+    if up.algorithm:
+        plugin = registry.models().get(up.algorithm)
+        bits.append(f"model {plugin.name if plugin else up.algorithm}")
+    return Div(H3(what), P(" · ".join(bits), cls="muted"), cls="section")
+
+
+# --------------------------------------------------------------------------- dataset
+def DatasetInspector(ctx: InspectorContext):
+    chosen = ctx.config.get("dataset_id")
+    tab = ctx.tab or ("mine" if chosen and not any(s["id"] == chosen for s in ctx.samples) else "sample")
+
+    def radio(d):
+        return Label(Input(type="radio", name="dataset_id", value=d["id"], checked=d["id"] == chosen),
+                     Div(Div(d["name"], cls="title"),
+                         Div(f"{d['n_rows']:,} rows × {d['n_cols']} cols · {d.get('problem_type') or '—'}", cls="sub")),
+                     cls="choice", data_search=f"{d['name']} {d['id']}".lower())
+
+    search = Input(type="search", placeholder="Search datasets", aria_label="Search datasets",
+                   oninput="for (const c of this.closest('.section').querySelectorAll('[data-search]'))"
+                           " c.hidden = !c.dataset.search.includes(this.value.toLowerCase())")
+    tabs = Div(Label(Input(type="radio", name="ds_tab", value="sample", checked=tab == "sample",
+                           onchange="this.closest('.section').dataset.tab = this.value"), "Sample data"),
+               Label(Input(type="radio", name="ds_tab", value="mine", checked=tab == "mine",
+                           onchange="this.closest('.section').dataset.tab = this.value"), f"My datasets ({len(ctx.uploads)})"),
+               cls="tabbar")
+    lists = Div(
+        Div(*[radio(d) for d in ctx.samples], cls="choices ds-list", data_tab_body="sample", hidden=tab != "sample"),
+        Div(*([radio(d) for d in ctx.uploads] or [P("No uploads yet.", cls="muted")]),
+            A("Upload a dataset →", href="/datasets"), cls="choices ds-list", data_tab_body="mine",
+            hidden=tab != "mine"))
+    selection = Div(H3("Dataset"), tabs, search, lists, cls="section", data_tab=tab,
+                    onchange="if (event.target.name === 'ds_tab') for (const b of this.querySelectorAll("
+                             "'[data-tab-body]')) b.hidden = b.dataset.tabBody !== event.target.value")
+    preview = ()
+    if ctx.dataset:
+        prof = ctx.dataset["profile"]
+        cols = [c["name"] for c in prof["columns"]]
+        from nodes.dataset import PARAMS
+
+        pt = {p.name: p for p in PARAMS}["problem_type"]
+        target = ctx.value("target_column")
+        preview = (
+            Div(H3("Preview"),
+                Div(Div(Span(f"{prof['n_rows']:,}", cls="b"), Span("rows"), cls="stat"),
+                    Div(Span(f"{prof['n_cols']}", cls="b"), Span("columns"), cls="stat"),
+                    Div(Span(f"{prof['memory_bytes'] / 2**20:.1f} MB", cls="b"), Span("in memory"), cls="stat"),
+                    cls="stat-grid"),
+                Div(Label("Target column", fr="f-target"),
+                    Select(Option("— none (clustering) —", value=""),
+                           *[Option(c, value=c, selected=c == target) for c in cols], name="target_column",
+                           id="f-target"),
+                    *([Div(ctx.error("target_column"), cls="field-error")] if ctx.error("target_column") else []),
+                    cls="field invalid" if ctx.error("target_column") else "field", style="margin-top:10px"),
+                ParamField(pt, ctx.value("problem_type"), error=ctx.error("problem_type")),
+                cls="section"),
+            Div(H3("Columns"), Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),
+                                     Tbody(*[Tr(Td(c["name"]), Td(c["role"], cls="muted"), Td(f"{c['missing_pct']:.1f}%"))
+                                             for c in prof["columns"]]), cls="grid coltable"), cls="section"),
+        )
+    status = Div(H3("Status"), P("Ready: the dataset, target and problem type are set." if not ctx.node_errors
+                                 else "Needs attention (see above).", cls="muted"), cls="section")
+    return (*Head(ctx), PanelForm(ctx, selection, *preview, status))
+
+
+# --------------------------------------------------------------------------- preprocessing
+def PreprocessingInspector(ctx: InspectorContext):
+    ops_decl = registry.operations()
+    ops = ctx.config.get("operations") or []
+    columns = [c["name"] for c in ctx.upstream.columns if c["name"] != ctx.upstream.target_column]
+    items = []
+    for i, op in enumerate(ops):
+        decl = ops_decl.get(op.get("method"))
+        if decl is None:
+            items.append(Div(P(f"Unknown operation {op.get('method')!r}", cls="notice error"),
+                             ActionButton("Remove", f"remove:{i}")))
+            continue
+        fields = []
+        for p in decl.params:
+            name = f"op-{i}-{p.name}"
+            value = (op.get("parameters") or {}).get(p.name, p.default)
+            if name in ctx.refused:
+                value = ctx.refused[name][0]
+            field = ParamField(p, value, name=name, error=ctx.error(name) or ctx.error(f"operations.{i}"),
+                               columns=columns)
+            fields.append(field)
+            if p.kind in ("columns", "multiselect"):
+                fields.append(Input(type="hidden", name=f"{name}__present", value="1"))
+        kind = "before the split" if decl.kind == "row" else "fitted on training rows"
+        items.append(Details(
+            Summary(Span(str(i + 1), cls="n"), Span(decl.name, cls="name"), Span(kind, cls="kind"),
+                    ActionButton("↑", f"up:{i}", aria_label=f"Move {decl.name} up", disabled=i == 0),
+                    ActionButton("↓", f"down:{i}", aria_label=f"Move {decl.name} down", disabled=i == len(ops) - 1),
+                    ActionButton("✕", f"remove:{i}", aria_label=f"Remove {decl.name}")),
+            Div(P(decl.description, cls="muted"), *fields, cls="op-body"), cls="op", open=bool(ctx.error(f"operations.{i}"))))
+    groups: dict = {}
+    for op in ops_decl.values():
+        groups.setdefault(op.category, []).append(op)
+    from plugins.preprocessing import CATEGORIES
+
+    add = Div(Select(Option("Add an operation…", value=""),
+                     *[Optgroup(*[Option(o.name, value=o.slug) for o in group], label=CATEGORIES.get(cat, cat))
+                       for cat, group in groups.items()], name="add_method", aria_label="Operation to add"),
+              cls="field")
+    preview = [Li(f"{o['method'].replace('_', ' ')}", Span(
+        " · before the split" if ops_decl.get(o["method"]) and ops_decl[o["method"]].kind == "row"
+        else " · fitted on training rows", cls="faint")) for o in ops]
+    return (*Head(ctx), PanelForm(
+        ctx, Upstream(ctx),
+        Div(H3("Operations"), Div(*items, cls="ops") if items else P("No operations: the data passes through.",
+                                                                     cls="muted"), add, cls="section"),
+        Div(H3("Preview"), Ul(*preview) if preview else P("Nothing is changed.", cls="muted"),
+            P("Row operations run on the whole table before the split; learned transforms are fitted on the "
+              "training rows only and travel with the model.", cls="help"), cls="section"),
+        *Warnings(ctx.warnings)))
+
+
+# --------------------------------------------------------------------------- split
+def SplitInspector(ctx: InspectorContext):
+    from nodes.split import PARAMS
+
+    by = {p.name: p for p in PARAMS}
+    test = ctx.value("test_size", 0.2)
+    try:
+        pct = round(float(test) * 100)
+    except (TypeError, ValueError):
+        pct = 20
+    n = ctx.upstream.n_rows
+    n_test = round(n * pct / 100) if n else None
+    classification = ctx.upstream.problem_type == "classification"
+    presets = Div(*[Button(f"{100 - p}/{p}", type="submit", name="action", value=f"preset:{p}", cls="small",
+                           aria_pressed="true" if p == pct else "false") for p in (20, 30, 10)], cls="seg")
+    slider = Div(Label("Test size ", Span(f"{pct}%", id="test-pct-label"), fr="f-test-pct"),
+                 Input(type="range", name="test_pct", id="f-test-pct", min="10", max="50", step="5", value=str(pct),
+                       oninput="document.getElementById('test-pct-label').textContent = this.value + '%'"),
+                 presets, *([Div(ctx.error("test_size"), cls="field-error")] if ctx.error("test_size") else []),
+                 cls="field invalid" if ctx.error("test_size") else "field")
+    seed = Div(ParamField(by["random_seed"], ctx.value("random_seed", 42), error=ctx.error("random_seed")),
+               Button("⟳ New seed", type="submit", name="action", value="regenerate", cls="small"), cls="row")
+    bar = Div(Div(f"train {100 - pct}%", cls="train", style=f"width:{100 - pct}%"),
+              Div(f"test {pct}%", cls="test", style=f"width:{pct}%"), cls="splitbar")
+    counts = P(f"{n - n_test:,} training rows · {n_test:,} test rows" if n else "Connect a dataset to see row counts.",
+               cls="muted")
+    dist = ()
+    if classification and ctx.class_counts:
+        total = sum(ctx.class_counts.values())
+        dist = (H4("Class distribution", style="margin-top:8px"),
+                Div(*[Div(Span(str(k)), Span(Span(style=f"width:{100 * v / total:.1f}%", cls="bar")),
+                          Span(f"{100 * v / total:.1f}%")) for k, v in ctx.class_counts.items()], cls="bars"))
+    return (*Head(ctx), PanelForm(
+        ctx, Upstream(ctx),
+        Div(H3("Split"), slider, cls="section"),
+        Div(H3("Options"),
+            Checkbox("stratify", "Stratify by class" + ("" if classification else " (classification only)"),
+                     ctx.value("stratify", True) and classification, disabled=not classification),
+            Checkbox("shuffle", "Shuffle rows first", ctx.value("shuffle", True)), seed, cls="section"),
+        Div(H3("Preview"), bar, counts, *dist, cls="section"),
+        *Warnings(ctx.warnings)))
+
+
+# --------------------------------------------------------------------------- model
+def ModelInspector(ctx: InspectorContext):
+    from nodes.model import TRAINING_PARAMS
+
+    pt = ctx.upstream.problem_type
+    plugins = registry.models_for(pt)
+    chosen = ctx.config.get("algorithm")
+    algos = Div(*[Label(Input(type="radio", name="algorithm", value=p.slug, checked=p.slug == chosen),
+                        Div(Div(f"{p.icon} {p.name}", cls="title"), Div(p.description, cls="sub"),
+                            Div(f"Best for: {p.best_for}", cls="best")), cls="choice", data_algorithm=p.slug)
+                  for p in plugins], cls="choices")
+    sections = [Upstream(ctx),
+                Div(H3("Algorithm", Span(f"· {pt}" if pt else "· connect a dataset to filter", cls="faint")),
+                    algos, *([Div(ctx.error("algorithm"), cls="field-error")] if ctx.error("algorithm") else []),
+                    cls="section")]
+    plugin = registry.models().get(chosen or "")
+    if plugin is not None:
+        hp = ctx.config.get("hyperparameters") or {}
+
+        def field(p):
+            name = f"hyperparameters.{p.name}"
+            value = ctx.refused[name][0] if name in ctx.refused else hp.get(p.name, p.default_for(pt))
+            return ParamField(p, value, name=f"hp-{p.name}", error=ctx.error(name), problem_type=pt)
+
+        params = plugin.params_for(pt)
+        sections.append(Div(H3("Hyperparameters"), *[field(p) for p in params if not p.advanced],
+                            Details(Summary("Advanced"), *[field(p) for p in params if p.advanced], cls="advanced",
+                                    open=any(ctx.error(f"hyperparameters.{p.name}") for p in params if p.advanced)),
+                            cls="section"))
+        by = {p.name: p for p in TRAINING_PARAMS}
+        caps = plugin.capabilities(pt) if pt else {"supported_metrics": []}
+        scalar = [k for k in caps["supported_metrics"] if registry.metrics()[k].kind == "scalar"]
+        metric_sel = Div(Label("Metric to optimise", fr="f-optuna-metric"),
+                         Select(Option("default", value=""), *[Option(registry.metrics()[k].name, value=k,
+                                                                      selected=k == ctx.value("optuna_metric"))
+                                                               for k in scalar], name="optuna_metric",
+                                id="f-optuna-metric"), cls="field")
+        sections.append(Div(
+            H3("Training"),
+            ParamField(by["use_cv"], ctx.value("use_cv", False), error=ctx.error("use_cv")),
+            *([ParamField(by["cv_folds"], ctx.value("cv_folds", 5), error=ctx.error("cv_folds"))]
+              if ctx.value("use_cv") else []),
+            ParamField(by["use_optuna"], ctx.value("use_optuna", False), error=ctx.error("use_optuna")),
+            *([ParamField(by["optuna_trials"], ctx.value("optuna_trials", 20), error=ctx.error("optuna_trials")),
+               metric_sel,
+               ParamField(by["optuna_timeout"], ctx.value("optuna_timeout"), error=ctx.error("optuna_timeout"))]
+              if ctx.value("use_optuna") else []),
+            cls="section"))
+        if ctx.estimate:
+            sections.append(Div(H3("Cost estimate"),
+                                Div(Span(f"≈ {ctx.estimate['credits']:g} credits"),
+                                    Span(f"≈ {ctx.estimate['seconds']:g} s", cls="muted"), cls="cost"),
+                                P(" · ".join(ctx.estimate.get("breakdown", [])), cls="help"), cls="section"))
+    return (*Head(ctx), PanelForm(ctx, *sections))
+
+
+# --------------------------------------------------------------------------- evaluate / visualize
+def _caps(ctx):
+    plugin = registry.models().get(ctx.upstream.algorithm or "")
+    if plugin is None or not ctx.upstream.problem_type:
+        return None, None
+    return plugin, plugin.capabilities(ctx.upstream.problem_type)
+
+
+def _check(name, key, label, checked, extra=(), invalid=False):
+    return Label(Input(type="checkbox", name=name, value=key, checked=checked), Span(label), *extra,
+                 cls="invalid" if invalid else None, data_key=key)
+
+
+def EvaluateInspector(ctx: InspectorContext):
+    from nodes.evaluate import OPTION_PARAMS
+
+    plugin, caps = _caps(ctx)
+    if caps is None:
+        return (*Head(ctx), Upstream(ctx, "Connected model"),
+                P("Connect a configured Model node to choose metrics.", cls="muted"))
+    chosen = ctx.clean.get("metrics") if ctx.config.get("metrics") is None else ctx.config.get("metrics")
+    metrics = registry.metrics()
+
+    def row(k):
+        m = metrics[k]
+        arrow = {"higher": ("↑ higher", "dir up"), "lower": ("↓ lower", "dir down")}.get(m.direction, ("table", "dir"))
+        return _check("metrics", k, m.name, k in chosen, (Span(arrow[0], cls=arrow[1], title=m.description),))
+
+    stale = [k for k in chosen if k not in caps["supported_metrics"]]
+    recommended = [k for k in caps["supported_metrics"] if k in caps["default_metrics"]]
+    additional = [k for k in caps["supported_metrics"] if k not in caps["default_metrics"]]
+    return (*Head(ctx), PanelForm(
+        ctx, Upstream(ctx, "Connected model"),
+        Div(H3("Metrics"), Input(type="hidden", name="metrics__present", value="1"),
+            Div(ActionButton("Defaults", "defaults"), ActionButton("All", "all"), ActionButton("Clear", "clear"),
+                cls="quick"),
+            H4("Recommended"), Div(*[row(k) for k in recommended], cls="checks"),
+            *([H4("Additional", style="margin-top:8px"), Div(*[row(k) for k in additional], cls="checks")]
+              if additional else []),
+            *([H4("No longer offered", style="margin-top:8px"),
+               Div(*[_check("metrics", k, k, True, (Span("not offered", cls="dir"),), invalid=True) for k in stale],
+                   cls="checks")] if stale else []),
+            cls="section"),
+        Div(H3("Options"), *[ParamField(p, ctx.value(p.name, p.default), error=ctx.error(p.name)) for p in OPTION_PARAMS],
+            cls="section")))
+
+
+def VisualizeInspector(ctx: InspectorContext):
+    plugin, caps = _caps(ctx)
+    if caps is None:
+        return (*Head(ctx), Upstream(ctx, "Connected model"),
+                P("Connect a configured Model (or Evaluate) node to choose plots.", cls="muted"))
+    chosen = ctx.clean.get("plots") if ctx.config.get("plots") is None else ctx.config.get("plots")
+    plots = registry.plots()
+
+    def row(k):
+        p = plots[k]
+        return _check("plots", k, p.name, k in chosen, (Span(f"{p.cost} cr", cls="dir", title=p.description),))
+
+    supported = caps["supported_plots"]
+    groups = [("Recommended", [k for k in supported if k in caps["default_plots"]]),
+              ("Performance", [k for k in supported if k not in caps["default_plots"] and plots[k].group == "performance"]),
+              ("Explainability", [k for k in supported if k not in caps["default_plots"]
+                                  and plots[k].group == "explainability"])]
+    stale = [k for k in chosen if k not in supported]
+    total = sum(plots[k].cost for k in chosen if k in plots)
+    return (*Head(ctx), PanelForm(
+        ctx, Upstream(ctx, "Connected model"),
+        Div(H3("Visualizations"), Input(type="hidden", name="plots__present", value="1"),
+            Div(ActionButton("Defaults", "defaults"), ActionButton("All", "all"), ActionButton("Clear", "clear"),
+                cls="quick"),
+            *[el for title, keys in groups if keys
+              for el in (H4(title, style="margin-top:8px"), Div(*[row(k) for k in keys], cls="checks"))],
+            *([H4("No longer offered", style="margin-top:8px"),
+               Div(*[_check("plots", k, k, True, (Span("not offered", cls="dir"),), invalid=True) for k in stale],
+                   cls="checks")] if stale else []),
+            cls="section"),
+        Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"), Span(f"{total} credits"), cls="cost"),
+            cls="section")))
+
+
+PANELS = {"dataset": DatasetInspector, "preprocessing": PreprocessingInspector, "split": SplitInspector,
+          "model": ModelInspector, "evaluate": EvaluateInspector, "visualize": VisualizeInspector}
+
+
+def Inspector(ctx: InspectorContext):
+    return Div(*PANELS[ctx.node_type.type](ctx), cls="insp", data_inspector=ctx.node_type.type,
+               data_node_id=ctx.node_id)
+
+
+def WorkflowInspector(workflow, n_errors: int):
+    nodes = workflow["graph"]["nodes"]
+    return Div(
+        Div(Span("🧪", cls="icon"), H2("Workflow"), cls="insp-head"),
+        P(workflow["name"], cls="insp-sub"),
+        Div(H3("Overview"), P(f"{len(nodes)} node(s), {len(workflow['graph']['edges'])} connection(s)."),
+            P("Select a node to configure it." if nodes else "Drag a Dataset node from the palette to begin.",
+              cls="muted"),
+            *([P(f"{n_errors} node(s) need attention before running.", cls="notice warn")] if n_errors else
+              ([P("Everything is configured: press Run.", cls="notice ok")] if nodes else [])),
+            cls="section"),
+        cls="insp", data_inspector="workflow")

@@ -1,0 +1,510 @@
+/* AutoML Playground: the canvas bridge.
+ *
+ * The server renders the page and embeds the workflow graph, the node types (ports and
+ * their artifact types) and each node's state (summary, status, message) as JSON. This
+ * file builds the X6 graph from it, saves every structural change to the server at once
+ * (positions debounced), loads inspectors with htmx on selection, and drives Run / Cancel
+ * with live status from the job's server-sent events.
+ */
+(function () {
+  "use strict";
+  const $ = (sel, root = document) => root.querySelector(sel);
+  const boot = JSON.parse($("#playground-boot").textContent);
+  const WID = boot.workflow_id;
+  const TYPES = Object.fromEntries(boot.node_types.map((t) => [t.type, t]));
+  const NODE_W = 232, NODE_H = 84;
+  const STATUS_LABEL = {
+    "not-configured": "Not configured", configured: "Ready", running: "Running", completed: "Done",
+    error: "Error", skipped: "Skipped", pending: "Waiting", queued: "Queued",
+  };
+  let saveTimer = null, saving = false, saveAgain = false, applyingServer = false;
+  let job = null, source = null, lastSeq = 0;
+
+  // ------------------------------------------------------------------ node look
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  }
+
+  X6.Shape.HTML.register({
+    shape: "pg-node",
+    width: NODE_W,
+    height: NODE_H,
+    effect: ["data"],
+    html(cell) {
+      const d = cell.getData() || {};
+      const t = TYPES[d.type] || { label: d.type, icon: "?", colour: "#64748b" };
+      const el = document.createElement("div");
+      const status = d.status || "not-configured";
+      el.className = "pg-node status-" + status;
+      el.setAttribute("data-node-id", cell.id);
+      el.setAttribute("data-node-type", d.type);
+      el.setAttribute("data-status", status);
+      el.style.setProperty("--accent", t.colour);
+      el.title = d.message || STATUS_LABEL[status] || status;
+      const pct = status === "running" && d.progress != null ? Math.round(d.progress * 100) : null;
+      el.innerHTML =
+        `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
+        `<span class="pg-node-label">${esc(t.label)}</span>` +
+        `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
+        `<div class="pg-node-summary">${esc(d.summary || "")}</div>` +
+        `<div class="pg-node-progress"><i style="width:${pct != null ? pct : status === "completed" ? 100 : 0}%"></i></div>`;
+      return el;
+    },
+  });
+
+  function portGroups() {
+    const circle = { r: 7, magnet: true, stroke: "#64748b", strokeWidth: 2, fill: "#fff" };
+    return {
+      in: { position: "top", attrs: { circle: { ...circle } } },
+      out: { position: "bottom", attrs: { circle: { ...circle, fill: "#e2e8f0" } } },
+    };
+  }
+
+  function nodeSpec(type, id, position, extra) {
+    const t = TYPES[type];
+    const items = [];
+    if (t.inputs.length) items.push({ id: "in", group: "in", attrs: { circle: { "data-port": "in", "port-types": t.inputs[0].types.join(" ") } } });
+    if (t.outputs.length) items.push({ id: "out", group: "out", attrs: { circle: { "data-port": "out" } } });
+    return {
+      id, shape: "pg-node", x: position.x, y: position.y, width: NODE_W, height: NODE_H,
+      data: { type, status: "not-configured", summary: "", config: {}, origin: id, ...(extra || {}) },
+      ports: { groups: portGroups(), items },
+    };
+  }
+
+  function newId(type) {
+    const used = new Set(graph.getNodes().map((n) => n.id));
+    let i = 1;
+    while (used.has(`${type}-${i}`)) i += 1;
+    return `${type}-${i}`;
+  }
+
+  // ------------------------------------------------------------------ graph
+  const graph = new X6.Graph({
+    container: $("#canvas"),
+    autoResize: true,
+    grid: { visible: true, size: 16, type: "dot", args: { color: "#cbd5e1" } },
+    background: { color: "#f8fafc" },
+    panning: { enabled: true, eventTypes: ["leftMouseDown"] },
+    mousewheel: { enabled: true, modifiers: ["ctrl", "meta"], zoomAtMousePosition: true, minScale: 0.3, maxScale: 2 },
+    connecting: {
+      snap: { radius: 24 },
+      allowBlank: false, allowLoop: false, allowNode: false, allowEdge: false, allowMulti: false,
+      highlight: true,
+      connector: { name: "smooth" },
+      connectionPoint: "anchor",
+      createEdge() {
+        return this.createEdge({ shape: "edge", zIndex: -1, attrs: { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } } });
+      },
+      validateMagnet({ magnet }) {
+        return magnet.getAttribute("port-group") === "out";
+      },
+      validateConnection({ sourceCell, targetCell, sourceMagnet, targetMagnet }) {
+        return canConnect(sourceCell, targetCell, sourceMagnet, targetMagnet).ok;
+      },
+    },
+    highlighting: {
+      magnetAvailable: { name: "stroke", args: { padding: 3, attrs: { stroke: "#22c55e", "stroke-width": 3 } } },
+      magnetAdsorbed: { name: "stroke", args: { padding: 3, attrs: { stroke: "#16a34a", "stroke-width": 4 } } },
+    },
+  });
+
+  function canConnect(sourceCell, targetCell, sourceMagnet, targetMagnet) {
+    if (!sourceCell || !targetCell || sourceCell === targetCell) return { ok: false, why: "A node cannot connect to itself." };
+    if (!targetMagnet || targetMagnet.getAttribute("port-group") !== "in") return { ok: false, why: "Connect to an input port (top of a node)." };
+    const st = TYPES[sourceCell.getData().type], tt = TYPES[targetCell.getData().type];
+    const produced = st.outputs.length ? st.outputs[0].types[0] : null;
+    if (!produced || !tt.inputs.length || !tt.inputs[0].types.includes(produced)) {
+      return { ok: false, why: `${tt.label} cannot take ${st.label}'s output.` };
+    }
+    const incoming = graph.getIncomingEdges(targetCell) || [];
+    if (incoming.some((e) => e.getSourceCellId() && e.getSourceCellId() !== sourceCell.id)) {
+      return { ok: false, why: `${tt.label} already has an input.` };
+    }
+    return { ok: true };
+  }
+
+  graph.use(new X6.Selection({ enabled: true, multiple: true, rubberband: true, modifiers: "shift", movable: true, showNodeSelectionBox: true, pointerEvents: "none" }));
+  graph.use(new X6.Snapline({ enabled: true }));
+  graph.use(new X6.History({
+    enabled: true,
+    // statuses and summaries are data changes pushed by the server: not user edits
+    beforeAddCommand(event, args) { return !(args && args.key === "data") && !applyingServer; },
+  }));
+  graph.use(new X6.Keyboard({ enabled: true, global: true }));
+  graph.use(new X6.Clipboard({ enabled: true, useLocalStorage: true }));
+  graph.use(new X6.MiniMap({ container: $("#minimap"), width: 180, height: 110, padding: 8 }));
+  const history = graph.getPlugin("history");
+  const selection = graph.getPlugin("selection");
+  const clipboard = graph.getPlugin("clipboard");
+  const keyboard = graph.getPlugin("keyboard");
+
+  // ------------------------------------------------------------------ load
+  function load() {
+    applyingServer = true;
+    history.disable();
+    const cells = [];
+    for (const n of boot.graph.nodes) {
+      if (!TYPES[n.type]) continue;
+      cells.push(graph.createNode(nodeSpec(n.type, n.id, n.position, { config: n.config || {} })));
+    }
+    graph.resetCells(cells);
+    for (const e of boot.graph.edges) {
+      if (graph.getCellById(e.source) && graph.getCellById(e.target)) {
+        graph.addEdge({ source: { cell: e.source, port: "out" }, target: { cell: e.target, port: "in" }, zIndex: -1,
+          attrs: { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } } });
+      }
+    }
+    applyState(boot.state);
+    history.enable();
+    applyingServer = false;
+    if (cells.length) graph.zoomToFit({ padding: 60, maxScale: 1 });
+  }
+
+  function applyState(state) {
+    if (!state || !state.nodes) return;
+    const was = applyingServer;
+    applyingServer = true;
+    for (const [id, s] of Object.entries(state.nodes)) {
+      const node = graph.getCellById(id);
+      if (!node) continue;
+      const d = node.getData() || {};
+      const next = { ...d, summary: s.summary, config: s.config || d.config };
+      if (!job || !["running", "queued", "pending"].includes(d.status) || !job.active) {
+        next.status = s.status;
+        next.message = s.message;
+      }
+      node.setData(next, { overwrite: true });
+    }
+    applyingServer = was;
+  }
+
+  function setNodeStatus(id, status, message, progress) {
+    const node = graph.getCellById(id);
+    if (!node) return;
+    const was = applyingServer;
+    applyingServer = true;
+    const d = node.getData() || {};
+    node.setData({ ...d, status, message: message || "", progress: progress == null ? null : progress }, { overwrite: true });
+    applyingServer = was;
+    for (const edge of graph.getIncomingEdges(node) || []) {
+      edge.attr("line/strokeDasharray", status === "running" ? 6 : null);
+      edge.attr("line/style/animation", status === "running" ? "pg-ants 0.6s linear infinite" : null);
+      edge.attr("line/stroke", status === "running" ? "#4f46e5" : status === "completed" ? "#16a34a" : "#94a3b8");
+    }
+  }
+
+  // ------------------------------------------------------------------ saving
+  function structure() {
+    return {
+      nodes: graph.getNodes().map((n) => {
+        const d = n.getData() || {};
+        const p = n.getPosition();
+        return { id: n.id, type: d.type, position: { x: Math.round(p.x), y: Math.round(p.y) }, config: d.config || {} };
+      }),
+      edges: graph.getEdges().filter((e) => e.getSourceCellId() && e.getTargetCellId())
+        .map((e) => ({ source: e.getSourceCellId(), target: e.getTargetCellId() })),
+    };
+  }
+
+  function setSaveState(text, kind) {
+    const el = $("#save-state");
+    if (el) { el.textContent = text; el.dataset.state = kind; }
+  }
+
+  function scheduleSave(delay) {
+    if (applyingServer) return;
+    clearTimeout(saveTimer);
+    setSaveState("Saving…", "saving");
+    saveTimer = setTimeout(save, delay == null ? 0 : delay);
+  }
+
+  async function save() {
+    if (saving) { saveAgain = true; return; }
+    saving = true;
+    try {
+      const r = await fetch(`/ui/workflows/${WID}/structure`, {
+        method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(structure()),
+      });
+      const body = await r.json();
+      if (!r.ok) {
+        setSaveState("Not saved", "error");
+        toast(body.detail || "The change could not be saved.", "error");
+        if (r.status === 422 && body.edge) removeEdge(body.edge);
+        return;
+      }
+      setSaveState("Saved", "saved");
+      applyState(body.state);
+    } catch (err) {
+      setSaveState("Offline: not saved", "error");
+    } finally {
+      saving = false;
+      if (saveAgain) { saveAgain = false; save(); }
+    }
+  }
+
+  function removeEdge(spec) {
+    for (const e of graph.getEdges()) {
+      if (e.getSourceCellId() === spec.source && e.getTargetCellId() === spec.target) e.remove();
+    }
+  }
+
+  graph.on("node:added", ({ node }) => {
+    const d = node.getData() || {};
+    if (d.origin && d.origin !== node.id && !applyingServer) {
+      // a pasted copy (or an undone delete keeps its id): its config travels with it
+      node.setData({ ...d, origin: node.id }, { overwrite: true });
+    }
+    scheduleSave();
+  });
+  graph.on("node:removed", () => scheduleSave());
+  const hint = $(".empty-hint");
+  const updateHint = () => { if (hint) hint.hidden = graph.getNodes().length > 0; };
+  graph.on("node:added", updateHint);
+  graph.on("node:removed", updateHint);
+  graph.on("edge:connected", ({ edge }) => {
+    edge.attr({ line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } });
+    scheduleSave();
+  });
+  graph.on("edge:removed", ({ edge }) => { if (edge.getTargetCellId()) scheduleSave(); });
+  graph.on("node:moved", () => scheduleSave(400));
+
+  // ------------------------------------------------------------------ selection -> inspector
+  let selectedId = null;
+  function inspect(id) {
+    selectedId = id;
+    const url = id ? `/ui/workflows/${WID}/nodes/${encodeURIComponent(id)}/inspector` : `/ui/workflows/${WID}/inspector`;
+    htmx.ajax("GET", url, { target: "#inspector", swap: "innerHTML" });
+  }
+  graph.on("node:click", ({ node }) => inspect(node.id));
+  graph.on("blank:click", () => inspect(null));
+  graph.on("node:removed", ({ node }) => { if (node.id === selectedId) inspect(null); });
+  document.body.addEventListener("pg-state", (e) => applyState(e.detail));
+
+  // ------------------------------------------------------------------ palette (drag and drop)
+  // the dragged proxy is a copy with a random id; the dropped node gets a readable one
+  const dnd = new X6.Dnd({
+    target: graph,
+    getDropNode: (node) => graph.createNode(nodeSpec(node.getData().type, newId(node.getData().type), node.getPosition())),
+  });
+  document.querySelectorAll("[data-node-type].palette-item").forEach((item) => {
+    item.addEventListener("mousedown", (e) => {
+      const type = item.dataset.nodeType;
+      const node = graph.createNode(nodeSpec(type, newId(type), { x: 0, y: 0 }));
+      dnd.start(node, e);
+    });
+    item.addEventListener("keydown", (e) => {
+      if (e.key !== "Enter" && e.key !== " ") return;
+      e.preventDefault();
+      const type = item.dataset.nodeType;
+      const area = graph.getGraphArea();
+      const n = graph.getNodes().length;
+      graph.addNode(nodeSpec(type, newId(type), { x: area.x + 60 + n * 24, y: area.y + 60 + n * 24 }));
+    });
+  });
+
+  // ------------------------------------------------------------------ commands
+  function inField(e) {
+    const t = e && e.target;
+    return t && (t.closest("input, textarea, select, [contenteditable]") !== null);
+  }
+  function removeSelected() {
+    const cells = selection.getSelectedCells();
+    if (cells.length) graph.removeCells(cells);
+  }
+  function paste() {
+    const cells = clipboard.paste({ offset: 32 });
+    selection.clean();
+    selection.select(cells);
+  }
+  const commands = {
+    undo: () => history.canUndo() && history.undo(),
+    redo: () => history.canRedo() && history.redo(),
+    fit: () => graph.zoomToFit({ padding: 60, maxScale: 1 }),
+    "zoom-in": () => graph.zoom(0.1),
+    "zoom-out": () => graph.zoom(-0.1),
+    delete: removeSelected,
+    copy: () => clipboard.copy(selection.getSelectedCells()),
+    paste,
+  };
+  keyboard.bindKey(["backspace", "delete"], (e) => { if (!inField(e)) { removeSelected(); return false; } });
+  keyboard.bindKey(["meta+z", "ctrl+z"], (e) => { if (!inField(e)) { commands.undo(); return false; } });
+  keyboard.bindKey(["meta+shift+z", "ctrl+shift+z", "ctrl+y"], (e) => { if (!inField(e)) { commands.redo(); return false; } });
+  keyboard.bindKey(["meta+c", "ctrl+c"], (e) => { if (!inField(e)) { commands.copy(); return false; } });
+  keyboard.bindKey(["meta+v", "ctrl+v"], (e) => { if (!inField(e)) { paste(); return false; } });
+  keyboard.bindKey(["meta+a", "ctrl+a"], (e) => { if (!inField(e)) { selection.select(graph.getNodes()); return false; } });
+  keyboard.bindKey(["shift+1", "f"], (e) => { if (!inField(e)) { commands.fit(); return false; } });
+  keyboard.bindKey(["meta+enter", "ctrl+enter"], () => { run(); return false; });
+  document.querySelectorAll("[data-command]").forEach((b) => b.addEventListener("click", () => commands[b.dataset.command]()));
+  history.on("change", () => {
+    $("#undo-button").disabled = !history.canUndo();
+    $("#redo-button").disabled = !history.canRedo();
+  });
+
+  // context menu: delete / duplicate on a node
+  const menu = $("#context-menu");
+  graph.on("node:contextmenu", ({ e, node }) => {
+    e.preventDefault();
+    if (!selection.isSelected(node)) { selection.clean(); selection.select(node); }
+    menu.hidden = false;
+    menu.style.left = e.clientX + "px";
+    menu.style.top = e.clientY + "px";
+  });
+  document.addEventListener("click", () => { menu.hidden = true; });
+  menu.addEventListener("click", (e) => {
+    const action = e.target.closest("[data-action]");
+    if (!action) return;
+    if (action.dataset.action === "delete") removeSelected();
+    if (action.dataset.action === "duplicate") { commands.copy(); paste(); }
+    if (action.dataset.action === "inspect") inspect(selection.getSelectedCells()[0].id);
+    menu.hidden = true;
+  });
+
+  // ------------------------------------------------------------------ run, live status
+  const runButton = $("#run-button"), cancelButton = $("#cancel-button");
+
+  function setRunning(active) {
+    runButton.disabled = active;
+    cancelButton.disabled = !active;
+    document.body.classList.toggle("is-running", active);
+  }
+
+  function execLog(text, kind) {
+    const list = $("#exec-log");
+    if (!list) return;
+    const li = document.createElement("li");
+    li.className = kind || "";
+    li.textContent = text;
+    list.prepend(li);
+  }
+
+  function setJobStatus(text, kind) {
+    const el = $("#job-status");
+    el.textContent = text;
+    el.dataset.state = kind || "";
+  }
+
+  async function run() {
+    if (runButton.disabled) return;
+    clearTimeout(saveTimer);
+    if (saving || saveTimer) await save();
+    setRunning(true);
+    setJobStatus("Validating…", "pending");
+    const r = await fetch(`/api/v1/workflows/${WID}/run`, { method: "POST" });
+    const body = await r.json();
+    if (!r.ok) {
+      setRunning(false);
+      setJobStatus(body.detail || "The workflow cannot run.", "error");
+      for (const [id, messages] of Object.entries(body.errors || {})) {
+        if (id === "_workflow") { execLog(messages.join(" "), "error"); continue; }
+        setNodeStatus(id, "error", messages.join(" "));
+        execLog(`${id}: ${messages.join(" ")}`, "error");
+      }
+      showPanel("run");
+      return;
+    }
+    for (const n of graph.getNodes()) setNodeStatus(n.id, "queued", "Queued");
+    attach({ id: body.job_id, status: body.status, estimated_time: body.estimated_time }, 0);
+    showPanel("run");
+  }
+
+  function attach(j, after) {
+    job = { ...j, active: true };
+    lastSeq = after || 0;
+    setRunning(true);
+    setJobStatus(`Queued · about ${Math.max(1, Math.round(j.estimated_time || 1))} s`, "queued");
+    $("#exec-log").innerHTML = "";
+    if (source) source.close();
+    source = new EventSource(`/api/v1/jobs/${j.id}/events?after=${lastSeq}`);
+    const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
+    source.addEventListener("job_started", handle((d) => {
+      setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
+      if (d.attempt > 1) for (const n of graph.getNodes()) setNodeStatus(n.id, "pending", "Waiting");
+      else for (const n of graph.getNodes()) setNodeStatus(n.id, "pending", "Waiting");
+    }));
+    source.addEventListener("node_status", handle((d) => {
+      const status = d.status === "failed" ? "error" : d.status;
+      setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
+      if (d.status === "failed") execLog(`${d.node_id} failed: ${d.message}`, "error");
+      else if (d.status === "completed") execLog(`${d.node_id} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
+      else if (d.status === "running") execLog(`${d.node_id} running…`, "");
+    }));
+    source.addEventListener("node_progress", handle((d) => {
+      setNodeStatus(d.node_id, "running", d.message, d.progress);
+      const el = $("#job-progress");
+      if (el) el.textContent = `${d.node_id}: ${Math.round(d.progress * 100)}% ${d.message || ""}`;
+    }));
+    source.addEventListener("metrics", handle(() => {}));
+    const finish = (kind, label) => handle((d) => {
+      source.close();
+      source = null;
+      job.active = false;
+      setRunning(false);
+      setJobStatus(d.message ? `${label}: ${d.message}` : label, kind);
+      const el = $("#job-progress");
+      if (el) el.textContent = "";
+      loadResults(j.id);
+      htmx.ajax("GET", `/ui/workflows/${WID}/history`, { target: "#history", swap: "innerHTML" });
+    });
+    source.addEventListener("job_completed", finish("completed", "Completed"));
+    source.addEventListener("job_failed", finish("error", "Failed"));
+    source.addEventListener("job_cancelled", finish("cancelled", "Cancelled"));
+    source.onerror = () => { if (source && source.readyState === EventSource.CLOSED) setJobStatus("Disconnected", "error"); };
+  }
+
+  function loadResults(jobId) {
+    htmx.ajax("GET", `/ui/jobs/${jobId}/results`, { target: "#results", swap: "innerHTML" }).then(() => showPanel("results"));
+  }
+
+  async function cancel() {
+    if (!job) return;
+    cancelButton.disabled = true;
+    setJobStatus("Cancelling…", "pending");
+    await fetch(`/api/v1/jobs/${job.id}/cancel`, { method: "POST" });
+  }
+
+  runButton.addEventListener("click", run);
+  cancelButton.addEventListener("click", cancel);
+
+  // bottom panel tabs
+  function showPanel(name) {
+    document.querySelectorAll("[data-panel-tab]").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.panelTab === name)));
+    document.querySelectorAll("[data-panel]").forEach((p) => { p.hidden = p.dataset.panel !== name; });
+  }
+  document.querySelectorAll("[data-panel-tab]").forEach((t) => t.addEventListener("click", () => showPanel(t.dataset.panelTab)));
+  document.body.addEventListener("click", (e) => {
+    const open = e.target.closest("[data-open-job]");
+    if (open) { e.preventDefault(); loadResults(open.dataset.openJob); }
+    const img = e.target.closest("[data-enlarge]");
+    if (img) {
+      e.preventDefault();
+      const dlg = $("#lightbox");
+      $("#lightbox img").src = img.dataset.enlarge;
+      $("#lightbox figcaption").textContent = img.dataset.caption || "";
+      dlg.showModal();
+    }
+  });
+  $("#lightbox").addEventListener("click", (e) => { if (e.target.id === "lightbox" || e.target.closest("[data-close]")) $("#lightbox").close(); });
+
+  // toasts
+  function toast(text, kind) {
+    const box = $("#toasts");
+    const el = document.createElement("div");
+    el.className = "toast " + (kind || "");
+    el.setAttribute("role", "status");
+    el.textContent = text;
+    box.append(el);
+    setTimeout(() => el.remove(), 5000);
+  }
+
+  // ------------------------------------------------------------------ start
+  load();
+  setRunning(false);
+  if (boot.job) {
+    if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
+    else if (boot.job.statuses) {
+      for (const [id, st] of Object.entries(boot.job.statuses)) setNodeStatus(id, st.status === "failed" ? "error" : st.status, st.message);
+    }
+  }
+  window.playground = { graph, save, run, cancel, applyState, toast, get job() { return job; } };
+})();

@@ -1,0 +1,329 @@
+"""The editor in a real browser: Debian's Chromium driven by Playwright against the real
+app (uvicorn + its Huey consumer child) on a free port and a fresh home folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def api(base, path, body=None, method=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method or ("POST" if data else "GET"),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.loads(r.read() or b"null")
+
+
+@pytest.fixture(scope="module")
+def server():
+    home = tempfile.mkdtemp(prefix="playground-ui-")
+    port = free_port()
+    log = open(Path(home) / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "2"], cwd=ROOT,
+                            env={**os.environ, "PLAYGROUND_HOME": home}, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(150):
+        try:
+            api(base, "/api/v1/node-types")
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    text = (Path(home) / "server.log").read_text()
+    assert "database is locked" not in text
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page that records every request and every console error; both are asserted on
+    after each test: nothing from another origin, no error logged."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    pg = context.new_page()
+    pg.requests, pg.errors = [], []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    foreign = [u for u in pg.requests if not (u.startswith(server) or u.startswith("data:") or u.startswith("blob:"))]
+    assert foreign == [], f"requests to another origin: {foreign}"
+    assert pg.errors == [], f"console errors: {pg.errors}"
+    context.close()
+
+
+def center(box):
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drag_from_palette(pg, node_type, x, y):
+    before = pg.locator("#canvas [data-node-id]").count()
+    sx, sy = center(pg.locator(f".palette-item[data-node-type={node_type}]").bounding_box())
+    canvas = pg.locator("#canvas").bounding_box()
+    pg.mouse.move(sx, sy)
+    pg.mouse.down()
+    pg.mouse.move(canvas["x"] + x, canvas["y"] + y, steps=12)
+    pg.mouse.up()
+    pg.wait_for_function(f"document.querySelectorAll('#canvas [data-node-id]').length === {before + 1}")
+    return pg.evaluate("window.playground.graph.getNodes().slice(-1)[0].id")
+
+
+def port(pg, node_id, group):
+    return pg.locator(f'g[data-cell-id="{node_id}"] [port-group="{group}"]').first
+
+
+def connect(pg, source, target):
+    sx, sy = center(port(pg, source, "out").bounding_box())
+    tx, ty = center(port(pg, target, "in").bounding_box())
+    pg.mouse.move(sx, sy)
+    pg.mouse.down()
+    pg.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=6)
+    pg.mouse.move(tx, ty, steps=6)
+    pg.mouse.up()
+
+
+def edges(pg):
+    return pg.evaluate("window.playground.graph.getEdges().filter(e => e.getTargetCellId()).length")
+
+
+def wait_saved(pg):
+    pg.wait_for_function("document.getElementById('save-state').dataset.state === 'saved'")
+
+
+def open_inspector(pg, node_id):
+    pg.locator(f'#canvas [data-node-id="{node_id}"]').click()
+    pg.wait_for_selector(f'#inspector [data-node-id="{node_id}"]')
+
+
+def settle(pg):
+    pg.wait_for_load_state("networkidle")
+
+
+def wait_config(server, wid, node_id, predicate, timeout=10.0):
+    """Poll the stored config until the inspector's save shows up."""
+    deadline = time.monotonic() + timeout
+    while True:
+        graph = api(server, f"/api/v1/workflows/{wid}")["graph"]
+        config = next(n["config"] for n in graph["nodes"] if n["id"] == node_id)
+        if predicate(config) or time.monotonic() > deadline:
+            return config
+        time.sleep(0.1)
+
+
+def check(pg, server, wid, node_id, field, key):
+    pg.check(f"#inspector input[name={field}][value={key}]")
+    wait_config(server, wid, node_id, lambda c: key in (c.get(field) or []))
+    pg.wait_for_selector(f"#inspector input[name={field}][value={key}]:checked")
+
+
+def new_workflow(pg, server, name):
+    pg.goto(f"{server}/workflows")
+    pg.fill("input[name=name]", name)
+    pg.click("text=New workflow")
+    pg.wait_for_url("**/workflows/wf_*")
+    pg.wait_for_function("window.playground && window.playground.graph")
+    return pg.url.rsplit("/", 1)[1]
+
+
+def test_build_configure_run_and_read_results(page, server):
+    pg = page
+    wid = new_workflow(pg, server, "Browser flow")
+    ids = {}
+    for i, t in enumerate(["dataset", "preprocessing", "split", "model", "evaluate", "visualize"]):
+        ids[t] = drag_from_palette(pg, t, 300 + (i % 2) * 40, 60 + i * 95)
+    wait_saved(pg)
+    chain = list(ids.values())
+    for a, b in zip(chain, chain[1:]):
+        connect(pg, a, b)
+    wait_saved(pg)
+    assert edges(pg) == 5
+    graph = api(server, f"/api/v1/workflows/{wid}")["graph"]
+    assert len(graph["nodes"]) == 6 and len(graph["edges"]) == 5
+
+    open_inspector(pg, ids["dataset"])
+    pg.check('#inspector input[name=dataset_id][value=breast_cancer]')
+    pg.wait_for_selector("#inspector select[name=target_column]")
+    settle(pg)
+    open_inspector(pg, ids["preprocessing"])
+    pg.select_option("#inspector select[name=add_method]", "standard_scaler")
+    pg.wait_for_selector("#inspector .op")
+    settle(pg)
+    open_inspector(pg, ids["split"])
+    pg.click("#inspector button[value='preset:20']")
+    settle(pg)
+    open_inspector(pg, ids["model"])
+    pg.check("#inspector input[name=algorithm][value=random_forest]")
+    pg.wait_for_selector("#inspector input[name=hp-n_estimators]")
+    settle(pg)
+    pg.fill("#inspector input[name=hp-n_estimators]", "5")  # below the minimum: refused with its message
+    pg.press("#inspector input[name=hp-n_estimators]", "Tab")
+    pg.wait_for_selector("#inspector .field-error:has-text('at least 10')")
+    pg.fill("#inspector input[name=hp-n_estimators]", "60")
+    pg.press("#inspector input[name=hp-n_estimators]", "Tab")
+    settle(pg)
+    open_inspector(pg, ids["evaluate"])
+    pg.click("#inspector button[value=clear]")
+    wait_config(server, wid, ids["evaluate"], lambda c: c.get("metrics") == [])
+    pg.wait_for_selector("#inspector input[name=metrics][value=accuracy]:not(:checked)")
+    check(pg, server, wid, ids["evaluate"], "metrics", "accuracy")
+    check(pg, server, wid, ids["evaluate"], "metrics", "f1")
+    open_inspector(pg, ids["visualize"])
+    pg.click("#inspector button[value=clear]")
+    wait_config(server, wid, ids["visualize"], lambda c: c.get("plots") == [])
+    pg.wait_for_selector("#inspector input[name=plots][value=confusion_matrix]:not(:checked)")
+    check(pg, server, wid, ids["visualize"], "plots", "confusion_matrix")
+    check(pg, server, wid, ids["visualize"], "plots", "feature_importance")
+
+    config = {n["id"]: n["config"] for n in api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"]}
+    assert config[ids["dataset"]]["dataset_id"] == "breast_cancer"
+    assert config[ids["model"]]["hyperparameters"]["n_estimators"] == 60
+    assert config[ids["evaluate"]]["metrics"] == ["accuracy", "f1"]
+    assert config[ids["visualize"]]["plots"] == ["confusion_matrix", "feature_importance"]
+    pg.wait_for_function("[...document.querySelectorAll('#canvas [data-node-id]')].every(n => n.dataset.status === 'configured')")
+    ARTIFACTS.mkdir(exist_ok=True)
+    pg.evaluate("window.playground.graph.zoomToFit({padding: 40, maxScale: 1})")
+    pg.screenshot(path=str(ARTIFACTS / "editor-before-run.png"))
+
+    pg.evaluate("""() => {
+        window.__seen = {};
+        const record = () => document.querySelectorAll('#canvas [data-node-id]').forEach(n => {
+            const s = (window.__seen[n.dataset.nodeId] ||= []);
+            if (s[s.length - 1] !== n.dataset.status) s.push(n.dataset.status);
+        });
+        new MutationObserver(record).observe(document.getElementById('canvas'),
+            {subtree: true, childList: true, attributes: true, attributeFilter: ['data-status']});
+    }""")
+    pg.click("#run-button")
+    pg.wait_for_selector("#results-body[data-status=completed]", timeout=90_000)
+    seen = pg.evaluate("window.__seen")
+    for nid in chain:
+        assert "running" in seen[nid] and "completed" in seen[nid], (nid, seen[nid])
+        assert seen[nid].index("running") < seen[nid].index("completed")
+    accuracy = float(pg.locator("#results [data-metric=accuracy]").inner_text())
+    assert accuracy > 0.9
+    assert pg.locator("#results [data-metric=f1]").count() == 1
+    images = pg.locator("#results [data-plot] img")
+    assert images.count() == 2
+    pg.wait_for_function("[...document.querySelectorAll('#results [data-plot] img')].every(i => i.naturalWidth > 0)")
+    pg.screenshot(path=str(ARTIFACTS / "editor-after-run.png"))
+
+    # reload keeps the graph, and the finished run's statuses
+    pg.reload()
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 6")
+    assert edges(pg) == 5
+    assert pg.locator(f'#canvas [data-node-id="{ids["model"]}"]').get_attribute("data-status") == "completed"
+
+
+def test_forbidden_connection_is_refused(page, server):
+    pg = page
+    new_workflow(pg, server, "Forbidden")
+    d = drag_from_palette(pg, "dataset", 300, 60)
+    e = drag_from_palette(pg, "evaluate", 300, 260)
+    wait_saved(pg)
+    connect(pg, d, e)  # a table cannot feed Evaluate (it needs a model)
+    pg.wait_for_timeout(300)
+    assert edges(pg) == 0
+    wid = pg.url.rsplit("/", 1)[1]
+    assert api(server, f"/api/v1/workflows/{wid}")["graph"]["edges"] == []
+
+
+def test_run_with_missing_config_paints_errors_and_creates_no_job(page, server):
+    pg = page
+    wid = new_workflow(pg, server, "Missing config")
+    d = drag_from_palette(pg, "dataset", 300, 60)
+    s = drag_from_palette(pg, "split", 300, 220)
+    wait_saved(pg)
+    connect(pg, d, s)
+    wait_saved(pg)
+    pg.click("#run-button")
+    node = pg.locator(f'#canvas [data-node-id="{d}"][data-status=error]')
+    node.wait_for()
+    assert "Choose a dataset" in node.get_attribute("title")
+    assert "Choose a dataset" in pg.locator("#exec-log").inner_text()
+    assert api(server, f"/api/v1/jobs?workflow_id={wid}") == []
+
+
+def test_undo_redo_restores_a_deleted_node(page, server):
+    pg = page
+    wid = new_workflow(pg, server, "Undo")
+    d = drag_from_palette(pg, "dataset", 300, 60)
+    s = drag_from_palette(pg, "split", 300, 220)
+    wait_saved(pg)
+    connect(pg, d, s)
+    wait_saved(pg)
+    pg.locator(f'#canvas [data-node-id="{s}"]').click()
+    pg.keyboard.press("Delete")
+    pg.wait_for_function(f"!document.querySelector('#canvas [data-node-id=\"{s}\"]')")
+    wait_saved(pg)
+    assert [n["id"] for n in api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"]] == [d]
+    pg.click("#undo-button")
+    pg.wait_for_selector(f'#canvas [data-node-id="{s}"]')
+    pg.wait_for_function("window.playground.graph.getEdges().length >= 1")
+    pg.wait_for_timeout(200)
+    wait_saved(pg)
+    graph = api(server, f"/api/v1/workflows/{wid}")["graph"]
+    assert {n["id"] for n in graph["nodes"]} == {d, s}
+    pg.click("#redo-button")
+    pg.wait_for_function(f"!document.querySelector('#canvas [data-node-id=\"{s}\"]')")
+
+
+def test_cancel_stops_a_long_run(page, server):
+    pg = page
+    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
+    for n in wf["nodes"]:
+        if n["type"] == "dataset":
+            n["config"]["dataset_id"] = "digits"
+        if n["type"] == "model":
+            n["config"] = {"algorithm": "gradient_boosting", "hyperparameters": {"n_estimators": 2000, "max_depth": 5}}
+        if n["type"] == "evaluate":
+            n["config"] = {"metrics": ["accuracy"]}
+    created = api(server, "/api/v1/workflows", {"name": "Long run", **wf})
+    pg.goto(f"{server}/workflows/{created['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph")
+    pg.click("#run-button")
+    pg.wait_for_selector('#canvas [data-node-id="model"][data-status=running]', timeout=30_000)
+    started = time.monotonic()
+    pg.click("#cancel-button")
+    pg.wait_for_selector("#results-body[data-status=cancelled]", timeout=15_000)
+    assert time.monotonic() - started < 8
+    assert pg.locator('#canvas [data-node-id="model"]').get_attribute("data-status") == "skipped"
+    assert pg.locator("#run-button").is_enabled()
