@@ -546,6 +546,19 @@ async def ui_save_config(request: Request, workflow_id: str, node_id: str):
     return panel, HtmxResponseHeaders(trigger=json.dumps({"pg-state": states(wf["graph"])}))
 
 
+@rt("/ui/workflows/{workflow_id}/run", methods=["post"])
+async def ui_run(workflow_id: str):
+    """The editor's Run: like POST /api/v1/workflows/{id}/run, but a workflow that is not
+    valid is an expected answer (200 with the errors to paint), not a failed request."""
+    wf = STORE.require_workflow(workflow_id)
+    try:
+        job = await asyncio.to_thread(jobs.submit, STORE, wf["graph"], workflow_id)
+    except Invalid as e:
+        return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
+    return JSONResponse({"ok": True, "job_id": job["id"], "status": job["status"],
+                         "estimated_time": job["estimated_time"], "estimated_cost": job["estimated_cost"]})
+
+
 @rt("/ui/workflows/{workflow_id}/history")
 def ui_history(workflow_id: str):
     STORE.require_workflow(workflow_id)

@@ -390,9 +390,9 @@
     if (saving || saveTimer) await save();
     setRunning(true);
     setJobStatus("Validating…", "pending");
-    const r = await fetch(`/api/v1/workflows/${WID}/run`, { method: "POST" });
+    const r = await fetch(`/ui/workflows/${WID}/run`, { method: "POST" });
     const body = await r.json();
-    if (!r.ok) {
+    if (!r.ok || !body.ok) {
       setRunning(false);
       setJobStatus(body.detail || "The workflow cannot run.", "error");
       for (const [id, messages] of Object.entries(body.errors || {})) {
