@@ -1,0 +1,122 @@
+"""Inspectors rendered by the server (no browser): every node type's panel, the same Param
+messages as the API next to the field, nothing broken stored, capabilities flowing down."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def wf(web):
+    graph = json.loads((ROOT / "examples" / "classification.json").read_text())
+    return web.post("/api/v1/workflows", json={"name": "inspect", **graph}).json()
+
+
+def stored(web, wf, node_id):
+    graph = web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]
+    return next(n["config"] for n in graph["nodes"] if n["id"] == node_id)
+
+
+@pytest.mark.parametrize("node_id,kind,fragment", [
+    ("dataset", "dataset", "Target column"), ("prep", "preprocessing", "Standard scaler"),
+    ("split", "split", "training rows"), ("model", "model", "Hyperparameters"),
+    ("evaluate", "evaluate", "Recommended"), ("visualize", "visualize", "Cost summary"),
+])
+def test_every_inspector_renders(web, wf, node_id, kind, fragment):
+    r = web.get(f"/ui/workflows/{wf['id']}/nodes/{node_id}/inspector")
+    assert r.status_code == 200
+    assert f'data-inspector="{kind}"' in r.text and fragment in r.text
+
+
+def test_model_inspector_offers_only_algorithms_of_the_problem_type(web, wf):
+    html = web.get(f"/ui/workflows/{wf['id']}/nodes/model/inspector").text
+    assert 'value="random_forest"' in html and 'value="logistic_regression"' in html
+    assert 'value="linear_regression"' not in html and 'value="kmeans"' not in html
+    assert 'name="hp-n_estimators"' in html and "Advanced" in html
+
+
+def test_invalid_value_shows_the_param_message_and_is_not_stored(web, wf):
+    before = stored(web, wf, "model")
+    r = web.post(f"/ui/workflows/{wf['id']}/nodes/model/config",
+                 data={"algorithm": "random_forest", "hp-n_estimators": "5"})
+    assert r.status_code == 200
+    assert "Trees must be at least 10; got 5." in r.text
+    assert 'value="5"' in r.text  # the user's input is shown back, with the message
+    assert stored(web, wf, "model")["hyperparameters"] == before["hyperparameters"]
+    r = web.post(f"/ui/workflows/{wf['id']}/nodes/model/config",
+                 data={"algorithm": "random_forest", "hp-n_estimators": "250"})
+    assert stored(web, wf, "model")["hyperparameters"]["n_estimators"] == 250
+    state = json.loads(r.headers["HX-Trigger"])["pg-state"]["nodes"]["model"]
+    assert state["summary"].startswith("Random Forest, 250 trees") and state["status"] == "configured"
+
+
+def test_capabilities_flow_downstream_and_flag_stale_selections(web, wf):
+    web.post(f"/ui/workflows/{wf['id']}/nodes/dataset/config", data={"dataset_id": "diabetes"})
+    assert stored(web, wf, "dataset") == {"dataset_id": "diabetes", "target_column": "target",
+                                          "problem_type": "regression"}
+    state = web.put(f"/ui/workflows/{wf['id']}/structure", json=web.get(
+        f"/api/v1/workflows/{wf['id']}").json()["graph"]).json()["state"]["nodes"]
+    assert state["evaluate"]["status"] == "error" and "not offered" in state["evaluate"]["message"]
+    html = web.get(f"/ui/workflows/{wf['id']}/nodes/evaluate/inspector").text
+    assert 'value="rmse"' in html and "No longer offered" in html
+
+
+def test_split_presets_and_seed_regenerate(web, wf):
+    web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"action": "preset:30"})
+    assert stored(web, wf, "split")["test_size"] == 0.3
+    web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"test_pct": "70"})
+    assert stored(web, wf, "split")["test_size"] == 0.3  # 70% is refused: at most 0.5
+    seed = stored(web, wf, "split")["random_seed"]
+    web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"action": "regenerate"})
+    assert stored(web, wf, "split")["random_seed"] != seed or seed == 0
+
+
+def test_operations_add_move_remove(web, wf):
+    url = f"/ui/workflows/{wf['id']}/nodes/prep/config"
+    web.post(url, data={"add_method": "onehot_encoder"})
+    assert [o["method"] for o in stored(web, wf, "prep")["operations"]] == [
+        "fill_missing_median", "standard_scaler", "onehot_encoder"]
+    web.post(url, data={"action": "up:2"})
+    assert [o["method"] for o in stored(web, wf, "prep")["operations"]][1] == "onehot_encoder"
+    web.post(url, data={"action": "remove:0"})
+    assert [o["method"] for o in stored(web, wf, "prep")["operations"]] == ["onehot_encoder", "standard_scaler"]
+
+
+def test_quick_actions_select_defaults_all_clear(web, wf):
+    url = f"/ui/workflows/{wf['id']}/nodes/visualize/config"
+    web.post(url, data={"action": "clear"})
+    assert stored(web, wf, "visualize")["plots"] == []
+    web.post(url, data={"action": "all"})
+    assert "shap_summary" in stored(web, wf, "visualize")["plots"]
+    web.post(url, data={"action": "defaults"})
+    assert stored(web, wf, "visualize")["plots"] == ["feature_importance", "confusion_matrix", "roc_curve"]
+
+
+def test_structure_refuses_a_forbidden_edge_with_a_sentence(web, wf):
+    graph = web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]
+    graph["edges"].append({"source": "dataset", "target": "evaluate"})
+    r = web.put(f"/ui/workflows/{wf['id']}/structure", json=graph)
+    assert r.status_code == 422 and "cannot feed" in r.json()["detail"]
+    assert r.json()["edge"] == {"source": "dataset", "target": "evaluate"}
+
+
+def test_pages_render(web, wf):
+    for url in ("/workflows", "/datasets", "/datasets/iris", f"/workflows/{wf['id']}"):
+        r = web.get(url)
+        assert r.status_code == 200, url
+        assert "cdn" not in r.text.lower() and "https://" not in r.text
+    assert web.get("/", follow_redirects=False).status_code == 303
+    assert web.get("/workflows/wf_missing").status_code == 404
+
+
+def test_run_from_the_editor_reports_errors_without_a_job(web):
+    wf = web.post("/api/v1/workflows", json={"name": "broken", "nodes": [
+        {"id": "d", "type": "dataset", "config": {}}], "edges": []}).json()
+    body = web.post(f"/ui/workflows/{wf['id']}/run").json()
+    assert body["ok"] is False and "Choose a dataset" in " ".join(body["errors"]["d"])
+    assert web.get(f"/api/v1/jobs?workflow_id={wf['id']}").json() == []
