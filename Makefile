@@ -8,7 +8,7 @@ JS_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5001
 
-.PHONY: run test lint bench setup setup-browser clean
+.PHONY: run test lint bench setup setup-system clean
 
 setup: $(PY_STAMP) $(JS_STAMP)
 
@@ -22,14 +22,16 @@ $(JS_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# Debian's chromium for the browser tests (Playwright cannot download browsers here).
-setup-browser:
-	@{ command -v chromium && dpkg -s fonts-noto-color-emoji; } >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; }
+# Debian packages the tests use: chromium (Playwright cannot download browsers here), an
+# emoji font for the node icons, redis-server for the scale-out path.
+SYSTEM_PACKAGES := chromium fonts-noto-color-emoji redis-server
+setup-system:
+	@dpkg -s $(SYSTEM_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; }
 
 run: setup
 	$(PY) app.py --host $(HOST) --port $(PORT)
 
-test: setup setup-browser
+test: setup setup-system
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup
