@@ -327,3 +327,26 @@ def test_cancel_stops_a_long_run(page, server):
     assert time.monotonic() - started < 8
     assert pg.locator('#canvas [data-node-id="model"]').get_attribute("data-status") == "skipped"
     assert pg.locator("#run-button").is_enabled()
+
+
+def test_reopening_the_page_during_a_run_reattaches_to_the_live_stream(page, server):
+    pg = page
+    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
+    for n in wf["nodes"]:
+        if n["type"] == "dataset":
+            n["config"]["dataset_id"] = "digits"
+        if n["type"] == "model":
+            n["config"] = {"algorithm": "gradient_boosting", "hyperparameters": {"n_estimators": 2000, "max_depth": 5}}
+        if n["type"] == "evaluate":
+            n["config"] = {"metrics": ["accuracy"]}
+    created = api(server, "/api/v1/workflows", {"name": "Reattach", **wf})
+    job = api(server, f"/api/v1/workflows/{created['id']}/run", {})
+    pg.goto(f"{server}/workflows/{created['id']}")  # the run started elsewhere: the page picks it up
+    pg.wait_for_selector('#canvas [data-node-id="model"][data-status=running]', timeout=30_000)
+    assert pg.locator('#canvas [data-node-id="dataset"]').get_attribute("data-status") == "completed"
+    assert pg.locator("#cancel-button").is_enabled() and not pg.locator("#run-button").is_enabled()
+    pg.reload()  # close and reopen mid-run
+    pg.wait_for_selector('#canvas [data-node-id="model"][data-status=running]', timeout=30_000)
+    pg.click("#cancel-button")
+    pg.wait_for_selector("#results-body[data-status=cancelled]", timeout=15_000)
+    assert api(server, f"/api/v1/jobs/{job['job_id']}")["status"] == "cancelled"
