@@ -120,3 +120,27 @@ def test_run_from_the_editor_reports_errors_without_a_job(web):
     body = web.post(f"/ui/workflows/{wf['id']}/run").json()
     assert body["ok"] is False and "Choose a dataset" in " ".join(body["errors"]["d"])
     assert web.get(f"/api/v1/jobs?workflow_id={wf['id']}").json() == []
+
+
+def test_workflows_page_actions(web):
+    r = web.post("/workflows", data={"name": "", "template": "clustering"}, follow_redirects=False)
+    assert r.status_code == 303
+    wid = r.headers["location"].rsplit("/", 1)[1]
+    wf = web.get(f"/api/v1/workflows/{wid}").json()
+    assert wf["name"] == "Synthetic blobs: k-means" and len(wf["graph"]["nodes"]) == 6
+    row = web.post(f"/ui/workflows/{wid}/rename", data={"name": "Blobs"}).text
+    assert "Blobs" in row and web.get(f"/api/v1/workflows/{wid}").json()["name"] == "Blobs"
+    bad = web.patch(f"/ui/workflows/{wid}/name", data={"name": "  "}).text
+    assert "needs a name" in bad and web.get(f"/api/v1/workflows/{wid}").json()["name"] == "Blobs"
+    copy_row = web.post(f"/ui/workflows/{wid}/duplicate").text
+    assert "Blobs (copy)" in copy_row
+    assert web.delete(f"/ui/workflows/{wid}").status_code == 200
+    assert web.get(f"/api/v1/workflows/{wid}").status_code == 404
+    assert web.post("/workflows", data={"template": "nope"}).status_code == 400
+
+
+def test_datasets_page_upload_shows_a_sentence_on_bad_files(web):
+    r = web.post("/ui/datasets", files={"file": ("bad.csv", b"a,b\n1,2,3\n", "text/csv")})
+    assert r.status_code == 200 and "Line 2 has 3 fields but the header has 2." in r.text
+    ok = web.post("/ui/datasets", files={"file": ("good.csv", b"x,y,label\n1,2,a\n3,4,b\n5,6,a\n", "text/csv")})
+    assert "Added good." in ok.text
