@@ -306,8 +306,8 @@ def test_undo_redo_restores_a_deleted_node(page, server):
     pg.wait_for_function(f"!document.querySelector('#canvas [data-node-id=\"{s}\"]')")
 
 
-def test_cancel_stops_a_long_run(page, server):
-    pg = page
+def long_run_workflow() -> dict:
+    """The classification example on digits with one fit that takes minutes."""
     wf = json.loads((ROOT / "examples" / "classification.json").read_text())
     for n in wf["nodes"]:
         if n["type"] == "dataset":
@@ -316,6 +316,12 @@ def test_cancel_stops_a_long_run(page, server):
             n["config"] = {"algorithm": "gradient_boosting", "hyperparameters": {"n_estimators": 2000, "max_depth": 5}}
         if n["type"] == "evaluate":
             n["config"] = {"metrics": ["accuracy"]}
+    return wf
+
+
+def test_cancel_stops_a_long_run(page, server):
+    pg = page
+    wf = long_run_workflow()
     created = api(server, "/api/v1/workflows", {"name": "Long run", **wf})
     pg.goto(f"{server}/workflows/{created['id']}")
     pg.wait_for_function("window.playground && window.playground.graph")
@@ -331,14 +337,7 @@ def test_cancel_stops_a_long_run(page, server):
 
 def test_reopening_the_page_during_a_run_reattaches_to_the_live_stream(page, server):
     pg = page
-    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
-    for n in wf["nodes"]:
-        if n["type"] == "dataset":
-            n["config"]["dataset_id"] = "digits"
-        if n["type"] == "model":
-            n["config"] = {"algorithm": "gradient_boosting", "hyperparameters": {"n_estimators": 2000, "max_depth": 5}}
-        if n["type"] == "evaluate":
-            n["config"] = {"metrics": ["accuracy"]}
+    wf = long_run_workflow()
     created = api(server, "/api/v1/workflows", {"name": "Reattach", **wf})
     job = api(server, f"/api/v1/workflows/{created['id']}/run", {})
     pg.goto(f"{server}/workflows/{created['id']}")  # the run started elsewhere: the page picks it up

@@ -34,6 +34,20 @@ def by_problem(problem_types, cls=(), reg=(), clu=()):
     return tuple(keys)
 
 
+def supervised_capabilities(problem_types, importance: bool = True, cls_metrics=CLS_METRICS, exclude_plots=()):
+    """The metrics and plots of a classifier/regressor plugin: every metric of its problem
+    types, every plot but those excluded, and the usual defaults (feature importance first
+    where the model has native importances)."""
+    lead = ("feature_importance",) if importance else ()
+    keep = lambda keys: tuple(k for k in keys if k not in exclude_plots)  # noqa: E731
+    return dict(
+        supported_metrics=by_problem(problem_types, cls_metrics, REG_METRICS),
+        default_metrics=by_problem(problem_types, CLS_DEFAULT, REG_DEFAULT),
+        supported_plots=by_problem(problem_types, keep(CLS_PLOTS), keep(REG_PLOTS)),
+        default_plots=by_problem(problem_types, lead + CLS_DEFAULT_PLOTS, lead + REG_DEFAULT_PLOTS),
+    )
+
+
 def none_if(value, sentinel="none"):
     """Select params cannot hold None (the UI needs a label), so "none"/"all" stand for
     it; this turns the sentinel back into the library's None."""

@@ -1,16 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import (
-    CLS_DEFAULT,
-    CLS_DEFAULT_PLOTS,
-    CLS_METRICS,
-    CLS_PLOTS,
-    REG_DEFAULT,
-    REG_DEFAULT_PLOTS,
-    REG_METRICS,
-    REG_PLOTS,
-    by_problem,
-    none_if,
-)
+from plugins.models._common import none_if, supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -46,8 +35,6 @@ PLUGIN = ModelPlugin(
               problem_types=("classification",), advanced=True),
     ),
     build=build,
-    supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
-    supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
-    default_plots=by_problem(PT, ("feature_importance",) + CLS_DEFAULT_PLOTS, ("feature_importance",) + REG_DEFAULT_PLOTS),
+    **supervised_capabilities(PT),
     complexity=1.0, handles_missing=True,
 )

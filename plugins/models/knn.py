@@ -1,15 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import (
-    CLS_DEFAULT,
-    CLS_DEFAULT_PLOTS,
-    CLS_METRICS,
-    CLS_PLOTS,
-    REG_DEFAULT,
-    REG_DEFAULT_PLOTS,
-    REG_METRICS,
-    REG_PLOTS,
-    by_problem,
-)
+from plugins.models._common import supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -37,9 +27,6 @@ PLUGIN = ModelPlugin(
         Param("leaf_size", "int", default=30, min=5, max=200, advanced=True, tunable=False),
     ),
     build=build,
-    supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
-    supported_plots=by_problem(PT, tuple(k for k in CLS_PLOTS if k != "shap_summary"),
-                               tuple(k for k in REG_PLOTS if k != "shap_summary")),
-    default_plots=by_problem(PT, CLS_DEFAULT_PLOTS, REG_DEFAULT_PLOTS),
+    **supervised_capabilities(PT, importance=False, exclude_plots=("shap_summary",)),
     complexity=1.0, scale_sensitive=True,
 )

@@ -1,16 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import (
-    CLS_DEFAULT,
-    CLS_DEFAULT_PLOTS,
-    CLS_METRICS_NO_PROBA,
-    CLS_PLOTS,
-    REG_DEFAULT,
-    REG_DEFAULT_PLOTS,
-    REG_METRICS,
-    REG_PLOTS,
-    by_problem,
-    none_if,
-)
+from plugins.models._common import CLS_METRICS_NO_PROBA, none_if, supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -46,9 +35,6 @@ PLUGIN = ModelPlugin(
               help="Empty: no limit."),
     ),
     build=build,
-    supported_metrics=by_problem(PT, CLS_METRICS_NO_PROBA, REG_METRICS),
-    default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
-    supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
-    default_plots=by_problem(PT, CLS_DEFAULT_PLOTS, REG_DEFAULT_PLOTS),
+    **supervised_capabilities(PT, importance=False, cls_metrics=CLS_METRICS_NO_PROBA),
     complexity=6.0, scale_sensitive=True,
 )

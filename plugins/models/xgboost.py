@@ -1,16 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import (
-    CLS_DEFAULT,
-    CLS_DEFAULT_PLOTS,
-    CLS_METRICS,
-    CLS_PLOTS,
-    REG_DEFAULT,
-    REG_DEFAULT_PLOTS,
-    REG_METRICS,
-    REG_PLOTS,
-    EncodedLabelClassifier,
-    by_problem,
-)
+from plugins.models._common import EncodedLabelClassifier, supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -45,8 +34,6 @@ PLUGIN = ModelPlugin(
         Param("gamma", "float", default=0.0, min=0.0, max=100.0, advanced=True, label="Min split loss", search_max=5.0),
     ),
     build=build,
-    supported_metrics=by_problem(PT, CLS_METRICS, REG_METRICS), default_metrics=by_problem(PT, CLS_DEFAULT, REG_DEFAULT),
-    supported_plots=by_problem(PT, CLS_PLOTS, REG_PLOTS),
-    default_plots=by_problem(PT, ("feature_importance",) + CLS_DEFAULT_PLOTS, ("feature_importance",) + REG_DEFAULT_PLOTS),
+    **supervised_capabilities(PT),
     complexity=4.0, handles_missing=True,
 )
