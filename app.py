@@ -605,7 +605,21 @@ def start_consumer(workers: int) -> subprocess.Popen:
     from executor.queue import CONSUMER_FLAGS
 
     cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "executor.tasks.huey", "-w", str(workers), *CONSUMER_FLAGS]
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PLAYGROUND_HOME": str(SETTINGS.home)})
+    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PLAYGROUND_HOME": str(SETTINGS.home)},
+                            preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the consumer child, before exec: ask Linux to send it SIGTERM when the web process
+    dies. uvicorn re-raises SIGTERM after its graceful shutdown, so main()'s `finally` does
+    not run on `kill`; without this the consumer would outlive the app."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the finally in main() still stops it on Ctrl-C
 
 
 def warm_up() -> None:
