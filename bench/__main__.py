@@ -6,7 +6,8 @@
    with the real app (uvicorn) and its Huey consumer child, warmed up by one run.
 2. Whole run: POST -> job_completed for examples/classification.json (breast cancer,
    impute + scale, 80/20 split, random forest with 5-fold CV, 4 metrics, 3 plots), against
-   bench/plain_pipeline.py doing the same in-process with scikit-learn directly.
+   bench/plain_pipeline.py doing the same in-process with scikit-learn directly, and
+   against the engine run in-process (what the service adds on top of the engine).
 """
 
 from __future__ import annotations
@@ -72,6 +73,15 @@ def main(argv=None) -> int:
         plain()
         plain_times.append(time.perf_counter() - t)
 
+    from executor.engine import run_workflow
+
+    run_workflow(workflow, lambda e: None)  # warm
+    engine_times = []
+    for _ in range(args.runs):
+        t = time.perf_counter()
+        run_workflow(workflow, lambda e: None)
+        engine_times.append(time.perf_counter() - t)
+
     home = tempfile.mkdtemp(prefix="playground-bench-")
     port = free_port()
     env = {**os.environ, "PLAYGROUND_HOME": home}
@@ -98,10 +108,14 @@ def main(argv=None) -> int:
     med = statistics.median
     print(f"runs: {args.runs} (medians; machine: {os.cpu_count()} cores)")
     print(f"plain script, same pipeline in-process:     {med(plain_times):7.3f} s")
+    print(f"engine in-process (no queue, no DB):        {med(engine_times):7.3f} s  "
+          f"({med(engine_times) / med(plain_times):.2f} x plain)")
     print(f"app, POST -> first node running (SSE):      {med(latencies):7.3f} s  (max {max(latencies):.3f})")
     print(f"app, POST -> job_completed (SSE):           {med(totals):7.3f} s  (max {max(totals):.3f})")
     print(f"ratio whole run / plain script:             {med(totals) / med(plain_times):7.2f} x")
-    print(f"overhead per run (app - plain):             {med(totals) - med(plain_times):7.3f} s")
+    print(f"ratio whole run / engine in-process:        {med(totals) / med(engine_times):7.2f} x")
+    print(f"service overhead (app - engine in-process): {med(totals) - med(engine_times):7.3f} s  "
+          "(queue, job process, events, artifacts, SSE)")
     return 0
 
 
