@@ -1,0 +1,112 @@
+"""Datasets: the samples, profiling, and ingestion of user files (valid and not)."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data import datasets
+from data.datasets import DatasetError, ingest, profile
+
+MB = 2**20
+
+
+@pytest.mark.parametrize("dataset_id,problem_type,target", [
+    ("iris", "classification", "target"), ("wine", "classification", "target"),
+    ("breast_cancer", "classification", "target"), ("digits", "classification", "target"),
+    ("diabetes", "regression", "target"), ("blobs", "clustering", None),
+])
+def test_samples_declare_what_they_are(dataset_id, problem_type, target):
+    info = datasets.sample_info(dataset_id)
+    df = datasets.load_sample(dataset_id)
+    assert info["problem_type"] == problem_type and info["target"] == target
+    assert (info["n_rows"], info["n_cols"]) == df.shape
+    assert (target in df.columns) if target else "target" not in df.columns
+    df.iloc[0, 0] = -999  # a copy: the cached sample is untouched
+    assert datasets.load_sample(dataset_id).iloc[0, 0] != -999
+
+
+def test_profile_infers_roles_and_missing_share():
+    n = 40
+    df = pd.DataFrame({
+        "amount": np.linspace(0, 1, n), "colour": ["red", "blue"] * (n // 2),
+        "day": [f"2024-01-{i % 28 + 1:02d}" for i in range(n)],
+        "review": [f"This product is number {i} and I have long opinions about it, truly." for i in range(n)],
+        "order_ref": [f"ORD-{1000 + i}" for i in range(n)], "label": [0, 1] * (n // 2),
+    })
+    df.loc[:9, "amount"] = np.nan
+    prof = profile(df)
+    roles = {c["name"]: c["role"] for c in prof["columns"]}
+    assert roles == {"amount": "numeric", "colour": "categorical", "day": "datetime", "review": "text",
+                     "order_ref": "id", "label": "numeric"}
+    assert next(c for c in prof["columns"] if c["name"] == "amount")["missing_pct"] == 25.0
+    assert prof["suggested_target"] == "label" and prof["suggested_problem_type"] == "classification"
+    json.dumps(prof)  # JSON-able all the way down (no numpy types, no NaN)
+
+
+def csv_bytes():
+    return b"sepal,petal,species\n5.1,1.4,setosa\n6.2,4.5,versicolor\n5.9,5.1,virginica\n5.0,1.5,setosa\n"
+
+
+@pytest.mark.parametrize("name,raw", [
+    ("flowers.csv", csv_bytes()),
+    ("flowers.tsv", csv_bytes().replace(b",", b"\t")),
+    ("flowers.txt", csv_bytes().replace(b",", b";")),
+])
+def test_text_files_round_trip_to_parquet(tmp_path, name, raw):
+    record = ingest(raw, name, tmp_path, MB)
+    back = pd.read_parquet(record["path"])
+    assert list(back.columns) == ["sepal", "petal", "species"] and len(back) == 4
+    assert back["sepal"].dtype.kind == "f"
+    assert record["target"] == "species" and record["problem_type"] == "classification"
+    assert record["id"] == "ds_" + record["content_hash"][:12]
+
+
+def test_parquet_round_trip_and_idempotency(tmp_path):
+    buf = io.BytesIO()
+    pd.DataFrame({"x": [1, 2, 3], "y": [0.5, 1.5, 2.5]}).to_parquet(buf)
+    first = ingest(buf.getvalue(), "t.parquet", tmp_path, MB)
+    second = ingest(buf.getvalue(), "again.parquet", tmp_path, MB)
+    assert first["id"] == second["id"] and first["format"] == "parquet"
+    assert [p.name for p in tmp_path.iterdir()] == [f"{first['id']}.parquet"]
+
+
+@pytest.mark.parametrize("name,raw,fragment", [
+    ("e.csv", b"", "empty"),
+    ("h.csv", b"a,b,c\n", "no data rows"),
+    ("blank.csv", b"\n\n", "empty"),
+    ("nul.csv", b"a,b\x00\x00\x01", "binary"),
+    ("latin.csv", "a,b\ncafé,1\n".encode("latin-1"), "not UTF-8"),
+    ("ragged.csv", b"a,b\n1,2\n3\n", "Line 3 has 1 fields but the header has 2."),
+    ("dupe.csv", b"a,a\n1,2\n", "Column 'a' appears twice"),
+    ("noname.csv", b"a,,c\n1,2,3\n", "Column 2 has no name"),
+    ("x.xlsx", b"PK", "not supported"),
+    ("bad.parquet", b"PAR1xxxx", "cannot be read"),
+    ("fake.parquet", b"a,b\n1,2\n", "not a Parquet file"),
+])
+def test_bad_files_say_why_and_leave_nothing(tmp_path, name, raw, fragment):
+    with pytest.raises(DatasetError) as info:
+        ingest(raw, name, tmp_path, MB)
+    assert fragment in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # no file, no hidden temp file
+
+
+def test_size_limit_is_stated_in_megabytes(tmp_path):
+    raw = b"a,b\n" + b"1,2\n" * 300_000
+    with pytest.raises(DatasetError, match=r"limit is 1 MB"):
+        ingest(raw, "big.csv", tmp_path, MB)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_ids_cannot_escape_the_datasets_folder(tmp_path):
+    for bad in ("../secret", "/etc/passwd", ".hidden", "a/b"):
+        with pytest.raises(DatasetError):
+            datasets.load_dataset(bad, tmp_path)
+    record = ingest(csv_bytes(), "f.csv", tmp_path, MB)
+    assert datasets.dataset_exists(record["id"], tmp_path)
+    datasets.delete_dataset_file(record["id"], tmp_path)
+    assert not datasets.dataset_exists(record["id"], tmp_path)
