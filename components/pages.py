@@ -42,12 +42,12 @@ def WorkflowRow(w):
         Td(Div(
             Form(Input(name="name", value=w["name"], aria_label=f"New name for {w['name']}", style="width:170px"),
                  Button("Rename", type="submit", cls="small"), hx_post=f"/ui/workflows/{wid}/rename",
-                 hx_target="closest tr", hx_swap="outerHTML", cls="row"),
+                 hx_target="closest tr", hx_swap="outerHTML"),
             Button("Duplicate", cls="small", hx_post=f"/ui/workflows/{wid}/duplicate", hx_target="#workflow-rows",
                    hx_swap="afterbegin"),
             Button("Delete", cls="small danger", hx_delete=f"/ui/workflows/{wid}", hx_target="closest tr",
                    hx_swap="outerHTML", hx_confirm=f"Delete the workflow '{w['name']}' and its run history?"),
-            cls="row")),
+            cls="actions")),
         id=f"wf-{wid}")
 
 

@@ -53,6 +53,6 @@ def ParamField(p: Param, value, name: str | None = None, error: str | None = Non
     else:
         control = Input(type="text", name=name, id=fid, value="" if value is None else str(value))
     bounds = []
-    if p.kind in ("int", "float") and (p.min is not None or p.max is not None):
+    if p.kind in ("int", "float") and p.min is not None and p.max is not None and p.max - p.min <= 1e6:
         bounds = [Span(f" {_num(p.min)} – {_num(p.max)}", cls="faint")]
     return Div(Label(p.title, *bounds, fr=fid), control, *help_, *err, cls=cls)

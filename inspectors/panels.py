@@ -119,7 +119,8 @@ def DatasetInspector(ctx: InspectorContext):
             Div(H3("Preview"),
                 Div(Div(Span(f"{prof['n_rows']:,}", cls="b"), Span("rows"), cls="stat"),
                     Div(Span(f"{prof['n_cols']}", cls="b"), Span("columns"), cls="stat"),
-                    Div(Span(f"{prof['memory_bytes'] / 2**20:.1f} MB", cls="b"), Span("in memory"), cls="stat"),
+                    Div(Span(f"{sum(1 for c in prof['columns'] if c.get('missing_pct'))}", cls="b"),
+                        Span("with missing values"), cls="stat"),
                     cls="stat-grid"),
                 Div(Label("Target column", fr="f-target"),
                     Select(Option("— none (clustering) —", value=""),
@@ -177,7 +178,7 @@ def PreprocessingInspector(ctx: InspectorContext):
                      *[Optgroup(*[Option(o.name, value=o.slug) for o in group], label=CATEGORIES.get(cat, cat))
                        for cat, group in groups.items()], name="add_method", aria_label="Operation to add"),
               cls="field")
-    preview = [Li(f"{o['method'].replace('_', ' ')}", Span(
+    preview = [Li(ops_decl[o["method"]].name if o["method"] in ops_decl else o["method"], Span(
         " · before the split" if ops_decl.get(o["method"]) and ops_decl[o["method"]].kind == "row"
         else " · fitted on training rows", cls="faint")) for o in ops]
     return (*Head(ctx), PanelForm(
