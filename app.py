@@ -40,6 +40,7 @@ from inspectors.forms import parse_dataset, parse_keys, parse_model, parse_prepr
 from inspectors.panels import Inspector, WorkflowInspector
 from nodes.base import Upstream
 from nodes.registry import can_connect, node_types
+from nodes.split import imbalance_warning
 from plugins import registry
 from plugins.base import PROBLEM_TYPES
 
@@ -500,6 +501,7 @@ def inspector_context(wf, node_id: str, refused: dict | None = None) -> Inspecto
             df = datasets.load_dataset(ctx.upstream.dataset_id, SETTINGS.datasets_dir)
             counts = df[ctx.upstream.target_column].value_counts().head(12)
             ctx.class_counts = {str(k): int(v) for k, v in counts.items()}
+            ctx.warnings += imbalance_warning(ctx.class_counts)
         except (datasets.DatasetError, KeyError):
             ctx.class_counts = None
     if nt.type == "model" and not r.errors.get(node_id):

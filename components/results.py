@@ -43,6 +43,14 @@ def ConfusionMatrix(value):
                  *[Tr(Th(str(lab)), *[Td(str(c)) for c in row]) for lab, row in zip(labels, matrix)], cls="cm")
 
 
+def Report(report: dict):
+    """scikit-learn's classification report: precision, recall, F1 and support per class."""
+    classes = [k for k, v in report.items() if isinstance(v, dict)]
+    return Table(Tr(Th("class"), Th("precision"), Th("recall"), Th("F1"), Th("support")),
+                 *[Tr(Th(str(c)), *[Td(f"{report[c].get(k, 0):.2f}") for k in ("precision", "recall", "f1-score")],
+                      Td(str(int(report[c].get("support", 0))))) for c in classes], cls="cm")
+
+
 def MetricsCard(node_id, entry, metrics_registry, model_names):
     rows = []
     baseline = entry.get("baseline") or {}
@@ -55,7 +63,9 @@ def MetricsCard(node_id, entry, metrics_registry, model_names):
             rows.append(ConfusionMatrix(value))
             continue
         if isinstance(value, dict):
-            continue  # the classification report is in the API; too wide for this card
+            rows.append(Div(Span(name), cls="metric"))
+            rows.append(Report(value))
+            continue
         arrow = {"higher": "↑ higher is better", "lower": "↓ lower is better"}.get(m.direction if m else None, "")
         extra = []
         if key in intervals and intervals[key]:

@@ -34,6 +34,18 @@ def warnings_for(config: dict, upstream: Upstream) -> list[str]:
     return out
 
 
+def imbalance_warning(class_counts: dict | None) -> list[str]:
+    """Seed 000's split warning for imbalanced classes, from the target's value counts."""
+    if not class_counts or len(class_counts) < 2:
+        return []
+    total = sum(class_counts.values())
+    label, smallest = min(class_counts.items(), key=lambda kv: kv[1])
+    if smallest / total < 0.1:
+        return [f"Class {label!r} is only {smallest / total:.1%} of the rows: keep Stratify on, and prefer "
+                "balanced accuracy, F1 or ROC AUC over accuracy."]
+    return []
+
+
 def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
     table = inputs["table"]
     df, target = table.df, table.target

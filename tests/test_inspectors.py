@@ -144,3 +144,18 @@ def test_datasets_page_upload_shows_a_sentence_on_bad_files(web):
     assert r.status_code == 200 and "Line 2 has 3 fields but the header has 2." in r.text
     ok = web.post("/ui/datasets", files={"file": ("good.csv", b"x,y,label\n1,2,a\n3,4,b\n5,6,a\n", "text/csv")})
     assert "Added good." in ok.text
+
+
+def test_split_warns_about_imbalanced_classes(web):
+    import io
+
+    df = __import__("pandas").DataFrame({"x": range(200), "y": ["rare"] * 10 + ["common"] * 190})
+    buf = io.StringIO()
+    df.to_csv(buf, index=False)
+    ds = web.post("/api/v1/datasets", files={"file": ("imb.csv", buf.getvalue().encode(), "text/csv")}).json()
+    wf = web.post("/api/v1/workflows", json={"name": "imbalanced", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": ds["id"], "target_column": "y",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}}], "edges": [{"source": "d", "target": "s"}]}).json()
+    html = web.get(f"/ui/workflows/{wf['id']}/nodes/s/inspector").text
+    assert "Class &#x27;rare&#x27; is only 5.0% of the rows" in html or "Class 'rare' is only 5.0% of the rows" in html
