@@ -219,3 +219,13 @@ def test_snapshot_is_immune_to_later_edits(web):
     web.put(f"/api/v1/workflows/{wf['id']}", json=edited)
     assert wait_for(lambda: status_is(web, job_id, "completed"), 60)
     assert job(web, job_id)["results"]["metrics"]["e"]["algorithm"] == "decision_tree"
+
+
+def test_results_panel_shows_metrics_report_and_plots(web):
+    job_id = submit(web, workflow(metrics=("accuracy", "confusion_matrix", "classification_report"),
+                                  plots=("confusion_matrix", "feature_importance")))
+    assert wait_for(lambda: status_is(web, job_id, "completed"), 60)
+    html = web.get(f"/ui/jobs/{job_id}/results").text
+    assert 'data-status="completed"' in html and 'data-metric="accuracy"' in html
+    assert "↑ higher is better" in html and "true \\ pred" in html and "precision" in html
+    assert html.count("<figure") == 2 and f"/api/v1/jobs/{job_id}/artifacts/" in html
