@@ -5,9 +5,28 @@ from __future__ import annotations
 from nodes.base import METRICS, MODEL, PLOTS, NodeType, PlotsArtifact, Port, Upstream
 from nodes.evaluate import check_keys
 
+# The plot that shows each metric (seed 000: Visualize follows the Evaluate selections).
+PLOT_FOR_METRIC = {"roc_auc": "roc_curve", "confusion_matrix": "confusion_matrix",
+                   "precision": "precision_recall_curve", "recall": "precision_recall_curve",
+                   "r2": "prediction_vs_actual", "rmse": "residuals", "mae": "residuals",
+                   "silhouette": "cluster_scatter"}
+
+
+def default_plots(upstream: Upstream) -> list | None:
+    """The model's default plots plus the plot of each metric chosen upstream."""
+    from nodes.evaluate import capabilities
+
+    caps = capabilities(upstream)
+    if caps is None:
+        return None
+    related = [PLOT_FOR_METRIC[m] for m in upstream.selected_metrics if m in PLOT_FOR_METRIC]
+    return list(dict.fromkeys([*caps["default_plots"], *[p for p in related if p in caps["supported_plots"]]]))
+
 
 def validate(config: dict, upstream: Upstream):
     config = dict(config or {})
+    if config.get("plots") is None and default_plots(upstream) is not None:
+        config["plots"] = default_plots(upstream)
     plots, errors = check_keys(config, upstream, "plots", "supported_plots", "default_plots",
                                lambda k: k, "plot", ("plots",))
     return {"plots": plots}, errors

@@ -278,3 +278,15 @@ def test_cli_invalid_workflow_exits_2_with_messages(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 2
     assert "Choose a dataset" in proc.stderr
+
+
+def test_visualize_defaults_follow_the_evaluate_selection():
+    from executor.engine import resolve
+
+    wf = seed_chain(algorithm="random_forest")
+    wf["nodes"][4]["config"]["metrics"] = ["accuracy", "precision"]
+    del wf["nodes"][5]["config"]["plots"]  # nothing chosen yet: defaults apply
+    plots = resolve(wf).configs["v"]["plots"]
+    assert "precision_recall_curve" in plots and plots[0] == "feature_importance"
+    wf["nodes"][5]["config"]["plots"] = ["roc_curve"]  # a choice is kept as made
+    assert resolve(wf).configs["v"]["plots"] == ["roc_curve"]
