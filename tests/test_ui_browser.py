@@ -349,3 +349,21 @@ def test_reopening_the_page_during_a_run_reattaches_to_the_live_stream(page, ser
     pg.click("#cancel-button")
     pg.wait_for_selector("#results-body[data-status=cancelled]", timeout=15_000)
     assert api(server, f"/api/v1/jobs/{job['job_id']}")["status"] == "cancelled"
+
+
+def test_copy_paste_gives_new_ids_keeps_config_and_saves(page, server):
+    pg = page
+    created = api(server, "/api/v1/workflows", {"name": "Paste", "nodes": [
+        {"id": "m", "type": "model", "position": {"x": 300, "y": 100},
+         "config": {"algorithm": "knn", "hyperparameters": {"n_neighbors": 7}}}], "edges": []})
+    pg.goto(f"{server}/workflows/{created['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 1")
+    pg.locator('#canvas [data-node-id="m"]').click()
+    pg.keyboard.press("Control+c")
+    pg.keyboard.press("Control+v")
+    pg.wait_for_function("window.playground.graph.getNodes().length === 2")
+    wait_saved(pg)
+    nodes = api(server, f"/api/v1/workflows/{created['id']}")["graph"]["nodes"]
+    assert len(nodes) == 2 and len({n["id"] for n in nodes}) == 2
+    copy = next(n for n in nodes if n["id"] != "m")
+    assert copy["config"] == {"algorithm": "knn", "hyperparameters": {"n_neighbors": 7}}
