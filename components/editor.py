@@ -83,7 +83,7 @@ def Toolbar(workflow, templates):
     )
 
 
-def BottomPanel(workflow_id, history, results):
+def BottomPanel(history, results):
     tabs = (("run", "Run"), ("results", "Results"), ("history", "History"))
     return Div(
         Div(*[Button(label, data_panel_tab=key, role="tab", aria_selected="true" if key == "results" else "false")
@@ -109,7 +109,7 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
     return Page(
         workflow["name"],
         Div(Palette(node_types), canvas, Div(inspector, id="inspector", cls="inspector", aria_label="Inspector"),
-            BottomPanel(workflow["id"], history, results), cls="workspace"),
+            BottomPanel(history, results), cls="workspace"),
         Div(Button("Open inspector", data_action="inspect"), Button("Duplicate", data_action="duplicate"),
             Button("Delete", data_action="delete", cls="danger"), id="context-menu", hidden=True, role="menu"),
         Dialog(Figure(Img(alt="Enlarged plot"), Figcaption(), cls="lightbox"), id="lightbox"),

@@ -491,6 +491,10 @@ class Store:
             self._append(db, job_id, event, None, payload)
         return True
 
+    def cancel_requested(self, job_id: str) -> bool:
+        row = self._one("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id])
+        return bool(row and row["cancel_requested"])
+
     def request_cancel(self, job_id: str) -> dict:
         with self.tx() as db:
             row = self._one("SELECT status FROM jobs WHERE id = ?", [job_id])

@@ -193,7 +193,7 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
             if control is None:  # the sweeper gave the job to a newer attempt, or it was finished
                 _stop(proc)
                 return
-        if cancel_seen is None and _cancel_requested(store, job_id):
+        if cancel_seen is None and store.cancel_requested(job_id):
             cancel_seen = t
         if cancel_seen is not None and t - cancel_seen > CANCEL_GRACE_SECONDS:
             reason = "cancelled"
@@ -220,11 +220,6 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
         row = store.get_job(job_id, with_nodes=False)
         if row and row["status"] == "running" and row["attempt"] == attempt:
             store.finish(job_id, attempt, "failed", error="The job ended without recording a result.")
-
-
-def _cancel_requested(store: Store, job_id: str) -> bool:
-    row = store._one("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id])
-    return bool(row and row["cancel_requested"])
 
 
 def _stop(proc) -> None:

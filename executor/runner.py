@@ -46,8 +46,7 @@ def child_main(job_id: str, attempt: int, home: str, forked: bool = False) -> No
         # polled between folds, trials and nodes; a DB read at most every 0.25 s
         t = time.monotonic()
         if t - last_check[0] > 0.25:
-            row = store._one("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id])
-            last_check[:] = [t, bool(row and row["cancel_requested"])]
+            last_check[:] = [t, store.cancel_requested(job_id)]
         return last_check[1]
 
     def on_event(event: dict) -> None:
