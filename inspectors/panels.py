@@ -303,6 +303,22 @@ def _check(name, key, label, checked, extra=(), invalid=False):
                  cls="invalid" if invalid else None, data_key=key)
 
 
+def Checklist(title: str, field: str, groups, row, stale):
+    """Evaluate's metrics and Visualize's plots: quick actions, grouped checkboxes, and the
+    selections the upstream model no longer offers, flagged."""
+    sections = []
+    for i, (heading, keys) in enumerate(g for g in groups if g[1]):
+        sections += [H4(heading, style="margin-top:8px" if i else None), Div(*[row(k) for k in keys], cls="checks")]
+    if stale:
+        sections += [H4("No longer offered", style="margin-top:8px"),
+                     Div(*[_check(field, k, k, True, (Span("not offered", cls="dir"),), invalid=True) for k in stale],
+                         cls="checks")]
+    return Div(H3(title), Input(type="hidden", name=f"{field}__present", value="1"),
+               Div(ActionButton("Defaults", "defaults"), ActionButton("All", "all"), ActionButton("Clear", "clear"),
+                   cls="quick"),
+               *sections, cls="section")
+
+
 def EvaluateInspector(ctx: InspectorContext):
     from nodes.evaluate import OPTION_PARAMS
 
@@ -319,20 +335,10 @@ def EvaluateInspector(ctx: InspectorContext):
         return _check("metrics", k, m.name, k in chosen, (Span(arrow[0], cls=arrow[1], title=m.description),))
 
     stale = [k for k in chosen if k not in caps["supported_metrics"]]
-    recommended = [k for k in caps["supported_metrics"] if k in caps["default_metrics"]]
-    additional = [k for k in caps["supported_metrics"] if k not in caps["default_metrics"]]
+    groups = [("Recommended", [k for k in caps["supported_metrics"] if k in caps["default_metrics"]]),
+              ("Additional", [k for k in caps["supported_metrics"] if k not in caps["default_metrics"]])]
     return (*Head(ctx), PanelForm(
-        ctx, Upstream(ctx, "Connected model"),
-        Div(H3("Metrics"), Input(type="hidden", name="metrics__present", value="1"),
-            Div(ActionButton("Defaults", "defaults"), ActionButton("All", "all"), ActionButton("Clear", "clear"),
-                cls="quick"),
-            H4("Recommended"), Div(*[row(k) for k in recommended], cls="checks"),
-            *([H4("Additional", style="margin-top:8px"), Div(*[row(k) for k in additional], cls="checks")]
-              if additional else []),
-            *([H4("No longer offered", style="margin-top:8px"),
-               Div(*[_check("metrics", k, k, True, (Span("not offered", cls="dir"),), invalid=True) for k in stale],
-                   cls="checks")] if stale else []),
-            cls="section"),
+        ctx, Upstream(ctx, "Connected model"), Checklist("Metrics", "metrics", groups, row, stale),
         Div(H3("Options"), *[ParamField(p, ctx.value(p.name, p.default), error=ctx.error(p.name)) for p in OPTION_PARAMS],
             cls="section")))
 
@@ -357,16 +363,7 @@ def VisualizeInspector(ctx: InspectorContext):
     stale = [k for k in chosen if k not in supported]
     total = sum(plots[k].cost for k in chosen if k in plots)
     return (*Head(ctx), PanelForm(
-        ctx, Upstream(ctx, "Connected model"),
-        Div(H3("Visualizations"), Input(type="hidden", name="plots__present", value="1"),
-            Div(ActionButton("Defaults", "defaults"), ActionButton("All", "all"), ActionButton("Clear", "clear"),
-                cls="quick"),
-            *[el for title, keys in groups if keys
-              for el in (H4(title, style="margin-top:8px"), Div(*[row(k) for k in keys], cls="checks"))],
-            *([H4("No longer offered", style="margin-top:8px"),
-               Div(*[_check("plots", k, k, True, (Span("not offered", cls="dir"),), invalid=True) for k in stale],
-                   cls="checks")] if stale else []),
-            cls="section"),
+        ctx, Upstream(ctx, "Connected model"), Checklist("Visualizations", "plots", groups, row, stale),
         Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"), Span(f"{total} credits"), cls="cost"),
             cls="section")))
 
