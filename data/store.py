@@ -93,7 +93,12 @@ def _m1(db: sqlite_utils.Database):
     db.execute("CREATE INDEX IF NOT EXISTS artifacts_job ON artifacts(job_id)")
 
 
-MIGRATIONS = [_m1]
+def _m2(db: sqlite_utils.Database):
+    # the pid of the process running the job's ML: lets an operator (or a test) find it
+    db.execute("ALTER TABLE jobs ADD COLUMN child_pid INTEGER")
+
+
+MIGRATIONS = [_m1, _m2]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -518,6 +523,11 @@ class Store:
             db.execute("UPDATE jobs SET status = 'queued', attempt = ?, heartbeat_at = NULL, queued_at = ? "
                        "WHERE id = ?", [attempt, now(), job_id])
             return attempt
+
+    def set_child_pid(self, job_id: str, attempt: int, pid: int) -> None:
+        with self.tx() as db:
+            self._check_lease(job_id, attempt)
+            db.execute("UPDATE jobs SET child_pid = ? WHERE id = ?", [pid, job_id])
 
     def set_task_id(self, job_id: str, task_id: str) -> None:
         with self.tx() as db:

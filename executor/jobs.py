@@ -178,6 +178,7 @@ class _Child:
 def _supervise(store: Store, job_id: str, attempt: int) -> None:
     job = store.get_job(job_id, with_nodes=False)
     proc = _Child(job_id, attempt, str(store.settings.home))
+    store.set_child_pid(job_id, attempt, proc.pid)
     reason, cancel_seen, last_beat = None, None, 0.0
     limit = job.get("time_limit") or settings().job_time_limit
     started = time.monotonic()

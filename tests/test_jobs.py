@@ -229,3 +229,15 @@ def test_results_panel_shows_metrics_report_and_plots(web):
     assert 'data-status="completed"' in html and 'data-metric="accuracy"' in html
     assert "↑ higher is better" in html and "true \\ pred" in html and "precision" in html
     assert html.count("<figure") == 2 and f"/api/v1/jobs/{job_id}/artifacts/" in html
+
+
+def test_a_job_whose_process_dies_fails_alone(web):
+    victim = submit(web, long_fit())
+    assert wait_for(lambda: job(web, victim).get("child_pid") and any(
+        n["node_id"] == "m" and n["status"] == "running" for n in job(web, victim)["nodes"]), 30)
+    bystander = submit(web, workflow())
+    os.kill(job(web, victim)["child_pid"], signal.SIGKILL)  # what the kernel's OOM killer does
+    assert wait_for(lambda: status_is(web, victim, "failed"), 15)
+    assert "killed by signal 9" in job(web, victim)["error_message"]
+    assert wait_for(lambda: status_is(web, bystander, "completed"), 60)
+    assert job(web, victim)["attempt"] == 1  # a crash is the job's own failure, not a lost worker

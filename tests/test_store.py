@@ -24,6 +24,7 @@ def test_migrations_are_versioned_and_idempotent(store, tmp_path):
     assert again.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert {"workflows", "snapshots", "jobs", "job_nodes", "events", "datasets", "artifacts"} <= set(
         again.db.table_names())
+    assert "child_pid" in again.db["jobs"].columns_dict  # migration 2 ran on top of 1
 
 
 def test_concurrent_config_saves_all_land(store):
