@@ -19,7 +19,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from data.config import Settings, settings
+from data.config import Settings
+from data.config import settings as load_settings
 
 TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
@@ -587,16 +588,12 @@ _STORES: dict = {}
 _LOCK = threading.Lock()
 
 
-def open_store(cfg: Settings | None = None) -> Store:
-    cfg = cfg or settings()
+def open_store(settings: Settings | None = None) -> Store:
+    """The process's Store for these settings (default: from the environment), one per DB file."""
+    cfg = settings or load_settings()
     with _LOCK:
         store = _STORES.get(cfg.db_path)
         if store is None:
             store = _STORES[cfg.db_path] = Store(cfg)
         return store
 
-
-def forget_connections() -> None:
-    """In a forked child: drop the parent's stores (and their connections) unused."""
-    with _LOCK:
-        _STORES.clear()

@@ -12,8 +12,8 @@ transaction, that the attempt still owns the job.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
-import signal
 import socket
 import subprocess
 import threading
@@ -123,65 +123,109 @@ def execute(job_id: str, attempt: int) -> None:
         store.finish(job_id, attempt, "failed", error=f"The worker failed: {type(e).__name__}: {e}")
 
 
+# Each job's ML runs in a process of the multiprocessing "forkserver" context: a clean
+# server process (started once per Huey worker, with the ML stack preloaded by
+# executor.job_host) forks a fresh child per job. The worker can kill that child on cancel
+# or time limit, and a child that crashes or runs out of memory takes nothing else down.
+# Not a plain fork of the worker: forking a process that may hold threads or open SQLite
+# connections is how deadlocks and corrupt state are made.
+JOB_CONTEXT = multiprocessing.get_context("forkserver")
+JOB_CONTEXT.set_forkserver_preload(["executor.job_host"])
+
+
+def start_job_host() -> None:
+    """Start this worker's forkserver now (a Huey startup hook) so its preload runs while
+    the worker is idle, not when the first job arrives."""
+    from multiprocessing import forkserver
+
+    _allow_children()
+    forkserver.ensure_running()
+
+
+def _allow_children() -> None:
+    # Huey starts its process workers as daemonic, and multiprocessing refuses children to
+    # daemonic processes (they might be orphaned). Ours cannot be: every job child holds a
+    # lifeline pipe to its worker and exits when the worker dies (executor.runner).
+    me = multiprocessing.current_process()
+    if me.daemon:
+        me.daemon = False
+
+
 class _Child:
-    """The job's child process, forked from the worker: it inherits the ML libraries the
-    consumer preloaded (executor.tasks), so a job starts in milliseconds instead of paying
-    seconds of imports. Huey's process workers are daemonic, which rules out
-    multiprocessing children; a plain fork is fine (the worker runs no threads of its own)."""
+    """The job's process, from the forkserver. `lifeline` is a pipe whose write end only
+    this worker holds: when the worker dies, even by SIGKILL, the child reads EOF and exits,
+    so no orphan keeps training."""
 
     def __init__(self, job_id: str, attempt: int, home: str):
-        self.pid = os.fork()
-        if self.pid == 0:  # the child
-            code = 1
-            try:
-                from executor import runner
+        from executor import runner
 
-                runner.child_main(job_id, attempt, home, forked=True)
-                code = 0
-            except SystemExit as e:
-                code = e.code if isinstance(e.code, int) else 0
-            except BaseException:
-                log.exception("job %s crashed", job_id)
-            finally:
-                os._exit(code)
-        self.returncode = None
+        _allow_children()
+        lifeline_r, self._lifeline = JOB_CONTEXT.Pipe(duplex=False)
+        self.proc = JOB_CONTEXT.Process(target=runner.child_main, args=(job_id, attempt, home, lifeline_r),
+                                        name=f"job-{job_id}-{attempt}", daemon=True)
+        self.proc.start()
+        lifeline_r.close()
+        self.pid = self.proc.pid
+
+    @property
+    def returncode(self):
+        return self.proc.exitcode  # negative: killed by that signal
 
     def poll(self):
-        if self.returncode is None:
-            pid, status = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.returncode = os.waitstatus_to_exitcode(status)
-        return self.returncode
+        return self.proc.exitcode
 
     def wait(self, timeout: float | None = None):
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while self.poll() is None:
-            if deadline is not None and time.monotonic() >= deadline:
-                raise subprocess.TimeoutExpired(f"job child {self.pid}", timeout)
-            time.sleep(0.02)
-        return self.returncode
+        self.proc.join(timeout)
+        if self.proc.exitcode is None:
+            raise subprocess.TimeoutExpired(f"job child {self.pid}", timeout)
+        return self.proc.exitcode
 
     def terminate(self):
-        self._signal(signal.SIGTERM)
+        if self.proc.exitcode is None:
+            self.proc.terminate()
 
     def kill(self):
-        self._signal(signal.SIGKILL)
+        if self.proc.exitcode is None:
+            self.proc.kill()
 
-    def _signal(self, sig):
-        if self.poll() is None:
-            try:
-                os.kill(self.pid, sig)
-            except ProcessLookupError:
-                pass
+    def close(self):
+        self._lifeline.close()
+        self.proc.close()
 
 
 def _supervise(store: Store, job_id: str, attempt: int) -> None:
     job = store.get_job(job_id, with_nodes=False)
-    proc = _Child(job_id, attempt, str(store.settings.home))
-    store.set_child_pid(job_id, attempt, proc.pid)
-    reason, cancel_seen, last_beat = None, None, 0.0
     limit = job.get("time_limit") or settings().job_time_limit
-    started = time.monotonic()
+    proc = _Child(job_id, attempt, str(store.settings.home))
+    try:
+        store.set_child_pid(job_id, attempt, proc.pid)
+        reason = _watch(store, job_id, attempt, proc, limit)
+        if reason == "lease lost":
+            return  # the sweeper gave the job to a newer attempt, or it was finished: write nothing
+        code = proc.wait()
+    finally:
+        proc.close()
+    if reason == "cancelled":
+        store.finish(job_id, attempt, "cancelled", event_payload={"message": "Cancelled."})
+    elif reason == "timeout":
+        store.finish(job_id, attempt, "failed",
+                     error=f"The job ran longer than its time limit ({limit / 60:g} min) and was stopped.")
+    elif code != 0:
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        store.finish(job_id, attempt, "failed",
+                     error=f"The job's process died: it {how} (out of memory?). Other jobs are not affected.")
+    else:
+        # the child records its own end; if it could not (lease lost), nothing more to do
+        row = store.get_job(job_id, with_nodes=False)
+        if row and row["status"] == "running" and row["attempt"] == attempt:
+            store.finish(job_id, attempt, "failed", error="The job ended without recording a result.")
+
+
+def _watch(store: Store, job_id: str, attempt: int, proc: _Child, limit: float) -> str | None:
+    """Heartbeat while the child runs; stop it on cancel (after a grace period in which the
+    run can stop by itself between folds and nodes), on the time limit, or when this attempt
+    lost the job. Returns why it stopped the child, None when the child ended by itself."""
+    cancel_seen, last_beat, started = None, 0.0, time.monotonic()
     while proc.poll() is None:
         try:
             proc.wait(0.2)
@@ -189,38 +233,19 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
             pass
         t = time.monotonic()
         if t - last_beat >= HEARTBEAT_SECONDS:
-            control = store.heartbeat(job_id, attempt)
             last_beat = t
-            if control is None:  # the sweeper gave the job to a newer attempt, or it was finished
+            if store.heartbeat(job_id, attempt) is None:
                 _stop(proc)
-                return
+                return "lease lost"
         if cancel_seen is None and store.cancel_requested(job_id):
             cancel_seen = t
         if cancel_seen is not None and t - cancel_seen > CANCEL_GRACE_SECONDS:
-            reason = "cancelled"
             _stop(proc)
-            break
+            return "cancelled"
         if t - started > limit:
-            reason = "timeout"
             _stop(proc)
-            break
-    proc.wait()
-    if reason == "cancelled":
-        store.finish(job_id, attempt, "cancelled", event_payload={"message": "Cancelled."})
-    elif reason == "timeout":
-        minutes = limit / 60
-        store.finish(job_id, attempt, "failed",
-                     error=f"The job ran longer than its time limit ({minutes:g} min) and was stopped.")
-    elif proc.returncode != 0:
-        code = proc.returncode
-        how = f"was killed by signal {-code}" if code and code < 0 else f"exited with code {code}"
-        store.finish(job_id, attempt, "failed",
-                     error=f"The job's process {how} (out of memory?). Other jobs are not affected.")
-    else:
-        # the child records its own end; if it could not (lease lost), nothing more to do
-        row = store.get_job(job_id, with_nodes=False)
-        if row and row["status"] == "running" and row["attempt"] == attempt:
-            store.finish(job_id, attempt, "failed", error="The job ended without recording a result.")
+            return "timeout"
+    return None
 
 
 def _stop(proc) -> None:

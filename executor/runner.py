@@ -1,7 +1,8 @@
 """The per-job child process: runs the snapshot through the engine and records every event.
 
-Forked by the Huey worker (or started as `python -m executor.runner JOB ATTEMPT HOME`), which may kill it (cancel, time limit).
-It exits by itself if its worker dies, so a SIGKILLed worker leaves no orphan training on.
+Started by the Huey worker from its job forkserver (executor.jobs), which may kill it
+(cancel, time limit); or by hand as `python -m executor.runner JOB ATTEMPT HOME`. It exits
+by itself when its worker dies, so a SIGKILLed worker leaves no orphan training on.
 """
 
 from __future__ import annotations
@@ -13,26 +14,39 @@ import time
 import traceback
 
 
-def _watch_parent(parent_pid: int) -> None:
-    def loop():
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent_pid:
-                os._exit(3)
+def _exit_with_worker(lifeline) -> None:
+    """The worker holds the only write end of `lifeline`: EOF means it is gone."""
 
-    threading.Thread(target=loop, daemon=True).start()
+    def wait():
+        try:
+            lifeline.recv()  # the worker never sends: this returns only by EOF
+        except (EOFError, OSError):
+            pass
+        os._exit(3)
+
+    threading.Thread(target=wait, name="lifeline", daemon=True).start()
 
 
-def child_main(job_id: str, attempt: int, home: str, forked: bool = False) -> None:
-    os.environ["PLAYGROUND_HOME"] = home
+def _exit_with_parent() -> None:
     parent = os.getppid()
-    _watch_parent(parent)
+
+    def wait():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(3)
+
+    threading.Thread(target=wait, name="lifeline", daemon=True).start()
+
+
+def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
+    os.environ["PLAYGROUND_HOME"] = home
+    if lifeline is not None:
+        _exit_with_worker(lifeline)
+    else:
+        _exit_with_parent()
     from data import datasets
     from data.config import settings
-    from data.store import LeaseLost, forget_connections, open_store
-
-    if forked:
-        forget_connections()  # SQLite connections must not cross a fork: open our own
+    from data.store import LeaseLost, open_store
     from executor.engine import run_workflow
     from executor.jobs import dataset_info_for
 

@@ -1,13 +1,19 @@
-"""Huey tasks. `huey_consumer executor.tasks.huey` runs them on any worker host."""
+"""Huey tasks. `huey_consumer executor.tasks.huey` runs them on any worker host.
+
+The workers stay light: they only supervise. Each job's ML runs in a process from the
+worker's job forkserver, which loads the ML stack once (executor.jobs, executor.job_host).
+"""
 
 from __future__ import annotations
 
-from executor.preload import preload
 from executor.queue import huey
 
-# Imported by the consumer before it forks its workers, which fork each job's child: the ML
-# stack is loaded once per consumer, not once per job.
-preload()
+
+@huey.on_startup()
+def start_job_host() -> None:
+    from executor.jobs import start_job_host
+
+    start_job_host()
 
 
 @huey.task()

@@ -152,8 +152,10 @@ def test_sigkill_of_the_worker_mid_job_does_not_leave_it_running(web):
     assert wait_for(lambda: any(n["node_id"] == "m" and n["status"] == "running" for n in job(web, job_id)["nodes"]),
                     30)
     worker_pid = int(job(web, job_id)["worker"].rsplit(":", 1)[1])
+    child_pid = job(web, job_id)["child_pid"]
     os.kill(worker_pid, signal.SIGKILL)
     killed = time.monotonic()
+    assert wait_for(lambda: not alive(child_pid), 5), "the job process outlived its worker"
     assert wait_for(lambda: job(web, job_id)["attempt"] > 1 or status_is(web, job_id, "failed"), 60)
     assert time.monotonic() - killed < 60
     assert wait_for(lambda: status_is(web, job_id, "completed", "failed"), 90)
@@ -161,6 +163,27 @@ def test_sigkill_of_the_worker_mid_job_does_not_leave_it_running(web):
     assert body["status"] == "completed" and body["attempt"] == 2, body
     started = [e for e in events(web, job_id) if e["event"] == "job_started"]
     assert [e["data"]["attempt"] for e in started] == [1, 2]
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_job_runs_in_a_forkserver_process_not_a_fork_of_the_worker(web):
+    job_id = submit(web, long_fit())
+    assert wait_for(lambda: job(web, job_id).get("child_pid") and status_is(web, job_id, "running"), 30)
+    body = job(web, job_id)
+    worker_pid = int(body["worker"].rsplit(":", 1)[1])
+    parent = int(Path(f"/proc/{body['child_pid']}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    assert parent != worker_pid
+    assert "multiprocessing.forkserver" in Path(f"/proc/{parent}/cmdline").read_bytes().decode()
+    web.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert wait_for(lambda: status_is(web, job_id, "cancelled"), 10)
+    assert wait_for(lambda: not alive(body["child_pid"]), 5)
 
 
 def test_retry_runs_the_same_snapshot_as_a_new_job(web):
@@ -241,3 +264,24 @@ def test_a_job_whose_process_dies_fails_alone(web):
     assert "killed by signal 9" in job(web, victim)["error_message"]
     assert wait_for(lambda: status_is(web, bystander, "completed"), 60)
     assert job(web, victim)["attempt"] == 1  # a crash is the job's own failure, not a lost worker
+
+
+def test_sweeper_fails_a_job_with_worker_lost_after_two_requeues(tmp_path):
+    from data.config import Settings
+    from data.store import Store
+    from executor.jobs import sweep
+
+    store = Store(Settings(home=tmp_path, redis_url=None, job_time_limit=60, max_upload_bytes=2**20))
+    graph = {"nodes": [{"id": "a", "type": "dataset", "config": {}}], "edges": []}
+    job_id = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
+    store.mark_queued(job_id, "task")
+    for attempt in (1, 2, 3):
+        assert store.claim(job_id, attempt, "w")
+        if attempt < 3:
+            assert store.requeue(job_id, attempt) == attempt + 1  # what the sweeper does twice
+    time.sleep(0.05)
+    assert sweep(store, lease_seconds=10) == []  # a fresh heartbeat is left alone
+    assert sweep(store, lease_seconds=0.01) == [f"{job_id}: failed, worker lost"]
+    body = store.get_job(job_id)
+    assert body["status"] == "failed" and body["error_message"].startswith("worker lost")
+    assert store.events_after(job_id)[-1]["type"] == "job_failed"

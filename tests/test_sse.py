@@ -1,0 +1,97 @@
+"""The SSE stream on its own (no consumer): replay after an id, tail rows written while the
+client listens, keep-alive comments when quiet, the end after the terminal event, and the
+endpoint's headers and arguments. The full worker path is in test_jobs.py."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+from data.config import Settings
+from data.store import Store
+from executor.events import job_events
+from tests.conftest import parse_sse
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(Settings(home=tmp_path, redis_url=None, job_time_limit=60, max_upload_bytes=2**20))
+
+
+def running_job(store) -> str:
+    graph = {"nodes": [{"id": "a", "type": "dataset", "config": {}}], "edges": []}
+    job_id = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
+    store.mark_queued(job_id, "task")
+    assert store.claim(job_id, 1, "test")  # writes event 1: job_started
+    return job_id
+
+
+def collect(store, job_id, after=0, **kw) -> list[str]:
+    async def run():
+        return [frame async for frame in job_events(store, job_id, after, **kw)]
+
+    return asyncio.run(asyncio.wait_for(run(), 20))
+
+
+def frames_to_events(frames):
+    return list(parse_sse("".join(frames).split("\n")))
+
+
+def test_tails_events_written_while_listening_and_ends_after_the_terminal_one(store):
+    job_id = running_job(store)
+
+    def worker():
+        for i in range(20):
+            store.node_event(job_id, 1, {"type": "node_progress", "node_id": "a", "progress": i / 20})
+            time.sleep(0.01)
+        store.finish(job_id, 1, "completed")
+
+    threading.Timer(0.3, worker).start()
+    events = frames_to_events(collect(store, job_id, poll=0.05))
+    assert [int(e["id"]) for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["event"] == "job_started" and events[-1]["event"] == "job_completed"
+    assert len(events) == 1 + 20 + 1 + 1  # started, progress, node a skipped by finish, completed
+    assert all(e["event"] == e["data"]["type"] and e["data"]["job_id"] == job_id for e in events)
+
+
+def test_replays_from_any_id_exactly_once(store):
+    job_id = running_job(store)
+    for i in range(10):
+        store.node_event(job_id, 1, {"type": "node_progress", "node_id": "a", "progress": i / 10})
+    store.finish(job_id, 1, "failed", error="boom")
+    full = frames_to_events(collect(store, job_id))
+    for k in range(len(full)):
+        again = frames_to_events(collect(store, job_id, after=int(full[k]["id"])))
+        assert [e["id"] for e in again] == [e["id"] for e in full[k + 1:]]
+    assert full[-1]["event"] == "job_failed" and full[-1]["data"]["message"] == "boom"
+
+
+def test_quiet_stream_sends_keep_alive_comments(store):
+    job_id = running_job(store)
+    threading.Timer(0.8, lambda: store.finish(job_id, 1, "cancelled")).start()
+    frames = collect(store, job_id, after=1, poll=0.05, keepalive=0.2)
+    assert frames.count(": keep-alive\n\n") >= 2
+    assert frames_to_events(frames)[-1]["event"] == "job_cancelled"
+
+
+def test_endpoint_headers_and_arguments(web):
+    import app
+
+    job_id = running_job(app.STORE)
+    app.STORE.finish(job_id, 1, "completed")
+    with web.stream("GET", f"/api/v1/jobs/{job_id}/events") as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        assert r.headers["cache-control"] == "no-cache" and r.headers["x-accel-buffering"] == "no"
+        events = list(parse_sse(r.iter_lines()))
+    assert [e["event"] for e in events] == ["job_started", "node_status", "job_completed"]
+    r = web.get(f"/api/v1/jobs/{job_id}/events?after=1")
+    assert [e["id"] for e in parse_sse(r.text.splitlines())] == ["2", "3"]
+    # the header wins over the query: it is what a reconnecting EventSource sends
+    r = web.get(f"/api/v1/jobs/{job_id}/events?after=0", headers={"Last-Event-ID": "2"})
+    assert [e["id"] for e in parse_sse(r.text.splitlines())] == ["3"]
+    r = web.get(f"/api/v1/jobs/{job_id}/events", headers={"Last-Event-ID": "three"})
+    assert r.status_code == 400 and "whole number" in r.json()["detail"]
