@@ -369,8 +369,10 @@ def job_boot(job) -> dict | None:
     if job is None:
         return None
     full = STORE.get_job(job["id"])
+    results = (full.get("results") or {}).get("nodes") or {}
     return {"id": full["id"], "status": full["status"], "estimated_time": full["estimated_time"],
-            "statuses": {n["node_id"]: {"status": n["status"], "message": n.get("message") or ""}
+            "statuses": {n["node_id"]: {"status": n["status"], "message": n.get("message") or "",
+                                        "warnings": (results.get(n["node_id"]) or {}).get("warnings") or []}
                          for n in full["nodes"]}}
 
 
@@ -528,7 +530,8 @@ async def ui_save_config(request: Request, workflow_id: str, node_id: str):
     form = InspectorForm(list((await request.form()).multi_items()))
     kind, old = ctx.node_type.type, ctx.config
     if kind == "dataset":
-        config, refused = parse_dataset(form, old, dataset_suggestions())
+        columns = (ctx.dataset or {}).get("profile", {}).get("columns")
+        config, refused = parse_dataset(form, old, dataset_suggestions(), columns)
     elif kind == "split":
         config, refused = parse_split(form, old)
     elif kind == "model":

@@ -109,6 +109,11 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                                   for n in problems])] if problems else []
     if job.get("error_message") and not problems:
         errors.append(P(job["error_message"], cls="notice error"))
+    node_results = results.get("nodes") or {}
+    warned = [(nid, w) for nid, n in node_results.items() for w in (n or {}).get("warnings") or []]
+    warnings = [Div(H4(f"Warnings ({len(warned)})"),
+                    Ul(*[Li(Span(f"{node_labels.get(nid, nid)} ({nid}): ", cls="faint"), w) for nid, w in warned],
+                       cls="notice warn warnings-list"), data_warnings=str(len(warned)))] if warned else []
     durations = Table(Tr(Th("Node"), Th("Status"), Th("Time")),
                       *[Tr(Td(f"{node_labels.get(n['node_id'], n['node_id'])}", Span(f" {n['node_id']}", cls="faint")),
                            Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—"))
@@ -116,7 +121,7 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     metrics = [MetricsCard(nid, entry, metrics_registry, model_names)
                for nid, entry in (results.get("metrics") or {}).items()]
     plots = [PlotFigure(job["id"], p, model_names) for p in results.get("plots") or []]
-    return Div(head, *errors,
+    return Div(head, *errors, *warnings,
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")]), durations),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),

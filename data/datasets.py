@@ -11,6 +11,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -91,45 +92,100 @@ def _plain(v):
     return v
 
 
+ID_NAME = re.compile(r"(^|[^a-z])(id|ids|key|index|idx|no|num|number|code|uuid)($|[^a-z])|id$", re.I)
+
+
+def _integer_valued(s: pd.Series) -> bool:
+    if pd.api.types.is_integer_dtype(s):
+        return True
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    v = s.dropna().to_numpy(dtype=float)
+    return bool(len(v)) and bool(np.all(np.isfinite(v)) and np.all(np.mod(v, 1) == 0))
+
+
 def _role(s: pd.Series, n_rows: int) -> str:
+    """numeric | categorical | datetime | id | text. Datetime wins over id (every date can be
+    different); an id is different in every row: a short text (a name, a key), or a whole
+    number that counts rows or is named like an id (a unique price is not an id)."""
     non_null = s.dropna()
-    unique = non_null.nunique()
     if pd.api.types.is_bool_dtype(s):
         return "categorical"
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime"
+    unique = non_null.nunique()
+    every_row = n_rows >= 20 and len(non_null) == n_rows and unique == n_rows
     if pd.api.types.is_numeric_dtype(s):
-        if (pd.api.types.is_integer_dtype(s) and n_rows >= 20 and unique == n_rows
-                and non_null.is_monotonic_increasing and s.name and "id" in str(s.name).lower()):
+        if every_row and _integer_valued(s) and (
+                non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing or ID_NAME.search(str(s.name))):
             return "id"
         return "numeric"
     text = non_null.astype(str)
-    if len(text) and unique == len(text) and n_rows >= 20 and text.str.len().mean() < 40:
+    if every_row and text.str.len().mean() < 40:
         return "id"
-    if len(text):
-        parsed = pd.to_datetime(text.head(50), errors="coerce", format="mixed")
-        if parsed.notna().mean() > 0.9 and text.head(50).str.contains(r"\d{2,4}[-/:]", regex=True).mean() > 0.9:
-            return "datetime"
-        if text.str.len().mean() > 40 and unique > 0.5 * len(text):
-            return "text"
+    if len(text) and text.str.len().mean() > 40 and unique > 0.5 * len(text):
+        return "text"
     return "categorical"
 
 
-def suggest_target(df: pd.DataFrame) -> str | None:
-    for c in df.columns:
-        if str(c).lower() in ("target", "label", "class", "y"):
-            return c
-    return df.columns[-1] if len(df.columns) else None
+def id_columns(df: pd.DataFrame, exclude=()) -> list[str]:
+    """The columns that are different in every row (role `id`): a model learns nothing
+    general from them, and a row id that follows the file's order can leak the target."""
+    n = len(df)
+    return [c for c in df.columns if c not in exclude and _role(df[c], n) == "id"]
 
 
-def suggest_problem_type(df: pd.DataFrame, target: str | None) -> str:
-    if not target or target not in df.columns:
+# Names that usually mean "what to predict", strongest first. A column is never suggested
+# for being last alone: penguins end in `year`, diamonds in `z`.
+TARGET_NAMES = ("target", "label", "labels", "class_label", "outcome", "response", "y_true", "survived", "churn",
+                "churned", "default", "fraud", "is_fraud", "diagnosis", "species", "quality", "price", "medv",
+                "mpg", "miles_per_gallon", "charges", "salary", "income", "sales", "revenue", "tip", "rating",
+                "grade", "score", "result", "status", "weather", "class", "y")
+
+
+def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | None:
+    """How likely a profiled column is the target; None: it cannot be one."""
+    role, unique = col.get("role"), col.get("unique") or 0
+    if role in ("id", "datetime", "text") or unique <= 1 or (col.get("missing_pct") or 0) > 50:
+        return None
+    name = str(col["name"]).lower().replace(" ", "_").replace(".", "_")
+    score = 0.0
+    if name in TARGET_NAMES:
+        rank = TARGET_NAMES.index(name)
+        score += 3.0 - rank / len(TARGET_NAMES)
+        if name == "y" and "x" in names:  # x, y, z are coordinates (diamonds), not a target
+            score -= 3.0
+        if name == "class" and rank:  # a passenger class is as often a feature
+            score -= 1.0
+    if role == "categorical" and 2 <= unique <= 20:
+        score += 1.0
+    elif role == "numeric":
+        score += 0.5
+    if "year" in name or name in ("month", "day", "date"):
+        score -= 1.5
+    if position == n_cols - 1:
+        score += 0.75
+    elif position == 0:
+        score += 0.25
+    return score
+
+
+def suggest_target(columns: list[dict]) -> str | None:
+    """The most likely target among profiled columns (see _target_score)."""
+    names = {str(c["name"]).lower() for c in columns}
+    scored = [(score, -i, c["name"]) for i, c in enumerate(columns)
+              if (score := _target_score(c, i, len(columns), names)) is not None]
+    return max(scored)[2] if scored else None
+
+
+def suggest_problem_type(col: dict | None) -> str:
+    """classification for text, bools and whole numbers with at most 20 values; regression
+    for other numbers; clustering without a target."""
+    if not col:
         return "clustering"
-    s = df[target].dropna()
-    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+    if col.get("role") not in ("numeric", "id") or str(col.get("dtype")) == "bool":
         return "classification"
-    integral = pd.api.types.is_integer_dtype(s) or bool(np.all(np.mod(s.to_numpy(dtype=float), 1) == 0))
-    if integral and s.nunique() <= 20 and s.nunique() <= max(2, 0.05 * len(s)) or s.nunique() <= 2:
+    if col.get("integer_valued") and (col.get("unique") or 0) <= 20:
         return "classification"
     return "regression"
 
@@ -144,12 +200,14 @@ def profile(df: pd.DataFrame, target: str | None = None) -> dict:
                "missing_pct": round(100.0 * missing / n, 2) if n else 0.0, "unique": int(s.nunique()),
                "sample_values": [_plain(v) for v in s.dropna().unique()[:5].tolist()]}
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
-            col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)))
+            col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
+                       integer_valued=_integer_valued(s))
         columns.append(col)
-    suggested = target or suggest_target(df)
+    suggested = target or suggest_target(columns)
+    by_name = {c["name"]: c for c in columns}
     return {"n_rows": n, "n_cols": int(df.shape[1]), "memory_bytes": int(df.memory_usage(deep=True).sum()),
             "columns": columns, "suggested_target": suggested,
-            "suggested_problem_type": suggest_problem_type(df, suggested)}
+            "suggested_problem_type": suggest_problem_type(by_name.get(suggested))}
 
 
 def preview(df: pd.DataFrame, n: int = 20) -> dict:
@@ -217,6 +275,54 @@ def _parse_text(raw: bytes, fmt: str) -> pd.DataFrame:
     return df
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+
+
+def parse_iso_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns whose every value is an ISO 8601 date or timestamp become datetime
+    columns, so models get date features instead of a string per day. Other date formats
+    are ambiguous (is 01/02 January or February?) and stay text."""
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        values = s.dropna()
+        if values.empty or not all(isinstance(v, str) for v in values.head(1000)):
+            continue
+        if not values.astype(str).str.fullmatch(ISO_DATE).all():
+            continue
+        try:
+            parsed = pd.to_datetime(s, format="ISO8601")
+        except (ValueError, TypeError, OverflowError):
+            try:  # mixed UTC offsets: one timeline in UTC
+                parsed = pd.to_datetime(s, format="ISO8601", utc=True)
+            except (ValueError, TypeError, OverflowError):
+                continue
+        df[c] = parsed
+    return df
+
+
+def plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns in the dtypes the ML libraries take: nullable integers and floats with gaps
+    become float64 with NaN, nullable bools with gaps become objects, pd.NA-backed strings
+    the default string dtype (NaN for missing)."""
+    for c in df.columns:
+        s = df[c]
+        if not isinstance(s.dtype, pd.api.extensions.ExtensionDtype) or isinstance(s.dtype, pd.CategoricalDtype):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        if pd.api.types.is_bool_dtype(s):
+            df[c] = s.astype(bool) if not s.isna().any() else s.astype(object).where(s.notna(), np.nan)
+        elif pd.api.types.is_integer_dtype(s) and not s.isna().any():
+            df[c] = s.astype("int64")
+        elif pd.api.types.is_numeric_dtype(s):
+            df[c] = s.astype("float64")
+        elif pd.api.types.is_string_dtype(s):
+            df[c] = s.astype(object).where(s.notna(), np.nan).astype("str")
+    return df
+
+
 def _parse_parquet(raw: bytes) -> pd.DataFrame:
     if not raw.startswith(b"PAR1"):
         raise DatasetError("This is not a Parquet file (it does not start with the Parquet signature).")
@@ -245,6 +351,7 @@ def ingest(raw: bytes, filename: str, dest_dir: Path, max_bytes: int) -> dict:
     fmt = FORMATS[ext]
     df = _parse_parquet(raw) if fmt == "parquet" else _parse_text(raw, fmt)
     df.columns = [str(c) for c in df.columns]
+    df = parse_iso_dates(plain_dtypes(df))
     digest = hashlib.sha256(raw).hexdigest()
     dataset_id = "ds_" + digest[:12]
     dest_dir = Path(dest_dir)
@@ -266,7 +373,7 @@ def ingest(raw: bytes, filename: str, dest_dir: Path, max_bytes: int) -> dict:
 
 
 def load_parquet(path) -> pd.DataFrame:
-    return pd.read_parquet(path)
+    return plain_dtypes(pd.read_parquet(path))
 
 
 def dataset_exists(dataset_id: str, datasets_dir: Path) -> bool:

@@ -2,8 +2,10 @@
 
     python -m executor run examples/classification.json [--artifacts DIR] [--json]
 
-Prints each node's status as it changes and the final metrics; exits 0 when every node
-completed, 1 when the run failed, 2 when the workflow is not valid or cannot be read.
+Prints each node's status and every warning as they happen, then the final metrics; exits
+0 when every node completed, 1 when the run failed, 2 when the workflow is not valid or
+cannot be read. Runs against the app's home folder (PLAYGROUND_HOME, default ./var), so a
+workflow that uses an uploaded dataset runs here as it does in the app.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ def _fmt(value) -> str:
 
 
 def run(args) -> int:
+    from data import datasets
+    from data.config import settings
+    from data.store import open_store
     from executor.engine import run_workflow, validate_workflow
+    from executor.jobs import dataset_info_for
 
     path = Path(args.workflow)
     try:
@@ -34,7 +40,14 @@ def run(args) -> int:
     except (OSError, json.JSONDecodeError) as e:
         print(f"error: cannot read {path}: {e}", file=sys.stderr)
         return 2
-    errors = validate_workflow(workflow)
+    # the same home folder as the app (PLAYGROUND_HOME): uploaded datasets run here too
+    cfg = settings().ensure()
+    info = dataset_info_for(open_store(cfg))
+
+    def load_dataset(dataset_id):
+        return datasets.load_dataset(dataset_id, cfg.datasets_dir)
+
+    errors = validate_workflow(workflow, dataset_info=info)
     if errors:
         print(f"{path}: the workflow is not valid:", file=sys.stderr)
         for node_id, messages in errors.items():
@@ -68,12 +81,13 @@ def run(args) -> int:
             if event.get("message"):
                 extra += f": {event['message']}"
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['status']}{extra}", flush=True)
-            for w in event.get("warnings") or []:
-                print(f"{'':>9}  {'':<14} {'':<13} warning: {w}", flush=True)
+        elif event["type"] == "node_warning":
+            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} warning: {event['message']}", flush=True)
         elif event["type"] == "node_progress" and args.verbose:
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['progress']:.0%} {event.get('message', '')}")
 
-    result = run_workflow(workflow, on_event, job_id="cli", save_artifact=save_artifact if out_dir else None)
+    result = run_workflow(workflow, on_event, job_id="cli", save_artifact=save_artifact if out_dir else None,
+                          load_dataset=load_dataset, dataset_info=info)
     if not args.json:
         for node_id, entry in result["metrics"].items():
             print(f"\nmetrics of {node_id} ({entry['algorithm']}):")

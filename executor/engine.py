@@ -11,6 +11,7 @@ Public interface (other layers rely on these names):
           {"type": "node_status", "node_id", "status": running|completed|failed|skipped,
            "duration"?, "message"?, "traceback"?, "output"?}
           {"type": "node_progress", "node_id", "progress": 0..1, "message"}
+          {"type": "node_warning", "node_id", "message"}  (also listed in the node's final status)
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
         Returns {"status": completed|failed|cancelled, "nodes": {node_id: {...}},
                  "metrics": {evaluate_node_id: {...}}, "plots": [...], "error"?}
@@ -143,7 +144,7 @@ def _sample_facts(dataset_id: str) -> dict:
     from data import datasets
 
     prof = datasets.profile(datasets.load_sample(dataset_id))
-    return {"columns": prof["columns"], "n_rows": prof["n_rows"]}
+    return {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": datasets.SAMPLES[dataset_id]["name"]}
 
 
 def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
@@ -165,29 +166,10 @@ def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
         except datasets.DatasetError:
             return None
         prof = datasets.profile(df)
-        cache[dataset_id] = {"columns": prof["columns"], "n_rows": prof["n_rows"]}
+        cache[dataset_id] = {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": dataset_id}
         return cache[dataset_id]
 
     return info
-
-
-def _design_output(node_type: str, config: dict, upstream: Upstream, dataset: dict | None) -> Upstream:
-    """What a node tells the nodes below it at design time (capabilities flowing down)."""
-    out = Upstream(**{**upstream.__dict__})
-    out.node_type = node_type
-    if node_type == "dataset":
-        out.dataset_id = config.get("dataset_id")
-        out.problem_type = config.get("problem_type")
-        out.target_column = config.get("target_column")
-        out.columns = list((dataset or {}).get("columns", []))
-        out.n_rows = (dataset or {}).get("n_rows")
-    elif node_type == "preprocessing":
-        out.operations = list(upstream.operations) + list(config.get("operations", []))
-    elif node_type == "model":
-        out.algorithm = config.get("algorithm")
-    elif node_type == "evaluate":
-        out.selected_metrics = list(config.get("metrics", []))
-    return out
 
 
 @dataclass
@@ -197,6 +179,7 @@ class Resolved:
     upstream: dict  # node id -> Upstream it sees
     errors: dict  # node id -> [messages]; node id -> {field: message} in field_errors
     field_errors: dict
+    outputs: dict = field(default_factory=dict)  # node id -> Upstream it passes down (design time)
 
 
 def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
@@ -233,8 +216,8 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
             field_errors[nid] = ferrs
             for message in ferrs.values():
                 _add(errors, nid, message)
-        outputs[nid] = _design_output(nt.type, clean, upstream, dataset)
-    return Resolved(graph, configs, upstreams, errors, field_errors)
+        outputs[nid] = nt.design_output(clean, upstream, dataset)
+    return Resolved(graph, configs, upstreams, errors, field_errors, outputs)
 
 
 def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]:
@@ -316,6 +299,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             return datasets.load_dataset(dataset_id, datasets_dir)
 
         dataset_info = dataset_info or default_dataset_info(datasets_dir)
+    dataset_info = dataset_info or default_dataset_info()
     r = resolve(workflow, dataset_info=dataset_info)
     graph, types = r.graph, node_types()
     result = {"status": "completed", "nodes": {}, "metrics": {}, "plots": []}
@@ -350,6 +334,13 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             finish(nid, "skipped", message=f"Skipped: {graph.nodes[pred].get('type')} node {pred!r} did not complete.")
             continue
         warnings: list = []
+
+        def warn(message, nid=nid, warnings=warnings):
+            # live: the run log shows it now, the node counts it; and kept for the results
+            if message not in warnings:
+                warnings.append(message)
+                on_event({"type": "node_warning", "node_id": nid, "message": message})
+
         ctx = RunContext(
             job_id=job_id, node_id=nid,
             progress=lambda f, m="", nid=nid: on_event({"type": "node_progress", "node_id": nid,
@@ -357,7 +348,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             is_cancelled=is_cancelled,
             save_artifact=lambda kind, name, data, mime, nid=nid: save(kind, name, data, mime, node_id=nid)
             if save_artifact else "",
-            warn=warnings.append, load_dataset=load_dataset,
+            warn=warn, load_dataset=load_dataset, dataset_info=dataset_info,
         )
         on_event({"type": "node_status", "node_id": nid, "status": "running"})
         status[nid] = "running"
@@ -412,7 +403,7 @@ def node_states(workflow, dataset_info=None) -> dict:
         config = n.get("config") or {}
         messages = r.errors.get(n["id"], [])
         try:
-            summary = nt.summary(config) if nt else "Unknown node type"
+            summary = nt.summarise(config, r.outputs.get(n["id"])) if nt else "Unknown node type"
         except Exception:  # a summary must never break the canvas
             summary = ""
         if not messages:

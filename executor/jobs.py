@@ -44,7 +44,7 @@ def dataset_info_for(store: Store):
             if not os.path.exists(row["path"] or ""):
                 return None
             profile = row.get("profile") or {}
-            return {"columns": profile.get("columns", []), "n_rows": row.get("n_rows")}
+            return {"columns": profile.get("columns", []), "n_rows": row.get("n_rows"), "name": row.get("name")}
         return samples(dataset_id)
 
     return info

@@ -24,7 +24,6 @@ class InspectorContext:
     dataset: dict | None = None  # the selected dataset: info + profile
     class_counts: dict | None = None  # target value counts (split preview)
     estimate: dict | None = None
-    tab: str = ""
 
     @property
     def post_url(self) -> str:

@@ -47,7 +47,12 @@ def _take(form: Form, p: Param, name: str, old, refused: dict, problem_type=None
         return old
 
 
-def parse_dataset(form: Form, old: dict, suggestions: dict) -> tuple[dict, dict]:
+def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None = None) -> tuple[dict, dict]:
+    """A new dataset starts from what its profile suggests for target and problem type. A
+    new target re-derives the problem type from that column, unless the problem type was
+    the user's own choice (it differed from what the previous target suggested) or is
+    changed in this same post."""
+    from data.datasets import suggest_problem_type
     from nodes.dataset import PARAMS
 
     refused: dict = {}
@@ -55,13 +60,23 @@ def parse_dataset(form: Form, old: dict, suggestions: dict) -> tuple[dict, dict]
     config = dict(old)
     ds = form.get("dataset_id")
     if ds is not None and ds != old.get("dataset_id"):
-        # a new dataset: start from what its profile suggests for target and problem type
         config = {"dataset_id": ds, **suggestions.get(ds, {})}
         return config, refused
+    facts = {c["name"]: c for c in columns or []}
+    old_target = old.get("target_column")
     for name in ("target_column", "problem_type"):
         config[name] = _take(form, by[name], name, old.get(name), refused)
+    if form.has("include_ids__present"):
+        config["include_ids"] = _take(form, by["include_ids"], "include_ids", old.get("include_ids"), refused,
+                                      multi=True)
     if config.get("problem_type") == "clustering" and form.get("target_column") == "":
         config["target_column"] = None
+    new_target = config.get("target_column")
+    chosen_now = form.has("problem_type") and form.get("problem_type") != old.get("problem_type")
+    if new_target != old_target and new_target and facts and not chosen_now:
+        suggested_before = suggest_problem_type(facts.get(old_target)) if old_target else None
+        if old_target is None or old.get("problem_type") in (None, suggested_before):
+            config["problem_type"] = suggest_problem_type(facts.get(new_target))
     return config, refused
 
 

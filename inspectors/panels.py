@@ -69,7 +69,7 @@ def Upstream(ctx: InspectorContext, what="Input"):
                                cls="muted"), cls="section")
     bits = [f"from a {up.node_type} node"]
     if up.dataset_id:
-        bits.append(f"dataset {up.dataset_id}")
+        bits.append(f"dataset {up.dataset_name or up.dataset_id}")
     if up.n_rows:
         bits.append(f"{up.n_rows:,} rows")
     if up.problem_type:
@@ -83,40 +83,50 @@ def Upstream(ctx: InspectorContext, what="Input"):
 # --------------------------------------------------------------------------- dataset
 def DatasetInspector(ctx: InspectorContext):
     chosen = ctx.config.get("dataset_id")
-    tab = ctx.tab or ("mine" if chosen and not any(s["id"] == chosen for s in ctx.samples) else "sample")
+    tab = "mine" if chosen and not any(s["id"] == chosen for s in ctx.samples) else "sample"
 
-    def radio(d):
+    def radio(d, where):
         return Label(Input(type="radio", name="dataset_id", value=d["id"], checked=d["id"] == chosen),
                      Div(Div(d["name"], cls="title"),
-                         Div(f"{d['n_rows']:,} rows × {d['n_cols']} cols · {d.get('problem_type') or '—'}", cls="sub")),
-                     cls="choice", data_search=f"{d['name']} {d['id']}".lower())
+                         Div(f"{d['n_rows']:,} rows × {d['n_cols']} cols · {d.get('problem_type') or '—'}"
+                             + (" · uploaded" if where == "mine" else ""), cls="sub")),
+                     cls="choice", data_search=f"{d['name']} {d.get('filename', '')} {d['id']}".lower())
 
-    search = Input(type="search", placeholder="Search datasets", aria_label="Search datasets",
-                   oninput="for (const c of this.closest('.section').querySelectorAll('[data-search]'))"
-                           " c.hidden = !c.dataset.search.includes(this.value.toLowerCase())")
-    tabs = Div(Label(Input(type="radio", name="ds_tab", value="sample", checked=tab == "sample",
-                           onchange="this.closest('.section').dataset.tab = this.value"), "Sample data"),
-               Label(Input(type="radio", name="ds_tab", value="mine", checked=tab == "mine",
-                           onchange="this.closest('.section').dataset.tab = this.value"), f"My datasets ({len(ctx.uploads)})"),
-               cls="tabbar")
+    # The tabs and the search are not form fields (no name, data-no-submit): switching tabs
+    # or typing never posts the form; playground.js shows one list, or every match.
+    search = Input(type="search", placeholder="Search all datasets by name", aria_label="Search datasets",
+                   data_ds_search="1", data_no_submit="1")
+    tabs = Div(*[Button(label, type="button", role="tab", data_ds_tab=key, aria_selected="true" if key == tab else "false",
+                        aria_controls=f"ds-list-{key}", id=f"ds-tab-{key}")
+                 for key, label in (("sample", "Sample data"), ("mine", f"My datasets ({len(ctx.uploads)})"))],
+               cls="tabbar", role="tablist", data_no_submit="1")
     lists = Div(
-        Div(*[radio(d) for d in ctx.samples], cls="choices ds-list", data_tab_body="sample", hidden=tab != "sample"),
-        Div(*([radio(d) for d in ctx.uploads] or [P("No uploads yet.", cls="muted")]),
+        Div(*[radio(d, "sample") for d in ctx.samples], cls="choices ds-list", data_tab_body="sample",
+            id="ds-list-sample", role="tabpanel", aria_labelledby="ds-tab-sample", hidden=tab != "sample"),
+        Div(*([radio(d, "mine") for d in ctx.uploads] or [P("No uploads yet.", cls="muted")]),
             A("Upload a dataset →", href="/datasets"), cls="choices ds-list", data_tab_body="mine",
-            hidden=tab != "mine"))
-    selection = Div(H3("Dataset"), tabs, search, lists, cls="section", data_tab=tab,
-                    onchange="if (event.target.name === 'ds_tab') for (const b of this.querySelectorAll("
-                             "'[data-tab-body]')) b.hidden = b.dataset.tabBody !== event.target.value")
+            id="ds-list-mine", role="tabpanel", aria_labelledby="ds-tab-mine", hidden=tab != "mine"),
+        P("No dataset matches.", cls="muted", data_ds_none="1", hidden=True))
+    selection = Div(H3("Dataset"), tabs, search, lists, cls="section ds-picker", data_tab=tab)
     preview = ()
     if ctx.dataset:
         prof = ctx.dataset["profile"]
         cols = [c["name"] for c in prof["columns"]]
-        from nodes.dataset import PARAMS
+        from nodes.dataset import PARAMS, excluded_columns
 
         pt = {p.name: p for p in PARAMS}["problem_type"]
         target = ctx.value("target_column")
+        ids = [c["name"] for c in prof["columns"] if c.get("role") == "id" and c["name"] != target]
+        included = set(ctx.value("include_ids") or [])
+        left_out = excluded_columns({**ctx.clean, "target_column": target, "include_ids": list(included)},
+                                    prof["columns"])
+
+        def id_box(name):
+            return Label(Input(type="checkbox", name="include_ids", value=name, checked=name in included),
+                         " use as a feature", cls="check")
+
         preview = (
-            Div(H3("Preview"),
+            Div(H3("Preview", Span(f"· {ctx.dataset.get('name') or chosen}", cls="faint")),
                 Div(Div(Span(f"{prof['n_rows']:,}", cls="b"), Span("rows"), cls="stat"),
                     Div(Span(f"{prof['n_cols']}", cls="b"), Span("columns"), cls="stat"),
                     Div(Span(f"{sum(1 for c in prof['columns'] if c.get('missing_pct'))}", cls="b"),
@@ -126,13 +136,22 @@ def DatasetInspector(ctx: InspectorContext):
                     Select(Option("— none (clustering) —", value=""),
                            *[Option(c, value=c, selected=c == target) for c in cols], name="target_column",
                            id="f-target"),
-                    *([Div(ctx.error("target_column"), cls="field-error")] if ctx.error("target_column") else []),
+                    *([Div(ctx.error("target_column"), cls="field-error", role="alert")]
+                      if ctx.error("target_column") else []),
                     cls="field invalid" if ctx.error("target_column") else "field", style="margin-top:10px"),
                 ParamField(pt, ctx.value("problem_type"), error=ctx.error("problem_type")),
+                P("The problem type follows the target you pick, unless you choose it yourself.", cls="help"),
                 cls="section"),
-            Div(H3("Columns"), Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),
-                                     Tbody(*[Tr(Td(c["name"]), Td(c["role"], cls="muted"), Td(f"{c['missing_pct']:.1f}%"))
-                                             for c in prof["columns"]]), cls="grid coltable"), cls="section"),
+            Div(H3("Columns"),
+                *([P(f"Left out of the features (different in every row): {', '.join(left_out)}.",
+                     cls="notice warn")] if left_out else []),
+                Input(type="hidden", name="include_ids__present", value="1") if ids else None,
+                *([Div(ctx.error("include_ids"), cls="field-error", role="alert")] if ctx.error("include_ids") else []),
+                Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),
+                      Tbody(*[Tr(Td(c["name"], *([" ", Span("target", cls="pill")] if c["name"] == target else [])),
+                                 Td(c["role"], *([" ", id_box(c["name"])] if c["name"] in ids else []), cls="muted"),
+                                 Td(f"{c['missing_pct']:.1f}%"))
+                              for c in prof["columns"]]), cls="grid coltable"), cls="section"),
         )
     status = Div(H3("Status"), P("Ready: the dataset, target and problem type are set." if not ctx.node_errors
                                  else "Needs attention (see above).", cls="muted"), cls="section")

@@ -50,9 +50,25 @@ class NodeType:
     validate: Callable
     # run(config, inputs: {port_name: artifact}, ctx: RunContext) -> artifact
     run: Callable
-    # summary(config) -> one line for the canvas ("Random Forest, 100 trees")
+    # summary(config, design: Upstream | None) -> one line for the canvas ("Random Forest, 100 trees");
+    # `design` is what the node passes downstream at design time (e.g. the dataset's name)
     summary: Callable
     group: str = "Pipeline"
+    # design(config, upstream, dataset) -> Upstream: what the node tells the nodes below it at
+    # design time (capabilities flowing down); by default it passes on what it was given
+    design: Callable | None = None
+
+    def design_output(self, config: dict, upstream: Upstream, dataset: dict | None = None) -> Upstream:
+        if self.design is not None:
+            return self.design(config, upstream, dataset)
+        return Upstream(**{**upstream.__dict__})
+
+    def summarise(self, config: dict, design: Upstream | None = None) -> str:
+        import inspect
+
+        if len(inspect.signature(self.summary).parameters) >= 2:
+            return self.summary(config, design)
+        return self.summary(config)
 
     def accepts(self, artifact_type: str) -> bool:
         return any(artifact_type in p.accepts for p in self.inputs)
@@ -83,6 +99,8 @@ class Upstream:
     columns: list = field(default_factory=list)  # [{"name", "dtype", "role", "missing_pct", ...}]
     n_rows: int | None = None
     dataset_id: str | None = None
+    dataset_name: str | None = None  # what the user calls it (uploads: the file's name)
+    excluded_columns: list = field(default_factory=list)  # id-like columns left out of the features
     algorithm: str | None = None  # the upstream model's plugin slug
     operations: list = field(default_factory=list)  # preprocessing operations upstream
     selected_metrics: list = field(default_factory=list)
@@ -95,8 +113,9 @@ class TableArtifact:
     target: str | None
     problem_type: str
     dataset_id: str
-    learned_ops: list = field(default_factory=list)  # [(slug, params)] fitted later on train rows
+    learned_ops: list = field(default_factory=list)  # [(slug, params)]: Pipeline steps, fitted on train rows
     warnings: list = field(default_factory=list)
+    dataset_name: str = ""
 
 
 @dataclass
@@ -110,6 +129,7 @@ class SplitArtifact:
     learned_ops: list = field(default_factory=list)
     dataset_id: str = ""
     random_seed: int | None = 42
+    dataset_name: str = ""
 
 
 @dataclass
@@ -164,6 +184,8 @@ class RunContext:
     save_artifact: Callable[..., str] = lambda kind, name, data, mime: ""
     warn: Callable[[str], None] = lambda message: None
     load_dataset: Callable[[str], Any] | None = None
+    # dataset_info(dataset_id) -> {"name", "columns", "n_rows"} or None
+    dataset_info: Callable[[str], dict | None] | None = None
 
     def check_cancelled(self) -> None:
         if self.is_cancelled():

@@ -1,4 +1,11 @@
-"""Dataset node: picks a dataset, its target column and problem type."""
+"""Dataset node: picks a dataset, its target column and problem type.
+
+Id-like columns (different in every row: a row number, a name, a key) are left out of the
+features unless the user includes them: a model learns nothing general from them, and a
+row id that follows the file's order leaks the target. A target that cannot mean anything
+for the problem type (a continuous number as classes, a constant, an id) is refused with
+what to choose instead.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,45 @@ PARAMS = (
     Param("target_column", "column", default=None, nullable=True, label="Target column",
           help="The column to predict (none for clustering)."),
     Param("problem_type", "select", default="classification", choices=PROBLEM_TYPES, label="Problem type"),
+    Param("include_ids", "columns", default=[], label="Use id-like columns as features",
+          help="Columns different in every row are left out of the features; tick one to use it anyway."),
 )
+MAX_CLASSES = 50
+
+
+def _fmt_value(v) -> str:
+    return repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def target_problem(col: dict | None, problem_type: str, n_rows: int | None = None) -> str | None:
+    """Why `col` (a profiled column) cannot be the target for `problem_type`, or None."""
+    if not col:
+        return None
+    name, role, unique = col["name"], col.get("role"), col.get("unique")
+    if unique is not None and unique <= 1:
+        value = f" ({_fmt_value(col['sample_values'][0])})" if col.get("sample_values") else ""
+        return (f"{name!r} has a single value{value} in every row: there is nothing to predict. "
+                "Choose another target column.")
+    numeric = role in ("numeric", "id") and str(col.get("dtype")) != "bool"
+    if problem_type == "classification":
+        if role == "id":
+            return (f"{name!r} is different in every row (an id), so no class would be seen twice: "
+                    "choose another target column.")
+        if numeric and not col.get("integer_valued", True) and (unique or 0) > 10:
+            return (f"{name!r} is a continuous number ({unique:,} distinct values): choose regression to predict "
+                    "it, or a column with a few classes.")
+        if unique and unique > MAX_CLASSES:
+            what = "whole numbers" if numeric else "values"
+            return (f"{name!r} has {unique:,} distinct {what}, too many to be classes (at most {MAX_CLASSES}): "
+                    + ("choose regression, or " if numeric else "choose ") + "a column with a few classes.")
+    if problem_type == "regression":
+        if role == "id":
+            return (f"{name!r} looks like a row id (a different whole number in every row, in order): predicting "
+                    "it means nothing. Choose the column you want to predict.")
+        if not numeric:
+            kind = "true/false" if str(col.get("dtype")) == "bool" else role
+            return f"Regression needs a numeric target; {name!r} is {kind}: choose classification to predict it."
+    return None
 
 
 def validate(config: dict, upstream: Upstream, dataset: dict | None = None):
@@ -23,50 +68,94 @@ def validate(config: dict, upstream: Upstream, dataset: dict | None = None):
     if dataset is None:
         errors["dataset_id"] = f"Dataset {clean['dataset_id']!r} does not exist."
         return clean, errors
-    names = [c["name"] for c in dataset.get("columns", [])]
+    columns = {c["name"]: c for c in dataset.get("columns", [])}
     target, ptype = clean.get("target_column"), clean["problem_type"]
     if ptype in ("classification", "regression"):
         if not target:
             errors["target_column"] = f"Choose the target column to predict ({ptype} needs one)."
-        elif names and target not in names:
+        elif columns and target not in columns:
             errors["target_column"] = f"Column {target!r} is not in the dataset."
-        elif ptype == "regression":
-            col = next((c for c in dataset.get("columns", []) if c["name"] == target), None)
-            if col and col.get("role") not in (None, "numeric", "id"):
-                errors["target_column"] = f"Regression needs a numeric target; {target!r} is {col.get('role')}."
-    elif target and names and target not in names:
+        else:
+            problem = target_problem(columns.get(target), ptype, dataset.get("n_rows"))
+            if problem:
+                errors["target_column"] = problem
+    elif target and columns and target not in columns:
         errors["target_column"] = f"Column {target!r} is not in the dataset."
+    ids = [n for n, c in columns.items() if c.get("role") == "id"]
+    bad = [c for c in clean.get("include_ids") or [] if columns and c not in ids]
+    if bad:
+        errors["include_ids"] = f"{bad[0]!r} is not an id-like column of this dataset."
     return clean, errors
 
 
+def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
+    """The id-like columns left out of the features (the target never is)."""
+    keep = set(config.get("include_ids") or [])
+    return [c["name"] for c in columns
+            if c.get("role") == "id" and c["name"] not in keep and c["name"] != config.get("target_column")]
+
+
+def design_output(config: dict, upstream: Upstream, dataset: dict | None) -> Upstream:
+    out = Upstream(**{**upstream.__dict__})
+    columns = list((dataset or {}).get("columns", []))
+    out.dataset_id = config.get("dataset_id")
+    out.dataset_name = (dataset or {}).get("name") or out.dataset_id
+    out.problem_type = config.get("problem_type")
+    out.target_column = config.get("target_column")
+    out.excluded_columns = excluded_columns(config, columns)
+    out.columns = [c for c in columns if c["name"] not in out.excluded_columns]
+    out.n_rows = (dataset or {}).get("n_rows")
+    return out
+
+
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:
+    from data import datasets
+
     df = ctx.load_dataset(config["dataset_id"])
+    info = ctx.dataset_info(config["dataset_id"]) if ctx.dataset_info else None
+    name = (info or {}).get("name") or config["dataset_id"]
     target = config.get("target_column") or None
+    ptype = config["problem_type"]
     if target and target not in df.columns:
-        raise NodeError(f"Column {target!r} is not in dataset {config['dataset_id']!r}.")
-    if config["problem_type"] != "clustering" and target is None:
+        raise NodeError(f"Column {target!r} is not in dataset {name!r}.")
+    if ptype != "clustering" and target is None:
         raise NodeError("Choose the target column to predict.")
+    # decided on the whole file, as the profile the inspector shows was
+    ids = datasets.id_columns(df, exclude={target, *(config.get("include_ids") or [])})
     if target is not None:
         missing = int(df[target].isna().sum())
         if missing:
             df = df[df[target].notna()]
-            ctx.warn(f"Dropped {missing} rows whose target {target!r} is missing.")
+            ctx.warn(f"Dropped {missing:,} rows whose target {target!r} is missing; every other row is used.")
+        if ptype != "clustering":
+            # the same check as validation, on the rows as they are now (the CLI may run a
+            # workflow no one validated against this file)
+            col = datasets.profile(df[[target]])["columns"][0]
+            problem = target_problem(col, ptype, len(df))
+            if problem:
+                raise NodeError(problem)
+    if ids:
+        df = df.drop(columns=ids)
+        shown = ", ".join(repr(c) for c in ids[:5]) + (" …" if len(ids) > 5 else "")
+        ctx.warn(f"Left out {len(ids)} id-like column(s), different in every row: {shown}. A model learns "
+                 "nothing general from them; to use one anyway, tick it in the Dataset node.")
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
-    return TableArtifact(df=df.reset_index(drop=True), target=target,
-                         problem_type=config["problem_type"], dataset_id=config["dataset_id"])
+    return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
+                         dataset_id=config["dataset_id"], dataset_name=name)
 
 
-def summary(config: dict) -> str:
+def summary(config: dict, design: Upstream | None = None) -> str:
     ds = config.get("dataset_id")
     if not ds:
         return "Choose a dataset"
+    name = (design.dataset_name if design is not None else None) or ds
     target = config.get("target_column")
-    return f"{ds} · {config.get('problem_type', '')}" + (f" → {target}" if target else "")
+    return f"{name} · {config.get('problem_type', '')}" + (f" → {target}" if target else "")
 
 
 NODE = NodeType(
     type="dataset", label="Dataset", icon="🗂️", colour="#16a34a",
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
-    validate=validate, run=run, summary=summary, group="Data",
+    validate=validate, run=run, summary=summary, group="Data", design=design_output,
 )

@@ -146,6 +146,12 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
     return EvaluationArtifact(model=model, metrics=result)
 
 
+def design_output(config: dict, upstream: Upstream, dataset=None) -> Upstream:
+    out = Upstream(**{**upstream.__dict__})
+    out.selected_metrics = list(config.get("metrics", []))
+    return out
+
+
 def summary(config: dict) -> str:
     metrics = config.get("metrics")
     if metrics is None:
@@ -159,5 +165,5 @@ NODE = NodeType(
     type="evaluate", label="Evaluate", icon="📏", colour="#d97706",
     description="Score the model on the test rows with the metrics you choose.",
     inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
-    params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results",
+    params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design_output,
 )

@@ -1,8 +1,10 @@
-"""Model node: trains one algorithm (a plugin) inside a full sklearn Pipeline.
+"""Model node: trains one algorithm (a plugin) inside a full Pipeline.
 
-The Pipeline is the learned preprocessing from upstream (fitted on the training rows only),
-an AutoPrepare guard (encodes leftover text columns, imputes for models that cannot take
-NaN) and the estimator, so the saved artifact takes raw feature columns as they come.
+The Pipeline (imbalanced-learn's, a scikit-learn Pipeline that also takes samplers) is
+every preprocessing step from upstream in the user's order (fitted on the training rows
+only; row filters remove training rows during fit and never touch the rows scored), an
+AutoPrepare guard (date features, codes for leftover text, the median for models that
+cannot take NaN) and the estimator, so the saved artifact takes raw feature columns.
 Optional k-fold cross-validation and an Optuna search over the plugin's own Params.
 """
 
@@ -92,15 +94,24 @@ def validate(config: dict, upstream: Upstream):
 
 
 # --------------------------------------------------------------------------- training
-def make_pipeline(plugin, hyperparameters: dict, problem_type: str, learned_ops, seed):
-    from sklearn.pipeline import Pipeline
+def make_pipeline(plugin, hyperparameters: dict, problem_type: str, learned_ops, seed, target=None):
+    from imblearn.pipeline import Pipeline
 
-    from plugins.preprocessing import AutoPrepare, build_steps
+    from plugins.preprocessing import AutoPrepare, StepContext, build_steps
 
-    steps = list(build_steps(learned_ops))
+    steps = list(build_steps(learned_ops, StepContext(problem_type=problem_type, target=target, random_state=seed)))
     steps.append(("prepare", AutoPrepare(handles_missing=plugin.handles_missing)))
     steps.append(("model", plugin.build(hyperparameters, problem_type, seed)))
     return Pipeline(steps)
+
+
+def fit_target(X, y):
+    """The y a Pipeline is fitted with. Clustering has none, but imbalanced-learn's samplers
+    (row filters) want one with two or more values: the row positions stand in, and every
+    step of a clustering pipeline ignores y."""
+    import numpy as np
+
+    return np.arange(len(X)) if y is None else y
 
 
 def _folds(split, k: int, seed):
@@ -130,8 +141,8 @@ def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0
         X_tr, X_va = split.X_train.iloc[tr], split.X_train.iloc[va]
         y_tr = split.y_train.iloc[tr] if split.y_train is not None else None
         y_va = split.y_train.iloc[va] if split.y_train is not None else None
-        pipe = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed)
-        pipe.fit(X_tr, y_tr)
+        pipe = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed, split.target)
+        pipe.fit(X_tr, fit_target(X_tr, y_tr))
         data = eval_data_for(pipe, X_tr, y_tr, X_va, y_va, split.problem_type, random_state=seed,
                              need_proba=metric.needs_proba, need_transform=split.problem_type == "clustering")
         scores.append(float(compute_metric(metric_key, data)))
@@ -253,14 +264,16 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
         cv = cross_validate(plugin, hp, split, metric_key, config["cv_folds"], ctx, seed, span)
     ctx.check_cancelled()
     ctx.progress(0.98 if (cv or optuna_info) else 0.1, "fitting the final model")
-    pipeline = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed)
+    pipeline = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed, split.target)
     started = time.perf_counter()
     try:
-        pipeline.fit(split.X_train, split.y_train)
+        pipeline.fit(split.X_train, fit_target(split.X_train, split.y_train))
     except ValueError as e:
         raise NodeError(f"{plugin.name} could not be trained: {e}") from e
     seconds = time.perf_counter() - started
-    for note in getattr(pipeline.named_steps["prepare"], "notes_", []):
+    from plugins.preprocessing import filter_reports
+
+    for note in filter_reports(pipeline) + list(getattr(pipeline.named_steps["prepare"], "notes_", [])):
         ctx.warn(note)
     buf = io.BytesIO()
     joblib.dump(pipeline, buf)
@@ -272,6 +285,12 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
         if classes is not None else None, feature_names=list(split.X_train.columns),
         train_seconds=seconds, cv=cv, optuna=optuna_info, model_artifact_id=artifact_id or None,
     )
+
+
+def design_output(config: dict, upstream: Upstream, dataset=None) -> Upstream:
+    out = Upstream(**{**upstream.__dict__})
+    out.algorithm = config.get("algorithm")
+    return out
 
 
 def summary(config: dict) -> str:
@@ -298,5 +317,5 @@ NODE = NodeType(
     type="model", label="Model", icon="🧠", colour="#7c3aed",
     description="Train an algorithm on the training rows, with optional CV and Optuna search.",
     inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
-    params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model",
+    params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design_output,
 )

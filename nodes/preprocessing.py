@@ -1,13 +1,14 @@
 """Preprocessing node: an ordered list of operations.
 
-Row operations (duplicates, missing rows, outliers) run here on the whole table; learned
-transforms only travel downstream as (slug, params) and are fitted by the Model node on the
-training rows, inside the model's Pipeline, so the test rows never leak into them.
+Nothing runs here: the operations travel downstream as (slug, params), in the order the
+user set, and become steps of the model's Pipeline, fitted on the training rows only.
+Row filters among them remove training rows during fit and never touch the test rows, so
+the reported metrics cover every test row.
 """
 
 from __future__ import annotations
 
-from nodes.base import TABLE, NodeError, NodeType, Port, TableArtifact, Upstream
+from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream
 
 
 def _ops():
@@ -23,6 +24,7 @@ def validate(config: dict, upstream: Upstream):
     operations = config.get("operations", [])
     columns = [c["name"] for c in upstream.columns] or None
     clean_ops, op_errors = _ops().validate_operations(operations, columns)
+    op_errors.update(_ops().operation_errors(clean_ops, upstream.problem_type))
     for index, message in op_errors.items():
         errors[f"operations.{index}"] = f"Operation {int(index) + 1}: {message}" if str(index).isdigit() else message
     clean = {"operations": [{"method": slug, "parameters": params} for slug, params in clean_ops]}
@@ -36,32 +38,27 @@ def warnings_for(config: dict, upstream: Upstream, model_category: str | None = 
 
 
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:
-    pp = _ops()
     table = inputs["table"]
     ops = [(o["method"], o.get("parameters", {})) for o in config.get("operations", [])]
-    row_ops = [(s, p) for s, p in ops if pp.OPERATIONS[s].kind == "row"]
-    learned = [(s, p) for s, p in ops if pp.OPERATIONS[s].kind != "row"]
-    df, messages = pp.apply_row_operations(table.df, row_ops, table.target)
-    for m in messages:
-        ctx.warn(m)
-    if len(df) == 0:
-        raise NodeError("The row operations removed every row.")
-    ctx.progress(1.0, f"{len(df):,} rows after {len(row_ops)} row operation(s); "
-                      f"{len(learned)} transform(s) will be fitted on the training rows")
-    return TableArtifact(df=df.reset_index(drop=True), target=table.target, problem_type=table.problem_type,
-                         dataset_id=table.dataset_id, learned_ops=list(table.learned_ops) + learned,
-                         warnings=list(table.warnings) + list(messages))
+    rows = sum(1 for slug, _ in ops if _ops()._registry()[slug].kind == "row")
+    ctx.progress(1.0, f"{len(ops)} step(s) will be fitted on the training rows"
+                      + (f", {rows} of them removing training rows only" if rows else ""))
+    return TableArtifact(df=table.df, target=table.target, problem_type=table.problem_type,
+                         dataset_id=table.dataset_id, learned_ops=list(table.learned_ops) + ops,
+                         warnings=list(table.warnings), dataset_name=table.dataset_name)
+
+
+def design_output(config: dict, upstream: Upstream, dataset=None) -> Upstream:
+    out = Upstream(**{**upstream.__dict__})
+    out.operations = list(upstream.operations) + list(config.get("operations", []))
+    return out
 
 
 def summary(config: dict) -> str:
     ops = config.get("operations") or []
     if not ops:
         return "No operations (passes data through)"
-    pp = _ops()
-    names = []
-    for o in ops[:3]:
-        op = pp.OPERATIONS.get(o.get("method"))
-        names.append(op.name if op else str(o.get("method")))
+    names = [_ops().describe_operation(o.get("method"), o.get("parameters") or {}) for o in ops[:3]]
     more = f" +{len(ops) - 3}" if len(ops) > 3 else ""
     return ", ".join(names) + more
 
@@ -70,5 +67,5 @@ NODE = NodeType(
     type="preprocessing", label="Preprocessing", icon="🧹", colour="#0891b2",
     description="Clean and transform the data: missing values, scaling, encoding, outliers.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("table", (TABLE,), "Table"),),
-    params=(), validate=validate, run=run, summary=summary, group="Data",
+    params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output,
 )

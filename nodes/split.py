@@ -73,7 +73,8 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
     ctx.progress(1.0, f"{len(X_train):,} train / {len(X_test):,} test rows")
     return SplitArtifact(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, target=target,
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
-                         dataset_id=table.dataset_id, random_seed=config["random_seed"])
+                         dataset_id=table.dataset_id, random_seed=config["random_seed"],
+                         dataset_name=table.dataset_name)
 
 
 def summary(config: dict) -> str:

@@ -147,28 +147,34 @@ class Plot:
 # --------------------------------------------------------------------------- preprocessing
 @dataclass(frozen=True)
 class Operation:
-    """One preprocessing operation.
+    """One preprocessing operation: `make(params, context) -> step`, a step of the model's
+    Pipeline fitted on the training rows only (plugins.preprocessing).
 
-    kind "row": `apply(df, params, target) -> df` runs on the whole table before the split
-    (drop duplicates, drop rows with missing values, outlier removal).
-    kind "learned": `make(params) -> transformer`, an sklearn transformer over a DataFrame
-    that is fitted on the training rows only and becomes a step of the model Pipeline.
-    `warnings(params, df, target, problem_type) -> list[str]` gives advice before running.
+    kind "learned": the step is a transformer (imputer, scaler, encoder ...).
+    kind "row": the step is a sampler that removes training rows during fit (duplicates,
+    rows with missing values, outliers) and does nothing at predict time.
+    `make` may also take just `params` (the context carries the problem type, the target
+    and the random seed).
     """
 
     slug: str
     name: str
-    category: str  # missing_values | scaling | encoding | outliers | other
-    applies_to: tuple  # ("numeric",), ("categorical",), ("all",)
+    category: str  # missing_values | scaling | encoding | dates | outliers | other
+    applies_to: tuple  # ("numeric",), ("categorical",), ("datetime",), ("all",)
     kind: str  # row | learned
     params: tuple = ()
     description: str = ""
-    apply: Callable | None = None
     make: Callable | None = None
-    warnings: Callable | None = None
+
+    @property
+    def when(self) -> str:
+        """When it acts, truthfully, for labels."""
+        if self.kind == "row":
+            return "removes training rows only"
+        return "learned from training rows"
 
     def to_json(self) -> dict:
         return {"slug": self.slug, "name": self.name, "category": self.category,
-                "applies_to": list(self.applies_to), "kind": self.kind,
+                "applies_to": list(self.applies_to), "kind": self.kind, "when": self.when,
                 "description": self.description,
                 "parameters": [p.to_json() for p in self.params]}

@@ -1,18 +1,31 @@
 """Preprocessing operations.
 
-Row operations (duplicates, rows with missing values, outlier removal) run on the whole
-table before the split. Learned transforms are DataFrame-in/DataFrame-out sklearn
-transformers fitted on the training rows only; they become steps of the model's Pipeline,
-so scaling, encoding and imputation never see the test rows and the saved model takes the
-raw columns.
+Every operation becomes a step of the model's Pipeline (imbalanced-learn's `Pipeline`, a
+scikit-learn Pipeline that also takes samplers), in the order the user set, and is fitted
+on the training rows only:
+
+- Learned transforms are scikit-learn's own transformers (SimpleImputer, the scalers, the
+  encoders, TargetEncoder ...) applied to the columns they act on through a
+  `ColumnTransformer` with pandas output, so names and dtypes flow from step to step.
+  TargetEncoder cross-fits inside `fit_transform`, so a row's own target never feeds its
+  encoding during training.
+- Row filters (duplicates, rows with missing values, outlier removal) are imbalanced-learn
+  `FunctionSampler`s: during `fit` they remove training rows (their bounds come from the
+  training rows); at predict time they do nothing, so every test row is predicted and
+  scored.
+
+The fitted Pipeline is the saved model: it takes the raw feature columns as they come.
 """
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from plugins.base import Operation
 from plugins.params import Param, validate_params
@@ -20,411 +33,482 @@ from plugins.params import Param, validate_params
 COLUMNS = Param("columns", "columns", default=[], label="Columns",
                 help="Leave empty to apply to every applicable column.")
 
-
-def _is_numeric(s: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
-
-
-def _pick(X: pd.DataFrame, columns, applies_to: str, exclude=()) -> list:
-    if columns:
-        missing = [c for c in columns if c not in X.columns]
-        if missing:
-            raise ValueError(f"Column {missing[0]!r} is not in the data.")
-        return [c for c in columns if c not in exclude]
-    if applies_to == "numeric":
-        return [c for c in X.columns if _is_numeric(X[c]) and c not in exclude]
-    if applies_to == "categorical":
-        return [c for c in X.columns if not _is_numeric(X[c]) and c not in exclude]
-    return [c for c in X.columns if c not in exclude]
+# what a datetime column becomes, in this order; the default is every part but the hour
+DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
+DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
+DATE_PART_NAMES = {"year": "year", "month": "month", "day": "day of month", "weekday": "weekday (0 = Monday)",
+                   "dayofyear": "day of year", "days_since_epoch": "days since 1970-01-01", "hour": "hour"}
 
 
-def _frame(X) -> pd.DataFrame:
-    if isinstance(X, pd.DataFrame):
+# --------------------------------------------------------------------------- columns
+def column_kind(s: pd.Series) -> str:
+    """numeric | datetime | categorical (text, bool, category): what an operation can act on."""
+    if pd.api.types.is_bool_dtype(s):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(s):
+        return "numeric"
+    return "categorical"
+
+
+class Columns:
+    """The columns an operation acts on, chosen at fit time from the training frame: the
+    names the user gave (in their order), or every column of the kind. A column of another
+    kind is skipped (e.g. a text column named for median filling). Picklable, so the saved
+    model keeps it."""
+
+    def __init__(self, kind: str = "all", names=(), strict: bool = True):
+        self.kind, self.names, self.strict = kind, tuple(names or ()), strict
+
+    def __call__(self, X: pd.DataFrame) -> list:
+        if self.names:
+            missing = [c for c in self.names if c not in X.columns]
+            if missing and self.strict:
+                raise ValueError(f"Column {missing[0]!r} is not in the data.")
+            names = [c for c in self.names if c in X.columns]
+        else:
+            names = list(X.columns)
+        return [c for c in names if self.kind == "all" or column_kind(X[c]) == self.kind]
+
+    def __repr__(self):
+        return f"Columns({self.kind!r}, {list(self.names)!r})"
+
+
+def on_columns(*branches, remainder="passthrough"):
+    """A ColumnTransformer over named branches (name, transformer, Columns), pandas out,
+    untouched columns passed through, output names kept plain (`age`, `city_north`)."""
+    from sklearn.compose import ColumnTransformer
+
+    return ColumnTransformer(list(branches), remainder=remainder,
+                             verbose_feature_names_out=False).set_output(transform="pandas")
+
+
+# --------------------------------------------------------------------------- dates
+def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd.DataFrame:
+    """Each datetime column (or those named) becomes numeric columns `col_year`,
+    `col_month` ...; stateless, so it needs no fitting. Timezone-aware dates count in UTC."""
+    if not isinstance(X, pd.DataFrame):
         return X
-    X = np.asarray(X)
-    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    chosen = [c for c in (columns or X.columns) if c in X.columns and column_kind(X[c]) == "datetime"]
+    if not chosen:
+        return X
+    out = {}
+    for c in X.columns:
+        if c not in chosen:
+            out[c] = X[c]
+            continue
+        s = X[c]
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        for part in parts:
+            if part == "days_since_epoch":
+                values = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+            elif part == "weekday":
+                values = s.dt.weekday
+            else:
+                values = getattr(s.dt, part)
+            out[f"{c}_{part}"] = values.astype(float)
+    return pd.DataFrame(out, index=X.index)
 
 
-# --------------------------------------------------------------------------- learned
-class ColumnTransform(TransformerMixin, BaseEstimator):
-    """Base: pick columns at fit time, learn per-column state, transform only those.
+def make_date_features(parts=DEFAULT_DATE_PARTS, columns=None):
+    from sklearn.preprocessing import FunctionTransformer
 
-    Subclasses implement `_learn(X_cols, y)` returning state and `_apply(X_cols)` returning
-    a frame that replaces (or, for one-hot, expands) those columns."""
+    return FunctionTransformer(date_features, kw_args={"parts": tuple(parts), "columns": list(columns or [])})
 
-    applies_to = "numeric"
+
+# --------------------------------------------------------------------------- custom transformers
+# Only where scikit-learn has no transformer of its own; each passes
+# sklearn.utils.estimator_checks.parametrize_with_checks (tests/test_estimator_checks.py).
+class ClipOutliers(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Caps numbers at bounds learned from the training rows: quartiles -/+ factor x IQR,
+    or two quantiles. Missing values stay missing; no row is removed."""
+
+    def __init__(self, method="iqr", factor=1.5, lower_quantile=0.01, upper_quantile=0.99):
+        self.method, self.factor = method, factor
+        self.lower_quantile, self.upper_quantile = lower_quantile, upper_quantile
 
     def fit(self, X, y=None):
-        X = _frame(X)
-        self.columns_ = _pick(X, getattr(self, "columns", None) or [], self.applies_to)
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        self._learn(X[self.columns_], y)
+        X = validate_data(self, X, dtype=float, ensure_all_finite="allow-nan")
+        with np.errstate(all="ignore"):
+            if self.method == "iqr":
+                q1, q3 = np.nanquantile(X, 0.25, axis=0), np.nanquantile(X, 0.75, axis=0)
+                self.low_, self.high_ = q1 - self.factor * (q3 - q1), q3 + self.factor * (q3 - q1)
+            elif self.method == "quantile":
+                self.low_ = np.nanquantile(X, self.lower_quantile, axis=0)
+                self.high_ = np.nanquantile(X, self.upper_quantile, axis=0)
+            else:
+                raise ValueError(f"Unknown clipping method {self.method!r}; use 'iqr' or 'quantile'.")
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "columns_")
-        X = _frame(X)
-        if not self.columns_:
-            return X
-        out = self._apply(X[self.columns_])
-        picked = set(self.columns_)
-        rest = [c for c in X.columns if c not in picked]
-        if list(out.columns) == list(self.columns_):
-            # one concat instead of per-column assignment (which is slow in pandas); the
-            # column order of the input is kept
-            if not rest:
-                return out
-            return pd.concat([X[rest], out], axis=1)[list(X.columns)]
-        return pd.concat([X[rest], out.set_index(X.index)], axis=1)
+        check_is_fitted(self, "low_")
+        X = validate_data(self, X, dtype=float, ensure_all_finite="allow-nan", reset=False)
+        low = np.where(np.isnan(self.low_), -np.inf, self.low_)  # an all-missing column keeps its values
+        high = np.where(np.isnan(self.high_), np.inf, self.high_)
+        return np.clip(X, low, high)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class DropMostlyMissing(TransformerMixin, BaseEstimator):
+    """Drops the columns missing in more than `threshold` of the training rows (any dtype).
+    A frame comes out as a frame, other columns untouched."""
+
+    def __init__(self, threshold=0.5):
+        self.threshold = threshold
+
+    def fit(self, X, y=None):
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame)
+        share = pd.DataFrame(X).isna().mean().to_numpy()
+        self.keep_ = np.flatnonzero(~(share > self.threshold))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "keep_")
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
+        return X.iloc[:, self.keep_] if frame else X[:, self.keep_]
 
     def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "columns_")
-        return np.asarray(self._names_out(), dtype=object)
+        check_is_fitted(self, "keep_")
+        from sklearn.utils.validation import _check_feature_names_in
 
-    def _names_out(self):
-        return list(self.feature_names_in_)
+        return np.asarray(_check_feature_names_in(self, input_features), dtype=object)[self.keep_]
 
-    def _learn(self, X, y):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _apply(self, X):  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-class FillMissing(ColumnTransform):
-    def __init__(self, strategy="mean", value=0.0, columns=None):
-        self.strategy, self.value, self.columns = strategy, value, columns
-
-    @property
-    def applies_to(self):
-        return "numeric" if self.strategy in ("mean", "median") else "all"
-
-    def _learn(self, X, y):
-        if self.strategy == "mean":
-            self.fill_ = X.mean().to_dict()
-        elif self.strategy == "median":
-            self.fill_ = X.median().to_dict()
-        elif self.strategy == "mode":
-            self.fill_ = {c: (X[c].mode().iloc[0] if X[c].notna().any() else np.nan) for c in X.columns}
-        else:
-            self.fill_ = {c: (self.value if _is_numeric(X[c]) else str(self.value)) for c in X.columns}
-        # a column that is entirely missing in training still needs a value
-        self.fill_ = {c: (0.0 if (isinstance(v, float) and np.isnan(v)) else v) for c, v in self.fill_.items()}
-
-    def _apply(self, X):
-        if not X.isna().to_numpy().any():  # the common case, and pandas' dict fillna is slow
-            return X
-        return X.fillna(value=self.fill_).infer_objects()
-
-
-class DropMissingColumns(ColumnTransform):
-    applies_to = "all"
-
-    def __init__(self, threshold=0.5, columns=None):
-        self.threshold, self.columns = threshold, columns
-
-    def _learn(self, X, y):
-        share = X.isna().mean()
-        self.dropped_ = [c for c in X.columns if share[c] > self.threshold]
-
-    def transform(self, X):
-        check_is_fitted(self, "dropped_")
-        return _frame(X).drop(columns=self.dropped_, errors="ignore")
-
-    def _names_out(self):
-        return [c for c in self.feature_names_in_ if c not in self.dropped_]
-
-
-class DropColumns(DropMissingColumns):
-    def __init__(self, columns=None):
-        self.columns = columns
-
-    def fit(self, X, y=None):
-        X = _frame(X)
-        missing = [c for c in (self.columns or []) if c not in X.columns]
-        if missing:
-            raise ValueError(f"Column {missing[0]!r} is not in the data.")
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        self.columns_ = list(self.columns or [])
-        self.dropped_ = list(self.columns_)
-        return self
-
-
-class Scale(ColumnTransform):
-    def __init__(self, kind="standard", feature_min=0.0, feature_max=1.0, columns=None):
-        self.kind, self.feature_min, self.feature_max, self.columns = kind, feature_min, feature_max, columns
-
-    def _learn(self, X, y):
-        if self.kind == "standard":
-            self.center_, scale = X.mean(), X.std(ddof=0)
-        elif self.kind == "minmax":
-            lo, hi = X.min(), X.max()
-            self.center_, scale = lo, (hi - lo) / (self.feature_max - self.feature_min)
-        else:  # robust
-            q1, q3 = X.quantile(0.25), X.quantile(0.75)
-            self.center_, scale = X.median(), q3 - q1
-        self.scale_ = scale.replace(0, 1.0).fillna(1.0)
-        self.center_ = self.center_.fillna(0.0)
-
-    def _apply(self, X):
-        # numpy arithmetic: pandas' aligned Series ops cost ~10x more on small frames
-        center = self.center_.reindex(X.columns).to_numpy(dtype=float)
-        scale = self.scale_.reindex(X.columns).to_numpy(dtype=float)
-        out = (X.to_numpy(dtype=float) - center) / scale
-        if self.kind == "minmax":
-            out = out + self.feature_min
-        return pd.DataFrame(out, columns=X.columns, index=X.index)
-
-
-class OneHot(ColumnTransform):
-    applies_to = "categorical"
-
-    def __init__(self, max_categories=50, drop_first=False, columns=None):
-        self.max_categories, self.drop_first, self.columns = max_categories, drop_first, columns
-
-    def _learn(self, X, y):
-        self.categories_ = {}
-        for c in X.columns:
-            counts = X[c].astype("string").value_counts()
-            cats = list(counts.index[: self.max_categories])
-            if self.drop_first and cats:
-                cats = sorted(cats)[1:]
-            self.categories_[c] = cats
-
-    def _apply(self, X):
-        parts = {}
-        for c in X.columns:
-            values = X[c].astype("string")
-            for cat in self.categories_[c]:
-                parts[f"{c}={cat}"] = (values == cat).fillna(False).astype(float)
-        return pd.DataFrame(parts, index=X.index)
-
-    def _names_out(self):
-        kept = [c for c in self.feature_names_in_ if c not in self.columns_]
-        return kept + [f"{c}={cat}" for c in self.columns_ for cat in self.categories_[c]]
-
-
-class Ordinal(ColumnTransform):
-    applies_to = "categorical"
-
-    def __init__(self, columns=None):
-        self.columns = columns
-
-    def _learn(self, X, y):
-        self.mapping_ = {c: {v: i for i, v in enumerate(sorted(X[c].dropna().astype(str).unique()))}
-                         for c in X.columns}
-
-    def _apply(self, X):
-        # unseen categories become -1; missing stays missing for the imputer to decide
-        return pd.DataFrame({c: X[c].map(lambda v, c=c: np.nan if pd.isna(v) else self.mapping_[c].get(str(v), -1))
-                             .astype(float) for c in X.columns}, index=X.index)
-
-
-class TargetEncode(ColumnTransform):
-    """Mean of the target per category, smoothed towards the global mean; learned on the
-    training rows (sklearn's TargetEncoder cross-fits, which the Pipeline API hides)."""
-
-    applies_to = "categorical"
-
-    def __init__(self, smoothing=10.0, columns=None):
-        self.smoothing, self.columns = smoothing, columns
-
-    def _learn(self, X, y):
-        if y is None:
-            raise ValueError("Target encoding needs a target column.")
-        y = pd.Series(np.asarray(y), index=X.index)
-        if not _is_numeric(y):
-            y = pd.Series(pd.factorize(y, sort=True)[0], index=X.index).astype(float)
-        self.global_ = float(y.mean())
-        self.mapping_ = {}
-        for c in X.columns:
-            stats = y.groupby(X[c].astype(str)).agg(["mean", "count"])
-            w = stats["count"] / (stats["count"] + self.smoothing)
-            self.mapping_[c] = (w * stats["mean"] + (1 - w) * self.global_).to_dict()
-
-    def _apply(self, X):
-        return pd.DataFrame({c: X[c].astype(str).map(self.mapping_[c]).fillna(self.global_).astype(float)
-                             for c in X.columns}, index=X.index)
-
-
-class Clip(ColumnTransform):
-    def __init__(self, method="iqr", factor=1.5, lower_quantile=0.01, upper_quantile=0.99, columns=None):
-        self.method, self.factor = method, factor
-        self.lower_quantile, self.upper_quantile, self.columns = lower_quantile, upper_quantile, columns
-
-    def _learn(self, X, y):
-        if self.method == "iqr":
-            q1, q3 = X.quantile(0.25), X.quantile(0.75)
-            self.low_, self.high_ = q1 - self.factor * (q3 - q1), q3 + self.factor * (q3 - q1)
-        else:
-            self.low_, self.high_ = X.quantile(self.lower_quantile), X.quantile(self.upper_quantile)
-
-    def _apply(self, X):
-        return X.clip(lower=self.low_, upper=self.high_, axis=1)
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
 
 
 class AutoPrepare(TransformerMixin, BaseEstimator):
-    """The guard before every estimator: leftover text columns are ordinal-encoded, bools
-    become ints and, for models that cannot take NaN, missing values get the training
-    median. `notes_` tells the user what was done."""
+    """The guard before every estimator, for what no step handled: datetime columns become
+    date features, text and bool columns ordinal codes (scikit-learn's OrdinalEncoder;
+    unseen categories -1), and for models that cannot take NaN, missing values the
+    training median (SimpleImputer). Column order is kept. `notes_` says what was done, so
+    the user is told and can choose a step instead."""
 
     def __init__(self, handles_missing=False):
         self.handles_missing = handles_missing
 
     def fit(self, X, y=None):
-        X = _frame(X)
-        self.feature_names_in_ = np.asarray(list(X.columns), dtype=object)
-        self.encoded_ = [c for c in X.columns if not _is_numeric(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
-        self.mapping_ = {c: {v: i for i, v in enumerate(sorted(X[c].dropna().astype(str).unique()))}
-                         for c in self.encoded_}
-        Xn = self._numeric(X)
-        self.medians_ = Xn.median().fillna(0.0).to_dict()
-        self.notes_ = []
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import OrdinalEncoder
+
+        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
+                                      skip_check_array=isinstance(X, pd.DataFrame)))
+        self.dates_ = [c for c in X.columns if column_kind(X[c]) == "datetime"]
+        X = date_features(X, DEFAULT_DATE_PARTS, self.dates_)
+        self.encoded_ = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
+                         or pd.api.types.is_bool_dtype(X[c])]
+        self.encoder_ = None
         if self.encoded_:
-            shown = ", ".join(map(str, self.encoded_[:5])) + (" …" if len(self.encoded_) > 5 else "")
-            self.notes_.append(f"{len(self.encoded_)} text column(s) were encoded as ordinals automatically: {shown}. "
-                               "Add an encoding step to choose how.")
-        if not self.handles_missing and Xn.isna().any().any():
-            n = int(Xn.isna().any().sum())
-            self.notes_.append(f"{n} column(s) with missing values were filled with the training median "
-                               "automatically; add a missing-values step to choose how.")
+            self.encoder_ = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                           encoded_missing_value=np.nan).fit(X[self.encoded_].astype(object))
+        Xn = self._encode(X)
+        self.imputed_ = [c for c in Xn.columns if Xn[c].isna().any()]
+        self.imputer_ = None
+        if not self.handles_missing:
+            self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xn)
+        self.columns_out_ = list(Xn.columns)
+        self.notes_ = self._notes()
         return self
 
-    def _numeric(self, X):
-        bools = [c for c, t in X.dtypes.items() if pd.api.types.is_bool_dtype(t)]
-        if not self.encoded_ and not bools:
-            return X.astype(float)
-        X = X.copy()
-        for c in self.encoded_:
-            X[c] = X[c].map(lambda v, c=c: np.nan if pd.isna(v) else self.mapping_[c].get(str(v), -1))
-        for c in bools:
-            X[c] = X[c].astype(int)
+    def _frame(self, X):
+        if isinstance(X, pd.DataFrame):
+            return X
+        return pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
+
+    def _encode(self, X):
+        if self.encoder_ is not None:
+            codes = self.encoder_.transform(X[self.encoded_].astype(object))
+            X = X.copy()
+            for i, c in enumerate(self.encoded_):
+                X[c] = codes[:, i]
         return X.astype(float)
 
     def transform(self, X):
-        check_is_fitted(self, "medians_")
-        X = _frame(X)[list(self.feature_names_in_)]
-        Xn = self._numeric(X)
-        if not self.handles_missing:
-            Xn = Xn.fillna(value=self.medians_)
-        return Xn
+        check_is_fitted(self, "columns_out_")
+        is_frame = isinstance(X, pd.DataFrame)
+        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
+                                      skip_check_array=is_frame))
+        Xn = self._encode(date_features(X, DEFAULT_DATE_PARTS, self.dates_))
+        if self.imputer_ is not None:
+            Xn = pd.DataFrame(self.imputer_.transform(Xn), columns=Xn.columns, index=Xn.index)
+        return Xn if is_frame else Xn.to_numpy()
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray(self.feature_names_in_, dtype=object)
+        check_is_fitted(self, "columns_out_")
+        return np.asarray(self.columns_out_, dtype=object)
+
+    def _notes(self) -> list[str]:
+        notes = []
+
+        def shown(cols):
+            return ", ".join(map(str, cols[:5])) + (" …" if len(cols) > 5 else "")
+
+        if self.dates_:
+            notes.append(f"{len(self.dates_)} date column(s) were turned into year, month, day, weekday, "
+                         f"day-of-year and days-since-1970 features automatically: {shown(self.dates_)}. "
+                         "Add a Date features step to choose which.")
+        text = [c for c in self.encoded_ if c not in self.dates_]
+        if text:
+            notes.append(f"{len(text)} text column(s) were encoded as ordinals automatically: {shown(text)}. "
+                         "Add an encoding step to choose how.")
+        if self.imputer_ is not None and self.imputed_:
+            notes.append(f"{len(self.imputed_)} column(s) with missing values were filled with the training median "
+                         f"automatically: {shown(self.imputed_)}. Add a missing-values step to choose how.")
+        return notes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
 
 
-# --------------------------------------------------------------------------- row operations
-def _numeric_features(df, target, columns):
-    cols = columns or [c for c in df.columns if c != target and _is_numeric(df[c])]
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"Column {missing[0]!r} is not in the data.")
-    return [c for c in cols if c != target]
+# --------------------------------------------------------------------------- row filters
+class RowFilter:
+    """The function of a row-filter FunctionSampler: keeps the training rows `keep(X, y)`
+    says to keep. Bounds (quartiles, means) come from the rows it is given, which in a
+    Pipeline are the training rows only. Remembers what it removed for the run log."""
+
+    def __init__(self, name: str, keep, params: dict, use_target: bool = True):
+        self.name, self.keep, self.params, self.use_target = name, keep, dict(params), use_target
+        self.removed_ = None
+
+    def __call__(self, X, y):
+        mask = np.asarray(self.keep(X, y if self.use_target else None, **self.params), dtype=bool)
+        n = len(mask)
+        self.removed_ = (int(n - mask.sum()), n)
+        if n and not mask.any():
+            raise ValueError(f"{self.name} removed every training row.")
+        rows = np.flatnonzero(mask)
+        X = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+        if y is not None:
+            y = y.iloc[rows] if hasattr(y, "iloc") else np.asarray(y)[rows]
+        return X, y
+
+    def describe(self) -> str | None:
+        if self.removed_ is None:
+            return None
+        removed, n = self.removed_
+        share = f" ({removed / n:.1%})" if n else ""
+        return f"{self.name}: removed {removed:,} of {n:,} training rows{share}; test rows are never removed."
 
 
-def _drop_duplicates(df, params, target):
-    return df.drop_duplicates(subset=params.get("columns") or None)
+def _numeric_columns(X, columns):
+    return Columns("numeric", columns)(X)
 
 
-def _drop_missing_rows(df, params, target):
-    cols = params.get("columns") or None
-    return df.dropna(subset=cols)
+def keep_unique_rows(X, y, columns=None):
+    cols = Columns("all", columns)(X)
+    key = X[cols]
+    if not columns and y is not None:
+        key = key.assign(**{"\0target": np.asarray(y)})  # identical rows: features and target
+    return ~key.duplicated(keep="first").to_numpy()
 
 
-def _iqr_rows(df, params, target):
-    cols = _numeric_features(df, target, params.get("columns"))
+def keep_complete_rows(X, y, columns=None):
+    return X[Columns("all", columns)(X)].notna().all(axis=1).to_numpy()
+
+
+def keep_inside_iqr(X, y, factor=1.5, columns=None):
+    cols = _numeric_columns(X, columns)
     if not cols:
-        return df
-    X = df[cols]
-    q1, q3 = X.quantile(0.25), X.quantile(0.75)
-    f = params["factor"]
-    inside = ((X >= q1 - f * (q3 - q1)) & (X <= q3 + f * (q3 - q1))) | X.isna()
-    return df[inside.all(axis=1)]
+        return np.ones(len(X), dtype=bool)
+    V = X[cols].astype(float)
+    q1, q3 = V.quantile(0.25), V.quantile(0.75)
+    inside = ((V >= q1 - factor * (q3 - q1)) & (V <= q3 + factor * (q3 - q1))) | V.isna()
+    return inside.all(axis=1).to_numpy()
 
 
-def _zscore_rows(df, params, target):
-    cols = _numeric_features(df, target, params.get("columns"))
+def keep_inside_zscore(X, y, threshold=3.0, columns=None):
+    cols = _numeric_columns(X, columns)
     if not cols:
-        return df
-    X = df[cols]
-    std = X.std(ddof=0).replace(0, 1.0)
-    z = ((X - X.mean()) / std).abs()
-    return df[((z <= params["threshold"]) | z.isna()).all(axis=1)]
+        return np.ones(len(X), dtype=bool)
+    V = X[cols].astype(float)
+    std = V.std(ddof=0).replace(0, 1.0)
+    z = ((V - V.mean()) / std).abs()
+    return ((z <= threshold) | z.isna()).all(axis=1).to_numpy()
 
 
-# --------------------------------------------------------------------------- registry
-def _op(slug, name, category, applies_to, kind, params=(), description="", apply=None, make=None):
+# --------------------------------------------------------------------------- building steps
+@dataclass(frozen=True)
+class StepContext:
+    """What an operation's `make` may need to know besides its params."""
+
+    problem_type: str | None = None
+    target: str | None = None
+    random_state: int | None = 0
+
+
+def _filter(name, keep, params_keys=()):
+    def make(p, ctx: StepContext):
+        from imblearn import FunctionSampler
+
+        params = {k: p[k] for k in params_keys if k in p}
+        params["columns"] = list(p.get("columns") or [])
+        return FunctionSampler(func=RowFilter(name, keep, params, use_target=ctx.problem_type != "clustering"),
+                               validate=False)
+    return make
+
+
+def _impute(strategy):
+    def make(p, ctx):
+        from sklearn.impute import SimpleImputer
+
+        names = p.get("columns") or []
+        if strategy in ("mean", "median"):
+            return on_columns(("numbers", SimpleImputer(strategy=strategy, keep_empty_features=True),
+                               Columns("numeric", names)))
+        if strategy == "most_frequent":
+            return on_columns(("numbers", SimpleImputer(strategy="most_frequent"), Columns("numeric", names)),
+                              ("text", SimpleImputer(strategy="most_frequent"), Columns("categorical", names)))
+        value = _as_number(p["value"])
+        branches = [("text", SimpleImputer(strategy="constant", fill_value=str(p["value"])),
+                     Columns("categorical", names))]
+        if isinstance(value, float):  # a fill value that is not a number leaves numeric columns alone
+            branches.insert(0, ("numbers", SimpleImputer(strategy="constant", fill_value=value,
+                                                         keep_empty_features=True), Columns("numeric", names)))
+        return on_columns(*branches)
+    return make
+
+
+def _scaler(kind):
+    def make(p, ctx):
+        from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+
+        scaler = {"standard": StandardScaler, "robust": RobustScaler}.get(kind)
+        scaler = scaler() if scaler else MinMaxScaler(feature_range=tuple(p["feature_range"]))
+        return on_columns(("scale", scaler, Columns("numeric", p.get("columns"))))
+    return make
+
+
+def _onehot(p, ctx):
+    from sklearn.preprocessing import OneHotEncoder
+
+    encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=p["max_categories"],
+                            drop="first" if p["drop_first"] else None, sparse_output=False)
+    return on_columns(("onehot", encoder, Columns("categorical", p.get("columns"))))
+
+
+def _ordinal(p, ctx):
+    from sklearn.preprocessing import OrdinalEncoder
+
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=np.nan)
+    return on_columns(("ordinal", encoder, Columns("categorical", p.get("columns"))))
+
+
+def _target(p, ctx: StepContext):
+    from sklearn.preprocessing import TargetEncoder
+
+    target_type = "continuous" if ctx.problem_type == "regression" else "auto"
+    smooth = "auto" if p.get("smoothing") is None else p["smoothing"]
+    encoder = TargetEncoder(target_type=target_type, smooth=smooth, cv=5, shuffle=True,
+                            random_state=ctx.random_state)
+    return on_columns(("target", encoder, Columns("categorical", p.get("columns"))))
+
+
+def _clip(p, ctx):
+    clip = ClipOutliers(p["method"], p["factor"], p["lower_quantile"], p["upper_quantile"])
+    return on_columns(("clip", clip, Columns("numeric", p.get("columns"))))
+
+
+def _drop_columns(p, ctx):
+    # names the data no longer has (e.g. an id column the Dataset node already left out)
+    # are nothing to drop, not an error
+    return on_columns(("drop", "drop", Columns("all", p.get("columns"), strict=False)))
+
+
+def _dates(p, ctx):
+    return make_date_features(p.get("parts") or DEFAULT_DATE_PARTS, p.get("columns"))
+
+
+def _op(slug, name, category, applies_to, kind, params=(), description="", make=None):
     return Operation(slug=slug, name=name, category=category, applies_to=applies_to, kind=kind,
-                     params=tuple(params), description=description, apply=apply, make=make)
+                     params=tuple(params), description=description, make=make)
 
 
 OPERATIONS = {o.slug: o for o in [
     _op("fill_missing_mean", "Fill missing (mean)", "missing_values", ("numeric",), "learned", [COLUMNS],
-        "Replace missing numbers with the training mean.",
-        make=lambda p: FillMissing("mean", columns=p.get("columns"))),
+        "Replace missing numbers with the training mean.", make=_impute("mean")),
     _op("fill_missing_median", "Fill missing (median)", "missing_values", ("numeric",), "learned", [COLUMNS],
-        "Replace missing numbers with the training median (robust to outliers).",
-        make=lambda p: FillMissing("median", columns=p.get("columns"))),
+        "Replace missing numbers with the training median (robust to outliers).", make=_impute("median")),
     _op("fill_missing_mode", "Fill missing (most frequent)", "missing_values", ("all",), "learned", [COLUMNS],
-        "Replace missing values with the most frequent training value.",
-        make=lambda p: FillMissing("mode", columns=p.get("columns"))),
+        "Replace missing values with the most frequent training value.", make=_impute("most_frequent")),
     _op("fill_missing_constant", "Fill missing (constant)", "missing_values", ("all",), "learned",
-        [Param("value", "str", default="0", label="Fill value"), COLUMNS],
-        "Replace missing values with a value you choose.",
-        make=lambda p: FillMissing("constant", value=_as_number(p["value"]), columns=p.get("columns"))),
+        [Param("value", "str", default="0", label="Fill value", max=200,
+               help="A number fills numeric and text columns; text fills text columns only."), COLUMNS],
+        "Replace missing values with a value you choose.", make=_impute("constant")),
     _op("drop_missing_rows", "Drop rows with missing values", "missing_values", ("all",), "row", [COLUMNS],
-        "Remove rows that have a missing value (in the chosen columns).", apply=_drop_missing_rows),
+        "Remove training rows that have a missing value (in the chosen columns). Test rows are all kept "
+        "and scored.", make=_filter("Drop rows with missing values", keep_complete_rows)),
     _op("drop_missing_columns", "Drop mostly-missing columns", "missing_values", ("all",), "learned",
         [Param("threshold", "float", default=0.5, min=0.0, max=1.0, step=0.05, label="Missing share above",
                help="Columns missing in more than this share of training rows are dropped.")],
         "Remove columns that are mostly empty in the training rows.",
-        make=lambda p: DropMissingColumns(threshold=p["threshold"])),
+        make=lambda p, ctx: DropMostlyMissing(threshold=p["threshold"]).set_output(transform="pandas")),
     _op("standard_scaler", "Standard scaler", "scaling", ("numeric",), "learned", [COLUMNS],
-        "Centre to mean 0 and scale to unit variance.", make=lambda p: Scale("standard", columns=p.get("columns"))),
+        "Centre to mean 0 and scale to unit variance.", make=_scaler("standard")),
     _op("minmax_scaler", "Min-max scaler", "scaling", ("numeric",), "learned",
         [Param("feature_range", "range", default=[0.0, 1.0], min=-1000, max=1000, label="Range"), COLUMNS],
-        "Rescale to a fixed range.",
-        make=lambda p: Scale("minmax", p["feature_range"][0], p["feature_range"][1], columns=p.get("columns"))),
+        "Rescale to a fixed range.", make=_scaler("minmax")),
     _op("robust_scaler", "Robust scaler", "scaling", ("numeric",), "learned", [COLUMNS],
         "Centre on the median and scale by the interquartile range; outliers matter less.",
-        make=lambda p: Scale("robust", columns=p.get("columns"))),
+        make=_scaler("robust")),
     _op("onehot_encoder", "One-hot encoder", "encoding", ("categorical",), "learned",
         [Param("max_categories", "int", default=50, min=2, max=1000, label="Max categories per column",
-               help="Rarer categories share the all-zeros row."),
+               help="The rarest categories beyond this share one 'infrequent' column; unseen ones too."),
          Param("drop_first", "bool", default=False, label="Drop first category"), COLUMNS],
-        "One 0/1 column per category.",
-        make=lambda p: OneHot(p["max_categories"], p["drop_first"], columns=p.get("columns"))),
+        "One 0/1 column per category.", make=_onehot),
     _op("ordinal_encoder", "Label / ordinal encoder", "encoding", ("categorical",), "learned", [COLUMNS],
-        "Replace each category by a number (unseen categories become -1).",
-        make=lambda p: Ordinal(columns=p.get("columns"))),
+        "Replace each category by a number (unseen categories become -1).", make=_ordinal),
     _op("target_encoder", "Target encoder", "encoding", ("categorical",), "learned",
-        [Param("smoothing", "float", default=10.0, min=0.0, max=1000.0, label="Smoothing"), COLUMNS],
-        "Replace each category by the (smoothed) mean target in the training rows.",
-        make=lambda p: TargetEncode(p["smoothing"], columns=p.get("columns"))),
+        [Param("smoothing", "float", default=None, nullable=True, min=0.0, max=1000.0, label="Smoothing",
+               help="Empty: chosen from the data (empirical Bayes). Larger values pull rare categories "
+                    "towards the overall mean."), COLUMNS],
+        "Replace each category by the mean target in the training rows (one column per class when "
+        "classifying). Cross-fitted: during training each row's encoding comes from the other folds, so "
+        "the model never sees its own target.", make=_target),
+    _op("date_features", "Date features", "dates", ("datetime",), "learned",
+        [Param("parts", "multiselect", default=list(DEFAULT_DATE_PARTS), choices=DATE_PARTS, label="Features",
+               help="What each date becomes; the date column itself is replaced."), COLUMNS],
+        "Turn date columns into numbers a model can use: year, month, day, weekday, day of year, days since "
+        "1970 (and the hour).", make=_dates),
     _op("iqr_outlier_removal", "Remove outliers (IQR)", "outliers", ("numeric",), "row",
         [Param("factor", "float", default=1.5, min=0.5, max=10.0, step=0.5, label="IQR factor"), COLUMNS],
-        "Drop rows with a value beyond factor x IQR outside the quartiles.", apply=_iqr_rows),
+        "Drop training rows with a value beyond factor x IQR outside the training quartiles. Test rows are all "
+        "kept and scored.", make=_filter("Remove outliers (IQR)", keep_inside_iqr, ("factor",))),
     _op("zscore_outlier_removal", "Remove outliers (z-score)", "outliers", ("numeric",), "row",
         [Param("threshold", "float", default=3.0, min=1.0, max=10.0, step=0.5, label="Z-score above"), COLUMNS],
-        "Drop rows with a value more than this many standard deviations from the mean.", apply=_zscore_rows),
+        "Drop training rows with a value more than this many training standard deviations from the training "
+        "mean. Test rows are all kept and scored.",
+        make=_filter("Remove outliers (z-score)", keep_inside_zscore, ("threshold",))),
     _op("clip_outliers", "Clip outliers", "outliers", ("numeric",), "learned",
         [Param("method", "select", default="iqr", choices=("iqr", "quantile"), label="Bounds from"),
          Param("factor", "float", default=1.5, min=0.5, max=10.0, step=0.5, label="IQR factor"),
          Param("lower_quantile", "float", default=0.01, min=0.0, max=0.5, label="Lower quantile", advanced=True),
          Param("upper_quantile", "float", default=0.99, min=0.5, max=1.0, label="Upper quantile", advanced=True),
          COLUMNS],
-        "Cap values at bounds learned from the training rows; no row is removed.",
-        make=lambda p: Clip(p["method"], p["factor"], p["lower_quantile"], p["upper_quantile"], columns=p.get("columns"))),
+        "Cap values at bounds learned from the training rows; no row is removed.", make=_clip),
     _op("remove_duplicates", "Remove duplicate rows", "other", ("all",), "row", [COLUMNS],
-        "Keep the first of identical rows (compared on the chosen columns).", apply=_drop_duplicates),
+        "Keep the first of identical training rows (features and target, or the chosen columns). Test rows "
+        "are all kept and scored.", make=_filter("Remove duplicate rows", keep_unique_rows)),
     _op("drop_columns", "Drop columns", "other", ("all",), "learned",
         [Param("columns", "columns", default=[], label="Columns to drop")],
-        "Remove columns you do not want the model to use (ids, leaks).",
-        make=lambda p: DropColumns(columns=p.get("columns"))),
+        "Remove columns you do not want the model to use (ids, leaks).", make=_drop_columns),
 ]}
 
 CATEGORIES = {"missing_values": "Missing values", "scaling": "Scaling", "encoding": "Encoding",
-              "outliers": "Outliers", "other": "Other"}
+              "dates": "Dates", "outliers": "Outliers", "other": "Other"}
 
 
 def _as_number(text):
@@ -435,25 +519,38 @@ def _as_number(text):
 
 
 # --------------------------------------------------------------------------- API
-def apply_row_operations(df: pd.DataFrame, operations, target) -> tuple[pd.DataFrame, list[str]]:
-    messages = []
-    for slug, params in operations:
-        op = OPERATIONS[slug]
-        before = len(df)
-        df = op.apply(df, params, target)
-        removed = before - len(df)
-        pct = f" ({removed / before:.1%})" if before else ""
-        messages.append(f"{op.name}: removed {removed:,} of {before:,} rows{pct}.")
-    return df, messages
+def _registry():
+    from plugins import registry
+
+    return registry.operations()
 
 
-def build_steps(operations) -> list:
-    steps = []
-    for i, (slug, params) in enumerate(operations):
-        op = OPERATIONS[slug]
-        if op.kind == "learned":
-            steps.append((f"{i + 1}_{slug}", op.make(params)))
-    return steps
+def make_step(op: Operation, params: dict, context: StepContext):
+    """The Pipeline step of one operation. A third-party operation's `make(params)` may take
+    the context as a second argument, or not."""
+    try:
+        takes_context = len(inspect.signature(op.make).parameters) >= 2
+    except (TypeError, ValueError):
+        takes_context = False
+    return op.make(params, context) if takes_context else op.make(params)
+
+
+def build_steps(operations, context: StepContext | None = None) -> list:
+    """[(name, step)] for the Pipeline, in the user's order; row filters included (they act
+    during fit only)."""
+    context = context or StepContext()
+    ops = _registry()
+    return [(f"{i + 1}_{slug}", make_step(ops[slug], params, context)) for i, (slug, params) in enumerate(operations)]
+
+
+def filter_reports(pipeline) -> list[str]:
+    """What each row filter of a fitted Pipeline removed from the training rows."""
+    out = []
+    for _, step in getattr(pipeline, "steps", []):
+        func = getattr(step, "func", None)
+        if isinstance(func, RowFilter) and func.describe():
+            out.append(func.describe())
+    return out
 
 
 def validate_operations(operations, columns=None):
@@ -461,12 +558,13 @@ def validate_operations(operations, columns=None):
         return [], {}
     if not isinstance(operations, list):
         return [], {"_": "Operations must be a list."}
+    registered = _registry()
     clean, errors = [], {}
     for i, item in enumerate(operations):
         if not isinstance(item, dict) or not isinstance(item.get("method"), str):
             errors[i] = "Each operation needs a method."
             continue
-        op = OPERATIONS.get(item["method"])
+        op = registered.get(item["method"])
         if op is None:
             errors[i] = f"Unknown operation {item['method']!r}."
             continue
@@ -478,7 +576,7 @@ def validate_operations(operations, columns=None):
         if errs:
             errors[i] = f"{op.name}: " + " ".join(errs.values())
             continue
-        if columns is not None:
+        if columns is not None and item["method"] != "drop_columns":
             unknown = [c for c in values.get("columns") or [] if c not in columns]
             if unknown:
                 errors[i] = f"{op.name}: column {unknown[0]!r} is not in the data."
@@ -488,7 +586,7 @@ def validate_operations(operations, columns=None):
 
 
 def describe_operation(slug: str, params: dict) -> str:
-    op = OPERATIONS.get(slug)
+    op = _registry().get(slug)
     if op is None:
         return slug
     cols = params.get("columns") or []
@@ -499,12 +597,13 @@ def describe_operation(slug: str, params: dict) -> str:
 
 def operation_warnings(operations, columns_profile=None, target=None, problem_type=None, model_category=None):
     warnings = []
+    registered = _registry()
     profile = {c["name"]: c for c in (columns_profile or [])}
     roles = {n: c.get("role") for n, c in profile.items() if n != target}
     categorical = [n for n, r in roles.items() if r in ("categorical", "text")]
     seen = set()
     for slug, params in operations:
-        op = OPERATIONS.get(slug)
+        op = registered.get(slug)
         if op is None:
             continue
         cols = params.get("columns") or []
@@ -520,19 +619,29 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
         if slug == "onehot_encoder":
             for name in cols or categorical:
                 unique = profile.get(name, {}).get("unique") or 0
-                if unique > 50:
-                    warnings.append(f"One-hot encoding {name!r} would create {unique:,} columns "
-                                    f"(capped at {params.get('max_categories', 50)}); consider target or ordinal encoding.")
+                if unique > params.get("max_categories", 50):
+                    warnings.append(f"One-hot encoding {name!r} ({unique:,} categories) keeps the "
+                                    f"{params.get('max_categories', 50) - 1} most frequent and groups the rest; "
+                                    "consider target or ordinal encoding.")
         if slug in ("fill_missing_mean", "fill_missing_median"):
             bad = [c for c in cols if roles.get(c) in ("categorical", "text")]
             if bad:
                 warnings.append(f"{op.name} applies to numbers only; {', '.join(bad)} will be left as is.")
-        if slug == "target_encoder" and problem_type == "clustering":
-            warnings.append("Target encoding needs a target; clustering has none.")
+        if slug == "date_features" and profile and not any(r == "datetime" for r in roles.values()):
+            warnings.append("Date features: there are no date columns.")
         if op.category == "outliers" and op.kind == "row" and problem_type == "classification":
-            warnings.append(f"{op.name} can remove most rows of a rare class; check the class balance after it.")
+            warnings.append(f"{op.name} can remove most training rows of a rare class; check the class balance.")
     if profile and any((c.get("missing_pct") or 0) > 0 for n, c in profile.items() if n != target):
-        if not any(OPERATIONS[s].category == "missing_values" for s, _ in operations if s in OPERATIONS):
+        if not any(registered[s].category == "missing_values" for s, _ in operations if s in registered):
             warnings.append("Some columns have missing values and no step handles them; "
                             "they will be filled with the median automatically for models that need it.")
     return list(dict.fromkeys(warnings))
+
+
+def operation_errors(operations, problem_type=None) -> dict:
+    """Operations that cannot run for this problem type: {index: sentence}."""
+    errors = {}
+    for i, (slug, _) in enumerate(operations):
+        if slug == "target_encoder" and problem_type == "clustering":
+            errors[i] = "Target encoding needs a target; clustering has none. Use one-hot or ordinal encoding."
+    return errors

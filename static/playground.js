@@ -42,9 +42,12 @@
       el.style.setProperty("--accent", t.colour);
       el.title = d.message || STATUS_LABEL[status] || status;
       const pct = status === "running" && d.progress != null ? Math.round(d.progress * 100) : null;
+      const warnings = d.warnings || [];
       el.innerHTML =
         `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
         `<span class="pg-node-label">${esc(t.label)}</span>` +
+        (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
+          `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
         `<div class="pg-node-summary">${esc(d.summary || "")}</div>` +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : status === "completed" ? 100 : 0}%"></i></div>`;
@@ -192,6 +195,21 @@
       edge.attr("line/style/animation", status === "running" ? "pg-ants 0.6s linear infinite" : null);
       edge.attr("line/stroke", status === "running" ? "#4f46e5" : status === "completed" ? "#16a34a" : "#94a3b8");
     }
+  }
+
+  function setNodeWarnings(id, warnings) {
+    const node = graph.getCellById(id);
+    if (!node) return;
+    const was = applyingServer;
+    applyingServer = true;
+    node.setData({ ...(node.getData() || {}), warnings: [...warnings] }, { overwrite: true });
+    applyingServer = was;
+  }
+
+  function addNodeWarning(id, message) {
+    const node = graph.getCellById(id);
+    const list = ((node && node.getData().warnings) || []).filter((w) => w !== message);
+    setNodeWarnings(id, [...list, message]);
   }
 
   // ------------------------------------------------------------------ saving
@@ -419,8 +437,11 @@
     const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
     source.addEventListener("job_started", handle((d) => {
       setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
-      if (d.attempt > 1) for (const n of graph.getNodes()) setNodeStatus(n.id, "pending", "Waiting");
-      else for (const n of graph.getNodes()) setNodeStatus(n.id, "pending", "Waiting");
+      for (const n of graph.getNodes()) { setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); }
+    }));
+    source.addEventListener("node_warning", handle((d) => {
+      addNodeWarning(d.node_id, d.message);
+      execLog(`${d.node_id} warning: ${d.message}`, "warn");
     }));
     source.addEventListener("node_status", handle((d) => {
       const status = d.status === "failed" ? "error" : d.status;
@@ -486,6 +507,40 @@
   });
   $("#lightbox").addEventListener("click", (e) => { if (e.target.id === "lightbox" || e.target.closest("[data-close]")) $("#lightbox").close(); });
 
+  // ------------------------------------------------------------------ dataset picker
+  // Tabs and search are not form fields: they never post the inspector form. A search
+  // looks through every list (samples and uploads) at once.
+  document.addEventListener("change", (e) => {
+    if (e.target.closest("[data-no-submit]")) e.stopPropagation();
+  }, true);
+  function showDatasetTab(picker, key) {
+    picker.dataset.tab = key;
+    picker.querySelectorAll("[data-ds-tab]").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.dsTab === key)));
+    filterDatasets(picker);
+  }
+  function filterDatasets(picker) {
+    const q = (picker.querySelector("[data-ds-search]").value || "").trim().toLowerCase();
+    let shown = 0;
+    picker.querySelectorAll("[data-tab-body]").forEach((body) => {
+      let hits = 0;
+      body.querySelectorAll("[data-search]").forEach((c) => {
+        c.hidden = q !== "" && !c.dataset.search.includes(q);
+        if (!c.hidden) hits += 1;
+      });
+      body.hidden = q === "" ? body.dataset.tabBody !== picker.dataset.tab : hits === 0;
+      if (!body.hidden) shown += hits;
+    });
+    const none = picker.querySelector("[data-ds-none]");
+    if (none) none.hidden = q === "" || shown > 0;
+  }
+  document.addEventListener("click", (e) => {
+    const tab = e.target.closest("[data-ds-tab]");
+    if (tab) showDatasetTab(tab.closest(".ds-picker"), tab.dataset.dsTab);
+  });
+  document.addEventListener("input", (e) => {
+    if (e.target.matches("[data-ds-search]")) filterDatasets(e.target.closest(".ds-picker"));
+  });
+
   // toasts
   function toast(text, kind) {
     const box = $("#toasts");
@@ -503,7 +558,10 @@
   if (boot.job) {
     if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
     else if (boot.job.statuses) {
-      for (const [id, st] of Object.entries(boot.job.statuses)) setNodeStatus(id, st.status === "failed" ? "error" : st.status, st.message);
+      for (const [id, st] of Object.entries(boot.job.statuses)) {
+        setNodeStatus(id, st.status === "failed" ? "error" : st.status, st.message);
+        if (st.warnings && st.warnings.length) setNodeWarnings(id, st.warnings);
+      }
     }
   }
   window.playground = { graph, save, run, cancel, applyState, toast, get job() { return job; } };

@@ -39,10 +39,11 @@ def test_profile_infers_roles_and_missing_share():
         "order_ref": [f"ORD-{1000 + i}" for i in range(n)], "label": [0, 1] * (n // 2),
     })
     df.loc[:9, "amount"] = np.nan
-    prof = profile(df)
+    df["when"] = [f"{i + 1:02d}/01/2024" for i in range(n)]  # not ISO: ambiguous, stays text
+    prof = profile(datasets.parse_iso_dates(df))  # what ingest does to every file
     roles = {c["name"]: c["role"] for c in prof["columns"]}
     assert roles == {"amount": "numeric", "colour": "categorical", "day": "datetime", "review": "text",
-                     "order_ref": "id", "label": "numeric"}
+                     "order_ref": "id", "label": "numeric", "when": "id"}
     assert next(c for c in prof["columns"] if c["name"] == "amount")["missing_pct"] == 25.0
     assert prof["suggested_target"] == "label" and prof["suggested_problem_type"] == "classification"
     json.dumps(prof)  # JSON-able all the way down (no numpy types, no NaN)

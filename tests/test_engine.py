@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
 
@@ -163,13 +164,15 @@ def test_fan_out_runs_each_branch_with_its_own_model():
 
 
 def one_class_iris(_dataset_id):
+    """Two classes in the table, one in the training rows (no shuffle, the 5 rows of the
+    second class are last and all land in the test rows)."""
     df = load_iris(as_frame=True).frame
-    return df[df["target"] == 0].reset_index(drop=True)
+    return pd.concat([df[df["target"] == 0], df[df["target"] == 1].head(5)], ignore_index=True)
 
 
 def test_failure_marks_node_failed_and_downstream_skipped_other_branch_runs():
     wf = seed_chain(with_prep=False)
-    wf["nodes"][1]["config"]["stratify"] = False
+    wf["nodes"][1]["config"].update(stratify=False, shuffle=False, test_size=0.1)
     # KMeans on the same split: a clustering model cannot hang off a classification split,
     # so the second branch is a dummy-friendly decision tree; only logistic regression fails
     # (it needs two classes), the tree learns the single class.

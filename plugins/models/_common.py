@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, clone
 from sklearn.cluster import DBSCAN
+from sklearn.utils import get_tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 CLS_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss",
                "confusion_matrix", "classification_report")
@@ -61,28 +64,45 @@ class EncodedLabelClassifier(ClassifierMixin, BaseEstimator):
     def __init__(self, estimator=None):
         self.estimator = estimator
 
+    def _allow_nan(self) -> bool:
+        try:
+            return bool(get_tags(self.estimator).input_tags.allow_nan)
+        except Exception:  # an estimator without scikit-learn tags
+            return False
+
     def fit(self, X, y, **kw):
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan" if self._allow_nan() else True)
+        check_classification_targets(y)
         self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(f"Classification needs at least 2 classes; the training rows have {len(self.classes_)}.")
+            raise ValueError(f"Classification needs at least 2 classes; the training rows have {len(self.classes_)} "
+                             "class.")
         self.estimator_ = clone(self.estimator).fit(X, codes, **kw)
         return self
 
+    def _check(self, X):
+        check_is_fitted(self, "estimator_")
+        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan" if self._allow_nan() else True)
+
     def predict(self, X):
+        X = self._check(X)
         return self.classes_[np.asarray(self.estimator_.predict(X)).astype(int)]
 
     def predict_proba(self, X):
         # XGBoost's columns follow the codes 0..n-1, which are the sorted original labels:
         # column i is classes_[i], as scikit-learn's convention wants.
+        X = self._check(X)
         return self.estimator_.predict_proba(X)
 
     @property
     def feature_importances_(self):
+        check_is_fitted(self, "estimator_")
         return self.estimator_.feature_importances_
 
-    @property
-    def n_features_in_(self):
-        return self.estimator_.n_features_in_
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan()
+        return tags
 
 
 class DBSCANPredictor(ClusterMixin, BaseEstimator):
@@ -100,7 +120,7 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
         from sklearn.neighbors import NearestNeighbors
 
         self._validate_params()
-        X = np.asarray(X, dtype=float)
+        X = validate_data(self, X, dtype=float)
         db = DBSCAN(eps=self.eps, min_samples=self.min_samples, metric=self.metric, algorithm=self.algorithm,
                     leaf_size=self.leaf_size).fit(X)
         self.labels_ = db.labels_
@@ -111,7 +131,8 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
         return self
 
     def predict(self, X):
-        X = np.asarray(X, dtype=float)
+        check_is_fitted(self, "labels_")
+        X = validate_data(self, X, dtype=float, reset=False)
         if self.nn_ is None:
             return np.full(len(X), -1)
         dist, idx = self.nn_.kneighbors(X)

@@ -1,0 +1,24 @@
+"""Every custom estimator or transformer that remains (where scikit-learn has none of its
+own) passes scikit-learn's own estimator checks: fitted attributes, n_features_in_, NaN
+handling, refusal of unfitted use, pickling, and the rest."""
+
+from __future__ import annotations
+
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+from xgboost import XGBClassifier
+
+from plugins.models._common import DBSCANPredictor, EncodedLabelClassifier
+from plugins.preprocessing import AutoPrepare, ClipOutliers, DropMostlyMissing
+
+
+@parametrize_with_checks([
+    AutoPrepare(), AutoPrepare(handles_missing=True),
+    ClipOutliers(), ClipOutliers(method="quantile", lower_quantile=0.05, upper_quantile=0.95),
+    DropMostlyMissing(), DropMostlyMissing(threshold=0.0),
+    DBSCANPredictor(), DBSCANPredictor(metric="manhattan", min_samples=3),
+    EncodedLabelClassifier(LogisticRegression()),
+    EncodedLabelClassifier(XGBClassifier(n_estimators=5, max_depth=2, n_jobs=1)),
+])
+def test_custom_estimators_pass_scikit_learns_checks(estimator, check):
+    check(estimator)
