@@ -95,6 +95,12 @@ def BottomPanel(history, results):
         cls="bottom")
 
 
+def script_json(value) -> str:
+    """JSON safe inside a <script> element: `<`, `>` and `&` escaped as Django's json_script
+    does, so no stored string (`<!--<script>`, `</script>`) can end or alter the element."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def EditorPage(workflow, node_types, state, templates, latest_job, history, results, inspector):
     boot = {"workflow_id": workflow["id"], "graph": workflow["graph"], "node_types": [t.to_json() for t in node_types],
             "state": state, "job": latest_job}
@@ -114,7 +120,7 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
             Button("Delete", data_action="delete", cls="danger"), id="context-menu", hidden=True, role="menu"),
         Dialog(Figure(Img(alt="Enlarged plot"), Figcaption(), cls="lightbox"), id="lightbox"),
         Div(id="toasts", aria_live="polite"),
-        Script(NotStr(json.dumps(boot).replace("</", "<\\/")), type="application/json", id="playground-boot"),
+        Script(NotStr(script_json(boot)), type="application/json", id="playground-boot"),
         active="workflows", body_cls="editor", topbar_extra=Toolbar(workflow, templates),
         scripts=("/vendor/x6.js", "/static/playground.js"),
     )

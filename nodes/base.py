@@ -59,9 +59,9 @@ class NodeType:
     design: Callable | None = None
 
     def design_output(self, config: dict, upstream: Upstream, dataset: dict | None = None) -> Upstream:
-        if self.design is not None:
-            return self.design(config, upstream, dataset)
-        return Upstream(**{**upstream.__dict__})
+        out = self.design(config, upstream, dataset) if self.design is not None else Upstream(**{**upstream.__dict__})
+        out.node_type = self.type
+        return out
 
     def summarise(self, config: dict, design: Upstream | None = None) -> str:
         import inspect

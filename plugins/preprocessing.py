@@ -90,7 +90,7 @@ def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd
     `col_month` ...; stateless, so it needs no fitting. Timezone-aware dates count in UTC."""
     if not isinstance(X, pd.DataFrame):
         return X
-    chosen = [c for c in (columns or X.columns) if c in X.columns and column_kind(X[c]) == "datetime"]
+    chosen = [c for c in (X.columns if columns is None else columns) if c in X.columns and column_kind(X[c]) == "datetime"]
     if not chosen:
         return X
     out = {}
@@ -112,15 +112,47 @@ def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd
     return pd.DataFrame(out, index=X.index)
 
 
-def make_date_features(parts=DEFAULT_DATE_PARTS, columns=None):
-    from sklearn.preprocessing import FunctionTransformer
-
-    return FunctionTransformer(date_features, kw_args={"parts": tuple(parts), "columns": list(columns or [])})
-
-
 # --------------------------------------------------------------------------- custom transformers
 # Only where scikit-learn has no transformer of its own; each passes
 # sklearn.utils.estimator_checks.parametrize_with_checks (tests/test_estimator_checks.py).
+class DateFeatures(TransformerMixin, BaseEstimator):
+    """Datetime columns (all, or those named) become numeric date features (see
+    `date_features`); other columns pass through. Fitting only notes which columns are
+    dates, so the output names are known (scikit-learn has no date transformer)."""
+
+    def __init__(self, parts=DEFAULT_DATE_PARTS, columns=None):
+        self.parts, self.columns = parts, columns
+
+    def fit(self, X, y=None):
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame)
+        X = X if frame else pd.DataFrame(X)
+        self.dates_ = [c for c in (self.columns or X.columns) if c in X.columns and column_kind(X[c]) == "datetime"]
+        self.names_out_ = list(date_features(X.head(0), self.parts, self.dates_).columns) if frame else list(
+            range(X.shape[1]))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "dates_")
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
+        return date_features(X, self.parts, self.dates_) if frame and self.dates_ else X
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "dates_")
+        if not hasattr(self, "feature_names_in_"):
+            from sklearn.utils.validation import _check_feature_names_in
+
+            return np.asarray(_check_feature_names_in(self, input_features), dtype=object)
+        return np.asarray([str(c) for c in self.names_out_], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+
 class ClipOutliers(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Caps numbers at bounds learned from the training rows: quartiles -/+ factor x IQR,
     or two quantiles. Missing values stay missing; no row is removed."""
@@ -429,7 +461,7 @@ def _drop_columns(p, ctx):
 
 
 def _dates(p, ctx):
-    return make_date_features(p.get("parts") or DEFAULT_DATE_PARTS, p.get("columns"))
+    return DateFeatures(tuple(p.get("parts") or DEFAULT_DATE_PARTS), list(p.get("columns") or []) or None)
 
 
 def _op(slug, name, category, applies_to, kind, params=(), description="", make=None):

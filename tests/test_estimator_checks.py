@@ -9,13 +9,13 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from xgboost import XGBClassifier
 
 from plugins.models._common import DBSCANPredictor, EncodedLabelClassifier
-from plugins.preprocessing import AutoPrepare, ClipOutliers, DropMostlyMissing
+from plugins.preprocessing import AutoPrepare, ClipOutliers, DateFeatures, DropMostlyMissing
 
 
 @parametrize_with_checks([
     AutoPrepare(), AutoPrepare(handles_missing=True),
     ClipOutliers(), ClipOutliers(method="quantile", lower_quantile=0.05, upper_quantile=0.95),
-    DropMostlyMissing(), DropMostlyMissing(threshold=0.0),
+    DropMostlyMissing(), DropMostlyMissing(threshold=0.0), DateFeatures(), DateFeatures(parts=("month",)),
     DBSCANPredictor(), DBSCANPredictor(metric="manhattan", min_samples=3),
     EncodedLabelClassifier(LogisticRegression()),
     EncodedLabelClassifier(XGBClassifier(n_estimators=5, max_depth=2, n_jobs=1)),
