@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import time
 import traceback
+import warnings
 from collections import deque
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -277,6 +279,26 @@ def _output_summary(node_type: str, artifact) -> dict:
     return {}
 
 
+@contextmanager
+def library_warnings(warn: Callable[[str], None]):
+    """Warnings the libraries raise while a node runs (a model that did not converge, a
+    metric that is ill-defined) go to the user like the node's own: once each, live.
+    Deprecation notices are for developers and stay out."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
+            warnings.filterwarnings("ignore", category=category)
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            text = " ".join(str(message).split("\n\n", 1)[0].split())
+            if len(text) > 300:
+                text = text[:297] + "…"
+            warn(f"{category.__name__}: {text}")
+
+        warnings.showwarning = show
+        yield
+
+
 def _model_node_of(graph: Graph, node_id: str) -> str | None:
     nid = node_id
     while graph.preds.get(nid):
@@ -355,7 +377,8 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         started = time.perf_counter()
         inputs = {nt.inputs[0].name: outputs[pred]} if pred is not None else {}
         try:
-            artifact = nt.run(r.configs[nid], inputs, ctx)
+            with library_warnings(warn):
+                artifact = nt.run(r.configs[nid], inputs, ctx)
         except Cancelled:
             cancelled = True
             finish(nid, "skipped", message="Cancelled while running.",

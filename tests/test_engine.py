@@ -293,3 +293,18 @@ def test_visualize_defaults_follow_the_evaluate_selection():
     assert "precision_recall_curve" in plots and plots[0] == "feature_importance"
     wf["nodes"][5]["config"]["plots"] = ["roc_curve"]  # a choice is kept as made
     assert resolve(wf).configs["v"]["plots"] == ["roc_curve"]
+
+
+def test_library_warnings_reach_the_run_log_once_each():
+    """A model that does not converge says so: scikit-learn's ConvergenceWarning becomes a
+    node_warning event (live) and is listed with the node's result, once however many
+    folds raised it."""
+    wf = seed_chain(dataset="breast_cancer", with_prep=False, use_cv=True, cv_folds=3)
+    model = next(n for n in wf["nodes"] if n["id"] == "m")
+    model["config"]["hyperparameters"] = {"max_iter": 50}
+    result, events = collect(wf)
+    assert result["status"] == "completed"
+    live = [e["message"] for e in events if e["type"] == "node_warning" and e["node_id"] == "m"]
+    converge = [m for m in live if m.startswith("ConvergenceWarning: lbfgs failed to converge")]
+    assert len(converge) == 1
+    assert converge[0] in result["nodes"]["m"]["warnings"]

@@ -367,3 +367,63 @@ def test_copy_paste_gives_new_ids_keeps_config_and_saves(page, server):
     assert len(nodes) == 2 and len({n["id"] for n in nodes}) == 2
     copy = next(n for n in nodes if n["id"] != "m")
     assert copy["config"] == {"algorithm": "knn", "hyperparameters": {"n_neighbors": 7}}
+
+
+def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, server, tmp_path):
+    """The blocked journey of issue 7: a user uploads palmerpenguins on the datasets page,
+    finds it in the Dataset inspector's "My datasets" by name, runs, and reads every
+    warning live in the run log, as a count on its node, and with the results."""
+    from tests import realdata
+
+    pg = page
+    csv = tmp_path / "palmer-penguins.csv"
+    csv.write_bytes(realdata.csv_bytes(realdata.with_row_id(realdata.penguins())))
+    pg.goto(f"{server}/datasets")
+    pg.set_input_files("#upload-file", str(csv))
+    pg.click("#upload-form button[type=submit]")
+    pg.wait_for_selector("text=Added palmer-penguins.")
+
+    wid = new_workflow(pg, server, "Penguins")
+    ids = {t: drag_from_palette(pg, t, 300, 60 + i * 110) for i, t in enumerate(["dataset", "split", "model", "evaluate"])}
+    chain = list(ids.values())
+    for a, b in zip(chain, chain[1:]):
+        connect(pg, a, b)
+    wait_saved(pg)
+
+    open_inspector(pg, ids["dataset"])
+    tab = pg.locator("#inspector [data-ds-tab=mine]")
+    assert tab.inner_text() == "My datasets (1)"
+    tab.click()  # switching tabs posts nothing and keeps the tab open
+    pg.wait_for_selector("#inspector [data-tab-body=mine]:not([hidden])")
+    assert pg.locator("#inspector [data-tab-body=sample]").is_hidden()
+    assert wait_config(server, wid, ids["dataset"], lambda c: False, timeout=0.5) == {}
+    pg.click("#inspector [data-ds-tab=sample]")
+    pg.fill("#inspector [data-ds-search]", "palmer")  # search looks through every list
+    pg.wait_for_selector("#inspector [data-tab-body=mine]:not([hidden])")
+    assert pg.locator("#inspector [data-tab-body=mine] .choice:not([hidden])").count() == 1
+    pg.click("#inspector .choice:has-text('palmer-penguins')")  # one click selects it
+    config = wait_config(server, wid, ids["dataset"], lambda c: c.get("dataset_id", "").startswith("ds_"))
+    assert (config["target_column"], config["problem_type"]) == ("species", "classification")
+    pg.wait_for_selector("#inspector select[name=target_column]")
+    assert "Left out of the features (different in every row): id." in pg.locator("#inspector").inner_text()
+    summary = pg.locator(f'#canvas [data-node-id="{ids["dataset"]}"] .pg-node-summary')
+    pg.wait_for_function("n => n.textContent.startsWith('palmer-penguins')", arg=summary.element_handle())
+    open_inspector(pg, ids["model"])
+    pg.check("#inspector input[name=algorithm][value=logistic_regression]")
+    pg.wait_for_selector("#inspector input[name=hp-C]")
+    settle(pg)
+
+    pg.click("#run-button")
+    pg.wait_for_selector("#results-body[data-status=completed]", timeout=90_000)
+    pg.click("[data-panel-tab=run]")
+    log = pg.locator("#exec-log").inner_text()
+    assert "warning: Left out 1 id-like column(s)" in log
+    assert "text column(s) were encoded as ordinals automatically: island, sex" in log
+    assert "filled with the training median automatically" in log
+    badge = pg.locator(f'#canvas [data-node-id="{ids["model"]}"] .pg-node-warn')
+    assert int(badge.get_attribute("data-warnings")) >= 2
+    pg.click("[data-panel-tab=results]")
+    warned = pg.locator("#results [data-warnings]")
+    assert int(warned.get_attribute("data-warnings")) >= 3
+    assert "Left out 1 id-like column(s)" in warned.inner_text()
+    pg.screenshot(path=str(ARTIFACTS / "editor-warnings.png"))
