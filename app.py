@@ -43,6 +43,7 @@ from nodes.registry import can_connect, node_types
 from nodes.split import imbalance_warning
 from plugins import registry
 from plugins.base import PROBLEM_TYPES
+from web.security import SecurityMiddleware, csrf_token
 
 ROOT = Path(__file__).resolve().parent
 SETTINGS = settings().ensure()
@@ -65,6 +66,9 @@ app = FastHTML(
     max_part_size=SETTINGS.max_upload_bytes + 2**20,  # our own limit answers with a sentence first
 )
 app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+app.add_middleware(SecurityMiddleware, allowed_hosts=SETTINGS.allowed_hosts,
+                   token=csrf_token(SETTINGS.session_secret()), max_body_bytes=SETTINGS.max_body_bytes,
+                   max_upload_bytes=SETTINGS.max_upload_bytes + 2**20)
 rt = app.route
 
 

@@ -24,7 +24,7 @@ from fasthtml.common import (
     Ul,
 )
 
-from components.layout import Page
+from components.layout import CsrfField, Page
 
 SHORTCUTS = (("Delete / Backspace", "delete the selection"), ("Ctrl Z / Ctrl Shift Z", "undo / redo"),
              ("Ctrl C / Ctrl V", "copy / paste nodes"), ("Ctrl A", "select all"), ("Shift drag", "select an area"),
@@ -51,8 +51,9 @@ def Palette(node_types):
 def Templates(templates):
     return Details(
         Summary("Templates", cls="button", role="button"),
-        Div(*[Form(Input(type="hidden", name="template", value=key),
-                   Button(f"New: {name}", type="submit"), method="post", action="/workflows")
+        Div(*[Form(CsrfField(), Input(type="hidden", name="template", value=key),
+                   Button(f"New: {name}", type="submit"), method="post", action="/workflows",
+                   enctype="application/x-www-form-urlencoded")
               for key, name in templates], cls="menu-body"),
         cls="menu")
 

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from fasthtml.common import A, Body, Div, Head, Html, Link, Meta, Nav, Script, Span, Title
+import json
+from contextvars import ContextVar
+
+from fasthtml.common import A, Body, Div, Head, Html, Input, Link, Meta, Nav, Script, Span, Title
+
+# The page's CSRF token, set per request by web.security's middleware: htmx sends it as a
+# header on every request, plain forms as a field, playground.js reads it from the meta tag.
+CSRF_TOKEN: ContextVar[str] = ContextVar("csrf_token", default="")
+
+
+def CsrfField():
+    return Input(type="hidden", name="csrf_token", value=CSRF_TOKEN.get())
+
 
 NAV = (("workflows", "Workflows", "/workflows"), ("datasets", "Datasets", "/datasets"))
 
@@ -24,13 +36,14 @@ def Page(title: str, *content, active: str = "", body_cls: str = "", topbar_extr
             Title(f"{title} · AutoML Playground"),
             Link(rel="stylesheet", href="/static/playground.css"),
             Link(rel="icon", href="/static/favicon.svg", type="image/svg+xml"),
+            Meta(name="csrf-token", content=CSRF_TOKEN.get()),
             Script(src="/vendor/htmx.js"),
         ),
         Body(
             Div(Brand(), TopNav(active), *topbar_extra, cls="topbar"),
             *content,
             *[Script(src=s) for s in scripts],
-            cls=body_cls,
+            cls=body_cls, hx_headers=json.dumps({"X-CSRF-Token": CSRF_TOKEN.get()}),
         ),
         lang="en",
     )

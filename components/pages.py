@@ -25,7 +25,7 @@ from fasthtml.common import (
     Tr,
 )
 
-from components.layout import Page, Pill
+from components.layout import CsrfField, Page, Pill
 
 
 def _when(ts) -> str:
@@ -52,11 +52,12 @@ def WorkflowRow(w):
 
 
 def WorkflowsPage(workflows, templates):
-    new = Form(Input(name="name", placeholder="Name of a new workflow", aria_label="New workflow name",
+    new = Form(CsrfField(), Input(name="name", placeholder="Name of a new workflow", aria_label="New workflow name",
                      style="width:240px"),
                Select(Option("Blank canvas", value=""), *[Option(name, value=key) for key, name in templates],
                       name="template", aria_label="Start from", style="width:230px"),
-               Button("New workflow", type="submit", cls="primary"), method="post", action="/workflows", cls="row")
+               Button("New workflow", type="submit", cls="primary"), method="post", action="/workflows", cls="row",
+               enctype="application/x-www-form-urlencoded")
     table = Table(Thead(Tr(Th("Name"), Th("Nodes"), Th("Last run"), Th("Updated"), Th("Actions"))),
                   Tbody(*[WorkflowRow(w) for w in workflows], id="workflow-rows"), cls="grid")
     return Page("Workflows", Div(Div(H1("Workflows"), new, cls="page-head"),

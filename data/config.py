@@ -18,6 +18,9 @@ class Settings:
     redis_url: str | None
     job_time_limit: float  # seconds
     max_upload_bytes: int
+    # names this server answers to (Host header): loopback by default, against DNS rebinding
+    allowed_hosts: tuple = ("localhost", "127.0.0.1", "::1")
+    max_body_bytes: int = 5 * 2**20  # any request but an upload
 
     @property
     def db_path(self) -> Path:
@@ -57,4 +60,7 @@ def settings() -> Settings:
         redis_url=os.environ.get("PLAYGROUND_REDIS_URL") or None,
         job_time_limit=float(os.environ.get("PLAYGROUND_JOB_TIME_LIMIT", 30 * 60)),
         max_upload_bytes=int(os.environ.get("PLAYGROUND_MAX_UPLOAD_MB", 200)) * 1024 * 1024,
+        allowed_hosts=tuple(h.strip() for h in os.environ.get("PLAYGROUND_ALLOWED_HOSTS", "localhost,127.0.0.1,::1")
+                            .split(",") if h.strip()),
+        max_body_bytes=int(float(os.environ.get("PLAYGROUND_MAX_BODY_MB", 5)) * 2**20),
     )

@@ -227,7 +227,7 @@ def SplitInspector(ctx: InspectorContext):
                            aria_pressed="true" if p == pct else "false") for p in (20, 30, 10)], cls="seg")
     slider = Div(Label("Test size ", Span(f"{pct}%", id="test-pct-label"), fr="f-test-pct"),
                  Input(type="range", name="test_pct", id="f-test-pct", min="10", max="50", step="5", value=str(pct),
-                       oninput="document.getElementById('test-pct-label').textContent = this.value + '%'"),
+                       data_label_for="test-pct-label", data_label_suffix="%"),
                  presets, *([Div(ctx.error("test_size"), cls="field-error")] if ctx.error("test_size") else []),
                  cls="field invalid" if ctx.error("test_size") else "field")
     seed = Div(ParamField(by["random_seed"], ctx.value("random_seed", 42), error=ctx.error("random_seed")),

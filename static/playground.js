@@ -10,6 +10,9 @@
   "use strict";
   const $ = (sel, root = document) => root.querySelector(sel);
   const boot = JSON.parse($("#playground-boot").textContent);
+  // every request that changes something carries the page's CSRF token (web/security.py)
+  const CSRF = ($('meta[name="csrf-token"]') || {}).content || "";
+  const send = (url, opts = {}) => fetch(url, { ...opts, headers: { "X-CSRF-Token": CSRF, ...(opts.headers || {}) } });
   const WID = boot.workflow_id;
   const TYPES = Object.fromEntries(boot.node_types.map((t) => [t.type, t]));
   const NODE_W = 232, NODE_H = 84;
@@ -241,7 +244,7 @@
     if (saving) { saveAgain = true; return; }
     saving = true;
     try {
-      const r = await fetch(`/ui/workflows/${WID}/structure`, {
+      const r = await send(`/ui/workflows/${WID}/structure`, {
         method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(structure()),
       });
       const body = await r.json();
@@ -408,7 +411,7 @@
     if (saving || saveTimer) await save();
     setRunning(true);
     setJobStatus("Validating…", "pending");
-    const r = await fetch(`/ui/workflows/${WID}/run`, { method: "POST" });
+    const r = await send(`/ui/workflows/${WID}/run`, { method: "POST" });
     const body = await r.json();
     if (!r.ok || !body.ok) {
       setRunning(false);
@@ -481,7 +484,7 @@
     if (!job) return;
     cancelButton.disabled = true;
     setJobStatus("Cancelling…", "pending");
-    await fetch(`/api/v1/jobs/${job.id}/cancel`, { method: "POST" });
+    await send(`/api/v1/jobs/${job.id}/cancel`, { method: "POST" });
   }
 
   runButton.addEventListener("click", run);
@@ -539,6 +542,9 @@
   });
   document.addEventListener("input", (e) => {
     if (e.target.matches("[data-ds-search]")) filterDatasets(e.target.closest(".ds-picker"));
+    // a slider's live label (no inline handlers: the page's CSP allows our own scripts only)
+    const labelled = e.target.closest("[data-label-for]");
+    if (labelled) document.getElementById(labelled.dataset.labelFor).textContent = labelled.value + (labelled.dataset.labelSuffix || "");
   });
 
   // toasts

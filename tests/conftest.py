@@ -18,6 +18,8 @@ os.environ["PLAYGROUND_HOME"] = str(HOME)
 os.environ.setdefault("PLAYGROUND_HEARTBEAT_SECONDS", "0.5")
 os.environ.setdefault("PLAYGROUND_LEASE_SECONDS", "4")
 os.environ.pop("PLAYGROUND_REDIS_URL", None)
+# Starlette's TestClient sends `Host: testserver`; the app serves loopback names only
+os.environ["PLAYGROUND_ALLOWED_HOSTS"] = "localhost,127.0.0.1,::1,testserver"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
@@ -45,10 +47,13 @@ def web():
     from starlette.testclient import TestClient
 
     import app as app_module
+    from data.config import settings
     from executor import jobs
+    from web.security import csrf_token
 
     stop = jobs.start_sweeper(app_module.STORE, interval=0.5)
-    with TestClient(app_module.app) as client:
+    # the editor's pages send the CSRF token on every request that changes something
+    with TestClient(app_module.app, headers={"X-CSRF-Token": csrf_token(settings().session_secret())}) as client:
         yield client
     stop.set()
 

@@ -1,0 +1,175 @@
+"""What keeps a local app safe while its user browses the web.
+
+Any page the user visits can make the browser send "simple" requests (form posts,
+`text/plain` bodies, body-less POSTs) to 127.0.0.1, and a rebinding domain can point its
+own name at 127.0.0.1 and read the answers. This ASGI middleware refuses both, as Jupyter
+Server and Django do:
+
+- Host: only the names in the allow-list are served (loopback by default), so a rebinding
+  domain gets a 400, never a page.
+- Unsafe methods (POST, PUT, PATCH, DELETE) from another origin are refused with a 403: a
+  browser says where a request comes from (`Sec-Fetch-Site`, `Origin`), and anything but
+  our own origin changes nothing.
+- Forms: the editor's htmx requests and its own forms carry a CSRF token (a header, or a
+  `csrf_token` field for plain forms), required on every unsafe request to the UI routes.
+  API clients without a browser (scripts, the CLI) send no Origin and need no token.
+- JSON routes take only `application/json`, which a page on another origin cannot send
+  without a CORS preflight that this server never grants.
+- Bodies are bounded: a request over the limit gets a 413 with the limit in its sentence.
+- Every response carries a content security policy (our own origin only), nosniff,
+  frame-ancestors none / X-Frame-Options DENY, and a same-origin referrer policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from urllib.parse import parse_qs
+
+from components.layout import CSRF_TOKEN
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+       "frame-ancestors 'none'")
+HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+           (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
+           (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin")]
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def csrf_token(secret: str) -> str:
+    """One token per install, derived from the session secret: pages on other origins can
+    neither read it (same-origin policy) nor guess it."""
+    return hmac.new(secret.encode(), b"playground-csrf-v1", hashlib.sha256).hexdigest()[:40]
+
+
+def host_name(host_header: str) -> str:
+    """`example.com:5001` -> `example.com`; `[::1]:5001` -> `::1`."""
+    host = host_header.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+class SecurityMiddleware:
+    def __init__(self, app, *, allowed_hosts: Iterable[str], token: str, max_body_bytes: int,
+                 max_upload_bytes: int, upload_paths: Iterable[str] = ("/api/v1/datasets", "/ui/datasets")):
+        self.app = app
+        self.allowed = {h.strip().lower().strip("[]") for h in allowed_hosts if h.strip()}
+        self.any_host = "*" in self.allowed
+        self.token = token
+        self.max_body, self.max_upload = max_body_bytes, max_upload_bytes
+        self.upload_paths = tuple(upload_paths)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        path, method = scope["path"], scope["method"].upper()
+        api = path.startswith("/api/")
+
+        async def refuse(status: int, sentence: str):
+            await self._refuse(send, status, sentence, api)
+
+        host = host_name(headers.get("host", ""))
+        if not self.any_host and host not in self.allowed:
+            names = ", ".join(sorted(self.allowed))
+            return await refuse(400, f"This server answers only to {names}; {host or 'no host'!r} is not one of them. "
+                                     "Set PLAYGROUND_ALLOWED_HOSTS to add a name.")
+        token = CSRF_TOKEN.set(self.token)
+        try:
+            if method not in SAFE_METHODS:
+                problem = self._cross_site(headers, scope, host)
+                if problem:
+                    return await refuse(403, problem)
+                content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+                limit = self.max_upload if path.startswith(self.upload_paths) else self.max_body
+                length = headers.get("content-length")
+                if length is not None and length.isdigit() and int(length) > limit:
+                    return await refuse(413, f"The request body is {int(length) / 2**20:.1f} MB; the limit is "
+                                             f"{limit / 2**20:.0f} MB.")
+                receive = self._bounded(receive, limit)
+                if api and content_type and content_type != "application/json" and not path.startswith(self.upload_paths):
+                    return await refuse(415, f"Send JSON (Content-Type: application/json), not {content_type}.")
+                if not api:
+                    sent = headers.get("x-csrf-token", "")
+                    if not sent and content_type == "application/x-www-form-urlencoded":
+                        body, receive = await self._read_body(receive)
+                        sent = (parse_qs(body.decode("latin-1")).get("csrf_token") or [""])[0]
+                    if not hmac.compare_digest(sent, self.token):
+                        return await refuse(403, "This request lacks the page's security token, so it changes "
+                                                 "nothing. Reload the page and try again.")
+            await self.app(scope, receive, self._with_headers(send))
+        except BodyTooLarge as e:
+            await refuse(413, str(e))
+        finally:
+            CSRF_TOKEN.reset(token)
+
+    def _cross_site(self, headers, scope, host) -> str | None:
+        site = headers.get("sec-fetch-site")
+        if site is not None and site not in ("same-origin", "none"):
+            return "Requests from other sites cannot change anything here."
+        origin = headers.get("origin")
+        if origin is not None:
+            scheme = scope.get("scheme", "http")
+            own = {f"{scheme}://{h}" for h in (headers.get("host", "").lower(),)}
+            if origin.lower() not in own:
+                return "Requests from other sites cannot change anything here."
+        return None
+
+    def _bounded(self, receive, limit):
+        seen = 0
+
+        async def bounded():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise BodyTooLarge(f"The request body is over the limit of {limit / 2**20:.0f} MB.")
+            return message
+        return bounded
+
+    async def _read_body(self, receive):
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+        return body, replay
+
+    def _with_headers(self, send):
+        async def wrapped(message):
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [h for h in HEADERS if h[0] not in present]
+            await send(message)
+        return wrapped
+
+    async def _refuse(self, send, status: int, sentence: str, api: bool):
+        if api:
+            body, ctype = json.dumps({"detail": sentence}).encode(), b"application/json"
+        else:
+            body, ctype = sentence.encode(), b"text/plain; charset=utf-8"
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()), *HEADERS]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass
