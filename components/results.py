@@ -77,12 +77,32 @@ def MetricsCard(node_id, entry, metrics_registry, model_names):
                         Span(Span(_fmt(value), cls="v", data_metric=key), *extra), cls="metric"))
         if entry.get("errors", {}).get(key):
             rows.append(P(entry["errors"][key], cls="notice warn"))
-    cv = entry.get("cv")
-    if cv:
-        rows.append(Div(Span(f"CV {cv['metric']} ({len(cv['folds'])} folds)"),
-                        Span(f"{cv['mean']:.4f} ± {cv['std']:.4f}", cls="v"), cls="metric"))
+    rows += CrossValidation(entry, metrics_registry)
     model = model_names.get(entry.get("algorithm"), entry.get("algorithm"))
     return Div(H3(model, " ", Span(f"· {node_id}", cls="faint")), *rows, cls="metrics-card", data_evaluate=node_id)
+
+
+def selection_label(search: dict, metric_name: str) -> str:
+    return (f"Selection score: {metric_name}, best of {search['n_trials']} trials, "
+            f"{search.get('folds') or '?'}-fold CV on the training rows")
+
+
+def CrossValidation(entry, metrics_registry) -> list:
+    """CV on the training rows. After an Optuna search the figure is the best of n trials on
+    the folds that chose the parameters: labelled as the selection score, optimistic, with
+    the test metrics named as the honest estimate."""
+    cv, search = entry.get("cv"), entry.get("search")
+    if not cv and not search:
+        return []
+    key = (cv or search)["metric"]
+    name = metrics_registry[key].name if key in metrics_registry else key
+    if search:
+        value = f"{cv['mean']:.4f} ± {cv['std']:.4f}" if cv else f"{search['best_value']:.4f}"
+        return [Div(Span(selection_label(search, name), data_selection="1"), Span(value, cls="v"), cls="metric"),
+                P("Optimistic: it picked the best of many tries on these folds. The test metrics above are the honest "
+                  "estimate.", cls="help")]
+    return [Div(Span(f"Cross-validation: {name}, {len(cv['folds'])} folds on the training rows"),
+                Span(f"{cv['mean']:.4f} ± {cv['std']:.4f}", cls="v"), cls="metric")]
 
 
 def PlotFigure(job_id, plot, model_names):

@@ -93,8 +93,12 @@ def run(args) -> int:
             print(f"\nmetrics of {node_id} ({entry['algorithm']}):")
             for key, value in entry["values"].items():
                 print(f"  {key:<22} {_fmt(value)}")
-            if entry.get("cv"):
-                cv = entry["cv"]
+            cv, search = entry.get("cv"), entry.get("search")
+            if search:
+                value = f"{cv['mean']:.4f} ± {cv['std']:.4f}" if cv else f"{search['best_value']:.4f}"
+                print(f"  selection score {search['metric']:<8} {value} (best of {search['n_trials']} trials, "
+                      f"{search['folds']}-fold CV; optimistic: the test metrics above are the honest estimate)")
+            elif cv:
                 print(f"  cv {cv['metric']:<19} {cv['mean']:.4f} ± {cv['std']:.4f} ({len(cv['folds'])} folds)")
         for p in result["plots"]:
             print(f"plot {p['key']}: {p.get('artifact_id') or p.get('error') or 'rendered'}")

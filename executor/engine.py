@@ -227,26 +227,14 @@ def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[
 
 
 def node_warnings(workflow, node_id: str, dataset_info=None) -> list[str]:
-    """Advice for one node (inspectors show it): e.g. scaling before a tree model."""
-    from nodes import preprocessing, split
-
+    """Advice for one node before a run (inspectors show it), from its type's `advise`."""
     r = resolve(workflow, dataset_info=dataset_info)
     node = r.graph.nodes.get(node_id)
-    if node is None or node_id not in r.configs:
+    nt = node_types().get((node or {}).get("type"))
+    if nt is None or nt.advise is None or node_id not in r.configs:
         return []
-    if node.get("type") == "split":
-        return split.warnings_for(r.configs[node_id], r.upstream[node_id])
-    if node.get("type") == "preprocessing":
-        category = None
-        from plugins.registry import models
-
-        for nid in _downstream(r.graph, node_id):
-            algo = r.configs.get(nid, {}).get("algorithm")
-            if algo in models():
-                category = models()[algo].category
-                break
-        return preprocessing.warnings_for(r.configs[node_id], r.upstream[node_id], category)
-    return []
+    below = [(r.graph.nodes[n].get("type"), r.configs.get(n, {})) for n in _downstream(r.graph, node_id)]
+    return list(nt.advise(r.configs[node_id], r.upstream[node_id], below))
 
 
 def _downstream(graph: Graph, node_id: str) -> list:

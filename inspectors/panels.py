@@ -293,12 +293,13 @@ def ModelInspector(ctx: InspectorContext):
         sections.append(Div(
             H3("Training"),
             ParamField(by["use_cv"], ctx.value("use_cv", False), error=ctx.error("use_cv")),
-            *([ParamField(by["cv_folds"], ctx.value("cv_folds", 5), error=ctx.error("cv_folds"))]
-              if ctx.value("use_cv") else []),
             ParamField(by["use_optuna"], ctx.value("use_optuna", False), error=ctx.error("use_optuna")),
+            *([ParamField(by["cv_folds"], ctx.value("cv_folds", 5), error=ctx.error("cv_folds"))]
+              if ctx.value("use_cv") or ctx.value("use_optuna") else []),
             *([ParamField(by["optuna_trials"], ctx.value("optuna_trials", 20), error=ctx.error("optuna_trials")),
                metric_sel,
-               ParamField(by["optuna_timeout"], ctx.value("optuna_timeout"), error=ctx.error("optuna_timeout"))]
+               ParamField(by["optuna_timeout"], ctx.value("optuna_timeout"), error=ctx.error("optuna_timeout")),
+               SearchSpace(plugin, ctx.config.get("hyperparameters") or {}, pt)]
               if ctx.value("use_optuna") else []),
             cls="section"))
         if ctx.estimate:
@@ -307,6 +308,35 @@ def ModelInspector(ctx: InspectorContext):
                                     Span(f"≈ {ctx.estimate['seconds']:g} s", cls="muted"), cls="cost"),
                                 P(" · ".join(ctx.estimate.get("breakdown", [])), cls="help"), cls="section"))
     return (*Head(ctx), PanelForm(ctx, *sections))
+
+
+def _num(v) -> str:
+    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+
+
+def SearchSpace(plugin, hp: dict, problem_type):
+    """What Optuna will try, from the Params' declarations, with each narrowing's reason."""
+    from nodes.model import search_space
+
+    tunable, fixed = search_space(plugin, hp, problem_type)
+    rows = []
+    for p in tunable:
+        if p.kind == "select":
+            what = ", ".join(map(str, p.choices_for(problem_type)))
+        elif p.kind == "bool":
+            what = "on or off"
+        else:
+            lo, hi, log = p.search_range()
+            what = f"{_num(lo)} – {_num(hi)}" + (" (log scale)" if log else "")
+        rows.append(Li(Span(p.title, cls="b"), f": {what}", *([Span(f" · {p.search_note}", cls="faint")]
+                                                                 if p.search_note else [])))
+    rows += [Li(Span(registry_param_title(plugin, name), cls="b"), f": {reason}") for name, reason in fixed.items()]
+    return Div(H4("Search space"), Ul(*rows, cls="search-space") if rows else P("Nothing to search.", cls="muted"),
+               cls="field")
+
+
+def registry_param_title(plugin, name: str) -> str:
+    return next((p.title for p in plugin.params if p.name == name), name)
 
 
 # --------------------------------------------------------------------------- evaluate / visualize

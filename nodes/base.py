@@ -57,6 +57,9 @@ class NodeType:
     # design(config, upstream, dataset) -> Upstream: what the node tells the nodes below it at
     # design time (capabilities flowing down); by default it passes on what it was given
     design: Callable | None = None
+    # advise(config, upstream, downstream: [(node_type, clean config)]) -> [sentence]: advice
+    # the inspector shows before a run (a small test set, scaling before a tree model ...)
+    advise: Callable | None = None
 
     def design_output(self, config: dict, upstream: Upstream, dataset: dict | None = None) -> Upstream:
         out = self.design(config, upstream, dataset) if self.design is not None else Upstream(**{**upstream.__dict__})

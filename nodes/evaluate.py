@@ -143,6 +143,10 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
     result = {"values": metrics, **extra}
     if model.cv:
         result["cv"] = model.cv
+    if model.optuna:
+        o = model.optuna
+        result["search"] = {"metric": o["metric"], "best_value": o["best_value"], "n_trials": o["n_trials"],
+                            "folds": o.get("folds"), "best_params": o["best_params"]}
     return EvaluationArtifact(model=model, metrics=result)
 
 

@@ -20,7 +20,8 @@ from plugins.params import Param, validate_params
 TRAINING_PARAMS = (
     Param("use_cv", "bool", default=False, label="Cross-validation",
           help="Score the configuration with k-fold cross-validation on the training rows."),
-    Param("cv_folds", "int", default=5, min=2, max=20, label="Folds"),
+    Param("cv_folds", "int", default=5, min=2, max=20, label="Folds",
+          help="For cross-validation and for scoring each Optuna trial."),
     Param("use_optuna", "bool", default=False, label="Optuna search",
           help="Search the hyperparameters; the final model is refitted with the best ones."),
     Param("optuna_trials", "int", default=20, min=1, max=500, label="Trials"),
@@ -70,6 +71,8 @@ def validate(config: dict, upstream: Upstream):
     elif plugin is not None:
         clean_hp, hp_errors = validate_params(plugin.params, hp, ptype, what="hyperparameter")
         clean["hyperparameters"] = clean_hp
+        if not hp_errors:
+            hp_errors = plugin.problems(clean_hp, ptype)
         errors.update({f"hyperparameters.{k}": v for k, v in hp_errors.items()})
     training = {k: v for k, v in config.items() if k in {p.name for p in TRAINING_PARAMS}}
     clean_training, training_errors = validate_params(TRAINING_PARAMS, training, what="field")
@@ -152,29 +155,41 @@ def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0
     return {"metric": metric_key, "folds": scores, "mean": mean, "std": std}
 
 
-def _suggest(trial, p, base):
-    """Sample one Param for Optuna. Without an explicit search range, a wide bound is
-    narrowed around the default (n_estimators 10..1000 searches 10..500 for a default of
-    100) so a trial costs about what a default fit costs."""
-    choices = p.choices_for(None)
+def search_space(plugin, hp: dict, problem_type: str) -> tuple[list, dict]:
+    """The Params Optuna searches, and the ones it leaves at the user's value with why."""
+    fixed = dict(plugin.fixed_in_search(hp, problem_type) or {}) if plugin.fixed_in_search else {}
+    tunable = []
+    for p in plugin.params_for(problem_type):
+        if not p.tunable or p.name in fixed:
+            continue
+        if p.kind in ("bool", "select") or p.search_range():
+            tunable.append(p)
+    return tunable, fixed
+
+
+def _suggest(trial, p, problem_type):
+    """Sample one Param from its declared space: choices valid for the problem type, or the
+    declared [min, max] (log scale when declared so), narrower only where the Param says
+    why (search_note)."""
     if p.kind == "bool":
         return trial.suggest_categorical(p.name, [True, False])
     if p.kind == "select":
-        return trial.suggest_categorical(p.name, list(choices)) if choices else base
-    lo = p.search_min if p.search_min is not None else p.min
-    hi = p.search_max if p.search_max is not None else p.max
-    default = base if isinstance(base, (int, float)) and not isinstance(base, bool) else p.default
-    if p.search_max is None and isinstance(default, (int, float)) and default and hi is not None and hi > 10 * abs(default):
-        hi = max(lo if lo is not None else 0, 5 * abs(default))
-    if lo is None or hi is None or lo >= hi:
-        return base
+        return trial.suggest_categorical(p.name, list(p.choices_for(problem_type)))
+    lo, hi, log = p.search_range()
     if p.kind == "int":
-        log = p.log and lo > 0
         return trial.suggest_int(p.name, int(lo), int(hi), log=log)
-    if p.kind == "float":
-        log = p.log and lo > 0
-        return trial.suggest_float(p.name, float(lo), float(hi), log=log)
-    return base
+    return trial.suggest_float(p.name, float(lo), float(hi), log=log)
+
+
+def _in_space(p, value, problem_type) -> bool:
+    if value is None:
+        return False
+    if p.kind == "bool":
+        return isinstance(value, bool)
+    if p.kind == "select":
+        return value in p.choices_for(problem_type)
+    lo, hi, _ = p.search_range()
+    return lo <= value <= hi
 
 
 def optuna_search(plugin, hp, split, config, ctx, seed):
@@ -183,19 +198,23 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
     from plugins import registry
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    ptype = split.problem_type
     metric_key = config["optuna_metric"]
     metric = registry.metrics()[metric_key]
     direction = "maximize" if metric.direction == "higher" else "minimize"
-    tunable = [p for p in plugin.params_for(split.problem_type) if p.tunable and p.kind in ("int", "float", "select", "bool")]
+    tunable, fixed = search_space(plugin, hp, ptype)
     n_trials = config["optuna_trials"]
-    folds = config["cv_folds"] if config["use_cv"] else 3
+    folds = config["cv_folds"]  # the node's fold setting, with or without a final CV
     history = []
 
     def objective(trial):
         ctx.check_cancelled()
         params = dict(hp)
         for p in tunable:
-            params[p.name] = _suggest(trial, p, hp.get(p.name))
+            params[p.name] = _suggest(trial, p, ptype)
+        refused = plugin.problems(params, ptype)
+        if refused:  # a combination the plugin refuses is never fitted
+            raise optuna.TrialPruned(" ".join(refused.values()))
         result = cross_validate(plugin, params, split, metric_key, folds, _Quiet(ctx), seed)
         return result["mean"]
 
@@ -208,8 +227,8 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
         ctx.progress(min(0.95, 0.9 * (trial.number + 1) / n_trials), msg)
 
     study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
-    study.enqueue_trial({p.name: hp[p.name] for p in tunable if hp.get(p.name) is not None
-                         and (p.kind != "select" or hp[p.name] in p.choices_for(None))})
+    # the user's own settings are the first trial (where they lie inside the search space)
+    study.enqueue_trial({p.name: hp[p.name] for p in tunable if _in_space(p, hp.get(p.name), ptype)})
     study.optimize(objective, n_trials=n_trials, timeout=config.get("optuna_timeout"),
                    callbacks=[on_trial], catch=(ValueError, ArithmeticError))
     completed = [t for t in study.trials if t.value is not None]
@@ -217,8 +236,12 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
         raise NodeError("Every Optuna trial failed; check the hyperparameter ranges.")
     best = dict(hp)
     best.update(study.best_params)
+    space = {p.name: (list(p.choices_for(ptype)) if p.kind == "select" else [True, False] if p.kind == "bool"
+                      else {"min": p.search_range()[0], "max": p.search_range()[1], "log": p.search_range()[2],
+                            **({"note": p.search_note} if p.search_note else {})}) for p in tunable}
     return best, {"metric": metric_key, "direction": direction, "best_params": _jsonable(study.best_params),
-                  "best_value": study.best_value, "n_trials": len(study.trials), "trials": history}
+                  "best_value": study.best_value, "n_trials": len(study.trials), "folds": folds,
+                  "space": space, "fixed": fixed, "trials": history}
 
 
 class _Quiet:
@@ -233,6 +256,37 @@ class _Quiet:
 
     def progress(self, *a, **k):
         pass
+
+
+SCALE_REASONS = {
+    "neighbors": "compares distances between rows, so the features with the largest numbers decide alone",
+    "kernel": "compares distances between rows, so the features with the largest numbers decide alone",
+    "clustering": "groups rows by distance, so the features with the largest numbers decide alone",
+    "linear": "penalises coefficients, so features on small scales are penalised more than the rest",
+}
+
+
+def scale_warning(plugin, operations) -> str | None:
+    """A model that needs comparable feature scales, with no scaling step before it."""
+    if not plugin.scale_sensitive:
+        return None
+    from plugins import registry
+
+    ops = registry.operations()
+    slugs = [o[0] if isinstance(o, (tuple, list)) else o.get("method") for o in operations or []]
+    if any(s in ops and ops[s].category == "scaling" for s in slugs):
+        return None
+    why = SCALE_REASONS.get(plugin.category, "is sensitive to the scale of the features")
+    return (f"{plugin.name} {why}: add a scaler before it (Preprocessing → Standard scaler); "
+            "it is fitted on the training rows only.")
+
+
+def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
+    from plugins import registry
+
+    plugin = registry.models().get(config.get("algorithm") or "")
+    hint = scale_warning(plugin, upstream.operations) if plugin else None
+    return [hint] if hint else []
 
 
 def _jsonable(d: dict) -> dict:
@@ -254,6 +308,9 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     seed = split.random_seed
     hp = dict(config.get("hyperparameters") or {})
     cv = optuna_info = None
+    hint = scale_warning(plugin, split.learned_ops)
+    if hint:
+        ctx.warn(hint)
     if config.get("use_optuna"):
         if not config.get("optuna_metric"):
             config = dict(config, optuna_metric=default_metric(plugin, split.problem_type))
@@ -262,6 +319,10 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
         metric_key = (optuna_info or {}).get("metric") or default_metric(plugin, split.problem_type)
         span = (0.95, 0.98) if optuna_info else (0.0, 0.8)
         cv = cross_validate(plugin, hp, split, metric_key, config["cv_folds"], ctx, seed, span)
+        if optuna_info:
+            # the same folds that chose these parameters: the best of n tries, so optimistic;
+            # the test metrics are the honest estimate
+            cv.update(selection=True, trials=optuna_info["n_trials"])
     ctx.check_cancelled()
     ctx.progress(0.98 if (cv or optuna_info) else 0.1, "fitting the final model")
     pipeline = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed, split.target)
@@ -318,4 +379,5 @@ NODE = NodeType(
     description="Train an algorithm on the training rows, with optional CV and Optuna search.",
     inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
     params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design_output,
+    advise=advice,
 )

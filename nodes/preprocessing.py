@@ -37,6 +37,18 @@ def warnings_for(config: dict, upstream: Upstream, model_category: str | None = 
                                      upstream.problem_type, model_category)
 
 
+def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
+    from plugins import registry
+
+    category = None
+    for node_type, cfg in downstream:  # the first model below decides what advice applies
+        plugin = registry.models().get(cfg.get("algorithm") or "") if node_type == "model" else None
+        if plugin is not None:
+            category = plugin.category
+            break
+    return warnings_for(config, upstream, category)
+
+
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     table = inputs["table"]
     ops = [(o["method"], o.get("parameters", {})) for o in config.get("operations", [])]
@@ -67,5 +79,5 @@ NODE = NodeType(
     type="preprocessing", label="Preprocessing", icon="🧹", colour="#0891b2",
     description="Clean and transform the data: missing values, scaling, encoding, outliers.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("table", (TABLE,), "Table"),),
-    params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output,
+    params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output, advise=advice,
 )

@@ -34,6 +34,10 @@ def warnings_for(config: dict, upstream: Upstream) -> list[str]:
     return out
 
 
+def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
+    return warnings_for(config, upstream)
+
+
 def imbalance_warning(class_counts: dict | None) -> list[str]:
     """Seed 000's split warning for imbalanced classes, from the target's value counts."""
     if not class_counts or len(class_counts) < 2:
@@ -91,5 +95,5 @@ NODE = NodeType(
     type="split", label="Train/Test Split", icon="✂️", colour="#0284c7",
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
-    params=PARAMS, validate=validate, run=run, summary=summary, group="Data",
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advice,
 )

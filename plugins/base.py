@@ -38,7 +38,17 @@ class ModelPlugin:
     # relative training cost per (row x column), used by the cost estimate
     complexity: float = 1.0
     handles_missing: bool = False  # can fit with NaN in X
-    scale_sensitive: bool = False  # benefits from scaling (for preprocessing warnings)
+    scale_sensitive: bool = False  # compares distances or penalises coefficients: warn when nothing scales
+    # check(params, problem_type) -> {param: sentence}: rules between params that a single
+    # Param cannot say (an explicit solver that cannot fit an L1 share). Validation refuses
+    # them and Optuna never tries them.
+    check: Callable[[dict, str | None], dict] | None = None
+    # fixed_in_search(params, problem_type) -> {param: reason}: tunable params the search
+    # must leave at the user's value given the other settings (said in the search notes)
+    fixed_in_search: Callable[[dict, str | None], dict] | None = None
+
+    def problems(self, params: dict, problem_type: str | None) -> dict:
+        return dict(self.check(params, problem_type) or {}) if self.check else {}
 
     def params_for(self, problem_type: str | None) -> list[Param]:
         return [p for p in self.params if p.applies_to(problem_type)]

@@ -44,14 +44,29 @@ class Param:
     problem_types: tuple = ()
     # Choices per problem type, where they differ ({"classification": (...), ...}).
     choices_by_problem: dict = field(default_factory=dict, hash=False, compare=False)
-    # Optuna: whether this param is tuned, and an optional narrower search range.
+    # Optuna: whether this param is tuned. The search covers the declared [min, max] (on a
+    # log scale when `log`), unless a narrower search_min/search_max is declared with the
+    # reason in `search_note`, which the inspector and the API show.
     tunable: bool = True
     search_min: float | None = None
     search_max: float | None = None
+    search_note: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"Param {self.name!r}: unknown kind {self.kind!r}")
+        if (self.search_min is not None or self.search_max is not None) and not self.search_note:
+            raise ValueError(f"Param {self.name!r}: a narrower search range needs its reason in search_note")
+
+    def search_range(self) -> tuple | None:
+        """(low, high, log) that Optuna samples a number from, or None when not searched."""
+        if not self.tunable or self.kind not in ("int", "float"):
+            return None
+        lo = self.search_min if self.search_min is not None else self.min
+        hi = self.search_max if self.search_max is not None else self.max
+        if lo is None or hi is None or lo >= hi:
+            return None
+        return lo, hi, bool(self.log and lo > 0)
 
     @property
     def title(self) -> str:
@@ -93,6 +108,13 @@ class Param:
             out["nullable"] = True
         if self.log:
             out["log"] = True
+        search = self.search_range()
+        if search:
+            out["search"] = {"min": search[0], "max": search[1], "log": search[2]}
+            if self.search_note:
+                out["search"]["note"] = self.search_note
+        elif not self.tunable:
+            out["search"] = None
         return out
 
 

@@ -59,5 +59,13 @@ def test_params_json_splits_main_and_advanced():
     assert [p["key"] for p in out["main"]] == ["n_estimators", "max_depth"]
     assert out["advanced"][0] == {"key": "learning_rate", "type": "float", "label": "Learning rate",
                                   "default": 0.1, "help": "", "advanced": True, "min": 0.001, "max": 1.0,
-                                  "log": True}
+                                  "log": True, "search": {"min": 0.001, "max": 1.0, "log": True}}
     assert out["main"][1]["nullable"] is True
+
+
+def test_a_narrower_search_range_says_why():
+    with pytest.raises(ValueError, match="search_note"):
+        Param("n", "int", default=5, min=1, max=1000, search_max=50)
+    p = Param("n", "int", default=5, min=1, max=1000, search_max=50, search_note="Cheaper trials.")
+    assert p.to_json()["search"] == {"min": 1, "max": 50, "log": False, "note": "Cheaper trials."}
+    assert Param("t", "float", default=1e-4, min=1e-8, max=1e-1, tunable=False).to_json()["search"] is None

@@ -15,8 +15,10 @@ PLUGIN = ModelPlugin(
     problem_types=("clustering",), category="clustering",
     params=(
         Param("eps", "float", default=0.5, min=0.01, max=100.0, log=True, label="Neighbourhood radius (eps)",
-              search_max=5.0),
-        Param("min_samples", "int", default=5, min=1, max=200, label="Min points per core", search_max=30),
+              search_max=5.0,
+              search_note="On scaled features a radius above 5 puts every point in one cluster."),
+        Param("min_samples", "int", default=5, min=1, max=200, label="Min points per core", search_max=30,
+              search_note="Above 30 points per core most data becomes noise."),
         Param("metric", "select", default="euclidean", choices=("euclidean", "manhattan", "chebyshev"), advanced=True),
         Param("algorithm", "select", default="auto", choices=("auto", "ball_tree", "kd_tree", "brute"),
               advanced=True, tunable=False),

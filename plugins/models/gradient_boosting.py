@@ -22,9 +22,11 @@ PLUGIN = ModelPlugin(
     best_for="High accuracy on small and medium tabular data when you can afford some tuning.",
     problem_types=PT, category="boosting",
     params=(
-        Param("n_estimators", "int", default=100, min=10, max=2000, label="Boosting rounds", search_max=400),
+        Param("n_estimators", "int", default=100, min=10, max=2000, label="Boosting rounds", search_max=400,
+              search_note="Each trial fits this many rounds per fold: up to 400 keeps a trial near the cost of a default fit."),
         Param("learning_rate", "float", default=0.1, min=0.001, max=1.0, log=True, label="Learning rate"),
-        Param("max_depth", "int", default=3, min=1, max=20, label="Tree depth", search_max=8),
+        Param("max_depth", "int", default=3, min=1, max=20, label="Tree depth", search_max=8,
+              search_note="Boosting works with shallow trees; deeper than 8 overfits and is slow."),
         Param("subsample", "float", default=1.0, min=0.1, max=1.0, advanced=True, help="Row share per tree."),
         Param("min_samples_split", "int", default=2, min=2, max=50, advanced=True),
         Param("min_samples_leaf", "int", default=1, min=1, max=50, advanced=True),

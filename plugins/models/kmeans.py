@@ -17,7 +17,8 @@ PLUGIN = ModelPlugin(
     best_for="Compact, similarly sized clusters when you know roughly how many there are.",
     problem_types=("clustering",), category="clustering",
     params=(
-        Param("n_clusters", "int", default=8, min=2, max=100, label="Clusters (k)", search_max=15),
+        Param("n_clusters", "int", default=8, min=2, max=100, label="Clusters (k)", search_max=15,
+              search_note="More than 15 clusters mostly rewards splitting real groups; set k by hand above that."),
         Param("init", "select", default="k-means++", choices=("k-means++", "random"), advanced=True),
         Param("n_init", "int", default=None, nullable=True, min=1, max=50, advanced=True, label="Restarts",
               tunable=False, help="Empty: auto (1 run with k-means++, 10 with random)."),

@@ -19,7 +19,8 @@ PLUGIN = ModelPlugin(
     best_for="Small datasets with meaningful distances; a simple non-linear baseline.",
     problem_types=PT, category="neighbors",
     params=(
-        Param("n_neighbors", "int", default=5, min=1, max=200, label="Neighbours (k)", search_max=50),
+        Param("n_neighbors", "int", default=5, min=1, max=200, label="Neighbours (k)", search_max=50,
+              search_note="More than 50 neighbours averages away the local structure k-NN relies on."),
         Param("weights", "select", default="uniform", choices=("uniform", "distance")),
         Param("p", "int", default=2, min=1, max=5, label="Minkowski p", help="1 Manhattan, 2 Euclidean."),
         Param("algorithm", "select", default="auto", choices=("auto", "ball_tree", "kd_tree", "brute"),

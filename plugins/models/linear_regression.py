@@ -22,5 +22,5 @@ PLUGIN = ModelPlugin(
     build=build,
     supported_metrics=REG_METRICS, default_metrics=REG_DEFAULT,
     supported_plots=REG_PLOTS, default_plots=REG_DEFAULT_PLOTS + ("feature_importance",),
-    complexity=0.2, scale_sensitive=True,
+    complexity=0.2,  # plain least squares: predictions do not depend on feature scales
 )

@@ -23,9 +23,11 @@ PLUGIN = ModelPlugin(
     best_for="Strong out-of-the-box results on tabular data with little tuning.",
     problem_types=PT, category="ensemble",
     params=(
-        Param("n_estimators", "int", default=100, min=10, max=1000, label="Trees", search_max=400),
+        Param("n_estimators", "int", default=100, min=10, max=1000, label="Trees", search_max=400,
+              search_note="Each trial fits this many trees per fold: up to 400 keeps a trial near the cost of a default fit; more trees rarely change the score."),
         Param("max_depth", "int", default=None, min=1, max=100, nullable=True, label="Max depth",
-              help="Empty: grow until leaves are pure.", search_max=30),
+              help="Empty: grow until leaves are pure.", search_max=30,
+              search_note="Deeper than 30 is as good as unlimited on most tables."),
         # default=None is not a choice, so each problem type defaults to its first choice:
         # sqrt for classification and all features for regression, as in scikit-learn.
         Param("max_features", "select", default=None, choices=("sqrt", "log2", "all"),

@@ -27,7 +27,7 @@ PLUGIN = ModelPlugin(
         Param("gamma", "select", default="scale", choices=("scale", "auto"), advanced=True),
         Param("degree", "int", default=3, min=1, max=8, advanced=True, help="For the poly kernel."),
         Param("epsilon", "float", default=0.1, min=0.0, max=10.0, problem_types=("regression",),
-              help="Errors smaller than this are ignored.", search_max=1.0),
+              help="Errors smaller than this are ignored (in the target's units)."),
         Param("class_weight", "select", default="none", choices=("none", "balanced"),
               problem_types=("classification",), advanced=True),
         Param("tol", "float", default=1e-3, min=1e-6, max=1e-1, log=True, advanced=True, tunable=False),
