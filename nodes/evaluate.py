@@ -132,6 +132,12 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
             errors[key] = str(e)
             ctx.warn(f"{registry.metrics()[key].name}: {e}")
         ctx.progress((i + 1) / len(keys), registry.metrics()[key].name)
+    if model.problem_type == "clustering":
+        from plugins.evaluators import noise_note
+
+        note = noise_note(data)
+        if note:
+            ctx.warn(note)
     scalar = [k for k in keys if registry.metrics()[k].kind == "scalar" and metrics.get(k) is not None]
     extra = {}
     if config.get("confidence_intervals") and split.y_test is not None:

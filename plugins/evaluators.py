@@ -58,16 +58,50 @@ def _plain(value):
 
 
 def _classes(d: EvalData):
+    """The classes the model knows (its columns of scores)."""
     if d.classes is not None:
         return list(d.classes)
-    return sorted(set(np.asarray(d.y_test).tolist()) | set(np.asarray(d.y_pred).tolist()))
+    return all_labels(d)
+
+
+def all_labels(d: EvalData) -> list:
+    """Every label of the test rows and the predictions, with the model's classes: a test
+    row of a class the training rows never had still counts."""
+    seen = set(np.asarray(d.y_test).tolist()) | set(np.asarray(d.y_pred).tolist()) | set(d.classes or [])
+    try:
+        return sorted(seen)
+    except TypeError:  # mixed label types
+        return sorted(seen, key=str)
+
+
+def unseen_in_training(d: EvalData) -> list:
+    known = set(_classes(d))
+    return [c for c in all_labels(d) if c not in known]
 
 
 def _avg(d: EvalData) -> dict:
-    classes = _classes(d)
-    if len(classes) == 2:
-        return {"average": "binary", "pos_label": classes[1]}
-    return {"average": "macro"}
+    labels = all_labels(d)
+    if len(labels) == 2:
+        return {"average": "binary", "pos_label": _classes(d)[1] if len(_classes(d)) == 2 else labels[1]}
+    return {"average": "macro", "labels": labels}
+
+
+def _need_known_classes(d: EvalData, metric: str) -> None:
+    unseen = unseen_in_training(d)
+    if unseen:
+        shown = ", ".join(repr(c) for c in unseen[:3])
+        raise ValueError(f"{metric} cannot be computed: the test rows include class {shown}, which the training "
+                         "rows never had, so the model gives it no score.")
+
+
+def ovr_auc(y_true, scores, classes) -> tuple[float, list]:
+    """One-vs-rest ROC AUC of each class on that class's own score column, and their
+    macro mean: the one definition behind the metric and the ROC plot. For probabilities it
+    equals scikit-learn's roc_auc_score(multi_class="ovr", average="macro"); decision
+    scores (SVM) are used as they are, not squashed by a softmax."""
+    y = np.asarray(y_true)
+    per_class = [float(skm.roc_auc_score(y == c, scores[:, i])) for i, c in enumerate(classes)]
+    return float(np.mean(per_class)), per_class
 
 
 def _scores(d: EvalData):
@@ -83,34 +117,39 @@ def _scores(d: EvalData):
 
 def _roc_auc(d: EvalData):
     classes = _classes(d)
-    if len(set(np.asarray(d.y_test).tolist())) < 2:
-        raise ValueError("ROC AUC needs both classes in the test rows; the test set has only one.")
+    _need_known_classes(d, "ROC AUC")
+    present = set(np.asarray(d.y_test).tolist())
+    if len(present) < 2:
+        raise ValueError("ROC AUC cannot be computed: the test rows hold a single class, and ranking needs two.")
     s = _scores(d)
     if len(classes) == 2:
         pos = s[:, 1] if s.ndim == 2 else s
         return float(skm.roc_auc_score(np.asarray(d.y_test) == classes[1], pos))
     if s.ndim != 2 or s.shape[1] != len(classes):
-        raise ValueError("Multiclass ROC AUC needs a score per class.")
-    if d.y_proba is None:  # decision scores: softmax so rows sum to 1 as roc_auc_score wants
-        e = np.exp(s - s.max(axis=1, keepdims=True))
-        s = e / e.sum(axis=1, keepdims=True)
-    return float(skm.roc_auc_score(d.y_test, s, multi_class="ovr", average="macro", labels=classes))
+        raise ValueError("Multiclass ROC AUC cannot be computed: the model gives no score per class.")
+    missing = [c for c in classes if c not in present]
+    if missing:
+        raise ValueError(f"ROC AUC cannot be computed: class {missing[0]!r} has no test row, so its curve has no "
+                         "positives.")
+    return ovr_auc(d.y_test, s, classes)[0]
 
 
 def _log_loss(d: EvalData):
     if d.y_proba is None:
-        raise ValueError("Log loss needs predicted probabilities; this model gives none.")
+        raise ValueError("Log loss cannot be computed: this model gives no probabilities.")
+    _need_known_classes(d, "Log loss")
     return float(skm.log_loss(d.y_test, d.y_proba, labels=_classes(d)))
 
 
 def _confusion(d: EvalData):
-    labels = _classes(d)
+    labels = all_labels(d)
     m = skm.confusion_matrix(d.y_test, d.y_pred, labels=labels)
     return {"labels": _plain(labels), "matrix": _plain(m)}
 
 
 def _report(d: EvalData):
-    return _plain(skm.classification_report(d.y_test, d.y_pred, output_dict=True, zero_division=0))
+    return _plain(skm.classification_report(d.y_test, d.y_pred, labels=all_labels(d), output_dict=True,
+                                            zero_division=0))
 
 
 def _mape(d: EvalData):
@@ -136,6 +175,23 @@ def _cluster_input(d: EvalData, metric: str):
         raise ValueError(f"{metric} is undefined when every point is its own cluster "
                          f"({n} clusters for {int(mask.sum())} points).")
     return X[mask], labels[mask]
+
+
+def _noise_share(d: EvalData):
+    labels = np.asarray(d.y_pred)
+    return float(np.mean(labels == -1)) if len(labels) else 0.0
+
+
+def noise_note(d: EvalData) -> str | None:
+    """Said with any clustering score when the model marked test points as noise: the
+    scores leave them out, which can make a worse clustering look better."""
+    labels = np.asarray(d.y_pred)
+    noise = int(np.sum(labels == -1))
+    if not noise:
+        return None
+    return (f"{model_name(d.model)} marked {noise:,} of {len(labels):,} test points as noise ({noise / len(labels):.0%}); "
+            "silhouette, Calinski-Harabasz and Davies-Bouldin cover the other points only, so more noise can make "
+            "them look better. Read them with the noise share.")
 
 
 def _silhouette(d: EvalData):
@@ -189,7 +245,10 @@ METRICS = {m.key: m for m in [
             description="Average error relative to the true value."),
     _metric("silhouette", "Silhouette", "higher", CLU, _silhouette,
             description="How much closer points are to their own cluster than to the next (-1..1); "
-                        "noise points (DBSCAN) are left out."),
+                        "noise points (DBSCAN) are left out, so read it with the noise share."),
+    _metric("noise_share", "Noise points", "lower", CLU, _noise_share,
+            description="Share of test points the model put in no cluster (DBSCAN's noise, -1). The other "
+                        "clustering scores leave these points out."),
     _metric("calinski_harabasz", "Calinski-Harabasz", "higher", CLU,
             lambda d: float(skm.calinski_harabasz_score(*_cluster_input(d, "Calinski-Harabasz"))),
             description="Between-cluster over within-cluster dispersion."),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
 from plugins.base import EvalData, Plot
@@ -49,19 +50,21 @@ def _scores(d: EvalData):
 
 def _per_class_scores(d: EvalData):
     """(class, binary truth, score) for each class to draw: the positive class only when
-    binary, one-vs-rest for each class when multiclass."""
+    binary, one-vs-rest for each class with test rows when multiclass (at most 10)."""
     classes, s, y = _classes(d), _scores(d), np.asarray(d.y_test)
     if len(set(y.tolist())) < 2:
         raise ValueError("The test rows hold a single class; a curve needs both.")
     if len(classes) == 2:
         return [(classes[1], y == classes[1], s[:, 1] if s.ndim == 2 else s)]
-    return [(c, y == c, s[:, i]) for i, c in enumerate(classes)][:10]
+    return [(c, y == c, s[:, i]) for i, c in enumerate(classes) if (y == c).any()][:10]
 
 
 def confusion_matrix_plot(d: EvalData) -> bytes:
     from sklearn.metrics import confusion_matrix
 
-    labels = _classes(d)
+    from plugins.evaluators import all_labels
+
+    labels = all_labels(d)  # every test row counts, a class the training rows never had too
     m = confusion_matrix(d.y_test, d.y_pred, labels=labels)
     fig, ax = _figure(5.6, 4.8)
     im = ax.imshow(m, cmap="Blues")
@@ -80,14 +83,20 @@ def confusion_matrix_plot(d: EvalData) -> bytes:
 
 
 def roc_curve_plot(d: EvalData) -> bytes:
-    from sklearn.metrics import auc, roc_curve
+    from sklearn.metrics import roc_auc_score, roc_curve
 
     fig, ax = _figure()
-    for cls, truth, score in _per_class_scores(d):
+    curves = _per_class_scores(d)
+    aucs = []
+    for cls, truth, score in curves:
         fpr, tpr, _ = roc_curve(truth, score)
-        ax.plot(fpr, tpr, lw=2, label=f"{cls} (AUC {auc(fpr, tpr):.3f})")
+        aucs.append(float(roc_auc_score(truth, score)))  # the metric's own definition (evaluators.ovr_auc)
+        ax.plot(fpr, tpr, lw=2, label=f"{cls} (AUC {aucs[-1]:.3f})")
     ax.plot([0, 1], [0, 1], ls="--", color=GREY, lw=1, label="chance")
-    _style(ax, "ROC curve", "False positive rate", "True positive rate")
+    every_class = len(curves) == len(_classes(d))
+    title = ("ROC curve" if len(curves) == 1 else
+             f"ROC curves, one vs rest (macro AUC {np.mean(aucs):.3f})" if every_class else "ROC curves, one vs rest")
+    _style(ax, title, "False positive rate", "True positive rate")
     ax.legend(loc="lower right", fontsize=8)
     return _png(fig)
 
@@ -240,17 +249,21 @@ def _shap_values(d: EvalData, est, Xe, Xb, names):
     probabilities/scores with a 10-point summary of the background, on at most 50 rows."""
     import shap
 
-    inner = getattr(est, "estimator_", est)  # the XGBoost model inside its label wrapper
+    from plugins.models._common import EncodedLabelClassifier
+
+    # the XGBoost model inside our label wrapper; a forest's own `estimator_` is its
+    # unfitted template tree, never what to explain
+    inner = est.estimator_ if isinstance(est, EncodedLabelClassifier) else est
     try:
         explainer = shap.TreeExplainer(inner)
     except Exception:  # shap raises its own InvalidModelError for non-tree models
         explainer = None
     if explainer is not None:
-        return explainer.shap_values(_as_model_input(inner, Xe, names), check_additivity=False), Xe
+        return explainer.shap_values(_as_model_input(inner, Xe, names), check_additivity=False), Xe, "tree"
     # linear models (coef_ and intercept_, not a kernel SVM's support vectors): exact and fast
     if hasattr(est, "coef_") and hasattr(est, "intercept_") and not hasattr(est, "support_vectors_"):
         try:
-            return shap.LinearExplainer(est, Xb).shap_values(Xe), Xe
+            return shap.LinearExplainer(est, Xb).shap_values(Xe), Xe, "linear"
         except Exception:  # e.g. an unusual coef_ shape: fall through to the kernel
             pass
     if d.check_cancelled:
@@ -263,10 +276,12 @@ def _shap_values(d: EvalData, est, Xe, Xb, names):
     explainer = shap.KernelExplainer(lambda a: np.asarray(fn(_as_model_input(est, a, names))), background)
     Xe = Xe[:50]
     nsamples = min(500, 2 * Xe.shape[1] + 100)
-    return explainer.shap_values(Xe, nsamples=nsamples, silent=True), Xe
+    return explainer.shap_values(Xe, nsamples=nsamples, silent=True), Xe, "kernel"
 
 
-def shap_summary_plot(d: EvalData) -> bytes:
+def shap_explanation(d: EvalData) -> dict:
+    """SHAP values for (a sample of) the test rows: {"values", "rows" (the explained,
+    transformed rows), "names", "explainer" (tree | linear | kernel), "n_test"}."""
     from plugins.evaluators import dense
 
     est, head = _final(d), _head(d)
@@ -279,14 +294,23 @@ def shap_summary_plot(d: EvalData) -> bytes:
     # bounded cost on large data: explain at most 200 rows against at most 100 background rows
     Xe = Xe[_sample_idx(len(Xe), 200, d.random_state)]
     Xb = Xb[_sample_idx(len(Xb), 100, d.random_state)]
+    n_test = len(Xt_test)
     if d.progress:
         d.progress(0.1, f"explaining {len(Xe)} rows")
-    values, Xe = _shap_values(d, est, Xe, Xb, names)
+    values, Xe, kind = _shap_values(d, est, Xe, Xb, names)
     if isinstance(values, list):  # older shap: one array per output
         values = np.stack(values, axis=-1)
-    values = np.asarray(values, dtype=float)
+    return {"values": np.asarray(values, dtype=float), "rows": Xe, "names": names, "explainer": kind,
+            "n_test": n_test}
+
+
+def shap_summary_plot(d: EvalData) -> bytes:
+    found = shap_explanation(d)
+    values, Xe, names = found["values"], found["rows"], found["names"]
     classes = _classes(d) if d.problem_type == "classification" else []
-    title = "SHAP summary"
+    sample = (f"{len(Xe):,} of {found['n_test']:,} test rows" if len(Xe) < found["n_test"]
+              else f"all {len(Xe):,} test rows")
+    title = f"SHAP summary · {sample}"
     if values.ndim == 3 and values.shape[2] == 2:  # binary probabilities: the positive class
         values = values[:, :, 1]
         title += f" (class {classes[1]})" if len(classes) == 2 else ""
@@ -295,7 +319,7 @@ def shap_summary_plot(d: EvalData) -> bytes:
     if d.progress:
         d.progress(0.9, "drawing")
     if values.ndim == 3:
-        return _shap_multiclass_bars(values, names, classes)
+        return _shap_multiclass_bars(values, names, classes, sample)
     mean_abs = np.abs(values).mean(axis=0)
     order = np.argsort(mean_abs)[::-1][:15]
     rng = np.random.default_rng(d.random_state or 0)
@@ -318,7 +342,7 @@ def shap_summary_plot(d: EvalData) -> bytes:
     return _png(fig)
 
 
-def _shap_multiclass_bars(values, names, classes) -> bytes:
+def _shap_multiclass_bars(values, names, classes, sample="") -> bytes:
     """Multiclass: mean |SHAP| per feature, stacked by class (a beeswarm per class would
     need one chart per class)."""
     per_class = np.abs(values).mean(axis=0)  # (features, classes)
@@ -329,7 +353,7 @@ def _shap_multiclass_bars(values, names, classes) -> bytes:
     for k in range(per_class.shape[1]):
         ax.barh([str(names[j]) for j in order], per_class[order, k], left=left, label=str(labels[k]))
         left += per_class[order, k]
-    _style(ax, "SHAP: mean |impact| per class", "mean |SHAP value|")
+    _style(ax, "SHAP: mean |impact| per class" + (f" · {sample}" if sample else ""), "mean |SHAP value|")
     ax.grid(axis="y", alpha=0)
     ax.legend(fontsize=8, title="class", loc="lower right")
     return _png(fig)
@@ -380,7 +404,10 @@ def partial_dependence_plot(d: EvalData) -> bytes:
         raise ValueError("Partial dependence needs the raw feature table.")
     features = _top_raw_numeric(d)
     idx = _sample_idx(len(d.X_test), 500, d.random_state)
-    X = d.X_test.iloc[idx]
+    X = d.X_test.iloc[idx].copy()
+    for c in features:  # scikit-learn refuses integer feature columns for partial dependence
+        if pd.api.types.is_integer_dtype(X[c]):
+            X[c] = X[c].astype(float)
     kw = {}
     if d.problem_type == "classification":
         classes = _classes(d)

@@ -25,7 +25,7 @@ PLUGIN = ModelPlugin(
         Param("leaf_size", "int", default=30, min=5, max=200, advanced=True, tunable=False),
     ),
     build=build,
-    supported_metrics=CLU_METRICS, default_metrics=CLU_DEFAULT,
+    supported_metrics=CLU_METRICS + ("noise_share",), default_metrics=CLU_DEFAULT + ("noise_share",),
     supported_plots=CLU_PLOTS, default_plots=CLU_PLOTS,
     complexity=1.0, scale_sensitive=True,
 )

@@ -1,0 +1,161 @@
+"""Metrics and plots that count every test row and say when they cannot be computed:
+confusion matrix and averages over every label, sentences instead of library text, the
+exact tree explainer for tree models with the sample size stated, partial dependence on
+integer columns, one ROC AUC definition for the metric and the plot, and DBSCAN's noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import shap
+from sklearn import metrics as skm
+from sklearn.datasets import load_wine
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from executor.engine import run_workflow
+from plugins import registry
+from plugins.evaluators import compute_metric, eval_data_for, ovr_auc
+from plugins.visualizers import render_plot, shap_explanation
+from tests import realdata
+
+
+def unseen_class_case():
+    """Two classes to train on; the test rows also hold a row of a third class (one row of
+    "c" in the whole table, which a split puts in the test rows)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    y = pd.Series(np.where(X["a"] > 0, "x", "y"))
+    X_train, y_train = X.iloc[:30], y.iloc[:30]
+    X_test, y_test = X.iloc[30:], y.iloc[30:].copy()
+    y_test.iloc[0] = "c"
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_train, y_train)
+    return eval_data_for(pipe, X_train, y_train, X_test, y_test, "classification")
+
+
+def test_every_test_row_is_counted_even_of_a_class_the_model_never_saw():
+    d = unseen_class_case()
+    matrix = compute_metric("confusion_matrix", d)
+    assert matrix["labels"] == ["c", "x", "y"]
+    assert sum(map(sum, matrix["matrix"])) == 30  # used to be 29 of 30: the "c" row was dropped
+    report = compute_metric("classification_report", d)
+    assert report["c"]["support"] == 1
+    assert compute_metric("f1", d) == pytest.approx(skm.f1_score(d.y_test, d.y_pred, average="macro"))
+    for key, name in (("roc_auc", "ROC AUC"), ("log_loss", "Log loss")):
+        with pytest.raises(ValueError) as e:
+            compute_metric(key, d)
+        assert str(e.value) == (f"{name} cannot be computed: the test rows include class 'c', which the training "
+                                "rows never had, so the model gives it no score.")
+    render_plot("confusion_matrix", d)
+
+
+def test_metrics_that_cannot_be_computed_say_why_in_the_results():
+    df = pd.concat([realdata.penguins().dropna(), realdata.penguins().dropna().head(0)])
+    df.loc[df.index[0], "species"] = "Unknown"  # a class with a single row
+    wf = {"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "p", "target_column": "species",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"stratify": False, "shuffle": False, "test_size": 0.2}},
+        {"id": "m", "type": "model", "config": {"algorithm": "decision_tree"}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "roc_auc", "confusion_matrix"]}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, {"source": "m", "target": "e"}]}
+    df = pd.concat([df.iloc[1:], df.iloc[:1]])  # the single "Unknown" row is last: in the test rows
+    from data.datasets import profile
+
+    info = {"columns": profile(df)["columns"], "n_rows": len(df)}
+    result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.reset_index(drop=True),
+                          dataset_info=lambda _: info)
+    entry = result["metrics"]["e"]
+    assert entry["values"]["roc_auc"] is None
+    assert "class 'Unknown', which the training rows never had" in entry["errors"]["roc_auc"]
+    n_test = sum(map(sum, entry["values"]["confusion_matrix"]["matrix"]))
+    assert n_test == round(len(df) * 0.2) and "Unknown" in entry["values"]["confusion_matrix"]["labels"]
+
+
+def test_tree_models_are_explained_by_the_exact_tree_explainer():
+    """A forest's `estimator_` is its unfitted template tree: unwrapping it sent random
+    forests to a 50-row kernel approximation (values off by up to 0.114 of 0.140)."""
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    pipe = make_pipeline(StandardScaler(), RandomForestClassifier(n_estimators=30, random_state=0)).fit(X[:120], y[:120])
+    d = eval_data_for(pipe, X[:120], y[:120], X[120:], y[120:], "classification")
+    found = shap_explanation(d)
+    assert found["explainer"] == "tree" and len(found["rows"]) == found["n_test"] == 58
+    exact = shap.TreeExplainer(pipe[-1]).shap_values(found["rows"], check_additivity=False)
+    np.testing.assert_allclose(found["values"], np.asarray(exact), rtol=0, atol=1e-9)
+    assert render_plot("shap_summary", d)[:4] == b"\x89PNG"
+
+
+def test_the_shap_plot_states_how_many_rows_it_explains():
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    X = pd.concat([X] * 3, ignore_index=True)
+    y = pd.concat([y] * 3, ignore_index=True)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X[:200], y[:200])
+    d = eval_data_for(pipe, X[:200], y[:200], X[200:], y[200:], "classification")
+    found = shap_explanation(d)
+    assert (len(found["rows"]), found["n_test"]) == (200, 334)
+    assert found["explainer"] == "linear"
+
+
+REGRESSORS = sorted(slug for slug, p in registry.models().items() if "regression" in p.problem_types
+                    and "partial_dependence" in p.capabilities("regression")["supported_plots"])
+
+
+@pytest.mark.parametrize("slug", REGRESSORS)
+def test_partial_dependence_works_on_integer_columns(slug):
+    """mpg: displ, year, cyl and cty are integers; every regressor used to fail."""
+    df = realdata.mpg()[["displ", "year", "cyl", "cty", "hwy"]]
+    wf = {"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "mpg", "target_column": "hwy",
+                                                   "problem_type": "regression"}},
+        {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": slug, "hyperparameters":
+                                                {"n_estimators": 20} if slug in ("random_forest", "gradient_boosting",
+                                                                                 "xgboost") else {}}},
+        {"id": "v", "type": "visualize", "config": {"plots": ["partial_dependence"]}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "v"))]}
+    from data.datasets import profile
+
+    info = {"columns": profile(df)["columns"], "n_rows": len(df)}
+    assert pd.api.types.is_integer_dtype(df["cyl"])
+    result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.copy(), dataset_info=lambda _: info)
+    [plot] = result["plots"]
+    assert plot.get("error") is None, plot.get("error")
+
+
+def test_multiclass_roc_auc_has_one_definition_for_the_metric_and_the_plot():
+    """SVM gives decision scores, no probabilities: the metric took a softmax of them, the
+    plot the raw scores, and the two disagreed."""
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    X_train, X_test, y_train, y_test = X.iloc[::2], X.iloc[1::2], y.iloc[::2], y.iloc[1::2]
+    svm = make_pipeline(StandardScaler(), SVC()).fit(X_train, y_train)
+    d = eval_data_for(svm, X_train, y_train, X_test, y_test, "classification")
+    scores = svm.decision_function(X_test)
+    per_class = [skm.roc_auc_score(y_test == c, scores[:, i]) for i, c in enumerate(svm.classes_)]
+    assert compute_metric("roc_auc", d) == pytest.approx(np.mean(per_class), abs=1e-12)
+    assert ovr_auc(y_test, scores, list(svm.classes_))[1] == pytest.approx(per_class, abs=1e-12)
+    # with probabilities, the same definition is scikit-learn's one-vs-rest macro AUC
+    lr = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X_train, y_train)
+    d = eval_data_for(lr, X_train, y_train, X_test, y_test, "classification")
+    expected = skm.roc_auc_score(y_test, lr.predict_proba(X_test), multi_class="ovr", average="macro")
+    assert compute_metric("roc_auc", d) == pytest.approx(expected, abs=1e-12)
+
+
+def test_dbscan_reports_its_noise_and_says_what_the_scores_leave_out():
+    wf = {"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "blobs", "problem_type": "clustering"}},
+        {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "dbscan", "hyperparameters": {"eps": 0.3}}},
+        {"id": "e", "type": "evaluate", "config": {}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]}
+    events = []
+    result = run_workflow(wf, events.append)
+    values = result["metrics"]["e"]["values"]
+    assert 0 < values["noise_share"] < 1 and values["silhouette"] is not None
+    said = [e["message"] for e in events if e["type"] == "node_warning" and e["node_id"] == "e"]
+    assert any("as noise" in m and "cover the other points only" in m for m in said)
