@@ -40,7 +40,7 @@ def test_plugins_catalog_follows_seed_000(web):
     assert main["max_depth"]["nullable"] is True
     assert "accuracy" in rf["default_metrics"] and "feature_importance" in rf["supported_plots"]
     assert "rmse" not in rf["supported_metrics"]
-    assert len(web.get("/api/v1/plugins/metrics").json()) == 17
+    assert len(web.get("/api/v1/plugins/metrics").json()) == 18
     assert len(web.get("/api/v1/plugins/plots").json()) == 10
     assert [t["type"] for t in web.get("/api/v1/node-types").json()] == [
         "dataset", "preprocessing", "split", "model", "evaluate", "visualize"]

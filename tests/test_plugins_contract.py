@@ -318,7 +318,7 @@ def test_undefined_clustering_metrics_say_why():
 def test_metric_keys_are_the_contract():
     assert set(METRICS) == {"accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss",
                             "confusion_matrix", "classification_report", "mse", "rmse", "mae", "r2", "mape",
-                            "silhouette", "calinski_harabasz", "davies_bouldin"}
+                            "silhouette", "calinski_harabasz", "davies_bouldin", "noise_share"}
     assert set(PLOTS) == {"confusion_matrix", "roc_curve", "precision_recall_curve", "feature_importance",
                           "learning_curve", "shap_summary", "partial_dependence", "residuals",
                           "prediction_vs_actual", "cluster_scatter"}
