@@ -181,7 +181,7 @@ def PreprocessingInspector(ctx: InspectorContext):
             fields.append(field)
             if p.kind in ("columns", "multiselect"):
                 fields.append(Input(type="hidden", name=f"{name}__present", value="1"))
-        kind = "before the split" if decl.kind == "row" else "fitted on training rows"
+        kind = decl.when
         items.append(Details(
             Summary(Span(str(i + 1), cls="n"), Span(decl.name, cls="name"), Span(kind, cls="kind"),
                     ActionButton("↑", f"up:{i}", aria_label=f"Move {decl.name} up", disabled=i == 0),
@@ -197,16 +197,16 @@ def PreprocessingInspector(ctx: InspectorContext):
                      *[Optgroup(*[Option(o.name, value=o.slug) for o in group], label=CATEGORIES.get(cat, cat))
                        for cat, group in groups.items()], name="add_method", aria_label="Operation to add"),
               cls="field")
-    preview = [Li(ops_decl[o["method"]].name if o["method"] in ops_decl else o["method"], Span(
-        " · before the split" if ops_decl.get(o["method"]) and ops_decl[o["method"]].kind == "row"
-        else " · fitted on training rows", cls="faint")) for o in ops]
+    preview = [Li(f"{i + 1}. ", ops_decl[o["method"]].name if o["method"] in ops_decl else o["method"],
+                  Span(f" · {ops_decl[o['method']].when}" if o["method"] in ops_decl else "", cls="faint"))
+               for i, o in enumerate(ops)]
     return (*Head(ctx), PanelForm(
         ctx, Upstream(ctx),
         Div(H3("Operations"), Div(*items, cls="ops") if items else P("No operations: the data passes through.",
                                                                      cls="muted"), add, cls="section"),
         Div(H3("Preview"), Ul(*preview) if preview else P("Nothing is changed.", cls="muted"),
-            P("Row operations run on the whole table before the split; learned transforms are fitted on the "
-              "training rows only and travel with the model.", cls="help"), cls="section"),
+            P("Steps run in this order as part of the model, fitted on the training rows only. Row filters remove "
+              "training rows; every test row is still predicted and scored.", cls="help"), cls="section"),
         *Warnings(ctx.warnings)))
 
 
