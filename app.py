@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 from fasthtml.common import FastHTML, HtmxResponseHeaders
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 from starlette.staticfiles import StaticFiles
@@ -43,6 +42,8 @@ from nodes.registry import can_connect, node_types
 from nodes.split import imbalance_warning
 from plugins import registry
 from plugins.base import PROBLEM_TYPES
+from web.errors import install as install_error_policy
+from web.errors import parse_json
 from web.security import SecurityMiddleware, csrf_token
 
 ROOT = Path(__file__).resolve().parent
@@ -92,49 +93,15 @@ def api_error(status: int, detail: str, **extra) -> JSONResponse:
     return JSONResponse({"detail": detail, **extra}, status_code=status)
 
 
-async def on_invalid(request: Request, exc: Invalid):
-    return api_error(exc.status, exc.detail, errors=exc.errors) if exc.errors else api_error(exc.status, exc.detail)
-
-
-async def on_not_found(request: Request, exc: NotFound):
-    return api_error(404, str(exc))
-
-
-async def on_dataset_error(request: Request, exc: datasets.DatasetError):
-    return api_error(400, str(exc))
-
-
-async def on_unexpected(request: Request, exc: Exception):
-    log.exception("unexpected error on %s %s", request.method, request.url.path)
-    return api_error(500, "Something went wrong on the server; the error was logged.")
-
-
-async def on_http_error(request: Request, exc: HTTPException):
-    # FastHTML parses JSON/form bodies before our handlers and raises HTTPException on bad
-    # ones; API clients get the same {"detail": sentence} shape as everywhere else.
-    detail = {"Invalid JSON body": "The request body is not valid JSON.",
-              "JSON body must be an object": "The request body must be a JSON object.",
-              "Not Found": f"Nothing at {request.url.path}."}.get(str(exc.detail), str(exc.detail))
-    if request.url.path.startswith("/api/"):
-        return api_error(exc.status_code, detail)
-    return Response(detail, status_code=exc.status_code, media_type="text/plain")
-
-
-app.add_exception_handler(HTTPException, on_http_error)
-app.add_exception_handler(Invalid, on_invalid)
-app.add_exception_handler(NotFound, on_not_found)
-app.add_exception_handler(datasets.DatasetError, on_dataset_error)
-app.add_exception_handler(Exception, on_unexpected)
+install_error_policy(app, {
+    Invalid: lambda e: (e.status, e.detail, {"errors": e.errors} if e.errors else {}),
+    NotFound: lambda e: (404, str(e), {}),
+    datasets.DatasetError: lambda e: (400, str(e), {}),
+})
 
 
 async def json_body(request: Request, kind=dict):
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise Invalid("The request body is not valid JSON.", status=400) from None
-    if not isinstance(body, kind):
-        raise Invalid(f"The request body must be a JSON {'object' if kind is dict else 'list'}.", status=400)
-    return body
+    return parse_json(await request.body(), kind)
 
 
 def problem_type_arg(request: Request) -> str | None:
@@ -291,9 +258,11 @@ def api_job_events(request: Request, job_id: str):
     STORE.require_job(job_id)
     raw = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
     try:
-        after = max(0, int(raw))
+        after = max(0, int(raw)) if len(raw) <= 18 else None
     except ValueError:
-        raise Invalid("Last-Event-ID / after must be a whole number.", status=400) from None
+        after = None
+    if after is None:  # checked before the stream starts: a 200 cannot be taken back
+        raise Invalid("Last-Event-ID / after must be a whole number of at most 18 digits.", status=400)
     return StreamingResponse(job_events(STORE, job_id, after), media_type="text/event-stream", headers=SSE_HEADERS)
 
 

@@ -551,7 +551,7 @@ def normalize_graph(graph) -> dict:
         raise Invalid("A workflow graph must be an object with nodes and edges.", status=400)
     nodes, edges = graph.get("nodes", []), graph.get("edges", [])
     if not isinstance(nodes, list) or not isinstance(edges, list):
-        raise Invalid("nodes and edges must be lists.", status=400)
+        raise Invalid("Nodes and edges must be lists.", status=400)
     out_nodes, seen = [], set()
     for i, n in enumerate(nodes):
         if not isinstance(n, dict) or not isinstance(n.get("id"), str) or not n["id"].strip():

@@ -12,7 +12,9 @@
   const boot = JSON.parse($("#playground-boot").textContent);
   // every request that changes something carries the page's CSRF token (web/security.py)
   const CSRF = ($('meta[name="csrf-token"]') || {}).content || "";
-  const send = (url, opts = {}) => fetch(url, { ...opts, headers: { "X-CSRF-Token": CSRF, ...(opts.headers || {}) } });
+  const send = (url, opts = {}) => fetch(url, {
+    ...opts, headers: { "X-CSRF-Token": CSRF, Accept: "application/json", ...(opts.headers || {}) },
+  });
   const WID = boot.workflow_id;
   const TYPES = Object.fromEntries(boot.node_types.map((t) => [t.type, t]));
   const NODE_W = 232, NODE_H = 84;
@@ -545,6 +547,14 @@
     // a slider's live label (no inline handlers: the page's CSP allows our own scripts only)
     const labelled = e.target.closest("[data-label-for]");
     if (labelled) document.getElementById(labelled.dataset.labelFor).textContent = labelled.value + (labelled.dataset.labelSuffix || "");
+  });
+
+  // a refused htmx request (4xx/5xx) is not swapped in: say its sentence instead
+  document.body.addEventListener("htmx:responseError", (e) => {
+    const box = document.createElement("div");
+    box.innerHTML = e.detail.xhr.responseText || "";
+    const detail = box.querySelector(".error-detail");
+    toast(detail ? detail.textContent : `The request failed (${e.detail.xhr.status}).`, "error");
   });
 
   // toasts

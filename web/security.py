@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from urllib.parse import parse_qs
 
 from components.layout import CSRF_TOKEN
+from web.errors import BadRequest, check_depth
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
@@ -95,6 +96,14 @@ class SecurityMiddleware:
                 receive = self._bounded(receive, limit)
                 if api and content_type and content_type != "application/json" and not path.startswith(self.upload_paths):
                     return await refuse(415, f"Send JSON (Content-Type: application/json), not {content_type}.")
+                if content_type == "application/json":
+                    # the framework parses JSON bodies before any route sees them: refuse deep
+                    # nesting here, before a parser recurses into it
+                    body, receive = await self._read_body(receive)
+                    try:
+                        check_depth(body.decode("utf-8", "replace"))
+                    except BadRequest as e:
+                        return await refuse(400, e.detail)
                 if not api:
                     sent = headers.get("x-csrf-token", "")
                     if not sent and content_type == "application/x-www-form-urlencoded":

@@ -1,0 +1,155 @@
+"""One error policy for every route: a refusal is a 4xx whose detail is a sentence a person
+understands; never a 500 for bad input, never library text.
+
+- Under /api (or when the client asks for JSON): {"detail": sentence, ...}.
+- An htmx request: a small HTML fragment with the sentence.
+- A page: an HTML page with the sentence and a way back.
+
+Request bodies are parsed strictly here too: NaN and Infinity (not JSON, and refused by
+the database later), numbers over 40 digits and nesting deeper than 200 levels are refused
+up front with a sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from fasthtml.common import A, Div, P, to_xml
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+log = logging.getLogger("playground.web")
+MAX_DEPTH = 200
+MAX_DIGITS = 40
+
+
+class BadRequest(ValueError):
+    """A request that cannot be understood; the message is a sentence."""
+
+    def __init__(self, detail: str, status: int = 400):
+        super().__init__(detail)
+        self.detail, self.status = detail, status
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def error_response(request: Request, status: int, detail: str, **extra) -> Response:
+    if wants_json(request):
+        return JSONResponse({"detail": detail, **extra}, status_code=status)
+    fragment = Div(P(detail, cls="notice error error-detail", role="alert"))
+    if request.headers.get("hx-request"):
+        return HTMLResponse(to_xml(fragment), status_code=status)
+    from components.layout import Page
+
+    page = Page("Something is not right", Div(fragment, P(A("Back to your workflows", href="/workflows")),
+                                               cls="page"))
+    return HTMLResponse(to_xml(page), status_code=status)
+
+
+def sentence(text: str) -> str:
+    text = " ".join(str(text).split()) or "The request cannot be handled."
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".?!" else text + "."
+
+
+def framework_detail(request: Request, exc: HTTPException) -> str:
+    """The framework's own refusals (no route, wrong method, a body it cannot parse) in
+    the app's words."""
+    detail, path = str(exc.detail), request.url.path
+    if exc.status_code == 404:
+        return f"Nothing at {path}."
+    if exc.status_code == 405:
+        return f"{request.method} is not allowed on {path}."
+    if detail.startswith("Invalid form-data"):
+        return f"The form data cannot be read ({detail.split(':', 1)[-1].strip() or 'malformed'})."
+    return {"Invalid JSON body": "The request body is not valid JSON.",
+            "JSON body must be an object": "The request body must be a JSON object."}.get(detail, sentence(detail))
+
+
+def parse_json(raw: bytes, kind=dict):
+    """Strict JSON: UTF-8, no NaN/Infinity, bounded numbers and depth."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The request body is not UTF-8 text.") from None
+    if not text.strip():
+        raise BadRequest("The request body is empty; send a JSON object.")
+    check_depth(text)
+
+    def no_constant(name):
+        raise BadRequest(f"The request body contains {name}, which is not a number in JSON.")
+
+    def bounded_int(digits: str):
+        if len(digits.lstrip("-")) > MAX_DIGITS:
+            raise BadRequest(f"The request body contains a number with more than {MAX_DIGITS} digits.")
+        return int(digits)
+
+    def finite_float(text: str):
+        value = float(text)
+        if value in (float("inf"), float("-inf")):
+            raise BadRequest("The request body contains a number too large for a float.")
+        return value
+
+    try:
+        body = json.loads(text, parse_constant=no_constant, parse_int=bounded_int, parse_float=finite_float)
+    except json.JSONDecodeError as e:
+        raise BadRequest(f"The request body is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}).") from None
+    except RecursionError:
+        raise BadRequest(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
+    if not isinstance(body, kind):
+        raise BadRequest(f"The request body must be a JSON {'object' if kind is dict else 'list'}.")
+    return body
+
+
+def check_depth(text: str) -> None:
+    """Refuse deep nesting before the parser recurses into it (strings are skipped)."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise BadRequest(f"The request body is nested more than {MAX_DEPTH} levels deep.")
+        elif ch in "]}":
+            depth -= 1
+
+
+def install(app, domain_errors: dict) -> None:
+    """Register the handlers. `domain_errors` maps exception classes to (status, detail,
+    extra) extractors, e.g. {Invalid: lambda e: (e.status, e.detail, {"errors": ...})}."""
+
+    async def on_bad_request(request, exc: BadRequest):
+        return error_response(request, exc.status, exc.detail)
+
+    async def on_http(request, exc: HTTPException):
+        return error_response(request, exc.status_code, framework_detail(request, exc))
+
+    async def on_unexpected(request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "Something went wrong on the server; the error was logged.")
+
+    def handler(extract):
+        async def on_domain(request, exc):
+            status, detail, extra = extract(exc)
+            return error_response(request, status, detail, **extra)
+        return on_domain
+
+    app.add_exception_handler(BadRequest, on_bad_request)
+    for code in (400, 404, 405, 413, 415):
+        app.add_exception_handler(code, on_http)
+    app.add_exception_handler(HTTPException, on_http)
+    for cls, extract in domain_errors.items():
+        app.add_exception_handler(cls, handler(extract))
+    app.add_exception_handler(Exception, on_unexpected)
