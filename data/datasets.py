@@ -328,8 +328,8 @@ def _parse_parquet(raw: bytes) -> pd.DataFrame:
         raise DatasetError("This is not a Parquet file (it does not start with the Parquet signature).")
     try:
         df = pd.read_parquet(io.BytesIO(raw))
-    except Exception as e:  # pyarrow raises several types for corrupt files
-        raise DatasetError(f"The Parquet file cannot be read: {e}") from None
+    except Exception:  # pyarrow raises several types for corrupt files; its text means nothing to a person
+        raise DatasetError("The Parquet file cannot be read: it is damaged, cut short, or not Parquet.") from None
     if df.shape[1] == 0:
         raise DatasetError("The Parquet file has no columns.")
     if len(df) == 0:

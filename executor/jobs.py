@@ -61,9 +61,14 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
     info = dataset_info_for(store)
     resolved = resolve(graph, dataset_info=info)
     if resolved.errors:
-        n = len(resolved.errors)
-        raise Invalid(f"The workflow is not valid: {n} node{'s' if n != 1 else ''} need{'' if n != 1 else 's'} "
-                      "attention.", errors=resolved.errors)
+        from executor.engine import GRAPH
+
+        n = len([k for k in resolved.errors if k != GRAPH])
+        if n:
+            detail = f"The workflow is not valid: {n} node{'s' if n != 1 else ''} need{'' if n != 1 else 's'} attention."
+        else:
+            detail = "The workflow is not valid: " + " ".join(resolved.errors[GRAPH])
+        raise Invalid(detail, errors=resolved.errors)
     est = estimate(resolved, info)
     job = store.create_job(workflow_id, graph, est, settings().job_time_limit, retry_of=retry_of,
                            snapshot_id=snapshot_id)

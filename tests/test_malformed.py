@@ -113,6 +113,7 @@ def requests(ids):
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.exe", b"MZ\x00\x00")}}, "exe"),
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"\x00\x01\x02" * 100)}}, "binary csv"),
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.parquet", b"PAR1garbage")}}, "bad parquet"),
+        ("POST", "/api/v1/datasets", {"files": {"file": ("a.parquet", b"PAR1" + b"x" * 100 + b"PAR1")}}, "cut parquet"),
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"")}}, "empty"),
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"a,b\n1\n")}}, "ragged"),
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"a,a\n1,2\n")}}, "duplicate header"),
@@ -153,7 +154,9 @@ def requests(ids):
 
 def sentence(text: str) -> bool:
     text = text.strip()
-    return 10 <= len(text) <= 600 and text[0].isupper() and text[-1] in ".?!" and "Traceback" not in text
+    internals = ("Traceback", "pyarrow", "<Buffer>", "Error:", "Exception", "sqlite")
+    return (10 <= len(text) <= 600 and text[0].isupper() and text[-1] in ".?!"
+            and not any(word in text for word in internals))
 
 
 def test_the_corpus_is_large_and_covers_every_route(web, ids):
@@ -211,3 +214,15 @@ def test_refused_writes_leave_nothing_behind(web, client, ids):
     created = [w for w in after if w["id"] not in {b["id"] for b in before}]
     assert all(w["n_nodes"] >= 0 for w in created)
     assert web.get("/api/v1/datasets").json()["uploads"] == datasets
+
+
+def test_an_empty_workflow_is_refused_for_what_it_is(web):
+    r = web.post("/api/v1/workflows/execute", json={"nodes": [], "edges": []})
+    assert r.status_code == 422
+    assert r.json()["detail"] == "The workflow is not valid: The workflow is empty: add a Dataset node to start."
+
+
+def test_file_refusals_never_show_library_text(web):
+    for raw in (b"PAR1garbage", b"PAR1" + b"x" * 100 + b"PAR1"):
+        detail = web.post("/api/v1/datasets", files={"file": ("t.parquet", raw)}).json()["detail"]
+        assert detail == "The Parquet file cannot be read: it is damaged, cut short, or not Parquet."
