@@ -39,8 +39,15 @@ class Settings:
         return self.home / "artifacts"
 
     def ensure(self) -> Settings:
+        """Create the home folder for the owner alone (0700), and everything written from
+        this process with it (umask 077): datasets and databases are the user's data."""
+        os.umask(0o077)
         for d in (self.home, self.datasets_dir, self.artifacts_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            d.chmod(0o700)
+        for f in (self.db_path, self.huey_path):
+            if f.exists():
+                f.chmod(0o600)
         return self
 
     def session_secret(self) -> str:

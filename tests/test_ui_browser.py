@@ -429,3 +429,92 @@ def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, serve
     assert int(warned.get_attribute("data-warnings")) >= 3
     assert "Left out 1 id-like column(s)" in warned.inner_text()
     pg.screenshot(path=str(ARTIFACTS / "editor-warnings.png"))
+
+
+ATTACK = """<!doctype html><html><body><h1>A page on another site</h1>
+<iframe name="sink" style="display:none"></iframe>
+<form id="f" method="post" action="{app}/workflows" target="sink"><input name="name" value="pwned form"></form>
+<form id="g" method="post" action="{app}/api/v1/workflows/execute" enctype="text/plain" target="sink">
+  <input name='{{"nodes": [], "edges": [], "x": "' value='"}}'></form>
+<script>
+const app = "{app}";
+const done = [];
+const go = (p) => p.then(() => done.push("sent"), () => done.push("refused"));
+document.getElementById("f").submit();
+document.getElementById("g").submit();
+go(fetch(app + "/api/v1/workflows", {{method: "POST", mode: "no-cors", headers: {{"Content-Type": "text/plain"}},
+   body: JSON.stringify({{name: "pwned fetch", nodes: [], edges: []}})}}));
+go(fetch(app + "/api/v1/jobs/{job}/cancel", {{method: "POST", mode: "no-cors"}}));
+go(fetch(app + "/api/v1/workflows/{wid}/run", {{method: "POST", mode: "no-cors"}}));
+const fd = new FormData(); fd.append("file", new Blob(["a,b\\n1,2\\n3,4\\n"]), "pwned.csv");
+go(fetch(app + "/api/v1/datasets", {{method: "POST", mode: "no-cors", body: fd}}));
+go(fetch(app + "/api/v1/workflows/{wid}", {{method: "PATCH", headers: {{"Content-Type": "application/json"}},
+   body: JSON.stringify({{name: "pwned rename"}})}}));
+go(fetch(app + "/api/v1/workflows").then(r => r.json()).then(j => {{ window.stolen = j; }}));
+window.attackDone = () => done.length >= 6;
+</script></body></html>"""
+
+
+def test_a_page_on_another_origin_changes_nothing(page, server):
+    """Chromium, a real page on another origin: a form post, a text/plain JSON body, body-less
+    POSTs (cancel, run), a multipart upload and a PATCH; none changes anything, and the
+    page cannot read the workflows either."""
+    import http.server
+    import threading
+
+    wid = api(server, "/api/v1/workflows", {"name": "Victim"})["id"]
+    long_job = {"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "digits", "target_column": "target",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "gradient_boosting",
+                                                "hyperparameters": {"n_estimators": 2000}}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}
+    job = api(server, "/api/v1/workflows/execute", long_job)["job_id"]
+    before = (len(api(server, "/api/v1/workflows")), len(api(server, "/api/v1/datasets")["uploads"]),
+              len(api(server, "/api/v1/jobs")))
+    html = ATTACK.format(app=server, job=job, wid=wid).encode()
+
+    class Evil(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *a):
+            pass
+
+    evil = http.server.HTTPServer(("127.0.0.1", free_port()), Evil)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    pg = page
+    try:
+        pg.goto(f"http://127.0.0.1:{evil.server_port}/")
+        pg.wait_for_function("window.attackDone && window.attackDone()", timeout=15_000)
+        pg.wait_for_timeout(1000)
+        assert pg.evaluate("window.stolen === undefined")  # the answer was not readable
+    finally:
+        evil.shutdown()
+    pg.errors.clear()  # the refused requests are logged by Chromium as console errors
+    pg.requests.clear()  # the attacking page itself is, on purpose, another origin
+    after = (len(api(server, "/api/v1/workflows")), len(api(server, "/api/v1/datasets")["uploads"]),
+             len(api(server, "/api/v1/jobs")))
+    assert after == before
+    assert api(server, f"/api/v1/workflows/{wid}")["name"] == "Victim"
+    assert api(server, f"/api/v1/jobs/{job}")["status"] != "cancelled" and not api(server, f"/api/v1/jobs/{job}")[
+        "cancel_requested"]
+    api(server, f"/api/v1/jobs/{job}/cancel", {})
+
+
+def test_a_stored_string_cannot_break_the_editor(page, server):
+    """`<!--<script>` in a name or a config string used to stop the editor from drawing."""
+    wf = api(server, "/api/v1/workflows", {"name": "<!--<script> & </script>", "nodes": [
+        {"id": "d", "type": "dataset", "position": {"x": 100, "y": 80},
+         "config": {"dataset_id": "<!--<script>", "target_column": "</script><script>alert(1)</script>"}},
+        {"id": "s", "type": "split", "position": {"x": 100, "y": 240}, "config": {}}],
+        "edges": [{"source": "d", "target": "s"}]})
+    pg = page
+    pg.goto(f"{server}/workflows/{wf['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 2")
+    assert pg.locator("#canvas [data-node-id]").count() == 2
+    assert pg.locator("input[aria-label='Workflow name']").input_value() == "<!--<script> & </script>"

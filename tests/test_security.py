@@ -1,0 +1,114 @@
+"""Safe to leave running while browsing: requests from other origins change nothing, a
+rebinding host name is refused, JSON routes take only JSON, forms need the page's token,
+bodies are bounded, responses carry the security headers, and the home folder is the
+owner's alone. (The same, from a real page on another origin in Chromium, is in
+test_ui_browser.py.)"""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from starlette.testclient import TestClient
+
+
+@pytest.fixture(scope="module")
+def bare(web):
+    """A client that sends no token: what another site's page can send."""
+    import app
+
+    return TestClient(app.app, raise_server_exceptions=False)
+
+
+def counts(web):
+    return len(web.get("/api/v1/workflows").json()), len(web.get("/api/v1/datasets").json()["uploads"])
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"}, {"Origin": "http://testserver.evil.example"},
+], ids=["other origin", "null origin", "cross-site", "same-site", "look-alike"])
+def test_unsafe_requests_from_another_origin_change_nothing(web, bare, headers):
+    before = counts(web)
+    wid = web.get("/api/v1/workflows").json()[0]["id"] if before[0] else web.post(
+        "/api/v1/workflows", json={"name": "mine"}).json()["id"]
+    before = counts(web)
+    attempts = [
+        bare.post("/api/v1/workflows", content=b'{"name": "pwned"}', headers={**headers, "Content-Type": "text/plain"}),
+        bare.post("/api/v1/workflows", json={"name": "pwned"}, headers=headers),
+        bare.post("/workflows", data={"name": "pwned"}, headers=headers),
+        bare.post("/api/v1/datasets", files={"file": ("x.csv", b"a,b\n1,2\n3,4\n")}, headers=headers),
+        bare.patch(f"/api/v1/workflows/{wid}", json={"name": "pwned"}, headers=headers),
+        bare.post(f"/api/v1/workflows/{wid}/run", headers=headers),
+        bare.delete(f"/api/v1/workflows/{wid}", headers=headers),
+    ]
+    assert {r.status_code for r in attempts} <= {403, 415}
+    assert all(r.json()["detail"] in ("Requests from other sites cannot change anything here.",)
+               or r.status_code == 415 for r in attempts if r.headers["content-type"].startswith("application/json"))
+    assert counts(web) == before
+    assert web.get(f"/api/v1/workflows/{wid}").json()["name"] != "pwned"
+
+
+def test_json_routes_take_only_json(bare):
+    r = bare.post("/api/v1/workflows", content=b'{"name": "x"}', headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415 and r.json()["detail"] == "Send JSON (Content-Type: application/json), not text/plain."
+
+
+def test_ui_forms_need_the_pages_token(web, bare):
+    before = counts(web)
+    r = bare.post("/workflows", data={"name": "no token"})
+    assert r.status_code == 403 and "security token" in r.text
+    r = bare.post("/workflows", data={"name": "wrong", "csrf_token": "0" * 40})
+    assert r.status_code == 403
+    assert counts(web) == before
+    page = web.get("/workflows").text
+    token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    r = bare.post("/workflows", data={"name": "with token", "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    # API clients with no browser behind them (no Origin, no Sec-Fetch-Site) need no token
+    assert bare.post("/api/v1/workflows", json={"name": "script"}).status_code == 201
+
+
+def test_a_rebinding_host_name_is_refused(bare):
+    """A DNS-rebinding page reaches 127.0.0.1 under its own name: it must not read a thing."""
+    r = bare.get("/api/v1/workflows", headers={"Host": "attacker.example:5001"})
+    assert r.status_code == 400
+    assert r.json()["detail"].startswith("This server answers only to ")
+    assert "PLAYGROUND_ALLOWED_HOSTS" in r.json()["detail"]
+    assert bare.get("/workflows", headers={"Host": "attacker.example"}).status_code == 400
+    assert bare.get("/api/v1/node-types", headers={"Host": "localhost:5001"}).status_code == 200
+    assert bare.get("/api/v1/node-types", headers={"Host": "[::1]:5001"}).status_code == 200
+
+
+def test_the_default_allow_list_is_loopback_only():
+    from data.config import Settings
+    from web.security import SecurityMiddleware
+
+    m = SecurityMiddleware(None, allowed_hosts=Settings.__dataclass_fields__["allowed_hosts"].default, token="t",
+                           max_body_bytes=1, max_upload_bytes=1)
+    assert m.allowed == {"localhost", "127.0.0.1", "::1"}
+
+
+def test_security_headers_on_every_answer(bare):
+    for path in ("/workflows", "/api/v1/node-types", "/static/playground.js", "/nope"):
+        h = bare.get(path).headers
+        assert "default-src 'self'" in h["content-security-policy"] and "script-src 'self';" in h["content-security-policy"]
+        assert "frame-ancestors 'none'" in h["content-security-policy"]
+        assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
+        assert h["referrer-policy"] == "same-origin"
+
+
+def test_bodies_are_bounded_with_the_limit_in_the_sentence(web):
+    r = web.post("/api/v1/workflows", content=b"{" + b" " * (6 * 2**20) + b"}", headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["detail"].endswith("the limit is 5 MB.")
+
+
+def test_the_home_folder_and_databases_are_the_owners_alone(web):
+    from data.config import settings
+
+    cfg = settings()
+    for folder in (cfg.home, cfg.datasets_dir, cfg.artifacts_dir):
+        assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
+    for f in (cfg.db_path, cfg.home / "session.key"):
+        assert stat.S_IMODE(os.stat(f).st_mode) & 0o077 == 0, f
