@@ -10,6 +10,7 @@ thread. Schema changes are numbered migrations run on open (PRAGMA user_version)
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 import time
@@ -99,7 +100,14 @@ def _m2(db: sqlite_utils.Database):
     db.execute("ALTER TABLE jobs ADD COLUMN child_pid INTEGER")
 
 
-MIGRATIONS = [_m1, _m2]
+def _m3(db: sqlite_utils.Database):
+    # lists show the node count without parsing every stored graph
+    db.execute("ALTER TABLE workflows ADD COLUMN n_nodes INTEGER NOT NULL DEFAULT 0")
+    for wid, graph in db.execute("SELECT id, graph FROM workflows").fetchall():
+        db.execute("UPDATE workflows SET n_nodes = ? WHERE id = ?", [len((_loads(graph) or {}).get("nodes", [])), wid])
+
+
+MIGRATIONS = [_m1, _m2, _m3]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -166,8 +174,7 @@ class Store:
         graph = normalize_graph(graph or {"nodes": [], "edges": []})
         name = clean_name(name)
         t = now()
-        row = {"id": new_id("wf"), "name": name, "graph": _dumps({**graph, "name": name}), "created_at": t,
-               "updated_at": t}
+        row = {"id": new_id("wf"), "name": name, **_graph_fields(graph, name), "created_at": t, "updated_at": t}
         with self.tx() as db:
             db["workflows"].insert(row)
         return self.get_workflow(row["id"])
@@ -182,16 +189,10 @@ class Store:
         return wf
 
     def list_workflows(self) -> list[dict]:
-        rows = self.db.query("""SELECT w.id, w.name, w.created_at, w.updated_at, w.graph,
+        return list(self.db.query("""SELECT w.id, w.name, w.created_at, w.updated_at, w.n_nodes,
             (SELECT status FROM jobs j WHERE j.workflow_id = w.id ORDER BY created_at DESC LIMIT 1) AS last_status,
             (SELECT COUNT(*) FROM jobs j WHERE j.workflow_id = w.id) AS runs
-            FROM workflows w ORDER BY w.updated_at DESC""")
-        out = []
-        for r in rows:
-            graph = _loads(r.pop("graph"))
-            r["n_nodes"] = len(graph.get("nodes", []))
-            out.append(r)
-        return out
+            FROM workflows w ORDER BY w.updated_at DESC"""))
 
     def update_workflow(self, workflow_id: str, *, name: str | None = None, graph: dict | None = None) -> dict:
         with self.tx() as db:
@@ -202,7 +203,7 @@ class Store:
             new_name = clean_name(name) if name is not None else wf["name"]
             new_graph = normalize_graph(graph) if graph is not None else wf["graph"]
             changes["name"] = new_name
-            changes["graph"] = _dumps({**new_graph, "name": new_name})
+            changes.update(_graph_fields(new_graph, new_name))
             db["workflows"].update(workflow_id, changes)
         return self.get_workflow(workflow_id)
 
@@ -219,6 +220,7 @@ class Store:
     def update_node_config(self, workflow_id: str, node_id: str, config: dict) -> dict:
         if not isinstance(config, dict):
             raise Invalid("A node's config must be an object.", status=400)
+        check_config(config, node_id)
         with self.tx() as db:
             wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
             if wf is None:
@@ -254,8 +256,7 @@ class Store:
             for n in graph["nodes"]:
                 if n["id"] in old:
                     n["config"] = old[n["id"]].get("config", {})
-            db["workflows"].update(workflow_id, {"graph": _dumps({**graph, "name": wf["name"]}),
-                                                 "updated_at": now()})
+            db["workflows"].update(workflow_id, {**_graph_fields(graph, wf["name"]), "updated_at": now()})
         return self.get_workflow(workflow_id)
 
     # ------------------------------------------------------------------ datasets
@@ -544,19 +545,57 @@ def clean_name(name) -> str:
     return name
 
 
+# Limits on what one workflow may hold: far beyond any real pipeline, small enough that no
+# stored graph can slow the app for everyone.
+MAX_NODES, MAX_EDGES, MAX_ID, MAX_TEXT, MAX_CONFIG_BYTES = 200, 1000, 64, 2000, 64 * 1024
+
+
+def _graph_fields(graph: dict, name: str) -> dict:
+    return {"graph": _dumps({**graph, "name": name}), "n_nodes": len(graph.get("nodes", []))}
+
+
+def check_config(config: dict, node_id: str) -> None:
+    """Bounded configs: no text over MAX_TEXT characters, at most MAX_CONFIG_BYTES stored."""
+    def walk(value, depth=0):
+        if depth > 10:
+            raise Invalid(f"Node {node_id!r}: its config is nested too deeply.", status=400)
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise Invalid(f"Node {node_id!r}: a config text is {len(value):,} characters; the limit is {MAX_TEXT:,}.",
+                          status=400)
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(k, depth + 1)
+                walk(v, depth + 1)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, depth + 1)
+    walk(config)
+    size = len(_dumps(config))
+    if size > MAX_CONFIG_BYTES:
+        raise Invalid(f"Node {node_id!r}: its config is {size / 1024:.0f} KB; the limit is "
+                      f"{MAX_CONFIG_BYTES // 1024} KB.", status=400)
+
+
 def normalize_graph(graph) -> dict:
     """Shape check of a workflow graph (not its validity, which the engine judges): lists
-    of node objects with string ids and types, edges with string ends."""
+    of node objects with string ids and types, edges with string ends, within limits."""
     if not isinstance(graph, dict):
         raise Invalid("A workflow graph must be an object with nodes and edges.", status=400)
     nodes, edges = graph.get("nodes", []), graph.get("edges", [])
     if not isinstance(nodes, list) or not isinstance(edges, list):
         raise Invalid("Nodes and edges must be lists.", status=400)
+    if len(nodes) > MAX_NODES:
+        raise Invalid(f"A workflow can hold at most {MAX_NODES} nodes; this one has {len(nodes):,}.", status=400)
+    if len(edges) > MAX_EDGES:
+        raise Invalid(f"A workflow can hold at most {MAX_EDGES} connections; this one has {len(edges):,}.",
+                      status=400)
     out_nodes, seen = [], set()
     for i, n in enumerate(nodes):
         if not isinstance(n, dict) or not isinstance(n.get("id"), str) or not n["id"].strip():
             raise Invalid(f"Node {i + 1} needs a string id.", status=400)
-        if not isinstance(n.get("type"), str):
+        if len(n["id"]) > MAX_ID:
+            raise Invalid(f"Node {i + 1}: an id can be at most {MAX_ID} characters.", status=400)
+        if not isinstance(n.get("type"), str) or len(n["type"]) > MAX_ID:
             raise Invalid(f"Node {n['id']!r} needs a type.", status=400)
         if n["id"] in seen:
             raise Invalid(f"Two nodes share the id {n['id']!r}.", status=400)
@@ -566,11 +605,14 @@ def normalize_graph(graph) -> dict:
             raise Invalid(f"Node {n['id']!r}: position must be an object with x and y.", status=400)
         try:
             position = {"x": float(pos.get("x", 0)), "y": float(pos.get("y", 0))}
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise Invalid(f"Node {n['id']!r}: position x and y must be numbers.", status=400) from None
+        if not all(math.isfinite(v) and abs(v) < 1e9 for v in position.values()):
+            raise Invalid(f"Node {n['id']!r}: position x and y must be numbers below a billion.", status=400)
         config = n.get("config") or {}
         if not isinstance(config, dict):
             raise Invalid(f"Node {n['id']!r}: config must be an object.", status=400)
+        check_config(config, n["id"])
         out_nodes.append({"id": n["id"], "type": n["type"], "position": position, "config": config})
     out_edges = []
     for e in edges:

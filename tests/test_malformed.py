@@ -226,3 +226,20 @@ def test_file_refusals_never_show_library_text(web):
     for raw in (b"PAR1garbage", b"PAR1" + b"x" * 100 + b"PAR1"):
         detail = web.post("/api/v1/datasets", files={"file": ("t.parquet", raw)}).json()["detail"]
         assert detail == "The Parquet file cannot be read: it is damaged, cut short, or not Parquet."
+
+
+def test_nothing_unbounded_is_stored(web):
+    """A 100 MB workflow was accepted and made listing workflows 200x slower for everyone."""
+    node = {"id": "d", "type": "dataset", "config": {}}
+    r = web.post("/api/v1/workflows", content=b'{"name": "big", "nodes": [' + b" " * (100 * 2**20) + b"]}",
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and r.json()["detail"] == "The request body is 100.0 MB; the limit is 5 MB."
+    r = web.post("/api/v1/workflows", json={"name": "many", "nodes": [{**node, "id": f"n{i}"} for i in range(201)]})
+    assert r.status_code == 400 and r.json()["detail"] == "A workflow can hold at most 200 nodes; this one has 201."
+    r = web.post("/api/v1/workflows", json={"name": "long", "nodes": [{**node, "config": {"dataset_id": "x" * 2001}}]})
+    assert r.status_code == 400 and "the limit is 2,000" in r.json()["detail"]
+    import app
+
+    assert "n_nodes" in app.STORE.db["workflows"].columns_dict
+    listed = web.get("/api/v1/workflows").json()
+    assert all("graph" not in w and isinstance(w["n_nodes"], int) for w in listed)
