@@ -13,9 +13,6 @@ import argparse
 import asyncio
 import json
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from fasthtml.common import FastHTML, HtmxResponseHeaders
@@ -176,8 +173,9 @@ async def api_execute(request: Request):
     if "nodes" not in body:
         raise Invalid("Send the workflow's nodes and edges.", status=400)
     job = await asyncio.to_thread(jobs.submit, STORE, body, workflow_id)
-    return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
-                         "estimated_cost": job["estimated_cost"]}, status_code=202)
+    return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
+                                       "estimated_time": job["estimated_time"],
+                                       "estimated_cost": job["estimated_cost"]}), status_code=202)
 
 
 @rt("/api/v1/workflows/{workflow_id}", methods=["get"])
@@ -224,8 +222,24 @@ async def api_validate_workflow(workflow_id: str):
 async def api_run_workflow(workflow_id: str):
     wf = STORE.require_workflow(workflow_id)
     job = await asyncio.to_thread(jobs.submit, STORE, wf["graph"], workflow_id)
-    return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
-                         "estimated_cost": job["estimated_cost"]}, status_code=202)
+    return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
+                                       "estimated_time": job["estimated_time"],
+                                       "estimated_cost": job["estimated_cost"]}), status_code=202)
+
+
+@rt("/api/v1/health")
+def api_health():
+    """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}."""
+    return JSONResponse(jobs.worker_status(STORE))
+
+
+def queued_notice(job: dict) -> dict:
+    """A queued job says so when no worker is alive to take it."""
+    if job.get("status") in ("pending", "queued"):
+        notice = jobs.worker_status(STORE).get("notice")
+        if notice:
+            return {**job, "notice": notice}
+    return job
 
 
 @rt("/api/v1/jobs")
@@ -235,7 +249,7 @@ def api_list_jobs(request: Request):
 
 @rt("/api/v1/jobs/{job_id}")
 def api_get_job(job_id: str):
-    return JSONResponse(job_json(STORE.require_job(job_id)))
+    return JSONResponse(queued_notice(job_json(STORE.require_job(job_id))))
 
 
 @rt("/api/v1/jobs/{job_id}/cancel", methods=["post"])
@@ -533,8 +547,9 @@ async def ui_run(workflow_id: str):
         job = await asyncio.to_thread(jobs.submit, STORE, wf["graph"], workflow_id)
     except Invalid as e:
         return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
-    return JSONResponse({"ok": True, "job_id": job["id"], "status": job["status"],
-                         "estimated_time": job["estimated_time"], "estimated_cost": job["estimated_cost"]})
+    return JSONResponse(queued_notice({"ok": True, "job_id": job["id"], "status": job["status"],
+                                       "estimated_time": job["estimated_time"],
+                                       "estimated_cost": job["estimated_cost"]}))
 
 
 @rt("/ui/workflows/{workflow_id}/history")
@@ -577,29 +592,6 @@ async def dataset_page(dataset_id: str):
 
 
 # =========================================================================== main
-def start_consumer(workers: int) -> subprocess.Popen:
-    """The Huey consumer as a child process, with the poll delays that make a queued job
-    start within a fraction of a second."""
-    from executor.queue import CONSUMER_FLAGS
-
-    cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "executor.tasks.huey", "-w", str(workers), *CONSUMER_FLAGS]
-    return subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, "PLAYGROUND_HOME": str(SETTINGS.home)},
-                            preexec_fn=_die_with_parent)
-
-
-def _die_with_parent() -> None:
-    """In the consumer child, before exec: ask Linux to send it SIGTERM when the web process
-    dies. uvicorn re-raises SIGTERM after its graceful shutdown, so main()'s `finally` does
-    not run on `kill`; without this the consumer would outlive the app."""
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except OSError:
-        pass  # not Linux: the finally in main() still stops it on Ctrl-C
-
-
 def warm_up() -> None:
     """Import the ML registries and profile the samples now, not on the first request."""
     from executor.engine import _sample_facts
@@ -620,7 +612,9 @@ def main(argv=None) -> None:
     parser.add_argument("--no-worker", action="store_true", help="web only; run huey_consumer elsewhere")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    consumer = None if args.no_worker else start_consumer(args.workers)
+    from executor.supervisor import ConsumerSupervisor
+
+    consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(SETTINGS.home), str(ROOT)).start()
     stop_sweeper = jobs.start_sweeper(STORE)
     warm_up()
     try:
@@ -628,11 +622,7 @@ def main(argv=None) -> None:
     finally:
         stop_sweeper.set()
         if consumer is not None:
-            consumer.terminate()
-            try:
-                consumer.wait(10)
-            except subprocess.TimeoutExpired:
-                consumer.kill()
+            consumer.stop()
 
 
 if __name__ == "__main__":

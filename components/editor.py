@@ -106,6 +106,7 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
     boot = {"workflow_id": workflow["id"], "graph": workflow["graph"], "node_types": [t.to_json() for t in node_types],
             "state": state, "job": latest_job}
     canvas = Div(
+        Div(id="worker-notice", cls="worker-notice", role="status", hidden=True),
         Div(id="canvas", aria_label="Workflow canvas"),
         Div(Button("−", data_command="zoom-out", aria_label="Zoom out"), Button("+", data_command="zoom-in",
                                                                                aria_label="Zoom in"),

@@ -21,6 +21,8 @@ class Settings:
     # names this server answers to (Host header): loopback by default, against DNS rebinding
     allowed_hosts: tuple = ("localhost", "127.0.0.1", "::1")
     max_body_bytes: int = 5 * 2**20  # any request but an upload
+    # a job queued this long while no worker is alive is failed, with that sentence
+    queue_timeout: float = 300.0
 
     @property
     def db_path(self) -> Path:
@@ -70,4 +72,5 @@ def settings() -> Settings:
         allowed_hosts=tuple(h.strip() for h in os.environ.get("PLAYGROUND_ALLOWED_HOSTS", "localhost,127.0.0.1,::1")
                             .split(",") if h.strip()),
         max_body_bytes=int(float(os.environ.get("PLAYGROUND_MAX_BODY_MB", 5)) * 2**20),
+        queue_timeout=float(os.environ.get("PLAYGROUND_QUEUE_TIMEOUT_SECONDS", 300)),
     )

@@ -107,7 +107,13 @@ def _m3(db: sqlite_utils.Database):
         db.execute("UPDATE workflows SET n_nodes = ? WHERE id = ?", [len((_loads(graph) or {}).get("nodes", [])), wid])
 
 
-MIGRATIONS = [_m1, _m2, _m3]
+def _m4(db: sqlite_utils.Database):
+    # live workers: each Huey worker process beats here, so the app can say when none runs
+    db.execute("""CREATE TABLE IF NOT EXISTS workers (
+        id TEXT PRIMARY KEY, host TEXT, pid INTEGER, started_at REAL NOT NULL, beat_at REAL NOT NULL)""")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -497,6 +503,24 @@ class Store:
                 payload["message"] = error
             self._append(db, job_id, event, None, payload)
         return True
+
+    # ------------------------------------------------------------------ workers
+    def worker_beat(self, worker_id: str, host: str, pid: int) -> None:
+        t = now()
+        with self.tx() as db:
+            db.execute("INSERT INTO workers (id, host, pid, started_at, beat_at) VALUES (?, ?, ?, ?, ?) "
+                       "ON CONFLICT(id) DO UPDATE SET beat_at = excluded.beat_at", [worker_id, host, pid, t, t])
+
+    def worker_gone(self, worker_id: str) -> None:
+        with self.tx() as db:
+            db.execute("DELETE FROM workers WHERE id = ?", [worker_id])
+
+    def live_workers(self, max_age: float) -> list[dict]:
+        """Workers that beat within `max_age` seconds; older rows are forgotten."""
+        t = now()
+        with self.tx() as db:
+            db.execute("DELETE FROM workers WHERE beat_at < ?", [t - 10 * max_age])
+        return list(self.db.query("SELECT * FROM workers WHERE beat_at >= ? ORDER BY started_at", [t - max_age]))
 
     def cancel_requested(self, job_id: str) -> bool:
         row = self._one("SELECT cancel_requested FROM jobs WHERE id = ?", [job_id])

@@ -25,6 +25,9 @@ from data.store import TERMINAL, Invalid, LeaseLost, NotFound, Store, open_store
 log = logging.getLogger("playground.jobs")
 
 HEARTBEAT_SECONDS = float(os.environ.get("PLAYGROUND_HEARTBEAT_SECONDS", 1.0))
+# every worker process says it is alive this often; it counts as gone after 4 missed beats
+WORKER_BEAT_SECONDS = float(os.environ.get("PLAYGROUND_WORKER_BEAT_SECONDS", 2.0))
+NO_WORKER = "No worker is running: jobs will wait."
 LEASE_SECONDS = float(os.environ.get("PLAYGROUND_LEASE_SECONDS", 15.0))
 CANCEL_GRACE_SECONDS = 2.0  # time the run gets to stop by itself before it is killed
 SWEEP_SECONDS = float(os.environ.get("PLAYGROUND_SWEEP_SECONDS", 2.0))
@@ -76,6 +79,17 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
     job = store.get_job(job["id"])
     job["estimate"] = est
     return job
+
+
+def worker_status(store: Store) -> dict:
+    """What the API and the editor say about the workers: how many are alive, and a
+    sentence when none is."""
+    live = store.live_workers(4 * WORKER_BEAT_SECONDS)
+    out = {"live": len(live), "workers": [{"id": w["id"], "host": w["host"], "pid": w["pid"],
+                                           "since": w["started_at"]} for w in live]}
+    if not live:
+        out["notice"] = NO_WORKER
+    return out
 
 
 def enqueue(store: Store, job_id: str, attempt: int) -> None:
@@ -145,6 +159,55 @@ def start_job_host() -> None:
 
     _allow_children()
     forkserver.ensure_running()
+
+
+def start_worker() -> None:
+    """A Huey worker process starts (startup hook): it dies with its consumer (no orphan
+    keeps polling the queue), says it is alive every few seconds, and warms its job host."""
+    die_with_parent()
+    _start_worker_beat()
+    start_job_host()
+
+
+def die_with_parent(sig: int = 9) -> None:
+    """Ask Linux to send `sig` to this process when its parent dies (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(sig))
+    except OSError:
+        pass  # not Linux: the supervisor's process-group kill still ends the tree
+
+
+_BEAT: dict = {}
+
+
+def _start_worker_beat() -> None:
+    store = open_store()
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    stop = threading.Event()
+
+    def beat():
+        while True:
+            try:
+                store.worker_beat(worker_id, socket.gethostname(), os.getpid())
+            except Exception:
+                log.exception("worker heartbeat failed")
+            if stop.wait(WORKER_BEAT_SECONDS):
+                return
+
+    threading.Thread(target=beat, name="worker-beat", daemon=True).start()
+    _BEAT.update(id=worker_id, stop=stop, store=store)
+
+
+def stop_worker() -> None:
+    """Shutdown hook: stop beating and leave the registry at once."""
+    if _BEAT:
+        _BEAT["stop"].set()
+        try:
+            _BEAT["store"].worker_gone(_BEAT["id"])
+        except Exception:
+            log.exception("could not deregister worker")
 
 
 def _allow_children() -> None:
@@ -263,10 +326,17 @@ def _stop(proc) -> None:
 
 
 # --------------------------------------------------------------------------- sweeper
-def sweep(store: Store, lease_seconds: float = LEASE_SECONDS) -> list[str]:
-    """Find jobs whose worker vanished and re-queue them (at most twice), else fail them."""
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+
+
+def sweep(store: Store, lease_seconds: float = LEASE_SECONDS, queue_timeout: float | None = None) -> list[str]:
+    """Find jobs whose worker vanished and re-queue them (at most twice), else fail them;
+    fail jobs that waited in the queue too long while no worker was alive."""
     actions = []
     t = time.time()
+    queue_timeout = store.settings.queue_timeout if queue_timeout is None else queue_timeout
+    workers_alive = None
     for job in store.active_jobs():
         jid = job["id"]
         if job["status"] == "running":
@@ -288,6 +358,15 @@ def sweep(store: Store, lease_seconds: float = LEASE_SECONDS) -> list[str]:
         elif job["status"] in ("pending", "queued") and job["cancel_requested"]:
             store.finish(jid, None, "cancelled")
             actions.append(f"{jid}: cancelled")
+        elif job["status"] in ("pending", "queued") and t - (job["queued_at"] or job["created_at"]) > queue_timeout:
+            if workers_alive is None:
+                workers_alive = bool(store.live_workers(4 * WORKER_BEAT_SECONDS))
+            if not workers_alive:
+                waited = t - (job["queued_at"] or job["created_at"])
+                store.finish(jid, None, "failed", error=f"No worker is running: the job waited {_duration(waited)} "
+                             f"in the queue (the limit is {_duration(queue_timeout)}, PLAYGROUND_QUEUE_TIMEOUT_SECONDS) "
+                             "and was not started. Start a worker and retry it.")
+                actions.append(f"{jid}: failed, no worker")
     for a in actions:
         log.warning("sweeper: %s", a)
     return actions

@@ -10,10 +10,17 @@ from executor.queue import huey
 
 
 @huey.on_startup()
-def start_job_host() -> None:
-    from executor.jobs import start_job_host
+def start_worker() -> None:
+    from executor.jobs import start_worker
 
-    start_job_host()
+    start_worker()
+
+
+@huey.on_shutdown()
+def stop_worker() -> None:
+    from executor.jobs import stop_worker
+
+    stop_worker()
 
 
 @huey.task()

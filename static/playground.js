@@ -428,6 +428,7 @@
     }
     for (const n of graph.getNodes()) setNodeStatus(n.id, "queued", "Queued");
     attach({ id: body.job_id, status: body.status, estimated_time: body.estimated_time }, 0);
+    if (body.notice) { setJobStatus(`Queued · ${body.notice}`, "queued"); checkWorkers(); }
     showPanel("run");
   }
 
@@ -567,6 +568,20 @@
     box.append(el);
     setTimeout(() => el.remove(), 5000);
   }
+
+  // ------------------------------------------------------------------ workers
+  // Say so when no worker is alive: a job would wait in the queue.
+  async function checkWorkers() {
+    try {
+      const r = await fetch("/api/v1/health", { headers: { Accept: "application/json" } });
+      const h = await r.json();
+      const box = $("#worker-notice");
+      box.textContent = h.notice || "";
+      box.hidden = !h.notice;
+    } catch (_) { /* the server itself is away: the next check will say */ }
+  }
+  checkWorkers();
+  setInterval(checkWorkers, 5000);
 
   // ------------------------------------------------------------------ start
   load();

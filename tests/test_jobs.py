@@ -285,3 +285,45 @@ def test_sweeper_fails_a_job_with_worker_lost_after_two_requeues(tmp_path):
     body = store.get_job(job_id)
     assert body["status"] == "failed" and body["error_message"].startswith("worker lost")
     assert store.events_after(job_id)[-1]["type"] == "job_failed"
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, state) of every process below `pid`."""
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                out.append((int(entry.name), fields[0]))
+                todo.append(int(entry.name))
+    return out
+
+
+def test_a_cancel_logs_no_crash_and_cancels_racing_the_claim_leave_no_zombie(web, consumer):
+    """Huey's consumer turns SIGTERM into KeyboardInterrupt; a job process forked from a
+    worker inherited that, so every cancel logged a "crashed" traceback."""
+    start = len(consumer_log())
+    job_id = submit(web, long_fit())
+    assert wait_for(lambda: status_is(web, job_id, "running"), 30)
+    time.sleep(0.5)
+    web.post(f"/api/v1/jobs/{job_id}/cancel")
+    assert wait_for(lambda: status_is(web, job_id, "cancelled"), 15)
+    # cancels sent while the worker is claiming the job
+    racing = []
+    for _ in range(8):
+        racing.append(submit(web, workflow(plots=())))
+        time.sleep(random.uniform(0, 0.15))
+        web.post(f"/api/v1/jobs/{racing[-1]}/cancel")
+    assert wait_for(lambda: all(status_is(web, j, "cancelled", "completed") for j in racing), 60)
+    assert any(status_is(web, j, "cancelled") for j in racing)
+    time.sleep(1.0)
+    zombies = [p for p, state in descendants(consumer.pid) if state == "Z"]
+    assert zombies == []
+    log = consumer_log()[start:]
+    assert "KeyboardInterrupt" not in log and "crashed" not in log and "Traceback" not in log, log[-2000:]

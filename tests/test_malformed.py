@@ -127,7 +127,7 @@ def requests(ids):
         ("GET", f"/api/v1/jobs/{ids['job']}/events?after=1e3", {}, "float after"),
         ("GET", f"/api/v1/jobs/{ids['job']}/artifacts/nope", {}, "unknown artifact"),
         ("POST", f"/api/v1/jobs/{ids['job']}/cancel", {}, "cancel a finished job"),
-        ("POST", "/api/v1/plugins/metrics", {}, "405 metrics"), ("POST", "/api/v1/plugins/plots", {}, "405 plots"),
+        ("POST", "/api/v1/health", {}, "405 health"), ("POST", "/api/v1/plugins/metrics", {}, "405 metrics"), ("POST", "/api/v1/plugins/plots", {}, "405 plots"),
         ("PUT", "/api/v1/plugins/preprocessing", {"json": {}}, "405 operations"),
         ("GET", "/nope", {}, "unknown page"), ("GET", "/workflows/nope", {}, "unknown editor"),
         ("GET", "/datasets/nope", {}, "unknown dataset page"), ("GET", "/vendor/nope.js", {}, "vendor"),

@@ -1,0 +1,201 @@
+"""The queue cannot die unnoticed: the app supervises its consumer (restart with back-off,
+no orphans, the whole tree dies with the app), says when no worker is alive, and fails a
+job that waited too long with no worker. Real processes: `python app.py` on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(base, path):
+    with urllib.request.urlopen(base + path, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(entry.name))
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = children(p)
+        out += kids
+        todo += kids
+    return out
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture
+def app_server():
+    home = tempfile.mkdtemp(prefix="playground-sup-")
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_WORKER_BEAT_SECONDS": "0.5",
+           "PLAYGROUND_CONSUMER_BACKOFF_SECONDS": "6"}
+    log = open(Path(home) / "server.log", "w")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    assert wait_for(lambda: _ok(base), 60), "the app did not start"
+    yield proc, base, home
+    if proc.poll() is None:
+        proc.terminate()
+        proc.wait(20)
+    log.close()
+
+
+def _ok(base):
+    try:
+        return get(base, "/api/v1/health")["live"] >= 2
+    except OSError:
+        return False
+
+
+def consumer_of(app_pid: int) -> int:
+    [consumer] = [p for p in children(app_pid) if "huey_consumer" in Path(f"/proc/{p}/cmdline").read_text()]
+    return consumer
+
+
+def test_a_killed_consumer_is_restarted_its_workers_do_not_outlive_it_and_the_gap_is_said(app_server):
+    proc, base, home = app_server
+    consumer = consumer_of(proc.pid)
+    workers = [p for p in children(consumer) if alive(p)]
+    assert len(workers) >= 2
+    os.kill(consumer, signal.SIGKILL)
+    killed = time.monotonic()
+    assert wait_for(lambda: not any(alive(p) for p in workers), 10), "workers outlived their consumer"
+    # while it is down, the API (and the editor, which polls it) says so
+    assert wait_for(lambda: get(base, "/api/v1/health").get("notice") == "No worker is running: jobs will wait.", 5)
+    job = get(base, "/api/v1/jobs")  # noqa: F841 - the API keeps answering meanwhile
+    # and it comes back after its back-off, with fresh workers that run jobs
+    assert wait_for(lambda: _ok(base), 60)
+    recovered = time.monotonic() - killed
+    assert recovered < 40
+    new = consumer_of(proc.pid)
+    assert new != consumer
+    req = urllib.request.Request(base + "/api/v1/workflows/execute", method="POST", headers={
+        "Content-Type": "application/json"}, data=json.dumps({"nodes": [
+            {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                       "problem_type": "classification"}},
+            {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {
+                "algorithm": "decision_tree"}}], "edges": [{"source": "d", "target": "s"},
+                                                           {"source": "s", "target": "m"}]}).encode())
+    with urllib.request.urlopen(req, timeout=30) as r:
+        job_id = json.loads(r.read())["job_id"]
+    assert wait_for(lambda: get(base, f"/api/v1/jobs/{job_id}")["status"] == "completed", 60)
+    log = (Path(home) / "server.log").read_text()
+    assert "the Huey consumer exited" in log and "restarting in 6.0 s" in log
+
+
+def test_the_whole_tree_dies_with_the_app(app_server):
+    proc, base, _ = app_server
+    family = tree(proc.pid)
+    assert len(family) >= 3  # consumer, two workers (and their job hosts)
+    os.kill(proc.pid, signal.SIGKILL)  # no clean-up code runs in the app
+    proc.wait(10)
+    assert wait_for(lambda: not any(alive(p) for p in family), 20), [p for p in family if alive(p)]
+
+
+def test_the_api_and_the_editor_say_when_no_worker_is_alive():
+    """Web only, no consumer anywhere: the health answer, a submitted job and the editor say
+    that jobs will wait."""
+    home = tempfile.mkdtemp(prefix="playground-noworker-")
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_WORKER_BEAT_SECONDS": "0.5"}
+    web_only = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--no-worker"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: _up(base), 60)
+        health = get(base, "/api/v1/health")
+        assert health["live"] == 0 and health["notice"] == "No worker is running: jobs will wait."
+        req = urllib.request.Request(base + "/api/v1/workflows/execute", method="POST", headers={
+            "Content-Type": "application/json"}, data=json.dumps({"nodes": [
+                {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                           "problem_type": "classification"}}], "edges": []}).encode())
+        with urllib.request.urlopen(req, timeout=30) as r:
+            body = json.loads(r.read())
+        assert body["status"] == "queued" and body["notice"] == "No worker is running: jobs will wait."
+        assert get(base, f"/api/v1/jobs/{body['job_id']}")["notice"] == body["notice"]
+        from playwright.sync_api import sync_playwright
+
+        from tests.test_ui_browser import ARGS, CHROMIUM
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page()
+            page.goto(base + "/")
+            notice = page.locator("#worker-notice")
+            notice.wait_for(state="visible", timeout=15_000)
+            assert notice.inner_text() == "No worker is running: jobs will wait."
+            browser.close()
+    finally:
+        web_only.terminate()
+        web_only.wait(20)
+
+
+def _up(base):
+    try:
+        get(base, "/api/v1/node-types")
+        return True
+    except OSError:
+        return False
+
+
+def test_a_job_queued_with_no_worker_for_too_long_is_failed_with_a_sentence(tmp_path):
+    from data.config import Settings
+    from data.store import Store
+    from executor.jobs import sweep
+
+    store = Store(Settings(home=tmp_path, redis_url=None, job_time_limit=60, max_upload_bytes=2**20))
+    graph = {"nodes": [{"id": "a", "type": "dataset", "config": {}}], "edges": []}
+    job_id = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
+    store.mark_queued(job_id, "task")
+    store.worker_beat("elsewhere:1", "elsewhere", 1)
+    assert sweep(store, queue_timeout=0.0) == []  # a live worker will take it: it waits
+    store.worker_gone("elsewhere:1")
+    assert sweep(store, queue_timeout=60) == []  # not waited long enough yet
+    assert sweep(store, queue_timeout=0.0) == [f"{job_id}: failed, no worker"]
+    job = store.get_job(job_id)
+    assert job["status"] == "failed"
+    assert job["error_message"].startswith("No worker is running: the job waited 0 s in the queue (the limit is 0 s, "
+                                           "PLAYGROUND_QUEUE_TIMEOUT_SECONDS)")
