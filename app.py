@@ -10,14 +10,23 @@ runs the web only.
 from __future__ import annotations
 
 import argparse
+import atexit
 import asyncio
 import json
 import logging
 from pathlib import Path
 
-from fasthtml.common import FastHTML, HtmxResponseHeaders
+from fasthtml.common import FastHTML, HtmxResponseHeaders, to_xml
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
 from components.editor import EditorPage, NameSaved
@@ -25,6 +34,7 @@ from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, Wor
 from components.results import HistoryList, ResultsPanel
 from data import datasets
 from data.config import settings
+from data.ingest import IngestService, Limits, clean_leftovers
 from data.store import Invalid, NotFound, open_store
 from executor import jobs
 from executor.engine import node_states, node_warnings, resolve
@@ -39,9 +49,10 @@ from nodes.registry import can_connect, node_types
 from nodes.split import imbalance_warning
 from plugins import registry
 from plugins.base import PROBLEM_TYPES
+from web.errors import BadRequest, parse_json
 from web.errors import install as install_error_policy
-from web.errors import parse_json
 from web.security import SecurityMiddleware, csrf_token
+from web.upload import receive_upload
 
 ROOT = Path(__file__).resolve().parent
 SETTINGS = settings().ensure()
@@ -293,33 +304,55 @@ def api_list_datasets():
     return JSONResponse({"samples": datasets.list_samples(), "uploads": STORE.list_datasets()})
 
 
+INGEST = IngestService()
+atexit.register(INGEST.close)
+
+
 async def ingest_upload(request: Request) -> dict:
-    """Multipart upload (field `file`) -> validated Parquet + a datasets row; nothing on error."""
+    """Multipart upload (field `file`) -> a dataset: streamed to disk as it arrives,
+    converted and profiled by the ingest helper process, then the Parquet file and its row
+    committed together."""
+    got = await receive_upload(request, SETTINGS.datasets_dir, SETTINGS.max_upload_bytes)
     try:
-        form = await request.form()
-    except Exception as e:  # malformed multipart, part over the size limit
-        raise Invalid(f"The upload could not be read: {e}", status=400) from None
-    upload = form.get("file")
-    if upload is None or not hasattr(upload, "read"):
-        raise Invalid("Attach the file in a form field named 'file'.", status=400)
-    raw = await upload.read()
-    record = await asyncio.to_thread(datasets.ingest, raw, upload.filename or "upload.csv", SETTINGS.datasets_dir,
-                                     SETTINGS.max_upload_bytes)
-    return STORE.add_dataset(record)
+        record = await asyncio.to_thread(
+            INGEST.ingest, src=got.path, filename=got.filename or "upload.csv", dest_dir=str(SETTINGS.datasets_dir),
+            limits=Limits(max_bytes=SETTINGS.max_upload_bytes, max_columns=datasets.MAX_COLUMNS,
+                          max_cells=SETTINGS.max_cells), digest=got.digest)
+    finally:
+        Path(got.path).unlink(missing_ok=True)
+    try:
+        return STORE.commit_dataset(record)
+    finally:
+        Path(record["tmp_path"]).unlink(missing_ok=True)
 
 
-@rt("/api/v1/datasets", methods=["post"])
 async def api_upload_dataset(request: Request):
     return JSONResponse(await ingest_upload(request), status_code=201)
 
 
+async def ui_upload(request: Request):
+    try:
+        record = await ingest_upload(request)
+    except (Invalid, datasets.DatasetError, BadRequest) as e:
+        return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), STORE.list_datasets(),
+                                                 error=getattr(e, "detail", str(e)))))
+    return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), STORE.list_datasets(), added=record["name"])))
+
+
+# Uploads are plain Starlette routes: FastHTML would parse (and spool) the whole multipart
+# body before the handler runs; these stream it (web.upload).
+app.router.routes.append(Route("/api/v1/datasets", api_upload_dataset, methods=["POST"]))
+app.router.routes.append(Route("/ui/datasets", ui_upload, methods=["POST"]))
+
+
 def dataset_detail(dataset_id: str) -> dict:
+    """The stored profile and the first rows only: the table itself is never loaded here."""
     info = datasets.sample_info(dataset_id) or STORE.get_dataset(dataset_id)
     if info is None:
         raise NotFound(f"No dataset {dataset_id!r}.")
-    df = datasets.load_dataset(dataset_id, SETTINGS.datasets_dir)
-    profile = info.get("profile") or datasets.profile(df, info.get("target"))
-    return {**info, "profile": profile, "preview": datasets.preview(df, 20)}
+    head = datasets.head_rows(dataset_id, SETTINGS.datasets_dir, 20)
+    profile = info.get("profile") or datasets.profile(datasets.load_sample(dataset_id), info.get("target"))
+    return {**info, "profile": profile, "preview": datasets.preview(head, 20)}
 
 
 @rt("/api/v1/datasets/{dataset_id}", methods=["get"])
@@ -569,15 +602,6 @@ def datasets_page():
     return DatasetsPage(datasets.list_samples(), STORE.list_datasets())
 
 
-@rt("/ui/datasets", methods=["post"])
-async def ui_upload(request: Request):
-    try:
-        record = await ingest_upload(request)
-    except (Invalid, datasets.DatasetError) as e:
-        return DatasetTables(datasets.list_samples(), STORE.list_datasets(), error=getattr(e, "detail", str(e)))
-    return DatasetTables(datasets.list_samples(), STORE.list_datasets(), added=record["name"])
-
-
 @rt("/ui/datasets/{dataset_id}", methods=["delete"])
 def ui_delete_dataset(dataset_id: str):
     STORE.delete_dataset(dataset_id)
@@ -592,11 +616,20 @@ async def dataset_page(dataset_id: str):
 
 
 # =========================================================================== main
+def clean_up_after_a_crash() -> None:
+    """Start-up: what a killed upload left behind (a temporary file, a file no row owns)."""
+    removed = clean_leftovers(SETTINGS.datasets_dir, STORE.dataset_ids())
+    if removed:
+        log.warning("removed %d leftover upload file(s): %s", len(removed), ", ".join(removed[:5]))
+
+
 def warm_up() -> None:
-    """Import the ML registries and profile the samples now, not on the first request."""
+    """Import the ML registries, profile the samples and start the upload helper now, not
+    on the first request."""
     from executor.engine import _sample_facts
     from executor.preload import preload
 
+    INGEST.warm()
     preload(heavy=False)
     for sample in datasets.SAMPLES:
         _sample_facts(sample)
@@ -615,12 +648,14 @@ def main(argv=None) -> None:
     from executor.supervisor import ConsumerSupervisor
 
     consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(SETTINGS.home), str(ROOT)).start()
+    clean_up_after_a_crash()
     stop_sweeper = jobs.start_sweeper(STORE)
     warm_up()
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     finally:
         stop_sweeper.set()
+        INGEST.close()
         if consumer is not None:
             consumer.stop()
 

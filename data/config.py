@@ -23,6 +23,31 @@ class Settings:
     max_body_bytes: int = 5 * 2**20  # any request but an upload
     # a job queued this long while no worker is alive is failed, with that sentence
     queue_timeout: float = 300.0
+    # per job: memory (bytes) and native threads (BLAS/OpenMP); 0 = the machine's default
+    job_memory_bytes: int = 0
+    job_threads: int = 0
+    max_cells: int = 50_000_000  # rows x columns of an upload
+
+    @property
+    def job_memory_limit(self) -> int:
+        """The per-job memory limit: PLAYGROUND_JOB_MEMORY_MB, else 40% of the machine's
+        memory, so two jobs at their limit still leave room for the app and the system."""
+        if self.job_memory_bytes:
+            return self.job_memory_bytes
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError):
+            total = 8 * 2**30
+        return max(512 * 2**20, int(total * 0.4))
+
+    @property
+    def job_thread_budget(self) -> int:
+        """Native threads per job: PLAYGROUND_JOB_THREADS, else the cores shared among the
+        workers (PLAYGROUND_WORKERS, 2 by default), so jobs do not fight over cores."""
+        if self.job_threads:
+            return self.job_threads
+        workers = max(1, int(os.environ.get("PLAYGROUND_WORKERS", 2)))
+        return max(1, (os.cpu_count() or 1) // workers)
 
     @property
     def db_path(self) -> Path:
@@ -73,4 +98,7 @@ def settings() -> Settings:
                             .split(",") if h.strip()),
         max_body_bytes=int(float(os.environ.get("PLAYGROUND_MAX_BODY_MB", 5)) * 2**20),
         queue_timeout=float(os.environ.get("PLAYGROUND_QUEUE_TIMEOUT_SECONDS", 300)),
+        job_memory_bytes=int(float(os.environ.get("PLAYGROUND_JOB_MEMORY_MB", 0)) * 2**20),
+        job_threads=int(os.environ.get("PLAYGROUND_JOB_THREADS", 0)),
+        max_cells=int(float(os.environ.get("PLAYGROUND_MAX_CELLS", 50_000_000))),
     )

@@ -7,9 +7,6 @@ error nothing is left behind.
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import os
 import re
 import tempfile
@@ -101,29 +98,32 @@ def _integer_valued(s: pd.Series) -> bool:
     if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return False
     v = s.dropna().to_numpy(dtype=float)
+    head = v[:1000]  # most float columns show a fraction at once
+    if not (np.all(np.isfinite(head)) and np.all(np.mod(head, 1) == 0)):
+        return False
     return bool(len(v)) and bool(np.all(np.isfinite(v)) and np.all(np.mod(v, 1) == 0))
 
 
-def _role(s: pd.Series, n_rows: int) -> str:
+def _role(s: pd.Series, n_rows: int, unique: int | None = None) -> str:
     """numeric | categorical | datetime | id | text. Datetime wins over id (every date can be
     different); an id is different in every row: a short text (a name, a key), or a whole
     number that counts rows or is named like an id (a unique price is not an id)."""
-    non_null = s.dropna()
     if pd.api.types.is_bool_dtype(s):
         return "categorical"
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime"
-    unique = non_null.nunique()
+    non_null = s.dropna()
+    unique = non_null.nunique() if unique is None else unique
     every_row = n_rows >= 20 and len(non_null) == n_rows and unique == n_rows
     if pd.api.types.is_numeric_dtype(s):
         if every_row and _integer_valued(s) and (
                 non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing or ID_NAME.search(str(s.name))):
             return "id"
         return "numeric"
-    text = non_null.astype(str)
-    if every_row and text.str.len().mean() < 40:
+    length = non_null.head(5000).astype(str).str.len().mean() if len(non_null) else 0.0
+    if every_row and length < 40:
         return "id"
-    if len(text) and text.str.len().mean() > 40 and unique > 0.5 * len(text):
+    if len(non_null) and length > 40 and unique > 0.5 * len(non_null):
         return "text"
     return "categorical"
 
@@ -190,15 +190,20 @@ def suggest_problem_type(col: dict | None) -> str:
     return "regression"
 
 
-def profile(df: pd.DataFrame, target: str | None = None) -> dict:
+def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = None) -> dict:
+    """Per column: dtype, role, missing, distinct values, a few values, and min/max/mean for
+    numbers. `counts` ({name: {"missing", "unique"}}) may bring the two counts already made
+    (by Arrow, at ingest)."""
     n = int(len(df))
     columns = []
     for name in df.columns:
         s = df[name]
-        missing = int(s.isna().sum())
-        col = {"name": str(name), "dtype": str(s.dtype), "role": _role(s, n), "missing": missing,
-               "missing_pct": round(100.0 * missing / n, 2) if n else 0.0, "unique": int(s.nunique()),
-               "sample_values": [_plain(v) for v in s.dropna().unique()[:5].tolist()]}
+        known = (counts or {}).get(str(name))
+        missing = int(known["missing"]) if known else int(s.isna().sum())
+        unique = int(known["unique"]) if known else int(s.nunique())
+        col = {"name": str(name), "dtype": str(s.dtype), "role": _role(s, n, unique), "missing": missing,
+               "missing_pct": round(100.0 * missing / n, 2) if n else 0.0, "unique": unique,
+               "sample_values": [_plain(v) for v in s.dropna().head(1000).unique()[:5].tolist()]}
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
             col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
                        integer_valued=_integer_valued(s))
@@ -217,62 +222,7 @@ def preview(df: pd.DataFrame, n: int = 20) -> dict:
 
 
 # --------------------------------------------------------------------------- ingestion
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 MAX_COLUMNS = 2000
-
-
-def _decode(raw: bytes) -> str:
-    if b"\x00" in raw[:8192]:
-        raise DatasetError("This file looks binary, not text; upload a CSV, TSV or Parquet file.")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise DatasetError(f"The file is not UTF-8 text: byte {e.start} (line {line}) cannot be decoded. "
-                           "Save it as UTF-8 and upload it again.") from None
-
-
-def _parse_text(raw: bytes, fmt: str) -> pd.DataFrame:
-    text = _decode(raw)
-    if not text.strip():
-        raise DatasetError("The file is empty.")
-    delimiter = "\t" if fmt == "tsv" else None
-    if delimiter is None:
-        first = text.split("\n", 1)[0]
-        delimiter = "\t" if first.count("\t") > first.count(",") else ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = next(reader)
-    except csv.Error as e:
-        raise DatasetError(f"The header cannot be read: {e}.") from None
-    header = [h.strip() for h in header]
-    if not any(header):
-        raise DatasetError("The first line (the header) is empty.")
-    empty = [i + 1 for i, h in enumerate(header) if not h]
-    if empty:
-        raise DatasetError(f"Column {empty[0]} has no name in the header.")
-    seen = set()
-    for h in header:
-        if h in seen:
-            raise DatasetError(f"Column {h!r} appears twice in the header.")
-        seen.add(h)
-    if len(header) > MAX_COLUMNS:
-        raise DatasetError(f"The file has {len(header):,} columns; at most {MAX_COLUMNS:,} are supported.")
-    rows = 0
-    try:
-        for row in reader:
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            rows += 1
-            if len(row) != len(header):
-                raise DatasetError(f"Line {reader.line_num} has {len(row)} fields but the header has {len(header)}.")
-    except csv.Error as e:
-        raise DatasetError(f"Line {reader.line_num} cannot be parsed: {e}.") from None
-    if rows == 0:
-        raise DatasetError("The file has a header but no data rows.")
-    df = pd.read_csv(io.StringIO(text), sep=delimiter, skip_blank_lines=True, low_memory=False)
-    df.columns = header
-    return df
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
@@ -287,7 +237,10 @@ def parse_iso_dates(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
             continue
         values = s.dropna()
-        if values.empty or not all(isinstance(v, str) for v in values.head(1000)):
+        head = values.head(1000)
+        if values.empty or not all(isinstance(v, str) for v in head):
+            continue
+        if not head.astype(str).str.fullmatch(ISO_DATE).all():  # most text fails here, cheaply
             continue
         if not values.astype(str).str.fullmatch(ISO_DATE).all():
             continue
@@ -318,62 +271,46 @@ def plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
             df[c] = s.astype("int64")
         elif pd.api.types.is_numeric_dtype(s):
             df[c] = s.astype("float64")
-        elif pd.api.types.is_string_dtype(s):
+        elif pd.api.types.is_string_dtype(s) and s.dtype != "str":  # "str" already has NaN for missing
             df[c] = s.astype(object).where(s.notna(), np.nan).astype("str")
     return df
 
 
-def _parse_parquet(raw: bytes) -> pd.DataFrame:
-    if not raw.startswith(b"PAR1"):
-        raise DatasetError("This is not a Parquet file (it does not start with the Parquet signature).")
-    try:
-        df = pd.read_parquet(io.BytesIO(raw))
-    except Exception:  # pyarrow raises several types for corrupt files; its text means nothing to a person
-        raise DatasetError("The Parquet file cannot be read: it is damaged, cut short, or not Parquet.") from None
-    if df.shape[1] == 0:
-        raise DatasetError("The Parquet file has no columns.")
-    if len(df) == 0:
-        raise DatasetError("The Parquet file has no rows.")
-    if df.columns.duplicated().any():
-        raise DatasetError(f"Column {df.columns[df.columns.duplicated()][0]!r} appears twice.")
-    return df
-
-
 def ingest(raw: bytes, filename: str, dest_dir: Path, max_bytes: int) -> dict:
-    filename = Path(filename or "upload.csv").name
-    ext = Path(filename).suffix.lower()
-    if ext not in FORMATS:
-        raise DatasetError(f"Files ending in {ext or '(nothing)'} are not supported; upload CSV, TSV or Parquet.")
-    if len(raw) == 0:
-        raise DatasetError("The file is empty.")
-    if len(raw) > max_bytes:
-        raise DatasetError(f"The file is {len(raw) / 2**20:.1f} MB; the limit is {max_bytes / 2**20:.0f} MB.")
-    fmt = FORMATS[ext]
-    df = _parse_parquet(raw) if fmt == "parquet" else _parse_text(raw, fmt)
-    df.columns = [str(c) for c in df.columns]
-    df = parse_iso_dates(plain_dtypes(df))
-    digest = hashlib.sha256(raw).hexdigest()
-    dataset_id = "ds_" + digest[:12]
+    """Ingest bytes in this process (tests, scripts): data.ingest does the work; the
+    Parquet file is put in place at once, without a database row."""
+    from data.ingest import Limits, ingest_path
+
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
-    target_path = dest_dir / f"{dataset_id}.parquet"
-    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".upload-", suffix=".tmp")
-    os.close(fd)
+    fd, src = tempfile.mkstemp(dir=dest_dir, prefix=".upload-raw-")
     try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, target_path)
-    except Exception as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise DatasetError(f"The data cannot be stored as Parquet: {e}") from None
-    prof = profile(df)
-    return {"id": dataset_id, "name": Path(filename).stem, "filename": filename, "format": fmt,
-            "content_hash": digest, "path": str(target_path), "n_rows": prof["n_rows"], "n_cols": prof["n_cols"],
-            "size_bytes": len(raw), "profile": prof, "source": "upload",
-            "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"]}
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        record = ingest_path(src, filename, dest_dir, Limits(max_bytes=max_bytes, max_columns=MAX_COLUMNS))
+    finally:
+        Path(src).unlink(missing_ok=True)
+    os.replace(record.pop("tmp_path"), record["path"])
+    return record
 
 
 def load_parquet(path) -> pd.DataFrame:
     return plain_dtypes(pd.read_parquet(path))
+
+
+def head_rows(dataset_id: str, datasets_dir: Path, n: int = 20) -> pd.DataFrame:
+    """The first n rows, read without loading the rest of the table."""
+    if is_sample(dataset_id):
+        return load_sample(dataset_id).head(n)
+    import pyarrow.parquet as pq
+
+    path = _safe_path(dataset_id, datasets_dir)
+    if not path.exists():
+        raise DatasetError(f"No dataset {dataset_id!r}.")
+    batch = next(pq.ParquetFile(path).iter_batches(batch_size=n), None)
+    if batch is None:
+        return pd.DataFrame()
+    return plain_dtypes(batch.to_pandas(date_as_object=False))
 
 
 def dataset_exists(dataset_id: str, datasets_dir: Path) -> bool:

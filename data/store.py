@@ -275,6 +275,24 @@ class Store:
             db["datasets"].upsert(row, pk="id")
         return self.get_dataset(row["id"])
 
+    def commit_dataset(self, record: dict) -> dict:
+        """The converted file and its row land together: the file is renamed into place
+        inside the transaction that inserts the row. A crash between the rename and the
+        commit leaves a file no row owns, which start-up removes (data.ingest.clean_leftovers)."""
+        import os
+
+        row = {k: record.get(k) for k in ("id", "name", "filename", "format", "content_hash", "path", "n_rows",
+                                          "n_cols", "size_bytes", "problem_type", "target")}
+        row["profile"] = _dumps(record.get("profile"))
+        row["created_at"] = now()
+        with self.tx() as db:
+            db["datasets"].upsert(row, pk="id")
+            os.replace(record["tmp_path"], record["path"])
+        return self.get_dataset(row["id"])
+
+    def dataset_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT id FROM datasets").fetchall()]
+
     def get_dataset(self, dataset_id: str) -> dict | None:
         row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
         if row:

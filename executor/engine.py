@@ -298,7 +298,7 @@ def _model_node_of(graph: Graph, node_id: str) -> str | None:
 
 def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "local",
                  is_cancelled: Callable[[], bool] = lambda: False, save_artifact=None,
-                 load_dataset=None, dataset_info=None) -> dict:
+                 load_dataset=None, dataset_info=None, memory_note: str = "the memory available") -> dict:
     if load_dataset is None:
         from data import datasets
         from data.config import settings
@@ -375,6 +375,14 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         except NodeError as e:
             finish(nid, "failed", message=str(e), traceback=traceback.format_exc(),
                    duration=round(time.perf_counter() - started, 4), warnings=warnings)
+            continue
+        except MemoryError as e:  # only this node's job is stopped; the app and other jobs carry on
+            what = f" ({e})" if str(e) else ""
+            finish(nid, "failed", message=f"This node needed more memory than {memory_note}{what}. Use fewer rows "
+                                          "or columns (one-hot encoding of many categories multiplies columns), or "
+                                          "raise the limit.",
+                   traceback=traceback.format_exc(), duration=round(time.perf_counter() - started, 4),
+                   warnings=warnings)
             continue
         except Exception as e:  # a bug or a library error: keep its traceback for the user
             finish(nid, "failed", message=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),

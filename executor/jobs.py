@@ -264,10 +264,11 @@ class _Child:
 def _supervise(store: Store, job_id: str, attempt: int) -> None:
     job = store.get_job(job_id, with_nodes=False)
     limit = job.get("time_limit") or settings().job_time_limit
+    memory = settings().job_memory_limit
     proc = _Child(job_id, attempt, str(store.settings.home))
     try:
         store.set_child_pid(job_id, attempt, proc.pid)
-        reason = _watch(store, job_id, attempt, proc, limit)
+        reason = _watch(store, job_id, attempt, proc, limit, memory)
         if reason == "lease lost":
             return  # the sweeper gave the job to a newer attempt, or it was finished: write nothing
         code = proc.wait()
@@ -275,13 +276,22 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
         proc.close()
     if reason == "cancelled":
         store.finish(job_id, attempt, "cancelled", event_payload={"message": "Cancelled."})
+    elif reason == "memory":
+        from executor.runner import fmt_bytes
+
+        store.finish(job_id, attempt, "failed",
+                     error=f"The job used more memory than its limit of {fmt_bytes(memory)} (PLAYGROUND_JOB_MEMORY_MB) "
+                           "and was stopped. Other jobs and the app are not affected.")
     elif reason == "timeout":
         store.finish(job_id, attempt, "failed",
                      error=f"The job ran longer than its time limit ({limit / 60:g} min) and was stopped.")
     elif code != 0:
+        from executor.runner import fmt_bytes
+
         how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
         store.finish(job_id, attempt, "failed",
-                     error=f"The job's process died: it {how} (out of memory?). Other jobs are not affected.")
+                     error=f"The job's process died: it {how}, perhaps out of memory (its limit is "
+                           f"{fmt_bytes(memory)}). Other jobs and the app are not affected.")
     else:
         # the child records its own end; if it could not (lease lost), nothing more to do
         row = store.get_job(job_id, with_nodes=False)
@@ -289,17 +299,33 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
             store.finish(job_id, attempt, "failed", error="The job ended without recording a result.")
 
 
-def _watch(store: Store, job_id: str, attempt: int, proc: _Child, limit: float) -> str | None:
+def private_memory(pid: int) -> int:
+    """Resident memory of a process that is its own (not shared with the job host)."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            fields = f.read().split()
+        return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _watch(store: Store, job_id: str, attempt: int, proc: _Child, limit: float, memory: int) -> str | None:
     """Heartbeat while the child runs; stop it on cancel (after a grace period in which the
-    run can stop by itself between folds and nodes), on the time limit, or when this attempt
-    lost the job. Returns why it stopped the child, None when the child ended by itself."""
+    run can stop by itself between folds and nodes), on the time limit, over its memory
+    limit (the child's own RLIMIT_DATA usually stops it first, with a MemoryError in the
+    node that allocated), or when this attempt lost the job. Returns why it stopped the
+    child, None when the child ended by itself."""
     cancel_seen, last_beat, started = None, 0.0, time.monotonic()
+    baseline = private_memory(proc.pid)  # the libraries it starts with (copied from its job host)
     while proc.poll() is None:
         try:
-            proc.wait(0.2)
+            proc.wait(0.1)
         except subprocess.TimeoutExpired:
             pass
         t = time.monotonic()
+        if private_memory(proc.pid) - baseline > memory + 64 * 2**20:
+            _stop(proc)
+            return "memory"
         if t - last_beat >= HEARTBEAT_SECONDS:
             last_beat = t
             if store.heartbeat(job_id, attempt) is None:

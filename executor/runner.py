@@ -38,12 +38,57 @@ def _exit_with_parent() -> None:
     threading.Thread(target=wait, name="lifeline", daemon=True).start()
 
 
+def fmt_bytes(n: int) -> str:
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
+
+
+def data_size() -> int:
+    """This process's data segment (VmData), in bytes: what RLIMIT_DATA counts."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def apply_limits(memory: int, threads: int) -> None:
+    """This job's share of the machine: at most `memory` bytes of data on top of the ML
+    libraries it starts with (RLIMIT_DATA: an allocation beyond it raises MemoryError here,
+    in this job only), first in line for the kernel's OOM killer, and `threads` native
+    threads for BLAS and OpenMP."""
+    import resource
+
+    try:
+        cap = data_size() + memory
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    except (ValueError, OSError):
+        pass
+    try:
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(threads)
+    except Exception:  # no native pools loaded: nothing to limit
+        pass
+
+
 def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     os.environ["PLAYGROUND_HOME"] = home
     if lifeline is not None:
         _exit_with_worker(lifeline)
     else:
         _exit_with_parent()
+    from data.config import settings as load_settings
+
+    cfg = load_settings()
+    apply_limits(cfg.job_memory_limit, cfg.job_thread_budget)
     from data import datasets
     from data.config import settings
     from data.store import LeaseLost, open_store
@@ -72,7 +117,9 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     try:
         result = run_workflow(graph, on_event, job_id=job_id, is_cancelled=is_cancelled, save_artifact=save_artifact,
                               load_dataset=lambda ds: datasets.load_dataset(ds, datasets_dir),
-                              dataset_info=dataset_info_for(store))
+                              dataset_info=dataset_info_for(store),
+                              memory_note=f"its memory limit of {fmt_bytes(cfg.job_memory_limit)} "
+                                          "(PLAYGROUND_JOB_MEMORY_MB)")
     except LeaseLost:
         sys.exit(0)  # a newer attempt owns the job now: write nothing
     except Exception as e:

@@ -35,7 +35,8 @@ class ConsumerSupervisor:
 
         self.cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "executor.tasks.huey", "-w", str(workers),
                     *CONSUMER_FLAGS]
-        self.env = {**os.environ, "PLAYGROUND_HOME": home}
+        # the workers' count sets each job's default thread budget (data.config)
+        self.env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_WORKERS": str(workers)}
         self.cwd = cwd
         min_backoff = float(os.environ.get("PLAYGROUND_CONSUMER_BACKOFF_SECONDS", min_backoff))
         self.min_backoff, self.max_backoff, self.stable_after = min_backoff, max(max_backoff, min_backoff), stable_after

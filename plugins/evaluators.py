@@ -80,10 +80,13 @@ def unseen_in_training(d: EvalData) -> list:
 
 
 def _avg(d: EvalData) -> dict:
+    """Binary (of the second class) when two labels are in play; otherwise the macro mean
+    over the labels of the test rows and the predictions (a class the model knows but that
+    neither holds does not count as a zero)."""
     labels = all_labels(d)
     if len(labels) == 2:
         return {"average": "binary", "pos_label": _classes(d)[1] if len(_classes(d)) == 2 else labels[1]}
-    return {"average": "macro", "labels": labels}
+    return {"average": "macro"}
 
 
 def _need_known_classes(d: EvalData, metric: str) -> None:
@@ -148,8 +151,9 @@ def _confusion(d: EvalData):
 
 
 def _report(d: EvalData):
-    return _plain(skm.classification_report(d.y_test, d.y_pred, labels=all_labels(d), output_dict=True,
-                                            zero_division=0))
+    # scikit-learn's own labels (test rows and predictions) count every test row; its macro
+    # average then matches the F1 metric
+    return _plain(skm.classification_report(d.y_test, d.y_pred, output_dict=True, zero_division=0))
 
 
 def _mape(d: EvalData):

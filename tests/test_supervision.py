@@ -75,12 +75,17 @@ def app_server():
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    assert wait_for(lambda: _ok(base), 60), "the app did not start"
-    yield proc, base, home
-    if proc.poll() is None:
-        proc.terminate()
-        proc.wait(20)
-    log.close()
+    try:
+        assert wait_for(lambda: _ok(base), 60), "the app did not start"
+        yield proc, base, home
+    finally:  # also when it did not start: never leave an app behind
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
 
 
 def _ok(base):
@@ -199,3 +204,72 @@ def test_a_job_queued_with_no_worker_for_too_long_is_failed_with_a_sentence(tmp_
     assert job["status"] == "failed"
     assert job["error_message"].startswith("No worker is running: the job waited 0 s in the queue (the limit is 0 s, "
                                            "PLAYGROUND_QUEUE_TIMEOUT_SECONDS)")
+
+
+def rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def post(base, path, body):
+    req = urllib.request.Request(base + path, method="POST", headers={"Content-Type": "application/json"},
+                                 data=json.dumps(body).encode())
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def test_a_job_over_its_memory_limit_fails_alone_with_the_limit_named():
+    """A 1,000-level column one-hot encoded on 200,000 rows wants 1.6 GB; with a 400 MB
+    limit the job fails saying so, while a job beside it completes and the web process
+    does not grow."""
+    import numpy as np
+    import pandas as pd
+
+    home = tempfile.mkdtemp(prefix="playground-mem-")
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_JOB_MEMORY_MB": "400"}
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_for(lambda: _ok(base), 60)
+        rng = np.random.default_rng(0)
+        n = 200_000
+        df = pd.DataFrame({"code": [f"c{i}" for i in rng.integers(0, 1000, n)], "x": rng.normal(size=n),
+                           "label": rng.choice(["a", "b"], n)})
+        boundary = "xyz"
+        csv = df.to_csv(index=False).encode()
+        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"codes.csv\"\r\n"
+                f"Content-Type: text/csv\r\n\r\n").encode() + csv + f"\r\n--{boundary}--\r\n".encode()
+        req = urllib.request.Request(base + "/api/v1/datasets", data=data, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            dataset = json.loads(r.read())["id"]
+        web_before = rss(proc.pid)
+        big = post(base, "/api/v1/workflows/execute", {"nodes": [
+            {"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "label",
+                                                       "problem_type": "classification"}},
+            {"id": "p", "type": "preprocessing", "config": {"operations": [
+                {"method": "onehot_encoder", "parameters": {"max_categories": 1000}}]}},
+            {"id": "s", "type": "split", "config": {}},
+            {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}}],
+            "edges": [{"source": "d", "target": "p"}, {"source": "p", "target": "s"}, {"source": "s", "target": "m"}]})
+        small = post(base, "/api/v1/workflows/execute", {"nodes": [
+            {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                       "problem_type": "classification"}},
+            {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {
+                "algorithm": "random_forest"}}], "edges": [{"source": "d", "target": "s"}, {"source": "s",
+                                                                                           "target": "m"}]})
+        assert wait_for(lambda: get(base, f"/api/v1/jobs/{big['job_id']}")["status"] in ("failed", "completed"), 120)
+        assert wait_for(lambda: get(base, f"/api/v1/jobs/{small['job_id']}")["status"] == "completed", 60)
+        job = get(base, f"/api/v1/jobs/{big['job_id']}")
+        assert job["status"] == "failed"
+        message = job["error_message"] + " ".join(n.get("message") or "" for n in job["nodes"])
+        assert "memory limit of 400 MB (PLAYGROUND_JOB_MEMORY_MB)" in message, message
+        assert rss(proc.pid) - web_before < 100 * 2**20
+        assert proc.poll() is None  # the app carries on
+    finally:
+        proc.terminate()
+        proc.wait(20)
