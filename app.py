@@ -10,8 +10,8 @@ runs the web only.
 from __future__ import annotations
 
 import argparse
-import atexit
 import asyncio
+import atexit
 import json
 import logging
 from pathlib import Path
