@@ -317,7 +317,7 @@ async def ingest_upload(request: Request) -> dict:
         record = await asyncio.to_thread(
             INGEST.ingest, src=got.path, filename=got.filename or "upload.csv", dest_dir=str(SETTINGS.datasets_dir),
             limits=Limits(max_bytes=SETTINGS.max_upload_bytes, max_columns=datasets.MAX_COLUMNS,
-                          max_cells=SETTINGS.max_cells), digest=got.digest)
+                          max_cells=SETTINGS.max_cells))
     finally:
         Path(got.path).unlink(missing_ok=True)
     try:

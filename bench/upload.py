@@ -123,8 +123,13 @@ def upload(base: str, csv: Path, server_pid: int) -> tuple[float, int, dict]:
     peak, stop = [base_rss], threading.Event()
 
     def sample():
+        # cheap: read the known processes' statm every 10 ms, look for new ones every 0.5 s
+        # (scanning /proc each time would steal the CPU the upload needs)
+        watched, last_scan = pids, time.monotonic()
         while not stop.is_set():
-            peak[0] = max(peak[0], rss_of(web_processes(server_pid)))
+            if time.monotonic() - last_scan > 0.5:
+                watched, last_scan = web_processes(server_pid), time.monotonic()
+            peak[0] = max(peak[0], rss_of(watched))
             time.sleep(0.01)
 
     t = threading.Thread(target=sample, daemon=True)

@@ -1,13 +1,12 @@
 """Receiving an upload without holding it: the multipart body is parsed as it streams in
 (python-multipart's streaming parser), the file part written straight to a file next to the
-datasets and hashed on the way, and refused as soon as it passes the size limit. The
+datasets, and refused as soon as it passes the size limit. The
 framework's own form parsing (which spools the whole body to a temporary file first, then
 our code copies it) is bypassed: one pass over the bytes instead of three."""
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ FLUSH = 4 << 20  # bytes gathered before a write (in a thread, off the event loo
 class Received:
     path: str
     filename: str
-    digest: str
     size: int
 
 
@@ -39,7 +37,6 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
     out = os.fdopen(fd, "wb")
     state = {"headers": {}, "field": b"", "value": b"", "in_file": False, "found": False, "filename": "",
              "size": 0, "buffer": bytearray(), "error": None}
-    digest = hashlib.sha256()
 
     def on_header_field(data, start, end):
         state["field"] += data[start:end]
@@ -68,7 +65,6 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
                                   "(PLAYGROUND_MAX_UPLOAD_MB).")
                 state["in_file"] = False
                 return
-            digest.update(chunk)
             state["buffer"] += chunk
 
     def on_part_end():
@@ -104,4 +100,4 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         out.close()
         Path(path).unlink(missing_ok=True)
         raise
-    return Received(path, state["filename"], digest.hexdigest(), state["size"])
+    return Received(path, state["filename"], state["size"])
