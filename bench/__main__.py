@@ -1,6 +1,6 @@
 """Benchmarks, reported as ratios against a plain script doing the same work.
 
-    make bench            (python -m bench [--runs N])
+    make bench            (python -m bench [--runs N] [--only run,throughput,upload])
 
 1. Queue latency: POST /api/v1/workflows/execute -> the first node `running` event on SSE,
    with the real app (uvicorn) and its Huey consumer child, warmed up by one run.
@@ -8,6 +8,8 @@
    impute + scale, 80/20 split, random forest with 5-fold CV, 4 metrics, 3 plots), against
    bench/plain_pipeline.py doing the same in-process with scikit-learn directly, and
    against the engine run in-process (what the service adds on top of the engine).
+3. Throughput: 50 small jobs at once on two workers (bench/throughput.py).
+4. Uploads: 10k, 100k and 1M-row CSVs against pandas + pyarrow (bench/upload.py).
 """
 
 from __future__ import annotations
@@ -61,7 +63,25 @@ def one_run(base: str, workflow: dict) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="run,throughput,upload", help="comma-separated sections")
     args = parser.parse_args(argv)
+    sections = set(args.only.split(","))
+    if "run" in sections:
+        whole_run(args)
+    if "throughput" in sections:
+        from bench import throughput
+
+        print()
+        throughput.main([])
+    if "upload" in sections:
+        from bench import upload
+
+        print()
+        upload.main([])
+    return 0
+
+
+def whole_run(args) -> None:
     workflow = json.loads((ROOT / "examples" / "classification.json").read_text())
 
     from bench.plain_pipeline import run as plain
@@ -116,7 +136,6 @@ def main(argv=None) -> int:
     print(f"ratio whole run / engine in-process:        {med(totals) / med(engine_times):7.2f} x")
     print(f"service overhead (app - engine in-process): {med(totals) - med(engine_times):7.3f} s  "
           "(queue, job process, events, artifacts, SSE)")
-    return 0
 
 
 if __name__ == "__main__":

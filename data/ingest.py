@@ -148,7 +148,7 @@ def _flatten_types(table):
         if pa.types.is_decimal(t):
             col = pc.cast(col, pa.float64())
         elif pa.types.is_time(t):
-            col = pc.cast(col, pa.string())
+            col = pc.replace_substring_regex(pc.cast(col, pa.string()), r"\.0+$", "")
         elif pa.types.is_duration(t):
             col = pc.divide(pc.cast(pc.cast(col, pa.duration("ns")), pa.int64()), 1e9)
         elif pa.types.is_dictionary(t):

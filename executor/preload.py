@@ -18,9 +18,21 @@ def preload(heavy: bool = True) -> None:
 
     registry.models(), registry.metrics(), registry.plots(), registry.operations()
     if heavy:
+        import imblearn.pipeline  # noqa: F401
+        import joblib  # noqa: F401
         import optuna  # noqa: F401
         import shap  # noqa: F401
+        import sklearn.compose  # noqa: F401
+        import sklearn.impute  # noqa: F401
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.metrics  # noqa: F401
+        import sklearn.preprocessing  # noqa: F401
+        import threadpoolctl  # noqa: F401
         import xgboost  # noqa: F401
+
+        from data import store  # noqa: F401
+        from executor import jobs, runner  # noqa: F401
+        from executor.engine import run_workflow  # noqa: F401
         from matplotlib.figure import Figure
 
         from data.datasets import SAMPLES

@@ -273,3 +273,43 @@ def test_a_job_over_its_memory_limit_fails_alone_with_the_limit_named():
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_a_job_process_takes_its_share_of_the_machine():
+    """Each job: a memory cap on top of the libraries it starts with, first in line for the
+    OOM killer, and a native thread budget (two workers used to fight over two cores)."""
+    code = """
+import resource, json
+import numpy, sklearn.ensemble
+from threadpoolctl import threadpool_info
+from executor.runner import apply_limits, data_size
+before = data_size()
+apply_limits(300 * 2**20, 1)
+soft, _ = resource.getrlimit(resource.RLIMIT_DATA)
+try:
+    numpy.ones((100_000, 1000))
+    refused = False
+except MemoryError:
+    refused = True
+print(json.dumps({"cap": soft - before, "oom": open("/proc/self/oom_score_adj").read().strip(),
+                  "threads": sorted({p["num_threads"] for p in threadpool_info()}), "refused": refused}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    facts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert abs(facts["cap"] - 300 * 2**20) < 2**20
+    assert facts["oom"] == "1000" and facts["threads"] == [1] and facts["refused"] is True
+
+
+def test_the_default_budgets_come_from_the_machine(monkeypatch):
+    from data.config import settings
+
+    monkeypatch.delenv("PLAYGROUND_JOB_MEMORY_MB", raising=False)
+    monkeypatch.delenv("PLAYGROUND_JOB_THREADS", raising=False)
+    monkeypatch.setenv("PLAYGROUND_WORKERS", "2")
+    cfg = settings()
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert cfg.job_memory_limit == max(512 * 2**20, int(total * 0.4))
+    assert cfg.job_thread_budget == max(1, (os.cpu_count() or 1) // 2)
+    monkeypatch.setenv("PLAYGROUND_JOB_MEMORY_MB", "750")
+    monkeypatch.setenv("PLAYGROUND_JOB_THREADS", "3")
+    assert settings().job_memory_limit == 750 * 2**20 and settings().job_thread_budget == 3
