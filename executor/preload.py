@@ -29,14 +29,15 @@ def preload(heavy: bool = True) -> None:
         import sklearn.preprocessing  # noqa: F401
         import threadpoolctl  # noqa: F401
         import xgboost  # noqa: F401
-
-        from data import store  # noqa: F401
-        from executor import jobs, runner  # noqa: F401
-        from executor.engine import run_workflow  # noqa: F401
         from matplotlib.figure import Figure
 
+        from data import store  # noqa: F401
         from data.datasets import SAMPLES
-        from executor.engine import _sample_facts
+        from executor import jobs, runner  # noqa: F401
+        from executor.engine import (
+            _sample_facts,
+            run_workflow,  # noqa: F401
+        )
 
         # first render loads fonts and builds caches: pay it here, not in every job
         fig = Figure(figsize=(2, 2), dpi=50, layout="constrained")
