@@ -47,7 +47,7 @@ from inspectors.panels import Inspector, WorkflowInspector
 from nodes.base import Upstream
 from nodes.registry import can_connect, node_types
 from nodes.split import imbalance_warning
-from plugins import registry
+from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
 from web.errors import BadRequest, parse_json
 from web.errors import install as install_error_policy
@@ -351,8 +351,8 @@ def dataset_detail(dataset_id: str) -> dict:
     if info is None:
         raise NotFound(f"No dataset {dataset_id!r}.")
     head = datasets.head_rows(dataset_id, SETTINGS.datasets_dir, 20)
-    profile = info.get("profile") or datasets.profile(datasets.load_sample(dataset_id), info.get("target"))
-    return {**info, "profile": profile, "preview": datasets.preview(head, 20)}
+    profile = info.get("profile") or tables.profile(datasets.load_sample(dataset_id), info.get("target"))
+    return {**info, "profile": profile, "preview": tables.preview(head, 20)}
 
 
 @rt("/api/v1/datasets/{dataset_id}", methods=["get"])

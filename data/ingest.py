@@ -16,9 +16,13 @@ import codecs
 import csv
 import hashlib
 import os
+import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from data.datasets import DatasetError
+from plugins.tables import parse_iso_dates, plain_dtypes, profile
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet"}
 TMP_PREFIX = ".upload-"
@@ -31,7 +35,6 @@ class Limits:
     max_cells: int = 50_000_000  # rows x columns
 
     def check(self, rows: int, cols: int, about: bool = False) -> None:
-        from data.datasets import DatasetError
 
         if cols > self.max_columns:
             raise DatasetError(f"The file has {cols:,} columns; at most {self.max_columns:,} are supported.")
@@ -41,12 +44,27 @@ class Limits:
                                f"{self.max_cells:,} cells (PLAYGROUND_MAX_CELLS).")
 
 
+def ingest_bytes(raw: bytes, filename: str, dest_dir: Path, max_bytes: int, max_columns: int = 2000) -> dict:
+    """Ingest bytes in this process (tests, scripts): the Parquet file is put in place at
+    once, without a database row."""
+    dest_dir = Path(dest_dir)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    fd, src = tempfile.mkstemp(dir=dest_dir, prefix=".upload-raw-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+        record = ingest_path(src, filename, dest_dir, Limits(max_bytes=max_bytes, max_columns=max_columns))
+    finally:
+        Path(src).unlink(missing_ok=True)
+    os.replace(record.pop("tmp_path"), record["path"])
+    return record
+
+
 # --------------------------------------------------------------------------- in the helper process
 def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Limits, digest: str | None = None) -> dict:
     """Validate and convert the uploaded file at `src`. Returns the dataset record with
     `tmp_path`, the Parquet file written under a temporary name in `dest_dir` (the caller
     commits it). Raises DatasetError with a sentence; leaves nothing behind on error."""
-    from data.datasets import DatasetError
 
     src, dest_dir = Path(src), Path(dest_dir)
     filename = Path(filename or "upload.csv").name
@@ -70,8 +88,6 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     dataset_id = "ds_" + digest[:12]
     dest_dir.mkdir(parents=True, exist_ok=True)
     tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}.parquet"
-    from data.datasets import profile
-
     try:  # the Parquet write and the distinct counts run side by side (both mostly off the GIL)
         with ThreadPoolExecutor(2) as pool:
             written = pool.submit(_write_parquet, table, tmp)
@@ -99,8 +115,6 @@ def _read_parquet(path: Path, limits: Limits):
     """Parquet: rows, columns and types from the footer, before any data is read."""
     import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from data.datasets import DatasetError
 
     with open(path, "rb") as f:
         if f.read(4) != b"PAR1":
@@ -168,7 +182,6 @@ def _sniff(sample: str, fmt: str) -> str:
 
 
 def _check_utf8(path: Path) -> None:
-    from data.datasets import DatasetError
 
     decoder = codecs.getincrementaldecoder("utf-8")()
     offset, lines = 0, 0
@@ -190,8 +203,6 @@ def _read_text(path: Path, fmt: str, limits: Limits):
     pyarrow parse (ISO dates and timestamps become dates, numbers numbers)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
-
-    from data.datasets import DatasetError
 
     with open(path, "rb") as f:
         head = f.read(1 << 16)
@@ -268,8 +279,6 @@ def _to_frame(table):
     whatever the frame changed (dates found in text, dtypes made plain) carried back."""
     import pyarrow as pa
 
-    from data.datasets import parse_iso_dates, plain_dtypes
-
     df = table.to_pandas(date_as_object=False)
     df.columns = [str(c) for c in df.columns]
     before = df.dtypes.copy()
@@ -296,8 +305,6 @@ def _column_counts(df, table, pool) -> dict:
 
 def _write_parquet(table, path: Path) -> None:
     import pyarrow.parquet as pq
-
-    from data.datasets import DatasetError
 
     try:
         pq.write_table(table, path)
@@ -356,8 +363,6 @@ def _serve(conn) -> None:
     reserved = pa.allocate_buffer(1 << 30)
     del reserved
 
-    from data.datasets import DatasetError
-
     while True:
         try:
             request = conn.recv()
@@ -407,7 +412,6 @@ class IngestService:
                 self._start()
 
     def ingest(self, **request) -> dict:
-        from data.datasets import DatasetError
 
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:

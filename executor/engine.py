@@ -34,6 +34,7 @@ from functools import cache
 
 from nodes.base import Cancelled, NodeError, RunContext, Upstream
 from nodes.registry import node_types
+from plugins import tables
 
 GRAPH = "_workflow"
 
@@ -145,7 +146,7 @@ def parse_graph(workflow) -> Graph:
 def _sample_facts(dataset_id: str) -> dict:
     from data import datasets
 
-    prof = datasets.profile(datasets.load_sample(dataset_id))
+    prof = tables.profile(datasets.load_sample(dataset_id))
     return {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": datasets.SAMPLES[dataset_id]["name"]}
 
 
@@ -167,7 +168,7 @@ def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
             df = datasets.load_dataset(dataset_id, datasets_dir)
         except datasets.DatasetError:
             return None
-        prof = datasets.profile(df)
+        prof = tables.profile(df)
         cache[dataset_id] = {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": dataset_id}
         return cache[dataset_id]
 

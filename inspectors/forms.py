@@ -52,8 +52,8 @@ def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None
     new target re-derives the problem type from that column, unless the problem type was
     the user's own choice (it differed from what the previous target suggested) or is
     changed in this same post."""
-    from data.datasets import suggest_problem_type
     from nodes.dataset import PARAMS
+    from plugins.tables import suggest_problem_type
 
     refused: dict = {}
     by = {p.name: p for p in PARAMS}

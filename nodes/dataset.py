@@ -10,6 +10,7 @@ what to choose instead.
 from __future__ import annotations
 
 from nodes.base import TABLE, NodeError, NodeType, Port, TableArtifact, Upstream
+from plugins import tables
 from plugins.base import PROBLEM_TYPES
 from plugins.params import Param, validate_params
 
@@ -109,8 +110,6 @@ def design_output(config: dict, upstream: Upstream, dataset: dict | None) -> Ups
 
 
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:
-    from data import datasets
-
     df = ctx.load_dataset(config["dataset_id"])
     info = ctx.dataset_info(config["dataset_id"]) if ctx.dataset_info else None
     name = (info or {}).get("name") or config["dataset_id"]
@@ -121,7 +120,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     if ptype != "clustering" and target is None:
         raise NodeError("Choose the target column to predict.")
     # decided on the whole file, as the profile the inspector shows was
-    ids = datasets.id_columns(df, exclude={target, *(config.get("include_ids") or [])})
+    ids = tables.id_columns(df, exclude={target, *(config.get("include_ids") or [])})
     if target is not None:
         missing = int(df[target].isna().sum())
         if missing:
@@ -130,7 +129,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         if ptype != "clustering":
             # the same check as validation, on the rows as they are now (the CLI may run a
             # workflow no one validated against this file)
-            col = datasets.profile(df[[target]])["columns"][0]
+            col = tables.profile(df[[target]])["columns"][0]
             problem = target_problem(col, ptype, len(df))
             if problem:
                 raise NodeError(problem)

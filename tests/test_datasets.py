@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from data import datasets
-from data.datasets import DatasetError, ingest, profile
+from data.datasets import DatasetError
+from data.ingest import ingest_bytes as ingest
+from plugins.tables import parse_iso_dates, profile
 
 MB = 2**20
 
@@ -40,7 +42,7 @@ def test_profile_infers_roles_and_missing_share():
     })
     df.loc[:9, "amount"] = np.nan
     df["when"] = [f"{i + 1:02d}/01/2024" for i in range(n)]  # not ISO: ambiguous, stays text
-    prof = profile(datasets.parse_iso_dates(df))  # what ingest does to every file
+    prof = profile(parse_iso_dates(df))  # what ingest does to every file
     roles = {c["name"]: c["role"] for c in prof["columns"]}
     assert roles == {"amount": "numeric", "colour": "categorical", "day": "datetime", "review": "text",
                      "order_ref": "id", "label": "numeric", "when": "id"}

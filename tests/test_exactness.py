@@ -28,6 +28,7 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, RobustScaler, S
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from data import datasets
+from data.ingest import ingest_bytes
 from executor.engine import run_workflow
 from tests import realdata
 
@@ -42,7 +43,7 @@ def store(tmp_path_factory):
     records = {}
 
     def add(name, df):
-        rec = datasets.ingest(realdata.csv_bytes(df), f"{name}.csv", folder, 10**9)
+        rec = ingest_bytes(realdata.csv_bytes(df), f"{name}.csv", folder, 10**9)
         records[name] = rec
         return rec["id"]
 

@@ -47,7 +47,7 @@ def run(ops, df, algorithm="ridge", problem_type="regression"):
         models[node_id] = joblib.load(io.BytesIO(data))
         return "model"
 
-    from data.datasets import profile
+    from plugins.tables import profile
 
     info = {"columns": profile(df)["columns"], "n_rows": len(df)}
     result = run_workflow(workflow(ops, algorithm, problem_type), lambda e: None, load_dataset=lambda _: df.copy(),

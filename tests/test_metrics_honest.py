@@ -64,7 +64,7 @@ def test_metrics_that_cannot_be_computed_say_why_in_the_results():
         {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "roc_auc", "confusion_matrix"]}}],
         "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, {"source": "m", "target": "e"}]}
     df = pd.concat([df.iloc[1:], df.iloc[:1]])  # the single "Unknown" row is last: in the test rows
-    from data.datasets import profile
+    from plugins.tables import profile
 
     info = {"columns": profile(df)["columns"], "n_rows": len(df)}
     result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.reset_index(drop=True),
@@ -118,7 +118,7 @@ def test_partial_dependence_works_on_integer_columns(slug):
                                                                                  "xgboost") else {}}},
         {"id": "v", "type": "visualize", "config": {"plots": ["partial_dependence"]}}],
         "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "v"))]}
-    from data.datasets import profile
+    from plugins.tables import profile
 
     info = {"columns": profile(df)["columns"], "n_rows": len(df)}
     assert pd.api.types.is_integer_dtype(df["cyl"])

@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 
 from data import datasets
+from data.ingest import ingest_bytes
 from executor.engine import resolve, run_workflow
 from inspectors.forms import Form, parse_dataset
+from plugins import tables
 from tests import realdata
 from tests.conftest import ROOT
 
@@ -29,7 +31,7 @@ class Uploads:
         self.folder, self.records = folder, {}
 
     def add(self, df: pd.DataFrame, name: str) -> dict:
-        record = datasets.ingest(realdata.csv_bytes(df), f"{name}.csv", self.folder, 10**9)
+        record = ingest_bytes(realdata.csv_bytes(df), f"{name}.csv", self.folder, 10**9)
         self.records[record["id"]] = record
         return record
 
@@ -180,7 +182,7 @@ def test_iso_dates_are_parsed_at_ingest_and_become_date_features(uploads):
 
 def test_text_that_is_not_an_iso_date_stays_text():
     df = pd.DataFrame({"when": ["01/02/2024", "03/04/2024"] * 15, "iso": ["2024-01-02T10:00:00Z"] * 30})
-    parsed = datasets.parse_iso_dates(df.copy())
+    parsed = tables.parse_iso_dates(df.copy())
     assert not pd.api.types.is_datetime64_any_dtype(parsed["when"])
     assert pd.api.types.is_datetime64_any_dtype(parsed["iso"])
 
@@ -210,8 +212,8 @@ def test_id_columns_are_left_out_of_the_features_with_a_word_and_can_be_included
 
 def test_names_and_short_texts_unique_per_row_are_ids_but_dates_are_not():
     days = pd.date_range("2024-01-01", periods=32).strftime("%Y-%m-%d")
-    df = datasets.parse_iso_dates(realdata.mtcars().assign(day=days))
-    roles = {c["name"]: c["role"] for c in datasets.profile(df)["columns"]}
+    df = tables.parse_iso_dates(realdata.mtcars().assign(day=days))
+    roles = {c["name"]: c["role"] for c in tables.profile(df)["columns"]}
     assert roles["model"] == "id" and roles["day"] == "datetime" and roles["mpg"] == "numeric"
 
 
@@ -245,14 +247,14 @@ def test_meaningless_targets_are_refused_with_what_to_choose(uploads, case):
 ])
 def test_suggested_target_and_problem_type(table, target, problem_type):
     """Penguins used to suggest `year`, titanic `class`, diamonds `y`."""
-    df = datasets.parse_iso_dates(getattr(realdata, table)())
-    prof = datasets.profile(df)
+    df = tables.parse_iso_dates(getattr(realdata, table)())
+    prof = tables.profile(df)
     assert (prof["suggested_target"], prof["suggested_problem_type"]) == (target, problem_type)
 
 
 def test_the_problem_type_follows_a_new_target_unless_the_user_chose_it():
     df = realdata.penguins()
-    columns = datasets.profile(df)["columns"]
+    columns = tables.profile(df)["columns"]
     old = {"dataset_id": "ds_p", "target_column": "species", "problem_type": "classification"}
     config, _ = parse_dataset(Form([("target_column", "body_mass_g"), ("problem_type", "classification")]), old, {},
                               columns)
