@@ -45,8 +45,8 @@ from inspectors.forms import Form as InspectorForm
 from inspectors.forms import parse_dataset, parse_keys, parse_model, parse_preprocessing, parse_split
 from inspectors.panels import Inspector, WorkflowInspector
 from nodes.base import Upstream
-from nodes.registry import can_connect, node_types
-from nodes.split import imbalance_warning
+from nodes.registry import node_types
+from nodes.split import class_counts
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
 from web.errors import BadRequest, parse_json
@@ -219,7 +219,7 @@ def api_duplicate_workflow(workflow_id: str):
 @rt("/api/v1/workflows/{workflow_id}/structure", methods=["put"])
 async def api_save_structure(request: Request, workflow_id: str):
     body = await json_body(request)
-    return JSONResponse(STORE.save_structure(workflow_id, body, can_connect=can_connect))
+    return JSONResponse(STORE.save_structure(workflow_id, body))
 
 
 @rt("/api/v1/workflows/{workflow_id}/validate", methods=["post"])
@@ -475,17 +475,10 @@ def ui_delete(workflow_id: str):
 async def ui_save_structure(request: Request, workflow_id: str):
     body = await json_body(request)
     try:
-        wf = STORE.save_structure(workflow_id, body, can_connect=can_connect)
+        wf = STORE.save_structure(workflow_id, body)
     except Invalid as e:
-        bad = next((e2 for e2 in body.get("edges", []) if isinstance(e2, dict) and not _edge_ok(body, e2)), None)
-        return api_error(e.status, e.detail, edge=bad)
+        return api_error(e.status, e.detail, edge=e.errors.get("edge"))
     return JSONResponse({"state": states(wf["graph"]), "updated_at": wf["updated_at"]})
-
-
-def _edge_ok(body, edge) -> bool:
-    types = {n.get("id"): n.get("type") for n in body.get("nodes", []) if isinstance(n, dict)}
-    return edge.get("source") != edge.get("target") and can_connect(types.get(edge.get("source")),
-                                                                    types.get(edge.get("target")))
 
 
 @rt("/ui/workflows/{workflow_id}/inspector")
@@ -518,14 +511,8 @@ def inspector_context(wf, node_id: str, refused: dict | None = None) -> Inspecto
             ctx.dataset = {**base, "profile": {"n_rows": info(ds)["n_rows"], "n_cols": len(info(ds)["columns"]),
                                                "columns": info(ds)["columns"],
                                                "memory_bytes": (base.get("profile") or {}).get("memory_bytes", 0)}}
-    if nt.type == "split" and ctx.upstream.problem_type == "classification" and ctx.upstream.dataset_id:
-        try:
-            df = datasets.load_dataset(ctx.upstream.dataset_id, SETTINGS.datasets_dir)
-            counts = df[ctx.upstream.target_column].value_counts().head(12)
-            ctx.class_counts = {str(k): int(v) for k, v in counts.items()}
-            ctx.warnings += imbalance_warning(ctx.class_counts)
-        except (datasets.DatasetError, KeyError):
-            ctx.class_counts = None
+    if nt.type == "split":
+        ctx.class_counts = class_counts(ctx.upstream)
     if nt.type == "model" and not r.errors.get(node_id):
         ctx.estimate = estimate_job(r, info)
     return ctx

@@ -25,6 +25,8 @@ from fasthtml.common import (
 )
 
 from components.layout import CsrfField, Page
+from nodes import graph as graphs
+from nodes.base import DESIGN_STATES, RUN_STATES
 
 SHORTCUTS = (("Delete / Backspace", "delete the selection"), ("Ctrl Z / Ctrl Shift Z", "undo / redo"),
              ("Ctrl C / Ctrl V", "copy / paste nodes"), ("Ctrl A", "select all"), ("Shift drag", "select an area"),
@@ -103,8 +105,9 @@ def script_json(value) -> str:
 
 
 def EditorPage(workflow, node_types, state, templates, latest_job, history, results, inspector):
-    boot = {"workflow_id": workflow["id"], "graph": workflow["graph"], "node_types": [t.to_json() for t in node_types],
-            "state": state, "job": latest_job}
+    boot = {"workflow_id": workflow["id"], "graph": graphs.with_ports(workflow["graph"]),
+            "node_types": [t.to_json() for t in node_types], "state": state, "job": latest_job,
+            "labels": {"design": DESIGN_STATES, "run": RUN_STATES}}
     canvas = Div(
         Div(id="worker-notice", cls="worker-notice", role="status", hidden=True),
         Div(id="canvas", aria_label="Workflow canvas"),

@@ -10,7 +10,6 @@ thread. Schema changes are numbered migrations run on open (PRAGMA user_version)
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import threading
 import time
@@ -22,6 +21,7 @@ import sqlite_utils
 
 from data.config import Settings
 from data.config import settings as load_settings
+from nodes import graph as graphs
 
 TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
@@ -226,7 +226,10 @@ class Store:
     def update_node_config(self, workflow_id: str, node_id: str, config: dict) -> dict:
         if not isinstance(config, dict):
             raise Invalid("A node's config must be an object.", status=400)
-        check_config(config, node_id)
+        try:
+            graphs.check_config(config, node_id)
+        except graphs.GraphError as e:
+            raise Invalid(e.message, status=e.status) from None
         with self.tx() as db:
             wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
             if wf is None:
@@ -239,10 +242,11 @@ class Store:
             db["workflows"].update(workflow_id, {"graph": _dumps(graph), "updated_at": now()})
         return self.get_workflow(workflow_id)
 
-    def save_structure(self, workflow_id: str, structure: dict, can_connect=None) -> dict:
-        """The canvas saves nodes (id, type, position) and edges; configs are kept from the
-        stored graph so an inspector save and a canvas save never clobber each other.
-        Pasted nodes may carry a config."""
+    def save_structure(self, workflow_id: str, structure: dict) -> dict:
+        """The canvas saves nodes (id, type, position, label) and edges; configs are kept
+        from the stored graph so an inspector save and a canvas save never clobber each
+        other. Pasted nodes may carry a config. An edge the ports do not allow is refused
+        (422, with the edge) by the graph module's rule, the same the canvas applies."""
         if not isinstance(structure, dict):
             raise Invalid("Send an object with nodes and edges.", status=400)
         with self.tx() as db:
@@ -251,14 +255,12 @@ class Store:
                 raise NotFound(f"No workflow {workflow_id!r}.")
             old = {n["id"]: n for n in wf["graph"].get("nodes", [])}
             graph = normalize_graph(structure)
-            types = {n["id"]: n["type"] for n in graph["nodes"]}
+            nodes = {n["id"]: n for n in graph["nodes"]}
             for e in graph["edges"]:
-                if e["source"] not in types or e["target"] not in types:
-                    raise Invalid("An edge refers to a node that is not in the workflow.", status=400)
-                if e["source"] == e["target"]:
-                    raise Invalid("A node cannot be connected to itself.", status=422)
-                if can_connect is not None and not can_connect(types[e["source"]], types[e["target"]]):
-                    raise Invalid(f"A {types[e['source']]} node cannot feed a {types[e['target']]} node.", status=422)
+                problem = graphs.connection_problem(nodes, e, graph["edges"])
+                if problem:
+                    status = 400 if problem.startswith("An edge refers") else 422
+                    raise Invalid(problem, status=status, errors={"edge": e})
             for n in graph["nodes"]:
                 if n["id"] in old:
                     n["config"] = old[n["id"]].get("config", {})
@@ -505,12 +507,16 @@ class Store:
             t = now()
             db.execute("UPDATE jobs SET status = ?, completed_at = ?, error_message = ?, results = ? WHERE id = ?",
                        [status, t, error, _dumps(results) if results is not None else None, job_id])
-            leftover = "Cancelled." if status == "cancelled" else "Skipped: the job stopped."
             for n in db.execute("SELECT node_id, status FROM job_nodes WHERE job_id = ? AND status IN "
                                 "('pending', 'running')", [job_id]).fetchall():
                 node_id, st = n
-                new = "failed" if (st == "running" and status == "failed") else "skipped"
-                msg = error if new == "failed" else leftover
+                if status == "cancelled":  # the interrupted node, and the ones never started, say so
+                    new = "cancelled"
+                    msg = ("Stopped: the run was cancelled while this node ran." if st == "running"
+                           else "Not started: the run was cancelled.")
+                else:
+                    new = "failed" if (st == "running" and status == "failed") else "skipped"
+                    msg = error if new == "failed" else "Skipped: the job stopped."
                 db.execute("UPDATE job_nodes SET status = ?, message = ?, completed_at = ?, error_message = ? "
                            "WHERE job_id = ? AND node_id = ?",
                            [new, msg, t, error if new == "failed" else None, job_id, node_id])
@@ -587,85 +593,16 @@ def clean_name(name) -> str:
     return name
 
 
-# Limits on what one workflow may hold: far beyond any real pipeline, small enough that no
-# stored graph can slow the app for everyone.
-MAX_NODES, MAX_EDGES, MAX_ID, MAX_TEXT, MAX_CONFIG_BYTES = 200, 1000, 64, 2000, 64 * 1024
-
-
 def _graph_fields(graph: dict, name: str) -> dict:
     return {"graph": _dumps({**graph, "name": name}), "n_nodes": len(graph.get("nodes", []))}
 
 
-def check_config(config: dict, node_id: str) -> None:
-    """Bounded configs: no text over MAX_TEXT characters, at most MAX_CONFIG_BYTES stored."""
-    def walk(value, depth=0):
-        if depth > 10:
-            raise Invalid(f"Node {node_id!r}: its config is nested too deeply.", status=400)
-        if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise Invalid(f"Node {node_id!r}: a config text is {len(value):,} characters; the limit is {MAX_TEXT:,}.",
-                          status=400)
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(k, depth + 1)
-                walk(v, depth + 1)
-        elif isinstance(value, list):
-            for v in value:
-                walk(v, depth + 1)
-    walk(config)
-    size = len(_dumps(config))
-    if size > MAX_CONFIG_BYTES:
-        raise Invalid(f"Node {node_id!r}: its config is {size / 1024:.0f} KB; the limit is "
-                      f"{MAX_CONFIG_BYTES // 1024} KB.", status=400)
-
-
 def normalize_graph(graph) -> dict:
-    """Shape check of a workflow graph (not its validity, which the engine judges): lists
-    of node objects with string ids and types, edges with string ends, within limits."""
-    if not isinstance(graph, dict):
-        raise Invalid("A workflow graph must be an object with nodes and edges.", status=400)
-    nodes, edges = graph.get("nodes", []), graph.get("edges", [])
-    if not isinstance(nodes, list) or not isinstance(edges, list):
-        raise Invalid("Nodes and edges must be lists.", status=400)
-    if len(nodes) > MAX_NODES:
-        raise Invalid(f"A workflow can hold at most {MAX_NODES} nodes; this one has {len(nodes):,}.", status=400)
-    if len(edges) > MAX_EDGES:
-        raise Invalid(f"A workflow can hold at most {MAX_EDGES} connections; this one has {len(edges):,}.",
-                      status=400)
-    out_nodes, seen = [], set()
-    for i, n in enumerate(nodes):
-        if not isinstance(n, dict) or not isinstance(n.get("id"), str) or not n["id"].strip():
-            raise Invalid(f"Node {i + 1} needs a string id.", status=400)
-        if len(n["id"]) > MAX_ID:
-            raise Invalid(f"Node {i + 1}: an id can be at most {MAX_ID} characters.", status=400)
-        if not isinstance(n.get("type"), str) or len(n["type"]) > MAX_ID:
-            raise Invalid(f"Node {n['id']!r} needs a type.", status=400)
-        if n["id"] in seen:
-            raise Invalid(f"Two nodes share the id {n['id']!r}.", status=400)
-        seen.add(n["id"])
-        pos = n.get("position") or {}
-        if not isinstance(pos, dict):
-            raise Invalid(f"Node {n['id']!r}: position must be an object with x and y.", status=400)
-        try:
-            position = {"x": float(pos.get("x", 0)), "y": float(pos.get("y", 0))}
-        except (TypeError, ValueError, OverflowError):
-            raise Invalid(f"Node {n['id']!r}: position x and y must be numbers.", status=400) from None
-        if not all(math.isfinite(v) and abs(v) < 1e9 for v in position.values()):
-            raise Invalid(f"Node {n['id']!r}: position x and y must be numbers below a billion.", status=400)
-        config = n.get("config") or {}
-        if not isinstance(config, dict):
-            raise Invalid(f"Node {n['id']!r}: config must be an object.", status=400)
-        check_config(config, n["id"])
-        out_nodes.append({"id": n["id"], "type": n["type"], "position": position, "config": config})
-    out_edges = []
-    for e in edges:
-        if not isinstance(e, dict) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
-            raise Invalid("Every edge needs a source and a target node id.", status=400)
-        edge = {"source": e["source"], "target": e["target"]}
-        for k in ("source_port", "target_port"):
-            if e.get(k) is not None:
-                edge[k] = e[k]
-        out_edges.append(edge)
-    return {"nodes": out_nodes, "edges": out_edges}
+    """The graph module's shape check (nodes/graph.py), refused as the store's Invalid."""
+    try:
+        return graphs.normalize(graph)
+    except graphs.GraphError as e:
+        raise Invalid(e.message, status=e.status) from None
 
 
 _STORES: dict = {}

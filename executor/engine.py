@@ -1,24 +1,23 @@
 """The workflow engine: validate a workflow graph, then run it node by node.
 
-Public interface (other layers rely on these names):
+Everything per node type comes from its declaration (nodes/base.py hooks); the graph's
+shape, ports and order from nodes/graph.py. The engine never asks what type a node is.
 
-    validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]
-        Errors keyed by node id ("_workflow" for graph-level ones). Empty dict: valid.
-
-    run_workflow(workflow, on_event, *, job_id="local", is_cancelled=lambda: False,
-                 save_artifact=None, load_dataset=None, dataset_info=None) -> dict
-        Runs in topological order. `on_event(event: dict)` is called for every change:
-          {"type": "node_status", "node_id", "status": running|completed|failed|skipped,
-           "duration"?, "message"?, "traceback"?, "output"?}
+    resolve(workflow, dataset_info) -> Resolved   every node's clean config, what feeds it,
+                                                   what it passes down, errors by node id
+    run_workflow(workflow, on_event, ...) -> dict  runs in topological order; events:
+          {"type": "node_status", "node_id", "status": running|completed|failed|skipped|cancelled,
+           "duration"?, "message"?, "traceback"?, "output"?, "warnings"?}
           {"type": "node_progress", "node_id", "progress": 0..1, "message"}
           {"type": "node_warning", "node_id", "message"}  (also listed in the node's final status)
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
-        Returns {"status": completed|failed|cancelled, "nodes": {node_id: {...}},
-                 "metrics": {evaluate_node_id: {...}}, "plots": [...], "error"?}
+        Returns {"status": completed|failed|cancelled, "nodes": {...}, "metrics": {...},
+                 "plots": [...], "error"?}
 
 A node failure marks it failed (message + traceback) and everything downstream skipped;
-independent branches (fan-out: one split feeding several models) carry on. Cancellation is
-checked between nodes and, through the RunContext, inside CV folds, Optuna trials and plots.
+independent branches (fan-out) carry on. A node with several outputs may fill only some
+(a gate): the nodes on the others are skipped. Cancellation is checked between nodes and,
+through the RunContext, inside CV folds, Optuna trials and plots.
 """
 
 from __future__ import annotations
@@ -26,119 +25,18 @@ from __future__ import annotations
 import time
 import traceback
 import warnings
-from collections import deque
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
-from nodes.base import Cancelled, NodeError, RunContext, Upstream
+from nodes import graph as graphs
+from nodes.base import MODEL, Cancelled, Design, NodeError, RunContext, Upstream
+from nodes.graph import GRAPH, Graph
 from nodes.registry import node_types
 from plugins import tables
 
-GRAPH = "_workflow"
-
-
-# --------------------------------------------------------------------------- graph
-@dataclass
-class Graph:
-    nodes: dict  # id -> node dict
-    order: list  # topological order of node ids
-    preds: dict  # id -> [ids]
-    succs: dict  # id -> [ids]
-    errors: dict = field(default_factory=dict)
-
-
-def _add(errors: dict, key: str, message: str) -> None:
-    errors.setdefault(key, [])
-    if message not in errors[key]:
-        errors[key].append(message)
-
-
-def parse_graph(workflow) -> Graph:
-    """Structure, ports and cycles. Never raises on bad input: errors are collected."""
-    errors: dict = {}
-    empty = Graph({}, [], {}, {}, errors)
-    if not isinstance(workflow, dict):
-        _add(errors, GRAPH, "A workflow must be a JSON object with nodes and edges.")
-        return empty
-    raw_nodes, raw_edges = workflow.get("nodes"), workflow.get("edges", [])
-    if not isinstance(raw_nodes, list) or not isinstance(raw_edges, list):
-        _add(errors, GRAPH, "A workflow needs a list of nodes and a list of edges.")
-        return empty
-    if not raw_nodes:
-        _add(errors, GRAPH, "The workflow is empty: add a Dataset node to start.")
-    types = node_types()
-    nodes: dict = {}
-    for i, n in enumerate(raw_nodes):
-        if not isinstance(n, dict) or not isinstance(n.get("id"), str) or not n.get("id"):
-            _add(errors, GRAPH, f"Node {i + 1} has no id.")
-            continue
-        nid = n["id"]
-        if nid in nodes:
-            _add(errors, GRAPH, f"Two nodes share the id {nid!r}.")
-            continue
-        if n.get("type") not in types:
-            _add(errors, nid, f"Unknown node type {n.get('type')!r}.")
-        if not isinstance(n.get("config", {}) or {}, dict):
-            _add(errors, nid, "The node's config must be an object.")
-        nodes[nid] = n
-    preds = {nid: [] for nid in nodes}
-    succs = {nid: [] for nid in nodes}
-    seen = set()
-    for e in raw_edges:
-        if not isinstance(e, dict) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
-            _add(errors, GRAPH, "Every edge needs a source and a target node id.")
-            continue
-        s, t = e["source"], e["target"]
-        if s not in nodes or t not in nodes:
-            missing = s if s not in nodes else t
-            _add(errors, GRAPH, f"An edge refers to node {missing!r}, which does not exist.")
-            continue
-        if s == t:
-            _add(errors, s, "A node cannot be connected to itself.")
-            continue
-        if (s, t) in seen:
-            continue
-        seen.add((s, t))
-        st, tt = types.get(nodes[s].get("type")), types.get(nodes[t].get("type"))
-        if st and tt:
-            if not st.outputs:
-                _add(errors, s, f"{st.label} has no output.")
-                continue
-            if not tt.accepts(st.output_type):
-                wanted = " or ".join(tt.inputs[0].accepts) if tt.inputs else "nothing"
-                _add(errors, t, f"{tt.label} cannot take {st.label}'s output ({st.output_type}); "
-                                f"it needs {wanted}.")
-                continue
-        preds[t].append(s)
-        succs[s].append(t)
-    # Kahn's algorithm: nodes left with unresolved inputs are on (or behind) a cycle.
-    indeg = {nid: len(preds[nid]) for nid in nodes}
-    queue = deque(nid for nid in nodes if indeg[nid] == 0)
-    order = []
-    while queue:
-        nid = queue.popleft()
-        order.append(nid)
-        for t in succs[nid]:
-            indeg[t] -= 1
-            if indeg[t] == 0:
-                queue.append(t)
-    if len(order) < len(nodes):
-        for nid in nodes:
-            if nid not in order:
-                _add(errors, nid, "This node is part of a cycle; a workflow must flow one way.")
-    for nid, n in nodes.items():
-        nt = types.get(n.get("type"))
-        if nt is None:
-            continue
-        if not preds[nid] and not succs[nid] and len(nodes) > 1:
-            _add(errors, nid, "This node is not connected to anything.")
-        if nt.inputs and not preds[nid]:
-            _add(errors, nid, f"{nt.label} needs an input: connect a node into it.")
-        if len(preds[nid]) > 1:
-            _add(errors, nid, f"{nt.label} takes one input; it has {len(preds[nid])}.")
-    return Graph(nodes, order, preds, succs, errors)
+# what the canvas may call a node before a run, and while/after it runs
 
 
 # --------------------------------------------------------------------------- design time
@@ -147,7 +45,9 @@ def _sample_facts(dataset_id: str) -> dict:
     from data import datasets
 
     prof = tables.profile(datasets.load_sample(dataset_id))
-    return {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": datasets.SAMPLES[dataset_id]["name"]}
+    meta = datasets.SAMPLES[dataset_id]
+    return {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": meta["name"],
+            "suggested_target": meta["target"], "suggested_problem_type": meta["problem_type"]}
 
 
 def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
@@ -158,6 +58,8 @@ def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
     cache: dict = {}
 
     def info(dataset_id: str):
+        if not isinstance(dataset_id, str) or not dataset_id:
+            return None
         if datasets.is_sample(dataset_id):
             return _sample_facts(dataset_id)
         if dataset_id in cache:
@@ -169,7 +71,9 @@ def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
         except datasets.DatasetError:
             return None
         prof = tables.profile(df)
-        cache[dataset_id] = {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": dataset_id}
+        cache[dataset_id] = {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": dataset_id,
+                             "suggested_target": prof["suggested_target"],
+                             "suggested_problem_type": prof["suggested_problem_type"]}
         return cache[dataset_id]
 
     return info
@@ -179,95 +83,114 @@ def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
 class Resolved:
     graph: Graph
     configs: dict  # node id -> clean config
-    upstream: dict  # node id -> Upstream it sees
-    errors: dict  # node id -> [messages]; node id -> {field: message} in field_errors
-    field_errors: dict
-    outputs: dict = field(default_factory=dict)  # node id -> Upstream it passes down (design time)
+    upstream: dict  # node id -> Upstream its (first) input brings
+    errors: dict  # node id (or GRAPH) -> [sentences]
+    field_errors: dict  # node id -> {field: sentence}
+    outputs: dict = field(default_factory=dict)  # node id -> {port: Upstream} it passes down
+    designs: dict = field(default_factory=dict)  # node id -> Design its hooks were given
+
+    def passed_down(self, node_id: str) -> Upstream | None:
+        out = self.outputs.get(node_id) or {}
+        return next(iter(out.values()), None)
+
+
+def _inputs_of(graph: Graph, nid: str, outputs: dict, nt) -> dict:
+    """port -> Upstream (a list for a port that takes several edges)."""
+    found: dict = {}
+    for e in graph.preds[nid]:
+        up = (outputs.get(e.source) or {}).get(e.source_port)
+        if up is None:
+            continue
+        port = nt.input_port(e.target_port)
+        if port is not None and port.multiple:
+            found.setdefault(e.target_port, []).append(up)
+        else:
+            found[e.target_port] = up
+    return found
 
 
 def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
             dataset_exists: Callable[[str], bool] | None = None) -> Resolved:
     """Validate every node's config in topological order, each against what flows into it."""
-    graph = parse_graph(workflow)
+    graph = graphs.parse(workflow)
     errors = {k: list(v) for k, v in graph.errors.items()}
     types = node_types()
     info = dataset_info or default_dataset_info()
-    configs, upstreams, field_errors, outputs = {}, {}, {}, {}
+    configs, upstreams, field_errors, outputs, designs = {}, {}, {}, {}, {}
     for nid in graph.order:
         node = graph.nodes[nid]
         nt = types.get(node.get("type"))
         if nt is None:
             continue
-        pred = graph.preds[nid][0] if graph.preds[nid] else None
-        upstream = outputs.get(pred, Upstream())
+        inputs = _inputs_of(graph, nid, outputs, nt)
+        first = next(iter(inputs.values()), None)
+        upstream = (first[0] if isinstance(first, list) else first) or Upstream()
         upstreams[nid] = upstream
         config = node.get("config") or {}
         if not isinstance(config, dict):
             config = {}
         dataset = None
-        if nt.type == "dataset":
-            ds_id = config.get("dataset_id")
+        if nt.dataset_param:
+            ds_id = config.get(nt.dataset_param)
             if isinstance(ds_id, str) and ds_id:
                 dataset = info(ds_id)
                 if dataset is None and dataset_exists is not None and dataset_exists(ds_id):
                     dataset = {"columns": [], "n_rows": None}
-            clean, ferrs = nt.validate(config, upstream, dataset)
-        else:
-            clean, ferrs = nt.validate(config, upstream)
+        design = Design(dataset=dataset, inputs=inputs, dataset_info=info)
+        designs[nid] = design
+        clean, ferrs = nt.check(config, upstream, design)
         configs[nid] = clean
         if ferrs:
             field_errors[nid] = ferrs
             for message in ferrs.values():
-                _add(errors, nid, message)
-        outputs[nid] = nt.design_output(clean, upstream, dataset)
-    return Resolved(graph, configs, upstreams, errors, field_errors, outputs)
+                errors.setdefault(nid, [])
+                if message not in errors[nid]:
+                    errors[nid].append(message)
+        out = nt.design_output(clean, upstream, design)
+        outputs[nid] = out if isinstance(out, dict) else {p.name: out for p in nt.outputs}
+    return Resolved(graph, configs, upstreams, errors, field_errors, outputs, designs)
 
 
 def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]:
     return resolve(workflow, dataset_info=dataset_info, dataset_exists=dataset_exists).errors
 
 
-def node_warnings(workflow, node_id: str, dataset_info=None) -> list[str]:
+def advice_for(r: Resolved, node_id: str) -> list[str]:
     """Advice for one node before a run (inspectors show it), from its type's `advise`."""
-    r = resolve(workflow, dataset_info=dataset_info)
     node = r.graph.nodes.get(node_id)
     nt = node_types().get((node or {}).get("type"))
-    if nt is None or nt.advise is None or node_id not in r.configs:
+    if nt is None or node_id not in r.configs:
         return []
-    below = [(r.graph.nodes[n].get("type"), r.configs.get(n, {})) for n in _downstream(r.graph, node_id)]
-    return list(nt.advise(r.configs[node_id], r.upstream[node_id], below))
+    below = [(r.graph.nodes[n].get("type"), r.configs.get(n, {})) for n in graphs.downstream(r.graph, node_id)]
+    return nt.advice(r.configs[node_id], r.upstream[node_id], below)
 
 
-def _downstream(graph: Graph, node_id: str) -> list:
-    out, queue = [], deque(graph.succs.get(node_id, []))
-    while queue:
-        nid = queue.popleft()
-        if nid not in out:
-            out.append(nid)
-            queue.extend(graph.succs.get(nid, []))
-    return out
+def node_warnings(workflow, node_id: str, dataset_info=None) -> list[str]:
+    return advice_for(resolve(workflow, dataset_info=dataset_info), node_id)
+
+
+def node_states(workflow, dataset_info=None, resolved: Resolved | None = None) -> dict:
+    """What the canvas shows for each node at design time: its one-line summary and its
+    design state (not-configured | configured | invalid) with the messages. Run states are
+    another vocabulary (RUN_STATES), sent by the run's events."""
+    r = resolved or resolve(workflow, dataset_info=dataset_info)
+    types = node_types()
+    out = {}
+    for n in r.graph.nodes.values():
+        nt = types.get(n.get("type"))
+        config = n.get("config") or {}
+        messages = r.errors.get(n["id"], [])
+        try:
+            summary = nt.summarise(config, r.passed_down(n["id"])) if nt else "Unknown node type"
+        except Exception:  # a summary must never break the canvas
+            summary = ""
+        state = "configured" if not messages else ("not-configured" if not config else "invalid")
+        out[n["id"]] = {"summary": summary, "state": state, "message": " ".join(messages), "config": config}
+    return {"nodes": out, "errors": sum(1 for s in out.values() if s["state"] != "configured"),
+            "graph_errors": r.errors.get(GRAPH, [])}
 
 
 # --------------------------------------------------------------------------- run time
-def _output_summary(node_type: str, artifact) -> dict:
-    if node_type in ("dataset", "preprocessing"):
-        return {"rows": int(len(artifact.df)), "columns": int(artifact.df.shape[1]),
-                "transforms": len(artifact.learned_ops)}
-    if node_type == "split":
-        return {"train_rows": int(len(artifact.X_train)), "test_rows": int(len(artifact.X_test)),
-                "features": int(artifact.X_train.shape[1])}
-    if node_type == "model":
-        return {"algorithm": artifact.algorithm, "hyperparameters": artifact.hyperparameters,
-                "train_seconds": round(artifact.train_seconds, 4), "cv": artifact.cv,
-                "optuna": artifact.optuna, "model_artifact_id": artifact.model_artifact_id,
-                "classes": artifact.classes}
-    if node_type == "evaluate":
-        return {"algorithm": artifact.model.algorithm, **artifact.metrics}
-    if node_type == "visualize":
-        return {"algorithm": artifact.model.algorithm, "plots": artifact.plots}
-    return {}
-
-
 @contextmanager
 def library_warnings(warn: Callable[[str], None]):
     """Warnings the libraries raise while a node runs (a model that did not converge, a
@@ -288,12 +211,17 @@ def library_warnings(warn: Callable[[str], None]):
         yield
 
 
-def _model_node_of(graph: Graph, node_id: str) -> str | None:
-    nid = node_id
-    while graph.preds.get(nid):
-        nid = graph.preds[nid][0]
-        if graph.nodes[nid].get("type") == "model":
+def _producer_of(graph: Graph, node_id: str, artifact_type: str) -> str | None:
+    """The nearest node upstream whose output port carries `artifact_type` (the model an
+    Evaluate node scores)."""
+    types = node_types()
+    queue = [e.source for e in graph.preds.get(node_id, [])]
+    while queue:
+        nid = queue.pop(0)
+        nt = types.get(graph.nodes[nid].get("type"))
+        if nt is not None and nt.produces(artifact_type):
             return nid
+        queue.extend(e.source for e in graph.preds.get(nid, []))
     return None
 
 
@@ -324,7 +252,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         result.update(status="failed", error=f"The workflow is not valid: {message}", errors=r.errors)
         return result
 
-    outputs: dict = {}
+    produced: dict = {}  # node id -> {port: artifact}
     status = {nid: "pending" for nid in graph.order}
     cancelled = False
     save = save_artifact or (lambda kind, name, data, mime: "")
@@ -338,18 +266,35 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         nt = types[graph.nodes[nid]["type"]]
         if cancelled or is_cancelled():
             cancelled = True
-            finish(nid, "skipped", message="Cancelled.")
+            finish(nid, "cancelled", message="Not started: the run was cancelled.")
             continue
-        pred = graph.preds[nid][0] if graph.preds[nid] else None
-        if pred is not None and status[pred] != "completed":
-            finish(nid, "skipped", message=f"Skipped: {graph.nodes[pred].get('type')} node {pred!r} did not complete.")
+        blocked = next((e for e in graph.preds[nid] if status[e.source] != "completed"), None)
+        if blocked is not None:
+            label = types[graph.nodes[blocked.source]["type"]].label
+            finish(nid, "skipped", message=f"Skipped: {label} node {blocked.source!r} did not complete.")
             continue
-        warnings: list = []
+        inputs, missing = {}, None
+        for e in graph.preds[nid]:
+            if e.source_port not in produced[e.source]:
+                missing = e
+                continue
+            port = nt.input_port(e.target_port)
+            value = produced[e.source][e.source_port]
+            if port is not None and port.multiple:
+                inputs.setdefault(e.target_port, []).append(value)
+            else:
+                inputs[e.target_port] = value
+        if missing is not None and not inputs:
+            label = types[graph.nodes[missing.source]["type"]].label
+            finish(nid, "skipped", message=f"Skipped: {label} node {missing.source!r} sent nothing to its "
+                                           f"{missing.source_port!r} output.")
+            continue
+        node_warnings_: list = []
 
-        def warn(message, nid=nid, warnings=warnings):
+        def warn(message, nid=nid, bucket=node_warnings_):
             # live: the run log shows it now, the node counts it; and kept for the results
-            if message not in warnings:
-                warnings.append(message)
+            if message not in bucket:
+                bucket.append(message)
                 on_event({"type": "node_warning", "node_id": nid, "message": message})
 
         ctx = RunContext(
@@ -364,44 +309,47 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         on_event({"type": "node_status", "node_id": nid, "status": "running"})
         status[nid] = "running"
         started = time.perf_counter()
-        inputs = {nt.inputs[0].name: outputs[pred]} if pred is not None else {}
+
+        def took(started=started):
+            return round(time.perf_counter() - started, 4)
+
         try:
             with library_warnings(warn):
                 artifact = nt.run(r.configs[nid], inputs, ctx)
         except Cancelled:
             cancelled = True
-            finish(nid, "skipped", message="Cancelled while running.",
-                   duration=round(time.perf_counter() - started, 4))
+            finish(nid, "cancelled", message="Stopped: the run was cancelled while this node ran.", duration=took())
             continue
         except NodeError as e:
-            finish(nid, "failed", message=str(e), traceback=traceback.format_exc(),
-                   duration=round(time.perf_counter() - started, 4), warnings=warnings)
+            finish(nid, "failed", message=str(e), traceback=traceback.format_exc(), duration=took(),
+                   warnings=node_warnings_)
             continue
         except MemoryError as e:  # only this node's job is stopped; the app and other jobs carry on
             what = f" ({e})" if str(e) else ""
             finish(nid, "failed", message=f"This node needed more memory than {memory_note}{what}. Use fewer rows "
                                           "or columns (one-hot encoding of many categories multiplies columns), or "
                                           "raise the limit.",
-                   traceback=traceback.format_exc(), duration=round(time.perf_counter() - started, 4),
-                   warnings=warnings)
+                   traceback=traceback.format_exc(), duration=took(), warnings=node_warnings_)
             continue
         except Exception as e:  # a bug or a library error: keep its traceback for the user
             finish(nid, "failed", message=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),
-                   duration=round(time.perf_counter() - started, 4), warnings=warnings)
+                   duration=took(), warnings=node_warnings_)
             continue
-        outputs[nid] = artifact
-        summary = _output_summary(nt.type, artifact)
-        if nt.type == "evaluate":
-            entry = {"algorithm": artifact.model.algorithm, "model_node_id": _model_node_of(graph, nid),
-                     **artifact.metrics}
+        ports = [p.name for p in nt.outputs]
+        produced[nid] = ({k: v for k, v in artifact.items() if k in ports}
+                         if isinstance(artifact, dict) and set(artifact) <= set(ports) and ports
+                         else {p: artifact for p in ports})
+        first = next(iter(produced[nid].values()), None)
+        summary = nt.summary_of(first) if first is not None else {}
+        added = nt.results_of(first) if first is not None else {}
+        if "metrics" in added:
+            entry = {**added["metrics"], "model_node_id": _producer_of(graph, nid, MODEL)}
             result["metrics"][nid] = entry
-            on_event({"type": "metrics", "node_id": nid, "metrics": artifact.metrics["values"],
-                      "algorithm": artifact.model.algorithm, "model_node_id": entry["model_node_id"]})
-        if nt.type == "visualize":
-            for p in artifact.plots:
-                result["plots"].append({"node_id": nid, "algorithm": artifact.model.algorithm, **p})
-        finish(nid, "completed", duration=round(time.perf_counter() - started, 4), output=summary,
-               warnings=warnings)
+            on_event({"type": "metrics", "node_id": nid, "metrics": entry.get("values", {}),
+                      "algorithm": entry.get("algorithm"), "model_node_id": entry["model_node_id"]})
+        for p in added.get("plots", []):
+            result["plots"].append({"node_id": nid, **p})
+        finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_)
 
     if cancelled:
         result["status"] = "cancelled"
@@ -410,28 +358,3 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         result["status"] = "failed"
         result["error"] = "; ".join(f"{nid}: {result['nodes'][nid]['message']}" for nid in failed)
     return result
-
-
-def node_states(workflow, dataset_info=None) -> dict:
-    """What the canvas shows for each node at design time: its one-line summary and
-    whether it is not configured yet, configured, or in error (with the messages)."""
-    r = resolve(workflow, dataset_info=dataset_info)
-    types = node_types()
-    out = {}
-    for n in r.graph.nodes.values():
-        nt = types.get(n.get("type"))
-        config = n.get("config") or {}
-        messages = r.errors.get(n["id"], [])
-        try:
-            summary = nt.summarise(config, r.outputs.get(n["id"])) if nt else "Unknown node type"
-        except Exception:  # a summary must never break the canvas
-            summary = ""
-        if not messages:
-            status = "configured"
-        elif not config:
-            status = "not-configured"
-        else:
-            status = "error"
-        out[n["id"]] = {"summary": summary, "status": status, "message": " ".join(messages), "config": config}
-    return {"nodes": out, "errors": sum(1 for s in out.values() if s["status"] != "configured"),
-            "graph_errors": r.errors.get(GRAPH, [])}

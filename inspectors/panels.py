@@ -194,7 +194,7 @@ def PreprocessingInspector(ctx: InspectorContext):
     from plugins.preprocessing import CATEGORIES
 
     add = Div(Select(Option("Add an operation…", value=""),
-                     *[Optgroup(*[Option(o.name, value=o.slug) for o in group], label=CATEGORIES.get(cat, cat))
+                     *[Optgroup(*[Option(o.name, value=o.key) for o in group], label=CATEGORIES.get(cat, cat))
                        for cat, group in groups.items()], name="add_method", aria_label="Operation to add"),
               cls="field")
     preview = [Li(f"{i + 1}. ", ops_decl[o["method"]].name if o["method"] in ops_decl else o["method"],
@@ -260,9 +260,9 @@ def ModelInspector(ctx: InspectorContext):
     pt = ctx.upstream.problem_type
     plugins = registry.models_for(pt)
     chosen = ctx.config.get("algorithm")
-    algos = Div(*[Label(Input(type="radio", name="algorithm", value=p.slug, checked=p.slug == chosen),
+    algos = Div(*[Label(Input(type="radio", name="algorithm", value=p.key, checked=p.key == chosen),
                         Div(Div(f"{p.icon} {p.name}", cls="title"), Div(p.description, cls="sub"),
-                            Div(f"Best for: {p.best_for}", cls="best")), cls="choice", data_algorithm=p.slug)
+                            Div(f"Best for: {p.best_for}", cls="best")), cls="choice", data_algorithm=p.key)
                   for p in plugins], cls="choices")
     sections = [Upstream(ctx),
                 Div(H3("Algorithm", Span(f"· {pt}" if pt else "· connect a dataset to filter", cls="faint")),

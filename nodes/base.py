@@ -1,19 +1,43 @@
 """What a node type is, and the artifacts that flow along edges at run time.
 
-A node type declares its ports (with artifact types), its config Params, how to summarise
-its config in one line, how to validate it against what is upstream, and how to run.
-Connection rules follow from port types alone: an edge is allowed when the source's output
-type is one the target's input accepts.
+A node type is one declaration: its ports (with the artifact types they carry), its config
+Params, and hooks with defaults that every layer asks instead of switching on a type name:
+
+- validate(config, design) -> (clean, {field: sentence})  the config against what feeds it
+- design(config, upstream, design) -> Upstream | {port: Upstream}  what it tells the nodes below
+- summary(config, out) -> str  one line for the canvas
+- advise(config, upstream, downstream) -> [sentence]  advice before a run
+- preview(config, upstream, design) -> [block]  read-only facts for its inspector
+- reconcile(config, old, upstream, design) -> config  how a config follows an edit (a new
+  dataset brings its suggested target; a new algorithm its own defaults)
+- estimate(config, upstream, design) -> {"seconds", "credits", "line"?}  its share of a job's cost
+- run(config, inputs, ctx) -> artifact | {port: artifact}
+- output_summary(artifact) -> dict  what its completed event carries
+- results(artifact, ctx) -> {"metrics": ...} | {"plots": [...]}  what it adds to a run's results
+- fingerprint(config, inputs) -> str  the seam for caching (default: its type, config and inputs)
+- export(config) -> str | None  the seam for export to a script (default: not exportable)
+
+Connection rules follow from port types alone (nodes/graph.py).
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 # artifact types
 TABLE, SPLIT, MODEL, METRICS, PLOTS = "table", "split", "model", "metrics", "plots"
+
+# Two vocabularies for a node, never mixed in one field: its design state (judged from its
+# config and inputs) and its run status (sent by a run's events). The canvas gets both, with
+# their labels, as data.
+DESIGN_STATES = {"not-configured": "Not configured", "configured": "Ready", "invalid": "Needs attention"}
+RUN_STATES = {"queued": "Queued", "pending": "Waiting", "running": "Running", "completed": "Done",
+              "failed": "Failed", "skipped": "Skipped", "cancelled": "Cancelled"}
 
 
 class NodeError(Exception):
@@ -27,13 +51,27 @@ class Cancelled(Exception):
 @dataclass(frozen=True)
 class Port:
     name: str
-    accepts: tuple  # artifact types this input accepts / the type this output produces
+    types: tuple  # the artifact types this input accepts / this output produces
     label: str = ""
-    required: bool = True
+    multiple: bool = False  # an input that takes several edges
+    required: bool = True  # an input that must be connected
 
     def to_json(self) -> dict:
-        return {"name": self.name, "types": list(self.accepts), "label": self.label or self.name,
-                "required": self.required}
+        return {"name": self.name, "types": list(self.types), "label": self.label or self.name,
+                "multiple": self.multiple, "required": self.required}
+
+
+def _arity(fn) -> int:
+    try:
+        return len(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _call(fn, *args):
+    """Call a hook with as many of the arguments as it takes: hooks written for an earlier,
+    shorter signature keep working."""
+    return fn(*args[:_arity(fn)])
 
 
 @dataclass(frozen=True)
@@ -43,42 +81,82 @@ class NodeType:
     icon: str
     colour: str
     description: str
-    inputs: tuple  # of Port (at most one here: every node has one input)
+    inputs: tuple  # of Port
     outputs: tuple  # of Port
-    params: tuple  # config Params
-    # validate(config, upstream: Upstream) -> (clean_config, {field: message})
+    params: tuple  # config Params (the generic inspector renders and parses them)
     validate: Callable
-    # run(config, inputs: {port_name: artifact}, ctx: RunContext) -> artifact
     run: Callable
-    # summary(config, design: Upstream | None) -> one line for the canvas ("Random Forest, 100 trees");
-    # `design` is what the node passes downstream at design time (e.g. the dataset's name)
     summary: Callable
     group: str = "Pipeline"
-    # design(config, upstream, dataset) -> Upstream: what the node tells the nodes below it at
-    # design time (capabilities flowing down); by default it passes on what it was given
     design: Callable | None = None
-    # advise(config, upstream, downstream: [(node_type, clean config)]) -> [sentence]: advice
-    # the inspector shows before a run (a small test set, scaling before a tree model ...)
     advise: Callable | None = None
+    preview: Callable | None = None
+    reconcile: Callable | None = None
+    estimate: Callable | None = None
+    output_summary: Callable | None = None
+    results: Callable | None = None
+    fingerprint: Callable | None = None
+    export: Callable | None = None
+    # the Param whose value names a dataset: the engine hands its facts (columns, rows)
+    # to validate/design/preview as `design.dataset`
+    dataset_param: str | None = None
+    order: int = 100  # position in the palette (built-ins 10..60)
 
-    def design_output(self, config: dict, upstream: Upstream, dataset: dict | None = None) -> Upstream:
-        out = self.design(config, upstream, dataset) if self.design is not None else Upstream(**{**upstream.__dict__})
-        out.node_type = self.type
+    # ---------------------------------------------------------------- hooks with defaults
+    def check(self, config: dict, upstream: Upstream, design: Design) -> tuple[dict, dict]:
+        return _call(self.validate, config, upstream, design)
+
+    def design_output(self, config: dict, upstream: Upstream, design: Design | None = None):
+        if self.design is not None:
+            out = _call(self.design, config, upstream, design or Design())
+        else:
+            out = Upstream(**{**upstream.__dict__})
+        for o in (out.values() if isinstance(out, dict) else [out]):
+            o.node_type = self.type
         return out
 
     def summarise(self, config: dict, design: Upstream | None = None) -> str:
-        import inspect
+        return _call(self.summary, config, design)
 
-        if len(inspect.signature(self.summary).parameters) >= 2:
-            return self.summary(config, design)
-        return self.summary(config)
+    def advice(self, config: dict, upstream: Upstream, downstream=()) -> list:
+        return list(_call(self.advise, config, upstream, downstream)) if self.advise else []
+
+    def preview_blocks(self, config: dict, upstream: Upstream, design: Design) -> list:
+        return list(_call(self.preview, config, upstream, design)) if self.preview else []
+
+    def reconciled(self, config: dict, old: dict, upstream: Upstream, design: Design) -> dict:
+        return _call(self.reconcile, config, old, upstream, design) if self.reconcile else config
+
+    def cost(self, config: dict, upstream: Upstream, design: Design) -> dict:
+        return dict(_call(self.estimate, config, upstream, design)) if self.estimate else {}
+
+    def summary_of(self, artifact) -> dict:
+        return dict(self.output_summary(artifact)) if self.output_summary else {}
+
+    def results_of(self, artifact) -> dict:
+        return dict(self.results(artifact)) if self.results else {}
+
+    def fingerprint_of(self, config: dict, input_fingerprints: dict) -> str:
+        if self.fingerprint is not None:
+            return self.fingerprint(config, input_fingerprints)
+        text = json.dumps([self.type, config, sorted(input_fingerprints.items())], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def exported(self, config: dict) -> str | None:
+        return self.export(config) if self.export else None
+
+    # ---------------------------------------------------------------- ports
+    def input_port(self, name: str | None = None) -> Port | None:
+        return next((p for p in self.inputs if name is None or p.name == name), None)
+
+    def output_port(self, name: str | None = None) -> Port | None:
+        return next((p for p in self.outputs if name is None or p.name == name), None)
 
     def accepts(self, artifact_type: str) -> bool:
-        return any(artifact_type in p.accepts for p in self.inputs)
+        return any(artifact_type in p.types for p in self.inputs)
 
-    @property
-    def output_type(self) -> str | None:
-        return self.outputs[0].accepts[0] if self.outputs else None
+    def produces(self, artifact_type: str) -> bool:
+        return any(artifact_type in p.types for p in self.outputs)
 
     def to_json(self) -> dict:
         return {
@@ -87,6 +165,7 @@ class NodeType:
             "inputs": [p.to_json() for p in self.inputs],
             "outputs": [p.to_json() for p in self.outputs],
             "params": [p.to_json() for p in self.params],
+            "exportable": self.export is not None,
         }
 
 
@@ -107,6 +186,18 @@ class Upstream:
     algorithm: str | None = None  # the upstream model's plugin slug
     operations: list = field(default_factory=list)  # preprocessing operations upstream
     selected_metrics: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # facts a third-party node type passes down
+
+
+@dataclass
+class Design:
+    """What a node's design-time hooks may consult besides the Upstream of its input: the
+    facts of the dataset its `dataset_param` names, every input by port, and the options
+    the app knows (datasets, metrics ...)."""
+
+    dataset: dict | None = None
+    inputs: dict = field(default_factory=dict)  # port -> Upstream (several: a list)
+    dataset_info: Callable[[str], dict | None] | None = None
 
 
 # --------------------------------------------------------------------------- run time
@@ -119,6 +210,10 @@ class TableArtifact:
     learned_ops: list = field(default_factory=list)  # [(slug, params)]: Pipeline steps, fitted on train rows
     warnings: list = field(default_factory=list)
     dataset_name: str = ""
+
+
+def table_summary(table: TableArtifact) -> dict:
+    return {"rows": int(len(table.df)), "columns": int(table.df.shape[1]), "transforms": len(table.learned_ops)}
 
 
 @dataclass

@@ -9,7 +9,7 @@ what to choose instead.
 
 from __future__ import annotations
 
-from nodes.base import TABLE, NodeError, NodeType, Port, TableArtifact, Upstream
+from nodes.base import TABLE, Design, NodeError, NodeType, Port, TableArtifact, Upstream, table_summary
 from plugins import tables
 from plugins.base import PROBLEM_TYPES
 from plugins.params import Param, validate_params
@@ -60,7 +60,8 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
     return None
 
 
-def validate(config: dict, upstream: Upstream, dataset: dict | None = None):
+def validate(config: dict, upstream: Upstream, design: Design):
+    dataset = design.dataset
     clean, errors = validate_params(PARAMS, config, what="field")
     if "dataset_id" not in errors and not clean.get("dataset_id"):
         errors["dataset_id"] = "Choose a dataset."
@@ -96,7 +97,8 @@ def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
             if c.get("role") == "id" and c["name"] not in keep and c["name"] != config.get("target_column")]
 
 
-def design_output(config: dict, upstream: Upstream, dataset: dict | None) -> Upstream:
+def design_output(config: dict, upstream: Upstream, design: Design) -> Upstream:
+    dataset = design.dataset
     out = Upstream(**{**upstream.__dict__})
     columns = list((dataset or {}).get("columns", []))
     out.dataset_id = config.get("dataset_id")
@@ -152,9 +154,60 @@ def summary(config: dict, design: Upstream | None = None) -> str:
     return f"{name} · {config.get('problem_type', '')}" + (f" → {target}" if target else "")
 
 
+def reconcile(config: dict, old: dict, upstream: Upstream, design: Design) -> dict:
+    """A new dataset starts from what its profile suggests for target and problem type. A
+    new target re-derives the problem type from that column, unless the problem type was
+    the user's own choice (it differed from what the previous target suggested) or is
+    changed in this same edit."""
+    if config.get("dataset_id") != old.get("dataset_id"):
+        facts = design.dataset_info(config["dataset_id"]) if design.dataset_info and config.get("dataset_id") else None
+        facts = facts or {}
+        fresh = {"dataset_id": config.get("dataset_id")}
+        if facts.get("suggested_target") is not None or facts.get("suggested_problem_type"):
+            fresh.update(target_column=facts.get("suggested_target"),
+                         problem_type=facts.get("suggested_problem_type") or "classification")
+        return fresh
+    columns = {c["name"]: c for c in (design.dataset or {}).get("columns", [])}
+    old_target, new_target = old.get("target_column"), config.get("target_column")
+    chosen_now = config.get("problem_type") != old.get("problem_type")
+    if new_target != old_target and new_target and columns and not chosen_now:
+        suggested_before = tables.suggest_problem_type(columns.get(old_target)) if old_target else None
+        if old_target is None or old.get("problem_type") in (None, suggested_before):
+            config = {**config, "problem_type": tables.suggest_problem_type(columns.get(new_target))}
+    if config.get("problem_type") == "clustering" and not config.get("target_column"):
+        config = {**config, "target_column": None}
+    return config
+
+
+def preview(config: dict, upstream: Upstream, design: Design) -> list:
+    facts = design.dataset
+    if not facts:
+        return []
+    columns = facts.get("columns", [])
+    left_out = excluded_columns(config, columns)
+    blocks = [{"kind": "stats", "title": f"Preview · {facts.get('name') or config.get('dataset_id')}",
+               "items": [[f"{facts.get('n_rows') or 0:,}", "rows"], [str(len(columns)), "columns"],
+                         [str(sum(1 for c in columns if c.get('missing_pct'))), "with missing values"]]}]
+    if left_out:
+        blocks.append({"kind": "notice", "level": "warn",
+                       "text": f"Left out of the features (different in every row): {', '.join(left_out)}."})
+    blocks.append({"kind": "table", "title": "Columns", "head": ["Name", "Type", "Missing"],
+                   "rows": [[c["name"] + (" (target)" if c["name"] == config.get("target_column") else ""),
+                             c.get("role") or "", f"{c.get('missing_pct') or 0:.1f}%"] for c in columns]})
+    return blocks
+
+
+def estimate(config: dict, upstream: Upstream, design: Design) -> dict:
+    facts = design.dataset or {}
+    rows, cols = facts.get("n_rows") or 1000, len(facts.get("columns") or []) or 10
+    return {"credits": rows * cols / 1e5, "seconds": 0.0}
+
+
 NODE = NodeType(
     type="dataset", label="Dataset", icon="🗂️", colour="#16a34a",
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
-    validate=validate, run=run, summary=summary, group="Data", design=design_output,
+    validate=validate, run=run, summary=summary, group="Data", design=design_output, reconcile=reconcile,
+    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id",
+    order=10,
 )

@@ -156,7 +156,20 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
     return EvaluationArtifact(model=model, metrics=result)
 
 
-def design_output(config: dict, upstream: Upstream, dataset=None) -> Upstream:
+def output_summary(result: EvaluationArtifact) -> dict:
+    return {"algorithm": result.model.algorithm, **result.metrics}
+
+
+def results(result: EvaluationArtifact) -> dict:
+    """The run's results gain this node's metrics (shown per model, sent as a `metrics` event)."""
+    return {"metrics": {"algorithm": result.model.algorithm, **result.metrics}}
+
+
+def estimate(config: dict, upstream: Upstream) -> dict:
+    return {"seconds": 0.1}
+
+
+def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
     out = Upstream(**{**upstream.__dict__})
     out.selected_metrics = list(config.get("metrics", []))
     return out
@@ -176,4 +189,6 @@ NODE = NodeType(
     description="Score the model on the test rows with the metrics you choose.",
     inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
     params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design_output,
+    output_summary=output_summary, results=results, estimate=estimate,
+    order=50,
 )

@@ -8,7 +8,7 @@ the reported metrics cover every test row.
 
 from __future__ import annotations
 
-from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream
+from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream, table_summary
 
 
 def _ops():
@@ -60,7 +60,22 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
                          warnings=list(table.warnings), dataset_name=table.dataset_name)
 
 
-def design_output(config: dict, upstream: Upstream, dataset=None) -> Upstream:
+def preview(config: dict, upstream: Upstream) -> list:
+    ops = _ops()._registry()
+    steps = config.get("operations") or []
+    items = [f"{i + 1}. {ops[o['method']].name if o['method'] in ops else o['method']} · "
+             f"{ops[o['method']].when if o['method'] in ops else ''}" for i, o in enumerate(steps)]
+    return [{"kind": "list", "title": "Preview", "items": items, "empty": "Nothing is changed.",
+             "help": "Steps run in this order as part of the model, fitted on the training rows only. Row filters "
+                     "remove training rows; every test row is still predicted and scored."}]
+
+
+def estimate(config: dict, upstream: Upstream) -> dict:
+    n = len(config.get("operations") or [])
+    return {"credits": 0.5 * n, "seconds": 0.05 * n}
+
+
+def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
     out = Upstream(**{**upstream.__dict__})
     out.operations = list(upstream.operations) + list(config.get("operations", []))
     return out
@@ -80,4 +95,6 @@ NODE = NodeType(
     description="Clean and transform the data: missing values, scaling, encoding, outliers.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("table", (TABLE,), "Table"),),
     params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output, advise=advice,
+    preview=preview, estimate=estimate, output_summary=table_summary,
+    order=20,
 )

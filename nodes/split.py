@@ -34,8 +34,36 @@ def warnings_for(config: dict, upstream: Upstream) -> list[str]:
     return out
 
 
+def class_counts(upstream: Upstream) -> dict | None:
+    """The target's classes and how many rows each has, from the profile (no data load)."""
+    if upstream.problem_type != "classification":
+        return None
+    col = next((c for c in upstream.columns if c["name"] == upstream.target_column), None)
+    top = (col or {}).get("top_values")
+    return {str(k): int(v) for k, v in top} if top else None
+
+
 def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
-    return warnings_for(config, upstream)
+    return warnings_for(config, upstream) + imbalance_warning(class_counts(upstream))
+
+
+def preview(config: dict, upstream: Upstream) -> list:
+    pct = round(float(config.get("test_size", 0.2)) * 100)
+    n = upstream.n_rows
+    blocks = [{"kind": "split", "train": 100 - pct, "test": pct},
+              {"kind": "text", "text": f"{n - round(n * pct / 100):,} training rows · {round(n * pct / 100):,} test rows"
+               if n else "Connect a dataset to see row counts."}]
+    counts = class_counts(upstream)
+    if counts:
+        total = sum(counts.values())
+        blocks.append({"kind": "bars", "title": "Class distribution",
+                       "items": [[k, v / total, f"{100 * v / total:.1f}%"] for k, v in counts.items()]})
+    return blocks
+
+
+def output_summary(split: SplitArtifact) -> dict:
+    return {"train_rows": int(len(split.X_train)), "test_rows": int(len(split.X_test)),
+            "features": int(split.X_train.shape[1])}
 
 
 def imbalance_warning(class_counts: dict | None) -> list[str]:
@@ -95,5 +123,7 @@ NODE = NodeType(
     type="split", label="Train/Test Split", icon="✂️", colour="#0284c7",
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
-    params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advice,
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advice, preview=preview,
+    output_summary=output_summary,
+    order=30,
 )

@@ -66,6 +66,25 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
     return PlotsArtifact(model=model, plots=out)
 
 
+SECONDS_PER_PLOT_CREDIT = 0.4
+
+
+def estimate(config: dict, upstream: Upstream) -> dict:
+    from plugins import registry
+
+    plots = registry.plots()
+    cost = sum(plots[k].cost for k in config.get("plots") or [] if k in plots)
+    return {"credits": cost, "seconds": cost * SECONDS_PER_PLOT_CREDIT}
+
+
+def output_summary(result: PlotsArtifact) -> dict:
+    return {"algorithm": result.model.algorithm, "plots": result.plots}
+
+
+def results(result: PlotsArtifact) -> dict:
+    return {"plots": [{"algorithm": result.model.algorithm, **p} for p in result.plots]}
+
+
 def summary(config: dict) -> str:
     plots = config.get("plots")
     if plots is None:
@@ -79,5 +98,7 @@ NODE = NodeType(
     type="visualize", label="Visualize", icon="📊", colour="#db2777",
     description="Draw plots of the model: performance and explainability.",
     inputs=(Port("model", (MODEL, METRICS), "Model or metrics"),), outputs=(Port("plots", (PLOTS,), "Plots"),),
-    params=(), validate=validate, run=run, summary=summary, group="Results",
+    params=(), validate=validate, run=run, summary=summary, group="Results", estimate=estimate,
+    output_summary=output_summary, results=results,
+    order=60,
 )

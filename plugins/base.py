@@ -22,7 +22,7 @@ class ModelPlugin:
     sklearn-compatible estimator; the executor wraps it in a Pipeline with the learned
     preprocessing, so the artifact accepts raw feature columns."""
 
-    slug: str
+    key: str  # the one name it is registered and referred to by (the API calls it "slug")
     name: str
     icon: str
     description: str
@@ -50,6 +50,10 @@ class ModelPlugin:
     def problems(self, params: dict, problem_type: str | None) -> dict:
         return dict(self.check(params, problem_type) or {}) if self.check else {}
 
+    @property
+    def slug(self) -> str:
+        return self.key
+
     def params_for(self, problem_type: str | None) -> list[Param]:
         return [p for p in self.params if p.applies_to(problem_type)]
 
@@ -71,7 +75,7 @@ class ModelPlugin:
 
     def summary_json(self) -> dict:
         return {
-            "slug": self.slug,
+            "slug": self.key,
             "name": self.name,
             "icon": self.icon,
             "description": self.description,
@@ -167,7 +171,7 @@ class Operation:
     and the random seed).
     """
 
-    slug: str
+    key: str  # the one name it is registered and referred to by (the API calls it "slug")
     name: str
     category: str  # missing_values | scaling | encoding | dates | outliers | other
     applies_to: tuple  # ("numeric",), ("categorical",), ("datetime",), ("all",)
@@ -177,6 +181,10 @@ class Operation:
     make: Callable | None = None
 
     @property
+    def slug(self) -> str:
+        return self.key
+
+    @property
     def when(self) -> str:
         """When it acts, truthfully, for labels."""
         if self.kind == "row":
@@ -184,7 +192,7 @@ class Operation:
         return "learned from training rows"
 
     def to_json(self) -> dict:
-        return {"slug": self.slug, "name": self.name, "category": self.category,
+        return {"slug": self.key, "name": self.name, "category": self.category,
                 "applies_to": list(self.applies_to), "kind": self.kind, "when": self.when,
                 "description": self.description,
                 "parameters": [p.to_json() for p in self.params]}

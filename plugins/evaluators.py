@@ -262,13 +262,14 @@ METRICS = {m.key: m for m in [
 ]}
 
 
-def compute_metric(key: str, data: EvalData):
-    key = normalize_metric_key(key)
-    metric = METRICS.get(key)
-    if metric is None:
-        from plugins.registry import metrics
+PLUGINS = list(METRICS.values())  # registered like any plugin's (plugins.registry)
 
-        metric = metrics().get(key)
+
+def compute_metric(key: str, data: EvalData):
+    from plugins.registry import metrics
+
+    key = normalize_metric_key(key)
+    metric = metrics().get(key)  # the registry only: a plugin that replaces a metric replaces its function too
     if metric is None:
         raise ValueError(f"Unknown metric {key!r}.")
     if data.problem_type not in metric.problem_types:

@@ -465,11 +465,11 @@ def _dates(p, ctx):
 
 
 def _op(slug, name, category, applies_to, kind, params=(), description="", make=None):
-    return Operation(slug=slug, name=name, category=category, applies_to=applies_to, kind=kind,
+    return Operation(key=slug, name=name, category=category, applies_to=applies_to, kind=kind,
                      params=tuple(params), description=description, make=make)
 
 
-OPERATIONS = {o.slug: o for o in [
+OPERATIONS = {o.key: o for o in [
     _op("fill_missing_mean", "Fill missing (mean)", "missing_values", ("numeric",), "learned", [COLUMNS],
         "Replace missing numbers with the training mean.", make=_impute("mean")),
     _op("fill_missing_median", "Fill missing (median)", "missing_values", ("numeric",), "learned", [COLUMNS],
@@ -538,6 +538,8 @@ OPERATIONS = {o.slug: o for o in [
         [Param("columns", "columns", default=[], label="Columns to drop")],
         "Remove columns you do not want the model to use (ids, leaks).", make=_drop_columns),
 ]}
+
+PLUGINS = list(OPERATIONS.values())  # registered like any plugin's (plugins.registry)
 
 CATEGORIES = {"missing_values": "Missing values", "scaling": "Scaling", "encoding": "Encoding",
               "dates": "Dates", "outliers": "Outliers", "other": "Other"}
@@ -613,7 +615,7 @@ def validate_operations(operations, columns=None):
             if unknown:
                 errors[i] = f"{op.name}: column {unknown[0]!r} is not in the data."
                 continue
-        clean.append((op.slug, values))
+        clean.append((op.key, values))
     return clean, errors
 
 

@@ -1,9 +1,12 @@
-"""Discovery of plugins.
+"""The registry: the only place a model, metric, plot or preprocessing operation is looked
+up, by its one `key`.
 
-Model plugins are the modules of `plugins/models/` (each defines `PLUGIN`), plus anything
-registered under the entry-point group `playground.plugins`. An entry point may resolve to
-a ModelPlugin, Metric, Plot or Operation, or to a module that defines `PLUGIN` or `PLUGINS`:
-installing a package is enough to add an algorithm, a metric, a plot or an operation.
+Built-ins register the way third-party plugins do (datasette's way): a module defines
+`PLUGIN` or `PLUGINS`, and the registry collects the objects of every module it is given,
+the built-in ones first (plugins/models/*, plugins.evaluators, plugins.visualizers,
+plugins.preprocessing), then every entry point of the group `playground.plugins` (an object,
+a list, or such a module). An entry point that reuses a key replaces the built-in entirely,
+its name and its function alike, and the log says so.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ from types import ModuleType
 from plugins.base import Metric, ModelPlugin, Operation, Plot
 
 ENTRY_POINT_GROUP = "playground.plugins"
+KINDS = (ModelPlugin, Metric, Plot, Operation)
+BUILTIN_MODULES = ("plugins.evaluators", "plugins.visualizers", "plugins.preprocessing")
 log = logging.getLogger(__name__)
 
 
-def _objects_of(obj) -> list:
+def objects_of(obj) -> list:
+    """What a plugin source provides: a module's PLUGIN / PLUGINS, a list, or the object."""
     if isinstance(obj, ModuleType):
         found = []
         if hasattr(obj, "PLUGIN"):
@@ -33,60 +39,55 @@ def _objects_of(obj) -> list:
     return [obj]
 
 
+def _builtin_sources() -> list:
+    import plugins.models as pkg
+
+    models = [importlib.import_module(f"plugins.models.{i.name}")
+              for i in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name) if not i.name.startswith("_")]
+    return models + [importlib.import_module(m) for m in BUILTIN_MODULES]
+
+
 @lru_cache(maxsize=1)
-def _entry_point_objects() -> tuple:
+def entry_point_objects() -> tuple:
+    """Every object the installed entry points provide (a broken plugin is logged, not fatal)."""
     found = []
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
-            found.extend(_objects_of(ep.load()))
+            found.extend(objects_of(ep.load()))
         except Exception:  # a broken third-party plugin must not take the app down
             log.exception("could not load plugin entry point %s", ep.name)
     return tuple(found)
 
 
-def _merge(builtin: dict, cls) -> dict:
-    out = dict(builtin)
-    for obj in _entry_point_objects():
-        if isinstance(obj, cls):
-            key = getattr(obj, "slug", None) or obj.key
-            out[key] = obj
-    return out
-
-
 @lru_cache(maxsize=1)
+def _registered() -> dict:
+    table = {kind: {} for kind in KINDS}
+    builtin = [o for source in _builtin_sources() for o in objects_of(source)]
+    for origin, objects in (("built-in", builtin), ("entry point", entry_point_objects())):
+        for obj in objects:
+            kind = next((k for k in KINDS if isinstance(obj, k)), None)
+            if kind is None:
+                continue  # another registry's (a node type) or nothing of ours
+            if obj.key in table[kind] and origin == "entry point":
+                log.warning("plugin %s %r replaces the built-in one", kind.__name__, obj.key)
+            table[kind][obj.key] = obj
+    return table
+
+
 def models() -> dict[str, ModelPlugin]:
-    import plugins.models as pkg
-
-    builtin = {}
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"plugins.models.{info.name}")
-        for obj in _objects_of(module):
-            if isinstance(obj, ModelPlugin):
-                builtin[obj.slug] = obj
-    return _merge(builtin, ModelPlugin)
+    return _registered()[ModelPlugin]
 
 
-@lru_cache(maxsize=1)
 def metrics() -> dict[str, Metric]:
-    from plugins.evaluators import METRICS
-
-    return _merge(METRICS, Metric)
+    return _registered()[Metric]
 
 
-@lru_cache(maxsize=1)
 def plots() -> dict[str, Plot]:
-    from plugins.visualizers import PLOTS
-
-    return _merge(PLOTS, Plot)
+    return _registered()[Plot]
 
 
-@lru_cache(maxsize=1)
 def operations() -> dict[str, Operation]:
-    from plugins.preprocessing import OPERATIONS
-
-    return _merge(OPERATIONS, Operation)
+    return _registered()[Operation]
 
 
 def models_for(problem_type: str | None) -> list[ModelPlugin]:
@@ -95,5 +96,5 @@ def models_for(problem_type: str | None) -> list[ModelPlugin]:
 
 def reload() -> None:
     """Forget what was discovered (tests that register an entry point call this)."""
-    for fn in (_entry_point_objects, models, metrics, plots, operations):
-        fn.cache_clear()
+    entry_point_objects.cache_clear()
+    _registered.cache_clear()

@@ -496,6 +496,9 @@ PLOTS = {p.key: p for p in [
 ]}
 
 
+PLUGINS = list(PLOTS.values())  # registered like any plugin's (plugins.registry)
+
+
 def render_plot(key: str, data: EvalData) -> bytes:
     from plugins.registry import plots
 

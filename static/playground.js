@@ -18,10 +18,10 @@
   const WID = boot.workflow_id;
   const TYPES = Object.fromEntries(boot.node_types.map((t) => [t.type, t]));
   const NODE_W = 232, NODE_H = 84;
-  const STATUS_LABEL = {
-    "not-configured": "Not configured", configured: "Ready", running: "Running", completed: "Done",
-    error: "Error", skipped: "Skipped", pending: "Waiting", queued: "Queued",
-  };
+  // two vocabularies, sent as data (nodes/base.py): a node's design state (not-configured,
+  // configured, invalid) and, once a run touches it, its run status (queued ... cancelled)
+  const STATUS_LABEL = { ...boot.labels.design, ...boot.labels.run };
+  const shownStatus = (d) => d.status || d.state || "not-configured";
   let saveTimer = null, saving = false, saveAgain = false, applyingServer = false;
   let job = null, source = null, lastSeq = 0;
 
@@ -39,7 +39,7 @@
       const d = cell.getData() || {};
       const t = TYPES[d.type] || { label: d.type, icon: "?", colour: "#64748b" };
       const el = document.createElement("div");
-      const status = d.status || "not-configured";
+      const status = shownStatus(d);
       el.className = "pg-node status-" + status;
       el.setAttribute("data-node-id", cell.id);
       el.setAttribute("data-node-type", d.type);
@@ -62,21 +62,34 @@
 
   function portGroups() {
     const circle = { r: 7, magnet: true, stroke: "#64748b", strokeWidth: 2, fill: "#fff" };
+    const label = { position: { name: "outside" }, markup: [{ tagName: "text", selector: "text" }] };
     return {
-      in: { position: "top", attrs: { circle: { ...circle } } },
-      out: { position: "bottom", attrs: { circle: { ...circle, fill: "#e2e8f0" } } },
+      in: { position: "top", attrs: { circle: { ...circle }, text: { fontSize: 11, fill: "#64748b" } }, label },
+      out: { position: "bottom", attrs: { circle: { ...circle, fill: "#e2e8f0" }, text: { fontSize: 11, fill: "#64748b" } }, label },
     };
+  }
+
+  // the ports are the node type's declarations: one per declared input (top) and output
+  // (bottom); a side with several ports names each. Port ids are "in:NAME" / "out:NAME".
+  const portId = (side, name) => `${side}:${name}`;
+  const portName = (id) => (id || "").split(":").slice(1).join(":");
+  function portItems(t) {
+    const side = (group, ports) => ports.map((p) => ({
+      id: portId(group, p.name), group,
+      attrs: {
+        circle: { "data-port": p.name, "port-types": p.types.join(" "), title: `${p.label}: ${p.types.join(" or ")}` },
+        text: { text: ports.length > 1 ? p.label : "" },
+      },
+    }));
+    return [...side("in", t.inputs), ...side("out", t.outputs)];
   }
 
   function nodeSpec(type, id, position, extra) {
     const t = TYPES[type];
-    const items = [];
-    if (t.inputs.length) items.push({ id: "in", group: "in", attrs: { circle: { "data-port": "in", "port-types": t.inputs[0].types.join(" ") } } });
-    if (t.outputs.length) items.push({ id: "out", group: "out", attrs: { circle: { "data-port": "out" } } });
     return {
       id, shape: "pg-node", x: position.x, y: position.y, width: NODE_W, height: NODE_H,
-      data: { type, status: "not-configured", summary: "", config: {}, origin: id, ...(extra || {}) },
-      ports: { groups: portGroups(), items },
+      data: { type, state: "not-configured", status: null, summary: "", config: {}, origin: id, ...(extra || {}) },
+      ports: { groups: portGroups(), items: portItems(t) },
     };
   }
 
@@ -117,17 +130,21 @@
     },
   });
 
+  // the rule is the declarations' (the server's nodes/graph.py applies the same): an output
+  // port feeds an input port that takes one of its artifact types; a port that is not
+  // "multiple" takes one edge
   function canConnect(sourceCell, targetCell, sourceMagnet, targetMagnet) {
     if (!sourceCell || !targetCell || sourceCell === targetCell) return { ok: false, why: "A node cannot connect to itself." };
     if (!targetMagnet || targetMagnet.getAttribute("port-group") !== "in") return { ok: false, why: "Connect to an input port (top of a node)." };
     const st = TYPES[sourceCell.getData().type], tt = TYPES[targetCell.getData().type];
-    const produced = st.outputs.length ? st.outputs[0].types[0] : null;
-    if (!produced || !tt.inputs.length || !tt.inputs[0].types.includes(produced)) {
-      return { ok: false, why: `${tt.label} cannot take ${st.label}'s output.` };
+    const sp = st.outputs.find((p) => p.name === sourceMagnet.getAttribute("data-port")) || st.outputs[0];
+    const tp = tt.inputs.find((p) => p.name === targetMagnet.getAttribute("data-port"));
+    if (!sp || !tp || !sp.types.some((x) => tp.types.includes(x))) {
+      return { ok: false, why: `${tt.label} cannot take ${st.label}'s output (${sp ? sp.types.join(" or ") : "nothing"}); it needs ${tp ? tp.types.join(" or ") : "nothing"}.` };
     }
-    const incoming = graph.getIncomingEdges(targetCell) || [];
-    if (incoming.some((e) => e.getSourceCellId() && e.getSourceCellId() !== sourceCell.id)) {
-      return { ok: false, why: `${tt.label} already has an input.` };
+    const incoming = (graph.getIncomingEdges(targetCell) || []).filter((e) => portName(e.getTargetPortId()) === tp.name);
+    if (!tp.multiple && incoming.some((e) => e.getSourceCellId() && e.getSourceCellId() !== sourceCell.id)) {
+      return { ok: false, why: `${tt.label}'s input ${tp.label} takes one connection; it already has one.` };
     }
     return { ok: true };
   }
@@ -159,7 +176,9 @@
     graph.resetCells(cells);
     for (const e of boot.graph.edges) {
       if (graph.getCellById(e.source) && graph.getCellById(e.target)) {
-        graph.addEdge({ source: { cell: e.source, port: "out" }, target: { cell: e.target, port: "in" }, zIndex: -1,
+        const st = TYPES[graph.getCellById(e.source).getData().type], tt = TYPES[graph.getCellById(e.target).getData().type];
+        const sp = e.source_port || (st.outputs[0] || {}).name, tp = e.target_port || (tt.inputs[0] || {}).name;
+        graph.addEdge({ source: { cell: e.source, port: portId("out", sp) }, target: { cell: e.target, port: portId("in", tp) }, zIndex: -1,
           attrs: { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } } });
       }
     }
@@ -177,13 +196,24 @@
       const node = graph.getCellById(id);
       if (!node) continue;
       const d = node.getData() || {};
-      const next = { ...d, summary: s.summary, config: s.config || d.config };
+      // a design change clears the last run's status; a live run keeps its own
+      const next = { ...d, summary: s.summary, config: s.config || d.config, state: s.state };
       if (!job || !["running", "queued", "pending"].includes(d.status) || !job.active) {
-        next.status = s.status;
+        next.status = null;
         next.message = s.message;
       }
       node.setData(next, { overwrite: true });
     }
+    applyingServer = was;
+  }
+
+  // a design-time verdict (nodes/base.py DESIGN_STATES): clears any run status shown
+  function setNodeState(id, state, message) {
+    const node = graph.getCellById(id);
+    if (!node) return;
+    const was = applyingServer;
+    applyingServer = true;
+    node.setData({ ...(node.getData() || {}), state, status: null, message: message || "" }, { overwrite: true });
     applyingServer = was;
   }
 
@@ -226,7 +256,8 @@
         return { id: n.id, type: d.type, position: { x: Math.round(p.x), y: Math.round(p.y) }, config: d.config || {} };
       }),
       edges: graph.getEdges().filter((e) => e.getSourceCellId() && e.getTargetCellId())
-        .map((e) => ({ source: e.getSourceCellId(), target: e.getTargetCellId() })),
+        .map((e) => ({ source: e.getSourceCellId(), source_port: portName(e.getSourcePortId()) || null,
+          target: e.getTargetCellId(), target_port: portName(e.getTargetPortId()) || null })),
     };
   }
 
@@ -268,7 +299,8 @@
 
   function removeEdge(spec) {
     for (const e of graph.getEdges()) {
-      if (e.getSourceCellId() === spec.source && e.getTargetCellId() === spec.target) e.remove();
+      if (e.getSourceCellId() === spec.source && e.getTargetCellId() === spec.target &&
+          (!spec.target_port || portName(e.getTargetPortId()) === spec.target_port)) e.remove();
     }
   }
 
@@ -420,7 +452,7 @@
       setJobStatus(body.detail || "The workflow cannot run.", "error");
       for (const [id, messages] of Object.entries(body.errors || {})) {
         if (id === "_workflow") { execLog(messages.join(" "), "error"); continue; }
-        setNodeStatus(id, "error", messages.join(" "));
+        setNodeState(id, "invalid", messages.join(" "));
         execLog(`${id}: ${messages.join(" ")}`, "error");
       }
       showPanel("run");
@@ -450,7 +482,7 @@
       execLog(`${d.node_id} warning: ${d.message}`, "warn");
     }));
     source.addEventListener("node_status", handle((d) => {
-      const status = d.status === "failed" ? "error" : d.status;
+      const status = d.status;
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${d.node_id} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${d.node_id} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
@@ -590,7 +622,7 @@
     if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
     else if (boot.job.statuses) {
       for (const [id, st] of Object.entries(boot.job.statuses)) {
-        setNodeStatus(id, st.status === "failed" ? "error" : st.status, st.message);
+        setNodeStatus(id, st.status, st.message);
         if (st.warnings && st.warnings.length) setNodeWarnings(id, st.warnings);
       }
     }

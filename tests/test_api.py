@@ -69,7 +69,7 @@ def test_structure_save_keeps_configs_and_refuses_forbidden_edges(web):
     assert saved["graph"]["nodes"][2]["config"]["algorithm"] == "random_forest"
     bad = dict(structure, edges=structure["edges"] + [{"source": "d", "target": "m"}])
     r = web.put(f"/api/v1/workflows/{wf['id']}/structure", json=bad)
-    assert r.status_code == 422 and "cannot feed" in r.json()["detail"]
+    assert r.status_code == 422 and "cannot take" in r.json()["detail"]
     assert len(web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]["edges"]) == 2
 
 

@@ -199,8 +199,9 @@ def test_cancellation_inside_cv_folds_stops_the_run():
     assert result["status"] == "cancelled"
     fold_events = [e for e in seen if e["type"] == "node_progress" and e["node_id"] == "m"]
     assert len(fold_events) == 1  # stopped right after the first fold
-    assert statuses(seen, "m") == ["running", "skipped"]
-    assert statuses(seen, "e") == ["skipped"] and statuses(seen, "v") == ["skipped"]
+    # the interrupted node says so; the ones that never started too (not "skipped")
+    assert statuses(seen, "m") == ["running", "cancelled"]
+    assert statuses(seen, "e") == ["cancelled"] and statuses(seen, "v") == ["cancelled"]
 
 
 def test_cancellation_between_nodes():
@@ -210,7 +211,7 @@ def test_cancellation_between_nodes():
         e.get("node_id") == "s" and e.get("status") == "completed" for e in seen))
     assert result["status"] == "cancelled"
     assert statuses(seen, "s") == ["running", "completed"]
-    assert statuses(seen, "m") == ["skipped"]
+    assert statuses(seen, "m") == ["cancelled"]
 
 
 def test_cv_and_optuna_report_progress_and_results():

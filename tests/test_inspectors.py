@@ -52,7 +52,7 @@ def test_invalid_value_shows_the_param_message_and_is_not_stored(web, wf):
                  data={"algorithm": "random_forest", "hp-n_estimators": "250"})
     assert stored(web, wf, "model")["hyperparameters"]["n_estimators"] == 250
     state = json.loads(r.headers["HX-Trigger"])["pg-state"]["nodes"]["model"]
-    assert state["summary"].startswith("Random Forest, 250 trees") and state["status"] == "configured"
+    assert state["summary"].startswith("Random Forest, 250 trees") and state["state"] == "configured"
 
 
 def test_capabilities_flow_downstream_and_flag_stale_selections(web, wf):
@@ -61,7 +61,7 @@ def test_capabilities_flow_downstream_and_flag_stale_selections(web, wf):
                                           "problem_type": "regression"}
     state = web.put(f"/ui/workflows/{wf['id']}/structure", json=web.get(
         f"/api/v1/workflows/{wf['id']}").json()["graph"]).json()["state"]["nodes"]
-    assert state["evaluate"]["status"] == "error" and "not offered" in state["evaluate"]["message"]
+    assert state["evaluate"]["state"] == "invalid" and "not offered" in state["evaluate"]["message"]
     html = web.get(f"/ui/workflows/{wf['id']}/nodes/evaluate/inspector").text
     assert 'value="rmse"' in html and "No longer offered" in html
 
@@ -101,7 +101,7 @@ def test_structure_refuses_a_forbidden_edge_with_a_sentence(web, wf):
     graph = web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]
     graph["edges"].append({"source": "dataset", "target": "evaluate"})
     r = web.put(f"/ui/workflows/{wf['id']}/structure", json=graph)
-    assert r.status_code == 422 and "cannot feed" in r.json()["detail"]
+    assert r.status_code == 422 and "cannot take" in r.json()["detail"]
     assert r.json()["edge"] == {"source": "dataset", "target": "evaluate"}
 
 

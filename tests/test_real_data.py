@@ -206,7 +206,7 @@ def test_id_columns_are_left_out_of_the_features_with_a_word_and_can_be_included
     assert "id" in kept["model"].feature_names_in_ and not warnings(kept, "d")
     # design time: downstream nodes do not see the id, and say why it is gone
     r = resolve(workflow(rec["id"], "target", "classification"), dataset_info=uploads.info)
-    assert r.outputs["d"].excluded_columns == ["id"]
+    assert r.passed_down("d").excluded_columns == ["id"]
     assert "id" not in [c["name"] for c in r.upstream["s"].columns]
 
 

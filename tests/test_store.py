@@ -89,7 +89,7 @@ def test_finish_marks_leftover_nodes_and_is_final(store):
     job_id = make_running_job(store)
     assert store.finish(job_id, 1, "cancelled")
     job = store.get_job(job_id)
-    assert job["status"] == "cancelled" and job["nodes"][0]["status"] == "skipped"
+    assert job["status"] == "cancelled" and job["nodes"][0]["status"] == "cancelled"
     assert store.finish(job_id, None, "failed", error="late") is False
     with pytest.raises(Invalid):
         store.request_cancel(job_id)

@@ -131,9 +131,17 @@ def wait_saved(pg):
     pg.wait_for_function("document.getElementById('save-state').dataset.state === 'saved'")
 
 
+def inspector_ready(pg):
+    """htmx wires a swapped-in form up after its settle delay (20 ms): a change made before
+    that posts nothing. Wait for the settle to end, as a person's reaction time does."""
+    pg.wait_for_function("!document.querySelector('#inspector.htmx-settling, #inspector .htmx-added, "
+                         "#inspector.htmx-request')")
+
+
 def open_inspector(pg, node_id):
     pg.locator(f'#canvas [data-node-id="{node_id}"]').click()
     pg.wait_for_selector(f'#inspector [data-node-id="{node_id}"]')
+    inspector_ready(pg)
 
 
 def settle(pg):
@@ -277,7 +285,7 @@ def test_run_with_missing_config_paints_errors_and_creates_no_job(page, server):
     connect(pg, d, s)
     wait_saved(pg)
     pg.click("#run-button")
-    node = pg.locator(f'#canvas [data-node-id="{d}"][data-status=error]')
+    node = pg.locator(f'#canvas [data-node-id="{d}"][data-status=invalid]')
     node.wait_for()
     assert "Choose a dataset" in node.get_attribute("title")
     assert "Choose a dataset" in pg.locator("#exec-log").inner_text()
@@ -333,7 +341,8 @@ def test_cancel_stops_a_long_run(page, server):
     pg.click("#cancel-button")
     pg.wait_for_selector("#results-body[data-status=cancelled]", timeout=15_000)
     assert time.monotonic() - started < 8
-    assert pg.locator('#canvas [data-node-id="model"]').get_attribute("data-status") == "skipped"
+    assert pg.locator('#canvas [data-node-id="model"]').get_attribute("data-status") == "cancelled"
+    assert "cancelled" in pg.locator('#canvas [data-node-id="model"]').get_attribute("title")
     assert pg.locator("#run-button").is_enabled()
 
 

@@ -9,7 +9,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="dbscan", name="DBSCAN", icon="🫧",
+    key="dbscan", name="DBSCAN", icon="🫧",
     description="Groups dense regions of points and marks isolated points as noise.",
     best_for="Clusters of any shape and an unknown number of them; finds outliers too.",
     problem_types=("clustering",), category="clustering",

@@ -18,7 +18,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="decision_tree", name="Decision Tree", icon="🌳",
+    key="decision_tree", name="Decision Tree", icon="🌳",
     description="A single tree of if/else splits on the features.",
     best_for="Interpretable models and quick baselines; shows which rules drive predictions.",
     problem_types=PT, category="tree",

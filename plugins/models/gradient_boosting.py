@@ -17,7 +17,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="gradient_boosting", name="Gradient Boosting", icon="📈",
+    key="gradient_boosting", name="Gradient Boosting", icon="📈",
     description="Shallow trees added one after another, each correcting the errors of the last.",
     best_for="High accuracy on small and medium tabular data when you can afford some tuning.",
     problem_types=PT, category="boosting",

@@ -12,7 +12,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="kmeans", name="k-Means", icon="🎯",
+    key="kmeans", name="k-Means", icon="🎯",
     description="Splits the rows into k groups around k centres.",
     best_for="Compact, similarly sized clusters when you know roughly how many there are.",
     problem_types=("clustering",), category="clustering",

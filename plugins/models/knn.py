@@ -14,7 +14,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="knn", name="k-Nearest Neighbours", icon="👥",
+    key="knn", name="k-Nearest Neighbours", icon="👥",
     description="Predicts from the k most similar training rows.",
     best_for="Small datasets with meaningful distances; a simple non-linear baseline.",
     problem_types=PT, category="neighbors",

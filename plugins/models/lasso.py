@@ -11,7 +11,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="lasso", name="Lasso Regression", icon="🪢",
+    key="lasso", name="Lasso Regression", icon="🪢",
     description="Least squares with an L1 penalty that sets weak coefficients to exactly zero.",
     best_for="Selecting a few useful features out of many.",
     problem_types=("regression",), category="linear",

@@ -10,7 +10,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="linear_regression", name="Linear Regression", icon="📏",
+    key="linear_regression", name="Linear Regression", icon="📏",
     description="Ordinary least squares: the best straight-line fit of the target.",
     best_for="A transparent baseline when the relation is roughly linear.",
     problem_types=("regression",), category="linear",

@@ -31,7 +31,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="logistic_regression", name="Logistic Regression", icon="📉",
+    key="logistic_regression", name="Logistic Regression", icon="📉",
     description="A linear model of the log-odds of each class, with L2/L1 regularisation.",
     best_for="Fast, well-calibrated baselines and interpretable coefficients on scaled features.",
     problem_types=("classification",), category="linear",

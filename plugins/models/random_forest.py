@@ -18,7 +18,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="random_forest", name="Random Forest", icon="🌲",
+    key="random_forest", name="Random Forest", icon="🌲",
     description="An ensemble of decision trees, each on a bootstrap sample, voting together.",
     best_for="Strong out-of-the-box results on tabular data with little tuning.",
     problem_types=PT, category="ensemble",

@@ -11,7 +11,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="ridge", name="Ridge Regression", icon="⛰️",
+    key="ridge", name="Ridge Regression", icon="⛰️",
     description="Least squares with an L2 penalty that shrinks coefficients.",
     best_for="Many correlated features; a stable linear model.",
     problem_types=("regression",), category="linear",

@@ -17,7 +17,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="svm", name="Support Vector Machine", icon="🧭",
+    key="svm", name="Support Vector Machine", icon="🧭",
     description="Finds the widest margin between classes, with kernels for curved boundaries.",
     best_for="Small to medium datasets with many features; needs scaled inputs.",
     problem_types=PT, category="kernel",

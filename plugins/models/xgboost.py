@@ -18,7 +18,7 @@ def build(p, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="xgboost", name="XGBoost", icon="🚀",
+    key="xgboost", name="XGBoost", icon="🚀",
     description="Regularised gradient-boosted trees with a fast histogram algorithm.",
     best_for="Top accuracy on tabular data, including missing values, with tuning.",
     problem_types=PT, category="boosting",

@@ -12,7 +12,7 @@ def build(params, problem_type, random_state):
 
 
 PLUGIN = ModelPlugin(
-    slug="nearest_centroid", name="Nearest Centroid", icon="🎯",
+    key="nearest_centroid", name="Nearest Centroid", icon="🎯",
     description="Assigns each row to the class whose mean is nearest.",
     best_for="Very fast baselines on well-separated classes.",
     problem_types=("classification",), category="neighbors",

@@ -1,0 +1,339 @@
+"""The one graph module: a workflow's shape, its ports, the connection rules and the order
+of its nodes. The store (what may be saved), the engine (what runs in which order) and the
+API (which connection the canvas may draw) all ask here; the rules themselves come from the
+node types' port declarations, nowhere else.
+
+An edge is (source, source_port) -> (target, target_port). A port says which artifact types
+it carries and whether it takes several edges. Ports left out of a saved edge are filled in
+from the declarations (the only, or the first fitting, port).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+
+GRAPH = "_workflow"  # the key of workflow-level errors
+MAX_NODES, MAX_EDGES, MAX_ID, MAX_TEXT, MAX_CONFIG_BYTES = 200, 1000, 64, 2000, 64 * 1024
+
+
+class GraphError(ValueError):
+    """A workflow's shape is wrong; the message is a sentence. `status` is the HTTP status
+    an API answers with (400: malformed, 422: well-formed but not allowed)."""
+
+    def __init__(self, message: str, status: int = 400, edge: dict | None = None):
+        super().__init__(message)
+        self.message, self.status, self.edge = message, status, edge
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    source_port: str
+    target: str
+    target_port: str
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "source_port": self.source_port, "target": self.target,
+                "target_port": self.target_port}
+
+
+@dataclass
+class Graph:
+    nodes: dict  # id -> node dict
+    edges: list  # of Edge (connectable ones only)
+    order: list  # topological order of node ids
+    preds: dict  # id -> [Edge] coming in
+    succs: dict  # id -> [Edge] going out
+    errors: dict = field(default_factory=dict)  # node id (or GRAPH) -> [sentences]
+
+
+# --------------------------------------------------------------------------- shape
+def _check_config(config: dict, node_id: str) -> None:
+    import json
+
+    def walk(value, depth=0):
+        if depth > 10:
+            raise GraphError(f"Node {node_id!r}: its config is nested too deeply.")
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise GraphError(f"Node {node_id!r}: a config text is {len(value):,} characters; the limit is {MAX_TEXT:,}.")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(k, depth + 1)
+                walk(v, depth + 1)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, depth + 1)
+
+    walk(config)
+    size = len(json.dumps(config, default=str))
+    if size > MAX_CONFIG_BYTES:
+        raise GraphError(f"Node {node_id!r}: its config is {size / 1024:.0f} KB; the limit is "
+                         f"{MAX_CONFIG_BYTES // 1024} KB.")
+
+
+check_config = _check_config
+
+
+def normalize(graph) -> dict:
+    """Shape check (not validity, which `parse` and the node types judge): lists of node
+    objects with string ids and types, edges with string ends and optional ports, within
+    limits. Raises GraphError with a sentence."""
+    if not isinstance(graph, Mapping):
+        raise GraphError("A workflow graph must be an object with nodes and edges.")
+    nodes, edges = graph.get("nodes", []), graph.get("edges", [])
+    if not isinstance(nodes, list) or not isinstance(edges, list):
+        raise GraphError("Nodes and edges must be lists.")
+    if len(nodes) > MAX_NODES:
+        raise GraphError(f"A workflow can hold at most {MAX_NODES} nodes; this one has {len(nodes):,}.")
+    if len(edges) > MAX_EDGES:
+        raise GraphError(f"A workflow can hold at most {MAX_EDGES} connections; this one has {len(edges):,}.")
+    out_nodes, seen = [], set()
+    for i, n in enumerate(nodes):
+        if not isinstance(n, Mapping) or not isinstance(n.get("id"), str) or not n["id"].strip():
+            raise GraphError(f"Node {i + 1} needs a string id.")
+        if len(n["id"]) > MAX_ID:
+            raise GraphError(f"Node {i + 1}: an id can be at most {MAX_ID} characters.")
+        if not isinstance(n.get("type"), str) or len(n["type"]) > MAX_ID:
+            raise GraphError(f"Node {n['id']!r} needs a type.")
+        if n["id"] in seen:
+            raise GraphError(f"Two nodes share the id {n['id']!r}.")
+        seen.add(n["id"])
+        pos = n.get("position") or {}
+        if not isinstance(pos, Mapping):
+            raise GraphError(f"Node {n['id']!r}: position must be an object with x and y.")
+        try:
+            position = {"x": float(pos.get("x", 0)), "y": float(pos.get("y", 0))}
+        except (TypeError, ValueError, OverflowError):
+            raise GraphError(f"Node {n['id']!r}: position x and y must be numbers.") from None
+        if not all(math.isfinite(v) and abs(v) < 1e9 for v in position.values()):
+            raise GraphError(f"Node {n['id']!r}: position x and y must be numbers below a billion.")
+        config = n.get("config") or {}
+        if not isinstance(config, Mapping):
+            raise GraphError(f"Node {n['id']!r}: config must be an object.")
+        _check_config(dict(config), n["id"])
+        node = {"id": n["id"], "type": n["type"], "position": position, "config": dict(config)}
+        if isinstance(n.get("label"), str) and n["label"].strip():
+            node["label"] = " ".join(n["label"].split())[:80]
+        out_nodes.append(node)
+    out_edges = []
+    for e in edges:
+        if not isinstance(e, Mapping) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
+            raise GraphError("Every edge needs a source and a target node id.")
+        edge = {"source": e["source"], "target": e["target"]}
+        for k in ("source_port", "target_port"):
+            if e.get(k) is not None:
+                if not isinstance(e[k], str) or len(e[k]) > MAX_ID:
+                    raise GraphError(f"An edge's {k.replace('_', ' ')} must be a port name.")
+                edge[k] = e[k]
+        out_edges.append(edge)
+    return {"nodes": out_nodes, "edges": out_edges}
+
+
+# --------------------------------------------------------------------------- ports
+def _types():
+    from nodes.registry import node_types
+
+    return node_types()
+
+
+def fill_ports(edge: Mapping, source_type, target_type) -> tuple[str | None, str | None, str | None]:
+    """The edge's ports, filled from the declarations where it names none, and why it
+    cannot connect (None when it can)."""
+    if source_type is None or target_type is None:
+        return edge.get("source_port"), edge.get("target_port"), None  # unknown types: said elsewhere
+    outs = {p.name: p for p in source_type.outputs}
+    ins = {p.name: p for p in target_type.inputs}
+    if not outs:
+        return None, None, f"{source_type.label} has no output."
+    if not ins:
+        return None, None, f"{target_type.label} takes no input: it cannot take {source_type.label}'s output."
+    sp, tp = edge.get("source_port"), edge.get("target_port")
+    if sp is not None and sp not in outs:
+        return sp, tp, f"{source_type.label} has no output {sp!r}."
+    if tp is not None and tp not in ins:
+        return sp, tp, f"{target_type.label} has no input {tp!r}."
+    sources = [outs[sp]] if sp else list(outs.values())
+    targets = [ins[tp]] if tp else list(ins.values())
+    for s in sources:
+        for t in targets:
+            if set(s.types) & set(t.types):
+                return s.name, t.name, None
+    produced = " or ".join(sorted({x for s in sources for x in s.types}))
+    wanted = " or ".join(sorted({x for t in targets for x in t.types}))
+    return (sources[0].name, targets[0].name,
+            f"{target_type.label} cannot take {source_type.label}'s output ({produced}); it needs {wanted}.")
+
+
+def connection_problem(nodes: Mapping, edge: Mapping, edges=(), types=None) -> str | None:
+    """Why `edge` cannot be drawn between `nodes` (id -> node dict), given the `edges`
+    already there, or None. What the canvas asks before it keeps an edge."""
+    types = types or _types()
+    s, t = edge.get("source"), edge.get("target")
+    if s not in nodes or t not in nodes:
+        return "An edge refers to a node that is not in the workflow."
+    if s == t:
+        return "A node cannot be connected to itself."
+    st, tt = types.get(nodes[s].get("type")), types.get(nodes[t].get("type"))
+    sp, tp, problem = fill_ports(edge, st, tt)
+    if problem:
+        return problem
+    port = next((p for p in (tt.inputs if tt else ()) if p.name == tp), None)
+    if port is not None and not port.multiple:
+        # the edges listed before this one keep the port; one that cannot connect takes nothing
+        edges = list(edges)
+        earlier = next((edges[:i] for i, e in enumerate(edges) if e is edge), edges)
+        taken = [e for e in earlier if e.get("target") == t and e.get("source") != s
+                 and e.get("source") in nodes and e.get("target_port") in (None, tp)
+                 and fill_ports(e, types.get(nodes[e["source"]].get("type")), tt)[2] is None]
+        if taken:
+            return f"{tt.label}'s input {port.label or port.name} takes one connection; it already has one."
+    return None
+
+
+# --------------------------------------------------------------------------- parse
+def parse(workflow, types=None) -> Graph:
+    """Structure, ports and order. Never raises on bad input: errors are collected per node
+    (and under GRAPH for the workflow)."""
+    types = types or _types()
+    errors: dict = {}
+
+    def add(key, message):
+        errors.setdefault(key, [])
+        if message not in errors[key]:
+            errors[key].append(message)
+
+    empty = Graph({}, [], [], {}, {}, errors)
+    if not isinstance(workflow, Mapping):
+        add(GRAPH, "A workflow must be a JSON object with nodes and edges.")
+        return empty
+    raw_nodes, raw_edges = workflow.get("nodes"), workflow.get("edges", [])
+    if not isinstance(raw_nodes, list) or not isinstance(raw_edges, list):
+        add(GRAPH, "A workflow needs a list of nodes and a list of edges.")
+        return empty
+    if not raw_nodes:
+        add(GRAPH, "The workflow is empty: add a Dataset node to start.")
+    nodes: dict = {}
+    for i, n in enumerate(raw_nodes):
+        if not isinstance(n, Mapping) or not isinstance(n.get("id"), str) or not n.get("id"):
+            add(GRAPH, f"Node {i + 1} has no id.")
+            continue
+        nid = n["id"]
+        if nid in nodes:
+            add(GRAPH, f"Two nodes share the id {nid!r}.")
+            continue
+        if n.get("type") not in types:
+            add(nid, f"Unknown node type {n.get('type')!r}.")
+        if not isinstance(n.get("config", {}) or {}, Mapping):
+            add(nid, "The node's config must be an object.")
+        nodes[nid] = dict(n)
+    preds = {nid: [] for nid in nodes}
+    succs = {nid: [] for nid in nodes}
+    edges, seen = [], set()
+    for e in raw_edges:
+        if not isinstance(e, Mapping) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
+            add(GRAPH, "Every edge needs a source and a target node id.")
+            continue
+        s, t = e["source"], e["target"]
+        if s not in nodes or t not in nodes:
+            add(GRAPH, f"An edge refers to node {s if s not in nodes else t!r}, which does not exist.")
+            continue
+        if s == t:
+            add(s, "A node cannot be connected to itself.")
+            continue
+        st, tt = types.get(nodes[s].get("type")), types.get(nodes[t].get("type"))
+        sp, tp, problem = fill_ports(e, st, tt)
+        if problem:
+            add(t if tt and tt.inputs else s, problem)
+            continue
+        edge = Edge(s, sp, t, tp)
+        if edge in seen:
+            continue
+        seen.add(edge)
+        edges.append(edge)
+        preds[t].append(edge)
+        succs[s].append(edge)
+    order = _order(nodes, preds, add)
+    for nid, n in nodes.items():
+        nt = types.get(n.get("type"))
+        if nt is None:
+            continue
+        if not preds[nid] and not succs[nid] and len(nodes) > 1:
+            add(nid, "This node is not connected to anything.")
+        for port in nt.inputs:
+            coming = [e for e in preds[nid] if e.target_port == port.name]
+            if port.required and not coming:
+                what = f" {port.label or port.name}" if len(nt.inputs) > 1 else ""
+                add(nid, f"{nt.label} needs an input{what}: connect a node into it.")
+            if len(coming) > 1 and not port.multiple:
+                add(nid, f"{nt.label} takes one input; it has {len(coming)}.")
+    return Graph(nodes, edges, order, preds, succs, errors)
+
+
+def _order(nodes: dict, preds: dict, add) -> list:
+    """Topological order (the standard library's graphlib), ties in the order the nodes
+    were listed; nodes on a cycle, or behind one, are left out with an error."""
+    deps = {nid: {e.source for e in preds[nid]} for nid in nodes}
+    try:
+        order = list(TopologicalSorter(deps).static_order())
+    except CycleError:  # place what can be placed; the rest is on or behind a cycle
+        order, remaining = [], {nid: set(d) for nid, d in deps.items()}
+        while True:
+            ready = [nid for nid, d in remaining.items() if not d]
+            if not ready:
+                break
+            for nid in ready:
+                order.append(nid)
+                del remaining[nid]
+                for d in remaining.values():
+                    d.discard(nid)
+        for nid in remaining:
+            add(nid, "This node is part of a cycle; a workflow must flow one way.")
+    position = {nid: i for i, nid in enumerate(nodes)}
+    return _stable(order, preds, position)
+
+
+def _stable(order: list, preds: dict, position: dict) -> list:
+    """The same topological order every time: among the nodes ready at once, the one listed
+    first runs first (graphlib promises an order, not this one)."""
+    placed, out = set(), []
+    pending = sorted(order, key=position.get)
+    while pending:
+        for nid in pending:
+            if all(e.source in placed for e in preds[nid]):
+                out.append(nid)
+                placed.add(nid)
+                pending.remove(nid)
+                break
+        else:  # cannot happen for a valid order
+            out.extend(pending)
+            break
+    return out
+
+
+def with_ports(graph: Mapping, types=None) -> dict:
+    """The graph with every edge's ports filled in from the declarations (where they can
+    be): what the canvas draws."""
+    types = types or _types()
+    nodes = {n["id"]: n for n in graph.get("nodes", []) if isinstance(n, Mapping)}
+    edges = []
+    for e in graph.get("edges", []):
+        s, t = nodes.get(e.get("source")), nodes.get(e.get("target"))
+        if s is not None and t is not None:
+            sp, tp, _ = fill_ports(e, types.get(s.get("type")), types.get(t.get("type")))
+            e = {**e, "source_port": sp, "target_port": tp}
+        edges.append(e)
+    return {**graph, "edges": edges}
+
+
+def downstream(graph: Graph, node_id: str) -> list:
+    """Every node below `node_id`, nearest first."""
+    out, queue = [], [e.target for e in graph.succs.get(node_id, [])]
+    while queue:
+        nid = queue.pop(0)
+        if nid not in out:
+            out.append(nid)
+            queue.extend(e.target for e in graph.succs.get(nid, []))
+    return out
