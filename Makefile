@@ -7,6 +7,8 @@ PY_STAMP := $(VENV)/.installed
 JS_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5001
+# the suite runs in two processes, one test file each (a file's servers and browser stay in one)
+PYTEST_ARGS ?= -n 2 --dist loadfile
 
 .PHONY: run test lint bench setup setup-system clean
 

@@ -42,11 +42,9 @@ from executor.estimate import estimate as estimate_job
 from executor.events import job_events
 from inspectors.context import InspectorContext
 from inspectors.forms import Form as InspectorForm
-from inspectors.forms import parse_dataset, parse_keys, parse_model, parse_preprocessing, parse_split
-from inspectors.panels import Inspector, WorkflowInspector
-from nodes.base import Upstream
+from inspectors.panels import Inspector, WorkflowInspector, parse_config
+from nodes.base import Design, Upstream
 from nodes.registry import node_types
-from nodes.split import class_counts
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
 from web.errors import BadRequest, parse_json
@@ -502,18 +500,21 @@ def inspector_context(wf, node_id: str, refused: dict | None = None) -> Inspecto
                            node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
                            refused=refused or {})
     ctx.warnings = node_warnings(graph, node_id, info)
-    if nt.type == "dataset":
+    if nt.dataset_param:  # the node names a dataset: offer them all, and the chosen one's profile
         ctx.samples = datasets.list_samples()
         ctx.uploads = STORE.list_datasets()
-        ds = ctx.config.get("dataset_id")
+        ds = ctx.config.get(nt.dataset_param)
         if ds and info(ds) is not None:
             base = datasets.sample_info(ds) or STORE.get_dataset(ds) or {}
             ctx.dataset = {**base, "profile": {"n_rows": info(ds)["n_rows"], "n_cols": len(info(ds)["columns"]),
                                                "columns": info(ds)["columns"],
                                                "memory_bytes": (base.get("profile") or {}).get("memory_bytes", 0)}}
-    if nt.type == "split":
-        ctx.class_counts = class_counts(ctx.upstream)
-    if nt.type == "model" and not r.errors.get(node_id):
+    if node_id in r.configs:
+        try:
+            ctx.previews = nt.preview_blocks(r.configs[node_id], ctx.upstream, r.designs.get(node_id) or Design())
+        except Exception:  # a preview must never break the inspector
+            log.exception("preview of %s failed", node_id)
+    if nt.estimate is not None and not r.errors:
         ctx.estimate = estimate_job(r, info)
     return ctx
 
@@ -523,36 +524,12 @@ def ui_node_inspector(workflow_id: str, node_id: str):
     return Inspector(inspector_context(STORE.require_workflow(workflow_id), node_id))
 
 
-def dataset_suggestions() -> dict:
-    out = {s["id"]: {"target_column": s["target"], "problem_type": s["problem_type"]} for s in datasets.list_samples()}
-    for d in STORE.list_datasets():
-        out[d["id"]] = {"target_column": d.get("target"), "problem_type": d.get("problem_type") or "classification"}
-    return out
-
-
 @rt("/ui/workflows/{workflow_id}/nodes/{node_id}/config", methods=["post"])
 async def ui_save_config(request: Request, workflow_id: str, node_id: str):
     wf = STORE.require_workflow(workflow_id)
     ctx = inspector_context(wf, node_id)
     form = InspectorForm(list((await request.form()).multi_items()))
-    kind, old = ctx.node_type.type, ctx.config
-    if kind == "dataset":
-        columns = (ctx.dataset or {}).get("profile", {}).get("columns")
-        config, refused = parse_dataset(form, old, dataset_suggestions(), columns)
-    elif kind == "split":
-        config, refused = parse_split(form, old)
-    elif kind == "model":
-        config, refused = parse_model(form, old, registry.models(), ctx.upstream.problem_type)
-    elif kind == "evaluate":
-        from nodes.evaluate import OPTION_PARAMS, capabilities
-
-        config, refused = parse_keys(form, old, "metrics", capabilities(ctx.upstream), OPTION_PARAMS)
-    elif kind == "visualize":
-        from nodes.evaluate import capabilities
-
-        config, refused = parse_keys(form, old, "plots", capabilities(ctx.upstream))
-    else:
-        config, refused = parse_preprocessing(form, old, registry.operations())
+    config, refused = parse_config(form, ctx)
     wf = STORE.update_node_config(workflow_id, node_id, config)
     panel = Inspector(inspector_context(wf, node_id, refused))
     return panel, HtmxResponseHeaders(trigger=json.dumps({"pg-state": states(wf["graph"])}))

@@ -22,7 +22,7 @@ class InspectorContext:
     samples: list = field(default_factory=list)
     uploads: list = field(default_factory=list)
     dataset: dict | None = None  # the selected dataset: info + profile
-    class_counts: dict | None = None  # target value counts (split preview)
+    previews: list = field(default_factory=list)  # the node type's preview blocks (plain data)
     estimate: dict | None = None
 
     @property

@@ -11,7 +11,6 @@ from fasthtml.common import (
     Button,
     Details,
     Div,
-    Form,
     Input,
     Label,
     Li,
@@ -32,52 +31,11 @@ from fasthtml.common import (
 
 from inspectors.context import InspectorContext
 from inspectors.fields import Checkbox, ParamField
+from inspectors.forms import Form as PostedForm
+from inspectors.forms import parse_dataset, parse_keys, parse_model, parse_preprocessing, parse_split
+from inspectors.generic import GenericInspector, Previews, parse_params
+from inspectors.parts import ActionButton, Head, PanelForm, Upstream, Warnings
 from plugins import registry
-
-
-def Head(ctx: InspectorContext, subtitle: str = ""):
-    t = ctx.node_type
-    status = "error" if ctx.node_errors else "configured"
-    return (
-        Div(Span(t.icon, cls="icon", aria_hidden="true"), H2(t.label), Span(ctx.node_id, cls="faint mono"),
-            cls="insp-head"),
-        P(subtitle or t.description, cls="insp-sub"),
-        *([Div(Ul(*[Li(m) for m in ctx.node_errors]), cls="notice error", role="alert", data_status=status)]
-          if ctx.node_errors else []),
-    )
-
-
-def Warnings(messages):
-    if not messages:
-        return ()
-    return (Div(H3("Warnings"), Div(Ul(*[Li(m) for m in messages]), cls="notice warn"), cls="section"),)
-
-
-def PanelForm(ctx: InspectorContext, *content):
-    return Form(*content, hx_post=ctx.post_url, hx_trigger="change, submit", hx_target="#inspector", hx_swap="innerHTML",
-                id="inspector-form", data_node=ctx.node_id, novalidate=True)
-
-
-def ActionButton(label, action, **kw):
-    return Button(label, type="submit", name="action", value=action, cls="small", **kw)
-
-
-def Upstream(ctx: InspectorContext, what="Input"):
-    up = ctx.upstream
-    if not up.node_type:
-        return Div(H3(what), P("Not connected: drag from another node's output (bottom) to this node's input (top).",
-                               cls="muted"), cls="section")
-    bits = [f"from a {up.node_type} node"]
-    if up.dataset_id:
-        bits.append(f"dataset {up.dataset_name or up.dataset_id}")
-    if up.n_rows:
-        bits.append(f"{up.n_rows:,} rows")
-    if up.problem_type:
-        bits.append(up.problem_type)
-    if up.algorithm:
-        plugin = registry.models().get(up.algorithm)
-        bits.append(f"model {plugin.name if plugin else up.algorithm}")
-    return Div(H3(what), P(" · ".join(bits), cls="muted"), cls="section")
 
 
 # --------------------------------------------------------------------------- dataset
@@ -236,12 +194,8 @@ def SplitInspector(ctx: InspectorContext):
               Div(f"test {pct}%", cls="test", style=f"width:{pct}%"), cls="splitbar")
     counts = P(f"{n - n_test:,} training rows · {n_test:,} test rows" if n else "Connect a dataset to see row counts.",
                cls="muted")
-    dist = ()
-    if classification and ctx.class_counts:
-        total = sum(ctx.class_counts.values())
-        dist = (H4("Class distribution", style="margin-top:8px"),
-                Div(*[Div(Span(str(k)), Span(Span(style=f"width:{100 * v / total:.1f}%", cls="bar")),
-                          Span(f"{100 * v / total:.1f}%")) for k, v in ctx.class_counts.items()], cls="bars"))
+    # the class distribution is the node type's own preview block (nodes/split.py)
+    dist = Previews([b for b in ctx.previews if b.get("kind") == "bars"]) if classification else ()
     return (*Head(ctx), PanelForm(
         ctx, Upstream(ctx),
         Div(H3("Split"), slider, cls="section"),
@@ -417,13 +371,53 @@ def VisualizeInspector(ctx: InspectorContext):
             cls="section")))
 
 
-PANELS = {"dataset": DatasetInspector, "preprocessing": PreprocessingInspector, "split": SplitInspector,
-          "model": ModelInspector, "evaluate": EvaluateInspector, "visualize": VisualizeInspector}
+def _suggestions(ctx: InspectorContext) -> dict:
+    return {d["id"]: {"target_column": d.get("target"), "problem_type": d.get("problem_type") or "classification"}
+            for d in [*ctx.uploads, *ctx.samples]}
+
+
+def _columns(ctx: InspectorContext):
+    return (ctx.dataset or {}).get("profile", {}).get("columns")
+
+
+def _evaluate_parser(field, options=()):
+    def parse(form, ctx):
+        from nodes.evaluate import capabilities
+
+        return parse_keys(form, ctx.config, field, capabilities(ctx.upstream), options)
+    return parse
+
+
+def _evaluate_options():
+    from nodes.evaluate import OPTION_PARAMS
+
+    return OPTION_PARAMS
+
+
+# The panels of the built-in types that need more than their Params (a dataset picker, an
+# operation list, a model's hyperparameters and checklists), each with its parser. Every
+# other node type, from this project or a plugin package, gets the generic inspector.
+CUSTOM = {
+    "dataset": (DatasetInspector, lambda form, ctx: parse_dataset(form, ctx.config, _suggestions(ctx), _columns(ctx))),
+    "preprocessing": (PreprocessingInspector, lambda form, ctx: parse_preprocessing(form, ctx.config,
+                                                                                    registry.operations())),
+    "split": (SplitInspector, lambda form, ctx: parse_split(form, ctx.config)),
+    "model": (ModelInspector, lambda form, ctx: parse_model(form, ctx.config, registry.models(),
+                                                            ctx.upstream.problem_type)),
+    "evaluate": (EvaluateInspector, lambda form, ctx: _evaluate_parser("metrics", _evaluate_options())(form, ctx)),
+    "visualize": (VisualizeInspector, _evaluate_parser("plots")),
+}
 
 
 def Inspector(ctx: InspectorContext):
-    return Div(*PANELS[ctx.node_type.type](ctx), cls="insp", data_inspector=ctx.node_type.type,
-               data_node_id=ctx.node_id)
+    panel = CUSTOM.get(ctx.node_type.type, (GenericInspector, None))[0]
+    return Div(*panel(ctx), cls="insp", data_inspector=ctx.node_type.type, data_node_id=ctx.node_id)
+
+
+def parse_config(form: PostedForm, ctx: InspectorContext) -> tuple[dict, dict]:
+    """The form post of any node's inspector -> (config to store, refused fields)."""
+    parser = CUSTOM.get(ctx.node_type.type, (None, parse_params))[1]
+    return parser(form, ctx)
 
 
 def WorkflowInspector(workflow, n_errors: int):

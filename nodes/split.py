@@ -50,7 +50,7 @@ def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
 def preview(config: dict, upstream: Upstream) -> list:
     pct = round(float(config.get("test_size", 0.2)) * 100)
     n = upstream.n_rows
-    blocks = [{"kind": "split", "train": 100 - pct, "test": pct},
+    blocks = [{"kind": "train_test", "train": 100 - pct, "test": pct},
               {"kind": "text", "text": f"{n - round(n * pct / 100):,} training rows · {round(n * pct / 100):,} test rows"
                if n else "Connect a dataset to see row counts."}]
     counts = class_counts(upstream)

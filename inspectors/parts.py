@@ -1,0 +1,54 @@
+"""The pieces every inspector panel is made of: its head, its form (posting on every
+change), the upstream line, warnings, action buttons."""
+
+from __future__ import annotations
+
+from fasthtml.common import H2, H3, Button, Div, Form, Li, P, Span, Ul
+
+from inspectors.context import InspectorContext
+from plugins import registry
+
+
+def Head(ctx: InspectorContext, subtitle: str = ""):
+    t = ctx.node_type
+    status = "error" if ctx.node_errors else "configured"
+    return (
+        Div(Span(t.icon, cls="icon", aria_hidden="true"), H2(t.label), Span(ctx.node_id, cls="faint mono"),
+            cls="insp-head"),
+        P(subtitle or t.description, cls="insp-sub"),
+        *([Div(Ul(*[Li(m) for m in ctx.node_errors]), cls="notice error", role="alert", data_status=status)]
+          if ctx.node_errors else []),
+    )
+
+
+def Warnings(messages):
+    if not messages:
+        return ()
+    return (Div(H3("Warnings"), Div(Ul(*[Li(m) for m in messages]), cls="notice warn"), cls="section"),)
+
+
+def PanelForm(ctx: InspectorContext, *content):
+    return Form(*content, hx_post=ctx.post_url, hx_trigger="change, submit", hx_target="#inspector", hx_swap="innerHTML",
+                id="inspector-form", data_node=ctx.node_id, novalidate=True)
+
+
+def ActionButton(label, action, **kw):
+    return Button(label, type="submit", name="action", value=action, cls="small", **kw)
+
+
+def Upstream(ctx: InspectorContext, what="Input"):
+    up = ctx.upstream
+    if not up.node_type:
+        return Div(H3(what), P("Not connected: drag from another node's output (bottom) to this node's input (top).",
+                               cls="muted"), cls="section")
+    bits = [f"from a {up.node_type} node"]
+    if up.dataset_id:
+        bits.append(f"dataset {up.dataset_name or up.dataset_id}")
+    if up.n_rows:
+        bits.append(f"{up.n_rows:,} rows")
+    if up.problem_type:
+        bits.append(up.problem_type)
+    if up.algorithm:
+        plugin = registry.models().get(up.algorithm)
+        bits.append(f"model {plugin.name if plugin else up.algorithm}")
+    return Div(H3(what), P(" · ".join(bits), cls="muted"), cls="section")
