@@ -124,7 +124,8 @@ def parse_model(form: Form, old: dict, plugins: dict, problem_type: str | None) 
                 if name in refused:
                     refused[f"hyperparameters.{p.name}"] = refused.pop(name)
                 hp[p.name] = value
-    config["hyperparameters"] = hp
+    if hp or "hyperparameters" in old:
+        config["hyperparameters"] = hp
     for p in TRAINING_PARAMS:
         config[p.name] = _take(form, p, p.name, old.get(p.name, p.default), refused)
     if form.get("optuna_metric") == "":

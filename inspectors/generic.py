@@ -67,6 +67,8 @@ def parse_params(form: Form, ctx: InspectorContext) -> tuple[dict, dict]:
     for p in ctx.node_type.params:
         multi = p.kind in ("columns", "multiselect")
         if form.has(p.name) or (multi and form.has(f"{p.name}__present")):
-            config[p.name] = _take(form, p, p.name, ctx.config.get(p.name, p.default), refused,
-                                   ctx.upstream.problem_type, multi=multi)
+            value = _take(form, p, p.name, ctx.config.get(p.name, p.default), refused,
+                          ctx.upstream.problem_type, multi=multi)
+            if p.name not in refused:  # a refused value leaves the stored config as it was
+                config[p.name] = value
     return config, refused

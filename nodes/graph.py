@@ -185,9 +185,13 @@ def connection_problem(nodes: Mapping, edge: Mapping, edges=(), types=None) -> s
         # the edges listed before this one keep the port; one that cannot connect takes nothing
         edges = list(edges)
         earlier = next((edges[:i] for i, e in enumerate(edges) if e is edge), edges)
-        taken = [e for e in earlier if e.get("target") == t and e.get("source") != s
-                 and e.get("source") in nodes and e.get("target_port") in (None, tp)
-                 and fill_ports(e, types.get(nodes[e["source"]].get("type")), tt)[2] is None]
+        taken = []
+        for e in earlier:
+            if e.get("target") != t or e.get("source") not in nodes:
+                continue
+            esp, etp, problem = fill_ports(e, types.get(nodes[e["source"]].get("type")), tt)
+            if problem is None and etp == tp and (e.get("source"), esp) != (s, sp):
+                taken.append(e)
         if taken:
             return f"{tt.label}'s input {port.label or port.name} takes one connection; it already has one."
     return None

@@ -10,6 +10,7 @@ import pkgutil
 from functools import lru_cache
 
 from nodes.base import NodeType
+from plugins import registry as plugins_registry
 from plugins.registry import entry_point_objects
 
 log = logging.getLogger(__name__)
@@ -40,4 +41,10 @@ def node_types() -> dict[str, NodeType]:
 
 
 def reload() -> None:
+    node_types.cache_clear()
+
+
+def reload() -> None:
+    """Forget every discovered node type and plugin (tests that install an entry point)."""
+    plugins_registry.reload()
     node_types.cache_clear()

@@ -1,0 +1,267 @@
+"""Node types and operations from another package (the `playground.plugins` entry point),
+ported edges with two outputs, and contract tests every node type must pass: built-ins and
+the plugin package's alike. The installation is a real dist-info folder on sys.path."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from fasthtml.common import to_xml
+
+from executor.engine import resolve, run_workflow
+from inspectors.context import InspectorContext
+from inspectors.forms import Form
+from inspectors.panels import Inspector, parse_config
+from nodes import graph as graphs
+from nodes import registry as node_registry
+from nodes.base import DESIGN_STATES, MODEL, RUN_STATES, Design, NodeType, Upstream
+from plugins import registry
+
+ENTRY_POINTS = "[playground.plugins]\nextra_nodes = tests.plugins_extra.extra_nodes:PLUGINS\n"
+
+
+def install(folder):
+    dist = folder / "playground_extra_nodes-1.0.dist-info"
+    dist.mkdir(exist_ok=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: playground-extra-nodes\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(ENTRY_POINTS)
+    return folder
+
+
+@pytest.fixture
+def installed(tmp_path):
+    sys.path.insert(0, str(install(tmp_path)))
+    node_registry.reload()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(tmp_path))
+        node_registry.reload()
+
+
+def n(id, type, config=None):
+    return {"id": id, "type": type, "position": {"x": 0, "y": 0}, "config": config or {}}
+
+
+def e(s, t, sp=None, tp=None):
+    edge = {"source": s, "target": t}
+    if sp:
+        edge["source_port"] = sp
+    if tp:
+        edge["target_port"] = tp
+    return edge
+
+
+def node_statuses(result):
+    return {nid: v["status"] for nid, v in result["nodes"].items()}
+
+
+TAIL = [n("s", "split", {"test_size": 0.25}), n("m", "model", {"algorithm": "logistic_regression"}),
+        n("e", "evaluate", {"metrics": ["accuracy"]})]
+
+
+def test_a_node_type_and_an_operation_from_an_entry_point_run_end_to_end(installed):
+    types = node_registry.node_types()
+    assert {"sample_rows", "row_gate"} <= set(types) and "dataset" in types
+    assert "log1p_transform" in registry.operations()
+    wf = {"nodes": [n("d", "dataset", {"dataset_id": "iris", "target_column": "target",
+                                       "problem_type": "classification"}),
+                    n("r", "sample_rows", {"n_rows": 60, "seed": 3}),
+                    n("p", "preprocessing", {"operations": [{"method": "log1p_transform", "parameters": {}}]}),
+                    *TAIL],
+          "edges": [e("d", "r"), e("r", "p"), e("p", "s"), e("s", "m"), e("m", "e")]}
+    r = resolve(wf)
+    assert r.errors == {}, r.errors
+    assert r.upstream["p"].n_rows == 60  # the plugin's design hook flows downstream
+    models = {}
+
+    def save(kind, name, data, mime, node_id=""):
+        if kind == "model":
+            models[node_id] = joblib.load(io.BytesIO(data))
+        return kind
+
+    result = run_workflow(wf, lambda ev: None, save_artifact=save)
+    assert result["status"] == "completed", result
+    split = result["nodes"]["s"]["output"]
+    assert split["train_rows"] + split["test_rows"] == 60
+    # the operation is a step of the model's pipeline, fitted: log1p of the training petal lengths
+    step = next(s for name, s in models["m"].steps if "log1p" in repr(s))
+    assert step.transform(pd.DataFrame({c: [0.0] for c in step.feature_names_in_})).iloc[0, 0] == 0.0
+    assert step.transform(pd.DataFrame({c: [np.e - 1] for c in step.feature_names_in_})).iloc[0, 0] == pytest.approx(1.0)
+
+
+def test_without_the_entry_point_neither_exists():
+    node_registry.reload()
+    assert "sample_rows" not in node_registry.node_types()
+    assert "log1p_transform" not in registry.operations()
+    r = resolve({"nodes": [n("r", "sample_rows")], "edges": []})
+    assert "Unknown node type 'sample_rows'." in r.errors["r"]
+
+
+def gate_workflow(min_rows):
+    return {"nodes": [n("d", "dataset", {"dataset_id": "iris", "target_column": "target",
+                                         "problem_type": "classification"}),
+                      n("g", "row_gate", {"min_rows": min_rows}),
+                      n("a", "sample_rows", {"n_rows": 10}), n("b", "sample_rows", {"n_rows": 20})],
+            "edges": [e("d", "g"), e("g", "a", "pass"), e("g", "b", "fail")]}
+
+
+@pytest.mark.parametrize("min_rows, ran, skipped", [(100, "a", "b"), (1000, "b", "a")])
+def test_a_gate_sends_its_table_down_one_port_and_the_other_branch_is_skipped(installed, min_rows, ran, skipped):
+    wf = gate_workflow(min_rows)
+    parsed = graphs.parse(wf)
+    assert {(x.source_port, x.target) for x in parsed.edges} == {("table", "g"), ("pass", "a"), ("fail", "b")}
+    result = run_workflow(wf, lambda ev: None)
+    statuses = node_statuses(result)
+    assert statuses[ran] == "completed" and statuses[skipped] == "skipped"
+    assert "sent nothing to its" in result["nodes"][skipped]["message"]
+
+
+def test_ports_are_checked_by_name_and_type(installed):
+    wf = gate_workflow(100)
+    nodes = {x["id"]: x for x in wf["nodes"]}
+    assert graphs.connection_problem(nodes, e("g", "a", "maybe")) == "Row gate has no output 'maybe'."
+    nodes["m"] = n("m", "model")
+    assert "cannot take Row gate's output (table); it needs split" in graphs.connection_problem(nodes, e("g", "m", "pass"))
+    # an input that takes one edge refuses a second, from either output
+    assert "takes one connection" in graphs.connection_problem(nodes, e("g", "a", "fail"), wf["edges"] + [e("g", "a", "fail")])
+    assert graphs.connection_problem(nodes, e("d", "a"), []) is None
+    # an edge saved without ports gets the first fitting ones
+    filled = graphs.with_ports({"nodes": wf["nodes"], "edges": [e("g", "a")]})
+    assert filled["edges"][0]["source_port"] == "pass" and filled["edges"][0]["target_port"] == "table"
+
+
+# --------------------------------------------------------------------------- contracts
+def every_type():
+    installed_dir = None
+    try:
+        import tempfile
+        from pathlib import Path
+
+        installed_dir = Path(tempfile.mkdtemp(prefix="playground-ep-"))
+        sys.path.insert(0, str(install(installed_dir)))
+        node_registry.reload()
+        return list(node_registry.node_types())
+    finally:
+        sys.path.remove(str(installed_dir))
+        node_registry.reload()
+
+
+TYPES = every_type()
+
+
+def test_the_contract_covers_the_plugin_types_too():
+    assert {"dataset", "preprocessing", "split", "model", "evaluate", "visualize", "sample_rows", "row_gate"} <= set(TYPES)
+
+
+def iris_upstream():
+    from executor.engine import default_dataset_info
+
+    facts = default_dataset_info()("iris")
+    return Upstream(node_type="dataset", problem_type="classification", target_column="target",
+                    columns=facts["columns"], n_rows=facts["n_rows"], dataset_id="iris", dataset_name="Iris")
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_every_node_type_keeps_the_contract(installed, type_name):
+    nt: NodeType = node_registry.node_types()[type_name]
+    # a declaration the canvas can draw, through JSON and back
+    decl = json.loads(json.dumps(nt.to_json()))
+    assert decl["type"] == nt.type and decl["label"] and decl["icon"]
+    assert [p["name"] for p in decl["inputs"]] == [p.name for p in nt.inputs]
+    assert [p["name"] for p in decl["outputs"]] == [p.name for p in nt.outputs]
+    assert all(p["types"] for p in decl["inputs"] + decl["outputs"])
+    assert len({p.name for p in nt.outputs}) == len(nt.outputs)
+    # validation: an empty config never raises, gives (clean, errors) of dicts with sentences
+    up = iris_upstream()
+    if any(MODEL in p.types for p in nt.inputs):  # fed by a model: a trained classifier upstream
+        up.node_type, up.algorithm = "model", "random_forest"
+    clean, errors = nt.check({}, up, Design())
+    assert isinstance(clean, dict) and isinstance(errors, dict)
+    assert all(isinstance(m, str) and m.endswith((".", "?", ")")) for m in errors.values()), errors
+    json.dumps(clean, default=str)
+    # summaries and the design-time output are total
+    assert isinstance(nt.summarise(clean, up), str)
+    out = nt.design_output(clean, up, Design())
+    ports = out if isinstance(out, dict) else {None: out}
+    assert all(isinstance(u, Upstream) and u.node_type == nt.type for u in ports.values())
+    assert isinstance(nt.advice(clean, up, []), list) and isinstance(nt.preview_blocks(clean, up, Design()), list)
+    assert isinstance(nt.cost(clean, up, Design()), dict)
+    # the inspector renders and its parser gives back each Param's value
+    ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config=dict(clean), clean=clean,
+                           field_errors={}, node_errors=[], upstream=up)
+    html = to_xml(Inspector(ctx))
+    assert f'data-inspector="{nt.type}"' in html and 'hx-post="/ui/workflows/wf/nodes/x/config"' in html
+    config, refused = parse_config(Form([]), ctx)
+    assert refused == {} and config == ctx.config  # posting nothing changes nothing
+
+
+@pytest.mark.parametrize("type_name", ["sample_rows", "row_gate"])
+def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name):
+    nt = node_registry.node_types()[type_name]
+    up = iris_upstream()
+    ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config={}, clean=nt.check({}, up, Design())[0],
+                           field_errors={}, node_errors=[], upstream=up,
+                           previews=nt.preview_blocks(nt.check({}, up, Design())[0], up, Design()))
+    html = to_xml(Inspector(ctx))
+    for p in nt.params:
+        assert f'name="{p.name}"' in html and p.title in html
+    posted = Form([(p.name, str(int(p.max) if p.max < 1e6 else 7)) for p in nt.params])
+    config, refused = parse_config(posted, ctx)
+    assert refused == {} and all(isinstance(config[p.name], int) for p in nt.params)
+    bad = Form([(nt.params[0].name, "0")])  # below every declared minimum
+    config, refused = parse_config(bad, ctx)
+    assert nt.params[0].name in refused and config.get(nt.params[0].name) == ctx.config.get(nt.params[0].name)
+    assert "must be at least 1; got 0." in refused[nt.params[0].name][1]
+    if nt.preview:
+        assert "Keeps 100 of 150 rows." in html
+
+
+def test_design_states_and_run_statuses_are_two_vocabularies():
+    assert not set(DESIGN_STATES) & set(RUN_STATES)
+    assert {"not-configured", "configured", "invalid"} == set(DESIGN_STATES)
+    assert {"running", "completed", "failed", "skipped", "cancelled"} <= set(RUN_STATES)
+
+
+LOOKUPS = {
+    "METRIC": lambda: registry.metrics()["accuracy"], "PLOT": lambda: registry.plots()["confusion_matrix"],
+    "OPERATION": lambda: registry.operations()["standard_scaler"], "MODELPLUGIN": lambda: registry.models()["knn"],
+    "NODETYPE": lambda: node_registry.node_types()["split"],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(LOOKUPS))
+def test_every_entry_point_kind_replaces_the_built_in_through_the_one_registry(tmp_path, kind):
+    """An entry point that reuses a key replaces the built-in for every lookup: its name
+    and its function alike (a metric used to keep the built-in's function)."""
+    from plugins.base import EvalData
+    from plugins.evaluators import compute_metric
+    from plugins.visualizers import render_plot
+
+    node_registry.reload()
+    from tests.plugins_extra import overrides
+
+    obj = getattr(overrides, kind)
+    assert LOOKUPS[kind]() is not obj
+    dist = tmp_path / "playground_override-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: playground-override\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[playground.plugins]\noverride = tests.plugins_extra.overrides:{kind}\n")
+    sys.path.insert(0, str(tmp_path))
+    node_registry.reload()
+    try:
+        assert LOOKUPS[kind]() is obj
+        data = EvalData(problem_type="classification", y_test=[0, 1], y_pred=[0, 1])
+        if kind == "METRIC":
+            assert compute_metric("accuracy", data) == 0.125
+        if kind == "PLOT":
+            assert render_plot("confusion_matrix", data) == b"\x89PNG-plugin"
+    finally:
+        sys.path.remove(str(tmp_path))
+        node_registry.reload()
