@@ -17,6 +17,7 @@ import logging
 from pathlib import Path
 
 from fasthtml.common import FastHTML, HtmxResponseHeaders, to_xml
+from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import (
     FileResponse,
@@ -24,7 +25,6 @@ from starlette.responses import (
     JSONResponse,
     RedirectResponse,
     Response,
-    StreamingResponse,
 )
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
@@ -39,7 +39,7 @@ from data.store import Invalid, NotFound, open_store
 from executor import jobs
 from executor.engine import node_states, node_warnings, resolve
 from executor.estimate import estimate as estimate_job
-from executor.events import job_events
+from executor.events import job_events, stream_stats
 from inspectors.context import InspectorContext
 from inspectors.forms import Form as InspectorForm
 from inspectors.panels import Inspector, WorkflowInspector, parse_config
@@ -60,7 +60,6 @@ SETTINGS = settings().ensure()
 VENDOR = {
     "x6.js": ROOT / "node_modules/@antv/x6/dist/x6.min.js",
     "htmx.js": ROOT / "node_modules/htmx.org/dist/htmx.min.js",
-    "htmx-sse.js": ROOT / "node_modules/htmx-ext-sse/dist/sse.min.js",
 }
 
 # default_hdrs=False: FastHTML would otherwise pull htmx & co from a CDN. FastHTML() (not
@@ -238,8 +237,9 @@ async def api_run_workflow(workflow_id: str):
 
 @rt("/api/v1/health")
 def api_health():
-    """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}."""
-    return JSONResponse(jobs.worker_status(STORE))
+    """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, and the
+    live event streams: {"streams": {"tailers", "viewers", "reads_total"}}."""
+    return JSONResponse({**jobs.worker_status(STORE), "streams": stream_stats()})
 
 
 def queued_notice(job: dict) -> dict:
@@ -286,7 +286,9 @@ def api_job_events(request: Request, job_id: str):
         after = None
     if after is None:  # checked before the stream starts: a 200 cannot be taken back
         raise Invalid("Last-Event-ID / after must be a whole number of at most 18 digits.", status=400)
-    return StreamingResponse(job_events(STORE, job_id, after), media_type="text/event-stream", headers=SSE_HEADERS)
+    # sse-starlette's response: it sends our frames and notices a viewer that went away; the
+    # keep-alive comments are the stream's own (executor/events.py), so its ping is off
+    return EventSourceResponse(job_events(STORE, job_id, after), headers=SSE_HEADERS, ping=24 * 3600, sep="\n")
 
 
 @rt("/api/v1/jobs/{job_id}/artifacts/{artifact_id}")

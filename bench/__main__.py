@@ -1,6 +1,6 @@
 """Benchmarks, reported as ratios against a plain script doing the same work.
 
-    make bench            (python -m bench [--runs N] [--only run,throughput,upload])
+    make bench            (python -m bench [--runs N] [--only run,throughput,upload,sse])
 
 1. Queue latency: POST /api/v1/workflows/execute -> the first node `running` event on SSE,
    with the real app (uvicorn) and its Huey consumer child, warmed up by one run.
@@ -10,6 +10,7 @@
    against the engine run in-process (what the service adds on top of the engine).
 3. Throughput: 50 small jobs at once on two workers (bench/throughput.py).
 4. Uploads: 10k, 100k and 1M-row CSVs against pandas + pyarrow (bench/upload.py).
+5. Live events: 100 SSE viewers of one job, delivery latency and DB readers (bench/sse.py).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def one_run(base: str, workflow: dict) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse", help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -78,6 +79,10 @@ def main(argv=None) -> int:
 
         print()
         upload.main([])
+    if "sse" in sections:
+        from bench import sse
+
+        sse.report(sse.run())
     return 0
 
 

@@ -41,10 +41,7 @@ def node_types() -> dict[str, NodeType]:
 
 
 def reload() -> None:
-    node_types.cache_clear()
-
-
-def reload() -> None:
     """Forget every discovered node type and plugin (tests that install an entry point)."""
     plugins_registry.reload()
     node_types.cache_clear()
+

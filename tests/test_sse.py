@@ -31,7 +31,7 @@ def running_job(store) -> str:
 
 def collect(store, job_id, after=0, **kw) -> list[str]:
     async def run():
-        return [frame async for frame in job_events(store, job_id, after, **kw)]
+        return [frame.encode().decode() async for frame in job_events(store, job_id, after, **kw)]
 
     return asyncio.run(asyncio.wait_for(run(), 20))
 
@@ -95,3 +95,33 @@ def test_endpoint_headers_and_arguments(web):
     assert [e["id"] for e in parse_sse(r.text.splitlines())] == ["3"]
     r = web.get(f"/api/v1/jobs/{job_id}/events", headers={"Last-Event-ID": "three"})
     assert r.status_code == 400 and "whole number" in r.json()["detail"]
+
+
+def test_many_viewers_of_one_job_share_one_reader_and_all_get_every_event(store):
+    """One tailer per job fans out: 50 viewers, each gets every event in order, and the
+    DB is read by that one tailer only (the old code polled once per viewer)."""
+    from executor import events as ev
+
+    job_id = running_job(store)
+
+    async def scenario():
+        async def view():
+            return [f.encode().decode() async for f in job_events(store, job_id, 0, poll=0.02)]
+
+        viewers = [asyncio.create_task(view()) for _ in range(50)]
+        await asyncio.sleep(0.1)
+        assert ev.stream_stats()["tailers"] == 1 and ev.stream_stats()["viewers"] == 50
+        before = ev.stream_stats()["reads_total"]
+        for i in range(20):
+            await asyncio.to_thread(store.node_event, job_id, 1, {"type": "node_progress", "node_id": "a",
+                                                                  "progress": i / 20})
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(store.finish, job_id, 1, "completed")
+        got = await asyncio.wait_for(asyncio.gather(*viewers), 20)
+        return got, ev.stream_stats()["reads_total"] - before
+
+    got, reads = asyncio.run(scenario())
+    expected = [e["id"] for e in frames_to_events(collect(store, job_id))]
+    assert len(expected) == 1 + 20 + 1 + 1
+    assert all([e["id"] for e in frames_to_events(frames)] == expected for frames in got)
+    assert reads < 100, reads  # one poller at 20 ms for ~0.5 s, not 50 of them

@@ -70,7 +70,7 @@ def open_workflow(pg, server, wf):
     return created["id"]
 
 
-def test_a_plugin_node_is_dragged_configured_in_the_generic_inspector_and_runs(page, server):
+def test_a_plugin_node_is_dragged_configured_in_the_generic_inspector_and_runs(page, server):  # noqa: F811
     pg = page
     assert "sample_rows" in {t["type"] for t in api(server, "/api/v1/node-types")}
     iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
@@ -105,7 +105,7 @@ def test_a_plugin_node_is_dragged_configured_in_the_generic_inspector_and_runs(p
     assert nodes["p"]["status"] == "completed"
 
 
-def test_a_gate_with_two_outputs_connects_each_to_another_node_and_runs_one_branch(page, server):
+def test_a_gate_with_two_outputs_connects_each_to_another_node_and_runs_one_branch(page, server):  # noqa: F811
     pg = page
     iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
     wid = open_workflow(pg, server, {"name": "Gate", "nodes": [
