@@ -38,6 +38,7 @@ test: setup setup-system
 
 lint: setup
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 bench: setup
 	$(PY) -m bench

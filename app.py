@@ -137,7 +137,7 @@ def api_plugin(request: Request, slug: str):
     pt = problem_type_arg(request)
     if pt and pt not in plugin.problem_types:
         raise Invalid(f"{plugin.name} does not do {pt}.", status=400)
-    return JSONResponse(plugin.detail_json(pt))
+    return JSONResponse(plugin.detail_json(pt, registry.capabilities(plugin, pt) if pt else None))
 
 
 @rt("/api/v1/plugins/preprocessing")

@@ -32,7 +32,7 @@ def run(args) -> int:
     from data.config import settings
     from data.store import open_store
     from executor.engine import run_workflow, validate_workflow
-    from executor.jobs import dataset_info_for
+    from executor.facts import dataset_info_for
 
     path = Path(args.workflow)
     try:

@@ -1,5 +1,5 @@
 """Imported once by each worker's job forkserver (multiprocessing "forkserver" context,
-see executor.jobs): loads and warms the ML stack there, so every job process forked from
+see executor.worker): loads and warms the ML stack there, so every job process forked from
 that clean, single-purpose server starts with pandas, scikit-learn and matplotlib already
 imported instead of paying seconds of imports per job."""
 

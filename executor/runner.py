@@ -1,6 +1,6 @@
 """The per-job child process: runs the snapshot through the engine and records every event.
 
-Started by the Huey worker from its job forkserver (executor.jobs), which may kill it
+Started by the Huey worker from its job forkserver (executor.worker), which may kill it
 (cancel, time limit); or by hand as `python -m executor.runner JOB ATTEMPT HOME`. It exits
 by itself when its worker dies, so a SIGKILLed worker leaves no orphan training on.
 """
@@ -93,7 +93,7 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     from data.config import settings
     from data.store import LeaseLost, open_store
     from executor.engine import run_workflow
-    from executor.jobs import dataset_info_for
+    from executor.facts import dataset_info_for
 
     store = open_store(settings())
     job = store.get_job(job_id, with_nodes=False)

@@ -1,7 +1,7 @@
 """The app's own Huey consumer, supervised: started as a child in a process group of its
 own, restarted with back-off when it dies, and stopped with its whole tree (workers, their
 job hosts and jobs) when the app stops. A worker also dies by itself when its consumer
-dies (PR_SET_PDEATHSIG, executor.jobs.start_worker), so no orphan keeps polling the queue
+dies (PR_SET_PDEATHSIG, executor.worker.start_worker), so no orphan keeps polling the queue
 even if the consumer is killed with SIGKILL."""
 
 from __future__ import annotations

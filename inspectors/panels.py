@@ -237,7 +237,7 @@ def ModelInspector(ctx: InspectorContext):
                                     open=any(ctx.error(f"hyperparameters.{p.name}") for p in params if p.advanced)),
                             cls="section"))
         by = {p.name: p for p in TRAINING_PARAMS}
-        caps = plugin.capabilities(pt) if pt else {"supported_metrics": []}
+        caps = registry.capabilities(plugin, pt) if pt else {"supported_metrics": []}
         scalar = [k for k in caps["supported_metrics"] if registry.metrics()[k].kind == "scalar"]
         metric_sel = Div(Label("Metric to optimise", fr="f-optuna-metric"),
                          Select(Option("default", value=""), *[Option(registry.metrics()[k].name, value=k,
@@ -298,7 +298,7 @@ def _caps(ctx):
     plugin = registry.models().get(ctx.upstream.algorithm or "")
     if plugin is None or not ctx.upstream.problem_type:
         return None, None
-    return plugin, plugin.capabilities(ctx.upstream.problem_type)
+    return plugin, registry.capabilities(plugin, ctx.upstream.problem_type)
 
 
 def _check(name, key, label, checked, extra=(), invalid=False):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 from nodes.base import METRICS, MODEL, EvaluationArtifact, NodeType, Port, Upstream
+from plugins import registry
 from plugins.params import Param, validate_params
 
 OPTION_PARAMS = (
@@ -17,12 +18,11 @@ FIELDS = ("metrics",) + tuple(p.name for p in OPTION_PARAMS)
 
 
 def capabilities(upstream: Upstream) -> dict | None:
-    from plugins import registry
 
     plugin = registry.models().get(upstream.algorithm or "")
     if plugin is None or not upstream.problem_type:
         return None
-    return plugin.capabilities(upstream.problem_type)
+    return registry.capabilities(plugin, upstream.problem_type)
 
 
 def check_keys(config: dict, upstream: Upstream, field: str, supported_key: str, default_key: str,
@@ -114,7 +114,6 @@ def _baseline(model, keys, seed):
 
 
 def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
-    from plugins import registry
     from plugins.evaluators import compute_metric
 
     model = inputs["model"]

@@ -15,6 +15,7 @@ import math
 import time
 
 from nodes.base import MODEL, SPLIT, ModelArtifact, NodeError, NodeType, Port, Upstream
+from plugins import registry
 from plugins.params import Param, validate_params
 
 TRAINING_PARAMS = (
@@ -33,14 +34,13 @@ FIELDS = ("algorithm", "hyperparameters") + tuple(p.name for p in TRAINING_PARAM
 
 
 def _registry():
-    from plugins import registry
 
     return registry
 
 
 def default_metric(plugin, problem_type: str) -> str | None:
     reg = _registry()
-    caps = plugin.capabilities(problem_type)
+    caps = registry.capabilities(plugin, problem_type)
     metrics = reg.metrics()
     for key in caps["default_metrics"] + caps["supported_metrics"]:
         if metrics[key].kind == "scalar" and metrics[key].direction:
@@ -84,7 +84,7 @@ def validate(config: dict, upstream: Upstream):
             from plugins.evaluators import normalize_metric_key
 
             metric = normalize_metric_key(metric)
-            caps = plugin.capabilities(ptype)
+            caps = registry.capabilities(plugin, ptype)
             m = reg.metrics().get(metric)
             if metric not in caps["supported_metrics"] or m is None or m.kind != "scalar":
                 errors["optuna_metric"] = f"{plugin.name} cannot be optimised for {metric!r}."
@@ -132,7 +132,6 @@ def _folds(split, k: int, seed):
 def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0.0, 1.0)):
     """k-fold CV on the training rows, reporting progress per fold and checking for
     cancellation between folds. Returns {"metric", "folds", "mean", "std"}."""
-    from plugins import registry
     from plugins.evaluators import compute_metric, eval_data_for
 
     metric = registry.metrics()[metric_key]
@@ -195,7 +194,6 @@ def _in_space(p, value, problem_type) -> bool:
 def optuna_search(plugin, hp, split, config, ctx, seed):
     import optuna
 
-    from plugins import registry
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     ptype = split.problem_type
@@ -270,7 +268,6 @@ def scale_warning(plugin, operations) -> str | None:
     """A model that needs comparable feature scales, with no scaling step before it."""
     if not plugin.scale_sensitive:
         return None
-    from plugins import registry
 
     ops = registry.operations()
     slugs = [o[0] if isinstance(o, (tuple, list)) else o.get("method") for o in operations or []]
@@ -282,7 +279,6 @@ def scale_warning(plugin, operations) -> str | None:
 
 
 def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
-    from plugins import registry
 
     plugin = registry.models().get(config.get("algorithm") or "")
     hint = scale_warning(plugin, upstream.operations) if plugin else None
@@ -299,7 +295,6 @@ def _jsonable(d: dict) -> dict:
 def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     import joblib
 
-    from plugins import registry
 
     split = inputs["split"]
     plugin = registry.models()[config["algorithm"]]

@@ -9,6 +9,7 @@ the reported metrics cover every test row.
 from __future__ import annotations
 
 from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream, table_summary
+from plugins import registry
 
 
 def _ops():
@@ -38,7 +39,6 @@ def warnings_for(config: dict, upstream: Upstream, model_category: str | None = 
 
 
 def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
-    from plugins import registry
 
     category = None
     for node_type, cfg in downstream:  # the first model below decides what advice applies

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nodes.base import METRICS, MODEL, PLOTS, NodeType, PlotsArtifact, Port, Upstream
 from nodes.evaluate import check_keys
+from plugins import registry
 
 # The plot that shows each metric (seed 000: Visualize follows the Evaluate selections).
 PLOT_FOR_METRIC = {"roc_auc": "roc_curve", "confusion_matrix": "confusion_matrix",
@@ -33,7 +34,6 @@ def validate(config: dict, upstream: Upstream):
 
 
 def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
-    from plugins import registry
     from plugins.visualizers import render_plot
 
     upstream = inputs["model"]
@@ -70,7 +70,6 @@ SECONDS_PER_PLOT_CREDIT = 0.4
 
 
 def estimate(config: dict, upstream: Upstream) -> dict:
-    from plugins import registry
 
     plots = registry.plots()
     cost = sum(plots[k].cost for k in config.get("plots") or [] if k in plots)

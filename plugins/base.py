@@ -57,22 +57,6 @@ class ModelPlugin:
     def params_for(self, problem_type: str | None) -> list[Param]:
         return [p for p in self.params if p.applies_to(problem_type)]
 
-    def capabilities(self, problem_type: str) -> dict:
-        """The metrics and plots this plugin offers for a problem type (seed 000's
-        `capabilities`, flowing downstream to Evaluate and Visualize)."""
-        from plugins.registry import metrics, plots
-
-        def keep(keys, registry):
-            return [k for k in keys if k in registry and problem_type in registry[k].problem_types]
-
-        m, p = metrics(), plots()
-        return {
-            "supported_metrics": keep(self.supported_metrics, m),
-            "default_metrics": keep(self.default_metrics, m),
-            "supported_plots": keep(self.supported_plots, p),
-            "default_plots": keep(self.default_plots, p),
-        }
-
     def summary_json(self) -> dict:
         return {
             "slug": self.key,
@@ -84,11 +68,12 @@ class ModelPlugin:
             "category": self.category,
         }
 
-    def detail_json(self, problem_type: str | None = None) -> dict:
+    def detail_json(self, problem_type: str | None = None, capabilities: dict | None = None) -> dict:
+        """`capabilities` (plugins.registry.capabilities for the problem type) when known."""
         out = self.summary_json()
         out["hyperparameters"] = params_json(self.params, problem_type)
-        if problem_type:
-            out.update(self.capabilities(problem_type))
+        if capabilities is not None:
+            out.update(capabilities)
         else:
             out.update({
                 "supported_metrics": list(self.supported_metrics),

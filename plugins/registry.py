@@ -94,6 +94,19 @@ def models_for(problem_type: str | None) -> list[ModelPlugin]:
     return [m for m in models().values() if problem_type is None or problem_type in m.problem_types]
 
 
+def capabilities(plugin: ModelPlugin, problem_type: str) -> dict:
+    """The metrics and plots a model plugin offers for a problem type (seed 000's
+    `capabilities`, flowing downstream to Evaluate and Visualize): what it declares, kept to
+    what the registry has for that problem type. Asked here, so declarations never call the
+    registry (no import cycle)."""
+    def keep(keys, table):
+        return [k for k in keys if k in table and problem_type in table[k].problem_types]
+
+    m, p = metrics(), plots()
+    return {"supported_metrics": keep(plugin.supported_metrics, m), "default_metrics": keep(plugin.default_metrics, m),
+            "supported_plots": keep(plugin.supported_plots, p), "default_plots": keep(plugin.default_plots, p)}
+
+
 def reload() -> None:
     """Forget what was discovered (tests that register an entry point call this)."""
     entry_point_objects.cache_clear()

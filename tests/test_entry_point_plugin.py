@@ -54,7 +54,7 @@ def test_entry_point_plugin_is_discovered_fits_and_is_scored(installed_plugin):
     data = eval_data_for(pipe, X_train, y_train, X_test, y_test, "classification")
     assert len(data.y_pred) == len(X_test)
 
-    caps = plugin.capabilities("classification")
+    caps = registry.capabilities(plugin, "classification")
     assert caps["supported_metrics"] == list(plugin.supported_metrics)
     values = {key: compute_metric(key, data) for key in caps["supported_metrics"]}
     json.dumps(values)

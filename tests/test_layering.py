@@ -37,3 +37,32 @@ def test_rendering_side_never_touches_the_database(path):
     bad = {m for m in imports_of(path)
            if m.split(".")[0] in {"sqlite3", "sqlite_utils", "huey"} or m in {"data.store", "executor.jobs"}}
     assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_the_layers_contract_holds():
+    """import-linter's layers contract (pyproject.toml): web > inspectors | components >
+    executor > data > nodes > plugins, imports inside functions included."""
+    import subprocess
+    import sys
+
+    lint = Path(sys.executable).with_name("lint-imports")
+    r = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    assert "1 kept, 0 broken" in r.stdout
+
+
+def test_no_import_cycle_between_modules():
+    """Every import, at the top of a module or inside a function, in one graph (grimp's):
+    the standard library's graphlib finds no cycle in it."""
+    from graphlib import CycleError, TopologicalSorter
+
+    import grimp
+
+    graph = grimp.build_graph("plugins", "nodes", "data", "executor", "inspectors", "components", "web")
+    deps = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
+    # a package's __init__ importing its own submodules is not a cycle of ours
+    deps = {m: {d for d in ds if not m.startswith(d + ".") and not d.startswith(m + ".")} for m, ds in deps.items()}
+    try:
+        list(TopologicalSorter(deps).static_order())
+    except CycleError as e:
+        pytest.fail(f"import cycle: {' -> '.join(e.args[1])}")

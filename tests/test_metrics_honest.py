@@ -101,7 +101,7 @@ def test_the_shap_plot_states_how_many_rows_it_explains():
 
 
 REGRESSORS = sorted(slug for slug, p in registry.models().items() if "regression" in p.problem_types
-                    and "partial_dependence" in p.capabilities("regression")["supported_plots"])
+                    and "partial_dependence" in registry.capabilities(p, "regression")["supported_plots"])
 
 
 @pytest.mark.parametrize("slug", REGRESSORS)

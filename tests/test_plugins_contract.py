@@ -96,9 +96,9 @@ def test_defaults_are_valid_and_capabilities_nonempty(slug, problem_type):
     clean, errors = validate_params(plugin.params, {}, problem_type)
     assert errors == {}
     assert all(p.name in clean for p in plugin.params_for(problem_type))
-    caps = plugin.capabilities(problem_type)
+    caps = registry.capabilities(plugin, problem_type)
     assert caps["supported_metrics"] and caps["default_metrics"] and caps["supported_plots"]
-    json.dumps(plugin.detail_json(problem_type))
+    json.dumps(plugin.detail_json(problem_type, registry.capabilities(plugin, problem_type)))
 
 
 @pytest.mark.parametrize("slug,problem_type", CASES, ids=IDS)
@@ -175,7 +175,7 @@ def test_fits_and_predicts_on_small_real_data(slug, problem_type):
 @pytest.mark.parametrize("slug,problem_type", CASES, ids=IDS)
 def test_every_declared_metric_computes(slug, problem_type):
     _, d = fitted(slug, problem_type)
-    for key in registry.models()[slug].capabilities(problem_type)["supported_metrics"]:
+    for key in registry.capabilities(registry.models()[slug], problem_type)["supported_metrics"]:
         value = compute_metric(key, d)
         json.dumps(value)
         if METRICS[key].kind == "scalar":
@@ -185,7 +185,7 @@ def test_every_declared_metric_computes(slug, problem_type):
 @pytest.mark.parametrize("slug,problem_type", CASES, ids=IDS)
 def test_every_declared_plot_renders_a_png(slug, problem_type):
     _, d = fitted(slug, problem_type)
-    for key in registry.models()[slug].capabilities(problem_type)["supported_plots"]:
+    for key in registry.capabilities(registry.models()[slug], problem_type)["supported_plots"]:
         png = render_plot(key, d)
         assert png.startswith(b"\x89PNG") and len(png) > 2000, key
 
@@ -226,7 +226,7 @@ def test_svm_has_no_probabilities_yet_every_declared_score_computes():
     curves use the decision function; log loss, which needs probabilities, is not offered."""
     _, d = fitted("svm", "classification")
     assert d.y_proba is None
-    caps = registry.models()["svm"].capabilities("classification")
+    caps = registry.capabilities(registry.models()["svm"], "classification")
     assert "log_loss" not in caps["supported_metrics"] and "roc_auc" in caps["supported_metrics"]
     scores = d.model.decision_function(d.X_test)
     assert compute_metric("roc_auc", d) == pytest.approx(skm.roc_auc_score(d.y_test, scores))
@@ -379,7 +379,7 @@ def test_plots_on_a_pipeline_with_one_hot_and_text_columns():
     pipe.fit(X_train, y_train)
     d = eval_data_for(pipe, X_train, y_train, X_test, y_test, "regression")
     assert "cat__city_rome" in d.feature_names and len(d.feature_names) == np.shape(d.Xt_test)[1]
-    for key in plugin.capabilities("regression")["supported_plots"]:
+    for key in registry.capabilities(plugin, "regression")["supported_plots"]:
         assert render_plot(key, d).startswith(b"\x89PNG"), key
 
 

@@ -1,0 +1,91 @@
+"""The web side of jobs: validate and submit a workflow, enqueue, cancel, retry, and say
+whether workers are alive. Never runs ML (executor.worker does, in a worker process)."""
+
+from __future__ import annotations
+
+import logging
+
+from data.config import settings
+from data.store import TERMINAL, Invalid, Store
+from executor.facts import dataset_info_for
+from executor.timing import (
+    NO_WORKER,
+    WORKER_BEAT_SECONDS,
+)
+
+log = logging.getLogger("playground.jobs")
+
+
+def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | None = None,
+           snapshot_id: str | None = None) -> dict:
+    """Validate, snapshot, create the job and enqueue it. Invalid -> no job, no snapshot."""
+    from data.store import normalize_graph
+    from executor.engine import resolve
+    from executor.estimate import estimate
+
+    graph = normalize_graph(graph)
+    info = dataset_info_for(store)
+    resolved = resolve(graph, dataset_info=info)
+    if resolved.errors:
+        from executor.engine import GRAPH
+
+        n = len([k for k in resolved.errors if k != GRAPH])
+        if n:
+            detail = f"The workflow is not valid: {n} node{'s' if n != 1 else ''} need{'' if n != 1 else 's'} attention."
+        else:
+            detail = "The workflow is not valid: " + " ".join(resolved.errors[GRAPH])
+        raise Invalid(detail, errors=resolved.errors)
+    est = estimate(resolved, info)
+    job = store.create_job(workflow_id, graph, est, settings().job_time_limit, retry_of=retry_of,
+                           snapshot_id=snapshot_id)
+    enqueue(store, job["id"], 1)
+    job = store.get_job(job["id"])
+    job["estimate"] = est
+    return job
+
+
+def worker_status(store: Store) -> dict:
+    """What the API and the editor say about the workers: how many are alive, and a
+    sentence when none is."""
+    live = store.live_workers(4 * WORKER_BEAT_SECONDS)
+    out = {"live": len(live), "workers": [{"id": w["id"], "host": w["host"], "pid": w["pid"],
+                                           "since": w["started_at"]} for w in live]}
+    if not live:
+        out["notice"] = NO_WORKER
+    return out
+
+
+def enqueue(store: Store, job_id: str, attempt: int) -> None:
+    from executor.queue import huey
+    from executor.tasks import run_job
+
+    task = run_job.s(job_id, attempt)
+    if attempt == 1:
+        store.mark_queued(job_id, task.id)
+    else:
+        store.set_task_id(job_id, task.id)
+    huey.enqueue(task)
+
+
+def cancel(store: Store, job_id: str) -> dict:
+    state = store.request_cancel(job_id)
+    if state["status"] in ("pending", "queued"):
+        job = store.get_job(job_id, with_nodes=False)
+        try:
+            from executor.queue import huey
+
+            if job.get("task_id"):
+                huey.revoke_by_id(job["task_id"])
+        except Exception:  # revoking is an optimisation: the claim refuses a cancelled job anyway
+            log.exception("could not revoke task of job %s", job_id)
+        store.finish(job_id, None, "cancelled", error=None, event_payload={"message": "Cancelled before it started."})
+    # a running job is stopped by its worker, which polls the flag
+    return store.get_job(job_id)
+
+
+def retry(store: Store, job_id: str) -> dict:
+    job = store.require_job(job_id)
+    if job["status"] not in TERMINAL:
+        raise Invalid(f"The job is still {job['status']}; cancel it or wait before retrying.", status=409)
+    graph = store.get_snapshot(job["snapshot_id"])
+    return submit(store, graph, workflow_id=job["workflow_id"], retry_of=job_id, snapshot_id=job["snapshot_id"])

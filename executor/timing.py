@@ -1,0 +1,17 @@
+"""The timings the job sides agree on (each from the environment, in seconds)."""
+
+from __future__ import annotations
+
+import os
+
+HEARTBEAT_SECONDS = float(os.environ.get("PLAYGROUND_HEARTBEAT_SECONDS", 1.0))
+# every worker process says it is alive this often; it counts as gone after 4 missed beats
+WORKER_BEAT_SECONDS = float(os.environ.get("PLAYGROUND_WORKER_BEAT_SECONDS", 2.0))
+NO_WORKER = "No worker is running: jobs will wait."
+LEASE_SECONDS = float(os.environ.get("PLAYGROUND_LEASE_SECONDS", 15.0))
+CANCEL_GRACE_SECONDS = 2.0  # time the run gets to stop by itself before it is killed
+SWEEP_SECONDS = float(os.environ.get("PLAYGROUND_SWEEP_SECONDS", 2.0))
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"

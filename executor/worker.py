@@ -1,0 +1,248 @@
+"""The worker side of jobs: a Huey worker claims a job, runs its ML in a child process of
+its own job forkserver (executor.runner is the child), supervises it (heartbeat, cancel,
+time and memory limits) and records the end."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import socket
+import subprocess
+import threading
+import time
+
+from data.config import settings
+from data.store import Store, open_store
+from executor.timing import (
+    CANCEL_GRACE_SECONDS,
+    HEARTBEAT_SECONDS,
+    WORKER_BEAT_SECONDS,
+)
+
+log = logging.getLogger("playground.jobs")
+
+
+def execute(job_id: str, attempt: int) -> None:
+    """Run in a Huey worker: claim, start the child, supervise it, record the end."""
+    store = open_store()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    if not store.claim(job_id, attempt, worker):
+        return  # cancelled, finished, or superseded by a newer attempt
+    try:
+        _supervise(store, job_id, attempt)
+    except Exception as e:  # never leave the job running because the supervisor broke
+        log.exception("supervising job %s failed", job_id)
+        store.finish(job_id, attempt, "failed", error=f"The worker failed: {type(e).__name__}: {e}")
+
+
+# Each job's ML runs in a process of the multiprocessing "forkserver" context: a clean
+# server process (started once per Huey worker, with the ML stack preloaded by
+# executor.job_host) forks a fresh child per job. The worker can kill that child on cancel
+# or time limit, and a child that crashes or runs out of memory takes nothing else down.
+# Not a plain fork of the worker: forking a process that may hold threads or open SQLite
+# connections is how deadlocks and corrupt state are made.
+JOB_CONTEXT = multiprocessing.get_context("forkserver")
+JOB_CONTEXT.set_forkserver_preload(["executor.job_host"])
+
+
+def start_job_host() -> None:
+    """Start this worker's forkserver now (a Huey startup hook) so its preload runs while
+    the worker is idle, not when the first job arrives."""
+    from multiprocessing import forkserver
+
+    _allow_children()
+    forkserver.ensure_running()
+
+
+def start_worker() -> None:
+    """A Huey worker process starts (startup hook): it dies with its consumer (no orphan
+    keeps polling the queue), says it is alive every few seconds, and warms its job host."""
+    die_with_parent()
+    _start_worker_beat()
+    start_job_host()
+
+
+def die_with_parent(sig: int = 9) -> None:
+    """Ask Linux to send `sig` to this process when its parent dies (PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(sig))
+    except OSError:
+        pass  # not Linux: the supervisor's process-group kill still ends the tree
+
+
+_BEAT: dict = {}
+
+
+def _start_worker_beat() -> None:
+    store = open_store()
+    worker_id = f"{socket.gethostname()}:{os.getpid()}"
+    stop = threading.Event()
+
+    def beat():
+        while True:
+            try:
+                store.worker_beat(worker_id, socket.gethostname(), os.getpid())
+            except Exception:
+                log.exception("worker heartbeat failed")
+            if stop.wait(WORKER_BEAT_SECONDS):
+                return
+
+    threading.Thread(target=beat, name="worker-beat", daemon=True).start()
+    _BEAT.update(id=worker_id, stop=stop, store=store)
+
+
+def stop_worker() -> None:
+    """Shutdown hook: stop beating and leave the registry at once."""
+    if _BEAT:
+        _BEAT["stop"].set()
+        try:
+            _BEAT["store"].worker_gone(_BEAT["id"])
+        except Exception:
+            log.exception("could not deregister worker")
+
+
+def _allow_children() -> None:
+    # Huey starts its process workers as daemonic, and multiprocessing refuses children to
+    # daemonic processes (they might be orphaned). Ours cannot be: every job child holds a
+    # lifeline pipe to its worker and exits when the worker dies (executor.runner).
+    me = multiprocessing.current_process()
+    if me.daemon:
+        me.daemon = False
+
+
+class _Child:
+    """The job's process, from the forkserver. `lifeline` is a pipe whose write end only
+    this worker holds: when the worker dies, even by SIGKILL, the child reads EOF and exits,
+    so no orphan keeps training."""
+
+    def __init__(self, job_id: str, attempt: int, home: str):
+        from executor import runner
+
+        _allow_children()
+        lifeline_r, self._lifeline = JOB_CONTEXT.Pipe(duplex=False)
+        self.proc = JOB_CONTEXT.Process(target=runner.child_main, args=(job_id, attempt, home, lifeline_r),
+                                        name=f"job-{job_id}-{attempt}", daemon=True)
+        self.proc.start()
+        lifeline_r.close()
+        self.pid = self.proc.pid
+
+    @property
+    def returncode(self):
+        return self.proc.exitcode  # negative: killed by that signal
+
+    def poll(self):
+        return self.proc.exitcode
+
+    def wait(self, timeout: float | None = None):
+        self.proc.join(timeout)
+        if self.proc.exitcode is None:
+            raise subprocess.TimeoutExpired(f"job child {self.pid}", timeout)
+        return self.proc.exitcode
+
+    def terminate(self):
+        if self.proc.exitcode is None:
+            self.proc.terminate()
+
+    def kill(self):
+        if self.proc.exitcode is None:
+            self.proc.kill()
+
+    def close(self):
+        self._lifeline.close()
+        self.proc.close()
+
+
+def _supervise(store: Store, job_id: str, attempt: int) -> None:
+    job = store.get_job(job_id, with_nodes=False)
+    limit = job.get("time_limit") or settings().job_time_limit
+    memory = settings().job_memory_limit
+    proc = _Child(job_id, attempt, str(store.settings.home))
+    try:
+        store.set_child_pid(job_id, attempt, proc.pid)
+        reason = _watch(store, job_id, attempt, proc, limit, memory)
+        if reason == "lease lost":
+            return  # the sweeper gave the job to a newer attempt, or it was finished: write nothing
+        code = proc.wait()
+    finally:
+        proc.close()
+    if reason == "cancelled":
+        store.finish(job_id, attempt, "cancelled", event_payload={"message": "Cancelled."})
+    elif reason == "memory":
+        from executor.runner import fmt_bytes
+
+        store.finish(job_id, attempt, "failed",
+                     error=f"The job used more memory than its limit of {fmt_bytes(memory)} (PLAYGROUND_JOB_MEMORY_MB) "
+                           "and was stopped. Other jobs and the app are not affected.")
+    elif reason == "timeout":
+        store.finish(job_id, attempt, "failed",
+                     error=f"The job ran longer than its time limit ({limit / 60:g} min) and was stopped.")
+    elif code != 0:
+        from executor.runner import fmt_bytes
+
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        store.finish(job_id, attempt, "failed",
+                     error=f"The job's process died: it {how}, perhaps out of memory (its limit is "
+                           f"{fmt_bytes(memory)}). Other jobs and the app are not affected.")
+    else:
+        # the child records its own end; if it could not (lease lost), nothing more to do
+        row = store.get_job(job_id, with_nodes=False)
+        if row and row["status"] == "running" and row["attempt"] == attempt:
+            store.finish(job_id, attempt, "failed", error="The job ended without recording a result.")
+
+
+def private_memory(pid: int) -> int:
+    """Resident memory of a process that is its own (not shared with the job host)."""
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            fields = f.read().split()
+        return (int(fields[1]) - int(fields[2])) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _watch(store: Store, job_id: str, attempt: int, proc: _Child, limit: float, memory: int) -> str | None:
+    """Heartbeat while the child runs; stop it on cancel (after a grace period in which the
+    run can stop by itself between folds and nodes), on the time limit, over its memory
+    limit (the child's own RLIMIT_DATA usually stops it first, with a MemoryError in the
+    node that allocated), or when this attempt lost the job. Returns why it stopped the
+    child, None when the child ended by itself."""
+    cancel_seen, last_beat, started = None, 0.0, time.monotonic()
+    baseline = private_memory(proc.pid)  # the libraries it starts with (copied from its job host)
+    while proc.poll() is None:
+        try:
+            proc.wait(0.1)
+        except subprocess.TimeoutExpired:
+            pass
+        t = time.monotonic()
+        if private_memory(proc.pid) - baseline > memory + 64 * 2**20:
+            _stop(proc)
+            return "memory"
+        if t - last_beat >= HEARTBEAT_SECONDS:
+            last_beat = t
+            if store.heartbeat(job_id, attempt) is None:
+                _stop(proc)
+                return "lease lost"
+        if cancel_seen is None and store.cancel_requested(job_id):
+            cancel_seen = t
+        if cancel_seen is not None and t - cancel_seen > CANCEL_GRACE_SECONDS:
+            _stop(proc)
+            return "cancelled"
+        if t - started > limit:
+            _stop(proc)
+            return "timeout"
+    return None
+
+
+def _stop(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(1.0)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5.0)
+
+
+# --------------------------------------------------------------------------- sweeper
