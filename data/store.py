@@ -310,11 +310,18 @@ class Store:
         return rows
 
     def delete_dataset(self, dataset_id: str) -> dict:
+        """An upload's row, then its file: one rule for the API and the editor alike (a
+        sample dataset is part of the app and cannot be deleted)."""
+        from data import datasets
+
+        if datasets.is_sample(dataset_id):
+            raise Invalid("Sample datasets cannot be deleted.", status=400)
         with self.tx() as db:
             row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
             if row is None:
                 raise NotFound(f"No uploaded dataset {dataset_id!r}.")
             db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+        datasets.delete_dataset_file(dataset_id, self.settings.datasets_dir)
         return row
 
     # ------------------------------------------------------------------ jobs

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import random
+import numpy as np
 
 from nodes.base import METRICS, MODEL, EvaluationArtifact, NodeType, Port, Upstream
 from plugins import registry
 from plugins.params import Param, validate_params
 
+BOOTSTRAP_RESAMPLES = 200
 OPTION_PARAMS = (
     Param("confidence_intervals", "bool", default=False, label="Confidence intervals",
           help="95% bootstrap intervals over the test rows (200 resamples)."),
@@ -61,22 +62,23 @@ def validate(config: dict, upstream: Upstream):
     return {"metrics": metrics, **options}, errors
 
 
-def _bootstrap(key, data, seed, n=200):
+def _bootstrap(key, data, seed, n=BOOTSTRAP_RESAMPLES):
+    """95% percentile interval of a metric over `n` resamples of the test rows (with
+    replacement), drawn at once by numpy; None when fewer than half the resamples can be
+    scored (e.g. a class missing from a small resample)."""
     from plugins.evaluators import compute_metric
 
-    rng = random.Random(seed)
-    idx = list(range(len(data.y_test)))
+    rows = np.random.default_rng(seed).integers(0, len(data.y_test), size=(n, len(data.y_test)))
     values = []
-    for _ in range(n):
-        sample = [rng.choice(idx) for _ in idx]
+    for sample in rows:
         try:
             values.append(float(compute_metric(key, _subset(data, sample))))
         except (ValueError, TypeError):
             continue
     if len(values) < n // 2:
         return None
-    values.sort()
-    return [values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1]]
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return [float(lo), float(hi)]
 
 
 def _subset(data, rows):

@@ -358,3 +358,27 @@ def test_optuna_regression_search_and_refit(store):
     same_trials(output["optuna"], study)
     best = model(**study.best_params).fit(X_train, y_train)
     close(values, regression_scores(y_test, best.predict(X_test)))
+
+
+def test_bootstrap_intervals_are_percentiles_of_resampled_test_scores(store):
+    """Evaluate's confidence intervals: 200 resamples of the test rows drawn at once by
+    numpy with the split's seed, each scored, the 2.5th and 97.5th percentiles."""
+    nodes = [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer", "target_column": "target",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.2, "random_seed": SEED}},
+        {"id": "m", "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {}}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "f1"], "confidence_intervals": True}},
+    ]
+    edges = [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"))]
+    result = run_workflow({"nodes": nodes, "edges": edges}, lambda e: None)
+    assert result["status"] == "completed", result.get("error")
+    intervals = result["metrics"]["e"]["intervals"]
+    X_train, X_test, y_train, y_test = split(datasets.load_sample("breast_cancer"), "target")
+    pred = DecisionTreeClassifier(random_state=SEED).fit(X_train, y_train).predict(X_test)
+    rows = np.random.default_rng(SEED).integers(0, len(y_test), size=(200, len(y_test)))
+    y, p = y_test.to_numpy(), pred
+    for key, score in (("accuracy", skm.accuracy_score), ("f1", lambda a, b: skm.f1_score(a, b, average="binary"))):
+        hand = np.percentile([score(y[r], p[r]) for r in rows], [2.5, 97.5])
+        np.testing.assert_allclose(intervals[key], hand, rtol=0, atol=TOL)
+        assert intervals[key][0] < result["metrics"]["e"]["values"][key] < intervals[key][1]

@@ -159,3 +159,11 @@ def test_split_warns_about_imbalanced_classes(web):
         {"id": "s", "type": "split", "config": {}}], "edges": [{"source": "d", "target": "s"}]}).json()
     html = web.get(f"/ui/workflows/{wf['id']}/nodes/s/inspector").text
     assert "Class &#x27;rare&#x27; is only 5.0% of the rows" in html or "Class 'rare' is only 5.0% of the rows" in html
+
+
+def test_the_editor_and_the_api_refuse_deleting_a_sample_dataset_alike(web):
+    """The UI route used to delete a sample dataset's row the API refused to delete."""
+    for path in ("/ui/datasets/iris", "/api/v1/datasets/iris"):
+        r = web.delete(path)
+        assert r.status_code == 400 and "Sample datasets cannot be deleted." in r.text, path
+    assert any(d["id"] == "iris" for d in web.get("/api/v1/datasets").json()["samples"])
