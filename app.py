@@ -41,7 +41,6 @@ from executor.engine import node_states, node_warnings, resolve
 from executor.estimate import estimate as estimate_job
 from executor.events import job_events, stream_stats
 from inspectors.context import InspectorContext
-from inspectors.forms import Form as InspectorForm
 from inspectors.panels import Inspector, WorkflowInspector, parse_config
 from nodes.base import Design, Upstream
 from nodes.registry import node_types
@@ -527,7 +526,7 @@ def ui_node_inspector(workflow_id: str, node_id: str):
 async def ui_save_config(request: Request, workflow_id: str, node_id: str):
     wf = STORE.require_workflow(workflow_id)
     ctx = inspector_context(wf, node_id)
-    form = InspectorForm(list((await request.form()).multi_items()))
+    form = await request.form()
     config, refused = parse_config(form, ctx)
     wf = STORE.update_node_config(workflow_id, node_id, config)
     panel = Inspector(inspector_context(wf, node_id, refused))

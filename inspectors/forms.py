@@ -10,34 +10,23 @@ from __future__ import annotations
 
 import random
 
+from starlette.datastructures import FormData
+
 from plugins.params import Param, ParamError, validate_value
 
-
-class Form:
-    """Starlette's multi-dict reduced to what we need: last value, or every value."""
-
-    def __init__(self, items: list[tuple[str, str]]):
-        self.items = items
-
-    def has(self, key: str) -> bool:
-        return any(k == key for k, _ in self.items)
-
-    def get(self, key: str, default=None):
-        values = [v for k, v in self.items if k == key]
-        return values[-1] if values else default
-
-    def all(self, key: str) -> list[str]:
-        return [v for k, v in self.items if k == key]
+# A posted form is Starlette's own FormData (a multi-dict: `name in form`, `form.get(name)`
+# gives the last value, `form.getlist(name)` every value). Tests build one from pairs.
+Form = FormData
 
 
 def _take(form: Form, p: Param, name: str, old, refused: dict, problem_type=None, multi=False):
     """Validate one submitted field; on failure keep `old` and remember the refusal."""
     if multi:
-        raw = form.all(name)
-        if not raw and not form.has(f"{name}__present"):
+        raw = form.getlist(name)
+        if not raw and f"{name}__present" not in form:
             return old
     else:
-        if not form.has(name):
+        if name not in form:
             return old
         raw = form.get(name)
     try:
@@ -66,13 +55,13 @@ def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None
     old_target = old.get("target_column")
     for name in ("target_column", "problem_type"):
         config[name] = _take(form, by[name], name, old.get(name), refused)
-    if form.has("include_ids__present"):
+    if "include_ids__present" in form:
         config["include_ids"] = _take(form, by["include_ids"], "include_ids", old.get("include_ids"), refused,
                                       multi=True)
     if config.get("problem_type") == "clustering" and form.get("target_column") == "":
         config["target_column"] = None
     new_target = config.get("target_column")
-    chosen_now = form.has("problem_type") and form.get("problem_type") != old.get("problem_type")
+    chosen_now = "problem_type" in form and form.get("problem_type") != old.get("problem_type")
     if new_target != old_target and new_target and facts and not chosen_now:
         suggested_before = suggest_problem_type(facts.get(old_target)) if old_target else None
         if old_target is None or old.get("problem_type") in (None, suggested_before):
@@ -87,7 +76,7 @@ def parse_split(form: Form, old: dict) -> tuple[dict, dict]:
     by = {p.name: p for p in PARAMS}
     config = dict(old)
     action = form.get("action") or ""
-    if form.has("test_pct"):
+    if "test_pct" in form:
         pct = form.get("test_pct")
         try:
             config["test_size"] = validate_value(by["test_size"], float(pct) / 100)
@@ -119,7 +108,7 @@ def parse_model(form: Form, old: dict, plugins: dict, problem_type: str | None) 
     if plugin is not None:
         for p in plugin.params_for(problem_type):
             name = f"hp-{p.name}"
-            if form.has(name):
+            if name in form:
                 value = _take(form, p, name, hp.get(p.name, p.default_for(problem_type)), refused, problem_type)
                 if name in refused:
                     refused[f"hyperparameters.{p.name}"] = refused.pop(name)
@@ -146,8 +135,8 @@ def parse_keys(form: Form, old: dict, field: str, caps: dict | None, option_para
         config[field] = list(supported)
     elif action == "clear":
         config[field] = []
-    elif form.has(f"{field}__present"):
-        config[field] = list(dict.fromkeys(form.all(field)))
+    elif f"{field}__present" in form:
+        config[field] = list(dict.fromkeys(form.getlist(field)))
     for p in option_params:
         config[p.name] = _take(form, p, p.name, old.get(p.name, p.default), refused)
     return config, refused
@@ -165,7 +154,7 @@ def parse_preprocessing(form: Form, old: dict, operations: dict) -> tuple[dict, 
         for p in decl.params:
             name = f"op-{i}-{p.name}"
             multi = p.kind in ("columns", "multiselect")
-            if form.has(name) or (multi and form.has(f"{name}__present")):
+            if name in form or (multi and f"{name}__present" in form):
                 params[p.name] = _take(form, p, name, params.get(p.name, p.default), refused, multi=multi)
         op["parameters"] = params
     action = form.get("action") or ""

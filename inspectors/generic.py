@@ -66,7 +66,7 @@ def parse_params(form: Form, ctx: InspectorContext) -> tuple[dict, dict]:
     config = dict(ctx.config)
     for p in ctx.node_type.params:
         multi = p.kind in ("columns", "multiselect")
-        if form.has(p.name) or (multi and form.has(f"{p.name}__present")):
+        if p.name in form or (multi and f"{p.name}__present" in form):
             value = _take(form, p, p.name, ctx.config.get(p.name, p.default), refused,
                           ctx.upstream.problem_type, multi=multi)
             if p.name not in refused:  # a refused value leaves the stored config as it was
