@@ -33,7 +33,7 @@ from components.editor import EditorPage, NameSaved
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
 from components.results import HistoryList, ResultsPanel
 from data import datasets
-from data.config import settings
+from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
 from data.store import Invalid, NotFound, open_store
 from executor import jobs
@@ -52,7 +52,6 @@ from web.security import SecurityMiddleware, csrf_token
 from web.upload import receive_upload
 
 ROOT = Path(__file__).resolve().parent
-SETTINGS = settings().ensure()
 
 # Browser libraries come from npm (node_modules) and are served from our own origin.
 # An explicit map, not a directory mount: nothing else in node_modules is reachable.
@@ -61,536 +60,545 @@ VENDOR = {
     "htmx.js": ROOT / "node_modules/htmx.org/dist/htmx.min.js",
 }
 
-# default_hdrs=False: FastHTML would otherwise pull htmx & co from a CDN. FastHTML() (not
-# fast_app) adds no catch-all static route, so no path can escape the static folder.
-app = FastHTML(
-    default_hdrs=False,
-    secret_key=SETTINGS.session_secret(),
-    key_fname=str(SETTINGS.home / "session.key"),
-    title="AutoML Playground",
-    max_part_size=SETTINGS.max_upload_bytes + 2**20,  # our own limit answers with a sentence first
-)
-app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-app.add_middleware(SecurityMiddleware, allowed_hosts=SETTINGS.allowed_hosts,
-                   token=csrf_token(SETTINGS.session_secret()), max_body_bytes=SETTINGS.max_body_bytes,
-                   max_upload_bytes=SETTINGS.max_upload_bytes + 2**20)
-rt = app.route
-
-
-@rt("/vendor/{name}")
-def vendor(name: str):
-    path = VENDOR.get(name)
-    if path is None or not path.exists():
-        return Response(f"No vendor file {name!r}.", status_code=404)
-    return FileResponse(path, media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
-
-
-# =========================================================================== /api/v1
-# Thin routes: bind, call one function in data/ or executor/, return JSON. Domain errors
-# (Invalid, NotFound) become 4xx with a sentence; anything else a logged 500 with a sentence.
-STORE = open_store(SETTINGS)
 log = logging.getLogger("playground.web")
 
 
-def api_error(status: int, detail: str, **extra) -> JSONResponse:
-    return JSONResponse({"detail": detail, **extra}, status_code=status)
+def create_app(cfg: Settings | None = None) -> FastHTML:
+    """The app for one home folder: its own store, upload helper and routes. Nothing is
+    built at import time: `python app.py` builds one, each test can build a fresh one."""
+    cfg = (cfg or settings()).ensure()
 
+    # default_hdrs=False: FastHTML would otherwise pull htmx & co from a CDN. FastHTML() (not
+    # fast_app) adds no catch-all static route, so no path can escape the static folder.
+    app = FastHTML(
+        default_hdrs=False,
+        secret_key=cfg.session_secret(),
+        key_fname=str(cfg.home / "session.key"),
+        title="AutoML Playground",
+        max_part_size=cfg.max_upload_bytes + 2**20,  # our own limit answers with a sentence first
+    )
+    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
+                       token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
+                       max_upload_bytes=cfg.max_upload_bytes + 2**20)
+    rt = app.route
 
-install_error_policy(app, {
-    Invalid: lambda e: (e.status, e.detail, {"errors": e.errors} if e.errors else {}),
-    NotFound: lambda e: (404, str(e), {}),
-    datasets.DatasetError: lambda e: (400, str(e), {}),
-})
 
+    @rt("/vendor/{name}")
+    def vendor(name: str):
+        path = VENDOR.get(name)
+        if path is None or not path.exists():
+            return Response(f"No vendor file {name!r}.", status_code=404)
+        return FileResponse(path, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
-async def json_body(request: Request, kind=dict):
-    return parse_json(await request.body(), kind)
 
+    # =========================================================================== /api/v1
+    # Thin routes: bind, call one function in data/ or executor/, return JSON. Domain errors
+    # (Invalid, NotFound) become 4xx with a sentence; anything else a logged 500 with a sentence.
+    store = open_store(cfg)
 
-def problem_type_arg(request: Request) -> str | None:
-    pt = request.query_params.get("problem_type") or None
-    if pt is not None and pt not in PROBLEM_TYPES:
-        raise Invalid(f"Unknown problem type {pt!r}; use one of {', '.join(PROBLEM_TYPES)}.", status=400)
-    return pt
 
+    def api_error(status: int, detail: str, **extra) -> JSONResponse:
+        return JSONResponse({"detail": detail, **extra}, status_code=status)
 
-def job_json(job: dict) -> dict:
-    job = dict(job)
-    job.pop("task_id", None)
-    return job
 
+    install_error_policy(app, {
+        Invalid: lambda e: (e.status, e.detail, {"errors": e.errors} if e.errors else {}),
+        NotFound: lambda e: (404, str(e), {}),
+        datasets.DatasetError: lambda e: (400, str(e), {}),
+    })
 
-@rt("/api/v1/plugins")
-def api_plugins(request: Request):
-    pt = problem_type_arg(request)
-    return JSONResponse({"models": [m.summary_json() for m in registry.models_for(pt)],
-                         "preprocessing": [o.to_json() for o in registry.operations().values()]})
 
+    async def json_body(request: Request, kind=dict):
+        return parse_json(await request.body(), kind)
 
-@rt("/api/v1/plugins/models/{slug}")
-def api_plugin(request: Request, slug: str):
-    plugin = registry.models().get(slug)
-    if plugin is None:
-        raise NotFound(f"No model plugin {slug!r}.")
-    pt = problem_type_arg(request)
-    if pt and pt not in plugin.problem_types:
-        raise Invalid(f"{plugin.name} does not do {pt}.", status=400)
-    return JSONResponse(plugin.detail_json(pt, registry.capabilities(plugin, pt) if pt else None))
 
+    def problem_type_arg(request: Request) -> str | None:
+        pt = request.query_params.get("problem_type") or None
+        if pt is not None and pt not in PROBLEM_TYPES:
+            raise Invalid(f"Unknown problem type {pt!r}; use one of {', '.join(PROBLEM_TYPES)}.", status=400)
+        return pt
 
-@rt("/api/v1/plugins/preprocessing")
-def api_preprocessing():
-    return JSONResponse([o.to_json() for o in registry.operations().values()])
 
+    def job_json(job: dict) -> dict:
+        job = dict(job)
+        job.pop("task_id", None)
+        return job
 
-@rt("/api/v1/plugins/metrics")
-def api_metrics():
-    return JSONResponse([m.to_json() for m in registry.metrics().values()])
 
+    @rt("/api/v1/plugins")
+    def api_plugins(request: Request):
+        pt = problem_type_arg(request)
+        return JSONResponse({"models": [m.summary_json() for m in registry.models_for(pt)],
+                             "preprocessing": [o.to_json() for o in registry.operations().values()]})
 
-@rt("/api/v1/plugins/plots")
-def api_plots():
-    return JSONResponse([p.to_json() for p in registry.plots().values()])
 
+    @rt("/api/v1/plugins/models/{slug}")
+    def api_plugin(request: Request, slug: str):
+        plugin = registry.models().get(slug)
+        if plugin is None:
+            raise NotFound(f"No model plugin {slug!r}.")
+        pt = problem_type_arg(request)
+        if pt and pt not in plugin.problem_types:
+            raise Invalid(f"{plugin.name} does not do {pt}.", status=400)
+        return JSONResponse(plugin.detail_json(pt, registry.capabilities(plugin, pt) if pt else None))
 
-@rt("/api/v1/node-types")
-def api_node_types():
-    return JSONResponse([t.to_json() for t in node_types().values()])
 
+    @rt("/api/v1/plugins/preprocessing")
+    def api_preprocessing():
+        return JSONResponse([o.to_json() for o in registry.operations().values()])
 
-@rt("/api/v1/workflows", methods=["get"])
-def api_list_workflows():
-    return JSONResponse(STORE.list_workflows())
 
+    @rt("/api/v1/plugins/metrics")
+    def api_metrics():
+        return JSONResponse([m.to_json() for m in registry.metrics().values()])
 
-@rt("/api/v1/workflows", methods=["post"])
-async def api_create_workflow(request: Request):
-    body = await json_body(request)
-    wf = STORE.create_workflow(body.get("name", "Untitled workflow"), {k: body.get(k, []) for k in ("nodes", "edges")})
-    return JSONResponse(wf, status_code=201)
 
+    @rt("/api/v1/plugins/plots")
+    def api_plots():
+        return JSONResponse([p.to_json() for p in registry.plots().values()])
 
-@rt("/api/v1/workflows/execute", methods=["post"])
-async def api_execute(request: Request):
-    body = await json_body(request)
-    workflow_id = body.get("workflow_id")
-    if workflow_id is not None and (not isinstance(workflow_id, str) or STORE.get_workflow(workflow_id) is None):
-        raise NotFound(f"No workflow {workflow_id!r}.")
-    if "nodes" not in body:
-        raise Invalid("Send the workflow's nodes and edges.", status=400)
-    job = await asyncio.to_thread(jobs.submit, STORE, body, workflow_id)
-    return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
-                                       "estimated_time": job["estimated_time"],
-                                       "estimated_cost": job["estimated_cost"]}), status_code=202)
 
+    @rt("/api/v1/node-types")
+    def api_node_types():
+        return JSONResponse([t.to_json() for t in node_types().values()])
 
-@rt("/api/v1/workflows/{workflow_id}", methods=["get"])
-def api_get_workflow(workflow_id: str):
-    return JSONResponse(STORE.require_workflow(workflow_id))
 
+    @rt("/api/v1/workflows", methods=["get"])
+    def api_list_workflows():
+        return JSONResponse(store.list_workflows())
 
-@rt("/api/v1/workflows/{workflow_id}", methods=["put", "patch"])
-async def api_update_workflow(request: Request, workflow_id: str):
-    body = await json_body(request)
-    graph = None
-    if "nodes" in body or "edges" in body:
-        graph = {"nodes": body.get("nodes", []), "edges": body.get("edges", [])}
-    elif request.method == "PUT":
-        raise Invalid("PUT replaces the workflow: send its nodes and edges (PATCH to rename).", status=400)
-    return JSONResponse(STORE.update_workflow(workflow_id, name=body.get("name"), graph=graph))
 
+    @rt("/api/v1/workflows", methods=["post"])
+    async def api_create_workflow(request: Request):
+        body = await json_body(request)
+        wf = store.create_workflow(body.get("name", "Untitled workflow"), {k: body.get(k, []) for k in ("nodes", "edges")})
+        return JSONResponse(wf, status_code=201)
 
-@rt("/api/v1/workflows/{workflow_id}", methods=["delete"])
-def api_delete_workflow(workflow_id: str):
-    STORE.delete_workflow(workflow_id)
-    return Response(status_code=204)
 
+    @rt("/api/v1/workflows/execute", methods=["post"])
+    async def api_execute(request: Request):
+        body = await json_body(request)
+        workflow_id = body.get("workflow_id")
+        if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
+            raise NotFound(f"No workflow {workflow_id!r}.")
+        if "nodes" not in body:
+            raise Invalid("Send the workflow's nodes and edges.", status=400)
+        job = await asyncio.to_thread(jobs.submit, store, body, workflow_id)
+        return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
+                                           "estimated_time": job["estimated_time"],
+                                           "estimated_cost": job["estimated_cost"]}), status_code=202)
 
-@rt("/api/v1/workflows/{workflow_id}/duplicate", methods=["post"])
-def api_duplicate_workflow(workflow_id: str):
-    return JSONResponse(STORE.duplicate_workflow(workflow_id), status_code=201)
 
+    @rt("/api/v1/workflows/{workflow_id}", methods=["get"])
+    def api_get_workflow(workflow_id: str):
+        return JSONResponse(store.require_workflow(workflow_id))
 
-@rt("/api/v1/workflows/{workflow_id}/structure", methods=["put"])
-async def api_save_structure(request: Request, workflow_id: str):
-    body = await json_body(request)
-    return JSONResponse(STORE.save_structure(workflow_id, body))
 
+    @rt("/api/v1/workflows/{workflow_id}", methods=["put", "patch"])
+    async def api_update_workflow(request: Request, workflow_id: str):
+        body = await json_body(request)
+        graph = None
+        if "nodes" in body or "edges" in body:
+            graph = {"nodes": body.get("nodes", []), "edges": body.get("edges", [])}
+        elif request.method == "PUT":
+            raise Invalid("PUT replaces the workflow: send its nodes and edges (PATCH to rename).", status=400)
+        return JSONResponse(store.update_workflow(workflow_id, name=body.get("name"), graph=graph))
 
-@rt("/api/v1/workflows/{workflow_id}/validate", methods=["post"])
-async def api_validate_workflow(workflow_id: str):
-    wf = STORE.require_workflow(workflow_id)
-    r = await asyncio.to_thread(resolve, wf["graph"], jobs.dataset_info_for(STORE))
-    return JSONResponse({"valid": not r.errors, "errors": r.errors, "field_errors": r.field_errors})
 
+    @rt("/api/v1/workflows/{workflow_id}", methods=["delete"])
+    def api_delete_workflow(workflow_id: str):
+        store.delete_workflow(workflow_id)
+        return Response(status_code=204)
 
-@rt("/api/v1/workflows/{workflow_id}/run", methods=["post"])
-async def api_run_workflow(workflow_id: str):
-    wf = STORE.require_workflow(workflow_id)
-    job = await asyncio.to_thread(jobs.submit, STORE, wf["graph"], workflow_id)
-    return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
-                                       "estimated_time": job["estimated_time"],
-                                       "estimated_cost": job["estimated_cost"]}), status_code=202)
 
+    @rt("/api/v1/workflows/{workflow_id}/duplicate", methods=["post"])
+    def api_duplicate_workflow(workflow_id: str):
+        return JSONResponse(store.duplicate_workflow(workflow_id), status_code=201)
 
-@rt("/api/v1/health")
-def api_health():
-    """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, and the
-    live event streams: {"streams": {"tailers", "viewers", "reads_total"}}."""
-    return JSONResponse({**jobs.worker_status(STORE), "streams": stream_stats()})
 
+    @rt("/api/v1/workflows/{workflow_id}/structure", methods=["put"])
+    async def api_save_structure(request: Request, workflow_id: str):
+        body = await json_body(request)
+        return JSONResponse(store.save_structure(workflow_id, body))
 
-def queued_notice(job: dict) -> dict:
-    """A queued job says so when no worker is alive to take it."""
-    if job.get("status") in ("pending", "queued"):
-        notice = jobs.worker_status(STORE).get("notice")
-        if notice:
-            return {**job, "notice": notice}
-    return job
 
+    @rt("/api/v1/workflows/{workflow_id}/validate", methods=["post"])
+    async def api_validate_workflow(workflow_id: str):
+        wf = store.require_workflow(workflow_id)
+        r = await asyncio.to_thread(resolve, wf["graph"], jobs.dataset_info_for(store))
+        return JSONResponse({"valid": not r.errors, "errors": r.errors, "field_errors": r.field_errors})
 
-@rt("/api/v1/jobs")
-def api_list_jobs(request: Request):
-    return JSONResponse(STORE.list_jobs(request.query_params.get("workflow_id") or None))
 
+    @rt("/api/v1/workflows/{workflow_id}/run", methods=["post"])
+    async def api_run_workflow(workflow_id: str):
+        wf = store.require_workflow(workflow_id)
+        job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
+        return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
+                                           "estimated_time": job["estimated_time"],
+                                           "estimated_cost": job["estimated_cost"]}), status_code=202)
 
-@rt("/api/v1/jobs/{job_id}")
-def api_get_job(job_id: str):
-    return JSONResponse(queued_notice(job_json(STORE.require_job(job_id))))
 
+    @rt("/api/v1/health")
+    def api_health():
+        """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, and the
+        live event streams: {"streams": {"tailers", "viewers", "reads_total"}}."""
+        return JSONResponse({**jobs.worker_status(store), "streams": stream_stats()})
 
-@rt("/api/v1/jobs/{job_id}/cancel", methods=["post"])
-def api_cancel_job(job_id: str):
-    return JSONResponse(job_json(jobs.cancel(STORE, job_id)))
 
+    def queued_notice(job: dict) -> dict:
+        """A queued job says so when no worker is alive to take it."""
+        if job.get("status") in ("pending", "queued"):
+            notice = jobs.worker_status(store).get("notice")
+            if notice:
+                return {**job, "notice": notice}
+        return job
 
-@rt("/api/v1/jobs/{job_id}/retry", methods=["post"])
-async def api_retry_job(job_id: str):
-    job = await asyncio.to_thread(jobs.retry, STORE, job_id)
-    return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
-                         "estimated_cost": job["estimated_cost"], "retry_of": job_id}, status_code=202)
 
+    @rt("/api/v1/jobs")
+    def api_list_jobs(request: Request):
+        return JSONResponse(store.list_jobs(request.query_params.get("workflow_id") or None))
 
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 
+    @rt("/api/v1/jobs/{job_id}")
+    def api_get_job(job_id: str):
+        return JSONResponse(queued_notice(job_json(store.require_job(job_id))))
 
-@rt("/api/v1/jobs/{job_id}/events")
-def api_job_events(request: Request, job_id: str):
-    STORE.require_job(job_id)
-    raw = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
-    try:
-        after = max(0, int(raw)) if len(raw) <= 18 else None
-    except ValueError:
-        after = None
-    if after is None:  # checked before the stream starts: a 200 cannot be taken back
-        raise Invalid("Last-Event-ID / after must be a whole number of at most 18 digits.", status=400)
-    # sse-starlette's response: it sends our frames and notices a viewer that went away; the
-    # keep-alive comments are the stream's own (executor/events.py), so its ping is off
-    return EventSourceResponse(job_events(STORE, job_id, after), headers=SSE_HEADERS, ping=24 * 3600, sep="\n")
 
+    @rt("/api/v1/jobs/{job_id}/cancel", methods=["post"])
+    def api_cancel_job(job_id: str):
+        return JSONResponse(job_json(jobs.cancel(store, job_id)))
 
-@rt("/api/v1/jobs/{job_id}/artifacts/{artifact_id}")
-def api_artifact(job_id: str, artifact_id: str):
-    art = STORE.get_artifact(job_id, artifact_id)
-    disposition = "inline" if art["mime"].startswith("image/") else "attachment"
-    return FileResponse(art["path"], media_type=art["mime"], filename=art["name"],
-                        content_disposition_type=disposition)
 
+    @rt("/api/v1/jobs/{job_id}/retry", methods=["post"])
+    async def api_retry_job(job_id: str):
+        job = await asyncio.to_thread(jobs.retry, store, job_id)
+        return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
+                             "estimated_cost": job["estimated_cost"], "retry_of": job_id}, status_code=202)
 
-@rt("/api/v1/datasets", methods=["get"])
-def api_list_datasets():
-    return JSONResponse({"samples": datasets.list_samples(), "uploads": STORE.list_datasets()})
 
+    SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
 
-INGEST = IngestService()
-atexit.register(INGEST.close)
 
-
-async def ingest_upload(request: Request) -> dict:
-    """Multipart upload (field `file`) -> a dataset: streamed to disk as it arrives,
-    converted and profiled by the ingest helper process, then the Parquet file and its row
-    committed together."""
-    got = await receive_upload(request, SETTINGS.datasets_dir, SETTINGS.max_upload_bytes)
-    try:
-        record = await asyncio.to_thread(
-            INGEST.ingest, src=got.path, filename=got.filename or "upload.csv", dest_dir=str(SETTINGS.datasets_dir),
-            limits=Limits(max_bytes=SETTINGS.max_upload_bytes, max_columns=datasets.MAX_COLUMNS,
-                          max_cells=SETTINGS.max_cells))
-    finally:
-        Path(got.path).unlink(missing_ok=True)
-    try:
-        return STORE.commit_dataset(record)
-    finally:
-        Path(record["tmp_path"]).unlink(missing_ok=True)
-
-
-async def api_upload_dataset(request: Request):
-    return JSONResponse(await ingest_upload(request), status_code=201)
-
-
-async def ui_upload(request: Request):
-    try:
-        record = await ingest_upload(request)
-    except (Invalid, datasets.DatasetError, BadRequest) as e:
-        return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), STORE.list_datasets(),
-                                                 error=getattr(e, "detail", str(e)))))
-    return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), STORE.list_datasets(), added=record["name"])))
-
-
-# Uploads are plain Starlette routes: FastHTML would parse (and spool) the whole multipart
-# body before the handler runs; these stream it (web.upload).
-app.router.routes.append(Route("/api/v1/datasets", api_upload_dataset, methods=["POST"]))
-app.router.routes.append(Route("/ui/datasets", ui_upload, methods=["POST"]))
-
-
-def dataset_detail(dataset_id: str) -> dict:
-    """The stored profile and the first rows only: the table itself is never loaded here."""
-    info = datasets.sample_info(dataset_id) or STORE.get_dataset(dataset_id)
-    if info is None:
-        raise NotFound(f"No dataset {dataset_id!r}.")
-    head = datasets.head_rows(dataset_id, SETTINGS.datasets_dir, 20)
-    profile = info.get("profile") or tables.profile(datasets.load_sample(dataset_id), info.get("target"))
-    return {**info, "profile": profile, "preview": tables.preview(head, 20)}
-
-
-@rt("/api/v1/datasets/{dataset_id}", methods=["get"])
-async def api_get_dataset(dataset_id: str):
-    return JSONResponse(await asyncio.to_thread(dataset_detail, dataset_id))
-
-
-@rt("/api/v1/datasets/{dataset_id}", methods=["delete"])
-def api_delete_dataset(dataset_id: str):
-    STORE.delete_dataset(dataset_id)
-    return Response(status_code=204)
-
-
-
-# =========================================================================== UI
-# Pages and htmx fragments. Components and inspectors get their data from here.
-TEMPLATES = {p.stem: json.loads(p.read_text()).get("name", p.stem) for p in sorted((ROOT / "examples").glob("*.json"))}
-
-
-def template_graph(key: str) -> dict:
-    if key not in TEMPLATES:
-        raise Invalid(f"No template {key!r}.", status=400)
-    return json.loads((ROOT / "examples" / f"{key}.json").read_text())
-
-
-def states(graph) -> dict:
-    return node_states(graph, jobs.dataset_info_for(STORE))
-
-
-def job_boot(job) -> dict | None:
-    if job is None:
-        return None
-    full = STORE.get_job(job["id"])
-    results = (full.get("results") or {}).get("nodes") or {}
-    return {"id": full["id"], "status": full["status"], "estimated_time": full["estimated_time"],
-            "statuses": {n["node_id"]: {"status": n["status"], "message": n.get("message") or "",
-                                        "warnings": (results.get(n["node_id"]) or {}).get("warnings") or []}
-                         for n in full["nodes"]}}
-
-
-def model_names() -> dict:
-    return {slug: p.name for slug, p in registry.models().items()}
-
-
-def results_panel(job_id: str | None):
-    job = STORE.get_job(job_id) if job_id else None
-    labels = {}
-    if job:
-        graph = STORE.get_snapshot(job["snapshot_id"])
-        types = node_types()
-        labels = {n["id"]: types[n["type"]].label if n["type"] in types else n["type"] for n in graph["nodes"]}
-    return ResultsPanel(job, registry.metrics(), model_names(), labels)
-
-
-@rt("/")
-def home():
-    workflows = STORE.list_workflows()
-    wf = workflows[0] if workflows else STORE.create_workflow("My first workflow")
-    return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
-
-
-@rt("/workflows", methods=["get"])
-def workflows_page():
-    return WorkflowsPage(STORE.list_workflows(), list(TEMPLATES.items()))
-
-
-@rt("/workflows", methods=["post"])
-async def workflows_create(request: Request):
-    form = await request.form()
-    template = form.get("template") or ""
-    graph = template_graph(template) if template else {"nodes": [], "edges": []}
-    name = (form.get("name") or "").strip() or (TEMPLATES.get(template) if template else "Untitled workflow")
-    wf = STORE.create_workflow(name, graph)
-    return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
-
-
-@rt("/workflows/{workflow_id}")
-def editor_page(workflow_id: str):
-    wf = STORE.require_workflow(workflow_id)
-    latest = STORE.latest_job(workflow_id)
-    state = states(wf["graph"])
-    return EditorPage(wf, list(node_types().values()), state, list(TEMPLATES.items()), job_boot(latest),
-                      HistoryList(STORE.list_jobs(workflow_id)), results_panel(latest["id"] if latest else None),
-                      WorkflowInspector(wf, state["errors"]))
-
-
-@rt("/ui/workflows/{workflow_id}/name", methods=["patch"])
-async def ui_rename_inline(request: Request, workflow_id: str):
-    form = await request.form()
-    try:
-        STORE.update_workflow(workflow_id, name=form.get("name", ""))
-    except Invalid as e:
-        return NameSaved(False, e.detail)
-    return NameSaved()
-
-
-@rt("/ui/workflows/{workflow_id}/rename", methods=["post"])
-async def ui_rename(request: Request, workflow_id: str):
-    form = await request.form()
-    STORE.update_workflow(workflow_id, name=form.get("name", ""))
-    return WorkflowRow(next(w for w in STORE.list_workflows() if w["id"] == workflow_id))
-
-
-@rt("/ui/workflows/{workflow_id}/duplicate", methods=["post"])
-def ui_duplicate(workflow_id: str):
-    copy = STORE.duplicate_workflow(workflow_id)
-    return WorkflowRow(next(w for w in STORE.list_workflows() if w["id"] == copy["id"]))
-
-
-@rt("/ui/workflows/{workflow_id}", methods=["delete"])
-def ui_delete(workflow_id: str):
-    STORE.delete_workflow(workflow_id)
-    return ""
-
-
-@rt("/ui/workflows/{workflow_id}/structure", methods=["put"])
-async def ui_save_structure(request: Request, workflow_id: str):
-    body = await json_body(request)
-    try:
-        wf = STORE.save_structure(workflow_id, body)
-    except Invalid as e:
-        return api_error(e.status, e.detail, edge=e.errors.get("edge"))
-    return JSONResponse({"state": states(wf["graph"]), "updated_at": wf["updated_at"]})
-
-
-@rt("/ui/workflows/{workflow_id}/inspector")
-def ui_workflow_inspector(workflow_id: str):
-    wf = STORE.require_workflow(workflow_id)
-    return WorkflowInspector(wf, states(wf["graph"])["errors"])
-
-
-def inspector_context(wf, node_id: str, refused: dict | None = None) -> InspectorContext:
-    graph = wf["graph"]
-    node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
-    if node is None:
-        raise NotFound(f"No node {node_id!r} in this workflow.")
-    nt = node_types().get(node["type"])
-    if nt is None:
-        raise Invalid(f"Unknown node type {node['type']!r}.", status=400)
-    info = jobs.dataset_info_for(STORE)
-    r = resolve(graph, dataset_info=info)
-    ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=node.get("config") or {},
-                           clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
-                           node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
-                           refused=refused or {})
-    ctx.warnings = node_warnings(graph, node_id, info)
-    if nt.dataset_param:  # the node names a dataset: offer them all, and the chosen one's profile
-        ctx.samples = datasets.list_samples()
-        ctx.uploads = STORE.list_datasets()
-        ds = ctx.config.get(nt.dataset_param)
-        if ds and info(ds) is not None:
-            base = datasets.sample_info(ds) or STORE.get_dataset(ds) or {}
-            ctx.dataset = {**base, "profile": {"n_rows": info(ds)["n_rows"], "n_cols": len(info(ds)["columns"]),
-                                               "columns": info(ds)["columns"],
-                                               "memory_bytes": (base.get("profile") or {}).get("memory_bytes", 0)}}
-    if node_id in r.configs:
+    @rt("/api/v1/jobs/{job_id}/events")
+    def api_job_events(request: Request, job_id: str):
+        store.require_job(job_id)
+        raw = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
         try:
-            ctx.previews = nt.preview_blocks(r.configs[node_id], ctx.upstream, r.designs.get(node_id) or Design())
-        except Exception:  # a preview must never break the inspector
-            log.exception("preview of %s failed", node_id)
-    if nt.estimate is not None and not r.errors:
-        ctx.estimate = estimate_job(r, info)
-    return ctx
+            after = max(0, int(raw)) if len(raw) <= 18 else None
+        except ValueError:
+            after = None
+        if after is None:  # checked before the stream starts: a 200 cannot be taken back
+            raise Invalid("Last-Event-ID / after must be a whole number of at most 18 digits.", status=400)
+        # sse-starlette's response: it sends our frames and notices a viewer that went away; the
+        # keep-alive comments are the stream's own (executor/events.py), so its ping is off
+        return EventSourceResponse(job_events(store, job_id, after), headers=SSE_HEADERS, ping=24 * 3600, sep="\n")
 
 
-@rt("/ui/workflows/{workflow_id}/nodes/{node_id}/inspector")
-def ui_node_inspector(workflow_id: str, node_id: str):
-    return Inspector(inspector_context(STORE.require_workflow(workflow_id), node_id))
+    @rt("/api/v1/jobs/{job_id}/artifacts/{artifact_id}")
+    def api_artifact(job_id: str, artifact_id: str):
+        art = store.get_artifact(job_id, artifact_id)
+        disposition = "inline" if art["mime"].startswith("image/") else "attachment"
+        return FileResponse(art["path"], media_type=art["mime"], filename=art["name"],
+                            content_disposition_type=disposition)
 
 
-@rt("/ui/workflows/{workflow_id}/nodes/{node_id}/config", methods=["post"])
-async def ui_save_config(request: Request, workflow_id: str, node_id: str):
-    wf = STORE.require_workflow(workflow_id)
-    ctx = inspector_context(wf, node_id)
-    form = await request.form()
-    config, refused = parse_config(form, ctx)
-    wf = STORE.update_node_config(workflow_id, node_id, config)
-    panel = Inspector(inspector_context(wf, node_id, refused))
-    return panel, HtmxResponseHeaders(trigger=json.dumps({"pg-state": states(wf["graph"])}))
+    @rt("/api/v1/datasets", methods=["get"])
+    def api_list_datasets():
+        return JSONResponse({"samples": datasets.list_samples(), "uploads": store.list_datasets()})
 
 
-@rt("/ui/workflows/{workflow_id}/run", methods=["post"])
-async def ui_run(workflow_id: str):
-    """The editor's Run: like POST /api/v1/workflows/{id}/run, but a workflow that is not
-    valid is an expected answer (200 with the errors to paint), not a failed request."""
-    wf = STORE.require_workflow(workflow_id)
-    try:
-        job = await asyncio.to_thread(jobs.submit, STORE, wf["graph"], workflow_id)
-    except Invalid as e:
-        return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
-    return JSONResponse(queued_notice({"ok": True, "job_id": job["id"], "status": job["status"],
-                                       "estimated_time": job["estimated_time"],
-                                       "estimated_cost": job["estimated_cost"]}))
+    ingest = IngestService()
+    atexit.register(ingest.close)
 
 
-@rt("/ui/workflows/{workflow_id}/history")
-def ui_history(workflow_id: str):
-    STORE.require_workflow(workflow_id)
-    return HistoryList(STORE.list_jobs(workflow_id))
+    async def ingest_upload(request: Request) -> dict:
+        """Multipart upload (field `file`) -> a dataset: streamed to disk as it arrives,
+        converted and profiled by the ingest helper process, then the Parquet file and its row
+        committed together."""
+        got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+        try:
+            record = await asyncio.to_thread(
+                ingest.ingest, src=got.path, filename=got.filename or "upload.csv", dest_dir=str(cfg.datasets_dir),
+                limits=Limits(max_bytes=cfg.max_upload_bytes, max_columns=datasets.MAX_COLUMNS,
+                              max_cells=cfg.max_cells))
+        finally:
+            Path(got.path).unlink(missing_ok=True)
+        try:
+            return store.commit_dataset(record)
+        finally:
+            Path(record["tmp_path"]).unlink(missing_ok=True)
 
 
-@rt("/ui/jobs/{job_id}/results")
-def ui_results(job_id: str):
-    STORE.require_job(job_id)
-    return results_panel(job_id)
+    async def api_upload_dataset(request: Request):
+        return JSONResponse(await ingest_upload(request), status_code=201)
 
 
-@rt("/datasets", methods=["get"])
-def datasets_page():
-    return DatasetsPage(datasets.list_samples(), STORE.list_datasets())
+    async def ui_upload(request: Request):
+        try:
+            record = await ingest_upload(request)
+        except (Invalid, datasets.DatasetError, BadRequest) as e:
+            return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(),
+                                                     error=getattr(e, "detail", str(e)))))
+        return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(), added=record["name"])))
 
 
-@rt("/ui/datasets/{dataset_id}", methods=["delete"])
-def ui_delete_dataset(dataset_id: str):
-    STORE.delete_dataset(dataset_id)  # the API's rule too: samples cannot be deleted
-    return ""
+    # Uploads are plain Starlette routes: FastHTML would parse (and spool) the whole multipart
+    # body before the handler runs; these stream it (web.upload).
+    app.router.routes.append(Route("/api/v1/datasets", api_upload_dataset, methods=["POST"]))
+    app.router.routes.append(Route("/ui/datasets", ui_upload, methods=["POST"]))
 
 
-@rt("/datasets/{dataset_id}")
-async def dataset_page(dataset_id: str):
-    return DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id))
+    def dataset_detail(dataset_id: str) -> dict:
+        """The stored profile and the first rows only: the table itself is never loaded here."""
+        info = datasets.sample_info(dataset_id) or store.get_dataset(dataset_id)
+        if info is None:
+            raise NotFound(f"No dataset {dataset_id!r}.")
+        head = datasets.head_rows(dataset_id, cfg.datasets_dir, 20)
+        profile = info.get("profile") or tables.profile(datasets.load_sample(dataset_id), info.get("target"))
+        return {**info, "profile": profile, "preview": tables.preview(head, 20)}
 
+
+    @rt("/api/v1/datasets/{dataset_id}", methods=["get"])
+    async def api_get_dataset(dataset_id: str):
+        return JSONResponse(await asyncio.to_thread(dataset_detail, dataset_id))
+
+
+    @rt("/api/v1/datasets/{dataset_id}", methods=["delete"])
+    def api_delete_dataset(dataset_id: str):
+        store.delete_dataset(dataset_id)
+        return Response(status_code=204)
+
+
+
+    # =========================================================================== UI
+    # Pages and htmx fragments. Components and inspectors get their data from here.
+    TEMPLATES = {p.stem: json.loads(p.read_text()).get("name", p.stem) for p in sorted((ROOT / "examples").glob("*.json"))}
+
+
+    def template_graph(key: str) -> dict:
+        if key not in TEMPLATES:
+            raise Invalid(f"No template {key!r}.", status=400)
+        return json.loads((ROOT / "examples" / f"{key}.json").read_text())
+
+
+    def states(graph) -> dict:
+        return node_states(graph, jobs.dataset_info_for(store))
+
+
+    def job_boot(job) -> dict | None:
+        if job is None:
+            return None
+        full = store.get_job(job["id"])
+        results = (full.get("results") or {}).get("nodes") or {}
+        return {"id": full["id"], "status": full["status"], "estimated_time": full["estimated_time"],
+                "statuses": {n["node_id"]: {"status": n["status"], "message": n.get("message") or "",
+                                            "warnings": (results.get(n["node_id"]) or {}).get("warnings") or []}
+                             for n in full["nodes"]}}
+
+
+    def model_names() -> dict:
+        return {slug: p.name for slug, p in registry.models().items()}
+
+
+    def results_panel(job_id: str | None):
+        job = store.get_job(job_id) if job_id else None
+        labels = {}
+        if job:
+            graph = store.get_snapshot(job["snapshot_id"])
+            types = node_types()
+            labels = {n["id"]: types[n["type"]].label if n["type"] in types else n["type"] for n in graph["nodes"]}
+        return ResultsPanel(job, registry.metrics(), model_names(), labels)
+
+
+    @rt("/")
+    def home():
+        workflows = store.list_workflows()
+        wf = workflows[0] if workflows else store.create_workflow("My first workflow")
+        return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+
+
+    @rt("/workflows", methods=["get"])
+    def workflows_page():
+        return WorkflowsPage(store.list_workflows(), list(TEMPLATES.items()))
+
+
+    @rt("/workflows", methods=["post"])
+    async def workflows_create(request: Request):
+        form = await request.form()
+        template = form.get("template") or ""
+        graph = template_graph(template) if template else {"nodes": [], "edges": []}
+        name = (form.get("name") or "").strip() or (TEMPLATES.get(template) if template else "Untitled workflow")
+        wf = store.create_workflow(name, graph)
+        return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+
+
+    @rt("/workflows/{workflow_id}")
+    def editor_page(workflow_id: str):
+        wf = store.require_workflow(workflow_id)
+        latest = store.latest_job(workflow_id)
+        state = states(wf["graph"])
+        return EditorPage(wf, list(node_types().values()), state, list(TEMPLATES.items()), job_boot(latest),
+                          HistoryList(store.list_jobs(workflow_id)), results_panel(latest["id"] if latest else None),
+                          WorkflowInspector(wf, state["errors"]))
+
+
+    @rt("/ui/workflows/{workflow_id}/name", methods=["patch"])
+    async def ui_rename_inline(request: Request, workflow_id: str):
+        form = await request.form()
+        try:
+            store.update_workflow(workflow_id, name=form.get("name", ""))
+        except Invalid as e:
+            return NameSaved(False, e.detail)
+        return NameSaved()
+
+
+    @rt("/ui/workflows/{workflow_id}/rename", methods=["post"])
+    async def ui_rename(request: Request, workflow_id: str):
+        form = await request.form()
+        store.update_workflow(workflow_id, name=form.get("name", ""))
+        return WorkflowRow(next(w for w in store.list_workflows() if w["id"] == workflow_id))
+
+
+    @rt("/ui/workflows/{workflow_id}/duplicate", methods=["post"])
+    def ui_duplicate(workflow_id: str):
+        copy = store.duplicate_workflow(workflow_id)
+        return WorkflowRow(next(w for w in store.list_workflows() if w["id"] == copy["id"]))
+
+
+    @rt("/ui/workflows/{workflow_id}", methods=["delete"])
+    def ui_delete(workflow_id: str):
+        store.delete_workflow(workflow_id)
+        return ""
+
+
+    @rt("/ui/workflows/{workflow_id}/structure", methods=["put"])
+    async def ui_save_structure(request: Request, workflow_id: str):
+        body = await json_body(request)
+        try:
+            wf = store.save_structure(workflow_id, body)
+        except Invalid as e:
+            return api_error(e.status, e.detail, edge=e.errors.get("edge"))
+        return JSONResponse({"state": states(wf["graph"]), "updated_at": wf["updated_at"]})
+
+
+    @rt("/ui/workflows/{workflow_id}/inspector")
+    def ui_workflow_inspector(workflow_id: str):
+        wf = store.require_workflow(workflow_id)
+        return WorkflowInspector(wf, states(wf["graph"])["errors"])
+
+
+    def inspector_context(wf, node_id: str, refused: dict | None = None) -> InspectorContext:
+        graph = wf["graph"]
+        node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
+        if node is None:
+            raise NotFound(f"No node {node_id!r} in this workflow.")
+        nt = node_types().get(node["type"])
+        if nt is None:
+            raise Invalid(f"Unknown node type {node['type']!r}.", status=400)
+        info = jobs.dataset_info_for(store)
+        r = resolve(graph, dataset_info=info)
+        ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=node.get("config") or {},
+                               clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
+                               node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
+                               refused=refused or {})
+        ctx.warnings = node_warnings(graph, node_id, info)
+        if nt.dataset_param:  # the node names a dataset: offer them all, and the chosen one's profile
+            ctx.samples = datasets.list_samples()
+            ctx.uploads = store.list_datasets()
+            ds = ctx.config.get(nt.dataset_param)
+            if ds and info(ds) is not None:
+                base = datasets.sample_info(ds) or store.get_dataset(ds) or {}
+                ctx.dataset = {**base, "profile": {"n_rows": info(ds)["n_rows"], "n_cols": len(info(ds)["columns"]),
+                                                   "columns": info(ds)["columns"],
+                                                   "memory_bytes": (base.get("profile") or {}).get("memory_bytes", 0)}}
+        if node_id in r.configs:
+            try:
+                ctx.previews = nt.preview_blocks(r.configs[node_id], ctx.upstream, r.designs.get(node_id) or Design())
+            except Exception:  # a preview must never break the inspector
+                log.exception("preview of %s failed", node_id)
+        if nt.estimate is not None and not r.errors:
+            ctx.estimate = estimate_job(r, info)
+        return ctx
+
+
+    @rt("/ui/workflows/{workflow_id}/nodes/{node_id}/inspector")
+    def ui_node_inspector(workflow_id: str, node_id: str):
+        return Inspector(inspector_context(store.require_workflow(workflow_id), node_id))
+
+
+    @rt("/ui/workflows/{workflow_id}/nodes/{node_id}/config", methods=["post"])
+    async def ui_save_config(request: Request, workflow_id: str, node_id: str):
+        wf = store.require_workflow(workflow_id)
+        ctx = inspector_context(wf, node_id)
+        form = await request.form()
+        config, refused = parse_config(form, ctx)
+        wf = store.update_node_config(workflow_id, node_id, config)
+        panel = Inspector(inspector_context(wf, node_id, refused))
+        return panel, HtmxResponseHeaders(trigger=json.dumps({"pg-state": states(wf["graph"])}))
+
+
+    @rt("/ui/workflows/{workflow_id}/run", methods=["post"])
+    async def ui_run(workflow_id: str):
+        """The editor's Run: like POST /api/v1/workflows/{id}/run, but a workflow that is not
+        valid is an expected answer (200 with the errors to paint), not a failed request."""
+        wf = store.require_workflow(workflow_id)
+        try:
+            job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
+        except Invalid as e:
+            return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
+        return JSONResponse(queued_notice({"ok": True, "job_id": job["id"], "status": job["status"],
+                                           "estimated_time": job["estimated_time"],
+                                           "estimated_cost": job["estimated_cost"]}))
+
+
+    @rt("/ui/workflows/{workflow_id}/history")
+    def ui_history(workflow_id: str):
+        store.require_workflow(workflow_id)
+        return HistoryList(store.list_jobs(workflow_id))
+
+
+    @rt("/ui/jobs/{job_id}/results")
+    def ui_results(job_id: str):
+        store.require_job(job_id)
+        return results_panel(job_id)
+
+
+    @rt("/datasets", methods=["get"])
+    def datasets_page():
+        return DatasetsPage(datasets.list_samples(), store.list_datasets())
+
+
+    @rt("/ui/datasets/{dataset_id}", methods=["delete"])
+    def ui_delete_dataset(dataset_id: str):
+        store.delete_dataset(dataset_id)  # the API's rule too: samples cannot be deleted
+        return ""
+
+
+    @rt("/datasets/{dataset_id}")
+    async def dataset_page(dataset_id: str):
+        return DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id))
+
+    app.state.settings, app.state.store, app.state.ingest = cfg, store, ingest
+    return app
 
 
 # =========================================================================== main
-def clean_up_after_a_crash() -> None:
+def clean_up_after_a_crash(app) -> None:
     """Start-up: what a killed upload left behind (a temporary file, a file no row owns)."""
-    removed = clean_leftovers(SETTINGS.datasets_dir, STORE.dataset_ids())
+    removed = clean_leftovers(app.state.settings.datasets_dir, app.state.store.dataset_ids())
     if removed:
         log.warning("removed %d leftover upload file(s): %s", len(removed), ", ".join(removed[:5]))
 
 
-def warm_up() -> None:
+def warm_up(app) -> None:
     """Import the ML registries, profile the samples and start the upload helper now, not
     on the first request."""
     from executor.engine import _sample_facts
     from executor.preload import preload
 
-    INGEST.warm()
+    app.state.ingest.warm()
     preload(heavy=False)
     for sample in datasets.SAMPLES:
         _sample_facts(sample)
@@ -608,15 +616,17 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from executor.supervisor import ConsumerSupervisor
 
-    consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(SETTINGS.home), str(ROOT)).start()
-    clean_up_after_a_crash()
-    stop_sweeper = jobs.start_sweeper(STORE)
-    warm_up()
+    app = create_app(settings())
+    cfg = app.state.settings
+    consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(cfg.home), str(ROOT)).start()
+    clean_up_after_a_crash(app)
+    stop_sweeper = jobs.start_sweeper(app.state.store)
+    warm_up(app)
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     finally:
         stop_sweeper.set()
-        INGEST.close()
+        app.state.ingest.close()
         if consumer is not None:
             consumer.stop()
 

@@ -46,14 +46,15 @@ def web():
     """The app in-process (Starlette TestClient) with its sweeper running."""
     from starlette.testclient import TestClient
 
-    import app as app_module
+    from app import create_app
     from data.config import settings
     from executor import jobs
     from web.security import csrf_token
 
-    stop = jobs.start_sweeper(app_module.STORE, interval=0.5)
+    application = create_app()
+    stop = jobs.start_sweeper(application.state.store, interval=0.5)
     # the editor's pages send the CSRF token on every request that changes something
-    with TestClient(app_module.app, headers={"X-CSRF-Token": csrf_token(settings().session_secret())}) as client:
+    with TestClient(application, headers={"X-CSRF-Token": csrf_token(settings().session_secret())}) as client:
         yield client
     stop.set()
 

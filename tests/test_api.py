@@ -20,9 +20,7 @@ def valid_graph():
 
 
 def counts(web):
-    import app
-
-    db = app.STORE.db
+    db = web.app.state.store.db
     return tuple(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("jobs", "snapshots", "workflows",
                                                                                    "datasets"))
 
@@ -165,13 +163,11 @@ def test_dataset_upload_profile_and_delete(web):
     ("broken.parquet", b"PAR1 nonsense", "cannot be read"),
 ])
 def test_bad_uploads_are_refused_and_leave_nothing_behind(web, name, content, fragment):
-    import app
-
-    before = (counts(web), sorted(p.name for p in app.SETTINGS.datasets_dir.iterdir()))
+    before = (counts(web), sorted(p.name for p in web.app.state.settings.datasets_dir.iterdir()))
     r = web.post("/api/v1/datasets", files={"file": (name, content, "application/octet-stream")})
     assert r.status_code == 400, r.text
     assert fragment in r.json()["detail"]
-    assert (counts(web), sorted(p.name for p in app.SETTINGS.datasets_dir.iterdir())) == before
+    assert (counts(web), sorted(p.name for p in web.app.state.settings.datasets_dir.iterdir())) == before
 
 
 def test_upload_without_a_file_field(web):
@@ -193,3 +189,24 @@ def test_static_and_vendor_routes_cannot_escape(web):
         assert r.status_code == 404, url
     assert web.get("/vendor/x6.js").status_code == 200
     assert web.get("/vendor/htmx.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_apps_are_built_by_a_factory_one_per_home(tmp_path):
+    """No import-time singletons: two apps on two homes share nothing (each test can build
+    its own), and building one touches nothing but its own home folder."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from app import create_app
+    from data.config import settings
+    from web.security import csrf_token
+
+    apps = [create_app(replace(settings(), home=tmp_path / name)) for name in ("one", "two")]
+    assert apps[0].state.store is not apps[1].state.store
+    with TestClient(apps[0], headers={"X-CSRF-Token": csrf_token(apps[0].state.settings.session_secret())}) as a, \
+            TestClient(apps[1]) as b:
+        made = a.post("/api/v1/workflows", json={"name": "only in one", **valid_graph()})
+        assert made.status_code == 201, made.text
+        assert [w["name"] for w in a.get("/api/v1/workflows").json()] == ["only in one"]
+        assert b.get("/api/v1/workflows").json() == []

@@ -54,9 +54,7 @@ def client(web):
     """Like `web`, but a server error comes back as the 500 the user would see."""
     from starlette.testclient import TestClient
 
-    import app
-
-    return TestClient(app.app, raise_server_exceptions=False, headers=dict(web.headers))
+    return TestClient(web.app, raise_server_exceptions=False, headers=dict(web.headers))
 
 
 @pytest.fixture(scope="module")
@@ -67,12 +65,10 @@ def ids(web):
                                                        "problem_type": "classification"}}], "edges": []}).json()["id"]
     # one workflow for the JSON routes (some malformed graphs are valid enough to be saved),
     # one the UI routes edit
-    import app
-
     graph = {"nodes": [{"id": "a", "type": "dataset", "config": {}}], "edges": []}
-    job = app.STORE.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
-    app.STORE.mark_queued(job, "task")
-    app.STORE.finish(job, None, "cancelled")
+    job = web.app.state.store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
+    web.app.state.store.mark_queued(job, "task")
+    web.app.state.store.finish(job, None, "cancelled")
     return {"wf": new("corpus"), "ui": new("corpus ui"), "job": job}
 
 
@@ -160,8 +156,7 @@ def sentence(text: str) -> bool:
 
 
 def test_the_corpus_is_large_and_covers_every_route(web, ids):
-    from app import app
-
+    app = web.app
     cases = requests(ids)
     assert len(cases) >= 100
     templates = {r.path for r in app.routes if hasattr(r, "methods")}
@@ -238,8 +233,6 @@ def test_nothing_unbounded_is_stored(web):
     assert r.status_code == 400 and r.json()["detail"] == "A workflow can hold at most 200 nodes; this one has 201."
     r = web.post("/api/v1/workflows", json={"name": "long", "nodes": [{**node, "config": {"dataset_id": "x" * 2001}}]})
     assert r.status_code == 400 and "the limit is 2,000" in r.json()["detail"]
-    import app
-
-    assert "n_nodes" in app.STORE.db["workflows"].columns_dict
+    assert "n_nodes" in web.app.state.store.db["workflows"].columns_dict
     listed = web.get("/api/v1/workflows").json()
     assert all("graph" not in w and isinstance(w["n_nodes"], int) for w in listed)

@@ -16,9 +16,7 @@ from starlette.testclient import TestClient
 @pytest.fixture(scope="module")
 def bare(web):
     """A client that sends no token: what another site's page can send."""
-    import app
-
-    return TestClient(app.app, raise_server_exceptions=False)
+    return TestClient(web.app, raise_server_exceptions=False)
 
 
 def counts(web):

@@ -78,10 +78,8 @@ def test_quiet_stream_sends_keep_alive_comments(store):
 
 
 def test_endpoint_headers_and_arguments(web):
-    import app
-
-    job_id = running_job(app.STORE)
-    app.STORE.finish(job_id, 1, "completed")
+    job_id = running_job(web.app.state.store)
+    web.app.state.store.finish(job_id, 1, "completed")
     with web.stream("GET", f"/api/v1/jobs/{job_id}/events") as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")

@@ -70,9 +70,7 @@ def test_the_same_column_limit_holds_for_every_format(web, fmt):
 
 
 def test_a_csv_over_the_cell_limit_is_refused_before_it_is_parsed(web):
-    import app
-
-    limit = app.SETTINGS.max_cells
+    limit = web.app.state.settings.max_cells
     raw = b"a,b\n" + b"1,2\n" * (limit // 2 + 1000)
     r = upload(web, "long.csv", raw)
     assert r.status_code == 400 and "the limit is 50,000,000 cells" in r.json()["detail"]
@@ -130,9 +128,7 @@ def test_the_web_process_neither_decodes_nor_profiles_nor_reloads_a_table(web):
     # the upload body itself passes through the test client's own buffers; the table,
     # ~200 MB once decoded, never lands in this process
     assert grown < 2 * path.stat().st_size + 50 * 2**20
-    import app
-
-    helper = app.INGEST._proc
+    helper = web.app.state.ingest._proc
     assert helper is not None and helper.poll() is None and helper.pid != os.getpid()
 
 
