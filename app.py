@@ -37,7 +37,7 @@ from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
 from data.store import Invalid, NotFound, open_store
 from executor import jobs
-from executor.engine import node_states, node_warnings, resolve
+from executor.engine import Resolved, advice_for, node_states, resolve
 from executor.estimate import estimate as estimate_job
 from executor.events import job_events, stream_stats
 from inspectors.context import InspectorContext
@@ -489,7 +489,9 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         return WorkflowInspector(wf, states(wf["graph"])["errors"])
 
 
-    def inspector_context(wf, node_id: str, refused: dict | None = None) -> InspectorContext:
+    def inspector_context(wf, node_id: str, refused: dict | None = None) -> tuple[InspectorContext, Resolved]:
+        """Everything a node's panel shows, from one resolve of the graph (also returned, so
+        the canvas states of the same request come from it too)."""
         graph = wf["graph"]
         node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
         if node is None:
@@ -503,7 +505,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
                                clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
                                node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
                                refused=refused or {})
-        ctx.warnings = node_warnings(graph, node_id, info)
+        ctx.warnings = advice_for(r, node_id)
         if nt.dataset_param:  # the node names a dataset: offer them all, and the chosen one's profile
             ctx.samples = datasets.list_samples()
             ctx.uploads = store.list_datasets()
@@ -520,23 +522,24 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
                 log.exception("preview of %s failed", node_id)
         if nt.estimate is not None and not r.errors:
             ctx.estimate = estimate_job(r, info)
-        return ctx
+        return ctx, r
 
 
     @rt("/ui/workflows/{workflow_id}/nodes/{node_id}/inspector")
     def ui_node_inspector(workflow_id: str, node_id: str):
-        return Inspector(inspector_context(store.require_workflow(workflow_id), node_id))
+        return Inspector(inspector_context(store.require_workflow(workflow_id), node_id)[0])
 
 
     @rt("/ui/workflows/{workflow_id}/nodes/{node_id}/config", methods=["post"])
     async def ui_save_config(request: Request, workflow_id: str, node_id: str):
         wf = store.require_workflow(workflow_id)
-        ctx = inspector_context(wf, node_id)
+        ctx, _ = inspector_context(wf, node_id)  # resolve 1: the config as it was
         form = await request.form()
         config, refused = parse_config(form, ctx)
         wf = store.update_node_config(workflow_id, node_id, config)
-        panel = Inspector(inspector_context(wf, node_id, refused))
-        return panel, HtmxResponseHeaders(trigger=json.dumps({"pg-state": states(wf["graph"])}))
+        ctx, r = inspector_context(wf, node_id, refused)  # resolve 2: as saved; the canvas states too
+        states_now = node_states(wf["graph"], resolved=r)
+        return Inspector(ctx), HtmxResponseHeaders(trigger=json.dumps({"pg-state": states_now}))
 
 
     @rt("/ui/workflows/{workflow_id}/run", methods=["post"])

@@ -167,3 +167,23 @@ def test_the_editor_and_the_api_refuse_deleting_a_sample_dataset_alike(web):
         r = web.delete(path)
         assert r.status_code == 400 and "Sample datasets cannot be deleted." in r.text, path
     assert any(d["id"] == "iris" for d in web.get("/api/v1/datasets").json()["samples"])
+
+
+def test_an_inspector_save_resolves_the_graph_twice_not_five_times(web, wf, monkeypatch):
+    """Once for the config as it was (to parse the post against its inputs), once as saved
+    (the panel and the canvas states both come from it). It used to be five."""
+    import app as app_module
+    from executor import engine
+
+    calls = []
+    real = engine.resolve
+
+    def counted(*a, **kw):
+        calls.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(app_module, "resolve", counted)
+    monkeypatch.setattr(engine, "resolve", counted)
+    r = web.post(f"/ui/workflows/{wf['id']}/nodes/model/config", data={"hp-n_estimators": "120"})
+    assert r.status_code == 200 and "pg-state" in r.headers["hx-trigger"]
+    assert len(calls) == 2
