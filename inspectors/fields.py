@@ -41,6 +41,10 @@ def ParamField(p: Param, value, name: str | None = None, error: str | None = Non
         control = Input(type="number", name=name, id=fid, value=_num(value), step=step,
                         min=_num(p.min) if p.min is not None else None, max=_num(p.max) if p.max is not None else None,
                         placeholder=placeholder, inputmode="decimal")
+    elif p.kind == "column" or p.choices_from == "columns":  # one of the input's columns
+        options = ([""] if p.nullable else []) + list(columns or [])
+        control = Select(*[Option(c or "none", value=c, selected=c == (value or "")) for c in options],
+                         name=name, id=fid)
     elif p.kind in ("columns", "multiselect"):
         options = columns if p.kind == "columns" else list(p.choices_for(problem_type))
         chosen = set(value or [])

@@ -47,9 +47,10 @@ def Previews(blocks: list):
 
 def GenericInspector(ctx: InspectorContext):
     columns = [c["name"] for c in ctx.upstream.columns or []]
-    fields = [ParamField(p, ctx.value(p.name, p.default), error=ctx.error(p.name),
-                         problem_type=ctx.upstream.problem_type, columns=columns)
-              for p in ctx.node_type.params if p.applies_to(ctx.upstream.problem_type)]
+    values = {p.name: ctx.value(p.name, p.default) for p in ctx.node_type.params}
+    fields = [ParamField(p, values[p.name], error=ctx.error(p.name), problem_type=ctx.upstream.problem_type,
+                         columns=columns)
+              for p in ctx.node_type.params if p.applies_to(ctx.upstream.problem_type) and p.visible(values)]
     # an empty multi-select posts nothing: a marker says the field was on the form
     present = [Input(type="hidden", name=f"{p.name}__present", value="1") for p in ctx.node_type.params
                if p.kind in ("columns", "multiselect")]

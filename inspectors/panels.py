@@ -236,7 +236,6 @@ def ModelInspector(ctx: InspectorContext):
                             Details(Summary("Advanced"), *[field(p) for p in params if p.advanced], cls="advanced",
                                     open=any(ctx.error(f"hyperparameters.{p.name}") for p in params if p.advanced)),
                             cls="section"))
-        by = {p.name: p for p in TRAINING_PARAMS}
         caps = registry.capabilities(plugin, pt) if pt else {"supported_metrics": []}
         scalar = [k for k in caps["supported_metrics"] if registry.metrics()[k].kind == "scalar"]
         metric_sel = Div(Label("Metric to optimise", fr="f-optuna-metric"),
@@ -244,18 +243,13 @@ def ModelInspector(ctx: InspectorContext):
                                                                       selected=k == ctx.value("optuna_metric"))
                                                                for k in scalar], name="optuna_metric",
                                 id="f-optuna-metric"), cls="field")
-        sections.append(Div(
-            H3("Training"),
-            ParamField(by["use_cv"], ctx.value("use_cv", False), error=ctx.error("use_cv")),
-            ParamField(by["use_optuna"], ctx.value("use_optuna", False), error=ctx.error("use_optuna")),
-            *([ParamField(by["cv_folds"], ctx.value("cv_folds", 5), error=ctx.error("cv_folds"))]
-              if ctx.value("use_cv") or ctx.value("use_optuna") else []),
-            *([ParamField(by["optuna_trials"], ctx.value("optuna_trials", 20), error=ctx.error("optuna_trials")),
-               metric_sel,
-               ParamField(by["optuna_timeout"], ctx.value("optuna_timeout"), error=ctx.error("optuna_timeout")),
-               SearchSpace(plugin, ctx.config.get("hyperparameters") or {}, pt)]
-              if ctx.value("use_optuna") else []),
-            cls="section"))
+        # the fields, their order and when each shows come from TRAINING_PARAMS' declarations
+        values = {p.name: ctx.value(p.name, p.default) for p in TRAINING_PARAMS}
+        fields = [metric_sel if p.choices_from == "scalar_metrics" else
+                  ParamField(p, values[p.name], error=ctx.error(p.name))
+                  for p in TRAINING_PARAMS if p.visible(values)]
+        search = [SearchSpace(plugin, ctx.config.get("hyperparameters") or {}, pt)] if values["use_optuna"] else []
+        sections.append(Div(H3("Training"), *fields, *search, cls="section"))
         if ctx.estimate:
             sections.append(Div(H3("Cost estimate"),
                                 Div(Span(f"≈ {ctx.estimate['credits']:g} credits"),

@@ -18,17 +18,20 @@ from nodes.base import MODEL, SPLIT, ModelArtifact, NodeError, NodeType, Port, U
 from plugins import registry
 from plugins.params import Param, validate_params
 
+SEARCH_ON = (("use_optuna", True),)
 TRAINING_PARAMS = (
     Param("use_cv", "bool", default=False, label="Cross-validation",
           help="Score the configuration with k-fold cross-validation on the training rows."),
-    Param("cv_folds", "int", default=5, min=2, max=20, label="Folds",
-          help="For cross-validation and for scoring each Optuna trial."),
     Param("use_optuna", "bool", default=False, label="Optuna search",
           help="Search the hyperparameters; the final model is refitted with the best ones."),
-    Param("optuna_trials", "int", default=20, min=1, max=500, label="Trials"),
-    Param("optuna_metric", "str", default=None, nullable=True, label="Metric to optimise"),
+    Param("cv_folds", "int", default=5, min=2, max=20, label="Folds",
+          help="For cross-validation and for scoring each Optuna trial.",
+          visible_if=(("use_cv", True), ("use_optuna", True))),
+    Param("optuna_trials", "int", default=20, min=1, max=500, label="Trials", visible_if=SEARCH_ON),
+    Param("optuna_metric", "str", default=None, nullable=True, label="Metric to optimise", visible_if=SEARCH_ON,
+          choices_from="scalar_metrics", help="Empty: the model's default metric."),
     Param("optuna_timeout", "int", default=None, nullable=True, min=5, max=86400,
-          label="Search time limit (s)"),
+          label="Search time limit (s)", visible_if=SEARCH_ON),
 )
 FIELDS = ("algorithm", "hyperparameters") + tuple(p.name for p in TRAINING_PARAMS)
 

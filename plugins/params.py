@@ -51,6 +51,13 @@ class Param:
     search_min: float | None = None
     search_max: float | None = None
     search_note: str = ""
+    # How an inspector shows it, declared, not re-encoded by hand in a panel:
+    # visible_if: shown only when one of these (other param, value) pairs holds, e.g.
+    # (("use_cv", True), ("use_optuna", True)); choices_from: its choices come from what
+    # flows in at design time ("columns": the input's columns, "scalar_metrics": the
+    # metrics the upstream model offers that a search can optimise).
+    visible_if: tuple = ()
+    choices_from: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -86,6 +93,10 @@ class Param:
             return choices[0]
         return self.default
 
+    def visible(self, values: dict) -> bool:
+        """Whether an inspector shows the field, given the node's current values."""
+        return not self.visible_if or any(values.get(name) == want for name, want in self.visible_if)
+
     def to_json(self, problem_type: str | None = None) -> dict:
         out = {
             "key": self.name,
@@ -101,6 +112,10 @@ class Param:
             out["max"] = self.max
         if self.step is not None:
             out["step"] = self.step
+        if self.visible_if:
+            out["visible_if"] = [list(c) for c in self.visible_if]
+        if self.choices_from:
+            out["choices_from"] = self.choices_from
         choices = self.choices_for(problem_type)
         if choices:
             out["choices"] = list(choices)

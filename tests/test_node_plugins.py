@@ -210,11 +210,12 @@ def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name
                            field_errors={}, node_errors=[], upstream=up,
                            previews=nt.preview_blocks(nt.check({}, up, Design())[0], up, Design()))
     html = to_xml(Inspector(ctx))
-    for p in nt.params:
-        assert f'name="{p.name}"' in html and p.title in html
-    posted = Form([(p.name, str(int(p.max) if p.max < 1e6 else 7)) for p in nt.params])
+    for p in nt.params:  # every Param is a field, unless its declaration hides it for now
+        assert (f'name="{p.name}"' in html) == p.visible(ctx.clean), p.name
+    ints = [p for p in nt.params if p.kind == "int"]
+    posted = Form([(p.name, str(int(p.max) if p.max < 1e6 else 7)) for p in ints])
     config, refused = parse_config(posted, ctx)
-    assert refused == {} and all(isinstance(config[p.name], int) for p in nt.params)
+    assert refused == {} and all(isinstance(config[p.name], int) for p in ints)
     bad = Form([(nt.params[0].name, "0")])  # below every declared minimum
     config, refused = parse_config(bad, ctx)
     assert nt.params[0].name in refused and config.get(nt.params[0].name) == ctx.config.get(nt.params[0].name)
@@ -265,3 +266,22 @@ def test_every_entry_point_kind_replaces_the_built_in_through_the_one_registry(t
     finally:
         sys.path.remove(str(tmp_path))
         node_registry.reload()
+
+
+def test_a_column_param_offers_the_input_columns_and_shows_when_its_condition_holds(installed):
+    nt = node_registry.node_types()["sample_rows"]
+    up = iris_upstream()
+    config = {"n_rows": 30, "stratify": True, "by_column": "target"}
+    clean, errors = nt.check(config, up, Design())
+    assert errors == {}
+    ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config=config, clean=clean,
+                           field_errors={}, node_errors=[], upstream=up)
+    html = to_xml(Inspector(ctx))
+    assert 'name="by_column"' in html and all(f'value="{c["name"]}"' in html for c in up.columns)
+    assert nt.check({**config, "by_column": "nope"}, up, Design())[1]["by_column"] == \
+        "There is no column 'nope' in the input."
+    wf = {"nodes": [n("d", "dataset", {"dataset_id": "iris", "target_column": "target",
+                                       "problem_type": "classification"}), n("r", "sample_rows", config)],
+          "edges": [e("d", "r")]}
+    result = run_workflow(wf, lambda ev: None)
+    assert result["status"] == "completed" and result["nodes"]["r"]["output"]["rows"] == 30

@@ -15,11 +15,18 @@ from plugins.preprocessing import COLUMNS, Columns, on_columns
 # --------------------------------------------------------------------------- sample rows
 SAMPLE_PARAMS = (Param("n_rows", "int", default=100, min=1, max=10_000_000, label="Rows to keep",
                        help="A random sample of this many rows (all rows when the table has fewer)."),
-                 Param("seed", "int", default=0, min=0, max=2**31 - 1, label="Random seed"))
+                 Param("seed", "int", default=0, min=0, max=2**31 - 1, label="Random seed"),
+                 Param("stratify", "bool", default=False, label="Keep the shares of a column's values"),
+                 Param("by_column", "column", default=None, nullable=True, label="Column", choices_from="columns",
+                       visible_if=(("stratify", True),)))
 
 
 def sample_validate(config, upstream):
-    return validate_params(SAMPLE_PARAMS, config, what="field")
+    clean, errors = validate_params(SAMPLE_PARAMS, config, what="field")
+    names = [c["name"] for c in upstream.columns]
+    if clean.get("by_column") and names and clean["by_column"] not in names:
+        errors["by_column"] = f"There is no column {clean['by_column']!r} in the input."
+    return clean, errors
 
 
 def sample_design(config, upstream: Upstream):
@@ -40,7 +47,13 @@ def sample_preview(config, upstream: Upstream):
 
 def sample_run(config, inputs, ctx) -> TableArtifact:
     table = inputs["table"]
-    df = table.df.sample(n=min(len(table.df), config["n_rows"]), random_state=config["seed"]).sort_index()
+    n = min(len(table.df), config["n_rows"])
+    if config.get("stratify") and config.get("by_column"):
+        df = table.df.groupby(config["by_column"], group_keys=False).sample(frac=n / len(table.df),
+                                                                             random_state=config["seed"])
+    else:
+        df = table.df.sample(n=n, random_state=config["seed"])
+    df = df.sort_index()
     return TableArtifact(df=df, target=table.target, problem_type=table.problem_type, dataset_id=table.dataset_id,
                          learned_ops=list(table.learned_ops), warnings=list(table.warnings),
                          dataset_name=table.dataset_name)
