@@ -22,12 +22,23 @@ def Checkbox(name: str, label: str, checked: bool, disabled: bool = False, help:
 
 
 def ParamField(p: Param, value, name: str | None = None, error: str | None = None, problem_type: str | None = None,
-               columns: list | None = None):
+               columns: list | None = None, extra=()):
     name = name or p.name
     fid = f"f-{name}".replace(".", "-")
     help_ = [Div(p.help, cls="help")] if p.help else []
     err = [Div(error, cls="field-error", role="alert")] if error else []
     cls = "field invalid" if error else "field"
+    if p.display == "percent":  # a fraction on a slider of whole percentages
+        try:  # a refused post comes back as the percentage typed; a stored value is a fraction
+            pct = round(float(value)) if isinstance(value, str) else round(float(value) * 100)
+        except (TypeError, ValueError):
+            pct = round(float(p.default) * 100)
+        lo, hi = round((p.min or 0) * 100), round((p.max or 1) * 100)
+        step = round((p.step or 0.01) * 100)
+        return Div(Label(f"{p.title} ", Span(f"{pct}%", id=f"{fid}-label"), fr=fid),
+                   Input(type="range", name=name, id=fid, min=str(lo), max=str(hi), step=str(step), value=str(pct),
+                         data_label_for=f"{fid}-label", data_label_suffix="%"),
+                   *extra, *help_, *err, cls=cls)
     if p.kind == "bool":
         box = Checkbox(name, p.title, bool(value), help=p.help)
         return Div(*box.children, *err, cls=cls)

@@ -29,6 +29,16 @@ def _take(form: Form, p: Param, name: str, old, refused: dict, problem_type=None
         if name not in form:
             return old
         raw = form.get(name)
+    if p.display == "percent":  # posted as a whole percentage, kept as a fraction
+        try:
+            value = float(raw) / 100
+        except (TypeError, ValueError):
+            refused[name] = (raw, f"{p.title} must be a percentage.")
+            return old
+        if (p.min is not None and value < p.min) or (p.max is not None and value > p.max):
+            refused[name] = (raw, f"{p.title} must be between {p.min * 100:g}% and {p.max * 100:g}%; got {raw}%.")
+            return old
+        raw = value
     try:
         return validate_value(p, raw, problem_type)
     except ParamError as e:
@@ -76,13 +86,7 @@ def parse_split(form: Form, old: dict) -> tuple[dict, dict]:
     by = {p.name: p for p in PARAMS}
     config = dict(old)
     action = form.get("action") or ""
-    if "test_pct" in form:
-        pct = form.get("test_pct")
-        try:
-            config["test_size"] = validate_value(by["test_size"], float(pct) / 100)
-        except (ValueError, ParamError) as e:
-            refused["test_size"] = (pct, getattr(e, "message", "Test size must be a number."))
-    for name in ("stratify", "shuffle", "random_seed"):
+    for name in ("test_size", "stratify", "shuffle", "random_seed"):
         config[name] = _take(form, by[name], name, old.get(name, by[name].default), refused)
     if action.startswith("preset:"):
         config["test_size"] = int(action.split(":")[1]) / 100

@@ -173,9 +173,10 @@ def SplitInspector(ctx: InspectorContext):
     from nodes.split import PARAMS
 
     by = {p.name: p for p in PARAMS}
-    test = ctx.value("test_size", 0.2)
+    test = ctx.value("test_size", 0.2)  # a refused post: the percentage typed, shown back
+    saved = ctx.config.get("test_size", ctx.clean.get("test_size", 0.2))  # what the preview counts
     try:
-        pct = round(float(test) * 100)
+        pct = round(float(saved) * 100)
     except (TypeError, ValueError):
         pct = 20
     n = ctx.upstream.n_rows
@@ -183,11 +184,8 @@ def SplitInspector(ctx: InspectorContext):
     classification = ctx.upstream.problem_type == "classification"
     presets = Div(*[Button(f"{100 - p}/{p}", type="submit", name="action", value=f"preset:{p}", cls="small",
                            aria_pressed="true" if p == pct else "false") for p in (20, 30, 10)], cls="seg")
-    slider = Div(Label("Test size ", Span(f"{pct}%", id="test-pct-label"), fr="f-test-pct"),
-                 Input(type="range", name="test_pct", id="f-test-pct", min="10", max="50", step="5", value=str(pct),
-                       data_label_for="test-pct-label", data_label_suffix="%"),
-                 presets, *([Div(ctx.error("test_size"), cls="field-error")] if ctx.error("test_size") else []),
-                 cls="field invalid" if ctx.error("test_size") else "field")
+    # the slider is the declaration's (display="percent"); the presets are this panel's own
+    slider = ParamField(by["test_size"], test, error=ctx.error("test_size"), extra=(presets,))
     seed = Div(ParamField(by["random_seed"], ctx.value("random_seed", 42), error=ctx.error("random_seed")),
                Button("⟳ New seed", type="submit", name="action", value="regenerate", cls="small"), cls="row")
     bar = Div(Div(f"train {100 - pct}%", cls="train", style=f"width:{100 - pct}%"),

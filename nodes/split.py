@@ -9,7 +9,7 @@ from plugins.params import Param, validate_params
 
 PARAMS = (
     Param("test_size", "float", default=0.2, min=0.1, max=0.5, step=0.05, label="Test size",
-          help="Fraction of rows held out for testing."),
+          help="Share of rows held out for testing.", display="percent"),
     Param("stratify", "bool", default=True, label="Stratify",
           help="Keep class proportions equal in train and test (classification)."),
     Param("shuffle", "bool", default=True, label="Shuffle", help="Shuffle rows before splitting."),

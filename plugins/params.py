@@ -58,6 +58,9 @@ class Param:
     # metrics the upstream model offers that a search can optimise).
     visible_if: tuple = ()
     choices_from: str = ""
+    # display "percent": a fraction shown, and posted by the inspector, as a whole percentage
+    # on a slider between min and max (the API and the config keep the fraction)
+    display: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -116,6 +119,8 @@ class Param:
             out["visible_if"] = [list(c) for c in self.visible_if]
         if self.choices_from:
             out["choices_from"] = self.choices_from
+        if self.display:
+            out["display"] = self.display
         choices = self.choices_for(problem_type)
         if choices:
             out["choices"] = list(choices)

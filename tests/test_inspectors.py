@@ -69,8 +69,11 @@ def test_capabilities_flow_downstream_and_flag_stale_selections(web, wf):
 def test_split_presets_and_seed_regenerate(web, wf):
     web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"action": "preset:30"})
     assert stored(web, wf, "split")["test_size"] == 0.3
-    web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"test_pct": "70"})
-    assert stored(web, wf, "split")["test_size"] == 0.3  # 70% is refused: at most 0.5
+    r = web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"test_size": "70"})
+    assert stored(web, wf, "split")["test_size"] == 0.3  # 70% is refused: at most 50%
+    assert "Test size must be between 10% and 50%; got 70%." in r.text
+    web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"test_size": "25"})
+    assert stored(web, wf, "split")["test_size"] == 0.25
     seed = stored(web, wf, "split")["random_seed"]
     web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={"action": "regenerate"})
     assert stored(web, wf, "split")["random_seed"] != seed or seed == 0
