@@ -6,6 +6,7 @@ from __future__ import annotations
 from fasthtml.common import H2, H3, Button, Div, Form, Li, P, Span, Ul
 
 from inspectors.context import InspectorContext
+from nodes.registry import node_types
 from plugins import registry
 
 
@@ -41,7 +42,9 @@ def Upstream(ctx: InspectorContext, what="Input"):
     if not up.node_type:
         return Div(H3(what), P("Not connected: drag from another node's output (bottom) to this node's input (top).",
                                cls="muted"), cls="section")
-    bits = [f"from a {up.node_type} node"]
+    nt = node_types().get(up.node_type)
+    label = nt.label if nt else up.node_type
+    bits = [f"from {'an' if label[:1].lower() in 'aeiou' else 'a'} {label} node"]
     if up.dataset_id:
         bits.append(f"dataset {up.dataset_name or up.dataset_id}")
     if up.n_rows:
