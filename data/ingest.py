@@ -171,6 +171,11 @@ def _flatten_types(table):
     return pa.table(columns, names=table.column_names)
 
 
+NOT_A_TABLE = ("This file does not look like a table: its first line reads as a sentence, not as column names "
+               "separated by commas, semicolons, tabs or |. Upload a CSV, TSV or Parquet file whose first line "
+               "names the columns.")
+
+
 def _sniff(sample: str, fmt: str) -> str:
     if fmt == "tsv":
         return "\t"
@@ -219,6 +224,9 @@ def _read_text(path: Path, fmt: str, limits: Limits):
     header = [h.strip() for h in header]
     if not any(header):
         raise DatasetError("The first line (the header) is empty.")
+    prose = len(header) <= 3 and any(len(h.split()) > 6 or len(h) > 60 for h in header)
+    if prose and len(header) == 1:
+        raise DatasetError(NOT_A_TABLE)
     empty = [i + 1 for i, h in enumerate(header) if not h]
     if empty:
         raise DatasetError(f"Column {empty[0]} has no name in the header.")
@@ -250,6 +258,8 @@ def _read_text(path: Path, fmt: str, limits: Limits):
             table = parse(True)
     except pa.ArrowInvalid as e:
         found = _first_ragged_line(path, delimiter, len(header)) if bad else None
+        if found and prose:
+            raise DatasetError(NOT_A_TABLE) from None
         if found:
             line, fields = found
             raise DatasetError(f"Line {line} has {fields} fields but the header has {len(header)}.") from None
@@ -259,7 +269,32 @@ def _read_text(path: Path, fmt: str, limits: Limits):
         raise DatasetError("The file has a header but no data rows.")
     if any(pa.types.is_binary(f.type) for f in table.schema):  # pyarrow keeps bytes that are not UTF-8
         _check_utf8(path)
+    if delimiter != ",":
+        table = _decimal_commas(table)
     return table
+
+
+# "1.234,5" / "-0,25": numbers written with a decimal comma (and dots between thousands),
+# as spreadsheets in much of Europe save them, with ";" between columns
+DECIMAL_COMMA = r"^\s*[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?\s*$"
+
+
+def _decimal_commas(table):
+    """Text columns whose every value is a decimal-comma number (at least one with a comma)
+    become numbers."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    columns = []
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            values = col.drop_null()
+            if len(values) and pc.all(pc.match_substring_regex(values, DECIMAL_COMMA)).as_py() \
+                    and pc.any(pc.match_substring(values, ",")).as_py():
+                text = pc.replace_substring(pc.replace_substring(pc.utf8_trim_whitespace(col), ".", ""), ",", ".")
+                col = pc.cast(text, pa.float64())
+        columns.append(col)
+    return pa.table(columns, names=table.column_names)
 
 
 def _first_ragged_line(path: Path, delimiter: str, n_cols: int):

@@ -289,6 +289,8 @@
       }
       setSaveState("Saved", "saved");
       applyState(body.state);
+      // the workflow overview (shown when no node is selected) follows every structural change
+      if (!selectedId && document.querySelector('#inspector [data-inspector="workflow"]')) inspect(null);
     } catch (err) {
       setSaveState("Offline: not saved", "error");
     } finally {

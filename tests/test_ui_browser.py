@@ -527,3 +527,17 @@ def test_a_stored_string_cannot_break_the_editor(page, server):
     pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 2")
     assert pg.locator("#canvas [data-node-id]").count() == 2
     assert pg.locator("input[aria-label='Workflow name']").input_value() == "<!--<script> & </script>"
+
+
+def test_the_workflow_overview_follows_nodes_and_connections_as_they_are_added(page, server):
+    pg = page
+    new_workflow(pg, server, "Overview")
+    pg.locator("#canvas").click(position={"x": 600, "y": 500})  # nothing selected: the overview
+    pg.wait_for_selector('#inspector [data-inspector="workflow"]')
+    assert "0 node(s), 0 connection(s)" in pg.locator("#inspector").inner_text()
+    d = drag_from_palette(pg, "dataset", 300, 60)
+    s = drag_from_palette(pg, "split", 300, 220)
+    wait_saved(pg)
+    connect(pg, d, s)
+    wait_saved(pg)
+    pg.wait_for_selector("#inspector >> text=2 node(s), 1 connection(s).")

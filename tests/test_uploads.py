@@ -216,3 +216,22 @@ def _up(base):
         return True
     except OSError:
         return False
+
+
+def test_prose_is_refused_and_decimal_comma_numbers_are_numbers(tmp_path):
+    """A prose .txt used to become a 1x1 dataset; "3,5" in a semicolon CSV stayed text."""
+    from data.datasets import DatasetError
+    from data.ingest import ingest_bytes
+
+    prose = b"It was a bright cold day in April, and the clocks were striking thirteen.\nWinston Smith...\n"
+    with pytest.raises(DatasetError, match="does not look like a table"):
+        ingest_bytes(prose, "novel.txt", tmp_path, 2**20)
+    assert [p for p in tmp_path.iterdir() if p.suffix == ".parquet"] == []
+    csv = b"name;price;weight;code\nA;1.234,50;3,5;007\nB;-2,25;4;012\nC;;10,75;003\n"
+    rec = ingest_bytes(csv, "eu.csv", tmp_path, 2**20)
+    df = pd.read_parquet(rec["path"])
+    assert df["price"].tolist()[:2] == [1234.5, -2.25] and pd.isna(df["price"][2])
+    assert df["weight"].tolist() == [3.5, 4.0, 10.75]
+    assert df["name"].tolist() == ["A", "B", "C"]
+    one_column = ingest_bytes(b"score\n1\n2\n", "one.csv", tmp_path, 2**20)  # a real one-column table still loads
+    assert one_column["n_rows"] == 2
