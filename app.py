@@ -504,7 +504,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=node.get("config") or {},
                                clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
                                node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
-                               refused=refused or {})
+                               refused=refused or {}, label=node.get("label") or "")
         ctx.warnings = advice_for(r, node_id)
         if nt.dataset_param:  # the node names a dataset: offer them all, and the chosen one's profile
             ctx.samples = datasets.list_samples()

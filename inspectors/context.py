@@ -22,7 +22,8 @@ class InspectorContext:
     samples: list = field(default_factory=list)
     uploads: list = field(default_factory=list)
     dataset: dict | None = None  # the selected dataset: info + profile
-    previews: list = field(default_factory=list)  # the node type's preview blocks (plain data)
+    previews: list = field(default_factory=list)
+    label: str = ""  # the user's name for the node (else the type's label is shown)  # the node type's preview blocks (plain data)
     estimate: dict | None = None
 
     @property

@@ -3,7 +3,7 @@ change), the upstream line, warnings, action buttons."""
 
 from __future__ import annotations
 
-from fasthtml.common import H2, H3, Button, Div, Form, Li, P, Span, Ul
+from fasthtml.common import H2, H3, Button, Div, Form, Input, Li, P, Span, Ul
 
 from inspectors.context import InspectorContext
 from nodes.registry import node_types
@@ -14,8 +14,11 @@ def Head(ctx: InspectorContext, subtitle: str = ""):
     t = ctx.node_type
     status = "error" if ctx.node_errors else "configured"
     return (
-        Div(Span(t.icon, cls="icon", aria_hidden="true"), H2(t.label), Span(ctx.node_id, cls="faint mono"),
+        Div(Span(t.icon, cls="icon", aria_hidden="true"), H2(ctx.label or t.label), Span(ctx.node_id, cls="faint mono"),
             cls="insp-head"),
+        # not a config field (no name): playground.js renames the node on the canvas
+        Input(type="text", value=ctx.label or "", placeholder=f"Name (default: {t.label})", aria_label="Node name",
+              data_node_label=ctx.node_id, data_no_submit="1", maxlength="80", cls="node-name"),
         P(subtitle or t.description, cls="insp-sub"),
         *([Div(Ul(*[Li(m) for m in ctx.node_errors]), cls="notice error", role="alert", data_status=status)]
           if ctx.node_errors else []),

@@ -38,6 +38,7 @@
     html(cell) {
       const d = cell.getData() || {};
       const t = TYPES[d.type] || { label: d.type, icon: "?", colour: "#64748b" };
+      const title = d.label || t.label; // the user's name for the node, else its type's
       const el = document.createElement("div");
       const status = shownStatus(d);
       el.className = "pg-node status-" + status;
@@ -50,7 +51,7 @@
       const warnings = d.warnings || [];
       el.innerHTML =
         `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
-        `<span class="pg-node-label">${esc(t.label)}</span>` +
+        `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span>` +
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
@@ -171,7 +172,7 @@
     const cells = [];
     for (const n of boot.graph.nodes) {
       if (!TYPES[n.type]) continue;
-      cells.push(graph.createNode(nodeSpec(n.type, n.id, n.position, { config: n.config || {} })));
+      cells.push(graph.createNode(nodeSpec(n.type, n.id, n.position, { config: n.config || {}, label: n.label || null })));
     }
     graph.resetCells(cells);
     for (const e of boot.graph.edges) {
@@ -253,7 +254,8 @@
       nodes: graph.getNodes().map((n) => {
         const d = n.getData() || {};
         const p = n.getPosition();
-        return { id: n.id, type: d.type, position: { x: Math.round(p.x), y: Math.round(p.y) }, config: d.config || {} };
+        return { id: n.id, type: d.type, position: { x: Math.round(p.x), y: Math.round(p.y) }, config: d.config || {},
+          ...(d.label ? { label: d.label } : {}) };
       }),
       edges: graph.getEdges().filter((e) => e.getSourceCellId() && e.getTargetCellId())
         .map((e) => ({ source: e.getSourceCellId(), source_port: portName(e.getSourcePortId()) || null,
@@ -369,10 +371,29 @@
     const cells = selection.getSelectedCells();
     if (cells.length) graph.removeCells(cells);
   }
+  // Pasted nodes get readable ids ("model-2", never a UUID a user would see in the run
+  // log), keep their config and name, and the edges between them; X6's clipboard only holds
+  // the copies (in localStorage, so a copy in one tab pastes in another).
   function paste() {
-    const cells = clipboard.paste({ offset: 32 });
+    if (clipboard.isEmpty({ useLocalStorage: true })) return;
+    const source = clipboard.cells, ids = {}, added = [];
+    graph.startBatch("paste");
+    for (const c of source.filter((x) => x.isNode())) {
+      const d = c.getData() || {};
+      if (!TYPES[d.type]) continue;
+      const id = ids[c.id] = newId(d.type), p = c.getPosition();
+      added.push(graph.addNode(nodeSpec(d.type, id, { x: p.x + 32, y: p.y + 32 },
+        { config: d.config || {}, label: d.label || null, origin: id })));
+    }
+    for (const e of source.filter((x) => x.isEdge())) {
+      const s = ids[e.getSourceCellId()], t = ids[e.getTargetCellId()];
+      if (s && t) graph.addEdge({ source: { cell: s, port: e.getSourcePortId() }, target: { cell: t, port: e.getTargetPortId() },
+        zIndex: -1, attrs: { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } } });
+    }
+    graph.stopBatch("paste");
+    source.forEach((c) => c.isNode() && c.translate(32, 32)); // the next paste lands further on
     selection.clean();
-    selection.select(cells);
+    selection.select(added);
   }
   const commands = {
     undo: () => history.canUndo() && history.undo(),
@@ -546,6 +567,19 @@
     }
   });
   $("#lightbox").addEventListener("click", (e) => { if (e.target.id === "lightbox" || e.target.closest("[data-close]")) $("#lightbox").close(); });
+
+  // ------------------------------------------------------------------ node names
+  // The inspector's name field is not a config field: it renames the node on the canvas,
+  // which saves it with the structure (an empty name goes back to the type's label).
+  document.addEventListener("change", (e) => {
+    const input = e.target.closest("[data-node-label]");
+    if (!input) return;
+    const node = graph.getCellById(input.dataset.nodeLabel);
+    if (!node) return;
+    const label = input.value.trim().replace(/\s+/g, " ").slice(0, 80);
+    node.setData({ ...(node.getData() || {}), label: label || null }, { overwrite: true });
+    scheduleSave();
+  }, true);
 
   // ------------------------------------------------------------------ dataset picker
   // Tabs and search are not form fields: they never post the inspector form. A search

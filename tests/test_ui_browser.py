@@ -377,7 +377,29 @@ def test_copy_paste_gives_new_ids_keeps_config_and_saves(page, server):
     nodes = api(server, f"/api/v1/workflows/{created['id']}")["graph"]["nodes"]
     assert len(nodes) == 2 and len({n["id"] for n in nodes}) == 2
     copy = next(n for n in nodes if n["id"] != "m")
+    assert copy["id"] == "model-1"  # a readable id, never a UUID the run log would show
     assert copy["config"] == {"algorithm": "knn", "hyperparameters": {"n_neighbors": 7}}
+
+
+def test_a_node_is_renamed_in_its_inspector_and_keeps_the_name(page, server):
+    pg = page
+    created = api(server, "/api/v1/workflows", {"name": "Rename", "nodes": [
+        {"id": "m", "type": "model", "position": {"x": 300, "y": 100}, "config": {"algorithm": "knn"}}], "edges": []})
+    pg.goto(f"{server}/workflows/{created['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 1")
+    open_inspector(pg, "m")
+    pg.fill("#inspector input[data-node-label]", "KNN on scaled features, k=7")
+    pg.locator("#inspector input[data-node-label]").dispatch_event("change")
+    wait_saved(pg)
+    title = pg.locator('#canvas [data-node-id="m"] .pg-node-label')
+    assert title.inner_text() == "KNN on scaled features, k=7"
+    assert title.evaluate("el => el.scrollWidth <= el.clientWidth")  # wrapped, not cut to "KNN on sc…"
+    graph = api(server, f"/api/v1/workflows/{created['id']}")["graph"]
+    assert graph["nodes"][0]["label"] == "KNN on scaled features, k=7"
+    assert graph["nodes"][0]["config"]["algorithm"] == "knn"  # a rename keeps the config
+    pg.reload()
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 1")
+    assert pg.locator('#canvas [data-node-id="m"] .pg-node-label').inner_text() == "KNN on scaled features, k=7"
 
 
 def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, server, tmp_path):
