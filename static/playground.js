@@ -150,6 +150,42 @@
     return { ok: true };
   }
 
+  // Feedback while a connection is dragged: the input port under the pointer turns red when
+  // the declarations forbid the connection (green when allowed: X6's magnetAvailable), and a
+  // release there says why.
+  let refusedPort = null;
+  function portUnder(e) {
+    const el = document.elementFromPoint(e.clientX, e.clientY);
+    return el && el.closest && el.closest('[port-group="in"]');
+  }
+  function markRefused(port) {
+    if (refusedPort && refusedPort !== port) refusedPort.classList.remove("pg-port-refused");
+    refusedPort = port;
+    if (port) port.classList.add("pg-port-refused");
+  }
+  function whyRefused(edge, e) {
+    const port = portUnder(e);
+    if (!port) return null;
+    const target = graph.getCellById(port.closest("[data-cell-id]").getAttribute("data-cell-id"));
+    const source = edge.getSourceCell();
+    const magnet = source && source.id ? graph.findViewByCell(source).container.querySelector(
+      `[port="${edge.getSourcePortId()}"]`) : null;
+    const verdict = canConnect(source, target, magnet, port);
+    return verdict.ok ? null : { port, why: verdict.why };
+  }
+  let pendingWhy = null;
+  graph.on("edge:mousemove", ({ edge, e }) => {
+    if (edge.getTargetCellId()) return;
+    const refused = whyRefused(edge, e);
+    markRefused(refused ? refused.port : null);
+    pendingWhy = refused ? refused.why : null;
+  });
+  document.addEventListener("mouseup", () => {
+    if (pendingWhy) toast(pendingWhy, "error");
+    pendingWhy = null;
+    markRefused(null);
+  }, true);
+
   graph.use(new X6.Selection({ enabled: true, multiple: true, rubberband: true, modifiers: "shift", movable: true, showNodeSelectionBox: true, pointerEvents: "none" }));
   graph.use(new X6.Snapline({ enabled: true }));
   graph.use(new X6.History({

@@ -269,7 +269,18 @@ def test_forbidden_connection_is_refused(page, server):
     d = drag_from_palette(pg, "dataset", 300, 60)
     e = drag_from_palette(pg, "evaluate", 300, 260)
     wait_saved(pg)
-    connect(pg, d, e)  # a table cannot feed Evaluate (it needs a model)
+    # a table cannot feed Evaluate (it needs a model): the port turns red under the pointer,
+    # and letting go there says why
+    sx, sy = center(port(pg, d, "out").bounding_box())
+    tx, ty = center(port(pg, e, "in").bounding_box())
+    pg.mouse.move(sx, sy)
+    pg.mouse.down()
+    pg.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=6)
+    pg.mouse.move(tx, ty, steps=6)
+    assert "pg-port-refused" in (port(pg, e, "in").get_attribute("class") or "")
+    pg.mouse.up()
+    pg.wait_for_selector("#toasts >> text=Evaluate cannot take Dataset's output (table); it needs model.")
+    assert "pg-port-refused" not in (port(pg, e, "in").get_attribute("class") or "")
     pg.wait_for_timeout(300)
     assert edges(pg) == 0
     wid = pg.url.rsplit("/", 1)[1]
