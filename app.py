@@ -31,7 +31,7 @@ from starlette.staticfiles import StaticFiles
 
 from components.editor import EditorPage, NameSaved
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
-from components.results import HistoryList, ResultsPanel
+from components.results import HistoryList, ResultsPanel, RunPage
 from data import datasets
 from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
@@ -578,6 +578,13 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         store.delete_dataset(dataset_id)  # the API's rule too: samples cannot be deleted
         return ""
 
+
+    @rt("/jobs/{job_id}")
+    def job_page(job_id: str):
+        """A run's results as a page of their own, at a stable address."""
+        job = store.require_job(job_id)
+        workflow = store.get_workflow(job["workflow_id"]) if job.get("workflow_id") else None
+        return RunPage(job, workflow, results_panel(job_id))
 
     @rt("/datasets/{dataset_id}")
     async def dataset_page(dataset_id: str):

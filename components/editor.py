@@ -89,8 +89,14 @@ def Toolbar(workflow, templates):
 def BottomPanel(history, results):
     tabs = (("run", "Run"), ("results", "Results"), ("history", "History"))
     return Div(
-        Div(*[Button(label, data_panel_tab=key, role="tab", aria_selected="true" if key == "results" else "false")
-              for key, label in tabs], cls="tabs", role="tablist"),
+        # drag (or arrow keys) to resize the results area; the size is kept in this browser
+        Div(cls="resize-handle", role="separator", aria_orientation="horizontal", aria_label="Resize the results area",
+            tabindex="0", id="results-resize"),
+        Div(Div(*[Button(label, data_panel_tab=key, role="tab", aria_selected="true" if key == "results" else "false")
+                  for key, label in tabs], role="tablist", cls="tablist"),
+            Button("⤢ Maximise", id="results-max", aria_pressed="false", cls="small",
+                   aria_label="Maximise the results area", title="Maximise the results area (Esc to restore)"),
+            cls="tabs"),
         Div(Div(Span("No run yet.", id="job-status"), " ", Span(id="job-progress", cls="muted")),
             Ul(id="exec-log"), cls="tab-panel", data_panel="run", hidden=True, id="execution"),
         Div(results, cls="tab-panel", data_panel="results", id="results"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from fasthtml.common import (
+    H2,
     H3,
     H4,
     A,
@@ -24,7 +25,7 @@ from fasthtml.common import (
     Ul,
 )
 
-from components.layout import Pill
+from components.layout import Page, Pill
 
 
 def _fmt(v) -> str:
@@ -122,7 +123,9 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     nodes = job.get("nodes") or []
     head = Div(Pill(job["status"]), Span(f" Run {job['id']} · {_when(job.get('created_at'))}", cls="muted"),
                *([Span(f" · {job['completed_at'] - job['started_at']:.1f} s", cls="muted")]
-                 if job.get("completed_at") and job.get("started_at") else []))
+                 if job.get("completed_at") and job.get("started_at") else []),
+               " ", A("Open as a page ↗", href=f"/jobs/{job['id']}", target="_blank", cls="small",
+                      data_results_page="1"))
     problems = [n for n in nodes if n["status"] == "failed"]
     errors = [Div(H4("Errors"), *[P(f"{node_labels.get(n['node_id'], n['node_id'])} ({n['node_id']}): "
                                     f"{n.get('error_message') or n.get('message')}", cls="notice error")
@@ -158,3 +161,12 @@ def HistoryList(jobs):
                         Span(j.get("error_message") or "", cls="faint"), Div(cls="spacer"),
                         Button("Open results", cls="small", data_open_job=j["id"])))
     return Ul(*items, cls="history-list")
+
+
+def RunPage(job, workflow, panel):
+    """A run's results on a page of their own (/jobs/{id}): a stable address to keep or share."""
+    name = (workflow or {}).get("name") or "Workflow"
+    back = [A(f"← {name}", href=f"/workflows/{workflow['id']}")] if workflow else []
+    return Page(f"{name}: run {job['id']}", Div(*back, H2(f"{name}: run {job['id']}"),
+                                                 Div(panel, id="results"), cls="page results-page"),
+                active="workflows")

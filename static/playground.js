@@ -585,6 +585,42 @@
   cancelButton.addEventListener("click", cancel);
 
   // bottom panel tabs
+  // ------------------------------------------------------------------ results area size
+  const workspace = $(".workspace"), handle = $("#results-resize"), maxButton = $("#results-max");
+  const SIZE_KEY = "playground.results-height";
+  function setResultsHeight(px) {
+    const room = workspace.getBoundingClientRect().height;
+    const h = Math.round(Math.max(120, Math.min(room - 80, px)));
+    workspace.style.setProperty("--results-h", `${h}px`);
+    try { localStorage.setItem(SIZE_KEY, String(h)); } catch (err) { /* private mode: not kept */ }
+  }
+  const saved = Number((() => { try { return localStorage.getItem(SIZE_KEY); } catch (err) { return null; } })());
+  if (saved) setResultsHeight(saved);
+  handle.addEventListener("pointerdown", (e) => {
+    e.preventDefault();
+    handle.setPointerCapture(e.pointerId);
+    const bottom = workspace.getBoundingClientRect().bottom;
+    const move = (ev) => setResultsHeight(bottom - ev.clientY);
+    const up = () => { handle.removeEventListener("pointermove", move); handle.removeEventListener("pointerup", up); };
+    handle.addEventListener("pointermove", move);
+    handle.addEventListener("pointerup", up);
+  });
+  handle.addEventListener("keydown", (e) => {
+    const now = $(".bottom").getBoundingClientRect().height;
+    if (e.key === "ArrowUp") { setResultsHeight(now + 40); e.preventDefault(); }
+    if (e.key === "ArrowDown") { setResultsHeight(now - 40); e.preventDefault(); }
+  });
+  function maximiseResults(on) {
+    workspace.classList.toggle("results-max", on);
+    maxButton.setAttribute("aria-pressed", String(on));
+    maxButton.textContent = on ? "⤡ Restore" : "⤢ Maximise";
+    maxButton.setAttribute("aria-label", on ? "Restore the results area" : "Maximise the results area");
+  }
+  maxButton.addEventListener("click", () => maximiseResults(!workspace.classList.contains("results-max")));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && workspace.classList.contains("results-max")) maximiseResults(false);
+  });
+
   function showPanel(name) {
     document.querySelectorAll("[data-panel-tab]").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.panelTab === name)));
     document.querySelectorAll("[data-panel]").forEach((p) => { p.hidden = p.dataset.panel !== name; });

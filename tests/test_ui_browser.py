@@ -574,3 +574,39 @@ def test_the_workflow_overview_follows_nodes_and_connections_as_they_are_added(p
     connect(pg, d, s)
     wait_saved(pg)
     pg.wait_for_selector("#inspector >> text=2 node(s), 1 connection(s).")
+
+
+def test_the_results_area_resizes_maximises_and_opens_as_a_page(page, server):
+    pg = page
+    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
+    created = api(server, "/api/v1/workflows", {**wf, "name": "Results area"})
+    job = api(server, f"/api/v1/workflows/{created['id']}/run", {})
+    for _ in range(300):
+        if api(server, f"/api/v1/jobs/{job['job_id']}")["status"] in ("completed", "failed"):
+            break
+        time.sleep(0.2)
+    pg.goto(f"{server}/workflows/{created['id']}")
+    pg.wait_for_selector("#results-body[data-status=completed]")
+    bottom = pg.locator(".bottom")
+    before = bottom.bounding_box()["height"]
+    hx, hy = center(pg.locator("#results-resize").bounding_box())
+    pg.mouse.move(hx, hy)
+    pg.mouse.down()
+    pg.mouse.move(hx, hy - 200, steps=8)
+    pg.mouse.up()
+    assert abs(bottom.bounding_box()["height"] - (before + 200)) < 12
+    pg.reload()  # the size is kept in this browser
+    pg.wait_for_selector("#results-body[data-status=completed]")
+    assert abs(bottom.bounding_box()["height"] - (before + 200)) < 12
+    pg.click("#results-max")
+    workspace = pg.locator(".workspace").bounding_box()["height"]
+    assert bottom.bounding_box()["height"] > 0.95 * workspace
+    assert pg.locator("#results-max").get_attribute("aria-pressed") == "true"
+    pg.keyboard.press("Escape")
+    assert bottom.bounding_box()["height"] < 0.8 * workspace
+    href = pg.locator("[data-results-page]").first.get_attribute("href")
+    assert href == f"/jobs/{job['job_id']}"
+    pg.goto(server + href)
+    assert "Results area: run" in pg.locator("h2").first.inner_text()
+    assert pg.locator("#results-body[data-status=completed]").count() == 1
+    assert pg.locator("#results img").count() >= 1  # the run's plots
