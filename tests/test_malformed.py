@@ -140,6 +140,7 @@ def requests(ids):
         ("POST", "/ui/workflows/nope/duplicate", {}, "ui duplicate unknown"),
         ("DELETE", "/ui/workflows/nope", {}, "ui delete unknown"), ("POST", "/ui/workflows/nope/run", {}, "ui run"),
         ("GET", "/ui/workflows/nope/history", {}, "history"), ("GET", "/ui/jobs/nope/results", {}, "results"),
+        ("GET", "/jobs/nope", {}, "run page unknown"), ("GET", "/jobs/" + "x" * 5000, {}, "run page long id"),
         ("DELETE", "/ui/datasets/iris", {}, "ui delete sample"), ("DELETE", "/ui/datasets/nope", {}, "ui delete unknown"),
         ("POST", "/ui/datasets", {"content": b"x", "headers": {"Content-Type": "multipart/form-data"}}, "ui upload"),
         ("POST", "/workflows", {"data": {"template": "nope"}}, "unknown template"),
