@@ -427,9 +427,18 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/workflows", methods=["post"])
     async def workflows_create(request: Request):
         form = await request.form()
-        template = form.get("template") or ""
+        template, dataset = form.get("template") or "", form.get("dataset") or ""
         graph = template_graph(template) if template else {"nodes": [], "edges": []}
         name = (form.get("name") or "").strip() or (TEMPLATES.get(template) if template else "Untitled workflow")
+        if dataset:  # "New workflow" on the datasets page: a Dataset node set to it, target suggested
+            facts = datasets.sample_info(dataset) or store.get_dataset(dataset)
+            if facts is None:
+                raise NotFound(f"No dataset {dataset[:64]!r}.")
+            config = {"dataset_id": dataset, "target_column": facts.get("target"),
+                      "problem_type": facts.get("problem_type") or "classification"}
+            graph = {"nodes": [{"id": "dataset", "type": "dataset", "position": {"x": 300, "y": 60},
+                                "config": config}], "edges": []}
+            name = (form.get("name") or "").strip() or f"{facts.get('name') or dataset}: new workflow"
         wf = store.create_workflow(name, graph)
         return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
 

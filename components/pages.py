@@ -76,13 +76,27 @@ def UploadForm(error: str | None = None):
         id="upload-form")
 
 
+def delete_question(d) -> str:
+    """The confirmation names the workflows that use the dataset: they will need another."""
+    used = d.get("used_by") or []
+    if not used:
+        return f"Delete {d['name']}?"
+    names = ", ".join(f"'{n}'" for n in used[:5]) + (f" and {len(used) - 5} more" if len(used) > 5 else "")
+    return (f"Delete {d['name']}? {len(used)} workflow(s) use it: {names}. "
+            "Their Dataset nodes will ask for another dataset.")
+
+
 def DatasetTables(samples, uploads, error=None, added=None):
     def row(d, deletable):
         return Tr(Td(A(d["name"], href=f"/datasets/{d['id']}")), Td(Span(d["id"], cls="mono")),
                   Td(f"{d['n_rows']:,} × {d['n_cols']}"), Td(d.get("problem_type") or "—"), Td(d.get("target") or "—"),
-                  Td(Button("Delete", cls="small danger", hx_delete=f"/ui/datasets/{d['id']}",
+                  Td(Form(CsrfField(), Input(type="hidden", name="dataset", value=d["id"]),
+                          Button("New workflow", type="submit", cls="small",
+                                 aria_label=f"Start a new workflow from {d['name']}"),
+                          method="post", action="/workflows", cls="inline"),
+                     Button("Delete", cls="small danger", hx_delete=f"/ui/datasets/{d['id']}",
                             hx_target="closest tr", hx_swap="outerHTML",
-                            hx_confirm=f"Delete {d['name']}?") if deletable else ""))
+                            hx_confirm=delete_question(d)) if deletable else ""))
     head = Thead(Tr(Th("Name"), Th("Id"), Th("Shape"), Th("Problem"), Th("Target"), Th("")))
     return Div(
         Div(H2("Upload"), UploadForm(error), *([P(f"Added {added}.", cls="notice ok")] if added else []), cls="card"),

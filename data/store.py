@@ -305,9 +305,23 @@ class Store:
     def list_datasets(self) -> list[dict]:
         rows = list(self.db.query("SELECT id, name, filename, format, n_rows, n_cols, size_bytes, problem_type, "
                                   "target, created_at FROM datasets ORDER BY created_at DESC"))
+        used = self.workflows_using_datasets()
         for r in rows:
             r["source"] = "upload"
+            r["used_by"] = used.get(r["id"], [])
         return rows
+
+    def workflows_using_datasets(self) -> dict:
+        """dataset id -> names of the workflows whose nodes use it (read from the graphs of
+        the workflows that mention a dataset at all)."""
+        used: dict = {}
+        for row in self.db.query("SELECT name, graph FROM workflows WHERE graph LIKE '%dataset_id%' ORDER BY name"):
+            graph = json.loads(row["graph"] or "{}")
+            for node in graph.get("nodes", []):
+                ds = (node.get("config") or {}).get("dataset_id")
+                if isinstance(ds, str) and row["name"] not in used.setdefault(ds, []):
+                    used[ds].append(row["name"])
+        return used
 
     def delete_dataset(self, dataset_id: str) -> dict:
         """An upload's row, then its file: one rule for the API and the editor alike (a

@@ -190,3 +190,23 @@ def test_an_inspector_save_resolves_the_graph_twice_not_five_times(web, wf, monk
     r = web.post(f"/ui/workflows/{wf['id']}/nodes/model/config", data={"hp-n_estimators": "120"})
     assert r.status_code == 200 and "pg-state" in r.headers["hx-trigger"]
     assert len(calls) == 2
+
+
+def test_a_workflow_starts_from_a_dataset_in_one_click_and_deleting_it_names_its_workflows(web):
+    csv = b"size,rooms,price\n" + b"".join(f"{50 + i},{1 + i % 4},{100 + 3 * i}\n".encode() for i in range(60))
+    up = web.post("/api/v1/datasets", files={"file": ("flats.csv", csv, "text/csv")}).json()
+    r = web.post("/workflows", data={"dataset": up["id"]}, follow_redirects=False)
+    assert r.status_code == 303
+    wid = r.headers["location"].rsplit("/", 1)[1]
+    wf = web.get(f"/api/v1/workflows/{wid}").json()
+    [node] = wf["graph"]["nodes"]
+    assert wf["name"] == "flats.csv: new workflow" or wf["name"].endswith(": new workflow")
+    assert node["type"] == "dataset" and node["config"]["dataset_id"] == up["id"]
+    assert node["config"]["target_column"] == up["target"]
+    page = web.get("/datasets").text
+    assert f"1 workflow(s) use it: &#x27;{wf['name']}&#x27;" in page or f"1 workflow(s) use it: '{wf['name']}'" in page
+    sample = web.post("/workflows", data={"dataset": "iris"}, follow_redirects=False)
+    iris = web.get(f"/api/v1/workflows/{sample.headers['location'].rsplit('/', 1)[1]}").json()
+    assert iris["graph"]["nodes"][0]["config"] == {"dataset_id": "iris", "target_column": "target",
+                                                   "problem_type": "classification"}
+    assert web.post("/workflows", data={"dataset": "nope"}).status_code == 404
