@@ -13,7 +13,7 @@ import threading
 import time
 
 from data.config import settings
-from data.store import Store, open_store
+from data.store import LeaseLost, Store, open_store
 from executor.timing import (
     CANCEL_GRACE_SECONDS,
     HEARTBEAT_SECONDS,
@@ -151,8 +151,13 @@ class _Child:
             self.proc.kill()
 
     def close(self):
+        """Release the child: one still running (its job was taken away) is killed first."""
         self._lifeline.close()
-        self.proc.close()
+        if self.proc.exitcode is None:
+            self.proc.kill()
+            self.proc.join(5)
+        if self.proc.exitcode is not None:
+            self.proc.close()
 
 
 def _supervise(store: Store, job_id: str, attempt: int) -> None:
@@ -161,7 +166,10 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
     memory = settings().job_memory_limit
     proc = _Child(job_id, attempt, str(store.settings.home))
     try:
-        store.set_child_pid(job_id, attempt, proc.pid)
+        try:
+            store.set_child_pid(job_id, attempt, proc.pid)
+        except LeaseLost:  # cancelled (or re-queued) between the claim and the start: it is over
+            return
         reason = _watch(store, job_id, attempt, proc, limit, memory)
         if reason == "lease lost":
             return  # the sweeper gave the job to a newer attempt, or it was finished: write nothing
