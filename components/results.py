@@ -151,13 +151,18 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                id="results-body", data_job=job["id"], data_status=job["status"])
 
 
-def HistoryList(jobs):
+def HistoryList(jobs, metrics_registry=None):
+    """Each run: status, when, how long, its key metric (the first Evaluate node's first
+    metric), the error if any, and its results one click away."""
     if not jobs:
         return P("No runs yet.", cls="muted")
     items = []
     for j in jobs:
         took = f"{j['completed_at'] - j['started_at']:.1f} s" if j.get("completed_at") and j.get("started_at") else ""
-        items.append(Li(Pill(j["status"]), Span(_when(j["created_at"])), Span(took, cls="muted"),
+        km = j.get("key_metric")
+        name = (metrics_registry or {}).get(km["key"]).name if km and km["key"] in (metrics_registry or {}) else None
+        metric = Span(f"{name or km['key']} {_fmt(km['value'])}", cls="b key-metric") if km else Span()
+        items.append(Li(Pill(j["status"]), Span(_when(j["created_at"])), Span(took, cls="muted"), metric,
                         Span(j.get("error_message") or "", cls="faint"), Div(cls="spacer"),
                         Button("Open results", cls="small", data_open_job=j["id"])))
     return Ul(*items, cls="history-list")

@@ -387,16 +387,22 @@ class Store:
             raise NotFound(f"No snapshot {_quoted(snapshot_id)}.")
         return _loads(row["graph"])
 
-    def list_jobs(self, workflow_id: str | None = None, limit: int = 100) -> list[dict]:
+    def list_jobs(self, workflow_id: str | None = None, limit: int = 100, key_metric: bool = False) -> list[dict]:
+        """Newest first. `key_metric`: each run also says its first Evaluate node's first
+        metric ({"key", "value", "node_id"}), what the history shows beside its status."""
         sql = ("SELECT id, workflow_id, status, attempt, estimated_time, estimated_cost, created_at, started_at, "
-               "completed_at, error_message, retry_of FROM jobs")
+               "completed_at, error_message, retry_of" + (", results" if key_metric else "") + " FROM jobs")
         params: list = []
         if workflow_id:
             sql += " WHERE workflow_id = ?"
             params.append(workflow_id)
         sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
         params.append(limit)
-        return list(self.db.query(sql, params))
+        rows = list(self.db.query(sql, params))
+        if key_metric:
+            for r in rows:
+                r["key_metric"] = _key_metric(json.loads(r.pop("results") or "null") or {})
+        return rows
 
     def latest_job(self, workflow_id: str) -> dict | None:
         jobs = self.list_jobs(workflow_id, limit=1)
@@ -612,6 +618,14 @@ def clean_name(name) -> str:
     if len(name) > 120:
         raise Invalid("A workflow name can be at most 120 characters.", status=400)
     return name
+
+
+def _key_metric(results: dict) -> dict | None:
+    for node_id, entry in (results.get("metrics") or {}).items():
+        for key, value in (entry.get("values") or {}).items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return {"key": key, "value": value, "node_id": node_id}
+    return None
 
 
 def _quoted(value) -> str:

@@ -222,7 +222,19 @@
     applyState(boot.state);
     history.enable();
     applyingServer = false;
-    if (cells.length) graph.zoomToFit({ padding: 60, maxScale: 1 });
+    if (cells.length) fitContent();
+  }
+
+  // Zoom to fit, but never so small that node text cannot be read: a tall workflow on a
+  // small screen is shown from its top, readable, and scrolls (pan) for the rest.
+  const MIN_FIT_SCALE = 0.75;
+  function fitContent() {
+    graph.zoomToFit({ padding: 60, maxScale: 1, minScale: MIN_FIT_SCALE });
+    if (graph.zoom() <= MIN_FIT_SCALE + 1e-6) {
+      graph.positionContent("top");
+      const t = graph.translate();
+      graph.translate(t.tx, t.ty + 24); // a little air above the first node
+    }
   }
 
   function applyState(state) {
@@ -434,7 +446,7 @@
   const commands = {
     undo: () => history.canUndo() && history.undo(),
     redo: () => history.canRedo() && history.redo(),
-    fit: () => graph.zoomToFit({ padding: 60, maxScale: 1 }),
+    fit: () => fitContent(),
     "zoom-in": () => graph.zoom(0.1),
     "zoom-out": () => graph.zoom(-0.1),
     delete: removeSelected,

@@ -114,3 +114,21 @@ def test_a_second_connection_waits_instead_of_failing(store):
     wf = store.create_workflow("waits", None)  # blocks until the other writer commits
     timer.join()
     assert store.get_workflow(wf["id"])["name"] == "waits"
+
+
+def test_history_shows_each_runs_key_metric_and_status(store):
+    from fasthtml.common import to_xml
+
+    from components.results import HistoryList
+    from plugins import registry
+
+    done = make_running_job(store)
+    values = {"confusion_matrix": {"labels": [0, 1], "matrix": [[3, 1], [0, 4]]}, "f1": 0.875, "accuracy": 0.875}
+    store.finish(done, 1, "completed", results={"metrics": {"e": {"values": values}}})
+    failed = make_running_job(store)
+    store.finish(failed, 1, "failed", error="boom")
+    jobs = {j["id"]: j for j in store.list_jobs(key_metric=True)}
+    assert jobs[done]["key_metric"] == {"key": "f1", "value": 0.875, "node_id": "e"}  # tables are skipped
+    assert jobs[failed]["key_metric"] is None and "results" not in jobs[failed]
+    html = to_xml(HistoryList(list(jobs.values()), registry.metrics()))
+    assert "F1 score 0.8750" in html and "boom" in html and "completed" in html and "failed" in html

@@ -610,3 +610,19 @@ def test_the_results_area_resizes_maximises_and_opens_as_a_page(page, server):
     assert "Results area: run" in pg.locator("h2").first.inner_text()
     assert pg.locator("#results-body[data-status=completed]").count() == 1
     assert pg.locator("#results img").count() >= 1  # the run's plots
+
+
+def test_a_tall_workflow_opens_readable_on_a_small_screen(browser, server):
+    """At 1366x768 the six-node example used to be fitted at about half size, its text
+    unreadable; it now opens at three quarters or more, from its top."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    pg = context.new_page()
+    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
+    created = api(server, "/api/v1/workflows", {**wf, "name": "Tall"})
+    pg.goto(f"{server}/workflows/{created['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 6")
+    assert pg.evaluate("window.playground.graph.zoom()") >= 0.75 - 1e-6
+    first = pg.locator('#canvas [data-node-id="dataset"]').bounding_box()
+    canvas = pg.locator("#canvas").bounding_box()
+    assert canvas["y"] + 10 <= first["y"] <= canvas["y"] + 100  # the top of the workflow is in view
+    context.close()
