@@ -40,6 +40,9 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
                            snapshot_id=snapshot_id)
     enqueue(store, job["id"], 1)
     job = store.get_job(job["id"])
+    # the 202 says what was done, "queued" (seed 000), even when a fast worker has already
+    # started or finished it: the job's live status is what GET and the events say
+    job["status"] = "queued"
     job["estimate"] = est
     return job
 
