@@ -34,7 +34,7 @@ from inspectors.fields import Checkbox, ParamField
 from inspectors.forms import Form as PostedForm
 from inspectors.forms import parse_dataset, parse_keys, parse_model, parse_preprocessing, parse_split
 from inspectors.generic import GenericInspector, Previews, parse_params
-from inspectors.parts import ActionButton, Head, PanelForm, Upstream, Warnings
+from inspectors.parts import ActionButton, Credits, Head, PanelForm, Upstream, Warnings
 from plugins import registry
 
 
@@ -250,7 +250,7 @@ def ModelInspector(ctx: InspectorContext):
         sections.append(Div(H3("Training"), *fields, *search, cls="section"))
         if ctx.estimate:
             sections.append(Div(H3("Cost estimate"),
-                                Div(Span(f"≈ {ctx.estimate['credits']:g} credits"),
+                                Div(Span("≈ ", Credits(ctx.estimate['credits'])),
                                     Span(f"≈ {ctx.estimate['seconds']:g} s", cls="muted"), cls="cost"),
                                 P(" · ".join(ctx.estimate.get("breakdown", [])), cls="help"), cls="section"))
     return (*Head(ctx), PanelForm(ctx, *sections))
@@ -359,7 +359,7 @@ def VisualizeInspector(ctx: InspectorContext):
     total = sum(plots[k].cost for k in chosen if k in plots)
     return (*Head(ctx), PanelForm(
         ctx, Upstream(ctx, "Connected model"), Checklist("Visualizations", "plots", groups, row, stale),
-        Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"), Span(f"{total} credits"), cls="cost"),
+        Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"), Credits(total), cls="cost"),
             cls="section")))
 
 

@@ -25,6 +25,16 @@ def Head(ctx: InspectorContext, subtitle: str = ""):
     )
 
 
+CREDITS_NOTE = ("Credits are a relative measure of the compute a run needs (rows × columns × fits, and each "
+                "plot's weight), used to compare settings; nothing is charged.")
+
+
+def Credits(amount) -> Span:
+    """A credit figure that says what credits are (on hover and to screen readers)."""
+    text = f"{amount:g} credits" if isinstance(amount, (int, float)) else f"{amount} credits"
+    return Span(text, title=CREDITS_NOTE, aria_label=f"{text}: {CREDITS_NOTE}", cls="credits")
+
+
 def Warnings(messages):
     if not messages:
         return ()

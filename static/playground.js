@@ -186,7 +186,9 @@
     markRefused(null);
   }, true);
 
-  graph.use(new X6.Selection({ enabled: true, multiple: true, rubberband: true, modifiers: "shift", movable: true, showNodeSelectionBox: true, pointerEvents: "none" }));
+  // Shift (or Ctrl / Cmd) + click adds a node to the selection; Shift + drag selects an area
+  graph.use(new X6.Selection({ enabled: true, multiple: true, rubberband: true, modifiers: "shift", movable: true,
+    showNodeSelectionBox: true, pointerEvents: "none", multipleSelectionModifiers: ["shift", "ctrl", "meta"] }));
   graph.use(new X6.Snapline({ enabled: true }));
   graph.use(new X6.History({
     enabled: true,

@@ -210,3 +210,8 @@ def test_a_workflow_starts_from_a_dataset_in_one_click_and_deleting_it_names_its
     assert iris["graph"]["nodes"][0]["config"] == {"dataset_id": "iris", "target_column": "target",
                                                    "problem_type": "classification"}
     assert web.post("/workflows", data={"dataset": "nope"}).status_code == 404
+
+
+def test_credits_say_what_they_are_where_they_are_shown(web, wf):
+    html = web.get(f"/ui/workflows/{wf['id']}/nodes/visualize/inspector").text
+    assert "credits" in html and "Credits are a relative measure of the compute a run needs" in html

@@ -626,3 +626,16 @@ def test_a_tall_workflow_opens_readable_on_a_small_screen(browser, server):
     canvas = pg.locator("#canvas").bounding_box()
     assert canvas["y"] + 10 <= first["y"] <= canvas["y"] + 100  # the top of the workflow is in view
     context.close()
+
+
+def test_shift_click_adds_a_node_to_the_selection(page, server):
+    pg = page
+    created = api(server, "/api/v1/workflows", {"name": "Select", "nodes": [
+        {"id": "a", "type": "dataset", "position": {"x": 200, "y": 100}, "config": {}},
+        {"id": "b", "type": "split", "position": {"x": 520, "y": 100}, "config": {}}], "edges": []})
+    pg.goto(f"{server}/workflows/{created['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 2")
+    pg.locator('#canvas [data-node-id="a"]').click()
+    pg.locator('#canvas [data-node-id="b"]').click(modifiers=["Shift"])
+    selected = pg.evaluate("window.playground.graph.getPlugin('selection').getSelectedCells().map(c => c.id).sort()")
+    assert selected == ["a", "b"]
