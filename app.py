@@ -339,9 +339,9 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         try:
             record = await ingest_upload(request)
         except (Invalid, datasets.DatasetError, BadRequest) as e:
-            return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(),
+            return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(with_usage=True),
                                                      error=getattr(e, "detail", str(e)))))
-        return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(), added=record["name"])))
+        return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(with_usage=True), added=record["name"])))
 
 
     # Uploads are plain Starlette routes: FastHTML would parse (and spool) the whole multipart
@@ -579,7 +579,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/datasets", methods=["get"])
     def datasets_page():
-        return DatasetsPage(datasets.list_samples(), store.list_datasets())
+        return DatasetsPage(datasets.list_samples(), store.list_datasets(with_usage=True))
 
 
     @rt("/ui/datasets/{dataset_id}", methods=["delete"])

@@ -302,13 +302,16 @@ class Store:
             row["source"] = "upload"
         return row
 
-    def list_datasets(self) -> list[dict]:
+    def list_datasets(self, with_usage: bool = False) -> list[dict]:
+        """Uploads, newest first; `with_usage` adds `used_by` (workflow names), which reads
+        the graphs of the workflows: only the datasets page asks for it."""
         rows = list(self.db.query("SELECT id, name, filename, format, n_rows, n_cols, size_bytes, problem_type, "
                                   "target, created_at FROM datasets ORDER BY created_at DESC"))
-        used = self.workflows_using_datasets()
+        used = self.workflows_using_datasets() if with_usage else {}
         for r in rows:
             r["source"] = "upload"
-            r["used_by"] = used.get(r["id"], [])
+            if with_usage:
+                r["used_by"] = used.get(r["id"], [])
         return rows
 
     def workflows_using_datasets(self) -> dict:

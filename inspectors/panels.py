@@ -35,6 +35,7 @@ from inspectors.forms import Form as PostedForm
 from inspectors.forms import parse_dataset, parse_keys, parse_model, parse_preprocessing, parse_split
 from inspectors.generic import GenericInspector, Previews, parse_params
 from inspectors.parts import ActionButton, Credits, Head, PanelForm, Upstream, Warnings
+from nodes.evaluate import OPTION_PARAMS, capabilities
 from plugins import registry
 
 
@@ -315,8 +316,6 @@ def Checklist(title: str, field: str, groups, row, stale):
 
 
 def EvaluateInspector(ctx: InspectorContext):
-    from nodes.evaluate import OPTION_PARAMS
-
     plugin, caps = _caps(ctx)
     if caps is None:
         return (*Head(ctx), Upstream(ctx, "Connected model"),
@@ -372,18 +371,9 @@ def _columns(ctx: InspectorContext):
     return (ctx.dataset or {}).get("profile", {}).get("columns")
 
 
-def _evaluate_parser(field, options=()):
-    def parse(form, ctx):
-        from nodes.evaluate import capabilities
-
-        return parse_keys(form, ctx.config, field, capabilities(ctx.upstream), options)
-    return parse
-
-
-def _evaluate_options():
-    from nodes.evaluate import OPTION_PARAMS
-
-    return OPTION_PARAMS
+def _checklist_parser(field, options=()):
+    """Evaluate's metrics / Visualize's plots: what the upstream model offers."""
+    return lambda form, ctx: parse_keys(form, ctx.config, field, capabilities(ctx.upstream), options)
 
 
 # The panels of the built-in types that need more than their Params (a dataset picker, an
@@ -396,8 +386,8 @@ CUSTOM = {
     "split": (SplitInspector, lambda form, ctx: parse_split(form, ctx.config)),
     "model": (ModelInspector, lambda form, ctx: parse_model(form, ctx.config, registry.models(),
                                                             ctx.upstream.problem_type)),
-    "evaluate": (EvaluateInspector, lambda form, ctx: _evaluate_parser("metrics", _evaluate_options())(form, ctx)),
-    "visualize": (VisualizeInspector, _evaluate_parser("plots")),
+    "evaluate": (EvaluateInspector, _checklist_parser("metrics", OPTION_PARAMS)),
+    "visualize": (VisualizeInspector, _checklist_parser("plots")),
 }
 
 

@@ -10,6 +10,7 @@ from the declarations (the only, or the first fitting, port).
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -51,9 +52,8 @@ class Graph:
 
 
 # --------------------------------------------------------------------------- shape
-def _check_config(config: dict, node_id: str) -> None:
-    import json
-
+def check_config(config: dict, node_id: str) -> None:
+    """A config within the size and nesting limits, or GraphError."""
     def walk(value, depth=0):
         if depth > 10:
             raise GraphError(f"Node {node_id!r}: its config is nested too deeply.")
@@ -73,8 +73,6 @@ def _check_config(config: dict, node_id: str) -> None:
         raise GraphError(f"Node {node_id!r}: its config is {size / 1024:.0f} KB; the limit is "
                          f"{MAX_CONFIG_BYTES // 1024} KB.")
 
-
-check_config = _check_config
 
 
 def normalize(graph) -> dict:
@@ -113,7 +111,7 @@ def normalize(graph) -> dict:
         config = n.get("config") or {}
         if not isinstance(config, Mapping):
             raise GraphError(f"Node {n['id']!r}: config must be an object.")
-        _check_config(dict(config), n["id"])
+        check_config(dict(config), n["id"])
         node = {"id": n["id"], "type": n["type"], "position": position, "config": dict(config)}
         if isinstance(n.get("label"), str) and n["label"].strip():
             node["label"] = " ".join(n["label"].split())[:80]

@@ -36,15 +36,9 @@ TRAINING_PARAMS = (
 FIELDS = ("algorithm", "hyperparameters") + tuple(p.name for p in TRAINING_PARAMS)
 
 
-def _registry():
-
-    return registry
-
-
 def default_metric(plugin, problem_type: str) -> str | None:
-    reg = _registry()
     caps = registry.capabilities(plugin, problem_type)
-    metrics = reg.metrics()
+    metrics = registry.metrics()
     for key in caps["default_metrics"] + caps["supported_metrics"]:
         if metrics[key].kind == "scalar" and metrics[key].direction:
             return key
@@ -53,7 +47,6 @@ def default_metric(plugin, problem_type: str) -> str | None:
 
 def validate(config: dict, upstream: Upstream):
     config = dict(config or {})
-    reg = _registry()
     errors = {k: f"Unknown field {k!r}." for k in config if k not in FIELDS}
     ptype = upstream.problem_type
     slug = config.get("algorithm")
@@ -61,10 +54,10 @@ def validate(config: dict, upstream: Upstream):
     plugin = None
     if not slug:
         errors["algorithm"] = "Choose an algorithm."
-    elif slug not in reg.models():
+    elif slug not in registry.models():
         errors["algorithm"] = f"Unknown algorithm {slug!r}."
     else:
-        plugin = reg.models()[slug]
+        plugin = registry.models()[slug]
         clean["algorithm"] = slug
         if ptype and ptype not in plugin.problem_types:
             errors["algorithm"] = f"{plugin.name} does not do {ptype}; choose another algorithm."
@@ -88,7 +81,7 @@ def validate(config: dict, upstream: Upstream):
 
             metric = normalize_metric_key(metric)
             caps = registry.capabilities(plugin, ptype)
-            m = reg.metrics().get(metric)
+            m = registry.metrics().get(metric)
             if metric not in caps["supported_metrics"] or m is None or m.kind != "scalar":
                 errors["optuna_metric"] = f"{plugin.name} cannot be optimised for {metric!r}."
             clean["optuna_metric"] = metric
@@ -359,7 +352,7 @@ SECONDS_PER_CELL = 4e-6
 
 
 def estimate(config: dict, upstream: Upstream) -> dict:
-    plugin = _registry().models().get(config.get("algorithm") or "")
+    plugin = registry.models().get(config.get("algorithm") or "")
     cells = (upstream.n_rows or 1000) * (len(upstream.columns) or 10)
     fits = 1
     if config.get("use_optuna"):
@@ -387,7 +380,7 @@ def summary(config: dict) -> str:
     slug = config.get("algorithm")
     if not slug:
         return "Choose an algorithm"
-    plugin = _registry().models().get(slug)
+    plugin = registry.models().get(slug)
     if plugin is None:
         return f"Unknown algorithm {slug}"
     hp = config.get("hyperparameters") or {}

@@ -8,14 +8,9 @@ the reported metrics cover every test row.
 
 from __future__ import annotations
 
+import plugins.preprocessing as pp
 from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream, table_summary
 from plugins import registry
-
-
-def _ops():
-    import plugins.preprocessing as pp
-
-    return pp
 
 
 def validate(config: dict, upstream: Upstream):
@@ -24,8 +19,8 @@ def validate(config: dict, upstream: Upstream):
     errors = {k: f"Unknown field {k!r}." for k in unknown}
     operations = config.get("operations", [])
     columns = [c["name"] for c in upstream.columns] or None
-    clean_ops, op_errors = _ops().validate_operations(operations, columns)
-    op_errors.update(_ops().operation_errors(clean_ops, upstream.problem_type))
+    clean_ops, op_errors = pp.validate_operations(operations, columns)
+    op_errors.update(pp.operation_errors(clean_ops, upstream.problem_type))
     for index, message in op_errors.items():
         errors[f"operations.{index}"] = f"Operation {int(index) + 1}: {message}" if str(index).isdigit() else message
     clean = {"operations": [{"method": slug, "parameters": params} for slug, params in clean_ops]}
@@ -34,7 +29,7 @@ def validate(config: dict, upstream: Upstream):
 
 def warnings_for(config: dict, upstream: Upstream, model_category: str | None = None) -> list[str]:
     ops = [(o["method"], o.get("parameters", {})) for o in config.get("operations", [])]
-    return _ops().operation_warnings(ops, upstream.columns or None, upstream.target_column,
+    return pp.operation_warnings(ops, upstream.columns or None, upstream.target_column,
                                      upstream.problem_type, model_category)
 
 
@@ -52,7 +47,7 @@ def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     table = inputs["table"]
     ops = [(o["method"], o.get("parameters", {})) for o in config.get("operations", [])]
-    rows = sum(1 for slug, _ in ops if _ops()._registry()[slug].kind == "row")
+    rows = sum(1 for slug, _ in ops if registry.operations()[slug].kind == "row")
     ctx.progress(1.0, f"{len(ops)} step(s) will be fitted on the training rows"
                       + (f", {rows} of them removing training rows only" if rows else ""))
     return TableArtifact(df=table.df, target=table.target, problem_type=table.problem_type,
@@ -61,7 +56,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
 
 
 def preview(config: dict, upstream: Upstream) -> list:
-    ops = _ops()._registry()
+    ops = registry.operations()
     steps = config.get("operations") or []
     items = [f"{i + 1}. {ops[o['method']].name if o['method'] in ops else o['method']} · "
              f"{ops[o['method']].when if o['method'] in ops else ''}" for i, o in enumerate(steps)]
@@ -85,7 +80,7 @@ def summary(config: dict) -> str:
     ops = config.get("operations") or []
     if not ops:
         return "No operations (passes data through)"
-    names = [_ops().describe_operation(o.get("method"), o.get("parameters") or {}) for o in ops[:3]]
+    names = [pp.describe_operation(o.get("method"), o.get("parameters") or {}) for o in ops[:3]]
     more = f" +{len(ops) - 3}" if len(ops) > 3 else ""
     return ", ".join(names) + more
 
