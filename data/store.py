@@ -10,6 +10,7 @@ thread. Schema changes are numbered migrations run on open (PRAGMA user_version)
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from data import datasets
 from data.config import Settings
 from data.config import settings as load_settings
 from nodes import graph as graphs
@@ -269,27 +271,21 @@ class Store:
 
     # ------------------------------------------------------------------ datasets
     def add_dataset(self, record: dict) -> dict:
-        row = {k: record.get(k) for k in ("id", "name", "filename", "format", "content_hash", "path", "n_rows",
-                                          "n_cols", "size_bytes", "problem_type", "target")}
-        row["profile"] = _dumps(record.get("profile"))
-        row["created_at"] = now()
-        with self.tx() as db:
-            db["datasets"].upsert(row, pk="id")
-        return self.get_dataset(row["id"])
+        """The row of a dataset whose file is already in place."""
+        return self.commit_dataset({**record, "tmp_path": None})
 
     def commit_dataset(self, record: dict) -> dict:
         """The converted file and its row land together: the file is renamed into place
         inside the transaction that inserts the row. A crash between the rename and the
         commit leaves a file no row owns, which start-up removes (data.ingest.clean_leftovers)."""
-        import os
-
         row = {k: record.get(k) for k in ("id", "name", "filename", "format", "content_hash", "path", "n_rows",
                                           "n_cols", "size_bytes", "problem_type", "target")}
         row["profile"] = _dumps(record.get("profile"))
         row["created_at"] = now()
         with self.tx() as db:
             db["datasets"].upsert(row, pk="id")
-            os.replace(record["tmp_path"], record["path"])
+            if record.get("tmp_path"):
+                os.replace(record["tmp_path"], record["path"])
         return self.get_dataset(row["id"])
 
     def dataset_ids(self) -> list[str]:
@@ -329,8 +325,6 @@ class Store:
     def delete_dataset(self, dataset_id: str) -> dict:
         """An upload's row, then its file: one rule for the API and the editor alike (a
         sample dataset is part of the app and cannot be deleted)."""
-        from data import datasets
-
         if datasets.is_sample(dataset_id):
             raise Invalid("Sample datasets cannot be deleted.", status=400)
         with self.tx() as db:
