@@ -18,22 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from bench.server import ROOT, running_app
 
 
 def post(url, body):
@@ -107,28 +97,13 @@ def whole_run(args) -> None:
         run_workflow(workflow, lambda e: None)
         engine_times.append(time.perf_counter() - t)
 
-    home = tempfile.mkdtemp(prefix="playground-bench-")
-    port = free_port()
-    env = {**os.environ, "PLAYGROUND_HOME": home}
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/node-types", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        one_run(base, workflow)  # warm-up: first job after start
+    with running_app("--workers", "1") as app:
+        one_run(app.base, workflow)  # warm-up: first job after start
         latencies, totals = [], []
         for _ in range(args.runs):
-            first, total = one_run(base, workflow)
+            first, total = one_run(app.base, workflow)
             latencies.append(first)
             totals.append(total)
-    finally:
-        server.terminate()
-        server.wait(15)
 
     med = statistics.median
     print(f"runs: {args.runs} (medians; machine: {os.cpu_count()} cores)")

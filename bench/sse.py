@@ -14,14 +14,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from bench.server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,26 +85,10 @@ async def scenario(base: str, port: int, home: str, clients: int, n_events: int)
             "max_ms": 1000 * latencies[-1]}
 
 
-def run(clients: int = 100, n_events: int = 60) -> dict:
-    from bench.__main__ import free_port
-
-    home = tempfile.mkdtemp(prefix="playground-bench-sse-")
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--no-worker"], cwd=ROOT,
-                            env={**os.environ, "PLAYGROUND_HOME": home}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                _health(base)
-                break
-            except OSError:
-                time.sleep(0.1)
-        return asyncio.run(scenario(base, port, home, clients, n_events))
-    finally:
-        proc.terminate()
-        proc.wait(15)
+def run(clients: int = 100, n_events: int = 60, cwd=ROOT) -> dict:
+    with running_app("--no-worker", cwd=cwd) as app:
+        port = int(app.base.rsplit(":", 1)[1])
+        return asyncio.run(scenario(app.base, port, app.home, clients, n_events))
 
 
 def report(r: dict) -> None:

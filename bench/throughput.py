@@ -12,12 +12,12 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+from bench.server import running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = {"nodes": [
@@ -53,25 +53,9 @@ def get(url):
 
 
 def run_jobs(n: int, threads: int | None) -> tuple[float, list[float]]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "PLAYGROUND_HOME": tempfile.mkdtemp(prefix="playground-bench-jobs-")}
-    if threads:
-        env["PLAYGROUND_JOB_THREADS"] = str(threads)
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "2"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if get(f"{base}/api/v1/health")["live"] >= 2:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.2)
+    env = {"PLAYGROUND_JOB_THREADS": str(threads)} if threads else {}
+    with running_app("--workers", "2", env=env, ready=lambda base: get(f"{base}/api/v1/health")["live"] >= 2) as app:
+        base = app.base
         time.sleep(3)  # the job hosts finish warming
 
         def submit():
@@ -94,9 +78,6 @@ def run_jobs(n: int, threads: int | None) -> tuple[float, list[float]]:
         if any(j["status"] != "completed" for j in jobs):
             raise SystemExit("a benchmark job did not complete")
         return wall, [j["completed_at"] - j["started_at"] for j in jobs]
-    finally:
-        server.terminate()
-        server.wait(20)
 
 
 def main(argv=None) -> int:

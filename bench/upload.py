@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.server import running_app
+
 ROOT = Path(__file__).resolve().parent.parent
 
 ANCHOR = """
@@ -151,23 +153,8 @@ def main(argv=None) -> int:
     parser.add_argument("--app", default=str(ROOT), help="the checkout to run (for before/after figures)")
     parser.add_argument("--repeat", type=int, default=3, help="medians of this many uploads and anchors")
     args = parser.parse_args(argv)
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    home = tempfile.mkdtemp(prefix="playground-bench-upload-")
-    env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_MAX_UPLOAD_MB": "2000"}
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--no-worker"], cwd=args.app, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(f"{base}/api/v1/node-types", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with running_app("--no-worker", env={"PLAYGROUND_MAX_UPLOAD_MB": "2000"}, cwd=args.app) as app:
+        base = app.base
         time.sleep(2)  # let the app finish warming up
         print(f"upload of an N x 23 CSV vs pandas.read_csv(engine='pyarrow') + to_parquet (medians of {args.repeat})")
         print(f"{'rows':>10} {'anchor s':>9} {'app s':>8} {'x':>5} {'anchor MB':>10} {'app MB':>8} {'x':>5}")
@@ -175,15 +162,12 @@ def main(argv=None) -> int:
             csv = Path(tempfile.mkdtemp()) / f"bench-{rows}.csv"
             make_csv(rows, csv)
             anchors = [anchor(csv) for _ in range(args.repeat)]
-            ours = [upload(base, csv, server.pid) for _ in range(args.repeat)]
+            ours = [upload(base, csv, app.pid) for _ in range(args.repeat)]
             assert all(r[2]["n_rows"] == rows for r in ours), ours[0][2]
             a_time, a_mem = statistics.median(a[0] for a in anchors), statistics.median(a[1] for a in anchors)
             took, mem = statistics.median(r[0] for r in ours), statistics.median(r[1] for r in ours)
             print(f"{rows:>10,} {a_time:>9.2f} {took:>8.2f} {took / a_time:>5.2f} {a_mem / 2**20:>10.0f} "
                   f"{mem / 2**20:>8.0f} {mem / max(a_mem, 1):>5.2f}", flush=True)
-    finally:
-        server.terminate()
-        server.wait(20)
     return 0
 
 
