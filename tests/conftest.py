@@ -4,11 +4,15 @@ never touch ./var; short heartbeat/lease settings keep the lost-worker tests qui
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -21,6 +25,73 @@ os.environ.pop("PLAYGROUND_REDIS_URL", None)
 # Starlette's TestClient sends `Host: testserver`; the app serves loopback names only
 os.environ["PLAYGROUND_ALLOWED_HOSTS"] = "localhost,127.0.0.1,::1,testserver"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_app(*flags: str, env: dict | None = None, home: str | None = None, timeout: float = 30):
+    """`python app.py` (a real uvicorn and, unless --no-worker, its consumer) for a home
+    folder on a free port, yielded once it answers the API as (base, home, proc); its output
+    goes to home/server.log. Stopped at the end, unless the test killed it itself."""
+    home = home or tempfile.mkdtemp(prefix="playground-app-")
+    port = free_port()
+    log = open(Path(home) / "server.log", "a")
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *flags], cwd=ROOT,
+                            env={**os.environ, "PLAYGROUND_HOME": str(home), **(env or {})},
+                            stdout=log, stderr=subprocess.STDOUT)
+    app = SimpleNamespace(base=f"http://127.0.0.1:{port}", home=str(home), proc=proc)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                urllib.request.urlopen(app.base + "/api/v1/node-types", timeout=2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    log_text = (Path(home) / "server.log").read_text()[-2000:]
+                    raise RuntimeError(f"the app did not start: {log_text}") from None
+                time.sleep(0.2)
+        yield app
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        log.close()
+
+
+def write_dist_info(folder, name: str, entry_points: dict) -> Path:
+    """What pip leaves for a package declaring `playground.plugins` entry points: a
+    dist-info folder in `folder` (put `folder` on the path to install it)."""
+    folder = Path(folder)
+    dist = folder / f"{name.replace('-', '_')}-1.0.dist-info"
+    dist.mkdir(exist_ok=True)
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[playground.plugins]\n" + "".join(
+        f"{k} = {v}\n" for k, v in entry_points.items()))
+    return folder
+
+
+@contextmanager
+def installed_entry_points(folder, name: str, entry_points: dict):
+    """The package installed in this process for the block: its entry points discovered by
+    the registries, and forgotten after."""
+    from nodes import registry as node_registry
+
+    sys.path.insert(0, str(write_dist_info(folder, name, entry_points)))
+    node_registry.reload()
+    try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+        node_registry.reload()
 
 
 def parse_sse(lines):

@@ -6,7 +6,6 @@ pip leaves behind."""
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 from sklearn.datasets import load_iris
@@ -17,22 +16,14 @@ from plugins import registry
 from plugins.evaluators import compute_metric, eval_data_for
 from plugins.params import ParamError, validate_params, validate_value
 from plugins.visualizers import render_plot
+from tests.conftest import installed_entry_points
 
 
 @pytest.fixture
 def installed_plugin(tmp_path):
-    dist = tmp_path / "playground_extra-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: playground-extra\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(
-        "[playground.plugins]\nnearest_centroid = tests.plugins_extra.extra_model:PLUGIN\n")
-    sys.path.insert(0, str(tmp_path))
-    registry.reload()
-    try:
+    with installed_entry_points(tmp_path, "playground-extra",
+                                {"nearest_centroid": "tests.plugins_extra.extra_model:PLUGIN"}):
         yield
-    finally:
-        sys.path.remove(str(tmp_path))
-        registry.reload()
 
 
 def test_entry_point_plugin_is_discovered_fits_and_is_scored(installed_plugin):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-import sys
+import tempfile
 
 import joblib
 import numpy as np
@@ -22,27 +22,20 @@ from nodes import graph as graphs
 from nodes import registry as node_registry
 from nodes.base import DESIGN_STATES, MODEL, RUN_STATES, Design, NodeType, Upstream
 from plugins import registry
+from tests.conftest import installed_entry_points, write_dist_info
 
-ENTRY_POINTS = "[playground.plugins]\nextra_nodes = tests.plugins_extra.extra_nodes:PLUGINS\n"
+PACKAGE, ENTRY_POINTS = "playground-extra-nodes", {"extra_nodes": "tests.plugins_extra.extra_nodes:PLUGINS"}
 
 
 def install(folder):
-    dist = folder / "playground_extra_nodes-1.0.dist-info"
-    dist.mkdir(exist_ok=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: playground-extra-nodes\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(ENTRY_POINTS)
-    return folder
+    """The test package's dist-info in `folder` (the browser test puts it on PYTHONPATH)."""
+    return write_dist_info(folder, PACKAGE, ENTRY_POINTS)
 
 
 @pytest.fixture
 def installed(tmp_path):
-    sys.path.insert(0, str(install(tmp_path)))
-    node_registry.reload()
-    try:
+    with installed_entry_points(tmp_path, PACKAGE, ENTRY_POINTS):
         yield
-    finally:
-        sys.path.remove(str(tmp_path))
-        node_registry.reload()
 
 
 def n(id, type, config=None):
@@ -139,18 +132,8 @@ def test_ports_are_checked_by_name_and_type(installed):
 
 # --------------------------------------------------------------------------- contracts
 def every_type():
-    installed_dir = None
-    try:
-        import tempfile
-        from pathlib import Path
-
-        installed_dir = Path(tempfile.mkdtemp(prefix="playground-ep-"))
-        sys.path.insert(0, str(install(installed_dir)))
-        node_registry.reload()
+    with installed_entry_points(tempfile.mkdtemp(prefix="playground-ep-"), PACKAGE, ENTRY_POINTS):
         return list(node_registry.node_types())
-    finally:
-        sys.path.remove(str(installed_dir))
-        node_registry.reload()
 
 
 TYPES = every_type()
@@ -250,22 +233,13 @@ def test_every_entry_point_kind_replaces_the_built_in_through_the_one_registry(t
 
     obj = getattr(overrides, kind)
     assert LOOKUPS[kind]() is not obj
-    dist = tmp_path / "playground_override-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: playground-override\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text(f"[playground.plugins]\noverride = tests.plugins_extra.overrides:{kind}\n")
-    sys.path.insert(0, str(tmp_path))
-    node_registry.reload()
-    try:
+    with installed_entry_points(tmp_path, "playground-override", {"override": f"tests.plugins_extra.overrides:{kind}"}):
         assert LOOKUPS[kind]() is obj
         data = EvalData(problem_type="classification", y_test=[0, 1], y_pred=[0, 1])
         if kind == "METRIC":
             assert compute_metric("accuracy", data) == 0.125
         if kind == "PLOT":
             assert render_plot("confusion_matrix", data) == b"\x89PNG-plugin"
-    finally:
-        sys.path.remove(str(tmp_path))
-        node_registry.reload()
 
 
 def test_a_column_param_offers_the_input_columns_and_shows_when_its_condition_holds(installed):

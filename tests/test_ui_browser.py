@@ -6,15 +6,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import free_port, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -23,12 +21,6 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                                       reason="Debian's chromium is not installed (make setup-browser)")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def api(base, path, body=None, method=None):
@@ -41,27 +33,9 @@ def api(base, path, body=None, method=None):
 
 @pytest.fixture(scope="module")
 def server():
-    home = tempfile.mkdtemp(prefix="playground-ui-")
-    port = free_port()
-    log = open(Path(home) / "server.log", "w")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "2"], cwd=ROOT,
-                            env={**os.environ, "PLAYGROUND_HOME": home}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            api(base, "/api/v1/node-types")
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-    text = (Path(home) / "server.log").read_text()
-    assert "database is locked" not in text
+    with running_app("--workers", "2") as app:
+        yield app.base
+    assert "database is locked" not in (Path(app.home) / "server.log").read_text()
 
 
 @pytest.fixture(scope="module")
@@ -109,17 +83,24 @@ def drag_from_palette(pg, node_type, x, y):
     return pg.evaluate("window.playground.graph.getNodes().slice(-1)[0].id")
 
 
-def port(pg, node_id, group):
-    return pg.locator(f'g[data-cell-id="{node_id}"] [port-group="{group}"]').first
+def port(pg, node_id, group, name=None):
+    """A node's first input or output port on the canvas, or the one named."""
+    which = f'[port-group="{group}"]' + (f'[data-port="{name}"]' if name else "")
+    return pg.locator(f'#canvas g[data-cell-id="{node_id}"] {which}').first
 
 
-def connect(pg, source, target):
-    sx, sy = center(port(pg, source, "out").bounding_box())
+def drag_connection(pg, source, target, source_port=None):
+    """Press on the source's output port and move onto the target's input, not letting go."""
+    sx, sy = center(port(pg, source, "out", source_port).bounding_box())
     tx, ty = center(port(pg, target, "in").bounding_box())
     pg.mouse.move(sx, sy)
     pg.mouse.down()
     pg.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=6)
     pg.mouse.move(tx, ty, steps=6)
+
+
+def connect(pg, source, target, source_port=None):
+    drag_connection(pg, source, target, source_port)
     pg.mouse.up()
 
 
@@ -271,12 +252,7 @@ def test_forbidden_connection_is_refused(page, server):
     wait_saved(pg)
     # a table cannot feed Evaluate (it needs a model): the port turns red under the pointer,
     # and letting go there says why
-    sx, sy = center(port(pg, d, "out").bounding_box())
-    tx, ty = center(port(pg, e, "in").bounding_box())
-    pg.mouse.move(sx, sy)
-    pg.mouse.down()
-    pg.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=6)
-    pg.mouse.move(tx, ty, steps=6)
+    drag_connection(pg, d, e)
     assert "pg-port-refused" in (port(pg, e, "in").get_attribute("class") or "")
     pg.mouse.up()
     pg.wait_for_selector("#toasts >> text=Evaluate cannot take Dataset's output (table); it needs model.")

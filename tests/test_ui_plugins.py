@@ -5,14 +5,12 @@ a dist-info folder on PYTHONPATH, as pip would leave it. Nothing in the project 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import running_app
 from tests.test_node_plugins import install
 from tests.test_ui_browser import (  # noqa: F401  (page and browser are fixtures)
     ARGS,
@@ -22,7 +20,6 @@ from tests.test_ui_browser import (  # noqa: F401  (page and browser are fixture
     browser,
     connect,
     drag_from_palette,
-    free_port,
     inspector_ready,
     open_inspector,
     page,
@@ -35,28 +32,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIU
 
 @pytest.fixture(scope="module")
 def server():
-    home = tempfile.mkdtemp(prefix="playground-ui-plugins-")
     site = install(Path(tempfile.mkdtemp(prefix="playground-site-")))
-    port = free_port()
-    log = open(Path(home) / "server.log", "w")
-    env = {**os.environ, "PLAYGROUND_HOME": home,
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(site), str(ROOT), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            api(base, "/api/v1/node-types")
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    path = os.pathsep.join(filter(None, [str(site), str(ROOT), os.environ.get("PYTHONPATH")]))
+    with running_app("--workers", "1", env={"PYTHONPATH": path}) as app:
+        yield app.base
 
 
 def node(id, type, config=None, x=300, y=60):
@@ -113,13 +92,7 @@ def test_a_gate_with_two_outputs_connects_each_to_another_node_and_runs_one_bran
         node("a", "sample_rows", {"n_rows": 10}, 120, 380), node("b", "sample_rows", {"n_rows": 20}, 480, 380)],
         "edges": [{"source": "d", "target": "g"}]})
     for port_name, target in (("pass", "a"), ("fail", "b")):
-        sx, sy = _center(pg.locator(f'#canvas g[data-cell-id="g"] [data-port="{port_name}"]').bounding_box())
-        tx, ty = _center(pg.locator(f'#canvas g[data-cell-id="{target}"] [port-group="in"]').first.bounding_box())
-        pg.mouse.move(sx, sy)
-        pg.mouse.down()
-        pg.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=6)
-        pg.mouse.move(tx, ty, steps=6)
-        pg.mouse.up()
+        connect(pg, "g", target, source_port=port_name)
         wait_saved(pg)
     edges = api(server, f"/api/v1/workflows/{wid}")["graph"]["edges"]
     assert {(e["source"], e.get("source_port"), e["target"]) for e in edges} >= {("g", "pass", "a"), ("g", "fail", "b")}
@@ -133,6 +106,3 @@ def test_a_gate_with_two_outputs_connects_each_to_another_node_and_runs_one_bran
     assert pg.locator('#canvas [data-node-id="a"]').get_attribute("data-status") == "completed"
     assert pg.locator('#canvas [data-node-id="b"]').get_attribute("data-status") == "skipped"
 
-
-def _center(box):
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2

@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import wait_for
+from tests.conftest import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -144,12 +144,6 @@ def test_startup_removes_what_a_killed_upload_left(tmp_path):
     assert [f.name for f in tmp_path.iterdir()] == ["ds_kept.parquet"]
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_a_kill_at_any_moment_of_an_upload_leaves_no_file_without_its_row():
