@@ -39,12 +39,9 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
     job = store.create_job(workflow_id, graph, est, settings().job_time_limit, retry_of=retry_of,
                            snapshot_id=snapshot_id)
     enqueue(store, job["id"], 1)
-    job = store.get_job(job["id"])
-    # the 202 says what was done, "queued" (seed 000), even when a fast worker has already
-    # started or finished it: the job's live status is what GET and the events say
-    job["status"] = "queued"
-    job["estimate"] = est
-    return job
+    # the 202 says what was done, "queued" (seed 000), not what a fast worker may already
+    # have made of it (no re-read): the job's live status is what GET and the events say
+    return {**job, "status": "queued", "estimate": est}
 
 
 def worker_status(store: Store) -> dict:
