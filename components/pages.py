@@ -93,7 +93,8 @@ def DatasetTables(samples, uploads, error=None, added=None):
                   Td(Form(CsrfField(), Input(type="hidden", name="dataset", value=d["id"]),
                           Button("New workflow", type="submit", cls="small",
                                  aria_label=f"Start a new workflow from {d['name']}"),
-                          method="post", action="/workflows", cls="inline"),
+                          method="post", action="/workflows", cls="inline",
+                          enctype="application/x-www-form-urlencoded"),  # the token field is read from these
                      Button("Delete", cls="small danger", hx_delete=f"/ui/datasets/{d['id']}",
                             hx_target="closest tr", hx_swap="outerHTML",
                             hx_confirm=delete_question(d)) if deletable else ""))

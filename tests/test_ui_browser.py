@@ -615,3 +615,15 @@ def test_shift_click_adds_a_node_to_the_selection(page, server):
     pg.locator('#canvas [data-node-id="b"]').click(modifiers=["Shift"])
     selected = pg.evaluate("window.playground.graph.getPlugin('selection').getSelectedCells().map(c => c.id).sort()")
     assert selected == ["a", "b"]
+
+
+def test_new_workflow_from_the_datasets_page_opens_the_editor_with_the_dataset_set(page, server):
+    """The plain form posts its security token (a multipart form's token was not read)."""
+    pg = page
+    pg.goto(f"{server}/datasets")
+    pg.locator('button[aria-label="Start a new workflow from Iris flowers"]').click()
+    pg.wait_for_url("**/workflows/wf_*")
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 1")
+    wid = pg.url.rsplit("/", 1)[1]
+    [node] = api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"]
+    assert node["config"] == {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
