@@ -159,13 +159,16 @@ def preview(df: pd.DataFrame, n: int = 20) -> dict:
             "rows": [[_plain(v) for v in row] for row in head.itertuples(index=False, name=None)]}
 
 
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+# year first, so never ambiguous: ISO 8601 (2012-01-31, with an optional time and offset),
+# or the same with slashes (2012/01/31, as vega_datasets' seattle-weather writes it)
+ISO_DATE = re.compile(r"\d{4}([-/])\d{2}\1\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 
 
 def parse_iso_dates(df: pd.DataFrame) -> pd.DataFrame:
-    """Text columns whose every value is an ISO 8601 date or timestamp become datetime
-    columns, so models get date features instead of a string per day. Other date formats
-    are ambiguous (is 01/02 January or February?) and stay text."""
+    """Text columns whose every value is an ISO 8601 date or timestamp (or a year-first
+    date with slashes) become datetime columns, so models get date features instead of a
+    string per day. Other date formats are ambiguous (is 01/02 January or February?) and
+    stay text."""
     for c in df.columns:
         s = df[c]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
@@ -178,6 +181,7 @@ def parse_iso_dates(df: pd.DataFrame) -> pd.DataFrame:
             continue
         if not values.astype(str).str.fullmatch(ISO_DATE).all():
             continue
+        s = s.str.replace("/", "-", n=2, regex=False)  # 2012/01/31 -> 2012-01-31
         try:
             parsed = pd.to_datetime(s, format="ISO8601")
         except (ValueError, TypeError, OverflowError):

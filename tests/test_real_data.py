@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import joblib
 import pandas as pd
@@ -307,3 +308,20 @@ def test_the_my_datasets_tab_is_not_a_form_field(web):
     assert saved.status_code == 200
     config = web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]["nodes"][0]["config"]
     assert config == {"dataset_id": r.json()["id"], "target_column": "tip", "problem_type": "regression"}
+
+
+def test_year_first_slash_dates_as_shipped_become_dates_not_ids(tmp_path):
+    """vega_datasets' seattle-weather.csv writes 2012/01/01: uploaded as is, the column
+    was profiled as an id and left out of the features; it is a date (year first, so never
+    ambiguous). Day-first or month-first text stays text."""
+    import vega_datasets
+
+    from data.ingest import ingest_bytes
+
+    raw = (Path(vega_datasets.__file__).parent / "_data" / "seattle-weather.csv").read_bytes()
+    rec = ingest_bytes(raw, "seattle-weather.csv", tmp_path, 2**26)
+    date = next(c for c in rec["profile"]["columns"] if c["name"] == "date")
+    assert date["role"] != "id"
+    assert pd.api.types.is_datetime64_any_dtype(pd.read_parquet(rec["path"])["date"])
+    ambiguous = tables.parse_iso_dates(pd.DataFrame({"d": ["01/02/2012", "03/04/2012"]}))
+    assert not pd.api.types.is_datetime64_any_dtype(ambiguous["d"])
