@@ -32,6 +32,7 @@ from starlette.staticfiles import StaticFiles
 from components.editor import EditorPage, NameSaved
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
 from components.results import HistoryList, ResultsPanel, RunPage
+from components.search import LiveSearches, ParametersUsed
 from data import datasets
 from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
@@ -42,7 +43,8 @@ from executor.estimate import estimate as estimate_job
 from executor.events import job_events, stream_stats
 from inspectors.context import InspectorContext
 from inspectors.panels import Inspector, WorkflowInspector, parse_config
-from nodes.base import Design, Upstream
+from nodes.base import Design, NodeError, Upstream
+from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
@@ -406,10 +408,15 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         job = store.get_job(job_id) if job_id else None
         labels = {}
         if job:
-            graph = store.get_snapshot(job["snapshot_id"])
-            types = node_types()
-            labels = {n["id"]: types[n["type"]].label if n["type"] in types else n["type"] for n in graph["nodes"]}
+            labels = snapshot_labels(store.get_snapshot(job["snapshot_id"]))
         return ResultsPanel(job, registry.metrics(), model_names(), labels)
+
+
+    def snapshot_labels(graph: dict) -> dict:
+        """Each node's name as the user sees it: their label, else its type's."""
+        types = node_types()
+        return {n["id"]: n.get("label") or (types[n["type"]].label if n["type"] in types else n["type"])
+                for n in graph["nodes"]}
 
 
     @rt("/")
@@ -575,6 +582,39 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def ui_results(job_id: str):
         store.require_job(job_id)
         return results_panel(job_id)
+
+
+    @rt("/ui/jobs/{job_id}/trials")
+    def ui_trials(job_id: str):
+        """The search panel while a run searches: every trial finished so far, per node."""
+        job = store.require_job(job_id)
+        graph = store.get_snapshot(job["snapshot_id"])
+        algorithms = {n["id"]: (n.get("config") or {}).get("algorithm") for n in graph["nodes"]}
+        return LiveSearches(store.trials(job_id), algorithms, snapshot_labels(graph), registry.metrics(),
+                            registry.models())
+
+
+    @rt("/ui/jobs/{job_id}/nodes/{node_id}/use-parameters", methods=["post"])
+    def ui_use_parameters(job_id: str, node_id: str):
+        """Write a finished search's best parameters into the Model node of the workflow the
+        run came from: an ordinary config edit (validated, saved, undoable)."""
+        job = store.require_job(job_id)
+        node = next((n for n in job["nodes"] if n["node_id"] == node_id), None)
+        if node is None or not job.get("workflow_id"):
+            raise NotFound(f"This run has no node {node_id!r} in a saved workflow.")
+        wf = store.require_workflow(job["workflow_id"])
+        current = next((n for n in wf["graph"]["nodes"] if n["id"] == node_id), None)
+        if current is None:
+            raise Invalid(f"The workflow no longer has the node {node_id!r}.", status=409)
+        try:
+            config = use_search_parameters(current.get("config") or {}, node.get("output") or {})
+        except NodeError as e:
+            raise Invalid(str(e), status=409) from None
+        wf = store.update_node_config(wf["id"], node_id, config)
+        trigger = {"pg-state": node_states(wf["graph"], dataset_info=jobs.dataset_info_for(store)),
+                   "pg-config-changed": {"node_id": node_id}}
+        label = current.get("label") or snapshot_labels(wf["graph"]).get(node_id, node_id)
+        return ParametersUsed(label), HtmxResponseHeaders(trigger=json.dumps(trigger))
 
 
     @rt("/datasets", methods=["get"])

@@ -98,6 +98,7 @@ def BottomPanel(history, results):
                    aria_label="Maximise the results area", title="Maximise the results area (Esc to restore)"),
             cls="tabs"),
         Div(Div(Span("No run yet.", id="job-status"), " ", Span(id="job-progress", cls="muted")),
+            Div(id="trials", cls="trials-live"),  # an Optuna search, trial by trial (filled while it runs)
             Ul(id="exec-log"), cls="tab-panel", data_panel="run", hidden=True, id="execution"),
         Div(results, cls="tab-panel", data_panel="results", id="results"),
         Div(history, cls="tab-panel", data_panel="history", id="history", hidden=True),

@@ -26,6 +26,8 @@ from fasthtml.common import (
 )
 
 from components.layout import Page, Pill
+from components.search import FinishedSearches
+from plugins import registry
 
 
 def _fmt(v) -> str:
@@ -140,14 +142,16 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     durations = Table(Tr(Th("Node"), Th("Status"), Th("Time")),
                       *[Tr(Td(f"{node_labels.get(n['node_id'], n['node_id'])}", Span(f" {n['node_id']}", cls="faint")),
                            Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—"))
-                        for n in nodes], cls="grid")
+                        for n in nodes], cls="grid durations")
     metrics = [MetricsCard(nid, entry, metrics_registry, model_names)
                for nid, entry in (results.get("metrics") or {}).items()]
     plots = [PlotFigure(job["id"], p, model_names) for p in results.get("plots") or []]
+    searches = FinishedSearches(job, node_labels, metrics_registry, registry.models())
     return Div(head, *errors, *warnings,
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")]), durations),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),
+               *searches,
                id="results-body", data_job=job["id"], data_status=job["status"])
 
 

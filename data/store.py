@@ -431,6 +431,17 @@ class Store:
                              [job_id, after, limit])
         return [{"seq": r["seq"], "type": r["type"], "data": r["payload"]} for r in rows]
 
+    def trials(self, job_id: str) -> dict[str, list[dict]]:
+        """The Optuna trials each node of the job's latest attempt has finished so far (its
+        `node_trial` events), by node id, in order: what the live search panel shows."""
+        start = self._one("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE job_id = ? AND type = 'job_started'",
+                          [job_id])["seq"]
+        out: dict[str, list[dict]] = {}
+        for r in self.db.query("SELECT node_id, payload FROM events WHERE job_id = ? AND type = 'node_trial' "
+                               "AND seq > ? ORDER BY seq", [job_id, start]):
+            out.setdefault(r["node_id"], []).append(_loads(r["payload"]))
+        return out
+
     # ------------------------------------------------------------------ worker side
     def _check_lease(self, job_id: str, attempt: int) -> dict:
         row = self._one("SELECT attempt, status FROM jobs WHERE id = ?", [job_id])

@@ -10,6 +10,8 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
            "duration"?, "message"?, "traceback"?, "output"?, "warnings"?}
           {"type": "node_progress", "node_id", "progress": 0..1, "message"}
           {"type": "node_warning", "node_id", "message"}  (also listed in the node's final status)
+          {"type": "node_trial", "node_id", "number", "params", "value", "state", "best", "best_number",
+           "n_trials", "metric", "direction"}  (each finished Optuna trial, live)
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
         Returns {"status": completed|failed|cancelled, "nodes": {...}, "metrics": {...},
                  "plots": [...], "error"?}
@@ -305,6 +307,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             save_artifact=lambda kind, name, data, mime, nid=nid: save(kind, name, data, mime, node_id=nid)
             if save_artifact else "",
             warn=warn, load_dataset=load_dataset, dataset_info=dataset_info,
+            event=lambda kind, payload, nid=nid: on_event({**payload, "type": kind, "node_id": nid}),
         )
         on_event({"type": "node_status", "node_id": nid, "status": "running"})
         status[nid] = "running"

@@ -281,6 +281,8 @@ class RunContext:
     is_cancelled: Callable[[], bool] = lambda: False
     save_artifact: Callable[..., str] = lambda kind, name, data, mime: ""
     warn: Callable[[str], None] = lambda message: None
+    # event(kind, payload): a live event of this node for the run log (e.g. "node_trial")
+    event: Callable[[str, dict], None] = lambda kind, payload: None
     load_dataset: Callable[[str], Any] | None = None
     # dataset_info(dataset_id) -> {"name", "columns", "n_rows"} or None
     dataset_info: Callable[[str], dict | None] | None = None

@@ -208,15 +208,25 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
             params[p.name] = _suggest(trial, p, ptype)
         refused = plugin.problems(params, ptype)
         if refused:  # a combination the plugin refuses is never fitted
+            trial.set_user_attr("refused", " ".join(refused.values()))
             raise optuna.TrialPruned(" ".join(refused.values()))
         result = cross_validate(plugin, params, split, metric_key, folds, _Quiet(ctx), seed)
         return result["mean"]
 
     def on_trial(study, trial):
         ok = trial.value is not None
-        history.append({"number": trial.number, "params": _jsonable(trial.params),
-                        "value": trial.value if ok else None, "state": trial.state.name.lower()})
-        best = study.best_value if any(t.value is not None for t in study.trials) else None
+        done = [t for t in study.trials if t.value is not None]
+        best_trial = study.best_trial if done else None
+        record = {"number": trial.number, "params": _jsonable(trial.params),
+                  "value": trial.value if ok else None, "state": trial.state.name.lower(),
+                  "best": best_trial.value if best_trial else None,
+                  "best_number": best_trial.number if best_trial else None}
+        if trial.state.name == "PRUNED" and trial.user_attrs.get("refused"):
+            record["note"] = trial.user_attrs["refused"]
+        history.append(record)
+        # live: the run log lists the trial and charts it; the Model node shows the best so far
+        ctx.event("node_trial", {**record, "n_trials": n_trials, "metric": metric_key, "direction": direction})
+        best = record["best"]
         msg = f"trial {trial.number + 1}/{n_trials}" + (f", best {metric_key} {best:.4f}" if best is not None else "")
         ctx.progress(min(0.95, 0.9 * (trial.number + 1) / n_trials), msg)
 
@@ -404,3 +414,18 @@ NODE = NodeType(
     advise=advice, reconcile=reconcile, estimate=estimate, output_summary=output_summary,
     order=40,
 )
+
+
+def use_search_parameters(config: dict, search_output: dict) -> dict:
+    """The node's config with a finished search's best parameters written into its
+    hyperparameters ("Use these parameters"). Refused, with a sentence, when the node now
+    trains another algorithm than the one searched."""
+    algorithm = search_output.get("algorithm")
+    best = (search_output.get("optuna") or {}).get("best_params")
+    if best is None:
+        raise NodeError("This run's Model node did not search its hyperparameters.")
+    if (config or {}).get("algorithm") != algorithm:
+        plugin = registry.models().get(algorithm)
+        raise NodeError(f"The node now trains {(config or {}).get('algorithm') or 'no algorithm'}, not "
+                        f"{plugin.name if plugin else algorithm}: these parameters belong to the other.")
+    return {**config, "hyperparameters": {**(config.get("hyperparameters") or {}), **best}}

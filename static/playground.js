@@ -55,7 +55,7 @@
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
-        `<div class="pg-node-summary">${esc(d.summary || "")}</div>` +
+        `<div class="pg-node-summary">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : status === "completed" ? 100 : 0}%"></i></div>`;
       return el;
     },
@@ -389,6 +389,8 @@
   graph.on("blank:click", () => inspect(null));
   graph.on("node:removed", ({ node }) => { if (node.id === selectedId) inspect(null); });
   document.body.addEventListener("pg-state", (e) => applyState(e.detail));
+  // a config changed elsewhere (the results' "Use these parameters"): the open inspector follows
+  document.body.addEventListener("pg-config-changed", (e) => { if (e.detail && e.detail.node_id === selectedId) inspect(selectedId); });
 
   // ------------------------------------------------------------------ palette (drag and drop)
   // the dragged proxy is a copy with a random id; the dropped node gets a readable one
@@ -548,7 +550,8 @@
     const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
     source.addEventListener("job_started", handle((d) => {
       setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
-      for (const n of graph.getNodes()) { setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); }
+      for (const n of graph.getNodes()) { setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); clearNodeTrials(n.id); }
+      $("#trials").innerHTML = "";
     }));
     source.addEventListener("node_warning", handle((d) => {
       addNodeWarning(d.node_id, d.message);
@@ -566,6 +569,12 @@
       const el = $("#job-progress");
       if (el) el.textContent = `${d.node_id}: ${Math.round(d.progress * 100)}% ${d.message || ""}`;
     }));
+    source.addEventListener("node_trial", handle((d) => {
+      addNodeTrial(d.node_id, d);
+      const v = d.value == null ? d.state : d.value.toPrecision(4);
+      execLog(`${d.node_id} trial ${d.number + 1}/${d.n_trials}: ${v}` + (d.best != null ? ` (best ${d.best.toPrecision(4)})` : ""), "");
+      refreshTrials(j.id);
+    }));
     source.addEventListener("metrics", handle(() => {}));
     const finish = (kind, label) => handle((d) => {
       source.close();
@@ -582,6 +591,53 @@
     source.addEventListener("job_failed", finish("error", "Failed"));
     source.addEventListener("job_cancelled", finish("cancelled", "Cancelled"));
     source.onerror = () => { if (source && source.readyState === EventSource.CLOSED) setJobStatus("Disconnected", "error"); };
+  }
+
+  // ------------------------------------------------------------------ optuna trials (live)
+  // The run panel shows the server's rendering of the trials so far (one request at a time;
+  // trials that finish meanwhile are picked up by the next); the Model node charts them.
+  let trialsBusy = false, trialsAgain = false;
+  function refreshTrials(jobId) {
+    if (trialsBusy) { trialsAgain = true; return; }
+    trialsBusy = true;
+    htmx.ajax("GET", `/ui/jobs/${jobId}/trials`, { target: "#trials", swap: "innerHTML" }).finally(() => {
+      trialsBusy = false;
+      if (trialsAgain) { trialsAgain = false; refreshTrials(jobId); }
+    });
+  }
+
+  function addNodeTrial(id, t) {
+    const node = graph.getCellById(id);
+    if (!node) return;
+    const d = node.getData() || {};
+    const trials = (d.trials || []).filter((x) => x.n !== t.number);
+    trials.push({ n: t.number, v: t.value, best: t.best });
+    const was = applyingServer;
+    applyingServer = true;
+    node.setData({ ...d, trials, trialsOf: t.n_trials }, { overwrite: true });
+    applyingServer = was;
+  }
+
+  function clearNodeTrials(id) {
+    const node = graph.getCellById(id);
+    if (!node || !(node.getData() || {}).trials) return;
+    const was = applyingServer;
+    applyingServer = true;
+    node.setData({ ...node.getData(), trials: [] }, { overwrite: true });
+    applyingServer = was;
+  }
+
+  // a small chart of value by trial on the node: dots, and the best so far as a line
+  function sparkline(trials, n) {
+    const done = trials.filter((t) => t.v != null);
+    if (done.length < 2) return "";
+    const W = 64, H = 18, vs = done.map((t) => t.v), lo = Math.min(...vs), hi = Math.max(...vs) || lo + 1;
+    const x = (i) => (i / Math.max(1, (n || done.length) - 1)) * (W - 4) + 2;
+    const y = (v) => (hi === lo ? H / 2 : H - 2 - ((v - lo) / (hi - lo)) * (H - 4));
+    const best = done.filter((t) => t.best != null).map((t) => `${x(t.n).toFixed(1)},${y(t.best).toFixed(1)}`).join(" ");
+    const dots = done.map((t) => `<circle cx="${x(t.n).toFixed(1)}" cy="${y(t.v).toFixed(1)}" r="1.5"/>`).join("");
+    return `<svg class="pg-node-spark" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" aria-hidden="true">` +
+      `<polyline points="${best}"/>${dots}</svg>`;
   }
 
   function loadResults(jobId) {

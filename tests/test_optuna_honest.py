@@ -142,3 +142,26 @@ def test_scale_sensitive_models_without_a_scaler_are_warned_about(slug):
     assert not any("add a scaler" in w for w in node_warnings(wine(("standard_scaler",)), "m"))
     if slug == "knn":
         assert scaled["metrics"]["e"]["values"]["accuracy"] > bare["metrics"]["e"]["values"]["accuracy"] + 0.1
+
+
+def test_each_finished_trial_is_an_event_with_the_best_so_far():
+    """The live search panel is fed by one `node_trial` event per trial; the events are the
+    search's own record, and "best so far" is the running best in the metric's direction."""
+    result = run(workflow("logistic_regression", "classification", ops=("standard_scaler",), use_optuna=True,
+                          optuna_trials=5, cv_folds=3))
+    trials = [e for e in result["events"] if e["type"] == "node_trial"]
+    search = model_output(result)["optuna"]
+    assert [t["number"] for t in trials] == list(range(5))
+    assert [{k: t[k] for k in ("number", "params", "value", "best")} for t in trials] == \
+        [{k: t[k] for k in ("number", "params", "value", "best")} for t in search["trials"]]
+    running = None
+    for t in trials:
+        assert t["node_id"] == "m" and t["n_trials"] == 5 and t["metric"] == "accuracy"
+        if t["value"] is not None:
+            running = t["value"] if running is None else max(running, t["value"])
+        assert t["best"] == running
+    assert trials[-1]["best"] == search["best_value"]
+    # the trial events come between the node's start and its completion
+    kinds = [(e["type"], e.get("status")) for e in result["events"] if e.get("node_id") == "m"]
+    assert kinds.index(("node_status", "running")) < kinds.index(("node_trial", None)) < \
+        kinds.index(("node_status", "completed"))

@@ -1,0 +1,150 @@
+"""An Optuna search made visible: every finished trial (number, parameters, value, best so
+far) and a chart of value by trial, live in the run panel while the search runs; after the
+run the same table with the best parameters and an action that writes them into the Model
+node (undoable, like any edit)."""
+
+from __future__ import annotations
+
+from fasthtml.common import H4, Button, Div, P, Span, Table, Td, Th, Tr
+from fasthtml.svg import Circle, Line, Polyline, Svg, Text, Title
+
+
+def fmt_number(v) -> str:  # TODO(merge): the shared formatter
+    return "—" if v is None else f"{v:.4g}"
+
+
+def _param_label(plugin, name: str) -> str:
+    p = next((p for p in getattr(plugin, "params", ()) if p.name == name), None)
+    return getattr(p, "label", None) or name
+
+
+def _value(v) -> str:
+    if isinstance(v, float):
+        return fmt_number(v)
+    return "—" if v is None else str(v)
+
+
+def TrialChart(trials: list[dict], direction: str, metric_name: str, n_trials: int | None = None,
+               width: int = 360, height: int = 120):
+    """Value by trial: a dot per finished trial, the best-so-far as a step line, the best
+    trial ringed. Server-rendered SVG, the same live and after the run."""
+    done = [t for t in trials if t.get("value") is not None]
+    if not done:
+        return P("No trial has finished yet.", cls="muted")
+    left, right, top, bottom = 46, 10, 10, 22
+    n = max(n_trials or 0, max(t["number"] for t in trials) + 1, 2)
+    values = [t["value"] for t in done]
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        lo, hi = lo - (abs(lo) or 1) * 0.01, hi + (abs(hi) or 1) * 0.01
+
+    def x(i):
+        return round(left + i * (width - left - right) / (n - 1), 1)
+
+    def y(v):
+        return round(top + (hi - v) / (hi - lo) * (height - top - bottom), 1)
+
+    better = max if direction == "maximize" else min
+    steps, best = [], None
+    for t in done:
+        best = t["value"] if best is None else better(best, t["value"])
+        if steps:
+            steps.append(f"{x(t['number'])},{steps[-1].split(',')[1]}")
+        steps.append(f"{x(t['number'])},{y(best)}")
+    best_trial = next(t for t in done if t["value"] == best)
+    label = (f"{metric_name} by trial: {len(done)} finished, best {fmt_number(best)} at trial "
+             f"{best_trial['number'] + 1} ({'higher' if direction == 'maximize' else 'lower'} is better)")
+    return Svg(
+        Title(label),
+        Line(x1=left, y1=height - bottom, x2=width - right, y2=height - bottom, cls="axis"),
+        Line(x1=left, y1=top, x2=left, y2=height - bottom, cls="axis"),
+        Text(fmt_number(hi), x=left - 4, y=top + 4, text_anchor="end", cls="tick"),
+        Text(fmt_number(lo), x=left - 4, y=height - bottom, text_anchor="end", cls="tick"),
+        Text("1", x=left, y=height - 6, text_anchor="middle", cls="tick"),
+        Text(str(n), x=width - right, y=height - 6, text_anchor="middle", cls="tick"),
+        Text("trial", x=(left + width - right) / 2, y=height - 6, text_anchor="middle", cls="tick"),
+        Polyline(points=" ".join(steps), cls="best-line"),
+        *[Circle(cx=x(t["number"]), cy=y(t["value"]), r=3, cls="trial-dot") for t in done],
+        Circle(cx=x(best_trial["number"]), cy=y(best), r=6, cls="best-dot"),
+        viewBox=f"0 0 {width} {height}", width=width, height=height, role="img", aria_label=label,
+        cls="trial-chart", data_trials=str(len(done)))
+
+
+def TrialTable(trials: list[dict], plugin, best_number):
+    names = list(dict.fromkeys(k for t in trials for k in (t.get("params") or {})))
+    head = Tr(Th("Trial"), Th("Value"), Th("Best so far"), *[Th(_param_label(plugin, k)) for k in names])
+    rows = []
+    for t in trials:
+        value = (_value(t["value"]) if t.get("value") is not None
+                 else Span(t.get("state", "failed"), title=t.get("note") or "", cls="faint"))
+        rows.append(Tr(Td(str(t["number"] + 1)), Td(value), Td(_value(t.get("best"))),
+                       *[Td(_value((t.get("params") or {}).get(k))) for k in names],
+                       cls="best" if t["number"] == best_number else None, data_trial=str(t["number"] + 1)))
+    return Div(Table(head, *rows, cls="grid trials"), cls="trials-scroll")
+
+
+def SearchSection(node_id: str, node_label: str, trials: list[dict], *, plugin, metric_name: str,
+                  direction: str, n_trials: int | None, folds=None, best_params: dict | None = None,
+                  apply_url: str | None = None):
+    """One Model node's search. Live (no best_params yet): progress so far. After the run:
+    the best parameters and "Use these parameters"."""
+    done = [t for t in trials if t.get("value") is not None]
+    best = (max if direction == "maximize" else min)(done, key=lambda t: t["value"]) if done else None
+    count = f"{len(trials)} of {n_trials} trials" if n_trials else f"{len(trials)} trials"
+    said = [Span(count), Span(f" · {folds}-fold CV on the training rows") if folds else "",
+            Span(f" · best {metric_name} {fmt_number(best['value'])} at trial {best['number'] + 1}") if best else ""]
+    apply = []
+    if best_params is not None:
+        apply = [Div(H4("Best parameters"),
+                     P(", ".join(f"{_param_label(plugin, k)} = {_value(v)}" for k, v in best_params.items())
+                       or "The search changed nothing.", cls="best-params"),
+                     P(f"Selection score: {metric_name}, best of {len(trials)} trials. Optimistic: the test "
+                       "metrics are the honest estimate.", cls="help"),
+                     *([Button("Use these parameters", hx_post=apply_url, hx_target="closest .search-apply",
+                               hx_swap="innerHTML", cls="small primary", data_use_parameters=node_id,
+                               aria_label=f"Use these parameters in {node_label}")] if apply_url else []),
+                     cls="search-apply")]
+    return Div(H4(f"Optuna search · {node_label}", Span(f" {node_id}", cls="faint")), P(*said, cls="muted"),
+               Div(TrialChart(trials, direction, metric_name, n_trials),
+                   TrialTable(trials, plugin, best["number"] if best else None), cls="search-body"),
+               *apply, cls="search", data_search=node_id)
+
+
+def _metric_name(metrics_registry, key) -> str:
+    m = metrics_registry.get(key) if key else None
+    return m.name if m else (key or "value")
+
+
+def LiveSearches(trials_by_node: dict, algorithms: dict, node_labels: dict, metrics_registry, models):
+    """The run panel's view of running searches, from the `node_trial` events so far."""
+    sections = []
+    for nid, trials in trials_by_node.items():
+        last = trials[-1]
+        sections.append(SearchSection(nid, node_labels.get(nid, nid), trials, plugin=models.get(algorithms.get(nid)),
+                                      metric_name=_metric_name(metrics_registry, last.get("metric")),
+                                      direction=last.get("direction", "maximize"), n_trials=last.get("n_trials")))
+    return Div(*sections, id="trials-body") if sections else Div(id="trials-body")
+
+
+def FinishedSearches(job: dict, node_labels: dict, metrics_registry, models):
+    """After the run: each Model node's search from its output, with "Use these parameters"
+    (which writes into the workflow the run came from)."""
+    out = []
+    for n in job.get("nodes") or []:
+        search = (n.get("output") or {}).get("optuna") if isinstance(n.get("output"), dict) else None
+        if not search:
+            continue
+        nid = n["node_id"]
+        apply_url = f"/ui/jobs/{job['id']}/nodes/{nid}/use-parameters" if job.get("workflow_id") else None
+        out.append(SearchSection(nid, node_labels.get(nid, nid), search.get("trials") or [],
+                                 plugin=models.get(n["output"].get("algorithm")),
+                                 metric_name=_metric_name(metrics_registry, search.get("metric")),
+                                 direction=search.get("direction", "maximize"), n_trials=search.get("n_trials"),
+                                 folds=search.get("folds"), best_params=search.get("best_params") or {},
+                                 apply_url=apply_url))
+    return out
+
+
+def ParametersUsed(node_label: str):
+    return P(f"{node_label} now uses these parameters (Undo, or Ctrl Z, takes them back).", cls="notice ok",
+             role="status", data_parameters_used="1")
