@@ -26,6 +26,7 @@ from fasthtml.common import (
 )
 
 from components.layout import Page, Pill
+from components.leaderboard import Leaderboard
 from components.search import FinishedSearches
 from plugins import registry
 
@@ -147,7 +148,8 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                for nid, entry in (results.get("metrics") or {}).items()]
     plots = [PlotFigure(job["id"], p, model_names) for p in results.get("plots") or []]
     searches = FinishedSearches(job, node_labels, metrics_registry, registry.models())
-    return Div(head, *errors, *warnings,
+    board = Leaderboard(job, node_labels, metrics_registry, model_names)
+    return Div(head, *errors, *warnings, *([board] if board else []),
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")]), durations),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),

@@ -147,6 +147,12 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
         extra["baseline"] = _baseline(model, scalar, seed)
     if errors:
         extra["errors"] = errors
+    if model.problem_type == "classification":
+        from plugins.evaluators import roc_points
+
+        roc = roc_points(data)  # two classes: drawn with the other models' in the leaderboard
+        if roc is not None:
+            extra["roc"] = roc
     result = {"values": metrics, **extra}
     if model.cv:
         result["cv"] = model.cv

@@ -137,6 +137,27 @@ def _roc_auc(d: EvalData):
     return ovr_auc(d.y_test, s, classes)[0]
 
 
+def roc_points(d: EvalData, max_points: int = 200) -> dict | None:
+    """The ROC curve of a two-class model on the test rows (positive class: the second, as
+    for the metric), thinned to at most `max_points` for drawing several models together;
+    None when it cannot be drawn (more classes, one class in the test rows, no scores)."""
+    classes = _classes(d)
+    if len(classes) != 2 or len(set(np.asarray(d.y_test).tolist())) < 2:
+        return None
+    try:
+        s = _scores(d)
+    except ValueError:
+        return None
+    pos = s[:, 1] if s.ndim == 2 else s
+    truth = np.asarray(d.y_test) == classes[1]
+    fpr, tpr, _ = skm.roc_curve(truth, pos)
+    if len(fpr) > max_points:  # keep the ends; even steps between
+        keep = np.unique(np.linspace(0, len(fpr) - 1, max_points).round().astype(int))
+        fpr, tpr = fpr[keep], tpr[keep]
+    return {"fpr": [round(float(v), 5) for v in fpr], "tpr": [round(float(v), 5) for v in tpr],
+            "auc": float(skm.roc_auc_score(truth, pos)), "positive": _plain(classes[1])}
+
+
 def _log_loss(d: EvalData):
     if d.y_proba is None:
         raise ValueError("Log loss cannot be computed: this model gives no probabilities.")
