@@ -109,6 +109,13 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
                          dataset_name=table.dataset_name)
 
 
+def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
+    """Downstream estimates size their fits on the training share."""
+    out = Upstream(**{**upstream.__dict__})
+    out.extra = {**upstream.extra, "test_size": config.get("test_size", 0.2)}
+    return out
+
+
 def summary(config: dict) -> str:
     ts = config.get("test_size", 0.2)
     try:
@@ -124,6 +131,6 @@ NODE = NodeType(
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advice, preview=preview,
-    output_summary=output_summary,
+    output_summary=output_summary, design=design_output,
     order=30,
 )
