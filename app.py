@@ -36,7 +36,7 @@ from components.search import LiveSearches, ParametersUsed
 from data import datasets
 from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
-from data.store import Invalid, NotFound, open_store
+from data.store import Invalid, NotFound, open_store, quoted
 from executor import jobs
 from executor.engine import Resolved, advice_for, node_states, resolve
 from executor.estimate import estimate as estimate_job
@@ -601,11 +601,11 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         job = store.require_job(job_id)
         node = next((n for n in job["nodes"] if n["node_id"] == node_id), None)
         if node is None or not job.get("workflow_id"):
-            raise NotFound(f"This run has no node {node_id!r} in a saved workflow.")
+            raise NotFound(f"This run has no node {quoted(node_id)} in a saved workflow.")
         wf = store.require_workflow(job["workflow_id"])
         current = next((n for n in wf["graph"]["nodes"] if n["id"] == node_id), None)
         if current is None:
-            raise Invalid(f"The workflow no longer has the node {node_id!r}.", status=409)
+            raise Invalid(f"The workflow no longer has the node {quoted(node_id)}.", status=409)
         try:
             config = use_search_parameters(current.get("config") or {}, node.get("output") or {})
         except NodeError as e:

@@ -193,7 +193,7 @@ class Store:
     def require_workflow(self, workflow_id: str) -> dict:
         wf = self.get_workflow(workflow_id)
         if wf is None:
-            raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+            raise NotFound(f"No workflow {quoted(workflow_id)}.")
         return wf
 
     def list_workflows(self) -> list[dict]:
@@ -206,7 +206,7 @@ class Store:
         with self.tx() as db:
             wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
             if wf is None:
-                raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+                raise NotFound(f"No workflow {quoted(workflow_id)}.")
             changes = {"updated_at": now()}
             new_name = clean_name(name) if name is not None else wf["name"]
             new_graph = normalize_graph(graph) if graph is not None else wf["graph"]
@@ -218,7 +218,7 @@ class Store:
     def delete_workflow(self, workflow_id: str) -> None:
         with self.tx() as db:
             if self._one("SELECT id FROM workflows WHERE id = ?", [workflow_id]) is None:
-                raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+                raise NotFound(f"No workflow {quoted(workflow_id)}.")
             db.execute("DELETE FROM workflows WHERE id = ?", [workflow_id])
 
     def duplicate_workflow(self, workflow_id: str) -> dict:
@@ -235,11 +235,11 @@ class Store:
         with self.tx() as db:
             wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
             if wf is None:
-                raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+                raise NotFound(f"No workflow {quoted(workflow_id)}.")
             graph = wf["graph"]
             node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
             if node is None:
-                raise NotFound(f"No node {_quoted(node_id)} in this workflow.")
+                raise NotFound(f"No node {quoted(node_id)} in this workflow.")
             node["config"] = config
             db["workflows"].update(workflow_id, {"graph": _dumps(graph), "updated_at": now()})
         return self.get_workflow(workflow_id)
@@ -254,7 +254,7 @@ class Store:
         with self.tx() as db:
             wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
             if wf is None:
-                raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+                raise NotFound(f"No workflow {quoted(workflow_id)}.")
             old = {n["id"]: n for n in wf["graph"].get("nodes", [])}
             graph = normalize_graph(structure)
             nodes = {n["id"]: n for n in graph["nodes"]}
@@ -330,7 +330,7 @@ class Store:
         with self.tx() as db:
             row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
             if row is None:
-                raise NotFound(f"No uploaded dataset {_quoted(dataset_id)}.")
+                raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
             db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
         datasets.delete_dataset_file(dataset_id, self.settings.datasets_dir)
         return row
@@ -375,13 +375,13 @@ class Store:
     def require_job(self, job_id: str) -> dict:
         job = self.get_job(job_id)
         if job is None:
-            raise NotFound(f"No job {_quoted(job_id)}.")
+            raise NotFound(f"No job {quoted(job_id)}.")
         return job
 
     def get_snapshot(self, snapshot_id: str) -> dict:
         row = self._one("SELECT graph FROM snapshots WHERE id = ?", [snapshot_id])
         if row is None:
-            raise NotFound(f"No snapshot {_quoted(snapshot_id)}.")
+            raise NotFound(f"No snapshot {quoted(snapshot_id)}.")
         return _loads(row["graph"])
 
     def list_jobs(self, workflow_id: str | None = None, limit: int = 100, key_metric: bool = False) -> list[dict]:
@@ -525,7 +525,7 @@ class Store:
     def get_artifact(self, job_id: str, artifact_id: str) -> dict:
         row = self._one("SELECT * FROM artifacts WHERE id = ? AND job_id = ?", [artifact_id, job_id])
         if row is None:
-            raise NotFound(f"No artifact {_quoted(artifact_id)} in job {job_id!r}.")
+            raise NotFound(f"No artifact {quoted(artifact_id)} in job {job_id!r}.")
         return row
 
     def finish(self, job_id: str, attempt: int | None, status: str, *, results: dict | None = None,
@@ -589,7 +589,7 @@ class Store:
         with self.tx() as db:
             row = self._one("SELECT status FROM jobs WHERE id = ?", [job_id])
             if row is None:
-                raise NotFound(f"No job {_quoted(job_id)}.")
+                raise NotFound(f"No job {quoted(job_id)}.")
             if row["status"] in TERMINAL:
                 raise Invalid(f"The job is already {row['status']}.", status=409)
             db.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?", [job_id])
@@ -636,11 +636,14 @@ def _key_metric(results: dict) -> dict | None:
     return None
 
 
-def _quoted(value) -> str:
+def quoted(value) -> str:
     """An id as a message quotes it: no id is longer than 64 characters, so a longer one is
     cut rather than echoed whole."""
     text = str(value)
     return repr(text if len(text) <= 64 else text[:60] + "…")
+
+
+_quoted = quoted
 
 
 def _graph_fields(graph: dict, name: str) -> dict:
