@@ -13,17 +13,19 @@ def Rect(*children, **attrs):
     return ft_svg("rect", *children, **attrs)
 
 
-def fmt_num(v) -> str:
+def fmt_num(v, grouping: bool = True) -> str:
     """Numbers as the dataset page writes them: whole numbers and anything from 1,000 up
-    with thousands separators, the rest with 4 significant digits."""
+    with thousands separators (not years: `grouping=False`), the rest with 4 significant
+    digits."""
     if v is None:
         return "—"
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         return str(v)
+    sep = "," if grouping else ""
     if isinstance(v, int) or (abs(v) < 1e15 and float(v).is_integer()):
-        return f"{int(v):,}"
+        return f"{int(v):{sep}}"
     if abs(v) >= 1000:
-        return f"{v:,.0f}"
+        return f"{v:{sep}.0f}"
     return f"{v:.4g}"
 
 
@@ -51,13 +53,15 @@ def Histogram(chart: dict, width: int = 150, height: int = 34, label: str = "", 
     foot = 14 if axis else 0
     plot_h = height - foot
     step = width / len(counts)
+    # a few whole numbers are bars of their own, not a block: at most 3 bins' width each
+    bar_w = max(min(step - 1.5, 3 * width / 12 - 1.5), 1)
     bars = []
     for i, n in enumerate(counts):
         h = 0 if n == 0 else max(1.5, plot_h * n / top)
         lo, hi = edges[i], edges[i + 1]
-        span = fmt_num((lo + hi) / 2) if chart.get("discrete") else f"{fmt_num(lo)} – {fmt_num(hi)}"
-        bars.append(Rect(Title(f"{span}: {_rows(n)}"), x=f"{i * step + 0.5:.1f}", y=f"{plot_h - h:.1f}",
-                         width=f"{max(step - 1.5, 1):.1f}", height=f"{h:.1f}", cls="bar"))
+        span = fmt_num((lo + hi) / 2, False) if chart.get("discrete") else f"{fmt_num(lo)} – {fmt_num(hi)}"
+        bars.append(Rect(Title(f"{span}: {_rows(n)}"), x=f"{i * step + (step - bar_w) / 2:.1f}",
+                         y=f"{plot_h - h:.1f}", width=f"{bar_w:.1f}", height=f"{h:.1f}", cls="bar"))
     ticks = ()
     if axis:
         lo, hi = (edges[0] + 0.5, edges[-1] - 0.5) if chart.get("discrete") else (edges[0], edges[-1])

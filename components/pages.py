@@ -134,13 +134,17 @@ def ColumnsTable(columns, charts: dict | None = None, target: str | None = None)
     def row(c):
         role = column_role(c, target)
         numeric = "min" in c
+        group = "year" not in c["name"].lower()  # 2,007 reads as a count, not a year
+
+        def fmt(v):
+            return fmt_num(v, group)
         return Tr(Td(c["name"], cls="name"),
                   Td(Span(role, cls=f"pill role-{role}")),
                   Td(c["role"], Span(f" {c['dtype']}", cls="mono faint")),
                   Td(ColumnChart(charts.get(c["name"])), cls="chart"),
-                  Td(fmt_num(c.get("min")) if numeric else "", cls="num"),
-                  Td(fmt_num(c.get("max")) if numeric else "", cls="num"),
-                  Td(fmt_num(c.get("mean")) if numeric else "", cls="num"),
+                  Td(fmt(c.get("min")) if numeric else "", cls="num"),
+                  Td(fmt(c.get("max")) if numeric else "", cls="num"),
+                  Td(fmt(c.get("mean")) if numeric else "", cls="num"),
                   Td(_missing(c), cls="num"), Td(f"{c['unique']:,}", cls="num"),
                   data_column=c["name"], data_role=role)
 
