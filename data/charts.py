@@ -38,10 +38,7 @@ def _plain(v):
     return v
 
 
-def _value_counts(values: pd.Series, limit: int | None) -> list:
-    counts = values.value_counts(sort=True)
-    if limit is not None:
-        counts = counts.head(limit)
+def _pairs(counts: pd.Series) -> list:
     return [[_plain(k), int(n)] for k, n in counts.items()]
 
 
@@ -59,29 +56,36 @@ def _histogram(x: np.ndarray, integer_valued: bool) -> dict:
 
 
 def column_chart(s: pd.Series, col: dict) -> dict:
-    """The chart of one column, `col` being its profile entry (role, unique, integer_valued)."""
-    values = s.dropna()
-    if values.empty:
+    """The chart of one column, `col` being its profile entry (role, unique, integer_valued).
+    One pass per column: the values counted once serve both the top values and the classes."""
+    present = int(s.notna().sum()) if col.get("missing") is None else len(s) - int(col["missing"])
+    if present == 0:
         return {"kind": "empty"}
     unique = col.get("unique")
-    unique = int(values.nunique()) if unique is None else int(unique)
-    if pd.api.types.is_datetime64_any_dtype(s):
+    unique = int(s.nunique()) if unique is None else int(unique)
+    categories = pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s)
+                                                        or pd.api.types.is_datetime64_any_dtype(s))
+    distinct = categories and unique == present and present > TOP  # an id: nothing to count
+    counts = s.value_counts() if unique <= MAX_COUNTED or (categories and not distinct) else None
+    if categories:
+        if distinct:
+            chart = {"kind": "distinct"}
+        else:
+            top = _pairs(counts.head(TOP))
+            chart = {"kind": "top", "values": top, "other": int(present - sum(n for _, n in top))}
+    elif pd.api.types.is_datetime64_any_dtype(s):
+        values = s.dropna()
         ns = values.to_numpy(dtype="datetime64[ns]").astype("int64")
         seconds = (ns - ns.min()) / 1e9  # offsets: nanoseconds since 1970 are too large for float bins
         span = float(seconds.max())
-        counts, _ = np.histogram(seconds, bins=BINS if span > 0 else 1, range=(0.0, span) if span > 0 else (-1, 1))
-        chart = {"kind": "dates", "min": _plain(values.min()), "max": _plain(values.max()), "counts": counts.tolist()}
-    elif pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        x = values.to_numpy(dtype=float)
+        hist, _ = np.histogram(seconds, bins=BINS if span > 0 else 1, range=(0.0, span) if span > 0 else (-1, 1))
+        chart = {"kind": "dates", "min": _plain(values.min()), "max": _plain(values.max()), "counts": hist.tolist()}
+    else:
+        x = s.to_numpy(dtype=float, na_value=np.nan)
         x = x[np.isfinite(x)]
         chart = _histogram(x, bool(col.get("integer_valued"))) if len(x) else {"kind": "empty"}
-    elif unique == len(values) and len(values) > TOP:
-        chart = {"kind": "distinct"}
-    else:
-        top = _value_counts(values, TOP)
-        chart = {"kind": "top", "values": top, "other": int(len(values) - sum(n for _, n in top))}
     if unique <= MAX_COUNTED:
-        chart["classes"] = _value_counts(values, None)
+        chart["classes"] = _pairs(counts)
     return chart
 
 
