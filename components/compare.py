@@ -41,7 +41,7 @@ def _side(change: dict, side: str) -> str:
 
 def Runs(cmp: dict):
     def row(tag, run, when_word):
-        return Tr(Th(tag, Span(f" {when_word}", cls="faint")),
+        return Tr(Td(Span(tag, cls="b"), Span(f" {when_word}", cls="faint")),
                   Td(A(run["id"], href=f"/jobs/{run['id']}", target="_blank")), Td(_when(run.get("created_at"))),
                   Td(Pill(run["status"])), Td(fmt_seconds(run.get("duration"))),
                   data_run=run["id"])
@@ -84,11 +84,13 @@ def MetricDeltas(rows: list[dict]):
     body = []
     for r in rows:
         arrow = {"higher": " ↑", "lower": " ↓"}.get(r.get("direction"), "")
-        what = r.get("description") or r["name"]
+        what = (r.get("description") or r["name"]).removeprefix(r["name"]).lstrip(", ")
+        if r.get("description_a"):
+            what = f"A: {r['description_a'].removeprefix(r['name']).lstrip(', ')}; B: {what}"
         said = VERDICT.get(r.get("verdict"))
         body.append(Tr(*([Td(r["node"], Span(f" {r['node_id']}", cls="faint"))] if len(nodes) > 1 else []),
                        Td(Span(r["name"]), Span(arrow, cls="arrow", title=f"{r['direction']} is better")
-                          if arrow else "", Div(what.removeprefix(r["name"]).lstrip(", "), cls="metric-what")),
+                          if arrow else "", Div(what, cls="metric-what")),
                        Td(fmt_number(r["a"]), cls="num"), Td(fmt_number(r["b"]), cls="num"),
                        Td(fmt_delta(r["delta"]), Span(f" {said}", cls="verdict") if said else "",
                           cls=f"num delta {r.get('verdict') or ''}".strip()),
@@ -101,7 +103,8 @@ def Comparison(cmp: dict, page_link: bool = True):
     notes = [P(cmp["note"], cls="notice warn", data_other_workflow="1")] if cmp.get("note") else []
     link = [A("Open as a page ↗", href=f"/jobs/compare?a={a}&b={b}", target="_blank", cls="small",
               data_compare_page="1")] if page_link else []
-    return Div(Div(Span(f"Run {b} compared with run {a}", cls="b"), Span(" · later minus earlier ", cls="muted"),
+    return Div(Div(Span(f"Run {b} against run {a}", cls="b"), Span(" · deltas are the later run B minus the "
+                                                                    "earlier run A ", cls="muted"),
                    *link, cls="compare-head"),
                *notes, Runs(cmp),
                Div(ConfigDiff(cmp["config"]), MetricDeltas(cmp["metrics"]), cls="compare-body"),
@@ -111,6 +114,6 @@ def Comparison(cmp: dict, page_link: bool = True):
 def ComparePage(cmp: dict, workflow: dict | None):
     name = (workflow or {}).get("name") or "Runs"
     back = [A(f"← {name}", href=f"/workflows/{workflow['id']}")] if workflow else []
-    title = f"{name}: run {cmp['b']['id']} against run {cmp['a']['id']}"
+    title = f"{name}: two runs compared"
     return Page(title, Div(*back, H2(title), Div(Comparison(cmp, page_link=False), id="results"),
                            cls="page results-page"), active="workflows")

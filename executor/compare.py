@@ -122,7 +122,7 @@ def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> l
         if entry_a is None:
             continue
         va, vb = entry_a.get("values") or {}, entry_b.get("values") or {}
-        descriptions = {**(entry_a.get("descriptions") or {}), **(entry_b.get("descriptions") or {})}
+        said_a, said_b = entry_a.get("descriptions") or {}, entry_b.get("descriptions") or {}
         for key in [k for k in vb if k in va]:
             a, b = va[key], vb[key]
             m = metrics_registry.get(key)
@@ -131,9 +131,12 @@ def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> l
                 continue
             delta = b - a if _scalar(a) and _scalar(b) else None
             direction = m.direction if m else None
-            rows.append({"node_id": nid, "node": labels.get(nid, nid), "key": key, "name": m.name if m else key,
-                         "description": descriptions.get(key), "direction": direction, "a": a, "b": b,
-                         "delta": delta, "verdict": _verdict(delta, direction) if delta is not None else None})
+            row = {"node_id": nid, "node": labels.get(nid, nid), "key": key, "name": m.name if m else key,
+                   "description": said_b.get(key) or said_a.get(key), "direction": direction, "a": a, "b": b,
+                   "delta": delta, "verdict": _verdict(delta, direction) if delta is not None else None}
+            if said_a.get(key) and said_b.get(key) and said_a[key] != said_b[key]:
+                row["description_a"] = said_a[key]  # e.g. another test size: not the same rows
+            rows.append(row)
     return rows
 
 

@@ -104,7 +104,10 @@ def test_the_comparison_is_the_config_differences_and_the_metric_deltas_of_the_t
         expected = ("same" if vb[key] == va[key] else
                     "better" if (vb[key] > va[key]) == higher else "worse")
         assert r["verdict"] == expected, r
+    # the test size changed: not the same rows, and it says so
     assert rows["accuracy"]["description"] == "Accuracy, on 45 test rows"  # 30% of 150, run B's
+    assert rows["accuracy"]["description_a"] == "Accuracy, on 30 test rows"
+    assert "description_a" not in rows["f1"]
     assert rows["f1"]["description"] == "F1 score, macro over 3 classes"
 
     # asked the other way round: the same answer (earlier run is A), and it says so
@@ -122,6 +125,7 @@ def test_the_comparison_shows_in_the_results_area_and_on_its_own_page(runs):
         assert 'id="comparison"' in html and "Trees" in html and "Test size" in html
         assert ">20%</td>" in html and ">30%</td>" in html and ">10</td>" in html and ">30</td>" in html
         assert 'data-metric="accuracy"' in html and "macro over 3 classes" in html
+        assert "A: on 30 test rows; B: on 45 test rows" in html
     status, page = call(base, f"/jobs/compare?{query}", raw=True)
     assert "compare me" in page and "<html" in page
 
@@ -178,3 +182,41 @@ def test_each_metric_says_what_it_is(runs):
     for job, said in ((second, "macro over 3 classes"), (binary, "positive class: 1")):
         html = call(base, f"/ui/jobs/{job['id']}/results", raw=True)[1]
         assert 'data-metric="f1"' in html and 'data-metric-what="f1"' in html and said in html
+
+
+def test_nodes_and_edges_added_or_removed_and_another_algorithm_are_named_from_the_declarations():
+    """The pure function on two graphs: a Visualize node and its edge added, a Preprocessing
+    step added, Random Forest -> Logistic regression with C set. A hyperparameter only one
+    algorithm has counts where it was set, not where it took its default."""
+    from executor.compare import compare_runs
+    from nodes.registry import node_types
+    from plugins import registry
+
+    a = graph()
+    b = graph()
+    b["nodes"][2]["config"] = {"algorithm": "logistic_regression", "hyperparameters": {"C": 0.5}}
+    b["nodes"].append({"id": "v", "type": "visualize", "label": "Charts", "config": {}})
+    b["edges"].append({"source": "m", "target": "v", "target_port": "model"})
+    a["nodes"].insert(1, {"id": "p", "type": "preprocessing", "config": {"operations": [
+        {"method": "standard_scaler", "parameters": {}}]}})
+    b["nodes"].insert(1, {"id": "p", "type": "preprocessing", "config": {"operations": [
+        {"method": "standard_scaler", "parameters": {}},
+        {"method": "zscore_outlier_removal", "parameters": {"threshold": 2.5}}]}})
+    job = {"status": "completed", "workflow_id": "wf", "results": {}}
+    cmp = compare_runs({**job, "id": "job_a", "created_at": 1}, {**job, "id": "job_b", "created_at": 2}, a, b,
+                       registry.metrics(), node_types())
+    diff = cmp["config"]
+    assert diff["nodes_added"] == [{"node_id": "v", "type": "visualize", "label": "Charts"}]
+    assert diff["nodes_removed"] == [] and diff["edges_removed"] == []
+    assert diff["edges_added"] == [{"source": "m", "target": "v", "source_label": "Model", "target_label": "Charts"}]
+    changes = {n["node_id"]: {c["label"]: c for c in n["changes"]} for n in diff["nodes_changed"]}
+    model = changes["m"]
+    assert (model["Algorithm"]["old_text"], model["Algorithm"]["new_text"]) == ("Random Forest", "Logistic Regression")
+    assert (model["Trees"]["old"], model["Trees"]["new_default"]) == (10, False)  # set in A; B has no such field
+    assert (model["Max depth"]["old"], model["Max depth"]["new_default"]) == (2, False)
+    c = next(f for f in model.values() if f["key"] == "hyperparameters.C")
+    assert (c["old"], c["new"], c["old_default"]) == (None, 0.5, False)
+    assert set(model) == {"Algorithm", "Trees", "Max depth", c["label"]}  # defaults on one side only: not listed
+    step = changes["p"]["Step 2"]
+    assert step["old"] is None and "(z-score)" in step["new_text"] and "2.5" in step["new_text"]
+    assert cmp["metrics"] == [] and cmp["same_workflow"] is True
