@@ -29,6 +29,7 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
 
+from components.compare import ComparePage, Comparison
 from components.editor import EditorPage, NameSaved
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
 from components.results import HistoryList, ResultsPanel, RunPage
@@ -38,6 +39,7 @@ from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
 from data.store import Invalid, NotFound, open_store, quoted
 from executor import jobs
+from executor.compare import compare_jobs
 from executor.engine import Resolved, advice_for, node_states, resolve
 from executor.estimate import estimate as estimate_job
 from executor.events import job_events, stream_stats
@@ -261,6 +263,17 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/api/v1/jobs")
     def api_list_jobs(request: Request):
         return JSONResponse(store.list_jobs(request.query_params.get("workflow_id") or None))
+
+
+    def comparison(request: Request) -> dict:
+        q = request.query_params
+        return compare_jobs(store, q.get("a"), q.get("b"), registry.metrics(), node_types())
+
+
+    @rt("/api/v1/jobs/compare")  # before /api/v1/jobs/{job_id}, which would take "compare" for an id
+    def api_compare_jobs(request: Request):
+        """Two runs: configuration differences and metric deltas (later run minus earlier)."""
+        return JSONResponse(comparison(request))
 
 
     @rt("/api/v1/jobs/{job_id}")
@@ -593,6 +606,11 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         return HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics())
 
 
+    @rt("/ui/jobs/compare")
+    def ui_compare(request: Request):
+        return Comparison(comparison(request))
+
+
     @rt("/ui/jobs/{job_id}/results")
     def ui_results(job_id: str):
         store.require_job(job_id)
@@ -641,6 +659,14 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def ui_delete_dataset(dataset_id: str):
         store.delete_dataset(dataset_id)  # the API's rule too: samples cannot be deleted
         return ""
+
+
+    @rt("/jobs/compare")  # before /jobs/{job_id}
+    def compare_page(request: Request):
+        """Two runs compared, at a stable address: /jobs/compare?a=ID&b=ID."""
+        cmp = comparison(request)
+        workflow = store.get_workflow(cmp["b"]["workflow_id"]) if cmp["b"].get("workflow_id") else None
+        return ComparePage(cmp, workflow)
 
 
     @rt("/jobs/{job_id}")

@@ -7,10 +7,7 @@ from __future__ import annotations
 from fasthtml.common import H3, Div, P, Span, Table, Td, Th, Tr
 from fasthtml.svg import G, Line, Polyline, Svg, Text, Title
 
-
-def fmt_number(v) -> str:  # TODO(merge): the shared formatter
-    return "—" if v is None else f"{v:.4g}"
-
+from components.format import fmt_number
 
 PALETTE = ("#4f46e5", "#d97706", "#059669", "#db2777", "#0891b2", "#7c3aed", "#65a30d", "#dc2626")
 

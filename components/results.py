@@ -15,6 +15,7 @@ from fasthtml.common import (
     Figcaption,
     Figure,
     Img,
+    Input,
     Li,
     P,
     Span,
@@ -25,16 +26,11 @@ from fasthtml.common import (
     Ul,
 )
 
+from components.format import fmt_number
 from components.layout import Page, Pill
 from components.leaderboard import Leaderboard
 from components.search import FinishedSearches
 from plugins import registry
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:.4f}" if abs(v) < 1000 else f"{v:,.1f}"
-    return "—" if v is None else str(v)
 
 
 def _when(ts) -> str:
@@ -44,41 +40,41 @@ def _when(ts) -> str:
 def ConfusionMatrix(value):
     labels, matrix = value.get("labels", []), value.get("matrix", [])
     return Table(Tr(Th("true \\ pred"), *[Th(str(lab)) for lab in labels]),
-                 *[Tr(Th(str(lab)), *[Td(str(c)) for c in row]) for lab, row in zip(labels, matrix)], cls="cm")
+                 *[Tr(Th(str(lab)), *[Td(fmt_number(c)) for c in row]) for lab, row in zip(labels, matrix)], cls="cm")
 
 
 def Report(report: dict):
     """scikit-learn's classification report: precision, recall, F1 and support per class."""
     classes = [k for k, v in report.items() if isinstance(v, dict)]
     return Table(Tr(Th("class"), Th("precision"), Th("recall"), Th("F1"), Th("support")),
-                 *[Tr(Th(str(c)), *[Td(f"{report[c].get(k, 0):.2f}") for k in ("precision", "recall", "f1-score")],
-                      Td(str(int(report[c].get("support", 0))))) for c in classes], cls="cm")
+                 *[Tr(Th(str(c)), *[Td(fmt_number(report[c].get(k, 0))) for k in ("precision", "recall", "f1-score")],
+                      Td(fmt_number(int(report[c].get("support", 0))))) for c in classes], cls="cm")
 
 
 def MetricsCard(node_id, entry, metrics_registry, model_names):
     rows = []
     baseline = entry.get("baseline") or {}
     intervals = entry.get("intervals") or {}
+    descriptions = entry.get("descriptions") or {}  # recorded by the run (older runs have none)
     for key, value in (entry.get("values") or {}).items():
         m = metrics_registry.get(key)
         name = m.name if m else key
-        if isinstance(value, dict) and "matrix" in value:
-            rows.append(Div(Span(name), cls="metric"))
-            rows.append(ConfusionMatrix(value))
-            continue
+        said = descriptions.get(key)
+        # what the number is ("F1 score, macro over 3 classes"): the part after the name
+        what = [Span(said.removeprefix(name).lstrip(", "), cls="metric-what", data_metric_what=key)] if said else []
         if isinstance(value, dict):
-            rows.append(Div(Span(name), cls="metric"))
-            rows.append(Report(value))
+            rows.append(Div(Span(name, *what, cls="metric-name"), cls="metric"))
+            rows.append(ConfusionMatrix(value) if "matrix" in value else Report(value))
             continue
         arrow = {"higher": "↑ higher is better", "lower": "↓ lower is better"}.get(m.direction if m else None, "")
         extra = []
         if key in intervals and intervals[key]:
             lo, hi = intervals[key]
-            extra.append(Span(f" [{lo:.3f}, {hi:.3f}]", cls="faint"))
+            extra.append(Span(f" [{fmt_number(lo)}, {fmt_number(hi)}]", cls="faint", title="95% bootstrap interval"))
         if key in baseline and baseline[key] is not None:
-            extra.append(Span(f" baseline {_fmt(baseline[key])}", cls="faint"))
-        rows.append(Div(Span(name, Span(arrow, cls="arrow", title=arrow)),
-                        Span(Span(_fmt(value), cls="v", data_metric=key), *extra), cls="metric"))
+            extra.append(Span(f" baseline {fmt_number(baseline[key])}", cls="faint"))
+        rows.append(Div(Span(name, Span(arrow, cls="arrow", title=arrow), *what, cls="metric-name"),
+                        Span(Span(fmt_number(value), cls="v", data_metric=key), *extra), cls="metric"))
         if entry.get("errors", {}).get(key):
             rows.append(P(entry["errors"][key], cls="notice warn"))
     rows += CrossValidation(entry, metrics_registry)
@@ -101,12 +97,12 @@ def CrossValidation(entry, metrics_registry) -> list:
     key = (cv or search)["metric"]
     name = metrics_registry[key].name if key in metrics_registry else key
     if search:
-        value = f"{cv['mean']:.4f} ± {cv['std']:.4f}" if cv else f"{search['best_value']:.4f}"
+        value = f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}" if cv else fmt_number(search["best_value"])
         return [Div(Span(selection_label(search, name), data_selection="1"), Span(value, cls="v"), cls="metric"),
                 P("Optimistic: it picked the best of many tries on these folds. The test metrics above are the honest "
                   "estimate.", cls="help")]
     return [Div(Span(f"Cross-validation: {name}, {len(cv['folds'])} folds on the training rows"),
-                Span(f"{cv['mean']:.4f} ± {cv['std']:.4f}", cls="v"), cls="metric")]
+                Span(f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}", cls="v"), cls="metric")]
 
 
 def PlotFigure(job_id, plot, model_names):
@@ -163,15 +159,21 @@ def HistoryList(jobs, metrics_registry=None):
     if not jobs:
         return P("No runs yet.", cls="muted")
     items = []
+    # ticking two runs enables Compare (playground.js), which opens their comparison in the results area
+    tools = Div(Button("Compare", cls="small", data_compare_runs="1", disabled=True,
+                       title="Tick two runs to compare them"),
+                Span("Tick two runs to compare their settings and metrics.", cls="faint", data_compare_hint="1"),
+                cls="history-tools")
     for j in jobs:
         took = f"{j['completed_at'] - j['started_at']:.1f} s" if j.get("completed_at") and j.get("started_at") else ""
         km = j.get("key_metric")
         name = (metrics_registry or {}).get(km["key"]).name if km and km["key"] in (metrics_registry or {}) else None
-        metric = Span(f"{name or km['key']} {_fmt(km['value'])}", cls="b key-metric") if km else Span()
-        items.append(Li(Pill(j["status"]), Span(_when(j["created_at"])), Span(took, cls="muted"), metric,
+        metric = Span(f"{name or km['key']} {fmt_number(km['value'])}", cls="b key-metric") if km else Span()
+        pick = Input(type="checkbox", data_compare_pick=j["id"], aria_label=f"Select run {j['id']} for comparison")
+        items.append(Li(pick, Pill(j["status"]), Span(_when(j["created_at"])), Span(took, cls="muted"), metric,
                         Span(j.get("error_message") or "", cls="faint"), Div(cls="spacer"),
                         Button("Open results", cls="small", data_open_job=j["id"])))
-    return Ul(*items, cls="history-list")
+    return Div(*([tools] if len(jobs) > 1 else []), Ul(*items, cls="history-list"), cls="history")
 
 
 def RunPage(job, workflow, panel):

@@ -8,9 +8,7 @@ from __future__ import annotations
 from fasthtml.common import H4, Button, Div, P, Span, Table, Td, Th, Tr
 from fasthtml.svg import Circle, Line, Polyline, Svg, Text, Title
 
-
-def fmt_number(v) -> str:  # TODO(merge): the shared formatter
-    return "—" if v is None else f"{v:.4g}"
+from components.format import fmt_number
 
 
 def _param_label(plugin, name: str) -> str:

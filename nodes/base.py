@@ -16,6 +16,8 @@ Params, and hooks with defaults that every layer asks instead of switching on a 
 - results(artifact, ctx) -> {"metrics": ...} | {"plots": [...]}  what it adds to a run's results
 - fingerprint(config, inputs) -> str  the seam for caching (default: its type, config and inputs)
 - export(config) -> str | None  the seam for export to a script (default: not exportable)
+- fields(config) -> [{"key", "label", "value", "text"?, "default"?}]  its config as named
+  fields, for comparing two runs (default: one per declared Param, then undeclared keys)
 
 Connection rules follow from port types alone (nodes/graph.py).
 """
@@ -97,6 +99,7 @@ class NodeType:
     results: Callable | None = None
     fingerprint: Callable | None = None
     export: Callable | None = None
+    fields: Callable | None = None
     # the Param whose value names a dataset: the engine hands its facts (columns, rows)
     # to validate/design/preview as `design.dataset`
     dataset_param: str | None = None
@@ -145,6 +148,10 @@ class NodeType:
     def exported(self, config: dict) -> str | None:
         return self.export(config) if self.export else None
 
+    def config_fields(self, config: dict) -> list[dict]:
+        config = config if isinstance(config, dict) else {}
+        return list(self.fields(config)) if self.fields else declared_fields(self.params, config)
+
     # ---------------------------------------------------------------- ports
     def input_port(self, name: str | None = None) -> Port | None:
         return next((p for p in self.inputs if name is None or p.name == name), None)
@@ -167,6 +174,26 @@ class NodeType:
             "params": [p.to_json() for p in self.params],
             "exportable": self.export is not None,
         }
+
+
+def declared_fields(params, config: dict, key_prefix: str = "") -> list[dict]:
+    """A config as named fields: one per Param (labelled as the inspector labels it; a value
+    left out is the Param's default, marked so), then any key no Param declares."""
+    out, declared = [], set()
+    for p in params:
+        declared.add(p.name)
+        field_ = {"key": key_prefix + p.name, "label": p.title}
+        if p.name in config:
+            field_["value"] = config[p.name]
+        else:
+            field_.update(value=p.default, default=True)
+        if p.display == "percent" and isinstance(field_["value"], (int, float)) and not isinstance(
+                field_["value"], bool):
+            field_["text"] = f"{field_['value'] * 100:g}%"
+        out.append(field_)
+    out += [{"key": key_prefix + k, "label": k.replace("_", " ").capitalize(), "value": v}
+            for k, v in config.items() if k not in declared]
+    return out
 
 
 # --------------------------------------------------------------------------- design time

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nodes.base import METRICS, MODEL, EvaluationArtifact, NodeType, Port, Upstream
+from nodes.base import METRICS, MODEL, EvaluationArtifact, NodeType, Port, Upstream, declared_fields
 from plugins import registry
 from plugins.params import Param, validate_params
 
@@ -153,7 +153,11 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
         roc = roc_points(data)  # two classes: drawn with the other models' in the leaderboard
         if roc is not None:
             extra["roc"] = roc
-    result = {"values": metrics, **extra}
+    from plugins.evaluators import describe_metric, scoring_facts
+
+    facts = scoring_facts(data)  # what the numbers cover: every view states it, none recomputes it
+    descriptions = {k: describe_metric(registry.metrics()[k], facts) for k in keys}
+    result = {"values": metrics, "facts": facts, "descriptions": descriptions, **extra}
     if model.cv:
         result["cv"] = model.cv
     if model.optuna:
@@ -191,11 +195,20 @@ def summary(config: dict) -> str:
     return ", ".join(metrics[:3]) + (f" +{len(metrics) - 3}" if len(metrics) > 3 else "")
 
 
+def fields(config: dict) -> list[dict]:
+    """Its config as named fields (comparing two runs): the metrics by name, then the options."""
+    chosen, known = config.get("metrics"), registry.metrics()
+    text = ("the model's defaults" if chosen is None else
+            ", ".join(known[k].name if k in known else str(k) for k in chosen) if isinstance(chosen, list) else None)
+    return [{"key": "metrics", "label": "Metrics", "value": chosen, **({"text": text} if text else {})},
+            *declared_fields(OPTION_PARAMS, {k: v for k, v in config.items() if k != "metrics"})]
+
+
 NODE = NodeType(
     type="evaluate", label="Evaluate", icon="📏", colour="#d97706",
     description="Score the model on the test rows with the metrics you choose.",
     inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
     params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design_output,
-    output_summary=output_summary, results=results, estimate=estimate,
+    output_summary=output_summary, results=results, estimate=estimate, fields=fields,
     order=50,
 )

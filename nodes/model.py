@@ -14,7 +14,7 @@ import io
 import math
 import time
 
-from nodes.base import MODEL, SPLIT, ModelArtifact, NodeError, NodeType, Port, Upstream
+from nodes.base import MODEL, SPLIT, ModelArtifact, NodeError, NodeType, Port, Upstream, declared_fields
 from plugins import registry
 from plugins.params import Param, validate_params
 
@@ -461,12 +461,24 @@ def summary(config: dict) -> str:
     return ", ".join(bits)
 
 
+def fields(config: dict) -> list[dict]:
+    """Its config as named fields (comparing two runs): the algorithm by name, each
+    hyperparameter by its plugin's label, then the training options."""
+    slug = config.get("algorithm")
+    plugin = registry.models().get(slug) if isinstance(slug, str) else None
+    hp = config.get("hyperparameters") if isinstance(config.get("hyperparameters"), dict) else {}
+    algorithm = {"key": "algorithm", "label": "Algorithm", "value": slug, **({"text": plugin.name} if plugin else {})}
+    training = {k: v for k, v in config.items() if k not in ("algorithm", "hyperparameters")}
+    return [algorithm, *declared_fields(plugin.params if plugin else (), hp, "hyperparameters."),
+            *declared_fields(TRAINING_PARAMS, training)]
+
+
 NODE = NodeType(
     type="model", label="Model", icon="🧠", colour="#7c3aed",
     description="Train an algorithm on the training rows, with optional CV and Optuna search.",
     inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
     params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design_output,
-    advise=advice, reconcile=reconcile, estimate=estimate, output_summary=output_summary,
+    advise=advice, reconcile=reconcile, estimate=estimate, output_summary=output_summary, fields=fields,
     order=40,
 )
 

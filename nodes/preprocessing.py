@@ -85,11 +85,27 @@ def summary(config: dict) -> str:
     return ", ".join(names) + more
 
 
+def fields(config: dict) -> list[dict]:
+    """Its config as named fields (comparing two runs): each step in order, described."""
+    ops = [o for o in config.get("operations") or [] if isinstance(o, dict)]
+    known = registry.operations()
+
+    def text(o: dict) -> str:
+        params = o.get("parameters") or {}
+        op = known.get(o.get("method"))
+        labels = {p.name: p.title for p in op.params} if op else {}
+        said = [f"{labels.get(k, k)} {v}" for k, v in params.items() if k != "columns" and v not in (None, "", [])]
+        return pp.describe_operation(o.get("method"), params) + (f" ({', '.join(said)})" if said else "")
+
+    return [{"key": f"operations.{i}", "label": f"Step {i + 1}", "value": o, "text": text(o)}
+            for i, o in enumerate(ops)]
+
+
 NODE = NodeType(
     type="preprocessing", label="Preprocessing", icon="🧹", colour="#0891b2",
     description="Clean and transform the data: missing values, scaling, encoding, outliers.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("table", (TABLE,), "Table"),),
     params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output, advise=advice,
-    preview=preview, estimate=estimate, output_summary=table_summary,
+    preview=preview, estimate=estimate, output_summary=table_summary, fields=fields,
     order=20,
 )

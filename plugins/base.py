@@ -123,11 +123,15 @@ class Metric:
     needs_proba: bool = False
     kind: str = "scalar"  # scalar | table
     description: str = ""
+    # How it treats several classes, which the results then state: "classes" (two classes:
+    # of the positive class; more: macro over classes), "one_vs_rest" (two classes: the
+    # positive class's scores; more: one-vs-rest macro), "" (every test row counts alike).
+    averaging: str = ""
 
     def to_json(self) -> dict:
         return {"key": self.key, "name": self.name, "direction": self.direction,
                 "problem_types": list(self.problem_types), "needs_proba": self.needs_proba,
-                "kind": self.kind, "description": self.description}
+                "kind": self.kind, "description": self.description, "averaging": self.averaging}
 
 
 # --------------------------------------------------------------------------- plots

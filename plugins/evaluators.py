@@ -89,6 +89,44 @@ def _avg(d: EvalData) -> dict:
     return {"average": "macro"}
 
 
+def scoring_facts(d: EvalData) -> dict:
+    """What the scores cover, as the metric functions above decide it, recorded with the
+    results so that every view can say what a number is without recomputing it: the test
+    rows; for classification the labels in play, the class averaging (binary of a positive
+    class, or macro) and what the ranking metrics (ROC AUC) are over."""
+    facts: dict = {"test_rows": int(len(d.y_pred)) if d.y_pred is not None else 0}
+    if d.problem_type == "clustering":
+        facts["noise_points"] = int(np.sum(np.asarray(d.y_pred) == -1))
+    if d.problem_type != "classification" or d.y_test is None:
+        return facts
+    avg, classes = _avg(d), _classes(d)
+    facts.update(labels=_plain(all_labels(d)), average=avg["average"], positive_class=_plain(avg.get("pos_label")),
+                 ranking={"average": "binary", "positive_class": _plain(classes[1])} if len(classes) == 2
+                 else {"average": "ovr_macro", "classes": len(classes)})
+    return facts
+
+
+def describe_metric(metric, facts: dict) -> str:
+    """A metric as the results name it, from the facts its run recorded: "F1 score, macro
+    over 3 classes", "F1 score, positive class: yes", "ROC AUC, one-vs-rest macro over 3
+    classes", "R², on 89 test rows"."""
+    name, rows = metric.name, facts.get("test_rows")
+    if metric.averaging == "classes" and facts.get("average"):
+        if facts["average"] == "binary":
+            return f"{name}, positive class: {facts['positive_class']}"
+        return f"{name}, macro over {len(facts.get('labels') or [])} classes"
+    ranking = facts.get("ranking") or {}
+    if metric.averaging == "one_vs_rest" and ranking:
+        if ranking["average"] == "binary":
+            return f"{name}, positive class: {ranking['positive_class']}"
+        return f"{name}, one-vs-rest macro over {ranking['classes']} classes"
+    if rows is None:
+        return name
+    if "noise_points" in facts:
+        return f"{name}, on {rows:,} test points"
+    return f"{name}, on {rows:,} test rows"
+
+
 def _need_known_classes(d: EvalData, metric: str) -> None:
     unseen = unseen_in_training(d)
     if unseen:
@@ -237,18 +275,20 @@ METRICS = {m.key: m for m in [
             lambda d: float(skm.balanced_accuracy_score(d.y_test, d.y_pred)),
             description="Mean recall over classes; robust to imbalance."),
     _metric("f1", "F1 score", "higher", CLS,
-            lambda d: float(skm.f1_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            lambda d: float(skm.f1_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))), averaging="classes",
             description="Harmonic mean of precision and recall. Two classes: of the second (positive) "
                         "class; more classes: the macro average over classes."),
     _metric("precision", "Precision", "higher", CLS,
             lambda d: float(skm.precision_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            averaging="classes",
             description="Of the rows predicted positive, the share that are. Two classes: the second class "
                         "is positive; more: macro average."),
     _metric("recall", "Recall", "higher", CLS,
             lambda d: float(skm.recall_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            averaging="classes",
             description="Of the positive rows, the share found. Two classes: the second class is positive; "
                         "more: macro average."),
-    _metric("roc_auc", "ROC AUC", "higher", CLS, _roc_auc, needs_proba=True,
+    _metric("roc_auc", "ROC AUC", "higher", CLS, _roc_auc, needs_proba=True, averaging="one_vs_rest",
             description="Ranking quality of the scores: binary, or one-vs-rest macro for multiclass. Models "
                         "without probabilities (SVM) are scored on their decision function."),
     _metric("log_loss", "Log loss", "lower", CLS, _log_loss, needs_proba=True,

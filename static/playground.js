@@ -645,6 +645,25 @@
     htmx.ajax("GET", `/ui/jobs/${jobId}/results`, { target: "#results", swap: "innerHTML" }).then(() => showPanel("results"));
   }
 
+  // ------------------------------------------------------------------ compare two runs (History)
+  // Compare is enabled when exactly two runs are ticked; the comparison opens in the results area.
+  const comparePicks = () => [...document.querySelectorAll("#history [data-compare-pick]:checked")];
+  function updateCompare() {
+    const button = $("#history [data-compare-runs]");
+    if (!button) return;
+    const n = comparePicks().length;
+    button.disabled = n !== 2;
+    const hint = $("#history [data-compare-hint]");
+    if (hint) hint.textContent = n === 2 ? "Compare the two ticked runs." : n > 2 ? `${n} runs ticked: tick exactly two.` : "Tick two runs to compare their settings and metrics.";
+  }
+  document.addEventListener("change", (e) => { if (e.target.closest("[data-compare-pick]")) updateCompare(); });
+  document.addEventListener("click", (e) => {
+    const button = e.target.closest("[data-compare-runs]");
+    if (!button || button.disabled) return;
+    const [a, b] = comparePicks().map((c) => encodeURIComponent(c.dataset.comparePick));
+    htmx.ajax("GET", `/ui/jobs/compare?a=${a}&b=${b}`, { target: "#results", swap: "innerHTML" }).then(() => showPanel("results"));
+  });
+
   async function cancel() {
     if (!job) return;
     cancelButton.disabled = true;

@@ -1,0 +1,60 @@
+"""One way to write a number on every results view (metrics, history, leaderboard,
+comparison): 4 significant digits for measured values, thousands separators for large ones,
+integers as integers, never "-0", None as a dash."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from numbers import Integral, Real
+
+DASH = "—"
+MINUS = "−"  # U+2212: a minus sign lines up with "+" in a column of deltas
+
+
+def _significant(v: float, digits: int) -> str:
+    """`v` rounded to `digits` significant digits, written without an exponent and without
+    trailing zeros (0.0004123, 12.35, 0.95)."""
+    text = format(Decimal(f"{v:.{digits}g}"), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def fmt_number(v, digits: int = 4) -> str:
+    """12345 -> "12,345"; 0.952381 -> "0.9524"; 12.3456 -> "12.35"; 0.00041234 -> "0.0004123";
+    1234.56 -> "1,235"; -0.0 -> "0"; None (and NaN) -> "—". Strings pass through; booleans
+    say yes/no."""
+    if v is None:
+        return DASH
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, Integral):
+        return f"{int(v):,}"
+    if not isinstance(v, Real):
+        return str(v)
+    v = float(v)
+    if not math.isfinite(v):
+        return DASH if math.isnan(v) else ("∞" if v > 0 else "-∞")
+    if abs(float(f"{v:.{digits}g}")) >= 1000:  # whole units are precise enough; the separators make them readable
+        text = f"{round(v):,}"
+    else:
+        text = _significant(v, digits)
+    return "0" if text in ("-0", "0") else text
+
+
+def fmt_delta(v, digits: int = 4) -> str:
+    """A difference with its sign always written: "+0.0123", "−1,204", "0"."""
+    if v is None:
+        return DASH
+    text = fmt_number(v, digits)
+    if text in ("0", DASH):
+        return text
+    return MINUS + text[1:] if text.startswith("-") else "+" + text
+
+
+def fmt_seconds(v) -> str:
+    """A duration: "0.42 s", "12.3 s", "1,250 s"."""
+    if v is None:
+        return DASH
+    return f"{fmt_number(v, 3)} s"

@@ -1,0 +1,169 @@
+"""Two runs side by side: what changed in the configuration each ran (their snapshot graphs,
+node by node, named as the inspector names things) and how each metric moved.
+
+`compare_runs` is a pure function of the two jobs, their graphs and the declarations; the
+API, the results area and the comparison page all show what it returns. The earlier run is
+A, the later B, and a delta is B - A whatever order they were asked in.
+"""
+
+from __future__ import annotations
+
+from data.store import Invalid, Store
+
+_MISSING = object()
+
+
+def _scalar(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _run(job: dict) -> dict:
+    started, done = job.get("started_at"), job.get("completed_at")
+    return {"id": job["id"], "workflow_id": job.get("workflow_id"), "status": job["status"],
+            "created_at": job.get("created_at"),
+            "duration": round(done - started, 3) if started and done else None,
+            "error_message": job.get("error_message")}
+
+
+def _label(node: dict, node_types: dict) -> str:
+    nt = node_types.get(node.get("type"))
+    return node.get("label") or (nt.label if nt else str(node.get("type")))
+
+
+def _node(node: dict, node_types: dict) -> dict:
+    return {"node_id": node["id"], "type": node.get("type"), "label": _label(node, node_types)}
+
+
+def _fields(node: dict, node_types: dict) -> dict:
+    nt = node_types.get(node.get("type"))
+    config = node.get("config") if isinstance(node.get("config"), dict) else {}
+    if nt is None:
+        return {k: {"key": k, "label": k, "value": v} for k, v in config.items()}
+    return {f["key"]: f for f in nt.config_fields(config)}
+
+
+def _config_changes(old: dict, new: dict, node_types: dict) -> list[dict]:
+    """Each field whose value differs. A field only one side has (another algorithm's
+    hyperparameter) counts only where that side set it rather than took the default."""
+    if old.get("type") != new.get("type"):
+        return [{"key": "type", "label": "Node type", "old": old.get("type"), "new": new.get("type")}]
+    before, after = _fields(old, node_types), _fields(new, node_types)
+    changes = []
+    for key in list(before) + [k for k in after if k not in before]:
+        a, b = before.get(key), after.get(key)
+        if a is None and b.get("default") or b is None and a.get("default"):
+            continue
+        va = a["value"] if a else _MISSING
+        vb = b["value"] if b else _MISSING
+        if va == vb and type(va) is type(vb):
+            continue
+        change = {"key": key, "label": (b or a)["label"],
+                  "old": None if va is _MISSING else va, "new": None if vb is _MISSING else vb}
+        if a and a.get("text") is not None:
+            change["old_text"] = a["text"]
+        if b and b.get("text") is not None:
+            change["new_text"] = b["text"]
+        if va is _MISSING or (a or {}).get("default"):
+            change["old_default"] = va is not _MISSING
+        if vb is _MISSING or (b or {}).get("default"):
+            change["new_default"] = vb is not _MISSING
+        changes.append(change)
+    return changes
+
+
+def _edges(graph: dict) -> list[tuple]:
+    """Edges as (source, target): a port left out (filled from the declarations) and the
+    same port named are one edge."""
+    return list(dict.fromkeys((e.get("source"), e.get("target")) for e in graph.get("edges") or []))
+
+
+def _edge(key: tuple, labels: dict) -> dict:
+    source, target = key
+    return {"source": source, "target": target, "source_label": labels.get(source, source),
+            "target_label": labels.get(target, target)}
+
+
+def config_diff(graph_a: dict, graph_b: dict, node_types: dict) -> dict:
+    nodes_a = {n["id"]: n for n in graph_a.get("nodes") or []}
+    nodes_b = {n["id"]: n for n in graph_b.get("nodes") or []}
+    changed = []
+    for nid, node in nodes_b.items():
+        if nid in nodes_a:
+            fields = _config_changes(nodes_a[nid], node, node_types)
+            if fields:
+                changed.append({**_node(node, node_types), "changes": fields})
+    labels = {nid: _label(n, node_types) for nid, n in {**nodes_a, **nodes_b}.items()}
+    edges_a, edges_b = _edges(graph_a), _edges(graph_b)
+    diff = {"nodes_added": [_node(n, node_types) for nid, n in nodes_b.items() if nid not in nodes_a],
+            "nodes_removed": [_node(n, node_types) for nid, n in nodes_a.items() if nid not in nodes_b],
+            "nodes_changed": changed,
+            "edges_added": [_edge(k, labels) for k in edges_b if k not in edges_a],
+            "edges_removed": [_edge(k, labels) for k in edges_a if k not in edges_b]}
+    diff["same"] = not any(diff.values())
+    return diff
+
+
+def _verdict(delta: float, direction: str | None) -> str | None:
+    if direction not in ("higher", "lower"):
+        return None
+    if delta == 0:
+        return "same"
+    return "better" if (delta > 0) == (direction == "higher") else "worse"
+
+
+def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> list[dict]:
+    """Every scalar metric of every Evaluate node both runs scored: A, B, B - A and whether
+    that is better or worse by the metric's declared direction."""
+    ma = (job_a.get("results") or {}).get("metrics") or {}
+    mb = (job_b.get("results") or {}).get("metrics") or {}
+    rows = []
+    for nid, entry_b in mb.items():
+        entry_a = ma.get(nid)
+        if entry_a is None:
+            continue
+        va, vb = entry_a.get("values") or {}, entry_b.get("values") or {}
+        said_a, said_b = entry_a.get("descriptions") or {}, entry_b.get("descriptions") or {}
+        for key in [k for k in vb if k in va]:
+            a, b = va[key], vb[key]
+            m = metrics_registry.get(key)
+            if (m is not None and m.kind != "scalar") or not (_scalar(a) or a is None) or not (
+                    _scalar(b) or b is None):
+                continue
+            delta = b - a if _scalar(a) and _scalar(b) else None
+            direction = m.direction if m else None
+            row = {"node_id": nid, "node": labels.get(nid, nid), "key": key, "name": m.name if m else key,
+                   "description": said_b.get(key) or said_a.get(key), "direction": direction, "a": a, "b": b,
+                   "delta": delta, "verdict": _verdict(delta, direction) if delta is not None else None}
+            if said_a.get(key) and said_b.get(key) and said_a[key] != said_b[key]:
+                row["description_a"] = said_a[key]  # e.g. another test size: not the same rows
+            rows.append(row)
+    return rows
+
+
+def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics_registry, node_types) -> dict:
+    """The comparison of two runs (jobs as the store returns them, with their snapshot
+    graphs). The earlier run is A; the answer says when the two were given the other way."""
+    swapped = (job_b.get("created_at") or 0) < (job_a.get("created_at") or 0)
+    if swapped:
+        job_a, job_b, graph_a, graph_b = job_b, job_a, graph_b, graph_a
+    labels = {n["id"]: _label(n, node_types) for n in (graph_a.get("nodes") or []) + (graph_b.get("nodes") or [])}
+    same_workflow = job_a.get("workflow_id") == job_b.get("workflow_id")
+    out = {"a": _run(job_a), "b": _run(job_b), "swapped": swapped, "same_workflow": same_workflow,
+           "config": config_diff(graph_a, graph_b, node_types),
+           "metrics": metric_deltas(job_a, job_b, labels, metrics_registry)}
+    if not same_workflow:
+        out["note"] = ("These runs are of different workflows: nodes are matched by their ids, so the differences "
+                       "may be larger than what was edited.")
+    return out
+
+
+def compare_jobs(store: Store, a: str | None, b: str | None, metrics_registry, node_types) -> dict:
+    """The comparison for two job ids from a request: refused with a sentence when one is
+    missing or both are the same; an unknown id is the store's NotFound (404)."""
+    if not a or not b:
+        raise Invalid("Choose two runs to compare: ?a=JOB_ID&b=JOB_ID.", status=400)
+    if a == b:
+        raise Invalid("Choose two different runs to compare; both are the same run.", status=400)
+    job_a, job_b = store.require_job(a), store.require_job(b)
+    return compare_runs(job_a, job_b, store.get_snapshot(job_a["snapshot_id"]),
+                        store.get_snapshot(job_b["snapshot_id"]), metrics_registry, node_types)

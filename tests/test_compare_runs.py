@@ -1,0 +1,222 @@
+"""Two runs compared, against a real app and its worker: run a workflow, change a
+hyperparameter and a split setting through the API, run again, and compare. The differences
+and deltas must be exactly what the two stored jobs say. Also: each metric says what it is
+(binary and 3-class workflows), and the refusals (unknown run, the same run twice)."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import running_app
+
+
+def call(base, path, body=None, method=None, raw=False):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method or ("POST" if data else "GET"),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read().decode()
+            return r.status, text if raw else json.loads(text or "null")
+    except urllib.error.HTTPError as e:
+        text = e.read().decode()
+        return e.code, text if raw else json.loads(text)
+
+
+def graph(dataset="iris", n_estimators=10, test_size=0.2, metrics=("accuracy", "f1", "roc_auc", "log_loss",
+                                                                   "confusion_matrix")):
+    return {"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"test_size": test_size, "random_seed": 7}},
+        {"id": "m", "type": "model", "config": {"algorithm": "random_forest",
+                                                "hyperparameters": {"n_estimators": n_estimators, "max_depth": 2}}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": list(metrics)}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, {"source": "m", "target": "e"}]}
+
+
+def run(base, workflow_id) -> dict:
+    status, body = call(base, f"/api/v1/workflows/{workflow_id}/run", method="POST")
+    assert status == 202, body
+    deadline = time.monotonic() + 90
+    while True:
+        job = call(base, f"/api/v1/jobs/{body['job_id']}")[1]
+        if job["status"] in ("completed", "failed", "cancelled"):
+            assert job["status"] == "completed", job
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """Run 1; then Trees 10 -> 30 and test size 20% -> 30%: run 2; run 3 unchanged; and a
+    run of another workflow (two classes)."""
+    with running_app("--workers", "2") as app:
+        base = app.base
+        wf = call(base, "/api/v1/workflows", {"name": "compare me", **graph()})[1]
+        first = run(base, wf["id"])
+        status, _ = call(base, f"/api/v1/workflows/{wf['id']}", graph(n_estimators=30, test_size=0.3), method="PUT")
+        assert status == 200
+        second = run(base, wf["id"])
+        third = run(base, wf["id"])
+        other = call(base, "/api/v1/workflows", {"name": "two classes", **graph("breast_cancer")})[1]
+        binary = run(base, other["id"])
+        yield base, first, second, third, binary
+
+
+def test_the_comparison_is_the_config_differences_and_the_metric_deltas_of_the_two_stored_runs(runs):
+    base, first, second, _, _ = runs
+    status, cmp = call(base, f"/api/v1/jobs/compare?a={first['id']}&b={second['id']}")
+    assert status == 200, cmp
+    assert (cmp["a"]["id"], cmp["b"]["id"], cmp["swapped"], cmp["same_workflow"]) == (first["id"], second["id"],
+                                                                                      False, True)
+    for side, job in (("a", first), ("b", second)):
+        assert cmp[side]["status"] == "completed"
+        assert cmp[side]["duration"] == pytest.approx(job["completed_at"] - job["started_at"], abs=1e-3)
+    diff = cmp["config"]
+    assert diff["same"] is False
+    assert diff["nodes_added"] == diff["nodes_removed"] == diff["edges_added"] == diff["edges_removed"] == []
+    changed = {n["node_id"]: n for n in diff["nodes_changed"]}
+    assert set(changed) == {"s", "m"}
+    assert changed["m"]["label"] == "Model" and changed["s"]["label"] == "Train/Test Split"
+    [trees] = changed["m"]["changes"]
+    assert (trees["key"], trees["label"], trees["old"], trees["new"]) == ("hyperparameters.n_estimators", "Trees",
+                                                                          10, 30)
+    [size] = changed["s"]["changes"]
+    assert (size["key"], size["label"], size["old"], size["new"]) == ("test_size", "Test size", 0.2, 0.3)
+    assert (size["old_text"], size["new_text"]) == ("20%", "30%")
+
+    # every scalar metric of the Evaluate node, A and B as stored, B - A, judged by its direction
+    va, vb = first["results"]["metrics"]["e"]["values"], second["results"]["metrics"]["e"]["values"]
+    rows = {r["key"]: r for r in cmp["metrics"]}
+    assert set(rows) == {"accuracy", "f1", "roc_auc", "log_loss"}  # the confusion matrix is no scalar
+    for key, r in rows.items():
+        assert (r["node_id"], r["a"], r["b"]) == ("e", va[key], vb[key])
+        assert r["delta"] == pytest.approx(vb[key] - va[key])
+        higher = key != "log_loss"
+        assert r["direction"] == ("higher" if higher else "lower")
+        expected = ("same" if vb[key] == va[key] else
+                    "better" if (vb[key] > va[key]) == higher else "worse")
+        assert r["verdict"] == expected, r
+    # the test size changed: not the same rows, and it says so
+    assert rows["accuracy"]["description"] == "Accuracy, on 45 test rows"  # 30% of 150, run B's
+    assert rows["accuracy"]["description_a"] == "Accuracy, on 30 test rows"
+    assert "description_a" not in rows["f1"]
+    assert rows["f1"]["description"] == "F1 score, macro over 3 classes"
+
+    # asked the other way round: the same answer (earlier run is A), and it says so
+    status, back = call(base, f"/api/v1/jobs/compare?a={second['id']}&b={first['id']}")
+    assert status == 200 and back["swapped"] is True
+    assert (back["a"]["id"], back["b"]["id"]) == (first["id"], second["id"]) and back["metrics"] == cmp["metrics"]
+
+
+def test_the_comparison_shows_in_the_results_area_and_on_its_own_page(runs):
+    base, first, second, _, _ = runs
+    query = f"a={first['id']}&b={second['id']}"
+    for path in (f"/ui/jobs/compare?{query}", f"/jobs/compare?{query}"):
+        status, html = call(base, path, raw=True)
+        assert status == 200, html
+        assert 'id="comparison"' in html and "Trees" in html and "Test size" in html
+        assert ">20%</td>" in html and ">30%</td>" in html and ">10</td>" in html and ">30</td>" in html
+        assert 'data-metric="accuracy"' in html and "macro over 3 classes" in html
+        assert "A: on 30 test rows; B: on 45 test rows" in html
+    status, page = call(base, f"/jobs/compare?{query}", raw=True)
+    assert "compare me" in page and "<html" in page
+
+
+def test_an_unchanged_rerun_has_no_configuration_differences(runs):
+    base, _, second, third, _ = runs
+    cmp = call(base, f"/api/v1/jobs/compare?a={second['id']}&b={third['id']}")[1]
+    assert cmp["config"]["same"] is True and cmp["config"]["nodes_changed"] == []
+    # same data, same seed, same settings: the same numbers
+    assert all(r["delta"] == 0 and r["verdict"] == "same" for r in cmp["metrics"]) and cmp["metrics"]
+    html = call(base, f"/ui/jobs/compare?a={second['id']}&b={third['id']}", raw=True)[1]
+    assert "No configuration differences" in html
+
+
+def test_runs_of_different_workflows_can_be_compared_and_it_is_said(runs):
+    base, first, _, _, binary = runs
+    cmp = call(base, f"/api/v1/jobs/compare?a={first['id']}&b={binary['id']}")[1]
+    assert cmp["same_workflow"] is False and "different workflows" in cmp["note"]
+    [dataset] = [n for n in cmp["config"]["nodes_changed"] if n["node_id"] == "d"]
+    assert {(c["label"], c["old"], c["new"]) for c in dataset["changes"]} == {("Dataset", "iris", "breast_cancer")}
+    html = call(base, f"/ui/jobs/compare?a={first['id']}&b={binary['id']}", raw=True)[1]
+    assert "different workflows" in html
+
+
+def test_refusals_say_why(runs):
+    base, first, second, _, _ = runs
+    status, body = call(base, f"/api/v1/jobs/compare?a={first['id']}&b=job_nope")
+    assert status == 404 and body["detail"] == "No job 'job_nope'."
+    status, body = call(base, f"/api/v1/jobs/compare?a={first['id']}&b={first['id']}")
+    assert status == 400 and "two different runs" in body["detail"]
+    status, body = call(base, f"/api/v1/jobs/compare?a={first['id']}")
+    assert status == 400 and "Choose two runs" in body["detail"]
+    status, html = call(base, f"/jobs/compare?a=job_nope&b={second['id']}", raw=True)
+    assert status == 404 and "No job" in html
+
+
+def test_each_metric_says_what_it_is(runs):
+    """Three classes: macro / one-vs-rest over 3 classes. Two classes: of the positive
+    class (breast cancer's 1, the second of the sorted labels). Recorded by the run, shown
+    under the metric's name in the results."""
+    base, _, second, _, binary = runs
+    multi = second["results"]["metrics"]["e"]
+    assert multi["facts"]["test_rows"] == 45 and multi["facts"]["labels"] == [0, 1, 2]
+    assert multi["descriptions"] == {
+        "accuracy": "Accuracy, on 45 test rows", "f1": "F1 score, macro over 3 classes",
+        "roc_auc": "ROC AUC, one-vs-rest macro over 3 classes", "log_loss": "Log loss, on 45 test rows",
+        "confusion_matrix": "Confusion matrix, on 45 test rows"}
+    two = binary["results"]["metrics"]["e"]
+    assert two["facts"]["average"] == "binary" and two["facts"]["positive_class"] == 1
+    assert two["facts"]["test_rows"] == 114  # 20% of 569
+    assert two["descriptions"]["f1"] == "F1 score, positive class: 1"
+    assert two["descriptions"]["roc_auc"] == "ROC AUC, positive class: 1"
+    assert sum(map(sum, two["values"]["confusion_matrix"]["matrix"])) == 114
+    for job, said in ((second, "macro over 3 classes"), (binary, "positive class: 1")):
+        html = call(base, f"/ui/jobs/{job['id']}/results", raw=True)[1]
+        assert 'data-metric="f1"' in html and 'data-metric-what="f1"' in html and said in html
+
+
+def test_nodes_and_edges_added_or_removed_and_another_algorithm_are_named_from_the_declarations():
+    """The pure function on two graphs: a Visualize node and its edge added, a Preprocessing
+    step added, Random Forest -> Logistic regression with C set. A hyperparameter only one
+    algorithm has counts where it was set, not where it took its default."""
+    from executor.compare import compare_runs
+    from nodes.registry import node_types
+    from plugins import registry
+
+    a = graph()
+    b = graph()
+    b["nodes"][2]["config"] = {"algorithm": "logistic_regression", "hyperparameters": {"C": 0.5}}
+    b["nodes"].append({"id": "v", "type": "visualize", "label": "Charts", "config": {}})
+    b["edges"].append({"source": "m", "target": "v", "target_port": "model"})
+    a["nodes"].insert(1, {"id": "p", "type": "preprocessing", "config": {"operations": [
+        {"method": "standard_scaler", "parameters": {}}]}})
+    b["nodes"].insert(1, {"id": "p", "type": "preprocessing", "config": {"operations": [
+        {"method": "standard_scaler", "parameters": {}},
+        {"method": "zscore_outlier_removal", "parameters": {"threshold": 2.5}}]}})
+    job = {"status": "completed", "workflow_id": "wf", "results": {}}
+    cmp = compare_runs({**job, "id": "job_a", "created_at": 1}, {**job, "id": "job_b", "created_at": 2}, a, b,
+                       registry.metrics(), node_types())
+    diff = cmp["config"]
+    assert diff["nodes_added"] == [{"node_id": "v", "type": "visualize", "label": "Charts"}]
+    assert diff["nodes_removed"] == [] and diff["edges_removed"] == []
+    assert diff["edges_added"] == [{"source": "m", "target": "v", "source_label": "Model", "target_label": "Charts"}]
+    changes = {n["node_id"]: {c["label"]: c for c in n["changes"]} for n in diff["nodes_changed"]}
+    model = changes["m"]
+    assert (model["Algorithm"]["old_text"], model["Algorithm"]["new_text"]) == ("Random Forest", "Logistic Regression")
+    assert (model["Trees"]["old"], model["Trees"]["new_default"]) == (10, False)  # set in A; B has no such field
+    assert (model["Max depth"]["old"], model["Max depth"]["new_default"]) == (2, False)
+    c = next(f for f in model.values() if f["key"] == "hyperparameters.C")
+    assert (c["old"], c["new"], c["old_default"]) == (None, 0.5, False)
+    assert set(model) == {"Algorithm", "Trees", "Max depth", c["label"]}  # defaults on one side only: not listed
+    step = changes["p"]["Step 2"]
+    assert step["old"] is None and "(z-score)" in step["new_text"] and "2.5" in step["new_text"]
+    assert cmp["metrics"] == [] and cmp["same_workflow"] is True
