@@ -30,7 +30,12 @@ from nodes.base import DESIGN_STATES, RUN_STATES
 
 SHORTCUTS = (("Delete / Backspace", "delete the selection"), ("Ctrl Z / Ctrl Shift Z", "undo / redo"),
              ("Ctrl C / Ctrl V", "copy / paste nodes"), ("Ctrl A", "select all"), ("Shift drag", "select an area"),
-             ("Ctrl wheel", "zoom"), ("F", "zoom to fit"), ("Ctrl Enter", "run"), ("Right click", "node menu"))
+             ("Ctrl wheel", "zoom"), ("F", "zoom to fit"), ("Ctrl Enter", "run"), ("Right click", "node menu"),
+             ("Enter (palette)", "add the node to the canvas"),
+             ("Arrows (canvas)", "select the next / previous node"),
+             ("Enter (canvas)", "open the selected node's inspector"),
+             ("C (canvas)", "connect the selected node"), ("Esc", "close a menu; back to the canvas"),
+             ("Drop on an edge", "insert the node into it"), ("?", "these shortcuts"))
 
 
 def Palette(node_types):
@@ -64,8 +69,10 @@ def Help():
     rows = []
     for keys, what in SHORTCUTS:
         rows += [Kbd(keys, cls="kbd"), Span(what)]
-    return Details(Summary("?", cls="button", role="button", aria_label="Keyboard shortcuts"),
-                   Div(H4("Keyboard shortcuts"), Div(*rows, cls="shortcuts"), cls="menu-body"), cls="menu")
+    return Details(Summary("?", cls="button", role="button", aria_label="Keyboard shortcuts", aria_keyshortcuts="?",
+                           title="Keyboard shortcuts (?)"),
+                   Div(H4("Keyboard shortcuts"), Div(*rows, cls="shortcuts"), cls="menu-body shortcuts-body"),
+                   cls="menu", id="shortcuts")
 
 
 def Toolbar(workflow, templates):
@@ -117,7 +124,12 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
             "labels": {"design": DESIGN_STATES, "run": RUN_STATES}}
     canvas = Div(
         Div(id="worker-notice", cls="worker-notice", role="status", hidden=True),
-        Div(id="canvas", aria_label="Workflow canvas"),
+        # focusable: arrow keys select nodes, Enter inspects, C connects (playground.js)
+        Div(id="canvas", tabindex="0", role="application", aria_roledescription="workflow canvas",
+            aria_label="Workflow canvas", aria_describedby="canvas-keys"),
+        P("Arrow keys select a node, Enter opens its inspector, C connects it, Delete removes it.",
+          id="canvas-keys", cls="sr-only"),
+        Div(id="canvas-status", cls="sr-only", role="status", aria_live="polite"),
         Div(Button("−", data_command="zoom-out", aria_label="Zoom out"), Button("+", data_command="zoom-in",
                                                                                aria_label="Zoom in"),
             cls="canvas-tools"),
@@ -130,6 +142,7 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
             BottomPanel(history, results), cls="workspace"),
         Div(Button("Open inspector", data_action="inspect"), Button("Duplicate", data_action="duplicate"),
             Button("Delete", data_action="delete", cls="danger"), id="context-menu", hidden=True, role="menu"),
+        Div(id="connect-menu", hidden=True, role="menu", aria_label="Connect"),
         Dialog(Figure(Img(alt="Enlarged plot"), Figcaption(), cls="lightbox"), id="lightbox"),
         Div(id="toasts", aria_live="polite"),
         Script(NotStr(script_json(boot)), type="application/json", id="playground-boot"),

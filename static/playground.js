@@ -396,21 +396,21 @@
   // the dragged proxy is a copy with a random id; the dropped node gets a readable one
   const dnd = new X6.Dnd({
     target: graph,
-    getDropNode: (node) => graph.createNode(nodeSpec(node.getData().type, newId(node.getData().type), node.getPosition())),
+    // at (0, 0): Dnd adds the pointer's position, so the node lands centred under the pointer
+    // at any zoom (the proxy's position added to it put it elsewhere when zoomed)
+    getDropNode: (node) => graph.createNode(nodeSpec(node.getData().type, newId(node.getData().type), { x: 0, y: 0 })),
   });
   document.querySelectorAll("[data-node-type].palette-item").forEach((item) => {
     item.addEventListener("mousedown", (e) => {
       const type = item.dataset.nodeType;
       const node = graph.createNode(nodeSpec(type, newId(type), { x: 0, y: 0 }));
       dnd.start(node, e);
+      paletteDrag(type);
     });
     item.addEventListener("keydown", (e) => {
       if (e.key !== "Enter" && e.key !== " ") return;
       e.preventDefault();
-      const type = item.dataset.nodeType;
-      const area = graph.getGraphArea();
-      const n = graph.getNodes().length;
-      graph.addNode(nodeSpec(type, newId(type), { x: area.x + 60 + n * 24, y: area.y + 60 + n * 24 }));
+      addFromKeyboard(item.dataset.nodeType);
     });
   });
 
@@ -489,6 +489,321 @@
     if (action.dataset.action === "inspect") inspect(selection.getSelectedCells()[0].id);
     menu.hidden = true;
   });
+
+  // ------------------------------------------------------------------ insert on an edge
+  // A node dropped onto an edge (from the palette, or an unconnected node moved there) goes
+  // into it: source -> node -> target, in one save, when its ports take what the edge
+  // carries (the connecting rule: an input takes one of the types the output gives). The
+  // edge is highlighted while the node hovers over it: indigo when it fits, red when not.
+  const EDGE_ATTRS = { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } };
+  const nodeName = (n) => `${(n.getData() || {}).label || (TYPES[(n.getData() || {}).type] || {}).label} (${n.id})`;
+
+  function insertFit(type, edge) {
+    const t = TYPES[type], s = edge.getSourceCell(), g = edge.getTargetCell();
+    if (!t || !s || !g) return { ok: false, why: "" };
+    const st = TYPES[s.getData().type], tt = TYPES[g.getData().type];
+    const sp = st.outputs.find((p) => p.name === portName(edge.getSourcePortId())) || st.outputs[0];
+    const tp = tt.inputs.find((p) => p.name === portName(edge.getTargetPortId())) || tt.inputs[0];
+    const ip = t.inputs.find((p) => p.types.some((x) => sp.types.includes(x)));
+    const op = t.outputs.find((p) => p.types.some((x) => tp.types.includes(x)));
+    if (ip && op) return { ok: true, ip, op };
+    return { ok: false, why: `${t.label} cannot go between ${st.label} and ${tt.label}: ` +
+      (ip ? `its output (${t.outputs.flatMap((p) => p.types).join(" or ") || "none"}) is not what ${tt.label} takes (${tp.types.join(" or ")}).`
+        : `it does not take ${st.label}'s output (${sp.types.join(" or ")}).`) };
+  }
+
+  // the edge whose drawn path passes through the box (graph coordinates), if any
+  function edgeUnder(box, skipId) {
+    const inside = (p) => p && p.x >= box.x && p.x <= box.x + box.width && p.y >= box.y && p.y <= box.y + box.height;
+    for (const edge of graph.getEdges()) {
+      if (!edge.getSourceCellId() || !edge.getTargetCellId()) continue;
+      if (skipId && (edge.getSourceCellId() === skipId || edge.getTargetCellId() === skipId)) continue;
+      const view = graph.findViewByCell(edge);
+      if (!view || !view.path) continue;
+      for (let i = 1; i < 24; i += 1) if (inside(view.getPointAtRatio(i / 24))) return edge;
+    }
+    return null;
+  }
+
+  let dropHint = null;
+  function hintEdge(edge, fits) {
+    if (dropHint && dropHint !== edge) {
+      const old = graph.findViewByCell(dropHint);
+      if (old) old.container.classList.remove("pg-edge-drop", "pg-edge-refused");
+    }
+    dropHint = edge;
+    const view = edge && graph.findViewByCell(edge);
+    if (!view) return;
+    view.container.classList.toggle("pg-edge-drop", fits);
+    view.container.classList.toggle("pg-edge-refused", !fits);
+  }
+
+  function hoverEdge(type, box, skipId) {
+    const edge = edgeUnder(box, skipId);
+    hintEdge(edge, edge ? insertFit(type, edge).ok : false);
+  }
+
+  function insertIntoEdge(node) {
+    hintEdge(null);
+    if ((graph.getConnectedEdges(node) || []).length) return false; // a connected node stays as it is
+    const edge = edgeUnder(node.getBBox(), node.id);
+    if (!edge) return false;
+    const fit = insertFit(node.getData().type, edge);
+    if (!fit.ok) { toast(fit.why, "error"); return false; }
+    const source = edge.getSource(), target = edge.getTarget();
+    graph.startBatch("insert");
+    edge.remove();
+    graph.addEdge({ source, target: { cell: node.id, port: portId("in", fit.ip.name) }, zIndex: -1, attrs: EDGE_ATTRS });
+    graph.addEdge({ source: { cell: node.id, port: portId("out", fit.op.name) }, target, zIndex: -1, attrs: EDGE_ATTRS });
+    graph.stopBatch("insert");
+    scheduleSave(); // the node's own save and this one are the same PUT (scheduleSave debounces)
+    announce(`${nodeName(node)} inserted between ${nodeName(graph.getCellById(source.cell))} and ${nodeName(graph.getCellById(target.cell))}.`);
+    return true;
+  }
+
+  // from the palette: the proxy is centred on the pointer, as the dropped node will be
+  let dragType = null;
+  function paletteDrag(type) { dragType = type; }
+  document.addEventListener("mousemove", (e) => {
+    if (!dragType) return;
+    const r = $("#canvas").getBoundingClientRect();
+    if (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom) { hintEdge(null); return; }
+    const p = graph.clientToLocal(e.clientX, e.clientY);
+    hoverEdge(dragType, { x: p.x - NODE_W / 2, y: p.y - NODE_H / 2, width: NODE_W, height: NODE_H });
+  });
+  document.addEventListener("mouseup", () => { dragType = null; setTimeout(() => hintEdge(null), 0); });
+  graph.on("node:added", ({ node, options }) => { if (options && options.stencil) insertIntoEdge(node); });
+  // an existing node, moved on its own
+  const movingAlone = (node) => selection.getSelectedCells().filter((c) => c.isNode() && c !== node).length === 0
+    && !(graph.getConnectedEdges(node) || []).length;
+  graph.on("node:moving", ({ node }) => { if (movingAlone(node)) hoverEdge(node.getData().type, node.getBBox(), node.id); });
+  graph.on("node:moved", ({ node }) => { if (movingAlone(node)) insertIntoEdge(node); else hintEdge(null); });
+
+  // ------------------------------------------------------------------ keyboard building
+  // The palette adds with Enter; the canvas (focusable) selects nodes with the arrow keys in
+  // reading order, opens the inspector with Enter, and connects with C through a menu of
+  // the connections the declarations allow. Esc closes menus and comes back to the canvas.
+  const canvasEl = $("#canvas"), connectMenu = $("#connect-menu");
+  function announce(text) {
+    const box = $("#canvas-status");
+    if (box) box.textContent = text;
+  }
+
+  // a free place for a node added from the keyboard: below the selected node, else the first
+  // gap in the view in reading order, else below everything; never on top of another node
+  function freeSpot() {
+    const GAP_X = 40, GAP_Y = 64, snap = (v) => Math.round(v / 16) * 16;
+    const boxes = graph.getNodes().map((n) => n.getBBox());
+    const free = (x, y) => !boxes.some((b) => x < b.x + b.width + GAP_X / 2 && x + NODE_W + GAP_X / 2 > b.x &&
+      y < b.y + b.height + GAP_Y / 2 && y + NODE_H + GAP_Y / 2 > b.y);
+    const chosen = selection.getSelectedCells().filter((c) => c.isNode());
+    if (chosen.length === 1) {
+      const b = chosen[0].getBBox();
+      for (const dx of [0, NODE_W + GAP_X, -(NODE_W + GAP_X)]) {
+        const x = snap(b.x + dx), y = snap(b.y + b.height + GAP_Y);
+        if (free(x, y)) return { x, y };
+      }
+    }
+    const area = graph.getGraphArea();
+    for (let y = area.y + 40; y + NODE_H <= area.y + area.height - 20; y += NODE_H + GAP_Y) {
+      for (let x = area.x + 40; x + NODE_W <= area.x + area.width - 20; x += NODE_W + GAP_X) {
+        if (free(snap(x), snap(y))) return { x: snap(x), y: snap(y) };
+      }
+    }
+    const bottom = boxes.length ? Math.max(...boxes.map((b) => b.y + b.height)) : area.y;
+    return { x: snap(boxes.length ? Math.min(...boxes.map((b) => b.x)) : area.x + 40), y: snap(bottom + GAP_Y) };
+  }
+
+  function addFromKeyboard(type) {
+    const node = graph.addNode(nodeSpec(type, newId(type), freeSpot()));
+    selectNode(node);
+    announce(`Added ${nodeName(node)}. Tab to the canvas to connect it or open its inspector.`);
+  }
+
+  function readingOrder() {
+    const nodes = graph.getNodes().slice().sort((a, b) => a.getBBox().y - b.getBBox().y);
+    const rows = [];
+    for (const n of nodes) {
+      const row = rows[rows.length - 1];
+      if (row && n.getBBox().y - row[0].getBBox().y < NODE_H / 2) row.push(n);
+      else rows.push([n]);
+    }
+    return rows.flatMap((r) => r.sort((a, b) => a.getBBox().x - b.getBBox().x));
+  }
+
+  function selectNode(node) {
+    selection.clean();
+    if (!node) return;
+    selection.select(node);
+    const area = graph.getGraphArea(), b = node.getBBox();
+    if (b.x < area.x || b.y < area.y || b.x + b.width > area.x + area.width || b.y + b.height > area.y + area.height) {
+      graph.centerCell(node);
+    }
+    const order = readingOrder();
+    const d = node.getData() || {};
+    announce(`${nodeName(node)}, ${STATUS_LABEL[shownStatus(d)] || shownStatus(d)}. Node ${order.indexOf(node) + 1} of ${order.length}.`);
+  }
+
+  const selectedNode = () => selection.getSelectedCells().filter((c) => c.isNode())[0] || null;
+
+  canvasEl.addEventListener("focus", () => {
+    // reached with Tab: show where the keys act (a click selects on its own)
+    if (!selectedNode() && canvasEl.matches(":focus-visible")) selectNode(readingOrder()[0] || null);
+  });
+  canvasEl.addEventListener("keydown", (e) => {
+    if (e.target !== canvasEl || e.ctrlKey || e.metaKey || e.altKey) return;
+    const order = readingOrder(), current = selectedNode(), at = order.indexOf(current);
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    if (step && order.length) {
+      selectNode(order[at < 0 ? 0 : (at + step + order.length) % order.length]);
+    } else if (e.key === "Home" || e.key === "End") {
+      selectNode(order[e.key === "Home" ? 0 : order.length - 1] || null);
+    } else if (e.key === "Enter" && current) {
+      focusInspector = true;
+      inspect(current.id);
+    } else if ((e.key === "c" || e.key === "C") && current) {
+      openConnectMenu(current);
+    } else if (e.key === "Escape") {
+      selection.clean();
+    } else {
+      return;
+    }
+    e.preventDefault();
+  });
+
+  // after Enter on a node, the inspector takes the focus; Esc in it goes back to the canvas
+  let focusInspector = false;
+  document.body.addEventListener("htmx:afterSettle", (e) => {
+    if (!focusInspector || !e.detail.target || e.detail.target.id !== "inspector") return;
+    focusInspector = false;
+    const first = $("#inspector").querySelector("input:not([type=hidden]), select, textarea, button, [tabindex='0']");
+    if (first) first.focus();
+  });
+  $("#inspector").addEventListener("keydown", (e) => {
+    if (e.key !== "Escape" || e.target.closest("details[open]")) return;
+    canvasEl.focus();
+  });
+
+  // every connection this node can make, out of it and into it, that is not there already
+  // and closes no cycle; canConnect is the rule, asked with the ports' own elements
+  function magnetOf(node, id) {
+    const view = graph.findViewByCell(node);
+    return view ? view.container.querySelector(`[port="${id}"]`) : null;
+  }
+  function reaches(from, to) {
+    const seen = new Set(), stack = [from];
+    while (stack.length) {
+      const n = stack.pop();
+      if (n.id === to.id) return true;
+      if (seen.has(n.id)) continue;
+      seen.add(n.id);
+      for (const e of graph.getOutgoingEdges(n) || []) if (e.getTargetCell()) stack.push(e.getTargetCell());
+    }
+    return false;
+  }
+  function connectionsOf(node) {
+    const options = [];
+    const others = readingOrder().filter((n) => n !== node);
+    for (const [src, dst] of [...others.map((o) => [node, o]), ...others.map((o) => [o, node])]) {
+      const st = TYPES[src.getData().type], dt = TYPES[dst.getData().type];
+      for (const sp of st.outputs) {
+        for (const tp of dt.inputs) {
+          const there = (graph.getOutgoingEdges(src) || []).some((e) => e.getTargetCellId() === dst.id &&
+            portName(e.getTargetPortId()) === tp.name);
+          if (there || reaches(dst, src)) continue;
+          if (!canConnect(src, dst, magnetOf(src, portId("out", sp.name)), magnetOf(dst, portId("in", tp.name))).ok) continue;
+          const port = dt.inputs.length > 1 ? ` (${tp.label})` : "";
+          options.push({ src, dst, sp, tp,
+            label: src === node ? `To ${nodeName(dst)}${port}` : `From ${nodeName(src)}${port}` });
+        }
+      }
+    }
+    return options;
+  }
+
+  function openConnectMenu(node) {
+    const options = connectionsOf(node);
+    if (!options.length) {
+      const why = `${nodeName(node)} has no connection to make: no other node takes its output or gives what it takes.`;
+      toast(why, "error");
+      announce(why);
+      return;
+    }
+    connectMenu.innerHTML = "";
+    connectMenu.setAttribute("aria-label", `Connect ${nodeName(node)}`);
+    const head = document.createElement("div");
+    head.className = "connect-head";
+    head.textContent = `Connect ${nodeName(node)}`;
+    connectMenu.append(head);
+    for (const o of options) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.setAttribute("role", "menuitem");
+      b.tabIndex = -1;
+      b.textContent = o.label;
+      b.addEventListener("click", () => {
+        graph.addEdge({ source: { cell: o.src.id, port: portId("out", o.sp.name) },
+          target: { cell: o.dst.id, port: portId("in", o.tp.name) }, zIndex: -1, attrs: EDGE_ATTRS });
+        scheduleSave();
+        closeConnectMenu();
+        announce(`Connected ${nodeName(o.src)} to ${nodeName(o.dst)}.`);
+      });
+      connectMenu.append(b);
+    }
+    const b = node.getBBox(), p = graph.localToClient(b.x, b.y + b.height);
+    connectMenu.hidden = false;
+    const w = connectMenu.offsetWidth, h = connectMenu.offsetHeight;
+    connectMenu.style.left = `${Math.max(8, Math.min(p.x, window.innerWidth - w - 8))}px`;
+    connectMenu.style.top = `${Math.max(8, Math.min(p.y + 6, window.innerHeight - h - 8))}px`;
+    connectMenu.querySelector("[role=menuitem]").focus();
+  }
+  function closeConnectMenu(back = true) {
+    if (connectMenu.hidden) return;
+    connectMenu.hidden = true;
+    if (back) canvasEl.focus();
+  }
+  connectMenu.addEventListener("keydown", (e) => {
+    const items = [...connectMenu.querySelectorAll("[role=menuitem]")], at = items.indexOf(document.activeElement);
+    const to = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: items.length - 1 }[e.key];
+    if (to != null) { items[(to + items.length) % items.length].focus(); e.preventDefault(); }
+    else if (e.key === "Escape") { closeConnectMenu(); e.preventDefault(); e.stopPropagation(); }
+    else if (e.key === "Tab") { closeConnectMenu(); e.preventDefault(); }
+  });
+  connectMenu.addEventListener("focusout", (e) => { if (!connectMenu.contains(e.relatedTarget)) closeConnectMenu(false); });
+
+  // ------------------------------------------------------------------ toolbar menus, minimap
+  // The toolbar's menus (shortcuts, templates) close on Esc and on a click outside; "?"
+  // opens the shortcuts from anywhere but a field.
+  const menus = () => [...document.querySelectorAll("details.menu[open]")];
+  document.addEventListener("click", (e) => { for (const m of menus()) if (!m.contains(e.target)) m.open = false; });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape") {
+      for (const m of menus()) { m.open = false; if (m.contains(document.activeElement)) m.querySelector("summary").focus(); }
+      return;
+    }
+    if (e.key === "?" && !inField(e) && !e.ctrlKey && !e.metaKey) {
+      const help = $("#shortcuts");
+      help.open = !help.open;
+      if (help.open) help.querySelector("summary").focus();
+      e.preventDefault();
+    }
+  });
+
+  // The minimap only when part of the workflow is out of view: when everything fits, its
+  // viewport rectangle is larger than the map and shows as a stray line at the edge.
+  const minimap = $("#minimap");
+  function updateMinimap() {
+    const nodes = graph.getNodes();
+    let fits = true;
+    if (nodes.length) {
+      const area = graph.getGraphArea(), c = graph.getContentBBox();
+      fits = c.x >= area.x && c.y >= area.y && c.x + c.width <= area.x + area.width && c.y + c.height <= area.y + area.height;
+    }
+    minimap.hidden = fits;
+  }
+  let minimapFrame = 0;
+  const minimapSoon = () => { cancelAnimationFrame(minimapFrame); minimapFrame = requestAnimationFrame(updateMinimap); };
+  for (const ev of ["translate", "scale", "resize", "node:added", "node:removed", "node:change:position"]) graph.on(ev, minimapSoon);
 
   // ------------------------------------------------------------------ run, live status
   const runButton = $("#run-button"), cancelButton = $("#cancel-button");
