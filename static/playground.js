@@ -659,7 +659,7 @@
     } else if (e.key === "Home" || e.key === "End") {
       selectNode(order[e.key === "Home" ? 0 : order.length - 1] || null);
     } else if (e.key === "Enter" && current) {
-      focusInspector = true;
+      focusInspector = current.id;
       inspect(current.id);
     } else if ((e.key === "c" || e.key === "C") && current) {
       openConnectMenu(current);
@@ -672,12 +672,29 @@
   });
 
   // after Enter on a node, the inspector takes the focus; Esc in it goes back to the canvas
-  let focusInspector = false;
+  let focusInspector = null, focusedField = null; // the node whose inspector takes the focus once loaded
+  // every change re-renders the inspector: the field being used keeps the focus (htmx only
+  // restores an element with an id; a radio of a list has none), found again by name and value
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const el = document.activeElement;
+    focusedField = e.detail.target && e.detail.target.id === "inspector" && el && el !== document.body &&
+      e.detail.target.contains(el) ? { id: el.id, name: el.getAttribute("name"), value: el.value, type: el.type } : null;
+  });
   document.body.addEventListener("htmx:afterSettle", (e) => {
-    if (!focusInspector || !e.detail.target || e.detail.target.id !== "inspector") return;
-    focusInspector = false;
-    const first = $("#inspector").querySelector("input:not([type=hidden]), select, textarea, button, [tabindex='0']");
-    if (first) first.focus();
+    if (!e.detail.target || e.detail.target.id !== "inspector") return;
+    const box = $("#inspector");
+    if (focusInspector && box.querySelector(`[data-node-id="${CSS.escape(focusInspector)}"]`)) {
+      focusInspector = null;
+      const first = box.querySelector("input:not([type=hidden]), select, textarea, button, [tabindex='0']");
+      if (first) first.focus();
+    } else if (focusedField && (document.activeElement === document.body || !document.activeElement)) {
+      const f = focusedField, name = f.name && CSS.escape(f.name);
+      const again = (f.id && document.getElementById(f.id)) ||
+        (name && (f.type === "radio" || f.type === "checkbox") ? box.querySelector(`[name="${name}"][value="${CSS.escape(f.value)}"]`) : null) ||
+        (name && box.querySelector(`[name="${name}"]:not([type=hidden])`));
+      if (again && box.contains(again)) again.focus();
+    }
+    focusedField = null;
   });
   $("#inspector").addEventListener("keydown", (e) => {
     if (e.key !== "Escape" || e.target.closest("details[open]")) return;

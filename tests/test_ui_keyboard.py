@@ -1,0 +1,225 @@
+"""The editor without a mouse, and what a drop does: a node dropped on an edge goes into it,
+a three-node workflow is built with the keyboard alone, every control has a name a screen
+reader can say, and the shortcuts popover opens and closes as a popover should."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_ui_browser import (  # noqa: F401
+    ARTIFACTS,
+    api,
+    browser,
+    center,
+    connect,
+    drag_from_palette,
+    inspector_ready,
+    open_inspector,
+    page,
+    server,
+    settle,
+    wait_saved,
+)
+
+pytestmark = [pytest.mark.browser]
+
+
+def open_workflow(pg, server, name, nodes=(), edges=()):
+    wf = api(server, "/api/v1/workflows", {"name": name, "nodes": list(nodes), "edges": list(edges)})
+    pg.goto(f"{server}/workflows/{wf['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph")
+    settle(pg)
+    return wf["id"]
+
+
+def graph_of(server, wid):
+    return api(server, f"/api/v1/workflows/{wid}")["graph"]
+
+
+def pairs(graph):
+    return sorted((e["source"], e["target"]) for e in graph["edges"])
+
+
+def edge_midpoint(pg, source, target):
+    """The middle of the drawn edge, in page coordinates."""
+    return pg.evaluate("""([s, t]) => {
+        const g = window.playground.graph;
+        const e = g.getEdges().find(e => e.getSourceCellId() === s && e.getTargetCellId() === t);
+        const p = g.findViewByCell(e).getPointAtRatio(0.5);
+        const c = g.localToClient(p.x, p.y);
+        return [c.x, c.y];
+    }""", [source, target])
+
+
+def drag_palette_to(pg, node_type, x, y):
+    """Drag a palette item to page coordinates (x, y), pausing over the spot before the drop."""
+    sx, sy = center(pg.locator(f".palette-item[data-node-type={node_type}]").bounding_box())
+    pg.mouse.move(sx, sy)
+    pg.mouse.down()
+    pg.mouse.move(x, y, steps=12)
+
+
+TWO = [{"id": "dataset-1", "type": "dataset", "position": {"x": 100, "y": 0}, "config": {}},
+       {"id": "split-1", "type": "split", "position": {"x": 100, "y": 420}, "config": {}}]
+
+
+def test_a_node_dropped_on_an_edge_is_inserted_into_it_in_one_save(page, server):
+    pg = page
+    wid = open_workflow(pg, server, "Insert on edge", TWO, [{"source": "dataset-1", "target": "split-1"}])
+    puts = []
+    pg.on("request", lambda r: puts.append(r.url) if r.method == "PUT" and r.url.endswith("/structure") else None)
+    x, y = edge_midpoint(pg, "dataset-1", "split-1")
+    drag_palette_to(pg, "preprocessing", x + 20, y)
+    # while it hovers, the edge says it will take the node
+    pg.wait_for_selector('#canvas .x6-edge.pg-edge-drop', state="attached")
+    pg.mouse.up()
+    pg.wait_for_function("window.playground.graph.getEdges().length === 2")
+    wait_saved(pg)
+    settle(pg)
+    graph = graph_of(server, wid)
+    new = next(n["id"] for n in graph["nodes"] if n["type"] == "preprocessing")
+    assert pairs(graph) == sorted([("dataset-1", new), (new, "split-1")])  # the old edge is gone
+    assert len(puts) == 1, f"one structure save for the insertion, not {len(puts)}"
+    assert pg.locator("#canvas .pg-edge-drop").count() == 0  # the highlight does not outlive the drop
+    # both edges are drawn, from the source's output to the new node and on to the target
+    for s, t in ((("dataset-1", new)), (new, "split-1")):
+        path = pg.locator(f'#canvas g.x6-edge[data-cell-id="{edge_id(pg, s, t)}"] path').last
+        assert path.get_attribute("d")
+        box = path.bounding_box()
+        assert box and box["height"] > 10
+
+
+def edge_id(pg, source, target):
+    return pg.evaluate("""([s, t]) => window.playground.graph.getEdges()
+        .find(e => e.getSourceCellId() === s && e.getTargetCellId() === t).id""", [source, target])
+
+
+def test_a_node_that_cannot_take_the_edge_is_dropped_plainly_with_the_reason(page, server):
+    pg = page
+    wid = open_workflow(pg, server, "Refused insert", TWO, [{"source": "dataset-1", "target": "split-1"}])
+    x, y = edge_midpoint(pg, "dataset-1", "split-1")
+    drag_palette_to(pg, "model", x + 20, y)  # a Model takes a train/test split, not a table
+    pg.wait_for_selector('#canvas .x6-edge.pg-edge-refused', state="attached")
+    pg.mouse.up()
+    pg.wait_for_selector(".toast:has-text('Model cannot go between Dataset and Train/Test Split')")
+    wait_saved(pg)
+    settle(pg)
+    graph = graph_of(server, wid)
+    assert len(graph["nodes"]) == 3 and pairs(graph) == [("dataset-1", "split-1")]
+
+
+def test_moving_an_unconnected_node_onto_an_edge_inserts_it(page, server):
+    pg = page
+    nodes = TWO + [{"id": "preprocessing-1", "type": "preprocessing", "position": {"x": 520, "y": 200}, "config": {}}]
+    wid = open_workflow(pg, server, "Move onto edge", nodes, [{"source": "dataset-1", "target": "split-1"}])
+    sx, sy = center(pg.locator('#canvas [data-node-id="preprocessing-1"] .pg-node-head').bounding_box())
+    x, y = edge_midpoint(pg, "dataset-1", "split-1")
+    pg.mouse.move(sx, sy)
+    pg.mouse.down()
+    pg.mouse.move(x + 40, y, steps=12)
+    pg.wait_for_selector('#canvas .x6-edge.pg-edge-drop', state="attached")
+    pg.mouse.up()
+    pg.wait_for_function("window.playground.graph.getEdges().length === 2")
+    wait_saved(pg)
+    settle(pg)
+    assert pairs(graph_of(server, wid)) == sorted([("dataset-1", "preprocessing-1"), ("preprocessing-1", "split-1")])
+
+
+# ---------------------------------------------------------------------------- keyboard
+def focused(pg, selector):
+    return pg.evaluate("(s) => !!document.activeElement && document.activeElement.matches(s)", selector)
+
+
+def tab_to(pg, selector, limit=80, key="Tab"):
+    """Press Tab until the focus is on an element matching the selector."""
+    for _ in range(limit):
+        if focused(pg, selector):
+            return
+        pg.keyboard.press(key)
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def selected(pg):
+    return pg.evaluate("window.playground.graph.getPlugin('selection').getSelectedCells().map(c => c.id)")
+
+
+def boxes_overlap(a, b):
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def test_a_three_node_workflow_built_with_the_keyboard_alone(page, server):
+    pg = page
+    wid = open_workflow(pg, server, "Keyboard only")
+    # the palette: Tab to an item, Enter adds its node where no other node is
+    for node_type in ("dataset", "split", "model"):
+        tab_to(pg, f".palette-item[data-node-type={node_type}]")
+        pg.keyboard.press("Enter")
+        pg.wait_for_selector(f'#canvas [data-node-id="{node_type}-1"]')
+    wait_saved(pg)
+    boxes = [pg.locator(f'#canvas [data-node-id="{t}-1"]').bounding_box() for t in ("dataset", "split", "model")]
+    assert not any(boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), boxes
+    assert len(graph_of(server, wid)["nodes"]) == 3
+
+    # the canvas: arrows select in reading order, the selection is announced and shown
+    tab_to(pg, "#canvas")
+    pg.keyboard.press("Home")
+    assert selected(pg) == ["dataset-1"]
+    assert "Dataset (dataset-1)" in pg.locator("#canvas-status").text_content()
+    outline = pg.locator('#canvas [data-node-id="dataset-1"]').evaluate("e => getComputedStyle(e).outlineStyle")
+    assert outline == "solid"  # the focused node is visibly marked
+    # C: a menu of the connections the declarations allow; arrows and Enter choose
+    pg.keyboard.press("c")
+    pg.wait_for_selector("#connect-menu:not([hidden])")
+    items = pg.locator("#connect-menu [role=menuitem]").all_text_contents()
+    assert items == ["To Train/Test Split (split-1)"], items  # a Model cannot take a table
+    assert focused(pg, "#connect-menu [role=menuitem]")
+    pg.keyboard.press("Enter")
+    pg.wait_for_selector("#connect-menu", state="hidden")
+    assert focused(pg, "#canvas")
+    pg.keyboard.press("ArrowDown")
+    assert selected(pg) == ["split-1"]
+    pg.keyboard.press("c")
+    pg.wait_for_selector("#connect-menu:not([hidden])")
+    assert pg.locator("#connect-menu [role=menuitem]").all_text_contents() == ["To Model (model-1)"]
+    pg.keyboard.press("Escape")  # Esc closes the menu, back on the canvas, nothing made
+    pg.wait_for_selector("#connect-menu", state="hidden")
+    assert focused(pg, "#canvas")
+    pg.keyboard.press("c")
+    pg.wait_for_selector("#connect-menu:not([hidden])")
+    pg.keyboard.press("Enter")
+    pg.wait_for_function("window.playground.graph.getEdges().length === 2")
+    wait_saved(pg)
+    settle(pg)
+    assert pairs(graph_of(server, wid)) == [("dataset-1", "split-1"), ("split-1", "model-1")]
+
+    # Enter opens the inspector of the selected node and takes the focus there
+    pg.keyboard.press("Home")
+    pg.keyboard.press("Enter")
+    pg.wait_for_selector('#inspector [data-node-id="dataset-1"]')
+    inspector_ready(pg)
+    pg.wait_for_function("document.activeElement && document.activeElement.closest('#inspector') !== null")
+    tab_to(pg, "#inspector [data-ds-search]")
+    pg.keyboard.type("breast")
+    tab_to(pg, "#inspector input[name=dataset_id]")
+    assert pg.evaluate("document.activeElement.value") == "breast_cancer"
+    pg.keyboard.press("Space")
+    pg.wait_for_selector("#inspector select[name=target_column]")
+    settle(pg)
+    # the swap kept the focus on the field in use
+    assert focused(pg, "#inspector input[name=dataset_id][value=breast_cancer]")
+    pg.keyboard.press("Escape")  # back to the canvas
+    assert focused(pg, "#canvas")
+    pg.keyboard.press("End")
+    assert selected(pg) == ["model-1"]
+    pg.keyboard.press("Enter")
+    pg.wait_for_selector('#inspector [data-node-id="model-1"]')
+    inspector_ready(pg)
+    tab_to(pg, "#inspector input[name=algorithm]")  # the first algorithm of the list
+    algorithm = pg.evaluate("document.activeElement.value")
+    pg.keyboard.press("Space")
+    pg.wait_for_selector(f"#inspector input[name=algorithm][value={algorithm}]:checked")
+    settle(pg)
+    verdict = api(server, f"/api/v1/workflows/{wid}/validate", {})
+    assert verdict["valid"], verdict
+    pg.screenshot(path=str(ARTIFACTS / "keyboard-build-1440.png"))
