@@ -806,21 +806,27 @@
     }
   });
 
-  // The minimap only when part of the workflow is out of view: when everything fits, its
-  // viewport rectangle is larger than the map and shows as a stray line at the edge.
-  const minimap = $("#minimap");
+  // The minimap only when part of the workflow is out of view (when everything fits there is
+  // nothing to find). X6's minimap (without a scroller) fits the workflow alone, so the view's
+  // rectangle, larger than the workflow in one direction, ran off the map and showed as a
+  // stray line: the map is fitted to the workflow and the view together.
+  const minimap = $("#minimap"), minimapPlugin = graph.getPlugin("minimap");
   function updateMinimap() {
-    const nodes = graph.getNodes();
-    let fits = true;
-    if (nodes.length) {
-      const area = graph.getGraphArea(), c = graph.getContentBBox();
-      fits = c.x >= area.x && c.y >= area.y && c.x + c.width <= area.x + area.width && c.y + c.height <= area.y + area.height;
-    }
+    const area = graph.getGraphArea(), c = graph.getContentArea(); // both in graph units
+    const fits = !graph.getNodes().length || (c.x >= area.x && c.y >= area.y &&
+      c.x + c.width <= area.x + area.width && c.y + c.height <= area.y + area.height);
     minimap.hidden = fits;
+    if (fits || !minimapPlugin || !minimapPlugin.targetGraph) return;
+    const x = Math.min(c.x, area.x), y = Math.min(c.y, area.y);
+    const both = { x, y, width: Math.max(c.x + c.width, area.x + area.width) - x, height: Math.max(c.y + c.height, area.y + area.height) - y };
+    minimapPlugin.targetGraph.zoomToRect(both);
+    minimapPlugin.updateViewport();
   }
   let minimapFrame = 0;
   const minimapSoon = () => { cancelAnimationFrame(minimapFrame); minimapFrame = requestAnimationFrame(updateMinimap); };
-  for (const ev of ["translate", "scale", "resize", "node:added", "node:removed", "node:change:position"]) graph.on(ev, minimapSoon);
+  for (const ev of ["translate", "scale", "resize", "model:updated", "node:added", "node:removed", "node:change:position"]) {
+    graph.on(ev, minimapSoon);
+  }
 
   // ------------------------------------------------------------------ run, live status
   const runButton = $("#run-button"), cancelButton = $("#cancel-button");

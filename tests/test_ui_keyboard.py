@@ -223,3 +223,124 @@ def test_a_three_node_workflow_built_with_the_keyboard_alone(page, server):
     verdict = api(server, f"/api/v1/workflows/{wid}/validate", {})
     assert verdict["valid"], verdict
     pg.screenshot(path=str(ARTIFACTS / "keyboard-build-1440.png"))
+
+
+# ---------------------------------------------------------------------------- names
+CONTROL_ROLES = {"button", "link", "textbox", "searchbox", "combobox", "listbox", "checkbox", "radio", "slider",
+                 "spinbutton", "menuitem", "menuitemcheckbox", "menuitemradio", "tab", "switch", "option",
+                 "application"}
+
+
+def nameless_controls(pg, cdp):
+    """Every control the browser's accessibility tree shows without a name, described by
+    its tag and its identifying attributes."""
+    cdp.send("DOM.getDocument", {"depth": 0})
+    missing = []
+    for node in cdp.send("Accessibility.getFullAXTree")["nodes"]:
+        if node.get("ignored"):
+            continue
+        role = (node.get("role") or {}).get("value")
+        name = ((node.get("name") or {}).get("value") or "").strip()
+        if role in CONTROL_ROLES and not name:
+            backend = node.get("backendDOMNodeId")
+            what = role
+            if backend:
+                dom = cdp.send("DOM.describeNode", {"backendNodeId": backend})["node"]
+                attrs = dom.get("attributes", [])
+                pairs_ = dict(zip(attrs[::2], attrs[1::2]))
+                keep = {k: v for k, v in pairs_.items() if k in ("id", "name", "class", "type", "value", "data-command",
+                                                                  "data-panel-tab", "href")}
+                what = f"{role} <{dom['localName']} {keep}>"
+            missing.append(what)
+    return missing
+
+
+def test_every_control_on_the_editor_has_an_accessible_name(page, server):
+    pg = page
+    nodes = [{"id": "dataset-1", "type": "dataset", "position": {"x": 0, "y": 0}, "config": {"dataset_id": "breast_cancer", "target_column": "target"}},
+             {"id": "preprocessing-1", "type": "preprocessing", "position": {"x": 320, "y": 80}, "config": {}},
+             {"id": "split-1", "type": "split", "position": {"x": 0, "y": 160}, "config": {}},
+             {"id": "model-1", "type": "model", "position": {"x": 0, "y": 320},
+              "config": {"algorithm": "decision_tree"}},
+             {"id": "evaluate-1", "type": "evaluate", "position": {"x": 0, "y": 480}, "config": {}},
+             {"id": "visualize-1", "type": "visualize", "position": {"x": 320, "y": 480}, "config": {"plots": ["confusion_matrix"]}}]
+    edges = [{"source": "dataset-1", "target": "preprocessing-1"}, {"source": "preprocessing-1", "target": "split-1"}, {"source": "split-1", "target": "model-1"},
+             {"source": "model-1", "target": "evaluate-1"}, {"source": "evaluate-1", "target": "visualize-1"}]
+    wid = open_workflow(pg, server, "Names", nodes, edges)
+    assert api(server, f"/api/v1/workflows/{wid}/validate", {})["valid"]
+    pg.click("#run-button")
+    pg.wait_for_selector("#job-status[data-state=completed], #job-status[data-state=error]", state="attached", timeout=120_000)
+    assert pg.get_attribute("#job-status", "data-state") == "completed", pg.text_content("#job-status")
+    pg.wait_for_selector("#results [data-panel], #results .results, #results table", state="attached")
+    settle(pg)
+    cdp = pg.context.new_cdp_session(pg)
+    cdp.send("Accessibility.enable")
+    missing = {}
+
+    def walk(where):
+        for m in nameless_controls(pg, cdp):
+            missing.setdefault(m, where)
+
+    # the walk sees what a screen reader sees: a nameless button is found, a named one is not
+    pg.evaluate("""() => { const b = document.createElement('button'); b.id = 'probe'; document.body.append(b); }""")
+    assert any("probe" in m for m in nameless_controls(pg, cdp))
+    pg.evaluate("document.getElementById('probe').remove()")
+    assert pg.locator("#results button, #results a, #results input").count() > 0  # the results are there to walk
+    walk("workflow overview, results tab")
+    for node in nodes:
+        open_inspector(pg, node["id"])
+        settle(pg)
+        walk(f"{node['id']} inspector")
+    for tab in ("run", "history"):
+        pg.click(f"[data-panel-tab={tab}]")
+        walk(f"{tab} tab")
+    pg.keyboard.press("?")
+    pg.wait_for_selector("#shortcuts[open]")
+    walk("shortcuts open")
+    assert not missing, "controls without an accessible name:\n" + "\n".join(f"{k}  ({v})" for k, v in missing.items())
+
+
+# ---------------------------------------------------------------------------- popover, minimap
+@pytest.mark.parametrize("width,height", [(1600, 1000), (1366, 768)])
+def test_the_shortcuts_popover_opens_and_closes_and_the_minimap_shows_only_when_needed(browser, server, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    pg = context.new_page()
+    errors = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    open_workflow(pg, server, "Sparse", TWO, [{"source": "dataset-1", "target": "split-1"}])
+    # two nodes fit in view: no minimap (its viewport rectangle would be a stray line)
+    pg.wait_for_function("document.getElementById('minimap').hidden")
+    help_ = pg.locator("#shortcuts")
+    # "?" opens it, Esc closes it and gives the focus back to its button
+    pg.keyboard.press("?")
+    pg.wait_for_selector("#shortcuts[open]")
+    body = pg.locator("#shortcuts .menu-body").bounding_box()
+    assert body["y"] >= 0 and body["y"] + body["height"] <= height and body["x"] >= 0 and body["x"] + body["width"] <= width
+    for key in ("Arrows (canvas)", "C (canvas)", "Drop on an edge"):
+        assert help_.locator(f".kbd:text-is('{key}')").count() == 1
+    chip = help_.locator(".kbd").first.bounding_box()
+    assert chip["height"] < 30  # the keys read as key caps, not stretched boxes
+    pg.screenshot(path=str(ARTIFACTS / f"shortcuts-{width}.png"))
+    pg.keyboard.press("Escape")
+    pg.wait_for_selector("#shortcuts:not([open])", state="attached")
+    assert pg.evaluate("document.activeElement.matches('#shortcuts summary')")
+    # a click on its button opens it, a click outside closes it
+    pg.click("#shortcuts summary")
+    pg.wait_for_selector("#shortcuts[open]")
+    canvas = pg.locator("#canvas").bounding_box()
+    pg.mouse.click(canvas["x"] + 40, canvas["y"] + canvas["height"] - 40)
+    pg.wait_for_selector("#shortcuts:not([open])", state="attached")
+    # zoomed in so that the workflow is taller than the view (and narrower): the minimap shows,
+    # and the view's rectangle lies on it (it used to run off the map: a stray line)
+    pg.evaluate("window.playground.graph.zoomTo(1.5); window.playground.graph.centerContent()")
+    pg.wait_for_function("!document.getElementById('minimap').hidden")
+    rect = pg.locator(".x6-widget-minimap-viewport").bounding_box()
+    mini = pg.locator("#minimap").bounding_box()
+    assert rect["width"] > 10 and rect["height"] > 10
+    assert mini["x"] - 2 <= rect["x"] and rect["x"] + rect["width"] <= mini["x"] + mini["width"] + 2
+    assert mini["y"] - 2 <= rect["y"] and rect["y"] + rect["height"] <= mini["y"] + mini["height"] + 2
+    pg.screenshot(path=str(ARTIFACTS / f"minimap-{width}.png"))
+    pg.evaluate("window.playground.graph.zoomTo(0.75); window.playground.graph.centerContent()")
+    pg.wait_for_function("document.getElementById('minimap').hidden")
+    context.close()
+    assert errors == []
