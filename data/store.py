@@ -300,7 +300,9 @@ class Store:
         together); the step's clock restarts with each move it absorbs. Nothing coalesces
         into a step that was undone and redone."""
         before = wf["graph"]
-        if {**graph, "name": name} == before and name == wf["name"]:
+        # the same graph with an edge's ports spelled out (the canvas names them, the API
+        # may not) is the same graph
+        if name == wf["name"] and graphs.with_ports({**graph, "name": name}) == graphs.with_ports(before):
             return False
         what, coalesce = describe_change(before, graph, wf["name"], name)
         t = now()
@@ -753,7 +755,8 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
         return names[ids[0]] if len(ids) == 1 else f"{len(ids)} {noun}s"
 
     def edge_set(g):
-        return {(e["source"], e.get("source_port"), e["target"], e.get("target_port")) for e in g.get("edges", [])}
+        return {(e["source"], e.get("source_port"), e["target"], e.get("target_port"))
+                for e in graphs.with_ports(g)["edges"]}
 
     added, removed = [i for i in a if i not in b], [i for i in b if i not in a]
     common = [i for i in a if i in b]
@@ -781,6 +784,9 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
     for i in configured[:2]:
         old, new = b[i].get("config") or {}, a[i].get("config") or {}
         keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+        # an inspector's first save also writes the fields left at their defaults: name
+        # the ones the user changed
+        keys = [k for k in keys if k in old and k in new] or keys
         parts.append(f"{names[i]} " + (", ".join(k.replace("_", " ") for k in keys) if len(keys) <= 3 else "settings"))
     if len(configured) > 2:
         parts.append(f"settings of {len(configured) - 2} more nodes")

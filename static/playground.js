@@ -505,7 +505,9 @@
     setSaveState("Saved", "saved");
     // the open inspector shows the restored config (the overview if its node is gone)
     inspect(selectedId && graph.getCellById(selectedId) ? selectedId : null);
-    toast(body.message);
+    // one toast for the history: quick steps replace it rather than pile up
+    document.querySelectorAll("#toasts [data-history-toast]").forEach((el) => el.remove());
+    toast(body.message).dataset.historyToast = "";
   }
 
   const commands = {
@@ -835,6 +837,7 @@
     el.textContent = text;
     box.append(el);
     setTimeout(() => el.remove(), 5000);
+    return el;
   }
 
   // ------------------------------------------------------------------ workers
