@@ -49,7 +49,7 @@ from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
-from web.errors import BadRequest, parse_json
+from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
 from web.security import SecurityMiddleware, csrf_token
 from web.upload import receive_upload
@@ -523,12 +523,15 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         return HtmxResponseHeaders(trigger=json.dumps({**events, "pg-history": store.history_state(workflow_id)}))
 
 
-    def ui_history_step(workflow_id: str, step) -> JSONResponse:
+    def ui_history_step(request: Request, workflow_id: str, step) -> JSONResponse:
         """The editor's undo / redo: what the canvas repaints from (the graph with its ports,
-        the name, the node states), the toast's sentence and the buttons' state."""
+        the name, the node states), the toast's sentence and the buttons' state (also with a
+        409: another tab may have taken the last step)."""
         try:
             wf, message = step(workflow_id)
         except Invalid as e:
+            if not wants_json(request):
+                raise
             return api_error(e.status, e.detail, history=store.history_state(workflow_id))
         return JSONResponse({"graph": graphs.with_ports(wf["graph"]), "name": wf["name"], "state": states(wf["graph"]),
                              "message": message, "updated_at": wf["updated_at"],
@@ -536,13 +539,13 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
 
     @rt("/ui/workflows/{workflow_id}/undo", methods=["post"])
-    def ui_undo(workflow_id: str):
-        return ui_history_step(workflow_id, store.undo)
+    def ui_undo(request: Request, workflow_id: str):
+        return ui_history_step(request, workflow_id, store.undo)
 
 
     @rt("/ui/workflows/{workflow_id}/redo", methods=["post"])
-    def ui_redo(workflow_id: str):
-        return ui_history_step(workflow_id, store.redo)
+    def ui_redo(request: Request, workflow_id: str):
+        return ui_history_step(request, workflow_id, store.redo)
 
 
     @rt("/ui/workflows/{workflow_id}/inspector")

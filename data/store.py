@@ -750,6 +750,10 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
     b = {n["id"]: n for n in before.get("nodes", [])}
     a = {n["id"]: n for n in after.get("nodes", [])}
     names = {**_node_names(before), **_node_names(after)}
+    for g in (before, after):  # an API graph may hold an edge to a node it lacks
+        for e in g.get("edges", []):
+            names.setdefault(e["source"], e["source"])
+            names.setdefault(e["target"], e["target"])
 
     def some(ids, noun="node"):
         return names[ids[0]] if len(ids) == 1 else f"{len(ids)} {noun}s"
@@ -783,7 +787,7 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
         parts.append(f"renamed {names[relabelled[0]] if len(relabelled) == 1 else f'{len(relabelled)} nodes'}")
     for i in configured[:2]:
         old, new = b[i].get("config") or {}, a[i].get("config") or {}
-        keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+        keys = [k for k in dict.fromkeys([*old, *new]) if k not in old or k not in new or old[k] != new[k]]
         # an inspector's first save also writes the fields left at their defaults: name
         # the ones the user changed
         keys = [k for k in keys if k in old and k in new] or keys
