@@ -176,3 +176,26 @@ def test_canvas_and_inspector_edits_undo_in_reverse_order(page, server):
     toast(pg, "Redid: Model hyperparameters")
     settle(pg)
     assert trees(server, wid) == 40
+
+
+def test_using_a_searchs_best_parameters_is_one_undoable_step(page, server):
+    from tests.test_ui_search import optuna_workflow
+
+    pg = page
+    wf = optuna_workflow(server, "Undo use parameters", trials=3)
+    before = stored(server, wf["id"], "model")["config"]
+    pg.goto(f"{server}/workflows/{wf['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph")
+    pg.click("#run-button")
+    pg.wait_for_selector("#results-body[data-status=completed]", timeout=120_000)
+    assert pg.locator("#undo-button").is_disabled()
+    pg.click("[data-use-parameters=model]")
+    pg.wait_for_selector("[data-parameters-used]")
+    # the buttons follow an edit made outside the canvas and the inspector
+    pg.wait_for_selector("#undo-button:not([disabled])")
+    assert pg.locator("#undo-button").get_attribute("title") == "Undo: Model hyperparameters from the search (Ctrl Z)"
+    assert stored(server, wf["id"], "model")["config"] != before
+    pg.click("#undo-button")
+    toast(pg, "Undid: Model hyperparameters from the search")
+    settle(pg)
+    assert stored(server, wf["id"], "model")["config"] == before
