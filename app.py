@@ -36,7 +36,7 @@ from components.search import LiveSearches, ParametersUsed
 from data import datasets
 from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
-from data.store import Invalid, NotFound, open_store
+from data.store import Invalid, NotFound, open_store, quoted
 from executor import jobs
 from executor.engine import Resolved, advice_for, node_states, resolve
 from executor.estimate import estimate as estimate_job
@@ -326,7 +326,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/api/v1/datasets", methods=["get"])
     def api_list_datasets():
-        return JSONResponse({"samples": datasets.list_samples(), "uploads": store.list_datasets()})
+        return JSONResponse({"samples": store.list_samples(), "uploads": store.list_datasets()})
 
 
     ingest = IngestService()
@@ -359,9 +359,9 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         try:
             record = await ingest_upload(request)
         except (Invalid, datasets.DatasetError, BadRequest) as e:
-            return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(with_usage=True),
+            return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True),
                                                      error=getattr(e, "detail", str(e)))))
-        return HTMLResponse(to_xml(DatasetTables(datasets.list_samples(), store.list_datasets(with_usage=True), added=record["name"])))
+        return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True), added=record["name"])))
 
 
     # Uploads are plain Starlette routes: FastHTML would parse (and spool) the whole multipart
@@ -371,18 +371,33 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
 
     def dataset_detail(dataset_id: str) -> dict:
-        """The stored profile and the first rows only: the table itself is never loaded here."""
-        info = datasets.sample_info(dataset_id) or store.get_dataset(dataset_id)
+        """The stored profile and charts and the first rows only: the table itself is never
+        loaded here (but once for an upload stored before charts were computed)."""
+        info = store.find_dataset(dataset_id)
         if info is None:
             raise NotFound(f"No dataset {dataset_id!r}.")
         head = datasets.head_rows(dataset_id, cfg.datasets_dir, 20)
-        profile = info.get("profile") or tables.profile(datasets.load_sample(dataset_id), info.get("target"))
-        return {**info, "profile": profile, "preview": tables.preview(head, 20)}
+        if datasets.is_sample(dataset_id):
+            profile, charts = datasets.sample_profile(dataset_id)
+        else:
+            profile, charts = info["profile"], store.dataset_charts(dataset_id)
+            if charts is None:
+                charts = datasets.upload_charts(dataset_id, cfg.datasets_dir, profile)
+                store.set_dataset_charts(dataset_id, charts)
+        return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20)}
 
 
     @rt("/api/v1/datasets/{dataset_id}", methods=["get"])
     async def api_get_dataset(dataset_id: str):
         return JSONResponse(await asyncio.to_thread(dataset_detail, dataset_id))
+
+
+    @rt("/api/v1/datasets/{dataset_id}/target", methods=["put"])
+    async def api_set_dataset_target(request: Request, dataset_id: str):
+        """{"target": column or null, "problem_type": auto | classification | ...}: what a
+        Dataset node and "New workflow" start from."""
+        body = await json_body(request)
+        return JSONResponse(store.set_dataset_target(dataset_id, body.get("target"), body.get("problem_type", "auto")))
 
 
     @rt("/api/v1/datasets/{dataset_id}", methods=["delete"])
@@ -456,7 +471,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         graph = template_graph(template) if template else {"nodes": [], "edges": []}
         name = (form.get("name") or "").strip() or (TEMPLATES.get(template) if template else "Untitled workflow")
         if dataset:  # "New workflow" on the datasets page: a Dataset node set to it, target suggested
-            facts = datasets.sample_info(dataset) or store.get_dataset(dataset)
+            facts = store.find_dataset(dataset)
             if facts is None:
                 raise NotFound(f"No dataset {dataset[:64]!r}.")
             config = {"dataset_id": dataset, "target_column": facts.get("target"),
@@ -572,11 +587,11 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
                                refused=refused or {}, label=node.get("label") or "")
         ctx.warnings = advice_for(r, node_id)
         if nt.dataset_param:  # the node names a dataset: offer them all, and the chosen one's profile
-            ctx.samples = datasets.list_samples()
+            ctx.samples = store.list_samples()
             ctx.uploads = store.list_datasets()
             ds = ctx.config.get(nt.dataset_param)
             if ds and info(ds) is not None:
-                base = datasets.sample_info(ds) or store.get_dataset(ds) or {}
+                base = store.find_dataset(ds) or {}
                 ctx.dataset = {**base, "profile": {"n_rows": info(ds)["n_rows"], "n_cols": len(info(ds)["columns"]),
                                                    "columns": info(ds)["columns"],
                                                    "memory_bytes": (base.get("profile") or {}).get("memory_bytes", 0)}}
@@ -650,11 +665,11 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         job = store.require_job(job_id)
         node = next((n for n in job["nodes"] if n["node_id"] == node_id), None)
         if node is None or not job.get("workflow_id"):
-            raise NotFound(f"This run has no node {node_id!r} in a saved workflow.")
+            raise NotFound(f"This run has no node {quoted(node_id)} in a saved workflow.")
         wf = store.require_workflow(job["workflow_id"])
         current = next((n for n in wf["graph"]["nodes"] if n["id"] == node_id), None)
         if current is None:
-            raise Invalid(f"The workflow no longer has the node {node_id!r}.", status=409)
+            raise Invalid(f"The workflow no longer has the node {quoted(node_id)}.", status=409)
         try:
             config = use_search_parameters(current.get("config") or {}, node.get("output") or {})
         except NodeError as e:
@@ -668,7 +683,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/datasets", methods=["get"])
     def datasets_page():
-        return DatasetsPage(datasets.list_samples(), store.list_datasets(with_usage=True))
+        return DatasetsPage(store.list_samples(), store.list_datasets(with_usage=True))
 
 
     @rt("/ui/datasets/{dataset_id}", methods=["delete"])
@@ -685,8 +700,23 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         return RunPage(job, workflow, results_panel(job_id))
 
     @rt("/datasets/{dataset_id}")
-    async def dataset_page(dataset_id: str):
-        return DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id))
+    async def dataset_page(request: Request, dataset_id: str):
+        saved = request.query_params.get("saved") == "1"
+        return DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id), saved=saved)
+
+    @rt("/datasets/{dataset_id}/target", methods=["post"])
+    async def dataset_target_form(request: Request, dataset_id: str):
+        """The dataset page's target form: saved, then the page again; refused, the page
+        with the sentence and the values as sent (422, nothing saved)."""
+        form = await request.form()
+        target, problem_type = form.get("target") or None, form.get("problem_type") or "auto"
+        try:
+            store.set_dataset_target(dataset_id, target, problem_type)
+        except Invalid as e:
+            page = DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id),
+                                     refused={"detail": e.detail, "target": target, "problem_type": problem_type})
+            return HTMLResponse("<!doctype html>\n" + to_xml(page), status_code=e.status)
+        return RedirectResponse(f"/datasets/{dataset_id}?saved=1", status_code=303)
 
     app.state.settings, app.state.store, app.state.ingest = cfg, store, ingest
     return app

@@ -11,6 +11,8 @@
 3. Throughput: 50 small jobs at once on two workers (bench/throughput.py).
 4. Uploads: 10k, 100k and 1M-row CSVs against pandas + pyarrow (bench/upload.py).
 5. Live events: 100 SSE viewers of one job, delivery latency and DB readers (bench/sse.py).
+6. Time estimates: estimated / measured seconds of the Model node for every algorithm on
+   four tables, alone, with CV and with an Optuna search (bench/estimate.py; --only estimate).
 """
 
 from __future__ import annotations
@@ -73,6 +75,11 @@ def main(argv=None) -> int:
         from bench import sse
 
         sse.report(sse.run())
+    if "estimate" in sections:
+        from bench import estimate
+
+        print()
+        estimate.main([])
     return 0
 
 

@@ -7,6 +7,7 @@ import time
 from fasthtml.common import (
     H1,
     H2,
+    H3,
     A,
     Button,
     Div,
@@ -25,6 +26,7 @@ from fasthtml.common import (
     Tr,
 )
 
+from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
 from components.layout import CsrfField, Page, Pill
 
 
@@ -112,27 +114,121 @@ def DatasetsPage(samples, uploads):
                 active="datasets")
 
 
-def ColumnsTable(columns):
-    return Table(Thead(Tr(Th("Column"), Th("Type"), Th("Role"), Th("Missing"), Th("Unique"))),
-                 Tbody(*[Tr(Td(c["name"]), Td(Span(c["dtype"], cls="mono")), Td(c["role"]),
-                            Td(f"{c['missing_pct']:.1f}%"), Td(f"{c['unique']:,}")) for c in columns]),
-                 cls="grid coltable")
+def column_role(col: dict, target: str | None) -> str:
+    """What a column is to a workflow: the target, an id left out, a date, or a feature."""
+    if col["name"] == target:
+        return "target"
+    return {"id": "id", "datetime": "datetime"}.get(col.get("role"), "feature")
+
+
+def _missing(col: dict):
+    n = col.get("missing") or 0
+    if not n:
+        return Span("0", cls="faint")
+    return Span(f"{n:,}", Span(f" ({col['missing_pct']:.1f}%)", cls="faint"), cls="has-missing")
+
+
+def ColumnsTable(columns, charts: dict | None = None, target: str | None = None):
+    charts = charts or {}
+
+    def row(c):
+        role = column_role(c, target)
+        numeric = "min" in c
+        group = "year" not in c["name"].lower()  # 2,007 reads as a count, not a year
+
+        def fmt(v):
+            return fmt_num(v, group)
+        return Tr(Td(c["name"], cls="name"),
+                  Td(Span(role, cls=f"pill role-{role}")),
+                  Td(c["role"], Span(f" {c['dtype']}", cls="mono faint")),
+                  Td(ColumnChart(charts.get(c["name"])), cls="chart"),
+                  Td(fmt(c.get("min")) if numeric else "", cls="num"),
+                  Td(fmt(c.get("max")) if numeric else "", cls="num"),
+                  Td(fmt(c.get("mean")) if numeric else "", cls="num"),
+                  Td(_missing(c), cls="num"), Td(f"{c['unique']:,}", cls="num"),
+                  data_column=c["name"], data_role=role)
+
+    return Table(Thead(Tr(Th("Column"), Th("Role"), Th("Type"), Th("Distribution"), Th("Min", cls="num"),
+                          Th("Max", cls="num"), Th("Mean", cls="num"), Th("Missing", cls="num"),
+                          Th("Unique", cls="num"))),
+                 Tbody(*[row(c) for c in columns]), cls="grid coltable profile")
 
 
 def PreviewTable(preview):
+    def cell(v):
+        if v is None:  # a gap in the data, shown as one, never as an empty cell
+            return Td(Span("missing"), cls="missing", title="missing")
+        return Td(str(v))
+
     return Div(Table(Thead(Tr(*[Th(c) for c in preview["columns"]])),
-                     Tbody(*[Tr(*[Td("" if v is None else str(v)) for v in row]) for row in preview["rows"]]),
-                     cls="grid coltable"), style="overflow:auto")
+                     Tbody(*[Tr(*[cell(v) for v in row]) for row in preview["rows"]]),
+                     cls="grid coltable preview"), cls="preview-scroll")
 
 
-def DatasetDetailPage(detail):
-    prof = detail["profile"]
+PROBLEM_CHOICES = (("auto", "Auto (from the target)"), ("classification", "Classification"),
+                   ("regression", "Regression"), ("clustering", "Clustering (no target needed)"))
+
+
+def TargetForm(dataset_id: str, columns, target, problem_type, error: str | None = None, saved: bool = False):
+    """A plain form (works without script): the target column and problem type that a
+    Dataset node and "New workflow" start from."""
+    return Form(
+        CsrfField(),
+        Div(Label("Target column", fr="ds-target"),
+            Select(Option("— none (clustering) —", value=""),
+                   *[Option(c["name"], value=c["name"], selected=c["name"] == target) for c in columns],
+                   name="target", id="ds-target"), cls="field"),
+        Div(Label("Problem type", fr="ds-problem"),
+            Select(*[Option(label, value=key, selected=key == problem_type) for key, label in PROBLEM_CHOICES],
+                   name="problem_type", id="ds-problem"), cls="field"),
+        Button("Save", type="submit", cls="primary"),
+        *([P(error, cls="notice error", role="alert", id="target-error")] if error else []),
+        *([P("Saved: new workflows and Dataset nodes start from this target.", cls="notice ok", role="status")]
+          if saved else []),
+        method="post", action=f"/datasets/{dataset_id}/target", enctype="application/x-www-form-urlencoded",
+        cls="target-form", id="target-form")
+
+
+def TargetSummary(prof: dict, charts: dict, target: str | None, problem_type: str | None):
+    col = next((c for c in prof["columns"] if c["name"] == target), None)
+    if col is None:
+        return P("No target: a clustering workflow looks for groups among the rows.", cls="muted")
+    chart = charts.get(target) or {}
+    missing = col.get("missing") or 0
+    note = [P(f"{missing:,} row(s) have no {target}: a run leaves them out.", cls="notice warn")] if missing else []
+    if problem_type == "classification" and chart.get("classes"):
+        return Div(H3(f"Class balance of {target}"), ClassBalance(chart["classes"]), *note, cls="target-chart",
+                   data_target_kind="classes")
+    if chart.get("kind") == "histogram":
+        return Div(H3(f"Distribution of {target}"),
+                   Histogram(chart, width=360, height=90, axis=True),
+                   P(f"min {fmt_num(col.get('min'))} · mean {fmt_num(col.get('mean'))} · max {fmt_num(col.get('max'))}",
+                     cls="muted"), *note, cls="target-chart", data_target_kind="histogram")
+    return Div(ColumnChart(chart), *note, cls="target-chart")
+
+
+def DatasetDetailPage(detail, saved: bool = False, refused: dict | None = None):
+    prof, charts = detail["profile"], detail.get("charts") or {}
+    target, problem_type = detail.get("target"), detail.get("problem_type")
+    refused = refused or {}
+    shown_target = refused.get("target", target) if refused else target
+    shown_type = refused.get("problem_type", problem_type) if refused else problem_type
+    suggested = prof.get("suggested_target")
+    missing_cells = sum(c.get("missing") or 0 for c in prof["columns"])
     return Page(detail["name"], Div(
         Div(H1(detail["name"]), A("← All datasets", href="/datasets"), cls="page-head"),
         Div(P(detail.get("description") or detail.get("filename") or ""),
-            P(f"{prof['n_rows']:,} rows × {prof['n_cols']} columns · suggested target "
-              f"{prof.get('suggested_target') or '—'} · {prof.get('suggested_problem_type')}", cls="muted"),
+            P(f"{prof['n_rows']:,} rows × {prof['n_cols']} columns · {missing_cells:,} missing cells · "
+              f"target {target or '—'} · {problem_type or '—'}"
+              + (f" · suggested target {suggested}" if suggested and suggested != target else ""), cls="muted"),
+            Form(CsrfField(), Input(type="hidden", name="dataset", value=detail["id"]),
+                 Button("New workflow from this dataset", type="submit", cls="small"),
+                 method="post", action="/workflows", cls="inline", enctype="application/x-www-form-urlencoded"),
             cls="card"),
-        Div(H2("Columns"), ColumnsTable(prof["columns"]), cls="card"),
+        Div(H2("Target"),
+            Div(TargetForm(detail["id"], prof["columns"], shown_target, shown_type, refused.get("detail"), saved),
+                TargetSummary(prof, charts, target, problem_type), cls="target-body"),
+            cls="card", id="target-card"),
+        Div(H2("Columns"), Div(ColumnsTable(prof["columns"], charts, target), cls="profile-scroll"), cls="card"),
         Div(H2("First rows"), PreviewTable(detail["preview"]), cls="card"),
         cls="page"), active="datasets")

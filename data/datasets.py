@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from data.charts import column_charts
+from plugins import tables
 from plugins.tables import plain_dtypes
 
 
@@ -75,6 +77,23 @@ def list_samples() -> list[dict]:
 
 
 # --------------------------------------------------------------------------- profile
+@cache
+def _sample_profile(dataset_id: str) -> tuple[dict, dict]:
+    df = _sample_frame(dataset_id)
+    prof = tables.profile(df, SAMPLES[dataset_id]["target"])
+    return prof, column_charts(df, prof["columns"])
+
+
+def sample_profile(dataset_id: str) -> tuple[dict, dict]:
+    """A sample's profile and column charts, computed once per process (a copy each time:
+    callers may change theirs)."""
+    import copy
+
+    if dataset_id not in SAMPLES:
+        raise DatasetError(f"No sample dataset {dataset_id!r}.")
+    return copy.deepcopy(_sample_profile(dataset_id))
+
+
 # --------------------------------------------------------------------------- ingestion
 MAX_COLUMNS = 2000
 
@@ -117,6 +136,11 @@ def load_dataset(dataset_id: str, datasets_dir: Path) -> pd.DataFrame:
     if not path.exists():
         raise DatasetError(f"No dataset {dataset_id!r}.")
     return load_parquet(path)
+
+
+def upload_charts(dataset_id: str, datasets_dir: Path, profile: dict) -> dict:
+    """The column charts of an upload stored before they were computed at ingest."""
+    return column_charts(load_dataset(dataset_id, datasets_dir), profile.get("columns", []))
 
 
 def delete_dataset_file(dataset_id: str, datasets_dir: Path) -> None:

@@ -21,6 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.charts import column_charts
 from data.datasets import DatasetError
 from plugins.tables import parse_iso_dates, plain_dtypes, profile
 
@@ -93,13 +94,14 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             written = pool.submit(_write_parquet, table, tmp)
             counts = _column_counts(df, table, pool)
             prof = profile(df, counts=counts)
+            charts = column_charts(df, prof["columns"])
             written.result()
     except Exception:
         tmp.unlink(missing_ok=True)
         raise
     return {"id": dataset_id, "name": Path(filename).stem, "filename": filename, "format": fmt,
             "content_hash": digest, "tmp_path": str(tmp), "path": str(dest_dir / f"{dataset_id}.parquet"),
-            "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof,
+            "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"]}
 
 

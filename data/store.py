@@ -116,6 +116,15 @@ def _m4(db: sqlite_utils.Database):
 
 
 def _m5(db: sqlite_utils.Database):
+    # the dataset page's column charts, apart from the profile that every validation reads
+    db.execute("ALTER TABLE datasets ADD COLUMN charts TEXT")
+    # the target and problem type a person chose for a sample dataset (an upload keeps its
+    # choice in its own row): what a Dataset node and "New workflow" start from
+    db.execute("""CREATE TABLE IF NOT EXISTS dataset_settings (
+        dataset_id TEXT PRIMARY KEY, target TEXT, problem_type TEXT NOT NULL, updated_at REAL NOT NULL)""")
+
+
+def _m6(db: sqlite_utils.Database):
     # undo/redo: the workflow (graph and name) as it was before each change, written with the
     # change; two stacks per workflow, the top of each is its highest id
     db.execute("""CREATE TABLE IF NOT EXISTS workflow_revisions (
@@ -126,7 +135,7 @@ def _m5(db: sqlite_utils.Database):
     db.execute("CREATE INDEX IF NOT EXISTS workflow_revisions_stack ON workflow_revisions(workflow_id, stack, id)")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5]
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -204,7 +213,7 @@ class Store:
     def require_workflow(self, workflow_id: str) -> dict:
         wf = self.get_workflow(workflow_id)
         if wf is None:
-            raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+            raise NotFound(f"No workflow {quoted(workflow_id)}.")
         return wf
 
     def list_workflows(self) -> list[dict]:
@@ -224,7 +233,7 @@ class Store:
     def delete_workflow(self, workflow_id: str) -> None:
         with self.tx() as db:
             if self._one("SELECT id FROM workflows WHERE id = ?", [workflow_id]) is None:
-                raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+                raise NotFound(f"No workflow {quoted(workflow_id)}.")
             db.execute("DELETE FROM workflow_revisions WHERE workflow_id = ?", [workflow_id])
             db.execute("DELETE FROM workflows WHERE id = ?", [workflow_id])
 
@@ -246,7 +255,7 @@ class Store:
             graph = json.loads(json.dumps(wf["graph"]))  # a copy: the stored one is the "before"
             node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
             if node is None:
-                raise NotFound(f"No node {_quoted(node_id)} in this workflow.")
+                raise NotFound(f"No node {quoted(node_id)} in this workflow.")
             node["config"] = config
             self._change(db, wf, wf["name"], graph, description)
         return self.get_workflow(workflow_id)
@@ -287,7 +296,7 @@ class Store:
     def _workflow_for_change(self, workflow_id: str) -> dict:
         wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
         if wf is None:
-            raise NotFound(f"No workflow {_quoted(workflow_id)}.")
+            raise NotFound(f"No workflow {quoted(workflow_id)}.")
         return wf
 
     def _change(self, db, wf: dict, name: str, graph: dict, description: str | None = None) -> bool:
@@ -372,8 +381,12 @@ class Store:
         row = {k: record.get(k) for k in ("id", "name", "filename", "format", "content_hash", "path", "n_rows",
                                           "n_cols", "size_bytes", "problem_type", "target")}
         row["profile"] = _dumps(record.get("profile"))
+        row["charts"] = _dumps(record.get("charts"))
         row["created_at"] = now()
         with self.tx() as db:
+            if self._one("SELECT id FROM datasets WHERE id = ?", [row["id"]]):
+                # the same file again: the target and problem type chosen for it stay
+                row.pop("target"), row.pop("problem_type")
             db["datasets"].upsert(row, pk="id")
             if record.get("tmp_path"):
                 os.replace(record["tmp_path"], record["path"])
@@ -383,11 +396,78 @@ class Store:
         return [r[0] for r in self.db.execute("SELECT id FROM datasets").fetchall()]
 
     def get_dataset(self, dataset_id: str) -> dict | None:
-        row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
+        row = self._one(f"SELECT {_DATASET_FIELDS} FROM datasets WHERE id = ?", [dataset_id])
         if row:
             row["profile"] = _loads(row["profile"])
             row["source"] = "upload"
         return row
+
+    def dataset_charts(self, dataset_id: str) -> dict | None:
+        """An upload's column charts (data.charts), None when it has none (uploaded before
+        charts were computed)."""
+        row = self._one("SELECT charts FROM datasets WHERE id = ?", [dataset_id])
+        return _loads(row["charts"]) if row else None
+
+    def set_dataset_charts(self, dataset_id: str, charts: dict) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE datasets SET charts = ? WHERE id = ?", [_dumps(charts), dataset_id])
+
+    def _sample_choices(self, dataset_id: str | None = None) -> dict:
+        sql, params = "SELECT dataset_id, target, problem_type FROM dataset_settings", []
+        if dataset_id is not None:
+            sql, params = sql + " WHERE dataset_id = ?", [dataset_id]
+        return {r["dataset_id"]: {"target": r["target"], "problem_type": r["problem_type"]}
+                for r in self.db.query(sql, params)}
+
+    def list_samples(self) -> list[dict]:
+        """The sample datasets, each with the target and problem type chosen for it (its
+        declared ones until someone chooses)."""
+        chosen = self._sample_choices()
+        return [{**s, **chosen.get(s["id"], {})} for s in datasets.list_samples()]
+
+    def find_dataset(self, dataset_id: str) -> dict | None:
+        """A sample (with its chosen target) or an upload, None when there is neither."""
+        if datasets.is_sample(dataset_id):
+            return {**datasets.sample_info(dataset_id), **self._sample_choices(dataset_id).get(dataset_id, {})}
+        return self.get_dataset(dataset_id)
+
+    def set_dataset_target(self, dataset_id: str, target: str | None, problem_type: str) -> dict:
+        """What a dataset predicts by default: checked by the Dataset node's own rule (a 422
+        with its sentence, nothing saved), `problem_type` "auto" following from the target.
+        Uploads keep it in their row, samples in dataset_settings."""
+        from nodes.dataset import target_refusal
+        from plugins.base import PROBLEM_TYPES
+        from plugins.tables import suggest_problem_type
+
+        if not isinstance(target, (str, type(None))) or not isinstance(problem_type, str):
+            raise Invalid("Send the target as a column name (or nothing) and the problem type as text.", status=400)
+        if problem_type not in (*PROBLEM_TYPES, "auto"):
+            raise Invalid(f"Unknown problem type {_quoted(problem_type)}; use auto or one of "
+                          f"{', '.join(PROBLEM_TYPES)}.", status=422)
+        target = target or None
+        if datasets.is_sample(dataset_id):
+            columns, n_rows = datasets.sample_profile(dataset_id)[0]["columns"], datasets.sample_info(dataset_id)["n_rows"]
+        else:
+            row = self.get_dataset(dataset_id)
+            if row is None:
+                raise NotFound(f"No dataset {_quoted(dataset_id)}.")
+            columns, n_rows = (row["profile"] or {}).get("columns", []), row["n_rows"]
+        if problem_type == "auto":
+            problem_type = suggest_problem_type(next((c for c in columns if c["name"] == target), None)) \
+                if target else "clustering"
+        problem = target_refusal(columns, target, problem_type, n_rows)
+        if problem:
+            raise Invalid(problem, status=422, errors={"target": problem})
+        with self.tx() as db:
+            if datasets.is_sample(dataset_id):
+                db.execute("INSERT INTO dataset_settings (dataset_id, target, problem_type, updated_at) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT(dataset_id) DO UPDATE SET target = excluded.target, "
+                           "problem_type = excluded.problem_type, updated_at = excluded.updated_at",
+                           [dataset_id, target, problem_type, now()])
+            else:
+                db.execute("UPDATE datasets SET target = ?, problem_type = ? WHERE id = ?",
+                           [target, problem_type, dataset_id])
+        return self.find_dataset(dataset_id)
 
     def list_datasets(self, with_usage: bool = False) -> list[dict]:
         """Uploads, newest first; `with_usage` adds `used_by` (workflow names), which reads
@@ -421,7 +501,7 @@ class Store:
         with self.tx() as db:
             row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
             if row is None:
-                raise NotFound(f"No uploaded dataset {_quoted(dataset_id)}.")
+                raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
             db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
         datasets.delete_dataset_file(dataset_id, self.settings.datasets_dir)
         return row
@@ -466,13 +546,13 @@ class Store:
     def require_job(self, job_id: str) -> dict:
         job = self.get_job(job_id)
         if job is None:
-            raise NotFound(f"No job {_quoted(job_id)}.")
+            raise NotFound(f"No job {quoted(job_id)}.")
         return job
 
     def get_snapshot(self, snapshot_id: str) -> dict:
         row = self._one("SELECT graph FROM snapshots WHERE id = ?", [snapshot_id])
         if row is None:
-            raise NotFound(f"No snapshot {_quoted(snapshot_id)}.")
+            raise NotFound(f"No snapshot {quoted(snapshot_id)}.")
         return _loads(row["graph"])
 
     def list_jobs(self, workflow_id: str | None = None, limit: int = 100, key_metric: bool = False) -> list[dict]:
@@ -616,7 +696,7 @@ class Store:
     def get_artifact(self, job_id: str, artifact_id: str) -> dict:
         row = self._one("SELECT * FROM artifacts WHERE id = ? AND job_id = ?", [artifact_id, job_id])
         if row is None:
-            raise NotFound(f"No artifact {_quoted(artifact_id)} in job {job_id!r}.")
+            raise NotFound(f"No artifact {quoted(artifact_id)} in job {job_id!r}.")
         return row
 
     def finish(self, job_id: str, attempt: int | None, status: str, *, results: dict | None = None,
@@ -680,7 +760,7 @@ class Store:
         with self.tx() as db:
             row = self._one("SELECT status FROM jobs WHERE id = ?", [job_id])
             if row is None:
-                raise NotFound(f"No job {_quoted(job_id)}.")
+                raise NotFound(f"No job {quoted(job_id)}.")
             if row["status"] in TERMINAL:
                 raise Invalid(f"The job is already {row['status']}.", status=409)
             db.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?", [job_id])
@@ -710,6 +790,11 @@ class Store:
             db.execute("UPDATE jobs SET task_id = ? WHERE id = ?", [task_id, job_id])
 
 
+# every field of a dataset's row but its charts, which only the dataset page reads
+_DATASET_FIELDS = ("id, name, filename, format, content_hash, path, n_rows, n_cols, size_bytes, profile, "
+                   "problem_type, target, created_at")
+
+
 def clean_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
         raise Invalid("A workflow needs a name.", status=400)
@@ -727,7 +812,7 @@ def _key_metric(results: dict) -> dict | None:
     return None
 
 
-def _quoted(value) -> str:
+def quoted(value) -> str:
     """An id as a message quotes it: no id is longer than 64 characters, so a longer one is
     cut rather than echoed whole."""
     text = str(value)
@@ -799,6 +884,9 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
     if moved:
         parts.append(f"moved {some(moved)}")
     return ("; ".join(parts) or "edited the workflow"), None
+
+
+_quoted = quoted
 
 
 def _graph_fields(graph: dict, name: str) -> dict:

@@ -83,6 +83,13 @@ def run(args) -> int:
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['status']}{extra}", flush=True)
         elif event["type"] == "node_warning":
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} warning: {event['message']}", flush=True)
+        elif event["type"] == "node_log":
+            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['message']}", flush=True)
+        elif event["type"] == "node_trial":
+            value = "failed" if event.get("value") is None else f"{event['value']:.4f}"
+            best = "" if event.get("best") is None else f", best {event['best']:.4f}"
+            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} trial {event['number'] + 1}/{event['n_trials']}: "
+                  f"{event['metric']} {value}{best}", flush=True)
         elif event["type"] == "node_progress" and args.verbose:
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['progress']:.0%} {event.get('message', '')}")
 

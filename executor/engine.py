@@ -12,6 +12,7 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
           {"type": "node_warning", "node_id", "message"}  (also listed in the node's final status)
           {"type": "node_trial", "node_id", "number", "params", "value", "state", "best", "best_number",
            "n_trials", "metric", "direction"}  (each finished Optuna trial, live)
+          {"type": "node_log", "node_id", "message"}  (a step worth a line in the run log: a plot drawn)
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
         Returns {"status": completed|failed|cancelled, "nodes": {...}, "metrics": {...},
                  "plots": [...], "error"?}

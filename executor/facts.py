@@ -11,7 +11,8 @@ from executor.engine import default_dataset_info
 
 def dataset_info_for(store: Store):
     """Dataset facts for validation and estimates: uploads from their stored profile,
-    samples profiled once per process."""
+    samples profiled once per process. The suggested target and problem type are the ones
+    chosen on the dataset page (until then, the declared or guessed ones)."""
     samples = default_dataset_info(None)
 
     def info(dataset_id: str):
@@ -20,7 +21,13 @@ def dataset_info_for(store: Store):
             if not os.path.exists(row["path"] or ""):
                 return None
             profile = row.get("profile") or {}
-            return {"columns": profile.get("columns", []), "n_rows": row.get("n_rows"), "name": row.get("name")}
-        return samples(dataset_id)
+            return {"columns": profile.get("columns", []), "n_rows": row.get("n_rows"), "name": row.get("name"),
+                    "suggested_target": row.get("target"), "suggested_problem_type": row.get("problem_type")}
+        facts = samples(dataset_id)
+        if facts is not None:
+            chosen = store.find_dataset(dataset_id) or {}
+            facts = {**facts, "suggested_target": chosen.get("target"),
+                     "suggested_problem_type": chosen.get("problem_type")}
+        return facts
 
     return info

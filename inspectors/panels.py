@@ -180,8 +180,6 @@ def SplitInspector(ctx: InspectorContext):
         pct = round(float(saved) * 100)
     except (TypeError, ValueError):
         pct = 20
-    n = ctx.upstream.n_rows
-    n_test = round(n * pct / 100) if n else None
     classification = ctx.upstream.problem_type == "classification"
     presets = Div(*[Button(f"{100 - p}/{p}", type="submit", name="action", value=f"preset:{p}", cls="small",
                            aria_pressed="true" if p == pct else "false") for p in (20, 30, 10)], cls="seg")
@@ -191,9 +189,8 @@ def SplitInspector(ctx: InspectorContext):
                Button("⟳ New seed", type="submit", name="action", value="regenerate", cls="small"), cls="row")
     bar = Div(Div(f"train {100 - pct}%", cls="train", style=f"width:{100 - pct}%"),
               Div(f"test {pct}%", cls="test", style=f"width:{pct}%"), cls="splitbar")
-    counts = P(f"{n - n_test:,} training rows · {n_test:,} test rows" if n else "Connect a dataset to see row counts.",
-               cls="muted")
-    # the class distribution is the node type's own preview block (nodes/split.py)
+    # the row counts and the class distribution are the node type's own preview blocks (nodes/split.py)
+    counts = Div(*Previews([b for b in ctx.previews if b.get("role") == "row_counts"]), cls="row-counts")
     dist = Previews([b for b in ctx.previews if b.get("kind") == "bars"]) if classification else ()
     return (*Head(ctx), PanelForm(
         ctx, Upstream(ctx),

@@ -179,7 +179,8 @@ class Upstream:
     problem_type: str | None = None
     target_column: str | None = None
     columns: list = field(default_factory=list)  # [{"name", "dtype", "role", "missing_pct", ...}]
-    n_rows: int | None = None
+    n_rows: int | None = None  # the dataset's rows
+    rows_without_target: int = 0  # of those, the rows a run leaves out (their target is missing)
     dataset_id: str | None = None
     dataset_name: str | None = None  # what the user calls it (uploads: the file's name)
     excluded_columns: list = field(default_factory=list)  # id-like columns left out of the features

@@ -60,6 +60,21 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
     return None
 
 
+def target_refusal(columns: list[dict], target: str | None, problem_type: str, n_rows: int | None = None) -> str | None:
+    """Why `target` cannot be what a dataset with these profiled columns predicts for
+    `problem_type`, or None: the Dataset node's rule, and the dataset page's."""
+    by_name = {c["name"]: c for c in columns}
+    if problem_type in ("classification", "regression"):
+        if not target:
+            return f"Choose the target column to predict ({problem_type} needs one)."
+        if by_name and target not in by_name:
+            return f"Column {target!r} is not in the dataset."
+        return target_problem(by_name.get(target), problem_type, n_rows)
+    if target and by_name and target not in by_name:
+        return f"Column {target!r} is not in the dataset."
+    return None
+
+
 def validate(config: dict, upstream: Upstream, design: Design):
     dataset = design.dataset
     clean, errors = validate_params(PARAMS, config, what="field")
@@ -71,18 +86,10 @@ def validate(config: dict, upstream: Upstream, design: Design):
         errors["dataset_id"] = f"Dataset {clean['dataset_id']!r} does not exist."
         return clean, errors
     columns = {c["name"]: c for c in dataset.get("columns", [])}
-    target, ptype = clean.get("target_column"), clean["problem_type"]
-    if ptype in ("classification", "regression"):
-        if not target:
-            errors["target_column"] = f"Choose the target column to predict ({ptype} needs one)."
-        elif columns and target not in columns:
-            errors["target_column"] = f"Column {target!r} is not in the dataset."
-        else:
-            problem = target_problem(columns.get(target), ptype, dataset.get("n_rows"))
-            if problem:
-                errors["target_column"] = problem
-    elif target and columns and target not in columns:
-        errors["target_column"] = f"Column {target!r} is not in the dataset."
+    problem = target_refusal(dataset.get("columns", []), clean.get("target_column"), clean["problem_type"],
+                             dataset.get("n_rows"))
+    if problem:
+        errors["target_column"] = problem
     ids = [n for n, c in columns.items() if c.get("role") == "id"]
     bad = [c for c in clean.get("include_ids") or [] if columns and c not in ids]
     if bad:
@@ -108,6 +115,9 @@ def design_output(config: dict, upstream: Upstream, design: Design) -> Upstream:
     out.excluded_columns = excluded_columns(config, columns)
     out.columns = [c for c in columns if c["name"] not in out.excluded_columns]
     out.n_rows = (dataset or {}).get("n_rows")
+    # run() drops the rows whose target is missing, whatever the problem type
+    target = next((c for c in columns if c["name"] == out.target_column), None) if out.target_column else None
+    out.rows_without_target = int((target or {}).get("missing") or 0)
     return out
 
 

@@ -356,22 +356,77 @@ def reconcile(config: dict, old: dict, upstream: Upstream) -> dict:
     return config
 
 
-# seconds per (row x column x complexity) for one fit, measured roughly on this machine's
-# class of CPU with a random forest of 100 trees (complexity 3) on breast_cancer
+# seconds per (row x column x complexity) of one fit for plugins that declare no fit_cost
 SECONDS_PER_CELL = 4e-6
+CATEGORY_COLUMNS = 20  # one-hot columns a categorical column is counted as, at most
+DATE_COLUMNS = 6  # the date parts a date column becomes
+
+
+def fit_shape(upstream: Upstream, rows: float) -> dict:
+    """What one fit sees: its rows, the feature columns after encoding (a categorical
+    column counts as its categories, up to CATEGORY_COLUMNS), the classes of the target."""
+    features, classes = 0, 1
+    for c in upstream.columns:
+        if c["name"] == upstream.target_column:
+            if upstream.problem_type == "classification":
+                classes = max(2, int(c.get("unique") or 2))
+            continue
+        role = c.get("role")
+        features += (min(int(c.get("unique") or 2), CATEGORY_COLUMNS) if role in ("categorical", "text", "boolean")
+                     else DATE_COLUMNS if role == "datetime" else 1)
+    return {"rows": max(1.0, rows), "features": max(1, features), "classes": classes,
+            "problem_type": upstream.problem_type}
+
+
+FIT_OVERHEAD = 0.012  # seconds around any fit: building the pipeline, predicting, scoring (measured)
+
+
+def fit_seconds(plugin, hp: dict, shape: dict) -> float:
+    if plugin.fit_cost is not None:
+        return FIT_OVERHEAD + float(plugin.fit_cost(hp, shape))
+    return FIT_OVERHEAD + plugin.complexity * shape["rows"] * shape["features"] * SECONDS_PER_CELL
+
+
+def typical_trial(plugin, hp: dict, problem_type: str) -> dict:
+    """The params of an average trial: each searched number at the middle of its range (the
+    geometric middle on a log scale), which is what a trial costs on average."""
+    out = dict(hp)
+    for p in search_space(plugin, hp, problem_type)[0]:
+        r = p.search_range()
+        if r:
+            lo, hi, log = r
+            mid = math.sqrt(lo * hi) if log else (lo + hi) / 2
+            out[p.name] = int(round(mid)) if p.kind == "int" else mid
+    return out
 
 
 def estimate(config: dict, upstream: Upstream) -> dict:
+    """Time: the final fit, plus each CV fold, plus trials x folds of an Optuna search, each
+    fit costed by the algorithm's own fit_cost on the rows and encoded columns it sees."""
     plugin = registry.models().get(config.get("algorithm") or "")
-    cells = (upstream.n_rows or 1000) * (len(upstream.columns) or 10)
-    fits = 1
-    if config.get("use_optuna"):
-        fits += config.get("optuna_trials", 20) * config.get("cv_folds", 5)
+    if plugin is None:
+        return {}
+    ptype = upstream.problem_type or (plugin.problem_types[0] if plugin.problem_types else None)
+    hp = {p.name: p.default for p in plugin.params_for(ptype)}
+    hp.update(config.get("hyperparameters") or {})
+    n = upstream.n_rows or 1000
+    train = n * (1 - float(upstream.extra.get("test_size", 0.2)))
+    k = int(config.get("cv_folds") or 5)
+    full, fold = fit_shape(upstream, train), fit_shape(upstream, train * (k - 1) / k)
+    seconds, fits, parts = fit_seconds(plugin, hp, full), 1, ["1 fit"]
     if config.get("use_cv"):
-        fits += config.get("cv_folds", 5)
-    complexity = plugin.complexity if plugin else 1.0
-    return {"credits": cells * complexity * fits / 2e5, "seconds": cells * complexity * fits * SECONDS_PER_CELL,
-            "line": f"{plugin.name if plugin else config.get('algorithm')}: {fits} fit(s)"}
+        seconds += k * fit_seconds(plugin, hp, fold)
+        fits += k
+        parts.append(f"{k}-fold CV")
+    if config.get("use_optuna"):
+        trials = int(config.get("optuna_trials") or 20)
+        seconds += trials * k * fit_seconds(plugin, typical_trial(plugin, hp, ptype), fold)
+        fits += trials * k
+        parts.append(f"{trials} trials × {k} folds")
+    cells = n * (full["features"] or 10)
+    return {"credits": cells * plugin.complexity * fits / 2e5, "seconds": seconds,
+            "line": f"{plugin.name}: {fits} fits ({', '.join(parts)}) on {int(full['rows']):,} rows × "
+                    f"{full['features']} columns, about {seconds:.0f} s"}
 
 
 def output_summary(model: ModelArtifact) -> dict:

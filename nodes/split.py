@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from sklearn.model_selection import train_test_split
 
 from nodes.base import SPLIT, TABLE, NodeError, NodeType, Port, SplitArtifact, Upstream
@@ -47,12 +49,32 @@ def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
     return warnings_for(config, upstream) + imbalance_warning(class_counts(upstream))
 
 
+def row_counts(config: dict, upstream: Upstream) -> dict | None:
+    """The rows the run will split, as it will: the dataset's rows less those the Dataset
+    node drops (no target), then scikit-learn's own sizes (test = ceil(test_size x rows))."""
+    if not upstream.n_rows:
+        return None
+    left_out = upstream.rows_without_target or 0
+    used = upstream.n_rows - left_out
+    n_test = math.ceil(float(config.get("test_size", 0.2)) * used)
+    return {"rows": upstream.n_rows, "left_out": left_out, "used": used, "train": used - n_test, "test": n_test}
+
+
+def counts_text(counts: dict | None, target: str | None = None) -> str:
+    if counts is None:
+        return "Connect a dataset to see row counts."
+    split = f"{counts['train']:,} training rows, {counts['test']:,} test rows"
+    if not counts["left_out"]:
+        return f"{counts['rows']:,} rows: {split}"
+    what = f"without a target ({target})" if target else "without a target"
+    return f"{counts['rows']:,} rows, {counts['left_out']:,} {what} are left out: {split}"
+
+
 def preview(config: dict, upstream: Upstream) -> list:
     pct = round(float(config.get("test_size", 0.2)) * 100)
-    n = upstream.n_rows
     blocks = [{"kind": "train_test", "train": 100 - pct, "test": pct},
-              {"kind": "text", "text": f"{n - round(n * pct / 100):,} training rows · {round(n * pct / 100):,} test rows"
-               if n else "Connect a dataset to see row counts."}]
+              {"kind": "text", "text": counts_text(row_counts(config, upstream), upstream.target_column),
+               "role": "row_counts"}]
     counts = class_counts(upstream)
     if counts:
         total = sum(counts.values())
@@ -109,6 +131,13 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
                          dataset_name=table.dataset_name)
 
 
+def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
+    """Downstream estimates size their fits on the training share."""
+    out = Upstream(**{**upstream.__dict__})
+    out.extra = {**upstream.extra, "test_size": config.get("test_size", 0.2)}
+    return out
+
+
 def summary(config: dict) -> str:
     ts = config.get("test_size", 0.2)
     try:
@@ -124,6 +153,6 @@ NODE = NodeType(
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advice, preview=preview,
-    output_summary=output_summary,
+    output_summary=output_summary, design=design_output,
     order=30,
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from nodes.base import METRICS, MODEL, PLOTS, NodeType, PlotsArtifact, Port, Upstream
 from nodes.evaluate import check_keys
 from plugins import registry
@@ -49,11 +51,15 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
         ctx.check_cancelled()
         plot = registry.plots()[key]
         span = (i / len(keys), (i + 1) / len(keys))
+        step = f"plot {i + 1} of {len(keys)}"
 
-        def progress(fraction, message="", span=span, name=plot.name):
-            ctx.progress(span[0] + (span[1] - span[0]) * fraction, f"{name}: {message}" if message else name)
+        def progress(fraction, message="", span=span, name=plot.name, step=step):
+            ctx.progress(span[0] + (span[1] - span[0]) * fraction, f"{step}, {name}: {message}" if message
+                         else f"{step}, {name}")
 
         data.progress = progress
+        progress(0.0, "drawing…")  # said before a slow plot starts, not only after
+        started = time.perf_counter()
         try:
             png = render_plot(key, data)
         except (ValueError, TypeError) as e:
@@ -62,7 +68,9 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
             continue
         artifact_id = ctx.save_artifact("plot", f"{key}.png", png, "image/png")
         out.append({"key": key, "name": plot.name, "artifact_id": artifact_id, "group": plot.group})
-        ctx.progress(span[1], plot.name)
+        took = time.perf_counter() - started
+        ctx.progress(span[1], f"{step}, {plot.name}: done")
+        ctx.event("node_log", {"message": f"{plot.name} drawn in {took:.1f} s ({step})"})
     return PlotsArtifact(model=model, plots=out)
 
 

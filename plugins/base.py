@@ -35,8 +35,13 @@ class ModelPlugin:
     default_metrics: tuple = ()
     supported_plots: tuple = ()
     default_plots: tuple = ()
-    # relative training cost per (row x column), used by the cost estimate
+    # relative training cost per (row x column), used by the credits of the cost estimate
     complexity: float = 1.0
+    # fit_cost(params, shape) -> seconds of one fit (and the prediction of its held-out rows)
+    # on this class of machine; shape: {"rows", "features", "classes", "problem_type"}. How
+    # the work grows with rows, features, classes and the params (trees, neighbours) is the
+    # algorithm's; the constant was measured (bench/estimate.py). None: complexity x cells.
+    fit_cost: Callable[[dict, dict], float] | None = None
     handles_missing: bool = False  # can fit with NaN in X
     scale_sensitive: bool = False  # compares distances or penalises coefficients: warn when nothing scales
     # check(params, problem_type) -> {param: sentence}: rules between params that a single

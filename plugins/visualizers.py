@@ -417,7 +417,13 @@ def partial_dependence_plot(d: EvalData) -> bytes:
     cols = 2 if len(features) > 1 else 1
     rows = (len(features) + 1) // 2
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(len(features))]
-    PartialDependenceDisplay.from_estimator(d.model, X, features, ax=axes, grid_resolution=30, n_jobs=1, **kw)
+    for k, feature in enumerate(features):  # one at a time: progress per feature, cancellable between
+        if d.check_cancelled:
+            d.check_cancelled()
+        PartialDependenceDisplay.from_estimator(d.model, X, [feature], ax=axes[k], grid_resolution=30, n_jobs=1,
+                                                **kw)
+        if d.progress:
+            d.progress((k + 1) / len(features), f"feature {k + 1} of {len(features)}")
     title = "Partial dependence" + (f" (class {kw['target']})" if "target" in kw else "")
     fig.suptitle(title, fontsize=12, fontweight="bold", x=0.02, ha="left")
     return _png(fig)

@@ -635,6 +635,7 @@
       execLog(`${d.node_id} trial ${d.number + 1}/${d.n_trials}: ${v}` + (d.best != null ? ` (best ${d.best.toPrecision(4)})` : ""), "");
       refreshTrials(j.id);
     }));
+    source.addEventListener("node_log", handle((d) => execLog(`${d.node_id}: ${d.message}`, "")));
     source.addEventListener("metrics", handle(() => {}));
     const finish = (kind, label) => handle((d) => {
       source.close();

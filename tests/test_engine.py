@@ -309,3 +309,24 @@ def test_library_warnings_reach_the_run_log_once_each():
     converge = [m for m in live if m.startswith("ConvergenceWarning: lbfgs failed to converge")]
     assert len(converge) == 1
     assert converge[0] in result["nodes"]["m"]["warnings"]
+
+
+def test_visualize_says_each_plot_before_it_starts_and_logs_it_when_drawn():
+    """Slow plots (learning curve, SHAP, partial dependence on many rows) used to show no
+    progress until all were done: now each one is announced, then logged with its time."""
+    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
+    viz = next(n for n in wf["nodes"] if n["type"] == "visualize")
+    viz["config"] = {"plots": ["confusion_matrix", "partial_dependence", "feature_importance"]}
+    events = []
+    result = run_workflow(wf, events.append)
+    assert result["status"] == "completed"
+    mine = [e for e in events if e.get("node_id") == viz["id"]]
+    progress = [e["message"] for e in mine if e["type"] == "node_progress"]
+    logs = [e["message"] for e in mine if e["type"] == "node_log"]
+    assert progress[0] == "plot 1 of 3, Confusion matrix: drawing…"
+    assert "plot 2 of 3, Partial dependence: drawing…" in progress
+    assert any(m.startswith("plot 2 of 3, Partial dependence: feature 1 of ") for m in progress)
+    assert [m.split(" drawn in ")[0] for m in logs] == ["Confusion matrix", "Partial dependence",
+                                                         "Feature importance"]
+    fractions = [e["progress"] for e in mine if e["type"] == "node_progress"]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0

@@ -141,3 +141,54 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
 
     def fit_predict(self, X, y=None):
         return self.fit(X).labels_
+
+
+# ---------------------------------------------------------------------------- fit costs
+# How one fit's work grows (plugins.base.ModelPlugin.fit_cost): each shape is the algorithm's
+# textbook growth in rows n, encoded columns d and classes c; the plugin multiplies by its
+# seconds per unit, measured on this machine by `python -m bench --only estimate`.
+def _log2(n):
+    return float(np.log2(max(2.0, n)))
+
+
+def tree_ensemble_cost(seconds_per_unit, trees="n_estimators"):
+    """Trees x n log n x the features tried per split (sqrt/log2/all; a forest's default is
+    sqrt for classification, all for regression). trees=None: a single tree on all."""
+    def cost(p, s):
+        d = s["features"]
+        if trees is None:
+            return seconds_per_unit * s["rows"] * _log2(s["rows"]) * d
+        mf = p.get("max_features")
+        tried = np.sqrt(d) if mf == "sqrt" or (mf is None and s["problem_type"] == "classification") else \
+            _log2(d) if mf == "log2" else d
+        return seconds_per_unit * (p.get(trees) or 100) * s["rows"] * _log2(s["rows"]) * tried
+    return cost
+
+
+def boosting_cost(seconds_per_unit, per_round=0.0, trees="n_estimators"):
+    """Rounds x (a fixed cost + n x d), one tree per class per round beyond two classes."""
+    def cost(p, s):
+        rounds = (p.get(trees) or 100) * (s["classes"] if s["classes"] > 2 else 1)
+        return rounds * (per_round + seconds_per_unit * s["rows"] * s["features"])
+    return cost
+
+
+def neighbours_cost(seconds_per_unit):
+    """n log n x d: a tree over the rows, queried once per held-out row."""
+    def cost(p, s):
+        return seconds_per_unit * s["rows"] * _log2(s["rows"]) * s["features"]
+    return cost
+
+
+def pairwise_cost(seconds_per_unit):
+    """n² x d: kernels and neighbour searches compare rows with rows."""
+    def cost(p, s):
+        return seconds_per_unit * s["rows"] ** 2 * s["features"]
+    return cost
+
+
+def linear_cost(seconds_per_unit, per_class=False, squared_features=False):
+    def cost(p, s):
+        d = s["features"] ** 2 if squared_features else s["features"]
+        return seconds_per_unit * s["rows"] * d * (s["classes"] if per_class else 1)
+    return cost

@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import CLU_DEFAULT, CLU_METRICS, CLU_PLOTS, DBSCANPredictor
+from plugins.models._common import CLU_DEFAULT, CLU_METRICS, CLU_PLOTS, DBSCANPredictor, pairwise_cost
 from plugins.params import Param
 
 
@@ -27,5 +27,5 @@ PLUGIN = ModelPlugin(
     build=build,
     supported_metrics=CLU_METRICS + ("noise_share",), default_metrics=CLU_DEFAULT + ("noise_share",),
     supported_plots=CLU_PLOTS, default_plots=CLU_PLOTS,
-    complexity=1.0, scale_sensitive=True,
+    complexity=1.0, fit_cost=pairwise_cost(2.0e-7), scale_sensitive=True,
 )

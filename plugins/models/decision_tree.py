@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import none_if, supervised_capabilities
+from plugins.models._common import none_if, supervised_capabilities, tree_ensemble_cost
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -40,5 +40,5 @@ PLUGIN = ModelPlugin(
     ),
     build=build,
     **supervised_capabilities(PT),
-    complexity=1.0, handles_missing=True,
+    complexity=1.0, fit_cost=tree_ensemble_cost(3.0e-8, trees=None), handles_missing=True,
 )

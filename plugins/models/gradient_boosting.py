@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import none_if, supervised_capabilities
+from plugins.models._common import boosting_cost, none_if, supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -39,5 +39,5 @@ PLUGIN = ModelPlugin(
     ),
     build=build,
     **supervised_capabilities(PT),
-    complexity=4.0,
+    complexity=4.0, fit_cost=boosting_cost(1.2e-7, per_round=1e-4),
 )

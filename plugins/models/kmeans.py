@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import CLU_DEFAULT, CLU_METRICS, CLU_PLOTS
+from plugins.models._common import CLU_DEFAULT, CLU_METRICS, CLU_PLOTS, linear_cost
 from plugins.params import Param
 
 
@@ -28,5 +28,5 @@ PLUGIN = ModelPlugin(
     build=build,
     supported_metrics=CLU_METRICS, default_metrics=CLU_DEFAULT + ("calinski_harabasz",),
     supported_plots=CLU_PLOTS, default_plots=CLU_PLOTS,
-    complexity=0.5, scale_sensitive=True,
+    complexity=0.5, fit_cost=linear_cost(2.0e-6, per_class=False), scale_sensitive=True,
 )

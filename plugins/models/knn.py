@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import supervised_capabilities
+from plugins.models._common import neighbours_cost, supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -29,5 +29,5 @@ PLUGIN = ModelPlugin(
     ),
     build=build,
     **supervised_capabilities(PT, importance=False, exclude_plots=("shap_summary",)),
-    complexity=1.0, scale_sensitive=True,
+    complexity=1.0, fit_cost=neighbours_cost(1.4e-8), scale_sensitive=True,
 )

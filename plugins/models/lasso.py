@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import REG_DEFAULT, REG_DEFAULT_PLOTS, REG_METRICS, REG_PLOTS
+from plugins.models._common import REG_DEFAULT, REG_DEFAULT_PLOTS, REG_METRICS, REG_PLOTS, linear_cost
 from plugins.params import Param
 
 
@@ -24,5 +24,5 @@ PLUGIN = ModelPlugin(
     build=build,
     supported_metrics=REG_METRICS, default_metrics=REG_DEFAULT,
     supported_plots=REG_PLOTS, default_plots=REG_DEFAULT_PLOTS + ("feature_importance",),
-    complexity=0.2, scale_sensitive=True,
+    complexity=0.2, fit_cost=linear_cost(2.5e-7), scale_sensitive=True,
 )

@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import REG_DEFAULT, REG_DEFAULT_PLOTS, REG_METRICS, REG_PLOTS
+from plugins.models._common import REG_DEFAULT, REG_DEFAULT_PLOTS, REG_METRICS, REG_PLOTS, linear_cost
 from plugins.params import Param
 
 
@@ -22,5 +22,5 @@ PLUGIN = ModelPlugin(
     build=build,
     supported_metrics=REG_METRICS, default_metrics=REG_DEFAULT,
     supported_plots=REG_PLOTS, default_plots=REG_DEFAULT_PLOTS + ("feature_importance",),
-    complexity=0.2,  # plain least squares: predictions do not depend on feature scales
+    complexity=0.2, fit_cost=linear_cost(1.1e-7),  # plain least squares: predictions do not depend on feature scales
 )

@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import CLS_DEFAULT, CLS_METRICS, CLS_PLOTS, none_if
+from plugins.models._common import CLS_DEFAULT, CLS_METRICS, CLS_PLOTS, linear_cost, none_if
 from plugins.params import Param
 
 L2_ONLY = ("lbfgs", "newton-cg", "sag")
@@ -52,5 +52,5 @@ PLUGIN = ModelPlugin(
     build=build, check=check, fixed_in_search=fixed_in_search,
     supported_metrics=CLS_METRICS, default_metrics=CLS_DEFAULT,
     supported_plots=CLS_PLOTS, default_plots=("confusion_matrix", "roc_curve", "feature_importance"),
-    complexity=0.2, scale_sensitive=True,
+    complexity=0.2, fit_cost=linear_cost(4.0e-7), scale_sensitive=True,
 )

@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import CLS_METRICS_NO_PROBA, none_if, supervised_capabilities
+from plugins.models._common import CLS_METRICS_NO_PROBA, none_if, pairwise_cost, supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -36,5 +36,5 @@ PLUGIN = ModelPlugin(
     ),
     build=build,
     **supervised_capabilities(PT, importance=False, cls_metrics=CLS_METRICS_NO_PROBA),
-    complexity=6.0, scale_sensitive=True,
+    complexity=6.0, fit_cost=pairwise_cost(9.0e-10), scale_sensitive=True,
 )

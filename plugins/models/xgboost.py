@@ -1,5 +1,5 @@
 from plugins.base import ModelPlugin
-from plugins.models._common import EncodedLabelClassifier, supervised_capabilities
+from plugins.models._common import EncodedLabelClassifier, boosting_cost, supervised_capabilities
 from plugins.params import Param
 
 PT = ("classification", "regression")
@@ -41,5 +41,5 @@ PLUGIN = ModelPlugin(
     ),
     build=build,
     **supervised_capabilities(PT),
-    complexity=4.0, handles_missing=True,
+    complexity=4.0, fit_cost=boosting_cost(5.0e-9, per_round=3e-4), handles_missing=True,
 )
