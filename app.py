@@ -45,12 +45,13 @@ from executor.estimate import estimate as estimate_job
 from executor.events import job_events, stream_stats
 from inspectors.context import InspectorContext
 from inspectors.panels import Inspector, WorkflowInspector, parse_config
+from nodes import graph as graphs
 from nodes.base import Design, NodeError, Upstream
 from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
-from web.errors import BadRequest, parse_json
+from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
 from web.security import SecurityMiddleware, csrf_token
 from web.upload import receive_upload
@@ -195,9 +196,14 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
                                            "estimated_cost": job["estimated_cost"]}), status_code=202)
 
 
+    def workflow_json(wf: dict, **extra) -> JSONResponse:
+        """A workflow as the API shows it: with whether undo / redo are possible."""
+        return JSONResponse({**wf, **store.history_state(wf["id"]), **extra})
+
+
     @rt("/api/v1/workflows/{workflow_id}", methods=["get"])
     def api_get_workflow(workflow_id: str):
-        return JSONResponse(store.require_workflow(workflow_id))
+        return workflow_json(store.require_workflow(workflow_id))
 
 
     @rt("/api/v1/workflows/{workflow_id}", methods=["put", "patch"])
@@ -208,7 +214,19 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             graph = {"nodes": body.get("nodes", []), "edges": body.get("edges", [])}
         elif request.method == "PUT":
             raise Invalid("PUT replaces the workflow: send its nodes and edges (PATCH to rename).", status=400)
-        return JSONResponse(store.update_workflow(workflow_id, name=body.get("name"), graph=graph))
+        return workflow_json(store.update_workflow(workflow_id, name=body.get("name"), graph=graph))
+
+
+    @rt("/api/v1/workflows/{workflow_id}/undo", methods=["post"])
+    def api_undo(workflow_id: str):
+        wf, message = store.undo(workflow_id)
+        return workflow_json(wf, message=message)
+
+
+    @rt("/api/v1/workflows/{workflow_id}/redo", methods=["post"])
+    def api_redo(workflow_id: str):
+        wf, message = store.redo(workflow_id)
+        return workflow_json(wf, message=message)
 
 
     @rt("/api/v1/workflows/{workflow_id}", methods=["delete"])
@@ -225,7 +243,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/api/v1/workflows/{workflow_id}/structure", methods=["put"])
     async def api_save_structure(request: Request, workflow_id: str):
         body = await json_body(request)
-        return JSONResponse(store.save_structure(workflow_id, body))
+        return workflow_json(store.save_structure(workflow_id, body))
 
 
     @rt("/api/v1/workflows/{workflow_id}/validate", methods=["post"])
@@ -485,7 +503,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         state = states(wf["graph"])
         return EditorPage(wf, list(node_types().values()), state, list(TEMPLATES.items()), job_boot(latest),
                           HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics()), results_panel(latest["id"] if latest else None),
-                          WorkflowInspector(wf, state["errors"]))
+                          WorkflowInspector(wf, state["errors"]), undo=store.history_state(workflow_id))
 
 
     @rt("/ui/workflows/{workflow_id}/name", methods=["patch"])
@@ -495,7 +513,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             store.update_workflow(workflow_id, name=form.get("name", ""))
         except Invalid as e:
             return NameSaved(False, e.detail)
-        return NameSaved()
+        return NameSaved(), history_trigger(workflow_id)
 
 
     @rt("/ui/workflows/{workflow_id}/rename", methods=["post"])
@@ -524,7 +542,38 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             wf = store.save_structure(workflow_id, body)
         except Invalid as e:
             return api_error(e.status, e.detail, edge=e.errors.get("edge"))
-        return JSONResponse({"state": states(wf["graph"]), "updated_at": wf["updated_at"]})
+        return JSONResponse({"state": states(wf["graph"]), "updated_at": wf["updated_at"],
+                             "history": store.history_state(workflow_id)})
+
+
+    def history_trigger(workflow_id: str, **events) -> HtmxResponseHeaders:
+        """htmx events for the editor after a change: the undo / redo buttons follow."""
+        return HtmxResponseHeaders(trigger=json.dumps({**events, "pg-history": store.history_state(workflow_id)}))
+
+
+    def ui_history_step(request: Request, workflow_id: str, step) -> JSONResponse:
+        """The editor's undo / redo: what the canvas repaints from (the graph with its ports,
+        the name, the node states), the toast's sentence and the buttons' state (also with a
+        409: another tab may have taken the last step)."""
+        try:
+            wf, message = step(workflow_id)
+        except Invalid as e:
+            if not wants_json(request):
+                raise
+            return api_error(e.status, e.detail, history=store.history_state(workflow_id))
+        return JSONResponse({"graph": graphs.with_ports(wf["graph"]), "name": wf["name"], "state": states(wf["graph"]),
+                             "message": message, "updated_at": wf["updated_at"],
+                             "history": store.history_state(workflow_id)})
+
+
+    @rt("/ui/workflows/{workflow_id}/undo", methods=["post"])
+    def ui_undo(request: Request, workflow_id: str):
+        return ui_history_step(request, workflow_id, store.undo)
+
+
+    @rt("/ui/workflows/{workflow_id}/redo", methods=["post"])
+    def ui_redo(request: Request, workflow_id: str):
+        return ui_history_step(request, workflow_id, store.redo)
 
 
     @rt("/ui/workflows/{workflow_id}/inspector")
@@ -583,7 +632,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         wf = store.update_node_config(workflow_id, node_id, config)
         ctx, r = inspector_context(wf, node_id, refused)  # resolve 2: as saved; the canvas states too
         states_now = node_states(wf["graph"], resolved=r)
-        return Inspector(ctx), HtmxResponseHeaders(trigger=json.dumps({"pg-state": states_now}))
+        return Inspector(ctx), history_trigger(workflow_id, **{"pg-state": states_now})
 
 
     @rt("/ui/workflows/{workflow_id}/run", methods=["post"])
@@ -643,11 +692,11 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             config = use_search_parameters(current.get("config") or {}, node.get("output") or {})
         except NodeError as e:
             raise Invalid(str(e), status=409) from None
-        wf = store.update_node_config(wf["id"], node_id, config)
+        label = current.get("label") or snapshot_labels(wf["graph"]).get(node_id, node_id)
+        wf = store.update_node_config(wf["id"], node_id, config, description=f"{label} hyperparameters from the search")
         trigger = {"pg-state": node_states(wf["graph"], dataset_info=jobs.dataset_info_for(store)),
                    "pg-config-changed": {"node_id": node_id}}
-        label = current.get("label") or snapshot_labels(wf["graph"]).get(node_id, node_id)
-        return ParametersUsed(label), HtmxResponseHeaders(trigger=json.dumps(trigger))
+        return ParametersUsed(label), history_trigger(wf["id"], **trigger)
 
 
     @rt("/datasets", methods=["get"])

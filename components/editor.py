@@ -75,16 +75,19 @@ def Help():
                    cls="menu", id="shortcuts")
 
 
-def Toolbar(workflow, templates):
+def Toolbar(workflow, templates, undo=None):
+    undo = undo or {}
     return (
         Div(Input(value=workflow["name"], name="name", aria_label="Workflow name",
                   hx_patch=f"/ui/workflows/{workflow['id']}/name", hx_trigger="change", hx_target="#save-state",
                   hx_swap="outerHTML"),
             Span("Saved", id="save-state", data_state="saved", aria_live="polite"), cls="toolbar-name"),
         Div(cls="spacer"),
-        Div(Button("↶", id="undo-button", data_command="undo", title="Undo (Ctrl Z)", aria_label="Undo", disabled=True),
-            Button("↷", id="redo-button", data_command="redo", title="Redo (Ctrl Shift Z)", aria_label="Redo",
-                   disabled=True),
+        # the history is the server's (data/store.py): right from the first paint, after a reload too
+        Div(Button("↶", id="undo-button", data_command="undo", aria_label="Undo", disabled=not undo.get("can_undo"),
+                   title=f"Undo: {undo['undo']} (Ctrl Z)" if undo.get("undo") else "Undo (Ctrl Z)"),
+            Button("↷", id="redo-button", data_command="redo", aria_label="Redo", disabled=not undo.get("can_redo"),
+                   title=f"Redo: {undo['redo']} (Ctrl Shift Z)" if undo.get("redo") else "Redo (Ctrl Shift Z)"),
             Button("⤢", data_command="fit", title="Zoom to fit (F)", aria_label="Zoom to fit"),
             Templates(templates), Help(),
             Button("■ Cancel", id="cancel-button", cls="danger", disabled=True, aria_label="Cancel the run"),
@@ -118,10 +121,10 @@ def script_json(value) -> str:
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def EditorPage(workflow, node_types, state, templates, latest_job, history, results, inspector):
+def EditorPage(workflow, node_types, state, templates, latest_job, history, results, inspector, undo=None):
     boot = {"workflow_id": workflow["id"], "graph": graphs.with_ports(workflow["graph"]),
             "node_types": [t.to_json() for t in node_types], "state": state, "job": latest_job,
-            "labels": {"design": DESIGN_STATES, "run": RUN_STATES}}
+            "labels": {"design": DESIGN_STATES, "run": RUN_STATES}, "history": undo or {}}
     canvas = Div(
         Div(id="worker-notice", cls="worker-notice", role="status", hidden=True),
         # focusable: arrow keys select nodes, Enter inspects, C connects (playground.js)
@@ -146,7 +149,7 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
         Dialog(Figure(Img(alt="Enlarged plot"), Figcaption(), cls="lightbox"), id="lightbox"),
         Div(id="toasts", aria_live="polite"),
         Script(NotStr(script_json(boot)), type="application/json", id="playground-boot"),
-        active="workflows", body_cls="editor", topbar_extra=Toolbar(workflow, templates),
+        active="workflows", body_cls="editor", topbar_extra=Toolbar(workflow, templates, undo),
         scripts=("/vendor/x6.js", "/static/playground.js"),
     )
 

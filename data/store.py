@@ -124,7 +124,18 @@ def _m5(db: sqlite_utils.Database):
         dataset_id TEXT PRIMARY KEY, target TEXT, problem_type TEXT NOT NULL, updated_at REAL NOT NULL)""")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5]
+def _m6(db: sqlite_utils.Database):
+    # undo/redo: the workflow (graph and name) as it was before each change, written with the
+    # change; two stacks per workflow, the top of each is its highest id
+    db.execute("""CREATE TABLE IF NOT EXISTS workflow_revisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        workflow_id TEXT NOT NULL REFERENCES workflows(id) ON DELETE CASCADE,
+        stack TEXT NOT NULL CHECK (stack IN ('undo', 'redo')), name TEXT NOT NULL, graph TEXT NOT NULL,
+        description TEXT NOT NULL, coalesce_key TEXT, created_at REAL NOT NULL)""")
+    db.execute("CREATE INDEX IF NOT EXISTS workflow_revisions_stack ON workflow_revisions(workflow_id, stack, id)")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -213,28 +224,26 @@ class Store:
 
     def update_workflow(self, workflow_id: str, *, name: str | None = None, graph: dict | None = None) -> dict:
         with self.tx() as db:
-            wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
-            if wf is None:
-                raise NotFound(f"No workflow {quoted(workflow_id)}.")
-            changes = {"updated_at": now()}
+            wf = self._workflow_for_change(workflow_id)
             new_name = clean_name(name) if name is not None else wf["name"]
             new_graph = normalize_graph(graph) if graph is not None else wf["graph"]
-            changes["name"] = new_name
-            changes.update(_graph_fields(new_graph, new_name))
-            db["workflows"].update(workflow_id, changes)
+            self._change(db, wf, new_name, new_graph)
         return self.get_workflow(workflow_id)
 
     def delete_workflow(self, workflow_id: str) -> None:
         with self.tx() as db:
             if self._one("SELECT id FROM workflows WHERE id = ?", [workflow_id]) is None:
                 raise NotFound(f"No workflow {quoted(workflow_id)}.")
+            db.execute("DELETE FROM workflow_revisions WHERE workflow_id = ?", [workflow_id])
             db.execute("DELETE FROM workflows WHERE id = ?", [workflow_id])
 
     def duplicate_workflow(self, workflow_id: str) -> dict:
         wf = self.require_workflow(workflow_id)
         return self.create_workflow(f"{wf['name']} (copy)", wf["graph"])
 
-    def update_node_config(self, workflow_id: str, node_id: str, config: dict) -> dict:
+    def update_node_config(self, workflow_id: str, node_id: str, config: dict, description: str | None = None) -> dict:
+        """One node's config. `description` names the change in the undo history (default:
+        the node and the fields that changed, e.g. "Model hyperparameters")."""
         if not isinstance(config, dict):
             raise Invalid("A node's config must be an object.", status=400)
         try:
@@ -242,15 +251,13 @@ class Store:
         except graphs.GraphError as e:
             raise Invalid(e.message, status=e.status) from None
         with self.tx() as db:
-            wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
-            if wf is None:
-                raise NotFound(f"No workflow {quoted(workflow_id)}.")
-            graph = wf["graph"]
+            wf = self._workflow_for_change(workflow_id)
+            graph = json.loads(json.dumps(wf["graph"]))  # a copy: the stored one is the "before"
             node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
             if node is None:
                 raise NotFound(f"No node {quoted(node_id)} in this workflow.")
             node["config"] = config
-            db["workflows"].update(workflow_id, {"graph": _dumps(graph), "updated_at": now()})
+            self._change(db, wf, wf["name"], graph, description)
         return self.get_workflow(workflow_id)
 
     def save_structure(self, workflow_id: str, structure: dict) -> dict:
@@ -261,9 +268,7 @@ class Store:
         if not isinstance(structure, dict):
             raise Invalid("Send an object with nodes and edges.", status=400)
         with self.tx() as db:
-            wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
-            if wf is None:
-                raise NotFound(f"No workflow {quoted(workflow_id)}.")
+            wf = self._workflow_for_change(workflow_id)
             old = {n["id"]: n for n in wf["graph"].get("nodes", [])}
             graph = normalize_graph(structure)
             nodes = {n["id"]: n for n in graph["nodes"]}
@@ -275,8 +280,94 @@ class Store:
             for n in graph["nodes"]:
                 if n["id"] in old:
                     n["config"] = old[n["id"]].get("config", {})
-            db["workflows"].update(workflow_id, {**_graph_fields(graph, wf["name"]), "updated_at": now()})
+            self._change(db, wf, wf["name"], graph)
         return self.get_workflow(workflow_id)
+
+    # ------------------------------------------------------------------ undo / redo
+    # Server-side history, so every path that changes a workflow (canvas, inspector, API,
+    # the results' "use these parameters") lands in one linear history that survives a
+    # reload. Two stacks of revisions per workflow: 'undo' holds the workflow (graph and name)
+    # as it was BEFORE each change, 'redo' the states undone since the last change. Every
+    # write happens in the transaction of the change it records (BEGIN IMMEDIATE), so two
+    # tabs on one workflow interleave whole steps: last writer wins, the history stays linear.
+    UNDO_LIMIT = 200  # undo steps kept per workflow; the oldest are dropped
+    COALESCE_SECONDS = 2.0
+
+    def _workflow_for_change(self, workflow_id: str) -> dict:
+        wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
+        if wf is None:
+            raise NotFound(f"No workflow {quoted(workflow_id)}.")
+        return wf
+
+    def _change(self, db, wf: dict, name: str, graph: dict, description: str | None = None) -> bool:
+        """Write a workflow's new name and graph and, in the caller's transaction, the undo
+        step that takes it back. A change that changes nothing writes nothing. A new change
+        clears the redo steps.
+
+        Coalescing: canvas moves of the same node(s), each within COALESCE_SECONDS of the
+        previous one, are one undo step (a drag saved in pieces, or nudges in a row, undo
+        together); the step's clock restarts with each move it absorbs. Nothing coalesces
+        into a step that was undone and redone."""
+        before = wf["graph"]
+        # the same graph with an edge's ports spelled out (the canvas names them, the API
+        # may not) is the same graph
+        if name == wf["name"] and graphs.with_ports({**graph, "name": name}) == graphs.with_ports(before):
+            return False
+        what, coalesce = describe_change(before, graph, wf["name"], name)
+        t = now()
+        redo_empty = self._top(wf["id"], "redo") is None
+        top = self._top(wf["id"], "undo") if coalesce and redo_empty else None
+        if top and top["coalesce_key"] == coalesce and t - top["created_at"] <= self.COALESCE_SECONDS:
+            db.execute("UPDATE workflow_revisions SET created_at = ? WHERE id = ?", [t, top["id"]])
+        else:
+            self._push(db, wf, "undo", description or what, coalesce, t)
+        if not redo_empty:
+            db.execute("DELETE FROM workflow_revisions WHERE workflow_id = ? AND stack = 'redo'", [wf["id"]])
+        db["workflows"].update(wf["id"], {"name": name, **_graph_fields(graph, name), "updated_at": t})
+        return True
+
+    def _top(self, workflow_id: str, stack: str) -> dict | None:
+        return self._one("SELECT id, description, coalesce_key, created_at FROM workflow_revisions "
+                         "WHERE workflow_id = ? AND stack = ? ORDER BY id DESC LIMIT 1", [workflow_id, stack])
+
+    def _push(self, db, wf: dict, stack: str, description: str, coalesce: str | None, t: float) -> None:
+        db.execute("INSERT INTO workflow_revisions (workflow_id, stack, name, graph, description, coalesce_key, "
+                   "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [wf["id"], stack, wf["name"], _dumps(wf["graph"]), description, coalesce, t])
+        if stack == "undo":  # the redo stack only ever holds undone steps: never longer than this
+            db.execute("DELETE FROM workflow_revisions WHERE workflow_id = ? AND stack = 'undo' AND id <= "
+                       "(SELECT id FROM workflow_revisions WHERE workflow_id = ? AND stack = 'undo' "
+                       "ORDER BY id DESC LIMIT 1 OFFSET ?)", [wf["id"], wf["id"], self.UNDO_LIMIT])
+
+    def history_state(self, workflow_id: str) -> dict:
+        """What the undo / redo buttons say: whether each is possible and what it would do."""
+        undo, redo = self._top(workflow_id, "undo"), self._top(workflow_id, "redo")
+        return {"can_undo": undo is not None, "can_redo": redo is not None,
+                "undo": undo["description"] if undo else None, "redo": redo["description"] if redo else None}
+
+    def undo(self, workflow_id: str) -> tuple[dict, str]:
+        """Back to the state before the last change: (the workflow, "Undid: …"). 409 when
+        there is nothing to undo."""
+        return self._step(workflow_id, "undo", "redo", "Undid", "There is nothing to undo.")
+
+    def redo(self, workflow_id: str) -> tuple[dict, str]:
+        """Forward again to the state the last undo left: (the workflow, "Redid: …")."""
+        return self._step(workflow_id, "redo", "undo", "Redid", "There is nothing to redo.")
+
+    def _step(self, workflow_id: str, take: str, give: str, verb: str, empty: str) -> tuple[dict, str]:
+        with self.tx() as db:
+            wf = self._workflow_for_change(workflow_id)
+            rev = self._one("SELECT * FROM workflow_revisions WHERE workflow_id = ? AND stack = ? "
+                            "ORDER BY id DESC LIMIT 1", [workflow_id, take])
+            if rev is None:
+                raise Invalid(empty, status=409)
+            t = now()
+            db.execute("DELETE FROM workflow_revisions WHERE id = ?", [rev["id"]])
+            self._push(db, wf, give, rev["description"], None, t)
+            graph = _loads(rev["graph"])
+            db["workflows"].update(workflow_id, {"name": rev["name"], "graph": rev["graph"],
+                                                 "n_nodes": len(graph.get("nodes", [])), "updated_at": t})
+        return self.get_workflow(workflow_id), f"{verb}: {rev['description']}"
 
     # ------------------------------------------------------------------ datasets
     def add_dataset(self, record: dict) -> dict:
@@ -726,6 +817,73 @@ def quoted(value) -> str:
     cut rather than echoed whole."""
     text = str(value)
     return repr(text if len(text) <= 64 else text[:60] + "…")
+
+
+def _node_names(graph: dict) -> dict:
+    """Each node's name as the user sees it: their label, else its type's."""
+    from nodes.registry import node_types
+
+    types = node_types()
+    return {n["id"]: n.get("label") or (types[n["type"]].label if n.get("type") in types else n.get("type") or n["id"])
+            for n in graph.get("nodes", [])}
+
+
+def describe_change(before: dict, after: dict, old_name: str = "", new_name: str = "") -> tuple[str, str | None]:
+    """What a change did, as the undo history words it ("moved 2 nodes", "Model
+    hyperparameters", "deleted Split"), and its coalescing key: "move:<ids>" when the change
+    only moved nodes, else None."""
+    b = {n["id"]: n for n in before.get("nodes", [])}
+    a = {n["id"]: n for n in after.get("nodes", [])}
+    names = {**_node_names(before), **_node_names(after)}
+    for g in (before, after):  # an API graph may hold an edge to a node it lacks
+        for e in g.get("edges", []):
+            names.setdefault(e["source"], e["source"])
+            names.setdefault(e["target"], e["target"])
+
+    def some(ids, noun="node"):
+        return names[ids[0]] if len(ids) == 1 else f"{len(ids)} {noun}s"
+
+    def edge_set(g):
+        return {(e["source"], e.get("source_port"), e["target"], e.get("target_port"))
+                for e in graphs.with_ports(g)["edges"]}
+
+    added, removed = [i for i in a if i not in b], [i for i in b if i not in a]
+    common = [i for i in a if i in b]
+    moved = [i for i in common if b[i].get("position") != a[i].get("position")]
+    relabelled = [i for i in common if b[i].get("label") != a[i].get("label")]
+    configured = [i for i in common if (b[i].get("config") or {}) != (a[i].get("config") or {})]
+    # edges that came or went with their nodes are part of adding / deleting those nodes
+    e_added = [e for e in edge_set(after) - edge_set(before) if e[0] not in added and e[2] not in added]
+    e_removed = [e for e in edge_set(before) - edge_set(after) if e[0] not in removed and e[2] not in removed]
+    parts = []
+    if new_name != old_name:
+        parts.append("renamed the workflow")
+    if added:
+        parts.append(f"added {some(added)}")
+    if removed:
+        parts.append(f"deleted {some(removed)}")
+    if e_added:
+        parts.append(f"connected {names[e_added[0][0]]} → {names[e_added[0][2]]}" if len(e_added) == 1
+                     else f"added {len(e_added)} connections")
+    if e_removed:
+        parts.append(f"removed the connection {names[e_removed[0][0]]} → {names[e_removed[0][2]]}"
+                     if len(e_removed) == 1 else f"removed {len(e_removed)} connections")
+    if relabelled:
+        parts.append(f"renamed {names[relabelled[0]] if len(relabelled) == 1 else f'{len(relabelled)} nodes'}")
+    for i in configured[:2]:
+        old, new = b[i].get("config") or {}, a[i].get("config") or {}
+        keys = [k for k in dict.fromkeys([*old, *new]) if k not in old or k not in new or old[k] != new[k]]
+        # an inspector's first save also writes the fields left at their defaults: name
+        # the ones the user changed
+        keys = [k for k in keys if k in old and k in new] or keys
+        parts.append(f"{names[i]} " + (", ".join(k.replace("_", " ") for k in keys) if len(keys) <= 3 else "settings"))
+    if len(configured) > 2:
+        parts.append(f"settings of {len(configured) - 2} more nodes")
+    if moved and not parts:
+        return f"moved {some(moved)}", "move:" + ",".join(sorted(moved))
+    if moved:
+        parts.append(f"moved {some(moved)}")
+    return ("; ".join(parts) or "edited the workflow"), None
 
 
 _quoted = quoted

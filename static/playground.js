@@ -190,30 +190,25 @@
   graph.use(new X6.Selection({ enabled: true, multiple: true, rubberband: true, modifiers: "shift", movable: true,
     showNodeSelectionBox: true, pointerEvents: "none", multipleSelectionModifiers: ["shift", "ctrl", "meta"] }));
   graph.use(new X6.Snapline({ enabled: true }));
-  graph.use(new X6.History({
-    enabled: true,
-    // statuses and summaries are data changes pushed by the server: not user edits
-    beforeAddCommand(event, args) { return !(args && args.key === "data") && !applyingServer; },
-  }));
   graph.use(new X6.Keyboard({ enabled: true, global: true }));
   graph.use(new X6.Clipboard({ enabled: true, useLocalStorage: true }));
   graph.use(new X6.MiniMap({ container: $("#minimap"), width: 180, height: 110, padding: 8 }));
-  const history = graph.getPlugin("history");
   const selection = graph.getPlugin("selection");
   const clipboard = graph.getPlugin("clipboard");
   const keyboard = graph.getPlugin("keyboard");
 
   // ------------------------------------------------------------------ load
-  function load() {
+  // Paint a graph the server sent (the page's boot data, or the state an undo / redo
+  // restored). While it is applied nothing is saved: it is already the stored one.
+  function load(data, state, fit) {
     applyingServer = true;
-    history.disable();
     const cells = [];
-    for (const n of boot.graph.nodes) {
+    for (const n of data.nodes) {
       if (!TYPES[n.type]) continue;
       cells.push(graph.createNode(nodeSpec(n.type, n.id, n.position, { config: n.config || {}, label: n.label || null })));
     }
     graph.resetCells(cells);
-    for (const e of boot.graph.edges) {
+    for (const e of data.edges) {
       if (graph.getCellById(e.source) && graph.getCellById(e.target)) {
         const st = TYPES[graph.getCellById(e.source).getData().type], tt = TYPES[graph.getCellById(e.target).getData().type];
         const sp = e.source_port || (st.outputs[0] || {}).name, tp = e.target_port || (tt.inputs[0] || {}).name;
@@ -221,10 +216,9 @@
           attrs: { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } } });
       }
     }
-    applyState(boot.state);
-    history.enable();
+    applyState(state);
     applyingServer = false;
-    if (cells.length) fitContent();
+    if (fit && cells.length) fitContent();
   }
 
   // Zoom to fit, but never so small that node text cannot be read: a tall workflow on a
@@ -325,9 +319,23 @@
     saveTimer = setTimeout(save, delay == null ? 0 : delay);
   }
 
-  async function save() {
-    if (saving) { saveAgain = true; return; }
+  // One save in flight at a time; a change made meanwhile saves again after it. The promise
+  // resolves when the canvas as it is now is stored (undo waits for it: flushEdits).
+  let savePromise = Promise.resolve();
+  function save() {
+    clearTimeout(saveTimer);
+    saveTimer = null;
+    if (saving) { saveAgain = true; return savePromise; }
     saving = true;
+    savePromise = (async () => {
+      try {
+        do { saveAgain = false; await saveOnce(); } while (saveAgain);
+      } finally { saving = false; }
+    })();
+    return savePromise;
+  }
+
+  async function saveOnce() {
     try {
       const r = await send(`/ui/workflows/${WID}/structure`, {
         method: "PUT", headers: { "Content-Type": "application/json" }, body: JSON.stringify(structure()),
@@ -341,13 +349,11 @@
       }
       setSaveState("Saved", "saved");
       applyState(body.state);
+      setHistory(body.history);
       // the workflow overview (shown when no node is selected) follows every structural change
       if (!selectedId && document.querySelector('#inspector [data-inspector="workflow"]')) inspect(null);
     } catch (err) {
       setSaveState("Offline: not saved", "error");
-    } finally {
-      saving = false;
-      if (saveAgain) { saveAgain = false; save(); }
     }
   }
 
@@ -361,7 +367,7 @@
   graph.on("node:added", ({ node }) => {
     const d = node.getData() || {};
     if (d.origin && d.origin !== node.id && !applyingServer) {
-      // a pasted copy (or an undone delete keeps its id): its config travels with it
+      // a pasted copy: its config travels with it
       node.setData({ ...d, origin: node.id }, { overwrite: true });
     }
     scheduleSave();
@@ -387,7 +393,7 @@
   }
   graph.on("node:click", ({ node }) => inspect(node.id));
   graph.on("blank:click", () => inspect(null));
-  graph.on("node:removed", ({ node }) => { if (node.id === selectedId) inspect(null); });
+  graph.on("node:removed", ({ node }) => { if (node.id === selectedId && !applyingServer) inspect(null); });
   document.body.addEventListener("pg-state", (e) => applyState(e.detail));
   // a config changed elsewhere (the results' "Use these parameters"): the open inspector follows
   document.body.addEventListener("pg-config-changed", (e) => { if (e.detail && e.detail.node_id === selectedId) inspect(selectedId); });
@@ -447,9 +453,66 @@
     selection.clean();
     selection.select(added);
   }
+  // ------------------------------------------------------------------ undo / redo
+  // The history is the server's (data/store.py): canvas and inspector edits, the API and the
+  // results' "use these parameters" in one list that survives a reload. Before a step is
+  // asked for, every edit already made is stored (a pending canvas save, an inspector or
+  // name post still in flight): otherwise the undo could race the save it should undo.
+  // htmx posts in flight, by request (a set: htmx may report the end of one request twice)
+  const editsInFlight = new Set();
+  let editsWaiting = [];
+  const isEdit = (e) => e.detail.requestConfig && e.detail.requestConfig.verb !== "get";
+  document.body.addEventListener("htmx:beforeSend", (e) => { if (isEdit(e)) editsInFlight.add(e.detail.xhr); });
+  document.body.addEventListener("htmx:afterRequest", (e) => {
+    editsInFlight.delete(e.detail.xhr);
+    if (!editsInFlight.size) { editsWaiting.forEach((f) => f()); editsWaiting = []; }
+  });
+  async function flushEdits() {
+    if (saveTimer || saving) await save();
+    // a request htmx never reports back must not block undo for ever
+    if (editsInFlight.size) await new Promise((resolve) => { editsWaiting.push(resolve); setTimeout(resolve, 10000); });
+  }
+
+  function setHistory(h) {
+    if (!h) return;
+    const undo = $("#undo-button"), redo = $("#redo-button");
+    undo.disabled = !h.can_undo;
+    redo.disabled = !h.can_redo;
+    undo.title = h.undo ? `Undo: ${h.undo} (Ctrl Z)` : "Undo (Ctrl Z)";
+    redo.title = h.redo ? `Redo: ${h.redo} (Ctrl Shift Z)` : "Redo (Ctrl Shift Z)";
+  }
+  document.body.addEventListener("pg-history", (e) => setHistory(e.detail));
+
+  // steps run one after the other: three quick Ctrl+Z are three undos, in order
+  let historyChain = Promise.resolve();
+  function historyStep(kind) {
+    historyChain = historyChain.then(() => runHistoryStep(kind)).catch(() => {
+      toast(`The ${kind} could not reach the server.`, "error");
+    });
+    return historyChain;
+  }
+  async function runHistoryStep(kind) {
+    await flushEdits();
+    const r = await send(`/ui/workflows/${WID}/${kind}`, { method: "POST" });
+    const body = await r.json();
+    setHistory(body.history);
+    if (!r.ok) { toast(body.detail || `The ${kind} failed.`, "error"); return; }
+    const keep = selection.getSelectedCells().map((c) => c.id);
+    load(body.graph, body.state, false);
+    selection.select(keep.map((id) => graph.getCellById(id)).filter(Boolean));
+    const name = $('.toolbar-name input[name="name"]');
+    if (name && name.value !== body.name) name.value = body.name;
+    setSaveState("Saved", "saved");
+    // the open inspector shows the restored config (the overview if its node is gone)
+    inspect(selectedId && graph.getCellById(selectedId) ? selectedId : null);
+    // one toast for the history: quick steps replace it rather than pile up
+    document.querySelectorAll("#toasts [data-history-toast]").forEach((el) => el.remove());
+    toast(body.message).dataset.historyToast = "";
+  }
+
   const commands = {
-    undo: () => history.canUndo() && history.undo(),
-    redo: () => history.canRedo() && history.redo(),
+    undo: () => historyStep("undo"),
+    redo: () => historyStep("redo"),
     fit: () => fitContent(),
     "zoom-in": () => graph.zoom(0.1),
     "zoom-out": () => graph.zoom(-0.1),
@@ -466,10 +529,7 @@
   keyboard.bindKey(["shift+1", "f"], (e) => { if (!inField(e)) { commands.fit(); return false; } });
   keyboard.bindKey(["meta+enter", "ctrl+enter"], () => { run(); return false; });
   document.querySelectorAll("[data-command]").forEach((b) => b.addEventListener("click", () => commands[b.dataset.command]()));
-  history.on("change", () => {
-    $("#undo-button").disabled = !history.canUndo();
-    $("#redo-button").disabled = !history.canRedo();
-  });
+  setHistory(boot.history);
 
   // context menu: delete / duplicate on a node
   const menu = $("#context-menu");
@@ -1135,6 +1195,7 @@
     el.textContent = text;
     box.append(el);
     setTimeout(() => el.remove(), 5000);
+    return el;
   }
 
   // ------------------------------------------------------------------ workers
@@ -1152,7 +1213,7 @@
   setInterval(checkWorkers, 5000);
 
   // ------------------------------------------------------------------ start
-  load();
+  load(boot.graph, boot.state, true);
   setRunning(false);
   if (boot.job) {
     if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
@@ -1163,5 +1224,5 @@
       }
     }
   }
-  window.playground = { graph, save, run, cancel, applyState, toast, get job() { return job; } };
+  window.playground = { graph, save, run, cancel, applyState, toast, undo: commands.undo, redo: commands.redo, get job() { return job; } };
 })();
