@@ -741,7 +741,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         except Invalid as e:
             page = DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id),
                                      refused={"detail": e.detail, "target": target, "problem_type": problem_type})
-            return HTMLResponse("<!doctype html>\n" + to_xml(page), status_code=e.status)
+            return HTMLResponse(to_xml(page), status_code=e.status)
         return RedirectResponse(f"/datasets/{dataset_id}?saved=1", status_code=303)
 
     app.state.settings, app.state.store, app.state.ingest = cfg, store, ingest

@@ -182,7 +182,7 @@ def TargetForm(dataset_id: str, columns, target, problem_type, error: str | None
             Select(*[Option(label, value=key, selected=key == problem_type) for key, label in PROBLEM_CHOICES],
                    name="problem_type", id="ds-problem"), cls="field"),
         Button("Save", type="submit", cls="primary"),
-        *([P(error, cls="notice error", role="alert", id="target-error")] if error else []),
+        *([P(error, cls="notice error error-detail", role="alert", id="target-error")] if error else []),
         *([P("Saved: new workflows and Dataset nodes start from this target.", cls="notice ok", role="status")]
           if saved else []),
         method="post", action=f"/datasets/{dataset_id}/target", enctype="application/x-www-form-urlencoded",

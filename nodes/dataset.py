@@ -68,11 +68,17 @@ def target_refusal(columns: list[dict], target: str | None, problem_type: str, n
         if not target:
             return f"Choose the target column to predict ({problem_type} needs one)."
         if by_name and target not in by_name:
-            return f"Column {target!r} is not in the dataset."
+            return f"Column {_cut(target)} is not in the dataset."
         return target_problem(by_name.get(target), problem_type, n_rows)
     if target and by_name and target not in by_name:
-        return f"Column {target!r} is not in the dataset."
+        return f"Column {_cut(target)} is not in the dataset."
     return None
+
+
+def _cut(name) -> str:
+    """A name as a message quotes it: a long one is cut, not echoed whole."""
+    text = str(name)
+    return repr(text if len(text) <= 64 else text[:60] + "…")
 
 
 def validate(config: dict, upstream: Upstream, design: Design):
