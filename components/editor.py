@@ -28,7 +28,7 @@ from components.layout import CsrfField, Page
 from nodes import graph as graphs
 from nodes.base import DESIGN_STATES, RUN_STATES
 
-SHORTCUTS = (("Delete / Backspace", "delete the selection"), ("Ctrl Z / Ctrl Shift Z", "undo / redo"),
+SHORTCUTS = (("Delete / Backspace", "delete the selection"), ("Ctrl Z / Ctrl Shift Z or Ctrl Y", "undo / redo (canvas and inspector, kept over a reload)"),
              ("Ctrl C / Ctrl V", "copy / paste nodes"), ("Ctrl A", "select all"), ("Shift drag", "select an area"),
              ("Ctrl wheel", "zoom"), ("F", "zoom to fit"), ("Ctrl Enter", "run"), ("Right click", "node menu"),
              ("Enter (palette)", "add the node to the canvas"),

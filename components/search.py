@@ -102,7 +102,9 @@ def SearchSection(node_id: str, node_label: str, trials: list[dict], *, plugin, 
                                hx_swap="innerHTML", cls="small primary", data_use_parameters=node_id,
                                aria_label=f"Use these parameters in {node_label}")] if apply_url else []),
                      cls="search-apply")]
-    return Div(H4(f"Optuna search · {node_label}", Span(f" {node_id}", cls="faint")), P(*said, cls="muted"),
+    same = node_label.lower() == node_id.lower()
+    return Div(H4(f"Optuna search · {node_label}", *([] if same else [Span(f" {node_id}", cls="faint")])),
+               P(*said, cls="muted"),
                Div(TrialChart(trials, direction, metric_name, n_trials),
                    TrialTable(trials, plugin, best["number"] if best else None), cls="search-body"),
                *apply, cls="search", data_search=node_id)
