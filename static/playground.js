@@ -723,6 +723,17 @@
     scheduleSave();
   }, true);
 
+  // ------------------------------------------------------------------ preprocessing steps
+  // Which steps are open travels with the next post (a hidden field), so the server renders
+  // them open again after the swap; htmx gives the focus back to the field by its id.
+  document.addEventListener("toggle", (e) => {
+    const step = e.target.closest && e.target.closest("details[data-step]");
+    const form = step && step.closest("form");
+    const state = form && form.querySelector("[data-open-steps]");
+    if (!state) return;
+    state.value = [...form.querySelectorAll("details[data-step]")].filter((d) => d.open).map((d) => d.dataset.step).join(",");
+  }, true);
+
   // ------------------------------------------------------------------ dataset picker
   // Tabs and search are not form fields: they never post the inspector form. A search
   // looks through every list (samples and uploads) at once.
