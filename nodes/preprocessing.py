@@ -76,8 +76,8 @@ def preview(config: dict, upstream: Upstream) -> list:
     items = [f"{i + 1}. {ops[o['method']].name if o['method'] in ops else o['method']} · "
              f"{ops[o['method']].when if o['method'] in ops else ''}" for i, o in enumerate(steps)]
     return [{"kind": "list", "title": "Preview", "items": items, "empty": "Nothing is changed.",
-             "help": "Steps run in this order as part of the model, fitted on the training rows only. Row filters "
-                     "remove training rows; every test row is still predicted and scored."}]
+             "help": "Steps run in this order as part of the model. What a step learns comes from the training rows "
+                     "only; row filters remove training rows, and every test row is still predicted and scored."}]
 
 
 def estimate(config: dict, upstream: Upstream) -> dict:

@@ -55,7 +55,7 @@
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
-        `<div class="pg-node-summary">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
+        `<div class="pg-node-summary" title="${esc(d.summary || "")}">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : status === "completed" ? 100 : 0}%"></i></div>`;
       return el;
     },
