@@ -631,6 +631,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         config, refused = parse_config(form, ctx)
         wf = store.update_node_config(workflow_id, node_id, config)
         ctx, r = inspector_context(wf, node_id, refused)  # resolve 2: as saved; the canvas states too
+        ctx.posted = form
         states_now = node_states(wf["graph"], resolved=r)
         return Inspector(ctx), history_trigger(workflow_id, **{"pg-state": states_now})
 

@@ -25,6 +25,7 @@ class InspectorContext:
     previews: list = field(default_factory=list)
     label: str = ""  # the user's name for the node (else the type's label is shown)  # the node type's preview blocks (plain data)
     estimate: dict | None = None
+    posted: Any = None  # the form just posted, if any: a panel's UI state (which steps are open)
 
     @property
     def post_url(self) -> str:

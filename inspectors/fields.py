@@ -14,11 +14,12 @@ def _num(v):
     return "" if v is None else str(v)
 
 
-def Checkbox(name: str, label: str, checked: bool, disabled: bool = False, help: str = ""):
-    """A checkbox that always submits: a hidden 'false' first, the box's 'true' after it."""
+def Checkbox(name: str, label: str, checked: bool, disabled: bool = False, help: str = "", id: str | None = None):
+    """A checkbox that always submits: a hidden 'false' first, the box's 'true' after it.
+    With an id, htmx gives the focus back to it after the panel is re-rendered."""
     return Div(Input(type="hidden", name=name, value="false"),
-               Label(Input(type="checkbox", name=name, value="true", checked=bool(checked), disabled=disabled), label,
-                     cls="check", title=help or None), cls="field")
+               Label(Input(type="checkbox", name=name, value="true", checked=bool(checked), disabled=disabled, id=id),
+                     label, cls="check", title=help or None), cls="field")
 
 
 def ParamField(p: Param, value, name: str | None = None, error: str | None = None, problem_type: str | None = None,
@@ -40,7 +41,7 @@ def ParamField(p: Param, value, name: str | None = None, error: str | None = Non
                          data_label_for=f"{fid}-label", data_label_suffix="%"),
                    *extra, *help_, *err, cls=cls)
     if p.kind == "bool":
-        box = Checkbox(name, p.title, bool(value), help=p.help)
+        box = Checkbox(name, p.title, bool(value), help=p.help, id=fid)
         return Div(*box.children, *err, cls=cls)
     if p.kind == "select":
         choices = p.choices_for(problem_type)
@@ -57,10 +58,12 @@ def ParamField(p: Param, value, name: str | None = None, error: str | None = Non
         control = Select(*[Option(c or "none", value=c, selected=c == (value or "")) for c in options],
                          name=name, id=fid)
     elif p.kind in ("columns", "multiselect"):
+        # an option is a value, or (value, label): "age · numeric"
         options = columns if p.kind == "columns" else list(p.choices_for(problem_type))
+        options = [o if isinstance(o, tuple) else (o, o) for o in options or []]
         chosen = set(value or [])
-        control = Select(*[Option(c, value=c, selected=c in chosen) for c in options or []], name=name, id=fid,
-                         multiple=True, size=min(6, max(3, len(options or []))))
+        control = Select(*[Option(label, value=c, selected=c in chosen) for c, label in options], name=name, id=fid,
+                         multiple=True, size=min(6, max(3, len(options))))
         help_ = [Div(p.help or "None selected: every applicable column.", cls="help")]
     elif p.kind == "range":
         lo, hi = (value or [p.min, p.max])[:2]

@@ -146,9 +146,14 @@ def parse_keys(form: Form, old: dict, field: str, caps: dict | None, option_para
     return config, refused
 
 
-def parse_preprocessing(form: Form, old: dict, operations: dict) -> tuple[dict, dict]:
+def parse_preprocessing(form: Form, old: dict, operations: dict, errors_of=None) -> tuple[dict, dict]:
+    """`errors_of(config) -> {"operations.<i>": sentence}` is the node type's validation: a
+    step whose edited settings it refuses (a column the step cannot act on) keeps its
+    previous settings, and the refused input comes back with the sentence."""
     refused: dict = {}
-    ops = [dict(o) for o in old.get("operations") or []]
+    old_ops = [dict(o) for o in old.get("operations") or []]
+    ops = [dict(o) for o in old_ops]
+    edited: dict = {}  # step index -> [(field name, raw value posted)] that changed
     # settings of each existing operation
     for i, op in enumerate(ops):
         decl = operations.get(op.get("method"))
@@ -159,8 +164,19 @@ def parse_preprocessing(form: Form, old: dict, operations: dict) -> tuple[dict, 
             name = f"op-{i}-{p.name}"
             multi = p.kind in ("columns", "multiselect")
             if name in form or (multi and f"{name}__present" in form):
-                params[p.name] = _take(form, p, name, params.get(p.name, p.default), refused, multi=multi)
+                before = params.get(p.name, p.default)
+                params[p.name] = _take(form, p, name, before, refused, multi=multi)
+                if params[p.name] != before:
+                    edited.setdefault(i, []).append((name, form.getlist(name) if multi else form.get(name)))
         op["parameters"] = params
+    if errors_of is not None and edited:
+        before, after = errors_of({"operations": old_ops}), errors_of({"operations": ops})
+        for i, fields in edited.items():
+            message = after.get(f"operations.{i}")
+            if message and message != before.get(f"operations.{i}"):
+                ops[i] = old_ops[i]
+                for name, raw in fields:
+                    refused[name] = (raw, message)
     action = form.get("action") or ""
     if form.get("add_method"):  # choosing in the "Add an operation" menu adds it
         method = form.get("add_method")
@@ -179,3 +195,23 @@ def parse_preprocessing(form: Form, old: dict, operations: dict) -> tuple[dict, 
             elif verb == "down" and i < len(ops) - 1:
                 ops[i + 1], ops[i] = ops[i], ops[i + 1]
     return {"operations": ops}, refused
+
+
+def open_steps(form: Form | None, n_steps: int, known=frozenset()) -> set:
+    """The operation steps to render open after a post: those that were open (the form's
+    `open_steps`, kept by playground.js on each step's toggle), following the step an
+    action moved or removed, plus the step just added."""
+    if form is None:
+        return set()
+    opened = {int(x) for x in (form.get("open_steps") or "").split(",") if x.strip().isdigit()}
+    action = form.get("action") or ""
+    if form.get("add_method") in known:
+        opened.add(n_steps - 1)
+    elif ":" in action:
+        verb, _, index = action.partition(":")
+        i = int(index) if index.isdigit() else -1
+        if verb == "remove":
+            opened = {j - 1 if j > i else j for j in opened if j != i}
+        elif verb in ("up", "down") and 0 <= (k := i - 1 if verb == "up" else i + 1) < n_steps:
+            opened = {k if j == i else i if j == k else j for j in opened}
+    return {j for j in opened if 0 <= j < n_steps}

@@ -118,10 +118,72 @@ def DatasetInspector(ctx: InspectorContext):
 
 
 # --------------------------------------------------------------------------- preprocessing
+def _column_options(decl, chosen: list, columns: list[dict] | None):
+    """The chooser's options: the step's applicable columns with their kind, then any
+    chosen column that is not (any more): shown, selected and flagged, never dropped."""
+    import plugins.preprocessing as pp
+
+    cols = columns or []
+    options = [(c["name"], f"{c['name']} · {c['kind']}") for c in cols if pp.applicable(decl.applies_to, c["kind"])]
+    offered = {v for v, _ in options}
+    kinds = {c["name"]: c["kind"] for c in cols}
+    for name in chosen:
+        if name not in offered:
+            why = f"{kinds[name]}, not {pp.kinds_text(decl.applies_to)}" if name in kinds else "not in the data"
+            options.append((name, f"⚠ {name} · {why}" if columns is not None else name))
+    return options
+
+
+def OperationStep(ctx: InspectorContext, i: int, op: dict, decl, n_steps: int, columns, is_open: bool):
+    """One step: a header that says what it does, to which columns and when; its settings
+    below. Field ids stay put across re-renders, so htmx gives the focus back."""
+    import plugins.preprocessing as pp
+
+    params = {p.name: p.default for p in decl.params} | dict(op.get("parameters") or {})
+    step_error = ctx.error(f"operations.{i}")
+    fields = []
+    for p in decl.params:
+        name = f"op-{i}-{p.name}"
+        value = ctx.refused[name][0] if name in ctx.refused else params.get(p.name)
+        options = _column_options(decl, value or [], columns) if p.kind == "columns" else None
+        field_error = ctx.refused[name][1] if name in ctx.refused else None
+        field = ParamField(p, value, name=name, error=field_error, columns=options)
+        if p.kind == "columns" and columns is not None and not any(
+                pp.applicable(decl.applies_to, c["kind"]) for c in columns):
+            field = Div(field, P(f"The data has no {pp.kinds_text(decl.applies_to)} columns at this step.",
+                                 cls="help"))
+        fields.append(field)
+        if p.kind in ("columns", "multiselect"):
+            fields.append(Input(type="hidden", name=f"{name}__present", value="1"))
+    acts_on = pp.columns_text(decl, params, columns)
+    title = f"{decl.name} · {acts_on}" if acts_on else decl.name
+    head = Summary(
+        Span(cls="chev", aria_hidden="true"), Span(str(i + 1), cls="n"),
+        Div(Div(Span(decl.name, cls="name"), *([Span(f" · {acts_on}", cls="cols")] if acts_on else []),
+                cls="op-line", title=title),
+            Div(decl.when, cls="when", data_when=decl.kind if not decl.stateless else "stateless"), cls="op-title"),
+        ActionButton("↑", f"up:{i}", aria_label=f"Move {decl.name} up", disabled=i == 0, id=f"op-{i}-up"),
+        ActionButton("↓", f"down:{i}", aria_label=f"Move {decl.name} down", disabled=i == n_steps - 1,
+                     id=f"op-{i}-down"),
+        ActionButton("✕", f"remove:{i}", aria_label=f"Remove {decl.name}", id=f"op-{i}-remove"),
+        id=f"op-{i}-head")
+    body = Div(*([Div(step_error, cls="field-error", role="alert")] if step_error else []),
+               P(decl.description, cls="muted"), *fields, cls="op-body")
+    invalid = bool(step_error or any(f"op-{i}-{p.name}" in ctx.refused for p in decl.params))
+    return Details(head, body, cls="op invalid" if invalid else "op", open=is_open or invalid, data_step=str(i))
+
+
 def PreprocessingInspector(ctx: InspectorContext):
+    import plugins.preprocessing as pp
+    from inspectors.forms import open_steps
+    from nodes.preprocessing import design_facts, input_columns, steps_of
+
     ops_decl = registry.operations()
     ops = ctx.config.get("operations") or []
-    columns = [c["name"] for c in ctx.upstream.columns if c["name"] != ctx.upstream.target_column]
+    columns = input_columns(ctx.upstream)  # None: nothing connected yet
+    steps = steps_of(ctx.config)
+    inputs = pp.step_inputs(steps, columns, design_facts(ctx.upstream)) if columns is not None else [None] * len(ops)
+    opened = open_steps(ctx.posted, len(ops), ops_decl.keys())
     items = []
     for i, op in enumerate(ops):
         decl = ops_decl.get(op.get("method"))
@@ -129,24 +191,7 @@ def PreprocessingInspector(ctx: InspectorContext):
             items.append(Div(P(f"Unknown operation {op.get('method')!r}", cls="notice error"),
                              ActionButton("Remove", f"remove:{i}")))
             continue
-        fields = []
-        for p in decl.params:
-            name = f"op-{i}-{p.name}"
-            value = (op.get("parameters") or {}).get(p.name, p.default)
-            if name in ctx.refused:
-                value = ctx.refused[name][0]
-            field = ParamField(p, value, name=name, error=ctx.error(name) or ctx.error(f"operations.{i}"),
-                               columns=columns)
-            fields.append(field)
-            if p.kind in ("columns", "multiselect"):
-                fields.append(Input(type="hidden", name=f"{name}__present", value="1"))
-        kind = decl.when
-        items.append(Details(
-            Summary(Span(str(i + 1), cls="n"), Span(decl.name, cls="name"), Span(kind, cls="kind"),
-                    ActionButton("↑", f"up:{i}", aria_label=f"Move {decl.name} up", disabled=i == 0),
-                    ActionButton("↓", f"down:{i}", aria_label=f"Move {decl.name} down", disabled=i == len(ops) - 1),
-                    ActionButton("✕", f"remove:{i}", aria_label=f"Remove {decl.name}")),
-            Div(P(decl.description, cls="muted"), *fields, cls="op-body"), cls="op", open=bool(ctx.error(f"operations.{i}"))))
+        items.append(OperationStep(ctx, i, op, decl, len(ops), inputs[i] if i < len(inputs) else None, i in opened))
     groups: dict = {}
     for op in ops_decl.values():
         groups.setdefault(op.category, []).append(op)
@@ -156,16 +201,16 @@ def PreprocessingInspector(ctx: InspectorContext):
                      *[Optgroup(*[Option(o.name, value=o.key) for o in group], label=CATEGORIES.get(cat, cat))
                        for cat, group in groups.items()], name="add_method", aria_label="Operation to add"),
               cls="field")
-    preview = [Li(f"{i + 1}. ", ops_decl[o["method"]].name if o["method"] in ops_decl else o["method"],
-                  Span(f" · {ops_decl[o['method']].when}" if o["method"] in ops_decl else "", cls="faint"))
-               for i, o in enumerate(ops)]
+    # which steps are open: playground.js keeps this on each step's toggle, the server renders them open
+    state = Input(type="hidden", name="open_steps", value=",".join(str(i) for i in sorted(opened)),
+                  data_open_steps="1")
     return (*Head(ctx), PanelForm(
-        ctx, Upstream(ctx),
+        ctx, Upstream(ctx), state,
         Div(H3("Operations"), Div(*items, cls="ops") if items else P("No operations: the data passes through.",
-                                                                     cls="muted"), add, cls="section"),
-        Div(H3("Preview"), Ul(*preview) if preview else P("Nothing is changed.", cls="muted"),
-            P("Steps run in this order as part of the model, fitted on the training rows only. Row filters remove "
-              "training rows; every test row is still predicted and scored.", cls="help"), cls="section"),
+                                                                     cls="muted"), add,
+            P("Steps run in this order as part of the model. What a step learns comes from the training rows only; "
+              "row filters remove training rows, and every test row is still predicted and scored.", cls="help"),
+            cls="section"),
         *Warnings(ctx.warnings)))
 
 
@@ -364,6 +409,14 @@ def _suggestions(ctx: InspectorContext) -> dict:
             for d in [*ctx.uploads, *ctx.samples]}
 
 
+def _step_errors(ctx: InspectorContext, config: dict) -> dict:
+    """The node type's own validation of a candidate config (the preprocessing node's
+    declaration decides which columns a step may name)."""
+    from nodes.base import Design
+
+    return ctx.node_type.check(config, ctx.upstream, Design())[1]
+
+
 def _columns(ctx: InspectorContext):
     return (ctx.dataset or {}).get("profile", {}).get("columns")
 
@@ -378,8 +431,8 @@ def _checklist_parser(field, options=()):
 # other node type, from this project or a plugin package, gets the generic inspector.
 CUSTOM = {
     "dataset": (DatasetInspector, lambda form, ctx: parse_dataset(form, ctx.config, _suggestions(ctx), _columns(ctx))),
-    "preprocessing": (PreprocessingInspector, lambda form, ctx: parse_preprocessing(form, ctx.config,
-                                                                                    registry.operations())),
+    "preprocessing": (PreprocessingInspector, lambda form, ctx: parse_preprocessing(
+        form, ctx.config, registry.operations(), lambda config: _step_errors(ctx, config))),
     "split": (SplitInspector, lambda form, ctx: parse_split(form, ctx.config)),
     "model": (ModelInspector, lambda form, ctx: parse_model(form, ctx.config, registry.models(),
                                                             ctx.upstream.problem_type)),

@@ -18,13 +18,28 @@ def validate(config: dict, upstream: Upstream):
     unknown = [k for k in config if k != "operations"]
     errors = {k: f"Unknown field {k!r}." for k in unknown}
     operations = config.get("operations", [])
-    columns = [c["name"] for c in upstream.columns] or None
-    clean_ops, op_errors = pp.validate_operations(operations, columns)
+    clean_ops, op_errors = pp.validate_operations(operations, input_columns(upstream), design_facts(upstream))
     op_errors.update(pp.operation_errors(clean_ops, upstream.problem_type))
     for index, message in op_errors.items():
         errors[f"operations.{index}"] = f"Operation {int(index) + 1}: {message}" if str(index).isdigit() else message
     clean = {"operations": [{"method": slug, "parameters": params} for slug, params in clean_ops]}
     return clean, errors
+
+
+def input_columns(upstream: Upstream) -> list[dict] | None:
+    """The features this node receives, with the kind each operation sees (None: not known
+    yet, nothing connected)."""
+    return pp.feature_columns(upstream.columns, upstream.target_column) if upstream.columns else None
+
+
+def design_facts(upstream: Upstream) -> pp.DesignFacts:
+    target = next((c for c in upstream.columns if c["name"] == upstream.target_column), None)
+    return pp.DesignFacts(problem_type=upstream.problem_type, target=target)
+
+
+def steps_of(config: dict) -> list:
+    return [(o.get("method"), o.get("parameters") or {}) for o in config.get("operations") or []
+            if isinstance(o, dict)]
 
 
 def warnings_for(config: dict, upstream: Upstream, model_category: str | None = None) -> list[str]:
@@ -61,8 +76,8 @@ def preview(config: dict, upstream: Upstream) -> list:
     items = [f"{i + 1}. {ops[o['method']].name if o['method'] in ops else o['method']} · "
              f"{ops[o['method']].when if o['method'] in ops else ''}" for i, o in enumerate(steps)]
     return [{"kind": "list", "title": "Preview", "items": items, "empty": "Nothing is changed.",
-             "help": "Steps run in this order as part of the model, fitted on the training rows only. Row filters "
-                     "remove training rows; every test row is still predicted and scored."}]
+             "help": "Steps run in this order as part of the model. What a step learns comes from the training rows "
+                     "only; row filters remove training rows, and every test row is still predicted and scored."}]
 
 
 def estimate(config: dict, upstream: Upstream) -> dict:
@@ -76,13 +91,16 @@ def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
     return out
 
 
-def summary(config: dict) -> str:
-    ops = config.get("operations") or []
-    if not ops:
+def summary(config: dict, design: Upstream | None = None) -> str:
+    """The steps in order with what each acts on: "median fill (age, fare) → one-hot (all 3)"."""
+    steps = steps_of(config)
+    if not steps:
         return "No operations (passes data through)"
-    names = [pp.describe_operation(o.get("method"), o.get("parameters") or {}) for o in ops[:3]]
-    more = f" +{len(ops) - 3}" if len(ops) > 3 else ""
-    return ", ".join(names) + more
+    columns = input_columns(design) if design is not None else None
+    inputs = pp.step_inputs(steps, columns, design_facts(design)) if columns is not None else [None] * len(steps)
+    names = [pp.describe_operation(slug, params, cols) for (slug, params), cols in zip(steps[:3], inputs)]
+    more = f" … +{len(steps) - 3}" if len(steps) > 3 else ""
+    return " → ".join(names) + more
 
 
 def fields(config: dict) -> list[dict]:

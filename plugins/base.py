@@ -168,11 +168,18 @@ class Operation:
     key: str  # the one name it is registered and referred to by (the API calls it "slug")
     name: str
     category: str  # missing_values | scaling | encoding | dates | outliers | other
-    applies_to: tuple  # ("numeric",), ("categorical",), ("datetime",), ("all",)
+    # the column kinds it acts on (plugins.preprocessing.column_kind): the inspector's
+    # column chooser, the validation and the run-time column selection all read this
+    applies_to: tuple  # ("numeric",), ("categorical",), ("datetime",), ("numeric", "categorical"), ("all",)
     kind: str  # row | learned
     params: tuple = ()
     description: str = ""
     make: Callable | None = None
+    short: str = ""  # a few words for the canvas node's summary ("median fill")
+    stateless: bool = False  # a transform that learns nothing from the rows (date parts, dropping columns)
+    # design time: the columns after this step, from those before it and its params
+    # ([{"name", "kind", ...}], params) -> [...]; None: the same columns, the same kinds
+    reshape: Callable | None = None
 
     @property
     def slug(self) -> str:
@@ -180,10 +187,17 @@ class Operation:
 
     @property
     def when(self) -> str:
-        """When it acts, truthfully, for labels."""
+        """When it acts, truthfully, for labels: row filters are samplers, which
+        imbalanced-learn's Pipeline applies during fit only; transforms run on every row."""
         if self.kind == "row":
-            return "removes training rows only"
-        return "learned from training rows"
+            return "removes training rows only; test rows are always scored"
+        if self.stateless:
+            return "applied to every row"
+        return "fitted on training rows, applied to every row"
+
+    @property
+    def label(self) -> str:
+        return self.short or self.name.lower()
 
     def to_json(self) -> dict:
         return {"slug": self.key, "name": self.name, "category": self.category,

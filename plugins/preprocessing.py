@@ -20,7 +20,7 @@ The fitted Pipeline is the saved model: it takes the raw feature columns as they
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -52,13 +52,36 @@ def column_kind(s: pd.Series) -> str:
     return "categorical"
 
 
+def profile_kind(col: dict) -> str:
+    """The `column_kind` of a profiled column, from the dtype it is stored with (the dtype
+    the run sees), so design time and run time classify a column alike."""
+    try:
+        return column_kind(pd.Series([], dtype=col.get("dtype") or "object"))
+    except (TypeError, ValueError):
+        return {"numeric": "numeric", "id": "numeric", "datetime": "datetime"}.get(col.get("role"), "categorical")
+
+
+def applicable(applies_to, kind: str) -> bool:
+    """Whether an operation that applies to `applies_to` (a kind, or a tuple of kinds, "all"
+    for any) acts on a column of this kind: the one rule, at design time and at run time."""
+    kinds = (applies_to,) if isinstance(applies_to, str) else tuple(applies_to)
+    return "all" in kinds or kind in kinds
+
+
+def kinds_text(applies_to) -> str:
+    """"numeric", "numeric or categorical", "" for any kind."""
+    kinds = (applies_to,) if isinstance(applies_to, str) else tuple(applies_to)
+    return "" if "all" in kinds else " or ".join(kinds)
+
+
 class Columns:
     """The columns an operation acts on, chosen at fit time from the training frame: the
     names the user gave (in their order), or every column of the kind. A column of another
     kind is skipped (e.g. a text column named for median filling). Picklable, so the saved
     model keeps it."""
 
-    def __init__(self, kind: str = "all", names=(), strict: bool = True):
+    def __init__(self, kind="all", names=(), strict: bool = True):
+        # kind: one kind or a tuple of them (an Operation's `applies_to`)
         self.kind, self.names, self.strict = kind, tuple(names or ()), strict
 
     def __call__(self, X: pd.DataFrame) -> list:
@@ -69,7 +92,7 @@ class Columns:
             names = [c for c in self.names if c in X.columns]
         else:
             names = list(X.columns)
-        return [c for c in names if self.kind == "all" or column_kind(X[c]) == self.kind]
+        return [c for c in names if applicable(self.kind, column_kind(X[c]))]
 
     def __repr__(self):
         return f"Columns({self.kind!r}, {list(self.names)!r})"
@@ -336,24 +359,20 @@ class RowFilter:
         return f"{self.name}: removed {removed:,} of {n:,} training rows{share}; test rows are never removed."
 
 
-def _numeric_columns(X, columns):
-    return Columns("numeric", columns)(X)
-
-
-def keep_unique_rows(X, y, columns=None):
-    cols = Columns("all", columns)(X)
+def keep_unique_rows(X, y, columns=None, kinds=("all",)):
+    cols = Columns(kinds, columns)(X)
     key = X[cols]
     if not columns and y is not None:
         key = key.assign(**{"\0target": np.asarray(y)})  # identical rows: features and target
     return ~key.duplicated(keep="first").to_numpy()
 
 
-def keep_complete_rows(X, y, columns=None):
-    return X[Columns("all", columns)(X)].notna().all(axis=1).to_numpy()
+def keep_complete_rows(X, y, columns=None, kinds=("all",)):
+    return X[Columns(kinds, columns)(X)].notna().all(axis=1).to_numpy()
 
 
-def keep_inside_iqr(X, y, factor=1.5, columns=None):
-    cols = _numeric_columns(X, columns)
+def keep_inside_iqr(X, y, factor=1.5, columns=None, kinds=("numeric",)):
+    cols = Columns(kinds, columns)(X)
     if not cols:
         return np.ones(len(X), dtype=bool)
     V = X[cols].astype(float)
@@ -362,8 +381,8 @@ def keep_inside_iqr(X, y, factor=1.5, columns=None):
     return inside.all(axis=1).to_numpy()
 
 
-def keep_inside_zscore(X, y, threshold=3.0, columns=None):
-    cols = _numeric_columns(X, columns)
+def keep_inside_zscore(X, y, threshold=3.0, columns=None, kinds=("numeric",)):
+    cols = Columns(kinds, columns)(X)
     if not cols:
         return np.ones(len(X), dtype=bool)
     V = X[cols].astype(float)
@@ -380,6 +399,7 @@ class StepContext:
     problem_type: str | None = None
     target: str | None = None
     random_state: int | None = 0
+    applies_to: tuple = ("all",)  # the operation's own (make_step sets it): what its Columns select
 
 
 def _filter(name, keep, params_keys=()):
@@ -388,6 +408,7 @@ def _filter(name, keep, params_keys=()):
 
         params = {k: p[k] for k in params_keys if k in p}
         params["columns"] = list(p.get("columns") or [])
+        params["kinds"] = tuple(ctx.applies_to)
         return FunctionSampler(func=RowFilter(name, keep, params, use_target=ctx.problem_type != "clustering"),
                                validate=False)
     return make
@@ -398,18 +419,25 @@ def _impute(strategy):
         from sklearn.impute import SimpleImputer
 
         names = p.get("columns") or []
+        # one branch per kind (an imputer takes one dtype), each only if the operation applies to it
+        numbers = Columns("numeric", names) if applicable(ctx.applies_to, "numeric") else None
+        text = Columns("categorical", names) if applicable(ctx.applies_to, "categorical") else None
         if strategy in ("mean", "median"):
             return on_columns(("numbers", SimpleImputer(strategy=strategy, keep_empty_features=True),
-                               Columns("numeric", names)))
+                               Columns(ctx.applies_to, names)))
+        branches = []
         if strategy == "most_frequent":
-            return on_columns(("numbers", SimpleImputer(strategy="most_frequent"), Columns("numeric", names)),
-                              ("text", SimpleImputer(strategy="most_frequent"), Columns("categorical", names)))
+            if numbers:
+                branches.append(("numbers", SimpleImputer(strategy="most_frequent"), numbers))
+            if text:
+                branches.append(("text", SimpleImputer(strategy="most_frequent"), text))
+            return on_columns(*branches)
         value = _as_number(p["value"])
-        branches = [("text", SimpleImputer(strategy="constant", fill_value=str(p["value"])),
-                     Columns("categorical", names))]
-        if isinstance(value, float):  # a fill value that is not a number leaves numeric columns alone
-            branches.insert(0, ("numbers", SimpleImputer(strategy="constant", fill_value=value,
-                                                         keep_empty_features=True), Columns("numeric", names)))
+        if numbers and isinstance(value, float):  # a fill value that is not a number leaves numeric columns alone
+            branches.append(("numbers", SimpleImputer(strategy="constant", fill_value=value,
+                                                      keep_empty_features=True), numbers))
+        if text:
+            branches.append(("text", SimpleImputer(strategy="constant", fill_value=str(p["value"])), text))
         return on_columns(*branches)
     return make
 
@@ -420,7 +448,7 @@ def _scaler(kind):
 
         scaler = {"standard": StandardScaler, "robust": RobustScaler}.get(kind)
         scaler = scaler() if scaler else MinMaxScaler(feature_range=tuple(p["feature_range"]))
-        return on_columns(("scale", scaler, Columns("numeric", p.get("columns"))))
+        return on_columns(("scale", scaler, Columns(ctx.applies_to, p.get("columns"))))
     return make
 
 
@@ -429,14 +457,14 @@ def _onehot(p, ctx):
 
     encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=p["max_categories"],
                             drop="first" if p["drop_first"] else None, sparse_output=False)
-    return on_columns(("onehot", encoder, Columns("categorical", p.get("columns"))))
+    return on_columns(("onehot", encoder, Columns(ctx.applies_to, p.get("columns"))))
 
 
 def _ordinal(p, ctx):
     from sklearn.preprocessing import OrdinalEncoder
 
     encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=np.nan)
-    return on_columns(("ordinal", encoder, Columns("categorical", p.get("columns"))))
+    return on_columns(("ordinal", encoder, Columns(ctx.applies_to, p.get("columns"))))
 
 
 def _target(p, ctx: StepContext):
@@ -446,97 +474,189 @@ def _target(p, ctx: StepContext):
     smooth = "auto" if p.get("smoothing") is None else p["smoothing"]
     encoder = TargetEncoder(target_type=target_type, smooth=smooth, cv=5, shuffle=True,
                             random_state=ctx.random_state)
-    return on_columns(("target", encoder, Columns("categorical", p.get("columns"))))
+    return on_columns(("target", encoder, Columns(ctx.applies_to, p.get("columns"))))
 
 
 def _clip(p, ctx):
     clip = ClipOutliers(p["method"], p["factor"], p["lower_quantile"], p["upper_quantile"])
-    return on_columns(("clip", clip, Columns("numeric", p.get("columns"))))
+    return on_columns(("clip", clip, Columns(ctx.applies_to, p.get("columns"))))
 
 
 def _drop_columns(p, ctx):
     # names the data no longer has (e.g. an id column the Dataset node already left out)
     # are nothing to drop, not an error
-    return on_columns(("drop", "drop", Columns("all", p.get("columns"), strict=False)))
+    return on_columns(("drop", "drop", Columns(ctx.applies_to, p.get("columns"), strict=False)))
 
 
 def _dates(p, ctx):
     return DateFeatures(tuple(p.get("parts") or DEFAULT_DATE_PARTS), list(p.get("columns") or []) or None)
 
 
-def _op(slug, name, category, applies_to, kind, params=(), description="", make=None):
+# --------------------------------------------------------------------------- design time
+# What each step does to the columns, as far as the profile tells, so that a later step's
+# chooser offers (and its validation accepts) the columns it will really get: an ordinal
+# code is a number, a date becomes `date_year` ..., a dropped column is gone.
+@dataclass(frozen=True)
+class DesignFacts:
+    problem_type: str | None = None
+    target: dict | None = None  # the target column's profile
+
+
+def acted_on(applies_to, params: dict, columns: list[dict]) -> list[dict]:
+    """The columns a step acts on: those named (that are there and applicable), or every
+    applicable one; as `Columns` selects them at run time."""
+    names = params.get("columns") or []
+    if names:
+        by = {c["name"]: c for c in columns}
+        return [by[n] for n in names if n in by and applicable(applies_to, by[n]["kind"])]
+    return [c for c in columns if applicable(applies_to, c["kind"])]
+
+
+def _replace_each(columns, chosen, make, in_place=False):
+    """Each chosen column replaced by `make(column)` (a list of new columns): in place, or
+    first, as a ColumnTransformer puts what it transformed before what it passes through."""
+    names = {c["name"] for c in chosen}
+    if not in_place:
+        return [n for c in chosen for n in make(c)] + [c for c in columns if c["name"] not in names]
+    out = []
+    for c in columns:
+        out.extend(make(c) if c["name"] in names else [c])
+    return out
+
+
+def _as_numbers(op):
+    def reshape(columns, params, facts):
+        return _replace_each(columns, acted_on(op, params, columns), lambda c: [{**c, "kind": "numeric"}])
+    return reshape
+
+
+def _values(col: dict) -> list | None:
+    """Every distinct value of a profiled column, when the profile lists them all."""
+    top = [v for v, _ in col.get("top_values") or []]
+    return top if top and len(top) == (col.get("unique") or 0) else None
+
+
+def _sorted(values):
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
+def _onehot_columns(columns, params, facts):
+    def make(c):
+        values = _values(c)
+        if values is None or len(values) > params.get("max_categories", 50):
+            return []  # names only known at fit time
+        values = _sorted(values)[1 if params.get("drop_first") else 0:]
+        extra = ["nan"] if (c.get("missing") or c.get("missing_pct")) else []
+        return [{"name": f"{c['name']}_{v}", "kind": "numeric"} for v in [*values, *extra]]
+    return _replace_each(columns, acted_on(("categorical",), params, columns), make)
+
+
+def _target_columns(columns, params, facts):
+    classes = _values(facts.target or {}) if facts.problem_type == "classification" else None
+
+    def make(c):
+        if classes and len(classes) > 2:  # multiclass: one column per class
+            return [{"name": f"{c['name']}_{v}", "kind": "numeric"} for v in _sorted(classes)]
+        return [{**c, "kind": "numeric"}]
+    return _replace_each(columns, acted_on(("categorical",), params, columns), make)
+
+
+def _date_columns(columns, params, facts):
+    parts = [p for p in DATE_PARTS if p in (params.get("parts") or DEFAULT_DATE_PARTS)]
+    return _replace_each(columns, acted_on(("datetime",), params, columns),
+                         lambda c: [{"name": f"{c['name']}_{p}", "kind": "numeric"} for p in parts], in_place=True)
+
+
+def _dropped(columns, params, facts):
+    gone = set(params.get("columns") or [])
+    return [c for c in columns if c["name"] not in gone]
+
+
+def _op(slug, name, category, applies_to, kind, params=(), description="", make=None, short="", stateless=False,
+        reshape=None):
     return Operation(key=slug, name=name, category=category, applies_to=applies_to, kind=kind,
-                     params=tuple(params), description=description, make=make)
+                     params=tuple(params), description=description, make=make, short=short, stateless=stateless,
+                     reshape=reshape)
 
 
 OPERATIONS = {o.key: o for o in [
     _op("fill_missing_mean", "Fill missing (mean)", "missing_values", ("numeric",), "learned", [COLUMNS],
-        "Replace missing numbers with the training mean.", make=_impute("mean")),
+        "Replace missing numbers with the training mean.", make=_impute("mean"), short="mean fill"),
     _op("fill_missing_median", "Fill missing (median)", "missing_values", ("numeric",), "learned", [COLUMNS],
-        "Replace missing numbers with the training median (robust to outliers).", make=_impute("median")),
-    _op("fill_missing_mode", "Fill missing (most frequent)", "missing_values", ("all",), "learned", [COLUMNS],
-        "Replace missing values with the most frequent training value.", make=_impute("most_frequent")),
-    _op("fill_missing_constant", "Fill missing (constant)", "missing_values", ("all",), "learned",
+        "Replace missing numbers with the training median (robust to outliers).", make=_impute("median"), short="median fill"),
+    _op("fill_missing_mode", "Fill missing (most frequent)", "missing_values", ("numeric", "categorical"), "learned",
+        [COLUMNS], "Replace missing values with the most frequent training value.", make=_impute("most_frequent"),
+        short="mode fill"),
+    _op("fill_missing_constant", "Fill missing (constant)", "missing_values", ("numeric", "categorical"), "learned",
         [Param("value", "str", default="0", label="Fill value", max=200,
                help="A number fills numeric and text columns; text fills text columns only."), COLUMNS],
-        "Replace missing values with a value you choose.", make=_impute("constant")),
+        "Replace missing values with a value you choose.", make=_impute("constant"), short="constant fill"),
     _op("drop_missing_rows", "Drop rows with missing values", "missing_values", ("all",), "row", [COLUMNS],
         "Remove training rows that have a missing value (in the chosen columns). Test rows are all kept "
-        "and scored.", make=_filter("Drop rows with missing values", keep_complete_rows)),
+        "and scored.", make=_filter("Drop rows with missing values", keep_complete_rows), short="drop incomplete rows"),
     _op("drop_missing_columns", "Drop mostly-missing columns", "missing_values", ("all",), "learned",
         [Param("threshold", "float", default=0.5, min=0.0, max=1.0, step=0.05, label="Missing share above",
                help="Columns missing in more than this share of training rows are dropped.")],
         "Remove columns that are mostly empty in the training rows.",
-        make=lambda p, ctx: DropMostlyMissing(threshold=p["threshold"]).set_output(transform="pandas")),
+        make=lambda p, ctx: DropMostlyMissing(threshold=p["threshold"]).set_output(transform="pandas"),
+        short="drop sparse columns"),
     _op("standard_scaler", "Standard scaler", "scaling", ("numeric",), "learned", [COLUMNS],
-        "Centre to mean 0 and scale to unit variance.", make=_scaler("standard")),
+        "Centre to mean 0 and scale to unit variance.", make=_scaler("standard"), short="standardise"),
     _op("minmax_scaler", "Min-max scaler", "scaling", ("numeric",), "learned",
         [Param("feature_range", "range", default=[0.0, 1.0], min=-1000, max=1000, label="Range"), COLUMNS],
-        "Rescale to a fixed range.", make=_scaler("minmax")),
+        "Rescale to a fixed range.", make=_scaler("minmax"), short="min-max"),
     _op("robust_scaler", "Robust scaler", "scaling", ("numeric",), "learned", [COLUMNS],
         "Centre on the median and scale by the interquartile range; outliers matter less.",
-        make=_scaler("robust")),
+        make=_scaler("robust"), short="robust scale"),
     _op("onehot_encoder", "One-hot encoder", "encoding", ("categorical",), "learned",
         [Param("max_categories", "int", default=50, min=2, max=1000, label="Max categories per column",
                help="The rarest categories beyond this share one 'infrequent' column; unseen ones too."),
          Param("drop_first", "bool", default=False, label="Drop first category"), COLUMNS],
-        "One 0/1 column per category.", make=_onehot),
+        "One 0/1 column per category.", make=_onehot, short="one-hot",
+        reshape=_onehot_columns),
     _op("ordinal_encoder", "Label / ordinal encoder", "encoding", ("categorical",), "learned", [COLUMNS],
-        "Replace each category by a number (unseen categories become -1).", make=_ordinal),
+        "Replace each category by a number (unseen categories become -1).", make=_ordinal,
+        short="ordinal", reshape=_as_numbers(("categorical",))),
     _op("target_encoder", "Target encoder", "encoding", ("categorical",), "learned",
         [Param("smoothing", "float", default=None, nullable=True, min=0.0, max=1000.0, label="Smoothing",
                help="Empty: chosen from the data (empirical Bayes). Larger values pull rare categories "
                     "towards the overall mean."), COLUMNS],
         "Replace each category by the mean target in the training rows (one column per class when "
         "classifying). Cross-fitted: during training each row's encoding comes from the other folds, so "
-        "the model never sees its own target.", make=_target),
+        "the model never sees its own target.", make=_target, short="target enc.",
+        reshape=_target_columns),
     _op("date_features", "Date features", "dates", ("datetime",), "learned",
         [Param("parts", "multiselect", default=list(DEFAULT_DATE_PARTS), choices=DATE_PARTS, label="Features",
                help="What each date becomes; the date column itself is replaced."), COLUMNS],
         "Turn date columns into numbers a model can use: year, month, day, weekday, day of year, days since "
-        "1970 (and the hour).", make=_dates),
+        "1970 (and the hour).", make=_dates, short="date parts", stateless=True,
+        reshape=_date_columns),
     _op("iqr_outlier_removal", "Remove outliers (IQR)", "outliers", ("numeric",), "row",
         [Param("factor", "float", default=1.5, min=0.5, max=10.0, step=0.5, label="IQR factor"), COLUMNS],
         "Drop training rows with a value beyond factor x IQR outside the training quartiles. Test rows are all "
-        "kept and scored.", make=_filter("Remove outliers (IQR)", keep_inside_iqr, ("factor",))),
+        "kept and scored.", make=_filter("Remove outliers (IQR)", keep_inside_iqr, ("factor",)), short="IQR outliers"),
     _op("zscore_outlier_removal", "Remove outliers (z-score)", "outliers", ("numeric",), "row",
         [Param("threshold", "float", default=3.0, min=1.0, max=10.0, step=0.5, label="Z-score above"), COLUMNS],
         "Drop training rows with a value more than this many training standard deviations from the training "
         "mean. Test rows are all kept and scored.",
-        make=_filter("Remove outliers (z-score)", keep_inside_zscore, ("threshold",))),
+        make=_filter("Remove outliers (z-score)", keep_inside_zscore, ("threshold",)), short="z-score outliers"),
     _op("clip_outliers", "Clip outliers", "outliers", ("numeric",), "learned",
         [Param("method", "select", default="iqr", choices=("iqr", "quantile"), label="Bounds from"),
          Param("factor", "float", default=1.5, min=0.5, max=10.0, step=0.5, label="IQR factor"),
          Param("lower_quantile", "float", default=0.01, min=0.0, max=0.5, label="Lower quantile", advanced=True),
          Param("upper_quantile", "float", default=0.99, min=0.5, max=1.0, label="Upper quantile", advanced=True),
          COLUMNS],
-        "Cap values at bounds learned from the training rows; no row is removed.", make=_clip),
+        "Cap values at bounds learned from the training rows; no row is removed.", make=_clip, short="clip"),
     _op("remove_duplicates", "Remove duplicate rows", "other", ("all",), "row", [COLUMNS],
         "Keep the first of identical training rows (features and target, or the chosen columns). Test rows "
-        "are all kept and scored.", make=_filter("Remove duplicate rows", keep_unique_rows)),
+        "are all kept and scored.", make=_filter("Remove duplicate rows", keep_unique_rows), short="dedupe"),
     _op("drop_columns", "Drop columns", "other", ("all",), "learned",
         [Param("columns", "columns", default=[], label="Columns to drop")],
-        "Remove columns you do not want the model to use (ids, leaks).", make=_drop_columns),
+        "Remove columns you do not want the model to use (ids, leaks).", make=_drop_columns, short="drop",
+        stateless=True, reshape=_dropped),
 ]}
 
 PLUGINS = list(OPERATIONS.values())  # registered like any plugin's (plugins.registry)
@@ -566,6 +686,7 @@ def make_step(op: Operation, params: dict, context: StepContext):
         takes_context = len(inspect.signature(op.make).parameters) >= 2
     except (TypeError, ValueError):
         takes_context = False
+    context = replace(context, applies_to=tuple(op.applies_to))
     return op.make(params, context) if takes_context else op.make(params)
 
 
@@ -587,7 +708,82 @@ def filter_reports(pipeline) -> list[str]:
     return out
 
 
-def validate_operations(operations, columns=None):
+def feature_columns(columns_profile, target=None) -> list[dict]:
+    """The model's input columns at design time (the profile's, the target left out), each
+    with its `kind` as `column_kind` will see it."""
+    return [{**c, "kind": profile_kind(c)} for c in columns_profile or [] if c["name"] != target]
+
+
+def step_inputs(operations, columns: list[dict], facts: DesignFacts | None = None) -> list[list[dict]]:
+    """The columns each step receives (as far as the profile tells): the input's, as the
+    steps before it left them. `operations` is [(slug, params)]."""
+    facts, ops, out = facts or DesignFacts(), _registry(), []
+    for slug, params in operations:
+        out.append(columns)
+        op = ops.get(slug)
+        if op is not None and op.reshape is not None:
+            try:
+                columns = op.reshape(columns, params or {}, facts)
+            except Exception:  # a third-party reshape must never break the inspector
+                pass
+    return out
+
+
+def column_problem(op: Operation, params: dict, columns: list[dict], original=()) -> str | None:
+    """Why a step's chosen columns cannot be used (a sentence), or None: a name not in the
+    data at this step, or a column of a kind the operation does not act on."""
+    if not any(p.kind == "columns" for p in op.params):
+        return None
+    names = params.get("columns") or []
+    if op.key == "drop_columns":
+        if not names:
+            return "choose the columns to drop."
+        return None  # a name the data no longer has is nothing to drop
+    by = {c["name"]: c for c in columns}
+    for name in names:
+        if name not in by:
+            if name in original:
+                return f"column {name!r} is not there any more at this step (an earlier step replaced or removed it)."
+            return f"column {name!r} is not in the data."
+        if not applicable(op.applies_to, by[name]["kind"]):
+            return f"it acts on {kinds_text(op.applies_to)} columns; {name!r} is {by[name]['kind']}."
+    return None
+
+
+def column_problems(operations, columns: list[dict], facts: DesignFacts | None = None) -> dict:
+    """{step index: sentence} for the steps whose chosen columns cannot be used."""
+    registered, problems = _registry(), {}
+    original = {c["name"] for c in columns}
+    for i, ((slug, params), cols) in enumerate(zip(operations, step_inputs(operations, columns, facts))):
+        op = registered.get(slug)
+        problem = column_problem(op, params or {}, cols, original) if op else None
+        if problem:
+            problems[i] = f"{op.name}: {problem}"
+    return problems
+
+
+def columns_text(op: Operation, params: dict, columns: list[dict] | None, limit: int = 4) -> str:
+    """What a step acts on, for its header: "age, fare", "all 5 numeric columns"."""
+    if not any(p.kind == "columns" for p in op.params):
+        return ""
+    names = params.get("columns") or []
+    if names:
+        return ", ".join(names[:limit]) + (f" … +{len(names) - limit}" if len(names) > limit else "")
+    if op.key == "drop_columns":
+        return "no columns chosen"
+    kinds = kinds_text(op.applies_to)
+    if columns is None:
+        return f"all {kinds} columns".replace("  ", " ")
+    n = len(acted_on(op.applies_to, params, columns))
+    if n == 0:
+        return f"no {kinds} columns".replace("  ", " ")
+    return f"all {n} {kinds} column{'s' if n != 1 else ''}".replace("  ", " ")
+
+
+def validate_operations(operations, columns: list[dict] | None = None, facts: DesignFacts | None = None):
+    """Operations as posted -> ([(slug, params)] that are valid, {index: sentence}). With the
+    input's columns (`feature_columns`), a step's chosen columns must be there and be of a
+    kind it acts on."""
     if operations is None:
         return [], {}
     if not isinstance(operations, list):
@@ -610,23 +806,30 @@ def validate_operations(operations, columns=None):
         if errs:
             errors[i] = f"{op.name}: " + " ".join(errs.values())
             continue
-        if columns is not None and item["method"] != "drop_columns":
-            unknown = [c for c in values.get("columns") or [] if c not in columns]
-            if unknown:
-                errors[i] = f"{op.name}: column {unknown[0]!r} is not in the data."
-                continue
-        clean.append((op.key, values))
-    return clean, errors
+        clean.append((i, (op.key, values)))
+    if columns is not None:
+        problems = column_problems([item for _, item in clean], columns, facts)
+        for j, message in problems.items():
+            errors[clean[j][0]] = message
+        clean = [item for j, item in enumerate(clean) if j not in problems]
+    return [item for _, item in clean], errors
 
 
-def describe_operation(slug: str, params: dict) -> str:
+def describe_operation(slug: str, params: dict, columns: list[dict] | None = None) -> str:
+    """One step, briefly, for the canvas node: "median fill (age, fare)", "one-hot (all 3)"."""
     op = _registry().get(slug)
     if op is None:
         return slug
+    if not any(p.kind == "columns" for p in op.params):
+        return op.label
     cols = params.get("columns") or []
     if cols:
-        return f"{op.name} on {', '.join(cols[:3])}" + (f" +{len(cols) - 3}" if len(cols) > 3 else "")
-    return op.name
+        return f"{op.label} ({', '.join(cols[:2])}" + (f" … +{len(cols) - 2})" if len(cols) > 2 else ")")
+    if op.key == "drop_columns":
+        return f"{op.label} (none)"
+    if columns is None:
+        return op.label
+    return f"{op.label} (all {len(acted_on(op.applies_to, params, columns))})"
 
 
 def operation_warnings(operations, columns_profile=None, target=None, problem_type=None, model_category=None):

@@ -55,7 +55,7 @@
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
-        `<div class="pg-node-summary">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
+        `<div class="pg-node-summary" title="${esc(d.summary || "")}">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : status === "completed" ? 100 : 0}%"></i></div>`;
       return el;
     },
@@ -1139,6 +1139,17 @@
     const label = input.value.trim().replace(/\s+/g, " ").slice(0, 80);
     node.setData({ ...(node.getData() || {}), label: label || null }, { overwrite: true });
     scheduleSave();
+  }, true);
+
+  // ------------------------------------------------------------------ preprocessing steps
+  // Which steps are open travels with the next post (a hidden field), so the server renders
+  // them open again after the swap; htmx gives the focus back to the field by its id.
+  document.addEventListener("toggle", (e) => {
+    const step = e.target.closest && e.target.closest("details[data-step]");
+    const form = step && step.closest("form");
+    const state = form && form.querySelector("[data-open-steps]");
+    if (!state) return;
+    state.value = [...form.querySelectorAll("details[data-step]")].filter((d) => d.open).map((d) => d.dataset.step).join(",");
   }, true);
 
   // ------------------------------------------------------------------ dataset picker

@@ -1,0 +1,254 @@
+"""The Preprocessing inspector on a real table (palmerpenguins: numbers, strings, gaps):
+column choosers offer only what a step acts on, headers name the columns and say truthfully
+when a step runs, a stale column is an error on its step, the canvas summary names steps and
+columns, and what the design time says a step acts on is what the run acts on."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import urllib.request
+import uuid
+
+import pandas as pd
+import pytest
+from fasthtml.common import to_xml
+
+import plugins.preprocessing as pp
+from inspectors.context import InspectorContext
+from inspectors.forms import Form, open_steps
+from inspectors.panels import Inspector
+from nodes.base import Design, Upstream
+from nodes.registry import node_types
+from plugins import registry, tables
+from tests import realdata
+from tests.conftest import running_app
+
+NUMERIC = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g", "year"]
+CATEGORICAL = ["island", "sex"]
+
+
+@pytest.fixture(scope="module")
+def penguins():
+    return realdata.penguins()
+
+
+@pytest.fixture(scope="module")
+def upstream(penguins):
+    return Upstream(node_type="dataset", problem_type="classification", target_column="species",
+                    columns=tables.profile(penguins)["columns"], n_rows=len(penguins), dataset_id="ds_penguins")
+
+
+def step(method, **params):
+    return {"method": method, "parameters": params}
+
+
+def render(upstream, operations, refused=None, posted=None) -> str:
+    nt = node_types()["preprocessing"]
+    config = {"operations": operations}
+    clean, errors = nt.check(config, upstream, Design())
+    ctx = InspectorContext(workflow_id="wf", node_id="prep", node_type=nt, config=config, clean=clean,
+                           field_errors=errors, node_errors=list(errors.values()), upstream=upstream,
+                           refused=refused or {}, posted=posted)
+    return to_xml(Inspector(ctx))
+
+
+def options(page: str, name: str) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of the select named `name`."""
+    select = re.search(rf'<select name="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, f"no select {name}"
+    return [(html.unescape(v), html.unescape(label).strip(), bool(sel)) for v, sel, label in
+            re.findall(r'<option value="([^"]*)"( selected)?[^>]*>(.*?)</option>', select.group(1), re.S)]
+
+
+def steps_of(page: str) -> list[str]:
+    return re.findall(r"<details[^>]*data-step[^>]*>.*?</details>", page, re.S)
+
+
+def text(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+# --------------------------------------------------------------------------- rendering
+def test_median_fill_offers_only_numeric_columns_with_their_kind(upstream):
+    page = render(upstream, [step("fill_missing_median"), step("onehot_encoder"), step("fill_missing_mode")])
+    median = options(page, "op-0-columns")
+    assert [v for v, _, _ in median] == NUMERIC  # no island, no sex, never the target
+    assert all(label == f"{v} · numeric" for v, label, _ in median)
+    assert [v for v, _, _ in options(page, "op-1-columns")] == CATEGORICAL
+    # after one-hot encoding, the most-frequent fill sees the 0/1 columns it will really get
+    mode = [v for v, _, _ in options(page, "op-2-columns")]
+    assert "island" not in mode and {"island_Biscoe", "island_Dream", "sex_female", "sex_male"} <= set(mode)
+
+
+def test_headers_name_the_columns_and_say_when_each_step_runs(upstream):
+    page = render(upstream, [step("fill_missing_median", columns=["bill_length_mm", "body_mass_g"]),
+                             step("standard_scaler"), step("onehot_encoder"), step("iqr_outlier_removal"),
+                             step("fill_missing_mode"), step("drop_columns", columns=["year"])])
+    heads = [text(re.search(r"<summary.*?</summary>", s, re.S).group(0)) for s in steps_of(page)]
+    assert heads[0].startswith("1 Fill missing (median) · bill_length_mm, body_mass_g "
+                               "fitted on training rows, applied to every row")
+    assert "Standard scaler · all 5 numeric columns" in heads[1]
+    assert "One-hot encoder · all 2 categorical columns" in heads[2]
+    # a row filter acts during fit only (imbalanced-learn's Pipeline): its label says so
+    assert "Remove outliers (IQR) · all 11 numeric columns removes training rows only; test rows are always " \
+           "scored" in heads[3]
+    assert "Fill missing (most frequent) · all 11 numeric or categorical columns" in heads[4]
+    assert "Drop columns · year applied to every row" in heads[5]
+    assert page.count('class="chev"') == 6
+    assert not re.search(r"<details[^>]* open", page)  # nothing is wrong, nothing was open: all closed
+
+
+def test_a_stale_or_inapplicable_column_is_an_error_on_its_step(upstream):
+    page = render(upstream, [step("standard_scaler", columns=["sex", "flipper_length_mm"]),
+                             step("fill_missing_mean", columns=["culmen_length"])])
+    first, second = steps_of(page)
+    assert 'class="op invalid"' in first and re.match(r"<details open", first)
+    assert "Standard scaler: it acts on numeric columns; 'sex' is categorical." in text(first)
+    chosen = [(v, label) for v, label, sel in options(page, "op-0-columns") if sel]
+    assert chosen == [("flipper_length_mm", "flipper_length_mm · numeric"),
+                      ("sex", "⚠ sex · categorical, not numeric")]  # kept and shown, never dropped
+    assert "Fill missing (mean): column 'culmen_length' is not in the data." in text(second)
+    assert ("culmen_length", "⚠ culmen_length · not in the data", True) in options(page, "op-1-columns")
+
+
+def test_steps_stay_open_across_a_post_and_follow_moves(upstream):
+    ops = [step("fill_missing_median"), step("standard_scaler"), step("onehot_encoder")]
+    page = render(upstream, ops, posted=Form([("open_steps", "0,2"), ("op-0-columns__present", "1")]))
+    opened = [bool(re.match(r"<details open", s)) for s in steps_of(page)]
+    assert opened == [True, False, True]
+    assert 'name="open_steps" value="0,2"' in page
+    assert open_steps(Form([("open_steps", "0"), ("action", "down:0")]), 3) == {1}
+    assert open_steps(Form([("open_steps", "0,2"), ("action", "remove:1")]), 2) == {0, 1}
+    assert open_steps(Form([("open_steps", "1"), ("action", "up:1")]), 3) == {0}
+    assert open_steps(Form([("add_method", "robust_scaler")]), 4, {"robust_scaler"}) == {3}  # the new step
+    assert open_steps(None, 3) == set()
+
+
+def test_node_summary_names_steps_and_columns_briefly(upstream):
+    nt = node_types()["preprocessing"]
+    two = {"operations": [step("fill_missing_median", columns=["bill_length_mm", "body_mass_g"]),
+                          step("onehot_encoder", columns=["island", "sex"])]}
+    assert nt.summarise(two, upstream) == "median fill (bill_length_mm, body_mass_g) → one-hot (island, sex)"
+    many = {"operations": [step("fill_missing_median"), step("standard_scaler", columns=NUMERIC),
+                           step("onehot_encoder"), step("remove_duplicates"), step("drop_missing_rows"),
+                           step("robust_scaler")]}
+    assert nt.summarise(many, upstream) == ("median fill (all 5) → standardise (bill_length_mm, bill_depth_mm … +3) "
+                                            "→ one-hot (all 2) … +3")
+    assert nt.summarise({"operations": []}, upstream) == "No operations (passes data through)"
+
+
+# --------------------------------------------------------------------------- design time = run time
+@pytest.mark.parametrize("operations", [
+    [("onehot_encoder", {"max_categories": 50, "drop_first": False, "columns": []})],
+    [("onehot_encoder", {"max_categories": 50, "drop_first": True, "columns": ["island"]})],
+    [("target_encoder", {"smoothing": None, "columns": []})],
+    [("ordinal_encoder", {"columns": ["sex"]}), ("standard_scaler", {"columns": ["sex"]})],
+    [("date_features", {"parts": ["year", "month"], "columns": []}), ("drop_columns", {"columns": ["year"]})],
+])
+def test_the_columns_design_time_expects_are_the_columns_the_run_makes(penguins, operations):
+    df = penguins.assign(seen=pd.Timestamp("2007-11-01") + pd.to_timedelta(range(len(penguins)), unit="D"))
+    profile = tables.profile(df)["columns"]
+    target = next(c for c in profile if c["name"] == "species")
+    facts = pp.DesignFacts("classification", target)
+    X, y = df.drop(columns="species"), df["species"]
+    for _, transformer in pp.build_steps(operations, pp.StepContext(problem_type="classification")):
+        X = transformer.fit_transform(X, y)
+    expected = pp.step_inputs([*operations, ("standard_scaler", {})], pp.feature_columns(profile, "species"), facts)[-1]
+    assert [(c["name"], c["kind"]) for c in expected] == [(c, pp.column_kind(X[c])) for c in X.columns]
+    assert pp.column_problems(operations, pp.feature_columns(profile, "species"), facts) == {}
+
+
+@pytest.mark.parametrize("slug", ["fill_missing_mean", "fill_missing_median", "fill_missing_mode"])
+def test_all_applicable_columns_at_run_time_are_the_ones_the_header_counts(penguins, upstream, slug):
+    df = penguins.assign(seen=pd.Timestamp("2007-11-01") + pd.to_timedelta(range(len(penguins)), unit="D"))
+    df.loc[::7, "seen"] = pd.NaT
+    X = df.drop(columns="species")
+    (_, imputer), = pp.build_steps([(slug, {"columns": []})])
+    out = imputer.fit_transform(X)
+    filled = sorted(c for c in X.columns if X[c].isna().any() and not out[c].isna().any())
+    columns = pp.feature_columns(tables.profile(df)["columns"], "species")
+    op = registry.operations()[slug]
+    counted = sorted(c["name"] for c in pp.acted_on(op.applies_to, {}, columns) if X[c["name"]].isna().any())
+    assert filled == counted and "seen" not in filled  # a date is never median- or mode-filled
+
+
+def test_labels_follow_the_declarations():
+    for op in registry.operations().values():
+        if op.kind == "row":
+            assert op.when == "removes training rows only; test rows are always scored"
+        elif op.stateless:
+            assert op.when == "applied to every row"
+        else:
+            assert op.when == "fitted on training rows, applied to every row"
+    assert registry.operations()["date_features"].stateless  # DateFeatures learns nothing from rows
+    assert not registry.operations()["drop_missing_columns"].stateless  # its columns come from training rows
+
+
+# --------------------------------------------------------------------------- the running app
+def _multipart(name: str, raw: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n").encode() + raw + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def _call(base, path, body=None, method=None, headers=None):
+    req = urllib.request.Request(base + path, data=body, method=method or ("POST" if body is not None else "GET"),
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_the_app_refuses_to_save_a_column_a_step_cannot_act_on(penguins):
+    with running_app("--no-worker") as app:
+        body, ctype = _multipart("penguins.csv", realdata.csv_bytes(penguins))
+        status, text_ = _call(app.base, "/api/v1/datasets", body, headers={"Content-Type": ctype})
+        assert status in (200, 201), text_
+        ds = json.loads(text_)["id"]
+        graph = {"name": "prep", "nodes": [
+            {"id": "d", "type": "dataset", "config": {"dataset_id": ds, "target_column": "species",
+                                                     "problem_type": "classification"}},
+            {"id": "p", "type": "preprocessing", "config": {"operations": [step("fill_missing_median")]}}],
+            "edges": [{"source": "d", "target": "p"}]}
+        status, text_ = _call(app.base, "/api/v1/workflows", json.dumps(graph).encode(),
+                              headers={"Content-Type": "application/json"})
+        wid = json.loads(text_)["id"]
+        _, editor = _call(app.base, f"/workflows/{wid}")
+        token = re.search(r'name="csrf-token" content="([^"]+)"', editor).group(1)
+
+        def post(pairs):
+            data = urllib.parse.urlencode(pairs).encode()
+            return _call(app.base, f"/ui/workflows/{wid}/nodes/p/config", data, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "X-CSRF-Token": token, "HX-Request": "true"})
+
+        def stored():
+            _, wf = _call(app.base, f"/api/v1/workflows/{wid}")
+            return next(n for n in json.loads(wf)["graph"]["nodes"] if n["id"] == "p")["config"]
+
+        status, page = post([("op-0-columns", "sex"), ("op-0-columns", "body_mass_g"),
+                             ("op-0-columns__present", "1"), ("open_steps", "0")])
+        assert status == 200
+        assert "Fill missing (median): it acts on numeric columns; &#x27;sex&#x27; is categorical." in page \
+            or "Fill missing (median): it acts on numeric columns; 'sex' is categorical." in page
+        assert stored() == {"operations": [step("fill_missing_median")]}  # nothing saved
+        assert ("sex", "⚠ sex · categorical, not numeric", True) in options(page, "op-0-columns")
+        assert re.search(r"<details open[^>]*data-step=\"0\"", page)  # the step stays open with its error
+
+        status, page = post([("op-0-columns", "body_mass_g"), ("op-0-columns__present", "1"), ("open_steps", "0")])
+        assert status == 200 and stored()["operations"][0]["parameters"] == {"columns": ["body_mass_g"]}
+        assert "Fill missing (median) · body_mass_g" in text(page) and "field-error" not in page
+
+        # a config written through the API is a draft; running it is refused with the sentence
+        graph["nodes"][1]["config"] = {"operations": [step("standard_scaler", columns=["island"])]}
+        _call(app.base, f"/api/v1/workflows/{wid}", json.dumps(graph).encode(), method="PUT",
+              headers={"Content-Type": "application/json"})
+        status, text_ = _call(app.base, f"/api/v1/workflows/{wid}/validate", b"{}",
+                              headers={"Content-Type": "application/json"})
+        assert status == 200, text_
+        errors = json.loads(text_)["errors"]["p"]
+        assert any("Standard scaler: it acts on numeric columns; 'island' is categorical." in e for e in errors)
