@@ -218,5 +218,5 @@ def test_nodes_and_edges_added_or_removed_and_another_algorithm_are_named_from_t
     assert (c["old"], c["new"], c["old_default"]) == (None, 0.5, False)
     assert set(model) == {"Algorithm", "Trees", "Max depth", c["label"]}  # defaults on one side only: not listed
     step = changes["p"]["Step 2"]
-    assert step["old"] is None and "(z-score)" in step["new_text"] and "2.5" in step["new_text"]
+    assert step["old"] is None and "z-score outliers" in step["new_text"].lower() and "2.5" in step["new_text"]
     assert cmp["metrics"] == [] and cmp["same_workflow"] is True
