@@ -8,6 +8,7 @@ import os
 import shutil
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,32 @@ def page(browser, server):
     assert foreign == [], f"requests to another origin: {foreign}"
     assert pg.errors == [], f"console errors: {pg.errors}"
     context.close()
+
+
+def run_to_end(server, workflow_id, timeout=120.0) -> dict:
+    """Run a saved workflow through the API and wait for its end: the job as stored."""
+    job = api(server, f"/api/v1/workflows/{workflow_id}/run", {})
+    deadline = time.monotonic() + timeout
+    while True:
+        j = api(server, f"/api/v1/jobs/{job['job_id']}")
+        if j["status"] in ("completed", "failed", "cancelled") or time.monotonic() > deadline:
+            return j
+        time.sleep(0.2)
+
+
+@contextmanager
+def sized_page(browser, size):
+    """A page at a screenshot size (1600x1000, 1366x768) that fails the test on console errors."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    pg = context.new_page()
+    errors = []
+    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        yield pg
+        assert errors == [], f"console errors: {errors}"
+    finally:
+        context.close()
 
 
 def center(box):
@@ -556,11 +583,7 @@ def test_the_results_area_resizes_maximises_and_opens_as_a_page(page, server):
     pg = page
     wf = json.loads((ROOT / "examples" / "classification.json").read_text())
     created = api(server, "/api/v1/workflows", {**wf, "name": "Results area"})
-    job = api(server, f"/api/v1/workflows/{created['id']}/run", {})
-    for _ in range(300):
-        if api(server, f"/api/v1/jobs/{job['job_id']}")["status"] in ("completed", "failed"):
-            break
-        time.sleep(0.2)
+    job = run_to_end(server, created["id"])
     pg.goto(f"{server}/workflows/{created['id']}")
     pg.wait_for_selector("#results-body[data-status=completed]")
     bottom = pg.locator(".bottom")
@@ -581,7 +604,7 @@ def test_the_results_area_resizes_maximises_and_opens_as_a_page(page, server):
     pg.keyboard.press("Escape")
     assert bottom.bounding_box()["height"] < 0.8 * workspace
     href = pg.locator("[data-results-page]").first.get_attribute("href")
-    assert href == f"/jobs/{job['job_id']}"
+    assert href == f"/jobs/{job['id']}"
     pg.goto(server + href)
     assert "Results area: run" in pg.locator("h2").first.inner_text()
     assert pg.locator("#results-body[data-status=completed]").count() == 1

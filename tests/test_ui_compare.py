@@ -3,12 +3,11 @@ configuration differences and the metric deltas in the results area."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_ui_browser import api, browser, page, server  # noqa: F401
+from tests.test_ui_browser import api, browser, page, run_to_end, server, sized_page  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -28,12 +27,7 @@ def graph(n_estimators: int, test_size: float) -> dict:
 
 
 def run(server, wid) -> dict:
-    job = api(server, f"/api/v1/workflows/{wid}/run", {})
-    for _ in range(600):
-        j = api(server, f"/api/v1/jobs/{job['job_id']}")
-        if j["status"] in ("completed", "failed", "cancelled"):
-            break
-        time.sleep(0.2)
+    j = run_to_end(server, wid)
     assert j["status"] == "completed", j.get("error_message")
     return j
 
@@ -98,24 +92,19 @@ def test_tick_two_runs_compare_and_read_the_differences_and_deltas(page, server,
 @pytest.mark.parametrize("size", [(1600, 1000), (1366, 768)])
 def test_screenshot_of_a_comparison(browser, server, two_runs, size):  # noqa: F811
     wf, first, second = two_runs
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    open_history(pg, server, wf["id"])
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.get_by_role("checkbox", name=f"Select run {first['id']} for comparison").check()
-    pg.get_by_role("checkbox", name=f"Select run {second['id']} for comparison").check()
-    pg.screenshot(path=str(ARTIFACTS / f"compare-history-{size[0]}.png"))
-    pg.locator("#history [data-compare-runs]").click()
-    pg.wait_for_selector("#results #comparison")
-    pg.locator("#results-resize").focus()
-    for _ in range(5):  # a taller results area, as a user would drag it
-        pg.keyboard.press("ArrowUp")
-    pg.screenshot(path=str(ARTIFACTS / f"compare-{size[0]}.png"))
-    pg.goto(f"{server}/jobs/compare?a={first['id']}&b={second['id']}")
-    pg.screenshot(path=str(ARTIFACTS / f"compare-page-{size[0]}.png"), full_page=True)
-    pg.goto(f"{server}/jobs/{second['id']}")
-    pg.screenshot(path=str(ARTIFACTS / f"compare-run-page-{size[0]}.png"), full_page=True)
-    assert errors == []
-    context.close()
+    with sized_page(browser, size) as pg:
+        open_history(pg, server, wf["id"])
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.get_by_role("checkbox", name=f"Select run {first['id']} for comparison").check()
+        pg.get_by_role("checkbox", name=f"Select run {second['id']} for comparison").check()
+        pg.screenshot(path=str(ARTIFACTS / f"compare-history-{size[0]}.png"))
+        pg.locator("#history [data-compare-runs]").click()
+        pg.wait_for_selector("#results #comparison")
+        pg.locator("#results-resize").focus()
+        for _ in range(5):  # a taller results area, as a user would drag it
+            pg.keyboard.press("ArrowUp")
+        pg.screenshot(path=str(ARTIFACTS / f"compare-{size[0]}.png"))
+        pg.goto(f"{server}/jobs/compare?a={first['id']}&b={second['id']}")
+        pg.screenshot(path=str(ARTIFACTS / f"compare-page-{size[0]}.png"), full_page=True)
+        pg.goto(f"{server}/jobs/{second['id']}")
+        pg.screenshot(path=str(ARTIFACTS / f"compare-run-page-{size[0]}.png"), full_page=True)

@@ -2,14 +2,13 @@
 primary metric, CV mean ± std, the baseline, the time; the ROC curves overlaid."""
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from tests.test_ui_browser import api, browser, page, server  # noqa: F401
+from tests.test_ui_browser import api, browser, page, run_to_end, server, sized_page  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -19,12 +18,7 @@ pytestmark = [pytest.mark.browser]
 def finished_comparison(server):
     wf = json.loads((ROOT / "examples" / "model_comparison.json").read_text())
     created = api(server, "/api/v1/workflows", wf)
-    job = api(server, f"/api/v1/workflows/{created['id']}/run", {})
-    for _ in range(600):
-        j = api(server, f"/api/v1/jobs/{job['job_id']}")
-        if j["status"] in ("completed", "failed", "cancelled"):
-            break
-        time.sleep(0.2)
+    j = run_to_end(server, created["id"])
     assert j["status"] == "completed", j.get("error_message")
     return created, j
 
@@ -63,19 +57,14 @@ def test_the_leaderboard_ranks_every_model_and_overlays_their_roc_curves(page, s
 @pytest.mark.parametrize("size", [(1600, 1000), (1366, 768)])
 def test_screenshot_of_a_finished_comparison_run(browser, server, size):  # noqa: F811
     wf, _ = finished_comparison(server)
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.goto(f"{server}/workflows/{wf['id']}")
-    pg.wait_for_selector("#results [data-leaderboard]")
-    pg.locator("#results-resize").focus()
-    for _ in range(4):  # a taller results area, as a user would drag it
-        pg.keyboard.press("ArrowUp")
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"comparison-run-{size[0]}.png"))
-    assert errors == []
-    context.close()
+    with sized_page(browser, size) as pg:
+        pg.goto(f"{server}/workflows/{wf['id']}")
+        pg.wait_for_selector("#results [data-leaderboard]")
+        pg.locator("#results-resize").focus()
+        for _ in range(4):  # a taller results area, as a user would drag it
+            pg.keyboard.press("ArrowUp")
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"comparison-run-{size[0]}.png"))
 
 
 def test_roc_points_are_the_curve_of_the_metric():

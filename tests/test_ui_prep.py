@@ -21,6 +21,7 @@ from tests.test_ui_browser import (  # noqa: F401
     page,
     server,
     settle,
+    sized_page,
     wait_config,
 )
 
@@ -115,19 +116,14 @@ def test_screenshot_of_the_preprocessing_inspector(browser, server, penguins, si
         {"method": "onehot_encoder", "parameters": {"columns": ["island", "sex"]}},
         {"method": "iqr_outlier_removal", "parameters": {"factor": 2.0}},
         {"method": "standard_scaler", "parameters": {"columns": ["sex", "flipper_length_mm"]}}])
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.goto(f"{server}/workflows/{wf['id']}")
-    pg.wait_for_function("window.playground && window.playground.graph")
-    open_inspector(pg, "p")
-    pg.click('#inspector details[data-step="2"] > summary .op-title')  # open the one-hot step too
-    # the scaler names 'sex', which the one-hot step replaced: an error on that step, open
-    assert pg.locator('#inspector details[data-step="4"].invalid[open]').count() == 1
-    assert "not there any more" in pg.locator('#inspector details[data-step="4"] .field-error').inner_text()
-    pg.wait_for_timeout(300)  # the chevron's turn (a 150 ms transition) has ended
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"prep-{size[0]}.png"))
-    assert errors == []
-    context.close()
+    with sized_page(browser, size) as pg:
+        pg.goto(f"{server}/workflows/{wf['id']}")
+        pg.wait_for_function("window.playground && window.playground.graph")
+        open_inspector(pg, "p")
+        pg.click('#inspector details[data-step="2"] > summary .op-title')  # open the one-hot step too
+        # the scaler names 'sex', which the one-hot step replaced: an error on that step, open
+        assert pg.locator('#inspector details[data-step="4"].invalid[open]').count() == 1
+        assert "not there any more" in pg.locator('#inspector details[data-step="4"] .field-error').inner_text()
+        pg.wait_for_timeout(300)  # the chevron's turn (a 150 ms transition) has ended
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"prep-{size[0]}.png"))

@@ -3,12 +3,11 @@ node; the results show the trial table; "Use these parameters" writes the best o
 the Model node."""
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.test_ui_browser import ARGS, CHROMIUM, api, browser, page, server  # noqa: F401
+from tests.test_ui_browser import api, browser, page, run_to_end, server, sized_page  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -60,11 +59,7 @@ def test_the_search_shows_each_trial_live_and_its_best_parameters_can_be_used(pa
 
 def test_using_parameters_for_a_node_that_changed_algorithm_is_refused(server):
     wf = optuna_workflow(server, "Changed since", trials=2)
-    job = api(server, f"/api/v1/workflows/{wf['id']}/run", {})
-    for _ in range(300):
-        if api(server, f"/api/v1/jobs/{job['job_id']}")["status"] in ("completed", "failed"):
-            break
-        time.sleep(0.2)
+    job = run_to_end(server, wf["id"])
     graph = api(server, f"/api/v1/workflows/{wf['id']}")["graph"]
     for n in graph["nodes"]:
         if n["id"] == "model":
@@ -75,7 +70,7 @@ def test_using_parameters_for_a_node_that_changed_algorithm_is_refused(server):
 
     editor = urllib.request.urlopen(f"{server}/workflows/{wf['id']}").read().decode()
     token = editor.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
-    req = urllib.request.Request(f"{server}/ui/jobs/{job['job_id']}/nodes/model/use-parameters", method="POST",
+    req = urllib.request.Request(f"{server}/ui/jobs/{job['id']}/nodes/model/use-parameters", method="POST",
                                  headers={"HX-Request": "true", "X-CSRF-Token": token})
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req)
@@ -89,18 +84,13 @@ def test_using_parameters_for_a_node_that_changed_algorithm_is_refused(server):
 @pytest.mark.parametrize("size", [(1600, 1000), (1366, 768)])
 def test_screenshot_of_an_optuna_run(browser, server, size):  # noqa: F811
     wf = optuna_workflow(server, "Wine: XGBoost tuned with Optuna", trials=12)
-    job = api(server, f"/api/v1/workflows/{wf['id']}/run", {})
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.goto(f"{server}/workflows/{wf['id']}")
-    pg.wait_for_selector("#results-body[data-status=completed]", timeout=120_000)
-    pg.wait_for_selector("#results [data-search=model] svg.trial-chart")
-    pg.click("#results-max")
-    pg.locator("#results [data-search=model]").scroll_into_view_if_needed()
-    ARTIFACTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"optuna-run-{size[0]}.png"))
-    assert errors == []
-    assert api(server, f"/api/v1/jobs/{job['job_id']}")["status"] == "completed"
-    context.close()
+    with sized_page(browser, size) as pg:
+        job = api(server, f"/api/v1/workflows/{wf['id']}/run", {})
+        pg.goto(f"{server}/workflows/{wf['id']}")
+        pg.wait_for_selector("#results-body[data-status=completed]", timeout=120_000)
+        pg.wait_for_selector("#results [data-search=model] svg.trial-chart")
+        pg.click("#results-max")
+        pg.locator("#results [data-search=model]").scroll_into_view_if_needed()
+        ARTIFACTS.mkdir(exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"optuna-run-{size[0]}.png"))
+        assert api(server, f"/api/v1/jobs/{job['job_id']}")["status"] == "completed"
