@@ -316,17 +316,20 @@ def test_visualize_says_each_plot_before_it_starts_and_logs_it_when_drawn():
     progress until all were done: now each one is announced, then logged with its time."""
     wf = json.loads((ROOT / "examples" / "classification.json").read_text())
     viz = next(n for n in wf["nodes"] if n["type"] == "visualize")
-    viz["config"] = {"plots": ["confusion_matrix", "partial_dependence", "feature_importance"]}
+    viz["config"] = {"plots": ["confusion_matrix", "partial_dependence", "feature_importance", "shap_summary"]}
     events = []
     result = run_workflow(wf, events.append)
     assert result["status"] == "completed"
     mine = [e for e in events if e.get("node_id") == viz["id"]]
     progress = [e["message"] for e in mine if e["type"] == "node_progress"]
     logs = [e["message"] for e in mine if e["type"] == "node_log"]
-    assert progress[0] == "plot 1 of 3, Confusion matrix: drawing…"
-    assert "plot 2 of 3, Partial dependence: drawing…" in progress
-    assert any(m.startswith("plot 2 of 3, Partial dependence: feature 1 of ") for m in progress)
+    assert progress[0] == "plot 1 of 4, Confusion matrix: drawing…"
+    assert "plot 2 of 4, Partial dependence: drawing…" in progress
+    assert any(m.startswith("plot 2 of 4, Partial dependence: feature 1 of ") for m in progress)
+    # SHAP explains its rows block by block, saying how far it got
+    shap_steps = [m for m in progress if m.startswith("plot 4 of 4, SHAP summary: explained ")]
+    assert len(shap_steps) == 10 and shap_steps[-1].endswith("of 114 rows")
     assert [m.split(" drawn in ")[0] for m in logs] == ["Confusion matrix", "Partial dependence",
-                                                         "Feature importance"]
+                                                         "Feature importance", "SHAP summary"]
     fractions = [e["progress"] for e in mine if e["type"] == "node_progress"]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
