@@ -502,7 +502,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         latest = store.latest_job(workflow_id)
         state = states(wf["graph"])
         return EditorPage(wf, list(node_types().values()), state, list(TEMPLATES.items()), job_boot(latest),
-                          HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics()), results_panel(latest["id"] if latest else None),
+                          HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics(), model_names()), results_panel(latest["id"] if latest else None),
                           WorkflowInspector(wf, state["errors"]), undo=store.history_state(workflow_id))
 
 
@@ -653,7 +653,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/ui/workflows/{workflow_id}/history")
     def ui_history(workflow_id: str):
         store.require_workflow(workflow_id)
-        return HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics())
+        return HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics(), model_names())
 
 
     @rt("/ui/jobs/compare")

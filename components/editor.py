@@ -49,7 +49,7 @@ def Palette(node_types):
             items.append(Div(Span(t.icon, cls="icon", aria_hidden="true"),
                              Span(t.label, Span(t.description, cls="desc")),
                              cls="palette-item", data_node_type=t.type, tabindex="0", role="button",
-                             aria_label=f"Add a {t.label} node (drag onto the canvas, or press Enter)",
+                             aria_label=f"Add {'an' if t.label[:1].lower() in 'aeiou' else 'a'} {t.label} node (drag onto the canvas, or press Enter)",
                              style=f"--c: {t.colour}"))
     items.append(P("Drag a node onto the canvas, then connect an output (bottom) to an input (top).", cls="hint"))
     return Div(*items, cls="palette", id="palette", aria_label="Node palette")

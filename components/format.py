@@ -13,17 +13,18 @@ MINUS = "−"  # U+2212: a minus sign lines up with "+" in a column of deltas
 
 
 def _significant(v: float, digits: int) -> str:
-    """`v` rounded to `digits` significant digits, written without an exponent and without
-    trailing zeros (0.0004123, 12.35, 0.95)."""
-    text = format(Decimal(f"{v:.{digits}g}"), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
+    """`v` to `digits` significant digits, written without an exponent, trailing zeros kept
+    so that a column of scores lines up and 1 reads as measured (0.0004123, 12.35, 0.9500,
+    1.000)."""
+    if v == 0:
+        return "0"
+    text = format(Decimal(f"{v:#.{digits}g}".rstrip(".")), "f")
+    return text.rstrip(".")
 
 
 def fmt_number(v, digits: int = 4) -> str:
     """12345 -> "12,345"; 0.952381 -> "0.9524"; 12.3456 -> "12.35"; 0.00041234 -> "0.0004123";
-    1234.56 -> "1,235"; -0.0 -> "0"; None (and NaN) -> "—". Strings pass through; booleans
+    1.0 -> "1.000"; 0.95 -> "0.9500"; 1234.56 -> "1,235"; -0.0 -> "0"; None (and NaN) -> "—". Strings pass through; booleans
     say yes/no."""
     if v is None:
         return DASH

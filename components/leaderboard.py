@@ -33,10 +33,11 @@ def _cv(entry, metrics_registry) -> tuple[str, str]:
     if cv:
         name = metrics_registry[cv["metric"]].name if cv.get("metric") in metrics_registry else cv.get("metric")
         what = "selection score" if search else f"{len(cv.get('folds') or [])}-fold CV"
-        return f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}", f"{name}, {what} on the training rows"
+        mark = " *" if search else ""
+        return f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}{mark}", f"{name}, {what} on the training rows"
     if search:
         name = metrics_registry[search["metric"]].name if search["metric"] in metrics_registry else search["metric"]
-        return fmt_number(search["best_value"]), f"{name}, selection score: best of {search['n_trials']} trials"
+        return fmt_number(search["best_value"]) + " *", f"{name}, selection score: best of {search['n_trials']} trials"
     return "—", "No cross-validation: tick it on the Model node to see how stable the score is."
 
 
@@ -121,10 +122,14 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
                        *[Td(fmt_number(baseline.get(k))) for k in keys], Td("—"), Td("—"), cls="baseline",
                        data_baseline="1"))
     rocs = [(name_of(e), e["roc"]) for e in rows if e.get("roc")]
+    searched = [P("* The best of a search's trials on these folds: optimistic, since it picked the best of many "
+                  "tries. Compare models on the test metrics.", cls="help", data_selection_note="1")] \
+        if any(e.get("search") for e in rows) else []
     name = m.name if m else primary
     return Div(H3("Leaderboard"),
                P(f"{len(rows)} models, best first by {name} on the test rows "
                  f"({'higher' if direction == 'higher' else 'lower'} is better).", cls="muted"),
                Div(Div(Table(head, *body, cls="grid leaderboard-table"), cls="leaderboard-scroll"),
                    RocOverlay(rocs) if len(rocs) >= 2 else "", cls="leaderboard-body"),
+               *searched,
                cls="leaderboard", data_leaderboard=str(len(rows)), data_primary=primary)

@@ -153,9 +153,11 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                id="results-body", data_job=job["id"], data_status=job["status"])
 
 
-def HistoryList(jobs, metrics_registry=None):
+def HistoryList(jobs, metrics_registry=None, model_names=None):
     """Each run: status, when, how long, its key metric (the first Evaluate node's first
-    metric), the error if any, and its results one click away."""
+    metric; with several models the best one's, named), the error if any, and its results
+    one click away."""
+    model_names = model_names or {}
     if not jobs:
         return P("No runs yet.", cls="muted")
     items = []
@@ -168,7 +170,9 @@ def HistoryList(jobs, metrics_registry=None):
         took = f"{j['completed_at'] - j['started_at']:.1f} s" if j.get("completed_at") and j.get("started_at") else ""
         km = j.get("key_metric")
         name = (metrics_registry or {}).get(km["key"]).name if km and km["key"] in (metrics_registry or {}) else None
-        metric = Span(f"{name or km['key']} {fmt_number(km['value'])}", cls="b key-metric") if km else Span()
+        best = (f" · {model_names.get(km['algorithm'], km['algorithm'])}, best of {km['of']}"
+                if km and km.get("of") else "")
+        metric = Span(f"{name or km['key']} {fmt_number(km['value'])}{best}", cls="b key-metric") if km else Span()
         pick = Input(type="checkbox", data_compare_pick=j["id"], aria_label=f"Select run {j['id']} for comparison")
         items.append(Li(pick, Pill(j["status"]), Span(_when(j["created_at"])), Span(took, cls="muted"), metric,
                         Span(j.get("error_message") or "", cls="faint"), Div(cls="spacer"),

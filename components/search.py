@@ -13,7 +13,7 @@ from components.format import fmt_number
 
 def _param_label(plugin, name: str) -> str:
     p = next((p for p in getattr(plugin, "params", ()) if p.name == name), None)
-    return getattr(p, "label", None) or name
+    return p.title if p is not None else name
 
 
 def _value(v) -> str:
@@ -146,5 +146,6 @@ def FinishedSearches(job: dict, node_labels: dict, metrics_registry, models):
 
 
 def ParametersUsed(node_label: str):
-    return P(f"{node_label} now uses these parameters (Undo, or Ctrl Z, takes them back).", cls="notice ok",
+    return P(f"{node_label} now uses these parameters; Undo in the workflow's editor (Ctrl Z) takes them back.",
+             cls="notice ok",
              role="status", data_parameters_used="1")

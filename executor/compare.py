@@ -9,6 +9,9 @@ A, the later B, and a delta is B - A whatever order they were asked in.
 from __future__ import annotations
 
 from data.store import Invalid, Store
+from executor.engine import resolve
+from executor.facts import dataset_info_for
+from plugins import registry
 
 _MISSING = object()
 
@@ -131,7 +134,10 @@ def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> l
                 continue
             delta = b - a if _scalar(a) and _scalar(b) else None
             direction = m.direction if m else None
-            row = {"node_id": nid, "node": labels.get(nid, nid), "key": key, "name": m.name if m else key,
+            algo = entry_b.get("algorithm")
+            plugin = registry.models().get(algo) if isinstance(algo, str) else None
+            node = labels.get(nid, nid) + (f" · {plugin.name if plugin else algo}" if algo else "")
+            row = {"node_id": nid, "node": node, "key": key, "name": m.name if m else key,
                    "description": said_b.get(key) or said_a.get(key), "direction": direction, "a": a, "b": b,
                    "delta": delta, "verdict": _verdict(delta, direction) if delta is not None else None}
             if said_a.get(key) and said_b.get(key) and said_a[key] != said_b[key]:
@@ -165,5 +171,18 @@ def compare_jobs(store: Store, a: str | None, b: str | None, metrics_registry, n
     if a == b:
         raise Invalid("Choose two different runs to compare; both are the same run.", status=400)
     job_a, job_b = store.require_job(a), store.require_job(b)
-    return compare_runs(job_a, job_b, store.get_snapshot(job_a["snapshot_id"]),
-                        store.get_snapshot(job_b["snapshot_id"]), metrics_registry, node_types)
+    info = dataset_info_for(store)
+    return compare_runs(job_a, job_b, effective(store.get_snapshot(job_a["snapshot_id"]), info),
+                        effective(store.get_snapshot(job_b["snapshot_id"]), info), metrics_registry, node_types)
+
+
+def effective(graph: dict, info) -> dict:
+    """The graph with each node's config as the run used it (validated, defaults filled, as
+    the engine resolves it): a default written out by a later save ("sqrt" for a forest's
+    features per split) is then no change. A node that does not resolve keeps its config."""
+    try:
+        configs = resolve(graph, dataset_info=info).configs
+    except Exception:  # a snapshot the current declarations cannot read: compare as stored
+        return graph
+    return {**graph, "nodes": [{**n, "config": configs[n["id"]]} if n.get("id") in configs else n
+                               for n in graph.get("nodes") or []]}

@@ -425,8 +425,9 @@ def estimate(config: dict, upstream: Upstream) -> dict:
         parts.append(f"{trials} trials × {k} folds")
     cells = n * (full["features"] or 10)
     return {"credits": cells * plugin.complexity * fits / 2e5, "seconds": seconds,
-            "line": f"{plugin.name}: {fits} fits ({', '.join(parts)}) on {int(full['rows']):,} rows × "
-                    f"{full['features']} columns, about {seconds:.0f} s"}
+            "line": f"{plugin.name}: {fits} fit{'s' if fits > 1 else ''}"
+                    f"{' (' + ', '.join(parts) + ')' if len(parts) > 1 else ''} on {int(full['rows']):,} rows × "
+                    f"{full['features']} columns, {'under 1 s' if seconds < 1 else f'about {seconds:.0f} s'}"}
 
 
 def output_summary(model: ModelArtifact) -> dict:

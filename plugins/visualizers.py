@@ -148,6 +148,8 @@ def _native_importance(d: EvalData):
         if hasattr(coef, "toarray"):
             coef = coef.toarray()
         values = np.abs(coef).mean(axis=0) if coef.ndim == 2 else np.abs(coef)
+        if values is not None and len(values) == len(names):
+            return names, values, "coefficient"
     if values is None or len(values) != len(names):
         return None
     return names, values, "native"
@@ -172,8 +174,12 @@ def feature_importance_plot(d: EvalData) -> bytes:
     order = np.argsort(values)[::-1][:20][::-1]  # top 20, largest at the top of the chart
     fig, ax = _figure(6.4, max(3.0, 0.28 * len(order) + 1.2))
     ax.barh([str(names[i]) for i in order], values[order], color=BLUE)
-    _style(ax, "Feature importance" + (" (permutation)" if kind == "permutation" else ""),
-           "importance" if kind == "native" else "mean score drop when the feature is shuffled")
+    # a coefficient's size depends on its feature's units: comparable only on one scale
+    title = {"permutation": "Feature importance (permutation)",
+             "coefficient": "Feature importance (|coefficient|)"}.get(kind, "Feature importance")
+    xlabel = {"native": "importance", "permutation": "mean score drop when the feature is shuffled",
+              "coefficient": "|coefficient|: comparable only if the features share one scale"}[kind]
+    _style(ax, title, xlabel)
     ax.grid(axis="y", alpha=0)
     return _png(fig)
 

@@ -897,14 +897,21 @@
     document.body.classList.toggle("is-running", active);
   }
 
+  // the run log reads top down, as it happened; the panel follows its end unless scrolled up
   function execLog(text, kind) {
     const list = $("#exec-log");
     if (!list) return;
+    const panel = $("#execution");
+    const atEnd = !panel || panel.scrollHeight - panel.scrollTop - panel.clientHeight < 24;
     const li = document.createElement("li");
     li.className = kind || "";
     li.textContent = text;
-    list.prepend(li);
+    list.append(li);
+    if (panel && atEnd) panel.scrollTop = panel.scrollHeight;
   }
+
+  // a node in the log as the user knows it: their name for it (else its type's), then its id
+  const logName = (id) => { const node = graph.getCellById(id); return node ? nodeName(node) : id; };
 
   function setJobStatus(text, kind) {
     const el = $("#job-status");
@@ -926,7 +933,7 @@
       for (const [id, messages] of Object.entries(body.errors || {})) {
         if (id === "_workflow") { execLog(messages.join(" "), "error"); continue; }
         setNodeState(id, "invalid", messages.join(" "));
-        execLog(`${id}: ${messages.join(" ")}`, "error");
+        execLog(`${logName(id)}: ${messages.join(" ")}`, "error");
       }
       showPanel("run");
       return;
@@ -953,14 +960,14 @@
     }));
     source.addEventListener("node_warning", handle((d) => {
       addNodeWarning(d.node_id, d.message);
-      execLog(`${d.node_id} warning: ${d.message}`, "warn");
+      execLog(`${logName(d.node_id)} warning: ${d.message}`, "warn");
     }));
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
-      if (d.status === "failed") execLog(`${d.node_id} failed: ${d.message}`, "error");
-      else if (d.status === "completed") execLog(`${d.node_id} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
-      else if (d.status === "running") execLog(`${d.node_id} running…`, "");
+      if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
+      else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
+      else if (d.status === "running") execLog(`${logName(d.node_id)} running…`, "");
     }));
     source.addEventListener("node_progress", handle((d) => {
       setNodeStatus(d.node_id, "running", d.message, d.progress);
@@ -970,10 +977,10 @@
     source.addEventListener("node_trial", handle((d) => {
       addNodeTrial(d.node_id, d);
       const v = d.value == null ? d.state : d.value.toPrecision(4);
-      execLog(`${d.node_id} trial ${d.number + 1}/${d.n_trials}: ${v}` + (d.best != null ? ` (best ${d.best.toPrecision(4)})` : ""), "");
+      execLog(`${logName(d.node_id)} trial ${d.number + 1}/${d.n_trials}: ${v}` + (d.best != null ? ` (best ${d.best.toPrecision(4)})` : ""), "");
       refreshTrials(j.id);
     }));
-    source.addEventListener("node_log", handle((d) => execLog(`${d.node_id}: ${d.message}`, "")));
+    source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "")));
     source.addEventListener("metrics", handle(() => {}));
     const finish = (kind, label) => handle((d) => {
       source.close();

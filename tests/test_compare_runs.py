@@ -220,3 +220,27 @@ def test_nodes_and_edges_added_or_removed_and_another_algorithm_are_named_from_t
     step = changes["p"]["Step 2"]
     assert step["old"] is None and "z-score outliers" in step["new_text"].lower() and "2.5" in step["new_text"]
     assert cmp["metrics"] == [] and cmp["same_workflow"] is True
+
+
+def test_a_default_written_out_by_a_later_save_is_no_change():
+    """The first inspector save writes the defaults: "Features per split (default) → sqrt"
+    was listed for a forest whose features per split never changed."""
+    from executor.compare import config_diff, effective
+    from executor.engine import default_dataset_info
+    from nodes.registry import node_types
+
+    def graph(hp):
+        return {"nodes": [{"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer",
+                                                                    "target_column": "target",
+                                                                    "problem_type": "classification"}},
+                          {"id": "s", "type": "split", "config": {}},
+                          {"id": "m", "type": "model", "config": {"algorithm": "random_forest",
+                                                                  "hyperparameters": hp}}],
+                "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}
+
+    info = default_dataset_info(None)
+    assert config_diff(effective(graph({}), info), effective(graph({"max_features": "sqrt"}), info),
+                       node_types())["same"]
+    changed = config_diff(effective(graph({}), info), effective(graph({"max_features": "log2"}), info),
+                          node_types())["nodes_changed"]
+    assert [(c["label"], c["new"]) for n in changed for c in n["changes"]] == [("Features per split", "log2")]

@@ -10,12 +10,12 @@ from components.format import fmt_delta, fmt_number, fmt_seconds
 
 @pytest.mark.parametrize("value, shown", [
     (0.952381, "0.9524"), (12.3456, "12.35"), (0.00041234, "0.0004123"),  # 4 significant digits
-    (0.5, "0.5"), (1.0, "1"), (0.1 + 0.2, "0.3"),  # no trailing zeros, no float noise
+    (0.5, "0.5000"), (1.0, "1.000"), (0.1 + 0.2, "0.3000"),  # four significant digits, no float noise
     (12345, "12,345"), (1234567, "1,234,567"), (3, "3"), (0, "0"),  # integers as integers, separated
     (12345.678, "12,346"), (1234.56, "1,235"), (999.96, "1,000"), (-2048.2, "-2,048"),  # large: whole units
     (-0.0, "0"), (-0.000000001234, "-0.000000001234"), (-0.9523, "-0.9523"),  # never "-0"
     (None, "—"), (float("nan"), "—"), (float("inf"), "∞"),
-    (np.float64(0.912345), "0.9123"), (np.int64(25000), "25,000"), (np.float32(0.25), "0.25"),
+    (np.float64(0.912345), "0.9123"), (np.int64(25000), "25,000"), (np.float32(0.25), "0.2500"),
     (True, "yes"), (False, "no"), ("sqrt", "sqrt"),
 ])
 def test_fmt_number(value, shown):

@@ -131,4 +131,4 @@ def test_history_shows_each_runs_key_metric_and_status(store):
     assert jobs[done]["key_metric"] == {"key": "f1", "value": 0.875, "node_id": "e"}  # tables are skipped
     assert jobs[failed]["key_metric"] is None and "results" not in jobs[failed]
     html = to_xml(HistoryList(list(jobs.values()), registry.metrics()))
-    assert "F1 score 0.875" in html and "boom" in html and "completed" in html and "failed" in html
+    assert "F1 score 0.8750" in html and "boom" in html and "completed" in html and "failed" in html

@@ -44,7 +44,7 @@ def test_the_leaderboard_ranks_every_model_and_overlays_their_roc_curves(page, s
         assert "±" in board.locator(f'tr[data-evaluate="{nid}"] td').nth(5).inner_text()
         assert len(cv["folds"]) == 5
     # the baseline is the trivial model on the same test rows: ROC AUC 0.5
-    assert board.locator("tr[data-baseline] td").nth(2).inner_text() == "0.5"
+    assert board.locator("tr[data-baseline] td").nth(2).inner_text() == "0.5000"
     # one curve per model; each curve's AUC is the metric
     assert board.locator("svg.roc-overlay polyline.roc-line").count() == 3
     for e in metrics.values():

@@ -151,9 +151,10 @@ def _log2(n):
     return float(np.log2(max(2.0, n)))
 
 
-def tree_ensemble_cost(seconds_per_unit, trees="n_estimators"):
-    """Trees x n log n x the features tried per split (sqrt/log2/all; a forest's default is
-    sqrt for classification, all for regression). trees=None: a single tree on all."""
+def tree_ensemble_cost(seconds_per_unit, trees="n_estimators", per_tree=0.0):
+    """Trees x (a fixed cost per tree + n log n x the features tried per split: sqrt/log2/all;
+    a forest's default is sqrt for classification, all for regression). trees=None: a single
+    tree on all features."""
     def cost(p, s):
         d = s["features"]
         if trees is None:
@@ -161,7 +162,7 @@ def tree_ensemble_cost(seconds_per_unit, trees="n_estimators"):
         mf = p.get("max_features")
         tried = np.sqrt(d) if mf == "sqrt" or (mf is None and s["problem_type"] == "classification") else \
             _log2(d) if mf == "log2" else d
-        return seconds_per_unit * (p.get(trees) or 100) * s["rows"] * _log2(s["rows"]) * tried
+        return (p.get(trees) or 100) * (per_tree + seconds_per_unit * s["rows"] * _log2(s["rows"]) * tried)
     return cost
 
 
