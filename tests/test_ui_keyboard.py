@@ -206,8 +206,9 @@ def test_a_three_node_workflow_built_with_the_keyboard_alone(page, server):
     pg.keyboard.press("Space")
     pg.wait_for_selector("#inspector select[name=target_column]")
     settle(pg)
-    # the swap kept the focus on the field in use
-    assert focused(pg, "#inspector input[name=dataset_id][value=breast_cancer]")
+    # the swap kept the focus on the field in use (restored once htmx has settled the swap)
+    pg.wait_for_function("document.activeElement && document.activeElement.matches("
+                         "'#inspector input[name=dataset_id][value=breast_cancer]')", timeout=5000)
     pg.keyboard.press("Escape")  # back to the canvas
     assert focused(pg, "#canvas")
     pg.keyboard.press("End")
