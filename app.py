@@ -37,7 +37,7 @@ from components.search import LiveSearches, ParametersUsed
 from data import datasets
 from data.config import Settings, settings
 from data.ingest import IngestService, Limits, clean_leftovers
-from data.store import Invalid, NotFound, open_store, quoted
+from data.store import Invalid, NotFound, open_store
 from executor import jobs
 from executor.compare import compare_jobs
 from executor.engine import Resolved, advice_for, node_states, resolve
@@ -47,6 +47,7 @@ from inspectors.context import InspectorContext
 from inspectors.panels import Inspector, WorkflowInspector, parse_config
 from nodes import graph as graphs
 from nodes.base import Design, NodeError, Upstream
+from nodes.graph import quoted
 from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry, tables
@@ -454,15 +455,8 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         job = store.get_job(job_id) if job_id else None
         labels = {}
         if job:
-            labels = snapshot_labels(store.get_snapshot(job["snapshot_id"]))
+            labels = graphs.node_names(store.get_snapshot(job["snapshot_id"]))
         return ResultsPanel(job, registry.metrics(), model_names(), labels)
-
-
-    def snapshot_labels(graph: dict) -> dict:
-        """Each node's name as the user sees it: their label, else its type's."""
-        types = node_types()
-        return {n["id"]: n.get("label") or (types[n["type"]].label if n["type"] in types else n["type"])
-                for n in graph["nodes"]}
 
 
     @rt("/")
@@ -670,10 +664,10 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/ui/jobs/{job_id}/trials")
     def ui_trials(job_id: str):
         """The search panel while a run searches: every trial finished so far, per node."""
-        job = store.require_job(job_id)
+        job = store.require_job(job_id, with_nodes=False)  # asked once per finished trial: the job row only
         graph = store.get_snapshot(job["snapshot_id"])
         algorithms = {n["id"]: (n.get("config") or {}).get("algorithm") for n in graph["nodes"]}
-        return LiveSearches(store.trials(job_id), algorithms, snapshot_labels(graph), registry.metrics(),
+        return LiveSearches(store.trials(job_id), algorithms, graphs.node_names(graph), registry.metrics(),
                             registry.models())
 
 
@@ -693,7 +687,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             config = use_search_parameters(current.get("config") or {}, node.get("output") or {})
         except NodeError as e:
             raise Invalid(str(e), status=409) from None
-        label = current.get("label") or snapshot_labels(wf["graph"]).get(node_id, node_id)
+        label = graphs.node_name(current)
         wf = store.update_node_config(wf["id"], node_id, config, description=f"{label} hyperparameters from the search")
         trigger = {"pg-state": node_states(wf["graph"], dataset_info=jobs.dataset_info_for(store)),
                    "pg-config-changed": {"node_id": node_id}}

@@ -11,15 +11,8 @@ from fasthtml.svg import Circle, Line, Polyline, Svg, Text, Title
 from components.format import fmt_number
 
 
-def _param_label(plugin, name: str) -> str:
-    p = next((p for p in getattr(plugin, "params", ()) if p.name == name), None)
-    return p.title if p is not None else name
-
-
-def _value(v) -> str:
-    if isinstance(v, float):
-        return fmt_number(v)
-    return "—" if v is None else str(v)
+def _param_title(plugin, name: str) -> str:
+    return plugin.param_title(name) if plugin is not None else name
 
 
 def TrialChart(trials: list[dict], direction: str, metric_name: str, n_trials: int | None = None,
@@ -44,10 +37,10 @@ def TrialChart(trials: list[dict], direction: str, metric_name: str, n_trials: i
 
     better = max if direction == "maximize" else min
     steps, best = [], None
-    for t in done:
+    for t in done:  # a step line: across at the old best, then up (or down) to the new one
+        if best is not None:
+            steps.append(f"{x(t['number'])},{y(best)}")
         best = t["value"] if best is None else better(best, t["value"])
-        if steps:
-            steps.append(f"{x(t['number'])},{steps[-1].split(',')[1]}")
         steps.append(f"{x(t['number'])},{y(best)}")
     best_trial = next(t for t in done if t["value"] == best)
     label = (f"{metric_name} by trial: {len(done)} finished, best {fmt_number(best)} at trial "
@@ -70,13 +63,13 @@ def TrialChart(trials: list[dict], direction: str, metric_name: str, n_trials: i
 
 def TrialTable(trials: list[dict], plugin, best_number):
     names = list(dict.fromkeys(k for t in trials for k in (t.get("params") or {})))
-    head = Tr(Th("Trial"), Th("Value"), Th("Best so far"), *[Th(_param_label(plugin, k)) for k in names])
+    head = Tr(Th("Trial"), Th("Value"), Th("Best so far"), *[Th(_param_title(plugin, k)) for k in names])
     rows = []
     for t in trials:
-        value = (_value(t["value"]) if t.get("value") is not None
+        value = (fmt_number(t["value"]) if t.get("value") is not None
                  else Span(t.get("state", "failed"), title=t.get("note") or "", cls="faint"))
-        rows.append(Tr(Td(str(t["number"] + 1)), Td(value), Td(_value(t.get("best"))),
-                       *[Td(_value((t.get("params") or {}).get(k))) for k in names],
+        rows.append(Tr(Td(str(t["number"] + 1)), Td(value), Td(fmt_number(t.get("best"))),
+                       *[Td(fmt_number((t.get("params") or {}).get(k))) for k in names],
                        cls="best" if t["number"] == best_number else None, data_trial=str(t["number"] + 1)))
     return Div(Table(head, *rows, cls="grid trials"), cls="trials-scroll")
 
@@ -94,7 +87,7 @@ def SearchSection(node_id: str, node_label: str, trials: list[dict], *, plugin, 
     apply = []
     if best_params is not None:
         apply = [Div(H4("Best parameters"),
-                     P(", ".join(f"{_param_label(plugin, k)} = {_value(v)}" for k, v in best_params.items())
+                     P(", ".join(f"{_param_title(plugin, k)} = {fmt_number(v)}" for k, v in best_params.items())
                        or "The search changed nothing.", cls="best-params"),
                      P(f"Selection score: {metric_name}, best of {len(trials)} trials. Optimistic: the test "
                        "metrics are the honest estimate.", cls="help"),

@@ -24,6 +24,7 @@ from data import datasets
 from data.config import Settings
 from data.config import settings as load_settings
 from nodes import graph as graphs
+from nodes.graph import quoted
 
 TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
@@ -442,7 +443,7 @@ class Store:
         if not isinstance(target, (str, type(None))) or not isinstance(problem_type, str):
             raise Invalid("Send the target as a column name (or nothing) and the problem type as text.", status=400)
         if problem_type not in (*PROBLEM_TYPES, "auto"):
-            raise Invalid(f"Unknown problem type {_quoted(problem_type)}; use auto or one of "
+            raise Invalid(f"Unknown problem type {quoted(problem_type)}; use auto or one of "
                           f"{', '.join(PROBLEM_TYPES)}.", status=422)
         target = target or None
         if datasets.is_sample(dataset_id):
@@ -450,7 +451,7 @@ class Store:
         else:
             row = self.get_dataset(dataset_id)
             if row is None:
-                raise NotFound(f"No dataset {_quoted(dataset_id)}.")
+                raise NotFound(f"No dataset {quoted(dataset_id)}.")
             columns, n_rows = (row["profile"] or {}).get("columns", []), row["n_rows"]
         if problem_type == "auto":
             problem_type = suggest_problem_type(next((c for c in columns if c["name"] == target), None)) \
@@ -543,8 +544,8 @@ class Store:
             row["nodes"] = nodes
         return row
 
-    def require_job(self, job_id: str) -> dict:
-        job = self.get_job(job_id)
+    def require_job(self, job_id: str, with_nodes: bool = True) -> dict:
+        job = self.get_job(job_id, with_nodes=with_nodes)
         if job is None:
             raise NotFound(f"No job {quoted(job_id)}.")
         return job
@@ -605,11 +606,10 @@ class Store:
     def trials(self, job_id: str) -> dict[str, list[dict]]:
         """The Optuna trials each node of the job's latest attempt has finished so far (its
         `node_trial` events), by node id, in order: what the live search panel shows."""
-        start = self._one("SELECT COALESCE(MAX(seq), 0) AS seq FROM events WHERE job_id = ? AND type = 'job_started'",
-                          [job_id])["seq"]
         out: dict[str, list[dict]] = {}
-        for r in self.db.query("SELECT node_id, payload FROM events WHERE job_id = ? AND type = 'node_trial' "
-                               "AND seq > ? ORDER BY seq", [job_id, start]):
+        for r in self.db.query("SELECT node_id, payload FROM events WHERE job_id = ? AND type = 'node_trial' AND seq > "
+                               "(SELECT COALESCE(MAX(seq), 0) FROM events WHERE job_id = ? AND type = 'job_started') "
+                               "ORDER BY seq", [job_id, job_id]):
             out.setdefault(r["node_id"], []).append(_loads(r["payload"]))
         return out
 
@@ -831,29 +831,13 @@ def _key_metric(results: dict) -> dict | None:
     return out
 
 
-def quoted(value) -> str:
-    """An id as a message quotes it: no id is longer than 64 characters, so a longer one is
-    cut rather than echoed whole."""
-    text = str(value)
-    return repr(text if len(text) <= 64 else text[:60] + "…")
-
-
-def _node_names(graph: dict) -> dict:
-    """Each node's name as the user sees it: their label, else its type's."""
-    from nodes.registry import node_types
-
-    types = node_types()
-    return {n["id"]: n.get("label") or (types[n["type"]].label if n.get("type") in types else n.get("type") or n["id"])
-            for n in graph.get("nodes", [])}
-
-
 def describe_change(before: dict, after: dict, old_name: str = "", new_name: str = "") -> tuple[str, str | None]:
     """What a change did, as the undo history words it ("moved 2 nodes", "Model
     hyperparameters", "deleted Split"), and its coalescing key: "move:<ids>" when the change
     only moved nodes, else None."""
     b = {n["id"]: n for n in before.get("nodes", [])}
     a = {n["id"]: n for n in after.get("nodes", [])}
-    names = {**_node_names(before), **_node_names(after)}
+    names = {**graphs.node_names(before), **graphs.node_names(after)}
     for g in (before, after):  # an API graph may hold an edge to a node it lacks
         for e in g.get("edges", []):
             names.setdefault(e["source"], e["source"])
@@ -904,8 +888,6 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
         parts.append(f"moved {some(moved)}")
     return ("; ".join(parts) or "edited the workflow"), None
 
-
-_quoted = quoted
 
 
 def _graph_fields(graph: dict, name: str) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from data.store import Invalid, Store
 from executor.engine import resolve
 from executor.facts import dataset_info_for
+from nodes.graph import node_name
 from plugins import registry
 
 _MISSING = object()
@@ -28,13 +29,8 @@ def _run(job: dict) -> dict:
             "error_message": job.get("error_message")}
 
 
-def _label(node: dict, node_types: dict) -> str:
-    nt = node_types.get(node.get("type"))
-    return node.get("label") or (nt.label if nt else str(node.get("type")))
-
-
 def _node(node: dict, node_types: dict) -> dict:
-    return {"node_id": node["id"], "type": node.get("type"), "label": _label(node, node_types)}
+    return {"node_id": node["id"], "type": node.get("type"), "label": node_name(node, node_types)}
 
 
 def _fields(node: dict, node_types: dict) -> dict:
@@ -95,7 +91,7 @@ def config_diff(graph_a: dict, graph_b: dict, node_types: dict) -> dict:
             fields = _config_changes(nodes_a[nid], node, node_types)
             if fields:
                 changed.append({**_node(node, node_types), "changes": fields})
-    labels = {nid: _label(n, node_types) for nid, n in {**nodes_a, **nodes_b}.items()}
+    labels = {nid: node_name(n, node_types) for nid, n in {**nodes_a, **nodes_b}.items()}
     edges_a, edges_b = _edges(graph_a), _edges(graph_b)
     diff = {"nodes_added": [_node(n, node_types) for nid, n in nodes_b.items() if nid not in nodes_a],
             "nodes_removed": [_node(n, node_types) for nid, n in nodes_a.items() if nid not in nodes_b],
@@ -152,7 +148,7 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
     swapped = (job_b.get("created_at") or 0) < (job_a.get("created_at") or 0)
     if swapped:
         job_a, job_b, graph_a, graph_b = job_b, job_a, graph_b, graph_a
-    labels = {n["id"]: _label(n, node_types) for n in (graph_a.get("nodes") or []) + (graph_b.get("nodes") or [])}
+    labels = {n["id"]: node_name(n, node_types) for n in (graph_a.get("nodes") or []) + (graph_b.get("nodes") or [])}
     same_workflow = job_a.get("workflow_id") == job_b.get("workflow_id")
     out = {"a": _run(job_a), "b": _run(job_b), "swapped": swapped, "same_workflow": same_workflow,
            "config": config_diff(graph_a, graph_b, node_types),

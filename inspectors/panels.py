@@ -319,13 +319,9 @@ def SearchSpace(plugin, hp: dict, problem_type):
             what = f"{_num(lo)} – {_num(hi)}" + (" (log scale)" if log else "")
         rows.append(Li(Span(p.title, cls="b"), f": {what}", *([Span(f" · {p.search_note}", cls="faint")]
                                                                  if p.search_note else [])))
-    rows += [Li(Span(registry_param_title(plugin, name), cls="b"), f": {reason}") for name, reason in fixed.items()]
+    rows += [Li(Span(plugin.param_title(name), cls="b"), f": {reason}") for name, reason in fixed.items()]
     return Div(H4("Search space"), Ul(*rows, cls="search-space") if rows else P("Nothing to search.", cls="muted"),
                cls="field")
-
-
-def registry_param_title(plugin, name: str) -> str:
-    return next((p.title for p in plugin.params if p.name == name), name)
 
 
 # --------------------------------------------------------------------------- evaluate / visualize

@@ -10,6 +10,7 @@ what to choose instead.
 from __future__ import annotations
 
 from nodes.base import TABLE, Design, NodeError, NodeType, Port, TableArtifact, Upstream, table_summary
+from nodes.graph import quoted
 from plugins import tables
 from plugins.base import PROBLEM_TYPES
 from plugins.params import Param, validate_params
@@ -68,17 +69,12 @@ def target_refusal(columns: list[dict], target: str | None, problem_type: str, n
         if not target:
             return f"Choose the target column to predict ({problem_type} needs one)."
         if by_name and target not in by_name:
-            return f"Column {_cut(target)} is not in the dataset."
+            return f"Column {quoted(target)} is not in the dataset."
         return target_problem(by_name.get(target), problem_type, n_rows)
     if target and by_name and target not in by_name:
-        return f"Column {_cut(target)} is not in the dataset."
+        return f"Column {quoted(target)} is not in the dataset."
     return None
 
-
-def _cut(name) -> str:
-    """A name as a message quotes it: a long one is cut, not echoed whole."""
-    text = str(name)
-    return repr(text if len(text) <= 64 else text[:60] + "…")
 
 
 def validate(config: dict, upstream: Upstream, design: Design):

@@ -130,11 +130,29 @@ def normalize(graph) -> dict:
     return {"nodes": out_nodes, "edges": out_edges}
 
 
+def quoted(value) -> str:
+    """An id (or a name) as a message quotes it: no id is longer than MAX_ID characters, so
+    a longer one is cut rather than echoed whole."""
+    text = str(value)
+    return repr(text if len(text) <= MAX_ID else text[:MAX_ID - 4] + "…")
+
+
 # --------------------------------------------------------------------------- ports
 def _types():
     from nodes.registry import node_types
 
     return node_types()
+
+
+def node_name(node: Mapping, node_types: Mapping | None = None) -> str:
+    """A node as the user knows it: their label, else its type's, else its type id."""
+    nt = (node_types if node_types is not None else _types()).get(node.get("type"))
+    return node.get("label") or (nt.label if nt else str(node.get("type") or node.get("id")))
+
+
+def node_names(graph: Mapping, node_types: Mapping | None = None) -> dict:
+    types = node_types if node_types is not None else _types()
+    return {n["id"]: node_name(n, types) for n in graph.get("nodes") or []}
 
 
 def fill_ports(edge: Mapping, source_type, target_type) -> tuple[str | None, str | None, str | None]:

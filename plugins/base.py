@@ -59,6 +59,10 @@ class ModelPlugin:
     def slug(self) -> str:
         return self.key
 
+    def param_title(self, name: str) -> str:
+        """A param as the inspector titles it (its label, else its name made readable)."""
+        return next((p.title for p in self.params if p.name == name), name)
+
     def params_for(self, problem_type: str | None) -> list[Param]:
         return [p for p in self.params if p.applies_to(problem_type)]
 

@@ -235,41 +235,39 @@
 
   function applyState(state) {
     if (!state || !state.nodes) return;
+    for (const [id, s] of Object.entries(state.nodes)) {
+      patchNode(id, (d) => {
+        const next = { summary: s.summary, config: s.config || d.config, state: s.state };
+        // a design change clears the last run's status; a live run keeps its own
+        if (!job || !["running", "queued", "pending"].includes(d.status) || !job.active) {
+          next.status = null;
+          next.message = s.message;
+        }
+        return next;
+      });
+    }
+  }
+
+  // what the server or a run says about a node (not an edit: nothing is saved); returns the node
+  function patchNode(id, patch) {
+    const node = graph.getCellById(id);
+    if (!node) return null;
     const was = applyingServer;
     applyingServer = true;
-    for (const [id, s] of Object.entries(state.nodes)) {
-      const node = graph.getCellById(id);
-      if (!node) continue;
-      const d = node.getData() || {};
-      // a design change clears the last run's status; a live run keeps its own
-      const next = { ...d, summary: s.summary, config: s.config || d.config, state: s.state };
-      if (!job || !["running", "queued", "pending"].includes(d.status) || !job.active) {
-        next.status = null;
-        next.message = s.message;
-      }
-      node.setData(next, { overwrite: true });
-    }
+    const d = node.getData() || {};
+    node.setData({ ...d, ...(typeof patch === "function" ? patch(d) : patch) }, { overwrite: true });
     applyingServer = was;
+    return node;
   }
 
   // a design-time verdict (nodes/base.py DESIGN_STATES): clears any run status shown
   function setNodeState(id, state, message) {
-    const node = graph.getCellById(id);
-    if (!node) return;
-    const was = applyingServer;
-    applyingServer = true;
-    node.setData({ ...(node.getData() || {}), state, status: null, message: message || "" }, { overwrite: true });
-    applyingServer = was;
+    patchNode(id, { state, status: null, message: message || "" });
   }
 
   function setNodeStatus(id, status, message, progress) {
-    const node = graph.getCellById(id);
+    const node = patchNode(id, { status, message: message || "", progress: progress == null ? null : progress });
     if (!node) return;
-    const was = applyingServer;
-    applyingServer = true;
-    const d = node.getData() || {};
-    node.setData({ ...d, status, message: message || "", progress: progress == null ? null : progress }, { overwrite: true });
-    applyingServer = was;
     for (const edge of graph.getIncomingEdges(node) || []) {
       edge.attr("line/strokeDasharray", status === "running" ? 6 : null);
       edge.attr("line/style/animation", status === "running" ? "pg-ants 0.6s linear infinite" : null);
@@ -278,12 +276,7 @@
   }
 
   function setNodeWarnings(id, warnings) {
-    const node = graph.getCellById(id);
-    if (!node) return;
-    const was = applyingServer;
-    applyingServer = true;
-    node.setData({ ...(node.getData() || {}), warnings: [...warnings] }, { overwrite: true });
-    applyingServer = was;
+    patchNode(id, { warnings: [...warnings] });
   }
 
   function addNodeWarning(id, message) {
@@ -1013,24 +1006,13 @@
   }
 
   function addNodeTrial(id, t) {
-    const node = graph.getCellById(id);
-    if (!node) return;
-    const d = node.getData() || {};
-    const trials = (d.trials || []).filter((x) => x.n !== t.number);
-    trials.push({ n: t.number, v: t.value, best: t.best });
-    const was = applyingServer;
-    applyingServer = true;
-    node.setData({ ...d, trials, trialsOf: t.n_trials }, { overwrite: true });
-    applyingServer = was;
+    patchNode(id, (d) => ({ trials: [...(d.trials || []).filter((x) => x.n !== t.number), { n: t.number, v: t.value, best: t.best }],
+                             trialsOf: t.n_trials }));
   }
 
   function clearNodeTrials(id) {
     const node = graph.getCellById(id);
-    if (!node || !(node.getData() || {}).trials) return;
-    const was = applyingServer;
-    applyingServer = true;
-    node.setData({ ...node.getData(), trials: [] }, { overwrite: true });
-    applyingServer = was;
+    if (node && (node.getData() || {}).trials) patchNode(id, { trials: [] });
   }
 
   // a small chart of value by trial on the node: dots, and the best so far as a line
