@@ -58,12 +58,7 @@ def running_app(*flags: str, env: dict | None = None, home: str | None = None, t
                 time.sleep(0.2)
         yield app
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc, 15)
         log.close()
 
 
@@ -140,17 +135,25 @@ def consumer():
                              *CONSUMER_FLAGS], cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
     time.sleep(0.5)
     yield proc
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc, 10)
     log.close()
 
 
 def consumer_log() -> str:
     path = HOME / "consumer.log"
     return path.read_text() if path.exists() else ""
+
+
+def stop(proc, timeout: float = 20) -> None:
+    """End a process the test started (unless it has ended): terminate, then kill if it
+    does not end within `timeout` seconds."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1):

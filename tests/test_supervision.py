@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,12 +73,7 @@ def app_server():
         assert wait_for(lambda: _ok(base), 60), "the app did not start"
         yield proc, base, home
     finally:  # also when it did not start: never leave an app behind
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(proc)
         log.close()
 
 
@@ -265,8 +260,7 @@ def test_a_job_over_its_memory_limit_fails_alone_with_the_limit_named():
         assert rss(proc.pid) - web_before < 100 * 2**20
         assert proc.poll() is None  # the app carries on
     finally:
-        proc.terminate()
-        proc.wait(20)
+        stop(proc)
 
 
 def test_a_job_process_takes_its_share_of_the_machine():

@@ -131,6 +131,16 @@ def connect(pg, source, target, source_port=None):
     pg.mouse.up()
 
 
+def dataset_then_split(pg):
+    """A Dataset node connected to a Split node, dragged and connected by the mouse, saved."""
+    d = drag_from_palette(pg, "dataset", 300, 60)
+    s = drag_from_palette(pg, "split", 300, 220)
+    wait_saved(pg)
+    connect(pg, d, s)
+    wait_saved(pg)
+    return d, s
+
+
 def edges(pg):
     return pg.evaluate("window.playground.graph.getEdges().filter(e => e.getTargetCellId()).length")
 
@@ -293,11 +303,7 @@ def test_forbidden_connection_is_refused(page, server):
 def test_run_with_missing_config_paints_errors_and_creates_no_job(page, server):
     pg = page
     wid = new_workflow(pg, server, "Missing config")
-    d = drag_from_palette(pg, "dataset", 300, 60)
-    s = drag_from_palette(pg, "split", 300, 220)
-    wait_saved(pg)
-    connect(pg, d, s)
-    wait_saved(pg)
+    d, s = dataset_then_split(pg)
     pg.click("#run-button")
     node = pg.locator(f'#canvas [data-node-id="{d}"][data-status=invalid]')
     node.wait_for()
@@ -309,11 +315,7 @@ def test_run_with_missing_config_paints_errors_and_creates_no_job(page, server):
 def test_undo_redo_restores_a_deleted_node(page, server):
     pg = page
     wid = new_workflow(pg, server, "Undo")
-    d = drag_from_palette(pg, "dataset", 300, 60)
-    s = drag_from_palette(pg, "split", 300, 220)
-    wait_saved(pg)
-    connect(pg, d, s)
-    wait_saved(pg)
+    d, s = dataset_then_split(pg)
     pg.locator(f'#canvas [data-node-id="{s}"]').click()
     pg.keyboard.press("Delete")
     pg.wait_for_function(f"!document.querySelector('#canvas [data-node-id=\"{s}\"]')")
@@ -571,11 +573,7 @@ def test_the_workflow_overview_follows_nodes_and_connections_as_they_are_added(p
     pg.locator("#canvas").click(position={"x": 600, "y": 500})  # nothing selected: the overview
     pg.wait_for_selector('#inspector [data-inspector="workflow"]')
     assert "0 node(s), 0 connection(s)" in pg.locator("#inspector").inner_text()
-    d = drag_from_palette(pg, "dataset", 300, 60)
-    s = drag_from_palette(pg, "split", 300, 220)
-    wait_saved(pg)
-    connect(pg, d, s)
-    wait_saved(pg)
+    d, s = dataset_then_split(pg)
     pg.wait_for_selector("#inspector >> text=2 node(s), 1 connection(s).")
 
 

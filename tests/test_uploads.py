@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import free_port, wait_for
+from tests.conftest import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -193,8 +193,7 @@ def test_a_kill_at_any_moment_of_an_upload_leaves_no_file_without_its_row():
         rows, files = rows_and_files(base)
         assert files == {f"{r}.parquet" for r in rows}
     finally:
-        proc.terminate()
-        proc.wait(20)
+        stop(proc)
 
 
 def _quietly(req):
