@@ -18,6 +18,7 @@ from tests.test_ui_browser import (  # noqa: F401
     page,
     server,
     settle,
+    wait_config,
     wait_saved,
 )
 
@@ -220,6 +221,8 @@ def test_a_three_node_workflow_built_with_the_keyboard_alone(page, server):
     algorithm = pg.evaluate("document.activeElement.value")
     pg.keyboard.press("Space")
     pg.wait_for_selector(f"#inspector input[name=algorithm][value={algorithm}]:checked")
+    # the box is ticked at once; the save follows (htmx posts on change): wait for the server to have it
+    wait_config(server, wid, "model-1", lambda c: c.get("algorithm") == algorithm)
     settle(pg)
     verdict = api(server, f"/api/v1/workflows/{wid}/validate", {})
     assert verdict["valid"], verdict
