@@ -34,9 +34,9 @@ from components.editor import EditorPage, NameSaved
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
 from components.results import HistoryList, ResultsPanel, RunPage
 from components.search import LiveSearches, ParametersUsed
-from data import datasets
+from data import datasets, uploads
 from data.config import Settings, settings
-from data.ingest import IngestService, Limits, clean_leftovers
+from data.ingest import IngestService, check_options, clean_leftovers, reading_options
 from data.store import Invalid, NotFound, open_store
 from executor import jobs
 from executor.compare import compare_jobs
@@ -349,20 +349,18 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     async def ingest_upload(request: Request) -> dict:
         """Multipart upload (field `file`) -> a dataset: streamed to disk as it arrives,
-        converted and profiled by the ingest helper process, then the Parquet file and its row
-        committed together."""
+        converted and profiled by the ingest helper process, then the Parquet file, the file
+        as uploaded and the row committed together. `?encoding=` and `?sheet=` say how to read
+        it (otherwise detected)."""
         got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+        q = request.query_params
+        options = {k: q[k] for k in ("encoding", "sheet") if q.get(k)}
         try:
-            record = await asyncio.to_thread(
-                ingest.ingest, src=got.path, filename=got.filename or "upload.csv", dest_dir=str(cfg.datasets_dir),
-                limits=Limits(max_bytes=cfg.max_upload_bytes, max_columns=datasets.MAX_COLUMNS,
-                              max_cells=cfg.max_cells))
-        finally:
+            options = check_options(options)
+        except datasets.DatasetError:
             Path(got.path).unlink(missing_ok=True)
-        try:
-            return store.commit_dataset(record)
-        finally:
-            Path(record["tmp_path"]).unlink(missing_ok=True)
+            raise
+        return await asyncio.to_thread(uploads.add_upload, store, ingest, got.path, got.filename, options)
 
 
     async def api_upload_dataset(request: Request):
@@ -375,7 +373,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         except (Invalid, datasets.DatasetError, BadRequest) as e:
             return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True),
                                                      error=getattr(e, "detail", str(e)))))
-        return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True), added=record["name"])))
+        return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True), added=record)))
 
 
     # Uploads are plain Starlette routes: FastHTML would parse (and spool) the whole multipart
@@ -412,6 +410,15 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         Dataset node and "New workflow" start from."""
         body = await json_body(request)
         return JSONResponse(store.set_dataset_target(dataset_id, body.get("target"), body.get("problem_type", "auto")))
+
+
+    @rt("/api/v1/datasets/{dataset_id}/reading", methods=["put"])
+    async def api_reread_dataset(request: Request, dataset_id: str):
+        """{"encoding", "sheet", "types": {column: type}, "roles": {column: role}}: read the
+        upload again this way (what is left out is detected); 4xx with a sentence, nothing
+        changed, when it does not fit."""
+        body = await json_body(request)
+        return JSONResponse(await asyncio.to_thread(uploads.reread, store, ingest, dataset_id, body))
 
 
     @rt("/api/v1/datasets/{dataset_id}", methods=["delete"])
@@ -722,8 +729,9 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/datasets/{dataset_id}")
     async def dataset_page(request: Request, dataset_id: str):
-        saved = request.query_params.get("saved") == "1"
-        return DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id), saved=saved)
+        saved = request.query_params.get("saved")
+        return DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id),
+                                 saved={"1": "target", "reading": "reading"}.get(saved or ""))
 
     @rt("/datasets/{dataset_id}/target", methods=["post"])
     async def dataset_target_form(request: Request, dataset_id: str):
@@ -738,6 +746,20 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
                                      refused={"detail": e.detail, "target": target, "problem_type": problem_type})
             return HTMLResponse(to_xml(page), status_code=e.status)
         return RedirectResponse(f"/datasets/{dataset_id}?saved=1", status_code=303)
+
+    @rt("/datasets/{dataset_id}/reading", methods=["post"])
+    async def dataset_reading_form(request: Request, dataset_id: str):
+        """The dataset page's reading form (encoding, sheet, each column's type and role):
+        read again, then the page; refused, the page with the sentence (4xx, nothing changed)."""
+        form = await request.form()
+        options = reading_options(form)
+        try:
+            await asyncio.to_thread(uploads.reread, store, ingest, dataset_id, options)
+        except (Invalid, datasets.DatasetError) as e:
+            page = DatasetDetailPage(await asyncio.to_thread(dataset_detail, dataset_id),
+                                     refused={"detail": getattr(e, "detail", str(e)), "reading": options})
+            return HTMLResponse(to_xml(page), status_code=getattr(e, "status", 422))
+        return RedirectResponse(f"/datasets/{dataset_id}?saved=reading", status_code=303)
 
     app.state.settings, app.state.store, app.state.ingest = cfg, store, ingest
     return app

@@ -14,6 +14,7 @@ from fasthtml.common import (
     Form,
     Input,
     Label,
+    Li,
     Option,
     P,
     Select,
@@ -24,6 +25,7 @@ from fasthtml.common import (
     Th,
     Thead,
     Tr,
+    Ul,
 )
 
 from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
@@ -67,10 +69,15 @@ def WorkflowsPage(workflows, templates):
                                      cls="card"), cls="page"), active="workflows")
 
 
+UPLOAD_ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,.parquet,.pq"
+
+
 def UploadForm(error: str | None = None):
     return Form(
-        Div(Label("Upload a CSV, TSV or Parquet file", fr="upload-file"),
-            Input(type="file", name="file", id="upload-file", accept=".csv,.tsv,.txt,.parquet,.pq", required=True),
+        Div(Label("Upload a CSV, TSV, Excel or Parquet file", fr="upload-file"),
+            Input(type="file", name="file", id="upload-file", accept=UPLOAD_ACCEPT, required=True),
+            P("Any encoding, commas or semicolons, decimal commas, day-first dates: you can check and correct how "
+              "it was read on its page.", cls="help"),
             cls="field"),
         Button("Upload", type="submit", cls="primary"),
         *([P(error, cls="notice error", role="alert")] if error else []),
@@ -102,11 +109,19 @@ def DatasetTables(samples, uploads, error=None, added=None):
                             hx_confirm=delete_question(d)) if deletable else ""))
     head = Thead(Tr(Th("Name"), Th("Id"), Th("Shape"), Th("Problem"), Th("Target"), Th("")))
     return Div(
-        Div(H2("Upload"), UploadForm(error), *([P(f"Added {added}.", cls="notice ok")] if added else []), cls="card"),
+        Div(H2("Upload"), UploadForm(error), *([Added(added)] if added else []), cls="card"),
         Div(H2("My datasets"), Table(head, Tbody(*[row(d, True) for d in uploads]), cls="grid") if uploads
             else P("Nothing uploaded yet.", cls="muted"), cls="card"),
         Div(H2("Sample data"), Table(head, Tbody(*[row(d, False) for d in samples]), cls="grid"), cls="card"),
         id="datasets-body")
+
+
+def Added(record: dict):
+    """After an upload: what was added, and how much of it was read with a conversion."""
+    notices = record.get("notices") or []
+    said = f" {len(notices)} note(s) on how it was read: check them on its page." if notices else ""
+    return P("Added ", A(record["name"], href=f"/datasets/{record['id']}"), f".{said}", cls="notice ok",
+             role="status")
 
 
 def DatasetsPage(samples, uploads):
@@ -128,8 +143,24 @@ def _missing(col: dict):
     return Span(f"{n:,}", Span(f" ({col['missing_pct']:.1f}%)", cls="faint"), cls="has-missing")
 
 
-def ColumnsTable(columns, charts: dict | None = None, target: str | None = None):
+TYPE_CHOICES = (("auto", "As read"), ("number", "Number"), ("category", "Category"), ("date", "Date"),
+                ("date_dayfirst", "Date, day first"), ("date_monthfirst", "Date, month first"), ("text", "Text"))
+ROLE_CHOICES = (("auto", "As found"), ("feature", "Feature"), ("id", "Id (left out)"), ("ignore", "Ignore"))
+READING_FORM = "reading-form"
+
+
+def _choice(kind: str, column: str, choices, chosen: str | None):
+    label = {"type": "Read as", "role": "Use as"}[kind]
+    return Select(*[Option(text, value=key, selected=key == (chosen or "auto")) for key, text in choices],
+                  name=f"{kind}:{column}", form=READING_FORM, aria_label=f"{label}: {column}", cls="small-select")
+
+
+def ColumnsTable(columns, charts: dict | None = None, target: str | None = None, options: dict | None = None):
+    """The profile, a row per column. With `options` (an upload's reading options) each row
+    also lets the user choose how the column is read and what it is to a workflow."""
     charts = charts or {}
+    editable = options is not None
+    types, roles = (options or {}).get("types") or {}, (options or {}).get("roles") or {}
 
     def row(c):
         role = column_role(c, target)
@@ -138,9 +169,13 @@ def ColumnsTable(columns, charts: dict | None = None, target: str | None = None)
 
         def fmt(v):
             return fmt_num(v, group)
+        chosen = [Td(_choice("type", c["name"], TYPE_CHOICES, types.get(c["name"])),
+                     _choice("role", c["name"], ROLE_CHOICES, roles.get(c["name"])), cls="choose")] if editable else []
         return Tr(Td(c["name"], cls="name"),
-                  Td(Span(role, cls=f"pill role-{role}")),
+                  Td(Span(role, cls=f"pill role-{role}"),
+                     *([Span(" chosen", cls="faint", title="set on this page")] if c.get("role_chosen") else [])),
                   Td(c["role"], Span(f" {c['dtype']}", cls="mono faint")),
+                  *chosen,
                   Td(ColumnChart(charts.get(c["name"])), cls="chart"),
                   Td(fmt(c.get("min")) if numeric else "", cls="num"),
                   Td(fmt(c.get("max")) if numeric else "", cls="num"),
@@ -148,10 +183,83 @@ def ColumnsTable(columns, charts: dict | None = None, target: str | None = None)
                   Td(_missing(c), cls="num"), Td(f"{c['unique']:,}", cls="num"),
                   data_column=c["name"], data_role=role)
 
-    return Table(Thead(Tr(Th("Column"), Th("Role"), Th("Type"), Th("Distribution"), Th("Min", cls="num"),
+    return Table(Thead(Tr(Th("Column"), Th("Role"), Th("Type"), *([Th("Read as / use as")] if editable else []),
+                          Th("Distribution"), Th("Min", cls="num"),
                           Th("Max", cls="num"), Th("Mean", cls="num"), Th("Missing", cls="num"),
                           Th("Unique", cls="num"))),
                  Tbody(*[row(c) for c in columns]), cls="grid coltable profile")
+
+
+ENCODING_CHOICES = (("auto", "Detect"), ("utf-8", "UTF-8"), ("cp1252", "Windows-1252 (Western European)"),
+                    ("latin-1", "ISO-8859-1 (Latin-1)"), ("iso8859-15", "ISO-8859-15 (Latin-9)"),
+                    ("cp1250", "Windows-1250 (Central European)"), ("cp1251", "Windows-1251 (Cyrillic)"),
+                    ("cp1253", "Windows-1253 (Greek)"), ("cp1254", "Windows-1254 (Turkish)"),
+                    ("cp1257", "Windows-1257 (Baltic)"), ("mac-roman", "Mac Roman"), ("cp850", "DOS Latin-1 (cp850)"),
+                    ("utf-16", "UTF-16"), ("shift_jis", "Shift JIS (Japanese)"), ("gb18030", "GB18030 (Chinese)"),
+                    ("big5", "Big5 (Traditional Chinese)"), ("euc-kr", "EUC-KR (Korean)"))
+DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+
+
+def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
+    """How an upload was read (format, encoding, delimiter, sheet), every conversion as a
+    notice, and the form that reads it again another way; its column choices are in the
+    columns table (the same form)."""
+    how = detail.get("reading") or {}
+    options = (refused or {}).get("reading") or detail.get("options") or {}
+    notices = detail.get("notices") or []
+    facts = []
+    if how.get("encoding"):
+        facts.append(Span("Encoding ", Span(how.get("encoding_name") or how["encoding"], cls="mono"),
+                          " (detected)" if how.get("encoding_detected") and not options.get("encoding") else
+                          " (as you chose)" if options.get("encoding") else ""))
+    if how.get("delimiter"):
+        facts.append(Span(f"columns separated by {DELIMITERS.get(how['delimiter'], repr(how['delimiter']))}"))
+    if how.get("decimal") == "," and how.get("format") != "excel":
+        facts.append(Span("decimal comma"))
+    if how.get("sheet"):
+        facts.append(Span(f"sheet {how['sheet']!r}, header in row {how.get('header_row') or 1}"))
+    controls = []
+    if how.get("format") in ("csv", "tsv"):
+        controls.append(Div(Label("Encoding", fr="reading-encoding"),
+                            Select(*[Option(label, value=key, selected=key == (options.get("encoding") or "auto"))
+                                     for key, label in ENCODING_CHOICES], name="encoding", id="reading-encoding"),
+                            cls="field"))
+    if how.get("sheets") and len(how["sheets"]) > 1:
+        controls.append(Div(Label("Sheet", fr="reading-sheet"),
+                            Select(*[Option(n, value=n, selected=n == how.get("sheet")) for n in how["sheets"]],
+                                   name="sheet", id="reading-sheet"), cls="field"))
+    ignored = [c for c, r in (options.get("roles") or {}).items() if r == "ignore"]
+    for c in ignored:  # not in the table any more: their choice lives here
+        controls.append(Div(Label(f"Ignored column {c}", fr=f"ignored-{c}"),
+                            _choice("role", c, ROLE_CHOICES, "ignore"), cls="field"))
+    for c, t in (options.get("types") or {}).items():
+        if c in ignored:
+            controls.append(Input(type="hidden", name=f"type:{c}", value=t, form=READING_FORM))
+    listed = Ul(*[Li(n["text"]) for n in notices], cls="reading-notices") if notices else \
+        P("Nothing needed converting: every column was read as written.", cls="muted")
+    return Div(
+        H2("How the file was read"),
+        P(f"{detail.get('filename') or ''} · ", *_joined(facts), cls="muted") if facts else "",
+        listed,
+        Form(CsrfField(), *controls,
+             Button("Read again", type="submit", cls="primary small"),
+             P("Choose an encoding or a sheet here, and how each column is read and used in the table below, then "
+               "read the file again. Every workflow that uses this dataset sees the result.", cls="help"),
+             *([P(refused["detail"], cls="notice error error-detail", role="alert", id="reading-error")]
+               if refused and refused.get("reading") is not None else []),
+             *([P("Read again: the profile below is the new one.", cls="notice ok", role="status")] if saved else []),
+             method="post", action=f"/datasets/{detail['id']}/reading", id=READING_FORM,
+             enctype="application/x-www-form-urlencoded", cls="reading-form"),
+        cls="card", id="reading-card")
+
+
+def _joined(parts):
+    out = []
+    for i, p in enumerate(parts):
+        if i:
+            out.append(" · ")
+        out.append(p)
+    return out
 
 
 def PreviewTable(preview):
@@ -207,7 +315,7 @@ def TargetSummary(prof: dict, charts: dict, target: str | None, problem_type: st
     return Div(ColumnChart(chart), *note, cls="target-chart")
 
 
-def DatasetDetailPage(detail, saved: bool = False, refused: dict | None = None):
+def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = None):
     prof, charts = detail["profile"], detail.get("charts") or {}
     target, problem_type = detail.get("target"), detail.get("problem_type")
     refused = refused or {}
@@ -225,10 +333,15 @@ def DatasetDetailPage(detail, saved: bool = False, refused: dict | None = None):
                  Button("New workflow from this dataset", type="submit", cls="small"),
                  method="post", action="/workflows", cls="inline", enctype="application/x-www-form-urlencoded"),
             cls="card"),
+        *([ReadingCard(detail, refused, saved == "reading")] if detail.get("source") == "upload" else []),
         Div(H2("Target"),
-            Div(TargetForm(detail["id"], prof["columns"], shown_target, shown_type, refused.get("detail"), saved),
+            Div(TargetForm(detail["id"], prof["columns"], shown_target, shown_type,
+                           refused.get("detail") if "reading" not in refused else None, saved == "target"),
                 TargetSummary(prof, charts, target, problem_type), cls="target-body"),
             cls="card", id="target-card"),
-        Div(H2("Columns"), Div(ColumnsTable(prof["columns"], charts, target), cls="profile-scroll"), cls="card"),
+        Div(H2("Columns"), Div(ColumnsTable(prof["columns"], charts, target,
+                                            ((refused or {}).get("reading") or detail.get("options") or {})
+                                            if detail.get("source") == "upload" else None),
+                               cls="profile-scroll"), cls="card"),
         Div(H2("First rows"), PreviewTable(detail["preview"]), cls="card"),
         cls="page"), active="datasets")

@@ -136,7 +136,15 @@ def _m6(db: sqlite_utils.Database):
     db.execute("CREATE INDEX IF NOT EXISTS workflow_revisions_stack ON workflow_revisions(workflow_id, stack, id)")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6]
+def _m7(db: sqlite_utils.Database):
+    # how an upload was read (encoding, delimiter, sheet), what was converted (notices), what
+    # the user chose (encoding, sheet, column types and roles), and the file as uploaded, kept
+    # so that it can be read again another way
+    for column in ("reading", "notices", "options", "source_path"):
+        db.execute(f"ALTER TABLE datasets ADD COLUMN {column} TEXT")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -380,9 +388,9 @@ class Store:
         inside the transaction that inserts the row. A crash between the rename and the
         commit leaves a file no row owns, which start-up removes (data.ingest.clean_leftovers)."""
         row = {k: record.get(k) for k in ("id", "name", "filename", "format", "content_hash", "path", "n_rows",
-                                          "n_cols", "size_bytes", "problem_type", "target")}
-        row["profile"] = _dumps(record.get("profile"))
-        row["charts"] = _dumps(record.get("charts"))
+                                          "n_cols", "size_bytes", "problem_type", "target", "source_path")}
+        for key in ("profile", "charts", "reading", "notices", "options"):
+            row[key] = _dumps(record.get(key))
         row["created_at"] = now()
         with self.tx() as db:
             if self._one("SELECT id FROM datasets WHERE id = ?", [row["id"]]):
@@ -391,7 +399,35 @@ class Store:
             db["datasets"].upsert(row, pk="id")
             if record.get("tmp_path"):
                 os.replace(record["tmp_path"], record["path"])
+            if record.get("source_tmp") and record.get("source_path"):
+                os.replace(record["source_tmp"], record["source_path"])
         return self.get_dataset(row["id"])
+
+    def reread_dataset(self, record: dict) -> dict:
+        """An upload read again another way (another encoding, sheet, column types or roles):
+        its profile, charts, notices and Parquet file are replaced together; the target
+        chosen for it stays, and a new reading that would take the target away is refused
+        (422, nothing changed)."""
+        from nodes.dataset import target_refusal
+
+        current = self.get_dataset(record["id"])
+        if current is None:
+            raise NotFound(f"No uploaded dataset {quoted(record['id'])}.")
+        target, problem_type = current.get("target"), current.get("problem_type")
+        columns = (record.get("profile") or {}).get("columns", [])
+        if target and problem_type in ("classification", "regression"):
+            problem = target_refusal(columns, target, problem_type, record.get("n_rows"))
+            if problem:
+                raise Invalid(f"{quoted(target)} is the target of this dataset: {problem}", status=422,
+                              errors={"target": problem})
+        fields = {k: record.get(k) for k in ("n_rows", "n_cols")}
+        for key in ("profile", "charts", "reading", "notices", "options"):
+            fields[key] = _dumps(record.get(key))
+        with self.tx() as db:
+            db["datasets"].update(record["id"], fields)
+            if record.get("tmp_path"):
+                os.replace(record["tmp_path"], current["path"])
+        return self.get_dataset(record["id"])
 
     def dataset_ids(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT id FROM datasets").fetchall()]
@@ -399,7 +435,9 @@ class Store:
     def get_dataset(self, dataset_id: str) -> dict | None:
         row = self._one(f"SELECT {_DATASET_FIELDS} FROM datasets WHERE id = ?", [dataset_id])
         if row:
-            row["profile"] = _loads(row["profile"])
+            for key in ("profile", "reading", "notices", "options"):
+                row[key] = _loads(row[key])
+            row["notices"], row["options"] = row["notices"] or [], row["options"] or {}
             row["source"] = "upload"
         return row
 
@@ -505,6 +543,8 @@ class Store:
                 raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
             db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
         datasets.delete_dataset_file(dataset_id, self.settings.datasets_dir)
+        if row.get("source_path"):
+            Path(row["source_path"]).unlink(missing_ok=True)
         return row
 
     # ------------------------------------------------------------------ jobs
@@ -792,7 +832,7 @@ class Store:
 
 # every field of a dataset's row but its charts, which only the dataset page reads
 _DATASET_FIELDS = ("id, name, filename, format, content_hash, path, n_rows, n_cols, size_bytes, profile, "
-                   "problem_type, target, created_at")
+                   "problem_type, target, created_at, reading, notices, options, source_path")
 
 
 def clean_name(name) -> str:

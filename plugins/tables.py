@@ -125,18 +125,34 @@ def suggest_problem_type(col: dict | None) -> str:
     return "regression"
 
 
-def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = None) -> dict:
+def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None) -> str:
+    """The role a column takes when the user (or the file: R's row names) said what it is:
+    "id"; "feature" (never an id: what its values are); or a kind ("categorical", "text")."""
+    role = _role(s, n, unique)
+    if chosen == "feature" and role == "id":
+        numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        return "numeric" if numeric else "categorical"
+    if chosen in ("id", "categorical", "text"):
+        return chosen
+    return role
+
+
+def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = None,
+            roles: dict | None = None) -> dict:
     """Per column: dtype, role, missing, distinct values, a few values, and min/max/mean for
     numbers. `counts` ({name: {"missing", "unique"}}) may bring the two counts already made
-    (by Arrow, at ingest)."""
+    (by Arrow, at ingest); `roles` ({name: "id" | "feature" | "categorical" | "text"}) what
+    the user or the file said a column is (marked `role_chosen`)."""
     n = int(len(df))
     columns = []
+    roles = roles or {}
     for name in df.columns:
         s = df[name]
         known = (counts or {}).get(str(name))
         missing = int(known["missing"]) if known else int(s.isna().sum())
         unique = int(known["unique"]) if known else int(s.nunique())
-        col = {"name": str(name), "dtype": str(s.dtype), "role": _role(s, n, unique), "missing": missing,
+        chosen = roles.get(str(name))
+        col = {"name": str(name), "dtype": str(s.dtype), "role": _chosen_role(s, n, unique, chosen), "missing": missing,
                "missing_pct": round(100.0 * missing / n, 2) if n else 0.0, "unique": unique,
                "sample_values": [_plain(v) for v in s.dropna().head(1000).unique()[:5].tolist()]}
         if unique <= 50 and unique < max(n, 1):  # the classes of a categorical column, most frequent first
@@ -145,6 +161,8 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
             col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
                        integer_valued=_integer_valued(s))
+        if chosen:
+            col["role_chosen"] = chosen
         columns.append(col)
     suggested = target or suggest_target(columns)
     by_name = {c["name"]: c for c in columns}

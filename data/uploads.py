@@ -1,0 +1,68 @@
+"""An upload's life after the bytes arrive: converted by the ingest helper, committed with
+its row (the Parquet file, and the file as uploaded kept beside it), and read again another
+way when the user corrects how it was read (encoding, sheet, a column's type or role).
+
+The web layer streams the upload to a file and calls one of these; both run the reading in
+the helper process, never in the web process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data import datasets
+from data.ingest import IngestService, Limits, source_path
+from data.store import Invalid, NotFound, Store
+
+
+def _limits(cfg) -> Limits:
+    return Limits(max_bytes=cfg.max_upload_bytes, max_columns=datasets.MAX_COLUMNS, max_cells=cfg.max_cells)
+
+
+def add_upload(store: Store, ingest: IngestService, path: str, filename: str, options: dict | None = None) -> dict:
+    """A new dataset from the file at `path` (removed afterwards unless it is kept as the
+    dataset's source). The same file uploaded again is read the way it was last corrected."""
+    cfg = store.settings
+    filename = filename or "upload.csv"
+    try:
+        record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
+                               options=options or None)
+        existing = store.get_dataset(record["id"])
+        if existing and existing.get("options") and not options:
+            Path(record["tmp_path"]).unlink(missing_ok=True)
+            record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
+                                   digest=record["content_hash"], options=existing["options"])
+        record["source_tmp"] = path
+        record["source_path"] = str(source_path(cfg.datasets_dir, record["id"], filename))
+        try:
+            return store.commit_dataset(record)
+        finally:
+            Path(record["tmp_path"]).unlink(missing_ok=True)
+    finally:
+        Path(path).unlink(missing_ok=True)  # gone already when it became the source
+
+
+def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dict:
+    """Read an upload again from the file as uploaded, with the user's `options` (all of
+    them: what is left out goes back to detection). Refused with a sentence when the file
+    was not kept, an option is malformed, a chosen type does not fit its values, or the new
+    reading would take the target away; nothing changes then."""
+    from data.ingest import check_options
+
+    cfg = store.settings
+    if datasets.is_sample(dataset_id):
+        raise Invalid("Sample datasets are read as shipped; upload a file to choose how it is read.", status=400)
+    row = store.get_dataset(dataset_id)
+    if row is None:
+        raise NotFound(f"No uploaded dataset {dataset_id[:64]!r}.")
+    options = check_options(options)
+    source = row.get("source_path")
+    if not source or not Path(source).exists():
+        raise Invalid("This dataset was uploaded before files were kept as uploaded: upload the file again to "
+                      "choose how it is read.", status=409)
+    record = ingest.ingest(src=source, filename=row["filename"], dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
+                           digest=row["content_hash"], options=options)
+    try:
+        return store.reread_dataset(record)
+    finally:
+        Path(record["tmp_path"]).unlink(missing_ok=True)

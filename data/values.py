@@ -1,0 +1,531 @@
+"""Values as people write them. A text column whose values are numbers written the way a
+region or a spreadsheet writes them (``2.121,88 €``, ``1'234.50``, ``68%``, ``(1,200)``) or
+dates written day or month first (``27.11.2024``, ``11/27/2024``) becomes numbers or dates,
+and the markers people put in a gap (``-``, ``?``, ``—``) count as missing.
+
+The column decides, never one value: every value must read the same way (one decimal
+separator, one currency, all percentages or none, one order of day and month), or the
+column stays text and a notice says why. Every conversion is a notice for the dataset page,
+so nothing changes silently; a type the user chose (`forced`) is applied or refused with how
+many values do not fit and examples.
+
+Pure pyarrow (vectorised over the whole column; Python looks only at a small sample), no
+I/O: the ingest helper runs it on the text columns of every new table.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
+# never reach this module as text.
+MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "#NV", "#WERT!", "#DIV/0!", "#VALUE!")
+# Symbols people type in an empty cell. They count as missing in a column of numbers or
+# dates; in a text column only when no other value is bare punctuation ("+"/"-" stays).
+MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
+TEXT_MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", "...")
+
+# Currency signs and ISO codes that may stand before or after an amount.
+CURRENCIES = {"€": "euro", "$": "dollar", "£": "pound", "¥": "yen", "₹": "rupee", "₽": "rouble", "₺": "lira",
+              "₩": "won", "₪": "shekel", "₫": "dong", "฿": "baht", "₴": "hryvnia", "₦": "naira", "R$": "real",
+              "kr": "krona", "kr.": "krone", "Kč": "koruna", "zł": "złoty", "Ft": "forint", "Fr.": "franc",
+              "CHF": "franc", "EUR": "euro", "USD": "dollar", "GBP": "pound", "JPY": "yen", "CNY": "yuan",
+              "SEK": "krona", "NOK": "krone", "DKK": "krone", "PLN": "złoty", "CZK": "koruna", "HUF": "forint",
+              "CAD": "dollar", "AUD": "dollar", "NZD": "dollar", "INR": "rupee", "RUB": "rouble", "TRY": "lira",
+              "BRL": "real", "MXN": "peso", "ZAR": "rand", "KRW": "won", "SGD": "dollar", "HKD": "dollar"}
+_CUR = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
+_SPACE = "\u00a0\u202f\u2009 "  # what stands between thousands besides . , and '
+_SIGN = "[-+\u2212]"
+# one number as written: an optional sign or accounting brackets, a currency before or
+# after, digits with separators (checked below for a consistent grouping), a percent sign
+NUMBER = (rf"^(?P<open>\()?[{_SPACE}]*(?P<sign>{_SIGN})?[{_SPACE}]*(?P<pre>{_CUR})?[{_SPACE}]*(?P<sign2>{_SIGN})?"
+          rf"[{_SPACE}]*(?P<num>[0-9](?:[0-9.,'’{_SPACE}]*[0-9])?|[.,][0-9]+)[{_SPACE}]*"
+          rf"(?P<post>{_CUR}|%)?[{_SPACE}]*(?P<trail>-)?[{_SPACE}]*(?P<close>\))?$")
+_NUMBER_PY = re.compile(NUMBER)
+DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
+        r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
+_DATE_PY = re.compile(DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>"))
+DATE_RE2 = {sep: DATE.replace("(?P<sep>[./-])", re.escape(sep)).replace("[./-](?P<y>", re.escape(sep) + "(?P<y>")
+            for sep in "./-"}
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# "Jan 1 2000", "January 1, 2000" (month first) and "1 Jan 2000", "01-Jan-00" (day first)
+NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}})|"
+               rf"(?P<d2>[0-9]{{1,2}})[ -]{_MONTH.replace('mon>', 'mon2>')}[ -](?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
+_NAMED_PY = re.compile(NAMED_DATES)
+
+FORCED_TYPES = {"number": "numbers", "category": "categories", "date": "dates", "date_dayfirst": "dates, day first",
+                "date_monthfirst": "dates, month first", "text": "text"}
+SAMPLE = 2000
+_KIND_WORDS = {"number": "numbers", "date": "dates", "bool": "true/false", "text": "text", "missing": "missing"}
+
+
+class TypeRefused(ValueError):
+    """A type the user chose does not fit the column; the message says how many values fail."""
+
+
+@dataclass
+class Converted:
+    array: pa.ChunkedArray | pa.Array
+    kind: str  # number | date | bool | text | missing
+    notice: str | None = None
+    details: dict = field(default_factory=dict)
+
+
+def _strings(col) -> pa.ChunkedArray:
+    if isinstance(col, pa.Array):
+        col = pa.chunked_array([col])
+    if pa.types.is_large_string(col.type):
+        col = col.cast(pa.string())
+    return col
+
+
+def _quoted(v: str, limit: int = 40) -> str:
+    v = v if len(v) <= limit else v[: limit - 1] + "…"
+    return "'" + v.replace("'", "’") + "'"
+
+
+def _examples(values: list, n: int = 3) -> str:
+    return ", ".join(_quoted(str(v)) for v in list(dict.fromkeys(values))[:n])
+
+
+def _fmt(x: float) -> str:
+    if x == int(x) and abs(x) < 1e15:
+        return f"{int(x)}"
+    return f"{x:.10g}"
+
+
+def _sample(col: pa.ChunkedArray) -> list[str]:
+    head = col.slice(0, SAMPLE * 2).drop_null().to_pylist()
+    return [v.strip(" \t" + _SPACE) for v in head[:SAMPLE]]
+
+
+def _count(mask) -> int:
+    return int(pc.sum(pc.cast(mask, pa.int64())).as_py() or 0)
+
+
+# --------------------------------------------------------------------------- the column
+def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None) -> Converted:
+    """One text column as numbers, dates or text (with its gaps), decided by all its
+    values. `decimal_hint` settles a column whose every separator could be either (only
+    `1.234`); `forced` is a type the user chose (FORCED_TYPES)."""
+    col = _strings(col)
+    if forced in ("category", "text"):
+        return _as_text(name, col, forced)
+    out = _convert(name, col, decimal_hint, forced)
+    out.details.setdefault("name", name)
+    return out
+
+
+_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
+
+
+def _could_convert(col) -> bool:
+    """Whether the first values (trimmed, gaps left out) all read as one kind of number,
+    date or true/false: most text columns are told apart here, on a few thousand values,
+    before anything is done to the whole column."""
+    head = [v.strip(" \t" + _SPACE) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
+    sample = [v for v in head if v not in _GAPS][:SAMPLE]
+    if not sample:
+        return True  # only gaps so far: look at the whole column
+    return (all(_NAMED_PY.match(v) for v in sample) or all(_DATE_PY.match(v) for v in sample)
+            or all(_NUMBER_PY.match(v) for v in sample) or _BOOL_VALUES.issuperset(v.lower() for v in sample))
+
+
+def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted:
+    if not forced and not _could_convert(col):
+        return _text_gaps(name, col)
+    trimmed = pc.utf8_trim(col, " \t" + _SPACE)
+    blank = pc.equal(trimmed, "")
+    symbol = pc.is_in(trimmed, value_set=pa.array(MISSING_SYMBOLS + MISSING_WORDS[1:]))
+    gap = pc.fill_null(pc.or_(blank, symbol), False)
+    keep = pc.and_(pc.invert(gap), trimmed.is_valid())  # the values to read: neither missing nor a gap marker
+    values = trimmed.filter(keep)
+    n_symbols = _count(pc.fill_null(pc.and_(symbol, pc.invert(blank)), False))
+    if len(values) == 0:
+        if forced:
+            raise TypeRefused(f"{_quoted(name)} has no values to read as {FORCED_TYPES[forced]}.")
+        if not n_symbols:
+            return Converted(col, "text")
+        markers = _marker_counts(trimmed, symbol)
+        return Converted(pa.nulls(len(col), pa.float64()), "missing",
+                         f"{name}: every value is a gap marker ({markers}); the column is empty.")
+    sample = values.slice(0, SAMPLE).to_pylist()
+    # dates first: 27.11.2024 also looks like a number with dots
+    if (not forced or forced == "date") and all(_NAMED_PY.match(v) for v in sample):
+        out = _named_dates(name, col, keep, values)
+        if out is not None:
+            out.details["name"] = name
+            return _with_gaps(out, trimmed, symbol, blank, n_symbols)
+    if forced and forced.startswith("date") and all(_ISO_PY.match(v) for v in sample):
+        return _with_gaps(_iso_dates(name, values, keep), trimmed, symbol, blank, n_symbols)
+    wants_date = (forced or "").startswith("date") or (not forced and all(_DATE_PY.match(v) for v in sample))
+    if wants_date:
+        order = {"date_dayfirst": "day", "date_monthfirst": "month"}.get(forced or "")
+        out = _dates(name, col, trimmed, keep, values, order, bool(forced))
+        if out is not None:
+            out.details["name"] = name
+            return _with_gaps(out, trimmed, symbol, blank, n_symbols)
+    wants_number = forced == "number" or (not forced and all(_NUMBER_PY.match(v) for v in sample))
+    if wants_number:
+        out = _numbers(name, col, trimmed, keep, values, decimal_hint, forced == "number")
+        if out is not None:
+            out.details["name"] = name
+            return _with_gaps(out, trimmed, symbol, blank, n_symbols)
+    if not forced and _BOOL_VALUES.issuperset(v.lower() for v in sample) and len(sample):
+        out = _booleans(name, values, trimmed, keep)
+        if out is not None:
+            out.details["name"] = name
+            return _with_gaps(out, trimmed, symbol, blank, n_symbols)
+    return _text_gaps(name, col)
+
+
+def _with_gaps(out: Converted, trimmed, symbol, blank, n_symbols: int) -> Converted:
+    if n_symbols:
+        markers = _marker_counts(trimmed, symbol)
+        base = out.notice or f"{out.details.get('name', '')}: read as {_KIND_WORDS[out.kind]}."
+        out.notice = base.rstrip(".") + f"; {markers} read as missing."
+        out.details["gap_markers"] = n_symbols
+    return out
+
+
+def _marker_counts(trimmed, symbol) -> str:
+    found = pc.value_counts(trimmed.filter(pc.fill_null(symbol, False))).to_pylist()
+    found.sort(key=lambda d: -d["counts"])
+    return ", ".join(f"{_quoted(d['values'])} ({d['counts']:,})" for d in found[:4])
+
+
+# --------------------------------------------------------------------------- numbers
+def _evidence(num, pattern: str) -> bool:
+    return bool(pc.any(pc.match_substring_regex(num, pattern)).as_py())
+
+
+def _decimal_separator(num, hint: str) -> str | None:
+    """'.' or ',' as the decimal separator of the whole column (None: the column mixes
+    the two styles). A separator followed by other than three digits, or standing after
+    the other one, is the decimal one; one that repeats in a value, or stands before the
+    other, separates thousands."""
+    dot_decimal = _evidence(num, r"\.([0-9]{1,2}|[0-9]{4,})$") or _evidence(num, r",[0-9]{3}\.[0-9]+$") \
+        or _evidence(num, r"^\.")
+    comma_decimal = _evidence(num, r",([0-9]{1,2}|[0-9]{4,})$") or _evidence(num, r"\.[0-9]{3},[0-9]+$") \
+        or _evidence(num, r"^,")
+    dot_thousands = _evidence(num, r"\..*\.") or _evidence(num, r"\.[0-9]{3},")
+    comma_thousands = _evidence(num, r",.*,") or _evidence(num, r",[0-9]{3}\.")
+    says_dot, says_comma = dot_decimal or comma_thousands, comma_decimal or dot_thousands
+    if says_dot and says_comma:
+        return None
+    return "." if says_dot else "," if says_comma else hint
+
+
+def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Converted | None:
+    parts = pc.extract_regex(values, NUMBER)
+    matched = parts.is_valid()
+    if not pc.all(matched).as_py():
+        if forced:
+            bad = values.filter(pc.invert(matched))
+            raise TypeRefused(_refusal(name, "numbers", len(bad), len(values), bad.to_pylist()))
+        return None
+    fields = {k: pc.struct_field(parts, k) for k in ("open", "sign", "pre", "sign2", "num", "post", "trail", "close")}
+    num = pc.replace_substring_regex(fields["num"], f"['’{_SPACE}]", "")
+    spaced = _evidence(fields["num"], f"['’{_SPACE}]")
+    decimal = _decimal_separator(num, hint)
+    if decimal is None:
+        if forced:
+            raise TypeRefused(f"{_quoted(name)} mixes 1.234,5 and 1,234.5: it cannot be read as numbers with one "
+                              "decimal separator.")
+        return None  # 1.2.3, or two styles of numbers: text
+    thousands = "," if decimal == "." else "."
+    grouped = rf"^([0-9]{{1,3}}(\{thousands}[0-9]{{3}})+|[0-9]+)(\{decimal}[0-9]+)?$|^\{decimal}[0-9]+$"
+    ok = pc.match_substring_regex(num, grouped)
+    raw_groups = pc.match_substring_regex(fields["num"], rf"^[0-9]{{1,3}}([\{thousands}'’{_SPACE}][0-9]{{3}})*"
+                                                           rf"(\{decimal}[0-9]+)?$|^[0-9]+(\{decimal}[0-9]+)?$|"
+                                                           rf"^\{decimal}[0-9]+$")
+    ok = pc.and_(ok, raw_groups)
+    leading_zero = pc.match_substring_regex(num, r"^0[0-9]")  # 007, 01067: codes, not numbers
+    if not forced:
+        ok = pc.and_(ok, pc.invert(leading_zero))
+    if not pc.all(ok).as_py():
+        bad = values.filter(pc.invert(ok))
+        if forced:
+            raise TypeRefused(_refusal(name, "numbers", len(bad), len(values), bad.to_pylist()))
+        return None
+    currencies = {v for f in ("pre", "post") for v in pc.unique(fields[f]).to_pylist() if v and v != "%"}
+    percent = pc.equal(fields["post"], "%")
+    n_percent = _count(percent)
+    if len({CURRENCIES[c] + c for c in currencies}) > 1 and len({CURRENCIES[c] for c in currencies}) > 1:
+        if forced:
+            raise TypeRefused(f"{_quoted(name)} holds amounts in several currencies ({', '.join(sorted(currencies))}): "
+                              "they cannot be one column of numbers.")
+        return Converted(col, "text", f"{name}: kept as text: it holds amounts in several currencies "
+                                      f"({', '.join(sorted(currencies))}).")
+    has_thousands = _evidence(num, re.escape(thousands))
+    clean = pc.replace_substring(num, thousands, "")
+    if decimal == ",":
+        clean = pc.replace_substring(clean, ",", ".")
+    number = pc.cast(clean, pa.float64())
+    negative = pc.or_(pc.or_(pc.is_in(fields["sign"], value_set=pa.array(["-", "\u2212"])),
+                             pc.is_in(fields["sign2"], value_set=pa.array(["-", "\u2212"]))),
+                      pc.or_(pc.equal(fields["trail"], "-"),
+                             pc.and_(pc.equal(fields["open"], "("), pc.equal(fields["close"], ")"))))
+    number = pc.if_else(negative, pc.negate(number), number)
+    if n_percent:
+        if n_percent != len(values):
+            plain = pc.invert(percent)
+            others = clean.filter(plain)
+            if not pc.all(pc.match_substring_regex(others, r"^0+(\.0+)?$")).as_py():
+                if forced:
+                    raise TypeRefused(f"{_quoted(name)} mixes percentages with plain numbers: say which it is by "
+                                      "writing every value the same way.")
+                return Converted(col, "text", f"{name}: kept as text: some values are percentages and some are "
+                                              "not.")
+        number = pc.divide(number, 100.0)
+    integral = not n_percent and not _evidence(clean, r"\.")
+    if integral and pc.all(pc.less(pc.abs(number), 2.0**53)).as_py():
+        number = pc.cast(number, pa.int64())
+    array = _scatter(number, keep)
+    example = values[0].as_py()
+    shown = _fmt(number[0].as_py())
+    what = []
+    if has_thousands:
+        what.append(f"{_quoted(thousands)} between thousands")
+    if spaced:
+        what.append("spaces or apostrophes between thousands")
+    if decimal == "," and _evidence(clean, r"\."):
+        what.insert(0, "decimal comma")
+    if currencies:
+        what.append(", ".join(sorted({CURRENCIES[c] for c in currencies})) + " amounts")
+    if n_percent:
+        what.append("percentages as fractions")
+    if _count(negative) and (_evidence(fields["open"], r"\(") or _evidence(fields["trail"], "-")):
+        what.append("(1.0) and 1.0- as negative")
+    how = f" ({'; '.join(what)})" if what else ""
+    notice = f"{name}: read as numbers{how}: {_quoted(example)} → {shown}."
+    if not what and not forced:
+        notice = None  # nothing was read differently from a plain number: no notice
+    return Converted(array, "number", notice, {"decimal": decimal, "currency": sorted(currencies),
+                                               "percent": bool(n_percent)})
+
+
+def _scatter(converted, keep):
+    """The values read (one per kept row) back in their rows; every other row missing."""
+    flat = converted.combine_chunks() if isinstance(converted, pa.ChunkedArray) else converted
+    keep = keep.combine_chunks() if isinstance(keep, pa.ChunkedArray) else keep
+    positions = pc.subtract(pc.cumulative_sum(pc.cast(keep, pa.int64())), 1)
+    return pc.take(flat, pc.if_else(keep, positions, pa.scalar(None, pa.int64())))
+
+
+# --------------------------------------------------------------------------- dates
+def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) -> Converted | None:
+    sep = next((s for s in "./-" if values[0].as_py() and s in values[0].as_py()[:3]), None)
+    parts = pc.extract_regex(values, DATE_RE2[sep]) if sep else None
+    if parts is None or not pc.all(parts.is_valid()).as_py():
+        if forced:
+            bad = values if parts is None else values.filter(pc.invert(parts.is_valid()))
+            raise TypeRefused(_refusal(name, "dates", len(bad), len(values), bad.to_pylist(),
+                                       "day.month.year, day/month/year or month/day/year"))
+        return None
+    a = pc.cast(pc.struct_field(parts, "a"), pa.int32())
+    b = pc.cast(pc.struct_field(parts, "b"), pa.int32())
+    a_max, b_max = pc.max(a).as_py(), pc.max(b).as_py()
+    example = values[0].as_py()
+    if order is None:
+        if a_max > 12 and b_max <= 12:
+            order = "day"
+        elif b_max > 12 and a_max <= 12:
+            order = "month"
+        elif a_max <= 12 and b_max <= 12 and sep == ".":
+            order = "day"  # dotted dates are day first wherever they are written
+        elif a_max <= 12 and b_max <= 12:
+            return Converted(col, "text", f"{name}: kept as text: its dates could be day first or month first "
+                                          f"({_quoted(example)}); set its type to a date, day first or month first.")
+        else:
+            return None
+    day, month = (a, b) if order == "day" else (b, a)
+    y = pc.struct_field(parts, "y")
+    year, two = _two_digit_years(pc.cast(y, pa.int32()), pc.utf8_length(y))
+    century = ""
+    if two:
+        century = f"; two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}"
+
+    def part(k):
+        v = pc.struct_field(parts, k)
+        return pc.cast(pc.if_else(pc.equal(v, ""), "0", v), pa.int32())
+
+    stamp = _stamp(year, month, day, part("H"), part("M"), part("S"))
+    valid = stamp.is_valid()
+    if not pc.all(valid).as_py():
+        bad = values.filter(pc.invert(valid))
+        if forced:
+            raise TypeRefused(_refusal(name, f"dates ({order} first)", len(bad), len(values), bad.to_pylist()))
+        return Converted(col, "text", f"{name}: kept as text: it looks like dates, {order} first, but "
+                                      f"{len(bad):,} value(s) are not real dates ({_examples(bad.to_pylist())}).")
+    array = _scatter(stamp, keep)
+    shown = stamp[0].as_py()
+    shown = shown.strftime("%Y-%m-%d %H:%M" if (shown.hour or shown.minute) else "%Y-%m-%d")
+    return Converted(array, "date", f"{name}: read as dates, {order} first{century}: {_quoted(example)} → {shown}.",
+                     {"order": order})
+
+
+_ISO_PY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9:.]+)?")
+
+
+def _iso_dates(name, values, keep) -> Converted:
+    """A column the user typed as dates that is written year first (2024-01-31)."""
+    try:
+        stamp = pc.cast(values, pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        ok = pc.match_substring_regex(values, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?$")
+        bad = values.filter(pc.invert(ok)).to_pylist() or values.to_pylist()
+        raise TypeRefused(_refusal(name, "dates", max(1, len(bad)), len(values), bad, "year-month-day")) from None
+    return Converted(_scatter(stamp, keep), "date", None, {"name": name})
+
+
+def _two_digit_years(year, digits):
+    """Two-digit years in the century that puts them no later than next year (63 is 1963)."""
+    pivot = (datetime.date.today().year + 1) % 100
+    two = pc.equal(digits, 2)
+    return pc.if_else(two, pc.if_else(pc.less_equal(year, pivot), pc.add(year, 2000), pc.add(year, 1900)), year), \
+        bool(pc.any(two).as_py())
+
+
+def _stamp(year, month, day, hour=None, minute=None, second=None):
+    """Timestamps from whole-number columns; None where the date does not exist (31.02.)."""
+    def pad(x):
+        return pc.utf8_lpad(pc.cast(x, pa.string()), 2, "0")
+
+    iso = pc.binary_join_element_wise(pc.cast(year, pa.string()), pad(month), pad(day), "-")
+    clock = pc.binary_join_element_wise(*(pad(x) if x is not None else pa.scalar("00") for x in (hour, minute, second)),
+                                        ":")
+    stamp = pc.strptime(pc.binary_join_element_wise(iso, clock, " "), format="%Y-%m-%d %H:%M:%S", unit="s",
+                        error_is_null=True)
+    real = pc.and_(pc.equal(pc.fill_null(pc.month(stamp), 0), month), pc.equal(pc.fill_null(pc.day(stamp), 0), day))
+    return pc.if_else(real, stamp, pa.scalar(None, stamp.type))
+
+
+def _named_dates(name, col, keep, values) -> Converted | None:
+    parts = pc.extract_regex(values, NAMED_DATES)
+    if not pc.all(parts.is_valid()).as_py():
+        return None
+
+    def either(a, b):
+        x, y = pc.struct_field(parts, a), pc.struct_field(parts, b)
+        return pc.if_else(pc.equal(x, ""), y, x)
+
+    mon = pc.utf8_slice_codeunits(pc.utf8_lower(either("mon", "mon2")), 0, 3)
+    month = pc.add(pc.cast(pc.index_in(mon, value_set=pa.array(MONTHS)), pa.int32()), 1)
+    day = pc.cast(either("d1", "d2"), pa.int32())
+    digits = either("y1", "y2")
+    year, two = _two_digit_years(pc.cast(digits, pa.int32()), pc.utf8_length(digits))
+    stamp = _stamp(year, month, day)
+    if not pc.all(stamp.is_valid()).as_py():
+        bad = values.filter(pc.invert(stamp.is_valid()))
+        return Converted(col, "text", f"{name}: kept as text: it looks like dates but {len(bad):,} value(s) are not "
+                                      f"real dates ({_examples(bad.to_pylist())}).")
+    shown = stamp[0].as_py().strftime("%Y-%m-%d")
+    century = f"; two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}" if two \
+        else ""
+    return Converted(_scatter(stamp, keep), "date",
+                     f"{name}: read as dates (month names){century}: {_quoted(values[0].as_py())} → {shown}.")
+
+
+# --------------------------------------------------------------------------- booleans, text
+_BOOL_VALUES = {"true", "false"}
+
+
+def _booleans(name, values, trimmed, keep) -> Converted | None:
+    truth = pc.equal(pc.utf8_lower(values), "true")
+    array = _scatter(truth, keep)
+    return Converted(array, "bool", None)
+
+
+def _text_gaps(name, col) -> Converted:
+    """A text column: symbols people put in an empty cell count as missing when no other
+    value is bare punctuation (a column of + and - keeps both)."""
+    markers = pa.array(TEXT_MISSING_SYMBOLS + MISSING_WORDS[1:])
+    if not pc.any(pc.is_in(col, value_set=markers)).as_py() and \
+            not pc.any(pc.is_in(pc.utf8_trim(col.slice(0, SAMPLE * 4), " \t" + _SPACE), value_set=markers)).as_py():
+        return Converted(col, "text")  # the usual case, found by one pass over the column
+    trimmed = pc.utf8_trim(col, " \t" + _SPACE)
+    word = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(MISSING_WORDS[1:])), False)
+    symbol = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(TEXT_MISSING_SYMBOLS)), False)
+    if not _count(symbol) and not _count(word):
+        return Converted(col, "text")
+    others = trimmed.filter(pc.and_(pc.invert(pc.or_(symbol, word)), pc.fill_null(pc.not_equal(trimmed, ""), False)))
+    if len(others) == 0 or not pc.all(pc.match_substring_regex(others, r"[\p{L}\p{N}]")).as_py():
+        symbol = pc.and_(symbol, False)  # bare punctuation is a value here (+ and -)
+    symbol = pc.or_(symbol, word)
+    if not _count(symbol):
+        return Converted(col, "text")
+    markers = _marker_counts(trimmed, symbol)
+    out = pc.if_else(symbol, pa.scalar(None, pa.string()), col)
+    return Converted(out, "text", f"{name}: {markers} read as missing.")
+
+
+def _as_text(name, col, forced: str) -> Converted:
+    return Converted(col, "text" if forced == "text" else "category", None)
+
+
+def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "") -> str:
+    how = f" (expected {hint})" if hint else ""
+    return (f"{n_bad:,} of {n:,} values of {_quoted(name)} cannot be read as {what}{how}, e.g. "
+            f"{_examples(bad)}.")
+
+
+# --------------------------------------------------------------------------- forced types of typed columns
+def force(name: str, col, kind: str, decimal_hint: str = ".") -> Converted:
+    """A type the user chose for a column of any Arrow type: text columns are read with
+    `convert`; typed ones are cast (numbers to categories, dates to text ...) or refused."""
+    col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+    t = col.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return convert(name, col, decimal_hint, kind)
+    if kind in ("category", "text"):
+        if pa.types.is_floating(t):
+            whole = pc.fill_null(pc.equal(col, pc.round(col)), True)
+            if pc.all(whole).as_py():
+                col = pc.cast(pc.cast(col, pa.int64()), pa.string())
+                return Converted(col, kind, None)
+        if pa.types.is_timestamp(t) or pa.types.is_date(t):
+            return Converted(pc.strftime(col, format="%Y-%m-%d"), kind, None)
+        return Converted(pc.cast(col, pa.string()), kind, None)
+    if kind == "number":
+        if pa.types.is_integer(t) or pa.types.is_floating(t):
+            return Converted(col, "number", None)
+        if pa.types.is_boolean(t):
+            return Converted(pc.cast(col, pa.int64()), "number", None)
+        raise TypeRefused(f"{_quoted(name)} holds dates: they cannot be read as numbers.")
+    if kind.startswith("date"):
+        if pa.types.is_timestamp(t) or pa.types.is_date(t):
+            return Converted(col, "date", None)
+        raise TypeRefused(f"{_quoted(name)} holds {'numbers' if pa.types.is_integer(t) or pa.types.is_floating(t) else t}"
+                          ": they cannot be read as dates.")
+    raise TypeRefused(f"Unknown type {kind!r}; use one of {', '.join(FORCED_TYPES)}.")
+
+
+def decimal_hint_of(columns: list, delimiter: str | None) -> str:
+    """The decimal separator a file's ambiguous columns take: what its unambiguous columns
+    use, else the convention of its delimiter (';' goes with decimal commas)."""
+    votes = {".": 0, ",": 0}
+    for col in columns:
+        col = _strings(col)
+        head = col.slice(0, SAMPLE).drop_null()
+        parts = pc.extract_regex(pc.utf8_trim(head, " \t" + _SPACE), NUMBER)
+        if len(head) == 0 or not pc.all(parts.is_valid()).as_py():
+            continue
+        num = pc.struct_field(parts, "num")
+        sep = _decimal_separator(num, "?")
+        if sep in votes:
+            votes[sep] += 1
+    if votes[","] > votes["."]:
+        return ","
+    if votes["."] > votes[","]:
+        return "."
+    return "," if delimiter == ";" else "."
