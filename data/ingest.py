@@ -286,7 +286,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict):
     # a file that writes decimal commas: every column is read as text, so that 1.234 (a
     # thousand) is never parsed as one point two; data.values reads each column after
     comma_file = layout.delimiter == ";" or _decimal_comma_sample(layout)
-    as_text = set(header) if comma_file else forced
+    as_text = set(header) if comma_file else forced | _codes_with_leading_zeros(layout)
     bad = {}
 
     def on_invalid(row):
@@ -361,11 +361,30 @@ def _decimal_comma_sample(layout) -> bool:
     import re
 
     text = layout.head.decode(layout.encoding, "replace")
-    commas = len(re.findall(rf"(?:^|{re.escape(layout.delimiter)})-?[0-9]+,[0-9]+(?={re.escape(layout.delimiter)}|$)",
-                            text, re.M))
-    dots = len(re.findall(rf"(?:^|{re.escape(layout.delimiter)})-?[0-9]+\.[0-9]+(?={re.escape(layout.delimiter)}|$)",
-                          text, re.M))
+    d = re.escape(layout.delimiter)
+    # a separator followed by other than three digits is a decimal one (1.000 could be a thousand)
+    commas = len(re.findall(rf"(?:^|{d})-?[0-9]+,(?:[0-9]{{1,2}}|[0-9]{{4,}})(?={d}|$)", text, re.M))
+    dots = len(re.findall(rf"(?:^|{d})-?[0-9]+\.(?:[0-9]{{1,2}}|[0-9]{{4,}})(?={d}|$)", text, re.M))
     return commas > dots
+
+
+def _codes_with_leading_zeros(layout) -> set:
+    """Columns whose first lines hold a whole number written with a leading zero (01067, a
+    postcode; 007, a code): read as text, which pyarrow would turn into 1067 and 7."""
+    import csv
+    import re
+
+    text = layout.head.decode(layout.encoding, "replace").lstrip("\ufeff")
+    lines = text.splitlines()[layout.skip_rows: layout.skip_rows + 2000]
+    if len(text) >= (1 << 16) - 4 and lines:
+        lines = lines[:-1]  # the last line of the sample may be cut short
+    zero = re.compile(r"\s*0[0-9]+\s*")
+    found = set()
+    for row in csv.reader(lines, delimiter=layout.delimiter):
+        for name, value in zip(layout.header, row):
+            if name not in found and zero.fullmatch(value):
+                found.add(name)
+    return found
 
 
 def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | None = None):

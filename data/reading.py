@@ -341,7 +341,7 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     if sheet in (None, ""):
         index = 0
     elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
-        index = int(sheet) - 1 if not isinstance(sheet, int) else sheet
+        index = int(sheet) - 1  # counted from 1, as people count sheets
         if not 0 <= index < len(names):
             raise DatasetError(f"The workbook has {len(names)} sheet(s); there is no sheet {sheet}.")
     elif sheet in names:

@@ -133,8 +133,13 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         raise NodeError(f"Column {target!r} is not in dataset {name!r}.")
     if ptype != "clustering" and target is None:
         raise NodeError("Choose the target column to predict.")
-    # decided on the whole file, as the profile the inspector shows was
-    ids = tables.id_columns(df, exclude={target, *(config.get("include_ids") or [])})
+    # the roles the inspector showed: the stored profile's (with what the user chose on the
+    # dataset page); decided on the whole file when there is none (a file the CLI read)
+    profiled = (info or {}).get("columns")
+    if profiled:
+        ids = [c for c in excluded_columns(config, profiled) if c in df.columns]
+    else:
+        ids = tables.id_columns(df, exclude={target, *(config.get("include_ids") or [])})
     if target is not None:
         missing = int(df[target].isna().sum())
         if missing:
