@@ -753,6 +753,8 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         read again, then the page; refused, the page with the sentence (4xx, nothing changed)."""
         form = await request.form()
         options = reading_options(form)
+        if store.get_dataset(dataset_id) is None:  # a sample or nothing: no page to say it on
+            await asyncio.to_thread(uploads.reread, store, ingest, dataset_id, options)
         try:
             await asyncio.to_thread(uploads.reread, store, ingest, dataset_id, options)
         except (Invalid, datasets.DatasetError) as e:

@@ -475,7 +475,7 @@ def _as_text(name, col, forced: str) -> Converted:
 
 def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "") -> str:
     how = f" (expected {hint})" if hint else ""
-    return (f"{n_bad:,} of {n:,} values of {_quoted(name)} cannot be read as {what}{how}, e.g. "
+    return (f"In {_quoted(name)}, {n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. "
             f"{_examples(bad)}.")
 
 

@@ -69,7 +69,8 @@ def ids(web):
     job = web.app.state.store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
     web.app.state.store.mark_queued(job, "task")
     web.app.state.store.finish(job, None, "cancelled")
-    return {"wf": new("corpus"), "ui": new("corpus ui"), "job": job}
+    upload = web.post("/api/v1/datasets", files={"file": ("corpus.csv", b"a;b\n1,5;x\n2;y\n")}).json()["id"]
+    return {"wf": new("corpus"), "ui": new("corpus ui"), "job": job, "upload": upload}
 
 
 def requests(ids):
@@ -114,8 +115,11 @@ def requests(ids):
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.parquet", b"PAR1" + b"x" * 100 + b"PAR1")}}, "cut parquet"),
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"")}}, "empty"),
         ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"a,b\n1\n")}}, "ragged"),
-        ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"a,a\n1,2\n")}}, "duplicate header"),
-        ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"\xff\xfe" + "a,b\n".encode("utf-16"))}}, "utf16"),
+        ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b'a,b\n"1,2\n')}}, "unterminated quote"),
+        ("POST", "/api/v1/datasets", {"files": {"file": ("a.csv", b"\xff\xfe" + "a,b\n1,2\n".encode("utf-16-le")[:-1])}},
+         "utf16 cut mid-character"),
+        ("POST", "/api/v1/datasets?encoding=klingon", {"files": {"file": ("a.csv", b"a,b\n1,2\n")}}, "upload encoding"),
+        ("POST", "/api/v1/datasets?sheet=9", {"files": {"file": ("a.xlsx", b"PK\x03\x04")}}, "damaged workbook"),
         ("GET", "/api/v1/nope", {}, "unknown api path"), ("GET", "/api/v1/workflows/a%2Fb", {}, "%2F"),
         ("DELETE", "/api/v1/plugins", {}, "405"), ("PATCH", "/api/v1/node-types", {}, "405 b"),
         ("GET", f"/api/v1/workflows/{wf}/structure", {}, "405 c"),
@@ -159,6 +163,26 @@ def requests(ids):
         ("PUT", "/api/v1/datasets/iris/target", {"json": []}, "target body a list"),
         ("POST", "/datasets/nope/target", {"data": {"target": "x"}}, "form target unknown dataset"),
         ("POST", "/datasets/iris/target", {"data": {"target": LONG}}, "form long target"),
+        ("PUT", "/api/v1/datasets/nope/reading", {"json": {}}, "reading of an unknown dataset"),
+        ("PUT", "/api/v1/datasets/iris/reading", {"json": {}}, "reading of a sample"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": []}, "reading body a list"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"encoding": LONG}}, "long encoding"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"encoding": "klingon"}}, "unknown encoding"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"encoding": 5}}, "encoding a number"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"sheet": {"a": 1}}}, "sheet an object"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"types": {"a": "colour"}}}, "unknown type"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"types": {"b": "number"}}}, "type unfit"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"types": {LONG: "number"}}}, "long column"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"roles": {"a": ["id"]}}}, "role a list"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"roles": {"a": "ignore", "b": "ignore"}}},
+         "every column ignored"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"types": "a"}}, "types a string"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"x": 1}}, "unknown option"),
+        ("POST", "/datasets/nope/reading", {"data": {"encoding": "utf-8"}}, "form reading unknown dataset"),
+        ("POST", "/datasets/iris/reading", {"data": {"type:x": "number"}}, "form reading a sample"),
+        ("POST", f"/datasets/{ids['upload']}/reading", {"data": {"type:b": "date"}}, "form type unfit"),
+        ("POST", f"/datasets/{ids['upload']}/reading", {"data": {"encoding": LONG}}, "form long encoding"),
+        ("POST", f"/datasets/{ids['upload']}/reading", {"data": {"role:" + LONG: "id"}}, "form long column"),
         ("GET", "/jobs/nope", {}, "run page unknown"), ("GET", "/jobs/" + "x" * 5000, {}, "run page long id"),
         ("DELETE", "/ui/datasets/iris", {}, "ui delete sample"), ("DELETE", "/ui/datasets/nope", {}, "ui delete unknown"),
         ("POST", "/ui/datasets", {"content": b"x", "headers": {"Content-Type": "multipart/form-data"}}, "ui upload"),

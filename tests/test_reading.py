@@ -355,7 +355,7 @@ def test_ignored_columns_leave_the_table(tmp_path):
 
 
 @pytest.mark.parametrize("options,message", [
-    ({"types": {"race": "date"}}, "values of 'race' cannot be read as dates"),
+    ({"types": {"race": "date"}}, "In 'race', 30 of 30 values cannot be read as dates"),
     ({"types": {"nope": "number"}}, "The file has no column 'nope'"),
     ({"types": {"race": "colour"}}, "Unknown type 'colour' for column 'race'"),
     ({"roles": {"race": "target"}}, "Unknown role 'target' for column 'race'"),
@@ -372,7 +372,7 @@ def test_a_number_type_that_does_not_fit_says_how_many_values_fail_with_examples
     raw = b"x,y\n1,a\n2,b\nthree,c\nfour,d\n5,e\n"
     with pytest.raises(DatasetError) as info:
         read(raw, "x.csv", tmp_path, types={"x": "number"})
-    assert str(info.value) == "2 of 5 values of 'x' cannot be read as numbers, e.g. 'three', 'four'."
+    assert str(info.value) == "In 'x', 2 of 5 values cannot be read as numbers, e.g. 'three', 'four'."
 
 
 # --------------------------------------------------------------------------- the corpus
@@ -401,3 +401,77 @@ def test_r_written_csvs_as_shipped_upload_and_unquoted_columns_are_typed(tmp_pat
                 wrong.append((name, column, col["dtype"]))
     assert refused == [("friendship", "The file has a header but no data rows.")]  # R wrote no rows
     assert found == len(CORPUS_SAMPLE) + 1 and accepted == found - 1 and wrong == []  # two packages ship Mroz
+
+
+# --------------------------------------------------------------------------- through the app
+def test_the_dataset_page_reads_an_upload_again_the_way_the_user_chooses(web):
+    """Upload a cp1252 export: the page says how it was read; choosing Windows-1250, a
+    column's type and a role reads it again (the profile follows); a type that does not fit
+    is refused with its sentence and changes nothing; the same file uploaded again is read
+    the corrected way; deleting the dataset removes the file as uploaded too."""
+    store = web.app.state.store
+    raw = crm_text().encode("cp1252")
+    r = web.post("/api/v1/datasets", files={"file": ("kunden-export.csv", raw)})
+    assert r.status_code == 201, r.text
+    ds = r.json()
+    assert ds["reading"]["encoding"] == "cp1252" and ds["source_path"].endswith(".source.csv")
+    with open(ds["source_path"], "rb") as f:
+        assert f.read() == raw  # kept as uploaded
+    page = web.get(f"/datasets/{ds['id']}").text
+    assert "How the file was read" in page and "Windows-1252 (Western European)" in page
+    assert "Einkommen: read as numbers (decimal comma" in page and 'name="type:Einkommen"' in page
+
+    r = web.put(f"/api/v1/datasets/{ds['id']}/reading",
+                json={"encoding": "cp1250", "types": {"Alter": "category"}, "roles": {"Stadt": "ignore"}})
+    assert r.status_code == 200, r.text
+    again = r.json()
+    columns = {c["name"]: c for c in again["profile"]["columns"]}
+    assert "Stadt" not in columns and columns["Alter"]["role"] == "categorical" and again["n_cols"] == 6
+    assert again["options"] == {"encoding": "cp1250", "types": {"Alter": "category"}, "roles": {"Stadt": "ignore"}}
+    assert "José Núńez" in columns["Kunde"]["sample_values"] and again["reading"]["encoding"] == "cp1250"
+
+    before = store.get_dataset(ds["id"])
+    r = web.put(f"/api/v1/datasets/{ds['id']}/reading", json={"types": {"Kunde": "date"}})
+    assert r.status_code == 400 and r.json()["detail"].startswith("In 'Kunde', 6 of 6 values cannot be read as dates")
+    assert store.get_dataset(ds["id"]) == before  # nothing changed
+
+    form = web.post(f"/datasets/{ds['id']}/reading", data={"encoding": "auto", "type:Seit": "number"},
+                    follow_redirects=False)
+    assert form.status_code in (400, 422) and "cannot be read as numbers" in form.text
+    assert 'id="reading-error"' in form.text and store.get_dataset(ds["id"]) == before
+
+    r = web.post("/api/v1/datasets", files={"file": ("kunden-export.csv", raw)})  # the same file again
+    assert r.status_code == 201 and r.json()["options"]["roles"] == {"Stadt": "ignore"}
+    assert "Stadt" not in {c["name"] for c in r.json()["profile"]["columns"]}
+
+    form = web.post(f"/datasets/{ds['id']}/reading", data={"encoding": "auto", "role:Stadt": "auto"},
+                    follow_redirects=False)
+    assert form.status_code == 303 and form.headers["location"].endswith("?saved=reading")
+    back = store.get_dataset(ds["id"])
+    assert back["options"] == {} and back["reading"]["encoding"] == "cp1252" and back["n_cols"] == 7
+
+    source = back["source_path"]
+    assert web.delete(f"/api/v1/datasets/{ds['id']}").status_code == 204
+    import os
+
+    assert not os.path.exists(source) and not os.path.exists(back["path"])
+
+
+def test_a_reading_that_would_take_the_target_away_is_refused(web):
+    raw = BIRTHS
+    ds = web.post("/api/v1/datasets", files={"file": ("births-target.csv", raw)}).json()
+    assert web.put(f"/api/v1/datasets/{ds['id']}/target", json={"target": "low", "problem_type": "classification"}) \
+        .status_code == 200
+    r = web.put(f"/api/v1/datasets/{ds['id']}/reading", json={"roles": {"low": "ignore"}})
+    assert r.status_code == 422 and r.json()["detail"].startswith("'low' is the target of this dataset")
+    assert "low" in {c["name"] for c in web.get(f"/api/v1/datasets/{ds['id']}").json()["profile"]["columns"]}
+
+
+def test_leftover_sources_of_killed_uploads_are_removed_at_start(tmp_path):
+    from data.ingest import clean_leftovers
+
+    for name in ("ds_keep.parquet", "ds_keep.source.csv", "ds_gone.source.xlsx", ".upload-raw-123"):
+        (tmp_path / name).write_bytes(b"x")
+    removed = clean_leftovers(tmp_path, ["ds_keep"])
+    assert sorted(removed) == [".upload-raw-123", "ds_gone.source.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds_keep.parquet", "ds_keep.source.csv"]
