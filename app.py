@@ -113,6 +113,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         Invalid: lambda e: (e.status, e.detail, {"errors": e.errors} if e.errors else {}),
         NotFound: lambda e: (404, str(e), {}),
         datasets.DatasetError: lambda e: (400, str(e), {}),
+        graphs.GraphError: lambda e: (e.status, e.message, {}),
     })
 
 
@@ -178,8 +179,10 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/api/v1/workflows", methods=["post"])
     async def api_create_workflow(request: Request):
-        body = await json_body(request)
-        wf = store.create_workflow(body.get("name", "Untitled workflow"), {k: body.get(k, []) for k in ("nodes", "edges")})
+        """A workflow in either shape (graphs.read_workflow): what GET returns, or nodes and
+        edges at the top; a body with only a name makes a blank one."""
+        name, graph = graphs.read_workflow(await json_body(request), required=False)
+        wf = store.create_workflow("Untitled workflow" if name is None else name, graph)
         return JSONResponse(wf, status_code=201)
 
 
@@ -189,9 +192,8 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         workflow_id = body.get("workflow_id")
         if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
             raise NotFound(f"No workflow {workflow_id!r}.")
-        if "nodes" not in body:
-            raise Invalid("Send the workflow's nodes and edges.", status=400)
-        job = await asyncio.to_thread(jobs.submit, store, body, workflow_id)
+        _, graph = graphs.read_workflow(body)
+        job = await asyncio.to_thread(jobs.submit, store, graph, workflow_id)
         return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
                                            "estimated_time": job["estimated_time"],
                                            "estimated_cost": job["estimated_cost"]}), status_code=202)
@@ -209,13 +211,12 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/api/v1/workflows/{workflow_id}", methods=["put", "patch"])
     async def api_update_workflow(request: Request, workflow_id: str):
-        body = await json_body(request)
-        graph = None
-        if "nodes" in body or "edges" in body:
-            graph = {"nodes": body.get("nodes", []), "edges": body.get("edges", [])}
-        elif request.method == "PUT":
+        """PUT replaces the graph (in either shape, so what GET returned can come back);
+        PATCH may also only rename."""
+        name, graph = graphs.read_workflow(await json_body(request), required=False)
+        if graph is None and request.method == "PUT":
             raise Invalid("PUT replaces the workflow: send its nodes and edges (PATCH to rename).", status=400)
-        return workflow_json(store.update_workflow(workflow_id, name=body.get("name"), graph=graph))
+        return workflow_json(store.update_workflow(workflow_id, name=name, graph=graph))
 
 
     @rt("/api/v1/workflows/{workflow_id}/undo", methods=["post"])

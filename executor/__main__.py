@@ -2,6 +2,9 @@
 
     python -m executor run examples/classification.json [--artifacts DIR] [--json]
 
+The file is a workflow as `GET /api/v1/workflows/{id}` returns it and the editor exports it,
+or with its nodes and edges at the top (the examples): nodes.graph.read_workflow reads both.
+
 Prints each node's status and every warning as they happen, then the final metrics; exits
 0 when every node completed, 1 when the run failed, 2 when the workflow is not valid or
 cannot be read. Runs against the app's home folder (PLAYGROUND_HOME, default ./var), so a
@@ -33,12 +36,18 @@ def run(args) -> int:
     from data.store import open_store
     from executor.engine import run_workflow, validate_workflow
     from executor.facts import dataset_info_for
+    from nodes.graph import GraphError, read_workflow
 
     path = Path(args.workflow)
     try:
-        workflow = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as e:
         print(f"error: cannot read {path}: {e}", file=sys.stderr)
+        return 2
+    try:  # what the API returns (the graph under "graph") or nodes and edges at the top
+        _, workflow = read_workflow(doc)
+    except GraphError as e:
+        print(f"error: {path}: {e.message}", file=sys.stderr)
         return 2
     # the same home folder as the app (PLAYGROUND_HOME): uploaded datasets run here too
     cfg = settings().ensure()
