@@ -107,16 +107,99 @@ def test_create_refuses_a_mixed_document_and_creates_nothing(web):
     assert workflow_count(web) == before
 
 
+# --------------------------------------------------------------------------- export, import
+def import_file(client, content: bytes, filename="workflow.json", **kw):
+    return client.post("/workflows/import", files={"file": (filename, content, "application/json")},
+                       follow_redirects=False, **kw)
+
+
+def imported_id(r) -> str:
+    assert r.status_code == 303, r.text[:500]
+    return r.headers["location"].removeprefix("/workflows/")
+
+
+def test_export_is_the_get_json_as_a_file_named_after_the_workflow(web):
+    made = web.post("/api/v1/workflows", json=small_workflow("Café / “tuned”: v2")).json()
+    got = web.get(f"/api/v1/workflows/{made['id']}")
+    exported = web.get(f"/api/v1/workflows/{made['id']}?download=1")
+    assert exported.status_code == 200 and exported.content == got.content
+    assert exported.headers["content-type"] == "application/json"
+    disposition = exported.headers["content-disposition"]
+    assert disposition.startswith("attachment; filename=")
+    # the real name for browsers (RFC 6266), the slash out of it; an ASCII one for the rest
+    assert "filename*=utf-8''Caf%C3%A9%20_%20%E2%80%9Ctuned%E2%80%9D%3A%20v2.json" in disposition
+    assert 'filename="Caf_ _ _tuned_: v2.json"' in disposition
+    assert "content-disposition" not in web.get(f"/api/v1/workflows/{made['id']}").headers
+
+
+def test_export_then_import_gives_the_same_workflow(web):
+    made = web.post("/api/v1/workflows", json=small_workflow("Round trip")).json()
+    exported = web.get(f"/api/v1/workflows/{made['id']}?download=1")
+    new_id = imported_id(import_file(web, exported.content, "Round trip.json"))
+    assert new_id != made["id"]
+    back = web.get(f"/api/v1/workflows/{new_id}").json()
+    assert back["name"] == "Round trip" and back["graph"] == exported.json()["graph"]
+    assert web.get(f"/workflows/{new_id}").status_code == 200  # the editor opens it
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_every_example_goes_through_the_api_unchanged_and_validates(web, path):
+def test_every_example_imports_and_validates(web, path):
     example = json.loads(path.read_text())
-    made = web.post("/api/v1/workflows", json=example).json()
-    got = web.get(f"/api/v1/workflows/{made['id']}").json()
+    wid = imported_id(import_file(web, path.read_bytes(), path.name))
+    got = web.get(f"/api/v1/workflows/{wid}").json()
     assert got["name"] == example["name"]
-    assert [n["id"] for n in got["graph"]["nodes"]] == [n["id"] for n in example["nodes"]]
-    assert [n["config"] for n in got["graph"]["nodes"]] == [n["config"] for n in example["nodes"]]
-    check = web.post(f"/api/v1/workflows/{made['id']}/validate").json()
+    assert [(n["id"], n["type"], n["config"]) for n in got["graph"]["nodes"]] == \
+        [(n["id"], n["type"], n["config"]) for n in example["nodes"]]
+    check = web.post(f"/api/v1/workflows/{wid}/validate").json()
     assert check == {"valid": True, "errors": {}, "field_errors": {}}
+
+
+def test_a_file_without_a_name_is_named_after_the_file_and_a_bom_is_no_problem(web):
+    flat = small_workflow()
+    del flat["name"]
+    wid = imported_id(import_file(web, b"\xef\xbb\xbf" + json.dumps(flat).encode(), "my flow.json"))
+    assert web.get(f"/api/v1/workflows/{wid}").json()["name"] == "my flow"
+
+
+NODE = {"id": "d", "type": "dataset", "config": {}}
+BAD_FILES = [
+    ("not json", b"{nope", "The file is not valid JSON (line 1, column 2"),
+    ("empty", b"", "The file is empty"),
+    ("a list", b"[1, 2]", "The file must be a JSON object."),
+    ("latin-1", '{"name": "café", "nodes": []}'.encode("latin-1"), "The file is not UTF-8 text."),
+    ("NaN", b'{"nodes": [{"id": "d", "type": "dataset", "config": {"x": NaN}}]}', "contains NaN"),
+    ("deep", b"[" * 300 + b"]" * 300, "nested more than 200 levels"),
+    ("no nodes", b'{"name": "a dataset, not a workflow", "columns": ["a", "b"]}', "This is not a workflow"),
+    ("both shapes", json.dumps({"graph": {"nodes": []}, "nodes": []}).encode(), "not both"),
+    ("nodes not a list", b'{"nodes": {"d": {}}}', "Nodes and edges must be lists."),
+    ("node without id", json.dumps({"nodes": [{"type": "dataset"}]}).encode(), "Node 1 needs a string id."),
+    ("edge without target", json.dumps({"nodes": [NODE], "edges": [{"source": "d"}]}).encode(),
+     "Every edge needs a source and a target node id."),
+    ("name not text", json.dumps({"name": ["x"], "nodes": []}).encode(), "A workflow's name must be text."),
+    ("name too long", json.dumps({"name": "x" * 121, "nodes": []}).encode(), "at most 120 characters"),
+    ("too many nodes", json.dumps({"nodes": [{**NODE, "id": f"n{i}"} for i in range(201)]}).encode(),
+     "at most 200 nodes"),
+]
+
+
+@pytest.mark.parametrize("content,fragment", [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES])
+def test_a_file_that_is_not_a_workflow_gets_the_page_back_with_a_sentence(web, content, fragment):
+    import re
+
+    before = workflow_count(web)
+    r = import_file(web, content)
+    assert 400 <= r.status_code < 500
+    said = re.search(r'<p [^>]*id="import-error" class="notice error error-detail">(.*?)</p>', r.text, re.S)
+    assert said and fragment in said.group(1) and "Traceback" not in r.text, r.text[:300]
+    assert 'action="/workflows/import"' in r.text and "<h1>Workflows</h1>" in r.text  # the page, to try again
+    assert workflow_count(web) == before
+
+
+def test_an_import_without_a_file_is_refused_with_a_sentence(web):
+    before = workflow_count(web)
+    r = web.post("/workflows/import", data={"name": "x"}, follow_redirects=False)
+    assert r.status_code == 400 and "Choose a workflow file (.json) to import." in r.text
+    assert workflow_count(web) == before
 
 
 # --------------------------------------------------------------------------- the CLI
