@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import atexit
+import codecs
 import json
 import logging
 from pathlib import Path
+from urllib.parse import quote
 
 from fasthtml.common import FastHTML, HtmxResponseHeaders, to_xml
 from sse_starlette import EventSourceResponse
@@ -113,6 +115,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         Invalid: lambda e: (e.status, e.detail, {"errors": e.errors} if e.errors else {}),
         NotFound: lambda e: (404, str(e), {}),
         datasets.DatasetError: lambda e: (400, str(e), {}),
+        graphs.GraphError: lambda e: (e.status, e.message, {}),
     })
 
 
@@ -178,8 +181,10 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/api/v1/workflows", methods=["post"])
     async def api_create_workflow(request: Request):
-        body = await json_body(request)
-        wf = store.create_workflow(body.get("name", "Untitled workflow"), {k: body.get(k, []) for k in ("nodes", "edges")})
+        """A workflow in either shape (graphs.read_workflow): what GET returns, or nodes and
+        edges at the top; a body with only a name makes a blank one."""
+        name, graph = graphs.read_workflow(await json_body(request), required=False)
+        wf = store.create_workflow("Untitled workflow" if name is None else name, graph)
         return JSONResponse(wf, status_code=201)
 
 
@@ -189,12 +194,20 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         workflow_id = body.get("workflow_id")
         if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
             raise NotFound(f"No workflow {workflow_id!r}.")
-        if "nodes" not in body:
-            raise Invalid("Send the workflow's nodes and edges.", status=400)
-        job = await asyncio.to_thread(jobs.submit, store, body, workflow_id)
+        _, graph = graphs.read_workflow(body)
+        job = await asyncio.to_thread(jobs.submit, store, graph, workflow_id)
         return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
                                            "estimated_time": job["estimated_time"],
                                            "estimated_cost": job["estimated_cost"]}), status_code=202)
+
+
+    def attachment(filename: str) -> str:
+        """Content-Disposition of a download: an ASCII name for every client, and the real one
+        (RFC 6266's filename*) for those that read it; no path separators, quotes or control
+        characters in either (the browser makes the rest fit its file system)."""
+        safe = "".join("_" if c in '\\/"' or ord(c) < 32 or ord(c) == 127 else c for c in filename)
+        ascii_name = safe.encode("ascii", "replace").decode().replace("?", "_")
+        return f"attachment; filename=\"{ascii_name}\"; filename*=utf-8''{quote(safe)}"
 
 
     def workflow_json(wf: dict, **extra) -> JSONResponse:
@@ -203,19 +216,24 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
 
     @rt("/api/v1/workflows/{workflow_id}", methods=["get"])
-    def api_get_workflow(workflow_id: str):
-        return workflow_json(store.require_workflow(workflow_id))
+    def api_get_workflow(request: Request, workflow_id: str):
+        """The workflow; with ?download=1 the same JSON as a file, `<name>.json` (the editor's
+        Export), which Import on /workflows, POST /api/v1/workflows and the CLI read back."""
+        wf = store.require_workflow(workflow_id)
+        response = workflow_json(wf)
+        if request.query_params.get("download") == "1":
+            response.headers["Content-Disposition"] = attachment(f"{wf['name']}.json")
+        return response
 
 
     @rt("/api/v1/workflows/{workflow_id}", methods=["put", "patch"])
     async def api_update_workflow(request: Request, workflow_id: str):
-        body = await json_body(request)
-        graph = None
-        if "nodes" in body or "edges" in body:
-            graph = {"nodes": body.get("nodes", []), "edges": body.get("edges", [])}
-        elif request.method == "PUT":
+        """PUT replaces the graph (in either shape, so what GET returned can come back);
+        PATCH may also only rename."""
+        name, graph = graphs.read_workflow(await json_body(request), required=False)
+        if graph is None and request.method == "PUT":
             raise Invalid("PUT replaces the workflow: send its nodes and edges (PATCH to rename).", status=400)
-        return workflow_json(store.update_workflow(workflow_id, name=body.get("name"), graph=graph))
+        return workflow_json(store.update_workflow(workflow_id, name=name, graph=graph))
 
 
     @rt("/api/v1/workflows/{workflow_id}/undo", methods=["post"])
@@ -494,6 +512,26 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
                                 "config": config}], "edges": []}
             name = (form.get("name") or "").strip() or f"{facts.get('name') or dataset}: new workflow"
         wf = store.create_workflow(name, graph)
+        return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+
+
+    @rt("/workflows/import", methods=["post"])
+    async def workflows_import(request: Request):
+        """The Workflows page's Import: a workflow file (an Export, what the API's GET returns,
+        an example) becomes a new workflow, opened in the editor. A file that is not one gets
+        the page again with the sentence (4xx), and nothing is created."""
+        form = await request.form()
+        upload = form.get("file")
+        try:
+            if not hasattr(upload, "read") or not upload.filename:
+                raise BadRequest("Choose a workflow file (.json) to import.")
+            raw = (await upload.read()).removeprefix(codecs.BOM_UTF8)
+            name, graph = graphs.read_workflow(parse_json(raw, what="The file"))
+            wf = store.create_workflow(name or Path(upload.filename).stem or "Imported workflow", graph)
+        except (BadRequest, graphs.GraphError, Invalid) as e:
+            detail = getattr(e, "detail", None) or e.message
+            page = WorkflowsPage(store.list_workflows(), list(TEMPLATES.items()), import_error=detail)
+            return HTMLResponse(to_xml(page), status_code=e.status)
         return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
 
 

@@ -6,6 +6,7 @@ import json
 
 from fasthtml.common import (
     H4,
+    A,
     Button,
     Details,
     Dialog,
@@ -89,7 +90,13 @@ def Toolbar(workflow, templates, undo=None):
             Button("↷", id="redo-button", data_command="redo", aria_label="Redo", disabled=not undo.get("can_redo"),
                    title=f"Redo: {undo['redo']} (Ctrl Shift Z)" if undo.get("redo") else "Redo (Ctrl Shift Z)"),
             Button("⤢", data_command="fit", title="Zoom to fit (F)", aria_label="Zoom to fit"),
-            Templates(templates), Help(),
+            Templates(templates),
+            # the API's own JSON, as a file named after the workflow (Content-Disposition): what
+            # Import on /workflows and `python -m executor run` read back
+            A("Export", href=f"/api/v1/workflows/{workflow['id']}?download=1", download="", cls="button",
+              id="export-link", title="Download this workflow as a JSON file (Import it on the Workflows page, "
+                                      "or run it with python -m executor run)"),
+            Help(),
             Button("■ Cancel", id="cancel-button", cls="danger", disabled=True, aria_label="Cancel the run"),
             Button("▶ Run", id="run-button", cls="primary", aria_label="Run the workflow"),
             cls="toolbar-actions"),

@@ -55,7 +55,19 @@ def WorkflowRow(w):
         id=f"wf-{wid}")
 
 
-def WorkflowsPage(workflows, templates):
+def ImportForm(error: str | None = None):
+    """A workflow file (an Export, what the API's GET returns, an example) becomes a new
+    workflow; a plain form (the token as a field), so a refusal is the page again."""
+    return Form(CsrfField(),
+                Label("Import a workflow file", fr="import-file"),
+                Input(type="file", name="file", id="import-file", accept=".json,application/json", required=True),
+                Button("Import", type="submit"),
+                *([P(error, cls="notice error error-detail", role="alert", id="import-error")] if error else []),
+                method="post", action="/workflows/import", enctype="multipart/form-data", cls="row import-form",
+                id="import-form")
+
+
+def WorkflowsPage(workflows, templates, import_error: str | None = None):
     new = Form(CsrfField(), Input(name="name", placeholder="Name of a new workflow", aria_label="New workflow name",
                      style="width:240px"),
                Select(Option("Blank canvas", value=""), *[Option(name, value=key) for key, name in templates],
@@ -64,7 +76,7 @@ def WorkflowsPage(workflows, templates):
                enctype="application/x-www-form-urlencoded")
     table = Table(Thead(Tr(Th("Name"), Th("Nodes"), Th("Last run"), Th("Updated"), Th("Actions"))),
                   Tbody(*[WorkflowRow(w) for w in workflows], id="workflow-rows"), cls="grid")
-    return Page("Workflows", Div(Div(H1("Workflows"), new, cls="page-head"),
+    return Page("Workflows", Div(Div(H1("Workflows"), new, cls="page-head"), ImportForm(import_error),
                                  Div(table if workflows else P("No workflows yet: create one above.", cls="muted"),
                                      cls="card"), cls="page"), active="workflows")
 

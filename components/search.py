@@ -1,7 +1,7 @@
 """An Optuna search made visible: every finished trial (number, parameters, value, best so
-far) and a chart of value by trial, live in the run panel while the search runs; after the
-run the same table with the best parameters and an action that writes them into the Model
-node (undoable, like any edit)."""
+far; the first fitted the node's own settings, and says so) and a chart of value by trial,
+live in the run panel while the search runs; after the run the same table with the best
+parameters and an action that writes them into the Model node (undoable, like any edit)."""
 
 from __future__ import annotations
 
@@ -68,7 +68,10 @@ def TrialTable(trials: list[dict], plugin, best_number):
     for t in trials:
         value = (fmt_number(t["value"]) if t.get("value") is not None
                  else Span(t.get("state", "failed"), title=t.get("note") or "", cls="faint"))
-        rows.append(Tr(Td(str(t["number"] + 1)), Td(value), Td(fmt_number(t.get("best"))),
+        number = str(t["number"] + 1)
+        if t.get("user_settings"):  # the trial that fitted the node's own settings, as they were
+            number = Span(number, Span(" your settings", cls="faint"), title="The Model node's own settings, as set")
+        rows.append(Tr(Td(number), Td(value), Td(fmt_number(t.get("best"))),
                        *[Td(fmt_number((t.get("params") or {}).get(k))) for k in names],
                        cls="best" if t["number"] == best_number else None, data_trial=str(t["number"] + 1)))
     return Div(Table(head, *rows, cls="grid trials"), cls="trials-scroll")

@@ -1,20 +1,46 @@
 """Command line: run a workflow file headless.
 
-    python -m executor run examples/classification.json [--artifacts DIR] [--json]
+    python -m executor run WORKFLOW.json [--data [NODE_ID=]TABLE] [--artifacts DIR] [--json] [-v]
+
+WORKFLOW.json is a workflow as `GET /api/v1/workflows/{id}` returns it and the editor
+exports it, or with its nodes and edges at the top (the examples): nodes.graph.read_workflow
+reads both.
+
+Without --data it runs against the app's home folder (PLAYGROUND_HOME, default ./var), so a
+workflow that uses an uploaded dataset runs here as it does in the app.
+
+With --data it needs no app at all: the table (CSV, TSV, Parquet: whatever an upload takes)
+is read by the app's own ingest code (data.ingest.ingest_path, with the upload limits of
+PLAYGROUND_MAX_UPLOAD_MB and PLAYGROUND_MAX_CELLS) into a temporary folder, and the Dataset
+node reads it instead of its dataset: validation and the run see its profile, as the app
+would after an upload. No database is opened and nothing is written to the home folder.
+
+    python -m executor run wf.json --data path/to/table.csv
+    python -m executor run wf.json --data train=a.csv --data extra=b.parquet   # several Dataset nodes
+
+Dataset nodes not named by --data keep their dataset, which must then be a sample.
 
 Prints each node's status and every warning as they happen, then the final metrics; exits
 0 when every node completed, 1 when the run failed, 2 when the workflow is not valid or
-cannot be read. Runs against the app's home folder (PLAYGROUND_HOME, default ./var), so a
-workflow that uses an uploaded dataset runs here as it does in the app.
+cannot be read, or a --data file cannot be used (unreadable, not a table, without the
+target column, or several Dataset nodes and no NODE_ID to say which one reads it).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
+import os
 import sys
+import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
+
+
+class Refused(Exception):
+    """The run cannot start; the message is a sentence for the user (exit 2)."""
 
 
 def _fmt(value) -> str:
@@ -27,32 +53,128 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def run(args) -> int:
+def read_workflow_file(path: Path) -> dict:
+    from nodes.graph import GraphError, read_workflow
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as e:
+        raise Refused(f"cannot read {path}: {e}") from None
+    try:  # what the API returns (the graph under "graph") or nodes and edges at the top
+        return read_workflow(doc)[1]
+    except GraphError as e:
+        raise Refused(f"{path}: {e.message}") from None
+
+
+def data_files(values: list[str], workflow: dict) -> dict[str, Path]:
+    """--data [NODE_ID=]PATH, each: which Dataset node reads which file. A bare path goes
+    to the only Dataset node; with several, it must say which."""
+    from nodes.registry import node_types
+
+    types = node_types()
+    readers = [n["id"] for n in workflow["nodes"] if getattr(types.get(n["type"]), "dataset_param", None)]
+    listed = ", ".join(repr(r) for r in readers)
+    out: dict[str, Path] = {}
+    for value in values:
+        node_id, sep, path = value.partition("=")
+        if not (sep and (node_id in readers or not Path(value).exists())):
+            node_id, path = None, value  # a bare path (which may hold a "=")
+        if not readers:
+            raise Refused(f"--data {value}: the workflow has no Dataset node to read it.")
+        if node_id is None:
+            if len(readers) > 1:
+                raise Refused(f"--data {value}: the workflow has {len(readers)} Dataset nodes ({listed}); say which "
+                              f"one reads the file, e.g. --data {readers[0]}={value}.")
+            node_id = readers[0]
+        elif node_id not in readers:
+            raise Refused(f"--data {value}: the workflow has no Dataset node {node_id!r}; its Dataset "
+                          f"node{'s are' if len(readers) > 1 else ' is'} {listed}.")
+        if node_id in out:
+            raise Refused(f"--data gives the Dataset node {node_id!r} two files; it reads one.")
+        out[node_id] = Path(path)
+    return out
+
+
+def ingest_data(workflow: dict, files: dict[str, Path], folder: Path) -> tuple[dict, dict]:
+    """Each file read as the app reads an upload, into `folder`; the workflow with each
+    Dataset node set to its table, and the ingest records by node id."""
     from data import datasets
     from data.config import settings
-    from data.store import open_store
-    from executor.engine import run_workflow, validate_workflow
-    from executor.facts import dataset_info_for
+    from data.ingest import Limits, ingest_path
+    from nodes.registry import node_types
+
+    cfg = settings()  # the upload limits only: nothing is created in the home folder
+    limits = Limits(max_bytes=cfg.max_upload_bytes, max_columns=datasets.MAX_COLUMNS, max_cells=cfg.max_cells)
+    workflow, records = copy.deepcopy(workflow), {}
+    for node_id, src in files.items():
+        if not src.is_file():
+            raise Refused(f"--data {src}: there is no file there.")
+        try:
+            record = ingest_path(src, src.name, folder, limits)
+        except datasets.DatasetError as e:
+            raise Refused(f"{src} cannot be read as a table: {e}") from None
+        except OSError as e:
+            raise Refused(f"cannot read {src}: {e.strerror or e}.") from None
+        os.replace(record["tmp_path"], record["path"])
+        node = next(n for n in workflow["nodes"] if n["id"] == node_id)
+        node["config"] = {**(node.get("config") or {}), node_types()[node["type"]].dataset_param: record["id"]}
+        records[node_id] = record
+    return workflow, records
+
+
+def run(args) -> int:
+    with ExitStack() as stack:
+        try:
+            return _run(args, stack)
+        except Refused as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+
+
+def _run(args, stack: ExitStack) -> int:
+    from data import datasets
+    from executor.engine import default_dataset_info, run_workflow, validate_workflow
+    from executor.facts import upload_facts
 
     path = Path(args.workflow)
-    try:
-        workflow = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        print(f"error: cannot read {path}: {e}", file=sys.stderr)
-        return 2
-    # the same home folder as the app (PLAYGROUND_HOME): uploaded datasets run here too
-    cfg = settings().ensure()
-    info = dataset_info_for(open_store(cfg))
+    workflow = read_workflow_file(path)
+    reading: dict = {}  # node id -> the file it reads (--data)
+    if args.data:
+        files = data_files(args.data, workflow)
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="playground-data-")))
+        workflow, records = ingest_data(workflow, files, folder)
+        reading = {nid: str(src) for nid, src in files.items()}
+        facts = {r["id"]: upload_facts(r) for r in records.values()}
+        samples = default_dataset_info(None)
 
-    def load_dataset(dataset_id):
-        return datasets.load_dataset(dataset_id, cfg.datasets_dir)
+        def info(dataset_id):
+            return facts.get(dataset_id) or samples(dataset_id)
+
+        def load_dataset(dataset_id):
+            return datasets.load_dataset(dataset_id, folder)
+
+        if not args.json:
+            for nid, r in records.items():
+                print(f"{nid}: {reading[nid]}, {r['n_rows']:,} rows x {r['n_cols']} columns", flush=True)
+    else:
+        from data.config import settings
+        from data.store import open_store
+        from executor.facts import dataset_info_for
+
+        # the same home folder as the app (PLAYGROUND_HOME): uploaded datasets run here too
+        cfg = settings().ensure()
+        info = dataset_info_for(open_store(cfg))
+
+        def load_dataset(dataset_id):
+            return datasets.load_dataset(dataset_id, cfg.datasets_dir)
 
     errors = validate_workflow(workflow, dataset_info=info)
     if errors:
         print(f"{path}: the workflow is not valid:", file=sys.stderr)
         for node_id, messages in errors.items():
+            where = f"{node_id} (reading {reading[node_id]})" if node_id in reading else node_id
             for m in messages:
-                print(f"  {node_id}: {m}", file=sys.stderr)
+                print(f"  {where}: {m}", file=sys.stderr)
         return 2
     out_dir = Path(args.artifacts) if args.artifacts else None
     if out_dir:
@@ -119,7 +241,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m executor", description="Run AutoML Playground workflows.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="validate and run a workflow JSON file")
-    p.add_argument("workflow")
+    p.add_argument("workflow", help="a workflow JSON file (an Export, the API's GET, an example)")
+    p.add_argument("--data", action="append", metavar="[NODE_ID=]PATH",
+                   help="run on this table (CSV, TSV, Parquet) instead of the Dataset node's dataset; "
+                        "NODE_ID= says which Dataset node when there are several (repeatable)")
     p.add_argument("--artifacts", help="folder to write the model and plots into")
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
     p.add_argument("-v", "--verbose", action="store_true", help="print progress events too")

@@ -20,9 +20,7 @@ def dataset_info_for(store: Store):
         if row is not None:
             if not os.path.exists(row["path"] or ""):
                 return None
-            profile = row.get("profile") or {}
-            return {"columns": profile.get("columns", []), "n_rows": row.get("n_rows"), "name": row.get("name"),
-                    "suggested_target": row.get("target"), "suggested_problem_type": row.get("problem_type")}
+            return upload_facts(row)
         facts = samples(dataset_id)
         if facts is not None:
             chosen = store.find_dataset(dataset_id) or {}
@@ -31,3 +29,11 @@ def dataset_info_for(store: Store):
         return facts
 
     return info
+
+
+def upload_facts(record: dict) -> dict:
+    """What validation and estimates know about an uploaded table, from its stored row or
+    straight from its ingest record (the CLI's --data): the same fields, from its profile."""
+    profile = record.get("profile") or {}
+    return {"columns": profile.get("columns", []), "n_rows": record.get("n_rows"), "name": record.get("name"),
+            "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type")}

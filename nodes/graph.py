@@ -130,6 +130,34 @@ def normalize(graph) -> dict:
     return {"nodes": out_nodes, "edges": out_edges}
 
 
+def read_workflow(doc, *, required: bool = True) -> tuple[str | None, dict | None]:
+    """A workflow document as (name, graph), whichever of its two shapes it has: what
+    `GET /api/v1/workflows/{id}` returns and the editor exports (the graph under "graph",
+    beside its id, name and times), or nodes and edges at the top (the examples, older
+    files). The one reader of workflow files and bodies: the CLI, the import and the API's
+    create, replace and execute. The graph comes out shape-checked (`normalize`); anything
+    else is refused with a GraphError whose message is a sentence. A document with no graph
+    at all is refused too, unless not `required` (an API body that only names or renames):
+    then the graph is None. The name is None when the document has none."""
+    if not isinstance(doc, Mapping):
+        raise GraphError("A workflow must be a JSON object: its nodes and edges, or a graph holding them.")
+    nested, flat = "graph" in doc, "nodes" in doc or "edges" in doc
+    if nested and flat:
+        raise GraphError("A workflow has its nodes and edges either at the top or under graph, not both.")
+    graph = doc.get("graph") if nested else doc if flat else None
+    if graph is None and (nested or required):
+        raise GraphError("This is not a workflow: it has no nodes (at the top, or under graph as "
+                         "GET /api/v1/workflows/{id} returns them).")
+    if graph is not None and not isinstance(graph, Mapping):
+        raise GraphError("A workflow's graph must be an object with nodes and edges.")
+    if graph is not None and "nodes" not in graph:
+        raise GraphError("A workflow needs a list of nodes (an empty list for a blank canvas).")
+    name = doc["name"] if "name" in doc else (graph or {}).get("name")
+    if name is not None and not isinstance(name, str):
+        raise GraphError("A workflow's name must be text.")
+    return name, normalize(graph) if graph is not None else None
+
+
 def quoted(value) -> str:
     """An id (or a name) as a message quotes it: no id is longer than MAX_ID characters, so
     a longer one is cut rather than echoed whole."""

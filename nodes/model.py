@@ -187,9 +187,11 @@ def _in_space(p, value, problem_type) -> bool:
     return lo <= value <= hi
 
 
+USER_SETTINGS = "user_settings"  # the mark of the trial that fitted the user's own settings
+
+
 def optuna_search(plugin, hp, split, config, ctx, seed):
     import optuna
-
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     ptype = split.problem_type
@@ -201,10 +203,19 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
     folds = config["cv_folds"]  # the node's fold setting, with or without a final CV
     history = []
 
+    def yours(trial) -> bool:
+        return bool(trial.user_attrs.get(USER_SETTINGS))
+
+    def tried(trial) -> dict:
+        """The searched parameters a trial fitted: the user's own, all of them, in theirs."""
+        return {p.name: hp.get(p.name) for p in tunable} if yours(trial) else trial.params
+
     def objective(trial):
         ctx.check_cancelled()
         params = dict(hp)
         for p in tunable:
+            if yours(trial) and not _in_space(p, hp.get(p.name), ptype):
+                continue  # outside the space (an unlimited depth, a value past the range): fitted as given
             params[p.name] = _suggest(trial, p, ptype)
         refused = plugin.problems(params, ptype)
         if refused:  # a combination the plugin refuses is never fitted
@@ -217,10 +228,11 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
         ok = trial.value is not None
         done = [t for t in study.trials if t.value is not None]
         best_trial = study.best_trial if done else None
-        record = {"number": trial.number, "params": _jsonable(trial.params),
+        record = {"number": trial.number, "params": _jsonable(tried(trial)),
                   "value": trial.value if ok else None, "state": trial.state.name.lower(),
                   "best": best_trial.value if best_trial else None,
-                  "best_number": best_trial.number if best_trial else None}
+                  "best_number": best_trial.number if best_trial else None,
+                  **({USER_SETTINGS: True} if yours(trial) else {})}
         if trial.state.name == "PRUNED" and trial.user_attrs.get("refused"):
             record["note"] = trial.user_attrs["refused"]
         history.append(record)
@@ -231,19 +243,22 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
         ctx.progress(min(0.95, 0.9 * (trial.number + 1) / n_trials), msg)
 
     study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
-    # the user's own settings are the first trial (where they lie inside the search space)
-    study.enqueue_trial({p.name: hp[p.name] for p in tunable if _in_space(p, hp.get(p.name), ptype)})
+    # the first trial fits the user's own settings, all of them. The sampler is told the ones
+    # inside its space (it learns from them as from any trial); one outside it (max_depth
+    # None, a value past the searched range) is fitted as given and not passed off as a sample
+    study.enqueue_trial({p.name: hp[p.name] for p in tunable if _in_space(p, hp.get(p.name), ptype)},
+                        user_attrs={USER_SETTINGS: True})
     study.optimize(objective, n_trials=n_trials, timeout=config.get("optuna_timeout"),
                    callbacks=[on_trial], catch=(ValueError, ArithmeticError))
     completed = [t for t in study.trials if t.value is not None]
     if not completed:
         raise NodeError("Every Optuna trial failed; check the hyperparameter ranges.")
-    best = dict(hp)
-    best.update(study.best_params)
+    best_params = tried(study.best_trial)
+    best = {**hp, **best_params}
     space = {p.name: (list(p.choices_for(ptype)) if p.kind == "select" else [True, False] if p.kind == "bool"
                       else {"min": p.search_range()[0], "max": p.search_range()[1], "log": p.search_range()[2],
                             **({"note": p.search_note} if p.search_note else {})}) for p in tunable}
-    return best, {"metric": metric_key, "direction": direction, "best_params": _jsonable(study.best_params),
+    return best, {"metric": metric_key, "direction": direction, "best_params": _jsonable(best_params),
                   "best_value": study.best_value, "n_trials": len(study.trials), "folds": folds,
                   "space": space, "fixed": fixed, "trials": history}
 

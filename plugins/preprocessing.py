@@ -468,12 +468,16 @@ def _ordinal(p, ctx):
 
 
 def _target(p, ctx: StepContext):
+    from sklearn.model_selection import KFold, StratifiedKFold
     from sklearn.preprocessing import TargetEncoder
 
-    target_type = "continuous" if ctx.problem_type == "regression" else "auto"
+    regression = ctx.problem_type == "regression"
     smooth = "auto" if p.get("smoothing") is None else p["smoothing"]
-    encoder = TargetEncoder(target_type=target_type, smooth=smooth, cv=5, shuffle=True,
-                            random_state=ctx.random_state)
+    # the folds of the cross-fitting, given as the splitter scikit-learn itself built from
+    # cv=5, shuffle=True, random_state (deprecated in 1.9, gone in 1.11): KFold for a
+    # continuous target, StratifiedKFold for classes, so the encodings are unchanged
+    folds = (KFold if regression else StratifiedKFold)(5, shuffle=True, random_state=ctx.random_state)
+    encoder = TargetEncoder(target_type="continuous" if regression else "auto", smooth=smooth, cv=folds)
     return on_columns(("target", encoder, Columns(ctx.applies_to, p.get("columns"))))
 
 

@@ -187,7 +187,7 @@ def test_multiclass_target_encoding_is_scikit_learns_cross_fitted_encoder(store)
     pipe = Pipeline([
         ("fill", frame_out(ColumnTransformer([("n", SimpleImputer(strategy="mean"), numbers)], remainder="passthrough",
                                              verbose_feature_names_out=False))),
-        ("encode", frame_out(ColumnTransformer([("t", TargetEncoder(cv=5, shuffle=True, random_state=SEED),
+        ("encode", frame_out(ColumnTransformer([("t", TargetEncoder(cv=StratifiedKFold(5, shuffle=True, random_state=SEED)),
                                                  ["island", "sex"])], remainder="passthrough",
                                                verbose_feature_names_out=False))),
         ("model", logistic()),

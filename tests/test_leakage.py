@@ -117,7 +117,34 @@ def test_target_encoding_is_cross_fitted_so_a_noise_column_stays_noise():
     share = pipe[-1].feature_importances_[names.index("noise")] / pipe[-1].feature_importances_.sum()
     assert share < 0.10
     encoder = step(pipe, 0, "target")
-    assert type(encoder).__name__ == "TargetEncoder" and encoder.cv == 5
+    assert type(encoder).__name__ == "TargetEncoder"
+    assert type(encoder.cv).__name__ == "KFold" and encoder.cv.get_n_splits() == 5 and encoder.cv.shuffle
+
+
+@pytest.mark.parametrize("problem_type,algorithm", [("classification", "logistic_regression"),
+                                                    ("regression", "ridge")])
+def test_target_encoding_fits_without_deprecated_arguments(problem_type, algorithm):
+    """scikit-learn 1.9 deprecates TargetEncoder's shuffle and random_state (gone in 1.11:
+    a crash on upgrade); runs filter FutureWarnings, so only a test sees them."""
+    import warnings
+
+    from nodes.model import make_pipeline
+    from plugins import registry
+
+    df = frame()
+    if problem_type == "classification":
+        df["target"] = np.where(df["target"] > df["target"].median(), "high", "low")
+    X, y = df.drop(columns="target"), df["target"]
+    ops = [("fill_missing_median", {}), ("target_encoder", validate_params(OPERATIONS["target_encoder"].params, {})[0])]
+    plugin = registry.models()[algorithm]
+    pipe = make_pipeline(plugin, validate_params(plugin.params, {}, problem_type)[0], problem_type, ops, SEED, "target")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        warnings.simplefilter("error", DeprecationWarning)
+        pipe.fit(X, y)
+    encoder = step(pipe, 1, "target")
+    assert type(encoder).__name__ == "TargetEncoder" and encoder.cv.random_state == SEED
+    assert type(encoder.cv).__name__ == ("StratifiedKFold" if problem_type == "classification" else "KFold")
 
 
 def test_multiclass_target_encoding_keeps_one_column_per_class():

@@ -187,6 +187,21 @@ def requests(ids):
         ("DELETE", "/ui/datasets/iris", {}, "ui delete sample"), ("DELETE", "/ui/datasets/nope", {}, "ui delete unknown"),
         ("POST", "/ui/datasets", {"content": b"x", "headers": {"Content-Type": "multipart/form-data"}}, "ui upload"),
         ("POST", "/workflows", {"data": {"template": "nope"}}, "unknown template"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", b"{nope")}}, "import not json"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", b"")}}, "import empty file"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", b"\xff\xfe{")}}, "import utf-16"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", b"[1]")}}, "import a list"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", b'{"graph": [1]}')}}, "import graph a list"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", b'{"columns": []}')}}, "import not a workflow"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", DEEP.encode())}}, "import deep"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", b'{"nodes": [{"id": 1}]}')}}, "import node id"),
+        ("POST", "/workflows/import", {"files": {"file": ("w.json", ('{"name": "' + LONG + '", "nodes": []}').encode())}},
+         "import long name"),
+        ("POST", "/workflows/import", {"data": {"file": "not a file"}}, "import no file"),
+        ("POST", "/workflows/import", {"content": b"x", "headers": {"Content-Type": "multipart/form-data"}},
+         "import no boundary"),
+        ("POST", "/workflows/import", {"content": b"--b\r\nbroken", "headers": {
+            "Content-Type": "multipart/form-data; boundary=b"}}, "import mangled multipart"),
         ("POST", "/workflows", {"data": {"name": LONG}}, "long new name"),
     ]
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from executor.engine import node_warnings, resolve, run_workflow
+from nodes.model import _in_space, search_space
 from plugins import registry
 
 DATASETS = {"classification": ("breast_cancer", "target"), "regression": ("diabetes", "target"),
@@ -46,16 +47,30 @@ def model_output(result):
 CASES = [(slug, pt) for slug, plugin in sorted(registry.models().items()) for pt in plugin.problem_types]
 
 
+# settings outside the searched range (cheap ones); a forest's and a tree's max_depth is None
+# (unlimited) by default, outside the searched 1..30 / 1..20
+OUTSIDE = {"decision_tree": {"min_samples_leaf": 35}, "gradient_boosting": {"max_depth": 9},
+           "kmeans": {"n_clusters": 16}, "knn": {"n_neighbors": 60}, "xgboost": {"reg_lambda": 20.0}}
+
+
 @pytest.mark.parametrize("slug,problem_type", CASES, ids=[f"{s}-{p}" for s, p in CASES])
 def test_optuna_completes_every_trial_for_every_plugin_and_problem_type(slug, problem_type):
     """Random Forest and Decision Tree regression used to fail every trial: the search
-    sampled the classification criteria (gini)."""
+    sampled the classification criteria (gini). The first trial fits the user's settings,
+    all of them as set: those outside the search space were replaced by sampled values."""
     plugin = registry.models()[slug]
-    hp = {k: v for k, v in CHEAP.items() if k in {p.name for p in plugin.params}}
-    result = run(workflow(slug, problem_type, hp, ops=("standard_scaler",), use_optuna=True, optuna_trials=3,
-                          cv_folds=2))
+    hp = {k: v for k, v in CHEAP.items() if k in {p.name for p in plugin.params}} | OUTSIDE.get(slug, {})
+    wf = workflow(slug, problem_type, hp, ops=("standard_scaler",), use_optuna=True, optuna_trials=3, cv_folds=2)
+    result = run(wf)
     assert result["status"] == "completed", result.get("error")
     search = model_output(result)["optuna"]
+    settings = resolve(wf).configs["m"]["hyperparameters"]
+    tunable, _ = search_space(plugin, settings, problem_type)
+    first = search["trials"][0]
+    assert first.get("user_settings") is True and first["params"] == {p.name: settings[p.name] for p in tunable}
+    assert not any(t.get("user_settings") for t in search["trials"][1:])
+    if slug in OUTSIDE or slug in ("random_forest", "decision_tree"):  # the case this test is about is here
+        assert any(not _in_space(p, settings[p.name], problem_type) for p in tunable)
     states = [t["state"] for t in search["trials"]]
     if slug == "dbscan":  # a radius that makes every point noise leaves the score undefined: that trial fails
         assert "complete" in states
@@ -165,3 +180,41 @@ def test_each_finished_trial_is_an_event_with_the_best_so_far():
     kinds = [(e["type"], e.get("status")) for e in result["events"] if e.get("node_id") == "m"]
     assert kinds.index(("node_status", "running")) < kinds.index(("node_trial", None)) < \
         kinds.index(("node_status", "completed"))
+
+
+def test_an_unlimited_depth_is_tried_first_and_kept_when_it_wins():
+    """A forest's max_depth None (unlimited) and 450 trees lie outside the searched 1..30 and
+    10..400: the first trial fitted a sampled depth and tree count instead, so the user's
+    own settings were never tried. Now trial 1 scores them as set (the same CV by hand, to
+    1e-9) and, when it wins, the model is refitted with them exactly."""
+    import numpy as np
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    from data.datasets import load_sample
+
+    hp = {"n_estimators": 450, "max_depth": None}
+    result = run(workflow("random_forest", "classification", hp, use_optuna=True, optuna_trials=1, cv_folds=2))
+    output = model_output(result)
+    first = output["optuna"]["trials"][0]
+    assert first["user_settings"] and first["params"]["max_depth"] is None and first["params"]["n_estimators"] == 450
+    df = load_sample("breast_cancer")
+    X, y = df.drop(columns="target"), df["target"]
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.25, random_state=7, stratify=y)
+    forest = RandomForestClassifier(n_estimators=450, max_depth=None, max_features="sqrt", n_jobs=1, random_state=7)
+    scores = [np.mean(forest.fit(X_train.iloc[tr], y_train.iloc[tr]).predict(X_train.iloc[va]) == y_train.iloc[va])
+              for tr, va in StratifiedKFold(2, shuffle=True, random_state=7).split(X_train, y_train)]
+    assert first["value"] == pytest.approx(float(np.mean(scores)), abs=1e-9, rel=0)
+    # the only trial wins: the best parameters are the user's, and the final model is fitted with them
+    assert output["optuna"]["best_params"]["max_depth"] is None and output["optuna"]["best_params"]["n_estimators"] == 450
+    assert output["hyperparameters"]["max_depth"] is None and output["hyperparameters"]["n_estimators"] == 450
+    # and the results' trial table says whose settings trial 1 was
+    import re
+
+    from fasthtml.common import to_xml
+
+    from components.search import TrialTable
+
+    html = to_xml(TrialTable(output["optuna"]["trials"], registry.models()["random_forest"], 0))
+    row = re.search(r'<tr data-trial="1"[^>]*>(.*?)</tr>', html, re.S).group(1)
+    assert "your settings" in row

@@ -68,6 +68,25 @@ def test_ui_forms_need_the_pages_token(web, bare):
     assert bare.post("/api/v1/workflows", json={"name": "script"}).status_code == 201
 
 
+def test_a_file_form_carries_the_token_as_a_field(web, bare):
+    """The Workflows page's import is a plain multipart form: its token is a field, read
+    like a urlencoded form's; without it, or with another, nothing is imported."""
+    before = counts(web)
+    token = web.get("/workflows").text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    assert f'name="csrf_token" value="{token}"' in web.get("/workflows").text.split('id="import-form"', 1)[1]
+    wf = b'{"name": "imported", "nodes": []}'
+    for fields in ({}, {"csrf_token": "0" * 40}, {"csrf_token": ""}):
+        r = bare.post("/workflows/import", data=fields, files={"file": ("w.json", wf)})
+        assert r.status_code == 403 and "security token" in r.text
+    r = bare.post("/workflows/import", files={"file": ("w.json", wf)}, data={"csrf_token": token},
+                  headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403
+    assert counts(web) == before
+    r = bare.post("/workflows/import", data={"csrf_token": token}, files={"file": ("w.json", wf)},
+                  follow_redirects=False)
+    assert r.status_code == 303 and counts(web)[0] == before[0] + 1
+
+
 def test_a_rebinding_host_name_is_refused(bare):
     """A DNS-rebinding page reaches 127.0.0.1 under its own name: it must not read a thing."""
     r = bare.get("/api/v1/workflows", headers={"Host": "attacker.example:5001"})

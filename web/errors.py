@@ -70,42 +70,43 @@ def framework_detail(request: Request, exc: HTTPException) -> str:
             "JSON body must be an object": "The request body must be a JSON object."}.get(detail, sentence(detail))
 
 
-def parse_json(raw: bytes, kind=dict):
-    """Strict JSON: UTF-8, no NaN/Infinity, bounded numbers and depth."""
+def parse_json(raw: bytes, kind=dict, what: str = "The request body"):
+    """Strict JSON: UTF-8, no NaN/Infinity, bounded numbers and depth. `what` names the
+    text in the sentences ("The file" for an imported one)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest("The request body is not UTF-8 text.") from None
+        raise BadRequest(f"{what} is not UTF-8 text.") from None
     if not text.strip():
-        raise BadRequest("The request body is empty; send a JSON object.")
-    check_depth(text)
+        raise BadRequest(f"{what} is empty: it should hold a JSON object.")
+    check_depth(text, what)
 
     def no_constant(name):
-        raise BadRequest(f"The request body contains {name}, which is not a number in JSON.")
+        raise BadRequest(f"{what} contains {name}, which is not a number in JSON.")
 
     def bounded_int(digits: str):
         if len(digits.lstrip("-")) > MAX_DIGITS:
-            raise BadRequest(f"The request body contains a number with more than {MAX_DIGITS} digits.")
+            raise BadRequest(f"{what} contains a number with more than {MAX_DIGITS} digits.")
         return int(digits)
 
     def finite_float(text: str):
         value = float(text)
         if value in (float("inf"), float("-inf")):
-            raise BadRequest("The request body contains a number too large for a float.")
+            raise BadRequest(f"{what} contains a number too large for a float.")
         return value
 
     try:
         body = json.loads(text, parse_constant=no_constant, parse_int=bounded_int, parse_float=finite_float)
     except json.JSONDecodeError as e:
-        raise BadRequest(f"The request body is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}).") from None
+        raise BadRequest(f"{what} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}).") from None
     except RecursionError:
-        raise BadRequest(f"The request body is nested more than {MAX_DEPTH} levels deep.") from None
+        raise BadRequest(f"{what} is nested more than {MAX_DEPTH} levels deep.") from None
     if not isinstance(body, kind):
-        raise BadRequest(f"The request body must be a JSON {'object' if kind is dict else 'list'}.")
+        raise BadRequest(f"{what} must be a JSON {'object' if kind is dict else 'list'}.")
     return body
 
 
-def check_depth(text: str) -> None:
+def check_depth(text: str, what: str = "The request body") -> None:
     """Refuse deep nesting before the parser recurses into it (strings are skipped)."""
     depth, in_string, escaped = 0, False, False
     for ch in text:
@@ -121,7 +122,7 @@ def check_depth(text: str) -> None:
         elif ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise BadRequest(f"The request body is nested more than {MAX_DEPTH} levels deep.")
+                raise BadRequest(f"{what} is nested more than {MAX_DEPTH} levels deep.")
         elif ch in "]}":
             depth -= 1
 

@@ -11,7 +11,9 @@ Server and Django do:
   browser says where a request comes from (`Sec-Fetch-Site`, `Origin`), and anything but
   our own origin changes nothing.
 - Forms: the editor's htmx requests and its own forms carry a CSRF token (a header, or a
-  `csrf_token` field for plain forms), required on every unsafe request to the UI routes.
+  `csrf_token` field for plain forms, urlencoded or multipart: the Workflows page's import
+  sends a file), required on every unsafe request to the UI routes. Streamed uploads (the
+  dataset routes) are not read here: they must send the header.
   API clients without a browser (scripts, the CLI) send no Origin and need no token.
 - JSON routes take only `application/json`, which a page on another origin cannot send
   without a CORS preflight that this server never grants.
@@ -27,6 +29,8 @@ import hmac
 import json
 from collections.abc import Iterable
 from urllib.parse import parse_qs
+
+from python_multipart.multipart import MultipartParser, parse_options_header
 
 from components.layout import CSRF_TOKEN
 from web.errors import BadRequest, check_depth
@@ -106,9 +110,11 @@ class SecurityMiddleware:
                         return await refuse(400, e.detail)
                 if not api:
                     sent = headers.get("x-csrf-token", "")
-                    if not sent and content_type == "application/x-www-form-urlencoded":
+                    plain_form = content_type == "application/x-www-form-urlencoded" or (
+                        content_type == "multipart/form-data" and not path.startswith(self.upload_paths))
+                    if not sent and plain_form:  # a body within max_body: read, then replayed to the route
                         body, receive = await self._read_body(receive)
-                        sent = (parse_qs(body.decode("latin-1")).get("csrf_token") or [""])[0]
+                        sent = form_token(body, headers.get("content-type", ""))
                     if not hmac.compare_digest(sent, self.token):
                         return await refuse(403, "This request lacks the page's security token, so it changes "
                                                  "nothing. Reload the page and try again.")
@@ -182,3 +188,46 @@ class SecurityMiddleware:
 
 class BodyTooLarge(Exception):
     pass
+
+
+def form_token(body: bytes, content_type: str) -> str:
+    """The `csrf_token` field of a plain form's body, urlencoded or multipart; "" when it
+    has none or cannot be read (the route then gets a 403, never a parser's error)."""
+    ctype, params = parse_options_header(content_type)
+    if ctype == b"application/x-www-form-urlencoded":
+        return (parse_qs(body.decode("latin-1")).get("csrf_token") or [""])[0]
+    if ctype != b"multipart/form-data" or not params.get(b"boundary"):
+        return ""
+    part = {"headers": {}, "field": b"", "value": b"", "ours": False}
+    found = bytearray()
+
+    def on_header_field(data, start, end):
+        part["field"] += data[start:end]
+
+    def on_header_value(data, start, end):
+        part["value"] += data[start:end]
+
+    def on_header_end():
+        part["headers"][part["field"].lower()] = part["value"]
+        part["field"], part["value"] = b"", b""
+
+    def on_headers_finished():
+        _, disposition = parse_options_header(part["headers"].get(b"content-disposition", b""))
+        part["ours"] = disposition.get(b"name") == b"csrf_token" and b"filename" not in disposition and not found
+
+    def on_part_data(data, start, end):
+        if part["ours"] and len(found) < 256:  # a token is 40 characters
+            found.extend(data[start:end])
+
+    def on_part_end():
+        part["headers"], part["ours"] = {}, False
+
+    parser = MultipartParser(params[b"boundary"], callbacks={
+        "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
+        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data, "on_part_end": on_part_end})
+    try:
+        parser.write(body)
+        parser.finalize()
+    except Exception:  # malformed multipart: no token
+        return ""
+    return found.decode("latin-1")

@@ -1,0 +1,128 @@
+"""`python -m executor run wf.json --data table.csv`: a workflow on a file, without an app.
+The table is read by the app's own ingest code into a temporary folder (no database, no
+home folder), the Dataset node reads it, and validation sees its profile; a file that
+cannot be used, or a --data that does not say which Dataset node reads it, exits 2 with a
+sentence."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sklearn.datasets import load_iris
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def chain(prefix: str, dataset_id: str = "iris", target: str = "target") -> tuple[list, list]:
+    ids = [f"{prefix}{k}" for k in ("d", "s", "m", "e")]
+    nodes = [
+        {"id": ids[0], "type": "dataset", "config": {"dataset_id": dataset_id, "target_column": target,
+                                                     "problem_type": "classification"}},
+        {"id": ids[1], "type": "split", "config": {"test_size": 0.25, "random_seed": 3}},
+        {"id": ids[2], "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {}}},
+        {"id": ids[3], "type": "evaluate", "config": {"metrics": ["accuracy", "f1"]}},
+    ]
+    return nodes, [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]
+
+
+def write_workflow(folder: Path, *chains) -> Path:
+    nodes, edges = [], []
+    for n, e in chains:
+        nodes += n
+        edges += e
+    path = folder / "wf.json"
+    path.write_text(json.dumps({"name": "on a file", "nodes": nodes, "edges": edges}))
+    return path
+
+
+def cli(folder: Path, *args):
+    """The CLI with a home folder that does not exist: a run that needs no app leaves it so."""
+    env = {**os.environ, "PLAYGROUND_HOME": str(folder / "no-home")}
+    return subprocess.run([sys.executable, "-m", "executor", "run", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture
+def flowers(tmp_path) -> Path:
+    """iris as a user would have it: a CSV file with a named class column."""
+    df = load_iris(as_frame=True).frame.rename(columns={"target": "species"})
+    df["species"] = df["species"].map({0: "setosa", 1: "versicolor", 2: "virginica"})
+    path = tmp_path / "flowers.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def metrics_events(stdout: str) -> dict:
+    events = [json.loads(line) for line in stdout.splitlines() if line.startswith("{")]
+    return {e["node_id"]: e["metrics"] for e in events if e["type"] == "metrics"}
+
+
+def test_a_workflow_runs_on_a_csv_file_without_an_app(tmp_path, flowers):
+    wf = write_workflow(tmp_path, chain("", dataset_id="some_upload_elsewhere", target="species"))
+    proc = cli(tmp_path, wf, "--data", flowers, "--json")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert not (tmp_path / "no-home").exists()  # no store, no database, no home folder
+    # the same run as on the sample itself, in this process: the file was read as the data it holds
+    from executor.engine import run_workflow
+
+    nodes, edges = chain("")
+    events = []
+    sample = run_workflow({"nodes": nodes, "edges": edges}, events.append)
+    assert sample["status"] == "completed"
+    by_hand = {e["node_id"]: e["metrics"] for e in events if e["type"] == "metrics"}
+    assert metrics_events(proc.stdout) == by_hand
+    started = next(json.loads(line) for line in proc.stdout.splitlines()
+                   if line.startswith("{") and '"node_id": "d"' in line and '"completed"' in line)
+    assert started["output"]["rows"] == 150
+    # without --json it says which file each Dataset node read
+    proc = cli(tmp_path, wf, "--data", flowers)
+    assert proc.returncode == 0 and f"d: {flowers}, 150 rows x 5 columns" in proc.stdout
+
+
+def test_validation_comes_from_the_files_profile(tmp_path, flowers):
+    wf = write_workflow(tmp_path, chain("", target="target"))  # the sample's name for the column
+    proc = cli(tmp_path, wf, "--data", flowers)
+    assert proc.returncode == 2
+    assert f"d (reading {flowers}): Column 'target' is not in the dataset." in proc.stderr
+    wf = write_workflow(tmp_path, chain("", target="petal length (cm)"))  # 43 distinct decimals: not classes
+    proc = cli(tmp_path, wf, "--data", flowers)
+    assert proc.returncode == 2 and "is a continuous number" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("content,fragment", [
+    (None, "there is no file there."),
+    (b"", "cannot be read as a table: The file is empty."),
+    (b"\x00\x01\x02" * 100, "cannot be read as a table: This file looks binary"),
+    (b"a,b\n1,2\n3\n", "cannot be read as a table: Line 3 has 1 fields but the header has 2."),
+], ids=["missing", "empty", "binary", "ragged"])
+def test_a_file_that_cannot_be_read_exits_2_with_a_sentence(tmp_path, content, fragment):
+    table = tmp_path / "table.csv"
+    if content is not None:
+        table.write_bytes(content)
+    proc = cli(tmp_path, write_workflow(tmp_path, chain("")), "--data", table)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert fragment in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "no-home").exists()
+
+
+def test_with_several_dataset_nodes_data_says_which_one(tmp_path, flowers):
+    wf = write_workflow(tmp_path, chain("a", target="species"), chain("b"))
+    proc = cli(tmp_path, wf, "--data", flowers)
+    assert proc.returncode == 2
+    assert (f"--data {flowers}: the workflow has 2 Dataset nodes ('ad', 'bd'); say which one reads the file, "
+            f"e.g. --data ad={flowers}.") in proc.stderr
+    proc = cli(tmp_path, wf, "--data", f"zz={flowers}")
+    assert proc.returncode == 2 and "the workflow has no Dataset node 'zz'; its Dataset nodes are 'ad', 'bd'." \
+        in proc.stderr
+    proc = cli(tmp_path, wf, "--data", f"ad={flowers}", "--data", f"ad={flowers}")
+    assert proc.returncode == 2 and "gives the Dataset node 'ad' two files" in proc.stderr
+    # named, it runs: ad reads the file, bd keeps its sample
+    proc = cli(tmp_path, wf, "--data", f"ad={flowers}", "--json")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert set(metrics_events(proc.stdout)) == {"ae", "be"}
+    assert not (tmp_path / "no-home").exists()
