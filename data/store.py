@@ -415,12 +415,17 @@ class Store:
             raise NotFound(f"No uploaded dataset {quoted(record['id'])}.")
         target, problem_type = current.get("target"), current.get("problem_type")
         columns = (record.get("profile") or {}).get("columns", [])
+        fields = {}
+        if (record.get("reading") or {}).get("sheet") != (current.get("reading") or {}).get("sheet"):
+            # another sheet is another table: it starts from its own suggested target
+            target, problem_type = record.get("target"), record.get("problem_type")
+            fields.update(target=target, problem_type=problem_type)
         if target and problem_type in ("classification", "regression"):
             problem = target_refusal(columns, target, problem_type, record.get("n_rows"))
             if problem:
                 raise Invalid(f"{quoted(target)} is the target of this dataset: {problem}", status=422,
                               errors={"target": problem})
-        fields = {k: record.get(k) for k in ("n_rows", "n_cols")}
+        fields.update({k: record.get(k) for k in ("n_rows", "n_cols")})
         for key in ("profile", "charts", "reading", "notices", "options"):
             fields[key] = _dumps(record.get(key))
         with self.tx() as db:
