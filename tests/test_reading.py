@@ -302,6 +302,36 @@ def test_an_excel_workbook_is_read_cell_by_cell(tmp_path):
     assert "Betrag: 2 number(s) typed as text read as numbers (e.g. '2.121,88 €'); '-' read as missing." in said
 
 
+def legacy_workbook(kind: str) -> bytes:
+    """The same small sheet as Excel 97 (.xls, written by xlwt) or OpenDocument (.ods)."""
+    rows = [["Kunde", "Alter", "Seit", "Betrag"], ["Müller", 42, dt.datetime(2024, 11, 27), "2.121,88 €"],
+            ["Weiß", "-", dt.datetime(2020, 1, 2), "-"], ["Zoë", 35, dt.datetime(2021, 5, 6), "99,50 €"]]
+    buf = io.BytesIO()
+    if kind == "xls":
+        import xlwt
+
+        wb = xlwt.Workbook()
+        ws = wb.add_sheet("Kunden")
+        day = xlwt.easyxf(num_format_str="DD.MM.YYYY")
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                ws.write(i, j, v, day) if isinstance(v, dt.datetime) else ws.write(i, j, v)
+        wb.save(buf)
+    else:
+        pd.DataFrame(rows[1:], columns=rows[0]).to_excel(buf, engine="odf", index=False, sheet_name="Kunden")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["xls", "ods"])
+def test_excel_97_and_opendocument_sheets_read_the_same_values(tmp_path, kind):
+    rec, df = read(legacy_workbook(kind), f"kunden.{kind}", tmp_path)
+    assert rec["format"] == "excel" and rec["reading"]["sheet"] == "Kunden"
+    assert df["Kunde"].tolist() == ["Müller", "Weiß", "Zoë"]
+    assert df["Alter"].tolist()[0] == 42 and pd.isna(df["Alter"][1]) and df["Alter"].tolist()[2] == 35
+    assert df["Seit"].tolist() == [pd.Timestamp("2024-11-27"), pd.Timestamp("2020-01-02"), pd.Timestamp("2021-05-06")]
+    assert df["Betrag"].tolist()[0] == 2121.88 and pd.isna(df["Betrag"][1]) and df["Betrag"].tolist()[2] == 99.5
+
+
 @pytest.mark.parametrize("sheet", ["Produkte", "2", 2])
 def test_another_sheet_by_name_or_number(tmp_path, sheet):
     raw = workbook({"Kunden": KUNDEN, "Produkte": [["a", "b"], [1, 2], [3, 4]]})
