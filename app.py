@@ -361,7 +361,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         return JSONResponse({"samples": store.list_samples(), "uploads": store.list_datasets()})
 
 
-    ingest = IngestService()
+    ingest = IngestService(memory_limit=cfg.ingest_memory_limit)
     atexit.register(ingest.close)
 
 

@@ -27,6 +27,19 @@ class Settings:
     job_memory_bytes: int = 0
     job_threads: int = 0
     max_cells: int = 50_000_000  # rows x columns of an upload
+    ingest_memory_bytes: int = 0  # the upload helper's memory; 0 = the machine's default
+
+    @property
+    def ingest_memory_limit(self) -> int:
+        """What the upload helper may hold while it converts a file:
+        PLAYGROUND_INGEST_MEMORY_MB, else a quarter of the machine's memory (at least 512 MB)."""
+        if self.ingest_memory_bytes:
+            return self.ingest_memory_bytes
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError):
+            total = 8 * 2**30
+        return max(512 * 2**20, int(total * 0.25))
 
     @property
     def job_memory_limit(self) -> int:
@@ -101,4 +114,5 @@ def settings() -> Settings:
         job_memory_bytes=int(float(os.environ.get("PLAYGROUND_JOB_MEMORY_MB", 0)) * 2**20),
         job_threads=int(os.environ.get("PLAYGROUND_JOB_THREADS", 0)),
         max_cells=int(float(os.environ.get("PLAYGROUND_MAX_CELLS", 50_000_000))),
+        ingest_memory_bytes=int(float(os.environ.get("PLAYGROUND_INGEST_MEMORY_MB", 0)) * 2**20),
     )

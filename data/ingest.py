@@ -12,6 +12,7 @@ removes whatever a killed upload left (`clean_leftovers`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -36,6 +37,7 @@ class Limits:
     max_bytes: int
     max_columns: int = 2000
     max_cells: int = 50_000_000  # rows x columns
+    max_text_bytes: int | None = None  # text a Parquet file's dictionaries may expand to (None: no check)
 
     def check(self, rows: int, cols: int, about: bool = False) -> None:
 
@@ -231,11 +233,34 @@ def _read_parquet(path: Path, limits: Limits):
         if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
             raise DatasetError(f"Column {field.name!r} holds raw bytes; upload it as text or numbers.")
     del cols
-    try:
-        table = pq.read_table(path)
+    texts = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+             or (pa.types.is_dictionary(f.type) and pa.types.is_string(f.type.value_type))]
+    try:  # text stays dictionary-encoded until its decoded size is known (100k copies of one
+        # 5,000-character string are 2 KB of Parquet and 500 MB of text)
+        table = pq.read_table(path, read_dictionary=texts)
     except Exception:
         raise DatasetError("The Parquet file cannot be read: it is damaged, cut short, or not Parquet.") from None
+    if limits.max_text_bytes is not None:
+        _check_text_bytes(table, texts, limits.max_text_bytes)
+    limits.check(table.num_rows, table.num_columns)
     return _flatten_types(table)
+
+
+def _check_text_bytes(table, texts: list, budget: int) -> None:
+    import pyarrow.compute as pc
+
+    total = 0
+    for name in texts:
+        for chunk in table.column(name).chunks:
+            if hasattr(chunk, "dictionary"):
+                lengths = pc.binary_length(chunk.dictionary)
+                total += int(pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0)
+            else:
+                total += chunk.nbytes
+    if total > budget:
+        raise DatasetError(f"The Parquet file's text expands to {total / 2**20:,.0f} MB, more than the upload "
+                           f"helper's memory limit allows ({budget * 4 / 2**20:,.0f} MB, "
+                           "PLAYGROUND_INGEST_MEMORY_MB, holds about four copies while converting).")
 
 
 def _flatten_types(table):
@@ -277,10 +302,9 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict):
     chosen = options.get("encoding")
     layout = reading.text_layout(path, fmt, chosen)
     how, header = layout.reading, layout.header
-    head = layout.head
-    # rows from the size and the first lines' length: sized before a single value is parsed
-    sample_lines = max(1, head.count(b"\n"))
-    rows = int(path.stat().st_size / (len(head) / sample_lines)) if len(head) == (1 << 16) else sample_lines
+    # rows from the lines in three windows of the file (start, middle, end): sized before a
+    # single value is parsed, and not fooled by one long first line
+    rows = _estimated_lines(path, layout.head)
     limits.check(max(0, rows - layout.skip_rows), len(header), about=True)
     forced = set(options.get("types") or {})
     # a file that writes decimal commas: every column is read as text, so that 1.234 (a
@@ -347,11 +371,25 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict):
         how.notice("Every line ends with a delimiter: the empty last column was dropped.")
     if table.num_rows == 0:
         raise DatasetError("The file has a header but no data rows.")
+    limits.check(table.num_rows, table.num_columns)  # the real count, after the estimate
     if encoding not in ("utf-8", "utf-8-sig", "ascii") and how.encoding_detected and not layout.bom:
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
                    "letters look wrong, choose its encoding on this page.")
     decimal = "," if comma_file else "."
     return _convert_text_columns(table, how, layout.delimiter, forced, decimal), how
+
+
+def _estimated_lines(path: Path, head: bytes) -> int:
+    size = path.stat().st_size
+    if len(head) < (1 << 16):
+        return head.count(b"\n") + (not head.endswith(b"\n"))
+    windows = [head]
+    with open(path, "rb") as f:
+        for at in (size // 2, max(0, size - (1 << 16))):
+            f.seek(at)
+            windows.append(f.read(1 << 16))
+    newlines = sum(w.count(b"\n") for w in windows)
+    return int(size * max(1, newlines) / sum(len(w) for w in windows))
 
 
 def _decimal_comma_sample(layout) -> bool:
@@ -520,7 +558,24 @@ def source_path(dest_dir: str | Path, dataset_id: str, filename: str) -> Path:
     return Path(dest_dir) / f"{dataset_id}{SOURCE}{Path(filename).suffix.lower()}"
 
 
-def _serve(conn) -> None:
+def _fmt_bytes(n: int) -> str:
+    return f"{n / 2**30:.1f} GB" if n >= 2**30 else f"{n / 2**20:.0f} MB"
+
+
+def _limit_memory(memory: int) -> None:
+    """At most `memory` bytes of data on top of what the helper holds at rest (RLIMIT_DATA:
+    an allocation past it raises MemoryError, answered with a sentence naming the limit)."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as f:
+            data = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmData:"))
+        resource.setrlimit(resource.RLIMIT_DATA, (data + memory, data + memory))
+    except (OSError, ValueError, StopIteration):
+        pass
+
+
+def _serve(conn, memory: int = 0) -> None:
     """The helper's loop: one upload at a time, answered with the record or the refusal."""
     import pandas  # noqa: F401 - loaded before the first upload, not during it
     import pyarrow as pa
@@ -534,6 +589,11 @@ def _serve(conn) -> None:
     # for 1M rows). Reserving address space now (untouched: no resident memory) avoids it.
     reserved = pa.allocate_buffer(1 << 30)
     del reserved
+    if memory:
+        _limit_memory(memory)
+    too_much = (f"Converting the file needed more memory than the upload helper's limit of {_fmt_bytes(memory)} "
+                "(PLAYGROUND_INGEST_MEMORY_MB)." if memory else "The file is too large to convert with the memory "
+                "available.")
 
     while True:
         try:
@@ -541,14 +601,18 @@ def _serve(conn) -> None:
         except EOFError:
             return
         try:
+            if memory and "limits" in request:  # text may expand to a quarter of the helper's memory
+                request["limits"] = dataclasses.replace(request["limits"], max_text_bytes=memory // 4)
             record = ingest_path(**request)
             reply = {"ok": record}
         except DatasetError as e:
             reply = {"error": str(e)}
         except MemoryError:
-            reply = {"error": "The file is too large to convert with the memory available."}
+            reply = {"error": too_much, "recycle": True}
         except Exception as e:  # a bug: say so without library internals
-            reply = {"error": f"The file could not be converted ({type(e).__name__})."}
+            out_of_memory = isinstance(e, RuntimeError) and "thread" in str(e)  # a thread's stack did not fit
+            reply = {"error": too_much if out_of_memory else f"The file could not be converted ({type(e).__name__}).",
+                     "recycle": True}  # whatever it holds now goes back to the system with a fresh helper
         reply["rss"] = _resident()  # what it keeps after the upload, not its peak
         conn.send(reply)
 
@@ -558,8 +622,9 @@ class IngestService:
     It is started on first use and restarted when it has grown past `recycle_bytes` (so
     the memory of a large upload goes back to the system) or died."""
 
-    def __init__(self, recycle_bytes: int = 400 * 2**20):
+    def __init__(self, recycle_bytes: int = 400 * 2**20, memory_limit: int = 0):
         self.recycle_bytes = recycle_bytes
+        self.memory_limit = memory_limit  # bytes the helper may allocate while converting (0: no limit)
         self._lock = threading.Lock()
         self._proc = self._conn = None
 
@@ -573,7 +638,8 @@ class IngestService:
 
         parent, child = socket.socketpair()
         root = Path(__file__).resolve().parent.parent
-        self._proc = subprocess.Popen([sys.executable, "-m", "data.ingest", str(child.fileno()), str(os.getpid())],
+        self._proc = subprocess.Popen([sys.executable, "-m", "data.ingest", str(child.fileno()), str(os.getpid()),
+                                       str(self.memory_limit)],
                                       cwd=root, pass_fds=(child.fileno(),))
         child.close()
         self._conn = Connection(parent.detach())
@@ -593,9 +659,11 @@ class IngestService:
                 reply = self._conn.recv()
             except (EOFError, OSError, BrokenPipeError):
                 self._stop()
-                raise DatasetError("The file could not be converted: the converting process stopped (too large for "
-                                   "the memory available?).") from None
-            if reply.get("rss", 0) > self.recycle_bytes:  # it kept a large upload's memory:
+                limit = (f" the upload helper's memory limit of {_fmt_bytes(self.memory_limit)} "
+                         "(PLAYGROUND_INGEST_MEMORY_MB)" if self.memory_limit else " the memory available")
+                raise DatasetError(f"The file could not be converted: the converting process stopped (was it too "
+                                   f"large for{limit}?).") from None
+            if reply.get("recycle") or reply.get("rss", 0) > self.recycle_bytes:  # it kept a large upload's memory:
                 self._stop()  # a fresh helper gives it back to the system, and warms up now
                 self._start()
         if "error" in reply:
@@ -621,4 +689,4 @@ if __name__ == "__main__":
 
     os.umask(0o077)
     _watch_parent(int(sys.argv[2]))
-    _serve(Connection(int(sys.argv[1])))
+    _serve(Connection(int(sys.argv[1])), int(sys.argv[3]) if len(sys.argv) > 3 else 0)

@@ -228,3 +228,75 @@ def test_prose_is_refused_and_decimal_comma_numbers_are_numbers(tmp_path):
     assert df["name"].tolist() == ["A", "B", "C"]
     one_column = ingest_bytes(b"score\n1\n2\n", "one.csv", tmp_path, 2**20)  # a real one-column table still loads
     assert one_column["n_rows"] == 2
+
+
+# --------------------------------------------------------------------------- bounded ingest (issue 15)
+def test_one_long_first_row_does_not_hide_millions_of_rows(tmp_path):
+    """The first 64 KB held one long row, so the file was estimated at ~200 rows and 3,000,001
+    rows (6 M cells against a 1 M limit) were accepted: now three windows of the file size
+    it, and the real count is checked after parsing too."""
+    from data.datasets import DatasetError
+    from data.ingest import Limits, ingest_path
+
+    src = tmp_path / "long-first.csv"
+    with open(src, "wb") as f:
+        f.write(b"a,b\n" + b'"' + b"x" * 70_000 + b'",1\n' + b"1,2\n" * 3_000_000)
+    with pytest.raises(DatasetError, match=r"The file has about [0-9,]+ rows x 2 columns .* the limit is 1,000,000 "
+                                           r"cells \(PLAYGROUND_MAX_CELLS\)"):
+        ingest_path(src, "long-first.csv", tmp_path / "out", Limits(max_bytes=2**30, max_cells=1_000_000))
+    # long lines in every window the estimate reads, short ones between them: the estimate
+    # passes, the count after parsing does not
+    long_line = b'"' + b"y" * 70_000 + b'",1\n'
+    with open(src, "wb") as f:
+        f.write(b"a,b\n" + long_line + b"1,2\n" * 400_000 + long_line * 2 + b"1,2\n" * 400_000 + long_line * 2)
+    with pytest.raises(DatasetError, match=r"^The file has 800,005 rows x 2 columns = 1,600,010 cells"):
+        ingest_path(src, "long-first.csv", tmp_path / "out", Limits(max_bytes=2**30, max_cells=1_000_000))
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+
+
+def test_a_dictionary_parquet_bomb_is_refused_and_the_helper_stays_bounded(tmp_path):
+    """1.8 KB of Parquet (100k rows of one 5,000-character string, dictionary-encoded) drove
+    the helper to 688 MB: its text is measured before it is decoded, against the helper's
+    memory limit, which is named."""
+    from data.datasets import DatasetError
+    from data.ingest import IngestService, Limits
+
+    bomb = tmp_path / "bomb.parquet"
+    pq.write_table(pa.table({"s": pa.array(["z" * 5000] * 100_000).dictionary_encode()}), bomb)
+    assert bomb.stat().st_size < 10_000
+    helper = IngestService(memory_limit=256 * 2**20)
+    try:
+        with pytest.raises(DatasetError) as info:
+            helper.ingest(src=str(bomb), filename="bomb.parquet", dest_dir=str(tmp_path / "out"),
+                          limits=Limits(max_bytes=2**30))
+        assert str(info.value).startswith("The Parquet file's text expands to 477 MB, more than the upload helper's "
+                                          "memory limit allows (256 MB, PLAYGROUND_INGEST_MEMORY_MB")
+        assert rss(helper._proc.pid) < 400 * 2**20
+    finally:
+        helper.close()
+
+
+def test_an_upload_past_the_helper_memory_limit_names_it(tmp_path):
+    from data.datasets import DatasetError
+    from data.ingest import IngestService, Limits
+
+    src = tmp_path / "wide.csv"
+    pd.DataFrame(np.random.default_rng(0).normal(size=(400_000, 20))).round(5).to_csv(src, index=False)
+    helper = IngestService(memory_limit=64 * 2**20)
+    try:
+        with pytest.raises(DatasetError) as info:
+            helper.ingest(src=str(src), filename="wide.csv", dest_dir=str(tmp_path / "out"),
+                          limits=Limits(max_bytes=2**30))
+        # a MemoryError in Python, or the process stopped in native code: either way the limit is named
+        assert str(info.value) in (
+            "Converting the file needed more memory than the upload helper's limit of 64 MB "
+            "(PLAYGROUND_INGEST_MEMORY_MB).",
+            "The file could not be converted: the converting process stopped (was it too large for the upload "
+            "helper's memory limit of 64 MB (PLAYGROUND_INGEST_MEMORY_MB)?).")
+        ok = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})  # the helper still converts what fits
+        ok.to_csv(tmp_path / "ok.csv", index=False)
+        record = helper.ingest(src=str(tmp_path / "ok.csv"), filename="ok.csv", dest_dir=str(tmp_path / "out"),
+                               limits=Limits(max_bytes=2**30))
+        assert record["n_rows"] == 2
+    finally:
+        helper.close()
