@@ -71,14 +71,12 @@ def DatasetInspector(ctx: InspectorContext):
     if ctx.dataset:
         prof = ctx.dataset["profile"]
         cols = [c["name"] for c in prof["columns"]]
-        from nodes.dataset import PARAMS, excluded_columns
+        from nodes.dataset import PARAMS
 
         pt = {p.name: p for p in PARAMS}["problem_type"]
         target = ctx.value("target_column")
         ids = [c["name"] for c in prof["columns"] if c.get("role") == "id" and c["name"] != target]
         included = set(ctx.value("include_ids") or [])
-        left_out = excluded_columns({**ctx.clean, "target_column": target, "include_ids": list(included)},
-                                    prof["columns"])
 
         def id_box(name):
             return Label(Input(type="checkbox", name="include_ids", value=name, checked=name in included),
@@ -102,8 +100,8 @@ def DatasetInspector(ctx: InspectorContext):
                 P("The problem type follows the target you pick, unless you choose it yourself.", cls="help"),
                 cls="section"),
             Div(H3("Columns"),
-                *([P(f"Left out of the features (different in every row): {', '.join(left_out)}.",
-                     cls="notice warn")] if left_out else []),
+                # the node type's advice (id-like columns left out): the run reports the same sentence
+                *[P(w, cls="notice warn") for w in ctx.warnings],
                 Input(type="hidden", name="include_ids__present", value="1") if ids else None,
                 *([Div(ctx.error("include_ids"), cls="field-error", role="alert")] if ctx.error("include_ids") else []),
                 Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),
@@ -296,7 +294,7 @@ def ModelInspector(ctx: InspectorContext):
                                 Div(Span("≈ ", Credits(ctx.estimate['credits'])),
                                     Span(f"≈ {ctx.estimate['seconds']:g} s", cls="muted"), cls="cost"),
                                 P(" · ".join(ctx.estimate.get("breakdown", [])), cls="help"), cls="section"))
-    return (*Head(ctx), PanelForm(ctx, *sections))
+    return (*Head(ctx), PanelForm(ctx, *sections, *Warnings(ctx.warnings)))
 
 
 def _num(v) -> str:

@@ -77,6 +77,13 @@ def target_refusal(columns: list[dict], target: str | None, problem_type: str, n
 
 
 
+def left_out_note(ids: list) -> str:
+    """What the inspector advises and the run reports (once) about id-like columns."""
+    shown = ", ".join(repr(c) for c in ids[:5]) + (" …" if len(ids) > 5 else "")
+    return (f"Left out {len(ids)} id-like column(s), different in every row: {shown}. A model learns nothing "
+            "general from them; to use one anyway, tick it in the Dataset node.")
+
+
 def validate(config: dict, upstream: Upstream, design: Design):
     dataset = design.dataset
     clean, errors = validate_params(PARAMS, config, what="field")
@@ -149,9 +156,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
                 raise NodeError(problem)
     if ids:
         df = df.drop(columns=ids)
-        shown = ", ".join(repr(c) for c in ids[:5]) + (" …" if len(ids) > 5 else "")
-        ctx.warn(f"Left out {len(ids)} id-like column(s), different in every row: {shown}. A model learns "
-                 "nothing general from them; to use one anyway, tick it in the Dataset node.")
+        ctx.warn(left_out_note(ids))
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
                          dataset_id=config["dataset_id"], dataset_name=name)
@@ -191,6 +196,11 @@ def reconcile(config: dict, old: dict, upstream: Upstream, design: Design) -> di
     return config
 
 
+def advice(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
+    left_out = excluded_columns(config, (design.dataset or {}).get("columns", []))
+    return [left_out_note(left_out)] if left_out else []
+
+
 def preview(config: dict, upstream: Upstream, design: Design) -> list:
     facts = design.dataset
     if not facts:
@@ -201,8 +211,7 @@ def preview(config: dict, upstream: Upstream, design: Design) -> list:
                "items": [[f"{facts.get('n_rows') or 0:,}", "rows"], [str(len(columns)), "columns"],
                          [str(sum(1 for c in columns if c.get('missing_pct'))), "with missing values"]]}]
     if left_out:
-        blocks.append({"kind": "notice", "level": "warn",
-                       "text": f"Left out of the features (different in every row): {', '.join(left_out)}."})
+        blocks.append({"kind": "notice", "level": "warn", "text": left_out_note(left_out)})
     blocks.append({"kind": "table", "title": "Columns", "head": ["Name", "Type", "Missing"],
                    "rows": [[c["name"] + (" (target)" if c["name"] == config.get("target_column") else ""),
                              c.get("role") or "", f"{c.get('missing_pct') or 0:.1f}%"] for c in columns]})
@@ -220,6 +229,6 @@ NODE = NodeType(
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
     validate=validate, run=run, summary=summary, group="Data", design=design_output, reconcile=reconcile,
-    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id",
+    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id", advise=advice,
     order=10,
 )
