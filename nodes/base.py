@@ -239,6 +239,10 @@ class TableArtifact:
     learned_ops: list = field(default_factory=list)  # [(slug, params)]: Pipeline steps, fitted on train rows
     warnings: list = field(default_factory=list)
     dataset_name: str = ""
+    # two-class targets: the class binary metrics are about (the Dataset node's choice, else
+    # the minority class); None for anything else. A node that makes a new table from this
+    # one keeps it (dataclasses.replace).
+    positive_class: Any = None
 
 
 def table_summary(table: TableArtifact) -> dict:
@@ -257,6 +261,7 @@ class SplitArtifact:
     dataset_id: str = ""
     random_seed: int | None = 42
     dataset_name: str = ""
+    positive_class: Any = None  # as the table's
 
 
 @dataclass
@@ -281,7 +286,8 @@ class ModelArtifact:
 
             s = self.split
             self.test_eval = eval_data_for(self.pipeline, s.X_train, s.y_train, s.X_test, s.y_test,
-                                           self.problem_type, random_state=s.random_seed)
+                                           self.problem_type, random_state=s.random_seed,
+                                           positive_class=s.positive_class)
         return self.test_eval
 
 
