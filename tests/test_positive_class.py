@@ -15,6 +15,7 @@ from executor.engine import resolve
 from nodes.dataset import settle_positive_class
 from plugins.tables import minority_class
 from tests import realdata
+from tests.conftest import wait_for
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +101,42 @@ def test_json_numbers_name_numeric_classes():
     r = resolve(workflow("breast_cancer", "target", positive_class=1))
     assert "d" not in r.errors and r.configs["d"]["positive_class"] == "1"
     assert resolve(workflow("breast_cancer", "target", positive_class=1.0)).configs["d"]["positive_class"] == "1"
+
+
+@pytest.mark.usefixtures("consumer")
+def test_every_view_names_the_positive_class(web, ja_nein):
+    def run(wf_id):
+        job_id = web.post(f"/api/v1/workflows/{wf_id}/run").json()["job_id"]
+        job = wait_for(lambda: (lambda j: j if j["status"] in ("completed", "failed") else None)(
+            web.get(f"/api/v1/jobs/{job_id}").json()), 90)
+        assert job["status"] == "completed", job
+        return job
+
+    wf = web.post("/api/v1/workflows", json={"name": "ja nein", **workflow(
+        ja_nein, models=("logistic_regression", "random_forest"))}).json()
+    automatic = run(wf["id"])
+    entry = automatic["results"]["metrics"]["e1"]
+    assert entry["facts"]["positive_class"] == "Ja" and entry["descriptions"]["f1"] == "F1 score, positive class: Ja"
+    panel = html.unescape(web.get(f"/ui/jobs/{automatic['id']}/results").text)
+    said = "Positive class: Ja, the rarer class: 177 of 532 rows (33%)"
+    assert panel.count(said) == 3  # each model's metrics and the leaderboard
+    assert "Positive class: Ja. Dashed: chance." in panel  # the ROC curves overlaid
+
+    graph = web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]
+    graph["nodes"][0]["config"]["positive_class"] = "Nein"
+    assert web.put(f"/api/v1/workflows/{wf['id']}", json=graph).status_code == 200
+    chosen = run(wf["id"])
+    panel = html.unescape(web.get(f"/ui/jobs/{chosen['id']}/results").text)
+    assert "Positive class: Nein, the more frequent class: 355 of 532 rows (67%)" in panel
+    assert chosen["results"]["metrics"]["e1"]["values"]["f1"] != entry["values"]["f1"]
+
+    history = html.unescape(web.get(f"/ui/workflows/{wf['id']}/history").text)  # each run's key metric: F1
+    assert "F1 score, positive class: Nein " in history and "F1 score, positive class: Ja " in history
+    cmp = web.get(f"/api/v1/jobs/compare?a={automatic['id']}&b={chosen['id']}").json()
+    [dataset] = [n for n in cmp["config"]["nodes_changed"] if n["node_id"] == "d"]
+    assert [(c["label"], c.get("old_text"), c["new"]) for c in dataset["changes"]] == [
+        ("Positive class", "Automatic (the rarer class)", "Nein")]
+    f1 = next(r for r in cmp["metrics"] if r["node_id"] == "e1" and r["key"] == "f1")
+    assert (f1["description_a"], f1["description"]) == ("F1 score, positive class: Ja", "F1 score, positive class: Nein")
+    page = html.unescape(web.get(f"/ui/jobs/compare?a={automatic['id']}&b={chosen['id']}").text)
+    assert "A: positive class: Ja; B: positive class: Nein" in page

@@ -52,6 +52,7 @@ def test_the_leaderboard_ranks_every_model_and_overlays_their_roc_curves(page, s
         assert e["roc"]["auc"] == pytest.approx(e["values"]["roc_auc"], abs=1e-12)
         assert np.trapezoid(tpr, fpr) == pytest.approx(e["values"]["roc_auc"], abs=1e-5)  # points kept to 5 decimals
     # breast cancer: automatic, the minority class (0, malignant), as every binary metric above
+    assert "Positive class: 0, the rarer class: 212 of 569 rows (37%)" in board.inner_text()
     assert "Positive class: 0. Dashed: chance." in board.inner_text()
 
 
