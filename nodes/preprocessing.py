@@ -52,13 +52,11 @@ def warnings_for(config: dict, upstream: Upstream, model_category: str | None = 
 
 def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
 
-    category = None
-    for node_type, cfg in downstream:  # the first model below decides what advice applies
-        plugin = registry.models().get(cfg.get("algorithm") or "") if node_type == "model" else None
-        if plugin is not None:
-            category = plugin.category
-            break
-    return warnings_for(config, upstream, category)
+    # advice for a kind of model holds only when every model below is of that kind: a scaler
+    # feeding a forest and a k-NN is not wasted
+    below = {registry.models()[cfg["algorithm"]].category for node_type, cfg in downstream
+             if node_type == "model" and cfg.get("algorithm") in registry.models()}
+    return warnings_for(config, upstream, below.pop() if len(below) == 1 else None)
 
 
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:

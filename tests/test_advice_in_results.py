@@ -90,3 +90,18 @@ def test_advice_is_a_live_warning_of_the_node_once_even_when_the_node_says_it_to
     assert order.index(("node_status", "running")) < order.index(("node_warning", None)) < order.index(
         ("node_status", "completed"))
     assert result["nodes"]["m"]["warnings"].count(SCALE) == 1
+
+
+def test_advice_for_a_kind_of_model_needs_every_model_below_to_be_of_that_kind():
+    """Now that advice reaches the results it must hold for the run: a scaler before a forest
+    alone is wasted, before a forest, a logistic regression and a k-NN it is not."""
+    import json
+    from pathlib import Path
+
+    from executor.engine import node_warnings
+
+    compared = json.loads((Path(__file__).resolve().parents[1] / "examples" / "model_comparison.json").read_text())
+    prep = next(n["id"] for n in compared["nodes"] if n["type"] == "preprocessing")
+    assert not any("no effect on tree models" in w for w in node_warnings(compared, prep))
+    forest = chain(prep=[{"method": "standard_scaler", "parameters": {}}], algorithm="random_forest")
+    assert "Standard scaler: scaling has no effect on tree models." in node_warnings(forest, "p")
