@@ -59,3 +59,26 @@ def fmt_seconds(v) -> str:
     if v is None:
         return DASH
     return f"{fmt_number(v, 3)} s"
+
+
+POSITIVE_CLASS_HELP = ("F1, precision, recall, ROC AUC and the curves are about this class. Choose it in the Dataset "
+                       "node; Automatic is the rarer class.")
+
+
+def positive_class_text(facts: dict | None) -> str | None:
+    """The positive class a run's binary metrics are about, from the facts it recorded,
+    with how common it is: "Positive class: 0, the rarer class: 212 of 569 rows (37%)".
+    None when its metrics have no positive class (more classes, regression, older runs)."""
+    facts = facts or {}
+    positive = facts.get("positive_class")
+    if positive is None:
+        return None
+    text = f"Positive class: {positive}"
+    rows = facts.get("class_rows") or []
+    mine = [n for label, n in rows if label == positive]
+    if len(rows) == 2 and mine:
+        n, total = mine[0], sum(n for _, n in rows)
+        which = ("the rarer class" if 2 * n < total else "the more frequent class" if 2 * n > total
+                 else "as common as the other")
+        text += f", {which}: {n:,} of {total:,} rows ({n / total:.0%})"
+    return text

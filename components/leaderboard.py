@@ -7,7 +7,7 @@ from __future__ import annotations
 from fasthtml.common import H3, Div, P, Span, Table, Td, Th, Tr
 from fasthtml.svg import G, Line, Polyline, Svg, Text, Title
 
-from components.format import fmt_number
+from components.format import POSITIVE_CLASS_HELP, fmt_number, positive_class_text
 
 PALETTE = ("#4f46e5", "#d97706", "#059669", "#db2777", "#0891b2", "#7c3aed", "#65a30d", "#dc2626")
 
@@ -34,9 +34,11 @@ def _cv(entry, metrics_registry) -> tuple[str, str]:
         name = metrics_registry[cv["metric"]].name if cv.get("metric") in metrics_registry else cv.get("metric")
         what = "selection score" if search else f"{len(cv.get('folds') or [])}-fold CV"
         mark = " *" if search else ""
+        name = cv.get("description") or name
         return f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}{mark}", f"{name}, {what} on the training rows"
     if search:
-        name = metrics_registry[search["metric"]].name if search["metric"] in metrics_registry else search["metric"]
+        name = search.get("description") or (
+            metrics_registry[search["metric"]].name if search["metric"] in metrics_registry else search["metric"])
         return fmt_number(search["best_value"]) + " *", f"{name}, selection score: best of {search['n_trials']} trials"
     return "—", "No cross-validation: tick it on the Model node to see how stable the score is."
 
@@ -126,9 +128,12 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
                   "tries. Compare models on the test metrics.", cls="help", data_selection_note="1")] \
         if any(e.get("search") for e in rows) else []
     name = m.name if m else primary
+    positives = dict.fromkeys(positive_class_text(e.get("facts")) for e in rows)  # one, unless the tables differ
     return Div(H3("Leaderboard"),
                P(f"{len(rows)} models, best first by {name} on the test rows "
                  f"({'higher' if direction == 'higher' else 'lower'} is better).", cls="muted"),
+               *[P(t, cls="help positive-class", title=POSITIVE_CLASS_HELP, data_positive_class="1")
+                 for t in positives if t],
                Div(Div(Table(head, *body, cls="grid leaderboard-table"), cls="leaderboard-scroll"),
                    RocOverlay(rocs) if len(rocs) >= 2 else "", cls="leaderboard-body"),
                *searched,

@@ -26,7 +26,7 @@ from fasthtml.common import (
     Ul,
 )
 
-from components.format import fmt_number
+from components.format import POSITIVE_CLASS_HELP, fmt_number, positive_class_text
 from components.layout import Page, Pill
 from components.leaderboard import Leaderboard
 from components.search import FinishedSearches
@@ -79,7 +79,10 @@ def MetricsCard(node_id, entry, metrics_registry, model_names):
             rows.append(P(entry["errors"][key], cls="notice warn"))
     rows += CrossValidation(entry, metrics_registry)
     model = model_names.get(entry.get("algorithm"), entry.get("algorithm"))
-    return Div(H3(model, " ", Span(f"· {node_id}", cls="faint")), *rows, cls="metrics-card", data_evaluate=node_id)
+    positive = positive_class_text(entry.get("facts"))
+    said = [P(positive, cls="help positive-class", title=POSITIVE_CLASS_HELP, data_positive_class="1")] if positive else []
+    return Div(H3(model, " ", Span(f"· {node_id}", cls="faint")), *said, *rows, cls="metrics-card",
+               data_evaluate=node_id)
 
 
 def selection_label(search: dict, metric_name: str) -> str:
@@ -95,7 +98,8 @@ def CrossValidation(entry, metrics_registry) -> list:
     if not cv and not search:
         return []
     key = (cv or search)["metric"]
-    name = metrics_registry[key].name if key in metrics_registry else key
+    # as the run described it ("F1 score, positive class: 0"); older runs: the metric's name
+    name = (cv or search).get("description") or (metrics_registry[key].name if key in metrics_registry else key)
     if search:
         value = f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}" if cv else fmt_number(search["best_value"])
         return [Div(Span(selection_label(search, name), data_selection="1"), Span(value, cls="v"), cls="metric"),
@@ -170,6 +174,8 @@ def HistoryList(jobs, metrics_registry=None, model_names=None):
         took = f"{j['completed_at'] - j['started_at']:.1f} s" if j.get("completed_at") and j.get("started_at") else ""
         km = j.get("key_metric")
         name = (metrics_registry or {}).get(km["key"]).name if km and km["key"] in (metrics_registry or {}) else None
+        if km and km.get("description") and km["key"] in (metrics_registry or {}) and metrics_registry[km["key"]].averaging:
+            name = km["description"]  # what its number is about: "F1 score, positive class: Ja"
         best = (f" · {model_names.get(km['algorithm'], km['algorithm'])}, best of {km['of']}"
                 if km and km.get("of") else "")
         metric = Span(f"{name or km['key']} {fmt_number(km['value'])}{best}", cls="b key-metric") if km else Span()

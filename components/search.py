@@ -79,7 +79,7 @@ def TrialTable(trials: list[dict], plugin, best_number):
 
 def SearchSection(node_id: str, node_label: str, trials: list[dict], *, plugin, metric_name: str,
                   direction: str, n_trials: int | None, folds=None, best_params: dict | None = None,
-                  apply_url: str | None = None):
+                  apply_url: str | None = None, description: str | None = None):
     """One Model node's search. Live (no best_params yet): progress so far. After the run:
     the best parameters and "Use these parameters"."""
     done = [t for t in trials if t.get("value") is not None]
@@ -92,7 +92,7 @@ def SearchSection(node_id: str, node_label: str, trials: list[dict], *, plugin, 
         apply = [Div(H4("Best parameters"),
                      P(", ".join(f"{_param_title(plugin, k)} = {fmt_number(v)}" for k, v in best_params.items())
                        or "The search changed nothing.", cls="best-params"),
-                     P(f"Selection score: {metric_name}, best of {len(trials)} trials. Optimistic: the test "
+                     P(f"Selection score: {description or metric_name}, best of {len(trials)} trials. Optimistic: the test "
                        "metrics are the honest estimate.", cls="help"),
                      *([Button("Use these parameters", hx_post=apply_url, hx_target="closest .search-apply",
                                hx_swap="innerHTML", cls="small primary", data_use_parameters=node_id,
@@ -135,6 +135,7 @@ def FinishedSearches(job: dict, node_labels: dict, metrics_registry, models):
         out.append(SearchSection(nid, node_labels.get(nid, nid), search.get("trials") or [],
                                  plugin=models.get(n["output"].get("algorithm")),
                                  metric_name=_metric_name(metrics_registry, search.get("metric")),
+                                 description=search.get("description"),
                                  direction=search.get("direction", "maximize"), n_trials=search.get("n_trials"),
                                  folds=search.get("folds"), best_params=search.get("best_params") or {},
                                  apply_url=apply_url))

@@ -871,6 +871,9 @@ def _key_metric(results: dict) -> dict | None:
     node_id, value, algorithm = (min if lower else max)(scored, key=lambda t: t[1]) if len(scored) > 1 else \
         next(t for t in scored if t[0] == first[0])
     out = {"key": key, "value": value, "node_id": node_id}
+    described = (entries[node_id].get("descriptions") or {}).get(key)
+    if described:
+        out["description"] = described  # "F1 score, positive class: 0"
     if len(scored) > 1:
         out.update(algorithm=algorithm, of=len(scored))
     return out

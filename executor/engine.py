@@ -9,7 +9,8 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
           {"type": "node_status", "node_id", "status": running|completed|failed|skipped|cancelled,
            "duration"?, "message"?, "traceback"?, "output"?, "warnings"?}
           {"type": "node_progress", "node_id", "progress": 0..1, "message"}
-          {"type": "node_warning", "node_id", "message"}  (also listed in the node's final status)
+          {"type": "node_warning", "node_id", "message"}  (also listed in the node's final status; the
+              node's advice, as its inspector shows it, is reported first when the node runs)
           {"type": "node_trial", "node_id", "number", "params", "value", "state", "best", "best_number",
            "n_trials", "metric", "direction"}  (each finished Optuna trial, live)
           {"type": "node_log", "node_id", "message"}  (a step worth a line in the run log: a plot drawn)
@@ -159,13 +160,14 @@ def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[
 
 
 def advice_for(r: Resolved, node_id: str) -> list[str]:
-    """Advice for one node before a run (inspectors show it), from its type's `advise`."""
+    """Advice for one node, from its type's `advise`: its inspector shows it before a run,
+    and a run reports it as the node's warnings when the node runs."""
     node = r.graph.nodes.get(node_id)
     nt = node_types().get((node or {}).get("type"))
     if nt is None or node_id not in r.configs:
         return []
     below = [(r.graph.nodes[n].get("type"), r.configs.get(n, {})) for n in graphs.downstream(r.graph, node_id)]
-    return nt.advice(r.configs[node_id], r.upstream[node_id], below)
+    return nt.advice(r.configs[node_id], r.upstream[node_id], below, r.designs.get(node_id))
 
 
 def node_warnings(workflow, node_id: str, dataset_info=None) -> list[str]:
@@ -319,6 +321,10 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
 
         try:
             with library_warnings(warn):
+                # what its inspector advised is this run's warning too (once: `warn` drops a
+                # sentence the node repeats itself)
+                for message in advice_for(r, nid):
+                    warn(message)
                 artifact = nt.run(r.configs[nid], inputs, ctx)
         except Cancelled:
             cancelled = True

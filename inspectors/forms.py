@@ -51,7 +51,7 @@ def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None
     new target re-derives the problem type from that column, unless the problem type was
     the user's own choice (it differed from what the previous target suggested) or is
     changed in this same post."""
-    from nodes.dataset import PARAMS
+    from nodes.dataset import PARAMS, follow_target
     from plugins.tables import suggest_problem_type
 
     refused: dict = {}
@@ -68,6 +68,11 @@ def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None
     if "include_ids__present" in form:
         config["include_ids"] = _take(form, by["include_ids"], "include_ids", old.get("include_ids"), refused,
                                       multi=True)
+    if "positive_class" in form:  # empty: Automatic, which is the field left out
+        config["positive_class"] = _take(form, by["positive_class"], "positive_class", old.get("positive_class"),
+                                         refused) or None
+        if config["positive_class"] is None:
+            del config["positive_class"]
     if config.get("problem_type") == "clustering" and form.get("target_column") == "":
         config["target_column"] = None
     new_target = config.get("target_column")
@@ -76,7 +81,7 @@ def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None
         suggested_before = suggest_problem_type(facts.get(old_target)) if old_target else None
         if old_target is None or old.get("problem_type") in (None, suggested_before):
             config["problem_type"] = suggest_problem_type(facts.get(new_target))
-    return config, refused
+    return follow_target(config, old), refused
 
 
 def parse_split(form: Form, old: dict) -> tuple[dict, dict]:

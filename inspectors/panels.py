@@ -71,14 +71,12 @@ def DatasetInspector(ctx: InspectorContext):
     if ctx.dataset:
         prof = ctx.dataset["profile"]
         cols = [c["name"] for c in prof["columns"]]
-        from nodes.dataset import PARAMS, excluded_columns
+        from nodes.dataset import PARAMS
 
         pt = {p.name: p for p in PARAMS}["problem_type"]
         target = ctx.value("target_column")
         ids = [c["name"] for c in prof["columns"] if c.get("role") == "id" and c["name"] != target]
         included = set(ctx.value("include_ids") or [])
-        left_out = excluded_columns({**ctx.clean, "target_column": target, "include_ids": list(included)},
-                                    prof["columns"])
 
         def id_box(name):
             return Label(Input(type="checkbox", name="include_ids", value=name, checked=name in included),
@@ -100,10 +98,11 @@ def DatasetInspector(ctx: InspectorContext):
                     cls="field invalid" if ctx.error("target_column") else "field", style="margin-top:10px"),
                 ParamField(pt, ctx.value("problem_type"), error=ctx.error("problem_type")),
                 P("The problem type follows the target you pick, unless you choose it yourself.", cls="help"),
+                *PositiveClassField(ctx, next((c for c in prof["columns"] if c["name"] == target), None)),
                 cls="section"),
             Div(H3("Columns"),
-                *([P(f"Left out of the features (different in every row): {', '.join(left_out)}.",
-                     cls="notice warn")] if left_out else []),
+                # the node type's advice (id-like columns left out): the run reports the same sentence
+                *[P(w, cls="notice warn") for w in ctx.warnings],
                 Input(type="hidden", name="include_ids__present", value="1") if ids else None,
                 *([Div(ctx.error("include_ids"), cls="field-error", role="alert")] if ctx.error("include_ids") else []),
                 Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),
@@ -115,6 +114,35 @@ def DatasetInspector(ctx: InspectorContext):
     status = Div(H3("Status"), P("Ready: the dataset, target and problem type are set." if not ctx.node_errors
                                  else "Needs attention (see above).", cls="muted"), cls="section")
     return (*Head(ctx), PanelForm(ctx, selection, *preview, status))
+
+
+def PositiveClassField(ctx: InspectorContext, target: dict | None):
+    """Two-class targets: which class F1, precision, recall and ROC AUC are about, offered
+    from the target's profile; Automatic is the rarer class. Shown too when a value is set
+    that no longer fits (with its error), so it can be put back to Automatic."""
+    from nodes.dataset import class_text, target_classes
+    from plugins.tables import minority_class, sorted_labels
+
+    chosen = ctx.value("positive_class")
+    chosen = None if chosen in (None, "") else class_text(chosen)
+    counts = target_classes(target) if ctx.value("problem_type") == "classification" else None
+    two = counts if counts and len(counts) == 2 else {}
+    if not two and chosen is None:
+        return ()
+    total = sum(two.values())
+    options = [Option(f"Automatic (minority: {class_text(minority_class(two))})" if two else "Automatic", value="")]
+    for label in sorted_labels(two):
+        options.append(Option(f"{class_text(label)} · {two[label]:,} rows ({two[label] / total:.0%})",
+                              value=class_text(label), selected=class_text(label) == chosen))
+    if chosen is not None and chosen not in {class_text(label) for label in two}:
+        options.append(Option(f"⚠ {chosen}", value=chosen, selected=True))
+    error = ctx.error("positive_class")
+    return (Div(Label("Positive class", fr="f-positive-class"),
+                Select(*options, name="positive_class", id="f-positive-class"),
+                *([Div(error, cls="field-error", role="alert")] if error else []),
+                P("F1, precision, recall and ROC AUC are about this class; the run states it with every metric.",
+                  cls="help"),
+                cls="field invalid" if error else "field"),)
 
 
 # --------------------------------------------------------------------------- preprocessing
@@ -296,7 +324,7 @@ def ModelInspector(ctx: InspectorContext):
                                 Div(Span("≈ ", Credits(ctx.estimate['credits'])),
                                     Span(f"≈ {ctx.estimate['seconds']:g} s", cls="muted"), cls="cost"),
                                 P(" · ".join(ctx.estimate.get("breakdown", [])), cls="help"), cls="section"))
-    return (*Head(ctx), PanelForm(ctx, *sections))
+    return (*Head(ctx), PanelForm(ctx, *sections, *Warnings(ctx.warnings)))
 
 
 def _num(v) -> str:

@@ -6,7 +6,8 @@ Params, and hooks with defaults that every layer asks instead of switching on a 
 - validate(config, design) -> (clean, {field: sentence})  the config against what feeds it
 - design(config, upstream, design) -> Upstream | {port: Upstream}  what it tells the nodes below
 - summary(config, out) -> str  one line for the canvas
-- advise(config, upstream, downstream) -> [sentence]  advice before a run
+- advise(config, upstream, downstream, design) -> [sentence]  advice: the inspector shows it, and a run
+  reports it as the node's warnings when the node runs
 - preview(config, upstream, design) -> [block]  read-only facts for its inspector
 - reconcile(config, old, upstream, design) -> config  how a config follows an edit (a new
   dataset brings its suggested target; a new algorithm its own defaults)
@@ -121,8 +122,8 @@ class NodeType:
     def summarise(self, config: dict, design: Upstream | None = None) -> str:
         return _call(self.summary, config, design)
 
-    def advice(self, config: dict, upstream: Upstream, downstream=()) -> list:
-        return list(_call(self.advise, config, upstream, downstream)) if self.advise else []
+    def advice(self, config: dict, upstream: Upstream, downstream=(), design: Design | None = None) -> list:
+        return list(_call(self.advise, config, upstream, downstream, design or Design())) if self.advise else []
 
     def preview_blocks(self, config: dict, upstream: Upstream, design: Design) -> list:
         return list(_call(self.preview, config, upstream, design)) if self.preview else []
@@ -238,6 +239,10 @@ class TableArtifact:
     learned_ops: list = field(default_factory=list)  # [(slug, params)]: Pipeline steps, fitted on train rows
     warnings: list = field(default_factory=list)
     dataset_name: str = ""
+    # two-class targets: the class binary metrics are about (the Dataset node's choice, else
+    # the minority class); None for anything else. A node that makes a new table from this
+    # one keeps it (dataclasses.replace).
+    positive_class: Any = None
 
 
 def table_summary(table: TableArtifact) -> dict:
@@ -256,6 +261,7 @@ class SplitArtifact:
     dataset_id: str = ""
     random_seed: int | None = 42
     dataset_name: str = ""
+    positive_class: Any = None  # as the table's
 
 
 @dataclass
@@ -280,7 +286,8 @@ class ModelArtifact:
 
             s = self.split
             self.test_eval = eval_data_for(self.pipeline, s.X_train, s.y_train, s.X_test, s.y_test,
-                                           self.problem_type, random_state=s.random_seed)
+                                           self.problem_type, random_state=s.random_seed,
+                                           positive_class=s.positive_class)
         return self.test_eval
 
 

@@ -5,11 +5,25 @@ features unless the user includes them: a model learns nothing general from them
 row id that follows the file's order leaks the target. A target that cannot mean anything
 for the problem type (a continuous number as classes, a constant, an id) is refused with
 what to choose instead.
+
+A two-class target has a positive class, the one F1, precision, recall, ROC AUC and the
+curves are about: the user's choice, else the minority class (plugins.tables.minority_class).
+It travels with the table to every metric, CV fold and Optuna trial.
 """
 
 from __future__ import annotations
 
-from nodes.base import TABLE, Design, NodeError, NodeType, Port, TableArtifact, Upstream, table_summary
+from nodes.base import (
+    TABLE,
+    Design,
+    NodeError,
+    NodeType,
+    Port,
+    TableArtifact,
+    Upstream,
+    declared_fields,
+    table_summary,
+)
 from nodes.graph import quoted
 from plugins import tables
 from plugins.base import PROBLEM_TYPES
@@ -22,6 +36,9 @@ PARAMS = (
     Param("problem_type", "select", default="classification", choices=PROBLEM_TYPES, label="Problem type"),
     Param("include_ids", "columns", default=[], label="Use id-like columns as features",
           help="Columns different in every row are left out of the features; tick one to use it anyway."),
+    Param("positive_class", "str", default=None, nullable=True, label="Positive class",
+          help="Two classes only: the class F1, precision, recall and ROC AUC are about. Empty: automatic, "
+               "the rarer class."),
 )
 MAX_CLASSES = 50
 
@@ -77,9 +94,85 @@ def target_refusal(columns: list[dict], target: str | None, problem_type: str, n
 
 
 
+# --------------------------------------------------------------------------- positive class
+def class_text(label) -> str:
+    """A class as the config and the inspector write it (the config is JSON text)."""
+    return str(label.item() if hasattr(label, "item") else label)
+
+
+def find_class(value, classes):
+    """The class `value` names (its text, or the same number written another way), or None."""
+    value = class_text(value)
+    for label in classes:
+        if class_text(label) == value:
+            return label
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return next((label for label in classes if isinstance(label, (int, float)) and not isinstance(label, bool)
+                 and float(label) == number), None)
+
+
+def target_classes(col: dict | None) -> dict | None:
+    """A profiled target's classes and their rows ({label: rows}), when the profile lists
+    them all (the counts the inspector and the validation use); None otherwise."""
+    top = (col or {}).get("top_values")
+    if not top or len(top) != col.get("unique"):
+        return None
+    return {label: int(rows) for label, rows in top}
+
+
+def settle_positive_class(value, counts: dict | None, target: str | None, problem_type: str):
+    """(the positive class, None) or (None, why `value` cannot be one): the rule the
+    validation applies to the profile and the run to the rows. Two-class classification
+    only; `value` None is automatic: the minority class. A value for anything else is
+    refused rather than ignored, since nothing it could mean would happen."""
+    if problem_type != "classification":
+        return None, (None if value is None else
+                      f"A positive class belongs to a classification target; {problem_type} has none. "
+                      "Leave Positive class empty.")
+    if counts is None:
+        return None, None
+    if len(counts) != 2:
+        shown = ", ".join(class_text(c) for c in tables.sorted_labels(counts)[:5]) + (" …" if len(counts) > 5 else "")
+        return None, (None if value is None else
+                      f"A positive class is for a target with two classes; {target!r} has {len(counts)} ({shown}), "
+                      "so F1, precision and recall are averaged over them. Leave Positive class on Automatic.")
+    if value is None:
+        return tables.minority_class(counts), None
+    label = find_class(value, counts)
+    if label is None:
+        a, b = tables.sorted_labels(counts)
+        return None, (f"{class_text(value)!r} is not a class of {target!r}, whose classes are {_fmt_value(a)} and "
+                      f"{_fmt_value(b)}: choose one of them, or Automatic (the rarer class).")
+    return label, None
+
+
+def follow_target(config: dict, old: dict) -> dict:
+    """A positive class belongs to its target: another dataset, target or problem type
+    starts again from Automatic."""
+    default = {p.name: p.default for p in PARAMS}
+    if "positive_class" in config and any(config.get(k, default[k]) != old.get(k, default[k]) for k in
+                                          ("dataset_id", "target_column", "problem_type")):
+        config = {k: v for k, v in config.items() if k != "positive_class"}
+    return config
+
+
+def left_out_note(ids: list) -> str:
+    """What the inspector advises and the run reports (once) about id-like columns."""
+    shown = ", ".join(repr(c) for c in ids[:5]) + (" …" if len(ids) > 5 else "")
+    return (f"Left out {len(ids)} id-like column(s), different in every row: {shown}. A model learns nothing "
+            "general from them; to use one anyway, tick it in the Dataset node.")
+
+
 def validate(config: dict, upstream: Upstream, design: Design):
     dataset = design.dataset
+    if isinstance(config.get("positive_class"), (bool, int, float)):  # JSON's 1 for the class 1
+        config = {**config, "positive_class": class_text(config["positive_class"])}
     clean, errors = validate_params(PARAMS, config, what="field")
+    if clean.get("positive_class") == "":
+        clean["positive_class"] = None
     if "dataset_id" not in errors and not clean.get("dataset_id"):
         errors["dataset_id"] = "Choose a dataset."
     if errors:
@@ -96,6 +189,14 @@ def validate(config: dict, upstream: Upstream, design: Design):
     bad = [c for c in clean.get("include_ids") or [] if columns and c not in ids]
     if bad:
         errors["include_ids"] = f"{bad[0]!r} is not an id-like column of this dataset."
+    if "target_column" not in errors:
+        target = clean.get("target_column")
+        counts = target_classes(columns.get(target)) if target else None
+        label, why = settle_positive_class(clean.get("positive_class"), counts, target, clean["problem_type"])
+        if why:
+            errors["positive_class"] = why
+        elif clean.get("positive_class") is not None and label is not None:
+            clean["positive_class"] = class_text(label)  # as the inspector offers it
     return clean, errors
 
 
@@ -140,6 +241,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         ids = [c for c in excluded_columns(config, profiled) if c in df.columns]
     else:
         ids = tables.id_columns(df, exclude={target, *(config.get("include_ids") or [])})
+    counts = None
     if target is not None:
         missing = int(df[target].isna().sum())
         if missing:
@@ -152,14 +254,17 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
             problem = target_problem(col, ptype, len(df))
             if problem:
                 raise NodeError(problem)
+        if ptype == "classification":  # the rows the run uses, as the profile counted them
+            counts = {k.item() if hasattr(k, "item") else k: int(v) for k, v in df[target].value_counts().items()}
+    positive, why = settle_positive_class(config.get("positive_class"), counts, target, ptype)
+    if why:
+        raise NodeError(why)
     if ids:
         df = df.drop(columns=ids)
-        shown = ", ".join(repr(c) for c in ids[:5]) + (" …" if len(ids) > 5 else "")
-        ctx.warn(f"Left out {len(ids)} id-like column(s), different in every row: {shown}. A model learns "
-                 "nothing general from them; to use one anyway, tick it in the Dataset node.")
+        ctx.warn(left_out_note(ids))
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
-                         dataset_id=config["dataset_id"], dataset_name=name)
+                         dataset_id=config["dataset_id"], dataset_name=name, positive_class=positive)
 
 
 def summary(config: dict, design: Upstream | None = None) -> str:
@@ -193,7 +298,21 @@ def reconcile(config: dict, old: dict, upstream: Upstream, design: Design) -> di
             config = {**config, "problem_type": tables.suggest_problem_type(columns.get(new_target))}
     if config.get("problem_type") == "clustering" and not config.get("target_column"):
         config = {**config, "target_column": None}
-    return config
+    return follow_target(config, old)
+
+
+def advice(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
+    left_out = excluded_columns(config, (design.dataset or {}).get("columns", []))
+    return [left_out_note(left_out)] if left_out else []
+
+
+def fields(config: dict) -> list[dict]:
+    """Its config as named fields (comparing two runs): an empty positive class is automatic."""
+    out = declared_fields(PARAMS, config)
+    for f in out:
+        if f["key"] == "positive_class" and f["value"] in (None, ""):
+            f["text"] = "Automatic (the rarer class)"
+    return out
 
 
 def preview(config: dict, upstream: Upstream, design: Design) -> list:
@@ -206,8 +325,7 @@ def preview(config: dict, upstream: Upstream, design: Design) -> list:
                "items": [[f"{facts.get('n_rows') or 0:,}", "rows"], [str(len(columns)), "columns"],
                          [str(sum(1 for c in columns if c.get('missing_pct'))), "with missing values"]]}]
     if left_out:
-        blocks.append({"kind": "notice", "level": "warn",
-                       "text": f"Left out of the features (different in every row): {', '.join(left_out)}."})
+        blocks.append({"kind": "notice", "level": "warn", "text": left_out_note(left_out)})
     blocks.append({"kind": "table", "title": "Columns", "head": ["Name", "Type", "Missing"],
                    "rows": [[c["name"] + (" (target)" if c["name"] == config.get("target_column") else ""),
                              c.get("role") or "", f"{c.get('missing_pct') or 0:.1f}%"] for c in columns]})
@@ -225,6 +343,7 @@ NODE = NodeType(
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
     validate=validate, run=run, summary=summary, group="Data", design=design_output, reconcile=reconcile,
-    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id",
+    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id", advise=advice,
+    fields=fields,
     order=10,
 )

@@ -105,7 +105,8 @@ def _baseline(model, keys, seed):
     else:
         return {}
     pipe = Pipeline([("model", dummy)]).fit(split.X_train, split.y_train)
-    data = eval_data_for(pipe, split.X_train, split.y_train, split.X_test, split.y_test, model.problem_type, seed)
+    data = eval_data_for(pipe, split.X_train, split.y_train, split.X_test, split.y_test, model.problem_type, seed,
+                         positive_class=split.positive_class)
     out = {}
     for key in keys:
         try:

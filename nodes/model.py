@@ -127,11 +127,12 @@ def _folds(split, k: int, seed):
 
 def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0.0, 1.0)):
     """k-fold CV on the training rows, reporting progress per fold and checking for
-    cancellation between folds. Returns {"metric", "folds", "mean", "std"}."""
-    from plugins.evaluators import compute_metric, eval_data_for
+    cancellation between folds. Returns {"metric", "folds", "mean", "std", "description"}:
+    the metric as the test metrics define it (the same positive class), described so."""
+    from plugins.evaluators import compute_metric, describe_metric, eval_data_for, scoring_facts
 
     metric = registry.metrics()[metric_key]
-    scores = []
+    scores, description = [], None
     lo, hi = progress_span
     folds = list(_folds(split, k, seed))
     for i, (tr, va) in enumerate(folds):
@@ -142,12 +143,16 @@ def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0
         pipe = make_pipeline(plugin, hp, split.problem_type, split.learned_ops, seed, split.target)
         pipe.fit(X_tr, fit_target(X_tr, y_tr))
         data = eval_data_for(pipe, X_tr, y_tr, X_va, y_va, split.problem_type, random_state=seed,
-                             need_proba=metric.needs_proba, need_transform=split.problem_type == "clustering")
+                             need_proba=metric.needs_proba, need_transform=split.problem_type == "clustering",
+                             positive_class=split.positive_class)  # the test metrics' own definition
         scores.append(float(compute_metric(metric_key, data)))
+        if description is None:  # what the score is about (its positive class); fold sizes vary, so no rows
+            facts = {k: v for k, v in scoring_facts(data).items() if k not in ("test_rows", "noise_points")}
+            description = describe_metric(metric, facts)
         ctx.progress(lo + (hi - lo) * (i + 1) / len(folds), f"fold {i + 1}/{len(folds)}: {metric_key} {scores[-1]:.4f}")
     mean = sum(scores) / len(scores)
     std = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores))
-    return {"metric": metric_key, "folds": scores, "mean": mean, "std": std}
+    return {"metric": metric_key, "folds": scores, "mean": mean, "std": std, "description": description}
 
 
 def search_space(plugin, hp: dict, problem_type: str) -> tuple[list, dict]:
@@ -201,7 +206,7 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
     tunable, fixed = search_space(plugin, hp, ptype)
     n_trials = config["optuna_trials"]
     folds = config["cv_folds"]  # the node's fold setting, with or without a final CV
-    history = []
+    history, described = [], []
 
     def yours(trial) -> bool:
         return bool(trial.user_attrs.get(USER_SETTINGS))
@@ -222,6 +227,7 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
             trial.set_user_attr("refused", " ".join(refused.values()))
             raise optuna.TrialPruned(" ".join(refused.values()))
         result = cross_validate(plugin, params, split, metric_key, folds, _Quiet(ctx), seed)
+        described.append(result["description"])
         return result["mean"]
 
     def on_trial(study, trial):
@@ -260,7 +266,8 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
                             **({"note": p.search_note} if p.search_note else {})}) for p in tunable}
     return best, {"metric": metric_key, "direction": direction, "best_params": _jsonable(best_params),
                   "best_value": study.best_value, "n_trials": len(study.trials), "folds": folds,
-                  "space": space, "fixed": fixed, "trials": history}
+                  "space": space, "fixed": fixed, "trials": history,
+                  "description": described[0] if described else metric.name}
 
 
 class _Quiet:

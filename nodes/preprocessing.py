@@ -8,6 +8,8 @@ the reported metrics cover every test row.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import plugins.preprocessing as pp
 from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream, table_summary
 from plugins import registry
@@ -50,13 +52,11 @@ def warnings_for(config: dict, upstream: Upstream, model_category: str | None = 
 
 def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
 
-    category = None
-    for node_type, cfg in downstream:  # the first model below decides what advice applies
-        plugin = registry.models().get(cfg.get("algorithm") or "") if node_type == "model" else None
-        if plugin is not None:
-            category = plugin.category
-            break
-    return warnings_for(config, upstream, category)
+    # advice for a kind of model holds only when every model below is of that kind: a scaler
+    # feeding a forest and a k-NN is not wasted
+    below = {registry.models()[cfg["algorithm"]].category for node_type, cfg in downstream
+             if node_type == "model" and cfg.get("algorithm") in registry.models()}
+    return warnings_for(config, upstream, below.pop() if len(below) == 1 else None)
 
 
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:
@@ -65,9 +65,8 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     rows = sum(1 for slug, _ in ops if registry.operations()[slug].kind == "row")
     ctx.progress(1.0, f"{len(ops)} step(s) will be fitted on the training rows"
                       + (f", {rows} of them removing training rows only" if rows else ""))
-    return TableArtifact(df=table.df, target=table.target, problem_type=table.problem_type,
-                         dataset_id=table.dataset_id, learned_ops=list(table.learned_ops) + ops,
-                         warnings=list(table.warnings), dataset_name=table.dataset_name)
+    # the same table with more steps; what else it carries (the positive class) flows on
+    return replace(table, learned_ops=list(table.learned_ops) + ops, warnings=list(table.warnings))
 
 
 def preview(config: dict, upstream: Upstream) -> list:

@@ -128,7 +128,7 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
     return SplitArtifact(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, target=target,
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
                          dataset_id=table.dataset_id, random_seed=config["random_seed"],
-                         dataset_name=table.dataset_name)
+                         dataset_name=table.dataset_name, positive_class=table.positive_class)
 
 
 def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:

@@ -115,6 +115,9 @@ class EvalData:
     random_state: int | None = 0
     progress: Callable[[float, str], None] | None = None
     check_cancelled: Callable[[], None] | None = None
+    # two classes: the class the binary metrics are about (the run's choice); None: the
+    # minority class of the rows at hand (plugins.evaluators.positive_label)
+    positive_class: Any = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,7 @@ class Metric:
     # How it treats several classes, which the results then state: "classes" (two classes:
     # of the positive class; more: macro over classes), "one_vs_rest" (two classes: the
     # positive class's scores; more: one-vs-rest macro), "" (every test row counts alike).
+    # The positive class is the workflow's (the Dataset node's; automatic: the minority).
     averaging: str = ""
 
     def to_json(self) -> dict:

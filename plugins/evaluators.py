@@ -1,8 +1,10 @@
 """Shared metrics. Plugins name the ones they support by key; these keys are a contract.
 
-Averaging: f1, precision and recall are binary (positive class = the second of the sorted
-classes) with two classes and macro-averaged with more; roc_auc is one-vs-rest macro for
-multiclass. Every value returned is plain JSON (floats, lists, dicts), never numpy types.
+Averaging: f1, precision and recall are binary with two classes, of the positive class the
+workflow settled (the Dataset node's choice, else the minority class: `positive_label`), and
+macro-averaged with more; roc_auc (and the ROC and precision-recall curves) rank the positive
+class's scores, one-vs-rest macro for multiclass. Every value returned is plain JSON (floats,
+lists, dicts), never numpy types.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from plugins.base import EvalData, Metric
+from plugins.tables import minority_class, sorted_labels
 
 CLS, REG, CLU = ("classification",), ("regression",), ("clustering",)
 
@@ -67,11 +70,47 @@ def _classes(d: EvalData):
 def all_labels(d: EvalData) -> list:
     """Every label of the test rows and the predictions, with the model's classes: a test
     row of a class the training rows never had still counts."""
-    seen = set(np.asarray(d.y_test).tolist()) | set(np.asarray(d.y_pred).tolist()) | set(d.classes or [])
-    try:
-        return sorted(seen)
-    except TypeError:  # mixed label types
-        return sorted(seen, key=str)
+    return sorted_labels(set(np.asarray(d.y_test).tolist()) | set(np.asarray(d.y_pred).tolist())
+                         | set(d.classes or []))
+
+
+def class_rows(d: EvalData, labels: list) -> dict:
+    """How many rows (training and test) each label has."""
+    rows = np.concatenate([np.asarray(y).ravel() for y in (d.y_train, d.y_test) if y is not None] or [[]])
+    return {label: int(np.sum(rows == label)) for label in labels}
+
+
+def positive_label(d: EvalData):
+    """The class binary metrics are about when two labels are in play, else None: the one
+    the run settled (the Dataset node's choice, or the minority class of its table), and
+    without one the same automatic rule on the rows at hand (plugins.tables.minority_class)."""
+    labels = all_labels(d)
+    if len(labels) != 2:
+        return None
+    if d.positive_class is not None:
+        return d.positive_class
+    return minority_class(class_rows(d, labels))
+
+
+def model_positive(d: EvalData):
+    """The positive class among a two-class model's classes, for its scores (ROC AUC, the
+    curves, SHAP, partial dependence): the metrics' (positive_label), or, for a model that
+    knows two classes of a target with more (the test rows hold a class it never saw),
+    scikit-learn's convention, the second. None when the model knows more or fewer."""
+    classes = _classes(d)
+    if len(classes) != 2:
+        return None
+    positive = positive_label(d)
+    return positive if positive in classes else classes[1]
+
+
+def positive_scores(scores, classes: list, positive):
+    """The positive class's column of scores; a single column of decision scores is the
+    second class's (scikit-learn's convention), so the first class's is its negative."""
+    scores = np.asarray(scores)
+    if scores.ndim == 2:
+        return scores[:, classes.index(positive)]
+    return scores if positive == classes[1] else -scores
 
 
 def unseen_in_training(d: EvalData) -> list:
@@ -80,12 +119,12 @@ def unseen_in_training(d: EvalData) -> list:
 
 
 def _avg(d: EvalData) -> dict:
-    """Binary (of the second class) when two labels are in play; otherwise the macro mean
+    """Binary (of the positive class) when two labels are in play; otherwise the macro mean
     over the labels of the test rows and the predictions (a class the model knows but that
     neither holds does not count as a zero)."""
-    labels = all_labels(d)
-    if len(labels) == 2:
-        return {"average": "binary", "pos_label": _classes(d)[1] if len(_classes(d)) == 2 else labels[1]}
+    positive = positive_label(d)
+    if positive is not None:
+        return {"average": "binary", "pos_label": positive}
     return {"average": "macro"}
 
 
@@ -93,16 +132,21 @@ def scoring_facts(d: EvalData) -> dict:
     """What the scores cover, as the metric functions above decide it, recorded with the
     results so that every view can say what a number is without recomputing it: the test
     rows; for classification the labels in play, the class averaging (binary of a positive
-    class, or macro) and what the ranking metrics (ROC AUC) are over."""
+    class, or macro), what the ranking metrics (ROC AUC) are over, and with two classes how
+    many rows each has (`class_rows`: [[label, rows], ...]; the positive class is the rarer
+    one unless the user chose the other)."""
     facts: dict = {"test_rows": int(len(d.y_pred)) if d.y_pred is not None else 0}
     if d.problem_type == "clustering":
         facts["noise_points"] = int(np.sum(np.asarray(d.y_pred) == -1))
     if d.problem_type != "classification" or d.y_test is None:
         return facts
-    avg, classes = _avg(d), _classes(d)
-    facts.update(labels=_plain(all_labels(d)), average=avg["average"], positive_class=_plain(avg.get("pos_label")),
-                 ranking={"average": "binary", "positive_class": _plain(classes[1])} if len(classes) == 2
+    avg, classes, labels = _avg(d), _classes(d), all_labels(d)
+    positive = avg.get("pos_label")
+    facts.update(labels=_plain(labels), average=avg["average"], positive_class=_plain(positive),
+                 ranking={"average": "binary", "positive_class": _plain(model_positive(d))} if len(classes) == 2
                  else {"average": "ovr_macro", "classes": len(classes)})
+    if positive is not None:
+        facts["class_rows"] = _plain([[label, n] for label, n in class_rows(d, labels).items()])
     return facts
 
 
@@ -164,8 +208,8 @@ def _roc_auc(d: EvalData):
         raise ValueError("ROC AUC cannot be computed: the test rows hold a single class, and ranking needs two.")
     s = _scores(d)
     if len(classes) == 2:
-        pos = s[:, 1] if s.ndim == 2 else s
-        return float(skm.roc_auc_score(np.asarray(d.y_test) == classes[1], pos))
+        positive = model_positive(d)
+        return float(skm.roc_auc_score(np.asarray(d.y_test) == positive, positive_scores(s, classes, positive)))
     if s.ndim != 2 or s.shape[1] != len(classes):
         raise ValueError("Multiclass ROC AUC cannot be computed: the model gives no score per class.")
     missing = [c for c in classes if c not in present]
@@ -176,24 +220,24 @@ def _roc_auc(d: EvalData):
 
 
 def roc_points(d: EvalData, max_points: int = 200) -> dict | None:
-    """The ROC curve of a two-class model on the test rows (positive class: the second, as
-    for the metric), thinned to at most `max_points` for drawing several models together;
-    None when it cannot be drawn (more classes, one class in the test rows, no scores)."""
-    classes = _classes(d)
+    """The ROC curve of a two-class model on the test rows (of the positive class, as for
+    the metric), thinned to at most `max_points` for drawing several models together; None
+    when it cannot be drawn (more classes, one class in the test rows, no scores)."""
+    classes, positive = _classes(d), model_positive(d)
     if len(classes) != 2 or len(set(np.asarray(d.y_test).tolist())) < 2:
         return None
     try:
         s = _scores(d)
     except ValueError:
         return None
-    pos = s[:, 1] if s.ndim == 2 else s
-    truth = np.asarray(d.y_test) == classes[1]
+    pos = positive_scores(s, classes, positive)
+    truth = np.asarray(d.y_test) == positive
     fpr, tpr, _ = skm.roc_curve(truth, pos)
     if len(fpr) > max_points:  # keep the ends; even steps between
         keep = np.unique(np.linspace(0, len(fpr) - 1, max_points).round().astype(int))
         fpr, tpr = fpr[keep], tpr[keep]
     return {"fpr": [round(float(v), 5) for v in fpr], "tpr": [round(float(v), 5) for v in tpr],
-            "auc": float(skm.roc_auc_score(truth, pos)), "positive": _plain(classes[1])}
+            "auc": float(skm.roc_auc_score(truth, pos)), "positive": _plain(positive)}
 
 
 def _log_loss(d: EvalData):
@@ -276,21 +320,21 @@ METRICS = {m.key: m for m in [
             description="Mean recall over classes; robust to imbalance."),
     _metric("f1", "F1 score", "higher", CLS,
             lambda d: float(skm.f1_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))), averaging="classes",
-            description="Harmonic mean of precision and recall. Two classes: of the second (positive) "
-                        "class; more classes: the macro average over classes."),
+            description="Harmonic mean of precision and recall. Two classes: of the positive class (the "
+                        "Dataset node's choice; automatic: the rarer class); more classes: the macro average."),
     _metric("precision", "Precision", "higher", CLS,
             lambda d: float(skm.precision_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
             averaging="classes",
-            description="Of the rows predicted positive, the share that are. Two classes: the second class "
-                        "is positive; more: macro average."),
+            description="Of the rows predicted positive, the share that are. Two classes: of the positive "
+                        "class (automatic: the rarer); more: macro average."),
     _metric("recall", "Recall", "higher", CLS,
             lambda d: float(skm.recall_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
             averaging="classes",
-            description="Of the positive rows, the share found. Two classes: the second class is positive; "
-                        "more: macro average."),
+            description="Of the positive rows, the share found. Two classes: of the positive class "
+                        "(automatic: the rarer); more: macro average."),
     _metric("roc_auc", "ROC AUC", "higher", CLS, _roc_auc, needs_proba=True, averaging="one_vs_rest",
-            description="Ranking quality of the scores: binary, or one-vs-rest macro for multiclass. Models "
-                        "without probabilities (SVM) are scored on their decision function."),
+            description="Ranking quality of the scores: of the positive class, or one-vs-rest macro for "
+                        "multiclass. Models without probabilities (SVM) are scored on their decision function."),
     _metric("log_loss", "Log loss", "lower", CLS, _log_loss, needs_proba=True,
             description="Penalises confident wrong probabilities."),
     _metric("confusion_matrix", "Confusion matrix", None, CLS, _confusion, kind="table",
@@ -341,9 +385,12 @@ def compute_metric(key: str, data: EvalData):
 
 
 def eval_data_for(pipeline, X_train, y_train, X_test, y_test, problem_type, random_state=0,
-                  progress=None, check_cancelled=None, need_proba=True, need_transform=True) -> EvalData:
+                  progress=None, check_cancelled=None, need_proba=True, need_transform=True,
+                  positive_class=None) -> EvalData:
     """Predict once and gather what every metric and plot needs. CV folds scoring one
-    metric ask for less (no probabilities or transformed features unless needed)."""
+    metric ask for less (no probabilities or transformed features unless needed).
+    `positive_class`: the run's (SplitArtifact.positive_class), so that the test metrics,
+    the CV folds and every Optuna trial score the same class."""
     y_pred = np.asarray(pipeline.predict(X_test))
     y_proba = None
     if need_proba and problem_type == "classification" and hasattr(pipeline, "predict_proba"):
@@ -373,4 +420,4 @@ def eval_data_for(pipeline, X_train, y_train, X_test, y_test, problem_type, rand
                     X_test=X_test, y_test=y_test, y_pred=y_pred, y_proba=y_proba,
                     classes=np.asarray(classes).tolist() if classes is not None else None, Xt_test=Xt_test,
                     feature_names=names, random_state=random_state, progress=progress,
-                    check_cancelled=check_cancelled)
+                    check_cancelled=check_cancelled, positive_class=positive_class)

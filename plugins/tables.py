@@ -171,6 +171,22 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
             "suggested_problem_type": suggest_problem_type(by_name.get(suggested))}
 
 
+def sorted_labels(labels) -> list:
+    """Class labels in their natural order (by their text when the types are mixed)."""
+    labels = list(labels)
+    try:
+        return sorted(labels)
+    except TypeError:
+        return sorted(labels, key=str)
+
+
+def minority_class(counts: dict):
+    """The rarer of a target's classes ({label: rows}): what binary metrics are about unless
+    the user chooses. On a tie the class that sorts last wins (1 over 0, "yes" over "no"),
+    which is what scikit-learn calls positive when nobody says."""
+    return min(reversed(sorted_labels(counts)), key=lambda label: counts[label])
+
+
 def preview(df: pd.DataFrame, n: int = 20) -> dict:
     head = df.head(n)
     return {"columns": [str(c) for c in head.columns],

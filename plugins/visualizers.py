@@ -48,14 +48,18 @@ def _scores(d: EvalData):
     raise ValueError("This model gives no probabilities or scores to draw the curve from.")
 
 
-def _per_class_scores(d: EvalData):
-    """(class, binary truth, score) for each class to draw: the positive class only when
-    binary, one-vs-rest for each class with test rows when multiclass (at most 10)."""
+def curve_scores(d: EvalData):
+    """(class, binary truth, score) for each class the ROC and precision-recall curves draw:
+    the positive class only when binary (the metrics' own, plugins.evaluators.model_positive),
+    one-vs-rest for each class with test rows when multiclass (at most 10)."""
+    from plugins.evaluators import model_positive, positive_scores
+
     classes, s, y = _classes(d), _scores(d), np.asarray(d.y_test)
     if len(set(y.tolist())) < 2:
         raise ValueError("The test rows hold a single class; a curve needs both.")
     if len(classes) == 2:
-        return [(classes[1], y == classes[1], s[:, 1] if s.ndim == 2 else s)]
+        positive = model_positive(d)
+        return [(positive, y == positive, positive_scores(s, classes, positive))]
     return [(c, y == c, s[:, i]) for i, c in enumerate(classes) if (y == c).any()][:10]
 
 
@@ -86,7 +90,7 @@ def roc_curve_plot(d: EvalData) -> bytes:
     from sklearn.metrics import roc_auc_score, roc_curve
 
     fig, ax = _figure()
-    curves = _per_class_scores(d)
+    curves = curve_scores(d)
     aucs = []
     for cls, truth, score in curves:
         fpr, tpr, _ = roc_curve(truth, score)
@@ -94,7 +98,7 @@ def roc_curve_plot(d: EvalData) -> bytes:
         ax.plot(fpr, tpr, lw=2, label=f"{cls} (AUC {aucs[-1]:.3f})")
     ax.plot([0, 1], [0, 1], ls="--", color=GREY, lw=1, label="chance")
     every_class = len(curves) == len(_classes(d))
-    title = ("ROC curve" if len(curves) == 1 else
+    title = (f"ROC curve, positive class: {curves[0][0]}" if len(curves) == 1 else
              f"ROC curves, one vs rest (macro AUC {np.mean(aucs):.3f})" if every_class else "ROC curves, one vs rest")
     _style(ax, title, "False positive rate", "True positive rate")
     ax.legend(loc="lower right", fontsize=8)
@@ -105,10 +109,12 @@ def precision_recall_plot(d: EvalData) -> bytes:
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     fig, ax = _figure()
-    for cls, truth, score in _per_class_scores(d):
+    curves = curve_scores(d)
+    for cls, truth, score in curves:
         p, r, _ = precision_recall_curve(truth, score)
         ax.plot(r, p, lw=2, label=f"{cls} (AP {average_precision_score(truth, score):.3f})")
-    _style(ax, "Precision-recall curve", "Recall", "Precision")
+    _style(ax, f"Precision-recall curve, positive class: {curves[0][0]}" if len(curves) == 1
+           else "Precision-recall curves, one vs rest", "Recall", "Precision")
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower left", fontsize=8)
     return _png(fig)
@@ -335,11 +341,18 @@ def shap_summary_plot(d: EvalData) -> bytes:
     sample = (f"{len(Xe):,} of {found['n_test']:,} test rows" if len(Xe) < found["n_test"]
               else f"all {len(Xe):,} test rows")
     title = f"SHAP summary · {sample}"
-    if values.ndim == 3 and values.shape[2] == 2:  # binary probabilities: the positive class
+    if len(classes) == 2:  # the positive class, as the metrics
+        from plugins.evaluators import model_positive
+
+        positive = model_positive(d)
+        if values.ndim == 3 and values.shape[2] == 2:  # one column of values per class
+            values = values[:, :, classes.index(positive)]
+        elif values.ndim == 2 and positive == classes[0]:
+            # one output, the second class's log-odds or decision score: the first's is its negative
+            values = -values
+        title += f" (class {positive})"
+    elif values.ndim == 3 and values.shape[2] == 2:
         values = values[:, :, 1]
-        title += f" (class {classes[1]})" if len(classes) == 2 else ""
-    elif values.ndim == 2 and len(classes) == 2:
-        title += f" (class {classes[1]})"
     if d.progress:
         d.progress(0.9, "drawing")
     if values.ndim == 3:
@@ -421,6 +434,41 @@ def _top_raw_numeric(d: EvalData, k: int = 4) -> list:
     return sorted(numeric, key=lambda c: -score[c])[:k]
 
 
+def _positive_last(model, classes: list, positive):
+    """A fitted two-class model as scikit-learn's binary convention reads it (the last class
+    is the positive one): itself, or seen with its two classes swapped when the positive
+    class is the first."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.utils.metaestimators import available_if
+
+    if positive != classes[0]:
+        return model
+
+    class PositiveLast(ClassifierMixin, BaseEstimator):
+        def __sklearn_is_fitted__(self):
+            return True
+
+        def fit(self, X, y=None):  # already fitted; scikit-learn wants an estimator to have fit
+            return self
+
+        @property
+        def classes_(self):
+            return np.asarray(classes[::-1], dtype=object)
+
+        def predict(self, X):
+            return model.predict(X)
+
+        @available_if(lambda self: hasattr(model, "predict_proba"))
+        def predict_proba(self, X):
+            return np.asarray(model.predict_proba(X))[:, ::-1]
+
+        @available_if(lambda self: hasattr(model, "decision_function"))
+        def decision_function(self, X):
+            return -np.asarray(model.decision_function(X))
+
+    return PositiveLast()
+
+
 def partial_dependence_plot(d: EvalData) -> bytes:
     from sklearn.inspection import PartialDependenceDisplay
 
@@ -432,11 +480,16 @@ def partial_dependence_plot(d: EvalData) -> bytes:
     for c in features:  # scikit-learn refuses integer feature columns for partial dependence
         if pd.api.types.is_integer_dtype(X[c]):
             X[c] = X[c].astype(float)
-    kw = {}
+    kw, model, named = {}, d.model, None
     if d.problem_type == "classification":
         classes = _classes(d)
         if len(classes) > 2:
-            kw["target"] = classes[0]  # multiclass: one class's probability, named in the title
+            kw["target"] = named = classes[0]  # multiclass: one class's probability, named in the title
+        elif len(classes) == 2:  # the positive class's probability (or score), as the metrics
+            from plugins.evaluators import model_positive
+
+            named = model_positive(d)
+            model = _positive_last(d.model, classes, named)
     fig = Figure(figsize=(7.2, 4.8 if len(features) > 2 else 3.4), dpi=100, layout="constrained")
     cols = 2 if len(features) > 1 else 1
     rows = (len(features) + 1) // 2
@@ -444,11 +497,11 @@ def partial_dependence_plot(d: EvalData) -> bytes:
     for k, feature in enumerate(features):  # one at a time: progress per feature, cancellable between
         if d.check_cancelled:
             d.check_cancelled()
-        PartialDependenceDisplay.from_estimator(d.model, X, [feature], ax=axes[k], grid_resolution=30, n_jobs=1,
+        PartialDependenceDisplay.from_estimator(model, X, [feature], ax=axes[k], grid_resolution=30, n_jobs=1,
                                                 **kw)
         if d.progress:
             d.progress((k + 1) / len(features), f"feature {k + 1} of {len(features)}")
-    title = "Partial dependence" + (f" (class {kw['target']})" if "target" in kw else "")
+    title = "Partial dependence" + (f" (class {named})" if named is not None else "")
     fig.suptitle(title, fontsize=12, fontweight="bold", x=0.02, ha="left")
     return _png(fig)
 
@@ -516,7 +569,7 @@ PLOTS = {p.key: p for p in [
                       "models without a fast explainer). Multiclass: mean impact per class."),
     _plot("partial_dependence", "Partial dependence", "explainability", 3, BOTH, partial_dependence_plot,
           description="The average prediction as each of the 4 most important numeric features varies "
-                      "(multiclass: the first class's probability)."),
+                      "(two classes: the positive class's probability; multiclass: the first class's)."),
     _plot("residuals", "Residuals", "performance", 1, REG, residuals_plot,
           description="Errors against predictions; patterns mean something is missed."),
     _plot("prediction_vs_actual", "Predicted vs actual", "performance", 1, REG, prediction_vs_actual_plot,

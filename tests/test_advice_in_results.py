@@ -1,0 +1,107 @@
+"""Every warning an inspector shows reaches the run: the engine reports each node's advice
+(its type's `advise` hook, what the inspector draws) as that node's warnings when it runs,
+live as `node_warning` events and in its final warnings list, once each, so the job API,
+the results panel and the run page carry the same sentence."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from executor.engine import run_workflow
+from tests import realdata
+from tests.conftest import wait_for
+
+pytestmark = pytest.mark.usefixtures("consumer")
+
+SCALE = ("k-Nearest Neighbours compares distances between rows, so the features with the largest numbers decide "
+         "alone: add a scaler before it (Preprocessing → Standard scaler); it is fitted on the training rows only.")
+LEFT_OUT = ("Left out 1 id-like column(s), different in every row: 'id'. A model learns nothing general from them; "
+            "to use one anyway, tick it in the Dataset node.")
+
+
+def iris_with_row_id(web) -> str:
+    """iris with a running row id, uploaded: the id is left out of the features."""
+    from sklearn.datasets import load_iris
+
+    data = realdata.csv_bytes(realdata.with_row_id(load_iris(as_frame=True).frame))
+    r = web.post("/api/v1/datasets", files={"file": ("iris-with-id.csv", data, "text/csv")})
+    assert r.status_code in (200, 201), r.text
+    return r.json()["id"]
+
+
+def chain(dataset="iris", prep=None, split=None, algorithm="decision_tree"):
+    nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "target",
+                                                       "problem_type": "classification"}}]
+    if prep is not None:
+        nodes.append({"id": "p", "type": "preprocessing", "config": {"operations": prep}})
+    nodes += [{"id": "s", "type": "split", "config": split or {}},
+              {"id": "m", "type": "model", "config": {"algorithm": algorithm, "hyperparameters": {}}},
+              {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}}]
+    ids = [n["id"] for n in nodes]
+    return {"nodes": nodes, "edges": [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]}
+
+
+CASES = {  # node type: (its node id, the workflow, a sentence its inspector shows)
+    "dataset": ("d", lambda web: chain(iris_with_row_id(web)), LEFT_OUT),
+    "preprocessing": ("p", lambda web: chain(prep=[{"method": "date_features", "parameters": {}}]),
+                      "Date features: there are no date columns."),
+    "split": ("s", lambda web: chain(split={"test_size": 0.1}),
+              "The test set will have only about 15 rows; scores will be noisy."),
+    "model": ("m", lambda web: chain(algorithm="knn"), SCALE),
+}
+
+
+def finished(web, job_id) -> dict:
+    job = wait_for(lambda: (lambda j: j if j["status"] in ("completed", "failed", "cancelled") else None)(
+        web.get(f"/api/v1/jobs/{job_id}").json()), 90)
+    assert job and job["status"] == "completed", job
+    return job
+
+
+@pytest.mark.parametrize("node_type", sorted(CASES))
+def test_what_the_inspector_warns_is_in_the_jobs_results_and_on_screen(web, node_type):
+    node_id, build, sentence = CASES[node_type]
+    wf = web.post("/api/v1/workflows", json={"name": f"advice of {node_type}", **build(web)}).json()
+    inspector = web.get(f"/ui/workflows/{wf['id']}/nodes/{node_id}/inspector")
+    assert inspector.status_code == 200 and f'data-inspector="{node_type}"' in inspector.text
+    assert sentence in html.unescape(inspector.text)
+
+    run = web.post(f"/api/v1/workflows/{wf['id']}/run")
+    assert run.status_code == 202, run.text
+    job = finished(web, run.json()["job_id"])
+    assert job["results"]["nodes"][node_id]["warnings"].count(sentence) == 1
+    for page in (f"/ui/jobs/{job['id']}/results", f"/jobs/{job['id']}"):
+        text = html.unescape(web.get(page).text)
+        assert text.count(sentence) == 1, page
+
+
+def test_advice_is_a_live_warning_of_the_node_once_even_when_the_node_says_it_too():
+    """The Model node raises the scaler warning itself at run time, and the Dataset node its
+    left-out columns: each is one `node_warning` event, sent while its node runs."""
+    events = []
+    result = run_workflow(chain(algorithm="knn", split={"test_size": 0.1}), events.append)
+    assert result["status"] == "completed"
+    said = [(e["node_id"], e["message"]) for e in events if e["type"] == "node_warning"]
+    assert said.count(("m", SCALE)) == 1 and said.count(
+        ("s", "The test set will have only about 15 rows; scores will be noisy.")) == 1
+    order = [(e["type"], e.get("status")) for e in events if e.get("node_id") == "m"]
+    assert order.index(("node_status", "running")) < order.index(("node_warning", None)) < order.index(
+        ("node_status", "completed"))
+    assert result["nodes"]["m"]["warnings"].count(SCALE) == 1
+
+
+def test_advice_for_a_kind_of_model_needs_every_model_below_to_be_of_that_kind():
+    """Now that advice reaches the results it must hold for the run: a scaler before a forest
+    alone is wasted, before a forest, a logistic regression and a k-NN it is not."""
+    import json
+    from pathlib import Path
+
+    from executor.engine import node_warnings
+
+    compared = json.loads((Path(__file__).resolve().parents[1] / "examples" / "model_comparison.json").read_text())
+    prep = next(n["id"] for n in compared["nodes"] if n["type"] == "preprocessing")
+    assert not any("no effect on tree models" in w for w in node_warnings(compared, prep))
+    forest = chain(prep=[{"method": "standard_scaler", "parameters": {}}], algorithm="random_forest")
+    assert "Standard scaler: scaling has no effect on tree models." in node_warnings(forest, "p")
