@@ -225,10 +225,13 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     else:
         delimiter = sniff(text[:20000], fmt)
     reading.delimiter = delimiter
-    lines = text.split("\n", 3)
+    lines = text.split("\n", 21)
     try:
         header = next(csv.reader([lines[0].rstrip("\r")], delimiter=delimiter))
-        first_row = next(csv.reader([lines[1].rstrip("\r")], delimiter=delimiter), None) if len(lines) > 2 else None
+        body = [line.rstrip("\r") for line in lines[1:21] if line.strip()]
+        if len(lines) > 21 or not text.endswith("\n"):
+            body = body[:-1]  # the last line of the sample may be cut short
+        rows = list(csv.reader(body, delimiter=delimiter))
     except (csv.Error, StopIteration):
         raise DatasetError("The first line (the header) cannot be read.") from None
     header = [h.strip() for h in header]
@@ -239,7 +242,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         raise DatasetError(NOT_A_TABLE)
     raw = list(header)
     drop = []
-    if first_row is not None and len(first_row) == len(header) + 1 and header[0]:
+    if rows and header[0] and all(len(r) == len(header) + 1 for r in rows) and all(b.startswith('"') for b in body):
         # R's write.table: the header has no cell over the row names
         header = [""] + header
         raw = [""] + raw

@@ -146,7 +146,9 @@ def test_datasets_page_upload_shows_a_sentence_on_bad_files(web):
     r = web.post("/ui/datasets", files={"file": ("bad.csv", b"a,b\n1,2,3\n", "text/csv")})
     assert r.status_code == 200 and "Line 2 has 3 fields but the header has 2." in r.text
     ok = web.post("/ui/datasets", files={"file": ("good.csv", b"x,y,label\n1,2,a\n3,4,b\n5,6,a\n", "text/csv")})
-    assert "Added good." in ok.text
+    import re
+
+    assert re.search(r'Added <a href="/datasets/ds_[0-9a-f]{12}">good</a>\.', ok.text)
 
 
 def test_split_warns_about_imbalanced_classes(web):
