@@ -27,6 +27,13 @@ def bad_json_bodies():
         ("deep", body(DEEP)), ("deep object", body('{"a":' * 5000 + "1" + "}" * 5000)),
         ("latin-1", {"content": b'{"name": "caf\xe9"}', "headers": {"Content-Type": "application/json"}}),
         ("null bytes", body('{"name": "a\\u0000b"}')),
+        # a lone surrogate parses in Python and then cannot be written to SQLite
+        ("lone surrogate name", body('{"name": "a\\ud800", "nodes": [], "edges": []}')),
+        ("lone low surrogate in a config", body('{"name": "a", "nodes": [{"id": "d", "type": "dataset", "config": '
+                                                '{"dataset_id": "\\udc00"}}], "edges": []}')),
+        ("lone surrogate node id", body('{"nodes": [{"id": "\\ud800", "type": "dataset"}], "edges": []}')),
+        ("lone surrogate key", body('{"name": "a", "nodes": [], "edges": [], "\\udfff": 1}')),
+        ("lone surrogate workflow_id", body('{"workflow_id": "\\ud800", "nodes": [], "edges": []}')),
     ]
 
 
@@ -161,6 +168,9 @@ def requests(ids):
          "unknown problem type"),
         ("PUT", "/api/v1/datasets/iris/target", {"json": {"target": ["a"]}}, "target not a string"),
         ("PUT", "/api/v1/datasets/iris/target", {"json": []}, "target body a list"),
+        ("PUT", "/api/v1/datasets/iris/target", body('{"target": "\\ud800"}'), "target a lone surrogate"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", body('{"types": {"a\\udbff": "number"}}'),
+         "reading a lone surrogate"),
         ("POST", "/datasets/nope/target", {"data": {"target": "x"}}, "form target unknown dataset"),
         ("POST", "/datasets/iris/target", {"data": {"target": LONG}}, "form long target"),
         ("PUT", "/api/v1/datasets/nope/reading", {"json": {}}, "reading of an unknown dataset"),
@@ -295,3 +305,35 @@ def test_nothing_unbounded_is_stored(web):
     assert "n_nodes" in web.app.state.store.db["workflows"].columns_dict
     listed = web.get("/api/v1/workflows").json()
     assert all("graph" not in w and isinstance(w["n_nodes"], int) for w in listed)
+
+
+def test_a_lone_surrogate_is_refused_at_parsing_and_a_pair_is_text(web):
+    """"\\ud800" parses in Python, and SQLite then cannot encode it: every route answered 500."""
+    r = web.post("/api/v1/workflows", content=b'{"name": "a\\ud800"}', headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["detail"] == ("The request body contains a lone surrogate escape (\\ud800 without the other half "
+                                  "of its pair), which is not text: send the character itself, or both halves.")
+    r = web.post("/workflows/import", files={"file": ("w.json", b'{"name": "\\udc00", "nodes": []}')})
+    assert r.status_code == 400 and "The file contains a lone surrogate escape (\\udc00" in r.text
+    r = web.post("/api/v1/workflows", content=b'{"name": "smile \\ud83d\\ude00"}',
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 201 and r.json()["name"] == "smile \U0001F600"
+
+
+def test_refusals_keep_the_connection_alive():
+    """A 500 reset the keep-alive connection; a refusal is an ordinary answer on it."""
+    import http.client
+
+    from tests.conftest import running_app
+
+    with running_app("--no-worker") as app:
+        conn = http.client.HTTPConnection(app.base.removeprefix("http://"), timeout=30)
+        created = []
+        for path in ("/api/v1/workflows", "/api/v1/workflows/execute", "/api/v1/workflows"):
+            conn.request("POST", path, body=b'{"name": "a\\ud800", "nodes": []}',
+                         headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            assert r.status == 400 and b"lone surrogate" in r.read()
+            created.append(conn.sock)
+        assert created[0] is not None and all(sock is created[0] for sock in created)
+        conn.close()
