@@ -96,7 +96,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def vendor(name: str):
         path = VENDOR.get(name)
         if path is None or not path.exists():
-            return Response(f"No vendor file {name!r}.", status_code=404)
+            return Response(f"No vendor file {quoted(name)}.", status_code=404)
         return FileResponse(path, media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
@@ -126,7 +126,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def problem_type_arg(request: Request) -> str | None:
         pt = request.query_params.get("problem_type") or None
         if pt is not None and pt not in PROBLEM_TYPES:
-            raise Invalid(f"Unknown problem type {pt!r}; use one of {', '.join(PROBLEM_TYPES)}.", status=400)
+            raise Invalid(f"Unknown problem type {quoted(pt)}; use one of {', '.join(PROBLEM_TYPES)}.", status=400)
         return pt
 
 
@@ -147,7 +147,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def api_plugin(request: Request, slug: str):
         plugin = registry.models().get(slug)
         if plugin is None:
-            raise NotFound(f"No model plugin {slug!r}.")
+            raise NotFound(f"No model plugin {quoted(slug)}.")
         pt = problem_type_arg(request)
         if pt and pt not in plugin.problem_types:
             raise Invalid(f"{plugin.name} does not do {pt}.", status=400)
@@ -193,7 +193,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         body = await json_body(request)
         workflow_id = body.get("workflow_id")
         if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
-            raise NotFound(f"No workflow {workflow_id!r}.")
+            raise NotFound(f"No workflow {quoted(workflow_id)}.")
         _, graph = graphs.read_workflow(body)
         job = await asyncio.to_thread(jobs.submit, store, graph, workflow_id)
         return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
@@ -405,7 +405,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         loaded here (but once for an upload stored before charts were computed)."""
         info = store.find_dataset(dataset_id)
         if info is None:
-            raise NotFound(f"No dataset {dataset_id!r}.")
+            raise NotFound(f"No dataset {quoted(dataset_id)}.")
         head = datasets.head_rows(dataset_id, cfg.datasets_dir, 20)
         if datasets.is_sample(dataset_id):
             profile, charts = datasets.sample_profile(dataset_id)
@@ -453,7 +453,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     def template_graph(key: str) -> dict:
         if key not in TEMPLATES:
-            raise Invalid(f"No template {key!r}.", status=400)
+            raise Invalid(f"No template {quoted(key)}.", status=400)
         return json.loads((ROOT / "examples" / f"{key}.json").read_text())
 
 
@@ -505,7 +505,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         if dataset:  # "New workflow" on the datasets page: a Dataset node set to it, target suggested
             facts = store.find_dataset(dataset)
             if facts is None:
-                raise NotFound(f"No dataset {dataset[:64]!r}.")
+                raise NotFound(f"No dataset {quoted(dataset)}.")
             config = {"dataset_id": dataset, "target_column": facts.get("target"),
                       "problem_type": facts.get("problem_type") or "classification"}
             graph = {"nodes": [{"id": "dataset", "type": "dataset", "position": {"x": 300, "y": 60},
@@ -627,10 +627,10 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         graph = wf["graph"]
         node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
         if node is None:
-            raise NotFound(f"No node {node_id!r} in this workflow.")
+            raise NotFound(f"No node {quoted(node_id)} in this workflow.")
         nt = node_types().get(node["type"])
         if nt is None:
-            raise Invalid(f"Unknown node type {node['type']!r}.", status=400)
+            raise Invalid(f"Unknown node type {quoted(node['type'])}.", status=400)
         info = jobs.dataset_info_for(store)
         r = resolve(graph, dataset_info=info)
         ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=node.get("config") or {},

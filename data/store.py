@@ -741,7 +741,7 @@ class Store:
     def get_artifact(self, job_id: str, artifact_id: str) -> dict:
         row = self._one("SELECT * FROM artifacts WHERE id = ? AND job_id = ?", [artifact_id, job_id])
         if row is None:
-            raise NotFound(f"No artifact {quoted(artifact_id)} in job {job_id!r}.")
+            raise NotFound(f"No artifact {quoted(artifact_id)} in job {quoted(job_id)}.")
         return row
 
     def finish(self, job_id: str, attempt: int | None, status: str, *, results: dict | None = None,

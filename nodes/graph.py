@@ -16,8 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
+from plugins.params import QUOTED_MAX, quoted
+
+__all__ = ["quoted"]  # where the store, the app and the node types have always taken it from
+
 GRAPH = "_workflow"  # the key of workflow-level errors
-MAX_NODES, MAX_EDGES, MAX_ID, MAX_TEXT, MAX_CONFIG_BYTES = 200, 1000, 64, 2000, 64 * 1024
+MAX_NODES, MAX_EDGES, MAX_TEXT, MAX_CONFIG_BYTES = 200, 1000, 2000, 64 * 1024
+MAX_ID = QUOTED_MAX  # node ids, types, edge ends and ports; a message quotes no more of anything
 
 
 class GraphError(ValueError):
@@ -56,9 +61,9 @@ def check_config(config: dict, node_id: str) -> None:
     """A config within the size and nesting limits, or GraphError."""
     def walk(value, depth=0):
         if depth > 10:
-            raise GraphError(f"Node {node_id!r}: its config is nested too deeply.")
+            raise GraphError(f"Node {quoted(node_id)}: its config is nested too deeply.")
         if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise GraphError(f"Node {node_id!r}: a config text is {len(value):,} characters; the limit is {MAX_TEXT:,}.")
+            raise GraphError(f"Node {quoted(node_id)}: a config text is {len(value):,} characters; the limit is {MAX_TEXT:,}.")
         if isinstance(value, dict):
             for k, v in value.items():
                 walk(k, depth + 1)
@@ -70,7 +75,7 @@ def check_config(config: dict, node_id: str) -> None:
     walk(config)
     size = len(json.dumps(config, default=str))
     if size > MAX_CONFIG_BYTES:
-        raise GraphError(f"Node {node_id!r}: its config is {size / 1024:.0f} KB; the limit is "
+        raise GraphError(f"Node {quoted(node_id)}: its config is {size / 1024:.0f} KB; the limit is "
                          f"{MAX_CONFIG_BYTES // 1024} KB.")
 
 
@@ -95,36 +100,41 @@ def normalize(graph) -> dict:
         if len(n["id"]) > MAX_ID:
             raise GraphError(f"Node {i + 1}: an id can be at most {MAX_ID} characters.")
         if not isinstance(n.get("type"), str) or len(n["type"]) > MAX_ID:
-            raise GraphError(f"Node {n['id']!r} needs a type.")
+            raise GraphError(f"Node {quoted(n['id'])} needs a type of at most {MAX_ID} characters.")
         if n["id"] in seen:
-            raise GraphError(f"Two nodes share the id {n['id']!r}.")
+            raise GraphError(f"Two nodes share the id {quoted(n['id'])}.")
         seen.add(n["id"])
         pos = n.get("position") or {}
         if not isinstance(pos, Mapping):
-            raise GraphError(f"Node {n['id']!r}: position must be an object with x and y.")
+            raise GraphError(f"Node {quoted(n['id'])}: position must be an object with x and y.")
         try:
             position = {"x": float(pos.get("x", 0)), "y": float(pos.get("y", 0))}
         except (TypeError, ValueError, OverflowError):
-            raise GraphError(f"Node {n['id']!r}: position x and y must be numbers.") from None
+            raise GraphError(f"Node {quoted(n['id'])}: position x and y must be numbers.") from None
         if not all(math.isfinite(v) and abs(v) < 1e9 for v in position.values()):
-            raise GraphError(f"Node {n['id']!r}: position x and y must be numbers below a billion.")
+            raise GraphError(f"Node {quoted(n['id'])}: position x and y must be numbers below a billion.")
         config = n.get("config") or {}
         if not isinstance(config, Mapping):
-            raise GraphError(f"Node {n['id']!r}: config must be an object.")
+            raise GraphError(f"Node {quoted(n['id'])}: config must be an object.")
         check_config(dict(config), n["id"])
         node = {"id": n["id"], "type": n["type"], "position": position, "config": dict(config)}
         if isinstance(n.get("label"), str) and n["label"].strip():
             node["label"] = " ".join(n["label"].split())[:80]
         out_nodes.append(node)
     out_edges = []
-    for e in edges:
+    for i, e in enumerate(edges):
         if not isinstance(e, Mapping) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
             raise GraphError("Every edge needs a source and a target node id.")
+        for end in ("source", "target"):
+            if len(e[end]) > MAX_ID:  # a node id is never longer, so no node is there
+                raise GraphError(f"Edge {i + 1}: its {end} {quoted(e[end])} is {len(e[end]):,} characters; a node "
+                                 f"id is at most {MAX_ID}.")
         edge = {"source": e["source"], "target": e["target"]}
         for k in ("source_port", "target_port"):
             if e.get(k) is not None:
                 if not isinstance(e[k], str) or len(e[k]) > MAX_ID:
-                    raise GraphError(f"An edge's {k.replace('_', ' ')} must be a port name.")
+                    raise GraphError(f"Edge {i + 1}: its {k.replace('_', ' ')} must be a port name of at most "
+                                     f"{MAX_ID} characters.")
                 edge[k] = e[k]
         out_edges.append(edge)
     return {"nodes": out_nodes, "edges": out_edges}
@@ -158,13 +168,6 @@ def read_workflow(doc, *, required: bool = True) -> tuple[str | None, dict | Non
     return name, normalize(graph) if graph is not None else None
 
 
-def quoted(value) -> str:
-    """An id (or a name) as a message quotes it: no id is longer than MAX_ID characters, so
-    a longer one is cut rather than echoed whole."""
-    text = str(value)
-    return repr(text if len(text) <= MAX_ID else text[:MAX_ID - 4] + "…")
-
-
 # --------------------------------------------------------------------------- ports
 def _types():
     from nodes.registry import node_types
@@ -196,9 +199,9 @@ def fill_ports(edge: Mapping, source_type, target_type) -> tuple[str | None, str
         return None, None, f"{target_type.label} takes no input: it cannot take {source_type.label}'s output."
     sp, tp = edge.get("source_port"), edge.get("target_port")
     if sp is not None and sp not in outs:
-        return sp, tp, f"{source_type.label} has no output {sp!r}."
+        return sp, tp, f"{source_type.label} has no output {quoted(sp)}."
     if tp is not None and tp not in ins:
-        return sp, tp, f"{target_type.label} has no input {tp!r}."
+        return sp, tp, f"{target_type.label} has no input {quoted(tp)}."
     sources = [outs[sp]] if sp else list(outs.values())
     targets = [ins[tp]] if tp else list(ins.values())
     for s in sources:
@@ -270,10 +273,10 @@ def parse(workflow, types=None) -> Graph:
             continue
         nid = n["id"]
         if nid in nodes:
-            add(GRAPH, f"Two nodes share the id {nid!r}.")
+            add(GRAPH, f"Two nodes share the id {quoted(nid)}.")
             continue
         if n.get("type") not in types:
-            add(nid, f"Unknown node type {n.get('type')!r}.")
+            add(nid, f"Unknown node type {quoted(n.get('type'))}.")
         if not isinstance(n.get("config", {}) or {}, Mapping):
             add(nid, "The node's config must be an object.")
         nodes[nid] = dict(n)
@@ -286,7 +289,7 @@ def parse(workflow, types=None) -> Graph:
             continue
         s, t = e["source"], e["target"]
         if s not in nodes or t not in nodes:
-            add(GRAPH, f"An edge refers to node {s if s not in nodes else t!r}, which does not exist.")
+            add(GRAPH, f"An edge refers to node {quoted(s if s not in nodes else t)}, which does not exist.")
             continue
         if s == t:
             add(s, "A node cannot be connected to itself.")

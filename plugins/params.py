@@ -13,6 +13,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+QUOTED_MAX = 64  # the most of a value (an id, a name, a setting) a message quotes
+
+
+def quoted(value) -> str:
+    """A value as a message quotes it: its first QUOTED_MAX characters (the length of the
+    longest node id), so a longer one is cut rather than echoed whole."""
+    text = str(value)
+    return repr(text if len(text) <= QUOTED_MAX else text[:QUOTED_MAX - 4] + "…")
+
+
 KINDS = ("int", "float", "select", "bool", "range", "str", "multiselect", "columns", "column")
 
 

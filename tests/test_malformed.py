@@ -52,6 +52,10 @@ def graph_bodies():
         {"nodes": [node] * 0, "edges": [], "name": LONG}, {"nodes": [{**node, "config": {"dataset_id": LONG}}]},
         {"nodes": [{**node, "id": f"n{i}"} for i in range(5000)], "edges": []},
         {"name": 5, "nodes": [], "edges": []}, {"name": ["a"], "nodes": [], "edges": []},
+        {"nodes": [node], "edges": [{"source": "d", "target": "s" * 2**20}]},
+        {"nodes": [node], "edges": [{"source": LONG, "target": "d"}]},
+        {"nodes": [node], "edges": [{"source": "d", "target": "d", "source_port": LONG}]},
+        {"nodes": [node], "edges": [{"source": "d", "target": "d", "target_port": ["table"]}]},
     ]
     return [(f"graph {i}", {"json": c}) for i, c in enumerate(cases)]
 
@@ -305,6 +309,22 @@ def test_nothing_unbounded_is_stored(web):
     assert "n_nodes" in web.app.state.store.db["workflows"].columns_dict
     listed = web.get("/api/v1/workflows").json()
     assert all("graph" not in w and isinstance(w["n_nodes"], int) for w in listed)
+
+
+def test_an_edge_end_is_as_bounded_as_a_node_id_and_never_echoed_whole(web, ids):
+    """A 1 MB edge id was stored and echoed twice in the 422."""
+    graph = {"nodes": [{"id": "d", "type": "dataset"}, {"id": "s", "type": "split"}],
+             "edges": [{"source": "d", "target": "s" * 2**20}]}
+    for method, path in (("POST", "/api/v1/workflows"), ("PUT", f"/api/v1/workflows/{ids['wf']}/structure"),
+                         ("PUT", f"/ui/workflows/{ids['wf']}/structure")):
+        r = web.request(method, path, json=graph)
+        assert r.status_code == 400 and len(r.content) < 400, (path, len(r.content))
+        assert r.json()["detail"] == ("Edge 1: its target '" + "s" * 60 + "…' "
+                                      "is 1,048,576 characters; a node id is at most 64.")
+    r = web.put(f"/api/v1/workflows/{ids['wf']}/structure", json={
+        "nodes": [{"id": "d", "type": "dataset"}, {"id": "e", "type": "evaluate"}], "edges": [
+            {"source": "d", "target": "e", "target_port": "model"}]})
+    assert r.status_code == 422 and len(r.content) < 400  # the refused edge comes back, bounded
 
 
 def test_a_lone_surrogate_is_refused_at_parsing_and_a_pair_is_text(web):
