@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from nodes.base import METRICS, MODEL, PLOTS, NodeType, PlotsArtifact, Port, Upstream
-from nodes.evaluate import check_keys
+from nodes.evaluate import check_keys, keys_shape
 from plugins import registry
 
 # The plot that shows each metric (seed 000: Visualize follows the Evaluate selections).
@@ -106,6 +106,6 @@ NODE = NodeType(
     description="Draw plots of the model: performance and explainability.",
     inputs=(Port("model", (MODEL, METRICS), "Model or metrics"),), outputs=(Port("plots", (PLOTS,), "Plots"),),
     params=(), validate=validate, run=run, summary=summary, group="Results", estimate=estimate,
-    output_summary=output_summary, results=results,
+    output_summary=output_summary, results=results, shape=keys_shape("plots", "plot"),
     order=60,
 )

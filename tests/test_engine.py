@@ -333,3 +333,23 @@ def test_visualize_says_each_plot_before_it_starts_and_logs_it_when_drawn():
                                                          "Feature importance", "SHAP summary"]
     fractions = [e["progress"] for e in mine if e["type"] == "node_progress"]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_a_stored_config_is_read_without_what_its_declaration_rules_out():
+    """A config stored before the store checked configs: the hooks never see the malformed
+    values (a list hashed as an algorithm raised in every page), and the node says why."""
+    from nodes.registry import node_types
+
+    ok = {"method": "standard_scaler", "parameters": {}}
+    bad = {"method": "standard_scaler", "parameters": {"columns": [["a"]]}}
+    prep = node_types()["preprocessing"]
+    assert prep.readable({"operations": [ok, bad, ok]}) == (
+        {"operations": [ok, ok]},
+        {"operations": "Operation 2: Standard scaler: Columns must be a list of column names."})
+    model = node_types()["model"]
+    config = {"algorithm": "svm", "hyperparameters": {"C": [1], "kernel": "rbf"}, "use_cv": "on"}
+    assert model.readable(config) == ({"algorithm": "svm", "hyperparameters": {"kernel": "rbf"}},
+                                      {"hyperparameters.C": "C (margin penalty) must be a number.",
+                                       "use_cv": "Cross-validation must be true or false, not text."})
+    errors = validate_workflow({"nodes": [node("m", "model", {"algorithm": ["svm"]})], "edges": []})
+    assert "Algorithm must be the name of one (text)." in errors["m"]
