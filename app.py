@@ -625,15 +625,16 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         """Everything a node's panel shows, from one resolve of the graph (also returned, so
         the canvas states of the same request come from it too)."""
         graph = wf["graph"]
-        node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
-        if node is None:
-            raise NotFound(f"No node {quoted(node_id)} in this workflow.")
-        nt = node_types().get(node["type"])
-        if nt is None:
-            raise Invalid(f"Unknown node type {quoted(node['type'])}.", status=400)
         info = jobs.dataset_info_for(store)
         r = resolve(graph, dataset_info=info)
-        ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=node.get("config") or {},
+        node = r.graph.nodes.get(node_id)
+        if node is None:
+            raise NotFound(f"No node {quoted(node_id)} in this workflow.")
+        nt = node_types().get(node.get("type"))
+        if nt is None:
+            raise Invalid(f"Unknown node type {quoted(node.get('type'))}.", status=400)
+        # as stored, less what its declaration rules out (shown among its errors instead)
+        ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=r.stored.get(node_id, {}),
                                clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
                                node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
                                refused=refused or {}, label=node.get("label") or "")

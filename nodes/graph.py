@@ -140,6 +140,94 @@ def normalize(graph) -> dict:
     return {"nodes": out_nodes, "edges": out_edges}
 
 
+UNREADABLE = "unreadable"  # the key of what a stored graph held that could not be read
+
+
+def readable_graph(stored) -> dict:
+    """A stored graph (its JSON text, or already parsed) as pages can draw it, whatever a
+    row holds (one written before the store checked graphs, or by hand): an object with a
+    list of nodes, each an object with a text id, and a list of edges, each an object. What
+    is left out is said, in sentences under UNREADABLE, which `parse` reports as the
+    workflow's errors. Configs are left as they are: the node types judge them (readable)."""
+    said = []
+    if isinstance(stored, (str, bytes)):
+        try:
+            stored = json.loads(stored)
+        except ValueError:
+            stored = None
+            said.append("The stored workflow is not JSON, so none of it can be shown.")
+    if not isinstance(stored, Mapping):
+        if not said:
+            said.append("The stored workflow is not an object with nodes and edges, so none of it can be shown.")
+        stored = {}
+    out = dict(stored)
+    nodes, edges = stored.get("nodes", []), stored.get("edges", [])
+    if not isinstance(nodes, list):
+        said.append("The stored workflow's nodes are not a list, so none of them can be shown.")
+        nodes = []
+    if not isinstance(edges, list):
+        said.append("The stored workflow's connections are not a list, so none of them can be shown.")
+        edges = []
+    out["nodes"] = []
+    for i, n in enumerate(nodes):
+        if isinstance(n, Mapping) and isinstance(n.get("id"), str) and n["id"]:
+            n = dict(n)
+            if not isinstance(n.get("label"), (str, type(None))):
+                n.pop("label")
+            out["nodes"].append(n)
+        else:
+            said.append(f"Stored node {i + 1} has no id, so it cannot be shown.")
+    out["edges"] = [e for e in edges if isinstance(e, Mapping) and all(isinstance(e.get(k), str) for k in (
+        "source", "target")) and all(isinstance(e.get(k), (str, type(None))) for k in ("source_port", "target_port"))]
+    if len(out["edges"]) < len(edges):
+        lost = len(edges) - len(out["edges"])
+        said.append(f"{lost} stored connection{'s are' if lost > 1 else ' is'} not an object with a source and "
+                    f"a target (and ports) named in text, so {'they are' if lost > 1 else 'it is'} not shown.")
+    if said:
+        out[UNREADABLE] = said
+    else:
+        out.pop(UNREADABLE, None)
+    return out
+
+
+def unstorable(graph: Mapping, before: Mapping | None = None, types=None) -> dict:
+    """{node id: {field: sentence}} for each node whose config its type's declaration rules
+    out whatever the workflow around it (NodeType.config_problems: the wrong type, out of
+    range, not finite, a list or object of the wrong shape): what the store refuses to
+    write. A node whose type and config are as in `before` (the stored graph) is not judged
+    again: keeping what is stored writes nothing new, and pages render it with its problems
+    as errors on the node. A node of an unknown type is the validation's to report."""
+    types = types or _types()
+
+    def nodes_of(g):
+        found = g.get("nodes") if isinstance(g, Mapping) else None
+        return [n for n in found or [] if isinstance(n, Mapping) and isinstance(n.get("id"), str)] \
+            if isinstance(found, list) else []
+
+    kept = {n["id"]: (n.get("type"), n.get("config")) for n in nodes_of(before)}
+    out = {}
+    for n in nodes_of(graph):
+        nt = types.get(n.get("type"))
+        if nt is None or kept.get(n["id"]) == (n.get("type"), n.get("config")):
+            continue
+        problems = nt.config_problems(n.get("config") or {})
+        if problems:
+            out[n["id"]] = problems
+    return out
+
+
+def unstorable_sentence(problems: dict, graph: Mapping, types=None) -> str:
+    """What `unstorable` found, as one sentence: the first node by name with (at most three
+    of) its problems, and how many other nodes have some."""
+    node_id, found = next(iter(problems.items()))
+    node = next((n for n in graph.get("nodes") or [] if isinstance(n, Mapping) and n.get("id") == node_id), {})
+    messages = list(found.values())
+    text = " ".join(messages[:3]) + (f" And {len(messages) - 3} more." if len(messages) > 3 else "")
+    others = len(problems) - 1
+    more = f" {others} other node{'s' if others > 1 else ''} cannot be saved either." if others else ""
+    return f"{node_name(node, types)} {quoted(node_id)} cannot be saved: {text}{more}"
+
+
 def read_workflow(doc, *, required: bool = True) -> tuple[str | None, dict | None]:
     """A workflow document as (name, graph), whichever of its two shapes it has: what
     `GET /api/v1/workflows/{id}` returns and the editor exports (the graph under "graph",
@@ -260,6 +348,8 @@ def parse(workflow, types=None) -> Graph:
     if not isinstance(workflow, Mapping):
         add(GRAPH, "A workflow must be a JSON object with nodes and edges.")
         return empty
+    for message in workflow.get(UNREADABLE) or []:
+        add(GRAPH, str(message))
     raw_nodes, raw_edges = workflow.get("nodes"), workflow.get("edges", [])
     if not isinstance(raw_nodes, list) or not isinstance(raw_edges, list):
         add(GRAPH, "A workflow needs a list of nodes and a list of edges.")

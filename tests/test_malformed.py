@@ -5,6 +5,8 @@ elsewhere), and nothing is half-written."""
 from __future__ import annotations
 
 import json
+import re
+from urllib.parse import quote
 
 import pytest
 
@@ -60,6 +62,135 @@ def graph_bodies():
     return [(f"graph {i}", {"json": c}) for i, c in enumerate(cases)]
 
 
+# --------------------------------------------------------------------------- configs
+# Malformed shapes of every Param kind (plugins/params.py), for every Param of every node
+# type, model plugin and preprocessing operation, and of the fields the node types declare
+# outside their Params. Each must be refused on write (422 with the node's sentence) and
+# never stored: what is stored, every page renders.
+def bad_values(p) -> list:
+    """Values the declaration of `p` rules out whatever the workflow: the wrong JSON type,
+    out of its bounds, not finite, a list or pair of the wrong shape, an unknown choice."""
+    kind, objects = p.kind, [{"a": 1}, [["nested"]]]
+    if kind in ("int", "float"):
+        out = ["5", True, 1e308, -1e308, int(HUGE[:40]), [1], *objects]
+        out += [p.min - 1] if p.min is not None else []
+        out += [p.max + 1] if p.max is not None else []
+        return out + ([5.5] if kind == "int" else [])
+    if kind == "bool":
+        return ["on", "false", 2, [True], *objects]
+    if kind == "select":
+        return ["no such choice", [p.default], True, *objects]
+    if kind == "multiselect":
+        return ["year", [["year"]], [{}], ["no such choice"], 5, *objects]
+    if kind == "columns":
+        return ["a,b", [1], [["a"]], [{}], [None], True, 5, *objects]
+    if kind == "column":
+        return [5, ["a"], True, "x" * 2001, *objects]
+    if kind == "str":
+        return [5, ["a"], True, "x" * 2001, *objects] + (["x" * (int(p.max) + 1)] if p.max is not None else [])
+    if kind == "range":
+        return [[1], [1, 2, 3], ["a", "b"], [[1], 2], "0,1", [2, 1], [-1e308, 1e308], [0, None], 5, *objects]
+    raise AssertionError(f"a Param kind the corpus does not cover: {kind}")
+
+
+# the node fields declared outside Params (nodes/*.py `shape` hooks), nine shapes of operations
+FIELD_SHAPES = {
+    ("model", "algorithm"): [["svm"], {"a": 1}, 5, True],
+    ("model", "hyperparameters"): [[1], "x", 5, True],
+    ("preprocessing", "operations"): ["x", {"a": 1}, [1], [None], [{}], [{"method": ["a"]}], [{"method": 5}],
+                                      [{"method": "standard_scaler", "parameters": [1]}],
+                                      [{"method": "standard_scaler", "parameters": "x"}]],
+    ("evaluate", "metrics"): ["accuracy", [["accuracy"]], [1], {"a": 1}, True],
+    ("visualize", "plots"): ["roc_curve", [["roc_curve"]], [None], {"a": 1}, 5],
+}
+
+
+def bad_configs() -> list:
+    """(label, node type, config) for every malformed shape above."""
+    from nodes.registry import node_types
+    from plugins import registry
+
+    out = []
+    for nt in node_types().values():
+        for p in nt.params:
+            out += [(f"{nt.type}.{p.name} = {str(v)[:30]}", nt.type, {p.name: v}) for v in bad_values(p)]
+    for (kind, field), values in FIELD_SHAPES.items():
+        out += [(f"{kind}.{field} = {str(v)[:30]}", kind, {field: v}) for v in values]
+    for slug, plugin in registry.models().items():
+        for p in plugin.params:
+            out += [(f"{slug}.{p.name} = {str(v)[:30]}", "model", {"algorithm": slug, "hyperparameters": {p.name: v}})
+                    for v in bad_values(p)]
+    for slug, op in registry.operations().items():
+        for p in op.params:
+            out += [(f"{slug}.{p.name} = {str(v)[:30]}", "preprocessing",
+                     {"operations": [{"method": slug, "parameters": {p.name: v}}]}) for v in bad_values(p)]
+    return out
+
+
+def config_requests(ids) -> list:
+    """Each malformed config through one of the write paths in turn (they share one gate):
+    create, replace, patch, the canvas (a pasted node, API and UI), the import, and execute."""
+    wf, ui = ids["wf"], ids["ui"]
+    dataset = {"id": "d", "type": "dataset", "position": {"x": 0, "y": 0},
+               "config": {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}}
+    out = []
+    for i, (label, kind, config) in enumerate(bad_configs()):
+        node = {"id": "n", "type": kind, "position": {"x": 0, "y": 100}, "config": config}
+        graph = {"nodes": [dataset, node], "edges": []}
+        route = [("POST", "/api/v1/workflows", {"json": {"name": "bad", **graph}}),
+                 ("PUT", f"/api/v1/workflows/{wf}", {"json": graph}),
+                 ("PATCH", f"/api/v1/workflows/{wf}", {"json": {"name": "bad", "graph": graph}}),
+                 ("PUT", f"/api/v1/workflows/{wf}/structure", {"json": graph}),
+                 ("PUT", f"/ui/workflows/{ui}/structure", {"json": graph}),
+                 ("POST", "/workflows/import", {"files": {"file": ("w.json", json.dumps(graph).encode())}}),
+                 ("POST", "/api/v1/workflows/execute", {"json": graph})][i % 7]
+        out.append((*route, f"config {label}"))
+    return out
+
+
+# what the inspectors are posted: every field of every node of a full workflow (one step of
+# every operation), each with text no number, choice or list reads as
+FORM_VALUES = ["", "inf", "nan", "1e308", "abc", "x" * 3000]
+
+
+def full_graph() -> dict:
+    from plugins import registry
+
+    def node(nid, kind, config, y):
+        return {"id": nid, "type": kind, "position": {"x": 0, "y": y}, "config": config}
+
+    ops = [{"method": slug, "parameters": {}} for slug in registry.operations()]
+    return {"nodes": [node("d", "dataset", {"dataset_id": "iris", "target_column": "target",
+                                            "problem_type": "classification"}, 0),
+                      node("p", "preprocessing", {"operations": ops}, 100), node("s", "split", {}, 200),
+                      node("m", "model", {"algorithm": "random_forest", "use_optuna": True}, 300),
+                      node("e", "evaluate", {}, 400), node("v", "visualize", {}, 500)],
+            "edges": [{"source": a, "target": b} for a, b in ("dp", "ps", "sm", "me", "ev")]}
+
+
+def form_requests(ids) -> list:
+    from nodes.model import TRAINING_PARAMS
+    from nodes.registry import node_types
+    from plugins import registry
+
+    full, out = ids["full"], []
+    fields = {"d": [p.name for p in node_types()["dataset"].params], "s": [p.name for p in node_types()["split"].params],
+              "m": [f"hp-{p.name}" for p in registry.models()["random_forest"].params]
+              + [p.name for p in TRAINING_PARAMS], "e": ["metrics", "confidence_intervals", "compare_baseline"],
+              "v": ["plots"]}
+    fields["p"] = [f"op-{i}-{p.name}" for i, op in enumerate(registry.operations().values()) for p in op.params]
+    for nid in "psmev":  # the dataset last: another dataset changes what every other node sees
+        fields[nid] += ["action"]
+    for nid in [*"psmev", "d"]:
+        for name in fields[nid]:
+            for value in FORM_VALUES:
+                data = {name: value, f"{name}__present": "1"}
+                out.append(("POST", f"/ui/workflows/{full}/nodes/{nid}/config", {"data": data},
+                            f"form {nid}.{name} = {value[:10]!r}"))
+    out.append(("POST", f"/ui/workflows/{full}/nodes/s/config", {"data": {"test_size": "inf"}}, "form test_size inf"))
+    return out
+
+
 @pytest.fixture(scope="module")
 def client(web):
     """Like `web`, but a server error comes back as the 500 the user would see."""
@@ -81,7 +212,11 @@ def ids(web):
     web.app.state.store.mark_queued(job, "task")
     web.app.state.store.finish(job, None, "cancelled")
     upload = web.post("/api/v1/datasets", files={"file": ("corpus.csv", b"a;b\n1,5;x\n2;y\n")}).json()["id"]
-    return {"wf": new("corpus"), "ui": new("corpus ui"), "job": job, "upload": upload}
+    existing = [w["id"] for w in web.get("/api/v1/workflows").json()]
+    full = web.post("/api/v1/workflows", json={"name": "corpus full", **full_graph()})
+    assert full.status_code == 201, full.text
+    return {"wf": new("corpus"), "ui": new("corpus ui"), "job": job, "upload": upload, "full": full.json()["id"],
+            "existing": existing}
 
 
 def requests(ids):
@@ -218,7 +353,7 @@ def requests(ids):
             "Content-Type": "multipart/form-data; boundary=b"}}, "import mangled multipart"),
         ("POST", "/workflows", {"data": {"name": LONG}}, "long new name"),
     ]
-    return out
+    return out + config_requests(ids) + form_requests(ids)
 
 
 def sentence(text: str) -> bool:
@@ -255,7 +390,7 @@ def test_no_malformed_request_gets_a_500(client, ids):
             failures.append(f"{method} {path[:60]} [{name}]: {r.status_code} {r.text[:120]}")
             continue
         if r.status_code >= 400:
-            if path.startswith("/api/"):
+            if path.startswith("/api/") or r.headers.get("content-type", "").startswith("application/json"):
                 try:
                     detail = r.json()["detail"]
                 except (ValueError, KeyError, TypeError):
@@ -282,6 +417,153 @@ def test_refused_writes_leave_nothing_behind(web, client, ids):
     created = [w for w in after if w["id"] not in {b["id"] for b in before}]
     assert all(w["n_nodes"] >= 0 for w in created)
     assert web.get("/api/v1/datasets").json()["uploads"] == datasets
+
+
+def pages_of(store, workflow_id: str) -> list:
+    """Every page and fragment a workflow is shown in, and the routes that judge it."""
+    wf = store.get_workflow(workflow_id)
+    nodes = wf["graph"].get("nodes") if isinstance(wf["graph"], dict) else None
+    ids = [n["id"] for n in nodes or [] if isinstance(n, dict) and isinstance(n.get("id"), str)]
+    return [("GET", f"/workflows/{workflow_id}"), ("GET", f"/ui/workflows/{workflow_id}/inspector"),
+            ("GET", f"/api/v1/workflows/{workflow_id}?download=1"), ("GET", f"/ui/workflows/{workflow_id}/history"),
+            ("POST", f"/api/v1/workflows/{workflow_id}/validate"),
+            *[("GET", f"/ui/workflows/{workflow_id}/nodes/{quote(i, safe='')}/inspector") for i in ids]]
+
+
+def rendering_failures(client, requests_) -> list:
+    failures = []
+    for method, path in requests_:
+        r = client.request(method, path, headers={"HX-Request": "true"} if "/ui/" in path else {})
+        if r.status_code >= 500 or (r.status_code >= 400 and not sentence(r.json()["detail"] if path.startswith(
+                "/api/") else re.sub("<[^>]+>", "", r.text))):
+            failures.append(f"{method} {path[:90]}: {r.status_code} {r.text[:200]}")
+    return failures
+
+
+def test_every_page_and_inspector_renders_after_the_corpus(web, client, ids):
+    """Runs after the corpus: nothing it sent was stored that its node type's declaration
+    rules out, and every page, fragment and inspector of every workflow it left renders."""
+    from nodes import graph as graphs
+
+    store = web.app.state.store
+    left = [w["id"] for w in store.list_workflows() if w["id"] not in ids["existing"]]
+    assert len(left) >= 4 and ids["full"] in left
+    stored = {w: graphs.unstorable(store.get_workflow(w)["graph"]) for w in left}
+    assert not any(stored.values()), {w: p for w, p in stored.items() if p}
+    pages = [("GET", "/"), ("GET", "/workflows"), ("GET", "/datasets")]
+    for w in left:
+        pages += pages_of(store, w)
+    failures = rendering_failures(client, pages)
+    assert not failures, "\n".join(failures)
+
+
+def legacy_rows() -> list:
+    """Graphs as a row written before configs were checked (or by hand) may hold them: a
+    chain whose every node has one of the corpus's malformed configs, sampled across it,
+    then graphs malformed around the configs."""
+    by_kind: dict = {}
+    for _, kind, config in bad_configs():
+        by_kind.setdefault(kind, []).append(config)
+    chain = ["dataset", "preprocessing", "split", "model", "evaluate", "visualize"]
+    rows = []
+    for w in range(24):
+        nodes = [{"id": kind[0], "type": kind, "position": {"x": 0, "y": 100 * i},
+                  "config": by_kind[kind][(w * len(by_kind[kind])) // 24]} for i, kind in enumerate(chain)]
+        rows.append({"nodes": nodes, "edges": [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]})
+    odd = [{"id": "c", "type": "split", "config": [1, 2]}, {"id": "t", "type": "split", "config": "test_size=2"},
+           {"id": "x", "type": "nope", "config": {"a": [1]}}, {"id": 5, "type": "model"}, {"type": "model"}, "node",
+           {"id": "l", "type": "evaluate", "label": 5, "position": "top", "config": {"metrics": {"a": 1}}},
+           {"id": "m", "type": "model", "config": {"algorithm": "svm", "hyperparameters": {"C": "x", "kernel": 5}}}]
+    rows += [{"nodes": odd, "edges": [{"source": "c", "target": "t"}, {"source": "t", "target": "zz"}, [1], {"a": 1},
+                                      {"source": "m", "target": "l", "target_port": ["model"]}]},
+             {"nodes": odd, "edges": "none"}, {"nodes": "none"}, {"edges": []}, [1, 2], "graph"]
+    return rows
+
+
+def test_malformed_rows_written_straight_into_sqlite_render_with_errors_on_their_nodes(web, client):
+    """Rows written before the store checked configs (here, straight into SQLite) render:
+    every page, fragment and inspector answers, and each malformed node says what is wrong
+    with it. An edit through its inspector saves what can be stored; undoing that edit would
+    bring the malformed config back, and is refused with a sentence."""
+    import time
+
+    from executor.engine import node_states
+
+    store = web.app.state.store
+    ids = []
+    for i, graph in enumerate(legacy_rows()):
+        wid = f"wf_legacy{i:02d}"
+        store.db["workflows"].insert({"id": wid, "name": f"legacy {i}", "graph": json.dumps(graph),
+                                      "created_at": time.time(), "updated_at": time.time()})
+        ids.append(wid)
+    store.db["workflows"].insert({"id": "wf_legacy_text", "name": "legacy text", "graph": "{not json",
+                                  "created_at": time.time(), "updated_at": time.time()})
+    ids.append("wf_legacy_text")
+    pages = [("GET", "/"), ("GET", "/workflows")]
+    for w in ids:
+        pages += pages_of(store, w) + [("POST", f"/api/v1/workflows/{w}/run"), ("POST", f"/ui/workflows/{w}/run"),
+                                       ("POST", f"/api/v1/workflows/{w}/duplicate")]
+    failures = rendering_failures(client, pages)
+    assert not failures, "\n".join(failures)
+    # every malformed node of the sampled chains is an error on that node, named
+    for w in ids[:24]:
+        graph = store.get_workflow(w)["graph"]
+        errors = client.post(f"/api/v1/workflows/{w}/validate").json()["errors"]
+        states = node_states(graph)["nodes"]
+        for node in graph["nodes"]:
+            assert node["id"] in errors, (w, node)
+            assert states[node["id"]]["state"] == "invalid" and states[node["id"]]["message"]
+    # the inspector saves what can be stored, and undo will not bring the malformed config back
+    from nodes import graph as graphs
+
+    (field, bad), = legacy_rows()[0]["nodes"][2]["config"].items()  # the split's malformed field
+    r = client.post("/ui/workflows/wf_legacy00/nodes/s/config", data={"shuffle": "false"})
+    assert r.status_code == 200
+    graph = store.get_workflow("wf_legacy00")["graph"]
+    saved = next(n for n in graph["nodes"] if n["id"] == "s")["config"]
+    assert saved["shuffle"] is False and saved[field] != bad
+    assert "s" not in graphs.unstorable(graph)
+    r = client.post("/api/v1/workflows/wf_legacy00/undo")
+    assert r.status_code == 422 and r.json()["detail"].startswith(
+        "Undoing this step would bring back what cannot be saved. Train/Test Split 's' cannot be saved: ")
+    # the canvas may still move the nodes of a legacy workflow: what is stored is kept as it is
+    graph = store.get_workflow("wf_legacy01")["graph"]
+    graph["nodes"][0]["position"] = {"x": 50, "y": 50}
+    assert client.put("/api/v1/workflows/wf_legacy01/structure", json=graph).status_code == 200
+
+
+def test_what_depends_on_the_workflow_is_still_saved(web):
+    """The editor saves half-built workflows: only what no workflow could make valid is
+    refused. An unknown dataset or column, a metric the model does not offer, an algorithm
+    or operation not installed here, another problem type's choice are kept, and said."""
+    graph = full_graph()
+    nodes = {n["id"]: n for n in graph["nodes"]}
+    nodes["d"]["config"].update(dataset_id="no_such_dataset", target_column="no_such_column")
+    nodes["p"]["config"]["operations"].append({"method": "no_such_operation", "parameters": {"x": [1]}})
+    nodes["m"]["config"] = {"algorithm": "random_forest", "hyperparameters": {"criterion": "squared_error",
+                                                                             "no_such": {"a": 1}},
+                            "optuna_metric": "no_such_metric"}
+    nodes["e"]["config"] = {"metrics": ["no_such_metric"]}
+    nodes["v"]["config"] = {"plots": []}
+    r = web.post("/api/v1/workflows", json={"name": "half built", **graph})
+    assert r.status_code == 201, r.text
+    errors = web.post(f"/api/v1/workflows/{r.json()['id']}/validate").json()["errors"]
+    assert set(errors) == {"d", "p", "m", "e", "v"}
+    nodes["m"]["config"] = {"algorithm": ["random_forest"]}
+    r = web.post("/api/v1/workflows", json={"name": "not a name", **graph})
+    assert r.status_code == 422 and r.json() == {
+        "detail": "Model 'm' cannot be saved: Algorithm must be the name of one (text).",
+        "errors": {"m": {"algorithm": "Algorithm must be the name of one (text)."}}}
+
+
+def test_every_example_and_template_can_be_stored():
+    from pathlib import Path
+
+    from nodes import graph as graphs
+
+    for path in sorted(Path(__file__).parent.parent.joinpath("examples").glob("*.json")):
+        _, graph = graphs.read_workflow(json.loads(path.read_text()))
+        assert graphs.unstorable(graph) == {}, path.name
 
 
 def test_an_empty_workflow_is_refused_for_what_it_is(web):
