@@ -486,9 +486,10 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/")
     def home():
+        """The newest workflow, or the Workflows page when there is none, where a POST creates
+        one: a GET changes nothing (any page could make the browser send one, by an <img>)."""
         workflows = store.list_workflows()
-        wf = workflows[0] if workflows else store.create_workflow("My first workflow")
-        return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+        return RedirectResponse(f"/workflows/{workflows[0]['id']}" if workflows else "/workflows", status_code=303)
 
 
     @rt("/workflows", methods=["get"])

@@ -129,3 +129,23 @@ def test_the_home_folder_and_databases_are_the_owners_alone(web):
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
     for f in (cfg.db_path, cfg.home / "session.key"):
         assert stat.S_IMODE(os.stat(f).st_mode) & 0o077 == 0, f
+
+
+def test_get_of_the_home_page_changes_nothing(tmp_path):
+    """GET / created "My first workflow": a state change that any page could trigger with an
+    <img src="http://127.0.0.1:5001/">. Now it only leads to the newest workflow, or to the
+    Workflows page, where creating one is a form's POST."""
+    from dataclasses import replace
+
+    from app import create_app
+    from data.config import settings
+
+    app = create_app(replace(settings(), home=tmp_path))
+    with TestClient(app) as client:
+        for _ in range(3):
+            r = client.get("/", follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/workflows"
+        assert client.get("/api/v1/workflows").json() == []
+        assert "No workflows yet" in client.get("/", follow_redirects=True).text
+        made = app.state.store.create_workflow("mine")
+        assert client.get("/", follow_redirects=False).headers["location"] == f"/workflows/{made['id']}"

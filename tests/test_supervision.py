@@ -157,6 +157,9 @@ def test_the_api_and_the_editor_say_when_no_worker_is_alive():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page()
+            req = urllib.request.Request(base + "/api/v1/workflows", method="POST", data=b'{"name": "w"}',
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=30).close()  # GET / opens the newest workflow
             page.goto(base + "/")
             notice = page.locator("#worker-notice")
             notice.wait_for(state="visible", timeout=15_000)
