@@ -149,3 +149,20 @@ def test_get_of_the_home_page_changes_nothing(tmp_path):
         assert "No workflows yet" in client.get("/", follow_redirects=True).text
         made = app.state.store.create_workflow("mine")
         assert client.get("/", follow_redirects=False).headers["location"] == f"/workflows/{made['id']}"
+
+
+def test_one_host_header_parsed_strictly(bare):
+    """`127.0.0.1:evil.example` was read as 127.0.0.1 (a split at the last colon), and of two
+    Host headers the last was checked: which one the framework or a proxy reads is a guess."""
+    for host in ("127.0.0.1:evil.example", "localhost:5001:80", "[::1", "::1", "localhost:", "a b", "user@localhost"):
+        r = bare.get("/api/v1/node-types", headers={"Host": host})
+        assert r.status_code == 400, host
+        assert r.json()["detail"] == f"The Host header {host!r} is not a host name with an optional port number."
+    r = bare.get("/api/v1/node-types", headers=[("Host", "localhost"), ("Host", "evil.example")])
+    assert r.status_code == 400 and r.json()["detail"] == "This request has 2 Host headers; send one."
+    r = bare.get("/workflows", headers=[("Host", "localhost"), ("Host", "localhost")])
+    assert r.status_code == 400 and r.text == "This request has 2 Host headers; send one."
+    for host in ("localhost", "LOCALHOST:5001", "localhost.:80", "[::1]", "127.0.0.1:65535"):
+        assert bare.get("/api/v1/node-types", headers={"Host": host}).status_code == 200, host
+    r = bare.get("/api/v1/node-types", headers={"Host": "x" * 5000 + ".example"})
+    assert r.status_code == 400 and len(r.json()["detail"]) < 200
