@@ -196,9 +196,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             raise NotFound(f"No workflow {quoted(workflow_id)}.")
         _, graph = graphs.read_workflow(body)
         job = await asyncio.to_thread(jobs.submit, store, graph, workflow_id)
-        return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
-                                           "estimated_time": job["estimated_time"],
-                                           "estimated_cost": job["estimated_cost"]}), status_code=202)
+        return JSONResponse(queued_answer(job), status_code=202)
 
 
     def attachment(filename: str) -> str:
@@ -276,9 +274,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     async def api_run_workflow(workflow_id: str):
         wf = store.require_workflow(workflow_id)
         job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
-        return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
-                                           "estimated_time": job["estimated_time"],
-                                           "estimated_cost": job["estimated_cost"]}), status_code=202)
+        return JSONResponse(queued_answer(job), status_code=202)
 
 
     @rt("/api/v1/health")
@@ -286,6 +282,16 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, and the
         live event streams: {"streams": {"tailers", "viewers", "reads_total"}}."""
         return JSONResponse({**jobs.worker_status(store), "streams": stream_stats()})
+
+
+    def queued_answer(job: dict, **extra) -> dict:
+        """What a submission answers: the job, its estimate, and what to know before it runs
+        (no worker alive; an estimate past the job time limit)."""
+        out = {**extra, "job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
+               "estimated_cost": job["estimated_cost"]}
+        if job.get("warning"):
+            out["warning"] = job["warning"]
+        return queued_notice(out)
 
 
     def queued_notice(job: dict) -> dict:
@@ -326,8 +332,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/api/v1/jobs/{job_id}/retry", methods=["post"])
     async def api_retry_job(job_id: str):
         job = await asyncio.to_thread(jobs.retry, store, job_id)
-        return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
-                             "estimated_cost": job["estimated_cost"], "retry_of": job_id}, status_code=202)
+        return JSONResponse({**queued_answer(job), "retry_of": job_id}, status_code=202)
 
 
     SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
@@ -686,9 +691,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
         except Invalid as e:
             return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
-        return JSONResponse(queued_notice({"ok": True, "job_id": job["id"], "status": job["status"],
-                                           "estimated_time": job["estimated_time"],
-                                           "estimated_cost": job["estimated_cost"]}))
+        return JSONResponse(queued_answer(job, ok=True))
 
 
     @rt("/ui/workflows/{workflow_id}/history")

@@ -583,7 +583,7 @@ def test_nothing_unbounded_is_stored(web):
     node = {"id": "d", "type": "dataset", "config": {}}
     r = web.post("/api/v1/workflows", content=b'{"name": "big", "nodes": [' + b" " * (100 * 2**20) + b"]}",
                  headers={"Content-Type": "application/json"})
-    assert r.status_code == 413 and r.json()["detail"] == "The request body is 100.0 MB; the limit is 5 MB."
+    assert r.status_code == 413 and r.json()["detail"] == "The request body is 100.0 MB; the limit is 5 MB (PLAYGROUND_MAX_BODY_MB)."
     r = web.post("/api/v1/workflows", json={"name": "many", "nodes": [{**node, "id": f"n{i}"} for i in range(201)]})
     assert r.status_code == 400 and r.json()["detail"] == "A workflow can hold at most 200 nodes; this one has 201."
     r = web.post("/api/v1/workflows", json={"name": "long", "nodes": [{**node, "config": {"dataset_id": "x" * 2001}}]})

@@ -118,7 +118,7 @@ def test_security_headers_on_every_answer(bare):
 
 def test_bodies_are_bounded_with_the_limit_in_the_sentence(web):
     r = web.post("/api/v1/workflows", content=b"{" + b" " * (6 * 2**20) + b"}", headers={"Content-Type": "application/json"})
-    assert r.status_code == 413 and r.json()["detail"].endswith("the limit is 5 MB.")
+    assert r.status_code == 413 and r.json()["detail"].endswith("the limit is 5 MB (PLAYGROUND_MAX_BODY_MB).")
 
 
 def test_the_home_folder_and_databases_are_the_owners_alone(web):

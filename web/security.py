@@ -119,12 +119,14 @@ class SecurityMiddleware:
                 if problem:
                     return await refuse(403, problem)
                 content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-                limit = self.max_upload if path.startswith(self.upload_paths) else self.max_body
+                upload = path.startswith(self.upload_paths)
+                limit = self.max_upload if upload else self.max_body
+                variable = "PLAYGROUND_MAX_UPLOAD_MB" if upload else "PLAYGROUND_MAX_BODY_MB"
                 length = headers.get("content-length")
                 if length is not None and length.isdigit() and int(length) > limit:
                     return await refuse(413, f"The request body is {int(length) / 2**20:.1f} MB; the limit is "
-                                             f"{limit / 2**20:.0f} MB.")
-                receive = self._bounded(receive, limit)
+                                             f"{limit / 2**20:.0f} MB ({variable}).")
+                receive = self._bounded(receive, limit, variable)
                 if api and content_type and content_type != "application/json" and not path.startswith(self.upload_paths):
                     return await refuse(415, f"Send JSON (Content-Type: application/json), not {content_type}.")
                 if content_type == "application/json":
@@ -163,7 +165,7 @@ class SecurityMiddleware:
                 return "Requests from other sites cannot change anything here."
         return None
 
-    def _bounded(self, receive, limit):
+    def _bounded(self, receive, limit, variable):
         seen = 0
 
         async def bounded():
@@ -172,7 +174,7 @@ class SecurityMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(f"The request body is over the limit of {limit / 2**20:.0f} MB.")
+                    raise BodyTooLarge(f"The request body is over the limit of {limit / 2**20:.0f} MB ({variable}).")
             return message
         return bounded
 
