@@ -352,6 +352,10 @@ def requests(ids):
         ("POST", "/workflows/import", {"content": b"--b\r\nbroken", "headers": {
             "Content-Type": "multipart/form-data; boundary=b"}}, "import mangled multipart"),
         ("POST", "/workflows", {"data": {"name": LONG}}, "long new name"),
+        ("GET", "/", {}, "home"),
+        ("GET", "/api/v1/node-types", {"headers": {"Host": "127.0.0.1:evil.example"}}, "host with a name for a port"),
+        ("GET", "/workflows", {"headers": [("Host", "localhost"), ("Host", "evil.example")]}, "two host headers"),
+        ("GET", "/api/v1/node-types", {"headers": {"Host": "[::1"}}, "host with an open bracket"),
     ]
     return out + config_requests(ids) + form_requests(ids)
 
