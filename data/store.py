@@ -107,7 +107,7 @@ def _m3(db: sqlite_utils.Database):
     # lists show the node count without parsing every stored graph
     db.execute("ALTER TABLE workflows ADD COLUMN n_nodes INTEGER NOT NULL DEFAULT 0")
     for wid, graph in db.execute("SELECT id, graph FROM workflows").fetchall():
-        db.execute("UPDATE workflows SET n_nodes = ? WHERE id = ?", [len((_loads(graph) or {}).get("nodes", [])), wid])
+        db.execute("UPDATE workflows SET n_nodes = ? WHERE id = ?", [len(graphs.readable_graph(graph)["nodes"]), wid])
 
 
 def _m4(db: sqlite_utils.Database):

@@ -353,6 +353,10 @@ def requests(ids):
             "Content-Type": "multipart/form-data; boundary=b"}}, "import mangled multipart"),
         ("POST", "/workflows", {"data": {"name": LONG}}, "long new name"),
         ("GET", "/", {}, "home"),
+        # a form cannot carry a lone surrogate: its fields are decoded with replacement characters
+        ("PATCH", f"/ui/workflows/{ui}/name", {"content": b"name=a%ED%A0%80", "headers": {
+            "Content-Type": "application/x-www-form-urlencoded"}}, "form name a lone surrogate"),
+        ("POST", "/workflows", {"files": {"name": (None, b"a\xed\xa0\x80")}}, "multipart name a lone surrogate"),
         ("GET", "/api/v1/node-types", {"headers": {"Host": "127.0.0.1:evil.example"}}, "host with a name for a port"),
         ("GET", "/workflows", {"headers": [("Host", "localhost"), ("Host", "evil.example")]}, "two host headers"),
         ("GET", "/api/v1/node-types", {"headers": {"Host": "[::1"}}, "host with an open bracket"),
