@@ -96,7 +96,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def vendor(name: str):
         path = VENDOR.get(name)
         if path is None or not path.exists():
-            return Response(f"No vendor file {name!r}.", status_code=404)
+            return Response(f"No vendor file {quoted(name)}.", status_code=404)
         return FileResponse(path, media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
@@ -126,7 +126,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def problem_type_arg(request: Request) -> str | None:
         pt = request.query_params.get("problem_type") or None
         if pt is not None and pt not in PROBLEM_TYPES:
-            raise Invalid(f"Unknown problem type {pt!r}; use one of {', '.join(PROBLEM_TYPES)}.", status=400)
+            raise Invalid(f"Unknown problem type {quoted(pt)}; use one of {', '.join(PROBLEM_TYPES)}.", status=400)
         return pt
 
 
@@ -147,7 +147,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     def api_plugin(request: Request, slug: str):
         plugin = registry.models().get(slug)
         if plugin is None:
-            raise NotFound(f"No model plugin {slug!r}.")
+            raise NotFound(f"No model plugin {quoted(slug)}.")
         pt = problem_type_arg(request)
         if pt and pt not in plugin.problem_types:
             raise Invalid(f"{plugin.name} does not do {pt}.", status=400)
@@ -193,12 +193,10 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         body = await json_body(request)
         workflow_id = body.get("workflow_id")
         if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
-            raise NotFound(f"No workflow {workflow_id!r}.")
+            raise NotFound(f"No workflow {quoted(workflow_id)}.")
         _, graph = graphs.read_workflow(body)
         job = await asyncio.to_thread(jobs.submit, store, graph, workflow_id)
-        return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
-                                           "estimated_time": job["estimated_time"],
-                                           "estimated_cost": job["estimated_cost"]}), status_code=202)
+        return JSONResponse(queued_answer(job), status_code=202)
 
 
     def attachment(filename: str) -> str:
@@ -276,9 +274,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     async def api_run_workflow(workflow_id: str):
         wf = store.require_workflow(workflow_id)
         job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
-        return JSONResponse(queued_notice({"job_id": job["id"], "status": job["status"],
-                                           "estimated_time": job["estimated_time"],
-                                           "estimated_cost": job["estimated_cost"]}), status_code=202)
+        return JSONResponse(queued_answer(job), status_code=202)
 
 
     @rt("/api/v1/health")
@@ -286,6 +282,16 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, and the
         live event streams: {"streams": {"tailers", "viewers", "reads_total"}}."""
         return JSONResponse({**jobs.worker_status(store), "streams": stream_stats()})
+
+
+    def queued_answer(job: dict, **extra) -> dict:
+        """What a submission answers: the job, its estimate, and what to know before it runs
+        (no worker alive; an estimate past the job time limit)."""
+        out = {**extra, "job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
+               "estimated_cost": job["estimated_cost"]}
+        if job.get("warning"):
+            out["warning"] = job["warning"]
+        return queued_notice(out)
 
 
     def queued_notice(job: dict) -> dict:
@@ -326,8 +332,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/api/v1/jobs/{job_id}/retry", methods=["post"])
     async def api_retry_job(job_id: str):
         job = await asyncio.to_thread(jobs.retry, store, job_id)
-        return JSONResponse({"job_id": job["id"], "status": job["status"], "estimated_time": job["estimated_time"],
-                             "estimated_cost": job["estimated_cost"], "retry_of": job_id}, status_code=202)
+        return JSONResponse({**queued_answer(job), "retry_of": job_id}, status_code=202)
 
 
     SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
@@ -405,7 +410,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         loaded here (but once for an upload stored before charts were computed)."""
         info = store.find_dataset(dataset_id)
         if info is None:
-            raise NotFound(f"No dataset {dataset_id!r}.")
+            raise NotFound(f"No dataset {quoted(dataset_id)}.")
         head = datasets.head_rows(dataset_id, cfg.datasets_dir, 20)
         if datasets.is_sample(dataset_id):
             profile, charts = datasets.sample_profile(dataset_id)
@@ -453,7 +458,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     def template_graph(key: str) -> dict:
         if key not in TEMPLATES:
-            raise Invalid(f"No template {key!r}.", status=400)
+            raise Invalid(f"No template {quoted(key)}.", status=400)
         return json.loads((ROOT / "examples" / f"{key}.json").read_text())
 
 
@@ -486,9 +491,10 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/")
     def home():
+        """The newest workflow, or the Workflows page when there is none, where a POST creates
+        one: a GET changes nothing (any page could make the browser send one, by an <img>)."""
         workflows = store.list_workflows()
-        wf = workflows[0] if workflows else store.create_workflow("My first workflow")
-        return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+        return RedirectResponse(f"/workflows/{workflows[0]['id']}" if workflows else "/workflows", status_code=303)
 
 
     @rt("/workflows", methods=["get"])
@@ -505,7 +511,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         if dataset:  # "New workflow" on the datasets page: a Dataset node set to it, target suggested
             facts = store.find_dataset(dataset)
             if facts is None:
-                raise NotFound(f"No dataset {dataset[:64]!r}.")
+                raise NotFound(f"No dataset {quoted(dataset)}.")
             config = {"dataset_id": dataset, "target_column": facts.get("target"),
                       "problem_type": facts.get("problem_type") or "classification"}
             graph = {"nodes": [{"id": "dataset", "type": "dataset", "position": {"x": 300, "y": 60},
@@ -625,15 +631,16 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         """Everything a node's panel shows, from one resolve of the graph (also returned, so
         the canvas states of the same request come from it too)."""
         graph = wf["graph"]
-        node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
-        if node is None:
-            raise NotFound(f"No node {node_id!r} in this workflow.")
-        nt = node_types().get(node["type"])
-        if nt is None:
-            raise Invalid(f"Unknown node type {node['type']!r}.", status=400)
         info = jobs.dataset_info_for(store)
         r = resolve(graph, dataset_info=info)
-        ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=node.get("config") or {},
+        node = r.graph.nodes.get(node_id)
+        if node is None:
+            raise NotFound(f"No node {quoted(node_id)} in this workflow.")
+        nt = node_types().get(node.get("type"))
+        if nt is None:
+            raise Invalid(f"Unknown node type {quoted(node.get('type'))}.", status=400)
+        # as stored, less what its declaration rules out (shown among its errors instead)
+        ctx = InspectorContext(workflow_id=wf["id"], node_id=node_id, node_type=nt, config=r.stored.get(node_id, {}),
                                clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
                                node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
                                refused=refused or {}, label=node.get("label") or "")
@@ -684,9 +691,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
         except Invalid as e:
             return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
-        return JSONResponse(queued_notice({"ok": True, "job_id": job["id"], "status": job["status"],
-                                           "estimated_time": job["estimated_time"],
-                                           "estimated_cost": job["estimated_cost"]}))
+        return JSONResponse(queued_answer(job, ok=True))
 
 
     @rt("/ui/workflows/{workflow_id}/history")

@@ -107,7 +107,7 @@ def _m3(db: sqlite_utils.Database):
     # lists show the node count without parsing every stored graph
     db.execute("ALTER TABLE workflows ADD COLUMN n_nodes INTEGER NOT NULL DEFAULT 0")
     for wid, graph in db.execute("SELECT id, graph FROM workflows").fetchall():
-        db.execute("UPDATE workflows SET n_nodes = ? WHERE id = ?", [len((_loads(graph) or {}).get("nodes", [])), wid])
+        db.execute("UPDATE workflows SET n_nodes = ? WHERE id = ?", [len(graphs.readable_graph(graph)["nodes"]), wid])
 
 
 def _m4(db: sqlite_utils.Database):
@@ -205,10 +205,13 @@ class Store:
     def _workflow(self, row: dict | None) -> dict | None:
         if row is None:
             return None
-        return {**row, "graph": _loads(row["graph"])}
+        return {**row, "graph": graphs.readable_graph(row["graph"])}
 
-    def create_workflow(self, name: str, graph: dict | None = None) -> dict:
+    def create_workflow(self, name: str, graph: dict | None = None, like: dict | None = None) -> dict:
+        """A new workflow. Its configs must be storable (refuse_unstorable), but for the nodes
+        kept exactly as in `like` (a duplicate keeps what its original holds)."""
         graph = normalize_graph(graph or {"nodes": [], "edges": []})
+        refuse_unstorable(graph, like)
         name = clean_name(name)
         t = now()
         row = {"id": new_id("wf"), "name": name, **_graph_fields(graph, name), "created_at": t, "updated_at": t}
@@ -248,7 +251,7 @@ class Store:
 
     def duplicate_workflow(self, workflow_id: str) -> dict:
         wf = self.require_workflow(workflow_id)
-        return self.create_workflow(f"{wf['name']} (copy)", wf["graph"])
+        return self.create_workflow(f"{wf['name']} (copy)", wf["graph"], like=wf["graph"])
 
     def update_node_config(self, workflow_id: str, node_id: str, config: dict, description: str | None = None) -> dict:
         """One node's config. `description` names the change in the undo history (default:
@@ -318,6 +321,7 @@ class Store:
         together); the step's clock restarts with each move it absorbs. Nothing coalesces
         into a step that was undone and redone."""
         before = wf["graph"]
+        refuse_unstorable(graph, before)
         # the same graph with an edge's ports spelled out (the canvas names them, the API
         # may not) is the same graph
         if name == wf["name"] and graphs.with_ports({**graph, "name": name}) == graphs.with_ports(before):
@@ -370,12 +374,14 @@ class Store:
                             "ORDER BY id DESC LIMIT 1", [workflow_id, take])
             if rev is None:
                 raise Invalid(empty, status=409)
+            graph = graphs.readable_graph(rev["graph"])
+            refuse_unstorable(graph, wf["graph"], f"{'Undoing' if take == 'undo' else 'Redoing'} this step would bring "
+                                                 "back what cannot be saved. ")
             t = now()
             db.execute("DELETE FROM workflow_revisions WHERE id = ?", [rev["id"]])
             self._push(db, wf, give, rev["description"], None, t)
-            graph = _loads(rev["graph"])
             db["workflows"].update(workflow_id, {"name": rev["name"], "graph": rev["graph"],
-                                                 "n_nodes": len(graph.get("nodes", [])), "updated_at": t})
+                                                 "n_nodes": len(graph["nodes"]), "updated_at": t})
         return self.get_workflow(workflow_id), f"{verb}: {rev['description']}"
 
     # ------------------------------------------------------------------ datasets
@@ -530,8 +536,8 @@ class Store:
         the workflows that mention a dataset at all)."""
         used: dict = {}
         for row in self.db.query("SELECT name, graph FROM workflows WHERE graph LIKE '%dataset_id%' ORDER BY name"):
-            graph = json.loads(row["graph"] or "{}")
-            for node in graph.get("nodes", []):
+            graph = graphs.readable_graph(row["graph"])
+            for node in graph["nodes"]:
                 ds = (node.get("config") or {}).get("dataset_id")
                 if isinstance(ds, str) and row["name"] not in used.setdefault(ds, []):
                     used[ds].append(row["name"])
@@ -741,7 +747,7 @@ class Store:
     def get_artifact(self, job_id: str, artifact_id: str) -> dict:
         row = self._one("SELECT * FROM artifacts WHERE id = ? AND job_id = ?", [artifact_id, job_id])
         if row is None:
-            raise NotFound(f"No artifact {quoted(artifact_id)} in job {job_id!r}.")
+            raise NotFound(f"No artifact {quoted(artifact_id)} in job {quoted(job_id)}.")
         return row
 
     def finish(self, job_id: str, attempt: int | None, status: str, *, results: dict | None = None,
@@ -885,6 +891,10 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
     only moved nodes, else None."""
     b = {n["id"]: n for n in before.get("nodes", [])}
     a = {n["id"]: n for n in after.get("nodes", [])}
+
+    def config(n: dict) -> dict:  # a row written before configs were checked may hold anything
+        return n.get("config") if isinstance(n.get("config"), dict) else {}
+
     names = {**graphs.node_names(before), **graphs.node_names(after)}
     for g in (before, after):  # an API graph may hold an edge to a node it lacks
         for e in g.get("edges", []):
@@ -902,7 +912,7 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
     common = [i for i in a if i in b]
     moved = [i for i in common if b[i].get("position") != a[i].get("position")]
     relabelled = [i for i in common if b[i].get("label") != a[i].get("label")]
-    configured = [i for i in common if (b[i].get("config") or {}) != (a[i].get("config") or {})]
+    configured = [i for i in common if config(b[i]) != config(a[i])]
     # edges that came or went with their nodes are part of adding / deleting those nodes
     e_added = [e for e in edge_set(after) - edge_set(before) if e[0] not in added and e[2] not in added]
     e_removed = [e for e in edge_set(before) - edge_set(after) if e[0] not in removed and e[2] not in removed]
@@ -922,7 +932,7 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
     if relabelled:
         parts.append(f"renamed {names[relabelled[0]] if len(relabelled) == 1 else f'{len(relabelled)} nodes'}")
     for i in configured[:2]:
-        old, new = b[i].get("config") or {}, a[i].get("config") or {}
+        old, new = config(b[i]), config(a[i])
         keys = [k for k in dict.fromkeys([*old, *new]) if k not in old or k not in new or old[k] != new[k]]
         # an inspector's first save also writes the fields left at their defaults: name
         # the ones the user changed
@@ -940,6 +950,16 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
 
 def _graph_fields(graph: dict, name: str) -> dict:
     return {"graph": _dumps({**graph, "name": name}), "n_nodes": len(graph.get("nodes", []))}
+
+
+def refuse_unstorable(graph: dict, before: dict | None = None, prefix: str = "") -> None:
+    """The one gate of every write of a workflow (create, replace, a node's config, the
+    canvas, undo and redo, import, duplicate): a config its node type's declaration rules
+    out (nodes.graph.unstorable) is refused, 422 with the node's sentence and every problem
+    by node and field, and nothing is written. What `before` holds unchanged is kept."""
+    problems = graphs.unstorable(graph, before)
+    if problems:
+        raise Invalid(prefix + graphs.unstorable_sentence(problems, graph), errors=problems, status=422)
 
 
 def normalize_graph(graph) -> dict:

@@ -32,6 +32,7 @@ import argparse
 import copy
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -42,6 +43,19 @@ from pathlib import Path
 class Refused(Exception):
     """The run cannot start; the message is a sentence for the user (exit 2)."""
 
+
+def artifact_file(out_dir: Path, node_id: str, name: str, written: set) -> Path:
+    """The file in `out_dir` an artifact is written to, named after its node and itself, and
+    inside that folder whatever they hold: a node id "../../x" wrote outside it. Characters
+    other than letters, digits, dot, dash and underscore become "_", a leading dot goes, and
+    two artifacts whose names come out the same do not overwrite each other."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{node_id}-{name}").lstrip(".")[:150] or "artifact"
+    target, n = out_dir / stem, 1
+    while target in written:
+        n += 1
+        target = out_dir / f"{n}-{stem}"
+    written.add(target)
+    return target
 
 def _fmt(value) -> str:
     if isinstance(value, float):
@@ -180,10 +194,12 @@ def _run(args, stack: ExitStack) -> int:
     if out_dir:
         out_dir.mkdir(parents=True, exist_ok=True)
 
+    written: set = set()
+
     def save_artifact(kind, name, data, mime, node_id=""):
         if out_dir is None:
             return ""
-        target = out_dir / f"{node_id}-{name}"
+        target = artifact_file(out_dir, node_id, name, written)
         target.write_bytes(data)
         return str(target)
 

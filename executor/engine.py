@@ -92,6 +92,9 @@ class Resolved:
     field_errors: dict  # node id -> {field: sentence}
     outputs: dict = field(default_factory=dict)  # node id -> {port: Upstream} it passes down
     designs: dict = field(default_factory=dict)  # node id -> Design its hooks were given
+    # node id -> its config as stored, less what its declaration rules out (NodeType.readable):
+    # what the inspector and the canvas are given; what was left out is among its errors
+    stored: dict = field(default_factory=dict)
 
     def passed_down(self, node_id: str) -> Upstream | None:
         out = self.outputs.get(node_id) or {}
@@ -120,7 +123,7 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
     errors = {k: list(v) for k, v in graph.errors.items()}
     types = node_types()
     info = dataset_info or default_dataset_info()
-    configs, upstreams, field_errors, outputs, designs = {}, {}, {}, {}, {}
+    configs, upstreams, field_errors, outputs, designs, stored = {}, {}, {}, {}, {}, {}
     for nid in graph.order:
         node = graph.nodes[nid]
         nt = types.get(node.get("type"))
@@ -133,9 +136,10 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
         config = node.get("config") or {}
         if not isinstance(config, dict):
             config = {}
+        stored[nid] = nt.readable(config)[0]
         dataset = None
         if nt.dataset_param:
-            ds_id = config.get(nt.dataset_param)
+            ds_id = stored[nid].get(nt.dataset_param)
             if isinstance(ds_id, str) and ds_id:
                 dataset = info(ds_id)
                 if dataset is None and dataset_exists is not None and dataset_exists(ds_id):
@@ -152,7 +156,7 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
                     errors[nid].append(message)
         out = nt.design_output(clean, upstream, design)
         outputs[nid] = out if isinstance(out, dict) else {p.name: out for p in nt.outputs}
-    return Resolved(graph, configs, upstreams, errors, field_errors, outputs, designs)
+    return Resolved(graph, configs, upstreams, errors, field_errors, outputs, designs, stored)
 
 
 def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]:
@@ -183,13 +187,14 @@ def node_states(workflow, dataset_info=None, resolved: Resolved | None = None) -
     out = {}
     for n in r.graph.nodes.values():
         nt = types.get(n.get("type"))
-        config = n.get("config") or {}
+        raw = n.get("config") if isinstance(n.get("config"), dict) else {}
+        config = r.stored.get(n["id"], raw)  # what the canvas may send back (and paste)
         messages = r.errors.get(n["id"], [])
         try:
             summary = nt.summarise(config, r.passed_down(n["id"])) if nt else "Unknown node type"
         except Exception:  # a summary must never break the canvas
             summary = ""
-        state = "configured" if not messages else ("not-configured" if not config else "invalid")
+        state = "configured" if not messages else ("not-configured" if not raw else "invalid")
         out[n["id"]] = {"summary": summary, "state": state, "message": " ".join(messages), "config": config}
     return {"nodes": out, "errors": sum(1 for s in out.values() if s["state"] != "configured"),
             "graph_errors": r.errors.get(GRAPH, [])}

@@ -11,6 +11,7 @@ from executor.facts import dataset_info_for
 from executor.timing import (
     NO_WORKER,
     WORKER_BEAT_SECONDS,
+    duration,
 )
 
 log = logging.getLogger("playground.jobs")
@@ -36,12 +37,24 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
             detail = "The workflow is not valid: " + " ".join(resolved.errors[GRAPH])
         raise Invalid(detail, errors=resolved.errors)
     est = estimate(resolved, info)
-    job = store.create_job(workflow_id, graph, est, settings().job_time_limit, retry_of=retry_of,
-                           snapshot_id=snapshot_id)
+    limit = settings().job_time_limit
+    job = store.create_job(workflow_id, graph, est, limit, retry_of=retry_of, snapshot_id=snapshot_id)
     enqueue(store, job["id"], 1)
     # the 202 says what was done, "queued" (seed 000), not what a fast worker may already
     # have made of it (no re-read): the job's live status is what GET and the events say
-    return {**job, "status": "queued", "estimate": est}
+    out = {**job, "status": "queued", "estimate": est}
+    warning = over_time_limit(est["seconds"], limit)
+    return {**out, "warning": warning} if warning else out
+
+
+def over_time_limit(seconds: float, limit: float) -> str | None:
+    """What Run says when a job is estimated to take longer than it may run: it is queued
+    all the same (an estimate can be high), but the user learns now, not when it is stopped."""
+    if seconds <= limit:
+        return None
+    return (f"This run is estimated at about {duration(seconds)}, longer than the job time limit of "
+            f"{duration(limit)} (PLAYGROUND_JOB_TIME_LIMIT): it will be stopped then unless it is faster than "
+            "estimated. Use fewer trials, folds or rows, or raise the limit.")
 
 
 def worker_status(store: Store) -> dict:

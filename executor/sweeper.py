@@ -14,7 +14,7 @@ from executor.timing import (
     LEASE_SECONDS,
     SWEEP_SECONDS,
     WORKER_BEAT_SECONDS,
-    _duration,
+    duration,
 )
 
 log = logging.getLogger("playground.jobs")
@@ -53,8 +53,8 @@ def sweep(store: Store, lease_seconds: float = LEASE_SECONDS, queue_timeout: flo
                 workers_alive = bool(store.live_workers(4 * WORKER_BEAT_SECONDS))
             if not workers_alive:
                 waited = t - (job["queued_at"] or job["created_at"])
-                store.finish(jid, None, "failed", error=f"No worker is running: the job waited {_duration(waited)} "
-                             f"in the queue (the limit is {_duration(queue_timeout)}, PLAYGROUND_QUEUE_TIMEOUT_SECONDS) "
+                store.finish(jid, None, "failed", error=f"No worker is running: the job waited {duration(waited)} "
+                             f"in the queue (the limit is {duration(queue_timeout)}, PLAYGROUND_QUEUE_TIMEOUT_SECONDS) "
                              "and was not started. Start a worker and retry it.")
                 actions.append(f"{jid}: failed, no worker")
     for a in actions:

@@ -13,5 +13,12 @@ CANCEL_GRACE_SECONDS = 2.0  # time the run gets to stop by itself before it is k
 SWEEP_SECONDS = float(os.environ.get("PLAYGROUND_SWEEP_SECONDS", 2.0))
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"
+def duration(seconds: float) -> str:
+    """A time as a limit message says it, in plain units: "0.5 s", "40 s", "30 min", "2 h"."""
+    if seconds < 10:
+        return f"{round(seconds, 1):g} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{round(seconds / 3600, 1):g} h"

@@ -7,10 +7,12 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 from data.config import settings
 from data.store import LeaseLost, Store, open_store
@@ -18,6 +20,7 @@ from executor.timing import (
     CANCEL_GRACE_SECONDS,
     HEARTBEAT_SECONDS,
     WORKER_BEAT_SECONDS,
+    duration,
 )
 
 log = logging.getLogger("playground.jobs")
@@ -128,6 +131,7 @@ class _Child:
         self.proc.start()
         lifeline_r.close()
         self.pid = self.proc.pid
+        self.peak = 0  # the most memory above its start the supervisor saw it use (bytes)
 
     @property
     def returncode(self):
@@ -170,6 +174,7 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
             store.set_child_pid(job_id, attempt, proc.pid)
         except LeaseLost:  # cancelled (or re-queued) between the claim and the start: it is over
             return
+        oom_before = oom_kills()
         reason = _watch(store, job_id, attempt, proc, limit, memory)
         if reason == "lease lost":
             return  # the sweeper gave the job to a newer attempt, or it was finished: write nothing
@@ -186,19 +191,75 @@ def _supervise(store: Store, job_id: str, attempt: int) -> None:
                            "and was stopped. Other jobs and the app are not affected.")
     elif reason == "timeout":
         store.finish(job_id, attempt, "failed",
-                     error=f"The job ran longer than its time limit ({limit / 60:g} min) and was stopped.")
+                     error=f"The job ran longer than the job time limit of {duration(limit)} "
+                           "(PLAYGROUND_JOB_TIME_LIMIT) and was stopped.")
     elif code != 0:
-        from executor.runner import fmt_bytes
-
-        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
-        store.finish(job_id, attempt, "failed",
-                     error=f"The job's process died: it {how}, perhaps out of memory (its limit is "
-                           f"{fmt_bytes(memory)}). Other jobs and the app are not affected.")
+        oom_after = oom_kills()
+        store.finish(job_id, attempt, "failed", error=death_message(
+            code, proc.peak, memory, oom_before is not None and oom_after is not None and oom_after > oom_before))
     else:
         # the child records its own end; if it could not (lease lost), nothing more to do
         row = store.get_job(job_id, with_nodes=False)
         if row and row["status"] == "running" and row["attempt"] == attempt:
             store.finish(job_id, attempt, "failed", error="The job ended without recording a result.")
+
+
+CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGABRT}
+
+
+def death_message(code: int, peak: int, limit: int, oom_killed: bool) -> str:
+    """Why a job's process ended without recording its result, saying memory only when
+    memory says so: the kernel's OOM killer acted while it ran (`oom_killed`) or its peak
+    (`peak` bytes above what it started with) came within 10% of its `limit`, and it was
+    killed (SIGKILL, what both the OOM killer and a hand send). A crash signal is a crash;
+    any other signal came from outside."""
+    from executor.runner import fmt_bytes
+
+    after = "Other jobs and the app are not affected."
+    if code >= 0:
+        return f"The job's process exited with code {code} before recording its result. {after}"
+    sig = -code
+    try:
+        name = f"signal {sig}, {signal.Signals(sig).name}"
+    except ValueError:
+        name = f"signal {sig}"
+    used = f"{fmt_bytes(peak)} at most"
+    if sig == signal.SIGKILL and oom_killed:
+        return (f"The kernel's out-of-memory killer stopped the job's process ({name}): the machine ran out of memory "
+                f"while the job used {used} (its limit is {fmt_bytes(limit)}, PLAYGROUND_JOB_MEMORY_MB). {after}")
+    if sig == signal.SIGKILL and peak >= 0.9 * limit:
+        return (f"The job's process was killed ({name}) when it had used {used}, near its memory limit of "
+                f"{fmt_bytes(limit)} (PLAYGROUND_JOB_MEMORY_MB): most likely it ran out of memory. {after}")
+    if sig in CRASH_SIGNALS:
+        return f"The job's process crashed ({name}), in a library's native code, after using {used}. {after}"
+    return (f"The job's process was stopped from outside ({name}) after using {used}; nothing says it ran out of "
+            f"memory. {after}")
+
+
+def oom_kills() -> int | None:
+    """How many processes the kernel's out-of-memory killer has killed: in this process's
+    cgroup (v2 memory.events, which counts every kind of OOM kill of its processes) when it
+    can be read, else on the machine (/proc/vmstat); None when neither can be."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            group = next((line[3:].strip() for line in f if line.startswith("0::")), None)
+        if group is not None:
+            with open(Path("/sys/fs/cgroup", group.lstrip("/"), "memory.events")) as f:
+                for line in f:
+                    key, _, value = line.partition(" ")
+                    if key == "oom_kill":
+                        return int(value)
+    except (OSError, ValueError):
+        pass
+    try:
+        with open("/proc/vmstat") as f:
+            for line in f:
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def private_memory(pid: int) -> int:
@@ -225,7 +286,9 @@ def _watch(store: Store, job_id: str, attempt: int, proc: _Child, limit: float, 
         except subprocess.TimeoutExpired:
             pass
         t = time.monotonic()
-        if private_memory(proc.pid) - baseline > memory + 64 * 2**20:
+        used = private_memory(proc.pid) - baseline  # 0 once it is gone: its peak is kept
+        proc.peak = max(proc.peak, used)
+        if used > memory + 64 * 2**20:
             _stop(proc)
             return "memory"
         if t - last_beat >= HEARTBEAT_SECONDS:

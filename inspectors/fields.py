@@ -32,7 +32,7 @@ def ParamField(p: Param, value, name: str | None = None, error: str | None = Non
     if p.display == "percent":  # a fraction on a slider of whole percentages
         try:  # a refused post comes back as the percentage typed; a stored value is a fraction
             pct = round(float(value)) if isinstance(value, str) else round(float(value) * 100)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # "inf" typed: the slider shows the default
             pct = round(float(p.default) * 100)
         lo, hi = round((p.min or 0) * 100), round((p.max or 1) * 100)
         step = round((p.step or 0.01) * 100)

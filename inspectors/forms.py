@@ -8,6 +8,7 @@ Quick actions (add an operation, presets, select all ...) arrive as `action`.
 
 from __future__ import annotations
 
+import math
 import random
 
 from starlette.datastructures import FormData
@@ -33,6 +34,8 @@ def _take(form: Form, p: Param, name: str, old, refused: dict, problem_type=None
         try:
             value = float(raw) / 100
         except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value):  # "inf" and "nan" read as floats
             refused[name] = (raw, f"{p.title} must be a percentage.")
             return old
         if (p.min is not None and value < p.min) or (p.max is not None and value > p.max):

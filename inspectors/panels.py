@@ -251,7 +251,7 @@ def SplitInspector(ctx: InspectorContext):
     saved = ctx.config.get("test_size", ctx.clean.get("test_size", 0.2))  # what the preview counts
     try:
         pct = round(float(saved) * 100)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         pct = 20
     classification = ctx.upstream.problem_type == "classification"
     presets = Div(*[Button(f"{100 - p}/{p}", type="submit", name="action", value=f"preset:{p}", cls="small",

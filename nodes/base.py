@@ -4,6 +4,12 @@ A node type is one declaration: its ports (with the artifact types they carry), 
 Params, and hooks with defaults that every layer asks instead of switching on a type name:
 
 - validate(config, design) -> (clean, {field: sentence})  the config against what feeds it
+- shape(config) -> {field: sentence}  what no workflow could make valid in the fields its
+  Params do not declare (a model's algorithm and hyperparameters, a list of operations):
+  the wrong type, a list or object of the wrong shape. The declared Params are judged by
+  `plugins.params.storable` without a hook. The store refuses a config with any such
+  problem; a stored one (written before this rule) is shown as an error on its node, and
+  the other hooks never see the field (`readable`)
 - design(config, upstream, design) -> Upstream | {port: Upstream}  what it tells the nodes below
 - summary(config, out) -> str  one line for the canvas
 - advise(config, upstream, downstream, design) -> [sentence]  advice: the inspector shows it, and a run
@@ -28,9 +34,11 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from plugins.params import shape_problems
 
 # artifact types
 TABLE, SPLIT, MODEL, METRICS, PLOTS = "table", "split", "model", "metrics", "plots"
@@ -101,14 +109,59 @@ class NodeType:
     fingerprint: Callable | None = None
     export: Callable | None = None
     fields: Callable | None = None
+    shape: Callable | None = None
     # the Param whose value names a dataset: the engine hands its facts (columns, rows)
     # to validate/design/preview as `design.dataset`
     dataset_param: str | None = None
     order: int = 100  # position in the palette (built-ins 10..60)
 
     # ---------------------------------------------------------------- hooks with defaults
+    def config_problems(self, config) -> dict:
+        """{field: sentence} for every value of `config` its declaration rules out whatever
+        the workflow around it (`shape` above); empty when the config may be stored. Keys
+        are fields, or "field.key" / "field.<index>" for one entry of an object or a list."""
+        if not isinstance(config, Mapping):
+            return {"_": "A node's config must be an object of field: value."}
+        problems = shape_problems(self.params, config, what="field")
+        if self.shape is not None:
+            problems.update(self.shape(config) or {})
+        return problems
+
+    def readable(self, config) -> tuple[dict, dict]:
+        """(the config less every value `config_problems` rules out, those problems keyed
+        by what is left): what pages and hooks are given of a stored config, so a malformed
+        row renders, with its problems as errors on the node. An entry of a list that is
+        left out leaves the others in their order; its problem is then the list's."""
+        if not isinstance(config, Mapping):
+            return {}, {"_": "A node's config must be an object of field: value."} if config else {}
+        problems = self.config_problems(config)
+        out, keyed, drop = dict(config), {}, {}
+        for key, message in problems.items():
+            head, _, rest = key.partition(".")
+            inner = out.get(head)
+            if rest and isinstance(inner, Mapping):
+                drop.setdefault(head, set()).add(rest)
+                keyed[key] = message
+            elif rest and isinstance(inner, list) and rest.isdigit():
+                drop.setdefault(head, set()).add(int(rest))
+                keyed[head] = f"{keyed[head]} {message}" if head in keyed else message
+            else:
+                out.pop(head, None)
+                keyed[head] = message
+        for head, gone in drop.items():
+            inner = out.get(head)
+            if isinstance(inner, Mapping):
+                out[head] = {k: v for k, v in inner.items() if k not in gone}
+            elif isinstance(inner, list):
+                out[head] = [v for i, v in enumerate(inner) if i not in gone]
+        return out, keyed
+
     def check(self, config: dict, upstream: Upstream, design: Design) -> tuple[dict, dict]:
-        return _call(self.validate, config, upstream, design)
+        """(clean config, {field: sentence}): its `validate` on what is readable of the
+        config, and what is not as the errors of those fields."""
+        config, problems = self.readable(config)
+        clean, errors = _call(self.validate, config, upstream, design)
+        return clean, {**errors, **problems}
 
     def design_output(self, config: dict, upstream: Upstream, design: Design | None = None):
         if self.design is not None:
@@ -120,7 +173,7 @@ class NodeType:
         return out
 
     def summarise(self, config: dict, design: Upstream | None = None) -> str:
-        return _call(self.summary, config, design)
+        return _call(self.summary, self.readable(config)[0], design)
 
     def advice(self, config: dict, upstream: Upstream, downstream=(), design: Design | None = None) -> list:
         return list(_call(self.advise, config, upstream, downstream, design or Design())) if self.advise else []
@@ -150,7 +203,7 @@ class NodeType:
         return self.export(config) if self.export else None
 
     def config_fields(self, config: dict) -> list[dict]:
-        config = config if isinstance(config, dict) else {}
+        config = self.readable(config)[0]
         return list(self.fields(config)) if self.fields else declared_fields(self.params, config)
 
     # ---------------------------------------------------------------- ports

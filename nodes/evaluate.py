@@ -26,6 +26,17 @@ def capabilities(upstream: Upstream) -> dict | None:
     return registry.capabilities(plugin, upstream.problem_type)
 
 
+def keys_shape(field: str, noun: str):
+    """Evaluate's and Visualize's `shape`: the chosen keys are a list of names, or not chosen
+    yet (None: the model's defaults). Which names the model offers is the validation's."""
+    def shape(config: dict) -> dict:
+        chosen = config.get(field)
+        if chosen is not None and not (isinstance(chosen, list) and all(isinstance(x, str) for x in chosen)):
+            return {field: f"{noun.capitalize()}s must be a list of names."}
+        return {}
+    return shape
+
+
 def check_keys(config: dict, upstream: Upstream, field: str, supported_key: str, default_key: str,
                normalize, noun: str, allowed_fields: tuple):
     """Shared by Evaluate and Visualize: the chosen keys must be ones the upstream model
@@ -33,9 +44,9 @@ def check_keys(config: dict, upstream: Upstream, field: str, supported_key: str,
     errors = {k: f"Unknown field {k!r}." for k in config if k not in allowed_fields}
     caps = capabilities(upstream)
     chosen = config.get(field)
-    if chosen is not None and not (isinstance(chosen, list) and all(isinstance(x, str) for x in chosen)):
-        errors[field] = f"{noun.capitalize()}s must be a list of names."
-        return [], errors
+    shape_errors = keys_shape(field, noun)(config)
+    if shape_errors:
+        return [], {**errors, **shape_errors}
     if caps is None:
         if not upstream.algorithm:
             errors[field] = f"Connect a configured Model node to choose {noun}s."
@@ -211,5 +222,5 @@ NODE = NodeType(
     inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
     params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design_output,
     output_summary=output_summary, results=results, estimate=estimate, fields=fields,
-    order=50,
+    shape=keys_shape("metrics", "metric"), order=50,
 )

@@ -16,8 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 
+from plugins.params import QUOTED_MAX, quoted
+
+__all__ = ["quoted"]  # where the store, the app and the node types have always taken it from
+
 GRAPH = "_workflow"  # the key of workflow-level errors
-MAX_NODES, MAX_EDGES, MAX_ID, MAX_TEXT, MAX_CONFIG_BYTES = 200, 1000, 64, 2000, 64 * 1024
+MAX_NODES, MAX_EDGES, MAX_TEXT, MAX_CONFIG_BYTES = 200, 1000, 2000, 64 * 1024
+MAX_ID = QUOTED_MAX  # node ids, types, edge ends and ports; a message quotes no more of anything
 
 
 class GraphError(ValueError):
@@ -56,9 +61,9 @@ def check_config(config: dict, node_id: str) -> None:
     """A config within the size and nesting limits, or GraphError."""
     def walk(value, depth=0):
         if depth > 10:
-            raise GraphError(f"Node {node_id!r}: its config is nested too deeply.")
+            raise GraphError(f"Node {quoted(node_id)}: its config is nested too deeply.")
         if isinstance(value, str) and len(value) > MAX_TEXT:
-            raise GraphError(f"Node {node_id!r}: a config text is {len(value):,} characters; the limit is {MAX_TEXT:,}.")
+            raise GraphError(f"Node {quoted(node_id)}: a config text is {len(value):,} characters; the limit is {MAX_TEXT:,}.")
         if isinstance(value, dict):
             for k, v in value.items():
                 walk(k, depth + 1)
@@ -70,7 +75,7 @@ def check_config(config: dict, node_id: str) -> None:
     walk(config)
     size = len(json.dumps(config, default=str))
     if size > MAX_CONFIG_BYTES:
-        raise GraphError(f"Node {node_id!r}: its config is {size / 1024:.0f} KB; the limit is "
+        raise GraphError(f"Node {quoted(node_id)}: its config is {size / 1024:.0f} KB; the limit is "
                          f"{MAX_CONFIG_BYTES // 1024} KB.")
 
 
@@ -95,39 +100,132 @@ def normalize(graph) -> dict:
         if len(n["id"]) > MAX_ID:
             raise GraphError(f"Node {i + 1}: an id can be at most {MAX_ID} characters.")
         if not isinstance(n.get("type"), str) or len(n["type"]) > MAX_ID:
-            raise GraphError(f"Node {n['id']!r} needs a type.")
+            raise GraphError(f"Node {quoted(n['id'])} needs a type of at most {MAX_ID} characters.")
         if n["id"] in seen:
-            raise GraphError(f"Two nodes share the id {n['id']!r}.")
+            raise GraphError(f"Two nodes share the id {quoted(n['id'])}.")
         seen.add(n["id"])
         pos = n.get("position") or {}
         if not isinstance(pos, Mapping):
-            raise GraphError(f"Node {n['id']!r}: position must be an object with x and y.")
+            raise GraphError(f"Node {quoted(n['id'])}: position must be an object with x and y.")
         try:
             position = {"x": float(pos.get("x", 0)), "y": float(pos.get("y", 0))}
         except (TypeError, ValueError, OverflowError):
-            raise GraphError(f"Node {n['id']!r}: position x and y must be numbers.") from None
+            raise GraphError(f"Node {quoted(n['id'])}: position x and y must be numbers.") from None
         if not all(math.isfinite(v) and abs(v) < 1e9 for v in position.values()):
-            raise GraphError(f"Node {n['id']!r}: position x and y must be numbers below a billion.")
+            raise GraphError(f"Node {quoted(n['id'])}: position x and y must be numbers below a billion.")
         config = n.get("config") or {}
         if not isinstance(config, Mapping):
-            raise GraphError(f"Node {n['id']!r}: config must be an object.")
+            raise GraphError(f"Node {quoted(n['id'])}: config must be an object.")
         check_config(dict(config), n["id"])
         node = {"id": n["id"], "type": n["type"], "position": position, "config": dict(config)}
         if isinstance(n.get("label"), str) and n["label"].strip():
             node["label"] = " ".join(n["label"].split())[:80]
         out_nodes.append(node)
     out_edges = []
-    for e in edges:
+    for i, e in enumerate(edges):
         if not isinstance(e, Mapping) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
             raise GraphError("Every edge needs a source and a target node id.")
+        for end in ("source", "target"):
+            if len(e[end]) > MAX_ID:  # a node id is never longer, so no node is there
+                raise GraphError(f"Edge {i + 1}: its {end} {quoted(e[end])} is {len(e[end]):,} characters; a node "
+                                 f"id is at most {MAX_ID}.")
         edge = {"source": e["source"], "target": e["target"]}
         for k in ("source_port", "target_port"):
             if e.get(k) is not None:
                 if not isinstance(e[k], str) or len(e[k]) > MAX_ID:
-                    raise GraphError(f"An edge's {k.replace('_', ' ')} must be a port name.")
+                    raise GraphError(f"Edge {i + 1}: its {k.replace('_', ' ')} must be a port name of at most "
+                                     f"{MAX_ID} characters.")
                 edge[k] = e[k]
         out_edges.append(edge)
     return {"nodes": out_nodes, "edges": out_edges}
+
+
+UNREADABLE = "unreadable"  # the key of what a stored graph held that could not be read
+
+
+def readable_graph(stored) -> dict:
+    """A stored graph (its JSON text, or already parsed) as pages can draw it, whatever a
+    row holds (one written before the store checked graphs, or by hand): an object with a
+    list of nodes, each an object with a text id, and a list of edges, each an object. What
+    is left out is said, in sentences under UNREADABLE, which `parse` reports as the
+    workflow's errors. Configs are left as they are: the node types judge them (readable)."""
+    said = []
+    if isinstance(stored, (str, bytes)):
+        try:
+            stored = json.loads(stored)
+        except ValueError:
+            stored = None
+            said.append("The stored workflow is not JSON, so none of it can be shown.")
+    if not isinstance(stored, Mapping):
+        if not said:
+            said.append("The stored workflow is not an object with nodes and edges, so none of it can be shown.")
+        stored = {}
+    out = dict(stored)
+    nodes, edges = stored.get("nodes", []), stored.get("edges", [])
+    if not isinstance(nodes, list):
+        said.append("The stored workflow's nodes are not a list, so none of them can be shown.")
+        nodes = []
+    if not isinstance(edges, list):
+        said.append("The stored workflow's connections are not a list, so none of them can be shown.")
+        edges = []
+    out["nodes"] = []
+    for i, n in enumerate(nodes):
+        if isinstance(n, Mapping) and isinstance(n.get("id"), str) and n["id"]:
+            n = dict(n)
+            if not isinstance(n.get("label"), (str, type(None))):
+                n.pop("label")
+            out["nodes"].append(n)
+        else:
+            said.append(f"Stored node {i + 1} has no id, so it cannot be shown.")
+    out["edges"] = [e for e in edges if isinstance(e, Mapping) and all(isinstance(e.get(k), str) for k in (
+        "source", "target")) and all(isinstance(e.get(k), (str, type(None))) for k in ("source_port", "target_port"))]
+    if len(out["edges"]) < len(edges):
+        lost = len(edges) - len(out["edges"])
+        said.append(f"{lost} stored connection{'s are' if lost > 1 else ' is'} not an object with a source and "
+                    f"a target (and ports) named in text, so {'they are' if lost > 1 else 'it is'} not shown.")
+    if said:
+        out[UNREADABLE] = said
+    else:
+        out.pop(UNREADABLE, None)
+    return out
+
+
+def unstorable(graph: Mapping, before: Mapping | None = None, types=None) -> dict:
+    """{node id: {field: sentence}} for each node whose config its type's declaration rules
+    out whatever the workflow around it (NodeType.config_problems: the wrong type, out of
+    range, not finite, a list or object of the wrong shape): what the store refuses to
+    write. A node whose type and config are as in `before` (the stored graph) is not judged
+    again: keeping what is stored writes nothing new, and pages render it with its problems
+    as errors on the node. A node of an unknown type is the validation's to report."""
+    types = types or _types()
+
+    def nodes_of(g):
+        found = g.get("nodes") if isinstance(g, Mapping) else None
+        return [n for n in found or [] if isinstance(n, Mapping) and isinstance(n.get("id"), str)] \
+            if isinstance(found, list) else []
+
+    kept = {n["id"]: (n.get("type"), n.get("config")) for n in nodes_of(before)}
+    out = {}
+    for n in nodes_of(graph):
+        nt = types.get(n.get("type"))
+        if nt is None or kept.get(n["id"]) == (n.get("type"), n.get("config")):
+            continue
+        problems = nt.config_problems(n.get("config") or {})
+        if problems:
+            out[n["id"]] = problems
+    return out
+
+
+def unstorable_sentence(problems: dict, graph: Mapping, types=None) -> str:
+    """What `unstorable` found, as one sentence: the first node by name with (at most three
+    of) its problems, and how many other nodes have some."""
+    node_id, found = next(iter(problems.items()))
+    node = next((n for n in graph.get("nodes") or [] if isinstance(n, Mapping) and n.get("id") == node_id), {})
+    messages = list(found.values())
+    text = " ".join(messages[:3]) + (f" And {len(messages) - 3} more." if len(messages) > 3 else "")
+    others = len(problems) - 1
+    more = f" {others} other node{'s' if others > 1 else ''} cannot be saved either." if others else ""
+    return f"{node_name(node, types)} {quoted(node_id)} cannot be saved: {text}{more}"
 
 
 def read_workflow(doc, *, required: bool = True) -> tuple[str | None, dict | None]:
@@ -156,13 +254,6 @@ def read_workflow(doc, *, required: bool = True) -> tuple[str | None, dict | Non
     if name is not None and not isinstance(name, str):
         raise GraphError("A workflow's name must be text.")
     return name, normalize(graph) if graph is not None else None
-
-
-def quoted(value) -> str:
-    """An id (or a name) as a message quotes it: no id is longer than MAX_ID characters, so
-    a longer one is cut rather than echoed whole."""
-    text = str(value)
-    return repr(text if len(text) <= MAX_ID else text[:MAX_ID - 4] + "…")
 
 
 # --------------------------------------------------------------------------- ports
@@ -196,9 +287,9 @@ def fill_ports(edge: Mapping, source_type, target_type) -> tuple[str | None, str
         return None, None, f"{target_type.label} takes no input: it cannot take {source_type.label}'s output."
     sp, tp = edge.get("source_port"), edge.get("target_port")
     if sp is not None and sp not in outs:
-        return sp, tp, f"{source_type.label} has no output {sp!r}."
+        return sp, tp, f"{source_type.label} has no output {quoted(sp)}."
     if tp is not None and tp not in ins:
-        return sp, tp, f"{target_type.label} has no input {tp!r}."
+        return sp, tp, f"{target_type.label} has no input {quoted(tp)}."
     sources = [outs[sp]] if sp else list(outs.values())
     targets = [ins[tp]] if tp else list(ins.values())
     for s in sources:
@@ -257,6 +348,8 @@ def parse(workflow, types=None) -> Graph:
     if not isinstance(workflow, Mapping):
         add(GRAPH, "A workflow must be a JSON object with nodes and edges.")
         return empty
+    for message in workflow.get(UNREADABLE) or []:
+        add(GRAPH, str(message))
     raw_nodes, raw_edges = workflow.get("nodes"), workflow.get("edges", [])
     if not isinstance(raw_nodes, list) or not isinstance(raw_edges, list):
         add(GRAPH, "A workflow needs a list of nodes and a list of edges.")
@@ -270,10 +363,10 @@ def parse(workflow, types=None) -> Graph:
             continue
         nid = n["id"]
         if nid in nodes:
-            add(GRAPH, f"Two nodes share the id {nid!r}.")
+            add(GRAPH, f"Two nodes share the id {quoted(nid)}.")
             continue
         if n.get("type") not in types:
-            add(nid, f"Unknown node type {n.get('type')!r}.")
+            add(nid, f"Unknown node type {quoted(n.get('type'))}.")
         if not isinstance(n.get("config", {}) or {}, Mapping):
             add(nid, "The node's config must be an object.")
         nodes[nid] = dict(n)
@@ -286,7 +379,7 @@ def parse(workflow, types=None) -> Graph:
             continue
         s, t = e["source"], e["target"]
         if s not in nodes or t not in nodes:
-            add(GRAPH, f"An edge refers to node {s if s not in nodes else t!r}, which does not exist.")
+            add(GRAPH, f"An edge refers to node {quoted(s if s not in nodes else t)}, which does not exist.")
             continue
         if s == t:
             add(s, "A node cannot be connected to itself.")

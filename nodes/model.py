@@ -16,7 +16,7 @@ import time
 
 from nodes.base import MODEL, SPLIT, ModelArtifact, NodeError, NodeType, Port, Upstream, declared_fields
 from plugins import registry
-from plugins.params import Param, validate_params
+from plugins.params import Param, quoted, shape_problems, validate_params
 
 SEARCH_ON = (("use_optuna", True),)
 TRAINING_PARAMS = (
@@ -45,9 +45,24 @@ def default_metric(plugin, problem_type: str) -> str | None:
     return None
 
 
+def shape(config: dict) -> dict:
+    """What no workflow could make valid: an algorithm that is not a name, hyperparameters
+    that are not an object, or values its plugin's Params rule out (an algorithm not
+    installed here is the validation's to say)."""
+    problems = {}
+    slug, hp = config.get("algorithm"), config.get("hyperparameters")
+    if slug is not None and not isinstance(slug, str):
+        problems["algorithm"] = "Algorithm must be the name of one (text)."
+    if hp is not None and not isinstance(hp, dict):
+        problems["hyperparameters"] = "Hyperparameters must be an object of name: value."
+    elif hp and isinstance(slug, str) and slug in registry.models():
+        problems.update(shape_problems(registry.models()[slug].params, hp, "hyperparameter", "hyperparameters."))
+    return problems
+
+
 def validate(config: dict, upstream: Upstream):
     config = dict(config or {})
-    errors = {k: f"Unknown field {k!r}." for k in config if k not in FIELDS}
+    errors = {k: f"Unknown field {quoted(k)}." for k in config if k not in FIELDS}
     ptype = upstream.problem_type
     slug = config.get("algorithm")
     clean = {}
@@ -55,16 +70,14 @@ def validate(config: dict, upstream: Upstream):
     if not slug:
         errors["algorithm"] = "Choose an algorithm."
     elif slug not in registry.models():
-        errors["algorithm"] = f"Unknown algorithm {slug!r}."
+        errors["algorithm"] = f"Unknown algorithm {quoted(slug)}."
     else:
         plugin = registry.models()[slug]
         clean["algorithm"] = slug
         if ptype and ptype not in plugin.problem_types:
             errors["algorithm"] = f"{plugin.name} does not do {ptype}; choose another algorithm."
-    hp = config.get("hyperparameters") or {}
-    if not isinstance(hp, dict):
-        errors["hyperparameters"] = "Hyperparameters must be an object of name: value."
-    elif plugin is not None:
+    hp = config.get("hyperparameters") or {}  # an object: `shape` left out anything else
+    if plugin is not None:
         clean_hp, hp_errors = validate_params(plugin.params, hp, ptype, what="hyperparameter")
         clean["hyperparameters"] = clean_hp
         if not hp_errors:
@@ -83,7 +96,7 @@ def validate(config: dict, upstream: Upstream):
             caps = registry.capabilities(plugin, ptype)
             m = registry.metrics().get(metric)
             if metric not in caps["supported_metrics"] or m is None or m.kind != "scalar":
-                errors["optuna_metric"] = f"{plugin.name} cannot be optimised for {metric!r}."
+                errors["optuna_metric"] = f"{plugin.name} cannot be optimised for {quoted(metric)}."
             clean["optuna_metric"] = metric
         else:
             clean["optuna_metric"] = default_metric(plugin, ptype)
@@ -502,7 +515,7 @@ NODE = NodeType(
     inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
     params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design_output,
     advise=advice, reconcile=reconcile, estimate=estimate, output_summary=output_summary, fields=fields,
-    order=40,
+    shape=shape, order=40,
 )
 
 

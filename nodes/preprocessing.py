@@ -13,12 +13,29 @@ from dataclasses import replace
 import plugins.preprocessing as pp
 from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream, table_summary
 from plugins import registry
+from plugins.params import quoted
+
+
+def shape(config: dict) -> dict:
+    """What no data could make valid: operations that are not a list, or a step that is not
+    one (`plugins.preprocessing.operation_problem`), keyed by its index."""
+    operations = config.get("operations")
+    if operations is None:
+        return {}
+    if not isinstance(operations, list):
+        return {"operations": "Operations must be a list of steps."}
+    problems = {}
+    for i, item in enumerate(operations):
+        problem = pp.operation_problem(item)
+        if problem:
+            problems[f"operations.{i}"] = f"Operation {i + 1}: {problem}"
+    return problems
 
 
 def validate(config: dict, upstream: Upstream):
     config = dict(config or {})
     unknown = [k for k in config if k != "operations"]
-    errors = {k: f"Unknown field {k!r}." for k in unknown}
+    errors = {k: f"Unknown field {quoted(k)}." for k in unknown}
     operations = config.get("operations", [])
     clean_ops, op_errors = pp.validate_operations(operations, input_columns(upstream), design_facts(upstream))
     op_errors.update(pp.operation_errors(clean_ops, upstream.problem_type))
@@ -123,6 +140,6 @@ NODE = NodeType(
     description="Clean and transform the data: missing values, scaling, encoding, outliers.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("table", (TABLE,), "Table"),),
     params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output, advise=advice,
-    preview=preview, estimate=estimate, output_summary=table_summary, fields=fields,
+    preview=preview, estimate=estimate, output_summary=table_summary, fields=fields, shape=shape,
     order=20,
 )

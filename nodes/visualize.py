@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from nodes.base import METRICS, MODEL, PLOTS, NodeType, PlotsArtifact, Port, Upstream
-from nodes.evaluate import check_keys
+from nodes.base import METRICS, MODEL, PLOTS, Cancelled, NodeType, PlotsArtifact, Port, Upstream
+from nodes.evaluate import check_keys, keys_shape
 from plugins import registry
 
 # The plot that shows each metric (seed 000: Visualize follows the Evaluate selections).
@@ -62,9 +62,12 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
         started = time.perf_counter()
         try:
             png = render_plot(key, data)
-        except (ValueError, TypeError) as e:
-            ctx.warn(f"{plot.name}: {e}")
-            out.append({"key": key, "name": plot.name, "artifact_id": None, "error": str(e)})
+        except (Cancelled, MemoryError):
+            raise
+        except Exception as e:  # one plot that cannot be drawn is a warning; the others are drawn
+            problem = plot_problem(e)
+            ctx.warn(f"{plot.name}: {problem}")
+            out.append({"key": key, "name": plot.name, "artifact_id": None, "error": problem})
             continue
         artifact_id = ctx.save_artifact("plot", f"{key}.png", png, "image/png")
         out.append({"key": key, "name": plot.name, "artifact_id": artifact_id, "group": plot.group})
@@ -72,6 +75,19 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
         ctx.progress(span[1], f"{step}, {plot.name}: done")
         ctx.event("node_log", {"message": f"{plot.name} drawn in {took:.1f} s ({step})"})
     return PlotsArtifact(model=model, plots=out)
+
+
+def plot_problem(e: Exception) -> str:
+    """Why a plot was not drawn, as the user reads it: a plot's own sentence (PlotError) as
+    it is; a library's message only inside ours, on one line and cut short."""
+    from plugins.base import PlotError
+
+    if isinstance(e, PlotError):
+        return str(e)
+    said = " ".join(str(e).split())
+    said = said if len(said) <= 200 else said[:199] + "…"
+    return ("It could not be drawn: the plotting library failed" + (f" and said: {said}" if said else "")
+            + ("" if said.endswith((".", "!", "?")) else "."))
 
 
 SECONDS_PER_PLOT_CREDIT = 0.4
@@ -106,6 +122,6 @@ NODE = NodeType(
     description="Draw plots of the model: performance and explainability.",
     inputs=(Port("model", (MODEL, METRICS), "Model or metrics"),), outputs=(Port("plots", (PLOTS,), "Plots"),),
     params=(), validate=validate, run=run, summary=summary, group="Results", estimate=estimate,
-    output_summary=output_summary, results=results,
+    output_summary=output_summary, results=results, shape=keys_shape("plots", "plot"),
     order=60,
 )

@@ -143,6 +143,12 @@ class Metric:
 
 
 # --------------------------------------------------------------------------- plots
+class PlotError(ValueError):
+    """A plot that cannot be drawn, for a reason said in a sentence a person reads as it is
+    ("The test rows hold a single class; a curve needs both."). Anything else a plot raises
+    comes from a library, and reaches the user only inside the Visualize node's own sentence."""
+
+
 @dataclass(frozen=True)
 class Plot:
     key: str

@@ -10,8 +10,19 @@ accepted everywhere.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+QUOTED_MAX = 64  # the most of a value (an id, a name, a setting) a message quotes
+
+
+def quoted(value) -> str:
+    """A value as a message quotes it: its first QUOTED_MAX characters (the length of the
+    longest node id), so a longer one is cut rather than echoed whole."""
+    text = str(value)
+    return repr(text if len(text) <= QUOTED_MAX else text[:QUOTED_MAX - 4] + "…")
+
 
 KINDS = ("int", "float", "select", "bool", "range", "str", "multiselect", "columns", "column")
 
@@ -143,6 +154,8 @@ _FALSE = {"false", "0", "off", "no", ""}
 
 
 def _fmt(x) -> str:
+    if isinstance(x, (int, float)) and not isinstance(x, bool) and abs(x) >= 1e15:
+        return f"{x:.6g}"  # 1e+308, not its 309 digits
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
@@ -157,7 +170,7 @@ def _number(param: Param, value, as_int: bool):
         try:
             value = float(text) if text else None
         except ValueError:
-            raise ParamError(param.name, f"{label} must be a number; {value!r} is not one.") from None
+            raise ParamError(param.name, f"{label} must be a number; {quoted(value)} is not one.") from None
         if value is None:
             raise ParamError(param.name, f"{label} needs a value.")
     if not isinstance(value, (int, float)):
@@ -165,7 +178,7 @@ def _number(param: Param, value, as_int: bool):
     if isinstance(value, float) and not math.isfinite(value):
         raise ParamError(param.name, f"{label} must be a finite number.")
     if as_int:
-        if float(value) != int(value):
+        if isinstance(value, float) and not value.is_integer():
             raise ParamError(param.name, f"{label} must be a whole number; {_fmt(value)} is not.")
         value = int(value)
     else:
@@ -208,16 +221,18 @@ def validate_value(param: Param, value, problem_type: str | None = None):
             if value == choice or (isinstance(value, str) and not isinstance(choice, str) and value == str(choice)):
                 return choice
         shown = ", ".join(str(c) for c in choices)
-        raise ParamError(param.name, f"{label} must be one of {shown}; got {value!r}.")
+        raise ParamError(param.name, f"{label} must be one of {shown}; got {quoted(value)}.")
     if kind == "multiselect":
         if isinstance(value, str):
             value = [v for v in value.split(",") if v]
-        if not isinstance(value, (list, tuple)):
-            raise ParamError(param.name, f"{label} must be a list.")
+        if not isinstance(value, (list, tuple)) or not all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+            raise ParamError(param.name, f"{label} must be a list of its choices.")
         choices = param.choices_for(problem_type)
         bad = [v for v in value if choices and v not in choices]
         if bad:
-            raise ParamError(param.name, f"{label}: {', '.join(map(str, bad))} is not one of the choices.")
+            raise ParamError(param.name, f"{label}: {', '.join(quoted(v) for v in bad[:5])} "
+                                         f"{'is' if len(bad) == 1 else 'are'} not one of the choices.")
         return list(dict.fromkeys(value))
     if kind == "columns":
         if isinstance(value, str):
@@ -254,14 +269,14 @@ def validate_params(params, values: dict | None, problem_type: str | None = None
     errors maps a param name (or the unknown key) to a sentence. Unknown keys are errors,
     so a typo never silently falls back to a default.
     """
-    values = dict(values or {})
-    if not isinstance(values, dict):
+    if values is not None and not isinstance(values, Mapping):
         return {}, {"_": f"The {what}s must be an object of name: value."}
+    values = dict(values or {})
     by_name = {p.name: p for p in params}
     clean, errors = {}, {}
     for key in values:
         if key not in by_name:
-            errors[key] = f"Unknown {what} {key!r}."
+            errors[key] = f"Unknown {what} {quoted(key)}."
         elif not by_name[key].applies_to(problem_type):
             errors[key] = f"{by_name[key].title} does not apply to {problem_type}."
     for p in params:
@@ -275,6 +290,55 @@ def validate_params(params, values: dict | None, problem_type: str | None = None
         else:
             clean[p.name] = p.default_for(problem_type)
     return clean, errors
+
+
+_NOT_TEXT = {"int": "must be a number", "float": "must be a number", "bool": "must be true or false",
+             "range": "must be a pair of numbers: low, high", "multiselect": "must be a list of its choices",
+             "columns": "must be a list of column names"}
+
+
+def storable(param: Param, value) -> str | None:
+    """Why `value` can never be valid for `param`, whatever the workflow around it; None
+    when it may be stored. Refused: a value not of the Param's kind, outside its declared
+    bounds or choices (those of every problem type: a regression criterion is kept while
+    the dataset says classification), not finite, a list or pair of the wrong shape, or
+    text where the kind is a number, true/false or a list.
+    Kept: a value not set yet (None, blank text; the node then says it needs one), and
+    whatever depends on the rest of the workflow (a column the dataset lacks), which the
+    node type's validation judges. The store refuses what this refuses, so every stored
+    value is one a page can render; it is `validate_value` asked without a context."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str) and param.kind in _NOT_TEXT:
+        # a form's text ("on", "5", "a,b") is read by the inspector into the value it means;
+        # stored as text it would be shown wrong ("off" as a ticked box, "a,b" as three columns)
+        return f"{param.title} {_NOT_TEXT[param.kind]}, not text."
+    first = None
+    for problem_type in (None, *param.choices_by_problem):
+        try:
+            validate_value(param, value, problem_type)
+            return None
+        except ParamError as e:
+            first = first or e.message
+    return first
+
+
+def shape_problems(params, values: Mapping, what: str = "setting", prefix: str = "") -> dict:
+    """{prefix + name: sentence} for each value of `values` that no Param of that name can
+    ever accept (`storable`); a name several Params declare (one per problem type) needs
+    one of them to accept it. Names no Param declares are left to the node's validation
+    ("Unknown setting"), as is everything `storable` keeps."""
+    if not isinstance(values, Mapping):
+        return {prefix.rstrip(".") or "_": f"The {what}s must be an object of name: value."}
+    by_name: dict = {}
+    for p in params:
+        by_name.setdefault(p.name, []).append(p)
+    out = {}
+    for name, value in values.items():
+        found = [storable(p, value) for p in by_name.get(name, ())]
+        if found and all(found):
+            out[prefix + name] = found[0]
+    return out
 
 
 def params_json(params, problem_type: str | None = None) -> dict:

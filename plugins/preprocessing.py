@@ -28,7 +28,7 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from plugins.base import Operation
-from plugins.params import Param, validate_params
+from plugins.params import Param, quoted, shape_problems, validate_params
 
 COLUMNS = Param("columns", "columns", default=[], label="Columns",
                 help="Leave empty to apply to every applicable column.")
@@ -784,6 +784,22 @@ def columns_text(op: Operation, params: dict, columns: list[dict] | None, limit:
     return f"all {n} {kinds} column{'s' if n != 1 else ''}".replace("  ", " ")
 
 
+def operation_problem(item) -> str | None:
+    """Why `item` can never be a step, whatever the data: not an object with a method (the
+    name of an operation) and its parameters (an object, or left out), or a parameter value
+    no declaration of that operation accepts (`plugins.params.storable`). None when it may
+    be stored; an operation not installed here may be (the validation says so)."""
+    if not isinstance(item, dict) or not isinstance(item.get("method"), str):
+        return "Each operation needs a method: the name of an operation."
+    op = _registry().get(item["method"])
+    name = op.name if op else quoted(item["method"])
+    params = item.get("parameters")
+    if params is not None and not isinstance(params, dict):
+        return f"{name}: parameters must be an object of name: value."
+    problems = shape_problems(op.params, params or {}, "parameter") if op else {}
+    return f"{name}: " + " ".join(problems.values()) if problems else None
+
+
 def validate_operations(operations, columns: list[dict] | None = None, facts: DesignFacts | None = None):
     """Operations as posted -> ([(slug, params)] that are valid, {index: sentence}). With the
     input's columns (`feature_columns`), a step's chosen columns must be there and be of a
@@ -795,17 +811,15 @@ def validate_operations(operations, columns: list[dict] | None = None, facts: De
     registered = _registry()
     clean, errors = [], {}
     for i, item in enumerate(operations):
-        if not isinstance(item, dict) or not isinstance(item.get("method"), str):
-            errors[i] = "Each operation needs a method."
+        problem = operation_problem(item)
+        if problem:
+            errors[i] = problem
             continue
         op = registered.get(item["method"])
         if op is None:
-            errors[i] = f"Unknown operation {item['method']!r}."
+            errors[i] = f"Unknown operation {quoted(item['method'])}."
             continue
         params = item.get("parameters") or {}
-        if not isinstance(params, dict):
-            errors[i] = f"{op.name}: parameters must be an object."
-            continue
         values, errs = validate_params(op.params, params, what="parameter")
         if errs:
             errors[i] = f"{op.name}: " + " ".join(errs.values())

@@ -1,15 +1,20 @@
 """Shared plots, rendered to PNG with matplotlib's object API (no pyplot global state, so
-concurrent renders in one process cannot draw into each other's figures)."""
+concurrent renders in one process cannot draw into each other's figures).
+
+Plot text (column names, class labels, titles) is drawn as written, never read as maths:
+matplotlib parses text between two `$` as mathtext, so a column "$x$" would be drawn as
+an italic x and one like "$\\frac{1}{$" would break the plot with the parser's text."""
 
 from __future__ import annotations
 
 import io
 
+import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from plugins.base import EvalData, Plot
+from plugins.base import EvalData, Plot, PlotError
 
 CLS, REG, CLU = ("classification",), ("regression",), ("clustering",)
 BOTH = ("classification", "regression")
@@ -45,7 +50,7 @@ def _scores(d: EvalData):
     if hasattr(d.model, "decision_function"):
         s = np.asarray(d.model.decision_function(d.X_test))
         return s
-    raise ValueError("This model gives no probabilities or scores to draw the curve from.")
+    raise PlotError("This model gives no probabilities or scores to draw the curve from.")
 
 
 def curve_scores(d: EvalData):
@@ -56,7 +61,7 @@ def curve_scores(d: EvalData):
 
     classes, s, y = _classes(d), _scores(d), np.asarray(d.y_test)
     if len(set(y.tolist())) < 2:
-        raise ValueError("The test rows hold a single class; a curve needs both.")
+        raise PlotError("The test rows hold a single class; a curve needs both.")
     if len(classes) == 2:
         positive = model_positive(d)
         return [(positive, y == positive, positive_scores(s, classes, positive))]
@@ -175,7 +180,7 @@ def _permutation_importance(d: EvalData, limit=500, repeats=5):
 
 def feature_importance_plot(d: EvalData) -> bytes:
     if d.y_test is None:
-        raise ValueError("Feature importance needs a target column.")
+        raise PlotError("Feature importance needs a target column.")
     names, values, kind = _native_importance(d) or _permutation_importance(d)
     order = np.argsort(values)[::-1][:20][::-1]  # top 20, largest at the top of the chart
     fig, ax = _figure(6.4, max(3.0, 0.28 * len(order) + 1.2))
@@ -200,10 +205,10 @@ def learning_curve_plot(d: EvalData) -> bytes:
 
     X, y = d.X_train, d.y_train
     if X is None or y is None:
-        raise ValueError("A learning curve needs the training rows and a target column.")
+        raise PlotError("A learning curve needs the training rows and a target column.")
     n = len(X)
     if n < 30:
-        raise ValueError(f"A learning curve needs at least 30 training rows; there are {n}.")
+        raise PlotError(f"A learning curve needs at least 30 training rows; there are {n}.")
     classification = d.problem_type == "classification"
     seed = d.random_state or 0
     y_arr = np.asarray(y)
@@ -234,7 +239,7 @@ def learning_curve_plot(d: EvalData) -> bytes:
             if d.progress:
                 d.progress(done / total, f"learning curve: fit {done}/{total}")
     if np.isnan(valid).all():
-        raise ValueError("No training slice held two classes, so no learning curve could be drawn.")
+        raise PlotError("No training slice held two classes, so no learning curve could be drawn.")
     fig, ax = _figure()
     for scores, label, colour in ((train, "training", BLUE), (valid, "validation", ORANGE)):
         mean, std = np.nanmean(scores, axis=1), np.nanstd(scores, axis=1)
@@ -418,7 +423,7 @@ def _top_raw_numeric(d: EvalData, k: int = 4) -> list:
     # pandas' own test: numpy's issubdtype chokes on extension dtypes (string, Int64)
     numeric = [c for c in raw if is_numeric_dtype(d.X_test[c]) and not is_bool_dtype(d.X_test[c])]
     if not numeric:
-        raise ValueError("Partial dependence needs at least one numeric feature.")
+        raise PlotError("Partial dependence needs at least one numeric feature.")
     score = dict.fromkeys(numeric, 0.0)
     found = _native_importance(d)
     mapped = False
@@ -473,7 +478,7 @@ def partial_dependence_plot(d: EvalData) -> bytes:
     from sklearn.inspection import PartialDependenceDisplay
 
     if not hasattr(d.X_test, "columns"):
-        raise ValueError("Partial dependence needs the raw feature table.")
+        raise PlotError("Partial dependence needs the raw feature table.")
     features = _top_raw_numeric(d)
     idx = _sample_idx(len(d.X_test), 500, d.random_state)
     X = d.X_test.iloc[idx].copy()
@@ -587,7 +592,10 @@ def render_plot(key: str, data: EvalData) -> bytes:
 
     plot = plots().get(key)
     if plot is None:
-        raise ValueError(f"Unknown plot {key!r}.")
+        raise PlotError(f"Unknown plot {key!r}.")
     if data.problem_type not in plot.problem_types:
-        raise ValueError(f"{plot.name} does not apply to {data.problem_type}.")
+        raise PlotError(f"{plot.name} does not apply to {data.problem_type}.")
+    # set for the process, not in an rc_context that a concurrent render could restore midway:
+    # every text a plot draws (ticks and legends are made while saving) is the user's data
+    matplotlib.rcParams["text.parse_math"] = False
     return plot.fn(data)

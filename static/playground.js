@@ -934,6 +934,8 @@
     for (const n of graph.getNodes()) setNodeStatus(n.id, "queued", "Queued");
     attach({ id: body.job_id, status: body.status, estimated_time: body.estimated_time }, 0);
     if (body.notice) { setJobStatus(`Queued · ${body.notice}`, "queued"); checkWorkers(); }
+    // an estimate past the job time limit: said now, in the run log, not when the job is stopped
+    if (body.warning) execLog(body.warning, "warn");
     showPanel("run");
   }
 

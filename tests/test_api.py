@@ -210,3 +210,29 @@ def test_apps_are_built_by_a_factory_one_per_home(tmp_path):
         assert made.status_code == 201, made.text
         assert [w["name"] for w in a.get("/api/v1/workflows").json()] == ["only in one"]
         assert b.get("/api/v1/workflows").json() == []
+
+
+def test_run_says_when_the_estimate_is_past_the_job_time_limit(web, monkeypatch):
+    """A 2-hour estimate was accepted silently against a 30-minute limit: the job was stopped
+    half an hour later. Run still queues it (an estimate can be high) and says so now."""
+    from executor.timing import duration
+
+    graph = valid_graph()
+    graph["nodes"][2]["config"].update(use_optuna=True, optuna_trials=500, cv_folds=20)
+    wid = web.post("/api/v1/workflows", json={"name": "long search", **graph}).json()["id"]
+    monkeypatch.setenv("PLAYGROUND_JOB_TIME_LIMIT", "40")
+    answers = [web.post(f"/api/v1/workflows/{wid}/run"), web.post(f"/ui/workflows/{wid}/run"),
+               web.post("/api/v1/workflows/execute", json=graph)]
+    for r in answers:
+        body = r.json()
+        assert r.status_code in (200, 202) and body["estimated_time"] > 40, body
+        assert body["warning"] == (
+            f"This run is estimated at about {duration(body['estimated_time'])}, longer than the job time limit of "
+            "40 s (PLAYGROUND_JOB_TIME_LIMIT): it will be stopped then unless it is faster than estimated. Use fewer "
+            "trials, folds or rows, or raise the limit.")
+        web.post(f"/api/v1/jobs/{body['job_id']}/cancel")
+    monkeypatch.setenv("PLAYGROUND_JOB_TIME_LIMIT", str(24 * 3600))
+    body = web.post(f"/api/v1/workflows/{wid}/run").json()
+    assert "warning" not in body
+    web.post(f"/api/v1/jobs/{body['job_id']}/cancel")
+    assert [duration(s) for s in (0.5, 40, 1800, 7200, 5400)] == ["0.5 s", "40 s", "30 min", "2 h", "90 min"]

@@ -333,3 +333,43 @@ def test_visualize_says_each_plot_before_it_starts_and_logs_it_when_drawn():
                                                          "Feature importance", "SHAP summary"]
     fractions = [e["progress"] for e in mine if e["type"] == "node_progress"]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_a_stored_config_is_read_without_what_its_declaration_rules_out():
+    """A config stored before the store checked configs: the hooks never see the malformed
+    values (a list hashed as an algorithm raised in every page), and the node says why."""
+    from nodes.registry import node_types
+
+    ok = {"method": "standard_scaler", "parameters": {}}
+    bad = {"method": "standard_scaler", "parameters": {"columns": [["a"]]}}
+    prep = node_types()["preprocessing"]
+    assert prep.readable({"operations": [ok, bad, ok]}) == (
+        {"operations": [ok, ok]},
+        {"operations": "Operation 2: Standard scaler: Columns must be a list of column names."})
+    model = node_types()["model"]
+    config = {"algorithm": "svm", "hyperparameters": {"C": [1], "kernel": "rbf"}, "use_cv": "on"}
+    assert model.readable(config) == ({"algorithm": "svm", "hyperparameters": {"kernel": "rbf"}},
+                                      {"hyperparameters.C": "C (margin penalty) must be a number.",
+                                       "use_cv": "Cross-validation must be true or false, not text."})
+    errors = validate_workflow({"nodes": [node("m", "model", {"algorithm": ["svm"]})], "edges": []})
+    assert "Algorithm must be the name of one (text)." in errors["m"]
+
+
+def test_cli_artifacts_stay_in_their_folder_whatever_the_node_ids(tmp_path):
+    """A node id "../../x" wrote the model two folders above --artifacts DIR."""
+    wf = seed_chain()
+    renamed = {"m": "../../x", "v": "/tmp/abs", "e": "..", "s": "s"}
+    for n in wf["nodes"]:
+        n["id"] = renamed.get(n["id"], n["id"])
+    for e in wf["edges"]:
+        e["source"], e["target"] = renamed.get(e["source"], e["source"]), renamed.get(e["target"], e["target"])
+    out = tmp_path / "a" / "b" / "out"
+    path = tmp_path / "a" / "wf.json"
+    out.parent.mkdir(parents=True)
+    path.write_text(json.dumps(wf))
+    proc = subprocess.run([sys.executable, "-m", "executor", "run", str(path), "--artifacts", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert [p for p in written if not p.startswith("a/b/out/")] == ["a/wf.json"]
+    assert "a/b/out/_.._x-logistic_regression.joblib" in written and any(p.startswith("a/b/out/_tmp_abs-") for p in written)

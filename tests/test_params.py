@@ -69,3 +69,40 @@ def test_a_narrower_search_range_says_why():
     p = Param("n", "int", default=5, min=1, max=1000, search_max=50, search_note="Cheaper trials.")
     assert p.to_json()["search"] == {"min": 1, "max": 50, "log": False, "note": "Cheaper trials."}
     assert Param("t", "float", default=1e-4, min=1e-8, max=1e-1, tunable=False).to_json()["search"] is None
+
+
+def test_storable_refuses_only_what_no_workflow_could_make_valid():
+    """What the store may keep of a Param: a value of its kind within its declaration, or
+    none yet. Context (a problem type, the data) is never assumed."""
+    from plugins.params import shape_problems, storable
+
+    test_size = Param("test_size", "float", default=0.2, min=0.1, max=0.5)
+    assert storable(test_size, 1e308) == "Test size must be at most 0.5; got 1e+308."
+    assert storable(test_size, "0.3") == "Test size must be a number, not text."
+    assert storable(test_size, True) == "Test size must be a number, not true/false."
+    assert storable(test_size, [0.3]) == "Test size must be a number."
+    assert storable(test_size, None) is None and storable(test_size, " ") is None and storable(test_size, 0.3) is None
+    assert storable(CRIT, "absolute_error") is None  # a regression choice, kept while the data says classes
+    assert storable(CRIT, ["gini"]) == "Criterion must be one of gini, entropy; got \"['gini']\"."
+    assert storable(FLAG, "false") == "Bootstrap must be true or false, not text."
+    assert storable(RANGE, [2, 1]) == "Feature range: the low end (2) is above the high end (1)."
+    assert storable(RANGE, [[1], 2]) == "Feature range must be a number."
+    parts = Param("parts", "multiselect", default=[], choices=("year", "month"))
+    assert storable(parts, [{}]) == "Parts must be a list of its choices."
+    assert storable(parts, ["decade"]) == "Parts: 'decade' is not one of the choices."
+    columns = Param("columns", "columns", default=[])
+    assert storable(columns, "a,b") == "Columns must be a list of column names, not text."
+    assert storable(columns, ["any column at all"]) is None  # whether it is in the data is the node's to say
+    assert shape_problems([N, DEPTH], {"n_estimators": "x" * 5000, "max_depth": None, "colour": [1]}) == {
+        "n_estimators": "N estimators must be a number, not text."}
+    assert shape_problems([N], [1], what="hyperparameter", prefix="hyperparameters.") == {
+        "hyperparameters": "The hyperparameters must be an object of name: value."}
+
+
+def test_a_message_quotes_a_short_excerpt_of_a_long_value():
+    with pytest.raises(ParamError) as e:
+        validate_value(CRIT, "x" * 100_000)
+    assert len(e.value.message) < 130 and e.value.message.endswith("xxx…'.")
+    with pytest.raises(ParamError) as e:
+        validate_value(N, 10**39)
+    assert e.value.message == "N estimators must be at most 500; got 1e+39."

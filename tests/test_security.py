@@ -118,7 +118,7 @@ def test_security_headers_on_every_answer(bare):
 
 def test_bodies_are_bounded_with_the_limit_in_the_sentence(web):
     r = web.post("/api/v1/workflows", content=b"{" + b" " * (6 * 2**20) + b"}", headers={"Content-Type": "application/json"})
-    assert r.status_code == 413 and r.json()["detail"].endswith("the limit is 5 MB.")
+    assert r.status_code == 413 and r.json()["detail"].endswith("the limit is 5 MB (PLAYGROUND_MAX_BODY_MB).")
 
 
 def test_the_home_folder_and_databases_are_the_owners_alone(web):
@@ -129,3 +129,40 @@ def test_the_home_folder_and_databases_are_the_owners_alone(web):
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
     for f in (cfg.db_path, cfg.home / "session.key"):
         assert stat.S_IMODE(os.stat(f).st_mode) & 0o077 == 0, f
+
+
+def test_get_of_the_home_page_changes_nothing(tmp_path):
+    """GET / created "My first workflow": a state change that any page could trigger with an
+    <img src="http://127.0.0.1:5001/">. Now it only leads to the newest workflow, or to the
+    Workflows page, where creating one is a form's POST."""
+    from dataclasses import replace
+
+    from app import create_app
+    from data.config import settings
+
+    app = create_app(replace(settings(), home=tmp_path))
+    with TestClient(app) as client:
+        for _ in range(3):
+            r = client.get("/", follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"] == "/workflows"
+        assert client.get("/api/v1/workflows").json() == []
+        assert "No workflows yet" in client.get("/", follow_redirects=True).text
+        made = app.state.store.create_workflow("mine")
+        assert client.get("/", follow_redirects=False).headers["location"] == f"/workflows/{made['id']}"
+
+
+def test_one_host_header_parsed_strictly(bare):
+    """`127.0.0.1:evil.example` was read as 127.0.0.1 (a split at the last colon), and of two
+    Host headers the last was checked: which one the framework or a proxy reads is a guess."""
+    for host in ("127.0.0.1:evil.example", "localhost:5001:80", "[::1", "::1", "localhost:", "a b", "user@localhost"):
+        r = bare.get("/api/v1/node-types", headers={"Host": host})
+        assert r.status_code == 400, host
+        assert r.json()["detail"] == f"The Host header {host!r} is not a host name with an optional port number."
+    r = bare.get("/api/v1/node-types", headers=[("Host", "localhost"), ("Host", "evil.example")])
+    assert r.status_code == 400 and r.json()["detail"] == "This request has 2 Host headers; send one."
+    r = bare.get("/workflows", headers=[("Host", "localhost"), ("Host", "localhost")])
+    assert r.status_code == 400 and r.text == "This request has 2 Host headers; send one."
+    for host in ("localhost", "LOCALHOST:5001", "localhost.:80", "[::1]", "127.0.0.1:65535"):
+        assert bare.get("/api/v1/node-types", headers={"Host": host}).status_code == 200, host
+    r = bare.get("/api/v1/node-types", headers={"Host": "x" * 5000 + ".example"})
+    assert r.status_code == 400 and len(r.json()["detail"]) < 200

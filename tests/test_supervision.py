@@ -157,6 +157,9 @@ def test_the_api_and_the_editor_say_when_no_worker_is_alive():
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page()
+            req = urllib.request.Request(base + "/api/v1/workflows", method="POST", data=b'{"name": "w"}',
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req, timeout=30).close()  # GET / opens the newest workflow
             page.goto(base + "/")
             notice = page.locator("#worker-notice")
             notice.wait_for(state="visible", timeout=15_000)
@@ -301,3 +304,27 @@ def test_the_default_budgets_come_from_the_machine(monkeypatch):
     monkeypatch.setenv("PLAYGROUND_JOB_MEMORY_MB", "750")
     monkeypatch.setenv("PLAYGROUND_JOB_THREADS", "3")
     assert settings().job_memory_limit == 750 * 2**20 and settings().job_thread_budget == 3
+
+
+def test_a_killed_job_is_said_out_of_memory_only_when_memory_says_so():
+    """Every killed job read "perhaps out of memory". Memory is said when the kernel's OOM
+    killer acted while it ran, or its peak came within 10% of its limit; a crash signal is a
+    crash; anything else came from outside."""
+    from executor.worker import death_message, oom_kills
+
+    limit = 400 * 2**20
+    assert death_message(-9, 12 * 2**20, limit, oom_killed=False) == (
+        "The job's process was stopped from outside (signal 9, SIGKILL) after using 12 MB at most; nothing says it "
+        "ran out of memory. Other jobs and the app are not affected.")
+    assert death_message(-9, 380 * 2**20, limit, oom_killed=False) == (
+        "The job's process was killed (signal 9, SIGKILL) when it had used 380 MB at most, near its memory limit of "
+        "400 MB (PLAYGROUND_JOB_MEMORY_MB): most likely it ran out of memory. Other jobs and the app are not affected.")
+    assert death_message(-9, 120 * 2**20, limit, oom_killed=True).startswith(
+        "The kernel's out-of-memory killer stopped the job's process (signal 9, SIGKILL): the machine ran out of "
+        "memory while the job used 120 MB at most (its limit is 400 MB, PLAYGROUND_JOB_MEMORY_MB).")
+    assert death_message(-15, 380 * 2**20, limit, oom_killed=False).startswith(
+        "The job's process was stopped from outside (signal 15, SIGTERM)")  # the OOM killer sends SIGKILL only
+    assert death_message(-11, 5 * 2**20, limit, oom_killed=False).startswith(
+        "The job's process crashed (signal 11, SIGSEGV), in a library's native code")
+    assert death_message(3, 0, limit, oom_killed=False).startswith("The job's process exited with code 3 ")
+    assert isinstance(oom_kills(), int)  # this machine says how many the OOM killer has killed

@@ -6,8 +6,9 @@ understands; never a 500 for bad input, never library text.
 - A page: an HTML page with the sentence and a way back.
 
 Request bodies are parsed strictly here too: NaN and Infinity (not JSON, and refused by
-the database later), numbers over 40 digits and nesting deeper than 200 levels are refused
-up front with a sentence.
+the database later), numbers over 40 digits, nesting deeper than 200 levels and lone
+surrogate escapes ("\\ud800", which Python parses but no UTF-8 text, SQLite included, can
+hold) are refused up front with a sentence.
 """
 
 from __future__ import annotations
@@ -103,7 +104,29 @@ def parse_json(raw: bytes, kind=dict, what: str = "The request body"):
         raise BadRequest(f"{what} is nested more than {MAX_DEPTH} levels deep.") from None
     if not isinstance(body, kind):
         raise BadRequest(f"{what} must be a JSON {'object' if kind is dict else 'list'}.")
+    if "\\u" in text:  # a surrogate can only come from an escape: the text itself is UTF-8
+        check_text(body, what)
     return body
+
+
+def check_text(value, what: str = "The request body") -> None:
+    """Every string of a parsed body (keys too) is text: a lone surrogate escape
+    ("\\ud800" without its pair) parses in Python but cannot be written as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as e:
+                code = f"\\u{ord(item[e.start]):04x}"
+                raise BadRequest(f"{what} contains a lone surrogate escape ({code} without the other half of "
+                                 "its pair), which is not text: send the character itself, or both halves.") from None
 
 
 def check_depth(text: str, what: str = "The request body") -> None:

@@ -27,12 +27,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from collections.abc import Iterable
 from urllib.parse import parse_qs
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from components.layout import CSRF_TOKEN
+from plugins.params import quoted
 from web.errors import BadRequest, check_depth
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -52,12 +54,29 @@ def csrf_token(secret: str) -> str:
     return hmac.new(secret.encode(), b"playground-csrf-v1", hashlib.sha256).hexdigest()[:40]
 
 
-def host_name(host_header: str) -> str:
-    """`example.com:5001` -> `example.com`; `[::1]:5001` -> `::1`."""
-    host = host_header.strip().lower()
+_NAME = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")  # a DNS name or an IPv4 address
+_IPV6 = re.compile(r"[0-9a-f:.]+(%[a-z0-9_.-]+)?")
+
+
+def host_name(host_header: str) -> str | None:
+    """The name in a Host header, parsed strictly (RFC 9110: a name or an address, then an
+    optional port of digits): `example.com:5001` -> `example.com`, `[::1]:5001` -> `::1`.
+    None for anything else, which is refused: a port that is not a number
+    (`127.0.0.1:evil.example`, which a split at the last colon read as 127.0.0.1), an open
+    bracket, a bare IPv6 address, spaces or a user part."""
+    host = host_header.lower()
     if host.startswith("["):
-        return host[1:].split("]", 1)[0]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+        name, bracket, port = host[1:].partition("]")
+        if not bracket or not _IPV6.fullmatch(name) or ":" not in name:
+            return None
+    else:
+        name, colon, port = host.partition(":")
+        port = colon + port
+        if not _NAME.fullmatch(name):
+            return None
+    if port and not (port.startswith(":") and port[1:].isdigit() and len(port) <= 6):
+        return None
+    return name if host.startswith("[") else name.rstrip(".")  # "localhost." is localhost
 
 
 class SecurityMiddleware:
@@ -80,11 +99,19 @@ class SecurityMiddleware:
         async def refuse(status: int, sentence: str):
             await self._refuse(send, status, sentence, api)
 
-        host = host_name(headers.get("host", ""))
+        # one Host header, parsed strictly: with two, which one a proxy, the framework and
+        # this check would each read is anyone's guess
+        hosts = [v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"host"]
+        if len(hosts) > 1:
+            return await refuse(400, f"This request has {len(hosts)} Host headers; send one.")
+        host = host_name(hosts[0]) if hosts else ""
+        if host is None:
+            return await refuse(400, f"The Host header {quoted(hosts[0])} is not a host name with an optional port "
+                                     "number.")
         if not self.any_host and host not in self.allowed:
             names = ", ".join(sorted(self.allowed))
-            return await refuse(400, f"This server answers only to {names}; {host or 'no host'!r} is not one of them. "
-                                     "Set PLAYGROUND_ALLOWED_HOSTS to add a name.")
+            return await refuse(400, f"This server answers only to {names}; {quoted(host) if host else 'no host'} is "
+                                     "not one of them. Set PLAYGROUND_ALLOWED_HOSTS to add a name.")
         token = CSRF_TOKEN.set(self.token)
         try:
             if method not in SAFE_METHODS:
@@ -92,12 +119,14 @@ class SecurityMiddleware:
                 if problem:
                     return await refuse(403, problem)
                 content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-                limit = self.max_upload if path.startswith(self.upload_paths) else self.max_body
+                upload = path.startswith(self.upload_paths)
+                limit = self.max_upload if upload else self.max_body
+                variable = "PLAYGROUND_MAX_UPLOAD_MB" if upload else "PLAYGROUND_MAX_BODY_MB"
                 length = headers.get("content-length")
                 if length is not None and length.isdigit() and int(length) > limit:
                     return await refuse(413, f"The request body is {int(length) / 2**20:.1f} MB; the limit is "
-                                             f"{limit / 2**20:.0f} MB.")
-                receive = self._bounded(receive, limit)
+                                             f"{limit / 2**20:.0f} MB ({variable}).")
+                receive = self._bounded(receive, limit, variable)
                 if api and content_type and content_type != "application/json" and not path.startswith(self.upload_paths):
                     return await refuse(415, f"Send JSON (Content-Type: application/json), not {content_type}.")
                 if content_type == "application/json":
@@ -136,7 +165,7 @@ class SecurityMiddleware:
                 return "Requests from other sites cannot change anything here."
         return None
 
-    def _bounded(self, receive, limit):
+    def _bounded(self, receive, limit, variable):
         seen = 0
 
         async def bounded():
@@ -145,7 +174,7 @@ class SecurityMiddleware:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise BodyTooLarge(f"The request body is over the limit of {limit / 2**20:.0f} MB.")
+                    raise BodyTooLarge(f"The request body is over the limit of {limit / 2**20:.0f} MB ({variable}).")
             return message
         return bounded
 

@@ -1,0 +1,48 @@
+"""Plot text is the user's data, drawn as written: a column or class named with `$` is
+never read as maths (matplotlib's mathtext broke two of four plots on "$\\frac{1}{$" and
+showed its parser's text), and what a library says reaches the user only inside our
+sentence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.pipeline import make_pipeline
+
+from plugins.base import PlotError
+from plugins.evaluators import eval_data_for
+from plugins.visualizers import render_plot
+
+BROKEN_MATHS, MATHS = "$\\frac{1}{$", "$x^2$ in $"
+
+
+def dollar_case():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({BROKEN_MATHS: rng.normal(size=120), MATHS: rng.normal(size=120),
+                      "$": rng.normal(size=120)})
+    y = pd.Series(np.where(X[BROKEN_MATHS] > 0, "$a$", "$\\sqrt{$"))
+    pipe = make_pipeline(RandomForestClassifier(n_estimators=20, random_state=0)).fit(X.iloc[:80], y.iloc[:80])
+    return eval_data_for(pipe, X.iloc[:80], y.iloc[:80], X.iloc[80:], y.iloc[80:], "classification")
+
+
+@pytest.mark.parametrize("key", ["feature_importance", "partial_dependence", "confusion_matrix", "roc_curve"])
+def test_dollar_signs_in_columns_and_classes_are_drawn_as_written(key):
+    assert render_plot(key, dollar_case()).startswith(b"\x89PNG")
+
+
+def test_a_library_message_reaches_the_user_only_inside_our_sentence():
+    from matplotlib.mathtext import MathTextParser
+
+    from nodes.visualize import plot_problem
+
+    with pytest.raises(ValueError) as e:  # what matplotlib says of "$\frac{1}{$" when it reads maths
+        MathTextParser("agg").parse(BROKEN_MATHS)
+    said = " ".join(str(e.value).split())
+    problem = plot_problem(e.value)
+    assert problem.startswith("It could not be drawn: the plotting library failed and said: ")
+    assert said[:100] in problem and problem.endswith(".") and len(problem) <= 260
+    assert plot_problem(PlotError("The test rows hold a single class; a curve needs both.")) == (
+        "The test rows hold a single class; a curve needs both.")
+    assert plot_problem(ZeroDivisionError()) == "It could not be drawn: the plotting library failed."
