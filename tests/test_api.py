@@ -156,10 +156,11 @@ def test_dataset_upload_profile_and_delete(web):
 @pytest.mark.parametrize("name,content,fragment", [
     ("empty.csv", b"", "empty"),
     ("ragged.csv", b"a,b,c\n1,2,3\n4,5\n", "Line 3 has 2 fields"),
-    ("dupe.csv", b"a,b,a\n1,2,3\n", "appears twice"),
-    ("latin.csv", "name,city\nJosé,Zürich\n".encode("latin-1"), "not UTF-8"),
+    ("lastname.csv", b"a,b,\n1,2,3\n", "The last column has values but no name"),
+    ("cut-utf16.csv", b"\xff\xfe" + "name,city\nJosé,Zürich\n".encode("utf-16-le")[:-1], "cannot be read as UTF-16"),
     ("binary.csv", b"\x00\x01\x02\x03" * 100, "binary"),
-    ("sheet.xlsx", b"PK\x03\x04", "not supported"),
+    ("sheet.xlsx", b"PK\x03\x04", "The workbook cannot be read"),
+    ("sheet.docx", b"PK\x03\x04", "not supported"),
     ("broken.parquet", b"PAR1 nonsense", "cannot be read"),
 ])
 def test_bad_uploads_are_refused_and_leave_nothing_behind(web, name, content, fragment):
