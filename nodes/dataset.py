@@ -168,8 +168,6 @@ def left_out_note(ids: list) -> str:
 
 def validate(config: dict, upstream: Upstream, design: Design):
     dataset = design.dataset
-    if isinstance(config.get("positive_class"), (bool, int, float)):  # JSON's 1 for the class 1
-        config = {**config, "positive_class": class_text(config["positive_class"])}
     clean, errors = validate_params(PARAMS, config, what="field")
     if clean.get("positive_class") == "":
         clean["positive_class"] = None

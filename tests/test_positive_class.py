@@ -97,10 +97,12 @@ def test_a_positive_class_that_cannot_apply_is_refused_with_a_sentence(web, ja_n
     assert sentence in page and 'name="positive_class"' in page  # shown, so it can be put back to Automatic
 
 
-def test_json_numbers_name_numeric_classes():
-    r = resolve(workflow("breast_cancer", "target", positive_class=1))
+def test_a_numeric_class_is_named_as_text():
+    """The Param is text, as the inspector sends it: "1" names the class 1; a JSON number is
+    refused with the Param's sentence (the store refuses it on write the same way)."""
+    r = resolve(workflow("breast_cancer", "target", positive_class="1"))
     assert "d" not in r.errors and r.configs["d"]["positive_class"] == "1"
-    assert resolve(workflow("breast_cancer", "target", positive_class=1.0)).configs["d"]["positive_class"] == "1"
+    assert resolve(workflow("breast_cancer", "target", positive_class=1)).errors["d"] == ["Positive class must be text."]
 
 
 @pytest.mark.usefixtures("consumer")
