@@ -1,8 +1,9 @@
 """Dataset node: picks a dataset, its target column and problem type.
 
-Id-like columns (different in every row: a row number, a name, a key) are left out of the
-features unless the user includes them: a model learns nothing general from them, and a
-row id that follows the file's order leaks the target. A target that cannot mean anything
+Id-like columns (a row number, a name, a key, a near-unique code, a patient's or a school's
+id: plugins/tables.py `id_reason`) are left out of the features unless the user includes
+them: a model learns nothing general from them, and a row id that follows the file's order
+leaks the target. A target that cannot mean anything
 for the problem type (a continuous number as classes, a constant, an id) is refused with
 what to choose instead.
 """
@@ -21,7 +22,8 @@ PARAMS = (
           help="The column to predict (none for clustering)."),
     Param("problem_type", "select", default="classification", choices=PROBLEM_TYPES, label="Problem type"),
     Param("include_ids", "columns", default=[], label="Use id-like columns as features",
-          help="Columns different in every row are left out of the features; tick one to use it anyway."),
+          help="Id-like columns (row numbers, names, codes, a patient's or a school's id) are left out of the "
+               "features; tick one to use it anyway."),
 )
 MAX_CLASSES = 50
 
@@ -40,10 +42,14 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
         return (f"{name!r} has a single value{value} in every row: there is nothing to predict. "
                 "Choose another target column.")
     numeric = role in ("numeric", "id") and str(col.get("dtype")) != "bool"
+    why = col.get("id_reason") or "different in every row"
+    every_row = why in ("different in every row", "a row number", "row names")
     if problem_type == "classification":
-        if role == "id":
+        if role == "id" and every_row:
             return (f"{name!r} is different in every row (an id), so no class would be seen twice: "
                     "choose another target column.")
+        if role == "id":
+            return f"{name!r} is an id ({why}): predicting it means nothing. Choose another target column."
         if numeric and not col.get("integer_valued", True) and (unique or 0) > 10:
             return (f"{name!r} is a continuous number ({unique:,} distinct values): choose regression to predict "
                     "it, or a column with a few classes.")
@@ -52,9 +58,11 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
             return (f"{name!r} has {unique:,} distinct {what}, too many to be classes (at most {MAX_CLASSES}): "
                     + ("choose regression, or " if numeric else "choose ") + "a column with a few classes.")
     if problem_type == "regression":
-        if role == "id":
+        if role == "id" and every_row:
             return (f"{name!r} looks like a row id (a different whole number in every row, in order): predicting "
                     "it means nothing. Choose the column you want to predict.")
+        if role == "id":
+            return f"{name!r} is an id ({why}): predicting it means nothing. Choose the column you want to predict."
         if not numeric:
             kind = "true/false" if str(col.get("dtype")) == "bool" else role
             return f"Regression needs a numeric target; {name!r} is {kind}: choose classification to predict it."
@@ -148,10 +156,10 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
             if problem:
                 raise NodeError(problem)
     if ids:
-        df = df.drop(columns=ids)
-        shown = ", ".join(repr(c) for c in ids[:5]) + (" …" if len(ids) > 5 else "")
-        ctx.warn(f"Left out {len(ids)} id-like column(s), different in every row: {shown}. A model learns "
-                 "nothing general from them; to use one anyway, tick it in the Dataset node.")
+        df = df.drop(columns=list(ids))
+        shown = ", ".join(f"{c!r} ({why})" for c, why in list(ids.items())[:5]) + (" …" if len(ids) > 5 else "")
+        ctx.warn(f"Left out {len(ids)} id-like column(s): {shown}. A model learns nothing general from them; to "
+                 "use one anyway, tick it in the Dataset node.")
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
                          dataset_id=config["dataset_id"], dataset_name=name)
@@ -201,8 +209,12 @@ def preview(config: dict, upstream: Upstream, design: Design) -> list:
                "items": [[f"{facts.get('n_rows') or 0:,}", "rows"], [str(len(columns)), "columns"],
                          [str(sum(1 for c in columns if c.get('missing_pct'))), "with missing values"]]}]
     if left_out:
-        blocks.append({"kind": "notice", "level": "warn",
-                       "text": f"Left out of the features (different in every row): {', '.join(left_out)}."})
+        by_reason: dict = {}
+        for c in columns:
+            if c["name"] in left_out:
+                by_reason.setdefault(c.get("id_reason") or "different in every row", []).append(c["name"])
+        blocks.append({"kind": "notice", "level": "warn", "text": "Left out of the features " + "; ".join(
+            f"({why}): {', '.join(names)}" for why, names in by_reason.items()) + "."})
     blocks.append({"kind": "table", "title": "Columns", "head": ["Name", "Type", "Missing"],
                    "rows": [[c["name"] + (" (target)" if c["name"] == config.get("target_column") else ""),
                              c.get("role") or "", f"{c.get('missing_pct') or 0:.1f}%"] for c in columns]})
