@@ -27,6 +27,7 @@ from fasthtml.common import (
 )
 
 from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
+from components.checks import DatasetChecks
 from components.layout import CsrfField, Page, Pill
 
 
@@ -229,6 +230,7 @@ def DatasetDetailPage(detail, saved: bool = False, refused: dict | None = None):
             Div(TargetForm(detail["id"], prof["columns"], shown_target, shown_type, refused.get("detail"), saved),
                 TargetSummary(prof, charts, target, problem_type), cls="target-body"),
             cls="card", id="target-card"),
+        DatasetChecks(detail.get("checks"), target, detail.get("checks_sample")),
         Div(H2("Columns"), Div(ColumnsTable(prof["columns"], charts, target), cls="profile-scroll"), cls="card"),
         Div(H2("First rows"), PreviewTable(detail["preview"]), cls="card"),
         cls="page"), active="datasets")
