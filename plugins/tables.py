@@ -24,17 +24,19 @@ def _plain(v):
     return v
 
 
-ID_NAME = re.compile(r"(^|[^a-z])(id|ids|key|index|idx|no|num|number|code|uuid)($|[^a-z])|id$", re.I)
+# (not "number": incomeInequality's Number.thousands counts families)
+ID_NAME = re.compile(r"(^|[^a-z])(id|ids|key|index|idx|no|num|code|uuid)($|[^a-z])|id$", re.I)
 # a near-unique whole number is a code when its name ends like one (biopsy's ID, Caschool's
 # distcod, nwtco's seqno); prices, incomes and counts are near-unique too and stay numbers
 CODE_SUFFIX = re.compile(r"(id|ids|key|idx|no|nr|num|code|cod|uuid)$", re.I)
 # names that mean an identifier whatever its values repeat: a patient, a school, a town
-# (survival's id, Star's schidkn, Hedonic's townid, mfblong's familyid)
+# (survival's id, Star's schidkn, Hedonic's townid, mfblong's familyid, epilepsy's subject)
 ENTITY_ID_NAME = re.compile(
-    r"(^|[^a-z0-9])(id|ids|uuid|guid)([^a-z]|$)|^(sch|school|town|family|fam|person|pers|patient|pat|subject|subj"
+    r"(^|[^a-z0-9])(id|ids|uuid|guid|hid|pid)([^a-z]|$)|^(sch|school|town|family|fam|person|pers|patient|pat|subject|subj"
     r"|student|stud|household|hh|house|firm|plant|choice|case|obs|row|user|customer|cust|client|account|order|item"
     r"|product|session|hospital|doctor|district|county|city|country|team|player|game|group|grp|cluster|site|unit"
-    r"|village|clinic|centre|center|store|shop)[._ ]?id", re.I)
+    r"|village|clinic|centre|center|store|shop)[._ ]?id|^(subject|patient|individual|participant|respondent)s?$",
+    re.I)
 # what pandas, R and readr call a column of row names or row numbers
 ROW_NAMES = re.compile(r"(unnamed: ?\d+|\.\.\.\d+|row[._ ]?names?|rownames|)", re.I)
 ROW_NUMBER_NAMES = re.compile(r"(x|index|row|rownum|row[._ ]?number|obs)", re.I)
@@ -55,21 +57,31 @@ def _integer_valued(s: pd.Series) -> bool:
 
 
 def _row_numbers(non_null: pd.Series, n_rows: int) -> bool:
-    """Whole numbers 0..n-1 or 1..n in any order (a row number, shuffled or not)."""
+    """Whole numbers 0..n-1 or 1..n in any order (a row number, shuffled or not), or
+    counting up from 0 or 1 with gaps (the row numbers a filter left: 1..2n at most)."""
     if len(non_null) != n_rows or not n_rows:
         return False
     lo, hi = non_null.min(), non_null.max()
-    return lo in (0, 1) and hi - lo == n_rows - 1
+    if lo not in (0, 1):
+        return False
+    return hi - lo == n_rows - 1 or (hi <= 2 * n_rows and non_null.is_monotonic_increasing)
+
+
+def _regular_steps(values: pd.Series) -> bool:
+    steps = np.diff(values.to_numpy(dtype=float))
+    return bool(len(steps)) and bool(np.all(steps == steps[0]))
 
 
 def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool = False) -> str | None:
     """Why a column is an identifier (a sentence fragment), or None. A model learns nothing
     general from an id, and one that follows the file's order can leak the target:
 
-    - different in every row: a short text (a name, a key), or a whole number that counts
-      rows or is named like an id (a unique price is not an id);
-    - a row number: 0..n-1 or 1..n in the table's first column (elsewhere a permutation of
-      1..n is as often a rank: Guerry's), or a column named as R, pandas and readr name row
+    - different in every row: a short text (a name, a key), or a whole number named like an
+      id or counting in equal steps in the file's order (1, 2, 3; 1948, 1949); a unique
+      price is not an id, nor is a population or a velocity that grows row by row;
+    - a row number: 0..n-1 or 1..n in any order, or counting up from 0 or 1 with gaps, in
+      the table's first column (elsewhere a permutation of 1..n is as often a rank:
+      Guerry's), or a column named as R, pandas and readr name row
       names (`Unnamed: 0`, `rownames`, an empty name) with a value per row;
     - near-unique (90% of its values distinct): a short text, or a whole number whose name
       ends like a code (biopsy's ID: 645 values in 699 rows);
@@ -98,13 +110,10 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
             _row_numbers(non_null, n_rows):
         return "a row number"
     if every_row and n_rows >= 20:
-        if not numeric:
+        if not numeric or ID_NAME.search(name) or CODE_SUFFIX.search(name):
             return "different in every row"
-        if non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing or ID_NAME.search(name):
-            return "different in every row"
-    if every_row and n_rows >= 20 and ROW_NUMBER_NAMES.fullmatch(name) and (
-            non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing or not numeric):
-        return "a row number"
+        if (non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing) and _regular_steps(non_null):
+            return "different in every row"  # a counter: 1, 2, 3 or 1948, 1949 (sorted weights are not)
     near_unique = len(non_null) >= 20 and len(non_null) >= 0.5 * n_rows and unique >= NEAR_UNIQUE * len(non_null)
     if near_unique and not numeric and not _looks_like_dates(non_null):
         return f"{unique:,} distinct values in {len(non_null):,} rows"
