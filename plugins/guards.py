@@ -29,6 +29,8 @@ LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
 LEAK_SCORE = 0.98  # balanced accuracy (classes) or R² (numbers) on held-out rows
 REVERSE_MAX_VALUES = 20  # a feature with at most this many values can be a function of a numeric target
 REVERSE_MIN_CLASS = 5  # ... when each of its values has at least this many rows
+REVERSE_MAX_RUNS = 3  # ... and it changes at most this many times per value along the sorted target
+SERIES_SCORE = 0.97  # a numeric target this smooth from row to row (R², in the file's order) is a series
 IMBALANCE_SHARE = 0.20
 SMALL_TEST_ROWS = 100
 SMALL_TEST_CLASS_ROWS = 10
@@ -169,12 +171,16 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         if np.nanstd(target) == 0:
             return []
         metric = "R²"
+    # a series (co2 by month, a population by quarter) is predicted by any feature that
+    # trends with it, by interpolation: only a feature that beats the series' own
+    # interpolation from its neighbouring rows says more than that
+    series = 0.0 if classification else series_score(y)
     found = []
     for name in X.columns:
         x, numeric = _encode(X[name])
         pred = _leave_one_out(x, numeric, target, n_classes)
         score = _balanced_accuracy(target, pred) if classification else _r2(target, pred)
-        if score >= threshold:
+        if score >= threshold and (series < SERIES_SCORE or score > series):
             found.append(Leak(str(name), score, metric))
             continue
         if not classification:
@@ -184,13 +190,28 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
     return sorted(found, key=lambda leak: -leak.score)
 
 
+def series_score(y: pd.Series) -> float:
+    """How smooth a numeric target is from row to row in the file's order (the index of the
+    rows handed in): R² of each value from the mean of its neighbours. Near 1 for a series."""
+    v = y.sort_index().to_numpy(dtype=float)
+    v = v[~np.isnan(v)]
+    if len(v) < 3:
+        return 0.0
+    return _r2(v, np.r_[v[1], (v[:-2] + v[2:]) / 2, v[-2]])
+
+
 def _reverse_score(feature: pd.Series, target: np.ndarray) -> float | None:
     """How well a numeric target alone gives back a feature of a few values (balanced
-    accuracy, out of sample), or None when the feature has too many values or too few rows
-    of one of them to say."""
+    accuracy, out of sample), or None when the feature has too many values, too few rows
+    of one of them, or is not a function of the target's level: along the sorted target it
+    must change value in few places (bands, such as low = bwt < 2500), not at every other
+    row (a target whose values merely differ between the feature's groups)."""
     known = feature.notna().to_numpy()
     codes, values = pd.factorize(feature[known].astype(object))
     if not 2 <= len(values) <= REVERSE_MAX_VALUES or np.bincount(codes).min() < REVERSE_MIN_CLASS:
+        return None
+    along = codes[np.lexsort((codes, target[known]))]
+    if int(np.sum(along[1:] != along[:-1])) + 1 > REVERSE_MAX_RUNS * len(values):
         return None
     pred = _leave_one_out(target[known], True, codes, len(values))
     return _balanced_accuracy(codes, pred)
@@ -211,7 +232,8 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None) -> list
     if share >= IMBALANCE_SHARE * 2 * even:
         return []
     majority = max(class_counts.values()) / total
-    text = (f"Class {label!r} is only {share:.1%} of the rows: keep Stratify on, and prefer balanced accuracy, F1 or "
+    shown = f"{share:.1%}" if share >= 0.001 else f"{smallest:,} of {total:,}"
+    text = (f"Class {label!r} is only {shown} of the rows: keep Stratify on, and prefer balanced accuracy, F1 or "
             f"ROC AUC over accuracy (always answering the most frequent class already scores {majority:.1%}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]
     if weighable:
@@ -220,7 +242,8 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None) -> list
 
 
 # --------------------------------------------------------------------------- duplicates
-RARE_SHARE = 0.01  # a value held by at most this share of the rows (and 2 rows) cannot repeat by chance
+CHANCE = 0.1  # a copy that would turn up by chance fewer times than this is a copy ...
+COPIED_SHARE = 0.1  # ... and copies are said when at least this share of them are (else the few are luck)
 
 
 def row_hashes(df: pd.DataFrame) -> np.ndarray:
@@ -230,32 +253,67 @@ def row_hashes(df: pd.DataFrame) -> np.ndarray:
 @dataclass(frozen=True)
 class Copies:
     rows: int  # rows that are exact copies of a reference row
-    specific: int  # ... of them, those with a value too rare to repeat by chance
-    example: tuple | None = None  # (column, value) of one such row
+    specific: int  # ... of them, those too unlikely to be chance
+    example: tuple | None = None  # (column, value) of one such row: the value that makes it unlikely
+
+    @property
+    def copied(self) -> bool:
+        """Real copies: some too unlikely to be chance, and not a handful among many alike
+        (8,000 speed readings of few values have some rare coincidences: boot's amis)."""
+        return self.specific > 0 and self.specific >= COPIED_SHARE * self.rows
+
+
+def _keys(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: a hash of each value (rows x columns), the row's hash (their weighted sum),
+    and the weights, so that the hash of a row without one column is one subtraction."""
+    values = np.column_stack([pd.util.hash_pandas_object(df.iloc[:, i], index=False).to_numpy()
+                              for i in range(df.shape[1])])
+    weights = np.random.default_rng(0).integers(1, 2**63, size=df.shape[1], dtype=np.uint64) | np.uint64(1)
+    with np.errstate(over="ignore"):
+        rows = (values * weights).sum(axis=1, dtype=np.uint64)
+    return values, rows, weights
+
+
+def _counts(reference: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """How many times each key occurs in `reference`."""
+    found, counts = np.unique(reference, return_counts=True)
+    pos = np.clip(np.searchsorted(found, keys), 0, max(len(found) - 1, 0))
+    return np.where(found[pos] == keys, counts[pos], 0) if len(found) else np.zeros(len(keys), dtype=int)
 
 
 def _specific(reference: pd.DataFrame, copies: pd.DataFrame) -> tuple[int, tuple | None]:
-    """Of the copied rows, those holding a value that at most RARE_SHARE of the reference
-    rows (and two) hold: identical rows of few-valued columns (biopsy's 1-10 scores,
-    titanic's classes) are different people alike; a copy of a weight in grams is a copy."""
+    """Of the copied rows, those that chance would not produce: for each column, the
+    reference rows equal to the copy on every other column, times the share of reference
+    rows holding its value there, is how often such a row turns up by chance; the least
+    of these under CHANCE makes it a copy. Identical rows of few-valued or related columns
+    (biopsy's 1-10 scores, Galton's binned heights, titanic's classes) are different people
+    alike; a birth weight in grams that only the copy shares, with the same mother's age
+    and weight, is a copy."""
     if copies.empty:
         return 0, None
-    limit = max(2, RARE_SHARE * len(reference))
-    rare = np.zeros(len(copies), dtype=bool)
+    ref_values, ref_rows, weights = _keys(reference)
+    values, rows, _ = _keys(copies)
+    chance = np.full(len(copies), np.inf)
+    which = np.zeros(len(copies), dtype=int)
+    with np.errstate(over="ignore"):
+        for c in range(copies.shape[1]):
+            others = _counts(ref_rows - ref_values[:, c] * weights[c], rows - values[:, c] * weights[c])
+            share = _counts(ref_values[:, c], values[:, c]) / len(reference)
+            expected = others * share
+            better = expected < chance
+            chance[better], which[better] = expected[better], c
+    rare = chance < CHANCE
     example = None
-    for c in copies.columns:
-        counts = reference[c].value_counts(dropna=True)
-        seen = copies[c].map(counts).fillna(0).to_numpy()
-        hit = (seen > 0) & (seen <= limit) & ~rare
-        if hit.any() and example is None:
-            example = (str(c), copies[c].to_numpy()[np.flatnonzero(hit)[0]])
-        rare |= hit
+    if rare.any():
+        i = int(np.flatnonzero(rare)[0])
+        example = (str(copies.columns[which[i]]), copies.iloc[i, which[i]])
     return int(rare.sum()), example
 
 
 def shared_duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Copies:
-    """Test rows that are exact copies of a training row (every column, the target too)."""
-    if train.empty or test.empty:
+    """Test rows that are exact copies of a training row (every column, the target too).
+    Rows of a single column (a series of values, no feature) are not compared."""
+    if train.empty or test.empty or train.shape[1] < 2:
         return Copies(0, 0)
     copied = np.isin(row_hashes(test), row_hashes(train))
     specific, example = _specific(train, test[copied])
@@ -263,19 +321,21 @@ def shared_duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Copies:
 
 
 def duplicates_sentence(copies: Copies, n_test: int) -> str | None:
-    """Said only when some copies hold values too specific to repeat by chance."""
-    if not copies.specific:
+    """Said only when the copies are real (Copies.copied)."""
+    if not copies.copied:
         return None
     column, value = copies.example
     shown = f"{value:g}" if isinstance(value, float) else str(value)
-    return (f"{copies.rows:,} of the {n_test:,} test rows are exact copies of training rows ({copies.specific:,} with "
-            f"values too specific to repeat by chance, such as {column} = {shown}): the model is tested on rows it was "
+    return (f"{copies.rows:,} of the {n_test:,} test rows are exact copies of training rows ({copies.specific:,} too "
+            f"unlikely to be chance, such as the one with {column} = {shown}): the model is tested on rows it was "
             "trained on, so the test scores flatter it. Tick 'Remove duplicate rows before the split' on the Split "
             "node if the copies are not real repeated observations.")
 
 
 def table_duplicates(df: pd.DataFrame) -> Copies:
-    """Rows of a table that copy an earlier row, and how many of them hold specific values."""
+    """Rows of a table that copy an earlier row, and how many of them chance would not produce."""
+    if df.shape[1] < 2:
+        return Copies(0, 0)
     repeated = pd.Series(row_hashes(df)).duplicated(keep="first").to_numpy()
     specific, example = _specific(df, df[repeated])
     return Copies(int(repeated.sum()), specific, example)
@@ -450,10 +510,10 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
         advice = imbalance({str(k): int(v) for k, v in counts.items()})
         out += [{"kind": "imbalance", "level": "warn", "text": t} for t in advice]
     copies = table_duplicates(df.drop(columns=[c for c in ids if c in df.columns]))
-    if copies.specific:
+    if copies.copied:
         column, value = copies.example
         out.append({"kind": "duplicates", "level": "warn", "text": (
-            f"{copies.rows:,} rows{on} are exact copies of another row ({copies.specific:,} with values too specific "
-            f"to repeat by chance, such as {column} = {value}): a random split puts copies on both sides, and the "
+            f"{copies.rows:,} rows{on} are exact copies of another row ({copies.specific:,} too unlikely to be "
+            f"chance, such as the one with {column} = {value}): a random split puts copies on both sides, and the "
             "test scores flatter the model. The Split node can remove them before splitting.")})
     return out
