@@ -244,6 +244,7 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None) -> list
 # --------------------------------------------------------------------------- duplicates
 CHANCE = 0.1  # a copy that would turn up by chance fewer times than this is a copy ...
 COPIED_SHARE = 0.1  # ... and copies are said when at least this share of them are (else the few are luck)
+DISTINCT_ROWS = 0.9  # ... in a table whose rows are distinct in at least this share (else alike rows are its nature)
 
 
 def row_hashes(df: pd.DataFrame) -> np.ndarray:
@@ -311,11 +312,15 @@ def _specific(reference: pd.DataFrame, copies: pd.DataFrame) -> tuple[int, tuple
 
 
 def shared_duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Copies:
-    """Test rows that are exact copies of a training row (every column, the target too).
-    Rows of a single column (a series of values, no feature) are not compared."""
+    """Test rows that are exact copies of a training row (every column, the target too),
+    and how many chance would not make: none when the training rows are alike by nature
+    (fewer than DISTINCT_ROWS of them distinct) or are a single column (no feature)."""
     if train.empty or test.empty or train.shape[1] < 2:
         return Copies(0, 0)
-    copied = np.isin(row_hashes(test), row_hashes(train))
+    seen = row_hashes(train)
+    copied = np.isin(row_hashes(test), seen)
+    if not copied.any() or len(np.unique(seen)) < DISTINCT_ROWS * len(seen):
+        return Copies(int(copied.sum()), 0)  # rows alike are this table's nature (titanic, Galton, biopsy)
     specific, example = _specific(train, test[copied])
     return Copies(int(copied.sum()), specific, example)
 
@@ -337,6 +342,8 @@ def table_duplicates(df: pd.DataFrame) -> Copies:
     if df.shape[1] < 2:
         return Copies(0, 0)
     repeated = pd.Series(row_hashes(df)).duplicated(keep="first").to_numpy()
+    if repeated.sum() > (1 - DISTINCT_ROWS) * len(df):
+        return Copies(int(repeated.sum()), 0)
     specific, example = _specific(df, df[repeated])
     return Copies(int(repeated.sum()), specific, example)
 
