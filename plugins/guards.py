@@ -242,9 +242,10 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None) -> list
 
 
 # --------------------------------------------------------------------------- duplicates
-CHANCE = 0.1  # a copy that would turn up by chance fewer times than this is a copy ...
-COPIED_SHARE = 0.1  # ... and copies are said when at least this share of them are (else the few are luck)
-DISTINCT_ROWS = 0.9  # ... in a table whose rows are distinct in at least this share (else alike rows are its nature)
+MIN_COPIES = 2  # copies said when at least this many test rows ...
+MIN_COPIES_SHARE = 0.01  # ... and this share of them are copies (fewer cannot move a score)
+COPY_RATIO = 0.25  # ... and rows with an exact copy are at least this share of rows with a near copy ...
+MAX_COPIED_ROWS = 0.15  # ... and at most this share of the rows (more: rows alike are the table's nature)
 
 
 def row_hashes(df: pd.DataFrame) -> np.ndarray:
@@ -254,98 +255,70 @@ def row_hashes(df: pd.DataFrame) -> np.ndarray:
 @dataclass(frozen=True)
 class Copies:
     rows: int  # rows that are exact copies of a reference row
-    specific: int  # ... of them, those too unlikely to be chance
-    example: tuple | None = None  # (column, value) of one such row: the value that makes it unlikely
+    of: int  # ... of this many rows checked
+    exact: int = 0  # reference rows with an identical other row
+    near: int = 0  # reference rows with another row equal on every column but one
+    reference: int = 0  # the reference rows
 
     @property
     def copied(self) -> bool:
-        """Real copies: some too unlikely to be chance, and not a handful among many alike
-        (8,000 speed readings of few values have some rare coincidences: boot's amis)."""
-        return self.specific > 0 and self.specific >= COPIED_SHARE * self.rows
+        """Copies worth a word: enough to move a score, and copying rather than the table's
+        nature. Rows alike by nature (titanic's classes, Galton's binned heights, a survey's
+        coded answers) have many more near copies than exact ones, since matching on every
+        column by chance is rarer than on all but one, and a table of few values (biopsy's
+        1-10 scores, titanic) is copies through and through; copied records are a few rows
+        with exact copies and few near ones (birthwt's five repeated births, Treatment's
+        earnings to the cent)."""
+        return (self.rows >= max(MIN_COPIES, MIN_COPIES_SHARE * self.of) and self.exact > 0
+                and self.exact >= COPY_RATIO * self.near and self.exact <= MAX_COPIED_ROWS * self.reference)
 
 
-def _keys(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: a hash of each value (rows x columns), the row's hash (their weighted sum),
-    and the weights, so that the hash of a row without one column is one subtraction."""
+def _alike(df: pd.DataFrame) -> tuple[int, int]:
+    """Rows with an exact copy, and rows with a near copy (equal on every column but one)."""
     values = np.column_stack([pd.util.hash_pandas_object(df.iloc[:, i], index=False).to_numpy()
                               for i in range(df.shape[1])])
     weights = np.random.default_rng(0).integers(1, 2**63, size=df.shape[1], dtype=np.uint64) | np.uint64(1)
     with np.errstate(over="ignore"):
-        rows = (values * weights).sum(axis=1, dtype=np.uint64)
-    return values, rows, weights
-
-
-def _counts(reference: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """How many times each key occurs in `reference`."""
-    found, counts = np.unique(reference, return_counts=True)
-    pos = np.clip(np.searchsorted(found, keys), 0, max(len(found) - 1, 0))
-    return np.where(found[pos] == keys, counts[pos], 0) if len(found) else np.zeros(len(keys), dtype=int)
-
-
-def _specific(reference: pd.DataFrame, copies: pd.DataFrame) -> tuple[int, tuple | None]:
-    """Of the copied rows, those that chance would not produce: for each column, the
-    reference rows equal to the copy on every other column, times the share of reference
-    rows holding its value there, is how often such a row turns up by chance; the least
-    of these under CHANCE makes it a copy. Identical rows of few-valued or related columns
-    (biopsy's 1-10 scores, Galton's binned heights, titanic's classes) are different people
-    alike; a birth weight in grams that only the copy shares, with the same mother's age
-    and weight, is a copy."""
-    if copies.empty:
-        return 0, None
-    ref_values, ref_rows, weights = _keys(reference)
-    values, rows, _ = _keys(copies)
-    chance = np.full(len(copies), np.inf)
-    which = np.zeros(len(copies), dtype=int)
-    with np.errstate(over="ignore"):
-        for c in range(copies.shape[1]):
-            others = _counts(ref_rows - ref_values[:, c] * weights[c], rows - values[:, c] * weights[c])
-            share = _counts(ref_values[:, c], values[:, c]) / len(reference)
-            expected = others * share
-            better = expected < chance
-            chance[better], which[better] = expected[better], c
-    rare = chance < CHANCE
-    example = None
-    if rare.any():
-        i = int(np.flatnonzero(rare)[0])
-        example = (str(copies.columns[which[i]]), copies.iloc[i, which[i]])
-    return int(rare.sum()), example
+        full = (values * weights).sum(axis=1, dtype=np.uint64)
+        exact = pd.Series(full).duplicated(keep=False).to_numpy()
+        near = np.zeros(len(df), dtype=bool)
+        for c in range(df.shape[1]):
+            rest = pd.Series(full - values[:, c] * weights[c])
+            near |= pd.Series(values[:, c]).groupby(rest.to_numpy()).transform("nunique").to_numpy() > 1
+    return int(exact.sum()), int(near.sum())
 
 
 def shared_duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Copies:
     """Test rows that are exact copies of a training row (every column, the target too),
-    and how many chance would not make: none when the training rows are alike by nature
-    (fewer than DISTINCT_ROWS of them distinct) or are a single column (no feature)."""
+    with how alike the training rows are among themselves (Copies.copied). Rows of a single
+    column (no feature) are not compared."""
     if train.empty or test.empty or train.shape[1] < 2:
-        return Copies(0, 0)
-    seen = row_hashes(train)
-    copied = np.isin(row_hashes(test), seen)
-    if not copied.any() or len(np.unique(seen)) < DISTINCT_ROWS * len(seen):
-        return Copies(int(copied.sum()), 0)  # rows alike are this table's nature (titanic, Galton, biopsy)
-    specific, example = _specific(train, test[copied])
-    return Copies(int(copied.sum()), specific, example)
+        return Copies(0, len(test))
+    shared = int(np.isin(row_hashes(test), row_hashes(train)).sum())
+    if shared < MIN_COPIES:
+        return Copies(shared, len(test))
+    return Copies(shared, len(test), *_alike(train), len(train))
 
 
 def duplicates_sentence(copies: Copies, n_test: int) -> str | None:
-    """Said only when the copies are real (Copies.copied)."""
+    """Said only when the copies are worth a word (Copies.copied)."""
     if not copies.copied:
         return None
-    column, value = copies.example
-    shown = f"{value:g}" if isinstance(value, float) else str(value)
-    return (f"{copies.rows:,} of the {n_test:,} test rows are exact copies of training rows ({copies.specific:,} too "
-            f"unlikely to be chance, such as the one with {column} = {shown}): the model is tested on rows it was "
-            "trained on, so the test scores flatter it. Tick 'Remove duplicate rows before the split' on the Split "
-            "node if the copies are not real repeated observations.")
+    return (f"{copies.rows:,} of the {n_test:,} test rows are exact copies of training rows: the model is tested on "
+            f"rows it was trained on, so the test scores flatter it. They look copied rather than alike by chance "
+            f"({copies.exact:,} training rows have an exact copy, {copies.near:,} differ from another in one column "
+            "only). Tick 'Remove duplicate rows before the split' on the Split node if they are not real repeated "
+            "observations.")
 
 
 def table_duplicates(df: pd.DataFrame) -> Copies:
-    """Rows of a table that copy an earlier row, and how many of them chance would not produce."""
+    """Rows of a table that copy an earlier row, with how alike its rows are (Copies.copied)."""
     if df.shape[1] < 2:
-        return Copies(0, 0)
-    repeated = pd.Series(row_hashes(df)).duplicated(keep="first").to_numpy()
-    if repeated.sum() > (1 - DISTINCT_ROWS) * len(df):
-        return Copies(int(repeated.sum()), 0)
-    specific, example = _specific(df, df[repeated])
-    return Copies(int(repeated.sum()), specific, example)
+        return Copies(0, len(df))
+    repeated = int(pd.Series(row_hashes(df)).duplicated(keep="first").sum())
+    if repeated < MIN_COPIES:
+        return Copies(repeated, len(df))
+    return Copies(repeated, len(df), *_alike(df), len(df))
 
 
 def drop_duplicate_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -518,9 +491,9 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
         out += [{"kind": "imbalance", "level": "warn", "text": t} for t in advice]
     copies = table_duplicates(df.drop(columns=[c for c in ids if c in df.columns]))
     if copies.copied:
-        column, value = copies.example
         out.append({"kind": "duplicates", "level": "warn", "text": (
-            f"{copies.rows:,} rows{on} are exact copies of another row ({copies.specific:,} too unlikely to be "
-            f"chance, such as the one with {column} = {value}): a random split puts copies on both sides, and the "
-            "test scores flatter the model. The Split node can remove them before splitting.")})
+            f"{copies.rows:,} rows{on} are exact copies of another row, and look copied rather than alike by chance "
+            f"({copies.exact:,} rows have an exact copy, {copies.near:,} differ from another in one column only): a "
+            "random split puts copies on both sides, and the test scores flatter the model. The Split node can remove "
+            "them before splitting.")})
     return out
