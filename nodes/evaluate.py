@@ -196,7 +196,7 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
             ctx.warn(guards.baseline_sentence(registry.models()[model.algorithm].name
                                               if model.algorithm in registry.models() else model.algorithm,
                                               registry.metrics()[km["key"]].name, km["value"], km["baseline"],
-                                              model.problem_type, km.get("majority_share")))
+                                              model.problem_type, km.get("majority_share"), km["test_rows"]))
     if errors:
         extra["errors"] = errors
     if model.problem_type == "classification":

@@ -339,11 +339,12 @@ def at_or_below(value, baseline, direction: str | None) -> bool:
 
 
 def baseline_sentence(model_name: str, metric_name: str, value: float, baseline: float, problem_type: str,
-                      majority_share: float | None = None) -> str:
+                      majority_share: float | None = None, test_rows: int | None = None) -> str:
     what = "always predicting the most frequent class" if problem_type == "classification" else \
         "always predicting the mean"
     same = abs(value - baseline) <= 1e-12
-    text = (f"{model_name} scores {value:.4g} {metric_name} on the test rows, "
+    rows = f"the {test_rows:,} test rows" if test_rows else "the test rows"
+    text = (f"{model_name} scores {value:.4g} {metric_name} on {rows}, "
             f"{'the same as' if same else 'worse than'} the baseline's {baseline:.4g} ({what} of the training "
             f"rows, scored on the same test rows): it is no better than not learning at all on this metric.")
     if majority_share is not None and majority_share >= 1 - IMBALANCE_SHARE and metric_name.lower() == "accuracy":
