@@ -71,7 +71,7 @@ def DatasetInspector(ctx: InspectorContext):
     if ctx.dataset:
         prof = ctx.dataset["profile"]
         cols = [c["name"] for c in prof["columns"]]
-        from nodes.dataset import PARAMS, excluded_columns
+        from nodes.dataset import PARAMS, excluded_columns, left_out_sentence
 
         pt = {p.name: p for p in PARAMS}["problem_type"]
         target = ctx.value("target_column")
@@ -102,8 +102,7 @@ def DatasetInspector(ctx: InspectorContext):
                 P("The problem type follows the target you pick, unless you choose it yourself.", cls="help"),
                 cls="section"),
             Div(H3("Columns"),
-                *([P(f"Left out of the features (different in every row): {', '.join(left_out)}.",
-                     cls="notice warn")] if left_out else []),
+                *([P(left_out_sentence(prof["columns"], left_out), cls="notice warn")] if left_out else []),
                 Input(type="hidden", name="include_ids__present", value="1") if ids else None,
                 *([Div(ctx.error("include_ids"), cls="field-error", role="alert")] if ctx.error("include_ids") else []),
                 Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),

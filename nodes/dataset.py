@@ -114,6 +114,16 @@ def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
             if c.get("role") == "id" and c["name"] not in keep and c["name"] != config.get("target_column")]
 
 
+def left_out_sentence(columns: list[dict], left_out: list[str]) -> str:
+    """"Left out of the features (why): names." for the id-like columns left out, grouped
+    by why (the profile's id_reason; an older profile's ids were all different in every row)."""
+    by_reason: dict = {}
+    for c in columns:
+        if c["name"] in left_out:
+            by_reason.setdefault(c.get("id_reason") or "different in every row", []).append(c["name"])
+    return "Left out of the features " + "; ".join(f"({why}): {', '.join(names)}" for why, names in by_reason.items()) + "."
+
+
 def design_output(config: dict, upstream: Upstream, design: Design) -> Upstream:
     dataset = design.dataset
     out = Upstream(**{**upstream.__dict__})
@@ -209,12 +219,7 @@ def preview(config: dict, upstream: Upstream, design: Design) -> list:
                "items": [[f"{facts.get('n_rows') or 0:,}", "rows"], [str(len(columns)), "columns"],
                          [str(sum(1 for c in columns if c.get('missing_pct'))), "with missing values"]]}]
     if left_out:
-        by_reason: dict = {}
-        for c in columns:
-            if c["name"] in left_out:
-                by_reason.setdefault(c.get("id_reason") or "different in every row", []).append(c["name"])
-        blocks.append({"kind": "notice", "level": "warn", "text": "Left out of the features " + "; ".join(
-            f"({why}): {', '.join(names)}" for why, names in by_reason.items()) + "."})
+        blocks.append({"kind": "notice", "level": "warn", "text": left_out_sentence(columns, left_out)})
     blocks.append({"kind": "table", "title": "Columns", "head": ["Name", "Type", "Missing"],
                    "rows": [[c["name"] + (" (target)" if c["name"] == config.get("target_column") else ""),
                              c.get("role") or "", f"{c.get('missing_pct') or 0:.1f}%"] for c in columns]})

@@ -454,7 +454,7 @@ def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, serve
     config = wait_config(server, wid, ids["dataset"], lambda c: c.get("dataset_id", "").startswith("ds_"))
     assert (config["target_column"], config["problem_type"]) == ("species", "classification")
     pg.wait_for_selector("#inspector select[name=target_column]")
-    assert "Left out of the features (different in every row): id." in pg.locator("#inspector").inner_text()
+    assert "Left out of the features (a row number): id." in pg.locator("#inspector").inner_text()
     summary = pg.locator(f'#canvas [data-node-id="{ids["dataset"]}"] .pg-node-summary')
     pg.wait_for_function("n => n.textContent.startsWith('palmer-penguins')", arg=summary.element_handle())
     open_inspector(pg, ids["model"])
