@@ -230,7 +230,7 @@ def DatasetDetailPage(detail, saved: bool = False, refused: dict | None = None):
             Div(TargetForm(detail["id"], prof["columns"], shown_target, shown_type, refused.get("detail"), saved),
                 TargetSummary(prof, charts, target, problem_type), cls="target-body"),
             cls="card", id="target-card"),
-        DatasetChecks(detail.get("checks"), target, detail.get("checks_sample")),
+        DatasetChecks(detail.get("checks"), target, detail.get("checks_sample"), problem_type),
         Div(H2("Columns"), Div(ColumnsTable(prof["columns"], charts, target), cls="profile-scroll"), cls="card"),
         Div(H2("First rows"), PreviewTable(detail["preview"]), cls="card"),
         cls="page"), active="datasets")
