@@ -6,9 +6,12 @@ the table (no split exists there yet, and nothing it computes reaches a model).
 
 - leakage: a single feature that predicts the target almost perfectly by itself, or that is
   almost a function of the target (`leaks`), scored out of sample on the rows handed in;
-- imbalance: a minority class under 20% of the rows (`imbalance`);
-- duplicates: test rows that are exact copies of training rows (`shared_duplicates`);
-- baseline: a model at or below the trivial model on its key metric (`baseline_verdict`);
+- imbalance: a minority class under 20% of the rows, or as rare among more classes
+  (`imbalance`);
+- duplicates: test rows that are exact copies of training rows, in a table that looks
+  copied rather than alike by nature (`shared_duplicates`, `Copies.copied`);
+- baseline: a model at or below the trivial model on its key metric (`at_or_below`,
+  `baseline_sentence`);
 - noise: the sampling error of a metric on the test rows (`standard_error`), a test set too
   small to rank models on (`small_test`), and what a leaderboard should say about its
   ranking (`ranking_notes`).
