@@ -52,7 +52,7 @@ from nodes.base import Design, NodeError, Upstream
 from nodes.graph import quoted
 from nodes.model import use_search_parameters
 from nodes.registry import node_types
-from plugins import registry, tables
+from plugins import guards, registry, tables
 from plugins.base import PROBLEM_TYPES
 from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
@@ -419,7 +419,21 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             if charts is None:
                 charts = datasets.upload_charts(dataset_id, cfg.datasets_dir, profile)
                 store.set_dataset_charts(dataset_id, charts)
-        return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20)}
+        return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20),
+                **dataset_checks(dataset_id, info.get("target"), info.get("problem_type"), profile)}
+
+    def dataset_checks(dataset_id: str, target, problem_type, profile: dict) -> dict:
+        """The guards' quick checks for the chosen target, on a sample of the table
+        (plugins/guards.py): what the dataset page and its API show before any run."""
+        if not target or problem_type not in ("classification", "regression"):
+            return {}
+        try:
+            sample = datasets.sample_rows(dataset_id, cfg.datasets_dir, guards.PAGE_ROWS)
+        except datasets.DatasetError:
+            return {}
+        checks = guards.quick_checks(sample, target, problem_type, profile.get("n_rows"), profile.get("columns"))
+        sampled = len(sample) if (profile.get("n_rows") or 0) > len(sample) else None
+        return {"checks": checks, "checks_sample": sampled}
 
 
     @rt("/api/v1/datasets/{dataset_id}", methods=["get"])

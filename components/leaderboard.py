@@ -1,6 +1,9 @@
 """Several models in one run (a fan-out): one table, a row per model sorted by the primary
 metric, with its cross-validation on the training rows, every shared test metric, the
-trivial baseline and the model's time; and for two classes their ROC curves overlaid."""
+trivial baseline and the model's time; and for two classes their ROC curves overlaid.
+Under it, what the ranking is worth (plugins/guards.py `ranking_notes`): a model no better
+than the baseline (its row marked too), a test set too small to rank on, the top two within
+the test set's noise, cross-validation disagreeing with the test rows."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from fasthtml.common import H3, Div, P, Span, Table, Td, Th, Tr
 from fasthtml.svg import G, Line, Polyline, Svg, Text, Title
 
 from components.format import POSITIVE_CLASS_HELP, fmt_number, positive_class_text
+from plugins.guards import ranking_notes
 
 PALETTE = ("#4f46e5", "#d97706", "#059669", "#db2777", "#0891b2", "#7c3aed", "#65a30d", "#dc2626")
 
@@ -41,6 +45,10 @@ def _cv(entry, metrics_registry) -> tuple[str, str]:
             metrics_registry[search["metric"]].name if search["metric"] in metrics_registry else search["metric"])
         return fmt_number(search["best_value"]) + " *", f"{name}, selection score: best of {search['n_trials']} trials"
     return "—", "No cross-validation: tick it on the Model node to see how stable the score is."
+
+
+def metric_name(key, metrics_registry) -> str:
+    return metrics_registry[key].name if key in metrics_registry else str(key)
 
 
 def cv_header(entries, metrics_registry) -> str:
@@ -114,10 +122,16 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
     for i, e in enumerate(rows):
         cv_value, cv_title = _cv(e, metrics_registry)
         took = durations.get(e.get("model_node_id"))
-        body.append(Tr(Td(str(i + 1)), Td(name_of(e), Span(f" {e['node_id']}", cls="faint")),
+        km = e.get("key_metric") or {}
+        below = km.get("below_baseline")
+        mark = [Span(" ⚠ at or below baseline", cls="below-baseline",
+                     title=f"No better than the baseline on {metric_name(km['key'], metrics_registry)} "
+                           f"({fmt_number(km['value'])} against {fmt_number(km['baseline'])})")] if below else []
+        body.append(Tr(Td(str(i + 1)), Td(name_of(e), Span(f" {e['node_id']}", cls="faint"), *mark),
                        *[Td(fmt_number(e["values"][k]), data_metric=k) for k in keys],
                        Td(cv_value, title=cv_title), Td(f"{took:.2f} s" if took is not None else "—"),
-                       cls="leader" if i == 0 else None, data_rank=str(i + 1), data_evaluate=e["node_id"]))
+                       cls=" ".join(c for c in ("leader" if i == 0 else "", "below" if below else "") if c) or None,
+                       data_rank=str(i + 1), data_evaluate=e["node_id"], data_below_baseline="1" if below else None))
     baseline = next((e["baseline"] for e in entries if e.get("baseline")), None)
     if baseline:
         body.append(Tr(Td(""), Td("Baseline", Span(" most frequent class / mean", cls="faint")),
@@ -129,6 +143,9 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
         if any(e.get("search") for e in rows) else []
     name = m.name if m else primary
     positives = dict.fromkeys(positive_class_text(e.get("facts")) for e in rows)  # one, unless the tables differ
+    notes = ranking_notes(rows, primary, {k: v.direction for k, v in metrics_registry.items()},
+                          {e["node_id"]: name_of(e) for e in rows},
+                          {k: v.name for k, v in metrics_registry.items()})
     return Div(H3("Leaderboard"),
                P(f"{len(rows)} models, best first by {name} on the test rows "
                  f"({'higher' if direction == 'higher' else 'lower'} is better).", cls="muted"),
@@ -137,4 +154,6 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
                Div(Div(Table(head, *body, cls="grid leaderboard-table"), cls="leaderboard-scroll"),
                    RocOverlay(rocs) if len(rocs) >= 2 else "", cls="leaderboard-body"),
                *searched,
+               *[P(n["text"], cls="notice warn" if n["kind"] == "baseline" else "help", data_ranking_note=n["kind"])
+                 for n in notes],
                cls="leaderboard", data_leaderboard=str(len(rows)), data_primary=primary)

@@ -29,6 +29,7 @@ from fasthtml.common import (
 )
 
 from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
+from components.checks import DatasetChecks
 from components.layout import CsrfField, Page, Pill
 
 
@@ -351,6 +352,7 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
                            refused.get("detail") if "reading" not in refused else None, saved == "target"),
                 TargetSummary(prof, charts, target, problem_type), cls="target-body"),
             cls="card", id="target-card"),
+        DatasetChecks(detail.get("checks"), target, detail.get("checks_sample"), problem_type),
         Div(H2("Columns"), Div(ColumnsTable(prof["columns"], charts, target,
                                             ((refused or {}).get("reading") or detail.get("options") or {})
                                             if detail.get("source") == "upload" else None),

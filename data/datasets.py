@@ -117,6 +117,26 @@ def head_rows(dataset_id: str, datasets_dir: Path, n: int = 20) -> pd.DataFrame:
     return plain_dtypes(batch.to_pandas(date_as_object=False))
 
 
+def sample_rows(dataset_id: str, datasets_dir: Path, n: int, seed: int = 0) -> pd.DataFrame:
+    """A seeded random sample of n rows (every row when there are fewer), read as Arrow and
+    taken there, so a large table is never turned into a whole DataFrame."""
+    import numpy as np
+
+    if is_sample(dataset_id):
+        df = load_sample(dataset_id)
+        return df if len(df) <= n else df.sample(n, random_state=seed)
+    import pyarrow.parquet as pq
+
+    path = _safe_path(dataset_id, datasets_dir)
+    if not path.exists():
+        raise DatasetError(f"No dataset {dataset_id!r}.")
+    table = pq.read_table(path)
+    if table.num_rows > n:
+        rows = np.sort(np.random.default_rng(seed).choice(table.num_rows, size=n, replace=False))
+        table = table.take(rows)
+    return plain_dtypes(table.to_pandas(date_as_object=False))
+
+
 def dataset_exists(dataset_id: str, datasets_dir: Path) -> bool:
     if is_sample(dataset_id):
         return True

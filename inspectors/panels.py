@@ -271,7 +271,9 @@ def SplitInspector(ctx: InspectorContext):
         Div(H3("Options"),
             Checkbox("stratify", "Stratify by class" + ("" if classification else " (classification only)"),
                      ctx.value("stratify", True) and classification, disabled=not classification),
-            Checkbox("shuffle", "Shuffle rows first", ctx.value("shuffle", True)), seed, cls="section"),
+            Checkbox("shuffle", "Shuffle rows first", ctx.value("shuffle", True)),
+            Checkbox("drop_duplicates", by["drop_duplicates"].title, ctx.value("drop_duplicates", False),
+                     help=by["drop_duplicates"].help), seed, cls="section"),
         Div(H3("Preview"), bar, counts, *dist, cls="section"),
         *Warnings(ctx.warnings)))
 

@@ -1,8 +1,9 @@
 """Dataset node: picks a dataset, its target column and problem type.
 
-Id-like columns (different in every row: a row number, a name, a key) are left out of the
-features unless the user includes them: a model learns nothing general from them, and a
-row id that follows the file's order leaks the target. A target that cannot mean anything
+Id-like columns (a row number, a name, a key, a near-unique code, a patient's or a school's
+id: plugins/tables.py `id_reason`) are left out of the features unless the user includes
+them: a model learns nothing general from them, and a row id that follows the file's order
+leaks the target. A target that cannot mean anything
 for the problem type (a continuous number as classes, a constant, an id) is refused with
 what to choose instead.
 
@@ -35,7 +36,8 @@ PARAMS = (
           help="The column to predict (none for clustering)."),
     Param("problem_type", "select", default="classification", choices=PROBLEM_TYPES, label="Problem type"),
     Param("include_ids", "columns", default=[], label="Use id-like columns as features",
-          help="Columns different in every row are left out of the features; tick one to use it anyway."),
+          help="Id-like columns (row numbers, names, codes, a patient's or a school's id) are left out of the "
+               "features; tick one to use it anyway."),
     Param("positive_class", "str", default=None, nullable=True, label="Positive class",
           help="Two classes only: the class F1, precision, recall and ROC AUC are about. Empty: automatic, "
                "the rarer class."),
@@ -57,10 +59,14 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
         return (f"{name!r} has a single value{value} in every row: there is nothing to predict. "
                 "Choose another target column.")
     numeric = role in ("numeric", "id") and str(col.get("dtype")) != "bool"
+    why = col.get("id_reason") or "different in every row"
+    every_row = why in ("different in every row", "a row number", "row names")
     if problem_type == "classification":
-        if role == "id":
+        if role == "id" and every_row:
             return (f"{name!r} is different in every row (an id), so no class would be seen twice: "
                     "choose another target column.")
+        if role == "id":
+            return f"{name!r} is an id ({why}): predicting it means nothing. Choose another target column."
         if numeric and not col.get("integer_valued", True) and (unique or 0) > 10:
             return (f"{name!r} is a continuous number ({unique:,} distinct values): choose regression to predict "
                     "it, or a column with a few classes.")
@@ -69,9 +75,11 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
             return (f"{name!r} has {unique:,} distinct {what}, too many to be classes (at most {MAX_CLASSES}): "
                     + ("choose regression, or " if numeric else "choose ") + "a column with a few classes.")
     if problem_type == "regression":
-        if role == "id":
+        if role == "id" and every_row:
             return (f"{name!r} looks like a row id (a different whole number in every row, in order): predicting "
                     "it means nothing. Choose the column you want to predict.")
+        if role == "id":
+            return f"{name!r} is an id ({why}): predicting it means nothing. Choose the column you want to predict."
         if not numeric:
             kind = "true/false" if str(col.get("dtype")) == "bool" else role
             return f"Regression needs a numeric target; {name!r} is {kind}: choose classification to predict it."
@@ -159,11 +167,20 @@ def follow_target(config: dict, old: dict) -> dict:
     return config
 
 
-def left_out_note(ids: list) -> str:
-    """What the inspector advises and the run reports (once) about id-like columns."""
-    shown = ", ".join(repr(c) for c in ids[:5]) + (" …" if len(ids) > 5 else "")
-    return (f"Left out {len(ids)} id-like column(s), different in every row: {shown}. A model learns nothing "
-            "general from them; to use one anyway, tick it in the Dataset node.")
+def left_out_note(reasons: dict) -> str:
+    """What the inspector advises and the run reports (once) about the id-like columns left
+    out ({name: why}, see plugins.tables.id_reason)."""
+    items = list(reasons.items())
+    shown = ", ".join(f"{c!r} ({why})" for c, why in items[:5]) + (" …" if len(items) > 5 else "")
+    return (f"Left out {len(items)} id-like column(s): {shown}. A model learns nothing general from them; to use "
+            "one anyway, tick it in the Dataset node.")
+
+
+def id_reasons(columns: list[dict], left_out) -> dict:
+    """{name: why} for the left-out columns, from the profile (an older profile said none:
+    its ids were all different in every row)."""
+    by_name = {c["name"]: c for c in columns}
+    return {n: (by_name.get(n) or {}).get("id_reason") or "different in every row" for n in left_out}
 
 
 def validate(config: dict, upstream: Upstream, design: Design):
@@ -236,7 +253,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     # dataset page); decided on the whole file when there is none (a file the CLI read)
     profiled = (info or {}).get("columns")
     if profiled:
-        ids = [c for c in excluded_columns(config, profiled) if c in df.columns]
+        ids = id_reasons(profiled, [c for c in excluded_columns(config, profiled) if c in df.columns])
     else:
         ids = tables.id_columns(df, exclude={target, *(config.get("include_ids") or [])})
     counts = None
@@ -258,7 +275,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     if why:
         raise NodeError(why)
     if ids:
-        df = df.drop(columns=ids)
+        df = df.drop(columns=list(ids))
         ctx.warn(left_out_note(ids))
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
@@ -300,8 +317,9 @@ def reconcile(config: dict, old: dict, upstream: Upstream, design: Design) -> di
 
 
 def advice(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
-    left_out = excluded_columns(config, (design.dataset or {}).get("columns", []))
-    return [left_out_note(left_out)] if left_out else []
+    columns = (design.dataset or {}).get("columns", [])
+    left_out = excluded_columns(config, columns)
+    return [left_out_note(id_reasons(columns, left_out))] if left_out else []
 
 
 def fields(config: dict) -> list[dict]:
@@ -323,7 +341,7 @@ def preview(config: dict, upstream: Upstream, design: Design) -> list:
                "items": [[f"{facts.get('n_rows') or 0:,}", "rows"], [str(len(columns)), "columns"],
                          [str(sum(1 for c in columns if c.get('missing_pct'))), "with missing values"]]}]
     if left_out:
-        blocks.append({"kind": "notice", "level": "warn", "text": left_out_note(left_out)})
+        blocks.append({"kind": "notice", "level": "warn", "text": left_out_note(id_reasons(columns, left_out))})
     blocks.append({"kind": "table", "title": "Columns", "head": ["Name", "Type", "Missing"],
                    "rows": [[c["name"] + (" (target)" if c["name"] == config.get("target_column") else ""),
                              c.get("role") or "", f"{c.get('missing_pct') or 0:.1f}%"] for c in columns]})

@@ -1,4 +1,9 @@
-"""Evaluate node: metrics on the test rows, among those the upstream model supports."""
+"""Evaluate node: metrics on the test rows, among those the upstream model supports.
+
+Every run also scores the trivial model (most frequent class / mean, fitted on the training
+rows) on the same test rows with the key metric (the first chosen), and warns when the
+model is no better (plugins/guards.py); the Compare with baseline option shows the baseline
+for every metric."""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ OPTION_PARAMS = (
     Param("confidence_intervals", "bool", default=False, label="Confidence intervals",
           help="95% bootstrap intervals over the test rows (200 resamples)."),
     Param("compare_baseline", "bool", default=False, label="Compare with baseline",
-          help="Score a trivial model (most frequent class / mean) on the same rows."),
+          help="Show the trivial model's score (most frequent class / mean) on the same rows for every metric. "
+               "Its key metric is always compared: a model no better than it is warned about."),
 )
 FIELDS = ("metrics",) + tuple(p.name for p in OPTION_PARAMS)
 
@@ -127,6 +133,39 @@ def _baseline(model, keys, seed):
     return out
 
 
+def key_metric(model, data, keys: list, metrics: dict, baseline: dict) -> dict | None:
+    """The first chosen metric with a direction, against the baseline on the same rows, with
+    the test set's noise on it (plugins/guards.py): what the leaderboard and the warnings use."""
+    from plugins import guards
+    from plugins.evaluators import scoring_facts
+
+    known = registry.metrics()
+    key = next((k for k in keys if known[k].kind == "scalar" and known[k].direction
+                and isinstance(metrics.get(k), (int, float))), None)
+    if key is None:
+        return None
+    out = {"key": key, "value": metrics[key], "baseline": baseline.get(key), "test_rows": int(len(data.y_pred))}
+    out["below_baseline"] = guards.at_or_below(metrics[key], baseline.get(key), known[key].direction)
+    facts, positive, scores = scoring_facts(data), None, None
+    if facts.get("average") == "binary":
+        positive = facts.get("positive_class")
+    if key == "roc_auc":
+        ranking = facts.get("ranking") or {}
+        positive = ranking.get("positive_class") if ranking.get("average") == "binary" else None
+        if positive is not None and data.y_proba is not None:
+            scores = np.asarray(data.y_proba)[:, 1]
+    try:
+        out["se"] = guards.standard_error(key, data.y_test, data.y_pred, scores, positive)
+    except (ValueError, TypeError):
+        out["se"] = None
+    if model.problem_type == "classification":
+        counts = np.unique(np.asarray(data.y_test), return_counts=True)[1]
+        out["smallest_class_rows"] = int(counts.min()) if len(counts) else 0
+        train = np.unique(np.asarray(model.split.y_train), return_counts=True)[1]
+        out["majority_share"] = float(train.max() / train.sum()) if len(train) else None
+    return out
+
+
 def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
     from plugins.evaluators import compute_metric
 
@@ -155,8 +194,21 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
     extra = {}
     if config.get("confidence_intervals") and split.y_test is not None:
         extra["intervals"] = {k: _bootstrap(k, data, seed) for k in scalar}
+    directed = [k for k in scalar if registry.metrics()[k].direction]
+    baseline = _baseline(model, scalar if config.get("compare_baseline") else directed[:1], seed) \
+        if split.y_test is not None else {}
     if config.get("compare_baseline"):
-        extra["baseline"] = _baseline(model, scalar, seed)
+        extra["baseline"] = baseline
+    km = key_metric(model, data, keys, metrics, baseline) if split.y_test is not None else None
+    if km is not None:
+        extra["key_metric"] = km
+        if km["below_baseline"]:
+            from plugins import guards
+
+            ctx.warn(guards.baseline_sentence(registry.models()[model.algorithm].name
+                                              if model.algorithm in registry.models() else model.algorithm,
+                                              registry.metrics()[km["key"]].name, km["value"], km["baseline"],
+                                              model.problem_type, km.get("majority_share"), km["test_rows"]))
     if errors:
         extra["errors"] = errors
     if model.problem_type == "classification":

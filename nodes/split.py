@@ -1,4 +1,7 @@
-"""Train/Test Split node."""
+"""Train/Test Split node. It holds the first training rows, so the guards that need the
+target run here, on the training rows only (plugins/guards.py): a feature that gives the
+target away, test rows that are copies of training rows; and before a run, the advice for
+imbalanced classes."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ import math
 from sklearn.model_selection import train_test_split
 
 from nodes.base import SPLIT, TABLE, NodeError, NodeType, Port, SplitArtifact, Upstream
+from plugins import guards, registry
 from plugins.params import Param, validate_params
 
 PARAMS = (
@@ -16,7 +20,12 @@ PARAMS = (
           help="Keep class proportions equal in train and test (classification)."),
     Param("shuffle", "bool", default=True, label="Shuffle", help="Shuffle rows before splitting."),
     Param("random_seed", "int", default=42, min=0, max=2**31 - 1, label="Random seed"),
+    Param("drop_duplicates", "bool", default=False, label="Remove duplicate rows before the split",
+          help="Drop exact copies of a row (every column, the target too) from the whole table before it is "
+               "split, keeping the first, so no row is both trained and tested on. Compares whole rows only: no "
+               "statistic of the target is used."),
 )
+MAX_LEAKS_NAMED = 3  # leaking features warned about one by one; the rest are counted
 
 
 def validate(config: dict, upstream: Upstream):
@@ -45,8 +54,19 @@ def class_counts(upstream: Upstream) -> dict | None:
     return {str(k): int(v) for k, v in top} if top else None
 
 
+def weighable_models(downstream=()) -> list[tuple]:
+    """[(name, has a class_weight Param, its value)] of the models downstream."""
+    out = []
+    for _, config in downstream:
+        plugin = registry.models().get((config or {}).get("algorithm") or "")
+        if plugin is not None:
+            has = any(p.name == "class_weight" for p in plugin.params_for("classification"))
+            out.append((plugin.name, has, ((config or {}).get("hyperparameters") or {}).get("class_weight")))
+    return out
+
+
 def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
-    return warnings_for(config, upstream) + imbalance_warning(class_counts(upstream))
+    return warnings_for(config, upstream) + guards.imbalance(class_counts(upstream), weighable_models(downstream))
 
 
 def row_counts(config: dict, upstream: Upstream) -> dict | None:
@@ -88,21 +108,13 @@ def output_summary(split: SplitArtifact) -> dict:
             "features": int(split.X_train.shape[1])}
 
 
-def imbalance_warning(class_counts: dict | None) -> list[str]:
-    """Seed 000's split warning for imbalanced classes, from the target's value counts."""
-    if not class_counts or len(class_counts) < 2:
-        return []
-    total = sum(class_counts.values())
-    label, smallest = min(class_counts.items(), key=lambda kv: kv[1])
-    if smallest / total < 0.1:
-        return [f"Class {label!r} is only {smallest / total:.1%} of the rows: keep Stratify on, and prefer "
-                "balanced accuracy, F1 or ROC AUC over accuracy."]
-    return []
-
-
 def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
     table = inputs["table"]
     df, target = table.df, table.target
+    if config.get("drop_duplicates"):
+        df, removed = guards.drop_duplicate_rows(df)
+        ctx.warn(f"Removed {removed:,} duplicate row(s) before the split (the first of each kept): "
+                 f"{len(df):,} rows are split." if removed else "No duplicate rows to remove before the split.")
     if len(df) < 4:
         raise NodeError(f"Only {len(df)} rows are left: too few to split.")
     X = df.drop(columns=[target]) if target else df
@@ -124,11 +136,35 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
         X_train, X_test, y_train, y_test = parts
     else:
         (X_train, X_test), y_train, y_test = parts, None, None
+    check(X_train, X_test, y_train, y_test, table, config, ctx)
     ctx.progress(1.0, f"{len(X_train):,} train / {len(X_test):,} test rows")
     return SplitArtifact(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, target=target,
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
                          dataset_id=table.dataset_id, random_seed=config["random_seed"],
                          dataset_name=table.dataset_name, positive_class=table.positive_class)
+
+
+def check(X_train, X_test, y_train, y_test, table, config, ctx) -> None:
+    """The guards on the split rows, said as warnings of this node: features that give the
+    target away (computed on the training rows only, a sample of them when many) and test
+    rows that are copies of training rows."""
+    if y_train is not None:
+        from plugins.preprocessing import dropped_columns
+
+        gone = dropped_columns(table.learned_ops, list(X_train.columns))
+        features = X_train.drop(columns=[c for c in X_train.columns if c in gone])
+        found = guards.leaks(features, y_train, table.problem_type, seed=config.get("random_seed"))
+        for leak in found[:MAX_LEAKS_NAMED]:
+            ctx.warn(leak.sentence(table.target))
+        if len(found) > MAX_LEAKS_NAMED:
+            more = ", ".join(repr(leak.column) for leak in found[MAX_LEAKS_NAMED:MAX_LEAKS_NAMED + 5])
+            ctx.warn(f"{len(found) - MAX_LEAKS_NAMED} more feature(s) predict the target almost perfectly alone: "
+                     f"{more}{' …' if len(found) > MAX_LEAKS_NAMED + 5 else ''}.")
+    train = X_train if y_train is None else X_train.assign(**{"\0target": y_train})
+    test = X_test if y_test is None else X_test.assign(**{"\0target": y_test})
+    note = guards.duplicates_sentence(guards.shared_duplicates(train, test), len(X_test))
+    if note:
+        ctx.warn(note)
 
 
 def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:

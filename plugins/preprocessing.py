@@ -733,6 +733,20 @@ def step_inputs(operations, columns: list[dict], facts: DesignFacts | None = Non
     return out
 
 
+def dropped_columns(operations, names: list[str]) -> set[str]:
+    """The input columns that steps remove without making anything of them (a step whose
+    columns out are a subset of its columns in), as far as their reshape tells: what the
+    model never sees. `operations` is [(slug, params)]."""
+    columns = [{"name": n} for n in names]
+    gone: set[str] = set()
+    steps = step_inputs(list(operations) + [("", {})], columns)  # the columns each step gets, and after the last
+    for before, after in zip(steps, steps[1:]):
+        was, now = {c["name"] for c in before}, {c["name"] for c in after}
+        if now <= was:
+            gone |= was - now
+    return gone
+
+
 def column_problem(op: Operation, params: dict, columns: list[dict], original=()) -> str | None:
     """Why a step's chosen columns cannot be used (a sentence), or None: a name not in the
     data at this step, or a column of a kind the operation does not act on."""

