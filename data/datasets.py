@@ -117,23 +117,50 @@ def head_rows(dataset_id: str, datasets_dir: Path, n: int = 20) -> pd.DataFrame:
     return plain_dtypes(batch.to_pandas(date_as_object=False))
 
 
-def sample_rows(dataset_id: str, datasets_dir: Path, n: int, seed: int = 0) -> pd.DataFrame:
-    """A seeded random sample of n rows (every row when there are fewer), read as Arrow and
-    taken there, so a large table is never turned into a whole DataFrame."""
+SAMPLE_SUFFIX = ".sample.parquet"  # <id>.sample.parquet: the rows the dataset page checks
+
+
+def sample_indices(n_rows: int, n: int, seed: int = 0):
+    """The seeded rows a sample of n takes (every row when there are fewer), in order."""
     import numpy as np
 
+    if n_rows <= n:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size=n, replace=False))
+
+
+def sample_rows(dataset_id: str, datasets_dir: Path, n: int, seed: int = 0) -> pd.DataFrame:
+    """A seeded random sample of n rows (every row when there are fewer). An upload's
+    sample is written beside it at ingest (a few thousand rows); one stored before that is
+    taken batch by batch, so a large table is never held whole in this process."""
     if is_sample(dataset_id):
         df = load_sample(dataset_id)
         return df if len(df) <= n else df.sample(n, random_state=seed)
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = _safe_path(dataset_id, datasets_dir)
     if not path.exists():
         raise DatasetError(f"No dataset {dataset_id!r}.")
-    table = pq.read_table(path)
-    if table.num_rows > n:
-        rows = np.sort(np.random.default_rng(seed).choice(table.num_rows, size=n, replace=False))
-        table = table.take(rows)
+    stored = path.with_name(dataset_id + SAMPLE_SUFFIX)
+    if stored.exists():
+        table = pq.read_table(stored)
+        if table.num_rows > n:
+            table = table.take(sample_indices(table.num_rows, n, seed))
+        return plain_dtypes(table.to_pandas(date_as_object=False))
+    f = pq.ParquetFile(path)
+    rows = sample_indices(f.metadata.num_rows, n, seed)
+    kept, start = [], 0
+    for batch in f.iter_batches(batch_size=65_536):
+        end = start + batch.num_rows
+        if rows is None:
+            kept.append(batch)
+        else:
+            inside = rows[(rows >= start) & (rows < end)] - start
+            if len(inside):
+                kept.append(batch.take(pa.array(inside)))
+        start = end
+    table = pa.Table.from_batches(kept, schema=f.schema_arrow) if kept else f.schema_arrow.empty_table()
     return plain_dtypes(table.to_pandas(date_as_object=False))
 
 
@@ -165,4 +192,6 @@ def upload_charts(dataset_id: str, datasets_dir: Path, profile: dict) -> dict:
 
 def delete_dataset_file(dataset_id: str, datasets_dir: Path) -> None:
     if not is_sample(dataset_id):
-        _safe_path(dataset_id, datasets_dir).unlink(missing_ok=True)
+        path = _safe_path(dataset_id, datasets_dir)
+        path.unlink(missing_ok=True)
+        path.with_name(dataset_id + SAMPLE_SUFFIX).unlink(missing_ok=True)

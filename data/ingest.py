@@ -20,9 +20,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from data import reading, values
+from data import datasets, reading, values
 from data.charts import column_charts
 from data.datasets import DatasetError
+from plugins.guards import PAGE_ROWS
 from plugins.tables import parse_iso_dates, plain_dtypes, profile
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel",
@@ -64,6 +65,7 @@ def ingest_bytes(raw: bytes, filename: str, dest_dir: Path, max_bytes: int, max_
     finally:
         Path(src).unlink(missing_ok=True)
     os.replace(record.pop("tmp_path"), record["path"])
+    os.replace(record.pop("sample_tmp"), record["sample_path"])
     return record
 
 
@@ -176,6 +178,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     dataset_id = "ds_" + digest[:12]
     dest_dir.mkdir(parents=True, exist_ok=True)
     tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}.parquet"
+    sample_tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}{datasets.SAMPLE_SUFFIX}"
     try:  # the Parquet write and the distinct counts run side by side (both mostly off the GIL)
         with ThreadPoolExecutor(2) as pool:
             written = pool.submit(_write_parquet, table, tmp)
@@ -183,11 +186,17 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             prof = profile(df, counts=counts, roles=roles)
             charts = column_charts(df, prof["columns"])
             written.result()
+        # the rows the dataset page checks a target on, kept beside the table: the page reads
+        # these few thousand instead of the table
+        rows = datasets.sample_indices(table.num_rows, PAGE_ROWS)
+        _write_parquet(table if rows is None else table.take(rows), sample_tmp)
     except Exception:
         tmp.unlink(missing_ok=True)
+        sample_tmp.unlink(missing_ok=True)
         raise
     return {"id": dataset_id, "name": Path(filename).stem, "filename": filename, "format": fmt,
             "content_hash": digest, "tmp_path": str(tmp), "path": str(dest_dir / f"{dataset_id}.parquet"),
+            "sample_tmp": str(sample_tmp), "sample_path": str(dest_dir / f"{dataset_id}{datasets.SAMPLE_SUFFIX}"),
             "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"],
             "reading": how.to_json(), "notices": how.notices, "options": options}
@@ -519,9 +528,8 @@ def clean_leftovers(dest_dir: str | Path, known_ids) -> list[str]:
         return removed
     known = set(known_ids)
     for f in dest_dir.iterdir():
-        source_of = f.name.split(SOURCE + ".", 1)[0] if SOURCE + "." in f.name else None
-        if f.name.startswith(TMP_PREFIX) or (f.suffix == ".parquet" and f.stem not in known) or \
-                (source_of is not None and source_of not in known):
+        owner = f.name.split(".", 1)[0]  # <id>.parquet, <id>.sample.parquet, <id>.source.csv
+        if f.name.startswith(TMP_PREFIX) or (not f.name.startswith(".") and owner not in known):
             f.unlink(missing_ok=True)
             removed.append(f.name)
     return removed

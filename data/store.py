@@ -407,6 +407,8 @@ class Store:
                 os.replace(record["tmp_path"], record["path"])
             if record.get("source_tmp") and record.get("source_path"):
                 os.replace(record["source_tmp"], record["source_path"])
+            if record.get("sample_tmp") and os.path.exists(record["sample_tmp"]):
+                os.replace(record["sample_tmp"], record["sample_path"])
         return self.get_dataset(row["id"])
 
     def reread_dataset(self, record: dict) -> dict:
@@ -438,6 +440,8 @@ class Store:
             db["datasets"].update(record["id"], fields)
             if record.get("tmp_path"):
                 os.replace(record["tmp_path"], current["path"])
+            if record.get("sample_tmp") and os.path.exists(record["sample_tmp"]):
+                os.replace(record["sample_tmp"], record["sample_path"])
         return self.get_dataset(record["id"])
 
     def dataset_ids(self) -> list[str]:

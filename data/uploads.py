@@ -30,6 +30,7 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
         existing = store.get_dataset(record["id"])
         if existing and existing.get("options") and not options:
             Path(record["tmp_path"]).unlink(missing_ok=True)
+            Path(record["sample_tmp"]).unlink(missing_ok=True)
             record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
                                    digest=record["content_hash"], options=existing["options"])
         record["source_tmp"] = path
@@ -38,6 +39,7 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
             return store.commit_dataset(record)
         finally:
             Path(record["tmp_path"]).unlink(missing_ok=True)
+            Path(record["sample_tmp"]).unlink(missing_ok=True)
     finally:
         Path(path).unlink(missing_ok=True)  # gone already when it became the source
 
@@ -66,3 +68,4 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
         return store.reread_dataset(record)
     finally:
         Path(record["tmp_path"]).unlink(missing_ok=True)
+        Path(record["sample_tmp"]).unlink(missing_ok=True)

@@ -130,6 +130,7 @@ def ingest_data(workflow: dict, files: dict[str, Path], folder: Path) -> tuple[d
         except OSError as e:
             raise Refused(f"cannot read {src}: {e.strerror or e}.") from None
         os.replace(record["tmp_path"], record["path"])
+        os.replace(record["sample_tmp"], record["sample_path"])
         node = next(n for n in workflow["nodes"] if n["id"] == node_id)
         node["config"] = {**(node.get("config") or {}), node_types()[node["type"]].dataset_param: record["id"]}
         records[node_id] = record

@@ -75,7 +75,7 @@ def test_parquet_round_trip_and_idempotency(tmp_path):
     first = ingest(buf.getvalue(), "t.parquet", tmp_path, MB)
     second = ingest(buf.getvalue(), "again.parquet", tmp_path, MB)
     assert first["id"] == second["id"] and first["format"] == "parquet"
-    assert [p.name for p in tmp_path.iterdir()] == [f"{first['id']}.parquet"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"{first['id']}.parquet", f"{first['id']}.sample.parquet"]
 
 
 @pytest.mark.parametrize("name,raw,fragment", [

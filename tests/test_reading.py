@@ -500,8 +500,26 @@ def test_a_reading_that_would_take_the_target_away_is_refused(web):
 def test_leftover_sources_of_killed_uploads_are_removed_at_start(tmp_path):
     from data.ingest import clean_leftovers
 
-    for name in ("ds_keep.parquet", "ds_keep.source.csv", "ds_gone.source.xlsx", ".upload-raw-123"):
+    for name in ("ds_keep.parquet", "ds_keep.source.csv", "ds_keep.sample.parquet", "ds_gone.source.xlsx",
+                 "ds_gone.sample.parquet", ".upload-raw-123"):
         (tmp_path / name).write_bytes(b"x")
     removed = clean_leftovers(tmp_path, ["ds_keep"])
-    assert sorted(removed) == [".upload-raw-123", "ds_gone.source.xlsx"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds_keep.parquet", "ds_keep.source.csv"]
+    assert sorted(removed) == [".upload-raw-123", "ds_gone.sample.parquet", "ds_gone.source.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds_keep.parquet", "ds_keep.sample.parquet",
+                                                         "ds_keep.source.csv"]
+
+
+def test_the_dataset_page_sample_is_stored_beside_the_table_and_the_same_without_it(tmp_path):
+    """The guards' page checks read a stored sample of rows (written at ingest), never the
+    whole table in the web process; an upload stored before samples were kept is sampled
+    batch by batch, to the same rows."""
+    from data.datasets import sample_rows
+
+    df = pd.DataFrame({"x": np.arange(30_000), "y": np.arange(30_000) % 7})
+    rec, _ = read(realdata.csv_bytes(df), "big.csv", tmp_path)
+    stored = tmp_path / f"{rec['id']}.sample.parquet"
+    assert stored.exists() and len(pd.read_parquet(stored)) == 5000
+    first = sample_rows(rec["id"], tmp_path, 5000)
+    stored.unlink()
+    again = sample_rows(rec["id"], tmp_path, 5000)
+    assert len(first) == 5000 and first.reset_index(drop=True).equals(again.reset_index(drop=True))
