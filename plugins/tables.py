@@ -27,8 +27,9 @@ def _plain(v):
 # (not "number": incomeInequality's Number.thousands counts families)
 ID_NAME = re.compile(r"(^|[^a-z])(id|ids|key|index|idx|no|num|code|uuid)($|[^a-z])|id$", re.I)
 # a near-unique whole number is a code when its name ends like one (biopsy's ID, Caschool's
-# distcod, nwtco's seqno); prices, incomes and counts are near-unique too and stay numbers
-CODE_SUFFIX = re.compile(r"(id|ids|key|idx|no|nr|num|code|cod|uuid)$", re.I)
+# distcod, nwtco's seqno; a German export's Kundennummer); prices, incomes and counts are
+# near-unique too and stay numbers
+CODE_SUFFIX = re.compile(r"(id|ids|key|idx|no|nr|num|code|cod|uuid|nummer|numero|número|nro|kennung)$", re.I)
 # names that mean an identifier whatever its values repeat: a patient, a school, a town
 # (survival's id, Star's schidkn, Hedonic's townid, mfblong's familyid, epilepsy's subject)
 ENTITY_ID_NAME = re.compile(
