@@ -165,6 +165,41 @@ def test_sigkill_of_the_worker_mid_job_does_not_leave_it_running(web):
     assert [e["data"]["attempt"] for e in started] == [1, 2]
 
 
+def test_a_fresh_workers_first_job_keeps_its_lease_while_its_job_host_imports(tmp_path):
+    """A fresh worker's job host imports the ML stack (seconds) before its first job's process
+    can start. The heartbeat was the supervising loop's, which waited meanwhile: with a lease
+    shorter than the import the sweeper took the live attempt for dead and queued the job
+    again (attempt 3 in the test above, when a restarted worker took attempt 2). Here a real
+    worker process starts cold on its first job while the sweeper runs with a 2 s lease."""
+    import subprocess
+    import sys
+
+    from data.config import Settings
+    from data.store import Store, normalize_graph
+    from executor.jobs import sweep
+
+    store = Store(Settings(home=tmp_path, redis_url=None, job_time_limit=60, max_upload_bytes=2**20))
+    job_id = store.create_job(None, normalize_graph(workflow(plots=())), {"seconds": 1, "credits": 1}, 60)["id"]
+    store.mark_queued(job_id, "t")
+    code = f"from executor.worker import execute, start_worker; start_worker(); execute({job_id!r}, 1)"
+    worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PLAYGROUND_HOME": str(tmp_path)})
+    try:
+        assert wait_for(lambda: store.get_job(job_id, with_nodes=False)["status"] != "queued", 60)
+        claimed = time.monotonic()
+        actions = []
+        while store.get_job(job_id, with_nodes=False)["status"] == "running" and time.monotonic() - claimed < 90:
+            actions += sweep(store, lease_seconds=2.0)
+            time.sleep(0.25)
+        took = time.monotonic() - claimed
+        assert worker.wait(30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    body = store.get_job(job_id)
+    assert actions == [] and body["status"] == "completed" and body["attempt"] == 1, (actions, body, took)
+    assert took > 2.0, f"the job host was warm ({took:.1f} s): nothing was tested"
+
+
 def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
