@@ -751,15 +751,18 @@ class Store:
         return row
 
     def finish(self, job_id: str, attempt: int | None, status: str, *, results: dict | None = None,
-               error: str | None = None, event_payload: dict | None = None) -> bool:
+               error: str | None = None, event_payload: dict | None = None, stale_before: float | None = None) -> bool:
         """Terminal state: job row, pending/running nodes, and the terminal event, in one
-        transaction. With an attempt, only that attempt may finish the job."""
+        transaction. With an attempt, only that attempt may finish the job; with
+        `stale_before` too (the sweeper), only while its heartbeat is older than that."""
         assert status in TERMINAL
         with self.tx() as db:
-            row = self._one("SELECT status, attempt FROM jobs WHERE id = ?", [job_id])
+            row = self._one("SELECT status, attempt, heartbeat_at, started_at FROM jobs WHERE id = ?", [job_id])
             if row is None or row["status"] in TERMINAL:
                 return False
             if attempt is not None and (row["attempt"] != attempt or row["status"] != "running"):
+                return False
+            if stale_before is not None and not _stale(row, stale_before):
                 return False
             t = now()
             db.execute("UPDATE jobs SET status = ?, completed_at = ?, error_message = ?, results = ? WHERE id = ?",
@@ -817,12 +820,17 @@ class Store:
             db.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?", [job_id])
             return {"status": row["status"]}
 
-    def requeue(self, job_id: str, expected_attempt: int) -> int | None:
-        """Give a job whose worker vanished a new attempt. None when it has no attempts left
-        or changed meanwhile."""
+    def requeue(self, job_id: str, expected_attempt: int, stale_before: float | None = None) -> int | None:
+        """Give a job whose worker vanished a new attempt. With `stale_before`, only while the
+        attempt's heartbeat is older than that, checked in this transaction: an attempt that
+        beat since the sweeper looked is alive. None when it has no attempts left, changed
+        meanwhile, or is alive."""
         with self.tx() as db:
-            row = self._one("SELECT status, attempt, max_attempts FROM jobs WHERE id = ?", [job_id])
+            row = self._one("SELECT status, attempt, max_attempts, heartbeat_at, started_at FROM jobs WHERE id = ?",
+                            [job_id])
             if row is None or row["status"] != "running" or row["attempt"] != expected_attempt:
+                return None
+            if stale_before is not None and not _stale(row, stale_before):
                 return None
             if row["attempt"] >= row["max_attempts"]:
                 return None
@@ -839,6 +847,11 @@ class Store:
     def set_task_id(self, job_id: str, task_id: str) -> None:
         with self.tx() as db:
             db.execute("UPDATE jobs SET task_id = ? WHERE id = ?", [task_id, job_id])
+
+
+def _stale(row: dict, before: float) -> bool:
+    """A running attempt's last sign of life (its heartbeat, else its start) is older than `before`."""
+    return (row["heartbeat_at"] or row["started_at"] or 0) < before
 
 
 # every field of a dataset's row but its charts, which only the dataset page reads

@@ -25,25 +25,28 @@ def sweep(store: Store, lease_seconds: float = LEASE_SECONDS, queue_timeout: flo
     fail jobs that waited in the queue too long while no worker was alive."""
     actions = []
     t = time.time()
+    stale = t - lease_seconds
     queue_timeout = store.settings.queue_timeout if queue_timeout is None else queue_timeout
     workers_alive = None
     for job in store.active_jobs():
         jid = job["id"]
         if job["status"] == "running":
-            beat = job["heartbeat_at"] or job["started_at"] or 0
-            if t - beat <= lease_seconds:
+            if (job["heartbeat_at"] or job["started_at"] or 0) >= stale:
                 continue
+            # each write below checks again, in its transaction, that the attempt is the one
+            # read here and has not beaten since: a live attempt is never taken for dead
             if job["cancel_requested"]:
-                store.finish(jid, None, "cancelled", event_payload={"message": "Cancelled (the worker was lost)."})
-                actions.append(f"{jid}: cancelled")
-                continue
-            attempt = store.requeue(jid, job["attempt"])
-            if attempt:
-                enqueue(store, jid, attempt)
-                actions.append(f"{jid}: re-queued as attempt {attempt}")
-            else:
-                store.finish(jid, None, "failed", error=f"worker lost: the job's worker stopped responding "
-                                                        f"{job['attempt']} time(s); it was not retried again.")
+                if store.finish(jid, job["attempt"], "cancelled", stale_before=stale,
+                                event_payload={"message": "Cancelled (the worker was lost)."}):
+                    actions.append(f"{jid}: cancelled")
+            elif job["attempt"] < job["max_attempts"]:
+                attempt = store.requeue(jid, job["attempt"], stale_before=stale)
+                if attempt:
+                    enqueue(store, jid, attempt)
+                    actions.append(f"{jid}: re-queued as attempt {attempt}")
+            elif store.finish(jid, job["attempt"], "failed", stale_before=stale,
+                              error=f"worker lost: the job's worker stopped responding {job['attempt']} time(s); "
+                                    "it was not retried again."):
                 actions.append(f"{jid}: failed, worker lost")
         elif job["status"] in ("pending", "queued") and job["cancel_requested"]:
             store.finish(jid, None, "cancelled")

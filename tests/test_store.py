@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -67,6 +68,17 @@ def test_a_stale_attempt_cannot_write(store):
     assert store.heartbeat(job_id, 1) is None
     assert store.claim(job_id, 2, "other")
     assert [e["type"] for e in store.events_after(job_id)] == ["job_started", "node_status", "job_started"]
+
+
+def test_an_attempt_that_beat_since_the_sweeper_looked_is_not_taken_for_dead(store):
+    job_id = make_running_job(store)
+    looked = time.time()
+    time.sleep(0.01)
+    assert store.heartbeat(job_id, 1) is not None  # the beat lands after the sweeper read the row
+    assert store.requeue(job_id, 1, stale_before=looked) is None
+    assert store.finish(job_id, 1, "failed", error="worker lost.", stale_before=looked) is False
+    assert store.get_job(job_id)["status"] == "running" and store.get_job(job_id)["attempt"] == 1
+    assert store.requeue(job_id, 1, stale_before=time.time() + 1) == 2  # stale: attempt 2
 
 
 def test_event_sequence_is_contiguous_under_concurrency(store):
