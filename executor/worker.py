@@ -31,7 +31,7 @@ def execute(job_id: str, attempt: int) -> None:
     store = open_store()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     if not store.claim(job_id, attempt, worker):
-        return  # cancelled, finished, or superseded by a newer attempt
+        return  # cancelled, finished, taken by another task of this attempt, or superseded by a newer one
     lease = Lease(store, job_id, attempt)
     try:
         _supervise(store, job_id, attempt, lease)

@@ -208,6 +208,46 @@ def alive(pid: int) -> bool:
         return False
 
 
+def test_a_job_whose_task_never_reached_the_queue_runs_once(web):
+    """What a web process killed between its commit and its enqueue leaves: a queued job
+    naming a task that is not in the queue (and, before it was one transaction, a pending
+    job). The sweeper puts the task there a lease later; the job runs once, and its viewer
+    gets the end."""
+    import uuid
+
+    from data.store import normalize_graph
+
+    store = web.app.state.store
+    graph = normalize_graph(workflow(plots=()))
+    queued = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60, task_id=str(uuid.uuid4()))["id"]
+    pending = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
+    for job_id in (queued, pending):
+        evs = events(web, job_id)  # a viewer from the start: it ends with the job
+        assert evs[-1]["event"] == "job_completed", evs[-1]
+        assert [e["data"]["attempt"] for e in evs if e["event"] == "job_started"] == [1]
+        assert job(web, job_id)["attempt"] == 1
+
+
+def test_a_task_waiting_in_the_queue_is_not_put_there_twice(web):
+    """The sweeper gives a task back only when it is missing from the queue: one that waits
+    behind busy workers longer than a lease stays one task."""
+    from executor.queue import huey
+
+    blockers = [submit(web, long_fit()) for _ in range(2)]  # both workers busy
+    try:
+        assert wait_for(lambda: all(status_is(web, b, "running") for b in blockers), 30)
+        job_id = submit(web, workflow(plots=()))
+        task_id = web.app.state.store.get_job(job_id)["task_id"]
+        time.sleep(float(os.environ["PLAYGROUND_LEASE_SECONDS"]) + 1.5)  # a lease and three sweeps
+        assert status_is(web, job_id, "queued")
+        assert [t.id for t in huey.pending()].count(task_id) == 1
+    finally:
+        for b in blockers:
+            web.post(f"/api/v1/jobs/{b}/cancel")
+    assert wait_for(lambda: status_is(web, job_id, "completed"), 60)
+    assert [e["data"]["attempt"] for e in events(web, job_id) if e["event"] == "job_started"] == [1]
+
+
 def test_the_job_runs_in_a_forkserver_process_not_a_fork_of_the_worker(web):
     job_id = submit(web, long_fit())
     assert wait_for(lambda: job(web, job_id).get("child_pid") and status_is(web, job_id, "running"), 30)
