@@ -144,7 +144,15 @@ def _m7(db: sqlite_utils.Database):
         db.execute(f"ALTER TABLE datasets ADD COLUMN {column} TEXT")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7]
+def _m8(db: sqlite_utils.Database):
+    # when the job's task was last put in the queue: a queued job whose task is not in the
+    # queue a lease after that lost it (executor.sweeper), and is given it again, as many
+    # times as `tasks_lost` says
+    db.execute("ALTER TABLE jobs ADD COLUMN enqueued_at REAL")
+    db.execute("ALTER TABLE jobs ADD COLUMN tasks_lost INTEGER NOT NULL DEFAULT 0")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -564,7 +572,11 @@ class Store:
 
     # ------------------------------------------------------------------ jobs
     def create_job(self, workflow_id: str | None, graph: dict, estimate: dict, time_limit: float,
-                   retry_of: str | None = None, snapshot_id: str | None = None) -> dict:
+                   retry_of: str | None = None, snapshot_id: str | None = None, task_id: str | None = None) -> dict:
+        """The job, its nodes and its snapshot, in one transaction. With `task_id` (what a
+        submission does) the job is written queued with the id of the task about to be put in
+        the queue: if the process dies before that task is there, the sweeper finds a queued
+        job whose task is missing and puts it there. Without, it is pending until mark_queued."""
         t = now()
         job_id = new_id("job")
         with self.tx() as db:
@@ -572,18 +584,21 @@ class Store:
                 snapshot_id = new_id("snap")
                 db["snapshots"].insert({"id": snapshot_id, "workflow_id": workflow_id, "graph": _dumps(graph),
                                         "created_at": t})
+            queued = {"status": "queued", "task_id": task_id, "queued_at": t, "enqueued_at": t} if task_id else {
+                "status": "pending"}
             db["jobs"].insert({"id": job_id, "workflow_id": workflow_id, "snapshot_id": snapshot_id,
-                               "status": "pending", "attempt": 1, "estimated_time": estimate.get("seconds"),
+                               "attempt": 1, "estimated_time": estimate.get("seconds"),
                                "estimated_cost": estimate.get("credits"), "time_limit": time_limit,
-                               "created_at": t, "retry_of": retry_of})
+                               "created_at": t, "retry_of": retry_of, **queued})
             db["job_nodes"].insert_all([{"job_id": job_id, "node_id": n["id"], "node_type": n.get("type"),
                                          "status": "pending"} for n in graph.get("nodes", [])])
         return self.get_job(job_id)
 
     def mark_queued(self, job_id: str, task_id: str | None) -> None:
+        t = now()
         with self.tx() as db:
-            db.execute("UPDATE jobs SET status = 'queued', queued_at = ?, task_id = ? WHERE id = ? AND status = 'pending'",
-                       [now(), task_id, job_id])
+            db.execute("UPDATE jobs SET status = 'queued', queued_at = ?, enqueued_at = ?, task_id = ? "
+                       "WHERE id = ? AND status = 'pending'", [t, t, task_id, job_id])
 
     def get_job(self, job_id: str, with_nodes: bool = True) -> dict | None:
         row = self._one("SELECT * FROM jobs WHERE id = ?", [job_id])
@@ -755,15 +770,21 @@ class Store:
         return row
 
     def finish(self, job_id: str, attempt: int | None, status: str, *, results: dict | None = None,
-               error: str | None = None, event_payload: dict | None = None) -> bool:
+               error: str | None = None, event_payload: dict | None = None, stale_before: float | None = None,
+               waiting: bool = False) -> bool:
         """Terminal state: job row, pending/running nodes, and the terminal event, in one
-        transaction. With an attempt, only that attempt may finish the job."""
+        transaction. With an attempt, only that attempt may finish the job, while it runs
+        (or, with `waiting`, while the job still waits for it in the queue); with
+        `stale_before` too (the sweeper), only while its heartbeat is older than that."""
         assert status in TERMINAL
         with self.tx() as db:
-            row = self._one("SELECT status, attempt FROM jobs WHERE id = ?", [job_id])
+            row = self._one("SELECT status, attempt, heartbeat_at, started_at FROM jobs WHERE id = ?", [job_id])
             if row is None or row["status"] in TERMINAL:
                 return False
-            if attempt is not None and (row["attempt"] != attempt or row["status"] != "running"):
+            if attempt is not None and (row["attempt"] != attempt or row["status"] not in (
+                    ("pending", "queued") if waiting else ("running",))):
+                return False
+            if stale_before is not None and not _stale(row, stale_before):
                 return False
             t = now()
             db.execute("UPDATE jobs SET status = ?, completed_at = ?, error_message = ?, results = ? WHERE id = ?",
@@ -821,28 +842,51 @@ class Store:
             db.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?", [job_id])
             return {"status": row["status"]}
 
-    def requeue(self, job_id: str, expected_attempt: int) -> int | None:
-        """Give a job whose worker vanished a new attempt. None when it has no attempts left
-        or changed meanwhile."""
+    def requeue(self, job_id: str, expected_attempt: int, task_id: str | None = None,
+                stale_before: float | None = None) -> int | None:
+        """Give a job whose worker vanished a new attempt, queued with the id of its task
+        (written before the task is put in the queue, as a submission does). With
+        `stale_before`, only while the attempt's heartbeat is older than that, checked in this
+        transaction: an attempt that beat since the sweeper looked is alive. None when it has
+        no attempts left, changed meanwhile, or is alive."""
         with self.tx() as db:
-            row = self._one("SELECT status, attempt, max_attempts FROM jobs WHERE id = ?", [job_id])
+            row = self._one("SELECT status, attempt, max_attempts, heartbeat_at, started_at FROM jobs WHERE id = ?",
+                            [job_id])
             if row is None or row["status"] != "running" or row["attempt"] != expected_attempt:
+                return None
+            if stale_before is not None and not _stale(row, stale_before):
                 return None
             if row["attempt"] >= row["max_attempts"]:
                 return None
             attempt = row["attempt"] + 1
-            db.execute("UPDATE jobs SET status = 'queued', attempt = ?, heartbeat_at = NULL, queued_at = ? "
-                       "WHERE id = ?", [attempt, now(), job_id])
+            t = now()
+            db.execute("UPDATE jobs SET status = 'queued', attempt = ?, heartbeat_at = NULL, queued_at = ?, "
+                       "enqueued_at = ?, task_id = COALESCE(?, task_id) WHERE id = ?",
+                       [attempt, t, t, task_id, job_id])
             return attempt
+
+    def requeue_lost_task(self, job_id: str, attempt: int, task_id: str) -> bool:
+        """The task of this attempt is not in the queue and no worker claimed the job: record
+        that it is put in the queue again, as `task_id` (the lost one's id when it had one),
+        and count the loss. Only while the job still waits for that attempt and nobody asked
+        to cancel it."""
+        with self.tx() as db:
+            t = now()
+            cur = db.execute("UPDATE jobs SET status = 'queued', task_id = ?, enqueued_at = ?, "
+                             "queued_at = COALESCE(queued_at, ?), tasks_lost = tasks_lost + 1 WHERE id = ? "
+                             "AND attempt = ? AND status IN ('pending', 'queued') AND cancel_requested = 0",
+                             [task_id, t, t, job_id, attempt])
+            return cur.rowcount == 1
 
     def set_child_pid(self, job_id: str, attempt: int, pid: int) -> None:
         with self.tx() as db:
             self._check_lease(job_id, attempt)
             db.execute("UPDATE jobs SET child_pid = ? WHERE id = ?", [pid, job_id])
 
-    def set_task_id(self, job_id: str, task_id: str) -> None:
-        with self.tx() as db:
-            db.execute("UPDATE jobs SET task_id = ? WHERE id = ?", [task_id, job_id])
+
+def _stale(row: dict, before: float) -> bool:
+    """A running attempt's last sign of life (its heartbeat, else its start) is older than `before`."""
+    return (row["heartbeat_at"] or row["started_at"] or 0) < before
 
 
 # every field of a dataset's row but its charts, which only the dataset page reads

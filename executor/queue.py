@@ -18,6 +18,15 @@ def make_huey():
 
 huey = make_huey()
 
+
+def task_ids(queue=None) -> set[str]:
+    """The ids of the tasks waiting in `queue` (this process's by default), in its queue or
+    its schedule, on either backend (a SQLite table, a Redis list): what the sweeper compares
+    queued jobs with. Read as Huey's messages, so any task is read whatever its name."""
+    queue = queue or huey
+    items = [*queue.storage.enqueued_items(), *queue.storage.scheduled_items()]
+    return {queue.serializer.deserialize(data).id for data in items}
+
 # The consumer flags that make a queued job start within a fraction of a second (measured:
 # 60 ms median with -d 0.05 -m 0.2; the defaults gave 0.5 s and up to 6 s after idling).
 CONSUMER_FLAGS = ["-k", "process", "-d", "0.05", "-m", "0.2", "-b", "1.1", "-c", "2"]

@@ -1,9 +1,15 @@
 """The web side of jobs: validate and submit a workflow, enqueue, cancel, retry, and say
-whether workers are alive. Never runs ML (executor.worker does, in a worker process)."""
+whether workers are alive. Never runs ML (executor.worker does, in a worker process).
+
+A job is written queued, with the id of its task, in one transaction; the task is put in
+the queue after that commit. A process killed in between leaves a queued job whose task is
+missing, which the sweeper puts in the queue (executor.sweeper): a crash at any moment
+leaves either no job or a job that will run."""
 
 from __future__ import annotations
 
 import logging
+import uuid
 
 from data.config import settings
 from data.store import TERMINAL, Invalid, Store
@@ -38,8 +44,13 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
         raise Invalid(detail, errors=resolved.errors)
     est = estimate(resolved, info)
     limit = settings().job_time_limit
-    job = store.create_job(workflow_id, graph, est, limit, retry_of=retry_of, snapshot_id=snapshot_id)
-    enqueue(store, job["id"], 1)
+    task_id = str(uuid.uuid4())
+    job = store.create_job(workflow_id, graph, est, limit, retry_of=retry_of, snapshot_id=snapshot_id,
+                           task_id=task_id)
+    try:
+        put_in_queue(new_task(job["id"], 1, task_id))
+    except Exception:  # the queue cannot be reached (Redis down): the job is written, the sweeper puts its task there
+        log.exception("could not put the task of job %s in the queue; the sweeper will", job["id"])
     # the 202 says what was done, "queued" (seed 000), not what a fast worker may already
     # have made of it (no re-read): the job's live status is what GET and the events say
     out = {**job, "status": "queued", "estimate": est}
@@ -68,15 +79,18 @@ def worker_status(store: Store) -> dict:
     return out
 
 
-def enqueue(store: Store, job_id: str, attempt: int) -> None:
-    from executor.queue import huey
+def new_task(job_id: str, attempt: int, task_id: str | None = None):
+    """The queue's task for one attempt of a job, with the id written in the job's row (a
+    fresh one when None). Only the claim decides whether it runs: a second task for the same
+    attempt finds the job taken and does nothing."""
     from executor.tasks import run_job
 
-    task = run_job.s(job_id, attempt)
-    if attempt == 1:
-        store.mark_queued(job_id, task.id)
-    else:
-        store.set_task_id(job_id, task.id)
+    return run_job.s(job_id, attempt, id=task_id)
+
+
+def put_in_queue(task) -> None:
+    from executor.queue import huey
+
     huey.enqueue(task)
 
 

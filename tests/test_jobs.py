@@ -165,12 +165,87 @@ def test_sigkill_of_the_worker_mid_job_does_not_leave_it_running(web):
     assert [e["data"]["attempt"] for e in started] == [1, 2]
 
 
+def test_a_fresh_workers_first_job_keeps_its_lease_while_its_job_host_imports(tmp_path):
+    """A fresh worker's job host imports the ML stack (seconds) before its first job's process
+    can start. The heartbeat was the supervising loop's, which waited meanwhile: with a lease
+    shorter than the import the sweeper took the live attempt for dead and queued the job
+    again (attempt 3 in the test above, when a restarted worker took attempt 2). Here a real
+    worker process starts cold on its first job while the sweeper runs with a 2 s lease."""
+    import subprocess
+    import sys
+
+    from data.config import Settings
+    from data.store import Store, normalize_graph
+    from executor.jobs import sweep
+
+    store = Store(Settings(home=tmp_path, redis_url=None, job_time_limit=60, max_upload_bytes=2**20))
+    job_id = store.create_job(None, normalize_graph(workflow(plots=())), {"seconds": 1, "credits": 1}, 60)["id"]
+    store.mark_queued(job_id, "t")
+    code = f"from executor.worker import execute, start_worker; start_worker(); execute({job_id!r}, 1)"
+    worker = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, "PLAYGROUND_HOME": str(tmp_path)})
+    try:
+        assert wait_for(lambda: store.get_job(job_id, with_nodes=False)["status"] != "queued", 60)
+        claimed = time.monotonic()
+        actions = []
+        while store.get_job(job_id, with_nodes=False)["status"] == "running" and time.monotonic() - claimed < 90:
+            actions += sweep(store, lease_seconds=2.0)
+            time.sleep(0.25)
+        took = time.monotonic() - claimed
+        assert worker.wait(30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    body = store.get_job(job_id)
+    assert actions == [] and body["status"] == "completed" and body["attempt"] == 1, (actions, body, took)
+    assert took > 2.0, f"the job host was warm ({took:.1f} s): nothing was tested"
+
+
 def alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_job_whose_task_never_reached_the_queue_runs_once(web):
+    """What a web process killed between its commit and its enqueue leaves: a queued job
+    naming a task that is not in the queue (and, before it was one transaction, a pending
+    job). The sweeper puts the task there a lease later; the job runs once, and its viewer
+    gets the end."""
+    import uuid
+
+    from data.store import normalize_graph
+
+    store = web.app.state.store
+    graph = normalize_graph(workflow(plots=()))
+    queued = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60, task_id=str(uuid.uuid4()))["id"]
+    pending = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]
+    for job_id in (queued, pending):
+        evs = events(web, job_id)  # a viewer from the start: it ends with the job
+        assert evs[-1]["event"] == "job_completed", evs[-1]
+        assert [e["data"]["attempt"] for e in evs if e["event"] == "job_started"] == [1]
+        assert job(web, job_id)["attempt"] == 1
+
+
+def test_a_task_waiting_in_the_queue_is_not_put_there_twice(web):
+    """The sweeper gives a task back only when it is missing from the queue: one that waits
+    behind busy workers longer than a lease stays one task."""
+    from executor.queue import huey
+
+    blockers = [submit(web, long_fit()) for _ in range(2)]  # both workers busy
+    try:
+        assert wait_for(lambda: all(status_is(web, b, "running") for b in blockers), 30)
+        job_id = submit(web, workflow(plots=()))
+        task_id = web.app.state.store.get_job(job_id)["task_id"]
+        time.sleep(float(os.environ["PLAYGROUND_LEASE_SECONDS"]) + 1.5)  # a lease and three sweeps
+        assert status_is(web, job_id, "queued")
+        assert [t.id for t in huey.pending()].count(task_id) == 1
+    finally:
+        for b in blockers:
+            web.post(f"/api/v1/jobs/{b}/cancel")
+    assert wait_for(lambda: status_is(web, job_id, "completed"), 60)
+    assert [e["data"]["attempt"] for e in events(web, job_id) if e["event"] == "job_started"] == [1]
 
 
 def test_the_job_runs_in_a_forkserver_process_not_a_fork_of_the_worker(web):

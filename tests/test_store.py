@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 
 import pytest
 
@@ -67,6 +68,49 @@ def test_a_stale_attempt_cannot_write(store):
     assert store.heartbeat(job_id, 1) is None
     assert store.claim(job_id, 2, "other")
     assert [e["type"] for e in store.events_after(job_id)] == ["job_started", "node_status", "job_started"]
+
+
+def test_a_submission_writes_the_job_queued_with_its_task_in_one_transaction(store):
+    """What the web process writes before it puts the task in the queue: killed right after,
+    it leaves a queued job naming the task the sweeper gives back, never a job in between."""
+    graph = {"nodes": [{"id": "a", "type": "dataset", "config": {}}], "edges": []}
+    job = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60, task_id="t1")
+    assert (job["status"], job["task_id"], job["attempt"]) == ("queued", "t1", 1)
+    assert job["queued_at"] == job["enqueued_at"] == job["created_at"]
+    assert store.claim(job["id"], 1, "w")
+    assert not store.claim(job["id"], 1, "w2")  # a second task of the same attempt finds it taken
+
+
+def test_a_lost_task_is_given_back_only_while_the_job_waits_for_that_attempt(store):
+    graph = {"nodes": [{"id": "a", "type": "dataset", "config": {}}], "edges": []}
+    job_id = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60, task_id="t1")["id"]
+    before = store.get_job(job_id)["enqueued_at"]
+    assert store.requeue_lost_task(job_id, 1, "t1")
+    assert store.get_job(job_id)["enqueued_at"] > before
+    assert not store.requeue_lost_task(job_id, 2, "t1")  # not the attempt it waits for
+    pending = store.create_job(None, graph, {"seconds": 1, "credits": 1}, 60)["id"]  # what a kill left before
+    assert store.requeue_lost_task(pending, 1, "t9")
+    assert (store.get_job(pending)["status"], store.get_job(pending)["task_id"]) == ("queued", "t9")
+    store.request_cancel(pending)
+    assert not store.requeue_lost_task(pending, 1, "t9")  # a cancel is asked: the sweeper ends it instead
+    assert store.get_job(job_id)["tasks_lost"] == 1 and store.get_job(pending)["tasks_lost"] == 1
+    assert not store.finish(job_id, 2, "failed", error="lost.", waiting=True)  # waits for attempt 1, not 2
+    assert store.claim(job_id, 1, "w")
+    assert not store.requeue_lost_task(job_id, 1, "t1")  # claimed meanwhile
+    assert not store.finish(job_id, 1, "failed", error="lost.", waiting=True)  # it runs: no longer waiting
+    assert store.get_job(job_id)["status"] == "running"
+
+
+def test_an_attempt_that_beat_since_the_sweeper_looked_is_not_taken_for_dead(store):
+    job_id = make_running_job(store)
+    looked = time.time()
+    time.sleep(0.01)
+    assert store.heartbeat(job_id, 1) is not None  # the beat lands after the sweeper read the row
+    assert store.requeue(job_id, 1, "t2", stale_before=looked) is None
+    assert store.finish(job_id, 1, "failed", error="worker lost.", stale_before=looked) is False
+    assert store.get_job(job_id)["status"] == "running" and store.get_job(job_id)["attempt"] == 1
+    assert store.requeue(job_id, 1, "t2", stale_before=time.time() + 1) == 2  # stale: attempt 2, its task named
+    assert (store.get_job(job_id)["status"], store.get_job(job_id)["task_id"]) == ("queued", "t2")
 
 
 def test_event_sequence_is_contiguous_under_concurrency(store):
