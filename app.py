@@ -36,7 +36,7 @@ from components.editor import EditorPage, NameSaved
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
 from components.results import HistoryList, ResultsPanel, RunPage
 from components.search import LiveSearches, ParametersUsed
-from data import datasets, uploads
+from data import datasets, disk, uploads
 from data.config import Settings, settings
 from data.ingest import IngestService, check_options, clean_leftovers, reading_options
 from data.store import Invalid, NotFound, open_store
@@ -54,6 +54,7 @@ from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
+from web.banner import BannerMiddleware
 from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
 from web.security import SecurityMiddleware, csrf_token
@@ -86,6 +87,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         max_part_size=cfg.max_upload_bytes + 2**20,  # our own limit answers with a sentence first
     )
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.add_middleware(BannerMiddleware, say=lambda scope: disk_banner())
     app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
                        token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
                        max_upload_bytes=cfg.max_upload_bytes + 2**20)
@@ -105,10 +107,28 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     # Thin routes: bind, call one function in data/ or executor/, return JSON. Domain errors
     # (Invalid, NotFound) become 4xx with a sentence; anything else a logged 500 with a sentence.
     store = open_store(cfg)
+    disk.keep_reserve(cfg)  # room set aside for starting on a full disk (data.disk)
 
 
     def api_error(status: int, detail: str, **extra) -> JSONResponse:
         return JSONResponse({"detail": detail, **extra}, status_code=status)
+
+
+    def disk_banner() -> str:
+        """Every page says when the home folder's disk is full; while it is not, the room
+        set aside for starting on a full disk is kept (data.disk)."""
+        state = disk.status(cfg)
+        if not state["full"]:
+            disk.keep_reserve(cfg)
+        return state.get("notice", "")
+
+
+    def disk_answer(exc: Exception):
+        """A write the disk refused, wherever it happened: 507 with data.disk's sentence."""
+        if disk.is_disk_full(exc, cfg.home):
+            e = disk.failed(cfg, "The change")
+            return e.status, e.detail, {}
+        return None
 
 
     install_error_policy(app, {
@@ -116,7 +136,15 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         NotFound: lambda e: (404, str(e), {}),
         datasets.DatasetError: lambda e: (400, str(e), {}),
         graphs.GraphError: lambda e: (e.status, e.message, {}),
-    })
+        disk.DiskFull: lambda e: (e.status, e.detail, {}),
+    }, low_level=disk_answer)
+
+
+    def submit_job(graph, workflow_id: str | None) -> dict:
+        """A run, refused up front (507, the sentence) when the disk has less than
+        PLAYGROUND_MIN_FREE_MB free: its models, plots and events would not fit."""
+        disk.require_free(cfg, "A run")
+        return jobs.submit(store, graph, workflow_id)
 
 
     async def json_body(request: Request, kind=dict):
@@ -195,7 +223,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
             raise NotFound(f"No workflow {quoted(workflow_id)}.")
         _, graph = graphs.read_workflow(body)
-        job = await asyncio.to_thread(jobs.submit, store, graph, workflow_id)
+        job = await asyncio.to_thread(submit_job, graph, workflow_id)
         return JSONResponse(queued_answer(job), status_code=202)
 
 
@@ -273,15 +301,16 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/api/v1/workflows/{workflow_id}/run", methods=["post"])
     async def api_run_workflow(workflow_id: str):
         wf = store.require_workflow(workflow_id)
-        job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
+        job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id)
         return JSONResponse(queued_answer(job), status_code=202)
 
 
     @rt("/api/v1/health")
     def api_health():
-        """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, and the
-        live event streams: {"streams": {"tailers", "viewers", "reads_total"}}."""
-        return JSONResponse({**jobs.worker_status(store), "streams": stream_stats()})
+        """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, the
+        live event streams: {"streams": {"tailers", "viewers", "reads_total"}}, and the home
+        folder's disk: {"disk": {"home", "free_bytes", "min_free_bytes", "full", "notice"?}}."""
+        return JSONResponse({**jobs.worker_status(store), "streams": stream_stats(), "disk": disk.status(cfg)})
 
 
     def queued_answer(job: dict, **extra) -> dict:
@@ -331,6 +360,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/api/v1/jobs/{job_id}/retry", methods=["post"])
     async def api_retry_job(job_id: str):
+        disk.require_free(cfg, "A run")
         job = await asyncio.to_thread(jobs.retry, store, job_id)
         return JSONResponse({**queued_answer(job), "retry_of": job_id}, status_code=202)
 
@@ -375,7 +405,15 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         converted and profiled by the ingest helper process, then the Parquet file, the file
         as uploaded and the row committed together. `?encoding=` and `?sheet=` say how to read
         it (otherwise detected)."""
-        got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+        length = request.headers.get("content-length", "")
+        # before a byte is written: the file kept as uploaded, and its Parquet conversion
+        disk.require_free(cfg, "This upload", needed=2 * int(length) if length.isdigit() else 0)
+        try:
+            got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+        except OSError as e:  # the disk filled while it arrived: it needs at least twice what had come
+            if disk.is_disk_full(e, cfg.home):
+                raise disk.failed(cfg, "The upload", needed=2 * getattr(e, "received", 0), at_least=True) from e
+            raise
         q = request.query_params
         options = {k: q[k] for k in ("encoding", "sheet") if q.get(k)}
         try:
@@ -393,7 +431,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     async def ui_upload(request: Request):
         try:
             record = await ingest_upload(request)
-        except (Invalid, datasets.DatasetError, BadRequest) as e:
+        except (Invalid, datasets.DatasetError, BadRequest, disk.DiskFull) as e:
             return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True),
                                                      error=getattr(e, "detail", str(e)))))
         return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True), added=record)))
@@ -418,7 +456,11 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             profile, charts = info["profile"], store.dataset_charts(dataset_id)
             if charts is None:
                 charts = datasets.upload_charts(dataset_id, cfg.datasets_dir, profile)
-                store.set_dataset_charts(dataset_id, charts)
+                try:  # kept for the next time; a full disk only means computing them again then
+                    store.set_dataset_charts(dataset_id, charts)
+                except Exception as e:
+                    if not disk.is_disk_full(e, cfg.home):
+                        raise
         return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20)}
 
 
@@ -688,7 +730,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         valid is an expected answer (200 with the errors to paint), not a failed request."""
         wf = store.require_workflow(workflow_id)
         try:
-            job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
+            job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id)
         except Invalid as e:
             return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
         return JSONResponse(queued_answer(job, ok=True))
