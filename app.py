@@ -855,6 +855,14 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 # =========================================================================== main
 def clean_up_after_a_crash(app) -> None:
     """Start-up: what a killed upload left behind (a temporary file, a file no row owns)."""
+    try:
+        finished = app.state.store.finish_deletions()
+        if finished:
+            log.warning("finished deleting %d dataset(s) the disk had stopped: %s", len(finished), ", ".join(finished))
+    except Exception as e:
+        if not disk.is_disk_full(e, app.state.settings.home):
+            raise
+        log.warning("%s", disk.status(app.state.settings).get("notice") or e)
     removed = clean_leftovers(app.state.settings.datasets_dir, app.state.store.dataset_ids())
     if removed:
         log.warning("removed %d leftover upload file(s): %s", len(removed), ", ".join(removed[:5]))

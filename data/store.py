@@ -586,19 +586,42 @@ class Store:
         return used
 
     def delete_dataset(self, dataset_id: str) -> dict:
-        """An upload's row, then its file: one rule for the API and the editor alike (a
-        sample dataset is part of the app and cannot be deleted)."""
+        """An upload's files, then its row: one rule for the API and the editor alike (a
+        sample dataset is part of the app and cannot be deleted).
+
+        The files go first so that deleting works on a full disk, which is when people
+        delete: removing the row needs a little room, and the files give it back. They are
+        emptied under a mark (datasets.empty_for_deletion); if the disk still refuses the
+        row's deletion, the mark stays and the next delete, or start-up, finishes it
+        (finish_deletions): a row is never left pointing at a file that was meant to go."""
         if datasets.is_sample(dataset_id):
             raise Invalid("Sample datasets cannot be deleted.", status=400)
-        with self.tx() as db:
-            row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
-            if row is None:
-                raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
-            db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
-        datasets.delete_dataset_file(dataset_id, self.settings.datasets_dir)
+        row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
+        if row is None:
+            raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
+        files = [datasets._safe_path(dataset_id, self.settings.datasets_dir)]
         if row.get("source_path"):
-            Path(row["source_path"]).unlink(missing_ok=True)
+            files.append(Path(row["source_path"]))
+        marks = datasets.empty_for_deletion(files)
+        marks += [m for m in datasets.deletion_marks(self.settings.datasets_dir).get(dataset_id, []) if m not in marks]
+        with disk.translated(self.settings, "Deleting the dataset (its files are emptied already)"):
+            with self.tx() as db:
+                db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+        for mark in marks:
+            mark.unlink(missing_ok=True)
         return row
+
+    def finish_deletions(self) -> list[str]:
+        """Start-up: the uploads whose deletion the disk stopped after their files were
+        emptied lose their rows now, then their marks. Returns their ids."""
+        done = []
+        for dataset_id, marks in datasets.deletion_marks(self.settings.datasets_dir).items():
+            with self.tx() as db:
+                db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+            for mark in marks:
+                mark.unlink(missing_ok=True)
+            done.append(dataset_id)
+        return done
 
     # ------------------------------------------------------------------ jobs
     def create_job(self, workflow_id: str | None, graph: dict, estimate: dict, time_limit: float,
