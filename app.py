@@ -54,6 +54,7 @@ from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
+from web.auth import networks
 from web.banner import BannerMiddleware
 from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
@@ -90,7 +91,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     app.add_middleware(BannerMiddleware, say=lambda scope: disk_banner())
     app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
                        token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
-                       max_upload_bytes=cfg.max_upload_bytes + 2**20)
+                       max_upload_bytes=cfg.max_upload_bytes + 2**20, trusted_proxies=cfg.trusted_proxies)
     rt = app.route
 
 
@@ -892,14 +893,20 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from executor.supervisor import ConsumerSupervisor
 
-    app = create_app(settings())
+    cfg = settings()
+    try:
+        networks(cfg.trusted_proxies)
+    except ValueError as e:
+        parser.exit(2, f"Not started: {e}\n")
+    app = create_app(cfg)
     cfg = app.state.settings
     consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(cfg.home), str(ROOT)).start()
     clean_up_after_a_crash(app)
     stop_sweeper = jobs.start_sweeper(app.state.store)
     warm_up(app)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # the forwarded headers are read by web/security.py, from PLAYGROUND_TRUSTED_PROXIES only
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
     finally:
         stop_sweeper.set()
         app.state.ingest.close()
