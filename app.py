@@ -13,8 +13,10 @@ import argparse
 import asyncio
 import atexit
 import codecs
+import copy
 import json
 import logging
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,6 +35,7 @@ from starlette.staticfiles import StaticFiles
 
 from components.compare import ComparePage, Comparison
 from components.editor import EditorPage, NameSaved
+from components.login import LoginPage
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
 from components.results import HistoryList, ResultsPanel, RunPage
 from components.search import LiveSearches, ParametersUsed
@@ -54,7 +57,17 @@ from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry, tables
 from plugins.base import PROBLEM_TYPES
-from web.auth import networks
+from web.auth import (
+    Access,
+    RedactTokens,
+    Sessions,
+    StartRefused,
+    is_loopback,
+    login_urls,
+    networks,
+    safe_next,
+)
+from web.auth import plan as plan_access
 from web.banner import BannerMiddleware
 from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
@@ -73,10 +86,13 @@ VENDOR = {
 log = logging.getLogger("playground.web")
 
 
-def create_app(cfg: Settings | None = None) -> FastHTML:
+def create_app(cfg: Settings | None = None, access: Access | None = None) -> FastHTML:
     """The app for one home folder: its own store, upload helper and routes. Nothing is
-    built at import time: `python app.py` builds one, each test can build a fresh one."""
+    built at import time: `python app.py` builds one, each test can build a fresh one.
+    `access` says whether a token is needed (web/auth.py; by default not: loopback)."""
     cfg = (cfg or settings()).ensure()
+    access = access or Access.open()
+    sessions = Sessions(access, cfg.session_secret()) if access.required else None
 
     # default_hdrs=False: FastHTML would otherwise pull htmx & co from a CDN. FastHTML() (not
     # fast_app) adds no catch-all static route, so no path can escape the static folder.
@@ -91,7 +107,8 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     app.add_middleware(BannerMiddleware, say=lambda scope: disk_banner())
     app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
                        token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
-                       max_upload_bytes=cfg.max_upload_bytes + 2**20, trusted_proxies=cfg.trusted_proxies)
+                       max_upload_bytes=cfg.max_upload_bytes + 2**20, sessions=sessions,
+                       trusted_proxies=cfg.trusted_proxies)
     rt = app.route
 
 
@@ -307,11 +324,16 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
 
     @rt("/api/v1/health")
-    def api_health():
+    def api_health(request: Request):
         """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, the
         live event streams: {"streams": {"tailers", "viewers", "reads_total"}}, and the home
-        folder's disk: {"disk": {"home", "free_bytes", "min_free_bytes", "full", "notice"?}}."""
-        return JSONResponse({**jobs.worker_status(store), "streams": stream_stats(), "disk": disk.status(cfg)})
+        folder's disk: {"disk": {"home", "free_bytes", "min_free_bytes", "full", "notice"?}}.
+        Anyone may ask (a load balancer, a monitor); without the token, when one is needed,
+        the answer says nothing private: {"live": n, "disk": {"full": …}}."""
+        workers, state = jobs.worker_status(store), disk.status(cfg)
+        if not request.state.signed_in:
+            return JSONResponse({"live": workers["live"], "disk": {"full": state["full"]}})
+        return JSONResponse({**workers, "streams": stream_stats(), "disk": state})
 
 
     def queued_answer(job: dict, **extra) -> dict:
@@ -530,6 +552,43 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         if job:
             labels = graphs.node_names(store.get_snapshot(job["snapshot_id"]))
         return ResultsPanel(job, registry.metrics(), model_names(), labels)
+
+
+    def after_login(request: Request, token: str | None, next_path: str | None):
+        """The login link or form: the token right, a session cookie and on to `next`;
+        wrong, the form again (403) and no cookie; no token needed, on at once."""
+        target = safe_next(next_path)
+        if sessions is None or (token is None and request.state.signed_in):
+            return RedirectResponse(target, status_code=303)
+        if token is None:
+            return LoginPage(target, from_environment=access.printed is None)
+        if not sessions.token_ok(token):
+            page = LoginPage(target, error="That is not this server's token.", from_environment=access.printed is None)
+            return HTMLResponse(to_xml(page), status_code=403, headers={"Cache-Control": "no-store"})
+        response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+        sessions.set_cookie(response, secure=request.state.scheme == "https")
+        return response
+
+
+    @rt("/login", methods=["get"])
+    def login_page(request: Request):
+        q = request.query_params
+        return after_login(request, q.get("token"), q.get("next"))
+
+
+    @rt("/login", methods=["post"])
+    async def login_form(request: Request):
+        form = await request.form()
+        token = form.get("token")
+        return after_login(request, token if isinstance(token, str) else "", form.get("next"))
+
+
+    @rt("/logout", methods=["post"])
+    def logout(request: Request):
+        response = RedirectResponse("/login" if sessions is not None else "/", status_code=303)
+        if sessions is not None:
+            sessions.clear_cookie(response, secure=request.state.scheme == "https")
+        return response
 
 
     @rt("/")
@@ -849,7 +908,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             return HTMLResponse(to_xml(page), status_code=getattr(e, "status", 422))
         return RedirectResponse(f"/datasets/{dataset_id}?saved=reading", status_code=303)
 
-    app.state.settings, app.state.store, app.state.ingest = cfg, store, ingest
+    app.state.settings, app.state.store, app.state.ingest, app.state.access = cfg, store, ingest, access
     return app
 
 
@@ -883,6 +942,7 @@ def warm_up(app) -> None:
 
 def main(argv=None) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     parser = argparse.ArgumentParser(description="Run the AutoML Playground web app.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -894,24 +954,46 @@ def main(argv=None) -> None:
     from executor.supervisor import ConsumerSupervisor
 
     cfg = settings()
-    try:
+    try:  # listening beyond this machine needs allowed host names and a token (web/auth.py)
+        access = plan_access(args.host, os.environ)
         networks(cfg.trusted_proxies)
-    except ValueError as e:
+    except (StartRefused, ValueError) as e:
         parser.exit(2, f"Not started: {e}\n")
-    app = create_app(cfg)
+    app = create_app(cfg, access)
     cfg = app.state.settings
     consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(cfg.home), str(ROOT)).start()
     clean_up_after_a_crash(app)
     stop_sweeper = jobs.start_sweeper(app.state.store)
     warm_up(app)
+    say_how_to_sign_in(access, args.host, args.port, cfg)
+    # the access log shows /login?token=…, never the token; the forwarded headers are read by
+    # web/security.py from PLAYGROUND_TRUSTED_PROXIES only, so uvicorn's own reading is off
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config.setdefault("filters", {})["redact_tokens"] = {"()": RedactTokens}
+    log_config["handlers"]["access"]["filters"] = ["redact_tokens"]
     try:
-        # the forwarded headers are read by web/security.py, from PLAYGROUND_TRUSTED_PROXIES only
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=False)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config,
+                    proxy_headers=False)
     finally:
         stop_sweeper.set()
         app.state.ingest.close()
         if consumer is not None:
             consumer.stop()
+
+
+def say_how_to_sign_in(access: Access, host: str, port: int, cfg: Settings) -> None:
+    """At start, on the terminal only: the login link (with the token when it was generated:
+    the one place it is ever shown), and a warning when other machines can connect."""
+    if not is_loopback(host):
+        log.warning("Listening on %s:%s: other machines can connect, over plain HTTP. Serve it through an HTTPS proxy "
+                    "(PLAYGROUND_TRUSTED_PROXIES) if the network is not yours alone.", host, port)
+    if not access.required:
+        return
+    urls = login_urls(access, host, port, cfg.allowed_hosts)
+    how = ("Open this link to sign in (it holds the token: keep it to yourself):" if access.printed else
+           "Sign in with the token in PLAYGROUND_TOKEN at:")
+    print("\nAutoML Playground needs its token.\n" + how + "\n" + "".join(f"    {u}\n" for u in urls)
+          + "API clients send 'Authorization: Bearer <token>'.\n", flush=True)
 
 
 if __name__ == "__main__":

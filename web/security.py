@@ -7,6 +7,9 @@ Server and Django do:
 
 - Host: only the names in the allow-list are served (loopback by default), so a rebinding
   domain gets a 400, never a page.
+- A token, once other machines can reach the app (web/auth.py): without it, a 401 for the
+  API, the login page for a browser; nothing else is served but our static files and a
+  health answer that says nothing private.
 - Unsafe methods (POST, PUT, PATCH, DELETE) from another origin are refused with a 403: a
   browser says where a request comes from. `Sec-Fetch-Site: same-origin` is its word for
   it (as Go's CrossOriginProtection takes it), and then the scheme a proxy terminated TLS
@@ -33,13 +36,13 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from components.layout import CSRF_TOKEN
+from components.layout import CSRF_TOKEN, SIGN_OUT
 from plugins.params import quoted
-from web.auth import networks
+from web.auth import Sessions, is_open, networks
 from web.errors import BadRequest, check_depth
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -87,13 +90,14 @@ def host_name(host_header: str) -> str | None:
 class SecurityMiddleware:
     def __init__(self, app, *, allowed_hosts: Iterable[str], token: str, max_body_bytes: int,
                  max_upload_bytes: int, upload_paths: Iterable[str] = ("/api/v1/datasets", "/ui/datasets"),
-                 trusted_proxies: Iterable[str] = ()):
+                 sessions: Sessions | None = None, trusted_proxies: Iterable[str] = ()):
         self.app = app
         self.allowed = {h.strip().lower().strip("[]") for h in allowed_hosts if h.strip()}
         self.any_host = "*" in self.allowed
         self.token = token
         self.max_body, self.max_upload = max_body_bytes, max_upload_bytes
         self.upload_paths = tuple(upload_paths)
+        self.sessions = sessions  # None: no token needed (loopback)
         self.proxies = networks(trusted_proxies)
 
     async def __call__(self, scope, receive, send):
@@ -123,8 +127,16 @@ class SecurityMiddleware:
             return await refuse(400, f"This server answers only to {names}; {quoted(host) if host else 'no host'} is "
                                      "not one of them. Set PLAYGROUND_ALLOWED_HOSTS to add a name.")
         scheme = forwarded.get("proto") or scope.get("scheme", "http")
-        scope.setdefault("state", {})["scheme"] = scheme
-        token = CSRF_TOKEN.set(self.token)
+        state = scope.setdefault("state", {})
+        state["scheme"], state["signed_in"] = scheme, True
+        if self.sessions is not None:
+            shown = self.sessions.signed_in(headers, headers.get("cookie", ""))
+            if shown is not True and not is_open(path):
+                return await self._ask_for_token(send, scope, headers, api, wrong=shown is False)
+            state["signed_in"] = shown is True
+        # the page's CSRF token only for those let in: the login page shows no token
+        token = CSRF_TOKEN.set(self.token if state["signed_in"] else "")
+        sign_out = SIGN_OUT.set(self.sessions is not None and state["signed_in"])
         try:
             if method not in SAFE_METHODS:
                 problem = self._cross_site(headers, scheme, host_header)
@@ -149,7 +161,7 @@ class SecurityMiddleware:
                         check_depth(body.decode("utf-8", "replace"))
                     except BadRequest as e:
                         return await refuse(400, e.detail)
-                if not api:
+                if not api and path != "/login":  # the login form is all a stranger sees: it has no token
                     sent = headers.get("x-csrf-token", "")
                     plain_form = content_type == "application/x-www-form-urlencoded" or (
                         content_type == "multipart/form-data" and not path.startswith(self.upload_paths))
@@ -164,6 +176,7 @@ class SecurityMiddleware:
             await refuse(413, str(e))
         finally:
             CSRF_TOKEN.reset(token)
+            SIGN_OUT.reset(sign_out)
 
     def _cross_site(self, headers, scheme: str, host_header: str) -> str | None:
         site = headers.get("sec-fetch-site")
@@ -202,6 +215,38 @@ class SecurityMiddleware:
             if out["proto"] not in ("http", "https"):
                 del out["proto"]
         return out
+
+    async def _ask_for_token(self, send, scope, headers, api: bool, wrong: bool) -> None:
+        """No token shown: the API says how to send it (401, WWW-Authenticate: Bearer); a
+        browser's page goes to the login page and comes back afterwards; htmx is told to go
+        there (HX-Redirect)."""
+        here = scope["path"] + (("?" + scope["query_string"].decode("latin-1")) if scope.get("query_string") else "")
+        login = "/login?next=" + quote(here, safe="/")
+        extra = []
+        if api:
+            sentence = ("The token sent (Authorization: Bearer) is not this server's token." if wrong else
+                        "This server needs its token: send it as 'Authorization: Bearer <token>' (it was printed when "
+                        "the server started, or is PLAYGROUND_TOKEN).")
+            extra = [(b"www-authenticate", b'Bearer realm="AutoML Playground"')]
+            status = 401
+        elif scope["method"] in ("GET", "HEAD") and not headers.get("hx-request"):
+            sentence, status, extra = "Sign in first.", 303, [(b"location", login.encode())]
+        else:
+            sentence = ("Sign in first: open the link printed when the server started, or the login page, then try "
+                        "again.")
+            status = 401
+            if headers.get("hx-request"):
+                page = headers.get("hx-current-url", "")
+                page = "/" + page.split("://", 1)[-1].partition("/")[2] if "://" in page else scope["path"]
+                extra = [(b"hx-redirect", ("/login?next=" + quote(page, safe="/")).encode())]
+        if api:
+            body, ctype = json.dumps({"detail": sentence}).encode(), b"application/json"
+        else:
+            body, ctype = sentence.encode(), b"text/plain; charset=utf-8"
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()), *extra,
+                                (b"cache-control", b"no-store"), *HEADERS]})
+        await send({"type": "http.response.body", "body": body})
 
     def _bounded(self, receive, limit, variable):
         seen = 0
