@@ -104,7 +104,8 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
         max_part_size=cfg.max_upload_bytes + 2**20,  # our own limit answers with a sentence first
     )
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
-    app.add_middleware(BannerMiddleware, say=lambda scope: disk_banner())
+    # the sentence names the home folder: for those let in only (not a stranger's login page)
+    app.add_middleware(BannerMiddleware, say=lambda scope: disk_banner() if scope.get("state", {}).get("signed_in") else "")
     app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
                        token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
                        max_upload_bytes=cfg.max_upload_bytes + 2**20, sessions=sessions,

@@ -126,6 +126,19 @@ def test_the_login_link_and_form_set_an_httponly_cookie(guarded):
     assert r.status_code == 403  # the login form is a form like any other: not from another site
 
 
+def test_a_strangers_login_page_names_no_folder(tmp_path):
+    """The full-disk banner names the home folder: a login page shown to a stranger does not."""
+    from app import create_app
+    from data.config import settings
+    from web.auth import Access
+
+    app = create_app(replace(settings(), home=tmp_path, min_free_bytes=2**62), Access.with_token(TOKEN))
+    client = TestClient(app)
+    assert "The disk of the home folder is full" not in client.get("/login").text
+    assert "The disk of the home folder is full" in client.get("/workflows", headers=BEARER).text
+    app.state.ingest.close()
+
+
 def test_the_health_answer_stays_open_and_says_nothing_private(guarded):
     anonymous = guarded.get("/api/v1/health")
     assert anonymous.status_code == 200 and set(anonymous.json()) == {"live", "disk"}
