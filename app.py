@@ -562,9 +562,9 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
         if sessions is None or (token is None and request.state.signed_in):
             return RedirectResponse(target, status_code=303)
         if token is None:
-            return LoginPage(target, from_environment=access.printed is None)
+            return LoginPage(target, from_environment=not access.generated)
         if not sessions.token_ok(token):
-            page = LoginPage(target, error="That is not this server's token.", from_environment=access.printed is None)
+            page = LoginPage(target, error="That is not this server's token.", from_environment=not access.generated)
             return HTMLResponse(to_xml(page), status_code=403, headers={"Cache-Control": "no-store"})
         response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
         sessions.set_cookie(response, secure=request.state.scheme == "https")
@@ -956,7 +956,7 @@ def main(argv=None) -> None:
 
     cfg = settings()
     try:  # listening beyond this machine needs allowed host names and a token (web/auth.py)
-        access = plan_access(args.host, os.environ)
+        access, token = plan_access(args.host, os.environ)
         networks(cfg.trusted_proxies)
     except (StartRefused, ValueError) as e:
         parser.exit(2, f"Not started: {e}\n")
@@ -966,7 +966,8 @@ def main(argv=None) -> None:
     clean_up_after_a_crash(app)
     stop_sweeper = jobs.start_sweeper(app.state.store)
     warm_up(app)
-    say_how_to_sign_in(access, args.host, args.port, cfg)
+    say_how_to_sign_in(access, token, args.host, args.port, cfg)
+    del token  # printed once; only its hash is kept
     # the access log shows /login?token=…, never the token; the forwarded headers are read by
     # web/security.py from PLAYGROUND_TRUSTED_PROXIES only, so uvicorn's own reading is off
     log_config = copy.deepcopy(LOGGING_CONFIG)
@@ -982,7 +983,7 @@ def main(argv=None) -> None:
             consumer.stop()
 
 
-def say_how_to_sign_in(access: Access, host: str, port: int, cfg: Settings) -> None:
+def say_how_to_sign_in(access: Access, token: str | None, host: str, port: int, cfg: Settings) -> None:
     """At start, on the terminal only: the login link (with the token when it was generated:
     the one place it is ever shown), and a warning when other machines can connect."""
     if not is_loopback(host):
@@ -990,8 +991,8 @@ def say_how_to_sign_in(access: Access, host: str, port: int, cfg: Settings) -> N
                     "(PLAYGROUND_TRUSTED_PROXIES) if the network is not yours alone.", host, port)
     if not access.required:
         return
-    urls = login_urls(access, host, port, cfg.allowed_hosts)
-    how = ("Open this link to sign in (it holds the token: keep it to yourself):" if access.printed else
+    urls = login_urls(token, host, port, cfg.allowed_hosts)
+    how = ("Open this link to sign in (it holds the token: keep it to yourself):" if token else
            "Sign in with the token in PLAYGROUND_TOKEN at:")
     print("\nAutoML Playground needs its token.\n" + how + "\n" + "".join(f"    {u}\n" for u in urls)
           + "API clients send 'Authorization: Bearer <token>'.\n", flush=True)

@@ -149,17 +149,17 @@ def test_the_health_answer_stays_open_and_says_nothing_private(guarded):
 
 
 def test_loopback_needs_no_token_unless_asked():
-    from web.auth import StartRefused, plan
+    from web.auth import Access, StartRefused, plan, token_hash
 
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
-        assert plan(host, {}).required is False
-    asked = plan("127.0.0.1", {"PLAYGROUND_REQUIRE_TOKEN": "1"})
-    assert asked.required and len(asked.printed) == 48 and asked.hash != b""
-    assert plan("127.0.0.1", {"PLAYGROUND_TOKEN": TOKEN}).required  # a token set is a token needed
-    assert plan("127.0.0.1", {"PLAYGROUND_TOKEN": TOKEN, "PLAYGROUND_REQUIRE_TOKEN": "0"}).required is False
-    exposed = plan("0.0.0.0", {"PLAYGROUND_ALLOWED_HOSTS": "box.example", "PLAYGROUND_TOKEN": TOKEN})
-    assert exposed.required and exposed.printed is None  # kept in the environment: only its hash here
-    assert TOKEN not in repr(exposed)
+        assert plan(host, {}) == (Access.open(), None)
+    asked, token = plan("127.0.0.1", {"PLAYGROUND_REQUIRE_TOKEN": "1"})
+    assert asked.required and asked.generated and len(token) == 48 and asked.hash == token_hash(token)
+    assert token not in repr(asked)  # the generated token is printed by the caller, not kept here
+    assert plan("127.0.0.1", {"PLAYGROUND_TOKEN": TOKEN})[0].required  # a token set is a token needed
+    assert plan("127.0.0.1", {"PLAYGROUND_TOKEN": TOKEN, "PLAYGROUND_REQUIRE_TOKEN": "0"})[0].required is False
+    exposed, printed = plan("0.0.0.0", {"PLAYGROUND_ALLOWED_HOSTS": "box.example", "PLAYGROUND_TOKEN": TOKEN})
+    assert exposed.required and not exposed.generated and printed is None  # in the environment: only its hash here
     with pytest.raises(StartRefused, match="PLAYGROUND_REQUIRE_TOKEN is 'maybe'"):
         plan("127.0.0.1", {"PLAYGROUND_REQUIRE_TOKEN": "maybe"})
 

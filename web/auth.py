@@ -57,12 +57,12 @@ def token_hash(token: str) -> bytes:
 
 @dataclass(frozen=True)
 class Access:
-    """Whether a token is needed, and its hash. `printed` is the token generated at start
-    (shown once in the login link, kept nowhere), None when it came from PLAYGROUND_TOKEN."""
+    """Whether a token is needed, its hash (all that is kept of it), and whether it was
+    generated at start (else it is PLAYGROUND_TOKEN)."""
 
     required: bool
-    hash: bytes = b""
-    printed: str | None = field(default=None, repr=False)
+    hash: bytes = field(default=b"", repr=False)
+    generated: bool = False
 
     @classmethod
     def with_token(cls, token: str) -> Access:
@@ -73,9 +73,10 @@ class Access:
         return cls(required=False)
 
 
-def plan(bind_host: str, environ) -> Access:
-    """How the app listening on `bind_host` lets people in, from the environment; raises
-    StartRefused (a sentence) when that would be unsafe or cannot be followed."""
+def plan(bind_host: str, environ) -> tuple[Access, str | None]:
+    """How the app listening on `bind_host` lets people in, from the environment, and the
+    token to print once when one was generated (the caller prints it and keeps it nowhere);
+    raises StartRefused (a sentence) when that would be unsafe or cannot be followed."""
     exposed = not is_loopback(bind_host)
     where = f"{bind_host} (beyond this machine)" if exposed else bind_host
     require = (environ.get("PLAYGROUND_REQUIRE_TOKEN") or "").strip().lower()
@@ -97,14 +98,14 @@ def plan(bind_host: str, environ) -> Access:
             f"PLAYGROUND_TOKEN has {len(token.strip())} characters; a token needs at least {TOKEN_MIN}. Unset it to "
             "have one generated and printed at start, or choose a longer one.")
     if not (exposed or require in YES or (token is not None and require not in NO)):
-        return Access.open()
+        return Access.open(), None
     if token is not None:
-        return Access(required=True, hash=token_hash(token.strip()))
+        return Access(required=True, hash=token_hash(token.strip())), None
     generated = secrets.token_hex(24)
-    return Access(required=True, hash=token_hash(generated), printed=generated)
+    return Access(required=True, hash=token_hash(generated), generated=True), generated
 
 
-def login_urls(access: Access, bind_host: str, port: int, allowed_hosts) -> list[str]:
+def login_urls(token: str | None, bind_host: str, port: int, allowed_hosts) -> list[str]:
     """The links printed at start: one per name the app answers to (its host name when it
     answers to any), with the token when it was generated."""
     names = [h for h in allowed_hosts if h and h != "*"]
@@ -115,7 +116,7 @@ def login_urls(access: Access, bind_host: str, port: int, allowed_hosts) -> list
     urls = []
     for name in names[:3]:
         host = f"[{name}]" if ":" in name else name
-        query = f"?token={quote(access.printed)}" if access.printed else ""
+        query = f"?token={quote(token)}" if token else ""
         urls.append(f"http://{host}:{port}/login{query}")
     return urls
 
