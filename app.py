@@ -13,8 +13,10 @@ import argparse
 import asyncio
 import atexit
 import codecs
+import copy
 import json
 import logging
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,10 +35,11 @@ from starlette.staticfiles import StaticFiles
 
 from components.compare import ComparePage, Comparison
 from components.editor import EditorPage, NameSaved
+from components.login import LoginPage
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables, WorkflowRow, WorkflowsPage
 from components.results import HistoryList, ResultsPanel, RunPage
 from components.search import LiveSearches, ParametersUsed
-from data import datasets, uploads
+from data import datasets, disk, uploads
 from data.config import Settings, settings
 from data.ingest import IngestService, check_options, clean_leftovers, reading_options
 from data.store import Invalid, NotFound, open_store
@@ -54,6 +57,18 @@ from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import guards, registry, tables
 from plugins.base import PROBLEM_TYPES
+from web.auth import (
+    Access,
+    RedactTokens,
+    Sessions,
+    StartRefused,
+    is_loopback,
+    login_urls,
+    networks,
+    safe_next,
+)
+from web.auth import plan as plan_access
+from web.banner import BannerMiddleware
 from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
 from web.security import SecurityMiddleware, csrf_token
@@ -71,10 +86,13 @@ VENDOR = {
 log = logging.getLogger("playground.web")
 
 
-def create_app(cfg: Settings | None = None) -> FastHTML:
+def create_app(cfg: Settings | None = None, access: Access | None = None) -> FastHTML:
     """The app for one home folder: its own store, upload helper and routes. Nothing is
-    built at import time: `python app.py` builds one, each test can build a fresh one."""
+    built at import time: `python app.py` builds one, each test can build a fresh one.
+    `access` says whether a token is needed (web/auth.py; by default not: loopback)."""
     cfg = (cfg or settings()).ensure()
+    access = access or Access.open()
+    sessions = Sessions(access, cfg.session_secret()) if access.required else None
 
     # default_hdrs=False: FastHTML would otherwise pull htmx & co from a CDN. FastHTML() (not
     # fast_app) adds no catch-all static route, so no path can escape the static folder.
@@ -86,9 +104,12 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         max_part_size=cfg.max_upload_bytes + 2**20,  # our own limit answers with a sentence first
     )
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    # the sentence names the home folder: for those let in only (not a stranger's login page)
+    app.add_middleware(BannerMiddleware, say=lambda scope: disk_banner() if scope.get("state", {}).get("signed_in") else "")
     app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
                        token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
-                       max_upload_bytes=cfg.max_upload_bytes + 2**20)
+                       max_upload_bytes=cfg.max_upload_bytes + 2**20, sessions=sessions,
+                       trusted_proxies=cfg.trusted_proxies)
     rt = app.route
 
 
@@ -105,10 +126,28 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     # Thin routes: bind, call one function in data/ or executor/, return JSON. Domain errors
     # (Invalid, NotFound) become 4xx with a sentence; anything else a logged 500 with a sentence.
     store = open_store(cfg)
+    disk.keep_reserve(cfg)  # room set aside for starting on a full disk (data.disk)
 
 
     def api_error(status: int, detail: str, **extra) -> JSONResponse:
         return JSONResponse({"detail": detail, **extra}, status_code=status)
+
+
+    def disk_banner() -> str:
+        """Every page says when the home folder's disk is full; while it is not, the room
+        set aside for starting on a full disk is kept (data.disk)."""
+        state = disk.status(cfg)
+        if not state["full"]:
+            disk.keep_reserve(cfg)
+        return state.get("notice", "")
+
+
+    def disk_answer(exc: Exception):
+        """A write the disk refused, wherever it happened: 507 with data.disk's sentence."""
+        if disk.is_disk_full(exc, cfg.home):
+            e = disk.failed(cfg, "The change")
+            return e.status, e.detail, {}
+        return None
 
 
     install_error_policy(app, {
@@ -116,7 +155,15 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         NotFound: lambda e: (404, str(e), {}),
         datasets.DatasetError: lambda e: (400, str(e), {}),
         graphs.GraphError: lambda e: (e.status, e.message, {}),
-    })
+        disk.DiskFull: lambda e: (e.status, e.detail, {}),
+    }, low_level=disk_answer)
+
+
+    def submit_job(graph, workflow_id: str | None) -> dict:
+        """A run, refused up front (507, the sentence) when the disk has less than
+        PLAYGROUND_MIN_FREE_MB free: its models, plots and events would not fit."""
+        disk.require_free(cfg, "A run")
+        return jobs.submit(store, graph, workflow_id)
 
 
     async def json_body(request: Request, kind=dict):
@@ -195,7 +242,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
             raise NotFound(f"No workflow {quoted(workflow_id)}.")
         _, graph = graphs.read_workflow(body)
-        job = await asyncio.to_thread(jobs.submit, store, graph, workflow_id)
+        job = await asyncio.to_thread(submit_job, graph, workflow_id)
         return JSONResponse(queued_answer(job), status_code=202)
 
 
@@ -273,15 +320,21 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     @rt("/api/v1/workflows/{workflow_id}/run", methods=["post"])
     async def api_run_workflow(workflow_id: str):
         wf = store.require_workflow(workflow_id)
-        job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
+        job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id)
         return JSONResponse(queued_answer(job), status_code=202)
 
 
     @rt("/api/v1/health")
-    def api_health():
-        """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, and the
-        live event streams: {"streams": {"tailers", "viewers", "reads_total"}}."""
-        return JSONResponse({**jobs.worker_status(store), "streams": stream_stats()})
+    def api_health(request: Request):
+        """Whether workers are alive to run jobs: {"live": n, "workers": [...], "notice"?}, the
+        live event streams: {"streams": {"tailers", "viewers", "reads_total"}}, and the home
+        folder's disk: {"disk": {"home", "free_bytes", "min_free_bytes", "full", "notice"?}}.
+        Anyone may ask (a load balancer, a monitor); without the token, when one is needed,
+        the answer says nothing private: {"live": n, "disk": {"full": …}}."""
+        workers, state = jobs.worker_status(store), disk.status(cfg)
+        if not request.state.signed_in:
+            return JSONResponse({"live": workers["live"], "disk": {"full": state["full"]}})
+        return JSONResponse({**workers, "streams": stream_stats(), "disk": state})
 
 
     def queued_answer(job: dict, **extra) -> dict:
@@ -331,6 +384,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
 
     @rt("/api/v1/jobs/{job_id}/retry", methods=["post"])
     async def api_retry_job(job_id: str):
+        disk.require_free(cfg, "A run")
         job = await asyncio.to_thread(jobs.retry, store, job_id)
         return JSONResponse({**queued_answer(job), "retry_of": job_id}, status_code=202)
 
@@ -375,7 +429,15 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         converted and profiled by the ingest helper process, then the Parquet file, the file
         as uploaded and the row committed together. `?encoding=` and `?sheet=` say how to read
         it (otherwise detected)."""
-        got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+        length = request.headers.get("content-length", "")
+        # before a byte is written: the file kept as uploaded, and its Parquet conversion
+        disk.require_free(cfg, "This upload", needed=2 * int(length) if length.isdigit() else 0)
+        try:
+            got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+        except OSError as e:  # the disk filled while it arrived: it needs at least twice what had come
+            if disk.is_disk_full(e, cfg.home):
+                raise disk.failed(cfg, "The upload", needed=2 * getattr(e, "received", 0), at_least=True) from e
+            raise
         q = request.query_params
         options = {k: q[k] for k in ("encoding", "sheet") if q.get(k)}
         try:
@@ -393,7 +455,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
     async def ui_upload(request: Request):
         try:
             record = await ingest_upload(request)
-        except (Invalid, datasets.DatasetError, BadRequest) as e:
+        except (Invalid, datasets.DatasetError, BadRequest, disk.DiskFull) as e:
             return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True),
                                                      error=getattr(e, "detail", str(e)))))
         return HTMLResponse(to_xml(DatasetTables(store.list_samples(), store.list_datasets(with_usage=True), added=record)))
@@ -418,7 +480,11 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             profile, charts = info["profile"], store.dataset_charts(dataset_id)
             if charts is None:
                 charts = datasets.upload_charts(dataset_id, cfg.datasets_dir, profile)
-                store.set_dataset_charts(dataset_id, charts)
+                try:  # kept for the next time; a full disk only means computing them again then
+                    store.set_dataset_charts(dataset_id, charts)
+                except Exception as e:
+                    if not disk.is_disk_full(e, cfg.home):
+                        raise
         return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20),
                 **dataset_checks(dataset_id, info.get("target"), info.get("problem_type"), profile)}
 
@@ -501,6 +567,43 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         if job:
             labels = graphs.node_names(store.get_snapshot(job["snapshot_id"]))
         return ResultsPanel(job, registry.metrics(), model_names(), labels)
+
+
+    def after_login(request: Request, token: str | None, next_path: str | None):
+        """The login link or form: the token right, a session cookie and on to `next`;
+        wrong, the form again (403) and no cookie; no token needed, on at once."""
+        target = safe_next(next_path)
+        if sessions is None or (token is None and request.state.signed_in):
+            return RedirectResponse(target, status_code=303)
+        if token is None:
+            return LoginPage(target, from_environment=not access.generated)
+        if not sessions.token_ok(token):
+            page = LoginPage(target, error="That is not this server's token.", from_environment=not access.generated)
+            return HTMLResponse(to_xml(page), status_code=403, headers={"Cache-Control": "no-store"})
+        response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
+        sessions.set_cookie(response, secure=request.state.scheme == "https")
+        return response
+
+
+    @rt("/login", methods=["get"])
+    def login_page(request: Request):
+        q = request.query_params
+        return after_login(request, q.get("token"), q.get("next"))
+
+
+    @rt("/login", methods=["post"])
+    async def login_form(request: Request):
+        form = await request.form()
+        token = form.get("token")
+        return after_login(request, token if isinstance(token, str) else "", form.get("next"))
+
+
+    @rt("/logout", methods=["post"])
+    def logout(request: Request):
+        response = RedirectResponse("/login" if sessions is not None else "/", status_code=303)
+        if sessions is not None:
+            sessions.clear_cookie(response, secure=request.state.scheme == "https")
+        return response
 
 
     @rt("/")
@@ -702,7 +805,7 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
         valid is an expected answer (200 with the errors to paint), not a failed request."""
         wf = store.require_workflow(workflow_id)
         try:
-            job = await asyncio.to_thread(jobs.submit, store, wf["graph"], workflow_id)
+            job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id)
         except Invalid as e:
             return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
         return JSONResponse(queued_answer(job, ok=True))
@@ -820,13 +923,21 @@ def create_app(cfg: Settings | None = None) -> FastHTML:
             return HTMLResponse(to_xml(page), status_code=getattr(e, "status", 422))
         return RedirectResponse(f"/datasets/{dataset_id}?saved=reading", status_code=303)
 
-    app.state.settings, app.state.store, app.state.ingest = cfg, store, ingest
+    app.state.settings, app.state.store, app.state.ingest, app.state.access = cfg, store, ingest, access
     return app
 
 
 # =========================================================================== main
 def clean_up_after_a_crash(app) -> None:
     """Start-up: what a killed upload left behind (a temporary file, a file no row owns)."""
+    try:
+        finished = app.state.store.finish_deletions()
+        if finished:
+            log.warning("finished deleting %d dataset(s) the disk had stopped: %s", len(finished), ", ".join(finished))
+    except Exception as e:
+        if not disk.is_disk_full(e, app.state.settings.home):
+            raise
+        log.warning("%s", disk.status(app.state.settings).get("notice") or e)
     removed = clean_leftovers(app.state.settings.datasets_dir, app.state.store.dataset_ids())
     if removed:
         log.warning("removed %d leftover upload file(s): %s", len(removed), ", ".join(removed[:5]))
@@ -846,6 +957,7 @@ def warm_up(app) -> None:
 
 def main(argv=None) -> None:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     parser = argparse.ArgumentParser(description="Run the AutoML Playground web app.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -856,19 +968,48 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from executor.supervisor import ConsumerSupervisor
 
-    app = create_app(settings())
+    cfg = settings()
+    try:  # listening beyond this machine needs allowed host names and a token (web/auth.py)
+        access, token = plan_access(args.host, os.environ)
+        networks(cfg.trusted_proxies)
+    except (StartRefused, ValueError) as e:
+        parser.exit(2, f"Not started: {e}\n")
+    app = create_app(cfg, access)
     cfg = app.state.settings
     consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(cfg.home), str(ROOT)).start()
     clean_up_after_a_crash(app)
     stop_sweeper = jobs.start_sweeper(app.state.store)
     warm_up(app)
+    say_how_to_sign_in(access, token, args.host, args.port, cfg)
+    del token  # printed once; only its hash is kept
+    # the access log shows /login?token=…, never the token; the forwarded headers are read by
+    # web/security.py from PLAYGROUND_TRUSTED_PROXIES only, so uvicorn's own reading is off
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config.setdefault("filters", {})["redact_tokens"] = {"()": RedactTokens}
+    log_config["handlers"]["access"]["filters"] = ["redact_tokens"]
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", log_config=log_config,
+                    proxy_headers=False)
     finally:
         stop_sweeper.set()
         app.state.ingest.close()
         if consumer is not None:
             consumer.stop()
+
+
+def say_how_to_sign_in(access: Access, token: str | None, host: str, port: int, cfg: Settings) -> None:
+    """At start, on the terminal only: the login link (with the token when it was generated:
+    the one place it is ever shown), and a warning when other machines can connect."""
+    if not is_loopback(host):
+        log.warning("Listening on %s:%s: other machines can connect, over plain HTTP. Serve it through an HTTPS proxy "
+                    "(PLAYGROUND_TRUSTED_PROXIES) if the network is not yours alone.", host, port)
+    if not access.required:
+        return
+    urls = login_urls(token, host, port, cfg.allowed_hosts)
+    how = ("Open this link to sign in (it holds the token: keep it to yourself):" if token else
+           "Sign in with the token in PLAYGROUND_TOKEN at:")
+    print("\nAutoML Playground needs its token.\n" + how + "\n" + "".join(f"    {u}\n" for u in urls)
+          + "API clients send 'Authorization: Bearer <token>'.\n", flush=True)
 
 
 if __name__ == "__main__":

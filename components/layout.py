@@ -5,11 +5,31 @@ from __future__ import annotations
 import json
 from contextvars import ContextVar
 
-from fasthtml.common import A, Body, Div, Head, Html, Input, Link, Meta, Nav, Script, Span, Title
+from fasthtml.common import (
+    A,
+    Body,
+    Button,
+    Div,
+    Form,
+    Head,
+    Html,
+    Input,
+    Link,
+    Meta,
+    Nav,
+    P,
+    Script,
+    Span,
+    Title,
+)
 
 # The page's CSRF token, set per request by web.security's middleware: htmx sends it as a
 # header on every request, plain forms as a field, playground.js reads it from the meta tag.
 CSRF_TOKEN: ContextVar[str] = ContextVar("csrf_token", default="")
+# What every page must say at its top, set per request by the web layer (a full disk)
+BANNER: ContextVar[str] = ContextVar("banner", default="")
+# Whether the page offers to sign out (a token is needed and this browser showed it)
+SIGN_OUT: ContextVar[bool] = ContextVar("sign_out", default=False)
 
 
 def CsrfField():
@@ -40,13 +60,19 @@ def Page(title: str, *content, active: str = "", body_cls: str = "", topbar_extr
             Script(src="/vendor/htmx.js"),
         ),
         Body(
-            Div(Brand(), TopNav(active), *topbar_extra, cls="topbar"),
+            Div(Brand(), TopNav(active), *topbar_extra, *([SignOut()] if SIGN_OUT.get() else []), cls="topbar"),
+            *([P(BANNER.get(), cls="banner", role="alert")] if BANNER.get() else []),
             *content,
             *[Script(src=s) for s in scripts],
             cls=body_cls, hx_headers=json.dumps({"X-CSRF-Token": CSRF_TOKEN.get()}),
         ),
         lang="en",
     )
+
+
+def SignOut():
+    return Form(CsrfField(), Button("Sign out", type="submit", cls="small ghost"), method="post", action="/logout",
+                cls="sign-out")
 
 
 def Pill(status: str):

@@ -28,6 +28,10 @@ class Settings:
     job_threads: int = 0
     max_cells: int = 50_000_000  # rows x columns of an upload
     ingest_memory_bytes: int = 0  # the upload helper's memory; 0 = the machine's default
+    # free space kept on the home folder's disk: runs and uploads are refused below it (data.disk)
+    min_free_bytes: int = 64 * 2**20
+    # proxies whose Forwarded / X-Forwarded-Proto / X-Forwarded-Host are believed (web/security.py)
+    trusted_proxies: tuple = ("127.0.0.1", "::1")
 
     @property
     def ingest_memory_limit(self) -> int:
@@ -115,4 +119,7 @@ def settings() -> Settings:
         job_threads=int(os.environ.get("PLAYGROUND_JOB_THREADS", 0)),
         max_cells=int(float(os.environ.get("PLAYGROUND_MAX_CELLS", 50_000_000))),
         ingest_memory_bytes=int(float(os.environ.get("PLAYGROUND_INGEST_MEMORY_MB", 0)) * 2**20),
+        min_free_bytes=int(float(os.environ.get("PLAYGROUND_MIN_FREE_MB", 64)) * 2**20),
+        trusted_proxies=tuple(p.strip() for p in os.environ.get("PLAYGROUND_TRUSTED_PROXIES", "127.0.0.1,::1")
+                              .split(",") if p.strip()),
     )

@@ -7,6 +7,7 @@ error nothing is left behind.
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -195,3 +196,38 @@ def delete_dataset_file(dataset_id: str, datasets_dir: Path) -> None:
         path = _safe_path(dataset_id, datasets_dir)
         path.unlink(missing_ok=True)
         path.with_name(dataset_id + SAMPLE_SUFFIX).unlink(missing_ok=True)
+
+
+DELETING = ".deleting-"  # an upload's file being deleted: emptied, kept by this name until its row is gone
+
+
+def empty_for_deletion(files) -> list[Path]:
+    """The first step of deleting an upload: each of its files (that exists) renamed
+    `.deleting-<name>` and emptied, which gives its room back to the disk (the row's
+    deletion needs a little of it) and leaves a mark that says the deletion was asked for,
+    should the row outlive it (store.Store.finish_deletions). Renaming and truncating need
+    no room themselves."""
+    marks = []
+    for f in files:
+        f = Path(f)
+        mark = f.with_name(DELETING + f.name)
+        try:
+            os.replace(f, mark)
+        except FileNotFoundError:
+            if not mark.exists():  # a deletion that stopped half-way has its mark already
+                continue
+        os.truncate(mark, 0)
+        marks.append(mark)
+    return marks
+
+
+def deletion_marks(datasets_dir: Path) -> dict[str, list[Path]]:
+    """dataset id -> the marks of its files being deleted."""
+    out: dict[str, list[Path]] = {}
+    if not Path(datasets_dir).exists():
+        return out
+    for f in Path(datasets_dir).iterdir():
+        if f.name.startswith(DELETING):
+            dataset_id = f.name[len(DELETING):].split(".", 1)[0]
+            out.setdefault(dataset_id, []).append(f)
+    return out

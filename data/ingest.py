@@ -13,6 +13,7 @@ removes whatever a killed upload left (`clean_leftovers`).
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import os
 import tempfile
@@ -20,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from data import datasets, reading, values
+from data import datasets, disk, reading, values
 from data.charts import column_charts
 from data.datasets import DatasetError
 from plugins.guards import PAGE_ROWS
@@ -516,6 +517,8 @@ def _write_parquet(table, path: Path) -> None:
         pq.write_table(table, path)
     except Exception as e:
         Path(path).unlink(missing_ok=True)
+        if disk.is_disk_full(e):
+            raise  # said by the web process, which knows the home folder
         raise DatasetError(f"The data cannot be stored as Parquet ({type(e).__name__}).") from None
 
 
@@ -618,6 +621,9 @@ def _serve(conn, memory: int = 0) -> None:
         except MemoryError:
             reply = {"error": too_much, "recycle": True}
         except Exception as e:  # a bug: say so without library internals
+            if disk.is_disk_full(e):  # the web process words it: it knows the home folder
+                conn.send({"error": "No space left on the disk.", "disk_full": True, "rss": _resident()})
+                continue
             out_of_memory = isinstance(e, RuntimeError) and "thread" in str(e)  # a thread's stack did not fit
             reply = {"error": too_much if out_of_memory else f"The file could not be converted ({type(e).__name__}).",
                      "recycle": True}  # whatever it holds now goes back to the system with a fresh helper
@@ -674,6 +680,8 @@ class IngestService:
             if reply.get("recycle") or reply.get("rss", 0) > self.recycle_bytes:  # it kept a large upload's memory:
                 self._stop()  # a fresh helper gives it back to the system, and warms up now
                 self._start()
+        if reply.get("disk_full"):
+            raise OSError(errno.ENOSPC, reply["error"])  # data.disk turns it into its sentence
         if "error" in reply:
             raise DatasetError(reply["error"])
         return reply["ok"]

@@ -10,6 +10,7 @@ thread. Schema changes are numbered migrations run on open (PRAGMA user_version)
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -20,12 +21,13 @@ from pathlib import Path
 
 import sqlite_utils
 
-from data import datasets
+from data import datasets, disk
 from data.config import Settings
 from data.config import settings as load_settings
 from nodes import graph as graphs
 from nodes.graph import quoted
 
+log = logging.getLogger("playground.store")
 TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
 
@@ -179,31 +181,47 @@ class Store:
         self.settings = cfg.ensure()
         self.path = cfg.db_path
         self._local = threading.local()
-        migrate(self.db)
+        try:
+            migrate(self.db)
+        except sqlite3.Error as e:
+            # with the disk full SQLite cannot create its shared-memory file ("disk I/O
+            # error"): the room set aside for this lets the app start and say so
+            if not (disk.is_disk_full(e, cfg.home) and disk.release_reserve(cfg)):
+                raise
+            log.warning("The disk of the home folder is full: the room set aside for this (%s) was released so the "
+                        "database could be opened.", disk.fmt(disk.RESERVE_BYTES))
+            migrate(self.db)
 
     @property
     def db(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
         if db is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error:
+                conn.close()
+                raise
             db = self._local.db = sqlite_utils.Database(conn)
         return db
 
     @contextmanager
     def tx(self):
+        """One immediate transaction. A failed statement or COMMIT (a full disk: SQLITE_FULL)
+        may have rolled it back already; whatever is left is rolled back, and the error
+        raised is the write's own, not "cannot rollback"."""
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield self.db
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        else:
             conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _one(self, sql: str, params=()) -> dict | None:
         rows = list(self.db.query(sql, params))
@@ -406,17 +424,27 @@ class Store:
         for key in ("profile", "charts", "reading", "notices", "options"):
             row[key] = _dumps(record.get(key))
         row["created_at"] = now()
-        with self.tx() as db:
-            if self._one("SELECT id FROM datasets WHERE id = ?", [row["id"]]):
-                # the same file again: the target and problem type chosen for it stay
-                row.pop("target"), row.pop("problem_type")
-            db["datasets"].upsert(row, pk="id")
-            if record.get("tmp_path"):
-                os.replace(record["tmp_path"], record["path"])
-            if record.get("source_tmp") and record.get("source_path"):
-                os.replace(record["source_tmp"], record["source_path"])
-            if record.get("sample_tmp") and os.path.exists(record["sample_tmp"]):
-                os.replace(record["sample_tmp"], record["sample_path"])
+        placed, known = [], True
+        try:
+            with self.tx() as db:
+                known = self._one("SELECT id FROM datasets WHERE id = ?", [row["id"]]) is not None
+                if known:  # the same file again: the target and problem type chosen for it stay
+                    row.pop("target"), row.pop("problem_type")
+                db["datasets"].upsert(row, pk="id")
+                if record.get("tmp_path"):
+                    os.replace(record["tmp_path"], record["path"])
+                    placed.append(record["path"])
+                if record.get("source_tmp") and record.get("source_path"):
+                    os.replace(record["source_tmp"], record["source_path"])
+                    placed.append(record["source_path"])
+                if record.get("sample_tmp") and os.path.exists(record["sample_tmp"]):
+                    os.replace(record["sample_tmp"], record["sample_path"])
+                    placed.append(record["sample_path"])
+        except BaseException:
+            if not known:  # a commit the disk refused: no row, so no files either
+                for path in placed:
+                    Path(path).unlink(missing_ok=True)
+            raise
         return self.get_dataset(row["id"])
 
     def reread_dataset(self, record: dict) -> dict:
@@ -444,12 +472,27 @@ class Store:
         fields.update({k: record.get(k) for k in ("n_rows", "n_cols")})
         for key in ("profile", "charts", "reading", "notices", "options"):
             fields[key] = _dumps(record.get(key))
-        with self.tx() as db:
-            db["datasets"].update(record["id"], fields)
-            if record.get("tmp_path"):
-                os.replace(record["tmp_path"], current["path"])
-            if record.get("sample_tmp") and os.path.exists(record["sample_tmp"]):
-                os.replace(record["sample_tmp"], record["sample_path"])
+        # the current file stays reachable (a hard link: no room needed) until the row is
+        # committed, so a commit the disk refuses puts it back: row and file stay together
+        from data.ingest import TMP_PREFIX  # what start-up removes, should this be left behind
+
+        kept = Path(current["path"]).with_name(f"{TMP_PREFIX}{record['id']}-previous.parquet")
+        kept.unlink(missing_ok=True)
+        if record.get("tmp_path") and Path(current["path"]).exists():
+            os.link(current["path"], kept)
+        try:
+            with self.tx() as db:
+                db["datasets"].update(record["id"], fields)
+                if record.get("tmp_path"):
+                    os.replace(record["tmp_path"], current["path"])
+                if record.get("sample_tmp") and os.path.exists(record["sample_tmp"]):
+                    os.replace(record["sample_tmp"], record["sample_path"])
+        except BaseException:
+            if kept.exists():
+                os.replace(kept, current["path"])
+            raise
+        finally:
+            kept.unlink(missing_ok=True)
         return self.get_dataset(record["id"])
 
     def dataset_ids(self) -> list[str]:
@@ -556,19 +599,42 @@ class Store:
         return used
 
     def delete_dataset(self, dataset_id: str) -> dict:
-        """An upload's row, then its file: one rule for the API and the editor alike (a
-        sample dataset is part of the app and cannot be deleted)."""
+        """An upload's files, then its row: one rule for the API and the editor alike (a
+        sample dataset is part of the app and cannot be deleted).
+
+        The files go first so that deleting works on a full disk, which is when people
+        delete: removing the row needs a little room, and the files give it back. They are
+        emptied under a mark (datasets.empty_for_deletion); if the disk still refuses the
+        row's deletion, the mark stays and the next delete, or start-up, finishes it
+        (finish_deletions): a row is never left pointing at a file that was meant to go."""
         if datasets.is_sample(dataset_id):
             raise Invalid("Sample datasets cannot be deleted.", status=400)
-        with self.tx() as db:
-            row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
-            if row is None:
-                raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
-            db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
-        datasets.delete_dataset_file(dataset_id, self.settings.datasets_dir)
+        row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
+        if row is None:
+            raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
+        files = [datasets._safe_path(dataset_id, self.settings.datasets_dir)]
         if row.get("source_path"):
-            Path(row["source_path"]).unlink(missing_ok=True)
+            files.append(Path(row["source_path"]))
+        marks = datasets.empty_for_deletion(files)
+        marks += [m for m in datasets.deletion_marks(self.settings.datasets_dir).get(dataset_id, []) if m not in marks]
+        with disk.translated(self.settings, "Deleting the dataset (its files are emptied already)"):
+            with self.tx() as db:
+                db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+        for mark in marks:
+            mark.unlink(missing_ok=True)
         return row
+
+    def finish_deletions(self) -> list[str]:
+        """Start-up: the uploads whose deletion the disk stopped after their files were
+        emptied lose their rows now, then their marks. Returns their ids."""
+        done = []
+        for dataset_id, marks in datasets.deletion_marks(self.settings.datasets_dir).items():
+            with self.tx() as db:
+                db.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+            for mark in marks:
+                mark.unlink(missing_ok=True)
+            done.append(dataset_id)
+        return done
 
     # ------------------------------------------------------------------ jobs
     def create_job(self, workflow_id: str | None, graph: dict, estimate: dict, time_limit: float,
@@ -755,7 +821,13 @@ class Store:
         folder = self.settings.artifacts_dir / job_id
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{artifact_id}-{Path(name).name}"
-        path.write_bytes(data)
+        try:
+            path.write_bytes(data)
+        except OSError as e:
+            path.unlink(missing_ok=True)  # what was written before the disk filled would keep its room
+            if disk.is_disk_full(e):
+                raise disk.failed(self.settings, f"The {kind} {Path(name).name}", needed=len(data)) from e
+            raise
         with self.tx() as db:
             self._check_lease(job_id, attempt)
             db["artifacts"].insert({"id": artifact_id, "job_id": job_id, "node_id": node_id, "kind": kind,
@@ -824,8 +896,12 @@ class Store:
     def live_workers(self, max_age: float) -> list[dict]:
         """Workers that beat within `max_age` seconds; older rows are forgotten."""
         t = now()
-        with self.tx() as db:
-            db.execute("DELETE FROM workers WHERE beat_at < ?", [t - 10 * max_age])
+        try:
+            with self.tx() as db:
+                db.execute("DELETE FROM workers WHERE beat_at < ?", [t - 10 * max_age])
+        except sqlite3.Error as e:  # tidying can wait for room; the answer cannot (health, on a full disk)
+            if not disk.is_disk_full(e, self.settings.home):
+                raise
         return list(self.db.query("SELECT * FROM workers WHERE beat_at >= ? ORDER BY started_at", [t - max_age]))
 
     def cancel_requested(self, job_id: str) -> bool:

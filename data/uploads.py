@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data import datasets
+from data import datasets, disk
 from data.ingest import IngestService, Limits, source_path
 from data.store import Invalid, NotFound, Store
 
@@ -21,25 +21,28 @@ def _limits(cfg) -> Limits:
 
 def add_upload(store: Store, ingest: IngestService, path: str, filename: str, options: dict | None = None) -> dict:
     """A new dataset from the file at `path` (removed afterwards unless it is kept as the
-    dataset's source). The same file uploaded again is read the way it was last corrected."""
+    dataset's source). The same file uploaded again is read the way it was last corrected.
+    A disk with no room for it is said with data.disk's sentence; nothing is left behind."""
     cfg = store.settings
     filename = filename or "upload.csv"
     try:
-        record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
-                               options=options or None)
-        existing = store.get_dataset(record["id"])
-        if existing and existing.get("options") and not options:
-            Path(record["tmp_path"]).unlink(missing_ok=True)
-            Path(record["sample_tmp"]).unlink(missing_ok=True)
+        # kept as uploaded, and converted to Parquet (rarely larger than the file)
+        with disk.translated(cfg, "The upload", needed=2 * Path(path).stat().st_size):
             record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
-                                   digest=record["content_hash"], options=existing["options"])
-        record["source_tmp"] = path
-        record["source_path"] = str(source_path(cfg.datasets_dir, record["id"], filename))
-        try:
-            return store.commit_dataset(record)
-        finally:
-            Path(record["tmp_path"]).unlink(missing_ok=True)
-            Path(record["sample_tmp"]).unlink(missing_ok=True)
+                                   options=options or None)
+            existing = store.get_dataset(record["id"])
+            if existing and existing.get("options") and not options:
+                Path(record["tmp_path"]).unlink(missing_ok=True)
+                Path(record["sample_tmp"]).unlink(missing_ok=True)
+                record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir),
+                                       limits=_limits(cfg), digest=record["content_hash"], options=existing["options"])
+            record["source_tmp"] = path
+            record["source_path"] = str(source_path(cfg.datasets_dir, record["id"], filename))
+            try:
+                return store.commit_dataset(record)
+            finally:
+                Path(record["tmp_path"]).unlink(missing_ok=True)
+                Path(record["sample_tmp"]).unlink(missing_ok=True)
     finally:
         Path(path).unlink(missing_ok=True)  # gone already when it became the source
 
@@ -62,10 +65,14 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
     if not source or not Path(source).exists():
         raise Invalid("This dataset was uploaded before files were kept as uploaded: upload the file again to "
                       "choose how it is read.", status=409)
-    record = ingest.ingest(src=source, filename=row["filename"], dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
-                           digest=row["content_hash"], options=options)
-    try:
-        return store.reread_dataset(record)
-    finally:
-        Path(record["tmp_path"]).unlink(missing_ok=True)
-        Path(record["sample_tmp"]).unlink(missing_ok=True)
+    # the new Parquet file is written beside the current one before it replaces it
+    needed = Path(row["path"]).stat().st_size if Path(row["path"]).exists() else row.get("size_bytes") or 0
+    disk.require_free(cfg, "Reading the dataset again", needed=needed)
+    with disk.translated(cfg, "The dataset read again", needed=needed):
+        record = ingest.ingest(src=source, filename=row["filename"], dest_dir=str(cfg.datasets_dir),
+                               limits=_limits(cfg), digest=row["content_hash"], options=options)
+        try:
+            return store.reread_dataset(record)
+        finally:
+            Path(record["tmp_path"]).unlink(missing_ok=True)
+            Path(record["sample_tmp"]).unlink(missing_ok=True)

@@ -34,6 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 
+from data.disk import DiskFull
 from nodes import graph as graphs
 from nodes.base import MODEL, Cancelled, Design, NodeError, RunContext, Upstream
 from nodes.graph import GRAPH, Graph
@@ -345,6 +346,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                                           "or columns (one-hot encoding of many categories multiplies columns), or "
                                           "raise the limit.",
                    traceback=traceback.format_exc(), duration=took(), warnings=node_warnings_)
+            continue
+        except DiskFull as e:  # its sentence names the disk and the room needed
+            finish(nid, "failed", message=e.detail, duration=took(), warnings=node_warnings_)
             continue
         except Exception as e:  # a bug or a library error: keep its traceback for the user
             finish(nid, "failed", message=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),

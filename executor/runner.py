@@ -123,8 +123,12 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     except LeaseLost:
         sys.exit(0)  # a newer attempt owns the job now: write nothing
     except Exception as e:
-        store.finish(job_id, attempt, "failed", error=f"{type(e).__name__}: {e}",
-                     results={"traceback": traceback.format_exc()})
+        from data import disk
+
+        error, results = f"{type(e).__name__}: {e}", {"traceback": traceback.format_exc()}
+        if disk.is_disk_full(e, cfg.home):  # an event the disk refused: say the disk, not SQLite
+            error, results = disk.failed(cfg, "The run", outcome="stopped").detail, None
+        disk.with_room(cfg, lambda: store.finish(job_id, attempt, "failed", error=error, results=results))
         return
     results = {"metrics": result["metrics"], "plots": result["plots"],
                "nodes": {nid: {k: v for k, v in n.items() if k != "traceback"} for nid, n in result["nodes"].items()}}

@@ -36,8 +36,15 @@ def execute(job_id: str, attempt: int) -> None:
     try:
         _supervise(store, job_id, attempt, lease)
     except Exception as e:  # never leave the job running because the supervisor broke
-        log.exception("supervising job %s failed", job_id)
-        store.finish(job_id, attempt, "failed", error=f"The worker failed: {type(e).__name__}: {e}")
+        from data import disk
+
+        if disk.is_disk_full(e, store.settings.home):  # its heartbeat could not be written
+            error = disk.failed(store.settings, "The run", outcome="stopped").detail
+            log.warning("job %s: %s", job_id, error)
+        else:
+            log.exception("supervising job %s failed", job_id)
+            error = f"The worker failed: {type(e).__name__}: {e}"
+        disk.with_room(store.settings, lambda: store.finish(job_id, attempt, "failed", error=error))
     finally:
         lease.stop()
 
@@ -121,11 +128,19 @@ def _start_worker_beat() -> None:
     stop = threading.Event()
 
     def beat():
+        from data import disk
+
+        full = False
         while True:
             try:
                 store.worker_beat(worker_id, socket.gethostname(), os.getpid())
-            except Exception:
-                log.exception("worker heartbeat failed")
+                full = False
+            except Exception as e:
+                if not disk.is_disk_full(e, store.settings.home):
+                    log.exception("worker heartbeat failed")
+                elif not full:  # once, not every beat: the disk says so until it has room
+                    full = True
+                    log.warning("worker heartbeat: %s", disk.status(store.settings).get("notice") or e)
             if stop.wait(WORKER_BEAT_SECONDS):
                 return
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,8 @@ def running_app(*flags: str, env: dict | None = None, home: str | None = None, t
         while True:
             try:
                 urllib.request.urlopen(app.base + "/api/v1/node-types", timeout=2).close()
+                break
+            except urllib.error.HTTPError:  # it answers, with a refusal (a token needed, say)
                 break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:

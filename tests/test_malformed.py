@@ -275,6 +275,10 @@ def requests(ids):
         ("GET", f"/api/v1/jobs/{ids['job']}/events?after=1e3", {}, "float after"),
         ("GET", f"/api/v1/jobs/{ids['job']}/artifacts/nope", {}, "unknown artifact"),
         ("POST", f"/api/v1/jobs/{ids['job']}/cancel", {}, "cancel a finished job"),
+        ("GET", "/login?token=" + "t" * 3000 + "&next=//evil.example/" + "x" * 3000, {}, "login with junk"),
+        ("POST", "/login", {"content": b"token=%%%%&next=%00", "headers": {
+            "Content-Type": "application/x-www-form-urlencoded"}}, "login with a mangled form"),
+        ("POST", "/logout", {"data": {"next": LONG}}, "logout with junk"),
         ("POST", "/api/v1/health", {}, "405 health"), ("POST", "/api/v1/plugins/metrics", {}, "405 metrics"), ("POST", "/api/v1/plugins/plots", {}, "405 plots"),
         ("PUT", "/api/v1/plugins/preprocessing", {"json": {}}, "405 operations"),
         ("GET", "/nope", {}, "unknown page"), ("GET", "/workflows/nope", {}, "unknown editor"),

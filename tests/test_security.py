@@ -166,3 +166,42 @@ def test_one_host_header_parsed_strictly(bare):
         assert bare.get("/api/v1/node-types", headers={"Host": host}).status_code == 200, host
     r = bare.get("/api/v1/node-types", headers={"Host": "x" * 5000 + ".example"})
     assert r.status_code == 400 and len(r.json()["detail"]) < 200
+
+
+def test_forwarded_headers_are_believed_from_trusted_proxies_only(tmp_path):
+    """Behind an https proxy the browser's Origin is https://…: a trusted proxy's Forwarded
+    or X-Forwarded-Proto (and -Host) says so; anyone else's is ignored. A browser's
+    Sec-Fetch-Site: same-origin is taken at its word, so no proxy setting is needed for one
+    that sends it (before: 403 unless the proxy sent X-Forwarded-Proto from 127.0.0.1)."""
+    from dataclasses import replace
+
+    from app import create_app
+    from data.config import settings
+
+    cfg = replace(settings(), home=tmp_path, allowed_hosts=("play.example", "localhost"),
+                  trusted_proxies=("10.1.0.0/16",))
+    app = create_app(cfg)
+    proxy = TestClient(app, client=("10.1.2.3", 40000), raise_server_exceptions=False)
+    stranger = TestClient(app, client=("203.0.113.9", 40000), raise_server_exceptions=False)
+    from_https = {"Origin": "https://play.example", "Host": "play.example"}
+    cases = [
+        (proxy, {**from_https, "X-Forwarded-Proto": "https"}, 201),
+        (proxy, {**from_https, "X-Forwarded-Proto": "http, https"}, 201),  # the last: what the proxy added
+        (proxy, {**from_https, "Host": "127.0.0.1:5001", "Forwarded": 'for=1.2.3.4;proto=https;host="play.example"'},
+         201),
+        (proxy, {**from_https, "Host": "127.0.0.1:5001", "X-Forwarded-Host": "play.example",
+                 "X-Forwarded-Proto": "https"}, 201),
+        (proxy, from_https, 403),  # no word from the proxy: the origin is not ours
+        (stranger, {**from_https, "X-Forwarded-Proto": "https"}, 403),  # not a trusted proxy: ignored
+        (stranger, {**from_https, "Sec-Fetch-Site": "same-origin"}, 201),  # the browser's own word
+        (stranger, {**from_https, "Sec-Fetch-Site": "cross-site", "X-Forwarded-Proto": "https"}, 403),
+    ]
+    for client, headers, status in cases:
+        r = client.post("/api/v1/workflows", json={"name": "via proxy"}, headers=headers)
+        assert r.status_code == status, (headers, r.status_code, r.text)
+    r = proxy.get("/api/v1/node-types", headers={"Host": "127.0.0.1", "X-Forwarded-Host": "evil.example"})
+    assert r.status_code == 400 and "answers only to" in r.json()["detail"]
+    r = proxy.get("/api/v1/node-types", headers={"Host": "127.0.0.1", "X-Forwarded-Host": "a b"})
+    assert r.status_code == 400 and r.json()["detail"] == ("The forwarded host 'a b' is not a host name with an "
+                                                           "optional port number.")
+    app.state.ingest.close()

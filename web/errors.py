@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 
 from fasthtml.common import A, Div, P, to_xml
 from starlette.exceptions import HTTPException
@@ -150,9 +151,11 @@ def check_depth(text: str, what: str = "The request body") -> None:
             depth -= 1
 
 
-def install(app, domain_errors: dict) -> None:
+def install(app, domain_errors: dict, low_level=None) -> None:
     """Register the handlers. `domain_errors` maps exception classes to (status, detail,
-    extra) extractors, e.g. {Invalid: lambda e: (e.status, e.detail, {"errors": ...})}."""
+    extra) extractors, e.g. {Invalid: lambda e: (e.status, e.detail, {"errors": ...})}.
+    `low_level(exc)` may say what an OSError or a database error means for a person
+    ((status, detail, extra): a full disk, say); when it returns None the error is a 500."""
 
     async def on_bad_request(request, exc: BadRequest):
         return error_response(request, exc.status, exc.detail)
@@ -170,7 +173,17 @@ def install(app, domain_errors: dict) -> None:
             return error_response(request, status, detail, **extra)
         return on_domain
 
+    async def on_low_level(request, exc: Exception):
+        answer = low_level(exc) if low_level is not None else None
+        if answer is None:
+            raise exc  # to the 500 handler, logged
+        status, detail, extra = answer
+        log.warning("%s %s: %s", request.method, request.url.path, detail)
+        return error_response(request, status, detail, **extra)
+
     app.add_exception_handler(BadRequest, on_bad_request)
+    for cls in (OSError, sqlite3.Error):
+        app.add_exception_handler(cls, on_low_level)
     for code in (400, 404, 405, 413, 415):
         app.add_exception_handler(code, on_http)
     app.add_exception_handler(HTTPException, on_http)

@@ -7,9 +7,15 @@ Server and Django do:
 
 - Host: only the names in the allow-list are served (loopback by default), so a rebinding
   domain gets a 400, never a page.
+- A token, once other machines can reach the app (web/auth.py): without it, a 401 for the
+  API, the login page for a browser; nothing else is served but our static files and a
+  health answer that says nothing private.
 - Unsafe methods (POST, PUT, PATCH, DELETE) from another origin are refused with a 403: a
-  browser says where a request comes from (`Sec-Fetch-Site`, `Origin`), and anything but
-  our own origin changes nothing.
+  browser says where a request comes from. `Sec-Fetch-Site: same-origin` is its word for
+  it (as Go's CrossOriginProtection takes it), and then the scheme a proxy terminated TLS
+  with does not matter; a browser that sends no Sec-Fetch-Site has its `Origin` compared
+  with ours, whose scheme and host a trusted proxy may say (`Forwarded`, or
+  `X-Forwarded-Proto` / `X-Forwarded-Host`, from PLAYGROUND_TRUSTED_PROXIES only).
 - Forms: the editor's htmx requests and its own forms carry a CSRF token (a header, or a
   `csrf_token` field for plain forms, urlencoded or multipart: the Workflows page's import
   sends a file), required on every unsafe request to the UI routes. Streamed uploads (the
@@ -26,15 +32,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import re
 from collections.abc import Iterable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from components.layout import CSRF_TOKEN
+from components.layout import CSRF_TOKEN, SIGN_OUT
 from plugins.params import quoted
+from web.auth import Sessions, is_open, networks
 from web.errors import BadRequest, check_depth
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -81,13 +89,16 @@ def host_name(host_header: str) -> str | None:
 
 class SecurityMiddleware:
     def __init__(self, app, *, allowed_hosts: Iterable[str], token: str, max_body_bytes: int,
-                 max_upload_bytes: int, upload_paths: Iterable[str] = ("/api/v1/datasets", "/ui/datasets")):
+                 max_upload_bytes: int, upload_paths: Iterable[str] = ("/api/v1/datasets", "/ui/datasets"),
+                 sessions: Sessions | None = None, trusted_proxies: Iterable[str] = ()):
         self.app = app
         self.allowed = {h.strip().lower().strip("[]") for h in allowed_hosts if h.strip()}
         self.any_host = "*" in self.allowed
         self.token = token
         self.max_body, self.max_upload = max_body_bytes, max_upload_bytes
         self.upload_paths = tuple(upload_paths)
+        self.sessions = sessions  # None: no token needed (loopback)
+        self.proxies = networks(trusted_proxies)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -104,18 +115,31 @@ class SecurityMiddleware:
         hosts = [v.decode("latin-1") for k, v in scope["headers"] if k.lower() == b"host"]
         if len(hosts) > 1:
             return await refuse(400, f"This request has {len(hosts)} Host headers; send one.")
-        host = host_name(hosts[0]) if hosts else ""
+        forwarded = self._forwarded(scope, headers)  # what a trusted proxy says the browser asked for
+        host_header, which = (forwarded["host"], "forwarded host") if "host" in forwarded else \
+            (hosts[0] if hosts else "", "Host header")
+        host = host_name(host_header) if host_header else ""
         if host is None:
-            return await refuse(400, f"The Host header {quoted(hosts[0])} is not a host name with an optional port "
+            return await refuse(400, f"The {which} {quoted(host_header)} is not a host name with an optional port "
                                      "number.")
         if not self.any_host and host not in self.allowed:
             names = ", ".join(sorted(self.allowed))
             return await refuse(400, f"This server answers only to {names}; {quoted(host) if host else 'no host'} is "
                                      "not one of them. Set PLAYGROUND_ALLOWED_HOSTS to add a name.")
-        token = CSRF_TOKEN.set(self.token)
+        scheme = forwarded.get("proto") or scope.get("scheme", "http")
+        state = scope.setdefault("state", {})
+        state["scheme"], state["signed_in"] = scheme, True
+        if self.sessions is not None:
+            shown = self.sessions.signed_in(headers, headers.get("cookie", ""))
+            if shown is not True and not is_open(path):
+                return await self._ask_for_token(send, scope, headers, api, wrong=shown is False)
+            state["signed_in"] = shown is True
+        # the page's CSRF token only for those let in: the login page shows no token
+        token = CSRF_TOKEN.set(self.token if state["signed_in"] else "")
+        sign_out = SIGN_OUT.set(self.sessions is not None and state["signed_in"])
         try:
             if method not in SAFE_METHODS:
-                problem = self._cross_site(headers, scope, host)
+                problem = self._cross_site(headers, scheme, host_header)
                 if problem:
                     return await refuse(403, problem)
                 content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -137,7 +161,7 @@ class SecurityMiddleware:
                         check_depth(body.decode("utf-8", "replace"))
                     except BadRequest as e:
                         return await refuse(400, e.detail)
-                if not api:
+                if not api and path != "/login":  # the login form is all a stranger sees: it has no token
                     sent = headers.get("x-csrf-token", "")
                     plain_form = content_type == "application/x-www-form-urlencoded" or (
                         content_type == "multipart/form-data" and not path.startswith(self.upload_paths))
@@ -152,18 +176,77 @@ class SecurityMiddleware:
             await refuse(413, str(e))
         finally:
             CSRF_TOKEN.reset(token)
+            SIGN_OUT.reset(sign_out)
 
-    def _cross_site(self, headers, scope, host) -> str | None:
+    def _cross_site(self, headers, scheme: str, host_header: str) -> str | None:
         site = headers.get("sec-fetch-site")
-        if site is not None and site not in ("same-origin", "none"):
-            return "Requests from other sites cannot change anything here."
+        if site is not None:  # the browser's own word, which no page can forge
+            return None if site in ("same-origin", "none") else "Requests from other sites cannot change anything here."
         origin = headers.get("origin")
-        if origin is not None:
-            scheme = scope.get("scheme", "http")
-            own = {f"{scheme}://{h}" for h in (headers.get("host", "").lower(),)}
-            if origin.lower() not in own:
-                return "Requests from other sites cannot change anything here."
+        if origin is not None and origin.lower() != f"{scheme}://{host_header.lower()}":
+            return "Requests from other sites cannot change anything here."
         return None
+
+    def _forwarded(self, scope, headers) -> dict:
+        """The scheme and host a trusted proxy (PLAYGROUND_TRUSTED_PROXIES) says the browser
+        used: RFC 7239's `Forwarded`, else `X-Forwarded-Proto` / `X-Forwarded-Host`; of
+        several values, the last (the one the proxy next to us added). {} for anyone else."""
+        if not self.proxies:
+            return {}
+        try:
+            peer = ipaddress.ip_address((scope.get("client") or ("",))[0])
+        except ValueError:
+            return {}
+        if not any(peer in network for network in self.proxies):
+            return {}
+        out = {}
+        if headers.get("forwarded"):
+            for pair in headers["forwarded"].split(",")[-1].split(";"):
+                key, _, value = pair.strip().partition("=")
+                if key.lower() in ("proto", "host") and value:
+                    out[key.lower()] = value.strip().strip('"')
+        else:
+            for key in ("proto", "host"):
+                value = headers.get(f"x-forwarded-{key}", "").split(",")[-1].strip()
+                if value:
+                    out[key] = value
+        if "proto" in out:
+            out["proto"] = out["proto"].lower()
+            if out["proto"] not in ("http", "https"):
+                del out["proto"]
+        return out
+
+    async def _ask_for_token(self, send, scope, headers, api: bool, wrong: bool) -> None:
+        """No token shown: the API says how to send it (401, WWW-Authenticate: Bearer); a
+        browser's page goes to the login page and comes back afterwards; htmx is told to go
+        there (HX-Redirect)."""
+        here = scope["path"] + (("?" + scope["query_string"].decode("latin-1")) if scope.get("query_string") else "")
+        login = "/login?next=" + quote(here, safe="/")
+        extra = []
+        if api:
+            sentence = ("The token sent (Authorization: Bearer) is not this server's token." if wrong else
+                        "This server needs its token: send it as 'Authorization: Bearer <token>' (it was printed when "
+                        "the server started, or is PLAYGROUND_TOKEN).")
+            extra = [(b"www-authenticate", b'Bearer realm="AutoML Playground"')]
+            status = 401
+        elif scope["method"] in ("GET", "HEAD") and not headers.get("hx-request"):
+            sentence, status, extra = "Sign in first.", 303, [(b"location", login.encode())]
+        else:
+            sentence = ("Sign in first: open the link printed when the server started, or the login page, then try "
+                        "again.")
+            status = 401
+            if headers.get("hx-request"):
+                page = headers.get("hx-current-url", "")
+                page = "/" + page.split("://", 1)[-1].partition("/")[2] if "://" in page else scope["path"]
+                extra = [(b"hx-redirect", ("/login?next=" + quote(page, safe="/")).encode())]
+        if api:
+            body, ctype = json.dumps({"detail": sentence}).encode(), b"application/json"
+        else:
+            body, ctype = sentence.encode(), b"text/plain; charset=utf-8"
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", ctype), (b"content-length", str(len(body)).encode()), *extra,
+                                (b"cache-control", b"no-store"), *HEADERS]})
+        await send({"type": "http.response.body", "body": body})
 
     def _bounded(self, receive, limit, variable):
         seen = 0

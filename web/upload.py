@@ -96,8 +96,10 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         if state["buffer"]:
             await asyncio.to_thread(out.write, bytes(state["buffer"]))
         out.close()
-    except BaseException:
+    except BaseException as e:
         out.close()
         Path(path).unlink(missing_ok=True)
+        if isinstance(e, OSError):  # a full disk, say: how much had arrived tells the room it needs
+            e.received = state["size"]
         raise
     return Received(path, state["filename"], state["size"])
