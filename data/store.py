@@ -612,7 +612,8 @@ class Store:
         row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
         if row is None:
             raise NotFound(f"No uploaded dataset {quoted(dataset_id)}.")
-        files = [datasets._safe_path(dataset_id, self.settings.datasets_dir)]
+        table = datasets._safe_path(dataset_id, self.settings.datasets_dir)
+        files = [table, table.with_name(dataset_id + datasets.SAMPLE_SUFFIX)]
         if row.get("source_path"):
             files.append(Path(row["source_path"]))
         marks = datasets.empty_for_deletion(files)

@@ -80,6 +80,7 @@ def whole(home: Path) -> None:
         assert Path(path).exists(), path
         assert source is None or Path(source).exists(), source
     owned = {Path(p).name for _, p, _ in rows} | {Path(s).name for _, _, s in rows if s}
+    owned |= {f"{i}.sample.parquet" for i, _, _ in rows if (home / "datasets" / f"{i}.sample.parquet").exists()}
     assert sorted(f.name for f in (home / "datasets").iterdir()) == sorted(owned)
 
 
