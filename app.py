@@ -445,7 +445,8 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
         except datasets.DatasetError:
             Path(got.path).unlink(missing_ok=True)
             raise
-        return await asyncio.to_thread(uploads.add_upload, store, ingest, got.path, got.filename, options)
+        return await asyncio.to_thread(uploads.add_upload, store, ingest, got.path, got.filename, options,
+                                       got.sha256)
 
 
     async def api_upload_dataset(request: Request):

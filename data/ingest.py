@@ -176,7 +176,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         if column in table.column_names:
             roles.setdefault(column, {"category": "categorical", "text": "text"}.get(kind, "feature"))
     df, table = _to_frame(table)
-    dataset_id = "ds_" + digest[:12]
+    dataset_id = dataset_id_of(digest)
     dest_dir.mkdir(parents=True, exist_ok=True)
     tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}.parquet"
     sample_tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}{datasets.SAMPLE_SUFFIX}"
@@ -201,6 +201,11 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"],
             "reading": how.to_json(), "notices": how.notices, "options": options}
+
+
+def dataset_id_of(digest: str) -> str:
+    """An upload's id: from the SHA-256 of its bytes, so the same file is the same dataset."""
+    return "ds_" + digest[:12]
 
 
 def _sha256(path: Path) -> str:

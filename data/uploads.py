@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data import datasets, disk
-from data.ingest import IngestService, Limits, source_path
+from data.ingest import IngestService, Limits, dataset_id_of, source_path
 from data.store import Invalid, NotFound, Store
 
 
@@ -19,18 +19,24 @@ def _limits(cfg) -> Limits:
     return Limits(max_bytes=cfg.max_upload_bytes, max_columns=datasets.MAX_COLUMNS, max_cells=cfg.max_cells)
 
 
-def add_upload(store: Store, ingest: IngestService, path: str, filename: str, options: dict | None = None) -> dict:
+def add_upload(store: Store, ingest: IngestService, path: str, filename: str, options: dict | None = None,
+               digest: str | None = None) -> dict:
     """A new dataset from the file at `path` (removed afterwards unless it is kept as the
     dataset's source). The same file uploaded again is read the way it was last corrected.
-    A disk with no room for it is said with data.disk's sentence; nothing is left behind."""
+    `digest` is the file's SHA-256 when the caller computed it as the bytes arrived (the
+    upload route does): the file is then read once, not hashed first. A disk with no room
+    for it is said with data.disk's sentence; nothing is left behind."""
     cfg = store.settings
     filename = filename or "upload.csv"
     try:
         # kept as uploaded, and converted to Parquet (rarely larger than the file)
         with disk.translated(cfg, "The upload", needed=2 * Path(path).stat().st_size):
+            if digest and not options:  # the same file again: read it the way it was last corrected
+                existing = store.get_dataset(dataset_id_of(digest))
+                options = (existing or {}).get("options") or None
             record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
-                                   options=options or None)
-            existing = store.get_dataset(record["id"])
+                                   options=options or None, digest=digest)
+            existing = None if digest else store.get_dataset(record["id"])
             if existing and existing.get("options") and not options:
                 Path(record["tmp_path"]).unlink(missing_ok=True)
                 Path(record["sample_tmp"]).unlink(missing_ok=True)

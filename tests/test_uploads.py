@@ -300,3 +300,18 @@ def test_an_upload_past_the_helper_memory_limit_names_it(tmp_path):
         assert record["n_rows"] == 2
     finally:
         helper.close()
+
+
+def test_an_uploads_id_is_the_sha256_of_its_bytes_hashed_as_they_arrive(web):
+    """The upload route hashes the bytes while they stream in (one pass over the file): the
+    id must still be that of the file's bytes, for a file several flushes long and for the
+    same file sent again (which comes back as the same dataset)."""
+    import hashlib
+
+    raw = ("a,b,label\n" + "".join(f"{i},{i % 7}.5,{'yes' if i % 3 else 'no'}\n" for i in range(600_000))).encode()
+    assert len(raw) > 2 * (4 << 20)  # several of the receiver's 4 MB writes
+    first = upload(web, "many.csv", raw).json()
+    assert first["id"] == "ds_" + hashlib.sha256(raw).hexdigest()[:12]
+    assert first["content_hash"] == hashlib.sha256(raw).hexdigest()
+    again = upload(web, "many-again.csv", raw).json()
+    assert again["id"] == first["id"] and again["n_rows"] == 600_000

@@ -7,6 +7,7 @@ our code copies it) is bypassed: one pass over the bytes instead of three."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ class Received:
     path: str
     filename: str
     size: int
+    sha256: str  # of the file's bytes, computed as they arrived: the dataset's id, without reading the file again
 
 
 async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "file") -> Received:
@@ -35,6 +37,11 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         raise BadRequest("The form data cannot be read (no boundary).")
     fd, path = tempfile.mkstemp(dir=dest_dir, prefix=".upload-raw-")
     out = os.fdopen(fd, "wb")
+    hasher = hashlib.sha256()
+
+    def write(data: bytes) -> None:  # in a thread: both release the GIL on large buffers
+        hasher.update(data)
+        out.write(data)
     state = {"headers": {}, "field": b"", "value": b"", "in_file": False, "found": False, "filename": "",
              "size": 0, "buffer": bytearray(), "error": None}
 
@@ -84,7 +91,7 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
                 raise BadRequest(state["error"], status=413)
             if len(state["buffer"]) >= FLUSH:
                 data, state["buffer"] = bytes(state["buffer"]), bytearray()
-                await asyncio.to_thread(out.write, data)
+                await asyncio.to_thread(write, data)
         try:
             parser.finalize()
         except Exception:
@@ -94,7 +101,7 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         if not state["found"]:
             raise BadRequest(f"Attach the file in a form field named {field!r}.")
         if state["buffer"]:
-            await asyncio.to_thread(out.write, bytes(state["buffer"]))
+            await asyncio.to_thread(write, bytes(state["buffer"]))
         out.close()
     except BaseException as e:
         out.close()
@@ -102,4 +109,4 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         if isinstance(e, OSError):  # a full disk, say: how much had arrived tells the room it needs
             e.received = state["size"]
         raise
-    return Received(path, state["filename"], state["size"])
+    return Received(path, state["filename"], state["size"], hasher.hexdigest())
