@@ -177,8 +177,8 @@ def test_the_editor_and_the_api_refuse_deleting_a_sample_dataset_alike(web):
 def test_an_inspector_save_resolves_the_graph_twice_not_five_times(web, wf, monkeypatch):
     """Once for the config as it was (to parse the post against its inputs), once as saved
     (the panel and the canvas states both come from it). It used to be five."""
-    import app as app_module
     from executor import engine
+    from web import inspector as app_module
 
     calls = []
     real = engine.resolve
