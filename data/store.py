@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -260,11 +261,19 @@ class Store:
             (SELECT COUNT(*) FROM jobs j WHERE j.workflow_id = w.id) AS runs
             FROM workflows w ORDER BY w.updated_at DESC"""))
 
+    # How an edited node's config follows the edit (before graph, after graph -> graph): the
+    # node types' `reconcile` hooks with the dataset facts, set by the web layer that serves
+    # edits (web/site.py: executor.engine.reconcile_edit). None: configs are kept as sent.
+    reconcile: Callable[[dict, dict], dict] | None = None
+
+    def _reconciled(self, before: dict, after: dict) -> dict:
+        return self.reconcile(before, after) if self.reconcile is not None else after
+
     def update_workflow(self, workflow_id: str, *, name: str | None = None, graph: dict | None = None) -> dict:
         with self.tx() as db:
             wf = self._workflow_for_change(workflow_id)
             new_name = clean_name(name) if name is not None else wf["name"]
-            new_graph = normalize_graph(graph) if graph is not None else wf["graph"]
+            new_graph = self._reconciled(wf["graph"], normalize_graph(graph)) if graph is not None else wf["graph"]
             self._change(db, wf, new_name, new_graph)
         return self.get_workflow(workflow_id)
 
@@ -295,7 +304,7 @@ class Store:
             if node is None:
                 raise NotFound(f"No node {quoted(node_id)} in this workflow.")
             node["config"] = config
-            self._change(db, wf, wf["name"], graph, description)
+            self._change(db, wf, wf["name"], self._reconciled(wf["graph"], graph), description)
         return self.get_workflow(workflow_id)
 
     def save_structure(self, workflow_id: str, structure: dict) -> dict:

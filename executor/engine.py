@@ -160,6 +160,26 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
     return Resolved(graph, configs, upstreams, errors, field_errors, outputs, designs, stored)
 
 
+def reconcile_edit(before: dict, after: dict, dataset_info: Callable[[str], dict | None]) -> dict:
+    """`after` with each node whose config the edit changed as its type's `reconcile` hook
+    says the config follows the edit (the store runs it on every save, web/site.py sets it):
+    a new dataset brings its suggested target, a new algorithm its own defaults."""
+    types = node_types()
+    was = {n.get("id"): n for n in before.get("nodes", []) if isinstance(n, dict)}
+    nodes = []
+    for n in after.get("nodes", []):
+        nt, old = types.get(n.get("type")), was.get(n.get("id"))
+        config = n.get("config")
+        if (nt is None or nt.reconcile is None or old is None or old.get("type") != n.get("type")
+                or not isinstance(config, dict) or config == old.get("config")):
+            nodes.append(n)
+            continue
+        ds = config.get(nt.dataset_param) if nt.dataset_param else None
+        design = Design(dataset=dataset_info(ds) if isinstance(ds, str) and ds else None, dataset_info=dataset_info)
+        nodes.append({**n, "config": nt.reconciled(config, old.get("config") or {}, design)})
+    return {**after, "nodes": nodes}
+
+
 def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]:
     return resolve(workflow, dataset_info=dataset_info, dataset_exists=dataset_exists).errors
 

@@ -384,7 +384,7 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     )
 
 
-def reconcile(config: dict, old: dict, upstream: Upstream) -> dict:
+def reconcile(config: dict, old: dict) -> dict:
     """Another algorithm brings its own defaults, not the previous one's values."""
     if config.get("algorithm") != old.get("algorithm"):
         return {**config, "hyperparameters": {}}

@@ -217,3 +217,35 @@ def test_a_workflow_starts_from_a_dataset_in_one_click_and_deleting_it_names_its
 def test_credits_say_what_they_are_where_they_are_shown(web, wf):
     html = web.get(f"/ui/workflows/{wf['id']}/nodes/visualize/inspector").text
     assert "credits" in html and "Credits are a relative measure of the compute a run needs" in html
+
+
+def test_a_new_dataset_brings_the_same_target_through_the_api_and_the_inspector(web):
+    """The Dataset node's reconcile hook is the one rule, run by the store on every save: a
+    new dataset starts from the target and problem type chosen on its page, whether the
+    change comes from the API (the whole config sent, the old target in it) or the panel."""
+    csv = b"size,rooms,price\n" + b"".join(f"{50 + i},{1 + i % 4},{100 + 3 * i}\n".encode() for i in range(60))
+    up = web.post("/api/v1/datasets", files={"file": ("flats.csv", csv, "text/csv")}).json()
+    assert web.put(f"/api/v1/datasets/{up['id']}/target",
+                   json={"target": "rooms", "problem_type": "classification"}).status_code == 200
+    graph = {"nodes": [{"id": "d", "type": "dataset", "position": {"x": 0, "y": 0},
+                        "config": {"dataset_id": "diabetes", "target_column": "target", "problem_type": "regression",
+                                   "include_ids": []}}], "edges": []}
+    via_api = web.post("/api/v1/workflows", json={"name": "api", **graph}).json()
+    via_panel = web.post("/api/v1/workflows", json={"name": "panel", **graph}).json()
+
+    sent = json.loads(json.dumps(graph))
+    sent["nodes"][0]["config"]["dataset_id"] = up["id"]
+    r = web.put(f"/api/v1/workflows/{via_api['id']}", json=sent)
+    assert r.status_code == 200, r.text
+    r = web.post(f"/ui/workflows/{via_panel['id']}/nodes/d/config", data={"dataset_id": up["id"]})
+    assert r.status_code == 200, r.text
+
+    api_config = stored(web, via_api, "d")
+    panel_config = stored(web, via_panel, "d")
+    assert (api_config["target_column"], api_config["problem_type"]) == ("rooms", "classification")
+    assert (panel_config["target_column"], panel_config["problem_type"]) == ("rooms", "classification")
+    assert api_config["dataset_id"] == panel_config["dataset_id"] == up["id"]
+    # a target the same edit chose is kept (the API sends it with the new dataset)
+    sent["nodes"][0]["config"].update(dataset_id="diabetes", target_column="bmi")
+    web.put(f"/api/v1/workflows/{via_api['id']}", json=sent)
+    assert stored(web, via_api, "d")["target_column"] == "bmi"

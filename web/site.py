@@ -29,7 +29,7 @@ from data.config import Settings
 from data.ingest import IngestService
 from data.store import Invalid, Store
 from executor import submit as jobs
-from executor.engine import node_states
+from executor.engine import node_states, reconcile_edit
 from executor.facts import dataset_info_for
 from nodes import graph as graphs
 from nodes.graph import quoted
@@ -56,6 +56,10 @@ class Site:
     access: Access
     sessions: Sessions | None
     templates: dict = field(default_factory=example_names)
+
+    def __post_init__(self):
+        # every save (inspector, API, canvas) runs the node types' reconcile hooks, in the store
+        self.store.reconcile = functools.partial(reconcile_edit, dataset_info=dataset_info_for(self.store))
 
     # ------------------------------------------------------------------ jobs
     async def submit(self, graph, workflow_id: str | None) -> dict:
