@@ -174,24 +174,49 @@ def test_the_editor_and_the_api_refuse_deleting_a_sample_dataset_alike(web):
     assert any(d["id"] == "iris" for d in web.get("/api/v1/datasets").json()["samples"])
 
 
-def test_an_inspector_save_resolves_the_graph_twice_not_five_times(web, wf, monkeypatch):
-    """Once for the config as it was (to parse the post against its inputs), once as saved
-    (the panel and the canvas states both come from it). It used to be five."""
+def test_an_inspector_save_resolves_once_reads_the_workflow_once_and_checks_the_config_once(web, wf, monkeypatch):
+    """The form is read inside the one resolve (against what flows into the node), the row
+    is read once (the write checks only that nobody changed it since), the node's config is
+    checked once, and the panel and the canvas states come from that resolve. It used to be
+    five resolves, then two; three reads of the row."""
+    from data.store import Store
     from executor import engine
-    from web import inspector as app_module
+    from nodes.base import NodeType
+    from web import inspector
 
-    calls = []
-    real = engine.resolve
+    counts = {"resolve": 0, "row": 0, "check": 0}
 
-    def counted(*a, **kw):
-        calls.append(1)
-        return real(*a, **kw)
+    def counting(key, real, only=None):
+        def counted(*a, **kw):
+            if only is None or only(*a):
+                counts[key] += 1
+            return real(*a, **kw)
+        return counted
 
-    monkeypatch.setattr(app_module, "resolve", counted)
-    monkeypatch.setattr(engine, "resolve", counted)
+    monkeypatch.setattr(engine, "resolve", counting("resolve", engine.resolve))
+    monkeypatch.setattr(inspector, "resolve", counting("resolve", inspector.resolve))
+    monkeypatch.setattr(Store, "_one", counting("row", Store._one,  # the workflow's row, graph and all
+                                                lambda store, sql, *a: sql.startswith("SELECT * FROM workflows")))
+    monkeypatch.setattr(NodeType, "check", counting("check", NodeType.check, lambda nt, *a: nt.type == "model"))
     r = web.post(f"/ui/workflows/{wf['id']}/nodes/model/config", data={"hp-n_estimators": "120"})
     assert r.status_code == 200 and "pg-state" in r.headers["hx-trigger"]
-    assert len(calls) == 2
+    assert counts == {"resolve": 1, "row": 1, "check": 1}
+    assert stored(web, wf, "model")["hyperparameters"]["n_estimators"] == 120
+    state = json.loads(r.headers["hx-trigger"])["pg-state"]["nodes"]["model"]
+    assert state["config"]["hyperparameters"]["n_estimators"] == 120
+
+
+def test_an_inspector_save_on_a_workflow_changed_meanwhile_starts_from_the_change(web, wf):
+    """The write re-reads the row when another tab changed it since: nothing is lost."""
+    from data.store import Store
+
+    store = web.app.state.store
+    seen = store.require_workflow(wf["id"])
+    store.update_workflow(wf["id"], name="renamed meanwhile")
+    out = store.update_node_config(wf["id"], "split", {**stored(web, wf, "split"), "test_size": 0.3}, base=seen)
+    assert out["name"] == "renamed meanwhile" and isinstance(store, Store)
+    assert stored(web, wf, "split")["test_size"] == 0.3 and web.get(f"/api/v1/workflows/{wf['id']}").json()["name"] \
+        == "renamed meanwhile"
 
 
 def test_a_workflow_starts_from_a_dataset_in_one_click_and_deleting_it_names_its_workflows(web):
