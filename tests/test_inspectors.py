@@ -274,3 +274,32 @@ def test_a_new_dataset_brings_the_same_target_through_the_api_and_the_inspector(
     sent["nodes"][0]["config"].update(dataset_id="diabetes", target_column="bmi")
     web.put(f"/api/v1/workflows/{via_api['id']}", json=sent)
     assert stored(web, via_api, "d")["target_column"] == "bmi"
+
+
+def test_the_canvas_is_sent_the_servers_connection_rule(web, wf):
+    """Every output port against every input port: the verdict the editor page carries is
+    connection_problem's, sentence for sentence."""
+    import re
+
+    from nodes import graph as graphs
+    from nodes.registry import node_types
+
+    page = web.get(f"/workflows/{wf['id']}").text
+    boot = json.loads(re.search(r'<script[^>]*id="playground-boot"[^>]*>(.*?)</script>', page, re.S).group(1))
+    rules, types = boot["connections"], node_types()
+    checked = 0
+    for st in types.values():
+        for sp in st.outputs:
+            for tt in types.values():
+                for tp in tt.inputs:
+                    nodes = {"a": {"id": "a", "type": st.type}, "b": {"id": "b", "type": tt.type}}
+                    edge = {"source": "a", "target": "b", "source_port": sp.name, "target_port": tp.name}
+                    assert rules["pairs"][f"{st.type}/{sp.name}"][f"{tt.type}/{tp.name}"] == \
+                        graphs.connection_problem(nodes, edge)
+                    checked += 1
+                    if tp.multiple or graphs.connection_problem(nodes, edge):
+                        continue
+                    nodes["c"] = {"id": "c", "type": st.type}
+                    first = {**edge, "source": "c"}
+                    assert rules["one_edge"][f"{tt.type}/{tp.name}"] == graphs.connection_problem(nodes, edge, [first, edge])
+    assert checked > 20 and rules["self_loop"] == graphs.connection_problem({"a": {"type": "model"}}, {"source": "a", "target": "a"})

@@ -120,3 +120,13 @@ def test_no_import_cycle_between_modules():
         list(TopologicalSorter(deps).static_order())
     except CycleError as e:
         pytest.fail(f"import cycle: {' -> '.join(e.args[1])}")
+
+
+def test_the_connection_rule_and_its_sentences_are_written_once():
+    """nodes/graph.py holds them; the canvas is sent them (boot.connections)."""
+    sources = [p for f in ("nodes", "plugins", "executor", "data", "web", "components", "inspectors", "static")
+               for p in sorted((ROOT / f).rglob("*")) if p.suffix in (".py", ".js")] + [ROOT / "app.py"]
+    for phrase in ("takes one connection", "cannot be connected to itself", "s output ({"):
+        holders = [str(p.relative_to(ROOT)) for p in sources if phrase in p.read_text()]
+        assert holders == ["nodes/graph.py"], (phrase, holders)
+    assert not [p for p in sources if "s output (${" in p.read_text() or "types.some(" in p.read_text()]
