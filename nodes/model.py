@@ -385,8 +385,10 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
 
 
 def reconcile(config: dict, old: dict) -> dict:
-    """Another algorithm brings its own defaults, not the previous one's values."""
-    if config.get("algorithm") != old.get("algorithm"):
+    """Another algorithm brings its own defaults, not the previous one's values (values the
+    same edit set are its own)."""
+    if config.get("algorithm") != old.get("algorithm") and "hyperparameters" in config \
+            and config["hyperparameters"] == old.get("hyperparameters"):
         return {**config, "hyperparameters": {}}
     return config
 
