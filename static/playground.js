@@ -980,7 +980,10 @@
       refreshTrials(j.id);
     }));
     source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "")));
-    source.addEventListener("metrics", handle(() => {}));
+    source.addEventListener("metrics", handle((d) => {
+      const shown = Object.entries(d.metrics || {}).filter(([, v]) => typeof v === "number").slice(0, 4);
+      if (shown.length) execLog(`${logName(d.node_id)} scored ${shown.map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`, "ok");
+    }));
     const finish = (kind, label) => handle((d) => {
       source.close();
       source = null;
