@@ -130,7 +130,7 @@ def script_json(value) -> str:
 
 def EditorPage(workflow, node_types, state, templates, latest_job, history, results, inspector, undo=None):
     boot = {"workflow_id": workflow["id"], "graph": graphs.with_ports(workflow["graph"]),
-            "node_types": [t.to_json() for t in node_types], "state": state, "job": latest_job,
+            "node_types": [t.to_json() for t in node_types], "connections": graphs.connection_rules(), "state": state, "job": latest_job,
             "labels": {"design": DESIGN_STATES, "run": RUN_STATES}, "history": undo or {}}
     canvas = Div(
         Div(id="worker-notice", cls="worker-notice", role="status", hidden=True),

@@ -16,6 +16,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -260,11 +261,19 @@ class Store:
             (SELECT COUNT(*) FROM jobs j WHERE j.workflow_id = w.id) AS runs
             FROM workflows w ORDER BY w.updated_at DESC"""))
 
+    # How an edited node's config follows the edit (before graph, after graph -> graph): the
+    # node types' `reconcile` hooks with the dataset facts, set by the web layer that serves
+    # edits (web/site.py: executor.engine.reconcile_edit). None: configs are kept as sent.
+    reconcile: Callable[[dict, dict], dict] | None = None
+
+    def _reconciled(self, before: dict, after: dict) -> dict:
+        return self.reconcile(before, after) if self.reconcile is not None else after
+
     def update_workflow(self, workflow_id: str, *, name: str | None = None, graph: dict | None = None) -> dict:
         with self.tx() as db:
             wf = self._workflow_for_change(workflow_id)
             new_name = clean_name(name) if name is not None else wf["name"]
-            new_graph = normalize_graph(graph) if graph is not None else wf["graph"]
+            new_graph = self._reconciled(wf["graph"], normalize_graph(graph)) if graph is not None else wf["graph"]
             self._change(db, wf, new_name, new_graph)
         return self.get_workflow(workflow_id)
 
@@ -279,9 +288,12 @@ class Store:
         wf = self.require_workflow(workflow_id)
         return self.create_workflow(f"{wf['name']} (copy)", wf["graph"], like=wf["graph"])
 
-    def update_node_config(self, workflow_id: str, node_id: str, config: dict, description: str | None = None) -> dict:
+    def update_node_config(self, workflow_id: str, node_id: str, config: dict, description: str | None = None,
+                           base: dict | None = None) -> dict:
         """One node's config. `description` names the change in the undo history (default:
-        the node and the fields that changed, e.g. "Model hyperparameters")."""
+        the node and the fields that changed, e.g. "Model hyperparameters"). `base`: the
+        workflow as the caller read it; when nobody changed it since (its `updated_at`), the
+        change is made on it and the row is not read again (an inspector save reads it once)."""
         if not isinstance(config, dict):
             raise Invalid("A node's config must be an object.", status=400)
         try:
@@ -289,14 +301,18 @@ class Store:
         except graphs.GraphError as e:
             raise Invalid(e.message, status=e.status) from None
         with self.tx() as db:
-            wf = self._workflow_for_change(workflow_id)
+            wf = base if base is not None and self._stamp(workflow_id) == base.get("updated_at") else \
+                self._workflow_for_change(workflow_id)
             graph = json.loads(json.dumps(wf["graph"]))  # a copy: the stored one is the "before"
             node = next((n for n in graph["nodes"] if n["id"] == node_id), None)
             if node is None:
                 raise NotFound(f"No node {quoted(node_id)} in this workflow.")
             node["config"] = config
-            self._change(db, wf, wf["name"], graph, description)
-        return self.get_workflow(workflow_id)
+            graph = self._reconciled(wf["graph"], graph)
+            written = self._change(db, wf, wf["name"], graph, description)
+        if not written:
+            return wf
+        return self._workflow({**wf, **_graph_fields(graph, wf["name"]), "updated_at": written})
 
     def save_structure(self, workflow_id: str, structure: dict) -> dict:
         """The canvas saves nodes (id, type, position, label) and edges; configs are kept
@@ -331,16 +347,21 @@ class Store:
     UNDO_LIMIT = 200  # undo steps kept per workflow; the oldest are dropped
     COALESCE_SECONDS = 2.0
 
+    def _stamp(self, workflow_id: str):
+        """When a workflow last changed (its updated_at), without reading its graph."""
+        row = self._one("SELECT updated_at FROM workflows WHERE id = ?", [workflow_id])
+        return None if row is None else row["updated_at"]
+
     def _workflow_for_change(self, workflow_id: str) -> dict:
         wf = self._workflow(self._one("SELECT * FROM workflows WHERE id = ?", [workflow_id]))
         if wf is None:
             raise NotFound(f"No workflow {quoted(workflow_id)}.")
         return wf
 
-    def _change(self, db, wf: dict, name: str, graph: dict, description: str | None = None) -> bool:
+    def _change(self, db, wf: dict, name: str, graph: dict, description: str | None = None) -> float | None:
         """Write a workflow's new name and graph and, in the caller's transaction, the undo
-        step that takes it back. A change that changes nothing writes nothing. A new change
-        clears the redo steps.
+        step that takes it back; its time (the new updated_at), or None when it changes
+        nothing (and writes nothing). A new change clears the redo steps.
 
         Coalescing: canvas moves of the same node(s), each within COALESCE_SECONDS of the
         previous one, are one undo step (a drag saved in pieces, or nudges in a row, undo
@@ -351,7 +372,7 @@ class Store:
         # the same graph with an edge's ports spelled out (the canvas names them, the API
         # may not) is the same graph
         if name == wf["name"] and graphs.with_ports({**graph, "name": name}) == graphs.with_ports(before):
-            return False
+            return None
         what, coalesce = describe_change(before, graph, wf["name"], name)
         t = now()
         redo_empty = self._top(wf["id"], "redo") is None
@@ -363,7 +384,7 @@ class Store:
         if not redo_empty:
             db.execute("DELETE FROM workflow_revisions WHERE workflow_id = ? AND stack = 'redo'", [wf["id"]])
         db["workflows"].update(wf["id"], {"name": name, **_graph_fields(graph, name), "updated_at": t})
-        return True
+        return t
 
     def _top(self, workflow_id: str, stack: str) -> dict | None:
         return self._one("SELECT id, description, coalesce_key, created_at FROM workflow_revisions "

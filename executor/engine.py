@@ -117,9 +117,25 @@ def _inputs_of(graph: Graph, nid: str, outputs: dict, nt) -> dict:
     return found
 
 
+def _dataset_of(nt, config: dict, info, dataset_exists) -> dict | None:
+    """The facts of the dataset a node names (its `dataset_param`), if it names one."""
+    ds_id = config.get(nt.dataset_param) if nt.dataset_param else None
+    if not isinstance(ds_id, str) or not ds_id:
+        return None
+    dataset = info(ds_id)
+    if dataset is None and dataset_exists is not None and dataset_exists(ds_id):
+        dataset = {"columns": [], "n_rows": None}
+    return dataset
+
+
 def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
-            dataset_exists: Callable[[str], bool] | None = None) -> Resolved:
-    """Validate every node's config in topological order, each against what flows into it."""
+            dataset_exists: Callable[[str], bool] | None = None, edit: tuple[str, Callable] | None = None) -> Resolved:
+    """Validate every node's config in topological order, each against what flows into it.
+
+    `edit` = (node id, fn): an edit of that node's config made in the same pass, once what
+    flows into it is known (an inspector save: its form is read against its inputs), by
+    `fn(node type, stored config, upstream, design) -> config`; the nodes below see the new
+    config."""
     graph = graphs.parse(workflow)
     errors = {k: list(v) for k, v in graph.errors.items()}
     types = node_types()
@@ -138,14 +154,13 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
         if not isinstance(config, dict):
             config = {}
         stored[nid] = nt.readable(config)[0]
-        dataset = None
-        if nt.dataset_param:
-            ds_id = stored[nid].get(nt.dataset_param)
-            if isinstance(ds_id, str) and ds_id:
-                dataset = info(ds_id)
-                if dataset is None and dataset_exists is not None and dataset_exists(ds_id):
-                    dataset = {"columns": [], "n_rows": None}
-        design = Design(dataset=dataset, inputs=inputs, dataset_info=info)
+        design = Design(dataset=_dataset_of(nt, stored[nid], info, dataset_exists), inputs=inputs, dataset_info=info)
+        if edit is not None and nid == edit[0]:
+            config = edit[1](nt, stored[nid], upstream, design)
+            graph.nodes[nid] = {**node, "config": config}  # a new dict: the caller's graph is the "before"
+            stored[nid] = nt.readable(config)[0]
+            design = Design(dataset=_dataset_of(nt, stored[nid], info, dataset_exists), inputs=inputs,
+                            dataset_info=info)
         designs[nid] = design
         clean, ferrs = nt.check(config, upstream, design)
         configs[nid] = clean
@@ -158,6 +173,32 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
         out = nt.design_output(clean, upstream, design)
         outputs[nid] = out if isinstance(out, dict) else {p.name: out for p in nt.outputs}
     return Resolved(graph, configs, upstreams, errors, field_errors, outputs, designs, stored)
+
+
+def reconcile_edit(before: dict, after: dict, dataset_info: Callable[[str], dict | None]) -> dict:
+    """`after` with each node whose config the edit changed as its type's `reconcile` hook
+    says the config follows the edit (the store runs it on every save, web/site.py sets it):
+    a new dataset brings its suggested target, a new algorithm its own defaults."""
+    types = node_types()
+    was = {n.get("id"): n for n in before.get("nodes", []) if isinstance(n, dict)}
+    nodes = []
+    for n in after.get("nodes", []):
+        nt, old = types.get(n.get("type")), was.get(n.get("id"))
+        config = n.get("config")
+        if (nt is None or nt.reconcile is None or old is None or old.get("type") != n.get("type")
+                or not isinstance(config, dict) or config == old.get("config")):
+            nodes.append(n)
+            continue
+        nodes.append({**n, "config": reconcile_node(nt, config, old.get("config") or {}, dataset_info)})
+    return {**after, "nodes": nodes}
+
+
+def reconcile_node(nt, config: dict, old: dict, dataset_info) -> dict:
+    """One node's config after an edit, as its type's `reconcile` hook says (idempotent: a
+    config it gave back comes back the same)."""
+    ds = config.get(nt.dataset_param) if nt.dataset_param else None
+    design = Design(dataset=dataset_info(ds) if isinstance(ds, str) and ds else None, dataset_info=dataset_info)
+    return nt.reconciled(config, old, design)
 
 
 def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]:

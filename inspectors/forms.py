@@ -49,23 +49,17 @@ def _take(form: Form, p: Param, name: str, old, refused: dict, problem_type=None
         return old
 
 
-def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None = None) -> tuple[dict, dict]:
-    """A new dataset starts from what its profile suggests for target and problem type. A
-    new target re-derives the problem type from that column, unless the problem type was
-    the user's own choice (it differed from what the previous target suggested) or is
-    changed in this same post."""
-    from nodes.dataset import PARAMS, follow_target
-    from plugins.tables import suggest_problem_type
+def parse_dataset(form: Form, old: dict) -> tuple[dict, dict]:
+    """The Dataset panel's post. Another dataset: only that (the rest of the panel was the
+    previous one's); what follows from it is the node type's `reconcile`, run on save."""
+    from nodes.dataset import PARAMS
 
     refused: dict = {}
     by = {p.name: p for p in PARAMS}
     config = dict(old)
     ds = form.get("dataset_id")
     if ds is not None and ds != old.get("dataset_id"):
-        config = {"dataset_id": ds, **suggestions.get(ds, {})}
-        return config, refused
-    facts = {c["name"]: c for c in columns or []}
-    old_target = old.get("target_column")
+        return {**old, "dataset_id": ds}, refused
     for name in ("target_column", "problem_type"):
         config[name] = _take(form, by[name], name, old.get(name), refused)
     if "include_ids__present" in form:
@@ -76,15 +70,7 @@ def parse_dataset(form: Form, old: dict, suggestions: dict, columns: list | None
                                          refused) or None
         if config["positive_class"] is None:
             del config["positive_class"]
-    if config.get("problem_type") == "clustering" and form.get("target_column") == "":
-        config["target_column"] = None
-    new_target = config.get("target_column")
-    chosen_now = "problem_type" in form and form.get("problem_type") != old.get("problem_type")
-    if new_target != old_target and new_target and facts and not chosen_now:
-        suggested_before = suggest_problem_type(facts.get(old_target)) if old_target else None
-        if old_target is None or old.get("problem_type") in (None, suggested_before):
-            config["problem_type"] = suggest_problem_type(facts.get(new_target))
-    return follow_target(config, old), refused
+    return config, refused
 
 
 def parse_split(form: Form, old: dict) -> tuple[dict, dict]:
@@ -109,12 +95,8 @@ def parse_model(form: Form, old: dict, plugins: dict, problem_type: str | None) 
     refused: dict = {}
     config = dict(old)
     algorithm = form.get("algorithm", old.get("algorithm"))
-    if algorithm != old.get("algorithm"):
-        # another algorithm: its own defaults, not the previous one's values
-        config = {k: v for k, v in old.items() if k != "hyperparameters"}
-        config["algorithm"] = algorithm
-        config["hyperparameters"] = {}
-        return config, refused
+    if algorithm != old.get("algorithm"):  # the rest of the panel was the previous algorithm's
+        return {**old, "algorithm": algorithm}, refused  # its defaults: the node type's reconcile
     plugin = plugins.get(algorithm)
     hp = dict(old.get("hyperparameters") or {})
     if plugin is not None:

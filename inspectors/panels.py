@@ -430,11 +430,6 @@ def VisualizeInspector(ctx: InspectorContext):
             cls="section")))
 
 
-def _suggestions(ctx: InspectorContext) -> dict:
-    return {d["id"]: {"target_column": d.get("target"), "problem_type": d.get("problem_type") or "classification"}
-            for d in [*ctx.uploads, *ctx.samples]}
-
-
 def _step_errors(ctx: InspectorContext, config: dict) -> dict:
     """The node type's own validation of a candidate config (the preprocessing node's
     declaration decides which columns a step may name)."""
@@ -456,7 +451,7 @@ def _checklist_parser(field, options=()):
 # operation list, a model's hyperparameters and checklists), each with its parser. Every
 # other node type, from this project or a plugin package, gets the generic inspector.
 CUSTOM = {
-    "dataset": (DatasetInspector, lambda form, ctx: parse_dataset(form, ctx.config, _suggestions(ctx), _columns(ctx))),
+    "dataset": (DatasetInspector, lambda form, ctx: parse_dataset(form, ctx.config)),
     "preprocessing": (PreprocessingInspector, lambda form, ctx: parse_preprocessing(
         form, ctx.config, registry.operations(), lambda config: _step_errors(ctx, config))),
     "split": (SplitInspector, lambda form, ctx: parse_split(form, ctx.config)),

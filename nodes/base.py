@@ -15,8 +15,9 @@ Params, and hooks with defaults that every layer asks instead of switching on a 
 - advise(config, upstream, downstream, design) -> [sentence]  advice: the inspector shows it, and a run
   reports it as the node's warnings when the node runs
 - preview(config, upstream, design) -> [block]  read-only facts for its inspector
-- reconcile(config, old, upstream, design) -> config  how a config follows an edit (a new
-  dataset brings its suggested target; a new algorithm its own defaults)
+- reconcile(config, old, design) -> config  how a config follows an edit, run on every save
+  (inspector, API) by the store (executor.engine.reconcile_edit): a new dataset brings its
+  suggested target; a new algorithm its own defaults
 - estimate(config, upstream, design) -> {"seconds", "credits", "line"?}  its share of a job's cost
 - run(config, inputs, ctx) -> artifact | {port: artifact}
 - output_summary(artifact) -> dict  what its completed event carries
@@ -181,8 +182,8 @@ class NodeType:
     def preview_blocks(self, config: dict, upstream: Upstream, design: Design) -> list:
         return list(_call(self.preview, config, upstream, design)) if self.preview else []
 
-    def reconciled(self, config: dict, old: dict, upstream: Upstream, design: Design) -> dict:
-        return _call(self.reconcile, config, old, upstream, design) if self.reconcile else config
+    def reconciled(self, config: dict, old: dict, design: Design) -> dict:
+        return dict(_call(self.reconcile, config, old, design)) if self.reconcile else config
 
     def cost(self, config: dict, upstream: Upstream, design: Design) -> dict:
         return dict(_call(self.estimate, config, upstream, design)) if self.estimate else {}

@@ -291,11 +291,11 @@ def summary(config: dict, design: Upstream | None = None) -> str:
     return f"{name} · {config.get('problem_type', '')}" + (f" → {target}" if target else "")
 
 
-def reconcile(config: dict, old: dict, upstream: Upstream, design: Design) -> dict:
-    """A new dataset starts from what its profile suggests for target and problem type. A
-    new target re-derives the problem type from that column, unless the problem type was
-    the user's own choice (it differed from what the previous target suggested) or is
-    changed in this same edit."""
+def reconcile(config: dict, old: dict, design: Design) -> dict:
+    """A new dataset starts from what it suggests for target and problem type (chosen on its
+    page, else guessed), but for what the same edit changed too. A new target re-derives the
+    problem type from that column, unless the problem type was the user's own choice (it
+    differed from what the previous target suggested) or is changed in this same edit."""
     if config.get("dataset_id") != old.get("dataset_id"):
         facts = design.dataset_info(config["dataset_id"]) if design.dataset_info and config.get("dataset_id") else None
         facts = facts or {}
@@ -303,6 +303,7 @@ def reconcile(config: dict, old: dict, upstream: Upstream, design: Design) -> di
         if facts.get("suggested_target") is not None or facts.get("suggested_problem_type"):
             fresh.update(target_column=facts.get("suggested_target"),
                          problem_type=facts.get("suggested_problem_type") or "classification")
+        fresh.update({k: v for k, v in config.items() if k != "dataset_id" and v != old.get(k)})
         return fresh
     columns = {c["name"]: c for c in (design.dataset or {}).get("columns", [])}
     old_target, new_target = old.get("target_column"), config.get("target_column")

@@ -310,7 +310,7 @@ def connection_problem(nodes: Mapping, edge: Mapping, edges=(), types=None) -> s
     if s not in nodes or t not in nodes:
         return "An edge refers to a node that is not in the workflow."
     if s == t:
-        return "A node cannot be connected to itself."
+        return SELF_LOOP
     st, tt = types.get(nodes[s].get("type")), types.get(nodes[t].get("type"))
     sp, tp, problem = fill_ports(edge, st, tt)
     if problem:
@@ -328,8 +328,29 @@ def connection_problem(nodes: Mapping, edge: Mapping, edges=(), types=None) -> s
             if problem is None and etp == tp and (e.get("source"), esp) != (s, sp):
                 taken.append(e)
         if taken:
-            return f"{tt.label}'s input {port.label or port.name} takes one connection; it already has one."
+            return one_edge(tt, port)
     return None
+
+
+SELF_LOOP = "A node cannot be connected to itself."
+
+
+def one_edge(node_type, port) -> str:
+    return f"{node_type.label}'s input {port.label or port.name} takes one connection; it already has one."
+
+
+def connection_rules(types=None) -> dict:
+    """The rule above as the canvas applies it while a connection is dragged (it cannot ask
+    the server at every pointer move): for each output port ("type/port") and each input
+    port, None or why they cannot connect; for each input port that takes one edge, the
+    sentence; the self-loop sentence. The canvas holds no rule or sentence of its own."""
+    types = types or _types()
+    pairs = {f"{st.type}/{sp.name}": {f"{tt.type}/{tp.name}": fill_ports({"source_port": sp.name,
+                                                                           "target_port": tp.name}, st, tt)[2]
+                                      for tt in types.values() for tp in tt.inputs}
+             for st in types.values() for sp in st.outputs}
+    single = {f"{tt.type}/{tp.name}": one_edge(tt, tp) for tt in types.values() for tp in tt.inputs if not tp.multiple}
+    return {"pairs": pairs, "one_edge": single, "self_loop": SELF_LOOP}
 
 
 # --------------------------------------------------------------------------- parse
@@ -382,7 +403,7 @@ def parse(workflow, types=None) -> Graph:
             add(GRAPH, f"An edge refers to node {quoted(s if s not in nodes else t)}, which does not exist.")
             continue
         if s == t:
-            add(s, "A node cannot be connected to itself.")
+            add(s, SELF_LOOP)
             continue
         st, tt = types.get(nodes[s].get("type")), types.get(nodes[t].get("type"))
         sp, tp, problem = fill_ports(e, st, tt)

@@ -384,9 +384,11 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     )
 
 
-def reconcile(config: dict, old: dict, upstream: Upstream) -> dict:
-    """Another algorithm brings its own defaults, not the previous one's values."""
-    if config.get("algorithm") != old.get("algorithm"):
+def reconcile(config: dict, old: dict) -> dict:
+    """Another algorithm brings its own defaults, not the previous one's values (values the
+    same edit set are its own)."""
+    if config.get("algorithm") != old.get("algorithm") and "hyperparameters" in config \
+            and config["hyperparameters"] == old.get("hyperparameters"):
         return {**config, "hyperparameters": {}}
     return config
 

@@ -131,21 +131,23 @@
     },
   });
 
-  // the rule is the declarations' (the server's nodes/graph.py applies the same): an output
-  // port feeds an input port that takes one of its artifact types; a port that is not
-  // "multiple" takes one edge
+  // the rule and its sentences are the server's (nodes/graph.py connection_rules, sent in
+  // boot.connections): which output port may feed which input port, and which input port
+  // takes one edge
+  const RULES = boot.connections;
   function canConnect(sourceCell, targetCell, sourceMagnet, targetMagnet) {
-    if (!sourceCell || !targetCell || sourceCell === targetCell) return { ok: false, why: "A node cannot connect to itself." };
+    if (!sourceCell || !targetCell || sourceCell === targetCell) return { ok: false, why: RULES.self_loop };
     if (!targetMagnet || targetMagnet.getAttribute("port-group") !== "in") return { ok: false, why: "Connect to an input port (top of a node)." };
     const st = TYPES[sourceCell.getData().type], tt = TYPES[targetCell.getData().type];
     const sp = st.outputs.find((p) => p.name === sourceMagnet.getAttribute("data-port")) || st.outputs[0];
     const tp = tt.inputs.find((p) => p.name === targetMagnet.getAttribute("data-port"));
-    if (!sp || !tp || !sp.types.some((x) => tp.types.includes(x))) {
-      return { ok: false, why: `${tt.label} cannot take ${st.label}'s output (${sp ? sp.types.join(" or ") : "nothing"}); it needs ${tp ? tp.types.join(" or ") : "nothing"}.` };
-    }
+    if (!sp || !tp) return { ok: false, why: "" };
+    const why = (RULES.pairs[`${st.type}/${sp.name}`] || {})[`${tt.type}/${tp.name}`];
+    if (why) return { ok: false, why };
+    const single = RULES.one_edge[`${tt.type}/${tp.name}`];
     const incoming = (graph.getIncomingEdges(targetCell) || []).filter((e) => portName(e.getTargetPortId()) === tp.name);
-    if (!tp.multiple && incoming.some((e) => e.getSourceCellId() && e.getSourceCellId() !== sourceCell.id)) {
-      return { ok: false, why: `${tt.label}'s input ${tp.label} takes one connection; it already has one.` };
+    if (single && incoming.some((e) => e.getSourceCellId() && e.getSourceCellId() !== sourceCell.id)) {
+      return { ok: false, why: single };
     }
     return { ok: true };
   }
@@ -557,12 +559,14 @@
     const st = TYPES[s.getData().type], tt = TYPES[g.getData().type];
     const sp = st.outputs.find((p) => p.name === portName(edge.getSourcePortId())) || st.outputs[0];
     const tp = tt.inputs.find((p) => p.name === portName(edge.getTargetPortId())) || tt.inputs[0];
-    const ip = t.inputs.find((p) => p.types.some((x) => sp.types.includes(x)));
-    const op = t.outputs.find((p) => p.types.some((x) => tp.types.includes(x)));
+    const fits = (o, i) => ((RULES.pairs[o] || {})[i] === null);
+    const ip = t.inputs.find((p) => fits(`${st.type}/${sp.name}`, `${type}/${p.name}`));
+    const op = t.outputs.find((p) => fits(`${type}/${p.name}`, `${tt.type}/${tp.name}`));
     if (ip && op) return { ok: true, ip, op };
-    return { ok: false, why: `${t.label} cannot go between ${st.label} and ${tt.label}: ` +
-      (ip ? `its output (${t.outputs.flatMap((p) => p.types).join(" or ") || "none"}) is not what ${tt.label} takes (${tp.types.join(" or ")}).`
-        : `it does not take ${st.label}'s output (${sp.types.join(" or ")}).`) };
+    // the server's sentence for the side that does not fit (nodes/graph.py)
+    const why = ip ? (t.outputs.length ? RULES.pairs[`${type}/${t.outputs[0].name}`][`${tt.type}/${tp.name}`] : "")
+      : (t.inputs.length ? RULES.pairs[`${st.type}/${sp.name}`][`${type}/${t.inputs[0].name}`] : "");
+    return { ok: false, why: `${t.label} cannot go between ${st.label} and ${tt.label}: ${why}` };
   }
 
   // the edge whose drawn path passes through the box (graph coordinates), if any
@@ -976,7 +980,10 @@
       refreshTrials(j.id);
     }));
     source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "")));
-    source.addEventListener("metrics", handle(() => {}));
+    source.addEventListener("metrics", handle((d) => {
+      const shown = Object.entries(d.metrics || {}).filter(([, v]) => typeof v === "number").slice(0, 4);
+      if (shown.length) execLog(`${logName(d.node_id)} scored ${shown.map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`, "ok");
+    }));
     const finish = (kind, label) => handle((d) => {
       source.close();
       source = null;

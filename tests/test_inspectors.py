@@ -174,24 +174,49 @@ def test_the_editor_and_the_api_refuse_deleting_a_sample_dataset_alike(web):
     assert any(d["id"] == "iris" for d in web.get("/api/v1/datasets").json()["samples"])
 
 
-def test_an_inspector_save_resolves_the_graph_twice_not_five_times(web, wf, monkeypatch):
-    """Once for the config as it was (to parse the post against its inputs), once as saved
-    (the panel and the canvas states both come from it). It used to be five."""
-    import app as app_module
+def test_an_inspector_save_resolves_once_reads_the_workflow_once_and_checks_the_config_once(web, wf, monkeypatch):
+    """The form is read inside the one resolve (against what flows into the node), the row
+    is read once (the write checks only that nobody changed it since), the node's config is
+    checked once, and the panel and the canvas states come from that resolve. It used to be
+    five resolves, then two; three reads of the row."""
+    from data.store import Store
     from executor import engine
+    from nodes.base import NodeType
+    from web import inspector
 
-    calls = []
-    real = engine.resolve
+    counts = {"resolve": 0, "row": 0, "check": 0}
 
-    def counted(*a, **kw):
-        calls.append(1)
-        return real(*a, **kw)
+    def counting(key, real, only=None):
+        def counted(*a, **kw):
+            if only is None or only(*a):
+                counts[key] += 1
+            return real(*a, **kw)
+        return counted
 
-    monkeypatch.setattr(app_module, "resolve", counted)
-    monkeypatch.setattr(engine, "resolve", counted)
+    monkeypatch.setattr(engine, "resolve", counting("resolve", engine.resolve))
+    monkeypatch.setattr(inspector, "resolve", counting("resolve", inspector.resolve))
+    monkeypatch.setattr(Store, "_one", counting("row", Store._one,  # the workflow's row, graph and all
+                                                lambda store, sql, *a: sql.startswith("SELECT * FROM workflows")))
+    monkeypatch.setattr(NodeType, "check", counting("check", NodeType.check, lambda nt, *a: nt.type == "model"))
     r = web.post(f"/ui/workflows/{wf['id']}/nodes/model/config", data={"hp-n_estimators": "120"})
     assert r.status_code == 200 and "pg-state" in r.headers["hx-trigger"]
-    assert len(calls) == 2
+    assert counts == {"resolve": 1, "row": 1, "check": 1}
+    assert stored(web, wf, "model")["hyperparameters"]["n_estimators"] == 120
+    state = json.loads(r.headers["hx-trigger"])["pg-state"]["nodes"]["model"]
+    assert state["config"]["hyperparameters"]["n_estimators"] == 120
+
+
+def test_an_inspector_save_on_a_workflow_changed_meanwhile_starts_from_the_change(web, wf):
+    """The write re-reads the row when another tab changed it since: nothing is lost."""
+    from data.store import Store
+
+    store = web.app.state.store
+    seen = store.require_workflow(wf["id"])
+    store.update_workflow(wf["id"], name="renamed meanwhile")
+    out = store.update_node_config(wf["id"], "split", {**stored(web, wf, "split"), "test_size": 0.3}, base=seen)
+    assert out["name"] == "renamed meanwhile" and isinstance(store, Store)
+    assert stored(web, wf, "split")["test_size"] == 0.3 and web.get(f"/api/v1/workflows/{wf['id']}").json()["name"] \
+        == "renamed meanwhile"
 
 
 def test_a_workflow_starts_from_a_dataset_in_one_click_and_deleting_it_names_its_workflows(web):
@@ -217,3 +242,64 @@ def test_a_workflow_starts_from_a_dataset_in_one_click_and_deleting_it_names_its
 def test_credits_say_what_they_are_where_they_are_shown(web, wf):
     html = web.get(f"/ui/workflows/{wf['id']}/nodes/visualize/inspector").text
     assert "credits" in html and "Credits are a relative measure of the compute a run needs" in html
+
+
+def test_a_new_dataset_brings_the_same_target_through_the_api_and_the_inspector(web):
+    """The Dataset node's reconcile hook is the one rule, run by the store on every save: a
+    new dataset starts from the target and problem type chosen on its page, whether the
+    change comes from the API (the whole config sent, the old target in it) or the panel."""
+    csv = b"size,rooms,price\n" + b"".join(f"{50 + i},{1 + i % 4},{100 + 3 * i}\n".encode() for i in range(60))
+    up = web.post("/api/v1/datasets", files={"file": ("flats.csv", csv, "text/csv")}).json()
+    assert web.put(f"/api/v1/datasets/{up['id']}/target",
+                   json={"target": "rooms", "problem_type": "classification"}).status_code == 200
+    graph = {"nodes": [{"id": "d", "type": "dataset", "position": {"x": 0, "y": 0},
+                        "config": {"dataset_id": "diabetes", "target_column": "target", "problem_type": "regression",
+                                   "include_ids": []}}], "edges": []}
+    via_api = web.post("/api/v1/workflows", json={"name": "api", **graph}).json()
+    via_panel = web.post("/api/v1/workflows", json={"name": "panel", **graph}).json()
+
+    sent = json.loads(json.dumps(graph))
+    sent["nodes"][0]["config"]["dataset_id"] = up["id"]
+    r = web.put(f"/api/v1/workflows/{via_api['id']}", json=sent)
+    assert r.status_code == 200, r.text
+    r = web.post(f"/ui/workflows/{via_panel['id']}/nodes/d/config", data={"dataset_id": up["id"]})
+    assert r.status_code == 200, r.text
+
+    api_config = stored(web, via_api, "d")
+    panel_config = stored(web, via_panel, "d")
+    assert (api_config["target_column"], api_config["problem_type"]) == ("rooms", "classification")
+    assert (panel_config["target_column"], panel_config["problem_type"]) == ("rooms", "classification")
+    assert api_config["dataset_id"] == panel_config["dataset_id"] == up["id"]
+    # a target the same edit chose is kept (the API sends it with the new dataset)
+    sent["nodes"][0]["config"].update(dataset_id="diabetes", target_column="bmi")
+    web.put(f"/api/v1/workflows/{via_api['id']}", json=sent)
+    assert stored(web, via_api, "d")["target_column"] == "bmi"
+
+
+def test_the_canvas_is_sent_the_servers_connection_rule(web, wf):
+    """Every output port against every input port: the verdict the editor page carries is
+    connection_problem's, sentence for sentence."""
+    import re
+
+    from nodes import graph as graphs
+    from nodes.registry import node_types
+
+    page = web.get(f"/workflows/{wf['id']}").text
+    boot = json.loads(re.search(r'<script[^>]*id="playground-boot"[^>]*>(.*?)</script>', page, re.S).group(1))
+    rules, types = boot["connections"], node_types()
+    checked = 0
+    for st in types.values():
+        for sp in st.outputs:
+            for tt in types.values():
+                for tp in tt.inputs:
+                    nodes = {"a": {"id": "a", "type": st.type}, "b": {"id": "b", "type": tt.type}}
+                    edge = {"source": "a", "target": "b", "source_port": sp.name, "target_port": tp.name}
+                    assert rules["pairs"][f"{st.type}/{sp.name}"][f"{tt.type}/{tp.name}"] == \
+                        graphs.connection_problem(nodes, edge)
+                    checked += 1
+                    if tp.multiple or graphs.connection_problem(nodes, edge):
+                        continue
+                    nodes["c"] = {"id": "c", "type": st.type}
+                    first = {**edge, "source": "c"}
+                    assert rules["one_edge"][f"{tt.type}/{tp.name}"] == graphs.connection_problem(nodes, edge, [first, edge])
+    assert checked > 20 and rules["self_loop"] == graphs.connection_problem({"a": {"type": "model"}}, {"source": "a", "target": "a"})

@@ -254,22 +254,29 @@ def test_suggested_target_and_problem_type(table, target, problem_type):
 
 
 def test_the_problem_type_follows_a_new_target_unless_the_user_chose_it():
+    """The Dataset panel's post as a save takes it: the form read, then the node type's
+    reconcile hook (the one home of the rule, run by the store on every save)."""
+    from nodes.base import Design
+    from nodes.registry import node_types
+
     df = realdata.penguins()
-    columns = tables.profile(df)["columns"]
+    design = Design(dataset={"columns": tables.profile(df)["columns"]})
+
+    def saved(pairs, old):
+        config, _ = parse_dataset(Form(pairs), old)
+        return node_types()["dataset"].reconciled(config, old, design)
+
     old = {"dataset_id": "ds_p", "target_column": "species", "problem_type": "classification"}
-    config, _ = parse_dataset(Form([("target_column", "body_mass_g"), ("problem_type", "classification")]), old, {},
-                              columns)
+    config = saved([("target_column", "body_mass_g"), ("problem_type", "classification")], old)
     assert config["problem_type"] == "regression"
-    config, _ = parse_dataset(Form([("target_column", "sex"), ("problem_type", "regression")]), config, {}, columns)
+    config = saved([("target_column", "sex"), ("problem_type", "regression")], config)
     assert config["problem_type"] == "classification"
     # chosen by the user (it differs from what the target suggests): kept
     chosen = {"dataset_id": "ds_p", "target_column": "year", "problem_type": "regression"}
-    config, _ = parse_dataset(Form([("target_column", "flipper_length_mm"), ("problem_type", "regression")]), chosen,
-                              {}, columns)
+    config = saved([("target_column", "flipper_length_mm"), ("problem_type", "regression")], chosen)
     assert config["problem_type"] == "regression"
-    config, _ = parse_dataset(Form([("target_column", "island"), ("problem_type", "classification")]),
-                              {**chosen, "target_column": "body_mass_g", "problem_type": "classification"}, {},
-                              columns)
+    config = saved([("target_column", "island"), ("problem_type", "classification")],
+                   {**chosen, "target_column": "body_mass_g", "problem_type": "classification"})
     assert config["problem_type"] == "classification"
 
 

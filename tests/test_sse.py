@@ -12,8 +12,8 @@ import pytest
 
 from data.config import Settings
 from data.store import Store
-from executor.events import job_events
 from tests.conftest import parse_sse
+from web.events import job_events
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_endpoint_headers_and_arguments(web):
 def test_many_viewers_of_one_job_share_one_reader_and_all_get_every_event(store):
     """One tailer per job fans out: 50 viewers, each gets every event in order, and the
     DB is read by that one tailer only (the old code polled once per viewer)."""
-    from executor import events as ev
+    from web import events as ev
 
     job_id = running_job(store)
 

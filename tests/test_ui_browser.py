@@ -470,6 +470,7 @@ def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, serve
     assert "warning: Left out 1 id-like column(s)" in log
     assert "text column(s) were encoded as ordinals automatically: island, sex" in log
     assert "filled with the training median automatically" in log
+    assert " scored " in log  # the metrics event: the Evaluate node's numbers as they arrive
     badge = pg.locator(f'#canvas [data-node-id="{ids["model"]}"] .pg-node-warn')
     assert int(badge.get_attribute("data-warnings")) >= 2
     pg.click("[data-panel-tab=results]")

@@ -139,44 +139,57 @@ class SecurityMiddleware:
         sign_out = SIGN_OUT.set(self.sessions is not None and state["signed_in"])
         try:
             if method not in SAFE_METHODS:
-                problem = self._cross_site(headers, scheme, host_header)
+                problem, receive = await self._check_write(headers, path, api, scheme, host_header, receive)
                 if problem:
-                    return await refuse(403, problem)
-                content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
-                upload = path.startswith(self.upload_paths)
-                limit = self.max_upload if upload else self.max_body
-                variable = "PLAYGROUND_MAX_UPLOAD_MB" if upload else "PLAYGROUND_MAX_BODY_MB"
-                length = headers.get("content-length")
-                if length is not None and length.isdigit() and int(length) > limit:
-                    return await refuse(413, f"The request body is {int(length) / 2**20:.1f} MB; the limit is "
-                                             f"{limit / 2**20:.0f} MB ({variable}).")
-                receive = self._bounded(receive, limit, variable)
-                if api and content_type and content_type != "application/json" and not path.startswith(self.upload_paths):
-                    return await refuse(415, f"Send JSON (Content-Type: application/json), not {content_type}.")
-                if content_type == "application/json":
-                    # the framework parses JSON bodies before any route sees them: refuse deep
-                    # nesting here, before a parser recurses into it
-                    body, receive = await self._read_body(receive)
-                    try:
-                        check_depth(body.decode("utf-8", "replace"))
-                    except BadRequest as e:
-                        return await refuse(400, e.detail)
-                if not api and path != "/login":  # the login form is all a stranger sees: it has no token
-                    sent = headers.get("x-csrf-token", "")
-                    plain_form = content_type == "application/x-www-form-urlencoded" or (
-                        content_type == "multipart/form-data" and not path.startswith(self.upload_paths))
-                    if not sent and plain_form:  # a body within max_body: read, then replayed to the route
-                        body, receive = await self._read_body(receive)
-                        sent = form_token(body, headers.get("content-type", ""))
-                    if not hmac.compare_digest(sent, self.token):
-                        return await refuse(403, "This request lacks the page's security token, so it changes "
-                                                 "nothing. Reload the page and try again.")
+                    return await refuse(*problem)
             await self.app(scope, receive, self._with_headers(send))
         except BodyTooLarge as e:
             await refuse(413, str(e))
         finally:
             CSRF_TOKEN.reset(token)
             SIGN_OUT.reset(sign_out)
+
+    async def _check_write(self, headers, path: str, api: bool, scheme: str, host_header: str, receive):
+        """A request that may change something: from this site, within its size limit, JSON
+        for the API (not nested too deep), with the page's token for the UI. (status,
+        sentence) when refused, and the `receive` the route reads the body from."""
+        problem = self._cross_site(headers, scheme, host_header)
+        if problem:
+            return (403, problem), receive
+        content_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        upload = path.startswith(self.upload_paths)
+        limit = self.max_upload if upload else self.max_body
+        variable = "PLAYGROUND_MAX_UPLOAD_MB" if upload else "PLAYGROUND_MAX_BODY_MB"
+        length = headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            return (413, f"The request body is {int(length) / 2**20:.1f} MB; the limit is "
+                         f"{limit / 2**20:.0f} MB ({variable})."), receive
+        receive = self._bounded(receive, limit, variable)
+        if api and content_type and content_type != "application/json" and not upload:
+            return (415, f"Send JSON (Content-Type: application/json), not {content_type}."), receive
+        if content_type == "application/json":
+            # the framework parses JSON bodies before any route sees them: refuse deep
+            # nesting here, before a parser recurses into it
+            body, receive = await self._read_body(receive)
+            try:
+                check_depth(body.decode("utf-8", "replace"))
+            except BadRequest as e:
+                return (400, e.detail), receive
+        if not api and path != "/login":  # the login form is all a stranger sees: it has no token
+            return await self._check_form_token(headers, content_type, upload, receive)
+        return None, receive
+
+    async def _check_form_token(self, headers, content_type: str, upload: bool, receive):
+        sent = headers.get("x-csrf-token", "")
+        plain_form = content_type == "application/x-www-form-urlencoded" or (
+            content_type == "multipart/form-data" and not upload)
+        if not sent and plain_form:  # a body within max_body: read, then replayed to the route
+            body, receive = await self._read_body(receive)
+            sent = form_token(body, headers.get("content-type", ""))
+        if not hmac.compare_digest(sent, self.token):
+            return (403, "This request lacks the page's security token, so it changes nothing. Reload the page "
+                         "and try again."), receive
+        return None, receive
 
     def _cross_site(self, headers, scheme: str, host_header: str) -> str | None:
         site = headers.get("sec-fetch-site")

@@ -28,6 +28,83 @@ class Received:
     sha256: str  # of the file's bytes, computed as they arrived: the dataset's id, without reading the file again
 
 
+class FilePart:
+    """The multipart parser's callbacks: the bytes of the first part named `field` that has
+    a filename, gathered in `buffer` (at most `max_bytes` in all, else `error`)."""
+
+    def __init__(self, field: str, max_bytes: int):
+        self.field, self.max_bytes = field, max_bytes
+        self.headers, self.name, self.value = {}, b"", b""
+        self.in_file = self.found = False
+        self.filename, self.size, self.buffer, self.error = "", 0, bytearray(), None
+
+    def callbacks(self) -> dict:
+        return {"on_header_field": self.on_header_field, "on_header_value": self.on_header_value,
+                "on_header_end": self.on_header_end, "on_headers_finished": self.on_headers_finished,
+                "on_part_data": self.on_part_data, "on_part_end": self.on_part_end}
+
+    def on_header_field(self, data, start, end):
+        self.name += data[start:end]
+
+    def on_header_value(self, data, start, end):
+        self.value += data[start:end]
+
+    def on_header_end(self):
+        self.headers[self.name.lower()] = self.value
+        self.name, self.value = b"", b""
+
+    def on_headers_finished(self):
+        _, disp = parse_options_header(self.headers.get(b"content-disposition", b""))
+        is_file = disp.get(b"name", b"").decode("utf-8", "replace") == self.field and b"filename" in disp
+        self.in_file = is_file and not self.found
+        if self.in_file:
+            self.found = True
+            self.filename = disp[b"filename"].decode("utf-8", "replace")
+
+    def on_part_data(self, data, start, end):
+        if self.in_file:
+            chunk = data[start:end]
+            self.size += len(chunk)
+            if self.size > self.max_bytes:
+                self.error = f"The file is over the limit of {self.max_bytes / 2**20:.0f} MB (PLAYGROUND_MAX_UPLOAD_MB)."
+                self.in_file = False
+                return
+            self.buffer += chunk
+
+    def on_part_end(self):
+        self.in_file = False
+        self.headers = {}
+
+    def take(self) -> bytes:
+        data, self.buffer = bytes(self.buffer), bytearray()
+        return data
+
+    def refuse_if_over(self) -> None:
+        if self.error:
+            raise BadRequest(self.error, status=413)
+
+
+async def copy_file_part(request, parser, part: FilePart, write) -> None:
+    """The request's body through the parser, the file's bytes to `write` as they come."""
+    async for chunk in request.stream():
+        try:
+            parser.write(chunk)
+        except Exception:
+            raise BadRequest("The form data cannot be read (malformed multipart).") from None
+        part.refuse_if_over()
+        if len(part.buffer) >= FLUSH:
+            await asyncio.to_thread(write, part.take())
+    try:
+        parser.finalize()
+    except Exception:
+        raise BadRequest("The form data cannot be read (it ends early).") from None
+    part.refuse_if_over()
+    if not part.found:
+        raise BadRequest(f"Attach the file in a form field named {part.field!r}.")
+    if part.buffer:
+        await asyncio.to_thread(write, part.take())
+
+
 async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "file") -> Received:
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data":
@@ -37,76 +114,19 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         raise BadRequest("The form data cannot be read (no boundary).")
     fd, path = tempfile.mkstemp(dir=dest_dir, prefix=".upload-raw-")
     out = os.fdopen(fd, "wb")
-    hasher = hashlib.sha256()
+    part, hasher = FilePart(field, max_bytes), hashlib.sha256()
 
     def write(data: bytes) -> None:  # in a thread: both release the GIL on large buffers
         hasher.update(data)
         out.write(data)
-    state = {"headers": {}, "field": b"", "value": b"", "in_file": False, "found": False, "filename": "",
-             "size": 0, "buffer": bytearray(), "error": None}
 
-    def on_header_field(data, start, end):
-        state["field"] += data[start:end]
-
-    def on_header_value(data, start, end):
-        state["value"] += data[start:end]
-
-    def on_header_end():
-        state["headers"][state["field"].lower()] = state["value"]
-        state["field"], state["value"] = b"", b""
-
-    def on_headers_finished():
-        _, disp = parse_options_header(state["headers"].get(b"content-disposition", b""))
-        is_file = disp.get(b"name", b"").decode("utf-8", "replace") == field and b"filename" in disp
-        state["in_file"] = is_file and not state["found"]
-        if state["in_file"]:
-            state["found"] = True
-            state["filename"] = disp[b"filename"].decode("utf-8", "replace")
-
-    def on_part_data(data, start, end):
-        if state["in_file"]:
-            chunk = data[start:end]
-            state["size"] += len(chunk)
-            if state["size"] > max_bytes:
-                state["error"] = (f"The file is over the limit of {max_bytes / 2**20:.0f} MB "
-                                  "(PLAYGROUND_MAX_UPLOAD_MB).")
-                state["in_file"] = False
-                return
-            state["buffer"] += chunk
-
-    def on_part_end():
-        state["in_file"] = False
-        state["headers"] = {}
-
-    parser = MultipartParser(boundary, callbacks={
-        "on_header_field": on_header_field, "on_header_value": on_header_value, "on_header_end": on_header_end,
-        "on_headers_finished": on_headers_finished, "on_part_data": on_part_data, "on_part_end": on_part_end})
     try:
-        async for chunk in request.stream():
-            try:
-                parser.write(chunk)
-            except Exception:
-                raise BadRequest("The form data cannot be read (malformed multipart).") from None
-            if state["error"]:
-                raise BadRequest(state["error"], status=413)
-            if len(state["buffer"]) >= FLUSH:
-                data, state["buffer"] = bytes(state["buffer"]), bytearray()
-                await asyncio.to_thread(write, data)
-        try:
-            parser.finalize()
-        except Exception:
-            raise BadRequest("The form data cannot be read (it ends early).") from None
-        if state["error"]:
-            raise BadRequest(state["error"], status=413)
-        if not state["found"]:
-            raise BadRequest(f"Attach the file in a form field named {field!r}.")
-        if state["buffer"]:
-            await asyncio.to_thread(write, bytes(state["buffer"]))
+        await copy_file_part(request, MultipartParser(boundary, callbacks=part.callbacks()), part, write)
         out.close()
     except BaseException as e:
         out.close()
         Path(path).unlink(missing_ok=True)
         if isinstance(e, OSError):  # a full disk, say: how much had arrived tells the room it needs
-            e.received = state["size"]
+            e.received = part.size
         raise
-    return Received(path, state["filename"], state["size"], hasher.hexdigest())
+    return Received(path, part.filename, part.size, hasher.hexdigest())

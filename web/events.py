@@ -7,8 +7,8 @@ DB for it. The tailer stops after the terminal event, or when nobody watches any
 
 A viewer starts after a sequence number (Last-Event-ID or ?after=), gets every later event
 exactly once, in order, a keep-alive comment when the job is quiet, and the end after the
-terminal event. Frames are sse-starlette's `ServerSentEvent`s; the route sends them with
-its `EventSourceResponse`.
+terminal event. Frames are sse-starlette's `ServerSentEvent`s; the route
+(`/api/v1/jobs/{job_id}/events`, below) sends them with its `EventSourceResponse`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,13 @@ import bisect
 import time
 import weakref
 
-from sse_starlette import ServerSentEvent
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import Request
 
-from data.store import TERMINAL, TERMINAL_EVENTS, Store
+from data.store import TERMINAL, TERMINAL_EVENTS, Invalid, Store
+from web.site import Routes, Site
+
+routes = Routes()
 
 POLL_SECONDS = 0.05
 KEEPALIVE_SECONDS = 10.0
@@ -140,3 +144,27 @@ async def job_events(store: Store, job_id: str, after: int = 0, poll: float = PO
                 quiet_since = time.monotonic()
     finally:
         tailer.viewers -= 1
+
+
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no", "Connection": "keep-alive"}
+
+
+def after_arg(request: Request) -> int:
+    """Where a viewer starts: Last-Event-ID, or ?after=, a whole number of at most 18 digits."""
+    raw = request.headers.get("last-event-id") or request.query_params.get("after") or "0"
+    try:
+        after = max(0, int(raw)) if len(raw) <= 18 else None
+    except ValueError:
+        after = None
+    if after is None:  # checked before the stream starts: a 200 cannot be taken back
+        raise Invalid("Last-Event-ID / after must be a whole number of at most 18 digits.", status=400)
+    return after
+
+
+@routes("/api/v1/jobs/{job_id}/events")
+def api_job_events(site: Site, request: Request, job_id: str):
+    site.store.require_job(job_id)
+    after = after_arg(request)
+    # sse-starlette's response: it sends our frames and notices a viewer that went away; the
+    # keep-alive comments are the stream's own (above), so its ping is off
+    return EventSourceResponse(job_events(site.store, job_id, after), headers=SSE_HEADERS, ping=24 * 3600, sep="\n")

@@ -1,0 +1,115 @@
+"""The inspector: the panel of the workflow or of one node, and a node's form saved."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+
+from data.store import Invalid, NotFound
+from executor.engine import Resolved, advice_for, node_states, reconcile_node, resolve
+from executor.estimate import estimate as estimate_job
+from inspectors.context import InspectorContext
+from inspectors.panels import Inspector, WorkflowInspector, parse_config
+from nodes.base import Design, Upstream
+from nodes.graph import quoted
+from nodes.registry import node_types
+from web.site import Routes, Site
+
+routes = Routes()
+log = logging.getLogger("playground.web")
+
+
+def dataset_choice(site: Site, ctx: InspectorContext, info) -> None:
+    """A node that names a dataset: every dataset to offer, and the chosen one's profile."""
+    ctx.samples = site.store.list_samples()
+    ctx.uploads = site.store.list_datasets()
+    ds = ctx.config.get(ctx.node_type.dataset_param)
+    if ds and info(ds) is not None:
+        base = site.store.find_dataset(ds) or {}
+        ctx.dataset = {**base, "profile": {"n_rows": info(ds)["n_rows"], "n_cols": len(info(ds)["columns"]),
+                                           "columns": info(ds)["columns"],
+                                           "memory_bytes": (base.get("profile") or {}).get("memory_bytes", 0)}}
+
+
+def node_and_type(r: Resolved, node_id: str):
+    node = r.graph.nodes.get(node_id)
+    if node is None:
+        raise NotFound(f"No node {quoted(node_id)} in this workflow.")
+    nt = node_types().get(node.get("type"))
+    if nt is None:
+        raise Invalid(f"Unknown node type {quoted(node.get('type'))}.", status=400)
+    return node, nt
+
+
+def panel_context(site: Site, workflow_id: str, r: Resolved, node_id: str, info,
+                  refused: dict | None = None) -> InspectorContext:
+    """Everything a node's panel shows, from one resolve of the graph (whose canvas states
+    the same request sends too)."""
+    node, nt = node_and_type(r, node_id)
+    # as stored, less what its declaration rules out (shown among its errors instead)
+    ctx = InspectorContext(workflow_id=workflow_id, node_id=node_id, node_type=nt, config=r.stored.get(node_id, {}),
+                           clean=r.configs.get(node_id, {}), field_errors=r.field_errors.get(node_id, {}),
+                           node_errors=r.errors.get(node_id, []), upstream=r.upstream.get(node_id) or Upstream(),
+                           refused=refused or {}, label=node.get("label") or "")
+    ctx.warnings = advice_for(r, node_id)
+    if nt.dataset_param:
+        dataset_choice(site, ctx, info)
+    if node_id in r.configs:
+        try:
+            ctx.previews = nt.preview_blocks(r.configs[node_id], ctx.upstream, r.designs.get(node_id) or Design())
+        except Exception:  # a preview must never break the inspector
+            log.exception("preview of %s failed", node_id)
+    if nt.estimate is not None and not r.errors:
+        ctx.estimate = estimate_job(r, info)
+    return ctx
+
+
+class FormEdit:
+    """An inspector's post as an edit made inside the one resolve of a save: the form read
+    against what flows into the node (its panel's parser), then the node type's reconcile."""
+
+    def __init__(self, form, workflow_id: str, node_id: str, info):
+        self.form, self.workflow_id, self.node_id, self.info = form, workflow_id, node_id, info
+        self.config, self.refused = None, {}
+
+    def __call__(self, nt, stored: dict, upstream: Upstream, design: Design) -> dict:
+        ctx = InspectorContext(workflow_id=self.workflow_id, node_id=self.node_id, node_type=nt, config=stored,
+                               clean={}, field_errors={}, node_errors=[], upstream=upstream)
+        config, self.refused = parse_config(self.form, ctx)
+        self.config = reconcile_node(nt, config, stored, self.info)
+        return self.config
+
+
+def inspector_context(site: Site, wf, node_id: str) -> InspectorContext:
+    info = site.dataset_info()
+    return panel_context(site, wf["id"], resolve(wf["graph"], dataset_info=info), node_id, info)
+
+
+@routes("/ui/workflows/{workflow_id}/inspector")
+def ui_workflow_inspector(site: Site, workflow_id: str):
+    wf = site.store.require_workflow(workflow_id)
+    return WorkflowInspector(wf, site.states(wf["graph"])["errors"])
+
+
+@routes("/ui/workflows/{workflow_id}/nodes/{node_id}/inspector")
+def ui_node_inspector(site: Site, workflow_id: str, node_id: str):
+    return Inspector(inspector_context(site, site.store.require_workflow(workflow_id), node_id))
+
+
+@routes("/ui/workflows/{workflow_id}/nodes/{node_id}/config", methods=["post"])
+async def ui_save_config(site: Site, request: Request, workflow_id: str, node_id: str):
+    """A node's form saved: the workflow read once, its graph resolved once with the form
+    read in (the node's config checked once, against its inputs), the config written, and
+    the panel and the canvas states drawn from that one resolve."""
+    form = await request.form()
+    wf = site.store.require_workflow(workflow_id)
+    info = site.dataset_info()
+    edit = FormEdit(form, workflow_id, node_id, info)
+    r = resolve(wf["graph"], dataset_info=info, edit=(node_id, edit))
+    node_and_type(r, node_id)
+    wf = site.store.update_node_config(workflow_id, node_id, edit.config, base=wf)
+    ctx = panel_context(site, workflow_id, r, node_id, info, edit.refused)
+    ctx.posted = form
+    states_now = node_states(wf["graph"], resolved=r)
+    return Inspector(ctx), site.history_trigger(workflow_id, **{"pg-state": states_now})

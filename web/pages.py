@@ -1,0 +1,110 @@
+"""The pages around the editor: home, the Workflows page (new, from a template or a dataset,
+and Import) and the editor itself."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from fasthtml.common import to_xml
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from components.editor import EditorPage
+from components.pages import WorkflowsPage
+from components.results import HistoryList
+from data.store import Invalid, NotFound
+from inspectors.panels import WorkflowInspector
+from nodes import graph as graphs
+from nodes.graph import quoted
+from nodes.registry import node_types
+from plugins import registry
+from web.errors import BadRequest, parse_json
+from web.site import Routes, Site, model_names
+
+routes = Routes()
+
+
+def opened(wf: dict) -> RedirectResponse:
+    return RedirectResponse(f"/workflows/{wf['id']}", status_code=303)
+
+
+def job_boot(site: Site, job) -> dict | None:
+    """The latest run as the editor starts from it: its status and each node's."""
+    if job is None:
+        return None
+    full = site.store.get_job(job["id"])
+    results = (full.get("results") or {}).get("nodes") or {}
+    return {"id": full["id"], "status": full["status"], "estimated_time": full["estimated_time"],
+            "statuses": {n["node_id"]: {"status": n["status"], "message": n.get("message") or "",
+                                        "warnings": (results.get(n["node_id"]) or {}).get("warnings") or []}
+                         for n in full["nodes"]}}
+
+
+def from_dataset(site: Site, dataset: str, name: str) -> tuple[str, dict]:
+    """"New workflow" on the datasets page: a Dataset node set to it, target suggested."""
+    facts = site.store.find_dataset(dataset)
+    if facts is None:
+        raise NotFound(f"No dataset {quoted(dataset)}.")
+    config = {"dataset_id": dataset, "target_column": facts.get("target"),
+              "problem_type": facts.get("problem_type") or "classification"}
+    graph = {"nodes": [{"id": "dataset", "type": "dataset", "position": {"x": 300, "y": 60}, "config": config}],
+             "edges": []}
+    return name or f"{facts.get('name') or dataset}: new workflow", graph
+
+
+@routes("/")
+def home(site: Site):
+    """The newest workflow, or the Workflows page when there is none, where a POST creates
+    one: a GET changes nothing (any page could make the browser send one, by an <img>)."""
+    workflows = site.store.list_workflows()
+    return RedirectResponse(f"/workflows/{workflows[0]['id']}" if workflows else "/workflows", status_code=303)
+
+
+@routes("/workflows", methods=["get"])
+def workflows_page(site: Site):
+    return WorkflowsPage(site.store.list_workflows(), list(site.templates.items()))
+
+
+@routes("/workflows", methods=["post"])
+async def workflows_create(site: Site, request: Request):
+    form = await request.form()
+    template, dataset = form.get("template") or "", form.get("dataset") or ""
+    graph = site.template_graph(template) if template else {"nodes": [], "edges": []}
+    name = (form.get("name") or "").strip()
+    if dataset:
+        name, graph = from_dataset(site, dataset, name)
+    name = name or (site.templates.get(template) if template else "Untitled workflow")
+    return opened(site.store.create_workflow(name, graph))
+
+
+@routes("/workflows/import", methods=["post"])
+async def workflows_import(site: Site, request: Request):
+    """The Workflows page's Import: a workflow file (an Export, what the API's GET returns,
+    an example) becomes a new workflow, opened in the editor. A file that is not one gets
+    the page again with the sentence (4xx), and nothing is created."""
+    form = await request.form()
+    upload = form.get("file")
+    try:
+        if not hasattr(upload, "read") or not upload.filename:
+            raise BadRequest("Choose a workflow file (.json) to import.")
+        raw = (await upload.read()).removeprefix(codecs.BOM_UTF8)
+        name, graph = graphs.read_workflow(parse_json(raw, what="The file"))
+        wf = site.store.create_workflow(name or Path(upload.filename).stem or "Imported workflow", graph)
+    except (BadRequest, graphs.GraphError, Invalid) as e:
+        detail = getattr(e, "detail", None) or e.message
+        page = WorkflowsPage(site.store.list_workflows(), list(site.templates.items()), import_error=detail)
+        return HTMLResponse(to_xml(page), status_code=e.status)
+    return opened(wf)
+
+
+@routes("/workflows/{workflow_id}")
+def editor_page(site: Site, workflow_id: str):
+    store = site.store
+    wf = store.require_workflow(workflow_id)
+    latest = store.latest_job(workflow_id)
+    state = site.states(wf["graph"])
+    history = HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics(), model_names())
+    return EditorPage(wf, list(node_types().values()), state, list(site.templates.items()), job_boot(site, latest),
+                      history, site.results_panel(latest["id"] if latest else None),
+                      WorkflowInspector(wf, state["errors"]), undo=store.history_state(workflow_id))
