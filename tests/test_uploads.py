@@ -178,7 +178,7 @@ def test_a_kill_at_any_moment_of_an_upload_leaves_no_file_without_its_row():
         proc, base = start()
         try:
             rows, files = rows_and_files(base)
-            assert files == {f"{r}.parquet" for r in rows}, (i, rows, files)
+            assert files == owned(rows), (i, rows, files)
             req = urllib.request.Request(base + "/api/v1/datasets", data=body, method="POST",
                                          headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
             threading.Thread(target=lambda r=req: _quietly(r), daemon=True).start()
@@ -191,9 +191,14 @@ def test_a_kill_at_any_moment_of_an_upload_leaves_no_file_without_its_row():
     proc, base = start()  # the last kill, cleaned up by a last start
     try:
         rows, files = rows_and_files(base)
-        assert files == {f"{r}.parquet" for r in rows}
+        assert files == owned(rows)
     finally:
         stop(proc)
+
+
+def owned(rows) -> set:
+    """The files a committed upload has: its table, the sample its page checks, the file as sent."""
+    return {f"{r}{suffix}" for r in rows for suffix in (".parquet", ".sample.parquet", ".source.csv")}
 
 
 def _quietly(req):
