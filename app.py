@@ -159,11 +159,12 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
     }, low_level=disk_answer)
 
 
-    def submit_job(graph, workflow_id: str | None) -> dict:
+    def submit_job(graph, workflow_id: str | None, rerun=None) -> dict:
         """A run, refused up front (507, the sentence) when the disk has less than
-        PLAYGROUND_MIN_FREE_MB free: its models, plots and events would not fit."""
+        PLAYGROUND_MIN_FREE_MB free: its models, plots and events would not fit. `rerun`:
+        what to run again however the cache's keys compare ("all", or node ids)."""
         disk.require_free(cfg, "A run")
-        return jobs.submit(store, graph, workflow_id)
+        return jobs.submit(store, graph, workflow_id, rerun=rerun)
 
 
     async def json_body(request: Request, kind=dict):
@@ -242,7 +243,7 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
         if workflow_id is not None and (not isinstance(workflow_id, str) or store.get_workflow(workflow_id) is None):
             raise NotFound(f"No workflow {quoted(workflow_id)}.")
         _, graph = graphs.read_workflow(body)
-        job = await asyncio.to_thread(submit_job, graph, workflow_id)
+        job = await asyncio.to_thread(submit_job, graph, workflow_id, body.get("rerun"))
         return JSONResponse(queued_answer(job), status_code=202)
 
 
@@ -318,9 +319,12 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
 
 
     @rt("/api/v1/workflows/{workflow_id}/run", methods=["post"])
-    async def api_run_workflow(workflow_id: str):
+    async def api_run_workflow(workflow_id: str, request: Request):
+        """Body (optional): {"rerun": "all" | [node ids]}, what to run again although unchanged."""
+        raw = await request.body()
+        rerun = parse_json(raw, dict).get("rerun") if raw.strip() else None
         wf = store.require_workflow(workflow_id)
-        job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id)
+        job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id, rerun)
         return JSONResponse(queued_answer(job), status_code=202)
 
 
@@ -344,6 +348,8 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
                "estimated_cost": job["estimated_cost"]}
         if job.get("warning"):
             out["warning"] = job["warning"]
+        if (job.get("estimate") or {}).get("reused"):
+            out["reused"] = job["estimate"]["reused"]  # what the cache is expected to serve
         return queued_notice(out)
 
 
@@ -801,12 +807,15 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
 
 
     @rt("/ui/workflows/{workflow_id}/run", methods=["post"])
-    async def ui_run(workflow_id: str):
+    async def ui_run(workflow_id: str, request: Request):
         """The editor's Run: like POST /api/v1/workflows/{id}/run, but a workflow that is not
-        valid is an expected answer (200 with the errors to paint), not a failed request."""
+        valid is an expected answer (200 with the errors to paint), not a failed request.
+        Form field `rerun`: "all", or a node id to run again with what is below it."""
         wf = store.require_workflow(workflow_id)
+        asked = (await request.form()).get("rerun") or None
+        rerun = asked if asked in (None, "all") else [asked]
         try:
-            job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id)
+            job = await asyncio.to_thread(submit_job, wf["graph"], workflow_id, rerun)
         except Invalid as e:
             return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
         return JSONResponse(queued_answer(job, ok=True))
