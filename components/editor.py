@@ -98,7 +98,10 @@ def Toolbar(workflow, templates, undo=None):
                                       "or run it with python -m executor run)"),
             Help(),
             Button("■ Cancel", id="cancel-button", cls="danger", disabled=True, aria_label="Cancel the run"),
-            Button("▶ Run", id="run-button", cls="primary", aria_label="Run the workflow"),
+            Button("↻ Run all again", id="rerun-button", aria_label="Run every node again",
+                   title="Run every node again, even those an earlier run's results would be reused for"),
+            Button("▶ Run", id="run-button", cls="primary", aria_label="Run the workflow",
+                   title="Run the workflow: nodes that did not change since an earlier run are reused"),
             cls="toolbar-actions"),
     )
 

@@ -140,9 +140,11 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     warnings = [Div(H4(f"Warnings ({len(warned)})"),
                     Ul(*[Li(Span(f"{node_labels.get(nid, nid)} ({nid}): ", cls="faint"), w) for nid, w in warned],
                        cls="notice warn warnings-list"), data_warnings=str(len(warned)))] if warned else []
-    durations = Table(Tr(Th("Node"), Th("Status"), Th("Time")),
+    # why each node ran (what changed since this workflow last ran it), or where it was reused from
+    durations = Table(Tr(Th("Node"), Th("Status"), Th("Time"), Th("Why")),
                       *[Tr(Td(f"{node_labels.get(n['node_id'], n['node_id'])}", Span(f" {n['node_id']}", cls="faint")),
-                           Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—"))
+                           Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—"),
+                           Td(n.get("reason") or "", cls="small why", data_why=n["node_id"]))
                         for n in nodes], cls="grid durations")
     metrics = [MetricsCard(nid, entry, metrics_registry, model_names)
                for nid, entry in (results.get("metrics") or {}).items()]

@@ -32,6 +32,8 @@ class Settings:
     min_free_bytes: int = 64 * 2**20
     # proxies whose Forwarded / X-Forwarded-Proto / X-Forwarded-Host are believed (web/security.py)
     trusted_proxies: tuple = ("127.0.0.1", "::1")
+    # the per-node cache of run outputs (executor/cache.py): least recently used entries go beyond it
+    cache_bytes: int = 1024 * 2**20
 
     @property
     def ingest_memory_limit(self) -> int:
@@ -82,6 +84,10 @@ class Settings:
     def artifacts_dir(self) -> Path:
         return self.home / "artifacts"
 
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
     def ensure(self) -> Settings:
         """Create the home folder for the owner alone (0700), and everything written from
         this process with it (umask 077): datasets and databases are the user's data."""
@@ -122,4 +128,5 @@ def settings() -> Settings:
         min_free_bytes=int(float(os.environ.get("PLAYGROUND_MIN_FREE_MB", 64)) * 2**20),
         trusted_proxies=tuple(p.strip() for p in os.environ.get("PLAYGROUND_TRUSTED_PROXIES", "127.0.0.1,::1")
                               .split(",") if p.strip()),
+        cache_bytes=int(float(os.environ.get("PLAYGROUND_CACHE_MB", 1024)) * 2**20),
     )

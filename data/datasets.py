@@ -177,6 +177,17 @@ def _safe_path(dataset_id: str, datasets_dir: Path) -> Path:
     return Path(datasets_dir) / f"{dataset_id}.parquet"
 
 
+def file_digest(dataset_id: str, datasets_dir: Path) -> str:
+    """The SHA-256 of a stored table's file: its version where no row says how it was read."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(_safe_path(dataset_id, datasets_dir), "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def load_dataset(dataset_id: str, datasets_dir: Path) -> pd.DataFrame:
     if is_sample(dataset_id):
         return load_sample(dataset_id)

@@ -155,7 +155,20 @@ def _m8(db: sqlite_utils.Database):
     db.execute("ALTER TABLE jobs ADD COLUMN tasks_lost INTEGER NOT NULL DEFAULT 0")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8]
+def _m9(db: sqlite_utils.Database):
+    # the per-node cache (executor/cache.py): an entry per key (its files under cache/), the
+    # last key of each workflow's node (to say why it ran again), what a run was asked to run
+    # again, and why each node ran or was reused
+    db.execute("CREATE TABLE node_cache (key TEXT PRIMARY KEY, node_type TEXT, job_id TEXT, node_id TEXT, "
+               "size INTEGER NOT NULL, created_at REAL NOT NULL, used_at REAL NOT NULL)")
+    db.execute("CREATE INDEX node_cache_used ON node_cache (used_at)")
+    db.execute("CREATE TABLE node_keys (workflow_id TEXT NOT NULL, node_id TEXT NOT NULL, key TEXT NOT NULL, "
+               "fields TEXT NOT NULL, job_id TEXT, at REAL NOT NULL, PRIMARY KEY (workflow_id, node_id))")
+    db.execute("ALTER TABLE jobs ADD COLUMN rerun TEXT")
+    db.execute("ALTER TABLE job_nodes ADD COLUMN reason TEXT")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -658,13 +671,68 @@ class Store:
             done.append(dataset_id)
         return done
 
+    # ------------------------------------------------------------------ node cache
+    def cache_entry(self, key: str) -> dict | None:
+        """The cache's row for a key (its files are executor.cache's), marked as used now."""
+        row = self._one("SELECT * FROM node_cache WHERE key = ?", [key])
+        if row is not None:
+            with self.tx() as db:
+                db.execute("UPDATE node_cache SET used_at = ? WHERE key = ?", [now(), key])
+        return row
+
+    def cache_add(self, key: str, node_type: str, job_id: str, node_id: str, size: int, limit: int) -> list[str]:
+        """A new entry; then the least recently used entries beyond `limit` bytes in all leave
+        the table, in the same transaction. Returns the keys that left (their files go next)."""
+        t = now()
+        with self.tx() as db:
+            db["node_cache"].upsert({"key": key, "node_type": node_type, "job_id": job_id, "node_id": node_id,
+                                     "size": size, "created_at": t, "used_at": t}, pk="key")
+            total = db.execute("SELECT COALESCE(SUM(size), 0) FROM node_cache").fetchone()[0]
+            gone = []
+            for old, old_size in db.execute("SELECT key, size FROM node_cache ORDER BY used_at, created_at").fetchall():
+                if total <= limit:
+                    break
+                gone.append(old)
+                total -= old_size
+            for old in gone:
+                db.execute("DELETE FROM node_cache WHERE key = ?", [old])
+        return gone
+
+    def cache_drop(self, key: str) -> None:
+        with self.tx() as db:
+            db.execute("DELETE FROM node_cache WHERE key = ?", [key])
+
+    def cache_size(self) -> tuple[int, int]:
+        """(entries, bytes) in the cache."""
+        n, size = self.db.execute("SELECT COUNT(*), COALESCE(SUM(size), 0) FROM node_cache").fetchone()
+        return n, size
+
+    def cache_keys(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT key FROM node_cache").fetchall()}
+
+    def last_node_key(self, workflow_id: str, node_id: str) -> dict | None:
+        """The key the node had when a run of this workflow last completed it (or reused it)."""
+        row = self._one("SELECT * FROM node_keys WHERE workflow_id = ? AND node_id = ?", [workflow_id, node_id])
+        if row is not None:
+            row["fields"] = _loads(row["fields"])
+        return row
+
+    def set_node_key(self, workflow_id: str, node_id: str, key: str, fields: dict, job_id: str) -> None:
+        with self.tx() as db:
+            db["node_keys"].upsert({"workflow_id": workflow_id, "node_id": node_id, "key": key,
+                                    "fields": _dumps(fields), "job_id": job_id, "at": now()},
+                                   pk=("workflow_id", "node_id"))
+
     # ------------------------------------------------------------------ jobs
     def create_job(self, workflow_id: str | None, graph: dict, estimate: dict, time_limit: float,
-                   retry_of: str | None = None, snapshot_id: str | None = None, task_id: str | None = None) -> dict:
+                   retry_of: str | None = None, snapshot_id: str | None = None, task_id: str | None = None,
+                   rerun=None) -> dict:
         """The job, its nodes and its snapshot, in one transaction. With `task_id` (what a
         submission does) the job is written queued with the id of the task about to be put in
         the queue: if the process dies before that task is there, the sweeper finds a queued
-        job whose task is missing and puts it there. Without, it is pending until mark_queued."""
+        job whose task is missing and puts it there. Without, it is pending until mark_queued.
+        `rerun`: "all", or the ids of nodes to run again (with what depends on them) however
+        their cache keys compare; None reuses every node whose key is unchanged."""
         t = now()
         job_id = new_id("job")
         with self.tx() as db:
@@ -677,7 +745,7 @@ class Store:
             db["jobs"].insert({"id": job_id, "workflow_id": workflow_id, "snapshot_id": snapshot_id,
                                "attempt": 1, "estimated_time": estimate.get("seconds"),
                                "estimated_cost": estimate.get("credits"), "time_limit": time_limit,
-                               "created_at": t, "retry_of": retry_of, **queued})
+                               "created_at": t, "retry_of": retry_of, "rerun": _dumps(rerun), **queued})
             db["job_nodes"].insert_all([{"job_id": job_id, "node_id": n["id"], "node_type": n.get("type"),
                                          "status": "pending"} for n in graph.get("nodes", [])])
         return self.get_job(job_id)
@@ -693,6 +761,7 @@ class Store:
         if row is None:
             return None
         row["results"] = _loads(row["results"])
+        row["rerun"] = _loads(row.get("rerun"))
         row["cancel_requested"] = bool(row["cancel_requested"])
         if with_nodes:
             nodes = list(self.db.query("SELECT * FROM job_nodes WHERE job_id = ? ORDER BY rowid", [job_id]))
@@ -818,11 +887,13 @@ class Store:
             if kind == "node_status":
                 st = event["status"]
                 fields = {"status": st, "message": event.get("message")}
+                if event.get("reason"):
+                    fields["reason"] = event["reason"]
                 if st == "running":
                     fields.update(started_at=t, progress=0.0)
                 else:
                     fields.update(completed_at=t, duration=event.get("duration"))
-                    if st == "completed":
+                    if st in ("completed", "cached"):
                         fields.update(progress=1.0, output=_dumps(event.get("output")))
                         if event.get("warnings"):
                             fields["message"] = " ".join(event["warnings"])

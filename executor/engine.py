@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from data.disk import DiskFull
+from executor.cache import plan as cache_plan
 from nodes import graph as graphs
 from nodes.base import MODEL, Cancelled, Design, NodeError, RunContext, Upstream
 from nodes.graph import GRAPH, Graph
@@ -52,7 +53,8 @@ def _sample_facts(dataset_id: str) -> dict:
     prof = tables.profile(datasets.load_sample(dataset_id))
     meta = datasets.SAMPLES[dataset_id]
     return {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": meta["name"],
-            "suggested_target": meta["target"], "suggested_problem_type": meta["problem_type"]}
+            "suggested_target": meta["target"], "suggested_problem_type": meta["problem_type"],
+            "version": {"sample": dataset_id}}  # its rows come with the libraries, whose versions the key holds
 
 
 def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
@@ -78,7 +80,8 @@ def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
         prof = tables.profile(df)
         cache[dataset_id] = {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": dataset_id,
                              "suggested_target": prof["suggested_target"],
-                             "suggested_problem_type": prof["suggested_problem_type"]}
+                             "suggested_problem_type": prof["suggested_problem_type"],
+                             "version": {"file_sha256": datasets.file_digest(dataset_id, datasets_dir)}}
         return cache[dataset_id]
 
     return info
@@ -277,9 +280,79 @@ def _producer_of(graph: Graph, node_id: str, artifact_type: str) -> str | None:
     return None
 
 
+class _Stored(dict):
+    """A reused node's outputs by port, read from its cache entry when a node below needs
+    them (a fully reused run never unpickles them)."""
+
+    def __init__(self, entry, mapping, ports):
+        super().__init__({p: None for p in ports})
+        self._entry, self._mapping, self._loaded = entry, mapping, False
+
+    def __getitem__(self, port):
+        if not self._loaded:
+            self.update(self._entry.output(self._mapping))
+            self._loaded = True
+        return super().__getitem__(port)
+
+
+DONE = ("completed", "cached")  # a node whose outputs the nodes below can take
+
+
+def _saved(artifact_id, kind, name, data, mime, kept: list):
+    kept.append((artifact_id, data, {"kind": kind, "name": name, "mime": mime}))
+    return artifact_id
+
+
+def _event(on_event, kept: list, kind: str, payload: dict, nid: str) -> None:
+    """A node's own live event (a search's trial, a plot drawn): sent, and kept for its
+    cache entry, which replays it when the node is reused."""
+    kept.append({**payload, "type": kind})
+    on_event({**payload, "type": kind, "node_id": nid})
+
+
+def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
+    """Serve a node from the cache: (its outputs, None), or (None, why it runs instead)."""
+    from executor.cache import Miss
+
+    started = time.perf_counter()
+    try:
+        entry = cache.find(plan.digest)
+        if entry is None:
+            return None, cache.reason(nt, nid, plan)
+        record, mapping = cache.serve(entry, (lambda kind, name, data, mime: save(kind, name, data, mime, node_id=nid))
+                                      if save else (lambda *a: ""))
+    except Miss as e:
+        return None, f"its stored result could not be used: {e}"
+    # advice depends on the nodes below, which the key leaves out: today's, then what the run said
+    advice = advice_for(r, nid)
+    warnings_ = list(dict.fromkeys([*advice, *[w for w in record["warnings"] if w not in record.get("advice", [])]]))
+    for message in warnings_:
+        on_event({"type": "node_warning", "node_id": nid, "message": message})
+    for event in record.get("events", []):
+        on_event({**event, "node_id": nid})
+    added = record.get("added") or {}
+    if "metrics" in added:
+        entry_ = {**added["metrics"], "model_node_id": _producer_of(graph, nid, MODEL)}
+        result["metrics"][nid] = entry_
+        on_event({"type": "metrics", "node_id": nid, "metrics": entry_.get("values", {}),
+                  "algorithm": entry_.get("algorithm"), "model_node_id": entry_["model_node_id"]})
+    for p in added.get("plots", []):
+        result["plots"].append({"node_id": nid, **p})
+    took = round(time.perf_counter() - started, 4)
+    extra = {"duration": took, "output": record.get("summary") or {}, "warnings": warnings_,
+             "reason": f"reused from run {record.get('job_id')} (its {record.get('duration', 0):.2f} s of work)",
+             "reused_from": record.get("job_id")}
+    result["nodes"][nid] = {"status": "cached", **extra}
+    on_event({"type": "node_status", "node_id": nid, "status": "cached", **extra})
+    return _Stored(entry, mapping, record["ports"]), None
+
+
 def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "local",
                  is_cancelled: Callable[[], bool] = lambda: False, save_artifact=None,
-                 load_dataset=None, dataset_info=None, memory_note: str = "the memory available") -> dict:
+                 load_dataset=None, dataset_info=None, memory_note: str = "the memory available",
+                 cache=None) -> dict:
+    """`cache`: an executor.cache.NodeCache; each node whose key is unchanged is then
+    served from it (status `cached`), and each that runs says why (`reason`)."""
     if load_dataset is None:
         from data import datasets
         from data.config import settings
@@ -306,6 +379,8 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
 
     produced: dict = {}  # node id -> {port: artifact}
     status = {nid: "pending" for nid in graph.order}
+    planned = cache_plan(r) if cache is not None else {}
+    forced = cache.forced(graph) if cache is not None else {}
     cancelled = False
     save = save_artifact or (lambda kind, name, data, mime: "")
 
@@ -320,7 +395,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             cancelled = True
             finish(nid, "cancelled", message="Not started: the run was cancelled.")
             continue
-        blocked = next((e for e in graph.preds[nid] if status[e.source] != "completed"), None)
+        blocked = next((e for e in graph.preds[nid] if status[e.source] not in DONE), None)
         if blocked is not None:
             label = types[graph.nodes[blocked.source]["type"]].label
             finish(nid, "skipped", message=f"Skipped: {label} node {blocked.source!r} did not complete.")
@@ -341,7 +416,20 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             finish(nid, "skipped", message=f"Skipped: {label} node {missing.source!r} sent nothing to its "
                                            f"{missing.source_port!r} output.")
             continue
+        plan, reason = planned.get(nid), None
+        if plan is not None:
+            reason = forced.get(nid) or (f"not reused: {plan.volatile}" if plan.volatile else None)
+            if reason is None:
+                served, reason = _reuse(nid, nt, plan, cache, r, graph, save if save_artifact else None, on_event,
+                                        result)
+                if served is not None:
+                    produced[nid] = served
+                    status[nid] = "cached"
+                    cache.remember(nid, plan)
+                    continue
         node_warnings_: list = []
+        kept_events: list = []
+        kept_artifacts: list = []
 
         def warn(message, nid=nid, bucket=node_warnings_):
             # live: the run log shows it now, the node counts it; and kept for the results
@@ -354,12 +442,12 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             progress=lambda f, m="", nid=nid: on_event({"type": "node_progress", "node_id": nid,
                                                           "progress": round(max(0.0, min(1.0, f)), 4), "message": m}),
             is_cancelled=is_cancelled,
-            save_artifact=lambda kind, name, data, mime, nid=nid: save(kind, name, data, mime, node_id=nid)
-            if save_artifact else "",
+            save_artifact=lambda kind, name, data, mime, nid=nid, kept=kept_artifacts: _saved(
+                save(kind, name, data, mime, node_id=nid), kind, name, data, mime, kept) if save_artifact else "",
             warn=warn, load_dataset=load_dataset, dataset_info=dataset_info,
-            event=lambda kind, payload, nid=nid: on_event({**payload, "type": kind, "node_id": nid}),
+            event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
         )
-        on_event({"type": "node_status", "node_id": nid, "status": "running"})
+        on_event({"type": "node_status", "node_id": nid, "status": "running", **({"reason": reason} if reason else {})})
         status[nid] = "running"
         started = time.perf_counter()
 
@@ -370,7 +458,8 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             with library_warnings(warn):
                 # what its inspector advised is this run's warning too (once: `warn` drops a
                 # sentence the node repeats itself)
-                for message in advice_for(r, nid):
+                advice = advice_for(r, nid)
+                for message in advice:
                     warn(message)
                 artifact = nt.run(r.configs[nid], inputs, ctx)
         except Cancelled:
@@ -409,7 +498,15 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                       "algorithm": entry.get("algorithm"), "model_node_id": entry["model_node_id"]})
         for p in added.get("plots", []):
             result["plots"].append({"node_id": nid, **p})
-        finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_)
+        finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_,
+               **({"reason": reason} if reason else {}))
+        if plan is not None:
+            if not plan.volatile:
+                cache.put(plan.digest, nt.type, nid, {
+                    "summary": summary, "added": added, "warnings": node_warnings_, "advice": advice,
+                    "events": kept_events, "ports": list(produced[nid]), "job_id": job_id, "node_id": nid,
+                    "duration": result["nodes"][nid]["duration"]}, produced[nid], kept_artifacts)
+            cache.remember(nid, plan)
 
     if cancelled:
         result["status"] = "cancelled"

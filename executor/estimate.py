@@ -10,16 +10,21 @@ BASE_CREDITS = 1.0
 BASE_SECONDS = 0.5
 
 
-def estimate(resolved, dataset_info=None) -> dict:
+def estimate(resolved, dataset_info=None, reused=()) -> dict:
+    """`reused`: the nodes the cache will serve (executor.cache), which cost nothing."""
     types = node_types()
     credits, seconds, lines = BASE_CREDITS, BASE_SECONDS, []
     for nid in resolved.graph.order:
         nt = types.get(resolved.graph.nodes[nid].get("type"))
-        if nt is None or nid not in resolved.configs:
+        if nt is None or nid not in resolved.configs or nid in reused:
             continue
         share = nt.cost(resolved.configs[nid], resolved.upstream[nid], resolved.designs[nid])
         credits += share.get("credits", 0.0)
         seconds += share.get("seconds", 0.0)
         if share.get("line"):
             lines.append(share["line"])
-    return {"credits": round(credits, 1), "seconds": round(seconds, 1), "breakdown": lines}
+    out = {"credits": round(credits, 1), "seconds": round(seconds, 1), "breakdown": lines}
+    if reused:
+        out["reused"] = sorted(reused)
+        lines.append(f"{len(reused)} node{'s' if len(reused) != 1 else ''} reused from earlier runs: no credits")
+    return out

@@ -36,4 +36,6 @@ def upload_facts(record: dict) -> dict:
     straight from its ingest record (the CLI's --data): the same fields, from its profile."""
     profile = record.get("profile") or {}
     return {"columns": profile.get("columns", []), "n_rows": record.get("n_rows"), "name": record.get("name"),
-            "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type")}
+            "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type"),
+            # what decides its rows: the file's bytes and how they are read (types, roles, sheet...)
+            "version": {"content_hash": record.get("content_hash"), "reading": record.get("options") or {}}}

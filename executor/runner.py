@@ -92,6 +92,7 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     from data import datasets
     from data.config import settings
     from data.store import LeaseLost, open_store
+    from executor.cache import NodeCache
     from executor.engine import run_workflow
     from executor.facts import dataset_info_for
 
@@ -119,7 +120,9 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
                               load_dataset=lambda ds: datasets.load_dataset(ds, datasets_dir),
                               dataset_info=dataset_info_for(store),
                               memory_note=f"its memory limit of {fmt_bytes(cfg.job_memory_limit)} "
-                                          "(PLAYGROUND_JOB_MEMORY_MB)")
+                                          "(PLAYGROUND_JOB_MEMORY_MB)",
+                              cache=NodeCache(store, job.get("workflow_id"), job_id, job.get("rerun"))
+                              if cfg.cache_bytes > 0 else None)
     except LeaseLost:
         sys.exit(0)  # a newer attempt owns the job now: write nothing
     except Exception as e:

@@ -24,8 +24,10 @@ log = logging.getLogger("playground.jobs")
 
 
 def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | None = None,
-           snapshot_id: str | None = None) -> dict:
-    """Validate, snapshot, create the job and enqueue it. Invalid -> no job, no snapshot."""
+           snapshot_id: str | None = None, rerun=None) -> dict:
+    """Validate, snapshot, create the job and enqueue it. Invalid -> no job, no snapshot.
+    `rerun`: "all" to run every node again, or a list of node ids to run again with what is
+    below them; otherwise every node whose cache key is unchanged is reused."""
     from data.store import normalize_graph
     from executor.engine import resolve
     from executor.estimate import estimate
@@ -42,11 +44,12 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
         else:
             detail = "The workflow is not valid: " + " ".join(resolved.errors[GRAPH])
         raise Invalid(detail, errors=resolved.errors)
-    est = estimate(resolved, info)
+    rerun = checked_rerun(rerun, graph)
+    est = estimate(resolved, info, reused=will_reuse(store, resolved, rerun))
     limit = settings().job_time_limit
     task_id = str(uuid.uuid4())
     job = store.create_job(workflow_id, graph, est, limit, retry_of=retry_of, snapshot_id=snapshot_id,
-                           task_id=task_id)
+                           task_id=task_id, rerun=rerun)
     try:
         put_in_queue(new_task(job["id"], 1, task_id))
     except Exception:  # the queue cannot be reached (Redis down): the job is written, the sweeper puts its task there
@@ -56,6 +59,37 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
     out = {**job, "status": "queued", "estimate": est}
     warning = over_time_limit(est["seconds"], limit)
     return {**out, "warning": warning} if warning else out
+
+
+def checked_rerun(rerun, graph: dict):
+    """What a run may be asked to run again: nothing (None or false), everything ("all" or
+    true), or a list of the workflow's node ids."""
+    if rerun is None or rerun is False:
+        return None
+    if rerun is True or rerun == "all":
+        return "all"
+    ids = {n.get("id") for n in graph.get("nodes", [])}
+    if not isinstance(rerun, list) or not all(isinstance(n, str) for n in rerun):
+        raise Invalid('"rerun" is "all" or a list of node ids.')
+    unknown = [n for n in rerun if n not in ids]
+    if unknown:
+        raise Invalid(f"The workflow has no node {unknown[0][:64]!r} to run again.")
+    return sorted(set(rerun))
+
+
+def will_reuse(store: Store, resolved, rerun) -> set:
+    """The nodes the cache will serve if their entries are still there when the run starts."""
+    if rerun == "all" or store.settings.cache_bytes <= 0:
+        return set()
+    from executor.cache import plan
+
+    planned, kept = plan(resolved), store.cache_keys()
+    forced = set(rerun or [])
+    from nodes import graph as graphs
+
+    for nid in list(forced):
+        forced |= set(graphs.downstream(resolved.graph, nid))
+    return {nid for nid, p in planned.items() if p.digest in kept and not p.volatile and nid not in forced}
 
 
 def over_time_limit(seconds: float, limit: float) -> str | None:

@@ -464,7 +464,11 @@ CUSTOM = {
 
 def Inspector(ctx: InspectorContext):
     panel = CUSTOM.get(ctx.node_type.type, (GenericInspector, None))[0]
-    return Div(*panel(ctx), cls="insp", data_inspector=ctx.node_type.type, data_node_id=ctx.node_id)
+    # a run reuses what did not change (the node cache); this runs the node and all below it again
+    again = Div(Button("↻ Run this node again", type="button", cls="small", data_rerun=ctx.node_id,
+                       title="Run this node and every node below it again, even where an earlier run's results "
+                             "would be reused"), cls="section insp-rerun")
+    return Div(*panel(ctx), again, cls="insp", data_inspector=ctx.node_type.type, data_node_id=ctx.node_id)
 
 
 def parse_config(form: PostedForm, ctx: InspectorContext) -> tuple[dict, dict]:

@@ -22,7 +22,9 @@ Params, and hooks with defaults that every layer asks instead of switching on a 
 - run(config, inputs, ctx) -> artifact | {port: artifact}
 - output_summary(artifact) -> dict  what its completed event carries
 - results(artifact, ctx) -> {"metrics": ...} | {"plots": [...]}  what it adds to a run's results
-- fingerprint(config, inputs) -> str  the seam for caching (default: its type, config and inputs)
+- fingerprint(config, design) -> Fingerprint  what decides its output beyond its config and the
+  keys of its inputs (a dataset's version), or why its output cannot be reused (time, an
+  unseeded library): executor/cache.py builds each node's cache key from it
 - export(config) -> str | None  the seam for export to a script (default: not exportable)
 - fields(config) -> [{"key", "label", "value", "text"?, "default"?}]  its config as named
   fields, for comparing two runs (default: one per declared Param, then undeclared keys)
@@ -32,9 +34,7 @@ Connection rules follow from port types alone (nodes/graph.py).
 
 from __future__ import annotations
 
-import hashlib
 import inspect
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +49,7 @@ TABLE, SPLIT, MODEL, METRICS, PLOTS = "table", "split", "model", "metrics", "plo
 # their labels, as data.
 DESIGN_STATES = {"not-configured": "Not configured", "configured": "Ready", "invalid": "Needs attention"}
 RUN_STATES = {"queued": "Queued", "pending": "Waiting", "running": "Running", "completed": "Done",
+              "cached": "Reused",
               "failed": "Failed", "skipped": "Skipped", "cancelled": "Cancelled"}
 
 
@@ -194,11 +195,8 @@ class NodeType:
     def results_of(self, artifact) -> dict:
         return dict(self.results(artifact)) if self.results else {}
 
-    def fingerprint_of(self, config: dict, input_fingerprints: dict) -> str:
-        if self.fingerprint is not None:
-            return self.fingerprint(config, input_fingerprints)
-        text = json.dumps([self.type, config, sorted(input_fingerprints.items())], sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+    def fingerprint_for(self, config: dict, design: Design) -> Fingerprint:
+        return (_call(self.fingerprint, config, design) if self.fingerprint else None) or Fingerprint()
 
     def exported(self, config: dict) -> str | None:
         return self.export(config) if self.export else None
@@ -281,6 +279,16 @@ class Design:
     dataset: dict | None = None
     inputs: dict = field(default_factory=dict)  # port -> Upstream (several: a list)
     dataset_info: Callable[[str], dict | None] | None = None
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What decides a node's output besides its type, code, config and inputs (`parts`: a
+    dataset's content and reading), and why it may not be reused at all (`volatile`: a
+    sentence, e.g. a search that stops after a time limit)."""
+
+    parts: dict = field(default_factory=dict)
+    volatile: str | None = None
 
 
 # --------------------------------------------------------------------------- run time

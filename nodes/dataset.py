@@ -17,6 +17,7 @@ from __future__ import annotations
 from nodes.base import (
     TABLE,
     Design,
+    Fingerprint,
     NodeError,
     NodeType,
     Port,
@@ -355,12 +356,21 @@ def estimate(config: dict, upstream: Upstream, design: Design) -> dict:
     return {"credits": rows * cols / 1e5, "seconds": 0.0}
 
 
+def fingerprint(config: dict, design: Design) -> Fingerprint:
+    """The table is decided by the dataset's content and how it is read (its version, from
+    the dataset's facts), besides the config."""
+    version = (design.dataset or {}).get("version")
+    if version is None:
+        return Fingerprint(volatile="its dataset's version is not known")
+    return Fingerprint(parts={"dataset": version})
+
+
 NODE = NodeType(
     type="dataset", label="Dataset", icon="🗂️", colour="#16a34a",
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
     validate=validate, run=run, summary=summary, group="Data", design=design_output, reconcile=reconcile,
     preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id", advise=advice,
-    fields=fields,
+    fields=fields, fingerprint=fingerprint,
     order=10,
 )

@@ -14,7 +14,18 @@ import io
 import math
 import time
 
-from nodes.base import MODEL, SPLIT, ModelArtifact, NodeError, NodeType, Port, Upstream, declared_fields
+from nodes.base import (
+    MODEL,
+    SPLIT,
+    Design,
+    Fingerprint,
+    ModelArtifact,
+    NodeError,
+    NodeType,
+    Port,
+    Upstream,
+    declared_fields,
+)
 from plugins import registry
 from plugins.params import Param, quoted, shape_problems, validate_params
 
@@ -511,13 +522,26 @@ def fields(config: dict) -> list[dict]:
             *declared_fields(TRAINING_PARAMS, training)]
 
 
+def fingerprint(config: dict, design: Design) -> Fingerprint:
+    """A model is reused only when training it again would give the same one: not when its
+    search stops after a time limit, nor when its algorithm has randomness the seed does
+    not fix."""
+    plugin = registry.models().get(config.get("algorithm"))
+    if config.get("use_optuna") and config.get("optuna_timeout"):
+        return Fingerprint(volatile=f"its Optuna search stops after {config['optuna_timeout']} s, so what it finds "
+                                    "depends on time")
+    if plugin is not None and not plugin.reproducible:
+        return Fingerprint(volatile=f"seed not fixed: {plugin.name} does not take its randomness from the seed")
+    return Fingerprint()
+
+
 NODE = NodeType(
     type="model", label="Model", icon="🧠", colour="#7c3aed",
     description="Train an algorithm on the training rows, with optional CV and Optuna search.",
     inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
     params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design_output,
     advise=advice, reconcile=reconcile, estimate=estimate, output_summary=output_summary, fields=fields,
-    shape=shape, order=40,
+    shape=shape, fingerprint=fingerprint, order=40,
 )
 
 

@@ -43,6 +43,9 @@ class ModelPlugin:
     # algorithm's; the constant was measured (bench/estimate.py). None: complexity x cells.
     fit_cost: Callable[[dict, dict], float] | None = None
     handles_missing: bool = False  # can fit with NaN in X
+    # the same rows, params and seed give the same model: False for an algorithm with
+    # randomness it does not take from the seed (its results are never reused from the cache)
+    reproducible: bool = True
     scale_sensitive: bool = False  # compares distances or penalises coefficients: warn when nothing scales
     # check(params, problem_type) -> {param: sentence}: rules between params that a single
     # Param cannot say (an explicit solver that cannot fit an L1 share). Validation refuses

@@ -22,6 +22,7 @@
   // configured, invalid) and, once a run touches it, its run status (queued ... cancelled)
   const STATUS_LABEL = { ...boot.labels.design, ...boot.labels.run };
   const shownStatus = (d) => d.status || d.state || "not-configured";
+  const DONE = new Set(["completed", "cached"]);  // a node whose outputs the nodes below can take
   let saveTimer = null, saving = false, saveAgain = false, applyingServer = false;
   let job = null, source = null, lastSeq = 0;
 
@@ -56,7 +57,7 @@
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
         `<div class="pg-node-summary" title="${esc(d.summary || "")}">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
-        `<div class="pg-node-progress"><i style="width:${pct != null ? pct : status === "completed" ? 100 : 0}%"></i></div>`;
+        `<div class="pg-node-progress"><i style="width:${pct != null ? pct : DONE.has(status) ? 100 : 0}%"></i></div>`;
       return el;
     },
   });
@@ -273,7 +274,7 @@
     for (const edge of graph.getIncomingEdges(node) || []) {
       edge.attr("line/strokeDasharray", status === "running" ? 6 : null);
       edge.attr("line/style/animation", status === "running" ? "pg-ants 0.6s linear infinite" : null);
-      edge.attr("line/stroke", status === "running" ? "#4f46e5" : status === "completed" ? "#16a34a" : "#94a3b8");
+      edge.attr("line/stroke", status === "running" ? "#4f46e5" : DONE.has(status) ? "#16a34a" : "#94a3b8");
     }
   }
 
@@ -886,10 +887,11 @@
   }
 
   // ------------------------------------------------------------------ run, live status
-  const runButton = $("#run-button"), cancelButton = $("#cancel-button");
+  const runButton = $("#run-button"), cancelButton = $("#cancel-button"), rerunButton = $("#rerun-button");
 
   function setRunning(active) {
     runButton.disabled = active;
+    rerunButton.disabled = active;
     cancelButton.disabled = !active;
     document.body.classList.toggle("is-running", active);
   }
@@ -916,13 +918,15 @@
     el.dataset.state = kind || "";
   }
 
-  async function run() {
+  // rerun: "all", or a node id to run again with every node below it, although unchanged
+  async function run(rerun) {
     if (runButton.disabled) return;
     clearTimeout(saveTimer);
     if (saving || saveTimer) await save();
     setRunning(true);
     setJobStatus("Validating…", "pending");
-    const r = await send(`/ui/workflows/${WID}/run`, { method: "POST" });
+    const form = typeof rerun === "string" ? new URLSearchParams({ rerun }) : undefined;
+    const r = await send(`/ui/workflows/${WID}/run`, { method: "POST", body: form });
     const body = await r.json();
     if (!r.ok || !body.ok) {
       setRunning(false);
@@ -966,7 +970,8 @@
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
-      else if (d.status === "running") execLog(`${logName(d.node_id)} running…`, "");
+      else if (d.status === "cached") execLog(`${logName(d.node_id)} ${d.reason || "reused"}`, "ok");
+      else if (d.status === "running") execLog(`${logName(d.node_id)} running…` + (d.reason ? ` (${d.reason})` : ""), "");
     }));
     source.addEventListener("node_progress", handle((d) => {
       setNodeStatus(d.node_id, "running", d.message, d.progress);
@@ -1067,7 +1072,13 @@
     await send(`/api/v1/jobs/${job.id}/cancel`, { method: "POST" });
   }
 
-  runButton.addEventListener("click", run);
+  runButton.addEventListener("click", () => run());
+  rerunButton.addEventListener("click", () => run("all"));
+  // the inspector's "Run this node again"
+  document.addEventListener("click", (ev) => {
+    const b = ev.target.closest("[data-rerun]");
+    if (b) run(b.dataset.rerun);
+  });
   cancelButton.addEventListener("click", cancel);
 
   // bottom panel tabs

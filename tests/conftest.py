@@ -23,6 +23,9 @@ os.environ["PLAYGROUND_HOME"] = str(HOME)
 os.environ.setdefault("PLAYGROUND_HEARTBEAT_SECONDS", "0.5")
 os.environ.setdefault("PLAYGROUND_LEASE_SECONDS", "4")
 os.environ.pop("PLAYGROUND_REDIS_URL", None)
+# the per-node cache is off for the suite's shared home (tests that run a workflow twice
+# expect it to run twice); tests/test_cache.py turns it on in homes of its own
+os.environ.setdefault("PLAYGROUND_CACHE_MB", "0")
 # Starlette's TestClient sends `Host: testserver`; the app serves loopback names only
 os.environ["PLAYGROUND_ALLOWED_HOSTS"] = "localhost,127.0.0.1,::1,testserver"
 ARTIFACTS = ROOT / "tests" / "artifacts"

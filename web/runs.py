@@ -23,16 +23,18 @@ from nodes.graph import quoted
 from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import registry
+from web.errors import parse_json
 from web.site import Routes, Site, job_json, json_body, model_names
 
 routes = Routes()
 
 
 # ------------------------------------------------------------------ the actions, once
-async def run_saved(site: Site, workflow_id: str) -> dict:
-    """A run of a saved workflow as it is now (the API's run and the editor's Run)."""
+async def run_saved(site: Site, workflow_id: str, rerun=None) -> dict:
+    """A run of a saved workflow as it is now (the API's run and the editor's Run); `rerun`:
+    "all", or node ids to run again with what is below them, although unchanged."""
     wf = site.store.require_workflow(workflow_id)
-    return await site.submit(wf["graph"], workflow_id)
+    return await site.submit(wf["graph"], workflow_id, rerun)
 
 
 def comparison(site: Site, request: Request) -> dict:
@@ -52,7 +54,7 @@ async def api_execute(site: Site, request: Request):
     if workflow_id is not None and (not isinstance(workflow_id, str) or site.store.get_workflow(workflow_id) is None):
         raise NotFound(f"No workflow {quoted(workflow_id)}.")
     _, graph = graphs.read_workflow(body)
-    return JSONResponse(site.accepted(await site.submit(graph, workflow_id)), status_code=202)
+    return JSONResponse(site.accepted(await site.submit(graph, workflow_id, body.get("rerun"))), status_code=202)
 
 
 @routes("/api/v1/workflows/{workflow_id}/validate", methods=["post"])
@@ -63,8 +65,11 @@ async def api_validate_workflow(site: Site, workflow_id: str):
 
 
 @routes("/api/v1/workflows/{workflow_id}/run", methods=["post"])
-async def api_run_workflow(site: Site, workflow_id: str):
-    return JSONResponse(site.accepted(await run_saved(site, workflow_id)), status_code=202)
+async def api_run_workflow(site: Site, workflow_id: str, request: Request):
+    """Body (optional): {"rerun": "all" | [node ids]}, what to run again although unchanged."""
+    raw = await request.body()
+    rerun = parse_json(raw, dict).get("rerun") if raw.strip() else None
+    return JSONResponse(site.accepted(await run_saved(site, workflow_id, rerun)), status_code=202)
 
 
 @routes("/api/v1/jobs")
@@ -104,11 +109,12 @@ def api_artifact(site: Site, job_id: str, artifact_id: str):
 
 # ------------------------------------------------------------------ the editor's panels
 @routes("/ui/workflows/{workflow_id}/run", methods=["post"])
-async def ui_run(site: Site, workflow_id: str):
+async def ui_run(site: Site, workflow_id: str, request: Request):
     """The editor's Run: like POST /api/v1/workflows/{id}/run, but a workflow that is not
     valid is an expected answer (200 with the errors to paint), not a failed request."""
+    asked = (await request.form()).get("rerun") or None  # "all", or a node to run again with all below it
     try:
-        job = await run_saved(site, workflow_id)
+        job = await run_saved(site, workflow_id, asked if asked in (None, "all") else [asked])
     except Invalid as e:
         return JSONResponse({"ok": False, "detail": e.detail, "errors": e.errors})
     return JSONResponse(site.accepted(job, ok=True))

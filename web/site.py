@@ -62,11 +62,12 @@ class Site:
         self.store.reconcile = functools.partial(reconcile_edit, dataset_info=dataset_info_for(self.store))
 
     # ------------------------------------------------------------------ jobs
-    async def submit(self, graph, workflow_id: str | None) -> dict:
+    async def submit(self, graph, workflow_id: str | None, rerun=None) -> dict:
         """A run, refused up front (507, the sentence) when the disk has less than
-        PLAYGROUND_MIN_FREE_MB free: its models, plots and events would not fit."""
+        PLAYGROUND_MIN_FREE_MB free: its models, plots and events would not fit. `rerun`:
+        what to run again however the node cache's keys compare ("all", or node ids)."""
         disk.require_free(self.cfg, "A run")
-        return await asyncio.to_thread(jobs.submit, self.store, graph, workflow_id)
+        return await asyncio.to_thread(jobs.submit, self.store, graph, workflow_id, rerun=rerun)
 
     def accepted(self, job: dict, **extra) -> dict:
         """What a submission answers (the API's 202 and the editor's Run alike): the job, its
@@ -76,6 +77,8 @@ class Site:
                "estimated_cost": job["estimated_cost"]}
         if job.get("warning"):
             out["warning"] = job["warning"]
+        if (job.get("estimate") or {}).get("reused"):
+            out["reused"] = job["estimate"]["reused"]  # what the node cache is expected to serve
         return self.with_notice(out)
 
     def with_notice(self, job: dict) -> dict:

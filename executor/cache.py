@@ -1,0 +1,357 @@
+"""The per-node cache: a node whose output is decided by the same things as before is not
+run again; its outputs, results, warnings and events are served from what it stored.
+
+A node's key says what decides its output, as structured data (so that two keys can be
+compared field by field and the difference said in words):
+
+    {"format", "node_type", "code", "config", "inputs", "data"?, "libraries"}
+
+- `code`: a digest of the source of the node type's module, of nodes/base.py, and of every
+  plugin's module (built-in or from an entry point): changed code is a new key.
+- `config`: the node's clean config (as validation returns it, defaults filled in).
+- `inputs`: by input port, the keys of the nodes feeding it (their digests and ports): a
+  node whose input changed is a new key, so everything below a change runs again.
+- `data`: what its type's `fingerprint` hook adds (the Dataset node: the dataset's content
+  hash and how it is read; the key never serves an artifact produced from other data).
+- `libraries`: the versions of the libraries that change results.
+
+Keys are known before a run (from the resolved workflow), so the estimate can leave out the
+nodes that will be reused. A node that `fingerprint` calls volatile (its output depends on
+time or on randomness the seed does not fix) is never reused and says why.
+
+An entry is a folder under PLAYGROUND_HOME/cache/<digest>: `output.pkl` (the node's
+artifacts by port, pickled by the worker that ran it; never bytes a user sent), the
+artifacts it saved (model files, plots), and `record.json` (summary, results, warnings,
+events, and the SHA-256 of every file, checked before use: a missing or altered file makes
+the node run again). The table `node_cache` (in the app DB) lists the entries with their
+size and last use, shared by every worker on the home folder; beyond PLAYGROUND_CACHE_MB
+the least recently used go. `node_keys` keeps each workflow node's last key, so a node
+that runs again says what changed: the setting with its old and new values (by its label),
+the input, the dataset, the code, a library version, or "forced".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+from nodes import graph as graphs
+from nodes.registry import node_types
+
+log = logging.getLogger("playground.cache")
+
+FORMAT = 1  # the layout of a key and an entry: a new one misses every older entry
+LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "imbalanced-learn", "xgboost", "optuna", "shap",
+             "matplotlib", "pyarrow")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@cache
+def library_versions() -> dict:
+    out = {}
+    for name in LIBRARIES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+@cache
+def _file_digest(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+@cache
+def _plugin_files() -> tuple:
+    """The source files of every plugin: the plugins package, and the modules of anything
+    registered from elsewhere (entry points)."""
+    from plugins import registry
+
+    found = {str(p) for p in (ROOT / "plugins").rglob("*.py")}
+    for group in (registry.models(), registry.metrics(), registry.plots(), registry.operations()):
+        for item in group.values():
+            for attr in ("build", "fn", "compute", "draw", "apply", "score"):
+                fn = getattr(item, attr, None)
+                if callable(fn):
+                    try:
+                        found.add(inspect.getsourcefile(fn) or "")
+                    except TypeError:
+                        pass
+    return tuple(sorted(f for f in found if f))
+
+
+def code_version(nt) -> str:
+    """A digest of the code that decides a node type's output."""
+    return _code_version(nt.type, inspect.getsourcefile(nt.run) or "")
+
+
+@cache
+def _code_version(node_type: str, module_file: str) -> str:
+    h = hashlib.sha256()
+    for path in (module_file, str(ROOT / "nodes" / "base.py"), *_plugin_files()):
+        h.update(path.encode())
+        h.update(_file_digest(path).encode())
+    return h.hexdigest()[:16]
+
+
+def digest_of(key: dict) -> str:
+    text = json.dumps(key, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
+
+
+@dataclass
+class Planned:
+    """A node's key before the run: its digest, the key itself, and why it may not be
+    reused at all (None: it may)."""
+
+    digest: str
+    key: dict
+    volatile: str | None = None
+    input_nodes: dict = field(default_factory=dict)  # port -> [node id]
+
+
+def plan(resolved) -> dict[str, Planned]:
+    """Every node's key, from the resolved workflow alone (no node runs): in topological
+    order, each from its config, its fingerprint and the keys of what feeds it."""
+    graph, types, out = resolved.graph, node_types(), {}
+    for nid in graph.order:
+        nt = types.get(graph.nodes[nid].get("type"))
+        if nt is None or nid not in resolved.configs:
+            continue
+        inputs, input_nodes = {}, {}
+        for e in graph.preds[nid]:
+            if e.source in out:
+                inputs.setdefault(e.target_port, []).append(f"{out[e.source].digest}:{e.source_port}")
+                input_nodes.setdefault(e.target_port, []).append(e.source)
+        fp = nt.fingerprint_for(resolved.configs[nid], resolved.designs.get(nid))
+        key = {"format": FORMAT, "node_type": nt.type, "code": code_version(nt), "config": resolved.configs[nid],
+               "inputs": {p: sorted(v) for p, v in inputs.items()}, "libraries": library_versions()}
+        if fp.parts:
+            key["data"] = fp.parts
+        key = json.loads(json.dumps(key, sort_keys=True, default=str))  # as it is stored and compared
+        volatile = fp.volatile or next((f"its input {p!r} cannot be reused" for p, ns in input_nodes.items()
+                                        if any(out[n].volatile for n in ns)), None)
+        out[nid] = Planned(digest_of(key), key, volatile, input_nodes)
+    return out
+
+
+def _short(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
+    """What differs between a node's last key in this workflow and its key now, in words."""
+    if old is None:
+        return []
+    out = []
+    if old.get("format") != new["format"]:
+        out.append("the cache's format changed")
+    if old.get("code") != new["code"]:
+        out.append(f"new code version (the {nt.label} node's or a plugin's)")
+    for lib, version in new["libraries"].items():
+        before = (old.get("libraries") or {}).get(lib)
+        if before != version:
+            out.append(f"new library version: {lib} {before or 'none'} → {version or 'none'}")
+    if old.get("data") != new.get("data"):
+        out.append("the dataset changed (its content, or how it is read)")
+    if old.get("config") != new["config"]:
+        before = {f["key"]: f for f in nt.config_fields(old.get("config") or {})}
+        now = {f["key"]: f for f in nt.config_fields(new["config"])}
+        changed = False
+        for k in [*before, *[k for k in now if k not in before]]:
+            a, b = before.get(k), now.get(k)
+            va, vb = (a or {}).get("value"), (b or {}).get("value")
+            if json.dumps(va, sort_keys=True, default=str) != json.dumps(vb, sort_keys=True, default=str):
+                label = (b or a)["label"]
+                ta = (a or {}).get("text", _short(va)) if a else "not set"
+                tb = (b or {}).get("text", _short(vb)) if b else "not set"
+                out.append(f"{label}: {ta} → {tb}")
+                changed = True
+        if not changed:
+            out.append("its settings changed")
+    for port in sorted(set(old.get("inputs") or {}) | set(new["inputs"])):
+        if (old.get("inputs") or {}).get(port) != new["inputs"].get(port):
+            nodes = input_nodes.get(port) or []
+            out.append(f"its input {port!r} changed" + (f" (node {', '.join(map(repr, nodes))})" if nodes else ""))
+    return out or ["its key changed"]
+
+
+# --------------------------------------------------------------------------- entries
+class Miss(Exception):
+    """An entry that cannot be used (a file missing or altered): the node runs again."""
+
+
+@dataclass
+class Entry:
+    folder: Path
+    record: dict
+
+    def output(self, mapping: dict) -> dict:
+        """The node's artifacts by port, with the artifact ids it saved replaced by this
+        run's. Checked against the digest recorded when it was written."""
+        raw = _checked(self.folder, "output.pkl", self.record["files"])
+        return rebind(pickle.loads(raw), mapping)
+
+
+def _checked(folder: Path, name: str, files: dict) -> bytes:
+    try:
+        raw = (folder / name).read_bytes()
+    except OSError as e:
+        raise Miss(f"its stored {name} is missing") from e
+    if hashlib.sha256(raw).hexdigest() != files.get(name):
+        raise Miss(f"its stored {name} is damaged")
+    return raw
+
+
+def rebind(value, mapping: dict):
+    """`value` with every string in `mapping` replaced, through dicts, lists, tuples and
+    dataclasses (an artifact id inside a node's output)."""
+    if not mapping:
+        return value
+    if isinstance(value, str):
+        return mapping.get(value, value)
+    if isinstance(value, dict):
+        return {k: rebind(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rebind(v, mapping) for v in value]
+    if isinstance(value, tuple):
+        return tuple(rebind(v, mapping) for v in value)
+    if is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in fields(value):
+            v = getattr(value, f.name)
+            if isinstance(v, (str, dict, list, tuple)) or (is_dataclass(v) and not isinstance(v, type)):
+                new = rebind(v, mapping)
+                if new is not v and new != v:
+                    changes[f.name] = new
+        return replace(value, **changes) if changes else value
+    return value
+
+
+class NodeCache:
+    """The cache as one run sees it: entries shared by every worker on the home folder, the
+    workflow's last keys, and what this run was asked to run again."""
+
+    def __init__(self, store, workflow_id: str | None, job_id: str, rerun=None):
+        self.store, self.workflow_id, self.job_id = store, workflow_id, job_id
+        self.folder = store.settings.cache_dir
+        self.limit = store.settings.cache_bytes
+        self.rerun = rerun
+
+    def forced(self, graph) -> dict[str, str]:
+        """node id -> why it is forced to run (the run's "run everything again", or a node
+        asked to run again and everything below it)."""
+        if self.rerun == "all":
+            return {nid: "forced: the run was asked to run everything again" for nid in graph.nodes}
+        out = {}
+        for asked in self.rerun or []:
+            if asked in graph.nodes:
+                out[asked] = "forced: this node was asked to run again"
+                for below in graphs.downstream(graph, asked):
+                    out.setdefault(below, f"forced: node {asked!r} above it was asked to run again")
+        return out
+
+    def previous(self, node_id: str) -> dict | None:
+        if not self.workflow_id:
+            return None
+        row = self.store.last_node_key(self.workflow_id, node_id)
+        return row["fields"] if row else None
+
+    def remember(self, node_id: str, planned: Planned) -> None:
+        if self.workflow_id:
+            self.store.set_node_key(self.workflow_id, node_id, planned.digest, planned.key, self.job_id)
+
+    def find(self, digest: str) -> Entry | None:
+        """The entry for a key, checked (its record and files present); Miss if it is listed
+        but cannot be used (then it is dropped)."""
+        if self.store.cache_entry(digest) is None:
+            return None
+        folder = self.folder / digest
+        try:
+            record = json.loads((folder / "record.json").read_text())
+            for name, size in record.get("sizes", {}).items():
+                if (folder / name).stat().st_size != size:
+                    raise Miss(f"its stored {name} is damaged")
+        except (OSError, ValueError) as e:
+            self.drop(digest)
+            raise Miss("its stored result is missing") from e
+        except Miss:
+            self.drop(digest)
+            raise
+        return Entry(folder, record)
+
+    def reason(self, nt, node_id: str, planned: Planned) -> str | None:
+        """Why a node that is not served from the cache runs: what changed since this
+        workflow's last run of it, or that its result was not kept; None the first time."""
+        before = self.previous(node_id)
+        if before is None:
+            return None
+        if digest_of(before) == planned.digest:
+            size = f"{self.limit / 2**20:.0f} MB" if self.limit >= 10 * 2**20 else f"{self.limit / 2**20:.2g} MB"
+            return f"its stored result is gone (the least recently used go beyond PLAYGROUND_CACHE_MB, {size})"
+        return "; ".join(why(nt, before, planned.key, planned.input_nodes))
+
+    def serve(self, entry: Entry, save) -> tuple[dict, dict]:
+        """The entry's artifacts saved again for this run (each checked first) and its record
+        with their new ids: (record, old id -> new id). Miss if a file is missing or altered."""
+        _checked(entry.folder, "output.pkl", entry.record["files"])
+        mapping = {}
+        for a in entry.record.get("artifacts", []):
+            data = _checked(entry.folder, a["file"], entry.record["files"])
+            mapping[a["id"]] = save(a["kind"], a["name"], data, a["mime"])
+        return rebind(entry.record, mapping), mapping
+
+    def drop(self, digest: str) -> None:
+        self.store.cache_drop(digest)
+        shutil.rmtree(self.folder / digest, ignore_errors=True)
+
+    def put(self, digest: str, node_type: str, node_id: str, record: dict, output, artifacts: list) -> bool:
+        """Store a node's output. `artifacts`: [(id, bytes, {"kind", "name", "mime"})] of the
+        files it saved. Never fails the run: an output that cannot be pickled or a full disk
+        is logged and not kept."""
+        tmp = self.folder / f".tmp-{digest}-{os.getpid()}"
+        try:
+            raw = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:  # an artifact holding something that cannot be pickled: not kept
+            log.info("node %s (%s): output not cached: %s", node_id, node_type, e)
+            return False
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            files, sizes, saved = {}, {}, []
+            (tmp / "output.pkl").write_bytes(raw)
+            files["output.pkl"], sizes["output.pkl"] = hashlib.sha256(raw).hexdigest(), len(raw)
+            for i, (art_id, data, meta) in enumerate(artifacts):
+                name = f"a{i}.bin"
+                (tmp / name).write_bytes(data)
+                files[name], sizes[name] = hashlib.sha256(data).hexdigest(), len(data)
+                saved.append({**meta, "id": art_id, "file": name})
+            body = {**record, "artifacts": saved, "files": files, "sizes": sizes}
+            (tmp / "record.json").write_text(json.dumps(body, default=str))
+            size = sum(sizes.values())
+            final = self.folder / digest
+            if final.exists():  # the same key stored by another run: one of them is enough
+                shutil.rmtree(tmp, ignore_errors=True)
+                return True
+            os.replace(tmp, final)
+            for gone in self.store.cache_add(digest, node_type, self.job_id, node_id, size, self.limit):
+                shutil.rmtree(self.folder / gone, ignore_errors=True)
+            return True
+        except Exception as e:  # a full disk, say: the run goes on without it
+            log.warning("node %s (%s): output not cached: %s", node_id, node_type, e)
+            shutil.rmtree(tmp, ignore_errors=True)
+            return False

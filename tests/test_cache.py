@@ -1,0 +1,208 @@
+"""The per-node cache (executor/cache.py), through a real app with real workers on a home
+folder of its own: what a re-run reuses, what it runs again and why, across a restart,
+within its size bound, and never when the result could differ."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, running_app, wait_for, write_dist_info
+
+CACHE_ENV = {"PLAYGROUND_CACHE_MB": "256"}
+
+
+def call(base, path, body=None, method=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method or ("POST" if data is not None else "GET"),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read().decode() or "null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode() or "null")
+
+
+def graph(seed=42, plots=("confusion_matrix",), n_estimators=20, algorithm="random_forest", dataset="wine",
+          metrics=("accuracy", "f1")):
+    nodes = [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "target",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": seed}},
+        {"id": "m", "type": "model", "config": {"algorithm": algorithm,
+                                                "hyperparameters": {"n_estimators": n_estimators}
+                                                if algorithm == "random_forest" else {}}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": list(metrics)}},
+        {"id": "v", "type": "visualize", "config": {"plots": list(plots)}},
+    ][:5 if plots else 4]
+    ids = [n["id"] for n in nodes]
+    return {"nodes": nodes, "edges": [{"source": a, "target": b} for a, b in zip(ids, ids[1:])]}
+
+
+def run(base, wf_id, rerun=None) -> dict:
+    status, body = call(base, f"/api/v1/workflows/{wf_id}/run", {"rerun": rerun} if rerun else {})
+    assert status == 202, body
+    job_id = body["job_id"]
+    assert wait_for(lambda: call(base, f"/api/v1/jobs/{job_id}")[1]["status"] in ("completed", "failed"), 120)
+    job = call(base, f"/api/v1/jobs/{job_id}")[1]
+    assert job["status"] == "completed", job
+    job["answer"] = body
+    return job
+
+
+def statuses(job) -> dict:
+    return {n["node_id"]: n["status"] for n in job["nodes"]}
+
+
+def reasons(job) -> dict:
+    return {nid: n.get("reason") for nid, n in job["results"]["nodes"].items()}
+
+
+def save(base, wf_id, g):
+    status, body = call(base, f"/api/v1/workflows/{wf_id}", g, method="PUT")
+    assert status == 200, body
+
+
+@pytest.fixture(scope="module")
+def app():
+    home = tempfile.mkdtemp(prefix="playground-cache-")
+    with running_app("--workers", "2", env=CACHE_ENV, home=home, timeout=60) as a:
+        yield a
+
+
+@pytest.fixture
+def wf(app):
+    status, body = call(app.base, "/api/v1/workflows", {"name": f"cache {time.monotonic()}", **graph()})
+    assert status == 201
+    return body["id"]
+
+
+def test_an_unchanged_rerun_is_all_cached_with_the_same_metrics_and_plots(app, wf):
+    # a seed of its own: no other test's run can have filled these keys
+    save(app.base, wf, graph(seed=101))
+    first = run(app.base, wf)
+    assert set(statuses(first).values()) == {"completed"}
+    again = run(app.base, wf)
+    assert set(statuses(again).values()) == {"cached"}
+    assert again["answer"]["reused"] == ["d", "e", "m", "s", "v"]  # the estimate knew
+    assert again["results"]["metrics"] == first["results"]["metrics"]
+    for nid, n in again["results"]["nodes"].items():
+        assert n["reused_from"] == first["id"], nid
+        assert n["output"] == first["results"]["nodes"][nid]["output"] or nid in ("m", "v")  # new artifact ids
+    # the plot and the model are this run's own artifacts, downloadable with it
+    plot = again["results"]["plots"][0]
+    assert plot["artifact_id"] != first["results"]["plots"][0]["artifact_id"]
+    req = urllib.request.urlopen(f"{app.base}/api/v1/jobs/{again['id']}/artifacts/{plot['artifact_id']}")
+    assert req.read()[:4] == b"\x89PNG"
+    model = next(n for n in again["nodes"] if n["node_id"] == "m")["output"]["model_artifact_id"]
+    assert model != next(n for n in first["nodes"] if n["node_id"] == "m")["output"]["model_artifact_id"]
+    assert urllib.request.urlopen(f"{app.base}/api/v1/jobs/{again['id']}/artifacts/{model}").status == 200
+
+
+def test_a_visualize_only_change_runs_only_visualize_and_says_why(app, wf):
+    save(app.base, wf, graph(seed=102))
+    run(app.base, wf)
+    save(app.base, wf, graph(seed=102, plots=("confusion_matrix", "feature_importance")))
+    job = run(app.base, wf)
+    assert statuses(job) == {"d": "cached", "s": "cached", "m": "cached", "e": "cached", "v": "completed"}
+    why = reasons(job)["v"]
+    assert "Plots" in why and "feature_importance" in why, why
+    assert len(job["results"]["plots"]) == 2
+
+
+def test_a_split_seed_change_runs_the_split_and_below_and_names_the_seed(app, wf):
+    save(app.base, wf, graph(seed=103))
+    run(app.base, wf)
+    save(app.base, wf, graph(seed=7))
+    job = run(app.base, wf)
+    assert statuses(job) == {"d": "cached", "s": "completed", "m": "completed", "e": "completed",
+                             "v": "completed"}
+    why = reasons(job)
+    assert why["s"] == "Random seed: 103 → 7", why
+    assert why["m"] == "its input 'split' changed (node 's')", why
+
+
+def test_a_forced_rerun_runs_every_node_and_a_forced_node_runs_with_what_is_below(app, wf):
+    save(app.base, wf, graph(seed=104))
+    first = run(app.base, wf)
+    forced = run(app.base, wf, rerun="all")
+    assert set(statuses(forced).values()) == {"completed"}
+    assert all(r.startswith("forced") for r in reasons(forced).values())
+    assert forced["results"]["metrics"]["e"]["values"] == first["results"]["metrics"]["e"]["values"]
+    one = run(app.base, wf, rerun=["m"])
+    assert statuses(one) == {"d": "cached", "s": "cached", "m": "completed", "e": "completed", "v": "completed"}, reasons(one)
+    assert reasons(one)["m"] == "forced: this node was asked to run again"
+    assert call(app.base, f"/api/v1/workflows/{wf}/run", {"rerun": ["nope"]})[0] == 422
+
+
+def test_a_deleted_or_altered_stored_result_makes_the_node_run_again(app, wf):
+    save(app.base, wf, graph(seed=105))
+    first = run(app.base, wf)
+    home = Path(app.home) / "cache"
+    entries = {json.loads((d / "record.json").read_text())["node_id"]: d for d in home.iterdir()
+               if (d / "record.json").exists() and json.loads((d / "record.json").read_text())["job_id"] == first["id"]}
+    (entries["v"] / "a0.bin").unlink()  # the plot's file
+    with open(entries["m"] / "output.pkl", "r+b") as f:  # the model, one byte changed
+        f.seek(100)
+        byte = f.read(1)
+        f.seek(100)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    job = run(app.base, wf)
+    # the model is trained again (to the same key), so the Evaluate node below it is still reused
+    assert statuses(job) == {"d": "cached", "s": "cached", "m": "completed", "e": "cached", "v": "completed"}
+    assert "could not be used" in reasons(job)["m"] and "damaged" in reasons(job)["m"], reasons(job)
+    assert "missing" in reasons(job)["v"], reasons(job)
+    assert job["results"]["metrics"] == first["results"]["metrics"]
+
+
+def test_an_unseeded_model_is_never_reused_and_says_so():
+    site = write_dist_info(Path(tempfile.mkdtemp(prefix="playground-site-")), "unseeded-plugin",
+                           {"unseeded_forest": "tests.plugins_extra.unseeded_model:PLUGIN"})
+    path = os.pathsep.join(filter(None, [str(site), str(ROOT), os.environ.get("PYTHONPATH")]))
+    with running_app("--workers", "1", env={**CACHE_ENV, "PYTHONPATH": path}, timeout=60) as a:
+        wf = call(a.base, "/api/v1/workflows", {"name": "unseeded", **graph(algorithm="unseeded_forest",
+                                                                             plots=(), metrics=("accuracy",))})[1]["id"]
+        run(a.base, wf)
+        job = run(a.base, wf)
+        assert statuses(job)["s"] == "cached"
+        assert statuses(job)["m"] == "completed" and statuses(job)["e"] == "completed"
+        assert reasons(job)["m"] == ("not reused: seed not fixed: Unseeded forest does not take its randomness "
+                                     "from the seed"), reasons(job)
+        assert reasons(job)["e"] == "not reused: its input 'model' cannot be reused"
+
+
+def test_the_cache_outlives_a_restart_and_keeps_its_bound():
+    home = tempfile.mkdtemp(prefix="playground-cache-restart-")
+    with running_app("--workers", "1", env=CACHE_ENV, home=home, timeout=60) as a:
+        wf = call(a.base, "/api/v1/workflows", {"name": "restart", **graph(seed=3)})[1]["id"]
+        first = run(a.base, wf)
+    with running_app("--workers", "1", env=CACHE_ENV, home=home, timeout=60) as a:
+        job = run(a.base, wf)
+        assert set(statuses(job).values()) == {"cached"}
+        assert job["results"]["metrics"] == first["results"]["metrics"]
+    one_run = sum(f.stat().st_size for d in (Path(home) / "cache").iterdir() for f in d.iterdir())
+    bound = one_run * 1.5  # room for one run's entries, not two
+    with running_app("--workers", "1", env={"PLAYGROUND_CACHE_MB": str(bound / 2**20)}, home=home, timeout=60) as a:
+        for seed in (11, 12, 13):
+            save(a.base, wf, graph(seed=seed))
+            run(a.base, wf)
+            kept = [d for d in (Path(home) / "cache").iterdir() if not d.name.startswith(".")]
+            total = sum(f.stat().st_size for d in kept for f in d.iterdir() if f.name != "record.json")
+            assert 0 < total <= bound, (total, bound)
+        # the newest run's entries are the most recently used: all kept
+        job = run(a.base, wf)
+        assert set(statuses(job).values()) == {"cached"}, reasons(job)
+        # the first run's were the least recently used: gone, so its nodes run again
+        save(a.base, wf, graph(seed=3))
+        old = run(a.base, wf)
+        assert {n: s for n, s in statuses(old).items() if n != "d"} == dict.fromkeys("smev", "completed")
+        assert old["results"]["metrics"] == first["results"]["metrics"]
+    shutil.rmtree(home, ignore_errors=True)
