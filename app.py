@@ -71,6 +71,7 @@ from web.auth import plan as plan_access
 from web.banner import BannerMiddleware
 from web.errors import BadRequest, parse_json, wants_json
 from web.errors import install as install_error_policy
+from web.scripts import install as install_script_routes
 from web.security import SecurityMiddleware, csrf_token
 from web.upload import receive_upload
 
@@ -923,6 +924,7 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
             return HTMLResponse(to_xml(page), status_code=getattr(e, "status", 422))
         return RedirectResponse(f"/datasets/{dataset_id}?saved=reading", status_code=303)
 
+    install_script_routes(app, store, cfg)  # a run's script, a dataset's download (web/scripts.py)
     app.state.settings, app.state.store, app.state.ingest, app.state.access = cfg, store, ingest, access
     return app
 

@@ -702,6 +702,22 @@ def build_steps(operations, context: StepContext | None = None) -> list:
     return [(f"{i + 1}_{slug}", make_step(ops[slug], params, context)) for i, (slug, params) in enumerate(operations)]
 
 
+def step_code(slug: str, params: dict, context: StepContext, source) -> str:
+    """An operation's step as code for an exported script (plugins.codegen.Source): its
+    declaration's `export`, else the step `make` builds written as the calls that build it."""
+    from plugins.codegen import NotExportable
+
+    op = _registry().get(slug)
+    if op is None:
+        raise NotExportable(f"the operation {slug!r} is not installed here")
+    if op.export is not None:
+        return op.export(params, replace(context, applies_to=tuple(op.applies_to)), source)
+    try:
+        return source.render(make_step(op, params, context))
+    except NotExportable as e:
+        raise NotExportable(f"{op.name}: {e}") from None
+
+
 def filter_reports(pipeline) -> list[str]:
     """What each row filter of a fitted Pipeline removed from the training rows."""
     out = []
