@@ -128,7 +128,10 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                *([Span(f" · {job['completed_at'] - job['started_at']:.1f} s", cls="muted")]
                  if job.get("completed_at") and job.get("started_at") else []),
                " ", A("Open as a page ↗", href=f"/jobs/{job['id']}", target="_blank", cls="small",
-                      data_results_page="1"))
+                      data_results_page="1"),
+               *([" · ", A("Export as Python", href=f"/api/v1/jobs/{job['id']}/script", download=True, cls="small",
+                           data_export_script="1", title="One standalone script that reproduces this run")]
+                 if job["status"] in ("completed", "failed", "cancelled") else []))
     problems = [n for n in nodes if n["status"] == "failed"]
     errors = [Div(H4("Errors"), *[P(f"{node_labels.get(n['node_id'], n['node_id'])} ({n['node_id']}): "
                                     f"{n.get('error_message') or n.get('message')}", cls="notice error")
