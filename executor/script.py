@@ -75,9 +75,9 @@ def export_script(graph: dict, runs: dict, dataset_info, job_id: str = "local", 
     for nid in r.graph.order:
         node = r.graph.nodes[nid]
         nt = types.get(node.get("type"))
-        label = f"{names.get(nid, nid)} ({nid})" if names.get(nid, nid) != nid else nid
         kind = nt.label if nt else str(node.get("type"))
-        body += _section(f"{kind} {label}")
+        label = f"{kind} ({nid})" if names.get(nid, kind) == kind else f"{names[nid]} ({kind}, {nid})"
+        body += _section(label)
         run = runs.get(nid) or {}
         missing = [e.source for e in r.graph.preds[nid] if e.source not in exported]
 
