@@ -51,6 +51,9 @@ class ModelPlugin:
     # fixed_in_search(params, problem_type) -> {param: reason}: tunable params the search
     # must leave at the user's value given the other settings (said in the search notes)
     fixed_in_search: Callable[[dict, str | None], dict] | None = None
+    # native_formats(fitted estimator) -> {file name: bytes}: the model in its library's own
+    # format too (XGBoost's JSON), shipped in the model bundle beside model.skops
+    native_formats: Callable[[Any], dict] | None = None
 
     def problems(self, params: dict, problem_type: str | None) -> dict:
         return dict(self.check(params, problem_type) or {}) if self.check else {}
