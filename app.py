@@ -57,6 +57,7 @@ from nodes.model import use_search_parameters
 from nodes.registry import node_types
 from plugins import guards, registry, tables
 from plugins.base import PROBLEM_TYPES
+from web import models as models_routes
 from web.auth import (
     Access,
     RedactTokens,
@@ -110,7 +111,8 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
     app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
                        token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
                        max_upload_bytes=cfg.max_upload_bytes + 2**20, sessions=sessions,
-                       trusted_proxies=cfg.trusted_proxies)
+                       trusted_proxies=cfg.trusted_proxies,
+                       upload_paths=("/api/v1/datasets", "/ui/datasets", models_routes.SCORING_PATH))
     rt = app.route
 
 
@@ -423,6 +425,7 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
 
     ingest = IngestService(memory_limit=cfg.ingest_memory_limit)
     atexit.register(ingest.close)
+    models_routes.install(app, store, cfg, ingest)  # a run's models: bundles, scoring (web/models.py)
 
 
     async def ingest_upload(request: Request) -> dict:

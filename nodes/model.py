@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import time
+import zipfile
 
 from nodes.base import (
     MODEL,
@@ -390,12 +391,14 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     buf = io.BytesIO()
     joblib.dump(pipeline, buf)
     artifact_id = ctx.save_artifact("model", f"{plugin.key}.joblib", buf.getvalue(), "application/octet-stream")
+    portable = save_portable(pipeline, plugin, split, ctx)
     classes = getattr(pipeline, "classes_", None)
     return ModelArtifact(
         pipeline=pipeline, algorithm=plugin.key, hyperparameters=_jsonable(hp), split=split,
         problem_type=split.problem_type, classes=[c.item() if hasattr(c, "item") else c for c in classes]
         if classes is not None else None, feature_names=list(split.X_train.columns),
         train_seconds=seconds, cv=cv, optuna=optuna_info, model_artifact_id=artifact_id or None,
+        portable=portable,
     )
 
 
@@ -513,6 +516,54 @@ def export(config: dict, ctx) -> Exported:
     return Exported(lines, names, notes)
 
 
+# the libraries any saved pipeline needs to load and predict (scipy: scikit-learn's own)
+BASE_LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "skops")
+DISTRIBUTIONS = {"xgboost": "xgboost"}  # a module a pipeline's types come from -> its distribution
+
+
+def save_portable(pipeline, plugin, split, ctx) -> dict | None:
+    """The fitted pipeline without its training-only row filters, saved with skops (never
+    pickle) for the model bundle, with what scoring new rows needs to know: the feature
+    columns and their kinds, the target, classes, positive class and the library versions;
+    and the estimator in its library's own format when its plugin gives one. None (and a
+    warning) when the pipeline cannot be saved so; the run goes on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import skops.io as sio
+
+    from playground_runtime import feature_schema, scoring_pipeline
+
+    try:
+        model = scoring_pipeline(pipeline)
+        data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
+        needed = sio.get_untrusted_types(data=data)
+    except Exception as e:  # a third-party estimator skops cannot save: no bundle, said once
+        ctx.warn(f"This model cannot be saved as a portable bundle (skops: {e}); the run's own model is kept.")
+        return None
+    libraries = {}
+    modules = {t.split(".")[0] for t in needed}
+    for dist in (*BASE_LIBRARIES, *sorted(DISTRIBUTIONS[m] for m in modules if m in DISTRIBUTIONS)):
+        try:
+            libraries[dist] = version(dist)
+        except PackageNotFoundError:
+            libraries[dist] = version(f"{dist}-cpu") if dist == "xgboost" else None
+    skops_id = ctx.save_artifact("model", f"{plugin.key}.skops", data, "application/octet-stream")
+    native = {}
+    if plugin.native_formats is not None:
+        for name, blob in plugin.native_formats(model.steps[-1][1]).items():
+            native[name] = ctx.save_artifact("model", name, blob, "application/octet-stream")
+    classes = getattr(model, "classes_", None)
+    return {"skops_artifact_id": skops_id or None, "native": native, "types": sorted(needed),
+            "features": feature_schema(split.X_train), "target": split.target, "problem_type": split.problem_type,
+            "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
+            "dataset_name": split.dataset_name, "libraries": libraries,
+            "classes": [_plain(c) for c in classes] if classes is not None else None}
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
+
+
 def reconcile(config: dict, old: dict, upstream: Upstream) -> dict:
     """Another algorithm brings its own defaults, not the previous one's values."""
     if config.get("algorithm") != old.get("algorithm"):
@@ -597,7 +648,7 @@ def estimate(config: dict, upstream: Upstream) -> dict:
 def output_summary(model: ModelArtifact) -> dict:
     return {"algorithm": model.algorithm, "hyperparameters": model.hyperparameters,
             "train_seconds": round(model.train_seconds, 4), "cv": model.cv, "optuna": model.optuna,
-            "model_artifact_id": model.model_artifact_id, "classes": model.classes}
+            "model_artifact_id": model.model_artifact_id, "classes": model.classes, "portable": model.portable}
 
 
 def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:

@@ -445,3 +445,157 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
 
     def fit_predict(self, X, y=None):
         return self.fit(X).labels_
+
+
+# --------------------------------------------------------------------------- scoring new rows
+# What a model needs of the rows it scores, and the one rule that checks them: used by the
+# app (the "Score a file" action, the predict node) and by a bundle's predict.py alike.
+def feature_schema(X: pd.DataFrame) -> list[dict]:
+    """The model's input columns, in order, each with its kind (`column_kind`) and dtype."""
+    return [{"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype)} for c in X.columns]
+
+
+class ColumnsError(ValueError):
+    """Rows a model cannot score, said in a sentence that names the columns."""
+
+
+def _names(cols) -> str:
+    shown = ", ".join(repr(str(c)) for c in cols[:10])
+    return shown + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
+
+
+def _as_kind(s: pd.Series, col: dict):
+    """The column as the model was trained on it, or None when its values do not fit."""
+    kind, dtype = col["type"], col.get("dtype", "")
+    if kind == "numeric":
+        if pd.api.types.is_bool_dtype(s):
+            return None
+        if pd.api.types.is_numeric_dtype(s):
+            return s
+        values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
+        return values if not (values.isna() & s.notna()).any() else None
+    if kind == "datetime":
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return s
+        if pd.api.types.is_numeric_dtype(s) and not s.notna().any():
+            return pd.to_datetime(s)
+        try:
+            values = pd.to_datetime(s, format="ISO8601")
+        except (ValueError, TypeError):
+            return None
+        trained_tz = "UTC" in dtype or "," in dtype
+        if getattr(values.dt, "tz", None) is not None and not trained_tz:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        return values
+    # categorical: the training values were text (or booleans); a file may read codes as numbers
+    if dtype == "bool" or dtype == "boolean":
+        if pd.api.types.is_bool_dtype(s):
+            return s
+        words = s.astype(str).str.strip().str.lower()
+        truth = words.map({"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False})
+        if (truth.isna() & s.notna()).any():
+            return None
+        return truth.astype("boolean") if s.isna().any() else truth.astype(bool)
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        text = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                                         else str(v)))
+        return text.astype(object)
+    return s
+
+
+def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.DataFrame:
+    """The rows as the model takes them: its feature columns in its order, each of the kind
+    it was trained on. Refused with a sentence (ColumnsError) naming every missing column,
+    every unknown one (the dataset's columns the model left out, the target among them,
+    may be there: they are set aside) and every column whose values are not of the
+    trained kind."""
+    names = [c["name"] for c in features]
+    have = [str(c) for c in frame.columns]
+    frame = frame.set_axis(have, axis=1)
+    problems = []
+    missing = [n for n in names if n not in have]
+    if missing:
+        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
+    unknown = [c for c in have if c not in names and c not in set(map(str, left_out))]
+    if unknown:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)} "
+                        "(the model was not trained on them)")
+    wrong, out = [], {}
+    for col in features:
+        if col["name"] not in have:
+            continue
+        values = _as_kind(frame[col["name"]], col)
+        if values is None:
+            bad = frame[col["name"]].dropna().astype(str).head(2).tolist()
+            wrong.append(f"{col['name']!r} should be {col['type']} (values like {', '.join(map(repr, bad))})")
+        else:
+            out[col["name"]] = values
+    if wrong:
+        problems.append("wrong type in " + "; ".join(wrong))
+    if problems:
+        raise ColumnsError("These rows cannot be scored: " + "; ".join(problems) + ".")
+    return pd.DataFrame(out, index=frame.index)[names]
+
+
+def scoring_pipeline(pipeline):
+    """A fitted Pipeline without its row filters (samplers act during fit only, so the
+    predictions are the same): what a model bundle saves, needing no imbalanced-learn."""
+    from sklearn.pipeline import Pipeline
+
+    steps = [(name, step) for name, step in pipeline.steps if not hasattr(step, "fit_resample")]
+    return Pipeline(steps)
+
+
+def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:
+    """The model's predictions for the rows, one per row in their order: `prediction`, and
+    with `proba` a classifier's probability of each class (`proba_<class>`)."""
+    out = pd.DataFrame({"prediction": model.predict(X)}, index=X.index)
+    if proba:
+        if not hasattr(model, "predict_proba"):
+            raise ColumnsError("This model gives no class probabilities (it is not a classifier that has them).")
+        p = np.asarray(model.predict_proba(X))
+        for i, c in enumerate(model.classes_):
+            out[f"proba_{c}"] = p[:, i]
+    return out.reset_index(drop=True)
+
+
+# The types a saved model may hold beyond those skops trusts by default: reviewed, each one
+# a scikit-learn, numpy or XGBoost class that a built-in algorithm's pipeline holds, or one
+# of this module's (tests/test_bundle.py checks every built-in pipeline needs nothing else).
+# Loading refuses a file that needs any other type (skops.io.get_untrusted_types).
+TRUSTED_TYPES = (
+    "numpy.dtype",
+    "playground_runtime.AutoPrepare",
+    "playground_runtime.ClipOutliers",
+    "playground_runtime.Columns",
+    "playground_runtime.DBSCANPredictor",
+    "playground_runtime.DateFeatures",
+    "playground_runtime.DropMostlyMissing",
+    "playground_runtime.EncodedLabelClassifier",
+    "sklearn.metrics._dist_metrics.ChebyshevDistance64",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",
+    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.tree._tree.Tree",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
+)
+
+
+def refused_types(found) -> list[str]:
+    """The types a model file needs that are not on the reviewed list."""
+    return sorted(t for t in found if t not in TRUSTED_TYPES)
+
+
+class UntrustedModel(ValueError):
+    """A model file that needs a type outside the reviewed list."""
+
+
+def untrusted_sentence(refused: list[str], what: str = "This model file") -> str:
+    return (f"{what} needs types outside the reviewed list ({', '.join(refused[:5])}"
+            f"{' …' if len(refused) > 5 else ''}): refused, nothing in it was loaded.")

@@ -64,6 +64,9 @@ class ModelPlugin:
     def check_code(self, source) -> str | None:
         """The script's function for `check` (the rules between params), or None."""
         return source.ref(self.check, f"check_{self.key}") if self.check else None
+    # native_formats(fitted estimator) -> {file name: bytes}: the model in its library's own
+    # format too (XGBoost's JSON), shipped in the model bundle beside model.skops
+    native_formats: Callable[[Any], dict] | None = None
 
     def problems(self, params: dict, problem_type: str | None) -> dict:
         return dict(self.check(params, problem_type) or {}) if self.check else {}

@@ -1,0 +1,55 @@
+"""A run's trained models: their list and bundles (API), and "Score a file" (the results
+panel). Thin routes: bind, call executor.bundle, answer."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fasthtml.common import to_xml
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from components.results import ScoreResult
+from data import disk
+from data.store import Invalid, NotFound
+from executor import bundle
+from web.errors import BadRequest
+from web.upload import receive_upload
+
+SCORING_PATH = "/ui/scoring"  # a streamed upload (web.security's upload paths)
+
+
+def install(app, store, cfg, ingest) -> None:
+    rt = app.route
+
+    @rt("/api/v1/jobs/{job_id}/models")
+    def api_models(job_id: str):
+        return JSONResponse({"job_id": job_id, "models": bundle.models(store, job_id)})
+
+    @rt("/api/v1/jobs/{job_id}/models/{node_id}/bundle")
+    async def api_model_bundle(job_id: str, node_id: str):
+        name, data = await asyncio.to_thread(bundle.bundle, store, job_id, node_id)
+        return Response(data, media_type="application/zip",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    async def ui_score(request: Request):
+        """An uploaded table scored by one of the run's models: the answer is a fragment
+        with the predictions to download, or the sentence saying why not."""
+        job_id, node_id = request.path_params["job_id"], request.path_params["node_id"]
+        proba = request.query_params.get("proba") in ("1", "true")
+        disk.require_free(cfg, "Scoring a file")
+        try:
+            got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+            result = await asyncio.to_thread(bundle.score_upload, store, ingest, job_id, node_id, got.path,
+                                             got.filename, proba)
+        except (Invalid, NotFound, BadRequest) as e:
+            return HTMLResponse(to_xml(ScoreResult(error=getattr(e, "detail", None) or str(e))))
+        return HTMLResponse(to_xml(ScoreResult(result)))
+
+    app.router.routes.append(Route(SCORING_PATH + "/{job_id}/{node_id}", ui_score, methods=["POST"]))
+
+    @rt("/ui/jobs/{job_id}/scores/{score_id}")
+    def ui_score_file(job_id: str, score_id: str):
+        path = bundle.score_path(store, job_id, score_id)
+        return FileResponse(path, media_type="text/csv", filename=f"predictions-{score_id}.csv")
