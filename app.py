@@ -23,7 +23,7 @@ from data.ingest import IngestService, clean_leftovers
 from data.store import Invalid, NotFound, open_store
 from executor.sweeper import start_sweeper
 from nodes import graph as graphs
-from web import account, catalog, events, health, inspector, pages, runs, workflows
+from web import account, catalog, events, health, inspector, models, pages, runs, scripts, workflows
 from web import datasets as dataset_routes
 from web.auth import Access, RedactTokens, Sessions, StartRefused, is_loopback, login_urls, networks
 from web.auth import plan as plan_access
@@ -34,7 +34,7 @@ from web.site import ROOT, Site
 
 # The resources, in the order their routes are matched: a new one is a module in web/ and a
 # name here.
-RESOURCES = (catalog, account, health, workflows, runs, events, inspector, dataset_routes, pages)
+RESOURCES = (catalog, account, health, workflows, runs, events, inspector, dataset_routes, models, scripts, pages)
 
 log = logging.getLogger("playground.web")
 
@@ -68,7 +68,8 @@ def create_app(cfg: Settings | None = None, access: Access | None = None) -> Fas
     app.add_middleware(SecurityMiddleware, allowed_hosts=cfg.allowed_hosts,
                        token=csrf_token(cfg.session_secret()), max_body_bytes=cfg.max_body_bytes,
                        max_upload_bytes=cfg.max_upload_bytes + 2**20, sessions=sessions,
-                       trusted_proxies=cfg.trusted_proxies)
+                       trusted_proxies=cfg.trusted_proxies,
+                       upload_paths=("/api/v1/datasets", "/ui/datasets", models.SCORING_PATH))
     # Domain errors (Invalid, NotFound, ...) become 4xx with a sentence; anything else a
     # logged 500 with a sentence (web/errors.py).
     install_error_policy(app, {

@@ -337,7 +337,12 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
     suggested = prof.get("suggested_target")
     missing_cells = sum(c.get("missing") or 0 for c in prof["columns"])
     return Page(detail["name"], Div(
-        Div(H1(detail["name"]), A("← All datasets", href="/datasets"), cls="page-head"),
+        Div(H1(detail["name"]), A("← All datasets", href="/datasets"),
+            Span(A("Download", href=f"/api/v1/datasets/{detail['id']}/download", download=True, data_download="parquet",
+                   title="The table as the app stored it (Parquet), what a run and an exported script read"),
+                 " · ", A("CSV", href=f"/api/v1/datasets/{detail['id']}/download?format=csv", download=True,
+                          data_download="csv"), cls="small"),
+            cls="page-head"),
         Div(P(detail.get("description") or detail.get("filename") or ""),
             P(f"{prof['n_rows']:,} rows × {prof['n_cols']} columns · {missing_cells:,} missing cells · "
               f"target {target or '—'} · {problem_type or '—'}"

@@ -14,8 +14,10 @@ from fasthtml.common import (
     Div,
     Figcaption,
     Figure,
+    Form,
     Img,
     Input,
+    Label,
     Li,
     P,
     Span,
@@ -128,7 +130,10 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                *([Span(f" · {job['completed_at'] - job['started_at']:.1f} s", cls="muted")]
                  if job.get("completed_at") and job.get("started_at") else []),
                " ", A("Open as a page ↗", href=f"/jobs/{job['id']}", target="_blank", cls="small",
-                      data_results_page="1"))
+                      data_results_page="1"),
+               *([" · ", A("Export as Python", href=f"/api/v1/jobs/{job['id']}/script", download=True, cls="small",
+                           data_export_script="1", title="One standalone script that reproduces this run")]
+                 if job["status"] in ("completed", "failed", "cancelled") else []))
     problems = [n for n in nodes if n["status"] == "failed"]
     errors = [Div(H4("Errors"), *[P(f"{node_labels.get(n['node_id'], n['node_id'])} ({n['node_id']}): "
                                     f"{n.get('error_message') or n.get('message')}", cls="notice error")
@@ -151,12 +156,60 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     plots = [PlotFigure(job["id"], p, model_names) for p in results.get("plots") or []]
     searches = FinishedSearches(job, node_labels, metrics_registry, registry.models())
     board = Leaderboard(job, node_labels, metrics_registry, model_names)
-    return Div(head, *errors, *warnings, *([board] if board else []),
+    models = TrainedModels(job, node_labels, model_names)
+    return Div(head, *errors, *warnings, *([board] if board else []), *([models] if models else []),
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")]), durations),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),
                *searches,
                id="results-body", data_job=job["id"], data_status=job["status"])
+
+
+SCORE_ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,.parquet,.pq"
+
+
+def TrainedModels(job, node_labels, model_names):
+    """Each trained model of the run: its bundle to download (model, runtime, predict.py,
+    model card) and "Score a file" (an uploaded table scored by it, the predictions to
+    download). None when the run trained none that has a bundle."""
+    trained = [n for n in job.get("nodes") or [] if n.get("status") == "completed"
+               and isinstance(n.get("output"), dict) and n["output"].get("portable")]
+    if not trained:
+        return None
+    rows = []
+    for n in trained:
+        nid, output = n["node_id"], n["output"]
+        facts = output["portable"]
+        name = f"{node_labels.get(nid, nid)}: {model_names.get(output.get('algorithm'), output.get('algorithm'))}"
+        bundle = f"/api/v1/jobs/{job['id']}/models/{nid}/bundle"
+        score = f"/ui/scoring/{job['id']}/{nid}"
+        proba = [Button("Score with probabilities", type="submit", cls="small", hx_post=f"{score}?proba=1",
+                        data_score_proba=nid)] if facts.get("classes") is not None else []
+        rows.append(Div(
+            Div(Span(name, cls="b"), Span(f" · {nid} · {len(facts.get('features') or [])} feature columns", cls="faint"),
+                " ", A("Download model", href=bundle, download="", cls="button small", data_download_model=nid,
+                       title="A zip: the fitted pipeline (skops), predict.py, requirements.txt and a model card"),
+                cls="row"),
+            Form(Label("Score a file", fr=f"score-file-{nid}", cls="small"),
+                 Input(type="file", name="file", id=f"score-file-{nid}", accept=SCORE_ACCEPT, required=True),
+                 Button("Score", type="submit", cls="small", hx_post=score, data_score_model=nid), *proba,
+                 hx_encoding="multipart/form-data", hx_target=f"#score-result-{nid}", hx_swap="innerHTML",
+                 cls="row score-form"),
+            Div(id=f"score-result-{nid}", data_score_result=nid),
+            cls="trained-model", data_trained_model=nid))
+    return Div(H4("Trained models"), P("Take a model out (it loads with skops, no checkout needed) or score new rows "
+                                       "with it: the columns must be the ones it was trained on.", cls="help"),
+               *rows, cls="trained-models")
+
+
+def ScoreResult(result: dict | None = None, error: str | None = None):
+    """What "Score a file" answered: the predictions to download, or why the rows were refused."""
+    if error:
+        return P(error, cls="notice error", role="alert", data_score_error="1")
+    what = "Predictions with class probabilities" if result.get("proba") else "Predictions"
+    return P(f"{what} for {result['rows']:,} rows: ", A("Download predictions (CSV)", href=result["url"],
+                                                       download=f"predictions-{result['score_id']}.csv",
+                                                       data_download_predictions="1"), cls="notice")
 
 
 def HistoryList(jobs, metrics_registry=None, model_names=None):

@@ -242,3 +242,45 @@ def deletion_marks(datasets_dir: Path) -> dict[str, list[Path]]:
             dataset_id = f.name[len(DELETING):].split(".", 1)[0]
             out.setdefault(dataset_id, []).append(f)
     return out
+
+
+# --------------------------------------------------------------------------- downloads
+DOWNLOAD_TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv; charset=utf-8"}
+CSV_BATCH_ROWS = 65_536
+
+
+def download(dataset_id: str, datasets_dir: Path, fmt: str = "parquet"):
+    """(file name, content, media type): the dataset as the app stored it, what a run
+    reads. content is the stored Parquet file (a Path), or bytes (a sample), or an iterator
+    of bytes (a CSV, written batch by batch so a large table is never held whole). Numbers
+    are written in full, so `plugins.tables.read_download` reads them back to the same value."""
+    if fmt not in DOWNLOAD_TYPES:
+        raise DatasetError(f"Unknown download format {fmt!r}; use parquet or csv.")
+    name, media = tables.download_name(dataset_id, fmt), DOWNLOAD_TYPES[fmt]
+    if is_sample(dataset_id):
+        df = load_sample(dataset_id)
+        if fmt == "csv":
+            return name, df.to_csv(index=False).encode(), media
+        import io
+
+        buf = io.BytesIO()
+        df.to_parquet(buf, index=False)
+        return name, buf.getvalue(), media
+    path = _safe_path(dataset_id, datasets_dir)
+    if not path.exists():
+        raise DatasetError(f"No dataset {dataset_id!r}.")
+    if fmt == "parquet":
+        return name, path, media
+    return name, _csv_batches(path), media
+
+
+def _csv_batches(path: Path):
+    import pyarrow.parquet as pq
+
+    first = True
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=CSV_BATCH_ROWS):
+        frame = plain_dtypes(batch.to_pandas(date_as_object=False))
+        yield frame.to_csv(index=False, header=first).encode()
+        first = False
+    if first:  # no rows: the header alone
+        yield pq.read_schema(path).empty_table().to_pandas().to_csv(index=False).encode()

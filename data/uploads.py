@@ -82,3 +82,20 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
         finally:
             Path(record["tmp_path"]).unlink(missing_ok=True)
             Path(record["sample_tmp"]).unlink(missing_ok=True)
+
+
+def read_table(store: Store, ingest: IngestService, path: str, filename: str):
+    """A table to score, read the way an upload is (the ingest helper: encodings, regional
+    numbers and dates, Excel), not kept as a dataset: the converted file and `path` are
+    removed once read."""
+    import tempfile
+
+    cfg = store.settings
+    try:
+        with tempfile.TemporaryDirectory(dir=cfg.home, prefix="scoring-") as folder:
+            with disk.translated(cfg, "The file to score", needed=2 * Path(path).stat().st_size):
+                record = ingest.ingest(src=path, filename=filename or "rows.csv", dest_dir=folder,
+                                       limits=_limits(cfg), options=None)
+            return datasets.load_parquet(record["tmp_path"])
+    finally:
+        Path(path).unlink(missing_ok=True)

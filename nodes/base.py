@@ -25,7 +25,10 @@ Params, and hooks with defaults that every layer asks instead of switching on a 
 - fingerprint(config, design) -> Fingerprint  what decides its output beyond its config and the
   keys of its inputs (a dataset's version), or why its output cannot be reused (time, an
   unseeded library): executor/cache.py builds each node's cache key from it
-- export(config) -> str | None  the seam for export to a script (default: not exportable)
+- export(config, ctx: ExportContext) -> Exported  its part of a run exported as a Python script
+  (`executor/script.py`): code lines, and the names it defines for the nodes below it; it
+  raises plugins.codegen.NotExportable with a sentence for what it cannot write (default:
+  the node type cannot be exported, which the script says)
 - fields(config) -> [{"key", "label", "value", "text"?, "default"?}]  its config as named
   fields, for comparing two runs (default: one per declared Param, then undeclared keys)
 
@@ -198,8 +201,8 @@ class NodeType:
     def fingerprint_for(self, config: dict, design: Design) -> Fingerprint:
         return (_call(self.fingerprint, config, design) if self.fingerprint else None) or Fingerprint()
 
-    def exported(self, config: dict) -> str | None:
-        return self.export(config) if self.export else None
+    def exported(self, config: dict, ctx: ExportContext) -> Exported | None:
+        return _call(self.export, config, ctx) if self.export else None
 
     def config_fields(self, config: dict) -> list[dict]:
         config = self.readable(config)[0]
@@ -339,6 +342,8 @@ class ModelArtifact:
     cv: dict | None = None  # {"metric", "folds": [...], "mean", "std"}
     optuna: dict | None = None  # {"metric", "best_params", "best_value", "trials": [...]}
     model_artifact_id: str | None = None
+    # the model bundle's facts and artifact ids (nodes.model.save_portable), None without one
+    portable: dict | None = None
     test_eval: Any = None  # EvalData on the test rows, computed once by the first consumer
 
     def evaluation(self):
@@ -387,3 +392,40 @@ class RunContext:
     def check_cancelled(self) -> None:
         if self.is_cancelled():
             raise Cancelled("cancelled")
+
+
+# --------------------------------------------------------------------------- export
+@dataclass
+class ExportContext:
+    """What a node's `export` hook is given: its place in the script and what feeds it."""
+
+    node_id: str
+    label: str  # the node as the user knows it
+    suffix: str  # added to the names it defines ("" for the first node of its type, "_2" ...)
+    inputs: dict  # port -> the Exported of the node feeding it (a list for a port taking several)
+    upstream: Upstream  # what it knows at design time
+    design: Design
+    source: Any  # plugins.codegen.Source: `ref` (import or inline) and `render` (a value as code)
+    output: dict | None = None  # what the run recorded for it (its completed event's output)
+    data_arg: int = 0  # a Dataset node's position among the script's data arguments
+
+    def name(self, base: str) -> str:
+        """A variable of this node in the script's main code."""
+        return self.source.reserve(base + self.suffix)
+
+    @property
+    def input(self):
+        """The Exported of its (first) input."""
+        first = next(iter(self.inputs.values()), None)
+        return first[0] if isinstance(first, list) else first
+
+
+@dataclass
+class Exported:
+    """A node's part of an exported script: its code (main's lines, in order) and the names
+    (and facts) the nodes below it use, by what they mean: "frame", "X_train", "pipeline"."""
+
+    lines: list
+    names: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # what it could not write: said in the script
+

@@ -17,6 +17,7 @@ from __future__ import annotations
 from nodes.base import (
     TABLE,
     Design,
+    Exported,
     Fingerprint,
     NodeError,
     NodeType,
@@ -365,12 +366,50 @@ def fingerprint(config: dict, design: Design) -> Fingerprint:
     return Fingerprint(parts={"dataset": version})
 
 
+def export(config: dict, ctx) -> Exported:
+    """Read the dataset as the app stored it (the file its download gives), then what the
+    run does to the table: rows without a target left out, the positive class settled on
+    the rows left, the id-like columns dropped."""
+    src = ctx.source
+    facts = ctx.design.dataset or {}
+    columns = facts.get("columns") or []
+    target, ptype = config.get("target_column") or None, config["problem_type"]
+    df, dtypes = ctx.name("df"), ctx.name("dtypes")
+    name = facts.get("name") or config["dataset_id"]
+    lines = [f"# {name} ({config['dataset_id']}): {ptype}" + (f", predicting {target!r}" if target else ""),
+             "# the stored types, which a CSV download is read back into (a Parquet file carries them)",
+             f"{dtypes} = {src.render({c['name']: str(c['dtype']) for c in columns if c.get('dtype')})}",
+             f"{df} = {src.ref(tables.read_download)}(data_paths[{ctx.data_arg}], {dtypes})"]
+    if target:
+        lines.append(f"{df} = {df}[{df}[{target!r}].notna()]  # rows without a target are left out")
+    positive = "None"
+    if ptype == "classification":
+        positive = ctx.name("positive_class")
+        counts = f"{{k.item() if hasattr(k, 'item') else k: int(v) for k, v in {df}[{target!r}].value_counts().items()}}"
+        lines += ["# the class binary metrics are about: " + ("the one chosen" if config.get("positive_class") is not None
+                                                              else "automatic, the rarer class (a tie: the one sorting last)"),
+                  f"{positive}, _ = {src.ref(settle_positive_class)}({src.render(config.get('positive_class'))}, {counts}, "
+                  f"{target!r}, {ptype!r})"]
+    if columns:
+        left_out = excluded_columns(config, columns)
+        if left_out:
+            reasons = id_reasons(columns, left_out)
+            lines.append("# id-like columns left out of the features: " + ", ".join(f"{c} ({why})" for c, why in reasons.items()))
+            lines.append(f"{df} = {df}.drop(columns={src.render(left_out)}, errors='ignore')")
+    else:
+        ids = ctx.name("ids")
+        lines += [f"{ids} = {src.ref(tables.id_columns)}({df}, exclude={src.render({target, *(config.get('include_ids') or [])})})",
+                  f"{df} = {df}.drop(columns=list({ids}))"]
+    lines.append(f"{df} = {df}.reset_index(drop=True)")
+    return Exported(lines, {"frame": df, "target": target, "problem_type": ptype, "positive": positive, "ops": []})
+
+
 NODE = NodeType(
     type="dataset", label="Dataset", icon="🗂️", colour="#16a34a",
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
     validate=validate, run=run, summary=summary, group="Data", design=design_output, reconcile=reconcile,
     preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id", advise=advice,
-    fields=fields, fingerprint=fingerprint,
+    fields=fields, fingerprint=fingerprint, export=export,
     order=10,
 )

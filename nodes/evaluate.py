@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nodes.base import METRICS, MODEL, EvaluationArtifact, NodeType, Port, Upstream, declared_fields
+from nodes.base import METRICS, MODEL, EvaluationArtifact, Exported, NodeType, Port, Upstream, declared_fields
 from plugins import registry
 from plugins.params import Param, validate_params
 
@@ -244,6 +244,29 @@ def estimate(config: dict, upstream: Upstream) -> dict:
     return {"seconds": 0.1}
 
 
+def export(config: dict, ctx) -> Exported:
+    """Each chosen metric on the test rows, by the metric's own function; the run's
+    results entry for this node (values, and the model's CV and search)."""
+    from plugins.evaluators import scored
+
+    src, up = ctx.source, ctx.input.names
+    values = ctx.name("metrics")
+    score, known = src.ref(scored), registry.metrics()
+    lines = [f"{values} = {{}}"]
+    for key in config["metrics"]:
+        lines += [f"{values}[{key!r}], why = {score}({known[key].code(src)}, {up['evaluation']})",
+                  "if why:",
+                  f"    note({known[key].name + ': '!r} + why)"]
+    extra = "".join(f", {k!r}: {up[k]}" for k in ("cv", "search") if up.get(k))
+    lines.append(f"results[{ctx.node_id!r}] = {{'algorithm': {up['algorithm']!r}, 'values': {values}{extra}}}")
+    notes = []
+    if config.get("confidence_intervals"):
+        notes.append(f"{ctx.label}: the confidence intervals are the app's; this script does not compute them.")
+    if config.get("compare_baseline"):
+        notes.append(f"{ctx.label}: the baseline comparison is the app's; this script does not compute it.")
+    return Exported(lines, dict(up), notes)
+
+
 def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
     out = Upstream(**{**upstream.__dict__})
     out.selected_metrics = list(config.get("metrics", []))
@@ -274,5 +297,5 @@ NODE = NodeType(
     inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
     params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design_output,
     output_summary=output_summary, results=results, estimate=estimate, fields=fields,
-    shape=keys_shape("metrics", "metric"), order=50,
+    shape=keys_shape("metrics", "metric"), export=export, order=50,
 )

@@ -13,11 +13,13 @@ from __future__ import annotations
 import io
 import math
 import time
+import zipfile
 
 from nodes.base import (
     MODEL,
     SPLIT,
     Design,
+    Exported,
     Fingerprint,
     ModelArtifact,
     NodeError,
@@ -137,16 +139,21 @@ def fit_target(X, y):
     return np.arange(len(X)) if y is None else y
 
 
-def _folds(split, k: int, seed):
+def cv_splits(problem_type: str, X, y, k: int, seed):
+    """The folds of k-fold cross-validation on the training rows: stratified when every
+    class has k rows, shuffled with the split's seed; at most one fold per two rows."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    n = len(split.X_train)
-    k = max(2, min(k, n // 2))
-    if split.problem_type == "classification":
-        smallest = int(split.y_train.value_counts().min())
+    k = max(2, min(k, len(X) // 2))
+    if problem_type == "classification":
+        smallest = int(y.value_counts().min())
         if smallest >= k:
-            return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(split.X_train, split.y_train)
-    return KFold(n_splits=k, shuffle=True, random_state=seed).split(split.X_train)
+            return StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(X, y)
+    return KFold(n_splits=k, shuffle=True, random_state=seed).split(X)
+
+
+def _folds(split, k: int, seed):
+    return cv_splits(split.problem_type, split.X_train, split.y_train, k, seed)
 
 
 def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0.0, 1.0)):
@@ -386,13 +393,177 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     buf = io.BytesIO()
     joblib.dump(pipeline, buf)
     artifact_id = ctx.save_artifact("model", f"{plugin.key}.joblib", buf.getvalue(), "application/octet-stream")
+    portable = save_portable(pipeline, plugin, split, ctx)
     classes = getattr(pipeline, "classes_", None)
     return ModelArtifact(
         pipeline=pipeline, algorithm=plugin.key, hyperparameters=_jsonable(hp), split=split,
         problem_type=split.problem_type, classes=[c.item() if hasattr(c, "item") else c for c in classes]
         if classes is not None else None, feature_names=list(split.X_train.columns),
         train_seconds=seconds, cv=cv, optuna=optuna_info, model_artifact_id=artifact_id or None,
+        portable=portable,
     )
+
+
+# --------------------------------------------------------------------------- export
+def _suggest_code(p, problem_type: str) -> str:
+    """`_suggest` written out for one Param: the same call on the same declared space."""
+    if p.kind == "bool":
+        return f"trial.suggest_categorical({p.name!r}, [True, False])"
+    if p.kind == "select":
+        return f"trial.suggest_categorical({p.name!r}, {list(p.choices_for(problem_type))!r})"
+    lo, hi, log = p.search_range()
+    if p.kind == "int":
+        return f"trial.suggest_int({p.name!r}, {int(lo)!r}, {int(hi)!r}, log={log!r})"
+    return f"trial.suggest_float({p.name!r}, {float(lo)!r}, {float(hi)!r}, log={log!r})"
+
+
+def export(config: dict, ctx) -> Exported:
+    """The run's pipeline (every preprocessing step in order, the AutoPrepare guard, the
+    plugin's estimator), its cross-validation and Optuna search as the run does them, and
+    the final fit on the training rows."""
+    import optuna
+    from imblearn.pipeline import Pipeline
+
+    from plugins.evaluators import _plain, eval_data_for
+    from plugins.preprocessing import AutoPrepare, StepContext, step_code
+
+    src, up = ctx.source, ctx.input.names
+    plugin = registry.models()[config["algorithm"]]
+    ptype, seed, target, positive = up["problem_type"], up["seed"], up["target"], up["positive"]
+    X_train, y_train = up["X_train"], up["y_train"]
+    context = StepContext(problem_type=ptype, target=target, random_state=seed)
+    steps = [f"({f'{i + 1}_{slug}'!r}, {step_code(slug, params, context, src)})"
+             for i, (slug, params) in enumerate(up["ops"])]
+    steps += [f"('prepare', {src.render(AutoPrepare(handles_missing=plugin.handles_missing))})",
+              f"('model', {plugin.build_code(src)}(params, {ptype!r}, {seed!r}))"]
+    make, params, pipeline, evaluation = (ctx.name(n) for n in ("make_pipeline", "params", "pipeline", "evaluation"))
+    fit_target_ = src.ref(fit_target)
+    lines = [f"# {plugin.name}. The whole pipeline is the model: it takes the raw feature columns.",
+             f"def {make}(params):", f"    return {src.ref(Pipeline)}(["] + [f"        {s}," for s in steps] + ["    ])", "",
+             f"{params} = {src.render(dict(config.get('hyperparameters') or {}))}"]
+    names = {**up, "algorithm": plugin.key, "pipeline": pipeline, "evaluation": evaluation, "cv": None, "search": None}
+    searching, validating = bool(config.get("use_optuna")), bool(config.get("use_cv"))
+    metric_key = config.get("optuna_metric") if searching else default_metric(plugin, ptype)
+    notes = []
+    if searching or validating:
+        metric = registry.metrics()[metric_key]
+        scores = ctx.name("cv_scores")
+        lines += ["", f"def {scores}(params):",
+                  f'    """{config["cv_folds"]}-fold cross-validation on the training rows, as the run scores it: '
+                  f'{metric.name} of each fold."""',
+                  "    scores = []",
+                  f"    for rows, held_out in {src.ref(cv_splits)}({ptype!r}, {X_train}, {y_train}, {config['cv_folds']!r}, "
+                  f"{seed!r}):",
+                  f"        X_fit, X_held = {X_train}.iloc[rows], {X_train}.iloc[held_out]",
+                  f"        y_fit = None if {y_train} is None else {y_train}.iloc[rows]",
+                  f"        y_held = None if {y_train} is None else {y_train}.iloc[held_out]",
+                  f"        fold = {make}(params).fit(X_fit, {fit_target_}(X_fit, y_fit))",
+                  f"        data = {src.ref(eval_data_for)}(fold, X_fit, y_fit, X_held, y_held, {ptype!r}, random_state={seed!r}, "
+                  f"need_proba={metric.needs_proba!r}, need_transform={ptype == 'clustering'!r}, positive_class={positive})",
+                  f"        scores.append(float({src.ref(_plain)}({metric.code(src)}(data))))",
+                  "    return scores"]
+    if searching:
+        hp = dict(config.get("hyperparameters") or {})
+        tunable, fixed = search_space(plugin, hp, ptype)
+        first = {p.name: hp[p.name] for p in tunable if _in_space(p, hp.get(p.name), ptype)}
+        outside = [p.name for p in tunable if not _in_space(p, hp.get(p.name), ptype)]
+        direction = "maximize" if metric.direction == "higher" else "minimize"
+        n_trials = config["optuna_trials"]
+        ran = ((ctx.output or {}).get("optuna") or {}).get("n_trials")
+        if config.get("optuna_timeout") and ran is not None:
+            notes.append(f"The run's time limit ({config['optuna_timeout']} s) stopped its search after {ran} trial(s); "
+                         "the script runs that many, with no time limit, so its trials are the run's.")
+            n_trials = ran
+        space, study, search, best, objective = (ctx.name(n) for n in ("space", "study", "search", "best", "objective"))
+        check = plugin.check_code(src)
+        opt = src.ref(optuna)
+        lines += ["", f"# Optuna: {n_trials} trial(s), TPE sampler seeded {seed!r}, each scored by the cross-validation above;"
+                      " the first trial fits your own settings",
+                  f"{opt}.logging.set_verbosity({opt}.logging.WARNING)",
+                  f"{space} = {{  # the Params searched, each over its declared space"]
+        lines += [f"    {p.name!r}: lambda trial: {_suggest_code(p, ptype)}," for p in tunable] + ["}"]
+        if fixed:
+            lines += [f"# kept at your value: {name}, {why}" for name, why in fixed.items()]
+        lines += ["", f"def {objective}(trial):",
+                  '    yours = bool(trial.user_attrs.get("user_settings"))',
+                  f"    tried = dict({params})",
+                  f"    for name, suggest in {space}.items():",
+                  f"        if yours and name in {outside!r}:",
+                  "            continue  # outside the searched space: fitted as you set it",
+                  "        tried[name] = suggest(trial)"]
+        if check:
+            lines += [f"    refused = {check}(tried, {ptype!r})",
+                      "    if refused:  # a combination the algorithm refuses is never fitted",
+                      f"        raise {opt}.TrialPruned(' '.join(refused.values()))"]
+        lines += [f"    scores = {scores}(tried)", "    return sum(scores) / len(scores)", "",
+                  f"{study} = {opt}.create_study(direction={direction!r}, sampler={opt}.samplers.TPESampler(seed={seed!r}))",
+                  f"{study}.enqueue_trial({src.render(first)}, user_attrs={{'user_settings': True}})",
+                  f"{study}.optimize({objective}, n_trials={n_trials!r}, catch=(ValueError, ArithmeticError))",
+                  f"{best} = ({{name: {params}.get(name) for name in {space}}} "
+                  f"if {study}.best_trial.user_attrs.get('user_settings') else {study}.best_trial.params)",
+                  f"{params} = {{**{params}, **{best}}}",
+                  f"{search} = {{'metric': {metric_key!r}, 'best_value': {study}.best_value, 'n_trials': len({study}.trials), "
+                  f"'best_params': {best}}}"]
+        names["search"] = search
+    if validating:
+        cv, folds = ctx.name("cv"), ctx.name("folds")
+        lines += ["", f"{folds} = {scores}({params})",
+                  f"{cv} = {{'metric': {metric_key!r}, 'folds': {folds}, 'mean': sum({folds}) / len({folds})}}",
+                  f"{cv}['std'] = {src.ref(math)}.sqrt(sum((s - {cv}['mean']) ** 2 for s in {folds}) / len({folds}))"]
+        names["cv"] = cv
+    lines += ["", "# the final model, fitted on every training row",
+              f"{pipeline} = {make}({params}).fit({X_train}, {fit_target_}({X_train}, {y_train}))",
+              f"{evaluation} = {src.ref(eval_data_for)}({pipeline}, {X_train}, {y_train}, {up['X_test']}, {up['y_test']}, "
+              f"{ptype!r}, random_state={seed!r}, positive_class={positive})"]
+    return Exported(lines, names, notes)
+
+
+# the libraries any saved pipeline needs to load and predict (scipy: scikit-learn's own)
+BASE_LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "skops")
+DISTRIBUTIONS = {"xgboost": "xgboost"}  # a module a pipeline's types come from -> its distribution
+
+
+def save_portable(pipeline, plugin, split, ctx) -> dict | None:
+    """The fitted pipeline without its training-only row filters, saved with skops (never
+    pickle) for the model bundle, with what scoring new rows needs to know: the feature
+    columns and their kinds, the target, classes, positive class and the library versions;
+    and the estimator in its library's own format when its plugin gives one. None (and a
+    warning) when the pipeline cannot be saved so; the run goes on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    import skops.io as sio
+
+    from playground_runtime import feature_schema, scoring_pipeline
+
+    try:
+        model = scoring_pipeline(pipeline)
+        data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
+        needed = sio.get_untrusted_types(data=data)
+    except Exception as e:  # a third-party estimator skops cannot save: no bundle, said once
+        ctx.warn(f"This model cannot be saved as a portable bundle (skops: {e}); the run's own model is kept.")
+        return None
+    libraries = {}
+    modules = {t.split(".")[0] for t in needed}
+    for dist in (*BASE_LIBRARIES, *sorted(DISTRIBUTIONS[m] for m in modules if m in DISTRIBUTIONS)):
+        try:
+            libraries[dist] = version(dist)
+        except PackageNotFoundError:
+            libraries[dist] = version(f"{dist}-cpu") if dist == "xgboost" else None
+    skops_id = ctx.save_artifact("model", f"{plugin.key}.skops", data, "application/octet-stream")
+    native = {}
+    if plugin.native_formats is not None:
+        for name, blob in plugin.native_formats(model.steps[-1][1]).items():
+            native[name] = ctx.save_artifact("model", name, blob, "application/octet-stream")
+    classes = getattr(model, "classes_", None)
+    return {"skops_artifact_id": skops_id or None, "native": native, "types": sorted(needed),
+            "features": feature_schema(split.X_train), "target": split.target, "problem_type": split.problem_type,
+            "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
+            "dataset_name": split.dataset_name, "libraries": libraries,
+            "classes": [_plain(c) for c in classes] if classes is not None else None}
+
+
+def _plain(value):
+    return value.item() if hasattr(value, "item") else value
 
 
 def reconcile(config: dict, old: dict) -> dict:
@@ -481,7 +652,7 @@ def estimate(config: dict, upstream: Upstream) -> dict:
 def output_summary(model: ModelArtifact) -> dict:
     return {"algorithm": model.algorithm, "hyperparameters": model.hyperparameters,
             "train_seconds": round(model.train_seconds, 4), "cv": model.cv, "optuna": model.optuna,
-            "model_artifact_id": model.model_artifact_id, "classes": model.classes}
+            "model_artifact_id": model.model_artifact_id, "classes": model.classes, "portable": model.portable}
 
 
 def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
@@ -541,7 +712,7 @@ NODE = NodeType(
     inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
     params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design_output,
     advise=advice, reconcile=reconcile, estimate=estimate, output_summary=output_summary, fields=fields,
-    shape=shape, fingerprint=fingerprint, order=40,
+    shape=shape, fingerprint=fingerprint, export=export, order=40,
 )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import plugins.preprocessing as pp
-from nodes.base import TABLE, NodeType, Port, TableArtifact, Upstream, table_summary
+from nodes.base import TABLE, Exported, NodeType, Port, TableArtifact, Upstream, table_summary
 from plugins import registry
 from plugins.params import quoted
 
@@ -135,11 +135,25 @@ def fields(config: dict) -> list[dict]:
             for i, o in enumerate(ops)]
 
 
+def export(config: dict, ctx) -> Exported:
+    """As in the app, nothing runs here: the steps travel to each model below and become
+    the first steps of its pipeline (the Model node writes them)."""
+    up = ctx.input.names
+    ops = steps_of(config)
+    lines = ["# Nothing runs here: these steps become the first steps of each model's pipeline below, fitted on its"
+             " training rows only" + (" (row filters remove training rows during fitting; every test row is scored)"
+                                      if any(registry.operations()[s].kind == "row" for s, _ in ops
+                                             if s in registry.operations()) else "")]
+    lines += [f"#   {len(up['ops']) + i + 1}. {registry.operations()[s].name if s in registry.operations() else s}"
+              + (f" {params}" if params else "") for i, (s, params) in enumerate(ops)]
+    return Exported(lines, {**up, "ops": list(up["ops"]) + ops})
+
+
 NODE = NodeType(
     type="preprocessing", label="Preprocessing", icon="🧹", colour="#0891b2",
     description="Clean and transform the data: missing values, scaling, encoding, outliers.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("table", (TABLE,), "Table"),),
     params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output, advise=advice,
-    preview=preview, estimate=estimate, output_summary=table_summary, fields=fields, shape=shape,
+    preview=preview, estimate=estimate, output_summary=table_summary, fields=fields, shape=shape, export=export,
     order=20,
 )

@@ -9,7 +9,7 @@ import math
 
 from sklearn.model_selection import train_test_split
 
-from nodes.base import SPLIT, TABLE, NodeError, NodeType, Port, SplitArtifact, Upstream
+from nodes.base import SPLIT, TABLE, Exported, NodeError, NodeType, Port, SplitArtifact, Upstream
 from plugins import guards, registry
 from plugins.params import Param, validate_params
 
@@ -123,9 +123,7 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
         y = None
     stratify = None
     if config["stratify"] and config["shuffle"] and table.problem_type == "classification":
-        counts = y.value_counts()
-        n_test = round(len(df) * config["test_size"])
-        if counts.min() >= 2 and n_test >= len(counts):
+        if can_stratify(y, config["test_size"]):
             stratify = y
         else:
             ctx.warn("Some classes have fewer than 2 rows: the split is not stratified.")
@@ -142,6 +140,43 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
                          dataset_id=table.dataset_id, random_seed=config["random_seed"],
                          dataset_name=table.dataset_name, positive_class=table.positive_class)
+
+
+def can_stratify(y, test_size) -> bool:
+    """Whether a stratified split of these targets can be made: every class has two rows
+    or more, and the test rows are at least one per class."""
+    counts = y.value_counts()
+    return bool(counts.min() >= 2 and round(len(y) * test_size) >= len(counts))
+
+
+def export(config: dict, ctx) -> Exported:
+    up = ctx.input.names
+    src = ctx.source
+    df, target, ptype = up["frame"], up["target"], up["problem_type"]
+    X, y = ctx.name("X"), ctx.name("y")
+    names = {n: ctx.name(n) for n in ("X_train", "X_test", "y_train", "y_test")}
+    lines = []
+    if config.get("drop_duplicates"):
+        rows = ctx.name("rows")
+        lines += ["# exact copies of a row (every column, the target too) are removed before the split, the first kept",
+                  f"{rows}, _ = {src.ref(guards.drop_duplicate_rows)}({df})"]
+        df = rows
+    supervised = bool(target) and ptype != "clustering"
+    lines.append(f"{X} = {df}.drop(columns=[{target!r}])" if target else f"{X} = {df}")
+    shuffle, seed = config["shuffle"], config["random_seed"] if config["shuffle"] else None
+    stratify = "None"
+    if supervised:
+        lines.append(f"{y} = {df}[{target!r}]")
+        if config["stratify"] and shuffle and ptype == "classification":
+            stratify = f"{y} if {src.ref(can_stratify)}({y}, {config['test_size']!r}) else None"
+    call = f"train_test_split({X}{', ' + y if supervised else ''}, test_size={config['test_size']!r}, shuffle={shuffle!r}, " \
+           f"stratify={stratify}, random_state={seed!r})"
+    src.ref(train_test_split)
+    if supervised:
+        lines.append(f"{names['X_train']}, {names['X_test']}, {names['y_train']}, {names['y_test']} = {call}")
+    else:
+        lines += [f"{names['X_train']}, {names['X_test']} = {call}", f"{names['y_train']} = {names['y_test']} = None"]
+    return Exported(lines, {**up, **names, "seed": config["random_seed"]})
 
 
 def check(X_train, X_test, y_train, y_test, table, config, ctx) -> None:
@@ -189,6 +224,6 @@ NODE = NodeType(
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advice, preview=preview,
-    output_summary=output_summary, design=design_output,
+    output_summary=output_summary, design=design_output, export=export,
     order=30,
 )

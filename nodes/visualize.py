@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from nodes.base import METRICS, MODEL, PLOTS, Cancelled, NodeType, PlotsArtifact, Port, Upstream
+from nodes.base import METRICS, MODEL, PLOTS, Cancelled, Exported, NodeType, PlotsArtifact, Port, Upstream
 from nodes.evaluate import check_keys, keys_shape
 from plugins import registry
 
@@ -108,6 +108,17 @@ def results(result: PlotsArtifact) -> dict:
     return {"plots": [{"algorithm": result.model.algorithm, **p} for p in result.plots]}
 
 
+def export(config: dict, ctx) -> Exported:
+    """Each plot drawn by its own function and saved as a PNG in the plots folder."""
+    from plugins.visualizers import save_plot
+
+    src, up = ctx.source, ctx.input.names
+    save, known = src.ref(save_plot), registry.plots()
+    lines = [f"{save}({known[key].code(src)}, {up['evaluation']}, plots_dir / {f'{ctx.node_id}_{key}.png'!r}, "
+             f"{known[key].name!r})" for key in config["plots"]]
+    return Exported(lines, dict(up))
+
+
 def summary(config: dict) -> str:
     plots = config.get("plots")
     if plots is None:
@@ -122,6 +133,6 @@ NODE = NodeType(
     description="Draw plots of the model: performance and explainability.",
     inputs=(Port("model", (MODEL, METRICS), "Model or metrics"),), outputs=(Port("plots", (PLOTS,), "Plots"),),
     params=(), validate=validate, run=run, summary=summary, group="Results", estimate=estimate,
-    output_summary=output_summary, results=results, shape=keys_shape("plots", "plot"),
+    output_summary=output_summary, results=results, shape=keys_shape("plots", "plot"), export=export,
     order=60,
 )

@@ -54,6 +54,22 @@ class ModelPlugin:
     # fixed_in_search(params, problem_type) -> {param: reason}: tunable params the search
     # must leave at the user's value given the other settings (said in the search notes)
     fixed_in_search: Callable[[dict, str | None], dict] | None = None
+    # export(source) -> the name, in an exported script, of a function (params, problem_type,
+    # random_state) -> the estimator (plugins.codegen.Source). None: `build` itself, inlined
+    export: Callable | None = None
+
+    def build_code(self, source) -> str:
+        """The script's function that builds this estimator, as `build` does."""
+        if self.export is not None:
+            return self.export(source)
+        return source.ref(self.build, f"build_{self.key}")
+
+    def check_code(self, source) -> str | None:
+        """The script's function for `check` (the rules between params), or None."""
+        return source.ref(self.check, f"check_{self.key}") if self.check else None
+    # native_formats(fitted estimator) -> {file name: bytes}: the model in its library's own
+    # format too (XGBoost's JSON), shipped in the model bundle beside model.skops
+    native_formats: Callable[[Any], dict] | None = None
 
     def problems(self, params: dict, problem_type: str | None) -> dict:
         return dict(self.check(params, problem_type) or {}) if self.check else {}
@@ -138,6 +154,12 @@ class Metric:
     # positive class's scores; more: one-vs-rest macro), "" (every test row counts alike).
     # The positive class is the workflow's (the Dataset node's; automatic: the minority).
     averaging: str = ""
+    # export(source) -> the name, in an exported script, of a function EvalData -> value.
+    # None: `fn` itself, inlined (a named function; a lambda cannot be)
+    export: Callable | None = None
+
+    def code(self, source) -> str:
+        return self.export(source) if self.export is not None else _function_code(self.fn, source, self.name)
 
     def to_json(self) -> dict:
         return {"key": self.key, "name": self.name, "direction": self.direction,
@@ -162,6 +184,10 @@ class Plot:
     fn: Callable[[EvalData], bytes]  # returns PNG bytes
     needs_proba: bool = False
     description: str = ""
+    export: Callable | None = None  # as a Metric's: the script's function EvalData -> PNG bytes
+
+    def code(self, source) -> str:
+        return self.export(source) if self.export is not None else _function_code(self.fn, source, self.name)
 
     def to_json(self) -> dict:
         return {"key": self.key, "name": self.name, "group": self.group, "cost": self.cost,
@@ -197,6 +223,10 @@ class Operation:
     # design time: the columns after this step, from those before it and its params
     # ([{"name", "kind", ...}], params) -> [...]; None: the same columns, the same kinds
     reshape: Callable | None = None
+    # export(params, context, source) -> code (an expression) that builds its step in an
+    # exported script. None: the step `make` builds, written as the constructor calls that
+    # build it again (plugins.codegen.Source.render)
+    export: Callable | None = None
 
     @property
     def slug(self) -> str:
@@ -221,3 +251,12 @@ class Operation:
                 "applies_to": list(self.applies_to), "kind": self.kind, "when": self.when,
                 "description": self.description,
                 "parameters": [p.to_json() for p in self.params]}
+
+
+def _function_code(fn, source, what: str) -> str:
+    from plugins.codegen import NotExportable
+
+    if getattr(fn, "__name__", "<lambda>") == "<lambda>":
+        raise NotExportable(f"{what} is computed by a lambda, whose code a script cannot carry")
+    return source.ref(fn)
+

@@ -308,27 +308,72 @@ def _silhouette(d: EvalData):
     return float(skm.silhouette_score(X, labels))
 
 
+# Each metric is a named function: an exported script carries its code (Metric.code).
+def _accuracy(d: EvalData):
+    return float(skm.accuracy_score(d.y_test, d.y_pred))
+
+
+def _balanced_accuracy(d: EvalData):
+    return float(skm.balanced_accuracy_score(d.y_test, d.y_pred))
+
+
+def _f1(d: EvalData):
+    return float(skm.f1_score(d.y_test, d.y_pred, zero_division=0, **_avg(d)))
+
+
+def _precision(d: EvalData):
+    return float(skm.precision_score(d.y_test, d.y_pred, zero_division=0, **_avg(d)))
+
+
+def _recall(d: EvalData):
+    return float(skm.recall_score(d.y_test, d.y_pred, zero_division=0, **_avg(d)))
+
+
+def _mse(d: EvalData):
+    return float(skm.mean_squared_error(d.y_test, d.y_pred))
+
+
+def _rmse(d: EvalData):
+    return float(np.sqrt(skm.mean_squared_error(d.y_test, d.y_pred)))
+
+
+def _mae(d: EvalData):
+    return float(skm.mean_absolute_error(d.y_test, d.y_pred))
+
+
+def _r2(d: EvalData):
+    return float(skm.r2_score(d.y_test, d.y_pred))
+
+
+def _calinski_harabasz(d: EvalData):
+    return float(skm.calinski_harabasz_score(*_cluster_input(d, "Calinski-Harabasz")))
+
+
+def _davies_bouldin(d: EvalData):
+    return float(skm.davies_bouldin_score(*_cluster_input(d, "Davies-Bouldin")))
+
+
 def _metric(key, name, direction, problem_types, fn, **kw):
     return Metric(key=key, name=name, direction=direction, problem_types=problem_types, fn=fn, **kw)
 
 
 METRICS = {m.key: m for m in [
-    _metric("accuracy", "Accuracy", "higher", CLS, lambda d: float(skm.accuracy_score(d.y_test, d.y_pred)),
+    _metric("accuracy", "Accuracy", "higher", CLS, _accuracy,
             description="Share of test rows predicted correctly."),
     _metric("balanced_accuracy", "Balanced accuracy", "higher", CLS,
-            lambda d: float(skm.balanced_accuracy_score(d.y_test, d.y_pred)),
+            _balanced_accuracy,
             description="Mean recall over classes; robust to imbalance."),
     _metric("f1", "F1 score", "higher", CLS,
-            lambda d: float(skm.f1_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))), averaging="classes",
+            _f1, averaging="classes",
             description="Harmonic mean of precision and recall. Two classes: of the positive class (the "
                         "Dataset node's choice; automatic: the rarer class); more classes: the macro average."),
     _metric("precision", "Precision", "higher", CLS,
-            lambda d: float(skm.precision_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            _precision,
             averaging="classes",
             description="Of the rows predicted positive, the share that are. Two classes: of the positive "
                         "class (automatic: the rarer); more: macro average."),
     _metric("recall", "Recall", "higher", CLS,
-            lambda d: float(skm.recall_score(d.y_test, d.y_pred, zero_division=0, **_avg(d))),
+            _recall,
             averaging="classes",
             description="Of the positive rows, the share found. Two classes: of the positive class "
                         "(automatic: the rarer); more: macro average."),
@@ -341,14 +386,14 @@ METRICS = {m.key: m for m in [
             description="Counts of true (rows) against predicted (columns) classes."),
     _metric("classification_report", "Classification report", None, CLS, _report, kind="table",
             description="Precision, recall and F1 per class."),
-    _metric("mse", "Mean squared error", "lower", REG, lambda d: float(skm.mean_squared_error(d.y_test, d.y_pred)),
+    _metric("mse", "Mean squared error", "lower", REG, _mse,
             description="Average squared error; punishes large errors most."),
     _metric("rmse", "Root mean squared error", "lower", REG,
-            lambda d: float(np.sqrt(skm.mean_squared_error(d.y_test, d.y_pred))),
+            _rmse,
             description="Typical error, in the target's unit."),
-    _metric("mae", "Mean absolute error", "lower", REG, lambda d: float(skm.mean_absolute_error(d.y_test, d.y_pred)),
+    _metric("mae", "Mean absolute error", "lower", REG, _mae,
             description="Average absolute error, in the target's unit."),
-    _metric("r2", "R²", "higher", REG, lambda d: float(skm.r2_score(d.y_test, d.y_pred)),
+    _metric("r2", "R²", "higher", REG, _r2,
             description="Share of the target's variance explained (1 is perfect, 0 is the mean)."),
     _metric("mape", "Mean absolute percentage error", "lower", REG, _mape,
             description="Average error relative to the true value."),
@@ -359,15 +404,25 @@ METRICS = {m.key: m for m in [
             description="Share of test points the model put in no cluster (DBSCAN's noise, -1). The other "
                         "clustering scores leave these points out."),
     _metric("calinski_harabasz", "Calinski-Harabasz", "higher", CLU,
-            lambda d: float(skm.calinski_harabasz_score(*_cluster_input(d, "Calinski-Harabasz"))),
+            _calinski_harabasz,
             description="Between-cluster over within-cluster dispersion."),
     _metric("davies_bouldin", "Davies-Bouldin", "lower", CLU,
-            lambda d: float(skm.davies_bouldin_score(*_cluster_input(d, "Davies-Bouldin"))),
+            _davies_bouldin,
             description="Average similarity of each cluster to its closest one (0 is best)."),
 ]}
 
 
 PLUGINS = list(METRICS.values())  # registered like any plugin's (plugins.registry)
+
+
+def scored(fn, data: EvalData):
+    """(value, None), or (None, why) when the metric cannot be computed for these rows: a
+    metric function's value as the results keep it (plain JSON). What an exported script
+    scores with; the run's Evaluate node keeps the same None and says the same sentence."""
+    try:
+        return _plain(fn(data)), None
+    except (ValueError, TypeError) as e:
+        return None, str(e)
 
 
 def compute_metric(key: str, data: EvalData):

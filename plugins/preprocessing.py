@@ -24,34 +24,36 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
 
+# the transformers, row filters and column rules a saved model holds live in the runtime
+# module a model bundle ships; importable from here as before (models saved by earlier
+# runs name them so)
+from playground_runtime import (  # noqa: F401
+    DATE_PART_NAMES,
+    DATE_PARTS,
+    DEFAULT_DATE_PARTS,
+    AutoPrepare,
+    ClipOutliers,
+    Columns,
+    DateFeatures,
+    DropMostlyMissing,
+    RowFilter,
+    applicable,
+    column_kind,
+    date_features,
+    keep_complete_rows,
+    keep_inside_iqr,
+    keep_inside_zscore,
+    keep_unique_rows,
+)
 from plugins.base import Operation
 from plugins.params import Param, quoted, shape_problems, validate_params
 
 COLUMNS = Param("columns", "columns", default=[], label="Columns",
                 help="Leave empty to apply to every applicable column.")
 
-# what a datetime column becomes, in this order; the default is every part but the hour
-DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
-DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
-DATE_PART_NAMES = {"year": "year", "month": "month", "day": "day of month", "weekday": "weekday (0 = Monday)",
-                   "dayofyear": "day of year", "days_since_epoch": "days since 1970-01-01", "hour": "hour"}
-
 
 # --------------------------------------------------------------------------- columns
-def column_kind(s: pd.Series) -> str:
-    """numeric | datetime | categorical (text, bool, category): what an operation can act on."""
-    if pd.api.types.is_bool_dtype(s):
-        return "categorical"
-    if pd.api.types.is_datetime64_any_dtype(s):
-        return "datetime"
-    if pd.api.types.is_numeric_dtype(s):
-        return "numeric"
-    return "categorical"
-
-
 def profile_kind(col: dict) -> str:
     """The `column_kind` of a profiled column, from the dtype it is stored with (the dtype
     the run sees), so design time and run time classify a column alike."""
@@ -61,41 +63,10 @@ def profile_kind(col: dict) -> str:
         return {"numeric": "numeric", "id": "numeric", "datetime": "datetime"}.get(col.get("role"), "categorical")
 
 
-def applicable(applies_to, kind: str) -> bool:
-    """Whether an operation that applies to `applies_to` (a kind, or a tuple of kinds, "all"
-    for any) acts on a column of this kind: the one rule, at design time and at run time."""
-    kinds = (applies_to,) if isinstance(applies_to, str) else tuple(applies_to)
-    return "all" in kinds or kind in kinds
-
-
 def kinds_text(applies_to) -> str:
     """"numeric", "numeric or categorical", "" for any kind."""
     kinds = (applies_to,) if isinstance(applies_to, str) else tuple(applies_to)
     return "" if "all" in kinds else " or ".join(kinds)
-
-
-class Columns:
-    """The columns an operation acts on, chosen at fit time from the training frame: the
-    names the user gave (in their order), or every column of the kind. A column of another
-    kind is skipped (e.g. a text column named for median filling). Picklable, so the saved
-    model keeps it."""
-
-    def __init__(self, kind="all", names=(), strict: bool = True):
-        # kind: one kind or a tuple of them (an Operation's `applies_to`)
-        self.kind, self.names, self.strict = kind, tuple(names or ()), strict
-
-    def __call__(self, X: pd.DataFrame) -> list:
-        if self.names:
-            missing = [c for c in self.names if c not in X.columns]
-            if missing and self.strict:
-                raise ValueError(f"Column {missing[0]!r} is not in the data.")
-            names = [c for c in self.names if c in X.columns]
-        else:
-            names = list(X.columns)
-        return [c for c in names if applicable(self.kind, column_kind(X[c]))]
-
-    def __repr__(self):
-        return f"Columns({self.kind!r}, {list(self.names)!r})"
 
 
 def on_columns(*branches, remainder="passthrough"):
@@ -105,291 +76,6 @@ def on_columns(*branches, remainder="passthrough"):
 
     return ColumnTransformer(list(branches), remainder=remainder,
                              verbose_feature_names_out=False).set_output(transform="pandas")
-
-
-# --------------------------------------------------------------------------- dates
-def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd.DataFrame:
-    """Each datetime column (or those named) becomes numeric columns `col_year`,
-    `col_month` ...; stateless, so it needs no fitting. Timezone-aware dates count in UTC."""
-    if not isinstance(X, pd.DataFrame):
-        return X
-    chosen = [c for c in (X.columns if columns is None else columns) if c in X.columns and column_kind(X[c]) == "datetime"]
-    if not chosen:
-        return X
-    out = {}
-    for c in X.columns:
-        if c not in chosen:
-            out[c] = X[c]
-            continue
-        s = X[c]
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-        for part in parts:
-            if part == "days_since_epoch":
-                values = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-            elif part == "weekday":
-                values = s.dt.weekday
-            else:
-                values = getattr(s.dt, part)
-            out[f"{c}_{part}"] = values.astype(float)
-    return pd.DataFrame(out, index=X.index)
-
-
-# --------------------------------------------------------------------------- custom transformers
-# Only where scikit-learn has no transformer of its own; each passes
-# sklearn.utils.estimator_checks.parametrize_with_checks (tests/test_estimator_checks.py).
-class DateFeatures(TransformerMixin, BaseEstimator):
-    """Datetime columns (all, or those named) become numeric date features (see
-    `date_features`); other columns pass through. Fitting only notes which columns are
-    dates, so the output names are known (scikit-learn has no date transformer)."""
-
-    def __init__(self, parts=DEFAULT_DATE_PARTS, columns=None):
-        self.parts, self.columns = parts, columns
-
-    def fit(self, X, y=None):
-        frame = isinstance(X, pd.DataFrame)
-        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame)
-        X = X if frame else pd.DataFrame(X)
-        self.dates_ = [c for c in (self.columns or X.columns) if c in X.columns and column_kind(X[c]) == "datetime"]
-        self.names_out_ = list(date_features(X.head(0), self.parts, self.dates_).columns) if frame else list(
-            range(X.shape[1]))
-        return self
-
-    def transform(self, X):
-        check_is_fitted(self, "dates_")
-        frame = isinstance(X, pd.DataFrame)
-        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
-        return date_features(X, self.parts, self.dates_) if frame and self.dates_ else X
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "dates_")
-        if not hasattr(self, "feature_names_in_"):
-            from sklearn.utils.validation import _check_feature_names_in
-
-            return np.asarray(_check_feature_names_in(self, input_features), dtype=object)
-        return np.asarray([str(c) for c in self.names_out_], dtype=object)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        return tags
-
-
-class ClipOutliers(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Caps numbers at bounds learned from the training rows: quartiles -/+ factor x IQR,
-    or two quantiles. Missing values stay missing; no row is removed."""
-
-    def __init__(self, method="iqr", factor=1.5, lower_quantile=0.01, upper_quantile=0.99):
-        self.method, self.factor = method, factor
-        self.lower_quantile, self.upper_quantile = lower_quantile, upper_quantile
-
-    def fit(self, X, y=None):
-        X = validate_data(self, X, dtype=float, ensure_all_finite="allow-nan")
-        with np.errstate(all="ignore"):
-            if self.method == "iqr":
-                q1, q3 = np.nanquantile(X, 0.25, axis=0), np.nanquantile(X, 0.75, axis=0)
-                self.low_, self.high_ = q1 - self.factor * (q3 - q1), q3 + self.factor * (q3 - q1)
-            elif self.method == "quantile":
-                self.low_ = np.nanquantile(X, self.lower_quantile, axis=0)
-                self.high_ = np.nanquantile(X, self.upper_quantile, axis=0)
-            else:
-                raise ValueError(f"Unknown clipping method {self.method!r}; use 'iqr' or 'quantile'.")
-        return self
-
-    def transform(self, X):
-        check_is_fitted(self, "low_")
-        X = validate_data(self, X, dtype=float, ensure_all_finite="allow-nan", reset=False)
-        low = np.where(np.isnan(self.low_), -np.inf, self.low_)  # an all-missing column keeps its values
-        high = np.where(np.isnan(self.high_), np.inf, self.high_)
-        return np.clip(X, low, high)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
-
-
-class DropMostlyMissing(TransformerMixin, BaseEstimator):
-    """Drops the columns missing in more than `threshold` of the training rows (any dtype).
-    A frame comes out as a frame, other columns untouched."""
-
-    def __init__(self, threshold=0.5):
-        self.threshold = threshold
-
-    def fit(self, X, y=None):
-        frame = isinstance(X, pd.DataFrame)
-        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame)
-        share = pd.DataFrame(X).isna().mean().to_numpy()
-        self.keep_ = np.flatnonzero(~(share > self.threshold))
-        return self
-
-    def transform(self, X):
-        check_is_fitted(self, "keep_")
-        frame = isinstance(X, pd.DataFrame)
-        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
-        return X.iloc[:, self.keep_] if frame else X[:, self.keep_]
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "keep_")
-        from sklearn.utils.validation import _check_feature_names_in
-
-        return np.asarray(_check_feature_names_in(self, input_features), dtype=object)[self.keep_]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        return tags
-
-
-class AutoPrepare(TransformerMixin, BaseEstimator):
-    """The guard before every estimator, for what no step handled: datetime columns become
-    date features, text and bool columns ordinal codes (scikit-learn's OrdinalEncoder;
-    unseen categories -1), and for models that cannot take NaN, missing values the
-    training median (SimpleImputer). Column order is kept. `notes_` says what was done, so
-    the user is told and can choose a step instead."""
-
-    def __init__(self, handles_missing=False):
-        self.handles_missing = handles_missing
-
-    def fit(self, X, y=None):
-        from sklearn.impute import SimpleImputer
-        from sklearn.preprocessing import OrdinalEncoder
-
-        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
-                                      skip_check_array=isinstance(X, pd.DataFrame)))
-        self.dates_ = [c for c in X.columns if column_kind(X[c]) == "datetime"]
-        X = date_features(X, DEFAULT_DATE_PARTS, self.dates_)
-        self.encoded_ = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
-                         or pd.api.types.is_bool_dtype(X[c])]
-        self.encoder_ = None
-        if self.encoded_:
-            self.encoder_ = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
-                                           encoded_missing_value=np.nan).fit(X[self.encoded_].astype(object))
-        Xn = self._encode(X)
-        self.imputed_ = [c for c in Xn.columns if Xn[c].isna().any()]
-        self.imputer_ = None
-        if not self.handles_missing:
-            self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xn)
-        self.columns_out_ = list(Xn.columns)
-        self.notes_ = self._notes()
-        return self
-
-    def _frame(self, X):
-        if isinstance(X, pd.DataFrame):
-            return X
-        return pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
-
-    def _encode(self, X):
-        if self.encoder_ is not None:
-            codes = self.encoder_.transform(X[self.encoded_].astype(object))
-            X = X.copy()
-            for i, c in enumerate(self.encoded_):
-                X[c] = codes[:, i]
-        return X.astype(float)
-
-    def transform(self, X):
-        check_is_fitted(self, "columns_out_")
-        is_frame = isinstance(X, pd.DataFrame)
-        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
-                                      skip_check_array=is_frame))
-        Xn = self._encode(date_features(X, DEFAULT_DATE_PARTS, self.dates_))
-        if self.imputer_ is not None:
-            Xn = pd.DataFrame(self.imputer_.transform(Xn), columns=Xn.columns, index=Xn.index)
-        return Xn if is_frame else Xn.to_numpy()
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "columns_out_")
-        return np.asarray(self.columns_out_, dtype=object)
-
-    def _notes(self) -> list[str]:
-        notes = []
-
-        def shown(cols):
-            return ", ".join(map(str, cols[:5])) + (" …" if len(cols) > 5 else "")
-
-        if self.dates_:
-            notes.append(f"{len(self.dates_)} date column(s) were turned into year, month, day, weekday, "
-                         f"day-of-year and days-since-1970 features automatically: {shown(self.dates_)}. "
-                         "Add a Date features step to choose which.")
-        text = [c for c in self.encoded_ if c not in self.dates_]
-        if text:
-            notes.append(f"{len(text)} text column(s) were encoded as ordinals automatically: {shown(text)}. "
-                         "Add an encoding step to choose how.")
-        if self.imputer_ is not None and self.imputed_:
-            notes.append(f"{len(self.imputed_)} column(s) with missing values were filled with the training median "
-                         f"automatically: {shown(self.imputed_)}. Add a missing-values step to choose how.")
-        return notes
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.string = True
-        return tags
-
-
-# --------------------------------------------------------------------------- row filters
-class RowFilter:
-    """The function of a row-filter FunctionSampler: keeps the training rows `keep(X, y)`
-    says to keep. Bounds (quartiles, means) come from the rows it is given, which in a
-    Pipeline are the training rows only. Remembers what it removed for the run log."""
-
-    def __init__(self, name: str, keep, params: dict, use_target: bool = True):
-        self.name, self.keep, self.params, self.use_target = name, keep, dict(params), use_target
-        self.removed_ = None
-
-    def __call__(self, X, y):
-        mask = np.asarray(self.keep(X, y if self.use_target else None, **self.params), dtype=bool)
-        n = len(mask)
-        self.removed_ = (int(n - mask.sum()), n)
-        if n and not mask.any():
-            raise ValueError(f"{self.name} removed every training row.")
-        rows = np.flatnonzero(mask)
-        X = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
-        if y is not None:
-            y = y.iloc[rows] if hasattr(y, "iloc") else np.asarray(y)[rows]
-        return X, y
-
-    def describe(self) -> str | None:
-        if self.removed_ is None:
-            return None
-        removed, n = self.removed_
-        share = f" ({removed / n:.1%})" if n else ""
-        return f"{self.name}: removed {removed:,} of {n:,} training rows{share}; test rows are never removed."
-
-
-def keep_unique_rows(X, y, columns=None, kinds=("all",)):
-    cols = Columns(kinds, columns)(X)
-    key = X[cols]
-    if not columns and y is not None:
-        key = key.assign(**{"\0target": np.asarray(y)})  # identical rows: features and target
-    return ~key.duplicated(keep="first").to_numpy()
-
-
-def keep_complete_rows(X, y, columns=None, kinds=("all",)):
-    return X[Columns(kinds, columns)(X)].notna().all(axis=1).to_numpy()
-
-
-def keep_inside_iqr(X, y, factor=1.5, columns=None, kinds=("numeric",)):
-    cols = Columns(kinds, columns)(X)
-    if not cols:
-        return np.ones(len(X), dtype=bool)
-    V = X[cols].astype(float)
-    q1, q3 = V.quantile(0.25), V.quantile(0.75)
-    inside = ((V >= q1 - factor * (q3 - q1)) & (V <= q3 + factor * (q3 - q1))) | V.isna()
-    return inside.all(axis=1).to_numpy()
-
-
-def keep_inside_zscore(X, y, threshold=3.0, columns=None, kinds=("numeric",)):
-    cols = Columns(kinds, columns)(X)
-    if not cols:
-        return np.ones(len(X), dtype=bool)
-    V = X[cols].astype(float)
-    std = V.std(ddof=0).replace(0, 1.0)
-    z = ((V - V.mean()) / std).abs()
-    return ((z <= threshold) | z.isna()).all(axis=1).to_numpy()
-
 
 # --------------------------------------------------------------------------- building steps
 @dataclass(frozen=True)
@@ -700,6 +386,22 @@ def build_steps(operations, context: StepContext | None = None) -> list:
     context = context or StepContext()
     ops = _registry()
     return [(f"{i + 1}_{slug}", make_step(ops[slug], params, context)) for i, (slug, params) in enumerate(operations)]
+
+
+def step_code(slug: str, params: dict, context: StepContext, source) -> str:
+    """An operation's step as code for an exported script (plugins.codegen.Source): its
+    declaration's `export`, else the step `make` builds written as the calls that build it."""
+    from plugins.codegen import NotExportable
+
+    op = _registry().get(slug)
+    if op is None:
+        raise NotExportable(f"the operation {slug!r} is not installed here")
+    if op.export is not None:
+        return op.export(params, replace(context, applies_to=tuple(op.applies_to)), source)
+    try:
+        return source.render(make_step(op, params, context))
+    except NotExportable as e:
+        raise NotExportable(f"{op.name}: {e}") from None
 
 
 def filter_reports(pipeline) -> list[str]:

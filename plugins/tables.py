@@ -349,3 +349,30 @@ def plain_dtypes(df: pd.DataFrame) -> pd.DataFrame:
         elif pd.api.types.is_string_dtype(s) and s.dtype != "str":  # "str" already has NaN for missing
             df[c] = s.astype(object).where(s.notna(), np.nan).astype("str")
     return df
+
+
+# --------------------------------------------------------------------------- downloads
+def download_name(dataset_id: str, fmt: str = "parquet") -> str:
+    """The file name a dataset is downloaded under (and an exported script reads by default)."""
+    return f"{dataset_id}.{fmt}"
+
+
+def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
+    """A dataset as the app serves it for download, read back as the app reads it: the
+    Parquet file as stored (its dtypes travel with it), or the CSV, each cell read as its
+    text and turned into the stored dtype (`dtypes`: {column: dtype}; numbers are written in
+    full, so they read back to the same value)."""
+    if not str(path).lower().endswith(".csv"):
+        return plain_dtypes(pd.read_parquet(path))
+    dtypes = dict(dtypes or {})
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    for column, dtype in dtypes.items():
+        if column not in df.columns or dtype in ("str", "object", "string"):
+            continue
+        if dtype.startswith("datetime64"):
+            df[column] = pd.to_datetime(df[column], format="ISO8601").astype(dtype)
+        elif dtype == "bool":
+            df[column] = df[column].map({"True": True, "False": False}).astype(bool)
+        else:
+            df[column] = df[column].astype(dtype)
+    return plain_dtypes(df)

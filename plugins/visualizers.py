@@ -587,6 +587,21 @@ PLOTS = {p.key: p for p in [
 PLUGINS = list(PLOTS.values())  # registered like any plugin's (plugins.registry)
 
 
+def save_plot(fn, data: EvalData, path, name: str = "") -> bool:
+    """An exported script's plot: drawn by `fn` and written to `path` (a PNG), or why it
+    could not be drawn said, as the run says it."""
+    import sys
+
+    try:
+        png = fn(data)
+    except Exception as e:  # noqa: BLE001 - one plot that cannot be drawn leaves the others
+        print(f"{name or path}: not drawn: {e}", file=sys.stderr)
+        return False
+    with open(path, "wb") as f:
+        f.write(png)
+    return True
+
+
 def render_plot(key: str, data: EvalData) -> bytes:
     from plugins.registry import plots
 

@@ -105,6 +105,20 @@ def test_the_layers_contract_holds():
     assert "2 kept, 0 broken" in r.stdout
 
 
+def test_the_runtime_module_imports_only_the_model_libraries():
+    """playground_runtime ships verbatim in every model bundle: it may import numpy, pandas,
+    scikit-learn, imbalanced-learn and xgboost (and the standard library), nothing of ours,
+    and stays one file."""
+    import sys
+
+    runtime = ROOT / "playground_runtime"
+    assert [p.name for p in runtime.glob("*.py")] == ["__init__.py"]
+    allowed = {"numpy", "pandas", "sklearn", "imblearn", "xgboost", "__future__"}
+    roots = {m.split(".")[0] for m in imports_of(runtime / "__init__.py")}
+    bad = {r for r in roots if r not in allowed and r not in sys.stdlib_module_names}
+    assert not bad, f"playground_runtime imports {bad}"
+
+
 def test_no_import_cycle_between_modules():
     """Every import, at the top of a module or inside a function, in one graph (grimp's):
     the standard library's graphlib finds no cycle in it."""
@@ -112,7 +126,8 @@ def test_no_import_cycle_between_modules():
 
     import grimp
 
-    graph = grimp.build_graph("plugins", "nodes", "data", "executor", "inspectors", "components", "web")
+    graph = grimp.build_graph("plugins", "nodes", "data", "executor", "inspectors", "components", "web",
+                              "playground_runtime")
     deps = {m: graph.find_modules_directly_imported_by(m) for m in graph.modules}
     # a package's __init__ importing its own submodules is not a cycle of ours
     deps = {m: {d for d in ds if not m.startswith(d + ".") and not d.startswith(m + ".")} for m, ds in deps.items()}

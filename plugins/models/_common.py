@@ -1,13 +1,12 @@
-"""Pieces shared by model plugins: metric/plot key lists and estimator wrappers."""
+"""Pieces shared by model plugins: metric/plot key lists, fit costs, and the estimator
+wrappers (kept in `playground_runtime`, which a model bundle ships; importable from here as
+before, so models saved by earlier runs still load)."""
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, clone
-from sklearn.cluster import DBSCAN
-from sklearn.utils import get_tags
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+
+from playground_runtime import DBSCANPredictor, EncodedLabelClassifier  # noqa: F401  (their old home)
 
 CLS_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall", "roc_auc", "log_loss",
                "confusion_matrix", "classification_report")
@@ -55,92 +54,6 @@ def none_if(value, sentinel="none"):
     """Select params cannot hold None (the UI needs a label), so "none"/"all" stand for
     it; this turns the sentinel back into the library's None."""
     return None if value == sentinel else value
-
-
-class EncodedLabelClassifier(ClassifierMixin, BaseEstimator):
-    """Lets an estimator that wants labels 0..n-1 (XGBoost) take any labels, strings too;
-    `classes_` are the original labels and predict/predict_proba speak them."""
-
-    def __init__(self, estimator=None):
-        self.estimator = estimator
-
-    def _allow_nan(self) -> bool:
-        try:
-            return bool(get_tags(self.estimator).input_tags.allow_nan)
-        except Exception:  # an estimator without scikit-learn tags
-            return False
-
-    def fit(self, X, y, **kw):
-        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan" if self._allow_nan() else True)
-        check_classification_targets(y)
-        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"Classification needs at least 2 classes; the training rows have {len(self.classes_)} "
-                             "class.")
-        self.estimator_ = clone(self.estimator).fit(X, codes, **kw)
-        return self
-
-    def _check(self, X):
-        check_is_fitted(self, "estimator_")
-        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan" if self._allow_nan() else True)
-
-    def predict(self, X):
-        X = self._check(X)
-        return self.classes_[np.asarray(self.estimator_.predict(X)).astype(int)]
-
-    def predict_proba(self, X):
-        # XGBoost's columns follow the codes 0..n-1, which are the sorted original labels:
-        # column i is classes_[i], as scikit-learn's convention wants.
-        X = self._check(X)
-        return self.estimator_.predict_proba(X)
-
-    @property
-    def feature_importances_(self):
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.feature_importances_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = self._allow_nan()
-        return tags
-
-
-class DBSCANPredictor(ClusterMixin, BaseEstimator):
-    """DBSCAN with `predict`: a new point takes the label of its nearest core sample when
-    within eps, else it is noise (-1). DBSCAN itself only labels the rows it was fitted on."""
-
-    # DBSCAN's own checks for the params we pass through, so bad values fail the same way
-    _parameter_constraints = {k: v for k, v in DBSCAN._parameter_constraints.items()
-                              if k in ("eps", "min_samples", "metric", "algorithm", "leaf_size")}
-
-    def __init__(self, eps=0.5, min_samples=5, metric="euclidean", algorithm="auto", leaf_size=30):
-        self.eps, self.min_samples, self.metric, self.algorithm, self.leaf_size = eps, min_samples, metric, algorithm, leaf_size
-
-    def fit(self, X, y=None):
-        from sklearn.neighbors import NearestNeighbors
-
-        self._validate_params()
-        X = validate_data(self, X, dtype=float)
-        db = DBSCAN(eps=self.eps, min_samples=self.min_samples, metric=self.metric, algorithm=self.algorithm,
-                    leaf_size=self.leaf_size).fit(X)
-        self.labels_ = db.labels_
-        core = self.core_sample_indices_ = db.core_sample_indices_
-        self.components_ = X[core]
-        self.core_labels_ = db.labels_[core]
-        self.nn_ = NearestNeighbors(n_neighbors=1, metric=self.metric).fit(X[core]) if len(core) else None
-        return self
-
-    def predict(self, X):
-        check_is_fitted(self, "labels_")
-        X = validate_data(self, X, dtype=float, reset=False)
-        if self.nn_ is None:
-            return np.full(len(X), -1)
-        dist, idx = self.nn_.kneighbors(X)
-        labels = self.core_labels_[idx[:, 0]]
-        return np.where(dist[:, 0] <= self.eps, labels, -1)
-
-    def fit_predict(self, X, y=None):
-        return self.fit(X).labels_
 
 
 # ---------------------------------------------------------------------------- fit costs

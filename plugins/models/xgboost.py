@@ -17,6 +17,13 @@ def build(p, problem_type, random_state):
     return xgb.XGBRegressor(**kw)
 
 
+def native_formats(estimator) -> dict:
+    """The booster in XGBoost's own JSON (xgboost.Booster().load_model reads it back); a
+    classifier's booster predicts the codes 0..n-1 of the sorted classes (model_card.json)."""
+    booster = getattr(estimator, "estimator_", estimator).get_booster()
+    return {"model.xgboost.json": bytes(booster.save_raw("json"))}
+
+
 PLUGIN = ModelPlugin(
     key="xgboost", name="XGBoost", icon="🚀",
     description="Regularised gradient-boosted trees with a fast histogram algorithm.",
@@ -42,4 +49,5 @@ PLUGIN = ModelPlugin(
     build=build,
     **supervised_capabilities(PT),
     complexity=4.0, fit_cost=boosting_cost(5.0e-9, per_round=3e-4), handles_missing=True,
+    native_formats=native_formats,
 )

@@ -1,0 +1,293 @@
+"""A run's trained models taken out: the list, the model bundle (a zip that loads and scores
+anywhere the libraries are, no checkout), and scoring new rows in the app.
+
+The bundle holds `model.skops` (the fitted pipeline without its training-only row filters,
+saved by the Model node with skops, never pickle), `playground_runtime.py` (the project's
+own estimators, verbatim), `requirements.txt` (exact versions), `predict.py`,
+`model_card.json` and `MODEL_CARD.md`, and the model in its library's own format where its
+plugin gives one (XGBoost's JSON). A model file is loaded only after skops has listed the
+types it needs and every one is on the reviewed list (`playground_runtime.TRUSTED_TYPES`);
+the app loads only the files its own runs wrote, never bytes a user uploads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+import zipfile
+from pathlib import Path
+
+import playground_runtime
+from data import datasets
+from data.store import Invalid, NotFound, Store
+from nodes import graph as graphs
+from nodes.graph import quoted
+
+PREDICT_SCRIPT = Path(__file__).with_name("bundle_files") / "predict.py"
+RUNTIME_FILE = Path(playground_runtime.__file__)
+
+
+def _portable_nodes(job: dict) -> list[dict]:
+    return [n for n in job.get("nodes") or [] if n.get("status") == "completed"
+            and isinstance(n.get("output"), dict) and n["output"].get("portable")]
+
+
+def models(store: Store, job_id: str) -> list[dict]:
+    """The run's trained models that have a bundle: node id, name, algorithm, features,
+    target, classes, formats and the bundle's address."""
+    from plugins import registry
+
+    job = store.require_job(job_id)
+    names = graphs.node_names(store.get_snapshot(job["snapshot_id"]))
+    out = []
+    for n in _portable_nodes(job):
+        output, facts = n["output"], n["output"]["portable"]
+        plugin = registry.models().get(output.get("algorithm"))
+        out.append({"node_id": n["node_id"], "name": names.get(n["node_id"], n["node_id"]),
+                    "algorithm": output.get("algorithm"), "algorithm_name": plugin.name if plugin else None,
+                    "problem_type": _problem_type(facts), "features": facts["features"], "target": facts["target"],
+                    "classes": facts.get("classes"), "positive_class": facts.get("positive_class"),
+                    "formats": formats(facts),
+                    "bundle_url": f"/api/v1/jobs/{job_id}/models/{n['node_id']}/bundle"})
+    return out
+
+
+def formats(facts: dict) -> list[str]:
+    return ["skops", *(["xgboost-json"] if any(k.endswith(".xgboost.json") for k in facts.get("native") or {})
+                       else [])]
+
+
+def _problem_type(facts: dict) -> str:
+    return facts.get("problem_type") or ("classification" if facts.get("classes") is not None else
+                                         "regression" if facts.get("target") else "clustering")
+
+
+def _model_node(store: Store, job_id: str, node_id: str) -> tuple[dict, dict]:
+    job = store.require_job(job_id)
+    node = next((n for n in _portable_nodes(job) if n["node_id"] == node_id), None)
+    if node is None:
+        known = [n["node_id"] for n in _portable_nodes(job)]
+        raise NotFound(f"Run {quoted(job_id)} has no trained model at node {quoted(node_id)}"
+                       + (f"; its models are at {', '.join(map(quoted, known))}." if known else "; it trained none."))
+    return job, node
+
+
+def _artifact_bytes(store: Store, job_id: str, artifact_id: str) -> bytes:
+    return Path(store.get_artifact(job_id, artifact_id)["path"]).read_bytes()
+
+
+def load_model(data: bytes, what: str = "This model file"):
+    """The pipeline in a skops file, loaded only when every type it needs is on the
+    reviewed list; otherwise refused (UntrustedModel) with a sentence, nothing loaded."""
+    import skops.io as sio
+
+    try:
+        needed = sio.get_untrusted_types(data=data)
+    except Exception as e:
+        raise playground_runtime.UntrustedModel(f"{what} is not a readable skops file ({e}).") from None
+    refused = playground_runtime.refused_types(needed)
+    if refused:
+        raise playground_runtime.UntrustedModel(playground_runtime.untrusted_sentence(refused, what))
+    return sio.loads(data, trusted=needed)
+
+
+def fitted_model(store: Store, job_id: str, node_id: str) -> tuple[object, dict]:
+    """The run's saved model of that node (its skops file, checked) and its facts."""
+    _, node = _model_node(store, job_id, node_id)
+    facts = node["output"]["portable"]
+    data = _artifact_bytes(store, job_id, facts["skops_artifact_id"])
+    try:
+        return load_model(data, "The saved model file"), facts
+    except playground_runtime.UntrustedModel as e:
+        raise Invalid(str(e), status=409) from None
+
+
+def left_out_columns(store: Store, facts: dict) -> list[str]:
+    """The dataset's columns the model does not take (the target, ids, ignored ones): a
+    file to score may hold them, and they are set aside."""
+    names = {c["name"] for c in facts["features"]}
+    info = store.find_dataset(facts.get("dataset_id") or "") or {}
+    if datasets.is_sample(facts.get("dataset_id") or ""):
+        columns = datasets.sample_profile(facts["dataset_id"])[0]["columns"]
+    else:
+        columns = (info.get("profile") or {}).get("columns") or []
+    out = [c["name"] for c in columns if c["name"] not in names]
+    if facts.get("target") and facts["target"] not in out:
+        out.append(facts["target"])
+    return out
+
+
+def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
+    """Predictions for the rows of `frame` (the one rule of playground_runtime checks their
+    columns first): a DataFrame with `prediction` (and `proba_<class>`)."""
+    X = playground_runtime.prepare_rows(frame, facts["features"], left_out)
+    return playground_runtime.predictions(model, X, proba=proba)
+
+
+def score_table(store: Store, job_id: str, node_id: str, frame, proba: bool = False) -> bytes:
+    """A table read by the upload reader, scored by the run's model: the predictions as CSV.
+    Rows that cannot be scored are refused (400) with the sentence naming the columns."""
+    model, facts = fitted_model(store, job_id, node_id)
+    if proba and facts.get("classes") is None:
+        raise Invalid("Probabilities are for classifiers; this model predicts numbers or clusters.", status=400)
+    try:
+        out = score_frame(model, facts, frame, left_out_columns(store, facts), proba)
+    except playground_runtime.ColumnsError as e:
+        raise Invalid(str(e), status=400) from None
+    return out.to_csv(index=False).encode()
+
+
+# --------------------------------------------------------------------------- the bundle
+def _dataset_facts(store: Store, facts: dict) -> dict:
+    dataset_id = facts.get("dataset_id") or ""
+    info = store.find_dataset(dataset_id) or {}
+    out = {"id": dataset_id, "name": facts.get("dataset_name") or info.get("name")}
+    if datasets.is_sample(dataset_id):
+        import pandas as pd
+
+        frame = datasets.load_sample(dataset_id)
+        digest = hashlib.sha256(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()).hexdigest()
+        out.update(content_hash=f"sha256:{digest}", hash_of="the sample table's rows (pandas.util.hash_pandas_object)",
+                   source="sample shipped with the app")
+    else:
+        out.update(content_hash=info.get("content_hash"), hash_of="the file as uploaded",
+                   filename=info.get("filename"), rows=info.get("n_rows"))
+    return out
+
+
+def _metrics(job: dict, node_id: str) -> list[dict]:
+    """The test-row metrics of every Evaluate node that scored this model, scalars only."""
+    out = []
+    for eval_id, entry in ((job.get("results") or {}).get("metrics") or {}).items():
+        if entry.get("model_node_id") != node_id:
+            continue
+        values = {k: v for k, v in (entry.get("values") or {}).items() if isinstance(v, (int, float))}
+        out.append({"evaluate_node": eval_id, "values": values, "descriptions": entry.get("descriptions") or {},
+                    "test_rows": (entry.get("facts") or {}).get("test_rows")})
+    return out
+
+
+def model_card(store: Store, job: dict, node: dict) -> dict:
+    from plugins import registry
+
+    output, facts = node["output"], node["output"]["portable"]
+    snapshot = store.get_snapshot(job["snapshot_id"])
+    plugin = registry.models().get(output.get("algorithm"))
+    node_cfg = next((n for n in snapshot.get("nodes") or [] if n["id"] == node["node_id"]), {})
+    return {
+        "model": {"node_id": node["node_id"], "name": graphs.node_name(node_cfg) if node_cfg else node["node_id"],
+                  "algorithm": output.get("algorithm"), "algorithm_name": plugin.name if plugin else None,
+                  "hyperparameters": output.get("hyperparameters")},
+        "run": {"job_id": job["id"], "workflow_id": job.get("workflow_id"), "completed_at": job.get("completed_at")},
+        "dataset": _dataset_facts(store, facts),
+        "problem_type": _problem_type(facts), "target": facts.get("target"),
+        "positive_class": facts.get("positive_class"), "classes": facts.get("classes"),
+        "features": facts["features"], "left_out_columns": left_out_columns(store, facts),
+        "metrics": {"test": _metrics(job, node["node_id"]), "cv": output.get("cv"),
+                    "search": {k: v for k, v in (output.get("optuna") or {}).items() if k != "trials"} or None},
+        "libraries": {**facts.get("libraries", {}), "python": ".".join(map(str, sys.version_info[:3]))},
+        "model_types": facts.get("types"), "formats": formats(facts),
+        "files": {"model.skops": "the fitted pipeline (skops); its reviewed types are in playground_runtime.py",
+                  **{name: "the estimator in its library's own format"
+                     + ("; a classifier's booster predicts the codes 0..n-1 of `classes`, in order"
+                        if facts.get("classes") is not None else "")
+                     for name in facts.get("native") or {}}},
+        "workflow": snapshot,
+    }
+
+
+def requirements(facts: dict) -> str:
+    lines = [f"{name}=={v}" for name, v in facts.get("libraries", {}).items() if v]
+    return "# exact versions the model was trained with; pip install -r requirements.txt\n" + "\n".join(lines) + "\n"
+
+
+def _markdown(card: dict) -> str:
+    m, d = card["model"], card["dataset"]
+    lines = [f"# {m['name']}: {m['algorithm_name'] or m['algorithm']}", "",
+             f"Trained by run `{card['run']['job_id']}` of AutoML Playground.", "",
+             f"- Dataset: {d.get('name') or d['id']} (`{d['id']}`), content hash `{d.get('content_hash')}` "
+             f"({d.get('hash_of')})",
+             f"- Problem type: {card['problem_type']}",
+             f"- Target: {card['target'] or '(none)'}"]
+    if card.get("classes") is not None:
+        lines.append(f"- Classes: {', '.join(map(str, card['classes']))}")
+    if card.get("positive_class") is not None:
+        lines.append(f"- Positive class: {card['positive_class']}")
+    lines += ["", "## Features", "", "| column | type | dtype |", "|---|---|---|",
+              *[f"| {f['name']} | {f['type']} | {f['dtype']} |" for f in card["features"]]]
+    if card["left_out_columns"]:
+        lines += ["", f"Left out (set aside when scoring): {', '.join(card['left_out_columns'])}"]
+    lines += ["", "## Metrics"]
+    for t in card["metrics"]["test"]:
+        lines += ["", f"On {t.get('test_rows') or 'the'} test rows (Evaluate node `{t['evaluate_node']}`):", ""]
+        lines += [f"- {t['descriptions'].get(k, k)}: {v:.6g}" for k, v in t["values"].items()]
+    cv = card["metrics"]["cv"]
+    if cv:
+        lines += ["", f"Cross-validation ({len(cv['folds'])} folds on the training rows): {cv.get('description') or cv['metric']} "
+                  f"{cv['mean']:.6g} ± {cv['std']:.6g}"]
+    if not card["metrics"]["test"] and not cv:
+        lines += ["", "No metrics were computed in this run."]
+    lines += ["", "## Use it", "", "```sh", "pip install -r requirements.txt",
+              "python predict.py rows.csv > predictions.csv", "python predict.py rows.csv --proba > probabilities.csv",
+              "```", "", "## Libraries", "", *[f"- {k} {v}" for k, v in card["libraries"].items()], ""]
+    return "\n".join(lines)
+
+
+def bundle(store: Store, job_id: str, node_id: str) -> tuple[str, bytes]:
+    """(file name, the zip's bytes) of one trained model."""
+    job, node = _model_node(store, job_id, node_id)
+    facts = node["output"]["portable"]
+    model_bytes = _artifact_bytes(store, job_id, facts["skops_artifact_id"])
+    card = model_card(store, job, node)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("model.skops", model_bytes)
+        z.writestr("playground_runtime.py", RUNTIME_FILE.read_bytes())
+        z.writestr("predict.py", PREDICT_SCRIPT.read_bytes())
+        z.writestr("requirements.txt", requirements(facts))
+        z.writestr("model_card.json", json.dumps(card, indent=2, default=str))
+        z.writestr("MODEL_CARD.md", _markdown(card))
+        for name, artifact_id in (facts.get("native") or {}).items():
+            z.writestr(name, _artifact_bytes(store, job_id, artifact_id))
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{job_id}-{node_id}-{node['output'].get('algorithm')}")
+    return f"model-{safe}.zip", buf.getvalue()
+
+
+# --------------------------------------------------------------------------- scoring a file
+def _scores_dir(store: Store, job_id: str) -> Path:
+    return store.settings.artifacts_dir / job_id / "scores"
+
+
+def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, filename: str,
+                 proba: bool = False) -> dict:
+    """"Score a file": the uploaded table read by the upload reader, scored by the run's
+    model; the predictions kept as a CSV beside the run's artifacts for download. Returns
+    {"score_id", "rows", "url"}; refuses (400) rows it cannot score, naming the columns."""
+    import secrets
+
+    from data import uploads
+
+    fitted_model(store, job_id, node_id)  # an unknown run or node is said before the file is read
+    try:
+        frame = uploads.read_table(store, ingest, path, filename)
+    except datasets.DatasetError as e:
+        raise Invalid(str(e), status=400) from None
+    csv = score_table(store, job_id, node_id, frame, proba)
+    score_id = f"{node_id}-{secrets.token_hex(8)}"
+    folder = _scores_dir(store, job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{score_id}.csv").write_bytes(csv)
+    return {"score_id": score_id, "rows": len(frame), "proba": proba,
+            "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
+
+
+def score_path(store: Store, job_id: str, score_id: str) -> Path:
+    """The predictions file of an earlier "Score a file", by its id (letters, digits, - _)."""
+    store.require_job(job_id, with_nodes=False)
+    ok = score_id and len(score_id) <= 200 and all(ch.isalnum() or ch in "-_" for ch in score_id)
+    path = _scores_dir(store, job_id) / f"{score_id}.csv"
+    if not ok or not path.exists():
+        raise NotFound(f"No predictions {quoted(score_id)} for run {quoted(job_id)}.")
+    return path

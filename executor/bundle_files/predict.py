@@ -1,0 +1,65 @@
+"""Score new rows with the model in this folder.
+
+    pip install -r requirements.txt
+    python predict.py rows.csv > predictions.csv          # one prediction per row, in order
+    python predict.py rows.csv --proba > probabilities.csv  # a classifier's class probabilities
+
+rows.csv (or .parquet) holds the model's feature columns (model_card.json lists them with
+their types); the target and the columns the model left out may be there too and are set
+aside. A missing or unknown column, or values of the wrong type, are refused with a
+sentence naming them. model.skops is loaded only when every type it needs is on the
+reviewed list in playground_runtime.py.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))  # playground_runtime.py, beside this file, wherever it is run from
+
+import pandas as pd  # noqa: E402
+import skops.io as sio  # noqa: E402
+
+import playground_runtime as runtime  # noqa: E402
+
+
+def load_model(path: Path):
+    data = path.read_bytes()
+    needed = sio.get_untrusted_types(data=data)
+    refused = runtime.refused_types(needed)
+    if refused:
+        raise runtime.UntrustedModel(runtime.untrusted_sentence(refused, path.name))
+    return sio.loads(data, trusted=needed)
+
+
+def read_rows(path: Path, card: dict) -> pd.DataFrame:
+    if path.suffix.lower() == ".parquet":
+        return pd.read_parquet(path)
+    # text columns stay text (a code like 007 is not the number 7)
+    text = {f["name"]: str for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
+    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
+    return pd.read_csv(path, sep=sep, dtype=text)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="Score new rows with this model bundle.")
+    parser.add_argument("rows", type=Path, help="a CSV, TSV or Parquet file of rows to score")
+    parser.add_argument("--proba", action="store_true", help="class probabilities (classifiers)")
+    args = parser.parse_args(argv)
+    card = json.loads((HERE / "model_card.json").read_text())
+    try:
+        model = load_model(HERE / "model.skops")
+        frame = read_rows(args.rows, card)
+        X = runtime.prepare_rows(frame, card["features"], card.get("left_out_columns", []))
+        out = runtime.predictions(model, X, proba=args.proba)
+    except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    out.to_csv(sys.stdout, index=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""A run exported as one standalone, readable Python script.
+
+The script is the run's snapshot written by hand: each node type writes its own part
+through its declaration's `export` hook (nodes/base.py), in the order the run ran them; the
+project's own code it needs (transformers, metric and plot functions, the rules the run
+applies) is inlined from its source by plugins.codegen, so the script imports only pandas,
+scikit-learn and the libraries the run used. It reads the dataset as the app stored it (the
+file `GET /api/v1/datasets/{id}/download` gives) and prints the run's metrics; `--json`
+prints them as JSON, equal to the run's results to 1e-9.
+
+What cannot be exported (a node type without an `export` hook, a plugin whose code cannot
+be carried, a node that did not complete in the run, and everything below it) is said in
+the script, as a comment where it would have been and as a note it prints, never left out
+silently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from data.store import Invalid, Store
+from executor.engine import resolve
+from executor.facts import dataset_info_for
+from nodes import graph as graphs
+from nodes.base import ExportContext, Exported
+from nodes.registry import node_types
+from plugins import tables
+from plugins.codegen import DISTRIBUTIONS, NotExportable, Source, is_library
+
+FINISHED = ("completed", "failed", "cancelled")
+
+
+def script_name(job_id: str) -> str:
+    return f"playground_{re.sub(r'[^A-Za-z0-9_]', '_', job_id)}.py"
+
+
+def job_script(store: Store, job_id: str) -> tuple[str, str]:
+    """(file name, source) of the script that reproduces a finished run."""
+    job = store.require_job(job_id)
+    if job["status"] not in FINISHED:
+        raise Invalid("This run has not finished yet; its script can be exported once it has.", status=409)
+    graph = store.get_snapshot(job["snapshot_id"])
+    workflow = store.get_workflow(job["workflow_id"]) if job.get("workflow_id") else None
+    runs = {n["node_id"]: n for n in job.get("nodes") or []}
+    text = export_script(graph, runs, dataset_info_for(store), job_id=job_id,
+                         title=(workflow or {}).get("name") or "A workflow", when=job.get("created_at"))
+    return script_name(job_id), text
+
+
+def _section(title: str) -> list[str]:
+    return ["", "", f"# {'-' * 3} {title} ".ljust(100, "-")]
+
+
+def export_script(graph: dict, runs: dict, dataset_info, job_id: str = "local", title: str = "A workflow",
+                  when: float | None = None) -> str:
+    """The script for `graph` (a run's snapshot); `runs`: node id -> its record in the run
+    ({"status", "output", "message"}), or empty for a workflow that has not run."""
+    r = resolve(graph, dataset_info=dataset_info)
+    types = node_types()
+    src = Source()
+    for name in ("args", "parser", "data_paths", "plots_dir", "results", "note", "NOT_EXPORTED", "why"):
+        src.reserve(name)
+    for module in (argparse, json, sys):
+        src.ref(module)
+    path_cls = src.ref(Path)
+    exported: dict[str, Exported] = {}
+    body, notes, datasets, counts = [], [], [], {}
+    names = graphs.node_names(graph, types)
+    for nid in r.graph.order:
+        node = r.graph.nodes[nid]
+        nt = types.get(node.get("type"))
+        kind = nt.label if nt else str(node.get("type"))
+        label = f"{kind} ({nid})" if names.get(nid, kind) == kind else f"{names[nid]} ({kind}, {nid})"
+        body += _section(label)
+        run = runs.get(nid) or {}
+        missing = [e.source for e in r.graph.preds[nid] if e.source not in exported]
+
+        def skip(why: str, body=body):
+            notes.append(why)
+            body.append(f"# NOT EXPORTED: {why}")
+
+        if nt is None:
+            skip(f"{label}: its node type {node.get('type')!r} is not installed here, so it cannot be written.")
+            continue
+        if runs and run.get("status") != "completed":
+            said = f": {run['message']}" if run.get("message") else ""
+            skip(f"{label} did not complete in the run ({run.get('status') or 'not run'}{said}), so the script "
+                 "leaves it out.")
+            continue
+        if missing:
+            skip(f"{label} is left out: it needs {', '.join(repr(m) for m in missing)}, which the script does not have.")
+            continue
+        if nt.export is None:
+            skip(f"{label}: the {kind} node type cannot be exported to a script, so the script leaves it (and what "
+                 "needs it) out.")
+            continue
+        inputs: dict = {}
+        for e in r.graph.preds[nid]:
+            port = nt.input_port(e.target_port)
+            if port is not None and port.multiple:
+                inputs.setdefault(e.target_port, []).append(exported[e.source])
+            else:
+                inputs[e.target_port] = exported[e.source]
+        counts[nt.type] = counts.get(nt.type, 0) + 1
+        ctx = ExportContext(node_id=nid, label=label, suffix="" if counts[nt.type] == 1 else f"_{counts[nt.type]}",
+                            inputs=inputs, upstream=r.upstream.get(nid), design=r.designs.get(nid), source=src,
+                            output=run.get("output"), data_arg=len(datasets))
+        try:
+            part = nt.exported(r.configs[nid], ctx)
+        except NotExportable as e:
+            skip(f"{label} cannot be exported: {e}.")
+            continue
+        except Exception as e:  # a hook's bug must not cost the rest of the script
+            skip(f"{label} could not be exported ({type(e).__name__}: {e}).")
+            continue
+        if nt.dataset_param:
+            datasets.append(tables.download_name(r.configs[nid][nt.dataset_param]))
+        exported[nid] = part
+        for n in part.notes:
+            notes.append(n)
+            body.append(f"# NOTE: {n}")
+        body += part.lines
+    return _assemble(src, body, notes, datasets, job_id, title, when, path_cls)
+
+
+def _versions(libraries) -> list[str]:
+    out = []
+    for lib in sorted(libraries):
+        if lib in sys.stdlib_module_names or lib not in DISTRIBUTIONS:
+            continue
+        try:
+            out.append(f"{DISTRIBUTIONS[lib]}=={version(DISTRIBUTIONS[lib])}")
+        except PackageNotFoundError:
+            out.append(DISTRIBUTIONS[lib])
+    return out
+
+
+def _imports(lines) -> list[str]:
+    def key(line):
+        module = line.split()[1]
+        return (not (is_library(module) and module.split(".")[0] in sys.stdlib_module_names), module, line)
+    ordered = sorted(lines, key=key)
+    stdlib = [line for line in ordered if not key(line)[0]]
+    rest = [line for line in ordered if key(line)[0]]
+    return stdlib + ([""] if stdlib and rest else []) + rest
+
+
+def _assemble(src: Source, body, notes, datasets, job_id, title, when, path_cls) -> str:
+    stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M UTC") if when else "not run"
+    data_default = datasets or ["data.parquet"]
+    requirements = _versions(src.libraries)
+    plots = any("plots_dir /" in line for line in body)
+    head = [
+        "#!/usr/bin/env python3",
+        f'"""{title}: run {job_id} ({stamp}), exported from AutoML Playground.',
+        "",
+        "The run, written out: the same data read the same way, the same operations in the same order",
+        "fitted on the same rows, the same split, model, cross-validation and search, with every seed",
+        "written out. It prints the run's metrics; with --json, the same numbers as JSON.",
+        "",
+        f"    python {script_name(job_id)} [{' '.join(data_default)}] [--json] [--plots DIR]",
+        "",
+        "The data file is the dataset as the app stored it: GET /api/v1/datasets/<id>/download",
+        "(Parquet, exact; ?format=csv for a CSV, read back into the stored types).",
+        "",
+        "Libraries, as the run used them (pip install " + " ".join(requirements) + "):",
+        *[f"    {r}" for r in requirements],
+        "",
+        "The project's own code the run uses is inlined below; this script imports nothing from",
+        "AutoML Playground.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        *_imports(src.imports),
+    ]
+    if src.definitions:
+        head += _section("The project's own code the run uses (inlined from its source)")
+        for block in src.definitions:
+            head += ["", "", *block.rstrip().splitlines()] if "\n" in block.strip() else ["", block.rstrip()]
+    main = [*_section("The run"),
+            f"NOT_EXPORTED = {json.dumps(notes, indent=4, ensure_ascii=False)}" if notes else "NOT_EXPORTED = []",
+            "",
+            "",
+            "def note(message):",
+            "    print(message, file=sys.stderr)",
+            "",
+            "",
+            "parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])",
+            f"parser.add_argument('data', nargs='*', default={data_default!r}, help='the dataset file(s), as the app "
+            "stored them (Parquet or CSV)')",
+            "parser.add_argument('--json', action='store_true', help='print the metrics as JSON')",
+            "parser.add_argument('--plots', default='plots', help='the folder the plots are saved in')",
+            "args = parser.parse_args()",
+            f"data_paths = list(args.data) + {data_default!r}[len(args.data):]",
+            f"plots_dir = {path_cls}(args.plots)",
+            *(["plots_dir.mkdir(parents=True, exist_ok=True)"] if plots else []),
+            "results = {}",
+            "for why in NOT_EXPORTED:",
+            "    note('Not reproduced: ' + why)",
+            *body,
+            *_section("The metrics"),
+            "if args.json:",
+            "    print(json.dumps({'metrics': results}, indent=2, default=str))",
+            "else:",
+            "    for node_id, entry in results.items():",
+            "        print(f\"{node_id} ({entry['algorithm']})\")",
+            "        for key, value in entry['values'].items():",
+            "            print(f'  {key}: {value:.6g}' if isinstance(value, float) else f'  {key}: {value}')",
+            "        if entry.get('cv'):",
+            "            cv = entry['cv']",
+            "            print(f\"  cross-validation {cv['metric']}: {cv['mean']:.6g} ± {cv['std']:.6g} over "
+            "{len(cv['folds'])} folds\")",
+            "        if entry.get('search'):",
+            "            s = entry['search']",
+            "            print(f\"  search: best {s['metric']} {s['best_value']:.6g} in {s['n_trials']} trials, \"",
+            "                  f\"with {s['best_params']}\")",
+            ]
+    return "\n".join(head + main).rstrip() + "\n"

@@ -1,0 +1,601 @@
+"""The project's own estimators and transformers, in one module that imports only numpy,
+pandas, scikit-learn, imbalanced-learn and xgboost.
+
+A saved model (skops, and the joblib pickles of earlier runs) names these classes by their
+module path, `playground_runtime.<name>`, so this file ships verbatim in a model bundle as
+`playground_runtime.py` beside `model.skops`: the pipeline then loads wherever that file
+and those libraries are, with no checkout. (A package here only because import-linter
+checks packages; it must stay this one file.) The app's
+own modules (plugins.preprocessing, plugins.models._common) import them from here.
+Keep it free of any import of the app (plugins, nodes, data ...).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClusterMixin,
+    OneToOneFeatureMixin,
+    TransformerMixin,
+    clone,
+)
+from sklearn.cluster import DBSCAN
+from sklearn.utils import get_tags
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+# what a datetime column becomes, in this order; the default is every part but the hour
+DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
+DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
+DATE_PART_NAMES = {"year": "year", "month": "month", "day": "day of month", "weekday": "weekday (0 = Monday)",
+                   "dayofyear": "day of year", "days_since_epoch": "days since 1970-01-01", "hour": "hour"}
+
+
+def column_kind(s: pd.Series) -> str:
+    """numeric | datetime | categorical (text, bool, category): what an operation can act on."""
+    if pd.api.types.is_bool_dtype(s):
+        return "categorical"
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(s):
+        return "numeric"
+    return "categorical"
+
+
+def applicable(applies_to, kind: str) -> bool:
+    """Whether an operation that applies to `applies_to` (a kind, or a tuple of kinds, "all"
+    for any) acts on a column of this kind: the one rule, at design time and at run time."""
+    kinds = (applies_to,) if isinstance(applies_to, str) else tuple(applies_to)
+    return "all" in kinds or kind in kinds
+
+
+class Columns:
+    """The columns an operation acts on, chosen at fit time from the training frame: the
+    names the user gave (in their order), or every column of the kind. A column of another
+    kind is skipped (e.g. a text column named for median filling). Picklable, so the saved
+    model keeps it."""
+
+    def __init__(self, kind="all", names=(), strict: bool = True):
+        # kind: one kind or a tuple of them (an Operation's `applies_to`)
+        self.kind, self.names, self.strict = kind, tuple(names or ()), strict
+
+    def __call__(self, X: pd.DataFrame) -> list:
+        if self.names:
+            missing = [c for c in self.names if c not in X.columns]
+            if missing and self.strict:
+                raise ValueError(f"Column {missing[0]!r} is not in the data.")
+            names = [c for c in self.names if c in X.columns]
+        else:
+            names = list(X.columns)
+        return [c for c in names if applicable(self.kind, column_kind(X[c]))]
+
+    def __repr__(self):
+        return f"Columns({self.kind!r}, {list(self.names)!r})"
+
+
+def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd.DataFrame:
+    """Each datetime column (or those named) becomes numeric columns `col_year`,
+    `col_month` ...; stateless, so it needs no fitting. Timezone-aware dates count in UTC."""
+    if not isinstance(X, pd.DataFrame):
+        return X
+    chosen = [c for c in (X.columns if columns is None else columns) if c in X.columns and column_kind(X[c]) == "datetime"]
+    if not chosen:
+        return X
+    out = {}
+    for c in X.columns:
+        if c not in chosen:
+            out[c] = X[c]
+            continue
+        s = X[c]
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
+        for part in parts:
+            if part == "days_since_epoch":
+                values = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+            elif part == "weekday":
+                values = s.dt.weekday
+            else:
+                values = getattr(s.dt, part)
+            out[f"{c}_{part}"] = values.astype(float)
+    return pd.DataFrame(out, index=X.index)
+
+
+# --------------------------------------------------------------------------- custom transformers
+# Only where scikit-learn has no transformer of its own; each passes
+# sklearn.utils.estimator_checks.parametrize_with_checks (tests/test_estimator_checks.py).
+class DateFeatures(TransformerMixin, BaseEstimator):
+    """Datetime columns (all, or those named) become numeric date features (see
+    `date_features`); other columns pass through. Fitting only notes which columns are
+    dates, so the output names are known (scikit-learn has no date transformer)."""
+
+    def __init__(self, parts=DEFAULT_DATE_PARTS, columns=None):
+        self.parts, self.columns = parts, columns
+
+    def fit(self, X, y=None):
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame)
+        X = X if frame else pd.DataFrame(X)
+        self.dates_ = [c for c in (self.columns or X.columns) if c in X.columns and column_kind(X[c]) == "datetime"]
+        self.names_out_ = list(date_features(X.head(0), self.parts, self.dates_).columns) if frame else list(
+            range(X.shape[1]))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "dates_")
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
+        return date_features(X, self.parts, self.dates_) if frame and self.dates_ else X
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "dates_")
+        if not hasattr(self, "feature_names_in_"):
+            from sklearn.utils.validation import _check_feature_names_in
+
+            return np.asarray(_check_feature_names_in(self, input_features), dtype=object)
+        return np.asarray([str(c) for c in self.names_out_], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+
+class ClipOutliers(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Caps numbers at bounds learned from the training rows: quartiles -/+ factor x IQR,
+    or two quantiles. Missing values stay missing; no row is removed."""
+
+    def __init__(self, method="iqr", factor=1.5, lower_quantile=0.01, upper_quantile=0.99):
+        self.method, self.factor = method, factor
+        self.lower_quantile, self.upper_quantile = lower_quantile, upper_quantile
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=float, ensure_all_finite="allow-nan")
+        with np.errstate(all="ignore"):
+            if self.method == "iqr":
+                q1, q3 = np.nanquantile(X, 0.25, axis=0), np.nanquantile(X, 0.75, axis=0)
+                self.low_, self.high_ = q1 - self.factor * (q3 - q1), q3 + self.factor * (q3 - q1)
+            elif self.method == "quantile":
+                self.low_ = np.nanquantile(X, self.lower_quantile, axis=0)
+                self.high_ = np.nanquantile(X, self.upper_quantile, axis=0)
+            else:
+                raise ValueError(f"Unknown clipping method {self.method!r}; use 'iqr' or 'quantile'.")
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "low_")
+        X = validate_data(self, X, dtype=float, ensure_all_finite="allow-nan", reset=False)
+        low = np.where(np.isnan(self.low_), -np.inf, self.low_)  # an all-missing column keeps its values
+        high = np.where(np.isnan(self.high_), np.inf, self.high_)
+        return np.clip(X, low, high)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        return tags
+
+
+class DropMostlyMissing(TransformerMixin, BaseEstimator):
+    """Drops the columns missing in more than `threshold` of the training rows (any dtype).
+    A frame comes out as a frame, other columns untouched."""
+
+    def __init__(self, threshold=0.5):
+        self.threshold = threshold
+
+    def fit(self, X, y=None):
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame)
+        share = pd.DataFrame(X).isna().mean().to_numpy()
+        self.keep_ = np.flatnonzero(~(share > self.threshold))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "keep_")
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
+        return X.iloc[:, self.keep_] if frame else X[:, self.keep_]
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "keep_")
+        from sklearn.utils.validation import _check_feature_names_in
+
+        return np.asarray(_check_feature_names_in(self, input_features), dtype=object)[self.keep_]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+
+class AutoPrepare(TransformerMixin, BaseEstimator):
+    """The guard before every estimator, for what no step handled: datetime columns become
+    date features, text and bool columns ordinal codes (scikit-learn's OrdinalEncoder;
+    unseen categories -1), and for models that cannot take NaN, missing values the
+    training median (SimpleImputer). Column order is kept. `notes_` says what was done, so
+    the user is told and can choose a step instead."""
+
+    def __init__(self, handles_missing=False):
+        self.handles_missing = handles_missing
+
+    def fit(self, X, y=None):
+        from sklearn.impute import SimpleImputer
+        from sklearn.preprocessing import OrdinalEncoder
+
+        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
+                                      skip_check_array=isinstance(X, pd.DataFrame)))
+        self.dates_ = [c for c in X.columns if column_kind(X[c]) == "datetime"]
+        X = date_features(X, DEFAULT_DATE_PARTS, self.dates_)
+        self.encoded_ = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
+                         or pd.api.types.is_bool_dtype(X[c])]
+        self.encoder_ = None
+        if self.encoded_:
+            self.encoder_ = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                           encoded_missing_value=np.nan).fit(X[self.encoded_].astype(object))
+        Xn = self._encode(X)
+        self.imputed_ = [c for c in Xn.columns if Xn[c].isna().any()]
+        self.imputer_ = None
+        if not self.handles_missing:
+            self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xn)
+        self.columns_out_ = list(Xn.columns)
+        self.notes_ = self._notes()
+        return self
+
+    def _frame(self, X):
+        if isinstance(X, pd.DataFrame):
+            return X
+        return pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
+
+    def _encode(self, X):
+        if self.encoder_ is not None:
+            codes = self.encoder_.transform(X[self.encoded_].astype(object))
+            X = X.copy()
+            for i, c in enumerate(self.encoded_):
+                X[c] = codes[:, i]
+        return X.astype(float)
+
+    def transform(self, X):
+        check_is_fitted(self, "columns_out_")
+        is_frame = isinstance(X, pd.DataFrame)
+        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
+                                      skip_check_array=is_frame))
+        Xn = self._encode(date_features(X, DEFAULT_DATE_PARTS, self.dates_))
+        if self.imputer_ is not None:
+            Xn = pd.DataFrame(self.imputer_.transform(Xn), columns=Xn.columns, index=Xn.index)
+        return Xn if is_frame else Xn.to_numpy()
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self, "columns_out_")
+        return np.asarray(self.columns_out_, dtype=object)
+
+    def _notes(self) -> list[str]:
+        notes = []
+
+        def shown(cols):
+            return ", ".join(map(str, cols[:5])) + (" …" if len(cols) > 5 else "")
+
+        if self.dates_:
+            notes.append(f"{len(self.dates_)} date column(s) were turned into year, month, day, weekday, "
+                         f"day-of-year and days-since-1970 features automatically: {shown(self.dates_)}. "
+                         "Add a Date features step to choose which.")
+        text = [c for c in self.encoded_ if c not in self.dates_]
+        if text:
+            notes.append(f"{len(text)} text column(s) were encoded as ordinals automatically: {shown(text)}. "
+                         "Add an encoding step to choose how.")
+        if self.imputer_ is not None and self.imputed_:
+            notes.append(f"{len(self.imputed_)} column(s) with missing values were filled with the training median "
+                         f"automatically: {shown(self.imputed_)}. Add a missing-values step to choose how.")
+        return notes
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+
+# --------------------------------------------------------------------------- row filters
+class RowFilter:
+    """The function of a row-filter FunctionSampler: keeps the training rows `keep(X, y)`
+    says to keep. Bounds (quartiles, means) come from the rows it is given, which in a
+    Pipeline are the training rows only. Remembers what it removed for the run log."""
+
+    def __init__(self, name: str, keep, params: dict, use_target: bool = True):
+        self.name, self.keep, self.params, self.use_target = name, keep, dict(params), use_target
+        self.removed_ = None
+
+    def __call__(self, X, y):
+        mask = np.asarray(self.keep(X, y if self.use_target else None, **self.params), dtype=bool)
+        n = len(mask)
+        self.removed_ = (int(n - mask.sum()), n)
+        if n and not mask.any():
+            raise ValueError(f"{self.name} removed every training row.")
+        rows = np.flatnonzero(mask)
+        X = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X)[rows]
+        if y is not None:
+            y = y.iloc[rows] if hasattr(y, "iloc") else np.asarray(y)[rows]
+        return X, y
+
+    def describe(self) -> str | None:
+        if self.removed_ is None:
+            return None
+        removed, n = self.removed_
+        share = f" ({removed / n:.1%})" if n else ""
+        return f"{self.name}: removed {removed:,} of {n:,} training rows{share}; test rows are never removed."
+
+
+def keep_unique_rows(X, y, columns=None, kinds=("all",)):
+    cols = Columns(kinds, columns)(X)
+    key = X[cols]
+    if not columns and y is not None:
+        key = key.assign(**{"\0target": np.asarray(y)})  # identical rows: features and target
+    return ~key.duplicated(keep="first").to_numpy()
+
+
+def keep_complete_rows(X, y, columns=None, kinds=("all",)):
+    return X[Columns(kinds, columns)(X)].notna().all(axis=1).to_numpy()
+
+
+def keep_inside_iqr(X, y, factor=1.5, columns=None, kinds=("numeric",)):
+    cols = Columns(kinds, columns)(X)
+    if not cols:
+        return np.ones(len(X), dtype=bool)
+    V = X[cols].astype(float)
+    q1, q3 = V.quantile(0.25), V.quantile(0.75)
+    inside = ((V >= q1 - factor * (q3 - q1)) & (V <= q3 + factor * (q3 - q1))) | V.isna()
+    return inside.all(axis=1).to_numpy()
+
+
+def keep_inside_zscore(X, y, threshold=3.0, columns=None, kinds=("numeric",)):
+    cols = Columns(kinds, columns)(X)
+    if not cols:
+        return np.ones(len(X), dtype=bool)
+    V = X[cols].astype(float)
+    std = V.std(ddof=0).replace(0, 1.0)
+    z = ((V - V.mean()) / std).abs()
+    return ((z <= threshold) | z.isna()).all(axis=1).to_numpy()
+
+
+
+# --------------------------------------------------------------------------- estimators
+class EncodedLabelClassifier(ClassifierMixin, BaseEstimator):
+    """Lets an estimator that wants labels 0..n-1 (XGBoost) take any labels, strings too;
+    `classes_` are the original labels and predict/predict_proba speak them."""
+
+    def __init__(self, estimator=None):
+        self.estimator = estimator
+
+    def _allow_nan(self) -> bool:
+        try:
+            return bool(get_tags(self.estimator).input_tags.allow_nan)
+        except Exception:  # an estimator without scikit-learn tags
+            return False
+
+    def fit(self, X, y, **kw):
+        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan" if self._allow_nan() else True)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(np.asarray(y), return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"Classification needs at least 2 classes; the training rows have {len(self.classes_)} "
+                             "class.")
+        self.estimator_ = clone(self.estimator).fit(X, codes, **kw)
+        return self
+
+    def _check(self, X):
+        check_is_fitted(self, "estimator_")
+        return validate_data(self, X, reset=False, ensure_all_finite="allow-nan" if self._allow_nan() else True)
+
+    def predict(self, X):
+        X = self._check(X)
+        return self.classes_[np.asarray(self.estimator_.predict(X)).astype(int)]
+
+    def predict_proba(self, X):
+        # XGBoost's columns follow the codes 0..n-1, which are the sorted original labels:
+        # column i is classes_[i], as scikit-learn's convention wants.
+        X = self._check(X)
+        return self.estimator_.predict_proba(X)
+
+    @property
+    def feature_importances_(self):
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.feature_importances_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = self._allow_nan()
+        return tags
+
+
+class DBSCANPredictor(ClusterMixin, BaseEstimator):
+    """DBSCAN with `predict`: a new point takes the label of its nearest core sample when
+    within eps, else it is noise (-1). DBSCAN itself only labels the rows it was fitted on."""
+
+    # DBSCAN's own checks for the params we pass through, so bad values fail the same way
+    _parameter_constraints = {k: v for k, v in DBSCAN._parameter_constraints.items()
+                              if k in ("eps", "min_samples", "metric", "algorithm", "leaf_size")}
+
+    def __init__(self, eps=0.5, min_samples=5, metric="euclidean", algorithm="auto", leaf_size=30):
+        self.eps, self.min_samples, self.metric, self.algorithm, self.leaf_size = eps, min_samples, metric, algorithm, leaf_size
+
+    def fit(self, X, y=None):
+        from sklearn.neighbors import NearestNeighbors
+
+        self._validate_params()
+        X = validate_data(self, X, dtype=float)
+        db = DBSCAN(eps=self.eps, min_samples=self.min_samples, metric=self.metric, algorithm=self.algorithm,
+                    leaf_size=self.leaf_size).fit(X)
+        self.labels_ = db.labels_
+        core = self.core_sample_indices_ = db.core_sample_indices_
+        self.components_ = X[core]
+        self.core_labels_ = db.labels_[core]
+        self.nn_ = NearestNeighbors(n_neighbors=1, metric=self.metric).fit(X[core]) if len(core) else None
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self, "labels_")
+        X = validate_data(self, X, dtype=float, reset=False)
+        if self.nn_ is None:
+            return np.full(len(X), -1)
+        dist, idx = self.nn_.kneighbors(X)
+        labels = self.core_labels_[idx[:, 0]]
+        return np.where(dist[:, 0] <= self.eps, labels, -1)
+
+    def fit_predict(self, X, y=None):
+        return self.fit(X).labels_
+
+
+# --------------------------------------------------------------------------- scoring new rows
+# What a model needs of the rows it scores, and the one rule that checks them: used by the
+# app (the "Score a file" action, the predict node) and by a bundle's predict.py alike.
+def feature_schema(X: pd.DataFrame) -> list[dict]:
+    """The model's input columns, in order, each with its kind (`column_kind`) and dtype."""
+    return [{"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype)} for c in X.columns]
+
+
+class ColumnsError(ValueError):
+    """Rows a model cannot score, said in a sentence that names the columns."""
+
+
+def _names(cols) -> str:
+    shown = ", ".join(repr(str(c)) for c in cols[:10])
+    return shown + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
+
+
+def _as_kind(s: pd.Series, col: dict):
+    """The column as the model was trained on it, or None when its values do not fit."""
+    kind, dtype = col["type"], col.get("dtype", "")
+    if kind == "numeric":
+        if pd.api.types.is_bool_dtype(s):
+            return None
+        if pd.api.types.is_numeric_dtype(s):
+            return s
+        values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
+        return values if not (values.isna() & s.notna()).any() else None
+    if kind == "datetime":
+        if pd.api.types.is_datetime64_any_dtype(s):
+            return s
+        if pd.api.types.is_numeric_dtype(s) and not s.notna().any():
+            return pd.to_datetime(s)
+        try:
+            values = pd.to_datetime(s, format="ISO8601")
+        except (ValueError, TypeError):
+            return None
+        trained_tz = "UTC" in dtype or "," in dtype
+        if getattr(values.dt, "tz", None) is not None and not trained_tz:
+            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+        return values
+    # categorical: the training values were text (or booleans); a file may read codes as numbers
+    if dtype == "bool" or dtype == "boolean":
+        if pd.api.types.is_bool_dtype(s):
+            return s
+        words = s.astype(str).str.strip().str.lower()
+        truth = words.map({"true": True, "false": False, "1": True, "0": False, "1.0": True, "0.0": False})
+        if (truth.isna() & s.notna()).any():
+            return None
+        return truth.astype("boolean") if s.isna().any() else truth.astype(bool)
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        text = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                                         else str(v)))
+        return text.astype(object)
+    return s
+
+
+def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.DataFrame:
+    """The rows as the model takes them: its feature columns in its order, each of the kind
+    it was trained on. Refused with a sentence (ColumnsError) naming every missing column,
+    every unknown one (the dataset's columns the model left out, the target among them,
+    may be there: they are set aside) and every column whose values are not of the
+    trained kind."""
+    names = [c["name"] for c in features]
+    have = [str(c) for c in frame.columns]
+    frame = frame.set_axis(have, axis=1)
+    problems = []
+    missing = [n for n in names if n not in have]
+    if missing:
+        problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
+    unknown = [c for c in have if c not in names and c not in set(map(str, left_out))]
+    if unknown:
+        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)} "
+                        "(the model was not trained on them)")
+    wrong, out = [], {}
+    for col in features:
+        if col["name"] not in have:
+            continue
+        values = _as_kind(frame[col["name"]], col)
+        if values is None:
+            bad = frame[col["name"]].dropna().astype(str).head(2).tolist()
+            wrong.append(f"{col['name']!r} should be {col['type']} (values like {', '.join(map(repr, bad))})")
+        else:
+            out[col["name"]] = values
+    if wrong:
+        problems.append("wrong type in " + "; ".join(wrong))
+    if problems:
+        raise ColumnsError("These rows cannot be scored: " + "; ".join(problems) + ".")
+    return pd.DataFrame(out, index=frame.index)[names]
+
+
+def scoring_pipeline(pipeline):
+    """A fitted Pipeline without its row filters (samplers act during fit only, so the
+    predictions are the same): what a model bundle saves, needing no imbalanced-learn."""
+    from sklearn.pipeline import Pipeline
+
+    steps = [(name, step) for name, step in pipeline.steps if not hasattr(step, "fit_resample")]
+    return Pipeline(steps)
+
+
+def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:
+    """The model's predictions for the rows, one per row in their order: `prediction`, and
+    with `proba` a classifier's probability of each class (`proba_<class>`)."""
+    out = pd.DataFrame({"prediction": model.predict(X)}, index=X.index)
+    if proba:
+        if not hasattr(model, "predict_proba"):
+            raise ColumnsError("This model gives no class probabilities (it is not a classifier that has them).")
+        p = np.asarray(model.predict_proba(X))
+        for i, c in enumerate(model.classes_):
+            out[f"proba_{c}"] = p[:, i]
+    return out.reset_index(drop=True)
+
+
+# The types a saved model may hold beyond those skops trusts by default: reviewed, each one
+# a scikit-learn, numpy or XGBoost class that a built-in algorithm's pipeline holds, or one
+# of this module's (tests/test_bundle.py checks every built-in pipeline needs nothing else).
+# Loading refuses a file that needs any other type (skops.io.get_untrusted_types).
+TRUSTED_TYPES = (
+    "numpy.dtype",
+    "playground_runtime.AutoPrepare",
+    "playground_runtime.ClipOutliers",
+    "playground_runtime.Columns",
+    "playground_runtime.DBSCANPredictor",
+    "playground_runtime.DateFeatures",
+    "playground_runtime.DropMostlyMissing",
+    "playground_runtime.EncodedLabelClassifier",
+    "sklearn.metrics._dist_metrics.ChebyshevDistance64",
+    "sklearn.metrics._dist_metrics.EuclideanDistance64",
+    "sklearn.metrics._dist_metrics.ManhattanDistance64",
+    "sklearn.metrics._dist_metrics.MinkowskiDistance64",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.neighbors._ball_tree.BallTree",
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.tree._tree.Tree",
+    "xgboost.core.Booster",
+    "xgboost.sklearn.XGBClassifier",
+    "xgboost.sklearn.XGBRegressor",
+)
+
+
+def refused_types(found) -> list[str]:
+    """The types a model file needs that are not on the reviewed list."""
+    return sorted(t for t in found if t not in TRUSTED_TYPES)
+
+
+class UntrustedModel(ValueError):
+    """A model file that needs a type outside the reviewed list."""
+
+
+def untrusted_sentence(refused: list[str], what: str = "This model file") -> str:
+    return (f"{what} needs types outside the reviewed list ({', '.join(refused[:5])}"
+            f"{' …' if len(refused) > 5 else ''}): refused, nothing in it was loaded.")

@@ -1,0 +1,286 @@
+"""Model bundles and scoring new rows, through the real stack (the API in-process, a real
+Huey consumer, SQLite): a bundle unzipped into an empty folder scores rows with predict.py
+in a fresh interpreter whose path does not hold the project, and its predictions equal the
+app's ("Score a file") and the run's own pipeline, for every algorithm and for a pipeline
+with date features, one-hot, target encoding and a row filter. Each bundle's model loads
+with skops and the reviewed trusted types; a tampered one is refused."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+
+import playground_runtime
+from data import datasets
+from plugins import registry
+from tests.conftest import HOME, wait_for
+
+pytestmark = pytest.mark.usefixtures("consumer")
+
+DATASET = {"classification": ("breast_cancer", "target"), "regression": ("diabetes", "target"),
+           "clustering": ("blobs", None)}
+
+
+def algorithms(problem_type: str) -> list[str]:
+    return sorted(k for k, p in registry.models().items() if problem_type in p.problem_types)
+
+
+def fan_out(problem_type: str) -> dict:
+    """One run training every algorithm of a problem type on one split (scaled first)."""
+    dataset, target = DATASET[problem_type]
+    nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": target,
+                                                       "problem_type": problem_type}},
+             {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
+             {"id": "s", "type": "split", "config": {"test_size": 0.25}}]
+    edges = [{"source": "d", "target": "p"}, {"source": "p", "target": "s"}]
+    for slug in algorithms(problem_type):
+        nodes.append({"id": f"m_{slug}", "type": "model", "config": {"algorithm": slug}})
+        edges.append({"source": "s", "target": f"m_{slug}"})
+    return {"name": f"every {problem_type} model", "nodes": nodes, "edges": edges}
+
+
+def run(web, wf) -> dict:
+    r = web.post("/api/v1/workflows/execute", json=wf)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    done = wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 240, 0.3)
+    job = web.get(f"/api/v1/jobs/{job_id}").json()
+    assert done and job["status"] == "completed", json.dumps(job)[-3000:]
+    return job
+
+
+def unzip(web, job_id: str, node_id: str, folder: Path) -> Path:
+    r = web.get(f"/api/v1/jobs/{job_id}/models/{node_id}/bundle")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip", r.text[:500]
+    assert "attachment" in r.headers["content-disposition"]
+    folder.mkdir(parents=True)
+    zipfile.ZipFile(io.BytesIO(r.content)).extractall(folder)
+    return folder
+
+
+def clean_env() -> dict:
+    """An environment without the project: no PYTHONPATH, run with -I from the bundle's folder."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+
+
+def predict_py(folder: Path, rows: Path, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-I", "predict.py", str(rows), *args], cwd=folder, env=clean_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def app_score(web, job_id: str, node_id: str, rows: Path, proba: bool = False):
+    """"Score a file" as the results panel does it: the fragment, then the CSV it links to."""
+    url = f"/ui/scoring/{job_id}/{node_id}" + ("?proba=1" if proba else "")
+    r = web.post(url, files={"file": (rows.name, rows.read_bytes())})
+    assert r.status_code == 200, r.text
+    if "data-download-predictions" not in r.text:
+        return None, r.text
+    href = r.text.split('href="', 1)[1].split('"', 1)[0]
+    got = web.get(href)
+    assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
+    return got.text, r.text
+
+
+def run_pipeline(job: dict, node_id: str):
+    """The run's own fitted pipeline (the joblib file the worker wrote, read by this test)."""
+    node = next(n for n in job["nodes"] if n["node_id"] == node_id)
+    art = node["output"]["model_artifact_id"]
+    path = next((HOME / "artifacts" / job["id"]).glob(f"{art}-*"))
+    return joblib.load(path)
+
+
+def test_the_project_is_not_on_the_bundle_path(tmp_path):
+    r = subprocess.run([sys.executable, "-I", "-c", "import nodes"], cwd=tmp_path, env=clean_env(),
+                       capture_output=True, text=True)
+    assert r.returncode != 0 and "No module named 'nodes'" in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)  # a fresh interpreter per bundle and per output, on a shared 2-core machine
+@pytest.mark.parametrize("problem_type", ["classification", "regression", "clustering"])
+def test_every_algorithm_bundle_scores_like_the_app(web, tmp_path, problem_type):
+    job = run(web, fan_out(problem_type))
+    listed = web.get(f"/api/v1/jobs/{job['id']}/models").json()["models"]
+    assert sorted(m["algorithm"] for m in listed) == algorithms(problem_type)
+    dataset, target = DATASET[problem_type]
+    frame = datasets.load_sample(dataset)
+    rows = tmp_path / "rows.csv"
+    frame.to_csv(rows, index=False)  # the target among them: set aside, as the dataset's column
+    for m in listed:
+        assert m["target"] == target and m["problem_type"] == problem_type
+        assert [f["name"] for f in m["features"]] == [c for c in frame.columns if c != target]
+        folder = unzip(web, job["id"], m["node_id"], tmp_path / m["node_id"])
+        names = {p.name for p in folder.iterdir()}
+        assert {"model.skops", "playground_runtime.py", "predict.py", "requirements.txt", "model_card.json",
+                "MODEL_CARD.md"} <= names
+        # skops with the reviewed types: what the file needs is on the list, and it loads
+        import skops.io as sio
+
+        needed = sio.get_untrusted_types(file=folder / "model.skops")
+        assert playground_runtime.refused_types(needed) == []
+        card = json.loads((folder / "model_card.json").read_text())
+        assert card["target"] == target and card["problem_type"] == problem_type
+        assert card["dataset"]["content_hash"].startswith("sha256:")
+        assert card["workflow"]["nodes"] and card["libraries"]["scikit-learn"]
+        requirements = (folder / "requirements.txt").read_text()
+        assert "scikit-learn==" in requirements and "skops==" in requirements
+        if m["algorithm"] == "xgboost":
+            assert "model.xgboost.json" in names and "xgboost==" in requirements
+            assert json.loads((folder / "model.xgboost.json").read_text())["learner"]
+        if problem_type != "clustering":
+            assert card["metrics"]["test"] == [] or isinstance(card["metrics"]["test"], list)
+        out = predict_py(folder, rows)
+        assert out.returncode == 0, out.stderr[-2000:]
+        app_csv, _ = app_score(web, job["id"], m["node_id"], rows)
+        assert out.stdout == app_csv, m["algorithm"]
+        # and both equal the run's own pipeline on the same rows
+        expected = run_pipeline(job, m["node_id"]).predict(frame.drop(columns=[target] if target else []))
+        got = pd.read_csv(io.StringIO(out.stdout))["prediction"].to_numpy()
+        if problem_type == "regression":
+            np.testing.assert_allclose(got, expected, rtol=0, atol=1e-9)
+        else:
+            assert np.array_equal(got, np.asarray(expected)), m["algorithm"]
+        if problem_type == "classification" and hasattr(run_pipeline(job, m["node_id"]), "predict_proba"):
+            p = predict_py(folder, rows, "--proba")
+            assert p.returncode == 0, p.stderr[-2000:]
+            app_proba, _ = app_score(web, job["id"], m["node_id"], rows, proba=True)
+            assert p.stdout == app_proba
+            probs = pd.read_csv(io.StringIO(p.stdout))
+            want = run_pipeline(job, m["node_id"]).predict_proba(frame.drop(columns=[target]))
+            np.testing.assert_allclose(probs[[f"proba_{c}" for c in m["classes"]]].to_numpy(), want, atol=1e-9)
+
+
+def shop_table(n=400, seed=3) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    day = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    city = rng.choice(["Lyon", "Paris", "Nice", "Lille"], n)
+    plan = rng.choice(["basic", "plus", "pro"], n)
+    spend = np.round(rng.gamma(2.0, 30.0, n), 2)
+    spend[rng.integers(0, n, 8)] *= 40  # outliers for the IQR filter
+    score = (spend > 60).astype(int) + (plan == "pro") + (day.month > 6) + rng.normal(0, 0.7, n)
+    return pd.DataFrame({"signup": day.strftime("%Y-%m-%d"), "city": city, "plan": plan, "spend": spend,
+                         "churned": np.where(score > 1.5, "yes", "no")})
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_path):
+    raw = tmp_path / "shop.csv"
+    shop_table().to_csv(raw, index=False)
+    up = web.post("/api/v1/datasets", files={"file": ("shop.csv", raw.read_bytes())})
+    assert up.status_code == 201, up.text
+    dataset_id = up.json()["id"]
+    ops = [{"method": "date_features", "parameters": {"parts": ["year", "month", "weekday"]}},
+           {"method": "onehot_encoder", "parameters": {"columns": ["city"]}},
+           {"method": "target_encoder", "parameters": {"columns": ["plan"]}},
+           {"method": "iqr_outlier_removal", "parameters": {"columns": ["spend"]}}]
+    wf = {"name": "shop", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset_id, "target_column": "churned",
+                                                  "problem_type": "classification"}},
+        {"id": "p", "type": "preprocessing", "config": {"operations": ops}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "xgboost", "use_cv": True, "cv_folds": 3}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "roc_auc"]}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]}
+    job = run(web, wf)
+    pipeline = run_pipeline(job, "m")
+    assert any(hasattr(step, "fit_resample") for _, step in pipeline.steps)  # the run fitted with the filter
+    folder = unzip(web, job["id"], "m", tmp_path / "bundle")
+    card = json.loads((folder / "model_card.json").read_text())
+    assert {f["name"]: f["type"] for f in card["features"]} == {
+        "signup": "datetime", "city": "categorical", "plan": "categorical", "spend": "numeric"}
+    assert card["classes"] == ["no", "yes"] and card["positive_class"] in ("no", "yes")
+    assert card["metrics"]["test"][0]["values"]["accuracy"] > 0.5 and len(card["metrics"]["cv"]["folds"]) == 3
+    assert card["dataset"]["content_hash"] == up.json()["content_hash"]
+    # the saved model has no row filter (training-only), so it needs no imbalanced-learn
+    import skops.io as sio
+
+    model = sio.load(folder / "model.skops", trusted=sio.get_untrusted_types(file=folder / "model.skops"))
+    assert not any(hasattr(step, "fit_resample") for _, step in model.steps)
+    assert "imbalanced-learn" not in (folder / "requirements.txt").read_text()
+    new_rows = tmp_path / "new.csv"
+    fresh = shop_table(150, seed=11)
+    fresh.drop(columns=["churned"]).to_csv(new_rows, index=False)
+    out = predict_py(folder, new_rows, "--proba")
+    assert out.returncode == 0, out.stderr[-2000:]
+    app_csv, _ = app_score(web, job["id"], "m", new_rows, proba=True)
+    assert out.stdout == app_csv
+    X = fresh.drop(columns=["churned"]).assign(signup=pd.to_datetime(fresh["signup"]))
+    want = pipeline.predict_proba(X)
+    got = pd.read_csv(io.StringIO(out.stdout))
+    np.testing.assert_allclose(got[["proba_no", "proba_yes"]].to_numpy(), want, atol=1e-9)
+    assert list(got["prediction"]) == list(pipeline.predict(X))
+
+    # rows it cannot score are refused with a sentence naming the columns, by predict.py and the app
+    bad = fresh.drop(columns=["churned", "city"]).assign(extra=1, spend="lots")
+    bad_rows = tmp_path / "bad.csv"
+    bad.to_csv(bad_rows, index=False)
+    refused = predict_py(folder, bad_rows)
+    assert refused.returncode == 2 and refused.stdout == ""
+    for said in (refused.stderr, app_score(web, job["id"], "m", bad_rows)[1]):
+        assert "missing column 'city'" in said and "unknown column 'extra'" in said
+        assert "'spend' should be numeric" in said
+
+    # the bundle's model file tampered with to hold an untrusted type is refused, by predict.py and the app's loader
+    tampered = tmp_path / "tampered"
+    tampered.mkdir()
+    for p in folder.iterdir():
+        (tampered / p.name).write_bytes(p.read_bytes())
+    evil = sio.dumps({"model": model, "payload": os.system})
+    (tampered / "model.skops").write_bytes(evil)
+    r = predict_py(tampered, new_rows)
+    assert r.returncode == 2 and "outside the reviewed list" in r.stderr and "posix.system" in r.stderr
+    from executor.bundle import load_model
+
+    with pytest.raises(playground_runtime.UntrustedModel, match="outside the reviewed list"):
+        load_model(evil)
+
+
+def test_bundles_of_unknown_runs_and_nodes_are_404(web):
+    r = web.get("/api/v1/jobs/nope/models/m/bundle")
+    assert r.status_code == 404 and "nope" in r.json()["detail"]
+    job = run(web, {"name": "n", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "knn"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    r = web.get(f"/api/v1/jobs/{job['id']}/models/s/bundle")
+    assert r.status_code == 404 and "'m'" in r.json()["detail"]
+
+
+def test_every_builtin_pipeline_needs_only_reviewed_types():
+    """Every algorithm, with every preprocessing operation that can precede it, saved as the
+    Model node saves it: skops lists nothing outside playground_runtime.TRUSTED_TYPES."""
+    import skops.io as sio
+
+    from nodes.model import fit_target, make_pipeline
+    from plugins.params import validate_params
+
+    rng = np.random.default_rng(0)
+    n = 120
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.choice(list("xyz"), n),
+                      "d": pd.date_range("2020-01-01", periods=n), "e": rng.choice([True, False], n)})
+    X.loc[::9, "a"] = np.nan
+    y = {"classification": pd.Series(np.where(X.b > 0, "u", "v")), "regression": X.b * 3 + rng.normal(size=n),
+         "clustering": None}
+    ops = [(k, validate_params(o.params, {}, None)[0]) for k, o in registry.operations().items()
+           if k not in ("drop_columns", "fill_missing_constant")] + [("fill_missing_constant", {"value": "0"})]
+    for key, plugin in registry.models().items():
+        for pt in plugin.problem_types:
+            hp = validate_params(plugin.params, {}, pt)[0]
+            chosen = [o for o in ops if not (pt == "clustering" and o[0] == "target_encoder")]
+            pipe = make_pipeline(plugin, hp, pt, chosen, 0, "t").fit(X, fit_target(X, y[pt]))
+            data = sio.dumps(playground_runtime.scoring_pipeline(pipe))
+            needed = sio.get_untrusted_types(data=data)
+            assert playground_runtime.refused_types(needed) == [], (key, pt)
