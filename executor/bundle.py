@@ -79,18 +79,19 @@ def _artifact_bytes(store: Store, job_id: str, artifact_id: str) -> bytes:
 
 
 def load_model(data: bytes, what: str = "This model file"):
-    """The pipeline in a skops file, loaded only when every type it needs is on the
-    reviewed list; otherwise refused (UntrustedModel) with a sentence, nothing loaded."""
+    """The pipeline in a skops file, loaded with the reviewed list as its trusted types:
+    a file that needs any other type is refused (UntrustedModel) with a sentence naming
+    them, nothing loaded. (One parse: the types are listed only for the refusal.)"""
     import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
 
     try:
-        needed = sio.get_untrusted_types(data=data)
+        return sio.loads(data, trusted=list(playground_runtime.TRUSTED_TYPES))
+    except UntrustedTypesFoundException:
+        refused = playground_runtime.refused_types(sio.get_untrusted_types(data=data))
+        raise playground_runtime.UntrustedModel(playground_runtime.untrusted_sentence(refused, what)) from None
     except Exception as e:
         raise playground_runtime.UntrustedModel(f"{what} is not a readable skops file ({e}).") from None
-    refused = playground_runtime.refused_types(needed)
-    if refused:
-        raise playground_runtime.UntrustedModel(playground_runtime.untrusted_sentence(refused, what))
-    return sio.loads(data, trusted=needed)
 
 
 def fitted_model(store: Store, job_id: str, node_id: str) -> tuple[object, dict]:

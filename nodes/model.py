@@ -549,11 +549,11 @@ def save_portable(pipeline, plugin, split, ctx) -> dict | None:
             libraries[dist] = version(dist)
         except PackageNotFoundError:
             libraries[dist] = version(f"{dist}-cpu") if dist == "xgboost" else None
-    skops_id = ctx.save_artifact("model", f"{plugin.key}.skops", data, "application/octet-stream")
+    skops_id = ctx.save_artifact("bundle", f"{plugin.key}.skops", data, "application/octet-stream")
     native = {}
     if plugin.native_formats is not None:
         for name, blob in plugin.native_formats(model.steps[-1][1]).items():
-            native[name] = ctx.save_artifact("model", name, blob, "application/octet-stream")
+            native[name] = ctx.save_artifact("bundle", name, blob, "application/octet-stream")
     classes = getattr(model, "classes_", None)
     return {"skops_artifact_id": skops_id or None, "native": native, "types": sorted(needed),
             "features": feature_schema(split.X_train), "target": split.target, "problem_type": split.problem_type,

@@ -549,11 +549,14 @@ def scoring_pipeline(pipeline):
 def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:
     """The model's predictions for the rows, one per row in their order: `prediction`, and
     with `proba` a classifier's probability of each class (`proba_<class>`)."""
-    out = pd.DataFrame({"prediction": model.predict(X)}, index=X.index)
+    pred = np.asarray(model.predict(X))
+    if pred.dtype.kind == "f":  # float32 (XGBoost) written as float64: the text reads back to the same number
+        pred = pred.astype(np.float64)
+    out = pd.DataFrame({"prediction": pred}, index=X.index)
     if proba:
         if not hasattr(model, "predict_proba"):
             raise ColumnsError("This model gives no class probabilities (it is not a classifier that has them).")
-        p = np.asarray(model.predict_proba(X))
+        p = np.asarray(model.predict_proba(X), dtype=np.float64)
         for i, c in enumerate(model.classes_):
             out[f"proba_{c}"] = p[:, i]
     return out.reset_index(drop=True)

@@ -235,7 +235,8 @@ def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_
     tampered = tmp_path / "tampered"
     tampered.mkdir()
     for p in folder.iterdir():
-        (tampered / p.name).write_bytes(p.read_bytes())
+        if p.is_file():
+            (tampered / p.name).write_bytes(p.read_bytes())
     evil = sio.dumps({"model": model, "payload": os.system})
     (tampered / "model.skops").write_bytes(evil)
     r = predict_py(tampered, new_rows)
@@ -284,3 +285,26 @@ def test_every_builtin_pipeline_needs_only_reviewed_types():
             data = sio.dumps(playground_runtime.scoring_pipeline(pipe))
             needed = sio.get_untrusted_types(data=data)
             assert playground_runtime.refused_types(needed) == [], (key, pt)
+
+
+def test_a_predict_node_scores_a_table_with_a_model(web):
+    wf = {"name": "predict", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}},
+        {"id": "x", "type": "predict", "config": {"probabilities": True}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  {"source": "m", "target": "x", "target_port": "model"},
+                  {"source": "d", "target": "x", "target_port": "table"}]}
+    job = run(web, wf)
+    node = next(n for n in job["nodes"] if n["node_id"] == "x")
+    assert node["output"]["rows"] == 150 and node["output"]["columns"][0] == "prediction"
+    art = next((HOME / "artifacts" / job["id"]).glob("*-predictions.csv"))
+    got = pd.read_csv(art)
+    frame = datasets.load_sample("iris")
+    pipe = run_pipeline(job, "m")
+    assert list(got["prediction"]) == list(pipe.predict(frame.drop(columns=["target"])))
+    np.testing.assert_allclose(got[["proba_0", "proba_1", "proba_2"]].to_numpy(),
+                               pipe.predict_proba(frame.drop(columns=["target"])), atol=1e-12)
+    assert list(got["target"]) == list(frame["target"])  # the rows as they came, predictions added

@@ -1,0 +1,64 @@
+"""Predict node: scores the rows of a table with a trained model (the fitted pipeline of a
+Model node, learned preprocessing included) and gives the table of predictions: the rows
+as they came, with `prediction` (and each class's probability, when asked) added.
+
+The columns are checked by the one rule of playground_runtime (what a model bundle's
+predict.py and "Score a file" use): a missing or unknown column, or values of the wrong
+type, fail the node with a sentence naming them. The target and the columns its dataset
+left out may be there; they are set aside for scoring and kept in the output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nodes.base import MODEL, TABLE, NodeError, NodeType, Port, TableArtifact, Upstream
+from plugins.params import Param, quoted, validate_params
+
+PARAMS = (Param("probabilities", "bool", default=False, label="Class probabilities",
+                help="Add each class's probability (classifiers), as proba_<class>."),)
+
+
+def validate(config: dict, upstream: Upstream):
+    config = dict(config or {})
+    errors = {k: f"Unknown field {quoted(k)}." for k in config if k not in {p.name for p in PARAMS}}
+    clean, problems = validate_params(PARAMS, {k: v for k, v in config.items() if k not in errors}, what="field")
+    return clean, {**errors, **problems}
+
+
+def run(config: dict, inputs: dict, ctx) -> TableArtifact:
+    import playground_runtime
+
+    model, table = inputs["model"], inputs["table"]
+    features = (model.portable or {}).get("features") or playground_runtime.feature_schema(model.split.X_train)
+    left_out = [c for c in (model.split.target, table.target) if c]
+    try:
+        X = playground_runtime.prepare_rows(table.df, features, left_out)
+        out = playground_runtime.predictions(model.pipeline, X, proba=bool(config.get("probabilities")))
+    except playground_runtime.ColumnsError as e:
+        raise NodeError(str(e)) from None
+    ctx.check_cancelled()
+    scored = table.df.reset_index(drop=True).copy()
+    for c in out.columns:
+        scored[c] = out[c].to_numpy()
+    ctx.save_artifact("predictions", "predictions.csv", scored.to_csv(index=False).encode(), "text/csv")
+    return replace(table, df=scored)
+
+
+def output_summary(table: TableArtifact) -> dict:
+    return {"rows": int(len(table.df)), "columns": [str(c) for c in table.df.columns if str(c) == "prediction"
+                                                    or str(c).startswith("proba_")]}
+
+
+def summary(config: dict) -> str:
+    return "Predictions with probabilities" if config.get("probabilities") else "Predictions"
+
+
+NODE = NodeType(
+    type="predict", label="Predict", icon="🔮", colour="#0e7490",
+    description="Score the rows of a table with a trained model: its predictions, added as columns.",
+    inputs=(Port("model", (MODEL,), "Model"), Port("table", (TABLE,), "Rows to score")),
+    outputs=(Port("table", (TABLE,), "Predictions"),),
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Model", output_summary=output_summary,
+    order=45,
+)
