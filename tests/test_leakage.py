@@ -44,8 +44,9 @@ def run(ops, df, algorithm="ridge", problem_type="regression"):
 
         import joblib
 
-        models[node_id] = joblib.load(io.BytesIO(data))
-        return "model"
+        if kind == "model":  # the run's own model (a portable bundle is saved beside it, with skops)
+            models[node_id] = joblib.load(io.BytesIO(data))
+        return kind
 
     from plugins.tables import profile
 
