@@ -896,7 +896,8 @@ class Store:
                     if st in ("completed", "cached"):
                         fields.update(progress=1.0, output=_dumps(event.get("output")))
                         if event.get("warnings"):
-                            fields["message"] = " ".join(event["warnings"])
+                            fields["message"] = " ".join([*([event["message"]] if event.get("message") else []),
+                                                          *event["warnings"]])
                     if st == "failed":
                         fields.update(error_message=event.get("message"), traceback=event.get("traceback"))
                 sets = ", ".join(f"{k} = ?" for k in fields)

@@ -20,7 +20,8 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
 
 A node failure marks it failed (message + traceback) and everything downstream skipped;
 independent branches (fan-out) carry on. A node with several outputs may fill only some
-(a gate): the nodes on the others are skipped. Cancellation is checked between nodes and,
+(a gate): the nodes on the others are skipped, with the sentence its output summary gives as
+`message` (which its completed status carries too). Cancellation is checked between nodes and,
 through the RunContext, inside CV folds, Optuna trials and plots.
 """
 
@@ -413,8 +414,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                 inputs[e.target_port] = value
         if missing is not None and not inputs:
             label = types[graph.nodes[missing.source]["type"]].label
+            said = ((result["nodes"].get(missing.source) or {}).get("output") or {}).get("message")
             finish(nid, "skipped", message=f"Skipped: {label} node {missing.source!r} sent nothing to its "
-                                           f"{missing.source_port!r} output.")
+                                           f"{missing.source_port!r} output" + (f" ({said})." if said else "."))
             continue
         plan, reason = planned.get(nid), None
         if plan is not None:
@@ -498,8 +500,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                       "algorithm": entry.get("algorithm"), "model_node_id": entry["model_node_id"]})
         for p in added.get("plots", []):
             result["plots"].append({"node_id": nid, **p})
+        said = summary.get("message") if isinstance(summary.get("message"), str) else None
         finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_,
-               **({"reason": reason} if reason else {}))
+               **({"reason": reason} if reason else {}), **({"message": said} if said else {}))
         if plan is not None:
             if not plan.volatile:
                 cache.put(plan.digest, nt.type, nid, {

@@ -362,6 +362,7 @@ class ModelArtifact:
 class EvaluationArtifact:
     model: ModelArtifact
     metrics: dict  # key -> value (float, or a table as a dict/list)
+    verdict: dict | None = None  # a gate's decision on it (nodes/gate.py): {"decision", "message", ...}
 
 
 @dataclass
