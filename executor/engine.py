@@ -351,9 +351,11 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
 def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "local",
                  is_cancelled: Callable[[], bool] = lambda: False, save_artifact=None,
                  load_dataset=None, dataset_info=None, memory_note: str = "the memory available",
-                 cache=None) -> dict:
+                 cache=None, register_model=None) -> dict:
     """`cache`: an executor.cache.NodeCache; each node whose key is unchanged is then
-    served from it (status `cached`), and each that runs says why (`reason`)."""
+    served from it (status `cached`), and each that runs says why (`reason`).
+    `register_model(name, model, node_id)`: the model registry a node's RunContext offers
+    (executor/deployments.py), None without one."""
     if load_dataset is None:
         from data import datasets
         from data.config import settings
@@ -447,6 +449,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             save_artifact=lambda kind, name, data, mime, nid=nid, kept=kept_artifacts: _saved(
                 save(kind, name, data, mime, node_id=nid), kind, name, data, mime, kept) if save_artifact else "",
             warn=warn, load_dataset=load_dataset, dataset_info=dataset_info,
+            register_model=(lambda name, model, nid=nid: register_model(name, model, nid)) if register_model else None,
             event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
         )
         on_event({"type": "node_status", "node_id": nid, "status": "running", **({"reason": reason} if reason else {})})
@@ -490,7 +493,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         produced[nid] = ({k: v for k, v in artifact.items() if k in ports}
                          if isinstance(artifact, dict) and set(artifact) <= set(ports) and ports
                          else {p: artifact for p in ports})
-        first = next(iter(produced[nid].values()), None)
+        first = next(iter(produced[nid].values()), None) if ports else artifact  # a node without outputs: what it did
         summary = nt.summary_of(first) if first is not None else {}
         added = nt.results_of(first) if first is not None else {}
         if "metrics" in added:
