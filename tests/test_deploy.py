@@ -212,3 +212,39 @@ def test_moving_the_alias_back_answers_with_the_earlier_version(app, passed):
     assert [(h["version"], h["previous"]) for h in moved["alias_history"]] == [(1, None), (2, 1), (1, 2)]
     assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 9}, method="PUT")[0] == 404
     assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "staging", "version": 1}, method="PUT")[0] == 422
+
+
+def test_with_a_token_needed_predict_takes_a_deployment_key_only(tmp_path):
+    """The app's own token and its session cookie open the editor and the API, not the
+    predict endpoint; a deployment key gets past the sign-in to it (the route then answers),
+    and nothing else; the cross-site rule still holds."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from app import create_app
+    from data.config import settings
+    from web.auth import Access
+
+    token = "the-app-token-0123456789"
+    app = create_app(replace(settings(), home=tmp_path), Access.with_token(token))
+    path, body = "/api/v1/deployments/nope/predict", {"records": rows(1)}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/api/v1/keys", json={"name": "k"}).status_code == 401  # keys: behind the app's token
+        made = client.post("/api/v1/keys", json={"name": "k"}, headers={"Authorization": f"Bearer {token}"})
+        assert made.status_code == 201
+        key = made.json()["key"]
+        assert client.post(path, json=body).status_code == 401  # nothing shown: the sign-in answers
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401 and "API key" in r.json()["detail"] and r.headers["www-authenticate"] == "Bearer"
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 404 and "nope" in r.json()["detail"]  # past the sign-in: the route answered
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {key}", "Origin": "http://evil.example"})
+        assert r.status_code == 403
+        assert client.get(f"/login?token={token}", follow_redirects=False).status_code == 303  # a session cookie
+        r = client.post(path, json=body)
+        assert r.status_code == 401 and "API key" in r.json()["detail"]  # the cookie is not a key
+        r = client.put("/api/v1/deployments/nope/alias", json={"alias": "production", "version": 1},
+                       headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 401  # a key opens predict only
+    app.state.ingest.close()
