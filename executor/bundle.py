@@ -34,10 +34,25 @@ def _portable_nodes(job: dict) -> list[dict]:
             and isinstance(n.get("output"), dict) and n["output"].get("portable")]
 
 
-def node_with_model(job: dict, skops_artifact_id: str) -> str | None:
-    """The node of a run whose saved model is that skops file."""
-    return next((n["node_id"] for n in _portable_nodes(job)
-                 if n["output"]["portable"].get("skops_artifact_id") == skops_artifact_id), None)
+def node_with_model(job: dict, skops_artifact_id: str | None, graph: dict | None = None,
+                    below: str | None = None) -> str | None:
+    """The node of a run whose saved model is that skops file; else (a model reused from the
+    node cache reaches the nodes below a reused node with the ids of the run that made it)
+    the nearest node above `below` with a saved model."""
+    portable = {n["node_id"]: n["output"]["portable"] for n in _portable_nodes(job)}
+    found = next((nid for nid, facts in portable.items() if facts.get("skops_artifact_id") == skops_artifact_id), None)
+    if found is not None or below is None or graph is None:
+        return found
+    graph = graphs.parse(graph)
+    queue, seen = [e.source for e in graph.preds.get(below, [])], set()
+    while queue:
+        nid = queue.pop(0)
+        if nid in portable:
+            return nid
+        if nid not in seen:
+            seen.add(nid)
+            queue.extend(e.source for e in graph.preds.get(nid, []))
+    return None
 
 
 def models(store: Store, job_id: str) -> list[dict]:

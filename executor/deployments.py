@@ -51,7 +51,7 @@ def register(store: Store, job_id: str, deploy_node_id: str, name: str, model, m
         raise NodeError("This model has no portable bundle (its skops file could not be written), so it cannot be "
                         "deployed.")
     job = store.require_job(job_id)
-    node_id = bundle.node_with_model(job, skops_id)
+    node_id = bundle.node_with_model(job, skops_id, store.get_snapshot(job["snapshot_id"]), deploy_node_id)
     if node_id is None:
         raise NodeError("The model this node was given is not one of this run's saved models.")
     _, data, card = bundle.bundle_and_card(store, job_id, node_id, metrics)

@@ -343,6 +343,9 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
     extra = {"duration": took, "output": record.get("summary") or {}, "warnings": warnings_,
              "reason": f"reused from run {record.get('job_id')} (its {record.get('duration', 0):.2f} s of work)",
              "reused_from": record.get("job_id")}
+    said = extra["output"].get("message") if isinstance(extra["output"], dict) else None
+    if isinstance(said, str):
+        extra["message"] = said  # a gate's sentence, as when it ran
     result["nodes"][nid] = {"status": "cached", **extra}
     on_event({"type": "node_status", "node_id": nid, "status": "cached", **extra})
     return _Stored(entry, mapping, record["ports"]), None

@@ -248,3 +248,26 @@ def test_with_a_token_needed_predict_takes_a_deployment_key_only(tmp_path):
                        headers={"Authorization": f"Bearer {key}"})
         assert r.status_code == 401  # a key opens predict only
     app.state.ingest.close()
+
+
+def test_a_rerun_served_from_the_node_cache_deploys_the_reused_model():
+    """With the node cache on, a second run reuses Dataset … Gate and runs Deploy again (it is
+    never reused): the new version is the reused model's, predicting as the first one."""
+    with running_app("--workers", "1", env={"PLAYGROUND_CACHE_MB": "256"},
+                     home=tempfile.mkdtemp(prefix="playground-deploy-cache-"), timeout=60) as a:
+        first = run(a.base, pipeline(0.5, "cached"))
+        status, wf = call(a.base, f"/api/v1/workflows/{first['workflow_id']}/run", {})
+        assert status == 202, wf
+        job_id = wf["job_id"]
+        assert wait_for(lambda: call(a.base, f"/api/v1/jobs/{job_id}")[1]["status"] in ("completed", "failed"), 180)
+        again = call(a.base, f"/api/v1/jobs/{job_id}")[1]
+        assert {n["node_id"]: n["status"] for n in again["nodes"]} == {
+            "d": "cached", "s": "cached", "m": "cached", "e": "cached", "g": "cached", "x": "completed"}, again
+        assert node(again, "g")["message"].endswith(": pass")
+        assert node(again, "x")["output"]["version"] == 2 and node(again, "x")["output"]["model_node_id"] == "m"
+        key = call(a.base, "/api/v1/keys", {"name": "k"})[1]["key"]
+        v2 = predict(a.base, "cached", rows(20, start=45), key)[1]
+        call(a.base, "/api/v1/deployments/cached/alias", {"alias": "production", "version": 1}, method="PUT")
+        v1 = predict(a.base, "cached", rows(20, start=45), key)[1]
+        assert (v1["version"], v2["version"]) == (1, 2)
+        assert v1["predictions"] == v2["predictions"] and v1["probabilities"] == v2["probabilities"]
