@@ -271,3 +271,70 @@ def test_a_rerun_served_from_the_node_cache_deploys_the_reused_model():
         v1 = predict(a.base, "cached", rows(20, start=45), key)[1]
         assert (v1["version"], v2["version"]) == (1, 2)
         assert v1["predictions"] == v2["predictions"] and v1["probabilities"] == v2["probabilities"]
+
+
+# --------------------------------------------------------------------------- the gate, in the engine
+def gate_graph(dataset, problem, algorithm, metrics, gate):
+    plot = "confusion_matrix" if problem == "classification" else "residuals"
+    nodes = [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "target",
+                                                   "problem_type": problem}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
+        {"id": "m", "type": "model", "config": {"algorithm": algorithm}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": metrics}},
+        {"id": "g", "type": "gate", "config": gate},
+        {"id": "p", "type": "visualize", "config": {"plots": [plot]}},
+        {"id": "f", "type": "visualize", "config": {"plots": [plot]}},
+    ]
+    edges = [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
+    edges += [{"source": "g", "source_port": "pass", "target": "p"}, {"source": "g", "source_port": "fail", "target": "f"}]
+    return {"nodes": nodes, "edges": edges}
+
+
+def test_an_error_metric_passes_at_or_below_its_threshold():
+    from executor.engine import run_workflow
+
+    said = {}
+    for threshold in (1000.0, 1.0):
+        result = run_workflow(gate_graph("diabetes", "regression", "linear_regression", ["rmse", "r2"],
+                                         {"metric": "rmse", "threshold": threshold}), lambda e: None)
+        rmse = result["metrics"]["e"]["values"]["rmse"]
+        assert 1.0 < rmse < 1000.0
+        said[threshold] = (result["nodes"]["g"]["message"], result["nodes"]["p"]["status"],
+                           result["nodes"]["f"]["status"])
+    assert said[1000.0] == (f"rmse {rmse:.3f} ≤ 1000.00: pass", "completed", "skipped")
+    assert said[1.0] == (f"rmse {rmse:.3f} > 1.00: fail", "skipped", "completed")
+
+
+def test_the_gate_scores_a_metric_evaluate_did_not_choose_as_evaluate_would():
+    from executor.engine import run_workflow
+
+    judged = run_workflow(gate_graph("wine", "classification", "logistic_regression", ["accuracy"],
+                                     {"metric": "balanced_accuracy", "threshold": 0.5}), lambda e: None)
+    evaluated = run_workflow(gate_graph("wine", "classification", "logistic_regression", ["balanced_accuracy"],
+                                        {"metric": "balanced_accuracy", "threshold": 0.5}), lambda e: None)
+    assert judged["nodes"]["g"]["output"]["value"] == evaluated["metrics"]["e"]["values"]["balanced_accuracy"]
+    assert judged["nodes"]["g"]["output"]["decision"] == "pass"
+
+
+def test_a_gate_refuses_a_metric_the_model_does_not_offer_or_without_a_direction_and_needs_a_threshold():
+    from executor.engine import resolve
+
+    def errors(gate):
+        return resolve(gate_graph("iris", "classification", "logistic_regression", ["accuracy"], gate)
+                       ).field_errors.get("g", {})
+
+    assert errors({"metric": "accuracy", "threshold": 0.9}) == {}
+    assert "rmse" in errors({"metric": "rmse", "threshold": 0.9})["metric"]
+    assert "accuracy" in errors({"metric": "confusion_matrix", "threshold": 0.9})["metric"]  # offered instead
+    assert errors({"metric": "accuracy"}) == {"threshold": "Threshold needs a value."}
+    assert "number" in errors({"metric": "accuracy", "threshold": "high"})["threshold"]
+
+
+def test_the_sentence_never_shows_a_failing_value_as_the_threshold():
+    from nodes.gate import verdict
+
+    assert verdict("accuracy", 0.8999, 0.9, "higher")["message"] == "accuracy 0.8999 < 0.90: fail"
+    assert verdict("accuracy", 0.9, 0.9, "higher")["message"] == "accuracy 0.900 ≥ 0.90: pass"
+    assert verdict("rmse", 2.5, 2.5, "lower")["message"] == "rmse 2.500 ≤ 2.50: pass"
+    assert verdict("accuracy", 0.912, 0.875, "higher")["message"] == "accuracy 0.912 ≥ 0.875: pass"
