@@ -1166,11 +1166,12 @@ class Store:
                          [key_id])
 
     def use_key(self, key_sha256: str) -> dict | None:
-        """The live key with this hash, its last use now; None for an unknown or revoked key."""
-        with self.tx() as db:
-            row = self._one("SELECT id, name, prefix FROM api_keys WHERE key_sha256 = ? AND revoked_at IS NULL",
-                            [key_sha256])
-            if row is not None:
+        """The live key with this hash, its last use now (written at most once a minute: not a
+        write per request); None for an unknown or revoked key."""
+        row = self._one("SELECT id, name, prefix, last_used_at FROM api_keys WHERE key_sha256 = ? "
+                        "AND revoked_at IS NULL", [key_sha256])
+        if row is not None and (row["last_used_at"] is None or now() - row["last_used_at"] > 60):
+            with self.tx() as db:
                 db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [now(), row["id"]])
         return row
 
