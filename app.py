@@ -23,7 +23,19 @@ from data.ingest import IngestService, clean_leftovers
 from data.store import Invalid, NotFound, open_store
 from executor.sweeper import start_sweeper
 from nodes import graph as graphs
-from web import account, catalog, events, health, inspector, models, pages, runs, scripts, workflows
+from web import (
+    account,
+    catalog,
+    deployments,
+    events,
+    health,
+    inspector,
+    models,
+    pages,
+    runs,
+    scripts,
+    workflows,
+)
 from web import datasets as dataset_routes
 from web.auth import Access, RedactTokens, Sessions, StartRefused, is_loopback, login_urls, networks
 from web.auth import plan as plan_access
@@ -34,7 +46,8 @@ from web.site import ROOT, Site
 
 # The resources, in the order their routes are matched: a new one is a module in web/ and a
 # name here.
-RESOURCES = (catalog, account, health, workflows, runs, events, inspector, dataset_routes, models, scripts, pages)
+RESOURCES = (catalog, account, health, workflows, runs, events, inspector, dataset_routes, models, scripts, deployments,
+             pages)
 
 log = logging.getLogger("playground.web")
 

@@ -168,7 +168,25 @@ def _m9(db: sqlite_utils.Database):
     db.execute("ALTER TABLE job_nodes ADD COLUMN reason TEXT")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9]
+def _m10(db: sqlite_utils.Database):
+    # the model registry: immutable versions of a deployment (the bundle's bytes, its model
+    # card, the run and nodes it came from), its aliases (`production`) with their history,
+    # and the API keys that may call a deployment's predict endpoint (a hash and a prefix only)
+    db.execute("CREATE TABLE model_versions (id TEXT PRIMARY KEY, deployment TEXT NOT NULL, version INTEGER NOT NULL, "
+               "job_id TEXT, model_node_id TEXT, deploy_node_id TEXT, bundle BLOB NOT NULL, "
+               "bundle_sha256 TEXT NOT NULL, card TEXT NOT NULL, created_at REAL NOT NULL, "
+               "UNIQUE (deployment, version))")
+    db.execute("CREATE UNIQUE INDEX model_versions_origin ON model_versions (job_id, deploy_node_id) "
+               "WHERE deploy_node_id IS NOT NULL")
+    db.execute("CREATE TABLE deployment_aliases (deployment TEXT NOT NULL, alias TEXT NOT NULL, "
+               "version INTEGER NOT NULL, updated_at REAL NOT NULL, PRIMARY KEY (deployment, alias))")
+    db.execute("CREATE TABLE alias_history (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment TEXT NOT NULL, "
+               "alias TEXT NOT NULL, version INTEGER NOT NULL, previous INTEGER, why TEXT, at REAL NOT NULL)")
+    db.execute("CREATE TABLE api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL, "
+               "key_sha256 TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, last_used_at REAL, revoked_at REAL)")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -896,7 +914,8 @@ class Store:
                     if st in ("completed", "cached"):
                         fields.update(progress=1.0, output=_dumps(event.get("output")))
                         if event.get("warnings"):
-                            fields["message"] = " ".join(event["warnings"])
+                            fields["message"] = " ".join([*([event["message"]] if event.get("message") else []),
+                                                          *event["warnings"]])
                     if st == "failed":
                         fields.update(error_message=event.get("message"), traceback=event.get("traceback"))
                 sets = ", ".join(f"{k} = ?" for k in fields)
@@ -1046,6 +1065,115 @@ class Store:
                              "AND attempt = ? AND status IN ('pending', 'queued') AND cancel_requested = 0",
                              [task_id, t, t, job_id, attempt])
             return cur.rowcount == 1
+
+    # ------------------------------------------------------------------ model registry
+    def add_model_version(self, deployment: str, bundle: bytes, card: dict, *, job_id: str | None,
+                          model_node_id: str | None, deploy_node_id: str | None, alias: str = "production",
+                          why: str = "") -> dict:
+        """A new immutable version of `deployment` (numbered from 1), with `alias` pointed at
+        it, in one transaction. A run's Deploy node registers once: asked again (a retried
+        attempt), the version it made is given back."""
+        import hashlib
+
+        with self.tx() as db:
+            if deploy_node_id is not None:
+                had = self._one("SELECT deployment, version FROM model_versions WHERE job_id = ? AND deploy_node_id = ?",
+                                [job_id, deploy_node_id])
+                if had is not None:
+                    return self.model_version(had["deployment"], had["version"])
+            number = (self._one("SELECT MAX(version) AS n FROM model_versions WHERE deployment = ?",
+                                [deployment])["n"] or 0) + 1
+            db["model_versions"].insert({
+                "id": new_id("ver"), "deployment": deployment, "version": number, "job_id": job_id,
+                "model_node_id": model_node_id, "deploy_node_id": deploy_node_id, "bundle": bundle,
+                "bundle_sha256": hashlib.sha256(bundle).hexdigest(), "card": _dumps(card), "created_at": now()})
+            self._point(db, deployment, alias, number, why or f"version {number} registered")
+        return self.model_version(deployment, number)
+
+    def _point(self, db, deployment: str, alias: str, version: int, why: str) -> None:
+        was = self._one("SELECT version FROM deployment_aliases WHERE deployment = ? AND alias = ?", [deployment, alias])
+        t = now()
+        db.execute("INSERT INTO deployment_aliases (deployment, alias, version, updated_at) VALUES (?, ?, ?, ?) "
+                   "ON CONFLICT (deployment, alias) DO UPDATE SET version = excluded.version, "
+                   "updated_at = excluded.updated_at", [deployment, alias, version, t])
+        db["alias_history"].insert({"deployment": deployment, "alias": alias, "version": version,
+                                    "previous": was["version"] if was else None, "why": why, "at": t})
+
+    def move_alias(self, deployment: str, alias: str, version: int, why: str = "moved by hand") -> dict:
+        with self.tx() as db:
+            if self._one("SELECT 1 AS x FROM model_versions WHERE deployment = ? AND version = ?",
+                         [deployment, version]) is None:
+                self.require_deployment(deployment)
+                raise NotFound(f"Deployment {quoted(deployment)} has no version {version}.")
+            self._point(db, deployment, alias, version, why)
+        return self.deployment(deployment)
+
+    def model_version(self, deployment: str, version: int, with_bundle: bool = False) -> dict | None:
+        columns = "*" if with_bundle else ("id, deployment, version, job_id, model_node_id, deploy_node_id, "
+                                           "bundle_sha256, length(bundle) AS bundle_bytes, card, created_at")
+        row = self._one(f"SELECT {columns} FROM model_versions WHERE deployment = ? AND version = ?",
+                        [deployment, version])
+        if row is not None:
+            row["card"] = _loads(row["card"])
+        return row
+
+    def alias_version(self, deployment: str, alias: str = "production") -> int | None:
+        row = self._one("SELECT version FROM deployment_aliases WHERE deployment = ? AND alias = ?", [deployment, alias])
+        return row["version"] if row else None
+
+    def deployment_names(self) -> list[str]:
+        return [r["deployment"] for r in self.db.query(
+            "SELECT DISTINCT deployment FROM model_versions ORDER BY deployment")]
+
+    def require_deployment(self, deployment: str) -> None:
+        if self._one("SELECT 1 AS x FROM model_versions WHERE deployment = ? LIMIT 1", [deployment]) is None:
+            raise NotFound(f"No deployment {quoted(deployment)}.")
+
+    def deployment(self, deployment: str) -> dict:
+        """A deployment: its versions (newest first, without their bytes), aliases and the
+        aliases' history."""
+        self.require_deployment(deployment)
+        versions = [{**r, "card": _loads(r["card"])} for r in self.db.query(
+            "SELECT id, deployment, version, job_id, model_node_id, deploy_node_id, bundle_sha256, "
+            "length(bundle) AS bundle_bytes, card, created_at FROM model_versions WHERE deployment = ? "
+            "ORDER BY version DESC", [deployment])]
+        aliases = {r["alias"]: r["version"] for r in self.db.query(
+            "SELECT alias, version FROM deployment_aliases WHERE deployment = ?", [deployment])}
+        history = list(self.db.query("SELECT alias, version, previous, why, at FROM alias_history "
+                                     "WHERE deployment = ? ORDER BY id", [deployment]))
+        return {"name": deployment, "aliases": aliases, "versions": versions, "alias_history": history}
+
+    # ------------------------------------------------------------------ API keys
+    def add_key(self, name: str, key_sha256: str, prefix: str) -> dict:
+        row = {"id": new_id("key"), "name": name, "prefix": prefix, "key_sha256": key_sha256, "created_at": now(),
+               "last_used_at": None, "revoked_at": None}
+        with self.tx() as db:
+            db["api_keys"].insert(row)
+        return {k: v for k, v in row.items() if k != "key_sha256"}
+
+    def list_keys(self) -> list[dict]:
+        return list(self.db.query("SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys "
+                                  "ORDER BY created_at"))
+
+    def revoke_key(self, key_id: str) -> dict:
+        with self.tx() as db:
+            row = self._one("SELECT id, revoked_at FROM api_keys WHERE id = ?", [key_id])
+            if row is None:
+                raise NotFound(f"No API key {quoted(key_id)}.")
+            if row["revoked_at"] is None:
+                db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", [now(), key_id])
+        return self._one("SELECT id, name, prefix, created_at, last_used_at, revoked_at FROM api_keys WHERE id = ?",
+                         [key_id])
+
+    def use_key(self, key_sha256: str) -> dict | None:
+        """The live key with this hash, its last use now (written at most once a minute: not a
+        write per request); None for an unknown or revoked key."""
+        row = self._one("SELECT id, name, prefix, last_used_at FROM api_keys WHERE key_sha256 = ? "
+                        "AND revoked_at IS NULL", [key_sha256])
+        if row is not None and (row["last_used_at"] is None or now() - row["last_used_at"] > 60):
+            with self.tx() as db:
+                db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [now(), row["id"]])
+        return row
 
     def set_child_pid(self, job_id: str, attempt: int, pid: int) -> None:
         with self.tx() as db:

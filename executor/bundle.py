@@ -30,8 +30,29 @@ RUNTIME_FILE = Path(playground_runtime.__file__)
 
 
 def _portable_nodes(job: dict) -> list[dict]:
-    return [n for n in job.get("nodes") or [] if n.get("status") == "completed"
+    return [n for n in job.get("nodes") or [] if n.get("status") in ("completed", "cached")
             and isinstance(n.get("output"), dict) and n["output"].get("portable")]
+
+
+def node_with_model(job: dict, skops_artifact_id: str | None, graph: dict | None = None,
+                    below: str | None = None) -> str | None:
+    """The node of a run whose saved model is that skops file; else (a model reused from the
+    node cache reaches the nodes below a reused node with the ids of the run that made it)
+    the nearest node above `below` with a saved model."""
+    portable = {n["node_id"]: n["output"]["portable"] for n in _portable_nodes(job)}
+    found = next((nid for nid, facts in portable.items() if facts.get("skops_artifact_id") == skops_artifact_id), None)
+    if found is not None or below is None or graph is None:
+        return found
+    graph = graphs.parse(graph)
+    queue, seen = [e.source for e in graph.preds.get(below, [])], set()
+    while queue:
+        nid = queue.pop(0)
+        if nid in portable:
+            return nid
+        if nid not in seen:
+            seen.add(nid)
+            queue.extend(e.source for e in graph.preds.get(nid, []))
+    return None
 
 
 def models(store: Store, job_id: str) -> list[dict]:
@@ -238,7 +259,17 @@ def _markdown(card: dict) -> str:
 
 def bundle(store: Store, job_id: str, node_id: str) -> tuple[str, bytes]:
     """(file name, the zip's bytes) of one trained model."""
+    name, data, _ = bundle_and_card(store, job_id, node_id)
+    return name, data
+
+
+def bundle_and_card(store: Store, job_id: str, node_id: str, metrics: dict | None = None) -> tuple[str, bytes, dict]:
+    """(file name, the zip's bytes, its model card) of one trained model. `metrics`: the
+    run's metrics entries by Evaluate node (as a finished run's results hold them), for a
+    bundle made while the run is still going (a Deploy node)."""
     job, node = _model_node(store, job_id, node_id)
+    if metrics is not None:
+        job = {**job, "results": {**(job.get("results") or {}), "metrics": metrics}}
     facts = node["output"]["portable"]
     model_bytes = _artifact_bytes(store, job_id, facts["skops_artifact_id"])
     card = model_card(store, job, node)
@@ -253,7 +284,7 @@ def bundle(store: Store, job_id: str, node_id: str) -> tuple[str, bytes]:
         for name, artifact_id in (facts.get("native") or {}).items():
             z.writestr(name, _artifact_bytes(store, job_id, artifact_id))
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{job_id}-{node_id}-{node['output'].get('algorithm')}")
-    return f"model-{safe}.zip", buf.getvalue()
+    return f"model-{safe}.zip", buf.getvalue(), card
 
 
 # --------------------------------------------------------------------------- scoring a file

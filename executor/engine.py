@@ -20,7 +20,8 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
 
 A node failure marks it failed (message + traceback) and everything downstream skipped;
 independent branches (fan-out) carry on. A node with several outputs may fill only some
-(a gate): the nodes on the others are skipped. Cancellation is checked between nodes and,
+(a gate): the nodes on the others are skipped, with the sentence its output summary gives as
+`message` (which its completed status carries too). Cancellation is checked between nodes and,
 through the RunContext, inside CV folds, Optuna trials and plots.
 """
 
@@ -342,6 +343,9 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
     extra = {"duration": took, "output": record.get("summary") or {}, "warnings": warnings_,
              "reason": f"reused from run {record.get('job_id')} (its {record.get('duration', 0):.2f} s of work)",
              "reused_from": record.get("job_id")}
+    said = extra["output"].get("message") if isinstance(extra["output"], dict) else None
+    if isinstance(said, str):
+        extra["message"] = said  # a gate's sentence, as when it ran
     result["nodes"][nid] = {"status": "cached", **extra}
     on_event({"type": "node_status", "node_id": nid, "status": "cached", **extra})
     return _Stored(entry, mapping, record["ports"]), None
@@ -350,9 +354,11 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
 def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "local",
                  is_cancelled: Callable[[], bool] = lambda: False, save_artifact=None,
                  load_dataset=None, dataset_info=None, memory_note: str = "the memory available",
-                 cache=None) -> dict:
+                 cache=None, register_model=None) -> dict:
     """`cache`: an executor.cache.NodeCache; each node whose key is unchanged is then
-    served from it (status `cached`), and each that runs says why (`reason`)."""
+    served from it (status `cached`), and each that runs says why (`reason`).
+    `register_model(name, model, node_id)`: the model registry a node's RunContext offers
+    (executor/deployments.py), None without one."""
     if load_dataset is None:
         from data import datasets
         from data.config import settings
@@ -413,8 +419,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                 inputs[e.target_port] = value
         if missing is not None and not inputs:
             label = types[graph.nodes[missing.source]["type"]].label
+            said = ((result["nodes"].get(missing.source) or {}).get("output") or {}).get("message")
             finish(nid, "skipped", message=f"Skipped: {label} node {missing.source!r} sent nothing to its "
-                                           f"{missing.source_port!r} output.")
+                                           f"{missing.source_port!r} output" + (f" ({said})." if said else "."))
             continue
         plan, reason = planned.get(nid), None
         if plan is not None:
@@ -445,6 +452,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             save_artifact=lambda kind, name, data, mime, nid=nid, kept=kept_artifacts: _saved(
                 save(kind, name, data, mime, node_id=nid), kind, name, data, mime, kept) if save_artifact else "",
             warn=warn, load_dataset=load_dataset, dataset_info=dataset_info,
+            register_model=(lambda name, model, nid=nid: register_model(name, model, nid)) if register_model else None,
             event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
         )
         on_event({"type": "node_status", "node_id": nid, "status": "running", **({"reason": reason} if reason else {})})
@@ -488,7 +496,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         produced[nid] = ({k: v for k, v in artifact.items() if k in ports}
                          if isinstance(artifact, dict) and set(artifact) <= set(ports) and ports
                          else {p: artifact for p in ports})
-        first = next(iter(produced[nid].values()), None)
+        first = next(iter(produced[nid].values()), None) if ports else artifact  # a node without outputs: what it did
         summary = nt.summary_of(first) if first is not None else {}
         added = nt.results_of(first) if first is not None else {}
         if "metrics" in added:
@@ -498,8 +506,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                       "algorithm": entry.get("algorithm"), "model_node_id": entry["model_node_id"]})
         for p in added.get("plots", []):
             result["plots"].append({"node_id": nid, **p})
+        said = summary.get("message") if isinstance(summary.get("message"), str) else None
         finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_,
-               **({"reason": reason} if reason else {}))
+               **({"reason": reason} if reason else {}), **({"message": said} if said else {}))
         if plan is not None:
             if not plan.volatile:
                 cache.put(plan.digest, nt.type, nid, {

@@ -109,8 +109,18 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
             last_check[:] = [t, store.cancel_requested(job_id)]
         return last_check[1]
 
+    seen_metrics: dict = {}  # Evaluate node -> its metrics entry, for a Deploy node's model card
+
     def on_event(event: dict) -> None:
+        if event.get("type") == "metrics":
+            seen_metrics[event["node_id"]] = {"values": event.get("metrics") or {}, "algorithm": event.get("algorithm"),
+                                              "model_node_id": event.get("model_node_id")}
         store.node_event(job_id, attempt, event)
+
+    def register_model(name, model, node_id):
+        from executor import deployments
+
+        return deployments.register(store, job_id, node_id, name, model, seen_metrics)
 
     def save_artifact(kind, name, data, mime, node_id=""):
         return store.add_artifact(job_id, attempt, node_id, kind, name, data, mime)
@@ -122,7 +132,7 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
                               memory_note=f"its memory limit of {fmt_bytes(cfg.job_memory_limit)} "
                                           "(PLAYGROUND_JOB_MEMORY_MB)",
                               cache=NodeCache(store, job.get("workflow_id"), job_id, job.get("rerun"))
-                              if cfg.cache_bytes > 0 else None)
+                              if cfg.cache_bytes > 0 else None, register_model=register_model)
     except LeaseLost:
         sys.exit(0)  # a newer attempt owns the job now: write nothing
     except Exception as e:

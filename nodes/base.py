@@ -362,6 +362,7 @@ class ModelArtifact:
 class EvaluationArtifact:
     model: ModelArtifact
     metrics: dict  # key -> value (float, or a table as a dict/list)
+    verdict: dict | None = None  # a gate's decision on it (nodes/gate.py): {"decision", "message", ...}
 
 
 @dataclass
@@ -388,6 +389,10 @@ class RunContext:
     load_dataset: Callable[[str], Any] | None = None
     # dataset_info(dataset_id) -> {"name", "columns", "n_rows"} or None
     dataset_info: Callable[[str], dict | None] | None = None
+    # register_model(deployment name, ModelArtifact) -> {"deployment", "version", ...}: a new
+    # version of a deployment made of this run's model (the worker's model registry); None
+    # where there is no registry (the command line)
+    register_model: Callable[[str, Any], dict] | None = None
 
     def check_cancelled(self) -> None:
         if self.is_cancelled():

@@ -21,6 +21,8 @@ Server and Django do:
   sends a file), required on every unsafe request to the UI routes. Streamed uploads (the
   dataset routes) are not read here: they must send the header.
   API clients without a browser (scripts, the CLI) send no Origin and need no token.
+- A deployment's predict endpoint with a Bearer key is let through without a session: the
+  route checks the key (`keyed`), and takes no cookie.
 - JSON routes take only `application/json`, which a page on another origin cannot send
   without a CORS preflight that this server never grants.
 - Bodies are bounded: a request over the limit gets a 413 with the limit in its sentence.
@@ -87,6 +89,17 @@ def host_name(host_header: str) -> str | None:
     return name if host.startswith("[") else name.rstrip(".")  # "localhost." is localhost
 
 
+KEYED = re.compile(r"/api/v1/deployments/[^/]+/predict")
+
+
+def keyed(path: str, method: str, headers: dict) -> bool:
+    """A deployment's predict endpoint called with a Bearer key: it checks the key itself (a
+    deployment key from POST /api/v1/keys, not the app's token), so no session is asked for.
+    The other rules (host, origin, JSON, size) still apply."""
+    return method == "POST" and KEYED.fullmatch(path) is not None and \
+        headers.get("authorization", "").lower().startswith("bearer ")
+
+
 class SecurityMiddleware:
     def __init__(self, app, *, allowed_hosts: Iterable[str], token: str, max_body_bytes: int,
                  max_upload_bytes: int, upload_paths: Iterable[str] = ("/api/v1/datasets", "/ui/datasets"),
@@ -129,7 +142,9 @@ class SecurityMiddleware:
         scheme = forwarded.get("proto") or scope.get("scheme", "http")
         state = scope.setdefault("state", {})
         state["scheme"], state["signed_in"] = scheme, True
-        if self.sessions is not None:
+        if self.sessions is not None and keyed(path, method, headers):
+            state["signed_in"] = False  # the route checks its own key; nothing of the editor's is given
+        elif self.sessions is not None:
             shown = self.sessions.signed_in(headers, headers.get("cookie", ""))
             if shown is not True and not is_open(path):
                 return await self._ask_for_token(send, scope, headers, api, wrong=shown is False)

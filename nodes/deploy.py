@@ -1,0 +1,58 @@
+"""Deploy node: on a gate's Pass branch (or after any evaluated model), registers the run's
+model as a new immutable version of a deployment and points its `production` alias at it
+(executor/deployments.py, through the run's model registry). Never reused from the cache:
+each run that reaches it makes its version."""
+
+from __future__ import annotations
+
+import re
+
+from nodes.base import METRICS, MODEL, Fingerprint, NodeError, NodeType, Port, Upstream
+from plugins.params import Param, validate_params
+
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+PARAMS = (Param("name", "str", default="", label="Deployment",
+                help="The deployment's name: letters, digits, - and _. Its predict endpoint is "
+                     "/api/v1/deployments/<name>/predict."),)
+
+
+def validate(config: dict, upstream: Upstream):
+    clean, errors = validate_params(PARAMS, config, what="field")
+    name = (clean.get("name") or "").strip()
+    clean["name"] = name
+    if "name" not in errors:
+        if not name:
+            errors["name"] = "Name the deployment."
+        elif not NAME.fullmatch(name):
+            errors["name"] = "A deployment name is letters, digits, - and _ (at most 64, starting with a letter or digit)."
+    return clean, errors
+
+
+def run(config: dict, inputs: dict, ctx) -> dict:
+    given = inputs["model"]
+    model = getattr(given, "model", given)  # an evaluated model (a gate's Pass) or a model
+    if ctx.register_model is None:
+        raise NodeError("Deploying needs the app's model registry: run this workflow in the app.")
+    return ctx.register_model(config["name"], model)
+
+
+def output_summary(registered: dict) -> dict:
+    return dict(registered)
+
+
+def summary(config: dict) -> str:
+    return f"Deploy as {config['name']}" if config.get("name") else "Name the deployment"
+
+
+def fingerprint(config: dict) -> Fingerprint:
+    return Fingerprint(volatile="each run that reaches a Deploy node registers a new model version")
+
+
+NODE = NodeType(
+    type="deploy", label="Deploy", icon="🚀", colour="#15803d",
+    description="Register the model as a new version of a deployment and put it in production.",
+    inputs=(Port("model", (METRICS, MODEL), "Evaluated model"),),
+    outputs=(),
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Results",
+    output_summary=output_summary, fingerprint=fingerprint, order=56,
+)

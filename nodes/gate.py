@@ -1,0 +1,116 @@
+"""Gate node: lets an evaluated model through its Pass output when one metric clears a
+threshold, through Fail otherwise; the nodes on the branch not taken are skipped, with the
+gate's sentence ("accuracy 0.912 ≥ 0.90: pass").
+
+The metric is one the model offers (its capabilities) with a direction; which way "clears"
+goes is the metric's own declaration (plugins/evaluators.py: higher or lower is better).
+A metric the Evaluate node did not compute is computed here on the same test rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from nodes.base import METRICS, EvaluationArtifact, NodeError, NodeType, Port, Upstream
+from nodes.evaluate import capabilities
+from plugins import registry
+from plugins.params import Param, quoted, validate_params
+
+PARAMS = (
+    Param("metric", "str", default="", label="Metric",
+          help="The metric to judge the model by, among those its algorithm offers."),
+    Param("threshold", "float", default=None, label="Threshold",
+          help="Pass when the metric is at least this (or at most, for an error metric)."),
+)
+
+
+def _directed(upstream: Upstream) -> list[str]:
+    caps = capabilities(upstream)
+    if caps is None:
+        return []
+    known = registry.metrics()
+    return [k for k in caps["supported_metrics"] if known[k].kind == "scalar" and known[k].direction]
+
+
+def validate(config: dict, upstream: Upstream):
+    from plugins.evaluators import normalize_metric_key
+
+    config = dict(config or {})
+    if isinstance(config.get("metric"), str):
+        config["metric"] = normalize_metric_key(config["metric"].strip())
+    clean, errors = validate_params(PARAMS, config, what="field")
+    offered = _directed(upstream)
+    metric = clean.get("metric")
+    if not metric:
+        chosen = [k for k in upstream.selected_metrics if k in offered]
+        if chosen or offered:
+            clean["metric"] = metric = (chosen or offered)[0]
+        elif "metric" not in errors:
+            errors["metric"] = "Connect an Evaluate node with a configured model to choose a metric."
+    if clean.get("threshold") is None and "threshold" not in errors:
+        errors["threshold"] = "Threshold needs a value."
+    if metric and offered and metric not in offered:
+        errors["metric"] = (f"{quoted(metric)} is not a metric the upstream model offers with a direction; "
+                            f"choose one of {', '.join(offered)}.")
+    return clean, errors
+
+
+def design(config: dict, upstream: Upstream):
+    return {"pass": Upstream(**upstream.__dict__), "fail": Upstream(**upstream.__dict__)}
+
+
+def _shown(x: float) -> str:
+    text = f"{x:.2f}"
+    return text if float(text) == x else f"{x:.12g}"
+
+
+def verdict(metric: str, value: float, threshold: float, direction: str) -> dict:
+    """{"decision": pass|fail, "message": the sentence}: the one rule of what clears."""
+    passed = value >= threshold if direction == "higher" else value <= threshold
+    sign = ("≥" if passed else "<") if direction == "higher" else ("≤" if passed else ">")
+    limit = _shown(threshold)
+    digits = 3
+    while digits < 12 and (float(f"{value:.{digits}f}") == threshold) != (value == threshold):
+        digits += 1  # never print a value that reads as the threshold when it is not
+    decision = "pass" if passed else "fail"
+    return {"decision": decision, "metric": metric, "value": value, "threshold": threshold, "direction": direction,
+            "message": f"{metric} {value:.{digits}f} {sign} {limit}: {decision}"}
+
+
+def run(config: dict, inputs: dict, ctx) -> dict:
+    from plugins.evaluators import compute_metric
+
+    evaluation: EvaluationArtifact = inputs["metrics"]
+    key = config["metric"]
+    value = (evaluation.metrics.get("values") or {}).get(key)
+    if value is None:
+        try:
+            value = compute_metric(key, evaluation.model.evaluation())
+        except (ValueError, TypeError) as e:
+            raise NodeError(f"The gate cannot judge the model: {e}") from None
+    if not isinstance(value, (int, float)) or value != value:
+        raise NodeError(f"The gate cannot judge the model: {key} has no value ({value!r}).")
+    judged = verdict(key, float(value), float(config["threshold"]), registry.metrics()[key].direction)
+    out = replace(evaluation, verdict=judged)
+    return {judged["decision"]: out}
+
+
+def output_summary(evaluation: EvaluationArtifact) -> dict:
+    return dict(evaluation.verdict or {})
+
+
+def summary(config: dict) -> str:
+    metric, threshold = config.get("metric"), config.get("threshold")
+    if threshold is None:
+        return "Choose a threshold"
+    return f"pass when {metric or 'the metric'} clears {threshold:g}"
+
+
+NODE = NodeType(
+    type="gate", label="Gate", icon="🚦", colour="#b45309",
+    description="Pass the evaluated model on when a metric clears a threshold; Fail otherwise.",
+    inputs=(Port("metrics", (METRICS,), "Evaluated model"),),
+    outputs=(Port("pass", (METRICS,), "Pass"), Port("fail", (METRICS,), "Fail")),
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design,
+    output_summary=output_summary, order=55,
+)

@@ -1,0 +1,340 @@
+"""Gate → Deploy → the keyed predict endpoint, through a real app with a real worker on a
+home folder of its own: a passing gate registers a model version (and production points at
+it), a failing one skips Deploy with the gate's sentence; predictions over HTTP with a key
+are the bundle's predict.py's; no key or a revoked key is a 401; a missing column or a
+wrong type a 422 naming it; moving the alias back answers with the earlier version."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tests.conftest import running_app, wait_for
+
+FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
+
+
+def call(base, path, body=None, method=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(base + path, data=data, method=method or ("POST" if data is not None else "GET"),
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, json.loads(r.read().decode() or "null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode() or "null")
+
+
+def pipeline(threshold, name, algorithm="logistic_regression"):
+    nodes = [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
+        {"id": "m", "type": "model", "config": {"algorithm": algorithm}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "f1"]}},
+        {"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": threshold}},
+        {"id": "x", "type": "deploy", "config": {"name": name}},
+    ]
+    edges = [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
+    edges.append({"source": "g", "source_port": "pass", "target": "x"})
+    return {"nodes": nodes, "edges": edges}
+
+
+def run(base, graph) -> dict:
+    status, wf = call(base, "/api/v1/workflows", {"name": f"deploy {time.monotonic()}", **graph})
+    assert status == 201, wf
+    status, body = call(base, f"/api/v1/workflows/{wf['id']}/run", {})
+    assert status == 202, body
+    job_id = body["job_id"]
+    assert wait_for(lambda: call(base, f"/api/v1/jobs/{job_id}")[1]["status"] in ("completed", "failed"), 180)
+    job = call(base, f"/api/v1/jobs/{job_id}")[1]
+    assert job["status"] == "completed", job
+    return job
+
+
+def node(job, nid) -> dict:
+    return next(n for n in job["nodes"] if n["node_id"] == nid)
+
+
+def rows(n=30, start=0) -> list[dict]:
+    from sklearn.datasets import load_iris
+
+    frame = load_iris(as_frame=True).frame
+    return frame[FEATURES].iloc[start:start + n].to_dict(orient="records")
+
+
+def predict(base, name, records, key=None, headers=None):
+    auth = {"Authorization": f"Bearer {key}"} if key else {}
+    return call(base, f"/api/v1/deployments/{name}/predict", {"records": records}, headers={**auth, **(headers or {})})
+
+
+def bundle_predictions(base, job_id, records, tmp: Path) -> pd.DataFrame:
+    """The bundle's own predict.py (a separate Python, from the unzipped bundle) on the rows."""
+    with urllib.request.urlopen(f"{base}/api/v1/jobs/{job_id}/models/m/bundle", timeout=60) as r:
+        zipfile.ZipFile(io.BytesIO(r.read())).extractall(tmp)
+    pd.DataFrame(records).to_csv(tmp / "rows.csv", index=False)
+    out = subprocess.run([sys.executable, "predict.py", "rows.csv", "--proba"], cwd=tmp, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return pd.read_csv(io.StringIO(out.stdout))
+
+
+@pytest.fixture(scope="module")
+def app():
+    home = tempfile.mkdtemp(prefix="playground-deploy-")
+    with running_app("--workers", "1", home=home, timeout=60) as a:
+        yield a
+
+
+@pytest.fixture(scope="module")
+def passed(app):
+    """One passing run deployed as `iris`, and a key."""
+    job = run(app.base, pipeline(0.5, "iris"))
+    status, key = call(app.base, "/api/v1/keys", {"name": "tests"})
+    assert status == 201, key
+    return job, key
+
+
+def test_a_passing_gate_deploys_a_version_in_production(app, passed):
+    job, _ = passed
+    gate, deploy = node(job, "g"), node(job, "x")
+    value = job["results"]["metrics"]["e"]["values"]["accuracy"]
+    assert gate["status"] == "completed" and gate["output"]["decision"] == "pass"
+    assert gate["message"] == f"accuracy {value:.3f} ≥ 0.50: pass"
+    assert deploy["status"] == "completed" and deploy["output"]["version"] == 1, deploy
+    status, d = call(app.base, "/api/v1/deployments/iris")
+    assert status == 200, d
+    assert d["aliases"] == {"production": 1}
+    [v] = d["versions"]
+    assert (v["version"], v["job_id"], v["model_node_id"], v["deploy_node_id"]) == (1, job["id"], "m", "x")
+    assert v["metrics"] == [{"accuracy": value, "f1": job["results"]["metrics"]["e"]["values"]["f1"]}]
+    assert v["bundle_bytes"] > 0 and len(v["bundle_sha256"]) == 64
+    assert [h["version"] for h in d["alias_history"]] == [1]
+    status, listed = call(app.base, "/api/v1/deployments")
+    assert status == 200 and [x["name"] for x in listed["deployments"]] == ["iris"]
+
+
+def test_a_failing_gate_skips_deploy_and_says_why(app):
+    job = run(app.base, pipeline(0.99, "iris-fail"))
+    value = job["results"]["metrics"]["e"]["values"]["accuracy"]
+    assert value < 0.99  # this split and model: 0.978
+    gate, deploy = node(job, "g"), node(job, "x")
+    assert gate["status"] == "completed" and gate["output"]["decision"] == "fail"
+    sentence = f"accuracy {value:.3f} < 0.99: fail"
+    assert gate["message"] == sentence
+    assert deploy["status"] == "skipped"
+    assert sentence in deploy["message"] and "'pass'" in deploy["message"], deploy["message"]
+    status, body = call(app.base, "/api/v1/deployments/iris-fail")
+    assert status == 404 and "iris-fail" in body["detail"]
+
+
+def test_predictions_over_http_are_the_bundle_predict_py_ones(app, passed, tmp_path):
+    job, key = passed
+    records = rows(40, start=50)
+    status, answer = predict(app.base, "iris", records, key["key"])
+    assert status == 200, answer
+    assert answer["version"] == 1 and answer["rows"] == 40
+    expected = bundle_predictions(app.base, job["id"], records, tmp_path)
+    assert answer["predictions"] == expected["prediction"].tolist()
+    assert answer["classes"] == ["0", "1", "2"]
+    probs = expected[[f"proba_{c}" for c in answer["classes"]]].to_numpy()
+    assert abs(probs - pd.DataFrame(answer["probabilities"]).to_numpy()).max() <= 1e-12
+    assert len(set(answer["predictions"])) > 1  # rows of two species: not a constant answer
+
+
+def test_predict_needs_a_live_key_which_is_kept_only_as_a_hash(app, passed):
+    _, key = passed
+    assert key["key"].startswith(key["prefix"]) and key["name"] == "tests"
+    status, body = predict(app.base, "iris", rows(2))
+    assert status == 401 and "Bearer" in body["detail"]
+    assert predict(app.base, "iris", rows(2), "pgk_not-a-key")[0] == 401
+    status, made = call(app.base, "/api/v1/keys", {"name": "short-lived"})
+    assert status == 201
+    assert predict(app.base, "iris", rows(2), made["key"])[0] == 200
+    status, revoked = call(app.base, f"/api/v1/keys/{made['id']}", method="DELETE")
+    assert status == 200 and revoked["revoked_at"] is not None
+    assert predict(app.base, "iris", rows(2), made["key"])[0] == 401
+    assert call(app.base, "/api/v1/keys/key_nope", method="DELETE")[0] == 404
+    status, keys = call(app.base, "/api/v1/keys")
+    listed = {k["id"]: k for k in keys["keys"]}
+    assert listed[made["id"]]["last_used_at"] is not None
+    assert all("key" not in k for k in keys["keys"])
+    db = sqlite3.connect(Path(app.home) / "playground.db")
+    stored = db.execute("SELECT * FROM api_keys").fetchall()
+    assert stored and not any(made["key"] in map(str, row) or key["key"] in map(str, row) for row in stored)
+    db.close()
+    assert call(app.base, "/api/v1/keys", {"name": ""})[0] == 422
+
+
+def test_rows_that_cannot_be_scored_are_refused_naming_the_column(app, passed):
+    _, key = passed
+    without = [{k: v for k, v in r.items() if k != "petal width (cm)"} for r in rows(3)]
+    status, body = predict(app.base, "iris", without, key["key"])
+    assert status == 422 and "missing column" in body["detail"] and "petal width (cm)" in body["detail"], body
+    wrong = [{**r, "sepal width (cm)": "wide"} for r in rows(3)]
+    status, body = predict(app.base, "iris", wrong, key["key"])
+    assert status == 422 and "wrong type" in body["detail"] and "sepal width (cm)" in body["detail"], body
+    status, body = predict(app.base, "iris", [{**rows(1)[0], "colour": "blue"}], key["key"])
+    assert status == 422 and "colour" in body["detail"], body
+    status, body = predict(app.base, "iris", rows(1) * 10_001, key["key"])
+    assert status == 413 and "10,000" in body["detail"], body
+    status, body = call(app.base, "/api/v1/deployments/iris/predict", {"rows": []},
+                        headers={"Authorization": f"Bearer {key['key']}"})
+    assert status == 422 and "records" in body["detail"]
+    assert predict(app.base, "nobody", rows(1), key["key"])[0] == 404
+
+
+def test_moving_the_alias_back_answers_with_the_earlier_version(app, passed):
+    _, key = passed
+    records = rows(30, start=60)
+    first = predict(app.base, "iris", records, key["key"])[1]
+    second_job = run(app.base, pipeline(0.5, "iris", algorithm="decision_tree"))
+    assert node(second_job, "x")["output"]["version"] == 2
+    now = predict(app.base, "iris", records, key["key"])[1]
+    assert now["version"] == 2
+    status, moved = call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 1}, method="PUT")
+    assert status == 200 and moved["aliases"] == {"production": 1}, moved
+    back = predict(app.base, "iris", records, key["key"])[1]
+    assert back["version"] == 1
+    assert back["predictions"] == first["predictions"] and back["probabilities"] == first["probabilities"]
+    assert [(h["version"], h["previous"]) for h in moved["alias_history"]] == [(1, None), (2, 1), (1, 2)]
+    assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 9}, method="PUT")[0] == 404
+    assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "staging", "version": 1}, method="PUT")[0] == 422
+
+
+def test_with_a_token_needed_predict_takes_a_deployment_key_only(tmp_path):
+    """The app's own token and its session cookie open the editor and the API, not the
+    predict endpoint; a deployment key gets past the sign-in to it (the route then answers),
+    and nothing else; the cross-site rule still holds."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from app import create_app
+    from data.config import settings
+    from web.auth import Access
+
+    token = "the-app-token-0123456789"
+    app = create_app(replace(settings(), home=tmp_path), Access.with_token(token))
+    path, body = "/api/v1/deployments/nope/predict", {"records": rows(1)}
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.post("/api/v1/keys", json={"name": "k"}).status_code == 401  # keys: behind the app's token
+        made = client.post("/api/v1/keys", json={"name": "k"}, headers={"Authorization": f"Bearer {token}"})
+        assert made.status_code == 201
+        key = made.json()["key"]
+        assert client.post(path, json=body).status_code == 401  # nothing shown: the sign-in answers
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401 and "API key" in r.json()["detail"] and r.headers["www-authenticate"] == "Bearer"
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 404 and "nope" in r.json()["detail"]  # past the sign-in: the route answered
+        r = client.post(path, json=body, headers={"Authorization": f"Bearer {key}", "Origin": "http://evil.example"})
+        assert r.status_code == 403
+        assert client.get(f"/login?token={token}", follow_redirects=False).status_code == 303  # a session cookie
+        r = client.post(path, json=body)
+        assert r.status_code == 401 and "API key" in r.json()["detail"]  # the cookie is not a key
+        r = client.put("/api/v1/deployments/nope/alias", json={"alias": "production", "version": 1},
+                       headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 401  # a key opens predict only
+    app.state.ingest.close()
+
+
+def test_a_rerun_served_from_the_node_cache_deploys_the_reused_model():
+    """With the node cache on, a second run reuses Dataset … Gate and runs Deploy again (it is
+    never reused): the new version is the reused model's, predicting as the first one."""
+    with running_app("--workers", "1", env={"PLAYGROUND_CACHE_MB": "256"},
+                     home=tempfile.mkdtemp(prefix="playground-deploy-cache-"), timeout=60) as a:
+        first = run(a.base, pipeline(0.5, "cached"))
+        status, wf = call(a.base, f"/api/v1/workflows/{first['workflow_id']}/run", {})
+        assert status == 202, wf
+        job_id = wf["job_id"]
+        assert wait_for(lambda: call(a.base, f"/api/v1/jobs/{job_id}")[1]["status"] in ("completed", "failed"), 180)
+        again = call(a.base, f"/api/v1/jobs/{job_id}")[1]
+        assert {n["node_id"]: n["status"] for n in again["nodes"]} == {
+            "d": "cached", "s": "cached", "m": "cached", "e": "cached", "g": "cached", "x": "completed"}, again
+        assert node(again, "g")["message"].endswith(": pass")
+        assert node(again, "x")["output"]["version"] == 2 and node(again, "x")["output"]["model_node_id"] == "m"
+        key = call(a.base, "/api/v1/keys", {"name": "k"})[1]["key"]
+        v2 = predict(a.base, "cached", rows(20, start=45), key)[1]
+        call(a.base, "/api/v1/deployments/cached/alias", {"alias": "production", "version": 1}, method="PUT")
+        v1 = predict(a.base, "cached", rows(20, start=45), key)[1]
+        assert (v1["version"], v2["version"]) == (1, 2)
+        assert v1["predictions"] == v2["predictions"] and v1["probabilities"] == v2["probabilities"]
+
+
+# --------------------------------------------------------------------------- the gate, in the engine
+def gate_graph(dataset, problem, algorithm, metrics, gate):
+    plot = "confusion_matrix" if problem == "classification" else "residuals"
+    nodes = [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "target",
+                                                   "problem_type": problem}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
+        {"id": "m", "type": "model", "config": {"algorithm": algorithm}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": metrics}},
+        {"id": "g", "type": "gate", "config": gate},
+        {"id": "p", "type": "visualize", "config": {"plots": [plot]}},
+        {"id": "f", "type": "visualize", "config": {"plots": [plot]}},
+    ]
+    edges = [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
+    edges += [{"source": "g", "source_port": "pass", "target": "p"}, {"source": "g", "source_port": "fail", "target": "f"}]
+    return {"nodes": nodes, "edges": edges}
+
+
+def test_an_error_metric_passes_at_or_below_its_threshold():
+    from executor.engine import run_workflow
+
+    said = {}
+    for threshold in (1000.0, 1.0):
+        result = run_workflow(gate_graph("diabetes", "regression", "linear_regression", ["rmse", "r2"],
+                                         {"metric": "rmse", "threshold": threshold}), lambda e: None)
+        rmse = result["metrics"]["e"]["values"]["rmse"]
+        assert 1.0 < rmse < 1000.0
+        said[threshold] = (result["nodes"]["g"]["message"], result["nodes"]["p"]["status"],
+                           result["nodes"]["f"]["status"])
+    assert said[1000.0] == (f"rmse {rmse:.3f} ≤ 1000.00: pass", "completed", "skipped")
+    assert said[1.0] == (f"rmse {rmse:.3f} > 1.00: fail", "skipped", "completed")
+
+
+def test_the_gate_scores_a_metric_evaluate_did_not_choose_as_evaluate_would():
+    from executor.engine import run_workflow
+
+    judged = run_workflow(gate_graph("wine", "classification", "logistic_regression", ["accuracy"],
+                                     {"metric": "balanced_accuracy", "threshold": 0.5}), lambda e: None)
+    evaluated = run_workflow(gate_graph("wine", "classification", "logistic_regression", ["balanced_accuracy"],
+                                        {"metric": "balanced_accuracy", "threshold": 0.5}), lambda e: None)
+    assert judged["nodes"]["g"]["output"]["value"] == evaluated["metrics"]["e"]["values"]["balanced_accuracy"]
+    assert judged["nodes"]["g"]["output"]["decision"] == "pass"
+
+
+def test_a_gate_refuses_a_metric_the_model_does_not_offer_or_without_a_direction_and_needs_a_threshold():
+    from executor.engine import resolve
+
+    def errors(gate):
+        return resolve(gate_graph("iris", "classification", "logistic_regression", ["accuracy"], gate)
+                       ).field_errors.get("g", {})
+
+    assert errors({"metric": "accuracy", "threshold": 0.9}) == {}
+    assert "rmse" in errors({"metric": "rmse", "threshold": 0.9})["metric"]
+    assert "accuracy" in errors({"metric": "confusion_matrix", "threshold": 0.9})["metric"]  # offered instead
+    assert errors({"metric": "accuracy"}) == {"threshold": "Threshold needs a value."}
+    assert "number" in errors({"metric": "accuracy", "threshold": "high"})["threshold"]
+
+
+def test_the_sentence_never_shows_a_failing_value_as_the_threshold():
+    from nodes.gate import verdict
+
+    assert verdict("accuracy", 0.8999, 0.9, "higher")["message"] == "accuracy 0.8999 < 0.90: fail"
+    assert verdict("accuracy", 0.9, 0.9, "higher")["message"] == "accuracy 0.900 ≥ 0.90: pass"
+    assert verdict("rmse", 2.5, 2.5, "lower")["message"] == "rmse 2.500 ≤ 2.50: pass"
+    assert verdict("accuracy", 0.912, 0.875, "higher")["message"] == "accuracy 0.912 ≥ 0.875: pass"
