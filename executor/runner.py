@@ -9,33 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 import traceback
 
-
-def _exit_with_worker(lifeline) -> None:
-    """The worker holds the only write end of `lifeline`: EOF means it is gone."""
-
-    def wait():
-        try:
-            lifeline.recv()  # the worker never sends: this returns only by EOF
-        except (EOFError, OSError):
-            pass
-        os._exit(3)
-
-    threading.Thread(target=wait, name="lifeline", daemon=True).start()
-
-
-def _exit_with_parent() -> None:
-    parent = os.getppid()
-
-    def wait():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(3)
-
-    threading.Thread(target=wait, name="lifeline", daemon=True).start()
+from data.lifeline import exit_on_eof, exit_with_parent
 
 
 def fmt_bytes(n: int) -> str:
@@ -81,10 +58,10 @@ def apply_limits(memory: int, threads: int) -> None:
 
 def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     os.environ["PLAYGROUND_HOME"] = home
-    if lifeline is not None:
-        _exit_with_worker(lifeline)
+    if lifeline is not None:  # the worker holds the other end: its death closes it
+        exit_on_eof(lifeline, code=3)
     else:
-        _exit_with_parent()
+        exit_with_parent(code=3)
     from data.config import settings as load_settings
 
     cfg = load_settings()

@@ -1,7 +1,7 @@
 """The app's own Huey consumer, supervised: started as a child in a process group of its
 own, restarted with back-off when it dies, and stopped with its whole tree (workers, their
 job hosts and jobs) when the app stops. A worker also dies by itself when its consumer
-dies (PR_SET_PDEATHSIG, executor.worker.start_worker), so no orphan keeps polling the queue
+dies (data.lifeline, from executor.worker.start_worker), so no orphan keeps polling the queue
 even if the consumer is killed with SIGKILL."""
 
 from __future__ import annotations
@@ -14,18 +14,15 @@ import sys
 import threading
 import time
 
+from data import lifeline
+
 log = logging.getLogger("playground.supervisor")
 
 
 def _die_with_parent() -> None:
     """In the consumer child, before exec: SIGTERM when the app dies (uvicorn re-raises
     SIGTERM after its graceful shutdown, so the app's own clean-up may not run)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    lifeline.die_with_parent(signal.SIGTERM)
 
 
 class ConsumerSupervisor:
@@ -60,7 +57,7 @@ class ConsumerSupervisor:
             started = time.monotonic()
             self.proc = self._spawn()
             code = self.proc.wait()
-            self._kill_group(self.proc.pid, signal.SIGKILL)  # what it leaves behind goes with it
+            lifeline.kill_group(self.proc.pid, signal.SIGKILL)  # what it leaves behind goes with it
             if self._stopping.is_set():
                 return
             ran = time.monotonic() - started
@@ -72,23 +69,11 @@ class ConsumerSupervisor:
                 return
             backoff = min(self.max_backoff, backoff * 2)  # crashing again at once waits longer
 
-    @staticmethod
-    def _kill_group(pgid: int, sig: int) -> None:
-        try:
-            os.killpg(pgid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-
     def stop(self, timeout: float = 10.0) -> None:
         self._stopping.set()
         proc = self.proc
         if proc is None:
             return
-        self._kill_group(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        self._kill_group(proc.pid, signal.SIGKILL)
+        lifeline.stop(proc, timeout, group=True, sig=signal.SIGTERM)
         if self._thread is not None:
             self._thread.join(timeout)

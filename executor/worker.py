@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from data import lifeline
 from data.config import settings
 from data.store import LeaseLost, Store, open_store
 from executor.timing import (
@@ -104,19 +105,9 @@ def start_job_host() -> None:
 def start_worker() -> None:
     """A Huey worker process starts (startup hook): it dies with its consumer (no orphan
     keeps polling the queue), says it is alive every few seconds, and warms its job host."""
-    die_with_parent()
+    lifeline.die_with_parent(signal.SIGKILL)  # not Linux: the supervisor's process-group kill ends the tree
     _start_worker_beat()
     start_job_host()
-
-
-def die_with_parent(sig: int = 9) -> None:
-    """Ask Linux to send `sig` to this process when its parent dies (PR_SET_PDEATHSIG)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(sig))
-    except OSError:
-        pass  # not Linux: the supervisor's process-group kill still ends the tree
 
 
 _BEAT: dict = {}

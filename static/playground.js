@@ -982,7 +982,7 @@
       addNodeTrial(d.node_id, d);
       const v = d.value == null ? d.state : d.value.toPrecision(4);
       execLog(`${logName(d.node_id)} trial ${d.number + 1}/${d.n_trials}: ${v}` + (d.best != null ? ` (best ${d.best.toPrecision(4)})` : ""), "");
-      refreshTrials(j.id);
+      showTrial(j.id, d);
     }));
     source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "")));
     source.addEventListener("metrics", handle((d) => {
@@ -1007,16 +1007,88 @@
   }
 
   // ------------------------------------------------------------------ optuna trials (live)
-  // The run panel shows the server's rendering of the trials so far (one request at a time;
-  // trials that finish meanwhile are picked up by the next); the Model node charts them.
-  let trialsBusy = false, trialsAgain = false;
+  // The run panel shows each search as the server renders it: one full fetch when a search
+  // first shows up (on a run's start, or when the page (re)attaches and the stream replays),
+  // then each `node_trial` event appends the trial it carries: its row (rendered by the server,
+  // in the event's `view`), its dot and the best-so-far line on the chart. 100 trials cost 100
+  // appends, not 100 fetches of every trial so far. Events that arrive while a fetch is under
+  // way wait for it, then append (a row the fetch already drew is skipped).
+  let trialsBusy = false, trialsWaiting = [];
+  function showTrial(jobId, d) {
+    if (trialsBusy) { trialsWaiting.push(d); return; }
+    if (!appendTrial(d)) refreshTrials(jobId);
+  }
+
   function refreshTrials(jobId) {
-    if (trialsBusy) { trialsAgain = true; return; }
     trialsBusy = true;
     htmx.ajax("GET", `/ui/jobs/${jobId}/trials`, { target: "#trials", swap: "innerHTML" }).finally(() => {
       trialsBusy = false;
-      if (trialsAgain) { trialsAgain = false; refreshTrials(jobId); }
+      const waiting = trialsWaiting;
+      trialsWaiting = [];
+      for (const d of waiting) showTrial(jobId, d);
     });
+  }
+
+  // false when the panel cannot take the trial as it is (no section for the node yet, a new
+  // parameter column, the first finished trial of a chart not drawn yet): then a full fetch
+  function appendTrial(d) {
+    const v = d.view;
+    const sec = document.querySelector(`#trials [data-search="${CSS.escape(d.node_id)}"]`);
+    const table = sec && sec.querySelector("table.trials");
+    if (!v || !table || table.dataset.params !== v.params) return false;
+    const n = String(d.number + 1);
+    if (table.querySelector(`tr[data-trial="${n}"]`)) return true;
+    const chart = sec.querySelector("svg.trial-chart");
+    if (d.value != null && (!chart || d.number >= Number(chart.dataset.n))) return false;
+    (table.tBodies[0] || table).insertAdjacentHTML("beforeend", v.row);
+    const count = sec.querySelector("[data-said=count]");
+    count.textContent = String(Number(count.textContent) + 1);
+    if (d.value != null) chartTrial(chart, d);
+    if (d.best_number != null && v.best) {
+      const was = table.querySelector("tr.best");
+      if (was) was.classList.remove("best");
+      const row = table.querySelector(`tr[data-trial="${d.best_number + 1}"]`);
+      if (row) row.classList.add("best");
+      sec.querySelector("[data-said=best]").outerHTML = v.best;
+      const label = v.label.replace("{done}", chart.dataset.trials);
+      chart.setAttribute("aria-label", label);
+      chart.querySelector("title").textContent = label;
+    }
+    return true;
+  }
+
+  // the chart draws in the data's coordinates (x the trial number, y minus the value): a trial
+  // is one more dot and two more points of the step line; a value past the range moves the view
+  function chartTrial(chart, d) {
+    const plot = chart.querySelector("svg.plot"), ds = chart.dataset, x = d.number, value = d.value;
+    const at = (cls, y) => {
+      const el = document.createElementNS("http://www.w3.org/2000/svg", "line");
+      for (const [k, val] of [["x1", x], ["y1", -y], ["x2", x], ["y2", -y], ["class", cls], ["vector-effect", "non-scaling-stroke"]]) el.setAttribute(k, val);
+      return el;
+    };
+    if (value < Number(ds.lo) || value > Number(ds.hi)) {
+      if (value < Number(ds.lo)) { ds.lo = value; ds.loText = d.view.value; } else { ds.hi = value; ds.hiText = d.view.value; }
+      const lo = Number(ds.lo), hi = Number(ds.hi);
+      plot.setAttribute("viewBox", `0 ${-hi} ${Number(ds.n) - 1} ${hi - lo}`);
+      chart.querySelector("[data-tick=lo]").textContent = ds.loText;
+      chart.querySelector("[data-tick=hi]").textContent = ds.hiText;
+    }
+    const prev = Number(ds.best);
+    const best = ds.direction === "maximize" ? Math.max(prev, value) : Math.min(prev, value);
+    const line = plot.querySelector(".best-line");
+    for (const y of [prev, best]) {
+      const p = plot.createSVGPoint();
+      p.x = x; p.y = -y;
+      line.points.appendItem(p);
+    }
+    if (best !== prev) {
+      ds.best = best;
+      const dot = plot.querySelector(".best-dot");
+      for (const k of ["y1", "y2"]) dot.setAttribute(k, -best);
+      for (const k of ["x1", "x2"]) dot.setAttribute(k, x);
+    }
+    plot.appendChild(at("trial-dot", value));
+    ds.trials = String(Number(ds.trials) + 1);
   }
 
   function addNodeTrial(id, t) {

@@ -7,7 +7,8 @@ DB for it. The tailer stops after the terminal event, or when nobody watches any
 
 A viewer starts after a sequence number (Last-Event-ID or ?after=), gets every later event
 exactly once, in order, a keep-alive comment when the job is quiet, and the end after the
-terminal event. Frames are sse-starlette's `ServerSentEvent`s; the route
+terminal event. A `node_trial` event also carries `view`, the trial rendered for the run
+panel (below). Frames are sse-starlette's `ServerSentEvent`s; the route
 (`/api/v1/jobs/{job_id}/events`, below) sends them with its `EventSourceResponse`.
 """
 
@@ -15,13 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import json
 import time
 import weakref
 
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.requests import Request
 
+from components.search import live_trial
 from data.store import TERMINAL, TERMINAL_EVENTS, Invalid, Store
+from plugins import registry
 from web.site import Routes, Site
 
 routes = Routes()
@@ -62,6 +66,7 @@ class Tailer:
         return await asyncio.to_thread(self.store.events_after, self.job_id, after)
 
     async def _publish(self, rows: list) -> None:
+        rows = [_with_view(r) for r in rows]
         self.rows.extend(rows)
         self.seqs.extend(r["seq"] for r in rows)
         async with self.changed:
@@ -97,6 +102,16 @@ class Tailer:
                 del self.hub[(id(self.store), self.job_id)]
             async with self.changed:
                 self.changed.notify_all()
+
+
+def _with_view(row: dict) -> dict:
+    """A `node_trial` event gains `view`, the trial as the run panel shows it (its table row,
+    its numbers as written): the page appends it instead of fetching every trial again.
+    Rendered once per event here, whatever the number of viewers."""
+    if row["type"] != "node_trial":
+        return row
+    data = json.loads(row["data"])
+    return {**row, "data": json.dumps({**data, "view": live_trial(data, registry.metrics())})}
 
 
 def tailer_for(store: Store, job_id: str, poll: float = POLL_SECONDS) -> Tailer:
