@@ -311,6 +311,18 @@ def _event(on_event, kept: list, kind: str, payload: dict, nid: str) -> None:
     on_event({**payload, "type": kind, "node_id": nid})
 
 
+def _add_results(result: dict, graph, nid: str, added: dict, on_event) -> None:
+    """What a completed (or reused) node adds to the run's results: its metrics, sent as a
+    `metrics` event too, and its plots."""
+    if "metrics" in added:
+        entry = {**added["metrics"], "model_node_id": _producer_of(graph, nid, MODEL)}
+        result["metrics"][nid] = entry
+        on_event({"type": "metrics", "node_id": nid, "metrics": entry.get("values", {}),
+                  "algorithm": entry.get("algorithm"), "model_node_id": entry["model_node_id"]})
+    for p in added.get("plots", []):
+        result["plots"].append({"node_id": nid, **p})
+
+
 def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
     """Serve a node from the cache: (its outputs, None), or (None, why it runs instead)."""
     from executor.cache import Miss
@@ -331,14 +343,7 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
         on_event({"type": "node_warning", "node_id": nid, "message": message})
     for event in record.get("events", []):
         on_event({**event, "node_id": nid})
-    added = record.get("added") or {}
-    if "metrics" in added:
-        entry_ = {**added["metrics"], "model_node_id": _producer_of(graph, nid, MODEL)}
-        result["metrics"][nid] = entry_
-        on_event({"type": "metrics", "node_id": nid, "metrics": entry_.get("values", {}),
-                  "algorithm": entry_.get("algorithm"), "model_node_id": entry_["model_node_id"]})
-    for p in added.get("plots", []):
-        result["plots"].append({"node_id": nid, **p})
+    _add_results(result, graph, nid, record.get("added") or {}, on_event)
     took = round(time.perf_counter() - started, 4)
     extra = {"duration": took, "output": record.get("summary") or {}, "warnings": warnings_,
              "reason": f"reused from run {record.get('job_id')} (its {record.get('duration', 0):.2f} s of work)",
@@ -499,13 +504,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         first = next(iter(produced[nid].values()), None) if ports else artifact  # a node without outputs: what it did
         summary = nt.summary_of(first) if first is not None else {}
         added = nt.results_of(first) if first is not None else {}
-        if "metrics" in added:
-            entry = {**added["metrics"], "model_node_id": _producer_of(graph, nid, MODEL)}
-            result["metrics"][nid] = entry
-            on_event({"type": "metrics", "node_id": nid, "metrics": entry.get("values", {}),
-                      "algorithm": entry.get("algorithm"), "model_node_id": entry["model_node_id"]})
-        for p in added.get("plots", []):
-            result["plots"].append({"node_id": nid, **p})
+        _add_results(result, graph, nid, added, on_event)
         said = summary.get("message") if isinstance(summary.get("message"), str) else None
         finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_,
                **({"reason": reason} if reason else {}), **({"message": said} if said else {}))
