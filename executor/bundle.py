@@ -257,8 +257,22 @@ def bundle(store: Store, job_id: str, node_id: str) -> tuple[str, bytes]:
 
 
 # --------------------------------------------------------------------------- scoring a file
+SCORES_KEPT = 20  # prediction files kept per run: the newest; an older link then says it is gone
+
+
 def _scores_dir(store: Store, job_id: str) -> Path:
     return store.settings.artifacts_dir / job_id / "scores"
+
+
+def keep_newest_scores(folder: Path, keep: int = SCORES_KEPT) -> list[str]:
+    """Runs are never deleted, so their scored files are bounded instead: all but the `keep`
+    newest prediction files of a run are removed. Returns the names removed."""
+    files = sorted(folder.glob("*.csv"), key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+    gone = []
+    for old in files[keep:]:
+        old.unlink(missing_ok=True)
+        gone.append(old.name)
+    return gone
 
 
 def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, filename: str,
@@ -287,6 +301,7 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
     folder = _scores_dir(store, job_id)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{score_id}.csv").write_bytes(csv)
+    keep_newest_scores(folder)
     return {"score_id": score_id, "rows": len(frame), "proba": proba,
             "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
 
