@@ -186,15 +186,16 @@ def TrainedModels(job, node_labels, model_names):
         proba = [Button("Score with probabilities", type="submit", cls="small", hx_post=f"{score}?proba=1",
                         data_score_proba=nid)] if facts.get("classes") is not None else []
         rows.append(Div(
-            Div(Span(name, cls="b"), Span(f" · {nid} · {len(facts.get('features') or [])} feature columns", cls="faint"),
-                " ", A("Download model", href=bundle, download="", cls="button small", data_download_model=nid,
-                       title="A zip: the fitted pipeline (skops), predict.py, requirements.txt and a model card"),
-                cls="row"),
+            Div(Span(Span(name, cls="b"), Span(f" · {nid} · {len(facts.get('features') or [])} feature columns",
+                                               cls="faint")),
+                A("Download model", href=bundle, download="", cls="button small", data_download_model=nid,
+                  title="A zip: the fitted pipeline (skops), predict.py, requirements.txt and a model card"),
+                cls="trained-model-head"),
             Form(Label("Score a file", fr=f"score-file-{nid}", cls="small"),
                  Input(type="file", name="file", id=f"score-file-{nid}", accept=SCORE_ACCEPT, required=True),
                  Button("Score", type="submit", cls="small", hx_post=score, data_score_model=nid), *proba,
                  hx_encoding="multipart/form-data", hx_target=f"#score-result-{nid}", hx_swap="innerHTML",
-                 cls="row score-form"),
+                 cls="score-form"),
             Div(id=f"score-result-{nid}", data_score_result=nid),
             cls="trained-model", data_trained_model=nid))
     return Div(H4("Trained models"), P("Take a model out (it loads with skops, no checkout needed) or score new rows "

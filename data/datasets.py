@@ -103,6 +103,11 @@ def load_parquet(path) -> pd.DataFrame:
     return plain_dtypes(pd.read_parquet(path))
 
 
+def plain_frame(table) -> pd.DataFrame:
+    """An Arrow table as the frame its Parquet file loads as (load_parquet)."""
+    return plain_dtypes(table.to_pandas())
+
+
 def head_rows(dataset_id: str, datasets_dir: Path, n: int = 20) -> pd.DataFrame:
     """The first n rows, read without loading the rest of the table."""
     if is_sample(dataset_id):

@@ -127,12 +127,16 @@ def reading_options(form) -> dict:
 
 # --------------------------------------------------------------------------- in the helper process
 def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Limits, digest: str | None = None,
-                options: dict | None = None) -> dict:
+                options: dict | None = None, table_only: bool = False) -> dict:
     """Validate and convert the uploaded file at `src`, read as `options` say (see
     check_options; by default everything is detected). Returns the dataset record with
     `tmp_path`, the Parquet file written under a temporary name in `dest_dir` (the caller
     commits it), `reading` (how the file was read) and `notices` (every conversion). Raises
-    DatasetError with a sentence; leaves nothing behind on error."""
+    DatasetError with a sentence; leaves nothing behind on error.
+
+    `table_only` (a file to score, not a dataset): the same reading and conversions, then
+    only the table, as an uncompressed Arrow file at `tmp_path` (read_converted): no
+    content hash, profile, charts, sample or Parquet copy."""
 
     src, dest_dir = Path(src), Path(dest_dir)
     filename = Path(filename or "upload.csv").name
@@ -151,14 +155,14 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as hasher:  # the content hash (the dataset's id) beside the parse
-        hashed = hasher.submit(_sha256, src) if digest is None else None
+        hashed = hasher.submit(_sha256, src) if digest is None and not table_only else None
         if fmt == "parquet":
             table, how = _read_parquet(src, limits), reading.Reading(format="parquet")
         elif fmt == "excel":
             table, how = _read_excel(src, ext, limits, options)
         else:
             table, how = _read_text(src, fmt, limits, options)
-        digest = digest or hashed.result()
+        digest = digest or (hashed.result() if hashed else None)
     table = _apply_types(table, how, options)
     roles = {**how.roles, **{c: r for c, r in (options.get("roles") or {}).items() if r != "ignore"}}
     ignored = [c for c, r in (options.get("roles") or {}).items() if r == "ignore" and c in table.column_names]
@@ -176,6 +180,8 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         if column in table.column_names:
             roles.setdefault(column, {"category": "categorical", "text": "text"}.get(kind, "feature"))
     df, table = _to_frame(table)
+    if table_only:
+        return _table_only(table, Path(dest_dir), how)
     dataset_id = dataset_id_of(digest)
     dest_dir.mkdir(parents=True, exist_ok=True)
     tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}.parquet"
@@ -201,6 +207,36 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"],
             "reading": how.to_json(), "notices": how.notices, "options": options}
+
+
+def _table_only(table, dest_dir: Path, how) -> dict:
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    # Parquet has no seconds unit: a stored upload's times come back in milliseconds, and so do these
+    seconds = [i for i, f in enumerate(table.schema) if pa.types.is_timestamp(f.type) and f.type.unit == "s"]
+    for i in seconds:
+        field = table.schema.field(i)
+        table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("ms", field.type.tz)))
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    tmp = dest_dir / f"{TMP_PREFIX}table-{os.getpid()}.arrow"
+    try:
+        feather.write_feather(table, tmp, compression="uncompressed")
+    except Exception as e:
+        tmp.unlink(missing_ok=True)
+        if disk.is_disk_full(e):
+            raise
+        raise DatasetError(f"The data cannot be converted ({type(e).__name__}).") from None
+    return {"tmp_path": str(tmp), "n_rows": table.num_rows, "n_cols": table.num_columns, "reading": how.to_json(),
+            "notices": how.notices}
+
+
+def read_converted(path: str | Path):
+    """The frame of a `table_only` conversion: the frame a stored upload's Parquet file
+    loads as (datasets.load_parquet), from the same Arrow table."""
+    import pyarrow.feather as feather
+
+    return datasets.plain_frame(feather.read_table(path, memory_map=False))
 
 
 def dataset_id_of(digest: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data import datasets, disk
-from data.ingest import IngestService, Limits, dataset_id_of, source_path
+from data.ingest import IngestService, Limits, dataset_id_of, read_converted, source_path
 from data.store import Invalid, NotFound, Store
 
 
@@ -95,7 +95,7 @@ def read_table(store: Store, ingest: IngestService, path: str, filename: str):
         with tempfile.TemporaryDirectory(dir=cfg.home, prefix="scoring-") as folder:
             with disk.translated(cfg, "The file to score", needed=2 * Path(path).stat().st_size):
                 record = ingest.ingest(src=path, filename=filename or "rows.csv", dest_dir=folder,
-                                       limits=_limits(cfg), options=None)
-            return datasets.load_parquet(record["tmp_path"])
+                                       limits=_limits(cfg), options=None, table_only=True)
+            return read_converted(record["tmp_path"])
     finally:
         Path(path).unlink(missing_ok=True)

@@ -308,3 +308,21 @@ def test_a_predict_node_scores_a_table_with_a_model(web):
     np.testing.assert_allclose(got[["proba_0", "proba_1", "proba_2"]].to_numpy(),
                                pipe.predict_proba(frame.drop(columns=["target"])), atol=1e-12)
     assert list(got["target"]) == list(frame["target"])  # the rows as they came, predictions added
+
+
+def test_a_runs_scored_files_are_bounded_to_the_newest(tmp_path):
+    """Runs are never deleted, so "Score a file" keeps only the newest prediction files of
+    a run (bundle.SCORES_KEPT): the oldest go when a new one is written."""
+    from executor import bundle
+
+    folder = tmp_path / "scores"
+    folder.mkdir()
+    for i in range(bundle.SCORES_KEPT + 3):
+        f = folder / f"m-{i:02d}.csv"
+        f.write_text("prediction\n1\n")
+        os.utime(f, ns=(10**18 + i * 10**9, 10**18 + i * 10**9))
+    (folder / "notes.txt").write_text("not a prediction file")
+    assert bundle.keep_newest_scores(folder) == ["m-02.csv", "m-01.csv", "m-00.csv"]
+    assert sorted(p.name for p in folder.glob("*.csv")) == [f"m-{i:02d}.csv" for i in range(3, bundle.SCORES_KEPT + 3)]
+    assert (folder / "notes.txt").exists()
+    assert bundle.keep_newest_scores(folder) == []

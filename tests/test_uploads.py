@@ -320,3 +320,27 @@ def test_an_uploads_id_is_the_sha256_of_its_bytes_hashed_as_they_arrive(web):
     assert first["content_hash"] == hashlib.sha256(raw).hexdigest()
     again = upload(web, "many-again.csv", raw).json()
     assert again["id"] == first["id"] and again["n_rows"] == 600_000
+
+
+def test_a_file_to_score_is_read_like_an_upload_without_the_datasets_extras(tmp_path):
+    """Scoring reads a file with the upload reader but keeps only the table (no hash,
+    profile, charts, sample or Parquet copy): the frame is the one the same file stored as
+    a dataset loads as, types and values, and nothing else is written."""
+    from data import datasets
+    from data.ingest import Limits, ingest_path, read_converted
+
+    raw = ("id;amount;day;plan;flag;code;note\n"
+           "1;1.234,5;03/02/2024;pro;true;007;x\n"
+           "2;12,25;15/11/2023;;false;010;\n"
+           "3;;01/01/2024;basic;true;100;long text here\n").encode("latin-1")
+    src = tmp_path / "rows.csv"
+    src.write_bytes(raw)
+    limits = Limits(max_bytes=2**20)
+    stored = ingest_path(src, "rows.csv", tmp_path / "full", limits)
+    light = ingest_path(src, "rows.csv", tmp_path / "light", limits, table_only=True)
+    assert sorted(p.name for p in (tmp_path / "light").iterdir()) == [Path(light["tmp_path"]).name]
+    assert light["notices"] == stored["notices"] and light["n_rows"] == 3
+    got, want = read_converted(light["tmp_path"]), datasets.load_parquet(stored["tmp_path"])
+    pd.testing.assert_frame_equal(got, want)
+    assert str(got["day"].dtype).startswith("datetime64") and got["amount"].tolist()[:2] == [1234.5, 12.25]
+    assert got["code"].tolist() == ["007", "010", "100"]
