@@ -100,7 +100,9 @@ def center(box):
 
 def drag_from_palette(pg, node_type, x, y):
     before = pg.locator("#canvas [data-node-id]").count()
-    sx, sy = center(pg.locator(f".palette-item[data-node-type={node_type}]").bounding_box())
+    item = pg.locator(f".palette-item[data-node-type={node_type}]")
+    item.scroll_into_view_if_needed()  # the palette may be taller than the window
+    sx, sy = center(item.bounding_box())
     canvas = pg.locator("#canvas").bounding_box()
     pg.mouse.move(sx, sy)
     pg.mouse.down()
