@@ -165,8 +165,8 @@ def whole_run(args) -> None:
 
 
 def with_plots(workflow: dict, plots: list) -> dict:
-    """The workflow with its Visualize nodes drawing `plots`."""
-    nodes = [{**n, "config": {**n.get("config", {}), "plots": plots}} if n.get("type") == "visualize" else n
+    """The workflow with every node that draws plots (a `plots` setting) drawing `plots`."""
+    nodes = [{**n, "config": {**n["config"], "plots": plots}} if "plots" in (n.get("config") or {}) else n
              for n in workflow["nodes"]]
     return {**workflow, "nodes": nodes}
 

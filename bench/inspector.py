@@ -33,15 +33,13 @@ def _json(base, path, body=None, method=None):
 
 
 def long_training() -> dict:
-    """The classification example on digits with one fit that takes minutes."""
+    """The classification example on digits with one fit that takes minutes (its nodes
+    addressed by the example's own ids)."""
     wf = json.loads((ROOT / "examples" / "classification.json").read_text())
-    for n in wf["nodes"]:
-        if n["type"] == "dataset":
-            n["config"]["dataset_id"] = "digits"
-        if n["type"] == "model":
-            n["config"] = {"algorithm": "gradient_boosting", "hyperparameters": {"n_estimators": 2000, "max_depth": 5}}
-        if n["type"] == "evaluate":
-            n["config"] = {"metrics": ["accuracy"]}
+    nodes = {n["id"]: n for n in wf["nodes"]}
+    nodes["dataset"]["config"]["dataset_id"] = "digits"
+    nodes["model"]["config"] = {"algorithm": "gradient_boosting", "hyperparameters": {"n_estimators": 2000, "max_depth": 5}}
+    nodes["evaluate"]["config"] = {"metrics": ["accuracy"]}
     return wf
 
 
@@ -69,8 +67,7 @@ def run(saves: int = SAVES) -> dict:
                                                                  .read_text()), "name": "bench: inspector"})
         editor = urllib.request.urlopen(f"{base}/workflows/{edited['id']}", timeout=60).read().decode()
         token = editor.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
-        split = next(n["id"] for n in edited["graph"]["nodes"] if n["type"] == "split")
-        url = f"{base}/ui/workflows/{edited['id']}/nodes/{split}/config"
+        url = f"{base}/ui/workflows/{edited['id']}/nodes/split/config"  # the example's Split node
         headers = {"HX-Request": "true", "X-CSRF-Token": token, "Content-Type": "application/x-www-form-urlencoded"}
 
         def save(i: int) -> float:

@@ -336,15 +336,9 @@ def test_undo_redo_restores_a_deleted_node(page, server):
 
 def long_run_workflow() -> dict:
     """The classification example on digits with one fit that takes minutes."""
-    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
-    for n in wf["nodes"]:
-        if n["type"] == "dataset":
-            n["config"]["dataset_id"] = "digits"
-        if n["type"] == "model":
-            n["config"] = {"algorithm": "gradient_boosting", "hyperparameters": {"n_estimators": 2000, "max_depth": 5}}
-        if n["type"] == "evaluate":
-            n["config"] = {"metrics": ["accuracy"]}
-    return wf
+    from bench.inspector import long_training
+
+    return long_training()
 
 
 def test_cancel_stops_a_long_run(page, server):
