@@ -19,6 +19,7 @@ The fitted Pipeline is the saved model: it takes the raw feature columns as they
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass, replace
 
@@ -57,10 +58,20 @@ COLUMNS = Param("columns", "columns", default=[], label="Columns",
 def profile_kind(col: dict) -> str:
     """The `column_kind` of a profiled column, from the dtype it is stored with (the dtype
     the run sees), so design time and run time classify a column alike."""
-    try:
-        return column_kind(pd.Series([], dtype=col.get("dtype") or "object"))
-    except (TypeError, ValueError):
+    kind = dtype_kind(str(col.get("dtype") or "object"))
+    if kind is None:
         return {"numeric": "numeric", "id": "numeric", "datetime": "datetime"}.get(col.get("role"), "categorical")
+    return kind
+
+
+@functools.lru_cache(maxsize=256)
+def dtype_kind(dtype: str) -> str | None:
+    """`column_kind` of an empty column of this dtype (None: pandas does not know the name),
+    once per dtype name: building the Series costs milliseconds, and every validation asks."""
+    try:
+        return column_kind(pd.Series([], dtype=dtype))
+    except (TypeError, ValueError):
+        return None
 
 
 def kinds_text(applies_to) -> str:
