@@ -4,16 +4,113 @@ keeps its own job state in its DB."""
 
 from __future__ import annotations
 
+import errno
+import os
+import select
+import socket
+from pathlib import Path
+
 from huey import RedisHuey, SqliteHuey
+from huey.storage import SqliteStorage
 
 from data.config import settings
+
+
+class WakingSqliteStorage(SqliteStorage):
+    """Huey's SQLite queue, woken when a task is put in instead of polled: an idle worker
+    waits on a Unix datagram socket of its own in `<home>/queue-wake/`, and `enqueue` sends
+    one byte to every socket there (huey's Postgres storage does the same with LISTEN /
+    NOTIFY; SQLite has nothing like it). Polling every 50-200 ms put 60-100 ms between a
+    POST and the job's start; a wake-up takes well under a millisecond. A worker also looks
+    every `read_timeout` seconds whatever happens, so a lost wake-up (a worker that had
+    not yet bound its socket) costs at most that; a home path too long for a socket
+    address falls back to looking every `FALLBACK_SECONDS`."""
+
+    blocking = True  # huey's worker loop calls dequeue again at once instead of sleeping
+    FALLBACK_SECONDS = 0.05
+
+    def __init__(self, *args, wake_dir: str, read_timeout: float = 0.5, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.wake_dir = Path(wake_dir)
+        self.read_timeout = read_timeout
+        self._sock: socket.socket | None = None
+        self._sock_pid = None
+
+    def enqueue(self, data, priority=None):
+        super().enqueue(data, priority)
+        self.wake()
+
+    def wake(self) -> None:
+        try:
+            names = os.listdir(self.wake_dir)
+        except OSError:
+            return
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
+            out.setblocking(False)
+            for name in names:
+                path = self.wake_dir / name
+                try:
+                    out.sendto(b"1", str(path))
+                except (ConnectionRefusedError, FileNotFoundError):  # its worker is gone
+                    _unlink(path)
+                except OSError:  # a full buffer is already a wake-up; a long path never bound
+                    pass
+
+    def dequeue(self):
+        data = super().dequeue()
+        if data is not None:
+            return data
+        sock = self._listener()
+        if sock is None:
+            select.select([], [], [], self.FALLBACK_SECONDS)
+        elif select.select([sock], [], [], self.read_timeout)[0]:
+            _drain(sock)
+        return super().dequeue()
+
+    def _listener(self) -> socket.socket | None:
+        if self._sock_pid == os.getpid():
+            return self._sock
+        self._sock_pid, self._sock = os.getpid(), None  # a forked child binds its own
+        path = self.wake_dir / f"{socket.gethostname()}-{os.getpid()}.sock"
+        try:
+            self.wake_dir.mkdir(parents=True, exist_ok=True)
+            _unlink(path)  # left by a dead process with this pid
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sock.bind(str(path))
+            sock.setblocking(False)
+            self._sock = sock
+        except OSError:  # e.g. a home path longer than a socket address allows (108 bytes)
+            self._sock = None
+        return self._sock
+
+
+def _drain(sock: socket.socket) -> None:
+    while True:
+        try:
+            sock.recv(64)
+        except OSError as e:
+            if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                return
+            raise
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
+
+
+class PlaygroundSqliteHuey(SqliteHuey):
+    storage_class = WakingSqliteStorage
 
 
 def make_huey():
     cfg = settings().ensure()
     if cfg.redis_url:
         return RedisHuey("playground", url=cfg.redis_url, results=False)
-    return SqliteHuey("playground", filename=str(cfg.huey_path), results=False, timeout=30)
+    return PlaygroundSqliteHuey("playground", filename=str(cfg.huey_path), results=False, timeout=30,
+                                wake_dir=str(cfg.home / "queue-wake"))
 
 
 huey = make_huey()
