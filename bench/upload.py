@@ -99,7 +99,7 @@ def web_processes(server_pid: int) -> list[int]:
                 cmd = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if parent == server_pid and b"huey_consumer" not in cmd:
+            if parent == server_pid and b"executor.consumer" not in cmd:
                 out.append(int(entry.name))
     return out
 

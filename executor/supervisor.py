@@ -30,7 +30,7 @@ class ConsumerSupervisor:
                  stable_after: float = 30.0):
         from executor.queue import CONSUMER_FLAGS
 
-        self.cmd = [sys.executable, "-m", "huey.bin.huey_consumer", "executor.tasks.huey", "-w", str(workers),
+        self.cmd = [sys.executable, "-m", "executor.consumer", "executor.tasks.huey", "-w", str(workers),
                     *CONSUMER_FLAGS]
         # the workers' count sets each job's default thread budget (data.config)
         self.env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_WORKERS": str(workers)}

@@ -133,11 +133,12 @@ def web():
 
 @pytest.fixture(scope="session")
 def consumer():
-    """A real Huey consumer process (two process workers) on the test home."""
+    """A real Huey consumer process (two process workers sharing one job host) on the test
+    home, started as the app starts it."""
     from executor.queue import CONSUMER_FLAGS
 
     log = open(HOME / "consumer.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "huey.bin.huey_consumer", "executor.tasks.huey", "-w", "2",
+    proc = subprocess.Popen([sys.executable, "-m", "executor.consumer", "executor.tasks.huey", "-w", "2",
                              *CONSUMER_FLAGS], cwd=ROOT, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT)
     time.sleep(0.5)
     yield proc

@@ -262,6 +262,30 @@ def test_the_job_runs_in_a_forkserver_process_not_a_fork_of_the_worker(web):
     assert wait_for(lambda: not alive(body["child_pid"]), 5)
 
 
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_the_workers_share_the_one_job_host_their_consumer_started(web, consumer):
+    """One ML-preloaded forkserver for the consumer's workers, not one each (about 210 MB of
+    PSS apiece): the job's process is a child of a host the consumer started."""
+    job_id = submit(web, long_fit())
+    assert wait_for(lambda: job(web, job_id).get("child_pid") and status_is(web, job_id, "running"), 30)
+    body = job(web, job_id)
+    host = _parent(body["child_pid"])
+    try:
+        assert _parent(host) == consumer.pid
+        kids = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and alive(int(p.name))
+                and _parent(int(p.name)) == consumer.pid]
+        cmd = {p: Path(f"/proc/{p}/cmdline").read_bytes() for p in kids}
+        assert [p for p in kids if b"multiprocessing.forkserver" in cmd[p]] == [host]
+        workers = [p for p in kids if b"executor.consumer" in cmd[p]]
+        assert int(body["worker"].rsplit(":", 1)[1]) in workers and len(workers) >= 2
+    finally:
+        web.post(f"/api/v1/jobs/{job_id}/cancel")
+        assert wait_for(lambda: status_is(web, job_id, "cancelled"), 10)
+
+
 def test_retry_runs_the_same_snapshot_as_a_new_job(web):
     job_id = submit(web, workflow())
     assert wait_for(lambda: status_is(web, job_id, "completed"), 60)

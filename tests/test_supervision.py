@@ -85,7 +85,7 @@ def _ok(base):
 
 
 def consumer_of(app_pid: int) -> int:
-    [consumer] = [p for p in children(app_pid) if "huey_consumer" in Path(f"/proc/{p}/cmdline").read_text()]
+    [consumer] = [p for p in children(app_pid) if "executor.consumer" in Path(f"/proc/{p}/cmdline").read_text()]
     return consumer
 
 
