@@ -18,6 +18,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from web.errors import BadRequest
 
 FLUSH = 4 << 20  # bytes gathered before a write (in a thread, off the event loop)
+FEED = 1 << 20  # bytes of the body gathered before they go through the parser
 
 
 @dataclass
@@ -85,15 +86,31 @@ class FilePart:
 
 
 async def copy_file_part(request, parser, part: FilePart, write) -> None:
-    """The request's body through the parser, the file's bytes to `write` as they come."""
-    async for chunk in request.stream():
+    """The request's body through the parser, the file's bytes to `write` as they come.
+    The server hands the body over in pieces of 64 KB or less; they are fed to the parser
+    joined into pieces of FEED bytes, since each call has a fixed cost: 153 MB took 0.90 s
+    to parse in 64 KB pieces and 0.27 s in 1 MB pieces (measured)."""
+    pending, size = [], 0
+
+    async def feed() -> None:
         try:
-            parser.write(chunk)
+            parser.write(b"".join(pending) if len(pending) > 1 else pending[0])
         except Exception:
             raise BadRequest("The form data cannot be read (malformed multipart).") from None
         part.refuse_if_over()
         if len(part.buffer) >= FLUSH:
             await asyncio.to_thread(write, part.take())
+
+    async for chunk in request.stream():
+        if not chunk:
+            continue
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= FEED:
+            await feed()
+            pending, size = [], 0
+    if pending:
+        await feed()
     try:
         parser.finalize()
     except Exception:
