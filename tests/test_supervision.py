@@ -268,7 +268,8 @@ def test_a_job_over_its_memory_limit_fails_alone_with_the_limit_named():
 
 def test_a_job_process_takes_its_share_of_the_machine():
     """Each job: a memory cap on top of the libraries it starts with, first in line for the
-    OOM killer, and a native thread budget (two workers used to fight over two cores)."""
+    OOM killer, a native thread budget (two workers used to fight over two cores), and a
+    lower CPU priority than the web process."""
     code = """
 import resource, json
 import numpy, sklearn.ensemble
@@ -282,13 +283,15 @@ try:
     refused = False
 except MemoryError:
     refused = True
-print(json.dumps({"cap": soft - before, "oom": open("/proc/self/oom_score_adj").read().strip(),
+import os
+print(json.dumps({"cap": soft - before, "oom": open("/proc/self/oom_score_adj").read().strip(), "nice": os.nice(0),
                   "threads": sorted({p["num_threads"] for p in threadpool_info()}), "refused": refused}))
 """
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     facts = json.loads(out.stdout.strip().splitlines()[-1])
     assert abs(facts["cap"] - 300 * 2**20) < 2**20
     assert facts["oom"] == "1000" and facts["threads"] == [1] and facts["refused"] is True
+    assert facts["nice"] == 10  # behind the web process for a core
 
 
 def test_the_default_budgets_come_from_the_machine(monkeypatch):
