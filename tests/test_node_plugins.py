@@ -165,17 +165,17 @@ def test_every_node_type_keeps_the_contract(installed, type_name):
     up = iris_upstream()
     if any(MODEL in p.types for p in nt.inputs):  # fed by a model: a trained classifier upstream
         up.node_type, up.algorithm = "model", "random_forest"
-    clean, errors = nt.check({}, up, Design())
+    clean, errors = nt.validate({}, up, Design())
     assert isinstance(clean, dict) and isinstance(errors, dict)
     assert all(isinstance(m, str) and m.endswith((".", "?", ")")) for m in errors.values()), errors
     json.dumps(clean, default=str)
     # summaries and the design-time output are total
-    assert isinstance(nt.summarise(clean, up), str)
-    out = nt.design_output(clean, up, Design())
+    assert isinstance(nt.summary(clean, up), str)
+    out = nt.design(clean, up, Design())
     ports = out if isinstance(out, dict) else {None: out}
     assert all(isinstance(u, Upstream) and u.node_type == nt.type for u in ports.values())
-    assert isinstance(nt.advice(clean, up, []), list) and isinstance(nt.preview_blocks(clean, up, Design()), list)
-    assert isinstance(nt.cost(clean, up, Design()), dict)
+    assert isinstance(nt.advise(clean, up, []), list) and isinstance(nt.preview(clean, up, Design()), list)
+    assert isinstance(nt.estimate(clean, up, Design()), dict)
     # the inspector renders and its parser gives back each Param's value
     ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config=dict(clean), clean=clean,
                            field_errors={}, node_errors=[], upstream=up)
@@ -189,9 +189,9 @@ def test_every_node_type_keeps_the_contract(installed, type_name):
 def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name):
     nt = node_registry.node_types()[type_name]
     up = iris_upstream()
-    ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config={}, clean=nt.check({}, up, Design())[0],
+    ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config={}, clean=nt.validate({}, up, Design())[0],
                            field_errors={}, node_errors=[], upstream=up,
-                           previews=nt.preview_blocks(nt.check({}, up, Design())[0], up, Design()))
+                           previews=nt.preview(nt.validate({}, up, Design())[0], up, Design()))
     html = to_xml(Inspector(ctx))
     for p in nt.params:  # every Param is a field, unless its declaration hides it for now
         assert (f'name="{p.name}"' in html) == p.visible(ctx.clean), p.name
@@ -203,7 +203,7 @@ def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name
     config, refused = parse_config(bad, ctx)
     assert nt.params[0].name in refused and config.get(nt.params[0].name) == ctx.config.get(nt.params[0].name)
     assert "must be at least 1; got 0." in refused[nt.params[0].name][1]
-    if nt.preview:
+    if "preview" in nt.declared:
         assert "Keeps 100 of 150 rows." in html
 
 
@@ -246,13 +246,13 @@ def test_a_column_param_offers_the_input_columns_and_shows_when_its_condition_ho
     nt = node_registry.node_types()["sample_rows"]
     up = iris_upstream()
     config = {"n_rows": 30, "stratify": True, "by_column": "target"}
-    clean, errors = nt.check(config, up, Design())
+    clean, errors = nt.validate(config, up, Design())
     assert errors == {}
     ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config=config, clean=clean,
                            field_errors={}, node_errors=[], upstream=up)
     html = to_xml(Inspector(ctx))
     assert 'name="by_column"' in html and all(f'value="{c["name"]}"' in html for c in up.columns)
-    assert nt.check({**config, "by_column": "nope"}, up, Design())[1]["by_column"] == \
+    assert nt.validate({**config, "by_column": "nope"}, up, Design())[1]["by_column"] == \
         "There is no column 'nope' in the input."
     wf = {"nodes": [n("d", "dataset", {"dataset_id": "iris", "target_column": "target",
                                        "problem_type": "classification"}), n("r", "sample_rows", config)],
