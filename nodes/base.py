@@ -286,9 +286,6 @@ class NodeType:
     def input_port(self, name: str | None = None) -> Port | None:
         return next((p for p in self.inputs if name is None or p.name == name), None)
 
-    def accepts(self, artifact_type: str) -> bool:
-        return any(artifact_type in p.types for p in self.inputs)
-
     def produces(self, artifact_type: str) -> bool:
         return any(artifact_type in p.types for p in self.outputs)
 

@@ -4,6 +4,7 @@ the plugin package's alike. The installation is a real dist-info folder on sys.p
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tempfile
@@ -20,7 +21,7 @@ from inspectors.forms import Form
 from inspectors.panels import Inspector, parse_config
 from nodes import graph as graphs
 from nodes import registry as node_registry
-from nodes.base import DESIGN_STATES, MODEL, RUN_STATES, Design, NodeType, Upstream
+from nodes.base import DESIGN_STATES, HOOKS, MODEL, RUN_STATES, Design, Hook, NodeType, Upstream
 from plugins import registry
 from tests.conftest import installed_entry_points, write_dist_info
 
@@ -205,6 +206,44 @@ def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name
     assert "must be at least 1; got 0." in refused[nt.params[0].name][1]
     if "preview" in nt.declared:
         assert "Keeps 100 of 150 rows." in html
+
+
+# what a node type offers besides its hooks and `run`
+NODE_TYPE_HELPERS = {"readable", "input_port", "produces", "to_json"}
+
+
+def test_every_hook_has_one_name_the_declaration_and_its_callers_share(installed):
+    """Issue 16: no second name for a hook (a `summarise` beside `summary`). A declaration
+    field that holds a function is a hook under that name (or `run`), and a node type's
+    public callables are exactly those plus the helpers listed above."""
+    function_fields = {f.name for f in dataclasses.fields(NodeType) if "Callable" in str(f.type)}
+    assert function_fields == set(HOOKS) | {"run"}
+    for nt in node_registry.node_types().values():
+        public = {name for name in dir(nt) if not name.startswith("_") and callable(getattr(nt, name))}
+        assert public == set(HOOKS) | {"run"} | NODE_TYPE_HELPERS, nt.type
+        for name in HOOKS:
+            hook = getattr(nt, name)
+            assert isinstance(hook, Hook) and hook.name == name, (nt.type, name)
+            assert (name in nt.declared) == (hook.declared is not None), (nt.type, name)
+
+
+def test_a_hook_called_by_its_name_applies_the_defaults_of_what_was_declared(installed):
+    nt = node_registry.node_types()["row_gate"]  # declares a one-argument summary; no advise, preview, export
+    up = iris_upstream()
+    assert nt.summary({"min_rows": 5}, up) == "pass when ≥ 5 rows"
+    assert nt.summary({"min_rows": "many"}, up) == "pass when ≥ 100 rows"  # a stored value its Param rules out
+    assert nt.validate({"min_rows": "many"}, up, Design())[1]["min_rows"]
+    assert nt.advise({}, up) == [] and nt.preview({}, up, Design()) == [] and nt.estimate({}, up, Design()) == {}
+    assert nt.reconcile({"min_rows": 5}, {}, Design()) == {"min_rows": 5}
+    assert nt.export({}, None) is None and "export" not in nt.declared and nt.to_json()["exportable"] is False
+    assert [f["key"] for f in nt.fields({})] == ["min_rows"]
+    ports = nt.design({}, up)
+    assert set(ports) == {"pass", "fail"} and all(u.node_type == "row_gate" for u in ports.values())
+    # a copy (as an entry point overriding a built-in makes one) wraps the declared functions once
+    copy = dataclasses.replace(nt, label="Row gate (copy)")
+    assert copy.summary.declared is nt.summary.declared and copy.declared == nt.declared
+    assert copy.summary({"min_rows": 5}, up) == "pass when ≥ 5 rows"
+    assert copy != nt and dataclasses.replace(nt) == nt
 
 
 def test_design_states_and_run_statuses_are_two_vocabularies():
