@@ -71,7 +71,7 @@ def measure(wf, info, load) -> tuple[float, float]:
         raise SystemExit(f"not valid: {r.errors}")
     from nodes.registry import node_types
 
-    est = node_types()["model"].cost(r.configs["m"], r.upstream["m"], r.designs["m"]).get("seconds", 0.0)
+    est = node_types()["model"].estimate(r.configs["m"], r.upstream["m"], r.designs["m"]).get("seconds", 0.0)
     result = run_workflow(wf, lambda e: None, dataset_info=info, load_dataset=load)
     if result["nodes"]["m"]["status"] != "completed":
         raise SystemExit(f"{wf['nodes'][3]['config']} failed: {result['nodes']['m'].get('message')}")

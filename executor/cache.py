@@ -136,7 +136,7 @@ def plan(resolved) -> dict[str, Planned]:
             if e.source in out:
                 inputs.setdefault(e.target_port, []).append(f"{out[e.source].digest}:{e.source_port}")
                 input_nodes.setdefault(e.target_port, []).append(e.source)
-        fp = nt.fingerprint_for(resolved.configs[nid], resolved.designs.get(nid))
+        fp = nt.fingerprint(resolved.configs[nid], resolved.designs.get(nid))
         key = {"format": FORMAT, "node_type": nt.type, "code": code_version(nt), "config": resolved.configs[nid],
                "inputs": {p: sorted(v) for p, v in inputs.items()}, "libraries": library_versions()}
         if fp.parts:
@@ -169,8 +169,8 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
     if old.get("data") != new.get("data"):
         out.append("the dataset changed (its content, or how it is read)")
     if old.get("config") != new["config"]:
-        before = {f["key"]: f for f in nt.config_fields(old.get("config") or {})}
-        now = {f["key"]: f for f in nt.config_fields(new["config"])}
+        before = {f["key"]: f for f in nt.fields(old.get("config") or {})}
+        now = {f["key"]: f for f in nt.fields(new["config"])}
         changed = False
         for k in [*before, *[k for k in now if k not in before]]:
             a, b = before.get(k), now.get(k)

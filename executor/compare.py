@@ -38,7 +38,7 @@ def _fields(node: dict, node_types: dict) -> dict:
     config = node.get("config") if isinstance(node.get("config"), dict) else {}
     if nt is None:
         return {k: {"key": k, "label": k, "value": v} for k, v in config.items()}
-    return {f["key"]: f for f in nt.config_fields(config)}
+    return {f["key"]: f for f in nt.fields(config)}
 
 
 def _config_changes(old: dict, new: dict, node_types: dict) -> list[dict]:

@@ -166,7 +166,7 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
             design = Design(dataset=_dataset_of(nt, stored[nid], info, dataset_exists), inputs=inputs,
                             dataset_info=info)
         designs[nid] = design
-        clean, ferrs = nt.check(config, upstream, design)
+        clean, ferrs = nt.validate(config, upstream, design)
         configs[nid] = clean
         if ferrs:
             field_errors[nid] = ferrs
@@ -174,7 +174,7 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
                 errors.setdefault(nid, [])
                 if message not in errors[nid]:
                     errors[nid].append(message)
-        out = nt.design_output(clean, upstream, design)
+        out = nt.design(clean, upstream, design)
         outputs[nid] = out if isinstance(out, dict) else {p.name: out for p in nt.outputs}
     return Resolved(graph, configs, upstreams, errors, field_errors, outputs, designs, stored)
 
@@ -189,7 +189,7 @@ def reconcile_edit(before: dict, after: dict, dataset_info: Callable[[str], dict
     for n in after.get("nodes", []):
         nt, old = types.get(n.get("type")), was.get(n.get("id"))
         config = n.get("config")
-        if (nt is None or nt.reconcile is None or old is None or old.get("type") != n.get("type")
+        if (nt is None or "reconcile" not in nt.declared or old is None or old.get("type") != n.get("type")
                 or not isinstance(config, dict) or config == old.get("config")):
             nodes.append(n)
             continue
@@ -202,7 +202,7 @@ def reconcile_node(nt, config: dict, old: dict, dataset_info) -> dict:
     config it gave back comes back the same)."""
     ds = config.get(nt.dataset_param) if nt.dataset_param else None
     design = Design(dataset=dataset_info(ds) if isinstance(ds, str) and ds else None, dataset_info=dataset_info)
-    return nt.reconciled(config, old, design)
+    return nt.reconcile(config, old, design)
 
 
 def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]:
@@ -217,7 +217,7 @@ def advice_for(r: Resolved, node_id: str) -> list[str]:
     if nt is None or node_id not in r.configs:
         return []
     below = [(r.graph.nodes[n].get("type"), r.configs.get(n, {})) for n in graphs.downstream(r.graph, node_id)]
-    return nt.advice(r.configs[node_id], r.upstream[node_id], below, r.designs.get(node_id))
+    return nt.advise(r.configs[node_id], r.upstream[node_id], below, r.designs.get(node_id))
 
 
 def node_warnings(workflow, node_id: str, dataset_info=None) -> list[str]:
@@ -237,7 +237,7 @@ def node_states(workflow, dataset_info=None, resolved: Resolved | None = None) -
         config = r.stored.get(n["id"], raw)  # what the canvas may send back (and paste)
         messages = r.errors.get(n["id"], [])
         try:
-            summary = nt.summarise(config, r.passed_down(n["id"])) if nt else "Unknown node type"
+            summary = nt.summary(config, r.passed_down(n["id"])) if nt else "Unknown node type"
         except Exception:  # a summary must never break the canvas
             summary = ""
         state = "configured" if not messages else ("not-configured" if not raw else "invalid")
@@ -502,8 +502,8 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                          if isinstance(artifact, dict) and set(artifact) <= set(ports) and ports
                          else {p: artifact for p in ports})
         first = next(iter(produced[nid].values()), None) if ports else artifact  # a node without outputs: what it did
-        summary = nt.summary_of(first) if first is not None else {}
-        added = nt.results_of(first) if first is not None else {}
+        summary = nt.output_summary(first) if first is not None else {}
+        added = nt.results(first) if first is not None else {}
         _add_results(result, graph, nid, added, on_event)
         said = summary.get("message") if isinstance(summary.get("message"), str) else None
         finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_,

@@ -18,7 +18,7 @@ def estimate(resolved, dataset_info=None, reused=()) -> dict:
         nt = types.get(resolved.graph.nodes[nid].get("type"))
         if nt is None or nid not in resolved.configs or nid in reused:
             continue
-        share = nt.cost(resolved.configs[nid], resolved.upstream[nid], resolved.designs[nid])
+        share = nt.estimate(resolved.configs[nid], resolved.upstream[nid], resolved.designs[nid])
         credits += share.get("credits", 0.0)
         seconds += share.get("seconds", 0.0)
         if share.get("line"):

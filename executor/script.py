@@ -96,7 +96,7 @@ def export_script(graph: dict, runs: dict, dataset_info, job_id: str = "local", 
         if missing:
             skip(f"{label} is left out: it needs {', '.join(repr(m) for m in missing)}, which the script does not have.")
             continue
-        if nt.export is None:
+        if "export" not in nt.declared:
             skip(f"{label}: the {kind} node type cannot be exported to a script, so the script leaves it (and what "
                  "needs it) out.")
             continue
@@ -112,7 +112,7 @@ def export_script(graph: dict, runs: dict, dataset_info, job_id: str = "local", 
                             inputs=inputs, upstream=r.upstream.get(nid), design=r.designs.get(nid), source=src,
                             output=run.get("output"), data_arg=len(datasets))
         try:
-            part = nt.exported(r.configs[nid], ctx)
+            part = nt.export(r.configs[nid], ctx)
         except NotExportable as e:
             skip(f"{label} cannot be exported: {e}.")
             continue

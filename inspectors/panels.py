@@ -435,7 +435,7 @@ def _step_errors(ctx: InspectorContext, config: dict) -> dict:
     declaration decides which columns a step may name)."""
     from nodes.base import Design
 
-    return ctx.node_type.check(config, ctx.upstream, Design())[1]
+    return ctx.node_type.validate(config, ctx.upstream, Design())[1]
 
 
 def _columns(ctx: InspectorContext):

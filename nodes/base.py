@@ -1,17 +1,22 @@
 """What a node type is, and the artifacts that flow along edges at run time.
 
 A node type is one declaration: its ports (with the artifact types they carry), its config
-Params, and hooks with defaults that every layer asks instead of switching on a type name:
+Params, and hooks that every layer asks instead of switching on a type name. A hook has one
+name: the declaration gives a function under it, and callers call the node type's attribute
+of that name (`node_type.summary(config, design)`), which adds the defaults below (a `Hook`;
+`declared` says which ones the declaration gave). Written as callers call them:
 
-- validate(config, design) -> (clean, {field: sentence})  the config against what feeds it
-- shape(config) -> {field: sentence}  what no workflow could make valid in the fields its
-  Params do not declare (a model's algorithm and hyperparameters, a list of operations):
-  the wrong type, a list or object of the wrong shape. The declared Params are judged by
-  `plugins.params.storable` without a hook. The store refuses a config with any such
-  problem; a stored one (written before this rule) is shown as an error on its node, and
-  the other hooks never see the field (`readable`)
+- validate(config, upstream, design) -> (clean, {field: sentence})  the config against what
+  feeds it; the caller also gets what `shape` rules out as those fields' errors
+- shape(config) -> {field: sentence}  what no workflow could make valid: the declared Params
+  judged by `plugins.params.shape_problems` without a hook, then the declared function for
+  the fields they do not declare (a model's algorithm and hyperparameters, a list of
+  operations): the wrong type, a list or object of the wrong shape. The store refuses a
+  config with any such problem; a stored one (written before this rule) is shown as an
+  error on its node, and the other hooks never see the field (`readable`)
 - design(config, upstream, design) -> Upstream | {port: Upstream}  what it tells the nodes below
-- summary(config, out) -> str  one line for the canvas
+  (undeclared: what it was told)
+- summary(config, design) -> str  one line for the canvas
 - advise(config, upstream, downstream, design) -> [sentence]  advice: the inspector shows it, and a run
   reports it as the node's warnings when the node runs
 - preview(config, upstream, design) -> [block]  read-only facts for its inspector
@@ -19,18 +24,22 @@ Params, and hooks with defaults that every layer asks instead of switching on a 
   (inspector, API) by the store (executor.engine.reconcile_edit): a new dataset brings its
   suggested target; a new algorithm its own defaults
 - estimate(config, upstream, design) -> {"seconds", "credits", "line"?}  its share of a job's cost
-- run(config, inputs, ctx) -> artifact | {port: artifact}
+- run(config, inputs, ctx) -> artifact | {port: artifact}  (called as declared)
 - output_summary(artifact) -> dict  what its completed event carries
-- results(artifact, ctx) -> {"metrics": ...} | {"plots": [...]}  what it adds to a run's results
+- results(artifact) -> {"metrics": ...} | {"plots": [...]}  what it adds to a run's results
 - fingerprint(config, design) -> Fingerprint  what decides its output beyond its config and the
   keys of its inputs (a dataset's version), or why its output cannot be reused (time, an
   unseeded library): executor/cache.py builds each node's cache key from it
 - export(config, ctx: ExportContext) -> Exported  its part of a run exported as a Python script
   (`executor/script.py`): code lines, and the names it defines for the nodes below it; it
-  raises plugins.codegen.NotExportable with a sentence for what it cannot write (default:
+  raises plugins.codegen.NotExportable with a sentence for what it cannot write (undeclared:
   the node type cannot be exported, which the script says)
 - fields(config) -> [{"key", "label", "value", "text"?, "default"?}]  its config as named
   fields, for comparing two runs (default: one per declared Param, then undeclared keys)
+
+Undeclared, a hook gives nothing: an empty list or dict, the config unchanged, no
+Fingerprint parts. validate, summary and fields declared are given only what is `readable`
+of a config.
 
 Connection rules follow from port types alone (nodes/graph.py).
 """
@@ -84,10 +93,118 @@ def _arity(fn) -> int:
         return 1
 
 
-def _call(fn, *args):
-    """Call a hook with as many of the arguments as it takes: hooks written for an earlier,
-    shorter signature keep working."""
-    return fn(*args[:_arity(fn)])
+class Hook:
+    """A node type's hook as every caller calls it, under the name its declaration gave it:
+    the declared function (`declared`; None when the declaration left it out) behind the
+    defaults each caller relies on (`apply`, one per hook name in HOOKS). The declared
+    function is given as many of the arguments as it takes, so one written for an earlier,
+    shorter signature keeps working."""
+
+    __slots__ = ("name", "declared", "_owner", "_apply", "_arity")
+
+    def __init__(self, owner: NodeType, name: str, declared: Callable | None):
+        self.name, self.declared, self._owner, self._apply = name, declared, owner, HOOKS[name]
+        self._arity = _arity(declared) if declared is not None else 0
+
+    def call(self, *args):
+        """The declared function with as many of `args` as it takes."""
+        return self.declared(*args[:self._arity])
+
+    def __call__(self, *args, **kwargs):
+        return self._apply(self._owner, self, *args, **kwargs)
+
+    # two node types declared alike are equal, as when their fields held the functions
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Hook) and (self.name, self.declared) == (other.name, other.declared)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.declared))
+
+    def __repr__(self) -> str:
+        return f"<{self.name} hook: {self.declared!r}>"
+
+
+# ------------------------------------------------------------------ what each hook adds
+def _validate(nt: NodeType, hook: Hook, config: dict, upstream: Upstream, design: Design) -> tuple[dict, dict]:
+    """(clean config, {field: sentence}): the declared `validate` on what is readable of the
+    config, and what is not as the errors of those fields."""
+    config, problems = nt.readable(config)
+    clean, errors = hook.call(config, upstream, design)
+    return clean, {**errors, **problems}
+
+
+def _shape(nt: NodeType, hook: Hook, config) -> dict:
+    """{field: sentence} for every value of `config` its declaration rules out whatever the
+    workflow around it: its Params (`plugins.params.shape_problems`), then the declared
+    `shape` for the fields they do not declare; empty when the config may be stored. Keys
+    are fields, or "field.key" / "field.<index>" for one entry of an object or a list."""
+    if not isinstance(config, Mapping):
+        return {"_": "A node's config must be an object of field: value."}
+    problems = shape_problems(nt.params, config, what="field")
+    if hook.declared is not None:
+        problems.update(hook.declared(config) or {})
+    return problems
+
+
+def _design(nt: NodeType, hook: Hook, config: dict, upstream: Upstream, design: Design | None = None):
+    """What it tells the nodes below (undeclared: what it was told), marked as its own."""
+    if hook.declared is not None:
+        out = hook.call(config, upstream, design or Design())
+    else:
+        out = Upstream(**{**upstream.__dict__})
+    for o in (out.values() if isinstance(out, dict) else [out]):
+        o.node_type = nt.type
+    return out
+
+
+def _summary(nt: NodeType, hook: Hook, config: dict, design: Upstream | None = None) -> str:
+    return hook.call(nt.readable(config)[0], design)
+
+
+def _advise(nt: NodeType, hook: Hook, config: dict, upstream: Upstream, downstream=(),
+            design: Design | None = None) -> list:
+    return list(hook.call(config, upstream, downstream, design or Design())) if hook.declared else []
+
+
+def _preview(nt: NodeType, hook: Hook, config: dict, upstream: Upstream, design: Design) -> list:
+    return list(hook.call(config, upstream, design)) if hook.declared else []
+
+
+def _reconcile(nt: NodeType, hook: Hook, config: dict, old: dict, design: Design) -> dict:
+    return dict(hook.call(config, old, design)) if hook.declared else config
+
+
+def _estimate(nt: NodeType, hook: Hook, config: dict, upstream: Upstream, design: Design) -> dict:
+    return dict(hook.call(config, upstream, design)) if hook.declared else {}
+
+
+def _output_summary(nt: NodeType, hook: Hook, artifact) -> dict:
+    return dict(hook.declared(artifact)) if hook.declared else {}
+
+
+def _results(nt: NodeType, hook: Hook, artifact) -> dict:
+    return dict(hook.declared(artifact)) if hook.declared else {}
+
+
+def _fingerprint(nt: NodeType, hook: Hook, config: dict, design: Design) -> Fingerprint:
+    return (hook.call(config, design) if hook.declared else None) or Fingerprint()
+
+
+def _export(nt: NodeType, hook: Hook, config: dict, ctx: ExportContext) -> Exported | None:
+    return hook.call(config, ctx) if hook.declared else None
+
+
+def _fields(nt: NodeType, hook: Hook, config: dict) -> list[dict]:
+    config = nt.readable(config)[0]
+    return list(hook.declared(config)) if hook.declared else declared_fields(nt.params, config)
+
+
+# every hook by the one name a declaration gives it and every caller calls it
+HOOKS: dict[str, Callable] = {
+    "validate": _validate, "shape": _shape, "design": _design, "summary": _summary, "advise": _advise,
+    "preview": _preview, "reconcile": _reconcile, "estimate": _estimate, "output_summary": _output_summary,
+    "results": _results, "fingerprint": _fingerprint, "export": _export, "fields": _fields,
+}
 
 
 @dataclass(frozen=True)
@@ -119,27 +236,31 @@ class NodeType:
     # to validate/design/preview as `design.dataset`
     dataset_param: str | None = None
     order: int = 100  # position in the palette (built-ins 10..60)
+    # the hooks its declaration gave a function for (e.g. "export": it can be written as a
+    # script; "estimate": it has a cost to show): set from the declaration
+    declared: frozenset = field(init=False, repr=False, compare=False, default=frozenset())
 
-    # ---------------------------------------------------------------- hooks with defaults
-    def config_problems(self, config) -> dict:
-        """{field: sentence} for every value of `config` its declaration rules out whatever
-        the workflow around it (`shape` above); empty when the config may be stored. Keys
-        are fields, or "field.key" / "field.<index>" for one entry of an object or a list."""
-        if not isinstance(config, Mapping):
-            return {"_": "A node's config must be an object of field: value."}
-        problems = shape_problems(self.params, config, what="field")
-        if self.shape is not None:
-            problems.update(self.shape(config) or {})
-        return problems
+    def __post_init__(self):
+        """Each hook field becomes a `Hook` under the same name: callers call
+        `node_type.summary(config, design)` and get the defaults whatever was declared."""
+        declared = set()
+        for name in HOOKS:
+            fn = getattr(self, name)
+            if isinstance(fn, Hook):  # dataclasses.replace hands back the hooks of the node type copied
+                fn = fn.declared
+            if fn is not None:
+                declared.add(name)
+            object.__setattr__(self, name, Hook(self, name, fn))
+        object.__setattr__(self, "declared", frozenset(declared))
 
     def readable(self, config) -> tuple[dict, dict]:
-        """(the config less every value `config_problems` rules out, those problems keyed
-        by what is left): what pages and hooks are given of a stored config, so a malformed
-        row renders, with its problems as errors on the node. An entry of a list that is
-        left out leaves the others in their order; its problem is then the list's."""
+        """(the config less every value `shape` rules out, those problems keyed by what is
+        left): what pages and hooks are given of a stored config, so a malformed row
+        renders, with its problems as errors on the node. An entry of a list that is left
+        out leaves the others in their order; its problem is then the list's."""
         if not isinstance(config, Mapping):
             return {}, {"_": "A node's config must be an object of field: value."} if config else {}
-        problems = self.config_problems(config)
+        problems = self.shape(config)
         out, keyed, drop = dict(config), {}, {}
         for key, message in problems.items():
             head, _, rest = key.partition(".")
@@ -161,62 +282,9 @@ class NodeType:
                 out[head] = [v for i, v in enumerate(inner) if i not in gone]
         return out, keyed
 
-    def check(self, config: dict, upstream: Upstream, design: Design) -> tuple[dict, dict]:
-        """(clean config, {field: sentence}): its `validate` on what is readable of the
-        config, and what is not as the errors of those fields."""
-        config, problems = self.readable(config)
-        clean, errors = _call(self.validate, config, upstream, design)
-        return clean, {**errors, **problems}
-
-    def design_output(self, config: dict, upstream: Upstream, design: Design | None = None):
-        if self.design is not None:
-            out = _call(self.design, config, upstream, design or Design())
-        else:
-            out = Upstream(**{**upstream.__dict__})
-        for o in (out.values() if isinstance(out, dict) else [out]):
-            o.node_type = self.type
-        return out
-
-    def summarise(self, config: dict, design: Upstream | None = None) -> str:
-        return _call(self.summary, self.readable(config)[0], design)
-
-    def advice(self, config: dict, upstream: Upstream, downstream=(), design: Design | None = None) -> list:
-        return list(_call(self.advise, config, upstream, downstream, design or Design())) if self.advise else []
-
-    def preview_blocks(self, config: dict, upstream: Upstream, design: Design) -> list:
-        return list(_call(self.preview, config, upstream, design)) if self.preview else []
-
-    def reconciled(self, config: dict, old: dict, design: Design) -> dict:
-        return dict(_call(self.reconcile, config, old, design)) if self.reconcile else config
-
-    def cost(self, config: dict, upstream: Upstream, design: Design) -> dict:
-        return dict(_call(self.estimate, config, upstream, design)) if self.estimate else {}
-
-    def summary_of(self, artifact) -> dict:
-        return dict(self.output_summary(artifact)) if self.output_summary else {}
-
-    def results_of(self, artifact) -> dict:
-        return dict(self.results(artifact)) if self.results else {}
-
-    def fingerprint_for(self, config: dict, design: Design) -> Fingerprint:
-        return (_call(self.fingerprint, config, design) if self.fingerprint else None) or Fingerprint()
-
-    def exported(self, config: dict, ctx: ExportContext) -> Exported | None:
-        return _call(self.export, config, ctx) if self.export else None
-
-    def config_fields(self, config: dict) -> list[dict]:
-        config = self.readable(config)[0]
-        return list(self.fields(config)) if self.fields else declared_fields(self.params, config)
-
     # ---------------------------------------------------------------- ports
     def input_port(self, name: str | None = None) -> Port | None:
         return next((p for p in self.inputs if name is None or p.name == name), None)
-
-    def output_port(self, name: str | None = None) -> Port | None:
-        return next((p for p in self.outputs if name is None or p.name == name), None)
-
-    def accepts(self, artifact_type: str) -> bool:
-        return any(artifact_type in p.types for p in self.inputs)
 
     def produces(self, artifact_type: str) -> bool:
         return any(artifact_type in p.types for p in self.outputs)
@@ -228,7 +296,7 @@ class NodeType:
             "inputs": [p.to_json() for p in self.inputs],
             "outputs": [p.to_json() for p in self.outputs],
             "params": [p.to_json() for p in self.params],
-            "exportable": self.export is not None,
+            "exportable": "export" in self.declared,
         }
 
 

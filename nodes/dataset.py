@@ -224,7 +224,7 @@ def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
             if c.get("role") == "id" and c["name"] not in keep and c["name"] != config.get("target_column")]
 
 
-def design_output(config: dict, upstream: Upstream, design: Design) -> Upstream:
+def design(config: dict, upstream: Upstream, design: Design) -> Upstream:
     dataset = design.dataset
     out = Upstream(**{**upstream.__dict__})
     columns = list((dataset or {}).get("columns", []))
@@ -319,7 +319,7 @@ def reconcile(config: dict, old: dict, design: Design) -> dict:
     return follow_target(config, old)
 
 
-def advice(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
+def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
     columns = (design.dataset or {}).get("columns", [])
     left_out = excluded_columns(config, columns)
     return [left_out_note(id_reasons(columns, left_out))] if left_out else []
@@ -408,8 +408,8 @@ NODE = NodeType(
     type="dataset", label="Dataset", icon="🗂️", colour="#16a34a",
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
-    validate=validate, run=run, summary=summary, group="Data", design=design_output, reconcile=reconcile,
-    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id", advise=advice,
+    validate=validate, run=run, summary=summary, group="Data", design=design, reconcile=reconcile,
+    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id", advise=advise,
     fields=fields, fingerprint=fingerprint, export=export,
     order=10,
 )

@@ -267,7 +267,7 @@ def export(config: dict, ctx) -> Exported:
     return Exported(lines, dict(up), notes)
 
 
-def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
+def design(config: dict, upstream: Upstream, design=None) -> Upstream:
     out = Upstream(**{**upstream.__dict__})
     out.selected_metrics = list(config.get("metrics", []))
     return out
@@ -295,7 +295,7 @@ NODE = NodeType(
     type="evaluate", label="Evaluate", icon="📏", colour="#d97706",
     description="Score the model on the test rows with the metrics you choose.",
     inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
-    params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design_output,
+    params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design,
     output_summary=output_summary, results=results, estimate=estimate, fields=fields,
     shape=keys_shape("metrics", "metric"), export=export, order=50,
 )

@@ -192,7 +192,7 @@ def readable_graph(stored) -> dict:
 
 def unstorable(graph: Mapping, before: Mapping | None = None, types=None) -> dict:
     """{node id: {field: sentence}} for each node whose config its type's declaration rules
-    out whatever the workflow around it (NodeType.config_problems: the wrong type, out of
+    out whatever the workflow around it (NodeType.shape: the wrong type, out of
     range, not finite, a list or object of the wrong shape): what the store refuses to
     write. A node whose type and config are as in `before` (the stored graph) is not judged
     again: keeping what is stored writes nothing new, and pages render it with its problems
@@ -210,7 +210,7 @@ def unstorable(graph: Mapping, before: Mapping | None = None, types=None) -> dic
         nt = types.get(n.get("type"))
         if nt is None or kept.get(n["id"]) == (n.get("type"), n.get("config")):
             continue
-        problems = nt.config_problems(n.get("config") or {})
+        problems = nt.shape(n.get("config") or {})
         if problems:
             out[n["id"]] = problems
     return out

@@ -337,7 +337,7 @@ def scale_warning(plugin, operations) -> str | None:
             "it is fitted on the training rows only.")
 
 
-def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
+def advise(config: dict, upstream: Upstream, downstream=()) -> list[str]:
 
     plugin = registry.models().get(config.get("algorithm") or "")
     hint = scale_warning(plugin, upstream.operations) if plugin else None
@@ -655,7 +655,7 @@ def output_summary(model: ModelArtifact) -> dict:
             "model_artifact_id": model.model_artifact_id, "classes": model.classes, "portable": model.portable}
 
 
-def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
+def design(config: dict, upstream: Upstream, design=None) -> Upstream:
     out = Upstream(**{**upstream.__dict__})
     out.algorithm = config.get("algorithm")
     return out
@@ -710,8 +710,8 @@ NODE = NodeType(
     type="model", label="Model", icon="🧠", colour="#7c3aed",
     description="Train an algorithm on the training rows, with optional CV and Optuna search.",
     inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
-    params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design_output,
-    advise=advice, reconcile=reconcile, estimate=estimate, output_summary=output_summary, fields=fields,
+    params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design,
+    advise=advise, reconcile=reconcile, estimate=estimate, output_summary=output_summary, fields=fields,
     shape=shape, fingerprint=fingerprint, export=export, order=40,
 )
 

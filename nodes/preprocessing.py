@@ -67,7 +67,7 @@ def warnings_for(config: dict, upstream: Upstream, model_category: str | None = 
                                      upstream.problem_type, model_category)
 
 
-def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
+def advise(config: dict, upstream: Upstream, downstream=()) -> list[str]:
 
     # advice for a kind of model holds only when every model below is of that kind: a scaler
     # feeding a forest and a k-NN is not wasted
@@ -101,7 +101,7 @@ def estimate(config: dict, upstream: Upstream) -> dict:
     return {"credits": 0.5 * n, "seconds": 0.05 * n}
 
 
-def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
+def design(config: dict, upstream: Upstream, design=None) -> Upstream:
     out = Upstream(**{**upstream.__dict__})
     out.operations = list(upstream.operations) + list(config.get("operations", []))
     return out
@@ -153,7 +153,7 @@ NODE = NodeType(
     type="preprocessing", label="Preprocessing", icon="🧹", colour="#0891b2",
     description="Clean and transform the data: missing values, scaling, encoding, outliers.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("table", (TABLE,), "Table"),),
-    params=(), validate=validate, run=run, summary=summary, group="Data", design=design_output, advise=advice,
+    params=(), validate=validate, run=run, summary=summary, group="Data", design=design, advise=advise,
     preview=preview, estimate=estimate, output_summary=table_summary, fields=fields, shape=shape, export=export,
     order=20,
 )

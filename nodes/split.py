@@ -65,7 +65,7 @@ def weighable_models(downstream=()) -> list[tuple]:
     return out
 
 
-def advice(config: dict, upstream: Upstream, downstream=()) -> list[str]:
+def advise(config: dict, upstream: Upstream, downstream=()) -> list[str]:
     return warnings_for(config, upstream) + guards.imbalance(class_counts(upstream), weighable_models(downstream))
 
 
@@ -202,7 +202,7 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx) -> None:
         ctx.warn(note)
 
 
-def design_output(config: dict, upstream: Upstream, design=None) -> Upstream:
+def design(config: dict, upstream: Upstream, design=None) -> Upstream:
     """Downstream estimates size their fits on the training share."""
     out = Upstream(**{**upstream.__dict__})
     out.extra = {**upstream.extra, "test_size": config.get("test_size", 0.2)}
@@ -223,7 +223,7 @@ NODE = NodeType(
     type="split", label="Train/Test Split", icon="✂️", colour="#0284c7",
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
-    params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advice, preview=preview,
-    output_summary=output_summary, design=design_output, export=export,
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advise, preview=preview,
+    output_summary=output_summary, design=design, export=export,
     order=30,
 )

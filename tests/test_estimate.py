@@ -22,7 +22,7 @@ def model_seconds(dataset="breast_cancer", target="target", ptype="classificatio
           "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}
     r = resolve(wf, dataset_info=INFO)
     assert not r.errors, r.errors
-    return node_types()["model"].cost(r.configs["m"], r.upstream["m"], r.designs["m"]), r.upstream["m"]
+    return node_types()["model"].estimate(r.configs["m"], r.upstream["m"], r.designs["m"]), r.upstream["m"]
 
 
 def test_a_search_costs_trials_times_folds_fits_of_an_average_trial():

@@ -4,6 +4,7 @@ the plugin package's alike. The installation is a real dist-info folder on sys.p
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import tempfile
@@ -20,7 +21,7 @@ from inspectors.forms import Form
 from inspectors.panels import Inspector, parse_config
 from nodes import graph as graphs
 from nodes import registry as node_registry
-from nodes.base import DESIGN_STATES, MODEL, RUN_STATES, Design, NodeType, Upstream
+from nodes.base import DESIGN_STATES, HOOKS, MODEL, RUN_STATES, Design, Hook, NodeType, Upstream
 from plugins import registry
 from tests.conftest import installed_entry_points, write_dist_info
 
@@ -165,17 +166,17 @@ def test_every_node_type_keeps_the_contract(installed, type_name):
     up = iris_upstream()
     if any(MODEL in p.types for p in nt.inputs):  # fed by a model: a trained classifier upstream
         up.node_type, up.algorithm = "model", "random_forest"
-    clean, errors = nt.check({}, up, Design())
+    clean, errors = nt.validate({}, up, Design())
     assert isinstance(clean, dict) and isinstance(errors, dict)
     assert all(isinstance(m, str) and m.endswith((".", "?", ")")) for m in errors.values()), errors
     json.dumps(clean, default=str)
     # summaries and the design-time output are total
-    assert isinstance(nt.summarise(clean, up), str)
-    out = nt.design_output(clean, up, Design())
+    assert isinstance(nt.summary(clean, up), str)
+    out = nt.design(clean, up, Design())
     ports = out if isinstance(out, dict) else {None: out}
     assert all(isinstance(u, Upstream) and u.node_type == nt.type for u in ports.values())
-    assert isinstance(nt.advice(clean, up, []), list) and isinstance(nt.preview_blocks(clean, up, Design()), list)
-    assert isinstance(nt.cost(clean, up, Design()), dict)
+    assert isinstance(nt.advise(clean, up, []), list) and isinstance(nt.preview(clean, up, Design()), list)
+    assert isinstance(nt.estimate(clean, up, Design()), dict)
     # the inspector renders and its parser gives back each Param's value
     ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config=dict(clean), clean=clean,
                            field_errors={}, node_errors=[], upstream=up)
@@ -189,9 +190,9 @@ def test_every_node_type_keeps_the_contract(installed, type_name):
 def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name):
     nt = node_registry.node_types()[type_name]
     up = iris_upstream()
-    ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config={}, clean=nt.check({}, up, Design())[0],
+    ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config={}, clean=nt.validate({}, up, Design())[0],
                            field_errors={}, node_errors=[], upstream=up,
-                           previews=nt.preview_blocks(nt.check({}, up, Design())[0], up, Design()))
+                           previews=nt.preview(nt.validate({}, up, Design())[0], up, Design()))
     html = to_xml(Inspector(ctx))
     for p in nt.params:  # every Param is a field, unless its declaration hides it for now
         assert (f'name="{p.name}"' in html) == p.visible(ctx.clean), p.name
@@ -203,8 +204,46 @@ def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name
     config, refused = parse_config(bad, ctx)
     assert nt.params[0].name in refused and config.get(nt.params[0].name) == ctx.config.get(nt.params[0].name)
     assert "must be at least 1; got 0." in refused[nt.params[0].name][1]
-    if nt.preview:
+    if "preview" in nt.declared:
         assert "Keeps 100 of 150 rows." in html
+
+
+# what a node type offers besides its hooks and `run`
+NODE_TYPE_HELPERS = {"readable", "input_port", "produces", "to_json"}
+
+
+def test_every_hook_has_one_name_the_declaration_and_its_callers_share(installed):
+    """Issue 16: no second name for a hook (a `summarise` beside `summary`). A declaration
+    field that holds a function is a hook under that name (or `run`), and a node type's
+    public callables are exactly those plus the helpers listed above."""
+    function_fields = {f.name for f in dataclasses.fields(NodeType) if "Callable" in str(f.type)}
+    assert function_fields == set(HOOKS) | {"run"}
+    for nt in node_registry.node_types().values():
+        public = {name for name in dir(nt) if not name.startswith("_") and callable(getattr(nt, name))}
+        assert public == set(HOOKS) | {"run"} | NODE_TYPE_HELPERS, nt.type
+        for name in HOOKS:
+            hook = getattr(nt, name)
+            assert isinstance(hook, Hook) and hook.name == name, (nt.type, name)
+            assert (name in nt.declared) == (hook.declared is not None), (nt.type, name)
+
+
+def test_a_hook_called_by_its_name_applies_the_defaults_of_what_was_declared(installed):
+    nt = node_registry.node_types()["row_gate"]  # declares a one-argument summary; no advise, preview, export
+    up = iris_upstream()
+    assert nt.summary({"min_rows": 5}, up) == "pass when ≥ 5 rows"
+    assert nt.summary({"min_rows": "many"}, up) == "pass when ≥ 100 rows"  # a stored value its Param rules out
+    assert nt.validate({"min_rows": "many"}, up, Design())[1]["min_rows"]
+    assert nt.advise({}, up) == [] and nt.preview({}, up, Design()) == [] and nt.estimate({}, up, Design()) == {}
+    assert nt.reconcile({"min_rows": 5}, {}, Design()) == {"min_rows": 5}
+    assert nt.export({}, None) is None and "export" not in nt.declared and nt.to_json()["exportable"] is False
+    assert [f["key"] for f in nt.fields({})] == ["min_rows"]
+    ports = nt.design({}, up)
+    assert set(ports) == {"pass", "fail"} and all(u.node_type == "row_gate" for u in ports.values())
+    # a copy (as an entry point overriding a built-in makes one) wraps the declared functions once
+    copy = dataclasses.replace(nt, label="Row gate (copy)")
+    assert copy.summary.declared is nt.summary.declared and copy.declared == nt.declared
+    assert copy.summary({"min_rows": 5}, up) == "pass when ≥ 5 rows"
+    assert copy != nt and dataclasses.replace(nt) == nt
 
 
 def test_design_states_and_run_statuses_are_two_vocabularies():
@@ -246,13 +285,13 @@ def test_a_column_param_offers_the_input_columns_and_shows_when_its_condition_ho
     nt = node_registry.node_types()["sample_rows"]
     up = iris_upstream()
     config = {"n_rows": 30, "stratify": True, "by_column": "target"}
-    clean, errors = nt.check(config, up, Design())
+    clean, errors = nt.validate(config, up, Design())
     assert errors == {}
     ctx = InspectorContext(workflow_id="wf", node_id="x", node_type=nt, config=config, clean=clean,
                            field_errors={}, node_errors=[], upstream=up)
     html = to_xml(Inspector(ctx))
     assert 'name="by_column"' in html and all(f'value="{c["name"]}"' in html for c in up.columns)
-    assert nt.check({**config, "by_column": "nope"}, up, Design())[1]["by_column"] == \
+    assert nt.validate({**config, "by_column": "nope"}, up, Design())[1]["by_column"] == \
         "There is no column 'nope' in the input."
     wf = {"nodes": [n("d", "dataset", {"dataset_id": "iris", "target_column": "target",
                                        "problem_type": "classification"}), n("r", "sample_rows", config)],

@@ -47,7 +47,7 @@ def step(method, **params):
 def render(upstream, operations, refused=None, posted=None) -> str:
     nt = node_types()["preprocessing"]
     config = {"operations": operations}
-    clean, errors = nt.check(config, upstream, Design())
+    clean, errors = nt.validate(config, upstream, Design())
     ctx = InspectorContext(workflow_id="wf", node_id="prep", node_type=nt, config=config, clean=clean,
                            field_errors=errors, node_errors=list(errors.values()), upstream=upstream,
                            refused=refused or {}, posted=posted)
@@ -130,13 +130,13 @@ def test_node_summary_names_steps_and_columns_briefly(upstream):
     nt = node_types()["preprocessing"]
     two = {"operations": [step("fill_missing_median", columns=["bill_length_mm", "body_mass_g"]),
                           step("onehot_encoder", columns=["island", "sex"])]}
-    assert nt.summarise(two, upstream) == "median fill (bill_length_mm, body_mass_g) → one-hot (island, sex)"
+    assert nt.summary(two, upstream) == "median fill (bill_length_mm, body_mass_g) → one-hot (island, sex)"
     many = {"operations": [step("fill_missing_median"), step("standard_scaler", columns=NUMERIC),
                            step("onehot_encoder"), step("remove_duplicates"), step("drop_missing_rows"),
                            step("robust_scaler")]}
-    assert nt.summarise(many, upstream) == ("median fill (all 5) → standardise (bill_length_mm, bill_depth_mm … +3) "
+    assert nt.summary(many, upstream) == ("median fill (all 5) → standardise (bill_length_mm, bill_depth_mm … +3) "
                                             "→ one-hot (all 2) … +3")
-    assert nt.summarise({"operations": []}, upstream) == "No operations (passes data through)"
+    assert nt.summary({"operations": []}, upstream) == "No operations (passes data through)"
 
 
 # --------------------------------------------------------------------------- design time = run time

@@ -264,7 +264,7 @@ def test_the_problem_type_follows_a_new_target_unless_the_user_chose_it():
 
     def saved(pairs, old):
         config, _ = parse_dataset(Form(pairs), old)
-        return node_types()["dataset"].reconciled(config, old, design)
+        return node_types()["dataset"].reconcile(config, old, design)
 
     old = {"dataset_id": "ds_p", "target_column": "species", "problem_type": "classification"}
     config = saved([("target_column", "body_mass_g"), ("problem_type", "classification")], old)

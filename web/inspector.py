@@ -57,10 +57,10 @@ def panel_context(site: Site, workflow_id: str, r: Resolved, node_id: str, info,
         dataset_choice(site, ctx, info)
     if node_id in r.configs:
         try:
-            ctx.previews = nt.preview_blocks(r.configs[node_id], ctx.upstream, r.designs.get(node_id) or Design())
+            ctx.previews = nt.preview(r.configs[node_id], ctx.upstream, r.designs.get(node_id) or Design())
         except Exception:  # a preview must never break the inspector
             log.exception("preview of %s failed", node_id)
-    if nt.estimate is not None and not r.errors:
+    if "estimate" in nt.declared and not r.errors:
         ctx.estimate = estimate_job(r, info)
     return ctx
 
