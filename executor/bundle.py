@@ -2,12 +2,14 @@
 anywhere the libraries are, no checkout), and scoring new rows in the app.
 
 The bundle holds `model.skops` (the fitted pipeline without its training-only row filters,
-saved by the Model node with skops, never pickle), `playground_runtime.py` (the project's
-own estimators, verbatim), `requirements.txt` (exact versions), `predict.py`,
-`model_card.json` and `MODEL_CARD.md`, and the model in its library's own format where its
-plugin gives one (XGBoost's JSON). A model file is loaded only after skops has listed the
-types it needs and every one is on the reviewed list (`playground_runtime.TRUSTED_TYPES`);
-the app loads only the files its own runs wrote, never bytes a user uploads.
+saved with skops, never pickle), `playground_runtime.py` (the project's own estimators,
+verbatim), `requirements.txt` (exact versions), `predict.py`, `model_card.json` and
+`MODEL_CARD.md`, and the model in its library's own format where its plugin gives one
+(XGBoost's JSON). The skops file is made from the run's own model artifact the first time a
+bundle is asked for (a download, a Deploy node) and kept beside it, so a run pays nothing
+for it and a second request reuses it. A skops file is loaded only when every type it needs
+is on the reviewed list (`playground_runtime.TRUSTED_TYPES`); the app loads only the files
+its own runs wrote, never bytes a user uploads.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import sys
+import threading
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 
 import playground_runtime
@@ -34,13 +39,14 @@ def _portable_nodes(job: dict) -> list[dict]:
             and isinstance(n.get("output"), dict) and n["output"].get("portable")]
 
 
-def node_with_model(job: dict, skops_artifact_id: str | None, graph: dict | None = None,
+def node_with_model(job: dict, model_artifact_id: str | None, graph: dict | None = None,
                     below: str | None = None) -> str | None:
-    """The node of a run whose saved model is that skops file; else (a model reused from the
+    """The node of a run whose saved model is that artifact; else (a model reused from the
     node cache reaches the nodes below a reused node with the ids of the run that made it)
     the nearest node above `below` with a saved model."""
     portable = {n["node_id"]: n["output"]["portable"] for n in _portable_nodes(job)}
-    found = next((nid for nid, facts in portable.items() if facts.get("skops_artifact_id") == skops_artifact_id), None)
+    found = next((n["node_id"] for n in _portable_nodes(job)
+                  if model_artifact_id and n["output"].get("model_artifact_id") == model_artifact_id), None)
     if found is not None or below is None or graph is None:
         return found
     graph = graphs.parse(graph)
@@ -100,30 +106,86 @@ def _artifact_bytes(store: Store, job_id: str, artifact_id: str) -> bytes:
 
 
 def load_model(data: bytes, what: str = "This model file"):
-    """The pipeline in a skops file, loaded with the reviewed list as its trusted types:
-    a file that needs any other type is refused (UntrustedModel) with a sentence naming
-    them, nothing loaded. (One parse: the types are listed only for the refusal.)"""
-    import skops.io as sio
-    from skops.io.exceptions import UntrustedTypesFoundException
+    """The pipeline in a skops file, loaded only when every type it needs is on the reviewed
+    list (playground_runtime.load_skops, the one loader predict.py uses too)."""
+    return playground_runtime.load_skops(data, what)
+
+
+class NotPortable(Invalid):
+    """A model skops cannot save: it has no bundle (the run's own model is kept)."""
+
+
+def _model_path(store: Store, job_id: str, facts: dict) -> Path:
+    return Path(store.get_artifact(job_id, facts["model_artifact_id"])["path"])
+
+
+def _run_pipeline(path: Path):
+    """The run's own fitted pipeline. Unpickling is allowed here and only here: the file is
+    the model artifact our own worker wrote for this run into the store's artifacts folder
+    (its path comes from the run's artifact row, never from a request); no byte of it was
+    supplied by a user."""
+    import joblib
+
+    return joblib.load(path)
+
+
+def portable_model(store: Store, job_id: str, facts: dict) -> tuple[bytes, dict]:
+    """(the model's skops file, `facts` with the types and library versions it needs). Made
+    from the run's model artifact the first time it is asked for and kept beside it
+    (`portable/<artifact id>.skops` in the run's artifacts folder, its facts in `….json`,
+    each written whole then renamed, so a reader never sees half a file and two first
+    requests at once both write the same thing); later requests read it back."""
+    if facts.get("skops_artifact_id"):  # a run made before skops files were made on demand
+        return _artifact_bytes(store, job_id, facts["skops_artifact_id"]), facts
+    path = _model_path(store, job_id, facts)
+    folder = path.parent / "portable"
+    skops_path, meta_path = folder / f"{facts['model_artifact_id']}.skops", folder / f"{facts['model_artifact_id']}.json"
+    if skops_path.exists() and meta_path.exists():
+        return skops_path.read_bytes(), {**facts, **json.loads(meta_path.read_text())}
+    from nodes.model import portable_file
 
     try:
-        return sio.loads(data, trusted=list(playground_runtime.TRUSTED_TYPES))
-    except UntrustedTypesFoundException:
-        refused = playground_runtime.refused_types(sio.get_untrusted_types(data=data))
-        raise playground_runtime.UntrustedModel(playground_runtime.untrusted_sentence(refused, what)) from None
-    except Exception as e:
-        raise playground_runtime.UntrustedModel(f"{what} is not a readable skops file ({e}).") from None
+        data, extra = portable_file(_run_pipeline(path))
+    except Exception as e:  # a third-party estimator skops cannot save
+        raise NotPortable(f"This model cannot be saved as a portable bundle (skops: {e}); the run's own model is "
+                          "kept, and scoring it in the app still works.", status=409) from None
+    folder.mkdir(exist_ok=True)
+    for target, blob in ((meta_path, json.dumps(extra).encode()), (skops_path, data)):
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_bytes(blob)
+        os.replace(tmp, target)
+    return data, {**facts, **extra}
+
+
+LOADED_MODELS = 4  # fitted pipelines kept loaded per process for scoring: the most recently used
+_loaded: OrderedDict = OrderedDict()
+_loaded_lock = threading.Lock()
 
 
 def fitted_model(store: Store, job_id: str, node_id: str) -> tuple[object, dict]:
-    """The run's saved model of that node (its skops file, checked) and its facts."""
+    """The run's fitted model of that node, as its bundle holds it (without training-only
+    row filters), and its facts. Read from the run's own model artifact, once per process
+    for the LOADED_MODELS most recently used (a second "Score a file" does not load it
+    again)."""
     _, node = _model_node(store, job_id, node_id)
     facts = node["output"]["portable"]
-    data = _artifact_bytes(store, job_id, facts["skops_artifact_id"])
-    try:
-        return load_model(data, "The saved model file"), facts
-    except playground_runtime.UntrustedModel as e:
-        raise Invalid(str(e), status=409) from None
+    key = (job_id, node_id, facts.get("model_artifact_id") or facts.get("skops_artifact_id"))
+    with _loaded_lock:
+        if key in _loaded:
+            _loaded.move_to_end(key)
+            return _loaded[key], facts
+    if facts.get("model_artifact_id"):
+        model = playground_runtime.scoring_pipeline(_run_pipeline(_model_path(store, job_id, facts)))
+    else:  # a run made before skops files were made on demand keeps only its skops file
+        try:
+            model = load_model(_artifact_bytes(store, job_id, facts["skops_artifact_id"]), "The saved model file")
+        except playground_runtime.UntrustedModel as e:
+            raise Invalid(str(e), status=409) from None
+    with _loaded_lock:
+        _loaded[key] = model
+        while len(_loaded) > LOADED_MODELS:
+            _loaded.popitem(last=False)
+    return model, facts
 
 
 def left_out_columns(store: Store, facts: dict) -> list[str]:
@@ -191,10 +253,11 @@ def _metrics(job: dict, node_id: str) -> list[dict]:
     return out
 
 
-def model_card(store: Store, job: dict, node: dict) -> dict:
+def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
+    """`facts`: the node's portable facts with its skops file's (portable_model)."""
     from plugins import registry
 
-    output, facts = node["output"], node["output"]["portable"]
+    output = node["output"]
     snapshot = store.get_snapshot(job["snapshot_id"])
     plugin = registry.models().get(output.get("algorithm"))
     node_cfg = next((n for n in snapshot.get("nodes") or [] if n["id"] == node["node_id"]), {})
@@ -270,9 +333,8 @@ def bundle_and_card(store: Store, job_id: str, node_id: str, metrics: dict | Non
     job, node = _model_node(store, job_id, node_id)
     if metrics is not None:
         job = {**job, "results": {**(job.get("results") or {}), "metrics": metrics}}
-    facts = node["output"]["portable"]
-    model_bytes = _artifact_bytes(store, job_id, facts["skops_artifact_id"])
-    card = model_card(store, job, node)
+    model_bytes, facts = portable_model(store, job_id, node["output"]["portable"])
+    card = model_card(store, job, node, facts)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("model.skops", model_bytes)
@@ -317,8 +379,7 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
     from data import uploads
 
     _model_node(store, job_id, node_id)  # an unknown run or node is said before the file is read
-    # the model is loaded once, here, while the ingest helper reads the file (skops builds it
-    # object by object: about a quarter of the scoring's time when done one after the other)
+    # the model is loaded (when this process has not kept it) while the ingest helper reads the file
     with ThreadPoolExecutor(1) as pool:
         loading = pool.submit(fitted_model, store, job_id, node_id)
         try:

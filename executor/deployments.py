@@ -46,15 +46,17 @@ def register(store: Store, job_id: str, deploy_node_id: str, name: str, model, m
     problem = name_problem(name)
     if problem:
         raise NodeError(problem)
-    skops_id = (model.portable or {}).get("skops_artifact_id")
-    if not skops_id:
-        raise NodeError("This model has no portable bundle (its skops file could not be written), so it cannot be "
-                        "deployed.")
+    if not model.portable or not model.model_artifact_id:
+        raise NodeError("This model has no portable bundle (it was not saved), so it cannot be deployed.")
     job = store.require_job(job_id)
-    node_id = bundle.node_with_model(job, skops_id, store.get_snapshot(job["snapshot_id"]), deploy_node_id)
+    node_id = bundle.node_with_model(job, model.model_artifact_id, store.get_snapshot(job["snapshot_id"]),
+                                     deploy_node_id)
     if node_id is None:
         raise NodeError("The model this node was given is not one of this run's saved models.")
-    _, data, card = bundle.bundle_and_card(store, job_id, node_id, metrics)
+    try:
+        _, data, card = bundle.bundle_and_card(store, job_id, node_id, metrics)
+    except bundle.NotPortable as e:
+        raise NodeError(f"{e.detail} It cannot be deployed.") from None
     version = store.add_model_version(name, data, card, job_id=job_id, model_node_id=node_id,
                                       deploy_node_id=deploy_node_id,
                                       why=f"deployed by run {job_id} (node {deploy_node_id})")

@@ -196,7 +196,7 @@ def _assemble(src: Source, body, notes, datasets, job_id, title, when, path_cls)
             f"parser.add_argument('data', nargs='*', default={data_default!r}, help='the dataset file(s), as the app "
             "stored them (Parquet or CSV)')",
             "parser.add_argument('--json', action='store_true', help='print the metrics as JSON')",
-            "parser.add_argument('--plots', default='plots', help='the folder the plots are saved in')",
+            "parser.add_argument('--plots', default='plots', help='the folder the plots (and predictions) are saved in')",
             "args = parser.parse_args()",
             f"data_paths = list(args.data) + {data_default!r}[len(args.data):]",
             f"plots_dir = {path_cls}(args.plots)",
@@ -213,6 +213,10 @@ def _assemble(src: Source, body, notes, datasets, job_id, title, when, path_cls)
             "        print(f\"{node_id} ({entry['algorithm']})\")",
             "        for key, value in entry['values'].items():",
             "            print(f'  {key}: {value:.6g}' if isinstance(value, float) else f'  {key}: {value}')",
+            "        for key, interval in (entry.get('intervals') or {}).items():",
+            "            print(f'  {key}, 95% interval: ' + (f'{interval[0]:.6g} to {interval[1]:.6g}' if interval else 'n/a'))",
+            "        for key, value in (entry.get('baseline') or {}).items():",
+            "            print(f'  baseline {key}: {value:.6g}' if isinstance(value, float) else f'  baseline {key}: {value}')",
             "        if entry.get('cv'):",
             "            cv = entry['cv']",
             "            print(f\"  cross-validation {cv['metric']}: {cv['mean']:.6g} ± {cv['std']:.6g} over "

@@ -410,7 +410,7 @@ class ModelArtifact:
     cv: dict | None = None  # {"metric", "folds": [...], "mean", "std"}
     optuna: dict | None = None  # {"metric", "best_params", "best_value", "trials": [...]}
     model_artifact_id: str | None = None
-    # the model bundle's facts and artifact ids (nodes.model.save_portable), None without one
+    # what the model bundle needs besides the model (nodes.model.portable_facts), None without one
     portable: dict | None = None
     test_eval: Any = None  # EvalData on the test rows, computed once by the first consumer
 

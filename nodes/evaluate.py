@@ -79,17 +79,18 @@ def validate(config: dict, upstream: Upstream):
     return {"metrics": metrics, **options}, errors
 
 
-def _bootstrap(key, data, seed, n=BOOTSTRAP_RESAMPLES):
-    """95% percentile interval of a metric over `n` resamples of the test rows (with
-    replacement), drawn at once by numpy; None when fewer than half the resamples can be
-    scored (e.g. a class missing from a small resample)."""
-    from plugins.evaluators import compute_metric
+def bootstrap_interval(fn, data, seed, n=BOOTSTRAP_RESAMPLES):
+    """95% percentile interval of a metric (its function) over `n` resamples of the test
+    rows (with replacement), drawn at once by numpy; None when fewer than half the resamples
+    can be scored (e.g. a class missing from a small resample). An exported script runs
+    this same function (inlined)."""
+    from plugins.evaluators import _plain
 
     rows = np.random.default_rng(seed).integers(0, len(data.y_test), size=(n, len(data.y_test)))
     values = []
     for sample in rows:
         try:
-            values.append(float(compute_metric(key, _subset(data, sample))))
+            values.append(float(_plain(fn(_subset(data, sample)))))
         except (ValueError, TypeError):
             continue
     if len(values) < n // 2:
@@ -108,29 +109,36 @@ def _subset(data, rows):
     return sub
 
 
-def _baseline(model, keys, seed):
+def baseline_scores(problem_type, X_train, y_train, X_test, y_test, seed, positive_class, fns: dict) -> dict:
+    """The trivial model (most frequent class / mean, fitted on the training rows) scored on
+    the test rows by each metric function of `fns` (key -> function); None where a metric
+    cannot be computed, {} for clustering. An exported script runs this same function."""
     from sklearn.dummy import DummyClassifier, DummyRegressor
     from sklearn.pipeline import Pipeline
 
-    from plugins.evaluators import compute_metric, eval_data_for
+    from plugins.evaluators import _plain, eval_data_for
 
-    split = model.split
-    if model.problem_type == "classification":
+    if problem_type == "classification":
         dummy = DummyClassifier(strategy="prior")
-    elif model.problem_type == "regression":
+    elif problem_type == "regression":
         dummy = DummyRegressor(strategy="mean")
     else:
         return {}
-    pipe = Pipeline([("model", dummy)]).fit(split.X_train, split.y_train)
-    data = eval_data_for(pipe, split.X_train, split.y_train, split.X_test, split.y_test, model.problem_type, seed,
-                         positive_class=split.positive_class)
+    pipe = Pipeline([("model", dummy)]).fit(X_train, y_train)
+    data = eval_data_for(pipe, X_train, y_train, X_test, y_test, problem_type, seed, positive_class=positive_class)
     out = {}
-    for key in keys:
+    for key, fn in fns.items():
         try:
-            out[key] = compute_metric(key, data)
+            out[key] = _plain(fn(data))
         except (ValueError, TypeError):
             out[key] = None
     return out
+
+
+def _baseline(model, keys, seed):
+    split, known = model.split, registry.metrics()
+    return baseline_scores(model.problem_type, split.X_train, split.y_train, split.X_test, split.y_test, seed,
+                           split.positive_class, {k: known[k].fn for k in keys})
 
 
 def key_metric(model, data, keys: list, metrics: dict, baseline: dict) -> dict | None:
@@ -193,7 +201,7 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
     scalar = [k for k in keys if registry.metrics()[k].kind == "scalar" and metrics.get(k) is not None]
     extra = {}
     if config.get("confidence_intervals") and split.y_test is not None:
-        extra["intervals"] = {k: _bootstrap(k, data, seed) for k in scalar}
+        extra["intervals"] = {k: bootstrap_interval(registry.metrics()[k].fn, data, seed) for k in scalar}
     directed = [k for k in scalar if registry.metrics()[k].direction]
     baseline = _baseline(model, scalar if config.get("compare_baseline") else directed[:1], seed) \
         if split.y_test is not None else {}
@@ -258,13 +266,26 @@ def export(config: dict, ctx) -> Exported:
                   "if why:",
                   f"    note({known[key].name + ': '!r} + why)"]
     extra = "".join(f", {k!r}: {up[k]}" for k in ("cv", "search") if up.get(k))
-    lines.append(f"results[{ctx.node_id!r}] = {{'algorithm': {up['algorithm']!r}, 'values': {values}{extra}}}")
-    notes = []
-    if config.get("confidence_intervals"):
-        notes.append(f"{ctx.label}: the confidence intervals are the app's; this script does not compute them.")
+    # the metrics with one number, those the run gave a value (as `run` chooses them)
+    scalar = ctx.name("scalar")
+    fns = "{" + ", ".join(f"{k!r}: {known[k].code(src)}" for k in config["metrics"] if known[k].kind == "scalar") + "}"
+    if config.get("confidence_intervals") or config.get("compare_baseline"):
+        lines.append(f"{scalar} = {{k: fn for k, fn in {fns}.items() if {values}[k] is not None}}")
+    if config.get("confidence_intervals") and up["problem_type"] != "clustering":  # the run's: test rows with a target
+        intervals = ctx.name("intervals")
+        lines += [f"# 95% bootstrap intervals over the test rows ({BOOTSTRAP_RESAMPLES} resamples, seeded {up['seed']!r})",
+                  f"{intervals} = {{k: {src.ref(bootstrap_interval)}(fn, {up['evaluation']}, {up['seed']!r}) "
+                  f"for k, fn in {scalar}.items()}}"]
+        extra += f", 'intervals': {intervals}"
     if config.get("compare_baseline"):
-        notes.append(f"{ctx.label}: the baseline comparison is the app's; this script does not compute it.")
-    return Exported(lines, dict(up), notes)
+        baseline = ctx.name("baseline")
+        lines += ["# the trivial model (most frequent class / mean) on the same test rows",
+                  f"{baseline} = ({src.ref(baseline_scores)}({up['problem_type']!r}, {up['X_train']}, {up['y_train']}, "
+                  f"{up['X_test']}, {up['y_test']}, {up['seed']!r}, {up['positive']}, {scalar}) "
+                  f"if {up['y_test']} is not None else {{}})"]
+        extra += f", 'baseline': {baseline}"
+    lines.append(f"results[{ctx.node_id!r}] = {{'algorithm': {up['algorithm']!r}, 'values': {values}{extra}}}")
+    return Exported(lines, dict(up), [])
 
 
 def design(config: dict, upstream: Upstream, design=None) -> Upstream:

@@ -393,7 +393,7 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     buf = io.BytesIO()
     joblib.dump(pipeline, buf)
     artifact_id = ctx.save_artifact("model", f"{plugin.key}.joblib", buf.getvalue(), "application/octet-stream")
-    portable = save_portable(pipeline, plugin, split, ctx)
+    portable = portable_facts(pipeline, plugin, split, ctx, artifact_id)
     classes = getattr(pipeline, "classes_", None)
     return ModelArtifact(
         pipeline=pipeline, algorithm=plugin.key, hyperparameters=_jsonable(hp), split=split,
@@ -523,25 +523,44 @@ BASE_LIBRARIES = ("numpy", "pandas", "scipy", "scikit-learn", "skops")
 DISTRIBUTIONS = {"xgboost": "xgboost"}  # a module a pipeline's types come from -> its distribution
 
 
-def save_portable(pipeline, plugin, split, ctx) -> dict | None:
+def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
+    """What a model bundle and scoring new rows need to know besides the model itself, all
+    known at fit time for free: the run's model artifact (the skops file is made from it
+    when a bundle is first asked for, `portable_file`), the feature columns and their
+    kinds, the target, classes, positive class; and the estimator in its library's own
+    format when its plugin gives one."""
+    from playground_runtime import feature_schema
+
+    native = {}
+    if plugin.native_formats is not None:
+        for name, blob in plugin.native_formats(pipeline.steps[-1][1]).items():
+            native[name] = ctx.save_artifact("bundle", name, blob, "application/octet-stream")
+    classes = getattr(pipeline, "classes_", None)
+    return {"model_artifact_id": model_artifact_id or None, "native": native,
+            "features": feature_schema(split.X_train), "target": split.target, "problem_type": split.problem_type,
+            "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
+            "dataset_name": split.dataset_name,
+            "classes": [_plain(c) for c in classes] if classes is not None else None}
+
+
+def portable_file(pipeline) -> tuple[bytes, dict]:
     """The fitted pipeline without its training-only row filters, saved with skops (never
-    pickle) for the model bundle, with what scoring new rows needs to know: the feature
-    columns and their kinds, the target, classes, positive class and the library versions;
-    and the estimator in its library's own format when its plugin gives one. None (and a
-    warning) when the pipeline cannot be saved so; the run goes on."""
+    pickle), and what it needs: the types skops does not trust by default (each must be
+    on playground_runtime's reviewed list to load) and the exact library versions. Not
+    done at fit time (skops saving a forest costs a run more than a second): the bundle
+    makes it once, when first asked for (executor.bundle.portable_model). Equal small
+    values the estimators hold are made one object first (`_share_equal_values`). (Deflated:
+    storing it uncompressed measured no faster to load, and 12x larger.)
+    Raises what skops raises for an estimator it cannot save."""
     from importlib.metadata import PackageNotFoundError, version
 
     import skops.io as sio
 
-    from playground_runtime import feature_schema, scoring_pipeline
+    from playground_runtime import scoring_pipeline
 
-    try:
-        model = scoring_pipeline(pipeline)
-        data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
-        needed = sio.get_untrusted_types(data=data)
-    except Exception as e:  # a third-party estimator skops cannot save: no bundle, said once
-        ctx.warn(f"This model cannot be saved as a portable bundle (skops: {e}); the run's own model is kept.")
-        return None
+    model = _share_equal_values(scoring_pipeline(pipeline))
+    data = sio.dumps(model, compression=zipfile.ZIP_DEFLATED)
+    needed = sio.get_untrusted_types(data=data)
     libraries = {}
     modules = {t.split(".")[0] for t in needed}
     for dist in (*BASE_LIBRARIES, *sorted(DISTRIBUTIONS[m] for m in modules if m in DISTRIBUTIONS)):
@@ -549,17 +568,48 @@ def save_portable(pipeline, plugin, split, ctx) -> dict | None:
             libraries[dist] = version(dist)
         except PackageNotFoundError:
             libraries[dist] = version(f"{dist}-cpu") if dist == "xgboost" else None
-    skops_id = ctx.save_artifact("bundle", f"{plugin.key}.skops", data, "application/octet-stream")
-    native = {}
-    if plugin.native_formats is not None:
-        for name, blob in plugin.native_formats(model.steps[-1][1]).items():
-            native[name] = ctx.save_artifact("bundle", name, blob, "application/octet-stream")
-    classes = getattr(model, "classes_", None)
-    return {"skops_artifact_id": skops_id or None, "native": native, "types": sorted(needed),
-            "features": feature_schema(split.X_train), "target": split.target, "problem_type": split.problem_type,
-            "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
-            "dataset_name": split.dataset_name, "libraries": libraries,
-            "classes": [_plain(c) for c in classes] if classes is not None else None}
+    return data, {"types": sorted(needed), "libraries": libraries}
+
+
+SHARED_ARRAY_SIZE = 256  # numpy arrays up to this many values are shared when equal
+
+
+def _share_equal_values(model):
+    """`model` with the equal small numpy values its estimators hold made one object: every
+    tree of a forest keeps its own `classes_` and `n_classes_`, and skops writes (and reads
+    back, header parsed and all) one file per object, but one per shared object. The values
+    are equal and never written to, so predictions are unchanged; skops' memo keeps them
+    shared in the file. Acts on the estimators' attributes only (and lists of estimators)."""
+    import numpy as np
+
+    seen: dict = {}
+
+    def canonical(v):
+        if isinstance(v, np.generic) and v.dtype != object:
+            key = ("scalar", v.dtype.str, v.tobytes())
+        elif (isinstance(v, np.ndarray) and v.dtype != object and v.ndim <= 1 and v.size <= SHARED_ARRAY_SIZE
+              and v.flags.c_contiguous):
+            key = ("array", v.dtype.str, v.shape, v.tobytes())
+        else:
+            return v
+        return seen.setdefault(key, v)
+
+    def walk(obj, depth=0):
+        if depth > 8:
+            return
+        if isinstance(obj, (list, tuple)):
+            for item in obj:
+                walk(item, depth + 1)
+        elif hasattr(obj, "get_params") and hasattr(obj, "__dict__"):
+            state = vars(obj)
+            for name, value in list(state.items()):
+                if isinstance(value, (np.ndarray, np.generic)):
+                    state[name] = canonical(value)
+                else:
+                    walk(value, depth + 1)
+
+    walk(model)
+    return model
 
 
 def _plain(value):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nodes.base import MODEL, TABLE, NodeError, NodeType, Port, TableArtifact, Upstream
+from nodes.base import MODEL, TABLE, Exported, NodeError, NodeType, Port, TableArtifact, Upstream
 from plugins.params import Param, quoted, validate_params
 
 PARAMS = (Param("probabilities", "bool", default=False, label="Class probabilities",
@@ -45,6 +45,29 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     return replace(table, df=scored)
 
 
+def export(config: dict, ctx) -> Exported:
+    """The table's rows scored by the model as `run` scores them (the same column rule and
+    predictions, inlined from playground_runtime), the predictions added as columns and
+    saved as `<node id>_predictions.csv` in the script's output folder; what is below it gets
+    the scored table."""
+    import playground_runtime as runtime
+
+    src = ctx.source
+    model, table = ctx.inputs["model"].names, ctx.inputs["table"].names
+    left_out = [c for c in (model.get("target"), table.get("target")) if c]
+    scored, predicted, column = ctx.name("scored"), ctx.name("predicted"), ctx.name("column")
+    rows = (f"{src.ref(runtime.prepare_rows)}({table['frame']}, {src.ref(runtime.feature_schema)}({model['X_train']}), "
+            f"{src.render(left_out)})")
+    lines = ["# the table's rows scored by the model (its feature columns checked as the app checks them)",
+             f"{predicted} = {src.ref(runtime.predictions)}({model['pipeline']}, {rows}, "
+             f"proba={bool(config.get('probabilities'))!r})",
+             f"{scored} = {table['frame']}.reset_index(drop=True).copy()",
+             f"for {column} in {predicted}.columns:",
+             f"    {scored}[{column}] = {predicted}[{column}].to_numpy()",
+             f"{scored}.to_csv(plots_dir / {f'{ctx.node_id}_predictions.csv'!r}, index=False)"]
+    return Exported(lines, {**table, "frame": scored})
+
+
 def output_summary(table: TableArtifact) -> dict:
     return {"rows": int(len(table.df)), "columns": [str(c) for c in table.df.columns if str(c) == "prediction"
                                                     or str(c).startswith("proba_")]}
@@ -60,5 +83,5 @@ NODE = NodeType(
     inputs=(Port("model", (MODEL,), "Model"), Port("table", (TABLE,), "Rows to score")),
     outputs=(Port("table", (TABLE,), "Predictions"),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Model", output_summary=output_summary,
-    order=45,
+    export=export, order=45,
 )

@@ -565,7 +565,7 @@ def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:
 # The types a saved model may hold beyond those skops trusts by default: reviewed, each one
 # a scikit-learn, numpy or XGBoost class that a built-in algorithm's pipeline holds, or one
 # of this module's (tests/test_bundle.py checks every built-in pipeline needs nothing else).
-# Loading refuses a file that needs any other type (skops.io.get_untrusted_types).
+# Loading refuses a file that needs any other type (`load_skops`).
 TRUSTED_TYPES = (
     "numpy.dtype",
     "playground_runtime.AutoPrepare",
@@ -602,3 +602,50 @@ class UntrustedModel(ValueError):
 def untrusted_sentence(refused: list[str], what: str = "This model file") -> str:
     return (f"{what} needs types outside the reviewed list ({', '.join(refused[:5])}"
             f"{' …' if len(refused) > 5 else ''}): refused, nothing in it was loaded.")
+
+
+def load_skops(data: bytes, what: str = "This model file"):
+    """The object in a skops file, built only when every type it needs is skops' default
+    or on the reviewed list; otherwise UntrustedModel with a sentence naming the refused
+    types, and nothing in it is built. The one loader of the app and a bundle's predict.py.
+
+    It is `skops.io.loads(data, trusted=TRUSTED_TYPES)` done in one pass: skops' loads
+    copies the trusted list into every node of the file (a forest has thousands) and audits
+    against those copies, and the refusal's sentence needed a second parse to list the
+    types. Here the tree is read once with skops' defaults (what `get_untrusted_types`
+    does), its one audit lists what is not trusted by default, that list is checked
+    against the reviewed one, and the same tree is built. (Types refused by default and
+    reviewed here are exactly what loads' audit would let through.)"""
+    import io
+    import zipfile
+
+    try:
+        from skops.io._audit import get_tree
+        from skops.io._utils import read_schema
+    except ImportError:  # another skops layout: its public loader, the same rule
+        return _load_skops_public(data, what)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            schema, context = read_schema(z)
+            tree = get_tree(schema, context, trusted=None)
+            refused = refused_types(tree.get_unsafe_set())
+            if refused:
+                raise UntrustedModel(untrusted_sentence(refused, what))
+            return tree.construct()
+    except UntrustedModel:
+        raise
+    except Exception as e:
+        raise UntrustedModel(f"{what} is not a readable skops file ({e}).") from None
+
+
+def _load_skops_public(data: bytes, what: str):
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    try:
+        return sio.loads(data, trusted=list(TRUSTED_TYPES))
+    except UntrustedTypesFoundException:
+        refused = refused_types(sio.get_untrusted_types(data=data))
+        raise UntrustedModel(untrusted_sentence(refused, what)) from None
+    except Exception as e:
+        raise UntrustedModel(f"{what} is not a readable skops file ({e}).") from None

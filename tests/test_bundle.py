@@ -260,6 +260,39 @@ def test_bundles_of_unknown_runs_and_nodes_are_404(web):
     assert r.status_code == 404 and "'m'" in r.json()["detail"]
 
 
+def test_the_skops_file_is_made_when_a_bundle_is_first_asked_for_and_then_reused(web):
+    """A run writes no skops file (it costs a forest's run more than a second); the first
+    bundle request makes it from the run's model, a second one reuses it as it is."""
+    job = run(web, {"name": "lazy", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "random_forest",
+                                                "hyperparameters": {"n_estimators": 10}}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    folder = HOME / "artifacts" / job["id"]
+    assert folder.is_dir() and not list(folder.rglob("*.skops"))
+    rows = folder.parent / f"{job['id']}-rows.csv"
+    datasets.load_sample("iris").to_csv(rows, index=False)
+    assert app_score(web, job["id"], "m", rows)[0]  # scoring in the app reads the run's model: still no skops file
+    assert not list(folder.rglob("*.skops"))
+
+    def bundled() -> bytes:
+        r = web.get(f"/api/v1/jobs/{job['id']}/models/m/bundle")
+        assert r.status_code == 200, r.text[:500]
+        return zipfile.ZipFile(io.BytesIO(r.content)).read("model.skops")
+
+    first = bundled()
+    made = list(folder.rglob("*.skops"))
+    assert len(made) == 1 and made[0].read_bytes() == first
+    stamp = made[0].stat().st_mtime_ns
+    assert bundled() == first and made[0].stat().st_mtime_ns == stamp  # reused, not made again
+    assert list(folder.rglob("*.skops")) == made
+    model = playground_runtime.load_skops(first)
+    frame = datasets.load_sample("iris").drop(columns=["target"])
+    assert list(model.predict(frame)) == list(run_pipeline(job, "m").predict(frame))
+
+
 def test_every_builtin_pipeline_needs_only_reviewed_types():
     """Every algorithm, with every preprocessing operation that can precede it, saved as the
     Model node saves it: skops lists nothing outside playground_runtime.TRUSTED_TYPES."""

@@ -272,6 +272,71 @@ def test_a_node_type_that_cannot_be_exported_is_named_in_the_script_and_said_whe
     same(result["metrics"]["e2"]["values"], got["e2"]["values"])
 
 
+def test_intervals_baselines_and_predictions_are_recomputed_by_the_script(tmp_path):
+    """Evaluate's confidence intervals and baseline comparison (a two-class and a regression
+    model) and a Predict node with what is below it: the script computes them with the
+    app's own functions, and its JSON has them equal to the run's to 1e-9; the predictions
+    it saves are the run's, and a model trained on them scores as the run's did."""
+    from data import datasets
+    from executor.engine import default_dataset_info, run_workflow
+    from executor.script import export_script
+
+    options = {"confidence_intervals": True, "compare_baseline": True}
+    graph = {"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer", "target_column": "target",
+                                                   "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"random_seed": 5}},
+        {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "roc_auc", "f1", "confusion_matrix"],
+                                                   **options}},
+        {"id": "x", "type": "predict", "config": {"probabilities": True}},
+        {"id": "xs", "type": "split", "config": {"random_seed": 2}},
+        {"id": "xm", "type": "model", "config": {"algorithm": "decision_tree"}},
+        {"id": "xe", "type": "evaluate", "config": {"metrics": ["accuracy"]}},
+        {"id": "r", "type": "dataset", "config": {"dataset_id": "diabetes", "target_column": "target",
+                                                   "problem_type": "regression"}},
+        {"id": "rs", "type": "split", "config": {}},
+        {"id": "rm", "type": "model", "config": {"algorithm": "ridge"}},
+        {"id": "re", "type": "evaluate", "config": {"metrics": ["r2", "rmse"], "confidence_intervals": True}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("r", "rs"),
+                                                           ("rs", "rm"), ("rm", "re"))]
+        + [{"source": "m", "target": "x", "target_port": "model"}, {"source": "d", "target": "x", "target_port": "table"},
+           {"source": "x", "target": "xs"}, {"source": "xs", "target": "xm"}, {"source": "xm", "target": "xe"}]}
+    saved = {}
+
+    def save_artifact(kind, name, data, mime, node_id=""):
+        saved[f"a{len(saved)}-{name}"] = data
+        return f"a{len(saved) - 1}"
+
+    result = run_workflow(graph, lambda e: None, save_artifact=save_artifact)
+    assert result["status"] == "completed", result.get("error")
+    runs = {nid: {"status": n["status"], "output": n.get("output")} for nid, n in result["nodes"].items()}
+    text = export_script(graph, runs, default_dataset_info())
+    assert "NOT EXPORTED" not in text and "this script does not compute" not in text
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "run.py").write_text(text)
+    for name in ("breast_cancer", "diabetes"):
+        _, content, _ = datasets.download(name, None)
+        (folder / f"{name}.parquet").write_bytes(content)
+    proc = subprocess.run([sys.executable, "-I", "run.py", "--json"], cwd=folder, capture_output=True, text=True,
+                          timeout=300, env={"PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)["metrics"]
+    run = result["metrics"]
+    assert run["e"]["intervals"]["roc_auc"][0] < run["e"]["values"]["roc_auc"] <= run["e"]["intervals"]["roc_auc"][1]
+    assert set(run["e"]["baseline"]) == {"accuracy", "roc_auc", "f1"} and "baseline" not in run["re"]
+    for node_id in ("e", "re"):
+        same(run[node_id]["values"], got[node_id]["values"], node_id)
+        same(run[node_id]["intervals"], got[node_id]["intervals"], f"{node_id}.intervals")
+        assert ("baseline" in got[node_id]) == ("baseline" in run[node_id])
+    same(run["e"]["baseline"], got["e"]["baseline"], "e.baseline")
+    # the Predict node's table is the run's, and what is below it (trained on it) is reproduced too
+    ran = next(v for k, v in saved.items() if k.endswith("predictions.csv"))
+    assert (folder / "plots" / "x_predictions.csv").read_bytes() == ran
+    same(run["xe"]["values"], got["xe"]["values"], "xe")
+
+
 def test_the_script_of_an_unknown_run_is_a_404_with_a_sentence(server):
     with pytest.raises(urllib.error.HTTPError) as missing:
         call(server, "/api/v1/jobs/job_nothing/script")

@@ -42,7 +42,7 @@ async def ui_score(site: Site, request: Request):
     proba = request.query_params.get("proba") in ("1", "true")
     disk.require_free(site.cfg, "Scoring a file")
     try:
-        got = await receive_upload(request, site.cfg.datasets_dir, site.cfg.max_upload_bytes)
+        got = await receive_upload(request, site.cfg.datasets_dir, site.cfg.max_upload_bytes, hashed=False)
         result = await asyncio.to_thread(bundle.score_upload, site.store, site.ingest, job_id, node_id, got.path,
                                          got.filename, proba)
     except (Invalid, NotFound, BadRequest) as e:

@@ -122,7 +122,9 @@ async def copy_file_part(request, parser, part: FilePart, write) -> None:
         await asyncio.to_thread(write, part.take())
 
 
-async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "file") -> Received:
+async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "file", hashed: bool = True) -> Received:
+    """The multipart file field streamed to a file in `dest_dir`; its SHA-256 beside it unless
+    `hashed` is False (a file to score is not stored, so its hash names nothing: "")."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data":
         raise BadRequest("Send the file as multipart/form-data in a field named 'file'.")
@@ -134,7 +136,8 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
     part, hasher = FilePart(field, max_bytes), hashlib.sha256()
 
     def write(data: bytes) -> None:  # in a thread: both release the GIL on large buffers
-        hasher.update(data)
+        if hashed:
+            hasher.update(data)
         out.write(data)
 
     try:
@@ -146,4 +149,4 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         if isinstance(e, OSError):  # a full disk, say: how much had arrived tells the room it needs
             e.received = part.size
         raise
-    return Received(path, part.filename, part.size, hasher.hexdigest())
+    return Received(path, part.filename, part.size, hasher.hexdigest() if hashed else "")

@@ -20,20 +20,13 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))  # playground_runtime.py, beside this file, wherever it is run from
 
 import pandas as pd  # noqa: E402
-import skops.io as sio  # noqa: E402
-from skops.io.exceptions import UntrustedTypesFoundException  # noqa: E402
 
 import playground_runtime as runtime  # noqa: E402
 
 
 def load_model(path: Path):
-    """The model, loaded with the reviewed list as skops' trusted types; refused otherwise."""
-    data = path.read_bytes()
-    try:
-        return sio.loads(data, trusted=list(runtime.TRUSTED_TYPES))
-    except UntrustedTypesFoundException:
-        refused = runtime.refused_types(sio.get_untrusted_types(data=data))
-        raise runtime.UntrustedModel(runtime.untrusted_sentence(refused, path.name)) from None
+    """The model, loaded only when every type it needs is on the reviewed list."""
+    return runtime.load_skops(path.read_bytes(), path.name)
 
 
 def read_rows(path: Path, card: dict) -> pd.DataFrame:
