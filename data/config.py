@@ -26,6 +26,8 @@ class Settings:
     # per job: memory (bytes) and native threads (BLAS/OpenMP); 0 = the machine's default
     job_memory_bytes: int = 0
     job_threads: int = 0
+    # a job's CPU priority (nice, 0-19): behind the web process and the desktop by default
+    job_niceness: int = 10
     max_cells: int = 50_000_000  # rows x columns of an upload
     ingest_memory_bytes: int = 0  # the upload helper's memory; 0 = the machine's default
     # free space kept on the home folder's disk: runs and uploads are refused below it (data.disk)
@@ -123,6 +125,7 @@ def settings() -> Settings:
         queue_timeout=float(os.environ.get("PLAYGROUND_QUEUE_TIMEOUT_SECONDS", 300)),
         job_memory_bytes=int(float(os.environ.get("PLAYGROUND_JOB_MEMORY_MB", 0)) * 2**20),
         job_threads=int(os.environ.get("PLAYGROUND_JOB_THREADS", 0)),
+        job_niceness=min(19, max(0, int(os.environ.get("PLAYGROUND_JOB_NICE", 10)))),
         max_cells=int(float(os.environ.get("PLAYGROUND_MAX_CELLS", 50_000_000))),
         ingest_memory_bytes=int(float(os.environ.get("PLAYGROUND_INGEST_MEMORY_MB", 0)) * 2**20),
         min_free_bytes=int(float(os.environ.get("PLAYGROUND_MIN_FREE_MB", 64)) * 2**20),

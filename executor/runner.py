@@ -31,15 +31,12 @@ def data_size() -> int:
     return 0
 
 
-JOB_NICENESS = 10
-
-
-def apply_limits(memory: int, threads: int) -> None:
+def apply_limits(memory: int, threads: int, niceness: int = 10) -> None:
     """This job's share of the machine: at most `memory` bytes of data on top of the ML
     libraries it starts with (RLIMIT_DATA: an allocation beyond it raises MemoryError here,
     in this job only), first in line for the kernel's OOM killer, `threads` native
     threads for BLAS and OpenMP, and a lower CPU priority than the web process (nice
-    JOB_NICENESS), so a page or an inspector save answers at once while jobs train on every
+    `niceness`, PLAYGROUND_JOB_NICE), so a page or an inspector save answers at once while jobs train on every
     core (an inspector save's p95 while two jobs trained: see bench/inspector.py)."""
     import resource
 
@@ -54,7 +51,7 @@ def apply_limits(memory: int, threads: int) -> None:
     except OSError:
         pass
     try:
-        os.nice(JOB_NICENESS - os.nice(0))  # from the host's niceness to JOB_NICENESS
+        os.nice(niceness - os.nice(0))  # from the host's niceness to the job's
     except OSError:
         pass
     try:
@@ -86,7 +83,7 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     from data.config import settings as load_settings
 
     cfg = load_settings()
-    apply_limits(cfg.job_memory_limit, cfg.job_thread_budget)
+    apply_limits(cfg.job_memory_limit, cfg.job_thread_budget, cfg.job_niceness)
     from data import datasets
     from data.config import settings
     from data.store import LeaseLost, open_store

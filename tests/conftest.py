@@ -26,6 +26,9 @@ os.environ.pop("PLAYGROUND_REDIS_URL", None)
 # the per-node cache is off for the suite's shared home (tests that run a workflow twice
 # expect it to run twice); tests/test_cache.py turns it on in homes of its own
 os.environ.setdefault("PLAYGROUND_CACHE_MB", "0")
+# jobs at the product's nice 10 would wait behind every browser, server and pytest process
+# the suite runs side by side; the priority itself is tested in test_supervision.py
+os.environ.setdefault("PLAYGROUND_JOB_NICE", "0")
 # Starlette's TestClient sends `Host: testserver`; the app serves loopback names only
 os.environ["PLAYGROUND_ALLOWED_HOSTS"] = "localhost,127.0.0.1,::1,testserver"
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -299,14 +299,18 @@ def test_the_default_budgets_come_from_the_machine(monkeypatch):
 
     monkeypatch.delenv("PLAYGROUND_JOB_MEMORY_MB", raising=False)
     monkeypatch.delenv("PLAYGROUND_JOB_THREADS", raising=False)
+    monkeypatch.delenv("PLAYGROUND_JOB_NICE", raising=False)
     monkeypatch.setenv("PLAYGROUND_WORKERS", "2")
     cfg = settings()
+    assert cfg.job_niceness == 10
     total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     assert cfg.job_memory_limit == max(512 * 2**20, int(total * 0.4))
     assert cfg.job_thread_budget == max(1, (os.cpu_count() or 1) // 2)
     monkeypatch.setenv("PLAYGROUND_JOB_MEMORY_MB", "750")
     monkeypatch.setenv("PLAYGROUND_JOB_THREADS", "3")
     assert settings().job_memory_limit == 750 * 2**20 and settings().job_thread_budget == 3
+    monkeypatch.setenv("PLAYGROUND_JOB_NICE", "40")
+    assert settings().job_niceness == 19  # the kernel's lowest priority
 
 
 def test_a_killed_job_is_said_out_of_memory_only_when_memory_says_so():
