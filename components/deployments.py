@@ -86,8 +86,9 @@ def HourlyBars(stats: dict):
     first, last = stats["per_hour"][0]["hour"], stats["per_hour"][-1]["hour"]
     return Div(Div(*bars, cls="hour-bars", role="img",
                    aria_label=f"Requests per hour over the last {stats['window_hours']} hours"),
-               Div(Span(time.strftime("%H:00", time.localtime(first))), Span(f"most {top} per hour", cls="faint"),
-                   Span(time.strftime("%H:00", time.localtime(last))), cls="hour-axis"), cls="hourly")
+               Div(Span(f"{time.strftime('%H:00', time.localtime(first))}, {stats['window_hours']} h ago"),
+                   Span(f"tallest bar: {top} requests", cls="faint"),
+                   Span(f"{time.strftime('%H:00', time.localtime(last))} (this hour)"), cls="hour-axis"), cls="hourly")
 
 
 def Latency(stats: dict):
@@ -140,9 +141,9 @@ def KeysSection(keys: list[dict], made: dict | None = None, error: str | None = 
     return Div(H2("API keys"),
                P("A program calls a deployment's predict endpoint with Authorization: Bearer <key>.", cls="help"),
                Form(Label("Name", fr="key-name"), Input(name="name", id="key-name", placeholder="e.g. billing service",
-                                                         required=True, maxlength="100"),
+                                                         required=True, style="width:260px"),
                     Button("Create key", type="submit", cls="primary", data_create_key="1"),
-                    hx_post="/ui/keys", hx_target="#keys", hx_swap="outerHTML", cls="row"),
+                    hx_post="/ui/keys", hx_target="#keys", hx_swap="outerHTML", cls="row key-form"),
                *([P(error, cls="notice error", role="alert")] if error else []), *shown,
                Table(Thead(Tr(Th("Name"), Th("Prefix"), Th("Created"), Th("Last used"), Th(""))), Tbody(*rows),
                      cls="grid") if keys else P("No keys yet.", cls="faint"),
