@@ -245,12 +245,15 @@ def records_frame(records):
         raise Invalid('"records" holds no rows to score.')
     if len(records) > MAX_ROWS:
         raise _too_many(len(records))
-    for i, r in enumerate(records):
-        bad = next((k for k, v in r.items() if v is not None and not isinstance(v, (str, int, float, bool))), None)
-        if bad is not None:
-            raise Invalid(f"Row {i + 1}: the value of column {quoted(bad)} is a {type(r[bad]).__name__}; send a "
-                          "number, text, true/false or null.")
-    return pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(records)
+    for column in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:  # where a list or object lands
+        values = frame[column].tolist()
+        i = next((i for i, v in enumerate(values) if v is not None and not isinstance(v, (str, int, float, bool))),
+                 None)
+        if i is not None:
+            raise Invalid(f"Row {i + 1}: the value of column {quoted(str(column))} is a {type(values[i]).__name__}; "
+                          "send a number, text, true/false or null.")
+    return frame
 
 
 def csv_frame(body: bytes):

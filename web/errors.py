@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sqlite3
 
 from fasthtml.common import A, Div, P, to_xml
@@ -73,7 +72,15 @@ def framework_detail(request: Request, exc: HTTPException) -> str:
             "JSON body must be an object": "The request body must be a JSON object."}.get(detail, sentence(detail))
 
 
-_RISKY_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1},}}|[eE][+-]?\d{{3}}")
+# digits, exponents and signs reduced to one shape each, so that a byte search (C speed, on
+# ~1 MB of records) finds a long run of digits or a 3-digit exponent
+_NUMBER_SHAPES = bytes.maketrans(b"123456789E+", b"000000000e-")
+_RISKY_SHAPES = (b"0" * (MAX_DIGITS + 1), b"e000", b"e-000")
+
+
+def _risky_numbers(raw: bytes) -> bool:
+    shaped = raw.translate(_NUMBER_SHAPES)
+    return any(shape in shaped for shape in _RISKY_SHAPES)
 
 
 def parse_json(raw: bytes, kind=dict, what: str = "The request body"):
@@ -103,7 +110,7 @@ def parse_json(raw: bytes, kind=dict, what: str = "The request body"):
 
     # the number checks run per number in Python; only a text with a long run of digits or a
     # 3-digit exponent can hold a number they refuse, so any other is parsed without them
-    numbers = dict(parse_int=bounded_int, parse_float=finite_float) if _RISKY_NUMBER.search(text) else {}
+    numbers = dict(parse_int=bounded_int, parse_float=finite_float) if _risky_numbers(raw) else {}
     try:
         body = json.loads(text, parse_constant=no_constant, **numbers)
     except json.JSONDecodeError as e:

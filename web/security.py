@@ -183,9 +183,10 @@ class SecurityMiddleware:
         if api and content_type and content_type != "application/json" and not upload and \
                 not (content_type == "text/csv" and KEYED.fullmatch(path)):  # predict takes CSV rows too
             return (415, f"Send JSON (Content-Type: application/json), not {content_type}."), receive
-        if content_type == "application/json":
+        if content_type == "application/json" and not KEYED.fullmatch(path):
             # the framework parses JSON bodies before any route sees them: refuse deep
-            # nesting here, before a parser recurses into it
+            # nesting here, before a parser recurses into it (the predict route is a plain
+            # one that reads its body itself, with parse_json, which checks the same)
             body, receive = await self._read_body(receive)
             try:
                 check_depth(body.decode("utf-8", "replace"))
