@@ -36,7 +36,8 @@ def CsrfField():
     return Input(type="hidden", name="csrf_token", value=CSRF_TOKEN.get())
 
 
-NAV = (("workflows", "Workflows", "/workflows"), ("datasets", "Datasets", "/datasets"))
+NAV = (("workflows", "Workflows", "/workflows"), ("datasets", "Datasets", "/datasets"),
+       ("deployments", "Deployments", "/deployments"))
 
 
 def Brand():

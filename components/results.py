@@ -11,6 +11,7 @@ from fasthtml.common import (
     H4,
     A,
     Button,
+    Details,
     Div,
     Figcaption,
     Figure,
@@ -21,6 +22,7 @@ from fasthtml.common import (
     Li,
     P,
     Span,
+    Summary,
     Table,
     Td,
     Th,
@@ -197,10 +199,22 @@ def TrainedModels(job, node_labels, model_names):
                  hx_encoding="multipart/form-data", hx_target=f"#score-result-{nid}", hx_swap="innerHTML",
                  cls="score-form"),
             Div(id=f"score-result-{nid}", data_score_result=nid),
+            DeployForm(job["id"], nid),
             cls="trained-model", data_trained_model=nid))
     return Div(H4("Trained models"), P("Take a model out (it loads with skops, no checkout needed) or score new rows "
                                        "with it: the columns must be the ones it was trained on.", cls="help"),
                *rows, cls="trained-models")
+
+
+def DeployForm(job_id: str, nid: str):
+    """"Deploy…": the model as a new version of a named deployment, put in production."""
+    return Details(Summary("Deploy…", data_deploy_open=nid),
+                   Form(Label("Deployment name", fr=f"deploy-name-{nid}", cls="small"),
+                        Input(name="name", id=f"deploy-name-{nid}", required=True, placeholder="e.g. churn"),
+                        Button("Deploy", type="submit", cls="small primary", data_deploy_model=nid),
+                        hx_post=f"/ui/jobs/{job_id}/models/{nid}/deploy", hx_target=f"#deploy-result-{nid}",
+                        hx_swap="innerHTML", cls="score-form"),
+                   Div(id=f"deploy-result-{nid}"), cls="deploy-model")
 
 
 def ScoreResult(result: dict | None = None, error: str | None = None):

@@ -186,7 +186,17 @@ def _m10(db: sqlite_utils.Database):
                "key_sha256 TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, last_used_at REAL, revoked_at REAL)")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10]
+def _m11(db: sqlite_utils.Database):
+    # the predict endpoint's request log: one row per request to a deployment (success or
+    # error), its latency in parts; bounded per deployment (Store.log_prediction's `keep`)
+    db.execute("CREATE TABLE prediction_log (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment TEXT NOT NULL, "
+               "at REAL NOT NULL, version INTEGER, key_prefix TEXT, rows INTEGER, status INTEGER NOT NULL, "
+               "parse_ms REAL, validate_ms REAL, predict_ms REAL, total_ms REAL NOT NULL, error TEXT)")
+    db.execute("CREATE INDEX prediction_log_at ON prediction_log (deployment, at)")
+    db.execute("CREATE INDEX prediction_log_id ON prediction_log (deployment, id)")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10, _m11]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -1174,6 +1184,49 @@ class Store:
             with self.tx() as db:
                 db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [now(), row["id"]])
         return row
+
+    # ------------------------------------------------------------------ prediction log
+    def production_version(self, deployment: str, alias: str = "production") -> dict | None:
+        """The version `alias` points at: its number, id and bundle hash (one query: what the
+        predict endpoint reads per request)."""
+        return self._one("SELECT v.version, v.id, v.bundle_sha256 FROM deployment_aliases a JOIN model_versions v "
+                         "ON v.deployment = a.deployment AND v.version = a.version "
+                         "WHERE a.deployment = ? AND a.alias = ?", [deployment, alias])
+
+    def has_deployment(self, deployment: str) -> bool:
+        return self._one("SELECT 1 AS x FROM model_versions WHERE deployment = ? LIMIT 1", [deployment]) is not None
+
+    def log_prediction(self, entry: dict, keep: int, trim_every: int = 1000) -> None:
+        """One request's row; every `trim_every` rows (of all deployments) each deployment's
+        rows beyond its newest `keep` are deleted, so the log stays bounded without a delete
+        per request."""
+        with self.tx() as db:
+            row_id = db["prediction_log"].insert({"at": now(), **entry}).last_rowid
+            if row_id % trim_every == 0:
+                for r in list(db.query("SELECT DISTINCT deployment FROM prediction_log")):
+                    self._trim_log(db, r["deployment"], keep)
+
+    def _trim_log(self, db, deployment: str, keep: int) -> None:
+        db.execute("DELETE FROM prediction_log WHERE deployment = ? AND id < (SELECT id FROM prediction_log "
+                   "WHERE deployment = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [deployment, deployment, keep - 1])
+
+    def trim_prediction_log(self, deployment: str, keep: int) -> None:
+        with self.tx() as db:
+            self._trim_log(db, deployment, keep)
+
+    def prediction_log(self, deployment: str, since: float) -> list[dict]:
+        """The deployment's requests since `since` (oldest first)."""
+        return list(self.db.query("SELECT at, version, key_prefix, rows, status, parse_ms, validate_ms, predict_ms, "
+                                  "total_ms, error FROM prediction_log WHERE deployment = ? AND at >= ? ORDER BY id",
+                                  [deployment, since]))
+
+    def prediction_errors(self, deployment: str, limit: int) -> list[dict]:
+        return list(self.db.query("SELECT at, version, key_prefix, rows, status, error FROM prediction_log "
+                                  "WHERE deployment = ? AND status >= 400 ORDER BY id DESC LIMIT ?",
+                                  [deployment, limit]))
+
+    def prediction_count(self, deployment: str) -> int:
+        return self._one("SELECT COUNT(*) AS n FROM prediction_log WHERE deployment = ?", [deployment])["n"]
 
     def set_child_pid(self, job_id: str, attempt: int, pid: int) -> None:
         with self.tx() as db:

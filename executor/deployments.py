@@ -7,6 +7,10 @@ stages: rolling back is moving the alias). Prediction loads a version's model fr
 stored bundle, with the reviewed list of trusted types (never pickle), once per version
 per process, and scores records with the one column rule of playground_runtime (what the
 bundle's predict.py uses). Keys: only a SHA-256 hash and a prefix are kept.
+
+Every request to the predict endpoint is logged (prediction_log, migration 11): its time,
+version, key prefix, rows, status and its latency in parts (parsing the body, checking the
+rows, predicting); a deployment keeps its newest LOG_KEPT rows. `stats` reads them back.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import io
 import re
 import secrets
 import threading
+import time
 import zipfile
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import playground_runtime
 from data.store import Invalid, NotFound, Store
@@ -30,7 +35,10 @@ ALIASES = ("production",)
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 NAME_RULE = "letters, digits, - and _ (at most 64, starting with a letter or digit)"
 KEY_PREFIX = "pgk_"
-LOADED_VERSIONS = 16  # loaded models kept per process
+LOADED_VERSIONS = 16  # loaded model versions kept per web process (least recently used goes)
+LOG_KEPT = 100_000  # request-log rows kept per deployment (the newest)
+STATS_HOURS = 24  # the window of a deployment's request stats
+RECENT_ERRORS = 10  # failed requests a deployment's details list
 
 
 def name_problem(name) -> str | None:
@@ -40,9 +48,28 @@ def name_problem(name) -> str | None:
 
 
 # --------------------------------------------------------------------------- registering
+def deploy(store: Store, job_id: str, model_node_id: str, name: str, *, metrics: dict | None = None,
+           deploy_node_id: str | None = None, why: str | None = None) -> dict:
+    """A new version of `name` made of a run's trained model (the model node's bundle and
+    card), `production` pointed at it: what a Deploy node does and what "Deploy…" on a
+    completed model in the results does. `metrics`: the run's metrics entries so far (a
+    run still going); a finished run's own otherwise."""
+    problem = name_problem(name)
+    if problem:
+        raise Invalid(problem)
+    _, data, card = bundle.bundle_and_card(store, job_id, model_node_id, metrics)
+    version = store.add_model_version(name, data, card, job_id=job_id, model_node_id=model_node_id,
+                                      deploy_node_id=deploy_node_id,
+                                      why=why or f"deployed by hand from run {job_id} (model {model_node_id})")
+    return {"deployment": name, "version": version["version"], "alias": "production", "job_id": job_id,
+            "model_node_id": model_node_id, "bundle_sha256": version["bundle_sha256"],
+            "url": f"/api/v1/deployments/{name}",
+            "message": f"{name} version {version['version']} is in production"}
+
+
 def register(store: Store, job_id: str, deploy_node_id: str, name: str, model, metrics: dict) -> dict:
-    """A new version of `name` made of the run's model (a ModelArtifact), `production`
-    pointed at it. `metrics`: the run's metrics entries so far, for the model card."""
+    """A Deploy node's registration: the run's model (a ModelArtifact) deployed as `name`.
+    `metrics`: the run's metrics entries so far, for the model card."""
     problem = name_problem(name)
     if problem:
         raise NodeError(problem)
@@ -54,15 +81,23 @@ def register(store: Store, job_id: str, deploy_node_id: str, name: str, model, m
     if node_id is None:
         raise NodeError("The model this node was given is not one of this run's saved models.")
     try:
-        _, data, card = bundle.bundle_and_card(store, job_id, node_id, metrics)
+        return deploy(store, job_id, node_id, name, metrics=metrics, deploy_node_id=deploy_node_id,
+                      why=f"deployed by run {job_id} (node {deploy_node_id})")
     except bundle.NotPortable as e:
         raise NodeError(f"{e.detail} It cannot be deployed.") from None
-    version = store.add_model_version(name, data, card, job_id=job_id, model_node_id=node_id,
-                                      deploy_node_id=deploy_node_id,
-                                      why=f"deployed by run {job_id} (node {deploy_node_id})")
-    return {"deployment": name, "version": version["version"], "alias": "production",
-            "model_node_id": node_id, "bundle_sha256": version["bundle_sha256"],
-            "message": f"{name} version {version['version']} is in production"}
+
+
+def production_metric(store: Store, name: str, metric: str) -> dict | None:
+    """What a Gate compares with: {"version", "value"} of `metric` on the test rows of the
+    version `name`'s production alias points at ("value" None when it has none); None when
+    `name` has no production version."""
+    current = store.production_version(name)
+    if current is None:
+        return None
+    card = store.model_version(name, current["version"])["card"] or {}
+    value = next((t["values"][metric] for t in (card.get("metrics") or {}).get("test") or []
+                  if isinstance((t.get("values") or {}).get(metric), (int, float))), None)
+    return {"deployment": name, "version": current["version"], "value": value}
 
 
 def move_alias(store: Store, name: str, alias, version) -> dict:
@@ -79,19 +114,62 @@ def describe(deployment: dict) -> dict:
     for v in deployment["versions"]:
         card = v.pop("card") or {}
         versions.append({**v, "algorithm": (card.get("model") or {}).get("algorithm"),
+                         "algorithm_name": (card.get("model") or {}).get("algorithm_name"),
+                         "model_name": (card.get("model") or {}).get("name"),
                          "problem_type": card.get("problem_type"), "target": card.get("target"),
                          "features": [f["name"] for f in card.get("features") or []],
                          "metrics": [t.get("values") for t in (card.get("metrics") or {}).get("test") or []]})
     return {**deployment, "versions": versions}
 
 
+def details(store: Store, name: str) -> dict:
+    """A deployment with its request stats (GET /api/v1/deployments/{name}, the page)."""
+    return {**describe(store.deployment(name)), "stats": stats(store, name)}
+
+
 def summaries(store: Store) -> list[dict]:
     out = []
     for name in store.deployment_names():
         d = store.deployment(name)
+        s = stats(store, name)
         out.append({"name": name, "aliases": d["aliases"], "versions": len(d["versions"]),
-                    "latest": d["versions"][0]["version"], "url": f"/api/v1/deployments/{name}"})
+                    "latest": d["versions"][0]["version"], "url": f"/api/v1/deployments/{name}",
+                    f"requests_{STATS_HOURS}h": s["requests"], f"errors_{STATS_HOURS}h": sum(s["errors_by_status"].values()),
+                    "latency_p50_ms": s["latency_ms"]["total"]["p50"], "last_request_at": s["last_request_at"]})
     return out
+
+
+# --------------------------------------------------------------------------- stats
+def _percentiles(values: list[float]) -> dict:
+    """p50/p95/p99 by the nearest rank (None without values)."""
+    if not values:
+        return {"p50": None, "p95": None, "p99": None}
+    ordered = sorted(values)
+    n = len(ordered)
+    return {f"p{q}": round(ordered[min(n - 1, max(0, -(-q * n // 100) - 1))], 3) for q in (50, 95, 99)}
+
+
+def stats(store: Store, name: str, at: float | None = None) -> dict:
+    """The last STATS_HOURS hours of `name`'s requests: per clock hour (oldest first, the
+    current hour last), latency percentiles of the successful ones (total and each part),
+    failures by status, and the most recent failures."""
+    at = time.time() if at is None else at
+    first_hour = (int(at) // 3600 - (STATS_HOURS - 1)) * 3600
+    rows = store.prediction_log(name, first_hour)
+    per_hour = [{"hour": first_hour + 3600 * i, "requests": 0, "errors": 0} for i in range(STATS_HOURS)]
+    for r in rows:
+        bucket = per_hour[min(STATS_HOURS - 1, int(r["at"] - first_hour) // 3600)]
+        bucket["requests"] += 1
+        bucket["errors"] += r["status"] >= 400
+    ok = [r for r in rows if r["status"] < 400]
+    latency = {part: _percentiles([r[f"{part}_ms"] for r in ok if r[f"{part}_ms"] is not None])
+               for part in ("total", "parse", "validate", "predict")}
+    return {"window_hours": STATS_HOURS, "since": first_hour, "requests": len(rows),
+            "rows_scored": sum(r["rows"] or 0 for r in ok), "per_hour": per_hour, "latency_ms": latency,
+            "errors_by_status": {str(k): v for k, v in sorted(Counter(r["status"] for r in rows
+                                                                       if r["status"] >= 400).items())},
+            "recent_errors": store.prediction_errors(name, RECENT_ERRORS),
+            "last_request_at": rows[-1]["at"] if rows else None, "log_kept": LOG_KEPT}
 
 
 # --------------------------------------------------------------------------- keys
@@ -118,22 +196,25 @@ def key_from(authorization: str | None, store: Store) -> dict | None:
 
 
 # --------------------------------------------------------------------------- predicting
+class KeyRefused(Invalid):
+    """No live key: the endpoint answers 401."""
+
+
 _loaded: OrderedDict = OrderedDict()
 _lock = threading.Lock()
 
 
-def loaded(store: Store, name: str, version: int):
-    """(model, model card) of a version: loaded from its stored bundle once per process
-    (versions never change), its types checked against the reviewed list."""
-    row = store.model_version(name, version)
-    if row is None:
-        raise NotFound(f"Deployment {quoted(name)} has no version {version}.")
-    key = (str(store.path), row["id"], row["bundle_sha256"])
+def loaded(store: Store, name: str, current: dict):
+    """(model, model card) of a version (`current`: its id, number and bundle hash): loaded
+    from its stored bundle once per process and kept by its id (versions never change;
+    LOADED_VERSIONS are kept), its types checked against the reviewed list."""
     with _lock:
-        if key in _loaded:
-            _loaded.move_to_end(key)
-            return _loaded[key]
-    data = store.model_version(name, version, with_bundle=True)["bundle"]
+        if current["id"] in _loaded:
+            _loaded.move_to_end(current["id"])
+            return _loaded[current["id"]]
+    version = current["version"]
+    row = store.model_version(name, version, with_bundle=True)
+    data = row["bundle"]
     if hashlib.sha256(data).hexdigest() != row["bundle_sha256"]:
         raise Invalid(f"The stored bundle of {name} version {version} does not match its hash; it is not loaded.",
                       status=409)
@@ -144,10 +225,15 @@ def loaded(store: Store, name: str, version: int):
     except playground_runtime.UntrustedModel as e:
         raise Invalid(str(e), status=409) from None
     with _lock:
-        _loaded[key] = (model, row["card"])
+        _loaded[current["id"]] = (model, row["card"])
         while len(_loaded) > LOADED_VERSIONS:
             _loaded.popitem(last=False)
     return model, row["card"]
+
+
+def _too_many(n: int) -> Invalid:
+    return Invalid(f"A request may score at most {MAX_ROWS:,} rows; this one has {n:,}. Send them in "
+                   f"batches of {MAX_ROWS:,} rows at most.", status=413)
 
 
 def records_frame(records):
@@ -160,32 +246,100 @@ def records_frame(records):
     if not records:
         raise Invalid('"records" holds no rows to score.')
     if len(records) > MAX_ROWS:
-        raise Invalid(f"A request may score at most {MAX_ROWS:,} rows; this one has {len(records):,}. Send them in "
-                      f"batches of {MAX_ROWS:,} rows at most.", status=413)
-    for i, r in enumerate(records):
-        bad = next((k for k, v in r.items() if v is not None and not isinstance(v, (str, int, float, bool))), None)
-        if bad is not None:
-            raise Invalid(f"Row {i + 1}: the value of column {quoted(bad)} is a {type(r[bad]).__name__}; send a "
-                          "number, text, true/false or null.")
-    return pd.DataFrame.from_records(records)
+        raise _too_many(len(records))
+    frame = pd.DataFrame.from_records(records)
+    for column in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:  # where a list or object lands
+        values = frame[column].tolist()
+        i = next((i for i, v in enumerate(values) if v is not None and not isinstance(v, (str, int, float, bool))),
+                 None)
+        if i is not None:
+            raise Invalid(f"Row {i + 1}: the value of column {quoted(str(column))} is a {type(values[i]).__name__}; "
+                          "send a number, text, true/false or null.")
+    return frame
 
 
-def predict(store: Store, name: str, records, alias: str = "production") -> dict:
-    """The predictions (and a classifier's class probabilities) for `records` by the
-    version `alias` points at, and that version."""
-    version = store.alias_version(name, alias)
-    if version is None:
+def csv_frame(body: bytes):
+    """The rows of a CSV body (UTF-8, a header line of column names), at most MAX_ROWS."""
+    import pandas as pd
+
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Invalid("The CSV body is not UTF-8 text.") from None
+    if not text.strip():
+        raise Invalid("The CSV body holds no rows to score: send a header line of column names, then the rows.")
+    try:
+        frame = pd.read_csv(io.StringIO(text), nrows=MAX_ROWS + 1)
+    except (ValueError, pd.errors.ParserError) as e:
+        raise Invalid(f"The CSV body could not be read: {str(e).strip()[:200]}") from None
+    if len(frame) > MAX_ROWS:
+        raise _too_many(sum(1 for line in text.splitlines()[1:] if line.strip()))
+    if frame.empty:
+        raise Invalid("The CSV body holds a header but no rows to score.")
+    return frame
+
+
+def request_frame(body: bytes, content_type: str, parse_json):
+    """The rows a request sends: a CSV body (text/csv), else JSON `{"records": [...]}` read
+    by `parse_json` (the web layer's strict JSON reader)."""
+    if content_type == "text/csv":
+        return csv_frame(body)
+    parsed = parse_json(body)
+    return records_frame(parsed.get("records") if isinstance(parsed, dict) else None)
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)
+
+
+def serve(store: Store, name: str, authorization: str | None, body: bytes, content_type: str, parse_json,
+          as_csv: bool = False, alias: str = "production"):
+    """One predict request, logged whatever its end (prediction_log): the key checked, the
+    rows parsed, checked against the model card's columns and scored by the version `alias`
+    points at. The answer: predictions (a classifier's class probabilities too) and the
+    version, as a dict, or as CSV text with `as_csv`."""
+    started = time.perf_counter()
+    entry = {"deployment": name, "version": None, "key_prefix": None, "rows": None, "status": 200,
+             "parse_ms": None, "validate_ms": None, "predict_ms": None, "error": None}
+    try:
+        return _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry)
+    except Exception as e:
+        entry["status"], entry["error"] = getattr(e, "status", 500), (getattr(e, "detail", None) or str(e))[:500]
+        raise
+    finally:
+        entry["total_ms"] = _ms(started)
+        if entry["version"] is not None or store.has_deployment(name):  # names that are none: not logged
+            store.log_prediction(entry, LOG_KEPT)
+
+
+def _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry):
+    key = key_from(authorization, store)
+    if key is None:
+        raise KeyRefused("This endpoint needs a live API key: send Authorization: Bearer <key> (POST /api/v1/keys "
+                         "makes one; a revoked key no longer works).", status=401)
+    entry["key_prefix"] = key["prefix"]
+    current = store.production_version(name, alias)
+    if current is None:
         store.require_deployment(name)
         raise NotFound(f"Deployment {quoted(name)} has no {alias} version.")
-    frame = records_frame(records)
-    model, card = loaded(store, name, version)
-    classes = card.get("classes")
-    proba = classes is not None and hasattr(model, "predict_proba")
+    entry["version"] = current["version"]
+    t = time.perf_counter()
+    frame = request_frame(body, content_type, parse_json)
+    entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
+    model, card = loaded(store, name, current)
+    t = time.perf_counter()
     try:
-        out = bundle.score_frame(model, card, frame, card.get("left_out_columns") or [], proba=proba)
+        X = playground_runtime.prepare_rows(frame, card["features"], card.get("left_out_columns") or [])
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e)) from None
-    answer = {"deployment": name, "alias": alias, "version": version, "rows": len(out),
+    entry["validate_ms"] = _ms(t)
+    t = time.perf_counter()
+    proba = card.get("classes") is not None and hasattr(model, "predict_proba")
+    out = playground_runtime.predictions(model, X, proba=proba)
+    entry["predict_ms"] = _ms(t)
+    if as_csv:
+        return out.to_csv(index=False)
+    answer = {"deployment": name, "alias": alias, "version": current["version"], "rows": len(out),
               "predictions": out["prediction"].tolist()}
     if proba:
         columns = [c for c in out.columns if c != "prediction"]

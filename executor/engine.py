@@ -359,11 +359,12 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
 def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "local",
                  is_cancelled: Callable[[], bool] = lambda: False, save_artifact=None,
                  load_dataset=None, dataset_info=None, memory_note: str = "the memory available",
-                 cache=None, register_model=None) -> dict:
+                 cache=None, register_model=None, production_metric=None) -> dict:
     """`cache`: an executor.cache.NodeCache; each node whose key is unchanged is then
     served from it (status `cached`), and each that runs says why (`reason`).
     `register_model(name, model, node_id)`: the model registry a node's RunContext offers
-    (executor/deployments.py), None without one."""
+    (executor/deployments.py), None without one; `production_metric(name, metric)` what a
+    Gate compares with (the same registry's production version)."""
     if load_dataset is None:
         from data import datasets
         from data.config import settings
@@ -458,6 +459,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                 save(kind, name, data, mime, node_id=nid), kind, name, data, mime, kept) if save_artifact else "",
             warn=warn, load_dataset=load_dataset, dataset_info=dataset_info,
             register_model=(lambda name, model, nid=nid: register_model(name, model, nid)) if register_model else None,
+            production_metric=production_metric,
             event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
         )
         on_event({"type": "node_status", "node_id": nid, "status": "running", **({"reason": reason} if reason else {})})

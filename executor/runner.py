@@ -117,6 +117,11 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
 
         return deployments.register(store, job_id, node_id, name, model, seen_metrics)
 
+    def production_metric(name, metric):
+        from executor import deployments
+
+        return deployments.production_metric(store, name, metric)
+
     def save_artifact(kind, name, data, mime, node_id=""):
         return store.add_artifact(job_id, attempt, node_id, kind, name, data, mime)
 
@@ -127,7 +132,8 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
                               memory_note=f"its memory limit of {fmt_bytes(cfg.job_memory_limit)} "
                                           "(PLAYGROUND_JOB_MEMORY_MB)",
                               cache=NodeCache(store, job.get("workflow_id"), job_id, job.get("rerun"))
-                              if cfg.cache_bytes > 0 else None, register_model=register_model)
+                              if cfg.cache_bytes > 0 else None, register_model=register_model,
+                              production_metric=production_metric)
     except LeaseLost:
         sys.exit(0)  # a newer attempt owns the job now: write nothing
     except Exception as e:

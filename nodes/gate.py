@@ -5,13 +5,18 @@ gate's sentence ("accuracy 0.912 ≥ 0.90: pass").
 The metric is one the model offers (its capabilities) with a direction; which way "clears"
 goes is the metric's own declaration (plugins/evaluators.py: higher or lower is better).
 A metric the Evaluate node did not compute is computed here on the same test rows.
+
+Optionally the model must also beat the version a deployment has in production by at least
+`min_improvement` (TFX's change threshold): the production version's value of the metric is
+its model card's (its own test rows), read through the run's registry; with no production
+version yet, the threshold alone decides and the sentence says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from nodes.base import METRICS, EvaluationArtifact, NodeError, NodeType, Port, Upstream
+from nodes.base import METRICS, EvaluationArtifact, Fingerprint, NodeError, NodeType, Port, Upstream
 from nodes.evaluate import capabilities
 from plugins import registry
 from plugins.params import Param, quoted, validate_params
@@ -21,6 +26,11 @@ PARAMS = (
           help="The metric to judge the model by, among those its algorithm offers."),
     Param("threshold", "float", default=None, label="Threshold",
           help="Pass when the metric is at least this (or at most, for an error metric)."),
+    Param("deployment", "str", default="", label="Compare with deployment", advanced=True,
+          help="A deployment whose production version the model must beat (with the improvement below)."),
+    Param("min_improvement", "float", default=None, nullable=True, min=0.0, label="Must beat production by",
+          advanced=True, help="Pass only when the metric is better than the production version's by at least "
+                              "this much (empty: no comparison)."),
 )
 
 
@@ -49,10 +59,25 @@ def validate(config: dict, upstream: Upstream):
             errors["metric"] = "Connect an Evaluate node with a configured model to choose a metric."
     if clean.get("threshold") is None and "threshold" not in errors:
         errors["threshold"] = "Threshold needs a value."
+    _comparison(clean, errors)
     if metric and offered and metric not in offered:
         errors["metric"] = (f"{quoted(metric)} is not a metric the upstream model offers with a direction; "
                             f"choose one of {', '.join(offered)}.")
     return clean, errors
+
+
+def _comparison(clean: dict, errors: dict) -> None:
+    from nodes.deploy import NAME
+
+    name = (clean.get("deployment") or "").strip()
+    clean["deployment"] = name
+    if "deployment" in errors or "min_improvement" in errors:
+        return
+    if clean.get("min_improvement") is not None and not name:
+        errors["deployment"] = "Name the deployment whose production version the model must beat."
+    elif name and not NAME.fullmatch(name):
+        errors["deployment"] = ("A deployment name is letters, digits, - and _ (at most 64, starting with a letter "
+                                "or digit).")
 
 
 def design(config: dict, upstream: Upstream):
@@ -74,7 +99,37 @@ def verdict(metric: str, value: float, threshold: float, direction: str) -> dict
         digits += 1  # never print a value that reads as the threshold when it is not
     decision = "pass" if passed else "fail"
     return {"decision": decision, "metric": metric, "value": value, "threshold": threshold, "direction": direction,
-            "message": f"{metric} {value:.{digits}f} {sign} {limit}: {decision}"}
+            "clears": f"{sign} {limit}", "message": f"{metric} {value:.{digits}f} {sign} {limit}: {decision}"}
+
+
+def _fixed(value: float, other: float) -> str:
+    """`value` with 3 decimals, or as many more as it takes not to read as `other` when it is not."""
+    digits = 3
+    while digits < 12 and value != other and f"{value:.{digits}f}" == f"{other:.{digits}f}":
+        digits += 1
+    return f"{value:.{digits}f}"
+
+
+def compared(judged: dict, production: dict | None, deployment: str, min_improvement: float) -> dict:
+    """The threshold's verdict and the comparison with `deployment`'s production version
+    (`production`: {"version", "value"} or None): both must pass. The one rule of "beats
+    production by Δ": the improvement is in the metric's own direction."""
+    metric, value, direction = judged["metric"], judged["value"], judged["direction"]
+    if production is None or production.get("value") is None:
+        why = (f"no production version of {deployment} yet" if production is None else
+               f"{deployment}'s production version {production['version']} has no {metric}")
+        return {**judged, "compared_with": None,
+                "message": f"{judged['message']} ({why}: decided on the threshold alone)"}
+    prod = float(production["value"])
+    improvement = value - prod if direction == "higher" else prod - value
+    beats = improvement >= min_improvement
+    decision = "pass" if beats and judged["decision"] == "pass" else "fail"
+    sentence = (f"{metric} {_fixed(value, prod)} vs production {_fixed(prod, value)} "
+                f"({'+' if improvement >= 0 else '-'}{_fixed(abs(improvement), min_improvement)} "
+                f"{'≥' if beats else '<'} +{_fixed(min_improvement, abs(improvement))}) and {judged['clears']}: {decision}")
+    return {**judged, "decision": decision, "message": sentence, "min_improvement": min_improvement,
+            "compared_with": {"deployment": deployment, "version": production["version"], "value": prod,
+                              "improvement": improvement}}
 
 
 def run(config: dict, inputs: dict, ctx) -> dict:
@@ -91,6 +146,12 @@ def run(config: dict, inputs: dict, ctx) -> dict:
     if not isinstance(value, (int, float)) or value != value:
         raise NodeError(f"The gate cannot judge the model: {key} has no value ({value!r}).")
     judged = verdict(key, float(value), float(config["threshold"]), registry.metrics()[key].direction)
+    if config.get("min_improvement") is not None:
+        if ctx.production_metric is None:
+            raise NodeError("Comparing with a production version needs the app's model registry: run this workflow "
+                            "in the app.")
+        judged = compared(judged, ctx.production_metric(config["deployment"], key), config["deployment"],
+                          float(config["min_improvement"]))
     out = replace(evaluation, verdict=judged)
     return {judged["decision"]: out}
 
@@ -103,7 +164,15 @@ def summary(config: dict) -> str:
     metric, threshold = config.get("metric"), config.get("threshold")
     if threshold is None:
         return "Choose a threshold"
-    return f"pass when {metric or 'the metric'} clears {threshold:g}"
+    beat = (f", beating {config.get('deployment')} by {config['min_improvement']:g}"
+            if config.get("min_improvement") is not None else "")
+    return f"pass when {metric or 'the metric'} clears {threshold:g}{beat}"
+
+
+def fingerprint(config: dict) -> Fingerprint:
+    if config.get("min_improvement") is not None:
+        return Fingerprint(volatile="the gate compares with a deployment's production version, which can change")
+    return Fingerprint()
 
 
 NODE = NodeType(
@@ -112,5 +181,5 @@ NODE = NodeType(
     inputs=(Port("metrics", (METRICS,), "Evaluated model"),),
     outputs=(Port("pass", (METRICS,), "Pass"), Port("fail", (METRICS,), "Fail")),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design,
-    output_summary=output_summary, order=55,
+    output_summary=output_summary, fingerprint=fingerprint, order=55,
 )

@@ -338,3 +338,185 @@ def test_the_sentence_never_shows_a_failing_value_as_the_threshold():
     assert verdict("accuracy", 0.9, 0.9, "higher")["message"] == "accuracy 0.900 ≥ 0.90: pass"
     assert verdict("rmse", 2.5, 2.5, "lower")["message"] == "rmse 2.500 ≤ 2.50: pass"
     assert verdict("accuracy", 0.912, 0.875, "higher")["message"] == "accuracy 0.912 ≥ 0.875: pass"
+
+
+# --------------------------------------------------------------------------- request log and stats
+def details(base, name) -> dict:
+    status, d = call(base, f"/api/v1/deployments/{name}")
+    assert status == 200, d
+    return d
+
+
+def test_every_request_is_logged_with_its_latency_in_parts_and_counted_in_the_stats(app, passed):
+    _, key = passed
+    before = details(app.base, "iris")["stats"]
+    assert predict(app.base, "iris", rows(5), key["key"])[0] == 200
+    assert predict(app.base, "iris", rows(7, start=20), key["key"])[0] == 200
+    assert predict(app.base, "iris", rows(2))[0] == 401
+    assert predict(app.base, "iris", [{"colour": "blue"}], key["key"])[0] == 422
+    assert predict(app.base, "nobody-here", rows(1), key["key"])[0] == 404  # no such deployment: nothing to log on
+    after = details(app.base, "iris")["stats"]
+    assert after["requests"] - before["requests"] == 4
+    assert after["rows_scored"] - before["rows_scored"] == 12
+    assert after["per_hour"][-1]["requests"] - before["per_hour"][-1]["requests"] == 4
+    assert len(after["per_hour"]) == 24 and after["window_hours"] == 24 and after["log_kept"] == 100_000
+    grew = {s: n - before["errors_by_status"].get(s, 0) for s, n in after["errors_by_status"].items()}
+    assert {s: n for s, n in grew.items() if n} == {"401": 1, "422": 1}
+    assert after["recent_errors"][0]["status"] == 422 and "colour" in after["recent_errors"][0]["error"]
+    assert after["recent_errors"][0]["key_prefix"] == key["prefix"]
+    for part in ("total", "parse", "validate", "predict"):
+        p = after["latency_ms"][part]
+        assert 0 <= p["p50"] <= p["p95"] <= p["p99"], (part, p)
+    db = sqlite3.connect(Path(app.home) / "playground.db")
+    db.row_factory = sqlite3.Row
+    logged = [dict(r) for r in db.execute("SELECT * FROM prediction_log WHERE deployment = 'iris' ORDER BY id DESC "
+                                          "LIMIT 4")][::-1]
+    db.close()
+    assert [(r["status"], r["rows"], r["key_prefix"]) for r in logged] == [
+        (200, 5, key["prefix"]), (200, 7, key["prefix"]), (401, None, None), (422, 1, key["prefix"])]
+    ok = logged[0]
+    assert ok["version"] is not None and ok["total_ms"] >= ok["parse_ms"] + ok["validate_ms"] + ok["predict_ms"] > 0
+    assert logged[3]["predict_ms"] is None and logged[3]["validate_ms"] is None  # refused while checking the rows
+    status, listed = call(app.base, "/api/v1/deployments")
+    summary = next(x for x in listed["deployments"] if x["name"] == "iris")
+    assert summary["requests_24h"] == after["requests"] and summary["errors_24h"] == sum(after["errors_by_status"].values())
+    assert summary["latency_p50_ms"] == after["latency_ms"]["total"]["p50"]
+
+
+def test_the_request_log_keeps_the_newest_rows_of_each_deployment(tmp_path):
+    from dataclasses import replace
+
+    from data.config import settings
+    from data.store import Store
+
+    store = Store(replace(settings(), home=tmp_path))
+    for i in range(10):
+        for name in ("a", "b"):  # odd ids for a, even ones for b
+            store.log_prediction({"deployment": name, "status": 200, "rows": i, "total_ms": 1.0}, keep=3, trim_every=4)
+    kept = {name: [r["rows"] for r in store.prediction_log(name, 0)] for name in ("a", "b")}
+    # trimmed at the 4th, 8th … 20th row written: every deployment down to its newest 3 (the two
+    # deployments take turns, so a trim of only the one just written would never trim "a")
+    assert kept == {"a": [7, 8, 9], "b": [7, 8, 9]}, kept
+    store.trim_prediction_log("a", 2)
+    assert [r["rows"] for r in store.prediction_log("a", 0)] == [8, 9]
+
+
+# --------------------------------------------------------------------------- CSV bodies
+def predict_csv(base, name, frame, key, accept="application/json"):
+    req = urllib.request.Request(f"{base}/api/v1/deployments/{name}/predict", method="POST",
+                                 data=frame.to_csv(index=False).encode(),
+                                 headers={"Content-Type": "text/csv", "Accept": accept,
+                                          "Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return r.status, r.headers.get("content-type"), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.get("content-type"), e.read().decode()
+
+
+def test_a_csv_body_is_scored_like_the_same_records(app, passed):
+    _, key = passed
+    records = rows(25, start=40)
+    frame = pd.DataFrame(records)
+    expected = predict(app.base, "iris", records, key["key"])[1]
+    status, kind, text = predict_csv(app.base, "iris", frame, key["key"])
+    assert status == 200 and kind.startswith("application/json"), text
+    answer = json.loads(text)
+    assert answer["predictions"] == expected["predictions"] and answer["probabilities"] == expected["probabilities"]
+    status, kind, text = predict_csv(app.base, "iris", frame, key["key"], accept="text/csv")
+    assert status == 200 and kind.startswith("text/csv"), text
+    back = pd.read_csv(io.StringIO(text))
+    assert list(back.columns) == ["prediction", "proba_0", "proba_1", "proba_2"]
+    assert back["prediction"].tolist() == expected["predictions"]
+    status, _, text = predict_csv(app.base, "iris", frame.drop(columns=["petal width (cm)"]), key["key"])
+    assert status == 422 and "petal width (cm)" in json.loads(text)["detail"], text
+    status, _, text = predict_csv(app.base, "iris", frame.assign(**{"sepal width (cm)": "wide"}), key["key"])
+    assert status == 422 and "sepal width (cm)" in json.loads(text)["detail"], text
+    status, _, text = predict_csv(app.base, "iris", pd.concat([frame] * 401), key["key"])  # 10,025 rows
+    assert status == 413 and "10,000" in json.loads(text)["detail"], text
+    status, _, text = predict_csv(app.base, "iris", frame.iloc[:0], key["key"])
+    assert status == 422 and "no rows" in json.loads(text)["detail"], text
+    status, _, text = predict_csv(app.base, "iris", frame, "pgk_nope")
+    assert status == 401
+
+
+# --------------------------------------------------------------------------- Deploy… on a trained model
+def test_a_trained_model_of_a_finished_run_is_deployed_by_hand(app, passed):
+    job, key = passed
+    status, made = call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "by-hand"})
+    assert status == 201, made
+    assert (made["deployment"], made["version"], made["model_node_id"]) == ("by-hand", 1, "m")
+    d = details(app.base, "by-hand")
+    assert d["aliases"] == {"production": 1} and d["versions"][0]["job_id"] == job["id"]
+    assert d["versions"][0]["deploy_node_id"] is None and "by hand" in d["alias_history"][0]["why"]
+    assert d["versions"][0]["metrics"] == [job["results"]["metrics"]["e"]["values"]]  # the finished run's metrics
+    status, answer = predict(app.base, "by-hand", rows(10, start=90), key["key"])
+    assert status == 200 and answer["version"] == 1 and answer["rows"] == 10
+    assert call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "by-hand"})[1]["version"] == 2
+    status, body = call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "no spaces"})
+    assert status == 422 and "letters, digits" in body["detail"]
+    status, body = call(app.base, f"/api/v1/jobs/{job['id']}/models/e/deploy", {"name": "x"})
+    assert status == 404 and "'m'" in body["detail"], body
+    assert call(app.base, "/api/v1/jobs/job_nope/models/m/deploy", {"name": "x"})[0] == 404
+
+
+# --------------------------------------------------------------------------- must beat production by Δ
+def delta_pipeline(name, gate, model=None):
+    graph = pipeline(0.5, name)
+    for n in graph["nodes"]:
+        if n["id"] == "g":
+            n["config"].update(gate)
+        if n["id"] == "m" and model:
+            n["config"] = model
+    return graph
+
+
+def test_the_gate_must_beat_production_by_its_margin(app):
+    weak = {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}
+    gate = {"deployment": "delta", "min_improvement": 0.01}
+    first = run(app.base, delta_pipeline("delta", gate, weak))  # no production yet: the threshold decides
+    weak_value = first["results"]["metrics"]["e"]["values"]["accuracy"]
+    assert node(first, "g")["message"] == (f"accuracy {weak_value:.3f} ≥ 0.50: pass (no production version of delta "
+                                           "yet: decided on the threshold alone)")
+    assert node(first, "x")["output"]["version"] == 1
+    better = run(app.base, delta_pipeline("delta", gate))
+    value = better["results"]["metrics"]["e"]["values"]["accuracy"]
+    assert value - weak_value > 0.01
+    assert node(better, "g")["message"] == (f"accuracy {value:.3f} vs production {weak_value:.3f} "
+                                            f"(+{value - weak_value:.3f} ≥ +0.010) and ≥ 0.50: pass")
+    assert node(better, "g")["output"]["compared_with"]["version"] == 1
+    assert node(better, "x")["output"]["version"] == 2
+    same = run(app.base, delta_pipeline("delta", gate))  # the same model again: no better than production
+    assert node(same, "g")["output"]["decision"] == "fail"
+    assert node(same, "g")["message"] == f"accuracy {value:.3f} vs production {value:.3f} (+0.000 < +0.010) and ≥ 0.50: fail"
+    assert node(same, "x")["status"] == "skipped"
+    assert details(app.base, "delta")["aliases"] == {"production": 2}
+
+
+def test_a_margin_needs_a_deployment_to_compare_with():
+    from executor.engine import resolve
+
+    def errors(gate):
+        return resolve(gate_graph("iris", "classification", "logistic_regression", ["accuracy"],
+                                  {"metric": "accuracy", "threshold": 0.9, **gate})).field_errors.get("g", {})
+
+    assert errors({"deployment": "churn", "min_improvement": 0.01}) == {}
+    assert "Name the deployment" in errors({"min_improvement": 0.01})["deployment"]
+    assert "letters, digits" in errors({"deployment": "no spaces", "min_improvement": 0.01})["deployment"]
+    assert "min_improvement" in errors({"deployment": "churn", "min_improvement": -1})
+
+
+def test_the_margin_sentence():
+    from nodes.gate import compared, verdict
+
+    judged = verdict("accuracy", 0.931, 0.9, "higher")
+    assert compared(judged, {"version": 2, "value": 0.912}, "churn", 0.01)["message"] == \
+        "accuracy 0.931 vs production 0.912 (+0.019 ≥ +0.010) and ≥ 0.90: pass"
+    assert compared(judged, {"version": 2, "value": 0.925}, "churn", 0.01)["message"] == \
+        "accuracy 0.931 vs production 0.925 (+0.006 < +0.010) and ≥ 0.90: fail"
+    below = compared(verdict("accuracy", 0.85, 0.9, "higher"), {"version": 2, "value": 0.5}, "churn", 0.01)
+    assert below["decision"] == "fail" and below["message"].endswith("and < 0.90: fail")
+    lower = compared(verdict("rmse", 2.1, 3.0, "lower"), {"version": 1, "value": 2.5}, "churn", 0.5)
+    assert lower["message"] == "rmse 2.100 vs production 2.500 (+0.400 < +0.500) and ≤ 3.00: fail"
+    assert compared(judged, {"version": 3, "value": None}, "churn", 0.01)["message"] == \
+        "accuracy 0.931 ≥ 0.90: pass (churn's production version 3 has no accuracy: decided on the threshold alone)"

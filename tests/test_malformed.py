@@ -293,6 +293,18 @@ def requests(ids):
         ("POST", "/api/v1/deployments/nope/predict", {"json": {"records": "x"}}, "predict without a key"),
         ("POST", "/api/v1/deployments/nope/predict", {"json": {"records": [{}]}, "headers": {
             "Authorization": "Bearer " + "k" * 5000}}, "predict with a junk key"),
+        ("POST", "/api/v1/deployments/nope/predict", {"content": b"a,b\n\xff,\"", "headers": {
+            "Content-Type": "text/csv", "Authorization": "Bearer pgk_nope"}}, "predict CSV with a junk key"),
+        ("POST", f"/api/v1/jobs/{ids['job']}/models/nope/deploy", {"json": {"name": "x"}}, "deploy an unknown model"),
+        ("POST", f"/api/v1/jobs/{ids['job']}/models/m/deploy", {"json": {"name": LONG}}, "deploy with a long name"),
+        ("POST", f"/api/v1/jobs/{ids['job']}/models/m/deploy", {"json": {"name": 5}}, "deploy with a number"),
+        ("POST", f"/api/v1/jobs/{ids['job']}/models/m/deploy", {"json": ["x"]}, "deploy body a list"),
+        ("GET", "/deployments", {}, "deployments page"),
+        ("POST", "/ui/deployments/nope/alias", {"data": {"version": "x"}}, "make production without a version"),
+        ("POST", "/ui/deployments/nope/alias", {"data": {"version": "3"}}, "make production of nothing"),
+        ("POST", f"/ui/jobs/{ids['job']}/models/nope/deploy", {"data": {"name": "x"}}, "ui deploy unknown model"),
+        ("POST", "/ui/keys", {"data": {"name": LONG}}, "ui key with a long name"),
+        ("POST", "/ui/keys/nope/revoke", {}, "ui revoke an unknown key"),
         ("POST", f"/api/v1/jobs/{ids['job']}/cancel", {}, "cancel a finished job"),
         ("GET", "/login?token=" + "t" * 3000 + "&next=//evil.example/" + "x" * 3000, {}, "login with junk"),
         ("POST", "/login", {"content": b"token=%%%%&next=%00", "headers": {
@@ -670,3 +682,23 @@ def test_refusals_keep_the_connection_alive():
             created.append(conn.sock)
         assert created[0] is not None and all(sock is created[0] for sock in created)
         conn.close()
+
+
+def test_the_depth_check_skips_strings_and_their_escapes():
+    """The nesting bound counts brackets outside strings only: brackets, escaped quotes and
+    escaped backslashes inside strings change nothing, at the bound and one past it."""
+    from web.errors import MAX_DEPTH, BadRequest, check_depth
+
+    tricky = '"a[{\\"[[", "\\\\", "\\\\\\"]]", "é{"'
+    for depth, ok in ((MAX_DEPTH, True), (MAX_DEPTH + 1, False)):
+        text = "[" * depth + tricky + "]" * depth
+        json.loads(text)
+        if ok:
+            check_depth(text)
+        else:
+            with pytest.raises(BadRequest, match=f"more than {MAX_DEPTH} levels"):
+                check_depth(text)
+    check_depth('["' + "[" * 5000 + '"]')  # all in one string
+    check_depth("[" + ",".join(['{"a[": "]]]\\\\"}'] * 5000) + "]")  # wide, not deep
+    with pytest.raises(BadRequest):
+        check_depth('["\\\\"' + "," + "[" * (MAX_DEPTH + 1))  # the string ends at the escaped backslash's quote

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import asyncio
 
+from fasthtml.common import to_xml
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from components.deployments import DeploymentCard, DeploymentsPage, DeployResult, KeysSection
+from data.store import Invalid, NotFound
 from executor import deployments
+from web.errors import parse_json
 from web.site import Routes, Site, api_error, json_body
 
 PREDICT_PATH = "/api/v1/deployments/{name}/predict"
@@ -45,7 +49,7 @@ def api_deployments(site: Site):
 
 @routes("/api/v1/deployments/{name}", methods=["get"])
 def api_deployment(site: Site, name: str):
-    return JSONResponse(deployments.describe(site.store.deployment(name)))
+    return JSONResponse(deployments.details(site.store, name))
 
 
 @routes("/api/v1/deployments/{name}/alias", methods=["put"])
@@ -54,18 +58,78 @@ async def api_move_alias(site: Site, request: Request, name: str):
     return JSONResponse(deployments.move_alias(site.store, name, body.get("alias"), body.get("version")))
 
 
-@routes(PREDICT_PATH, methods=["post"])
-async def api_predict(site: Site, request: Request, name: str):
-    """{"records": [...]} scored by the version the `production` alias points at."""
-    if deployments.key_from(request.headers.get("authorization"), site.store) is None:
-        return _unauthorised()
+@routes("/api/v1/jobs/{job_id}/models/{node_id}/deploy", methods=["post"])
+async def api_deploy_model(site: Site, request: Request, job_id: str, node_id: str):
+    """A run's trained model as a new version of a deployment, in production: {"name": ...}."""
     body = await json_body(request)
-    answer = await asyncio.to_thread(deployments.predict, site.store, name, body.get("records"))
+    made = await asyncio.to_thread(deployments.deploy, site.store, job_id, node_id, body.get("name"))
+    return JSONResponse(made, status_code=201)
+
+
+@routes.stream(PREDICT_PATH, methods=["POST"])
+async def api_predict(site: Site, request: Request):
+    """Rows scored by the version the `production` alias points at: JSON {"records": [...]}
+    or a CSV body (Content-Type: text/csv); the answer is JSON, or CSV with Accept: text/csv.
+    Every request is logged with its latency (executor.deployments.serve). A plain route:
+    the body is parsed once, here, not by the framework first (a JSON body of 1,000
+    records is ~1 MB)."""
+    name = request.path_params["name"]
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    as_csv = "text/csv" in request.headers.get("accept", "")
+    body = await request.body()
+    try:
+        answer = await asyncio.to_thread(deployments.serve, site.store, name, request.headers.get("authorization"),
+                                         body, content_type, parse_json, as_csv)
+    except deployments.KeyRefused as e:
+        response = api_error(401, e.detail)
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    if as_csv:
+        return Response(answer, media_type="text/csv")
     return JSONResponse(answer)
 
 
-def _unauthorised() -> JSONResponse:
-    response = api_error(401, "This endpoint needs a live API key: send Authorization: Bearer <key> "
-                              "(POST /api/v1/keys makes one; a revoked key no longer works).")
-    response.headers["WWW-Authenticate"] = "Bearer"
-    return response
+# --------------------------------------------------------------------------- the page
+@routes("/deployments")
+def deployments_page(site: Site):
+    store = site.store
+    return DeploymentsPage([deployments.details(store, n) for n in store.deployment_names()], store.list_keys())
+
+
+@routes("/ui/keys", methods=["post"])
+async def ui_create_key(site: Site, request: Request):
+    """A new key from the page: the keys section again, with the key shown this once."""
+    form = await request.form()
+    try:
+        made = deployments.new_key(site.store, form.get("name"))
+    except Invalid as e:
+        return HTMLResponse(to_xml(KeysSection(site.store.list_keys(), error=e.detail)))
+    return KeysSection(site.store.list_keys(), made=made)
+
+
+@routes("/ui/keys/{key_id}/revoke", methods=["post"])
+def ui_revoke_key(site: Site, key_id: str):
+    site.store.revoke_key(key_id)
+    return KeysSection(site.store.list_keys())
+
+
+@routes("/ui/deployments/{name}/alias", methods=["post"])
+async def ui_move_alias(site: Site, request: Request, name: str):
+    """"Make production" on a version: the deployment's card again, saying what moved."""
+    form = await request.form()
+    version = form.get("version") or ""
+    if not version.isdigit():
+        raise Invalid("Choose a version to put in production.", status=400)
+    site.store.move_alias(name, "production", int(version), why="made production on the Deployments page")
+    return DeploymentCard(deployments.details(site.store, name), notice=f"Version {version} is in production now.")
+
+
+@routes("/ui/jobs/{job_id}/models/{node_id}/deploy", methods=["post"])
+async def ui_deploy_model(site: Site, request: Request, job_id: str, node_id: str):
+    """"Deploy…" on a trained model in the results: the sentence of what happened."""
+    form = await request.form()
+    try:
+        made = await asyncio.to_thread(deployments.deploy, site.store, job_id, node_id, (form.get("name") or "").strip())
+    except (Invalid, NotFound) as e:
+        return HTMLResponse(to_xml(DeployResult(error=e.detail if isinstance(e, Invalid) else str(e))))
+    return DeployResult(made)

@@ -72,6 +72,17 @@ def framework_detail(request: Request, exc: HTTPException) -> str:
             "JSON body must be an object": "The request body must be a JSON object."}.get(detail, sentence(detail))
 
 
+# digits, exponents and signs reduced to one shape each, so that a byte search (C speed, on
+# ~1 MB of records) finds a long run of digits or a 3-digit exponent
+_NUMBER_SHAPES = bytes.maketrans(b"123456789E+", b"000000000e-")
+_RISKY_SHAPES = (b"0" * (MAX_DIGITS + 1), b"e000", b"e-000")
+
+
+def _risky_numbers(raw: bytes) -> bool:
+    shaped = raw.translate(_NUMBER_SHAPES)
+    return any(shape in shaped for shape in _RISKY_SHAPES)
+
+
 def parse_json(raw: bytes, kind=dict, what: str = "The request body"):
     """Strict JSON: UTF-8, no NaN/Infinity, bounded numbers and depth. `what` names the
     text in the sentences ("The file" for an imported one)."""
@@ -97,8 +108,11 @@ def parse_json(raw: bytes, kind=dict, what: str = "The request body"):
             raise BadRequest(f"{what} contains a number too large for a float.")
         return value
 
+    # the number checks run per number in Python; only a text with a long run of digits or a
+    # 3-digit exponent can hold a number they refuse, so any other is parsed without them
+    numbers = dict(parse_int=bounded_int, parse_float=finite_float) if _risky_numbers(raw) else {}
     try:
-        body = json.loads(text, parse_constant=no_constant, parse_int=bounded_int, parse_float=finite_float)
+        body = json.loads(text, parse_constant=no_constant, **numbers)
     except json.JSONDecodeError as e:
         raise BadRequest(f"{what} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}).") from None
     except RecursionError:
@@ -130,24 +144,30 @@ def check_text(value, what: str = "The request body") -> None:
                                  "its pair), which is not text: send the character itself, or both halves.") from None
 
 
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')  # what translate() deletes
+
+
 def check_depth(text: str, what: str = "The request body") -> None:
-    """Refuse deep nesting before the parser recurses into it (strings are skipped)."""
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    """Refuse deep nesting before the parser recurses into it (strings are skipped). Done in
+    C-speed steps, not a Python step per character (a body of 1,000 records is ~1 MB): the
+    escapes are dropped (`\\\\` first, then `\\"`), every byte but brackets and quotes is
+    deleted, the quoted parts left out (an unterminated string runs to the end), and only
+    the brackets are walked. On valid JSON this is the verdict of a walk that tracks
+    strings; on invalid JSON it can differ only after a backslash outside a string, where
+    a parser stops before any nesting that follows."""
+    if "\\" in text:
+        text = text.replace("\\\\", "").replace('\\"', "")
+    data = text.encode("utf-8", "surrogatepass")
+    brackets = b"".join(data.translate(None, _NOT_STRUCTURE).split(b'"')[0::2])
+    if len(brackets) <= MAX_DEPTH:
+        return
+    depth = 0
+    for ch in brackets:
+        if ch in b"[{":
             depth += 1
             if depth > MAX_DEPTH:
                 raise BadRequest(f"{what} is nested more than {MAX_DEPTH} levels deep.")
-        elif ch in "]}":
+        else:
             depth -= 1
 
 

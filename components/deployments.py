@@ -1,0 +1,166 @@
+"""The Deployments page: each deployment's versions and production alias (with its history
+and a "Make production" per version), its requests per hour, latency and recent errors;
+and the API keys (create, shown once; list; revoke). Server-rendered, no chart library:
+the hourly requests are a row of bars drawn with CSS heights."""
+
+from __future__ import annotations
+
+import time
+
+from fasthtml.common import (
+    H1,
+    H2,
+    H3,
+    A,
+    Button,
+    Code,
+    Details,
+    Div,
+    Form,
+    Input,
+    Label,
+    P,
+    Span,
+    Summary,
+    Table,
+    Tbody,
+    Td,
+    Th,
+    Thead,
+    Tr,
+)
+
+from components.format import fmt_number
+from components.layout import Page
+
+
+def _when(ts) -> str:
+    return time.strftime("%d %b %Y %H:%M", time.localtime(ts)) if ts else "—"
+
+
+def _ms(value) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
+
+
+def _metrics(values: list[dict]) -> str:
+    first = next((m for m in values if m), None)
+    return ", ".join(f"{k} {fmt_number(v)}" for k, v in list(first.items())[:3]) if first else "—"
+
+
+def Versions(d: dict):
+    production = d["aliases"].get("production")
+    rows = []
+    for v in d["versions"]:
+        here = v["version"] == production
+        origin = (A(f"run {v['job_id']} · {v['model_node_id']}", href=f"/jobs/{v['job_id']}")
+                  if v.get("job_id") else Span("—", cls="faint"))
+        action = (Span("production", cls="pill completed", data_production=str(v["version"])) if here else
+                  Button("Make production", cls="small", hx_post=f"/ui/deployments/{d['name']}/alias",
+                         hx_vals=f'{{"version": "{v["version"]}"}}', hx_target=f"#deployment-{d['name']}",
+                         hx_swap="outerHTML", data_make_production=str(v["version"])))
+        rows.append(Tr(Td(Span(f"v{v['version']}", cls="b")), Td(_when(v["created_at"])), Td(origin),
+                       Td(v.get("algorithm_name") or v.get("algorithm") or "—"), Td(_metrics(v["metrics"])), Td(action),
+                       data_version=str(v["version"])))
+    return Table(Thead(Tr(Th("Version"), Th("Created"), Th("From"), Th("Algorithm"), Th("Test metrics"),
+                          Th("Production"))), Tbody(*rows), cls="grid")
+
+
+def AliasHistory(d: dict):
+    items = [Tr(Td(_when(h["at"])), Td(f"v{h['previous']}" if h["previous"] else "—"), Td(f"v{h['version']}"),
+                Td(h.get("why") or "", cls="faint")) for h in reversed(d["alias_history"][-10:])]
+    return Details(Summary(f"Production alias history ({len(d['alias_history'])} moves)"),
+                   Table(Thead(Tr(Th("When"), Th("From"), Th("To"), Th("Why"))), Tbody(*items), cls="grid"),
+                   cls="alias-history")
+
+
+def HourlyBars(stats: dict):
+    """Requests per clock hour over the stats window, as bars (errors in red on top)."""
+    top = max([h["requests"] for h in stats["per_hour"]] + [1])
+    bars = []
+    for h in stats["per_hour"]:
+        ok = h["requests"] - h["errors"]
+        label = f"{time.strftime('%H:00', time.localtime(h['hour']))}: {h['requests']} requests, {h['errors']} errors"
+        bars.append(Div(Div(cls="bar-err", style=f"height:{100 * h['errors'] / top:.1f}%"),
+                        Div(cls="bar-ok", style=f"height:{100 * ok / top:.1f}%"),
+                        cls="hour-bar", title=label, aria_label=label, data_requests=str(h["requests"])))
+    first, last = stats["per_hour"][0]["hour"], stats["per_hour"][-1]["hour"]
+    return Div(Div(*bars, cls="hour-bars", role="img",
+                   aria_label=f"Requests per hour over the last {stats['window_hours']} hours"),
+               Div(Span(f"{time.strftime('%H:00', time.localtime(first))}, {stats['window_hours']} h ago"),
+                   Span(f"tallest bar: {top} requests", cls="faint"),
+                   Span(f"{time.strftime('%H:00', time.localtime(last))} (this hour)"), cls="hour-axis"), cls="hourly")
+
+
+def Latency(stats: dict):
+    parts = (("total", "Total"), ("parse", "Parsing"), ("validate", "Checking rows"), ("predict", "Predicting"))
+    return Table(Thead(Tr(Th("Latency"), Th("p50"), Th("p95"), Th("p99"))),
+                 Tbody(*[Tr(Td(label), *[Td(_ms(stats["latency_ms"][key][q])) for q in ("p50", "p95", "p99")])
+                         for key, label in parts]), cls="grid latency")
+
+
+def RecentErrors(stats: dict):
+    if not stats["recent_errors"]:
+        return P("No failed requests.", cls="faint")
+    by_status = ", ".join(f"{n} × {s}" for s, n in stats["errors_by_status"].items())
+    return Div(P(f"Failed in the last {stats['window_hours']} h: {by_status or 'none'}", cls="small"),
+               Table(Thead(Tr(Th("When"), Th("Status"), Th("Key"), Th("Why"))),
+                     Tbody(*[Tr(Td(_when(e["at"])), Td(str(e["status"])), Td(e["key_prefix"] or "—", cls="mono"),
+                                Td(e["error"] or "", cls="faint")) for e in stats["recent_errors"]]),
+                     cls="grid"), cls="recent-errors")
+
+
+def DeploymentCard(d: dict, notice: str | None = None):
+    s = d["stats"]
+    production = d["aliases"].get("production")
+    endpoint = f"/api/v1/deployments/{d['name']}/predict"
+    return Div(
+        Div(H2(d["name"]), Span(f"production: v{production}" if production else "no production version",
+                                cls="pill completed" if production else "pill"),
+            Code(f"POST {endpoint}", cls="mono faint"), cls="deployment-head"),
+        *([P(notice, cls="notice", role="status")] if notice else []),
+        Versions(d), AliasHistory(d),
+        Div(Div(H3(f"Requests, last {s['window_hours']} h: ", Span(str(s["requests"]), data_request_count="1")),
+                HourlyBars(s), cls="deployment-traffic"),
+            Div(H3("Latency of answered requests"), Latency(s), cls="deployment-latency"),
+            cls="deployment-stats"),
+        Div(H3("Recent errors"), RecentErrors(s)),
+        cls="card deployment", id=f"deployment-{d['name']}", data_deployment=d["name"])
+
+
+def KeysSection(keys: list[dict], made: dict | None = None, error: str | None = None):
+    """API keys: a new one shown once (with a hint to copy it now), the list, revoke."""
+    shown = [Div(P("Copy this key now: it is not shown again (only its hash is kept)."),
+                 Input(value=made["key"], readonly=True, cls="mono new-key", aria_label="The new API key",
+                       data_new_key=made["id"]), cls="notice", role="status")] if made else []
+    rows = [Tr(Td(k["name"]), Td(k["prefix"] + "…", cls="mono"), Td(_when(k["created_at"])),
+               Td(_when(k["last_used_at"]) if k["last_used_at"] else Span("never", cls="faint")),
+               Td(Span(f"revoked {_when(k['revoked_at'])}", cls="faint") if k["revoked_at"] else
+                  Button("Revoke", cls="small danger", hx_post=f"/ui/keys/{k['id']}/revoke", hx_target="#keys",
+                         hx_swap="outerHTML", hx_confirm=f"Revoke the key '{k['name']}'? Programs using it get 401.",
+                         data_revoke_key=k["id"])), data_key=k["id"]) for k in keys]
+    return Div(H2("API keys"),
+               P("A program calls a deployment's predict endpoint with Authorization: Bearer <key>.", cls="help"),
+               Form(Label("Name", fr="key-name"), Input(name="name", id="key-name", placeholder="e.g. billing service",
+                                                         required=True, style="width:260px"),
+                    Button("Create key", type="submit", cls="primary", data_create_key="1"),
+                    hx_post="/ui/keys", hx_target="#keys", hx_swap="outerHTML", cls="row key-form"),
+               *([P(error, cls="notice error", role="alert")] if error else []), *shown,
+               Table(Thead(Tr(Th("Name"), Th("Prefix"), Th("Created"), Th("Last used"), Th(""))), Tbody(*rows),
+                     cls="grid") if keys else P("No keys yet.", cls="faint"),
+               cls="card", id="keys")
+
+
+def DeploymentsPage(deployments: list[dict], keys: list[dict]):
+    body = [DeploymentCard(d) for d in deployments] or [
+        P("No deployments yet. A Deploy node on a gate's Pass branch, or Deploy… on a trained model in a run's "
+          "results, makes one.", cls="muted card")]
+    return Page("Deployments", Div(Div(H1("Deployments"), cls="page-head"), *body, KeysSection(keys),
+                                   cls="page deployments-page"), active="deployments")
+
+
+def DeployResult(made: dict | None = None, error: str | None = None):
+    """What "Deploy…" on a trained model answered."""
+    if error:
+        return P(error, cls="notice error", role="alert", data_deploy_error="1")
+    return P(f"{made['message']}: ", A("see it on the Deployments page", href=f"/deployments#deployment-{made['deployment']}"),
+             cls="notice", data_deployed=str(made["version"]))

@@ -1,0 +1,142 @@
+"""Deployments in the browser: "Deploy…" on a trained model in the results registers a
+version; the Deployments page (in the nav) shows it in production; a key created there is
+shown once and predicts over HTTP; the request is counted on the page; "Make production"
+moves the alias back to the earlier version; "Revoke" makes the key a 401. Screenshots of
+the page at 1600×1000 and 1366×768."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+
+from tests.conftest import running_app
+from tests.test_ui_browser import ARTIFACTS, api, browser, page, run_to_end, sized_page  # noqa: F401
+from tests.test_ui_bundle import GRAPH
+
+pytestmark = [pytest.mark.browser]
+
+FEATURES = ["alcohol", "malic_acid", "ash"]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with running_app() as app:
+        yield app.base
+
+
+@pytest.fixture(scope="module")
+def finished(server):
+    """Two finished runs of the wine workflow (a forest, then a tree)."""
+    wf = api(server, "/api/v1/workflows", {"name": "Wine forest", **GRAPH})
+    first = run_to_end(server, wf["id"])
+    assert first["status"] == "completed", first.get("error_message")
+    return wf, first
+
+
+def wine_rows(n=3):
+    from sklearn.datasets import load_wine
+
+    return load_wine(as_frame=True).frame.drop(columns="target").head(n).to_dict(orient="records")
+
+
+def predict(server, name, key):
+    req = urllib.request.Request(f"{server}/api/v1/deployments/{name}/predict", method="POST",
+                                 data=json.dumps({"records": wine_rows()}).encode(),
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+def deploy_from_results(pg, server, wf, name):
+    pg.goto(f"{server}/workflows/{wf['id']}")
+    pg.wait_for_selector("#results-body[data-status=completed] [data-trained-model=m]")
+    pg.wait_for_load_state("networkidle")
+    pg.locator("[data-deploy-open=m]").click()
+    pg.fill("#deploy-name-m", name)
+    pg.locator("[data-deploy-model=m]").click()
+    done = pg.locator("#deploy-result-m [data-deployed]")
+    done.wait_for()
+    return int(done.get_attribute("data-deployed")), done.inner_text()
+
+
+def test_deploy_watch_use_roll_back_and_revoke(page, server, finished):  # noqa: F811
+    wf, _ = finished
+    pg = page
+    version, said = deploy_from_results(pg, server, wf, "wine")
+    assert version == 1 and "wine version 1 is in production" in said
+    assert deploy_from_results(pg, server, wf, "wine")[0] == 2  # the same model again: a new version
+
+    pg.goto(f"{server}/workflows/{wf['id']}")
+    pg.locator(".topnav a", has_text="Deployments").click()
+    pg.wait_for_url(re.compile(r".*/deployments$"))
+    card = pg.locator("[data-deployment=wine]")
+    assert card.locator("tr[data-version]").count() == 2
+    assert card.locator("[data-production]").get_attribute("data-production") == "2"
+    assert card.locator("[data-request-count]").inner_text() == "0"
+
+    pg.fill("#key-name", "browser test")
+    pg.locator("[data-create-key]").click()
+    shown = pg.locator("#keys [data-new-key]")
+    shown.wait_for()
+    key = shown.input_value()
+    assert key.startswith("pgk_") and "not shown again" in pg.locator("#keys").inner_text()
+    key_id = shown.get_attribute("data-new-key")
+
+    status, answer = predict(server, "wine", key)
+    assert status == 200 and answer["version"] == 2 and answer["rows"] == 3, answer
+    pg.reload()
+    assert pg.locator("[data-deployment=wine] [data-request-count]").inner_text() == "1"
+    assert key not in pg.content()  # shown once: the page lists its prefix only
+    assert pg.locator(f"#keys tr[data-key={key_id}]").inner_text().count("never") == 0  # last used now
+
+    pg.locator("[data-deployment=wine] [data-make-production='1']").click()
+    pg.wait_for_selector("[data-deployment=wine] [data-production='1']")
+    assert "Version 1 is in production now" in pg.locator("[data-deployment=wine]").inner_text()
+    status, answer = predict(server, "wine", key)
+    assert status == 200 and answer["version"] == 1
+
+    pg.once("dialog", lambda d: d.accept())
+    pg.locator(f"[data-revoke-key={key_id}]").click()
+    pg.wait_for_selector(f"#keys tr[data-key={key_id}] >> text=revoked")
+    status, answer = predict(server, "wine", key)
+    assert status == 401 and "API key" in answer["detail"]
+    pg.reload()
+    assert pg.locator("[data-deployment=wine] [data-request-count]").inner_text() == "3"
+    assert "401" in pg.locator("[data-deployment=wine] .recent-errors").inner_text()
+
+
+def test_a_bad_deployment_name_is_said_in_the_panel(page, server, finished):  # noqa: F811
+    wf, _ = finished
+    pg = page
+    pg.goto(f"{server}/workflows/{wf['id']}")
+    pg.wait_for_selector("#results-body[data-status=completed] [data-trained-model=m]")
+    pg.wait_for_load_state("networkidle")
+    pg.locator("[data-deploy-open=m]").click()
+    pg.fill("#deploy-name-m", "no spaces please")
+    pg.locator("[data-deploy-model=m]").click()
+    error = pg.locator("#deploy-result-m [data-deploy-error]")
+    error.wait_for()
+    assert "letters, digits" in error.inner_text()
+
+
+def test_deployments_page_screenshots(browser, server, finished):  # noqa: F811
+    wf, _ = finished
+    if "wine" not in [d["name"] for d in api(server, "/api/v1/deployments")["deployments"]]:
+        api(server, f"/api/v1/jobs/{finished[1]['id']}/models/m/deploy", {"name": "wine"})
+    ARTIFACTS.mkdir(exist_ok=True)
+    for size in ((1600, 1000), (1366, 768)):
+        with sized_page(browser, size) as pg:
+            pg.goto(f"{server}/deployments")
+            card = pg.locator("[data-deployment=wine]")
+            card.wait_for()
+            box = card.bounding_box()
+            assert box["width"] > 0 and box["x"] + box["width"] <= size[0]  # no sideways scroll
+            assert pg.evaluate("document.documentElement.scrollWidth") <= size[0]
+            pg.screenshot(path=str(ARTIFACTS / f"deployments-{size[0]}.png"), full_page=True)
