@@ -47,15 +47,23 @@ def validate(config: dict, upstream: Upstream):
         unknown = [n for n in names if n not in models]
         wrong = [n for n in names if n in models and upstream.problem_type
                  and upstream.problem_type not in models[n].problem_types]
-        needed = (clean.get("max_rounds") or 1) - 1
-        if unknown:
+        if not names:
+            errors["algorithms"] = "List the algorithms to try next (their slugs, comma-separated)."
+        elif unknown:
             errors["algorithms"] = f"Unknown algorithm {', '.join(map(quoted, unknown))}; use the slugs of the palette's models."
         elif wrong:
             errors["algorithms"] = f"{', '.join(models[n].name for n in wrong)} cannot do {upstream.problem_type}."
-        elif len(names) < needed:
-            errors["algorithms"] = (f"Max rounds {clean['max_rounds']} needs {needed} algorithm(s) after the first; "
-                                    f"the list has {len(names)}.")
     return clean, errors
+
+
+def advise(config: dict, upstream: Upstream) -> list[str]:
+    if config.get("escalation") != "algorithm":
+        return []
+    names, rounds = algorithm_list(config.get("algorithms")), config.get("max_rounds") or 1
+    if names and len(names) < rounds - 1:
+        return [f"Max rounds is {rounds} but the list has {len(names)} algorithm(s) after the first: the loop stops "
+                f"after round {len(names) + 1} at most."]
+    return []
 
 
 def bound(config: dict) -> int | None:
@@ -145,5 +153,5 @@ NODE = NodeType(
     inputs=(Port("metrics", (METRICS,), "Failed model"),),
     outputs=(Port("model", (RETRAIN,), "Back to Model", loop=True),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Results",
-    output_summary=output_summary, fingerprint=fingerprint, loop=Loop(bound=bound), order=57,
+    output_summary=output_summary, fingerprint=fingerprint, advise=advise, loop=Loop(bound=bound), order=57,
 )
