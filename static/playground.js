@@ -50,14 +50,16 @@
       el.title = d.message || STATUS_LABEL[status] || status;
       const pct = status === "running" && d.progress != null ? Math.round(d.progress * 100) : null;
       const warnings = d.warnings || [];
+      const looped = Boolean(d.round && d.status);
+      if (looped) el.classList.add("has-round");
       el.innerHTML =
         `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
         `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span>` +
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
-        (d.round && d.status ? `<span class="pg-node-round" data-round="${d.round}" title="Round ${d.round} of ${d.rounds} of its retrain loop">round ${d.round}/${d.rounds}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
         `<div class="pg-node-summary" title="${esc(d.summary || "")}">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
+        (looped ? `<span class="pg-node-round" data-round="${d.round}" title="Round ${d.round} of ${d.rounds} of its retrain loop">round ${d.round}/${d.rounds}</span>` : "") +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : DONE.has(status) ? 100 : 0}%"></i></div>`;
       return el;
     },
