@@ -97,7 +97,7 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     dashes = pg.evaluate("window.playground.graph.getEdges().map(e => [e.getSourceCellId(), "
                          "e.attr('line/strokeDasharray') || null])")
     assert [retrain, "7 5"] in dashes and all(d is None for s, d in dashes if s != retrain)
-    assert pg.locator(f'#canvas g.pg-loop-edge[data-cell-id] path[stroke-dasharray="7 5"]').count() >= 1
+    assert pg.locator('#canvas g.pg-loop-edge[data-cell-id] path[stroke-dasharray="7 5"]').count() >= 1
 
     set_field(pg, gate, "threshold", "0.9")
     set_field(pg, deploy, "name", "ui-loop")
