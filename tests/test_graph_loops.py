@@ -128,3 +128,17 @@ def test_a_loop_edge_connects_a_retrain_to_a_model_only():
     # an edge that names no port never lands on the loop input: the Split's goes to Train/test
     assert graphs.fill_ports({}, node_types()["split"], node_types()["model"]) == ("split", "split", None)
     assert "it needs split." in graphs.connection_problem(nodes, {"source": "d", "target": "m"})
+
+
+def test_the_estimate_counts_a_loops_nodes_once_per_round():
+    from executor.engine import resolve
+    from executor.estimate import estimate
+
+    def cost(rounds):
+        graph = loop_graph()
+        graph["nodes"][5]["config"] = {"max_rounds": rounds}
+        return estimate(resolve(graph))
+
+    one, three = cost(1), cost(3)
+    assert three["credits"] >= one["credits"] and three["seconds"] > one["seconds"]
+    assert "up to 3 rounds of the loop through node 'r': its nodes counted once per round" in three["breakdown"]
