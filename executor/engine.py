@@ -15,8 +15,14 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
            "n_trials", "metric", "direction"}  (each finished Optuna trial, live)
           {"type": "node_log", "node_id", "message"}  (a step worth a line in the run log: a plot drawn)
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
+          {"type": "node_round", "node_id": the loop node, "round", "rounds", "change", "passed", "metric",
+           "value", "threshold", "message"}  (each round of a bounded loop, when it ends; the statuses of
+              the nodes a round runs carry "round" and "rounds" too)
         Returns {"status": completed|failed|cancelled, "nodes": {...}, "metrics": {...},
                  "plots": [...], "error"?}
+
+A bounded loop (nodes/graph.py Loop: a Retrain's loop edge back to a Model) runs its body once
+per round until its failing port sends nothing, its loop node stops it, or its bound.
 
 A node failure marks it failed (message + traceback) and everything downstream skipped;
 independent branches (fan-out) carry on. A node with several outputs may fill only some
