@@ -115,9 +115,16 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     log = pg.locator("#exec-log").inner_text()
     assert "round 1 of 3: accuracy 0.667 < 0.90: fail" in log and "round 2 of 3 (algorithm Decision Tree → " \
         "Logistic Regression): accuracy 0.978 ≥ 0.90: pass" in log, log
+    # the results list the loop's rounds: the change each made and its verdict
+    rounds = pg.locator(f'#results-body .loop-rounds[data-loop="{retrain}"]')
+    assert rounds.locator("tr[data-round]").count() == 2
+    assert "Decision Tree → Logistic Regression" in rounds.locator('tr[data-round="2"]').inner_text()
+    assert "accuracy 0.978 ≥ 0.90: pass" in rounds.locator('tr[data-round="2"]').inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    rounds.scroll_into_view_if_needed()
+    rounds.screenshot(path=str(ARTIFACTS / "retrain-loop-rounds.png"))
     [version] = api(server, "/api/v1/deployments/ui-loop")["versions"]
     assert version["algorithm"] == "logistic_regression" and version["model_node_id"] == "m"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for w, h in ((1600, 1000), (1366, 768)):  # the page as the run left it, at each size
         pg.set_viewport_size({"width": w, "height": h})
         pg.evaluate("window.playground.graph.zoomToFit({ padding: 40, maxScale: 1 })")
