@@ -805,9 +805,11 @@
         for (const tp of dt.inputs) {
           const there = (graph.getOutgoingEdges(src) || []).some((e) => e.getTargetCellId() === dst.id &&
             portName(e.getTargetPortId()) === tp.name);
-          if (there || reaches(dst, src)) continue;
+          // a loop edge goes back up by design (the server judges the loop it closes)
+          if (there || (!sp.loop && reaches(dst, src))) continue;
           if (!canConnect(src, dst, magnetOf(src, portId("out", sp.name)), magnetOf(dst, portId("in", tp.name))).ok) continue;
-          const port = dt.inputs.length > 1 ? ` (${tp.label})` : "";
+          // the port is named where the node has several a plain edge may take, and for a loop input
+          const port = tp.loop || dt.inputs.filter((p) => !p.loop).length > 1 ? ` (${tp.label})` : "";
           options.push({ src, dst, sp, tp,
             label: src === node ? `To ${nodeName(dst)}${port}` : `From ${nodeName(src)}${port}` });
         }
