@@ -22,6 +22,8 @@
   train (bench/inspector.py; --only inspector; target p95 <= 30 ms).
 - Model bundles: scoring 100,000 rows through the app against in-process, the bundle's
   size, skops load against joblib (bench/bundle.py; --only bundle).
+- The retrain loop: three rounds in one run against the same three bodies run straight,
+  in-process (bench/loop.py; --only loop).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def one_run(base: str, workflow: dict, rerun=None) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload,sse,inspector,corpus,guards,bundle", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse,inspector,corpus,guards,bundle,loop", help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -111,6 +113,11 @@ def main(argv=None) -> int:
 
         print()
         bundle.main([])
+    if "loop" in sections:
+        from bench import loop
+
+        print()
+        loop.main([], runs=args.runs)
     return 0
 
 
