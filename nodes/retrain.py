@@ -50,7 +50,9 @@ def validate(config: dict, upstream: Upstream):
         if not names:
             errors["algorithms"] = "List the algorithms to try next (their slugs, comma-separated)."
         elif unknown:
-            errors["algorithms"] = f"Unknown algorithm {', '.join(map(quoted, unknown))}; use the slugs of the palette's models."
+            fits = [k for k, m in models.items() if not upstream.problem_type or upstream.problem_type in m.problem_types]
+            errors["algorithms"] = (f"Unknown algorithm {', '.join(map(quoted, unknown))}; the algorithms are "
+                                    f"{', '.join(fits)}.")
         elif wrong:
             errors["algorithms"] = f"{', '.join(models[n].name for n in wrong)} cannot do {upstream.problem_type}."
     return clean, errors

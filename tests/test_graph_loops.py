@@ -142,3 +142,19 @@ def test_the_estimate_counts_a_loops_nodes_once_per_round():
     one, three = cost(1), cost(3)
     assert three["credits"] >= one["credits"] and three["seconds"] > one["seconds"]
     assert "up to 3 rounds of the loop through node 'r': its nodes counted once per round" in three["breakdown"]
+
+
+def test_the_retrain_config_names_what_it_refuses():
+    from executor.engine import resolve
+
+    graph = loop_graph()
+    graph["nodes"][5]["config"] = {"escalation": "algorithm", "algorithms": "random_forest, deep_magic"}
+    [message] = resolve(graph).errors["r"]
+    assert message.startswith("Unknown algorithm 'deep_magic'; the algorithms are ") and "knn" in message
+    assert "linear_regression" not in message  # not one for classification
+    graph["nodes"][5]["config"] = {"escalation": "algorithm", "algorithms": "linear_regression"}
+    assert resolve(graph).errors["r"] == ["Linear Regression cannot do classification."]
+    graph["nodes"][5]["config"] = {"escalation": "algorithm", "algorithms": " "}
+    assert resolve(graph).errors["r"] == ["List the algorithms to try next (their slugs, comma-separated)."]
+    graph["nodes"][5]["config"] = {"max_rounds": 0}
+    assert any("Max rounds" in m for m in resolve(graph).errors["r"])
