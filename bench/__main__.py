@@ -69,7 +69,7 @@ def one_run(base: str, workflow: dict, rerun=None) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload,sse,inspector,corpus,guards,bundle,serve", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse,inspector,corpus,guards,bundle,serve,loop", help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -118,6 +118,11 @@ def main(argv=None) -> int:
 
         print()
         serve.main([])
+    if "loop" in sections:
+        from bench import loop
+
+        print()
+        loop.main([], runs=args.runs)
     return 0
 
 

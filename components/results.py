@@ -159,12 +159,33 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     searches = FinishedSearches(job, node_labels, metrics_registry, registry.models())
     board = Leaderboard(job, node_labels, metrics_registry, model_names)
     models = TrainedModels(job, node_labels, model_names)
-    return Div(head, *errors, *warnings, *([board] if board else []), *([models] if models else []),
+    loops = LoopRounds(job, node_labels)
+    return Div(head, *errors, *warnings, *loops, *([board] if board else []), *([models] if models else []),
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")]), durations),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),
                *searches,
                id="results-body", data_job=job["id"], data_status=job["status"])
+
+
+def LoopRounds(job, node_labels) -> list:
+    """Each bounded loop's rounds (a Retrain node's output): the change each round made, the
+    verdict it got, and how the loop ended."""
+    out = []
+    for n in job.get("nodes") or []:
+        output = n.get("output") if isinstance(n.get("output"), dict) else {}
+        rounds = [r for r in output.get("rounds") or [] if isinstance(r, dict)]
+        if not rounds:
+            continue
+        rows = [Tr(Td(str(r.get("round"))), Td(r.get("change") or "as configured"),
+                   Td((r.get("verdict") or {}).get("message") or ""), data_round=str(r.get("round")))
+                for r in rounds]
+        out.append(Div(H4(f"{node_labels.get(n['node_id'], n['node_id'])}: {len(rounds)} round"
+                          f"{'s' if len(rounds) != 1 else ''}"),
+                       Table(Tr(Th("Round"), Th("Change"), Th("Verdict")), *rows, cls="grid"),
+                       P(n.get("message") or output.get("message") or "", cls="small muted"),
+                       cls="loop-rounds", data_loop=n["node_id"]))
+    return out
 
 
 SCORE_ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,.parquet,.pq"

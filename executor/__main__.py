@@ -219,7 +219,12 @@ def _run(args, stack: ExitStack) -> int:
                 extra = f" in {event['duration']:.2f}s"
             if event.get("message"):
                 extra += f": {event['message']}"
-            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['status']}{extra}", flush=True)
+            looped = f" (round {event['round']}/{event['rounds']})" if event.get("round") else ""
+            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['status']}{looped}{extra}", flush=True)
+        elif event["type"] == "node_round":
+            change = f" ({event['change']})" if event.get("change") else ""
+            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} round {event['round']} of {event['rounds']}{change}: "
+                  f"{event.get('message') or ''}", flush=True)
         elif event["type"] == "node_warning":
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} warning: {event['message']}", flush=True)
         elif event["type"] == "node_log":

@@ -15,8 +15,14 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
            "n_trials", "metric", "direction"}  (each finished Optuna trial, live)
           {"type": "node_log", "node_id", "message"}  (a step worth a line in the run log: a plot drawn)
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
+          {"type": "node_round", "node_id": the loop node, "round", "rounds", "change", "passed", "metric",
+           "value", "threshold", "message"}  (each round of a bounded loop, when it ends; the statuses of
+              the nodes a round runs carry "round" and "rounds" too)
         Returns {"status": completed|failed|cancelled, "nodes": {...}, "metrics": {...},
                  "plots": [...], "error"?}
+
+A bounded loop (nodes/graph.py Loop: a Retrain's loop edge back to a Model) runs its body once
+per round until its failing port sends nothing, its loop node stops it, or its bound.
 
 A node failure marks it failed (message + traceback) and everything downstream skipped;
 independent branches (fan-out) carry on. A node with several outputs may fill only some
@@ -38,7 +44,7 @@ from functools import cache
 from data.disk import DiskFull
 from executor.cache import plan as cache_plan
 from nodes import graph as graphs
-from nodes.base import MODEL, Cancelled, Design, NodeError, RunContext, Upstream
+from nodes.base import MODEL, Cancelled, Design, LoopRound, NodeError, RunContext, Upstream
 from nodes.graph import GRAPH, Graph
 from nodes.registry import node_types
 from plugins import tables
@@ -356,6 +362,65 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
     return _Stored(entry, mapping, record["ports"]), None
 
 
+def _with_config(workflow, node_id: str, config: dict) -> dict:
+    """The workflow with one node's config replaced (a loop's next round)."""
+    nodes = [{**n, "config": config} if isinstance(n, dict) and n.get("id") == node_id else n
+             for n in workflow.get("nodes", [])]
+    return {**workflow, "nodes": nodes}
+
+
+def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, result: dict, on_event,
+              dataset_info, caching: bool, state: dict) -> None:
+    """A bounded loop's rounds (nodes/graph.py Loop): each round runs the body; a round whose
+    exit port sent nothing passed and ends the loop; after a failed one the loop node runs
+    and answers the next round's config of the loop target, or why it stops. Round k > 1 is
+    resolved again with that config, so every node of the round has its own cache key
+    (nothing of an earlier round is served for it) and the nodes below the loop take the
+    last round's outputs under the last round's keys (`current`)."""
+    types = node_types()
+    first = dict(current["r"].configs.get(loop.target) or {})
+    rounds, k, change = [], 1, None
+    while True:
+        tag = {"round": k, "rounds": loop.bound}
+        rr, plans = current["r"], current["plans"]
+        for nid in loop.body:
+            step(nid, rr, plans, tag)
+        source = loop.exit.source
+        if state["cancelled"] or status[source] not in DONE:
+            step(loop.node, rr, plans, tag)  # cancelled, or skipped: the node above did not complete
+            return
+        verdict = (result["nodes"].get(source) or {}).get("output") or {}
+        passed = loop.exit.source_port not in produced[source]
+        rounds.append({"round": k, "change": change, "passed": passed, "verdict": verdict})
+        on_event({"type": "node_round", "node_id": loop.node, **tag, "change": change, "passed": passed,
+                  **{key: verdict.get(key) for key in ("metric", "value", "threshold", "message")}})
+        if passed:
+            if k == 1:
+                step(loop.node, rr, plans, tag)  # skipped, with the sentence of the port that was taken
+            else:
+                said = f"passed on round {k} of {loop.bound}" + (f" ({verdict['message']})" if verdict.get("message")
+                                                                 else "")
+                finish(loop.node, "completed", tag, message=said, output={"message": said, "rounds": rounds})
+            return
+        step(loop.node, rr, plans, tag, LoopRound(k, loop.bound, list(rounds), first,
+                                                 dict(rr.configs.get(loop.target) or {})))
+        if status[loop.node] not in DONE:
+            return
+        decision = produced[loop.node][loop.edge.source_port]
+        if not isinstance(decision, dict) or "config" not in decision:
+            return  # stopped: its completed status says why
+        workflow = _with_config(current["workflow"], loop.target, decision["config"])
+        nxt = resolve(workflow, dataset_info=dataset_info)
+        if nxt.errors:
+            label = types[rr.graph.nodes[loop.target]["type"]].label
+            what = " ".join(nxt.errors.get(loop.target) or [m for ms in nxt.errors.values() for m in ms])
+            finish(loop.node, "failed", tag, message=f"Round {k + 1} cannot run: the {label} node's config for it "
+                                                     f"({decision.get('change')}) is not valid: {what}")
+            return
+        current.update(workflow=workflow, r=nxt, plans=cache_plan(nxt) if caching else {})
+        k, change = k + 1, decision.get("change")
+
+
 def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "local",
                  is_cancelled: Callable[[], bool] = lambda: False, save_artifact=None,
                  load_dataset=None, dataset_info=None, memory_note: str = "the memory available",
@@ -393,25 +458,27 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
     status = {nid: "pending" for nid in graph.order}
     planned = cache_plan(r) if cache is not None else {}
     forced = cache.forced(graph) if cache is not None else {}
-    cancelled = False
+    state = {"cancelled": False}
     save = save_artifact or (lambda kind, name, data, mime: "")
 
-    def finish(nid, st, **extra):
+    def finish(nid, st, tag=None, **extra):
         status[nid] = st
-        result["nodes"][nid] = {"status": st, **extra}
-        on_event({"type": "node_status", "node_id": nid, "status": st, **extra})
+        result["nodes"][nid] = {"status": st, **(tag or {}), **extra}
+        on_event({"type": "node_status", "node_id": nid, "status": st, **(tag or {}), **extra})
 
-    for nid in graph.order:
+    def step(nid, rr, plans, tag=None, loop=None):
+        """Run (or reuse, or skip) one node against `rr` (the resolved workflow of this round)
+        and `plans` (its cache keys); `tag` goes on its status events (a loop's round)."""
         nt = types[graph.nodes[nid]["type"]]
-        if cancelled or is_cancelled():
-            cancelled = True
-            finish(nid, "cancelled", message="Not started: the run was cancelled.")
-            continue
+        if state["cancelled"] or is_cancelled():
+            state["cancelled"] = True
+            finish(nid, "cancelled", tag, message="Not started: the run was cancelled.")
+            return
         blocked = next((e for e in graph.preds[nid] if status[e.source] not in DONE), None)
         if blocked is not None:
             label = types[graph.nodes[blocked.source]["type"]].label
-            finish(nid, "skipped", message=f"Skipped: {label} node {blocked.source!r} did not complete.")
-            continue
+            finish(nid, "skipped", tag, message=f"Skipped: {label} node {blocked.source!r} did not complete.")
+            return
         inputs, missing = {}, None
         for e in graph.preds[nid]:
             if e.source_port not in produced[e.source]:
@@ -426,20 +493,23 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         if missing is not None and not inputs:
             label = types[graph.nodes[missing.source]["type"]].label
             said = ((result["nodes"].get(missing.source) or {}).get("output") or {}).get("message")
-            finish(nid, "skipped", message=f"Skipped: {label} node {missing.source!r} sent nothing to its "
-                                           f"{missing.source_port!r} output" + (f" ({said})." if said else "."))
-            continue
-        plan, reason = planned.get(nid), None
+            finish(nid, "skipped", tag, message=f"Skipped: {label} node {missing.source!r} sent nothing to its "
+                                                f"{missing.source_port!r} output" + (f" ({said})." if said else "."))
+            return
+        plan, reason = plans.get(nid), None
         if plan is not None:
             reason = forced.get(nid) or (f"not reused: {plan.volatile}" if plan.volatile else None)
             if reason is None:
-                served, reason = _reuse(nid, nt, plan, cache, r, graph, save if save_artifact else None, on_event,
-                                        result)
+                served, reason = _reuse(nid, nt, plan, cache, rr, graph, save if save_artifact else None,
+                                        lambda ev: on_event({**ev, **(tag or {})} if ev.get("type") == "node_status"
+                                                            else ev), result)
                 if served is not None:
                     produced[nid] = served
                     status[nid] = "cached"
+                    if tag:
+                        result["nodes"][nid].update(tag)
                     cache.remember(nid, plan)
-                    continue
+                    return
         node_warnings_: list = []
         kept_events: list = []
         kept_artifacts: list = []
@@ -461,8 +531,10 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             register_model=(lambda name, model, nid=nid: register_model(name, model, nid)) if register_model else None,
             production_metric=production_metric,
             event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
+            loop=loop,
         )
-        on_event({"type": "node_status", "node_id": nid, "status": "running", **({"reason": reason} if reason else {})})
+        on_event({"type": "node_status", "node_id": nid, "status": "running", **(tag or {}),
+                  **({"reason": reason} if reason else {})})
         status[nid] = "running"
         started = time.perf_counter()
 
@@ -473,32 +545,33 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             with library_warnings(warn):
                 # what its inspector advised is this run's warning too (once: `warn` drops a
                 # sentence the node repeats itself)
-                advice = advice_for(r, nid)
+                advice = advice_for(rr, nid)
                 for message in advice:
                     warn(message)
-                artifact = nt.run(r.configs[nid], inputs, ctx)
+                artifact = nt.run(rr.configs[nid], inputs, ctx)
         except Cancelled:
-            cancelled = True
-            finish(nid, "cancelled", message="Stopped: the run was cancelled while this node ran.", duration=took())
-            continue
+            state["cancelled"] = True
+            finish(nid, "cancelled", tag, message="Stopped: the run was cancelled while this node ran.",
+                   duration=took())
+            return
         except NodeError as e:
-            finish(nid, "failed", message=str(e), traceback=traceback.format_exc(), duration=took(),
+            finish(nid, "failed", tag, message=str(e), traceback=traceback.format_exc(), duration=took(),
                    warnings=node_warnings_)
-            continue
+            return
         except MemoryError as e:  # only this node's job is stopped; the app and other jobs carry on
             what = f" ({e})" if str(e) else ""
-            finish(nid, "failed", message=f"This node needed more memory than {memory_note}{what}. Use fewer rows "
-                                          "or columns (one-hot encoding of many categories multiplies columns), or "
-                                          "raise the limit.",
+            finish(nid, "failed", tag, message=f"This node needed more memory than {memory_note}{what}. Use fewer "
+                                               "rows or columns (one-hot encoding of many categories multiplies "
+                                               "columns), or raise the limit.",
                    traceback=traceback.format_exc(), duration=took(), warnings=node_warnings_)
-            continue
+            return
         except DiskFull as e:  # its sentence names the disk and the room needed
-            finish(nid, "failed", message=e.detail, duration=took(), warnings=node_warnings_)
-            continue
+            finish(nid, "failed", tag, message=e.detail, duration=took(), warnings=node_warnings_)
+            return
         except Exception as e:  # a bug or a library error: keep its traceback for the user
-            finish(nid, "failed", message=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),
+            finish(nid, "failed", tag, message=f"{type(e).__name__}: {e}", traceback=traceback.format_exc(),
                    duration=took(), warnings=node_warnings_)
-            continue
+            return
         ports = [p.name for p in nt.outputs]
         produced[nid] = ({k: v for k, v in artifact.items() if k in ports}
                          if isinstance(artifact, dict) and set(artifact) <= set(ports) and ports
@@ -508,7 +581,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         added = nt.results(first) if first is not None else {}
         _add_results(result, graph, nid, added, on_event)
         said = summary.get("message") if isinstance(summary.get("message"), str) else None
-        finish(nid, "completed", duration=took(), output=summary, warnings=node_warnings_,
+        finish(nid, "completed", tag, duration=took(), output=summary, warnings=node_warnings_,
                **({"reason": reason} if reason else {}), **({"message": said} if said else {}))
         if plan is not None:
             if not plan.volatile:
@@ -518,6 +591,17 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                     "duration": result["nodes"][nid]["duration"]}, produced[nid], kept_artifacts)
             cache.remember(nid, plan)
 
+    current = {"workflow": workflow, "r": r, "plans": planned}
+    loops = {x.body[0]: x for x in graph.loops}
+    looped = {nid for x in graph.loops for nid in (*x.body, x.node)}
+    for nid in graph.order:
+        if nid in loops:
+            _run_loop(loops[nid], current, step, finish, status, produced, result, on_event, dataset_info,
+                      cache is not None, state)
+        elif nid not in looped:
+            step(nid, current["r"], current["plans"])
+
+    cancelled = state["cancelled"]
     if cancelled:
         result["status"] = "cancelled"
     elif any(s == "failed" for s in status.values()):

@@ -55,6 +55,9 @@ from plugins.params import shape_problems
 
 # artifact types
 TABLE, SPLIT, MODEL, METRICS, PLOTS = "table", "split", "model", "metrics", "plots"
+# what a loop edge carries back up (a Retrain node to the Model it retrains): the next
+# round's config, never data; only a port declared `loop` produces it
+RETRAIN = "retrain"
 
 # Two vocabularies for a node, never mixed in one field: its design state (judged from its
 # config and inputs) and its run status (sent by a run's events). The canvas gets both, with
@@ -80,10 +83,42 @@ class Port:
     label: str = ""
     multiple: bool = False  # an input that takes several edges
     required: bool = True  # an input that must be connected
+    # an output whose edge goes back up (a loop edge: drawn dashed, kept out of the order;
+    # nodes/graph.py allows it only where it closes a bounded loop), or the input that takes
+    # one: a loop output connects to loop inputs only, and a loop input takes nothing else
+    loop: bool = False
+    # an output a model takes when it did not clear a gate: a loop may only leave from here
+    failing: bool = False
 
     def to_json(self) -> dict:
         return {"name": self.name, "types": list(self.types), "label": self.label or self.name,
-                "multiple": self.multiple, "required": self.required}
+                "multiple": self.multiple, "required": self.required, "loop": self.loop, "failing": self.failing}
+
+
+@dataclass(frozen=True)
+class Loop:
+    """What a node type whose output goes back up declares (a Retrain): `bound(config)` the
+    most rounds its config allows, a whole number from 1, or None when the config gives no
+    bound (the graph module then refuses the loop: every loop is bounded by construction).
+    Its `run` decides after a failed round, from `ctx.loop` (a LoopRound), and returns
+    {"config": the loop target's config for the next round, "change": it in words} or
+    {"stop": why the loop ends}."""
+
+    bound: Callable
+
+
+@dataclass
+class LoopRound:
+    """What a loop node's run is given (RunContext.loop): the round that just ended, the
+    bound, the rounds so far ({"round", "change", "passed", "verdict"}: the verdict is the
+    output summary of the node the loop leaves from), the loop target's first-round config
+    and this round's."""
+
+    round: int
+    bound: int
+    rounds: list
+    first_config: dict
+    config: dict
 
 
 def _arity(fn) -> int:
@@ -235,6 +270,7 @@ class NodeType:
     # the Param whose value names a dataset: the engine hands its facts (columns, rows)
     # to validate/design/preview as `design.dataset`
     dataset_param: str | None = None
+    loop: Loop | None = None  # a node whose output goes back up declares its bound (Loop)
     order: int = 100  # position in the palette (built-ins 10..60)
     # the hooks its declaration gave a function for (e.g. "export": it can be written as a
     # script; "estimate": it has a cost to show): set from the declaration
@@ -465,6 +501,7 @@ class RunContext:
     # that deployment's production alias points at (value None when it has no such metric),
     # None when it has none; None where there is no registry
     production_metric: Callable[[str, str], dict | None] | None = None
+    loop: LoopRound | None = None  # a loop node's round (nodes/retrain.py)
 
     def check_cancelled(self) -> None:
         if self.is_cancelled():

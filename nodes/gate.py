@@ -179,7 +179,7 @@ NODE = NodeType(
     type="gate", label="Gate", icon="🚦", colour="#b45309",
     description="Pass the evaluated model on when a metric clears a threshold; Fail otherwise.",
     inputs=(Port("metrics", (METRICS,), "Evaluated model"),),
-    outputs=(Port("pass", (METRICS,), "Pass"), Port("fail", (METRICS,), "Fail")),
+    outputs=(Port("pass", (METRICS,), "Pass"), Port("fail", (METRICS,), "Fail", failing=True)),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design,
     output_summary=output_summary, fingerprint=fingerprint, order=55,
 )

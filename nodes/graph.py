@@ -54,6 +54,22 @@ class Graph:
     preds: dict  # id -> [Edge] coming in
     succs: dict  # id -> [Edge] going out
     errors: dict = field(default_factory=dict)  # node id (or GRAPH) -> [sentences]
+    loops: list = field(default_factory=list)  # of Loop: the bounded loops (their edges are not in `edges`)
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A bounded loop: `edge` goes back up from the loop node (a Retrain) to `target` (a
+    Model); `exit` is the edge from a failing port into the loop node. A round runs `body`
+    again (the target and every node between it and the exit's source, in order); the loop
+    node decides after each failed round, at most `bound` rounds in all."""
+
+    edge: Edge
+    node: str
+    target: str
+    exit: Edge
+    body: tuple
+    bound: int
 
 
 # --------------------------------------------------------------------------- shape
@@ -292,9 +308,11 @@ def fill_ports(edge: Mapping, source_type, target_type) -> tuple[str | None, str
         return sp, tp, f"{target_type.label} has no input {quoted(tp)}."
     sources = [outs[sp]] if sp else list(outs.values())
     targets = [ins[tp]] if tp else list(ins.values())
+    if not tp and any(not s.loop for s in sources):  # a loop input is for a loop edge only
+        targets = [t for t in targets if not t.loop] or targets
     for s in sources:
         for t in targets:
-            if set(s.types) & set(t.types):
+            if set(s.types) & set(t.types) and s.loop == t.loop:
                 return s.name, t.name, None
     produced = " or ".join(sorted({x for s in sources for x in s.types}))
     wanted = " or ".join(sorted({x for t in targets for x in t.types}))
@@ -393,7 +411,7 @@ def parse(workflow, types=None) -> Graph:
         nodes[nid] = dict(n)
     preds = {nid: [] for nid in nodes}
     succs = {nid: [] for nid in nodes}
-    edges, seen = [], set()
+    edges, back, seen = [], [], set()
     for e in raw_edges:
         if not isinstance(e, Mapping) or not isinstance(e.get("source"), str) or not isinstance(e.get("target"), str):
             add(GRAPH, "Every edge needs a source and a target node id.")
@@ -414,15 +432,23 @@ def parse(workflow, types=None) -> Graph:
         if edge in seen:
             continue
         seen.add(edge)
+        if st is not None and any(p.name == sp and p.loop for p in st.outputs):
+            back.append(edge)  # a loop edge: out of the order, judged below
+            continue
         edges.append(edge)
         preds[t].append(edge)
         succs[s].append(edge)
     order = _order(nodes, preds, add)
+    loops = _loops(nodes, preds, succs, back, order, types, add) if not any(
+        CYCLE in m for ms in errors.values() for m in ms) else []
+    if loops:
+        order = _loop_order(order, loops, preds, {nid: i for i, nid in enumerate(nodes)})
     for nid, n in nodes.items():
         nt = types.get(n.get("type"))
         if nt is None:
             continue
-        if not preds[nid] and not succs[nid] and len(nodes) > 1:
+        looped = any(x.edge.source == nid or x.edge.target == nid for x in loops)
+        if not preds[nid] and not succs[nid] and not looped and len(nodes) > 1:
             add(nid, "This node is not connected to anything.")
         for port in nt.inputs:
             coming = [e for e in preds[nid] if e.target_port == port.name]
@@ -431,7 +457,147 @@ def parse(workflow, types=None) -> Graph:
                 add(nid, f"{nt.label} needs an input{what}: connect a node into it.")
             if len(coming) > 1 and not port.multiple:
                 add(nid, f"{nt.label} takes one input; it has {len(coming)}.")
-    return Graph(nodes, edges, order, preds, succs, errors)
+    for port in nt_loop_ports(nodes, types):
+        nid, nt, p = port
+        if not any(e.source == nid and e.source_port == p.name for e in back):
+            add(nid, f"{nt.label} needs its {p.label or p.name} output connected back up to the node it runs again.")
+    return Graph(nodes, edges, order, preds, succs, errors, loops)
+
+
+def nt_loop_ports(nodes: dict, types) -> list:
+    """(node id, its type, port) of every declared loop output of the workflow's nodes."""
+    out = []
+    for nid, n in nodes.items():
+        nt = types.get(n.get("type"))
+        out += [(nid, nt, p) for p in (nt.outputs if nt else ()) if p.loop]
+    return out
+
+
+CYCLE = "This node is part of a cycle; a workflow must flow one way."
+
+
+def _reach(start: str, succs: dict) -> set:
+    """`start` and every node below it along the edges in `succs`."""
+    seen, stack = {start}, [start]
+    while stack:
+        for e in succs.get(stack.pop(), []):
+            if e.target not in seen:
+                seen.add(e.target)
+                stack.append(e.target)
+    return seen
+
+
+def _sccs(nodes: dict, edges: list) -> list:
+    """The strongly connected components (Tarjan, iterative) with more than one node."""
+    out_edges = {nid: [] for nid in nodes}
+    for e in edges:
+        out_edges[e.source].append(e.target)
+    index, low, on, stack, found, counter = {}, {}, set(), [], [], [0]
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, iter(out_edges[root]))]
+        index[root] = low[root] = counter[0]
+        counter[0] += 1
+        stack.append(root)
+        on.add(root)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(out_edges[w])))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = set()
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.add(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    found.append(comp)
+    return found
+
+
+def _loops(nodes: dict, preds: dict, succs: dict, back: list, order: list, types, add) -> list:
+    """The loops the loop edges close, each proved to end: it leaves through a failing
+    port into its loop node, goes back up to a node above that port, holds no other loop,
+    and its loop node's config bounds its rounds. Any other loop edge is an error."""
+    failing = {(nid, p.name) for nid, n in nodes.items() for p in getattr(types.get(n.get("type")), "outputs", ())
+               if p.failing}
+    where = " or ".join(sorted({f"{t.label}'s {p.label or p.name}" for t in types.values() for p in t.outputs
+                                if p.failing})) or "a failing output"
+    loops, bad = [], set()
+    for edge in back:
+        node, target = edge.source, edge.target
+        nt = types[nodes[node]["type"]]
+        exits = [e for e in preds[node] if (e.source, e.source_port) in failing]
+        if not exits:
+            add(node, f"A loop must leave through {where}: connect it into this {nt.label} node.")
+            bad.add(node)
+            continue
+        below = _reach(target, succs)
+        exit_ = next((e for e in exits if e.source in below), None)
+        if exit_ is None:
+            add(node, f"{nt.label}'s loop must go back up to a node above the {node_name(nodes[exits[0].source], types)} "
+                      f"it leaves from; {node_name(nodes[target], types)} {quoted(target)} is not above it.")
+            bad.add(node)
+            continue
+        bound = nt.loop.bound(nt.readable(nodes[node].get("config") or {})[0]) if nt.loop else None
+        if not isinstance(bound, int) or isinstance(bound, bool) or bound < 1:
+            add(node, f"A loop needs a bound: set {nt.label}'s maximum number of rounds.")
+            bad.add(node)
+            continue
+        above = {nid for nid in nodes if exit_.source in _reach(nid, succs)}
+        body = tuple(nid for nid in order if nid in below and nid in above)
+        loops.append(Loop(edge, node, target, exit_, body, bound))
+    # every cycle holds exactly one loop edge: the forward edges have none (checked above),
+    # so a strongly connected part with two loop edges is the only way to break it
+    kept = [x.edge for x in loops]
+    for comp in _sccs(nodes, [e for es in preds.values() for e in es] + kept):
+        inside = [x for x in loops if x.node in comp]
+        if len(inside) > 1:
+            for x in inside:
+                add(x.node, f"Two loops overlap here ({', '.join(quoted(y.node) for y in inside)}); a loop may go "
+                            "through one node that sends it back up.")
+            loops = [x for x in loops if x not in inside]
+    return loops
+
+
+def _loop_order(order: list, loops: list, preds: dict, position: dict) -> list:
+    """The order with each loop's nodes (its body, then its loop node) side by side, placed
+    once everything they take from outside the loop is: a round runs them in one go."""
+    unit = {nid: nid for nid in order}
+    members = {}
+    for x in loops:
+        inner = [*x.body, x.node]
+        for nid in inner:
+            unit[nid] = x.node
+        members[x.node] = inner
+    deps = {u: set() for u in dict.fromkeys(unit.values())}
+    for nid in order:
+        for e in preds[nid]:
+            if unit[e.source] != unit[nid]:
+                deps[unit[nid]].add(unit[e.source])
+    first = {u: min(position[n] for n in members.get(u, [u])) for u in deps}
+    out, placed, pending = [], set(), sorted(deps, key=first.get)
+    while pending:
+        u = next((u for u in pending if deps[u] <= placed), pending[0])
+        pending.remove(u)
+        placed.add(u)
+        out.extend(members.get(u, [u]))
+    return out
 
 
 def _order(nodes: dict, preds: dict, add) -> list:
@@ -452,7 +618,7 @@ def _order(nodes: dict, preds: dict, add) -> list:
                 for d in remaining.values():
                     d.discard(nid)
         for nid in remaining:
-            add(nid, "This node is part of a cycle; a workflow must flow one way.")
+            add(nid, CYCLE)
     position = {nid: i for i, nid in enumerate(nodes)}
     return _stable(order, preds, position)
 

@@ -17,6 +17,7 @@ import zipfile
 
 from nodes.base import (
     MODEL,
+    RETRAIN,
     SPLIT,
     Design,
     Exported,
@@ -759,7 +760,10 @@ def fingerprint(config: dict, design: Design) -> Fingerprint:
 NODE = NodeType(
     type="model", label="Model", icon="🧠", colour="#7c3aed",
     description="Train an algorithm on the training rows, with optional CV and Optuna search.",
-    inputs=(Port("split", (SPLIT,), "Train/test"),), outputs=(Port("model", (MODEL,), "Model"),),
+    # "retrain": where a Retrain node's loop edge comes back (the next round's config, which
+    # the engine applies; nothing flows in at run time)
+    inputs=(Port("split", (SPLIT,), "Train/test"), Port("retrain", (RETRAIN,), "Retrain", required=False, loop=True)),
+    outputs=(Port("model", (MODEL,), "Model"),),
     params=TRAINING_PARAMS, validate=validate, run=run, summary=summary, group="Model", design=design,
     advise=advise, reconcile=reconcile, estimate=estimate, output_summary=output_summary, fields=fields,
     shape=shape, fingerprint=fingerprint, export=export, order=40,

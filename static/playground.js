@@ -50,6 +50,8 @@
       el.title = d.message || STATUS_LABEL[status] || status;
       const pct = status === "running" && d.progress != null ? Math.round(d.progress * 100) : null;
       const warnings = d.warnings || [];
+      const looped = Boolean(d.round && d.status);
+      if (looped) el.classList.add("has-round");
       el.innerHTML =
         `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
         `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span>` +
@@ -57,6 +59,7 @@
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
         `<div class="pg-node-summary" title="${esc(d.summary || "")}">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
+        (looped ? `<span class="pg-node-round" data-round="${d.round}" title="Round ${d.round} of ${d.rounds} of its retrain loop">round ${d.round}/${d.rounds}</span>` : "") +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : DONE.has(status) ? 100 : 0}%"></i></div>`;
       return el;
     },
@@ -75,6 +78,22 @@
   // (bottom); a side with several ports names each. Port ids are "in:NAME" / "out:NAME".
   const portId = (side, name) => `${side}:${name}`;
   const portName = (id) => (id || "").split(":").slice(1).join(":");
+  // an edge from a port declared `loop` (a Retrain back to its Model) goes back up: dashed,
+  // always (nodes/graph.py keeps it out of the order and allows it only to close a bounded loop)
+  const LOOP_ATTRS = { line: { stroke: "#db2777", strokeWidth: 2, strokeDasharray: "7 5", targetMarker: { name: "block", size: 6 } } };
+  const PLAIN_ATTRS = { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } };
+  function isLoopEdge(edge) {
+    const cell = edge.getSourceCell();
+    const t = cell && TYPES[cell.getData().type];
+    const p = t && t.outputs.find((o) => o.name === portName(edge.getSourcePortId()));
+    return Boolean(p && p.loop);
+  }
+  const edgeAttrs = (edge) => (isLoopEdge(edge) ? LOOP_ATTRS : PLAIN_ATTRS);
+  function styleEdge(edge) {
+    edge.attr(edgeAttrs(edge));
+    const view = graph.findViewByCell(edge);
+    if (view) view.container.classList.toggle("pg-loop-edge", isLoopEdge(edge));
+  }
   function portItems(t) {
     const side = (group, ports) => ports.map((p) => ({
       id: portId(group, p.name), group,
@@ -215,8 +234,8 @@
       if (graph.getCellById(e.source) && graph.getCellById(e.target)) {
         const st = TYPES[graph.getCellById(e.source).getData().type], tt = TYPES[graph.getCellById(e.target).getData().type];
         const sp = e.source_port || (st.outputs[0] || {}).name, tp = e.target_port || (tt.inputs[0] || {}).name;
-        graph.addEdge({ source: { cell: e.source, port: portId("out", sp) }, target: { cell: e.target, port: portId("in", tp) }, zIndex: -1,
-          attrs: { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } } });
+        styleEdge(graph.addEdge({ source: { cell: e.source, port: portId("out", sp) }, target: { cell: e.target, port: portId("in", tp) }, zIndex: -1,
+          attrs: PLAIN_ATTRS }));
       }
     }
     applyState(state);
@@ -272,6 +291,7 @@
     const node = patchNode(id, { status, message: message || "", progress: progress == null ? null : progress });
     if (!node) return;
     for (const edge of graph.getIncomingEdges(node) || []) {
+      if (isLoopEdge(edge)) continue; // the way back up keeps its dashes
       edge.attr("line/strokeDasharray", status === "running" ? 6 : null);
       edge.attr("line/style/animation", status === "running" ? "pg-ants 0.6s linear infinite" : null);
       edge.attr("line/stroke", status === "running" ? "#4f46e5" : DONE.has(status) ? "#16a34a" : "#94a3b8");
@@ -374,7 +394,7 @@
   graph.on("node:added", updateHint);
   graph.on("node:removed", updateHint);
   graph.on("edge:connected", ({ edge }) => {
-    edge.attr({ line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } });
+    styleEdge(edge);
     scheduleSave();
   });
   graph.on("edge:removed", ({ edge }) => { if (edge.getTargetCellId()) scheduleSave(); });
@@ -785,9 +805,11 @@
         for (const tp of dt.inputs) {
           const there = (graph.getOutgoingEdges(src) || []).some((e) => e.getTargetCellId() === dst.id &&
             portName(e.getTargetPortId()) === tp.name);
-          if (there || reaches(dst, src)) continue;
+          // a loop edge goes back up by design (the server judges the loop it closes)
+          if (there || (!sp.loop && reaches(dst, src))) continue;
           if (!canConnect(src, dst, magnetOf(src, portId("out", sp.name)), magnetOf(dst, portId("in", tp.name))).ok) continue;
-          const port = dt.inputs.length > 1 ? ` (${tp.label})` : "";
+          // the port is named where the node has several a plain edge may take, and for a loop input
+          const port = tp.loop || dt.inputs.filter((p) => !p.loop).length > 1 ? ` (${tp.label})` : "";
           options.push({ src, dst, sp, tp,
             label: src === node ? `To ${nodeName(dst)}${port}` : `From ${nodeName(src)}${port}` });
         }
@@ -958,7 +980,10 @@
     const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
     source.addEventListener("job_started", handle((d) => {
       setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
-      for (const n of graph.getNodes()) { setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); clearNodeTrials(n.id); }
+      for (const n of graph.getNodes()) {
+        patchNode(n.id, { round: null, rounds: null });
+        setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); clearNodeTrials(n.id);
+      }
       $("#trials").innerHTML = "";
     }));
     source.addEventListener("node_warning", handle((d) => {
@@ -967,6 +992,8 @@
     }));
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
+      // a node in a retrain loop: which round this status is of ("round 2/3" on the node)
+      if (d.round) patchNode(d.node_id, { round: d.round, rounds: d.rounds });
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
@@ -985,6 +1012,10 @@
       showTrial(j.id, d);
     }));
     source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "")));
+    source.addEventListener("node_round", handle((d) => {
+      execLog(`${logName(d.node_id)}: round ${d.round} of ${d.rounds}` + (d.change ? ` (${d.change})` : "") +
+        (d.message ? `: ${d.message}` : ""), d.passed ? "ok" : "warn");
+    }));
     source.addEventListener("metrics", handle((d) => {
       const shown = Object.entries(d.metrics || {}).filter(([, v]) => typeof v === "number").slice(0, 4);
       if (shown.length) execLog(`${logName(d.node_id)} scored ${shown.map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`, "ok");

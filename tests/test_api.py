@@ -41,7 +41,7 @@ def test_plugins_catalog_follows_seed_000(web):
     assert len(web.get("/api/v1/plugins/metrics").json()) == 18
     assert len(web.get("/api/v1/plugins/plots").json()) == 10
     assert [t["type"] for t in web.get("/api/v1/node-types").json()] == [
-        "dataset", "preprocessing", "split", "model", "predict", "evaluate", "gate", "deploy", "visualize"]
+        "dataset", "preprocessing", "split", "model", "predict", "evaluate", "gate", "deploy", "retrain", "visualize"]
 
 
 def test_workflow_crud(web):

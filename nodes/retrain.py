@@ -1,0 +1,159 @@
+"""Retrain node: takes a Gate's Fail output and sends the model back up (seed 004's dashed
+edge): its output is a loop edge to the Model node it retrains. After each failed round it
+decides, from the rounds so far (`ctx.loop`), whether the next round runs and with what
+change to the Model's config: more Optuna trials, or the next algorithm from the user's
+list. The loop stops at a pass (the engine sees the Fail port empty), at Max rounds, or when
+a round does not improve on the one before (unless that is switched off).
+
+The graph module refuses a loop whose Retrain gives no bound (NODE.loop.bound); Max rounds
+is a whole number from 1 to MAX_ROUNDS, so every loop ends.
+"""
+
+from __future__ import annotations
+
+from nodes.base import METRICS, RETRAIN, Fingerprint, Loop, NodeError, NodeType, Port, Upstream
+from plugins import registry
+from plugins.params import Param, quoted, validate_params
+
+MAX_ROUNDS = 10
+TRIALS_MAX = 500  # the Model node's own limit on Optuna trials (nodes/model.py TRAINING_PARAMS)
+ESCALATIONS = ("trials", "algorithm")
+PARAMS = (
+    Param("max_rounds", "int", default=3, min=1, max=MAX_ROUNDS, label="Max rounds",
+          help=f"Rounds in all, the first included (1–{MAX_ROUNDS}): the loop never runs more."),
+    Param("escalation", "select", default="trials", choices=ESCALATIONS, label="Each round",
+          help="trials: more Optuna trials (the first round's times the factor, per round); "
+               "algorithm: the next algorithm from the list."),
+    Param("trials_factor", "float", default=2.0, min=1.1, max=10.0, label="Trials factor",
+          visible_if=(("escalation", "trials"),),
+          help="Round k searches the first round's trials times this, k − 1 times over."),
+    Param("algorithms", "str", default="", max=500, label="Next algorithms",
+          visible_if=(("escalation", "algorithm"),),
+          help="Algorithm slugs in the order to try, comma-separated (e.g. random_forest, xgboost)."),
+    Param("stop_if_no_better", "bool", default=True, label="Stop when a round does not improve"),
+)
+
+
+def algorithm_list(text) -> list[str]:
+    return [a.strip() for a in str(text or "").split(",") if a.strip()]
+
+
+def validate(config: dict, upstream: Upstream):
+    clean, errors = validate_params(PARAMS, config, what="field")
+    if clean.get("escalation") == "algorithm" and "algorithms" not in errors:
+        names = algorithm_list(clean.get("algorithms"))
+        clean["algorithms"] = ", ".join(names)
+        models = registry.models()
+        unknown = [n for n in names if n not in models]
+        wrong = [n for n in names if n in models and upstream.problem_type
+                 and upstream.problem_type not in models[n].problem_types]
+        if not names:
+            errors["algorithms"] = "List the algorithms to try next (their slugs, comma-separated)."
+        elif unknown:
+            fits = [k for k, m in models.items() if not upstream.problem_type or upstream.problem_type in m.problem_types]
+            errors["algorithms"] = (f"Unknown algorithm {', '.join(map(quoted, unknown))}; the algorithms are "
+                                    f"{', '.join(fits)}.")
+        elif wrong:
+            errors["algorithms"] = f"{', '.join(models[n].name for n in wrong)} cannot do {upstream.problem_type}."
+    return clean, errors
+
+
+def advise(config: dict, upstream: Upstream) -> list[str]:
+    if config.get("escalation") != "algorithm":
+        return []
+    names, rounds = algorithm_list(config.get("algorithms")), config.get("max_rounds") or 1
+    if names and len(names) < rounds - 1:
+        return [f"Max rounds is {rounds} but the list has {len(names)} algorithm(s) after the first: the loop stops "
+                f"after round {len(names) + 1} at most."]
+    return []
+
+
+def bound(config: dict) -> int | None:
+    """The most rounds this config allows, or None (then no loop is allowed)."""
+    n = config.get("max_rounds", PARAMS[0].default)
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_ROUNDS:
+        return None
+    return n
+
+
+def _name(slug: str) -> str:
+    plugin = registry.models().get(slug)
+    return plugin.name if plugin else str(slug)
+
+
+def escalate(config: dict, first: dict, current: dict, next_round: int) -> tuple[dict, str] | str:
+    """(the Model's config for `next_round`, the change in words), or why there is none."""
+    if config.get("escalation") == "algorithm":
+        names = algorithm_list(config.get("algorithms"))
+        if next_round - 2 >= len(names):
+            return f"no algorithm left to try after round {next_round - 1} (the list has {len(names)})"
+        slug = names[next_round - 2]
+        new = {**first, "algorithm": slug, "hyperparameters": {}}
+        if new.get("use_optuna"):
+            new["optuna_metric"] = None  # the new algorithm's own default
+        return new, f"algorithm {_name(current.get('algorithm'))} → {_name(slug)}"
+    base = int(first.get("optuna_trials") or 20)
+    trials = min(TRIALS_MAX, round(base * float(config.get("trials_factor") or 2.0) ** (next_round - 1)))
+    was = int(current.get("optuna_trials") or base) if current.get("use_optuna") else 0
+    if trials <= was:
+        return f"no more trials to add: the search is at the Model's limit of {TRIALS_MAX}"
+    new = {**first, "use_optuna": True, "optuna_trials": trials}
+    return new, (f"Optuna trials {was} → {trials}" if was else f"Optuna search on, {trials} trials")
+
+
+def _better(value: float, before: float, direction: str) -> bool:
+    return value > before if direction == "higher" else value < before
+
+
+def run(config: dict, inputs: dict, ctx) -> dict:
+    state = ctx.loop
+    if state is None:
+        raise NodeError("A Retrain node runs in a loop: connect its output back up to the Model node it retrains.")
+    verdict = getattr(inputs.get("metrics"), "verdict", None) or {}
+    return {**_decide(config, state, verdict), "round": state.round, "rounds": state.rounds}
+
+
+def _decide(config: dict, state, verdict: dict) -> dict:
+    k, n = state.round, state.bound
+    shown = str(verdict.get("message", "")).rsplit(": ", 1)[0]
+    if k >= n:
+        return {"stop": f"stopped after round {k} of {n}: {shown}".rstrip(": ")}
+    if config.get("stop_if_no_better", True) and len(state.rounds) >= 2:
+        before = state.rounds[-2].get("verdict") or {}
+        value, prev = verdict.get("value"), before.get("value")
+        if isinstance(value, (int, float)) and isinstance(prev, (int, float)) and not _better(
+                value, prev, verdict.get("direction", "higher")):
+            sign = "≤" if verdict.get("direction", "higher") == "higher" else "≥"
+            return {"stop": f"round {k} did not improve on round {k - 1} ({value:.3f} {sign} {prev:.3f})"}
+    escalated = escalate(config, state.first_config, state.config, k + 1)
+    if isinstance(escalated, str):
+        return {"stop": f"stopped after round {k} of {n}: {escalated}"}
+    new, change = escalated
+    return {"config": new, "change": change, "message": f"round {k} of {n} failed ({shown}); round {k + 1}: {change}"}
+
+
+def output_summary(decision: dict) -> dict:
+    return {k: v for k, v in decision.items() if k != "config"} | (
+        {"message": decision["stop"]} if "stop" in decision else {})
+
+
+def summary(config: dict) -> str:
+    n = config.get("max_rounds", 3)
+    if config.get("escalation") == "algorithm":
+        names = algorithm_list(config.get("algorithms"))
+        return f"up to {n} rounds: " + (", ".join(names) if names else "list the next algorithms")
+    return f"up to {n} rounds, ×{config.get('trials_factor', 2.0):g} Optuna trials each"
+
+
+def fingerprint(config: dict) -> Fingerprint:
+    return Fingerprint(volatile="a Retrain node decides from the rounds before it in the same run")
+
+
+NODE = NodeType(
+    type="retrain", label="Retrain", icon="🔁", colour="#db2777",
+    description="On a Gate's Fail: train the Model again with more trials or the next algorithm, a bounded number of times.",
+    inputs=(Port("metrics", (METRICS,), "Failed model"),),
+    outputs=(Port("model", (RETRAIN,), "Back to Model", loop=True),),
+    params=PARAMS, validate=validate, run=run, summary=summary, group="Results",
+    output_summary=output_summary, fingerprint=fingerprint, advise=advise, loop=Loop(bound=bound), order=57,
+)

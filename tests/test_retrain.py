@@ -1,0 +1,200 @@
+"""The bounded retrain loop through a real app with a real worker on a home folder of its
+own: Gate fail → Retrain → (loop edge) → Model. A loop that passes on round 2 deploys round
+2's model; one that never passes stops at its bound with the sentence; one whose round does
+not improve stops early; each round of a search has its own cache key, so a later run
+serves every round its own result and never an earlier round's. And the graph's rules: a
+cycle without a Retrain is still refused, and a loop edge goes from Retrain to Model only."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import running_app, wait_for
+from tests.test_deploy import call, node
+
+IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+
+
+def looped(model: dict, retrain: dict, threshold: float, name: str = "") -> dict:
+    """Dataset → Split → Model → Evaluate → Gate (pass → Deploy, fail → Retrain ⇢ Model)."""
+    nodes = [
+        {"id": "d", "type": "dataset", "config": IRIS},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
+        {"id": "m", "type": "model", "config": model},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "f1"]}},
+        {"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": threshold}},
+        {"id": "r", "type": "retrain", "config": retrain},
+    ]
+    edges = [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
+    edges += [{"source": "g", "source_port": "fail", "target": "r"}, {"source": "r", "target": "m"}]
+    if name:
+        nodes.append({"id": "x", "type": "deploy", "config": {"name": name}})
+        edges.append({"source": "g", "source_port": "pass", "target": "x"})
+    return {"nodes": nodes, "edges": edges}
+
+
+def run(base, graph, workflow_id=None) -> dict:
+    if workflow_id is None:
+        status, wf = call(base, "/api/v1/workflows", {"name": f"loop {time.monotonic()}", **graph})
+        assert status == 201, wf
+        workflow_id = wf["id"]
+    status, body = call(base, f"/api/v1/workflows/{workflow_id}/run", {})
+    assert status == 202, body
+    job_id = body["job_id"]
+    assert wait_for(lambda: call(base, f"/api/v1/jobs/{job_id}")[1]["status"] in ("completed", "failed"), 240)
+    job = call(base, f"/api/v1/jobs/{job_id}")[1]
+    assert job["status"] == "completed", job
+    return {**job, "workflow_id": workflow_id}
+
+
+def events(base, job_id) -> list[dict]:
+    """The finished job's events, from its SSE stream (which ends after the terminal one)."""
+    with urllib.request.urlopen(f"{base}/api/v1/jobs/{job_id}/events", timeout=60) as r:
+        text = r.read().decode()
+    return [json.loads(line[5:]) for line in text.splitlines() if line.startswith("data:")]
+
+
+@pytest.fixture(scope="module")
+def app():
+    home = tempfile.mkdtemp(prefix="playground-retrain-")
+    with running_app("--workers", "1", home=home, timeout=60) as a:
+        yield a
+
+
+WEAK = {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}  # a stump: 0.667 on this split
+
+
+def test_a_loop_that_passes_on_round_2_deploys_the_round_2_model(app):
+    job = run(app.base, looped(WEAK, {"escalation": "algorithm", "algorithms": "logistic_regression"}, 0.9, "loop2"))
+    retrain = node(job, "r")
+    rounds = retrain["output"]["rounds"]
+    assert [(x["round"], x["passed"]) for x in rounds] == [(1, False), (2, True)]
+    assert rounds[1]["change"] == "algorithm Decision Tree → Logistic Regression"
+    first, second = rounds[0]["verdict"]["value"], rounds[1]["verdict"]["value"]
+    assert first < 0.9 <= second
+    assert retrain["status"] == "completed"
+    assert retrain["message"] == f"passed on round 2 of 3 (accuracy {second:.3f} ≥ 0.90: pass)"
+    # the run's results say which round each node's outcome is of
+    assert job["results"]["nodes"]["m"]["round"] == 2 and job["results"]["nodes"]["g"]["round"] == 2
+    assert job["results"]["metrics"]["e"]["values"]["accuracy"] == second
+    deploy = node(job, "x")
+    assert deploy["status"] == "completed" and deploy["output"]["version"] == 1, deploy
+    status, d = call(app.base, "/api/v1/deployments/loop2")
+    assert status == 200, d
+    [v] = d["versions"]
+    assert (v["job_id"], v["model_node_id"], v["deploy_node_id"]) == (job["id"], "m", "x")
+    assert v["algorithm"] == "logistic_regression"  # round 2's model, not the stump of round 1
+    assert v["metrics"][0]["accuracy"] == second
+    # every round is in the run's events: the Model ran twice, each status with its round
+    evs = events(app.base, job["id"])
+    done = [(e["round"], e["rounds"]) for e in evs if e["type"] == "node_status" and e["node_id"] == "m"
+            and e["status"] == "completed"]
+    assert done == [(1, 3), (2, 3)]
+    said = [(e["round"], e["passed"], e["value"], e["change"]) for e in evs if e["type"] == "node_round"]
+    assert said == [(1, False, first, None), (2, True, second, rounds[1]["change"])]
+
+
+def test_a_loop_that_never_passes_stops_at_its_bound(app):
+    job = run(app.base, looped({"algorithm": "logistic_regression"},
+                               {"escalation": "algorithm", "algorithms": "decision_tree, knn", "max_rounds": 3,
+                                "stop_if_no_better": False}, 0.999, "never"))
+    retrain = node(job, "r")
+    rounds = retrain["output"]["rounds"]
+    assert [x["round"] for x in rounds] == [1, 2, 3] and not any(x["passed"] for x in rounds)
+    last = rounds[-1]["verdict"]["value"]
+    assert retrain["message"] == f"stopped after round 3 of 3: accuracy {last:.3f} < 0.999"
+    assert job["results"]["nodes"]["m"]["round"] == 3
+    deploy = node(job, "x")
+    assert deploy["status"] == "skipped" and f"accuracy {last:.3f} < 0.999: fail" in deploy["message"]
+    assert call(app.base, "/api/v1/deployments/never")[0] == 404
+
+
+def test_a_round_that_does_not_improve_stops_the_loop(app):
+    job = run(app.base, looped({"algorithm": "logistic_regression"},
+                               {"escalation": "algorithm", "algorithms": "decision_tree, knn"}, 0.999))
+    retrain = node(job, "r")
+    rounds = retrain["output"]["rounds"]
+    assert [x["round"] for x in rounds] == [1, 2]
+    a, b = rounds[0]["verdict"]["value"], rounds[1]["verdict"]["value"]
+    assert b <= a  # this split: both 0.978
+    assert retrain["message"] == f"round 2 did not improve on round 1 ({b:.3f} ≤ {a:.3f})"
+    assert job["results"]["nodes"]["m"]["round"] == 2
+
+
+@pytest.fixture(scope="module")
+def cached_app():
+    """An app whose node cache is on (the suite's default is off: tests/conftest.py)."""
+    home = tempfile.mkdtemp(prefix="playground-retrain-cache-")
+    with running_app("--workers", "1", env={"PLAYGROUND_CACHE_MB": "256"}, home=home, timeout=60) as a:
+        yield a
+
+
+def test_each_round_of_a_search_has_its_own_cache_key(cached_app):
+    """More trials each round: round 2 is not served round 1's model, and a second run of the
+    same workflow serves each round its own (round 2's search had 4 trials, round 1's 2)."""
+    app = cached_app
+    graph = looped({"algorithm": "logistic_regression", "use_optuna": True, "optuna_trials": 2, "cv_folds": 2},
+                   {"escalation": "trials", "trials_factor": 2, "max_rounds": 2, "stop_if_no_better": False}, 0.999)
+    job = run(app.base, graph)
+    rounds = node(job, "r")["output"]["rounds"]
+    assert [x["change"] for x in rounds] == [None, "Optuna trials 2 → 4"]
+    assert node(job, "m")["output"]["optuna"]["n_trials"] == 4
+    statuses = [(e["round"], e["status"]) for e in events(app.base, job["id"])
+                if e["type"] == "node_status" and e["node_id"] == "m" and e["status"] != "running"]
+    assert statuses == [(1, "completed"), (2, "completed")]
+    again = run(app.base, graph, job["workflow_id"])
+    evs = events(app.base, again["id"])
+    statuses = [(e["round"], e["status"]) for e in evs
+                if e["type"] == "node_status" and e["node_id"] == "m" and e["status"] != "running"]
+    assert statuses == [(1, "cached"), (2, "cached")]
+    assert node(again, "m")["output"]["optuna"]["n_trials"] == 4
+    assert node(again, "r")["message"] == node(job, "r")["message"]
+
+
+def test_a_cycle_without_a_retrain_node_is_still_refused(app):
+    graph = {"nodes": [{"id": "d", "type": "dataset", "config": IRIS},
+                       {"id": "p", "type": "preprocessing", "config": {}},
+                       {"id": "q", "type": "preprocessing", "config": {}}],
+             "edges": [{"source": "d", "target": "p"}, {"source": "p", "target": "q"}, {"source": "q", "target": "p"}]}
+    status, body = call(app.base, "/api/v1/workflows/execute", graph)
+    assert status == 422, body
+    sentence = "This node is part of a cycle; a workflow must flow one way."
+    assert sentence in body["errors"]["p"] and sentence in body["errors"]["q"]
+
+
+def test_a_loop_must_leave_through_a_gates_fail_output(app):
+    graph = looped(WEAK, {}, 0.9)
+    graph["edges"] = [e if e.get("source_port") != "fail" else {**e, "source_port": "pass"} for e in graph["edges"]]
+    status, body = call(app.base, "/api/v1/workflows/execute", graph)
+    assert status == 422, body
+    assert "A loop must leave through Gate's Fail" in " ".join(body["errors"]["r"])
+
+
+def test_a_loop_without_a_bound_is_refused(app):
+    status, body = call(app.base, "/api/v1/workflows/execute", looped(WEAK, {"max_rounds": 11}, 0.9))
+    assert status == 422, body
+    assert any("Max rounds" in m and "10" in m for m in body["errors"]["r"]), body
+
+
+@pytest.mark.parametrize("edge,fragment", [
+    ({"source": "r", "target": "e"}, "Evaluate cannot take Retrain's output (retrain)"),
+    ({"source": "r", "target": "s"}, "cannot take Retrain's output (retrain)"),
+    ({"source": "e", "target": "m", "target_port": "retrain"}, "Model cannot take Evaluate's output (metrics)"),
+    ({"source": "g", "source_port": "fail", "target": "m", "target_port": "retrain"}, "Model cannot take Gate's output"),
+])
+def test_a_loop_edge_goes_from_retrain_to_model_only(app, edge, fragment):
+    graph = looped(WEAK, {}, 0.9)
+    status, wf = call(app.base, "/api/v1/workflows", {"name": "edges", **graph})
+    assert status == 201, wf
+    structure = {"nodes": [{k: n[k] for k in ("id", "type")} | {"position": {"x": 0, "y": 0}} for n in graph["nodes"]],
+                 "edges": graph["edges"] + [edge]}
+    status, body = call(app.base, f"/api/v1/workflows/{wf['id']}/structure", structure, method="PUT")
+    assert status == 422 and fragment in body["detail"], body
+    status, body = call(app.base, f"/api/v1/workflows/{wf['id']}/structure",
+                        {**structure, "edges": graph["edges"]}, method="PUT")
+    assert status == 200, body  # Retrain → Model is the one it takes

@@ -1,0 +1,143 @@
+"""The retrain loop in the real editor (Debian's Chromium, Playwright, the real app and its
+workers): Dataset → Preprocessing → Split → Model → Evaluate, then Gate, Deploy and Retrain
+dragged from the palette and connected by the mouse (Gate pass → Deploy, Gate fail → Retrain,
+Retrain → Model's Retrain port: the loop edge, drawn dashed). A run whose gate passes on
+round 2 shows the rounds on the nodes and registers a version; with a threshold no round
+clears, Deploy is skipped with the gate's sentence and no version appears."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
+    ARTIFACTS,
+    CHROMIUM,
+    api,
+    browser,
+    center,
+    drag_from_palette,
+    inspector_ready,
+    open_inspector,
+    page,
+    port,
+    server,
+    wait_saved,
+)
+from tests.test_ui_plugins import node, open_workflow
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+
+
+def wire(pg, source, target, source_port=None, target_port=None):
+    """Drag from an output port onto an input port (the one named) and let go; then the save."""
+    sx, sy = center(port(pg, source, "out", source_port).bounding_box())
+    tx, ty = center(port(pg, target, "in", target_port).bounding_box())
+    pg.mouse.move(sx, sy)
+    pg.mouse.down()
+    pg.mouse.move((sx + tx) / 2, (sy + ty) / 2, steps=6)
+    pg.mouse.move(tx, ty, steps=6)
+    pg.mouse.up()
+    wait_saved(pg)
+
+
+def set_field(pg, node_id, name, value):
+    open_inspector(pg, node_id)
+    field = pg.locator(f"#inspector [name={name}]")
+    if field.evaluate("el => el.tagName") == "SELECT":
+        field.select_option(value)
+    else:
+        field.fill(value)
+        field.dispatch_event("change")
+    inspector_ready(pg)
+    pg.wait_for_function("document.getElementById('save-state').dataset.state === 'saved'")
+
+
+def stored(server, wid, node_id):
+    graph = api(server, f"/api/v1/workflows/{wid}")["graph"]
+    return next(n["config"] for n in graph["nodes"] if n["id"] == node_id)
+
+
+def run(pg):
+    """Run, and wait for this run's end (not the one before's results)."""
+    before = pg.evaluate("window.playground.job ? window.playground.job.id : ''")
+    pg.click("#run-button")
+    pg.wait_for_function(f"window.playground.job && window.playground.job.id !== {before!r} && "
+                         "!window.playground.job.active", timeout=180_000)
+    pg.wait_for_selector("#results-body[data-status=completed]", timeout=30_000)
+
+
+def status(pg, node_id):
+    return pg.locator(f'#canvas [data-node-id="{node_id}"]').get_attribute("data-status")
+
+
+def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # noqa: F811
+    pg = page
+    wid = open_workflow(pg, server, {"name": "Retrain loop", "nodes": [
+        node("d", "dataset", IRIS, 60, 20), node("p", "preprocessing", {}, 60, 150),
+        node("s", "split", {"test_size": 0.3, "random_seed": 1}, 60, 280),
+        node("m", "model", {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}, 60, 420),
+        node("e", "evaluate", {"metrics": ["accuracy"]}, 60, 560)],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]})
+    # beside the column (the canvas fits it at about 0.8): Gate and Deploy right, Retrain left
+    gate = drag_from_palette(pg, "gate", 760, 230)
+    deploy = drag_from_palette(pg, "deploy", 760, 420)
+    retrain = drag_from_palette(pg, "retrain", 170, 330)
+    wait_saved(pg)
+    wire(pg, "e", gate)
+    wire(pg, gate, deploy, source_port="pass")
+    wire(pg, gate, retrain, source_port="fail")
+    wire(pg, retrain, "m", target_port="retrain")
+    edges = api(server, f"/api/v1/workflows/{wid}")["graph"]["edges"]
+    assert {"source": retrain, "source_port": "model", "target": "m", "target_port": "retrain"} in edges
+    # the loop edge is dashed; the others are not
+    dashes = pg.evaluate("window.playground.graph.getEdges().map(e => [e.getSourceCellId(), "
+                         "e.attr('line/strokeDasharray') || null])")
+    assert [retrain, "7 5"] in dashes and all(d is None for s, d in dashes if s != retrain)
+    assert pg.locator('#canvas g.pg-loop-edge[data-cell-id] path[stroke-dasharray="7 5"]').count() >= 1
+
+    set_field(pg, gate, "threshold", "0.9")
+    set_field(pg, deploy, "name", "ui-loop")
+    set_field(pg, retrain, "escalation", "algorithm")
+    set_field(pg, retrain, "algorithms", "logistic_regression")
+    assert stored(server, wid, retrain)["algorithms"] == "logistic_regression"
+    assert stored(server, wid, gate)["threshold"] == 0.9
+
+    run(pg)  # round 1: a stump (0.667) fails; round 2: logistic regression (0.978) passes
+    assert status(pg, deploy) == "completed"
+    assert "ui-loop version 1 is in production" in pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
+    for nid in ("m", "e", gate, retrain):
+        assert pg.locator(f'#canvas [data-node-id="{nid}"] .pg-node-round').inner_text() == "round 2/3", nid
+    assert pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title").startswith("passed on round 2 of 3")
+    log = pg.locator("#exec-log").inner_text()
+    assert "round 1 of 3: accuracy 0.667 < 0.90: fail" in log and "round 2 of 3 (algorithm Decision Tree → " \
+        "Logistic Regression): accuracy 0.978 ≥ 0.90: pass" in log, log
+    # the results list the loop's rounds: the change each made and its verdict
+    rounds = pg.locator(f'#results-body .loop-rounds[data-loop="{retrain}"]')
+    assert rounds.locator("tr[data-round]").count() == 2
+    assert "Decision Tree → Logistic Regression" in rounds.locator('tr[data-round="2"]').inner_text()
+    assert "accuracy 0.978 ≥ 0.90: pass" in rounds.locator('tr[data-round="2"]').inner_text()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    rounds.scroll_into_view_if_needed()
+    rounds.screenshot(path=str(ARTIFACTS / "retrain-loop-rounds.png"))
+    [version] = api(server, "/api/v1/deployments/ui-loop")["versions"]
+    assert version["algorithm"] == "logistic_regression" and version["model_node_id"] == "m"
+    for w, h in ((1600, 1000), (1366, 768)):  # the page as the run left it, at each size
+        pg.set_viewport_size({"width": w, "height": h})
+        pg.evaluate("window.playground.graph.zoomToFit({ padding: 40, maxScale: 1 })")
+        pg.screenshot(path=str(ARTIFACTS / f"retrain-loop-{w}x{h}.png"))
+    pg.set_viewport_size({"width": 1440, "height": 900})
+
+    set_field(pg, gate, "threshold", "0.999")  # no round clears it
+    run(pg)
+    assert status(pg, deploy) == "skipped"
+    reason = pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
+    assert "accuracy 0.978 < 0.999: fail" in reason and "'pass'" in reason, reason
+    said = pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title")
+    assert said == "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1)", said
+    assert pg.locator(f'#canvas [data-node-id="{retrain}"] .pg-node-round').inner_text() == "round 2/3"
+    assert len(api(server, "/api/v1/deployments/ui-loop")["versions"]) == 1  # no new version
+    pg.screenshot(path=str(ARTIFACTS / "retrain-loop-failed.png"))
