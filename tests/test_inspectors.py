@@ -181,10 +181,10 @@ def test_an_inspector_save_resolves_once_reads_the_workflow_once_and_checks_the_
     five resolves, then two; three reads of the row."""
     from data.store import Store
     from executor import engine
-    from nodes.base import NodeType
+    from nodes.registry import node_types
     from web import inspector
 
-    counts = {"resolve": 0, "row": 0, "check": 0}
+    counts = {"resolve": 0, "row": 0, "validate": 0}
 
     def counting(key, real, only=None):
         def counted(*a, **kw):
@@ -197,10 +197,11 @@ def test_an_inspector_save_resolves_once_reads_the_workflow_once_and_checks_the_
     monkeypatch.setattr(inspector, "resolve", counting("resolve", inspector.resolve))
     monkeypatch.setattr(Store, "_one", counting("row", Store._one,  # the workflow's row, graph and all
                                                 lambda store, sql, *a: sql.startswith("SELECT * FROM workflows")))
-    monkeypatch.setattr(NodeType, "check", counting("check", NodeType.check, lambda nt, *a: nt.type == "model"))
+    validate = node_types()["model"].validate  # the Model node's validate hook: what it declared
+    monkeypatch.setattr(validate, "declared", counting("validate", validate.declared))
     r = web.post(f"/ui/workflows/{wf['id']}/nodes/model/config", data={"hp-n_estimators": "120"})
     assert r.status_code == 200 and "pg-state" in r.headers["hx-trigger"]
-    assert counts == {"resolve": 1, "row": 1, "check": 1}
+    assert counts == {"resolve": 1, "row": 1, "validate": 1}
     assert stored(web, wf, "model")["hyperparameters"]["n_estimators"] == 120
     state = json.loads(r.headers["hx-trigger"])["pg-state"]["nodes"]["model"]
     assert state["config"]["hyperparameters"]["n_estimators"] == 120
