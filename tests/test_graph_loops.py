@@ -46,8 +46,11 @@ def test_a_loop_edge_is_kept_out_of_the_order_and_its_body_runs_in_one_go():
 
 def test_the_retrain_output_port_is_declared_a_loop_and_the_gates_fail_port_failing():
     types = node_types()
-    assert types["retrain"].output_port("model").to_json()["loop"] is True
-    assert types["gate"].output_port("fail").failing and not types["gate"].output_port("pass").failing
+    def output(node_type, name):
+        return next(p for p in types[node_type].outputs if p.name == name)
+
+    assert output("retrain", "model").to_json()["loop"] is True
+    assert output("gate", "fail").failing and not output("gate", "pass").failing
     assert types["model"].input_port("retrain").loop and not types["model"].input_port("retrain").required
 
 
