@@ -51,6 +51,19 @@ def preload(heavy: bool = True) -> None:
         warm_job_start()
 
 
+# a small run through the pipeline nodes (no store, nothing saved): the first split, fit and
+# evaluation of a fresh process cost 3-5x the next ones (measured on a 150-row job: 260-300
+# ms in a job process against 70-90 ms in a warm one)
+WARM_RUN = {"nodes": [
+    {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                               "problem_type": "classification"}},
+    {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
+    {"id": "s", "type": "split", "config": {}},
+    {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}},
+    {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}}],
+    "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]}
+
+
 def warm_job_start() -> None:
     """What every job computes before its first node runs, computed once here so each job
     process forked from this host inherits it (measured: the first job of a fresh process
@@ -62,6 +75,9 @@ def warm_job_start() -> None:
     from nodes.registry import node_types
     from plugins.preprocessing import dtype_kind
 
+    from executor.engine import run_workflow
+
+    run_workflow(WARM_RUN, lambda event: None)  # every pipeline node's first-call costs, paid here
     library_versions()
     for nt in node_types().values():
         code_version(nt)
@@ -69,3 +85,8 @@ def warm_job_start() -> None:
                   "category", "datetime64[ns]", "datetime64[us]"):
         dtype_kind(dtype)
     native_pools()  # last: after every import above, so it sees every native pool
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the host's objects out of the collector's sight: a job's collections do not
+    # touch (and so copy) the pages it shares with the host
