@@ -52,8 +52,8 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(saves: int = SAVES) -> dict:
-    with running_app("--workers", "2") as app:
+def run(saves: int = SAVES, cwd=ROOT) -> dict:
+    with running_app("--workers", "2", cwd=cwd) as app:
         base = app.base
         training = _json(base, "/api/v1/workflows", {**long_training(), "name": "bench: training"})
         jobs = [_json(base, f"/api/v1/workflows/{training['id']}/run", {"rerun": "all"})["job_id"] for _ in range(2)]
@@ -99,6 +99,17 @@ def report(r: dict) -> None:
 
 
 def main(argv=None) -> dict:
+    """`--before CHECKOUT`: the same measurement of another checkout of the app first (e.g.
+    a git worktree of an earlier commit), side by side in one run."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.inspector")
+    parser.add_argument("--before", help="another checkout of the app to measure first")
+    args = parser.parse_args(argv or [])
+    if args.before:
+        print(f"before ({args.before}):")
+        report(run(cwd=args.before))
+        print("now:")
     r = run()
     report(r)
     return r
