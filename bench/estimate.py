@@ -16,7 +16,7 @@ import statistics
 import sys
 import time
 
-from executor.engine import default_dataset_info, resolve, run_workflow
+from executor.engine import default_dataset_facts, resolve, run_workflow
 from nodes.base import Upstream
 from nodes.model import FIT_OVERHEAD, fit_seconds, fit_shape
 from plugins import registry
@@ -32,14 +32,14 @@ def _diamonds():
     return data("diamonds").sample(DIAMOND_ROWS, random_state=0).reset_index(drop=True)
 
 
-def dataset_info():
+def dataset_facts():
     """The sample sets as the app knows them, and diamonds (with its categorical columns)."""
     from functools import cache
 
     from data import datasets
     from plugins import tables
 
-    samples = default_dataset_info(None)
+    samples = default_dataset_facts(None)
 
     @cache
     def frame(ds):
@@ -66,13 +66,13 @@ def workflow(dataset, target, ptype, algorithm, hp=None, **model):
 
 def measure(wf, info, load) -> tuple[float, float]:
     """(estimated, measured) seconds of the Model node."""
-    r = resolve(wf, dataset_info=info)
+    r = resolve(wf, dataset_facts=info)
     if r.errors:
         raise SystemExit(f"not valid: {r.errors}")
     from nodes.registry import node_types
 
     est = node_types()["model"].estimate(r.configs["m"], r.upstream["m"], r.designs["m"]).get("seconds", 0.0)
-    result = run_workflow(wf, lambda e: None, dataset_info=info, load_dataset=load)
+    result = run_workflow(wf, lambda e: None, dataset_facts=info, load_dataset=load)
     if result["nodes"]["m"]["status"] != "completed":
         raise SystemExit(f"{wf['nodes'][3]['config']} failed: {result['nodes']['m'].get('message')}")
     return est, result["nodes"]["m"]["duration"]
@@ -91,7 +91,7 @@ def calibrate(info, load) -> None:
     for slug, ptype, ds, target in cases():
         plugin = registry.models()[slug]
         wf = workflow(ds, target, ptype, slug)
-        r = resolve(wf, dataset_info=info)
+        r = resolve(wf, dataset_facts=info)
         up: Upstream = r.upstream["m"]
         shape = fit_shape(up, (up.n_rows or 0) * 0.8)
         hp = {p.name: p.default for p in plugin.params_for(ptype)}
@@ -128,7 +128,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.estimate")
     parser.add_argument("--calibrate", action="store_true")
     args = parser.parse_args(argv)
-    info, load = dataset_info()
+    info, load = dataset_facts()
     t = time.perf_counter()
     calibrate(info, load) if args.calibrate else report(info, load)
     print(f"({time.perf_counter() - t:.0f} s)", file=sys.stderr)

@@ -183,7 +183,7 @@ def check_table(key: str, target: str | None = None, problem_type: str | None = 
         return rec
     facts = {"columns": prof["columns"], "n_rows": prof["n_rows"], "name": key}
     wf = workflow(target, ptype)
-    r = resolve(wf, dataset_info=lambda _: facts)
+    r = resolve(wf, dataset_facts=lambda _: facts)
     if r.errors:
         rec["skipped"] = "invalid: " + "; ".join(" ".join(v) for v in r.errors.values())
         return rec
@@ -193,7 +193,7 @@ def check_table(key: str, target: str | None = None, problem_type: str | None = 
     events = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = run_workflow(wf, events.append, load_dataset=lambda _: df.copy(), dataset_info=lambda _: facts)
+        result = run_workflow(wf, events.append, load_dataset=lambda _: df.copy(), dataset_facts=lambda _: facts)
     rec["status"] = result["status"]
     for e in events:
         if e["type"] != "node_warning":

@@ -148,7 +148,7 @@ def run(args) -> int:
 
 def _run(args, stack: ExitStack) -> int:
     from data import datasets
-    from executor.engine import default_dataset_info, run_workflow, validate_workflow
+    from executor.engine import default_dataset_facts, run_workflow, validate_workflow
     from executor.facts import upload_facts
 
     path = Path(args.workflow)
@@ -160,7 +160,7 @@ def _run(args, stack: ExitStack) -> int:
         workflow, records = ingest_data(workflow, files, folder)
         reading = {nid: str(src) for nid, src in files.items()}
         facts = {r["id"]: upload_facts(r) for r in records.values()}
-        samples = default_dataset_info(None)
+        samples = default_dataset_facts(None)
 
         def info(dataset_id):
             return facts.get(dataset_id) or samples(dataset_id)
@@ -174,16 +174,16 @@ def _run(args, stack: ExitStack) -> int:
     else:
         from data.config import settings
         from data.store import open_store
-        from executor.facts import dataset_info_for
+        from executor.facts import dataset_facts_for
 
         # the same home folder as the app (PLAYGROUND_HOME): uploaded datasets run here too
         cfg = settings().ensure()
-        info = dataset_info_for(open_store(cfg))
+        info = dataset_facts_for(open_store(cfg))
 
         def load_dataset(dataset_id):
             return datasets.load_dataset(dataset_id, cfg.datasets_dir)
 
-    errors = validate_workflow(workflow, dataset_info=info)
+    errors = validate_workflow(workflow, dataset_facts=info)
     if errors:
         print(f"{path}: the workflow is not valid:", file=sys.stderr)
         for node_id, messages in errors.items():
@@ -238,7 +238,7 @@ def _run(args, stack: ExitStack) -> int:
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['progress']:.0%} {event.get('message', '')}")
 
     result = run_workflow(workflow, on_event, job_id="cli", save_artifact=save_artifact if out_dir else None,
-                          load_dataset=load_dataset, dataset_info=info)
+                          load_dataset=load_dataset, dataset_facts=info)
     if not args.json:
         for node_id, entry in result["metrics"].items():
             print(f"\nmetrics of {node_id} ({entry['algorithm']}):")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from data.store import Invalid, Store
 from executor.engine import resolve
-from executor.facts import dataset_info_for
+from executor.facts import dataset_facts_for
 from nodes.graph import node_name
 from plugins import registry
 
@@ -167,7 +167,7 @@ def compare_jobs(store: Store, a: str | None, b: str | None, metrics_registry, n
     if a == b:
         raise Invalid("Choose two different runs to compare; both are the same run.", status=400)
     job_a, job_b = store.require_job(a), store.require_job(b)
-    info = dataset_info_for(store)
+    info = dataset_facts_for(store)
     return compare_runs(job_a, job_b, effective(store.get_snapshot(job_a["snapshot_id"]), info),
                         effective(store.get_snapshot(job_b["snapshot_id"]), info), metrics_registry, node_types)
 
@@ -177,7 +177,7 @@ def effective(graph: dict, info) -> dict:
     the engine resolves it): a default written out by a later save ("sqrt" for a forest's
     features per split) is then no change. A node that does not resolve keeps its config."""
     try:
-        configs = resolve(graph, dataset_info=info).configs
+        configs = resolve(graph, dataset_facts=info).configs
     except Exception:  # a snapshot the current declarations cannot read: compare as stored
         return graph
     return {**graph, "nodes": [{**n, "config": configs[n["id"]]} if n.get("id") in configs else n

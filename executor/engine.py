@@ -3,7 +3,7 @@
 Everything per node type comes from its declaration (nodes/base.py hooks); the graph's
 shape, ports and order from nodes/graph.py. The engine never asks what type a node is.
 
-    resolve(workflow, dataset_info) -> Resolved   every node's clean config, what feeds it,
+    resolve(workflow, dataset_facts) -> Resolved   every node's clean config, what feeds it,
                                                    what it passes down, errors by node id
     run_workflow(workflow, on_event, ...) -> dict  runs in topological order; events:
           {"type": "node_status", "node_id", "status": running|completed|failed|skipped|cancelled,
@@ -64,7 +64,7 @@ def _sample_facts(dataset_id: str) -> dict:
             "version": {"sample": dataset_id}}  # its rows come with the libraries, whose versions the key holds
 
 
-def default_dataset_info(datasets_dir=None) -> Callable[[str], dict | None]:
+def default_dataset_facts(datasets_dir=None) -> Callable[[str], dict | None]:
     """Dataset facts for validation: columns (with roles) and row count. Samples are
     profiled once per process; uploaded files are read from `datasets_dir`."""
     from data import datasets
@@ -138,7 +138,7 @@ def _dataset_of(nt, config: dict, info, dataset_exists) -> dict | None:
     return dataset
 
 
-def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
+def resolve(workflow, dataset_facts: Callable[[str], dict | None] | None = None,
             dataset_exists: Callable[[str], bool] | None = None, edit: tuple[str, Callable] | None = None) -> Resolved:
     """Validate every node's config in topological order, each against what flows into it.
 
@@ -149,7 +149,7 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
     graph = graphs.parse(workflow)
     errors = {k: list(v) for k, v in graph.errors.items()}
     types = node_types()
-    info = dataset_info or default_dataset_info()
+    info = dataset_facts or default_dataset_facts()
     configs, upstreams, field_errors, outputs, designs, stored = {}, {}, {}, {}, {}, {}
     for nid in graph.order:
         node = graph.nodes[nid]
@@ -164,13 +164,13 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
         if not isinstance(config, dict):
             config = {}
         stored[nid] = nt.readable(config)[0]
-        design = Design(dataset=_dataset_of(nt, stored[nid], info, dataset_exists), inputs=inputs, dataset_info=info)
+        design = Design(dataset=_dataset_of(nt, stored[nid], info, dataset_exists), inputs=inputs, dataset_facts=info)
         if edit is not None and nid == edit[0]:
             config = edit[1](nt, stored[nid], upstream, design)
             graph.nodes[nid] = {**node, "config": config}  # a new dict: the caller's graph is the "before"
             stored[nid] = nt.readable(config)[0]
             design = Design(dataset=_dataset_of(nt, stored[nid], info, dataset_exists), inputs=inputs,
-                            dataset_info=info)
+                            dataset_facts=info)
         designs[nid] = design
         clean, ferrs = nt.validate(config, upstream, design)
         configs[nid] = clean
@@ -185,7 +185,7 @@ def resolve(workflow, dataset_info: Callable[[str], dict | None] | None = None,
     return Resolved(graph, configs, upstreams, errors, field_errors, outputs, designs, stored)
 
 
-def reconcile_edit(before: dict, after: dict, dataset_info: Callable[[str], dict | None]) -> dict:
+def reconcile_edit(before: dict, after: dict, dataset_facts: Callable[[str], dict | None]) -> dict:
     """`after` with each node whose config the edit changed as its type's `reconcile` hook
     says the config follows the edit (the store runs it on every save, web/site.py sets it):
     a new dataset brings its suggested target, a new algorithm its own defaults."""
@@ -199,20 +199,20 @@ def reconcile_edit(before: dict, after: dict, dataset_info: Callable[[str], dict
                 or not isinstance(config, dict) or config == old.get("config")):
             nodes.append(n)
             continue
-        nodes.append({**n, "config": reconcile_node(nt, config, old.get("config") or {}, dataset_info)})
+        nodes.append({**n, "config": reconcile_node(nt, config, old.get("config") or {}, dataset_facts)})
     return {**after, "nodes": nodes}
 
 
-def reconcile_node(nt, config: dict, old: dict, dataset_info) -> dict:
+def reconcile_node(nt, config: dict, old: dict, dataset_facts) -> dict:
     """One node's config after an edit, as its type's `reconcile` hook says (idempotent: a
     config it gave back comes back the same)."""
     ds = config.get(nt.dataset_param) if nt.dataset_param else None
-    design = Design(dataset=dataset_info(ds) if isinstance(ds, str) and ds else None, dataset_info=dataset_info)
+    design = Design(dataset=dataset_facts(ds) if isinstance(ds, str) and ds else None, dataset_facts=dataset_facts)
     return nt.reconcile(config, old, design)
 
 
-def validate_workflow(workflow, dataset_exists=None, dataset_info=None) -> dict[str, list[str]]:
-    return resolve(workflow, dataset_info=dataset_info, dataset_exists=dataset_exists).errors
+def validate_workflow(workflow, dataset_exists=None, dataset_facts=None) -> dict[str, list[str]]:
+    return resolve(workflow, dataset_facts=dataset_facts, dataset_exists=dataset_exists).errors
 
 
 def advice_for(r: Resolved, node_id: str) -> list[str]:
@@ -226,15 +226,15 @@ def advice_for(r: Resolved, node_id: str) -> list[str]:
     return nt.advise(r.configs[node_id], r.upstream[node_id], below, r.designs.get(node_id))
 
 
-def node_warnings(workflow, node_id: str, dataset_info=None) -> list[str]:
-    return advice_for(resolve(workflow, dataset_info=dataset_info), node_id)
+def node_warnings(workflow, node_id: str, dataset_facts=None) -> list[str]:
+    return advice_for(resolve(workflow, dataset_facts=dataset_facts), node_id)
 
 
-def node_states(workflow, dataset_info=None, resolved: Resolved | None = None) -> dict:
+def node_states(workflow, dataset_facts=None, resolved: Resolved | None = None) -> dict:
     """What the canvas shows for each node at design time: its one-line summary and its
     design state (not-configured | configured | invalid) with the messages. Run states are
     another vocabulary (RUN_STATES), sent by the run's events."""
-    r = resolved or resolve(workflow, dataset_info=dataset_info)
+    r = resolved or resolve(workflow, dataset_facts=dataset_facts)
     types = node_types()
     out = {}
     for n in r.graph.nodes.values():
@@ -370,7 +370,7 @@ def _with_config(workflow, node_id: str, config: dict) -> dict:
 
 
 def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, result: dict, on_event,
-              dataset_info, caching: bool, state: dict) -> None:
+              dataset_facts, caching: bool, state: dict) -> None:
     """A bounded loop's rounds (nodes/graph.py Loop): each round runs the body; a round whose
     exit port sent nothing passed and ends the loop; after a failed one the loop node runs
     and answers the next round's config of the loop target, or why it stops. Round k > 1 is
@@ -410,7 +410,7 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
         if not isinstance(decision, dict) or "config" not in decision:
             return  # stopped: its completed status says why
         workflow = _with_config(current["workflow"], loop.target, decision["config"])
-        nxt = resolve(workflow, dataset_info=dataset_info)
+        nxt = resolve(workflow, dataset_facts=dataset_facts)
         if nxt.errors:
             label = types[rr.graph.nodes[loop.target]["type"]].label
             what = " ".join(nxt.errors.get(loop.target) or [m for ms in nxt.errors.values() for m in ms])
@@ -423,7 +423,7 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
 
 def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "local",
                  is_cancelled: Callable[[], bool] = lambda: False, save_artifact=None,
-                 load_dataset=None, dataset_info=None, memory_note: str = "the memory available",
+                 load_dataset=None, dataset_facts=None, memory_note: str = "the memory available",
                  cache=None, register_model=None, production_metric=None) -> dict:
     """`cache`: an executor.cache.NodeCache; each node whose key is unchanged is then
     served from it (status `cached`), and each that runs says why (`reason`).
@@ -439,9 +439,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         def load_dataset(dataset_id):
             return datasets.load_dataset(dataset_id, datasets_dir)
 
-        dataset_info = dataset_info or default_dataset_info(datasets_dir)
-    dataset_info = dataset_info or default_dataset_info()
-    r = resolve(workflow, dataset_info=dataset_info)
+        dataset_facts = dataset_facts or default_dataset_facts(datasets_dir)
+    dataset_facts = dataset_facts or default_dataset_facts()
+    r = resolve(workflow, dataset_facts=dataset_facts)
     graph, types = r.graph, node_types()
     result = {"status": "completed", "nodes": {}, "metrics": {}, "plots": []}
     if r.errors:
@@ -527,7 +527,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             is_cancelled=is_cancelled,
             save_artifact=lambda kind, name, data, mime, nid=nid, kept=kept_artifacts: _saved(
                 save(kind, name, data, mime, node_id=nid), kind, name, data, mime, kept) if save_artifact else "",
-            warn=warn, load_dataset=load_dataset, dataset_info=dataset_info,
+            warn=warn, load_dataset=load_dataset, dataset_facts=dataset_facts,
             register_model=(lambda name, model, nid=nid: register_model(name, model, nid)) if register_model else None,
             production_metric=production_metric,
             event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
@@ -596,7 +596,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
     looped = {nid for x in graph.loops for nid in (*x.body, x.node)}
     for nid in graph.order:
         if nid in loops:
-            _run_loop(loops[nid], current, step, finish, status, produced, result, on_event, dataset_info,
+            _run_loop(loops[nid], current, step, finish, status, produced, result, on_event, dataset_facts,
                       cache is not None, state)
         elif nid not in looped:
             step(nid, current["r"], current["plans"])

@@ -10,7 +10,7 @@ BASE_CREDITS = 1.0
 BASE_SECONDS = 0.5
 
 
-def estimate(resolved, dataset_info=None, reused=()) -> dict:
+def estimate(resolved, dataset_facts=None, reused=()) -> dict:
     """`reused`: the nodes the cache will serve (executor.cache), which cost nothing."""
     types = node_types()
     credits, seconds, lines = BASE_CREDITS, BASE_SECONDS, []

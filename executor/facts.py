@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 
 from data.store import Store
-from executor.engine import default_dataset_info
+from executor.engine import default_dataset_facts
 
 
-def dataset_info_for(store: Store):
+def dataset_facts_for(store: Store):
     """Dataset facts for validation and estimates: uploads from their stored profile,
     samples profiled once per process. The suggested target and problem type are the ones
     chosen on the dataset page (until then, the declared or guessed ones)."""
-    samples = default_dataset_info(None)
+    samples = default_dataset_facts(None)
 
     def info(dataset_id: str):
         row = store.get_dataset(dataset_id) if isinstance(dataset_id, str) else None

@@ -16,10 +16,10 @@ from __future__ import annotations
 # (executor.worker), the job's child process (executor.runner) and the sweeper
 # (executor.sweeper). This module gathers their public names for callers that want them all.
 from data.store import Invalid, LeaseLost, NotFound
-from executor.facts import dataset_info_for
+from executor.facts import dataset_facts_for
 from executor.submit import cancel, new_task, put_in_queue, retry, submit, worker_status
 from executor.sweeper import start_sweeper, sweep
 from executor.worker import execute, start_job_host, start_worker, stop_worker
 
 __all__ = ["submit", "cancel", "retry", "new_task", "put_in_queue", "worker_status", "execute", "start_worker", "stop_worker",
-           "start_job_host", "sweep", "start_sweeper", "dataset_info_for", "Invalid", "NotFound", "LeaseLost"]
+           "start_job_host", "sweep", "start_sweeper", "dataset_facts_for", "Invalid", "NotFound", "LeaseLost"]

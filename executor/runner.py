@@ -89,7 +89,7 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     from data.store import LeaseLost, open_store
     from executor.cache import NodeCache
     from executor.engine import run_workflow
-    from executor.facts import dataset_info_for
+    from executor.facts import dataset_facts_for
 
     store = open_store(settings())
     job = store.get_job(job_id, with_nodes=False)
@@ -128,7 +128,7 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
     try:
         result = run_workflow(graph, on_event, job_id=job_id, is_cancelled=is_cancelled, save_artifact=save_artifact,
                               load_dataset=lambda ds: datasets.load_dataset(ds, datasets_dir),
-                              dataset_info=dataset_info_for(store),
+                              dataset_facts=dataset_facts_for(store),
                               memory_note=f"its memory limit of {fmt_bytes(cfg.job_memory_limit)} "
                                           "(PLAYGROUND_JOB_MEMORY_MB)",
                               cache=NodeCache(store, job.get("workflow_id"), job_id, job.get("rerun"))

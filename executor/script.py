@@ -26,7 +26,7 @@ from pathlib import Path
 
 from data.store import Invalid, Store
 from executor.engine import resolve
-from executor.facts import dataset_info_for
+from executor.facts import dataset_facts_for
 from nodes import graph as graphs
 from nodes.base import ExportContext, Exported
 from nodes.registry import node_types
@@ -48,7 +48,7 @@ def job_script(store: Store, job_id: str) -> tuple[str, str]:
     graph = store.get_snapshot(job["snapshot_id"])
     workflow = store.get_workflow(job["workflow_id"]) if job.get("workflow_id") else None
     runs = {n["node_id"]: n for n in job.get("nodes") or []}
-    text = export_script(graph, runs, dataset_info_for(store), job_id=job_id,
+    text = export_script(graph, runs, dataset_facts_for(store), job_id=job_id,
                          title=(workflow or {}).get("name") or "A workflow", when=job.get("created_at"))
     return script_name(job_id), text
 
@@ -57,11 +57,11 @@ def _section(title: str) -> list[str]:
     return ["", "", f"# {'-' * 3} {title} ".ljust(100, "-")]
 
 
-def export_script(graph: dict, runs: dict, dataset_info, job_id: str = "local", title: str = "A workflow",
+def export_script(graph: dict, runs: dict, dataset_facts, job_id: str = "local", title: str = "A workflow",
                   when: float | None = None) -> str:
     """The script for `graph` (a run's snapshot); `runs`: node id -> its record in the run
     ({"status", "output", "message"}), or empty for a workflow that has not run."""
-    r = resolve(graph, dataset_info=dataset_info)
+    r = resolve(graph, dataset_facts=dataset_facts)
     types = node_types()
     src = Source()
     for name in ("args", "parser", "data_paths", "plots_dir", "results", "note", "NOT_EXPORTED", "why"):

@@ -13,7 +13,7 @@ import uuid
 
 from data.config import settings
 from data.store import TERMINAL, Invalid, Store
-from executor.facts import dataset_info_for
+from executor.facts import dataset_facts_for
 from executor.timing import (
     NO_WORKER,
     WORKER_BEAT_SECONDS,
@@ -33,8 +33,8 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
     from executor.estimate import estimate
 
     graph = normalize_graph(graph)
-    info = dataset_info_for(store)
-    resolved = resolve(graph, dataset_info=info)
+    info = dataset_facts_for(store)
+    resolved = resolve(graph, dataset_facts=info)
     if resolved.errors:
         from executor.engine import GRAPH
 

@@ -385,7 +385,7 @@ class Design:
 
     dataset: dict | None = None
     inputs: dict = field(default_factory=dict)  # port -> Upstream (several: a list)
-    dataset_info: Callable[[str], dict | None] | None = None
+    dataset_facts: Callable[[str], dict | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -491,8 +491,8 @@ class RunContext:
     # event(kind, payload): a live event of this node for the run log (e.g. "node_trial")
     event: Callable[[str, dict], None] = lambda kind, payload: None
     load_dataset: Callable[[str], Any] | None = None
-    # dataset_info(dataset_id) -> {"name", "columns", "n_rows"} or None
-    dataset_info: Callable[[str], dict | None] | None = None
+    # dataset_facts(dataset_id) -> {"name", "columns", "n_rows"} or None
+    dataset_facts: Callable[[str], dict | None] | None = None
     # register_model(deployment name, ModelArtifact) -> {"deployment", "version", ...}: a new
     # version of a deployment made of this run's model (the worker's model registry); None
     # where there is no registry (the command line)

@@ -243,7 +243,7 @@ def design(config: dict, upstream: Upstream, design: Design) -> Upstream:
 
 def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     df = ctx.load_dataset(config["dataset_id"])
-    info = ctx.dataset_info(config["dataset_id"]) if ctx.dataset_info else None
+    info = ctx.dataset_facts(config["dataset_id"]) if ctx.dataset_facts else None
     name = (info or {}).get("name") or config["dataset_id"]
     target = config.get("target_column") or None
     ptype = config["problem_type"]
@@ -299,7 +299,7 @@ def reconcile(config: dict, old: dict, design: Design) -> dict:
     problem type from that column, unless the problem type was the user's own choice (it
     differed from what the previous target suggested) or is changed in this same edit."""
     if config.get("dataset_id") != old.get("dataset_id"):
-        facts = design.dataset_info(config["dataset_id"]) if design.dataset_info and config.get("dataset_id") else None
+        facts = design.dataset_facts(config["dataset_id"]) if design.dataset_facts and config.get("dataset_id") else None
         facts = facts or {}
         fresh = {"dataset_id": config.get("dataset_id")}
         if facts.get("suggested_target") is not None or facts.get("suggested_problem_type"):

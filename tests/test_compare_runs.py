@@ -227,7 +227,7 @@ def test_a_default_written_out_by_a_later_save_is_no_change():
     """The first inspector save writes the defaults: "Features per split (default) → sqrt"
     was listed for a forest whose features per split never changed."""
     from executor.compare import config_diff, effective
-    from executor.engine import default_dataset_info
+    from executor.engine import default_dataset_facts
     from nodes.registry import node_types
 
     def graph(hp):
@@ -239,7 +239,7 @@ def test_a_default_written_out_by_a_later_save_is_no_change():
                                                                   "hyperparameters": hp}}],
                 "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}
 
-    info = default_dataset_info(None)
+    info = default_dataset_facts(None)
     assert config_diff(effective(graph({}), info), effective(graph({"max_features": "sqrt"}), info),
                        node_types())["same"]
     changed = config_diff(effective(graph({}), info), effective(graph({"max_features": "log2"}), info),

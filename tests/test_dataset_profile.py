@@ -230,7 +230,7 @@ def test_the_split_preview_counts_the_rows_a_run_splits(web, penguins_upload, te
     store = web.app.state.store
     datasets_dir = settings().datasets_dir
     result = run_workflow(graph, lambda e: None, load_dataset=lambda i: datasets.load_dataset(i, datasets_dir),
-                          dataset_info=jobs.dataset_info_for(store))
+                          dataset_facts=jobs.dataset_facts_for(store))
     out = result["nodes"]["s"]["output"]
     assert (out["train_rows"], out["test_rows"]) == (int(said.group(1)), int(said.group(2)))
     assert out["train_rows"] + out["test_rows"] == 333

@@ -4,12 +4,12 @@ growth in rows, encoded columns, classes and trees, times the fits of CV and of 
 
 import pytest
 
-from executor.engine import default_dataset_info, resolve
+from executor.engine import default_dataset_facts, resolve
 from nodes.model import FIT_OVERHEAD, fit_seconds, fit_shape, typical_trial
 from nodes.registry import node_types
 from plugins import registry
 
-INFO = default_dataset_info(None)
+INFO = default_dataset_facts(None)
 
 
 def model_seconds(dataset="breast_cancer", target="target", ptype="classification", algorithm="random_forest",
@@ -20,7 +20,7 @@ def model_seconds(dataset="breast_cancer", target="target", ptype="classificatio
                     {"id": "m", "type": "model", "config": {"algorithm": algorithm, "hyperparameters": hp or {},
                                                             **model}}],
           "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}
-    r = resolve(wf, dataset_info=INFO)
+    r = resolve(wf, dataset_facts=INFO)
     assert not r.errors, r.errors
     return node_types()["model"].estimate(r.configs["m"], r.upstream["m"], r.designs["m"]), r.upstream["m"]
 

@@ -78,9 +78,9 @@ def store(tmp_path_factory):
             for rec in records.values():
                 if rec["id"] == dataset_id:
                     return {"columns": rec["profile"]["columns"], "n_rows": rec["n_rows"], "name": rec["name"]}
-            from executor.engine import default_dataset_info
+            from executor.engine import default_dataset_facts
 
-            return default_dataset_info(folder)(dataset_id)
+            return default_dataset_facts(folder)(dataset_id)
 
         def frame(self, name):
             return self.load(self.id(name))
@@ -108,7 +108,7 @@ def run_engine(store, name, target, problem_type, ops, algorithm, hp=None, metri
     ]
     edges = [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]
     result = run_workflow({"nodes": nodes, "edges": edges}, lambda e: None, load_dataset=store.load,
-                          dataset_info=store.info, save_artifact=save_artifact)
+                          dataset_facts=store.info, save_artifact=save_artifact)
     assert result["status"] == "completed", result.get("error")
     return result
 

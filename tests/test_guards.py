@@ -139,7 +139,7 @@ def run_table(df, target, problem_type, **kw):
     info = {"columns": tables.profile(df)["columns"], "n_rows": len(df), "name": "t"}
     events = []
     result = run_workflow(workflow(target, problem_type, **kw), events.append, load_dataset=lambda _: df.copy(),
-                          dataset_info=lambda _: info)
+                          dataset_facts=lambda _: info)
     assert result["status"] == "completed", result.get("error")
     return result, events
 
@@ -167,7 +167,7 @@ def test_a_model_no_better_than_the_baseline_is_warned_about_and_one_that_is_bet
 def test_imbalance_is_advised_under_20_percent_with_class_weights_where_the_model_has_them():
     def advice(df, target, algorithm="random_forest"):
         info = {"columns": tables.profile(df)["columns"], "n_rows": len(df), "name": "t"}
-        r = resolve(workflow(target, "classification", algorithm), dataset_info=lambda _: info)
+        r = resolve(workflow(target, "classification", algorithm), dataset_facts=lambda _: info)
         return [a for a in advice_for(r, "s") if "is only" in a]
 
     [said] = advice(pyd("Hdma"), "deny")  # 12% denied
@@ -205,7 +205,7 @@ def test_the_leaderboard_marks_a_model_below_the_baseline_and_says_what_its_rank
             n["config"].update(dataset_id="t", target_column="chas")
         if n["type"] == "evaluate":
             n["config"]["metrics"] = ["accuracy", "roc_auc", "f1"]
-    result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.copy(), dataset_info=lambda _: info)
+    result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.copy(), dataset_facts=lambda _: info)
     assert result["status"] == "completed", result.get("error")
     below = {nid for nid, e in result["metrics"].items() if e["key_metric"]["below_baseline"]}
     assert below

@@ -52,7 +52,7 @@ def run(ops, df, algorithm="ridge", problem_type="regression"):
 
     info = {"columns": profile(df)["columns"], "n_rows": len(df)}
     result = run_workflow(workflow(ops, algorithm, problem_type), lambda e: None, load_dataset=lambda _: df.copy(),
-                          dataset_info=lambda _: info, save_artifact=save)
+                          dataset_facts=lambda _: info, save_artifact=save)
     assert result["status"] == "completed", result.get("error")
     return models["m"]
 

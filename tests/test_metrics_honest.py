@@ -68,7 +68,7 @@ def test_metrics_that_cannot_be_computed_say_why_in_the_results():
 
     info = {"columns": profile(df)["columns"], "n_rows": len(df)}
     result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.reset_index(drop=True),
-                          dataset_info=lambda _: info)
+                          dataset_facts=lambda _: info)
     entry = result["metrics"]["e"]
     assert entry["values"]["roc_auc"] is None
     assert "class 'Unknown', which the training rows never had" in entry["errors"]["roc_auc"]
@@ -122,7 +122,7 @@ def test_partial_dependence_works_on_integer_columns(slug):
 
     info = {"columns": profile(df)["columns"], "n_rows": len(df)}
     assert pd.api.types.is_integer_dtype(df["cyl"])
-    result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.copy(), dataset_info=lambda _: info)
+    result = run_workflow(wf, lambda e: None, load_dataset=lambda _: df.copy(), dataset_facts=lambda _: info)
     [plot] = result["plots"]
     assert plot.get("error") is None, plot.get("error")
 

@@ -145,9 +145,9 @@ def test_the_contract_covers_the_plugin_types_too():
 
 
 def iris_upstream():
-    from executor.engine import default_dataset_info
+    from executor.engine import default_dataset_facts
 
-    facts = default_dataset_info()("iris")
+    facts = default_dataset_facts()("iris")
     return Upstream(node_type="dataset", problem_type="classification", target_column="target",
                     columns=facts["columns"], n_rows=facts["n_rows"], dataset_id="iris", dataset_name="Iris")
 

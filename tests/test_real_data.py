@@ -69,7 +69,7 @@ def run(uploads, wf):
             models[node_id] = joblib.load(io.BytesIO(data))
         return kind
 
-    result = run_workflow(wf, events.append, load_dataset=uploads.load, dataset_info=uploads.info,
+    result = run_workflow(wf, events.append, load_dataset=uploads.load, dataset_facts=uploads.info,
                           save_artifact=save)
     result["events"], result["model"] = events, models.get("m")
     return result
@@ -206,7 +206,7 @@ def test_id_columns_are_left_out_of_the_features_with_a_word_and_can_be_included
     kept = run(uploads, workflow(rec["id"], "target", "classification", include_ids=["id"]))
     assert "id" in kept["model"].feature_names_in_ and not warnings(kept, "d")
     # design time: downstream nodes do not see the id, and say why it is gone
-    r = resolve(workflow(rec["id"], "target", "classification"), dataset_info=uploads.info)
+    r = resolve(workflow(rec["id"], "target", "classification"), dataset_facts=uploads.info)
     assert r.passed_down("d").excluded_columns == ["id"]
     assert "id" not in [c["name"] for c in r.upstream["s"].columns]
 
@@ -233,11 +233,11 @@ def test_meaningless_targets_are_refused_with_what_to_choose(uploads, case):
                                 "row id": ("ticket", "classification", ["different in every row"]),
                                 "text as regression": ("kind", "regression", ["choose classification"])}[case]
         wf, info = workflow(rec["id"], target, ptype), uploads.info
-    r = resolve(wf, dataset_info=info)
+    r = resolve(wf, dataset_facts=info)
     message = r.field_errors["d"]["target_column"]
     assert all(w in message for w in words), message
     # and the engine refuses to run it: no "Done" with accuracy 0.0 or R² 1.0
-    result = run_workflow(wf, lambda e: None, load_dataset=uploads.load if info else None, dataset_info=info)
+    result = run_workflow(wf, lambda e: None, load_dataset=uploads.load if info else None, dataset_facts=info)
     assert result["status"] == "failed" and "target_column" in json.dumps(result["errors"]) or result["errors"]
 
 

@@ -234,7 +234,7 @@ def test_a_node_type_that_cannot_be_exported_is_named_in_the_script_and_said_whe
     entry point): the script names it where it would be and as a printed note, and leaves
     out what needs it, rather than computing something else."""
     from data import datasets
-    from executor.engine import default_dataset_info, run_workflow
+    from executor.engine import default_dataset_facts, run_workflow
     from executor.script import export_script
 
     (tmp_path / "ep").mkdir()
@@ -255,7 +255,7 @@ def test_a_node_type_that_cannot_be_exported_is_named_in_the_script_and_said_whe
         result = run_workflow(graph, lambda e: None)
         assert result["status"] == "completed", result.get("error")
         runs = {nid: {"status": n["status"], "output": n.get("output")} for nid, n in result["nodes"].items()}
-        text = export_script(graph, runs, default_dataset_info())
+        text = export_script(graph, runs, default_dataset_facts())
     assert "# NOT EXPORTED: " in text and "Sample rows node type cannot be exported" in text
     assert "it needs 'rows'" in text and "it needs 's'" in text  # what is below it, each said
     folder = tmp_path / "run"
@@ -278,7 +278,7 @@ def test_intervals_baselines_and_predictions_are_recomputed_by_the_script(tmp_pa
     app's own functions, and its JSON has them equal to the run's to 1e-9; the predictions
     it saves are the run's, and a model trained on them scores as the run's did."""
     from data import datasets
-    from executor.engine import default_dataset_info, run_workflow
+    from executor.engine import default_dataset_facts, run_workflow
     from executor.script import export_script
 
     options = {"confidence_intervals": True, "compare_baseline": True}
@@ -311,7 +311,7 @@ def test_intervals_baselines_and_predictions_are_recomputed_by_the_script(tmp_pa
     result = run_workflow(graph, lambda e: None, save_artifact=save_artifact)
     assert result["status"] == "completed", result.get("error")
     runs = {nid: {"status": n["status"], "output": n.get("output")} for nid, n in result["nodes"].items()}
-    text = export_script(graph, runs, default_dataset_info())
+    text = export_script(graph, runs, default_dataset_facts())
     assert "NOT EXPORTED" not in text and "this script does not compute" not in text
     folder = tmp_path / "run"
     folder.mkdir()

@@ -82,8 +82,8 @@ class FormEdit:
 
 
 def inspector_context(site: Site, wf, node_id: str) -> InspectorContext:
-    info = site.dataset_info()
-    return panel_context(site, wf["id"], resolve(wf["graph"], dataset_info=info), node_id, info)
+    info = site.dataset_facts()
+    return panel_context(site, wf["id"], resolve(wf["graph"], dataset_facts=info), node_id, info)
 
 
 @routes("/ui/workflows/{workflow_id}/inspector")
@@ -104,9 +104,9 @@ async def ui_save_config(site: Site, request: Request, workflow_id: str, node_id
     the panel and the canvas states drawn from that one resolve."""
     form = await request.form()
     wf = site.store.require_workflow(workflow_id)
-    info = site.dataset_info()
+    info = site.dataset_facts()
     edit = FormEdit(form, workflow_id, node_id, info)
-    r = resolve(wf["graph"], dataset_info=info, edit=(node_id, edit))
+    r = resolve(wf["graph"], dataset_facts=info, edit=(node_id, edit))
     node_and_type(r, node_id)
     wf = site.store.update_node_config(workflow_id, node_id, edit.config, base=wf)
     ctx = panel_context(site, workflow_id, r, node_id, info, edit.refused)

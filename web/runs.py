@@ -60,7 +60,7 @@ async def api_execute(site: Site, request: Request):
 @routes("/api/v1/workflows/{workflow_id}/validate", methods=["post"])
 async def api_validate_workflow(site: Site, workflow_id: str):
     wf = site.store.require_workflow(workflow_id)
-    r = await asyncio.to_thread(resolve, wf["graph"], site.dataset_info())
+    r = await asyncio.to_thread(resolve, wf["graph"], site.dataset_facts())
     return JSONResponse({"valid": not r.errors, "errors": r.errors, "field_errors": r.field_errors})
 
 
@@ -165,7 +165,7 @@ def ui_use_parameters(site: Site, job_id: str, node_id: str):
         raise Invalid(str(e), status=409) from None
     label = graphs.node_name(current)
     wf = site.store.update_node_config(wf["id"], node_id, config, description=f"{label} hyperparameters from the search")
-    trigger = {"pg-state": node_states(wf["graph"], dataset_info=site.dataset_info()),
+    trigger = {"pg-state": node_states(wf["graph"], dataset_facts=site.dataset_facts()),
                "pg-config-changed": {"node_id": node_id}}
     return ParametersUsed(label), site.history_trigger(wf["id"], **trigger)
 

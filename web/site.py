@@ -30,7 +30,7 @@ from data.ingest import IngestService
 from data.store import Invalid, Store
 from executor import submit as jobs
 from executor.engine import node_states, reconcile_edit
-from executor.facts import dataset_info_for
+from executor.facts import dataset_facts_for
 from nodes import graph as graphs
 from nodes.graph import quoted
 from plugins import registry
@@ -59,7 +59,7 @@ class Site:
 
     def __post_init__(self):
         # every save (inspector, API, canvas) runs the node types' reconcile hooks, in the store
-        self.store.reconcile = functools.partial(reconcile_edit, dataset_info=dataset_info_for(self.store))
+        self.store.reconcile = functools.partial(reconcile_edit, dataset_facts=dataset_facts_for(self.store))
 
     # ------------------------------------------------------------------ jobs
     async def submit(self, graph, workflow_id: str | None, rerun=None) -> dict:
@@ -90,11 +90,11 @@ class Site:
         return job
 
     # ------------------------------------------------------------------ workflows
-    def dataset_info(self):
-        return dataset_info_for(self.store)
+    def dataset_facts(self):
+        return dataset_facts_for(self.store)
 
     def states(self, graph) -> dict:
-        return node_states(graph, self.dataset_info())
+        return node_states(graph, self.dataset_facts())
 
     def workflow_json(self, wf: dict, **extra) -> JSONResponse:
         """A workflow as the API shows it: with whether undo / redo are possible."""
