@@ -11,6 +11,7 @@ import os
 
 import pytest
 
+from tests.conftest import wait_for
 from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
     ARTIFACTS,
     CHROMIUM,
@@ -46,6 +47,7 @@ def wire(pg, source, target, source_port=None, target_port=None):
 
 def set_field(pg, node_id, name, value):
     open_inspector(pg, node_id)
+    inspector_ready(pg)  # a change made while htmx still settles the swapped-in form posts nothing
     field = pg.locator(f"#inspector [name={name}]")
     if field.evaluate("el => el.tagName") == "SELECT":
         field.select_option(value)
@@ -103,7 +105,8 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     set_field(pg, deploy, "name", "ui-loop")
     set_field(pg, retrain, "escalation", "algorithm")
     set_field(pg, retrain, "algorithms", "logistic_regression")
-    assert stored(server, wid, retrain)["algorithms"] == "logistic_regression"
+    # the last save may still be on its way when the page says "saved" for the one before it
+    assert wait_for(lambda: stored(server, wid, retrain).get("algorithms") == "logistic_regression", 10)
     assert stored(server, wid, gate)["threshold"] == 0.9
 
     run(pg)  # round 1: a stump (0.667) fails; round 2: logistic regression (0.978) passes
