@@ -623,6 +623,25 @@ def test_a_tall_workflow_opens_readable_on_a_small_screen(browser, server):
     context.close()
 
 
+def test_the_editor_fits_a_1366_screen_with_run_and_the_whole_inspector_in_view(browser, server):
+    """With Deployments in the top bar and "Run all again" in the toolbar the editor had
+    grown to 1552 px at 1366: Run and the inspector's right part were off screen. The
+    workflow's name now gives up its width first."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, bypass_csp=True)
+    pg = context.new_page()
+    wf = json.loads((ROOT / "examples" / "classification.json").read_text())
+    created = api(server, "/api/v1/workflows", {**wf, "name": "A workflow with a long name, as people give them"})
+    pg.goto(f"{server}/workflows/{created['id']}")
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 6")
+    pg.locator('#canvas [data-node-id="model"]').click()
+    inspector_ready(pg)
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 1366
+    for selector in ("#run-button", "#rerun-button", "#inspector"):
+        box = pg.locator(selector).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 1366, selector
+    context.close()
+
+
 def test_shift_click_adds_a_node_to_the_selection(page, server):
     pg = page
     created = api(server, "/api/v1/workflows", {"name": "Select", "nodes": [
