@@ -24,6 +24,15 @@ from pathlib import Path
 
 from bench.server import running_app
 
+# a 100-tree random forest on breast cancer behind scaling: the model both benches load and score
+GRAPH = {"name": "bench bundle", "nodes": [
+    {"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer", "target_column": "target",
+                                              "problem_type": "classification"}},
+    {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
+    {"id": "s", "type": "split", "config": {}},
+    {"id": "m", "type": "model", "config": {"algorithm": "random_forest"}}],
+    "edges": [{"source": "d", "target": "p"}, {"source": "p", "target": "s"}, {"source": "s", "target": "m"}]}
+
 ROWS = 100_000
 
 
@@ -59,16 +68,10 @@ def main(argv=None) -> dict:
     from data.config import settings  # noqa: F401  (the app's own modules, for the loader below)
     from executor.bundle import load_model
 
-    wf = {"name": "bench bundle", "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer", "target_column": "target",
-                                                  "problem_type": "classification"}},
-        {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
-        {"id": "s", "type": "split", "config": {}},
-        {"id": "m", "type": "model", "config": {"algorithm": "random_forest"}}],
-        "edges": [{"source": "d", "target": "p"}, {"source": "p", "target": "s"}, {"source": "s", "target": "m"}]}
+
     out = {}
     with running_app() as app:
-        job_id = json.loads(_call(app.base, "/api/v1/workflows/execute", json.dumps(wf).encode(),
+        job_id = json.loads(_call(app.base, "/api/v1/workflows/execute", json.dumps(GRAPH).encode(),
                                   {"Content-Type": "application/json"}))["job_id"]
         for _ in range(600):
             job = json.loads(_call(app.base, f"/api/v1/jobs/{job_id}"))

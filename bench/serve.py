@@ -28,15 +28,10 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from bench.bundle import GRAPH as BUNDLE_GRAPH
 from bench.server import running_app
 
-GRAPH = {"name": "bench serve", "nodes": [
-    {"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer", "target_column": "target",
-                                              "problem_type": "classification"}},
-    {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
-    {"id": "s", "type": "split", "config": {}},
-    {"id": "m", "type": "model", "config": {"algorithm": "random_forest"}}],
-    "edges": [{"source": "d", "target": "p"}, {"source": "p", "target": "s"}, {"source": "s", "target": "m"}]}
+GRAPH = {**BUNDLE_GRAPH, "name": "bench serve"}
 ONE_RECORD_CALLS = 300
 BATCH_CALLS = 40
 BATCH = 1_000

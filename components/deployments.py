@@ -30,12 +30,8 @@ from fasthtml.common import (
     Tr,
 )
 
-from components.format import fmt_number
+from components.format import fmt_number, fmt_time
 from components.layout import Page
-
-
-def _when(ts) -> str:
-    return time.strftime("%d %b %Y %H:%M", time.localtime(ts)) if ts else "—"
 
 
 def _ms(value) -> str:
@@ -58,7 +54,7 @@ def Versions(d: dict):
                   Button("Make production", cls="small", hx_post=f"/ui/deployments/{d['name']}/alias",
                          hx_vals=f'{{"version": "{v["version"]}"}}', hx_target=f"#deployment-{d['name']}",
                          hx_swap="outerHTML", data_make_production=str(v["version"])))
-        rows.append(Tr(Td(Span(f"v{v['version']}", cls="b")), Td(_when(v["created_at"])), Td(origin),
+        rows.append(Tr(Td(Span(f"v{v['version']}", cls="b")), Td(fmt_time(v["created_at"])), Td(origin),
                        Td(v.get("algorithm_name") or v.get("algorithm") or "—"), Td(_metrics(v["metrics"])), Td(action),
                        data_version=str(v["version"])))
     return Table(Thead(Tr(Th("Version"), Th("Created"), Th("From"), Th("Algorithm"), Th("Test metrics"),
@@ -66,7 +62,7 @@ def Versions(d: dict):
 
 
 def AliasHistory(d: dict):
-    items = [Tr(Td(_when(h["at"])), Td(f"v{h['previous']}" if h["previous"] else "—"), Td(f"v{h['version']}"),
+    items = [Tr(Td(fmt_time(h["at"])), Td(f"v{h['previous']}" if h["previous"] else "—"), Td(f"v{h['version']}"),
                 Td(h.get("why") or "", cls="faint")) for h in reversed(d["alias_history"][-10:])]
     return Details(Summary(f"Production alias history ({len(d['alias_history'])} moves)"),
                    Table(Thead(Tr(Th("When"), Th("From"), Th("To"), Th("Why"))), Tbody(*items), cls="grid"),
@@ -104,7 +100,7 @@ def RecentErrors(stats: dict):
     by_status = ", ".join(f"{n} × {s}" for s, n in stats["errors_by_status"].items())
     return Div(P(f"Failed in the last {stats['window_hours']} h: {by_status or 'none'}", cls="small"),
                Table(Thead(Tr(Th("When"), Th("Status"), Th("Key"), Th("Why"))),
-                     Tbody(*[Tr(Td(_when(e["at"])), Td(str(e["status"])), Td(e["key_prefix"] or "—", cls="mono"),
+                     Tbody(*[Tr(Td(fmt_time(e["at"])), Td(str(e["status"])), Td(e["key_prefix"] or "—", cls="mono"),
                                 Td(e["error"] or "", cls="faint")) for e in stats["recent_errors"]]),
                      cls="grid"), cls="recent-errors")
 
@@ -132,9 +128,9 @@ def KeysSection(keys: list[dict], made: dict | None = None, error: str | None = 
     shown = [Div(P("Copy this key now: it is not shown again (only its hash is kept)."),
                  Input(value=made["key"], readonly=True, cls="mono new-key", aria_label="The new API key",
                        data_new_key=made["id"]), cls="notice", role="status")] if made else []
-    rows = [Tr(Td(k["name"]), Td(k["prefix"] + "…", cls="mono"), Td(_when(k["created_at"])),
-               Td(_when(k["last_used_at"]) if k["last_used_at"] else Span("never", cls="faint")),
-               Td(Span(f"revoked {_when(k['revoked_at'])}", cls="faint") if k["revoked_at"] else
+    rows = [Tr(Td(k["name"]), Td(k["prefix"] + "…", cls="mono"), Td(fmt_time(k["created_at"])),
+               Td(fmt_time(k["last_used_at"]) if k["last_used_at"] else Span("never", cls="faint")),
+               Td(Span(f"revoked {fmt_time(k['revoked_at'])}", cls="faint") if k["revoked_at"] else
                   Button("Revoke", cls="small danger", hx_post=f"/ui/keys/{k['id']}/revoke", hx_target="#keys",
                          hx_swap="outerHTML", hx_confirm=f"Revoke the key '{k['name']}'? Programs using it get 401.",
                          data_revoke_key=k["id"])), data_key=k["id"]) for k in keys]

@@ -5,6 +5,7 @@ integers as integers, never "-0", None as a dash."""
 from __future__ import annotations
 
 import math
+import time
 from decimal import Decimal
 from numbers import Integral, Real
 
@@ -82,3 +83,8 @@ def positive_class_text(facts: dict | None) -> str | None:
                  else "as common as the other")
         text += f", {which}: {n:,} of {total:,} rows ({n / total:.0%})"
     return text
+
+
+def fmt_time(ts) -> str:
+    """A stored time (seconds since the epoch) as the pages list it: "03 Dec 2026 21:40"; None as a dash."""
+    return time.strftime("%d %b %Y %H:%M", time.localtime(ts)) if ts else DASH

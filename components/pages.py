@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from fasthtml.common import (
     H1,
     H2,
@@ -30,11 +28,8 @@ from fasthtml.common import (
 
 from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
 from components.checks import DatasetChecks
+from components.format import fmt_time
 from components.layout import CsrfField, Page, Pill
-
-
-def _when(ts) -> str:
-    return time.strftime("%d %b %Y %H:%M", time.localtime(ts)) if ts else "—"
 
 
 def WorkflowRow(w):
@@ -43,7 +38,7 @@ def WorkflowRow(w):
         Td(A(w["name"], href=f"/workflows/{wid}")),
         Td(str(w.get("n_nodes", 0))),
         Td(Pill(w["last_status"]) if w.get("last_status") else Span("never run", cls="faint")),
-        Td(_when(w["updated_at"])),
+        Td(fmt_time(w["updated_at"])),
         Td(Div(
             Form(Input(name="name", value=w["name"], aria_label=f"New name for {w['name']}", style="width:170px"),
                  Button("Rename", type="submit", cls="small"), hx_post=f"/ui/workflows/{wid}/rename",
