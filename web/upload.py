@@ -64,20 +64,19 @@ class FilePart:
 
     def on_part_data(self, data, start, end):
         if self.in_file:
-            chunk = data[start:end]
-            self.size += len(chunk)
+            self.size += end - start
             if self.size > self.max_bytes:
                 self.error = f"The file is over the limit of {self.max_bytes / 2**20:.0f} MB (PLAYGROUND_MAX_UPLOAD_MB)."
                 self.in_file = False
                 return
-            self.buffer += chunk
+            self.buffer += memoryview(data)[start:end]  # one copy, not a slice and then a copy
 
     def on_part_end(self):
         self.in_file = False
         self.headers = {}
 
-    def take(self) -> bytes:
-        data, self.buffer = bytes(self.buffer), bytearray()
+    def take(self) -> bytearray:
+        data, self.buffer = self.buffer, bytearray()  # handed over, not copied
         return data
 
     def refuse_if_over(self) -> None:
