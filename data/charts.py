@@ -44,20 +44,22 @@ def _pairs(counts: pd.Series) -> list:
 
 def _histogram(x: np.ndarray, integer_valued: bool) -> dict:
     lo, hi = float(x.min()), float(x.max())
+    # equal bars given as a count and a range: numpy's arithmetic path, the same counts as
+    # the edges' (it checks each value against them) without sorting the column (measured:
+    # 0.17 s of the 1M-row upload's 0.43 s of charts went to sorting)
     if integer_valued and hi - lo + 1 <= BINS:  # one bar per whole number: 2007, 2008, 2009
-        edges = np.arange(lo - 0.5, hi + 1.0, 1.0)
-        discrete = True
+        bins, span, discrete = int(hi - lo) + 1, (lo - 0.5, hi + 0.5), True
     else:
-        edges = np.linspace(lo, hi, BINS + 1) if hi > lo else np.array([lo - 0.5, lo + 0.5])
-        discrete = False
-    counts, edges = np.histogram(x, bins=edges)
+        bins, span, discrete = (BINS, (lo, hi), False) if hi > lo else (1, (lo - 0.5, lo + 0.5), False)
+    counts, edges = np.histogram(x, bins=bins, range=span)
     return {"kind": "histogram", "edges": [round(float(e), 6) for e in edges], "counts": counts.tolist(),
             "discrete": discrete}
 
 
-def column_chart(s: pd.Series, col: dict) -> dict:
+def column_chart(s: pd.Series, col: dict, counts: pd.Series | None = None) -> dict:
     """The chart of one column, `col` being its profile entry (role, unique, integer_valued).
-    One pass per column: the values counted once serve both the top values and the classes."""
+    One pass per column: the values counted once serve both the top values and the classes
+    (`counts`: that count already made, most frequent first, as ingest makes it)."""
     present = int(s.notna().sum()) if col.get("missing") is None else len(s) - int(col["missing"])
     if present == 0:
         return {"kind": "empty"}
@@ -66,7 +68,8 @@ def column_chart(s: pd.Series, col: dict) -> dict:
     categories = pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s)
                                                         or pd.api.types.is_datetime64_any_dtype(s))
     distinct = categories and unique == present and present > TOP  # an id: nothing to count
-    counts = s.value_counts() if unique <= MAX_COUNTED or (categories and not distinct) else None
+    if counts is None and (unique <= MAX_COUNTED or (categories and not distinct)):
+        counts = s.value_counts()
     if categories:
         if distinct:
             chart = {"kind": "distinct"}
@@ -89,6 +92,8 @@ def column_chart(s: pd.Series, col: dict) -> dict:
     return chart
 
 
-def column_charts(df: pd.DataFrame, columns: list[dict]) -> dict:
-    """{column name: chart} for every profiled column of `df`."""
-    return {c["name"]: column_chart(df[c["name"]], c) for c in columns}
+def column_charts(df: pd.DataFrame, columns: list[dict], counted: dict | None = None) -> dict:
+    """{column name: chart} for every profiled column of `df`; `counted` ({name: value
+    counts}) the columns whose values were counted already."""
+    counted = counted or {}
+    return {c["name"]: column_chart(df[c["name"]], c, counted.get(c["name"])) for c in columns}

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from data import datasets, disk, lifeline, reading, values
-from data.charts import column_charts
+from data.charts import MAX_COUNTED, column_charts
 from data.datasets import DatasetError
 from plugins.guards import PAGE_ROWS
 from plugins.tables import parse_iso_dates, plain_dtypes, profile
@@ -191,7 +191,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             written = pool.submit(_write_parquet, table, tmp)
             counts = _column_counts(df, table, pool)
             prof = profile(df, counts=counts, roles=roles)
-            charts = column_charts(df, prof["columns"])
+            charts = column_charts(df, prof["columns"], {n: c["values"] for n, c in counts.items() if "values" in c})
             written.result()
         # the rows the dataset page checks a target on, kept beside the table: the page reads
         # these few thousand instead of the table
@@ -543,10 +543,16 @@ def _to_frame(table):
 
 def _column_counts(df, table, pool) -> dict:
     """Missing values per column (Arrow already knows them) and distinct values (pandas'
-    hash tables, measured faster than Arrow's here), counted in parallel."""
+    hash tables, measured faster than Arrow's here), counted in parallel; a column with few
+    values also has its value counts ("values"), which the profile's top values and the
+    chart's classes both read (counted once, off the main thread)."""
     def count(i):
         name = table.column_names[i]
-        return name, {"missing": table.column(i).null_count, "unique": int(df[name].nunique())}
+        s = df[name]
+        got = {"missing": table.column(i).null_count, "unique": int(s.nunique())}
+        if got["unique"] <= MAX_COUNTED:
+            got["values"] = s.value_counts()
+        return name, got
 
     return dict(pool.map(count, range(table.num_columns)))
 

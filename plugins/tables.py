@@ -239,8 +239,8 @@ def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: b
 def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = None,
             roles: dict | None = None) -> dict:
     """Per column: dtype, role, missing, distinct values, a few values, and min/max/mean for
-    numbers. `counts` ({name: {"missing", "unique"}}) may bring the two counts already made
-    (by Arrow, at ingest); `roles` ({name: "id" | "feature" | "categorical" | "text"}) what
+    numbers. `counts` ({name: {"missing", "unique"}}, and "values": the value counts of a
+    column with few values) may bring the counts already made (at ingest); `roles` ({name: "id" | "feature" | "categorical" | "text"}) what
     the user or the file said a column is (marked `role_chosen`)."""
     n = int(len(df))
     columns = []
@@ -256,7 +256,7 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
                "missing_pct": round(100.0 * missing / n, 2) if n else 0.0, "unique": unique,
                "sample_values": [_plain(v) for v in s.dropna().head(1000).unique()[:5].tolist()]}
         if unique <= 50 and unique < max(n, 1):  # the classes of a categorical column, most frequent first
-            top = s.value_counts(dropna=True).head(12)
+            top = (known["values"] if known and "values" in known else s.value_counts(dropna=True)).head(12)
             col["top_values"] = [[_plain(k), int(v)] for k, v in top.items()]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
             col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
