@@ -307,6 +307,34 @@ def test_an_upload_past_the_helper_memory_limit_names_it(tmp_path):
         helper.close()
 
 
+def test_the_helper_gives_a_large_uploads_memory_back_and_stays_warm(tmp_path):
+    """A 300k-row upload left the helper holding 373-399 MB (Arrow's and the C heap's freed
+    pages), past the bound at which it was restarted, so the next upload met a cold helper.
+    It now hands the memory back itself: the same process, near its resting size."""
+    from bench.upload import make_csv
+    from data.ingest import IngestService, Limits
+
+    src = tmp_path / "big.csv"
+    make_csv(300_000, src)
+    helper = IngestService()
+    try:
+        helper.warm()
+        assert wait_for(lambda: helper._proc is not None and rss(helper._proc.pid) > 80 * 2**20, 30)
+        time.sleep(3)  # its imports and warm-up done
+        resting, pid = rss(helper._proc.pid), helper._proc.pid
+        helper.recycle_bytes = resting + 150 * 2**20
+        for i in range(2):
+            copy = tmp_path / f"big{i}.csv"
+            copy.write_bytes(src.read_bytes())
+            record = helper.ingest(src=str(copy), filename="big.csv", dest_dir=str(tmp_path / "out"),
+                                   limits=Limits(max_bytes=2**30))
+            assert record["n_rows"] == 300_000
+            assert helper._proc.pid == pid, "the helper was restarted to give its memory back"
+            assert rss(pid) < resting + 150 * 2**20
+    finally:
+        helper.close()
+
+
 def test_an_uploads_id_is_the_sha256_of_its_bytes_hashed_as_they_arrive(web):
     """The upload route hashes the bytes while they stream in (one pass over the file): the
     id must still be that of the file's bytes, for a file several flushes long and for the
