@@ -17,7 +17,8 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
           {"type": "node_round", "node_id": the loop node, "round", "rounds", "change", "passed", "metric",
            "value", "threshold", "message"}  (each round of a bounded loop, when it ends; the statuses of
-              the nodes a round runs carry "round" and "rounds" too)
+              the nodes a round runs carry "round" and "rounds" too, and the loop target's from round 2
+              on its "summary" for the round's config: "Logistic Regression (round 2 of 3)")
         Returns {"status": completed|failed|cancelled, "nodes": {...}, "metrics": {...},
                  "plots": [...], "error"?}
 
@@ -369,6 +370,20 @@ def _with_config(workflow, node_id: str, config: dict) -> dict:
     return {**workflow, "nodes": nodes}
 
 
+def _round_summary(rr: Resolved, nid: str, k: int, bound: int) -> dict:
+    """{"summary": what the loop target trains in round k > 1} ("Logistic Regression (round 2
+    of 3)"): its own summary hook on the round's config, which the saved config (and so the
+    canvas's design-time summary) does not hold. Round 1 is the saved config: nothing."""
+    if k == 1:
+        return {}
+    nt = node_types()[rr.graph.nodes[nid]["type"]]
+    try:
+        said = nt.summary(rr.configs.get(nid) or {}, rr.passed_down(nid))
+    except Exception:  # a summary must never break the run
+        return {}
+    return {"summary": f"{said} (round {k} of {bound})"} if said else {}
+
+
 def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, result: dict, on_event,
               dataset_facts, caching: bool, state: dict) -> None:
     """A bounded loop's rounds (nodes/graph.py Loop): each round runs the body; a round whose
@@ -384,7 +399,7 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
         tag = {"round": k, "rounds": loop.bound}
         rr, plans = current["r"], current["plans"]
         for nid in loop.body:
-            step(nid, rr, plans, tag)
+            step(nid, rr, plans, {**tag, **_round_summary(rr, nid, k, loop.bound)} if nid == loop.target else tag)
         source = loop.exit.source
         if state["cancelled"] or status[source] not in DONE:
             step(loop.node, rr, plans, tag)  # cancelled, or skipped: the node above did not complete

@@ -115,6 +115,13 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     for nid in ("m", "e", gate, retrain):
         assert pg.locator(f'#canvas [data-node-id="{nid}"] .pg-node-round').inner_text() == "round 2/3", nid
     assert pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title").startswith("passed on round 2 of 3")
+    # the Model node names what the kept round trained, not the saved config (which is unchanged)
+    summary = pg.locator('#canvas [data-node-id="m"] .pg-node-summary')
+    assert summary.inner_text() == "Logistic Regression (round 2 of 3)"
+    assert summary.get_attribute("title") == "Logistic Regression (round 2 of 3)"
+    assert stored(server, wid, "m")["algorithm"] == "decision_tree"
+    assert "Logistic Regression (round 2 of 3)" in pg.locator(
+        '#results-body [data-trained-model="m"] .trained-model-head').inner_text()
     log = pg.locator("#exec-log").inner_text()
     assert "round 1 of 3: accuracy 0.667 < 0.90: fail" in log and "round 2 of 3 (algorithm Decision Tree → " \
         "Logistic Regression): accuracy 0.978 ≥ 0.90: pass" in log, log
@@ -133,6 +140,10 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
         pg.evaluate("window.playground.graph.zoomToFit({ padding: 40, maxScale: 1 })")
         pg.screenshot(path=str(ARTIFACTS / f"retrain-loop-{w}x{h}.png"))
     pg.set_viewport_size({"width": 1440, "height": 900})
+    pg.reload()  # the editor opened again shows the last run's rounds as the run left them
+    pg.wait_for_function("window.playground && window.playground.graph")
+    assert summary.inner_text() == "Logistic Regression (round 2 of 3)"
+    assert pg.locator('#canvas [data-node-id="m"] .pg-node-round').inner_text() == "round 2/3"
 
     set_field(pg, gate, "threshold", "0.999")  # no round clears it
     run(pg)
