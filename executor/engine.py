@@ -363,7 +363,7 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
     return _Stored(entry, mapping, record["ports"]), None
 
 
-def _with_config(workflow, node_id: str, config: dict) -> dict:
+def with_config(workflow, node_id: str, config: dict) -> dict:
     """The workflow with one node's config replaced (a loop's next round)."""
     nodes = [{**n, "config": config} if isinstance(n, dict) and n.get("id") == node_id else n
              for n in workflow.get("nodes", [])]
@@ -406,7 +406,9 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
             return
         verdict = (result["nodes"].get(source) or {}).get("output") or {}
         passed = loop.exit.source_port not in produced[source]
-        rounds.append({"round": k, "change": change, "passed": passed, "verdict": verdict})
+        # the loop target's config of the round: what an exported script trains again (executor/script.py)
+        rounds.append({"round": k, "change": change, "passed": passed, "verdict": verdict,
+                       "config": dict(rr.configs.get(loop.target) or {})})
         on_event({"type": "node_round", "node_id": loop.node, **tag, "change": change, "passed": passed,
                   **{key: verdict.get(key) for key in ("metric", "value", "threshold", "message")}})
         if passed:
@@ -424,7 +426,7 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
         decision = produced[loop.node][loop.edge.source_port]
         if not isinstance(decision, dict) or "config" not in decision:
             return  # stopped: its completed status says why
-        workflow = _with_config(current["workflow"], loop.target, decision["config"])
+        workflow = with_config(current["workflow"], loop.target, decision["config"])
         nxt = resolve(workflow, dataset_facts=dataset_facts)
         if nxt.errors:
             label = types[rr.graph.nodes[loop.target]["type"]].label
