@@ -200,10 +200,14 @@ def TrainedModels(job, node_labels, model_names):
     if not trained:
         return None
     rows = []
+    said = (job.get("results") or {}).get("nodes") or {}
     for n in trained:
         nid, output = n["node_id"], n["output"]
         facts = output["portable"]
-        name = f"{node_labels.get(nid, nid)}: {model_names.get(output.get('algorithm'), output.get('algorithm'))}"
+        # a retrain loop's later round: what that round trained ("Logistic Regression (round 2 of 3)")
+        trained_as = (said.get(nid) or {}).get("summary") or model_names.get(output.get("algorithm"),
+                                                                             output.get("algorithm"))
+        name = f"{node_labels.get(nid, nid)}: {trained_as}"
         bundle = f"/api/v1/jobs/{job['id']}/models/{nid}/bundle"
         score = f"/ui/scoring/{job['id']}/{nid}"
         proba = [Button("Score with probabilities", type="submit", cls="small", hx_post=f"{score}?proba=1",

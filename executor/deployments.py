@@ -15,6 +15,7 @@ rows, predicting); a deployment keeps its newest LOG_KEPT rows. `stats` reads th
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -31,6 +32,7 @@ from nodes.base import NodeError
 from nodes.graph import quoted
 
 MAX_ROWS = 10_000  # rows one predict request may score
+COLUMN_SLACK = 100  # columns a request's rows may name beyond the model's (see column_limit)
 ALIASES = ("production",)
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 NAME_RULE = "letters, digits, - and _ (at most 64, starting with a letter or digit)"
@@ -236,9 +238,39 @@ def _too_many(n: int) -> Invalid:
                    f"batches of {MAX_ROWS:,} rows at most.", status=413)
 
 
-def records_frame(records):
+def column_limit(card: dict) -> tuple[int, int]:
+    """(the most columns a request's rows may name, the columns the model knows: its
+    features and the ones it leaves out). Twice the model's columns, or those plus
+    COLUMN_SLACK, whichever is more: room for the extra columns a caller's table carries,
+    never the 100,000 a request could name."""
+    known = len(card.get("features") or []) + len(card.get("left_out_columns") or [])
+    return max(2 * known, known + COLUMN_SLACK), known
+
+
+def _too_wide(what: str, n: int, limits: tuple[int, int]) -> Invalid:
+    limit, known = limits
+    return Invalid(f"{what} {n:,} columns; a request may send at most {limit:,}: the model knows {known:,} (its "
+                   f"features and the columns it sets aside), and a request may send twice that or that plus "
+                   f"{COLUMN_SLACK}, whichever is more. Send the model's columns only.", status=413)
+
+
+def _check_width(records: list, limits: tuple[int, int]) -> None:
+    """Refuse rows that name more columns than `limits` allows, each and all together,
+    before a frame is built from them (a frame of 10,000 rows is as wide as their keys)."""
+    limit = limits[0]
+    seen: set = set()
+    for i, record in enumerate(records):
+        if len(record) > limit:
+            raise _too_wide(f"Record {i + 1} has", len(record), limits)
+        seen.update(record)
+        if len(seen) > limit:
+            raise _too_wide(f"Records 1 to {i + 1} name", len(seen), limits)
+
+
+def records_frame(records, limits: tuple[int, int] | None = None):
     """The rows of a request's `records` (a list of objects, column: value), checked: at
-    most MAX_ROWS, each value a number, text, true/false or null."""
+    most MAX_ROWS, at most `limits[0]` columns (column_limit), each value a number, text,
+    true/false or null."""
     import pandas as pd
 
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -247,6 +279,8 @@ def records_frame(records):
         raise Invalid('"records" holds no rows to score.')
     if len(records) > MAX_ROWS:
         raise _too_many(len(records))
+    if limits is not None:
+        _check_width(records, limits)
     frame = pd.DataFrame.from_records(records)
     for column in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:  # where a list or object lands
         values = frame[column].tolist()
@@ -258,8 +292,9 @@ def records_frame(records):
     return frame
 
 
-def csv_frame(body: bytes):
-    """The rows of a CSV body (UTF-8, a header line of column names), at most MAX_ROWS."""
+def csv_frame(body: bytes, limits: tuple[int, int] | None = None):
+    """The rows of a CSV body (UTF-8, a header line of column names), at most MAX_ROWS, its
+    header at most `limits[0]` columns wide (column_limit)."""
     import pandas as pd
 
     try:
@@ -268,6 +303,13 @@ def csv_frame(body: bytes):
         raise Invalid("The CSV body is not UTF-8 text.") from None
     if not text.strip():
         raise Invalid("The CSV body holds no rows to score: send a header line of column names, then the rows.")
+    if limits is not None:
+        try:
+            header = next(csv.reader(io.StringIO(text)), [])
+        except csv.Error as e:
+            raise Invalid(f"The CSV body could not be read: {str(e).strip()[:200]}") from None
+        if len(header) > limits[0]:
+            raise _too_wide("The CSV header has", len(header), limits)
     try:
         frame = pd.read_csv(io.StringIO(text), nrows=MAX_ROWS + 1)
     except (ValueError, pd.errors.ParserError) as e:
@@ -279,13 +321,13 @@ def csv_frame(body: bytes):
     return frame
 
 
-def request_frame(body: bytes, content_type: str, parse_json):
+def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int, int] | None = None):
     """The rows a request sends: a CSV body (text/csv), else JSON `{"records": [...]}` read
-    by `parse_json` (the web layer's strict JSON reader)."""
+    by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's."""
     if content_type == "text/csv":
-        return csv_frame(body)
+        return csv_frame(body, limits)
     parsed = parse_json(body)
-    return records_frame(parsed.get("records") if isinstance(parsed, dict) else None)
+    return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits)
 
 
 def _ms(since: float) -> float:
@@ -323,10 +365,10 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         store.require_deployment(name)
         raise NotFound(f"Deployment {quoted(name)} has no {alias} version.")
     entry["version"] = current["version"]
+    model, card = loaded(store, name, current)  # its card bounds how wide the rows may be
     t = time.perf_counter()
-    frame = request_frame(body, content_type, parse_json)
+    frame = request_frame(body, content_type, parse_json, column_limit(card))
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
-    model, card = loaded(store, name, current)
     t = time.perf_counter()
     try:
         X = playground_runtime.prepare_rows(frame, card["features"], card.get("left_out_columns") or [])

@@ -17,7 +17,8 @@ shape, ports and order from nodes/graph.py. The engine never asks what type a no
           {"type": "metrics", "node_id", "metrics": {...}, "algorithm", "model_node_id"}
           {"type": "node_round", "node_id": the loop node, "round", "rounds", "change", "passed", "metric",
            "value", "threshold", "message"}  (each round of a bounded loop, when it ends; the statuses of
-              the nodes a round runs carry "round" and "rounds" too)
+              the nodes a round runs carry "round" and "rounds" too, and the loop target's from round 2
+              on its "summary" for the round's config: "Logistic Regression (round 2 of 3)")
         Returns {"status": completed|failed|cancelled, "nodes": {...}, "metrics": {...},
                  "plots": [...], "error"?}
 
@@ -362,11 +363,25 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
     return _Stored(entry, mapping, record["ports"]), None
 
 
-def _with_config(workflow, node_id: str, config: dict) -> dict:
+def with_config(workflow, node_id: str, config: dict) -> dict:
     """The workflow with one node's config replaced (a loop's next round)."""
     nodes = [{**n, "config": config} if isinstance(n, dict) and n.get("id") == node_id else n
              for n in workflow.get("nodes", [])]
     return {**workflow, "nodes": nodes}
+
+
+def _round_summary(rr: Resolved, nid: str, k: int, bound: int) -> dict:
+    """{"summary": what the loop target trains in round k > 1} ("Logistic Regression (round 2
+    of 3)"): its own summary hook on the round's config, which the saved config (and so the
+    canvas's design-time summary) does not hold. Round 1 is the saved config: nothing."""
+    if k == 1:
+        return {}
+    nt = node_types()[rr.graph.nodes[nid]["type"]]
+    try:
+        said = nt.summary(rr.configs.get(nid) or {}, rr.passed_down(nid))
+    except Exception:  # a summary must never break the run
+        return {}
+    return {"summary": f"{said} (round {k} of {bound})"} if said else {}
 
 
 def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, result: dict, on_event,
@@ -384,14 +399,16 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
         tag = {"round": k, "rounds": loop.bound}
         rr, plans = current["r"], current["plans"]
         for nid in loop.body:
-            step(nid, rr, plans, tag)
+            step(nid, rr, plans, {**tag, **_round_summary(rr, nid, k, loop.bound)} if nid == loop.target else tag)
         source = loop.exit.source
         if state["cancelled"] or status[source] not in DONE:
             step(loop.node, rr, plans, tag)  # cancelled, or skipped: the node above did not complete
             return
         verdict = (result["nodes"].get(source) or {}).get("output") or {}
         passed = loop.exit.source_port not in produced[source]
-        rounds.append({"round": k, "change": change, "passed": passed, "verdict": verdict})
+        # the loop target's config of the round: what an exported script trains again (executor/script.py)
+        rounds.append({"round": k, "change": change, "passed": passed, "verdict": verdict,
+                       "config": dict(rr.configs.get(loop.target) or {})})
         on_event({"type": "node_round", "node_id": loop.node, **tag, "change": change, "passed": passed,
                   **{key: verdict.get(key) for key in ("metric", "value", "threshold", "message")}})
         if passed:
@@ -409,7 +426,7 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
         decision = produced[loop.node][loop.edge.source_port]
         if not isinstance(decision, dict) or "config" not in decision:
             return  # stopped: its completed status says why
-        workflow = _with_config(current["workflow"], loop.target, decision["config"])
+        workflow = with_config(current["workflow"], loop.target, decision["config"])
         nxt = resolve(workflow, dataset_facts=dataset_facts)
         if nxt.errors:
             label = types[rr.graph.nodes[loop.target]["type"]].label

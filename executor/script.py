@@ -8,6 +8,10 @@ scikit-learn and the libraries the run used. It reads the dataset as the app sto
 file `GET /api/v1/datasets/{id}/download` gives) and prints the run's metrics; `--json`
 prints them as JSON, equal to the run's results to 1e-9.
 
+A bounded retrain loop is written as the rounds the run made: the loop's body once per round,
+with the config the run recorded for that round, the gate's check printed and compared with
+the run's, and the loop node's decision; a Deploy node says a script cannot deploy.
+
 What cannot be exported (a node type without an `export` hook, a plugin whose code cannot
 be carried, a node that did not complete in the run, and everything below it) is said in
 the script, as a comment where it would have been and as a note it prints, never left out
@@ -25,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from data.store import Invalid, Store
-from executor.engine import resolve
+from executor.engine import resolve, with_config
 from executor.facts import dataset_facts_for
 from nodes import graph as graphs
 from nodes.base import ExportContext, Exported
@@ -62,71 +66,139 @@ def export_script(graph: dict, runs: dict, dataset_facts, job_id: str = "local",
     """The script for `graph` (a run's snapshot); `runs`: node id -> its record in the run
     ({"status", "output", "message"}), or empty for a workflow that has not run."""
     r = resolve(graph, dataset_facts=dataset_facts)
-    types = node_types()
     src = Source()
     for name in ("args", "parser", "data_paths", "plots_dir", "results", "note", "NOT_EXPORTED", "why"):
         src.reserve(name)
     for module in (argparse, json, sys):
         src.ref(module)
     path_cls = src.ref(Path)
-    exported: dict[str, Exported] = {}
-    body, notes, datasets, counts = [], [], [], {}
-    names = graphs.node_names(graph, types)
+    part = _Parts(src, runs, graphs.node_names(graph, node_types()))
+    loops = {x.body[0]: x for x in r.graph.loops}
+    looped = {nid for x in r.graph.loops for nid in (*x.body, x.node)}
     for nid in r.graph.order:
-        node = r.graph.nodes[nid]
-        nt = types.get(node.get("type"))
+        if nid in loops:
+            _export_loop(part, loops[nid], graph, r, dataset_facts)
+        elif nid not in looped:
+            part.node(nid, r)
+    return _assemble(src, part.body, part.notes, part.datasets, job_id, title, when, path_cls)
+
+
+class _Parts:
+    """The script's main code as it is written, node by node, and what it says it leaves out."""
+
+    def __init__(self, src: Source, runs: dict, names: dict):
+        self.src, self.runs, self.names, self.types = src, runs, names, node_types()
+        self.exported: dict[str, Exported] = {}
+        self.body, self.notes, self.datasets, self.counts = [], [], [], {}
+
+    def label(self, nid: str, node: dict) -> str:
+        nt = self.types.get(node.get("type"))
         kind = nt.label if nt else str(node.get("type"))
-        label = f"{kind} ({nid})" if names.get(nid, kind) == kind else f"{names[nid]} ({kind}, {nid})"
-        body += _section(label)
-        run = runs.get(nid) or {}
-        missing = [e.source for e in r.graph.preds[nid] if e.source not in exported]
+        return f"{kind} ({nid})" if self.names.get(nid, kind) == kind else f"{self.names[nid]} ({kind}, {nid})"
 
-        def skip(why: str, body=body):
-            notes.append(why)
-            body.append(f"# NOT EXPORTED: {why}")
+    def skip(self, why: str) -> None:
+        self.notes.append(why)
+        self.body.append(f"# NOT EXPORTED: {why}")
 
+    def node(self, nid: str, r, run: dict | None = None, heading: str = "") -> Exported | None:
+        """Write one node's part against `r` (the resolved workflow: a loop's round has its
+        own); `run`: its record in the run (default: its last, from `runs`)."""
+        node = r.graph.nodes[nid]
+        nt = self.types.get(node.get("type"))
+        label = self.label(nid, node)
+        self.body.extend(_section(label + heading))
+        run = (self.runs.get(nid) or {}) if run is None else run
+        missing = [e.source for e in r.graph.preds[nid] if e.source not in self.exported]
         if nt is None:
-            skip(f"{label}: its node type {node.get('type')!r} is not installed here, so it cannot be written.")
-            continue
-        if runs and run.get("status") != "completed":
+            return self.skip(f"{label}: its node type {node.get('type')!r} is not installed here, so it cannot be "
+                             "written.")
+        if self.runs and run.get("status") != "completed":
             said = f": {run['message']}" if run.get("message") else ""
-            skip(f"{label} did not complete in the run ({run.get('status') or 'not run'}{said}), so the script "
-                 "leaves it out.")
-            continue
+            return self.skip(f"{label} did not complete in the run ({run.get('status') or 'not run'}{said}), so the "
+                             "script leaves it out.")
         if missing:
-            skip(f"{label} is left out: it needs {', '.join(repr(m) for m in missing)}, which the script does not have.")
-            continue
+            return self.skip(f"{label} is left out: it needs {', '.join(repr(m) for m in missing)}, which the script "
+                             "does not have.")
         if "export" not in nt.declared:
-            skip(f"{label}: the {kind} node type cannot be exported to a script, so the script leaves it (and what "
-                 "needs it) out.")
-            continue
+            return self.skip(f"{label}: the {nt.label} node type cannot be exported to a script, so the script leaves "
+                             "it (and what needs it) out.")
         inputs: dict = {}
         for e in r.graph.preds[nid]:
             port = nt.input_port(e.target_port)
             if port is not None and port.multiple:
-                inputs.setdefault(e.target_port, []).append(exported[e.source])
+                inputs.setdefault(e.target_port, []).append(self.exported[e.source])
             else:
-                inputs[e.target_port] = exported[e.source]
-        counts[nt.type] = counts.get(nt.type, 0) + 1
-        ctx = ExportContext(node_id=nid, label=label, suffix="" if counts[nt.type] == 1 else f"_{counts[nt.type]}",
-                            inputs=inputs, upstream=r.upstream.get(nid), design=r.designs.get(nid), source=src,
-                            output=run.get("output"), data_arg=len(datasets))
+                inputs[e.target_port] = self.exported[e.source]
+        self.counts[nt.type] = self.counts.get(nt.type, 0) + 1
+        n = self.counts[nt.type]
+        ctx = ExportContext(node_id=nid, label=label, suffix="" if n == 1 else f"_{n}", inputs=inputs,
+                            upstream=r.upstream.get(nid), design=r.designs.get(nid), source=self.src,
+                            output=run.get("output"), data_arg=len(self.datasets))
         try:
             part = nt.export(r.configs[nid], ctx)
         except NotExportable as e:
-            skip(f"{label} cannot be exported: {e}.")
-            continue
+            return self.skip(f"{label} cannot be exported: {e}.")
         except Exception as e:  # a hook's bug must not cost the rest of the script
-            skip(f"{label} could not be exported ({type(e).__name__}: {e}).")
-            continue
+            return self.skip(f"{label} could not be exported ({type(e).__name__}: {e}).")
         if nt.dataset_param:
-            datasets.append(tables.download_name(r.configs[nid][nt.dataset_param]))
-        exported[nid] = part
-        for n in part.notes:
-            notes.append(n)
-            body.append(f"# NOTE: {n}")
-        body += part.lines
-    return _assemble(src, body, notes, datasets, job_id, title, when, path_cls)
+            self.datasets.append(tables.download_name(r.configs[nid][nt.dataset_param]))
+        self.exported[nid] = part
+        for note in part.notes:
+            self.notes.append(note)
+            self.body.append(f"# NOTE: {note}")
+        self.body.extend(part.lines)
+        return part
+
+
+def _export_loop(part: _Parts, loop, graph: dict, r, dataset_facts) -> None:
+    """A bounded loop as the run made it: its body once per round the run recorded, each
+    with that round's config of the loop target (as the run resolved it again), the exit's
+    decision checked against the run's, and the loop node's part as what it decided. The
+    script does not decide the rounds again: it trains the run's, and says when a gate's
+    decision differs from the run's. The nodes below take the last round's outputs."""
+    ran = part.runs.get(loop.node) or {}
+    rounds = [x for x in (ran.get("output") or {}).get("rounds") or [] if isinstance(x, dict)]
+    loop_label = part.label(loop.node, r.graph.nodes[loop.node])
+    if part.runs and rounds and any(not isinstance(x.get("config"), dict) for x in rounds):
+        for nid in loop.body:
+            part.body.extend(_section(part.label(nid, r.graph.nodes[nid])))
+            part.skip(f"{part.label(nid, r.graph.nodes[nid])} is left out: the run of {loop_label}'s loop did not "
+                      "record each round's config, so the script cannot train its rounds again.")
+        part.body.extend(_section(loop_label))
+        return
+    if not rounds:  # the first round passed (or the workflow has not run): the saved config, once
+        for nid in loop.body:
+            part.node(nid, r)
+        part.body.extend(_section(loop_label))
+        said = ran.get("message") or "not run"
+        part.body += [f"# {loop_label} did not run another round: {said}",
+                      f"note({loop_label + ' did not run another round: ' + said!r})"]
+        return
+    exit_port = loop.exit.source_port
+    nt = part.types[r.graph.nodes[loop.node]["type"]]
+    part.body += [*_section(f"{loop_label}: its loop ({nt.summary(r.configs.get(loop.node) or {})})"),
+                  f"# The run made {len(rounds)} round(s) of this loop, which ended: {ran.get('message') or 'see below'}.",
+                  "# The script trains each round with the config the run gave it and checks each gate's decision",
+                  "# against the run's; it does not decide the rounds again. The nodes below take the last round's."]
+    for i, this in enumerate(rounds):
+        last = i == len(rounds) - 1
+        rr = r if this["round"] == 1 else resolve(with_config(graph, loop.target, this["config"]),
+                                                   dataset_facts=dataset_facts)
+        heading = f": round {this['round']} of {loop.bound}" + (f" ({this['change']})" if this.get("change") else "")
+        for nid in loop.body:
+            part.node(nid, rr, None if last else {"status": "completed"}, heading)
+        exit_part = part.exported.get(loop.exit.source)
+        said = (this.get("verdict") or {}).get("message") or ("pass" if this.get("passed") else "fail")
+        part.body.extend(_section(f"{loop_label}: after round {this['round']} of {loop.bound}"))
+        decided = ran.get("message") if last else (f"round {this['round']} of {loop.bound} failed; round "
+                                                   f"{this['round'] + 1}: {rounds[i + 1].get('change')}")
+        part.body += [f"# the run: {said}", f"# {loop_label}: {decided}"]
+        if exit_part is not None and exit_part.names.get("port"):
+            taken = "!=" if this.get("passed") else "=="
+            differs = (f"Round {this['round']}: {part.label(loop.exit.source, r.graph.nodes[loop.exit.source])} "
+                       f"decided otherwise than in the run ({said}); the script carries on with the run's rounds.")
+            part.body += [f"if not ({exit_part.names['port']} {taken} {exit_port!r}):", f"    note({differs!r})"]
+        part.body.append(f"note({loop_label + ': ' + str(decided)!r})")
 
 
 def _versions(libraries) -> list[str]:

@@ -110,9 +110,9 @@ class Loop:
 @dataclass
 class LoopRound:
     """What a loop node's run is given (RunContext.loop): the round that just ended, the
-    bound, the rounds so far ({"round", "change", "passed", "verdict"}: the verdict is the
-    output summary of the node the loop leaves from), the loop target's first-round config
-    and this round's."""
+    bound, the rounds so far ({"round", "change", "passed", "verdict", "config"}: the verdict
+    is the output summary of the node the loop leaves from, the config the loop target's in
+    that round), the loop target's first-round config and this round's."""
 
     round: int
     bound: int

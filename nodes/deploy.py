@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from nodes.base import METRICS, MODEL, Fingerprint, NodeError, NodeType, Port, Upstream
+from nodes.base import METRICS, MODEL, Exported, Fingerprint, NodeError, NodeType, Port, Upstream
 from plugins.params import Param, validate_params
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -36,6 +36,15 @@ def run(config: dict, inputs: dict, ctx) -> dict:
     return ctx.register_model(config["name"], model)
 
 
+def export(config: dict, ctx) -> Exported:
+    """A script cannot deploy (it has no model registry): its part says so, and what the run
+    registered."""
+    did = (ctx.output or {}).get("message")
+    why = (f"{ctx.label}: a script cannot deploy (it has no model registry); the run did: {did}." if did else
+           f"{ctx.label}: a script cannot deploy (it has no model registry); deploy {config['name']} from the app.")
+    return Exported([], dict(ctx.input.names), [why])  # the note is the script's comment and what it prints
+
+
 def output_summary(registered: dict) -> dict:
     return dict(registered)
 
@@ -54,5 +63,5 @@ NODE = NodeType(
     inputs=(Port("model", (METRICS, MODEL), "Evaluated model"),),
     outputs=(),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Results",
-    output_summary=output_summary, fingerprint=fingerprint, order=56,
+    output_summary=output_summary, fingerprint=fingerprint, export=export, order=56,
 )

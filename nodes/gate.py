@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from nodes.base import METRICS, EvaluationArtifact, Fingerprint, NodeError, NodeType, Port, Upstream
+from nodes.base import METRICS, EvaluationArtifact, Exported, Fingerprint, NodeError, NodeType, Port, Upstream
 from nodes.evaluate import capabilities
 from plugins import registry
 from plugins.params import Param, quoted, validate_params
@@ -156,6 +156,31 @@ def run(config: dict, inputs: dict, ctx) -> dict:
     return {judged["decision"]: out}
 
 
+def export(config: dict, ctx) -> Exported:
+    """The gate's check, in the script: the metric on the same test rows by its own
+    function, judged by the one rule of what clears (`verdict`, inlined), and printed. Its
+    `port` name is the port it takes ("pass" or "fail"). A comparison with a production
+    version needs the app's registry: the script says so and judges on the threshold alone."""
+    from plugins.evaluators import scored
+
+    src, up = ctx.source, ctx.input.names
+    metric = registry.metrics()[config["metric"]]
+    value, why, judged = ctx.name("gate_value"), ctx.name("gate_why"), ctx.name("gate")
+    notes = []
+    if config.get("min_improvement") is not None:
+        notes.append(f"{ctx.label} must also beat {config['deployment']}'s production version by "
+                     f"{config['min_improvement']:g}: a script has no model registry, so it judges on the threshold "
+                     "alone.")
+    lines = [f"# pass when {metric.name} clears {config['threshold']:g} ({metric.direction} is better)",
+             f"{value}, {why} = {src.ref(scored)}({metric.code(src)}, {up['evaluation']})",
+             f"if {value} is None:",
+             f"    raise SystemExit({ctx.label + ' cannot judge the model: '!r} + {why})",
+             f"{judged} = {src.ref(verdict)}({config['metric']!r}, float({value}), {float(config['threshold'])!r}, "
+             f"{metric.direction!r})",
+             f"note({ctx.label + ': '!r} + {judged}['message'])"]
+    return Exported(lines, {**up, "port": f"{judged}['decision']"}, notes)
+
+
 def output_summary(evaluation: EvaluationArtifact) -> dict:
     return dict(evaluation.verdict or {})
 
@@ -181,5 +206,5 @@ NODE = NodeType(
     inputs=(Port("metrics", (METRICS,), "Evaluated model"),),
     outputs=(Port("pass", (METRICS,), "Pass"), Port("fail", (METRICS,), "Fail", failing=True)),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design,
-    output_summary=output_summary, fingerprint=fingerprint, order=55,
+    output_summary=output_summary, fingerprint=fingerprint, export=export, order=55,
 )

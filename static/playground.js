@@ -52,13 +52,15 @@
       const warnings = d.warnings || [];
       const looped = Boolean(d.round && d.status);
       if (looped) el.classList.add("has-round");
+      // a loop's later round trains another config than the saved one: the run's status says which
+      const summary = (d.status && d.roundSummary) || d.summary || "";
       el.innerHTML =
         `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
         `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span>` +
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
         `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
-        `<div class="pg-node-summary" title="${esc(d.summary || "")}">${sparkline(d.trials || [], d.trialsOf)}${esc(d.summary || "")}</div>` +
+        `<div class="pg-node-summary" title="${esc(summary)}">${sparkline(d.trials || [], d.trialsOf)}${esc(summary)}</div>` +
         (looped ? `<span class="pg-node-round" data-round="${d.round}" title="Round ${d.round} of ${d.rounds} of its retrain loop">round ${d.round}/${d.rounds}</span>` : "") +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : DONE.has(status) ? 100 : 0}%"></i></div>`;
       return el;
@@ -981,7 +983,7 @@
     source.addEventListener("job_started", handle((d) => {
       setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
       for (const n of graph.getNodes()) {
-        patchNode(n.id, { round: null, rounds: null });
+        patchNode(n.id, { round: null, rounds: null, roundSummary: null });
         setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); clearNodeTrials(n.id);
       }
       $("#trials").innerHTML = "";
@@ -993,7 +995,7 @@
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
       // a node in a retrain loop: which round this status is of ("round 2/3" on the node)
-      if (d.round) patchNode(d.node_id, { round: d.round, rounds: d.rounds });
+      if (d.round) patchNode(d.node_id, { round: d.round, rounds: d.rounds, roundSummary: d.summary || null });
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
@@ -1342,6 +1344,7 @@
     if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
     else if (boot.job.statuses) {
       for (const [id, st] of Object.entries(boot.job.statuses)) {
+        if (st.round) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
         setNodeStatus(id, st.status, st.message);
         if (st.warnings && st.warnings.length) setNodeWarnings(id, st.warnings);
       }

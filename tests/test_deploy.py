@@ -440,6 +440,36 @@ def test_a_csv_body_is_scored_like_the_same_records(app, passed):
     assert status == 401
 
 
+def test_rows_wider_than_the_model_allows_are_refused_by_their_column_count(app, passed):
+    """The iris model knows 5 columns (4 features, the target set aside): a request may name
+    105 (5 + 100, more than 2 × 5), in one record, in all its records together, or in a CSV
+    header; more is a 413 naming the limit, answered before a frame is built, and logged."""
+    _, key = passed
+    one = rows(1)[0]
+    extra = {f"x{i}": 0 for i in range(101)}
+    status, body = predict(app.base, "iris", [{**one, **extra}], key["key"])  # 105 columns: as wide as allowed
+    assert status == 422 and "x0" in body["detail"] and "105" not in body["detail"], body
+    status, body = predict(app.base, "iris", [{**one, **extra, "x101": 0}], key["key"])
+    assert status == 413, body
+    assert body["detail"].startswith("Record 1 has 106 columns; a request may send at most 105: the model knows 5 "), body
+    assert "twice that or that plus 100" in body["detail"]
+    huge = {f"c{i}": 0 for i in range(100_000)}
+    status, body = predict(app.base, "iris", rows(2) + [{**one, **huge}], key["key"])
+    assert status == 413 and "Record 3 has 100,004 columns" in body["detail"] and "at most 105" in body["detail"], body
+    spread = [{**r, **{f"r{i}_{j}": 0 for j in range(40)}} for i, r in enumerate(rows(3))]  # 44 each, 124 together
+    status, body = predict(app.base, "iris", spread, key["key"])
+    assert status == 413 and body["detail"].startswith("Records 1 to 3 name 124 columns; a request may send at most "
+                                                       "105"), body
+    wide = pd.DataFrame([{**r, **{f"x{i}": 0 for i in range(102)}} for r in rows(5)])
+    status, _, text = predict_csv(app.base, "iris", wide, key["key"])
+    assert status == 413 and json.loads(text)["detail"].startswith("The CSV header has 106 columns; a request may "
+                                                                   "send at most 105"), text
+    status, _, text = predict_csv(app.base, "iris", wide.iloc[:, :105], key["key"])
+    assert status == 422 and "x0" in json.loads(text)["detail"], text
+    errors = call(app.base, "/api/v1/deployments/iris")[1]["stats"]["recent_errors"]
+    assert any(e["status"] == 413 and "The CSV header has 106 columns" in (e.get("error") or "") for e in errors), errors
+
+
 # --------------------------------------------------------------------------- Deploy… on a trained model
 def test_a_trained_model_of_a_finished_run_is_deployed_by_hand(app, passed):
     job, key = passed

@@ -228,6 +228,97 @@ def test_the_download_is_the_table_as_stored_and_a_bad_format_is_refused(server,
     assert missing.value.code == 404
 
 
+# --------------------------------------------------------------------------- a retrain loop
+def test_a_retrain_loop_that_passes_on_round_2_is_reproduced_round_by_round(server, tmp_path):
+    """Gate fail → Retrain ⇢ Model, Gate pass → Deploy: the script trains round 1 (a stump,
+    which fails) and round 2 (the algorithm the Retrain switched to, which passes), prints
+    each gate's check and the loop's end, says it cannot deploy, and its metrics are the
+    kept round's to 1e-9."""
+    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+    graph = {"nodes": [
+        {"id": "d", "type": "dataset", "config": iris},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
+        {"id": "m", "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy", "f1", "log_loss"]}},
+        {"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.9}},
+        {"id": "r", "type": "retrain", "config": {"escalation": "algorithm", "algorithms": "logistic_regression"}},
+        {"id": "x", "type": "deploy", "config": {"name": f"script-loop-{uuid.uuid4().hex[:8]}"}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
+        + [{"source": "g", "source_port": "fail", "target": "r"}, {"source": "r", "target": "m"},
+           {"source": "g", "source_port": "pass", "target": "x"}]}
+    job = execute(server, graph)
+    by_id = {n["node_id"]: n for n in job["nodes"]}
+    assert by_id["r"]["message"].startswith("passed on round 2 of 3") and by_id["x"]["status"] == "completed"
+    assert job["results"]["metrics"]["e"]["algorithm"] == "logistic_regression"
+    got, said = run_script(server, job, tmp_path)
+    assert_reproduced(job, got)  # the kept round's metrics (round 2's), not the saved config's stump
+    assert got["e"]["algorithm"] == "logistic_regression"
+    text = (tmp_path / "run.py").read_text()
+    assert "# --- Model (m): round 2 of 3 (algorithm Decision Tree → Logistic Regression) " in text
+    lines = said.splitlines()
+    assert lines.index("Gate (g): accuracy 0.667 < 0.90: fail") < lines.index(
+        "Retrain (r): round 1 of 3 failed; round 2: algorithm Decision Tree → Logistic Regression") < lines.index(
+        "Gate (g): accuracy 0.978 ≥ 0.90: pass") < lines.index(
+        "Retrain (r): passed on round 2 of 3 (accuracy 0.978 ≥ 0.90: pass)"), said
+    assert "decided otherwise than in the run" not in said
+    assert "Not reproduced: Deploy (x): a script cannot deploy" in said and "version 1 is in production" in said
+    assert "Retrain" not in "".join(line for line in lines if line.startswith("Not reproduced"))
+
+
+def test_a_loop_stopped_at_its_bound_is_reproduced_and_a_run_without_round_configs_is_said(tmp_path):
+    """A loop no round passes (Max rounds 2): the script trains both rounds, prints the stop
+    sentence, and its metrics are round 2's. A run recorded before rounds kept their
+    config cannot be trained again: the loop's nodes are NOT EXPORTED, said, never the
+    saved config's numbers instead."""
+    from data import datasets
+    from executor.engine import default_dataset_facts, run_workflow
+    from executor.script import export_script
+
+    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+    graph = {"nodes": [
+        {"id": "d", "type": "dataset", "config": iris},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
+        {"id": "m", "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}},
+        {"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.999}},
+        {"id": "r", "type": "retrain", "config": {"escalation": "algorithm", "max_rounds": 2,
+                                                  "algorithms": "logistic_regression, random_forest"}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
+        + [{"source": "g", "source_port": "fail", "target": "r"}, {"source": "r", "target": "m"}]}
+    result = run_workflow(graph, lambda e: None)
+    assert result["status"] == "completed", result.get("error")
+    runs = {nid: {"status": n["status"], "output": n.get("output"), "message": n.get("message")}
+            for nid, n in result["nodes"].items()}
+    assert runs["r"]["message"] == "stopped after round 2 of 2: accuracy 0.978 < 0.999"
+    _, content, _ = datasets.download("iris", None)
+
+    def script(runs, name):
+        folder = tmp_path / name
+        folder.mkdir()
+        text = export_script(graph, runs, default_dataset_facts())
+        (folder / "run.py").write_text(text)
+        (folder / "iris.parquet").write_bytes(content)
+        proc = subprocess.run([sys.executable, "-I", "run.py", "--json"], cwd=folder, capture_output=True, text=True,
+                              timeout=300, env={"PATH": "/usr/bin:/bin"})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return text, json.loads(proc.stdout)["metrics"], proc.stderr
+
+    text, got, said = script(runs, "stopped")
+    same(result["metrics"]["e"]["values"], got["e"]["values"], "e")
+    assert got["e"]["algorithm"] == "logistic_regression" and "NOT EXPORTED" not in text
+    assert "Gate (g): accuracy 0.667 < 0.999: fail" in said and "Gate (g): accuracy 0.978 < 0.999: fail" in said
+    assert said.rstrip().endswith("Retrain (r): stopped after round 2 of 2: accuracy 0.978 < 0.999"), said
+
+    older = {**runs, "r": {**runs["r"], "output": {**runs["r"]["output"], "rounds": [
+        {k: v for k, v in x.items() if k != "config"} for x in runs["r"]["output"]["rounds"]]}}}
+    text, got, said = script(older, "older")
+    assert got == {}  # the Evaluate is left out, not scored on the saved config's stump
+    for nid in ("Model (m)", "Evaluate (e)", "Gate (g)"):
+        assert f"# NOT EXPORTED: {nid} is left out: the run of Retrain (r)'s loop did not record each round's " \
+               "config" in text
+    assert "Not reproduced: Model (m) is left out" in said
+
+
 # --------------------------------------------------------------------------- what cannot be exported
 def test_a_node_type_that_cannot_be_exported_is_named_in_the_script_and_said_when_it_runs(tmp_path):
     """A third-party node type with no export hook (tests/plugins_extra, registered by its

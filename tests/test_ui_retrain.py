@@ -3,7 +3,8 @@ workers): Dataset → Preprocessing → Split → Model → Evaluate, then Gate,
 dragged from the palette and connected by the mouse (Gate pass → Deploy, Gate fail → Retrain,
 Retrain → Model's Retrain port: the loop edge, drawn dashed). A run whose gate passes on
 round 2 shows the rounds on the nodes and registers a version; with a threshold no round
-clears, Deploy is skipped with the gate's sentence and no version appears."""
+clears, Deploy is skipped with the gate's sentence and no version appears, whether the loop
+runs out of algorithms or reaches its Max rounds."""
 
 from __future__ import annotations
 
@@ -115,6 +116,13 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     for nid in ("m", "e", gate, retrain):
         assert pg.locator(f'#canvas [data-node-id="{nid}"] .pg-node-round').inner_text() == "round 2/3", nid
     assert pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title").startswith("passed on round 2 of 3")
+    # the Model node names what the kept round trained, not the saved config (which is unchanged)
+    summary = pg.locator('#canvas [data-node-id="m"] .pg-node-summary')
+    assert summary.inner_text() == "Logistic Regression (round 2 of 3)"
+    assert summary.get_attribute("title") == "Logistic Regression (round 2 of 3)"
+    assert stored(server, wid, "m")["algorithm"] == "decision_tree"
+    assert "Logistic Regression (round 2 of 3)" in pg.locator(
+        '#results-body [data-trained-model="m"] .trained-model-head').inner_text()
     log = pg.locator("#exec-log").inner_text()
     assert "round 1 of 3: accuracy 0.667 < 0.90: fail" in log and "round 2 of 3 (algorithm Decision Tree → " \
         "Logistic Regression): accuracy 0.978 ≥ 0.90: pass" in log, log
@@ -133,6 +141,10 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
         pg.evaluate("window.playground.graph.zoomToFit({ padding: 40, maxScale: 1 })")
         pg.screenshot(path=str(ARTIFACTS / f"retrain-loop-{w}x{h}.png"))
     pg.set_viewport_size({"width": 1440, "height": 900})
+    pg.reload()  # the editor opened again shows the last run's rounds as the run left them
+    pg.wait_for_function("window.playground && window.playground.graph")
+    assert summary.inner_text() == "Logistic Regression (round 2 of 3)"
+    assert pg.locator('#canvas [data-node-id="m"] .pg-node-round').inner_text() == "round 2/3"
 
     set_field(pg, gate, "threshold", "0.999")  # no round clears it
     run(pg)
@@ -144,3 +156,20 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     assert pg.locator(f'#canvas [data-node-id="{retrain}"] .pg-node-round').inner_text() == "round 2/3"
     assert len(api(server, "/api/v1/deployments/ui-loop")["versions"]) == 1  # no new version
     pg.screenshot(path=str(ARTIFACTS / "retrain-loop-failed.png"))
+
+    # the same loop with Max rounds 2: the list still has an algorithm for round 2, so the loop
+    # ends at its bound, not for want of an algorithm (rounds 1 and 2 are served from the cache)
+    set_field(pg, retrain, "max_rounds", "2")
+    assert wait_for(lambda: stored(server, wid, retrain).get("max_rounds") == 2, 10)
+    run(pg)
+    said = pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title")
+    assert said == "stopped after round 2 of 2: accuracy 0.978 < 0.999", said
+    assert status(pg, retrain) == "completed" and status(pg, deploy) == "skipped"
+    assert "accuracy 0.978 < 0.999: fail" in pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
+    for nid in ("m", "e", gate, retrain):
+        assert pg.locator(f'#canvas [data-node-id="{nid}"] .pg-node-round').inner_text() == "round 2/2", nid
+    assert summary.inner_text() == "Logistic Regression (round 2 of 2)"
+    rounds = pg.locator(f'#results-body .loop-rounds[data-loop="{retrain}"]')
+    assert rounds.locator("tr[data-round]").count() == 2
+    assert "stopped after round 2 of 2" in rounds.inner_text()
+    assert len(api(server, "/api/v1/deployments/ui-loop")["versions"]) == 1  # still no new version

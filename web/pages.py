@@ -36,9 +36,14 @@ def job_boot(site: Site, job) -> dict | None:
     full = site.store.get_job(job["id"])
     results = (full.get("results") or {}).get("nodes") or {}
     return {"id": full["id"], "status": full["status"], "estimated_time": full["estimated_time"],
-            "statuses": {n["node_id"]: {"status": n["status"], "message": n.get("message") or "",
-                                        "warnings": (results.get(n["node_id"]) or {}).get("warnings") or []}
-                         for n in full["nodes"]}}
+            "statuses": {n["node_id"]: _boot_status(n, results.get(n["node_id"]) or {}) for n in full["nodes"]}}
+
+
+def _boot_status(row: dict, result: dict) -> dict:
+    """One node's last status, with the round of a retrain loop it ended on (and, for the loop
+    target, what that round trained) as the run's live events said."""
+    said = {"status": row["status"], "message": row.get("message") or "", "warnings": result.get("warnings") or []}
+    return said | {k: result[k] for k in ("round", "rounds", "summary") if result.get(k)}
 
 
 def from_dataset(site: Site, dataset: str, name: str) -> tuple[str, dict]:
