@@ -113,9 +113,10 @@ class _Parts:
             return self.skip(f"{label}: its node type {node.get('type')!r} is not installed here, so it cannot be "
                              "written.")
         if self.runs and run.get("status") != "completed":
-            said = f": {run['message']}" if run.get("message") else ""
-            return self.skip(f"{label} did not complete in the run ({run.get('status') or 'not run'}{said}), so the "
-                             "script leaves it out.")
+            status, message = run.get("status") or "not run", (run.get("message") or "").rstrip(".")
+            # a skipped node's message already starts with "Skipped:": said once
+            said = message if message.lower().startswith(status.lower()) else ": ".join(filter(None, (status, message)))
+            return self.skip(f"{label} did not complete in the run ({said}), so the script leaves it out.")
         if missing:
             return self.skip(f"{label} is left out: it needs {', '.join(repr(m) for m in missing)}, which the script "
                              "does not have.")
