@@ -15,6 +15,7 @@ its own runs wrote, never bytes a user uploads.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -24,14 +25,15 @@ import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
-import playground_runtime
 from data import datasets
 from data.store import Invalid, NotFound, Store
 from nodes import graph as graphs
 from nodes.graph import quoted
 
 PREDICT_SCRIPT = Path(__file__).with_name("bundle_files") / "predict.py"
-RUNTIME_FILE = Path(playground_runtime.__file__)
+# the runtime module's file, found without importing it (and scikit-learn with it): the web
+# process imports them only when a model is loaded or scored
+RUNTIME_FILE = Path(importlib.util.find_spec("playground_runtime").origin)
 
 
 def _portable_nodes(job: dict) -> list[dict]:
@@ -108,6 +110,8 @@ def _artifact_bytes(store: Store, job_id: str, artifact_id: str) -> bytes:
 def load_model(data: bytes, what: str = "This model file"):
     """The pipeline in a skops file, loaded only when every type it needs is on the reviewed
     list (playground_runtime.load_skops, the one loader predict.py uses too)."""
+    import playground_runtime
+
     return playground_runtime.load_skops(data, what)
 
 
@@ -167,6 +171,8 @@ def fitted_model(store: Store, job_id: str, node_id: str) -> tuple[object, dict]
     row filters), and its facts. Read from the run's own model artifact, once per process
     for the LOADED_MODELS most recently used (a second "Score a file" does not load it
     again)."""
+    import playground_runtime
+
     _, node = _model_node(store, job_id, node_id)
     facts = node["output"]["portable"]
     key = (job_id, node_id, facts.get("model_artifact_id") or facts.get("skops_artifact_id"))
@@ -206,6 +212,8 @@ def left_out_columns(store: Store, facts: dict) -> list[str]:
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
     """Predictions for the rows of `frame` (the one rule of playground_runtime checks their
     columns first): a DataFrame with `prediction` (and `proba_<class>`)."""
+    import playground_runtime
+
     X = playground_runtime.prepare_rows(frame, facts["features"], left_out)
     return playground_runtime.predictions(model, X, proba=proba)
 
@@ -214,6 +222,8 @@ def score_table(store: Store, model, facts: dict, frame, proba: bool = False) ->
     """A table read by the upload reader, scored by a run's model (fitted_model): the
     predictions as CSV. Rows that cannot be scored are refused (400) with the sentence
     naming the columns."""
+    import playground_runtime
+
     if proba and facts.get("classes") is None:
         raise Invalid("Probabilities are for classifiers; this model predicts numbers or clusters.", status=400)
     try:

@@ -25,7 +25,6 @@ import time
 import zipfile
 from collections import Counter, OrderedDict
 
-import playground_runtime
 from data.store import Invalid, NotFound, Store
 from executor import bundle
 from nodes.base import NodeError
@@ -210,6 +209,8 @@ def loaded(store: Store, name: str, current: dict):
     """(model, model card) of a version (`current`: its id, number and bundle hash): loaded
     from its stored bundle once per process and kept by its id (versions never change;
     LOADED_VERSIONS are kept), its types checked against the reviewed list."""
+    import playground_runtime
+
     with _lock:
         if current["id"] in _loaded:
             _loaded.move_to_end(current["id"])
@@ -355,6 +356,8 @@ def serve(store: Store, name: str, authorization: str | None, body: bytes, conte
 
 
 def _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry):
+    import playground_runtime
+
     key = key_from(authorization, store)
     if key is None:
         raise KeyRefused("This endpoint needs a live API key: send Authorization: Bearer <key> (POST /api/v1/keys "
