@@ -4,6 +4,7 @@ elsewhere), and nothing is half-written."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from urllib.parse import quote
@@ -690,8 +691,10 @@ def test_the_depth_check_skips_strings_and_their_escapes():
     from web.errors import MAX_DEPTH, BadRequest, check_depth
 
     tricky = '"a[{\\"[[", "\\\\", "\\\\\\"]]", "é{"'
-    for depth, ok in ((MAX_DEPTH, True), (MAX_DEPTH + 1, False)):
-        text = "[" * depth + tricky + "]" * depth
+    plain = '{"a": "b", "c": [1, "d"]}, "e"'  # strings without brackets (read in one pass)
+    for (inner, own), (extra, ok) in itertools.product(((tricky, 0), (plain, 2)), ((0, True), (1, False))):
+        depth = MAX_DEPTH - own + extra  # at the bound, and one past it
+        text = "[" * depth + inner + "]" * depth
         json.loads(text)
         if ok:
             check_depth(text)
