@@ -259,6 +259,8 @@ def _check_width(records: list, limits: tuple[int, int]) -> None:
     """Refuse rows that name more columns than `limits` allows, each and all together,
     before a frame is built from them (a frame of 10,000 rows is as wide as their keys)."""
     limit = limits[0]
+    if max(map(len, records)) <= limit and len(set().union(*records)) <= limit:
+        return  # measured in C steps; the walk below only finds which record to name
     seen: set = set()
     for i, record in enumerate(records):
         if len(record) > limit:

@@ -57,6 +57,15 @@ def test_a_corpus_of_documents_reads_as_the_standard_library_reads_it():
             assert same(parse_json(raw), expected), raw[:300]
 
 
+@pytest.mark.parametrize("literal", ["1e-400", "-1e-400", "2.5e-320", "1.7976931348623157e308", "1E+300", "4.9e-324",
+                                     "1e-0400", "0.0000000000000000000000001", "12345678901234567890.5", "-0",
+                                     "-0.0", "1.0e+1", "18446744073709551616", "-9223372036854775809",
+                                     "9223372036854775807", "1" + "0" * 39])
+def test_numbers_json_does_not_write_read_as_the_standard_library_reads_them(literal):
+    raw = f'{{"a": [{literal}, {{"b": {literal}}}]}}'.encode()
+    assert same(parse_json(raw), json.loads(raw))
+
+
 @pytest.mark.parametrize("raw, sentence", [
     (b'{"a": NaN}', "The request body contains NaN, which is not a number in JSON."),
     (b'{"a": -Infinity}', "The request body contains -Infinity, which is not a number in JSON."),
