@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from data import datasets, disk
+from data import datasets, disk, doorbell
 from data.config import Settings
 from data.config import settings as load_settings
 from nodes import graph as graphs
@@ -222,6 +222,8 @@ class Store:
     def __init__(self, cfg: Settings):
         self.settings = cfg.ensure()
         self.path = cfg.db_path
+        # where the processes that show events live (the web) listen for a new one (data.doorbell)
+        self.events_wake_dir = cfg.home / "events-wake"
         self._local = threading.local()
         try:
             migrate(self.db)
@@ -257,6 +259,7 @@ class Store:
         raised is the write's own, not "cannot rollback"."""
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
+        self._local.appended = False
         try:
             yield self.db
             conn.execute("COMMIT")
@@ -264,6 +267,8 @@ class Store:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if self._local.appended:  # a job's events were written: the live streams read them now
+            doorbell.ring(self.events_wake_dir)
 
     def _one(self, sql: str, params=()) -> dict | None:
         rows = list(self.db.query(sql, params))
@@ -844,6 +849,7 @@ class Store:
                 "seq": seq}
         db["events"].insert({"job_id": job_id, "seq": seq, "type": type_, "node_id": node_id,
                              "payload": _dumps(body), "created_at": t})
+        self._local.appended = True
         return seq
 
     def append_event(self, job_id: str, type_: str, node_id: str | None = None, payload: dict | None = None,

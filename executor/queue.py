@@ -4,7 +4,6 @@ keeps its own job state in its DB."""
 
 from __future__ import annotations
 
-import errno
 import os
 import select
 import socket
@@ -13,6 +12,7 @@ from pathlib import Path
 from huey import RedisHuey, SqliteHuey
 from huey.storage import SqliteStorage
 
+from data import doorbell
 from data.config import settings
 
 
@@ -41,20 +41,7 @@ class WakingSqliteStorage(SqliteStorage):
         self.wake()
 
     def wake(self) -> None:
-        try:
-            names = os.listdir(self.wake_dir)
-        except OSError:
-            return
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as out:
-            out.setblocking(False)
-            for name in names:
-                path = self.wake_dir / name
-                try:
-                    out.sendto(b"1", str(path))
-                except (ConnectionRefusedError, FileNotFoundError):  # its worker is gone
-                    _unlink(path)
-                except OSError:  # a full buffer is already a wake-up; a long path never bound
-                    pass
+        doorbell.ring(self.wake_dir)
 
     def dequeue(self):
         data = super().dequeue()
@@ -64,41 +51,13 @@ class WakingSqliteStorage(SqliteStorage):
         if sock is None:
             select.select([], [], [], self.FALLBACK_SECONDS)
         elif select.select([sock], [], [], self.read_timeout)[0]:
-            _drain(sock)
+            doorbell.drain(sock)
         return super().dequeue()
 
     def _listener(self) -> socket.socket | None:
-        if self._sock_pid == os.getpid():
-            return self._sock
-        self._sock_pid, self._sock = os.getpid(), None  # a forked child binds its own
-        path = self.wake_dir / f"{socket.gethostname()}-{os.getpid()}.sock"
-        try:
-            self.wake_dir.mkdir(parents=True, exist_ok=True)
-            _unlink(path)  # left by a dead process with this pid
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-            sock.bind(str(path))
-            sock.setblocking(False)
-            self._sock = sock
-        except OSError:  # e.g. a home path longer than a socket address allows (108 bytes)
-            self._sock = None
+        if self._sock_pid != os.getpid():  # a forked child binds its own
+            self._sock_pid, self._sock = os.getpid(), doorbell.listen(self.wake_dir)
         return self._sock
-
-
-def _drain(sock: socket.socket) -> None:
-    while True:
-        try:
-            sock.recv(64)
-        except OSError as e:
-            if e.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
-                return
-            raise
-
-
-def _unlink(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
 
 
 class PlaygroundSqliteHuey(SqliteHuey):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,8 @@ from data.config import Settings
 from data.store import Store
 from tests.conftest import parse_sse
 from web.events import job_events
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -123,3 +126,33 @@ def test_many_viewers_of_one_job_share_one_reader_and_all_get_every_event(store)
     assert len(expected) == 1 + 20 + 1 + 1
     assert all([e["id"] for e in frames_to_events(frames)] == expected for frames in got)
     assert reads < 100, reads  # one poller at 20 ms for ~0.5 s, not 50 of them
+
+
+def test_a_job_process_rings_and_the_stream_reads_at_once_not_at_its_poll(store, tmp_path):
+    """Events written by another process wake the tailer (data.doorbell): with a poll of a
+    minute the whole job still arrives, in order (the poll alone would take minutes)."""
+    import subprocess
+    import sys
+
+    job_id = running_job(store)
+    writer = f"""
+import sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from pathlib import Path
+
+from data.config import Settings
+from data.store import Store
+store = Store(Settings(home=__import__("pathlib").Path({str(tmp_path)!r}), redis_url=None, job_time_limit=60,
+                       max_upload_bytes=2**20))
+time.sleep(1.0)  # the stream is listening by now
+for i in range(5):
+    store.node_event({job_id!r}, 1, {{"type": "node_progress", "node_id": "a", "progress": i / 5}})
+    time.sleep(0.2)
+store.finish({job_id!r}, 1, "completed")
+"""
+    proc = subprocess.Popen([sys.executable, "-c", writer])
+    try:
+        events = frames_to_events(collect(store, job_id, poll=60.0))
+    finally:
+        proc.wait(30)
+    assert [e["event"] for e in events] == ["job_started"] + ["node_progress"] * 5 + ["node_status", "job_completed"]
