@@ -49,7 +49,8 @@ class Bell:
 
     def __init__(self, folder):
         self.loop = asyncio.get_running_loop()
-        self.sock = doorbell.listen(folder, tag=f"-{id(self.loop):x}")
+        _count[0] += 1  # a short tag: a socket's address holds 108 bytes in all
+        self.sock = doorbell.listen(folder, tag=f"-{_count[0]}")
         self.rings = 0  # rings heard so far: a tailer compares it before and after a read
         self._waiters: set = set()
         if self.sock is not None:
@@ -81,6 +82,7 @@ class Bell:
 
 
 _bells: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> {folder: Bell}
+_count = [0]  # Bells made in this process
 
 
 def bell_for(folder) -> Bell:
