@@ -323,6 +323,8 @@ class NodeCache:
         """Store a node's output. `artifacts`: [(id, bytes, {"kind", "name", "mime"})] of the
         files it saved. Never fails the run: an output that cannot be pickled or a full disk
         is logged and not kept."""
+        if (self.folder / digest).exists():  # the same key stored by another run: one is enough
+            return True  # (checked before anything is written: 50 forced runs wrote and removed 50 copies)
         tmp = self.folder / f".tmp-{digest}-{os.getpid()}"
         try:
             raw = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
@@ -344,7 +346,7 @@ class NodeCache:
             (tmp / "record.json").write_text(json.dumps(body, default=str))
             size = sum(sizes.values())
             final = self.folder / digest
-            if final.exists():  # the same key stored by another run: one of them is enough
+            if final.exists():  # stored meanwhile by a run beside this one
                 shutil.rmtree(tmp, ignore_errors=True)
                 return True
             os.replace(tmp, final)
