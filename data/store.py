@@ -202,6 +202,9 @@ MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10, _m11]
 def migrate(db: sqlite_utils.Database) -> int:
     """Run the migrations not yet applied, each in its own immediate transaction."""
     conn = db.conn
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version >= len(MIGRATIONS):  # the usual case, read without waiting for the write lock
+        return version
     while True:
         conn.execute("BEGIN IMMEDIATE")
         try:
