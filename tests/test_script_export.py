@@ -265,22 +265,27 @@ def test_a_retrain_loop_that_passes_on_round_2_is_reproduced_round_by_round(serv
     assert "Retrain" not in "".join(line for line in lines if line.startswith("Not reproduced"))
 
 
+def gated_stump(node: dict, edges: list) -> dict:
+    """Iris → split → a depth-1 tree (accuracy 0.667) → Evaluate → a Gate at 0.999 that it
+    fails, and `node` after the Gate (wired by `edges`)."""
+    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+    return {"nodes": [
+        {"id": "d", "type": "dataset", "config": iris},
+        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
+        {"id": "m", "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}},
+        {"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.999}}, node],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))] + edges}
+
+
 def test_a_node_the_run_skipped_is_said_once_in_the_script():
     """A Deploy behind a Gate that failed: the script leaves it out with the run's sentence,
     said once (it read "(skipped: Skipped: Gate node …).)")."""
     from executor.engine import default_dataset_facts, run_workflow
     from executor.script import export_script
 
-    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
-    graph = {"nodes": [
-        {"id": "d", "type": "dataset", "config": iris},
-        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
-        {"id": "m", "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}},
-        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}},
-        {"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.999}},
-        {"id": "x", "type": "deploy", "config": {"name": "never"}}],
-        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
-        + [{"source": "g", "source_port": "pass", "target": "x"}]}
+    graph = gated_stump({"id": "x", "type": "deploy", "config": {"name": "never"}},
+                        [{"source": "g", "source_port": "pass", "target": "x"}])
     result = run_workflow(graph, lambda e: None)
     runs = {nid: {"status": n["status"], "output": n.get("output"), "message": n.get("message")}
             for nid, n in result["nodes"].items()}
@@ -299,17 +304,9 @@ def test_a_loop_stopped_at_its_bound_is_reproduced_and_a_run_without_round_confi
     from executor.engine import default_dataset_facts, run_workflow
     from executor.script import export_script
 
-    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
-    graph = {"nodes": [
-        {"id": "d", "type": "dataset", "config": iris},
-        {"id": "s", "type": "split", "config": {"test_size": 0.3, "random_seed": 1}},
-        {"id": "m", "type": "model", "config": {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}},
-        {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}},
-        {"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.999}},
-        {"id": "r", "type": "retrain", "config": {"escalation": "algorithm", "max_rounds": 2,
-                                                  "algorithms": "logistic_regression, random_forest"}}],
-        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
-        + [{"source": "g", "source_port": "fail", "target": "r"}, {"source": "r", "target": "m"}]}
+    graph = gated_stump({"id": "r", "type": "retrain", "config": {"escalation": "algorithm", "max_rounds": 2,
+                                                                "algorithms": "logistic_regression, random_forest"}},
+                        [{"source": "g", "source_port": "fail", "target": "r"}, {"source": "r", "target": "m"}])
     result = run_workflow(graph, lambda e: None)
     assert result["status"] == "completed", result.get("error")
     runs = {nid: {"status": n["status"], "output": n.get("output"), "message": n.get("message")}
