@@ -126,10 +126,8 @@ def test_the_web_process_neither_decodes_nor_profiles_nor_reloads_a_table(web):
     """A 1M-row, 23-column CSV took the web process up by 2.1 GB (parsed twice and
     profiled in full, in the web process). Now a helper process does it, and the detail
     page reads only the rows it shows."""
-    from bench.upload import make_csv
-
     path = Path(tempfile.mkdtemp()) / "big.csv"
-    make_csv(300_000, path)
+    big_csv(path, 300_000)
     before = rss()
     r = upload(web, "big.csv", path.read_bytes())
     assert r.status_code == 201, r.text
