@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from bench.upload import make_csv
 from tests.conftest import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,20 +42,6 @@ def rss(pid=None) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
-
-
-def big_csv(path: Path, n: int) -> None:
-    """The upload bench's table (numbers, whole numbers, categories, an id, a date, a label)
-    as a CSV of `n` rows, written by pyarrow: pandas took 7 s for 300,000 rows."""
-    import pyarrow.csv as pacsv
-
-    rng = np.random.default_rng(0)
-    columns = {f"num{i}": rng.normal(size=n).round(4) for i in range(10)}
-    columns.update({f"int{i}": rng.integers(0, 1000, n) for i in range(5)})
-    columns.update({f"cat{i}": rng.choice([f"level_{k}" for k in range(20)], n) for i in range(5)})
-    columns.update(ref=[f"R{i:08d}" for i in range(n)], label=rng.choice(["yes", "no"], n),
-                   day=np.datetime64("2020-01-01") + rng.integers(0, 1500, n).astype("timedelta64[D]"))
-    pacsv.write_csv(pa.table(columns), path)
 
 
 def upload(web, name, raw):
@@ -127,7 +114,7 @@ def test_the_web_process_neither_decodes_nor_profiles_nor_reloads_a_table(web):
     profiled in full, in the web process). Now a helper process does it, and the detail
     page reads only the rows it shows."""
     path = Path(tempfile.mkdtemp()) / "big.csv"
-    big_csv(path, 300_000)
+    make_csv(300_000, path)
     before = rss()
     r = upload(web, "big.csv", path.read_bytes())
     assert r.status_code == 201, r.text
@@ -162,7 +149,7 @@ def test_a_kill_at_any_moment_of_an_upload_leaves_no_file_without_its_row():
     """kill -9 during a 58 MB upload used to leave an orphan file 4 times in 10."""
     home = tempfile.mkdtemp(prefix="playground-kill-")
     csv = Path(home) / "upload.csv"
-    big_csv(csv, 400_000)
+    make_csv(400_000, csv)
     boundary = "killboundary"
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n").encode() \
         + csv.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
@@ -324,7 +311,7 @@ def test_the_helper_gives_a_large_uploads_memory_back_and_stays_warm(tmp_path):
     from data.ingest import IngestService, Limits
 
     src = tmp_path / "big.csv"
-    big_csv(src, 300_000)
+    make_csv(300_000, src)
     helper = IngestService()
     try:
         helper.warm()

@@ -83,9 +83,13 @@ _RISKY_SHAPES = (b"0" * (MAX_DIGITS + 1), b"e000", b"e-000")
 _SLOW_SHAPES = (b"0" * 19,)
 
 
-def _risky_numbers(raw: bytes) -> bool:
+def _has_shape(raw: bytes, shapes: tuple) -> bool:
     shaped = raw.translate(_NUMBER_SHAPES)
-    return any(shape in shaped for shape in _RISKY_SHAPES)
+    return any(shape in shaped for shape in shapes)
+
+
+def _risky_numbers(raw: bytes) -> bool:
+    return _has_shape(raw, _RISKY_SHAPES)
 
 
 _UNREAD = object()
@@ -96,8 +100,7 @@ def _fast(raw: bytes):
     text as the standard library does: no run of 19 digits or more. It refuses
     what parse_json refuses (NaN, Infinity, a lone surrogate, trailing text); then _UNREAD,
     and the standard library's reading says what is wrong in its words."""
-    shaped = raw.translate(_NUMBER_SHAPES)
-    if any(shape in shaped for shape in _SLOW_SHAPES):
+    if _has_shape(raw, _SLOW_SHAPES):
         return _UNREAD
     try:
         return orjson.loads(raw)
