@@ -285,7 +285,9 @@ def records_frame(records, limits: tuple[int, int] | None = None):
     if limits is not None:
         _check_width(records, limits)
     frame = pd.DataFrame.from_records(records)
-    for column in frame.columns[frame.dtypes.map(pd.api.types.is_object_dtype)]:  # where a list or object lands
+    for column, dtype in zip(frame.columns, frame.dtypes.tolist()):
+        if dtype != object:  # a list or object lands in an object column (a Series.map of the dtypes took 0.3 ms)
+            continue
         values = frame[column].tolist()
         i = next((i for i, v in enumerate(values) if v is not None and not isinstance(v, (str, int, float, bool))),
                  None)
@@ -329,7 +331,7 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
     by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's."""
     if content_type == "text/csv":
         return csv_frame(body, limits)
-    parsed = parse_json(body)
+    parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
     return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits)
 
 
@@ -382,14 +384,15 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     entry["validate_ms"] = _ms(t)
     t = time.perf_counter()
     proba = card.get("classes") is not None and hasattr(model, "predict_proba")
-    out = playground_runtime.predictions(model, X, proba=proba)
-    entry["predict_ms"] = _ms(t)
     if as_csv:
+        out = playground_runtime.predictions(model, X, proba=proba)
+        entry["predict_ms"] = _ms(t)
         return out.to_csv(index=False)
-    answer = {"deployment": name, "alias": alias, "version": current["version"], "rows": len(out),
-              "predictions": out["prediction"].tolist()}
+    predicted, probabilities = playground_runtime.predicted(model, X, proba=proba)
+    entry["predict_ms"] = _ms(t)
+    answer = {"deployment": name, "alias": alias, "version": current["version"], "rows": len(predicted),
+              "predictions": predicted.tolist()}
     if proba:
-        columns = [c for c in out.columns if c != "prediction"]
-        answer["classes"] = [c[len("proba_"):] for c in columns]
-        answer["probabilities"] = out[columns].to_numpy().tolist()
+        answer["classes"] = [str(c) for c in model.classes_]
+        answer["probabilities"] = probabilities.tolist()
     return answer

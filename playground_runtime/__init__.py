@@ -546,20 +546,28 @@ def scoring_pipeline(pipeline):
     return Pipeline(steps)
 
 
-def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:
-    """The model's predictions for the rows, one per row in their order: `prediction`, and
-    with `proba` a classifier's probability of each class (`proba_<class>`)."""
+def predicted(model, X: pd.DataFrame, proba: bool = False):
+    """(the model's predictions for the rows, in their order; with `proba` a classifier's
+    probability of each class, one column per class of `model.classes_`, else None) as
+    arrays: what `predictions` writes, and what the predict endpoint answers."""
     pred = np.asarray(model.predict(X))
     if pred.dtype.kind == "f":  # float32 (XGBoost) written as float64: the text reads back to the same number
         pred = pred.astype(np.float64)
-    out = pd.DataFrame({"prediction": pred}, index=X.index)
-    if proba:
-        if not hasattr(model, "predict_proba"):
-            raise ColumnsError("This model gives no class probabilities (it is not a classifier that has them).")
-        p = np.asarray(model.predict_proba(X), dtype=np.float64)
-        for i, c in enumerate(model.classes_):
-            out[f"proba_{c}"] = p[:, i]
-    return out.reset_index(drop=True)
+    if not proba:
+        return pred, None
+    if not hasattr(model, "predict_proba"):
+        raise ColumnsError("This model gives no class probabilities (it is not a classifier that has them).")
+    return pred, np.asarray(model.predict_proba(X), dtype=np.float64)
+
+
+def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:
+    """The model's predictions for the rows, one per row in their order: `prediction`, and
+    with `proba` a classifier's probability of each class (`proba_<class>`)."""
+    pred, p = predicted(model, X, proba)
+    out = {"prediction": pred}
+    if p is not None:
+        out.update((f"proba_{c}", p[:, i]) for i, c in enumerate(model.classes_))
+    return pd.DataFrame(out)
 
 
 # The types a saved model may hold beyond those skops trusts by default: reviewed, each one

@@ -26,8 +26,8 @@ from tests.conftest import running_app, wait_for
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
 
 
-def call(base, path, body=None, method=None, headers=None):
-    data = json.dumps(body).encode() if body is not None else None
+def call(base, path, body=None, method=None, headers=None, raw: bytes | None = None):
+    data = raw if raw is not None else json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data=data, method=method or ("POST" if data is not None else "GET"),
                                  headers={"Content-Type": "application/json", **(headers or {})})
     try:
@@ -188,6 +188,16 @@ def test_rows_that_cannot_be_scored_are_refused_naming_the_column(app, passed):
     assert status == 422 and "wrong type" in body["detail"] and "sepal width (cm)" in body["detail"], body
     status, body = predict(app.base, "iris", [{**rows(1)[0], "colour": "blue"}], key["key"])
     assert status == 422 and "colour" in body["detail"], body
+    # a nested value, shallow or past the depth other bodies may have (orjson reads up to 1,024
+    # levels without a depth check first), is named as such; deeper is refused by the reader
+    for depth in (1, 500):
+        nested = json.loads("[" * depth + "1" + "]" * depth)
+        status, body = predict(app.base, "iris", [{**rows(1)[0], "sepal width (cm)": nested}], key["key"])
+        assert status == 422 and "sepal width (cm)" in body["detail"] and "is a list" in body["detail"], body
+    deep = json.dumps({"records": rows(1)})[:-1] + ', "x": ' + "[" * 5000 + "]" * 5000 + "}"
+    status, body = call(app.base, "/api/v1/deployments/iris/predict", raw=deep.encode(),
+                        headers={"Authorization": f"Bearer {key['key']}"})
+    assert status == 400 and "nested more than 200 levels" in body["detail"], body
     status, body = predict(app.base, "iris", rows(1) * 10_001, key["key"])
     assert status == 413 and "10,000" in body["detail"], body
     status, body = call(app.base, "/api/v1/deployments/iris/predict", {"rows": []},

@@ -108,15 +108,25 @@ def _fast(raw: bytes):
         return _UNREAD
 
 
-def parse_json(raw: bytes, kind=dict, what: str = "The request body"):
+def parse_json(raw: bytes, kind=dict, what: str = "The request body", flat_values: bool = False):
     """Strict JSON: UTF-8, no NaN/Infinity, bounded numbers and depth. `what` names the
-    text in the sentences ("The file" for an imported one)."""
+    text in the sentences ("The file" for an imported one). `flat_values`: the caller
+    refuses any nested value itself (the predict route's records take only numbers, text,
+    true/false and null), so a text orjson reads needs no depth check first: orjson stops
+    at 1,024 levels without recursing in Python, and what it reads goes no further than the
+    caller's check (1.7 ms of a 1,000-record request)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest(f"{what} is not UTF-8 text.") from None
     if not text.strip():
         raise BadRequest(f"{what} is empty: it should hold a JSON object.")
+    if flat_values:
+        body = _fast(raw)
+        if body is not _UNREAD:
+            if not isinstance(body, kind):
+                raise BadRequest(f"{what} must be a JSON {'object' if kind is dict else 'list'}.")
+            return body
     check_depth(text, what)
 
     def no_constant(name):
