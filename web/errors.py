@@ -121,12 +121,9 @@ def parse_json(raw: bytes, kind=dict, what: str = "The request body", flat_value
         raise BadRequest(f"{what} is not UTF-8 text.") from None
     if not text.strip():
         raise BadRequest(f"{what} is empty: it should hold a JSON object.")
-    if flat_values:
-        body = _fast(raw)
-        if body is not _UNREAD:
-            if not isinstance(body, kind):
-                raise BadRequest(f"{what} must be a JSON {'object' if kind is dict else 'list'}.")
-            return body
+    body = _fast(raw) if flat_values else _UNREAD
+    if body is not _UNREAD:
+        return _of_kind(body, kind, what)
     check_depth(text, what)
 
     def no_constant(name):
@@ -143,11 +140,9 @@ def parse_json(raw: bytes, kind=dict, what: str = "The request body", flat_value
             raise BadRequest(f"{what} contains a number too large for a float.")
         return value
 
-    body = _fast(raw)
+    body = _UNREAD if flat_values else _fast(raw)  # (with flat_values orjson has already said no)
     if body is not _UNREAD:
-        if not isinstance(body, kind):
-            raise BadRequest(f"{what} must be a JSON {'object' if kind is dict else 'list'}.")
-        return body
+        return _of_kind(body, kind, what)
     # the number checks run per number in Python; only a text with a long run of digits or a
     # 3-digit exponent can hold a number they refuse, so any other is parsed without them
     numbers = dict(parse_int=bounded_int, parse_float=finite_float) if _risky_numbers(raw) else {}
@@ -157,8 +152,7 @@ def parse_json(raw: bytes, kind=dict, what: str = "The request body", flat_value
         raise BadRequest(f"{what} is not valid JSON (line {e.lineno}, column {e.colno}: {e.msg}).") from None
     except RecursionError:
         raise BadRequest(f"{what} is nested more than {MAX_DEPTH} levels deep.") from None
-    if not isinstance(body, kind):
-        raise BadRequest(f"{what} must be a JSON {'object' if kind is dict else 'list'}.")
+    _of_kind(body, kind, what)
     if "\\u" in text:  # a surrogate can only come from an escape: the text itself is UTF-8
         check_text(body, what)
     return body
@@ -185,6 +179,12 @@ def check_text(value, what: str = "The request body") -> None:
 
 
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')  # what translate() deletes
+
+
+def _of_kind(body, kind, what: str):
+    if not isinstance(body, kind):
+        raise BadRequest(f"{what} must be a JSON {'object' if kind is dict else 'list'}.")
+    return body
 
 
 def check_depth(text: str, what: str = "The request body") -> None:
