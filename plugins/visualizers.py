@@ -189,7 +189,9 @@ def feature_importance_plot(d: EvalData) -> bytes:
     title = {"permutation": "Feature importance (permutation)",
              "coefficient": "Feature importance (|coefficient|)"}.get(kind, "Feature importance")
     xlabel = {"native": "importance", "permutation": "mean score drop when the feature is shuffled",
-              "coefficient": "|coefficient|: comparable only if the features share one scale"}[kind]
+              # on two lines: centred under axes that long feature names push right, one line
+              # ran past the figure's edge (constrained layout does not move an x label)
+              "coefficient": "|coefficient|\n(comparable only if the features share one scale)"}[kind]
     _style(ax, title, xlabel)
     ax.grid(axis="y", alpha=0)
     return _png(fig)

@@ -46,3 +46,23 @@ def test_a_library_message_reaches_the_user_only_inside_our_sentence():
     assert plot_problem(PlotError("The test rows hold a single class; a curve needs both.")) == (
         "The test rows hold a single class; a curve needs both.")
     assert plot_problem(ZeroDivisionError()) == "It could not be drawn: the plotting library failed."
+
+
+def test_the_coefficient_caveat_under_a_chart_is_not_cut_at_the_figure_edge():
+    """A logistic regression's importance chart says its |coefficient|s compare only on one
+    scale; with long feature names (date parts of a German export) the centred label ran
+    past the figure's right edge ("…share one sca"). No ink may touch the right edge."""
+    from io import BytesIO
+
+    from matplotlib.image import imread
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    names = ["Geburtsdatum_days_since_epoch", "Geburtsdatum_dayofyear", "Stadt_Düsseldorf", "Umsatz"]
+    X = pd.DataFrame({n: rng.normal(size=120) for n in names})
+    y = pd.Series(np.where(X["Umsatz"] > 0, "Ja", "Nein"))
+    pipe = make_pipeline(LogisticRegression()).fit(X.iloc[:80], y.iloc[:80])
+    png = render_plot("feature_importance", eval_data_for(pipe, X.iloc[:80], y.iloc[:80], X.iloc[80:], y.iloc[80:],
+                                                        "classification"))
+    pixels = imread(BytesIO(png))[:, :, :3]
+    assert pixels[:, -1].min() > 0.9, "text drawn up to the right edge: cut off"
