@@ -263,7 +263,8 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         missing = int(df[target].isna().sum())
         if missing:
             df = df[df[target].notna()]
-            ctx.warn(f"Dropped {missing:,} rows whose target {target!r} is missing; every other row is used.")
+            ctx.warn(f"Dropped {missing:,} {'row' if missing == 1 else 'rows'} whose target {target!r} is missing; "
+                     "every other row is used.")
         if ptype != "clustering":
             # the same check as validation, on the rows as they are now (the CLI may run a
             # workflow no one validated against this file)
