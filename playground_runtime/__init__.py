@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
+DATE_ACCESSORS = {"weekday": "day_of_week", "dayofyear": "day_of_year"}  # the part's pandas .dt name
 DATE_PART_NAMES = {"year": "year", "month": "month", "day": "day of month", "weekday": "weekday (0 = Monday)",
                    "dayofyear": "day of year", "days_since_epoch": "days since 1970-01-01", "hour": "hour"}
 
@@ -95,10 +96,8 @@ def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd
         for part in parts:
             if part == "days_since_epoch":
                 values = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-            elif part == "weekday":
-                values = s.dt.weekday
-            else:
-                values = getattr(s.dt, part)
+            else:  # pandas 3 deprecates the accessors .dt.weekday and .dt.dayofyear: ask by their new names
+                values = getattr(s.dt, DATE_ACCESSORS.get(part, part))
             out[f"{c}_{part}"] = values.astype(float)
     return pd.DataFrame(out, index=X.index)
 
