@@ -502,6 +502,15 @@ def _as_kind(s: pd.Series, col: dict):
     return s
 
 
+def _kind_words(col: dict) -> str:
+    """What a column's values should be, in the words of the person sending them: the kind
+    names ('datetime', 'categorical' for a true/false column) said nothing of the format."""
+    if col.get("dtype") in ("bool", "boolean"):
+        return "true or false"
+    return {"numeric": "numbers", "datetime": "dates written as ISO 8601, like 2024-11-27 or 2024-11-27T14:30"}.get(
+        col["type"], col["type"])
+
+
 def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.DataFrame:
     """The rows as the model takes them: its feature columns in its order, each of the kind
     it was trained on. Refused with a sentence (ColumnsError) naming every missing column,
@@ -526,7 +535,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         values = _as_kind(frame[col["name"]], col)
         if values is None:
             bad = frame[col["name"]].dropna().astype(str).head(2).tolist()
-            wrong.append(f"{col['name']!r} should be {col['type']} (values like {', '.join(map(repr, bad))})")
+            wrong.append(f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})")
         else:
             out[col["name"]] = values
     if wrong:
