@@ -682,3 +682,18 @@ def test_a_run_pages_node_times_read_on_one_line(browser, server):
                 "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
                 " return [c.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
             assert lines and all(n == 1 for _, n in lines), (size, lines)
+
+
+def test_a_runs_warnings_keep_their_bullets_inside_the_yellow_box(browser, server):
+    """The warnings list is the yellow box itself (a ul.notice): its 10 px padding left each
+    bullet hanging outside the box, on the page's background."""
+    wf = json.loads((ROOT / "examples" / "regression.json").read_text())
+    model = next(n for n in wf["nodes"] if n["type"] == "model")
+    model["config"] = {"algorithm": "knn", "hyperparameters": {}}  # no scaler before it: a warning
+    job = run_to_end(server, api(server, "/api/v1/workflows", {**wf, "name": "Bullets"})["id"])
+    assert job["status"] == "completed"
+    with sized_page(browser, (1366, 768)) as pg:
+        pg.goto(f"{server}/jobs/{job['id']}")
+        box = pg.locator("ul.warnings-list").first.bounding_box()
+        item = pg.locator("ul.warnings-list li").first.bounding_box()
+        assert item["x"] - box["x"] >= 16, (box, item)  # room for the marker, drawn left of the item
