@@ -30,7 +30,7 @@ from fasthtml.common import (
     Tr,
 )
 
-from components.format import fmt_number, fmt_time
+from components.format import counted, fmt_number, fmt_time
 from components.layout import Page
 
 
@@ -64,7 +64,7 @@ def Versions(d: dict):
 def AliasHistory(d: dict):
     items = [Tr(Td(fmt_time(h["at"])), Td(f"v{h['previous']}" if h["previous"] else "—"), Td(f"v{h['version']}"),
                 Td(h.get("why") or "", cls="faint")) for h in reversed(d["alias_history"][-10:])]
-    return Details(Summary(f"Production alias history ({len(d['alias_history'])} moves)"),
+    return Details(Summary(f"Production alias history ({counted(len(d['alias_history']), 'move')})"),
                    Table(Thead(Tr(Th("When"), Th("From"), Th("To"), Th("Why"))), Tbody(*items), cls="grid"),
                    cls="alias-history")
 
@@ -75,7 +75,7 @@ def HourlyBars(stats: dict):
     bars = []
     for h in stats["per_hour"]:
         ok = h["requests"] - h["errors"]
-        label = f"{time.strftime('%H:00', time.localtime(h['hour']))}: {h['requests']} requests, {h['errors']} errors"
+        label = f"{time.strftime('%H:00', time.localtime(h['hour']))}: {counted(h['requests'], 'request')}, {counted(h['errors'], 'error')}"
         bars.append(Div(Div(cls="bar-err", style=f"height:{100 * h['errors'] / top:.1f}%"),
                         Div(cls="bar-ok", style=f"height:{100 * ok / top:.1f}%"),
                         cls="hour-bar", title=label, aria_label=label, data_requests=str(h["requests"])))
@@ -83,7 +83,7 @@ def HourlyBars(stats: dict):
     return Div(Div(*bars, cls="hour-bars", role="img",
                    aria_label=f"Requests per hour over the last {stats['window_hours']} hours"),
                Div(Span(f"{time.strftime('%H:00', time.localtime(first))}, {stats['window_hours']} h ago"),
-                   Span(f"tallest bar: {top} requests", cls="faint"),
+                   Span(f"tallest bar: {counted(top, 'request')}", cls="faint"),
                    Span(f"{time.strftime('%H:00', time.localtime(last))} (this hour)"), cls="hour-axis"), cls="hourly")
 
 

@@ -85,6 +85,11 @@ def positive_class_text(facts: dict | None) -> str | None:
     return text
 
 
+def counted(n: int, word: str) -> str:
+    """'1 request', '3 requests': a count with its noun ('1 moves' read as a slip)."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 def fmt_time(ts) -> str:
     """A stored time (seconds since the epoch) as the pages list it: "03 Dec 2026 21:40"; None as a dash."""
     return time.strftime("%d %b %Y %H:%M", time.localtime(ts)) if ts else DASH

@@ -148,9 +148,9 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                     Ul(*[Li(Span(f"{node_labels.get(nid, nid)} ({nid}): ", cls="faint"), w) for nid, w in warned],
                        cls="notice warn warnings-list"), data_warnings=str(len(warned)))] if warned else []
     # why each node ran (what changed since this workflow last ran it), or where it was reused from
-    durations = Table(Tr(Th("Node"), Th("Status"), Th("Time"), Th("Why")),
+    durations = Table(Tr(Th("Node"), Th("Status"), Th("Time", cls="num"), Th("Why")),
                       *[Tr(Td(f"{node_labels.get(n['node_id'], n['node_id'])}", Span(f" {n['node_id']}", cls="faint")),
-                           Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—"),
+                           Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—", cls="num"),
                            Td(n.get("reason") or "", cls="small why", data_why=n["node_id"]))
                         for n in nodes], cls="grid durations")
     metrics = [MetricsCard(nid, entry, metrics_registry, model_names)

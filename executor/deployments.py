@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 import secrets
 import threading
 import time
@@ -28,24 +27,17 @@ from collections import Counter, OrderedDict
 from data.store import Invalid, NotFound, Store
 from executor import bundle
 from nodes.base import NodeError
+from nodes.deploy import name_problem
 from nodes.graph import quoted
 
 MAX_ROWS = 10_000  # rows one predict request may score
 COLUMN_SLACK = 100  # columns a request's rows may name beyond the model's (see column_limit)
 ALIASES = ("production",)
-NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-NAME_RULE = "letters, digits, - and _ (at most 64, starting with a letter or digit)"
 KEY_PREFIX = "pgk_"
 LOADED_VERSIONS = 16  # loaded model versions kept per web process (least recently used goes)
 LOG_KEPT = 100_000  # request-log rows kept per deployment (the newest)
 STATS_HOURS = 24  # the window of a deployment's request stats
 RECENT_ERRORS = 10  # failed requests a deployment's details list
-
-
-def name_problem(name) -> str | None:
-    if not isinstance(name, str) or not NAME.fullmatch(name):
-        return f"A deployment name is {NAME_RULE}; {quoted(str(name)[:80])} is not."
-    return None
 
 
 # --------------------------------------------------------------------------- registering

@@ -263,7 +263,8 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         missing = int(df[target].isna().sum())
         if missing:
             df = df[df[target].notna()]
-            ctx.warn(f"Dropped {missing:,} rows whose target {target!r} is missing; every other row is used.")
+            ctx.warn(f"Dropped {missing:,} {'row' if missing == 1 else 'rows'} whose target {target!r} is missing; "
+                     "every other row is used.")
         if ptype != "clustering":
             # the same check as validation, on the rows as they are now (the CLI may run a
             # workflow no one validated against this file)
@@ -319,10 +320,27 @@ def reconcile(config: dict, old: dict, design: Design) -> dict:
     return follow_target(config, old)
 
 
+def constant_note(columns: list[dict], skip) -> str | None:
+    """The features that hold one value in every row (or none at all), from the profile: a
+    model learns nothing from them, and an R export often has one (Benefits' 'bluecol')."""
+    same = [c for c in columns if c["name"] not in skip and (c.get("unique") or 0) <= 1]
+    if not same:
+        return None
+
+    def one(c):
+        values = c.get("sample_values") or []
+        return f"{c['name']!r} ({_fmt_value(values[0])})" if values and c.get("unique") else f"{c['name']!r} (empty)"
+    shown = ", ".join(one(c) for c in same[:5]) + (" …" if len(same) > 5 else "")
+    return (f"{len(same)} feature column(s) hold one value in every row: {shown}. They tell the model nothing; "
+            "drop them (Preprocessing → Drop columns) or check how the file was read.")
+
+
 def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
     columns = (design.dataset or {}).get("columns", [])
     left_out = excluded_columns(config, columns)
-    return [left_out_note(id_reasons(columns, left_out))] if left_out else []
+    notes = [left_out_note(id_reasons(columns, left_out))] if left_out else []
+    constant = constant_note(columns, {config.get("target_column"), *left_out})
+    return notes + ([constant] if constant else [])
 
 
 def fields(config: dict) -> list[dict]:

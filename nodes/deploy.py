@@ -8,9 +8,20 @@ from __future__ import annotations
 import re
 
 from nodes.base import METRICS, MODEL, Exported, Fingerprint, NodeError, NodeType, Port, Upstream
-from plugins.params import Param, validate_params
+from plugins.params import Param, quoted, validate_params
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+# said wherever a name is refused (Deploy and Gate nodes, the API, the Deployments page): "letters"
+# alone let 'Kündigung 2024' look valid to the person who typed it
+NAME_RULE = ("ASCII letters, digits, - and _ (a-z, A-Z, 0-9: no spaces or accented letters; at most 64, "
+             "starting with a letter or digit)")
+
+
+def name_problem(name) -> str | None:
+    """The sentence refusing a deployment name, or None when it is one."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        return f"A deployment name is {NAME_RULE}; {quoted(str(name)[:80])} is not."
+    return None
 PARAMS = (Param("name", "str", default="", label="Deployment",
                 help="The deployment's name: letters, digits, - and _. Its predict endpoint is "
                      "/api/v1/deployments/<name>/predict."),)
@@ -23,8 +34,8 @@ def validate(config: dict, upstream: Upstream):
     if "name" not in errors:
         if not name:
             errors["name"] = "Name the deployment."
-        elif not NAME.fullmatch(name):
-            errors["name"] = "A deployment name is letters, digits, - and _ (at most 64, starting with a letter or digit)."
+        elif name_problem(name):
+            errors["name"] = name_problem(name)
     return clean, errors
 
 

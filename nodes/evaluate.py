@@ -192,6 +192,12 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
             errors[key] = str(e)
             ctx.warn(f"{registry.metrics()[key].name}: {e}")
         ctx.progress((i + 1) / len(keys), registry.metrics()[key].name)
+    if metrics.get("mape") is not None:
+        from plugins.evaluators import mape_note
+
+        note = mape_note(data)
+        if note:
+            ctx.warn(note)
     if model.problem_type == "clustering":
         from plugins.evaluators import noise_note
 

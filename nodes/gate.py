@@ -67,7 +67,7 @@ def validate(config: dict, upstream: Upstream):
 
 
 def _comparison(clean: dict, errors: dict) -> None:
-    from nodes.deploy import NAME
+    from nodes.deploy import name_problem
 
     name = (clean.get("deployment") or "").strip()
     clean["deployment"] = name
@@ -75,9 +75,8 @@ def _comparison(clean: dict, errors: dict) -> None:
         return
     if clean.get("min_improvement") is not None and not name:
         errors["deployment"] = "Name the deployment whose production version the model must beat."
-    elif name and not NAME.fullmatch(name):
-        errors["deployment"] = ("A deployment name is letters, digits, - and _ (at most 64, starting with a letter "
-                                "or digit).")
+    elif name and name_problem(name):
+        errors["deployment"] = name_problem(name)
 
 
 def design(config: dict, upstream: Upstream):

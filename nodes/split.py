@@ -35,9 +35,9 @@ def validate(config: dict, upstream: Upstream):
 
 def warnings_for(config: dict, upstream: Upstream) -> list[str]:
     out = []
-    n = upstream.n_rows
-    if n and n * config.get("test_size", 0.2) < 30:
-        out.append(f"The test set will have only about {int(n * config['test_size'])} rows; scores will be noisy.")
+    counts = row_counts(config, upstream)  # the sizes the run will have (rows without a target left out)
+    if counts and counts["test"] < 30:
+        out.append(f"The test set will have only about {counts['test']} rows; scores will be noisy.")
     if not config.get("shuffle", True):
         out.append("Shuffle is off: if rows are ordered (by date or class), train and test will differ.")
         if config.get("stratify") and upstream.problem_type == "classification":

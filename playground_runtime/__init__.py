@@ -30,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
+DATE_ACCESSORS = {"weekday": "day_of_week", "dayofyear": "day_of_year"}  # the part's pandas .dt name
 DATE_PART_NAMES = {"year": "year", "month": "month", "day": "day of month", "weekday": "weekday (0 = Monday)",
                    "dayofyear": "day of year", "days_since_epoch": "days since 1970-01-01", "hour": "hour"}
 
@@ -95,10 +96,8 @@ def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd
         for part in parts:
             if part == "days_since_epoch":
                 values = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-            elif part == "weekday":
-                values = s.dt.weekday
-            else:
-                values = getattr(s.dt, part)
+            else:  # pandas 3 deprecates the accessors .dt.weekday and .dt.dayofyear: ask by their new names
+                values = getattr(s.dt, DATE_ACCESSORS.get(part, part))
             out[f"{c}_{part}"] = values.astype(float)
     return pd.DataFrame(out, index=X.index)
 
@@ -503,6 +502,15 @@ def _as_kind(s: pd.Series, col: dict):
     return s
 
 
+def _kind_words(col: dict) -> str:
+    """What a column's values should be, in the words of the person sending them: the kind
+    names ('datetime', 'categorical' for a true/false column) said nothing of the format."""
+    if col.get("dtype") in ("bool", "boolean"):
+        return "true or false"
+    return {"numeric": "numbers", "datetime": "dates written as ISO 8601, like 2024-11-27 or 2024-11-27T14:30"}.get(
+        col["type"], col["type"])
+
+
 def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.DataFrame:
     """The rows as the model takes them: its feature columns in its order, each of the kind
     it was trained on. Refused with a sentence (ColumnsError) naming every missing column,
@@ -527,7 +535,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         values = _as_kind(frame[col["name"]], col)
         if values is None:
             bad = frame[col["name"]].dropna().astype(str).head(2).tolist()
-            wrong.append(f"{col['name']!r} should be {col['type']} (values like {', '.join(map(repr, bad))})")
+            wrong.append(f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})")
         else:
             out[col["name"]] = values
     if wrong:

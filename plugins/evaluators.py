@@ -266,6 +266,22 @@ def _mape(d: EvalData):
     return float(skm.mean_absolute_percentage_error(y, d.y_pred))
 
 
+def mape_note(d: EvalData) -> str | None:
+    """Said with MAPE when some true values are near zero (under 5% of the typical one):
+    it divides each error by its true value, so those few rows decide it, and its value is
+    a fraction (1.8 is 180%), which reads like a small percentage."""
+    y = np.abs(np.asarray(d.y_test, dtype=float))
+    if not len(y) or not np.median(y):
+        return None
+    small = int(np.sum(y < 0.05 * np.median(y)))
+    if not small:
+        return None
+    return (f"Mean absolute percentage error: {small:,} of {len(y):,} test rows have a true value near zero "
+            f"(as small as {float(y.min()):.4g}, against a typical {float(np.median(y)):.4g}); MAPE divides each "
+            "error by its true value, so those rows decide it. It is a fraction (1.8 means 180%): read MAE or "
+            "RMSE beside it.")
+
+
 def _cluster_input(d: EvalData, metric: str):
     """The features and labels a clustering metric scores, noise left out (DBSCAN's -1 is
     not a cluster), or a ValueError saying why the metric is undefined."""

@@ -32,6 +32,20 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
+LABEL_CHARS = 28  # a tick label longer than this is cut ("…"): penguins-raw's one-hot
+# 'Comments_Adult not sampled. Nest never observed with full clutch.' squeezed the bars
+# to a sliver and pushed the title past the figure's edge
+
+
+def _label(value) -> str:
+    """Cut in the middle: a one-hot name keeps its column and the end of its value."""
+    text = str(value)
+    if len(text) <= LABEL_CHARS:
+        return text
+    tail = (LABEL_CHARS - 1) // 2
+    return text[:LABEL_CHARS - 1 - tail] + "…" + text[-tail:]
+
+
 def _style(ax, title, xlabel="", ylabel=""):
     ax.set_title(title, fontsize=12, fontweight="bold", loc="left")
     ax.set_xlabel(xlabel)
@@ -79,8 +93,12 @@ def confusion_matrix_plot(d: EvalData) -> bytes:
     im = ax.imshow(m, cmap="Blues")
     fig.colorbar(im, ax=ax, shrink=0.8)
     ticks = range(len(labels))
-    ax.set_xticks(list(ticks), [str(x) for x in labels], rotation=45 if len(labels) > 6 else 0)
-    ax.set_yticks(list(ticks), [str(x) for x in labels])
+    shown = [_label(x) for x in labels]
+    # side by side under the columns, names longer than a cell overlap: slanted, they do not
+    slant = len(labels) > 6 or max(map(len, shown)) * len(labels) > 24
+    ax.set_xticks(list(ticks), shown, rotation=45 if slant else 0, ha="right" if slant else "center",
+                  rotation_mode="anchor")
+    ax.set_yticks(list(ticks), shown)
     for i in range(len(labels)):
         for j in range(len(labels)):
             ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=9,
@@ -184,12 +202,15 @@ def feature_importance_plot(d: EvalData) -> bytes:
     names, values, kind = _native_importance(d) or _permutation_importance(d)
     order = np.argsort(values)[::-1][:20][::-1]  # top 20, largest at the top of the chart
     fig, ax = _figure(6.4, max(3.0, 0.28 * len(order) + 1.2))
-    ax.barh([str(names[i]) for i in order], values[order], color=BLUE)
+    ax.barh(range(len(order)), values[order], color=BLUE)  # by position: two names cut alike stay two bars
+    ax.set_yticks(range(len(order)), [_label(names[i]) for i in order])
     # a coefficient's size depends on its feature's units: comparable only on one scale
     title = {"permutation": "Feature importance (permutation)",
              "coefficient": "Feature importance (|coefficient|)"}.get(kind, "Feature importance")
     xlabel = {"native": "importance", "permutation": "mean score drop when the feature is shuffled",
-              "coefficient": "|coefficient|: comparable only if the features share one scale"}[kind]
+              # on two lines: centred under axes that long feature names push right, one line
+              # ran past the figure's edge (constrained layout does not move an x label)
+              "coefficient": "|coefficient|\n(comparable only if the features share one scale)"}[kind]
     _style(ax, title, xlabel)
     ax.grid(axis="y", alpha=0)
     return _png(fig)
@@ -373,7 +394,7 @@ def shap_summary_plot(d: EvalData) -> bytes:
         jitter = rng.normal(0, 0.08, size=len(col))
         points = ax.scatter(values[:, j], np.full(len(col), rank) + jitter, c=(col - col.min()) / span,
                             cmap="coolwarm", vmin=0, vmax=1, s=9, alpha=0.8)
-    ax.set_yticks(range(len(order)), [str(names[j]) for j in order[::-1]])
+    ax.set_yticks(range(len(order)), [_label(names[j]) for j in order[::-1]])
     ax.axvline(0, color=GREY, lw=1)
     if points is not None:
         bar = fig.colorbar(points, ax=ax, shrink=0.8, ticks=[0, 1])
@@ -393,8 +414,9 @@ def _shap_multiclass_bars(values, names, classes, sample="") -> bytes:
     left = np.zeros(len(order))
     labels = classes if len(classes) == per_class.shape[1] else list(range(per_class.shape[1]))
     for k in range(per_class.shape[1]):
-        ax.barh([str(names[j]) for j in order], per_class[order, k], left=left, label=str(labels[k]))
+        ax.barh(range(len(order)), per_class[order, k], left=left, label=_label(labels[k]))
         left += per_class[order, k]
+    ax.set_yticks(range(len(order)), [_label(names[j]) for j in order])
     _style(ax, "SHAP: mean |impact| per class" + (f" · {sample}" if sample else ""), "mean |SHAP value|")
     ax.grid(axis="y", alpha=0)
     ax.legend(fontsize=8, title="class", loc="lower right")

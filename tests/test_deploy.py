@@ -560,3 +560,20 @@ def test_the_margin_sentence():
     assert lower["message"] == "rmse 2.100 vs production 2.500 (+0.400 < +0.500) and ≤ 3.00: fail"
     assert compared(judged, {"version": 3, "value": None}, "churn", 0.01)["message"] == \
         "accuracy 0.931 ≥ 0.90: pass (churn's production version 3 has no accuracy: decided on the threshold alone)"
+
+
+def test_a_name_with_an_accent_is_refused_saying_accents_are_not_letters_here():
+    """'Kündigung 2024' was refused as "not letters, digits, - and _", though ü is a letter
+    to the person who typed it. The Deploy node, a Gate and the API say one sentence."""
+    from executor.engine import resolve
+
+    said = "no spaces or accented letters"
+    graph = gate_graph("iris", "classification", "logistic_regression", ["accuracy"],
+                       {"metric": "accuracy", "threshold": 0.9, "deployment": "Kündigung", "min_improvement": 0.01})
+    assert said in resolve(graph).field_errors["g"]["deployment"]
+    deploy = pipeline(0.5, "Kündigung-2024")
+    errors = resolve(deploy).field_errors["x"]["name"]
+    assert said in errors and "'Kündigung-2024' is not" in errors
+    from executor.deployments import name_problem
+
+    assert said in name_problem("Kündigung 2024") and name_problem("kuendigung-2024") is None

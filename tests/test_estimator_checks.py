@@ -22,3 +22,20 @@ from plugins.preprocessing import AutoPrepare, ClipOutliers, DateFeatures, DropM
 ])
 def test_custom_estimators_pass_scikit_learns_checks(estimator, check):
     check(estimator)
+
+
+def test_date_features_use_no_accessor_pandas_deprecates():
+    """Every date part, computed with warnings as errors: `.dt.weekday` and `.dt.dayofyear`
+    raised pandas' deprecation warning twice per date column in every exported script run."""
+    import warnings
+
+    import pandas as pd
+
+    from playground_runtime import DATE_PARTS, date_features
+
+    X = pd.DataFrame({"born": pd.to_datetime(["1981-05-23 00:00", "1970-10-03 12:30", None])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = date_features(X, parts=DATE_PARTS)
+    assert out["born_weekday"].tolist()[:2] == [5.0, 5.0]  # two Saturdays
+    assert out["born_dayofyear"].tolist()[:2] == [143.0, 276.0] and out["born_hour"].tolist()[1] == 12.0

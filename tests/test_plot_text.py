@@ -46,3 +46,50 @@ def test_a_library_message_reaches_the_user_only_inside_our_sentence():
     assert plot_problem(PlotError("The test rows hold a single class; a curve needs both.")) == (
         "The test rows hold a single class; a curve needs both.")
     assert plot_problem(ZeroDivisionError()) == "It could not be drawn: the plotting library failed."
+
+
+def test_the_coefficient_caveat_under_a_chart_is_not_cut_at_the_figure_edge():
+    """A logistic regression's importance chart says its |coefficient|s compare only on one
+    scale; with long feature names (date parts of a German export) the centred label ran
+    past the figure's right edge ("…share one sca"). No ink may touch the right edge."""
+    from io import BytesIO
+
+    from matplotlib.image import imread
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    names = ["Geburtsdatum_days_since_epoch", "Geburtsdatum_dayofyear", "Stadt_Düsseldorf", "Umsatz"]
+    X = pd.DataFrame({n: rng.normal(size=120) for n in names})
+    y = pd.Series(np.where(X["Umsatz"] > 0, "Ja", "Nein"))
+    pipe = make_pipeline(LogisticRegression()).fit(X.iloc[:80], y.iloc[:80])
+    png = render_plot("feature_importance", eval_data_for(pipe, X.iloc[:80], y.iloc[:80], X.iloc[80:], y.iloc[80:],
+                                                        "classification"))
+    pixels = imread(BytesIO(png))[:, :, :3]
+    assert pixels[:, -1].min() > 0.9, "text drawn up to the right edge: cut off"
+
+
+def test_long_feature_and_class_names_are_cut_so_the_chart_keeps_its_size():
+    """penguins-raw: classes like 'Chinstrap penguin (Pygoscelis antarctica)' and a one-hot
+    'Comments_Adult not sampled. Nest never observed with full clutch.' shrank the confusion
+    matrix to a stamp under overlapping names and pushed the importance chart's title past
+    the right edge ("Feature importa"). Names are cut at LABEL_CHARS; no ink at the edge."""
+    from io import BytesIO
+
+    from matplotlib.image import imread
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    long_a = "Comments_Adult not sampled. Nest never observed with full clutch."
+    long_b = "Comments_Adult not sampled. Nest never observed, no blood taken."  # cut alike: still two bars
+    X = pd.DataFrame({long_a: rng.normal(size=150), long_b: rng.normal(size=150), "Culmen Length (mm)": rng.normal(size=150)})
+    species = np.array(["Adelie Penguin (Pygoscelis adeliae)", "Chinstrap penguin (Pygoscelis antarctica)",
+                        "Gentoo penguin (Pygoscelis papua)"])
+    y = pd.Series(species[np.digitize(X["Culmen Length (mm)"], [-0.5, 0.5])])
+    pipe = make_pipeline(LogisticRegression()).fit(X.iloc[:100], y.iloc[:100])
+    d = eval_data_for(pipe, X.iloc[:100], y.iloc[:100], X.iloc[100:], y.iloc[100:], "classification")
+    for key in ("feature_importance", "confusion_matrix"):
+        pixels = imread(BytesIO(render_plot(key, d)))[:, :, :3]
+        assert pixels[:, -1].min() > 0.9, f"{key}: drawn up to the right edge"
+    matrix = imread(BytesIO(render_plot("confusion_matrix", d)))[:, :, :3]
+    blue_columns = ((matrix[:, :, 0] < 0.2) & (matrix[:, :, 2] > 0.35)).any(axis=0).sum()
+    assert blue_columns > 0.4 * matrix.shape[1], f"the matrix's cells span {blue_columns} px: a stamp"  # was 83 of 560

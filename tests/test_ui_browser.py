@@ -665,3 +665,35 @@ def test_new_workflow_from_the_datasets_page_opens_the_editor_with_the_dataset_s
     wid = pg.url.rsplit("/", 1)[1]
     [node] = api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"]
     assert node["config"] == {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+
+
+def test_a_run_pages_node_times_read_on_one_line(browser, server):
+    """The run page's table of nodes squeezed its Time column: "0.10" over "s" on two lines,
+    at 1600x1000 and 1366x768 alike."""
+    wf = json.loads((ROOT / "examples" / "regression.json").read_text())
+    job = run_to_end(server, api(server, "/api/v1/workflows", {**wf, "name": "Times"})["id"])
+    assert job["status"] == "completed"
+    for size in ((1600, 1000), (1366, 768)):
+        with sized_page(browser, size) as pg:
+            pg.goto(f"{server}/jobs/{job['id']}")
+            pg.wait_for_selector("table.durations")
+            lines = pg.eval_on_selector_all(
+                "table.durations td:nth-child(3)",
+                "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+                " return [c.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
+            assert lines and all(n == 1 for _, n in lines), (size, lines)
+
+
+def test_a_runs_warnings_keep_their_bullets_inside_the_yellow_box(browser, server):
+    """The warnings list is the yellow box itself (a ul.notice): its 10 px padding left each
+    bullet hanging outside the box, on the page's background."""
+    wf = json.loads((ROOT / "examples" / "regression.json").read_text())
+    model = next(n for n in wf["nodes"] if n["type"] == "model")
+    model["config"] = {"algorithm": "knn", "hyperparameters": {}}  # no scaler before it: a warning
+    job = run_to_end(server, api(server, "/api/v1/workflows", {**wf, "name": "Bullets"})["id"])
+    assert job["status"] == "completed"
+    with sized_page(browser, (1366, 768)) as pg:
+        pg.goto(f"{server}/jobs/{job['id']}")
+        box = pg.locator("ul.warnings-list").first.bounding_box()
+        item = pg.locator("ul.warnings-list li").first.bounding_box()
+        assert item["x"] - box["x"] >= 16, (box, item)  # room for the marker, drawn left of the item

@@ -140,3 +140,17 @@ def test_deployments_page_screenshots(browser, server, finished):  # noqa: F811
             assert box["width"] > 0 and box["x"] + box["width"] <= size[0]  # no sideways scroll
             assert pg.evaluate("document.documentElement.scrollWidth") <= size[0]
             pg.screenshot(path=str(ARTIFACTS / f"deployments-{size[0]}.png"), full_page=True)
+
+
+def test_a_first_deployment_reads_one_move_and_one_request():
+    """A deployment with one version and one request said "(1 moves)" and "tallest bar: 1
+    requests" on the Deployments page."""
+    from fasthtml.common import to_xml
+
+    from components.deployments import AliasHistory, HourlyBars
+
+    history = to_xml(AliasHistory({"alias_history": [{"at": 0, "previous": None, "version": 1, "why": "by hand"}]}))
+    assert "(1 move)" in history
+    hours = [{"hour": 3600 * i, "requests": int(i == 23), "errors": 0} for i in range(24)]
+    bars = to_xml(HourlyBars({"per_hour": hours, "window_hours": 24}))
+    assert "tallest bar: 1 request<" in bars and "1 request, 0 errors" in bars and "1 requests" not in bars
