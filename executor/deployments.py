@@ -352,6 +352,7 @@ def serve(store: Store, name: str, authorization: str | None, body: bytes, conte
 
 
 def _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry):
+    import numpy as np
     import playground_runtime
 
     key = key_from(authorization, store)
@@ -385,6 +386,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     answer = {"deployment": name, "alias": alias, "version": current["version"], "rows": len(predicted),
               "predictions": predicted.tolist()}
     if proba:
-        answer["classes"] = [str(c) for c in model.classes_]
+        # the classes as the predictions name them (integers stay integers): a client matches
+        # a prediction to its probability column by equality
+        answer["classes"] = np.asarray(model.classes_).tolist()
         answer["probabilities"] = probabilities.tolist()
     return answer
