@@ -431,6 +431,7 @@ class SplitArtifact:
     random_seed: int | None = 42
     dataset_name: str = ""
     positive_class: Any = None  # as the table's
+    leaks: tuple = ()  # the features the leakage guard found giving the target away (a Gate names them)
 
 
 @dataclass

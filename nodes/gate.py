@@ -151,8 +151,36 @@ def run(config: dict, inputs: dict, ctx) -> dict:
                             "in the app.")
         judged = compared(judged, ctx.production_metric(config["deployment"], key), config["deployment"],
                           float(config["min_improvement"]))
+    judged = with_caveats(judged, evaluation)
     out = replace(evaluation, verdict=judged)
     return {judged["decision"]: out}
+
+
+def caveats(evaluation: EvaluationArtifact) -> list[str]:
+    """What the run's guards found against the model the gate judges: Evaluate found it no
+    better than the baseline on its key metric, Split found features that give the target
+    away. The threshold still decides (it is the user's rule); a pass says these with it."""
+    out = []
+    key = (evaluation.metrics or {}).get("key_metric") or {}
+    if key.get("below_baseline"):
+        out.append(f"Evaluate found it no better than the baseline ({key['key']} {key['value']:.4g} against "
+                   f"{key['baseline']:.4g})")
+    leaks = getattr(evaluation.model.split, "leaks", ()) or ()
+    if leaks:
+        named = ", ".join(repr(c) for c in leaks[:3]) + (" …" if len(leaks) > 3 else "")
+        out.append(f"Split found {'a feature' if len(leaks) == 1 else f'{len(leaks)} features'} that give"
+                   f"{'s' if len(leaks) == 1 else ''} the target away ({named})")
+    return out
+
+
+def with_caveats(judged: dict, evaluation: EvaluationArtifact) -> dict:
+    """The verdict with the caveats: listed, and said after a pass (what goes on to Deploy)."""
+    found = caveats(evaluation)
+    if not found:
+        return judged
+    if judged["decision"] != "pass":
+        return {**judged, "caveats": found}
+    return {**judged, "caveats": found, "message": f"{judged['message']} — but {'; '.join(found)}"}
 
 
 def export(config: dict, ctx) -> Exported:

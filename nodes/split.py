@@ -134,12 +134,12 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
         X_train, X_test, y_train, y_test = parts
     else:
         (X_train, X_test), y_train, y_test = parts, None, None
-    check(X_train, X_test, y_train, y_test, table, config, ctx)
+    leaks = check(X_train, X_test, y_train, y_test, table, config, ctx)
     ctx.progress(1.0, f"{len(X_train):,} train / {len(X_test):,} test rows")
     return SplitArtifact(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, target=target,
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
                          dataset_id=table.dataset_id, random_seed=config["random_seed"],
-                         dataset_name=table.dataset_name, positive_class=table.positive_class)
+                         dataset_name=table.dataset_name, positive_class=table.positive_class, leaks=leaks)
 
 
 def can_stratify(y, test_size) -> bool:
@@ -179,10 +179,11 @@ def export(config: dict, ctx) -> Exported:
     return Exported(lines, {**up, **names, "seed": config["random_seed"]})
 
 
-def check(X_train, X_test, y_train, y_test, table, config, ctx) -> None:
+def check(X_train, X_test, y_train, y_test, table, config, ctx) -> tuple:
     """The guards on the split rows, said as warnings of this node: features that give the
     target away (computed on the training rows only, a sample of them when many) and test
-    rows that are copies of training rows."""
+    rows that are copies of training rows. Returns the leaking features' names."""
+    found = []
     if y_train is not None:
         from plugins.preprocessing import dropped_columns
 
@@ -200,6 +201,7 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx) -> None:
     note = guards.duplicates_sentence(guards.shared_duplicates(train, test), len(X_test))
     if note:
         ctx.warn(note)
+    return tuple(str(leak.column) for leak in found)
 
 
 def design(config: dict, upstream: Upstream, design=None) -> Upstream:

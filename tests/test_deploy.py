@@ -578,3 +578,35 @@ def test_a_name_with_an_accent_is_refused_saying_accents_are_not_letters_here():
     from executor.deployments import name_problem
 
     assert said in name_problem("Kündigung 2024") and name_problem("kuendigung-2024") is None
+
+
+def test_a_gate_passes_on_its_threshold_and_says_what_the_guards_found(app):
+    """The threshold decides (the user's rule), but a pass that goes on to Deploy says what
+    the run's guards found against the model: a feature that gives the target away (Split),
+    a model no better than the majority baseline (Evaluate). Found by a fresh-eyes pass: a
+    leaking table and a worthless model both went to production with a plain "pass"."""
+    import numpy as np
+
+    from tests.test_script_export import upload
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(300, 3))
+    label = np.where(x[:, 0] + rng.normal(0, 0.3, 300) > 0, "yes", "no")
+    leaky = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "copy": label, "label": label})
+    worthless = pd.DataFrame({"a": x[:, 1], "b": x[:, 2], "label": np.where(rng.random(300) < 0.85, "no", "yes")})
+    said = {}
+    for name, frame in (("leaky", leaky), ("worthless", worthless)):
+        graph = pipeline(0.5, f"gate-{name}")
+        graph["nodes"][0]["config"] = {"dataset_id": upload(app.base, frame, name), "target_column": "label",
+                                       "problem_type": "classification"}
+        job = run(app.base, graph)
+        gate = node(job, "g")
+        assert gate["output"]["decision"] == "pass" and node(job, "x")["status"] == "completed", gate
+        said[name] = (gate["message"], gate["output"].get("caveats"))
+    message, caveats = said["leaky"]
+    assert message.startswith("accuracy ") and ": pass — but Split found a feature that gives the target away " \
+        "('copy')" in message, message
+    assert caveats == ["Split found a feature that gives the target away ('copy')"]
+    message, caveats = said["worthless"]
+    assert ": pass — but Evaluate found it no better than the baseline (accuracy " in message, message
+    assert len(caveats) == 1 and caveats[0].startswith("Evaluate found it no better than the baseline")
