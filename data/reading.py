@@ -323,9 +323,35 @@ def workbook_size(path: Path, limits) -> None:
                 limits.check(max(1, info.file_size // CELL_BYTES), 1, about=True)
 
 
+def _largest_sheet(wb, names: list) -> tuple:
+    """(index, the loaded sheet or None) of the visible sheet with the largest used range,
+    the first of equals: a workbook that opens on a two-line "Notes" sheet before its data
+    gave a two-row dataset whose suggested target was the note's title. A sheet that
+    cannot be read counts as empty here (it is said when chosen)."""
+    if len(names) == 1:
+        return 0, None
+    try:
+        visible = [str(m.visible).endswith("Visible") for m in wb.sheets_metadata]
+    except Exception:
+        visible = [True] * len(names)
+    best, best_size, best_sheet = 0, -1, None
+    for i in range(len(names)):
+        if i < len(visible) and not visible[i]:
+            continue
+        try:
+            sheet = wb.get_sheet_by_index(i)
+        except Exception:
+            continue
+        size = sheet.height * sheet.width
+        if size > best_size:
+            best, best_size, best_sheet = i, size, sheet
+    return best, best_sheet
+
+
 def read_excel(path: Path, ext: str, limits, sheet=None):
-    """The chosen sheet (default: the first) of a workbook as columns of Python values,
-    from the header row on; returns (names, columns, reading)."""
+    """The chosen sheet of a workbook (default: the visible one with the largest used range,
+    _largest_sheet) as columns of Python values, from the header row on; returns (names,
+    columns, reading)."""
     from python_calamine import CalamineWorkbook
 
     kind = EXCEL[ext]
@@ -341,8 +367,9 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     names = list(wb.sheet_names)
     if not names:
         raise DatasetError("The workbook has no sheets.")
+    loaded = None
     if sheet in (None, ""):
-        index = 0
+        index, loaded = _largest_sheet(wb, names)
     elif isinstance(sheet, int) or (isinstance(sheet, str) and sheet.isdigit() and sheet not in names):
         index = int(sheet) - 1  # counted from 1, as people count sheets
         if not 0 <= index < len(names):
@@ -353,14 +380,16 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
         raise DatasetError(f"The workbook has no sheet {str(sheet)[:80]!r}; its sheets are "
                            f"{', '.join(repr(n) for n in names[:10])}.")
     try:
-        rows = wb.get_sheet_by_index(index).to_python(skip_empty_area=False)
+        rows = (loaded or wb.get_sheet_by_index(index)).to_python(skip_empty_area=False)
     except Exception:
         raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
+    del loaded
     reading = Reading(format="excel", sheet=names[index], sheets=names)
     if len(names) > 1:
         others = ", ".join(repr(n) for n in names if n != names[index])
-        reading.notice(f"Read sheet {names[index]!r}, {index + 1} of {len(names)} (also in the workbook: {others}); "
-                       "choose another sheet on this page.")
+        largest = " (the largest)" if sheet in (None, "") and index else ""
+        reading.notice(f"Read sheet {names[index]!r}{largest}, {index + 1} of {len(names)} (also in the workbook: "
+                       f"{others}); choose another sheet on this page.")
     limits.check(len(rows), max((len(r) for r in rows[:100]), default=0))
 
     def filled(row):

@@ -523,3 +523,31 @@ def test_the_dataset_page_sample_is_stored_beside_the_table_and_the_same_without
     stored.unlink()
     again = sample_rows(rec["id"], tmp_path, 5000)
     assert len(first) == 5000 and first.reset_index(drop=True).equals(again.reset_index(drop=True))
+
+
+def test_a_workbook_opens_on_its_largest_visible_sheet_and_says_so(tmp_path):
+    """Found by a fresh-eyes pass: a sales workbook whose first sheet is a two-line "Notes"
+    became a 2-row dataset with "Quarterly report" as its suggested target. The largest
+    visible sheet is read; the notice names it and the others; a hidden one is never the
+    default; a chosen sheet is read whatever its size."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["Quarterly report"])
+    wb.active.append(["figures on the next sheet"])
+    sales = wb.create_sheet("Sales")
+    sales.append(["week", "region", "revenue"])
+    for i in range(40):
+        sales.append([i, ["north", "south"][i % 2], 100.0 + i])
+    hidden = wb.create_sheet("Scratch")
+    for i in range(200):
+        hidden.append([i] * 8)
+    hidden.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    rec, df = read(buf.getvalue(), "sales.xlsx", tmp_path)
+    assert rec["reading"]["sheet"] == "Sales" and list(df.columns) == ["week", "region", "revenue"] and len(df) == 40
+    assert "Read sheet 'Sales' (the largest), 2 of 3 (also in the workbook: 'Notes', 'Scratch')" in notices(rec)
+    rec, df = read(buf.getvalue(), "sales.xlsx", tmp_path, sheet="Notes")
+    assert rec["reading"]["sheet"] == "Notes" and "(the largest)" not in " ".join(notices(rec))
