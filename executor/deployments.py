@@ -289,15 +289,31 @@ def records_frame(records, limits: tuple[int, int] | None = None):
     return frame
 
 
-def csv_frame(body: bytes, limits: tuple[int, int] | None = None):
-    """The rows of a CSV body (UTF-8, a header line of column names), at most MAX_ROWS, its
-    header at most `limits[0]` columns wide (column_limit)."""
+def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str | None = None):
+    """The rows of a CSV body (UTF-8, or the `charset` its Content-Type names; a header line
+    of column names), at most MAX_ROWS, its header at most `limits[0]` columns wide
+    (column_limit)."""
+    import codecs
+
     import pandas as pd
 
+    encoding = "utf-8-sig"
+    unknown = Invalid(f"The CSV body's charset {quoted(str(charset)[:40])} is not a text encoding this server knows: "
+                      "send UTF-8, or name a known one (text/csv; charset=windows-1252).", status=415)
+    if charset:
+        try:
+            encoding = codecs.lookup(charset).name
+        except LookupError:
+            raise unknown from None
+        encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     try:
-        text = body.decode("utf-8-sig")
+        text = body.decode(encoding)
+    except LookupError:  # a codec that is not a text encoding (base64, zlib ...)
+        raise unknown from None
     except UnicodeDecodeError:
-        raise Invalid("The CSV body is not UTF-8 text.") from None
+        raise Invalid(f"The CSV body is not {'UTF-8' if encoding == 'utf-8-sig' else encoding} text"
+                      f"{': name its encoding in the Content-Type (text/csv; charset=windows-1252)' if not charset else ''}."
+                      ) from None
     if not text.strip():
         raise Invalid("The CSV body holds no rows to score: send a header line of column names, then the rows.")
     if limits is not None:
@@ -318,11 +334,12 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None):
     return frame
 
 
-def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int, int] | None = None):
+def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int, int] | None = None,
+                  charset: str | None = None):
     """The rows a request sends: a CSV body (text/csv), else JSON `{"records": [...]}` read
     by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's."""
     if content_type == "text/csv":
-        return csv_frame(body, limits)
+        return csv_frame(body, limits, charset)
     parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
     return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits)
 
@@ -332,7 +349,7 @@ def _ms(since: float) -> float:
 
 
 def serve(store: Store, name: str, authorization: str | None, body: bytes, content_type: str, parse_json,
-          as_csv: bool = False, alias: str = "production"):
+          as_csv: bool = False, alias: str = "production", charset: str | None = None):
     """One predict request, logged whatever its end (prediction_log): the key checked, the
     rows parsed, checked against the model card's columns and scored by the version `alias`
     points at. The answer: predictions (a classifier's class probabilities too) and the
@@ -341,7 +358,7 @@ def serve(store: Store, name: str, authorization: str | None, body: bytes, conte
     entry = {"deployment": name, "version": None, "key_prefix": None, "rows": None, "status": 200,
              "parse_ms": None, "validate_ms": None, "predict_ms": None, "error": None}
     try:
-        return _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry)
+        return _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry, charset)
     except Exception as e:
         entry["status"], entry["error"] = getattr(e, "status", 500), (getattr(e, "detail", None) or str(e))[:500]
         raise
@@ -351,8 +368,9 @@ def serve(store: Store, name: str, authorization: str | None, body: bytes, conte
             store.log_prediction(entry, LOG_KEPT)
 
 
-def _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry):
+def _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry, charset=None):
     import numpy as np
+
     import playground_runtime
 
     key = key_from(authorization, store)
@@ -367,7 +385,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     entry["version"] = current["version"]
     model, card = loaded(store, name, current)  # its card bounds how wide the rows may be
     t = time.perf_counter()
-    frame = request_frame(body, content_type, parse_json, column_limit(card))
+    frame = request_frame(body, content_type, parse_json, column_limit(card), charset)
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
     t = time.perf_counter()
     try:

@@ -413,10 +413,10 @@ def test_the_request_log_keeps_the_newest_rows_of_each_deployment(tmp_path):
 
 
 # --------------------------------------------------------------------------- CSV bodies
-def predict_csv(base, name, frame, key, accept="application/json"):
+def predict_csv(base, name, frame, key, accept="application/json", encoding="utf-8", content_type="text/csv"):
     req = urllib.request.Request(f"{base}/api/v1/deployments/{name}/predict", method="POST",
-                                 data=frame.to_csv(index=False).encode(),
-                                 headers={"Content-Type": "text/csv", "Accept": accept,
+                                 data=frame.to_csv(index=False).encode(encoding),
+                                 headers={"Content-Type": content_type, "Accept": accept,
                                           "Authorization": f"Bearer {key}"})
     try:
         with urllib.request.urlopen(req, timeout=120) as r:
@@ -610,3 +610,22 @@ def test_a_gate_passes_on_its_threshold_and_says_what_the_guards_found(app):
     message, caveats = said["worthless"]
     assert ": pass — but Evaluate found it no better than the baseline (accuracy " in message, message
     assert len(caveats) == 1 and caveats[0].startswith("Evaluate found it no better than the baseline")
+
+
+def test_a_csv_body_in_the_charset_its_content_type_names_is_read(app, passed):
+    """A European export is cp1252: with `charset=windows-1252` it is read (it was refused
+    as "not UTF-8" whatever the header said); without, the refusal says how to name it; a
+    charset that is no text encoding is a 415 naming it, never a 500."""
+    _, key = passed
+    records = rows(10, start=70)
+    frame = pd.DataFrame(records).assign(target=["Müller", "Weiß", "Groß", "Zoë", "Ærø"] * 2)  # set aside
+    expected = predict(app.base, "iris", records, key["key"])[1]
+    status, _, text = predict_csv(app.base, "iris", frame, key["key"], encoding="cp1252",
+                                  content_type="text/csv; charset=windows-1252")
+    assert status == 200, text
+    assert json.loads(text)["predictions"] == expected["predictions"]
+    status, _, text = predict_csv(app.base, "iris", frame, key["key"], encoding="cp1252")
+    assert status == 422 and "not UTF-8 text: name its encoding in the Content-Type" in json.loads(text)["detail"]
+    for bogus in ("klingon-8", "zlib", "base64"):
+        status, _, text = predict_csv(app.base, "iris", frame, key["key"], content_type=f"text/csv; charset={bogus}")
+        assert status == 415 and f"charset '{bogus}' is not a text encoding" in json.loads(text)["detail"], text

@@ -83,12 +83,15 @@ async def api_predict(site: Site, request: Request):
     the body is parsed once, here, not by the framework first (a JSON body of 1,000
     records is ~1 MB)."""
     name = request.path_params["name"]
-    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    content_type, _, params = request.headers.get("content-type", "").partition(";")
+    content_type = content_type.strip().lower()
+    charset = next((v.strip().strip('"') for k, _, v in (p.partition("=") for p in params.split(";"))
+                    if k.strip().lower() == "charset"), None)
     as_csv = "text/csv" in request.headers.get("accept", "")
     body = await request.body()
     try:
         answer = await asyncio.to_thread(deployments.serve, site.store, name, request.headers.get("authorization"),
-                                         body, content_type, parse_json, as_csv)
+                                         body, content_type, parse_json, as_csv, charset=charset)
     except deployments.KeyRefused as e:
         response = api_error(401, e.detail)
         response.headers["WWW-Authenticate"] = "Bearer"
