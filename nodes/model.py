@@ -48,6 +48,10 @@ TRAINING_PARAMS = (
           label="Search time limit (s)", visible_if=SEARCH_ON),
 )
 FIELDS = ("algorithm", "hyperparameters") + tuple(p.name for p in TRAINING_PARAMS)
+# the algorithm a workflow started from a dataset trains first, by problem type: strong on
+# tabular data with its defaults, and it handles text and missing values through the
+# Model node's own preparation
+STARTER = {"classification": "random_forest", "regression": "random_forest", "clustering": "kmeans"}
 
 
 def default_metric(plugin, problem_type: str) -> str | None:

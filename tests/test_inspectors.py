@@ -227,7 +227,12 @@ def test_a_workflow_starts_from_a_dataset_in_one_click_and_deleting_it_names_its
     assert r.status_code == 303
     wid = r.headers["location"].rsplit("/", 1)[1]
     wf = web.get(f"/api/v1/workflows/{wid}").json()
-    [node] = wf["graph"]["nodes"]
+    # a pipeline that runs as it is (a Dataset node alone ran to "No metrics in this run")
+    assert [n["type"] for n in wf["graph"]["nodes"]] == ["dataset", "split", "model", "evaluate", "visualize"]
+    assert [(e["source"], e["target"]) for e in wf["graph"]["edges"]] == [
+        ("dataset", "split"), ("split", "model"), ("model", "evaluate"), ("evaluate", "visualize")]
+    assert web.post(f"/api/v1/workflows/{wid}/validate").json()["valid"] is True
+    node = wf["graph"]["nodes"][0]
     assert wf["name"] == "flats.csv: new workflow" or wf["name"].endswith(": new workflow")
     assert node["type"] == "dataset" and node["config"]["dataset_id"] == up["id"]
     assert node["config"]["target_column"] == up["target"]

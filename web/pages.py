@@ -47,14 +47,26 @@ def _boot_status(row: dict, result: dict) -> dict:
 
 
 def from_dataset(site: Site, dataset: str, name: str) -> tuple[str, dict]:
-    """"New workflow" on the datasets page: a Dataset node set to it, target suggested."""
+    """"New workflow" on the datasets page: a pipeline that runs as it is, on this dataset
+    with its suggested target: Dataset → Split → Model → Evaluate → Visualize (a scaler
+    first for clustering), each with its own defaults (the model's metrics and plots), the
+    Model with the starter algorithm of the problem type (nodes.model.STARTER). A Dataset
+    node alone ran to "No metrics in this run"."""
+    from nodes.model import STARTER
+
     facts = site.store.find_dataset(dataset)
     if facts is None:
         raise NotFound(f"No dataset {quoted(dataset)}.")
-    config = {"dataset_id": dataset, "target_column": facts.get("target"),
-              "problem_type": facts.get("problem_type") or "classification"}
-    graph = {"nodes": [{"id": "dataset", "type": "dataset", "position": {"x": 300, "y": 60}, "config": config}],
-             "edges": []}
+    problem_type = facts.get("problem_type") or "classification"
+    config = {"dataset_id": dataset, "target_column": facts.get("target"), "problem_type": problem_type}
+    chain = [("dataset", "dataset", config)]
+    if problem_type == "clustering":  # distances: every column on one scale
+        chain.append(("prep", "preprocessing", {"operations": [{"method": "standard_scaler", "parameters": {}}]}))
+    chain += [("split", "split", {}), ("model", "model", {"algorithm": STARTER[problem_type]}),
+              ("evaluate", "evaluate", {}), ("visualize", "visualize", {})]
+    graph = {"nodes": [{"id": i, "type": t, "position": {"x": 300, "y": 60 + 110 * k}, "config": c}
+                       for k, (i, t, c) in enumerate(chain)],
+             "edges": [{"source": a[0], "target": b[0]} for a, b in zip(chain, chain[1:])]}
     return name or f"{facts.get('name') or dataset}: new workflow", graph
 
 
