@@ -88,7 +88,8 @@ def HourlyBars(stats: dict):
 
 
 def Latency(stats: dict):
-    parts = (("total", "Total"), ("parse", "Parsing"), ("validate", "Checking rows"), ("predict", "Predicting"))
+    parts = (("total", "Total"), ("load", "Loading the model (a version's first request)"), ("parse", "Parsing"),
+             ("validate", "Checking rows"), ("predict", "Predicting"))
     return Table(Thead(Tr(Th("Latency"), Th("p50"), Th("p95"), Th("p99"))),
                  Tbody(*[Tr(Td(label), *[Td(_ms(stats["latency_ms"][key][q])) for q in ("p50", "p95", "p99")])
                          for key, label in parts]), cls="grid latency")

@@ -196,7 +196,13 @@ def _m11(db: sqlite_utils.Database):
     db.execute("CREATE INDEX prediction_log_id ON prediction_log (deployment, id)")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10, _m11]
+def _m12(db: sqlite_utils.Database):
+    # the time a request spent loading its version's model (the first request of a version in
+    # a web process): counted in total_ms and, before this column, in no part
+    db.execute("ALTER TABLE prediction_log ADD COLUMN load_ms REAL")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10, _m11, _m12]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -1225,8 +1231,8 @@ class Store:
 
     def prediction_log(self, deployment: str, since: float) -> list[dict]:
         """The deployment's requests since `since` (oldest first)."""
-        return list(self.db.query("SELECT at, version, key_prefix, rows, status, parse_ms, validate_ms, predict_ms, "
-                                  "total_ms, error FROM prediction_log WHERE deployment = ? AND at >= ? ORDER BY id",
+        return list(self.db.query("SELECT at, version, key_prefix, rows, status, load_ms, parse_ms, validate_ms, "
+                                  "predict_ms, total_ms, error FROM prediction_log WHERE deployment = ? AND at >= ? ORDER BY id",
                                   [deployment, since]))
 
     def prediction_errors(self, deployment: str, limit: int) -> list[dict]:

@@ -155,8 +155,8 @@ def stats(store: Store, name: str, at: float | None = None) -> dict:
         bucket["requests"] += 1
         bucket["errors"] += r["status"] >= 400
     ok = [r for r in rows if r["status"] < 400]
-    latency = {part: _percentiles([r[f"{part}_ms"] for r in ok if r[f"{part}_ms"] is not None])
-               for part in ("total", "parse", "validate", "predict")}
+    latency = {part: _percentiles([r[f"{part}_ms"] for r in ok if r.get(f"{part}_ms") is not None])
+               for part in ("total", "load", "parse", "validate", "predict")}
     return {"window_hours": STATS_HOURS, "since": first_hour, "requests": len(rows),
             "rows_scored": sum(r["rows"] or 0 for r in ok), "per_hour": per_hour, "latency_ms": latency,
             "errors_by_status": {str(k): v for k, v in sorted(Counter(r["status"] for r in rows
@@ -195,6 +195,12 @@ class KeyRefused(Invalid):
 
 _loaded: OrderedDict = OrderedDict()
 _lock = threading.Lock()
+
+
+def is_loaded(current: dict) -> bool:
+    """Whether this process holds the version `current` names (loaded() answers at once)."""
+    with _lock:
+        return current["id"] in _loaded
 
 
 def loaded(store: Store, name: str, current: dict):
@@ -355,7 +361,7 @@ def serve(store: Store, name: str, authorization: str | None, body: bytes, conte
     points at. The answer: predictions (a classifier's class probabilities too) and the
     version, as a dict, or as CSV text with `as_csv`."""
     started = time.perf_counter()
-    entry = {"deployment": name, "version": None, "key_prefix": None, "rows": None, "status": 200,
+    entry = {"deployment": name, "version": None, "key_prefix": None, "rows": None, "status": 200, "load_ms": None,
              "parse_ms": None, "validate_ms": None, "predict_ms": None, "error": None}
     try:
         return _serve(store, name, authorization, body, content_type, parse_json, as_csv, alias, entry, charset)
@@ -383,7 +389,11 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         store.require_deployment(name)
         raise NotFound(f"Deployment {quoted(name)} has no {alias} version.")
     entry["version"] = current["version"]
+    t = time.perf_counter()
+    was_loaded = is_loaded(current)
     model, card = loaded(store, name, current)  # its card bounds how wide the rows may be
+    if not was_loaded:  # this request loaded the version: a part of its own, not hidden in the total
+        entry["load_ms"] = _ms(t)
     t = time.perf_counter()
     frame = request_frame(body, content_type, parse_json, column_limit(card), charset)
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)

@@ -394,6 +394,26 @@ def test_every_request_is_logged_with_its_latency_in_parts_and_counted_in_the_st
     assert summary["latency_p50_ms"] == after["latency_ms"]["total"]["p50"]
 
 
+def test_the_request_that_loads_a_version_logs_its_loading_as_a_part_of_its_own(app, passed):
+    """A version's first request in the web process loads its model: that time was in the
+    total and in no part, so the page showed a total p50 ten times its parts (a fresh-eyes
+    pass). It is its own part now; the requests after it load nothing."""
+    job, key = passed
+    status, made = call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "iris-load"})
+    assert status == 201, made
+    for _ in range(2):
+        assert predict(app.base, "iris-load", rows(3), key["key"])[0] == 200
+    db = sqlite3.connect(Path(app.home) / "playground.db")
+    logged = db.execute("SELECT load_ms, parse_ms, validate_ms, predict_ms, total_ms FROM prediction_log "
+                        "WHERE deployment = 'iris-load' ORDER BY id").fetchall()
+    db.close()
+    (load, *parts, total), (again, *_) = logged
+    assert load > 0 and again is None
+    assert total >= load + sum(parts)
+    stats = details(app.base, "iris-load")["stats"]
+    assert stats["latency_ms"]["load"]["p50"] == round(load, 3)
+
+
 def test_the_request_log_keeps_the_newest_rows_of_each_deployment(tmp_path):
     from dataclasses import replace
 
