@@ -177,6 +177,10 @@ CLASS_NAMES = {"label", "labels", "class_label", "survived", "churn", "churned",
 MAX_CLASS_LABELS = 50
 
 
+# where a row is, rarely what a table is for (vega's la-riots ends with latitude)
+COORDINATES = ("latitude", "longitude", "lat", "lon", "lng", "long")
+
+
 def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | None:
     """How likely a profiled column is the target; None: it cannot be one."""
     role, unique = col.get("role"), col.get("unique") or 0
@@ -195,7 +199,7 @@ def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | 
         score += 1.0
     elif role == "numeric":
         score += 0.5
-    if "year" in name or name in ("month", "day", "date"):
+    if "year" in name or name in ("month", "day", "date") or name in COORDINATES:
         score -= 1.5
     if position == n_cols - 1:
         score += 0.75

@@ -112,3 +112,13 @@ def test_ids_cannot_escape_the_datasets_folder(tmp_path):
     assert datasets.dataset_exists(record["id"], tmp_path)
     datasets.delete_dataset_file(record["id"], tmp_path)
     assert not datasets.dataset_exists(record["id"], tmp_path)
+
+
+def test_coordinates_are_not_suggested_as_the_target():
+    """vega's la-riots ends with longitude and latitude: the last column was suggested as
+    the target (a fresh-eyes pass); a coordinate says where a row is, rarely what it is for."""
+    from vega_datasets import data
+
+    prof = profile(parse_iso_dates(data.la_riots()))
+    assert prof["suggested_target"] not in ("latitude", "longitude")
+    assert prof["suggested_target"] == "gender" and prof["suggested_problem_type"] == "classification"
