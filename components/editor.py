@@ -79,7 +79,7 @@ def Help():
 def Toolbar(workflow, templates, undo=None):
     undo = undo or {}
     return (
-        Div(Input(value=workflow["name"], name="name", aria_label="Workflow name",
+        Div(Input(value=workflow["name"], name="name", aria_label="Workflow name", title=workflow["name"],
                   hx_patch=f"/ui/workflows/{workflow['id']}/name", hx_trigger="change", hx_target="#save-state",
                   hx_swap="outerHTML"),
             Span("Saved", id="save-state", data_state="saved", aria_live="polite"), cls="toolbar-name"),
