@@ -247,9 +247,12 @@ def ScoreResult(result: dict | None = None, error: str | None = None):
     if error:
         return P(error, cls="notice error", role="alert", data_score_error="1")
     what = "Predictions with class probabilities" if result.get("proba") else "Predictions"
-    return P(f"{what} for {result['rows']:,} rows: ", A("Download predictions (CSV)", href=result["url"],
+    done = P(f"{what} for {result['rows']:,} rows: ", A("Download predictions (CSV)", href=result["url"],
                                                        download=f"predictions-{result['score_id']}.csv",
                                                        data_download_predictions="1"), cls="notice")
+    if not result.get("warnings"):
+        return done
+    return Div(done, Div(Ul(*[Li(w) for w in result["warnings"]]), cls="notice warn", data_score_warnings="1"))
 
 
 def HistoryList(jobs, metrics_registry=None, model_names=None):

@@ -210,27 +210,28 @@ def left_out_columns(store: Store, facts: dict) -> list[str]:
 
 
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
-    """Predictions for the rows of `frame` (the one rule of playground_runtime checks their
-    columns first): a DataFrame with `prediction` (and `proba_<class>`)."""
+    """(predictions for the rows of `frame`: a DataFrame with `prediction` and `proba_<class>`,
+    the sentences of playground_runtime.unseen_values); the one rule of playground_runtime
+    checks their columns first."""
     import playground_runtime
 
     X = playground_runtime.prepare_rows(frame, facts["features"], left_out)
-    return playground_runtime.predictions(model, X, proba=proba)
+    return playground_runtime.predictions(model, X, proba=proba), playground_runtime.unseen_values(X, facts["features"])
 
 
-def score_table(store: Store, model, facts: dict, frame, proba: bool = False) -> bytes:
-    """A table read by the upload reader, scored by a run's model (fitted_model): the
-    predictions as CSV. Rows that cannot be scored are refused (400) with the sentence
-    naming the columns."""
+def score_table(store: Store, model, facts: dict, frame, proba: bool = False) -> tuple[bytes, list[str]]:
+    """A table read by the upload reader, scored by a run's model (fitted_model): (the
+    predictions as CSV, what the rows hold that training never saw). Rows that cannot be
+    scored are refused (400) with the sentence naming the columns."""
     import playground_runtime
 
     if proba and facts.get("classes") is None:
         raise Invalid("Probabilities are for classifiers; this model predicts numbers or clusters.", status=400)
     try:
-        out = score_frame(model, facts, frame, left_out_columns(store, facts), proba)
+        out, unseen = score_frame(model, facts, frame, left_out_columns(store, facts), proba)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e), status=400) from None
-    return out.to_csv(index=False).encode()
+    return out.to_csv(index=False).encode(), unseen
 
 
 # --------------------------------------------------------------------------- the bundle
@@ -398,13 +399,13 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
             loading.result()  # a model that cannot be loaded is said first
             raise Invalid(str(e), status=400) from None
         model, facts = loading.result()
-    csv = score_table(store, model, facts, frame, proba)
+    csv, unseen = score_table(store, model, facts, frame, proba)
     score_id = f"{node_id}-{secrets.token_hex(8)}"
     folder = _scores_dir(store, job_id)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{score_id}.csv").write_bytes(csv)
     keep_newest_scores(folder)
-    return {"score_id": score_id, "rows": len(frame), "proba": proba,
+    return {"score_id": score_id, "rows": len(frame), "proba": proba, "warnings": unseen,
             "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
 
 

@@ -402,6 +402,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         X = playground_runtime.prepare_rows(frame, card["features"], card.get("left_out_columns") or [])
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e)) from None
+    unseen = playground_runtime.unseen_values(X, card["features"])
     entry["validate_ms"] = _ms(t)
     t = time.perf_counter()
     proba = card.get("classes") is not None and hasattr(model, "predict_proba")
@@ -413,6 +414,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     entry["predict_ms"] = _ms(t)
     answer = {"deployment": name, "alias": alias, "version": current["version"], "rows": len(predicted),
               "predictions": predicted.tolist()}
+    if unseen:  # scored, and said: values training never saw go in as an unknown category
+        answer["warnings"] = unseen
     if proba:
         # the classes as the predictions name them (integers stay integers): a client matches
         # a prediction to its probability column by equality

@@ -449,9 +449,42 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
 # --------------------------------------------------------------------------- scoring new rows
 # What a model needs of the rows it scores, and the one rule that checks them: used by the
 # app (the "Score a file" action, the predict node) and by a bundle's predict.py alike.
+CATEGORIES_KEPT = 200  # a text column's training values the schema keeps (more: none are kept)
+
+
 def feature_schema(X: pd.DataFrame) -> list[dict]:
-    """The model's input columns, in order, each with its kind (`column_kind`) and dtype."""
-    return [{"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype)} for c in X.columns]
+    """The model's input columns, in order, each with its kind (`column_kind`) and dtype,
+    and for a text column with at most CATEGORIES_KEPT values, those values (`categories`:
+    new rows holding others are said by `unseen_values`)."""
+    out = []
+    for c in X.columns:
+        col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype)}
+        if col["type"] == "categorical" and not pd.api.types.is_bool_dtype(X[c]):
+            values = X[c].dropna().astype(str).unique()
+            if len(values) <= CATEGORIES_KEPT:
+                col["categories"] = sorted(values.tolist())
+        out.append(col)
+    return out
+
+
+def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
+    """A sentence for each text column of the rows (prepared: `prepare_rows`) holding values
+    the model never saw in training: the encoder scores them as an unknown category, which
+    the caller should know (a misspelt city, a new product)."""
+    out = []
+    for col in features:
+        known = col.get("categories")
+        if known is None or col["name"] not in X.columns:
+            continue
+        values = X[col["name"]].dropna().astype(str)
+        new = values[~values.isin(set(known))]
+        if new.empty:
+            continue
+        shown = ", ".join(repr(v) for v in new.unique()[:3]) + (" …" if new.nunique() > 3 else "")
+        n = len(new)
+        out.append(f"{col['name']!r}: {n:,} row{'s' if n > 1 else ''} hold{'' if n > 1 else 's'} a value the model "
+                   f"never saw in training ({shown}), scored as an unknown category.")
+    return out
 
 
 class ColumnsError(ValueError):

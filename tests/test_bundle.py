@@ -7,6 +7,7 @@ with skops and the reviewed trusted types; a tampered one is refused."""
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -268,6 +269,18 @@ def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_
     got = pd.read_csv(io.StringIO(out.stdout))
     np.testing.assert_allclose(got[["proba_no", "proba_yes"]].to_numpy(), want, atol=1e-9)
     assert list(got["prediction"]) == list(pipeline.predict(X))
+
+    assert "never saw" not in out.stderr  # cities the model knows: nothing to say
+    # a city training never saw is scored (as an unknown category) and said, by predict.py and the app
+    moved = fresh.assign(city=["Berlin"] * 2 + list(fresh["city"][2:]))
+    moved_rows = tmp_path / "moved.csv"
+    moved.to_csv(moved_rows, index=False)
+    out = predict_py(folder, moved_rows)
+    assert out.returncode == 0 and len(pd.read_csv(io.StringIO(out.stdout))) == len(moved)
+    said = "'city': 2 rows hold a value the model never saw in training ('Berlin'), scored as an unknown category."
+    assert said in out.stderr, out.stderr
+    _, fragment = app_score(web, job["id"], "m", moved_rows)
+    assert "data-score-warnings" in fragment and said in html.unescape(fragment), fragment
 
     # rows it cannot score are refused with a sentence naming the columns, by predict.py and the app
     bad = fresh.drop(columns=["churned", "city"]).assign(extra=1, spend="lots")

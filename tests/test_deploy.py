@@ -649,3 +649,29 @@ def test_a_csv_body_in_the_charset_its_content_type_names_is_read(app, passed):
     for bogus in ("klingon-8", "zlib", "base64"):
         status, _, text = predict_csv(app.base, "iris", frame, key["key"], content_type=f"text/csv; charset={bogus}")
         assert status == 415 and f"charset '{bogus}' is not a text encoding" in json.loads(text)["detail"], text
+
+
+def test_a_value_training_never_saw_is_scored_and_said(app, passed):
+    """A city the model never saw goes in as an unknown category: scored, and the answer
+    says so (it was scored silently: a fresh-eyes pass sent 'Berlin' to a model of French
+    cities). Known values say nothing."""
+    import numpy as np
+
+    from tests.test_script_export import upload
+
+    _, key = passed
+    rng = np.random.default_rng(2)
+    city = rng.choice(["Lyon", "Paris", "Nice"], 240)
+    spend = rng.gamma(2.0, 30.0, 240).round(2)
+    frame = pd.DataFrame({"city": city, "spend": spend, "label": np.where((city == "Paris") | (spend > 70), "yes", "no")})
+    graph = pipeline(0.0, "cities")
+    graph["nodes"][0]["config"] = {"dataset_id": upload(app.base, frame, "cities"), "target_column": "label",
+                                   "problem_type": "classification"}
+    run(app.base, graph)
+    known = predict(app.base, "cities", [{"city": "Lyon", "spend": 10.0}], key["key"])[1]
+    assert "warnings" not in known, known
+    status, answer = predict(app.base, "cities", [{"city": "Berlin", "spend": 10.0}, {"city": "Nice", "spend": 5.0},
+                                                  {"city": "Berlin", "spend": 90.0}], key["key"])
+    assert status == 200 and len(answer["predictions"]) == 3, answer
+    assert answer["warnings"] == ["'city': 2 rows hold a value the model never saw in training ('Berlin'), scored "
+                                  "as an unknown category."]

@@ -49,6 +49,8 @@ def main(argv=None) -> int:
         frame = read_rows(args.rows, card)
         X = runtime.prepare_rows(frame, card["features"], card.get("left_out_columns", []))
         out = runtime.predictions(model, X, proba=args.proba)
+        for sentence in runtime.unseen_values(X, card["features"]):  # scored, and said
+            print(f"warning: {sentence}", file=sys.stderr)
     except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
         print(str(e), file=sys.stderr)
         return 2
