@@ -661,10 +661,12 @@ def test_new_workflow_from_the_datasets_page_opens_the_editor_with_the_dataset_s
     pg.goto(f"{server}/datasets")
     pg.locator('button[aria-label="Start a new workflow from Iris flowers"]').click()
     pg.wait_for_url("**/workflows/wf_*")
-    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 1")
+    # a pipeline that runs as it is: Dataset -> Split -> Model -> Evaluate -> Visualize, all on the canvas
+    pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 5")
     wid = pg.url.rsplit("/", 1)[1]
-    [node] = api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"]
+    node = api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"][0]
     assert node["config"] == {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+    assert pg.evaluate("window.playground.graph.getEdges().length") == 4
 
 
 def test_a_run_pages_node_times_read_on_one_line(browser, server):
