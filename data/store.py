@@ -503,14 +503,19 @@ class Store:
         placed, known = [], True
         try:
             with self.tx() as db:
-                known = self._one("SELECT id FROM datasets WHERE id = ?", [row["id"]]) is not None
+                before = self._one("SELECT content_hash, source_path FROM datasets WHERE id = ?", [row["id"]])
+                known = before is not None
                 if known:  # the same file again: the target and problem type chosen for it stay
                     row.pop("target"), row.pop("problem_type")
+                # the same bytes kept already: the old copy stays (replacing it frees the blocks
+                # of the whole file inside the request: 0.1-0.15 s for 174 MB)
+                kept = known and before["content_hash"] == record.get("content_hash") and \
+                    before["source_path"] == record.get("source_path") and os.path.exists(before["source_path"] or "")
                 db["datasets"].upsert(row, pk="id")
                 if record.get("tmp_path"):
                     os.replace(record["tmp_path"], record["path"])
                     placed.append(record["path"])
-                if record.get("source_tmp") and record.get("source_path"):
+                if record.get("source_tmp") and record.get("source_path") and not kept:
                     os.replace(record["source_tmp"], record["source_path"])
                     placed.append(record["source_path"])
                 if record.get("sample_tmp") and os.path.exists(record["sample_tmp"]):

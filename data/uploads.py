@@ -8,10 +8,11 @@ the helper process, never in the web process.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from data import datasets, disk
-from data.ingest import IngestService, Limits, dataset_id_of, read_converted, source_path
+from data.ingest import FORMATS, IngestService, Limits, Receiving, dataset_id_of, read_converted, source_path
 from data.store import Invalid, NotFound, Store
 
 
@@ -19,23 +20,48 @@ def _limits(cfg) -> Limits:
     return Limits(max_bytes=cfg.max_upload_bytes, max_columns=datasets.MAX_COLUMNS, max_cells=cfg.max_cells)
 
 
+READ_WHILE_ARRIVING = 16 << 20  # bytes: a CSV/TSV upload at least this large is parsed as it arrives
+
+
+def read_while_arriving(filename: str, length: int) -> bool:
+    """Whether an upload is parsed while it is still arriving: a CSV or TSV file of
+    READ_WHILE_ARRIVING bytes or more (smaller ones arrive in a moment)."""
+    return FORMATS.get(Path(filename or "").suffix.lower()) in ("csv", "tsv") and length >= READ_WHILE_ARRIVING
+
+
+def begin_upload(store: Store, ingest: IngestService, path: str, filename: str, options: dict | None,
+                 expected: int) -> Receiving | None:
+    """The helper starts reading the upload arriving at `path` (None when it is busy: the
+    file is then read once it is all there). add_upload ends it."""
+    return ingest.begin(src=path, expected=expected, filename=filename, dest_dir=str(store.settings.datasets_dir),
+                        limits=_limits(store.settings), options=options or None)
+
+
 def add_upload(store: Store, ingest: IngestService, path: str, filename: str, options: dict | None = None,
-               digest: str | None = None) -> dict:
+               digest: str | None = None, started: Receiving | None = None) -> dict:
     """A new dataset from the file at `path` (removed afterwards unless it is kept as the
     dataset's source). The same file uploaded again is read the way it was last corrected.
     `digest` is the file's SHA-256 when the caller computed it as the bytes arrived (the
-    upload route does): the file is then read once, not hashed first. A disk with no room
+    upload route does): the file is then read once, not hashed first. `started`: the helper
+    has been reading it as it arrived (begin_upload); this ends that. A disk with no room
     for it is said with data.disk's sentence; nothing is left behind."""
     cfg = store.settings
     filename = filename or "upload.csv"
+    asked, committed = options, None
     try:
         # kept as uploaded, and converted to Parquet (rarely larger than the file)
         with disk.translated(cfg, "The upload", needed=2 * Path(path).stat().st_size):
             if digest and not options:  # the same file again: read it the way it was last corrected
                 existing = store.get_dataset(dataset_id_of(digest))
                 options = (existing or {}).get("options") or None
-            record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir), limits=_limits(cfg),
-                                   options=options or None, digest=digest)
+            if started is not None and (options or None) != (asked or None):  # begun without the corrections:
+                started.abort()  # read it again with them
+                started = None
+            if started is not None:
+                record = started.finish(Path(path).stat().st_size, digest)
+            else:
+                record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir),
+                                       limits=_limits(cfg), options=options or None, digest=digest)
             existing = None if digest else store.get_dataset(record["id"])
             if existing and existing.get("options") and not options:
                 Path(record["tmp_path"]).unlink(missing_ok=True)
@@ -45,12 +71,18 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
             record["source_tmp"] = path
             record["source_path"] = str(source_path(cfg.datasets_dir, record["id"], filename))
             try:
-                return store.commit_dataset(record)
+                committed = store.commit_dataset(record)
             finally:
                 Path(record["tmp_path"]).unlink(missing_ok=True)
                 Path(record["sample_tmp"]).unlink(missing_ok=True)
+        if Path(path).exists():  # the same bytes were kept already: this copy goes after the answer
+            threading.Thread(target=Path(path).unlink, kwargs={"missing_ok": True}, daemon=True).start()
+        return committed
     finally:
-        Path(path).unlink(missing_ok=True)  # gone already when it became the source
+        if started is not None and started.open:  # refused before it was ended (a full disk)
+            started.abort()
+        if committed is None:
+            Path(path).unlink(missing_ok=True)  # refused: nothing stays
 
 
 def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dict:

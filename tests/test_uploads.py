@@ -365,3 +365,17 @@ def test_a_file_to_score_is_read_like_an_upload_without_the_datasets_extras(tmp_
     pd.testing.assert_frame_equal(got, want)
     assert str(got["day"].dtype).startswith("datetime64") and got["amount"].tolist()[:2] == [1234.5, 12.25]
     assert got["code"].tolist() == ["007", "010", "100"]
+
+
+def test_the_same_file_again_keeps_the_copy_it_has_and_leaves_no_other(web):
+    """Uploading the same bytes again replaced the kept file with the new copy, freeing the
+    old one's blocks inside the request (0.1-0.15 s for 174 MB): the first copy now stays,
+    and the second is removed after the answer."""
+    raw = ("a,b,label\n" + "".join(f"{i},{i % 7}.5,{'yes' if i % 3 else 'no'}\n" for i in range(50_000))).encode()
+    first = upload(web, "same.csv", raw).json()
+    source = Path(first["source_path"])
+    kept = source.stat().st_ino
+    again = upload(web, "same.csv", raw).json()
+    assert again["id"] == first["id"] and again["source_path"] == first["source_path"]
+    assert source.stat().st_ino == kept and source.read_bytes() == raw
+    assert wait_for(lambda: not [p for p in source.parent.iterdir() if p.name.startswith(".upload")], 10)

@@ -5,7 +5,6 @@ fragment for the browser."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from fasthtml.common import to_xml
 from starlette.requests import Request
@@ -32,23 +31,25 @@ async def ingest_upload(site: Site, request: Request) -> dict:
     it (otherwise detected)."""
     cfg = site.cfg
     length = request.headers.get("content-length", "")
+    q = request.query_params
+    options = check_options({k: q[k] for k in ("encoding", "sheet") if q.get(k)})  # refused before a byte is kept
     # before a byte is written: the file kept as uploaded, and its Parquet conversion
     disk.require_free(cfg, "This upload", needed=2 * int(length) if length.isdigit() else 0)
+
+    async def follow(path: str, filename: str):  # a large CSV is parsed as it arrives
+        if not uploads.read_while_arriving(filename, int(length) if length.isdigit() else 0):
+            return None
+        return await asyncio.to_thread(uploads.begin_upload, site.store, site.ingest, path, filename, options,
+                                       int(length))
+
     try:
-        got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes)
+        got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes, follow=follow)
     except OSError as e:  # the disk filled while it arrived: it needs at least twice what had come
         if disk.is_disk_full(e, cfg.home):
             raise disk.failed(cfg, "The upload", needed=2 * getattr(e, "received", 0), at_least=True) from e
         raise
-    q = request.query_params
-    options = {k: q[k] for k in ("encoding", "sheet") if q.get(k)}
-    try:
-        options = check_options(options)
-    except datasets.DatasetError:
-        Path(got.path).unlink(missing_ok=True)
-        raise
     return await asyncio.to_thread(uploads.add_upload, site.store, site.ingest, got.path, got.filename, options,
-                                   got.sha256)
+                                   got.sha256, got.started)
 
 
 def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: dict) -> dict:

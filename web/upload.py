@@ -27,6 +27,7 @@ class Received:
     filename: str
     size: int
     sha256: str  # of the file's bytes, computed as they arrived: the dataset's id, without reading the file again
+    started: object = None  # what `follow` answered: a conversion begun while the file arrived, for the caller to end
 
 
 class FilePart:
@@ -84,7 +85,7 @@ class FilePart:
             raise BadRequest(self.error, status=413)
 
 
-async def copy_file_part(request, parser, part: FilePart, write) -> None:
+async def copy_file_part(request, parser, part: FilePart, write, flushed=None) -> None:
     """The request's body through the parser, the file's bytes to `write` as they come.
     The server hands the body over in pieces of 64 KB or less; they are fed to the parser
     joined into pieces of FEED bytes, since each call has a fixed cost: 153 MB took 0.90 s
@@ -99,6 +100,8 @@ async def copy_file_part(request, parser, part: FilePart, write) -> None:
         part.refuse_if_over()
         if len(part.buffer) >= FLUSH:
             await asyncio.to_thread(write, part.take())
+            if flushed is not None:
+                await flushed()
 
     async for chunk in request.stream():
         if not chunk:
@@ -121,9 +124,15 @@ async def copy_file_part(request, parser, part: FilePart, write) -> None:
         await asyncio.to_thread(write, part.take())
 
 
-async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "file", hashed: bool = True) -> Received:
+async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "file", hashed: bool = True,
+                         follow=None) -> Received:
     """The multipart file field streamed to a file in `dest_dir`; its SHA-256 beside it unless
-    `hashed` is False (a file to score is not stored, so its hash names nothing: "")."""
+    `hashed` is False (a file to score is not stored, so its hash names nothing: "").
+
+    `follow(path, filename)`, awaited once after the first part of the file is on disk, may
+    start reading the file while the rest arrives and answer a handle with `abort()` (called
+    here, in a thread, if the upload fails) and whatever the caller ends it with; it is
+    `Received.started`."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data":
         raise BadRequest("Send the file as multipart/form-data in a field named 'file'.")
@@ -139,13 +148,24 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
             hasher.update(data)
         out.write(data)
 
+    started, asked = None, False
+
+    async def flushed() -> None:
+        nonlocal started, asked
+        if follow is not None and not asked:
+            asked = True
+            out.flush()  # what the reader sees is all that came
+            started = await follow(path, part.filename)
+
     try:
-        await copy_file_part(request, MultipartParser(boundary, callbacks=part.callbacks()), part, write)
+        await copy_file_part(request, MultipartParser(boundary, callbacks=part.callbacks()), part, write, flushed)
         out.close()
     except BaseException as e:
         out.close()
+        if started is not None:
+            await asyncio.shield(asyncio.to_thread(started.abort))
         Path(path).unlink(missing_ok=True)
         if isinstance(e, OSError):  # a full disk, say: how much had arrived tells the room it needs
             e.received = part.size
         raise
-    return Received(path, part.filename, part.size, hasher.hexdigest() if hashed else "")
+    return Received(path, part.filename, part.size, hasher.hexdigest() if hashed else "", started)
