@@ -845,11 +845,11 @@ class IngestService:
             reply = self._exchange(request)
         return self._answer(reply)
 
-    def begin(self, src: str, expected: int, **request) -> Receiving | None:
+    def begin(self, src: str, expected: int, given_up=None, **request) -> Receiving | None:
         """Start converting a CSV/TSV upload while it is still being received into `src`
         (`expected`: about its size); None when the helper is busy with another upload (it
         is then converted once it has all arrived, with `ingest`). The caller ends it with
-        `finish` or `abort`, whatever happens."""
+        `finish` or `abort`, whatever happens; `given_up()` is called after an abort."""
         if not self._lock.acquire(blocking=False):
             return None
         try:
@@ -860,7 +860,7 @@ class IngestService:
             self._stop()
             self._lock.release()
             return None
-        return Receiving(self)
+        return Receiving(self, given_up)
 
     def _exchange(self, *messages) -> dict:
         """Send, then read the helper's answer (holding the lock)."""
@@ -903,14 +903,18 @@ class Receiving:
     """An upload the helper reads as it arrives (IngestService.begin): ended once, by
     `finish` (all of it is there: the record, or the refusal) or `abort` (it never will be)."""
 
-    def __init__(self, service: IngestService):
-        self._service, self.open = service, True
+    def __init__(self, service: IngestService, given_up=None):
+        self._service, self.open, self._given_up = service, True, given_up
 
     def finish(self, size: int, digest: str) -> dict:
         return self._end({"end": size, "digest": digest}, answer=True)
 
     def abort(self) -> None:
-        self._end({"abort": True}, answer=False)
+        try:
+            self._end({"abort": True}, answer=False)
+        finally:
+            if self._given_up is not None:
+                self._given_up()
 
     def _end(self, message: dict, answer: bool):
         if not self.open:

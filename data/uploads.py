@@ -116,18 +116,47 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
             Path(record["sample_tmp"]).unlink(missing_ok=True)
 
 
-def read_table(store: Store, ingest: IngestService, path: str, filename: str):
+def begin_read_table(store: Store, ingest: IngestService, path: str, filename: str, expected: int):
+    """The helper starts reading a large CSV to score while it arrives at `path` (as
+    begin_upload does for a dataset); None when it is not large, not CSV/TSV, or the helper
+    is busy. read_table ends it."""
+    import shutil
+    import tempfile
+
+    if not read_while_arriving(filename, expected):
+        return None
+    cfg = store.settings
+    folder = tempfile.mkdtemp(dir=cfg.home, prefix="scoring-")
+    started = ingest.begin(src=path, expected=expected, filename=filename or "rows.csv", dest_dir=folder,
+                           limits=_limits(cfg), options=None, table_only=True,
+                           given_up=lambda: shutil.rmtree(folder, ignore_errors=True))
+    if started is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    started.folder = folder
+    return started
+
+
+def read_table(store: Store, ingest: IngestService, path: str, filename: str, started: Receiving | None = None):
     """A table to score, read the way an upload is (the ingest helper: encodings, regional
     numbers and dates, Excel), not kept as a dataset: the converted file and `path` are
-    removed once read."""
+    removed once read. `started`: the helper has been reading it as it arrived
+    (begin_read_table)."""
+    import shutil
     import tempfile
 
     cfg = store.settings
+    folder = started.folder if started is not None else tempfile.mkdtemp(dir=cfg.home, prefix="scoring-")
     try:
-        with tempfile.TemporaryDirectory(dir=cfg.home, prefix="scoring-") as folder:
-            with disk.translated(cfg, "The file to score", needed=2 * Path(path).stat().st_size):
+        with disk.translated(cfg, "The file to score", needed=2 * Path(path).stat().st_size):
+            if started is not None:
+                record = started.finish(Path(path).stat().st_size, "")
+            else:
                 record = ingest.ingest(src=path, filename=filename or "rows.csv", dest_dir=folder,
                                        limits=_limits(cfg), options=None, table_only=True)
-            return read_converted(record["tmp_path"])
+        return read_converted(record["tmp_path"])
     finally:
+        if started is not None and started.open:
+            started.abort()
+        shutil.rmtree(folder, ignore_errors=True)
         Path(path).unlink(missing_ok=True)

@@ -380,7 +380,7 @@ def keep_newest_scores(folder: Path, keep: int = SCORES_KEPT) -> list[str]:
 
 
 def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, filename: str,
-                 proba: bool = False) -> dict:
+                 proba: bool = False, started=None) -> dict:
     """"Score a file": the uploaded table read by the upload reader, scored by the run's
     model; the predictions kept as a CSV beside the run's artifacts for download. Returns
     {"score_id", "rows", "url"}; refuses (400) rows it cannot score, naming the columns."""
@@ -389,12 +389,18 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
 
     from data import uploads
 
-    _model_node(store, job_id, node_id)  # an unknown run or node is said before the file is read
+    try:
+        _model_node(store, job_id, node_id)  # an unknown run or node is said before the file is read
+    except Exception:
+        if started is not None:  # begun while the file arrived (uploads.begin_read_table): ended here
+            started.abort()
+        Path(path).unlink(missing_ok=True)
+        raise
     # the model is loaded (when this process has not kept it) while the ingest helper reads the file
     with ThreadPoolExecutor(1) as pool:
         loading = pool.submit(fitted_model, store, job_id, node_id)
         try:
-            frame = uploads.read_table(store, ingest, path, filename)
+            frame = uploads.read_table(store, ingest, path, filename, started)
         except datasets.DatasetError as e:
             loading.result()  # a model that cannot be loaded is said first
             raise Invalid(str(e), status=400) from None

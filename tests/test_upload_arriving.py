@@ -320,3 +320,39 @@ def test_a_client_that_goes_away_mid_upload_does_not_hold_the_helper(tmp_path):
         assert wait_for(lambda: not [p for p in (home / "datasets").iterdir() if p.name.startswith(".upload")], 10)
     finally:
         stop(proc)
+
+
+def test_a_large_file_to_score_read_as_it_arrives_is_the_frame_read_whole(helper, tmp_path):
+    """"Score a file" reads a large CSV as it arrives too (uploads.begin_read_table): the
+    frame is the one the whole file gives, and a given-up one leaves no scoring folder."""
+    import pandas as pd
+
+    from data.config import Settings
+    from data.store import Store
+    from data.uploads import begin_read_table, read_table
+
+    store = Store(Settings(home=tmp_path / "home", redis_url=None, job_time_limit=60, max_upload_bytes=2**30))
+    whole = tmp_path / "rows.csv"
+    make_csv(100_000, whole)
+    raw = whole.read_bytes()
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(raw)
+    expected = read_table(store, helper, str(copy), "rows.csv")
+
+    def arrive(end: str):
+        dest = tmp_path / f".upload-raw-{end}"
+        with open(dest, "wb") as f:
+            f.write(raw[:PIECE])
+            f.flush()
+            started = begin_read_table(store, helper, str(dest), "rows.csv", len(raw))
+            assert started is not None
+            assert wait_for(lambda: _open_by(helper._proc.pid, dest), 30)
+            f.write(raw[PIECE:] if end == "finish" else raw[PIECE:len(raw) // 2])
+        if end == "abort":
+            started.abort()
+            return None
+        return read_table(store, helper, str(dest), "rows.csv", started)
+
+    pd.testing.assert_frame_equal(arrive("finish"), expected)
+    assert arrive("abort") is None
+    assert [p.name for p in (tmp_path / "home").iterdir() if p.name.startswith("scoring-")] == []

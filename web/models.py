@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from components.results import ScoreResult
-from data import disk
+from data import disk, uploads
 from data.store import Invalid, NotFound
 from executor import bundle
 from web.errors import BadRequest
@@ -41,10 +41,17 @@ async def ui_score(site: Site, request: Request):
     job_id, node_id = request.path_params["job_id"], request.path_params["node_id"]
     proba = request.query_params.get("proba") in ("1", "true")
     disk.require_free(site.cfg, "Scoring a file")
+    length = request.headers.get("content-length", "")
+
+    async def follow(path: str, filename: str):  # a large CSV is read as it arrives
+        return await asyncio.to_thread(uploads.begin_read_table, site.store, site.ingest, path, filename,
+                                       int(length) if length.isdigit() else 0)
+
     try:
-        got = await receive_upload(request, site.cfg.datasets_dir, site.cfg.max_upload_bytes, hashed=False)
+        got = await receive_upload(request, site.cfg.datasets_dir, site.cfg.max_upload_bytes, hashed=False,
+                                   follow=follow)
         result = await asyncio.to_thread(bundle.score_upload, site.store, site.ingest, job_id, node_id, got.path,
-                                         got.filename, proba)
+                                         got.filename, proba, got.started)
     except (Invalid, NotFound, BadRequest) as e:
         return HTMLResponse(to_xml(ScoreResult(error=getattr(e, "detail", None) or str(e))))
     return HTMLResponse(to_xml(ScoreResult(result)))
