@@ -93,3 +93,41 @@ def test_long_feature_and_class_names_are_cut_so_the_chart_keeps_its_size():
     matrix = imread(BytesIO(render_plot("confusion_matrix", d)))[:, :, :3]
     blue_columns = ((matrix[:, :, 0] < 0.2) & (matrix[:, :, 2] > 0.35)).any(axis=0).sum()
     assert blue_columns > 0.4 * matrix.shape[1], f"the matrix's cells span {blue_columns} px: a stamp"  # was 83 of 560
+
+
+def _three_figures():
+    """A chart of long cut names, a matrix with its colour bar, and curves with a legend:
+    what the plots are made of."""
+    from plugins.visualizers import _figure, _label, _style
+
+    rng = np.random.default_rng(0)
+    bars, ax = _figure(6.4, 6.8)
+    names = [_label(f"Comments_Adult not sampled. Nest never observed {i}") for i in range(20)]
+    ax.barh(range(20), np.sort(rng.random(20)))
+    ax.set_yticks(range(20), names)
+    _style(ax, "Feature importance", "importance")
+    matrix, ax = _figure()
+    im = ax.imshow(rng.integers(0, 50, (3, 3)), cmap="Blues")
+    matrix.colorbar(im, ax=ax)
+    ax.set_xticks(range(3), ["Adelie", "Chinstrap penguin (Pygoscelis antarctica)", "Gentoo"])
+    _style(ax, "Confusion matrix", "predicted", "actual")
+    curves, ax = _figure()
+    for k in range(3):
+        ax.plot(np.linspace(0, 1, 50), np.linspace(0, 1, 50) ** (k + 1), label=f"class {k} (AUC 0.9{k})")
+    ax.legend(loc="lower right")
+    _style(ax, "ROC curve", "false positive rate", "true positive rate")
+    return [bars, matrix, curves]
+
+
+def test_a_plot_laid_out_once_is_the_png_matplotlib_saves_laying_it_out_twice():
+    """The layout is worked out once before the one draw that saves a plot (savefig with the
+    engine on draws twice): it must give the same PNG, byte for byte."""
+    import io
+
+    from plugins.visualizers import _png
+
+    for ours, theirs in zip(_three_figures(), _three_figures()):
+        assert ours.get_layout_engine() is not None
+        buf = io.BytesIO()
+        theirs.savefig(buf, format="png", facecolor="white")
+        assert _png(ours) == buf.getvalue()
