@@ -24,6 +24,8 @@
   size, skops load against joblib (bench/bundle.py; --only bundle).
 - The predict endpoint: p50/p99 of one record and of 1,000-record batches over HTTP against
   the same bundle's predict in-process (bench/serve.py; --only serve).
+- Idle footprint: PSS of every process `make run` starts, once warm (bench/footprint.py;
+  --only footprint; target <= 450 MB).
 """
 
 from __future__ import annotations
@@ -69,7 +71,8 @@ def one_run(base: str, workflow: dict, rerun=None) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", default="run,throughput,upload,sse,inspector,corpus,guards,bundle,serve,loop", help="comma-separated sections")
+    parser.add_argument("--only", default="run,throughput,upload,sse,inspector,corpus,guards,bundle,serve,loop,footprint",
+                        help="comma-separated sections")
     args = parser.parse_args(argv)
     sections = set(args.only.split(","))
     if "run" in sections:
@@ -123,6 +126,11 @@ def main(argv=None) -> int:
 
         print()
         loop.main([], runs=args.runs)
+    if "footprint" in sections:
+        from bench import footprint
+
+        print()
+        footprint.main([])
     return 0
 
 
