@@ -588,16 +588,17 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
     texts = [i for i, f in enumerate(table.schema) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     if not texts:
         return table
+    from concurrent.futures import ThreadPoolExecutor
+
     hint = decimal or values.decimal_hint_of([table.column(i) for i in texts], delimiter)
     columns = list(table.columns)
-    for i in texts:
-        name = table.column_names[i]
-        if name in forced:
-            continue
-        got = values.convert(name, table.column(i), hint)
-        columns[i] = got.array
-        if got.notice:
-            how.notice(got.notice, name)
+    todo = [i for i in texts if table.column_names[i] not in forced]
+    with ThreadPoolExecutor(2) as pool:  # Arrow's kernels leave the GIL: two columns at once
+        converted = pool.map(lambda i: values.convert(table.column_names[i], table.column(i), hint), todo)
+        for i, got in zip(todo, converted):  # in column order: the notices, and the first refusal
+            columns[i] = got.array
+            if got.notice:
+                how.notice(got.notice, table.column_names[i])
     how.decimal = hint
     return pa.table(columns, names=table.column_names)
 
