@@ -458,9 +458,9 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     def parse(encoding: str, newlines_in_values: bool):
         codec = None if encoding in ("utf-8", "utf-8-sig") else encoding
         names = list(header) + [f"__empty_{i}" for i in layout.drop]
-        # the first parse follows a file still arriving; a second one reads the whole file
-        follow = arriving.reader() if arriving is not None and not tried else None
-        tried.append(True)
+        nonlocal followed  # the first parse follows a file still arriving; a second one reads the whole file
+        follow = arriving.reader() if arriving is not None and not followed else None
+        followed = True
         with follow or contextlib.nullcontext():
             return pacsv.read_csv(
                 follow or path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=layout.skip_rows,
@@ -473,7 +473,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
                                                      null_values=[""] if comma_file else list(values.MISSING_WORDS),
                                                      column_types={c: pa.string() for c in as_text}))
 
-    tried: list = []
+    followed = False
 
     def parse_any(encoding):
         try:  # the fast, parallel parse; a quoted value with a line break needs the careful one
@@ -935,10 +935,7 @@ class Receiving:
             return None
         finally:
             self._service._lock.release()
-        if not answer:
-            for made in ((reply.get("ok") or {}).get("tmp_path"), (reply.get("ok") or {}).get("sample_tmp")):
-                if made:
-                    Path(made).unlink(missing_ok=True)
+        if not answer:  # what it made, if anything, the helper removed on reading the abort
             return None
         return self._service._answer(reply)
 

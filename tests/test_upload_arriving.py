@@ -25,6 +25,7 @@ import pytest
 
 from bench.upload import make_csv
 from tests.conftest import free_port, stop, wait_for
+from tests.test_uploads import _up
 
 ROOT = Path(__file__).resolve().parent.parent
 PIECE = 256 << 10
@@ -253,7 +254,7 @@ def test_the_app_reads_a_large_csv_as_it_arrives_refuses_an_oversized_one_and_go
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        assert wait_for(lambda: _answers(base), 60)
+        assert wait_for(lambda: _up(base), 60)
         expected = ingest_bytes(raw, "big.csv", tmp_path / "whole", 2**30)
         seen = []
         status, got = _post(base, "big.csv", raw,
@@ -281,14 +282,6 @@ def test_the_app_reads_a_large_csv_as_it_arrives_refuses_an_oversized_one_and_go
         stop(proc)
 
 
-def _answers(base: str) -> bool:
-    try:
-        urllib.request.urlopen(base + "/api/v1/node-types", timeout=2)
-        return True
-    except OSError:
-        return False
-
-
 def test_a_client_that_goes_away_mid_upload_does_not_hold_the_helper(tmp_path):
     """The connection drops half-way through a large CSV the helper was reading as it arrived:
     the next upload is read (the helper was told, and is free), and no part file stays."""
@@ -304,7 +297,7 @@ def test_a_client_that_goes_away_mid_upload_does_not_hold_the_helper(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        assert wait_for(lambda: _answers(base), 60)
+        assert wait_for(lambda: _up(base), 60)
         boundary = "gone"
         head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n").encode()
         with socket.create_connection(("127.0.0.1", port)) as s:
