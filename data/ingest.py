@@ -867,7 +867,7 @@ class IngestService:
             self._stop()
             self._lock.release()
             return None
-        return Receiving(self, given_up)
+        return Receiving(self, request.get("dest_dir"), given_up)
 
     def _exchange(self, *messages) -> dict:
         """Send, then read the helper's answer (holding the lock)."""
@@ -910,8 +910,9 @@ class Receiving:
     """An upload the helper reads as it arrives (IngestService.begin): ended once, by
     `finish` (all of it is there: the record, or the refusal) or `abort` (it never will be)."""
 
-    def __init__(self, service: IngestService, given_up=None):
+    def __init__(self, service: IngestService, dest_dir: str | None = None, given_up=None):
         self._service, self.open, self._given_up = service, True, given_up
+        self.dest_dir = dest_dir  # where the helper writes what it makes of the file
 
     def finish(self, size: int, digest: str) -> dict:
         return self._end({"end": size, "digest": digest}, answer=True)

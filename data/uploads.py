@@ -31,8 +31,10 @@ def read_while_arriving(filename: str, length: int) -> bool:
 
 def begin_upload(store: Store, ingest: IngestService, path: str, filename: str, options: dict | None,
                  expected: int) -> Receiving | None:
-    """The helper starts reading the upload arriving at `path` (None when it is busy: the
-    file is then read once it is all there). add_upload ends it."""
+    """The helper starts reading the upload arriving at `path` (None when read_while_arriving
+    says no, or it is busy: the file is then read once it is all there). add_upload ends it."""
+    if not read_while_arriving(filename, expected):
+        return None
     return ingest.begin(src=path, expected=expected, filename=filename, dest_dir=str(store.settings.datasets_dir),
                         limits=_limits(store.settings), options=options or None)
 
@@ -132,8 +134,6 @@ def begin_read_table(store: Store, ingest: IngestService, path: str, filename: s
                            given_up=lambda: shutil.rmtree(folder, ignore_errors=True))
     if started is None:
         shutil.rmtree(folder, ignore_errors=True)
-        return None
-    started.folder = folder
     return started
 
 
@@ -146,7 +146,7 @@ def read_table(store: Store, ingest: IngestService, path: str, filename: str, st
     import tempfile
 
     cfg = store.settings
-    folder = started.folder if started is not None else tempfile.mkdtemp(dir=cfg.home, prefix="scoring-")
+    folder = started.dest_dir if started is not None else tempfile.mkdtemp(dir=cfg.home, prefix="scoring-")
     try:
         with disk.translated(cfg, "The file to score", needed=2 * Path(path).stat().st_size):
             if started is not None:

@@ -36,11 +36,9 @@ async def ingest_upload(site: Site, request: Request) -> dict:
     # before a byte is written: the file kept as uploaded, and its Parquet conversion
     disk.require_free(cfg, "This upload", needed=2 * int(length) if length.isdigit() else 0)
 
-    async def follow(path: str, filename: str):  # a large CSV is parsed as it arrives
-        if not uploads.read_while_arriving(filename, int(length) if length.isdigit() else 0):
-            return None
+    async def follow(path: str, filename: str, expected: int):  # a large CSV is parsed as it arrives
         return await asyncio.to_thread(uploads.begin_upload, site.store, site.ingest, path, filename, options,
-                                       int(length))
+                                       expected)
 
     try:
         got = await receive_upload(request, cfg.datasets_dir, cfg.max_upload_bytes, follow=follow)

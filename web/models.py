@@ -41,11 +41,8 @@ async def ui_score(site: Site, request: Request):
     job_id, node_id = request.path_params["job_id"], request.path_params["node_id"]
     proba = request.query_params.get("proba") in ("1", "true")
     disk.require_free(site.cfg, "Scoring a file")
-    length = request.headers.get("content-length", "")
-
-    async def follow(path: str, filename: str):  # a large CSV is read as it arrives
-        return await asyncio.to_thread(uploads.begin_read_table, site.store, site.ingest, path, filename,
-                                       int(length) if length.isdigit() else 0)
+    async def follow(path: str, filename: str, expected: int):  # a large CSV is read as it arrives
+        return await asyncio.to_thread(uploads.begin_read_table, site.store, site.ingest, path, filename, expected)
 
     try:
         got = await receive_upload(request, site.cfg.datasets_dir, site.cfg.max_upload_bytes, hashed=False,

@@ -129,8 +129,9 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
     """The multipart file field streamed to a file in `dest_dir`; its SHA-256 beside it unless
     `hashed` is False (a file to score is not stored, so its hash names nothing: "").
 
-    `follow(path, filename)`, awaited once after the first part of the file is on disk, may
-    start reading the file while the rest arrives and answer a handle with `abort()` (called
+    `follow(path, filename, expected)`, awaited once after the first part of the file is on
+    disk (`expected`: the request's Content-Length, 0 if it has none), may start reading
+    the file while the rest arrives and answer a handle with `abort()` (called
     here, in a thread, if the upload fails) and whatever the caller ends it with; it is
     `Received.started`."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
@@ -155,7 +156,8 @@ async def receive_upload(request, dest_dir: Path, max_bytes: int, field: str = "
         if follow is not None and not asked:
             asked = True
             out.flush()  # what the reader sees is all that came
-            started = await follow(path, part.filename)
+            length = request.headers.get("content-length", "")
+            started = await follow(path, part.filename, int(length) if length.isdigit() else 0)
 
     try:
         await copy_file_part(request, MultipartParser(boundary, callbacks=part.callbacks()), part, write, flushed)
