@@ -7,25 +7,27 @@ import io
 
 
 def preload(heavy: bool = True) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    """`heavy=False` (the web process): the registries' declarations only, which the
+    editor reads; the ML stack itself is the job host's (heavy), which runs the jobs."""
     import pandas  # noqa: F401
-    import sklearn.ensemble  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
 
     from plugins import registry
 
     registry.models(), registry.metrics(), registry.plots(), registry.operations()
     if heavy:
+        import matplotlib
+
+        matplotlib.use("Agg")
         import imblearn.pipeline  # noqa: F401
         import joblib  # noqa: F401
         import optuna  # noqa: F401
         import shap  # noqa: F401
         import sklearn.compose  # noqa: F401
+        import sklearn.ensemble  # noqa: F401
         import sklearn.impute  # noqa: F401
         import sklearn.linear_model  # noqa: F401
         import sklearn.metrics  # noqa: F401
+        import sklearn.model_selection  # noqa: F401
         import sklearn.preprocessing  # noqa: F401
         import threadpoolctl  # noqa: F401
         import xgboost  # noqa: F401

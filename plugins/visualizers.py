@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from plugins.base import EvalData, Plot, PlotError
 
@@ -22,6 +20,9 @@ BLUE, ORANGE, GREY = "#4f46e5", "#f97316", "#94a3b8"
 
 
 def _figure(w=6.4, h=4.6):
+    from matplotlib.figure import Figure  # here, not at the top: the web process reads this registry's
+    # declarations and never draws (matplotlib is 26 MB it would hold for nothing)
+
     fig = Figure(figsize=(w, h), dpi=100, layout="constrained")
     return fig, fig.add_subplot(1, 1, 1)
 
@@ -526,6 +527,8 @@ def partial_dependence_plot(d: EvalData) -> bytes:
 
             named = model_positive(d)
             model = _positive_last(d.model, classes, named)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(7.2, 4.8 if len(features) > 2 else 3.4), dpi=100, layout="constrained")
     cols = 2 if len(features) > 1 else 1
     rows = (len(features) + 1) // 2
@@ -641,6 +644,8 @@ def render_plot(key: str, data: EvalData) -> bytes:
         raise PlotError(f"Unknown plot {key!r}.")
     if data.problem_type not in plot.problem_types:
         raise PlotError(f"{plot.name} does not apply to {data.problem_type}.")
+    import matplotlib
+
     # set for the process, not in an rc_context that a concurrent render could restore midway:
     # every text a plot draws (ticks and legends are made while saving) is the user's data
     matplotlib.rcParams["text.parse_math"] = False

@@ -59,30 +59,33 @@ def test_app_py_assembles_and_defines_no_route():
 
 def test_the_web_process_never_imports_the_worker(tmp_path):
     """The web side submits (executor.submit); the worker (which starts a forkserver when
-    imported) is the consumer's. Checked in a fresh interpreter: after create_app, a page,
-    and a run submitted."""
+    imported) is the consumer's, and so is drawing: matplotlib (26 MB the web held from its
+    warm-up on) is the job host's. Checked in a fresh interpreter: after create_app, the
+    warm-up `python app.py` does, a page, and a run submitted."""
     import subprocess
     import sys
 
     code = """
 import sys, json
-from app import create_app
+from app import create_app, warm_up
 from starlette.testclient import TestClient
 app = create_app()
-seen = ["executor.worker" in sys.modules, "executor.runner" in sys.modules]
+warm_up(app)
+seen = ["executor.worker" in sys.modules, "executor.runner" in sys.modules, "matplotlib" in sys.modules]
 web = TestClient(app)
 wf = json.load(open("examples/classification.json"))
 made = web.post("/api/v1/workflows", json=wf).json()
 r = web.post(f"/api/v1/workflows/{made['id']}/run")
 assert r.status_code == 202, r.text
 web.get(f"/workflows/{made['id']}")
-seen += ["executor.worker" in sys.modules, "executor.runner" in sys.modules]
+seen += ["executor.worker" in sys.modules, "executor.runner" in sys.modules, "matplotlib" in sys.modules]
+app.state.ingest.close()
 print(json.dumps(seen))
 """
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=240,
                        env={**__import__("os").environ, "PLAYGROUND_HOME": str(tmp_path)})
     assert r.returncode == 0, r.stderr[-3000:]
-    assert r.stdout.strip().splitlines()[-1] == "[false, false, false, false]"
+    assert r.stdout.strip().splitlines()[-1] == "[false, false, false, false, false, false]"
 
 
 @pytest.mark.parametrize("path", files("components", "inspectors"), ids=lambda p: str(p.relative_to(ROOT)))
