@@ -33,7 +33,7 @@ from bench.server import running_app
 
 GRAPH = {**BUNDLE_GRAPH, "name": "bench serve"}
 ONE_RECORD_CALLS = 300
-BATCH_CALLS = 40
+BATCH_CALLS = 120
 BATCH = 1_000
 
 
@@ -126,7 +126,10 @@ def main(argv=None) -> dict:
                 in_process(rows)
                 local_ms.append((time.perf_counter() - t) * 1000)
             out[label] = {"endpoint_p50_ms": statistics.median(http_ms), "endpoint_p99_ms": _pct(http_ms, 99),
-                          "in_process_p50_ms": statistics.median(local_ms), "in_process_p99_ms": _pct(local_ms, 99)}
+                          "in_process_p50_ms": statistics.median(local_ms), "in_process_p99_ms": _pct(local_ms, 99),
+                          # each endpoint call against the in-process call right after it: the
+                          # two see the same moment of the machine, whose load moves both
+                          "paired_ratio_p50": statistics.median(h / max(loc, 1e-9) for h, loc in zip(http_ms, local_ms))}
         conn.close()
         out["logged_parts_p50_ms"] = _logged_parts(app.home)
     one, batch = out["one record"], out[f"{BATCH:,} records"]
@@ -136,7 +139,7 @@ def main(argv=None) -> dict:
               f"in-process p50 {m['in_process_p50_ms']:.1f} ms, p99 {m['in_process_p99_ms']:.1f} ms")
     print(f"  one record: +{one['endpoint_p50_ms'] - one['in_process_p50_ms']:.1f} ms over in-process p50 "
           f"(target <= 5 ms); {BATCH:,} records: {batch['endpoint_p50_ms'] / batch['in_process_p50_ms']:.2f}x "
-          f"(target <= 1.2x)")
+          f"(target <= 1.2x; median of the {BATCH_CALLS} call-by-call ratios {batch['paired_ratio_p50']:.2f}x)")
     for rows, parts in out["logged_parts_p50_ms"].items():
         print(f"  as logged by the endpoint, {rows:,} rows, p50: "
               + ", ".join(f"{k} {v:.1f} ms" for k, v in parts.items()))
