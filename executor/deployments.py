@@ -295,13 +295,20 @@ def records_frame(records, limits: tuple[int, int] | None = None):
     return frame
 
 
-def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str | None = None):
+def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str | None = None,
+              scratch: str | None = None):
     """The rows of a CSV body (UTF-8, or the `charset` its Content-Type names; a header line
     of column names), at most MAX_ROWS, its header at most `limits[0]` columns wide
-    (column_limit)."""
+    (column_limit). Read as an uploaded file is, and as "Score a file" reads one (the one
+    reader, data.ingest, here in this process: a body is small): its delimiter (a European
+    export's `;`), decimal commas, thousands separators, currencies, percentages, day-first
+    dates and missing markers. `scratch`: the folder its bytes are read from (the home)."""
     import codecs
+    import shutil
+    import tempfile
+    from pathlib import Path
 
-    import pandas as pd
+    from data import ingest
 
     encoding = "utf-8-sig"
     unknown = Invalid(f"The CSV body's charset {quoted(str(charset)[:40])} is not a text encoding this server knows: "
@@ -323,29 +330,43 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     if not text.strip():
         raise Invalid("The CSV body holds no rows to score: send a header line of column names, then the rows.")
     if limits is not None:
-        try:
-            header = next(csv.reader(io.StringIO(text)), [])
+        first = text.lstrip("\ufeff").split("\n", 1)[0]
+        try:  # the widest the header can be read, whichever delimiter the reader finds
+            width = max(len(next(csv.reader([first], delimiter=d), [])) for d in ",;\t|")
         except csv.Error as e:
             raise Invalid(f"The CSV body could not be read: {str(e).strip()[:200]}") from None
-        if len(header) > limits[0]:
-            raise _too_wide("The CSV header has", len(header), limits)
+        if width > limits[0]:
+            raise _too_wide("The CSV header has", width, limits)
+    folder = tempfile.mkdtemp(dir=scratch, prefix="predict-")
     try:
-        frame = pd.read_csv(io.StringIO(text), nrows=MAX_ROWS + 1)
-    except (ValueError, pd.errors.ParserError) as e:
-        raise Invalid(f"The CSV body could not be read: {str(e).strip()[:200]}") from None
+        src = Path(folder) / "body.csv"
+        src.write_bytes(body)
+        limit = ingest.Limits(max_bytes=len(body) + 1, max_columns=max(limits[0], 1) if limits else 2000,
+                              max_cells=2 * len(body) + 2)  # bounded by the body: the row limit is said below
+        try:
+            read = ingest.ingest_path(src, "body.csv", folder, limit, options={"encoding": encoding}, table_only=True)
+        except ingest.DatasetError as e:  # the reader's sentence, about the body it read
+            said = str(e)
+            raise Invalid(f"The CSV body{said[len('The file'):]}" if said.startswith("The file ") else
+                          f"The CSV body could not be read: {said}") from None
+        frame = ingest.read_converted(read["tmp_path"])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     if len(frame) > MAX_ROWS:
-        raise _too_many(sum(1 for line in text.splitlines()[1:] if line.strip()))
+        raise _too_many(len(frame))
     if frame.empty:
         raise Invalid("The CSV body holds a header but no rows to score.")
+    frame.attrs["reading"] = [n["text"] for n in read["notices"]]  # every conversion, said in the answer
     return frame
 
 
 def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int, int] | None = None,
-                  charset: str | None = None):
+                  charset: str | None = None, scratch: str | None = None):
     """The rows a request sends: a CSV body (text/csv), else JSON `{"records": [...]}` read
-    by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's."""
+    by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's;
+    `scratch`: where a CSV body is read from."""
     if content_type == "text/csv":
-        return csv_frame(body, limits, charset)
+        return csv_frame(body, limits, charset, scratch)
     parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
     return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits)
 
@@ -395,7 +416,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     if not was_loaded:  # this request loaded the version: a part of its own, not hidden in the total
         entry["load_ms"] = _ms(t)
     t = time.perf_counter()
-    frame = request_frame(body, content_type, parse_json, column_limit(card), charset)
+    frame = request_frame(body, content_type, parse_json, column_limit(card), charset, str(store.settings.home))
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
     t = time.perf_counter()
     try:
@@ -416,6 +437,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
               "predictions": predicted.tolist()}
     if unseen:  # scored, and said: values training never saw go in as an unknown category
         answer["warnings"] = unseen
+    if frame.attrs.get("reading"):  # how a CSV body's values were read ('2.121,88 €' as 2121.88 ...)
+        answer["reading"] = frame.attrs["reading"]
     if proba:
         # the classes as the predictions name them (integers stay integers): a client matches
         # a prediction to its probability column by equality
