@@ -76,6 +76,7 @@ KNOWN = [
     ("HSAUR/epilepsy", "ids", "subject"), ("Ecdat/Tuna", "ids", "Tuna.hid"), ("Ecdat/Ketchup", "ids", "Ketchup.hid"),
     ("HistData/Guerry", "ids", "dept"), ("car/Prestige", "ids", "census"), ("Ecdat/PSID", "ids", "intnum"),
     ("Ecdat/Males", "ids", "nr"), ("gap/crohn", "ids", "fid"), ("gap/crohn", "ids", "mid"),
+    ("MASS/crabs", "ids", "index"),  # 1..50 again in each species and sex
     ("MASS/birthwt", "leak", "low"), ("COUNT/lbw", "leak", "low"), ("COUNT/rwm1984", "leak", "edlevel"),
     ("quantreg/uis", "leak", "TIME"), ("lme4/cake", "leak", "temperature"), ("pscl/RockTheVote", "leak", "strata"),
     ("Ecdat/Hedonic", "baseline", "rf"),

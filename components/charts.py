@@ -123,10 +123,12 @@ def ColumnChart(chart: dict | None):
 
 
 def ClassBalance(classes: list, missing: int = 0):
-    """Each class of the target: its rows, its share of the rows that have a target, a bar."""
+    """Each class of the target: its rows, its share of the rows that have a target, a bar.
+    One line a class: a name longer than the card has room for ends in an ellipsis and is
+    whole in its title."""
     total = sum(n for _, n in classes) or 1
     top = max((n for _, n in classes), default=1) or 1
-    rows = [Tr(Td(fmt_value(value), cls="cls"),
+    rows = [Tr(Td(Span(fmt_value(value), title=fmt_value(value)), cls="cls"),
                Td(Span(Span(cls="fill", style=f"width:{100 * n / top:.1f}%"), cls="track",
                        title=f"{n:,} of {total:,} rows"), cls="barcell"),
                Td(f"{n:,}", cls="num"), Td(f"{100 * n / total:.1f}%", cls="num"), data_class=str(value))

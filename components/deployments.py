@@ -156,8 +156,9 @@ def DeploymentsPage(deployments: list[dict], keys: list[dict]):
 
 
 def DeployResult(made: dict | None = None, error: str | None = None):
-    """What "Deploy…" on a trained model answered."""
+    """What "Deploy…" on a trained model answered: the new version in production, or the
+    version that already held this model."""
     if error:
         return P(error, cls="notice error", role="alert", data_deploy_error="1")
-    return P(f"{made['message']}: ", A("see it on the Deployments page", href=f"/deployments#deployment-{made['deployment']}"),
-             cls="notice", data_deployed=str(made["version"]))
+    return P(f"{made['message']}. ", A("See it on the Deployments page", href=f"/deployments#deployment-{made['deployment']}"),
+             ".", cls="notice", data_deployed=str(made["version"]), data_created="1" if made.get("created", True) else "0")

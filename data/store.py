@@ -202,7 +202,16 @@ def _m12(db: sqlite_utils.Database):
     db.execute("ALTER TABLE prediction_log ADD COLUMN load_ms REAL")
 
 
-MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10, _m11, _m12]
+def _m13(db: sqlite_utils.Database):
+    # the digest of the trained model a version holds (executor.bundle.model_digest): deploying
+    # a model a deployment already has points the alias at that version instead of adding an
+    # identical one. Versions registered before it have none: for them, the same run and model
+    # node is the same model
+    db.execute("ALTER TABLE model_versions ADD COLUMN model_sha256 TEXT")
+    db.execute("CREATE INDEX model_versions_model ON model_versions (deployment, model_sha256)")
+
+
+MIGRATIONS = [_m1, _m2, _m3, _m4, _m5, _m6, _m7, _m8, _m9, _m10, _m11, _m12, _m13]
 
 
 def migrate(db: sqlite_utils.Database) -> int:
@@ -1099,10 +1108,14 @@ class Store:
     # ------------------------------------------------------------------ model registry
     def add_model_version(self, deployment: str, bundle: bytes, card: dict, *, job_id: str | None,
                           model_node_id: str | None, deploy_node_id: str | None, alias: str = "production",
-                          why: str = "") -> dict:
+                          why: str = "", model_sha256: str | None = None) -> dict:
         """A new immutable version of `deployment` (numbered from 1), with `alias` pointed at
-        it, in one transaction. A run's Deploy node registers once: asked again (a retried
-        attempt), the version it made is given back."""
+        it, in one transaction; the version, with `existing` False. A run's Deploy node
+        registers once: asked again (a retried attempt), the version it made is given back.
+        A model the deployment already has (the same `model_sha256`; for a version registered
+        before digests were kept, the same run and model node) makes no new version: `alias`
+        is pointed at that one (recorded in its history when it moves) and it is given back
+        with `existing` True and `moved` saying whether the alias moved."""
         import hashlib
 
         with self.tx() as db:
@@ -1110,15 +1123,30 @@ class Store:
                 had = self._one("SELECT deployment, version FROM model_versions WHERE job_id = ? AND deploy_node_id = ?",
                                 [job_id, deploy_node_id])
                 if had is not None:
-                    return self.model_version(had["deployment"], had["version"])
+                    return {**self.model_version(had["deployment"], had["version"]), "existing": False}
+            same = self._one(
+                "SELECT version FROM model_versions WHERE deployment = ? AND (model_sha256 = ? OR (model_sha256 IS "
+                "NULL AND job_id = ? AND model_node_id = ?)) ORDER BY version = (SELECT version FROM "
+                "deployment_aliases WHERE deployment = ? AND alias = ?) DESC, version DESC LIMIT 1",
+                [deployment, model_sha256, job_id, model_node_id, deployment, alias]) if model_sha256 else None
+            if same is not None:
+                number = same["version"]
+                pointed = self._one("SELECT version FROM deployment_aliases WHERE deployment = ? AND alias = ?",
+                                    [deployment, alias])
+                moved = pointed is None or pointed["version"] != number
+                if moved:
+                    self._point(db, deployment, alias, number,
+                                f"{why or 'deployed'}: the same model as version {number}, no new version")
+                return {**self.model_version(deployment, number), "existing": True, "moved": moved}
             number = (self._one("SELECT MAX(version) AS n FROM model_versions WHERE deployment = ?",
                                 [deployment])["n"] or 0) + 1
             db["model_versions"].insert({
                 "id": new_id("ver"), "deployment": deployment, "version": number, "job_id": job_id,
                 "model_node_id": model_node_id, "deploy_node_id": deploy_node_id, "bundle": bundle,
-                "bundle_sha256": hashlib.sha256(bundle).hexdigest(), "card": _dumps(card), "created_at": now()})
+                "bundle_sha256": hashlib.sha256(bundle).hexdigest(), "model_sha256": model_sha256,
+                "card": _dumps(card), "created_at": now()})
             self._point(db, deployment, alias, number, why or f"version {number} registered")
-        return self.model_version(deployment, number)
+        return {**self.model_version(deployment, number), "existing": False}
 
     def _point(self, db, deployment: str, alias: str, version: int, why: str) -> None:
         was = self._one("SELECT version FROM deployment_aliases WHERE deployment = ? AND alias = ?", [deployment, alias])
@@ -1140,7 +1168,8 @@ class Store:
 
     def model_version(self, deployment: str, version: int, with_bundle: bool = False) -> dict | None:
         columns = "*" if with_bundle else ("id, deployment, version, job_id, model_node_id, deploy_node_id, "
-                                           "bundle_sha256, length(bundle) AS bundle_bytes, card, created_at")
+                                           "bundle_sha256, model_sha256, length(bundle) AS bundle_bytes, card, "
+                                           "created_at")
         row = self._one(f"SELECT {columns} FROM model_versions WHERE deployment = ? AND version = ?",
                         [deployment, version])
         if row is not None:
@@ -1164,7 +1193,7 @@ class Store:
         aliases' history."""
         self.require_deployment(deployment)
         versions = [{**r, "card": _loads(r["card"])} for r in self.db.query(
-            "SELECT id, deployment, version, job_id, model_node_id, deploy_node_id, bundle_sha256, "
+            "SELECT id, deployment, version, job_id, model_node_id, deploy_node_id, bundle_sha256, model_sha256, "
             "length(bundle) AS bundle_bytes, card, created_at FROM model_versions WHERE deployment = ? "
             "ORDER BY version DESC", [deployment])]
         aliases = {r["alias"]: r["version"] for r in self.db.query(

@@ -119,6 +119,18 @@ class NotPortable(Invalid):
     """A model skops cannot save: it has no bundle (the run's own model is kept)."""
 
 
+def model_digest(store: Store, job_id: str, node_id: str) -> str:
+    """The SHA-256 of a run's trained model as the run saved it (its model artifact; the skops
+    file of a run made before those were made on demand): what says two deployed models are
+    the same. The same model reused from the node cache by a later run is the same file; a
+    bundle is not compared (its zip, its skops file and its card are written anew each time)."""
+    _, node = _model_node(store, job_id, node_id)
+    facts = node["output"]["portable"]
+    path = Path(store.get_artifact(job_id, facts.get("model_artifact_id") or facts["skops_artifact_id"])["path"])
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
 def _model_path(store: Store, job_id: str, facts: dict) -> Path:
     return Path(store.get_artifact(job_id, facts["model_artifact_id"])["path"])
 

@@ -3,7 +3,8 @@
 A Deploy node (nodes/deploy.py) registers the run's model as a new immutable version of a
 deployment: the model bundle's bytes (executor/bundle.py), its model card, the run and the
 nodes it came from; the deployment's `production` alias then points at it (aliases, not
-stages: rolling back is moving the alias). Prediction loads a version's model from its
+stages: rolling back is moving the alias). A model the deployment already has (the same
+trained model: bundle.model_digest) is not registered again: the alias moves to its version. Prediction loads a version's model from its
 stored bundle, with the reviewed list of trusted types (never pickle), once per version
 per process, and scores records with the one column rule of playground_runtime (what the
 bundle's predict.py uses). Keys: only a SHA-256 hash and a prefix are kept.
@@ -46,18 +47,27 @@ def deploy(store: Store, job_id: str, model_node_id: str, name: str, *, metrics:
     """A new version of `name` made of a run's trained model (the model node's bundle and
     card), `production` pointed at it: what a Deploy node does and what "Deploy…" on a
     completed model in the results does. `metrics`: the run's metrics entries so far (a
-    run still going); a finished run's own otherwise."""
+    run still going); a finished run's own otherwise. A model `name` already has (the same
+    trained model: bundle.model_digest) makes no new version: production points at that
+    one, and `created` is False and the message says which version it already was."""
     problem = name_problem(name)
     if problem:
         raise Invalid(problem)
     _, data, card = bundle.bundle_and_card(store, job_id, model_node_id, metrics)
     version = store.add_model_version(name, data, card, job_id=job_id, model_node_id=model_node_id,
                                       deploy_node_id=deploy_node_id,
-                                      why=why or f"deployed by hand from run {job_id} (model {model_node_id})")
-    return {"deployment": name, "version": version["version"], "alias": "production", "job_id": job_id,
-            "model_node_id": model_node_id, "bundle_sha256": version["bundle_sha256"],
-            "url": f"/api/v1/deployments/{name}",
-            "message": f"{name} version {version['version']} is in production"}
+                                      why=why or f"deployed by hand from run {job_id} (model {model_node_id})",
+                                      model_sha256=bundle.model_digest(store, job_id, model_node_id))
+    n = version["version"]
+    if not version["existing"]:
+        message = f"{name} version {n} is in production"
+    elif version["moved"]:
+        message = f"This model was already version {n} of {name}: no new version, production points at version {n} again"
+    else:
+        message = f"This model was already version {n} of {name}, in production: no new version"
+    return {"deployment": name, "version": n, "alias": "production", "created": not version["existing"],
+            "job_id": job_id, "model_node_id": model_node_id, "bundle_sha256": version["bundle_sha256"],
+            "url": f"/api/v1/deployments/{name}", "message": message}
 
 
 def register(store: Store, job_id: str, deploy_node_id: str, name: str, model, metrics: dict) -> dict:

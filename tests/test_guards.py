@@ -103,6 +103,18 @@ def test_near_unique_codes_entity_ids_and_row_numbers_are_ids():
     # a row number shuffled (the file sorted by another column), named nothing telling
     shuffled = realdata.with_row_id(pyd("birthwt"), "n").sort_values("bwt")
     assert tables.id_reason(shuffled["n"], len(shuffled), first=True) == "a row number"
+    # a row number within groups: crabs' index counts 1..50 in each species and sex
+    assert roles(pyd("crabs"))["index"] == "id"
+
+
+@pytest.mark.parametrize("table, column", [
+    ("airquality", "Day"), ("sleepstudy", "Days"), ("Airline", "year"), ("Traffic", "day"), ("morley", "Run"),
+    ("respiratory", "visit"), ("bladder", "enum"), ("GaltonFamilies", "childNum"),
+])
+def test_counts_that_start_again_in_each_group_are_not_ids_unless_named_as_a_number_of_the_row(table, column):
+    """Days of the month, a panel's years, visits and event numbers count 1, 2, 3 ... again
+    in each month, firm or patient, as a row number within groups does: they stay numbers."""
+    assert roles(pyd(table))[column] == "numeric"
 
 
 @pytest.mark.parametrize("table, columns", [

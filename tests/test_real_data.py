@@ -211,6 +211,23 @@ def test_id_columns_are_left_out_of_the_features_with_a_word_and_can_be_included
     assert "id" not in [c["name"] for c in r.upstream["s"].columns]
 
 
+def test_a_row_number_counting_again_in_each_group_is_an_id_left_out_and_never_the_target(uploads):
+    """The penguins as published: `Sample Number` counts 1..152, 1..124, 1..68, one stretch
+    per species, so its range alone tells Chinstraps (never above 68) from the rest."""
+    rec = uploads.add(realdata.penguins_raw(), "penguins-raw")
+    sample = next(c for c in rec["profile"]["columns"] if c["name"] == "Sample Number")
+    assert sample["role"] == "id" and sample["id_reason"].startswith("a row number within each of 3 groups")
+    assert rec["profile"]["suggested_target"] == "Species"
+    result = run(uploads, workflow(rec["id"], "Species", "classification"))
+    assert result["status"] == "completed"
+    assert "Sample Number" not in result["model"].feature_names_in_
+    [note] = [w for w in warnings(result, "d") if w.startswith("Left out")]
+    assert "'Sample Number' (a row number within each of 3 groups of rows: 1–152, 1–124, 1–68)" in note
+    # chosen as the target, it is refused with why
+    r = resolve(workflow(rec["id"], "Sample Number", "regression"), dataset_facts=uploads.info)
+    assert "a row number within each of 3 groups" in r.field_errors["d"]["target_column"]
+
+
 def test_names_and_short_texts_unique_per_row_are_ids_but_dates_are_not():
     days = pd.date_range("2024-01-01", periods=32).strftime("%Y-%m-%d")
     df = tables.parse_iso_dates(realdata.mtcars().assign(day=days))

@@ -19,14 +19,23 @@ from tests.test_ui_browser import ARTIFACTS, api, browser, page, server  # noqa:
 pytestmark = [pytest.mark.browser]
 
 
-def upload_penguins(pg, server):
-    path = Path(tempfile.mkdtemp()) / "penguins.csv"
-    palmerpenguins.load_penguins().to_csv(path, index=False)
+def upload_penguins(pg, server, frame=None, name="penguins"):
+    path = Path(tempfile.mkdtemp()) / f"{name}.csv"
+    (palmerpenguins.load_penguins() if frame is None else frame).to_csv(path, index=False)
     pg.goto(f"{server}/datasets")
     pg.set_input_files("#upload-file", str(path))
     pg.click("#upload-form button[type=submit]")
-    pg.wait_for_selector("text=Added penguins.")
-    return next(d for d in api(server, "/api/v1/datasets")["uploads"] if d["name"] == "penguins")
+    pg.wait_for_selector(f"text=Added {name}.")
+    return next(d for d in api(server, "/api/v1/datasets")["uploads"] if d["name"] == name)
+
+
+def set_target(pg, ds, target):
+    """The target, set with the dataset page's own form."""
+    pg.select_option("#ds-target", target)
+    pg.select_option("#ds-problem", "auto")
+    pg.click("#target-form button[type=submit]")
+    pg.wait_for_url(f"**/datasets/{ds['id']}?saved=1")
+    assert pg.locator("#target-form [role=status]").inner_text().startswith("Saved")
 
 
 def test_the_dataset_profile_draws_columns_target_balance_and_gaps(page, server):
@@ -34,12 +43,7 @@ def test_the_dataset_profile_draws_columns_target_balance_and_gaps(page, server)
     ds = upload_penguins(pg, server)
     pg.click(f"a[href='/datasets/{ds['id']}']")
     pg.wait_for_url(f"**/datasets/{ds['id']}")
-    # the target, set with the page's own form
-    pg.select_option("#ds-target", "sex")
-    pg.select_option("#ds-problem", "auto")
-    pg.click("#target-form button[type=submit]")
-    pg.wait_for_url(f"**/datasets/{ds['id']}?saved=1")
-    assert pg.locator("#target-form [role=status]").inner_text().startswith("Saved")
+    set_target(pg, ds, "sex")
 
     rows = pg.locator("table.profile tbody tr")
     assert rows.count() == 8
@@ -83,6 +87,43 @@ def test_the_dataset_profile_draws_columns_target_balance_and_gaps(page, server)
     pg.wait_for_url("**/workflows/wf_*")
     wf = api(server, f"/api/v1/workflows/{pg.url.rsplit('/', 1)[1]}")
     assert wf["graph"]["nodes"][0]["config"]["target_column"] == "sex"
+
+
+# the lines of text in each cell of each row (cells without text left out): the distinct tops
+# of the boxes its text is laid out in
+CELL_LINES = """table => [...table.tBodies[0].rows].map(tr => [...tr.cells].filter(td => td.innerText.trim()).map(td => {
+    const tops = new Set(), walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        for (const r of range.getClientRects()) if (r.width > 0) tops.add(Math.round(r.top));
+    }
+    return tops.size;
+}))"""
+
+
+def test_class_names_as_published_keep_the_class_balance_one_line_a_row(page, server):
+    """The penguins as the study published them name each species in full ('Chinstrap
+    penguin (Pygoscelis antarctica)'): the class balance used to wrap them onto four lines
+    at 1366 px while the card had room."""
+    pg = page
+    ds = upload_penguins(pg, server, palmerpenguins.load_penguins_raw(), "penguins-raw")
+    pg.goto(f"{server}/datasets/{ds['id']}")
+    set_target(pg, ds, "Species")
+    table = pg.locator("#target-card table.class-balance")
+    for width, height in ((1366, 768), (1600, 1000)):
+        pg.set_viewport_size({"width": width, "height": height})
+        pg.wait_for_timeout(100)
+        assert table.locator("tbody tr").count() == 3
+        lines = table.evaluate(CELL_LINES)
+        assert lines == [[1, 1, 1]] * 3, f"the class balance wraps at {width}px: {lines}"
+        names = table.locator("td.cls").all_inner_texts()
+        assert names[2] == "Chinstrap penguin (Pygoscelis antarctica)"  # whole, not cut short
+        fills = [table.locator("tbody tr").nth(i).locator(".fill").bounding_box()["width"] for i in range(3)]
+        assert fills[0] >= 100 and abs(fills[2] / fills[0] - 68 / 152) < 0.02  # bars drawn to scale
+        overflow = pg.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the page scrolls sideways at {width}px"
+        pg.locator("#target-card").screenshot(path=str(ARTIFACTS / f"dataset-class-balance-{width}.png"))
 
 
 def test_the_split_preview_counts_what_a_workers_run_splits(server):

@@ -30,11 +30,21 @@ def server():
 
 @pytest.fixture(scope="module")
 def finished(server):
-    """Two finished runs of the wine workflow (a forest, then a tree)."""
+    """A finished run of the wine workflow (a forest)."""
     wf = api(server, "/api/v1/workflows", {"name": "Wine forest", **GRAPH})
     first = run_to_end(server, wf["id"])
     assert first["status"] == "completed", first.get("error_message")
     return wf, first
+
+
+def a_tree(server) -> dict:
+    """A finished run of the wine workflow with a tree for its model: another model."""
+    nodes = [{**n, "config": {"algorithm": "decision_tree", "hyperparameters": {}}} if n["id"] == "m" else n
+             for n in GRAPH["nodes"]]
+    wf = api(server, "/api/v1/workflows", {"name": "Wine tree", **GRAPH, "nodes": nodes})
+    job = run_to_end(server, wf["id"])
+    assert job["status"] == "completed", job.get("error_message")
+    return job
 
 
 def wine_rows(n=3):
@@ -71,7 +81,20 @@ def test_deploy_watch_use_roll_back_and_revoke(page, server, finished):  # noqa:
     pg = page
     version, said = deploy_from_results(pg, server, wf, "wine")
     assert version == 1 and "wine version 1 is in production" in said
-    assert deploy_from_results(pg, server, wf, "wine")[0] == 2  # the same model again: a new version
+    # the same model again: no identical version 2, and the panel says which version it is
+    version, said = deploy_from_results(pg, server, wf, "wine")
+    assert version == 1 and "This model was already version 1 of wine, in production: no new version" in said
+    assert api(server, f"/api/v1/jobs/{a_tree(server)['id']}/models/m/deploy", {"name": "wine"})["version"] == 2
+    # the forest once more: production goes back to version 1, and the page's history says why
+    version, said = deploy_from_results(pg, server, wf, "wine")
+    assert version == 1 and "already version 1 of wine: no new version, production points at version 1 again" in said
+    pg.goto(f"{server}/deployments")
+    card = pg.locator("[data-deployment=wine]")
+    assert card.locator("tr[data-version]").count() == 2
+    assert card.locator("[data-production]").get_attribute("data-production") == "1"
+    card.locator(".alias-history summary").click()
+    assert "the same model as version 1, no new version" in card.locator(".alias-history tbody tr").first.inner_text()
+    api(server, "/api/v1/deployments/wine/alias", {"alias": "production", "version": 2}, method="PUT")
 
     pg.goto(f"{server}/workflows/{wf['id']}")
     pg.locator(".topnav a", has_text="Deployments").click()

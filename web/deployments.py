@@ -69,10 +69,11 @@ async def api_move_alias(site: Site, request: Request, name: str):
 
 @routes("/api/v1/jobs/{job_id}/models/{node_id}/deploy", methods=["post"])
 async def api_deploy_model(site: Site, request: Request, job_id: str, node_id: str):
-    """A run's trained model as a new version of a deployment, in production: {"name": ...}."""
+    """A run's trained model as a new version of a deployment, in production: {"name": ...}
+    (201); a model the deployment already has is that version, put in production (200)."""
     body = await json_body(request)
     made = await asyncio.to_thread(deployments.deploy, site.store, job_id, node_id, body.get("name"))
-    return JSONResponse(made, status_code=201)
+    return JSONResponse(made, status_code=201 if made["created"] else 200)
 
 
 @routes.stream(PREDICT_PATH, methods=["POST"])
