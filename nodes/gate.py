@@ -6,6 +6,11 @@ The metric is one the model offers (its capabilities) with a direction; which wa
 goes is the metric's own declaration (plugins/evaluators.py: higher or lower is better).
 A metric the Evaluate node did not compute is computed here on the same test rows.
 
+By default the gate also fails a model the run's guards found against (Split: a feature that
+gives the target away; Evaluate: no better than the majority baseline), whatever its metric:
+an automated deploy of a model whose score comes from a leak is what a gate is there to stop.
+`fail_on_findings` off, the threshold alone decides and a pass says what was found.
+
 Optionally the model must also beat the version a deployment has in production by at least
 `min_improvement` (TFX's change threshold): the production version's value of the metric is
 its model card's (its own test rows), read through the run's registry; with no production
@@ -26,6 +31,10 @@ PARAMS = (
           help="The metric to judge the model by, among those its algorithm offers."),
     Param("threshold", "float", default=None, label="Threshold",
           help="Pass when the metric is at least this (or at most, for an error metric)."),
+    Param("fail_on_findings", "bool", default=True, label="Fail on the guards' findings",
+          help="Fail when Split found a feature that gives the target away or Evaluate found the model no better "
+               "than the baseline, whatever the metric says. Off: the threshold alone decides, and a pass says "
+               "what was found."),
     Param("deployment", "str", default="", label="Compare with deployment", advanced=True,
           help="A deployment whose production version the model must beat (with the improvement below)."),
     Param("min_improvement", "float", default=None, nullable=True, min=0.0, label="Must beat production by",
@@ -151,7 +160,7 @@ def run(config: dict, inputs: dict, ctx) -> dict:
                             "in the app.")
         judged = compared(judged, ctx.production_metric(config["deployment"], key), config["deployment"],
                           float(config["min_improvement"]))
-    judged = with_caveats(judged, evaluation)
+    judged = with_caveats(judged, evaluation, strict=config.get("fail_on_findings", True))
     out = replace(evaluation, verdict=judged)
     return {judged["decision"]: out}
 
@@ -173,13 +182,19 @@ def caveats(evaluation: EvaluationArtifact) -> list[str]:
     return out
 
 
-def with_caveats(judged: dict, evaluation: EvaluationArtifact) -> dict:
-    """The verdict with the caveats: listed, and said after a pass (what goes on to Deploy)."""
+def with_caveats(judged: dict, evaluation: EvaluationArtifact, strict: bool = True) -> dict:
+    """The verdict with the caveats: listed; a pass is a fail when `strict` (the gate's
+    "Fail on the guards' findings"), else said with what was found (what goes on to Deploy)."""
     found = caveats(evaluation)
     if not found:
         return judged
     if judged["decision"] != "pass":
         return {**judged, "caveats": found}
+    if strict:
+        cleared = judged["message"].removesuffix(": pass")
+        return {**judged, "decision": "fail", "caveats": found, "failed_on_findings": True,
+                "message": f"{cleared}, but {'; '.join(found)}: fail (this gate fails on the guards' findings; "
+                           "turn \"Fail on the guards' findings\" off to decide on the threshold alone)"}
     return {**judged, "caveats": found, "message": f"{judged['message']} — but {'; '.join(found)}"}
 
 
@@ -194,6 +209,10 @@ def export(config: dict, ctx) -> Exported:
     metric = registry.metrics()[config["metric"]]
     value, why, judged = ctx.name("gate_value"), ctx.name("gate_why"), ctx.name("gate")
     notes = []
+    if config.get("fail_on_findings", True):
+        notes.append(f"{ctx.label} also fails on the guards' findings (a feature that gives the target away, a model "
+                     "no better than the baseline): this script does not run the guards, so it judges on the threshold "
+                     "alone.")
     if config.get("min_improvement") is not None:
         notes.append(f"{ctx.label} must also beat {config['deployment']}'s production version by "
                      f"{config['min_improvement']:g}: a script has no model registry, so it judges on the threshold "

@@ -639,11 +639,13 @@ def test_a_name_with_an_accent_is_refused_saying_accents_are_not_letters_here():
     assert said in name_problem("Kündigung 2024") and name_problem("kuendigung-2024") is None
 
 
-def test_a_gate_passes_on_its_threshold_and_says_what_the_guards_found(app):
-    """The threshold decides (the user's rule), but a pass that goes on to Deploy says what
-    the run's guards found against the model: a feature that gives the target away (Split),
-    a model no better than the majority baseline (Evaluate). Found by a fresh-eyes pass: a
-    leaking table and a worthless model both went to production with a plain "pass"."""
+def test_a_gate_fails_what_the_guards_found_unless_told_to_decide_on_the_threshold(app):
+    """A model the run's guards found against (Split: a feature that gives the target away;
+    Evaluate: no better than the majority baseline) clears its threshold, yet the gate fails
+    it by default and says why, and Deploy is skipped: a fresh-eyes pass saw a leaking
+    table and a worthless model both go to production with a plain "pass", and a later one
+    still deploy them with only a caveat. With "Fail on the guards' findings" off, the
+    threshold decides and the pass says what was found."""
     import numpy as np
 
     from tests.test_script_export import upload
@@ -655,18 +657,30 @@ def test_a_gate_passes_on_its_threshold_and_says_what_the_guards_found(app):
     worthless = pd.DataFrame({"a": x[:, 1], "b": x[:, 2], "label": np.where(rng.random(300) < 0.85, "no", "yes")})
     said = {}
     for name, frame in (("leaky", leaky), ("worthless", worthless)):
-        graph = pipeline(0.5, f"gate-{name}")
-        graph["nodes"][0]["config"] = {"dataset_id": upload(app.base, frame, name), "target_column": "label",
-                                       "problem_type": "classification"}
-        job = run(app.base, graph)
-        gate = node(job, "g")
-        assert gate["output"]["decision"] == "pass" and node(job, "x")["status"] == "completed", gate
-        said[name] = (gate["message"], gate["output"].get("caveats"))
-    message, caveats = said["leaky"]
-    assert message.startswith("accuracy ") and ": pass — but Split found a feature that gives the target away " \
-        "('copy')" in message, message
-    assert caveats == ["Split found a feature that gives the target away ('copy')"]
-    message, caveats = said["worthless"]
+        dataset = {"dataset_id": upload(app.base, frame, name), "target_column": "label",
+                   "problem_type": "classification"}
+        for strict in (True, False):
+            graph = pipeline(0.5, f"gate-{name}-{'strict' if strict else 'lenient'}")
+            graph["nodes"][0]["config"] = dataset
+            if not strict:
+                graph["nodes"][4]["config"]["fail_on_findings"] = False
+            job = run(app.base, graph)
+            gate, deployed = node(job, "g"), node(job, "x")
+            assert gate["output"]["decision"] == ("fail" if strict else "pass"), gate
+            assert deployed["status"] == ("skipped" if strict else "completed"), deployed
+            said[name, strict] = (gate["message"], gate["output"].get("caveats"))
+    leak = "Split found a feature that gives the target away ('copy')"
+    message, caveats = said["leaky", True]
+    assert message.startswith("accuracy ") and f", but {leak}: fail (this gate fails on the guards' findings; " \
+        "turn \"Fail on the guards' findings\" off to decide on the threshold alone)" in message, message
+    assert caveats == [leak]
+    message, caveats = said["leaky", False]
+    assert message.startswith("accuracy ") and f": pass — but {leak}" in message, message
+    assert caveats == [leak]
+    message, caveats = said["worthless", True]
+    assert ", but Evaluate found it no better than the baseline (accuracy " in message and message.endswith(
+        "off to decide on the threshold alone)"), message
+    message, caveats = said["worthless", False]
     assert ": pass — but Evaluate found it no better than the baseline (accuracy " in message, message
     assert len(caveats) == 1 and caveats[0].startswith("Evaluate found it no better than the baseline")
 
