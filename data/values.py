@@ -270,7 +270,9 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     clean = pc.replace_substring(num, thousands, "")
     if decimal == ",":
         clean = pc.replace_substring(clean, ",", ".")
-    number = pc.cast(clean, pa.float64())
+    # a percentage is read with its exponent ('23.6e-2'), not divided by 100: the division
+    # rounds twice (23.6 / 100 = 0.23600000000000002), the parse once, to the fraction written
+    number = pc.cast(pc.binary_join_element_wise(clean, "e-2", "") if n_percent else clean, pa.float64())
     negative = pc.or_(pc.or_(pc.is_in(fields["sign"], value_set=pa.array(["-", "\u2212"])),
                              pc.is_in(fields["sign2"], value_set=pa.array(["-", "\u2212"]))),
                       pc.or_(pc.equal(fields["trail"], "-"),
@@ -286,7 +288,6 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
                                       "writing every value the same way.")
                 return Converted(col, "text", f"{name}: kept as text: some values are percentages and some are "
                                               "not.")
-        number = pc.divide(number, 100.0)
     integral = not n_percent and not _evidence(clean, r"\.")
     if integral and pc.all(pc.less(pc.abs(number), 2.0**53)).as_py():
         number = pc.cast(number, pa.int64())

@@ -157,6 +157,17 @@ def test_numbers_as_people_write_them(tmp_path, values, expected, said):
         assert said in notices(rec)
 
 
+def test_percentages_are_the_nearest_fractions_not_a_division_s_rounding(tmp_path):
+    """'23,6%' divided by 100 in floating point is 0.23600000000000002: the dataset page,
+    the CSV download and every model saw the noise. The fraction is the number the text
+    says, 0.236, as float('0.236') reads it."""
+    values = ["23,6%", "33,3%", "24,6%", "7,1%", "-0,3%", "n/a"]
+    raw = ("x;label\n" + "".join(f"{v};{i % 2}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "p.csv", tmp_path)
+    assert df["x"].tolist()[:5] == [0.236, 0.333, 0.246, 0.071, -0.003]  # exactly, not approx
+    assert "'23,6%' → 0.236" in notices(rec)
+
+
 @pytest.mark.parametrize("values,why", [
     (["030 1234567", "089 7654321"], None),  # phone numbers: no grouping of three
     (["01067", "80331", "10115"], None),  # postcodes: a leading zero is a code
