@@ -449,7 +449,12 @@ def ranking_notes(entries: list[dict], primary: str, directions: dict, names: di
         if ka.get("key") == primary == kb.get("key") and ka.get("se") is not None and kb.get("se") is not None:
             gap = abs(a["values"][primary] - b["values"][primary])
             noise = 1.96 * math.sqrt(ka["se"] ** 2 + kb["se"] ** 2)
-            if gap < noise:
+            if gap <= 1e-12 * max(1.0, abs(a["values"][primary])):  # the same score: no order to question
+                notes.append({"kind": "noise", "text": (
+                    f"{names[a['node_id']]} and {names[b['node_id']]} tie on {metric_names.get(primary, primary)} "
+                    f"({a['values'][primary]:.4g}): the order they are listed in says nothing about which is "
+                    "better.")})
+            elif gap < noise:
                 notes.append({"kind": "noise", "text": (
                     f"The top two differ by {gap:.2g} in {metric_names.get(primary, primary)}, within the test set's "
                     f"noise (±{noise:.2g}, 95%): on other test rows {names[b['node_id']]} could come first.")})
