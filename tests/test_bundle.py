@@ -514,3 +514,9 @@ def test_predict_py_reads_a_semicolon_file_and_names_an_encoding_it_cannot_read(
     with pytest.raises(playground_runtime.ColumnsError,
                        match=r"rows\.csv is not UTF-8 .*save it as UTF-8 .*or as Parquet"):
         predict.read_rows(rows, card)
+    # a workbook is not called a text file in the wrong encoding
+    book = tmp_path / "rows.xlsx"
+    book.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\x84")
+    with pytest.raises(playground_runtime.ColumnsError,
+                       match=r"rows\.xlsx is a spreadsheet: predict\.py reads CSV, TSV or Parquet"):
+        predict.read_rows(book, card)

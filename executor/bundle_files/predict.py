@@ -34,6 +34,9 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         return pd.read_parquet(path)
     # text columns stay text (a code like 007 is not the number 7)
     text = {f["name"]: str for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        raise runtime.ColumnsError(f"{path.name} is a spreadsheet: predict.py reads CSV, TSV or Parquet. Save the "
+                                   "sheet as CSV UTF-8, or score the workbook with the app's Score a file.")
     if path.suffix.lower() in (".tsv", ".tab"):
         sep = "\t"
     else:  # a European export separates with semicolons: the one of , ; tab its header line holds most
