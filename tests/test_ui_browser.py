@@ -737,3 +737,23 @@ def test_a_confusion_matrix_of_long_class_names_stays_inside_its_card(browser, s
                           return [card.getBoundingClientRect().right, right, scrolls]; }""")
             assert drawn_right <= card_right + 0.5, (size, card_right, drawn_right)
             assert scrolls  # what does not fit is scrolled to, not cut off
+
+
+def test_a_cross_validation_mean_and_spread_read_on_one_line(browser, server):
+    """'0.4000 ± 0.4899' (an Optuna search's selection score on vega's la-riots) was broken
+    over three lines in the metrics card, the ± alone on its own, at 1600 and 1366 alike."""
+    wf = json.loads((ROOT / "examples" / "regression.json").read_text())
+    model = next(n for n in wf["nodes"] if n["type"] == "model")
+    model["config"] = {**model["config"], "use_cv": True, "cv_folds": 3}
+    job = run_to_end(server, api(server, "/api/v1/workflows", {**wf, "name": "CV spread"})["id"])
+    assert job["status"] == "completed"
+    for size in ((1600, 1000), (1366, 768)):
+        with sized_page(browser, size) as pg:
+            pg.goto(f"{server}/jobs/{job['id']}")
+            pg.wait_for_selector(".metrics-card")
+            lines = pg.eval_on_selector_all(
+                ".metrics-card .metric .v",
+                "cells => cells.filter(c => c.textContent.includes('±')).map(c => { const r = document.createRange();"
+                " r.selectNodeContents(c); return [c.textContent,"
+                " new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
+            assert lines and all(n == 1 for _, n in lines), (size, lines)
