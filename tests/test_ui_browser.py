@@ -757,3 +757,14 @@ def test_a_cross_validation_mean_and_spread_read_on_one_line(browser, server):
                 " r.selectNodeContents(c); return [c.textContent,"
                 " new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
             assert lines and all(n == 1 for _, n in lines), (size, lines)
+
+
+def test_a_node_id_in_a_section_heading_keeps_its_case(page, server):
+    """Section headings are set in capitals; the node id beside one ('Optuna search · Model
+    m0') came out as 'M0', an id no canvas or API shows."""
+    pg = page
+    pg.goto(f"{server}/workflows")
+    shown = pg.evaluate("""() => { const h = document.createElement('h4');
+        h.innerHTML = 'Optuna search · Model <span class="faint"> m0</span>';
+        document.body.appendChild(h); return h.querySelector('.faint').innerText; }""")
+    assert shown.strip() == "m0"
