@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fasthtml.common import (
     H1,
     H2,
@@ -270,11 +272,15 @@ def _joined(parts):
     return out
 
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}(T[0-9:.]+)?$")
+
+
 def PreviewTable(preview):
     def cell(v):
         if v is None:  # a gap in the data, shown as one, never as an empty cell
             return Td(Span("missing"), cls="missing", title="missing")
-        return Td(str(v))
+        # a date or timestamp would break at its hyphens ('1992-04-' over '30')
+        return Td(str(v), cls="nowrap") if isinstance(v, str) and ISO_DAY.match(v) else Td(str(v))
 
     return Div(Table(Thead(Tr(*[Th(c) for c in preview["columns"]])),
                      Tbody(*[Tr(*[cell(v) for v in row]) for row in preview["rows"]]),

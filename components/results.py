@@ -68,7 +68,8 @@ def MetricsCard(node_id, entry, metrics_registry, model_names):
         what = [Span(said.removeprefix(name).lstrip(", "), cls="metric-what", data_metric_what=key)] if said else []
         if isinstance(value, dict):
             rows.append(Div(Span(name, *what, cls="metric-name"), cls="metric"))
-            rows.append(ConfusionMatrix(value) if "matrix" in value else Report(value))
+            # a wide table (long class names, many classes) scrolls inside the card, not under the plots beside it
+            rows.append(Div(ConfusionMatrix(value) if "matrix" in value else Report(value), cls="cm-scroll"))
             continue
         arrow = {"higher": "↑ higher is better", "lower": "↓ lower is better"}.get(m.direction if m else None, "")
         extra = []

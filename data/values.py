@@ -140,9 +140,35 @@ def _could_convert(col) -> bool:
             or all(_NUMBER_PY.match(v) for v in sample) or _BOOL_VALUES.issuperset(v.lower() for v in sample))
 
 
+MOSTLY = 0.9  # a column whose sampled values are this share numbers (or dates) is said when a few keep it text
+
+
+def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
+    """A text column; when its values are mostly numbers or dates, a notice names the ones
+    that kept it text (a 'ca. 50' among amounts, a totals row's 'Summe' among dates), as the
+    refusal of that type would: otherwise the column is silently text, or left out as an id."""
+    out = _text_gaps(name, col)
+    head = [v.strip(" \t" + _SPACE) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
+    sample = [v for v in head if v and v not in _GAPS][:SAMPLE]
+    if len(sample) < 5:
+        return out
+    for kind, pattern in (("date", _DATE_PY), ("number", _NUMBER_PY)):
+        if sum(1 for v in sample if pattern.match(v)) >= MOSTLY * len(sample):
+            try:
+                _convert(name, col, decimal_hint, kind)
+            except TypeRefused as e:
+                counts = re.search(r"([\d,]+) of ([\d,]+) values cannot", str(e))
+                few = not counts or int(counts[1].replace(",", "")) <= (1 - MOSTLY) * int(counts[2].replace(",", ""))
+                if few:  # phone numbers and versions look like numbers throughout: text, nothing to say
+                    said = f"{name}: kept as text: {e}"
+                    out.notice = f"{out.notice} {said}" if out.notice else said
+            return out
+    return out
+
+
 def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted:
     if not forced and not _could_convert(col):
-        return _text_gaps(name, col)
+        return _kept_as_text(name, col, decimal_hint)
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
     blank = pc.equal(trimmed, "")
     symbol = pc.is_in(trimmed, value_set=pa.array(MISSING_SYMBOLS + MISSING_WORDS[1:]))
@@ -185,7 +211,7 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted
         if out is not None:
             out.details["name"] = name
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
-    return _text_gaps(name, col)
+    return _kept_as_text(name, col, decimal_hint) if not forced else _text_gaps(name, col)
 
 
 def _with_gaps(out: Converted, trimmed, symbol, blank, n_symbols: int) -> Converted:
@@ -270,7 +296,9 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     clean = pc.replace_substring(num, thousands, "")
     if decimal == ",":
         clean = pc.replace_substring(clean, ",", ".")
-    number = pc.cast(clean, pa.float64())
+    # a percentage is read with its exponent ('23.6e-2'), not divided by 100: the division
+    # rounds twice (23.6 / 100 = 0.23600000000000002), the parse once, to the fraction written
+    number = pc.cast(pc.binary_join_element_wise(clean, "e-2", "") if n_percent else clean, pa.float64())
     negative = pc.or_(pc.or_(pc.is_in(fields["sign"], value_set=pa.array(["-", "\u2212"])),
                              pc.is_in(fields["sign2"], value_set=pa.array(["-", "\u2212"]))),
                       pc.or_(pc.equal(fields["trail"], "-"),
@@ -286,7 +314,6 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
                                       "writing every value the same way.")
                 return Converted(col, "text", f"{name}: kept as text: some values are percentages and some are "
                                               "not.")
-        number = pc.divide(number, 100.0)
     integral = not n_percent and not _evidence(clean, r"\.")
     if integral and pc.all(pc.less(pc.abs(number), 2.0**53)).as_py():
         number = pc.cast(number, pa.int64())

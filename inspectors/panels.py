@@ -62,7 +62,9 @@ def DatasetInspector(ctx: InspectorContext):
     lists = Div(
         Div(*[radio(d, "sample") for d in ctx.samples], cls="choices ds-list", data_tab_body="sample",
             id="ds-list-sample", role="tabpanel", aria_labelledby="ds-tab-sample", hidden=tab != "sample"),
-        Div(*([radio(d, "mine") for d in ctx.uploads] or [P("No uploads yet.", cls="muted")]),
+        # the chosen upload first: among many (newest first) it was out of view below the others
+        Div(*([radio(d, "mine") for d in sorted(ctx.uploads, key=lambda d: d["id"] != chosen)]
+              or [P("No uploads yet.", cls="muted")]),
             A("Upload a dataset →", href="/datasets"), cls="choices ds-list", data_tab_body="mine",
             id="ds-list-mine", role="tabpanel", aria_labelledby="ds-tab-mine", hidden=tab != "mine"),
         P("No dataset matches.", cls="muted", data_ds_none="1", hidden=True))

@@ -410,8 +410,12 @@ def standard_error(key: str, y_true, y_pred, y_score=None, positive=None) -> flo
     return None
 
 
-def small_test(n_test: int, smallest_class: int | None = None) -> str | None:
-    """A caveat when the test rows are too few to rank models on."""
+def small_test(n_test: int, smallest_class: int | None = None, classes: bool = True) -> str | None:
+    """A caveat when the test rows are too few to rank models on (`classes`: a classifier's,
+    whose accuracy a row moves by 1/n; a regression has no accuracy)."""
+    if n_test < SMALL_TEST_ROWS and not classes:
+        return (f"Only {n_test:,} test rows: too few to rank models on, as a row or two can change the order. "
+                "Compare their cross-validation on the training rows, or use more rows.")
     if n_test < SMALL_TEST_ROWS:
         return (f"Only {n_test:,} test rows: one row moves accuracy by {1 / max(n_test, 1):.1%}, too little to rank "
                 "models on. Compare their cross-validation on the training rows, or use more rows.")
@@ -440,7 +444,8 @@ def ranking_notes(entries: list[dict], primary: str, directions: dict, names: di
     facts = [(e.get("key_metric") or {}) for e in entries]
     rows = min((f["test_rows"] for f in facts if f.get("test_rows")), default=None)
     smallest = min((f["smallest_class_rows"] for f in facts if f.get("smallest_class_rows") is not None), default=None)
-    caveat = small_test(rows, smallest) if rows else None
+    classes = any("smallest_class_rows" in f for f in facts)  # what Evaluate records for a classifier
+    caveat = small_test(rows, smallest, classes) if rows else None
     if caveat:
         notes.append({"kind": "small_test", "text": caveat})
     if len(entries) >= 2:
@@ -449,7 +454,12 @@ def ranking_notes(entries: list[dict], primary: str, directions: dict, names: di
         if ka.get("key") == primary == kb.get("key") and ka.get("se") is not None and kb.get("se") is not None:
             gap = abs(a["values"][primary] - b["values"][primary])
             noise = 1.96 * math.sqrt(ka["se"] ** 2 + kb["se"] ** 2)
-            if gap < noise:
+            if gap <= 1e-12 * max(1.0, abs(a["values"][primary])):  # the same score: no order to question
+                notes.append({"kind": "noise", "text": (
+                    f"{names[a['node_id']]} and {names[b['node_id']]} tie on {metric_names.get(primary, primary)} "
+                    f"({a['values'][primary]:.4g}): the order they are listed in says nothing about which is "
+                    "better.")})
+            elif gap < noise:
                 notes.append({"kind": "noise", "text": (
                     f"The top two differ by {gap:.2g} in {metric_names.get(primary, primary)}, within the test set's "
                     f"noise (±{noise:.2g}, 95%): on other test rows {names[b['node_id']]} could come first.")})

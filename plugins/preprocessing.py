@@ -613,10 +613,12 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
             warnings.append("Date features: there are no date columns.")
         if op.category == "outliers" and op.kind == "row" and problem_type == "classification":
             warnings.append(f"{op.name} can remove most training rows of a rare class; check the class balance.")
-    if profile and any((c.get("missing_pct") or 0) > 0 for n, c in profile.items() if n != target):
-        if not any(registered[s].category == "missing_values" for s, _ in operations if s in registered):
-            warnings.append("Some columns have missing values and no step handles them; "
-                            "they will be filled with the median automatically for models that need it.")
+    gaps = [n for n, c in profile.items() if n != target and c.get("role") != "id" and (c.get("missing_pct") or 0) > 0]
+    if gaps and not any(registered[s].category == "missing_values" for s, _ in operations if s in registered):
+        named = ", ".join(map(str, gaps[:6])) + (f" and {len(gaps) - 6} more" if len(gaps) > 6 else "")
+        which = f"{len(gaps)} columns have" if len(gaps) > 1 else "1 column has"
+        warnings.append(f"{which} missing values and no step handles them ({named}); "
+                        "they will be filled with the median automatically for models that need it.")
     return list(dict.fromkeys(warnings))
 
 

@@ -490,3 +490,33 @@ def test_a_wrong_value_is_refused_saying_what_the_column_takes():
     ok = playground_runtime.prepare_rows(pd.DataFrame({"born": ["1981-05-23"], "promo": ["true"], "spend": [2195.79]}),
                                          features)
     assert ok["born"].iloc[0] == pd.Timestamp("1981-05-23") and bool(ok["promo"].iloc[0]) is True
+
+
+def test_predict_py_reads_a_semicolon_file_and_names_an_encoding_it_cannot_read(tmp_path):
+    """A German export (Windows-1252, semicolons) given to the bundle's predict.py ended in a
+    UnicodeDecodeError traceback; the same rows saved as UTF-8 were read as one column named
+    'Kundennr;Alter;Region' ("unknown column 'Kundennr;Alter;Region'"). predict.py now finds
+    the semicolons and says in a sentence what it cannot decode."""
+    import importlib.util
+
+    from executor.bundle import PREDICT_SCRIPT
+
+    spec = importlib.util.spec_from_file_location("bundle_predict", PREDICT_SCRIPT)
+    predict = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(predict)
+    card = {"features": [{"name": "Alter", "type": "numeric", "dtype": "float64"},
+                         {"name": "Region", "type": "categorical", "dtype": "str"}]}
+    rows = tmp_path / "rows.csv"
+    rows.write_text("Kundennr;Alter;Region\nK1;42;Süd\nK2;37;Nord\n", encoding="utf-8")
+    frame = predict.read_rows(rows, card)
+    assert list(frame.columns) == ["Kundennr", "Alter", "Region"] and frame["Region"].tolist() == ["Süd", "Nord"]
+    rows.write_bytes("Kundennr;Alter;Region\nK1;42;Süd\n".encode("cp1252"))
+    with pytest.raises(playground_runtime.ColumnsError,
+                       match=r"rows\.csv is not UTF-8 .*save it as UTF-8 .*or as Parquet"):
+        predict.read_rows(rows, card)
+    # a workbook is not called a text file in the wrong encoding
+    book = tmp_path / "rows.xlsx"
+    book.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\x84")
+    with pytest.raises(playground_runtime.ColumnsError,
+                       match=r"rows\.xlsx is a spreadsheet: predict\.py reads CSV, TSV or Parquet"):
+        predict.read_rows(book, card)

@@ -243,6 +243,31 @@ def test_ranking_notes_say_when_the_test_set_is_small_and_when_cv_disagrees():
     assert "ranks B first" in notes["cv_disagrees"] and "rank A first" in notes["cv_disagrees"]
 
 
+def test_a_tie_at_the_top_is_called_a_tie_not_a_gap_of_0():
+    """Two models with the same accuracy on 13 test rows read "The top two differ by 0 in
+    Accuracy, within the test set's noise: on other test rows XGBoost could come first."
+    They tie: which is listed first says nothing."""
+    km = {"key": "accuracy", "value": 0.7692, "baseline": 0.5, "below_baseline": False, "se": 0.12, "test_rows": 13}
+    entries = [{"node_id": "a", "values": {"accuracy": 10 / 13}, "key_metric": km},
+               {"node_id": "b", "values": {"accuracy": 10 / 13}, "key_metric": km}]
+    notes = {n["kind"]: n["text"] for n in guards.ranking_notes(
+        entries, "accuracy", {"accuracy": "higher"}, {"a": "Random Forest", "b": "XGBoost"}, {"accuracy": "Accuracy"})}
+    assert notes["noise"] == ("Random Forest and XGBoost tie on Accuracy (0.7692): the order they are listed in "
+                              "says nothing about which is better.")
+
+
+def test_a_small_regression_test_set_is_not_described_in_accuracy():
+    """Car's Prestige (21 test rows, models ranked by R²) was told 'one row moves accuracy by
+    4.8%': there is no accuracy in a regression."""
+    km = {"key": "r2", "value": 0.76, "baseline": -0.1, "below_baseline": False, "se": 0.05, "test_rows": 21}
+    entries = [{"node_id": "a", "values": {"r2": 0.76}, "key_metric": km},
+               {"node_id": "b", "values": {"r2": 0.47}, "key_metric": {**km, "value": 0.47, "se": 0.001}}]
+    notes = {n["kind"]: n["text"] for n in guards.ranking_notes(
+        entries, "r2", {"r2": "higher"}, {"a": "XGBoost", "b": "Random Forest"}, {"r2": "R²"})}
+    assert notes["small_test"] == ("Only 21 test rows: too few to rank models on, as a row or two can change the "
+                                   "order. Compare their cross-validation on the training rows, or use more rows.")
+
+
 def test_standard_errors_match_their_closed_forms():
     y = np.array([0, 1] * 50)
     pred = y.copy()

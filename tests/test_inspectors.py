@@ -309,3 +309,27 @@ def test_the_canvas_is_sent_the_servers_connection_rule(web, wf):
                     first = {**edge, "source": "c"}
                     assert rules["one_edge"][f"{tt.type}/{tp.name}"] == graphs.connection_problem(nodes, edge, [first, edge])
     assert checked > 20 and rules["self_loop"] == graphs.connection_problem({"a": {"type": "model"}}, {"source": "a", "target": "a"})
+
+
+def test_the_dataset_inspector_lists_the_chosen_upload_first():
+    """With eight uploads the Dataset node on Males showed stores, export_eu, vega_lariots
+    and vega_cars, newest first, and Males (the one it reads) out of view below them: the
+    chosen dataset now heads its list; the others keep their order."""
+    import re
+
+    from fasthtml.common import to_xml
+
+    from inspectors.context import InspectorContext
+    from inspectors.panels import DatasetInspector
+    from nodes.base import Upstream
+    from nodes.registry import node_types
+
+    uploads = [{"id": f"ds_{name}", "name": name, "n_rows": 10, "n_cols": 3, "problem_type": "classification"}
+               for name in ("stores", "export_eu", "vega_lariots", "vega_cars", "Males", "Prestige")]
+    ctx = InspectorContext(workflow_id="wf", node_id="d", node_type=node_types()["dataset"],
+                           config={"dataset_id": "ds_Males"}, clean={}, field_errors={}, node_errors=[],
+                           upstream=Upstream(), uploads=uploads)
+    html = to_xml(DatasetInspector(ctx))
+    mine = html.split('id="ds-list-mine"', 1)[1]
+    assert re.findall(r'value="(ds_\w+)"', mine) == ["ds_Males", "ds_stores", "ds_export_eu", "ds_vega_lariots",
+                                                     "ds_vega_cars", "ds_Prestige"]

@@ -252,3 +252,14 @@ def test_the_app_refuses_to_save_a_column_a_step_cannot_act_on(penguins):
         assert status == 200, text_
         errors = json.loads(text_)["errors"]["p"]
         assert any("Standard scaler: it acts on numeric columns; 'island' is categorical." in e for e in errors)
+
+
+def test_the_missing_values_warning_names_the_columns(upstream, penguins):
+    """'Some columns have missing values and no step handles them' left the user to find
+    which (a German export: Alter, Einkommen, Rabatt); it now names them, the target and
+    the columns left out as ids aside."""
+    missing = [c for c in penguins.columns if penguins[c].isna().any() and c != "species"]
+    warned = [w for w in pp.operation_warnings([], upstream.columns, "species") if "missing values" in w]
+    assert warned == [f"{len(missing)} columns have missing values and no step handles them "
+                      f"({', '.join(missing)}); they will be filled with the median automatically for models "
+                      "that need it."]

@@ -157,6 +157,39 @@ def test_numbers_as_people_write_them(tmp_path, values, expected, said):
         assert said in notices(rec)
 
 
+def test_a_column_that_one_stray_value_keeps_as_text_says_why(tmp_path):
+    """A hundred amounts and one 'ca. 50', a hundred day-first dates and one 'siehe Notiz':
+    both columns stayed text without a word ('Nothing needed converting'), and the amounts,
+    near-unique as text, were then left out as an id. The reading now names the values that
+    kept each column text."""
+    rng = random.Random(2)
+    lines = ["x;d;y"] + [f"{rng.uniform(0, 100):.2f}".replace(".", ",") + f";{rng.randint(1, 28):02d}."
+                         f"{rng.randint(1, 12):02d}.2023;{rng.choice('ab')}" for _ in range(99)]
+    raw = ("\n".join(lines + ["ca. 50;siehe Notiz;a"]) + "\n").encode()
+    rec, df = read(raw, "stray.csv", tmp_path)
+    assert df["x"].iloc[-1] == "ca. 50" and df["d"].iloc[-1] == "siehe Notiz"  # still text: nothing guessed away
+    said = notices(rec)
+    assert "x: kept as text: In 'x', 1 of 100 values cannot be read as numbers, e.g. 'ca. 50'." in said
+    assert "d: kept as text: In 'd', 1 of 100 values cannot be read as dates" in said and "'siehe Notiz'" in said
+    # a text column is not told it failed to be numbers
+    rec, _ = read(b"name;n\nAnna;1\nBen;2\nCarla;3\n", "names.csv", tmp_path)
+    assert "kept as text" not in notices(rec)
+    # nor are phone numbers, which look like numbers throughout
+    rec, _ = read(("tel,n\n" + "".join(f"030 12345{i:02d},{i}\n" for i in range(20))).encode(), "tel.csv", tmp_path)
+    assert "kept as text" not in notices(rec)
+
+
+def test_percentages_are_the_nearest_fractions_not_a_division_s_rounding(tmp_path):
+    """'23,6%' divided by 100 in floating point is 0.23600000000000002: the dataset page,
+    the CSV download and every model saw the noise. The fraction is the number the text
+    says, 0.236, as float('0.236') reads it."""
+    values = ["23,6%", "33,3%", "24,6%", "7,1%", "-0,3%", "n/a"]
+    raw = ("x;label\n" + "".join(f"{v};{i % 2}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "p.csv", tmp_path)
+    assert df["x"].tolist()[:5] == [0.236, 0.333, 0.246, 0.071, -0.003]  # exactly, not approx
+    assert "'23,6%' → 0.236" in notices(rec)
+
+
 @pytest.mark.parametrize("values,why", [
     (["030 1234567", "089 7654321"], None),  # phone numbers: no grouping of three
     (["01067", "80331", "10115"], None),  # postcodes: a leading zero is a code

@@ -699,3 +699,72 @@ def test_a_runs_warnings_keep_their_bullets_inside_the_yellow_box(browser, serve
         box = pg.locator("ul.warnings-list").first.bounding_box()
         item = pg.locator("ul.warnings-list li").first.bounding_box()
         assert item["x"] - box["x"] >= 16, (box, item)  # room for the marker, drawn left of the item
+
+
+def test_a_confusion_matrix_of_long_class_names_stays_inside_its_card(browser, server):
+    """Ecdat's Males (four regions, 'nothern_central' the longest) drew its confusion
+    matrix past the right edge of the metrics card, under the plots beside it, at 1600 and
+    1366 alike: the matrix now scrolls inside its card."""
+    regions = ["north_east", "nothern_central", "rural_area", "south"]
+    csv = "x,residence\n" + "".join(f"{i % 7},{regions[i % 4]}\n" for i in range(120))
+    boundary = "pgtestboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"regions.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n").encode()
+    req = urllib.request.Request(server + "/api/v1/datasets", data=body, method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        dataset_id = json.loads(r.read())["id"]
+    wf = {"name": "Regions", "nodes": [
+        {"id": "d", "type": "dataset", "position": {"x": 0, "y": 0},
+         "config": {"dataset_id": dataset_id, "target_column": "residence", "problem_type": "classification"}},
+        {"id": "s", "type": "split", "position": {"x": 0, "y": 110}, "config": {}},
+        {"id": "m", "type": "model", "position": {"x": 0, "y": 220}, "config": {"algorithm": "logistic_regression"}},
+        {"id": "e", "type": "evaluate", "position": {"x": 0, "y": 330}, "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, {"source": "m", "target": "e"}]}
+    job = run_to_end(server, api(server, "/api/v1/workflows", wf)["id"])
+    assert job["status"] == "completed"
+    for size in ((1600, 1000), (1366, 768)):
+        with sized_page(browser, size) as pg:
+            pg.goto(f"{server}/jobs/{job['id']}")
+            # the matrix's right edge as drawn: clipped by any box between it and the card that scrolls
+            card_right, drawn_right, scrolls = pg.locator(".metrics-card table.cm").first.evaluate(
+                """t => { const card = t.closest('.metrics-card'); let right = t.getBoundingClientRect().right;
+                          let scrolls = false;
+                          for (let e = t.parentElement; e && e !== card; e = e.parentElement) {
+                            if (getComputedStyle(e).overflowX !== 'visible') {
+                              right = Math.min(right, e.getBoundingClientRect().right);
+                              scrolls = scrolls || e.scrollWidth > e.clientWidth; } }
+                          return [card.getBoundingClientRect().right, right, scrolls]; }""")
+            assert drawn_right <= card_right + 0.5, (size, card_right, drawn_right)
+            assert scrolls  # what does not fit is scrolled to, not cut off
+
+
+def test_a_cross_validation_mean_and_spread_read_on_one_line(browser, server):
+    """'0.4000 ± 0.4899' (an Optuna search's selection score on vega's la-riots) was broken
+    over three lines in the metrics card, the ± alone on its own, at 1600 and 1366 alike."""
+    wf = json.loads((ROOT / "examples" / "regression.json").read_text())
+    model = next(n for n in wf["nodes"] if n["type"] == "model")
+    model["config"] = {**model["config"], "use_cv": True, "cv_folds": 3}
+    job = run_to_end(server, api(server, "/api/v1/workflows", {**wf, "name": "CV spread"})["id"])
+    assert job["status"] == "completed"
+    for size in ((1600, 1000), (1366, 768)):
+        with sized_page(browser, size) as pg:
+            pg.goto(f"{server}/jobs/{job['id']}")
+            pg.wait_for_selector(".metrics-card")
+            lines = pg.eval_on_selector_all(
+                ".metrics-card .metric .v",
+                "cells => cells.filter(c => c.textContent.includes('±')).map(c => { const r = document.createRange();"
+                " r.selectNodeContents(c); return [c.textContent,"
+                " new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
+            assert lines and all(n == 1 for _, n in lines), (size, lines)
+
+
+def test_a_node_id_in_a_section_heading_keeps_its_case(page, server):
+    """Section headings are set in capitals; the node id beside one ('Optuna search · Model
+    m0') came out as 'M0', an id no canvas or API shows."""
+    pg = page
+    pg.goto(f"{server}/workflows")
+    shown = pg.evaluate("""() => { const h = document.createElement('h4');
+        h.innerHTML = 'Optuna search · Model <span class="faint"> m0</span>';
+        document.body.appendChild(h); return h.querySelector('.faint').innerText; }""")
+    assert shown.strip() == "m0"

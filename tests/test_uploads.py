@@ -109,6 +109,22 @@ def test_decimals_times_and_durations_are_converted_and_shown(web):
     assert detail.json()["preview"]["rows"][0][:3] == [1.25, "09:30:00", 90.0]
 
 
+def test_dates_without_a_time_are_shown_as_dates_in_the_first_rows(web):
+    """'31.12.2023', 1967-06-30 and an Excel date were shown as '2023-12-31T00:00:00' in the
+    dataset page's first rows: a time nobody wrote, which wrapped the column at 1366 px.
+    A column whose every time is midnight shows its dates; one with times keeps them."""
+    raw = b"Datum;Zeit;n\n31.12.2023;2023-12-31 08:15;1\n01.02.2024;2024-02-01 00:00;2\n"
+    r = upload(web, "dates.csv", raw)
+    assert r.status_code == 201, r.text
+    detail = web.get(f"/api/v1/datasets/{r.json()['id']}").json()
+    assert [row[:2] for row in detail["preview"]["rows"]] == [["2023-12-31", "2023-12-31T08:15:00"],
+                                                               ["2024-02-01", "2024-02-01T00:00:00"]]
+    page = web.get(f"/datasets/{r.json()['id']}").text
+    assert "T00:00:00</td><td>2023" not in page
+    # a date breaks at its hyphens ('1992-04-' over '30' at 1366 px): its cells do not wrap
+    assert '<td class="nowrap">2023-12-31</td>' in page and '<td class="nowrap">2023-12-31T08:15:00</td>' in page
+
+
 def test_the_web_process_neither_decodes_nor_profiles_nor_reloads_a_table(web):
     """A 1M-row, 23-column CSV took the web process up by 2.1 GB (parsed twice and
     profiled in full, in the web process). Now a helper process does it, and the detail

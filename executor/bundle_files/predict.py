@@ -34,8 +34,22 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         return pd.read_parquet(path)
     # text columns stay text (a code like 007 is not the number 7)
     text = {f["name"]: str for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
-    sep = "\t" if path.suffix.lower() in (".tsv", ".tab") else ","
-    return pd.read_csv(path, sep=sep, dtype=text)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        raise runtime.ColumnsError(f"{path.name} is a spreadsheet: predict.py reads CSV, TSV or Parquet. Save the "
+                                   "sheet as CSV UTF-8, or score the workbook with the app's Score a file.")
+    if path.suffix.lower() in (".tsv", ".tab"):
+        sep = "\t"
+    else:  # a European export separates with semicolons: the one of , ; tab its header line holds most
+        with path.open("rb") as f:
+            header = f.readline()
+        sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
+    try:
+        return pd.read_csv(path, sep=sep, dtype=text, encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise runtime.ColumnsError(
+            f"{path.name} is not UTF-8 (byte {e.object[e.start:e.start + 1].hex()} at position {e.start:,}): "
+            "save it as UTF-8 (Excel: 'CSV UTF-8') or as Parquet, or score it with the app's Score a file, "
+            "which reads other encodings.") from None
 
 
 def main(argv=None) -> int:
