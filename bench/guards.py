@@ -77,6 +77,7 @@ KNOWN = [
     ("HistData/Guerry", "ids", "dept"), ("car/Prestige", "ids", "census"), ("Ecdat/PSID", "ids", "intnum"),
     ("Ecdat/Males", "ids", "nr"), ("gap/crohn", "ids", "fid"), ("gap/crohn", "ids", "mid"),
     ("MASS/crabs", "ids", "index"),  # 1..50 again in each species and sex
+    ("Ecdat/PatentsHGH", "ids", "obsno"),  # 346 firms, 5 years each
     ("MASS/birthwt", "leak", "low"), ("COUNT/lbw", "leak", "low"), ("COUNT/rwm1984", "leak", "edlevel"),
     ("quantreg/uis", "leak", "TIME"), ("lme4/cake", "leak", "temperature"), ("pscl/RockTheVote", "leak", "strata"),
     ("Ecdat/Hedonic", "baseline", "rf"),

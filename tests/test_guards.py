@@ -107,6 +107,18 @@ def test_near_unique_codes_entity_ids_and_row_numbers_are_ids():
     assert roles(pyd("crabs"))["index"] == "id"
 
 
+def test_a_panel_unit_named_like_a_code_is_an_id_and_a_count_named_so_is_not():
+    """Males' `nr` names 545 men, each in 8 rows (one a year): a fresh-eyes pass saw it used
+    as a feature, the top one, and 93% accuracy came from recognising the men. PatentsHGH's
+    `obsno` names 346 firms of 5 rows each. PSID's `kids` ends like a code ("…ids") but is
+    a count of children, spread unevenly over its 13 values: a number."""
+    males = tables.profile(pyd("Males"))
+    nr = next(c for c in males["columns"] if c["name"] == "nr")
+    assert nr["role"] == "id" and nr["id_reason"] == "a code naming 545 units of 8 rows each", nr
+    assert roles(pyd("PatentsHGH"))["obsno"] == "id"
+    assert roles(pyd("PSID"))["kids"] == "numeric"
+
+
 @pytest.mark.parametrize("table, column", [
     ("airquality", "Day"), ("sleepstudy", "Days"), ("Airline", "year"), ("Traffic", "day"), ("morley", "Run"),
     ("respiratory", "visit"), ("bladder", "enum"), ("GaltonFamilies", "childNum"),
