@@ -813,6 +813,7 @@ def _serve(conn, memory: int = 0) -> None:
                 for made in (reply["ok"].get("tmp_path"), reply["ok"].get("sample_tmp")):
                     if made:
                         Path(made).unlink(missing_ok=True)
+        request = record = arriving = listener = None  # collected now, not frozen with what stays
         _give_back()
         reply["rss"] = _resident()  # what it keeps after the upload, not its peak
         conn.send(reply)
