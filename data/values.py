@@ -69,7 +69,12 @@ _KIND_WORDS = {"number": "numbers", "date": "dates", "bool": "true/false", "text
 
 
 class TypeRefused(ValueError):
-    """A type the user chose does not fit the column; the message says how many values fail."""
+    """A type the user chose does not fit the column; the message says how many values fail
+    (`failing` of `total`, when it counted them)."""
+
+    def __init__(self, message: str, failing: int | None = None, total: int | None = None):
+        super().__init__(message)
+        self.failing, self.total = failing, total
 
 
 @dataclass
@@ -157,9 +162,8 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
             try:
                 _convert(name, col, decimal_hint, kind)
             except TypeRefused as e:
-                counts = re.search(r"([\d,]+) of ([\d,]+) values cannot", str(e))
-                few = not counts or int(counts[1].replace(",", "")) <= (1 - MOSTLY) * int(counts[2].replace(",", ""))
-                if few:  # phone numbers and versions look like numbers throughout: text, nothing to say
+                # a few values keep it text; phone numbers and versions fail throughout: text, nothing to say
+                if e.failing is None or e.failing <= (1 - MOSTLY) * e.total:
                     said = f"{name}: kept as text: {e}"
                     out.notice = f"{out.notice} {said}" if out.notice else said
             return out
@@ -257,7 +261,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     if not pc.all(matched).as_py():
         if forced:
             bad = values.filter(pc.invert(matched))
-            raise TypeRefused(_refusal(name, "numbers", len(bad), len(values), bad.to_pylist()))
+            raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist())
         return None
     fields = {k: pc.struct_field(parts, k) for k in ("open", "sign", "pre", "sign2", "num", "post", "trail", "close")}
     num = pc.replace_substring_regex(fields["num"], f"['’{_SPACE}]", "")
@@ -281,7 +285,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     if not pc.all(ok).as_py():
         bad = values.filter(pc.invert(ok))
         if forced:
-            raise TypeRefused(_refusal(name, "numbers", len(bad), len(values), bad.to_pylist()))
+            raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist())
         return None
     currencies = {v for f in ("pre", "post") for v in pc.unique(fields[f]).to_pylist() if v and v != "%"}
     percent = pc.equal(fields["post"], "%")
@@ -356,8 +360,8 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
     if parts is None or not pc.all(parts.is_valid()).as_py():
         if forced:
             bad = values if parts is None else values.filter(pc.invert(parts.is_valid()))
-            raise TypeRefused(_refusal(name, "dates", len(bad), len(values), bad.to_pylist(),
-                                       "day.month.year, day/month/year or month/day/year"))
+            raise _refusal(name, "dates", len(bad), len(values), bad.to_pylist(),
+                           "day.month.year, day/month/year or month/day/year")
         return None
     a = pc.cast(pc.struct_field(parts, "a"), pa.int32())
     b = pc.cast(pc.struct_field(parts, "b"), pa.int32())
@@ -391,7 +395,7 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
     if not pc.all(valid).as_py():
         bad = values.filter(pc.invert(valid))
         if forced:
-            raise TypeRefused(_refusal(name, f"dates ({order} first)", len(bad), len(values), bad.to_pylist()))
+            raise _refusal(name, f"dates ({order} first)", len(bad), len(values), bad.to_pylist())
         return Converted(col, "text", f"{name}: kept as text: it looks like dates, {order} first, but "
                                       f"{len(bad):,} value(s) are not real dates ({_examples(bad.to_pylist())}).")
     array = _scatter(stamp, keep)
@@ -411,7 +415,7 @@ def _iso_dates(name, values, keep) -> Converted:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         ok = pc.match_substring_regex(values, r"^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?)?$")
         bad = values.filter(pc.invert(ok)).to_pylist() or values.to_pylist()
-        raise TypeRefused(_refusal(name, "dates", max(1, len(bad)), len(values), bad, "year-month-day")) from None
+        raise _refusal(name, "dates", max(1, len(bad)), len(values), bad, "year-month-day") from None
     return Converted(_scatter(stamp, keep), "date", None, {"name": name})
 
 
@@ -500,10 +504,10 @@ def _as_text(name, col, forced: str) -> Converted:
     return Converted(col, "text" if forced == "text" else "category", None)
 
 
-def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "") -> str:
+def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "") -> TypeRefused:
     how = f" (expected {hint})" if hint else ""
-    return (f"In {_quoted(name)}, {n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. "
-            f"{_examples(bad)}.")
+    return TypeRefused(f"In {_quoted(name)}, {n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. "
+                       f"{_examples(bad)}.", n_bad, n)
 
 
 # --------------------------------------------------------------------------- forced types of typed columns
