@@ -669,6 +669,15 @@ def test_new_workflow_from_the_datasets_page_opens_the_editor_with_the_dataset_s
     assert pg.evaluate("window.playground.graph.getEdges().length") == 4
 
 
+def text_lines(pg, selector: str, holding: str = "") -> list:
+    """[text, how many lines it is drawn on] of each element `selector` matches (those whose
+    text holds `holding`, when given)."""
+    return pg.eval_on_selector_all(
+        selector, "(cells, holding) => cells.filter(c => c.textContent.includes(holding)).map(c => {"
+        " const r = document.createRange(); r.selectNodeContents(c);"
+        " return [c.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })", holding)
+
+
 def test_a_run_pages_node_times_read_on_one_line(browser, server):
     """The run page's table of nodes squeezed its Time column: "0.10" over "s" on two lines,
     at 1600x1000 and 1366x768 alike."""
@@ -679,10 +688,7 @@ def test_a_run_pages_node_times_read_on_one_line(browser, server):
         with sized_page(browser, size) as pg:
             pg.goto(f"{server}/jobs/{job['id']}")
             pg.wait_for_selector("table.durations")
-            lines = pg.eval_on_selector_all(
-                "table.durations td:nth-child(3)",
-                "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
-                " return [c.textContent, new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
+            lines = text_lines(pg, "table.durations td:nth-child(3)")
             assert lines and all(n == 1 for _, n in lines), (size, lines)
 
 
@@ -751,11 +757,7 @@ def test_a_cross_validation_mean_and_spread_read_on_one_line(browser, server):
         with sized_page(browser, size) as pg:
             pg.goto(f"{server}/jobs/{job['id']}")
             pg.wait_for_selector(".metrics-card")
-            lines = pg.eval_on_selector_all(
-                ".metrics-card .metric .v",
-                "cells => cells.filter(c => c.textContent.includes('±')).map(c => { const r = document.createRange();"
-                " r.selectNodeContents(c); return [c.textContent,"
-                " new Set([...r.getClientRects()].map(x => Math.round(x.top))).size]; })")
+            lines = text_lines(pg, ".metrics-card .metric .v", "±")
             assert lines and all(n == 1 for _, n in lines), (size, lines)
 
 
