@@ -955,4 +955,15 @@ if __name__ == "__main__":
     # the helper ends when the web process does, even mid-upload (not PR_SET_PDEATHSIG: that
     # would tie it to the thread that started it, a request's worker thread, which may end first)
     lifeline.exit_with_parent(int(sys.argv[2]), code=0)
-    _serve(Connection(int(sys.argv[1])), int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    try:
+        _serve(Connection(int(sys.argv[1])), int(sys.argv[3]) if len(sys.argv) > 3 else 0)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:  # nothing is left to flush: every file it made was closed with its answer
+        sys.stderr.flush()
+        # not through the interpreter's finalization, which hung: a helper whose web process was
+        # killed mid-upload read the end of its socket, left _serve, and waited on a lock for good
+        # while tearing down what it had frozen (4 helpers out of about 30 kills in the kill test)
+        os._exit(0)
