@@ -703,9 +703,7 @@ def clean_leftovers(dest_dir: str | Path, known_ids) -> list[str]:
 
 # --------------------------------------------------------------------------- the helper process
 def _resident() -> int:
-    import gc
-
-    gc.collect()
+    """What the helper holds now (its caller has just given back what it could)."""
     try:
         with open("/proc/self/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

@@ -4,10 +4,11 @@ A Deploy node (nodes/deploy.py) registers the run's model as a new immutable ver
 deployment: the model bundle's bytes (executor/bundle.py), its model card, the run and the
 nodes it came from; the deployment's `production` alias then points at it (aliases, not
 stages: rolling back is moving the alias). A model the deployment already has (the same
-trained model: bundle.model_digest) is not registered again: the alias moves to its version. Prediction loads a version's model from its
-stored bundle, with the reviewed list of trusted types (never pickle), once per version
-per process, and scores records with the one column rule of playground_runtime (what the
-bundle's predict.py uses). Keys: only a SHA-256 hash and a prefix are kept.
+trained model: bundle.model_digest) is not registered again: the alias moves to its
+version. Prediction loads a version's model from its stored bundle, with the reviewed list
+of trusted types (never pickle), once per version per process, and scores records with
+the one column rule of playground_runtime (what the bundle's predict.py uses). Keys: only a
+SHA-256 hash and a prefix are kept.
 
 Every request to the predict endpoint is logged (prediction_log, migration 11): its time,
 version, key prefix, rows, status and its latency in parts (parsing the body, checking the

@@ -26,15 +26,16 @@ from nodes.evaluate import capabilities
 from plugins import registry
 from plugins.params import Param, quoted, validate_params
 
+FAIL_ON_FINDINGS = Param(
+    "fail_on_findings", "bool", default=True, label="Fail on the guards' findings",
+    help="Fail when Split found a feature that gives the target away or Evaluate found the model no better than the "
+         "baseline, whatever the metric says. Off: the threshold alone decides, and a pass says what was found.")
 PARAMS = (
     Param("metric", "str", default="", label="Metric",
           help="The metric to judge the model by, among those its algorithm offers."),
     Param("threshold", "float", default=None, label="Threshold",
           help="Pass when the metric is at least this (or at most, for an error metric)."),
-    Param("fail_on_findings", "bool", default=True, label="Fail on the guards' findings",
-          help="Fail when Split found a feature that gives the target away or Evaluate found the model no better "
-               "than the baseline, whatever the metric says. Off: the threshold alone decides, and a pass says "
-               "what was found."),
+    FAIL_ON_FINDINGS,
     Param("deployment", "str", default="", label="Compare with deployment", advanced=True,
           help="A deployment whose production version the model must beat (with the improvement below)."),
     Param("min_improvement", "float", default=None, nullable=True, min=0.0, label="Must beat production by",
@@ -160,7 +161,7 @@ def run(config: dict, inputs: dict, ctx) -> dict:
                             "in the app.")
         judged = compared(judged, ctx.production_metric(config["deployment"], key), config["deployment"],
                           float(config["min_improvement"]))
-    judged = with_caveats(judged, evaluation, strict=config.get("fail_on_findings", True))
+    judged = with_caveats(judged, evaluation, strict=config["fail_on_findings"])
     out = replace(evaluation, verdict=judged)
     return {judged["decision"]: out}
 
@@ -192,9 +193,9 @@ def with_caveats(judged: dict, evaluation: EvaluationArtifact, strict: bool = Tr
         return {**judged, "caveats": found}
     if strict:
         cleared = judged["message"].removesuffix(": pass")
-        return {**judged, "decision": "fail", "caveats": found, "failed_on_findings": True,
+        return {**judged, "decision": "fail", "caveats": found,
                 "message": f"{cleared}, but {'; '.join(found)}: fail (this gate fails on the guards' findings; "
-                           "turn \"Fail on the guards' findings\" off to decide on the threshold alone)"}
+                           f"turn \"{FAIL_ON_FINDINGS.title}\" off to decide on the threshold alone)"}
     return {**judged, "caveats": found, "message": f"{judged['message']} — but {'; '.join(found)}"}
 
 
@@ -209,7 +210,7 @@ def export(config: dict, ctx) -> Exported:
     metric = registry.metrics()[config["metric"]]
     value, why, judged = ctx.name("gate_value"), ctx.name("gate_why"), ctx.name("gate")
     notes = []
-    if config.get("fail_on_findings", True):
+    if config["fail_on_findings"]:
         notes.append(f"{ctx.label} also fails on the guards' findings (a feature that gives the target away, a model "
                      "no better than the baseline): this script does not run the guards, so it judges on the threshold "
                      "alone.")
