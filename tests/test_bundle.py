@@ -473,6 +473,75 @@ def test_the_loader_builds_every_kind_of_array_as_skops_does():
         playground_runtime.load_skops(cut.getvalue())
 
 
+def test_the_loaders_own_audit_reads_a_file_as_skops_audit_does():
+    """load_skops audits a file in one walk of its tree (skops' own walk enters a context
+    manager a node) and slices its stored members from the file's bytes: the walk finds
+    exactly the types skops' get_unsafe_set finds, wherever they sit (a function in a
+    pipeline, a shared object reached twice, a bound method, a bare type, a random
+    generator) and the file is refused naming them; a member whose bytes changed after it
+    was written (its CRC-32 no longer matches), a compressed file and a file claiming
+    another protocol are read exactly as zipfile and skops' read_schema read them."""
+    import collections
+    import operator
+    import zipfile as zf
+
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    from skops.io._audit import get_tree
+    from skops.io._utils import read_schema
+
+    shared = collections.Counter(a=1)
+    risky = {"pipe": Pipeline([("f", FunctionTransformer(func=operator.neg)), ("m", LogisticRegression())]),
+             "nested": [({"c": shared},), shared], "method": np.random.default_rng(0).random,
+             "type": collections.OrderedDict, "rng": np.random.default_rng(1), "slice": slice(1, 5)}
+    data = sio.dumps(risky)
+    with zf.ZipFile(io.BytesIO(data)) as z:
+        schema, context = read_schema(z)
+        tree = get_tree(schema, context, trusted=None)
+        theirs = tree.get_unsafe_set()
+        assert playground_runtime._unsafe_types(tree) == theirs
+    assert theirs == {"_operator.neg", "collections.Counter", "collections.OrderedDict",
+                      "numpy.random._generator.Generator", "numpy.random._generator.Generator.random"}
+    with pytest.raises(playground_runtime.UntrustedModel) as refused:
+        playground_runtime.load_skops(data)
+    assert all(t in str(refused.value) for t in theirs)
+
+    X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 7})
+    model = Pipeline([("m", LogisticRegression())]).fit(X, np.arange(40) % 2)
+    plain = sio.dumps(model)
+    # a compressed file (skops writes stored members; zipfile reads the others)
+    deflated = sio.dumps(model, compression=zf.ZIP_DEFLATED)
+    assert np.array_equal(playground_runtime.load_skops(deflated).predict_proba(X), model.predict_proba(X))
+    assert np.array_equal(playground_runtime.load_skops(plain).predict_proba(X), model.predict_proba(X))
+    with pytest.MonkeyPatch.context() as mp:  # where orjson is not installed, json reads the schema
+        mp.setitem(sys.modules, "orjson", None)
+        assert np.array_equal(playground_runtime.load_skops(plain).predict_proba(X), model.predict_proba(X))
+    # a byte of an array changed after the file was written: its CRC-32 (or its deflate stream) says so
+    for file, said in ((plain, "CRC"), (deflated, "")):
+        with zf.ZipFile(io.BytesIO(file)) as z:
+            info = next(i for i in z.infolist() if i.filename.endswith(".npy") and i.file_size > 100)
+        header = file[info.header_offset:info.header_offset + 30]
+        at = (info.header_offset + 30 + int.from_bytes(header[26:28], "little")
+              + int.from_bytes(header[28:30], "little") + info.compress_size // 2)
+        flipped = file[:at] + bytes([file[at] ^ 0xFF]) + file[at + 1:]
+        with pytest.raises(playground_runtime.UntrustedModel, match=f"not a readable skops file.*{said}"):
+            playground_runtime.load_skops(flipped)
+    # the protocol decides which loaders build the file: only an integer skops knows is read
+    with zf.ZipFile(io.BytesIO(plain)) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    for protocol in ("1", True, 99, -1, None):
+        schema = json.loads(members["schema.json"])
+        schema["protocol"] = protocol
+        other = io.BytesIO()
+        with zf.ZipFile(other, "w") as z:
+            for n, b in members.items():
+                z.writestr(n, json.dumps(schema) if n == "schema.json" else b)
+        with pytest.raises(playground_runtime.UntrustedModel, match="not a readable skops file.*protocol"):
+            playground_runtime.load_skops(other.getvalue())
+
+
 def test_a_wrong_value_is_refused_saying_what_the_column_takes():
     """A German export's day-first date and a 'yes' in a true/false column, sent to a model:
     the sentence said "should be datetime" and "should be categorical" (for a column of

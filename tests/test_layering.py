@@ -111,13 +111,14 @@ def test_the_layers_contract_holds():
 def test_the_runtime_module_imports_only_the_model_libraries():
     """playground_runtime ships verbatim in every model bundle: it may import numpy, pandas,
     scikit-learn, imbalanced-learn and xgboost (and the standard library), and skops, which
-    its model loader uses and every bundle requires to read model.skops; nothing of ours,
-    and it stays one file."""
+    its model loader uses and every bundle requires to read model.skops; orjson only as an
+    optional speed-up of that loader (json reads the schema when it is missing:
+    tests/test_bundle.py loads a file without it); nothing of ours, and it stays one file."""
     import sys
 
     runtime = ROOT / "playground_runtime"
     assert [p.name for p in runtime.glob("*.py")] == ["__init__.py"]
-    allowed = {"numpy", "pandas", "sklearn", "imblearn", "xgboost", "skops", "__future__"}
+    allowed = {"numpy", "pandas", "sklearn", "imblearn", "xgboost", "skops", "__future__", "orjson"}
     roots = {m.split(".")[0] for m in imports_of(runtime / "__init__.py")}
     bad = {r for r in roots if r not in allowed and r not in sys.stdlib_module_names}
     assert not bad, f"playground_runtime imports {bad}"
