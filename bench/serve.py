@@ -9,7 +9,11 @@ latency of one record and of 1,000-record batches:
   logged;
 - in-process: the same bundle's model (skops, loaded once) scoring the same records as the
   bundle's predict.py does (a DataFrame, playground_runtime's column rule, predictions with
-  probabilities).
+  probabilities);
+- a plain script: the same model's `predict` and `predict_proba` on a DataFrame of the same
+  records, as a user writes them. (For a forest asked for both, playground_runtime takes the
+  predictions from the probabilities as scikit-learn's predict does, so the endpoint and the
+  in-process path run the trees once and the plain script twice: both ratios are printed.)
 
 Targets on the 2-core reference machine: one record at most 5 ms over the in-process p50;
 1,000 records at most 1.2x in-process.
@@ -101,6 +105,10 @@ def main(argv=None) -> dict:
                                                 card["left_out_columns"])
             return playground_runtime.predictions(model, X, proba=True)
 
+        def plain(rows):
+            X = pd.DataFrame.from_records(rows)
+            return model.predict(X), model.predict_proba(X)
+
         conn = http.client.HTTPConnection(app.base.removeprefix("http://"), timeout=60)
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
 
@@ -116,30 +124,33 @@ def main(argv=None) -> dict:
             body = json.dumps({"records": rows}).encode()
             answer = json.loads(endpoint(body))  # warm: the version loaded once in the web process
             local = in_process(rows)
-            assert answer["predictions"] == local["prediction"].tolist()  # the same predictions
-            http_ms, local_ms = [], []
+            assert answer["predictions"] == local["prediction"].tolist() == plain(rows)[0].tolist()
+            http_ms, local_ms, plain_ms = [], [], []
             for _ in range(calls):
-                t = time.perf_counter()
-                endpoint(body)
-                http_ms.append((time.perf_counter() - t) * 1000)
-                t = time.perf_counter()
-                in_process(rows)
-                local_ms.append((time.perf_counter() - t) * 1000)
+                for fn, arg, into in ((endpoint, body, http_ms), (in_process, rows, local_ms), (plain, rows, plain_ms)):
+                    t = time.perf_counter()
+                    fn(arg)
+                    into.append((time.perf_counter() - t) * 1000)
             out[label] = {"endpoint_p50_ms": statistics.median(http_ms), "endpoint_p99_ms": _pct(http_ms, 99),
                           "in_process_p50_ms": statistics.median(local_ms), "in_process_p99_ms": _pct(local_ms, 99),
-                          # each endpoint call against the in-process call right after it: the
-                          # two see the same moment of the machine, whose load moves both
-                          "paired_ratio_p50": statistics.median(h / max(loc, 1e-9) for h, loc in zip(http_ms, local_ms))}
+                          "plain_p50_ms": statistics.median(plain_ms), "plain_p99_ms": _pct(plain_ms, 99),
+                          # each endpoint call against the in-process calls right after it: the
+                          # three see the same moment of the machine, whose load moves them all
+                          "paired_ratio_p50": statistics.median(h / max(loc, 1e-9) for h, loc in zip(http_ms, local_ms)),
+                          "plain_paired_ratio_p50": statistics.median(h / max(p, 1e-9) for h, p in zip(http_ms, plain_ms))}
         conn.close()
         out["logged_parts_p50_ms"] = _logged_parts(app.home)
     one, batch = out["one record"], out[f"{BATCH:,} records"]
     print(f"serve (load average {out['load_average']:.2f}):")
     for label, m in (("one record", one), (f"{BATCH:,} records", batch)):
         print(f"  {label}: endpoint p50 {m['endpoint_p50_ms']:.1f} ms, p99 {m['endpoint_p99_ms']:.1f} ms; "
-              f"in-process p50 {m['in_process_p50_ms']:.1f} ms, p99 {m['in_process_p99_ms']:.1f} ms")
+              f"in-process p50 {m['in_process_p50_ms']:.1f} ms, p99 {m['in_process_p99_ms']:.1f} ms; plain script "
+              f"p50 {m['plain_p50_ms']:.1f} ms, p99 {m['plain_p99_ms']:.1f} ms")
     print(f"  one record: +{one['endpoint_p50_ms'] - one['in_process_p50_ms']:.1f} ms over in-process p50 "
           f"(target <= 5 ms); {BATCH:,} records: {batch['endpoint_p50_ms'] / batch['in_process_p50_ms']:.2f}x "
-          f"(target <= 1.2x; median of the {BATCH_CALLS} call-by-call ratios {batch['paired_ratio_p50']:.2f}x)")
+          f"(target <= 1.2x; median of the {BATCH_CALLS} call-by-call ratios {batch['paired_ratio_p50']:.2f}x); "
+          f"against the plain script's predict and predict_proba {batch['endpoint_p50_ms'] / batch['plain_p50_ms']:.2f}x "
+          f"(call by call {batch['plain_paired_ratio_p50']:.2f}x)")
     for rows, parts in out["logged_parts_p50_ms"].items():
         print(f"  as logged by the endpoint, {rows:,} rows, p50: "
               + ", ".join(f"{k} {v:.1f} ms" for k, v in parts.items()))

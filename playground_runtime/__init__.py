@@ -590,7 +590,14 @@ def scoring_pipeline(pipeline):
 def predicted(model, X: pd.DataFrame, proba: bool = False):
     """(the model's predictions for the rows, in their order; with `proba` a classifier's
     probability of each class, one column per class of `model.classes_`, else None) as
-    arrays: what `predictions` writes, and what the predict endpoint answers."""
+    arrays: what `predictions` writes, and what the predict endpoint answers.
+
+    A forest's prediction is, in scikit-learn's own code (ForestClassifier.predict), the
+    class of highest predict_proba: asked for both, it is taken from the probabilities, so
+    the trees run once, not twice (the same values; half the time of a 1,000-row batch)."""
+    if proba and _predicts_from_proba(model):
+        p = np.asarray(model.predict_proba(X), dtype=np.float64)
+        return np.asarray(_final_step(model).classes_.take(np.argmax(p, axis=1), axis=0)), p
     pred = np.asarray(model.predict(X))
     if pred.dtype.kind == "f":  # float32 (XGBoost) written as float64: the text reads back to the same number
         pred = pred.astype(np.float64)
@@ -599,6 +606,22 @@ def predicted(model, X: pd.DataFrame, proba: bool = False):
     if not hasattr(model, "predict_proba"):
         raise ColumnsError("This model gives no class probabilities (it is not a classifier that has them).")
     return pred, np.asarray(model.predict_proba(X), dtype=np.float64)
+
+
+def _final_step(model):
+    from sklearn.pipeline import Pipeline
+
+    return model.steps[-1][1] if isinstance(model, Pipeline) else model
+
+
+def _predicts_from_proba(model) -> bool:
+    """True for a model (or a pipeline ending in one) whose predict scikit-learn defines as
+    `classes_.take(argmax(predict_proba))`: its random and extra-trees forests of one output
+    (those exact classes: a subclass may predict otherwise)."""
+    from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
+
+    final = _final_step(model)
+    return type(final) in (RandomForestClassifier, ExtraTreesClassifier) and getattr(final, "n_outputs_", 0) == 1
 
 
 def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:

@@ -589,3 +589,41 @@ def test_predict_py_reads_a_semicolon_file_and_names_an_encoding_it_cannot_read(
     with pytest.raises(playground_runtime.ColumnsError,
                        match=r"rows\.xlsx is a spreadsheet: predict\.py reads CSV, TSV or Parquet"):
         predict.read_rows(book, card)
+
+
+def test_a_forests_predictions_taken_from_its_probabilities_are_its_own():
+    """Asked for predictions and probabilities, a random or extra-trees forest runs its trees
+    once and takes the class of highest probability, as scikit-learn's own predict does: the
+    same values as predict gives, ties included (three trees on few rows tie often), for
+    text, integer and true/false classes, alone and at the end of a pipeline; any other
+    model (a forest's subclass too) is asked for each."""
+    from sklearn.ensemble import ExtraTreesClassifier, GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame({"a": rng.integers(0, 3, 60).astype(float), "b": rng.integers(0, 2, 60).astype(float)})
+    labels = {"text": np.array(["ja", "nein", "vielleicht"])[rng.integers(0, 3, 60)],
+              "int": rng.integers(0, 2, 60) * 7, "bool": rng.integers(0, 2, 60).astype(bool)}
+    ties = 0
+    for cls in (RandomForestClassifier, ExtraTreesClassifier):
+        for name, y in labels.items():
+            for model in (cls(n_estimators=3, max_depth=2, random_state=0),
+                          Pipeline([("s", StandardScaler()), ("m", cls(n_estimators=3, random_state=1))])):
+                model.fit(X, y)
+                assert playground_runtime._predicts_from_proba(model)
+                pred, proba = playground_runtime.predicted(model, X, proba=True)
+                want = model.predict(X)
+                assert pred.dtype == want.dtype and np.array_equal(pred, want), (cls, name)
+                assert np.array_equal(proba, model.predict_proba(X))
+                ties += int((np.sort(proba, axis=1)[:, -1] == np.sort(proba, axis=1)[:, -2]).sum())
+    assert ties > 0  # the rule met tied probabilities and still agreed with predict
+
+    class Biased(RandomForestClassifier):
+        def predict(self, X):
+            return np.full(len(X), self.classes_[0])
+
+    for other in (Biased(n_estimators=3, random_state=0), GradientBoostingClassifier(n_estimators=5)):
+        other.fit(X, labels["text"])
+        assert not playground_runtime._predicts_from_proba(other)
+        assert np.array_equal(playground_runtime.predicted(other, X, proba=True)[0], other.predict(X))
