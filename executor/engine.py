@@ -34,6 +34,7 @@ through the RunContext, inside CV folds, Optuna trials and plots.
 
 from __future__ import annotations
 
+import re
 import time
 import traceback
 import warnings
@@ -254,11 +255,38 @@ def node_states(workflow, dataset_facts=None, resolved: Resolved | None = None) 
 
 
 # --------------------------------------------------------------------------- run time
+# The library warnings a user meets most, said in words that tell what it means and what to
+# do; the library's own words follow in brackets. (category, pattern of its text, sentence
+# whose {0}, {1} are the pattern's groups; None: any text of that category.)
+LIBRARY_WARNING_WORDS = (
+    ("ConvergenceWarning", None,
+     "The model stopped before it converged, so its fit may be off: scale the numeric columns (a Preprocessing "
+     "node's Standard scaler) or raise its iteration limit (the Model node's advanced settings)."),
+    ("UserWarning", re.compile(r"The least populated class in y has only (\d+) members?, which is less than "
+                               r"n_splits=(\d+)"),
+     "A class has only {0} training rows, fewer than the {1} cross-validation folds: some folds hold none of it, "
+     "so their scores say nothing about it. Use fewer folds, or merge the rare class with another."),
+    ("UndefinedMetricWarning", re.compile(r"(Precision|Recall|F-score)[\w -]* (?:is|are) ill-defined and being set "
+                                          r"to 0\.0"),
+     "{0} is undefined for a class the model never predicted or that has no rows here, and counts as 0 for it."),
+)
+
+
+def in_words(category: str, text: str) -> str:
+    """A library warning as the user reads it: LIBRARY_WARNING_WORDS' sentence for it, with
+    the library's words in brackets; any other as the library says it."""
+    for name, pattern, sentence in LIBRARY_WARNING_WORDS:
+        match = pattern.search(text) if pattern is not None else None
+        if name == category and (pattern is None or match):
+            return f"{sentence.format(*(match.groups() if match else ()))} ({category}: {text})"
+    return f"{category}: {text}"
+
+
 @contextmanager
 def library_warnings(warn: Callable[[str], None]):
     """Warnings the libraries raise while a node runs (a model that did not converge, a
-    metric that is ill-defined) go to the user like the node's own: once each, live.
-    Deprecation notices are for developers and stay out."""
+    metric that is ill-defined) go to the user like the node's own: once each, live, in
+    words (in_words). Deprecation notices are for developers and stay out."""
     with warnings.catch_warnings():
         warnings.simplefilter("always")
         for category in (DeprecationWarning, PendingDeprecationWarning, FutureWarning):
@@ -268,7 +296,7 @@ def library_warnings(warn: Callable[[str], None]):
             text = " ".join(str(message).split("\n\n", 1)[0].split())
             if len(text) > 300:
                 text = text[:297] + "…"
-            warn(f"{category.__name__}: {text}")
+            warn(in_words(category.__name__, text))
 
         warnings.showwarning = show
         yield

@@ -306,9 +306,47 @@ def test_library_warnings_reach_the_run_log_once_each():
     result, events = collect(wf)
     assert result["status"] == "completed"
     live = [e["message"] for e in events if e["type"] == "node_warning" and e["node_id"] == "m"]
-    converge = [m for m in live if m.startswith("ConvergenceWarning: lbfgs failed to converge")]
+    converge = [m for m in live if "(ConvergenceWarning: lbfgs failed to converge after 50 iteration" in m]
     assert len(converge) == 1
+    assert converge[0].startswith("The model stopped before it converged, so its fit may be off: scale the numeric")
     assert converge[0] in result["nodes"]["m"]["warnings"]
+
+
+def test_the_library_warnings_users_meet_most_are_said_in_words():
+    """Each known library warning, as scikit-learn raises it, gets its sentence with the
+    numbers it carries, and keeps the library's words; an unknown one passes as it is."""
+    import warnings as w
+
+    import numpy as np
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import Lasso, LogisticRegression
+    from sklearn.metrics import f1_score, precision_score, recall_score
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import SVC
+
+    from executor.engine import library_warnings
+
+    X, y = load_breast_cancer(return_X_y=True)
+    said = []
+    with library_warnings(said.append):
+        LogisticRegression(max_iter=20).fit(X, y)
+        LogisticRegression(max_iter=2, solver="liblinear").fit(X, y)
+        SVC(max_iter=5).fit(X, y)
+        Lasso(alpha=1e-6, max_iter=5).fit(X, y.astype(float))
+        list(StratifiedKFold(5).split(X, np.r_[np.zeros(len(y) - 2), [1, 1]]))
+        precision_score([0, 1, 1], [0, 0, 0])
+        recall_score([0, 0, 0], [0, 1, 1], labels=[1], average="macro")
+        f1_score([0, 0], [0, 0], labels=[1], average="macro")
+        w.warn("something else", RuntimeWarning, stacklevel=1)
+    assert len(said) == 9, said
+    stopped = [m for m in said if m.startswith("The model stopped before it converged")]
+    assert len(stopped) == 4 and all("(ConvergenceWarning: " in m for m in stopped)
+    assert ("A class has only 2 training rows, fewer than the 5 cross-validation folds: some folds hold none of it, "
+            "so their scores say nothing about it. Use fewer folds, or merge the rare class with another. "
+            "(UserWarning: The least populated class in y has only 2 members, which is less than n_splits=5.)") in said
+    undefined = [m for m in said if "(UndefinedMetricWarning: " in m]
+    assert [m.split(" is undefined", 1)[0] for m in undefined] == ["Precision", "Recall", "F-score"], undefined
+    assert said[-1] == "RuntimeWarning: something else"
 
 
 def test_visualize_says_each_plot_before_it_starts_and_logs_it_when_drawn():
