@@ -635,10 +635,41 @@
     edge.remove();
     graph.addEdge({ source, target: { cell: node.id, port: portId("in", fit.ip.name) }, zIndex: -1, attrs: EDGE_ATTRS });
     graph.addEdge({ source: { cell: node.id, port: portId("out", fit.op.name) }, target, zIndex: -1, attrs: EDGE_ATTRS });
+    makeRoom(node, graph.getCellById(source.cell), graph.getCellById(target.cell));
     graph.stopBatch("insert");
     scheduleSave(); // the node's own save and this one are the same PUT (scheduleSave debounces)
     announce(`${nodeName(node)} inserted between ${nodeName(graph.getCellById(source.cell))} and ${nodeName(graph.getCellById(target.cell))}.`);
     return true;
+  }
+
+  // The inserted node is placed between its source and target, in line with the source along
+  // the way the edge runs (down or across); where the two were too close for it (the
+  // examples leave 46 px), the target and the nodes after it that lie beyond it move on by
+  // what was missing, so nothing is drawn over another node. Nodes before the gap (a retrain
+  // loop's Model) stay.
+  const ROOM = 40;
+  function makeRoom(node, s, t) {
+    if (!s || !t) return;
+    const sb = s.getBBox(), tb = t.getBBox();
+    const dy = tb.center.y - sb.center.y, dx = tb.center.x - sb.center.x;
+    const down = Math.abs(dy) >= Math.abs(dx), sign = (down ? dy : dx) >= 0 ? 1 : -1;
+    const size = down ? NODE_H : NODE_W;
+    const start = down ? (sign > 0 ? sb.y + sb.height : sb.y) : (sign > 0 ? sb.x + sb.width : sb.x);
+    const end = down ? (sign > 0 ? tb.y : tb.y + tb.height) : (sign > 0 ? tb.x : tb.x + tb.width);
+    const lack = size + 2 * ROOM - (end - start) * sign;
+    if (lack > 0) {
+      const beyond = (n) => { const b = n.getBBox(); return ((down ? b.y : b.x) - (down ? tb.y : tb.x)) * sign >= 0; };
+      const moved = new Set([node.id, s.id]), stack = [t];
+      while (stack.length) {
+        const n = stack.pop();
+        if (moved.has(n.id) || !beyond(n)) continue;
+        moved.add(n.id);
+        n.translate(down ? 0 : lack * sign, down ? lack * sign : 0);
+        for (const e of graph.getOutgoingEdges(n) || []) if (e.getTargetCell()) stack.push(e.getTargetCell());
+      }
+    }
+    const at = start + sign * ROOM + (sign > 0 ? 0 : -size);
+    node.position(down ? sb.x + (sb.width - NODE_W) / 2 : at, down ? at : sb.y + (sb.height - NODE_H) / 2);
   }
 
   // from the palette: the proxy is centred on the pointer, as the dropped node will be

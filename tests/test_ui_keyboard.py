@@ -90,6 +90,47 @@ def test_a_node_dropped_on_an_edge_is_inserted_into_it_in_one_save(page, server)
         assert box and box["height"] > 10
 
 
+def test_a_node_inserted_between_close_nodes_makes_room_for_itself(page, server):
+    """The examples leave 46 px between nodes: a node dropped on such an edge was drawn over
+    both ends. Now it sits between them, and the target and the nodes after it move down by
+    what was missing, in the same single save; nothing overlaps."""
+    pg = page
+    nodes = [{"id": "dataset-1", "type": "dataset", "position": {"x": 300, "y": 40}, "config": {}},
+             {"id": "split-1", "type": "split", "position": {"x": 300, "y": 170}, "config": {}},
+             {"id": "model-1", "type": "model", "position": {"x": 300, "y": 300}, "config": {}},
+             {"id": "dataset-2", "type": "dataset", "position": {"x": 700, "y": 40}, "config": {}}]
+    wid = open_workflow(pg, server, "Insert between close nodes", nodes,
+                        [{"source": "dataset-1", "target": "split-1"}, {"source": "split-1", "target": "model-1"}])
+    puts = []
+    pg.on("request", lambda r: puts.append(r.url) if r.method == "PUT" and r.url.endswith("/structure") else None)
+    x, y = edge_midpoint(pg, "dataset-1", "split-1")
+    drag_palette_to(pg, "preprocessing", x, y)
+    pg.wait_for_selector('#canvas .x6-edge.pg-edge-drop', state="attached")
+    pg.mouse.up()
+    pg.wait_for_function("window.playground.graph.getEdges().length === 3")
+    wait_saved(pg)
+    settle(pg)
+    graph = graph_of(server, wid)
+    new = next(n["id"] for n in graph["nodes"] if n["type"] == "preprocessing")
+    assert pairs(graph) == sorted([("dataset-1", new), (new, "split-1"), ("split-1", "model-1")])
+    assert len(puts) == 1, f"one structure save for the insertion and the room it made, not {len(puts)}"
+    boxes = pg.evaluate("""() => Object.fromEntries(window.playground.graph.getNodes().map(n => {
+        const b = n.getBBox(); return [n.id, [b.x, b.y, b.width, b.height]]; }))""")
+    ids = list(boxes)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
+            assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, f"{a} overlaps {b}: {boxes}"
+    order = sorted(["dataset-1", new, "split-1", "model-1"], key=lambda n: boxes[n][1])
+    assert order == ["dataset-1", new, "split-1", "model-1"]
+    assert boxes[new][0] == boxes["dataset-1"][0]  # in line with its source
+    shift = boxes["split-1"][1] - 170
+    assert shift > 0 and boxes["model-1"][1] - 300 == shift  # the nodes after it moved together
+    assert boxes["dataset-2"][:2] == [700, 40]  # a node elsewhere stays
+    stored = {n["id"]: n["position"] for n in graph["nodes"]}
+    assert stored["split-1"]["y"] == boxes["split-1"][1] and stored[new]["y"] == boxes[new][1]
+
+
 def edge_id(pg, source, target):
     return pg.evaluate("""([s, t]) => window.playground.graph.getEdges()
         .find(e => e.getSourceCellId() === s && e.getTargetCellId() === t).id""", [source, target])
