@@ -416,12 +416,15 @@ def step_code(slug: str, params: dict, context: StepContext, source) -> str:
 
 
 def filter_reports(pipeline) -> list[str]:
-    """What each row filter of a fitted Pipeline removed from the training rows."""
+    """What the steps of a fitted Pipeline did that the user should hear of, in step order:
+    what each row filter removed from the training rows, and each transformer's notes
+    (`notes_`: date parts not made, what AutoPrepare did on its own)."""
     out = []
     for _, step in getattr(pipeline, "steps", []):
         func = getattr(step, "func", None)
         if isinstance(func, RowFilter) and func.describe():
             out.append(func.describe())
+        out.extend(getattr(step, "notes_", None) or [])
     return out
 
 
