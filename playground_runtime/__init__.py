@@ -88,6 +88,15 @@ def _date_part(s: pd.Series, part: str) -> pd.Series:
     return getattr(s.dt, DATE_ACCESSORS.get(part, part))
 
 
+def year_as_date(s: pd.Series) -> bool:
+    """Every value (gaps aside) January 1 at midnight, in more than one year: a year stored
+    as a date. The one test, for the fitted step (date_parts_used) and the design-time
+    profile (plugins.tables) alike."""
+    values = _utc_naive(s.dropna())
+    return bool(len(values)) and bool(((values.dt.month == 1) & (values.dt.day == 1)
+                                       & (values.dt.normalize() == values)).all()) and values.dt.year.nunique() > 1
+
+
 def date_parts_used(s: pd.Series, parts=DEFAULT_DATE_PARTS) -> tuple[list, str | None]:
     """(the parts a date column becomes, a note when some chosen part is not made), learned
     from the training rows `s`. When every value is January 1 at midnight (a year stored as
@@ -100,8 +109,7 @@ def date_parts_used(s: pd.Series, parts=DEFAULT_DATE_PARTS) -> tuple[list, str |
     if values.empty or not parts:
         return parts, None
     name = str(s.name)
-    if "year" in parts and ((values.dt.month == 1) & (values.dt.day == 1)
-                            & (values.dt.normalize() == values)).all() and values.dt.year.nunique() > 1:
+    if "year" in parts and year_as_date(values):
         dropped = [p for p in parts if p != "year"]
         return ["year"], (f"{name}: every value is January 1, a year stored as a date: only its year is used "
                           f"(not {', '.join(DATE_PART_NAMES[p] for p in dropped)}).") if dropped else None

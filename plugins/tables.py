@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from playground_runtime import year_as_date
+
 
 def _plain(v):
     if isinstance(v, (np.generic,)):
@@ -304,6 +306,8 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
             col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
                        integer_valued=_integer_valued(s))
+        if pd.api.types.is_datetime64_any_dtype(s) and year_as_date(s):  # date features will make its year only (design time says so)
+            col["year_as_date"] = True
         if chosen:
             col["role_chosen"] = chosen
         if role == "id":

@@ -57,3 +57,21 @@ def test_the_learned_parts_survive_the_saved_model():
     pd.testing.assert_frame_equal(loaded.transform(X.head(20)), step.transform(X.head(20)))
     assert loaded.parts_ == {"Year": ["year"]}
     np.testing.assert_array_equal(loaded.get_feature_names_out(), step.get_feature_names_out())
+
+
+def test_design_time_offers_the_columns_the_run_will_make():
+    """The profile marks a year stored as a date (the same test the fitted step uses), so a
+    later step's column chooser offers `Year_year`, not a `Year_month` the run never makes."""
+    from plugins import tables
+    from plugins.preprocessing import feature_columns, step_inputs
+
+    prof = tables.profile(realdata.cars())
+    year = next(c for c in prof["columns"] if c["name"] == "Year")
+    assert year["year_as_date"] is True
+    assert not any("year_as_date" in c for c in prof["columns"] if c["name"] != "Year")
+    after = step_inputs([("date_features", {}), ("standard_scaler", {})],
+                        feature_columns(prof["columns"], "Miles_per_Gallon"))[1]
+    assert [c["name"] for c in after if c["name"].startswith("Year")] == ["Year_year"]
+    seattle = tables.profile(tables.parse_iso_dates(realdata.seattle_weather()))
+    after = step_inputs([("date_features", {}), ("standard_scaler", {})], feature_columns(seattle["columns"]))[1]
+    assert "date_month" in [c["name"] for c in after]
