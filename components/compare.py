@@ -64,8 +64,10 @@ def ConfigDiff(diff: dict):
         items.append(Li(Span("Disconnected ", cls="diff-tag removed"), f"{e['source_label']} → {e['target_label']}"))
     tables = []
     for n in diff["nodes_changed"]:
-        rows = [Tr(Td(c["label"]), Td(_side(c, "old"), cls="old"), Td("→", cls="faint", aria_hidden="true"),
-                   Td(_side(c, "new"), cls="new"), data_field=c["key"]) for c in n["changes"]]
+        rows = [Tr(Td(c["label"], *([Div(f"({c['unused']})", cls="faint small")] if c.get("unused") else [])),
+                   Td(_side(c, "old"), cls="old"), Td("→", cls="faint", aria_hidden="true"),
+                   Td(_side(c, "new"), cls="new"), data_field=c["key"],
+                   **({"cls": "unused", "data_unused": "1"} if c.get("unused") else {})) for c in n["changes"]]
         tables.append(Div(Div(Span(n["label"], cls="b"), Span(f" {n['node_id']}", cls="faint")),
                           Table(*rows, cls="grid diff-table"), cls="diff-node", data_node=n["node_id"]))
     return Div(H3("Configuration"), *([Ul(*items, cls="diff-list")] if items else []), *tables,

@@ -253,14 +253,23 @@ def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
         listed,
         Form(CsrfField(), *controls,
              Button("Read again", type="submit", cls="primary small"),
-             P("Choose an encoding or a sheet here, and how each column is read and used in the table below, then "
-               "read the file again. Every workflow that uses this dataset sees the result.", cls="help"),
+             P(_reading_help(how), cls="help"),
              *([P(refused["detail"], cls="notice error error-detail", role="alert", id="reading-error")]
                if refused and refused.get("reading") is not None else []),
              *([P("Read again: the profile below is the new one.", cls="notice ok", role="status")] if saved else []),
              method="post", action=f"/datasets/{detail['id']}/reading", id=READING_FORM,
              enctype="application/x-www-form-urlencoded", cls="reading-form"),
         cls="card", id="reading-card")
+
+
+def _reading_help(how: dict) -> str:
+    """What the reading form lets one choose: an encoding for text, a sheet only when the
+    workbook has two or more (the sheet chooser is shown then only)."""
+    here = [w for w, offered in (("an encoding", how.get("format") in ("csv", "tsv")),
+                                 ("a sheet", len(how.get("sheets") or []) > 1)) if offered]
+    what = f"Choose {' or '.join(here)} here, and how each column is read" if here else "Choose how each column is read"
+    return f"{what} and used in the table below, then read the file again. Every workflow that uses this " \
+           "dataset sees the result."
 
 
 def _joined(parts):

@@ -280,11 +280,18 @@ def download(dataset_id: str, datasets_dir: Path, fmt: str = "parquet"):
 
 
 def _csv_batches(path: Path):
+    """The stored table as CSV, batch by batch. A column stored as whole numbers keeps
+    writing whole numbers when it has gaps (age 29, not 29.0): the frame the models read
+    holds it as floats with NaN, the CSV writes Arrow's integers and empty cells."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     first = True
     for batch in pq.ParquetFile(path).iter_batches(batch_size=CSV_BATCH_ROWS):
         frame = plain_dtypes(batch.to_pandas(date_as_object=False))
+        for f in batch.schema:
+            if pa.types.is_integer(f.type) and frame[f.name].dtype.kind == "f":
+                frame[f.name] = batch.column(f.name).to_pandas(integer_object_nulls=True)  # exact, any width
         yield frame.to_csv(index=False, header=first).encode()
         first = False
     if first:  # no rows: the header alone

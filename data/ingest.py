@@ -171,6 +171,10 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         _check_size(arriving.size, limits)
         digest = digest or arriving.digest
     size = src.stat().st_size
+    # rows that are not data leave before the user's types apply (a type's refusal counts data only)
+    table = reading.drop_totals_row(reading.drop_blank_rows(table, how), how)
+    if table.num_rows == 0:
+        raise DatasetError("The file has a header but no data rows (every row is blank).")
     table = _apply_types(table, how, options)
     roles = {**how.roles, **{c: r for c, r in (options.get("roles") or {}).items() if r != "ignore"}}
     ignored = [c for c, r in (options.get("roles") or {}).items() if r == "ignore" and c in table.column_names]
@@ -475,13 +479,17 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
 
     followed = False
 
+    careful = False
+
     def parse_any(encoding):
+        nonlocal careful
         try:  # the fast, parallel parse; a quoted value with a line break needs the careful one
             return parse(encoding, False)
         except pa.ArrowInvalid:
             bad.clear()
             if arriving is not None:
                 arriving.wait()
+            careful = True
             return parse(encoding, True)
 
     encoding = layout.encoding
@@ -523,6 +531,9 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     if table.num_rows == 0:
         raise DatasetError("The file has a header but no data rows.")
     limits.check(table.num_rows, table.num_columns)  # the real count, after the estimate
+    if arriving is not None:
+        arriving.wait()  # parsed to its end: all of it is there
+    how.blank_rows, how.last_line = reading.text_line_facts(path, encoding, layout.delimiter, careful)
     if encoding not in ("utf-8", "utf-8-sig", "ascii") and how.encoding_detected and not layout.bom:
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
                    "letters look wrong, choose its encoding on this page.")

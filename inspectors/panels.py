@@ -256,6 +256,10 @@ def SplitInspector(ctx: InspectorContext):
     except (TypeError, ValueError, OverflowError):
         pct = 20
     classification = ctx.upstream.problem_type == "classification"
+    # whether Stratify means anything here is the Param's declaration (its problem types)
+    ptype, kinds = ctx.upstream.problem_type, by["stratify"].problem_types
+    stratifies = ptype in kinds
+    unused_why = (f"not for {ptype}: " if ptype else "") + f"{' or '.join(kinds)} only"
     presets = Div(*[Button(f"{100 - p}/{p}", type="submit", name="action", value=f"preset:{p}", cls="small",
                            aria_pressed="true" if p == pct else "false") for p in (20, 30, 10)], cls="seg")
     # the slider is the declaration's (display="percent"); the presets are this panel's own
@@ -271,8 +275,8 @@ def SplitInspector(ctx: InspectorContext):
         ctx, Upstream(ctx),
         Div(H3("Split"), slider, cls="section"),
         Div(H3("Options"),
-            Checkbox("stratify", "Stratify by class" + ("" if classification else " (classification only)"),
-                     ctx.value("stratify", True) and classification, disabled=not classification),
+            Checkbox("stratify", "Stratify by class" + ("" if stratifies else f" ({unused_why})"),
+                     ctx.value("stratify", True) and stratifies, disabled=not stratifies),
             Checkbox("shuffle", "Shuffle rows first", ctx.value("shuffle", True)),
             Checkbox("drop_duplicates", by["drop_duplicates"].title, ctx.value("drop_duplicates", False),
                      help=by["drop_duplicates"].help), seed, cls="section"),

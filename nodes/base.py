@@ -343,6 +343,8 @@ def declared_fields(params, config: dict, key_prefix: str = "") -> list[dict]:
     for p in params:
         declared.add(p.name)
         field_ = {"key": key_prefix + p.name, "label": p.title}
+        if p.problem_types:  # a setting that means something for these problem types only
+            field_["problem_types"] = list(p.problem_types)
         if p.name in config:
             field_["value"] = config[p.name]
         else:

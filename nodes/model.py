@@ -393,7 +393,7 @@ def run(config: dict, inputs: dict, ctx) -> ModelArtifact:
     seconds = time.perf_counter() - started
     from plugins.preprocessing import filter_reports
 
-    for note in filter_reports(pipeline) + list(getattr(pipeline.named_steps["prepare"], "notes_", [])):
+    for note in filter_reports(pipeline):
         ctx.warn(note)
     buf = io.BytesIO()
     joblib.dump(pipeline, buf)

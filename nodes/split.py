@@ -17,7 +17,8 @@ PARAMS = (
     Param("test_size", "float", default=0.2, min=0.1, max=0.5, step=0.05, label="Test size",
           help="Share of rows held out for testing.", display="percent"),
     Param("stratify", "bool", default=True, label="Stratify",
-          help="Keep class proportions equal in train and test (classification)."),
+          help="Keep class proportions equal in train and test (classification).",
+          problem_types=("classification",)),  # a regression or clustering split ignores it (run, export)
     Param("shuffle", "bool", default=True, label="Shuffle", help="Shuffle rows before splitting."),
     Param("random_seed", "int", default=42, min=0, max=2**31 - 1, label="Random seed"),
     Param("drop_duplicates", "bool", default=False, label="Remove duplicate rows before the split",

@@ -77,9 +77,56 @@ class Columns:
         return f"Columns({self.kind!r}, {list(self.names)!r})"
 
 
+def _utc_naive(s: pd.Series) -> pd.Series:
+    return s.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
+
+
+def _date_part(s: pd.Series, part: str) -> pd.Series:
+    if part == "days_since_epoch":
+        return (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+    # pandas 3 deprecates the accessors .dt.weekday and .dt.dayofyear: ask by their new names
+    return getattr(s.dt, DATE_ACCESSORS.get(part, part))
+
+
+def year_as_date(s: pd.Series) -> bool:
+    """Every value (gaps aside) January 1 at midnight, in more than one year: a year stored
+    as a date. The one test, for the fitted step (date_parts_used) and the design-time
+    profile (plugins.tables) alike."""
+    values = _utc_naive(s.dropna())
+    return bool(len(values)) and bool(((values.dt.month == 1) & (values.dt.day == 1)
+                                       & (values.dt.normalize() == values)).all()) and values.dt.year.nunique() > 1
+
+
+def date_parts_used(s: pd.Series, parts=DEFAULT_DATE_PARTS) -> tuple[list, str | None]:
+    """(the parts a date column becomes, a note when some chosen part is not made), learned
+    from the training rows `s`. When every value is January 1 at midnight (a year stored as
+    a date, as vega's cars `Year`), only the year is used: month, day, weekday and day of
+    year would be constant or meaningless (the weekday of January 1 follows the calendar).
+    Otherwise a part with one value in every training row is not made. Kept in the fitted
+    transformer, so the test rows and every later prediction get the same columns."""
+    parts = list(parts)
+    values = _utc_naive(s.dropna())
+    if values.empty or not parts:
+        return parts, None
+    name = str(s.name)
+    if "year" in parts and year_as_date(values):
+        dropped = [p for p in parts if p != "year"]
+        return ["year"], (f"{name}: every value is January 1, a year stored as a date: only its year is used "
+                          f"(not {', '.join(DATE_PART_NAMES[p] for p in dropped)}).") if dropped else None
+    kept = [p for p in parts if _date_part(values, p).nunique() > 1]
+    if not kept:
+        return parts[:1], (f"{name}: every training row has the same date: only its "
+                           f"{DATE_PART_NAMES[parts[0]]} is made." if len(parts) > 1 else None)
+    dropped = [p for p in parts if p not in kept]
+    return kept, (f"{name}: {', '.join(DATE_PART_NAMES[p] for p in dropped)} "
+                  f"{'is' if len(dropped) == 1 else 'are'} the same in every training row and "
+                  f"{'was' if len(dropped) == 1 else 'were'} not made." if dropped else None)
+
+
 def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd.DataFrame:
     """Each datetime column (or those named) becomes numeric columns `col_year`,
-    `col_month` ...; stateless, so it needs no fitting. Timezone-aware dates count in UTC."""
+    `col_month` ...; `parts` is the parts for every column, or {column: parts} (what
+    date_parts_used learned). Timezone-aware dates count in UTC."""
     if not isinstance(X, pd.DataFrame):
         return X
     chosen = [c for c in (X.columns if columns is None else columns) if c in X.columns and column_kind(X[c]) == "datetime"]
@@ -90,16 +137,20 @@ def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd
         if c not in chosen:
             out[c] = X[c]
             continue
-        s = X[c]
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_convert("UTC").dt.tz_localize(None)
-        for part in parts:
-            if part == "days_since_epoch":
-                values = (s - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-            else:  # pandas 3 deprecates the accessors .dt.weekday and .dt.dayofyear: ask by their new names
-                values = getattr(s.dt, DATE_ACCESSORS.get(part, part))
-            out[f"{c}_{part}"] = values.astype(float)
+        s = _utc_naive(X[c])
+        for part in (parts.get(c, DEFAULT_DATE_PARTS) if isinstance(parts, dict) else parts):
+            out[f"{c}_{part}"] = _date_part(s, part).astype(float)
     return pd.DataFrame(out, index=X.index)
+
+
+def learn_date_parts(X: pd.DataFrame, dates, parts=DEFAULT_DATE_PARTS) -> tuple[dict, list]:
+    """({column: parts}, notes) for the date columns of the training frame X."""
+    learned, notes = {}, []
+    for c in dates:
+        learned[c], note = date_parts_used(X[c], parts)
+        if note:
+            notes.append(note)
+    return learned, notes
 
 
 # --------------------------------------------------------------------------- custom transformers
@@ -111,14 +162,15 @@ class DateFeatures(TransformerMixin, BaseEstimator):
     dates, so the output names are known (scikit-learn has no date transformer)."""
 
     def __init__(self, parts=DEFAULT_DATE_PARTS, columns=None):
-        self.parts, self.columns = parts, columns
+        self.parts, self.columns = parts, columns  # the parts chosen; those made are learned (date_parts_used)
 
     def fit(self, X, y=None):
         frame = isinstance(X, pd.DataFrame)
         X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame)
         X = X if frame else pd.DataFrame(X)
         self.dates_ = [c for c in (self.columns or X.columns) if c in X.columns and column_kind(X[c]) == "datetime"]
-        self.names_out_ = list(date_features(X.head(0), self.parts, self.dates_).columns) if frame else list(
+        self.parts_, self.notes_ = learn_date_parts(X, self.dates_, self.parts) if frame else ({}, [])
+        self.names_out_ = list(date_features(X.head(0), self.parts_, self.dates_).columns) if frame else list(
             range(X.shape[1]))
         return self
 
@@ -126,7 +178,9 @@ class DateFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "dates_")
         frame = isinstance(X, pd.DataFrame)
         X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
-        return date_features(X, self.parts, self.dates_) if frame and self.dates_ else X
+        # a model saved before the parts were learned makes every chosen part
+        parts = getattr(self, "parts_", None) or self.parts
+        return date_features(X, parts, self.dates_) if frame and self.dates_ else X
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "dates_")
@@ -227,7 +281,8 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                       skip_check_array=isinstance(X, pd.DataFrame)))
         self.dates_ = [c for c in X.columns if column_kind(X[c]) == "datetime"]
-        X = date_features(X, DEFAULT_DATE_PARTS, self.dates_)
+        self.date_parts_, self.date_notes_ = learn_date_parts(X, self.dates_)
+        X = date_features(X, self.date_parts_, self.dates_)
         self.encoded_ = [c for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])
                          or pd.api.types.is_bool_dtype(X[c])]
         self.encoder_ = None
@@ -261,7 +316,7 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         is_frame = isinstance(X, pd.DataFrame)
         X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
                                       skip_check_array=is_frame))
-        Xn = self._encode(date_features(X, DEFAULT_DATE_PARTS, self.dates_))
+        Xn = self._encode(date_features(X, getattr(self, "date_parts_", None) or DEFAULT_DATE_PARTS, self.dates_))
         if self.imputer_ is not None:
             Xn = pd.DataFrame(self.imputer_.transform(Xn), columns=Xn.columns, index=Xn.index)
         return Xn if is_frame else Xn.to_numpy()
@@ -280,6 +335,7 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
             notes.append(f"{len(self.dates_)} date column(s) were turned into year, month, day, weekday, "
                          f"day-of-year and days-since-1970 features automatically: {shown(self.dates_)}. "
                          "Add a Date features step to choose which.")
+            notes.extend(getattr(self, "date_notes_", []))
         text = [c for c in self.encoded_ if c not in self.dates_]
         if text:
             notes.append(f"{len(text)} text column(s) were encoded as ordinals automatically: {shown(text)}. "

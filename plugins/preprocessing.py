@@ -267,8 +267,11 @@ def _target_columns(columns, params, facts):
 
 def _date_columns(columns, params, facts):
     parts = [p for p in DATE_PARTS if p in (params.get("parts") or DEFAULT_DATE_PARTS)]
+
+    def made(c):  # a year stored as a date becomes its year only (playground_runtime.date_parts_used)
+        return ["year"] if c.get("year_as_date") and "year" in parts else parts
     return _replace_each(columns, acted_on(("datetime",), params, columns),
-                         lambda c: [{"name": f"{c['name']}_{p}", "kind": "numeric"} for p in parts], in_place=True)
+                         lambda c: [{"name": f"{c['name']}_{p}", "kind": "numeric"} for p in made(c)], in_place=True)
 
 
 def _dropped(columns, params, facts):
@@ -416,12 +419,15 @@ def step_code(slug: str, params: dict, context: StepContext, source) -> str:
 
 
 def filter_reports(pipeline) -> list[str]:
-    """What each row filter of a fitted Pipeline removed from the training rows."""
+    """What the steps of a fitted Pipeline did that the user should hear of, in step order:
+    what each row filter removed from the training rows, and each transformer's notes
+    (`notes_`: date parts not made, what AutoPrepare did on its own)."""
     out = []
     for _, step in getattr(pipeline, "steps", []):
         func = getattr(step, "func", None)
         if isinstance(func, RowFilter) and func.describe():
             out.append(func.describe())
+        out.extend(getattr(step, "notes_", None) or [])
     return out
 
 

