@@ -474,7 +474,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
                                                  invalid_row_handler=on_invalid),
                 # in a file read as text, data.values finds (and counts) the words for a gap itself
                 convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
-                                                     null_values=[""] if comma_file else list(values.MISSING_WORDS),
+                                                     null_values=[""] if comma_file else list(values.PARSE_MISSING_WORDS),
                                                      column_types={c: pa.string() for c in as_text}))
 
     followed = False

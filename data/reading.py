@@ -474,7 +474,7 @@ def excel_columns(names: list, columns: list, reading: Reading):
         elif kinds == {"number", "text"}:
             arrays.append(_numbers_with_text(name, cells, reading, vals))
         else:
-            arrays.append(pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.MISSING_WORDS)
+            arrays.append(pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.PARSE_MISSING_WORDS)
                                     else _cell_text(v) for v in cells], pa.string()))
     return pa.table(arrays, names=names)
 

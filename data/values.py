@@ -26,6 +26,14 @@ import pyarrow.compute as pc
 # never reach this module as text.
 MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
                  "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "#NV", "#WERT!", "#DIV/0!", "#VALUE!")
+# Words for a gap that are also a level people name (vcd's Arthritis: Improved is None, Some
+# or Marked; education None/Primary/...): missing in a column of numbers or dates, a value in
+# a text column. pandas reads them as missing everywhere, and half of Arthritis' rows lost
+# their answer.
+TEXT_VALUE_WORDS = ("None",)
+# what the parser itself reads as missing, whatever the column
+PARSE_MISSING_WORDS = tuple(w for w in MISSING_WORDS if w not in TEXT_VALUE_WORDS)
+_TEXT_MISSING_WORDS = PARSE_MISSING_WORDS[1:]
 # Symbols people type in an empty cell. They count as missing in a column of numbers or
 # dates; in a text column only when no other value is bare punctuation ("+"/"-" stays).
 MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
@@ -478,18 +486,26 @@ def _booleans(name, values, trimmed, keep) -> Converted | None:
 
 
 def _text_gaps(name, col) -> Converted:
-    """A text column: symbols people put in an empty cell count as missing when no other
-    value is bare punctuation (a column of + and - keeps both)."""
-    markers = pa.array(TEXT_MISSING_SYMBOLS + MISSING_WORDS[1:])
+    """A text column: words and symbols people put in an empty cell count as missing (the
+    symbols when no other value is bare punctuation: a column of + and - keeps both; a word
+    of TEXT_VALUE_WORDS, "None", only when the other values are dates or numbers written
+    as text: among words it is a level)."""
+    markers = pa.array(TEXT_MISSING_SYMBOLS + _TEXT_MISSING_WORDS + TEXT_VALUE_WORDS)
     if not pc.any(pc.is_in(col, value_set=markers)).as_py() and \
             not pc.any(pc.is_in(pc.utf8_trim(col.slice(0, SAMPLE * 4), " \t" + _SPACE), value_set=markers)).as_py():
         return Converted(col, "text")  # the usual case, found by one pass over the column
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
-    word = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(MISSING_WORDS[1:])), False)
+    word = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(_TEXT_MISSING_WORDS)), False)
     symbol = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(TEXT_MISSING_SYMBOLS)), False)
-    if not _count(symbol) and not _count(word):
+    level = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(TEXT_VALUE_WORDS)), False)
+    if not _count(symbol) and not _count(word) and not _count(level):
         return Converted(col, "text")
-    others = trimmed.filter(pc.and_(pc.invert(pc.or_(symbol, word)), pc.fill_null(pc.not_equal(trimmed, ""), False)))
+    others = trimmed.filter(pc.and_(pc.invert(pc.or_(pc.or_(symbol, word), level)),
+                                    pc.fill_null(pc.not_equal(trimmed, ""), False)))
+    if _count(level):
+        sample = others.slice(0, SAMPLE).to_pylist()
+        if sample and all(_ISO_PY.fullmatch(v) or _NUMBER_PY.match(v) for v in sample):
+            word = pc.or_(word, level)  # "None" among dates or numbers kept as text: a gap
     if len(others) == 0 or not pc.all(pc.match_substring_regex(others, r"[\p{L}\p{N}]")).as_py():
         symbol = pc.and_(symbol, False)  # bare punctuation is a value here (+ and -)
     symbol = pc.or_(symbol, word)

