@@ -239,9 +239,15 @@ def group_values(table, df, column: str):
 
 
 def group_labels(values) -> np.ndarray:
-    """Each row's group as a whole number, in the order groups first appear; a row with no
-    value is a group of its own (nothing says it belongs with another)."""
-    codes = pd.factorize(pd.Series(values).reset_index(drop=True), use_na_sentinel=True)[0].copy()
+    """Each row's group as a whole number, numbered in the values' sorted order (as
+    scikit-learn's group splitters number them, so the groups drawn are those the column's
+    own values would draw); a row with no value is a group of its own (nothing says it
+    belongs with another)."""
+    values = pd.Series(values).reset_index(drop=True)
+    try:
+        codes = pd.factorize(values, sort=True, use_na_sentinel=True)[0].copy()
+    except TypeError:  # values of several types that do not sort together: in the order they appear
+        codes = pd.factorize(values.astype(str).where(values.notna()), sort=True, use_na_sentinel=True)[0].copy()
     missing = codes < 0
     codes[missing] = codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
     return codes
