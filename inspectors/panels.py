@@ -271,7 +271,9 @@ def SplitInspector(ctx: InspectorContext):
         ctx, Upstream(ctx),
         Div(H3("Split"), slider, cls="section"),
         Div(H3("Options"),
-            Checkbox("stratify", "Stratify by class" + ("" if classification else " (classification only)"),
+            Checkbox("stratify", "Stratify by class" + ("" if classification else " (classification only)")
+                     + (" (not applied while rows are kept together)" if classification and ctx.value("group_by", None)
+                        else ""),
                      ctx.value("stratify", True) and classification, disabled=not classification),
             Checkbox("shuffle", "Shuffle rows first", ctx.value("shuffle", True)),
             Checkbox("drop_duplicates", by["drop_duplicates"].title, ctx.value("drop_duplicates", False),

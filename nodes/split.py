@@ -16,7 +16,17 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from nodes.base import SPLIT, TABLE, Exported, NodeError, NodeType, Port, SplitArtifact, Upstream
+from nodes.base import (
+    SPLIT,
+    TABLE,
+    Exported,
+    NodeError,
+    NodeType,
+    Port,
+    SplitArtifact,
+    Upstream,
+    declared_fields,
+)
 from plugins import guards, registry, tables
 from plugins.params import Param, validate_params
 
@@ -366,6 +376,16 @@ def units_on_both_sides(X_train, X_test, table, config, df=None) -> list:
     return out
 
 
+def fields(config: dict) -> list[dict]:
+    """Its config as named fields (comparing two runs, saying why a node ran again): no
+    group is "none", not null."""
+    out = declared_fields(PARAMS, config)
+    for f in out:
+        if f["key"] == "group_by" and f["value"] in (None, ""):
+            f["text"] = "none (rows split one by one)"
+    return out
+
+
 def design(config: dict, upstream: Upstream, design=None) -> Upstream:
     """Downstream estimates size their fits on the training share."""
     out = Upstream(**{**upstream.__dict__})
@@ -390,6 +410,6 @@ NODE = NodeType(
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advise, preview=preview,
-    output_summary=output_summary, design=design, export=export,
+    output_summary=output_summary, design=design, export=export, fields=fields,
     order=30,
 )

@@ -361,3 +361,12 @@ def test_keeping_groups_together_is_refused_with_a_sentence_where_it_cannot_be_d
     assert validate({"group_by": "nope"}, up)[1]["group_by"] == "Column 'nope' is not in the dataset."
     assert "turn Shuffle on" in validate({"group_by": "nr", "shuffle": False}, up)[1]["group_by"]
     assert "Preprocessing step 1 uses 'state'" in validate({"group_by": "state"}, up)[1]["group_by"]
+
+
+def test_why_a_split_ran_again_names_the_group_and_none_as_none():
+    from nodes.registry import node_types
+
+    split = node_types()["split"]
+    texts = {f["key"]: f.get("text") for f in split.fields({})}
+    assert texts["group_by"] == "none (rows split one by one)"
+    assert next(f for f in split.fields({"group_by": "nr"}) if f["key"] == "group_by")["value"] == "nr"

@@ -814,7 +814,9 @@ def test_a_panel_split_says_its_men_are_on_both_sides_until_the_split_keeps_them
         pg.select_option("#inspector select[name=group_by]", "nr")
         wait_config(server, wf["id"], "s", lambda c: c.get("group_by") == "nr")
         pg.wait_for_selector("#inspector >> text=Stratify is not applied while rows are kept together by 'nr'")
-        assert "Rows of one nr stay together" in pg.locator("#inspector").inner_text()
+        panel = pg.locator("#inspector").inner_text()
+        assert "Rows of one nr stay together" in panel
+        assert "Stratify by class (not applied while rows are kept together)" in panel
     job = run_to_end(server, wf["id"])
     assert job["status"] == "completed"
     warnings = job["results"]["nodes"]["s"]["warnings"]
