@@ -469,7 +469,8 @@ class ModelArtifact:
             s = self.split
             self.test_eval = eval_data_for(self.pipeline, s.X_train, s.y_train, s.X_test, s.y_test,
                                            self.problem_type, random_state=s.random_seed,
-                                           positive_class=s.positive_class)
+                                           positive_class=s.positive_class,
+                                           groups_train=getattr(s, "groups_train", None))
         return self.test_eval
 
 

@@ -530,7 +530,8 @@ def export(config: dict, ctx) -> Exported:
     lines += ["", "# the final model, fitted on every training row",
               f"{pipeline} = {make}({params}).fit({X_train}, {fit_target_}({X_train}, {y_train}))",
               f"{evaluation} = {src.ref(eval_data_for)}({pipeline}, {X_train}, {y_train}, {up['X_test']}, {up['y_test']}, "
-              f"{ptype!r}, random_state={seed!r}, positive_class={positive})"]
+              f"{ptype!r}, random_state={seed!r}, positive_class={positive}"
+              + (f", groups_train={up['groups_train']})" if up.get("groups_train") else ")")]
     return Exported(lines, names, notes)
 
 
