@@ -442,6 +442,9 @@ class SplitArtifact:
     # on X_train's index, which cross-validation keeps within one fold (nodes.model.cv_splits)
     group_column: str | None = None
     groups_train: Any = None
+    # id columns whose units the unit guard found on both sides (plugins.guards.SharedUnits;
+    # a Gate names them)
+    shared_units: tuple = ()
 
 
 @dataclass

@@ -226,14 +226,14 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
             X_train, X_test, y_train, y_test = parts
         else:
             (X_train, X_test), y_train, y_test = parts, None, None
-    leaks = check(X_train, X_test, y_train, y_test, table, config, ctx, df)
+    leaks, units = check(X_train, X_test, y_train, y_test, table, config, ctx, df)
     ctx.progress(1.0, f"{len(X_train):,} train / {len(X_test):,} test rows"
                       + (f", {len(np.unique(groups_train))} groups of {group!r} trained on" if group else ""))
     return SplitArtifact(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, target=target,
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
                          dataset_id=table.dataset_id, random_seed=config["random_seed"],
                          dataset_name=table.dataset_name, positive_class=table.positive_class, leaks=leaks,
-                         group_column=group, groups_train=groups_train)
+                         group_column=group, groups_train=groups_train, shared_units=units)
 
 
 def group_values(table, df, column: str):
@@ -335,7 +335,8 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     """The guards on the split rows, said as warnings of this node: features that give the
     target away (computed on the training rows only, a sample of them when many), test
     rows that are copies of training rows, and units of an id column (or of the column
-    rows are kept together by) with rows on both sides. Returns the leaking features' names."""
+    rows are kept together by) with rows on both sides. Returns the leaking features' names
+    and the units found on both sides (guards.SharedUnits)."""
     found = []
     if y_train is not None:
         from plugins.preprocessing import dropped_columns
@@ -354,9 +355,10 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     note = guards.duplicates_sentence(guards.shared_duplicates(train, test), len(X_test))
     if note:
         ctx.warn(note)
-    for units in units_on_both_sides(X_train, X_test, table, config, df):
-        ctx.warn(units.sentence())
-    return tuple(str(leak.column) for leak in found)
+    units = tuple(units_on_both_sides(X_train, X_test, table, config, df))
+    for unit in units:
+        ctx.warn(unit.sentence())
+    return tuple(str(leak.column) for leak in found), units
 
 
 def units_on_both_sides(X_train, X_test, table, config, df=None) -> list:

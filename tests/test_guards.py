@@ -370,3 +370,20 @@ def test_why_a_split_ran_again_names_the_group_and_none_as_none():
     texts = {f["key"]: f.get("text") for f in split.fields({})}
     assert texts["group_by"] == "none (rows split one by one)"
     assert next(f for f in split.fields({"group_by": "nr"}) if f["key"] == "group_by")["value"] == "nr"
+
+
+def test_a_gate_fails_a_model_whose_split_put_a_panels_units_on_both_sides():
+    """With 'Fail on the guards' findings' on (its default), a model scored on men it was
+    trained on does not pass whatever its accuracy; kept together, that finding is gone."""
+    males = pyd("Males")
+    info = {"columns": tables.profile(males)["columns"], "n_rows": len(males), "name": "t"}
+    found = "Split found units of 'nr' on both sides of the split (100% of the test rows)"
+    for split, caveat in (({}, True), ({"group_by": "nr"}, False)):
+        graph = workflow("union", "classification", algorithm="decision_tree", split=split)
+        graph["nodes"].append({"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.0}})
+        graph["edges"].append({"source": "e", "target": "g"})
+        result = run_workflow(graph, lambda e: None, load_dataset=lambda _: males.copy(), dataset_facts=lambda _: info)
+        gate = result["nodes"]["g"]
+        assert (found in (gate["output"].get("caveats") or [])) is caveat, gate
+        if caveat:
+            assert gate["output"]["decision"] == "fail" and found in gate["message"]
