@@ -29,6 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from plugins.tables import names_units
+
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
 LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
 LEAK_SCORE = 0.98  # balanced accuracy (classes) or R² (numbers) on held-out rows
@@ -365,9 +367,10 @@ class SharedUnits:
         return self.shared >= UNITS_MIN and self.share >= UNITS_MIN_SHARE
 
     def sentence(self) -> str:
-        many = f"all {self.units:,}" if self.shared == self.units else f"{self.shared:,} of the {self.units:,}"
-        return (f"{self.column!r} names units with several rows, and {many} of its units in the test rows also have "
-                f"rows among the training rows: they hold {self.share:.0%} of the test rows "
+        many = f"all {self.units:,} of its units" if self.shared == self.units else \
+            f"{self.shared:,} of its {self.units:,} units"
+        return (f"{self.column!r} names units with several rows, and {many} in the test rows also have rows among "
+                f"the training rows: they hold {self.share:.0%} of the test rows "
                 f"({self.rows:,} of {self.of:,}), so the test scores partly measure recognising units the model was "
                 f"trained on. Set 'Keep rows of one group together' to {self.column!r} in the Split node so each "
                 f"unit's rows stay on one side.")
@@ -542,8 +545,9 @@ PAGE_ROWS = 5000
 def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None = None,
                  columns: list[dict] | None = None, seed: int = 0) -> list[dict]:
     """The dataset page's checks once a target is chosen, on the rows handed in (a sample of
-    the table): [{"kind", "level", "text", ...}]. The run makes the same checks on its
-    training rows; these only warn early."""
+    the table): [{"kind", "level", "text", ...}]: leaks, imbalance, an id whose units a
+    random split would put on both sides (a seeded 80/20 draw of these rows), copied rows.
+    The run makes the same checks on its split rows; these only warn early."""
     if not target or target not in df.columns or problem_type not in ("classification", "regression"):
         return []
     out = []
@@ -559,6 +563,19 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
         counts = rows[target].value_counts()
         advice = imbalance({str(k): int(v) for k, v in counts.items()})
         out += [{"kind": "imbalance", "level": "warn", "text": t} for t in advice]
+    for c in columns or []:  # what a random split of these rows would do to each id that names units
+        if c.get("role") != "id" or c["name"] not in rows.columns or c["name"] == target:
+            continue
+        if not names_units(c.get("id_reason")):
+            continue
+        test = np.random.default_rng(seed).random(len(rows)) < 0.2
+        found = shared_units(c["name"], rows[c["name"]][~test], rows[c["name"]][test])
+        if found.fires:
+            out.append({"kind": "units", "level": "warn", "column": c["name"], "text": (
+                f"{c['name']!r} names units with several rows: a random split would put about {found.share:.0%} of the "
+                f"test rows beside other rows of their unit among the training rows{on}, and the test scores would "
+                f"partly measure recognising units. In the Split node, set 'Keep rows of one group together' to "
+                f"{c['name']!r}.")})
     copies = table_duplicates(df.drop(columns=[c for c in ids if c in df.columns]))
     if copies.copied:
         out.append({"kind": "duplicates", "level": "warn", "text": (

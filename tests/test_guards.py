@@ -305,6 +305,14 @@ def test_the_dataset_page_and_its_api_show_the_checks_for_the_chosen_target(web)
                                                       "text/csv")}).json()
     assert web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] == []
     assert 'data-checks="0"' in web.get(f"/datasets/{up['id']}").text
+    # Males' men, 8 years each: a random split would score the model on men it has seen
+    up = web.post("/api/v1/datasets", files={"file": ("Males.csv", realdata.csv_bytes(pyd("Males")),
+                                                      "text/csv")}).json()
+    r = web.put(f"/api/v1/datasets/{up['id']}/target", json={"target": "union", "problem_type": "classification"})
+    assert r.status_code == 200, r.text
+    [units] = [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "units"]
+    assert units["column"] == "nr" and "set 'Keep rows of one group together' to 'nr'" in units["text"]
+    assert 'data-check="units"' in web.get(f"/datasets/{up['id']}").text
 
 
 # --------------------------------------------------------------------------- units on both sides
@@ -314,7 +322,7 @@ def test_units_on_both_sides_are_counted_with_the_test_rows_they_hold():
     assert (found.shared, found.units, found.rows, found.of) == (2, 4, 2, 6)  # 1 and 2; 5 and 9 are test only
     assert found.share == pytest.approx(2 / 6) and found.fires
     text = found.sentence()
-    assert text.startswith("'nr' names units with several rows, and 2 of the 4 of its units in the test rows")
+    assert text.startswith("'nr' names units with several rows, and 2 of its 4 units in the test rows also have")
     assert "33% of the test rows (2 of 6)" in text
     assert "Set 'Keep rows of one group together' to 'nr' in the Split node" in text
     # a row number: every value once, so none on both sides
