@@ -79,7 +79,7 @@ def main(argv=None) -> int:
                 for u in rec["checked"]:
                     print(f"  {'FIRE ' if u.fires else 'quiet'} {key} {u.column}: {u.shared}/{u.units} units, "
                           f"{u.rows}/{u.of} test rows ({u.share:.1%}) target={rec['target']}")
-    print(f"{tables} tables: {no_ids} without an id column, {failed} unreadable; of the {fired + silent} with one, "
+    print(f"{tables} tables: {no_ids} without an id column naming units, {failed} unreadable; of the {fired + silent} with one, "
           f"the guard fires on {fired} and is silent on {silent}")
     for key, rec, fires in firing:
         for u in fires:
