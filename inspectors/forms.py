@@ -80,7 +80,9 @@ def parse_split(form: Form, old: dict) -> tuple[dict, dict]:
     by = {p.name: p for p in PARAMS}
     config = dict(old)
     action = form.get("action") or ""
-    for name in ("test_size", "stratify", "shuffle", "random_seed", "drop_duplicates"):
+    for name in ("test_size", "stratify", "shuffle", "random_seed", "drop_duplicates", "group_by"):
+        if name == "group_by" and name not in form:  # a form without the field leaves the choice as it was
+            continue
         config[name] = _take(form, by[name], name, old.get(name, by[name].default), refused)
     if action.startswith("preset:"):
         config["test_size"] = int(action.split(":")[1]) / 100

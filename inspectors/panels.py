@@ -246,7 +246,7 @@ def PreprocessingInspector(ctx: InspectorContext):
 
 # --------------------------------------------------------------------------- split
 def SplitInspector(ctx: InspectorContext):
-    from nodes.split import PARAMS
+    from nodes.split import PARAMS, group_columns
 
     by = {p.name: p for p in PARAMS}
     test = ctx.value("test_size", 0.2)  # a refused post: the percentage typed, shown back
@@ -275,12 +275,17 @@ def SplitInspector(ctx: InspectorContext):
         ctx, Upstream(ctx),
         Div(H3("Split"), slider, cls="section"),
         Div(H3("Options"),
-            Checkbox("stratify", "Stratify by class" + ("" if stratifies else f" ({unused_why})"),
+            Checkbox("stratify", "Stratify by class" + ("" if stratifies else f" ({unused_why})")
+                     + (" (not applied while rows are kept together)" if stratifies and ctx.value("group_by", None)
+                        else ""),
                      ctx.value("stratify", True) and stratifies, disabled=not stratifies),
             Checkbox("shuffle", "Shuffle rows first", ctx.value("shuffle", True)),
             Checkbox("drop_duplicates", by["drop_duplicates"].title, ctx.value("drop_duplicates", False),
-                     help=by["drop_duplicates"].help), seed, cls="section"),
-        Div(H3("Preview"), bar, counts, *dist, cls="section"),
+                     help=by["drop_duplicates"].help), seed,
+            ParamField(by["group_by"], ctx.value("group_by", None), error=ctx.error("group_by"),
+                       columns=group_columns(ctx.upstream)), cls="section"),
+        Div(H3("Preview"), bar, counts,
+            *Previews([b for b in ctx.previews if b.get("role") == "groups"]), *dist, cls="section"),
         *Warnings(ctx.warnings)))
 
 

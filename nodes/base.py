@@ -414,6 +414,12 @@ class TableArtifact:
     # the minority class); None for anything else. A node that makes a new table from this
     # one keeps it (dataclasses.replace).
     positive_class: Any = None
+    # the id-like columns the Dataset node left out of the features ({name: why}, see
+    # plugins.tables.id_reason) and their values (a DataFrame on df's index; a node that
+    # drops rows keeps the index, so they are found by it): the Split node keeps a unit's
+    # rows together by one, and says when a random split puts a unit on both sides
+    id_reasons: dict = field(default_factory=dict)
+    ids: Any = None
 
 
 def table_summary(table: TableArtifact) -> dict:
@@ -434,6 +440,13 @@ class SplitArtifact:
     dataset_name: str = ""
     positive_class: Any = None  # as the table's
     leaks: tuple = ()  # the features the leakage guard found giving the target away (a Gate names them)
+    # rows kept together by a column (the Split node's group_by): each training row's group,
+    # on X_train's index, which cross-validation keeps within one fold (nodes.model.cv_splits)
+    group_column: str | None = None
+    groups_train: Any = None
+    # id columns whose units the unit guard found on both sides (plugins.guards.SharedUnits;
+    # a Gate names them)
+    shared_units: tuple = ()
 
 
 @dataclass
@@ -461,7 +474,8 @@ class ModelArtifact:
             s = self.split
             self.test_eval = eval_data_for(self.pipeline, s.X_train, s.y_train, s.X_test, s.y_test,
                                            self.problem_type, random_state=s.random_seed,
-                                           positive_class=s.positive_class)
+                                           positive_class=s.positive_class,
+                                           groups_train=getattr(s, "groups_train", None))
         return self.test_eval
 
 

@@ -277,12 +277,14 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     positive, why = settle_positive_class(config.get("positive_class"), counts, target, ptype)
     if why:
         raise NodeError(why)
+    left_out = df[list(ids)].reset_index(drop=True) if ids else None
     if ids:
         df = df.drop(columns=list(ids))
         ctx.warn(left_out_note(ids))
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
-                         dataset_id=config["dataset_id"], dataset_name=name, positive_class=positive)
+                         dataset_id=config["dataset_id"], dataset_name=name, positive_class=positive,
+                         id_reasons=dict(ids), ids=left_out)
 
 
 def summary(config: dict, design: Upstream | None = None) -> str:
@@ -408,18 +410,24 @@ def export(config: dict, ctx) -> Exported:
                                                               else "automatic, the rarer class (a tie: the one sorting last)"),
                   f"{positive}, _ = {src.ref(settle_positive_class)}({src.render(config.get('positive_class'))}, {counts}, "
                   f"{target!r}, {ptype!r})"]
+    id_frame = ctx.name("id_columns")  # their values, which a Split node may keep rows together by
     if columns:
         left_out = excluded_columns(config, columns)
         if left_out:
             reasons = id_reasons(columns, left_out)
             lines.append("# id-like columns left out of the features: " + ", ".join(f"{c} ({why})" for c, why in reasons.items()))
+            lines.append(f"{id_frame} = {df}[[c for c in {src.render(left_out)} if c in {df}.columns]].reset_index(drop=True)")
             lines.append(f"{df} = {df}.drop(columns={src.render(left_out)}, errors='ignore')")
+        else:
+            lines.append(f"{id_frame} = {df}[[]].reset_index(drop=True)")
     else:
         ids = ctx.name("ids")
         lines += [f"{ids} = {src.ref(tables.id_columns)}({df}, exclude={src.render({target, *(config.get('include_ids') or [])})})",
+                  f"{id_frame} = {df}[list({ids})].reset_index(drop=True)",
                   f"{df} = {df}.drop(columns=list({ids}))"]
     lines.append(f"{df} = {df}.reset_index(drop=True)")
-    return Exported(lines, {"frame": df, "target": target, "problem_type": ptype, "positive": positive, "ops": []})
+    return Exported(lines, {"frame": df, "target": target, "problem_type": ptype, "positive": positive, "ops": [],
+                            "ids": id_frame})
 
 
 NODE = NodeType(

@@ -7,7 +7,8 @@ goes is the metric's own declaration (plugins/evaluators.py: higher or lower is 
 A metric the Evaluate node did not compute is computed here on the same test rows.
 
 By default the gate also fails a model the run's guards found against (Split: a feature that
-gives the target away; Evaluate: no better than the majority baseline), whatever its metric:
+gives the target away, or units of an id column with rows on both sides of the split;
+Evaluate: no better than the majority baseline), whatever its metric:
 an automated deploy of a model whose score comes from a leak is what a gate is there to stop.
 `fail_on_findings` off, the threshold alone decides and a pass says what was found.
 
@@ -28,8 +29,9 @@ from plugins.params import Param, quoted, validate_params
 
 FAIL_ON_FINDINGS = Param(
     "fail_on_findings", "bool", default=True, label="Fail on the guards' findings",
-    help="Fail when Split found a feature that gives the target away or Evaluate found the model no better than the "
-         "baseline, whatever the metric says. Off: the threshold alone decides, and a pass says what was found.")
+    help="Fail when Split found a feature that gives the target away or units of an id column on both sides of the "
+         "split, or Evaluate found the model no better than the baseline, whatever the metric says. Off: the "
+         "threshold alone decides, and a pass says what was found.")
 PARAMS = (
     Param("metric", "str", default="", label="Metric",
           help="The metric to judge the model by, among those its algorithm offers."),
@@ -180,6 +182,9 @@ def caveats(evaluation: EvaluationArtifact) -> list[str]:
         named = ", ".join(repr(c) for c in leaks[:3]) + (" …" if len(leaks) > 3 else "")
         out.append(f"Split found {'a feature' if len(leaks) == 1 else f'{len(leaks)} features'} that give"
                    f"{'s' if len(leaks) == 1 else ''} the target away ({named})")
+    for units in getattr(evaluation.model.split, "shared_units", ()) or ():
+        out.append(f"Split found units of {units.column!r} on both sides of the split ({units.share:.0%} of the test "
+                   "rows)")
     return out
 
 
@@ -211,8 +216,8 @@ def export(config: dict, ctx) -> Exported:
     value, why, judged = ctx.name("gate_value"), ctx.name("gate_why"), ctx.name("gate")
     notes = []
     if config["fail_on_findings"]:
-        notes.append(f"{ctx.label} also fails on the guards' findings (a feature that gives the target away, a model "
-                     "no better than the baseline): this script does not run the guards, so it judges on the threshold "
+        notes.append(f"{ctx.label} also fails on the guards' findings (a feature that gives the target away, units "
+                     "on both sides of the split, a model no better than the baseline): this script does not run the guards, so it judges on the threshold "
                      "alone.")
     if config.get("min_improvement") is not None:
         notes.append(f"{ctx.label} must also beat {config['deployment']}'s production version by "

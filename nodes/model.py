@@ -144,11 +144,21 @@ def fit_target(X, y):
     return np.arange(len(X)) if y is None else y
 
 
-def cv_splits(problem_type: str, X, y, k: int, seed):
+def cv_splits(problem_type: str, X, y, k: int, seed, groups=None):
     """The folds of k-fold cross-validation on the training rows: stratified when every
-    class has k rows, shuffled with the split's seed; at most one fold per two rows."""
-    from sklearn.model_selection import KFold, StratifiedKFold
+    class has k rows, shuffled with the split's seed; at most one fold per two rows. With
+    `groups` (the training rows' groups, when the Split node keeps rows of one group
+    together), each group's rows stay in one fold (GroupKFold, shuffled with the seed; at
+    most one fold per group): the one rule for every fold of a run, its CV and its search."""
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
+    if groups is not None:
+        n_groups = len(set(groups))
+        if n_groups < 2:
+            raise NodeError("Cross-validation keeps each group's rows in one fold, and the training rows hold a "
+                            "single group: turn cross-validation off, or keep rows together by another column.")
+        k = max(2, min(k, n_groups))
+        return GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(X, y, groups)
     k = max(2, min(k, len(X) // 2))
     if problem_type == "classification":
         smallest = int(y.value_counts().min())
@@ -158,7 +168,8 @@ def cv_splits(problem_type: str, X, y, k: int, seed):
 
 
 def _folds(split, k: int, seed):
-    return cv_splits(split.problem_type, split.X_train, split.y_train, k, seed)
+    return cv_splits(split.problem_type, split.X_train, split.y_train, k, seed,
+                     getattr(split, "groups_train", None))
 
 
 def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0.0, 1.0)):
@@ -458,7 +469,7 @@ def export(config: dict, ctx) -> Exported:
                   f'{metric.name} of each fold."""',
                   "    scores = []",
                   f"    for rows, held_out in {src.ref(cv_splits)}({ptype!r}, {X_train}, {y_train}, {config['cv_folds']!r}, "
-                  f"{seed!r}):",
+                  f"{seed!r}{', ' + up['groups_train'] if up.get('groups_train') else ''}):",
                   f"        X_fit, X_held = {X_train}.iloc[rows], {X_train}.iloc[held_out]",
                   f"        y_fit = None if {y_train} is None else {y_train}.iloc[rows]",
                   f"        y_held = None if {y_train} is None else {y_train}.iloc[held_out]",
@@ -519,7 +530,8 @@ def export(config: dict, ctx) -> Exported:
     lines += ["", "# the final model, fitted on every training row",
               f"{pipeline} = {make}({params}).fit({X_train}, {fit_target_}({X_train}, {y_train}))",
               f"{evaluation} = {src.ref(eval_data_for)}({pipeline}, {X_train}, {y_train}, {up['X_test']}, {up['y_test']}, "
-              f"{ptype!r}, random_state={seed!r}, positive_class={positive})"]
+              f"{ptype!r}, random_state={seed!r}, positive_class={positive}"
+              + (f", groups_train={up['groups_train']})" if up.get("groups_train") else ")")]
     return Exported(lines, names, notes)
 
 

@@ -1,16 +1,33 @@
 """Train/Test Split node. It holds the first training rows, so the guards that need the
 target run here, on the training rows only (plugins/guards.py): a feature that gives the
-target away, test rows that are copies of training rows; and before a run, the advice for
-imbalanced classes."""
+target away, test rows that are copies of training rows, units of an id column (a man of a
+panel, a firm) with rows on both sides; and before a run, the advice for imbalanced classes.
+
+Rows of one group (`group_by`: a column naming who or what a row is about) can be kept
+together: whole groups are drawn for the test rows (scikit-learn's GroupShuffleSplit), and
+the cross-validation below keeps each group in one fold (nodes.model.cv_splits, GroupKFold).
+Stratifying cannot be honoured with it: the groups win, and the node says so."""
 
 from __future__ import annotations
 
 import math
 
-from sklearn.model_selection import train_test_split
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
-from nodes.base import SPLIT, TABLE, Exported, NodeError, NodeType, Port, SplitArtifact, Upstream
-from plugins import guards, registry
+from nodes.base import (
+    SPLIT,
+    TABLE,
+    Exported,
+    NodeError,
+    NodeType,
+    Port,
+    SplitArtifact,
+    Upstream,
+    declared_fields,
+)
+from plugins import guards, registry, tables
 from plugins.params import Param, validate_params
 
 PARAMS = (
@@ -25,17 +42,72 @@ PARAMS = (
           help="Drop exact copies of a row (every column, the target too) from the whole table before it is "
                "split, keeping the first, so no row is both trained and tested on. Compares whole rows only: no "
                "statistic of the target is used."),
+    Param("group_by", "column", default=None, nullable=True, label="Keep rows of one group together",
+          help="A column naming who or what each row is about (a man seen in several years, a firm, a school). Each "
+               "group's rows go all to training or all to testing, and cross-validation keeps each group in one "
+               "fold, so the model is scored on groups it never saw. The column is left out of the features. None: "
+               "rows are split one by one."),
 )
 MAX_LEAKS_NAMED = 3  # leaking features warned about one by one; the rest are counted
 
 
+def group_columns(upstream: Upstream) -> list[str]:
+    """The columns rows can be kept together by: the id-like columns the Dataset node left
+    out of the features first (what names a unit), then the others; never the target."""
+    names = list(upstream.excluded_columns) + [c["name"] for c in upstream.columns or []]
+    return [n for n in dict.fromkeys(names) if n != upstream.target_column]
+
+
 def validate(config: dict, upstream: Upstream):
     clean, errors = validate_params(PARAMS, config, what="field")
+    group = clean.get("group_by") or None
+    if "group_by" in clean:
+        clean["group_by"] = group
+    if group and "group_by" not in errors:
+        if group == upstream.target_column:
+            errors["group_by"] = f"{group!r} is the target: choose the column that names each row's group."
+        elif upstream.columns and group not in group_columns(upstream):
+            errors["group_by"] = f"Column {group!r} is not in the dataset."
+        elif not clean.get("shuffle", True):
+            errors["group_by"] = ("Keeping groups together draws whole groups at random: turn Shuffle on, or choose "
+                                  "no group.")
+        else:
+            using = [i + 1 for i, op in enumerate(upstream.operations or []) if _names(op, group)]
+            if using:
+                errors["group_by"] = (f"Preprocessing step {using[0]} uses {group!r}, but the column rows are kept "
+                                      "together by is left out of the features: remove it from that step, or group "
+                                      "by another column.")
     return clean, errors
 
 
-def warnings_for(config: dict, upstream: Upstream) -> list[str]:
+def _names(op, column: str) -> bool:
+    """Whether a preprocessing step names `column` among its parameters."""
+    params = (op or {}).get("parameters") if isinstance(op, dict) else None
+    for value in (params or {}).values():
+        if value == column or (isinstance(value, (list, tuple)) and column in value):
+            return True
+    return False
+
+
+def grouping_notes(config: dict, upstream: Upstream) -> list[str]:
+    """What keeping groups together changes of the user's other choices, said, never done
+    silently: Stratify is not honoured, a feature column becomes a grouping column only."""
+    group = config.get("group_by")
+    if not group:
+        return []
     out = []
+    if config.get("stratify", True) and upstream.problem_type == "classification":
+        out.append(f"Stratify is not applied while rows are kept together by {group!r}: whole groups are drawn for "
+                   "the test rows, so the class shares of train and test can differ a little. Keeping a group's rows "
+                   "on one side matters more: a group on both sides lets the model be scored on recognising it.")
+    if group not in upstream.excluded_columns and any(c["name"] == group for c in upstream.columns or []):
+        out.append(f"{group!r} keeps rows together and is left out of the features: a model that knew it would be "
+                   "scored on groups it has seen.")
+    return out
+
+
+def warnings_for(config: dict, upstream: Upstream) -> list[str]:
+    out = grouping_notes(config, upstream)
     counts = row_counts(config, upstream)  # the sizes the run will have (rows without a target left out)
     if counts and counts["test"] < 30:
         out.append(f"The test set will have only about {counts['test']} rows; scores will be noisy.")
@@ -78,13 +150,15 @@ def row_counts(config: dict, upstream: Upstream) -> dict | None:
     left_out = upstream.rows_without_target or 0
     used = upstream.n_rows - left_out
     n_test = math.ceil(float(config.get("test_size", 0.2)) * used)
-    return {"rows": upstream.n_rows, "left_out": left_out, "used": used, "train": used - n_test, "test": n_test}
+    return {"rows": upstream.n_rows, "left_out": left_out, "used": used, "train": used - n_test, "test": n_test,
+            "grouped": bool(config.get("group_by"))}
 
 
 def counts_text(counts: dict | None, target: str | None = None) -> str:
     if counts is None:
         return "Connect a dataset to see row counts."
-    split = f"{counts['train']:,} training rows, {counts['test']:,} test rows"
+    about = "about " if counts.get("grouped") else ""  # whole groups are drawn: the rows follow their sizes
+    split = f"{about}{counts['train']:,} training rows, {about}{counts['test']:,} test rows"
     if not counts["left_out"]:
         return f"{counts['rows']:,} rows: {split}"
     what = f"without a target ({target})" if target else "without a target"
@@ -96,6 +170,10 @@ def preview(config: dict, upstream: Upstream) -> list:
     blocks = [{"kind": "train_test", "train": 100 - pct, "test": pct},
               {"kind": "text", "text": counts_text(row_counts(config, upstream), upstream.target_column),
                "role": "row_counts"}]
+    if config.get("group_by"):
+        blocks.append({"kind": "text", "role": "groups", "text": (
+            f"Rows of one {config['group_by']} stay together: {pct}% of the groups are drawn for the test rows, and "
+            "cross-validation keeps each group in one fold.")})
     counts = class_counts(upstream)
     if counts:
         total = sum(counts.values())
@@ -118,29 +196,72 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
                  f"{len(df):,} rows are split." if removed else "No duplicate rows to remove before the split.")
     if len(df) < 4:
         raise NodeError(f"Only {len(df)} rows are left: too few to split.")
-    X = df.drop(columns=[target]) if target else df
+    group = config.get("group_by") or None
+    groups = group_values(table, df, group) if group else None
+    X = df.drop(columns=[c for c in (target, group) if c and c in df.columns])
     y = df[target] if target else None
     if table.problem_type == "clustering":
         y = None
-    stratify = None
-    if config["stratify"] and config["shuffle"] and table.problem_type == "classification":
-        if can_stratify(y, config["test_size"]):
-            stratify = y
-        else:
-            ctx.warn("Some classes have fewer than 2 rows: the split is not stratified.")
-    parts = train_test_split(X, *( [y] if y is not None else []), test_size=config["test_size"],
-                             shuffle=config["shuffle"], stratify=stratify,
-                             random_state=config["random_seed"] if config["shuffle"] else None)
-    if y is not None:
-        X_train, X_test, y_train, y_test = parts
+    groups_train = None
+    if group:
+        labels = group_labels(groups)
+        if len(np.unique(labels)) < 2:
+            raise NodeError(f"{group!r} has a single group in these rows: rows kept together by it cannot be split. "
+                            "Choose another column, or no group.")
+        train_rows, test_rows = next(GroupShuffleSplit(n_splits=1, test_size=config["test_size"],
+                                                       random_state=config["random_seed"]).split(X, y, labels))
+        X_train, X_test = X.iloc[train_rows], X.iloc[test_rows]
+        y_train, y_test = (y.iloc[train_rows], y.iloc[test_rows]) if y is not None else (None, None)
+        groups_train = pd.Series(labels[train_rows], index=X_train.index, name=group)
     else:
-        (X_train, X_test), y_train, y_test = parts, None, None
-    leaks = check(X_train, X_test, y_train, y_test, table, config, ctx)
-    ctx.progress(1.0, f"{len(X_train):,} train / {len(X_test):,} test rows")
+        stratify = None
+        if config["stratify"] and config["shuffle"] and table.problem_type == "classification":
+            if can_stratify(y, config["test_size"]):
+                stratify = y
+            else:
+                ctx.warn("Some classes have fewer than 2 rows: the split is not stratified.")
+        parts = train_test_split(X, *([y] if y is not None else []), test_size=config["test_size"],
+                                 shuffle=config["shuffle"], stratify=stratify,
+                                 random_state=config["random_seed"] if config["shuffle"] else None)
+        if y is not None:
+            X_train, X_test, y_train, y_test = parts
+        else:
+            (X_train, X_test), y_train, y_test = parts, None, None
+    leaks, units = check(X_train, X_test, y_train, y_test, table, config, ctx, df)
+    ctx.progress(1.0, f"{len(X_train):,} train / {len(X_test):,} test rows"
+                      + (f", {len(np.unique(groups_train))} groups of {group!r} trained on" if group else ""))
     return SplitArtifact(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, target=target,
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
                          dataset_id=table.dataset_id, random_seed=config["random_seed"],
-                         dataset_name=table.dataset_name, positive_class=table.positive_class, leaks=leaks)
+                         dataset_name=table.dataset_name, positive_class=table.positive_class, leaks=leaks,
+                         group_column=group, groups_train=groups_train, shared_units=units)
+
+
+def group_values(table, df, column: str):
+    """The values of the column rows are kept together by, on df's index: a column of the
+    table, or one of the id-like columns the Dataset node left out of the features."""
+    if column in df.columns and column != table.target:
+        return df[column]
+    ids = getattr(table, "ids", None)
+    if ids is not None and column in ids.columns:
+        return ids[column].reindex(df.index)
+    raise NodeError(f"Column {column!r} is not in the table this Split node receives: choose another column to keep "
+                    "rows together by.")
+
+
+def group_labels(values) -> np.ndarray:
+    """Each row's group as a whole number, numbered in the values' sorted order (as
+    scikit-learn's group splitters number them, so the groups drawn are those the column's
+    own values would draw); a row with no value is a group of its own (nothing says it
+    belongs with another)."""
+    values = pd.Series(values).reset_index(drop=True)
+    try:
+        codes = pd.factorize(values, sort=True, use_na_sentinel=True)[0].copy()
+    except TypeError:  # values of several types that do not sort together: in the order they appear
+        codes = pd.factorize(values.astype(str).where(values.notna()), sort=True, use_na_sentinel=True)[0].copy()
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
+    return codes
 
 
 def can_stratify(y, test_size) -> bool:
@@ -163,13 +284,44 @@ def export(config: dict, ctx) -> Exported:
                   f"{rows}, _ = {src.ref(guards.drop_duplicate_rows)}({df})"]
         df = rows
     supervised = bool(target) and ptype != "clustering"
-    lines.append(f"{X} = {df}.drop(columns=[{target!r}])" if target else f"{X} = {df}")
+    group = config.get("group_by") or None
+    dropped = [c for c in (target, group) if c]
+    if group and group in (ctx.upstream.excluded_columns or []):
+        if not up.get("ids"):
+            from plugins.codegen import NotExportable
+
+            raise NotExportable(f"the rows are kept together by {group!r}, a column the table feeding the split "
+                                "does not carry into the script")
+        values = f"{up['ids']}[{group!r}].reindex({df}.index)"
+        dropped = [target] if target else []
+    else:
+        values = f"{df}[{group!r}]"
+    if dropped:
+        lines.append(f"{X} = {df}.drop(columns={dropped!r})")
+    else:
+        lines.append(f"{X} = {df}")
     shuffle, seed = config["shuffle"], config["random_seed"] if config["shuffle"] else None
-    stratify = "None"
     if supervised:
         lines.append(f"{y} = {df}[{target!r}]")
-        if config["stratify"] and shuffle and ptype == "classification":
-            stratify = f"{y} if {src.ref(can_stratify)}({y}, {config['test_size']!r}) else None"
+    groups_train = None
+    if group:
+        labels, train_rows, test_rows = ctx.name("groups"), ctx.name("train_rows"), ctx.name("test_rows")
+        groups_train = ctx.name("groups_train")
+        splitter = f"{src.ref(GroupShuffleSplit)}(n_splits=1, test_size={config['test_size']!r}, random_state={seed!r})"
+        lines += [f"# rows of one {group} stay together: whole groups are drawn for the test rows",
+                  f"{labels} = {src.ref(group_labels)}({values})",
+                  f"{train_rows}, {test_rows} = next({splitter}.split({X}, {y if supervised else 'None'}, {labels}))",
+                  f"{names['X_train']}, {names['X_test']} = {X}.iloc[{train_rows}], {X}.iloc[{test_rows}]"]
+        if supervised:
+            lines.append(f"{names['y_train']}, {names['y_test']} = {y}.iloc[{train_rows}], {y}.iloc[{test_rows}]")
+        else:
+            lines.append(f"{names['y_train']} = {names['y_test']} = None")
+        lines.append(f"{groups_train} = {src.ref(pd)}.Series({labels}[{train_rows}], index={names['X_train']}.index)"
+                     "  # the training rows' groups, which cross-validation keeps in one fold")
+        return Exported(lines, {**up, **names, "seed": config["random_seed"], "groups_train": groups_train})
+    stratify = "None"
+    if supervised and config["stratify"] and shuffle and ptype == "classification":
+        stratify = f"{y} if {src.ref(can_stratify)}({y}, {config['test_size']!r}) else None"
     call = f"train_test_split({X}{', ' + y if supervised else ''}, test_size={config['test_size']!r}, shuffle={shuffle!r}, " \
            f"stratify={stratify}, random_state={seed!r})"
     src.ref(train_test_split)
@@ -177,13 +329,15 @@ def export(config: dict, ctx) -> Exported:
         lines.append(f"{names['X_train']}, {names['X_test']}, {names['y_train']}, {names['y_test']} = {call}")
     else:
         lines += [f"{names['X_train']}, {names['X_test']} = {call}", f"{names['y_train']} = {names['y_test']} = None"]
-    return Exported(lines, {**up, **names, "seed": config["random_seed"]})
+    return Exported(lines, {**up, **names, "seed": config["random_seed"], "groups_train": None})
 
 
-def check(X_train, X_test, y_train, y_test, table, config, ctx) -> tuple:
+def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tuple:
     """The guards on the split rows, said as warnings of this node: features that give the
-    target away (computed on the training rows only, a sample of them when many) and test
-    rows that are copies of training rows. Returns the leaking features' names."""
+    target away (computed on the training rows only, a sample of them when many), test
+    rows that are copies of training rows, and units of an id column (or of the column
+    rows are kept together by) with rows on both sides. Returns the leaking features' names
+    and the units found on both sides (guards.SharedUnits)."""
     found = []
     if y_train is not None:
         from plugins.preprocessing import dropped_columns
@@ -202,7 +356,37 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx) -> tuple:
     note = guards.duplicates_sentence(guards.shared_duplicates(train, test), len(X_test))
     if note:
         ctx.warn(note)
-    return tuple(str(leak.column) for leak in found)
+    units = tuple(units_on_both_sides(X_train, X_test, table, config, df))
+    for unit in units:
+        ctx.warn(unit.sentence())
+    return tuple(str(leak.column) for leak in found), units
+
+
+def units_on_both_sides(X_train, X_test, table, config, df=None) -> list:
+    """guards.SharedUnits worth a word, for each id column that names units (not a row
+    number counting again in each group: plugins.tables.names_units) and the column rows
+    are kept together by."""
+    reasons = getattr(table, "id_reasons", None) or {}
+    ids = getattr(table, "ids", None)
+    columns = [c for c, why in reasons.items() if tables.names_units(why) and ids is not None and c in ids.columns]
+    group = config.get("group_by")
+    out = []
+    for column in dict.fromkeys([*columns, *([group] if group else [])]):
+        values = group_values(table, table.df if df is None else df, column)
+        found = guards.shared_units(column, values.reindex(X_train.index), values.reindex(X_test.index))
+        if found.fires:
+            out.append(found)
+    return out
+
+
+def fields(config: dict) -> list[dict]:
+    """Its config as named fields (comparing two runs, saying why a node ran again): no
+    group is "none", not null."""
+    out = declared_fields(PARAMS, config)
+    for f in out:
+        if f["key"] == "group_by" and f["value"] in (None, ""):
+            f["text"] = "none (rows split one by one)"
+    return out
 
 
 def design(config: dict, upstream: Upstream, design=None) -> Upstream:
@@ -218,6 +402,8 @@ def summary(config: dict) -> str:
         pct = round(float(ts) * 100)
     except (TypeError, ValueError):
         return "Invalid test size"
+    if config.get("group_by"):
+        return f"{100 - pct}/{pct} split by {config['group_by']}"
     extra = ", stratified" if config.get("stratify", True) else ""
     return f"{100 - pct}/{pct} split{extra}"
 
@@ -227,6 +413,6 @@ NODE = NodeType(
     description="Hold out a test set to measure the model on rows it never saw.",
     inputs=(Port("table", (TABLE,), "Table"),), outputs=(Port("split", (SPLIT,), "Train/test"),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advise, preview=preview,
-    output_summary=output_summary, design=design, export=export,
+    output_summary=output_summary, design=design, export=export, fields=fields,
     order=30,
 )

@@ -137,6 +137,9 @@ class EvalData:
     # two classes: the class the binary metrics are about (the run's choice); None: the
     # minority class of the rows at hand (plugins.evaluators.positive_label)
     positive_class: Any = None
+    # the training rows' groups when the split keeps rows of one group together: a plot
+    # that cross-validates on the training rows (the learning curve) keeps a group in one fold
+    groups_train: Any = None
 
 
 @dataclass(frozen=True)

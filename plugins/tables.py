@@ -49,6 +49,7 @@ ROW_NUMBER_NAMES = re.compile(r"(x|index|row|rownum|row[._ ]?number|obs)", re.I)
 COUNTER_NAME = re.compile(r"(^|[^a-z])(number|nr|no|num|index|idx|seq|obs|row)($|[^a-z])", re.I)
 NEAR_UNIQUE = 0.9  # share of distinct values (of the rows with one) that makes a code an id
 ENTITY_MIN = 10  # an entity id names at least this many entities (fewer: a category)
+WITHIN_GROUPS = "a row number within each of"  # how id_reason names a counter restarting in each group
 
 
 def _integer_valued(s: pd.Series) -> bool:
@@ -144,7 +145,7 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
     if whole and len(non_null) == n_rows and n_rows >= 20 and COUNTER_NAME.search(name) and \
             (stretches := _counts_per_group(non_null)):
         shown = ", ".join(f"{int(non_null.iloc[0])}–{int(non_null.iloc[0]) + n - 1}" for n in stretches[:3])
-        return f"a row number within each of {len(stretches):,} groups of rows: {shown}{', …' if len(stretches) > 3 else ''}"
+        return f"{WITHIN_GROUPS} {len(stretches):,} groups of rows: {shown}{', …' if len(stretches) > 3 else ''}"
     near_unique = len(non_null) >= 20 and len(non_null) >= 0.5 * n_rows and unique >= NEAR_UNIQUE * len(non_null)
     if near_unique and not numeric and not _looks_like_dates(non_null):
         return f"{unique:,} distinct values in {len(non_null):,} rows"
@@ -157,6 +158,13 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
         if counts.min() >= 2 and counts.min() == counts.max():  # a panel's unit: each observed as often
             return f"a code naming {unique:,} units of {int(counts.min()):,} rows each"
     return None
+
+
+def names_units(reason: str | None) -> bool:
+    """Whether an id column of this `id_reason` names units whose rows belong together (a
+    man of a panel, a school): not a row number counting again in each group of rows
+    (crabs' index 1..50 in each species and sex: the same number is no same crab)."""
+    return bool(reason) and not reason.startswith(WITHIN_GROUPS)
 
 
 def _looks_like_dates(values: pd.Series) -> bool:

@@ -232,7 +232,7 @@ def learning_curve_plot(d: EvalData) -> bytes:
     is reported, and cancellation honoured, between fits."""
     from sklearn.base import clone
     from sklearn.metrics import get_scorer
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.model_selection import GroupKFold, KFold, StratifiedKFold
 
     X, y = d.X_train, d.y_train
     if X is None or y is None:
@@ -246,6 +246,13 @@ def learning_curve_plot(d: EvalData) -> bytes:
     folds = KFold(3, shuffle=True, random_state=seed)
     if classification and np.unique(y_arr, return_counts=True)[1].min() >= 3:
         folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+    groups = None
+    if d.groups_train is not None:  # rows of one group kept together: each group in one fold
+        groups = np.asarray(d.groups_train)
+        if len(np.unique(groups)) < 3:
+            raise PlotError("A learning curve keeps each group's rows in one of 3 folds; the training rows hold "
+                            f"{len(np.unique(groups))} group(s).")
+        folds = GroupKFold(3, shuffle=True, random_state=seed)
     metric = "accuracy" if classification else "r2"
     scorer = get_scorer(metric)
     fractions = np.linspace(0.2, 1.0, 5)
@@ -254,7 +261,7 @@ def learning_curve_plot(d: EvalData) -> bytes:
     sizes = np.zeros(len(fractions))
     rng = np.random.default_rng(seed)
     done, total = 0, len(fractions) * 3
-    for f, (tr, va) in enumerate(folds.split(X, y_arr if classification else None)):
+    for f, (tr, va) in enumerate(folds.split(X, y_arr if classification else None, groups)):
         tr = rng.permutation(tr)
         for i, frac in enumerate(fractions):
             if d.check_cancelled:

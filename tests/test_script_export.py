@@ -189,6 +189,16 @@ REAL = {
         target="hwy", problem_type="regression", ops=[("remove_duplicates", {}), ("ordinal_encoder", {})],
         algorithm="random_forest", hp={"n_estimators": 30}, metrics=("r2", "rmse", "mae"),
         split={"drop_duplicates": True})),
+    # a panel: each man's 8 years kept on one side (nr, an id left out of the features), his
+    # training rows in one fold of the CV and of every Optuna trial's CV
+    "males_grouped_by_an_id_optuna_cv": lambda: ("males", realdata.males, chain, dict(
+        target="union", problem_type="classification", ops=[("ordinal_encoder", {})], algorithm="decision_tree",
+        metrics=("accuracy", "f1", "roc_auc"), split={"group_by": "nr"},
+        model={"use_optuna": True, "optuna_trials": 3, "cv_folds": 3, "use_cv": True})),
+    # 48 states x 17 years, kept together by a feature column, which leaves the features
+    "produc_grouped_by_a_feature_cv": lambda: ("produc", realdata.produc, chain, dict(
+        target="unemp", problem_type="regression", ops=[], algorithm="ridge", metrics=("r2", "rmse", "mae"),
+        split={"group_by": "state"}, model={"use_cv": True, "cv_folds": 4})),
 }
 
 
