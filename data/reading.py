@@ -540,15 +540,17 @@ def text_line_facts(path: Path, encoding: str, delimiter: str, careful: bool) ->
     if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
         return 0, None
     newlines = pairs = 0
-    prev = b""
+    last = -2  # where the previous chunk's last newline was, counted from this chunk's start
     with open(path, "rb") as f:
         while chunk := f.read(1 << 22):
-            chunk = chunk.replace(b"\r", b"")
-            newlines += chunk.count(b"\n")
-            if not careful:
-                arr = np.frombuffer(prev + chunk, np.uint8) == 10
-                pairs += int(np.count_nonzero(arr[:-1] & arr[1:]))
-                prev = chunk[-1:]
+            if b"\r" in chunk:
+                chunk = chunk.replace(b"\r", b"")
+            # the newlines' places, in one pass: their count, and (a step of one) empty lines
+            at = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
+            newlines += len(at)
+            if not careful and len(at):
+                pairs += int(np.count_nonzero(np.diff(at) == 1)) + int(at[0] - last == 1)
+            last = (at[-1] if len(at) else last) - len(chunk)
         size = f.tell()
         f.seek(max(0, size - (1 << 16)))
         tail = f.read().replace(b"\r", b"")

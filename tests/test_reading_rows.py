@@ -89,3 +89,25 @@ def test_a_workbook_loses_its_empty_rows_and_totals_row_naming_the_sheet_row(tmp
     assert list(df["Monat"]) == ["Januar", "Februar", "März"]
     assert "1 blank sheet row (no value in any column) was left out." in said
     assert "The last row (sheet row 6, 'Summe')" in said
+
+
+@pytest.mark.parametrize("offset", [-2, -1, 0, 1])
+def test_blank_lines_are_counted_where_the_file_is_read_in_pieces(tmp_path, offset):
+    """The empty lines of a text file are counted from its newlines' places, 4 MB at a time:
+    a blank line at the edge of two pieces (its two newlines in each, or a piece with no
+    newline before it) counts once, as in the whole file's bytes, in LF and CRLF files."""
+    from data.reading import text_line_facts
+
+    piece = 1 << 22
+    for newline in (b"\n", b"\r\n"):
+        row = b"1,2,3" + newline
+        body = b"x,y,z" + newline + row * (piece // len(row) + 1)
+        at = piece + offset
+        data = body[:at] + newline + body[at:] + newline + row * 10 + b"4,5,6" + newline
+        path = tmp_path / "f.csv"
+        path.write_bytes(data)
+        plain = data.replace(b"\r", b"")
+        pairs = plain.count(b"\n\n") + plain.count(b"\n\n\n")  # no run of four here
+        assert text_line_facts(path, "utf-8", ",", False) == (pairs, plain.count(b"\n"))
+    path.write_bytes(b"x\n" + b"a" * (piece + 10) + b"\n\n" + b"b\n" * 3 + b"c\n")
+    assert text_line_facts(path, "utf-8", ",", False) == (1, 7)
