@@ -336,14 +336,12 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     """The guards on the split rows, said as warnings of this node: features that give the
     target away (computed on the training rows only, a sample of them when many), test
     rows that are copies of training rows, and units of an id column (or of the column
-    rows are kept together by) with rows on both sides. Returns the leaking features' names
-    and the units found on both sides (guards.SharedUnits)."""
+    rows are kept together by) with rows on both sides, and a series in time split at random
+    (its order read from the training rows). Returns the leaking features' names and the
+    units found on both sides (guards.SharedUnits)."""
     found = []
     if y_train is not None:
-        from plugins.preprocessing import dropped_columns
-
-        gone = dropped_columns(table.learned_ops, list(X_train.columns))
-        features = X_train.drop(columns=[c for c in X_train.columns if c in gone])
+        features = X_train.drop(columns=_dropped(table, X_train))
         found = guards.leaks(features, y_train, table.problem_type, seed=config.get("random_seed"))
         for leak in found[:MAX_LEAKS_NAMED]:
             ctx.warn(leak.sentence(table.target))
@@ -359,7 +357,19 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     units = tuple(units_on_both_sides(X_train, X_test, table, config, df))
     for unit in units:
         ctx.warn(unit.sentence())
+    if config.get("shuffle", True) and not config.get("group_by"):  # a series split at random
+        order = guards.time_order(X_train.drop(columns=_dropped(table, X_train)))
+        if order is not None:
+            ctx.warn(order.sentence(config["test_size"]))
     return tuple(str(leak.column) for leak in found), units
+
+
+def _dropped(table, X) -> list:
+    """The columns of X a learned step drops before the model (they are no feature)."""
+    from plugins.preprocessing import dropped_columns
+
+    gone = dropped_columns(table.learned_ops, list(X.columns))
+    return [c for c in X.columns if c in gone]
 
 
 def units_on_both_sides(X_train, X_test, table, config, df=None) -> list:

@@ -584,3 +584,51 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
             "random split puts copies on both sides, and the test scores flatter the model. The Split node can remove "
             "them before splitting.")})
     return out
+
+
+# --------------------------------------------------------------------------- a series in time
+TIME_ORDER_SHARE = 0.99  # a date column whose steps in the file's order go one way this often orders the rows ...
+TIME_DISTINCT_SHARE = 0.5  # ... when at least this share of its values are different dates (not a panel's years)
+TIME_MIN_ROWS = 30
+
+
+@dataclass(frozen=True)
+class TimeOrder:
+    """A date column the rows are in the order of: a series in time."""
+
+    column: str
+    n_dates: int
+    newest_first: bool
+
+    def sentence(self, test_size: float) -> str:
+        pct = round(test_size * 100)
+        order = "newest first" if self.newest_first else "oldest first"
+        fix = (f"Sort the rows oldest first and turn Shuffle off in the Split node to test on the latest {pct}%."
+               if self.newest_first else f"Turn Shuffle off in the Split node to test on the last {pct}% of rows.")
+        return (f"The rows are a series in time ({self.column!r}: {self.n_dates:,} different dates, {order}) and "
+                f"Shuffle draws the test rows from the whole period: each test row has training rows from just before "
+                f"and after it, which the model learns from, so the score is likely better than it would be on rows "
+                f"after the training period. {fix}")
+
+
+def time_order(X: pd.DataFrame) -> TimeOrder | None:
+    """The date column the rows (in the file's order: the index of the rows handed in) are a
+    series of, if any: at least TIME_ORDER_SHARE of its steps go one way, at least
+    TIME_DISTINCT_SHARE of its values are different dates and TIME_MIN_ROWS are dated (a
+    panel's years, a table of events on a few dates, a year stored as a date are not a
+    series)."""
+    for name in X.columns:
+        s = X[name]
+        if not pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        v = s.sort_index().dropna()
+        if len(v) < max(TIME_MIN_ROWS, 0.9 * len(s)):
+            continue
+        steps = np.diff(v.to_numpy().astype("datetime64[ns]").astype(np.int64))
+        distinct = v.nunique()
+        if distinct < TIME_DISTINCT_SHARE * len(v):
+            continue
+        up, down = float((steps >= 0).mean()), float((steps <= 0).mean())
+        if max(up, down) >= TIME_ORDER_SHARE:
+            return TimeOrder(str(name), int(distinct), newest_first=down > up)
+    return None

@@ -395,3 +395,46 @@ def test_a_gate_fails_a_model_whose_split_put_a_panels_units_on_both_sides():
         assert (found in (gate["output"].get("caveats") or [])) is caveat, gate
         if caveat:
             assert gate["output"]["decision"] == "fail" and found in gate["message"]
+
+
+def test_a_series_split_at_random_is_said_and_a_dated_table_that_is_no_series_is_not():
+    """Seattle's weather (1,461 days in order) and ggplot2's economics (478 months): a
+    shuffled split puts every test day among training days around it, and the date is a
+    feature; the Split says so and how to test on the last rows. Silent with Shuffle off, when
+    the date is dropped before the model, on a newest-first file it says to sort, and on
+    dated tables that are no series: vega's cars (a year stored as a date), the stocks
+    (five series one after another) and vcd's Bundesliga (matches on shared dates)."""
+    series = "are a series in time"
+    seattle = tables.parse_iso_dates(realdata.seattle_weather())
+    _, events = run_table(seattle, "weather", "classification")
+    said = [w for w in warned(events, "s") if series in w]
+    assert said == ["The rows are a series in time ('date': 1,168 different dates, oldest first) and Shuffle draws "
+                    "the test rows from the whole period: each test row has training rows from just before and after "
+                    "it, which the model learns from, so the score is likely better than it would be on rows after "
+                    "the training period. Turn Shuffle off in the Split node to test on the last 20% of rows."], said
+    _, events = run_table(seattle, "weather", "classification", split={"shuffle": False})
+    assert not [w for w in warned(events, "s") if series in w]
+    newest_first = seattle.iloc[::-1].reset_index(drop=True)
+    _, events = run_table(newest_first, "weather", "classification")
+    assert [w for w in warned(events, "s") if series in w and "newest first" in w and "Sort the rows oldest first" in w]
+    economics = tables.parse_iso_dates(pyd("economics"))
+    _, events = run_table(economics, "unemploy", "regression")
+    assert [w for w in warned(events, "s") if series in w and "'date'" in w]
+    for df, target in ((tables.parse_iso_dates(realdata.cars()), "Miles_per_Gallon"),
+                       (tables.parse_iso_dates(pyd("Bundesliga")), "HomeGoals")):
+        assert pd.api.types.is_datetime64_any_dtype(df.select_dtypes("datetime").iloc[:, 0])
+        assert guards.time_order(df.drop(columns=[target])) is None
+    from vega_datasets import data
+
+    stocks = data.stocks()
+    assert pd.api.types.is_datetime64_any_dtype(stocks["date"]) and guards.time_order(stocks.drop(columns="price")) is None
+    # the date dropped before the model: the rows are still in order, but nothing learns from it
+    wf = workflow("weather", "classification")
+    wf["nodes"].insert(1, {"id": "p", "type": "preprocessing",
+                           "config": {"operations": [{"method": "drop_columns", "parameters": {"columns": ["date"]}}]}})
+    wf["edges"] = [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]
+    info = {"columns": tables.profile(seattle)["columns"], "n_rows": len(seattle), "name": "t"}
+    events = []
+    result = run_workflow(wf, events.append, load_dataset=lambda _: seattle.copy(), dataset_facts=lambda _: info)
+    assert result["status"] == "completed", result.get("error")
+    assert not [w for w in warned(events, "s") if series in w]
