@@ -139,7 +139,8 @@ def weighable_models(downstream=()) -> list[tuple]:
 
 
 def advise(config: dict, upstream: Upstream, downstream=()) -> list[str]:
-    return warnings_for(config, upstream) + guards.imbalance(class_counts(upstream), weighable_models(downstream))
+    return warnings_for(config, upstream) + guards.imbalance(class_counts(upstream), weighable_models(downstream),
+                                                             grouped=bool(config.get("group_by")))
 
 
 def row_counts(config: dict, upstream: Upstream) -> dict | None:
@@ -406,7 +407,7 @@ def design(config: dict, upstream: Upstream, design=None) -> Upstream:
     return out
 
 
-def summary(config: dict) -> str:
+def summary(config: dict, upstream: Upstream | None = None) -> str:
     ts = config.get("test_size", 0.2)
     try:
         pct = round(float(ts) * 100)
@@ -414,8 +415,11 @@ def summary(config: dict) -> str:
         return "Invalid test size"
     if config.get("group_by"):
         return f"{100 - pct}/{pct} split by {config['group_by']}"
-    extra = ", stratified" if config.get("stratify", True) else ""
-    return f"{100 - pct}/{pct} split{extra}"
+    # stratified only where its Param applies (a regression split is not, whatever the box says)
+    kinds = next(p.problem_types for p in PARAMS if p.name == "stratify")
+    ptype = getattr(upstream, "problem_type", None)
+    applies = config.get("stratify", True) and config.get("shuffle", True) and (ptype is None or ptype in kinds)
+    return f"{100 - pct}/{pct} split{', stratified' if applies else ''}"
 
 
 NODE = NodeType(

@@ -225,12 +225,12 @@ def _reverse_score(feature: pd.Series, target: np.ndarray) -> float | None:
 
 
 # --------------------------------------------------------------------------- imbalance
-def imbalance(class_counts: dict | None, algorithms: list | None = None) -> list[str]:
+def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped: bool = False) -> list[str]:
     """Advice when the smallest class is rare: under IMBALANCE_SHARE (20%) of the rows with
     two classes; with k classes, under the same fraction of an even share (40% / k: ten even
     classes of 10% each are not imbalanced, one of 3% is). Stratify, read balanced metrics, weight the classes in the
     models that can. `algorithms` is [(name, has a class_weight Param, its value)] of the
-    models downstream."""
+    models downstream. `grouped`: the split keeps groups together, which Stratify cannot do."""
     if not class_counts or len(class_counts) < 2:
         return []
     total = sum(class_counts.values())
@@ -240,7 +240,9 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None) -> list
         return []
     majority = max(class_counts.values()) / total
     shown = f"{share:.1%}" if share >= 0.001 else f"{smallest:,} of {total:,}"
-    text = (f"Class {label!r} is only {shown} of the rows: keep Stratify on, and prefer balanced accuracy, F1 or "
+    keep = ("whole groups are drawn for the test rows, so its share there can differ from the training rows'; "
+            if grouped else "keep Stratify on, and ")
+    text = (f"Class {label!r} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
             f"ROC AUC over accuracy (always answering the most frequent class already scores {majority:.1%}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]
     if weighable:

@@ -196,6 +196,10 @@ def test_imbalance_is_advised_under_20_percent_with_class_weights_where_the_mode
 
     [said] = advice(pyd("Hdma"), "deny")  # 12% denied
     assert "Class 'yes' is only 12.0% of the rows" in said and "Class weight to balanced in Random Forest" in said
+    assert "keep Stratify on" in said
+    # rows kept together by group: Stratify cannot keep the class's share, and the advice does not say it can
+    grouped = guards.imbalance({"no": 88, "yes": 12}, grouped=True)[0]
+    assert "keep Stratify on" not in grouped and "whole groups are drawn for the test rows" in grouped
     assert "Class weight" not in advice(pyd("Hdma"), "deny", "knn")[0]  # k-NN has none
     assert advice(realdata.penguins(), "sex") == []
     assert advice(load_digits(as_frame=True).frame, "target") == []  # ten classes of ~10%: even
@@ -438,3 +442,18 @@ def test_a_series_split_at_random_is_said_and_a_dated_table_that_is_no_series_is
     result = run_workflow(wf, events.append, load_dataset=lambda _: seattle.copy(), dataset_facts=lambda _: info)
     assert result["status"] == "completed", result.get("error")
     assert not [w for w in warned(events, "s") if series in w]
+
+
+def test_the_split_summary_says_stratified_only_where_stratify_applies():
+    """The canvas line of a Split: "stratified" for a classification split with Stratify on
+    and shuffled, not for a regression (its Param is for classification only), nor with
+    Shuffle off; grouped, it names the group."""
+    from nodes.base import Upstream
+    from nodes.registry import node_types
+
+    split = node_types()["split"]
+    up = {p: Upstream(problem_type=p) for p in ("classification", "regression")}
+    assert split.summary({}, up["classification"]) == "80/20 split, stratified"
+    assert split.summary({}, up["regression"]) == "80/20 split"
+    assert split.summary({"shuffle": False}, up["classification"]) == "80/20 split"
+    assert split.summary({"test_size": 0.3, "group_by": "nr"}, up["classification"]) == "70/30 split by nr"
