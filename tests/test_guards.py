@@ -428,8 +428,15 @@ def test_a_series_split_at_random_is_said_and_a_dated_table_that_is_no_series_is
                        (tables.parse_iso_dates(pyd("Bundesliga")), "HomeGoals")):
         assert pd.api.types.is_datetime64_any_dtype(df.select_dtypes("datetime").iloc[:, 0])
         assert guards.time_order(df.drop(columns=[target])) is None
+    import warnings as w
+
     from vega_datasets import data
 
+    # dates with a time zone are read as instants, without a warning of numpy's reaching the user
+    with w.catch_warnings():
+        w.simplefilter("error")
+        berlin = pd.DataFrame({"at": pd.date_range("2020-03-20", periods=400, freq="h", tz="Europe/Berlin")})
+        assert guards.time_order(berlin) == guards.TimeOrder("at", 400, newest_first=False)
     stocks = data.stocks()
     assert pd.api.types.is_datetime64_any_dtype(stocks["date"]) and guards.time_order(stocks.drop(columns="price")) is None
     # the date dropped before the model: the rows are still in order, but nothing learns from it

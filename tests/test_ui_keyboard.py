@@ -64,21 +64,28 @@ TWO = [{"id": "dataset-1", "type": "dataset", "position": {"x": 100, "y": 0}, "c
        {"id": "split-1", "type": "split", "position": {"x": 100, "y": 420}, "config": {}}]
 
 
-def test_a_node_dropped_on_an_edge_is_inserted_into_it_in_one_save(page, server):
-    pg = page
-    wid = open_workflow(pg, server, "Insert on edge", TWO, [{"source": "dataset-1", "target": "split-1"}])
+def drop_preprocessing_on_edge(pg, server, wid, dx, edges_after):
+    """Drag a Preprocessing node from the palette onto the dataset-1 -> split-1 edge (dx to
+    the right of its middle) and drop it once the edge says it takes it: (the structure
+    saves made, the stored graph, the new node's id)."""
     puts = []
     pg.on("request", lambda r: puts.append(r.url) if r.method == "PUT" and r.url.endswith("/structure") else None)
     x, y = edge_midpoint(pg, "dataset-1", "split-1")
-    drag_palette_to(pg, "preprocessing", x + 20, y)
+    drag_palette_to(pg, "preprocessing", x + dx, y)
     # while it hovers, the edge says it will take the node
     pg.wait_for_selector('#canvas .x6-edge.pg-edge-drop', state="attached")
     pg.mouse.up()
-    pg.wait_for_function("window.playground.graph.getEdges().length === 2")
+    pg.wait_for_function(f"window.playground.graph.getEdges().length === {edges_after}")
     wait_saved(pg)
     settle(pg)
     graph = graph_of(server, wid)
-    new = next(n["id"] for n in graph["nodes"] if n["type"] == "preprocessing")
+    return puts, graph, next(n["id"] for n in graph["nodes"] if n["type"] == "preprocessing")
+
+
+def test_a_node_dropped_on_an_edge_is_inserted_into_it_in_one_save(page, server):
+    pg = page
+    wid = open_workflow(pg, server, "Insert on edge", TWO, [{"source": "dataset-1", "target": "split-1"}])
+    puts, graph, new = drop_preprocessing_on_edge(pg, server, wid, 20, edges_after=2)
     assert pairs(graph) == sorted([("dataset-1", new), (new, "split-1")])  # the old edge is gone
     assert len(puts) == 1, f"one structure save for the insertion, not {len(puts)}"
     assert pg.locator("#canvas .pg-edge-drop").count() == 0  # the highlight does not outlive the drop
@@ -101,17 +108,7 @@ def test_a_node_inserted_between_close_nodes_makes_room_for_itself(page, server)
              {"id": "dataset-2", "type": "dataset", "position": {"x": 700, "y": 40}, "config": {}}]
     wid = open_workflow(pg, server, "Insert between close nodes", nodes,
                         [{"source": "dataset-1", "target": "split-1"}, {"source": "split-1", "target": "model-1"}])
-    puts = []
-    pg.on("request", lambda r: puts.append(r.url) if r.method == "PUT" and r.url.endswith("/structure") else None)
-    x, y = edge_midpoint(pg, "dataset-1", "split-1")
-    drag_palette_to(pg, "preprocessing", x, y)
-    pg.wait_for_selector('#canvas .x6-edge.pg-edge-drop', state="attached")
-    pg.mouse.up()
-    pg.wait_for_function("window.playground.graph.getEdges().length === 3")
-    wait_saved(pg)
-    settle(pg)
-    graph = graph_of(server, wid)
-    new = next(n["id"] for n in graph["nodes"] if n["type"] == "preprocessing")
+    puts, graph, new = drop_preprocessing_on_edge(pg, server, wid, 0, edges_after=3)
     assert pairs(graph) == sorted([("dataset-1", new), (new, "split-1"), ("split-1", "model-1")])
     assert len(puts) == 1, f"one structure save for the insertion and the room it made, not {len(puts)}"
     boxes = pg.evaluate("""() => Object.fromEntries(window.playground.graph.getNodes().map(n => {
