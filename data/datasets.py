@@ -108,10 +108,13 @@ def plain_frame(table) -> pd.DataFrame:
     return plain_dtypes(table.to_pandas())
 
 
-def head_rows(dataset_id: str, datasets_dir: Path, n: int = 20) -> pd.DataFrame:
-    """The first n rows, read without loading the rest of the table."""
+def head_rows(dataset_id: str, datasets_dir: Path, n: int = 20, as_stored: bool = False) -> pd.DataFrame:
+    """The first n rows, read without loading the rest of the table. `as_stored`: whole
+    numbers with gaps stay whole numbers (objects: 130 and None), as the file holds them and
+    the page shows them, not the floats the models read (130.0)."""
     if is_sample(dataset_id):
         return load_sample(dataset_id).head(n)
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     path = _safe_path(dataset_id, datasets_dir)
@@ -120,7 +123,12 @@ def head_rows(dataset_id: str, datasets_dir: Path, n: int = 20) -> pd.DataFrame:
     batch = next(pq.ParquetFile(path).iter_batches(batch_size=n), None)
     if batch is None:
         return pd.DataFrame()
-    return plain_dtypes(batch.to_pandas(date_as_object=False))
+    frame = plain_dtypes(batch.to_pandas(date_as_object=False))
+    if as_stored:
+        for i, field in enumerate(batch.schema):
+            if pa.types.is_integer(field.type) and batch.column(i).null_count:
+                frame[field.name] = pd.Series(batch.column(i).to_pylist(), index=frame.index, dtype=object)
+    return frame
 
 
 SAMPLE_SUFFIX = ".sample.parquet"  # <id>.sample.parquet: the rows the dataset page checks

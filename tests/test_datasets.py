@@ -142,3 +142,9 @@ def test_whole_numbers_with_gaps_download_as_whole_numbers_and_read_back(tmp_pat
     back = read_download(tmp_path / "d.csv", {c: str(t) for c, t in stored.dtypes.items()})
     pd.testing.assert_frame_equal(back, stored)
     pd.testing.assert_frame_equal(read_download(rec["path"]), stored)
+    # the dataset page's first rows show them as the file holds them: 29, missing, 40
+    from plugins.tables import preview
+
+    shown = preview(datasets.head_rows(rec["id"], tmp_path, 20, as_stored=True), 20)
+    assert [row[1] for row in shown["rows"]] == [29, None, 40] and [row[2] for row in shown["rows"]] == [1.5, 2.5, None]
+    assert datasets.head_rows(rec["id"], tmp_path, 20)["age"].dtype == "float64"  # what the models read

@@ -83,7 +83,7 @@ def dataset_detail(site: Site, dataset_id: str) -> dict:
     info = site.store.find_dataset(dataset_id)
     if info is None:
         raise NotFound(f"No dataset {quoted(dataset_id)}.")
-    head = datasets.head_rows(dataset_id, site.cfg.datasets_dir, 20)
+    head = datasets.head_rows(dataset_id, site.cfg.datasets_dir, 20, as_stored=True)
     if datasets.is_sample(dataset_id):
         profile, charts = datasets.sample_profile(dataset_id)
     else:
