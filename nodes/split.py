@@ -49,6 +49,20 @@ PARAMS = (
                "rows are split one by one."),
 )
 MAX_LEAKS_NAMED = 3  # leaking features warned about one by one; the rest are counted
+STRATIFY = next(p for p in PARAMS if p.name == "stratify")
+
+
+def stratify_applies(problem_type: str | None) -> bool:
+    """Whether Stratify means anything for this problem type (its Param's declaration)."""
+    return problem_type in STRATIFY.problem_types
+
+
+def stratifies(config: dict, problem_type: str | None) -> bool:
+    """Whether the split is stratified: Stratify chosen, rows shuffled, not kept together by
+    group (whole groups are drawn), and a problem type it applies to. The one rule the run,
+    the exported script and the canvas line follow."""
+    return bool(config.get("stratify", True) and config.get("shuffle", True) and not config.get("group_by")
+                and stratify_applies(problem_type))
 
 
 def group_columns(upstream: Upstream) -> list[str]:
@@ -96,7 +110,7 @@ def grouping_notes(config: dict, upstream: Upstream) -> list[str]:
     if not group:
         return []
     out = []
-    if config.get("stratify", True) and upstream.problem_type == "classification":
+    if stratifies({**config, "group_by": None}, upstream.problem_type):
         out.append(f"Stratify is not applied while rows are kept together by {group!r}: whole groups are drawn for "
                    "the test rows, so the class shares of train and test can differ a little. Keeping a group's rows "
                    "on one side matters more: a group on both sides lets the model be scored on recognising it.")
@@ -113,7 +127,7 @@ def warnings_for(config: dict, upstream: Upstream) -> list[str]:
         out.append(f"The test set will have only about {counts['test']} rows; scores will be noisy.")
     if not config.get("shuffle", True):
         out.append("Shuffle is off: if rows are ordered (by date or class), train and test will differ.")
-        if config.get("stratify") and upstream.problem_type == "classification":
+        if config.get("stratify") and stratify_applies(upstream.problem_type):
             out.append("Stratify needs shuffling; it will be ignored.")
     return out
 
@@ -216,7 +230,7 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
         groups_train = pd.Series(labels[train_rows], index=X_train.index, name=group)
     else:
         stratify = None
-        if config["stratify"] and config["shuffle"] and table.problem_type == "classification":
+        if stratifies(config, table.problem_type):
             if can_stratify(y, config["test_size"]):
                 stratify = y
             else:
@@ -321,7 +335,7 @@ def export(config: dict, ctx) -> Exported:
                      "  # the training rows' groups, which cross-validation keeps in one fold")
         return Exported(lines, {**up, **names, "seed": config["random_seed"], "groups_train": groups_train})
     stratify = "None"
-    if supervised and config["stratify"] and shuffle and ptype == "classification":
+    if supervised and stratifies(config, ptype):
         stratify = f"{y} if {src.ref(can_stratify)}({y}, {config['test_size']!r}) else None"
     call = f"train_test_split({X}{', ' + y if supervised else ''}, test_size={config['test_size']!r}, shuffle={shuffle!r}, " \
            f"stratify={stratify}, random_state={seed!r})"
@@ -415,11 +429,9 @@ def summary(config: dict, upstream: Upstream | None = None) -> str:
         return "Invalid test size"
     if config.get("group_by"):
         return f"{100 - pct}/{pct} split by {config['group_by']}"
-    # stratified only where its Param applies (a regression split is not, whatever the box says)
-    kinds = next(p.problem_types for p in PARAMS if p.name == "stratify")
-    ptype = getattr(upstream, "problem_type", None)
-    applies = config.get("stratify", True) and config.get("shuffle", True) and (ptype is None or ptype in kinds)
-    return f"{100 - pct}/{pct} split{', stratified' if applies else ''}"
+    ptype = getattr(upstream, "problem_type", None)  # not known yet (no dataset): as chosen
+    stratified = stratifies(config, ptype or STRATIFY.problem_types[0])
+    return f"{100 - pct}/{pct} split{', stratified' if stratified else ''}"
 
 
 NODE = NodeType(

@@ -77,7 +77,8 @@ class Columns:
         return f"Columns({self.kind!r}, {list(self.names)!r})"
 
 
-def _utc_naive(s: pd.Series) -> pd.Series:
+def utc_naive(s: pd.Series) -> pd.Series:
+    """Dates with a time zone as UTC instants without one (numpy has no time zones)."""
     return s.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
 
 
@@ -92,7 +93,7 @@ def year_as_date(s: pd.Series) -> bool:
     """Every value (gaps aside) January 1 at midnight, in more than one year: a year stored
     as a date. The one test, for the fitted step (date_parts_used) and the design-time
     profile (plugins.tables) alike."""
-    values = _utc_naive(s.dropna())
+    values = utc_naive(s.dropna())
     return bool(len(values)) and bool(((values.dt.month == 1) & (values.dt.day == 1)
                                        & (values.dt.normalize() == values)).all()) and values.dt.year.nunique() > 1
 
@@ -105,7 +106,7 @@ def date_parts_used(s: pd.Series, parts=DEFAULT_DATE_PARTS) -> tuple[list, str |
     Otherwise a part with one value in every training row is not made. Kept in the fitted
     transformer, so the test rows and every later prediction get the same columns."""
     parts = list(parts)
-    values = _utc_naive(s.dropna())
+    values = utc_naive(s.dropna())
     if values.empty or not parts:
         return parts, None
     name = str(s.name)
@@ -137,7 +138,7 @@ def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd
         if c not in chosen:
             out[c] = X[c]
             continue
-        s = _utc_naive(X[c])
+        s = utc_naive(X[c])
         for part in (parts.get(c, DEFAULT_DATE_PARTS) if isinstance(parts, dict) else parts):
             out[f"{c}_{part}"] = _date_part(s, part).astype(float)
     return pd.DataFrame(out, index=X.index)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from playground_runtime import utc_naive
 from plugins.tables import names_units
 
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
@@ -626,9 +627,7 @@ def time_order(X: pd.DataFrame) -> TimeOrder | None:
         v = s.sort_index().dropna()
         if len(v) < max(TIME_MIN_ROWS, 0.9 * len(s)):
             continue
-        if v.dt.tz is not None:  # instants in UTC: numpy has no time zones
-            v = v.dt.tz_convert("UTC").dt.tz_localize(None)
-        steps = np.diff(v.to_numpy().astype("datetime64[ns]").astype(np.int64))
+        steps = np.diff(utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64))
         distinct = v.nunique()
         if distinct < TIME_DISTINCT_SHARE * len(v):
             continue
