@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.server import running_app
+from bench.server import ROOT, running_app
 
 
 def _children() -> dict[int, list[int]]:
@@ -52,6 +52,12 @@ def role(pid: int) -> str:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
         return "?"
+    try:
+        parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        if b"forkserver" in cmd.encode() and b"forkserver" in Path(f"/proc/{parent}/cmdline").read_bytes():
+            return "job process"  # forked by the job host
+    except (OSError, ValueError, IndexError):
+        pass
     for word, name in (("app.py", "web"), ("data.ingest", "upload helper"), ("forkserver", "job host"),
                        ("executor.consumer", "consumer or worker"), ("multiprocessing", "worker")):
         if word in cmd:
@@ -59,16 +65,34 @@ def role(pid: int) -> str:
     return cmd[:40]
 
 
+def measure(app) -> list[tuple[str, int]]:
+    return sorted(((role(p), pss(p)) for p in tree(app.pid)), key=lambda r: -r[1])
+
+
+def say(title: str, parts: list[tuple[str, int]], target: str = "") -> int:
+    total = sum(v for _, v in parts)
+    print(f"{title}: {total / 2**20:.0f} MB PSS in {len(parts)} processes{target}")
+    print("  " + ", ".join(f"{name} {v / 2**20:.0f}" for name, v in parts))
+    return total
+
+
 def main(argv=None, settle: float = 20.0) -> dict:
+    import json
+
+    from bench.__main__ import one_run
+
     with running_app() as app:
         time.sleep(settle)  # the job host preloads, the upload helper warms, the workers start
-        pids = tree(app.pid)
-        parts = sorted(((role(p), pss(p)) for p in pids), key=lambda r: -r[1])
-    total = sum(v for _, v in parts)
-    print(f"idle footprint (make run's processes, {settle:.0f} s after start): {total / 2**20:.0f} MB PSS in "
-          f"{len(parts)} processes (target <= 450 MB)")
-    print("  " + ", ".join(f"{name} {v / 2**20:.0f}" for name, v in parts))
-    return {"total_bytes": total, "processes": parts}
+        parts = measure(app)
+        workflow = json.loads((ROOT / "examples" / "classification.json").read_text())
+        for _ in range(2):  # each worker keeps its job process for its next job, for a minute
+            one_run(app.base, workflow, rerun="all")
+        time.sleep(3)
+        after = measure(app)
+    total = say(f"idle footprint (make run's processes, {settle:.0f} s after start)", parts, " (target <= 450 MB)")
+    say("after two runs of the classification example (each worker's job process kept for its next job, "
+        "for a minute)", after)
+    return {"total_bytes": total, "processes": parts, "after_runs": after}
 
 
 if __name__ == "__main__":

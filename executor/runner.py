@@ -32,19 +32,12 @@ def data_size() -> int:
 
 
 def apply_limits(memory: int, threads: int, niceness: int = 10) -> None:
-    """This job's share of the machine: at most `memory` bytes of data on top of the ML
-    libraries it starts with (RLIMIT_DATA: an allocation beyond it raises MemoryError here,
-    in this job only), first in line for the kernel's OOM killer, `threads` native
-    threads for BLAS and OpenMP, and a lower CPU priority than the web process (nice
+    """This job's share of the machine: at most `memory` bytes of data on top of what the
+    process holds now (`limit_memory`), first in line for the kernel's OOM killer, `threads`
+    native threads for BLAS and OpenMP, and a lower CPU priority than the web process (nice
     `niceness`, PLAYGROUND_JOB_NICE), so a page or an inspector save answers at once while jobs train on every
     core (an inspector save's p95 while two jobs trained: see bench/inspector.py)."""
-    import resource
-
-    try:
-        cap = data_size() + memory
-        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
-    except (ValueError, OSError):
-        pass
+    limit_memory(memory)
     try:
         with open("/proc/self/oom_score_adj", "w") as f:
             f.write("1000")
@@ -57,6 +50,22 @@ def apply_limits(memory: int, threads: int, niceness: int = 10) -> None:
     try:
         native_pools().limit(limits=threads)
     except Exception:  # no native pools loaded: nothing to limit
+        pass
+
+
+def limit_memory(memory: int) -> None:
+    """At most `memory` bytes of data on top of what this process holds now (RLIMIT_DATA:
+    an allocation beyond it raises MemoryError here, in this job only). The soft limit,
+    set again for each job a reused job process runs; the hard one stays as it was."""
+    import resource
+
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        cap = data_size() + memory
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    except (ValueError, OSError):
         pass
 
 
@@ -75,6 +84,51 @@ def native_pools():
 
 
 def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
+    """One job in a process of its own (`python -m executor.runner JOB ATTEMPT HOME`)."""
+    cfg = _enter(home, lifeline)
+    run_job(job_id, attempt, cfg)
+
+
+def serve(home: str, lifeline, jobs) -> None:
+    """A job process that runs one job after another (executor.worker): it receives
+    `(job_id, attempt)` on `jobs`, runs it, and answers `True` to run another or `False`
+    when it leaves (it then exits), and ends when `jobs` closes. A fresh process forked from
+    the job host spends most of a small job on first touches of the pages it shares with
+    the host (5,200 copy-on-write faults, 100 ms of a 150 ms job here); a process that has
+    run one job runs the next at in-process speed. It leaves (`keep_serving`) after a job
+    that did not complete, when it has grown by more than REUSE_GROWTH, or after
+    REUSE_JOBS jobs, so one job's memory or state cannot weigh on many."""
+    cfg = _enter(home, lifeline)
+    start, done = data_size(), 0
+    while True:
+        try:
+            job_id, attempt = jobs.recv()
+        except (EOFError, OSError, TypeError, ValueError):
+            return
+        limit_memory(cfg.job_memory_limit)
+        status = run_job(job_id, attempt, cfg)
+        done += 1
+        keep = keep_serving(status, data_size() - start, done)
+        try:
+            jobs.send(keep)
+        except OSError:
+            return
+        if not keep:
+            return
+
+
+REUSE_GROWTH = 256 * 2**20
+REUSE_JOBS = 100
+
+
+def keep_serving(status: str | None, grown: int, done: int) -> bool:
+    """Whether a job process runs another job after one that ended with `status` (None: it
+    lost the job or could not record it), having grown by `grown` bytes of data since it
+    started and run `done` jobs."""
+    return status == "completed" and grown <= REUSE_GROWTH and done < REUSE_JOBS
+
+
+def _enter(home: str, lifeline):
     os.environ["PLAYGROUND_HOME"] = home
     if lifeline is not None:  # the worker holds the other end: its death closes it
         exit_on_eof(lifeline, code=3)
@@ -84,14 +138,19 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
 
     cfg = load_settings()
     apply_limits(cfg.job_memory_limit, cfg.job_thread_budget, cfg.job_niceness)
+    return cfg
+
+
+def run_job(job_id: str, attempt: int, cfg) -> str | None:
+    """Run the job's snapshot through the engine, recording every event and its end;
+    returns how it ended (None: this attempt no longer owns the job, nothing was written)."""
     from data import datasets
-    from data.config import settings
     from data.store import LeaseLost, open_store
     from executor.cache import NodeCache
     from executor.engine import run_workflow
     from executor.facts import dataset_facts_for
 
-    store = open_store(settings())
+    store = open_store(cfg)
     job = store.get_job(job_id, with_nodes=False)
     graph = store.get_snapshot(job["snapshot_id"])
     datasets_dir = store.settings.datasets_dir
@@ -135,7 +194,7 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
                               if cfg.cache_bytes > 0 else None, register_model=register_model,
                               production_metric=production_metric)
     except LeaseLost:
-        sys.exit(0)  # a newer attempt owns the job now: write nothing
+        return None  # a newer attempt owns the job now: write nothing
     except Exception as e:
         from data import disk
 
@@ -143,14 +202,15 @@ def child_main(job_id: str, attempt: int, home: str, lifeline=None) -> None:
         if disk.is_disk_full(e, cfg.home):  # an event the disk refused: say the disk, not SQLite
             error, results = disk.failed(cfg, "The run", outcome="stopped").detail, None
         disk.with_room(cfg, lambda: store.finish(job_id, attempt, "failed", error=error, results=results))
-        return
+        return "failed"
     results = {"metrics": result["metrics"], "plots": result["plots"],
                "nodes": {nid: {k: v for k, v in n.items() if k != "traceback"} for nid, n in result["nodes"].items()}}
     status = result["status"]
     payload = {}
     if status == "completed":
         payload["metrics"] = {nid: m["values"] for nid, m in result["metrics"].items()}
-    store.finish(job_id, attempt, status, results=results, error=result.get("error"), event_payload=payload)
+    return status if store.finish(job_id, attempt, status, results=results, error=result.get("error"),
+                                  event_payload=payload) else None
 
 
 if __name__ == "__main__":

@@ -11,6 +11,8 @@ NO_WORKER = "No worker is running: jobs will wait."
 LEASE_SECONDS = float(os.environ.get("PLAYGROUND_LEASE_SECONDS", 15.0))
 CANCEL_GRACE_SECONDS = 2.0  # time the run gets to stop by itself before it is killed
 SWEEP_SECONDS = float(os.environ.get("PLAYGROUND_SWEEP_SECONDS", 2.0))
+# a worker's job process waits this long for its next job before it is retired
+JOB_PROCESS_IDLE_SECONDS = float(os.environ.get("PLAYGROUND_JOB_PROCESS_IDLE_SECONDS", 60.0))
 
 
 def duration(seconds: float) -> str:

@@ -20,6 +20,7 @@ from data.store import LeaseLost, Store, open_store
 from executor.timing import (
     CANCEL_GRACE_SECONDS,
     HEARTBEAT_SECONDS,
+    JOB_PROCESS_IDLE_SECONDS,
     WORKER_BEAT_SECONDS,
     duration,
 )
@@ -85,8 +86,9 @@ class Lease:
 
 # Each job's ML runs in a process of the multiprocessing "forkserver" context: a clean
 # server process (started once per Huey worker, with the ML stack preloaded by
-# executor.job_host) forks a fresh child per job. The worker can kill that child on cancel
-# or time limit, and a child that crashes or runs out of memory takes nothing else down.
+# executor.job_host) forks the worker's job process, which runs its jobs one after another
+# (_JobProcess). The worker can kill it on cancel or time limit, and a process that crashes
+# or runs out of memory takes nothing else down; the next job gets a fresh one.
 # Not a plain fork of the worker: forking a process that may hold threads or open SQLite
 # connections is how deadlocks and corrupt state are made.
 JOB_CONTEXT = multiprocessing.get_context("forkserver")
@@ -181,6 +183,7 @@ def _start_worker_beat() -> None:
             try:
                 store.worker_beat(worker_id, socket.gethostname(), os.getpid())
                 full = False
+                retire_idle_job_process()
             except Exception as e:
                 if not disk.is_disk_full(e, store.settings.home):
                     log.exception("worker heartbeat failed")
@@ -195,7 +198,8 @@ def _start_worker_beat() -> None:
 
 
 def stop_worker() -> None:
-    """Shutdown hook: stop beating and leave the registry at once."""
+    """Shutdown hook: stop beating, stop the idle job process, and leave the registry at once."""
+    retire_idle_job_process(now=float("inf"))
     if _BEAT:
         _BEAT["stop"].set()
         try:
@@ -213,35 +217,64 @@ def _allow_children() -> None:
         me.daemon = False
 
 
-class _Child:
-    """The job's process, from the forkserver. `lifeline` is a pipe whose write end only
-    this worker holds: when the worker dies, even by SIGKILL, the child reads EOF and exits,
-    so no orphan keeps training."""
+class _JobProcess:
+    """A process from the job forkserver that runs this worker's jobs one after another
+    (executor.runner.serve). `lifeline` is a pipe whose write end only this worker holds:
+    when the worker dies, even by SIGKILL, the process reads EOF and exits, so no orphan
+    keeps training. A process that was stopped (cancel, time or memory limit, lost lease),
+    died, or chose to leave is replaced by a fresh one for the next job; one left idle for
+    JOB_PROCESS_IDLE_SECONDS is retired, so an idle app holds no job's memory."""
 
-    def __init__(self, job_id: str, attempt: int, home: str):
+    def __init__(self, home: str):
         from executor import runner
 
         _allow_children()
         lifeline_r, self._lifeline = JOB_CONTEXT.Pipe(duplex=False)
-        self.proc = JOB_CONTEXT.Process(target=runner.child_main, args=(job_id, attempt, home, lifeline_r),
-                                        name=f"job-{job_id}-{attempt}", daemon=True)
+        self._jobs, child_end = JOB_CONTEXT.Pipe()
+        self.proc = JOB_CONTEXT.Process(target=runner.serve, args=(home, lifeline_r, child_end),
+                                        name="job-process", daemon=True)
         self.proc.start()
         lifeline_r.close()
+        child_end.close()
         self.pid = self.proc.pid
-        self.peak = 0  # the most memory above its start the supervisor saw it use (bytes)
+        self.home = home
+        self.idle_since: float | None = None  # None while a job runs
+        self.reusable = True  # a fresh process, or one that said it runs another job after its last
+        self.peak = 0  # the most memory above a job's start the supervisor saw it use (bytes)
+        self._answer = None
+        self._closed_by_child = False
+
+    def run(self, job_id: str, attempt: int) -> None:
+        self.idle_since, self.reusable, self._answer, self.peak = None, False, None, 0
+        self._jobs.send((job_id, attempt))
 
     @property
     def returncode(self):
-        return self.proc.exitcode  # negative: killed by that signal
+        return self.poll()
 
     def poll(self):
+        """None while the job runs; 0 once the process answered that it ended; else the
+        process's exit code (negative: killed by that signal)."""
+        if self._answer is None and not self._closed_by_child and self._jobs.poll():
+            try:
+                self._answer = self._jobs.recv()
+            except (EOFError, OSError):  # it died: its end of the pipe closed
+                self._closed_by_child = True
+                self.proc.join(5)
+        if self._answer is not None:
+            self.reusable = bool(self._answer)
+            return 0
         return self.proc.exitcode
 
     def wait(self, timeout: float | None = None):
-        self.proc.join(timeout)
-        if self.proc.exitcode is None:
-            raise subprocess.TimeoutExpired(f"job child {self.pid}", timeout)
-        return self.proc.exitcode
+        from multiprocessing.connection import wait
+
+        if self.poll() is None:
+            wait([self._jobs, self.proc.sentinel], timeout)
+        code = self.poll()
+        if code is None:
+            raise subprocess.TimeoutExpired(f"job process {self.pid}", timeout)
+        return code
 
     def terminate(self):
         if self.proc.exitcode is None:
@@ -252,8 +285,9 @@ class _Child:
             self.proc.kill()
 
     def close(self):
-        """Release the child: one still running (its job was taken away) is killed first."""
+        """Stop the process (one still running a job that was taken away is killed)."""
         self._lifeline.close()
+        self._jobs.close()
         if self.proc.exitcode is None:
             self.proc.kill()
             self.proc.join(5)
@@ -261,23 +295,68 @@ class _Child:
             self.proc.close()
 
 
+_JOB_PROCESS: dict = {}  # this worker's job process, between its jobs
+_JOB_PROCESS_LOCK = threading.Lock()
+
+
+def _job_process(home: str) -> _JobProcess:
+    """This worker's idle job process, or a fresh one from the job host."""
+    with _JOB_PROCESS_LOCK:
+        proc = _JOB_PROCESS.pop("proc", None)
+    if proc is not None and (proc.home != home or proc.proc.exitcode is not None):
+        proc.close()
+        proc = None
+    return proc or _JobProcess(home)
+
+
+def _keep_job_process(proc: _JobProcess) -> None:
+    """After a job: keep the process for the next one if it said it runs another, else stop it."""
+    if not proc.reusable or proc.proc.exitcode is not None:
+        proc.close()
+        return
+    proc.idle_since = time.monotonic()
+    with _JOB_PROCESS_LOCK:
+        old, _JOB_PROCESS["proc"] = _JOB_PROCESS.get("proc"), proc
+    if old is not None:
+        old.close()
+
+
+def retire_idle_job_process(now: float | None = None) -> bool:
+    """Stop this worker's job process if it has waited for a job longer than
+    JOB_PROCESS_IDLE_SECONDS (the worker's heartbeat asks). True when one was stopped."""
+    now = time.monotonic() if now is None else now
+    with _JOB_PROCESS_LOCK:
+        proc = _JOB_PROCESS.get("proc")
+        if proc is None or now - proc.idle_since < JOB_PROCESS_IDLE_SECONDS:
+            return False
+        del _JOB_PROCESS["proc"]
+    proc.close()
+    return True
+
+
 def _supervise(store: Store, job_id: str, attempt: int, lease: Lease) -> None:
     job = store.get_job(job_id, with_nodes=False)
     limit = job.get("time_limit") or settings().job_time_limit
     memory = settings().job_memory_limit
-    proc = _Child(job_id, attempt, str(store.settings.home))
+    proc = _job_process(str(store.settings.home))
+    reason = "not started"
     try:
         try:
             store.set_child_pid(job_id, attempt, proc.pid)
         except LeaseLost:  # cancelled (or re-queued) between the claim and the start: it is over
             return
         oom_before = oom_kills()
+        proc.run(job_id, attempt)
+        reason = "running"  # until _watch says how it stopped: an error in between stops the process
         reason = _watch(store, job_id, lease, proc, limit, memory)
         if reason == "lease lost":
             return  # the sweeper gave the job to a newer attempt, or it was finished: write nothing
         code = proc.wait()
     finally:
-        proc.close()
+        if reason in (None, "not started"):  # it ended the job by itself, or never had it
+            _keep_job_process(proc)
+        else:
+            proc.close()
     if reason == "cancelled":
         store.finish(job_id, attempt, "cancelled", event_payload={"message": "Cancelled."})
     elif reason == "memory":
@@ -369,7 +448,7 @@ def private_memory(pid: int) -> int:
         return 0
 
 
-def _watch(store: Store, job_id: str, lease: Lease, proc: _Child, limit: float, memory: int) -> str | None:
+def _watch(store: Store, job_id: str, lease: Lease, proc: _JobProcess, limit: float, memory: int) -> str | None:
     """Watch the child while it runs; stop it on cancel (after a grace period in which the
     run can stop by itself between folds and nodes), on the time limit, over its memory
     limit (the child's own RLIMIT_DATA usually stops it first, with a MemoryError in the

@@ -369,6 +369,54 @@ def test_a_job_whose_process_dies_fails_alone(web):
     assert job(web, victim)["attempt"] == 1  # a crash is the job's own failure, not a lost worker
 
 
+def test_a_worker_runs_its_next_job_in_its_warm_job_process_and_a_stopped_one_is_replaced(web):
+    """A fresh job process spent most of a small job on first touches of the pages it
+    shares with the job host; a worker now keeps its job process for the next job. Jobs
+    after one another on a worker share its process and give the same results; a process
+    stopped by a cancel is gone, and the worker's next job starts a fresh one."""
+    runs = []
+    for _ in range(4):  # two workers: at least one of them takes two of the four
+        job_id = submit(web, workflow(plots=()))
+        assert wait_for(lambda job_id=job_id: status_is(web, job_id, "completed", "failed"), 60)
+        body = job(web, job_id)
+        assert body["status"] == "completed", body.get("error_message")
+        runs.append((body["worker"], body["child_pid"], body["results"]["metrics"]["e"]["values"]))
+    assert all(r[2] == runs[0][2] for r in runs)  # nothing of one job changes the next one's numbers
+    by_worker: dict = {}
+    for worker, pid, _ in runs:
+        by_worker.setdefault(worker, set()).add(pid)
+    assert any(len([r for r in runs if r[0] == w]) >= 2 for w in by_worker)
+    assert all(len(pids) == 1 for pids in by_worker.values()), by_worker
+
+    victim = submit(web, long_fit())
+    assert wait_for(lambda: job(web, victim).get("child_pid") and status_is(web, victim, "running"), 30)
+    stopped = job(web, victim)
+    web.post(f"/api/v1/jobs/{victim}/cancel")
+    assert wait_for(lambda: status_is(web, victim, "cancelled"), 10)
+    assert wait_for(lambda: not alive(stopped["child_pid"]), 5)
+    for _ in range(8):  # until the cancelled job's worker takes one
+        job_id = submit(web, workflow(plots=()))
+        assert wait_for(lambda job_id=job_id: status_is(web, job_id, "completed"), 60)
+        body = job(web, job_id)
+        if body["worker"] == stopped["worker"]:
+            assert body["child_pid"] != stopped["child_pid"]
+            assert body["results"]["metrics"]["e"]["values"] == runs[0][2]
+            break
+    else:
+        pytest.fail("the cancelled job's worker took none of eight jobs")
+
+
+def test_a_job_process_runs_another_job_only_after_a_completed_one_and_within_bounds():
+    from executor.runner import REUSE_GROWTH, REUSE_JOBS, keep_serving
+
+    assert keep_serving("completed", 0, 1)
+    assert keep_serving("completed", REUSE_GROWTH, REUSE_JOBS - 1)
+    for status in ("failed", "cancelled", None):  # a failure (a MemoryError among them) or a lost job
+        assert not keep_serving(status, 0, 1)
+    assert not keep_serving("completed", REUSE_GROWTH + 1, 1)
+    assert not keep_serving("completed", 0, REUSE_JOBS)
+
+
 def test_sweeper_fails_a_job_with_worker_lost_after_two_requeues(tmp_path):
     from data.config import Settings
     from data.store import Store

@@ -262,8 +262,52 @@ def test_a_job_over_its_memory_limit_fails_alone_with_the_limit_named():
         assert "memory limit of 400 MB (PLAYGROUND_JOB_MEMORY_MB)" in message, message
         assert rss(proc.pid) - web_before < 100 * 2**20
         assert proc.poll() is None  # the app carries on
+        # the process that hit its limit leaves; the worker's next job starts a fresh one
+        assert wait_for(lambda: not alive(get(base, f"/api/v1/jobs/{big['job_id']}")["child_pid"]), 10)
     finally:
         stop(proc)
+
+
+def test_an_idle_job_process_is_retired_and_the_next_job_starts_a_fresh_one():
+    """A worker keeps its job process for the next job, but not for ever: one left idle for
+    PLAYGROUND_JOB_PROCESS_IDLE_SECONDS ends (the worker's heartbeat retires it), so an idle
+    app holds no job's memory, and the next job runs in a fresh process."""
+    home = tempfile.mkdtemp(prefix="playground-idle-")
+    port = free_port()
+    env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_JOB_PROCESS_IDLE_SECONDS": "1",
+           "PLAYGROUND_WORKER_BEAT_SECONDS": "0.5"}
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    wf = {"nodes": [{"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                               "problem_type": "classification"}},
+                    {"id": "s", "type": "split", "config": {}},
+                    {"id": "m", "type": "model", "config": {"algorithm": "decision_tree"}}],
+          "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}], "rerun": "all"}
+
+    def run() -> dict:
+        job_id = post(base, "/api/v1/workflows/execute", wf)["job_id"]
+        assert wait_for(lambda: get(base, f"/api/v1/jobs/{job_id}")["status"] == "completed", 60)
+        return get(base, f"/api/v1/jobs/{job_id}")
+
+    try:
+        assert wait_for(lambda: _live(base) >= 1, 60)
+        first = run()
+        again = run()  # at once: the same process
+        assert again["child_pid"] == first["child_pid"] and alive(first["child_pid"])
+        assert wait_for(lambda: not alive(first["child_pid"]), 15), "the idle job process was not retired"
+        later = run()
+        assert later["child_pid"] != first["child_pid"]
+        assert later["results"]["metrics"] == first["results"]["metrics"]
+    finally:
+        stop(proc)
+
+
+def _live(base) -> int:
+    try:
+        return get(base, "/api/v1/health")["live"]
+    except OSError:
+        return 0
 
 
 def test_a_job_process_takes_its_share_of_the_machine():
