@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from data import datasets, disk, doorbell
+from data import disk, doorbell
 from data.config import Settings
 from data.config import settings as load_settings
 from nodes import graph as graphs
@@ -617,11 +617,13 @@ class Store:
     def list_samples(self) -> list[dict]:
         """The sample datasets, each with the target and problem type chosen for it (its
         declared ones until someone chooses)."""
+        from data import datasets  # imported here: a worker, which only supervises, needs no pandas
         chosen = self._sample_choices()
         return [{**s, **chosen.get(s["id"], {})} for s in datasets.list_samples()]
 
     def find_dataset(self, dataset_id: str) -> dict | None:
         """A sample (with its chosen target) or an upload, None when there is neither."""
+        from data import datasets
         if datasets.is_sample(dataset_id):
             return {**datasets.sample_info(dataset_id), **self._sample_choices(dataset_id).get(dataset_id, {})}
         return self.get_dataset(dataset_id)
@@ -630,6 +632,7 @@ class Store:
         """What a dataset predicts by default: checked by the Dataset node's own rule (a 422
         with its sentence, nothing saved), `problem_type` "auto" following from the target.
         Uploads keep it in their row, samples in dataset_settings."""
+        from data import datasets
         from nodes.dataset import target_refusal
         from plugins.base import PROBLEM_TYPES
         from plugins.tables import suggest_problem_type
@@ -697,6 +700,7 @@ class Store:
         emptied under a mark (datasets.empty_for_deletion); if the disk still refuses the
         row's deletion, the mark stays and the next delete, or start-up, finishes it
         (finish_deletions): a row is never left pointing at a file that was meant to go."""
+        from data import datasets
         if datasets.is_sample(dataset_id):
             raise Invalid("Sample datasets cannot be deleted.", status=400)
         row = self._one("SELECT * FROM datasets WHERE id = ?", [dataset_id])
@@ -718,6 +722,7 @@ class Store:
     def finish_deletions(self) -> list[str]:
         """Start-up: the uploads whose deletion the disk stopped after their files were
         emptied lose their rows now, then their marks. Returns their ids."""
+        from data import datasets
         done = []
         for dataset_id, marks in datasets.deletion_marks(self.settings.datasets_dir).items():
             with self.tx() as db:
