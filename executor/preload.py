@@ -18,10 +18,11 @@ def preload(heavy: bool = True) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
+        # not shap: its import (numba, llvmlite) is 62 MB of the host's memory for 0.19 s of
+        # the first SHAP plot a job process makes (plugins.visualizers imports it there)
         import imblearn.pipeline  # noqa: F401
         import joblib  # noqa: F401
         import optuna  # noqa: F401
-        import shap  # noqa: F401
         import sklearn.compose  # noqa: F401
         import sklearn.ensemble  # noqa: F401
         import sklearn.impute  # noqa: F401
