@@ -7,11 +7,10 @@ plain `huey_consumer` still works, with one job host per worker."""
 
 from __future__ import annotations
 
-
 # The consumer and its workers only supervise (claim, watch, record the end); the job
 # process does the ML. sqlite-utils imports pandas and numpy whenever it can find them, to
 # map their types to SQLite's, which these processes never write: held out of them, the
-# consumer and its workers hold 30 MB instead of 100 (PSS, measured, bench/footprint.py).
+# consumer and its workers hold 45 MB instead of 101 (PSS, measured, bench/footprint.py).
 SUPERVISION_NEEDS_NOT = ("pandas", "numpy", "pyarrow")
 
 
