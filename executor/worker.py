@@ -346,7 +346,13 @@ def _supervise(store: Store, job_id: str, attempt: int, lease: Lease) -> None:
         except LeaseLost:  # cancelled (or re-queued) between the claim and the start: it is over
             return
         oom_before = oom_kills()
-        proc.run(job_id, attempt)
+        try:
+            proc.run(job_id, attempt)
+        except OSError:  # the kept process died while it waited (killed from outside): a fresh one
+            proc.close()
+            proc = _JobProcess(str(store.settings.home))
+            store.set_child_pid(job_id, attempt, proc.pid)
+            proc.run(job_id, attempt)
         reason = "running"  # until _watch says how it stopped: an error in between stops the process
         reason = _watch(store, job_id, lease, proc, limit, memory)
         if reason == "lease lost":

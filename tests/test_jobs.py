@@ -372,8 +372,9 @@ def test_a_job_whose_process_dies_fails_alone(web):
 def test_a_worker_runs_its_next_job_in_its_warm_job_process_and_a_stopped_one_is_replaced(web):
     """A fresh job process spent most of a small job on first touches of the pages it
     shares with the job host; a worker now keeps its job process for the next job. Jobs
-    after one another on a worker share its process and give the same results; a process
-    stopped by a cancel is gone, and the worker's next job starts a fresh one."""
+    after one another on a worker share its process and give the same results; a kept
+    process killed while it waits, or one stopped by a cancel, is gone, and the worker's next
+    job starts a fresh one."""
     runs = []
     for _ in range(4):  # two workers: at least one of them takes two of the four
         job_id = submit(web, workflow(plots=()))
@@ -387,6 +388,21 @@ def test_a_worker_runs_its_next_job_in_its_warm_job_process_and_a_stopped_one_is
         by_worker.setdefault(worker, set()).add(pid)
     assert any(len([r for r in runs if r[0] == w]) >= 2 for w in by_worker)
     assert all(len(pids) == 1 for pids in by_worker.values()), by_worker
+
+    # a kept process killed from outside while it waits: the worker's next job runs in a fresh one
+    worker, [killed] = next(iter(by_worker.items()))
+    os.kill(killed, signal.SIGKILL)
+    assert wait_for(lambda: not alive(killed), 5)
+    for _ in range(8):
+        job_id = submit(web, workflow(plots=()))
+        assert wait_for(lambda job_id=job_id: status_is(web, job_id, "completed", "failed"), 60)
+        body = job(web, job_id)
+        assert body["status"] == "completed", body.get("error_message")
+        if body["worker"] == worker:
+            assert body["child_pid"] != killed
+            break
+    else:
+        pytest.fail("the killed process's worker took none of eight jobs")
 
     victim = submit(web, long_fit())
     assert wait_for(lambda: job(web, victim).get("child_pid") and status_is(web, victim, "running"), 30)
