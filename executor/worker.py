@@ -248,10 +248,6 @@ class _JobProcess:
         self.idle_since, self.reusable, self._answer, self.peak = None, False, None, 0
         self._jobs.send((job_id, attempt))
 
-    @property
-    def returncode(self):
-        return self.poll()
-
     def poll(self):
         """None while the job runs; 0 once the process answered that it ended; else the
         process's exit code (negative: killed by that signal)."""
