@@ -18,11 +18,10 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 import zipfile
 from pathlib import Path
 
-from bench.server import running_app
+from bench.server import multipart, running_app
 
 # a 100-tree random forest on breast cancer behind scaling: the model both benches load and score
 GRAPH = {"name": "bench bundle", "nodes": [
@@ -40,13 +39,6 @@ def _call(base, path, body=None, headers=None, method=None):
     req = urllib.request.Request(base + path, data=body, headers=headers or {}, method=method)
     with urllib.request.urlopen(req, timeout=600) as r:
         return r.read()
-
-
-def _multipart(name: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
 
 
 def rows_csv(n: int) -> bytes:
@@ -93,7 +85,7 @@ def main(argv=None) -> dict:
         token = csrf_token(_secret(app.home))
 
         def through_app():
-            body, ctype = _multipart("rows.csv", csv)
+            body, ctype = multipart("rows.csv", csv)
             html = _call(app.base, f"/ui/scoring/{job_id}/m", body, {"Content-Type": ctype, "X-CSRF-Token": token,
                                                                     "Sec-Fetch-Site": "same-origin"})
             href = html.decode().split('href="', 1)[1].split('"', 1)[0]

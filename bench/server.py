@@ -23,6 +23,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def multipart(name: str, data: bytes, content_type: str = "text/csv") -> tuple[bytes, str]:
+    """A one-file form (field `file`, as the upload form sends it): (body, its Content-Type)."""
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
+            f"Content-Type: {content_type}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def upload(base: str, name: str, data: bytes, timeout: float = 120) -> tuple[int, dict]:
+    """POST a file to /api/v1/datasets as the API takes it: (status, the answer's JSON)."""
+    import json
+
+    body, ctype = multipart(name, data)
+    req = urllib.request.Request(f"{base}/api/v1/datasets", data=body, method="POST",
+                                 headers={"Content-Type": ctype})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return r.status, json.loads(r.read())
+
+
 @dataclass
 class RunningApp:
     base: str  # http://127.0.0.1:PORT

@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.server import running_app
+from bench.server import multipart, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -120,9 +120,7 @@ def rss_of(pids) -> int:
 def upload(base: str, csv: Path, server_pid: int) -> tuple[float, int, dict]:
     import json
 
-    boundary = "benchboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{csv.name}\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode() + csv.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    body, ctype = multipart(csv.name, csv.read_bytes())
     pids = web_processes(server_pid)
     base_rss = rss_of(pids)
     peak, stop = [base_rss], threading.Event()
@@ -140,7 +138,7 @@ def upload(base: str, csv: Path, server_pid: int) -> tuple[float, int, dict]:
     t = threading.Thread(target=sample, daemon=True)
     t.start()
     req = urllib.request.Request(f"{base}/api/v1/datasets", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                 headers={"Content-Type": ctype})
     started = time.perf_counter()
     with urllib.request.urlopen(req, timeout=600) as r:
         record = json.loads(r.read())

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from bench.server import upload
 from tests.conftest import running_app, wait_for
 
 MB = 2**20
@@ -364,12 +365,7 @@ def get(base: str, path: str):
 
 
 def post_upload(base: str) -> dict:
-    boundary = "b0undary"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="table.csv"\r\n'
-            "Content-Type: text/csv\r\n\r\n").encode() + CSV + f"\r\n--{boundary}--\r\n".encode()
-    req = urllib.request.Request(base + "/api/v1/datasets", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        assert r.status == 201
-        return json.loads(r.read())
+    status, record = upload(base, "table.csv", CSV, timeout=60)
+    assert status == 201
+    return record
 

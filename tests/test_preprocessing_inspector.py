@@ -9,13 +9,13 @@ import html
 import json
 import re
 import urllib.request
-import uuid
 
 import pandas as pd
 import pytest
 from fasthtml.common import to_xml
 
 import plugins.preprocessing as pp
+from bench.server import multipart
 from inspectors.context import InspectorContext
 from inspectors.forms import Form, open_steps
 from inspectors.panels import Inspector
@@ -187,13 +187,6 @@ def test_labels_follow_the_declarations():
 
 
 # --------------------------------------------------------------------------- the running app
-def _multipart(name: str, raw: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n").encode() + raw + f"\r\n--{boundary}--\r\n".encode()
-    return body, f"multipart/form-data; boundary={boundary}"
-
-
 def _call(base, path, body=None, method=None, headers=None):
     req = urllib.request.Request(base + path, data=body, method=method or ("POST" if body is not None else "GET"),
                                  headers=headers or {})
@@ -206,7 +199,7 @@ def _call(base, path, body=None, method=None, headers=None):
 
 def test_the_app_refuses_to_save_a_column_a_step_cannot_act_on(penguins):
     with running_app("--no-worker") as app:
-        body, ctype = _multipart("penguins.csv", realdata.csv_bytes(penguins))
+        body, ctype = multipart("penguins.csv", realdata.csv_bytes(penguins))
         status, text_ = _call(app.base, "/api/v1/datasets", body, headers={"Content-Type": ctype})
         assert status in (200, 201), text_
         ds = json.loads(text_)["id"]

@@ -19,6 +19,7 @@ import uuid
 import pandas as pd
 import pytest
 
+from bench.server import upload as upload_file
 from tests import realdata
 from tests.conftest import ROOT, installed_entry_points, running_app
 
@@ -42,13 +43,7 @@ def call(base, path, body=None, method=None, raw=False):
 
 
 def upload(base, df: pd.DataFrame, name: str) -> str:
-    boundary = uuid.uuid4().hex
-    payload = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}.csv\"\r\n"
-               "Content-Type: text/csv\r\n\r\n").encode() + realdata.csv_bytes(df) + f"\r\n--{boundary}--\r\n".encode()
-    req = urllib.request.Request(base + "/api/v1/datasets", data=payload, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read())["id"]
+    return upload_file(base, f"{name}.csv", realdata.csv_bytes(df))[1]["id"]
 
 
 def run(base, graph) -> dict:

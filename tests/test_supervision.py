@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.server import upload
 from tests.conftest import free_port, stop, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -231,14 +232,7 @@ def test_a_job_over_its_memory_limit_fails_alone_with_the_limit_named():
         n = 200_000
         df = pd.DataFrame({"code": [f"c{i}" for i in rng.integers(0, 1000, n)], "x": rng.normal(size=n),
                            "label": rng.choice(["a", "b"], n)})
-        boundary = "xyz"
-        csv = df.to_csv(index=False).encode()
-        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"codes.csv\"\r\n"
-                f"Content-Type: text/csv\r\n\r\n").encode() + csv + f"\r\n--{boundary}--\r\n".encode()
-        req = urllib.request.Request(base + "/api/v1/datasets", data=data, method="POST",
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            dataset = json.loads(r.read())["id"]
+        dataset = upload(base, "codes.csv", df.to_csv(index=False).encode())[1]["id"]
         web_before = rss(proc.pid)
         big = post(base, "/api/v1/workflows/execute", {"nodes": [
             {"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "label",

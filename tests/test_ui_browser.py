@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.server import upload
 from tests.conftest import free_port, running_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -713,13 +714,7 @@ def test_a_confusion_matrix_of_long_class_names_stays_inside_its_card(browser, s
     1366 alike: the matrix now scrolls inside its card."""
     regions = ["north_east", "nothern_central", "rural_area", "south"]
     csv = "x,residence\n" + "".join(f"{i % 7},{regions[i % 4]}\n" for i in range(120))
-    boundary = "pgtestboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"regions.csv\"\r\n"
-            f"Content-Type: text/csv\r\n\r\n{csv}\r\n--{boundary}--\r\n").encode()
-    req = urllib.request.Request(server + "/api/v1/datasets", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        dataset_id = json.loads(r.read())["id"]
+    dataset_id = upload(server, "regions.csv", csv.encode(), timeout=60)[1]["id"]
     wf = {"name": "Regions", "nodes": [
         {"id": "d", "type": "dataset", "position": {"x": 0, "y": 0},
          "config": {"dataset_id": dataset_id, "target_column": "residence", "problem_type": "classification"}},
@@ -780,14 +775,7 @@ def test_a_panel_split_says_its_men_are_on_both_sides_until_the_split_keeps_them
     it, but says that Stratify is not applied."""
     from tests import realdata
 
-    csv = realdata.csv_bytes(realdata.males())
-    boundary = "pgtestboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"Males.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode() + csv + f"\r\n--{boundary}--\r\n".encode()
-    req = urllib.request.Request(server + "/api/v1/datasets", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        dataset_id = json.loads(r.read())["id"]
+    dataset_id = upload(server, "Males.csv", realdata.csv_bytes(realdata.males()), timeout=60)[1]["id"]
     wf = api(server, "/api/v1/workflows", {"name": "Males", "nodes": [
         {"id": "d", "type": "dataset", "position": {"x": 0, "y": 0},
          "config": {"dataset_id": dataset_id, "target_column": "union", "problem_type": "classification"}},

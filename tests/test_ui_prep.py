@@ -5,13 +5,11 @@ the canvas node names the steps and their columns."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
+from bench.server import upload
 from tests import realdata
 from tests.test_ui_browser import (  # noqa: F401
     api,
@@ -34,14 +32,7 @@ NUMERIC = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"
 @pytest.fixture(scope="module")
 def penguins(server):  # noqa: F811
     """The uploaded dataset's id."""
-    boundary = uuid.uuid4().hex
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"penguins.csv\"\r\n"
-            "Content-Type: text/csv\r\n\r\n").encode() + realdata.csv_bytes(realdata.penguins()) + \
-        f"\r\n--{boundary}--\r\n".encode()
-    req = urllib.request.Request(f"{server}/api/v1/datasets", data=body, method="POST",
-                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return json.loads(r.read())["id"]
+    return upload(server, "penguins.csv", realdata.csv_bytes(realdata.penguins()), timeout=60)[1]["id"]
 
 
 def workflow(server, dataset_id, name, operations=()):  # noqa: F811
