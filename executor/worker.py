@@ -237,7 +237,6 @@ class _JobProcess:
         lifeline_r.close()
         child_end.close()
         self.pid = self.proc.pid
-        self.home = home
         self.idle_since: float | None = None  # None while a job runs
         self.reusable = True  # a fresh process, or one that said it runs another job after its last
         self.peak = 0  # the most memory above a job's start the supervisor saw it use (bytes)
@@ -296,10 +295,11 @@ _JOB_PROCESS_LOCK = threading.Lock()
 
 
 def _job_process(home: str) -> _JobProcess:
-    """This worker's idle job process, or a fresh one from the job host."""
+    """This worker's idle job process, or a fresh one from the job host (a worker serves
+    one home folder, its settings', so a kept process always has the right one)."""
     with _JOB_PROCESS_LOCK:
         proc = _JOB_PROCESS.pop("proc", None)
-    if proc is not None and (proc.home != home or proc.proc.exitcode is not None):
+    if proc is not None and proc.proc.exitcode is not None:
         proc.close()
         proc = None
     return proc or _JobProcess(home)
