@@ -181,6 +181,11 @@ def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0
     scores, description = [], None
     lo, hi = progress_span
     folds = list(_folds(split, k, seed))
+    if len(folds) < k:  # cv_splits' bounds: nothing the user chose is replaced without a word
+        groups = getattr(split, "groups_train", None)
+        why = (f"the training rows hold {len(set(groups))} groups and each group's rows stay in one fold"
+               if groups is not None else f"{len(split.X_train)} training rows allow at most one fold per two rows")
+        ctx.warn(f"Cross-validation used {len(folds)} folds, not the {k} chosen: {why}.")
     for i, (tr, va) in enumerate(folds):
         ctx.check_cancelled()
         X_tr, X_va = split.X_train.iloc[tr], split.X_train.iloc[va]

@@ -360,6 +360,34 @@ def test_the_split_says_a_panels_units_are_on_both_sides_and_not_a_one_row_per_u
     assert "ID" in " ".join(warned(events, "d")) and not [w for w in warned(events, "s") if "names units" in w]
 
 
+def test_fewer_folds_than_chosen_are_said_with_why():
+    """cv_splits keeps at most one fold per group (and per two rows): a run that could not
+    make the folds the user chose says how many it made and why, and one that could says
+    nothing of it."""
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"unit": np.repeat(np.arange(6), 20), "x": rng.normal(size=120),
+                       "y": rng.choice(["a", "b"], 120)})
+
+    def cv_run(frame, split, folds=5):
+        wf = workflow("y", "classification", split=split)
+        wf["nodes"][2]["config"].update(use_cv=True, cv_folds=folds)
+        info = {"columns": tables.profile(frame)["columns"], "n_rows": len(frame), "name": "t"}
+        events = []
+        result = run_workflow(wf, events.append, load_dataset=lambda _: frame.copy(), dataset_facts=lambda _: info)
+        assert result["status"] == "completed", result.get("error")
+        said = [w for w in warned(events, "m") if w.startswith("Cross-validation used")]
+        return said, result["nodes"]["m"]["output"]["cv"]["folds"]
+
+    said, folds = cv_run(df, {"group_by": "unit"})
+    assert len(folds) == 4 and said == ["Cross-validation used 4 folds, not the 5 chosen: the training rows hold 4 "
+                                        "groups and each group's rows stay in one fold."]
+    said, folds = cv_run(df.head(8), {"test_size": 0.25}, folds=5)
+    assert len(folds) == 3 and said == ["Cross-validation used 3 folds, not the 5 chosen: 6 training rows allow at "
+                                        "most one fold per two rows."]
+    said, folds = cv_run(df, {})
+    assert len(folds) == 5 and said == []
+
+
 def test_keeping_groups_together_is_refused_with_a_sentence_where_it_cannot_be_done():
     from nodes.base import Upstream
     from nodes.split import validate
