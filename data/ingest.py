@@ -172,7 +172,11 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         digest = digest or arriving.digest
     size = src.stat().st_size
     # rows that are not data leave before the user's types apply (a type's refusal counts data only)
-    table = reading.drop_totals_row(reading.drop_blank_rows(table, how), how)
+    table = reading.drop_blank_rows(table, how)
+    with_totals = table
+    table = reading.drop_totals_row(table, how)
+    if table.num_rows < with_totals.num_rows and how.decimal is not None:
+        table = _read_label_column_again(with_totals, table, how, set(options.get("types") or {}))
     if table.num_rows == 0:
         raise DatasetError("The file has a header but no data rows (every row is blank).")
     table = _apply_types(table, how, options)
@@ -611,6 +615,30 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
             if got.notice:
                 how.notice(got.notice, table.column_names[i])
     how.decimal = hint
+    return pa.table(columns, names=table.column_names)
+
+
+def _read_label_column_again(with_totals, table, how, forced: set):
+    """A totals row's label in a column of numbers or dates ("Summe" under whole numbers,
+    say) kept that column text when it was read: with the row gone, the column is read
+    again from its text, and its notice is the new reading's (the old one named the label)."""
+    import pyarrow as pa
+
+    last = with_totals.num_rows - 1
+    columns = list(table.columns)
+    for i, field in enumerate(table.schema):
+        if field.name in forced or not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        cell = with_totals.column(i)[last].as_py()
+        if cell is None or not reading.TOTAL_LABEL.fullmatch(cell.strip().rstrip(":").strip()):
+            continue
+        got = values.convert(field.name, table.column(i), how.decimal)
+        if pa.types.is_string(got.array.type) or pa.types.is_large_string(got.array.type):
+            continue  # text without the label too: as it was read
+        columns[i] = got.array
+        how.notices = [n for n in how.notices if n.get("column") != field.name]
+        if got.notice:
+            how.notice(got.notice, field.name)
     return pa.table(columns, names=table.column_names)
 
 

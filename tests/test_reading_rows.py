@@ -111,3 +111,26 @@ def test_blank_lines_are_counted_where_the_file_is_read_in_pieces(tmp_path, offs
         assert text_line_facts(path, "utf-8", ",", False) == (pairs, plain.count(b"\n"))
     path.write_bytes(b"x\n" + b"a" * (piece + 10) + b"\n\n" + b"b\n" * 3 + b"c\n")
     assert text_line_facts(path, "utf-8", ",", False) == (1, 7)
+
+
+@pytest.mark.parametrize("raw, name, column, dtype", [
+    # the label under whole numbers (a staff count), in a European export
+    ("Mitarbeiter;Umsatz;Kosten;Region\r\n" + "".join(f"{n};{n * 100};{n * 9};Nord\r\n" for n in range(1, 41))
+     + "Summe;82000;7380;\r\n", "staff.csv", "Mitarbeiter", "int64"),
+    # under branch numbers, comma-separated, with a decimal column beside it
+    ("Filiale,Umsatz\n" + "".join(f"{100 + 7 * n},{n}.25\n" for n in range(30)) + "Total,442.5\n",
+     "branches.csv", "Filiale", "int64"),
+    # under decimal-comma amounts
+    ("Anteil;Betrag\n" + "".join(f"{n},5;{n}\n" for n in range(1, 21)) + "Gesamt;210\n", "shares.csv", "Anteil",
+     "float64"),
+])
+def test_a_totals_label_under_numbers_leaves_the_column_numbers(tmp_path, raw, name, column, dtype):
+    """The label kept its column text while the file was read ('1 of 41 values cannot be
+    read as numbers, e.g. Summe'); with the totals row gone the column is read again: its
+    numbers, and no notice blaming the label."""
+    rec, df, said = read(raw.encode("cp1252"), name, tmp_path)
+    assert "totals row" in said
+    assert str(df[column].dtype) == dtype and df[column].notna().all(), (df[column].dtype, said)
+    assert not any(n["column"] == column and "cannot be read" in n["text"] for n in rec["notices"]), said
+    kinds = {c["name"]: c for c in rec["profile"]["columns"]}
+    assert kinds[column]["dtype"] == dtype
