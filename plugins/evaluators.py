@@ -142,7 +142,10 @@ def scoring_facts(d: EvalData) -> dict:
         return facts
     avg, classes, labels = _avg(d), _classes(d), all_labels(d)
     positive = avg.get("pos_label")
-    facts.update(labels=_plain(labels), average=avg["average"], positive_class=_plain(positive),
+    # the labels a macro mean is over: those of the test rows and the predictions (_avg)
+    averaged = len(set(np.asarray(d.y_test).tolist()) | set(np.asarray(d.y_pred).tolist()))
+    facts.update(labels=_plain(labels), averaged_labels=averaged, average=avg["average"],
+                 positive_class=_plain(positive),
                  ranking={"average": "binary", "positive_class": _plain(model_positive(d))} if len(classes) == 2
                  else {"average": "ovr_macro", "classes": len(classes)})
     if positive is not None:
@@ -158,7 +161,12 @@ def describe_metric(metric, facts: dict) -> str:
     if metric.averaging == "classes" and facts.get("average"):
         if facts["average"] == "binary":
             return f"{name}, positive class: {facts['positive_class']}"
-        return f"{name}, macro over {len(facts.get('labels') or [])} classes"
+        known = len(facts.get("labels") or [])
+        over = facts.get("averaged_labels", known)
+        if over < known:  # a class no test row holds and the model never predicted is not in the mean
+            return (f"{name}, macro over the {over} of {known} classes that the test rows hold or the model "
+                    "predicted")
+        return f"{name}, macro over {over} classes"
     ranking = facts.get("ranking") or {}
     if metric.averaging == "one_vs_rest" and ranking:
         if ranking["average"] == "binary":

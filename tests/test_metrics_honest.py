@@ -187,3 +187,31 @@ def test_mape_on_targets_near_zero_says_those_rows_decide_it():
         assert result["metrics"]["e"]["values"]["mape"] is not None
     assert len(said["near"]) == 1 and "near zero" in said["near"][0] and "1.8 means 180%" in said["near"][0]
     assert said["far"] == []
+
+
+def test_a_macro_mean_says_how_many_classes_it_is_over_as_scikit_learn_counts_them():
+    """"F1 score, macro over 5 classes" was said of an F1 over the one class the test rows
+    held (an airports table: every test row USA, five countries known): over label sets
+    where the test rows and predictions hold all, some or one of the model's classes, the
+    described count is the number of labels scikit-learn's macro mean averages."""
+    from plugins.base import EvalData
+    from plugins.evaluators import describe_metric, scoring_facts
+
+    f1 = registry.metrics()["f1"]
+    rng = np.random.default_rng(7)
+    classes = ["CAN", "MEX", "PRI", "USA", "VIR"]
+    for case in range(60):
+        held = list(rng.choice(classes, size=rng.integers(1, 6), replace=False))
+        y_test = np.array(list(held) + list(rng.choice(held, size=20)))
+        guessed = list(rng.choice(classes, size=rng.integers(1, 6), replace=False))
+        y_pred = rng.choice(guessed, size=len(y_test))
+        d = EvalData(problem_type="classification", y_train=np.array(classes * 3), y_test=y_test, y_pred=y_pred,
+                     classes=classes)
+        facts = scoring_facts(d)
+        if facts["average"] != "macro":
+            continue
+        said = describe_metric(f1, facts)
+        averaged = len(skm.f1_score(y_test, y_pred, average=None, zero_division=0))
+        assert (f"macro over {averaged} classes" in said if averaged == len(facts["labels"]) else
+                f"macro over the {averaged} of {len(facts['labels'])} classes" in said), (case, said, averaged)
+        assert compute_metric("f1", d) == pytest.approx(skm.f1_score(y_test, y_pred, average="macro", zero_division=0))
