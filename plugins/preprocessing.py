@@ -619,13 +619,49 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
             warnings.append("Date features: there are no date columns.")
         if op.category == "outliers" and op.kind == "row" and problem_type == "classification":
             warnings.append(f"{op.name} can remove most training rows of a rare class; check the class balance.")
-    gaps = [n for n, c in profile.items() if n != target and c.get("role") != "id" and (c.get("missing_pct") or 0) > 0]
-    if gaps and not any(registered[s].category == "missing_values" for s, _ in operations if s in registered):
-        named = ", ".join(map(str, gaps[:6])) + (f" and {len(gaps) - 6} more" if len(gaps) > 6 else "")
-        which = f"{len(gaps)} columns have" if len(gaps) > 1 else "1 column has"
-        warnings.append(f"{which} missing values and no step handles them ({named}); "
-                        "they will be filled with the median automatically for models that need it.")
+    warnings.extend(_unhandled_gaps(operations, profile, target, categorical))
     return list(dict.fromkeys(warnings))
+
+
+# encoders that keep a gap in a text column as a category of its own (scikit-learn's
+# OneHotEncoder and TargetEncoder both do)
+GAP_AS_CATEGORY = ("onehot_encoder", "target_encoder")
+
+
+def _unhandled_gaps(operations, profile: dict, target, categorical: list) -> list[str]:
+    """What happens to missing values no step handles, said as it happens: in a number
+    column the training median (AutoPrepare, for models that need it); in a text column
+    one-hot or target encoding keeps a gap as its own category, and otherwise the gap is
+    given the median of the column's automatic ordinal codes (tests/test_preprocessing_
+    inspector.py checks AutoPrepare does so)."""
+    registered = _registry()
+    if any(registered[s].category == "missing_values" for s, _ in operations if s in registered):
+        return []
+    gaps = [n for n, c in profile.items() if n != target and c.get("role") != "id" and (c.get("missing_pct") or 0) > 0]
+    as_category = set()
+    for slug, params in operations:
+        if slug in GAP_AS_CATEGORY:
+            as_category |= set(params.get("columns") or categorical)
+
+    def named(cols):
+        return ", ".join(map(str, cols[:6])) + (f" and {len(cols) - 6} more" if len(cols) > 6 else "")
+
+    def which(cols):
+        return f"{len(cols)} columns have" if len(cols) > 1 else "1 column has"
+
+    out = []
+    numbers = [n for n in gaps if n not in categorical]
+    if numbers:
+        out.append(f"{which(numbers)} missing values and no step handles them ({named(numbers)}); they will be "
+                   "filled with the training median automatically for models that need it.")
+    texts = [n for n in gaps if n in categorical and n not in as_category]
+    if texts:
+        out.append(f"{which(texts).replace('column', 'text column')} missing values and no step handles them "
+                   f"({named(texts)}); for models that need it a gap will be given the median of the column's "
+                   "automatic ordinal codes (its categories numbered in alphabetical order), not a category of its "
+                   "own. Fill missing (most frequent or constant) chooses, and one-hot encoding keeps a gap as its "
+                   "own category.")
+    return out
 
 
 def operation_errors(operations, problem_type=None) -> dict:

@@ -10,6 +10,7 @@ import json
 import re
 import urllib.request
 
+import numpy as np
 import pandas as pd
 import pytest
 from fasthtml.common import to_xml
@@ -252,7 +253,35 @@ def test_the_missing_values_warning_names_the_columns(upstream, penguins):
     which (a German export: Alter, Einkommen, Rabatt); it now names them, the target and
     the columns left out as ids aside."""
     missing = [c for c in penguins.columns if penguins[c].isna().any() and c != "species"]
+    numbers = [c for c in missing if pd.api.types.is_numeric_dtype(penguins[c])]
+    texts = [c for c in missing if c not in numbers]
+    assert numbers and texts == ["sex"]
     warned = [w for w in pp.operation_warnings([], upstream.columns, "species") if "missing values" in w]
-    assert warned == [f"{len(missing)} columns have missing values and no step handles them "
-                      f"({', '.join(missing)}); they will be filled with the median automatically for models "
-                      "that need it."]
+    assert warned == [f"{len(numbers)} columns have missing values and no step handles them "
+                      f"({', '.join(numbers)}); they will be filled with the training median automatically for "
+                      "models that need it.",
+                      "1 text column has missing values and no step handles them (sex); for models that need it a "
+                      "gap will be given the median of the column's automatic ordinal codes (its categories "
+                      "numbered in alphabetical order), not a category of its own. Fill missing (most frequent or "
+                      "constant) chooses, and one-hot encoding keeps a gap as its own category."]
+    # one-hot encoding keeps a gap in a text column as a category of its own: only the numbers are said
+    with_onehot = [w for w in pp.operation_warnings([("onehot_encoder", {})], upstream.columns, "species")
+                   if "missing values" in w]
+    assert with_onehot == warned[:1]
+
+
+def test_what_the_warning_says_of_gaps_in_text_is_what_the_pipeline_does():
+    """The automatic step gives a gap in a text column the median of its ordinal codes (not
+    a category of its own), for a model that needs it; one-hot encoding keeps the gap as a
+    category of its own (its own indicator column)."""
+    from sklearn.preprocessing import OneHotEncoder
+
+    from playground_runtime import AutoPrepare
+
+    X = pd.DataFrame({"city": ["b", "a", None, "c", "c", "a"], "n": [1.0, 2, 3, 4, 5, 6]})
+    out = AutoPrepare().fit(X).transform(X)
+    codes = {"a": 0.0, "b": 1.0, "c": 2.0}
+    known = [codes[v] for v in X["city"].dropna()]
+    assert out["city"].iloc[2] == np.median(known) == codes["b"]  # the gap reads as a "b"
+    onehot = OneHotEncoder(sparse_output=False).fit(X[["city"]].astype(object))
+    assert len(onehot.categories_[0]) == 4 and onehot.transform(X[["city"]].astype(object))[2].sum() == 1
