@@ -225,11 +225,31 @@ MISSING_WEIGHT = 4.0  # score lost by a column missing in every row (in proporti
 COORDINATES = ("latitude", "longitude", "lat", "lon", "lng", "long")
 
 
+# a column of classes whose every class but the largest has fewer rows than this, when the
+# largest holds ONE_CLASS_SHARE of them, is one class in practice: nothing to learn or test
+# (vega's airports: `country`, 3,372 rows of USA and one each of four others)
+FEW_CLASS_ROWS = 10
+ONE_CLASS_SHARE = 0.95
+
+
+def one_class_in_practice(col: dict) -> bool:
+    """A profiled column (its `top_values`, largest first) that is one class but for a few
+    rows (FEW_CLASS_ROWS, ONE_CLASS_SHARE)."""
+    top = col.get("top_values") or []
+    if len(top) < 2:
+        return False
+    rows = (sum(n for _, n in top) if len(top) >= (col.get("unique") or 0) else
+            top[0][1] + top[1][1] * ((col.get("unique") or 0) - 1))  # the others hold at most the second's count
+    return top[1][1] < FEW_CLASS_ROWS and top[0][1] >= ONE_CLASS_SHARE * rows
+
+
 def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | None:
     """How likely a profiled column is the target; None: it cannot be one."""
     role, unique = col.get("role"), col.get("unique") or 0
     if role in ("id", "datetime", "text") or unique <= 1 or (col.get("missing_pct") or 0) > 50:
         return None
+    if one_class_in_practice(col) or (role == "categorical" and unique > MAX_CLASS_LABELS):
+        return None  # one class but a few rows, or more classes than a class column has
     name = str(col["name"]).lower().replace(" ", "_").replace(".", "_")
     score = 0.0
     if name in TARGET_NAMES and not (name in CLASS_NAMES and unique > MAX_CLASS_LABELS):

@@ -124,6 +124,32 @@ def test_coordinates_are_not_suggested_as_the_target():
     assert prof["suggested_target"] == "gender" and prof["suggested_problem_type"] == "classification"
 
 
+def test_a_column_of_one_class_in_practice_or_of_hundreds_is_not_suggested_as_the_target():
+    """vega's airports suggested `country`: 3,372 rows of USA and one each of four others,
+    nothing to learn (a run scored 1.0, the same as always saying USA). A class column is
+    not suggested when every class but the largest has fewer than FEW_CLASS_ROWS rows and
+    the largest holds ONE_CLASS_SHARE of them, nor when it has more classes than a class
+    column has (nlschools' 133 classroom codes); a rare class with rows enough is (fraud)."""
+    from vega_datasets import data
+
+    from plugins.tables import FEW_CLASS_ROWS, one_class_in_practice
+
+    assert profile(data.airports())["suggested_target"] != "country"
+    rng = np.random.default_rng(0)
+    for majority, others in ((996, [1, 1, 1, 1]), (190, [FEW_CLASS_ROWS - 1]), (5000, [FEW_CLASS_ROWS - 1] * 3)):
+        labels = ["big"] * majority + [f"c{i}" for i, n in enumerate(others) for _ in range(n)]
+        frame = pd.DataFrame({"x": rng.normal(size=len(labels)), "label": rng.permutation(labels)})
+        prof = profile(frame)
+        assert one_class_in_practice(prof["columns"][1]) and prof["suggested_target"] != "label", others
+    for majority, others in ((9_800, [200]), (12, [8, 5]), (95, [FEW_CLASS_ROWS]), (60, [9])):
+        labels = ["big"] * majority + [f"c{i}" for i, n in enumerate(others) for _ in range(n)]
+        frame = pd.DataFrame({"x": rng.normal(size=len(labels)), "label": rng.permutation(labels)})
+        prof = profile(frame)
+        assert not one_class_in_practice(prof["columns"][1]) and prof["suggested_target"] == "label", others
+    codes = pd.DataFrame({"x": rng.normal(size=1330), "class": [f"k{i % 133}" for i in range(1330)]})
+    assert profile(codes)["suggested_target"] != "class"
+
+
 def test_whole_numbers_with_gaps_download_as_whole_numbers_and_read_back(tmp_path):
     """An age column with blanks was downloaded as 29.0: the CSV now writes 29, the Parquet
     file keeps its integer type, and both read back into the frame the models read."""
