@@ -25,6 +25,7 @@ from dataclasses import replace
 from nodes.base import METRICS, EvaluationArtifact, Exported, Fingerprint, NodeError, NodeType, Port, Upstream
 from nodes.evaluate import capabilities
 from plugins import registry
+from plugins.guards import percent
 from plugins.params import Param, quoted, validate_params
 
 FAIL_ON_FINDINGS = Param(
@@ -183,7 +184,7 @@ def caveats(evaluation: EvaluationArtifact) -> list[str]:
         out.append(f"Split found {'a feature' if len(leaks) == 1 else f'{len(leaks)} features'} that give"
                    f"{'s' if len(leaks) == 1 else ''} the target away ({named})")
     for units in getattr(evaluation.model.split, "shared_units", ()) or ():
-        out.append(f"Split found units of {units.column!r} on both sides of the split ({units.share:.0%} of the test "
+        out.append(f"Split found units of {units.column!r} on both sides of the split ({percent(units.share)} of the test "
                    "rows)")
     return out
 

@@ -13,6 +13,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from plugins.base import EvalData, Metric
+from plugins.guards import percent
 from plugins.tables import minority_class, sorted_labels
 
 CLS, REG, CLU = ("classification",), ("regression",), ("clustering",)
@@ -320,7 +321,7 @@ def noise_note(d: EvalData) -> str | None:
     noise = int(np.sum(labels == -1))
     if not noise:
         return None
-    return (f"{model_name(d.model)} marked {noise:,} of {len(labels):,} test points as noise ({noise / len(labels):.0%}); "
+    return (f"{model_name(d.model)} marked {noise:,} of {len(labels):,} test points as noise ({percent(noise / len(labels))}); "
             "silhouette, Calinski-Harabasz and Davies-Bouldin cover the other points only, so more noise can make "
             "them look better. Read them with the noise share.")
 

@@ -240,11 +240,11 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped
     if share >= IMBALANCE_SHARE * 2 * even:
         return []
     majority = max(class_counts.values()) / total
-    shown = f"{share:.1%}" if share >= 0.001 else f"{smallest:,} of {total:,}"
+    shown = percent(share, 1) if share >= 0.001 else f"{smallest:,} of {total:,}"
     keep = ("whole groups are drawn for the test rows, so its share there can differ from the training rows'; "
             if grouped else "keep Stratify on, and ")
     text = (f"Class {label!r} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
-            f"ROC AUC over accuracy (always answering the most frequent class already scores {majority:.1%}).")
+            f"ROC AUC over accuracy (always answering the most frequent class already scores {percent(majority, 1)}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]
     if weighable:
         text += f" Set Class weight to balanced in {', '.join(dict.fromkeys(weighable))}."
@@ -373,7 +373,7 @@ class SharedUnits:
         many = f"all {self.units:,} of its units" if self.shared == self.units else \
             f"{self.shared:,} of its {self.units:,} units"
         return (f"{self.column!r} names units with several rows, and {many} in the test rows also have rows among "
-                f"the training rows: they hold {self.share:.0%} of the test rows "
+                f"the training rows: they hold {percent(self.share)} of the test rows "
                 f"({self.rows:,} of {self.of:,}), so the test scores partly measure recognising units the model was "
                 f"trained on. Set 'Keep rows of one group together' to {self.column!r} in the Split node so each "
                 f"unit's rows stay on one side.")
@@ -403,17 +403,38 @@ def at_or_below(value, baseline, direction: str | None) -> bool:
     return value <= baseline + eps if direction == "higher" else value >= baseline - eps
 
 
+def percent(share: float, digits: int = 0) -> str:
+    """A share as the sentences write it: `digits` decimals, more when fewer would round a
+    share that is not whole to 100% or one that is not nothing to 0% (0.9985: "99.9%", not
+    "100%" in one sentence and "99.9%" in the next)."""
+    for places in range(digits, 6):
+        text = f"{share:.{places}%}"
+        shown = float(text[:-1]) / 100
+        if not ((shown == 1 and share < 1) or (shown == 0 and share > 0)):
+            return text
+    return f"{share:.6%}"
+
+
+def _value(v: float) -> str:
+    """A metric's value in a sentence: 4 significant digits with their trailing zeros (1.000,
+    0.8330, 12.35), whole units from 1,000 on."""
+    if abs(v) >= 1000:
+        return f"{round(v):,}"
+    text = f"{v:#.4g}"
+    return text.rstrip(".") if "e" not in text else f"{v:.3e}"
+
+
 def baseline_sentence(model_name: str, metric_name: str, value: float, baseline: float, problem_type: str,
                       majority_share: float | None = None, test_rows: int | None = None) -> str:
     what = "always predicting the most frequent class" if problem_type == "classification" else \
         "always predicting the mean"
     same = abs(value - baseline) <= 1e-12
     rows = f"the {test_rows:,} test rows" if test_rows else "the test rows"
-    text = (f"{model_name} scores {value:.4g} {metric_name} on {rows}, "
-            f"{'the same as' if same else 'worse than'} the baseline's {baseline:.4g} ({what} of the training "
+    text = (f"{model_name} scores {_value(value)} {metric_name} on {rows}, "
+            f"{'the same as' if same else 'worse than'} the baseline's {_value(baseline)} ({what} of the training "
             f"rows, scored on the same test rows): it is no better than not learning at all on this metric.")
     if majority_share is not None and majority_share >= 1 - IMBALANCE_SHARE and metric_name.lower() == "accuracy":
-        text += (f" With {majority_share:.0%} of the rows in one class, accuracy rewards always answering it: read "
+        text += (f" With {percent(majority_share)} of the rows in one class, accuracy rewards always answering it: read "
                  "balanced accuracy, F1 or ROC AUC, and try class weights.")
     return text
 
@@ -575,7 +596,7 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
         found = shared_units(c["name"], rows[c["name"]][~test], rows[c["name"]][test])
         if found.fires:
             out.append({"kind": "units", "level": "warn", "column": c["name"], "text": (
-                f"{c['name']!r} names units with several rows: a random split would put about {found.share:.0%} of the "
+                f"{c['name']!r} names units with several rows: a random split would put about {percent(found.share)} of the "
                 f"test rows beside other rows of their unit among the training rows{on}, and the test scores would "
                 f"partly measure recognising units. In the Split node, set 'Keep rows of one group together' to "
                 f"{c['name']!r}.")})

@@ -492,3 +492,22 @@ def test_the_split_summary_says_stratified_only_where_stratify_applies():
     assert split.summary({}, up["regression"]) == "80/20 split"
     assert split.summary({"shuffle": False}, up["classification"]) == "80/20 split"
     assert split.summary({"test_size": 0.3, "group_by": "nr"}, up["classification"]) == "70/30 split by nr"
+
+
+def test_a_share_is_never_written_as_all_or_nothing_when_it_is_not():
+    """A run said 99.9% of the rows were one class in one warning and 100% in the next
+    (airports: 0.9985): every share the sentences write goes through guards.percent, which
+    gives as many decimals as it takes not to round to 100% or 0%, and reads back within
+    half its last decimal."""
+    from plugins.guards import percent
+
+    rng = np.random.default_rng(3)
+    shares = list(rng.random(2000)) + [1 - 10.0 ** -k for k in range(1, 7)] + [10.0 ** -k for k in range(1, 7)] + [
+        0.0, 1.0, 0.5, 0.9985, 0.99996]
+    for share in shares:
+        for digits in (0, 1):
+            text = percent(share, digits)
+            assert text.endswith("%") and (text.startswith("100") == (share == 1)), (share, text)
+            assert (float(text[:-1]) == 0) == (share == 0), (share, text)
+            places = len(text[:-1].partition(".")[2])
+            assert places >= digits and abs(float(text[:-1]) / 100 - share) <= 0.5 * 10.0 ** -(places + 2) + 1e-15
