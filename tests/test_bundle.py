@@ -581,7 +581,14 @@ def test_predict_py_reads_a_semicolon_file_and_names_an_encoding_it_cannot_read(
     assert list(frame.columns) == ["Kundennr", "Alter", "Region"] and frame["Region"].tolist() == ["Süd", "Nord"]
     rows.write_bytes("Kundennr;Alter;Region\nK1;42;Süd\n".encode("cp1252"))
     with pytest.raises(playground_runtime.ColumnsError,
-                       match=r"rows\.csv is not UTF-8 .*save it as UTF-8 .*or as Parquet"):
+                       match=r"rows\.csv is not UTF-8 \(byte fc on line 2, 29 bytes in\): save it as UTF-8 .*or as "
+                             r"Parquet"):
+        predict.read_rows(rows, card)
+    # far into a file: where it is in the file, not in the piece pandas was decoding
+    far = "Kundennr;Alter;Region\n" + "".join(f"K{i};{i % 90};Nord\n" for i in range(20_000)) + "K;1;Süd\n"
+    rows.write_bytes(far.encode("cp1252"))
+    at = far.encode("cp1252").index(b"\xfc")
+    with pytest.raises(playground_runtime.ColumnsError, match=rf"\(byte fc on line 20,002, {at:,} bytes in\)"):
         predict.read_rows(rows, card)
     # a workbook is not called a text file in the wrong encoding
     book = tmp_path / "rows.xlsx"

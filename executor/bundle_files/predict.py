@@ -45,11 +45,22 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
     try:
         return pd.read_csv(path, sep=sep, dtype=text, encoding="utf-8")
-    except UnicodeDecodeError as e:
+    except UnicodeDecodeError:
         raise runtime.ColumnsError(
-            f"{path.name} is not UTF-8 (byte {e.object[e.start:e.start + 1].hex()} at position {e.start:,}): "
-            "save it as UTF-8 (Excel: 'CSV UTF-8') or as Parquet, or score it with the app's Score a file, "
-            "which reads other encodings.") from None
+            f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
+            "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
+
+
+def _first_undecodable(path: Path) -> str:
+    """Where the file's first byte that is not UTF-8 is: " (byte e4 on line 2, 72 bytes in)"
+    (pandas' error counts from the start of the piece it was decoding, not of the file)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        return f" (byte {data[e.start:e.start + 1].hex()} on line {line:,}, {e.start:,} bytes in)"
+    return ""
 
 
 def main(argv=None) -> int:
