@@ -299,10 +299,24 @@ def _job_process(home: str) -> _JobProcess:
     one home folder, its settings', so a kept process always has the right one)."""
     with _JOB_PROCESS_LOCK:
         proc = _JOB_PROCESS.pop("proc", None)
-    if proc is not None and proc.proc.exitcode is not None:
+    if proc is not None and (proc.proc.exitcode is not None or not _running(proc.pid)):
         proc.close()
         proc = None
     return proc or _JobProcess(home)
+
+
+def _running(pid: int) -> bool:
+    """Whether the process is there and not a zombie. A kept process killed from outside is
+    a zombie until the job host reaps it, and multiprocessing knows its end (exitcode) only
+    once the host has said so: a job sent to it then failed as if killed itself (seen in
+    the suite: 'stopped from outside (signal 9) after using 0 MB')."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here: exitcode is all there is to go by
+        return True
 
 
 def _keep_job_process(proc: _JobProcess) -> None:
