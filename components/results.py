@@ -110,7 +110,9 @@ def CrossValidation(entry, metrics_registry) -> list:
         return [Div(Span(selection_label(search, name), data_selection="1"), Span(value, cls="v"), cls="metric"),
                 P("Optimistic: it picked the best of many tries on these folds. The test metrics above are the honest "
                   "estimate.", cls="help")]
-    return [Div(Span(f"Cross-validation: {name}, {len(cv['folds'])} folds on the training rows"),
+    # laid out as the metrics above it: the name, and what it is on a line of its own
+    return [Div(Span("Cross-validation", Span(f"{name}, {len(cv['folds'])} folds on the training rows",
+                                              cls="metric-what"), cls="metric-name"),
                 Span(f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}", cls="v"), cls="metric")]
 
 
