@@ -333,8 +333,14 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
             return ", ".join(map(str, cols[:5])) + (" …" if len(cols) > 5 else "")
 
         if self.dates_:
-            notes.append(f"{len(self.dates_)} date column(s) were turned into year, month, day, weekday, "
-                         f"day-of-year and days-since-1970 features automatically: {shown(self.dates_)}. "
+            # the parts each column became, as learned (a year stored as a date: its year only)
+            learned = getattr(self, "date_parts_", None) or {}
+            made: dict = {}
+            for c in self.dates_:
+                parts = learned.get(c, DEFAULT_DATE_PARTS) if isinstance(learned, dict) else learned
+                made.setdefault(", ".join(DATE_PART_NAMES[p] for p in parts), []).append(c)
+            into = "; ".join(f"{shown(cols)} into {what}" for what, cols in made.items())
+            notes.append(f"{len(self.dates_)} date column(s) were turned into features automatically: {into}. "
                          "Add a Date features step to choose which.")
             notes.extend(getattr(self, "date_notes_", []))
         text = [c for c in self.encoded_ if c not in self.dates_]

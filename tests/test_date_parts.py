@@ -28,6 +28,9 @@ def test_a_year_stored_as_a_date_becomes_its_year_only_with_a_note():
     prepared = AutoPrepare().fit(X)  # no Date features step: the automatic guard follows the same rule
     assert [c for c in prepared.get_feature_names_out() if c.startswith("Year_")] == ["Year_year"]
     assert any("only its year is used" in n for n in prepared.notes_)
+    # the automatic step says the parts it made: the year of Year (it said all six before)
+    assert prepared.notes_[0] == ("1 date column(s) were turned into features automatically: Year into year. Add a "
+                                  "Date features step to choose which.")
 
 
 def test_parts_are_learned_on_the_training_rows_and_kept_for_later_rows():

@@ -169,7 +169,9 @@ def test_iso_dates_are_parsed_at_ingest_and_become_date_features(uploads):
     assert rec["target"] == "weather" and rec["problem_type"] == "classification"
     result = run(uploads, workflow(rec["id"], "weather", "classification"))
     assert result["status"] == "completed"
-    assert any("date column(s) were turned into year, month" in w for w in warnings(result, "m"))
+    assert "1 date column(s) were turned into features automatically: date into year, month, day of month, " \
+           "weekday (0 = Monday), day of year, days since 1970-01-01. Add a Date features step to choose which." \
+           in warnings(result, "m")
     assert result["metrics"]["e"]["values"]["accuracy"] > 0.75
     model_features = list(result["model"][:-1].get_feature_names_out())
     assert {"date_year", "date_month", "date_weekday", "date_days_since_epoch"} <= set(model_features)
