@@ -29,7 +29,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from data.store import Invalid, Store
-from executor.engine import resolve, with_config
+from executor.engine import DONE, resolve, with_config
 from executor.facts import dataset_facts_for
 from nodes import graph as graphs
 from nodes.base import ExportContext, Exported
@@ -112,7 +112,7 @@ class _Parts:
         if nt is None:
             return self.skip(f"{label}: its node type {node.get('type')!r} is not installed here, so it cannot be "
                              "written.")
-        if self.runs and run.get("status") != "completed":
+        if self.runs and run.get("status") not in DONE:  # ran, or reused from the cache (settings, outputs known)
             status, message = run.get("status") or "not run", (run.get("message") or "").rstrip(".")
             # a skipped node's message already starts with "Skipped:": said once
             said = message if message.lower().startswith(status.lower()) else ": ".join(filter(None, (status, message)))
@@ -242,8 +242,8 @@ def _assemble(src: Source, body, notes, datasets, job_id, title, when, path_cls)
         "The data file is the dataset as the app stored it: GET /api/v1/datasets/<id>/download",
         "(Parquet, exact; ?format=csv for a CSV, read back into the stored types).",
         "",
-        "Libraries, as the run used them (pip install " + " ".join(requirements) + "):",
-        *[f"    {r}" for r in requirements],
+        *(["Libraries, as the run used them (pip install " + " ".join(requirements) + "):",
+           *[f"    {r}" for r in requirements]] if requirements else ["No library beyond Python's own is used."]),
         "",
         "The project's own code the run uses is inlined below; this script imports nothing from",
         "AutoML Playground.",

@@ -133,6 +133,42 @@ def test_each_example_workflow_is_reproduced_by_its_script(server, tmp_path, nam
         assert (tmp_path / "plots" / f"{p['node_id']}_{p['key']}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_a_run_whose_nodes_were_reused_from_the_cache_is_reproduced_by_its_script(tmp_path):
+    """A run that changed one plot reused every other node from the cache, and its script
+    left every one of them out ("did not complete in the run (cached)"): a user iterating
+    lost the script of their latest run. Reused nodes are the run's: the script writes them
+    and reproduces the run's metrics."""
+    graph = json.loads((ROOT / "examples" / "classification.json").read_text())
+    (tmp_path / "home").mkdir()
+    with running_app(env={"PLAYGROUND_CACHE_MB": "256"}, home=str(tmp_path / "home")) as app:
+        wf = call(app.base, "/api/v1/workflows", {"name": "cached script", **graph})["id"]
+
+        def run_saved(g):
+            call(app.base, f"/api/v1/workflows/{wf}", g, method="PUT")
+            job_id = call(app.base, f"/api/v1/workflows/{wf}/run", {})["job_id"]
+            deadline = time.monotonic() + 600
+            while (job := call(app.base, f"/api/v1/jobs/{job_id}"))["status"] not in ("completed", "failed") \
+                    and time.monotonic() < deadline:
+                time.sleep(0.3)
+            assert job["status"] == "completed", job.get("error_message")
+            return {**job, "_graph": g}
+
+        run_saved(graph)
+        changed = json.loads(json.dumps(graph))
+        for node in changed["nodes"]:
+            if node["type"] == "visualize":
+                node["config"]["plots"] = [p for p in node["config"]["plots"] if p != "roc_curve"]
+        job = run_saved(changed)
+        statuses = {n["node_id"]: n["status"] for n in job["nodes"]}
+        assert statuses["model"] == statuses["evaluate"] == "cached" and statuses["visualize"] == "completed", statuses
+        text = call(app.base, f"/api/v1/jobs/{job['id']}/script", raw=True)[0].decode()
+        assert "NOT_EXPORTED = []" in text and "# NOT EXPORTED" not in text and "pip install " in text
+        folder = tmp_path / "script"
+        folder.mkdir()
+        got, _ = run_script(app.base, job, folder)
+        assert_reproduced(job, got)
+
+
 # --------------------------------------------------------------------------- real tables
 def chain(dataset_id, target, problem_type, ops, algorithm, hp=None, metrics=(), model=None, dataset=None,
           split=None):
