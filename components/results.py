@@ -198,7 +198,9 @@ def TrainedModels(job, node_labels, model_names):
     """Each trained model of the run: its bundle to download (model, runtime, predict.py,
     model card) and "Score a file" (an uploaded table scored by it, the predictions to
     download). None when the run trained none that has a bundle."""
-    trained = [n for n in job.get("nodes") or [] if n.get("status") == "completed"
+    from executor.engine import DONE  # a model the run reused from the cache is the run's as much
+
+    trained = [n for n in job.get("nodes") or [] if n.get("status") in DONE
                and isinstance(n.get("output"), dict) and n["output"].get("portable")]
     if not trained:
         return None

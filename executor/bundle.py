@@ -37,7 +37,9 @@ RUNTIME_FILE = Path(importlib.util.find_spec("playground_runtime").origin)
 
 
 def _portable_nodes(job: dict) -> list[dict]:
-    return [n for n in job.get("nodes") or [] if n.get("status") in ("completed", "cached")
+    from executor.engine import DONE
+
+    return [n for n in job.get("nodes") or [] if n.get("status") in DONE
             and isinstance(n.get("output"), dict) and n["output"].get("portable")]
 
 

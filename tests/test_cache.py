@@ -105,6 +105,10 @@ def test_an_unchanged_rerun_is_all_cached_with_the_same_metrics_and_plots(app, w
     model = next(n for n in again["nodes"] if n["node_id"] == "m")["output"]["model_artifact_id"]
     assert model != next(n for n in first["nodes"] if n["node_id"] == "m")["output"]["model_artifact_id"]
     assert urllib.request.urlopen(f"{app.base}/api/v1/jobs/{again['id']}/artifacts/{model}").status == 200
+    # and the results offer the reused model as the run's own: download, Score a file, Deploy… (they were
+    # missing on a run whose model was reused, though its bundle could be fetched)
+    html = urllib.request.urlopen(f"{app.base}/ui/jobs/{again['id']}/results").read().decode()
+    assert 'data-trained-model="m"' in html and 'data-score-model="m"' in html and 'data-deploy-open="m"' in html
 
 
 def test_a_visualize_only_change_runs_only_visualize_and_says_why(app, wf):
