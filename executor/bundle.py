@@ -218,8 +218,12 @@ def left_out_columns(store: Store, facts: dict) -> list[str]:
     else:
         columns = (info.get("profile") or {}).get("columns") or []
     out = [c["name"] for c in columns if c["name"] not in names]
-    if facts.get("target") and facts["target"] not in out:
-        out.append(facts["target"])
+    # columns the user set to Ignore on the dataset page: left out at reading, so not in the
+    # profile, but the file the dataset came from (and the next ones like it) holds them
+    ignored = [c for c, role in ((info.get("options") or {}).get("roles") or {}).items() if role == "ignore"]
+    for name in [*ignored, facts.get("target")]:
+        if name and name not in out and name not in names:
+            out.append(name)
     return out
 
 

@@ -621,3 +621,28 @@ def test_the_reading_form_offers_a_sheet_only_for_a_workbook_of_several(web):
     assert "Choose how each column is read and used" in pages["one"]
     assert 'id="reading-sheet"' in pages["two"] and "Choose a sheet here, and how each column" in pages["two"]
     assert "Choose an encoding here, and how each column" in pages["csv"]
+
+
+def test_a_column_set_to_ignore_is_set_aside_in_the_rows_a_model_scores(web):
+    """A column set to Ignore leaves the dataset at reading, so a model never knew it: the
+    rows of the very file the dataset came from were refused when scored ("unknown column
+    'prefarea'"). It is one of the columns a file to score may hold and that are set aside,
+    like the target and the ids, in Score a file, the bundle's card and the endpoint."""
+    import playground_runtime
+    from executor.bundle import left_out_columns
+
+    store = web.app.state.store
+    raw = b"id,lot,rooms,prefarea,airco\n" + b"".join(
+        f"{i},{i % 7},{(i * 3) % 11},{'a' if i % 3 else 'b'},{'yes' if i % 2 else 'no'}\n".encode() for i in range(60))
+    r = web.post("/api/v1/datasets", files={"file": ("houses.csv", raw)})
+    assert r.status_code == 201, r.text
+    ds = r.json()
+    assert ds["target"] == "airco"
+    assert web.put(f"/api/v1/datasets/{ds['id']}/reading", json={"roles": {"prefarea": "ignore"}}).status_code == 200
+    features = [{"name": "lot", "type": "numeric", "dtype": "int64"}, {"name": "rooms", "type": "numeric",
+                                                                        "dtype": "int64"}]
+    left_out = left_out_columns(store, {"dataset_id": ds["id"], "features": features, "target": "airco"})
+    assert "prefarea" in left_out and "airco" in left_out
+    rows = pd.read_csv(io.BytesIO(raw))  # the file as it was uploaded
+    X = playground_runtime.prepare_rows(rows, features, left_out)
+    assert list(X.columns) == ["lot", "rooms"]
