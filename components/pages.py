@@ -32,6 +32,7 @@ from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
 from components.checks import DatasetChecks
 from components.format import fmt_time
 from components.layout import CsrfField, Page, Pill
+from plugins.tables import suggest_problem_type
 
 
 def WorkflowRow(w):
@@ -344,6 +345,11 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
     refused = refused or {}
     shown_target = refused.get("target", target) if refused else target
     shown_type = refused.get("problem_type", problem_type) if refused else problem_type
+    if not refused and problem_type == suggest_problem_type(next((c for c in prof["columns"] if c["name"] == target),
+                                                                 None)):
+        # the type the target implies is shown as Auto: a new target then brings its own (it showed
+        # Regression, and choosing a text target alone was refused as not numeric)
+        shown_type = "auto"
     suggested = prof.get("suggested_target")
     missing_cells = sum(c.get("missing") or 0 for c in prof["columns"])
     return Page(detail["name"], Div(

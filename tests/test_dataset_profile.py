@@ -154,6 +154,33 @@ def test_setting_the_target_is_kept_and_used_by_new_workflows(web, penguins_uplo
     assert again["id"] == ds and (again["target"], again["problem_type"]) == ("sex", "classification")
 
 
+def test_the_target_form_shows_auto_when_the_type_follows_from_the_target(web):
+    """A new user's table whose suggested target is a number: the form showed Regression as
+    chosen, so picking a text target alone was refused ("Regression needs a numeric
+    target"). A type that is the one the target implies is shown as Auto; a new target then
+    brings its own. A type chosen against the target's own stays shown as chosen; reloading
+    a refused form's address goes back to the page."""
+    rows = "".join(f"{'yes' if i % 3 else 'no'},{i % 4},{(i * 37) % 101 + 0.5}\n" for i in range(80))
+    ds = web.post("/api/v1/datasets", files={"file": ("houses.csv", "airco,stories,price\n" + rows)}).json()
+    assert (ds["target"], ds["problem_type"]) == ("price", "regression")
+
+    def chosen_type():
+        page = web.get(f"/datasets/{ds['id']}").text
+        return re.search(r'<option value="([a-z]+)" selected', page.split('id="ds-problem"', 1)[1]).group(1)
+
+    assert chosen_type() == "auto"
+    r = web.post(f"/datasets/{ds['id']}/target", data={"target": "airco", "problem_type": chosen_type()},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert web.get(f"/api/v1/datasets/{ds['id']}").json()["problem_type"] == "classification"
+    assert chosen_type() == "auto"
+    # stories (0-3) would be classes; chosen as regression it stays shown as chosen
+    web.post(f"/datasets/{ds['id']}/target", data={"target": "stories", "problem_type": "regression"})
+    assert chosen_type() == "regression"
+    r = web.get(f"/datasets/{ds['id']}/target", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/datasets/{ds['id']}"
+
+
 @pytest.mark.parametrize("target,problem_type,sentence", [
     ("species", "regression", "Regression needs a numeric target; 'species' is categorical"),
     ("body_mass_g", "classification", "'body_mass_g' has 94 distinct whole numbers, too many to be classes"),

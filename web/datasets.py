@@ -182,6 +182,14 @@ async def dataset_target_form(site: Site, request: Request, dataset_id: str):
     return RedirectResponse(f"/datasets/{dataset_id}?saved=1", status_code=303)
 
 
+@routes("/datasets/{dataset_id}/target", methods=["get"])
+@routes("/datasets/{dataset_id}/reading", methods=["get"])
+def dataset_form_again(site: Site, dataset_id: str):
+    """A refused form's page stays at the form's address: reloading it (a GET there) goes
+    back to the dataset's page instead of a 405."""
+    return RedirectResponse(f"/datasets/{dataset_id}", status_code=303)
+
+
 @routes("/datasets/{dataset_id}/reading", methods=["post"])
 async def dataset_reading_form(site: Site, request: Request, dataset_id: str):
     """The dataset page's reading form (encoding, sheet, each column's type and role):
