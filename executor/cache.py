@@ -153,6 +153,23 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
+def _list_change(before, now) -> str | None:
+    """Two lists of plain values, said by what was added and removed ("added 'pr_curve'"),
+    not as two lists cut at 60 characters that hid the one that changed; None for others."""
+    plain = (str, int, float, bool, type(None))
+    if not (isinstance(before, list) and isinstance(now, list)
+            and all(isinstance(v, plain) for v in (*before, *now))):
+        return None
+
+    def shown(values):
+        return ", ".join(repr(v) if isinstance(v, str) else json.dumps(v) for v in values)
+
+    added = [v for v in now if v not in before]
+    removed = [v for v in before if v not in now]
+    said = [*([f"added {shown(added)}"] if added else []), *([f"removed {shown(removed)}"] if removed else [])]
+    return "; ".join(said) if said else "the same, in another order"
+
+
 def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
     """What differs between a node's last key in this workflow and its key now, in words."""
     if old is None:
@@ -177,9 +194,13 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
             va, vb = (a or {}).get("value"), (b or {}).get("value")
             if json.dumps(va, sort_keys=True, default=str) != json.dumps(vb, sort_keys=True, default=str):
                 label = (b or a)["label"]
-                ta = (a or {}).get("text", _short(va)) if a else "not set"
-                tb = (b or {}).get("text", _short(vb)) if b else "not set"
-                out.append(f"{label}: {ta} → {tb}")
+                listed = _list_change(va, vb) if a and b and "text" not in a and "text" not in b else None
+                if listed:
+                    out.append(f"{label}: {listed}")
+                else:
+                    ta = (a or {}).get("text", _short(va)) if a else "not set"
+                    tb = (b or {}).get("text", _short(vb)) if b else "not set"
+                    out.append(f"{label}: {ta} → {tb}")
                 changed = True
         if not changed:
             out.append("its settings changed")

@@ -118,8 +118,40 @@ def test_a_visualize_only_change_runs_only_visualize_and_says_why(app, wf):
     job = run(app.base, wf)
     assert statuses(job) == {"d": "cached", "s": "cached", "m": "cached", "e": "cached", "v": "completed"}
     why = reasons(job)["v"]
-    assert "Plots" in why and "feature_importance" in why, why
+    assert "Plots: added 'feature_importance'" in why, why
     assert len(job["results"]["plots"]) == 2
+
+
+def test_a_changed_list_setting_is_said_by_what_was_added_and_removed():
+    """The reason a node ran again showed two lists cut at 60 characters (Plots: ["feature_
+    importance", "confusion_matrix", "roc_curve"] → ["confusion_matrix", "roc_curve", "…),
+    which hid the plot that was added; over lists that gain, lose, gain and lose, or only
+    reorder items, the reason names exactly what changed."""
+    import random
+
+    from executor.cache import why
+    from nodes.registry import node_types
+
+    nt = node_types()["visualize"]
+    plots = ["confusion_matrix", "roc_curve", "pr_curve", "feature_importance", "learning_curve", "shap_summary"]
+    rng = random.Random(5)
+    for _ in range(200):
+        before = rng.sample(plots, rng.randint(1, 6))
+        now = rng.sample(plots, rng.randint(1, 6))
+        key = {"format": 1, "code": "c", "libraries": {}, "config": None, "inputs": {}}
+        said = why(nt, {**key, "config": {"plots": before}}, {**key, "config": {"plots": now}}, {})
+        added, removed = [p for p in now if p not in before], [p for p in before if p not in now]
+        if before == now:
+            assert said == ["its key changed"]
+            continue
+        [line] = said
+        assert line.startswith("Plots: ")
+        for p in added:
+            assert f"'{p}'" in line.split("removed")[0] and line.startswith("Plots: added"), (before, now, line)
+        for p in removed:
+            assert f"'{p}'" in line.split("removed", 1)[1], (before, now, line)
+        if not added and not removed:
+            assert line == "Plots: the same, in another order"
 
 
 def test_a_split_seed_change_runs_the_split_and_below_and_names_the_seed(app, wf):
