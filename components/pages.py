@@ -219,10 +219,12 @@ def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
     options = (refused or {}).get("reading") or detail.get("options") or {}
     notices = detail.get("notices") or []
     facts = []
+    # how the stored reading's encoding came about (a refused form's choices are not how it was read)
+    chosen = (detail.get("options") or {}).get("encoding") not in (None, "", "auto")
     if how.get("encoding"):
         facts.append(Span("Encoding ", Span(how.get("encoding_name") or how["encoding"], cls="mono"),
-                          " (detected)" if how.get("encoding_detected") and not options.get("encoding") else
-                          " (as you chose)" if options.get("encoding") else ""))
+                          " (detected)" if how.get("encoding_detected") and not chosen else
+                          " (as you chose)" if chosen else ""))
     if how.get("delimiter"):
         facts.append(Span(f"columns separated by {DELIMITERS.get(how['delimiter'], repr(how['delimiter']))}"))
     if how.get("decimal") == "," and how.get("format") != "excel":

@@ -646,3 +646,23 @@ def test_a_column_set_to_ignore_is_set_aside_in_the_rows_a_model_scores(web):
     rows = pd.read_csv(io.BytesIO(raw))  # the file as it was uploaded
     X = playground_runtime.prepare_rows(rows, features, left_out)
     assert list(X.columns) == ["lot", "rooms"]
+
+
+@pytest.mark.parametrize("stored, sent, said", [
+    ({}, {"encoding": "auto", "types": {"region": "number"}}, "(detected)"),  # Detect, refused: still detected
+    ({}, None, "(detected)"),
+    ({"encoding": "cp1250"}, {"encoding": "auto", "types": {"x": "date"}}, "(as you chose)"),
+    ({"encoding": "cp1250"}, None, "(as you chose)"),
+])
+def test_the_reading_card_says_how_the_stored_table_was_read_whatever_a_refused_form_sent(stored, sent, said):
+    """A refused "Read again" with Encoding on Detect said "UTF-16 (as you chose)": the card
+    says how the stored table's encoding came about, not what the refused form sent."""
+    from fasthtml.common import to_xml
+
+    from components.pages import ReadingCard
+
+    detail = {"id": "ds_x", "reading": {"format": "csv", "encoding": "utf-16", "encoding_name": "UTF-16",
+                                        "encoding_detected": not stored}, "options": stored, "notices": [],
+              "profile": {"columns": []}}
+    html = to_xml(ReadingCard(detail, {"reading": sent, "detail": "refused"} if sent else None))
+    assert said in html and ({"(detected)", "(as you chose)"} - {said}).pop() not in html
