@@ -71,7 +71,8 @@ def AliasHistory(d: dict):
 
 def HourlyBars(stats: dict):
     """Requests per clock hour over the stats window, as bars (errors in red on top)."""
-    top = max([h["requests"] for h in stats["per_hour"]] + [1])
+    most = max([h["requests"] for h in stats["per_hour"]] + [0])
+    top = max(most, 1)  # the scale (no request: empty bars)
     bars = []
     for h in stats["per_hour"]:
         ok = h["requests"] - h["errors"]
@@ -83,7 +84,7 @@ def HourlyBars(stats: dict):
     return Div(Div(*bars, cls="hour-bars", role="img",
                    aria_label=f"Requests per hour over the last {stats['window_hours']} hours"),
                Div(Span(f"{time.strftime('%H:00', time.localtime(first))}, {stats['window_hours']} h ago"),
-                   Span(f"tallest bar: {counted(top, 'request')}", cls="faint"),
+                   Span(f"tallest bar: {counted(most, 'request')}" if most else "no request yet", cls="faint"),
                    Span(f"{time.strftime('%H:00', time.localtime(last))} (this hour)"), cls="hour-axis"), cls="hourly")
 
 

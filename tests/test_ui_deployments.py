@@ -177,3 +177,6 @@ def test_a_first_deployment_reads_one_move_and_one_request():
     hours = [{"hour": 3600 * i, "requests": int(i == 23), "errors": 0} for i in range(24)]
     bars = to_xml(HourlyBars({"per_hour": hours, "window_hours": 24}))
     assert "tallest bar: 1 request<" in bars and "1 request, 0 errors" in bars and "1 requests" not in bars
+    # no request yet: nothing says a bar of one
+    quiet = to_xml(HourlyBars({"per_hour": [{**h, "requests": 0} for h in hours], "window_hours": 24}))
+    assert "no request yet" in quiet and "tallest bar" not in quiet and 'style="height:0.0%"' in quiet
