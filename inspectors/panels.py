@@ -3,6 +3,8 @@ posts on every change (htmx), so a field is validated and saved as soon as it is
 
 from __future__ import annotations
 
+import json
+
 from fasthtml.common import (
     H2,
     H3,
@@ -479,7 +481,9 @@ def Inspector(ctx: InspectorContext):
     again = Div(Button("↻ Run this node again", type="button", cls="small", data_rerun=ctx.node_id,
                        title="Run this node and every node below it again, even where an earlier run's results "
                              "would be reused"), cls="section insp-rerun")
-    return Div(*panel(ctx), again, cls="insp", data_inspector=ctx.node_type.type, data_node_id=ctx.node_id)
+    # values typed here that were refused, so not saved: a run now would run the settings before them
+    refused = {"data_refused": json.dumps([message for _, message in ctx.refused.values()])} if ctx.refused else {}
+    return Div(*panel(ctx), again, cls="insp", data_inspector=ctx.node_type.type, data_node_id=ctx.node_id, **refused)
 
 
 def parse_config(form: PostedForm, ctx: InspectorContext) -> tuple[dict, dict]:

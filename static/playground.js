@@ -978,6 +978,17 @@
     if (runButton.disabled) return;
     clearTimeout(saveTimer);
     if (saving || saveTimer) await save();
+    // a value the inspector refused (out of bounds, the wrong type) was not saved: running now
+    // would run the settings before it, silently (Trees 5 refused, the run used 200)
+    const panel = document.querySelector("#inspector [data-refused]");
+    const refused = panel ? JSON.parse(panel.dataset.refused || "[]") : [];
+    if (refused.length) {
+      setJobStatus(`Not run: the inspector shows a value it did not apply (${refused[0]}). Correct it, or undo it, then run.`,
+        "error");
+      execLog(`Not run: ${refused.join(" ")}`, "error");
+      showPanel("run");
+      return;
+    }
     setRunning(true);
     setJobStatus("Validating…", "pending");
     const form = typeof rerun === "string" ? new URLSearchParams({ rerun }) : undefined;

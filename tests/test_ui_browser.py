@@ -228,6 +228,12 @@ def test_build_configure_run_and_read_results(page, server):
     pg.fill("#inspector input[name=hp-n_estimators]", "5")  # below the minimum: refused with its message
     pg.press("#inspector input[name=hp-n_estimators]", "Tab")
     pg.wait_for_selector("#inspector .field-error:has-text('at least 10')")
+    # Run with the refused value on screen: not run (it ran the settings before it, silently)
+    pg.click("#run-button")
+    pg.wait_for_selector("#job-status:has-text('Not run: the inspector shows a value it did not apply')")
+    assert "at least 10" in pg.inner_text("#job-status")
+    assert pg.evaluate("[...document.querySelectorAll('#canvas [data-node-id]')].every(n => n.dataset.status !== "
+                       "'queued')")
     pg.fill("#inspector input[name=hp-n_estimators]", "60")
     pg.press("#inspector input[name=hp-n_estimators]", "Tab")
     settle(pg)
