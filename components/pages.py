@@ -184,7 +184,10 @@ def ColumnsTable(columns, charts: dict | None = None, target: str | None = None,
                      _choice("role", c["name"], ROLE_CHOICES, roles.get(c["name"])), cls="choose")] if editable else []
         return Tr(Td(c["name"], cls="name"),
                   Td(Span(role, cls=f"pill role-{role}"),
-                     *([Span(" chosen", cls="faint", title="set on this page")] if c.get("role_chosen") else [])),
+                     # chosen on this page, or said by the file itself (R's row names): not the same thing
+                     *([Span(" chosen", cls="faint", title="set on this page")] if c["name"] in roles else
+                       [Span(" by the file", cls="faint", title=c.get("id_reason") or "the file says so")]
+                       if c.get("role_chosen") else [])),
                   Td(c["role"], Span(f" {c['dtype']}", cls="mono faint")),
                   *chosen,
                   Td(ColumnChart(charts.get(c["name"])), cls="chart"),

@@ -666,3 +666,22 @@ def test_the_reading_card_says_how_the_stored_table_was_read_whatever_a_refused_
               "profile": {"columns": []}}
     html = to_xml(ReadingCard(detail, {"reading": sent, "detail": "refused"} if sent else None))
     assert said in html and ({"(detected)", "(as you chose)"} - {said}).pop() not in html
+
+
+def test_a_role_the_file_gave_is_not_shown_as_chosen_on_the_page():
+    """R's row names, made an id by the reader, were labelled "id chosen" ("set on this
+    page") while their role select showed As found: a role is "chosen" when the user set it
+    here, and "by the file" when the file said it."""
+    from fasthtml.common import to_xml
+
+    from components.pages import ColumnsTable
+
+    columns = [{"name": "row_names", "role": "id", "role_chosen": "id", "id_reason": "the file's row names",
+                "dtype": "str", "missing": 0, "unique": 3},
+               {"name": "cyl", "role": "id", "role_chosen": "id", "dtype": "int64", "missing": 0, "unique": 3},
+               {"name": "mpg", "role": "numeric", "dtype": "float64", "missing": 0, "unique": 3}]
+    html = to_xml(ColumnsTable(columns, {}, "mpg", {"types": {}, "roles": {"cyl": "id"}}))
+    row = {c["name"]: html.split(f'data-column="{c["name"]}"', 1)[1].split("</tr>", 1)[0] for c in columns}
+    assert "by the file" in row["row_names"] and "chosen" not in row["row_names"]
+    assert "chosen" in row["cyl"] and "by the file" not in row["cyl"]
+    assert "chosen" not in row["mpg"] and "by the file" not in row["mpg"]
