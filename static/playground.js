@@ -716,7 +716,9 @@
       }
     }
     const area = graph.getGraphArea();
-    for (let y = area.y + 40; y + NODE_H <= area.y + area.height - 20; y += NODE_H + GAP_Y) {
+    // below the zoom buttons at the canvas's top left (56 px on screen, whatever the zoom)
+    const top = area.y + Math.max(40, 56 / (graph.zoom() || 1));
+    for (let y = top; y + NODE_H <= area.y + area.height - 20; y += NODE_H + GAP_Y) {
       for (let x = area.x + 40; x + NODE_W <= area.x + area.width - 20; x += NODE_W + GAP_X) {
         if (free(snap(x), snap(y))) return { x: snap(x), y: snap(y) };
       }

@@ -190,7 +190,9 @@ def boxes_overlap(a, b):
 def test_a_three_node_workflow_built_with_the_keyboard_alone(page, server):
     pg = page
     wid = open_workflow(pg, server, "Keyboard only")
-    # the palette: Tab to an item, Enter adds its node where no other node is
+    # the palette: Tab to an item, Enter adds its node where no other node is (zoomed out, as after
+    # fitting a larger workflow: the first free spot was under the zoom buttons)
+    pg.evaluate("window.playground.graph.zoomTo(0.6)")
     for node_type in ("dataset", "split", "model"):
         tab_to(pg, f".palette-item[data-node-type={node_type}]")
         pg.keyboard.press("Enter")
@@ -198,6 +200,8 @@ def test_a_three_node_workflow_built_with_the_keyboard_alone(page, server):
     wait_saved(pg)
     boxes = [pg.locator(f'#canvas [data-node-id="{t}-1"]').bounding_box() for t in ("dataset", "split", "model")]
     assert not any(boxes_overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), boxes
+    tools = pg.locator(".canvas-tools").bounding_box()  # and none under the zoom buttons ("eprocessing")
+    assert not any(boxes_overlap(tools, b) for b in boxes), (tools, boxes)
     assert len(graph_of(server, wid)["nodes"]) == 3
 
     # the canvas: arrows select in reading order, the selection is announced and shown
