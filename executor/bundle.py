@@ -227,6 +227,17 @@ def left_out_columns(store: Store, facts: dict) -> list[str]:
     return out
 
 
+def id_columns(store: Store, facts: dict) -> list[str]:
+    """The dataset's id columns (role id: row names, codes, a running number): a file to
+    score may hold them, and its predictions carry them to match each prediction to its row."""
+    names = {c["name"] for c in facts["features"]}
+    if datasets.is_sample(facts.get("dataset_id") or ""):
+        columns = datasets.sample_profile(facts["dataset_id"])[0]["columns"]
+    else:
+        columns = ((store.find_dataset(facts.get("dataset_id") or "") or {}).get("profile") or {}).get("columns") or []
+    return [c["name"] for c in columns if c.get("role") == "id" and c["name"] not in names]
+
+
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
     """(predictions for the rows of `frame`: a DataFrame with `prediction` and `proba_<class>`,
     the sentences of playground_runtime.unseen_values); the one rule of playground_runtime
@@ -249,6 +260,7 @@ def score_table(store: Store, model, facts: dict, frame, proba: bool = False) ->
         out, unseen = score_frame(model, facts, frame, left_out_columns(store, facts), proba)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e), status=400) from None
+    out = playground_runtime.with_row_ids(out, frame, id_columns(store, facts))
     return out.to_csv(index=False).encode(), unseen
 
 
@@ -299,6 +311,7 @@ def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
         "problem_type": _problem_type(facts), "target": facts.get("target"),
         "positive_class": facts.get("positive_class"), "classes": facts.get("classes"),
         "features": facts["features"], "left_out_columns": left_out_columns(store, facts),
+        "id_columns": id_columns(store, facts),
         "metrics": {"test": _metrics(job, node["node_id"]), "cv": output.get("cv"),
                     "search": {k: v for k, v in (output.get("optuna") or {}).items() if k != "trials"} or None},
         "libraries": {**facts.get("libraries", {}), "python": ".".join(map(str, sys.version_info[:3]))},
@@ -333,6 +346,9 @@ def _markdown(card: dict) -> str:
               *[f"| {f['name']} | {f['type']} | {f['dtype']} |" for f in card["features"]]]
     if card["left_out_columns"]:
         lines += ["", f"Left out (set aside when scoring): {', '.join(card['left_out_columns'])}"]
+    if card.get("id_columns"):
+        lines += ["", f"Ids (written first beside each prediction, when the rows hold them): "
+                      f"{', '.join(card['id_columns'])}"]
     lines += ["", "## Metrics"]
     for t in card["metrics"]["test"]:
         lines += ["", f"On {t.get('test_rows') or 'the'} test rows (Evaluate node `{t['evaluate_node']}`):", ""]

@@ -697,6 +697,16 @@ def predictions(model, X: pd.DataFrame, proba: bool = False) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def with_row_ids(out: pd.DataFrame, rows: pd.DataFrame, id_columns=()) -> pd.DataFrame:
+    """The predictions with the scored rows' id columns first (those of `id_columns`, the
+    dataset's ids, that the rows hold and that no prediction column is named), so that each
+    prediction can be matched to its row by more than its place."""
+    ids = [c for c in id_columns if c in rows.columns and c not in out.columns]
+    if not ids:
+        return out
+    return pd.concat([rows[ids].reset_index(drop=True), out.reset_index(drop=True)], axis=1)
+
+
 # The types a saved model may hold beyond those skops trusts by default: reviewed, each one
 # a scikit-learn, numpy or XGBoost class that a built-in algorithm's pipeline holds, or one
 # of this module's (tests/test_bundle.py checks every built-in pipeline needs nothing else).

@@ -217,8 +217,9 @@ def shop_table(n=400, seed=3) -> pd.DataFrame:
     spend = np.round(rng.gamma(2.0, 30.0, n), 2)
     spend[rng.integers(0, n, 8)] *= 40  # outliers for the IQR filter
     score = (spend > 60).astype(int) + (plan == "pro") + (day.month > 6) + rng.normal(0, 0.7, n)
-    return pd.DataFrame({"signup": day.strftime("%Y-%m-%d"), "city": city, "plan": plan, "spend": spend,
-                         "churned": np.where(score > 1.5, "yes", "no")})
+    return pd.DataFrame({"customer": [f"K{seed:02d}-{i:05d}" for i in range(n)],  # an id: set aside, then
+                         "signup": day.strftime("%Y-%m-%d"), "city": city, "plan": plan,  # written beside
+                         "spend": spend, "churned": np.where(score > 1.5, "yes", "no")})  # each prediction
 
 
 @pytest.mark.slow
@@ -264,9 +265,13 @@ def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_
     assert out.returncode == 0, out.stderr[-2000:]
     app_csv, _ = app_score(web, job["id"], "m", new_rows, proba=True)
     assert out.stdout == app_csv
-    X = fresh.drop(columns=["churned"]).assign(signup=pd.to_datetime(fresh["signup"]))
+    X = fresh.drop(columns=["churned", "customer"]).assign(signup=pd.to_datetime(fresh["signup"]))
     want = pipeline.predict_proba(X)
     got = pd.read_csv(io.StringIO(out.stdout))
+    # each prediction beside its row's id, by predict.py and the app alike (rows matched by more than order)
+    assert card["id_columns"] == ["customer"] and "customer" in card["left_out_columns"]
+    assert list(got.columns) == ["customer", "prediction", "proba_no", "proba_yes"]
+    assert list(got["customer"]) == list(fresh["customer"])
     np.testing.assert_allclose(got[["proba_no", "proba_yes"]].to_numpy(), want, atol=1e-9)
     assert list(got["prediction"]) == list(pipeline.predict(X))
 

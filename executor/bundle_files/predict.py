@@ -73,7 +73,7 @@ def main(argv=None) -> int:
         model = load_model(HERE / "model.skops")
         frame = read_rows(args.rows, card)
         X = runtime.prepare_rows(frame, card["features"], card.get("left_out_columns", []))
-        out = runtime.predictions(model, X, proba=args.proba)
+        out = runtime.with_row_ids(runtime.predictions(model, X, proba=args.proba), frame, card.get("id_columns") or [])
         for sentence in runtime.unseen_values(X, card["features"]):  # scored, and said
             print(f"warning: {sentence}", file=sys.stderr)
     except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
