@@ -212,11 +212,7 @@ def left_out_columns(store: Store, facts: dict) -> list[str]:
     """The dataset's columns the model does not take (the target, ids, ignored ones): a
     file to score may hold them, and they are set aside."""
     names = {c["name"] for c in facts["features"]}
-    info = store.find_dataset(facts.get("dataset_id") or "") or {}
-    if datasets.is_sample(facts.get("dataset_id") or ""):
-        columns = datasets.sample_profile(facts["dataset_id"])[0]["columns"]
-    else:
-        columns = (info.get("profile") or {}).get("columns") or []
+    info, columns = _dataset_columns(store, facts)
     out = [c["name"] for c in columns if c["name"] not in names]
     # columns the user set to Ignore on the dataset page: left out at reading, so not in the
     # profile, but the file the dataset came from (and the next ones like it) holds them
@@ -231,11 +227,15 @@ def id_columns(store: Store, facts: dict) -> list[str]:
     """The dataset's id columns (role id: row names, codes, a running number): a file to
     score may hold them, and its predictions carry them to match each prediction to its row."""
     names = {c["name"] for c in facts["features"]}
+    return [c["name"] for c in _dataset_columns(store, facts)[1] if c.get("role") == "id" and c["name"] not in names]
+
+
+def _dataset_columns(store: Store, facts: dict) -> tuple[dict, list[dict]]:
+    """(the model's dataset as the store has it, its profiled columns)."""
+    info = store.find_dataset(facts.get("dataset_id") or "") or {}
     if datasets.is_sample(facts.get("dataset_id") or ""):
-        columns = datasets.sample_profile(facts["dataset_id"])[0]["columns"]
-    else:
-        columns = ((store.find_dataset(facts.get("dataset_id") or "") or {}).get("profile") or {}).get("columns") or []
-    return [c["name"] for c in columns if c.get("role") == "id" and c["name"] not in names]
+        return info, datasets.sample_profile(facts["dataset_id"])[0]["columns"]
+    return info, (info.get("profile") or {}).get("columns") or []
 
 
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
