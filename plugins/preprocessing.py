@@ -280,10 +280,10 @@ def _dropped(columns, params, facts):
 
 
 def _op(slug, name, category, applies_to, kind, params=(), description="", make=None, short="", stateless=False,
-        reshape=None):
+        reshape=None, gap_as_category=False):
     return Operation(key=slug, name=name, category=category, applies_to=applies_to, kind=kind,
                      params=tuple(params), description=description, make=make, short=short, stateless=stateless,
-                     reshape=reshape)
+                     reshape=reshape, gap_as_category=gap_as_category)
 
 
 OPERATIONS = {o.key: o for o in [
@@ -320,7 +320,7 @@ OPERATIONS = {o.key: o for o in [
                help="The rarest categories beyond this share one 'infrequent' column; unseen ones too."),
          Param("drop_first", "bool", default=False, label="Drop first category"), COLUMNS],
         "One 0/1 column per category.", make=_onehot, short="one-hot",
-        reshape=_onehot_columns),
+        reshape=_onehot_columns, gap_as_category=True),  # scikit-learn's OneHotEncoder: a gap is a category
     _op("ordinal_encoder", "Label / ordinal encoder", "encoding", ("categorical",), "learned", [COLUMNS],
         "Replace each category by a number (unseen categories become -1).", make=_ordinal,
         short="ordinal", reshape=_as_numbers(("categorical",))),
@@ -331,7 +331,7 @@ OPERATIONS = {o.key: o for o in [
         "Replace each category by the mean target in the training rows (one column per class when "
         "classifying). Cross-fitted: during training each row's encoding comes from the other folds, so "
         "the model never sees its own target.", make=_target, short="target enc.",
-        reshape=_target_columns),
+        reshape=_target_columns, gap_as_category=True),  # scikit-learn's TargetEncoder: so too
     _op("date_features", "Date features", "dates", ("datetime",), "learned",
         [Param("parts", "multiselect", default=list(DEFAULT_DATE_PARTS), choices=DATE_PARTS, label="Features",
                help="What each date becomes; the date column itself is replaced."), COLUMNS],
@@ -623,11 +623,6 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
     return list(dict.fromkeys(warnings))
 
 
-# encoders that keep a gap in a text column as a category of its own (scikit-learn's
-# OneHotEncoder and TargetEncoder both do)
-GAP_AS_CATEGORY = ("onehot_encoder", "target_encoder")
-
-
 def _unhandled_gaps(operations, profile: dict, target, categorical: list) -> list[str]:
     """What happens to missing values no step handles, said as it happens: in a number
     column the training median (AutoPrepare, for models that need it); in a text column
@@ -640,7 +635,7 @@ def _unhandled_gaps(operations, profile: dict, target, categorical: list) -> lis
     gaps = [n for n, c in profile.items() if n != target and c.get("role") != "id" and (c.get("missing_pct") or 0) > 0]
     as_category = set()
     for slug, params in operations:
-        if slug in GAP_AS_CATEGORY:
+        if slug in registered and registered[slug].gap_as_category:
             as_category |= set(params.get("columns") or categorical)
 
     def named(cols):
