@@ -55,6 +55,26 @@ def fmt_delta(v, digits: int = 4) -> str:
     return MINUS + text[1:] if text.startswith("-") else "+" + text
 
 
+def fmt_spread(mean, std) -> str:
+    """A mean and its standard deviation (cross-validation's folds), written to the precision
+    the spread allows: the spread to 2 significant digits and the mean to the same decimal
+    place (0.9268 ± 0.05389 -> "0.927 ± 0.054"; 12,345.6 ± 123.4 -> "12,350 ± 120"); no spread
+    leaves the mean at fmt_number's 4 significant digits ("0.9500 ± 0")."""
+    if not all(isinstance(v, Real) and not isinstance(v, bool) and math.isfinite(float(v)) for v in (mean, std)):
+        return f"{fmt_number(mean)} ± {fmt_number(std)}"
+    mean, std = float(mean), abs(float(std))
+    if std == 0:
+        return f"{fmt_number(mean)} ± 0"
+    std = float(f"{std:.2g}")  # 0.0996 is 0.10: its second significant digit is then a place higher
+    exponent = math.floor(math.log10(std)) - 1  # the place of the spread's second significant digit
+    if exponent >= 0:  # whole units: round both to that place, separators between thousands
+        step = 10 ** exponent
+        return f"{round(mean / step) * step:,.0f} ± {round(std / step) * step:,.0f}".replace("-0 ", "0 ")
+    places = -exponent
+    text = f"{round(mean, places) + 0.0:,.{places}f} ± {round(std, places):,.{places}f}"
+    return text[1:] if text.startswith("-") and float(text.split(" ")[0].replace(",", "")) == 0 else text
+
+
 def fmt_seconds(v) -> str:
     """A duration: "0.42 s", "12.3 s", "1,250 s"."""
     if v is None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fasthtml.common import H3, Div, P, Span, Table, Td, Th, Tr
 from fasthtml.svg import G, Line, Polyline, Svg, Text, Title
 
-from components.format import POSITIVE_CLASS_HELP, fmt_number, positive_class_text
+from components.format import POSITIVE_CLASS_HELP, fmt_number, fmt_spread, positive_class_text
 from plugins.guards import ranking_notes
 
 PALETTE = ("#4f46e5", "#d97706", "#059669", "#db2777", "#0891b2", "#7c3aed", "#65a30d", "#dc2626")
@@ -39,7 +39,7 @@ def _cv(entry, metrics_registry) -> tuple[str, str]:
         what = "selection score" if search else f"{len(cv.get('folds') or [])}-fold CV"
         mark = " *" if search else ""
         name = cv.get("description") or name
-        return f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}{mark}", f"{name}, {what} on the training rows"
+        return fmt_spread(cv["mean"], cv["std"]) + mark, f"{name}, {what} on the training rows"
     if search:
         name = search.get("description") or (
             metrics_registry[search["metric"]].name if search["metric"] in metrics_registry else search["metric"])

@@ -30,7 +30,7 @@ from fasthtml.common import (
     Ul,
 )
 
-from components.format import POSITIVE_CLASS_HELP, fmt_number, positive_class_text
+from components.format import POSITIVE_CLASS_HELP, fmt_number, fmt_spread, positive_class_text
 from components.layout import Page, Pill
 from components.leaderboard import Leaderboard
 from components.search import FinishedSearches
@@ -106,14 +106,14 @@ def CrossValidation(entry, metrics_registry) -> list:
     # as the run described it ("F1 score, positive class: 0"); older runs: the metric's name
     name = (cv or search).get("description") or (metrics_registry[key].name if key in metrics_registry else key)
     if search:
-        value = f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}" if cv else fmt_number(search["best_value"])
+        value = fmt_spread(cv["mean"], cv["std"]) if cv else fmt_number(search["best_value"])
         return [Div(Span(selection_label(search, name), data_selection="1"), Span(value, cls="v"), cls="metric"),
                 P("Optimistic: it picked the best of many tries on these folds. The test metrics above are the honest "
                   "estimate.", cls="help")]
     # laid out as the metrics above it: the name, and what it is on a line of its own
     return [Div(Span("Cross-validation", Span(f"{name}, {len(cv['folds'])} folds on the training rows",
                                               cls="metric-what"), cls="metric-name"),
-                Span(f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}", cls="v"), cls="metric")]
+                Span(fmt_spread(cv["mean"], cv["std"]), cls="v"), cls="metric")]
 
 
 def PlotFigure(job_id, plot, model_names):

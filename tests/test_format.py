@@ -51,3 +51,31 @@ def test_confusion_matrix_counts_have_thousands_separators():
 
     html = to_xml(ConfusionMatrix({"labels": ["no", "yes"], "matrix": [[12345, 5], [17, 1000]]}))
     assert "<td>12,345</td>" in html and "<td>1,000</td>" in html and "<td>5</td>" in html
+
+
+@pytest.mark.parametrize("mean, std, shown", [
+    (0.9268, 0.05389, "0.927 ± 0.054"), (0.4, 0.4899, "0.40 ± 0.49"), (0.995, 0.001386, "0.9950 ± 0.0014"),
+    (0.73, 0.0996, "0.73 ± 0.10"), (12345.6, 123.4, "12,350 ± 120"), (0.95, 0.0, "0.9500 ± 0"),
+    (-0.0001, 0.03, "0.000 ± 0.030"), (None, 0.1, "— ± 0.1000"), (0.5, float("nan"), "0.5000 ± —"),
+])
+def test_a_mean_and_its_spread_are_written_to_the_precision_the_spread_allows(mean, std, shown):
+    """'0.9268 ± 0.05389' wrote the spread more precisely than the mean it qualifies."""
+    from components.format import fmt_spread
+
+    assert fmt_spread(mean, std) == shown
+
+
+def test_every_spread_keeps_two_significant_digits_and_the_mean_its_decimal_place():
+    from components.format import fmt_spread
+
+    rng = np.random.default_rng(4)
+    for _ in range(2000):
+        std = float(10.0 ** rng.uniform(-5, 4))
+        mean = float(rng.normal(0, 10.0 ** rng.uniform(-3, 5)))
+        m, s = fmt_spread(mean, std).split(" ± ")
+        digits = s.replace(",", "").replace(".", "").lstrip("0")
+        assert len(digits.rstrip("0") or "0") <= 2 and len(digits) >= 1, (mean, std, s)
+        assert len(m.partition(".")[2]) == len(s.partition(".")[2]), (mean, std, m, s)  # the same decimal place
+        assert abs(float(s.replace(",", "")) - std) <= 0.051 * std + 1e-12, (std, s)  # 2 significant digits
+        place = 10.0 ** -len(s.partition(".")[2]) if "." in s else 10 ** (len(s.replace(",", "")) - 2)
+        assert abs(float(m.replace(",", "")) - mean) <= place / 2 + 1e-9 * abs(mean), (mean, std, m, s)
