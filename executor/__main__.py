@@ -71,9 +71,20 @@ def read_workflow_file(path: Path) -> dict:
     from nodes.graph import GraphError, read_workflow
 
     try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise Refused(f"{path}: there is no such file.") from None
+    except IsADirectoryError:
+        raise Refused(f"{path} is a folder: give the workflow's JSON file.") from None
     except (OSError, ValueError) as e:
-        raise Refused(f"cannot read {path}: {e}") from None
+        raise Refused(f"{path} cannot be read ({e.strerror if isinstance(e, OSError) and e.strerror else e}).") \
+            from None
+    try:
+        doc = json.loads(text)
+    except ValueError as e:
+        raise Refused(f"{path} is not a workflow's JSON (line {getattr(e, 'lineno', '?')}, column "
+                      f"{getattr(e, 'colno', '?')}: {getattr(e, 'msg', e)}): export one from the editor, or take "
+                      "GET /api/v1/workflows/<id>.") from None
     try:  # what the API returns (the graph under "graph") or nodes and edges at the top
         return read_workflow(doc)[1]
     except GraphError as e:
@@ -121,6 +132,8 @@ def ingest_data(workflow: dict, files: dict[str, Path], folder: Path) -> tuple[d
     limits = Limits(max_bytes=cfg.max_upload_bytes, max_columns=datasets.MAX_COLUMNS, max_cells=cfg.max_cells)
     workflow, records = copy.deepcopy(workflow), {}
     for node_id, src in files.items():
+        if src.is_dir():
+            raise Refused(f"--data {src} is a folder: give the table's file (CSV, TSV, Excel or Parquet).")
         if not src.is_file():
             raise Refused(f"--data {src}: there is no file there.")
         try:
@@ -193,7 +206,13 @@ def _run(args, stack: ExitStack) -> int:
         return 2
     out_dir = Path(args.artifacts) if args.artifacts else None
     if out_dir:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            raise Refused(f"--artifacts {out_dir}: that is a file; give a folder to write the model and plots "
+                          "into.") from None
+        except OSError as e:
+            raise Refused(f"--artifacts {out_dir}: the folder cannot be made ({e.strerror or e}).") from None
 
     written: set = set()
 

@@ -66,7 +66,8 @@ def summary(config: dict) -> str:
 
 
 def fingerprint(config: dict) -> Fingerprint:
-    return Fingerprint(volatile="each run that reaches a Deploy node registers a new model version")
+    return Fingerprint(volatile="a Deploy node registers the run's model each time it runs (a model the deployment "
+                                "already has puts that version back in production, no new one)")
 
 
 NODE = NodeType(

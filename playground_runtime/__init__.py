@@ -348,8 +348,16 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
             notes.append(f"{len(text)} text column(s) were encoded as ordinals automatically: {shown(text)}. "
                          "Add an encoding step to choose how.")
         if self.imputer_ is not None and self.imputed_:
-            notes.append(f"{len(self.imputed_)} column(s) with missing values were filled with the training median "
-                         f"automatically: {shown(self.imputed_)}. Add a missing-values step to choose how.")
+            numbers = [c for c in self.imputed_ if c not in self.encoded_]
+            coded = [c for c in self.imputed_ if c in self.encoded_]
+            if numbers:
+                notes.append(f"{len(numbers)} column(s) with missing values were filled with the training median "
+                             f"automatically: {shown(numbers)}. Add a missing-values step to choose how.")
+            if coded:  # the median of codes numbered in alphabetical order: no category of its own
+                notes.append(f"{len(coded)} text column(s) with missing values had them given the median of their "
+                             f"ordinal codes automatically (categories numbered in alphabetical order), not a "
+                             f"category of their own: {shown(coded)}. Add Fill missing (most frequent or constant) "
+                             "or one-hot encoding to choose how.")
         return notes
 
     def __sklearn_tags__(self):

@@ -126,3 +126,28 @@ def test_with_several_dataset_nodes_data_says_which_one(tmp_path, flowers):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     assert set(metrics_events(proc.stdout)) == {"ae", "be"}
     assert not (tmp_path / "no-home").exists()
+
+
+@pytest.mark.parametrize("case", ["artifacts is a file", "artifacts cannot be made", "data is a folder",
+                                  "workflow is missing", "workflow is not JSON", "workflow is a folder"])
+def test_each_wrong_path_exits_2_with_a_sentence_before_anything_runs(tmp_path, flowers, case):
+    """A bad --artifacts path ended in a traceback (FileExistsError) and exit 1, which the
+    README keeps for a node that fails; the other wrong paths said Python's words."""
+    wf = write_workflow(tmp_path, chain("", target="species"))
+    afile = tmp_path / "taken"
+    afile.write_text("x")
+    notjson = tmp_path / "h.py"
+    notjson.write_text("print('hi')\n")
+    args, said = {
+        "artifacts is a file": ([wf, "--data", flowers, "--artifacts", afile], "that is a file; give a folder"),
+        "artifacts cannot be made": ([wf, "--data", flowers, "--artifacts", afile / "sub"],
+                                     "the folder cannot be made"),
+        "data is a folder": ([wf, "--data", tmp_path], "is a folder: give the table's file"),
+        "workflow is missing": ([tmp_path / "nope.json", "--data", flowers], "nope.json: there is no such file."),
+        "workflow is not JSON": ([notjson, "--data", flowers], "is not a workflow's JSON (line 1, column 1"),
+        "workflow is a folder": ([tmp_path, "--data", flowers], "is a folder: give the workflow's JSON file."),
+    }[case]
+    proc = cli(tmp_path, *args)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert said in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert " scored " not in proc.stdout  # nothing ran

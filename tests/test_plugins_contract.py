@@ -308,14 +308,18 @@ def test_undefined_clustering_metrics_say_why():
     pipe = pipeline_for(plugin, "clustering", eps=0.01, min_samples=50).fit(X_train)
     d = eval_data_for(pipe, X_train, None, X_test, None, "clustering")
     assert set(d.y_pred.tolist()) == {-1}
-    with pytest.raises(ValueError, match="Silhouette needs at least 2 clusters; DBSCAN marked every point as noise"):
+    with pytest.raises(ValueError, match="Silhouette needs at least 2 clusters; DBSCAN marked every test point as "
+                                         "noise"):
         compute_metric("silhouette", d)
     _, k = fitted("kmeans", "clustering")
     one = EvalData(problem_type="clustering", model=k.model, X_test=k.X_test, Xt_test=k.Xt_test,
                    y_pred=np.zeros(len(k.y_pred), dtype=int))
     for key, name in (("silhouette", "Silhouette"), ("davies_bouldin", "Davies-Bouldin"),
                       ("calinski_harabasz", "Calinski-Harabasz")):
-        with pytest.raises(ValueError, match=f"{name} needs at least 2 clusters; KMeans found 1"):
+        # the model has its clusters; the test points all fall in one (it said "KMeans found 1")
+        n_clusters = k.model.steps[-1][1].n_clusters
+        with pytest.raises(ValueError, match=rf"^{name} needs the test points in at least 2 clusters; all "
+                                             rf"{len(k.y_pred):,} fall in one of KMeans's {n_clusters} clusters\.$"):
             compute_metric(key, one)
 
 

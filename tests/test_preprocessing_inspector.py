@@ -283,5 +283,11 @@ def test_what_the_warning_says_of_gaps_in_text_is_what_the_pipeline_does():
     codes = {"a": 0.0, "b": 1.0, "c": 2.0}
     known = [codes[v] for v in X["city"].dropna()]
     assert out["city"].iloc[2] == np.median(known) == codes["b"]  # the gap reads as a "b"
+    prepared = AutoPrepare().fit(X.assign(n=[1.0, None, 3, 4, 5, 6]))  # and the run says so, apart from numbers
+    assert prepared.notes_[1] == "1 column(s) with missing values were filled with the training median " \
+                                 "automatically: n. Add a missing-values step to choose how."
+    assert prepared.notes_[2].startswith("1 text column(s) with missing values had them given the median of their "
+                                         "ordinal codes automatically") and prepared.notes_[2].endswith(": city. Add "
+                                         "Fill missing (most frequent or constant) or one-hot encoding to choose how.")
     onehot = OneHotEncoder(sparse_output=False).fit(X[["city"]].astype(object))
     assert len(onehot.categories_[0]) == 4 and onehot.transform(X[["city"]].astype(object))[2].sum() == 1
