@@ -5,7 +5,8 @@ as they came, with `prediction` (and each class's probability, when asked) added
 The columns are checked by the one rule of playground_runtime (what a model bundle's
 predict.py and "Score a file" use): a missing or unknown column, or values of the wrong
 type, fail the node with a sentence naming them. The target and the columns its dataset
-left out may be there; they are set aside for scoring and kept in the output.
+left out may be there; they are set aside for scoring and kept in the output. The saved
+predictions carry the rows' id columns first.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     scored = table.df.reset_index(drop=True).copy()
     for c in out.columns:
         scored[c] = out[c].to_numpy()
-    ctx.save_artifact("predictions", "predictions.csv", scored.to_csv(index=False).encode(), "text/csv")
+    # the saved predictions carry the rows' id columns first (the Dataset node left them out of
+    # the table): each prediction can be matched to its row
+    ids = table.ids.reindex(table.df.index).reset_index(drop=True) if table.ids is not None else None
+    written = playground_runtime.with_row_ids(scored, ids, list(ids.columns)) if ids is not None else scored
+    ctx.save_artifact("predictions", "predictions.csv", written.to_csv(index=False).encode(), "text/csv")
     return replace(table, df=scored)
 
 
@@ -64,6 +69,10 @@ def export(config: dict, ctx) -> Exported:
              f"{scored} = {table['frame']}.reset_index(drop=True).copy()",
              f"for {column} in {predicted}.columns:",
              f"    {scored}[{column}] = {predicted}[{column}].to_numpy()",
+             "# saved with the rows' id columns first, to match each prediction to its row",
+             f"{src.ref(runtime.with_row_ids)}({scored}, {table['ids']}, list({table['ids']}.columns))"
+             f".to_csv(plots_dir / {f'{ctx.node_id}_predictions.csv'!r}, index=False)"
+             if table.get("ids") else
              f"{scored}.to_csv(plots_dir / {f'{ctx.node_id}_predictions.csv'!r}, index=False)"]
     return Exported(lines, {**table, "frame": scored})
 

@@ -409,6 +409,30 @@ def test_a_predict_node_scores_a_table_with_a_model(web):
     assert list(got["target"]) == list(frame["target"])  # the rows as they came, predictions added
 
 
+def test_a_predict_node_writes_each_prediction_beside_its_rows_ids(web, tmp_path):
+    """A Predict node's predictions.csv could not say which row each prediction was for: the
+    Dataset node had left the id columns out of the table. They come first in the file now
+    (the table the node passes on is unchanged)."""
+    table = shop_table(120, seed=5)
+    raw = tmp_path / "shop.csv"
+    table.to_csv(raw, index=False)
+    up = web.post("/api/v1/datasets", files={"file": ("shop.csv", raw.read_bytes())}).json()
+    wf = {"name": "predict ids", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up["id"], "target_column": "churned",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}},
+        {"id": "x", "type": "predict", "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  {"source": "m", "target": "x", "target_port": "model"},
+                  {"source": "d", "target": "x", "target_port": "table"}]}
+    job = run(web, wf)
+    got = pd.read_csv(next((HOME / "artifacts" / job["id"]).glob("*-predictions.csv")))
+    assert list(got.columns)[0] == "customer" and list(got["customer"]) == list(table["customer"])
+    assert got["prediction"].isin(["yes", "no"]).all() and len(got) == len(table)
+    assert list(got["churned"]) == list(table["churned"])  # the rows as they came, predictions added
+
+
 def test_a_runs_scored_files_are_bounded_to_the_newest(tmp_path):
     """Runs are never deleted, so "Score a file" keeps only the newest prediction files of
     a run (bundle.SCORES_KEPT): the oldest go when a new one is written."""
