@@ -751,3 +751,12 @@ def test_a_value_training_never_saw_is_scored_and_said(app, passed):
     assert status == 200 and len(answer["predictions"]) == 3, answer
     assert answer["warnings"] == ["'city': 2 rows hold a value the model never saw in training ('Berlin'), scored "
                                   "as an unknown category."]
+
+
+def test_deploys_reason_to_run_again_holds_when_it_registers_no_new_version():
+    """Its reason said "registers a new model version" beside "already version 1 ... no new
+    version": it now says what a Deploy node does each run, both cases."""
+    from nodes.deploy import fingerprint
+
+    said = fingerprint({"name": "x"}).volatile
+    assert "new model version" not in said and "puts that version back in production, no new one" in said

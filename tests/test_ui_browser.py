@@ -148,15 +148,27 @@ def edges(pg):
     return pg.evaluate("window.playground.graph.getEdges().filter(e => e.getTargetCellId()).length")
 
 
+def wait_true(pg, expression: str, timeout: float = 30.0):
+    """Until `expression` is true in the page. Polled from here with evaluate, not with
+    wait_for_function: that one polls with eval inside the page, which the app's CSP
+    refuses on a page that keeps it (sized_page), when the first look is not yet true."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not pg.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout:.0f} s: {expression}")
+        pg.wait_for_timeout(20)
+
+
 def wait_saved(pg):
-    pg.wait_for_function("document.getElementById('save-state').dataset.state === 'saved'")
+    wait_true(pg, "document.getElementById('save-state').dataset.state === 'saved'")
 
 
 def inspector_ready(pg):
     """htmx wires a swapped-in form up after its settle delay (20 ms): a change made before
     that posts nothing. Wait for the settle to end, as a person's reaction time does."""
-    pg.wait_for_function("!document.querySelector('#inspector.htmx-settling, #inspector .htmx-added, "
-                         "#inspector.htmx-request')")
+    wait_true(pg, "!document.querySelector('#inspector.htmx-settling, #inspector .htmx-added, #inspector.htmx-request')")
 
 
 def open_inspector(pg, node_id):
