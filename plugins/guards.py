@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from playground_runtime import utc_naive
+from plugins.numbers import fmt_number
 from plugins.tables import names_units
 
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
@@ -415,23 +416,14 @@ def percent(share: float, digits: int = 0) -> str:
     return f"{share:.6%}"
 
 
-def _value(v: float) -> str:
-    """A metric's value in a sentence: 4 significant digits with their trailing zeros (1.000,
-    0.8330, 12.35), whole units from 1,000 on."""
-    if abs(v) >= 1000:
-        return f"{round(v):,}"
-    text = f"{v:#.4g}"
-    return text.rstrip(".") if "e" not in text else f"{v:.3e}"
-
-
 def baseline_sentence(model_name: str, metric_name: str, value: float, baseline: float, problem_type: str,
                       majority_share: float | None = None, test_rows: int | None = None) -> str:
     what = "always predicting the most frequent class" if problem_type == "classification" else \
         "always predicting the mean"
     same = abs(value - baseline) <= 1e-12
     rows = f"the {test_rows:,} test rows" if test_rows else "the test rows"
-    text = (f"{model_name} scores {_value(value)} {metric_name} on {rows}, "
-            f"{'the same as' if same else 'worse than'} the baseline's {_value(baseline)} ({what} of the training "
+    text = (f"{model_name} scores {fmt_number(value)} {metric_name} on {rows}, "
+            f"{'the same as' if same else 'worse than'} the baseline's {fmt_number(baseline)} ({what} of the training "
             f"rows, scored on the same test rows): it is no better than not learning at all on this metric.")
     if majority_share is not None and majority_share >= 1 - IMBALANCE_SHARE and metric_name.lower() == "accuracy":
         text += (f" With {percent(majority_share)} of the rows in one class, accuracy rewards always answering it: read "
