@@ -211,8 +211,19 @@ def fitted_model(store: Store, job_id: str, node_id: str) -> tuple[object, dict]
 def left_out_columns(store: Store, facts: dict) -> list[str]:
     """The dataset's columns the model does not take (the target, ids, ignored ones): a
     file to score may hold them, and they are set aside."""
+    return scoring_columns(store, facts)[0]
+
+
+def scoring_columns(store: Store, facts: dict) -> tuple[list[str], list[str]]:
+    """(the dataset's columns the model does not take, which a file to score may hold and
+    which are set aside: the target, ids, ignored ones; the dataset's id columns, which its
+    predictions carry to match each one to its row), from one read of the dataset."""
     names = {c["name"] for c in facts["features"]}
-    info, columns = _dataset_columns(store, facts)
+    info = store.find_dataset(facts.get("dataset_id") or "") or {}
+    if datasets.is_sample(facts.get("dataset_id") or ""):
+        columns = datasets.sample_profile(facts["dataset_id"])[0]["columns"]
+    else:
+        columns = (info.get("profile") or {}).get("columns") or []
     out = [c["name"] for c in columns if c["name"] not in names]
     # columns the user set to Ignore on the dataset page: left out at reading, so not in the
     # profile, but the file the dataset came from (and the next ones like it) holds them
@@ -220,22 +231,7 @@ def left_out_columns(store: Store, facts: dict) -> list[str]:
     for name in [*ignored, facts.get("target")]:
         if name and name not in out and name not in names:
             out.append(name)
-    return out
-
-
-def id_columns(store: Store, facts: dict) -> list[str]:
-    """The dataset's id columns (role id: row names, codes, a running number): a file to
-    score may hold them, and its predictions carry them to match each prediction to its row."""
-    names = {c["name"] for c in facts["features"]}
-    return [c["name"] for c in _dataset_columns(store, facts)[1] if c.get("role") == "id" and c["name"] not in names]
-
-
-def _dataset_columns(store: Store, facts: dict) -> tuple[dict, list[dict]]:
-    """(the model's dataset as the store has it, its profiled columns)."""
-    info = store.find_dataset(facts.get("dataset_id") or "") or {}
-    if datasets.is_sample(facts.get("dataset_id") or ""):
-        return info, datasets.sample_profile(facts["dataset_id"])[0]["columns"]
-    return info, (info.get("profile") or {}).get("columns") or []
+    return out, [c["name"] for c in columns if c.get("role") == "id" and c["name"] not in names]
 
 
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
@@ -256,11 +252,12 @@ def score_table(store: Store, model, facts: dict, frame, proba: bool = False) ->
 
     if proba and facts.get("classes") is None:
         raise Invalid("Probabilities are for classifiers; this model predicts numbers or clusters.", status=400)
+    left_out, ids = scoring_columns(store, facts)
     try:
-        out, unseen = score_frame(model, facts, frame, left_out_columns(store, facts), proba)
+        out, unseen = score_frame(model, facts, frame, left_out, proba)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e), status=400) from None
-    out = playground_runtime.with_row_ids(out, frame, id_columns(store, facts))
+    out = playground_runtime.with_row_ids(out, frame, ids)
     return out.to_csv(index=False).encode(), unseen
 
 
@@ -302,6 +299,7 @@ def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
     snapshot = store.get_snapshot(job["snapshot_id"])
     plugin = registry.models().get(output.get("algorithm"))
     node_cfg = next((n for n in snapshot.get("nodes") or [] if n["id"] == node["node_id"]), {})
+    left_out, ids = scoring_columns(store, facts)
     return {
         "model": {"node_id": node["node_id"], "name": graphs.node_name(node_cfg) if node_cfg else node["node_id"],
                   "algorithm": output.get("algorithm"), "algorithm_name": plugin.name if plugin else None,
@@ -310,8 +308,7 @@ def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
         "dataset": _dataset_facts(store, facts),
         "problem_type": _problem_type(facts), "target": facts.get("target"),
         "positive_class": facts.get("positive_class"), "classes": facts.get("classes"),
-        "features": facts["features"], "left_out_columns": left_out_columns(store, facts),
-        "id_columns": id_columns(store, facts),
+        "features": facts["features"], "left_out_columns": left_out, "id_columns": ids,
         "metrics": {"test": _metrics(job, node["node_id"]), "cv": output.get("cv"),
                     "search": {k: v for k, v in (output.get("optuna") or {}).items() if k != "trials"} or None},
         "libraries": {**facts.get("libraries", {}), "python": ".".join(map(str, sys.version_info[:3]))},
