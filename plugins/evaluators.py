@@ -302,9 +302,7 @@ def _cluster_input(d: EvalData, metric: str):
     if not mask.any():
         raise ValueError(f"{metric} needs at least 2 clusters; {who} marked every test point as noise.")
     if n < 2:  # the test points, not the model: k-means asked for 3 has 3, all test points may fall in one
-        made = getattr(d.model, "n_clusters", None) if d.model is not None else None
-        final = d.model.steps[-1][1] if hasattr(d.model, "steps") else d.model
-        made = getattr(final, "n_clusters", made)
+        made = getattr(d.model.steps[-1][1] if hasattr(d.model, "steps") else d.model, "n_clusters", None)
         of = f"one of {who}'s {made} clusters" if isinstance(made, int) and made > 1 else "one cluster"
         raise ValueError(f"{metric} needs the test points in at least 2 clusters; all {int(mask.sum()):,} "
                          f"fall in {of}.")
