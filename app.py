@@ -148,6 +148,7 @@ def main(argv=None) -> None:
         parser.exit(2, f"Not started: {e}\n")
     app = create_app(cfg, access)
     cfg = app.state.settings
+    app.state.ingest.prefork()  # before any thread or listening socket: the zygote inherits neither
     consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(cfg.home), str(ROOT)).start()
     clean_up_after_a_crash(app)
     stop_sweeper = start_sweeper(app.state.store)

@@ -48,6 +48,12 @@ def pss(pid: int) -> int:
 
 
 def role(pid: int) -> str:
+    try:  # the upload helpers' zygote and its helpers are forked from the web process (data.ingest)
+        comm = Path(f"/proc/{pid}/comm").read_text().strip()
+        if comm in ("upload-zygote", "upload-helper"):
+            return comm.replace("-", " ")
+    except OSError:
+        pass
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
@@ -58,7 +64,7 @@ def role(pid: int) -> str:
             return "job process"  # forked by the job host
     except (OSError, ValueError, IndexError):
         pass
-    for word, name in (("app.py", "web"), ("data.ingest", "upload helper"), ("forkserver", "job host"),
+    for word, name in (("app.py", "web"), ("forkserver", "job host"),
                        ("executor.consumer", "consumer or worker"), ("multiprocessing", "worker")):
         if word in cmd:
             return name

@@ -93,16 +93,16 @@ def _descends(p: int, root: int) -> bool:
 
 
 def web_processes(server_pid: int) -> list[int]:
-    """The web process and its upload helper, not the Huey consumer tree (jobs)."""
+    """The web process, the upload helpers' zygote and its helper (data.ingest forks them
+    from the web process), not the Huey consumer tree (jobs)."""
     out = [server_pid]
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                cmd = (entry / "cmdline").read_bytes()
+                name = (entry / "comm").read_text().strip()
             except OSError:
                 continue
-            if parent == server_pid and b"executor.consumer" not in cmd:
+            if name in ("upload-zygote", "upload-helper") and _descends(int(entry.name), server_pid):
                 out.append(int(entry.name))
     return out
 

@@ -1,7 +1,8 @@
 """How a child process of the app ends with its parent, and how the parent stops it: one
 home for the rules the app's children share. The children are the Huey consumer
 (executor.supervisor) with its workers (executor.worker) and their job hosts
-(executor.job_host), each job process (executor.runner) and the upload helper (data.ingest).
+(executor.job_host), each job process (executor.runner) and the upload helpers' zygote with its helpers
+(data.ingest).
 
 - `die_with_parent`: Linux sends a signal when the parent goes (PR_SET_PDEATHSIG). It is
   tied to the parent *thread* that started the child, so it suits children started by a
@@ -23,6 +24,7 @@ import threading
 import time
 
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
 
 
 def die_with_parent(sig: int = signal.SIGKILL, *, exit_if_orphaned: bool = False) -> bool:
@@ -40,6 +42,17 @@ def die_with_parent(sig: int = signal.SIGKILL, *, exit_if_orphaned: bool = False
     if exit_if_orphaned and os.getppid() == 1:
         os._exit(0)
     return True
+
+
+def name_process(name: str) -> None:
+    """The name `ps`, `top` and /proc/<pid>/comm show for this process (at most 15
+    bytes), for a process forked without a command line of its own."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_NAME, name.encode()[:15])
+    except (OSError, AttributeError):
+        pass
 
 
 def _end_when(gone, code: int, name: str) -> None:

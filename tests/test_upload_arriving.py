@@ -223,12 +223,16 @@ def _post(base: str, name: str, raw: bytes, timeout: float = 120, half_way=None)
         return e.code, json.loads(e.read())
 
 
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _helper_reads_an_upload(app_pid: int) -> bool:
     """Whether the app's upload helper has a file being received open."""
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"data.ingest" in (entry / "cmdline").read_bytes() \
-                    and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == app_pid:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "upload-helper" \
+                    and _parent(_parent(int(entry.name))) == app_pid:  # forked by the zygote the app forked
                 return any(".upload-raw-" in os.readlink(entry / "fd" / fd) for fd in os.listdir(entry / "fd"))
         except OSError:
             continue

@@ -213,11 +213,12 @@ def test_a_kill_at_any_moment_of_an_upload_leaves_no_file_without_its_row():
 
 
 def helpers_of(home: str) -> list[int]:
-    """The upload helpers (python -m data.ingest) running for the app of `home`."""
+    """The upload helpers and their zygote (forked from the web process, named so: data.ingest)
+    running for the app of `home`."""
     out = []
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"data.ingest" in (entry / "cmdline").read_bytes() and \
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() in ("upload-helper", "upload-zygote") and \
                     f"PLAYGROUND_HOME={home}".encode() in (entry / "environ").read_bytes().split(b"\0"):
                 out.append(int(entry.name))
         except OSError:
