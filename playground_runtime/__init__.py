@@ -621,6 +621,8 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     every unknown one (the dataset's columns the model left out, the target among them,
     may be there: they are set aside) and every column whose values are not of the
     trained kind."""
+    if len(frame) == 0:
+        raise ColumnsError("These rows cannot be scored: there are none (a header but no data rows).")
     names = [c["name"] for c in features]
     have = [str(c) for c in frame.columns]
     frame = frame.set_axis(have, axis=1)
@@ -632,7 +634,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     if unknown:
         problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)} "
                         "(the model was not trained on them)")
-    wrong, out = [], {}
+    wrong, endless, out = [], [], {}
     for col in features:
         if col["name"] not in have:
             continue
@@ -640,10 +642,15 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         if values is None:
             bad = frame[col["name"]].dropna().astype(str).head(2).tolist()
             wrong.append(f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})")
+        elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
+            endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:
             out[col["name"]] = values
     if wrong:
-        problems.append("wrong type in " + "; ".join(wrong))
+        problems.append("wrong type: " + "; ".join(wrong))
+    if endless:
+        problems.append(f"infinite values in {_names(endless)} (a number too large to hold, or 'inf'; leave the "
+                        "cell empty for a missing value)")
     if problems:
         raise ColumnsError("These rows cannot be scored: " + "; ".join(problems) + ".")
     return pd.DataFrame(out, index=frame.index)[names]

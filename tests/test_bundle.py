@@ -627,6 +627,47 @@ def test_predict_py_reads_a_semicolon_file_and_names_an_encoding_it_cannot_read(
         predict.read_rows(book, card)
 
 
+def test_infinite_and_empty_rows_are_refused_in_a_sentence_not_a_traceback(tmp_path):
+    """'inf', '-inf', 'Infinity' or '1e400' in a CSV sent to a deployment answered 500 (and
+    predict.py printed scikit-learn's "Input X contains infinity" traceback); a header-only
+    file and an empty one ended predict.py in tracebacks too (found by a new user)."""
+    import importlib.util
+
+    from executor.bundle import PREDICT_SCRIPT
+
+    features = [{"name": "V1", "type": "numeric", "dtype": "float64"},
+                {"name": "V2", "type": "numeric", "dtype": "int64"}]
+    for bad in ("inf", "-inf", "Infinity", "1e400"):
+        rows = pd.read_csv(io.StringIO(f"V1,V2\n{bad},1\n2.5,3\n"))
+        with pytest.raises(playground_runtime.ColumnsError) as e:
+            playground_runtime.prepare_rows(rows, features)
+        assert str(e.value) == ("These rows cannot be scored: infinite values in 'V1' (a number too large to hold, or "
+                                "'inf'; leave the cell empty for a missing value).")
+    ok = playground_runtime.prepare_rows(pd.read_csv(io.StringIO("V1,V2\n,1\n2.5,3\n")), features)
+    assert ok["V1"].isna().tolist() == [True, False]  # a gap is not refused: the pipeline fills it
+    with pytest.raises(playground_runtime.ColumnsError, match="there are none"):
+        playground_runtime.prepare_rows(pd.DataFrame({"V1": [], "V2": []}), features)
+
+    spec = importlib.util.spec_from_file_location("bundle_predict", PREDICT_SCRIPT)
+    predict = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(predict)
+    card = {"features": features, "id_columns": ["row_names"]}
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(playground_runtime.ColumnsError, match=r"^empty\.csv is empty: it has neither a header nor rows\.$"):
+        predict.read_rows(empty, card)
+    # R's write.csv: the first header cell is empty above the row names, named as the app names it
+    r_file = tmp_path / "r.csv"
+    r_file.write_text('"","V1","V2"\n"1",2.5,3\n"2",1.5,4\n')
+    frame = predict.read_rows(r_file, card)
+    assert list(frame.columns) == ["row_names", "V1", "V2"] and frame["row_names"].tolist() == [1, 2]
+    frame = predict.read_rows(r_file, {"features": features})  # no id column kept: the row names go
+    assert list(frame.columns) == ["V1", "V2"]
+    named = tmp_path / "named.csv"
+    named.write_text("Unnamed: 0,V1,V2\nx,2.5,3\n")  # a column really called so is the user's
+    assert list(predict.read_rows(named, card).columns) == ["Unnamed: 0", "V1", "V2"]
+
+
 def test_a_forests_predictions_taken_from_its_probabilities_are_its_own():
     """Asked for predictions and probabilities, a random or extra-trees forest runs its trees
     once and takes the class of highest probability, as scikit-learn's own predict does: the

@@ -470,6 +470,10 @@ def test_a_csv_body_is_scored_like_the_same_records(app, passed):
     assert status == 413 and "10,000" in json.loads(text)["detail"], text
     status, _, text = predict_csv(app.base, "iris", frame.iloc[:0], key["key"])
     assert status == 422 and json.loads(text)["detail"] == "The CSV body has a header but no data rows.", text
+    for endless in ("inf", "-Infinity", "1e400"):  # a 500 before (found by a new user)
+        status, _, text = predict_csv(app.base, "iris", frame.astype({"sepal width (cm)": object})
+                                      .assign(**{"sepal width (cm)": endless}), key["key"])
+        assert status == 422 and "infinite values in 'sepal width (cm)'" in json.loads(text)["detail"], text
     status, _, text = predict_csv(app.base, "iris", frame, "pgk_nope")
     assert status == 401
 

@@ -37,18 +37,33 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise runtime.ColumnsError(f"{path.name} is a spreadsheet: predict.py reads CSV, TSV or Parquet. Save the "
                                    "sheet as CSV UTF-8, or score the workbook with the app's Score a file.")
+    with path.open("rb") as f:
+        header = f.readline()
     if path.suffix.lower() in (".tsv", ".tab"):
         sep = "\t"
     else:  # a European export separates with semicolons: the one of , ; tab its header line holds most
-        with path.open("rb") as f:
-            header = f.readline()
         sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
     try:
-        return pd.read_csv(path, sep=sep, dtype=text, encoding="utf-8")
+        frame = pd.read_csv(path, sep=sep, dtype=text, encoding="utf-8")
     except UnicodeDecodeError:
         raise runtime.ColumnsError(
             f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
             "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
+    except pd.errors.EmptyDataError:
+        raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
+    return _row_names(frame, header, card)
+
+
+def _row_names(frame: pd.DataFrame, header: bytes, card: dict) -> pd.DataFrame:
+    """R's write.csv (and pandas' to_csv) leave the first header cell empty above the row
+    names; the app names that column and sets it aside as an id (model_card.json's
+    id_columns), and so does this script: the training file itself scores here as in the app."""
+    first = frame.columns[0] if len(frame.columns) else None
+    if first != "Unnamed: 0" or not header.lstrip(b"\xef\xbb\xbf").startswith((b",", b";", b"\t", b'""')):
+        return frame
+    known = {f["name"] for f in card["features"]}
+    ids = [c for c in card.get("id_columns") or [] if c not in frame.columns and c not in known]
+    return frame.rename(columns={first: ids[0]}) if ids else frame.drop(columns=[first])
 
 
 def _first_undecodable(path: Path) -> str:
