@@ -55,6 +55,9 @@ def deploy(store: Store, job_id: str, model_node_id: str, name: str, *, metrics:
     if problem:
         raise Invalid(problem)
     _, data, card = bundle.bundle_and_card(store, job_id, model_node_id, metrics)
+    other = other_task(store, name, card)
+    if other:
+        raise Invalid(f"{other}: it cannot be a version of {name}. Deploy it under another name.")
     version = store.add_model_version(name, data, card, job_id=job_id, model_node_id=model_node_id,
                                       deploy_node_id=deploy_node_id,
                                       why=why or f"deployed by hand from run {job_id} (model {model_node_id})",
@@ -89,22 +92,57 @@ def register(store: Store, job_id: str, deploy_node_id: str, name: str, model, m
                       why=f"deployed by run {job_id} (node {deploy_node_id})")
     except bundle.NotPortable as e:
         raise NodeError(f"{e.detail} It cannot be deployed.") from None
+    except Invalid as e:  # a model of another task than the deployment's (other_task)
+        raise NodeError(e.detail) from None
 
 
-def production_metric(store: Store, name: str, metric: str) -> dict | None:
-    """What a Gate compares with: {"version", "value"} of `metric` on the test rows of the
-    version `name`'s production alias points at ("value" None when it has none); None when
-    `name` has no production version."""
+def other_task(store: Store, name: str, card: dict) -> str | None:
+    """Why a model (its card) is not a model of what deployment `name` predicts: its
+    production version has another target or kind of problem (a version whose callers send
+    the same rows for the same answer; a gate's comparison of the two would mean nothing).
+    None when it is, or when `name` has no production version."""
     current = store.production_version(name)
     if current is None:
         return None
+    theirs = store.model_version(name, current["version"])["card"] or {}
+    if (theirs.get("target"), theirs.get("problem_type")) == (card.get("target"), card.get("problem_type")):
+        return None
+    return (f"{name}'s production version {current['version']} predicts {_task(theirs)}, and this model predicts "
+            f"{_task(card)}")
+
+
+def _task(card: dict) -> str:
+    target = card.get("target")
+    return f"{target!r} ({card.get('problem_type')})" if target else f"no target ({card.get('problem_type')})"
+
+
+def production_metric(store: Store, name: str, metric: str, task: dict | None = None) -> dict | None:
+    """What a Gate compares with: {"version", "value"} of `metric` on the test rows of the
+    version `name`'s production alias points at ("value" None when it has none); None when
+    `name` has no production version. With `task` ({"target", "problem_type"} of the model
+    judged), a production version of another task is refused (NodeError, other_task)."""
+    current = store.production_version(name)
+    if current is None:
+        return None
+    if task is not None:
+        other = other_task(store, name, task)
+        if other:
+            raise NodeError(f"The gate cannot compare: {other}. Name the deployment of a model of "
+                            f"{_task(task)}, or leave the comparison out.")
     card = store.model_version(name, current["version"])["card"] or {}
     value = next((t["values"][metric] for t in (card.get("metrics") or {}).get("test") or []
                   if isinstance((t.get("values") or {}).get(metric), (int, float))), None)
     return {"deployment": name, "version": current["version"], "value": value}
 
 
-def move_alias(store: Store, name: str, alias, version) -> dict:
+def move_alias(store: Store, name: str, alias, version, unknown=()) -> dict:
+    """`unknown`: the body's other fields, refused (not ignored: a field the person meant
+    to count would be silently dropped)."""
+    if unknown:
+        raise Invalid(f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(quoted, unknown))}: moving an "
+                      'alias takes {"alias": "production", "version": N}.')
+    if alias is None:
+        raise Invalid('Say which alias to move: {"alias": "production", "version": N}.')
     if alias not in ALIASES:
         raise Invalid(f"The alias must be one of {', '.join(ALIASES)}; {quoted(str(alias)[:80])} is not one.")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:

@@ -176,10 +176,10 @@ def run_job(job_id: str, attempt: int, cfg) -> str | None:
 
         return deployments.register(store, job_id, node_id, name, model, seen_metrics)
 
-    def production_metric(name, metric):
+    def production_metric(name, metric, task=None):
         from executor import deployments
 
-        return deployments.production_metric(store, name, metric)
+        return deployments.production_metric(store, name, metric, task)
 
     def save_artifact(kind, name, data, mime, node_id=""):
         return store.add_artifact(job_id, attempt, node_id, kind, name, data, mime)

@@ -514,10 +514,11 @@ class RunContext:
     # version of a deployment made of this run's model (the worker's model registry); None
     # where there is no registry (the command line)
     register_model: Callable[[str, Any], dict] | None = None
-    # production_metric(deployment name, metric key) -> {"version", "value"} of the version
-    # that deployment's production alias points at (value None when it has no such metric),
-    # None when it has none; None where there is no registry
-    production_metric: Callable[[str, str], dict | None] | None = None
+    # production_metric(deployment name, metric key, task) -> {"version", "value"} of the
+    # version that deployment's production alias points at (value None when it has no such
+    # metric), None when it has none; a NodeError when that version predicts another task
+    # ({"target", "problem_type"}) than the model judged; None where there is no registry
+    production_metric: Callable[[str, str, dict], dict | None] | None = None
     loop: LoopRound | None = None  # a loop node's round (nodes/retrain.py)
 
     def check_cancelled(self) -> None:

@@ -162,7 +162,8 @@ def run(config: dict, inputs: dict, ctx) -> dict:
         if ctx.production_metric is None:
             raise NodeError("Comparing with a production version needs the app's model registry: run this workflow "
                             "in the app.")
-        judged = compared(judged, ctx.production_metric(config["deployment"], key), config["deployment"],
+        task = {"target": evaluation.model.split.target, "problem_type": evaluation.model.problem_type}
+        judged = compared(judged, ctx.production_metric(config["deployment"], key, task), config["deployment"],
                           float(config["min_improvement"]))
     judged = with_caveats(judged, evaluation, strict=config["fail_on_findings"])
     out = replace(evaluation, verdict=judged)

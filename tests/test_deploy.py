@@ -223,6 +223,18 @@ def test_moving_the_alias_back_answers_with_the_earlier_version(app, passed):
     assert [(h["version"], h["previous"]) for h in moved["alias_history"]] == [(1, None), (2, 1), (1, 2)]
     assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 9}, method="PUT")[0] == 404
     assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "staging", "version": 1}, method="PUT")[0] == 422
+    # a move to where the alias is records nothing; a missing alias and an unknown field are said (found by a new user)
+    status, same = call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 1}, method="PUT")
+    assert status == 200 and len(same["alias_history"]) == 3, same
+    status, said = call(app.base, "/api/v1/deployments/iris/alias", {"version": 2}, method="PUT")
+    assert status == 422 and said["detail"] == 'Say which alias to move: {"alias": "production", "version": N}.'
+    status, said = call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 2,
+                                                                      "why": "rollback"}, method="PUT")
+    assert status == 422 and said["detail"] == ("Unknown field 'why': moving an alias takes "
+                                                 '{"alias": "production", "version": N}.'), said
+    assert call(app.base, "/api/v1/deployments/iris")[1]["aliases"] == {"production": 1}
+    status, said = call(app.base, "/api/v1/jobs/nope/models/m/deploy", {})
+    assert status == 422 and said["detail"].startswith("Name the deployment: a deployment name is "), said
 
 
 def test_with_a_token_needed_predict_takes_a_deployment_key_only(tmp_path):
@@ -595,6 +607,41 @@ def test_the_gate_must_beat_production_by_its_margin(app):
     assert node(same, "g")["message"] == f"accuracy {value:.3f} vs production {value:.3f} (+0.000 < +0.010) and ≥ 0.50: fail"
     assert node(same, "x")["status"] == "skipped"
     assert details(app.base, "delta")["aliases"] == {"production": 2}
+
+
+def test_a_model_of_another_task_is_neither_compared_with_nor_added_to_a_deployment(app):
+    """A pima Gate told to beat the 'kunden' deployment (which predicts 'Kündigung') said
+    "roc_auc 0.785 vs production 0.621 … pass", and a model could be deployed as a version
+    of a deployment that predicts something else (found by a new user)."""
+    first = run(app.base, delta_pipeline("task", {}))  # iris: 'target', classification
+    assert node(first, "x")["output"]["version"] == 1
+    other = pipeline(0.0, "task")
+    for n in other["nodes"]:
+        if n["id"] == "d":
+            n["config"] = {"dataset_id": "diabetes", "target_column": "target", "problem_type": "regression"}
+        if n["id"] == "m":
+            n["config"] = {"algorithm": "linear_regression"}
+        if n["id"] == "e":
+            n["config"] = {"metrics": ["r2"]}
+        if n["id"] == "g":
+            n["config"] = {"metric": "r2", "threshold": 0.0, "deployment": "task", "min_improvement": 0.0}
+    status, wf = call(app.base, "/api/v1/workflows", {"name": "other task", **other})
+    assert status == 201, wf
+    status, body = call(app.base, f"/api/v1/workflows/{wf['id']}/run", {})
+    job_id = body["job_id"]
+    assert wait_for(lambda: call(app.base, f"/api/v1/jobs/{job_id}")[1]["status"] in ("completed", "failed"), 180)
+    job = call(app.base, f"/api/v1/jobs/{job_id}")[1]
+    gate = node(job, "g")
+    assert gate["status"] == "failed" and gate["message"] == (
+        "The gate cannot compare: task's production version 1 predicts 'target' (classification), and this model "
+        "predicts 'target' (regression). Name the deployment of a model of 'target' (regression), or leave the "
+        "comparison out."), gate
+    assert node(job, "x")["status"] != "completed"
+    status, said = call(app.base, f"/api/v1/jobs/{job_id}/models/m/deploy", {"name": "task"})  # by hand: refused
+    assert status == 422 and said["detail"] == (
+        "task's production version 1 predicts 'target' (classification), and this model predicts 'target' "
+        "(regression): it cannot be a version of task. Deploy it under another name."), said
+    assert [v["version"] for v in details(app.base, "task")["versions"]] == [1]
 
 
 def test_a_margin_needs_a_deployment_to_compare_with():
