@@ -1168,7 +1168,8 @@ class Store:
                          [deployment, version]) is None:
                 self.require_deployment(deployment)
                 raise NotFound(f"Deployment {quoted(deployment)} has no version {version}.")
-            self._point(db, deployment, alias, version, why)
+            if self.alias_version(deployment, alias) != version:  # a move to where it is records nothing
+                self._point(db, deployment, alias, version, why)
         return self.deployment(deployment)
 
     def model_version(self, deployment: str, version: int, with_bundle: bool = False) -> dict | None:

@@ -20,6 +20,8 @@ NAME_RULE = ("ASCII letters, digits, - and _ (a-z, A-Z, 0-9: no spaces or accent
 
 def name_problem(name) -> str | None:
     """The sentence refusing a deployment name, or None when it is one."""
+    if name is None or name == "":
+        return f"Name the deployment: a deployment name is {NAME_RULE}."
     if not isinstance(name, str) or not NAME.fullmatch(name):
         return f"A deployment name is {NAME_RULE}; {quoted(str(name)[:80])} is not."
     return None

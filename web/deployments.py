@@ -64,7 +64,8 @@ def api_deployment(site: Site, name: str):
 @routes("/api/v1/deployments/{name}/alias", methods=["put"])
 async def api_move_alias(site: Site, request: Request, name: str):
     body = await json_body(request)
-    return JSONResponse(deployments.move_alias(site.store, name, body.get("alias"), body.get("version")))
+    return JSONResponse(deployments.move_alias(site.store, name, body.get("alias"), body.get("version"),
+                                               unknown=sorted(set(body) - {"alias", "version"})))
 
 
 @routes("/api/v1/jobs/{job_id}/models/{node_id}/deploy", methods=["post"])
