@@ -19,8 +19,10 @@ import importlib.util
 import io
 import json
 import os
+import stat
 import sys
 import threading
+import time
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
@@ -362,6 +364,16 @@ def _markdown(card: dict) -> str:
     return "\n".join(lines)
 
 
+def _write(z: zipfile.ZipFile, name: str, data: bytes | str) -> None:
+    """One file of the bundle, unpacked as -rw-r--r-- (zipfile's writestr of a bare name gives
+    0600: a service running as another user than the one who unzipped it could not read the
+    model). Nothing in it needs to be executable: predict.py is run with `python predict.py`."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.create_system = 3  # Unix, so that unzip honours the mode
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
+    z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+
+
 def bundle(store: Store, job_id: str, node_id: str) -> tuple[str, bytes]:
     """(file name, the zip's bytes) of one trained model."""
     name, data, _ = bundle_and_card(store, job_id, node_id)
@@ -379,14 +391,14 @@ def bundle_and_card(store: Store, job_id: str, node_id: str, metrics: dict | Non
     card = model_card(store, job, node, facts)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("model.skops", model_bytes)
-        z.writestr("playground_runtime.py", RUNTIME_FILE.read_bytes())
-        z.writestr("predict.py", PREDICT_SCRIPT.read_bytes())
-        z.writestr("requirements.txt", requirements(facts))
-        z.writestr("model_card.json", json.dumps(card, indent=2, default=str))
-        z.writestr("MODEL_CARD.md", _markdown(card))
+        _write(z, "model.skops", model_bytes)
+        _write(z, "playground_runtime.py", RUNTIME_FILE.read_bytes())
+        _write(z, "predict.py", PREDICT_SCRIPT.read_bytes())
+        _write(z, "requirements.txt", requirements(facts))
+        _write(z, "model_card.json", json.dumps(card, indent=2, default=str))
+        _write(z, "MODEL_CARD.md", _markdown(card))
         for name, artifact_id in (facts.get("native") or {}).items():
-            z.writestr(name, _artifact_bytes(store, job_id, artifact_id))
+            _write(z, name, _artifact_bytes(store, job_id, artifact_id))
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{job_id}-{node_id}-{node['output'].get('algorithm')}")
     return f"model-{safe}.zip", buf.getvalue(), card
 

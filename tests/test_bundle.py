@@ -11,6 +11,7 @@ import html
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -324,6 +325,40 @@ def test_bundles_of_unknown_runs_and_nodes_are_404(web):
         "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
     r = web.get(f"/api/v1/jobs/{job['id']}/models/s/bundle")
     assert r.status_code == 404 and "'m'" in r.json()["detail"]
+
+
+def test_a_bundles_files_unpack_readable_by_everyone(web, tmp_path):
+    """Each file unpacks -rw-r--r-- (writestr of a bare name gave -rw-------: a service running
+    as another user could not read the model), with `unzip` and with zipfile alike; none is
+    executable (predict.py is run with python)."""
+    job = run(web, {"name": "modes", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "knn"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    r = web.get(f"/api/v1/jobs/{job['id']}/models/m/bundle")
+    assert r.status_code == 200, r.text[:500]
+    archive = tmp_path / "model.zip"
+    archive.write_bytes(r.content)
+    with zipfile.ZipFile(archive) as z:
+        infos = z.infolist()
+        assert {i.filename for i in infos} >= {"model.skops", "predict.py", "playground_runtime.py", "requirements.txt"}
+        assert {i.filename: (i.external_attr >> 16) & 0o777 for i in infos} == {i.filename: 0o644 for i in infos}
+        # zipfile's extractall leaves modes to the umask; applied as an unzipper reads them
+        into = tmp_path / "zipfile"
+        for info in infos:
+            os.chmod(z.extract(info, into), (info.external_attr >> 16) & 0o777)
+    if shutil.which("unzip"):
+        unzipped = tmp_path / "unzip"
+        done = subprocess.run(["unzip", "-q", str(archive), "-d", str(unzipped)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        folders = [unzipped, into]
+    else:
+        folders = [into]
+    for folder in folders:
+        modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+        assert modes == {i.filename: 0o644 for i in infos}, (folder, {k: oct(v) for k, v in modes.items()})
 
 
 def test_the_skops_file_is_made_when_a_bundle_is_first_asked_for_and_then_reused(web):
