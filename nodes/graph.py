@@ -99,7 +99,9 @@ def check_config(config: dict, node_id: str) -> None:
 def normalize(graph) -> dict:
     """Shape check (not validity, which `parse` and the node types judge): lists of node
     objects with string ids and types, edges with string ends and optional ports, within
-    limits. Raises GraphError with a sentence."""
+    limits. Raises GraphError with a sentence. A graph none of whose nodes has a position
+    (one written by hand for the API) is laid out by depth (`layered_positions`): every save
+    of a workflow (the API, an import, the store) comes through here."""
     if not isinstance(graph, Mapping):
         raise GraphError("A workflow graph must be an object with nodes and edges.")
     nodes, edges = graph.get("nodes", []), graph.get("edges", [])
@@ -110,6 +112,7 @@ def normalize(graph) -> dict:
     if len(edges) > MAX_EDGES:
         raise GraphError(f"A workflow can hold at most {MAX_EDGES} connections; this one has {len(edges):,}.")
     out_nodes, seen = [], set()
+    placed = any(isinstance(n, Mapping) and n.get("position") for n in nodes)
     for i, n in enumerate(nodes):
         if not isinstance(n, Mapping) or not isinstance(n.get("id"), str) or not n["id"].strip():
             raise GraphError(f"Node {i + 1} needs a string id.")
@@ -153,7 +156,67 @@ def normalize(graph) -> dict:
                                      f"{MAX_ID} characters.")
                 edge[k] = e[k]
         out_edges.append(edge)
+    if out_nodes and not placed:
+        for node, position in zip(out_nodes, layered_positions(out_nodes, out_edges)):
+            node["position"] = position
     return {"nodes": out_nodes, "edges": out_edges}
+
+
+# where a workflow sent without positions puts its nodes: the spacing the examples use
+LAYOUT_TOP, LAYOUT_ROW, LAYOUT_COLUMN, LAYOUT_CENTRE = 40, 130, 240, 300
+
+
+def layered_positions(nodes: list, edges: list) -> list:
+    """Each node's canvas position (in the nodes' order) for a workflow that gives none (one
+    written for the API by hand, where every node would stack at 0,0): a row per depth from
+    the top, a node one row below the deepest node feeding it, siblings side by side around
+    one centre line. An edge that closes a loop (a Retrain back to its Model) and one to an
+    unknown node are not followed."""
+    ids = [n["id"] for n in nodes]
+    succs = {i: [] for i in ids}
+    for e in edges:
+        if e["source"] in succs and e["target"] in succs and e["source"] != e["target"]:
+            succs[e["source"]].append(e["target"])
+    fed = {t for ts in succs.values() for t in ts}
+    # a depth-first walk from the roots (then from whatever a loop left unreached), in the
+    # nodes' order: an edge back to a node on the walk's path closes a loop
+    forward, state = {i: [] for i in ids}, {}
+    for root in [i for i in ids if i not in fed] + ids:
+        if root in state:
+            continue
+        state[root], stack = "open", [(root, iter(succs[root]))]
+        while stack:
+            nid, rest = stack[-1]
+            nxt = next(rest, None)
+            if nxt is None:
+                state[nid] = "done"
+                stack.pop()
+            elif state.get(nxt) != "open":
+                forward[nid].append(nxt)
+                if nxt not in state:
+                    state[nxt] = "open"
+                    stack.append((nxt, iter(succs[nxt])))
+    feeding = {i: [] for i in ids}
+    for s, ts in forward.items():
+        for t in ts:
+            feeding[t].append(s)
+    depth = dict.fromkeys(ids, 0)
+    for nid in TopologicalSorter(feeding).static_order():
+        depth[nid] = max((depth[s] + 1 for s in feeding[nid]), default=0)
+    rows: dict = {}
+    for nid in ids:
+        rows.setdefault(depth[nid], []).append(nid)
+    widest = max(len(r) for r in rows.values())
+    centre = max(LAYOUT_CENTRE, LAYOUT_CENTRE / 2 + (widest - 1) * LAYOUT_COLUMN / 2)
+    column, where = {}, {}
+    for d in sorted(rows):
+        # under their parents' columns as far as the row's order goes (ties: the nodes' order)
+        row = sorted(rows[d], key=lambda t: sum(column[s] for s in feeding[t]) / max(len(feeding[t]), 1))
+        for k, nid in enumerate(row):
+            column[nid] = k
+            where[nid] = {"x": float(centre + (k - (len(row) - 1) / 2) * LAYOUT_COLUMN),
+                          "y": float(LAYOUT_TOP + d * LAYOUT_ROW)}
+    return [where[i] for i in ids]
 
 
 UNREADABLE = "unreadable"  # the key of what a stored graph held that could not be read

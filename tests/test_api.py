@@ -4,6 +4,7 @@ half-written. No consumer is needed: nothing here runs a job to completion."""
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -57,6 +58,49 @@ def test_workflow_crud(web):
     assert web.get(f"/api/v1/workflows/{copy['id']}").status_code == 404
     check = web.post(f"/api/v1/workflows/{wf['id']}/validate").json()
     assert check["valid"] is True and check["errors"] == {}
+
+
+def test_a_workflow_sent_without_positions_is_laid_out_by_depth_and_given_ones_are_kept(web):
+    """Nodes sent without positions would all stack at 0,0 on the canvas (one node visible):
+    a workflow where none has one gets a row per depth, siblings side by side; positions
+    the user gave are never changed."""
+    def unplaced():
+        graph = valid_graph()
+        graph["nodes"] += [{"id": "m2", "type": "model", "config": {"algorithm": "knn"}},
+                           {"id": "e", "type": "evaluate", "config": {}}]
+        graph["edges"] += [{"source": "s", "target": "m2"}, {"source": "m", "target": "e"}]
+        for n in graph["nodes"]:
+            n.pop("position", None)
+        return graph
+
+    def positions(wf_id):
+        return {n["id"]: (n["position"]["x"], n["position"]["y"])
+                for n in web.get(f"/api/v1/workflows/{wf_id}").json()["graph"]["nodes"]}
+
+    def laid_out(at):
+        assert len(set(at.values())) == len(at)  # no two on one spot
+        ys = {nid: y for nid, (_, y) in at.items()}
+        assert ys["d"] < ys["s"] < ys["m"] == ys["m2"] < ys["e"]  # top to bottom by depth
+        assert 100 <= ys["s"] - ys["d"] <= 160 and 200 <= abs(at["m"][0] - at["m2"][0]) <= 300
+        assert min(x for x, _ in at.values()) >= 0 and min(ys.values()) >= 0
+
+    wf = web.post("/api/v1/workflows", json={"name": "by hand", **unplaced()})
+    assert wf.status_code == 201, wf.text
+    laid_out(positions(wf.json()["id"]))
+    other = web.post("/api/v1/workflows", json={"name": "other"}).json()["id"]  # a PUT lays out alike
+    assert web.put(f"/api/v1/workflows/{other}", json=unplaced()).status_code == 200
+    laid_out(positions(other))
+    r = web.post("/workflows/import", files={"file": ("flow.json", json.dumps(unplaced()).encode(), "application/json")},
+                 follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    laid_out(positions(r.headers["location"].removeprefix("/workflows/")))
+
+    placed = web.post("/api/v1/workflows", json={"name": "placed", **valid_graph()}).json()
+    assert positions(placed["id"]) == {"d": (0, 0), "s": (200, 0), "m": (400, 0)}  # exactly as sent
+    some = valid_graph()
+    some["nodes"][1].pop("position")  # one given: nothing is laid out, the rest stay as sent
+    kept = web.post("/api/v1/workflows", json={"name": "some", **some}).json()
+    assert positions(kept["id"]) == {"d": (0, 0), "s": (0, 0), "m": (400, 0)}
 
 
 def test_structure_save_keeps_configs_and_refuses_forbidden_edges(web):
