@@ -156,6 +156,9 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                            Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—", cls="num"),
                            Td(n.get("reason") or "", cls="small why", data_why=n["node_id"]))
                         for n in nodes], cls="grid durations")
+    # below the metrics and plots, the page's full width: in the metrics' column (261 px at
+    # 1366x768 maximised) it was painted under the plot cards; wider still, it scrolls in its box
+    durations = Div(durations, cls="durations-scroll")
     metrics = [MetricsCard(nid, entry, metrics_registry, model_names)
                for nid, entry in (results.get("metrics") or {}).items()]
     plots = [PlotFigure(job["id"], p, model_names) for p in results.get("plots") or []]
@@ -164,9 +167,10 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     models = TrainedModels(job, node_labels, model_names)
     loops = LoopRounds(job, node_labels)
     return Div(head, *errors, *warnings, *loops, *([board] if board else []), *([models] if models else []),
-               Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")]), durations),
+               Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")])),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),
+               durations,
                *searches,
                id="results-body", data_job=job["id"], data_status=job["status"])
 
