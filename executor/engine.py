@@ -419,7 +419,9 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
     and answers the next round's config of the loop target, or why it stops. Round k > 1 is
     resolved again with that config, so every node of the round has its own cache key
     (nothing of an earlier round is served for it) and the nodes below the loop take the
-    last round's outputs under the last round's keys (`current`)."""
+    last round's outputs under the last round's keys (`current`), or, when the loop stopped
+    without a pass and an earlier round scored better, that round's: its body runs once
+    more with its config (nodes/retrain.py kept_round)."""
     types = node_types()
     first = dict(current["r"].configs.get(loop.target) or {})
     rounds, k, change = [], 1, None
@@ -453,6 +455,15 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
             return
         decision = produced[loop.node][loop.edge.source_port]
         if not isinstance(decision, dict) or "config" not in decision:
+            keep = decision.get("keep") if isinstance(decision, dict) else None
+            if keep is not None and keep != k:  # stopped, keeping an earlier round's model (nodes/retrain.py)
+                kept = next(x for x in rounds if x["round"] == keep)
+                workflow = with_config(current["workflow"], loop.target, kept["config"])
+                nxt = resolve(workflow, dataset_facts=dataset_facts)
+                current.update(workflow=workflow, r=nxt, plans=cache_plan(nxt) if caching else {})
+                tag = {"round": keep, "rounds": loop.bound}  # that round's body again: served by the
+                for nid in loop.body:  # cache when it is on, trained again as it was (its seeds) when not
+                    step(nid, nxt, current["plans"], tag)
             return  # stopped: its completed status says why
         workflow = with_config(current["workflow"], loop.target, decision["config"])
         nxt = resolve(workflow, dataset_facts=dataset_facts)

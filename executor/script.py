@@ -156,7 +156,8 @@ def _export_loop(part: _Parts, loop, graph: dict, r, dataset_facts) -> None:
     with that round's config of the loop target (as the run resolved it again), the exit's
     decision checked against the run's, and the loop node's part as what it decided. The
     script does not decide the rounds again: it trains the run's, and says when a gate's
-    decision differs from the run's. The nodes below take the last round's outputs."""
+    decision differs from the run's. The nodes below take the last round's outputs, or the
+    round the run kept (an earlier, better one: its body once more, as the run did)."""
     ran = part.runs.get(loop.node) or {}
     rounds = [x for x in (ran.get("output") or {}).get("rounds") or [] if isinstance(x, dict)]
     loop_label = part.label(loop.node, r.graph.nodes[loop.node])
@@ -180,9 +181,12 @@ def _export_loop(part: _Parts, loop, graph: dict, r, dataset_facts) -> None:
     part.body += [*_section(f"{loop_label}: its loop ({nt.summary(r.configs.get(loop.node) or {})})"),
                   f"# The run made {len(rounds)} round(s) of this loop, which ended: {ran.get('message') or 'see below'}.",
                   "# The script trains each round with the config the run gave it and checks each gate's decision",
-                  "# against the run's; it does not decide the rounds again. The nodes below take the last round's."]
+                  "# against the run's; it does not decide the rounds again. The nodes below take the last round's"
+                  "# (or the one the run kept, trained once more at the end)."]
+    keep = (ran.get("output") or {}).get("keep")
+    kept = next((x for x in rounds if x["round"] == keep), None) if keep != rounds[-1]["round"] else None
     for i, this in enumerate(rounds):
-        last = i == len(rounds) - 1
+        last = i == len(rounds) - 1 and kept is None
         rr = r if this["round"] == 1 else resolve(with_config(graph, loop.target, this["config"]),
                                                    dataset_facts=dataset_facts)
         heading = f": round {this['round']} of {loop.bound}" + (f" ({this['change']})" if this.get("change") else "")
@@ -191,8 +195,8 @@ def _export_loop(part: _Parts, loop, graph: dict, r, dataset_facts) -> None:
         exit_part = part.exported.get(loop.exit.source)
         said = (this.get("verdict") or {}).get("message") or ("pass" if this.get("passed") else "fail")
         part.body.extend(_section(f"{loop_label}: after round {this['round']} of {loop.bound}"))
-        decided = ran.get("message") if last else (f"round {this['round']} of {loop.bound} failed; round "
-                                                   f"{this['round'] + 1}: {rounds[i + 1].get('change')}")
+        decided = ran.get("message") if i == len(rounds) - 1 else (
+            f"round {this['round']} of {loop.bound} failed; round {this['round'] + 1}: {rounds[i + 1].get('change')}")
         part.body += [f"# the run: {said}", f"# {loop_label}: {decided}"]
         if exit_part is not None and exit_part.names.get("port"):
             taken = "!=" if this.get("passed") else "=="
@@ -200,6 +204,11 @@ def _export_loop(part: _Parts, loop, graph: dict, r, dataset_facts) -> None:
                        f"decided otherwise than in the run ({said}); the script carries on with the run's rounds.")
             part.body += [f"if not ({exit_part.names['port']} {taken} {exit_port!r}):", f"    note({differs!r})"]
         part.body.append(f"note({loop_label + ': ' + str(decided)!r})")
+    if kept is not None:  # the run stopped keeping an earlier round: its body once more, as the run did
+        rr = r if kept["round"] == 1 else resolve(with_config(graph, loop.target, kept["config"]),
+                                                   dataset_facts=dataset_facts)
+        for nid in loop.body:
+            part.node(nid, rr, None, f": round {kept['round']} of {loop.bound}, kept (the best)")
 
 
 def _versions(libraries) -> list[str]:

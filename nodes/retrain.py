@@ -3,7 +3,9 @@ edge): its output is a loop edge to the Model node it retrains. After each faile
 decides, from the rounds so far (`ctx.loop`), whether the next round runs and with what
 change to the Model's config: more Optuna trials, or the next algorithm from the user's
 list. The loop stops at a pass (the engine sees the Fail port empty), at Max rounds, or when
-a round does not improve on the one before (unless that is switched off).
+a round does not improve on the one before (unless that is switched off). A loop that stops
+without a pass hands on its best round's model (`kept_round`), which the engine runs once
+more (from the cache when it is on), not the last round's whatever it scored.
 
 The graph module refuses a loop whose Retrain gives no bound (NODE.loop.bound); Max rounds
 is a whole number from 1 to MAX_ROUNDS, so every loop ends.
@@ -117,19 +119,46 @@ def _decide(config: dict, state, verdict: dict) -> dict:
     k, n = state.round, state.bound
     shown = str(verdict.get("message", "")).rsplit(": ", 1)[0]
     if k >= n:
-        return {"stop": f"stopped after round {k} of {n}: {shown}".rstrip(": ")}
+        return _stop(f"stopped after round {k} of {n}: {shown}".rstrip(": "), state.rounds)
     if config.get("stop_if_no_better", True) and len(state.rounds) >= 2:
         before = state.rounds[-2].get("verdict") or {}
         value, prev = verdict.get("value"), before.get("value")
         if isinstance(value, (int, float)) and isinstance(prev, (int, float)) and not _better(
                 value, prev, verdict.get("direction", "higher")):
             sign = "≤" if verdict.get("direction", "higher") == "higher" else "≥"
-            return {"stop": f"round {k} did not improve on round {k - 1} ({value:.3f} {sign} {prev:.3f})"}
+            return _stop(f"round {k} did not improve on round {k - 1} ({value:.3f} {sign} {prev:.3f})", state.rounds)
     escalated = escalate(config, state.first_config, state.config, k + 1)
     if isinstance(escalated, str):
-        return {"stop": f"stopped after round {k} of {n}: {escalated}"}
+        return _stop(f"stopped after round {k} of {n}: {escalated}", state.rounds)
     new, change = escalated
     return {"config": new, "change": change, "message": f"round {k} of {n} failed ({shown}); round {k + 1}: {change}"}
+
+
+def kept_round(rounds: list) -> int | None:
+    """The round whose model a loop that stopped without a pass leaves to the nodes below:
+    the one with the best value of the gate's metric (the earliest of equals: a later round
+    that did not improve on it is not kept), None when no round has a value. The last round
+    was kept before, so a loop that stopped because round 2 did not improve handed on round
+    2's worse model (found by a new user)."""
+    scored = [(x["round"], (x.get("verdict") or {}).get("value"), (x.get("verdict") or {}).get("direction", "higher"))
+              for x in rounds]
+    scored = [(r, v, d) for r, v, d in scored if isinstance(v, (int, float)) and v == v]
+    if not scored:
+        return None
+    best = scored[0]
+    for this in scored[1:]:
+        if _better(this[1], best[1], this[2]):
+            best = this
+    return best[0]
+
+
+def _stop(said: str, rounds: list) -> dict:
+    keep = kept_round(rounds)
+    if keep is None or keep == rounds[-1]["round"]:
+        return {"stop": said}
+    value = next(x["verdict"]["value"] for x in rounds if x["round"] == keep)
+    return {"stop": f"{said}; round {keep}'s model is kept, the best of the {len(rounds)} rounds ({value:.3f})",
+            "keep": keep}
 
 
 def output_summary(decision: dict) -> dict:

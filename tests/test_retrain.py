@@ -106,11 +106,13 @@ def test_a_loop_that_never_passes_stops_at_its_bound(app):
     retrain = node(job, "r")
     rounds = retrain["output"]["rounds"]
     assert [x["round"] for x in rounds] == [1, 2, 3] and not any(x["passed"] for x in rounds)
-    last = rounds[-1]["verdict"]["value"]
-    assert retrain["message"] == f"stopped after round 3 of 3: accuracy {last:.3f} < 0.999"
-    assert job["results"]["nodes"]["m"]["round"] == 3
+    values = [x["verdict"]["value"] for x in rounds]
+    keep = values.index(max(values)) + 1  # the best round, the earliest of equals, is handed on
+    kept = "" if keep == 3 else f"; round {keep}'s model is kept, the best of the 3 rounds ({values[keep - 1]:.3f})"
+    assert retrain["message"] == f"stopped after round 3 of 3: accuracy {values[-1]:.3f} < 0.999{kept}"
+    assert job["results"]["nodes"]["m"]["round"] == keep
     deploy = node(job, "x")
-    assert deploy["status"] == "skipped" and f"accuracy {last:.3f} < 0.999: fail" in deploy["message"]
+    assert deploy["status"] == "skipped" and f"accuracy {values[keep - 1]:.3f} < 0.999: fail" in deploy["message"]
     assert call(app.base, "/api/v1/deployments/never")[0] == 404
 
 
@@ -122,8 +124,43 @@ def test_a_round_that_does_not_improve_stops_the_loop(app):
     assert [x["round"] for x in rounds] == [1, 2]
     a, b = rounds[0]["verdict"]["value"], rounds[1]["verdict"]["value"]
     assert b <= a  # this split: both 0.978
-    assert retrain["message"] == f"round 2 did not improve on round 1 ({b:.3f} ≤ {a:.3f})"
+    # the nodes below take round 1's model, not the round that did not improve on it (they took
+    # the last round's, a worse model when it scored lower: found by a new user)
+    assert retrain["message"] == (f"round 2 did not improve on round 1 ({b:.3f} ≤ {a:.3f}); round 1's model is kept, "
+                                  f"the best of the 2 rounds ({a:.3f})")
+    assert retrain["output"]["keep"] == 1
+    assert job["results"]["nodes"]["m"]["round"] == 1
+    assert job["results"]["metrics"]["e"]["values"]["accuracy"] == a
+    [model] = call(app.base, f"/api/v1/jobs/{job['id']}/models")[1]["models"]
+    assert model["algorithm"] == "logistic_regression"
+
+
+def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp_path):
+    """Rounds 0.667 (a stump), then logistic regression 0.978, then a tree no better: stopped
+    at its bound, the loop hands on its best round's model (the earliest of equals), and
+    the exported script trains that round once more and prints the run's metrics."""
+    import subprocess
+    import sys
+
+    job = run(app.base, looped(WEAK, {"escalation": "algorithm", "algorithms": "logistic_regression, decision_tree",
+                                      "max_rounds": 3, "stop_if_no_better": False}, 0.999))
+    retrain = node(job, "r")
+    values = [x["verdict"]["value"] for x in retrain["output"]["rounds"]]
+    assert len(values) == 3 and values[1] > values[0] and values[1] >= values[2], values
+    assert retrain["output"]["keep"] == 2 and retrain["message"].endswith(
+        f"; round 2's model is kept, the best of the 3 rounds ({values[1]:.3f})")
     assert job["results"]["nodes"]["m"]["round"] == 2
+    assert job["results"]["metrics"]["e"]["values"]["accuracy"] == values[1]
+    with urllib.request.urlopen(f"{app.base}/api/v1/jobs/{job['id']}/script", timeout=60) as r:
+        (tmp_path / "run.py").write_bytes(r.read())
+    with urllib.request.urlopen(f"{app.base}/api/v1/datasets/iris/download?format=csv", timeout=60) as r:
+        (tmp_path / "iris.csv").write_bytes(r.read())
+    out = subprocess.run([sys.executable, "run.py", "iris.csv", "--json"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    printed = json.loads(out.stdout)
+    assert abs(printed["metrics"]["e"]["values"]["accuracy"] - values[1]) <= 1e-9, printed
+    assert printed["metrics"]["e"]["algorithm"] == "logistic_regression"
 
 
 @pytest.fixture(scope="module")
@@ -143,16 +180,19 @@ def test_each_round_of_a_search_has_its_own_cache_key(cached_app):
     job = run(app.base, graph)
     rounds = node(job, "r")["output"]["rounds"]
     assert [x["change"] for x in rounds] == [None, "Optuna trials 2 → 4"]
-    assert node(job, "m")["output"]["optuna"]["n_trials"] == 4
+    keep = node(job, "r")["output"].get("keep")  # round 1, when round 2's search did no better
+    trials = {1: 2, 2: 4}[keep or 2]
+    assert node(job, "m")["output"]["optuna"]["n_trials"] == trials
     statuses = [(e["round"], e["status"]) for e in events(app.base, job["id"])
                 if e["type"] == "node_status" and e["node_id"] == "m" and e["status"] != "running"]
-    assert statuses == [(1, "completed"), (2, "completed")]
+    # a kept earlier round runs once more at the end: served by the cache, its own model
+    assert statuses == [(1, "completed"), (2, "completed")] + ([(keep, "cached")] if keep else [])
     again = run(app.base, graph, job["workflow_id"])
     evs = events(app.base, again["id"])
     statuses = [(e["round"], e["status"]) for e in evs
                 if e["type"] == "node_status" and e["node_id"] == "m" and e["status"] != "running"]
-    assert statuses == [(1, "cached"), (2, "cached")]
-    assert node(again, "m")["output"]["optuna"]["n_trials"] == 4
+    assert statuses == [(1, "cached"), (2, "cached")] + ([(keep, "cached")] if keep else [])
+    assert node(again, "m")["output"]["optuna"]["n_trials"] == trials
     assert node(again, "r")["message"] == node(job, "r")["message"]
 
 
