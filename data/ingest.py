@@ -624,22 +624,21 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
 
 
 def _read_label_column_again(with_totals, table, how, forced: set):
-    """A totals row's label in a column of numbers or dates ("Summe" under whole numbers,
-    say) kept that column text when it was read: with the row gone, the column is read
+    """A summary row's label in a column of numbers or dates ("Summe" under whole numbers,
+    say) kept that column text when it was read: with the rows gone, the column is read
     again from its text, and its notice is the new reading's (the old one named the label)."""
     import pyarrow as pa
 
-    last = with_totals.num_rows - 1
+    dropped = with_totals.slice(table.num_rows)
     columns = list(table.columns)
     for i, field in enumerate(table.schema):
         if field.name in forced or not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
             continue
-        cell = with_totals.column(i)[last].as_py()
-        if cell is None or not reading.TOTAL_LABEL.fullmatch(cell.strip().rstrip(":").strip()):
+        if not any(reading.summary_label(cell) for cell in dropped.column(i).to_pylist()):
             continue
         got = values.convert(field.name, table.column(i), how.decimal)
         if pa.types.is_string(got.array.type) or pa.types.is_large_string(got.array.type):
-            continue  # text without the label too: as it was read
+            continue  # text without the labels too: as it was read
         columns[i] = got.array
         how.notices = [n for n in how.notices if n.get("column") != field.name]
         if got.notice:
