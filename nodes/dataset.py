@@ -64,14 +64,17 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
     why = col.get("id_reason") or "different in every row"
     every_row = why in ("different in every row", "a row number", "row names")
     if problem_type == "classification":
+        once = (f"{name!r} is different in every row (an id), so no class would be seen twice: "
+                "choose another target column.")
         if role == "id" and every_row:
-            return (f"{name!r} is different in every row (an id), so no class would be seen twice: "
-                    "choose another target column.")
+            return once
         if role == "id":
             return f"{name!r} is an id ({why}): predicting it means nothing. Choose another target column."
         if numeric and not col.get("integer_valued", True) and (unique or 0) > 10:
             return (f"{name!r} is a continuous number ({unique:,} distinct values): choose regression to predict "
                     "it, or a column with a few classes.")
+        if tables.every_value_once(col, n_rows):  # a few rows of names, too few for id_reason to say id
+            return once
         if unique and unique > MAX_CLASSES:
             what = "whole numbers" if numeric else "values"
             return (f"{name!r} has {unique:,} distinct {what}, too many to be classes (at most {MAX_CLASSES}): "

@@ -243,11 +243,24 @@ def one_class_in_practice(col: dict) -> bool:
     return top[1][1] < FEW_CLASS_ROWS and top[0][1] >= ONE_CLASS_SHARE * rows
 
 
-def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | None:
+def every_value_once(col: dict, n_rows: int | None) -> bool:
+    """Whether a profiled column holds a different value in every row that has one (more
+    than 2 such rows): as classes, none would be seen twice, whatever its role says (a
+    short text such as a branch name, 14 values in 14 rows, is profiled categorical, not an
+    id, below id_reason's 20 rows). Unknown without the row count."""
+    if n_rows is None:
+        return False
+    seen = n_rows - (col.get("missing") or 0)
+    return seen > 2 and (col.get("unique") or 0) == seen
+
+
+def _target_score(col: dict, position: int, n_cols: int, names: set, n_rows: int | None = None) -> float | None:
     """How likely a profiled column is the target; None: it cannot be one."""
     role, unique = col.get("role"), col.get("unique") or 0
     if role in ("id", "datetime", "text") or unique <= 1 or (col.get("missing_pct") or 0) > 50:
         return None
+    if suggest_problem_type(col) == "classification" and every_value_once(col, n_rows):
+        return None  # the Dataset node refuses it (nodes.dataset.target_problem)
     if one_class_in_practice(col) or (role == "categorical" and unique > MAX_CLASS_LABELS):
         return None  # one class but a few rows, or more classes than a class column has
     name = str(col["name"]).lower().replace(" ", "_").replace(".", "_")
@@ -277,11 +290,12 @@ def _target_score(col: dict, position: int, n_cols: int, names: set) -> float | 
     return score
 
 
-def suggest_target(columns: list[dict]) -> str | None:
-    """The most likely target among profiled columns (see _target_score)."""
+def suggest_target(columns: list[dict], n_rows: int | None = None) -> str | None:
+    """The most likely target among profiled columns (see _target_score) of a table of
+    n_rows rows."""
     names = {str(c["name"]).lower() for c in columns}
     scored = [(score, -i, c["name"]) for i, c in enumerate(columns)
-              if (score := _target_score(c, i, len(columns), names)) is not None]
+              if (score := _target_score(c, i, len(columns), names, n_rows)) is not None]
     return max(scored)[2] if scored else None
 
 
@@ -342,7 +356,7 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
             col["id_reason"] = id_reason(s, n, unique, first=i == 0) or (
                 "the file's row names" if ROW_NAMES.fullmatch(str(name)) else "marked an id on the dataset page")
         columns.append(col)
-    suggested = target or suggest_target(columns)
+    suggested = target or suggest_target(columns, n)
     by_name = {c["name"]: c for c in columns}
     return {"n_rows": n, "n_cols": int(df.shape[1]), "memory_bytes": int(df.memory_usage(deep=True).sum()),
             "columns": columns, "suggested_target": suggested,

@@ -148,6 +148,36 @@ def test_an_id_chosen_as_the_target_is_refused_with_why():
     assert "is an id (named as an id, 79 distinct values)" in message
 
 
+def test_a_few_rows_of_names_are_never_suggested_as_classes_and_are_refused_as_an_id():
+    """A new user's 14 branches, one row each: `Filiale` is too short for id_reason (under
+    20 rows) and is profiled categorical, yet as classes none would be seen twice. It is not
+    suggested (a numeric column is, for regression), choosing it is refused with the id's
+    sentence, and a run is stopped at the Dataset node; with a gap its other rows still count."""
+    from nodes.dataset import target_refusal
+
+    df = pd.DataFrame({"Filiale": [f"Filiale {c}" for c in "ABCDEFGHIJKLMN"], "Monat": ["Jan", "Feb"] * 7,
+                       "Umsatz": [250.5 + 44 * i for i in range(14)], "Kosten": [100.25 + 9 * i for i in range(14)]})
+    prof = tables.profile(df)
+    cols = {c["name"]: c for c in prof["columns"]}
+    assert cols["Filiale"]["role"] == "categorical" and prof["suggested_target"] != "Filiale"
+    assert prof["suggested_target"] == "Kosten" and prof["suggested_problem_type"] == "regression"
+    said = ("'Filiale' is different in every row (an id), so no class would be seen twice: choose another target "
+            "column.")
+    assert target_refusal(prof["columns"], "Filiale", "classification", 14) == said
+    result = run_workflow(workflow("Filiale", "classification"), lambda e: None, load_dataset=lambda _: df.copy(),
+                          dataset_facts=lambda _: {"columns": prof["columns"], "n_rows": 14, "name": "t"})
+    assert result["status"] != "completed" and said in str(result.get("error")), result.get("error")
+    gap = df.assign(Filiale=[None, *df["Filiale"][1:]])
+    prof = tables.profile(gap)
+    assert prof["suggested_target"] != "Filiale"
+    assert target_refusal(prof["columns"], "Filiale", "classification", 14) == said
+    # two rows of each name are classes seen twice; three rows are the least to refuse
+    twice = pd.concat([df, df], ignore_index=True)
+    assert target_refusal(tables.profile(twice)["columns"], "Filiale", "classification", 28) is None
+    small = df.head(2)
+    assert target_refusal(tables.profile(small)["columns"], "Filiale", "classification", 2) is None
+
+
 # --------------------------------------------------------------------------- the run
 def workflow(target, problem_type, algorithm=None, split=None, metrics=None):
     algorithm = algorithm or ("random_forest" if problem_type == "classification" else "ridge")
