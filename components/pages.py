@@ -351,7 +351,7 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
     shown_target = refused.get("target", target) if refused else target
     shown_type = refused.get("problem_type", problem_type) if refused else problem_type
     if not refused and problem_type == suggest_problem_type(next((c for c in prof["columns"] if c["name"] == target),
-                                                                 None)):
+                                                                 None), prof.get("n_rows")):
         # the type the target implies is shown as Auto: a new target then brings its own (it showed
         # Regression, and choosing a text target alone was refused as not numeric)
         shown_type = "auto"

@@ -651,7 +651,7 @@ class Store:
                 raise NotFound(f"No dataset {quoted(dataset_id)}.")
             columns, n_rows = (row["profile"] or {}).get("columns", []), row["n_rows"]
         if problem_type == "auto":
-            problem_type = suggest_problem_type(next((c for c in columns if c["name"] == target), None)) \
+            problem_type = suggest_problem_type(next((c for c in columns if c["name"] == target), None), n_rows) \
                 if target else "clustering"
         problem = target_refusal(columns, target, problem_type, n_rows)
         if problem:

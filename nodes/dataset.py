@@ -317,9 +317,10 @@ def reconcile(config: dict, old: dict, design: Design) -> dict:
     old_target, new_target = old.get("target_column"), config.get("target_column")
     chosen_now = config.get("problem_type") != old.get("problem_type")
     if new_target != old_target and new_target and columns and not chosen_now:
-        suggested_before = tables.suggest_problem_type(columns.get(old_target)) if old_target else None
+        n_rows = (design.dataset or {}).get("n_rows")
+        suggested_before = tables.suggest_problem_type(columns.get(old_target), n_rows) if old_target else None
         if old_target is None or old.get("problem_type") in (None, suggested_before):
-            config = {**config, "problem_type": tables.suggest_problem_type(columns.get(new_target))}
+            config = {**config, "problem_type": tables.suggest_problem_type(columns.get(new_target), n_rows)}
     if config.get("problem_type") == "clustering" and not config.get("target_column"):
         config = {**config, "target_column": None}
     return follow_target(config, old)

@@ -259,7 +259,7 @@ def _target_score(col: dict, position: int, n_cols: int, names: set, n_rows: int
     role, unique = col.get("role"), col.get("unique") or 0
     if role in ("id", "datetime", "text") or unique <= 1 or (col.get("missing_pct") or 0) > 50:
         return None
-    if suggest_problem_type(col) == "classification" and every_value_once(col, n_rows):
+    if suggest_problem_type(col, n_rows) == "classification" and every_value_once(col, n_rows):
         return None  # the Dataset node refuses it (nodes.dataset.target_problem)
     if one_class_in_practice(col) or (role == "categorical" and unique > MAX_CLASS_LABELS):
         return None  # one class but a few rows, or more classes than a class column has
@@ -299,14 +299,15 @@ def suggest_target(columns: list[dict], n_rows: int | None = None) -> str | None
     return max(scored)[2] if scored else None
 
 
-def suggest_problem_type(col: dict | None) -> str:
-    """classification for text, bools and whole numbers with at most 20 values; regression
-    for other numbers; clustering without a target."""
+def suggest_problem_type(col: dict | None, n_rows: int | None = None) -> str:
+    """classification for text, bools and whole numbers with at most 20 values (unless each
+    is in one row only, of a table of `n_rows`: women's 15 weights are amounts, not 15
+    classes); regression for other numbers; clustering without a target."""
     if not col:
         return "clustering"
     if col.get("role") not in ("numeric", "id") or str(col.get("dtype")) == "bool":
         return "classification"
-    if col.get("integer_valued") and (col.get("unique") or 0) <= 20:
+    if col.get("integer_valued") and (col.get("unique") or 0) <= 20 and not every_value_once(col, n_rows):
         return "classification"
     return "regression"
 
@@ -360,7 +361,7 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
     by_name = {c["name"]: c for c in columns}
     return {"n_rows": n, "n_cols": int(df.shape[1]), "memory_bytes": int(df.memory_usage(deep=True).sum()),
             "columns": columns, "suggested_target": suggested,
-            "suggested_problem_type": suggest_problem_type(by_name.get(suggested))}
+            "suggested_problem_type": suggest_problem_type(by_name.get(suggested), n)}
 
 
 def sorted_labels(labels) -> list:

@@ -176,6 +176,15 @@ def test_a_few_rows_of_names_are_never_suggested_as_classes_and_are_refused_as_a
     assert target_refusal(tables.profile(twice)["columns"], "Filiale", "classification", 28) is None
     small = df.head(2)
     assert target_refusal(tables.profile(small)["columns"], "Filiale", "classification", 2) is None
+    # whole numbers each in one row are amounts, not classes: R's women (15 weights) suggests
+    # regression on weight, where it suggested 15 classes and, refused so, would suggest nothing
+    women = pd.DataFrame({"height": range(58, 73), "weight": [115, 117, 120, 123, 126, 129, 132, 135, 139, 142,
+                                                              146, 150, 154, 159, 164]})
+    prof = tables.profile(women)
+    assert (prof["suggested_target"], prof["suggested_problem_type"]) == ("weight", "regression")
+    counts = pd.DataFrame({"grade": [1, 2, 3, 1, 2, 3, 1, 2, 3, 1], "x": [0.5 * i for i in range(10)]})
+    assert tables.suggest_problem_type({c["name"]: c for c in tables.profile(counts)["columns"]}["grade"], 10) == \
+        "classification"  # repeated whole numbers are still classes
 
 
 # --------------------------------------------------------------------------- the run
