@@ -46,7 +46,7 @@ from functools import cache
 from data.disk import DiskFull
 from executor.cache import plan as cache_plan
 from nodes import graph as graphs
-from nodes.base import MODEL, Cancelled, Design, LoopRound, NodeError, RunContext, Upstream
+from nodes.base import MODEL, Cancelled, Design, LoopRound, NodeError, NodeSkipped, RunContext, Upstream
 from nodes.graph import GRAPH, Graph
 from nodes.registry import node_types
 from plugins import tables
@@ -613,6 +613,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         except NodeError as e:
             finish(nid, "failed", tag, message=str(e), traceback=traceback.format_exc(), duration=took(),
                    warnings=node_warnings_)
+            return
+        except NodeSkipped as e:
+            finish(nid, "skipped", tag, message=f"Skipped: {e}", duration=took(), warnings=node_warnings_)
             return
         except MemoryError as e:  # only this node's job is stopped; the app and other jobs carry on
             what = f" ({e})" if str(e) else ""

@@ -72,6 +72,11 @@ class NodeError(Exception):
     """A node could not run; the message is shown to the user on the node."""
 
 
+class NodeSkipped(Exception):
+    """A node that cannot do its work where the workflow runs and is skipped, saying why: not
+    a failure of the run (a Deploy node run by the CLI, which has no model registry)."""
+
+
 class Cancelled(Exception):
     """The job was cancelled; raised by `RunContext.check_cancelled`."""
 

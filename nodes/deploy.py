@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from nodes.base import METRICS, MODEL, Exported, Fingerprint, NodeError, NodeType, Port, Upstream
+from nodes.base import METRICS, MODEL, Exported, Fingerprint, NodeSkipped, NodeType, Port, Upstream
 from plugins.params import Param, quoted, validate_params
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -45,8 +45,9 @@ def validate(config: dict, upstream: Upstream):
 def run(config: dict, inputs: dict, ctx) -> dict:
     given = inputs["model"]
     model = getattr(given, "model", given)  # an evaluated model (a gate's Pass) or a model
-    if ctx.register_model is None:
-        raise NodeError("Deploying needs the app's model registry: run this workflow in the app.")
+    if ctx.register_model is None:  # the CLI: the run's metrics stand, nothing is deployed
+        raise NodeSkipped(f"nothing is deployed here (no model registry): run the workflow in the app, or deploy "
+                          f"the model from a run's results there, to make a version of {config['name']}.")
     return ctx.register_model(config["name"], model)
 
 

@@ -158,10 +158,11 @@ def run(config: dict, inputs: dict, ctx) -> dict:
     if not isinstance(value, (int, float)) or value != value:
         raise NodeError(f"The gate cannot judge the model: {key} has no value ({value!r}).")
     judged = verdict(key, float(value), float(config["threshold"]), registry.metrics()[key].direction)
-    if config.get("min_improvement") is not None:
-        if ctx.production_metric is None:
-            raise NodeError("Comparing with a production version needs the app's model registry: run this workflow "
-                            "in the app.")
+    if config.get("min_improvement") is not None and ctx.production_metric is None:  # the CLI, as a script does
+        judged = {**judged, "compared_with": None,
+                  "message": f"{judged['message']} (no model registry here to compare with {config['deployment']}'s "
+                             "production version: decided on the threshold alone)"}
+    elif config.get("min_improvement") is not None:
         task = {"target": evaluation.model.split.target, "problem_type": evaluation.model.problem_type}
         judged = compared(judged, ctx.production_metric(config["deployment"], key, task), config["deployment"],
                           float(config["min_improvement"]))

@@ -151,3 +151,30 @@ def test_each_wrong_path_exits_2_with_a_sentence_before_anything_runs(tmp_path, 
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert said in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
     assert " scored " not in proc.stdout  # nothing ran
+
+
+def test_a_workflow_with_a_gate_and_deploy_runs_without_an_app_and_deploys_nothing(tmp_path, flowers):
+    """A workflow exported from the app with Gate (beat production) → Deploy ended the CLI run
+    as failed ("Deploying needs the app's model registry") after every metric was computed
+    (found by a new user). The Gate now judges on its threshold alone and says so, as the
+    exported script does; Deploy is skipped with its reason; the run succeeds."""
+    nodes, edges = chain("", dataset_id="some_upload_elsewhere", target="species")
+    nodes += [{"id": "g", "type": "gate", "config": {"metric": "accuracy", "threshold": 0.5,
+                                                     "deployment": "flowers", "min_improvement": 0.01}},
+              {"id": "x", "type": "deploy", "config": {"name": "flowers"}}]
+    edges += [{"source": "e", "target": "g"}, {"source": "g", "source_port": "pass", "target": "x"}]
+    wf = write_workflow(tmp_path, (nodes, edges))
+    proc = cli(tmp_path, wf, "--data", flowers, "--json")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    final = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            event = json.loads(line)
+            if event["type"] == "node_status" and event.get("status") not in ("running",):
+                final[event["node_id"]] = event
+    assert final["g"]["status"] == "completed" and final["g"]["message"].endswith(
+        "(no model registry here to compare with flowers's production version: decided on the threshold alone)")
+    assert final["x"]["status"] == "skipped" and final["x"]["message"] == (
+        "Skipped: nothing is deployed here (no model registry): run the workflow in the app, or deploy the model "
+        "from a run's results there, to make a version of flowers.")
+    assert not (tmp_path / "no-home").exists()
