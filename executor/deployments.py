@@ -416,6 +416,9 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
     `scratch`: where a CSV body is read from."""
     if content_type == "text/csv":
         return csv_frame(body, limits, charset, scratch)
+    if content_type not in ("application/json", ""):  # refused here, not before the route: logged as any request
+        raise Invalid(f"Send the rows as JSON (Content-Type: application/json, {{\"records\": [...]}}) or as CSV "
+                      f"(Content-Type: text/csv), not {content_type[:80]}.", status=415)
     parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
     return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits)
 

@@ -378,25 +378,31 @@ def test_every_request_is_logged_with_its_latency_in_parts_and_counted_in_the_st
     assert predict(app.base, "iris", rows(2))[0] == 401
     assert predict(app.base, "iris", [{"colour": "blue"}], key["key"])[0] == 422
     assert predict(app.base, "nobody-here", rows(1), key["key"])[0] == 404  # no such deployment: nothing to log on
+    # a body of another type is refused by the endpoint, in its log, naming both types it takes
+    status, _, text = predict_body(app.base, "iris", b"<rows/>", "application/xml", key["key"])
+    assert status == 415 and json.loads(text)["detail"] == (
+        'Send the rows as JSON (Content-Type: application/json, {"records": [...]}) or as CSV '
+        "(Content-Type: text/csv), not application/xml."), text
     after = details(app.base, "iris")["stats"]
-    assert after["requests"] - before["requests"] == 4
+    assert after["requests"] - before["requests"] == 5
     assert after["rows_scored"] - before["rows_scored"] == 12
-    assert after["per_hour"][-1]["requests"] - before["per_hour"][-1]["requests"] == 4
+    assert after["per_hour"][-1]["requests"] - before["per_hour"][-1]["requests"] == 5
     assert len(after["per_hour"]) == 24 and after["window_hours"] == 24 and after["log_kept"] == 100_000
     grew = {s: n - before["errors_by_status"].get(s, 0) for s, n in after["errors_by_status"].items()}
-    assert {s: n for s, n in grew.items() if n} == {"401": 1, "422": 1}
-    assert after["recent_errors"][0]["status"] == 422 and "colour" in after["recent_errors"][0]["error"]
-    assert after["recent_errors"][0]["key_prefix"] == key["prefix"]
+    assert {s: n for s, n in grew.items() if n} == {"401": 1, "415": 1, "422": 1}
+    assert after["recent_errors"][1]["status"] == 422 and "colour" in after["recent_errors"][1]["error"]
+    assert after["recent_errors"][0]["status"] == 415 and after["recent_errors"][0]["key_prefix"] == key["prefix"]
     for part in ("total", "parse", "validate", "predict"):
         p = after["latency_ms"][part]
         assert 0 <= p["p50"] <= p["p95"] <= p["p99"], (part, p)
     db = sqlite3.connect(Path(app.home) / "playground.db")
     db.row_factory = sqlite3.Row
     logged = [dict(r) for r in db.execute("SELECT * FROM prediction_log WHERE deployment = 'iris' ORDER BY id DESC "
-                                          "LIMIT 4")][::-1]
+                                          "LIMIT 5")][::-1]
     db.close()
     assert [(r["status"], r["rows"], r["key_prefix"]) for r in logged] == [
-        (200, 5, key["prefix"]), (200, 7, key["prefix"]), (401, None, None), (422, 1, key["prefix"])]
+        (200, 5, key["prefix"]), (200, 7, key["prefix"]), (401, None, None), (422, 1, key["prefix"]),
+        (415, None, key["prefix"])]
     ok = logged[0]
     assert ok["version"] is not None and ok["total_ms"] >= ok["parse_ms"] + ok["validate_ms"] + ok["predict_ms"] > 0
     assert logged[3]["predict_ms"] is None and logged[3]["validate_ms"] is None  # refused while checking the rows
