@@ -479,8 +479,9 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     entry["validate_ms"] = _ms(t)
     t = time.perf_counter()
     proba = card.get("classes") is not None and hasattr(model, "predict_proba")
-    if as_csv:
-        out = playground_runtime.predictions(model, X, proba=proba)
+    if as_csv:  # the rows' id columns first, as predict.py and Score a file write them
+        out = playground_runtime.with_row_ids(playground_runtime.predictions(model, X, proba=proba), frame,
+                                              card.get("id_columns") or [])
         entry["predict_ms"] = _ms(t)
         return out.to_csv(index=False)
     predicted, probabilities = playground_runtime.predicted(model, X, proba=proba)

@@ -266,6 +266,12 @@ def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_
     assert out.returncode == 0, out.stderr[-2000:]
     app_csv, _ = app_score(web, job["id"], "m", new_rows, proba=True)
     assert out.stdout == app_csv
+    # the deployment's CSV answer too, ids first (it left them out: found by a new user)
+    key = web.post("/api/v1/keys", json={"name": "shop"}).json()["key"]
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "shop"}).status_code == 201
+    served = web.post("/api/v1/deployments/shop/predict", content=new_rows.read_bytes(),
+                      headers={"Content-Type": "text/csv", "Accept": "text/csv", "Authorization": f"Bearer {key}"})
+    assert served.status_code == 200 and served.text == out.stdout, served.text[:500]
     X = fresh.drop(columns=["churned", "customer"]).assign(signup=pd.to_datetime(fresh["signup"]))
     want = pipeline.predict_proba(X)
     got = pd.read_csv(io.StringIO(out.stdout))
