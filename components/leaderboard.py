@@ -134,7 +134,10 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
                        data_rank=str(i + 1), data_evaluate=e["node_id"], data_below_baseline="1" if below else None))
     baseline = next((e["baseline"] for e in entries if e.get("baseline")), None)
     if baseline:
-        body.append(Tr(Td(""), Td("Baseline", Span(" most frequent class / mean", cls="faint")),
+        kinds = {t for k in keys if k in metrics_registry for t in metrics_registry[k].problem_types}
+        trivial = ("the training rows' mean" if kinds == {"regression"} else
+                   "the most frequent class" if kinds == {"classification"} else "most frequent class / mean")
+        body.append(Tr(Td(""), Td("Baseline", Span(f" {trivial}", cls="faint")),
                        *[Td(fmt_number(baseline.get(k))) for k in keys], Td("—"), Td("—"), cls="baseline",
                        data_baseline="1"))
     rocs = [(name_of(e), e["roc"]) for e in rows if e.get("roc")]

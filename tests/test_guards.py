@@ -311,6 +311,23 @@ def test_a_tie_at_the_top_is_called_a_tie_not_a_gap_of_0():
                               "says nothing about which is better.")
 
 
+def test_the_baseline_row_names_the_trivial_model_of_its_problem():
+    """A regression leaderboard's baseline read "most frequent class / mean": only the mean
+    applies (found by a new user)."""
+    from fasthtml.common import to_xml
+
+    from components.leaderboard import Leaderboard
+    from plugins import registry
+
+    def board(keys, values):
+        entry = {"values": dict(zip(keys, values)), "baseline": dict(zip(keys, values)), "algorithm": "ridge"}
+        job = {"results": {"metrics": {"a": entry, "b": {**entry, "values": dict(zip(keys, values))}}}, "nodes": []}
+        return to_xml(Leaderboard(job, {}, registry.metrics(), {}))
+
+    assert "Baseline<span class=\"faint\"> the training rows' mean</span>" in board(["r2", "rmse"], [0.5, 2.0])
+    assert "Baseline<span class=\"faint\"> the most frequent class</span>" in board(["accuracy", "f1"], [0.8, 0.7])
+
+
 def test_a_small_regression_test_set_is_not_described_in_accuracy():
     """Car's Prestige (21 test rows, models ranked by R²) was told 'one row moves accuracy by
     4.8%': there is no accuracy in a regression."""
