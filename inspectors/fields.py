@@ -16,8 +16,11 @@ def _num(v):
 
 def Checkbox(name: str, label: str, checked: bool, disabled: bool = False, help: str = "", id: str | None = None):
     """A checkbox that always submits: a hidden 'false' first, the box's 'true' after it.
-    With an id, htmx gives the focus back to it after the panel is re-rendered."""
-    return Div(Input(type="hidden", name=name, value="false"),
+    A disabled one submits nothing, so the value stays as it was: a regression's greyed
+    Stratify (shown unticked) was saved as 'no' with the next change of any other field, and
+    Compare listed "Stratify yes → no", a change nobody made (found by a new user). With an
+    id, htmx gives the focus back to it after the panel is re-rendered."""
+    return Div(*([] if disabled else [Input(type="hidden", name=name, value="false")]),
                Label(Input(type="checkbox", name=name, value="true", checked=bool(checked), disabled=disabled, id=id),
                      label, cls="check", title=help or None), cls="field")
 

@@ -345,3 +345,13 @@ def test_stratify_is_offered_for_classification_and_disabled_with_its_reason_for
     box = re.search(r'<input type="checkbox" name="stratify"[^>]*>', html).group(0)
     assert "disabled" in box and "checked" not in box
     assert "Stratify by class (not for regression: classification only)" in html
+    # the panel as a browser posts it (a disabled box sends nothing) with a new seed: Stratify
+    # keeps its value, not 'no' (Compare listed "Stratify yes → no", a change nobody made)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    assert "stratify" not in fields
+    before = web.get(f"/api/v1/workflows/{wf['id']}").json()
+    old = next(n for n in before["graph"]["nodes"] if n["id"] == "split")["config"].get("stratify", True)
+    web.post(f"/ui/workflows/{wf['id']}/nodes/split/config", data={**fields, "random_seed": "7", "shuffle": "true"})
+    after = web.get(f"/api/v1/workflows/{wf['id']}").json()
+    split = next(n for n in after["graph"]["nodes"] if n["id"] == "split")["config"]
+    assert split["random_seed"] == 7 and split.get("stratify", True) == old is True
