@@ -103,6 +103,8 @@ def MetricDeltas(rows: list[dict]):
 def Comparison(cmp: dict, page_link: bool = True):
     a, b = cmp["a"]["id"], cmp["b"]["id"]
     notes = [P(cmp["note"], cls="notice warn", data_other_workflow="1")] if cmp.get("note") else []
+    if cmp.get("rows_note"):
+        notes.append(P(cmp["rows_note"], cls="notice", data_rows_note="1"))
     link = [A("Open as a page ↗", href=f"/jobs/compare?a={a}&b={b}", target="_blank", cls="small",
               data_compare_page="1")] if page_link else []
     return Div(Div(Span(f"Run {b} against run {a}", cls="b"), Span(" · deltas are the later run B minus the "

@@ -173,10 +173,32 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
     out = {"a": _run(job_a), "b": _run(job_b), "swapped": swapped, "same_workflow": same_workflow,
            "config": config_diff(graph_a, graph_b, node_types),
            "metrics": metric_deltas(job_a, job_b, labels, metrics_registry)}
+    rows = _rows_changed(out["config"])
+    if rows:
+        out["rows_note"] = (f"The two runs were scored on different test rows ({rows}): part of each difference "
+                            "below is which rows were drawn, not the model.")
     if not same_workflow:
         out["note"] = ("These runs are of different workflows: nodes are matched by their ids, so the differences "
                        "may be larger than what was edited.")
     return out
+
+
+ROW_NODES = ("dataset", "split")  # a change of these draws other test rows
+
+
+def _rows_changed(diff: dict) -> str:
+    """What in a config diff draws other test rows, in words ("Train/Test Split: Random seed
+    42 → 7"), or "" when nothing does (a setting marked unused changes nothing)."""
+    said = []
+    for n in diff["nodes_changed"]:
+        if n.get("type") in ROW_NODES:
+            fields = [f"{c['label']} {c.get('old_text', c['old'])} → {c.get('new_text', c['new'])}"
+                      for c in n["changes"] if not c.get("unused")]
+            if fields:
+                said.append(f"{n['label']}: {', '.join(fields)}")
+    said += [f"{n['label']} {verb}" for key, verb in (("nodes_added", "added"), ("nodes_removed", "removed"))
+             for n in diff[key] if n.get("type") in ROW_NODES]
+    return "; ".join(said)
 
 
 def compare_jobs(store: Store, a: str | None, b: str | None, metrics_registry, node_types) -> dict:

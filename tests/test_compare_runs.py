@@ -109,6 +109,9 @@ def test_the_comparison_is_the_config_differences_and_the_metric_deltas_of_the_t
     assert rows["accuracy"]["description_a"] == "Accuracy, on 30 test rows"
     assert "description_a" not in rows["f1"]
     assert rows["f1"]["description"] == "F1 score, macro over 3 classes"
+    # which is said once, above the metrics: their differences are partly the rows drawn
+    assert cmp["rows_note"] == ("The two runs were scored on different test rows (Train/Test Split: Test size 20% → "
+                                "30%): part of each difference below is which rows were drawn, not the model.")
 
     # asked the other way round: the same answer (earlier run is A), and it says so
     status, back = call(base, f"/api/v1/jobs/compare?a={second['id']}&b={first['id']}")
@@ -126,6 +129,7 @@ def test_the_comparison_shows_in_the_results_area_and_on_its_own_page(runs):
         assert ">20%</td>" in html and ">30%</td>" in html and ">10</td>" in html and ">30</td>" in html
         assert 'data-metric="accuracy"' in html and "macro over 3 classes" in html
         assert "A: on 30 test rows; B: on 45 test rows" in html
+        assert 'data-rows-note="1"' in html and "scored on different test rows" in html
     status, page = call(base, f"/jobs/compare?{query}", raw=True)
     assert "compare me" in page and "<html" in page
 
@@ -136,8 +140,9 @@ def test_an_unchanged_rerun_has_no_configuration_differences(runs):
     assert cmp["config"]["same"] is True and cmp["config"]["nodes_changed"] == []
     # same data, same seed, same settings: the same numbers
     assert all(r["delta"] == 0 and r["verdict"] == "same" for r in cmp["metrics"]) and cmp["metrics"]
+    assert "rows_note" not in cmp  # the same test rows
     html = call(base, f"/ui/jobs/compare?a={second['id']}&b={third['id']}", raw=True)[1]
-    assert "No configuration differences" in html
+    assert "No configuration differences" in html and "data-rows-note" not in html
 
 
 def test_runs_of_different_workflows_can_be_compared_and_it_is_said(runs):
@@ -269,6 +274,9 @@ def test_stratify_changed_between_two_regression_runs_is_shown_as_unused_with_th
                                                                   "classification only")
     html = to_xml(ConfigDiff(diff))
     assert 'data-unused="1"' in html and "(not used for regression: it applies to classification only)" in html
+    from executor.compare import _rows_changed
+
+    assert _rows_changed(diff) == ""  # an unused setting draws the same rows
     [change] = config_diff(graph("classification", False), graph("classification", True),
                            node_types())["nodes_changed"][0]["changes"]
     assert change["label"] == "Stratify" and "unused" not in change and "problem_types" not in change
