@@ -520,10 +520,13 @@ def test_the_dataset_page_reads_an_upload_again_the_way_the_user_chooses(web):
     assert r.status_code == 400 and r.json()["detail"].startswith("In 'Kunde', 6 of 6 values cannot be read as dates")
     assert store.get_dataset(ds["id"]) == before  # nothing changed
 
-    form = web.post(f"/datasets/{ds['id']}/reading", data={"encoding": "auto", "type:Seit": "number"},
+    form = web.post(f"/datasets/{ds['id']}/reading", data={"encoding": "auto", "type:Seit": "number",
+                                                             "role:Kunde": "auto", "role:Alter": "auto"},
                     follow_redirects=False)
     assert form.status_code in (400, 422) and "cannot be read as numbers" in form.text
     assert 'id="reading-error"' in form.text and store.get_dataset(ds["id"]) == before
+    # the form's untouched fields ("auto", as a browser posts them) are not marked "chosen" (every column was)
+    assert 'title="set on this page"' not in form.text
 
     r = web.post("/api/v1/datasets", files={"file": ("kunden-export.csv", raw)})  # the same file again
     assert r.status_code == 201 and r.json()["options"]["roles"] == {"Stadt": "ignore"}
