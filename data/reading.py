@@ -382,10 +382,12 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
         raise DatasetError(f"The workbook has no sheet {str(sheet)[:80]!r}; its sheets are "
                            f"{', '.join(repr(n) for n in names[:10])}.")
     try:
-        rows = (loaded or wb.get_sheet_by_index(index)).to_python(skip_empty_area=False)
+        chosen = loaded or wb.get_sheet_by_index(index)
+        rows = chosen.to_python(skip_empty_area=False)
+        merged = _fill_merged(rows, getattr(chosen, "merged_cell_ranges", None) or [])
     except Exception:
         raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
-    del loaded
+    del loaded, chosen
     reading = Reading(format="excel", sheet=names[index], sheets=names)
     if len(names) > 1:
         others = ", ".join(repr(n) for n in names if n != names[index])
@@ -430,7 +432,46 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
             name = f"{name}_{k}"
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
+    for j, name, cells in zip(keep, names_out, columns):
+        if merged.get(j):
+            reading.notice(f"{merged[j]:,} cell(s) of {name!r} lie in merged cells: each was read as its merged "
+                           "cell's value, as Excel shows it.", name)
+        elif _grouped(cells):
+            gaps = sum(1 for v in cells if v in ("", None))
+            reading.notice(f"{name!r} is blank in {gaps:,} of {len(cells):,} rows, each blank below a filled cell, "
+                           "as a grouped report leaves them: if a blank means the value above, fill them down in "
+                           "the workbook (or merge those cells) and upload it again; as it is, they are missing "
+                           "values.", name)
     return names_out, columns, reading
+
+
+def _fill_merged(rows: list, ranges) -> dict:
+    """A merged range down one column holds its value in its first cell only (calamine, like
+    the file): every cell it covers is given that value, as Excel shows it. Returns the
+    cells filled per column. Ranges across columns (a title over the table) are left: a
+    title spread across them would look like a header."""
+    filled: dict = {}
+    for (r0, c0), (r1, c1) in ranges:
+        if c0 != c1 or r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if value in ("", None):
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            if c0 < len(rows[r]) and rows[r][c0] in ("", None):
+                rows[r][c0] = value
+                filled[c0] = filled.get(c0, 0) + 1
+    return filled
+
+
+def _grouped(cells: list) -> bool:
+    """A column of text laid out as a grouped report: its first cell filled, at least half
+    of it blank, each filled cell a new value (one per group) and at least two groups."""
+    if len(cells) < 4 or cells[0] in ("", None):
+        return False
+    values = [v for v in cells if v not in ("", None)]
+    return (all(isinstance(v, str) for v in values) and len(values) >= 2 and len(values) * 2 <= len(cells)
+            and len(set(values)) == len(values))
 
 
 def _cell_name(v) -> str:
