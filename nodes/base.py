@@ -452,6 +452,9 @@ class SplitArtifact:
     # id columns whose units the unit guard found on both sides (plugins.guards.SharedUnits;
     # a Gate names them)
     shared_units: tuple = ()
+    # the columns the Dataset node left out of the features as ids (the table's id_reasons): a
+    # table scored by the model may hold them, and they are set aside (nodes/predict.py)
+    id_columns: tuple = ()
 
 
 @dataclass

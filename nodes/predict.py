@@ -32,12 +32,17 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
 
     model, table = inputs["model"], inputs["table"]
     features = (model.portable or {}).get("features") or playground_runtime.feature_schema(model.split.X_train)
-    left_out = [c for c in (model.split.target, table.target) if c]
+    # set aside: the targets, and the columns the model's dataset left out of its features as
+    # ids, which this table's own Dataset node may not call ids (a few rows,
+    # names repeated): the model never took them (found by a new user: "unknown column 'Name'")
+    left_out = [c for c in (model.split.target, table.target, *getattr(model.split, "id_columns", ())) if c]
     try:
         X = playground_runtime.prepare_rows(table.df, features, left_out)
         out = playground_runtime.predictions(model.pipeline, X, proba=bool(config.get("probabilities")))
     except playground_runtime.ColumnsError as e:
         raise NodeError(str(e)) from None
+    for sentence in playground_runtime.unseen_values(X, features):  # scored, and said, as Score a file says it
+        ctx.warn(sentence)
     ctx.check_cancelled()
     scored = table.df.reset_index(drop=True).copy()
     for c in out.columns:
@@ -61,8 +66,10 @@ def export(config: dict, ctx) -> Exported:
     model, table = ctx.inputs["model"].names, ctx.inputs["table"].names
     left_out = [c for c in (model.get("target"), table.get("target")) if c]
     scored, predicted, column = ctx.name("scored"), ctx.name("predicted"), ctx.name("column")
+    set_aside = (f"[*{src.render(left_out)}, *{model['ids']}.columns]" if model.get("ids")  # as `run`: its ids too
+                 else src.render(left_out))
     rows = (f"{src.ref(runtime.prepare_rows)}({table['frame']}, {src.ref(runtime.feature_schema)}({model['X_train']}), "
-            f"{src.render(left_out)})")
+            f"{set_aside})")
     lines = ["# the table's rows scored by the model (its feature columns checked as the app checks them)",
              f"{predicted} = {src.ref(runtime.predictions)}({model['pipeline']}, {rows}, "
              f"proba={bool(config.get('probabilities'))!r})",

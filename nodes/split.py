@@ -249,7 +249,8 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
                          problem_type=table.problem_type, learned_ops=list(table.learned_ops),
                          dataset_id=table.dataset_id, random_seed=config["random_seed"],
                          dataset_name=table.dataset_name, positive_class=table.positive_class, leaks=leaks,
-                         group_column=group, groups_train=groups_train, shared_units=units)
+                         group_column=group, groups_train=groups_train, shared_units=units,
+                         id_columns=tuple(getattr(table, "id_reasons", None) or ()))
 
 
 def group_values(table, df, column: str):

@@ -474,6 +474,40 @@ def test_a_predict_node_writes_each_prediction_beside_its_rows_ids(web, tmp_path
     assert list(got["churned"]) == list(table["churned"])  # the rows as they came, predictions added
 
 
+def test_a_predict_node_sets_aside_the_models_ids_in_a_small_table_and_says_unseen_values(web, tmp_path):
+    """Three new rows to score, as their own dataset: too few for their Dataset node to call
+    'customer' an id, so the Predict node refused "unknown column 'customer'" where Score a
+    file and predict.py score them; a city training never saw was scored without a word
+    (found by a new user). The model's ids are set aside and the unseen value is said."""
+    table = shop_table(120, seed=5)
+    raw = tmp_path / "shop.csv"
+    table.to_csv(raw, index=False)
+    up = web.post("/api/v1/datasets", files={"file": ("shop.csv", raw.read_bytes())}).json()
+    new = shop_table(3, seed=9).drop(columns=["churned"]).assign(city=["Atlantis", "Atlantis", "Atlantis"])
+    few = tmp_path / "few.csv"
+    new.to_csv(few, index=False)
+    small = web.post("/api/v1/datasets", files={"file": ("few.csv", few.read_bytes())}).json()
+    assert next(c for c in small["profile"]["columns"] if c["name"] == "customer")["role"] != "id"
+    wf = {"name": "predict few", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up["id"], "target_column": "churned",
+                                                  "problem_type": "classification"}},
+        {"id": "n", "type": "dataset", "config": {"dataset_id": small["id"], "target_column": None,
+                                                  "problem_type": "clustering"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}},
+        {"id": "x", "type": "predict", "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  {"source": "m", "target": "x", "target_port": "model"},
+                  {"source": "n", "target": "x", "target_port": "table"}]}
+    job = run(web, wf)
+    x = next(n for n in job["nodes"] if n["node_id"] == "x")
+    assert x["status"] == "completed", x
+    assert job["results"]["nodes"]["x"]["warnings"] == [
+        "'city': 3 rows hold a value the model never saw in training ('Atlantis'), scored as an unknown category."]
+    got = pd.read_csv(next((HOME / "artifacts" / job["id"]).glob("*-predictions.csv")))
+    assert list(got["customer"]) == list(new["customer"]) and len(got) == 3
+
+
 def test_a_runs_scored_files_are_bounded_to_the_newest(tmp_path):
     """Runs are never deleted, so "Score a file" keeps only the newest prediction files of
     a run (bundle.SCORES_KEPT): the oldest go when a new one is written."""
