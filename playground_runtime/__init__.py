@@ -606,6 +606,19 @@ def _as_kind(s: pd.Series, col: dict):
     return s
 
 
+def _unreadable(s: pd.Series, col: dict, n: int = 2) -> list[str]:
+    """A few of the values that are not of the column's kind (the '-' among numbers, not the
+    first numbers of the column, which a refusal once gave as its examples)."""
+    given = s.dropna()
+    bad = []
+    for v in given.unique()[:1000]:  # a refusal's examples: the first ones found suffice
+        if _as_kind(pd.Series([v], dtype=object), col) is None:
+            bad.append(v)
+            if len(bad) == n:
+                break
+    return [str(v) for v in (bad or list(given.head(n)))[:n]]
+
+
 def _kind_words(col: dict) -> str:
     """What a column's values should be, in the words of the person sending them: the kind
     names ('datetime', 'categorical' for a true/false column) said nothing of the format."""
@@ -624,7 +637,9 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     if len(frame) == 0:
         raise ColumnsError("These rows cannot be scored: there are none (a header but no data rows).")
     names = [c["name"] for c in features]
-    have = [str(c) for c in frame.columns]
+    have = [str(c).strip() for c in frame.columns]  # 'Horsepower ' is Horsepower, as the app's reader has it
+    if len(set(have)) < len(have):
+        have = [str(c) for c in frame.columns]
     frame = frame.set_axis(have, axis=1)
     problems = []
     missing = [n for n in names if n not in have]
@@ -634,13 +649,17 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     if unknown:
         problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)} "
                         "(the model was not trained on them)")
+    cased = {m.lower(): m for m in missing}
+    alike = [(u, cased[u.lower()]) for u in unknown if u.lower() in cased]
+    if alike:  # 'origin' for 'Origin': names are matched exactly
+        problems.append("names are matched exactly, capitals too: " + ", ".join(f"{u!r} is not {m!r}" for u, m in alike))
     wrong, endless, out = [], [], {}
     for col in features:
         if col["name"] not in have:
             continue
         values = _as_kind(frame[col["name"]], col)
         if values is None:
-            bad = frame[col["name"]].dropna().astype(str).head(2).tolist()
+            bad = _unreadable(frame[col["name"]], col)
             wrong.append(f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})")
         elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes

@@ -300,6 +300,7 @@ def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_
     bad.to_csv(bad_rows, index=False)
     refused = predict_py(folder, bad_rows)
     assert refused.returncode == 2 and refused.stdout == ""
+    assert "the app's Score a file reads regional formats too" in refused.stderr  # what to do, said
     for said in (refused.stderr, app_score(web, job["id"], "m", bad_rows)[1]):
         assert "missing column 'city'" in said and "unknown column 'extra'" in said
         assert "'spend' should hold numbers (values like 'lots'" in said
@@ -741,6 +742,30 @@ def test_infinite_and_empty_rows_are_refused_in_a_sentence_not_a_traceback(tmp_p
     named = tmp_path / "named.csv"
     named.write_text("Unnamed: 0,V1,V2\nx,2.5,3\n")  # a column really called so is the user's
     assert list(predict.read_rows(named, card).columns) == ["Unnamed: 0", "V1", "V2"]
+    # blank rows a spreadsheet leaves at the end are left out, as the app reads them (they were scored)
+    tail = tmp_path / "tail.csv"
+    tail.write_text("V1,V2\n2.5,3\n1.5,4\n,\n,\n\n")
+    assert len(predict.read_rows(tail, card)) == 2
+
+
+def test_a_refusal_gives_the_values_it_cannot_read_and_a_name_that_differs_by_case_or_space():
+    """'-' among numbers was refused giving the column's first numbers as examples ("values like
+    '165.0', '150.0'"); 'Horsepower ' (a trailing space) was unknown to predict.py though the
+    app's reader strips it; 'origin' for 'Origin' was said as two unrelated columns (found by a
+    new user)."""
+    features = [{"name": "Horsepower", "type": "numeric", "dtype": "float64"},
+                {"name": "Origin", "type": "categorical", "dtype": "str"}]
+    with pytest.raises(playground_runtime.ColumnsError) as e:
+        playground_runtime.prepare_rows(pd.DataFrame({"Horsepower": ["165.0", "150.0", "-", "n/a"],
+                                                      "Origin": ["US"] * 4}), features)
+    assert "'Horsepower' should hold numbers (values like '-', 'n/a')" in str(e.value)
+    with pytest.raises(playground_runtime.ColumnsError) as e:
+        playground_runtime.prepare_rows(pd.DataFrame({"Horsepower ": [1.0], "origin": ["US"]}), features)
+    assert str(e.value) == ("These rows cannot be scored: missing column 'Origin'; unknown column 'origin' (the "
+                            "model was not trained on them); names are matched exactly, capitals too: 'origin' is not "
+                            "'Origin'.")
+    ok = playground_runtime.prepare_rows(pd.DataFrame({" Horsepower ": [1.0], "Origin": ["US"]}), features)
+    assert list(ok.columns) == ["Horsepower", "Origin"]
 
 
 def test_a_forests_predictions_taken_from_its_probabilities_are_its_own():

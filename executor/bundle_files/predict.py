@@ -51,6 +51,10 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
             "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
+    blank = frame.isna().all(axis=1)
+    if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
+        print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
+        frame = frame[~blank].reset_index(drop=True)
     return _row_names(frame, header, card)
 
 
@@ -92,7 +96,11 @@ def main(argv=None) -> int:
         for sentence in runtime.unseen_values(X, card["features"]):  # scored, and said
             print(f"warning: {sentence}", file=sys.stderr)
     except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
-        print(str(e), file=sys.stderr)
+        said = str(e)
+        if "wrong type:" in said and args.rows.suffix.lower() != ".parquet":
+            said += (" predict.py reads numbers written with a decimal point and dates written as ISO 8601; the app's "
+                     "Score a file reads regional formats too (decimal commas, currency, day-first dates).")
+        print(said, file=sys.stderr)
         return 2
     out.to_csv(sys.stdout, index=False)
     return 0
