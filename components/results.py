@@ -259,9 +259,13 @@ def ScoreResult(result: dict | None = None, error: str | None = None):
     done = P(f"{what} for {result['rows']:,} rows: ", A("Download predictions (CSV)", href=result["url"],
                                                        download=f"predictions-{result['score_id']}.csv",
                                                        data_download_predictions="1"), cls="notice")
-    if not result.get("warnings"):
-        return done
-    return Div(done, Div(Ul(*[Li(w) for w in result["warnings"]]), cls="notice warn", data_score_warnings="1"))
+    read = [Details(Summary(f"How the file was read ({len(result['reading'])} note"
+                            f"{'s' if len(result['reading']) != 1 else ''})"),
+                    Ul(*[Li(n) for n in result["reading"]]), cls="notice", data_score_reading="1")] \
+        if result.get("reading") else []  # its encoding, regional numbers and dates, gaps: as an upload says them
+    warned = [Div(Ul(*[Li(w) for w in result["warnings"]]), cls="notice warn", data_score_warnings="1")] \
+        if result.get("warnings") else []
+    return Div(done, *warned, *read) if read or warned else done
 
 
 def HistoryList(jobs, metrics_registry=None, model_names=None):

@@ -154,7 +154,9 @@ def read_table(store: Store, ingest: IngestService, path: str, filename: str, st
             else:
                 record = ingest.ingest(src=path, filename=filename or "rows.csv", dest_dir=folder,
                                        limits=_limits(cfg), options=None, table_only=True)
-        return read_converted(record["tmp_path"])
+        frame = read_converted(record["tmp_path"])
+        frame.attrs["reading"] = [n["text"] for n in record.get("notices") or []]  # how it was read, to be said
+        return frame
     finally:
         if started is not None and started.open:
             started.abort()

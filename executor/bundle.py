@@ -455,7 +455,7 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
     (folder / f"{score_id}.csv").write_bytes(csv)
     keep_newest_scores(folder)
     return {"score_id": score_id, "rows": len(frame), "proba": proba, "warnings": unseen,
-            "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
+            "reading": list(frame.attrs.get("reading") or []), "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
 
 
 def score_path(store: Store, job_id: str, score_id: str) -> Path:

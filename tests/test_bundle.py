@@ -264,8 +264,15 @@ def test_a_pipeline_with_dates_onehot_target_encoding_and_a_row_filter(web, tmp_
     fresh.drop(columns=["churned"]).to_csv(new_rows, index=False)
     out = predict_py(folder, new_rows, "--proba")
     assert out.returncode == 0, out.stderr[-2000:]
-    app_csv, _ = app_score(web, job["id"], "m", new_rows, proba=True)
-    assert out.stdout == app_csv
+    app_csv, fragment = app_score(web, job["id"], "m", new_rows, proba=True)
+    assert out.stdout == app_csv and "data-score-reading" not in fragment  # nothing to say of a plain CSV
+    # a European export of the same rows: the same predictions, and how it was read is said (it was not)
+    european = tmp_path / "neu.csv"
+    european.write_bytes(fresh.drop(columns=["churned"]).to_csv(index=False, sep=";", decimal=",").encode("cp1252"))
+    eu_csv, fragment = app_score(web, job["id"], "m", european, proba=True)
+    assert eu_csv == app_csv
+    assert 'data-score-reading="1"' in fragment and "How the file was read" in fragment
+    assert "decimal comma" in html.unescape(fragment), fragment
     # the deployment's CSV answer too, ids first (it left them out: found by a new user)
     key = web.post("/api/v1/keys", json={"name": "shop"}).json()["key"]
     assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "shop"}).status_code == 201
