@@ -18,7 +18,9 @@ would after an upload. No database is opened and nothing is written to the home 
     python -m executor run wf.json --data path/to/table.csv
     python -m executor run wf.json --data train=a.csv --data extra=b.parquet   # several Dataset nodes
 
-Dataset nodes not named by --data keep their dataset, which must then be a sample.
+Dataset nodes not named by --data keep their dataset: a sample, or an upload in the app's home
+folder when it has one; a file read for a node whose dataset is in that home is read with that
+dataset's choices (ids, types set on its page), as the app reads it.
 
 Prints each node's status and every warning as they happen, then the final metrics; exits
 0 when every node completed, 1 when the run failed, 2 when the workflow is not valid or
@@ -120,9 +122,10 @@ def data_files(values: list[str], workflow: dict) -> dict[str, Path]:
     return out
 
 
-def ingest_data(workflow: dict, files: dict[str, Path], folder: Path) -> tuple[dict, dict]:
+def ingest_data(workflow: dict, files: dict[str, Path], folder: Path, options=None) -> tuple[dict, dict]:
     """Each file read as the app reads an upload, into `folder`; the workflow with each
-    Dataset node set to its table, and the ingest records by node id."""
+    Dataset node set to its table, and the ingest records by node id. `options`: by node id,
+    the reading choices to read its file with (those its dataset has in the app's home)."""
     from data import datasets
     from data.config import settings
     from data.ingest import Limits, ingest_path
@@ -137,7 +140,7 @@ def ingest_data(workflow: dict, files: dict[str, Path], folder: Path) -> tuple[d
         if not src.is_file():
             raise Refused(f"--data {src}: there is no file there.")
         try:
-            record = ingest_path(src, src.name, folder, limits)
+            record = ingest_path(src, src.name, folder, limits, options=(options or {}).get(node_id) or None)
         except datasets.DatasetError as e:
             raise Refused(f"{src} cannot be read as a table: {e}") from None
         except OSError as e:
@@ -148,6 +151,31 @@ def ingest_data(workflow: dict, files: dict[str, Path], folder: Path) -> tuple[d
         node["config"] = {**(node.get("config") or {}), node_types()[node["type"]].dataset_param: record["id"]}
         records[node_id] = record
     return workflow, records
+
+
+def _home():
+    """(the app's store, its dataset facts) when its home folder (PLAYGROUND_HOME) has a
+    database, else (None, None): nothing is created."""
+    from data.config import settings
+
+    cfg = settings()
+    if not cfg.db_path.exists():
+        return None, None
+    from data.store import open_store
+    from executor.facts import dataset_facts_for
+
+    store = open_store(cfg.ensure())
+    return store, dataset_facts_for(store)
+
+
+def _choices(options: dict) -> str:
+    said = [f"{name} as {kind}" for name, kind in (options.get("types") or {}).items()]
+    said += [f"{name}: {role}" for name, role in (options.get("roles") or {}).items()]
+    if options.get("encoding") not in (None, "", "auto"):
+        said.append(f"encoding {options['encoding']}")
+    if options.get("sheet") not in (None, ""):
+        said.append(f"sheet {options['sheet']}")
+    return ", ".join(said)
 
 
 def run(args) -> int:
@@ -170,16 +198,33 @@ def _run(args, stack: ExitStack) -> int:
     if args.data:
         files = data_files(args.data, workflow)
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="playground-data-")))
-        workflow, records = ingest_data(workflow, files, folder)
+        # the app's home, when it has one (never made here): the Dataset nodes --data does not
+        # name keep their uploads, and a file read for a node whose dataset is there is read
+        # with that dataset's choices (ids, types set on its page), as the app reads it
+        store, home_info = _home()
+        chosen = {}
+        if store is not None:
+            for n in workflow["nodes"]:
+                if n["id"] in files:
+                    found = store.get_dataset((n.get("config") or {}).get("dataset_id") or "") or {}
+                    if found.get("options"):
+                        chosen[n["id"]] = found["options"]
+        workflow, records = ingest_data(workflow, files, folder, chosen)
         reading = {nid: str(src) for nid, src in files.items()}
         facts = {r["id"]: upload_facts(r) for r in records.values()}
         samples = default_dataset_facts(None)
 
         def info(dataset_id):
-            return facts.get(dataset_id) or samples(dataset_id)
+            return facts.get(dataset_id) or (home_info(dataset_id) if home_info else None) or samples(dataset_id)
 
         def load_dataset(dataset_id):
-            return datasets.load_dataset(dataset_id, folder)
+            if dataset_id in facts or store is None:
+                return datasets.load_dataset(dataset_id, folder)
+            return datasets.load_dataset(dataset_id, store.settings.datasets_dir)
+
+        if not args.json:
+            for nid, options in chosen.items():
+                print(f"{nid}: read with the choices its dataset has in the app ({_choices(options)})", flush=True)
 
         if not args.json:
             for nid, r in records.items():

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
 
@@ -178,3 +179,43 @@ def test_a_workflow_with_a_gate_and_deploy_runs_without_an_app_and_deploys_nothi
         "Skipped: nothing is deployed here (no model registry): run the workflow in the app, or deploy the model "
         "from a run's results there, to make a version of flowers.")
     assert not (tmp_path / "no-home").exists()
+
+
+def test_a_file_for_an_uploaded_dataset_is_read_with_its_pages_choices_and_other_uploads_run(tmp_path, flowers):
+    """--data read the file with its own roles, so a column the user had set to id on the
+    dataset page was a feature in the CLI's model (another R² than the app's), and a Dataset
+    node --data did not name "did not exist" though its upload was in the home folder
+    (found by a new user). Both come from the app's home when it has one."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from app import create_app
+    from data.config import settings
+
+    home = tmp_path / "home"
+    flowers_df = pd.read_csv(flowers).assign(code=[f"c{i % 50}" for i in range(150)])
+    coded = tmp_path / "coded.csv"
+    flowers_df.to_csv(coded, index=False)
+    app = create_app(replace(settings(), home=home))
+    with TestClient(app) as client:
+        up = client.post("/api/v1/datasets", files={"file": ("coded.csv", coded.read_bytes())}).json()
+        other = client.post("/api/v1/datasets", files={"file": ("flowers.csv", flowers.read_bytes())}).json()
+        assert next(c for c in up["profile"]["columns"] if c["name"] == "code")["role"] != "id"
+        r = client.put(f"/api/v1/datasets/{up['id']}/reading", json={"roles": {"code": "id"}})
+        assert r.status_code == 200, r.text
+    app.state.ingest.close()
+    first, edges = chain("", dataset_id=up["id"], target="species")
+    second, more = chain("o", dataset_id=other["id"], target="species")
+    wf = write_workflow(tmp_path, (first, edges), (second, more))
+    env = {**os.environ, "PLAYGROUND_HOME": str(home)}
+    proc = subprocess.run([sys.executable, "-m", "executor", "run", str(wf), "--data", f"d={coded}"], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert "d: read with the choices its dataset has in the app (code: id)" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "executor", "run", str(wf), "--data", f"d={coded}", "--json"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    done = {e["node_id"]: e for e in events if e["type"] == "node_status" and e["status"] == "completed"}
+    assert {"d", "m", "od", "om"} <= set(done)  # the upload --data did not name ran from the home
+    assert done["d"]["output"]["columns"] == 5, done["d"]["output"]  # 4 measures and species: code is an id
