@@ -407,7 +407,7 @@
   function inspect(id) {
     selectedId = id;
     const url = id ? `/ui/workflows/${WID}/nodes/${encodeURIComponent(id)}/inspector` : `/ui/workflows/${WID}/inspector`;
-    htmx.ajax("GET", url, { target: "#inspector", swap: "innerHTML" });
+    fetchInto(url, "#inspector");
   }
   graph.on("node:click", ({ node }) => inspect(node.id));
   graph.on("blank:click", () => inspect(null));
@@ -1075,7 +1075,7 @@
       const el = $("#job-progress");
       if (el) el.textContent = "";
       loadResults(j.id);
-      htmx.ajax("GET", `/ui/workflows/${WID}/history`, { target: "#history", swap: "innerHTML" });
+      fetchInto(`/ui/workflows/${WID}/history`, "#history");
     });
     source.addEventListener("job_completed", finish("completed", "Completed"));
     source.addEventListener("job_failed", finish("error", "Failed"));
@@ -1098,7 +1098,7 @@
 
   function refreshTrials(jobId) {
     trialsBusy = true;
-    htmx.ajax("GET", `/ui/jobs/${jobId}/trials`, { target: "#trials", swap: "innerHTML" }).finally(() => {
+    fetchInto(`/ui/jobs/${jobId}/trials`, "#trials").finally(() => {
       trialsBusy = false;
       const waiting = trialsWaiting;
       trialsWaiting = [];
@@ -1191,8 +1191,16 @@
       `<polyline points="${best}"/>${dots}</svg>`;
   }
 
+  // Each area fetches as its own source: htmx.ajax without one issues every request from the
+  // page's body, whose queue keeps only the last request waiting, so a run's results, asked for
+  // while its trials were loading, were dropped when the history was asked for next, and the
+  // results area kept the previous run's numbers (found by a new user: 3 of 4 fast re-runs).
+  function fetchInto(url, target) {
+    return htmx.ajax("GET", url, { source: target, target, swap: "innerHTML" });
+  }
+
   function loadResults(jobId) {
-    htmx.ajax("GET", `/ui/jobs/${jobId}/results`, { target: "#results", swap: "innerHTML" }).then(() => showPanel("results"));
+    fetchInto(`/ui/jobs/${jobId}/results`, "#results").then(() => showPanel("results"));
   }
 
   // ------------------------------------------------------------------ compare two runs (History)
@@ -1211,7 +1219,7 @@
     const button = e.target.closest("[data-compare-runs]");
     if (!button || button.disabled) return;
     const [a, b] = comparePicks().map((c) => encodeURIComponent(c.dataset.comparePick));
-    htmx.ajax("GET", `/ui/jobs/compare?a=${a}&b=${b}`, { target: "#results", swap: "innerHTML" }).then(() => showPanel("results"));
+    fetchInto(`/ui/jobs/compare?a=${a}&b=${b}`, "#results").then(() => showPanel("results"));
   });
 
   async function cancel() {

@@ -92,3 +92,33 @@ def test_run_again_reuses_a_seed_change_reruns_below_and_says_why(browser, serve
                 pg.screenshot(path=str(ARTIFACTS / "cache-1366.png"))
                 run_and_wait(pg, "#rerun-button")
                 assert set(statuses(pg).values()) == {"completed"}
+
+
+def test_a_fast_rerun_shows_its_own_results_while_the_trials_are_still_loading(browser, server):  # noqa: F811
+    """A re-run whose every node is reused ends in a blink; its results were asked for while
+    the search's trials were still loading, and the history after them: htmx kept only the
+    last request waiting on the page's one queue, so the results area kept the previous run's
+    numbers for good (found by a new user, 3 of 4 re-runs). Each area now fetches on its own.
+    The trials answer is held back here so the overlap happens every time."""
+    g = graph()
+    g["nodes"][2]["config"] = {"algorithm": "random_forest", "hyperparameters": {"n_estimators": 10},
+                               "use_optuna": True, "optuna_trials": 3, "cv_folds": 3}
+    wf = api(server, "/api/v1/workflows", {"name": "Wine, searched", **g})
+    with sized_page(browser, (1600, 1000)) as pg:
+        pg.goto(f"{server}/workflows/{wf['id']}")
+        pg.wait_for_selector("#canvas [data-node-id=v]")
+        run_and_wait(pg)
+        first = pg.locator("#results-body").get_attribute("data-job")
+
+        def slow_trials(route):
+            import time
+
+            time.sleep(1.5)
+            route.continue_()
+
+        pg.route("**/ui/jobs/*/trials", slow_trials)
+        pg.click("#run-button")
+        pg.wait_for_selector(f'#results-body[data-status=completed]:not([data-job="{first}"])', timeout=30_000)
+        jobs = api(server, f"/api/v1/jobs?workflow_id={wf['id']}")
+        latest = max(jobs, key=lambda j: j["created_at"])["id"]
+        assert pg.locator("#results-body").get_attribute("data-job") == latest
