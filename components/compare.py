@@ -95,7 +95,8 @@ def MetricDeltas(rows: list[dict]):
                           if arrow else "", Div(what, cls="metric-what")),
                        Td(fmt_number(r["a"]), cls="num"), Td(fmt_number(r["b"]), cls="num"),
                        Td(fmt_delta(r["delta"]), Span(f" {said}", cls="verdict") if said else "",
-                          cls=f"num delta {r.get('verdict') or ''}".strip()),
+                          cls=f"num delta {r.get('verdict') or ''}".strip()) if not r.get("only") else
+                       Td(f"only in run {r['only'].upper()}", cls="faint", data_only=r["only"]),
                        data_metric=r["key"], data_node=r["node_id"], data_verdict=r.get("verdict") or ""))
     return Div(H3("Metrics"), Table(head, *body, cls="grid delta-table"), cls="compare-metrics")
 

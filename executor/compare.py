@@ -136,21 +136,24 @@ def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> l
     ma = (job_a.get("results") or {}).get("metrics") or {}
     mb = (job_b.get("results") or {}).get("metrics") or {}
     rows = []
-    for nid, entry_b in mb.items():
-        entry_a = ma.get(nid)
-        if entry_a is None:
-            continue
+    for nid in [*mb, *[n for n in ma if n not in mb]]:
+        # an Evaluate node of one run only (a model added or removed) is listed too, its other
+        # side empty: a comparison that left it out showed an added model's run as 'no change'
+        entry_a, entry_b = ma.get(nid), mb.get(nid)
+        only = "a" if entry_b is None else "b" if entry_a is None else None
+        entry_a, entry_b = entry_a or {}, entry_b or {}
         va, vb = entry_a.get("values") or {}, entry_b.get("values") or {}
         said_a, said_b = entry_a.get("descriptions") or {}, entry_b.get("descriptions") or {}
-        for key in [k for k in vb if k in va]:
-            a, b = va[key], vb[key]
+        keys = [k for k in vb if k in va] if only is None else list(va or vb)
+        for key in keys:
+            a, b = va.get(key), vb.get(key)
             m = metrics_registry.get(key)
             if (m is not None and m.kind != "scalar") or not (_scalar(a) or a is None) or not (
                     _scalar(b) or b is None):
                 continue
             delta = b - a if _scalar(a) and _scalar(b) else None
             direction = m.direction if m else None
-            algo = entry_b.get("algorithm")
+            algo = entry_b.get("algorithm") or entry_a.get("algorithm")
             plugin = registry.models().get(algo) if isinstance(algo, str) else None
             node = labels.get(nid, nid) + (f" · {plugin.name if plugin else algo}" if algo else "")
             row = {"node_id": nid, "node": node, "key": key, "name": m.name if m else key,
@@ -158,6 +161,8 @@ def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> l
                    "delta": delta, "verdict": _verdict(delta, direction) if delta is not None else None}
             if said_a.get(key) and said_b.get(key) and said_a[key] != said_b[key]:
                 row["description_a"] = said_a[key]  # e.g. another test size: not the same rows
+            if only:
+                row["only"] = only
             rows.append(row)
     return rows
 

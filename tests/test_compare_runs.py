@@ -280,3 +280,26 @@ def test_stratify_changed_between_two_regression_runs_is_shown_as_unused_with_th
     [change] = config_diff(graph("classification", False), graph("classification", True),
                            node_types())["nodes_changed"][0]["changes"]
     assert change["label"] == "Stratify" and "unused" not in change and "problem_types" not in change
+
+
+def test_an_evaluate_node_of_one_run_only_is_listed_with_its_side():
+    """A run that added a Gradient Boosting model and its Evaluate was compared as 'no change'
+    on the first model alone: the added model's metrics were left out (found by a new user)."""
+    from fasthtml.common import to_xml
+
+    from components.compare import MetricDeltas
+    from executor.compare import metric_deltas
+    from plugins import registry
+
+    lr = {"values": {"accuracy": 0.7191}, "algorithm": "logistic_regression"}
+    gb = {"values": {"accuracy": 0.7815}, "algorithm": "gradient_boosting"}
+    a = {"results": {"metrics": {"e": lr}}}
+    b = {"results": {"metrics": {"e": lr, "e2": gb}}}
+    rows = metric_deltas(a, b, {"e": "Evaluate", "e2": "Evaluate"}, registry.metrics())
+    assert [(r["node_id"], r["a"], r["b"], r.get("only")) for r in rows] == [
+        ("e", 0.7191, 0.7191, None), ("e2", None, 0.7815, "b")]
+    back = metric_deltas(b, a, {"e": "Evaluate", "e2": "Evaluate"}, registry.metrics())  # removed in the later run
+    assert [(r["node_id"], r["a"], r["b"], r.get("only")) for r in back] == [
+        ("e", 0.7191, 0.7191, None), ("e2", 0.7815, None, "a")]
+    html = to_xml(MetricDeltas(rows))
+    assert 'data-only="b"' in html and "only in run B" in html and "Gradient Boosting" in html
