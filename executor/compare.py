@@ -175,8 +175,10 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
         job_a, job_b, graph_a, graph_b = job_b, job_a, graph_b, graph_a
     labels = {n["id"]: node_name(n, node_types) for n in (graph_a.get("nodes") or []) + (graph_b.get("nodes") or [])}
     same_workflow = job_a.get("workflow_id") == job_b.get("workflow_id")
+    diff = config_diff(graph_a, graph_b, node_types)
+    _add_data_changes(diff, job_a, job_b, labels)
     out = {"a": _run(job_a), "b": _run(job_b), "swapped": swapped, "same_workflow": same_workflow,
-           "config": config_diff(graph_a, graph_b, node_types),
+           "config": diff,
            "metrics": metric_deltas(job_a, job_b, labels, metrics_registry)}
     rows = _rows_changed(out["config"])
     if rows:
@@ -189,6 +191,48 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
 
 
 ROW_NODES = ("dataset", "split")  # a change of these draws other test rows
+READING = {"types": "Read as", "roles": "Use as"}
+
+
+def _versions(job: dict) -> dict:
+    """Each Dataset node's version of its data in a run ({"content_hash", "reading"}, as its
+    output recorded it; nodes.dataset.dataset_summary)."""
+    return {n["node_id"]: (n.get("output") or {}).get("version") for n in job.get("nodes") or []
+            if isinstance((n.get("output") or {}).get("version"), dict)}
+
+
+def _add_data_changes(diff: dict, job_a: dict, job_b: dict, labels: dict) -> None:
+    """What two runs read differently of one dataset, beside its node's settings: another
+    content (a new upload of it) or another reading (a column set to Ignore on the dataset
+    page). Compare said "No configuration differences" over every metric made worse by one."""
+    before, after = _versions(job_a), _versions(job_b)
+    for nid in [n for n in after if n in before and before[n] != after[n]]:
+        a, b = before[nid], after[nid]
+        changes = []
+        if a.get("content_hash") != b.get("content_hash"):
+            ha, hb = str(a.get("content_hash") or "?"), str(b.get("content_hash") or "?")
+            changes.append({"key": "data.content", "label": "Its data (content hash)", "old": ha, "new": hb,
+                            "old_text": ha.removeprefix("sha256:")[:12], "new_text": hb.removeprefix("sha256:")[:12]})
+        ra, rb = a.get("reading") or {}, b.get("reading") or {}
+        for part, label in READING.items():
+            pa, pb = ra.get(part) or {}, rb.get(part) or {}
+            for column in [*pa, *[c for c in pb if c not in pa]]:
+                if pa.get(column) != pb.get(column):
+                    changes.append({"key": f"data.{part}.{column}", "label": f"{label} {column!r}",
+                                    "old": pa.get(column), "new": pb.get(column),
+                                    "old_text": pa.get(column) or "as detected", "new_text": pb.get(column) or "as detected"})
+        for part, label in (("encoding", "Encoding"), ("sheet", "Sheet")):
+            if (ra.get(part) or None) != (rb.get(part) or None):
+                changes.append({"key": f"data.{part}", "label": label, "old": ra.get(part), "new": rb.get(part),
+                                "old_text": ra.get(part) or "as detected", "new_text": rb.get(part) or "as detected"})
+        if not changes:
+            continue
+        entry = next((n for n in diff["nodes_changed"] if n["node_id"] == nid), None)
+        if entry is None:
+            entry = {"node_id": nid, "type": "dataset", "label": labels.get(nid, nid), "changes": []}
+            diff["nodes_changed"].append(entry)
+        entry["changes"].extend(changes)
+        diff["same"] = False
 
 
 def _rows_changed(diff: dict) -> str:

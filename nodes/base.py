@@ -425,6 +425,9 @@ class TableArtifact:
     # rows together by one, and says when a random split puts a unit on both sides
     id_reasons: dict = field(default_factory=dict)
     ids: Any = None
+    # what was read: the dataset's version from its facts ({"content_hash", "reading"} of an
+    # upload), which a run's Dataset node records so that Compare can say the data changed
+    version: Any = None
 
 
 def table_summary(table: TableArtifact) -> dict:

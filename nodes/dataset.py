@@ -287,7 +287,13 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
                          dataset_id=config["dataset_id"], dataset_name=name, positive_class=positive,
-                         id_reasons=dict(ids), ids=left_out)
+                         id_reasons=dict(ids), ids=left_out, version=(info or {}).get("version"))
+
+
+def dataset_summary(table: TableArtifact) -> dict:
+    """The table's size, and the version of the dataset it read (Compare says when two runs
+    read different contents or readings of one dataset)."""
+    return {**table_summary(table), **({"version": table.version} if table.version else {})}
 
 
 def summary(config: dict, design: Upstream | None = None) -> str:
@@ -439,7 +445,7 @@ NODE = NodeType(
     description="Load a sample or uploaded dataset and choose what to predict.",
     inputs=(), outputs=(Port("table", (TABLE,), "Table"),), params=PARAMS,
     validate=validate, run=run, summary=summary, group="Data", design=design, reconcile=reconcile,
-    preview=preview, estimate=estimate, output_summary=table_summary, dataset_param="dataset_id", advise=advise,
+    preview=preview, estimate=estimate, output_summary=dataset_summary, dataset_param="dataset_id", advise=advise,
     fields=fields, fingerprint=fingerprint, export=export,
     order=10,
 )

@@ -303,3 +303,40 @@ def test_an_evaluate_node_of_one_run_only_is_listed_with_its_side():
         ("e", 0.7191, 0.7191, None), ("e2", 0.7815, None, "a")]
     html = to_xml(MetricDeltas(rows))
     assert 'data-only="b"' in html and "only in run B" in html and "Gradient Boosting" in html
+
+
+def test_a_dataset_read_another_way_is_a_difference_and_draws_other_rows():
+    """'ind' set to Ignore on the dataset page, then a run: Compare said "No configuration
+    differences" over every metric made worse (found by a new user). What each run's Dataset
+    node read (the dataset's version: its content and reading) is compared too."""
+    from fasthtml.common import to_xml
+
+    from components.compare import ConfigDiff
+    from executor.compare import compare_runs
+    from nodes.registry import node_types
+    from plugins import registry
+
+    graph = {"nodes": [{"id": "d", "type": "dataset", "config": {"dataset_id": "ds_wages", "target_column": "union",
+                                                                 "problem_type": "classification"}}], "edges": []}
+
+    def job(jid, at, reading, digest="sha256:" + "ab" * 32):
+        version = {"content_hash": digest, "reading": reading}
+        return {"id": jid, "status": "completed", "created_at": at, "workflow_id": "wf",
+                "nodes": [{"node_id": "d", "output": {"rows": 4165, "columns": 12, "version": version}}],
+                "results": {"metrics": {}}}
+
+    a, b = job("job_a", 1.0, {}), job("job_b", 2.0, {"roles": {"ind": "ignore"}})
+    cmp = compare_runs(a, b, graph, graph, registry.metrics(), node_types())
+    assert cmp["config"]["same"] is False
+    [node] = cmp["config"]["nodes_changed"]
+    assert [(c["label"], c["old_text"], c["new_text"]) for c in node["changes"]] == [
+        ("Use as 'ind'", "as detected", "ignore")]
+    assert "Use as 'ind'" in cmp["rows_note"]
+    assert 'data-field="data.roles.ind"' in to_xml(ConfigDiff(cmp["config"]))
+    other = compare_runs(a, job("job_c", 3.0, {}, "sha256:" + "cd" * 32), graph, graph, registry.metrics(),
+                         node_types())
+    [node] = other["config"]["nodes_changed"]
+    assert [(c["label"], c["old_text"], c["new_text"]) for c in node["changes"]] == [
+        ("Its data (content hash)", "ab" * 6, "cd" * 6)]
+    same = compare_runs(a, job("job_d", 4.0, {}), graph, graph, registry.metrics(), node_types())
+    assert same["config"]["same"] is True and "rows_note" not in same
