@@ -101,6 +101,7 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
     m = metrics_registry.get(primary)
     direction = m.direction if m else "higher"
     durations = {n["node_id"]: n.get("duration") for n in job.get("nodes") or []}
+    reused = {n["node_id"] for n in job.get("nodes") or [] if n.get("status") == "cached"}
     rows = ranked(entries, primary, direction)
 
     def name_of(e):
@@ -129,7 +130,10 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
                            f"({fmt_number(km['value'])} against {fmt_number(km['baseline'])})")] if below else []
         body.append(Tr(Td(str(i + 1)), Td(name_of(e), Span(f" {e['node_id']}", cls="faint"), *mark),
                        *[Td(fmt_number(e["values"][k]), data_metric=k) for k in keys],
-                       Td(cv_value, title=cv_title), Td(f"{took:.2f} s" if took is not None else "—"),
+                       Td(cv_value, title=cv_title),
+                       # a reused model's time here is its reuse (0.00 s beside another's minute): said as reused
+                       Td("reused", cls="faint", title="reused from an earlier run, where it was trained", data_reused="1")
+                       if e.get("model_node_id") in reused else Td(f"{took:.2f} s" if took is not None else "—"),
                        cls=" ".join(c for c in ("leader" if i == 0 else "", "below" if below else "") if c) or None,
                        data_rank=str(i + 1), data_evaluate=e["node_id"], data_below_baseline="1" if below else None))
     baseline = next((e["baseline"] for e in entries if e.get("baseline")), None)

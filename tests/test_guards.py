@@ -328,6 +328,22 @@ def test_the_baseline_row_names_the_trivial_model_of_its_problem():
     assert "Baseline<span class=\"faint\"> the most frequent class</span>" in board(["accuracy", "f1"], [0.8, 0.7])
 
 
+def test_a_reused_models_time_is_said_as_reused_not_its_reuse_time():
+    """A reused model showed "0.00 s" beside the other model's 66.16 s under "the Model node's
+    time: fit, cross-validation and search" (found by a new user)."""
+    from fasthtml.common import to_xml
+
+    from components.leaderboard import Leaderboard
+    from plugins import registry
+
+    entry = {"values": {"accuracy": 0.8}, "algorithm": "random_forest"}
+    job = {"results": {"metrics": {"e1": {**entry, "model_node_id": "m1"}, "e2": {**entry, "model_node_id": "m2"}}},
+           "nodes": [{"node_id": "m1", "status": "cached", "duration": 0.004},
+                     {"node_id": "m2", "status": "completed", "duration": 66.16}]}
+    html = to_xml(Leaderboard(job, {}, registry.metrics(), {}))
+    assert 'data-reused="1"' in html and ">reused</td>" in html and "66.16 s" in html and "0.00 s" not in html
+
+
 def test_a_small_regression_test_set_is_not_described_in_accuracy():
     """Car's Prestige (21 test rows, models ranked by R²) was told 'one row moves accuracy by
     4.8%': there is no accuracy in a regression."""
