@@ -76,5 +76,8 @@ def SignOut():
                 cls="sign-out")
 
 
+STATUS_WORDS = {"cached": "reused"}  # as the canvas badge says it ("Reused"); the status itself stays `cached`
+
+
 def Pill(status: str):
-    return Span(status, cls=f"pill {status}")
+    return Span(STATUS_WORDS.get(status, status), cls=f"pill {status}")

@@ -155,7 +155,7 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                       *[Tr(Td(f"{node_labels.get(n['node_id'], n['node_id'])}", Span(f" {n['node_id']}", cls="faint")),
                            Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—", cls="num"),
                            Td(n.get("reason") or "", cls="small why", data_why=n["node_id"]))
-                        for n in nodes], cls="grid durations")
+                        for n in _in_run_order(nodes)], cls="grid durations")
     # below the metrics and plots, the page's full width: in the metrics' column (261 px at
     # 1366x768 maximised) it was painted under the plot cards; wider still, it scrolls in its box
     durations = Div(durations, cls="durations-scroll")
@@ -249,6 +249,12 @@ def DeployForm(job_id: str, nid: str):
                         hx_post=f"/ui/jobs/{job_id}/models/{nid}/deploy", hx_target=f"#deploy-result-{nid}",
                         hx_swap="innerHTML", cls="score-form"),
                    Div(id=f"deploy-result-{nid}"), cls="deploy-model")
+
+
+def _in_run_order(nodes: list) -> list:
+    """The nodes as the run took them (when each started), those that never started after:
+    in the order they were added, Preprocessing came after Visualize."""
+    return sorted(nodes, key=lambda n: (n.get("started_at") is None, n.get("started_at") or 0))
 
 
 def ScoreResult(result: dict | None = None, error: str | None = None):

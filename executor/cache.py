@@ -317,10 +317,11 @@ class NodeCache:
 
     def reason(self, nt, node_id: str, planned: Planned) -> str | None:
         """Why a node that is not served from the cache runs: what changed since this
-        workflow's last run of it, or that its result was not kept; None the first time."""
+        workflow's last run of it, that its result was not kept, or that it never ran in
+        this workflow (the Why column was empty on a first run and for a node just added)."""
         before = self.previous(node_id)
         if before is None:
-            return None
+            return "first run of this node in this workflow"
         if digest_of(before) == planned.digest:
             size = f"{self.limit / 2**20:.0f} MB" if self.limit >= 10 * 2**20 else f"{self.limit / 2**20:.2g} MB"
             return f"its stored result is gone (the least recently used go beyond PLAYGROUND_CACHE_MB, {size})"

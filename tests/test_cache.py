@@ -90,6 +90,8 @@ def test_an_unchanged_rerun_is_all_cached_with_the_same_metrics_and_plots(app, w
     save(app.base, wf, graph(seed=101))
     first = run(app.base, wf)
     assert set(statuses(first).values()) == {"completed"}
+    # a first run says so in the Why column (it was empty)
+    assert set(reasons(first).values()) == {"first run of this node in this workflow"}, reasons(first)
     again = run(app.base, wf)
     assert set(statuses(again).values()) == {"cached"}
     assert again["answer"]["reused"] == ["d", "e", "m", "s", "v"]  # the estimate knew
@@ -109,6 +111,10 @@ def test_an_unchanged_rerun_is_all_cached_with_the_same_metrics_and_plots(app, w
     # missing on a run whose model was reused, though its bundle could be fetched)
     html = urllib.request.urlopen(f"{app.base}/ui/jobs/{again['id']}/results").read().decode()
     assert 'data-trained-model="m"' in html and 'data-score-model="m"' in html and 'data-deploy-open="m"' in html
+    # the node table says reused, as the canvas badge does, in the order the run took the nodes
+    assert html.count('<span class="pill cached">reused</span>') == 5
+    order = [html.index(f'data-why="{nid}"') for nid in ("d", "s", "m", "e", "v")]
+    assert order == sorted(order)
 
 
 def test_a_visualize_only_change_runs_only_visualize_and_says_why(app, wf):
