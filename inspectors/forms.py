@@ -132,7 +132,11 @@ def parse_keys(form: Form, old: dict, field: str, caps: dict | None, option_para
     elif action == "clear":
         config[field] = []
     elif f"{field}__present" in form:
-        config[field] = list(dict.fromkeys(form.getlist(field)))
+        # the boxes post in the panel's order: the kept ones stay in the stored order, new ones after
+        # (a post of the same boxes reordered the list, and the node re-ran "the same, in another order")
+        ticked = list(dict.fromkeys(form.getlist(field)))
+        kept = [k for k in (old.get(field) or []) if k in ticked]
+        config[field] = kept + [k for k in ticked if k not in kept]
     for p in option_params:
         config[p.name] = _take(form, p, p.name, old.get(p.name, p.default), refused)
     return config, refused

@@ -355,3 +355,15 @@ def test_stratify_is_offered_for_classification_and_disabled_with_its_reason_for
     after = web.get(f"/api/v1/workflows/{wf['id']}").json()
     split = next(n for n in after["graph"]["nodes"] if n["id"] == "split")["config"]
     assert split["random_seed"] == 7 and split.get("stratify", True) == old is True
+
+
+def test_posting_the_same_plots_in_the_panels_order_keeps_the_stored_order(web, wf):
+    """The Visualize panel posts its boxes in its own order: a post of the same plots reordered
+    the stored list, and the node re-ran as "Plots: the same, in another order" though nobody
+    changed it (found by a new user). Kept plots keep their order; a new one comes last."""
+    assert stored(web, wf, "visualize")["plots"] == ["confusion_matrix", "feature_importance", "roc_curve"]
+    url = f"/ui/workflows/{wf['id']}/nodes/visualize/config"
+    web.post(url, data={"plots__present": "1", "plots": ["roc_curve", "confusion_matrix", "feature_importance"]})
+    assert stored(web, wf, "visualize")["plots"] == ["confusion_matrix", "feature_importance", "roc_curve"]
+    web.post(url, data={"plots__present": "1", "plots": ["precision_recall_curve", "roc_curve", "confusion_matrix"]})
+    assert stored(web, wf, "visualize")["plots"] == ["confusion_matrix", "roc_curve", "precision_recall_curve"]
