@@ -45,6 +45,7 @@ from importlib import metadata
 from pathlib import Path
 
 from nodes import graph as graphs
+from nodes.base import of_another_choice
 from nodes.registry import node_types
 
 log = logging.getLogger("playground.cache")
@@ -192,6 +193,9 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
         for k in [*before, *[k for k in now if k not in before]]:
             a, b = before.get(k), now.get(k)
             va, vb = (a or {}).get("value"), (b or {}).get("value")
+            if of_another_choice(a, b):  # another algorithm's hyperparameter: its Algorithm line says it
+                changed = True
+                continue
             if json.dumps(va, sort_keys=True, default=str) != json.dumps(vb, sort_keys=True, default=str):
                 label = (b or a)["label"]
                 listed = _list_change(va, vb) if a and b and "text" not in a and "text" not in b else None

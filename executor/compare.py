@@ -11,6 +11,7 @@ from __future__ import annotations
 from data.store import Invalid, Store
 from executor.engine import resolve
 from executor.facts import dataset_facts_for
+from nodes.base import of_another_choice
 from nodes.graph import node_name
 from plugins import registry
 
@@ -50,7 +51,7 @@ def _config_changes(old: dict, new: dict, node_types: dict) -> list[dict]:
     changes = []
     for key in list(before) + [k for k in after if k not in before]:
         a, b = before.get(key), after.get(key)
-        if a is None and b.get("default") or b is None and a.get("default"):
+        if a is None and b.get("default") or b is None and a.get("default") or of_another_choice(a, b):
             continue
         va = a["value"] if a else _MISSING
         vb = b["value"] if b else _MISSING

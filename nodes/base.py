@@ -341,6 +341,20 @@ class NodeType:
         }
 
 
+def of_another_choice(a: dict | None, b: dict | None) -> bool:
+    """Whether a field that differs between an old config (`a`) and a new one (`b`, either may
+    lack it) is no change to list, as it goes with a choice that changed (`of`: a
+    hyperparameter is of its algorithm): the old algorithm's settings, and the new one's left
+    at their defaults. Switching Random Forest for Logistic Regression is the Algorithm's
+    change, not "Trees: 300 → not set" and "C: not set → 1.0" besides; a setting of the new
+    algorithm the user gave ("C: not set → 0.5") is listed. The one rule of why a node re-ran
+    and of Compare."""
+    old_of, new_of = (a or {}).get("of"), (b or {}).get("of")
+    if not (old_of or new_of) or old_of == new_of:
+        return False
+    return a is not None and old_of is not None or bool((b or {}).get("default") or (b or {}).get("as_default"))
+
+
 def declared_fields(params, config: dict, key_prefix: str = "") -> list[dict]:
     """A config as named fields: one per Param (labelled as the inspector labels it; a value
     left out is the Param's default, marked so), then any key no Param declares."""
@@ -352,6 +366,8 @@ def declared_fields(params, config: dict, key_prefix: str = "") -> list[dict]:
             field_["problem_types"] = list(p.problem_types)
         if p.name in config:
             field_["value"] = config[p.name]
+            if config[p.name] == p.default and type(config[p.name]) is type(p.default):
+                field_["as_default"] = True  # written out, the default's value (a save fills them in)
         else:
             field_.update(value=p.default, default=True)
         if p.display == "percent" and isinstance(field_["value"], (int, float)) and not isinstance(

@@ -760,8 +760,8 @@ def fields(config: dict) -> list[dict]:
     hp = config.get("hyperparameters") if isinstance(config.get("hyperparameters"), dict) else {}
     algorithm = {"key": "algorithm", "label": "Algorithm", "value": slug, **({"text": plugin.name} if plugin else {})}
     training = {k: v for k, v in config.items() if k not in ("algorithm", "hyperparameters")}
-    return [algorithm, *declared_fields(plugin.params if plugin else (), hp, "hyperparameters."),
-            *declared_fields(TRAINING_PARAMS, training)]
+    own = [{**f, "of": slug} for f in declared_fields(plugin.params if plugin else (), hp, "hyperparameters.")]
+    return [algorithm, *own, *declared_fields(TRAINING_PARAMS, training)]
 
 
 def fingerprint(config: dict, design: Design) -> Fingerprint:

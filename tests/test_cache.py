@@ -248,3 +248,22 @@ def test_the_cache_outlives_a_restart_and_keeps_its_bound():
         assert {n: s for n, s in statuses(old).items() if n != "d"} == dict.fromkeys("smev", "completed")
         assert old["results"]["metrics"] == first["results"]["metrics"]
     shutil.rmtree(home, ignore_errors=True)
+
+
+def test_switching_the_algorithm_says_the_algorithm_and_the_new_ones_settings_only():
+    """Random Forest (300 trees) → Logistic Regression read "Trees: 300 → not set" and "C: not
+    set → 1.0" and every other parameter of both (found by a new user)."""
+    from executor.cache import why
+    from nodes.registry import node_types
+
+    nt = node_types()["model"]
+    base = {"format": 1, "node_type": "model", "code": "c", "libraries": {}, "inputs": {}}
+    old = {**base, "config": {"algorithm": "random_forest", "hyperparameters": {"n_estimators": 300, "max_depth": 4}}}
+    new = {**base, "config": {"algorithm": "logistic_regression", "hyperparameters": {"C": 1.0}}}
+    assert why(nt, old, new, {}) == ["Algorithm: Random Forest → Logistic Regression"]
+    given = {**base, "config": {"algorithm": "logistic_regression", "hyperparameters": {"C": 0.5}}}
+    said = why(nt, old, given, {})
+    assert said[0] == "Algorithm: Random Forest → Logistic Regression" and len(said) == 2 and said[1].endswith(
+        ": not set → 0.5"), said
+    same = {**base, "config": {"algorithm": "random_forest", "hyperparameters": {"n_estimators": 100, "max_depth": 4}}}
+    assert why(nt, old, same, {}) == ["Trees: 300 → 100"]
