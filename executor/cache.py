@@ -150,6 +150,16 @@ def plan(resolved) -> dict[str, Planned]:
 
 
 def _short(value) -> str:
+    """A setting's value in a sentence: yes/no, a number to 6 significant digits, nothing set
+    as 'not set' (a reason read "null → accuracy", "false → true", "0.06245642405176384")."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "…"
 

@@ -267,3 +267,7 @@ def test_switching_the_algorithm_says_the_algorithm_and_the_new_ones_settings_on
         ": not set → 0.5"), said
     same = {**base, "config": {"algorithm": "random_forest", "hyperparameters": {"n_estimators": 100, "max_depth": 4}}}
     assert why(nt, old, same, {}) == ["Trees: 300 → 100"]
+    # values as the results write them, not as JSON (a reason read "null → accuracy", "false → true")
+    tuned = {**base, "config": {**same["config"], "use_optuna": True, "optuna_metric": "accuracy"}}
+    assert why(nt, same, tuned, {}) == ["Optuna search: no → yes", "Metric to optimise: not set → accuracy"], \
+        why(nt, same, tuned, {})
