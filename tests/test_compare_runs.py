@@ -340,3 +340,18 @@ def test_a_dataset_read_another_way_is_a_difference_and_draws_other_rows():
         ("Its data (content hash)", "ab" * 6, "cd" * 6)]
     same = compare_runs(a, job("job_d", 4.0, {}), graph, graph, registry.metrics(), node_types())
     assert same["config"]["same"] is True and "rows_note" not in same
+
+
+def test_an_edge_between_nodes_of_one_name_says_which_by_id():
+    """With two Model nodes, "Connected Train/Test Split → Model" did not say which Model
+    (found by a new user): a label two nodes share is followed by the node's id."""
+    from executor.compare import config_diff
+    from nodes.registry import node_types
+
+    a = graph()
+    b = graph()
+    b["nodes"].append({"id": "m2", "type": "model", "config": {"algorithm": "logistic_regression"}})
+    b["edges"].append({"source": "s", "target": "m2"})
+    diff = config_diff(a, b, node_types())
+    assert diff["edges_added"] == [{"source": "s", "target": "m2", "source_label": "Train/Test Split",
+                                    "target_label": "Model (m2)"}]
