@@ -629,7 +629,7 @@
     const edge = edgeUnder(node.getBBox(), node.id);
     if (!edge) return false;
     const fit = insertFit(node.getData().type, edge);
-    if (!fit.ok) { toast(fit.why, "error"); return false; }
+    if (!fit.ok) { toast(fit.why, "error"); clearOf(node); return false; }
     const source = edge.getSource(), target = edge.getTarget();
     graph.startBatch("insert");
     edge.remove();
@@ -640,6 +640,19 @@
     scheduleSave(); // the node's own save and this one are the same PUT (scheduleSave debounces)
     announce(`${nodeName(node)} inserted between ${nodeName(graph.getCellById(source.cell))} and ${nodeName(graph.getCellById(target.cell))}.`);
     return true;
+  }
+
+  // A node left where a refused insertion dropped it lay over the node it was dropped on: it
+  // moves right, past whatever it covers, to the first free spot (found by a new user).
+  function clearOf(node) {
+    for (let i = 0; i < 50; i += 1) {
+      const box = node.getBBox();
+      const under = graph.getNodes().filter((n) => n !== node && n.getBBox().isIntersectWithRect(box));
+      if (!under.length) break;
+      const right = Math.max(...under.map((n) => { const b = n.getBBox(); return b.x + b.width; }));
+      node.position(right + ROOM, box.y);
+    }
+    scheduleSave(); // where it went, not where it was dropped
   }
 
   // The inserted node is placed between its source and target, in line with the source along

@@ -147,6 +147,29 @@ def test_a_node_that_cannot_take_the_edge_is_dropped_plainly_with_the_reason(pag
     assert len(graph["nodes"]) == 3 and pairs(graph) == [("dataset-1", "split-1")]
 
 
+def test_a_refused_node_is_not_left_lying_over_the_nodes_it_was_dropped_between(page, server):
+    """Two nodes as the examples space them (46 px apart): a Model dropped on their edge was
+    refused and left over both (found by a new user). It moves to the first free spot."""
+    pg = page
+    close = [{**TWO[0]}, {**TWO[1], "position": {"x": 100, "y": 130}}]
+    open_workflow(pg, server, "Refused, close", close, [{"source": "dataset-1", "target": "split-1"}])
+    x, y = edge_midpoint(pg, "dataset-1", "split-1")
+    drag_palette_to(pg, "model", x, y)
+    pg.wait_for_selector('#canvas .x6-edge.pg-edge-refused', state="attached")
+    pg.mouse.up()
+    pg.wait_for_selector(".toast:has-text('Model cannot go between Dataset and Train/Test Split')")
+    wait_saved(pg)
+    settle(pg)
+    boxes = pg.evaluate("""() => Object.fromEntries(window.playground.graph.getNodes().map(n => {
+        const b = n.getBBox(); return [n.id, [b.x, b.y, b.width, b.height]]; }))""")
+    assert len(boxes) == 3
+    ids = list(boxes)
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            (ax, ay, aw, ah), (bx, by, bw, bh) = boxes[a], boxes[b]
+            assert ax + aw <= bx or bx + bw <= ax or ay + ah <= by or by + bh <= ay, f"{a} overlaps {b}: {boxes}"
+
+
 def test_moving_an_unconnected_node_onto_an_edge_inserts_it(page, server):
     pg = page
     nodes = TWO + [{"id": "preprocessing-1", "type": "preprocessing", "position": {"x": 520, "y": 200}, "config": {}}]
