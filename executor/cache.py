@@ -122,6 +122,7 @@ class Planned:
     key: dict
     volatile: str | None = None
     input_nodes: dict = field(default_factory=dict)  # port -> [node id]
+    carried: dict = field(default_factory=dict)  # output port -> the input's key it hands on (NodeType.carries)
 
 
 def plan(resolved) -> dict[str, Planned]:
@@ -135,7 +136,8 @@ def plan(resolved) -> dict[str, Planned]:
         inputs, input_nodes = {}, {}
         for e in graph.preds[nid]:
             if e.source in out:
-                inputs.setdefault(e.target_port, []).append(f"{out[e.source].digest}:{e.source_port}")
+                given = out[e.source].carried.get(e.source_port) if nt.takes_carried else None
+                inputs.setdefault(e.target_port, []).append(given or f"{out[e.source].digest}:{e.source_port}")
                 input_nodes.setdefault(e.target_port, []).append(e.source)
         fp = nt.fingerprint(resolved.configs[nid], resolved.designs.get(nid))
         key = {"format": FORMAT, "node_type": nt.type, "code": code_version(nt), "config": resolved.configs[nid],
@@ -145,7 +147,9 @@ def plan(resolved) -> dict[str, Planned]:
         key = json.loads(json.dumps(key, sort_keys=True, default=str))  # as it is stored and compared
         volatile = fp.volatile or next((f"its input {p!r} cannot be reused" for p, ns in input_nodes.items()
                                         if any(out[n].volatile for n in ns)), None)
-        out[nid] = Planned(digest_of(key), key, volatile, input_nodes)
+        carried = {port: (key["inputs"].get(source) or [None])[0] for port, source in nt.carries.items()
+                   if len(key["inputs"].get(source) or []) == 1}
+        out[nid] = Planned(digest_of(key), key, volatile, input_nodes, carried)
     return out
 
 

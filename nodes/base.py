@@ -277,6 +277,12 @@ class NodeType:
     dataset_param: str | None = None
     loop: Loop | None = None  # a node whose output goes back up declares its bound (Loop)
     order: int = 100  # position in the palette (built-ins 10..60)
+    # cache keys (executor/cache.py): an output port that hands on what one of its inputs gave
+    # beside what the node made ({"metrics": "model"}: Evaluate's evaluated model is its input
+    # model), and a node that takes only that part of what it is given (Visualize draws the
+    # model, whatever metrics were chosen): its key then follows the model, not the metrics
+    carries: dict = field(default_factory=dict)
+    takes_carried: bool = False
     # the hooks its declaration gave a function for (e.g. "export": it can be written as a
     # script; "estimate": it has a cost to show): set from the declaration
     declared: frozenset = field(init=False, repr=False, compare=False, default=frozenset())

@@ -322,6 +322,7 @@ NODE = NodeType(
     type="evaluate", label="Evaluate", icon="📏", colour="#d97706",
     description="Score the model on the test rows with the metrics you choose.",
     inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
+    carries={"metrics": "model"},  # the evaluated model is the one it was given
     params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design,
     output_summary=output_summary, results=results, estimate=estimate, fields=fields,
     shape=keys_shape("metrics", "metric"), export=export, order=50,

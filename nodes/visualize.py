@@ -132,6 +132,7 @@ NODE = NodeType(
     type="visualize", label="Visualize", icon="📊", colour="#db2777",
     description="Draw plots of the model: performance and explainability.",
     inputs=(Port("model", (MODEL, METRICS), "Model or metrics"),), outputs=(Port("plots", (PLOTS,), "Plots"),),
+    takes_carried=True,  # it draws the model: an Evaluate's chosen metrics change no plot
     params=(), validate=validate, run=run, summary=summary, group="Results", estimate=estimate,
     output_summary=output_summary, results=results, shape=keys_shape("plots", "plot"), export=export,
     order=60,

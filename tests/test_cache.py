@@ -128,6 +128,22 @@ def test_a_visualize_only_change_runs_only_visualize_and_says_why(app, wf):
     assert len(job["results"]["plots"]) == 2
 
 
+def test_a_metric_list_change_runs_only_evaluate_and_the_plots_below_it_are_reused(app, wf):
+    """Ticking ROC AUC in Evaluate re-ran the Visualize below it ("its input 'model' changed
+    (node 'evaluate')"): the plots draw the model, which had not changed (found by a new
+    user). Evaluate hands on its input model's key (NodeType.carries), which Visualize takes."""
+    save(app.base, wf, graph(seed=103))
+    run(app.base, wf)
+    save(app.base, wf, graph(seed=103, metrics=("accuracy", "f1", "roc_auc")))
+    job = run(app.base, wf)
+    assert statuses(job) == {"d": "cached", "s": "cached", "m": "cached", "e": "completed", "v": "cached"}, reasons(job)
+    assert reasons(job)["e"] == "Metrics: Accuracy, F1 score → Accuracy, F1 score, ROC AUC", reasons(job)
+    # a new model still re-draws the plots
+    save(app.base, wf, graph(seed=103, n_estimators=21, metrics=("accuracy", "f1", "roc_auc")))
+    job = run(app.base, wf)
+    assert statuses(job)["v"] == "completed" and statuses(job)["m"] == "completed"
+
+
 def test_a_changed_list_setting_is_said_by_what_was_added_and_removed():
     """The reason a node ran again showed two lists cut at 60 characters (Plots: ["feature_
     importance", "confusion_matrix", "roc_curve"] → ["confusion_matrix", "roc_curve", "…),
