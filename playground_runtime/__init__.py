@@ -575,7 +575,11 @@ def _as_kind(s: pd.Series, col: dict):
             return None
         if pd.api.types.is_numeric_dtype(s):
             return s
+        # an empty text ("" in JSON) is a gap, as an empty cell of a CSV is
+        s = s.where(~s.map(lambda v: isinstance(v, str) and not v.strip()), None)
         values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
+        if s.map(lambda v: isinstance(v, bool)).any():  # JSON true is no number (pandas reads it as 1)
+            return None
         return values if not (values.isna() & s.notna()).any() else None
     if kind == "datetime":
         if pd.api.types.is_datetime64_any_dtype(s):
@@ -616,7 +620,7 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> list[str]:
             bad.append(v)
             if len(bad) == n:
                 break
-    return [str(v) for v in (bad or list(given.head(n)))[:n]]
+    return [("true" if v else "false") if isinstance(v, bool) else str(v) for v in (bad or list(given.head(n)))[:n]]
 
 
 def _kind_words(col: dict) -> str:

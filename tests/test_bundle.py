@@ -773,6 +773,13 @@ def test_a_refusal_gives_the_values_it_cannot_read_and_a_name_that_differs_by_ca
                             "'Origin'.")
     ok = playground_runtime.prepare_rows(pd.DataFrame({" Horsepower ": [1.0], "Origin": ["US"]}), features)
     assert list(ok.columns) == ["Horsepower", "Origin"]
+    # as JSON sends them: "" is a gap, as an empty CSV cell is; true is no number, and is written as sent
+    gaps = playground_runtime.prepare_rows(pd.DataFrame({"Horsepower": pd.Series(["", " ", "90"], dtype=object),
+                                                         "Origin": ["US"] * 3}), features)
+    assert gaps["Horsepower"].isna().tolist() == [True, True, False] and gaps["Horsepower"].iloc[2] == 90
+    with pytest.raises(playground_runtime.ColumnsError, match=r"'Horsepower' should hold numbers \(values like 'true'\)"):
+        playground_runtime.prepare_rows(pd.DataFrame({"Horsepower": pd.Series([True, 90], dtype=object),
+                                                      "Origin": ["US"] * 2}), features)
 
 
 def test_a_forests_predictions_taken_from_its_probabilities_are_its_own():
