@@ -1353,6 +1353,7 @@ def describe_change(before: dict, after: dict, old_name: str = "", new_name: str
         for e in g.get("edges", []):
             names.setdefault(e["source"], e["source"])
             names.setdefault(e["target"], e["target"])
+    names = graphs.told_apart(names)
 
     def some(ids, noun="node"):
         return names[ids[0]] if len(ids) == 1 else f"{len(ids)} {noun}s"

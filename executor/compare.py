@@ -12,7 +12,7 @@ from data.store import Invalid, Store
 from executor.engine import resolve
 from executor.facts import dataset_facts_for
 from nodes.base import of_another_choice
-from nodes.graph import node_name
+from nodes.graph import node_name, told_apart
 from plugins import registry
 
 _MISSING = object()
@@ -112,10 +112,7 @@ def config_diff(graph_a: dict, graph_b: dict, node_types: dict) -> dict:
             fields = _mark_unused(_config_changes(nodes_a[nid], node, node_types), kinds)
             if fields:
                 changed.append({**_node(node, node_types), "changes": fields})
-    names = {nid: node_name(n, node_types) for nid, n in {**nodes_a, **nodes_b}.items()}
-    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
-    # two Model nodes: "Connected Train/Test Split → Model" said which one only with its id
-    labels = {nid: f"{name} ({nid})" if name in shared else name for nid, name in names.items()}
+    labels = told_apart({nid: node_name(n, node_types) for nid, n in {**nodes_a, **nodes_b}.items()})
     edges_a, edges_b = _edges(graph_a), _edges(graph_b)
     diff = {"nodes_added": [_node(n, node_types) for nid, n in nodes_b.items() if nid not in nodes_a],
             "nodes_removed": [_node(n, node_types) for nid, n in nodes_a.items() if nid not in nodes_b],

@@ -348,6 +348,16 @@ def node_name(node: Mapping, node_types: Mapping | None = None) -> str:
     return node.get("label") or (nt.label if nt else str(node.get("type") or node.get("id")))
 
 
+def told_apart(names: Mapping) -> dict:
+    """Node names ({id: name}) with the id after each name two nodes share ("Model (m2)"):
+    with two Model nodes, "connected Train/Test Split → Model" and "Model settings" did not say
+    which (Compare, the undo history)."""
+    counts: dict = {}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    return {nid: f"{name} ({nid})" if counts[name] > 1 else name for nid, name in names.items()}
+
+
 def node_names(graph: Mapping, node_types: Mapping | None = None) -> dict:
     types = node_types if node_types is not None else _types()
     return {n["id"]: node_name(n, types) for n in graph.get("nodes") or []}

@@ -82,6 +82,17 @@ def test_an_inspector_edit_is_one_undo_step(store):
     assert node(forward, "m")["config"]["hyperparameters"] == {"n_estimators": 50}
 
 
+def test_an_edit_of_one_of_two_nodes_of_one_name_says_which(store):
+    """With two Model nodes the history said "Model hyperparameters" of either (found by a new
+    user): a name two nodes share is followed by the node's id, as Compare says it."""
+    g = graph()
+    g["nodes"].append({"id": "m2", "type": "model", "config": {"algorithm": "logistic_regression"}})
+    wf = store.create_workflow("wf", g)
+    store.update_node_config(wf["id"], "m2", {"algorithm": "logistic_regression", "hyperparameters": {"C": 0.5}})
+    _, message = store.undo(wf["id"])
+    assert message == "Undid: Model (m2) hyperparameters"
+
+
 def test_a_rename_is_undone_name_and_all(store):
     wf = store.create_workflow("Before", graph())
     store.update_workflow(wf["id"], name="After")
