@@ -1030,10 +1030,10 @@ class Zygote:
     in milliseconds, with its modules loaded. `fork=True` (the app at start, `prefork`): forked
     from the web process, so its helpers share the web's modules (pandas, pyarrow,
     scikit-learn's base…) copy-on-write instead of importing their own copy. A helper started
-    as `python -m data.ingest` held 132 MB of the idle app's 526 MB PSS (issue 17's
+    as `python -m data.ingest` held 132-154 MB of the idle app's 526-599 MB PSS (issue 17's
     footprint), most of it the libraries the web process holds too; forked, the web, zygote
-    and helper hold 209 MB together where the web and helper held 290 (measured with
-    bench.footprint). `fork=False`: a fresh interpreter (`python -m data.ingest FD`).
+    and helper hold 235-247 MB together where the web and helper held 290-332 (measured side
+    by side with bench.footprint). `fork=False`: a fresh interpreter (`python -m data.ingest FD`).
 
     The zygote keeps its socket to the web process and none of the web's other sockets,
     ends when that socket does (the web process has gone, however), and its helpers end

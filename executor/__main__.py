@@ -225,8 +225,6 @@ def _run(args, stack: ExitStack) -> int:
         if not args.json:
             for nid, options in chosen.items():
                 print(f"{nid}: read with the choices its dataset has in the app ({_choices(options)})", flush=True)
-
-        if not args.json:
             for nid, r in records.items():
                 print(f"{nid}: {reading[nid]}, {r['n_rows']:,} rows x {r['n_cols']} columns", flush=True)
     else:

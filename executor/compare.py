@@ -177,11 +177,11 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
     labels = {n["id"]: node_name(n, node_types) for n in (graph_a.get("nodes") or []) + (graph_b.get("nodes") or [])}
     same_workflow = job_a.get("workflow_id") == job_b.get("workflow_id")
     diff = config_diff(graph_a, graph_b, node_types)
-    _add_data_changes(diff, job_a, job_b, labels)
+    _add_data_changes(diff, job_a, job_b, {n["id"]: _node(n, node_types) for n in graph_b.get("nodes") or []})
     out = {"a": _run(job_a), "b": _run(job_b), "swapped": swapped, "same_workflow": same_workflow,
            "config": diff,
            "metrics": metric_deltas(job_a, job_b, labels, metrics_registry)}
-    rows = _rows_changed(out["config"])
+    rows = _rows_changed(out["config"], node_types)
     if rows:
         out["rows_note"] = (f"The two runs were scored on different test rows ({rows}): part of each difference "
                             "below is which rows were drawn, not the model.")
@@ -191,7 +191,6 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
     return out
 
 
-ROW_NODES = ("dataset", "split")  # a change of these draws other test rows
 READING = {"types": "Read as", "roles": "Use as"}
 
 
@@ -202,12 +201,18 @@ def _versions(job: dict) -> dict:
             if isinstance((n.get("output") or {}).get("version"), dict)}
 
 
-def _add_data_changes(diff: dict, job_a: dict, job_b: dict, labels: dict) -> None:
+def _read_change(key: str, label: str, old, new) -> dict:
+    return {"key": key, "label": label, "old": old, "new": new, "old_text": old or "as detected",
+            "new_text": new or "as detected"}
+
+
+def _add_data_changes(diff: dict, job_a: dict, job_b: dict, nodes: dict) -> None:
     """What two runs read differently of one dataset, beside its node's settings: another
     content (a new upload of it) or another reading (a column set to Ignore on the dataset
-    page). Compare said "No configuration differences" over every metric made worse by one."""
+    page). Compare said "No configuration differences" over every metric made worse by one.
+    `nodes`: the later graph's nodes as config_diff names them (_node)."""
     before, after = _versions(job_a), _versions(job_b)
-    for nid in [n for n in after if n in before and before[n] != after[n]]:
+    for nid in [n for n in after if n in before and before[n] != after[n] and n in nodes]:
         a, b = before[nid], after[nid]
         changes = []
         if a.get("content_hash") != b.get("content_hash"):
@@ -217,37 +222,38 @@ def _add_data_changes(diff: dict, job_a: dict, job_b: dict, labels: dict) -> Non
         ra, rb = a.get("reading") or {}, b.get("reading") or {}
         for part, label in READING.items():
             pa, pb = ra.get(part) or {}, rb.get(part) or {}
-            for column in [*pa, *[c for c in pb if c not in pa]]:
-                if pa.get(column) != pb.get(column):
-                    changes.append({"key": f"data.{part}.{column}", "label": f"{label} {column!r}",
-                                    "old": pa.get(column), "new": pb.get(column),
-                                    "old_text": pa.get(column) or "as detected", "new_text": pb.get(column) or "as detected"})
-        for part, label in (("encoding", "Encoding"), ("sheet", "Sheet")):
-            if (ra.get(part) or None) != (rb.get(part) or None):
-                changes.append({"key": f"data.{part}", "label": label, "old": ra.get(part), "new": rb.get(part),
-                                "old_text": ra.get(part) or "as detected", "new_text": rb.get(part) or "as detected"})
+            changes += [_read_change(f"data.{part}.{column}", f"{label} {column!r}", pa.get(column), pb.get(column))
+                        for column in [*pa, *[c for c in pb if c not in pa]] if pa.get(column) != pb.get(column)]
+        changes += [_read_change(f"data.{part}", label, ra.get(part) or None, rb.get(part) or None)
+                    for part, label in (("encoding", "Encoding"), ("sheet", "Sheet"))
+                    if (ra.get(part) or None) != (rb.get(part) or None)]
         if not changes:
             continue
         entry = next((n for n in diff["nodes_changed"] if n["node_id"] == nid), None)
         if entry is None:
-            entry = {"node_id": nid, "type": "dataset", "label": labels.get(nid, nid), "changes": []}
+            entry = {**nodes[nid], "changes": []}
             diff["nodes_changed"].append(entry)
         entry["changes"].extend(changes)
         diff["same"] = False
 
 
-def _rows_changed(diff: dict) -> str:
-    """What in a config diff draws other test rows, in words ("Train/Test Split: Random seed
-    42 → 7"), or "" when nothing does (a setting marked unused changes nothing)."""
+def _rows_changed(diff: dict, node_types: dict) -> str:
+    """What in a config diff draws other test rows (a node type that declares `draws_rows`),
+    in words ("Train/Test Split: Random seed 42 → 7"), or "" when nothing does (a setting
+    marked unused changes nothing)."""
+    def draws(n):
+        nt = node_types.get(n.get("type"))
+        return nt is not None and nt.draws_rows
+
     said = []
     for n in diff["nodes_changed"]:
-        if n.get("type") in ROW_NODES:
+        if draws(n):
             fields = [f"{c['label']} {c.get('old_text', c['old'])} → {c.get('new_text', c['new'])}"
                       for c in n["changes"] if not c.get("unused")]
             if fields:
                 said.append(f"{n['label']}: {', '.join(fields)}")
     said += [f"{n['label']} {verb}" for key, verb in (("nodes_added", "added"), ("nodes_removed", "removed"))
-             for n in diff[key] if n.get("type") in ROW_NODES]
+             for n in diff[key] if draws(n)]
     return "; ".join(said)
 
 

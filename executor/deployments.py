@@ -104,11 +104,13 @@ def other_task(store: Store, name: str, card: dict) -> str | None:
     current = store.production_version(name)
     if current is None:
         return None
-    theirs = store.model_version(name, current["version"])["card"] or {}
+    return _other_task(name, current["version"], store.model_version(name, current["version"])["card"] or {}, card)
+
+
+def _other_task(name: str, version: int, theirs: dict, card: dict) -> str | None:
     if (theirs.get("target"), theirs.get("problem_type")) == (card.get("target"), card.get("problem_type")):
         return None
-    return (f"{name}'s production version {current['version']} predicts {_task(theirs)}, and this model predicts "
-            f"{_task(card)}")
+    return f"{name}'s production version {version} predicts {_task(theirs)}, and this model predicts {_task(card)}"
 
 
 def _task(card: dict) -> str:
@@ -124,12 +126,11 @@ def production_metric(store: Store, name: str, metric: str, task: dict | None = 
     current = store.production_version(name)
     if current is None:
         return None
-    if task is not None:
-        other = other_task(store, name, task)
-        if other:
-            raise NodeError(f"The gate cannot compare: {other}. Name the deployment of a model of "
-                            f"{_task(task)}, or leave the comparison out.")
     card = store.model_version(name, current["version"])["card"] or {}
+    other = _other_task(name, current["version"], card, task) if task is not None else None
+    if other:
+        raise NodeError(f"The gate cannot compare: {other}. Name the deployment of a model of {_task(task)}, or "
+                        "leave the comparison out.")
     value = next((t["values"][metric] for t in (card.get("metrics") or {}).get("test") or []
                   if isinstance((t.get("values") or {}).get(metric), (int, float))), None)
     return {"deployment": name, "version": current["version"], "value": value}

@@ -425,6 +425,11 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
     types = node_types()
     first = dict(current["r"].configs.get(loop.target) or {})
     rounds, k, change = [], 1, None
+
+    def with_round(config: dict):  # the workflow with the loop target's config of a round, resolved
+        workflow = with_config(current["workflow"], loop.target, config)
+        return workflow, resolve(workflow, dataset_facts=dataset_facts)
+
     while True:
         tag = {"round": k, "rounds": loop.bound}
         rr, plans = current["r"], current["plans"]
@@ -458,15 +463,13 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
             keep = decision.get("keep") if isinstance(decision, dict) else None
             if keep is not None and keep != k:  # stopped, keeping an earlier round's model (nodes/retrain.py)
                 kept = next(x for x in rounds if x["round"] == keep)
-                workflow = with_config(current["workflow"], loop.target, kept["config"])
-                nxt = resolve(workflow, dataset_facts=dataset_facts)
+                workflow, nxt = with_round(kept["config"])
                 current.update(workflow=workflow, r=nxt, plans=cache_plan(nxt) if caching else {})
                 tag = {"round": keep, "rounds": loop.bound}  # that round's body again: served by the
                 for nid in loop.body:  # cache when it is on, trained again as it was (its seeds) when not
                     step(nid, nxt, current["plans"], tag)
             return  # stopped: its completed status says why
-        workflow = with_config(current["workflow"], loop.target, decision["config"])
-        nxt = resolve(workflow, dataset_facts=dataset_facts)
+        workflow, nxt = with_round(decision["config"])
         if nxt.errors:
             label = types[rr.graph.nodes[loop.target]["type"]].label
             what = " ".join(nxt.errors.get(loop.target) or [m for ms in nxt.errors.values() for m in ms])

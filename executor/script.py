@@ -185,10 +185,14 @@ def _export_loop(part: _Parts, loop, graph: dict, r, dataset_facts) -> None:
                   "# (or the one the run kept, trained once more at the end)."]
     keep = (ran.get("output") or {}).get("keep")
     kept = next((x for x in rounds if x["round"] == keep), None) if keep != rounds[-1]["round"] else None
+
+    def resolved(this):  # the workflow as the run resolved it for that round
+        return r if this["round"] == 1 else resolve(with_config(graph, loop.target, this["config"]),
+                                                    dataset_facts=dataset_facts)
+
     for i, this in enumerate(rounds):
         last = i == len(rounds) - 1 and kept is None
-        rr = r if this["round"] == 1 else resolve(with_config(graph, loop.target, this["config"]),
-                                                   dataset_facts=dataset_facts)
+        rr = resolved(this)
         heading = f": round {this['round']} of {loop.bound}" + (f" ({this['change']})" if this.get("change") else "")
         for nid in loop.body:
             part.node(nid, rr, None if last else {"status": "completed"}, heading)
@@ -205,8 +209,7 @@ def _export_loop(part: _Parts, loop, graph: dict, r, dataset_facts) -> None:
             part.body += [f"if not ({exit_part.names['port']} {taken} {exit_port!r}):", f"    note({differs!r})"]
         part.body.append(f"note({loop_label + ': ' + str(decided)!r})")
     if kept is not None:  # the run stopped keeping an earlier round: its body once more, as the run did
-        rr = r if kept["round"] == 1 else resolve(with_config(graph, loop.target, kept["config"]),
-                                                   dataset_facts=dataset_facts)
+        rr = resolved(kept)
         for nid in loop.body:
             part.node(nid, rr, None, f": round {kept['round']} of {loop.bound}, kept (the best)")
 

@@ -283,6 +283,9 @@ class NodeType:
     # model, whatever metrics were chosen): its key then follows the model, not the metrics
     carries: dict = field(default_factory=dict)
     takes_carried: bool = False
+    # a change of its config or of what it reads draws other test rows (Compare says the two
+    # runs' metrics are then partly the rows drawn): the Dataset and Split nodes
+    draws_rows: bool = False
     # the hooks its declaration gave a function for (e.g. "export": it can be written as a
     # script; "estimate": it has a cost to show): set from the declaration
     declared: frozenset = field(init=False, repr=False, compare=False, default=frozenset())

@@ -448,4 +448,5 @@ NODE = NodeType(
     preview=preview, estimate=estimate, output_summary=dataset_summary, dataset_param="dataset_id", advise=advise,
     fields=fields, fingerprint=fingerprint, export=export,
     order=10,
+    draws_rows=True,
 )

@@ -35,7 +35,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     # set aside: the targets, and the columns the model's dataset left out of its features as
     # ids, which this table's own Dataset node may not call ids (a few rows,
     # names repeated): the model never took them (found by a new user: "unknown column 'Name'")
-    left_out = [c for c in (model.split.target, table.target, *getattr(model.split, "id_columns", ())) if c]
+    left_out = [c for c in (model.split.target, table.target, *model.split.id_columns) if c]
     try:
         X = playground_runtime.prepare_rows(table.df, features, left_out)
         out = playground_runtime.predictions(model.pipeline, X, proba=bool(config.get("probabilities")))

@@ -442,4 +442,5 @@ NODE = NodeType(
     params=PARAMS, validate=validate, run=run, summary=summary, group="Data", advise=advise, preview=preview,
     output_summary=output_summary, design=design, export=export, fields=fields,
     order=30,
+    draws_rows=True,
 )

@@ -276,7 +276,7 @@ def test_stratify_changed_between_two_regression_runs_is_shown_as_unused_with_th
     assert 'data-unused="1"' in html and "(not used for regression: it applies to classification only)" in html
     from executor.compare import _rows_changed
 
-    assert _rows_changed(diff) == ""  # an unused setting draws the same rows
+    assert _rows_changed(diff, node_types()) == ""  # an unused setting draws the same rows
     [change] = config_diff(graph("classification", False), graph("classification", True),
                            node_types())["nodes_changed"][0]["changes"]
     assert change["label"] == "Stratify" and "unused" not in change and "problem_types" not in change
