@@ -19,12 +19,30 @@ BOTH = ("classification", "regression")
 BLUE, ORANGE, GREY = "#4f46e5", "#f97316", "#94a3b8"
 
 
-def _figure(w=6.4, h=4.6):
+def _new_figure(w, h):
+    """A figure on its own Agg canvas. Without one, the layout pass measures every text on a
+    throwaway renderer and the draw measures it all again on another; with one, the draw
+    finds the layout's measures in matplotlib's cache (keyed by renderer): 7% of the three
+    plots' time, the PNG byte for byte the same."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure  # here, not at the top: the web process reads this registry's
     # declarations and never draws (matplotlib is 26 MB it would hold for nothing)
 
     fig = Figure(figsize=(w, h), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _figure(w=6.4, h=4.6):
+    fig = _new_figure(w, h)
     return fig, fig.add_subplot(1, 1, 1)
+
+
+def _title(ax, title):
+    """The plot's title over the axes. Its height is given (y=1): left to find it, matplotlib
+    measures every tick label of the axes in case x ticks sit on top (ours never do), in the
+    layout and again in the draw, 5-10 ms a plot for the same place."""
+    ax.set_title(title, fontsize=12, fontweight="bold", loc="left", y=1.0)
 
 
 def _png(fig) -> bytes:
@@ -38,8 +56,13 @@ def _png(fig) -> bytes:
         engine.execute(fig)
         fig.set_layout_engine(None)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", facecolor="white")
+    fig.savefig(buf, format="png", facecolor="white", pil_kwargs=PNG_OPTIONS)
     return buf.getvalue()
+
+
+# zlib's fastest level: a plot's PNG is written in a third of the time (3 ms, not 10, for a
+# 640x680 chart), 5-30% larger (19-117 KB for the 14 plots), the pixels the same
+PNG_OPTIONS = {"compress_level": 1}
 
 
 LABEL_CHARS = 28  # a tick label longer than this is cut ("…"): penguins-raw's one-hot
@@ -57,7 +80,7 @@ def _label(value) -> str:
 
 
 def _style(ax, title, xlabel="", ylabel=""):
-    ax.set_title(title, fontsize=12, fontweight="bold", loc="left")
+    _title(ax, title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.spines[["top", "right"]].set_visible(False)
@@ -113,7 +136,7 @@ def confusion_matrix_plot(d: EvalData) -> bytes:
         for j in range(len(labels)):
             ax.text(j, i, str(m[i, j]), ha="center", va="center", fontsize=9,
                     color="white" if m[i, j] > m.max() / 2 else "black")
-    ax.set_title("Confusion matrix", fontsize=12, fontweight="bold", loc="left")
+    _title(ax, "Confusion matrix")
     ax.set_xlabel("Predicted")
     ax.set_ylabel("True")
     return _png(fig)
@@ -179,9 +202,9 @@ def _sample_idx(n: int, limit: int, seed) -> np.ndarray:
 def _native_importance(d: EvalData):
     est = _final(d)
     names = list(d.feature_names)
-    values = None
-    if hasattr(est, "feature_importances_"):
-        values = np.asarray(est.feature_importances_, dtype=float)
+    values = getattr(est, "feature_importances_", None)  # read once: a forest works it out on each read
+    if values is not None:
+        values = np.asarray(values, dtype=float)
     elif hasattr(est, "coef_"):
         coef = np.asarray(est.coef_, dtype=float)
         if hasattr(coef, "toarray"):
@@ -534,9 +557,7 @@ def partial_dependence_plot(d: EvalData) -> bytes:
 
             named = model_positive(d)
             model = _positive_last(d.model, classes, named)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7.2, 4.8 if len(features) > 2 else 3.4), dpi=100, layout="constrained")
+    fig = _new_figure(7.2, 4.8 if len(features) > 2 else 3.4)
     cols = 2 if len(features) > 1 else 1
     rows = (len(features) + 1) // 2
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(len(features))]

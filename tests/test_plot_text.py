@@ -124,10 +124,10 @@ def test_a_plot_laid_out_once_is_the_png_matplotlib_saves_laying_it_out_twice():
     engine on draws twice): it must give the same PNG, byte for byte."""
     import io
 
-    from plugins.visualizers import _png
+    from plugins.visualizers import PNG_OPTIONS, _png
 
     for ours, theirs in zip(_three_figures(), _three_figures()):
         assert ours.get_layout_engine() is not None
         buf = io.BytesIO()
-        theirs.savefig(buf, format="png", facecolor="white")
+        theirs.savefig(buf, format="png", facecolor="white", pil_kwargs=PNG_OPTIONS)
         assert _png(ours) == buf.getvalue()
