@@ -6,7 +6,8 @@
    with the real app (uvicorn) and its Huey consumer child, warmed up by one run.
 2. Whole run: POST -> job_completed for examples/classification.json (breast cancer,
    impute + scale, 80/20 split, random forest with 5-fold CV, 4 metrics, 3 plots), against
-   bench/plain_pipeline.py doing the same in-process with scikit-learn directly, and
+   bench/plain_pipeline.py doing the same in-process with scikit-learn directly (with bare
+   figures, the issue's anchor, and with figures that show what the app's show), and
    against the engine run in-process (what the service adds on top of the engine).
 3. Throughput: 50 small jobs at once on two workers (bench/throughput.py).
 4. Uploads: 10k, 100k and 1M-row CSVs against pandas + pyarrow (bench/upload.py).
@@ -146,14 +147,16 @@ def whole_run(args) -> None:
         return time.perf_counter() - t
 
     plain()  # warm imports, as the app's worker is warm
+    plain(labelled=True)
     run_workflow(workflow, lambda e: None)  # warm
     with running_app("--workers", "1") as app:
         one_run(app.base, workflow, rerun="all")  # warm-up: first job after start
-        plain_times, engine_times, latencies, totals, cached, changed = [], [], [], [], [], []
+        plain_times, labelled_times, engine_times, latencies, totals, cached, changed = [], [], [], [], [], [], []
         # side by side: each round times the plain script, the engine and the app in turn, so
         # the three see the same moment of the machine (this VM's speed moves by a third)
         for i in range(args.runs):
             plain_times.append(timed(plain))
+            labelled_times.append(timed(lambda: plain(labelled=True)))
             engine_times.append(timed(lambda: run_workflow(workflow, lambda e: None)))
             first, total = one_run(app.base, workflow, rerun="all")  # every node runs (and is stored)
             latencies.append(first)
@@ -165,14 +168,19 @@ def whole_run(args) -> None:
 
     med = statistics.median
     print(f"runs: {args.runs} (medians; machine: {os.cpu_count()} cores)")
-    print(f"plain script, same pipeline in-process:     {med(plain_times):7.3f} s")
+    print(f"plain script, same pipeline in-process:     {med(plain_times):7.3f} s  (bare figures)")
+    print(f"  the same, drawing what the app's plots show: {med(labelled_times):6.3f} s  "
+          "(titles, labels, cell counts, legend, feature names)")
     print(f"engine in-process (no queue, no DB):        {med(engine_times):7.3f} s  "
           f"({med(engine_times) / med(plain_times):.2f} x plain)")
     print(f"app, POST -> first node running (SSE):      {med(latencies):7.3f} s  (max {max(latencies):.3f})")
     print(f"app, POST -> job_completed (SSE):           {med(totals):7.3f} s  (max {max(totals):.3f})")
     pairs = med(t / p for t, p in zip(totals, plain_times))
     print(f"ratio whole run / plain script:             {med(totals) / med(plain_times):7.2f} x  "
-          f"(round by round: {pairs:.2f} x; target <= 1.15)")
+          f"(round by round: {pairs:.2f} x; target <= 1.15; bare figures, the issue's anchor)")
+    labelled_pairs = med(t / p for t, p in zip(totals, labelled_times))
+    print(f"ratio whole run / plain script, same plots: {med(totals) / med(labelled_times):7.2f} x  "
+          f"(round by round: {labelled_pairs:.2f} x; target <= 1.15)")
     print(f"ratio whole run / engine in-process:        {med(totals) / med(engine_times):7.2f} x")
     print(f"service overhead (app - engine in-process): {med(totals) - med(engine_times):7.3f} s  "
           "(queue, job process, events, artifacts, SSE)")
