@@ -1240,6 +1240,11 @@ class Store:
                 db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [now(), row["id"]])
         return row
 
+    def revoked_key(self, key_sha256: str) -> dict | None:
+        """The revoked key with this hash (its prefix, when it was revoked), else None."""
+        return self._one("SELECT prefix, revoked_at FROM api_keys WHERE key_sha256 = ? AND revoked_at IS NOT NULL",
+                         [key_sha256])
+
     # ------------------------------------------------------------------ prediction log
     def production_version(self, deployment: str, alias: str = "production") -> dict | None:
         """The version `alias` points at: its number, id and bundle hash (one query: what the

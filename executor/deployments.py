@@ -238,6 +238,21 @@ def key_from(authorization: str | None, store: Store) -> dict | None:
     return store.use_key(_digest(sent))
 
 
+def revoked_key(authorization: str | None, store: Store) -> dict | None:
+    """The revoked key an `Authorization: Bearer <key>` header names (its prefix and when it
+    was revoked), else None. Only a key this server made is named: the prefix of any other
+    text sent is never logged."""
+    scheme, _, sent = (authorization or "").partition(" ")
+    sent = sent.strip()
+    if scheme.lower() != "bearer" or not sent.startswith(KEY_PREFIX) or len(sent) > 200:
+        return None
+    return store.revoked_key(_digest(sent))
+
+
+def _when(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(ts))
+
+
 # --------------------------------------------------------------------------- predicting
 class KeyRefused(Invalid):
     """No live key: the endpoint answers 401."""
@@ -328,6 +343,10 @@ def records_frame(records, limits: tuple[int, int] | None = None):
         raise Invalid('Send the rows as "records": a list of objects, one per row, of column: value.')
     if not records:
         raise Invalid('"records" holds no rows to score.')
+    empty = next((i for i, r in enumerate(records) if not r), None)
+    if empty is not None:
+        raise Invalid(f'Record {empty + 1} is empty ({{}}): send each row as an object of column: value, with the '
+                      "model's feature columns (GET /api/v1/deployments/{name} lists them).")
     if len(records) > MAX_ROWS:
         raise _too_many(len(records))
     if limits is not None:
@@ -424,6 +443,15 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
     return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits)
 
 
+def _json_values(column) -> list:
+    """A column's values as JSON takes them: gaps null, dates as ISO 8601 text."""
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return [None if pd.isna(v) else v.isoformat() for v in column]
+    return column.astype(object).where(column.notna(), None).tolist()
+
+
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 3)
 
@@ -455,6 +483,11 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
 
     key = key_from(authorization, store)
     if key is None:
+        revoked = revoked_key(authorization, store)
+        if revoked is not None:  # logged under its prefix: who still sends a key that was revoked
+            entry["key_prefix"] = revoked["prefix"]
+            raise KeyRefused(f"The key {revoked['prefix']}… was revoked ({_when(revoked['revoked_at'])}): send a live "
+                             "key (POST /api/v1/keys makes one).", status=401)
         raise KeyRefused("This endpoint needs a live API key: send Authorization: Bearer <key> (POST /api/v1/keys "
                          "makes one; a revoked key no longer works).", status=401)
     entry["key_prefix"] = key["prefix"]
@@ -493,6 +526,9 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         answer["warnings"] = unseen
     if frame.attrs.get("reading"):  # how a CSV body's values were read ('2.121,88 €' as 2121.88 ...)
         answer["reading"] = frame.attrs["reading"]
+    ids = [c for c in card.get("id_columns") or [] if c in frame.columns]
+    if ids:  # the rows' id columns, as the CSV answer writes them first: a client matches rows by id, not place
+        answer["ids"] = {str(c): _json_values(frame[c]) for c in ids}
     if proba:
         # the classes as the predictions name them (integers stay integers): a client matches
         # a prediction to its probability column by equality

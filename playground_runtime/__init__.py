@@ -12,6 +12,8 @@ Keep it free of any import of the app (plugins, nodes, data ...).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from sklearn.base import (
@@ -632,7 +634,25 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> list[str]:
             bad.append(v)
             if len(bad) == n:
                 break
-    return [("true" if v else "false") if isinstance(v, bool) else str(v) for v in (bad or list(given.head(n)))[:n]]
+    return [("true" if v else "false") if isinstance(v, (bool, np.bool_)) else str(v)
+            for v in (bad or list(given.head(n)))[:n]]
+
+
+# a date written day and month as numbers, either first: 03/05/2023, 3.5.23, 12-11-2022
+_DAY_OR_MONTH_FIRST = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*")
+
+
+def _wrong_type(col: dict, bad: list[str]) -> str:
+    """The sentence of a column whose values are not of its kind: what it should hold, the
+    values that are not; dates that may be read day first or month first are said to be so
+    (the order is the problem, not the format: 03/05/2023 is two dates)."""
+    said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})"
+    if col["type"] == "datetime":
+        numbers = [_DAY_OR_MONTH_FIRST.fullmatch(v) for v in bad]
+        if numbers and all(m and int(m[1]) <= 12 and int(m[2]) <= 12 for m in numbers):
+            said += ("; day and month are both numbers there, and which comes first cannot be told from these "
+                     "values: write them year first (2023-05-03)")
+    return said
 
 
 def _kind_words(col: dict) -> str:
@@ -675,8 +695,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             continue
         values = _as_kind(frame[col["name"]], col)
         if values is None:
-            bad = _unreadable(frame[col["name"]], col)
-            wrong.append(f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})")
+            wrong.append(_wrong_type(col, _unreadable(frame[col["name"]], col)))
         elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:

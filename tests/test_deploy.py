@@ -6,6 +6,7 @@ wrong type a 422 naming it; moving the alias back answers with the earlier versi
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import sqlite3
@@ -124,6 +125,14 @@ def test_a_passing_gate_deploys_a_version_in_production(app, passed):
     assert [h["version"] for h in d["alias_history"]] == [1]
     status, listed = call(app.base, "/api/v1/deployments")
     assert status == 200 and [x["name"] for x in listed["deployments"]] == ["iris"]
+    # the run's page says both, as the API does (a new user found neither on it)
+    page = urllib.request.urlopen(f"{app.base}/jobs/{job['id']}", timeout=30).read().decode()
+    assert outcome(page, "g") == html.escape(gate["message"], quote=False) and outcome(page, "x") == "iris version 1 is in production"
+
+
+def outcome(page: str, node_id: str) -> str:
+    """The Outcome cell of a node on a run's page."""
+    return page.split(f'data-outcome="{node_id}"', 1)[1].split(">", 1)[1].split("</td>", 1)[0]
 
 
 def test_a_failing_gate_skips_deploy_and_says_why(app):
@@ -136,6 +145,8 @@ def test_a_failing_gate_skips_deploy_and_says_why(app):
     assert gate["message"] == sentence
     assert deploy["status"] == "skipped"
     assert sentence in deploy["message"] and "'pass'" in deploy["message"], deploy["message"]
+    page = urllib.request.urlopen(f"{app.base}/jobs/{job['id']}", timeout=30).read().decode()
+    assert outcome(page, "g") == html.escape(sentence, quote=False) and outcome(page, "x") == html.escape(deploy["message"], quote=False)
     status, body = call(app.base, "/api/v1/deployments/iris-fail")
     assert status == 404 and "iris-fail" in body["detail"]
 
@@ -166,7 +177,16 @@ def test_predict_needs_a_live_key_which_is_kept_only_as_a_hash(app, passed):
     assert predict(app.base, "iris", rows(2), made["key"])[0] == 200
     status, revoked = call(app.base, f"/api/v1/keys/{made['id']}", method="DELETE")
     assert status == 200 and revoked["revoked_at"] is not None
-    assert predict(app.base, "iris", rows(2), made["key"])[0] == 401
+    status, body = predict(app.base, "iris", rows(2), made["key"])
+    assert status == 401 and f"The key {made['prefix']}… was revoked" in body["detail"], body
+    # logged under its prefix (a new user could not see which client still sent it); a text
+    # that is no key this server made is logged with none
+    recent = details(app.base, "iris")["stats"]["recent_errors"]
+    assert any(e["status"] == 401 and e["key_prefix"] == made["prefix"] for e in recent), recent
+    predict(app.base, "iris", rows(2), "pgk_secret-of-someone-else")
+    newest = sqlite3.connect(Path(app.home) / "playground.db").execute(
+        "SELECT key_prefix, status FROM prediction_log ORDER BY rowid DESC LIMIT 1").fetchone()
+    assert newest == (None, 401)
     assert call(app.base, "/api/v1/keys/key_nope", method="DELETE")[0] == 404
     status, keys = call(app.base, "/api/v1/keys")
     listed = {k["id"]: k for k in keys["keys"]}
@@ -189,6 +209,9 @@ def test_rows_that_cannot_be_scored_are_refused_naming_the_column(app, passed):
     assert status == 422 and "wrong type" in body["detail"] and "sepal width (cm)" in body["detail"], body
     status, body = predict(app.base, "iris", [{**rows(1)[0], "colour": "blue"}], key["key"])
     assert status == 422 and "colour" in body["detail"], body
+    # an empty record is said as one (it was "a header but no data rows", a CSV's words)
+    status, body = predict(app.base, "iris", [rows(1)[0], {}], key["key"])
+    assert status == 422 and body["detail"].startswith("Record 2 is empty ({})"), body
     # a nested value, shallow or past the depth other bodies may have (orjson reads up to 1,024
     # levels without a depth check first), is named as such; deeper is refused by the reader
     for depth in (1, 500):
@@ -796,7 +819,8 @@ def test_a_value_training_never_saw_is_scored_and_said(app, passed):
     rng = np.random.default_rng(2)
     city = rng.choice(["Lyon", "Paris", "Nice"], 240)
     spend = rng.gamma(2.0, 30.0, 240).round(2)
-    frame = pd.DataFrame({"city": city, "spend": spend, "label": np.where((city == "Paris") | (spend > 70), "yes", "no")})
+    frame = pd.DataFrame({"customer": [f"C{i:04d}" for i in range(240)], "city": city, "spend": spend,
+                          "label": np.where((city == "Paris") | (spend > 70), "yes", "no")})
     graph = pipeline(0.0, "cities")
     graph["nodes"][0]["config"] = {"dataset_id": upload(app.base, frame, "cities"), "target_column": "label",
                                    "problem_type": "classification"}
@@ -808,6 +832,15 @@ def test_a_value_training_never_saw_is_scored_and_said(app, passed):
     assert status == 200 and len(answer["predictions"]) == 3, answer
     assert answer["warnings"] == ["'city': 2 rows hold a value the model never saw in training ('Berlin'), scored "
                                   "as an unknown category."]
+    assert "ids" not in answer  # none sent
+    # the rows' id column, sent with them, comes back beside the predictions as the CSV answer
+    # has it first: a client reading JSON matched rows by place only (found by a new user)
+    sent = pd.DataFrame({"customer": ["K7", None], "city": ["Lyon", "Nice"], "spend": [10.0, 95.0]})
+    status, _, text = predict_csv(app.base, "cities", sent, key["key"])
+    assert status == 200 and json.loads(text)["ids"] == {"customer": ["K7", None]}, text
+    status, answer = predict(app.base, "cities", sent.astype(object).where(sent.notna(), None).to_dict("records"),
+                             key["key"])
+    assert status == 200 and answer["ids"] == {"customer": ["K7", None]}, answer
 
 
 def test_deploys_reason_to_run_again_holds_when_it_registers_no_new_version():

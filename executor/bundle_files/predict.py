@@ -51,11 +51,36 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
             "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
+    if sep == ";":
+        _refuse_grouped_thousands(path, sep, card, frame)
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
         frame = frame[~blank].reset_index(drop=True)
     return _row_names(frame, header, card)
+
+
+GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits
+
+
+def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFrame) -> None:
+    """A file separated by semicolons is a European export, where 175.000 is often a hundred
+    and seventy-five thousand; pandas reads it as 175. A number column whose every value
+    with a dot has it between groups of three digits is refused, not read as a tenth of
+    itself or less (the app's Score a file reads such files)."""
+    numbers = [f["name"] for f in card["features"] if f["type"] == "numeric" and f["name"] in frame.columns]
+    if not numbers:
+        return
+    text = pd.read_csv(path, sep=sep, dtype=str, usecols=numbers, encoding="utf-8")
+    for name in numbers:
+        values = text[name].dropna().str.strip()
+        dotted = values[values.str.contains(".", regex=False)]
+        if len(dotted) and dotted.str.fullmatch(GROUPED).all():
+            raise runtime.ColumnsError(
+                f"{path.name} separates its columns with semicolons, and {name!r} holds values like "
+                f"{', '.join(map(repr, dotted.unique()[:2]))}, where the dot may separate thousands: predict.py reads "
+                "a dot as a decimal point only. Write the numbers without a thousands separator, or score the file "
+                "with the app's Score a file, which reads regional formats.")
 
 
 def _row_names(frame: pd.DataFrame, header: bytes, card: dict) -> pd.DataFrame:
@@ -102,7 +127,14 @@ def main(argv=None) -> int:
                      "Score a file reads regional formats too (decimal commas, currency, day-first dates).")
         print(said, file=sys.stderr)
         return 2
-    out.to_csv(sys.stdout, index=False)
+    try:
+        out.to_csv(sys.stdout, index=False)
+        sys.stdout.flush()
+    except BrokenPipeError:  # `python predict.py rows.csv | head`: the reader had what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error as Python exits
+        return 1
     return 0
 
 
