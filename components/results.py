@@ -151,12 +151,11 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                     Ul(*[Li(Span(f"{node_labels.get(nid, nid)} ({nid}): ", cls="faint"), w) for nid, w in warned],
                        cls="notice warn warnings-list"), data_warnings=str(len(warned)))] if warned else []
     # why each node ran (what changed since this workflow last ran it), or where it was reused from
-    # what a node said of its end: a gate's verdict, the version a Deploy node made, why a node was skipped
-    said = any(n.get("message") for n in nodes)
+    said = any(_outcome(n) for n in nodes)
     durations = Table(Tr(Th("Node"), Th("Status"), Th("Time", cls="num"), *([Th("Outcome")] if said else []), Th("Why")),
                       *[Tr(Td(f"{node_labels.get(n['node_id'], n['node_id'])}", Span(f" {n['node_id']}", cls="faint")),
                            Td(Pill(n["status"])), Td(f"{n['duration']:.2f} s" if n.get("duration") is not None else "—", cls="num"),
-                           *([Td(n.get("message") or "", cls="small outcome", data_outcome=n["node_id"])] if said else []),
+                           *([Td(_outcome(n), cls="small outcome", data_outcome=n["node_id"])] if said else []),
                            Td(n.get("reason") or "", cls="small why", data_why=n["node_id"]))
                         for n in _in_run_order(nodes)], cls="grid durations")
     # below the metrics and plots, the page's full width: in the metrics' column (261 px at
@@ -176,6 +175,16 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
                durations,
                *searches,
                id="results-body", data_job=job["id"], data_status=job["status"])
+
+
+def _outcome(n: dict) -> str:
+    """What a node said of its end: the sentence its output carries (a gate's verdict, the
+    version a Deploy node made, how a loop ended), or why it was skipped or not run. Its
+    warnings are listed above, and a failure under Errors."""
+    output = n.get("output")
+    if isinstance(output, dict) and isinstance(output.get("message"), str):
+        return output["message"]
+    return (n.get("message") or "") if n.get("status") in ("skipped", "cancelled") else ""
 
 
 def LoopRounds(job, node_labels) -> list:

@@ -343,10 +343,10 @@ def records_frame(records, limits: tuple[int, int] | None = None):
         raise Invalid('Send the rows as "records": a list of objects, one per row, of column: value.')
     if not records:
         raise Invalid('"records" holds no rows to score.')
-    empty = next((i for i, r in enumerate(records) if not r), None)
-    if empty is not None:
-        raise Invalid(f'Record {empty + 1} is empty ({{}}): send each row as an object of column: value, with the '
-                      "model's feature columns (GET /api/v1/deployments/{name} lists them).")
+    if not any(records):  # an empty record among others is a row of gaps; all of them, no row at all
+        raise Invalid(f"{'The record is' if len(records) == 1 else 'Every record is'} empty ({{}}): send each row as an "
+                      "object of column: value, with the model's feature columns (GET /api/v1/deployments/{name} "
+                      "lists them).")
     if len(records) > MAX_ROWS:
         raise _too_many(len(records))
     if limits is not None:
@@ -486,7 +486,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         revoked = revoked_key(authorization, store)
         if revoked is not None:  # logged under its prefix: who still sends a key that was revoked
             entry["key_prefix"] = revoked["prefix"]
-            raise KeyRefused(f"The key {revoked['prefix']}… was revoked ({_when(revoked['revoked_at'])}): send a live "
+            raise KeyRefused(f"The API key {revoked['prefix']}… was revoked ({_when(revoked['revoked_at'])}): send a live "
                              "key (POST /api/v1/keys makes one).", status=401)
         raise KeyRefused("This endpoint needs a live API key: send Authorization: Bearer <key> (POST /api/v1/keys "
                          "makes one; a revoked key no longer works).", status=401)

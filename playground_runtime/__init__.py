@@ -12,8 +12,6 @@ Keep it free of any import of the app (plugins, nodes, data ...).
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 from sklearn.base import (
@@ -638,8 +636,15 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> list[str]:
             for v in (bad or list(given.head(n)))[:n]]
 
 
-# a date written day and month as numbers, either first: 03/05/2023, 3.5.23, 12-11-2022
-_DAY_OR_MONTH_FIRST = re.compile(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})\s*")
+def _day_or_month_first(value: str) -> bool:
+    """A date written day and month as numbers of at most 12, either of which may come first:
+    03/05/2023, 3.5.23, 1-2-2024."""
+    for sep in "/.-":
+        parts = value.strip().split(sep)
+        if len(parts) == 3 and all(p.isascii() and p.isdigit() for p in parts):
+            day, month, year = parts
+            return len(day) <= 2 and len(month) <= 2 and len(year) in (2, 4) and int(day) <= 12 and int(month) <= 12
+    return False
 
 
 def _wrong_type(col: dict, bad: list[str]) -> str:
@@ -648,8 +653,7 @@ def _wrong_type(col: dict, bad: list[str]) -> str:
     (the order is the problem, not the format: 03/05/2023 is two dates)."""
     said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})"
     if col["type"] == "datetime":
-        numbers = [_DAY_OR_MONTH_FIRST.fullmatch(v) for v in bad]
-        if numbers and all(m and int(m[1]) <= 12 and int(m[2]) <= 12 for m in numbers):
+        if bad and all(_day_or_month_first(v) for v in bad):
             said += ("; day and month are both numbers there, and which comes first cannot be told from these "
                      "values: write them year first (2023-05-03)")
     return said

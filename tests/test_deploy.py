@@ -178,7 +178,7 @@ def test_predict_needs_a_live_key_which_is_kept_only_as_a_hash(app, passed):
     status, revoked = call(app.base, f"/api/v1/keys/{made['id']}", method="DELETE")
     assert status == 200 and revoked["revoked_at"] is not None
     status, body = predict(app.base, "iris", rows(2), made["key"])
-    assert status == 401 and f"The key {made['prefix']}… was revoked" in body["detail"], body
+    assert status == 401 and f"The API key {made['prefix']}… was revoked" in body["detail"], body
     # logged under its prefix (a new user could not see which client still sent it); a text
     # that is no key this server made is logged with none
     recent = details(app.base, "iris")["stats"]["recent_errors"]
@@ -209,9 +209,11 @@ def test_rows_that_cannot_be_scored_are_refused_naming_the_column(app, passed):
     assert status == 422 and "wrong type" in body["detail"] and "sepal width (cm)" in body["detail"], body
     status, body = predict(app.base, "iris", [{**rows(1)[0], "colour": "blue"}], key["key"])
     assert status == 422 and "colour" in body["detail"], body
-    # an empty record is said as one (it was "a header but no data rows", a CSV's words)
-    status, body = predict(app.base, "iris", [rows(1)[0], {}], key["key"])
-    assert status == 422 and body["detail"].startswith("Record 2 is empty ({})"), body
+    # empty records are said as such (it was "a header but no data rows", a CSV's words)
+    status, body = predict(app.base, "iris", [{}], key["key"])
+    assert status == 422 and body["detail"].startswith("The record is empty ({})"), body
+    status, body = predict(app.base, "iris", [{}, {}], key["key"])
+    assert status == 422 and body["detail"].startswith("Every record is empty ({})"), body
     # a nested value, shallow or past the depth other bodies may have (orjson reads up to 1,024
     # levels without a depth check first), is named as such; deeper is refused by the reader
     for depth in (1, 500):
