@@ -264,9 +264,13 @@ def DeployForm(job_id: str, nid: str):
 
 
 def _in_run_order(nodes: list) -> list:
-    """The nodes as the run took them (when each started), those that never started after:
-    in the order they were added, Preprocessing came after Visualize."""
-    return sorted(nodes, key=lambda n: (n.get("started_at") is None, n.get("started_at") or 0))
+    """The nodes as the run took them (when each started, or was reused), those that never
+    started after: in the order they were added, Preprocessing came after Visualize; a reused
+    node, which never starts, came after those that ran (found by a new user)."""
+    def at(n):
+        return n.get("started_at") or n.get("completed_at") if n.get("status") == "cached" else n.get("started_at")
+
+    return sorted(nodes, key=lambda n: (at(n) is None, at(n) or 0))
 
 
 def ScoreResult(result: dict | None = None, error: str | None = None):

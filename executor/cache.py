@@ -168,16 +168,18 @@ def _short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def _list_change(before, now) -> str | None:
-    """Two lists of plain values, said by what was added and removed ("added 'pr_curve'"),
-    not as two lists cut at 60 characters that hid the one that changed; None for others."""
+def _list_change(before, now, names: dict | None = None) -> str | None:
+    """Two lists of plain values, said by what was added and removed ("added 'Precision-recall
+    curve'": each by its name in `names`, when the field gives one), not as two lists cut at
+    60 characters that hid the one that changed; None for others."""
     plain = (str, int, float, bool, type(None))
     if not (isinstance(before, list) and isinstance(now, list)
             and all(isinstance(v, plain) for v in (*before, *now))):
         return None
+    names = names or {}
 
     def shown(values):
-        return ", ".join(repr(v) if isinstance(v, str) else json.dumps(v) for v in values)
+        return ", ".join(repr(names.get(v, v)) if isinstance(v, str) else json.dumps(v) for v in values)
 
     added = [v for v in now if v not in before]
     removed = [v for v in before if v not in now]
@@ -199,7 +201,8 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
         if before != version:
             out.append(f"new library version: {lib} {before or 'none'} → {version or 'none'}")
     if old.get("data") != new.get("data"):
-        out.append("the dataset changed (its content, or how it is read)")
+        said = nt.describe_data(old.get("data") or {}, new.get("data") or {}) if nt.describe_data else None
+        out.append(f"its data changed: {said}" if said else "the dataset changed (its content, or how it is read)")
     if old.get("config") != new["config"]:
         before = {f["key"]: f for f in nt.fields(old.get("config") or {})}
         now = {f["key"]: f for f in nt.fields(new["config"])}
@@ -212,7 +215,10 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
                 continue
             if json.dumps(va, sort_keys=True, default=str) != json.dumps(vb, sort_keys=True, default=str):
                 label = (b or a)["label"]
-                listed = _list_change(va, vb) if a and b and "text" not in a and "text" not in b else None
+                # a list said by what it gained and lost (by name), unless the field words its value itself
+                listed = (_list_change(va, vb, {**a.get("names", {}), **b.get("names", {})})
+                          if a and b and (("text" not in a and "text" not in b) or "names" in a or "names" in b)
+                          else None)
                 if listed:
                     out.append(f"{label}: {listed}")
                 else:
@@ -225,7 +231,10 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
     for port in sorted(set(old.get("inputs") or {}) | set(new["inputs"])):
         if (old.get("inputs") or {}).get(port) != new["inputs"].get(port):
             nodes = input_nodes.get(port) or []
-            out.append(f"its input {port!r} changed" + (f" (node {', '.join(map(repr, nodes))})" if nodes else ""))
+            # by the node it comes from: "its input 'model' changed (node 'evaluate-1')" named a port
+            # after what an Evaluate hands on (found by a new user)
+            out.append(f"its input from node {', '.join(map(repr, nodes))} changed" if nodes else
+                       f"its input {port!r} changed")
     return out or ["its key changed"]
 
 

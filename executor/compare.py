@@ -177,7 +177,9 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
     labels = {n["id"]: node_name(n, node_types) for n in (graph_a.get("nodes") or []) + (graph_b.get("nodes") or [])}
     same_workflow = job_a.get("workflow_id") == job_b.get("workflow_id")
     diff = config_diff(graph_a, graph_b, node_types)
-    _add_data_changes(diff, job_a, job_b, {n["id"]: _node(n, node_types) for n in graph_b.get("nodes") or []})
+    _add_data_changes(diff, job_a, job_b, {n["id"]: _node(n, node_types) for n in graph_b.get("nodes") or []},
+                      {n["id"]: (n.get("config") or {}).get("target_column") for n in graph_b.get("nodes") or []
+                       if isinstance(n.get("config"), dict)})
     out = {"a": _run(job_a), "b": _run(job_b), "swapped": swapped, "same_workflow": same_workflow,
            "config": diff,
            "metrics": metric_deltas(job_a, job_b, labels, metrics_registry)}
@@ -191,9 +193,6 @@ def compare_runs(job_a: dict, job_b: dict, graph_a: dict, graph_b: dict, metrics
     return out
 
 
-READING = {"types": "Read as", "roles": "Use as"}
-
-
 def _versions(job: dict) -> dict:
     """Each Dataset node's version of its data in a run ({"content_hash", "reading"}, as its
     output recorded it; nodes.dataset.dataset_summary)."""
@@ -201,32 +200,17 @@ def _versions(job: dict) -> dict:
             if isinstance((n.get("output") or {}).get("version"), dict)}
 
 
-def _read_change(key: str, label: str, old, new) -> dict:
-    return {"key": key, "label": label, "old": old, "new": new, "old_text": old or "as detected",
-            "new_text": new or "as detected"}
-
-
-def _add_data_changes(diff: dict, job_a: dict, job_b: dict, nodes: dict) -> None:
+def _add_data_changes(diff: dict, job_a: dict, job_b: dict, nodes: dict, targets: dict) -> None:
     """What two runs read differently of one dataset, beside its node's settings: another
     content (a new upload of it) or another reading (a column set to Ignore on the dataset
     page). Compare said "No configuration differences" over every metric made worse by one.
-    `nodes`: the later graph's nodes as config_diff names them (_node)."""
+    `nodes`: the later graph's nodes as config_diff names them (_node); `targets`: each
+    Dataset node's target column (a change of how it is read may change the rows)."""
+    from nodes.dataset import version_changes
+
     before, after = _versions(job_a), _versions(job_b)
     for nid in [n for n in after if n in before and before[n] != after[n] and n in nodes]:
-        a, b = before[nid], after[nid]
-        changes = []
-        if a.get("content_hash") != b.get("content_hash"):
-            ha, hb = str(a.get("content_hash") or "?"), str(b.get("content_hash") or "?")
-            changes.append({"key": "data.content", "label": "Its data (content hash)", "old": ha, "new": hb,
-                            "old_text": ha.removeprefix("sha256:")[:12], "new_text": hb.removeprefix("sha256:")[:12]})
-        ra, rb = a.get("reading") or {}, b.get("reading") or {}
-        for part, label in READING.items():
-            pa, pb = ra.get(part) or {}, rb.get(part) or {}
-            changes += [_read_change(f"data.{part}.{column}", f"{label} {column!r}", pa.get(column), pb.get(column))
-                        for column in [*pa, *[c for c in pb if c not in pa]] if pa.get(column) != pb.get(column)]
-        changes += [_read_change(f"data.{part}", label, ra.get(part) or None, rb.get(part) or None)
-                    for part, label in (("encoding", "Encoding"), ("sheet", "Sheet"))
-                    if (ra.get(part) or None) != (rb.get(part) or None)]
+        changes = version_changes(before[nid], after[nid], targets.get(nid))
         if not changes:
             continue
         entry = next((n for n in diff["nodes_changed"] if n["node_id"] == nid), None)
@@ -240,7 +224,7 @@ def _add_data_changes(diff: dict, job_a: dict, job_b: dict, nodes: dict) -> None
 def _rows_changed(diff: dict, node_types: dict) -> str:
     """What in a config diff draws other test rows (a node type that declares `draws_rows`),
     in words ("Train/Test Split: Random seed 42 → 7"), or "" when nothing does (a setting
-    marked unused changes nothing)."""
+    marked unused changes nothing, nor does a column other than the target read otherwise)."""
     def draws(n):
         nt = node_types.get(n.get("type"))
         return nt is not None and nt.draws_rows
@@ -249,7 +233,7 @@ def _rows_changed(diff: dict, node_types: dict) -> str:
     for n in diff["nodes_changed"]:
         if draws(n):
             fields = [f"{c['label']} {c.get('old_text', c['old'])} → {c.get('new_text', c['new'])}"
-                      for c in n["changes"] if not c.get("unused")]
+                      for c in n["changes"] if not c.get("unused") and not c.get("same_rows")]
             if fields:
                 said.append(f"{n['label']}: {', '.join(fields)}")
     said += [f"{n['label']} {verb}" for key, verb in (("nodes_added", "added"), ("nodes_removed", "removed"))

@@ -286,6 +286,8 @@ class NodeType:
     # a change of its config or of what it reads draws other test rows (Compare says the two
     # runs' metrics are then partly the rows drawn): the Dataset and Split nodes
     draws_rows: bool = False
+    # what differs between two of its fingerprints' data parts, in words (a re-run's reason)
+    describe_data: Callable | None = None
     # the hooks its declaration gave a function for (e.g. "export": it can be written as a
     # script; "estimate": it has a cost to show): set from the declaration
     declared: frozenset = field(init=False, repr=False, compare=False, default=frozenset())

@@ -290,6 +290,48 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
                          id_reasons=dict(ids), ids=left_out, version=(info or {}).get("version"))
 
 
+READING = {"types": "Read as", "roles": "Use as"}
+
+
+def version_changes(a: dict | None, b: dict | None, target: str | None = None) -> list[dict]:
+    """What differs between two versions of a dataset (nodes.dataset fingerprint's: its
+    content hash, and how it is read), each {"key", "label", "old", "new", "old_text",
+    "new_text", "same_rows"}: the rows of Compare and the reason a re-run gives. `same_rows`:
+    the change leaves the rows as they were (a column other than the target read as another
+    type or used otherwise), so the test rows drawn are the same."""
+    a, b = a or {}, b or {}
+    out = []
+    ha, hb = (v.get("content_hash") or v.get("file_sha256") for v in (a, b))  # an upload's; a file the CLI read
+    if ha != hb and (ha or hb):
+        ha, hb = str(ha or "?"), str(hb or "?")
+        out.append({"key": "data.content", "label": "Its data (content hash)", "old": ha, "new": hb,
+                    "old_text": ha.removeprefix("sha256:")[:12], "new_text": hb.removeprefix("sha256:")[:12],
+                    "same_rows": False})
+    ra, rb = a.get("reading") or {}, b.get("reading") or {}
+    for part, label in READING.items():
+        pa, pb = ra.get(part) or {}, rb.get(part) or {}
+        out += [_read_change(f"data.{part}.{column}", f"{label} {column!r}", pa.get(column), pb.get(column),
+                             same_rows=column != target)
+                for column in [*pa, *[c for c in pb if c not in pa]] if pa.get(column) != pb.get(column)]
+    out += [_read_change(f"data.{part}", label, ra.get(part) or None, rb.get(part) or None, same_rows=False)
+            for part, label in (("encoding", "Encoding"), ("sheet", "Sheet"))
+            if (ra.get(part) or None) != (rb.get(part) or None)]
+    return out
+
+
+def describe_data(old: dict, new: dict) -> str | None:
+    """A re-run's reason when its data changed (the fingerprint parts of two runs): "Read as
+    'flc.grp': as detected → category", not "the dataset changed" (found by a new user)."""
+    said = [f"{c['label']}: {c['old_text']} → {c['new_text']}"
+            for c in version_changes((old or {}).get("dataset"), (new or {}).get("dataset"))]
+    return "; ".join(said) or None
+
+
+def _read_change(key: str, label: str, old, new, same_rows: bool) -> dict:
+    return {"key": key, "label": label, "old": old, "new": new, "old_text": old or "as detected",
+            "new_text": new or "as detected", "same_rows": same_rows}
+
+
 def dataset_summary(table: TableArtifact) -> dict:
     """The table's size, and the version of the dataset it read (Compare says when two runs
     read different contents or readings of one dataset)."""
@@ -449,4 +491,5 @@ NODE = NodeType(
     fields=fields, fingerprint=fingerprint, export=export,
     order=10,
     draws_rows=True,
+    describe_data=describe_data,
 )

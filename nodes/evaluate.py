@@ -306,16 +306,26 @@ def summary(config: dict) -> str:
         return "Default metrics"
     if not metrics:
         return "Choose metrics"
-    return ", ".join(metrics[:3]) + (f" +{len(metrics) - 3}" if len(metrics) > 3 else "")
+    known = registry.metrics()  # by their names, as the inspector and the results say them
+    return ", ".join(known[m].name if m in known else str(m) for m in metrics[:3]) + (
+        f" +{len(metrics) - 3}" if len(metrics) > 3 else "")
 
 
 def fields(config: dict) -> list[dict]:
     """Its config as named fields (comparing two runs): the metrics by name, then the options."""
-    chosen, known = config.get("metrics"), registry.metrics()
-    text = ("the model's defaults" if chosen is None else
-            ", ".join(known[k].name if k in known else str(k) for k in chosen) if isinstance(chosen, list) else None)
-    return [{"key": "metrics", "label": "Metrics", "value": chosen, **({"text": text} if text else {})},
+    return [chosen_field("metrics", "Metrics", config.get("metrics"), registry.metrics(), "the model's defaults"),
             *declared_fields(OPTION_PARAMS, {k: v for k, v in config.items() if k != "metrics"})]
+
+
+def chosen_field(key: str, label: str, chosen, known: dict, default: str) -> dict:
+    """A list of chosen registry keys (metrics, plots) as a named field: the whole list said by
+    their names (`text`), and each key's name (`names`) for a re-run's reason ("added
+    'Precision-recall curve'"), not the keys themselves."""
+    if not isinstance(chosen, list):
+        return {"key": key, "label": label, "value": chosen, **({"text": default} if chosen is None else {})}
+    names = {k: known[k].name for k in chosen if isinstance(k, str) and k in known}
+    return {"key": key, "label": label, "value": chosen, "text": ", ".join(names.get(k, str(k)) for k in chosen),
+            "names": names}
 
 
 NODE = NodeType(

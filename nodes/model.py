@@ -655,12 +655,13 @@ DATE_COLUMNS = 6  # the date parts a date column becomes
 def fit_shape(upstream: Upstream, rows: float) -> dict:
     """What one fit sees: its rows, the feature columns after encoding (a categorical
     column counts as its categories, up to CATEGORY_COLUMNS), the classes of the target."""
+    from nodes.preprocessing import columns_out
+
     features, classes = 0, 1
-    for c in upstream.columns:
-        if c["name"] == upstream.target_column:
-            if upstream.problem_type == "classification":
-                classes = max(2, int(c.get("unique") or 2))
-            continue
+    target = next((c for c in upstream.columns if c["name"] == upstream.target_column), None)
+    if target is not None and upstream.problem_type == "classification":
+        classes = max(2, int(target.get("unique") or 2))
+    for c in columns_out(upstream):  # after the steps above: a dropped column is not fitted on
         role = c.get("role")
         features += (min(int(c.get("unique") or 2), CATEGORY_COLUMNS) if role in ("categorical", "text", "boolean")
                      else DATE_COLUMNS if role == "datetime" else 1)

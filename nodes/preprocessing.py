@@ -56,6 +56,15 @@ def design_facts(upstream: Upstream) -> pp.DesignFacts:
     return pp.DesignFacts(problem_type=upstream.problem_type, target=target)
 
 
+def columns_out(upstream: Upstream) -> list[dict]:
+    """The feature columns a model below receives, as far as the profile tells: the input's
+    after every preprocessing step above it (a dropped column gone, one-hot's new columns
+    in); each keeps its profile (role, distinct values) unless a step made it."""
+    columns = pp.feature_columns(upstream.columns, upstream.target_column)
+    steps = [(o.get("method"), o.get("parameters") or {}) for o in upstream.operations or [] if isinstance(o, dict)]
+    return pp.step_inputs([*steps, ("", {})], columns, design_facts(upstream))[-1] if steps else columns
+
+
 def steps_of(config: dict) -> list:
     return [(o.get("method"), o.get("parameters") or {}) for o in config.get("operations") or []
             if isinstance(o, dict)]
@@ -120,19 +129,27 @@ def summary(config: dict, design: Upstream | None = None) -> str:
 
 
 def fields(config: dict) -> list[dict]:
-    """Its config as named fields (comparing two runs): each step in order, described."""
+    """Its config as a named field (comparing two runs, a re-run's reason): the steps in
+    order, each described. One list, not a field per position: a step added first was said
+    as every step changing into the one before it ("Step 1: median fill → drop …; Step 2:
+    one-hot → median fill; …", found by a new user); now "added 'drop (futime, chapter)'"."""
     ops = [o for o in config.get("operations") or [] if isinstance(o, dict)]
     known = registry.operations()
+
+    def shown(v) -> str:
+        return ("yes" if v else "no") if isinstance(v, bool) else str(v)
 
     def text(o: dict) -> str:
         params = o.get("parameters") or {}
         op = known.get(o.get("method"))
         labels = {p.name: p.title for p in op.params} if op else {}
-        said = [f"{labels.get(k, k)} {v}" for k, v in params.items() if k != "columns" and v not in (None, "", [])]
+        said = [f"{labels.get(k, k)} {shown(v)}" for k, v in params.items()
+                if k != "columns" and v not in (None, "", [])]
         return pp.describe_operation(o.get("method"), params) + (f" ({', '.join(said)})" if said else "")
 
-    return [{"key": f"operations.{i}", "label": f"Step {i + 1}", "value": o, "text": text(o)}
-            for i, o in enumerate(ops)]
+    steps = [text(o) for o in ops]
+    return [{"key": "operations", "label": "Steps", "value": steps, "text": " → ".join(steps) or "none",
+             "names": {}}]
 
 
 def export(config: dict, ctx) -> Exported:

@@ -126,7 +126,12 @@ def warnings_for(config: dict, upstream: Upstream) -> list[str]:
     if counts and counts["test"] < 30:
         out.append(f"The test set will have only about {counts['test']} rows; scores will be noisy.")
     if not config.get("shuffle", True):
-        out.append("Shuffle is off: if rows are ordered (by date or class), train and test will differ.")
+        # said so that it agrees with the time-series guard's advice (turn Shuffle off): a new user
+        # who followed it was told next that Shuffle off was a risk
+        pct = round(float(config.get("test_size") or 0.2) * 100)
+        out.append(f"Shuffle is off: the test rows are the last {pct}% of the rows in the file's order, as a series "
+                   "in time needs (oldest first). Rows sorted by anything else (a class, a region) would put different "
+                   "kinds of rows in train and test.")
         if config.get("stratify") and stratify_applies(upstream.problem_type):
             out.append("Stratify needs shuffling; it will be ignored.")
     return out

@@ -125,7 +125,16 @@ def summary(config: dict) -> str:
         return "Default plots"
     if not plots:
         return "Choose plots"
-    return ", ".join(p.replace("_", " ") for p in plots[:2]) + (f" +{len(plots) - 2}" if len(plots) > 2 else "")
+    known = registry.plots()
+    return ", ".join(known[p].name if p in known else p.replace("_", " ") for p in plots[:2]) + (
+        f" +{len(plots) - 2}" if len(plots) > 2 else "")
+
+
+def fields(config: dict) -> list[dict]:
+    """Its config as a named field (comparing two runs, a re-run's reason): the plots by name."""
+    from nodes.evaluate import chosen_field
+
+    return [chosen_field("plots", "Plots", config.get("plots"), registry.plots(), "the model's defaults")]
 
 
 NODE = NodeType(
@@ -135,5 +144,5 @@ NODE = NodeType(
     takes_carried=True,  # it draws the model: an Evaluate's chosen metrics change no plot
     params=(), validate=validate, run=run, summary=summary, group="Results", estimate=estimate,
     output_summary=output_summary, results=results, shape=keys_shape("plots", "plot"), export=export,
-    order=60,
+    fields=fields, order=60,
 )

@@ -232,9 +232,10 @@ def _as_numbers(op):
 
 
 def _values(col: dict) -> list | None:
-    """Every distinct value of a profiled column, when the profile lists them all."""
-    top = [v for v, _ in col.get("top_values") or []]
-    return top if top and len(top) == (col.get("unique") or 0) else None
+    """Every distinct value of a profiled column, when the profile lists them all (up to 50:
+    `values`; the 12 most frequent: `top_values`)."""
+    listed = col.get("values") or [v for v, _ in col.get("top_values") or []]
+    return listed if listed and len(listed) == (col.get("unique") or 0) else None
 
 
 def _sorted(values):
@@ -358,7 +359,8 @@ OPERATIONS = {o.key: o for o in [
         "Keep the first of identical training rows (features and target, or the chosen columns). Test rows "
         "are all kept and scored.", make=_filter("Remove duplicate rows", keep_unique_rows), short="dedupe"),
     _op("drop_columns", "Drop columns", "other", ("all",), "learned",
-        [Param("columns", "columns", default=[], label="Columns to drop")],
+        [Param("columns", "columns", default=[], label="Columns to drop",
+               help="Choose at least one (Ctrl or ⌘ for several): unlike other steps, none chosen is not all.")],
         "Remove columns you do not want the model to use (ids, leaks).", make=_drop_columns, short="drop",
         stateless=True, reshape=_dropped),
 ]}

@@ -344,8 +344,10 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
                "missing_pct": round(100.0 * missing / n, 2) if n else 0.0, "unique": unique,
                "sample_values": [_plain(v) for v in s.dropna().head(1000).unique()[:5].tolist()]}
         if unique <= 50 and unique < max(n, 1):  # the classes of a categorical column, most frequent first
-            top = (known["values"] if known and "values" in known else s.value_counts(dropna=True)).head(12)
-            col["top_values"] = [[_plain(k), int(v)] for k, v in top.items()]
+            counted = (known["values"] if known and "values" in known else s.value_counts(dropna=True)).head(50)
+            col["top_values"] = [[_plain(k), int(v)] for k, v in counted.head(12).items()]
+            if len(counted) > 12:  # every value, for what is named after them (one-hot's columns)
+                col["values"] = [_plain(k) for k in counted.index]
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
             col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
                        integer_valued=_integer_valued(s))

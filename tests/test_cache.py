@@ -124,8 +124,12 @@ def test_a_visualize_only_change_runs_only_visualize_and_says_why(app, wf):
     job = run(app.base, wf)
     assert statuses(job) == {"d": "cached", "s": "cached", "m": "cached", "e": "cached", "v": "completed"}
     why = reasons(job)["v"]
-    assert "Plots: added 'feature_importance'" in why, why
+    assert "Plots: added 'Feature importance'" in why, why  # by its name, as the results say it
     assert len(job["results"]["plots"]) == 2
+    # reused nodes and one that ran, in the order the run took them (the reused ones were listed last)
+    html = urllib.request.urlopen(f"{app.base}/ui/jobs/{job['id']}/results").read().decode()
+    order = [html.index(f'data-why="{nid}"') for nid in ("d", "s", "m", "e", "v")]
+    assert order == sorted(order)
 
 
 def test_a_metric_list_change_runs_only_evaluate_and_the_plots_below_it_are_reused(app, wf):
@@ -137,7 +141,7 @@ def test_a_metric_list_change_runs_only_evaluate_and_the_plots_below_it_are_reus
     save(app.base, wf, graph(seed=103, metrics=("accuracy", "f1", "roc_auc")))
     job = run(app.base, wf)
     assert statuses(job) == {"d": "cached", "s": "cached", "m": "cached", "e": "completed", "v": "cached"}, reasons(job)
-    assert reasons(job)["e"] == "Metrics: Accuracy, F1 score → Accuracy, F1 score, ROC AUC", reasons(job)
+    assert reasons(job)["e"] == "Metrics: added 'ROC AUC'", reasons(job)  # by name, and only what changed
     # a new model still re-draws the plots
     save(app.base, wf, graph(seed=103, n_estimators=21, metrics=("accuracy", "f1", "roc_auc")))
     job = run(app.base, wf)
@@ -154,8 +158,12 @@ def test_a_changed_list_setting_is_said_by_what_was_added_and_removed():
     from executor.cache import why
     from nodes.registry import node_types
 
+    from plugins import registry
+
     nt = node_types()["visualize"]
-    plots = ["confusion_matrix", "roc_curve", "pr_curve", "feature_importance", "learning_curve", "shap_summary"]
+    plots = ["confusion_matrix", "roc_curve", "precision_recall_curve", "feature_importance", "learning_curve",
+             "shap_summary"]
+    name = {p: registry.plots()[p].name for p in plots}  # each said by its name, not its key
     rng = random.Random(5)
     for _ in range(200):
         before = rng.sample(plots, rng.randint(1, 6))
@@ -169,9 +177,9 @@ def test_a_changed_list_setting_is_said_by_what_was_added_and_removed():
         [line] = said
         assert line.startswith("Plots: ")
         for p in added:
-            assert f"'{p}'" in line.split("removed")[0] and line.startswith("Plots: added"), (before, now, line)
+            assert f"'{name[p]}'" in line.split("removed")[0] and line.startswith("Plots: added"), (before, now, line)
         for p in removed:
-            assert f"'{p}'" in line.split("removed", 1)[1], (before, now, line)
+            assert f"'{name[p]}'" in line.split("removed", 1)[1], (before, now, line)
         if not added and not removed:
             assert line == "Plots: the same, in another order"
 
@@ -185,7 +193,7 @@ def test_a_split_seed_change_runs_the_split_and_below_and_names_the_seed(app, wf
                              "v": "completed"}
     why = reasons(job)
     assert why["s"] == "Random seed: 103 → 7", why
-    assert why["m"] == "its input 'split' changed (node 's')", why
+    assert why["m"] == "its input from node 's' changed", why
 
 
 def test_a_forced_rerun_runs_every_node_and_a_forced_node_runs_with_what_is_below(app, wf):

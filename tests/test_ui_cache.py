@@ -78,7 +78,7 @@ def test_run_again_reuses_a_seed_change_reruns_below_and_says_why(browser, serve
                 assert statuses(pg) == {"d": "cached", "s": "completed", "m": "completed", "e": "completed",
                                         "v": "completed"}
                 assert why(pg, "s") == "Random seed: 42 → 7"
-                assert why(pg, "m") == "its input 'split' changed (node 's')"
+                assert why(pg, "m") == "its input from node 's' changed"
                 pg.screenshot(path=str(ARTIFACTS / "cache-1600.png"))
             else:
                 pg.wait_for_selector("#results-body[data-status=completed]")
