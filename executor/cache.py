@@ -201,7 +201,7 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
         if before != version:
             out.append(f"new library version: {lib} {before or 'none'} → {version or 'none'}")
     if old.get("data") != new.get("data"):
-        said = nt.describe_data(old.get("data") or {}, new.get("data") or {}) if nt.describe_data else None
+        said = nt.describe_data(old.get("data") or {}, new.get("data") or {})  # None: the node type words none
         out.append(f"its data changed: {said}" if said else "the dataset changed (its content, or how it is read)")
     if old.get("config") != new["config"]:
         before = {f["key"]: f for f in nt.fields(old.get("config") or {})}

@@ -239,11 +239,16 @@ def _fields(nt: NodeType, hook: Hook, config: dict) -> list[dict]:
     return list(hook.declared(config)) if hook.declared else declared_fields(nt.params, config)
 
 
+def _describe_data(nt: NodeType, hook: Hook, old: dict, new: dict) -> str | None:
+    return hook.declared(old, new) if hook.declared else None
+
+
 # every hook by the one name a declaration gives it and every caller calls it
 HOOKS: dict[str, Callable] = {
     "validate": _validate, "shape": _shape, "design": _design, "summary": _summary, "advise": _advise,
     "preview": _preview, "reconcile": _reconcile, "estimate": _estimate, "output_summary": _output_summary,
     "results": _results, "fingerprint": _fingerprint, "export": _export, "fields": _fields,
+    "describe_data": _describe_data,
 }
 
 
