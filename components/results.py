@@ -202,7 +202,8 @@ def LoopRounds(job, node_labels) -> list:
         out.append(Div(H4(f"{node_labels.get(n['node_id'], n['node_id'])}: {len(rounds)} round"
                           f"{'s' if len(rounds) != 1 else ''}"),
                        Table(Tr(Th("Round"), Th("Change"), Th("Verdict")), *rows, cls="grid"),
-                       P(n.get("message") or output.get("message") or "", cls="small muted"),
+                       # the loop's own sentence: the node's stored message also holds its warnings (listed above)
+                       P(output.get("message") or n.get("message") or "", cls="small muted"),
                        cls="loop-rounds", data_loop=n["node_id"]))
     return out
 

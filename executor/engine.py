@@ -358,8 +358,9 @@ def _add_results(result: dict, graph, nid: str, added: dict, on_event) -> None:
         result["plots"].append({"node_id": nid, **p})
 
 
-def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
-    """Serve a node from the cache: (its outputs, None), or (None, why it runs instead)."""
+def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result, job_id=None):
+    """Serve a node from the cache: (its outputs, None), or (None, why it runs instead).
+    `job_id`: this run's (a loop's kept round is served from this run's own work)."""
     from executor.cache import Miss
 
     started = time.perf_counter()
@@ -380,9 +381,13 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result):
         on_event({**event, "node_id": nid})
     _add_results(result, graph, nid, record.get("added") or {}, on_event)
     took = round(time.perf_counter() - started, 4)
+    work = f"its {record.get('duration', 0):.2f} s of work"
+    # a loop's kept round, run again at its end: served from this run's own earlier round (it
+    # said "reused from run X" of the run it was in, found by a new user)
+    reason = (f"reused from an earlier round of this run ({work})" if job_id and record.get("job_id") == job_id
+              else f"reused from run {record.get('job_id')} ({work})")
     extra = {"duration": took, "output": record.get("summary") or {}, "warnings": warnings_,
-             "reason": f"reused from run {record.get('job_id')} (its {record.get('duration', 0):.2f} s of work)",
-             "reused_from": record.get("job_id")}
+             "reason": reason, "reused_from": record.get("job_id")}
     said = extra["output"].get("message") if isinstance(extra["output"], dict) else None
     if isinstance(said, str):
         extra["message"] = said  # a gate's sentence, as when it ran
@@ -561,7 +566,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             if reason is None:
                 served, reason = _reuse(nid, nt, plan, cache, rr, graph, save if save_artifact else None,
                                         lambda ev: on_event({**ev, **(tag or {})} if ev.get("type") == "node_status"
-                                                            else ev), result)
+                                                            else ev), result, job_id)
                 if served is not None:
                     produced[nid] = served
                     status[nid] = "cached"

@@ -492,15 +492,26 @@ def parse_config(form: PostedForm, ctx: InspectorContext) -> tuple[dict, dict]:
     return parser(form, ctx)
 
 
-def WorkflowInspector(workflow, n_errors: int):
+def WorkflowInspector(workflow, states: dict):
+    """The workflow's panel; `states`: each node's design state (executor.engine.node_states),
+    so the nodes that need attention are named with what each needs (it gave their count only)."""
+    from nodes.graph import node_names
+
     nodes = workflow["graph"]["nodes"]
+    names = node_names(workflow["graph"])
+    pending = [(nid, s) for nid, s in (states.get("nodes") or {}).items() if s["state"] != "configured"]
+    n_errors = len(pending)
+    needs = Ul(*[Li(Span(f"{names.get(nid, nid)} ({nid}): ", cls="b"), s.get("message") or "not configured yet",
+                    data_needs=nid) for nid, s in pending[:8]],
+               *([Li(f"… and {len(pending) - 8} more")] if len(pending) > 8 else []), cls="small needs-list")
     return Div(
         Div(Span("🧪", cls="icon"), H2("Workflow"), cls="insp-head"),
         P(workflow["name"], cls="insp-sub"),
         Div(H3("Overview"), P(f"{len(nodes)} node(s), {len(workflow['graph']['edges'])} connection(s)."),
             P("Select a node to configure it." if nodes else "Drag a Dataset node from the palette to begin.",
               cls="muted"),
-            *([P(f"{n_errors} node(s) need attention before running.", cls="notice warn")] if n_errors else
+            *([Div(P(f"{n_errors} node{'s need' if n_errors > 1 else ' needs'} attention before running:"), needs,
+                   cls="notice warn")] if n_errors else
               ([P("Everything is configured: press Run.", cls="notice ok")] if nodes else [])),
             cls="section"),
         cls="insp", data_inspector="workflow")

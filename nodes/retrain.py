@@ -83,8 +83,11 @@ def _name(slug: str) -> str:
     return plugin.name if plugin else str(slug)
 
 
-def escalate(config: dict, first: dict, current: dict, next_round: int) -> tuple[dict, str] | str:
-    """(the Model's config for `next_round`, the change in words), or why there is none."""
+def escalate(config: dict, first: dict, current: dict, next_round: int, metric: str | None = None
+             ) -> tuple[dict, str] | str:
+    """(the Model's config for `next_round`, the change in words), or why there is none.
+    `metric`: the Gate's, which a search the Model node had not set a metric for optimises
+    (it optimised the algorithm's default, R² for a Gate on RMSE; found by a new user)."""
     if config.get("escalation") == "algorithm":
         names = algorithm_list(config.get("algorithms"))
         if next_round - 2 >= len(names):
@@ -100,7 +103,16 @@ def escalate(config: dict, first: dict, current: dict, next_round: int) -> tuple
     if trials <= was:
         return f"no more trials to add: the search is at the Model's limit of {TRIALS_MAX}"
     new = {**first, "use_optuna": True, "optuna_trials": trials}
-    return new, (f"Optuna trials {was} → {trials}" if was else f"Optuna search on, {trials} trials")
+    change = f"Optuna trials {was} → {trials}" if was else f"Optuna search on, {trials} trials"
+    if not first.get("optuna_metric") and metric:
+        new["optuna_metric"] = metric
+        change += f", optimising {_metric_name(metric)} (the Gate's metric)"
+    return new, change
+
+
+def _metric_name(key: str) -> str:
+    metric = registry.metrics().get(key)
+    return metric.name if metric else key
 
 
 def _better(value: float, before: float, direction: str) -> bool:
@@ -127,7 +139,7 @@ def _decide(config: dict, state, verdict: dict) -> dict:
                 value, prev, verdict.get("direction", "higher")):
             sign = "≤" if verdict.get("direction", "higher") == "higher" else "≥"
             return _stop(f"round {k} did not improve on round {k - 1} ({value:.3f} {sign} {prev:.3f})", state.rounds)
-    escalated = escalate(config, state.first_config, state.config, k + 1)
+    escalated = escalate(config, state.first_config, state.config, k + 1, verdict.get("metric"))
     if isinstance(escalated, str):
         return _stop(f"stopped after round {k} of {n}: {escalated}", state.rounds)
     new, change = escalated
@@ -171,7 +183,9 @@ def summary(config: dict) -> str:
     if config.get("escalation") == "algorithm":
         names = algorithm_list(config.get("algorithms"))
         return f"up to {n} rounds: " + (", ".join(names) if names else "list the next algorithms")
-    return f"up to {n} rounds, ×{config.get('trials_factor', 2.0):g} Optuna trials each"
+    if n == 1:
+        return "1 round: no retraining"
+    return f"up to {n} rounds, ×{config.get('trials_factor', 2.0):g} Optuna trials each (the search on if off)"
 
 
 def fingerprint(config: dict) -> Fingerprint:

@@ -7,7 +7,9 @@ cycle without a Retrain is still refused, and a loop edge goes from Retrain to M
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import tempfile
 import time
 import urllib.request
@@ -163,6 +165,26 @@ def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp
     assert printed["metrics"]["e"]["algorithm"] == "logistic_regression"
 
 
+def test_a_search_the_loop_turns_on_optimises_the_gates_metric(app):
+    """A Gate on RMSE over a Model without a search: round 2's search optimised R² (the
+    algorithm's default), not what the Gate judges (found by a new user). It optimises RMSE,
+    and the round's change says so; the loop's sentence stands alone on the run page."""
+    graph = looped({"algorithm": "ridge"}, {"escalation": "trials", "trials_factor": 2, "max_rounds": 2,
+                                            "stop_if_no_better": False}, 0.0)
+    graph["nodes"][0]["config"] = {"dataset_id": "diabetes", "target_column": "target", "problem_type": "regression"}
+    graph["nodes"][3]["config"] = {"metrics": ["rmse", "r2"]}
+    graph["nodes"][4]["config"] = {"metric": "rmse", "threshold": 1.0}  # never: diabetes' RMSE is about 55
+    job = run(app.base, graph)
+    rounds = node(job, "r")["output"]["rounds"]
+    assert rounds[1]["change"] == "Optuna search on, 40 trials, optimising Root mean squared error (the Gate's metric)", rounds
+    m = node(job, "m")["output"]
+    assert m["optuna"]["metric"] == "rmse" or job["results"]["nodes"]["m"]["round"] == 1, m["optuna"]
+    page = urllib.request.urlopen(f"{app.base}/jobs/{job['id']}", timeout=30).read().decode()
+    said = page.split('data-loop="r"', 1)[1].split('class="small muted">', 1)[1].split("</p>", 1)[0]
+    assert said.startswith("stopped after round 2 of 2") and said == html.escape(node(job, "r")["output"]["message"],
+                                                                                   quote=False), said
+
+
 @pytest.fixture(scope="module")
 def cached_app():
     """An app whose node cache is on (the suite's default is off: tests/conftest.py)."""
@@ -213,6 +235,13 @@ def test_a_loop_must_leave_through_a_gates_fail_output(app):
     status, body = call(app.base, "/api/v1/workflows/execute", graph)
     assert status == 422, body
     assert "A loop must leave through Gate's Fail" in " ".join(body["errors"]["r"])
+    # the workflow's panel names the node and what it needs (it said "1 node(s) need attention")
+    status, wf = call(app.base, "/api/v1/workflows", {"name": "pass loop", **graph})
+    assert status in (200, 201), wf
+    panel = html.unescape(urllib.request.urlopen(f"{app.base}/ui/workflows/{wf['id']}/inspector", timeout=30)
+                          .read().decode())
+    assert "1 node needs attention before running:" in panel and 'data-needs="r"' in panel
+    assert "Retrain (r): A loop must leave through Gate's Fail" in re.sub(r"<[^>]+>", "", panel), panel
 
 
 def test_a_loop_without_a_bound_is_refused(app):

@@ -89,7 +89,7 @@ def inspector_context(site: Site, wf, node_id: str) -> InspectorContext:
 @routes("/ui/workflows/{workflow_id}/inspector")
 def ui_workflow_inspector(site: Site, workflow_id: str):
     wf = site.store.require_workflow(workflow_id)
-    return WorkflowInspector(wf, site.states(wf["graph"])["errors"])
+    return WorkflowInspector(wf, site.states(wf["graph"]))
 
 
 @routes("/ui/workflows/{workflow_id}/nodes/{node_id}/inspector")

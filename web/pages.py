@@ -124,4 +124,4 @@ def editor_page(site: Site, workflow_id: str):
     history = HistoryList(store.list_jobs(workflow_id, key_metric=True), registry.metrics(), model_names())
     return EditorPage(wf, list(node_types().values()), state, list(site.templates.items()), job_boot(site, latest),
                       history, site.results_panel(latest["id"] if latest else None),
-                      WorkflowInspector(wf, state["errors"]), undo=store.history_state(workflow_id))
+                      WorkflowInspector(wf, state), undo=store.history_state(workflow_id))
