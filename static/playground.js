@@ -91,10 +91,18 @@
     return Boolean(p && p.loop);
   }
   const edgeAttrs = (edge) => (isLoopEdge(edge) ? LOOP_ATTRS : PLAIN_ATTRS);
+  // a loop edge goes back up: routed around the nodes, out of the bottom of its source and
+  // into the top of the Model, not a curve drawn under both nodes
+  const LOOP_ROUTE = { name: "manhattan", args: { startDirections: ["bottom"], endDirections: ["top"], padding: 14 } };
   function styleEdge(edge) {
     edge.attr(edgeAttrs(edge));
+    const loop = isLoopEdge(edge);
+    if (loop) {
+      edge.setRouter(LOOP_ROUTE);
+      edge.setConnector({ name: "rounded", args: { radius: 10 } });
+    }
     const view = graph.findViewByCell(edge);
-    if (view) view.container.classList.toggle("pg-loop-edge", isLoopEdge(edge));
+    if (view) view.container.classList.toggle("pg-loop-edge", loop);
   }
   function portItems(t) {
     const side = (group, ports) => ports.map((p) => ({
@@ -124,6 +132,16 @@
   }
 
   // ------------------------------------------------------------------ graph
+  // An edge leaves its output port downwards and comes into its input port from above, as
+  // the ports sit on the bottom and the top of a node, whatever the two nodes' places: X6's
+  // smooth curve went sideways when the nodes were further apart across than down, so a
+  // Gate's Pass edge ran along its bottom through the Fail port, and an edge to a node level
+  // with or above its source was drawn under both nodes (found by a new user).
+  X6.Graph.registerConnector("pg-down", (s, t) => {
+    const reach = Math.max(36, Math.min(160, Math.abs(t.y - s.y) / 2 + (t.y < s.y + 24 ? 48 : 0)));
+    return `M ${s.x} ${s.y} C ${s.x} ${s.y + reach} ${t.x} ${t.y - reach} ${t.x} ${t.y}`;
+  }, true);
+
   const graph = new X6.Graph({
     container: $("#canvas"),
     autoResize: true,
@@ -135,7 +153,7 @@
       snap: { radius: 24 },
       allowBlank: false, allowLoop: false, allowNode: false, allowEdge: false, allowMulti: false,
       highlight: true,
-      connector: { name: "smooth" },
+      connector: { name: "pg-down" },
       connectionPoint: "anchor",
       createEdge() {
         return this.createEdge({ shape: "edge", zIndex: -1, attrs: { line: { stroke: "#94a3b8", strokeWidth: 2, targetMarker: { name: "block", size: 6 } } } });

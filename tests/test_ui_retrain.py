@@ -101,6 +101,17 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
                          "e.attr('line/strokeDasharray') || null])")
     assert [retrain, "7 5"] in dashes and all(d is None for s, d in dashes if s != retrain)
     assert pg.locator('#canvas g.pg-loop-edge[data-cell-id] path[stroke-dasharray="7 5"]').count() >= 1
+    # every edge leaves its output port downwards and enters its input port from above (a Pass edge
+    # to a node level with the Gate ran along the Gate's bottom through its Fail port; a Fail edge
+    # came into Retrain from the side; found by a new user); the loop edge is routed around the nodes
+    shapes = pg.evaluate("""window.playground.graph.getEdges().map((e) => {
+        const v = window.playground.graph.findViewByCell(e), p = v.path, s = v.sourcePoint, t = v.targetPoint;
+        const first = p.pointAtLength(4), last = p.pointAtLength(p.length() - 4);  // 4 px from each end
+        return [e.getSourceCellId(), e.getSourcePortId(), s.y, first.y, t.y, last.y,
+                Math.abs(first.x - s.x) < Math.abs(first.y - s.y)];
+    })""")
+    for source, port, sy, near_s, ty, near_t, leaves_down in shapes:
+        assert near_s > sy and near_t < ty and leaves_down, (source, port, sy, near_s, ty, near_t)
 
     set_field(pg, gate, "threshold", "0.9")
     set_field(pg, deploy, "name", "ui-loop")
