@@ -26,7 +26,9 @@ def Checkbox(name: str, label: str, checked: bool, disabled: bool = False, help:
 
 
 def ParamField(p: Param, value, name: str | None = None, error: str | None = None, problem_type: str | None = None,
-               columns: list | None = None, extra=()):
+               columns: list | None = None, extra=(), choices: list | None = None):
+    """One Param's field. `choices`: [(value, label)] of a Param whose choices come from what
+    flows in (`choices_from` other than columns: the metrics the model offers)."""
     name = name or p.name
     fid = f"f-{name}".replace(".", "-")
     help_ = [Div(p.help, cls="help")] if p.help else []
@@ -56,6 +58,9 @@ def ParamField(p: Param, value, name: str | None = None, error: str | None = Non
         control = Input(type="number", name=name, id=fid, value=_num(value), step=step,
                         min=_num(p.min) if p.min is not None else None, max=_num(p.max) if p.max is not None else None,
                         placeholder=placeholder, inputmode="decimal")
+    elif p.choices_from and p.choices_from != "columns" and choices:  # e.g. a Gate's metric: a list, not a text box
+        options = list(choices) + ([(value, str(value))] if value and value not in dict(choices) else [])
+        control = Select(*[Option(label, value=v, selected=v == value) for v, label in options], name=name, id=fid)
     elif p.kind == "column" or p.choices_from == "columns":  # one of the input's columns
         options = ([""] if p.nullable else []) + list(columns or [])
         control = Select(*[Option(c or "none", value=c, selected=c == (value or "")) for c in options],

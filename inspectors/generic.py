@@ -49,7 +49,7 @@ def GenericInspector(ctx: InspectorContext):
     columns = [c["name"] for c in ctx.upstream.columns or []]
     values = {p.name: ctx.value(p.name, p.default) for p in ctx.node_type.params}
     fields = [ParamField(p, values[p.name], error=ctx.error(p.name), problem_type=ctx.upstream.problem_type,
-                         columns=columns)
+                         columns=columns, choices=flowing_choices(p, ctx.upstream))
               for p in ctx.node_type.params if p.applies_to(ctx.upstream.problem_type) and p.visible(values)]
     # an empty multi-select posts nothing: a marker says the field was on the form
     present = [Input(type="hidden", name=f"{p.name}__present", value="1") for p in ctx.node_type.params
@@ -58,6 +58,19 @@ def GenericInspector(ctx: InspectorContext):
     preview = Div(H3("Preview"), *Previews(ctx.previews), cls="section") if ctx.previews else ()
     return (*Head(ctx), PanelForm(ctx, Upstream(ctx), *([settings] if settings else []),
                                   *([preview] if preview else []), *Warnings(ctx.warnings)))
+
+
+def flowing_choices(p, upstream) -> list | None:
+    """[(value, label)] of a Param whose choices come from what flows in, by its declared
+    `choices_from` ("scalar_metrics": the metrics the upstream model offers with a direction,
+    by name); None for the others."""
+    if p.choices_from == "scalar_metrics":
+        from nodes.evaluate import directed_metrics
+        from plugins import registry
+
+        known = registry.metrics()
+        return [(k, known[k].name) for k in directed_metrics(upstream)]
+    return None
 
 
 def parse_params(form: Form, ctx: InspectorContext) -> tuple[dict, dict]:

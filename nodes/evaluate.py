@@ -32,6 +32,16 @@ def capabilities(upstream: Upstream) -> dict | None:
     return registry.capabilities(plugin, upstream.problem_type)
 
 
+
+def directed_metrics(upstream: Upstream) -> list[str]:
+    """The metrics the upstream model offers that are one number with a direction (higher or
+    lower is better): what a Gate judges by and a search optimises ("scalar_metrics")."""
+    caps = capabilities(upstream)
+    if caps is None:
+        return []
+    known = registry.metrics()
+    return [k for k in caps["supported_metrics"] if known[k].kind == "scalar" and known[k].direction]
+
 def keys_shape(field: str, noun: str):
     """Evaluate's and Visualize's `shape`: the chosen keys are a list of names, or not chosen
     yet (None: the model's defaults). Which names the model offers is the validation's."""

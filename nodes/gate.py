@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nodes.base import METRICS, EvaluationArtifact, Exported, Fingerprint, NodeError, NodeType, Port, Upstream
-from nodes.evaluate import capabilities
+from nodes.evaluate import directed_metrics
 from plugins import registry
 from plugins.guards import percent
 from plugins.params import Param, quoted, validate_params
@@ -34,7 +34,7 @@ FAIL_ON_FINDINGS = Param(
          "split, or Evaluate found the model no better than the baseline, whatever the metric says. Off: the "
          "threshold alone decides, and a pass says what was found.")
 PARAMS = (
-    Param("metric", "str", default="", label="Metric",
+    Param("metric", "str", default="", label="Metric", choices_from="scalar_metrics",
           help="The metric to judge the model by, among those its algorithm offers."),
     Param("threshold", "float", default=None, label="Threshold",
           help="Pass when the metric is at least this (or at most, for an error metric)."),
@@ -47,12 +47,6 @@ PARAMS = (
 )
 
 
-def _directed(upstream: Upstream) -> list[str]:
-    caps = capabilities(upstream)
-    if caps is None:
-        return []
-    known = registry.metrics()
-    return [k for k in caps["supported_metrics"] if known[k].kind == "scalar" and known[k].direction]
 
 
 def validate(config: dict, upstream: Upstream):
@@ -62,7 +56,7 @@ def validate(config: dict, upstream: Upstream):
     if isinstance(config.get("metric"), str):
         config["metric"] = normalize_metric_key(config["metric"].strip())
     clean, errors = validate_params(PARAMS, config, what="field")
-    offered = _directed(upstream)
+    offered = directed_metrics(upstream)
     metric = clean.get("metric")
     if not metric:
         chosen = [k for k in upstream.selected_metrics if k in offered]

@@ -31,13 +31,19 @@ PARAMS = (
           help="Round k searches the first round's trials times this, k − 1 times over."),
     Param("algorithms", "str", default="", max=500, label="Next algorithms",
           visible_if=(("escalation", "algorithm"),),
-          help="Algorithm slugs in the order to try, comma-separated (e.g. random_forest, xgboost)."),
+          help="The algorithms to try, in order, comma-separated: their names as the Model node lists them "
+               "(e.g. Random Forest, XGBoost) or their keys (random_forest, xgboost)."),
     Param("stop_if_no_better", "bool", default=True, label="Stop when a round does not improve"),
 )
 
 
 def algorithm_list(text) -> list[str]:
-    return [a.strip() for a in str(text or "").split(",") if a.strip()]
+    """The algorithms to try next, in order: each by its key or by the name the Model
+    inspector shows ("Random Forest", any case), as keys (a new user typed the names)."""
+    models = registry.models()
+    by_name = {m.name.casefold(): k for k, m in models.items()}
+    return [a if a in models else by_name.get(a.casefold(), a)
+            for a in (part.strip() for part in str(text or "").split(",")) if a]
 
 
 def validate(config: dict, upstream: Upstream):
@@ -50,9 +56,9 @@ def validate(config: dict, upstream: Upstream):
         wrong = [n for n in names if n in models and upstream.problem_type
                  and upstream.problem_type not in models[n].problem_types]
         if not names:
-            errors["algorithms"] = "List the algorithms to try next (their slugs, comma-separated)."
+            errors["algorithms"] = "List the algorithms to try next (their names, comma-separated)."
         elif unknown:
-            fits = [k for k, m in models.items() if not upstream.problem_type or upstream.problem_type in m.problem_types]
+            fits = [m.name for m in models.values() if not upstream.problem_type or upstream.problem_type in m.problem_types]
             errors["algorithms"] = (f"Unknown algorithm {', '.join(map(quoted, unknown))}; the algorithms are "
                                     f"{', '.join(fits)}.")
         elif wrong:

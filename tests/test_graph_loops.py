@@ -153,11 +153,15 @@ def test_the_retrain_config_names_what_it_refuses():
     graph = loop_graph()
     graph["nodes"][5]["config"] = {"escalation": "algorithm", "algorithms": "random_forest, deep_magic"}
     [message] = resolve(graph).errors["r"]
-    assert message.startswith("Unknown algorithm 'deep_magic'; the algorithms are ") and "knn" in message
-    assert "linear_regression" not in message  # not one for classification
+    assert message.startswith("Unknown algorithm 'deep_magic'; the algorithms are ") and "Random Forest" in message
+    assert "Linear Regression" not in message  # not one for classification
+    # the names the Model node shows are taken as its keys (a new user typed "Random Forest")
+    graph["nodes"][5]["config"] = {"escalation": "algorithm", "algorithms": "Random Forest,  logistic regression"}
+    assert "r" not in resolve(graph).errors
+    assert resolve(graph).configs["r"]["algorithms"] == "random_forest, logistic_regression"
     graph["nodes"][5]["config"] = {"escalation": "algorithm", "algorithms": "linear_regression"}
     assert resolve(graph).errors["r"] == ["Linear Regression cannot do classification."]
     graph["nodes"][5]["config"] = {"escalation": "algorithm", "algorithms": " "}
-    assert resolve(graph).errors["r"] == ["List the algorithms to try next (their slugs, comma-separated)."]
+    assert resolve(graph).errors["r"] == ["List the algorithms to try next (their names, comma-separated)."]
     graph["nodes"][5]["config"] = {"max_rounds": 0}
     assert any("Max rounds" in m for m in resolve(graph).errors["r"])

@@ -114,6 +114,11 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
         assert near_s > sy and near_t < ty and leaves_down, (source, port, sy, near_s, ty, near_t)
 
     set_field(pg, gate, "threshold", "0.9")
+    # the Gate's metric is a list of what the model offers, by name (it was a text box whose
+    # choices were said only after a wrong entry; found by a new user)
+    offered = pg.locator("#inspector select[name=metric] option").all_text_contents()
+    assert "Accuracy" in offered and len(offered) >= 3 and not any("_" in o for o in offered), offered
+    assert pg.locator("#inspector select[name=metric]").input_value() == "accuracy"
     set_field(pg, deploy, "name", "ui-loop")
     set_field(pg, retrain, "escalation", "algorithm")
     set_field(pg, retrain, "algorithms", "logistic_regression")
