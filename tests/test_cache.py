@@ -157,7 +157,6 @@ def test_a_changed_list_setting_is_said_by_what_was_added_and_removed():
 
     from executor.cache import why
     from nodes.registry import node_types
-
     from plugins import registry
 
     nt = node_types()["visualize"]

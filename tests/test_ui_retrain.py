@@ -110,8 +110,8 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
         return [e.getSourceCellId(), e.getSourcePortId(), s.y, first.y, t.y, last.y,
                 Math.abs(first.x - s.x) < Math.abs(first.y - s.y)];
     })""")
-    for source, port, sy, near_s, ty, near_t, leaves_down in shapes:
-        assert near_s > sy and near_t < ty and leaves_down, (source, port, sy, near_s, ty, near_t)
+    for source, out_port, sy, near_s, ty, near_t, leaves_down in shapes:
+        assert near_s > sy and near_t < ty and leaves_down, (source, out_port, sy, near_s, ty, near_t)
 
     set_field(pg, gate, "threshold", "0.9")
     # the Gate's metric is a list of what the model offers, by name (it was a text box whose
