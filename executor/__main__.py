@@ -321,6 +321,25 @@ def _run(args, stack: ExitStack) -> int:
     return 0 if result["status"] == "completed" else 1
 
 
+def _quiet_interrupted_trials() -> None:
+    """Optuna logs a trial that Ctrl-C stopped as a failure, with the interrupt's traceback:
+    the run's own line says it stopped (main), so that record is left out."""
+    import logging
+
+    class NotAnInterrupt(logging.Filter):
+        def filter(self, record):
+            return not (record.exc_info and record.exc_info[0] is KeyboardInterrupt)
+
+    try:
+        import optuna
+    except ImportError:
+        return
+    root = optuna.logging._get_library_root_logger() if hasattr(optuna.logging, "_get_library_root_logger") else \
+        logging.getLogger("optuna")
+    for handler in root.handlers:
+        handler.addFilter(NotAnInterrupt())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m executor", description="Run AutoML Playground workflows.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -333,7 +352,12 @@ def main(argv=None) -> int:
     p.add_argument("--json", action="store_true", help="print events as JSON lines")
     p.add_argument("-v", "--verbose", action="store_true", help="print progress events too")
     args = parser.parse_args(argv)
-    return run(args)
+    _quiet_interrupted_trials()
+    try:
+        return run(args)
+    except KeyboardInterrupt:  # Ctrl-C: said in a line (it printed two library tracebacks)
+        print("\nStopped: the run was interrupted (Ctrl-C); nothing after the last node shown ran.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -500,8 +500,10 @@ def WorkflowInspector(workflow, states: dict):
     nodes = workflow["graph"]["nodes"]
     names = node_names(workflow["graph"])
     pending = [(nid, s) for nid, s in (states.get("nodes") or {}).items() if s["state"] != "configured"]
-    n_errors = len(pending)
-    needs = Ul(*[Li(Span(f"{names.get(nid, nid)} ({nid}): ", cls="b"), s.get("message") or "not configured yet",
+    whole = list(states.get("graph_errors") or [])  # of no one node: an edge to a node that is not there
+    n_errors = len(pending) + len(whole)
+    needs = Ul(*[Li(m, data_needs="workflow") for m in whole],
+               *[Li(Span(f"{names.get(nid, nid)} ({nid}): ", cls="b"), s.get("message") or "not configured yet",
                     data_needs=nid) for nid, s in pending[:8]],
                *([Li(f"… and {len(pending) - 8} more")] if len(pending) > 8 else []), cls="small needs-list")
     return Div(
@@ -510,7 +512,7 @@ def WorkflowInspector(workflow, states: dict):
         Div(H3("Overview"), P(f"{len(nodes)} node(s), {len(workflow['graph']['edges'])} connection(s)."),
             P("Select a node to configure it." if nodes else "Drag a Dataset node from the palette to begin.",
               cls="muted"),
-            *([Div(P(f"{n_errors} node{'s need' if n_errors > 1 else ' needs'} attention before running:"), needs,
+            *([Div(P(f"{n_errors} thing{'s need' if n_errors > 1 else ' needs'} attention before running:"), needs,
                    cls="notice warn")] if n_errors else
               ([P("Everything is configured: press Run.", cls="notice ok")] if nodes else [])),
             cls="section"),

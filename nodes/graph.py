@@ -118,8 +118,11 @@ def normalize(graph) -> dict:
             raise GraphError(f"Node {i + 1} needs a string id.")
         if len(n["id"]) > MAX_ID:
             raise GraphError(f"Node {i + 1}: an id can be at most {MAX_ID} characters.")
-        if not isinstance(n.get("type"), str) or len(n["type"]) > MAX_ID:
-            raise GraphError(f"Node {quoted(n['id'])} needs a type of at most {MAX_ID} characters.")
+        if not isinstance(n.get("type"), str) or not n["type"].strip():
+            raise GraphError(f"Node {quoted(n['id'])} has no type: give it one (dataset, preprocessing, split, model, "
+                             "evaluate …; GET /api/v1/node-types lists them).")
+        if len(n["type"]) > MAX_ID:
+            raise GraphError(f"Node {quoted(n['id'])}: a type can be at most {MAX_ID} characters.")
         if n["id"] in seen:
             raise GraphError(f"Two nodes share the id {quoted(n['id'])}.")
         seen.add(n["id"])

@@ -219,3 +219,32 @@ def test_a_file_for_an_uploaded_dataset_is_read_with_its_pages_choices_and_other
     done = {e["node_id"]: e for e in events if e["type"] == "node_status" and e["status"] == "completed"}
     assert {"d", "m", "od", "om"} <= set(done)  # the upload --data did not name ran from the home
     assert done["d"]["output"]["columns"] == 5, done["d"]["output"]  # 4 measures and species: code is an id
+
+
+def test_ctrl_c_stops_a_run_with_a_line_not_tracebacks(tmp_path, flowers):
+    """Ctrl-C during an Optuna search printed two library tracebacks and no word of what
+    happened (found by a new user). It says it stopped, and exits 130 as a shell expects."""
+    import signal
+    import time
+
+    nodes, edges = chain("")
+    nodes[2]["config"] = {"algorithm": "random_forest", "use_optuna": True, "optuna_trials": 500, "cv_folds": 5}
+    path = write_workflow(tmp_path, (nodes, edges))
+    workflow = json.loads(path.read_text())
+    workflow["nodes"][0]["config"].update(target_column="species")
+    path.write_text(json.dumps(workflow))
+    env = {**os.environ, "PLAYGROUND_HOME": str(tmp_path / "no-home")}
+    proc = subprocess.Popen([sys.executable, "-m", "executor", "run", str(path), "--data", str(flowers)], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    out = ""
+    while time.monotonic() < deadline:  # until the search is under way (the Model node running)
+        line = proc.stdout.readline()
+        out += line
+        if "running" in line and " m" in line or not line:
+            break
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    rest, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert "Stopped: the run was interrupted (Ctrl-C)" in err and "Traceback" not in err, err[-2000:]

@@ -701,3 +701,14 @@ def test_the_depth_check_skips_strings_and_their_escapes():
     check_depth("[" + ",".join(['{"a[": "]]]\\\\"}'] * 5000) + "]")  # wide, not deep
     with pytest.raises(BadRequest):
         check_depth('["\\\\"' + "," + "[" * (MAX_DEPTH + 1))  # the string ends at the escaped backslash's quote
+
+
+def test_broken_json_sent_to_the_api_is_said_with_its_place(web):
+    """A trailing comma in a workflow file sent to POST /api/v1/workflows: "The request body is
+    not valid JSON." with no place, where the editor's import and the CLI say the line and
+    column (found by a new user). The framework read the body first; the app reads it again."""
+    for path in ("/api/v1/workflows", "/api/v1/workflows/execute"):
+        r = web.post(path, content=b'{"name": "x",\n "nodes": [],\n}', headers={"Content-Type": "application/json"})
+        assert r.status_code == 400 and r.json()["detail"] == (
+            "The request body is not valid JSON (line 3, column 1: Expecting property name enclosed in double quotes)."
+        ), r.text

@@ -240,8 +240,16 @@ def test_a_loop_must_leave_through_a_gates_fail_output(app):
     assert status in (200, 201), wf
     panel = html.unescape(urllib.request.urlopen(f"{app.base}/ui/workflows/{wf['id']}/inspector", timeout=30)
                           .read().decode())
-    assert "1 node needs attention before running:" in panel and 'data-needs="r"' in panel
+    assert "1 thing needs attention before running:" in panel and 'data-needs="r"' in panel
     assert "Retrain (r): A loop must leave through Gate's Fail" in re.sub(r"<[^>]+>", "", panel), panel
+    # and what belongs to no one node: an edge to a node that is not there (a renamed id in a file)
+    graph = looped(WEAK, {}, 0.9)
+    graph["edges"].append({"source": "s", "target": "ghost"})
+    status, wf = call(app.base, "/api/v1/workflows", {"name": "dangling", **graph})
+    assert status in (200, 201), wf
+    panel = html.unescape(urllib.request.urlopen(f"{app.base}/ui/workflows/{wf['id']}/inspector", timeout=30)
+                          .read().decode())
+    assert 'data-needs="workflow"' in panel and "'ghost'" in panel, panel
 
 
 def test_a_loop_without_a_bound_is_refused(app):

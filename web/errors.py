@@ -233,6 +233,13 @@ def install(app, domain_errors: dict, low_level=None) -> None:
         return error_response(request, exc.status, exc.detail)
 
     async def on_http(request, exc: HTTPException):
+        if exc.status_code == 400 and str(exc.detail) == "Invalid JSON body":
+            # the framework read the body first and kept no position: read again by the app's own
+            # reader, the sentence says where (the editor's import and the CLI said it; the API did not)
+            try:
+                parse_json(await request.body())
+            except BadRequest as e:
+                return error_response(request, e.status, e.detail)
         return error_response(request, exc.status_code, framework_detail(request, exc))
 
     async def on_unexpected(request, exc: Exception):
