@@ -492,6 +492,18 @@ def parse_config(form: PostedForm, ctx: InspectorContext) -> tuple[dict, dict]:
     return parser(form, ctx)
 
 
+def UnknownTypeInspector(node: dict):
+    """The panel of a node whose type this app does not have: what it is, and what to do."""
+    kind = str(node.get("type") or "")
+    return Div(
+        Div(Span("?", cls="icon"), H2(node.get("label") or kind or "Unknown node"), cls="insp-head"),
+        P(f"Node {node['id']}", cls="insp-sub"),
+        Div(P(f"This app has no node type {kind!r}: the plugin that adds it is not installed, or the workflow "
+              "file was edited by hand. Delete the node (select it, then Delete), or install the plugin and "
+              "reload.", cls="notice warn"), cls="section"),
+        cls="insp", data_inspector="unknown", data_node_id=node["id"])
+
+
 def WorkflowInspector(workflow, states: dict):
     """The workflow's panel; `states`: each node's design state (executor.engine.node_states),
     so the nodes that need attention are named with what each needs (it gave their count only)."""

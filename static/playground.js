@@ -115,8 +115,11 @@
     return [...side("in", t.inputs), ...side("out", t.outputs)];
   }
 
+  // a node of a type this app does not have (a plugin removed, a file edited by hand): drawn
+  // without ports, so that it can be seen, selected and deleted (it was not drawn at all)
+  const UNKNOWN_TYPE = { inputs: [], outputs: [] };
   function nodeSpec(type, id, position, extra) {
-    const t = TYPES[type];
+    const t = TYPES[type] || UNKNOWN_TYPE;
     return {
       id, shape: "pg-node", x: position.x, y: position.y, width: NODE_W, height: NODE_H,
       data: { type, state: "not-configured", status: null, summary: "", config: {}, origin: id, ...(extra || {}) },
@@ -246,13 +249,13 @@
     applyingServer = true;
     const cells = [];
     for (const n of data.nodes) {
-      if (!TYPES[n.type]) continue;
       cells.push(graph.createNode(nodeSpec(n.type, n.id, n.position, { config: n.config || {}, label: n.label || null })));
     }
     graph.resetCells(cells);
     for (const e of data.edges) {
-      if (graph.getCellById(e.source) && graph.getCellById(e.target)) {
-        const st = TYPES[graph.getCellById(e.source).getData().type], tt = TYPES[graph.getCellById(e.target).getData().type];
+      const st = graph.getCellById(e.source) && TYPES[graph.getCellById(e.source).getData().type];
+      const tt = graph.getCellById(e.target) && TYPES[graph.getCellById(e.target).getData().type];
+      if (st && tt) {  // an edge of a node of an unknown type has no port to be drawn to
         const sp = e.source_port || (st.outputs[0] || {}).name, tp = e.target_port || (tt.inputs[0] || {}).name;
         styleEdge(graph.addEdge({ source: { cell: e.source, port: portId("out", sp) }, target: { cell: e.target, port: portId("in", tp) }, zIndex: -1,
           attrs: PLAIN_ATTRS }));

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import wait_for  # noqa: E402
 from tests.test_ui_browser import (  # noqa: F401
     ARTIFACTS,
     api,
@@ -413,3 +414,26 @@ def test_the_shortcuts_popover_opens_and_closes_and_the_minimap_shows_only_when_
     pg.wait_for_function("document.getElementById('minimap').hidden")
     context.close()
     assert errors == []
+
+
+def test_a_node_of_an_unknown_type_is_drawn_and_can_be_deleted(page, server):
+    """A workflow file edited by hand with a node type this app does not have imported, but the
+    node was never drawn: the panel counted it, Run refused it, and nothing on the canvas could
+    be selected or deleted (found by a new user). It is drawn without ports and deletes."""
+    pg = page
+    wid = open_workflow(pg, server, "Unknown type", [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                  "problem_type": "classification"}, "position": {"x": 40, "y": 40}},
+        {"id": "fs", "type": "feature_selection", "config": {}, "position": {"x": 40, "y": 200}}],
+        [{"source": "d", "target": "fs"}])
+    ghost = pg.locator('#canvas [data-node-id="fs"]')
+    ghost.wait_for()
+    assert ghost.get_attribute("data-node-type") == "feature_selection"
+    ghost.click()
+    pg.wait_for_selector('#inspector [data-inspector="unknown"]')  # says what it is and what to do
+    assert "no node type 'feature_selection'" in pg.locator("#inspector").inner_text()
+    ghost.click()
+    pg.keyboard.press("Delete")
+    pg.wait_for_function("!document.querySelector('#canvas [data-node-id=\"fs\"]')")
+    settle(pg)
+    assert wait_for(lambda: [n["id"] for n in graph_of(server, wid)["nodes"]] == ["d"], 10)

@@ -10,7 +10,7 @@ from data.store import Invalid, NotFound
 from executor.engine import Resolved, advice_for, node_states, reconcile_node, resolve
 from executor.estimate import estimate as estimate_job
 from inspectors.context import InspectorContext
-from inspectors.panels import Inspector, WorkflowInspector, parse_config
+from inspectors.panels import Inspector, UnknownTypeInspector, WorkflowInspector, parse_config
 from nodes.base import Design, Upstream
 from nodes.graph import quoted
 from nodes.registry import node_types
@@ -94,7 +94,11 @@ def ui_workflow_inspector(site: Site, workflow_id: str):
 
 @routes("/ui/workflows/{workflow_id}/nodes/{node_id}/inspector")
 def ui_node_inspector(site: Site, workflow_id: str, node_id: str):
-    return Inspector(inspector_context(site, site.store.require_workflow(workflow_id), node_id))
+    wf = site.store.require_workflow(workflow_id)
+    node = next((n for n in wf["graph"]["nodes"] if n.get("id") == node_id), None)
+    if node is not None and node.get("type") not in node_types():  # a plugin gone, a file edited by hand
+        return UnknownTypeInspector(node)
+    return Inspector(inspector_context(site, wf, node_id))
 
 
 @routes("/ui/workflows/{workflow_id}/nodes/{node_id}/config", methods=["post"])
