@@ -179,6 +179,17 @@ BAD_FILES = [
     ("name too long", json.dumps({"name": "x" * 121, "nodes": []}).encode(), "at most 120 characters"),
     ("too many nodes", json.dumps({"nodes": [{**NODE, "id": f"n{i}"} for i in range(201)]}).encode(),
      "at most 200 nodes"),
+    ("no type", json.dumps({"nodes": [{"id": "s", "config": {}}]}).encode(), "Node 's' has no type: give it one"),
+    # refused for a setting that cannot be stored, with what else the file's nodes need, node by
+    # node, as the CLI lists it (a new user mended a file one refusal at a time)
+    ("stored and not", json.dumps({"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.9}},
+        {"id": "m", "type": "model", "config": {"algorithm": "random_forrest"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}).encode(),
+     "Test size must be at most 0.5; got 0.9. Once it can be saved, these need attention too: Model 'm': "
+     "Unknown algorithm 'random_forrest'."),
 ]
 
 

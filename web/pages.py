@@ -107,7 +107,7 @@ async def workflows_import(site: Site, request: Request):
             raise BadRequest("Choose a workflow file (.json) to import.")
         raw = (await upload.read()).removeprefix(codecs.BOM_UTF8)
         name, graph = graphs.read_workflow(parse_json(raw, what="The file"))
-        wf = site.store.create_workflow(name or Path(upload.filename).stem or "Imported workflow", graph)
+        wf = site.create_workflow(name or Path(upload.filename).stem or "Imported workflow", graph)
     except (BadRequest, graphs.GraphError, Invalid) as e:
         detail = getattr(e, "detail", None) or e.message
         page = WorkflowsPage(site.store.list_workflows(), list(site.templates.items()), import_error=detail)

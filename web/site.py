@@ -96,6 +96,31 @@ class Site:
     def states(self, graph) -> dict:
         return node_states(graph, self.dataset_facts())
 
+    def create_workflow(self, name: str, graph) -> dict:
+        """A new workflow (the API's create, the Workflows page's Import). A graph refused for
+        a setting that cannot be stored is refused with what else its nodes need, node by node,
+        as the CLI lists it: a hand-edited file was mended one refusal at a time."""
+        try:
+            return self.store.create_workflow(name, graph)
+        except Invalid as e:
+            if not e.errors or not isinstance(graph, dict):
+                raise
+            from executor.engine import resolve
+            from nodes.graph import GRAPH, node_names
+
+            try:
+                r = resolve(graph, dataset_facts=self.dataset_facts())
+            except Exception:  # what else it needs is a help, never a second failure
+                raise e from None
+            names = node_names(graph)
+            rest = {nid: msgs for nid, msgs in r.errors.items() if nid not in e.errors and msgs}
+            if not rest:
+                raise
+            said = "; ".join((" ".join(msgs) if nid == GRAPH else f"{names.get(nid, nid)} {nid!r}: {' '.join(msgs)}")
+                             .rstrip(".") for nid, msgs in rest.items())
+            raise Invalid(f"{e.detail} Once it can be saved, these need attention too: {said}.",
+                          errors={**e.errors, **rest}, status=e.status) from None
+
     def workflow_json(self, wf: dict, **extra) -> JSONResponse:
         """A workflow as the API shows it: with whether undo / redo are possible."""
         return JSONResponse({**wf, **self.store.history_state(wf["id"]), **extra})

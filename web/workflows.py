@@ -45,7 +45,7 @@ async def api_create_workflow(site: Site, request: Request):
     """A workflow in either shape (graphs.read_workflow): what GET returns, or nodes and
     edges at the top; a body with only a name makes a blank one."""
     name, graph = graphs.read_workflow(await json_body(request), required=False)
-    wf = site.store.create_workflow("Untitled workflow" if name is None else name, graph)
+    wf = site.create_workflow("Untitled workflow" if name is None else name, graph)
     return JSONResponse(wf, status_code=201)
 
 
