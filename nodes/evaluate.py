@@ -65,7 +65,11 @@ def check_keys(config: dict, upstream: Upstream, field: str, supported_key: str,
         return [], {**errors, **shape_errors}
     if caps is None:
         if not upstream.algorithm:
-            errors[field] = f"Connect a configured Model node to choose {noun}s."
+            # a node is connected but says nothing of a model: it is the one to fix (the sentence
+            # asked to connect a Model node that was connected, found by a new user)
+            errors[field] = (f"The node above needs attention first: the {noun}s to choose from are the ones its "
+                             "algorithm offers." if upstream.node_type else
+                             f"Connect a configured Model node to choose {noun}s.")
         return [normalize(k) for k in chosen or []], errors
     chosen = caps[default_key] if chosen is None else [normalize(k) for k in chosen]
     if not chosen:

@@ -235,3 +235,22 @@ def test_the_cli_refuses_what_is_not_a_workflow_with_exit_2(tmp_path):
     plain.write_text("[1, 2]")
     proc = cli(plain, timeout=120)
     assert proc.returncode == 2 and "must be a JSON object" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_node_below_a_misconfigured_model_points_at_the_model():
+    """An unknown algorithm on the Model node: Evaluate asked to "Connect a configured Model
+    node", which was connected (found by a new user). It says the node above needs attention."""
+    from executor.engine import resolve
+
+    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+    graph = {"nodes": [{"id": "d", "type": "dataset", "config": iris}, {"id": "s", "type": "split", "config": {}},
+                       {"id": "m", "type": "model", "config": {"algorithm": "random_forrest"}},
+                       {"id": "e", "type": "evaluate", "config": {}}, {"id": "v", "type": "visualize", "config": {}}],
+             "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, {"source": "m", "target": "e"},
+                       {"source": "m", "target": "v"}]}
+    errors = resolve(graph).errors
+    assert errors["e"] == ["The node above needs attention first: the metrics to choose from are the ones its "
+                           "algorithm offers."], errors
+    assert errors["v"][0].startswith("The node above needs attention first: the plots"), errors
+    alone = {"nodes": [{"id": "e", "type": "evaluate", "config": {}}], "edges": []}
+    assert "Connect a configured Model node to choose metrics." in " ".join(resolve(alone).errors["e"])
