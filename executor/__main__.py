@@ -227,6 +227,8 @@ def _run(args, stack: ExitStack) -> int:
                 print(f"{nid}: read with the choices its dataset has in the app ({_choices(options)})", flush=True)
             for nid, r in records.items():
                 print(f"{nid}: {reading[nid]}, {r['n_rows']:,} rows x {r['n_cols']} columns", flush=True)
+                for notice in r.get("notices") or []:  # how it was read, as the dataset page says it
+                    print(f"  {notice.get('text') if isinstance(notice, dict) else notice}", flush=True)
     else:
         from data.config import settings
         from data.store import open_store

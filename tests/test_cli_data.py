@@ -83,6 +83,14 @@ def test_a_workflow_runs_on_a_csv_file_without_an_app(tmp_path, flowers):
     # without --json it says which file each Dataset node read
     proc = cli(tmp_path, wf, "--data", flowers)
     assert proc.returncode == 0 and f"d: {flowers}, 150 rows x 5 columns" in proc.stdout
+    # and how it read a European export, as the dataset page says it (a new user saw nothing of
+    # the decimal commas it had read)
+    european = tmp_path / "flowers-eu.csv"
+    european.write_bytes(pd.read_csv(flowers).to_csv(index=False, sep=";", decimal=",").encode("cp1252"))
+    proc = cli(tmp_path, wf, "--data", european)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    said = proc.stdout.split(f"d: {european}, 150 rows x 5 columns", 1)[1]
+    assert "sepal length (cm): read as numbers (decimal comma" in said, proc.stdout[:2000]
 
 
 def test_validation_comes_from_the_files_profile(tmp_path, flowers):
