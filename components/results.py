@@ -168,13 +168,29 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     board = Leaderboard(job, node_labels, metrics_registry, model_names)
     models = TrainedModels(job, node_labels, model_names)
     loops = LoopRounds(job, node_labels)
+    files = Downloads(job, node_labels)
     return Div(head, *errors, *warnings, *loops, *([board] if board else []), *([models] if models else []),
+               *([files] if files else []),
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")])),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),
                durations,
                *searches,
                id="results-body", data_job=job["id"], data_status=job["status"])
+
+
+def Downloads(job, node_labels):
+    """The files nodes saved for the user (a Predict node's predictions: `downloads` in a
+    node's output), each to download; None when there are none."""
+    from executor.engine import DONE
+
+    rows = [Li(Span(f"{node_labels.get(n['node_id'], n['node_id'])} ({n['node_id']}): ", cls="faint"),
+               A(d["label"], href=f"/api/v1/jobs/{job['id']}/artifacts/{d['artifact_id']}", download="",
+                 data_download=n["node_id"]))
+            for n in _in_run_order(job.get("nodes") or []) if n.get("status") in DONE
+            and isinstance(n.get("output"), dict)
+            for d in n["output"].get("downloads") or [] if isinstance(d, dict) and d.get("artifact_id")]
+    return Div(H4("Files"), Ul(*rows), cls="downloads") if rows else None
 
 
 def _outcome(n: dict) -> str:

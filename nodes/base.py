@@ -460,6 +460,9 @@ class TableArtifact:
     # what was read: the dataset's version from its facts ({"content_hash", "reading"} of an
     # upload), which a run's Dataset node records so that Compare can say the data changed
     version: Any = None
+    # files a node saved of this table for the user to download ([{"label", "artifact_id"}]:
+    # a Predict node's predictions), which the results offer
+    downloads: list = field(default_factory=list)
 
 
 def table_summary(table: TableArtifact) -> dict:

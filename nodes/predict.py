@@ -36,6 +36,12 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     # ids, which this table's own Dataset node may not call ids (a few rows,
     # names repeated): the model never took them (found by a new user: "unknown column 'Name'")
     left_out = [c for c in (model.split.target, table.target, *model.split.id_columns) if c]
+    if table.target and table.target in {f["name"] for f in features}:
+        # the rows' own Dataset node took one of the model's inputs as its target (the dataset's
+        # suggestion, found by a new user): it scores them, but drops every row where it is empty
+        ctx.warn(f"The rows to score come from a Dataset node whose target is {table.target!r}, which this model "
+                 f"takes as an input: that node leaves out the rows where {table.target!r} is empty. Set its problem "
+                 "type to Clustering (no target) to score every row.")
     try:
         X = playground_runtime.prepare_rows(table.df, features, left_out)
         out = playground_runtime.predictions(model.pipeline, X, proba=bool(config.get("probabilities")))
@@ -51,8 +57,10 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     # the table): each prediction can be matched to its row
     ids = table.ids.reindex(table.df.index).reset_index(drop=True) if table.ids is not None else None
     written = playground_runtime.with_row_ids(scored, ids, list(ids.columns)) if ids is not None else scored
-    ctx.save_artifact("predictions", "predictions.csv", written.to_csv(index=False).encode(), "text/csv")
-    return replace(table, df=scored)
+    saved = ctx.save_artifact("predictions", "predictions.csv", written.to_csv(index=False).encode(), "text/csv")
+    # offered in the results (a new user found no way to the file but the API and the disk)
+    downloads = [{"label": f"Predictions for {len(written):,} rows (CSV)", "artifact_id": saved}] if saved else []
+    return replace(table, df=scored, downloads=downloads)
 
 
 def export(config: dict, ctx) -> Exported:
@@ -86,7 +94,8 @@ def export(config: dict, ctx) -> Exported:
 
 def output_summary(table: TableArtifact) -> dict:
     return {"rows": int(len(table.df)), "columns": [str(c) for c in table.df.columns if str(c) == "prediction"
-                                                    or str(c).startswith("proba_")]}
+                                                    or str(c).startswith("proba_")],
+            "downloads": list(table.downloads)}
 
 
 def summary(config: dict) -> str:

@@ -456,6 +456,13 @@ def test_a_predict_node_scores_a_table_with_a_model(web):
     np.testing.assert_allclose(got[["proba_0", "proba_1", "proba_2"]].to_numpy(),
                                pipe.predict_proba(frame.drop(columns=["target"])), atol=1e-12)
     assert list(got["target"]) == list(frame["target"])  # the rows as they came, predictions added
+    # and the results offer the file (a new user found no way to it but the API and the disk)
+    [download] = node["output"]["downloads"]
+    assert download["label"] == "Predictions for 150 rows (CSV)"
+    html = web.get(f"/ui/jobs/{job['id']}/results").text
+    href = f'/api/v1/jobs/{job["id"]}/artifacts/{download["artifact_id"]}'
+    assert f'href="{href}"' in html and 'data-download="x"' in html
+    assert web.get(href).content == art.read_bytes()
 
 
 def test_a_predict_node_writes_each_prediction_beside_its_rows_ids(web, tmp_path):
@@ -887,3 +894,22 @@ def test_a_forests_predictions_taken_from_its_probabilities_are_its_own():
         other.fit(X, labels["text"])
         assert not playground_runtime._predicts_from_proba(other)
         assert np.array_equal(playground_runtime.predicted(other, X, proba=True)[0], other.predict(X))
+
+
+def test_a_predict_node_says_when_its_rows_target_is_one_of_the_models_inputs(web):
+    """New rows uploaded as their own dataset came with a suggested target, one of the model's
+    inputs: their Dataset node would leave out every row where it is empty, without a word at
+    the Predict node (found by a new user). The Predict node says so and how to score all."""
+    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+    rows = {"dataset_id": "iris", "target_column": "sepal length (cm)", "problem_type": "regression"}
+    wf = {"name": "predict target", "nodes": [
+        {"id": "d", "type": "dataset", "config": iris}, {"id": "n", "type": "dataset", "config": rows},
+        {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {"algorithm": "knn"}},
+        {"id": "x", "type": "predict", "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  {"source": "m", "target": "x", "target_port": "model"},
+                  {"source": "n", "target": "x", "target_port": "table"}]}
+    job = run(web, wf)
+    said = " ".join(job["results"]["nodes"]["x"].get("warnings") or [])
+    assert "whose target is 'sepal length (cm)', which this model takes as an input" in said, said
+    assert "Clustering (no target)" in said
