@@ -621,7 +621,8 @@ class TimeOrder:
         order = "newest first" if self.newest_first else "oldest first"
         fix = (f"Sort the rows oldest first and turn Shuffle off in the Split node to test on the latest {pct}%."
                if self.newest_first else f"Turn Shuffle off in the Split node to test on the last {pct}% of rows.")
-        return (f"The rows are a series in time ({self.column!r}: {self.n_dates:,} different dates, {order}) and "
+        return (f"The rows are a series in time ({self.column!r}: {self.n_dates:,} different dates among the training "
+                f"rows, {order}) and "
                 f"Shuffle draws the test rows from the whole period: each test row has training rows from just before "
                 f"and after it, which the model learns from, so the score is likely better than it would be on rows "
                 f"after the training period. {fix}")

@@ -512,7 +512,8 @@ def test_a_series_split_at_random_is_said_and_a_dated_table_that_is_no_series_is
     seattle = tables.parse_iso_dates(realdata.seattle_weather())
     _, events = run_table(seattle, "weather", "classification")
     said = [w for w in warned(events, "s") if series in w]
-    assert said == ["The rows are a series in time ('date': 1,168 different dates, oldest first) and Shuffle draws "
+    assert said == ["The rows are a series in time ('date': 1,168 different dates among the training rows, oldest "
+                    "first) and Shuffle draws "
                     "the test rows from the whole period: each test row has training rows from just before and after "
                     "it, which the model learns from, so the score is likely better than it would be on rows after "
                     "the training period. Turn Shuffle off in the Split node to test on the last 20% of rows."], said
