@@ -315,14 +315,18 @@ def design(config: dict, upstream: Upstream, design=None) -> Upstream:
 
 
 def summary(config: dict) -> str:
-    metrics = config.get("metrics")
-    if metrics is None:
-        return "Default metrics"
-    if not metrics:
-        return "Choose metrics"
-    known = registry.metrics()  # by their names, as the inspector and the results say them
-    return ", ".join(known[m].name if m in known else str(m) for m in metrics[:3]) + (
-        f" +{len(metrics) - 3}" if len(metrics) > 3 else "")
+    return chosen_summary(config.get("metrics"), registry.metrics(), "metrics", 3)
+
+
+def chosen_summary(chosen, known: dict, noun: str, shown: int) -> str:
+    """A node's one line for its chosen registry keys (metrics, plots): the first `shown` by
+    their names, as the inspector and the results say them, and how many more."""
+    if chosen is None:
+        return f"Default {noun}"
+    if not chosen:
+        return f"Choose {noun}"
+    return ", ".join(known[k].name if k in known else str(k).replace("_", " ") for k in chosen[:shown]) + (
+        f" +{len(chosen) - shown}" if len(chosen) > shown else "")
 
 
 def fields(config: dict) -> list[dict]:

@@ -120,14 +120,9 @@ def export(config: dict, ctx) -> Exported:
 
 
 def summary(config: dict) -> str:
-    plots = config.get("plots")
-    if plots is None:
-        return "Default plots"
-    if not plots:
-        return "Choose plots"
-    known = registry.plots()
-    return ", ".join(known[p].name if p in known else p.replace("_", " ") for p in plots[:2]) + (
-        f" +{len(plots) - 2}" if len(plots) > 2 else "")
+    from nodes.evaluate import chosen_summary
+
+    return chosen_summary(config.get("plots"), registry.plots(), "plots", 2)
 
 
 def fields(config: dict) -> list[dict]:
