@@ -12,7 +12,9 @@ and objects built by the app written back as the code that builds them.
 - `render(value)` writes a value as code: numbers, text, containers, and objects built by the
   app (a scikit-learn transformer, a ColumnTransformer with its column selectors, a sampler
   and its function) as the constructor call that builds them again, with the parameters
-  that differ from the constructor's defaults (the library versions are pinned beside it).
+  that differ from the constructor's defaults (the library versions are pinned beside it). A
+  project object that names the library object computing the same (`exported_as()`, as
+  playground_runtime.OnColumns a ColumnTransformer) is written as that one.
 
 Anything else (a library the script does not install, an object with no constructor that
 gives it back, a closure) raises `NotExportable` with a sentence: the script then says so
@@ -340,6 +342,8 @@ class Source:
         return self._construct(value, _inside_output)
 
     def _construct(self, obj, inside_output: bool) -> str:
+        if callable(getattr(obj, "exported_as", None)):  # a project step that a library object computes alike
+            return self.render(obj.exported_as(), inside_output)
         cls = type(obj)
         try:
             signature = inspect.signature(cls.__init__)

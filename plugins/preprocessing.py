@@ -6,7 +6,8 @@ on the training rows only:
 
 - Learned transforms are scikit-learn's own transformers (SimpleImputer, the scalers, the
   encoders, TargetEncoder ...) applied to the columns they act on through a
-  `ColumnTransformer` with pandas output, so names and dtypes flow from step to step.
+  `OnColumns` step (what a `ColumnTransformer` with pandas output computes, without its
+  per-call checks), so names and dtypes flow from step to step.
   TargetEncoder cross-fits inside `fit_transform`, so a row's own target never feeds its
   encoding during training.
 - Row filters (duplicates, rows with missing values, outlier removal) are imbalanced-learn
@@ -38,6 +39,7 @@ from playground_runtime import (  # noqa: F401
     Columns,
     DateFeatures,
     DropMostlyMissing,
+    OnColumns,
     RowFilter,
     applicable,
     column_kind,
@@ -81,12 +83,10 @@ def kinds_text(applies_to) -> str:
 
 
 def on_columns(*branches, remainder="passthrough"):
-    """A ColumnTransformer over named branches (name, transformer, Columns), pandas out,
-    untouched columns passed through, output names kept plain (`age`, `city_north`)."""
-    from sklearn.compose import ColumnTransformer
-
-    return ColumnTransformer(list(branches), remainder=remainder,
-                             verbose_feature_names_out=False).set_output(transform="pandas")
+    """Named branches (name, transformer, Columns), pandas out, untouched columns passed
+    through, output names kept plain (`age`, `city_north`): the runtime's OnColumns, which
+    computes what a ColumnTransformer so configured does (and is exported as one)."""
+    return OnColumns(list(branches), remainder=remainder)
 
 # --------------------------------------------------------------------------- building steps
 @dataclass(frozen=True)

@@ -4,12 +4,21 @@ handling, refusal of unfitted use, pickling, and the rest."""
 
 from __future__ import annotations
 
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 from xgboost import XGBClassifier
 
 from plugins.models._common import DBSCANPredictor, EncodedLabelClassifier
-from plugins.preprocessing import AutoPrepare, ClipOutliers, DateFeatures, DropMostlyMissing
+from plugins.preprocessing import (
+    AutoPrepare,
+    ClipOutliers,
+    Columns,
+    DateFeatures,
+    DropMostlyMissing,
+    OnColumns,
+)
 
 
 @parametrize_with_checks([
@@ -17,6 +26,8 @@ from plugins.preprocessing import AutoPrepare, ClipOutliers, DateFeatures, DropM
     ClipOutliers(), ClipOutliers(method="quantile", lower_quantile=0.05, upper_quantile=0.95),
     DropMostlyMissing(), DropMostlyMissing(threshold=0.0), DateFeatures(), DateFeatures(parts=("month",)),
     DBSCANPredictor(), DBSCANPredictor(metric="manhattan", min_samples=3),
+    OnColumns([("scale", StandardScaler(), Columns("numeric"))]),
+    OnColumns([("fill", SimpleImputer(strategy="median", keep_empty_features=True), Columns("numeric", ["x0"]))]),
     EncodedLabelClassifier(LogisticRegression()),
     EncodedLabelClassifier(XGBClassifier(n_estimators=5, max_depth=2, n_jobs=1)),
 ])
