@@ -149,7 +149,8 @@ def main(argv=None) -> None:
     app = create_app(cfg, access)
     cfg = app.state.settings
     app.state.ingest.prefork()  # before any thread or listening socket: the zygote inherits neither
-    consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(cfg.home), str(ROOT)).start()
+    consumer = None if args.no_worker else ConsumerSupervisor(args.workers, str(cfg.home), str(ROOT),
+                                                              fork_job_host=app.state.ingest.run_forked).start()
     clean_up_after_a_crash(app)
     stop_sweeper = start_sweeper(app.state.store)
     warm_up(app)

@@ -48,11 +48,14 @@ def pss(pid: int) -> int:
 
 
 def role(pid: int) -> str:
-    try:  # the upload helpers' zygote and its helpers are forked from the web process (data.ingest)
+    try:  # the zygote, its upload helpers and the job host are forked from the web process (data.ingest)
         comm = Path(f"/proc/{pid}/comm").read_text().strip()
         if comm in ("upload-zygote", "upload-helper"):
             return comm.replace("-", " ")
-    except OSError:
+        if comm == "job-host":  # a job process forked by the host keeps its name
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            return "job process" if Path(f"/proc/{parent}/comm").read_text().strip() == "job-host" else "job host"
+    except (OSError, ValueError, IndexError):
         pass
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")

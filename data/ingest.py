@@ -921,6 +921,15 @@ class IngestService:
             self._zygote.close()
         self._zygote = Zygote(fork=True)
 
+    def run_forked(self, target: str, fds: list[int], env: dict, cwd: str, name: str) -> int:
+        """A process forked from the zygote `prefork` made (so sharing the web's modules)
+        that calls `target` with `fds` (Zygote.run): its pid. OSError when there is no such
+        zygote (none was forked from this process, or it has gone)."""
+        zygote = self._zygote
+        if zygote is None or not zygote.forked or not zygote.alive():
+            raise OSError("no zygote forked from the web process is running")
+        return zygote.run(target, fds, env, cwd, name)
+
     def warm(self) -> None:
         with self._lock:
             if self._proc is None or self._proc.poll() is not None:
@@ -1027,7 +1036,9 @@ class Receiving:
 
 class Zygote:
     """The parent of every upload helper, which forks a helper on request: a helper so starts
-    in milliseconds, with its modules loaded. `fork=True` (the app at start, `prefork`): forked
+    in milliseconds, with its modules loaded. It also forks, on request, a long-lived
+    process that runs a given function (`run`): the job host of the embedded setup
+    (executor.supervisor), which so shares the web's modules too. `fork=True` (the app at start, `prefork`): forked
     from the web process, so its helpers share the web's modules (pandas, pyarrow,
     scikit-learn's base…) copy-on-write instead of importing their own copy. A helper started
     as `python -m data.ingest` held 132-154 MB of the idle app's 526-599 MB PSS (issue 17's
@@ -1057,7 +1068,8 @@ class Zygote:
                                           cwd=Path(__file__).resolve().parent.parent, pass_fds=(theirs.fileno(),))
             pid = self._proc.pid
         theirs.close()
-        self.pid, self._sock = pid, ours
+        self.pid, self._sock, self.forked = pid, ours, fork
+        self._lock = threading.Lock()  # one request at a time: the upload service's and the supervisor's threads
 
     def spawn(self, memory: int):
         """A new helper (limited to `memory` bytes of data, 0: no limit): its process and
@@ -1065,11 +1077,28 @@ class Zygote:
         import socket
         from multiprocessing.connection import Connection
 
-        self._sock.sendall(b"%d\n" % memory)
-        msg, fds, _, _ = socket.recv_fds(self._sock, 32, 1)
+        with self._lock:
+            self._sock.sendall(b"%d\n" % memory)
+            msg, fds, _, _ = socket.recv_fds(self._sock, 32, 1)
         if not fds:
             raise OSError("the upload helpers' zygote has gone")
         return Forked(int(msg)), Connection(fds[0])
+
+    def run(self, target: str, fds: list[int], env: dict, cwd: str, name: str) -> int:
+        """Fork a process that calls `target` ("module:function") with the descriptors
+        `fds` (copies are passed; the caller closes its own), its environment updated
+        with `env`, in the folder `cwd`, named `name` (ps, /proc/<pid>/comm). It ends with
+        the zygote (data.lifeline, its own choice) or when the function returns. Its pid."""
+        import json
+        import socket
+
+        request = json.dumps({"target": target, "env": env, "cwd": cwd, "name": name}).encode()
+        with self._lock:
+            socket.send_fds(self._sock, [b"run " + request + b"\n"], fds)
+            answer = self._sock.recv(32)
+        if not answer:
+            raise OSError("the upload helpers' zygote has gone")
+        return int(answer)
 
     def alive(self) -> bool:
         if self._proc is not None:
@@ -1105,12 +1134,15 @@ def _zygote(sock) -> None:
     gc.freeze()  # nothing of the web's is ever collected (or touched) here
     zygote = os.getpid()
     while True:
-        line = b""
+        line, fds = b"", []
         while not line.endswith(b"\n"):
-            chunk = sock.recv(32)
+            chunk, passed, _, _ = socket.recv_fds(sock, 65536, 8)
             if not chunk:
                 return  # the web process has gone
-            line += chunk
+            line, fds = line + chunk, fds + passed
+        if line.startswith(b"run "):
+            sock.sendall(b"%d" % _run_forked(sock, line[4:], fds))
+            continue
         ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:
@@ -1124,6 +1156,37 @@ def _zygote(sock) -> None:
         theirs.close()
         socket.send_fds(sock, [b"%d" % pid], [ours.fileno()])
         ours.close()
+
+
+def _run_forked(sock, request: bytes, fds: list[int]) -> int:
+    """Zygote.run's process: forked, it calls the function asked for and ends."""
+    import importlib
+    import json
+
+    pid = os.fork()
+    if pid == 0:
+        try:
+            sock.close()
+            asked = json.loads(request)
+            lifeline.name_process(asked["name"])
+            # as a process started afresh has them: the zygote's own (its helpers are reaped
+            # for it, Ctrl-C is the web's) would be inherited by whatever this one starts
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.environ.update(asked["env"])
+            os.chdir(asked["cwd"])
+            module, function = asked["target"].split(":")
+            getattr(importlib.import_module(module), function)(*fds)
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stderr.flush()
+            os._exit(0)
+    for fd in fds:
+        os.close(fd)
+    return pid
 
 
 def _close_sockets_but(keep: int) -> None:

@@ -92,7 +92,29 @@ class Lease:
 # Not a plain fork of the worker: forking a process that may hold threads or open SQLite
 # connections is how deadlocks and corrupt state are made.
 JOB_CONTEXT = multiprocessing.get_context("forkserver")
-JOB_CONTEXT.set_forkserver_preload(["executor.job_host"])
+JOB_HOST_PRELOAD = ["executor.job_host"]
+JOB_CONTEXT.set_forkserver_preload(JOB_HOST_PRELOAD)
+
+
+def serve_job_host(listener_fd: int, alive_r: int) -> None:
+    """A job host started by a process other than the consumer it serves: in the embedded
+    setup, forked from the web process's zygote by executor.supervisor, so that it shares
+    the modules the web has loaded (pandas, NumPy, pyarrow, scikit-learn's base) instead of
+    importing its own copy. multiprocessing's own forkserver loop, with the same preload;
+    it ends when every process holding its "alive" pipe has gone."""
+    from multiprocessing import forkserver
+
+    forkserver.main(listener_fd, alive_r, JOB_HOST_PRELOAD)
+
+
+def adopt_job_host(pid: int, address: str, alive_fd: int) -> None:
+    """Make the job host another process started (its pid, its address and the write end
+    of its alive pipe, inherited) this process's: start_job_host then shares it, as the
+    workers share the one their consumer started."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    server._forkserver_address, server._forkserver_alive_fd, server._forkserver_pid = address, alive_fd, pid
 
 
 def start_job_host() -> None:

@@ -90,11 +90,30 @@ def consumer_of(app_pid: int) -> int:
     return consumer
 
 
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def job_hosts(app_pid: int) -> list[int]:
+    """The job hosts in the app's tree: forked from the web process's zygote (their pages
+    shared with the web's), none started by the consumer or its workers."""
+    family = tree(app_pid)
+    assert not [p for p in family if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()], \
+        "a job host was started afresh, not forked from the app"
+    hosts = [p for p in family if comm(p) == "job-host" and alive(p)
+             and comm(int(Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[1])) == "upload-zygote"]
+    return hosts
+
+
 def test_a_killed_consumer_is_restarted_its_workers_do_not_outlive_it_and_the_gap_is_said(app_server):
     proc, base, home = app_server
     consumer = consumer_of(proc.pid)
     workers = [p for p in children(consumer) if alive(p)]
     assert len(workers) >= 2
+    [host] = job_hosts(proc.pid)
     os.kill(consumer, signal.SIGKILL)
     killed = time.monotonic()
     assert wait_for(lambda: not any(alive(p) for p in workers), 10), "workers outlived their consumer"
@@ -119,6 +138,10 @@ def test_a_killed_consumer_is_restarted_its_workers_do_not_outlive_it_and_the_ga
     assert wait_for(lambda: get(base, f"/api/v1/jobs/{job_id}")["status"] == "completed", 60)
     log = (Path(home) / "server.log").read_text()
     assert "the Huey consumer exited" in log and "restarting in 6.0 s" in log
+    # the new consumer got a host of its own, forked from the app; the old one ended with its clients
+    assert wait_for(lambda: not alive(host), 10)
+    [new_host] = job_hosts(proc.pid)
+    assert new_host != host
 
 
 def test_the_whole_tree_dies_with_the_app(app_server):
