@@ -913,3 +913,34 @@ def test_a_predict_node_says_when_its_rows_target_is_one_of_the_models_inputs(we
     said = " ".join(job["results"]["nodes"]["x"].get("warnings") or [])
     assert "whose target is 'sepal length (cm)', which this model takes as an input" in said, said
     assert "Clustering (no target)" in said
+
+
+def test_the_trusted_names_skops_gives_each_node_are_its_own_made_once():
+    """load_skops makes each distinct list of default-trusted type names once
+    (_reuse_trusted_names): the names equal what skops' own function makes, for every
+    kind of list its nodes pass, and a caller changing its copy changes no later answer."""
+    import numpy as np
+    import skops.io as sio
+    import skops.io._audit as audit
+    from sklearn.linear_model import LogisticRegression
+    from skops.io._trusted_types import NUMPY_DTYPE_TYPE_NAMES, PRIMITIVE_TYPE_NAMES
+    from skops.io._utils import get_type_paths as skops_own
+
+    import playground_runtime
+    from playground_runtime import load_skops
+
+    load_skops(sio.dumps(LogisticRegression().fit([[0.0], [1.0]], [0, 1])))  # installs it
+    reused = audit.get_type_paths
+    assert reused is not skops_own and reused.reuses_names
+    for types in ([np.ndarray] + NUMPY_DTYPE_TYPE_NAMES, PRIMITIVE_TYPE_NAMES, [dict, "collections.OrderedDict"],
+                  [], None, "builtins.int", int, list(playground_runtime.TRUSTED_TYPES)):
+        assert reused(types) == skops_own(types)
+        assert reused(types) == skops_own(types)  # the second answer, from what was made once
+    for broken in ([[], int], [3]):  # what skops' own refuses, it still refuses
+        with pytest.raises(AttributeError):
+            skops_own(broken)
+        with pytest.raises(AttributeError):
+            reused(broken)
+    first = reused([np.ndarray] + NUMPY_DTYPE_TYPE_NAMES)
+    first.append("evil.Type")
+    assert "evil.Type" not in reused([np.ndarray] + NUMPY_DTYPE_TYPE_NAMES)
