@@ -343,6 +343,9 @@ def _markdown(card: dict) -> str:
         lines.append(f"- Positive class: {card['positive_class']}")
     lines += ["", "## Features", "", "| column | type | dtype |", "|---|---|---|",
               *[f"| {f['name']} | {f['type']} | {f['dtype']} |" for f in card["features"]]]
+    unused = [f["name"] for f in card["features"] if f.get("unused")]
+    if unused:
+        lines += ["", f"Dropped by a preprocessing step, so not needed in rows to score: {', '.join(unused)}"]
     if card["left_out_columns"]:
         lines += ["", f"Left out (set aside when scoring): {', '.join(card['left_out_columns'])}"]
     if card.get("id_columns"):

@@ -361,6 +361,11 @@ def records_frame(records, limits: tuple[int, int] | None = None):
         if i is not None:
             raise Invalid(f"Row {i + 1}: the value of column {quoted(str(column))} is a {type(values[i]).__name__}; "
                           "send a number, text, true/false or null.")
+    blank = frame.isna().to_numpy().all(axis=1).nonzero()[0] if frame.shape[1] else range(len(frame))
+    if len(blank):  # found by a new user: scored from gaps alone, while a CSV body's blank line is left out
+        rows = ", ".join(str(i + 1) for i in blank[:5]) + (" …" if len(blank) > 5 else "")
+        raise Invalid(f"Record{'s' if len(blank) > 1 else ''} {rows} {'have' if len(blank) > 1 else 'has'} no value in "
+                      "any column: there is nothing to score on. Leave such records out, or send their values.")
     return frame
 
 

@@ -551,6 +551,7 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
     kinds, the target, classes, positive class; and the estimator in its library's own
     format when its plugin gives one."""
     from playground_runtime import feature_schema
+    from plugins.preprocessing import dropped_columns
 
     native = {}
     if plugin.native_formats is not None:
@@ -558,7 +559,8 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
             native[name] = ctx.save_artifact("bundle", name, blob, "application/octet-stream")
     classes = getattr(pipeline, "classes_", None)
     return {"model_artifact_id": model_artifact_id or None, "native": native,
-            "features": feature_schema(split.X_train), "target": split.target, "problem_type": split.problem_type,
+            "features": feature_schema(split.X_train, dropped_columns(split.learned_ops, list(split.X_train.columns))),
+            "target": split.target, "problem_type": split.problem_type,
             "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
             "dataset_name": split.dataset_name,
             "classes": [_plain(c) for c in classes] if classes is not None else None}

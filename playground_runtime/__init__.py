@@ -450,7 +450,8 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
                                       skip_check_array=is_frame))
         Xn = self._encode(date_features(X, getattr(self, "date_parts_", None) or DEFAULT_DATE_PARTS, self.dates_))
-        if self.imputer_ is not None:
+        # rows without a gap come out of the imputer as they went in: asked only when there is one
+        if self.imputer_ is not None and np.isnan(Xn.to_numpy()).any():
             Xn = pd.DataFrame(self.imputer_.transform(Xn), columns=Xn.columns, index=Xn.index)
         return Xn if is_frame else Xn.to_numpy()
 
@@ -655,13 +656,17 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
 CATEGORIES_KEPT = 200  # a text column's training values the schema keeps (more: none are kept)
 
 
-def feature_schema(X: pd.DataFrame) -> list[dict]:
+def feature_schema(X: pd.DataFrame, unused=()) -> list[dict]:
     """The model's input columns, in order, each with its kind (`column_kind`) and dtype,
     and for a text column with at most CATEGORIES_KEPT values, those values (`categories`:
-    new rows holding others are said by `unseen_values`)."""
-    out = []
+    new rows holding others are said by `unseen_values`). `unused`: the input columns a
+    step drops before anything is made of them (a "Drop columns" step): marked `unused`,
+    so that rows to score need not hold them (`prepare_rows`)."""
+    out, unused = [], set(map(str, unused))
     for c in X.columns:
         col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype)}
+        if str(c) in unused:
+            col["unused"] = True
         if col["type"] == "categorical" and not pd.api.types.is_bool_dtype(X[c]):
             values = X[c].dropna().astype(str).unique()
             if len(values) <= CATEGORIES_KEPT:
@@ -742,9 +747,19 @@ def _as_kind(s: pd.Series, col: dict):
     return s
 
 
-def _unreadable(s: pd.Series, col: dict, n: int = 2) -> list[str]:
+def _gaps(col: dict, index) -> pd.Series:
+    """A column of gaps of the feature's kind."""
+    if col["type"] == "numeric":
+        return pd.Series(np.nan, index=index, dtype=float)
+    if col["type"] == "datetime":
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    return pd.Series(None, index=index, dtype=object)
+
+
+def _unreadable(s: pd.Series, col: dict, n: int = 2) -> tuple[list[str], int | None]:
     """A few of the values that are not of the column's kind (the '-' among numbers, not the
-    first numbers of the column, which a refusal once gave as its examples)."""
+    first numbers of the column, which a refusal once gave as its examples), and the row
+    (from 1, in the rows' order) of the first of them."""
     given = s.dropna()
     bad = []
     for v in given.unique()[:1000]:  # a refusal's examples: the first ones found suffice
@@ -752,8 +767,13 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> list[str]:
             bad.append(v)
             if len(bad) == n:
                 break
+    row = None
+    if bad:
+        with np.errstate(all="ignore"):
+            at = np.flatnonzero(np.asarray(s.astype(object) == bad[0], dtype=bool))
+        row = int(at[0]) + 1 if len(at) else None
     return [("true" if v else "false") if isinstance(v, (bool, np.bool_)) else str(v)
-            for v in (bad or list(given.head(n)))[:n]]
+            for v in (bad or list(given.head(n)))[:n]], row
 
 
 def _day_or_month_first(value: str) -> bool:
@@ -767,11 +787,13 @@ def _day_or_month_first(value: str) -> bool:
     return False
 
 
-def _wrong_type(col: dict, bad: list[str]) -> str:
+def _wrong_type(col: dict, bad: list[str], row: int | None = None) -> str:
     """The sentence of a column whose values are not of its kind: what it should hold, the
-    values that are not; dates that may be read day first or month first are said to be so
-    (the order is the problem, not the format: 03/05/2023 is two dates)."""
-    said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))})"
+    values that are not and the row of the first (a new user scoring 10,000 records had to
+    search for it); dates that may be read day first or month first are said to be so (the
+    order is the problem, not the format: 03/05/2023 is two dates)."""
+    where = f", the first in row {row}" if row else ""
+    said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))}{where})"
     if col["type"] == "datetime":
         if bad and all(_day_or_month_first(v) for v in bad):
             said += ("; day and month are both numbers there, and which comes first cannot be told from these "
@@ -793,7 +815,8 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     it was trained on. Refused with a sentence (ColumnsError) naming every missing column,
     every unknown one (the dataset's columns the model left out, the target among them,
     may be there: they are set aside) and every column whose values are not of the
-    trained kind."""
+    trained kind. A column a step drops unused (`feature_schema`) need not be there: the
+    model is given gaps in it, whatever the rows hold (none of it reaches the estimator)."""
     if len(frame) == 0:
         raise ColumnsError("These rows cannot be scored: there are none (a header but no data rows).")
     names = [c["name"] for c in features]
@@ -802,7 +825,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         have = [str(c) for c in frame.columns]
     frame = frame.set_axis(have, axis=1)
     problems = []
-    missing = [n for n in names if n not in have]
+    missing = [c["name"] for c in features if c["name"] not in have and not c.get("unused")]
     if missing:
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
     unknown = [c for c in have if c not in names and c not in set(map(str, left_out))]
@@ -815,11 +838,14 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         problems.append("names are matched exactly, capitals too: " + ", ".join(f"{u!r} is not {m!r}" for u, m in alike))
     wrong, endless, out = [], [], {}
     for col in features:
+        if col.get("unused"):
+            out[col["name"]] = _gaps(col, frame.index)
+            continue
         if col["name"] not in have:
             continue
         values = _as_kind(frame[col["name"]], col)
         if values is None:
-            wrong.append(_wrong_type(col, _unreadable(frame[col["name"]], col)))
+            wrong.append(_wrong_type(col, *_unreadable(frame[col["name"]], col)))
         elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:

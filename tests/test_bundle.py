@@ -673,8 +673,8 @@ def test_a_wrong_value_is_refused_saying_what_the_column_takes():
         playground_runtime.prepare_rows(rows, features)
     said = str(e.value)
     assert "'born' should hold dates written as ISO 8601, like 2024-11-27" in said and "'23.05.1981'" in said
-    assert "'promo' should hold true or false (values like 'yes')" in said
-    assert "'spend' should hold numbers (values like '2.195,79 €')" in said
+    assert "'promo' should hold true or false (values like 'yes', the first in row 1)" in said
+    assert "'spend' should hold numbers (values like '2.195,79 €', the first in row 1)" in said
     ok = playground_runtime.prepare_rows(pd.DataFrame({"born": ["1981-05-23"], "promo": ["true"], "spend": [2195.79]}),
                                          features)
     assert ok["born"].iloc[0] == pd.Timestamp("1981-05-23") and bool(ok["promo"].iloc[0]) is True
@@ -690,7 +690,7 @@ def test_dates_that_may_be_day_or_month_first_are_said_to_be_so():
         with pytest.raises(playground_runtime.ColumnsError) as e:
             playground_runtime.prepare_rows(pd.DataFrame({"start": values}), features)
         assert ("which comes first cannot be told" in str(e.value)) is ambiguous, (values, str(e.value))
-    with pytest.raises(playground_runtime.ColumnsError, match=r"values like 'true', 'false'\)"):
+    with pytest.raises(playground_runtime.ColumnsError, match=r"values like 'true', 'false', the first in row 1\)"):
         playground_runtime.prepare_rows(pd.DataFrame({"start": [True, False]}), features)
 
 
@@ -841,7 +841,7 @@ def test_a_refusal_gives_the_values_it_cannot_read_and_a_name_that_differs_by_ca
     with pytest.raises(playground_runtime.ColumnsError) as e:
         playground_runtime.prepare_rows(pd.DataFrame({"Horsepower": ["165.0", "150.0", "-", "n/a"],
                                                       "Origin": ["US"] * 4}), features)
-    assert "'Horsepower' should hold numbers (values like '-', 'n/a')" in str(e.value)
+    assert "'Horsepower' should hold numbers (values like '-', 'n/a', the first in row 3)" in str(e.value)
     with pytest.raises(playground_runtime.ColumnsError) as e:
         playground_runtime.prepare_rows(pd.DataFrame({"Horsepower ": [1.0], "origin": ["US"]}), features)
     assert str(e.value) == ("These rows cannot be scored: missing column 'Origin'; unknown column 'origin' (the "
@@ -853,7 +853,7 @@ def test_a_refusal_gives_the_values_it_cannot_read_and_a_name_that_differs_by_ca
     gaps = playground_runtime.prepare_rows(pd.DataFrame({"Horsepower": pd.Series(["", " ", "90"], dtype=object),
                                                          "Origin": ["US"] * 3}), features)
     assert gaps["Horsepower"].isna().tolist() == [True, True, False] and gaps["Horsepower"].iloc[2] == 90
-    with pytest.raises(playground_runtime.ColumnsError, match=r"'Horsepower' should hold numbers \(values like 'true'\)"):
+    with pytest.raises(playground_runtime.ColumnsError, match=r"'Horsepower' should hold numbers \(values like 'true', the first in row 1\)"):
         playground_runtime.prepare_rows(pd.DataFrame({"Horsepower": pd.Series([True, 90], dtype=object),
                                                       "Origin": ["US"] * 2}), features)
 
@@ -944,3 +944,39 @@ def test_the_trusted_names_skops_gives_each_node_are_its_own_made_once():
     first = reused([np.ndarray] + NUMPY_DTYPE_TYPE_NAMES)
     first.append("evil.Type")
     assert "evil.Type" not in reused([np.ndarray] + NUMPY_DTYPE_TYPE_NAMES)
+
+
+def test_a_column_a_step_drops_is_not_asked_of_the_rows_to_score(web, tmp_path):
+    """Found by a new user (vega cars, "Drop columns" Name): every scorer demanded the
+    dropped column ("missing column 'Name'") and took any value for it. Now the model card
+    marks it unused, and the bundle's predict.py and the app's "Score a file" score rows
+    without it, with the same predictions as rows that hold it (whatever they hold)."""
+    raw = tmp_path / "shop.csv"
+    table = shop_table(240, seed=5)
+    table.to_csv(raw, index=False)
+    up = web.post("/api/v1/datasets", files={"file": ("shop.csv", raw.read_bytes())})
+    assert up.status_code == 201, up.text
+    ops = [{"method": "drop_columns", "parameters": {"columns": ["city"]}},
+           {"method": "onehot_encoder", "parameters": {}}]
+    wf = {"name": "dropped", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "churned",
+                                                  "problem_type": "classification"}},
+        {"id": "p", "type": "preprocessing", "config": {"operations": ops}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "random_forest"}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"))]}
+    job = run(web, wf)
+    folder = unzip(web, job["id"], "m", tmp_path / "bundle")
+    card = json.loads((folder / "model_card.json").read_text())
+    assert [f["name"] for f in card["features"] if f.get("unused")] == ["city"]
+    assert "not needed in rows to score: city" in (folder / "MODEL_CARD.md").read_text()
+    rows = table.drop(columns=["churned"]).head(40)
+    with_city, without, odd = tmp_path / "with.csv", tmp_path / "without.csv", tmp_path / "odd.csv"
+    rows.to_csv(with_city, index=False)
+    rows.drop(columns=["city"]).to_csv(without, index=False)
+    rows.assign(city=range(40)).to_csv(odd, index=False)  # numbers where text was: never looked at
+    got = predict_all([(folder, with_city, ()), (folder, without, ()), (folder, odd, ())], tmp_path / "cwd")
+    assert [g["returncode"] for g in got] == [0, 0, 0], [g["stderr"] for g in got]
+    assert got[0]["stdout"] == got[1]["stdout"] == got[2]["stdout"]
+    app, _ = app_score(web, job["id"], "m", without)
+    assert app is not None and app.splitlines()[1:] == got[0]["stdout"].splitlines()[1:]

@@ -214,6 +214,11 @@ def test_rows_that_cannot_be_scored_are_refused_naming_the_column(app, passed):
     assert status == 422 and body["detail"].startswith("The record is empty ({})"), body
     status, body = predict(app.base, "iris", [{}, {}], key["key"])
     assert status == 422 and body["detail"].startswith("Every record is empty ({})"), body
+    # a record with no value in any column is not scored from gaps alone (a CSV body's blank line is
+    # not scored either): refused, by its place
+    blank = {k: None for k in rows(1)[0]}
+    status, body = predict(app.base, "iris", [*rows(2), blank, {}], key["key"])
+    assert status == 422 and body["detail"].startswith("Records 3, 4 have no value in any column"), body
     # a nested value, shallow or past the depth other bodies may have (orjson reads up to 1,024
     # levels without a depth check first), is named as such; deeper is refused by the reader
     for depth in (1, 500):
