@@ -160,19 +160,31 @@ def run(config: dict, inputs: dict, ctx) -> dict:
         task = {"target": evaluation.model.split.target, "problem_type": evaluation.model.problem_type}
         judged = compared(judged, ctx.production_metric(config["deployment"], key, task), config["deployment"],
                           float(config["min_improvement"]))
-    judged = with_caveats(judged, evaluation, strict=config["fail_on_findings"])
+    judged = with_caveats(judged, evaluation, strict=config["fail_on_findings"], metric=key, value=float(value))
     out = replace(evaluation, verdict=judged)
     return {judged["decision"]: out}
 
 
-def caveats(evaluation: EvaluationArtifact) -> list[str]:
-    """What the run's guards found against the model the gate judges: Evaluate found it no
-    better than the baseline on its key metric, Split found features that give the target
-    away. The threshold still decides (it is the user's rule); a pass says these with it."""
-    out = []
+def caveats(evaluation: EvaluationArtifact, metric: str | None = None, value: float | None = None) -> list[str]:
+    """What the run's guards found against the model the gate judges: no better than the
+    baseline on the gate's own metric (`metric`, `value`; Evaluate's key metric when none is
+    given), Split found features that give the target away. The threshold still decides
+    (it is the user's rule); a pass says these with it. Judged on the gate's metric: a gate
+    on ROC AUC failed a class-weighted model because its accuracy was below the majority
+    baseline's (found by a new user; weighting classes trades accuracy away on purpose)."""
+    from plugins.guards import at_or_below
+
+    out, who = [], "Evaluate found it"
     key = (evaluation.metrics or {}).get("key_metric") or {}
+    if metric is not None and metric != key.get("key"):
+        from nodes.evaluate import _baseline
+
+        model = evaluation.model
+        baseline = _baseline(model, [metric], model.split.random_seed).get(metric)
+        key, who = {"key": metric, "value": value, "baseline": baseline,
+                    "below_baseline": at_or_below(value, baseline, registry.metrics()[metric].direction)}, "it is"
     if key.get("below_baseline"):
-        out.append(f"Evaluate found it no better than the baseline ({key['key']} {key['value']:.4g} against "
+        out.append(f"{who} no better than the baseline ({key['key']} {key['value']:.4g} against "
                    f"{key['baseline']:.4g})")
     leaks = getattr(evaluation.model.split, "leaks", ()) or ()
     if leaks:
@@ -185,10 +197,11 @@ def caveats(evaluation: EvaluationArtifact) -> list[str]:
     return out
 
 
-def with_caveats(judged: dict, evaluation: EvaluationArtifact, strict: bool = True) -> dict:
+def with_caveats(judged: dict, evaluation: EvaluationArtifact, strict: bool = True, metric: str | None = None,
+                 value: float | None = None) -> dict:
     """The verdict with the caveats: listed; a pass is a fail when `strict` (the gate's
     "Fail on the guards' findings"), else said with what was found (what goes on to Deploy)."""
-    found = caveats(evaluation)
+    found = caveats(evaluation, metric, value)
     if not found:
         return judged
     if judged["decision"] != "pass":

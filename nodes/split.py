@@ -159,7 +159,8 @@ def weighable_models(downstream=()) -> list[tuple]:
 
 def advise(config: dict, upstream: Upstream, downstream=()) -> list[str]:
     return warnings_for(config, upstream) + guards.imbalance(class_counts(upstream), weighable_models(downstream),
-                                                             grouped=bool(config.get("group_by")))
+                                                             grouped=bool(config.get("group_by")),
+                                                             ordered=not config.get("shuffle", True))
 
 
 def row_counts(config: dict, upstream: Upstream) -> dict | None:

@@ -428,7 +428,7 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         if not self.handles_missing:
             self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xn)
         self.columns_out_ = list(Xn.columns)
-        self.notes_ = self._notes()
+        self.notes_ = self._notes({c for c in self.encoded_ if pd.api.types.is_bool_dtype(X[c].dtype)})
         return self
 
     def _frame(self, X):
@@ -459,7 +459,7 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "columns_out_")
         return np.asarray(self.columns_out_, dtype=object)
 
-    def _notes(self) -> list[str]:
+    def _notes(self, true_false=frozenset()) -> list[str]:
         notes = []
 
         def shown(cols):
@@ -477,8 +477,10 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
                          "Add a Date features step to choose which.")
             notes.extend(getattr(self, "date_notes_", []))
         text = [c for c in self.encoded_ if c not in self.dates_]
-        if text:
-            notes.append(f"{len(text)} text column(s) were encoded as ordinals automatically: {shown(text)}. "
+        if text:  # true/false columns are no text to their owner (found by a new user)
+            what = ("true/false" if all(c in true_false for c in text) else
+                    "text or true/false" if any(c in true_false for c in text) else "text")
+            notes.append(f"{len(text)} {what} column(s) were encoded as ordinals automatically: {shown(text)}. "
                          "Add an encoding step to choose how.")
         if self.imputer_ is not None and self.imputed_:
             numbers = [c for c in self.imputed_ if c not in self.encoded_]

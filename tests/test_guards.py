@@ -239,6 +239,9 @@ def test_imbalance_is_advised_under_20_percent_with_class_weights_where_the_mode
     # rows kept together by group: Stratify cannot keep the class's share, and the advice does not say it can
     grouped = guards.imbalance({"no": 88, "yes": 12}, grouped=True)[0]
     assert "keep Stratify on" not in grouped and "whole groups are drawn for the test rows" in grouped
+    # Shuffle off (a series in time, as its guard advises): Stratify cannot apply, and the advice does not say it can
+    ordered = guards.imbalance({"no": 88, "yes": 12}, ordered=True)[0]
+    assert "keep Stratify on" not in ordered and "the test rows are the last ones in the file's order" in ordered
     assert "Class weight" not in advice(pyd("Hdma"), "deny", "knn")[0]  # k-NN has none
     assert advice(realdata.penguins(), "sex") == []
     assert advice(load_digits(as_frame=True).frame, "target") == []  # ten classes of ~10%: even
