@@ -456,15 +456,42 @@ def download_name(dataset_id: str, fmt: str = "parquet") -> str:
     return f"{dataset_id}.{fmt}"
 
 
+class NotTheDataset(SystemExit):
+    """A file an exported script cannot take for its run's dataset: said in a sentence (and
+    the script ends with it), never read into other numbers."""
+
+
 def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
     """A dataset as the app serves it for download, read back as the app reads it: the
     Parquet file as stored (its dtypes travel with it), or the CSV, each cell read as its
     text and turned into the stored dtype (`dtypes`: {column: dtype}; numbers are written in
-    full, so they read back to the same value)."""
+    full, so they read back to the same value). A file that is not such a download (the
+    original upload: an R export's row names, another encoding, a workbook), or whose
+    columns are not the dataset's, is refused with a sentence (NotTheDataset): given one, a
+    script printed other metrics without a word (found by a new user)."""
+    how = ("give it the dataset as the app stores it: its download (.parquet or .csv) from the dataset's page, "
+           "or GET /api/v1/datasets/{id}/download")
     if not str(path).lower().endswith(".csv"):
-        return plain_dtypes(pd.read_parquet(path))
+        try:
+            df = plain_dtypes(pd.read_parquet(path))
+        except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError
+            raise NotTheDataset(f"{path} is not a Parquet file this script can read ({str(e)[:120]}): {how}.") from None
+    else:
+        try:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+        except UnicodeDecodeError:
+            raise NotTheDataset(f"{path} is not UTF-8 text, as the app writes a download: {how}.") from None
     dtypes = dict(dtypes or {})
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    if dtypes and list(df.columns) != list(dtypes):
+        missing = [c for c in dtypes if c not in df.columns]
+        unknown = [c for c in df.columns if c not in dtypes]
+        said = "; ".join(part for part in (
+            f"missing {', '.join(map(repr, missing[:5]))}" if missing else "",
+            f"not in the dataset {', '.join(map(repr, unknown[:5]))}" if unknown else "",
+            "in another order" if not missing and not unknown else "") if part)
+        raise NotTheDataset(f"{path} does not hold the run's dataset ({said}): {how}.")
+    if not str(path).lower().endswith(".csv"):
+        return df
     for column, dtype in dtypes.items():
         if column not in df.columns or dtype in ("str", "object", "string"):
             continue

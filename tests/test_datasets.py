@@ -174,3 +174,26 @@ def test_whole_numbers_with_gaps_download_as_whole_numbers_and_read_back(tmp_pat
     shown = preview(datasets.head_rows(rec["id"], tmp_path, 20, as_stored=True), 20)
     assert [row[1] for row in shown["rows"]] == [29, None, 40] and [row[2] for row in shown["rows"]] == [1.5, 2.5, None]
     assert datasets.head_rows(rec["id"], tmp_path, 20)["age"].dtype == "float64"  # what the models read
+
+
+def test_an_exported_scripts_reader_refuses_a_file_that_is_not_the_datasets_download(tmp_path):
+    """Given the original upload instead of the download, a script printed other metrics
+    without a word (R's row-name column read as a feature), or a traceback (a cp1252 export,
+    a workbook given for Parquet): each is refused in a sentence that says what to give."""
+    from plugins.tables import NotTheDataset, read_download
+
+    raw = b'"","name","age"\n"1","a",29\n"2","b",31\n'
+    rec = ingest(raw, "r.csv", tmp_path, 1 << 26)
+    stored = datasets.load_parquet(rec["path"])
+    dtypes = {c: str(t) for c, t in stored.dtypes.items()}
+    name, content, _ = datasets.download(rec["id"], tmp_path, "csv")
+    (tmp_path / "download.csv").write_bytes(b"".join(content))
+    pd.testing.assert_frame_equal(read_download(tmp_path / "download.csv", dtypes), stored)
+    (tmp_path / "original.csv").write_bytes(raw)
+    (tmp_path / "cp1252.csv").write_bytes("name,age\nGekündigt,3\n".encode("cp1252"))
+    (tmp_path / "book.xlsx").write_bytes(b"PK\x03\x04 not parquet")
+    for path, said in (("original.csv", "does not hold the run's dataset (missing 'row_names'; not in the dataset 'Unnamed: 0')"),
+                       ("cp1252.csv", "is not UTF-8 text"), ("book.xlsx", "is not a Parquet file")):
+        with pytest.raises(NotTheDataset) as e:
+            read_download(tmp_path / path, dtypes)
+        assert said in str(e.value) and "GET /api/v1/datasets/{id}/download" in str(e.value), str(e.value)
