@@ -83,6 +83,13 @@ def _style(ax, title, xlabel="", ylabel=""):
     _title(ax, title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    # numbers written in full on the ticks: matplotlib's "1e-5" multiplier sits at the top left of
+    # the axes, under the title, where a new user could not read it and took residuals of 2e-5 for ±4
+    for axis in ("x", "y"):
+        try:
+            ax.ticklabel_format(axis=axis, style="plain", useOffset=False)
+        except AttributeError:  # not a number axis (names, dates)
+            pass
     ax.spines[["top", "right"]].set_visible(False)
     ax.grid(alpha=0.25)
 

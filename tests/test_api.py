@@ -129,6 +129,20 @@ def test_invalid_workflow_answers_422_keyed_by_node_and_creates_nothing(web):
     assert counts(web) == before
 
 
+def test_a_created_workflow_says_at_once_what_its_nodes_lack(web):
+    """A script's typo ('hyperparamters') or an operation not installed here is stored, as a
+    workflow from an install with more plugins is, and answered 201 with the node's error:
+    it was said only when the run was refused (found by a new user scripting the API)."""
+    g = valid_graph()
+    g["nodes"][2]["config"]["hyperparamters"] = {"max_depth": 3}
+    r = web.post("/api/v1/workflows", json={"name": "typo", **g})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["valid"] is False and any("hyperparamters" in m for m in body["errors"]["m"]), body["errors"]
+    r = web.post("/api/v1/workflows", json={"name": "fine", **valid_graph()})
+    assert r.status_code == 201 and r.json()["valid"] is True and r.json()["errors"] == {}
+
+
 @pytest.mark.parametrize("mutate,status,fragment", [
     (lambda g: g["nodes"].append({"id": "x", "type": "teleport", "config": {}}), 422, "Unknown node type"),
     (lambda g: g["nodes"][2]["config"].update(algorithm="deep_magic"), 422, "Unknown algorithm"),

@@ -131,3 +131,17 @@ def test_a_plot_laid_out_once_is_the_png_matplotlib_saves_laying_it_out_twice():
         buf = io.BytesIO()
         theirs.savefig(buf, format="png", facecolor="white", pil_kwargs=PNG_OPTIONS)
         assert _png(ours) == buf.getvalue()
+
+
+def test_tick_numbers_are_written_in_full_not_under_a_hidden_multiplier():
+    """A residuals plot of residuals near 2e-5 showed ticks -4 … 4 and put matplotlib's
+    '1e-5' multiplier under the title, where a new user could not read it."""
+    from plugins.visualizers import _figure, _style
+
+    fig, ax = _figure()
+    ax.scatter([1e6, 2e6, 3e6], [-4e-5, 1e-5, 3e-5])
+    _style(ax, "Residuals", "predicted", "actual − predicted")
+    fig.canvas.draw()
+    assert ax.yaxis.get_offset_text().get_text() == "" and ax.xaxis.get_offset_text().get_text() == ""
+    shown = [t.get_text() for t in ax.get_yticklabels()]
+    assert any("0.0000" in t for t in shown), shown

@@ -4,12 +4,15 @@ API's with the workflow, the editor's with what the canvas or the list repaints 
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from components.editor import NameSaved
 from components.pages import WorkflowRow
 from data.store import Invalid
+from executor.engine import resolve
 from nodes import graph as graphs
 from web.errors import wants_json
 from web.site import Routes, Site, api_error, attachment, json_body
@@ -46,7 +49,11 @@ async def api_create_workflow(site: Site, request: Request):
     edges at the top; a body with only a name makes a blank one."""
     name, graph = graphs.read_workflow(await json_body(request), required=False)
     wf = site.create_workflow("Untitled workflow" if name is None else name, graph)
-    return JSONResponse(wf, status_code=201)
+    # what the editor would show on its nodes, said at once: a script's typo ('hyperparamters', an
+    # operation not installed here) is stored, as a workflow from another install is, but was
+    # said only when the run was refused (found by a new user scripting the API)
+    r = await asyncio.to_thread(resolve, wf["graph"], site.dataset_facts())
+    return JSONResponse({**wf, "valid": not r.errors, "errors": r.errors}, status_code=201)
 
 
 @routes("/api/v1/workflows/{workflow_id}", methods=["get"])
