@@ -239,6 +239,13 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
                                               model.problem_type, km.get("majority_share"), km["test_rows"]))
     if errors:
         extra["errors"] = errors
+    if model.problem_type == "classification" and split.y_test is not None:
+        from plugins import guards
+
+        single = guards.one_class(data.y_test, data.y_pred)
+        if single is not None:
+            extra["one_class"] = single
+            ctx.warn(guards.one_class_sentence(single))
     if model.problem_type == "classification":
         from plugins.evaluators import roc_points
 

@@ -8,7 +8,8 @@ A metric the Evaluate node did not compute is computed here on the same test row
 
 By default the gate also fails a model the run's guards found against (Split: a feature that
 gives the target away, or units of an id column with rows on both sides of the split;
-Evaluate: no better than the majority baseline), whatever its metric:
+Evaluate: no better than the majority baseline on the gate's metric, or one class predicted
+for every test row), whatever its metric:
 an automated deploy of a model whose score comes from a leak is what a gate is there to stop.
 `fail_on_findings` off, the threshold alone decides and a pass says what was found.
 
@@ -31,8 +32,8 @@ from plugins.params import Param, quoted, validate_params
 FAIL_ON_FINDINGS = Param(
     "fail_on_findings", "bool", default=True, label="Fail on the guards' findings",
     help="Fail when Split found a feature that gives the target away or units of an id column on both sides of the "
-         "split, or Evaluate found the model no better than the baseline, whatever the metric says. Off: the "
-         "threshold alone decides, and a pass says what was found.")
+         "split, or Evaluate found the model no better than the baseline or predicting one class for every test "
+         "row, whatever the metric says. Off: the threshold alone decides, and a pass says what was found.")
 PARAMS = (
     Param("metric", "str", default="", label="Metric", choices_from="scalar_metrics",
           help="The metric to judge the model by, among those its algorithm offers."),
@@ -186,6 +187,9 @@ def caveats(evaluation: EvaluationArtifact, metric: str | None = None, value: fl
     if key.get("below_baseline"):
         out.append(f"{who} no better than the baseline ({key['key']} {key['value']:.4g} against "
                    f"{key['baseline']:.4g})")
+    single = (evaluation.metrics or {}).get("one_class")
+    if single:
+        out.append(f"Evaluate found it predicts {single['class']!r} for every test row")
     leaks = getattr(evaluation.model.split, "leaks", ()) or ()
     if leaks:
         named = ", ".join(repr(c) for c in leaks[:3]) + (" …" if len(leaks) > 3 else "")

@@ -514,6 +514,30 @@ def baseline_sentence(model_name: str, metric_name: str, value: float, baseline:
     return text
 
 
+def one_class(y_true, y_pred) -> dict | None:
+    """{"class", "test_rows", "classes"} when a classifier gives the same class to every test
+    row while the test rows hold more than one: it separates nothing, whatever a ranking
+    metric says (found by a new user: a ROC AUC gate deployed a model that answered 'no' to
+    all 546 rows, its F1 0). None otherwise."""
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if len(y_pred) < 2:
+        return None
+    predicted = pd.unique(y_pred)
+    held = pd.unique(y_true)
+    if len(predicted) != 1 or len(held) < 2:
+        return None
+    value = predicted[0]
+    return {"class": value.item() if hasattr(value, "item") else value, "test_rows": int(len(y_pred)),
+            "classes": int(len(held))}
+
+
+def one_class_sentence(found: dict) -> str:
+    return (f"The model predicts {found['class']!r} for every one of the {found['test_rows']:,} test rows, which hold "
+            f"{found['classes']} classes: it tells them apart by nothing at its decision threshold, whatever a ranking "
+            "metric such as ROC AUC says. Try class weights (balanced), another algorithm, or features that separate "
+            "the classes.")
+
+
 def standard_error(key: str, y_true, y_pred, y_score=None, positive=None) -> float | None:
     """The sampling error of a metric on these test rows (one standard error), from closed
     forms: binomial for the share metrics, Hanley & McNeil for a binary ROC AUC, the spread

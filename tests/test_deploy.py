@@ -804,6 +804,29 @@ def test_a_gate_judges_the_baseline_on_its_own_metric(app):
         assert "it is no better than the baseline (roc_auc " in message, message
 
 
+def test_a_gate_fails_a_model_that_predicts_one_class_for_every_row(app):
+    """Found by a new user: a ROC AUC gate passed and deployed a model that answered 'no' to
+    every row (F1 0): it ranks the rows, but calls none 'yes'. Evaluate says so, and the gate
+    fails it as it fails the other guards' findings."""
+    import numpy as np
+
+    from tests.test_script_export import upload
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(800, 2))
+    label = np.where(x[:, 0] + rng.normal(0, 1.5, 800) > 3.0, "yes", "no")  # about 1 in 20, a weak signal
+    graph = pipeline(0.55, "gate-one-class")
+    graph["nodes"][0]["config"] = {"dataset_id": upload(app.base, pd.DataFrame({"a": x[:, 0], "b": x[:, 1],
+                                                                                 "label": label}), "one-class"),
+                                   "target_column": "label", "problem_type": "classification"}
+    graph["nodes"][4]["config"] = {"metric": "roc_auc", "threshold": 0.55}
+    job = run(app.base, graph)
+    evaluate, gate, deployed = node(job, "e"), node(job, "g"), node(job, "x")
+    assert "The model predicts 'no' for every one of the" in (evaluate["message"] or ""), evaluate["message"]
+    assert gate["output"]["decision"] == "fail" and deployed["status"] == "skipped", gate
+    assert "≥ 0.55, but Evaluate found it predicts 'no' for every test row: fail" in gate["message"], gate["message"]
+
+
 def test_a_csv_body_in_the_charset_its_content_type_names_is_read(app, passed):
     """A European export is cp1252: with `charset=windows-1252` it is read (it was refused
     as "not UTF-8" whatever the header said); without, the refusal says how to name it; a
