@@ -545,7 +545,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     how.blank_rows, how.last_line = reading.text_line_facts(path, encoding, layout.delimiter, careful)
     if encoding not in ("utf-8", "utf-8-sig", "ascii") and how.encoding_detected and not layout.bom:
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
-                   "letters look wrong, choose its encoding on this page.")
+                   "letters look wrong, choose its encoding in the upload's reading options, or save it as UTF-8.")
     decimal = "," if comma_file else "."
     return _convert_text_columns(table, how, layout.delimiter, forced, decimal), how
 

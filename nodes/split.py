@@ -380,9 +380,18 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     for unit in units:
         ctx.warn(unit.sentence())
     if config.get("shuffle", True) and not config.get("group_by"):  # a series split at random
-        order = guards.time_order(X_train.drop(columns=_dropped(table, X_train)))
+        features = X_train.drop(columns=_dropped(table, X_train))
+        order = guards.time_order(features) or guards.series_one_after_another(features)
         if order is not None:
             ctx.warn(order.sentence(config["test_size"]))
+    elif not config.get("shuffle", True):  # the last rows of the file: the latest dates only if one series
+        panel = guards.series_one_after_another(pd.concat([X_train, X_test]))
+        if panel is not None:
+            pct = round(float(config["test_size"]) * 100)
+            ctx.warn(f"Shuffle is off, but the rows are {panel.series} series in time one after another "
+                     f"({panel.column!r} goes back to earlier dates {panel.series - 1} times down the file): the test "
+                     f"rows are the last {pct}% of the file, the end of the last series, not the latest dates of every "
+                     f"series. Sort the file by {panel.column!r} (oldest first) to test on the latest dates.")
     return tuple(dict.fromkeys(str(c) for leak in found for c in (leak.together or (leak.column,)))), units
 
 

@@ -665,8 +665,9 @@ def feature_schema(X: pd.DataFrame, unused=()) -> list[dict]:
     step drops before anything is made of them (a "Drop columns" step): marked `unused`,
     so that rows to score need not hold them (`prepare_rows`)."""
     out, unused = [], set(map(str, unused))
+    gaps = X.isna().sum()
     for c in X.columns:
-        col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype)}
+        col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype), "missing": int(gaps[c])}
         if str(c) in unused:
             col["unused"] = True
         if col["type"] == "categorical" and not pd.api.types.is_bool_dtype(X[c]):
@@ -680,8 +681,19 @@ def feature_schema(X: pd.DataFrame, unused=()) -> list[dict]:
 def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
     """A sentence for each text column of the rows (prepared: `prepare_rows`) holding values
     the model never saw in training: the encoder scores them as an unknown category, which
-    the caller should know (a misspelt city, a new product)."""
+    the caller should know (a misspelt city, a new product); and one for the empty cells in
+    columns where the training rows had none (`missing` 0 in the model card): scored, but
+    the model never learned from a gap there (found by new users: scored without a word)."""
     out = []
+    gapless = [c["name"] for c in features if c.get("missing") == 0 and not c.get("unused") and c["name"] in X.columns]
+    if gapless:
+        empty = X[gapless].isna()
+        rows = int(empty.any(axis=1).sum())
+        if rows:
+            named = [c for c, n in zip(gapless, empty.sum().tolist()) if n]
+            out.append(f"{rows:,} row{'s' if rows > 1 else ''} {'have' if rows > 1 else 'has'} empty cells in "
+                       f"{_names(named)}, where the training rows had none: scored, but the model never learned "
+                       "from a gap there.")
     for col in features:
         known = col.get("categories")
         if known is None or col["name"] not in X.columns:
@@ -832,8 +844,9 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
     unknown = [c for c in have if c not in names and c not in set(map(str, left_out))]
     if unknown:
-        problems.append(f"unknown column{'s' if len(unknown) > 1 else ''} {_names(unknown)} "
-                        "(the model was not trained on them)")
+        one = len(unknown) == 1
+        problems.append(f"unknown column{'' if one else 's'} {_names(unknown)} (the model was not trained on "
+                        f"{'it' if one else 'them'}: leave {'it' if one else 'them'} out of the rows to score)")
     cased = {m.lower(): m for m in missing}
     alike = [(u, cased[u.lower()]) for u in unknown if u.lower() in cased]
     if alike:  # 'origin' for 'Origin': names are matched exactly

@@ -722,9 +722,17 @@ class TimeOrder:
     column: str
     n_dates: int
     newest_first: bool
+    series: int = 1  # more: that many series one after another, each in the date's order (a panel: stocks by symbol)
 
     def sentence(self, test_size: float) -> str:
         pct = round(test_size * 100)
+        if self.series > 1:
+            return (f"The rows are {self.series} series in time one after another ({self.column!r} runs oldest first "
+                    f"within each, and goes back to earlier dates {self.series - 1} times down the file) and Shuffle "
+                    "draws the test rows from the whole period: each test row has training rows of its series from just "
+                    "before and after it, which the model learns from, so the score is likely better than it would be "
+                    f"on later dates. To test on the latest dates, sort the file by {self.column!r} (oldest first) and "
+                    "turn Shuffle off in the Split node.")
         order = "newest first" if self.newest_first else "oldest first"
         fix = (f"Sort the rows oldest first and turn Shuffle off in the Split node to test on the latest {pct}%."
                if self.newest_first else f"Turn Shuffle off in the Split node to test on the last {pct}% of rows.")
@@ -755,4 +763,28 @@ def time_order(X: pd.DataFrame) -> TimeOrder | None:
         up, down = float((steps >= 0).mean()), float((steps <= 0).mean())
         if max(up, down) >= TIME_ORDER_SHARE:
             return TimeOrder(str(name), int(distinct), newest_first=down > up)
+    return None
+
+
+def series_one_after_another(X: pd.DataFrame) -> TimeOrder | None:
+    """A panel of series in the file's order: a date column that only ever goes back to an
+    earlier date where a new series starts (2 to a few dozen series, each of TIME_MIN_ROWS
+    rows or more, each with TIME_DISTINCT_SHARE of its dates different), as vega's stocks
+    (five symbols, each a monthly series, one after another). Found by a new user: split at
+    random, it scored R² 0.97 where the later dates gave 0.51, with no word; with Shuffle
+    off, the test rows were the end of the last series, said to be "the latest"."""
+    for name in X.columns:
+        s = X[name]
+        if not pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        v = s.sort_index().dropna()
+        if len(v) < max(2 * TIME_MIN_ROWS, 0.9 * len(s)):
+            continue
+        stamps = utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64)
+        back = np.flatnonzero(np.diff(stamps) < 0)
+        runs = np.split(stamps, back + 1)
+        if not 2 <= len(runs) <= len(v) // TIME_MIN_ROWS:
+            continue
+        if all(len(r) >= TIME_MIN_ROWS and len(np.unique(r)) >= TIME_DISTINCT_SHARE * len(r) for r in runs):
+            return TimeOrder(str(name), int(v.nunique()), newest_first=False, series=len(runs))
     return None

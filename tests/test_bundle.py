@@ -845,7 +845,7 @@ def test_a_refusal_gives_the_values_it_cannot_read_and_a_name_that_differs_by_ca
     with pytest.raises(playground_runtime.ColumnsError) as e:
         playground_runtime.prepare_rows(pd.DataFrame({"Horsepower ": [1.0], "origin": ["US"]}), features)
     assert str(e.value) == ("These rows cannot be scored: missing column 'Origin'; unknown column 'origin' (the "
-                            "model was not trained on them); names are matched exactly, capitals too: 'origin' is not "
+                            "model was not trained on it: leave it out of the rows to score); names are matched exactly, capitals too: 'origin' is not "
                             "'Origin'.")
     ok = playground_runtime.prepare_rows(pd.DataFrame({" Horsepower ": [1.0], "Origin": ["US"]}), features)
     assert list(ok.columns) == ["Horsepower", "Origin"]
@@ -980,3 +980,18 @@ def test_a_column_a_step_drops_is_not_asked_of_the_rows_to_score(web, tmp_path):
     assert got[0]["stdout"] == got[1]["stdout"] == got[2]["stdout"]
     app, _ = app_score(web, job["id"], "m", without)
     assert app is not None and app.splitlines()[1:] == got[0]["stdout"].splitlines()[1:]
+
+
+def test_empty_cells_where_training_had_none_are_said_when_scoring():
+    """Found by two new users: rows with empty cells were scored without a word (a forest
+    takes gaps as they come; a linear model's guard fills them with training medians), where
+    an unseen category was said. The model card counts each feature's training gaps."""
+    X = pd.DataFrame({"visitors": [10.0, 12.0, 9.0], "region": ["N", "S", None], "promo": [1.0, None, 0.0]})
+    features = playground_runtime.feature_schema(X)
+    assert [f["missing"] for f in features] == [0, 1, 1]
+    rows = playground_runtime.prepare_rows(pd.DataFrame({"visitors": [None, 3.0, None], "region": ["N", None, "S"],
+                                                         "promo": [None, 1.0, 0.0]}), features)
+    said = playground_runtime.unseen_values(rows, features)
+    assert said == ["2 rows have empty cells in 'visitors', where the training rows had none: scored, but the model "
+                    "never learned from a gap there."]
+    assert playground_runtime.unseen_values(rows.fillna({"visitors": 1.0}), features) == []

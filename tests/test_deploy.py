@@ -769,7 +769,8 @@ def test_a_gate_fails_what_the_guards_found_unless_told_to_decide_on_the_thresho
         "off to decide on the threshold alone)"), message
     message, caveats = said["worthless", False]
     assert ": pass — but Evaluate found it no better than the baseline (accuracy " in message, message
-    assert len(caveats) == 1 and caveats[0].startswith("Evaluate found it no better than the baseline")
+    assert caveats[0].startswith("Evaluate found it no better than the baseline")
+    assert caveats[1:] in ([], ["Evaluate found it predicts 'no' for every test row"]), caveats  # it answers 'no' to all
 
 
 def test_a_gate_judges_the_baseline_on_its_own_metric(app):
