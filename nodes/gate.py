@@ -208,6 +208,10 @@ def with_caveats(judged: dict, evaluation: EvaluationArtifact, strict: bool = Tr
     found = caveats(evaluation, metric, value)
     if not found:
         return judged
+    # what Split found is in the data above the model: no retrain round can clear it (nodes.retrain)
+    in_data = [c for c in found if c.startswith("Split found")] if strict else []
+    if in_data:
+        judged = {**judged, "data_findings": in_data}
     if judged["decision"] != "pass":
         return {**judged, "caveats": found}
     if strict:

@@ -138,6 +138,11 @@ def _decide(config: dict, state, verdict: dict) -> dict:
     shown = str(verdict.get("message", "")).rsplit(": ", 1)[0]
     if k >= n:
         return _stop(f"stopped after round {k} of {n}: {shown}".rstrip(": "), state.rounds)
+    if verdict.get("data_findings"):  # found by a new user: a leak failed round 1, and round 2 trained for nothing
+        found = "; ".join(verdict["data_findings"])
+        return _stop(f"stopped after round {k} of {n}: the gate failed on what Split found in the data, which no "
+                     f"other round can change ({found}); drop those columns, or keep the units together, and run "
+                     "again", state.rounds)
     if config.get("stop_if_no_better", True) and len(state.rounds) >= 2:
         before = state.rounds[-2].get("verdict") or {}
         value, prev = verdict.get("value"), before.get("value")

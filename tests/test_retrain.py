@@ -118,6 +118,29 @@ def test_a_loop_that_never_passes_stops_at_its_bound(app):
     assert call(app.base, "/api/v1/deployments/never")[0] == 404
 
 
+def test_a_loop_stops_at_once_when_the_gate_fails_on_what_split_found(app):
+    """Found by a new user: a gate failed round 1 on a leaking feature, and the loop trained
+    round 2 for nothing (the split above the loop, and so the leak, is the same every round)."""
+    import numpy as np
+    import pandas as pd
+
+    from tests.test_script_export import upload
+
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(300, 2))
+    label = np.where(x[:, 0] + rng.normal(0, 0.3, 300) > 0, "yes", "no")
+    leaky = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "copy": label, "label": label})
+    graph = looped({"algorithm": "logistic_regression"}, {"escalation": "algorithm", "algorithms": "decision_tree",
+                                                          "max_rounds": 3}, 0.5)
+    graph["nodes"][0]["config"] = {"dataset_id": upload(app.base, leaky, "loop-leaky"), "target_column": "label",
+                                   "problem_type": "classification"}
+    retrain = node(run(app.base, graph), "r")
+    assert [x["round"] for x in retrain["output"]["rounds"]] == [1], retrain["output"]["rounds"]
+    assert retrain["message"].startswith("stopped after round 1 of 3: the gate failed on what Split found in the data, "
+                                         "which no other round can change (Split found a feature that gives the "
+                                         "target away ('copy'))"), retrain["message"]
+
+
 def test_a_round_that_does_not_improve_stops_the_loop(app):
     job = run(app.base, looped({"algorithm": "logistic_regression"},
                                {"escalation": "algorithm", "algorithms": "decision_tree, knn"}, 0.999))
