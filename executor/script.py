@@ -145,7 +145,8 @@ class _Parts:
             self.datasets.append(tables.download_name(r.configs[nid][nt.dataset_param]))
         self.exported[nid] = part
         for note in part.notes:
-            self.notes.append(note)
+            if note not in self.notes:  # a loop's rounds export a node again: its note is said once
+                self.notes.append(note)
             self.body.append(f"# NOTE: {note}")
         self.body.extend(part.lines)
         return part

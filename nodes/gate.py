@@ -234,9 +234,10 @@ def export(config: dict, ctx) -> Exported:
     value, why, judged = ctx.name("gate_value"), ctx.name("gate_why"), ctx.name("gate")
     notes = []
     if config["fail_on_findings"]:
-        notes.append(f"{ctx.label} also fails on the guards' findings (a feature that gives the target away, units "
-                     "on both sides of the split, a model no better than the baseline): this script does not run the guards, so it judges on the threshold "
-                     "alone.")
+        notes.append(f"{ctx.label} also fails on the guards' findings when the run has any (a feature that gives the "
+                     "target away, units on both sides of the split, a model no better than the baseline or predicting "
+                     "one class for every test row): this script does not run the guards, so it judges on the "
+                     "threshold alone.")
     if config.get("min_improvement") is not None:
         notes.append(f"{ctx.label} must also beat {config['deployment']}'s production version by "
                      f"{config['min_improvement']:g}: a script has no model registry, so it judges on the threshold "

@@ -186,6 +186,9 @@ def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp
     printed = json.loads(out.stdout)
     assert abs(printed["metrics"]["e"]["values"]["accuracy"] - values[1]) <= 1e-9, printed
     assert printed["metrics"]["e"]["algorithm"] == "logistic_regression"
+    # what the script does not reproduce is said once, not once a round (found by a new user)
+    assert out.stderr.count("Not reproduced: Gate (g) also fails on the guards' findings when the run has any") == 1, \
+        out.stderr
 
 
 def test_a_search_the_loop_turns_on_optimises_the_gates_metric(app):
