@@ -428,7 +428,8 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         if not self.handles_missing:
             self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xn)
         self.columns_out_ = list(Xn.columns)
-        self.notes_ = self._notes({c for c in self.encoded_ if pd.api.types.is_bool_dtype(X[c].dtype)})
+        self.notes_ = self._notes({c: "true/false" if pd.api.types.is_bool_dtype(X[c].dtype) else "category"
+                                   if isinstance(X[c].dtype, pd.CategoricalDtype) else "text" for c in self.encoded_})
         return self
 
     def _frame(self, X):
@@ -459,7 +460,7 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "columns_out_")
         return np.asarray(self.columns_out_, dtype=object)
 
-    def _notes(self, true_false=frozenset()) -> list[str]:
+    def _notes(self, kinds_of=None) -> list[str]:
         notes = []
 
         def shown(cols):
@@ -477,9 +478,9 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
                          "Add a Date features step to choose which.")
             notes.extend(getattr(self, "date_notes_", []))
         text = [c for c in self.encoded_ if c not in self.dates_]
-        if text:  # true/false columns are no text to their owner (found by a new user)
-            what = ("true/false" if all(c in true_false for c in text) else
-                    "text or true/false" if any(c in true_false for c in text) else "text")
+        if text:  # true/false and category columns are no text to their owner (found by new users)
+            said = [k for k in ("text", "true/false", "category") if k in {(kinds_of or {}).get(c, "text") for c in text}]
+            what = " or ".join(said)
             notes.append(f"{len(text)} {what} column(s) were encoded as ordinals automatically: {shown(text)}. "
                          "Add an encoding step to choose how.")
         if self.imputer_ is not None and self.imputed_:

@@ -62,6 +62,8 @@ def test_auto_prepare_calls_true_false_columns_so_and_gives_gap_free_rows_unchan
     assert AutoPrepare().fit(X[["married"]]).notes_[0].startswith("1 true/false column(s) were encoded")
     prep = AutoPrepare().fit(X)
     assert prep.notes_[0].startswith("2 text or true/false column(s) were encoded as ordinals automatically")
+    shelf = pd.DataFrame({"shelf": pd.Categorical(["1", "2", "1", "3"]), "x": [1.0, 2, 3, 4]})
+    assert AutoPrepare().fit(shelf).notes_[0].startswith("1 category column(s) were encoded")  # set to Category
     clean = X.dropna()
     assert prep.transform(clean).equals(pd.DataFrame(prep.imputer_.transform(prep._encode(clean)),
                                                      columns=prep.columns_out_, index=clean.index))
