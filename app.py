@@ -128,10 +128,10 @@ def warm_up(app) -> None:
     # what the web process holds from here on (modules, routes, registries) is out of the
     # collector's sight: a request that makes many objects (a predict body of 1,000 records is
     # 30,000) set off full collections that walked all of it, 4-6 ms at a request's p99 (2.6 ms
-    # once frozen, measured on the parse of such a body)
+    # once frozen, measured on the parse of such a body). Not collected first: a collection
+    # writes to every object it walks, and so would copy the pages the web shares with its zygote
     import gc
 
-    gc.collect()
     gc.freeze()
 
 
