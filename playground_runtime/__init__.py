@@ -396,6 +396,10 @@ class DropMostlyMissing(TransformerMixin, BaseEstimator):
         return tags
 
 
+NEAR_UNIQUE_SHARE = 0.5  # a text column with at least this many values per training row is said (AutoPrepare)
+NEAR_UNIQUE_MIN_ROWS = 30  # ... when there are this many rows (fewer: few values repeat anyway)
+
+
 class AutoPrepare(TransformerMixin, BaseEstimator):
     """The guard before every estimator, for what no step handled: datetime columns become
     date features, text and bool columns ordinal codes (scikit-learn's OrdinalEncoder;
@@ -428,6 +432,11 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         if not self.handles_missing:
             self.imputer_ = SimpleImputer(strategy="median", keep_empty_features=True).fit(Xn)
         self.columns_out_ = list(Xn.columns)
+        # a text column with a different value in most training rows: its codes are noise to a model
+        if self.encoder_ is not None and len(X) >= NEAR_UNIQUE_MIN_ROWS:
+            self.near_unique_ = [(c, len(cats) - any(pd.isna(v) for v in cats))
+                                 for c, cats in zip(self.encoded_, self.encoder_.categories_)
+                                 if len(cats) >= NEAR_UNIQUE_SHARE * len(X)]
         self.notes_ = self._notes({c: "true/false" if pd.api.types.is_bool_dtype(X[c].dtype) else "category"
                                    if isinstance(X[c].dtype, pd.CategoricalDtype) else "text" for c in self.encoded_})
         return self
@@ -483,6 +492,10 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
             what = " or ".join(said)
             notes.append(f"{len(text)} {what} column(s) were encoded as ordinals automatically: {shown(text)}. "
                          "Add an encoding step to choose how.")
+        for c, n in getattr(self, "near_unique_", None) or []:  # found by a new user: vega cars' Name, a feature
+            notes.append(f"{c!r} holds {n:,} different values among the training rows, nearly one a row: as codes "
+                         "it tells the model almost nothing about new rows and lets it memorise the training ones. "
+                         "Drop it (Preprocessing → Drop columns), or mark it an id on the dataset page.")
         if self.imputer_ is not None and self.imputed_:
             numbers = [c for c in self.imputed_ if c not in self.encoded_]
             coded = [c for c in self.imputed_ if c in self.encoded_]

@@ -68,3 +68,15 @@ def test_auto_prepare_calls_true_false_columns_so_and_gives_gap_free_rows_unchan
     assert prep.transform(clean).equals(pd.DataFrame(prep.imputer_.transform(prep._encode(clean)),
                                                      columns=prep.columns_out_, index=clean.index))
     assert prep.transform(X)["x"].tolist() == [1.0, 3.0, 3.0, 4.0]  # the gap: the training median
+
+
+def test_auto_prepare_says_a_text_column_with_nearly_a_value_a_row():
+    """vega's cars: 'Name' (311 values in 406 rows) was made an ordinal feature with only the
+    usual note (found by a new user); a column of a few classes is not said."""
+    from tests import realdata
+
+    said = AutoPrepare().fit(realdata.cars().drop(columns=["Miles_per_Gallon"])).notes_
+    assert any(n.startswith("'Name' holds 311 different values among the training rows, nearly one a row") for n in
+               said), said
+    for frame in (realdata.penguins().drop(columns=["species"]), realdata.titanic().drop(columns=["survived"])):
+        assert not any("nearly one a row" in n for n in AutoPrepare().fit(frame).notes_)
