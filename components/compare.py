@@ -95,6 +95,10 @@ def MetricDeltas(rows: list[dict]):
                           if arrow else "", Div(what, cls="metric-what")),
                        Td(fmt_number(r["a"]), cls="num"), Td(fmt_number(r["b"]), cls="num"),
                        Td(fmt_delta(r["delta"]), Span(f" {said}", cls="verdict") if said else "",
+                          Span(" (within noise)", cls="faint", data_noise=fmt_number(r["within_noise"]),
+                               title=f"smaller than ±{fmt_number(r['within_noise'])}, twice the standard error of "
+                                     "the difference on these test rows: another draw of them could reverse it")
+                          if r.get("within_noise") else "",
                           cls=f"num delta {r.get('verdict') or ''}".strip()) if not r.get("only") else
                        Td(f"only in run {r['only'].upper()}", cls="faint", data_only=r["only"]),
                        data_metric=r["key"], data_node=r["node_id"], data_verdict=r.get("verdict") or ""))

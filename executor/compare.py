@@ -131,6 +131,29 @@ def _verdict(delta: float, direction: str | None) -> str | None:
     return "better" if (delta > 0) == (direction == "higher") else "worse"
 
 
+SHARE_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall")  # a share of the test rows
+
+
+def noise(key: str, a, b, entry_a: dict, entry_b: dict) -> float | None:
+    """Twice the standard error of B - A when both runs' values have one: the key metric's
+    own (plugins.guards.standard_error, stored with it), or a share metric's binomial one from
+    its test rows. A difference below it is within what the test rows' draw moves a score:
+    Compare called a change of 2 of 24 test rows "better" (found by a new user)."""
+    import math
+
+    errors = []
+    for value, entry in ((a, entry_a), (b, entry_b)):
+        km = entry.get("key_metric") or {}
+        n = (entry.get("facts") or {}).get("test_rows")
+        if km.get("key") == key and isinstance(km.get("se"), (int, float)):
+            errors.append(float(km["se"]))
+        elif key in SHARE_METRICS and isinstance(n, int) and n > 0 and _scalar(value) and 0 <= value <= 1:
+            errors.append(math.sqrt(value * (1 - value) / n))
+        else:
+            return None
+    return 2 * math.sqrt(errors[0] ** 2 + errors[1] ** 2)
+
+
 def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> list[dict]:
     """Every scalar metric of every Evaluate node both runs scored: A, B, B - A and whether
     that is better or worse by the metric's declared direction."""
@@ -162,6 +185,10 @@ def metric_deltas(job_a: dict, job_b: dict, labels: dict, metrics_registry) -> l
                    "delta": delta, "verdict": _verdict(delta, direction) if delta is not None else None}
             if said_a.get(key) and said_b.get(key) and said_a[key] != said_b[key]:
                 row["description_a"] = said_a[key]  # e.g. another test size: not the same rows
+            if row["verdict"] in ("better", "worse"):
+                spread = noise(key, a, b, entry_a, entry_b)
+                if spread is not None and abs(delta) < spread:
+                    row["within_noise"] = spread
             if only:
                 row["only"] = only
             rows.append(row)
