@@ -95,7 +95,7 @@ def MetricDeltas(rows: list[dict]):
                           if arrow else "", Div(what, cls="metric-what")),
                        Td(fmt_number(r["a"]), cls="num"), Td(fmt_number(r["b"]), cls="num"),
                        Td(fmt_delta(r["delta"]), Span(f" {said}", cls="verdict") if said else "",
-                          Span(" (within noise)", cls="faint", data_noise=fmt_number(r["within_noise"]),
+                          Span("within noise", cls="faint noise", data_noise=fmt_number(r["within_noise"]),
                                title=f"smaller than ±{fmt_number(r['within_noise'])}, twice the standard error of "
                                      "the difference on these test rows: another draw of them could reverse it")
                           if r.get("within_noise") else "",
