@@ -689,3 +689,16 @@ def test_series_one_after_another_fires_on_no_other_dated_table():
         if guards.series_one_after_another(df) is not None:
             fired.append(key)
     assert dated >= 15 and fired == ["vega/stocks"], (dated, fired)
+
+
+def test_a_series_target_that_is_a_sum_of_features_is_named():
+    """vega's us_employment: nonfarm is private + government (and goods + services), a
+    smooth monthly series; the check was skipped for series (their neighbours fool the
+    one-feature check, not a fit on the row's own values), and R² 0.998 went unsaid (found
+    by a new user's audit)."""
+    from vega_datasets import data
+
+    df = tables.parse_iso_dates(data.us_employment())
+    [leak] = leaks_on(df, "nonfarm", "regression").values()
+    assert leak.linear and {"private", "government"} <= set(leak.together)
+    assert "and 12 more" in leak.sentence("nonfarm")
