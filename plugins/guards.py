@@ -54,6 +54,7 @@ class Leak:
     reverse: bool = False  # the feature is (almost) a function of the target
     together: tuple = ()  # the columns that give it away only together (`column` is the first)
     linear: bool = False  # ... as a linear combination of them (a numeric target)
+    units: int = 0  # a text column of this many values, each with several rows: perhaps units (states)
 
     def sentence(self, target: str) -> str:
         if self.together:
@@ -66,6 +67,14 @@ class Leak:
                    f"{self.metric} {self.score:.3f} from the two")
             return (f"{how[0].upper()}{how[1:]} (out of sample, on the training rows). If the target is computed "
                     "from them, or they are only known after the outcome, they leak the answer: drop them "
+                    "(Preprocessing → Drop columns).")
+        if self.units:  # an audit found Produc's 'state' told to be dropped: its other years give a state's level
+            return (f"{self.column!r} alone predicts the target {target!r} almost perfectly: {self.metric} "
+                    f"{self.score:.3f} with this one feature (out of sample, on the training rows), the rows of each "
+                    f"of its {self.units:,} values alike in the target. If its values are units with several rows each "
+                    "(a state, a patient), a random split puts each unit's rows on both sides and the score measures "
+                    f"recognising units: keep its rows together (Split → keep rows together by {self.column!r}) to "
+                    "test on new ones. If it is only known after the outcome, it leaks the answer: drop it "
                     "(Preprocessing → Drop columns).")
         if self.reverse:
             return (f"{self.column!r} is almost a function of the target {target!r}: the target alone gives it back "
@@ -203,7 +212,9 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         pred = _leave_one_out(x, numeric, target, n_classes)
         score = _balanced_accuracy(target, pred) if classification else _r2(target, pred)
         if score >= threshold and (series < SERIES_SCORE or score > series):
-            found.append(Leak(str(name), score, metric))
+            groups = int(pd.Series(x).nunique()) if not numeric else 0
+            units = groups if groups >= UNIT_VALUES and len(x) >= UNIT_ROWS * groups else 0
+            found.append(Leak(str(name), score, metric, units=units))
             continue
         if not classification:
             reverse = _reverse_score(X[name], target)
@@ -221,6 +232,8 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
     return sorted(found, key=lambda leak: -leak.score)
 
 
+UNIT_VALUES = 10  # a text feature of at least this many values ...
+UNIT_ROWS = 5  # ... with this many rows each on average may name units: its leak sentence says both readings
 PAIR_VALUES = 50  # a feature of at most this many values is paired with another (a code, a level, an amount)
 PAIR_FEATURES = 8  # the strongest this many of them, each alone (28 pairs at most)
 PAIR_ROWS = 10  # rows per pair of values, on average, at least (the corpus walk: epilepsy's patients, 4 rows each)

@@ -702,3 +702,16 @@ def test_a_series_target_that_is_a_sum_of_features_is_named():
     [leak] = leaks_on(df, "nonfarm", "regression").values()
     assert leak.linear and {"private", "government"} <= set(leak.together)
     assert "and 12 more" in leak.sentence("nonfarm")
+
+
+def test_a_text_feature_of_many_several_row_values_is_said_to_be_perhaps_units():
+    """Produc's 'state' (48 states, 17 years each) "alone predicts pcap": the audit judged
+    "drop it" the wrong advice (a state's other years give its level; keep its rows together to
+    test on new states). The sentence gives both readings; a few-valued code that leaks
+    (rwm1984's edlevel) keeps the plain one."""
+    [state] = leaks_on(pyd("Produc"), "pcap", "regression").values()
+    assert state.column == "state" and state.units == 48
+    text = state.sentence("pcap")
+    assert "keep its rows together (Split → keep rows together by 'state')" in text and "drop it" in text
+    edlevel = leaks_on(pyd("rwm1984"), "edlevel4", "classification")["edlevel"]
+    assert edlevel.units == 0 and "keep its rows together" not in edlevel.sentence("edlevel4")
