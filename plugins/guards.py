@@ -73,7 +73,7 @@ class Leak:
                     f"{self.score:.3f} with this one feature (out of sample, on the training rows), the rows of each "
                     f"of its {self.units:,} values alike in the target. If its values are units with several rows each "
                     "(a state, a patient), a random split puts each unit's rows on both sides and the score measures "
-                    f"recognising units: keep its rows together (Split → keep rows together by {self.column!r}) to "
+                    f"recognising units: keep its rows together (Split → Keep rows of one group together: {self.column!r}) to "
                     "test on new ones. If it is only known after the outcome, it leaks the answer: drop it "
                     "(Preprocessing → Drop columns).")
         if self.reverse:

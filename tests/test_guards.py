@@ -712,6 +712,6 @@ def test_a_text_feature_of_many_several_row_values_is_said_to_be_perhaps_units()
     [state] = leaks_on(pyd("Produc"), "pcap", "regression").values()
     assert state.column == "state" and state.units == 48
     text = state.sentence("pcap")
-    assert "keep its rows together (Split → keep rows together by 'state')" in text and "drop it" in text
+    assert "keep its rows together (Split → Keep rows of one group together: 'state')" in text and "drop it" in text
     edlevel = leaks_on(pyd("rwm1984"), "edlevel4", "classification")["edlevel"]
     assert edlevel.units == 0 and "keep its rows together" not in edlevel.sentence("edlevel4")
