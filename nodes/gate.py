@@ -181,7 +181,9 @@ def caveats(evaluation: EvaluationArtifact, metric: str | None = None, value: fl
         from nodes.evaluate import _baseline
 
         model = evaluation.model
-        baseline = _baseline(model, [metric], model.split.random_seed).get(metric)
+        baseline = ((evaluation.metrics or {}).get("baseline") or {}).get(metric)  # Evaluate's, when it made it
+        if baseline is None:
+            baseline = _baseline(model, [metric], model.split.random_seed).get(metric)
         key, who = {"key": metric, "value": value, "baseline": baseline,
                     "below_baseline": at_or_below(value, baseline, registry.metrics()[metric].direction)}, "it is"
     if key.get("below_baseline"):
