@@ -224,11 +224,13 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         groups = _groups(x, numeric)[0]
         if int(groups.max(initial=0)) < PAIR_VALUES:
             few.append((score, str(name), groups))
-    if not found:  # what no single feature gives away, a few together may
-        if series < SERIES_SCORE:  # pairs are scored from their other rows: a series' neighbours would do
-            found = _pair_leaks(few, target, n_classes, threshold, metric)
-        if not found and not classification:  # a fit on the row's own values: a series is no excuse (a new
-            found = _linear_leaks(X, target)  # user's audit: us_employment's nonfarm = private + government)
+    if not found and series < SERIES_SCORE:  # what no single feature gives away, two together may (scored
+        found = _pair_leaks(few, target, n_classes, threshold, metric)  # from their other rows: not in a series)
+    if not classification and not any(leak.together for leak in found):
+        # a target computed from columns, whatever else fired (an audit: Produc's pcap = hwy + water + util went
+        # unsaid once 'state' fired) and in a series too (us_employment's nonfarm = private + government)
+        named = {leak.column for leak in found if not leak.units}
+        found += [leak for leak in _linear_leaks(X, target) if not set(leak.together) & named]
     return sorted(found, key=lambda leak: -leak.score)
 
 

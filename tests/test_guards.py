@@ -709,8 +709,11 @@ def test_a_text_feature_of_many_several_row_values_is_said_to_be_perhaps_units()
     "drop it" the wrong advice (a state's other years give its level; keep its rows together to
     test on new states). The sentence gives both readings; a few-valued code that leaks
     (rwm1984's edlevel) keeps the plain one."""
-    [state] = leaks_on(pyd("Produc"), "pcap", "regression").values()
+    found = leaks_on(pyd("Produc"), "pcap", "regression")
+    state = found["state"]
     assert state.column == "state" and state.units == 48
+    # and pcap is the sum of hwy, water and util, said though 'state' fired first (it went unsaid then)
+    assert found["hwy"].linear and set(found["hwy"].together) == {"hwy", "water", "util"}
     text = state.sentence("pcap")
     assert "keep its rows together (Split → Keep rows of one group together: 'state')" in text and "drop it" in text
     edlevel = leaks_on(pyd("rwm1984"), "edlevel4", "classification")["edlevel"]
