@@ -239,6 +239,12 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
                                               model.problem_type, km.get("majority_share"), km["test_rows"]))
     if errors:
         extra["errors"] = errors
+    if model.problem_type == "regression" and split.y_test is not None:
+        from plugins import guards
+
+        shifted = guards.shifted_target(split.y_train, split.y_test)
+        if shifted is not None:
+            ctx.warn(guards.shifted_sentence(shifted, split.target))
     if model.problem_type == "classification" and split.y_test is not None:
         from plugins import guards
 

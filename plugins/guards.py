@@ -530,6 +530,33 @@ def baseline_sentence(model_name: str, metric_name: str, value: float, baseline:
     return text
 
 
+SHIFT_SCORE = -1.0  # R² of the training mean on the test rows below this: the test rows' target has moved away
+
+
+def shifted_target(y_train, y_test) -> dict | None:
+    """{"r2", "train_mean", "test_mean"} when the training rows' mean, as a prediction of the
+    test rows, scores an R² below SHIFT_SCORE: the test rows' target lies further from what
+    training saw than their own spread (a series that moved on, with Shuffle off). An audit
+    found R² -7.1 unsaid there, the baseline's warning silent because the mean did worse."""
+    train = np.asarray(y_train, dtype=float)
+    test = np.asarray(y_test, dtype=float)
+    train, test = train[~np.isnan(train)], test[~np.isnan(test)]
+    if len(train) < 2 or len(test) < 2:
+        return None
+    r2 = _r2(test, np.full(len(test), train.mean()))
+    if r2 >= SHIFT_SCORE:
+        return None
+    return {"r2": r2, "train_mean": float(train.mean()), "test_mean": float(test.mean())}
+
+
+def shifted_sentence(found: dict, target: str) -> str:
+    return (f"The test rows' {target!r} (mean {fmt_number(found['test_mean'])}) lies far from the training rows' "
+            f"(mean {fmt_number(found['train_mean'])}): always predicting the training mean scores R² "
+            f"{found['r2']:.2f} there. The test rows are unlike the training rows in what is predicted (the last rows "
+            "of a file ordered by time or by something tied to the target, with Shuffle off; or a few extreme values): "
+            "the scores measure the model outside what it learned from.")
+
+
 def one_class(y_true, y_pred) -> dict | None:
     """{"class", "test_rows", "classes"} when a classifier gives the same class to every test
     row while the test rows hold more than one: it separates nothing, whatever a ranking
