@@ -239,16 +239,13 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
                                               model.problem_type, km.get("majority_share"), km["test_rows"]))
     if errors:
         extra["errors"] = errors
-    if model.problem_type == "regression" and split.y_test is not None:
+    if split.y_test is not None and model.problem_type in ("regression", "classification"):
         from plugins import guards
 
-        shifted = guards.shifted_target(split.y_train, split.y_test)
+        shifted = guards.shifted_target(split.y_train, split.y_test) if model.problem_type == "regression" else None
         if shifted is not None:
             ctx.warn(guards.shifted_sentence(shifted, split.target))
-    if model.problem_type == "classification" and split.y_test is not None:
-        from plugins import guards
-
-        single = guards.one_class(data.y_test, data.y_pred)
+        single = guards.one_class(data.y_test, data.y_pred) if model.problem_type == "classification" else None
         if single is not None:
             extra["one_class"] = single
             ctx.warn(guards.one_class_sentence(single))

@@ -192,6 +192,13 @@ def caveats(evaluation: EvaluationArtifact, metric: str | None = None, value: fl
     single = (evaluation.metrics or {}).get("one_class")
     if single:
         out.append(f"Evaluate found it predicts {single['class']!r} for every test row")
+    return out + split_findings(evaluation)
+
+
+def split_findings(evaluation: EvaluationArtifact) -> list[str]:
+    """What Split found against the model's rows (features that give the target away, units on
+    both sides): in the data above the model, so no retrain round can clear it (nodes.retrain)."""
+    out = []
     leaks = getattr(evaluation.model.split, "leaks", ()) or ()
     if leaks:
         named = ", ".join(repr(c) for c in leaks[:3]) + (" …" if len(leaks) > 3 else "")
@@ -210,8 +217,7 @@ def with_caveats(judged: dict, evaluation: EvaluationArtifact, strict: bool = Tr
     found = caveats(evaluation, metric, value)
     if not found:
         return judged
-    # what Split found is in the data above the model: no retrain round can clear it (nodes.retrain)
-    in_data = [c for c in found if c.startswith("Split found")] if strict else []
+    in_data = split_findings(evaluation) if strict else []
     if in_data:
         judged = {**judged, "data_findings": in_data}
     if judged["decision"] != "pass":

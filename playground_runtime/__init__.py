@@ -86,6 +86,14 @@ class Columns:
         return f"Columns({self.kind!r}, {list(self.names)!r})"
 
 
+def _as_frame(X):
+    """An array as a frame of columns x0, x1 …, a frame as it is: the custom transformers
+    work on named columns, and scikit-learn's checks hand them arrays."""
+    if isinstance(X, pd.DataFrame):
+        return X
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
+
+
 class OnColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Transformers, each fitted on the columns its selector picks in the training frame (a
     `Columns`, or a list of names), the other columns passed through unchanged; out comes a
@@ -109,7 +117,7 @@ class OnColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
 
     def fit_transform(self, X, y=None):
         frame = isinstance(X, pd.DataFrame)
-        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame))
+        X = _as_frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=frame))
         names, taken, fitted, parts = list(X.columns), set(), [], []
         for name, transformer, select in self.transformers:
             columns = list(select(X)) if callable(select) else [c for c in select]
@@ -136,7 +144,7 @@ class OnColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     def transform(self, X):
         check_is_fitted(self, "transformers_")
         frame = isinstance(X, pd.DataFrame)
-        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
+        X = _as_frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
                                       skip_check_array=frame))
         names, parts = list(X.columns), []
         for name, est, columns in self.transformers_:
@@ -167,11 +175,6 @@ class OnColumns(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         if len(out) != len(X):
             raise ValueError(f"The step {name!r} gave {len(out)} rows for {len(X)}.")
         return out
-
-    def _frame(self, X):
-        if isinstance(X, pd.DataFrame):
-            return X
-        return pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
 
     @property
     def named_transformers_(self) -> dict:
@@ -414,7 +417,7 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
         from sklearn.impute import SimpleImputer
         from sklearn.preprocessing import OrdinalEncoder
 
-        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
+        X = _as_frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan",
                                       skip_check_array=isinstance(X, pd.DataFrame)))
         self.dates_ = [c for c, k in kinds(X).items() if k == "datetime"]
         self.date_parts_, self.date_notes_ = learn_date_parts(X, self.dates_)
@@ -441,11 +444,6 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
                                    if isinstance(X[c].dtype, pd.CategoricalDtype) else "text" for c in self.encoded_})
         return self
 
-    def _frame(self, X):
-        if isinstance(X, pd.DataFrame):
-            return X
-        return pd.DataFrame(X, columns=[f"x{i}" for i in range(np.shape(X)[1])])
-
     def _encode(self, X):
         if self.encoder_ is not None:
             codes = self.encoder_.transform(X[self.encoded_].astype(object))
@@ -457,7 +455,7 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
     def transform(self, X):
         check_is_fitted(self, "columns_out_")
         is_frame = isinstance(X, pd.DataFrame)
-        X = self._frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
+        X = _as_frame(validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False,
                                       skip_check_array=is_frame))
         Xn = self._encode(date_features(X, getattr(self, "date_parts_", None) or DEFAULT_DATE_PARTS, self.dates_))
         # rows without a gap come out of the imputer as they went in: asked only when there is one

@@ -211,9 +211,10 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         x, numeric = _encode(X[name])
         pred = _leave_one_out(x, numeric, target, n_classes)
         score = _balanced_accuracy(target, pred) if classification else _r2(target, pred)
+        groups = _groups(x, numeric)[0]  # each row's value, as a group (a gap is one of its own)
+        values = int(groups.max(initial=-1)) + 1
         if score >= threshold and (series < SERIES_SCORE or score > series):
-            groups = int(pd.Series(x).nunique()) if not numeric else 0
-            units = groups if groups >= UNIT_VALUES and len(x) >= UNIT_ROWS * groups else 0
+            units = values if not numeric and values >= UNIT_VALUES and len(x) >= UNIT_ROWS * values else 0
             found.append(Leak(str(name), score, metric, units=units))
             continue
         if not classification:
@@ -221,8 +222,7 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
             if reverse is not None and reverse >= threshold:
                 found.append(Leak(str(name), reverse, "balanced accuracy", reverse=True))
                 continue
-        groups = _groups(x, numeric)[0]
-        if int(groups.max(initial=0)) < PAIR_VALUES:
+        if values <= PAIR_VALUES:
             few.append((score, str(name), groups))
     if not found and series < SERIES_SCORE:  # what no single feature gives away, two together may (scored
         found = _pair_leaks(few, target, n_classes, threshold, metric)  # from their other rows: not in a series)
