@@ -126,7 +126,8 @@ def PlotFigure(job_id, plot, model_names):
                   data_plot=plot["key"])
 
 
-def ResultsPanel(job, metrics_registry, model_names, node_labels):
+def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool = False):
+    """A run's results; `own_page`: shown on the run's page, which needs no link to itself."""
     if job is None:
         return P("Run the workflow to see metrics and plots here.", cls="muted")
     results = job.get("results") or {}
@@ -134,8 +135,8 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels):
     head = Div(Pill(job["status"]), Span(f" Run {job['id']} · {_when(job.get('created_at'))}", cls="muted"),
                *([Span(f" · {job['completed_at'] - job['started_at']:.1f} s", cls="muted")]
                  if job.get("completed_at") and job.get("started_at") else []),
-               " ", A("Open as a page ↗", href=f"/jobs/{job['id']}", target="_blank", cls="small",
-                      data_results_page="1"),
+               *([] if own_page else [" ", A("Open as a page ↗", href=f"/jobs/{job['id']}", target="_blank",
+                                             cls="small", data_results_page="1")]),
                *([" · ", A("Export as Python", href=f"/api/v1/jobs/{job['id']}/script", download=True, cls="small",
                            data_export_script="1", title="One standalone script that reproduces this run")]
                  if job["status"] in ("completed", "failed", "cancelled") else []))

@@ -23,6 +23,7 @@ import io
 import secrets
 import threading
 import time
+import urllib.parse
 import zipfile
 from collections import Counter, OrderedDict
 
@@ -333,10 +334,10 @@ def _check_width(records: list, limits: tuple[int, int]) -> None:
             raise _too_wide(f"Records 1 to {i + 1} name", len(seen), limits)
 
 
-def records_frame(records, limits: tuple[int, int] | None = None):
+def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{name}"):
     """The rows of a request's `records` (a list of objects, column: value), checked: at
     most MAX_ROWS, at most `limits[0]` columns (column_limit), each value a number, text,
-    true/false or null."""
+    true/false or null. `name`: the deployment's, for the sentence pointing at its columns."""
     import pandas as pd
 
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -344,8 +345,9 @@ def records_frame(records, limits: tuple[int, int] | None = None):
     if not records:
         raise Invalid('"records" holds no rows to score.')
     if not any(records):  # an empty record among others is a row of gaps; all of them, no row at all
+        url_name = name if name == "{name}" else urllib.parse.quote(name)
         raise Invalid(f"{'The record is' if len(records) == 1 else 'Every record is'} empty ({{}}): send each row as an "
-                      "object of column: value, with the model's feature columns (GET /api/v1/deployments/{name} "
+                      f"object of column: value, with the model's feature columns (GET /api/v1/deployments/{url_name} "
                       "lists them).")
     if len(records) > MAX_ROWS:
         raise _too_many(len(records))
@@ -435,7 +437,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
 
 
 def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int, int] | None = None,
-                  charset: str | None = None, scratch: str | None = None):
+                  charset: str | None = None, scratch: str | None = None, name: str = "{name}"):
     """The rows a request sends: a CSV body (text/csv), else JSON `{"records": [...]}` read
     by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's;
     `scratch`: where a CSV body is read from."""
@@ -445,7 +447,7 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
         raise Invalid(f"Send the rows as JSON (Content-Type: application/json, {{\"records\": [...]}}) or as CSV "
                       f"(Content-Type: text/csv), not {content_type[:80]}.", status=415)
     parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
-    return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits)
+    return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits, name)
 
 
 def _json_values(column) -> list:
@@ -466,7 +468,8 @@ def serve(store: Store, name: str, authorization: str | None, body: bytes, conte
     """One predict request, logged whatever its end (prediction_log): the key checked, the
     rows parsed, checked against the model card's columns and scored by the version `alias`
     points at. The answer: predictions (a classifier's class probabilities too) and the
-    version, as a dict, or as CSV text with `as_csv`."""
+    version, as a dict; with `as_csv`, the CSV text under "csv" beside the version and the
+    warnings."""
     started = time.perf_counter()
     entry = {"deployment": name, "version": None, "key_prefix": None, "rows": None, "status": 200, "load_ms": None,
              "parse_ms": None, "validate_ms": None, "predict_ms": None, "error": None}
@@ -507,7 +510,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     if not was_loaded:  # this request loaded the version: a part of its own, not hidden in the total
         entry["load_ms"] = _ms(t)
     t = time.perf_counter()
-    frame = request_frame(body, content_type, parse_json, column_limit(card), charset, str(store.settings.home))
+    frame = request_frame(body, content_type, parse_json, column_limit(card), charset, str(store.settings.home), name)
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
     t = time.perf_counter()
     try:
@@ -522,7 +525,10 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         out = playground_runtime.with_row_ids(playground_runtime.predictions(model, X, proba=proba), frame,
                                               card.get("id_columns") or [])
         entry["predict_ms"] = _ms(t)
-        return out.to_csv(index=False)
+        # what the JSON answer says besides the rows, for the response's headers (a CSV client
+        # could not tell which version answered after an alias moved back, found by a new user)
+        return {"csv": out.to_csv(index=False), "deployment": name, "alias": alias, "version": current["version"],
+                "warnings": unseen + (frame.attrs.get("reading") or [])}
     predicted, probabilities = playground_runtime.predicted(model, X, proba=proba)
     entry["predict_ms"] = _ms(t)
     answer = {"deployment": name, "alias": alias, "version": current["version"], "rows": len(predicted),

@@ -668,6 +668,7 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
 # What a model needs of the rows it scores, and the one rule that checks them: used by the
 # app (the "Score a file" action, the predict node) and by a bundle's predict.py alike.
 CATEGORIES_KEPT = 200  # a text column's training values the schema keeps (more: none are kept)
+READING_NOTES = "reading_notes"  # prepare_rows' sentences of how values were read, in the frame's attrs
 
 
 def feature_schema(X: pd.DataFrame, unused=()) -> list[dict]:
@@ -696,7 +697,20 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
     the caller should know (a misspelt city, a new product); and one for the empty cells in
     columns where the training rows had none (`missing` 0 in the model card): scored, but
     the model never learned from a gap there (found by new users: scored without a word)."""
-    out = []
+    out = list(X.attrs.get(READING_NOTES, ()))
+    for col in features:  # a fraction where training held whole numbers (a year of 2009.5): said
+        if col.get("unused") or not col.get("dtype", "").lower().startswith(("int", "uint")) or col["name"] not in X:
+            continue
+        values = X[col["name"]]
+        if pd.api.types.is_integer_dtype(values):
+            continue
+        numbers = values.to_numpy(dtype=float, na_value=np.nan)
+        fractions = np.flatnonzero(np.isfinite(numbers) & (numbers != np.floor(numbers)))
+        if len(fractions):
+            n = len(fractions)
+            out.append(f"{col['name']!r}: {n:,} row{'s hold' if n > 1 else ' holds'} a fraction (like "
+                       f"{numbers[fractions[0]]:g}, row {fractions[0] + 1}) where the training rows held whole "
+                       "numbers: scored as given.")
     gapless = {c["name"] for c in features if c.get("missing") == 0 and not c.get("unused")}
     watch = [i for i, c in enumerate(X.columns) if c in gapless]
     if watch:  # the frame's gaps at once (0.02 ms for 1,000 rows; a copy of the columns first took 0.3)
@@ -731,8 +745,9 @@ def _names(cols) -> str:
     return shown + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
 
 
-def _as_kind(s: pd.Series, col: dict):
-    """The column as the model was trained on it, or None when its values do not fit."""
+def _as_kind(s: pd.Series, col: dict, notes: list | None = None):
+    """The column as the model was trained on it, or None when its values do not fit.
+    `notes`: where a reading the caller should know of is said (dates, `_as_dates`)."""
     kind, dtype = col["type"], col.get("dtype", "")
     if kind == "numeric":
         if pd.api.types.is_bool_dtype(s):
@@ -746,18 +761,7 @@ def _as_kind(s: pd.Series, col: dict):
             return None
         return values if not (values.isna() & s.notna()).any() else None
     if kind == "datetime":
-        if pd.api.types.is_datetime64_any_dtype(s):
-            return s
-        if pd.api.types.is_numeric_dtype(s) and not s.notna().any():
-            return pd.to_datetime(s)
-        try:
-            values = pd.to_datetime(s, format="ISO8601")
-        except (ValueError, TypeError):
-            return None
-        trained_tz = "UTC" in dtype or "," in dtype
-        if getattr(values.dt, "tz", None) is not None and not trained_tz:
-            values = values.dt.tz_convert("UTC").dt.tz_localize(None)
-        return values
+        return _as_dates(s, col, notes)
     # categorical: the training values were text (or booleans); a file may read codes as numbers
     if dtype == "bool" or dtype == "boolean":
         if pd.api.types.is_bool_dtype(s):
@@ -774,6 +778,59 @@ def _as_kind(s: pd.Series, col: dict):
     return s
 
 
+_OFFSET = r"[+-](?!00:?00)\d{2}:?\d{2}\s*$"  # an offset that moves the time: +02:00, -0500 (not Z, +00:00)
+_PARTIAL_DATE = r"^\s*\d{4}(?:-\d{2})?\s*$"  # ISO 8601's year, or year and month, alone
+
+
+def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
+    """A date column's values as the model's dates, or None when they are not dates written
+    as ISO 8601 text. One rule wherever rows are scored (found by a new user: the endpoint
+    scored a column mixing '2015-06-02' and '2015-06-01T00:00:00+02:00' that predict.py
+    refused): a date with a time-zone offset is read in UTC, as the app's reader reads an
+    uploaded file, and said when the training dates had no offset; a year alone ('2015')
+    is its first day, said; a number is refused (20150601 or 1433116800000: a date, an
+    epoch in seconds or in milliseconds, which cannot be told)."""
+    name = col["name"]
+    trained_tz = "UTC" in col.get("dtype", "") or "," in col.get("dtype", "")
+    say = notes.append if notes is not None else (lambda _: None)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        if getattr(s.dt, "tz", None) is not None and not trained_tz:
+            say(f"{name!r}: its dates carry a time-zone offset, which the training dates had none of: read in "
+                "UTC, and the date features taken from that.")
+            return s.dt.tz_convert("UTC").dt.tz_localize(None)
+        return s
+    if not s.notna().any():
+        return pd.to_datetime(s.where(s.notna(), None))
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    given = s[s.notna()]
+    if given.map(lambda v: not isinstance(v, str)).any():  # a number among the texts
+        return None
+    try:
+        values = pd.to_datetime(s, format="ISO8601")
+    except (ValueError, TypeError):
+        try:  # some dates with an offset, some without: each in UTC, as the app's reader has them
+            values = pd.to_datetime(s, format="ISO8601", utc=True)
+        except (ValueError, TypeError):
+            return None
+    text = given.astype(str)
+    partial = text[text.str.match(_PARTIAL_DATE)]
+    if len(partial):
+        n = len(partial)
+        say(f"{name!r}: {n:,} row{'s give' if n > 1 else ' gives'} only a year or a year and month (like "
+            f"{partial.iloc[0].strip()!r}), read as {'their' if n > 1 else 'its'} first day "
+            f"({values[partial.index[0]]:%Y-%m-%d}).")
+    if getattr(values.dt, "tz", None) is not None and not trained_tz:
+        offset = text[text.str.contains(_OFFSET)]
+        if len(offset):
+            n, first = len(offset), offset.index[0]
+            say(f"{name!r}: {n:,} row{'s' if n > 1 else ''} carr{'y' if n > 1 else 'ies'} a time-zone offset (like "
+                f"{offset.iloc[0].strip()!r}), which the training dates had none of: read in UTC "
+                f"({values[first].tz_convert('UTC'):%Y-%m-%d %H:%M}), and the date features taken from that.")
+        values = values.dt.tz_convert("UTC").dt.tz_localize(None)
+    return values
+
+
 def _gaps(col: dict, index) -> pd.Series:
     """A column of gaps of the feature's kind."""
     if col["type"] == "numeric":
@@ -788,17 +845,23 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> tuple[list[str], int | N
     first numbers of the column, which a refusal once gave as its examples), and the row
     (from 1, in the rows' order) of the first of them."""
     given = s.dropna()
-    bad = []
-    for v in given.unique()[:1000]:  # a refusal's examples: the first ones found suffice
+    bad, seen = [], set()
+    # distinct values by type too: JSON's true beside 1.0 is a value of its own (unique() takes
+    # them for one, and a refusal named '1.0' and no row, found by a new user)
+    for v in given.tolist():
+        if (type(v), v) in seen:
+            continue
+        seen.add((type(v), v))
         if _as_kind(pd.Series([v], dtype=object), col) is None:
             bad.append(v)
             if len(bad) == n:
                 break
+        if len(seen) == 1000:  # a refusal's examples: the first ones found suffice
+            break
     row = None
     if bad:
-        with np.errstate(all="ignore"):
-            at = np.flatnonzero(np.asarray(s.astype(object) == bad[0], dtype=bool))
-        row = int(at[0]) + 1 if len(at) else None
+        first = (type(bad[0]), bad[0])
+        row = next((i + 1 for i, v in enumerate(s.tolist()) if (type(v), v) == first), None)
     return [("true" if v else "false") if isinstance(v, (bool, np.bool_)) else str(v)
             for v in (bad or list(given.head(n)))[:n]], row
 
@@ -822,7 +885,10 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None) -> str:
     where = f", the first in row {row}" if row else ""
     said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))}{where})"
     if col["type"] == "datetime":
-        if bad and all(_day_or_month_first(v) for v in bad):
+        if bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
+            said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
+                     "1970): send the date as text, like 2015-06-01")
+        elif bad and all(_day_or_month_first(v) for v in bad):
             said += ("; day and month are both numbers there, and which comes first cannot be told from these "
                      "values: write them year first (2023-05-03)")
     return said
@@ -864,14 +930,14 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     alike = [(u, cased[u.lower()]) for u in unknown if u.lower() in cased]
     if alike:  # 'origin' for 'Origin': names are matched exactly
         problems.append("names are matched exactly, capitals too: " + ", ".join(f"{u!r} is not {m!r}" for u, m in alike))
-    wrong, endless, out = [], [], {}
+    wrong, endless, out, notes = [], [], {}, []
     for col in features:
         if col.get("unused"):
             out[col["name"]] = _gaps(col, frame.index)
             continue
         if col["name"] not in have:
             continue
-        values = _as_kind(frame[col["name"]], col)
+        values = _as_kind(frame[col["name"]], col, notes)
         if values is None:
             wrong.append(_wrong_type(col, *_unreadable(frame[col["name"]], col)))
         elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
@@ -885,7 +951,10 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
                         "cell empty for a missing value)")
     if problems:
         raise ColumnsError("These rows cannot be scored: " + "; ".join(problems) + ".")
-    return pd.DataFrame(out, index=frame.index)[names]
+    X = pd.DataFrame(out, index=frame.index)[names]
+    if notes:  # how values were read, said by unseen_values with what else the rows hold
+        X.attrs[READING_NOTES] = notes
+    return X
 
 
 def scoring_pipeline(pipeline):

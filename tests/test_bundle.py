@@ -995,3 +995,37 @@ def test_empty_cells_where_training_had_none_are_said_when_scoring():
     assert said == ["2 rows have empty cells in 'visitors', where the training rows had none: scored, but the model "
                     "never learned from a gap there."]
     assert playground_runtime.unseen_values(rows.fillna({"visitors": 1.0}), features) == []
+
+
+def test_dates_are_read_by_one_rule_wherever_rows_are_scored(tmp_path):
+    """Found by a new user: a column mixing '2015-06-02' and '2015-06-01T00:00:00+02:00' was
+    scored by the endpoint (its CSV reader reads each in UTC) and refused by predict.py, naming
+    the valid '2015-06-02'; the offset moved the date without a word; '2015' was read as
+    January 1 unsaid. Now: every path reads an offset date in UTC and says so, says a year
+    alone, and refuses a number (a day, or seconds or milliseconds since 1970?) in a sentence."""
+    from executor.deployments import csv_frame
+
+    features = [{"name": "date", "type": "datetime", "dtype": "datetime64[ns]", "missing": 0},
+                {"name": "wind", "type": "numeric", "dtype": "int64", "missing": 0}]
+    text = "date,wind\n2015-06-02,3\n2015-06-01T00:00:00+02:00,4.5\n"
+    (tmp_path / "rows.csv").write_text(text)
+    read_by = {"predict.py": _predict_module().read_rows(tmp_path / "rows.csv", {"features": features}),
+               "the endpoint": csv_frame(text.encode(), None, None, str(tmp_path)),
+               "json records": pd.DataFrame.from_records([{"date": "2015-06-02", "wind": 3},
+                                                          {"date": "2015-06-01T00:00:00+02:00", "wind": 4.5}])}
+    for path, frame in read_by.items():
+        X = playground_runtime.prepare_rows(frame, features)
+        assert X["date"].tolist() == [pd.Timestamp("2015-06-02"), pd.Timestamp("2015-05-31 22:00")], path
+        said = playground_runtime.unseen_values(X, features)
+        assert any(s.startswith("'date': ") and "time-zone offset" in s and "read in UTC" in s for s in said), (path, said)
+        # a fraction where training held whole numbers (a year of 2009.5) is said, not refused
+        assert ("'wind': 1 row holds a fraction (like 4.5, row 2) where the training rows held whole numbers: scored "
+                "as given.") in said, (path, said)
+    X = playground_runtime.prepare_rows(pd.DataFrame({"date": ["2015", "2015-06-01T00:00:00Z"], "wind": [1, 2]}),
+                                        features)
+    assert X["date"].tolist() == [pd.Timestamp("2015-01-01"), pd.Timestamp("2015-06-01")]
+    assert playground_runtime.unseen_values(X, features) == [  # Z moves nothing: not said
+        "'date': 1 row gives only a year or a year and month (like '2015'), read as its first day (2015-01-01)."]
+    for numbers in ([20150601, 20150602], [1433116800000, 1433116800000], ["2015-06-01", 20150601]):
+        with pytest.raises(playground_runtime.ColumnsError, match="a number is not read as a date"):
+            playground_runtime.prepare_rows(pd.DataFrame({"date": numbers, "wind": [1, 2]}), features)

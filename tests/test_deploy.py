@@ -212,6 +212,11 @@ def test_rows_that_cannot_be_scored_are_refused_naming_the_column(app, passed):
     # empty records are said as such (it was "a header but no data rows", a CSV's words)
     status, body = predict(app.base, "iris", [{}], key["key"])
     assert status == 422 and body["detail"].startswith("The record is empty ({})"), body
+    assert "(GET /api/v1/deployments/iris lists them)" in body["detail"], body  # not '{name}' (a new user saw it)
+    # JSON's true among numbers is named, with its row (it was "values like '1.0'", no row: true == 1.0)
+    status, body = predict(app.base, "iris", [*rows(2), {**rows(1)[0], "sepal width (cm)": True}], key["key"])
+    assert status == 422 and "'sepal width (cm)' should hold numbers (values like 'true', the first in row 3)" in (
+        body["detail"]), body
     status, body = predict(app.base, "iris", [{}, {}], key["key"])
     assert status == 422 and body["detail"].startswith("Every record is empty ({})"), body
     # a record with no value in any column is not scored from gaps alone (a CSV body's blank line is
@@ -263,6 +268,18 @@ def test_moving_the_alias_back_answers_with_the_earlier_version(app, passed):
     assert status == 422 and said["detail"] == ("Unknown field 'why': moving an alias takes "
                                                  '{"alias": "production", "version": N}.'), said
     assert call(app.base, "/api/v1/deployments/iris")[1]["aliases"] == {"production": 1}
+    # a CSV answer says in its headers which version answered, and the warnings the JSON answer gives
+    # (a new user could not see the rollback from a CSV client)
+    frame = pd.DataFrame(records).astype({"petal width (cm)": object})
+    frame.loc[0, "petal width (cm)"] = None
+    req = urllib.request.Request(f"{app.base}/api/v1/deployments/iris/predict", method="POST",
+                                 data=frame.to_csv(index=False).encode(),
+                                 headers={"Content-Type": "text/csv", "Accept": "text/csv",
+                                          "Authorization": f"Bearer {key['key']}"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert (r.headers["X-Deployment"], r.headers["X-Alias"], r.headers["X-Version"]) == ("iris", "production", "1")
+        warned = json.loads(r.headers["X-Warnings"])
+    assert len(warned) == 1 and warned[0].startswith("1 row has empty cells in 'petal width (cm)'"), warned
     status, said = call(app.base, "/api/v1/jobs/nope/models/m/deploy", {})
     assert status == 422 and said["detail"].startswith("Name the deployment: a deployment name is "), said
 

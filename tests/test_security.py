@@ -39,6 +39,8 @@ def test_unsafe_requests_from_another_origin_change_nothing(web, bare, headers):
         bare.post("/api/v1/datasets", files={"file": ("x.csv", b"a,b\n1,2\n3,4\n")}, headers=headers),
         bare.patch(f"/api/v1/workflows/{wid}", json={"name": "pwned"}, headers=headers),
         bare.post(f"/api/v1/workflows/{wid}/run", headers=headers),
+        bare.post(f"/api/v1/workflows/{wid}/run", content=b"",
+                  headers={**headers, "Content-Type": "application/x-www-form-urlencoded"}),
         bare.delete(f"/api/v1/workflows/{wid}", headers=headers),
     ]
     assert {r.status_code for r in attempts} <= {403, 415}
@@ -51,6 +53,16 @@ def test_unsafe_requests_from_another_origin_change_nothing(web, bare, headers):
 def test_json_routes_take_only_json(bare):
     r = bare.post("/api/v1/workflows", content=b'{"name": "x"}', headers={"Content-Type": "text/plain"})
     assert r.status_code == 415 and r.json()["detail"] == "Send JSON (Content-Type: application/json), not text/plain."
+
+
+def test_an_empty_body_is_no_form_whatever_type_it_names(web, bare):
+    """Python's urllib names application/x-www-form-urlencoded for a POST of b"": a run
+    started so was refused as "Send JSON" though it sent nothing (found by a new user)."""
+    wid = web.post("/api/v1/workflows", json={"name": "empty body"}).json()["id"]
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert bare.post(f"/api/v1/workflows/{wid}/run", content=b"", headers=form).status_code != 415
+    r = bare.post(f"/api/v1/workflows/{wid}/run", content=b"rerun=all", headers=form)
+    assert r.status_code == 415 and r.json()["detail"].startswith("Send JSON")
 
 
 def test_ui_forms_need_the_pages_token(web, bare):

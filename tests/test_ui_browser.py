@@ -624,6 +624,7 @@ def test_the_results_area_resizes_maximises_and_opens_as_a_page(page, server):
     assert "Results area: run" in pg.locator("h2").first.inner_text()
     assert pg.locator("#results-body[data-status=completed]").count() == 1
     assert pg.locator("#results img").count() >= 1  # the run's plots
+    assert pg.locator("[data-results-page]").count() == 0  # the page does not link to itself (a new user saw it)
 
 
 def test_a_tall_workflow_opens_readable_on_a_small_screen(browser, server):

@@ -9,6 +9,8 @@ cookie), and web/security.py lets such a request through to it without a session
 from __future__ import annotations
 
 import asyncio
+import json
+from urllib.parse import quote
 
 import orjson
 from fasthtml.common import to_xml
@@ -98,8 +100,10 @@ async def api_predict(site: Site, request: Request):
         response = api_error(401, e.detail)
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-    if as_csv:
-        return Response(answer, media_type="text/csv")
+    if as_csv:  # the rest of what the JSON answer says, in headers (the sentences as ASCII JSON)
+        return Response(answer["csv"], media_type="text/csv", headers={
+            "X-Deployment": quote(answer["deployment"]), "X-Alias": answer["alias"],
+            "X-Version": str(answer["version"]), "X-Warnings": json.dumps(answer["warnings"])})
     return Answer(answer)
 
 

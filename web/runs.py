@@ -184,4 +184,4 @@ def job_page(site: Site, job_id: str):
     """A run's results as a page of their own, at a stable address."""
     job = site.store.require_job(job_id)
     workflow = site.store.get_workflow(job["workflow_id"]) if job.get("workflow_id") else None
-    return RunPage(job, workflow, site.results_panel(job_id))
+    return RunPage(job, workflow, site.results_panel(job_id, own_page=True))

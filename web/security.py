@@ -180,8 +180,10 @@ class SecurityMiddleware:
             return (413, f"The request body is {int(length) / 2**20:.1f} MB; the limit is "
                          f"{limit / 2**20:.0f} MB ({variable})."), receive
         receive = self._bounded(receive, limit, variable)
-        if api and content_type and content_type != "application/json" and not upload and not KEYED.fullmatch(path):
-            # the predict endpoint takes CSV rows too, and refuses other types itself, in its log
+        if (api and content_type and content_type != "application/json" and not upload and not KEYED.fullmatch(path)
+                and length != "0"):
+            # the predict endpoint takes CSV rows too, and refuses other types itself, in its log; an
+            # empty body is no form whatever its type (Python's urllib names one for b"": found by a new user)
             return (415, f"Send JSON (Content-Type: application/json), not {content_type}."), receive
         if content_type == "application/json" and not KEYED.fullmatch(path):
             # the framework parses JSON bodies before any route sees them: refuse deep

@@ -135,10 +135,10 @@ class Site:
         return json.loads((ROOT / "examples" / f"{key}.json").read_text())
 
     # ------------------------------------------------------------------ results
-    def results_panel(self, job_id: str | None):
+    def results_panel(self, job_id: str | None, own_page: bool = False):
         job = self.store.get_job(job_id) if job_id else None
         labels = graphs.node_names(self.store.get_snapshot(job["snapshot_id"])) if job else {}
-        return ResultsPanel(job, registry.metrics(), model_names(), labels)
+        return ResultsPanel(job, registry.metrics(), model_names(), labels, own_page)
 
     # ------------------------------------------------------------------ disk
     def disk_banner(self) -> str:
