@@ -73,6 +73,8 @@ FALSE_ALARMS: dict = {
 # and names (misses are counted against these): (table, guard, what).
 KNOWN = [
     ("ggplot2/economics", "series", "date"), ("HistData/Prostitutes", "series", "date"),
+    ("datasets/co2", "series", "time"), ("boot/manaus", "series", "time"),  # R's time: decimal years
+    ("datasets/Nile", "series", "time"),  # ... whole years, an id
     ("MASS/biopsy", "ids", "ID"), ("Ecdat/Star", "ids", "schidkn"), ("Ecdat/Caschool", "ids", "distcod"),
     ("HSAUR/epilepsy", "ids", "subject"), ("Ecdat/Tuna", "ids", "Tuna.hid"), ("Ecdat/Ketchup", "ids", "Ketchup.hid"),
     ("HistData/Guerry", "ids", "dept"), ("car/Prestige", "ids", "census"), ("Ecdat/PSID", "ids", "intnum"),

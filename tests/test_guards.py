@@ -613,8 +613,9 @@ def test_the_together_checks_fire_on_the_corpus_only_where_the_target_is_compute
 
     from bench.guards import archive, read
 
+    # a product's two: fishing's sweptarea = totabund / density, Clothing's sales (per square metre) = tsales / ssize
     computed = {"COUNT/nuts", "Ecdat/Caschool", "boot/nitrofen", "car/Florida", "car/Ginzberg",
-                "pscl/UKHouseOfCommons"}
+                "pscl/UKHouseOfCommons", "COUNT/fishing", "Ecdat/Clothing"}
     fired, tables_checked = set(), 0
     for key in sorted(archive()):
         df = read(key)
@@ -702,6 +703,47 @@ def test_a_series_target_that_is_a_sum_of_features_is_named():
     [leak] = leaks_on(df, "nonfarm", "regression").values()
     assert leak.linear and {"private", "government"} <= set(leak.together)
     assert "and 12 more" in leak.sentence("nonfarm")
+
+
+def test_a_target_that_is_a_product_of_features_is_named():
+    """Found by a new user: a BMI (weight / height²) and a revenue (units × unit price, in a
+    European export and a workbook) scored R² 0.96-0.99 with no word, the linear check seeing
+    no sum. A product of powers is linear in logarithms: named so, rounded values and all; a
+    power law of nature (trees' volume from girth and height, R² 0.98 in logs) is not."""
+    rng = np.random.default_rng(7)
+    n = 300
+    weight, height = rng.normal(75, 12, n).round(1), rng.normal(172, 9, n).round(0)
+    units, price = rng.integers(1, 60, n), rng.uniform(0.5, 120, n).round(2)
+    people = pd.DataFrame({"weight_kg": weight, "height_cm": height, "age": rng.integers(18, 80, n),
+                           "bmi": (weight / (height / 100) ** 2).round(1)})
+    sales = pd.DataFrame({"Stück": units, "Preis": price, "Filiale": rng.integers(1, 6, n).astype(float),
+                          "Umsatz": (units * price).round(2)})
+    for df, target, parts in ((people, "bmi", {"weight_kg", "height_cm"}), (sales, "Umsatz", {"Stück", "Preis"})):
+        [leak] = leaks_on(df, target, "regression").values()
+        assert leak.product and set(leak.together) == parts, leak
+        assert leak.sentence(target).startswith(f"The target {target!r} is almost exactly a product of powers of")
+    trees = pyd("trees")
+    assert guards.leaks(trees.drop(columns="Volume"), trees["Volume"], "regression") == []
+
+
+def test_a_series_whose_time_r_writes_as_numbers_split_at_random_is_said():
+    """Found by a new user: R's time series come as a `time` column of decimal years (co2:
+    1959, 1959.083 …) or whole years (Nile: 1871 …, an id, left out of the features), and the
+    series guard looked at date columns only: co2 and manaus split at random scored R² 0.996
+    and 0.764 with no word. A measurement named time, the file sorted by it, is no clock: its
+    steps are of every size (Melanoma's and kidtran's survival times, baboon's times of day)."""
+    series = "are a series in time"
+    nile = pyd("Nile").assign(last_year=lambda d: d["Nile"].shift(1))  # its 'time' an id: a lag to learn from
+    for df, target in ((pyd("co2"), "co2"), (pyd("manaus"), "manaus"), (nile, "Nile"),
+                       (pyd("AirPassengers"), "AirPassengers")):
+        _, events = run_table(df, target, "regression")
+        table = target
+        said = [w for w in warned(events, "s") if series in w]
+        assert len(said) == 1 and "('time': " in said[0] and "different times, evenly spaced" in said[0], (table, said)
+    for table in ("Melanoma", "kidtran", "baboon"):  # survival times (and times of day), the file sorted by them (or in runs)
+        df = pyd(table)
+        assert guards.time_order(df) is None, table
+    assert guards.time_order(pd.DataFrame({"time": np.sort(np.random.default_rng(1).uniform(0, 9, 60))})) is None
 
 
 def test_a_text_feature_of_many_several_row_values_is_said_to_be_perhaps_units():
