@@ -538,7 +538,8 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
             raise DatasetError(f"The last column has values but no name in the header (line 1 ends with "
                                f"{layout.delimiter!r}).")
         table = table.drop_columns(empty)
-        how.notice("Every line ends with a delimiter: the empty last column was dropped.")
+        how.notice("Every line ends with a delimiter: the empty last column was dropped." if len(empty) == 1 else
+                   f"Every line ends with {len(empty)} delimiters: the {len(empty)} empty last columns were dropped.")
     if table.num_rows == 0:
         raise DatasetError("The file has a header but no data rows.")
     limits.check(table.num_rows, table.num_columns)  # the real count, after the estimate

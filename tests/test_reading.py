@@ -338,7 +338,9 @@ def test_r_write_table_header_one_short(tmp_path):
 
 
 @pytest.mark.parametrize("raw,columns,said", [
-    (b"a;b;\n1;2;\n3;4;\n", ["a", "b"], "the empty last column was dropped"),
+    (b"a;b;\n1;2;\n3;4;\n", ["a", "b"], "Every line ends with a delimiter: the empty last column was dropped."),
+    (b"a,b,c,label,,\n1,2,3,x,,\n4,5,6,y,,\n", ["a", "b", "c", "label"],
+     "Every line ends with 2 delimiters: the 2 empty last columns were dropped."),
     (b"a,a,b\n1,2,3\n", ["a", "a_2", "b"], "'a' appears twice in the header: the second is named 'a_2'"),
     (b"a,,c\n1,2,3\n", ["a", "column_2", "c"], "Column 2 had no name: it is named 'column_2'"),
     (b"sep=;\na;b\n1,5;2\n", ["a", "b"], None),
