@@ -148,7 +148,7 @@ def settle_positive_class(value, counts: dict | None, target: str | None, proble
     if counts is None:
         return None, None
     if len(counts) != 2:
-        shown = ", ".join(class_text(c) for c in tables.sorted_labels(counts)[:5]) + (" …" if len(counts) > 5 else "")
+        shown = ", ".join(tables.label_text(c) for c in tables.sorted_labels(counts)[:5]) + (" …" if len(counts) > 5 else "")
         return None, (None if value is None else
                       f"A positive class is for a target with two classes; {target!r} has {len(counts)} ({shown}), "
                       "so F1, precision and recall are averaged over them. Leave Positive class on Automatic.")
@@ -157,8 +157,8 @@ def settle_positive_class(value, counts: dict | None, target: str | None, proble
     label = find_class(value, counts)
     if label is None:
         a, b = tables.sorted_labels(counts)
-        return None, (f"{class_text(value)!r} is not a class of {target!r}, whose classes are {_fmt_value(a)} and "
-                      f"{_fmt_value(b)}: choose one of them, or Automatic (the rarer class).")
+        return None, (f"{class_text(value)!r} is not a class of {target!r}, whose classes are {tables.label_text(a)} and "
+                      f"{tables.label_text(b)}: choose one of them, or Automatic (the rarer class).")
     return label, None
 
 

@@ -143,7 +143,7 @@ def class_counts(upstream: Upstream) -> dict | None:
         return None
     col = next((c for c in upstream.columns if c["name"] == upstream.target_column), None)
     top = (col or {}).get("top_values")
-    return {str(k): int(v) for k, v in top} if top else None
+    return {k: int(v) for k, v in top} if top else None
 
 
 def weighable_models(downstream=()) -> list[tuple]:
@@ -199,7 +199,8 @@ def preview(config: dict, upstream: Upstream) -> list:
     if counts:
         total = sum(counts.values())
         blocks.append({"kind": "bars", "title": "Class distribution",
-                       "items": [[k, v / total, f"{100 * v / total:.1f}%"] for k, v in counts.items()]})
+                       "items": [[tables.label_text(k, quote=False), v / total, f"{100 * v / total:.1f}%"]
+                                 for k, v in counts.items()]})
     return blocks
 
 

@@ -14,7 +14,7 @@ from sklearn import metrics as skm
 
 from plugins.base import EvalData, Metric
 from plugins.guards import percent
-from plugins.tables import minority_class, sorted_labels
+from plugins.tables import label_text, minority_class, sorted_labels
 
 CLS, REG, CLU = ("classification",), ("regression",), ("clustering",)
 
@@ -183,7 +183,7 @@ def describe_metric(metric, facts: dict) -> str:
 def _need_known_classes(d: EvalData, metric: str) -> None:
     unseen = unseen_in_training(d)
     if unseen:
-        shown = ", ".join(repr(c) for c in unseen[:3])
+        shown = ", ".join(label_text(c) for c in unseen[:3])
         raise ValueError(f"{metric} cannot be computed: the test rows include class {shown}, which the training "
                          "rows never had, so the model gives it no score.")
 
@@ -223,7 +223,7 @@ def _roc_auc(d: EvalData):
         raise ValueError("Multiclass ROC AUC cannot be computed: the model gives no score per class.")
     missing = [c for c in classes if c not in present]
     if missing:
-        raise ValueError(f"ROC AUC cannot be computed: class {missing[0]!r} has no test row, so its curve has no "
+        raise ValueError(f"ROC AUC cannot be computed: class {label_text(missing[0])} has no test row, so its curve has no "
                          "positives.")
     return ovr_auc(d.y_test, s, classes)[0]
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from playground_runtime import utc_naive
 from plugins.numbers import fmt_number
-from plugins.tables import names_units
+from plugins.tables import label_text, names_units
 
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
 LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
@@ -359,7 +359,7 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped
     keep = ("whole groups are drawn for the test rows, so its share there can differ from the training rows'; "
             if grouped else "the test rows are the last ones in the file's order, so its share there can differ "
             "from the training rows'; " if ordered else "keep Stratify on, and ")
-    text = (f"Class {label!r} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
+    text = (f"Class {label_text(label)} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
             f"ROC AUC over accuracy (always answering the most frequent class already scores {percent(majority, 1)}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]
     if weighable:

@@ -366,6 +366,19 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
             "suggested_problem_type": suggest_problem_type(by_name.get(suggested), n)}
 
 
+def label_text(label, quote: bool = True) -> str:
+    """A class label as a sentence names it: a number as written, a whole number read as a
+    float (an integer column with gaps: pandas reads 1, 2, NA as 1.0, 2.0) without its
+    ".0", text quoted (unless `quote` is off: a chart's axis)."""
+    if hasattr(label, "item"):
+        label = label.item()
+    if isinstance(label, float) and label.is_integer():
+        return str(int(label))
+    if isinstance(label, str):
+        return repr(label) if quote else label
+    return str(label)
+
+
 def sorted_labels(labels) -> list:
     """Class labels in their natural order (by their text when the types are mixed)."""
     labels = list(labels)

@@ -236,6 +236,9 @@ def test_imbalance_is_advised_under_20_percent_with_class_weights_where_the_mode
     [said] = advice(pyd("Hdma"), "deny")  # 12% denied
     assert "Class 'yes' is only 12.0% of the rows" in said and "Class weight to balanced in Random Forest" in said
     assert "keep Stratify on" in said
+    # a whole-number class read as floats (integers with gaps): named as the number it is, never "1.0"
+    [said] = advice(pyd("immigration"), "ipip")
+    assert said.startswith("Class 1 is only 2.7% of the rows") and ".0" not in said.split(":")[0]
     # rows kept together by group: Stratify cannot keep the class's share, and the advice does not say it can
     grouped = guards.imbalance({"no": 88, "yes": 12}, grouped=True)[0]
     assert "keep Stratify on" not in grouped and "whole groups are drawn for the test rows" in grouped
