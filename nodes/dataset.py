@@ -209,6 +209,10 @@ def validate(config: dict, upstream: Upstream, design: Design):
     bad = [c for c in clean.get("include_ids") or [] if columns and c not in ids]
     if bad:
         errors["include_ids"] = f"{bad[0]!r} is not an id-like column of this dataset."
+    if "target_column" not in errors and "include_ids" not in errors:
+        empty = no_features(columns, clean.get("target_column"), excluded_columns(clean, list(columns.values())))
+        if empty:
+            errors["target_column" if clean.get("target_column") else "include_ids"] = empty
     if "target_column" not in errors:
         target = clean.get("target_column")
         counts = target_classes(columns.get(target)) if target else None
@@ -218,6 +222,24 @@ def validate(config: dict, upstream: Upstream, design: Design):
         elif clean.get("positive_class") is not None and label is not None:
             clean["positive_class"] = class_text(label)  # as the inspector offers it
     return clean, errors
+
+
+def no_features(names, target: str | None, left_out) -> str | None:
+    """Why a table of these column `names` leaves a model nothing to learn from (every
+    column is the target or a left-out id), or None: the validation's rule on the profile
+    and the run's on the rows, said before any training (a library's own error otherwise)."""
+    names = list(names)
+    if not names or any(n != target and n not in left_out for n in names):
+        return None
+    ids = [n for n in names if n in left_out]
+    why = []
+    if ids:
+        shown = ", ".join(quoted(n) for n in ids[:5]) + (" …" if len(ids) > 5 else "")
+        why.append(f"{shown} {'is an id' if len(ids) == 1 else 'are ids'}")
+    if target in names:
+        why.append(f"{quoted(target)} is the target")
+    tick = " (tick an id-like column in the Dataset node to use it as one)" if ids else ""
+    return f"No feature columns are left: {', and '.join(why)}. A model needs at least one feature column{tick}."
 
 
 def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
@@ -280,6 +302,9 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     positive, why = settle_positive_class(config.get("positive_class"), counts, target, ptype)
     if why:
         raise NodeError(why)
+    empty = no_features(df.columns, target, ids)
+    if empty:
+        raise NodeError(empty)
     left_out = df[list(ids)].reset_index(drop=True) if ids else None
     if ids:
         df = df.drop(columns=list(ids))

