@@ -185,6 +185,13 @@ def test_a_few_rows_of_names_are_never_suggested_as_classes_and_are_refused_as_a
     counts = pd.DataFrame({"grade": [1, 2, 3, 1, 2, 3, 1, 2, 3, 1], "x": [0.5 * i for i in range(10)]})
     assert tables.suggest_problem_type({c["name"]: c for c in tables.profile(counts)["columns"]}["grade"], 10) == \
         "classification"  # repeated whole numbers are still classes
+    # a count whose values are mostly in one row each is an amount too: HSAUR's GHQ `non.cases`
+    # (11 values in 22 rows, 8 of them in a single row) suggests regression, not 11 classes
+    prof = tables.profile(pyd("GHQ"))
+    assert (prof["suggested_target"], prof["suggested_problem_type"]) == ("non.cases", "regression")
+    # ... but classes one of which is rare stay classes (Wheat.monarchs' commonwealth: 11 rows of 0, one of 1)
+    rare = pd.DataFrame({"flag": [0] * 11 + [1], "x": [0.5 * i for i in range(12)]})
+    assert tables.suggest_problem_type(tables.profile(rare)["columns"][0], 12) == "classification"
 
 
 # --------------------------------------------------------------------------- the run
