@@ -586,12 +586,15 @@ def text_line_facts(path: Path, encoding: str, delimiter: str, careful: bool) ->
         while chunk := f.read(1 << 22):
             if b"\r" in chunk:
                 chunk = chunk.replace(b"\r", b"")
-            # the newlines' places, in one pass: their count, and (a step of one) empty lines
-            at = np.flatnonzero(np.frombuffer(chunk, np.uint8) == 10)
-            newlines += len(at)
-            if not careful and len(at):
-                pairs += int(np.count_nonzero(np.diff(at) == 1)) + int(at[0] - last == 1)
-            last = (at[-1] if len(at) else last) - len(chunk)
+            # the newlines, and (two in a row) the empty lines, in one pass of numpy's and no list
+            # of their places (which took half of reading 100,000 rows to score)
+            nl = np.frombuffer(chunk, np.uint8) == 10
+            n = int(np.count_nonzero(nl))
+            newlines += n
+            if not careful and n:
+                pairs += int(np.count_nonzero(nl[1:] & nl[:-1]))
+                pairs += int(chunk.find(b"\n") - last == 1)  # an empty line across the chunks' border
+            last = (chunk.rfind(b"\n") if n else last) - len(chunk)
         size = f.tell()
         f.seek(max(0, size - (1 << 16)))
         tail = f.read().replace(b"\r", b"")

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from plugins.base import EvalData, Plot, PlotError
+from plugins.tables import label_text
 
 CLS, REG, CLU = ("classification",), ("regression",), ("clustering",)
 BOTH = ("classification", "regression")
@@ -133,7 +134,7 @@ def confusion_matrix_plot(d: EvalData) -> bytes:
     im = ax.imshow(m, cmap="Blues")
     fig.colorbar(im, ax=ax, shrink=0.8)
     ticks = range(len(labels))
-    shown = [_label(x) for x in labels]
+    shown = [_label(label_text(x, quote=False)) for x in labels]
     # side by side under the columns, names longer than a cell overlap: slanted, they do not
     slant = len(labels) > 6 or max(map(len, shown)) * len(labels) > 24
     ax.set_xticks(list(ticks), shown, rotation=45 if slant else 0, ha="right" if slant else "center",
@@ -158,10 +159,10 @@ def roc_curve_plot(d: EvalData) -> bytes:
     for cls, truth, score in curves:
         fpr, tpr, _ = roc_curve(truth, score)
         aucs.append(float(roc_auc_score(truth, score)))  # the metric's own definition (evaluators.ovr_auc)
-        ax.plot(fpr, tpr, lw=2, label=f"{cls} (AUC {aucs[-1]:.3f})")
+        ax.plot(fpr, tpr, lw=2, label=f"{label_text(cls, quote=False)} (AUC {aucs[-1]:.3f})")
     ax.plot([0, 1], [0, 1], ls="--", color=GREY, lw=1, label="chance")
     every_class = len(curves) == len(_classes(d))
-    title = (f"ROC curve, positive class: {curves[0][0]}" if len(curves) == 1 else
+    title = (f"ROC curve, positive class: {label_text(curves[0][0], quote=False)}" if len(curves) == 1 else
              f"ROC curves, one vs rest (macro AUC {np.mean(aucs):.3f})" if every_class else "ROC curves, one vs rest")
     _style(ax, title, "False positive rate", "True positive rate")
     ax.legend(loc="lower right", fontsize=8)
@@ -175,8 +176,8 @@ def precision_recall_plot(d: EvalData) -> bytes:
     curves = curve_scores(d)
     for cls, truth, score in curves:
         p, r, _ = precision_recall_curve(truth, score)
-        ax.plot(r, p, lw=2, label=f"{cls} (AP {average_precision_score(truth, score):.3f})")
-    _style(ax, f"Precision-recall curve, positive class: {curves[0][0]}" if len(curves) == 1
+        ax.plot(r, p, lw=2, label=f"{label_text(cls, quote=False)} (AP {average_precision_score(truth, score):.3f})")
+    _style(ax, f"Precision-recall curve, positive class: {label_text(curves[0][0], quote=False)}" if len(curves) == 1
            else "Precision-recall curves, one vs rest", "Recall", "Precision")
     ax.set_ylim(0, 1.02)
     ax.legend(loc="lower left", fontsize=8)
@@ -423,7 +424,7 @@ def shap_summary_plot(d: EvalData) -> bytes:
         elif values.ndim == 2 and positive == classes[0]:
             # one output, the second class's log-odds or decision score: the first's is its negative
             values = -values
-        title += f" (class {positive})"
+        title += f" (class {label_text(positive, quote=False)})"
     elif values.ndim == 3 and values.shape[2] == 2:
         values = values[:, :, 1]
     if d.progress:
@@ -461,7 +462,7 @@ def _shap_multiclass_bars(values, names, classes, sample="") -> bytes:
     left = np.zeros(len(order))
     labels = classes if len(classes) == per_class.shape[1] else list(range(per_class.shape[1]))
     for k in range(per_class.shape[1]):
-        ax.barh(range(len(order)), per_class[order, k], left=left, label=_label(labels[k]))
+        ax.barh(range(len(order)), per_class[order, k], left=left, label=_label(label_text(labels[k], quote=False)))
         left += per_class[order, k]
     ax.set_yticks(range(len(order)), [_label(names[j]) for j in order])
     _style(ax, "SHAP: mean |impact| per class" + (f" · {sample}" if sample else ""), "mean |SHAP value|")
@@ -575,7 +576,7 @@ def partial_dependence_plot(d: EvalData) -> bytes:
                                                 **kw)
         if d.progress:
             d.progress((k + 1) / len(features), f"feature {k + 1} of {len(features)}")
-    title = "Partial dependence" + (f" (class {named})" if named is not None else "")
+    title = "Partial dependence" + (f" (class {label_text(named, quote=False)})" if named is not None else "")
     fig.suptitle(title, fontsize=12, fontweight="bold", x=0.02, ha="left")
     return _png(fig)
 

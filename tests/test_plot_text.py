@@ -145,3 +145,32 @@ def test_tick_numbers_are_written_in_full_not_under_a_hidden_multiplier():
     assert ax.yaxis.get_offset_text().get_text() == "" and ax.xaxis.get_offset_text().get_text() == ""
     shown = [t.get_text() for t in ax.get_yticklabels()]
     assert any("0.0000" in t for t in shown), shown
+
+
+@pytest.mark.parametrize("key", ["confusion_matrix", "roc_curve", "precision_recall_curve"])
+def test_whole_number_classes_read_as_floats_are_drawn_as_whole_numbers(key, monkeypatch):
+    """A target of 1-5 with gaps is read as floats (1.0, 2.0): the sentences name its classes
+    1, 2 (plugins.tables.label_text), and so do the plots' ticks, legends and titles."""
+    from matplotlib.figure import Figure
+    from matplotlib.text import Text
+
+    drawn = []
+    save = Figure.savefig
+
+    def savefig(fig, *args, **kwargs):  # every text of the figure, as it is written to the PNG
+        drawn.extend(t.get_text() for t in fig.findobj(Text))
+        return save(fig, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=160), "b": rng.normal(size=160)})
+    y = pd.Series(np.where(X["a"] + rng.normal(scale=0.5, size=160) > 0, 2.0, 1.0))
+    pipe = make_pipeline(RandomForestClassifier(n_estimators=20, random_state=0)).fit(X.iloc[:100], y.iloc[:100])
+    d = eval_data_for(pipe, X.iloc[:100], y.iloc[:100], X.iloc[100:], y.iloc[100:], "classification")
+    assert render_plot(key, d).startswith(b"\x89PNG")
+    text = " | ".join(drawn)
+    if key == "confusion_matrix":  # the classes' ticks
+        assert "1" in drawn and "2" in drawn and "1.0" not in drawn and "2.0" not in drawn, text
+    else:  # the title and the legend (the axes' own ticks run 0.0 … 1.0)
+        assert "positive class: 2 |" in text + " |" and ("2 (AUC " in text or "2 (AP " in text), text
+        assert "2.0" not in text.replace("| 2.0 |", ""), text
