@@ -183,8 +183,12 @@ def key_metric(model, data, keys: list, metrics: dict, baseline: dict) -> dict |
     if model.problem_type == "classification":
         counts = np.unique(np.asarray(data.y_test), return_counts=True)[1]
         out["smallest_class_rows"] = int(counts.min()) if len(counts) else 0
-        train = np.unique(np.asarray(model.split.y_train), return_counts=True)[1]
+        labels, train = np.unique(np.asarray(model.split.y_train), return_counts=True)
         out["majority_share"] = float(train.max() / train.sum()) if len(train) else None
+        # ... and of the test rows: "accuracy rewards always answering it" holds only where they are alike too
+        # (a new user's btrial, Shuffle off on a file sorted by the class: 100% of training rows, none of the test's)
+        out["majority_test_share"] = float(np.mean(np.asarray(data.y_test) == labels[train.argmax()])) \
+            if len(train) and len(data.y_test) else None
     return out
 
 
@@ -212,6 +216,12 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
         note = mape_note(data)
         if note:
             ctx.warn(note)
+    if model.problem_type == "classification":
+        from plugins.evaluators import undefined_note
+
+        note = undefined_note(data, [k for k in keys if metrics.get(k) is not None])
+        if note:
+            ctx.warn(note)
     if model.problem_type == "clustering":
         from plugins.evaluators import noise_note
 
@@ -236,7 +246,9 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
             ctx.warn(guards.baseline_sentence(registry.models()[model.algorithm].name
                                               if model.algorithm in registry.models() else model.algorithm,
                                               registry.metrics()[km["key"]].name, km["value"], km["baseline"],
-                                              model.problem_type, km.get("majority_share"), km["test_rows"]))
+                                              model.problem_type, min(km.get("majority_share") or 0,
+                                                                      km.get("majority_test_share") or 0) or None,
+                                              km["test_rows"]))
     if errors:
         extra["errors"] = errors
     if split.y_test is not None and model.problem_type in ("regression", "classification"):
@@ -249,6 +261,10 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
         if single is not None:
             extra["one_class"] = single
             ctx.warn(guards.one_class_sentence(single))
+        unseen = guards.unseen_classes(split.y_train, split.y_test) if model.problem_type == "classification" else None
+        if unseen is not None:
+            extra["unseen_classes"] = unseen
+            ctx.warn(guards.unseen_classes_sentence(unseen))
     if model.problem_type == "classification":
         from plugins.evaluators import roc_points
 

@@ -28,6 +28,7 @@ from nodes.evaluate import directed_metrics
 from plugins import registry
 from plugins.guards import percent
 from plugins.params import Param, quoted, validate_params
+from plugins.tables import label_text
 
 FAIL_ON_FINDINGS = Param(
     "fail_on_findings", "bool", default=True, label="Fail on the guards' findings",
@@ -191,7 +192,7 @@ def caveats(evaluation: EvaluationArtifact, metric: str | None = None, value: fl
                    f"{key['baseline']:.4g})")
     single = (evaluation.metrics or {}).get("one_class")
     if single:
-        out.append(f"Evaluate found it predicts {single['class']!r} for every test row")
+        out.append(f"Evaluate found it predicts {label_text(single['class'])} for every test row")
     return out + split_findings(evaluation)
 
 
@@ -207,6 +208,10 @@ def split_findings(evaluation: EvaluationArtifact) -> list[str]:
     for units in getattr(evaluation.model.split, "shared_units", ()) or ():
         out.append(f"Split found units of {units.column!r} on both sides of the split ({percent(units.share)} of the test "
                    "rows)")
+    unseen = (evaluation.metrics or {}).get("unseen_classes")
+    if unseen:  # the split's doing (Shuffle off on a file sorted by the target): no round of training can clear it
+        out.append(f"{unseen['rows']:,} of the {unseen['test_rows']:,} test rows are of classes the training rows never "
+                   f"had ({', '.join(label_text(c) for c in unseen['classes'][:3])})")
     return out
 
 

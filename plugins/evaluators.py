@@ -275,6 +275,32 @@ def _mape(d: EvalData):
     return float(skm.mean_absolute_percentage_error(y, d.y_pred))
 
 
+UNDEFINED_WHEN = {"precision": "the model predicted no row of it", "recall": "the test rows hold none of it",
+                  "f1": "the test rows hold none of it and the model predicted none"}
+
+
+def undefined_note(d: EvalData, keys) -> str | None:
+    """Said with a positive class's precision, recall or F1 that is 0 / 0 on these test rows,
+    scored 0 (zero_division): a test set without the positive class (found by a new user: la
+    riots' last rows, no 'Female', F1 0.0 beside accuracy 1.0 without a word)."""
+    positive = positive_label(d)
+    if positive is None or d.y_test is None:
+        return None
+    in_test = bool(np.any(np.asarray(d.y_test) == positive))
+    predicted = bool(np.any(np.asarray(d.y_pred) == positive))
+    undefined = {"precision": not predicted, "recall": not in_test, "f1": not in_test and not predicted}
+    named = [k for k in keys if undefined.get(k)]
+    if not named:
+        return None
+    from plugins import registry
+
+    names = ", ".join(registry.metrics()[k].name for k in named)
+    why = UNDEFINED_WHEN[named[-1]] if len(named) == 1 else (
+        "the test rows hold none of it" if not in_test else "the model predicted no row of it")
+    return (f"{names}: undefined for the positive class {label_text(positive)} here, as {why} (0 / 0); shown as 0. "
+            "Read accuracy or balanced accuracy, or test on rows that hold the class (Shuffle on, Stratify on).")
+
+
 def mape_note(d: EvalData) -> str | None:
     """Said with MAPE when some true values are near zero (under 5% of the typical one):
     it divides each error by its true value, so those few rows decide it, and its value is

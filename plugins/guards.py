@@ -573,6 +573,32 @@ def shifted_sentence(found: dict, target: str) -> str:
             "the scores measure the model outside what it learned from.")
 
 
+def unseen_classes(y_train, y_test) -> dict | None:
+    """The test rows' classes the training rows never had ({"classes", "rows", "test_rows",
+    "train_classes"}), or None: the model cannot predict them, every such row is wrong. Found
+    by a new user: Shuffle off on files sorted by the class (btrial: every training row im 1,
+    every test row im 2; penguins: 68 of 69 test rows Chinstrap, no training row), said only
+    by a general caveat, and the baseline's sentence blamed imbalance."""
+    train = pd.Series(np.asarray(y_train)).dropna()
+    test = pd.Series(np.asarray(y_test)).dropna()
+    new = test[~test.isin(set(train.unique().tolist()))]
+    if new.empty:
+        return None
+    return {"classes": [label for label in pd.unique(new).tolist()], "rows": int(len(new)), "test_rows": int(len(test)),
+            "train_classes": sorted(train.unique().tolist(), key=str)}
+
+
+def unseen_classes_sentence(found: dict) -> str:
+    shown = [label_text(c) for c in found["classes"][:5]] + (["…"] if len(found["classes"]) > 5 else [])
+    had = [label_text(c) for c in found["train_classes"][:5]] + (["…"] if len(found["train_classes"]) > 5 else [])
+    one = len(found["classes"]) == 1
+    return (f"{found['rows']:,} of the {found['test_rows']:,} test rows are of {'class' if one else 'classes'} "
+            f"{', '.join(shown)}, which the training rows never had (they hold {', '.join(had)}): the model cannot "
+            f"predict {'it' if one else 'them'}, so every such row is wrong and the scores say little. A split that "
+            "takes the last rows as they come (Shuffle off) does this on a file sorted by the target: turn Shuffle "
+            "on with Stratify, or sort the file by time.")
+
+
 def one_class(y_true, y_pred) -> dict | None:
     """{"class", "test_rows", "classes"} when a classifier gives the same class to every test
     row while the test rows hold more than one: it separates nothing, whatever a ranking

@@ -215,3 +215,59 @@ def test_a_macro_mean_says_how_many_classes_it_is_over_as_scikit_learn_counts_th
         assert (f"macro over {averaged} classes" in said if averaged == len(facts["labels"]) else
                 f"macro over the {averaged} of {len(facts['labels'])} classes" in said), (case, said, averaged)
         assert compute_metric("f1", d) == pytest.approx(skm.f1_score(y_test, y_pred, average="macro", zero_division=0))
+
+
+def _run_split(df, target, split, metrics, positive=None):
+    from plugins.tables import profile
+
+    wf = {"nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "p", "target_column": target,
+                                                   "problem_type": "classification",
+                                                   **({"positive_class": positive} if positive else {})}},
+        {"id": "s", "type": "split", "config": split},
+        {"id": "m", "type": "model", "config": {"algorithm": "random_forest"}},
+        {"id": "e", "type": "evaluate", "config": {"metrics": metrics}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, {"source": "m", "target": "e"}]}
+    info = {"columns": profile(df)["columns"], "n_rows": len(df)}
+    events = []
+    result = run_workflow(wf, events.append, load_dataset=lambda _: df.reset_index(drop=True),
+                          dataset_facts=lambda _: info)
+    assert result["status"] == "completed", result.get("error")
+    return result, [e["message"] for e in events if e["type"] == "node_warning" and e["node_id"] == "e"]
+
+
+def test_test_rows_of_a_class_the_training_rows_never_had_are_said_and_not_blamed_on_imbalance():
+    """Found by a new user: Shuffle off on a file sorted by the class (penguins: 68 of the 69
+    test rows Chinstrap, no training row) scored accuracy 0.01 with only a general caveat, and
+    the baseline's sentence said "with 100% of the rows in one class, accuracy rewards always
+    answering it", which scores 0 on those test rows."""
+    penguins = realdata.penguins().dropna()  # as the file has them: Adelie, then Gentoo, then Chinstrap
+    chinstrap = penguins["species"] == "Chinstrap"
+    df = pd.concat([penguins[~chinstrap], penguins[chinstrap].head(40)])  # 40 of 305: the last 20% all but 21
+    result, said = _run_split(df, "species", {"shuffle": False, "stratify": False}, ["accuracy"])
+    unseen = result["metrics"]["e"]["unseen_classes"]
+    assert unseen["classes"] == ["Chinstrap"] and (unseen["rows"], unseen["test_rows"]) == (40, 61)
+    found = [s for s in said if "which the training rows never had" in s]
+    assert len(found) == 1 and found[0].startswith(f"{unseen['rows']} of the {unseen['test_rows']} test rows are of "
+                                                   "class 'Chinstrap', which the training rows never had (they hold "
+                                                   "'Adelie', 'Gentoo')"), said
+    assert not [s for s in said if "accuracy rewards always answering it" in s], said
+    _, said = _run_split(df, "species", {}, ["accuracy"])  # shuffled and stratified: nothing of the kind
+    assert not [s for s in said if "never had" in s], said
+
+
+def test_a_positive_class_metric_that_is_zero_over_zero_says_so():
+    """Found by a new user: la riots' last rows hold no 'Female' (the positive class): F1 0.0
+    beside accuracy 1.0, without a word. Precision, recall and F1 say when they are 0 / 0."""
+    rng = np.random.default_rng(4)
+    n = 200
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n)})
+    y = np.where(X["a"] > 0.8, "rare", "common")
+    df = X.assign(y=y).sort_values("a", ascending=False).reset_index(drop=True)  # every 'rare' row in the first 80%
+    assert (df["y"].iloc[160:] == "common").all() and (df["y"] == "rare").sum() >= 20
+    _, said = _run_split(df, "y", {"shuffle": False, "stratify": False}, ["accuracy", "precision", "recall", "f1"],
+                         positive="rare")
+    assert [s for s in said if s.startswith("Precision, Recall, F1 score: undefined for the positive class 'rare' here, as "
+                                            "the test rows hold none of it (0 / 0); shown as 0.")], said
+    _, said = _run_split(df, "y", {}, ["accuracy", "precision", "recall", "f1"], positive="rare")
+    assert not [s for s in said if "undefined" in s], said
