@@ -74,7 +74,7 @@ FALSE_ALARMS: dict = {
 KNOWN = [
     ("ggplot2/economics", "series", "date"), ("HistData/Prostitutes", "series", "date"),
     ("datasets/co2", "series", "time"), ("boot/manaus", "series", "time"),  # R's time: decimal years
-    ("datasets/Nile", "series", "time"),  # ... whole years, an id
+    ("datasets/longley", "series", "Year"),  # ... whole years, an id (Nile, time and value alone, is refused: no feature)
     ("MASS/biopsy", "ids", "ID"), ("Ecdat/Star", "ids", "schidkn"), ("Ecdat/Caschool", "ids", "distcod"),
     ("HSAUR/epilepsy", "ids", "subject"), ("Ecdat/Tuna", "ids", "Tuna.hid"), ("Ecdat/Ketchup", "ids", "Ketchup.hid"),
     ("HistData/Guerry", "ids", "dept"), ("car/Prestige", "ids", "census"), ("Ecdat/PSID", "ids", "intnum"),

@@ -797,7 +797,7 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
 # --------------------------------------------------------------------------- a series in time
 TIME_ORDER_SHARE = 0.99  # a date column whose steps in the file's order go one way this often orders the rows ...
 TIME_DISTINCT_SHARE = 0.5  # ... when at least this share of its values are different dates (not a panel's years)
-TIME_MIN_ROWS = 30
+TIME_MIN_ROWS = 12  # rows of a series (each series of a panel): vega's iowa-electricity, 3 sources of 17 years, is one
 # a column of numbers that counts time: named so, or decimal years (R writes a time series' time
 # so: 1959, 1959.083, ... monthly), its steps whole multiples of one step (a series' regular clock)
 TIME_NAMES = frozenset({"time", "year", "years", "yr", "date", "period", "t", "month", "quarter", "week", "day"})
