@@ -550,7 +550,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     how.blank_rows, how.last_line = reading.text_line_facts(path, encoding, layout.delimiter, careful)
     if encoding not in ("utf-8", "utf-8-sig", "ascii") and how.encoding_detected and not layout.bom:
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
-                   "letters look wrong, choose its encoding in the upload's reading options, or save it as UTF-8.")
+                   "letters look wrong, choose its encoding under How the file was read on its page, or save it as UTF-8.")
     decimal = "," if comma_file else "."
     if factors:
         named = [n for n in table.column_names if n in factors]

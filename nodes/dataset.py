@@ -238,8 +238,11 @@ def no_features(names, target: str | None, left_out) -> str | None:
         why.append(f"{shown} {'is an id' if len(ids) == 1 else 'are ids'}")
     if target in names:
         why.append(f"{quoted(target)} is the target")
-    tick = " (tick an id-like column in the Dataset node to use it as one)" if ids else ""
-    return f"No feature columns are left: {', and '.join(why)}. A model needs at least one feature column{tick}."
+    # a row number is no feature (a new user read "tick an id-like column" as advice to train on R's row names)
+    tick = (f" If {'it' if len(ids) == 1 else 'one of them'} is a measurement rather than a label (a year, say), tick "
+            f"{'it' if len(ids) == 1 else 'it'} under the Dataset node's id-like columns to use it as one; a row number "
+            "or a name is not one.") if ids else ""
+    return f"No feature columns are left: {', and '.join(why)}. A model needs at least one feature column.{tick}"
 
 
 def excluded_columns(config: dict, columns: list[dict]) -> list[str]:

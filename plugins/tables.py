@@ -271,7 +271,7 @@ def mostly_single_rows(col: dict) -> bool:
 def _target_score(col: dict, position: int, n_cols: int, names: set, n_rows: int | None = None) -> float | None:
     """How likely a profiled column is the target; None: it cannot be one."""
     role, unique = col.get("role"), col.get("unique") or 0
-    if role in ("id", "datetime", "text") or unique <= 1 or (col.get("missing_pct") or 0) > 50:
+    if role in ("id", "datetime", "text") or unique <= 1 or (col.get("missing_pct") or 0) > 50 or col.get("copy_of"):
         return None
     if suggest_problem_type(col, n_rows) == "classification" and every_value_once(col, n_rows):
         return None  # the Dataset node refuses it (nodes.dataset.target_problem)
@@ -302,6 +302,32 @@ def _target_score(col: dict, position: int, n_cols: int, names: set, n_rows: int
     # suggestions move, each to a column with fewer gaps (46 suggested columns had gaps, 34 now)
     score -= MISSING_WEIGHT * (col.get("missing_pct") or 0) / 100
     return score
+
+
+COPY_ROWS = 2000  # rows (the first) two numeric columns are compared on
+COPY_CORRELATION = 0.99999  # |r| at least this: one is the other shifted or scaled (a centred copy, °C and °F)
+
+
+def _mark_copies(df: pd.DataFrame, columns: list[dict]) -> None:
+    """Numeric columns of more than two values that are another shifted or scaled (|r| of
+    COPY_CORRELATION on the first COPY_ROWS complete rows) get `copy_of`: neither is
+    suggested as the target, as the other would give it away (found by a new user:
+    grouseticks' suggested target was cHEIGHT, HEIGHT centred, which the page then said
+    HEIGHT predicts perfectly)."""
+    numeric = [c for c in columns if c["role"] == "numeric" and (c.get("unique") or 0) > 2]
+    if len(numeric) < 2 or len(numeric) > 200:
+        return
+    block = df[[c["name"] for c in numeric]].head(COPY_ROWS).to_numpy(dtype=float, na_value=np.nan)
+    block = block[~np.isnan(block).any(axis=1)]
+    if len(block) < 10:
+        return
+    spread = block.std(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.corrcoef(block, rowvar=False)
+    for i, j in zip(*np.nonzero(np.triu(np.abs(r) >= COPY_CORRELATION, k=1))):
+        if spread[i] > 0 and spread[j] > 0:
+            numeric[i].setdefault("copy_of", numeric[j]["name"])
+            numeric[j].setdefault("copy_of", numeric[i]["name"])
 
 
 def suggest_target(columns: list[dict], n_rows: int | None = None) -> str | None:
@@ -376,6 +402,8 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
             col["id_reason"] = id_reason(s, n, unique, first=i == 0) or (
                 "the file's row names" if ROW_NAMES.fullmatch(str(name)) else "marked an id on the dataset page")
         columns.append(col)
+    if not target:
+        _mark_copies(df, columns)
     suggested = target or suggest_target(columns, n)
     by_name = {c["name"]: c for c in columns}
     return {"n_rows": n, "n_cols": int(df.shape[1]), "memory_bytes": int(df.memory_usage(deep=True).sum()),

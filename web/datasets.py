@@ -14,6 +14,7 @@ from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables
 from data import datasets, disk, uploads
 from data.ingest import check_options, reading_options
 from data.store import Invalid, NotFound
+from nodes.dataset import no_features
 from nodes.graph import quoted
 from plugins import guards, tables
 from web.errors import BadRequest
@@ -59,7 +60,12 @@ def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: d
         sample = datasets.sample_rows(dataset_id, site.cfg.datasets_dir, guards.PAGE_ROWS)
     except datasets.DatasetError:
         return {}
-    checks = guards.quick_checks(sample, target, problem_type, profile.get("n_rows"), profile.get("columns"))
+    columns = profile.get("columns") or []
+    # nothing to learn from (a time and a value alone, the time an id): said here, before a workflow is built on it
+    nothing = no_features([c["name"] for c in columns], target,
+                          [c["name"] for c in columns if c.get("role") == "id" and c["name"] != target])
+    checks = ([{"kind": "no_features", "level": "warn", "text": nothing}] if nothing else []) + guards.quick_checks(
+        sample, target, problem_type, profile.get("n_rows"), columns)
     sampled = len(sample) if (profile.get("n_rows") or 0) > len(sample) else None
     return {"checks": checks, "checks_sample": sampled}
 

@@ -18,7 +18,8 @@ def build(p, problem_type, random_state):
 
 PLUGIN = ModelPlugin(
     key="svm", name="Support Vector Machine", icon="🧭",
-    description="Finds the widest margin between classes, with kernels for curved boundaries.",
+    description="Finds the widest margin between classes (or a tube around the values, for regression), with "
+                "kernels for curved boundaries.",
     best_for="Small to medium datasets with many features; needs scaled inputs.",
     problem_types=PT, category="kernel",
     params=(
