@@ -296,7 +296,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         if ptype != "clustering":
             # the same check as validation, on the rows as they are now (the CLI may run a
             # workflow no one validated against this file)
-            col = tables.profile(df[[target]])["columns"][0]
+            col = tables.profile(df[target].to_frame(), memory=False)["columns"][0]
             problem = target_problem(col, ptype, len(df))
             if problem:
                 raise NodeError(problem)

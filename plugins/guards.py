@@ -579,13 +579,13 @@ def unseen_classes(y_train, y_test) -> dict | None:
     by a new user: Shuffle off on files sorted by the class (btrial: every training row im 1,
     every test row im 2; penguins: 68 of 69 test rows Chinstrap, no training row), said only
     by a general caveat, and the baseline's sentence blamed imbalance."""
-    train = pd.Series(np.asarray(y_train)).dropna()
-    test = pd.Series(np.asarray(y_test)).dropna()
-    new = test[~test.isin(set(train.unique().tolist()))]
-    if new.empty:
+    seen = set(pd.unique(np.asarray(y_train)).tolist())
+    test = np.asarray(y_test)
+    classes = [label for label in pd.unique(test).tolist() if label not in seen and label == label]  # not NaN
+    if not classes:
         return None
-    return {"classes": [label for label in pd.unique(new).tolist()], "rows": int(len(new)), "test_rows": int(len(test)),
-            "train_classes": sorted(train.unique().tolist(), key=str)}
+    rows = int(sum(np.sum(test == label) for label in classes))
+    return {"classes": classes, "rows": rows, "test_rows": int(len(test)), "train_classes": sorted(seen, key=str)}
 
 
 def unseen_classes_sentence(found: dict) -> str:

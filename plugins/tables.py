@@ -368,7 +368,7 @@ def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: b
 
 
 def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = None,
-            roles: dict | None = None) -> dict:
+            roles: dict | None = None, memory: bool = True) -> dict:
     """Per column: dtype, role, missing, distinct values, a few values, and min/max/mean for
     numbers. `counts` ({name: {"missing", "unique"}}, and "values": the value counts of a
     column with few values) may bring the counts already made (at ingest); `roles` ({name: "id" | "feature" | "categorical" | "text"}) what
@@ -406,7 +406,9 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         _mark_copies(df, columns)
     suggested = target or suggest_target(columns, n)
     by_name = {c["name"]: c for c in columns}
-    return {"n_rows": n, "n_cols": int(df.shape[1]), "memory_bytes": int(df.memory_usage(deep=True).sum()),
+    # `memory`: the frame's bytes, text counted deep (what the dataset page shows; a run's check of its target skips it)
+    return {"n_rows": n, "n_cols": int(df.shape[1]),
+            "memory_bytes": int(df.memory_usage(deep=True).sum()) if memory else None,
             "columns": columns, "suggested_target": suggested,
             "suggested_problem_type": suggest_problem_type(by_name.get(suggested), n)}
 
