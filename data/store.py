@@ -261,7 +261,7 @@ class Store:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA busy_timeout=30000")
+                conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute("PRAGMA synchronous=NORMAL")
             except sqlite3.Error:
@@ -276,7 +276,7 @@ class Store:
         may have rolled it back already; whatever is left is rolled back, and the error
         raised is the write's own, not "cannot rollback"."""
         conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
+        _begin_immediate(conn)
         self._local.appended = False
         try:
             yield self.db
@@ -941,35 +941,45 @@ class Store:
 
     def node_event(self, job_id: str, attempt: int, event: dict) -> None:
         """An engine event: update job_nodes and append the event row, atomically."""
+        self.node_events(job_id, attempt, [event])
+
+    def node_events(self, job_id: str, attempt: int, events: list[dict]) -> None:
+        """Engine events, in order, in one transaction (one lease check): what follows at once
+        goes together (a node's end and the next node's start), so that a small job's
+        workers take the write lock half as often."""
+        with self.tx() as db:
+            self._check_lease(job_id, attempt)
+            for event in events:
+                self._node_event(db, job_id, event)
+
+    def _node_event(self, db, job_id: str, event: dict) -> None:
         node_id = event.get("node_id")
         kind = event["type"]
         payload = {k: v for k, v in event.items() if k not in ("type", "node_id", "traceback", "output")}
-        with self.tx() as db:
-            self._check_lease(job_id, attempt)
-            t = now()
-            if kind == "node_status":
-                st = event["status"]
-                fields = {"status": st, "message": event.get("message")}
-                if event.get("reason"):
-                    fields["reason"] = event["reason"]
-                if st == "running":
-                    fields.update(started_at=t, progress=0.0)
-                else:
-                    fields.update(completed_at=t, duration=event.get("duration"))
-                    if st in ("completed", "cached"):
-                        fields.update(progress=1.0, output=_dumps(event.get("output")))
-                        if event.get("warnings"):
-                            fields["message"] = " ".join([*([event["message"]] if event.get("message") else []),
-                                                          *event["warnings"]])
-                    if st == "failed":
-                        fields.update(error_message=event.get("message"), traceback=event.get("traceback"))
-                sets = ", ".join(f"{k} = ?" for k in fields)
-                db.execute(f"UPDATE job_nodes SET {sets} WHERE job_id = ? AND node_id = ?",
-                           [*fields.values(), job_id, node_id])
-            elif kind == "node_progress":
-                db.execute("UPDATE job_nodes SET progress = ?, message = ? WHERE job_id = ? AND node_id = ?",
-                           [event.get("progress"), event.get("message"), job_id, node_id])
-            self._append(db, job_id, kind, node_id, payload)
+        t = now()
+        if kind == "node_status":
+            st = event["status"]
+            fields = {"status": st, "message": event.get("message")}
+            if event.get("reason"):
+                fields["reason"] = event["reason"]
+            if st == "running":
+                fields.update(started_at=t, progress=0.0)
+            else:
+                fields.update(completed_at=t, duration=event.get("duration"))
+                if st in ("completed", "cached"):
+                    fields.update(progress=1.0, output=_dumps(event.get("output")))
+                    if event.get("warnings"):
+                        fields["message"] = " ".join([*([event["message"]] if event.get("message") else []),
+                                                      *event["warnings"]])
+                if st == "failed":
+                    fields.update(error_message=event.get("message"), traceback=event.get("traceback"))
+            sets = ", ".join(f"{k} = ?" for k in fields)
+            db.execute(f"UPDATE job_nodes SET {sets} WHERE job_id = ? AND node_id = ?",
+                       [*fields.values(), job_id, node_id])
+        elif kind == "node_progress":
+            db.execute("UPDATE job_nodes SET progress = ?, message = ? WHERE job_id = ? AND node_id = ?",
+                       [event.get("progress"), event.get("message"), job_id, node_id])
+        self._append(db, job_id, kind, node_id, payload)
 
     def add_artifact(self, job_id: str, attempt: int, node_id: str, kind: str, name: str, data: bytes,
                      mime: str) -> str:
@@ -1432,6 +1442,32 @@ def normalize_graph(graph) -> dict:
 
 _STORES: dict = {}
 _LOCK = threading.Lock()
+
+
+BUSY_TIMEOUT = 30.0  # seconds a write waits for another process's write to end (the connections' busy_timeout)
+BUSY_FIRST_WAIT, BUSY_LONGEST_WAIT = 0.0001, 0.002
+
+
+def _begin_immediate(conn) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write the way a write lasts (a tenth of
+    a millisecond), not SQLite's own way (1, 2, 5, 10 ... ms): two workers' jobs and the web
+    write about 22 transactions a small job, and one in twelve found the lock taken; SQLite's
+    first wait of 1 ms, ten times the write it waited for, left cores idle (measured on 50
+    jobs: 104 waits, 234 ms in all)."""
+    conn.execute("PRAGMA busy_timeout=0")  # SQLite's own wait off for this statement: ours below
+    try:
+        deadline, wait = time.monotonic() + BUSY_TIMEOUT, BUSY_FIRST_WAIT
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")  # the lock is free nearly always
+                return
+            except sqlite3.OperationalError as e:
+                if not ("locked" in str(e) or "busy" in str(e)) or time.monotonic() > deadline:
+                    raise
+            time.sleep(wait)
+            wait = min(2 * wait, BUSY_LONGEST_WAIT)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
 
 
 def open_store(settings: Settings | None = None) -> Store:
