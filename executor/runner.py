@@ -146,7 +146,7 @@ def follows_at_once(event: dict) -> bool:
     """An engine event another always follows at once, written in one transaction with it: a
     node's last progress and its end (the next node's start, or the run's end, comes next;
     the run's end writes what is held first). Two workers' small jobs wrote 16 transactions
-    each and waited for each other's write lock one time in twelve; they write 7 now. Every
+    each and waited for each other's write lock one time in twelve; they write 8 now. Every
     other event (a node's start, a warning, progress on the way) is written at once: what the
     live view shows is never held back."""
     if event.get("type") == "node_status":

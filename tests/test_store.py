@@ -176,3 +176,62 @@ def test_history_shows_each_runs_key_metric_and_status(store):
     assert jobs[failed]["key_metric"] is None and "results" not in jobs[failed]
     html = to_xml(HistoryList(list(jobs.values()), registry.metrics()))
     assert "F1 score 0.8750" in html and "boom" in html and "completed" in html and "failed" in html
+
+
+def test_a_write_waits_for_another_in_fine_steps_up_to_its_limit(store, monkeypatch):
+    """BEGIN IMMEDIATE waits for another process's write itself, from 0.1 ms on (SQLite's own
+    waits start at 1 ms, ten times a small write); past BUSY_TIMEOUT it fails as SQLite would,
+    and the connection's own wait is back for the statements outside a transaction."""
+    import data.store as store_module
+
+    other = sqlite3.connect(store.path, timeout=5, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    threading.Timer(0.05, lambda: other.execute("COMMIT")).start()
+    wf = store.create_workflow("waited", None)  # waits, then writes
+    assert store.get_workflow(wf["id"])["name"] == "waited"
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT", 0.2)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            store.create_workflow("never", None)
+    finally:
+        other.execute("COMMIT")
+    assert [w["name"] for w in store.list_workflows()].count("never") == 0
+
+
+def test_events_that_follow_at_once_are_written_together_in_order(store):
+    """A small job's events: a node's last progress and its end are written with the next
+    event (the next node's start), in one transaction; a node's start, warnings and the
+    metrics are written at once. The five-node workflow writes 8 transactions, not 16, and
+    the rows are the same events in the same order."""
+    from executor.engine import run_workflow
+    from executor.runner import follows_at_once
+
+    wf = {"nodes": [{"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                              "problem_type": "classification"}},
+                    {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
+                    {"id": "s", "type": "split", "config": {}},
+                    {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}},
+                    {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}}],
+          "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]}
+    events = []
+    assert run_workflow(wf, events.append)["status"] == "completed"
+    writes, held = [], []
+    for event in events:  # the runner's rule
+        held.append(event)
+        if not follows_at_once(event):
+            writes.append(held[:])
+            held.clear()
+    writes.append(held)  # what the run's end writes
+    assert len(events) == 16 and len(writes) == 8, [[e["type"] for e in w] for w in writes]
+    for batch in writes[:-1]:  # what is written at once ends each batch: a start, progress on the way, metrics
+        assert not follows_at_once(batch[-1])
+    assert all(e.get("status") == "running" for e in events if e["type"] == "node_status"
+               and not follows_at_once(e))
+    job_id = make_running_job(store)
+    for batch in writes:
+        store.node_events(job_id, 1, batch)
+    rows = store.events_after(job_id)
+    assert [r["type"] for r in rows][1:] == [e["type"] for e in events]  # after the job's own start
+    assert [r["seq"] for r in rows] == list(range(1, len(rows) + 1))
