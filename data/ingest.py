@@ -552,14 +552,20 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
                    "letters look wrong, choose its encoding under How the file was read on its page, or save it as UTF-8.")
     decimal = "," if comma_file else "."
-    if factors:
+    if factors:  # a notice of each column (of all, past six: Quarrels has 64 such columns)
         named = [n for n in table.column_names if n in factors]
-        one = len(named) == 1
-        shown = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
-        how.notice(f"{shown}: numbers written in quotes where the file writes other numbers bare, as R writes the "
-                   f"levels of a factor: read as {'a category' if one else 'categories'}. To read "
-                   f"{'it' if one else 'them'} as numbers, set {'its' if one else 'their'} type to Number and read again.")
+        said = ("numbers written in quotes where the file writes other numbers bare (as R writes a factor's "
+                "levels): read as {what}. To read {it} as numbers, set {its} type to Number and read again.")
+        if len(named) <= 6:
+            for name in named:
+                how.notice(f"{name}: " + said.format(what="a category", it="it", its="its"), name)
+        else:
+            how.notice(f"{', '.join(named[:6])} and {len(named) - 6} more: "
+                       + said.format(what="categories", it="them", its="their"))
     return _convert_text_columns(table, how, layout.delimiter, forced, decimal, factors), how
+
+
+FACTOR_LEVELS_SHARE = 0.5  # quoted numbers with decimals are a factor's levels when they repeat: this share distinct at most
 
 
 def _quoted_numbers(layout) -> set:
@@ -586,6 +592,7 @@ def _quoted_numbers(layout) -> set:
     gaps = set(values.MISSING_WORDS) | set(values.MISSING_SYMBOLS)
     width = len(layout.header) + len(layout.drop)
     quoted_numbers, other, bare_numbers = [0] * width, [False] * width, 0
+    levels: list[set] = [set() for _ in range(width)]
     for line in lines:
         cells = [(m.group(1), m.group(2)) for m in field.finditer(line)]
         if len(cells) != width:
@@ -593,6 +600,7 @@ def _quoted_numbers(layout) -> set:
         for i, (inside, bare) in enumerate(cells):
             if inside is not None and number.fullmatch(inside):
                 quoted_numbers[i] += 1
+                levels[i].add(inside.strip())
             elif bare is not None and bare.strip() in gaps:
                 continue  # R's bare NA among a factor's levels
             else:
@@ -600,9 +608,14 @@ def _quoted_numbers(layout) -> set:
                 bare_numbers += bare is not None and bool(number.fullmatch(bare))
     if not bare_numbers:
         return set()
-    # R's row names are quoted numbers too: the row_names column, an id whatever its type, is left as read
+    # R's row names are quoted numbers too: the row_names column, an id whatever its type, is left as read.
+    # A factor's levels repeat, or are whole numbers (an id R kept as a factor): quoted amounts with
+    # decimals nearly all different are numbers a writer quoted (pandas' QUOTE_NONNUMERIC with a
+    # float_format quotes them so: found by a new user's audit)
     return {name for i, name in enumerate(layout.header)
-            if quoted_numbers[i] and not other[i] and name != reading.ROW_NAMES}
+            if quoted_numbers[i] and not other[i] and name != reading.ROW_NAMES
+            and (len(levels[i]) <= FACTOR_LEVELS_SHARE * quoted_numbers[i]
+                 or all(v.lstrip("+-").isdigit() for v in levels[i]))}
 
 
 def _estimated_lines(path: Path, head: bytes, expected: int | None = None) -> int:

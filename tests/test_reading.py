@@ -288,9 +288,10 @@ def test_numbers_r_wrote_in_quotes_are_a_factors_levels_read_as_categories(tmp_p
     """R's write.csv quotes a factor's levels and writes numbers and NA bare: grouseticks'
     BROOD "501" and YEAR "95", poisons' poison "1" were read as numbers (a mean of 2 for a
     poison; found by a new user). Read as categories now, and said; a user's Number reads them
-    as numbers. On the whole corpus (bench.corpus): 175 of the 176 such columns in 50 files;
-    the one left is Lanza's, a file that quotes every field, which says nothing: Python's
-    QUOTE_ALL writes numbers so."""
+    as numbers. On the whole corpus (bench.corpus): 174 of the 176 such columns in 50 files;
+    left: Lanza's, a file that quotes every field, which says nothing (Python's QUOTE_ALL
+    writes numbers so), and CRANpackages' versions, decimals nearly all different (pandas'
+    QUOTE_NONNUMERIC with a float format quotes amounts so: no factor's levels)."""
     raw = (b'"","TICKS","BROOD","YEAR","cHEIGHT"\n"1",0,"501","95",2.75\n"2",5,"501",NA,-1.25\n'
            b'"3",3,"502","96",0.5\n"4",1,"502","97",NA\n')
     rec, df = read(raw, "ticks.csv", tmp_path)
@@ -298,16 +299,26 @@ def test_numbers_r_wrote_in_quotes_are_a_factors_levels_read_as_categories(tmp_p
     assert df["TICKS"].tolist() == [0, 5, 3, 1] and df["cHEIGHT"].isna().tolist() == [False, False, False, True]
     roles = {c["name"]: c["role"] for c in rec["profile"]["columns"]}
     assert roles["BROOD"] == roles["YEAR"] == "categorical" and roles["TICKS"] == "numeric"
-    assert ("BROOD, YEAR: numbers written in quotes where the file writes other numbers bare, as R writes the levels "
-            "of a factor: read as categories. To read them as numbers, set their type to Number and read again."
-            ) in notices(rec)
+    said = {n["column"]: n["text"] for n in rec["notices"] if "written in quotes" in n["text"]}
+    assert said == {c: f"{c}: numbers written in quotes where the file writes other numbers bare (as R writes a "
+                       "factor's levels): read as a category. To read it as numbers, set its type to Number and read "
+                       "again." for c in ("BROOD", "YEAR")}, said
     rec, df = read(raw, "ticks.csv", tmp_path, types={"BROOD": "number"})
     assert df["BROOD"].tolist() == [501, 501, 502, 502] and df["YEAR"].tolist()[0] == "95"
-    # no false alarm: a file that quotes every field, and one that quotes only what holds its
-    # delimiter (amounts with a thousands comma)
+    # no false alarm: a file that quotes every field, one that quotes only what holds its
+    # delimiter (amounts with a thousands comma), and pandas' QUOTE_NONNUMERIC with a float
+    # format, which quotes amounts (nearly all different: no factor's levels), in a comma
+    # file and in a European one
     frame = pd.DataFrame({"id": [1, 2, 3], "amount": [1234.5, 2500.0, 1000.25], "city": ["a", "b", "c"]})
+    rng = np.random.default_rng(0)
+    sales = pd.DataFrame({"units": rng.integers(1, 9, 40), "revenue": rng.uniform(100, 2000, 40),
+                          "region": rng.choice(["N", "S"], 40)})
     for text, name in ((frame.to_csv(index=False, quoting=1), "all.csv"),
-                       ('amount,n,city\n"1,234",5,a\n"2,500",6,b\n"1,000",7,c\n', "minimal.csv")):
+                       ('amount,n,city\n"1,234",5,a\n"2,500",6,b\n"1,000",7,c\n', "minimal.csv"),
+                       (sales.rename(columns={"revenue": "amount"}).to_csv(index=False, quoting=2, float_format="%.2f"),
+                        "pandas.csv"),
+                       (sales.rename(columns={"revenue": "amount"}).to_csv(index=False, quoting=2, float_format="%.2f",
+                                                                          sep=";", decimal=","), "european.csv")):
         rec, df = read(text.encode(), name, tmp_path)
         assert "as R writes the levels of a factor" not in notices(rec), name
         assert pd.api.types.is_numeric_dtype(df["amount"]), (name, df.dtypes)
