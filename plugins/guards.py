@@ -290,8 +290,9 @@ def _linear_leaks(X: pd.DataFrame, target: np.ndarray) -> list:
     return [found] if found is not None else []
 
 
-def _combination(A: np.ndarray, t: np.ndarray, names: list, product: bool = False):
-    """The Leak of `t` as a linear combination of A's columns (see _linear_leaks), or None."""
+def _halves_fit(A: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:
+    """(R² of `t` on held-out rows, the worse of the two halves; the mean coefficients) of a
+    least-squares fit on A's columns, standardised, with an intercept."""
     spread = A.std(axis=0)
     A = np.c_[(A - A.mean(axis=0)) / np.where(spread > 0, spread, 1), np.ones(len(t))]
     halves = np.arange(len(t)) % 2 == 0
@@ -300,11 +301,26 @@ def _combination(A: np.ndarray, t: np.ndarray, names: list, product: bool = Fals
         coef = np.linalg.lstsq(A[fit], t[fit], rcond=None)[0]
         scores.append(_r2(t[held], A[held] @ coef))
         coefs.append(coef[:-1])
-    score = min(scores)
+    return min(scores), np.mean(coefs, axis=0)
+
+
+def _combination(A: np.ndarray, t: np.ndarray, names: list, product: bool = False):
+    """The Leak of `t` as a linear combination of A's columns (see _linear_leaks), or None.
+    The columns named are the fewest the fit still needs: columns that are combinations of
+    each other share the weight (ggplot2's midwest: a share of the population named eight
+    columns, a density and a total among them, where two make it; found by a new user's
+    audit), so each is left out in turn, the weakest first, while the fit holds."""
+    score, coef = _halves_fit(A, t)
     if score < LINEAR_SCORE:
         return None
-    moved = np.abs(np.mean(coefs, axis=0)) >= LINEAR_SHARE * np.std(t)
-    named = [str(c) for c, m in zip(names, moved) if m]
+    keep = [i for i in range(A.shape[1]) if abs(coef[i]) >= LINEAR_SHARE * np.std(t)]
+    for i in sorted(keep, key=lambda i: abs(coef[i])):
+        rest = [j for j in keep if j != i]
+        if len(rest) >= 2:
+            held, _ = _halves_fit(A[:, rest], t)
+            if held >= LINEAR_SCORE:
+                keep, score = rest, held
+    named = [str(names[i]) for i in sorted(keep)]
     if len(named) < 2:
         return None
     return Leak(named[0], score, "R²", together=tuple(named), linear=True, product=product)
@@ -594,9 +610,9 @@ def unseen_classes_sentence(found: dict) -> str:
     one = len(found["classes"]) == 1
     return (f"{found['rows']:,} of the {found['test_rows']:,} test rows are of {'class' if one else 'classes'} "
             f"{', '.join(shown)}, which the training rows never had (they hold {', '.join(had)}): the model cannot "
-            f"predict {'it' if one else 'them'}, so every such row is wrong and the scores say little. A split that "
-            "takes the last rows as they come (Shuffle off) does this on a file sorted by the target: turn Shuffle "
-            "on with Stratify, or sort the file by time.")
+            f"predict {'it' if one else 'them'}, so every such row is wrong and the scores say little. A class too "
+            "rare to be on both sides (a row or two), or a file sorted by the target split with Shuffle off, does "
+            "this: leave out or merge so rare a class, or turn Shuffle on with Stratify.")
 
 
 def one_class(y_true, y_pred) -> dict | None:
@@ -803,6 +819,7 @@ TIME_MIN_ROWS = 12  # rows of a series (each series of a panel): vega's iowa-ele
 TIME_NAMES = frozenset({"time", "year", "years", "yr", "date", "period", "t", "month", "quarter", "week", "day"})
 DECIMAL_YEARS = (1000, 2300)
 TIME_STEP_SHARE = 0.5  # ... and at least this share of its steps the smallest one (a random 80% of a series: ~0.8)
+TIME_TIES_SHARE = 0.05  # ... and at most this share of its steps none (a clock does not stand still)
 
 
 @dataclass(frozen=True)
@@ -835,6 +852,16 @@ class TimeOrder:
                 f"after the training period. {fix}")
 
 
+def _yyyymmdd(name, x: np.ndarray) -> bool:
+    """Whole numbers written as dates (19750103) in a column named as a date."""
+    if "date" not in str(name).strip().lower() or not len(x):
+        return False
+    if not (np.all(x == np.floor(x)) and 1e7 <= x.min() and x.max() < 3e7):
+        return False
+    month, day = (x // 100) % 100, x % 100
+    return bool(np.all((1 <= month) & (month <= 12) & (1 <= day) & (day <= 31)))
+
+
 def _may_count_time(name, s: pd.Series) -> bool:
     """A column of numbers named as time (TIME_NAMES), or of decimal years (within
     DECIMAL_YEARS, some with a fraction): looked at further by `_clock`."""
@@ -856,10 +883,12 @@ def _clock(name, s: pd.Series, v: pd.Series) -> np.ndarray | None:
     if pd.api.types.is_datetime64_any_dtype(s):
         return utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64)
     x = v.to_numpy(dtype=float)
+    if _yyyymmdd(name, x):  # Ecdat's exchange rates: 19750103, weekly
+        x = pd.to_datetime(x.astype(np.int64).astype(str), format="%Y%m%d").to_numpy().astype(np.int64).astype(float)
     steps = np.abs(np.diff(x))
     moved = steps[steps > 0]
-    if not len(moved):
-        return None
+    if not len(moved) or len(moved) < (1 - TIME_TIES_SHARE) * len(steps):
+        return None  # ties: a measurement the file is sorted by (finish times in whole seconds), not a clock
     multiples = moved / moved.min()
     if not np.allclose(multiples, np.round(multiples), rtol=0, atol=1e-6 * max(1.0, multiples.max())):
         return None

@@ -305,7 +305,7 @@ def _target_score(col: dict, position: int, n_cols: int, names: set, n_rows: int
 
 
 COPY_ROWS = 2000  # rows (the first) two numeric columns are compared on
-COPY_CORRELATION = 0.99999  # |r| at least this: one is the other shifted or scaled (a centred copy, °C and °F)
+COPY_CORRELATION = 0.999  # |r| at least this: one is the other shifted or scaled (a centred copy, °C and °F, rounded)
 
 
 def _mark_copies(df: pd.DataFrame, columns: list[dict]) -> None:
