@@ -524,6 +524,8 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
             line, fields = found
             raise DatasetError(f"Line {line} has {fields} fields but the header has "
                                f"{len(header) + len(layout.drop)}.") from None
+        if "Could not skip initial" in str(e):  # the header and nothing after it (found by a new user's script)
+            raise DatasetError("The file has a header but no data rows.") from None
         raise DatasetError(f"The file cannot be parsed as {fmt.upper()}: {str(e).split(':', 1)[-1].strip()[:120]}.") \
             from None
     except (UnicodeDecodeError, LookupError):

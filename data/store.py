@@ -385,6 +385,9 @@ class Store:
         (422, with the edge) by the graph module's rule, the same the canvas applies."""
         if not isinstance(structure, dict):
             raise Invalid("Send an object with nodes and edges.", status=400)
+        if "nodes" not in structure:  # {} emptied the workflow (found by a new user's script); [] still may
+            raise Invalid('Send the nodes and edges: {"nodes": [...], "edges": [...]} (an empty list of nodes '
+                          "removes them all).", status=400)
         with self.tx() as db:
             wf = self._workflow_for_change(workflow_id)
             old = {n["id"]: n for n in wf["graph"].get("nodes", [])}

@@ -149,4 +149,6 @@ def retry(store: Store, job_id: str) -> dict:
     if job["status"] not in TERMINAL:
         raise Invalid(f"The job is still {job['status']}; cancel it or wait before retrying.", status=409)
     graph = store.get_snapshot(job["snapshot_id"])
-    return submit(store, graph, workflow_id=job["workflow_id"], retry_of=job_id, snapshot_id=job["snapshot_id"])
+    # the request again, "run everything again" included (a retry of a forced run was served from the cache)
+    return submit(store, graph, workflow_id=job["workflow_id"], retry_of=job_id, snapshot_id=job["snapshot_id"],
+                  rerun=job.get("rerun"))

@@ -96,6 +96,9 @@ def check_config(config: dict, node_id: str) -> None:
 
 
 
+UNSAFE_ID = frozenset("/\\?#%")  # characters an id cannot hold: they end or change an address
+
+
 def normalize(graph) -> dict:
     """Shape check (not validity, which `parse` and the node types judge): lists of node
     objects with string ids and types, edges with string ends and optional ports, within
@@ -118,6 +121,11 @@ def normalize(graph) -> dict:
             raise GraphError(f"Node {i + 1} needs a string id.")
         if len(n["id"]) > MAX_ID:
             raise GraphError(f"Node {i + 1}: an id can be at most {MAX_ID} characters.")
+        if any(c in UNSAFE_ID for c in n["id"]) or any(ord(c) < 32 or ord(c) == 127 for c in n["id"]):
+            # an id names the node in addresses (its model's bundle, its inspector): 'rf/1' could
+            # never be reached there (found by a new user's script)
+            raise GraphError(f"Node {quoted(n['id'])}: an id cannot hold / \\ ? # % or control characters (it names "
+                             "the node in the app's addresses); use letters, digits, - and _.")
         if not isinstance(n.get("type"), str) or not n["type"].strip():
             raise GraphError(f"Node {quoted(n['id'])} has no type: give it one (dataset, preprocessing, split, model, "
                              "evaluate …; GET /api/v1/node-types lists them).")
@@ -326,6 +334,10 @@ def read_workflow(doc, *, required: bool = True) -> tuple[str | None, dict | Non
         raise GraphError("A workflow has its nodes and edges either at the top or under graph, not both.")
     graph = doc.get("graph") if nested else doc if flat else None
     if graph is None and (nested or required):
+        saved = doc.get("workflow_id") or doc.get("id")
+        if isinstance(saved, str) and not nested:  # a saved workflow named by its id (found by a new user's script)
+            raise GraphError(f"This names a saved workflow ({quoted(saved[:80])}) but sends no nodes: run it with "
+                             f"POST /api/v1/workflows/{{id}}/run, or send its nodes and edges.")
         raise GraphError("This is not a workflow: it has no nodes (at the top, or under graph as "
                          "GET /api/v1/workflows/{id} returns them).")
     if graph is not None and not isinstance(graph, Mapping):

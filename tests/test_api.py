@@ -103,6 +103,23 @@ def test_a_workflow_sent_without_positions_is_laid_out_by_depth_and_given_ones_a
     assert positions(kept["id"]) == {"d": (0, 0), "s": (0, 0), "m": (400, 0)}
 
 
+def test_a_structure_save_without_nodes_changes_nothing(web):
+    """PUT .../structure with {} emptied the workflow (found by a new user's script): a body
+    without nodes is refused; an empty list of nodes still removes them all."""
+    wf = web.post("/api/v1/workflows", json={"name": "kept", **valid_graph()}).json()
+    for body in ({}, {"edges": []}):
+        r = web.put(f"/api/v1/workflows/{wf['id']}/structure", json=body)
+        assert r.status_code == 400 and r.json()["detail"].startswith("Send the nodes and edges"), r.text
+    assert len(web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]["nodes"]) == len(valid_graph()["nodes"])
+    # execute naming a saved workflow, without its nodes, says how to run it
+    r = web.post("/api/v1/workflows/execute", json={"workflow_id": wf["id"]})
+    assert r.status_code == 400 and r.json()["detail"] == (
+        f"This names a saved workflow ('{wf['id']}') but sends no nodes: run it with POST /api/v1/workflows/{{id}}/run, "
+        "or send its nodes and edges."), r.text
+    r = web.put(f"/api/v1/workflows/{wf['id']}/structure", json={"nodes": [], "edges": []})
+    assert r.status_code == 200 and r.json()["graph"]["nodes"] == []
+
+
 def test_structure_save_keeps_configs_and_refuses_forbidden_edges(web):
     wf = web.post("/api/v1/workflows", json={"name": "canvas", **valid_graph()}).json()
     structure = {"nodes": [{"id": n["id"], "type": n["type"], "position": {"x": 1, "y": 2}}
@@ -157,6 +174,9 @@ def test_a_created_workflow_says_at_once_what_its_nodes_lack(web):
     (lambda g: g["nodes"][0].update(position="left"), 400, "position"),
     (lambda g: g.update(nodes="all of them"), 400, "must be lists"),
     (lambda g: g["edges"].append({"source": 1}), 400, "source and a target"),
+    # an id that names the node in addresses: 'rf/1' was saved and run, its model never reachable (a new user's script)
+    (lambda g: g["nodes"].append({"id": "rf/1 ☃", "type": "split", "config": {}}), 400, "an id cannot hold /"),
+    (lambda g: g["nodes"].append({"id": "../../x", "type": "split", "config": {}}), 400, "an id cannot hold /"),
 ])
 def test_malformed_executions_are_4xx_with_a_sentence(web, mutate, status, fragment):
     before = counts(web)
@@ -217,6 +237,7 @@ def test_dataset_upload_profile_and_delete(web):
 
 @pytest.mark.parametrize("name,content,fragment", [
     ("empty.csv", b"", "empty"),
+    ("header.csv", b"a,b", "The file has a header but no data rows."),  # it said pyarrow's "Could not skip initial 1 rows"
     ("ragged.csv", b"a,b,c\n1,2,3\n4,5\n", "Line 3 has 2 fields"),
     ("lastname.csv", b"a,b,\n1,2,3\n", "The last column has values but no name"),
     ("cut-utf16.csv", b"\xff\xfe" + "name,city\nJosé,Zürich\n".encode("utf-16-le")[:-1], "cannot be read as UTF-16"),

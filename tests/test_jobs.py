@@ -296,6 +296,13 @@ def test_retry_runs_the_same_snapshot_as_a_new_job(web):
     assert wait_for(lambda: status_is(web, new_id, "completed"), 60)
     assert job(web, new_id)["snapshot_id"] == job(web, job_id)["snapshot_id"]
     assert job(web, new_id)["retry_of"] == job_id
+    # a retry is the request again: one that ran everything again does so again (it was served from the cache)
+    forced = submit(web, {**workflow(), "rerun": "all"})
+    assert wait_for(lambda: status_is(web, forced, "completed"), 60)
+    again = web.post(f"/api/v1/jobs/{forced}/retry").json()["job_id"]
+    assert wait_for(lambda: status_is(web, again, "completed"), 60)
+    body = job(web, again)
+    assert body["rerun"] == "all" and {n["status"] for n in body["nodes"]} == {"completed"}, body["nodes"]
 
 
 def test_time_limit_stops_a_job(web, monkeypatch):
