@@ -394,7 +394,10 @@ def test_a_stored_config_is_read_without_what_its_declaration_rules_out():
 
 
 def test_cli_artifacts_stay_in_their_folder_whatever_the_node_ids(tmp_path):
-    """A node id "../../x" wrote the model two folders above --artifacts DIR."""
+    """A node id "../../x" wrote the model two folders above --artifacts DIR. Such an id is
+    refused now, as a workflow saved in the app refuses it (it cannot name the node in an
+    address): the CLI says so and writes nothing; an id that is only dots is still written
+    inside the folder."""
     wf = seed_chain()
     renamed = {"m": "../../x", "v": "/tmp/abs", "e": "..", "s": "s"}
     for n in wf["nodes"]:
@@ -407,10 +410,22 @@ def test_cli_artifacts_stay_in_their_folder_whatever_the_node_ids(tmp_path):
     path.write_text(json.dumps(wf))
     proc = subprocess.run([sys.executable, "-m", "executor", "run", str(path), "--artifacts", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2 and "Node '../../x': an id cannot hold /" in proc.stdout + proc.stderr, (
+        proc.stdout + proc.stderr)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["a/wf.json"]
+    renamed = {"../../x": "..", "/tmp/abs": "v", "..": "e"}  # dots alone name no folder above
+    for n in wf["nodes"]:
+        n["id"] = renamed.get(n["id"], n["id"])
+    for e in wf["edges"]:
+        e["source"], e["target"] = renamed.get(e["source"], e["source"]), renamed.get(e["target"], e["target"])
+    path.write_text(json.dumps(wf))
+    proc = subprocess.run([sys.executable, "-m", "executor", "run", str(path), "--artifacts", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
     assert [p for p in written if not p.startswith("a/b/out/")] == ["a/wf.json"]
-    assert "a/b/out/_.._x-logistic_regression.joblib" in written and any(p.startswith("a/b/out/_tmp_abs-") for p in written)
+    assert any(p.startswith("a/b/out/") and "logistic_regression.joblib" in p for p in written), written
 
 
 def test_a_table_whose_only_columns_are_an_id_and_the_target_is_refused_before_training(tmp_path):
