@@ -210,7 +210,8 @@ def validate(config: dict, upstream: Upstream, design: Design):
     if bad:
         errors["include_ids"] = f"{bad[0]!r} is not an id-like column of this dataset."
     if "target_column" not in errors and "include_ids" not in errors:
-        empty = no_features(columns, clean.get("target_column"), excluded_columns(clean, list(columns.values())))
+        empty = no_features(columns, clean.get("target_column"), excluded_columns(clean, list(columns.values())),
+                            [n for n, c in columns.items() if c.get("unique") is not None and c["unique"] <= 1])
         if empty:
             errors["target_column" if clean.get("target_column") else "include_ids"] = empty
     if "target_column" not in errors:
@@ -224,25 +225,32 @@ def validate(config: dict, upstream: Upstream, design: Design):
     return clean, errors
 
 
-def no_features(names, target: str | None, left_out) -> str | None:
+def no_features(names, target: str | None, left_out, constant=()) -> str | None:
     """Why a table of these column `names` leaves a model nothing to learn from (every
-    column is the target or a left-out id), or None: the validation's rule on the profile
-    and the run's on the rows, said before any training (a library's own error otherwise)."""
+    column is the target, a left-out id or one of `constant`, columns that hold one value in
+    every row), or None: the validation's rule on the profile and the run's on the rows,
+    said before any training (a library's own error otherwise; a constant alone trained a
+    model no better than the baseline, found by a new user's audit)."""
     names = list(names)
-    if not names or any(n != target and n not in left_out for n in names):
+    if not names or any(n != target and n not in left_out and n not in constant for n in names):
         return None
     ids = [n for n in names if n in left_out]
+    same = [n for n in names if n in constant and n not in left_out and n != target]
     why = []
     if ids:
         shown = ", ".join(quoted(n) for n in ids[:5]) + (" …" if len(ids) > 5 else "")
         why.append(f"{shown} {'is an id' if len(ids) == 1 else 'are ids'}")
+    if same:
+        shown = ", ".join(quoted(n) for n in same[:5]) + (" …" if len(same) > 5 else "")
+        why.append(f"{shown} {'holds' if len(same) == 1 else 'hold'} a single value")
     if target in names:
         why.append(f"{quoted(target)} is the target")
     # a row number is no feature (a new user read "tick an id-like column" as advice to train on R's row names)
     tick = (f" If {'it' if len(ids) == 1 else 'one of them'} is a measurement rather than a label (a year, say), tick "
             f"{'it' if len(ids) == 1 else 'it'} under the Dataset node's id-like columns to use it as one; a row number "
             "or a name is not one.") if ids else ""
-    return f"No feature columns are left: {', and '.join(why)}. A model needs at least one feature column.{tick}"
+    said = why[0] if len(why) == 1 else ", ".join(why[:-1]) + ", and " + why[-1]
+    return f"No feature columns are left: {said}. A model needs at least one feature column.{tick}"
 
 
 def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
@@ -305,7 +313,9 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     positive, why = settle_positive_class(config.get("positive_class"), counts, target, ptype)
     if why:
         raise NodeError(why)
-    empty = no_features(df.columns, target, ids)
+    features = [c for c in df.columns if c != target and c not in ids]
+    constant = [c for c in features if df[c].nunique() <= 1] if len(features) <= 20 else []  # as the profile counts
+    empty = no_features(df.columns, target, ids, constant)
     if empty:
         raise NodeError(empty)
     left_out = df[list(ids)].reset_index(drop=True) if ids else None

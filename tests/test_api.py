@@ -195,6 +195,7 @@ def test_malformed_executions_are_4xx_with_a_sentence(web, mutate, status, fragm
     ("post", "/api/v1/workflows", {"json": {"name": ""}}, 400, "needs a name"),
     ("get", "/api/v1/workflows/wf_nope", {}, 404, "No workflow"),
     ("put", "/api/v1/workflows/wf_nope", {"json": {"nodes": [], "edges": []}}, 404, "No workflow"),
+    ("patch", "/api/v1/workflows/wf_nope", {"json": {"nme": "typo"}}, 400, 'Nothing to change: PATCH takes a "name"'),
     ("get", "/api/v1/jobs/job_nope", {}, 404, "No job"),
     ("post", "/api/v1/jobs/job_nope/cancel", {}, 404, "No job"),
     ("post", "/api/v1/jobs/job_nope/retry", {}, 404, "No job"),

@@ -459,3 +459,29 @@ def test_a_table_whose_only_columns_are_an_id_and_the_target_is_refused_before_t
     failed = next(e for e in events if e["type"] == "node_status" and e["node_id"] == "d" and e["status"] == "failed")
     assert failed["message"].startswith(said) and "array" not in failed["message"]
     assert statuses(events, "m")[-1] == "skipped"
+
+
+def test_a_table_whose_only_feature_holds_a_single_value_is_refused_too(tmp_path):
+    """A new user's audit: a row number, a column of 1 in every row and the target trained on
+    the constant (no better than the baseline) while an id and the target alone were refused.
+    Validation, the run and the dataset page's rule say it in one sentence."""
+    from plugins.tables import profile
+
+    df = pd.DataFrame({"id": range(1, 41), "c": 1, "y": [1.5 * i % 7 for i in range(40)]})
+    prof = profile(df)
+    assert {c["name"]: c["role"] for c in prof["columns"]}["id"] == "id"
+    wf = {"name": "t", "nodes": [
+        node("d", "dataset", {"dataset_id": "t", "target_column": "y", "problem_type": "regression"}),
+        node("s", "split", {}), node("m", "model", {"algorithm": "random_forest"}), node("e", "evaluate", {})],
+        "edges": chain("d", "s", "m", "e")}
+    said = ("No feature columns are left: 'id' is an id, 'c' holds a single value, and 'y' is the target. A model "
+            "needs at least one feature column.")
+    facts = {"columns": prof["columns"], "n_rows": len(df), "name": "t"}
+    [message] = validate_workflow(wf, dataset_facts=lambda _: facts)["d"]
+    assert message.startswith(said), message
+    result, events = collect(wf, load_dataset=lambda _: df.copy(), dataset_facts=lambda _: {"name": "t"})
+    failed = next(e for e in events if e["type"] == "node_status" and e["node_id"] == "d" and e["status"] == "failed")
+    assert failed["message"].startswith(said) and statuses(events, "m")[-1] == "skipped"
+    varied = df.assign(c=[0.5 * (i % 5) for i in range(40)])
+    assert validate_workflow(wf, dataset_facts=lambda _: {**facts, "columns": profile(varied)["columns"]}) \
+        == {}  # a column that varies is a feature

@@ -63,7 +63,8 @@ def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: d
     columns = profile.get("columns") or []
     # nothing to learn from (a time and a value alone, the time an id): said here, before a workflow is built on it
     nothing = no_features([c["name"] for c in columns], target,
-                          [c["name"] for c in columns if c.get("role") == "id" and c["name"] != target])
+                          [c["name"] for c in columns if c.get("role") == "id" and c["name"] != target],
+                          [c["name"] for c in columns if c.get("unique") is not None and c["unique"] <= 1])
     checks = ([{"kind": "no_features", "level": "warn", "text": nothing}] if nothing else []) + guards.quick_checks(
         sample, target, problem_type, profile.get("n_rows"), columns)
     sampled = len(sample) if (profile.get("n_rows") or 0) > len(sample) else None

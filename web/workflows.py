@@ -74,6 +74,8 @@ async def api_update_workflow(site: Site, request: Request, workflow_id: str):
     name, graph = graphs.read_workflow(await json_body(request), required=False)
     if graph is None and request.method == "PUT":
         raise Invalid("PUT replaces the workflow: send its nodes and edges (PATCH to rename).", status=400)
+    if graph is None and name is None:  # {"nme": ...} was a silent 200 (found by a new user's script)
+        raise Invalid('Nothing to change: PATCH takes a "name", or "nodes" and "edges".', status=400)
     return site.workflow_json(site.store.update_workflow(workflow_id, name=name, graph=graph))
 
 
