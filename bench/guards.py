@@ -82,7 +82,7 @@ KNOWN = [
     ("MASS/crabs", "ids", "index"),  # 1..50 again in each species and sex
     ("Ecdat/PatentsHGH", "ids", "obsno"),  # 346 firms, 5 years each
     ("MASS/birthwt", "leak", "low"), ("COUNT/lbw", "leak", "low"), ("COUNT/rwm1984", "leak", "edlevel"),
-    ("quantreg/uis", "leak", "TIME"), ("lme4/cake", "leak", "temperature"), ("pscl/RockTheVote", "leak", "strata"),
+    ("quantreg/uis", "leak", "TIME"), ("pscl/RockTheVote", "leak", "strata"),
     ("Ecdat/Hedonic", "baseline", "rf"),
 ]
 # Named cases, both directions, each with the target chosen: (table, target, problem type,
@@ -90,6 +90,8 @@ KNOWN = [
 NAMED = [
     ("MASS/birthwt", "low", "classification", "leak", "bwt", True),  # low is bwt < 2500
     ("MASS/birthwt", "bwt", "regression", "leak", "low", True),  # ... so low is a function of bwt
+    # temp is temperature as a number: read by pandas both are numbers, copies, so neither is suggested any more
+    ("lme4/cake", "temp", "regression", "leak", "temperature", True),
     ("Ecdat/Mroz", "work", "classification", "leak", "hoursw", True),  # work is hoursw > 0
     ("MASS/biopsy", "class", "classification", "ids", "ID", True),  # 645 codes in 699 rows
     ("Ecdat/Star", "tmathssk", "regression", "ids", "schidkn", True),  # a school id
@@ -208,7 +210,7 @@ def check_table(key: str, target: str | None = None, problem_type: str | None = 
             rec["fires"].append(("leak", text.split("'")[1], _score(text)))
         elif e["node_id"] == "s" and "more feature(s) predict" in text:
             rec["fires"].append(("leak", "more", text.split(":")[1].strip()))
-        elif e["node_id"] == "s" and "are a series in time" in text:
+        elif e["node_id"] == "s" and ("are a series in time" in text or "series in time one after another" in text):
             rec["fires"].append(("series", text.split("'")[1], text.split("(", 1)[1].split(")")[0]))
         elif e["node_id"] == "s" and "exact copies of training rows" in text:
             rec["fires"].append(("duplicates", "rows", text.split(" are exact")[0]))

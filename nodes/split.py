@@ -396,9 +396,10 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
         if panel is not None:
             pct = round(float(config["test_size"]) * 100)
             ctx.warn(f"Shuffle is off, but the rows are {panel.series} series in time one after another "
-                     f"({panel.column!r} goes back to earlier dates {panel.series - 1} times down the file): the test "
-                     f"rows are the last {pct}% of the file, the end of the last series, not the latest dates of every "
-                     f"series. Sort the file by {panel.column!r} (oldest first) to test on the latest dates.")
+                     f"({panel.column!r} goes back to earlier {panel.points} {panel.series - 1} times down the file): "
+                     f"the test rows are the last {pct}% of the file, the end of the last series, not the latest "
+                     f"{panel.points} of every series. Sort the file by {panel.column!r} (oldest first) to test on the "
+                     f"latest {panel.points}.")
     return tuple(dict.fromkeys(str(c) for leak in found for c in (leak.together or (leak.column,)))), units
 
 

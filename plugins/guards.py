@@ -832,15 +832,22 @@ class TimeOrder:
     series: int = 1  # more: that many series one after another, each in the date's order (a panel: stocks by symbol)
     numbers: bool = False  # the column counts time in numbers (decimal years, a period's number), not dates
 
+    @property
+    def points(self) -> str:
+        """What the column's values are called in the sentences: dates, years, or points in time."""
+        if not self.numbers:
+            return "dates"
+        return "years" if "year" in self.column.lower() else "points in time"
+
     def sentence(self, test_size: float) -> str:
         pct = round(test_size * 100)
         if self.series > 1:
             return (f"The rows are {self.series} series in time one after another ({self.column!r} runs oldest first "
-                    f"within each, and goes back to earlier dates {self.series - 1} times down the file) and Shuffle "
-                    "draws the test rows from the whole period: each test row has training rows of its series from just "
-                    "before and after it, which the model learns from, so the score is likely better than it would be "
-                    f"on later dates. To test on the latest dates, sort the file by {self.column!r} (oldest first) and "
-                    "turn Shuffle off in the Split node.")
+                    f"within each, and goes back to earlier {self.points} {self.series - 1} times down the file) and "
+                    "Shuffle draws the test rows from the whole period: each test row has training rows of its series "
+                    "from just before and after it, which the model learns from, so the score is likely better than it "
+                    f"would be on later {self.points}. To test on the latest {self.points}, sort the file by "
+                    f"{self.column!r} (oldest first) and turn Shuffle off in the Split node.")
         order = "newest first" if self.newest_first else "oldest first"
         fix = (f"Sort the rows oldest first and turn Shuffle off in the Split node to test on the latest {pct}%."
                if self.newest_first else f"Turn Shuffle off in the Split node to test on the last {pct}% of rows.")
@@ -885,16 +892,20 @@ def _clock(name, s: pd.Series, v: pd.Series) -> np.ndarray | None:
     x = v.to_numpy(dtype=float)
     if _yyyymmdd(name, x):  # Ecdat's exchange rates: 19750103, weekly
         x = pd.to_datetime(x.astype(np.int64).astype(str), format="%Y%m%d").to_numpy().astype(np.int64).astype(float)
-    steps = np.abs(np.diff(x))
+    return x if _regular(np.abs(np.diff(x))) else None
+
+
+def _regular(steps: np.ndarray) -> bool:
+    """Whether these steps are a clock's: hardly any none, all whole multiples of the
+    smallest, most of them the smallest (see `_clock`)."""
     moved = steps[steps > 0]
     if not len(moved) or len(moved) < (1 - TIME_TIES_SHARE) * len(steps):
-        return None  # ties: a measurement the file is sorted by (finish times in whole seconds), not a clock
+        return False  # ties: a measurement the file is sorted by (finish times in whole seconds), not a clock
     multiples = moved / moved.min()
     if not np.allclose(multiples, np.round(multiples), rtol=0, atol=1e-6 * max(1.0, multiples.max())):
-        return None
-    if np.mean(np.isclose(multiples, 1.0)) < TIME_STEP_SHARE:
-        return None  # survival times sorted (Melanoma's, kidtran's): steps of every size, the smallest rare
-    return x
+        return False
+    # survival times sorted (Melanoma's, kidtran's): steps of every size, the smallest rare
+    return bool(np.mean(np.isclose(multiples, 1.0)) >= TIME_STEP_SHARE)
 
 
 def time_order(X: pd.DataFrame) -> TimeOrder | None:
@@ -935,16 +946,22 @@ def series_one_after_another(X: pd.DataFrame) -> TimeOrder | None:
     off, the test rows were the end of the last series, said to be "the latest"."""
     for name in X.columns:
         s = X[name]
-        if not pd.api.types.is_datetime64_any_dtype(s):
+        dates = pd.api.types.is_datetime64_any_dtype(s)
+        if not (dates or _may_count_time(name, s)):  # numbers too: plm's Produc, 48 states x 17 years
             continue
         v = s.sort_index().dropna()
         if len(v) < max(2 * TIME_MIN_ROWS, 0.9 * len(s)):
             continue
-        stamps = utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64)
+        stamps = utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64) if dates else v.to_numpy(float)
         back = np.flatnonzero(np.diff(stamps) < 0)
         runs = np.split(stamps, back + 1)
-        if not 2 <= len(runs) <= len(v) // TIME_MIN_ROWS:
+        # each series long enough on average, none a stub: the rows handed in are some of the
+        # table's (a random 80% of Produc's 17 years a state leaves some states 11)
+        if not 2 <= len(runs) <= len(v) / (0.75 * TIME_MIN_ROWS):
             continue
-        if all(len(r) >= TIME_MIN_ROWS and len(np.unique(r)) >= TIME_DISTINCT_SHARE * len(r) for r in runs):
-            return TimeOrder(str(name), int(v.nunique()), newest_first=False, series=len(runs))
+        if not all(len(r) >= TIME_MIN_ROWS // 2 and len(np.unique(r)) >= TIME_DISTINCT_SHARE * len(r) for r in runs):
+            continue
+        if not dates and not _regular(np.concatenate([np.diff(r) for r in runs])):
+            continue  # numbers: the series on one regular clock (their steps together: one run of 9 rows says little)
+        return TimeOrder(str(name), int(v.nunique()), newest_first=False, series=len(runs), numbers=not dates)
     return None

@@ -805,3 +805,21 @@ def test_test_rows_far_from_the_training_target_are_said():
     rng = np.random.default_rng(0)
     honest = pd.Series(rng.normal(size=400))
     assert guards.shifted_target(honest.iloc[:320], honest.iloc[320:]) is None
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_series_one_after_another_whose_time_is_a_number_are_said(shuffle):
+    """plm's Produc: 48 states, 17 years each, one state after another, 'year' a number (a
+    new user's audit: no word, where vega's stocks, the same shape with dates, got one). On
+    the corpus (whole tables) 22 fire, each a panel or a series that starts again (Grunfeld's
+    firms, Cigar's states, LaborSupply's 532 men, dietox's pigs, beaver temperatures over two
+    days, airquality's months)."""
+    df = pyd("Produc")
+    _, events = run_table(df, "gsp", "regression", split={"shuffle": shuffle})
+    said = " ".join(warned(events, "s"))
+    if shuffle:
+        assert ("The rows are 48 series in time one after another ('year' runs oldest first within each, and goes "
+                "back to earlier years 47 times down the file)") in said, said
+    else:
+        assert "Shuffle is off, but the rows are 48 series in time one after another ('year' goes back to earlier " \
+               "years 47 times down the file)" in said, said
