@@ -205,18 +205,12 @@ def test_events_that_follow_at_once_are_written_together_in_order(store):
     event (the next node's start), in one transaction; a node's start, warnings and the
     metrics are written at once. The five-node workflow writes 8 transactions, not 16, and
     the rows are the same events in the same order."""
+    from bench.throughput import WORKFLOW  # the small job the throughput benchmark runs 50 of
     from executor.engine import run_workflow
     from executor.runner import follows_at_once
 
-    wf = {"nodes": [{"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
-                                                              "problem_type": "classification"}},
-                    {"id": "p", "type": "preprocessing", "config": {"operations": [{"method": "standard_scaler"}]}},
-                    {"id": "s", "type": "split", "config": {}},
-                    {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}},
-                    {"id": "e", "type": "evaluate", "config": {"metrics": ["accuracy"]}}],
-          "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]}
     events = []
-    assert run_workflow(wf, events.append)["status"] == "completed"
+    assert run_workflow(WORKFLOW, events.append)["status"] == "completed"
     writes, held = [], []
     for event in events:  # the runner's rule
         held.append(event)
