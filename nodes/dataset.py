@@ -210,8 +210,7 @@ def validate(config: dict, upstream: Upstream, design: Design):
     if bad:
         errors["include_ids"] = f"{bad[0]!r} is not an id-like column of this dataset."
     if "target_column" not in errors and "include_ids" not in errors:
-        empty = no_features(columns, clean.get("target_column"), excluded_columns(clean, list(columns.values())),
-                            [n for n, c in columns.items() if c.get("unique") is not None and c["unique"] <= 1])
+        empty = profile_no_features(list(columns.values()), clean)
         if empty:
             errors["target_column" if clean.get("target_column") else "include_ids"] = empty
     if "target_column" not in errors:
@@ -251,6 +250,13 @@ def no_features(names, target: str | None, left_out, constant=()) -> str | None:
             "or a name is not one.") if ids else ""
     said = why[0] if len(why) == 1 else ", ".join(why[:-1]) + ", and " + why[-1]
     return f"No feature columns are left: {said}. A model needs at least one feature column.{tick}"
+
+
+def profile_no_features(columns: list[dict], config: dict) -> str | None:
+    """no_features on profiled columns, for a Dataset node's config (its target and the ids it
+    includes): the validation's rule and the dataset page's."""
+    return no_features([c["name"] for c in columns], config.get("target_column"), excluded_columns(config, columns),
+                       [c["name"] for c in columns if c.get("unique") is not None and c["unique"] <= 1])
 
 
 def excluded_columns(config: dict, columns: list[dict]) -> list[str]:

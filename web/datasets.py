@@ -14,7 +14,7 @@ from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables
 from data import datasets, disk, uploads
 from data.ingest import check_options, reading_options
 from data.store import Invalid, NotFound
-from nodes.dataset import no_features
+from nodes.dataset import profile_no_features
 from nodes.graph import quoted
 from plugins import guards, tables
 from web.errors import BadRequest
@@ -62,9 +62,7 @@ def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: d
         return {}
     columns = profile.get("columns") or []
     # nothing to learn from (a time and a value alone, the time an id): said here, before a workflow is built on it
-    nothing = no_features([c["name"] for c in columns], target,
-                          [c["name"] for c in columns if c.get("role") == "id" and c["name"] != target],
-                          [c["name"] for c in columns if c.get("unique") is not None and c["unique"] <= 1])
+    nothing = profile_no_features(columns, {"target_column": target})
     checks = ([{"kind": "no_features", "level": "warn", "text": nothing}] if nothing else []) + guards.quick_checks(
         sample, target, problem_type, profile.get("n_rows"), columns)
     sampled = len(sample) if (profile.get("n_rows") or 0) > len(sample) else None
