@@ -55,6 +55,7 @@ class Leak:
     together: tuple = ()  # the columns that give it away only together (`column` is the first)
     linear: bool = False  # ... as a linear combination of them (a numeric target)
     product: bool = False  # ... of their logarithms: a product (or ratio) of their powers
+    form: str = ""  # ... of this product or ratio of two of them ("'units' × 'price'"), fitted as it is
     units: int = 0  # a text column of this many values, each with several rows: perhaps units (states)
 
     def sentence(self, target: str) -> str:
@@ -64,6 +65,8 @@ class Leak:
             names = ", ".join(shown[:-1]) + f" and {shown[-1]}"
             how = (f"the target {target!r} is almost exactly a product of powers of {names} (such as a × b, or a / "
                    f"b²): {self.metric} {self.score:.4f} from their logarithms" if self.product else
+                   f"the target {target!r} is almost exactly a multiple of {self.form} (plus a constant): "
+                   f"{self.metric} {self.score:.4f} from it" if self.form else
                    f"the target {target!r} is almost exactly a linear combination of {names}: {self.metric} "
                    f"{self.score:.4f} from them" if self.linear else
                    f"{names} together predict the target {target!r} almost perfectly, though neither does alone: "
@@ -287,7 +290,66 @@ def _linear_leaks(X: pd.DataFrame, target: np.ndarray) -> list:
         if positive.sum() >= 2 and np.std(np.log(t)) > 0:
             found = _combination(np.log(A[:, positive]), np.log(t), [c for c, p in zip(numeric, positive) if p],
                                  product=True)
+    if found is None:
+        found = _pair_product(A, t, numeric)
     return [found] if found is not None else []
+
+
+PAIR_PRODUCT_COLUMNS = 40  # the pair check below takes the first this many numeric columns (780 pairs) ...
+PAIR_PRODUCT_SAMPLE = 1000  # ... on every k-th row, this many at most (an exact formula holds on any rows)
+# a ratio's denominator may be 0 in a few rows (its target is then a gap, or any value):
+PAIR_PRODUCT_ROWS = 0.9  # the form must be a number in at least this share of the rows
+PAIR_FORMS = (("{a} × {b}", lambda a, B: a * B), ("{a} / {b}", lambda a, B: a / B), ("{b} / {a}", lambda a, B: B / a),
+              ("{a} / {b}²", lambda a, B: a / B**2), ("{b} / {a}²", lambda a, B: B / a**2))
+
+
+def _pair_product(A: np.ndarray, t: np.ndarray, names: list):
+    """The Leak of `t` as a multiple of a product or ratio of two columns (a × b, a / b,
+    a / b²), fitted with an intercept on half of the rows and scored on the other half,
+    both ways: what the logarithms of _linear_leaks cannot see when a column or the target
+    holds zeros or negative values (a margin = profit / revenue with losses, an amount =
+    units × price with returns). A column that alone gives the target is the one-feature
+    check's, not a pair's."""
+    step = -(-len(t) // PAIR_PRODUCT_SAMPLE)
+    A, t = A[::step, :PAIR_PRODUCT_COLUMNS], t[::step]
+    halves = np.arange(len(t)) % 2 == 0
+    if A.shape[1] < 2 or _halves_r2(A, t, halves).max() >= LINEAR_SCORE:
+        return None
+    best = None
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in range(A.shape[1] - 1):
+            for form, make in PAIR_FORMS:  # column i with each column after it, at once
+                scores = _halves_r2(make(A[:, [i]], A[:, i + 1:]), t, halves)
+                j = int(np.argmax(scores))
+                if scores[j] >= LINEAR_SCORE and (best is None or scores[j] > best[0]):
+                    best = (float(scores[j]), form, i, i + 1 + j)
+    if best is None:
+        return None
+    score, form, i, j = best
+    a, b = str(names[i]), str(names[j])
+    return Leak(a, score, "R²", together=(a, b), linear=True, form=form.format(a=repr(a), b=repr(b)))
+
+
+def _halves_r2(F: np.ndarray, t: np.ndarray, halves: np.ndarray) -> np.ndarray:
+    """For each column f of F: R² of `t` from a line in f (slope and intercept), fitted on
+    one half of the rows where f is a number and scored on the other, the worse of the two
+    ways; 0 where too few rows hold a number or f does not vary."""
+    ok = np.isfinite(F)
+    F0, scores = np.where(ok, F, 0.0), []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for fit, held in ((halves, ~halves), (~halves, halves)):
+            w, h = ok & fit[:, None], ok & held[:, None]
+            n = w.sum(axis=0)
+            mx, my = (F0 * w).sum(axis=0) / n, (t[:, None] * w).sum(axis=0) / n
+            dx = np.where(w, F0 - mx, 0.0)
+            slope = (dx * (t[:, None] - my)).sum(axis=0) / (dx**2).sum(axis=0)
+            miss = np.where(h, t[:, None] - my - slope * (F0 - mx), 0.0)
+            th = (t[:, None] * h).sum(axis=0) / h.sum(axis=0)
+            spread = (np.where(h, t[:, None] - th, 0.0) ** 2).sum(axis=0)
+            scores.append(1.0 - (miss**2).sum(axis=0) / spread)
+    out = np.nan_to_num(np.minimum(*scores), nan=0.0, posinf=0.0, neginf=0.0)
+    out[ok.sum(axis=0) < max(LEAK_MIN_ROWS, PAIR_PRODUCT_ROWS * len(t))] = 0.0
+    return out
 
 
 def _halves_fit(A: np.ndarray, t: np.ndarray) -> tuple[float, np.ndarray]:

