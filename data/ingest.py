@@ -13,6 +13,7 @@ removes whatever a killed upload left (`clean_leftovers`).
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
 import errno
 import hashlib
@@ -467,8 +468,14 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     factors = _quoted_numbers(layout) - forced
     as_text = set(header) if comma_file else forced | factors | _codes_with_leading_zeros(layout)
     bad = {}
+    notes, empty_above_notes = _footnotes(path, layout)
+    noted = {n.strip() for n in notes}
+    left_notes: list = []
 
     def on_invalid(row):
+        if row.text.strip() in noted:  # a note under the table ("Source: …"), one field where rows have more
+            left_notes.append(row.text)
+            return "skip"
         bad.setdefault("row", row)
         return "error"
 
@@ -539,21 +546,40 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     if layout.drop:
         empty = [n for n in table.column_names if n.startswith("__empty_")]
         if any(table.column(n).null_count < table.num_rows for n in empty):
-            raise DatasetError(f"The last column has values but no name in the header (line 1 ends with "
-                               f"{layout.delimiter!r}).")
+            raise DatasetError(f"The last column has values but no name in the header (line {how.header_row} ends "
+                               f"with {layout.delimiter!r}).")
         table = table.drop_columns(empty)
         how.notice("Every line ends with a delimiter: the empty last column was dropped." if len(empty) == 1 else
                    f"Every line ends with {len(empty)} delimiters: the {len(empty)} empty last columns were dropped.")
+    if notes and len(left_notes) < len(notes):  # notes as wide as the rows (delimiters after them): parsed as rows
+        first = table.column(0).to_pylist()[-(len(notes) - len(left_notes)):]
+        rest = table.slice(table.num_rows - len(first)).drop_columns(table.column_names[:1])
+        if all(str(v).strip() == next(csv.reader([n], delimiter=layout.delimiter))[0].strip()
+               for v, n in zip(first, notes[len(left_notes):])) and all(c.null_count == c.length() or all(
+                   v in ("", None) for v in c.to_pylist()) for c in rest.columns):
+            table = table.slice(0, table.num_rows - len(first))
+            left_notes += notes[len(left_notes):]
     if table.num_rows == 0:
         raise DatasetError("The file has a header but no data rows.")
     limits.check(table.num_rows, table.num_columns)  # the real count, after the estimate
     if arriving is not None:
         arriving.wait()  # parsed to its end: all of it is there
     how.blank_rows, how.last_line = reading.text_line_facts(path, encoding, layout.delimiter, careful)
+    how.blank_rows = max(0, how.blank_rows - layout.empty_above)
+    if left_notes:
+        shown = ", ".join(repr(n.strip().strip(layout.delimiter + '"')[:60]) for n in left_notes)
+        how.notice(f"The last line ({shown}) is a note under the table, not data: it was left out." if len(left_notes) == 1
+                   else f"The last {len(left_notes)} lines ({shown}) are notes under the table, not data: they were "
+                   "left out.")
+        how.blank_rows = max(0, how.blank_rows - empty_above_notes)
+        how.last_line = None  # the notes' line, not the last row's
     if encoding not in ("utf-8", "utf-8-sig", "ascii") and how.encoding_detected and not layout.bom:
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
                    "letters look wrong, choose its encoding under How the file was read on its page, or save it as UTF-8.")
-    decimal = "," if comma_file else "."
+    # a ';' file's decimal separator is its columns' (decimal_hint_of): ';' goes with decimal commas,
+    # but an export may write points (1.75, 0.500) with it, and then 1.234 is one point two (a new
+    # user's audit: read as 1234, "'.' between thousands", beside a column of 1.75s)
+    decimal = None if layout.delimiter == ";" else "," if comma_file else "."
     if factors:  # a notice of each column (of all, past six: Quarrels has 64 such columns)
         named = [n for n in table.column_names if n in factors]
         said = ("numbers written in quotes where the file writes other numbers bare (as R writes a factor's "
@@ -614,6 +640,19 @@ def _quoted_numbers(layout) -> set:
             if quoted_numbers[i] and not other[i] and name != reading.ROW_NAMES
             and (len(levels[i]) <= FACTOR_LEVELS_SHARE * quoted_numbers[i]
                  or all(v.lstrip("+-").isdigit() for v in levels[i]))}
+
+
+def _footnotes(path: Path, layout) -> tuple[list, int]:
+    """reading.footnotes of the file's last 64 KB (not of UTF-16 or UTF-32, whose bytes a
+    cut may split)."""
+    import codecs
+
+    if codecs.lookup(layout.encoding).name.startswith(("utf-16", "utf-32")):
+        return [], 0
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - (1 << 16)))
+        tail = f.read().decode(layout.encoding, "replace")
+    return reading.footnotes(tail, layout.delimiter)
 
 
 def _estimated_lines(path: Path, head: bytes, expected: int | None = None) -> int:

@@ -184,6 +184,7 @@ class TextLayout:
     prose: bool = False  # the header reads like a sentence
     head: bytes = b""  # the first 64 KB
     bom: bool = False  # the encoding came from a byte-order mark
+    empty_above: int = 0  # empty lines above the header (a title's), which text_line_facts counts among the data's
 
 
 def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
@@ -218,15 +219,28 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise DatasetError("The file is empty.")
-    skip = 0
+    skip = empty_above = 0
     first_line = text.split("\n", 1)[0].rstrip("\r")
     declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
     if declared:  # Excel's "sep=;" line names the delimiter
         skip, text = 1, text.split("\n", 1)[1] if "\n" in text else ""
         delimiter = declared.group(1)
-    else:
-        delimiter = sniff(text[:20000], fmt)
+    else:  # sniffed from the lines after what is plainly not the table (a title, comments)
+        delimiter = sniff("\n".join(text.split("\n", 200)[_plain_preamble(text):])[:20000], fmt)
     reading.delimiter = delimiter
+    above = preamble(text.split("\n", PREAMBLE_LINES + 2)[:PREAMBLE_LINES + 1], delimiter)
+    if above:  # said once the header's line is known; its empty lines are not the table's blank lines
+        shown = next(line.strip().strip(delimiter + '"') for line in text.split("\n", above)[:above]
+                     if line.strip().strip(delimiter + '"'))
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        reading.notice(f"The first {above} lines are above the table (a title or comments: {shown!r}) and were left "
+                       f"out: the header is line {skip + above + 1}." if above > 1 else
+                       f"The first line is above the table (a title or a comment: {shown!r}) and was left out: the "
+                       f"header is line {skip + 2}.")
+        skipped = text.split("\n", above)[:above]
+        empty_above = sum(1 for i, line in enumerate(skipped) if i + skip and not line.strip("\r"))
+        skip, text = skip + above, text.split("\n", above)[above]
+        reading.header_row = skip + 1
     lines = text.split("\n", 21)
     try:
         header = next(csv.reader([lines[0].rstrip("\r")], delimiter=delimiter))
@@ -271,7 +285,104 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         seen[header[i]] = i
     layout = TextLayout(codec, delimiter, header, skip + 1, reading, raw_header=raw, drop=drop)
     layout.prose, layout.head, layout.bom = prose, head, bool(bom and not encoding)
+    layout.empty_above = empty_above
     return layout
+
+
+PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
+
+
+def _plain_preamble(text: str) -> int:
+    """Leading lines that hold no delimiter at all (a title, comments) while a later one
+    does: left out of the delimiter's sniffing."""
+    lines = [re.sub(r'"[^"]*"', "", line) for line in text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]]
+    n = 0
+    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|"):
+        n += 1
+    return n if any(d in lines[n] for d in ",;\t|") else 0
+
+
+def _filled(line: str, delimiter: str) -> tuple[list, int]:
+    """((position, text) of each filled field of a line, its number of fields)."""
+    try:
+        fields = next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error:
+        return [(0, line.strip())], 1
+    return [(i, f.strip()) for i, f in enumerate(fields) if f.strip()], len(fields)
+
+
+def preamble(lines: list, delimiter: str) -> int:
+    """How many lines above a text file's header are not the table: empty lines, lines of
+    delimiters only, comments (# …) and titles (text in the first field alone), when a
+    header of two or more names follows them (a line of names, not all numbers, as wide
+    as the next line). Excel's "Save as CSV" of a sheet with a title writes
+    "Umsatzbericht 2024;;;", then ";;;", then the header (a new user's audit: refused,
+    "line 1 ends with ';'"). A file of one column, or one whose header names its first
+    column alone, has none."""
+    def skippable(line: str) -> bool:
+        stripped = line.strip()
+        if not stripped.strip(delimiter + '"'):
+            return True  # empty, or delimiters (and quotes) only
+        filled, _ = _filled(line, delimiter)
+        return stripped.startswith("#") or (len(filled) == 1 and filled[0][0] == 0)
+
+    n = 0
+    while n < len(lines) and skippable(lines[n]):
+        n += 1
+    if n == 0 or n >= len(lines) - 1:
+        return 0
+    names, width = _filled(lines[n], delimiter)
+    if len(names) < 2 or all(_is_number_text(v) for _, v in names):
+        return 0
+    if any(len(f) > 1 and w == width for f, w in (_filled(line, delimiter) for line in lines[:n])):
+        return 0  # a line as wide as the header with names in it ("#,name,value": a column named '#') is the header
+    after = next((line for line in lines[n + 1:] if line.strip().strip(delimiter + '"')), None)
+    if after is None or _filled(after, delimiter)[1] != width:
+        return 0
+    return n
+
+
+FOOTNOTE_LINES = 3  # lines under a text file's table that may be a note ("Source: …"), at most
+
+
+def footnotes(tail: str, delimiter: str) -> tuple[list, int]:
+    """(the last lines of a text file that are a note under the table, not rows; the empty
+    lines between them and the table): after an empty line (or one of delimiters only),
+    at most FOOTNOTE_LINES lines, each text in its first field alone ("Source: ERP export
+    2024-12-01": a new user's audit found the file refused, "Line 7 has 1 fields")."""
+    lines = tail.replace("\r", "").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    notes: list = []
+    while lines and lines[-1].strip().strip(delimiter + '"') and len(notes) <= FOOTNOTE_LINES:
+        filled, width = _filled(lines[-1], delimiter)
+        # a line as wide as a row (its other fields empty) may be a row with gaps: a note only when it reads as one
+        if not (len(filled) == 1 and filled[0][0] == 0 and not _is_number_text(filled[0][1])
+                and (width == 1 or _reads_as_note(filled[0][1]))):
+            return [], 0
+        notes.insert(0, lines.pop())
+    if not notes or len(notes) > FOOTNOTE_LINES or not lines:
+        return [], 0
+    empty = 0
+    while lines and not lines[-1].strip().strip(delimiter + '"'):
+        empty += not lines.pop().strip()
+    if not lines or lines == [""]:
+        return [], 0
+    return notes, empty
+
+
+def _reads_as_note(text: str) -> bool:
+    """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), or a
+    phrase ("Prepared by the finance department")."""
+    return len(text.split()) >= 2 and (":" in text or len(text) >= 20)
+
+
+def _is_number_text(v: str) -> bool:
+    try:
+        float(v.replace(",", "."))
+        return True
+    except ValueError:
+        return False
 
 
 def first_ragged_line(path: Path, delimiter: str, n_cols: int, encoding: str, skip: int):
@@ -412,6 +523,13 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     at = [i for i, r in enumerate(rows[header_at + 1:], header_at + 1) if filled(r)]
     if not at:
         raise DatasetError(f"Sheet {names[index]!r} has a header but no data rows.")
+    notes = _sheet_notes(rows, at, next((j for j, h in enumerate(header) if h not in ("", None)), 0))
+    if notes:  # a note under the table, after an empty row: "Source: …" (a new user's audit found it read as a row)
+        shown = ", ".join(repr(str(next(v for v in rows[i] if v not in ("", None)))[:60]) for i in notes)
+        reading.notice(f"The last sheet row ({shown}, row {notes[0] + 1}) is a note under the table, not data: it was "
+                       "left out." if len(notes) == 1 else f"The last {len(notes)} sheet rows ({shown}) are notes under "
+                       "the table, not data: they were left out.")
+        at = at[:-len(notes)]
     body = [rows[i] for i in at]
     reading.blank_rows = at[-1] - header_at - len(at)  # empty rows between the header and the last row
     reading.last_line = at[-1] + 1
@@ -443,6 +561,23 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
                            "the workbook (or merge those cells) and upload it again; as it is, they are missing "
                            "values.", name)
     return names_out, columns, reading
+
+
+def _sheet_notes(rows: list, at: list, first: int) -> list:
+    """The sheet rows (of `at`, the filled ones) at the bottom that are notes, not data: at
+    most FOOTNOTE_LINES, each text alone in the table's first column or left of it, below
+    an empty row."""
+    def note(row) -> bool:
+        filled = [(j, v) for j, v in enumerate(row) if v not in ("", None)]
+        return (len(filled) == 1 and filled[0][0] <= first and isinstance(filled[0][1], str)
+                and not _is_number_text(filled[0][1].strip()) and _reads_as_note(filled[0][1].strip()))
+
+    k = 0
+    while k < min(FOOTNOTE_LINES, len(at) - 1) and note(rows[at[-1 - k]]):
+        k += 1
+    if k == 0 or note(rows[at[-1 - k]]) or at[-k] - at[-k - 1] < 2:
+        return []
+    return at[-k:]
 
 
 def _fill_merged(rows: list, ranges) -> dict:

@@ -251,10 +251,11 @@ def _decimal_separator(num, hint: str) -> str | None:
     the two styles). A separator followed by other than three digits, or standing after
     the other one, is the decimal one; one that repeats in a value, or stands before the
     other, separates thousands."""
+    # (no number starts with a group of thousands that is 0: 0.500 is a half)
     dot_decimal = _evidence(num, r"\.([0-9]{1,2}|[0-9]{4,})$") or _evidence(num, r",[0-9]{3}\.[0-9]+$") \
-        or _evidence(num, r"^\.")
+        or _evidence(num, r"^0?\.")
     comma_decimal = _evidence(num, r",([0-9]{1,2}|[0-9]{4,})$") or _evidence(num, r"\.[0-9]{3},[0-9]+$") \
-        or _evidence(num, r"^,")
+        or _evidence(num, r"^0?,")
     dot_thousands = _evidence(num, r"\..*\.") or _evidence(num, r"\.[0-9]{3},")
     comma_thousands = _evidence(num, r",.*,") or _evidence(num, r",[0-9]{3}\.")
     says_dot, says_comma = dot_decimal or comma_thousands, comma_decimal or dot_thousands

@@ -242,3 +242,90 @@ def test_no_table_of_the_corpus_sample_loses_a_row_as_a_summary(tmp_path):
             continue
         said += [(name, n["text"]) for n in rec["notices"] if "totals row" in n["text"]]
     assert said == []
+
+
+# --------------------------------------------------------------------------- lines above and below the table
+TABLE = ["Kunde;Umsatz;Datum;Gruppe", "A;1.234,56;31.12.2024;x", "B;987,10;01.02.2024;y", "C;12.345,00;15.03.2024;x"]
+
+
+@pytest.mark.parametrize("above, said", [
+    # Excel's "Save as CSV" of a sheet with a title: the title and an empty row, padded with delimiters
+    (["Umsatzbericht 2024;;;", ";;;"], "The first 2 lines are above the table (a title or comments: "
+                                       "'Umsatzbericht 2024') and were left out: the header is line 3."),
+    (["Sales report 2024", ""], "The first 2 lines are above the table (a title or comments: 'Sales report 2024')"),
+    (["# exported by tool v2", "# generated 2024-12-01"], "(a title or comments: '# exported by tool v2')"),
+    (['"Umsatz, Q4"'], "The first line is above the table (a title or a comment: 'Umsatz, Q4') and was left out: "
+                       "the header is line 2."),
+])
+def test_a_title_or_comment_lines_above_a_csv_table_are_left_out_and_said(tmp_path, above, said):
+    """Found by a new user's audit: each was refused ("Line 3 has 3 fields but the header
+    has 1"; "the last column has values but no name (line 1 ends with ';')"), though the
+    same sheet as a workbook loads with its title rows skipped."""
+    raw = ("\r\n".join([*above, *TABLE]) + "\r\n").encode("cp1252")
+    rec, df, notices = read(raw, "bericht.csv", tmp_path)
+    assert list(df.columns) == ["Kunde", "Umsatz", "Datum", "Gruppe"]
+    assert list(df["Umsatz"]) == [1234.56, 987.10, 12345.0] and df["Datum"].dt.day.tolist() == [31, 1, 15]
+    assert said in notices and "blank line" not in notices
+    assert rec["reading"]["header_row"] == len(above) + 1
+
+
+@pytest.mark.parametrize("raw", [
+    b'"","x"\n"1",5\n"2",6\n"3",7\n',  # R's write.csv of one column: the row names' header is empty
+    b"value\n1.5\n2.5\n3.5\n",  # one column
+    b"#,name,value\n1,a,2\n2,b,3\n",  # a column named '#'
+])
+def test_lines_that_only_look_like_a_title_are_the_header(tmp_path, raw):
+    rec, df, notices = read(raw, "t.csv", tmp_path)
+    assert "above the table" not in notices and rec["reading"]["header_row"] == 1
+    # a first line naming one column, above rows of numbers: the header, refused as before
+    with pytest.raises(Exception, match=r"no name in the header \(line 1 ends with ';'\)"):
+        read(b"id;;;\n1;2;3;4\n5;6;7;8\n", "t.csv", tmp_path)
+
+
+@pytest.mark.parametrize("below, notes", [
+    (["", "Source: ERP export 2024-12-01"], ["'Source: ERP export 2024-12-01'"]),
+    ([";;;", "Quelle: ERP;;;"], ["'Quelle: ERP'"]),  # padded with delimiters, as Excel saves it
+    (["", "Source: ERP export", "Prepared by: finance"], ["'Source: ERP export'", "'Prepared by: finance'"]),
+])
+def test_a_note_under_a_csv_table_is_left_out_and_said(tmp_path, below, notes):
+    """Found by a new user's audit: a file ending in a "Source: …" line after an empty one
+    was refused ("Line 7 has 1 fields but the header has 3")."""
+    raw = ("\r\n".join([*TABLE, *below]) + "\r\n").encode("cp1252")
+    rec, df, said = read(raw, "bericht.csv", tmp_path)
+    assert rec["n_rows"] == 3 and list(df["Kunde"]) == ["A", "B", "C"]
+    assert df["Umsatz"].dtype == "float64" and df["Datum"].dtype.kind == "M"
+    assert f"{', '.join(notes)}) {'is a note' if len(notes) == 1 else 'are notes'} under the table, not data" in said
+
+
+def test_a_last_row_of_text_without_an_empty_line_above_it_is_data(tmp_path):
+    raw = ("\r\n".join([TABLE[0], TABLE[1], TABLE[2], "Note"]) + "\r\n").encode()
+    with pytest.raises(Exception, match="Line 4 has 1 fields but the header has 4"):
+        read(raw, "t.csv", tmp_path)
+    rec, df, said = read(b"name,score\na,1\nb,2\n\nc,\n", "t.csv", tmp_path)  # a last row with a gap: a row
+    assert rec["n_rows"] == 3 and "note" not in said
+
+
+def test_a_note_under_a_sheet_is_left_out_and_said(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in [["zip", "amount", "grp"], ["02134", 1.5, "x"], ["10001", 2.5, "y"], ["00501", 3.5, "x"],
+                [None, None, None], ["Source: internal ERP, extracted 2024-12-01"]]:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    rec, df, said = read(buf.getvalue(), "zips.xlsx", tmp_path)
+    assert rec["n_rows"] == 3 and list(df["zip"]) == ["02134", "10001", "00501"] and df["grp"].notna().all()
+    assert ("The last sheet row ('Source: internal ERP, extracted 2024-12-01', row 6) is a note under the table, "
+            "not data: it was left out.") in said
+
+
+@pytest.mark.parametrize("lines, column, values", [
+    # a point beside a column of 1.75s is a decimal point: 1.234 is one point two, not 1234 (a new user's audit)
+    (["id;weight_kg;height_m", "1;1.234;1.75", "2;0.500;1.80", "3;2.125;1.62"], "weight_kg", [1.234, 0.5, 2.125]),
+    (["id;conc", "1;1.234", "2;0.500", "3;2.125"], "conc", [1.234, 0.5, 2.125]),  # 0.500: no thousands start with 0
+    (["id;amount;rate", "1;1.234;1,5", "2;2.500;2,5", "3;12.125;0,5"], "amount", [1234, 2500, 12125]),
+])
+def test_a_semicolon_file_reads_points_as_its_columns_write_them(tmp_path, lines, column, values):
+    rec, df, said = read(("\n".join(lines) + "\n").encode(), "t.csv", tmp_path)
+    assert df[column].tolist() == values, said
