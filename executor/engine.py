@@ -435,11 +435,13 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
         workflow = with_config(current["workflow"], loop.target, config)
         return workflow, resolve(workflow, dataset_facts=dataset_facts)
 
+    spent: dict = {}  # seconds each body node worked over the rounds (a kept round's replay says them)
     while True:
         tag = {"round": k, "rounds": loop.bound}
         rr, plans = current["r"], current["plans"]
         for nid in loop.body:
             step(nid, rr, plans, {**tag, **_round_summary(rr, nid, k, loop.bound)} if nid == loop.target else tag)
+            spent[nid] = spent.get(nid, 0.0) + float((result["nodes"].get(nid) or {}).get("duration") or 0.0)
         source = loop.exit.source
         if state["cancelled"] or status[source] not in DONE:
             step(loop.node, rr, plans, tag)  # cancelled, or skipped: the node above did not complete
@@ -471,8 +473,14 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
                 workflow, nxt = with_round(kept["config"])
                 current.update(workflow=workflow, r=nxt, plans=cache_plan(nxt) if caching else {})
                 tag = {"round": keep, "rounds": loop.bound}  # that round's body again: served by the
+                later = f"round {k}" if k == keep + 1 else f"rounds {keep + 1}-{k}"
                 for nid in loop.body:  # cache when it is on, trained again as it was (its seeds) when not
-                    step(nid, nxt, current["plans"], tag)
+                    # a new user saw "reused 0.00 s" on a Model that had trained round 2 for 55 s: the
+                    # replay says what the node did over the rounds, and its time is that work
+                    step(nid, nxt, current["plans"], {**tag, "duration": round(spent.get(nid, 0.0), 4),
+                                                      "reason": f"round {keep}'s result is kept ({later} did not "
+                                                                f"improve on it): {spent.get(nid, 0.0):.2f} s of work "
+                                                                f"over the {k} rounds of this run"})
             return  # stopped: its completed status says why
         workflow, nxt = with_round(decision["config"])
         if nxt.errors:

@@ -102,20 +102,21 @@ def verdict(metric: str, value: float, threshold: float, direction: str) -> dict
     passed = value >= threshold if direction == "higher" else value <= threshold
     sign = ("≥" if passed else "<") if direction == "higher" else ("≤" if passed else ">")
     limit = _shown(threshold)
-    digits = 3
-    while digits < 12 and (float(f"{value:.{digits}f}") == threshold) != (value == threshold):
-        digits += 1  # never print a value that reads as the threshold when it is not
-    decision = "pass" if passed else "fail"
+    decision = "pass" if passed else "fail"  # never a value printed as the threshold when it is not
     return {"decision": decision, "metric": metric, "value": value, "threshold": threshold, "direction": direction,
-            "clears": f"{sign} {limit}", "message": f"{metric} {value:.{digits}f} {sign} {limit}: {decision}"}
+            "clears": f"{sign} {limit}", "message": f"{metric} {_fixed(value, threshold)} {sign} {limit}: {decision}"}
 
 
-def _fixed(value: float, other: float) -> str:
-    """`value` with 3 decimals, or as many more as it takes not to read as `other` when it is not."""
+def _fixed(value: float, *others: float) -> str:
+    """`value` with 3 decimals, or as many more as it takes not to read as any of `others`
+    it is not (a retrain round's 0.9855 read "0.986" beside a threshold of 0.986: a new user)."""
     digits = 3
-    while digits < 12 and value != other and f"{value:.{digits}f}" == f"{other:.{digits}f}":
+    while digits < 12 and any(value != o and f"{value:.{digits}f}" == f"{o:.{digits}f}" for o in others):
         digits += 1
     return f"{value:.{digits}f}"
+
+
+value_text = _fixed  # the one rule, for the sentences of the nodes that follow a gate (nodes/retrain.py)
 
 
 def compared(judged: dict, production: dict | None, deployment: str, min_improvement: float) -> dict:

@@ -14,6 +14,7 @@ is a whole number from 1 to MAX_ROUNDS, so every loop ends.
 from __future__ import annotations
 
 from nodes.base import METRICS, RETRAIN, Fingerprint, Loop, NodeError, NodeType, Port, Upstream
+from nodes.gate import value_text
 from plugins import registry
 from plugins.params import Param, quoted, validate_params
 
@@ -149,7 +150,9 @@ def _decide(config: dict, state, verdict: dict) -> dict:
         if isinstance(value, (int, float)) and isinstance(prev, (int, float)) and not _better(
                 value, prev, verdict.get("direction", "higher")):
             sign = "≤" if verdict.get("direction", "higher") == "higher" else "≥"
-            return _stop(f"round {k} did not improve on round {k - 1} ({value:.3f} {sign} {prev:.3f})", state.rounds)
+            limit = [t for t in (verdict.get("threshold"),) if isinstance(t, (int, float))]
+            return _stop(f"round {k} did not improve on round {k - 1} ({value_text(value, prev, *limit)} {sign} "
+                         f"{value_text(prev, value, *limit)})", state.rounds)
     escalated = escalate(config, state.first_config, state.config, k + 1, verdict.get("metric"))
     if isinstance(escalated, str):
         return _stop(f"stopped after round {k} of {n}: {escalated}", state.rounds)
@@ -179,9 +182,10 @@ def _stop(said: str, rounds: list) -> dict:
     keep = kept_round(rounds)
     if keep is None or keep == rounds[-1]["round"]:
         return {"stop": said}
-    value = next(x["verdict"]["value"] for x in rounds if x["round"] == keep)
-    return {"stop": f"{said}; round {keep}'s model is kept, the best of the {len(rounds)} rounds ({value:.3f})",
-            "keep": keep}
+    kept = next(x["verdict"] for x in rounds if x["round"] == keep)
+    limit = [t for t in (kept.get("threshold"),) if isinstance(t, (int, float))]
+    return {"stop": f"{said}; round {keep}'s model is kept, the best of the {len(rounds)} rounds "
+                    f"({value_text(kept['value'], *limit)})", "keep": keep}
 
 
 def output_summary(decision: dict) -> dict:

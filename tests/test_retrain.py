@@ -244,6 +244,23 @@ def test_each_round_of_a_search_has_its_own_cache_key(cached_app):
     assert node(again, "r")["message"] == node(job, "r")["message"]
 
 
+def test_a_kept_round_served_at_the_end_says_the_work_of_the_rounds(cached_app):
+    """A new user saw "Reused 0.00 s" on a Model that had trained round 2 for 55 s, and no row
+    of the run accounting for that minute: the kept round's replay (served by the cache)
+    says which round is kept and why, and its time is the node's work over the rounds."""
+    graph = looped({"algorithm": "random_forest"}, {"escalation": "algorithm", "algorithms": "knn", "max_rounds": 2},
+                   0.999)  # knn ties the forest on iris' test rows: round 2 does not improve, round 1 is kept
+    job = run(cached_app.base, graph)
+    assert node(job, "r")["output"]["keep"] == 1
+    ended = [e for e in events(cached_app.base, job["id"]) if e["type"] == "node_status" and e["node_id"] == "m"
+             and e["status"] != "running"]
+    assert [(e["round"], e["status"]) for e in ended] == [(1, "completed"), (2, "completed"), (1, "cached")]
+    work = ended[0]["duration"] + ended[1]["duration"]
+    assert ended[2]["duration"] == pytest.approx(work, abs=1e-3) and node(job, "m")["duration"] == pytest.approx(work, abs=1e-3)
+    assert ended[2]["reason"] == (f"round 1's result is kept (round 2 did not improve on it): {work:.2f} s of work over "
+                                  "the 2 rounds of this run")
+
+
 def test_a_cycle_without_a_retrain_node_is_still_refused(app):
     graph = {"nodes": [{"id": "d", "type": "dataset", "config": IRIS},
                        {"id": "p", "type": "preprocessing", "config": {}},
@@ -301,3 +318,19 @@ def test_a_loop_edge_goes_from_retrain_to_model_only(app, edge, fragment):
     status, body = call(app.base, f"/api/v1/workflows/{wf['id']}/structure",
                         {**structure, "edges": graph["edges"]}, method="PUT")
     assert status == 200, body  # Retrain → Model is the one it takes
+
+
+def test_a_round_value_is_never_printed_as_the_threshold_it_failed():
+    """A new user read "round 2 did not improve on round 1 (0.971 ≤ 0.986); round 1's model is
+    kept, the best of the 2 rounds (0.986)" beside "accuracy 0.9855 < 0.986: fail"."""
+    from nodes import gate, retrain
+
+    def verdict(value):
+        return gate.verdict("accuracy", value, 0.986, "higher")
+
+    rounds = [{"round": 1, "verdict": verdict(0.9855)}, {"round": 2, "verdict": verdict(0.971)}]
+    assert verdict(0.9855)["message"] == "accuracy 0.9855 < 0.986: fail"
+    state = type("State", (), {"round": 2, "bound": 3, "rounds": rounds, "first_config": {}, "config": {}})()
+    said = retrain._decide({"stop_if_no_better": True}, state, verdict(0.971))["stop"]
+    assert said == ("round 2 did not improve on round 1 (0.971 ≤ 0.9855); round 1's model is kept, the best of the "
+                    "2 rounds (0.9855)")
