@@ -98,6 +98,7 @@ class _Names(ast.NodeVisitor):
 
     def __init__(self):
         self.loads, self.bound, self.local_imports, self.attrs, self.import_nodes = [], set(), {}, [], []
+        self.libraries: set = set()  # libraries a function imports in its body (xgboost's build): the script needs them
 
     def visit_Name(self, node):
         if isinstance(node.ctx, ast.Load):
@@ -144,6 +145,7 @@ class _Names(ast.NodeVisitor):
                     raise NotExportable(f"it imports {a.name} as {a.asname} from the project")
                 self.local_imports[a.name] = getattr(module, a.name)
         else:
+            self.libraries.add(_top(node.module or ""))
             for a in node.names:
                 self.bound.add(a.asname or a.name)
 
@@ -152,6 +154,7 @@ class _Names(ast.NodeVisitor):
             module = sys.modules.get(a.name)
             if module is not None and is_project_module(module):
                 raise NotExportable(f"it imports the project module {a.name}")
+            self.libraries.add(_top(a.name))
             self.bound.add((a.asname or a.name).split(".")[0])
 
 
@@ -265,6 +268,8 @@ class Source:
         found.visit(tree.body[0] if isinstance(tree.body[0], (ast.FunctionDef, ast.ClassDef)) else tree)
         if isinstance(tree.body[0], ast.ClassDef):
             found.bound.discard(obj.__name__)
+        self.libraries |= {lib for lib in found.libraries if lib}  # found by a new user: a script of an xgboost
+        # model said "pip install … scikit-learn" without xgboost, and failed on its import in a clean environment
         module = sys.modules[obj.__module__]
         scope = vars(module)
         lines = source.splitlines()

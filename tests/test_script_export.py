@@ -58,6 +58,26 @@ def run(base, graph) -> dict:
     return job
 
 
+def assert_installs_what_it_imports(text: str) -> None:
+    """Every library the script imports, at its top or inside a function (xgboost's build
+    imports it there), is in the pip line of its docstring: a new user's script of an
+    xgboost model said "pip install … scikit-learn" without xgboost and failed in a clean
+    environment."""
+    import ast
+
+    from plugins.codegen import DISTRIBUTIONS
+
+    imported = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            imported |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.split(".")[0])
+    line = text.split("(pip install ", 1)[1].split(")", 1)[0].split()
+    wanted = {DISTRIBUTIONS[m] for m in imported - set(sys.stdlib_module_names)}
+    assert wanted <= {req.split("==")[0] for req in line}, (wanted, line)
+
+
 def run_script(base, job, folder, fmt="parquet") -> tuple[dict, str]:
     """The run's script and its data downloaded into `folder` (empty), run there in a
     fresh isolated interpreter: (its --json metrics, what it said on stderr)."""
@@ -65,6 +85,7 @@ def run_script(base, job, folder, fmt="parquet") -> tuple[dict, str]:
     assert headers["content-disposition"].startswith("attachment")
     script = folder / "run.py"
     script.write_bytes(text)
+    assert_installs_what_it_imports(text.decode())
     graph = job_graph(base, job)
     files = []
     for node in graph["nodes"]:
