@@ -667,7 +667,9 @@ class DBSCANPredictor(ClusterMixin, BaseEstimator):
 # --------------------------------------------------------------------------- scoring new rows
 # What a model needs of the rows it scores, and the one rule that checks them: used by the
 # app (the "Score a file" action, the predict node) and by a bundle's predict.py alike.
-CATEGORIES_KEPT = 200  # a text column's training values the schema keeps (more: none are kept)
+# a text column's training values the schema keeps (more: none are kept, and new values go unsaid). It was 200:
+# a new user's car names (242 values) took a name training never saw without a word, in every exit
+CATEGORIES_KEPT = 5000
 READING_NOTES = "reading_notes"  # prepare_rows' sentences of how values were read, in the frame's attrs
 
 

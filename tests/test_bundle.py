@@ -997,6 +997,20 @@ def test_empty_cells_where_training_had_none_are_said_when_scoring():
     assert playground_runtime.unseen_values(rows.fillna({"visitors": 1.0}), features) == []
 
 
+def test_a_value_training_never_saw_is_said_in_a_column_of_many_values():
+    """Found by a new user: the schema kept a text column's values only up to 200, and a car
+    name training never saw (cars' Name: 242 values) was scored without a word, in every exit."""
+    import playground_runtime
+
+    train = pd.DataFrame({"name": [f"car {i}" for i in range(3000)], "hp": np.arange(3000.0)})
+    features = playground_runtime.feature_schema(train)
+    assert len(features[0]["categories"]) == 3000
+    rows = playground_runtime.prepare_rows(pd.DataFrame({"name": ["car 7", "ford pinto 2000"], "hp": [1.0, 2.0]}),
+                                           features)
+    said = playground_runtime.unseen_values(rows, features)
+    assert len(said) == 1 and said[0].startswith("'name': 1 row holds a value the model never saw"), said
+
+
 def test_dates_are_read_by_one_rule_wherever_rows_are_scored(tmp_path):
     """Found by a new user: a column mixing '2015-06-02' and '2015-06-01T00:00:00+02:00' was
     scored by the endpoint (its CSV reader reads each in UTC) and refused by predict.py, naming
