@@ -310,6 +310,8 @@ def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
         "dataset": _dataset_facts(store, facts),
         "problem_type": _problem_type(facts), "target": facts.get("target"),
         "positive_class": facts.get("positive_class"), "classes": facts.get("classes"),
+        # predict.py --proba answers (a run made before this was kept: a classifier's, as it was said)
+        "probabilities": facts.get("probabilities", facts.get("classes") is not None),
         "features": facts["features"], "left_out_columns": left_out, "id_columns": ids,
         "metrics": {"test": _metrics(job, node["node_id"]), "cv": output.get("cv"),
                     "search": {k: v for k, v in (output.get("optuna") or {}).items() if k != "trials"} or None},
@@ -362,7 +364,9 @@ def _markdown(card: dict) -> str:
     if not card["metrics"]["test"] and not cv:
         lines += ["", "No metrics were computed in this run."]
     lines += ["", "## Use it", "", "```sh", "pip install -r requirements.txt",
-              "python predict.py rows.csv > predictions.csv", "python predict.py rows.csv --proba > probabilities.csv",
+              "python predict.py rows.csv > predictions.csv",
+              # a regression's or an SVM's card told to run --proba, which refuses (found by a new user)
+              *(["python predict.py rows.csv --proba > probabilities.csv"] if card.get("probabilities") else []),
               "```", "", "## Libraries", "", *[f"- {k} {v}" for k, v in card["libraries"].items()], ""]
     return "\n".join(lines)
 

@@ -563,7 +563,8 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
             "target": split.target, "problem_type": split.problem_type,
             "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
             "dataset_name": split.dataset_name,
-            "classes": [_plain(c) for c in classes] if classes is not None else None}
+            "classes": [_plain(c) for c in classes] if classes is not None else None,
+            "probabilities": classes is not None and hasattr(pipeline, "predict_proba")}
 
 
 def portable_file(pipeline) -> tuple[bytes, dict]:

@@ -183,7 +183,10 @@ def test_every_algorithm_bundle_scores_like_the_app(web, tmp_path, problem_type)
             assert card["metrics"]["test"] == [] or isinstance(card["metrics"]["test"], list)
         plain_of[m["node_id"]] = len(runs)
         runs.append((folder, rows, ()))
-        if problem_type == "classification" and hasattr(run_pipeline(job, m["node_id"]), "predict_proba"):
+        has_proba = problem_type == "classification" and hasattr(run_pipeline(job, m["node_id"]), "predict_proba")
+        # the card's "Use it" offers --proba where predict.py answers it (a regression's card offered it: a new user)
+        assert card["probabilities"] is has_proba and ("--proba" in (folder / "MODEL_CARD.md").read_text()) is has_proba
+        if has_proba:
             proba_of[m["node_id"]] = len(runs)
             runs.append((folder, rows, ("--proba",)))
     scored = predict_all(runs, tmp_path / "scorer")
