@@ -418,27 +418,38 @@ def reconcile(config: dict, old: dict, design: Design) -> dict:
     return follow_target(config, old)
 
 
-def constant_note(columns: list[dict], skip) -> str | None:
+def constant_notes(columns: list[dict], skip) -> list[str]:
     """The features that hold one value in every row (or none at all), from the profile: a
-    model learns nothing from them, and an R export often has one (Benefits' 'bluecol')."""
+    model learns nothing from them, and an R export often has one (Benefits' 'bluecol'). A
+    column of one value and gaps is not one of them: whether a row has its value is what it
+    says (an audit: a refund date set only for the customers who left was called "one value
+    in every row; it tells the model nothing" while the Split said it gave the target away)."""
     same = [c for c in columns if c["name"] not in skip and (c.get("unique") or 0) <= 1]
-    if not same:
-        return None
+    filled_or_not = [c for c in same if c.get("unique") == 1 and c.get("missing")]
+    same = [c for c in same if c not in filled_or_not]
+    notes = []
 
     def one(c):
         values = c.get("sample_values") or []
         return f"{c['name']!r} ({_fmt_value(values[0])})" if values and c.get("unique") else f"{c['name']!r} (empty)"
-    shown = ", ".join(one(c) for c in same[:5]) + (" …" if len(same) > 5 else "")
-    return (f"{len(same)} feature column(s) hold one value in every row: {shown}. They tell the model nothing; "
-            "drop them (Preprocessing → Drop columns) or check how the file was read.")
+    if same:
+        shown = ", ".join(one(c) for c in same[:5]) + (" …" if len(same) > 5 else "")
+        notes.append(f"{len(same)} feature column(s) hold one value in every row: {shown}. They tell the model "
+                     "nothing; drop them (Preprocessing → Drop columns) or check how the file was read.")
+    if filled_or_not:
+        shown = ", ".join(f"{one(c)[:-1]}, empty in {c['missing']:,} rows)" for c in filled_or_not[:5]) + (
+            " …" if len(filled_or_not) > 5 else "")
+        notes.append(f"{shown}: one value where filled, so what {'it tells' if len(filled_or_not) == 1 else 'they tell'} "
+                     "the model is whether a row has it. If it is filled only after the outcome (a refund date, a "
+                     "cancellation reason), it gives the answer away: drop it.")
+    return notes
 
 
 def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
     columns = (design.dataset or {}).get("columns", [])
     left_out = excluded_columns(config, columns)
     notes = [left_out_note(id_reasons(columns, left_out))] if left_out else []
-    constant = constant_note(columns, {config.get("target_column"), *left_out})
-    return notes + ([constant] if constant else [])
+    return notes + constant_notes(columns, {config.get("target_column"), *left_out})
 
 
 def fields(config: dict) -> list[dict]:

@@ -143,12 +143,18 @@ def test_a_feature_with_one_value_in_every_row_is_named_before_and_after_the_run
     frame = pd.DataFrame({"id": range(1, 121), "x": rng.normal(size=120), "bluecol": "yes", "region": 7.0,
                           "empty": np.nan})
     frame["target"] = np.where(frame["x"] + rng.normal(size=120) > 0, "up", "down")
+    # one value where filled, set only for the rows that went 'up': not "one value in every row" (an audit)
+    frame["refund"] = np.where(frame["target"] == "up", 25.0, np.nan)
     r = web.post("/api/v1/datasets", files={"file": ("benefits-like.csv", realdata.csv_bytes(frame), "text/csv")})
     assert r.status_code == 201, r.text
     wf = web.post("/api/v1/workflows", json={"name": "constant", **chain(r.json()["id"])}).json()
     sentence = ("3 feature column(s) hold one value in every row: 'bluecol' ('yes'), 'region' (7), 'empty' (empty). "
                 "They tell the model nothing; drop them (Preprocessing → Drop columns) or check how the file was read.")
-    assert sentence in html.unescape(web.get(f"/ui/workflows/{wf['id']}/nodes/d/inspector").text)
+    inspector = html.unescape(web.get(f"/ui/workflows/{wf['id']}/nodes/d/inspector").text)
+    assert sentence in inspector
+    ups = int((frame["target"] == "up").sum())
+    assert (f"'refund' (25, empty in {120 - ups} rows): one value where filled, so what it tells the model is whether "
+            "a row has it. If it is filled only after the outcome") in inspector
     job = finished(web, web.post(f"/api/v1/workflows/{wf['id']}/run").json()["job_id"])
     assert job["results"]["nodes"]["d"]["warnings"].count(sentence) == 1
     plain = web.post("/api/v1/workflows", json={"name": "iris", **chain()}).json()
