@@ -891,8 +891,9 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None) -> str:
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
         elif bad and all(_day_or_month_first(v) for v in bad):
-            said += ("; day and month are both numbers there, and which comes first cannot be told from these "
-                     "values: write them year first (2023-05-03)")
+            # not "which comes first cannot be told": a file with 19.07.2012 further down tells it (a new user)
+            said += ("; day and month are both numbers there, and rows to score take dates written year first, "
+                     "which cannot be misread: write them so (2023-05-03)")
     return said
 
 

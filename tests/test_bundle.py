@@ -1046,3 +1046,18 @@ def test_dates_are_read_by_one_rule_wherever_rows_are_scored(tmp_path):
     for numbers in ([20150601, 20150602], [1433116800000, 1433116800000], ["2015-06-01", 20150601]):
         with pytest.raises(playground_runtime.ColumnsError, match="a number is not read as a date"):
             playground_runtime.prepare_rows(pd.DataFrame({"date": numbers, "wind": [1, 2]}), features)
+
+
+def test_dates_day_first_in_rows_to_score_are_refused_without_a_false_reason():
+    """predict.py refused 01.01.2012 … 19.07.2012 saying which of day and month comes first
+    "cannot be told from these values", though 19.07 tells it (found by a new user)."""
+    import playground_runtime
+
+    features = playground_runtime.feature_schema(pd.DataFrame({"date": pd.to_datetime(["2012-01-01", "2012-02-03"]),
+                                                               "x": [1.0, 2.0]}))
+    with pytest.raises(playground_runtime.ColumnsError) as refused:
+        playground_runtime.prepare_rows(pd.DataFrame({"date": ["01.01.2012", "10.04.2012", "19.07.2012"],
+                                                      "x": [1.0, 2.0, 3.0]}), features)
+    said = str(refused.value)
+    assert "'date' should hold dates written as ISO 8601" in said and "cannot be told" not in said
+    assert "rows to score take dates written year first, which cannot be misread: write them so (2023-05-03)" in said
