@@ -146,6 +146,7 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool
                                   for n in problems])] if problems else []
     if job.get("error_message") and not problems:
         errors.append(P(job["error_message"], cls="notice error"))
+    decided = Decisions(nodes, node_labels)
     node_results = results.get("nodes") or {}
     warned = [(nid, w) for nid, n in node_results.items() for w in (n or {}).get("warnings") or []]
     warnings = [Div(H4(f"Warnings ({len(warned)})"),
@@ -170,7 +171,8 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool
     models = TrainedModels(job, node_labels, model_names)
     loops = LoopRounds(job, node_labels)
     files = Downloads(job, node_labels)
-    return Div(head, *errors, *warnings, *loops, *([board] if board else []), *([models] if models else []),
+    return Div(head, *([decided] if decided else []), *errors, *warnings, *loops, *([board] if board else []),
+               *([models] if models else []),
                *([files] if files else []),
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")])),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
@@ -192,6 +194,24 @@ def Downloads(job, node_labels):
             and isinstance(n.get("output"), dict)
             for d in n["output"].get("downloads") or [] if isinstance(d, dict) and d.get("artifact_id")]
     return Div(H4("Files"), Ul(*rows), cls="downloads") if rows else None
+
+
+def Decisions(nodes: list, node_labels: dict):
+    """What the run decided, first: each headline node's end (a gate's verdict, the version a
+    deploy made or why it was skipped, how a retrain loop ended), declared by its node type."""
+    from nodes.registry import node_types
+
+    types = node_types()
+    rows = []
+    for n in _in_run_order(nodes):
+        nt = types.get(n.get("node_type") or "")
+        said = _outcome(n)
+        if nt is None or not nt.headline or not said:
+            continue
+        link = nt.headline_link if nt.headline_link and n.get("status") in ("completed", "cached") else None
+        rows.append(Li(Span(f"{node_labels.get(n['node_id'], n['node_id'])} ({n['node_id']}): ", cls="faint"), said,
+                       *([" · ", A(link[0], href=link[1])] if link else []), data_decision=n["node_id"]))
+    return Ul(*rows, cls="decisions") if rows else None
 
 
 def _outcome(n: dict) -> str:

@@ -293,6 +293,11 @@ class NodeType:
     draws_rows: bool = False
     # what differs between two of its fingerprints' data parts, in words (a re-run's reason)
     describe_data: Callable | None = None
+    # its end is what the run decided (a gate's verdict, the version a deploy made, how a loop
+    # ended): said at the top of the run's results, with a link to where it shows (a new user
+    # found a failed gate only in the node table at the bottom, and no way to the deployment)
+    headline: bool = False
+    headline_link: tuple | None = None  # (text, href) beside it when the node completed
     # the hooks its declaration gave a function for (e.g. "export": it can be written as a
     # script; "estimate": it has a cost to show): set from the declaration
     declared: frozenset = field(init=False, repr=False, compare=False, default=frozenset())

@@ -74,6 +74,7 @@ def fingerprint(config: dict) -> Fingerprint:
 
 
 NODE = NodeType(
+    headline=True, headline_link=("Deployments", "/deployments"),
     type="deploy", label="Deploy", icon="🚀", colour="#15803d",
     description="Register the model as a new version of a deployment and put it in production.",
     inputs=(Port("model", (METRICS, MODEL), "Evaluated model"),),

@@ -208,6 +208,7 @@ def fingerprint(config: dict) -> Fingerprint:
 
 
 NODE = NodeType(
+    headline=True,
     type="retrain", label="Retrain", icon="🔁", colour="#db2777",
     description="On a Gate's Fail: train the Model again with more trials or the next algorithm, a bounded number of times.",
     inputs=(Port("metrics", (METRICS,), "Failed model"),),

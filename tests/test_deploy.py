@@ -128,6 +128,12 @@ def test_a_passing_gate_deploys_a_version_in_production(app, passed):
     # the run's page says both, as the API does (a new user found neither on it)
     page = urllib.request.urlopen(f"{app.base}/jobs/{job['id']}", timeout=30).read().decode()
     assert outcome(page, "g") == html.escape(gate["message"], quote=False) and outcome(page, "x") == "iris version 1 is in production"
+    # and first, above the warnings: what the run decided, with the way to the deployment (a new user found
+    # the verdict only in the node table at the bottom)
+    first = page.split('class="decisions"', 1)[1].split("</ul>", 1)[0]
+    assert page.index('class="decisions"') < page.index('data-outcome="g"')
+    assert 'data-decision="g"' in first and html.escape(gate["message"], quote=False) in first
+    assert "iris version 1 is in production" in first and 'href="/deployments"' in first
 
 
 def outcome(page: str, node_id: str) -> str:
@@ -147,6 +153,8 @@ def test_a_failing_gate_skips_deploy_and_says_why(app):
     assert sentence in deploy["message"] and "'pass'" in deploy["message"], deploy["message"]
     page = urllib.request.urlopen(f"{app.base}/jobs/{job['id']}", timeout=30).read().decode()
     assert outcome(page, "g") == html.escape(sentence, quote=False) and outcome(page, "x") == html.escape(deploy["message"], quote=False)
+    first = page.split('class="decisions"', 1)[1].split("</ul>", 1)[0]
+    assert html.escape(sentence, quote=False) in first and 'data-decision="x"' in first and "/deployments" not in first
     status, body = call(app.base, "/api/v1/deployments/iris-fail")
     assert status == 404 and "iris-fail" in body["detail"]
 
