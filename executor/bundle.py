@@ -236,6 +236,17 @@ def scoring_columns(store: Store, facts: dict) -> tuple[list[str], list[str]]:
     return out, [c["name"] for c in columns if c.get("role") == "id" and c["name"] not in names]
 
 
+def with_row_names(left_out: list, features: list, frame) -> list:
+    """`left_out` and the column the reader names `row_names` (an unnamed first column: R's
+    and pandas' row names) when the model does not take it: set aside, as predict.py sets it
+    aside (a new user: the app refused "unknown column 'row_names'" where predict.py scored)."""
+    from data.reading import ROW_NAMES
+
+    if ROW_NAMES in frame.columns and ROW_NAMES not in left_out and all(f["name"] != ROW_NAMES for f in features):
+        return [*left_out, ROW_NAMES]
+    return list(left_out)
+
+
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
     """(predictions for the rows of `frame`: a DataFrame with `prediction` and `proba_<class>`,
     the sentences of playground_runtime.unseen_values); the one rule of playground_runtime
@@ -256,7 +267,7 @@ def score_table(store: Store, model, facts: dict, frame, proba: bool = False) ->
         raise Invalid("Probabilities are for classifiers; this model predicts numbers or clusters.", status=400)
     left_out, ids = scoring_columns(store, facts)
     try:
-        out, unseen = score_frame(model, facts, frame, left_out, proba)
+        out, unseen = score_frame(model, facts, frame, with_row_names(left_out, facts["features"], frame), proba)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e), status=400) from None
     out = playground_runtime.with_row_ids(out, frame, ids)

@@ -532,7 +532,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
     t = time.perf_counter()
     try:
-        X = playground_runtime.prepare_rows(frame, card["features"], card.get("left_out_columns") or [])
+        left_out = bundle.with_row_names(card.get("left_out_columns") or [], card["features"], frame)
+        X = playground_runtime.prepare_rows(frame, card["features"], left_out)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e)) from None
     unseen = playground_runtime.unseen_values(X, card["features"])

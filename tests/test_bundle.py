@@ -1061,3 +1061,26 @@ def test_dates_day_first_in_rows_to_score_are_refused_without_a_false_reason():
     said = str(refused.value)
     assert "'date' should hold dates written as ISO 8601" in said and "cannot be told" not in said
     assert "rows to score take dates written year first, which cannot be misread: write them so (2023-05-03)" in said
+
+
+def test_rows_written_with_their_row_names_are_scored_alike_by_the_app_and_predict_py(web, tmp_path):
+    """A file of rows to score written by pandas' to_csv (or R's write.csv) with its index:
+    the app refused "unknown column 'row_names'" (its reader's name for the unnamed first
+    column) where predict.py set it aside and scored (found by a new user). Both set it aside."""
+    from sklearn.datasets import load_breast_cancer
+
+    job = run(web, {"name": "rows with names", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "breast_cancer", "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {"algorithm": "knn"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    rows = load_breast_cancer(as_frame=True).frame.drop(columns="target").iloc[:6]
+    named = tmp_path / "named.csv"
+    rows.set_axis([f"r{i}" for i in range(6)]).to_csv(named)  # the index first, under an empty header cell
+    app, fragment = app_score(web, job["id"], "m", named)
+    assert app is not None, fragment
+    folder = unzip(web, job["id"], "m", tmp_path / "bundle")
+    script = predict_py(folder, named)
+    assert script.returncode == 0, script.stderr
+    assert pd.read_csv(io.StringIO(app))["prediction"].tolist() == pd.read_csv(io.StringIO(script.stdout))[
+        "prediction"].tolist()
