@@ -283,6 +283,11 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
             header[i] = f"{h}_{k}"
             reading.notice(f"{h!r} appears twice in the header: the second is named {header[i]!r}.", header[i])
         seen[header[i]] = i
+    units = units_row(rows, len(header))
+    if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
+        shown = ", ".join(f"{header[i]}: {u}" for i, u in units[:6]) + (" …" if len(units) > 6 else "")
+        reading.notice(f"Line {skip + 2} holds units under the header ({shown}), not data: it was left out.")
+        skip += 1
     layout = TextLayout(codec, delimiter, header, skip + 1, reading, raw_header=raw, drop=drop)
     layout.prose, layout.head, layout.bom = prose, head, bool(bom and not encoding)
     layout.empty_above = empty_above
@@ -375,6 +380,26 @@ def _reads_as_note(text: str) -> bool:
     """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), or a
     phrase ("Prepared by the finance department")."""
     return len(text.split()) >= 2 and (":" in text or len(text) >= 20)
+
+
+UNITS_MIN_ROWS = 3  # data lines under a units line, at least, to tell it from them
+
+
+def units_row(rows: list, width: int) -> list:
+    """[(column position, unit)] of the first line under the header when it holds units, not
+    data ("", "degC", "hPa", ""): no number in it, and short text in at least half of the
+    columns whose lines below all hold numbers (a new user's audit: temperatures and
+    pressures read as categories without a word, 'degC' one of their levels)."""
+    if len(rows) <= UNITS_MIN_ROWS or len(rows[0]) != width:
+        return []
+    first = [v.strip() for v in rows[0]]
+    if any(_is_number_text(v) for v in first if v):
+        return []
+    gaps = {"", "NA", "na", "N/A", "n/a", "-", "?", "."}
+    numeric = [i for i in range(width) if any(len(r) == width and r[i].strip() for r in rows[1:])
+               and all(len(r) == width and (r[i].strip() in gaps or _is_number_text(r[i].strip())) for r in rows[1:])]
+    units = [(i, first[i]) for i in numeric if first[i] and first[i] not in gaps and len(first[i]) <= 15]
+    return units if numeric and len(units) * 2 >= len(numeric) else []
 
 
 def _is_number_text(v: str) -> bool:

@@ -329,3 +329,15 @@ def test_a_note_under_a_sheet_is_left_out_and_said(tmp_path):
 def test_a_semicolon_file_reads_points_as_its_columns_write_them(tmp_path, lines, column, values):
     rec, df, said = read(("\n".join(lines) + "\n").encode(), "t.csv", tmp_path)
     assert df[column].tolist() == values, said
+
+
+def test_a_line_of_units_under_the_header_is_left_out_and_said(tmp_path):
+    """A new user's audit: ",degC,hPa," under the header made temperatures and pressures
+    categories ('degC' one of their levels) without a word."""
+    raw = b"id,temp,pressure,grp\n,degC,hPa,\n1,21.5,1013.2,x\n2,22.0,1012.8,y\n3,19.5,1015.1,x\n4,18.0,1009.9,y\n"
+    rec, df, said = read(raw, "weather.csv", tmp_path)
+    assert rec["n_rows"] == 4 and df["temp"].tolist() == [21.5, 22.0, 19.5, 18.0] and df["id"].dtype == "int64"
+    assert "Line 2 holds units under the header (temp: degC, pressure: hPa), not data: it was left out." in said
+    # a first row with a word where a number goes, and numbers beside it, is a row (the word a value)
+    rec, df, said = read(b"id,temp,grp\n1,unknown,x\n2,22.0,y\n3,19.5,x\n4,18.0,y\n", "t.csv", tmp_path)
+    assert rec["n_rows"] == 4 and "units" not in said
