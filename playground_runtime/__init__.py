@@ -689,8 +689,14 @@ def feature_schema(X: pd.DataFrame, unused=()) -> list[dict]:
             values = X[c].dropna().astype(str).unique()
             if len(values) <= CATEGORIES_KEPT:
                 col["categories"] = sorted(values.tolist())
+        elif col["type"] == "numeric" and not pd.api.types.is_bool_dtype(X[c]) and X[c].notna().any():
+            col["min"], col["max"] = float(X[c].min()), float(X[c].max())  # the training range (`unseen_values`)
         out.append(col)
     return out
+
+
+SCALE_APART = 10  # rows to score this many times below a positive training column's least value (or above its
+# largest) are said: a unit or a scale apart ('12%' read as 0.12 where training held 8 to 24.8: a new user)
 
 
 def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
@@ -735,6 +741,18 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         n = len(new)
         out.append(f"{col['name']!r}: {n:,} row{'s' if n > 1 else ''} hold{'' if n > 1 else 's'} a value the model "
                    f"never saw in training ({shown}), scored as an unknown category.")
+    for col in features:
+        low, high = col.get("min"), col.get("max")
+        if col.get("unused") or low is None or high is None or low <= 0 or col["name"] not in X.columns:
+            continue
+        numbers = X[col["name"]].to_numpy(dtype=float, na_value=np.nan)
+        apart = np.flatnonzero((numbers < low / SCALE_APART) | (numbers > high * SCALE_APART))
+        if len(apart):
+            n = len(apart)
+            out.append(f"{col['name']!r}: {n:,} row{'s hold values' if n > 1 else ' holds a value'} {SCALE_APART} "
+                       f"times or more outside the training range ({low:g} to {high:g}), like "
+                       f"{numbers[apart[0]]:g} (row {apart[0] + 1}): a unit or a scale apart (a percentage read as a "
+                       "fraction, grams for kilograms?); scored as given.")
     return out
 
 
@@ -879,7 +897,7 @@ def _day_or_month_first(value: str) -> bool:
     return False
 
 
-def _wrong_type(col: dict, bad: list[str], row: int | None = None) -> str:
+def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bool = False) -> str:
     """The sentence of a column whose values are not of its kind: what it should hold, the
     values that are not and the row of the first (a new user scoring 10,000 records had to
     search for it); dates that may be read day first or month first are said to be so (the
@@ -891,8 +909,10 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None) -> str:
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
         elif bad and all(_day_or_month_first(v) for v in bad):
-            # not "which comes first cannot be told": a file with 19.07.2012 further down tells it (a new user)
-            said += ("; day and month are both numbers there, and rows to score take dates written year first, "
+            # "cannot be told" only when no value tells it (a new user's file had 19.07.2012 further down)
+            said += ("; day and month are both numbers there, and which comes first cannot be told from these "
+                     "values: write them year first (2023-05-03)" if ambiguous else
+                     "; day and month are both numbers there, and rows to score take dates written year first, "
                      "which cannot be misread: write them so (2023-05-03)")
     return said
 
@@ -942,7 +962,9 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             continue
         values = _as_kind(frame[col["name"]], col, notes)
         if values is None:
-            wrong.append(_wrong_type(col, *_unreadable(frame[col["name"]], col)))
+            given = frame[col["name"]].dropna().astype(str).unique()[:5000]
+            wrong.append(_wrong_type(col, *_unreadable(frame[col["name"]], col),
+                                     ambiguous=len(given) > 0 and all(_day_or_month_first(v) for v in given)))
         elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:

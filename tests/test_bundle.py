@@ -1084,3 +1084,20 @@ def test_rows_written_with_their_row_names_are_scored_alike_by_the_app_and_predi
     assert script.returncode == 0, script.stderr
     assert pd.read_csv(io.StringIO(app))["prediction"].tolist() == pd.read_csv(io.StringIO(script.stdout))[
         "prediction"].tolist()
+
+
+def test_values_a_scale_apart_from_training_are_said_when_scoring():
+    """'12%' in rows to score was read as 0.12 and scored where training held 8 to 24.8, said
+    only as a conversion (a new user): values ten times or more outside a positive training
+    range are said; values a little past its ends are not."""
+    import playground_runtime
+
+    train = pd.DataFrame({"acceleration": np.linspace(8.0, 24.8, 50), "weight": np.linspace(1600.0, 5100.0, 50)})
+    features = playground_runtime.feature_schema(train)
+    assert (features[0]["min"], features[0]["max"]) == (8.0, 24.8)
+    rows = playground_runtime.prepare_rows(pd.DataFrame({"acceleration": [0.12, 0.15, 26.0], "weight": [1500.0, 5300.0, 2000.0]}),
+                                           features)
+    said = playground_runtime.unseen_values(rows, features)
+    assert said == ["'acceleration': 2 rows hold values 10 times or more outside the training range (8 to 24.8), like "
+                    "0.12 (row 1): a unit or a scale apart (a percentage read as a fraction, grams for kilograms?); "
+                    "scored as given."], said
