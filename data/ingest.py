@@ -505,7 +505,9 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         nonlocal careful
         try:  # the fast, parallel parse; a quoted value with a line break needs the careful one
             return parse(encoding, False)
-        except pa.ArrowInvalid:
+        except pa.ArrowInvalid as e:
+            if _invalid_utf8(e):
+                raise  # bytes that are not UTF-8: the careful parse would fail on them too
             bad.clear()
             if arriving is not None:
                 arriving.wait()
@@ -514,13 +516,30 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
 
     encoding = layout.encoding
     try:
-        table = parse_any(encoding)
-        if encoding == "utf-8" and any(pa.types.is_binary(f.type) for f in table.schema):
+        try:
+            table = parse_any(encoding)
+            # a column of text pyarrow could not decode comes back binary
+            not_utf8 = any(pa.types.is_binary(f.type) for f in table.schema)
+        except pa.ArrowInvalid as e:
+            # a column read as text (every column of a ';' file) raises on such bytes instead
+            if not (_invalid_utf8(e) and encoding == "utf-8" and how.encoding_detected):
+                raise
+            not_utf8 = True
+        if not_utf8 and encoding == "utf-8" and how.encoding_detected:
             # valid UTF-8 in the first 64 KB, not further on: the whole file is another code page
+            if arriving is not None:
+                arriving.wait()  # its lines that are not UTF-8 are looked for in the whole file
             encoding = reading.legacy_encoding(reading.non_utf8_lines(path))
             how.encoding = encoding
+            bad.clear()
+            left_notes.clear()
             table = parse_any(encoding)
     except pa.ArrowInvalid as e:
+        if _invalid_utf8(e):  # UTF-8 the user chose, or the encoding of a byte-order mark
+            if arriving is not None:
+                arriving.wait()
+            raise DatasetError(f"The file cannot be read as {reading.encoding_name(encoding)}: some bytes do not "
+                               "decode. Choose another encoding.") from None
         if arriving is not None:
             arriving.wait()  # the line is looked for in the whole file
         found = reading.first_ragged_line(path, layout.delimiter, len(header) + len(layout.drop), encoding,
@@ -591,6 +610,11 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
             how.notice(f"{', '.join(named[:6])} and {len(named) - 6} more: "
                        + said.format(what="categories", it="them", its="their"))
     return _convert_text_columns(table, how, layout.delimiter, forced, decimal, factors), how
+
+
+def _invalid_utf8(error) -> bool:
+    """Whether pyarrow's parse failed on bytes that are not UTF-8 in a column read as text."""
+    return "invalid UTF8" in str(error)
 
 
 FACTOR_LEVELS_SHARE = 0.5  # quoted numbers with decimals are a factor's levels when they repeat: this share distinct at most

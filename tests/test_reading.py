@@ -138,6 +138,23 @@ def test_latin1_bytes_that_windows_1252_leaves_undefined_are_read_as_latin1(tmp_
     assert rec["reading"]["encoding"] == "latin-1" and df["name"].tolist() == ["A\x81B", "café"]
 
 
+@pytest.mark.parametrize("sep", [";", ","])
+def test_a_windows_file_whose_first_accent_comes_after_64_kb_is_read_in_its_code_page(tmp_path, sep):
+    """The encoding is detected on the first 64 KB; a cp1252 file whose first ü comes later
+    is read again in its code page, said (a new user's audit: a ';' file, every column read
+    as text, was refused with pyarrow's 'invalid UTF8 data'). UTF-8 the user chose is refused
+    with a sentence."""
+    rows = [f"id{sep}name{sep}wert"] + [f"{i}{sep}name{i}{sep}{i}" for i in range(1, 5001)] + [f"5001{sep}Müller{sep}1"]
+    raw = ("\r\n".join(rows) + "\r\n").encode("cp1252")
+    assert raw[: 1 << 16].isascii()
+    rec, df = read(raw, "late.csv", tmp_path)
+    assert len(df) == 5001 and df["name"].iloc[-1] == "Müller" and df["name"].iloc[0] == "name1"
+    assert rec["reading"]["encoding"] == "cp1252"
+    assert "The file is not UTF-8: it was read as Windows-1252 (Western European)." in notices(rec)
+    with pytest.raises(DatasetError, match=r"^The file cannot be read as UTF-8: some bytes do not decode\."):
+        read(raw, "late.csv", tmp_path, encoding="utf-8")
+
+
 # --------------------------------------------------------------------------- numbers
 @pytest.mark.parametrize("values,expected,said", [
     (["$1,234.50", "($200.00)", "$3"], [1234.5, -200.0, 3], "dollar amounts"),
