@@ -51,10 +51,14 @@ _CUR = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
 _SPACE = "\u00a0\u202f\u2009 "  # what stands between thousands besides . , and '
 _SIGN = "[-+\u2212]"
 # one number as written: an optional sign or accounting brackets, a currency before or
-# after, digits with separators (checked below for a consistent grouping), a percent sign
-NUMBER = (rf"^(?P<open>\()?[{_SPACE}]*(?P<sign>{_SIGN})?[{_SPACE}]*(?P<pre>{_CUR})?[{_SPACE}]*(?P<sign2>{_SIGN})?"
+# after, digits with separators (checked below for a consistent grouping), a percent sign.
+# The currency may stand inside the brackets or outside them, as accounting formats write
+# a negative amount: (€ 147,40), € (147,40), (147,40 €), (147,40) € (checked below: brackets
+# in pairs, one currency on each side)
+NUMBER = (rf"^(?P<pre_out>{_CUR})?[{_SPACE}]*(?P<open>\()?[{_SPACE}]*(?P<sign>{_SIGN})?[{_SPACE}]*(?P<pre>{_CUR})?"
+          rf"[{_SPACE}]*(?P<sign2>{_SIGN})?"
           rf"[{_SPACE}]*(?P<num>[0-9](?:[0-9.,'’{_SPACE}]*[0-9])?|[.,][0-9]+)[{_SPACE}]*"
-          rf"(?P<post>{_CUR}|%)?[{_SPACE}]*(?P<trail>-)?[{_SPACE}]*(?P<close>\))?$")
+          rf"(?P<post>{_CUR}|%)?[{_SPACE}]*(?P<trail>-)?[{_SPACE}]*(?P<close>\))?[{_SPACE}]*(?P<post_out>{_CUR})?$")
 _NUMBER_PY = re.compile(NUMBER)
 DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
         r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
@@ -272,7 +276,8 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
             bad = values.filter(pc.invert(matched))
             raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist())
         return None
-    fields = {k: pc.struct_field(parts, k) for k in ("open", "sign", "pre", "sign2", "num", "post", "trail", "close")}
+    fields = {k: pc.struct_field(parts, k) for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "post", "trail",
+                                                     "close", "post_out")}
     num = pc.replace_substring_regex(fields["num"], f"['’{_SPACE}]", "")
     spaced = _evidence(fields["num"], f"['’{_SPACE}]")
     decimal = _decimal_separator(num, hint)
@@ -288,6 +293,11 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
                                                            rf"(\{decimal}[0-9]+)?$|^[0-9]+(\{decimal}[0-9]+)?$|"
                                                            rf"^\{decimal}[0-9]+$")
     ok = pc.and_(ok, raw_groups)
+    # an opening bracket without its closing one, or a currency both outside and inside them: not an amount
+    paired = pc.equal(pc.equal(fields["open"], "("), pc.equal(fields["close"], ")"))
+    one_currency = pc.invert(pc.or_(pc.and_(pc.not_equal(fields["pre_out"], ""), pc.not_equal(fields["pre"], "")),
+                                    pc.and_(pc.not_equal(fields["post_out"], ""), pc.not_equal(fields["post"], ""))))
+    ok = pc.and_(ok, pc.and_(paired, one_currency))
     leading_zero = pc.match_substring_regex(num, r"^0[0-9]")  # 007, 01067: codes, not numbers
     if not forced:
         ok = pc.and_(ok, pc.invert(leading_zero))
@@ -296,7 +306,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
         if forced:
             raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist())
         return None
-    currencies = {v for f in ("pre", "post") for v in pc.unique(fields[f]).to_pylist() if v and v != "%"}
+    currencies = {v for f in ("pre_out", "pre", "post", "post_out") for v in pc.unique(fields[f]).to_pylist() if v and v != "%"}
     percent = pc.equal(fields["post"], "%")
     n_percent = _count(percent)
     if len({CURRENCIES[c] + c for c in currencies}) > 1 and len({CURRENCIES[c] for c in currencies}) > 1:

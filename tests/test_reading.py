@@ -207,6 +207,29 @@ def test_percentages_are_the_nearest_fractions_not_a_division_s_rounding(tmp_pat
     assert "'23,6%' → 0.236" in notices(rec)
 
 
+@pytest.mark.parametrize("sign,decimal", [("€", ","), ("$", ".")])
+def test_a_negative_amount_reads_the_same_wherever_its_currency_and_brackets_stand(tmp_path, sign, decimal):
+    """Accounting formats (Excel's, DATEV's) write a negative amount in brackets with the
+    currency sign outside them, € (147,40): a new user's column of them stayed text. Every
+    placement of the sign, the brackets and the minus reads the same number."""
+    amount = "147,40" if decimal == "," else "147.40"
+    written = [f"{sign} ({amount})", f"({sign} {amount})", f"({amount} {sign})", f"({amount}) {sign}",
+               f"{sign}({amount})", f"-{sign} {amount}", f"{amount} {sign}-", f"({amount})"]
+    for i, value in enumerate(written):
+        big = f"{sign} 1.234,56" if decimal == "," else f"{sign}1,234.56"
+        raw = (f"x;label\n{value};a\n{big};b\n{sign} 45{decimal}20;a\n").encode()
+        rec, df = read(raw, f"n{i}.csv", tmp_path)
+        assert df["x"].tolist() == pytest.approx([-147.40, 1234.56, 45.20]), value
+        assert "amounts" in notices(rec) and "x: read as numbers (" in notices(rec)
+
+
+@pytest.mark.parametrize("values", [["(see note)", "5", "7"], ["(5", "6", "7"], ["€ (€ 5)", "€ 6", "€ 7"]])
+def test_brackets_that_are_not_a_negative_amount_keep_a_column_text(tmp_path, values):
+    raw = ("x,label\n" + "".join(f'"{v}",{i % 2}\n' for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "t.csv", tmp_path)
+    assert df["x"].tolist() == values
+
+
 @pytest.mark.parametrize("values,why", [
     (["030 1234567", "089 7654321"], None),  # phone numbers: no grouping of three
     (["01067", "80331", "10115"], None),  # postcodes: a leading zero is a code
