@@ -547,9 +547,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         if found and layout.prose:
             raise DatasetError(reading.NOT_A_TABLE) from None
         if found:
-            line, fields = found
-            raise DatasetError(f"Line {line} has {fields} fields but the header has "
-                               f"{len(header) + len(layout.drop)}.") from None
+            raise DatasetError(_ragged(layout, *found)) from None
         if "Could not skip initial" in str(e):  # the header and nothing after it (found by a new user's script)
             raise DatasetError("The file has a header but no data rows.") from None
         raise DatasetError(f"The file cannot be parsed as {fmt.upper()}: {str(e).split(':', 1)[-1].strip()[:120]}.") \
@@ -565,10 +563,16 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     if layout.drop:
         empty = [n for n in table.column_names if n.startswith("__empty_")]
         if any(table.column(n).null_count < table.num_rows for n in empty):
+            found = reading.first_ragged_line(path, layout.delimiter, len(header) + len(layout.drop), encoding,
+                                              layout.skip_rows, last_empty=True) if layout.extra_field else None
+            if found:  # a value past the 64 KB the layout was read from, in the field the header has not
+                raise DatasetError(_ragged(layout, *found))
             raise DatasetError(f"The last column has values but no name in the header (line {how.header_row} ends "
                                f"with {layout.delimiter!r}).")
         table = table.drop_columns(empty)
-        how.notice("Every line ends with a delimiter: the empty last column was dropped." if len(empty) == 1 else
+        how.notice("Every data line ends with a delimiter (the header does not): the empty last column was dropped."
+                   if layout.extra_field else
+                   "Every line ends with a delimiter: the empty last column was dropped." if len(empty) == 1 else
                    f"Every line ends with {len(empty)} delimiters: the {len(empty)} empty last columns were dropped.")
     if notes and len(left_notes) < len(notes):  # notes as wide as the rows (delimiters after them): parsed as rows
         first = table.column(0).to_pylist()[-(len(notes) - len(left_notes)):]
@@ -610,6 +614,15 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
             how.notice(f"{', '.join(named[:6])} and {len(named) - 6} more: "
                        + said.format(what="categories", it="them", its="their"))
     return _convert_text_columns(table, how, layout.delimiter, forced, decimal, factors), how
+
+
+def _ragged(layout, line: int, fields: int) -> str:
+    """The refusal of a line whose fields do not fit the header."""
+    width = len(layout.header) + len(layout.drop)
+    if layout.extra_field and fields != width:  # under data lines that end with one more (empty) field
+        return (f"Line {line} has {fields} fields where the lines above it have {width} (the header's {width - 1} and "
+                f"an empty one after a trailing {layout.delimiter!r}).")
+    return f"Line {line} has {fields} fields but the header has {width - layout.extra_field}."
 
 
 def _invalid_utf8(error) -> bool:

@@ -185,6 +185,7 @@ class TextLayout:
     head: bytes = b""  # the first 64 KB
     bom: bool = False  # the encoding came from a byte-order mark
     empty_above: int = 0  # empty lines above the header (a title's), which text_line_facts counts among the data's
+    extra_field: bool = False  # the data lines end with one empty field more than the header has (dropped)
 
 
 def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
@@ -267,6 +268,9 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         reading.notice(f"The first column had no name (R and pandas write row names there): it is named "
                        f"{ROW_NAMES!r} and left out of the features as an id.", ROW_NAMES)
         header[0] = ROW_NAMES
+    extra = bool(header[-1] and _one_empty_field_more(text, delimiter, len(header), complete))
+    if extra:  # a trailing delimiter on every data line, not on the header: an empty last column all the same
+        drop.append(len(header))
     while len(header) > 1 and header[-1] == "":
         drop.append(len(header) - 1)  # a trailing delimiter on every line: an empty last column
         header.pop()
@@ -290,8 +294,19 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         skip += 1
     layout = TextLayout(codec, delimiter, header, skip + 1, reading, raw_header=raw, drop=drop)
     layout.prose, layout.head, layout.bom = prose, head, bool(bom and not encoding)
-    layout.empty_above = empty_above
+    layout.empty_above, layout.extra_field = empty_above, extra
     return layout
+
+
+def _one_empty_field_more(text: str, delimiter: str, width: int, complete: bool) -> bool:
+    """Whether every data line of the sample (text, from the header on; its last line left
+    out when the sample may have cut it short) has exactly `width` + 1 fields, the last one
+    empty: lines ending with a delimiter under a header that does not."""
+    lines = text.split("\n")[1:]
+    if not complete:
+        lines = lines[:-1]
+    rows = [r for r in csv.reader((line.rstrip("\r") for line in lines), delimiter=delimiter) if r]
+    return bool(rows) and all(len(r) == width + 1 and not r[-1].strip() for r in rows)
 
 
 PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
@@ -410,15 +425,17 @@ def _is_number_text(v: str) -> bool:
         return False
 
 
-def first_ragged_line(path: Path, delimiter: str, n_cols: int, encoding: str, skip: int):
+def first_ragged_line(path: Path, delimiter: str, n_cols: int, encoding: str, skip: int, last_empty: bool = False):
     """Only when the parse failed: the first line whose field count differs, for the message
-    (pyarrow's fast parser does not know line numbers)."""
+    (pyarrow's fast parser does not know line numbers); with `last_empty` (an empty last
+    field the reader drops), also the first whose last field holds a value."""
     with open(path, newline="", encoding=encoding, errors="replace") as f:
         reader = csv.reader(f, delimiter=delimiter)
         for _ in range(skip):
             next(reader, None)
         for row in reader:
-            if row and not (len(row) == 1 and not row[0].strip()) and len(row) != n_cols:
+            if row and not (len(row) == 1 and not row[0].strip()) and (
+                    len(row) != n_cols or (last_empty and row[-1].strip())):
                 return reader.line_num, len(row)
     return None
 

@@ -382,6 +382,24 @@ def test_r_write_csv_row_names_become_an_id_column(tmp_path):
     assert rec["target"] != "row_names"
 
 
+@pytest.mark.parametrize("rows,line,said", [
+    (["1,1.5,x,", "2,2.5,y,z", "3,3.5,x,"], 2, "Line 2 has 4 fields but the header has 3."),
+    (["1,1.5,x,", "2,2.5,y", "3,3.5,x,"], 2, "Line 2 has 4 fields but the header has 3."),
+    # past the 64 KB the layout is read from
+    ([f"{i},{i}.5,x," for i in range(8000)] + ["9,9.5,y,oops"], 8002, "Line 8002 has 4 fields but the header has 3."),
+    ([f"{i},{i}.5,x," for i in range(8000)] + ["9,9.5,y"], 8002,
+     "Line 8002 has 3 fields where the lines above it have 4 (the header's 3 and an empty one after a trailing ',')."),
+])
+def test_a_field_past_the_header_is_dropped_only_when_it_is_empty_on_every_line(tmp_path, rows, line, said):
+    """Data lines that all end with a delimiter the header does not end with (a new user's
+    audit: refused with 'Line 2 has 4 fields but the header has 3') read as an empty last
+    column, dropped; a value in that field, or a line without it, is refused, naming the line."""
+    raw = ("id,value,grp\n" + "\n".join(rows) + "\n").encode()
+    with pytest.raises(DatasetError, match=f"^{re.escape(said)}$"):
+        read(raw, "t.csv", tmp_path)
+    assert str(line) in said
+
+
 def test_r_write_table_header_one_short(tmp_path):
     raw = b'"mpg" "cyl"\n"Mazda RX4" 21 6\n"Valiant" 18.1 6\n'.replace(b" ", b",")
     rec, df = read(raw, "wt.csv", tmp_path)
@@ -392,6 +410,8 @@ def test_r_write_table_header_one_short(tmp_path):
     (b"a;b;\n1;2;\n3;4;\n", ["a", "b"], "Every line ends with a delimiter: the empty last column was dropped."),
     (b"a,b,c,label,,\n1,2,3,x,,\n4,5,6,y,,\n", ["a", "b", "c", "label"],
      "Every line ends with 2 delimiters: the 2 empty last columns were dropped."),
+    (b"id,value,grp\n1,1.5,x,\n2,2.5,y,\n3,3.5,x,\n4,4.5,y,\n", ["id", "value", "grp"],
+     "Every data line ends with a delimiter (the header does not): the empty last column was dropped."),
     (b"a,a,b\n1,2,3\n", ["a", "a_2", "b"], "'a' appears twice in the header: the second is named 'a_2'"),
     (b"a,,c\n1,2,3\n", ["a", "column_2", "c"], "Column 2 had no name: it is named 'column_2'"),
     (b"sep=;\na;b\n1,5;2\n", ["a", "b"], None),
