@@ -203,7 +203,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             roles.setdefault(column, {"category": "categorical", "text": "text"}.get(kind, "feature"))
     if table_only:
         return _table_only(_as_stored(table), Path(dest_dir), how)
-    df, table = _to_frame(table)
+    df, table = _to_frame(table, how)
     dataset_id = dataset_id_of(digest)
     dest_dir.mkdir(parents=True, exist_ok=True)
     tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}.parquet"
@@ -479,23 +479,26 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         bad.setdefault("row", row)
         return "error"
 
-    def parse(encoding: str, newlines_in_values: bool):
+    def parse(encoding: str, newlines_in_values: bool, text_of: list | None = None):
+        """The file parsed; with `text_of`, only those columns, as the text the file writes."""
         codec = None if encoding in ("utf-8", "utf-8-sig") else encoding
         names = list(header) + [f"__empty_{i}" for i in layout.drop]
         nonlocal followed  # the first parse follows a file still arriving; a second one reads the whole file
         follow = arriving.reader() if arriving is not None and not followed else None
         followed = True
+        only = {"include_columns": text_of} if text_of else {}
         with follow or contextlib.nullcontext():
             return pacsv.read_csv(
                 follow or path, read_options=pacsv.ReadOptions(column_names=names, skip_rows=layout.skip_rows,
                                                                block_size=1 << 22,
                                                                **({"encoding": codec} if codec else {})),
                 parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=newlines_in_values,
-                                                 invalid_row_handler=on_invalid),
+                                                 invalid_row_handler=(lambda row: "skip") if text_of else on_invalid),
                 # in a file read as text, data.values finds (and counts) the words for a gap itself
                 convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
                                                      null_values=[""] if comma_file else list(values.PARSE_MISSING_WORDS),
-                                                     column_types={c: pa.string() for c in as_text}))
+                                                     column_types={c: pa.string() for c in text_of or as_text},
+                                                     **only))
 
     followed = False
 
@@ -587,6 +590,14 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     limits.check(table.num_rows, table.num_columns)  # the real count, after the estimate
     if arriving is not None:
         arriving.wait()  # parsed to its end: all of it is there
+    # times with a UTC offset pyarrow read in UTC: said, from the text the file writes (read again, only those columns)
+    zoned = [f.name for f in table.schema if pa.types.is_timestamp(f.type) and f.type.tz]
+    if zoned:
+        written = parse(encoding, careful, zoned)
+        for name in zoned:
+            said = values.offset_notice(name, written.column(name).slice(0, table.num_rows), table.column(name))
+            if said:
+                how.notice(said, name)
     how.blank_rows, how.last_line = reading.text_line_facts(path, encoding, layout.delimiter, careful)
     how.blank_rows = max(0, how.blank_rows - layout.empty_above)
     if left_notes:
@@ -821,9 +832,10 @@ def _apply_types(table, how, options: dict):
     return pa.table(columns, names=table.column_names)
 
 
-def _to_frame(table):
+def _to_frame(table, how=None):
     """The frame the profile reads, and the Arrow table to store: the same columns, with
-    whatever the frame changed (dates found in text, dtypes made plain) carried back."""
+    whatever the frame changed (dates found in text, dtypes made plain) carried back; dates
+    found in text that carry a UTC offset are said (`how`)."""
     import pyarrow as pa
 
     df = table.to_pandas(date_as_object=False)
@@ -835,6 +847,11 @@ def _to_frame(table):
         t = table.schema.field(i).type
         if df[name].dtype != before[name] or pa.types.is_date(t):  # dates are stored as timestamps
             columns.append(pa.Array.from_pandas(df[name]))
+            if how is not None and getattr(df[name].dtype, "tz", None) is not None and (
+                    pa.types.is_string(t) or pa.types.is_large_string(t)):
+                said = values.offset_notice(name, table.column(i), columns[-1])
+                if said:
+                    how.notice(said, name)
         else:
             columns.append(table.column(i))
     return df, pa.table(columns, names=list(df.columns))

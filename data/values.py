@@ -438,6 +438,30 @@ def _iso_dates(name, values, keep) -> Converted:
     return Converted(_scatter(stamp, keep), "date", None, {"name": name})
 
 
+# an offset that moves a time: +02:00, -0500 (not Z, +00:00), at the end of an ISO 8601 timestamp
+_OFFSET = r"[0-9](?P<offset>[+-](?:0[0-9]|1[0-9]|2[0-3]):?[0-5][0-9])$"
+_NO_OFFSET = ("+00:00", "-00:00", "+0000", "-0000")
+
+
+def offset_notice(name: str, text, stamps) -> str | None:
+    """What the reader says of a column of ISO 8601 times it read in UTC (pyarrow's parse
+    and plugins.tables.parse_iso_dates both do, as scoring does): the offsets that moved
+    them, and the first such time with its UTC reading (`stamps`: the parsed times, row for
+    row with `text`), or None when no value carries an offset that moves it (Z, +00:00)."""
+    text = pc.utf8_trim(_strings(text), " \t" + _SPACE)
+    offset = pc.struct_field(pc.extract_regex(text, _OFFSET), "offset")
+    moving = pc.fill_null(pc.and_(offset.is_valid(), pc.invert(pc.is_in(offset, value_set=pa.array(_NO_OFFSET)))),
+                          False)
+    if not pc.any(moving).as_py():
+        return None
+    offsets = pc.unique(offset.filter(moving)).to_pylist()
+    first = pc.index(moving, True).as_py()
+    shown = stamps[first].as_py().astimezone(datetime.UTC)
+    listed = ", ".join(offsets[:4]) + (", …" if len(offsets) > 4 else "")
+    return (f"{name}: times with a UTC offset ({listed}) read in UTC: {_quoted(text[first].as_py())} → "
+            f"{shown:%Y-%m-%d %H:%M}; date parts are taken in UTC.")
+
+
 def _two_digit_years(year, digits):
     """Two-digit years in the century that puts them no later than next year (63 is 1963)."""
     pivot = (datetime.date.today().year + 1) % 100

@@ -262,6 +262,32 @@ def test_a_tab_separated_file_with_decimal_commas(tmp_path):
 
 
 # --------------------------------------------------------------------------- dates
+@pytest.mark.parametrize("sep", [",", ";"])
+@pytest.mark.parametrize("times,offsets", [
+    (["2024-06-28T00:30:00+02:00", "2024-06-28T23:30:00+02:00", "2024-07-01T12:00:00+02:00"], "+02:00"),
+    (["2024-06-28T00:30:00+02:00", "2024-02-01T08:00:00Z", "2024-03-15T12:00:00-05:00"], "+02:00, -05:00"),
+])
+def test_times_with_a_utc_offset_are_read_in_utc_and_said(tmp_path, sep, times, offsets):
+    """A new user's audit: 2024-06-28T00:30:00+02:00 became 2024-06-27 22:30 UTC without a
+    word, moving the day and weekday of a row near midnight. Scoring reads offsets in UTC too
+    (test_bundle), so the reading stays; the upload says it, whichever parser read the times
+    (pyarrow's in a ',' file, plugins.tables' in a ';' file read as text)."""
+    raw = ("ts" + sep + "grp\n" + "".join(f"{t}{sep}{'xy'[i % 2]}\n" for i, t in enumerate(times))).encode()
+    rec, df = read(raw, "tz.csv", tmp_path)
+    assert df["ts"].dt.tz_convert("UTC")[0] == pd.Timestamp("2024-06-27 22:30", tz="UTC")
+    assert (f"ts: times with a UTC offset ({offsets}) read in UTC: '2024-06-28T00:30:00+02:00' → 2024-06-27 22:30; "
+            "date parts are taken in UTC.") in notices(rec)
+    assert [n["column"] for n in rec["notices"] if "UTC offset" in n["text"]] == ["ts"]
+
+
+@pytest.mark.parametrize("times", [["2024-06-28T00:30:00", "2024-06-28T23:30:00"],
+                                   ["2024-06-28T00:30:00Z", "2024-06-28T23:30:00+00:00"]])
+def test_times_an_offset_does_not_move_are_not_said(tmp_path, times):
+    raw = ("ts,grp\n" + "".join(f"{t},{'xy'[i % 2]}\n" for i, t in enumerate(times))).encode()
+    rec, df = read(raw, "tz.csv", tmp_path)
+    assert df["ts"].dt.day.tolist() == [28, 28] and "UTC" not in notices(rec)
+
+
 @pytest.mark.parametrize("values,expected,said", [
     (["27.11.2024", "01.02.2020"], ["2024-11-27", "2020-02-01"], "day first"),
     (["03.04.2024", "01.02.2020"], ["2024-04-03", "2020-02-01"], "day first"),  # dots: day first
