@@ -382,11 +382,13 @@ def _markdown(card: dict) -> str:
     return "\n".join(lines)
 
 
-def _write(z: zipfile.ZipFile, name: str, data: bytes | str) -> None:
+def _write(z: zipfile.ZipFile, name: str, data: bytes | str, when: float | None = None) -> None:
     """One file of the bundle, unpacked as -rw-r--r-- (zipfile's writestr of a bare name gives
     0600: a service running as another user than the one who unzipped it could not read the
-    model). Nothing in it needs to be executable: predict.py is run with `python predict.py`."""
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    model). Nothing in it needs to be executable: predict.py is run with `python predict.py`.
+    `when`: the files' time (the run's: the same bundle downloaded twice is the same bytes,
+    and its SHA-256 can be checked; each download had its own time, found by a new user)."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime(when)[:6])
     info.create_system = 3  # Unix, so that unzip honours the mode
     info.external_attr = (stat.S_IFREG | 0o644) << 16
     z.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
@@ -408,15 +410,16 @@ def bundle_and_card(store: Store, job_id: str, node_id: str, metrics: dict | Non
     model_bytes, facts = portable_model(store, job_id, node["output"]["portable"])
     card = model_card(store, job, node, facts)
     buf = io.BytesIO()
+    when = job.get("created_at")
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        _write(z, "model.skops", model_bytes)
-        _write(z, "playground_runtime.py", RUNTIME_FILE.read_bytes())
-        _write(z, "predict.py", PREDICT_SCRIPT.read_bytes())
-        _write(z, "requirements.txt", requirements(facts))
-        _write(z, "model_card.json", json.dumps(card, indent=2, default=str))
-        _write(z, "MODEL_CARD.md", _markdown(card))
+        _write(z, "model.skops", model_bytes, when)
+        _write(z, "playground_runtime.py", RUNTIME_FILE.read_bytes(), when)
+        _write(z, "predict.py", PREDICT_SCRIPT.read_bytes(), when)
+        _write(z, "requirements.txt", requirements(facts), when)
+        _write(z, "model_card.json", json.dumps(card, indent=2, default=str), when)
+        _write(z, "MODEL_CARD.md", _markdown(card), when)
         for name, artifact_id in (facts.get("native") or {}).items():
-            _write(z, name, _artifact_bytes(store, job_id, artifact_id))
+            _write(z, name, _artifact_bytes(store, job_id, artifact_id), when)
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{job_id}-{node_id}-{node['output'].get('algorithm')}")
     return f"model-{safe}.zip", buf.getvalue(), card
 

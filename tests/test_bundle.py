@@ -1101,3 +1101,20 @@ def test_values_a_scale_apart_from_training_are_said_when_scoring():
     assert said == ["'acceleration': 2 rows hold values 10 times or more outside the training range (8 to 24.8), like "
                     "0.12 (row 1): a unit or a scale apart (a percentage read as a fraction, grams for kilograms?); "
                     "scored as given."], said
+
+
+def test_a_bundle_downloaded_twice_is_the_same_bytes(web):
+    """Each download wrote its files with the time of the request, so three downloads of one
+    model gave three SHA-256s and none could be checked (found by a new user)."""
+    import hashlib
+    import time
+
+    job = run(web, {"name": "twice", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "iris", "target_column": "target",
+                                                  "problem_type": "classification"}},
+        {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {"algorithm": "knn"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    first = web.get(f"/api/v1/jobs/{job['id']}/models/m/bundle").content
+    time.sleep(2.1)  # a zip's times are in steps of two seconds
+    again = web.get(f"/api/v1/jobs/{job['id']}/models/m/bundle").content
+    assert hashlib.sha256(first).hexdigest() == hashlib.sha256(again).hexdigest()
