@@ -264,8 +264,11 @@ LIBRARY_WARNING_WORDS = (
      "node's Standard scaler) or raise its iteration limit (the Model node's advanced settings)."),
     ("UserWarning", re.compile(r"The least populated class in y has only (\d+) members?, which is less than "
                                r"n_splits=(\d+)"),
-     "A class has only {0} training rows, fewer than the {1} cross-validation folds: some folds hold none of it, "
-     "so their scores say nothing about it. Use fewer folds, or merge the rare class with another."),
+     # the folds may be the model's cross-validation or a Target encoder's own (5, which the user did not choose:
+     # a new user read "use fewer folds" with 3 chosen)
+     "A class has only {0} training rows, fewer than the {1} folds they are split into (the model's cross-validation, "
+     "or a Target encoder's own {1}): some folds hold none of it, so what is learnt or scored on them says nothing "
+     "about it. Use fewer folds, or merge the rare class with another."),
     ("UndefinedMetricWarning", re.compile(r"(Precision|Recall|F-score)[\w -]* (?:is|are) ill-defined and being set "
                                           r"to 0\.0"),
      "{0} is undefined for a class the model never predicted or that has no rows here, and counts as 0 for it."),

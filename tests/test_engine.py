@@ -341,8 +341,9 @@ def test_the_library_warnings_users_meet_most_are_said_in_words():
     assert len(said) == 9, said
     stopped = [m for m in said if m.startswith("The model stopped before it converged")]
     assert len(stopped) == 4 and all("(ConvergenceWarning: " in m for m in stopped)
-    assert ("A class has only 2 training rows, fewer than the 5 cross-validation folds: some folds hold none of it, "
-            "so their scores say nothing about it. Use fewer folds, or merge the rare class with another. "
+    assert ("A class has only 2 training rows, fewer than the 5 folds they are split into (the model's "
+            "cross-validation, or a Target encoder's own 5): some folds hold none of it, so what is learnt or scored "
+            "on them says nothing about it. Use fewer folds, or merge the rare class with another. "
             "(UserWarning: The least populated class in y has only 2 members, which is less than n_splits=5.)") in said
     undefined = [m for m in said if "(UndefinedMetricWarning: " in m]
     assert [m.split(" is undefined", 1)[0] for m in undefined] == ["Precision", "Recall", "F-score"], undefined
