@@ -36,6 +36,8 @@ from plugins.tables import label_text, names_units
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
 LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
 LEAK_SCORE = 0.98  # balanced accuracy (classes) or R² (numbers) on held-out rows
+LEAK_COPIES_SHARE = 0.05  # copied records taken once when at least this share of the rows are copies (fewer
+# cannot fool the check; the copies' own check costs a small job's split a few milliseconds)
 REVERSE_MAX_VALUES = 20  # a feature with at most this many values can be a function of a numeric target
 REVERSE_MIN_CLASS = 5  # ... when each of its values has at least this many rows
 REVERSE_MAX_RUNS = 3  # ... and it changes at most this many times per value along the sorted target
@@ -201,7 +203,7 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
     # give the target away); rows alike by nature stay (hirose's censored units, whose time gives them away)
     both = X.assign(__target__=y.to_numpy())
     once = ~pd.Series(row_hashes(both)).duplicated().to_numpy()
-    if not once.all() and once.sum() >= LEAK_MIN_ROWS and _copied_records(both, once):
+    if (~once).mean() >= LEAK_COPIES_SHARE and once.sum() >= LEAK_MIN_ROWS and _copied_records(both, once):
         X, y = X[once], y[once]
     classification = problem_type == "classification"
     if classification:
