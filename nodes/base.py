@@ -94,6 +94,9 @@ class Port:
     loop: bool = False
     # an output a model takes when it did not clear a gate: a loop may only leave from here
     failing: bool = False
+    # what to do instead when a second edge comes to an input that takes one (Evaluate's model:
+    # a new user refused there did not learn that two models are compared with two Evaluates)
+    when_full: str = ""
 
     def to_json(self) -> dict:
         return {"name": self.name, "types": list(self.types), "label": self.label or self.name,

@@ -375,7 +375,9 @@ def chosen_field(key: str, label: str, chosen, known: dict, default: str) -> dic
 NODE = NodeType(
     type="evaluate", label="Evaluate", icon="📏", colour="#d97706",
     description="Score the model on the test rows with the metrics you choose.",
-    inputs=(Port("model", (MODEL,), "Model"),), outputs=(Port("metrics", (METRICS,), "Metrics"),),
+    inputs=(Port("model", (MODEL,), "Model", when_full="To compare models, give each its own Evaluate node: the "
+                                                     "leaderboard ranks them."),),
+    outputs=(Port("metrics", (METRICS,), "Metrics"),),
     carries={"metrics": "model"},  # the evaluated model is the one it was given
     params=OPTION_PARAMS, validate=validate, run=run, summary=summary, group="Results", design=design,
     output_summary=output_summary, results=results, estimate=estimate, fields=fields,

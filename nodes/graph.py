@@ -442,7 +442,8 @@ SELF_LOOP = "A node cannot be connected to itself."
 
 
 def one_edge(node_type, port) -> str:
-    return f"{node_type.label}'s input {port.label or port.name} takes one connection; it already has one."
+    return (f"{node_type.label}'s input {port.label or port.name} takes one connection; it already has one."
+            + (f" {port.when_full}" if port.when_full else ""))
 
 
 def connection_rules(types=None) -> dict:

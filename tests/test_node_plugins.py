@@ -298,3 +298,12 @@ def test_a_column_param_offers_the_input_columns_and_shows_when_its_condition_ho
           "edges": [e("d", "r")]}
     result = run_workflow(wf, lambda ev: None)
     assert result["status"] == "completed" and result["nodes"]["r"]["output"]["rows"] == 30
+
+
+def test_a_second_model_into_one_evaluate_says_how_to_compare_them():
+    """A new user refused "Evaluate's input Model takes one connection" did not learn that two
+    models are compared with two Evaluate nodes (the leaderboard then ranks them)."""
+    nodes = {"m1": n("m1", "model"), "m2": n("m2", "model"), "e": n("e", "evaluate")}
+    said = graphs.connection_problem(nodes, e("m2", "e"), [e("m1", "e")])
+    assert said == ("Evaluate's input Model takes one connection; it already has one. To compare models, give each "
+                    "its own Evaluate node: the leaderboard ranks them.")
