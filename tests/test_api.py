@@ -321,3 +321,17 @@ def test_run_says_when_the_estimate_is_past_the_job_time_limit(web, monkeypatch)
     assert "warning" not in body
     web.post(f"/api/v1/jobs/{body['job_id']}/cancel")
     assert [duration(s) for s in (0.5, 40, 1800, 7200, 5400)] == ["0.5 s", "40 s", "30 min", "2 h", "90 min"]
+
+
+def test_an_imported_workflow_named_as_one_here_says_it_is_the_import(web):
+    """A workflow exported and imported again got its original's name: two rows on the
+    Workflows page no one could tell apart (a new user)."""
+    graph = {"name": "twin", **valid_graph()}
+    web.post("/api/v1/workflows", json=graph)
+    names = []
+    for _ in range(2):
+        r = web.post("/workflows/import", files={"file": ("twin.json", json.dumps(graph).encode(), "application/json")},
+                     follow_redirects=False)
+        assert r.status_code == 303, r.text[:500]
+        names.append(web.get(f"/api/v1/workflows/{r.headers['location'].removeprefix('/workflows/')}").json()["name"])
+    assert names == ["twin (imported)", "twin (imported 2)"]

@@ -107,7 +107,15 @@ async def workflows_import(site: Site, request: Request):
             raise BadRequest("Choose a workflow file (.json) to import.")
         raw = (await upload.read()).removeprefix(codecs.BOM_UTF8)
         name, graph = graphs.read_workflow(parse_json(raw, what="The file"))
-        wf = site.create_workflow(name or Path(upload.filename).stem or "Imported workflow", graph)
+        name = name or Path(upload.filename).stem or "Imported workflow"
+        # the same name as a workflow here made two rows no one could tell apart (a new user): the copy says it is one
+        taken = {w["name"] for w in site.store.list_workflows()}
+        if name in taken:
+            copy, k = f"{name} (imported)", 2
+            while copy in taken:
+                copy, k = f"{name} (imported {k})", k + 1
+            name = copy
+        wf = site.create_workflow(name, graph)
     except (BadRequest, graphs.GraphError, Invalid) as e:
         detail = getattr(e, "detail", None) or e.message
         page = WorkflowsPage(site.store.list_workflows(), list(site.templates.items()), import_error=detail)
