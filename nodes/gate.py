@@ -276,7 +276,8 @@ def summary(config: dict) -> str:
         return "Choose a threshold"
     beat = (f", beating {config.get('deployment')} by {config['min_improvement']:g}"
             if config.get("min_improvement") is not None else "")
-    return f"pass when {metric or 'the metric'} clears {threshold:g}{beat}"
+    known = registry.metrics().get(metric) if metric else None  # its name, as the inspector says it ("ROC AUC")
+    return f"pass when {known.name if known else metric or 'the metric'} clears {threshold:g}{beat}"
 
 
 def fingerprint(config: dict) -> Fingerprint:

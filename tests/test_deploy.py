@@ -938,3 +938,11 @@ def test_deploys_reason_to_run_again_holds_when_it_registers_no_new_version():
 
     said = fingerprint({"name": "x"}).volatile
     assert "new model version" not in said and "puts that version back in production, no new one" in said
+
+
+def test_a_gate_on_the_canvas_names_its_metric_as_the_inspector_does():
+    """The canvas said "pass when roc_auc clears 0.9" where the inspector says ROC AUC (a new user)."""
+    from nodes.gate import summary
+
+    assert summary({"metric": "roc_auc", "threshold": 0.9}) == "pass when ROC AUC clears 0.9"
+    assert summary({"metric": None, "threshold": 0.9}) == "pass when the metric clears 0.9"
