@@ -356,8 +356,8 @@ def preamble(lines: list, delimiter: str) -> int:
         return 0
     if any(len(f) > 1 and w == width for f, w in (_filled(line, delimiter) for line in lines[:n])):
         return 0  # a line as wide as the header with names in it ("#,name,value": a column named '#') is the header
-    after = next((line for line in lines[n + 1:] if line.strip().strip(delimiter + '"')), None)
-    if after is None or _filled(after, delimiter)[1] != width:
+    below = [line for line in lines[n + 1:] if line.strip().strip(delimiter + '"')][:5]
+    if not any(_filled(line, delimiter)[1] == width for line in below):  # (a quoted line break splits a row's line)
         return 0
     return n
 

@@ -341,3 +341,13 @@ def test_a_line_of_units_under_the_header_is_left_out_and_said(tmp_path):
     # a first row with a word where a number goes, and numbers beside it, is a row (the word a value)
     rec, df, said = read(b"id,temp,grp\n1,unknown,x\n2,22.0,y\n3,19.5,x\n4,18.0,y\n", "t.csv", tmp_path)
     assert rec["n_rows"] == 4 and "units" not in said
+
+
+def test_comment_lines_above_a_header_whose_first_row_holds_a_quoted_line_break(tmp_path):
+    """The first row under the header split over two lines (a quoted line break) made the
+    header look narrower than the rows below it, and the file was refused as before."""
+    raw = (b'# exported by tool v2\n# generated 2024-12-01\nid,note,value,grp\n1,"hello\nworld",1.5,x\n'
+           b'2,"plain",2.5,y\n3,"has, comma",3.5,x\n')
+    rec, df, said = read(raw, "messy.csv", tmp_path)
+    assert df["note"].tolist() == ["hello\nworld", "plain", "has, comma"] and df["value"].tolist() == [1.5, 2.5, 3.5]
+    assert "The first 2 lines are above the table" in said
