@@ -410,16 +410,14 @@ def bundle_and_card(store: Store, job_id: str, node_id: str, metrics: dict | Non
     model_bytes, facts = portable_model(store, job_id, node["output"]["portable"])
     card = model_card(store, job, node, facts)
     buf = io.BytesIO()
-    when = job.get("created_at")
+    files = {"model.skops": model_bytes, "playground_runtime.py": RUNTIME_FILE.read_bytes(),
+             "predict.py": PREDICT_SCRIPT.read_bytes(), "requirements.txt": requirements(facts),
+             "model_card.json": json.dumps(card, indent=2, default=str), "MODEL_CARD.md": _markdown(card),
+             **{name: _artifact_bytes(store, job_id, artifact_id)
+                for name, artifact_id in (facts.get("native") or {}).items()}}
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        _write(z, "model.skops", model_bytes, when)
-        _write(z, "playground_runtime.py", RUNTIME_FILE.read_bytes(), when)
-        _write(z, "predict.py", PREDICT_SCRIPT.read_bytes(), when)
-        _write(z, "requirements.txt", requirements(facts), when)
-        _write(z, "model_card.json", json.dumps(card, indent=2, default=str), when)
-        _write(z, "MODEL_CARD.md", _markdown(card), when)
-        for name, artifact_id in (facts.get("native") or {}).items():
-            _write(z, name, _artifact_bytes(store, job_id, artifact_id), when)
+        for name, data in files.items():
+            _write(z, name, data, job.get("created_at"))
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in f"{job_id}-{node_id}-{node['output'].get('algorithm')}")
     return f"model-{safe}.zip", buf.getvalue(), card
 

@@ -104,19 +104,17 @@ def verdict(metric: str, value: float, threshold: float, direction: str) -> dict
     limit = _shown(threshold)
     decision = "pass" if passed else "fail"  # never a value printed as the threshold when it is not
     return {"decision": decision, "metric": metric, "value": value, "threshold": threshold, "direction": direction,
-            "clears": f"{sign} {limit}", "message": f"{metric} {_fixed(value, threshold)} {sign} {limit}: {decision}"}
+            "clears": f"{sign} {limit}",
+            "message": f"{metric} {value_text(value, threshold)} {sign} {limit}: {decision}"}
 
 
-def _fixed(value: float, *others: float) -> str:
+def value_text(value: float, *others: float) -> str:
     """`value` with 3 decimals, or as many more as it takes not to read as any of `others`
     it is not (a retrain round's 0.9855 read "0.986" beside a threshold of 0.986: a new user)."""
     digits = 3
     while digits < 12 and any(value != o and f"{value:.{digits}f}" == f"{o:.{digits}f}" for o in others):
         digits += 1
     return f"{value:.{digits}f}"
-
-
-value_text = _fixed  # the one rule, for the sentences of the nodes that follow a gate (nodes/retrain.py)
 
 
 def compared(judged: dict, production: dict | None, deployment: str, min_improvement: float) -> dict:
@@ -133,9 +131,9 @@ def compared(judged: dict, production: dict | None, deployment: str, min_improve
     improvement = value - prod if direction == "higher" else prod - value
     beats = improvement >= min_improvement
     decision = "pass" if beats and judged["decision"] == "pass" else "fail"
-    sentence = (f"{metric} {_fixed(value, prod)} vs production {_fixed(prod, value)} "
-                f"({'+' if improvement >= 0 else '-'}{_fixed(abs(improvement), min_improvement)} "
-                f"{'≥' if beats else '<'} +{_fixed(min_improvement, abs(improvement))}) and {judged['clears']}: {decision}")
+    sentence = (f"{metric} {value_text(value, prod)} vs production {value_text(prod, value)} "
+                f"({'+' if improvement >= 0 else '-'}{value_text(abs(improvement), min_improvement)} "
+                f"{'≥' if beats else '<'} +{value_text(min_improvement, abs(improvement))}) and {judged['clears']}: {decision}")
     return {**judged, "decision": decision, "message": sentence, "min_improvement": min_improvement,
             "compared_with": {"deployment": deployment, "version": production["version"], "value": prod,
                               "improvement": improvement}}
