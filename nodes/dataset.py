@@ -429,19 +429,23 @@ def constant_notes(columns: list[dict], skip) -> list[str]:
     same = [c for c in same if c not in filled_or_not]
     notes = []
 
-    def one(c):
+    def one(c, gaps: bool = False):
         values = c.get("sample_values") or []
-        return f"{c['name']!r} ({_fmt_value(values[0])})" if values and c.get("unique") else f"{c['name']!r} (empty)"
+        value = _fmt_value(values[0]) if values and c.get("unique") else "empty"
+        if gaps:
+            value += f", empty in {c['missing']:,} rows"
+        return f"{c['name']!r} ({value})"
+
+    def listed(cols, gaps: bool = False) -> str:
+        return ", ".join(one(c, gaps) for c in cols[:5]) + (" …" if len(cols) > 5 else "")
     if same:
-        shown = ", ".join(one(c) for c in same[:5]) + (" …" if len(same) > 5 else "")
-        notes.append(f"{len(same)} feature column(s) hold one value in every row: {shown}. They tell the model "
+        notes.append(f"{len(same)} feature column(s) hold one value in every row: {listed(same)}. They tell the model "
                      "nothing; drop them (Preprocessing → Drop columns) or check how the file was read.")
     if filled_or_not:
-        shown = ", ".join(f"{one(c)[:-1]}, empty in {c['missing']:,} rows)" for c in filled_or_not[:5]) + (
-            " …" if len(filled_or_not) > 5 else "")
-        notes.append(f"{shown}: one value where filled, so what {'it tells' if len(filled_or_not) == 1 else 'they tell'} "
-                     "the model is whether a row has it. If it is filled only after the outcome (a refund date, a "
-                     "cancellation reason), it gives the answer away: drop it.")
+        notes.append(f"{listed(filled_or_not, gaps=True)}: one value where filled, so what "
+                     f"{'it tells' if len(filled_or_not) == 1 else 'they tell'} the model is whether a row has it. If it "
+                     "is filled only after the outcome (a refund date, a cancellation reason), it gives the answer "
+                     "away: drop it.")
     return notes
 
 

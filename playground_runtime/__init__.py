@@ -892,6 +892,13 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> tuple[list[str], int | N
             for v in (bad or list(given.head(n)))[:n]], row
 
 
+def _undecidable(s: pd.Series) -> bool:
+    """Whether every value of a date column may be read day first or month first (no 19.07
+    among them to tell which): only then is the order said to be beyond telling."""
+    given = s.dropna().astype(str).unique()[:5000]
+    return len(given) > 0 and all(_day_or_month_first(v) for v in given)
+
+
 def _day_or_month_first(value: str) -> bool:
     """A date written day and month as numbers of at most 12, either of which may come first:
     03/05/2023, 3.5.23, 1-2-2024."""
@@ -968,9 +975,8 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             continue
         values = _as_kind(frame[col["name"]], col, notes)
         if values is None:
-            given = frame[col["name"]].dropna().astype(str).unique()[:5000]
             wrong.append(_wrong_type(col, *_unreadable(frame[col["name"]], col),
-                                     ambiguous=len(given) > 0 and all(_day_or_month_first(v) for v in given)))
+                                     ambiguous=col["type"] == "datetime" and _undecidable(frame[col["name"]])))
         elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:
