@@ -13,7 +13,6 @@ removes whatever a killed upload left (`clean_leftovers`).
 from __future__ import annotations
 
 import contextlib
-import csv
 import dataclasses
 import errno
 import hashlib
@@ -577,14 +576,15 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
                    if layout.extra_field else
                    "Every line ends with a delimiter: the empty last column was dropped." if len(empty) == 1 else
                    f"Every line ends with {len(empty)} delimiters: the {len(empty)} empty last columns were dropped.")
-    if notes and len(left_notes) < len(notes):  # notes as wide as the rows (delimiters after them): parsed as rows
-        first = table.column(0).to_pylist()[-(len(notes) - len(left_notes)):]
-        rest = table.slice(table.num_rows - len(first)).drop_columns(table.column_names[:1])
-        if all(str(v).strip() == next(csv.reader([n], delimiter=layout.delimiter))[0].strip()
-               for v, n in zip(first, notes[len(left_notes):])) and all(c.null_count == c.length() or all(
-                   v in ("", None) for v in c.to_pylist()) for c in rest.columns):
-            table = table.slice(0, table.num_rows - len(first))
-            left_notes += notes[len(left_notes):]
+    parsed = notes[len(left_notes):]  # notes as wide as the rows (delimiters after them) were parsed as rows
+    if parsed:
+        tail = table.slice(table.num_rows - len(parsed))
+        firsts = [str(v).strip() for v in tail.column(0).to_pylist()]
+        # (an empty field is null here: the parse reads "" as missing)
+        if firsts == [reading.note_text(n, layout.delimiter) for n in parsed] and all(
+                c.null_count == len(c) for c in tail.columns[1:]):
+            table = table.slice(0, table.num_rows - len(parsed))
+            left_notes += parsed
     if table.num_rows == 0:
         raise DatasetError("The file has a header but no data rows.")
     limits.check(table.num_rows, table.num_columns)  # the real count, after the estimate
@@ -601,10 +601,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     how.blank_rows, how.last_line = reading.text_line_facts(path, encoding, layout.delimiter, careful)
     how.blank_rows = max(0, how.blank_rows - layout.empty_above)
     if left_notes:
-        shown = ", ".join(repr(n.strip().strip(layout.delimiter + '"')[:60]) for n in left_notes)
-        how.notice(f"The last line ({shown}) is a note under the table, not data: it was left out." if len(left_notes) == 1
-                   else f"The last {len(left_notes)} lines ({shown}) are notes under the table, not data: they were "
-                   "left out.")
+        how.notice(reading.notes_notice([reading.note_text(n, layout.delimiter) for n in left_notes]))
         how.blank_rows = max(0, how.blank_rows - empty_above_notes)
         how.last_line = None  # the notes' line, not the last row's
     if encoding not in ("utf-8", "utf-8-sig", "ascii") and how.encoding_detected and not layout.bom:
@@ -661,7 +658,6 @@ def _quoted_numbers(layout) -> set:
     # quotes only the fields holding its delimiter writes "1,234" so, a number with a thousands comma)
     point = "[.]" if layout.delimiter == "," else "[.,]"
     number = re.compile(rf"\s*[-+]?(?:\d+(?:{point}\d+)?|{point}\d+)(?:[eE][-+]?\d+)?\s*")
-    gaps = set(values.MISSING_WORDS) | set(values.MISSING_SYMBOLS)
     width = len(layout.header) + len(layout.drop)
     quoted_numbers, other, bare_numbers = [0] * width, [False] * width, 0
     levels: list[set] = [set() for _ in range(width)]
@@ -673,7 +669,7 @@ def _quoted_numbers(layout) -> set:
             if inside is not None and number.fullmatch(inside):
                 quoted_numbers[i] += 1
                 levels[i].add(inside.strip())
-            elif bare is not None and bare.strip() in gaps:
+            elif bare is not None and bare.strip() in values.GAPS:
                 continue  # R's bare NA among a factor's levels
             else:
                 other[i] = True

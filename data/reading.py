@@ -231,16 +231,15 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     reading.delimiter = delimiter
     above = preamble(text.split("\n", PREAMBLE_LINES + 2)[:PREAMBLE_LINES + 1], delimiter)
     if above:  # said once the header's line is known; its empty lines are not the table's blank lines
-        shown = next(line.strip().strip(delimiter + '"') for line in text.split("\n", above)[:above]
-                     if line.strip().strip(delimiter + '"'))
+        parts = text.split("\n", above)  # the lines above, and the text from the header on
+        shown = next(line.strip().strip(delimiter + '"') for line in parts[:above] if line.strip().strip(delimiter + '"'))
         shown = shown if len(shown) <= 60 else shown[:57] + "…"
         reading.notice(f"The first {above} lines are above the table (a title or comments: {shown!r}) and were left "
                        f"out: the header is line {skip + above + 1}." if above > 1 else
                        f"The first line is above the table (a title or a comment: {shown!r}) and was left out: the "
                        f"header is line {skip + 2}.")
-        skipped = text.split("\n", above)[:above]
-        empty_above = sum(1 for i, line in enumerate(skipped) if i + skip and not line.strip("\r"))
-        skip, text = skip + above, text.split("\n", above)[above]
+        empty_above = sum(1 for i, line in enumerate(parts[:above]) if i + skip and not line.strip("\r"))
+        skip, text = skip + above, parts[above]
         reading.header_row = skip + 1
     lines = text.split("\n", 21)
     try:
@@ -391,6 +390,21 @@ def footnotes(tail: str, delimiter: str) -> tuple[list, int]:
     return notes, empty
 
 
+def note_text(line: str, delimiter: str) -> str:
+    """The text of a note line (footnotes): its one filled field."""
+    filled, _ = _filled(line, delimiter)
+    return filled[0][1] if filled else line.strip()
+
+
+def notes_notice(texts: list, where: str = "line", at: int | None = None) -> str:
+    """The notice of notes left out under a table (footnotes, a sheet's _sheet_notes): their
+    texts, `where` they were ("line" or "sheet row"), the first one's number when known."""
+    shown = ", ".join(repr(str(t)[:60]) for t in texts) + (f", row {at}" if at and len(texts) == 1 else "")
+    if len(texts) == 1:
+        return f"The last {where} ({shown}) is a note under the table, not data: it was left out."
+    return f"The last {len(texts)} {where}s ({shown}) are notes under the table, not data: they were left out."
+
+
 def _reads_as_note(text: str) -> bool:
     """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), or a
     phrase ("Prepared by the finance department")."""
@@ -407,10 +421,11 @@ def units_row(rows: list, width: int) -> list:
     pressures read as categories without a word, 'degC' one of their levels)."""
     if len(rows) <= UNITS_MIN_ROWS or len(rows[0]) != width:
         return []
+    from data.values import GAPS as gaps
+
     first = [v.strip() for v in rows[0]]
     if any(_is_number_text(v) for v in first if v):
         return []
-    gaps = {"", "NA", "na", "N/A", "n/a", "-", "?", "."}
     numeric = [i for i in range(width) if any(len(r) == width and r[i].strip() for r in rows[1:])
                and all(len(r) == width and (r[i].strip() in gaps or _is_number_text(r[i].strip())) for r in rows[1:])]
     units = [(i, first[i]) for i in numeric if first[i] and first[i] not in gaps and len(first[i]) <= 15]
@@ -567,10 +582,8 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
         raise DatasetError(f"Sheet {names[index]!r} has a header but no data rows.")
     notes = _sheet_notes(rows, at, next((j for j, h in enumerate(header) if h not in ("", None)), 0))
     if notes:  # a note under the table, after an empty row: "Source: …" (a new user's audit found it read as a row)
-        shown = ", ".join(repr(str(next(v for v in rows[i] if v not in ("", None)))[:60]) for i in notes)
-        reading.notice(f"The last sheet row ({shown}, row {notes[0] + 1}) is a note under the table, not data: it was "
-                       "left out." if len(notes) == 1 else f"The last {len(notes)} sheet rows ({shown}) are notes under "
-                       "the table, not data: they were left out.")
+        reading.notice(notes_notice([next(v for v in rows[i] if v not in ("", None)) for i in notes], "sheet row",
+                                    notes[0] + 1))
         at = at[:-len(notes)]
     body = [rows[i] for i in at]
     reading.blank_rows = at[-1] - header_at - len(at)  # empty rows between the header and the last row

@@ -142,7 +142,7 @@ def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None) 
     return out
 
 
-_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
+GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)  # a gap in a column of numbers or dates
 
 
 def _could_convert(col) -> bool:
@@ -150,7 +150,7 @@ def _could_convert(col) -> bool:
     date or true/false: most text columns are told apart here, on a few thousand values,
     before anything is done to the whole column."""
     head = [v.strip(" \t" + _SPACE) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
-    sample = [v for v in head if v not in _GAPS][:SAMPLE]
+    sample = [v for v in head if v not in GAPS][:SAMPLE]
     if not sample:
         return True  # only gaps so far: look at the whole column
     return (all(_NAMED_PY.match(v) for v in sample) or all(_DATE_PY.match(v) for v in sample)
@@ -166,7 +166,7 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
     refusal of that type would: otherwise the column is silently text, or left out as an id."""
     out = _text_gaps(name, col)
     head = [v.strip(" \t" + _SPACE) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
-    sample = [v for v in head if v and v not in _GAPS][:SAMPLE]
+    sample = [v for v in head if v and v not in GAPS][:SAMPLE]
     if len(sample) < 5:
         return out
     for kind, pattern in (("date", _DATE_PY), ("number", _NUMBER_PY)):
