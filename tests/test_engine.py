@@ -441,10 +441,7 @@ def test_a_table_whose_only_columns_are_an_id_and_the_target_is_refused_before_t
     rec = ingest_bytes(raw, f"{name}.csv", tmp_path, 2**30)
     assert rec["profile"]["suggested_target"] == "x"
     df = pd.read_parquet(rec["path"])
-    wf = {"name": "t", "nodes": [
-        node("d", "dataset", {"dataset_id": "abbey", "target_column": "x", "problem_type": "regression"}),
-        node("s", "split", {}), node("m", "model", {"algorithm": "random_forest"}), node("e", "evaluate", {})],
-        "edges": chain("d", "s", "m", "e")}
+    wf = forest_on("abbey", "x")
     said = ("No feature columns are left: 'row_names' is an id, and 'x' is the target. A model needs at least one "
             "feature column")
     facts = {"columns": rec["profile"]["columns"], "n_rows": rec["n_rows"], "name": "abbey"}
@@ -462,6 +459,14 @@ def test_a_table_whose_only_columns_are_an_id_and_the_target_is_refused_before_t
     assert statuses(events, "m")[-1] == "skipped"
 
 
+def forest_on(dataset_id: str, target: str) -> dict:
+    """Dataset → Split → Random forest → Evaluate, a regression of `target`."""
+    return {"name": "t", "nodes": [
+        node("d", "dataset", {"dataset_id": dataset_id, "target_column": target, "problem_type": "regression"}),
+        node("s", "split", {}), node("m", "model", {"algorithm": "random_forest"}), node("e", "evaluate", {})],
+        "edges": chain("d", "s", "m", "e")}
+
+
 def test_a_table_whose_only_feature_holds_a_single_value_is_refused_too(tmp_path):
     """A new user's audit: a row number, a column of 1 in every row and the target trained on
     the constant (no better than the baseline) while an id and the target alone were refused.
@@ -471,10 +476,7 @@ def test_a_table_whose_only_feature_holds_a_single_value_is_refused_too(tmp_path
     df = pd.DataFrame({"id": range(1, 41), "c": 1, "y": [1.5 * i % 7 for i in range(40)]})
     prof = profile(df)
     assert {c["name"]: c["role"] for c in prof["columns"]}["id"] == "id"
-    wf = {"name": "t", "nodes": [
-        node("d", "dataset", {"dataset_id": "t", "target_column": "y", "problem_type": "regression"}),
-        node("s", "split", {}), node("m", "model", {"algorithm": "random_forest"}), node("e", "evaluate", {})],
-        "edges": chain("d", "s", "m", "e")}
+    wf = forest_on("t", "y")
     said = ("No feature columns are left: 'id' is an id, 'c' holds a single value, and 'y' is the target. A model "
             "needs at least one feature column.")
     facts = {"columns": prof["columns"], "n_rows": len(df), "name": "t"}
