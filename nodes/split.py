@@ -363,10 +363,24 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     (its order read from the training rows). Returns the leaking features' names and the
     units found on both sides (guards.SharedUnits)."""
     found = []
+    shuffled = config.get("shuffle", True) and not config.get("group_by")
+    order = _series_split(X_train, y_train, table) if shuffled else None
     if y_train is not None:
         features = _features(table, X_train)
         found = guards.leaks(features, y_train, table.problem_type, seed=config.get("random_seed"))
         for leak in found[:MAX_LEAKS_NAMED]:
+            if leak.time and order is not None and order.column == leak.column:
+                continue  # the series sentence below says it
+            if leak.time and not config.get("shuffle", True):
+                if not _later(X_train[leak.column], X_test[leak.column]):  # else: tested on the latest, as it should
+                    pct = round(float(config["test_size"]) * 100)
+                    ctx.warn(f"Shuffle is off, but the rows are not in the order of {leak.column!r}, which the target "
+                             f"follows closely ({leak.metric} {leak.score:.3f} from the rows nearest in time alone, out "
+                             f"of sample, on the training rows): the test rows are the last {pct}% of the file, not the "
+                             "latest ones, each with training rows from just before and after it, so the score is "
+                             f"likely better than it would be on later ones. Sort the file by {leak.column!r} (oldest "
+                             "first) to test on the latest.")
+                continue
             ctx.warn(leak.sentence(table.target))
         if len(found) > MAX_LEAKS_NAMED:
             more = ", ".join(repr(leak.column) for leak in found[MAX_LEAKS_NAMED:MAX_LEAKS_NAMED + 5])
@@ -380,15 +394,7 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     units = tuple(units_on_both_sides(X_train, X_test, table, config, df))
     for unit in units:
         ctx.warn(unit.sentence())
-    if config.get("shuffle", True) and not config.get("group_by"):  # a series split at random
-        features = _features(table, X_train)
-        # the id columns too: a series' time counting 1871, 1872 … is an id (different in every
-        # row, in equal steps), left out of the features, and still the rows' clock (Nile's 'time')
-        ids = getattr(table, "ids", None)
-        if ids is not None and len(ids.columns):
-            features = pd.concat([features, ids.drop(columns=[c for c in ids.columns if c in features.columns])
-                                  .reindex(features.index)], axis=1)
-        order = guards.time_order(features) or guards.series_one_after_another(features)
+    if shuffled:  # a series split at random
         if order is not None:
             ctx.warn(order.sentence(config["test_size"]))
     elif not config.get("shuffle", True):  # the last rows of the file: the latest dates only if one series
@@ -401,6 +407,25 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
                      f"{panel.points} of every series. Sort the file by {panel.column!r} (oldest first) to test on the "
                      f"latest {panel.points}.")
     return tuple(dict.fromkeys(str(c) for leak in found for c in (leak.together or (leak.column,)))), units
+
+
+def _series_split(X_train, y_train, table):
+    """guards.series_split on the training rows' features, with the id columns: a series'
+    time counting 1871, 1872 … is an id (different in every row, in equal steps), left out
+    of the features, and still the rows' clock (Nile's 'time')."""
+    features = _features(table, X_train)
+    ids = getattr(table, "ids", None)
+    if ids is not None and len(ids.columns):
+        features = pd.concat([features, ids.drop(columns=[c for c in ids.columns if c in features.columns])
+                              .reindex(features.index)], axis=1)
+    return guards.series_split(features, y_train, table.problem_type)
+
+
+def _later(train, test) -> bool:
+    """Whether (nearly) every test row is later than every training row: a series split
+    with Shuffle off on a file in time order."""
+    last = train.max()
+    return bool(pd.notna(last) and (test.dropna() >= last).mean() >= 0.95)
 
 
 def _dropped(table, X) -> list:

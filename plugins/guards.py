@@ -24,7 +24,7 @@ Identifiers are column roles and live with the other roles (plugins/tables.py `i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -59,6 +59,8 @@ class Leak:
     product: bool = False  # ... of their logarithms: a product (or ratio) of their powers
     form: str = ""  # ... of this product or ratio of two of them ("'units' × 'price'"), fitted as it is
     units: int = 0  # a text column of this many values, each with several rows: perhaps units (states)
+    time: bool = False  # the column is a time (dates, or numbers counting time): the target follows it
+
 
     def sentence(self, target: str) -> str:
         if self.together:
@@ -84,6 +86,13 @@ class Leak:
                     f"recognising units: keep its rows together (Split → Keep rows of one group together: {self.column!r}) to "
                     "test on new ones. If it is only known after the outcome, it leaks the answer: drop it "
                     "(Preprocessing → Drop columns).")
+        if self.time:  # an audit: a monthly series in a shuffled file was told to drop its date
+            return (f"{self.column!r} alone predicts the target {target!r} almost perfectly: {self.metric} "
+                    f"{self.score:.3f} from the rows nearest in time (out of sample, on the training rows). The target "
+                    "follows time: the rows are a series, and a random split tests each row among training rows from "
+                    "just before and after it, which flatters the score. To test on the latest ones, sort the file by "
+                    f"{self.column!r} (oldest first) and turn Shuffle off in the Split node. Only if {self.column!r} is "
+                    "known after the outcome does it leak the answer: then drop it (Preprocessing → Drop columns).")
         if self.reverse:
             return (f"{self.column!r} is almost a function of the target {target!r}: the target alone gives it back "
                     f"with {self.metric} {self.score:.3f} (out of sample, on the training rows). It is probably "
@@ -230,7 +239,8 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         values = int(groups.max(initial=-1)) + 1
         if score >= threshold and (series < SERIES_SCORE or score > series):
             units = values if not numeric and values >= UNIT_VALUES and len(x) >= UNIT_ROWS * values else 0
-            found.append(Leak(str(name), score, metric, units=units))
+            time = numeric and series_time(name, X[name], y) is not None
+            found.append(Leak(str(name), score, metric, units=units, time=bool(time)))
             continue
         if not classification:
             reverse = _reverse_score(X[name], target)
@@ -928,6 +938,10 @@ class TimeOrder:
     newest_first: bool
     series: int = 1  # more: that many series one after another, each in the date's order (a panel: stocks by symbol)
     numbers: bool = False  # the column counts time in numbers (decimal years, a period's number), not dates
+    follows: float | None = None  # how closely the target follows the column (autocorrelation or time_follows)
+    score: tuple = ()  # ... as (metric, value): ("R²", 0.985)
+    shuffled: bool = False  # the rows are in no order of the column: the target follows it that closely (a
+    # series' file shuffled, or sorted by something else)
 
     @property
     def points(self) -> str:
@@ -939,6 +953,14 @@ class TimeOrder:
 
     def sentence(self, test_size: float) -> str:
         pct = round(test_size * 100)
+        if self.shuffled:
+            return (f"The target follows {self.column!r} closely ({self.score[0]} {self.score[1]:.3f} from the rows "
+                    f"of the nearest {self.points} alone, out of sample, on the training rows): "
+                    f"the rows are a series in time, not in the order of {self.column!r} in the file, and Shuffle "
+                    f"draws the test rows from the whole period: each test row has training rows from just before and "
+                    f"after it, which the model learns from, so the score is likely better than it would be on later "
+                    f"{self.points}. To test on the latest {self.points}, sort the file by {self.column!r} (oldest "
+                    "first) and turn Shuffle off in the Split node.")
         if self.series > 1:
             return (f"The rows are {self.series} series in time one after another ({self.column!r} runs oldest first "
                     f"within each, and goes back to earlier {self.points} {self.series - 1} times down the file) and "
@@ -1021,6 +1043,95 @@ def _regular(steps: np.ndarray) -> bool:
     return bool(np.mean(np.isclose(multiples, 1.0)) >= TIME_STEP_SHARE)
 
 
+def _time_values(name, s: pd.Series) -> np.ndarray | None:
+    """A column's values as points in time, in any row order (floats, NaN for a gap), or
+    None when it is no time: a date column, or numbers that count time (`_may_count_time`)
+    whose different values sit on one regular clock (`_regular` on their sorted steps)."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return _encode(s)[0]
+    if not _may_count_time(name, s):
+        return None
+    x = s.to_numpy(dtype=float, na_value=np.nan)
+    known = x[np.isfinite(x)]
+    if _yyyymmdd(name, known):
+        x = pd.to_datetime(pd.Series(x).astype("Int64").astype(str), format="%Y%m%d", errors="coerce") \
+            .to_numpy().astype("datetime64[ns]").astype(np.int64).astype(float)
+        x[~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))] = np.nan
+    elif _yyyymm(name, known):
+        x = (x // 100) * 12 + x % 100
+    distinct = np.unique(x[np.isfinite(x)])
+    return x if len(distinct) > 2 and _regular(np.diff(distinct)) else None
+
+
+def autocorrelation(y: pd.Series, runs: np.ndarray | None = None, classification: bool = False) -> float:
+    """How alike the targets of rows next to each other are, in the order of `y` (a
+    series' rows in time order; `runs`: each row's series, pairs only within one): the rank
+    correlation of each row's target with the next one's (numbers, and classes that are
+    numbers: counts; a rank's, as one wild value, USFinanceIndustry's -3.0 among shares of
+    0.05-0.4, would hide a series), or Cohen's kappa of the pair (classes named by text). 0:
+    a row's neighbours in time say nothing of it (a random split of them flatters nothing);
+    1: they give it."""
+    keep = y.notna().to_numpy()
+    values = y.to_numpy()[keep]
+    if len(values) < TIME_MIN_ROWS:
+        return 0.0
+    same = np.ones(len(values) - 1, dtype=bool) if runs is None else runs[keep][1:] == runs[keep][:-1]
+    if classification and not pd.api.types.is_numeric_dtype(y):
+        codes = pd.factorize(pd.Series(values).astype(object))[0]
+        a, b = codes[:-1][same], codes[1:][same]
+        if not len(a):
+            return 0.0
+        k = codes.max() + 1
+        expected = float(np.sum(np.bincount(a, minlength=k) / len(a) * np.bincount(b, minlength=k) / len(b)))
+        return (float(np.mean(a == b)) - expected) / (1 - expected) if expected < 1 else 0.0
+    ranks = pd.Series(values.astype(float)).rank().to_numpy()
+    a, b = ranks[:-1][same], ranks[1:][same]
+    if len(a) < 3 or not (np.std(a) > 0 and np.std(b) > 0):
+        return 0.0
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def series_time(name, s: pd.Series, y: pd.Series) -> np.ndarray | None:
+    """The column's points in time (`_time_values`) when it may be the time of a series in
+    any row order: dated in nearly every row (0.9), its values mostly different
+    (TIME_DISTINCT_SHARE: one series, not many rows on few dates), and the target no
+    monotone function of it (quantreg's uis: Y is log(TIME), a survival time; computed
+    from it, not a series)."""
+    time = _time_values(name, s)
+    if time is None:
+        return None
+    known = np.isfinite(time) & y.notna().to_numpy()
+    if known.sum() < max(TIME_MIN_ROWS, 0.9 * len(s)) or len(np.unique(time[known])) < TIME_DISTINCT_SHARE * known.sum():
+        return None
+    if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
+        t = y.to_numpy(dtype=float, na_value=np.nan)[known]
+        steps = np.diff(t[np.lexsort((t, time[known]))])
+        if np.all(steps >= 0) or np.all(steps <= 0):
+            return None
+    return time
+
+
+def time_follows(time: np.ndarray, y: pd.Series, classification: bool) -> tuple[float, str, float]:
+    """How closely the target follows time: each row's target predicted from the rows
+    nearest in time alone, out of sample (`_leave_one_out`), as a share of the way from
+    chance to exact (balanced accuracy over 1 / classes; R², whose chance is 0), the metric
+    and its value."""
+    known = np.isfinite(time) & y.notna().to_numpy()
+    x = time[known].astype(float)
+    if classification:
+        target, classes = pd.factorize(y[known].astype(object))
+        if len(x) < TIME_MIN_ROWS or len(classes) < 2:
+            return 0.0, "balanced accuracy", 0.0
+        chance = 1 / len(classes)
+        score = _balanced_accuracy(target, _leave_one_out(x, True, target, len(classes)))
+        return (score - chance) / (1 - chance), "balanced accuracy", score
+    target = y[known].to_numpy(dtype=float)
+    if len(x) < TIME_MIN_ROWS or not np.std(target) > 0:
+        return 0.0, "R²", 0.0
+    score = _r2(target, _leave_one_out(x, True, target, None))
+    return score, "R²", score
+
+
 def time_order(X: pd.DataFrame) -> TimeOrder | None:
     """The date column the rows (in the file's order: the index of the rows handed in) are a
     series of, if any: at least TIME_ORDER_SHARE of its steps go one way, at least
@@ -1077,4 +1188,49 @@ def series_one_after_another(X: pd.DataFrame) -> TimeOrder | None:
         if not dates and not _regular(np.concatenate([np.diff(r) for r in runs])):
             continue  # numbers: the series on one regular clock (their steps together: one run of 9 rows says little)
         return TimeOrder(str(name), int(v.nunique()), newest_first=False, series=len(runs), numbers=not dates)
+    return None
+
+
+# a series split at random is said when its targets next to each other in time are alike at least
+# this much (autocorrelation: Nile's flow 0.46-0.51, Seattle's weather 0.45, a table of customers
+# sorted by signup date whose target does not move with it -0.08 to 0.01) ...
+TIME_FOLLOWS = 0.2
+TIME_FOLLOWS_CLOSELY = 0.9  # ... and, rows in no order of the time, its nearest rows in time give it this well
+
+
+def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None) -> TimeOrder | None:
+    """A series in time that a random split of these rows would cut, its test rows among
+    training rows of the dates around them: rows in the order of a time column
+    (`time_order`, `series_one_after_another`) whose target follows that time
+    (`autocorrelation` at least TIME_FOLLOWS: a table of customers sorted by their signup date, whose target does not
+    move with it, is no series; an audit found it said to be one), or rows in any order
+    whose target follows a time column closely (`time_follows` at least
+    TIME_FOLLOWS_CLOSELY, of the way from chance to exact: a monthly series in
+    a shuffled file, R² 0.98 split at random and -6.2 on its last months, was said to be a
+    leak of its date). Without a target (`y` None), the order alone."""
+    classification = problem_type == "classification"
+    order = time_order(X) or series_one_after_another(X)
+    if y is None or problem_type not in ("classification", "regression"):
+        return order
+    if order is not None:  # the rows in the file's order are the series' (each series', one after another)
+        in_file = y.reindex(X.index).sort_index()
+        runs = None
+        if order.series > 1:
+            stamps = X[order.column].sort_index()
+            stamps = utc_naive(stamps).to_numpy().astype("datetime64[ns]").astype(np.int64).astype(float) \
+                if pd.api.types.is_datetime64_any_dtype(stamps) else stamps.to_numpy(dtype=float, na_value=np.nan)
+            back = np.r_[False, np.nan_to_num(np.diff(stamps), nan=0.0) < 0]  # a series starts where time goes back
+            runs = np.cumsum(back)
+        follows = autocorrelation(in_file, runs, classification)
+        return replace(order, follows=follows) if follows >= TIME_FOLLOWS else None
+    for name in X.columns:
+        time = series_time(name, X[name], y.reindex(X.index))
+        if time is None:
+            continue
+        follows, metric, score = time_follows(time, y.reindex(X.index), classification)
+        if follows >= TIME_FOLLOWS_CLOSELY:
+            known = time[np.isfinite(time)]
+            return TimeOrder(str(name), int(len(np.unique(known))), newest_first=False,
+                             numbers=not pd.api.types.is_datetime64_any_dtype(X[name]), follows=follows,
+                             score=(metric, score), shuffled=True)
     return None
