@@ -442,7 +442,7 @@ def _read_excel(path: Path, ext: str, limits: Limits, options: dict):
     limits.check(len(columns[0]) if columns else 0, len(names))
     forced = set(options.get("types") or {})
     table = reading.excel_columns(names, columns, how)
-    return _convert_text_columns(table, how, None, forced), how
+    return _convert_text_columns(table, how, None, forced | how.settled), how
 
 
 def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Arriving | None = None):

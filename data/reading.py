@@ -59,6 +59,7 @@ class Reading:
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
     blank_rows: int = 0  # blank lines or sheet rows among the data that the reader skipped (said by drop_blank_rows)
     last_line: int | None = None  # the file line (sheet row) of the last data row, when known
+    settled: set = field(default_factory=set)  # text columns the reader read and said why (not read again as text)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -704,6 +705,8 @@ def excel_columns(names: list, columns: list, reading: Reading):
                                    pa.timestamp("us")))
         elif kinds == {"number", "text"}:
             arrays.append(_numbers_with_text(name, cells, reading, vals))
+        elif kinds == {"date", "text"}:
+            arrays.append(_dates_with_text(name, cells, reading, vals))
         else:
             arrays.append(pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.PARSE_MISSING_WORDS)
                                     else _cell_text(v) for v in cells], pa.string()))
@@ -749,6 +752,64 @@ def _numbers_with_text(name, cells, reading, vals):
     reading.notice(f"{name}: kept as text: it mixes numbers with text such as "
                    f"{', '.join(repr(v) for v in list(dict.fromkeys(cells[i] for i in text_rows))[:3])}.", name)
     return pa.array([None if v == "" else _cell_text(v) for v in cells], pa.string())
+
+
+def _dates_with_text(name, cells, reading, vals):
+    """Date cells and text cells in one column (a typed-in "n/a", a date typed as text,
+    "31.12.2024"): words and markers for a gap are missing, and the other text cells are
+    read as data.values reads a column of dates (day.month.year, month/day/year, month
+    names, year-month-day); dates if every one of them is one, else the column is text and
+    a notice names the cells that are not (a new user's audit: such a column became text
+    without a word)."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    def stamp(v):
+        return v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+
+    texts = [i for i, v in enumerate(cells) if isinstance(v, str) and v.strip() != ""]
+    gaps = [i for i in texts if cells[i].strip() in vals.GAPS]
+    typed = [i for i in texts if cells[i].strip() not in vals.GAPS]
+    n_values = sum(1 for v in cells if isinstance(v, (dt.date, dt.datetime))) + len(typed)
+    got = why = None
+    if typed:
+        try:
+            got = vals.convert(name, pa.array([cells[i].strip() for i in typed], pa.string()), ".", "date")
+        except vals.TypeRefused as e:
+            bad = [cells[i].strip() for i in typed if vals.date_shape(cells[i].strip()) is None]
+            shapes = list(dict.fromkeys(vals.date_shape(cells[i].strip()) for i in typed))
+            if bad:
+                why = (f"{len(bad):,} of {n_values:,} values are not dates, e.g. "
+                       f"{', '.join(repr(v) for v in list(dict.fromkeys(bad))[:3])}")
+            elif len(shapes) > 1:
+                why = (f"its {len(typed):,} dates typed as text are written in {len(shapes)} ways ("
+                       + ", ".join(repr(next(cells[i].strip() for i in typed if vals.date_shape(cells[i].strip())
+                                             == k)) for k in shapes) + ")")
+            else:  # not real dates (31.02.2024)
+                why = (f"{e.failing:,} of {n_values:,} values typed as text are not real dates, e.g. "
+                       f"{', '.join(repr(v) for v in e.examples)}")
+        else:
+            if got.kind != "date":  # dates that could be day or month first, or not real dates (31.02.)
+                why = (f"{len(typed):,} of {n_values:,} values are dates typed as text, and "
+                       + got.notice.split("kept as text: ", 1)[-1].split(";")[0].rstrip("."))
+    if why is None:
+        out = [None if v in ("", None) or isinstance(v, str) else stamp(v) for v in cells]
+        read = got.array.to_pylist() if got is not None else []
+        for i, v in zip(typed, read):
+            out[i] = v
+        said = []
+        if typed:
+            said.append(f"{len(typed):,} date(s) typed as text read as dates (e.g. {cells[typed[0]].strip()!r} → "
+                        f"{read[0]:%Y-%m-%d})")
+        if gaps:
+            said.append(f"{', '.join(repr(g) for g in sorted({cells[i].strip() for i in gaps})[:4])} read as missing")
+        reading.notice(f"{name}: " + "; ".join(said) + ".", name)
+        return pa.array(out, pa.timestamp("us"))
+    reading.notice(f"{name}: kept as text: {why}.", name)
+    reading.settled.add(name)
+    return pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.PARSE_MISSING_WORDS)
+                     else _cell_text(v) for v in cells], pa.string())
 
 
 def _cell_text(v) -> str:

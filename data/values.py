@@ -84,9 +84,9 @@ class TypeRefused(ValueError):
     """A type the user chose does not fit the column; the message says how many values fail
     (`failing` of `total`, when it counted them)."""
 
-    def __init__(self, message: str, failing: int | None = None, total: int | None = None):
+    def __init__(self, message: str, failing: int | None = None, total: int | None = None, examples=()):
         super().__init__(message)
-        self.failing, self.total = failing, total
+        self.failing, self.total, self.examples = failing, total, list(examples)
 
 
 @dataclass
@@ -169,6 +169,12 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
     sample = [v for v in head if v and v not in GAPS][:SAMPLE]
     if len(sample) < 5:
         return out
+    shapes = _date_shapes(sample)
+    if len(shapes) > 1:  # 2024-12-31 beside Jan 5 2024 and 03/15/2024: each a date, the column no one way
+        said = (f"{name}: kept as text: its dates are written in {len(shapes)} ways "
+                f"({_examples(list(shapes.values()))}); write them one way to have them read as dates.")
+        out.notice = f"{out.notice} {said}" if out.notice else said
+        return out
     for kind, pattern in (("date", _DATE_PY), ("number", _NUMBER_PY)):
         if sum(1 for v in sample if pattern.match(v)) >= MOSTLY * len(sample):
             try:
@@ -180,6 +186,24 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
                     out.notice = f"{out.notice} {said}" if out.notice else said
             return out
     return out
+
+
+def date_shape(v: str) -> str | None:
+    """How a (trimmed) value is written as a date: year first (ISO 8601), with numbers
+    (27.11.2024, 11/27/2024) or with a month's name; None when it does not look like one."""
+    return ("year first" if _ISO_PY.fullmatch(v) else "numbers" if _DATE_PY.match(v) else
+            "month names" if _NAMED_PY.match(v) else None)
+
+
+def _date_shapes(sample: list) -> dict:
+    """{shape: its first value} when every value of `sample` looks like a date; else {}."""
+    shapes: dict = {}
+    for v in sample:
+        shape = date_shape(v)
+        if shape is None:
+            return {}
+        shapes.setdefault(shape, v)
+    return shapes
 
 
 def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted:
@@ -558,7 +582,7 @@ def _as_text(name, col, forced: str) -> Converted:
 def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "") -> TypeRefused:
     how = f" (expected {hint})" if hint else ""
     return TypeRefused(f"In {_quoted(name)}, {n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. "
-                       f"{_examples(bad)}.", n_bad, n)
+                       f"{_examples(bad)}.", n_bad, n, list(dict.fromkeys(bad))[:3])
 
 
 # --------------------------------------------------------------------------- forced types of typed columns

@@ -526,6 +526,72 @@ def test_merged_cells_read_as_excel_shows_them_and_a_grouped_column_is_said(tmp_
     assert "Rep" not in by and "Sales" not in by  # no word on the full columns
 
 
+D = [dt.date(2024, 1, 5), dt.date(2024, 3, 7), dt.datetime(2024, 5, 9, 8, 30), dt.date(2024, 6, 10)]
+
+
+@pytest.mark.parametrize("typed,expected,said", [
+    (["n/a", "31.12.2024"], [None, "2024-12-31"],
+     "when: 1 date(s) typed as text read as dates (e.g. '31.12.2024' → 2024-12-31); 'n/a' read as missing."),
+    (["-", "?"], [None, None], "when: '-', '?' read as missing."),
+    (["2024-02-03", "2024-02-04 12:00"], ["2024-02-03", "2024-02-04 12:00"], "2 date(s) typed as text read as dates"),
+    (["Jan 5 2023", "5 March 2023"], ["2023-01-05", "2023-03-05"], "(e.g. 'Jan 5 2023' → 2023-01-05)"),
+    (["12/31/2024", " 02/01/2024 "], ["2024-12-31", "2024-02-01"], "2 date(s) typed as text read as dates"),
+])
+def test_dates_typed_as_text_among_date_cells_are_read_as_dates(tmp_path, typed, expected, said):
+    """An Excel date column where one cell was typed 'n/a' and one '31.12.2024' became text
+    ('2024-01-05', '31.12.2024', ...) without a word (a new user's audit). Gap markers are
+    missing, dates typed as text are read as a CSV's text dates are, and both are said."""
+    rows = [["name", "when", "v"]] + [[f"n{i}", d, i] for i, d in enumerate(D[:2] + typed + D[2:])]
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert str(df["when"].dtype).startswith("datetime64")
+    want = D[:2] + [None if e is None else pd.Timestamp(e) for e in expected] + D[2:]
+    assert [None if pd.isna(v) else v for v in df["when"]] == [None if w is None else pd.Timestamp(w) for w in want]
+    assert said in notices(rec)
+
+
+@pytest.mark.parametrize("typed,said", [
+    (["pending", "31.12.2024"], "when: kept as text: 1 of 6 values are not dates, e.g. 'pending'."),
+    (["31.12.2024", "Jan 5 2023"], "when: kept as text: its 2 dates typed as text are written in 2 ways "
+                                   "('31.12.2024', 'Jan 5 2023')."),
+    (["03/04/2024", "05/06/2024"], "when: kept as text: 2 of 6 values are dates typed as text, and its dates could "
+                                   "be day first or month first ('03/04/2024')."),
+    (["31.02.2024"], "when: kept as text: 1 of 5 values typed as text are not real dates, e.g. '31.02.2024'."),
+])
+def test_text_that_keeps_a_column_of_date_cells_text_is_said(tmp_path, typed, said):
+    rows = [["name", "when", "v"]] + [[f"n{i}", d, i] for i, d in enumerate(D[:2] + typed + D[2:])]
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert df["when"].tolist()[:3] == ["2024-01-05", "2024-03-07", typed[0]]  # text, as the cells show
+    assert [n["text"] for n in rec["notices"] if n["column"] == "when"] == [said]  # said once
+
+
+def test_a_column_of_date_cells_alone_is_read_without_a_word(tmp_path):
+    rows = [["name", "when"]] + [[f"n{i}", d] for i, d in enumerate(D)] + [["n9", None]]
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert str(df["when"].dtype).startswith("datetime64") and df["when"].isna().sum() == 1
+    assert not [n for n in rec["notices"] if n["column"] == "when"]
+
+
+@pytest.mark.parametrize("values,said", [
+    (["2024-12-31", "Jan 5 2024", "03/15/2024", "2024-02-28", "5 March 2024", "2024-11-12"],
+     "when: kept as text: its dates are written in 3 ways ('2024-12-31', 'Jan 5 2024', '03/15/2024')"),
+    (["27.11.2024", "2024-01-02", "01.02.2020", "15.06.2019", "31.12.2023"],
+     "when: kept as text: its dates are written in 2 ways ('27.11.2024', '2024-01-02')"),
+    # one way each: read as dates, nothing said of ways
+    (["2024-12-31", "2024-01-05", "2024-03-15", "2024-02-28 10:00", "2024-11-12"], None),
+    (["27.11.2024", "01.02.2020", "15.06.2019", "31.12.2023", "01.01.2001"], None),
+    (["Jan 5 2024", "5 March 2024", "Feb 1 2023", "1-Jan-00", "December 31, 1999"], None),
+    # words among dates: not a column of dates written several ways
+    (["2024-12-31", "Jan 5 2024", "soon", "2024-02-28", "later", "never"], None),
+])
+def test_a_text_column_of_dates_written_several_ways_says_why_it_is_text(tmp_path, values, said):
+    raw = ("when,x\n" + "".join(f'"{v}",{i}\n' for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    if said:
+        assert df["when"].tolist() == values and said in notices(rec)
+    else:
+        assert "written in" not in notices(rec)
+
+
 def legacy_workbook(kind: str) -> bytes:
     """The same small sheet as Excel 97 (.xls, written by xlwt) or OpenDocument (.ods)."""
     rows = [["Kunde", "Alter", "Seit", "Betrag"], ["Müller", 42, dt.datetime(2024, 11, 27), "2.121,88 €"],
