@@ -74,6 +74,10 @@ NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}
                rf"(?P<d2>[0-9]{{1,2}})[ -]{_MONTH.replace('mon>', 'mon2>')}[ -](?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
 _NAMED_PY = re.compile(NAMED_DATES)
 
+# a month written year first, 2014-03 or 2014/03 (read as its first day); not 2014-2015, a season
+YEAR_MONTH = r"^(?P<y>1[7-9][0-9]{2}|2[01][0-9]{2})(?P<sep>[-/])(?P<m>[0-9]{2})$"
+_YEAR_MONTH_PY = re.compile(YEAR_MONTH)
+
 FORCED_TYPES = {"number": "numbers", "category": "categories", "date": "dates", "date_dayfirst": "dates, day first",
                 "date_monthfirst": "dates, month first", "text": "text"}
 SAMPLE = 2000
@@ -154,6 +158,7 @@ def _could_convert(col) -> bool:
     if not sample:
         return True  # only gaps so far: look at the whole column
     return (all(_NAMED_PY.match(v) for v in sample) or all(_DATE_PY.match(v) for v in sample)
+            or all(_YEAR_MONTH_PY.match(v) for v in sample)
             or all(_NUMBER_PY.match(v) for v in sample) or _BOOL_VALUES.issuperset(v.lower() for v in sample))
 
 
@@ -228,6 +233,11 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted
     # dates first: 27.11.2024 also looks like a number with dots
     if (not forced or forced == "date") and all(_NAMED_PY.match(v) for v in sample):
         out = _named_dates(name, col, keep, values)
+        if out is not None:
+            out.details["name"] = name
+            return _with_gaps(out, trimmed, symbol, blank, n_symbols)
+    if (not forced or forced == "date") and all(_YEAR_MONTH_PY.match(v) for v in sample):
+        out = _year_months(name, col, keep, values, bool(forced))
         if out is not None:
             out.details["name"] = name
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
@@ -532,6 +542,32 @@ def _named_dates(name, col, keep, values) -> Converted | None:
         else ""
     return Converted(_scatter(stamp, keep), "date",
                      f"{name}: read as dates (month names){century}: {_quoted(values[0].as_py())} → {shown}.")
+
+
+def _year_months(name, col, keep, values, forced: bool) -> Converted | None:
+    """2014-03 as 2014-03-01: every value a year and a month (01-12) written one way. None
+    (text) when one is not, or when each month is the year's next two digits (2013-14,
+    2014-15: seasons, not months); codes such as 2014-13 stay text."""
+    parts = pc.extract_regex(values, YEAR_MONTH)
+    if not pc.all(parts.is_valid()).as_py() or len(pc.unique(pc.struct_field(parts, "sep"))) > 1:
+        return None
+    year = pc.cast(pc.struct_field(parts, "y"), pa.int32())
+    month = pc.cast(pc.struct_field(parts, "m"), pa.int32())
+    real = pc.and_(pc.greater_equal(month, 1), pc.less_equal(month, 12))
+    if not pc.all(real).as_py():
+        if forced:
+            bad = values.filter(pc.invert(real))
+            raise _refusal(name, "dates (year-month)", len(bad), len(values), bad.to_pylist())
+        return None
+    after = pc.add(year, 1)
+    next_two = pc.subtract(after, pc.multiply(pc.divide(after, 100), 100))  # the next year's last two digits
+    if not forced and pc.all(pc.equal(month, next_two)).as_py():
+        return None
+    stamp = _stamp(year, month, pa.scalar(1, pa.int32()))
+    shown = stamp[0].as_py().strftime("%Y-%m-%d")
+    return Converted(_scatter(stamp, keep), "date",
+                     f"{name}: read as dates (a year and a month, each read as the month's first day): "
+                     f"{_quoted(values[0].as_py())} → {shown}.")
 
 
 # --------------------------------------------------------------------------- booleans, text

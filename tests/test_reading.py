@@ -305,6 +305,46 @@ def test_dates_day_or_month_first_when_the_column_decides(tmp_path, values, expe
     assert said in notices(rec) and str(df["when"].dtype).startswith("datetime64")
 
 
+@pytest.mark.parametrize("values,expected", [
+    (["2014-03", "2014-01", "2015-12"], ["2014-03-01", "2014-01-01", "2015-12-01"]),
+    (["2014/03", "1999/11", "2101/01"], ["2014-03-01", "1999-11-01", "2101-01-01"]),
+    (["2014-03", "-", "", "2014-01"], ["2014-03-01", None, None, "2014-01-01"]),
+    (["2010-11", "2011-12", "2012-01"], ["2010-11-01", "2011-12-01", "2012-01-01"]),  # not all seasons: months
+])
+def test_a_year_and_a_month_is_read_as_the_month_s_first_day(tmp_path, values, expected):
+    """'2014-03' was text, and then left out as an id-like column (a new user's audit)."""
+    raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    assert [None if pd.isna(v) else v for v in df["when"]] == [e and pd.Timestamp(e) for e in expected]
+    assert f"when: read as dates (a year and a month, each read as the month's first day): '{values[0]}' → " \
+           f"{expected[0]}" in notices(rec)
+
+
+@pytest.mark.parametrize("values", [
+    ["2013-14", "2014-15", "2015-16"],  # seasons
+    ["2010-11", "2011-12"],  # seasons whose second halves are months too
+    ["2014-2015", "2015-2016"],
+    ["2014-13", "2014-01", "2014-02"],  # codes: no month 13
+    ["2014-00", "2014-01"],
+    ["2014/03", "2014-04"],  # two ways
+    ["2014-3", "2014-4"],
+    ["1234-05", "1235-06"],  # no such years in data
+    ["2014-03", "2014-03-05"],
+    ["2014-03", "March"],
+])
+def test_what_only_looks_like_a_year_and_a_month_stays_text(tmp_path, values):
+    raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    assert df["when"].tolist() == values and "month's first day" not in notices(rec)
+
+
+def test_a_year_and_a_month_typed_in_workbook_cells_is_read_as_dates(tmp_path):
+    rows = [["Monat", "n"], ["2014-03", 1], ["2014-04", 2], ["n/a", 3], ["2015-01", 4]]
+    rec, df = read(workbook({"S": rows}), "m.xlsx", tmp_path)
+    assert df["Monat"].tolist()[:2] == [pd.Timestamp("2014-03-01"), pd.Timestamp("2014-04-01")]
+    assert df["Monat"].isna().tolist() == [False, False, True, False] and "month's first day" in notices(rec)
+
+
 @pytest.mark.parametrize("values,said", [
     (["03/04/2024", "01/02/2020"], "could be day first or month first"),
     (["31.02.2024", "27.11.2024"], "are not real dates ('31.02.2024')"),
