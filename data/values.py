@@ -374,6 +374,14 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     integral = not n_percent and not _evidence(clean, r"\.")
     if integral and pc.all(pc.less(pc.abs(number), 2.0**53)).as_py():
         number = pc.cast(number, pa.int64())
+    elif integral:  # past 2**53 a float loses digits: whole numbers are read from their digits
+        try:
+            exact = pc.cast(clean, pa.int64())
+        except pa.ArrowInvalid:  # past 64 bits: an id or a code, not a quantity
+            if not forced:
+                return too_long_integers(name, col, clean.to_pylist())
+        else:
+            number = pc.if_else(negative, pc.negate(exact), exact)
     array = _scatter(number, keep)
     example = values[0].as_py()
     shown = _fmt(number[0].as_py())
@@ -396,6 +404,28 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
         notice = None  # nothing was read differently from a plain number: no notice
     return Converted(array, "number", notice, {"decimal": decimal, "currency": sorted(currencies),
                                                "percent": bool(n_percent)})
+
+
+LONGEST_INTEGER = 2**63 - 1  # what a 64-bit integer holds; a float holds every whole number only to 2**53
+
+
+def too_long_integers(name: str, col, texts: list) -> Converted | None:
+    """A column of whole numbers written as digits (`texts`, its values gaps aside) of
+    which one does not fit a 64-bit integer: kept as text, said (12345678901234567890 read
+    as a float became 12345678901234567168: a new user's audit). None when a value is not
+    written as a whole number, or each fits."""
+    digits = re.compile(r"[-+\u2212]?[0-9]+")
+    if not texts or not all(digits.fullmatch(v) for v in texts):
+        return None
+    long = next((v for v in texts if len(v) >= 19 and abs(int(v.replace("\u2212", "-"))) > LONGEST_INTEGER), None)
+    if long is None:
+        return None
+    as_float = f"{int(float(long.replace(chr(0x2212), '-'))):d}"
+    out = _text_gaps(name, _strings(col))
+    said = (f"{name}: kept as text: its whole numbers are too long to be numbers ({_quoted(long)} has "
+            f"{len(long.lstrip('+-' + chr(0x2212)))} digits and would become {as_float}): an id or a code, most likely.")
+    out.notice = f"{said} {out.notice}" if out.notice else said
+    return out
 
 
 def _scatter(converted, keep):

@@ -196,6 +196,43 @@ def test_a_column_that_one_stray_value_keeps_as_text_says_why(tmp_path):
     assert "kept as text" not in notices(rec)
 
 
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+@pytest.mark.parametrize("values,long", [
+    (["12345678901234567890", "2", "3"], "12345678901234567890"),
+    (["1", "-12345678901234567890", "NA", "4"], "12345678901234567890"),
+    (["1", "2", "1234567890123456789012345"], "1234567890123456789012345"),
+    (["18446744073709551616", "18446744073709551617"], "18446744073709551616"),
+])
+def test_whole_numbers_too_long_for_64_bits_stay_text_and_are_said(tmp_path, sep, values, long):
+    """'12345678901234567890' was read as a float, 12345678901234567168 (a new user's audit):
+    digits no number holds are an id or a code, kept as written."""
+    raw = (f"big{sep}x\n" + "".join(f"{v}{sep}{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "b.csv", tmp_path)
+    assert [None if pd.isna(v) else v for v in df["big"]] == [None if v == "NA" else v for v in values]
+    assert f"big: kept as text: its whole numbers are too long to be numbers ('{long}' has {len(long)} digits " \
+           f"and would become {int(float(long))})" in notices(rec)
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+@pytest.mark.parametrize("values,expected", [
+    (["1234567890123456789", "2", "-9007199254740993"], [1234567890123456789, 2, -9007199254740993]),  # int64, exact
+    (["4000123412341234", "4000123412341235"], [4000123412341234, 4000123412341235]),
+])
+def test_whole_numbers_that_fit_64_bits_keep_every_digit(tmp_path, sep, values, expected):
+    raw = (f"big{sep}x\n" + "".join(f"{v}{sep}{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "b.csv", tmp_path)
+    assert str(df["big"].dtype) == "int64" and df["big"].tolist() == expected and "too long" not in notices(rec)
+
+
+@pytest.mark.parametrize("values", [["1e20", "2.5e30", "3"], ["12345678901234567890.5", "2", "3"],
+                                    ["-1.5E+25", "7", "8"]])
+def test_large_numbers_written_as_floats_stay_floats(tmp_path, values):
+    raw = ("big,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "b.csv", tmp_path)
+    assert str(df["big"].dtype) == "float64" and df["big"].tolist() == [float(v) for v in values]
+    assert "too long" not in notices(rec)
+
+
 def test_percentages_are_the_nearest_fractions_not_a_division_s_rounding(tmp_path):
     """'23,6%' divided by 100 in floating point is 0.23600000000000002: the dataset page,
     the CSV download and every model saw the noise. The fraction is the number the text
