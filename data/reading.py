@@ -162,6 +162,67 @@ def non_utf8_lines(path: Path, limit: int = 1 << 16) -> bytes:
     return b"".join(out)
 
 
+# --------------------------------------------------------------------------- files that are not what their name says
+_JSON_OBJECT = re.compile(r'(?:\[\s*)*\{\s*"(?:[^"\\\n]|\\.)*"\s*:')
+_WEB_PAGE = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta|style)\b", re.I | re.S)
+_XML_SPREADSHEET = re.compile(r"<\?xml[^>]*>.*urn:schemas-microsoft-com:office:spreadsheet", re.S)
+_SAVE_AS = {
+    "JSON": "JSON is not read here: save it as CSV, Excel or Parquet (with pandas: pd.read_json(path).to_csv(...)) "
+            "and upload that.",
+    "a web page (HTML)": "Web banking and business systems often export a web page under a spreadsheet's name: open "
+                         "it in Excel and save it as .xlsx (or as CSV), and upload that.",
+    "an Excel 2003 XML spreadsheet": "Open it in Excel and save it as .xlsx, and upload that.",
+}
+
+
+def other_text_format(text: str, complete: bool) -> str | None:
+    """What a text file is when it is not a table: 'JSON' (an object with a quoted key at
+    its start, or the whole file parses as JSON), 'a web page (HTML)', 'an Excel 2003 XML
+    spreadsheet'; None otherwise (a header such as [id],[name] is a table's)."""
+    t = text.lstrip("\ufeff \t\r\n")
+    if t.startswith(("{", "[")):
+        if _JSON_OBJECT.match(t):
+            return "JSON"
+        if complete:
+            import json
+
+            try:
+                json.loads(t)
+            except ValueError:
+                return None
+            return "JSON"
+        return None
+    if t.startswith("<"):
+        if _XML_SPREADSHEET.match(t[:4096]):
+            return "an Excel 2003 XML spreadsheet"
+        if _WEB_PAGE.match(t.split("?>", 1)[-1].lstrip() if t.startswith("<?xml") else t):
+            return "a web page (HTML)"
+    return None
+
+
+def not_a_workbook(path: Path, ext: str) -> str:
+    """The refusal of a file with a workbook's name that no workbook reader opens: what it
+    is when its first bytes say (a web page, JSON, a text table), else damaged."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+        complete = f.read(1) == b""
+    damaged = "The workbook cannot be read: it is damaged, cut short, or not an Excel file."
+    if not head.strip() or b"\x00" in head[:8192]:
+        return damaged
+    codec = bom_encoding(head) or ("utf-8" if is_utf8(head, complete) else "cp1252")
+    text = head.decode(codec, "replace")
+    other = other_text_format(text, complete)
+    if other:
+        return f"This file holds {other}, not an Excel workbook, though its name ends in {ext}. {_SAVE_AS[other]}"
+    lines = [line for line in text.lstrip("\ufeff").splitlines()[:20] if line.strip()]
+    delimiter = sniff("\n".join(lines), "csv") if lines else ","
+    if len(lines) >= 2 and delimiter in lines[0] and sum(delimiter in line for line in lines) >= len(lines) - 1:
+        said = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "| signs"}[delimiter]
+        return (f"This file is text, a table of values separated by {said}, not an Excel workbook, though its name "
+                f"ends in {ext}: rename it to end in .csv and upload it again.")
+    return damaged
+
+
 # --------------------------------------------------------------------------- text files
 def sniff(sample: str, fmt: str) -> str:
     if fmt == "tsv":
@@ -221,6 +282,10 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise DatasetError("The file is empty.")
+    other = other_text_format(text, complete)
+    if other:  # JSON or a web page with a .csv name was read as one column named '[{"a":1' (a new user's audit)
+        raise DatasetError(f"This file holds {other}, not a table of values separated by commas, semicolons or tabs "
+                           f"as a {fmt.upper()} file does. {_SAVE_AS[other]}")
     skip = empty_above = 0
     first_line = text.split("\n", 1)[0].rstrip("\r")
     declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
@@ -469,13 +534,13 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def workbook_size(path: Path, limits) -> None:
+def workbook_size(path: Path, limits, ext: str = ".xlsx") -> None:
     """Rows x columns of an .xlsx/.ods workbook from its zip directory and each sheet's
     <dimension> tag, before a cell is decoded (a 1 MB workbook can hold a 1 GB sheet)."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise DatasetError("The workbook cannot be read: it is damaged, cut short, or not an Excel file.") from None
+        raise DatasetError(not_a_workbook(path, ext)) from None
     with zf:
         infos = [i for i in zf.infolist() if i.filename.startswith(("xl/worksheets/", "content.xml"))]
         total = sum(i.file_size for i in infos)
@@ -527,14 +592,14 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
 
     kind = EXCEL[ext]
     if kind in ("xlsx", "ods"):
-        workbook_size(path, limits)
+        workbook_size(path, limits, ext)
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine's own words mean nothing to a person
         if "password" in str(e).lower() or "encrypt" in str(e).lower():
             raise DatasetError("The workbook is protected by a password: save it without one and upload it "
                                "again.") from None
-        raise DatasetError("The workbook cannot be read: it is damaged, cut short, or not an Excel file.") from None
+        raise DatasetError(not_a_workbook(path, ext)) from None
     names = list(wb.sheet_names)
     if not names:
         raise DatasetError("The workbook has no sheets.")

@@ -669,6 +669,77 @@ def test_a_text_column_of_dates_written_several_ways_says_why_it_is_text(tmp_pat
         assert "written in" not in notices(rec)
 
 
+JSON_TEXTS = [b'[{"a":1,"b":2},{"a":3,"b":4}]', b'{"a": [1, 2], "b": [3, 4]}', b'{"a":1}\n{"a":2}\n',
+              b'\xef\xbb\xbf  [\n  {\n    "a": 1\n  }\n]\n', b"[[1, 2], [3, 4]]", b'[\r\n{"x y": "1,2"}]']
+
+
+@pytest.mark.parametrize("name", ["data.csv", "data.tsv", "data.txt"])
+@pytest.mark.parametrize("raw", JSON_TEXTS)
+def test_json_saved_under_a_csv_name_is_refused_as_json(tmp_path, raw, name):
+    """JSON saved as .csv was refused as 'The file has a header but no data rows.' (a new
+    user's audit), or read as columns named '[{"a":1'."""
+    with pytest.raises(DatasetError, match=r"^This file holds JSON, not a table of values separated by commas, "
+                                           r"semicolons or tabs as a [CT]SV file does\. JSON is not read here"):
+        read(raw, name, tmp_path)
+
+
+@pytest.mark.parametrize("raw,columns", [
+    (b"[id],[name]\n1,a\n2,b\n", ["[id]", "[name]"]),  # brackets in a header are a table's
+    (b"{a};{b}\n1;2\n3;4\n", ["{a}", "{b}"]),
+    (b"[mm],x\n[1,2]\n", ["[mm]", "x"]),
+    (b"<a>,<b>\n1,2\n3,4\n", ["<a>", "<b>"]),
+    (b"<b>bold</b>,x\n1,2\n3,4\n", ["<b>bold</b>", "x"]),
+])
+def test_a_table_whose_header_starts_like_json_or_html_is_read(tmp_path, raw, columns):
+    _, df = read(raw, "t.csv", tmp_path)
+    assert list(df.columns) == columns
+
+
+HTML_TABLE = (b"<table><tr><td>a</td><td>b</td></tr><tr><td>1</td><td>2</td></tr></table>")
+
+
+@pytest.mark.parametrize("name", ["konto.xls", "konto.xlsx", "konto.csv"])
+@pytest.mark.parametrize("raw", [b"<html><body>" + HTML_TABLE + b"</body></html>",
+                                 b"\xef\xbb\xbf\r\n<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body>"
+                                 + HTML_TABLE + b"</body></html>",
+                                 HTML_TABLE, b"<!-- export -->\n<TABLE border=1><TR><TD>a</TD></TR></TABLE>",
+                                 b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+                                 + HTML_TABLE + b"</html>"])
+def test_a_web_page_saved_under_a_spreadsheet_s_name_is_refused_as_a_web_page(tmp_path, raw, name):
+    """Web banking and ERP exports save an HTML table as .xls: it was refused as 'damaged,
+    cut short, or not an Excel file'."""
+    with pytest.raises(DatasetError, match=r"^This file holds a web page \(HTML\), not (an Excel workbook, though its "
+                                           rf"name ends in \{name[-5:].lstrip('o')}|a table of values).* save it as "
+                                           r"\.xlsx \(or as CSV\)"):
+        read(raw, name, tmp_path)
+
+
+def test_an_excel_2003_xml_spreadsheet_is_named(tmp_path):
+    raw = (b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns="urn:schemas-microsoft-'
+           b'com:office:spreadsheet"><Worksheet ss:Name="S"><Table><Row><Cell><Data ss:Type="String">a</Data></Cell>'
+           b"</Row></Table></Worksheet></Workbook>")
+    with pytest.raises(DatasetError, match=r"^This file holds an Excel 2003 XML spreadsheet, not an Excel workbook, "
+                                           r"though its name ends in \.xls\. Open it in Excel and save it as \.xlsx"):
+        read(raw, "s.xls", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["t.xlsx", "t.xls", "t.ods"])
+@pytest.mark.parametrize("raw,said", [(b"a,b\n1,2\n3,4\n", "commas"), (b"a;b\r\n1,5;2\r\n3;4\r\n", "semicolons"),
+                                      (b"a\tb\n1\t2\n", "tabs"), ("Kunde;Ort\nMüller;Köln\n".encode("cp1252"),
+                                                                    "semicolons")])
+def test_a_text_table_saved_under_a_workbook_s_name_says_it_is_text(tmp_path, raw, said, name):
+    with pytest.raises(DatasetError, match=rf"^This file is text, a table of values separated by {said}, not an Excel "
+                                           rf"workbook, though its name ends in \{name[1:]}: rename it to end in \.csv"):
+        read(raw, name, tmp_path)
+
+
+@pytest.mark.parametrize("raw", [b"hello world, this is a letter\n", b"PK\x03\x04" + b"\x00" * 40, b"\x00\x01garbage" * 30,
+                                 b"x" * 100])
+def test_other_files_with_a_workbook_s_name_are_still_called_damaged(tmp_path, raw):
+    with pytest.raises(DatasetError, match=r"^The workbook cannot be read: it is damaged, cut short, or not an Excel"):
+        read(raw, "t.xlsx", tmp_path)
+
+
 def legacy_workbook(kind: str) -> bytes:
     """The same small sheet as Excel 97 (.xls, written by xlwt) or OpenDocument (.ods)."""
     rows = [["Kunde", "Alter", "Seit", "Betrag"], ["Müller", 42, dt.datetime(2024, 11, 27), "2.121,88 €"],
