@@ -618,7 +618,8 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     try:
         chosen = loaded or wb.get_sheet_by_index(index)
         rows = chosen.to_python(skip_empty_area=False)
-        merged = _fill_merged(rows, getattr(chosen, "merged_cell_ranges", None) or [])
+        ranges = list(getattr(chosen, "merged_cell_ranges", None) or [])
+        merged = _fill_merged(rows, ranges)
     except Exception:
         raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
     del loaded, chosen
@@ -643,7 +644,15 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
                        f"skipped: the header is row {header_at + 1}.")
     reading.header_row = header_at + 1
     header = rows[header_at]
-    at = [i for i, r in enumerate(rows[header_at + 1:], header_at + 1) if filled(r)]
+    two = _two_row_header(rows, header_at, ranges, merged)
+    if two:  # "Revenue" merged over two columns, "2023" and "2024" under it: one header in two rows
+        header, tops, joined = two
+        reading.notice(f"The header spans rows {header_at + 1} and {header_at + 2} ({', '.join(tops[:4])}"
+                       f"{' …' if len(tops) > 4 else ''} merged over the names below): those columns are named by "
+                       f"both rows ({', '.join(repr(n) for n in joined[:6])}{' …' if len(joined) > 6 else ''}), and "
+                       f"the data start at row {header_at + 3}.")
+    first_data = header_at + 1 + bool(two)
+    at = [i for i, r in enumerate(rows[first_data:], first_data) if filled(r)]
     if not at:
         raise DatasetError(f"Sheet {names[index]!r} has a header but no data rows.")
     notes = _sheet_notes(rows, at, next((j for j, h in enumerate(header) if h not in ("", None)), 0))
@@ -652,7 +661,7 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
                                     notes[0] + 1))
         at = at[:-len(notes)]
     body = [rows[i] for i in at]
-    reading.blank_rows = at[-1] - header_at - len(at)  # empty rows between the header and the last row
+    reading.blank_rows = at[-1] - first_data + 1 - len(at)  # empty rows between the header and the last row
     reading.last_line = at[-1] + 1
     width = len(header)
     keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
@@ -672,8 +681,9 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
     for j, name, cells in zip(keep, names_out, columns):
-        if merged.get(j):
-            reading.notice(f"{merged[j]:,} cell(s) of {name!r} lie in merged cells: each was read as its merged "
+        n_merged = sum(1 for r in merged.get(j, ()) if r >= first_data)
+        if n_merged:
+            reading.notice(f"{n_merged:,} cell(s) of {name!r} lie in merged cells: each was read as its merged "
                            "cell's value, as Excel shows it.", name)
         elif _grouped(cells):
             gaps = sum(1 for v in cells if v in ("", None))
@@ -701,10 +711,46 @@ def _sheet_notes(rows: list, at: list, first: int) -> list:
     return at[-k:]
 
 
+def _two_row_header(rows: list, at: int, ranges, merged: dict):
+    """(the column names, the merged cells' names, the names made) of a header in two rows, rows `at` and
+    `at` + 1: a cell of the first merged across columns ("Revenue" over B1:C1) with a name
+    under each column it covers ("2023", "2024": text or whole numbers, different), and
+    under every other column nothing or the first row's cell merged down (`merged`: the
+    rows _fill_merged filled, per column). The columns under a merged cell are named by
+    both rows ("Revenue 2023"). None otherwise: a data row under a merged title has values
+    beside it."""
+    if at + 2 >= len(rows):
+        return None
+    top, sub = rows[at], rows[at + 1]
+    across = [(c0, c1) for (r0, c0), (r1, c1) in ranges
+              if r0 == at and r1 == at and c1 > c0 and c1 < len(top) and top[c0] not in ("", None)]
+    if not across:
+        return None
+    covered = {c for c0, c1 in across for c in range(c0, c1 + 1)}
+
+    def name_like(v) -> bool:
+        return (isinstance(v, str) and v.strip() != "") or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                              and float(v).is_integer())
+
+    for c0, c1 in across:
+        under = [sub[c] if c < len(sub) else "" for c in range(c0, c1 + 1)]
+        if not all(name_like(v) for v in under) or len({_cell_name(v) for v in under}) < len(under):
+            return None
+    for j in range(len(sub)):
+        if j not in covered and sub[j] not in ("", None) and at + 1 not in merged.get(j, ()):
+            return None
+    header, joined = list(top), []
+    for c0, c1 in sorted(across):
+        for c in range(c0, c1 + 1):
+            header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(_cell_name(top[c0])) for c0, _ in sorted(across)], joined
+
+
 def _fill_merged(rows: list, ranges) -> dict:
     """A merged range down one column holds its value in its first cell only (calamine, like
     the file): every cell it covers is given that value, as Excel shows it. Returns the
-    cells filled per column. Ranges across columns (a title over the table) are left: a
+    rows filled per column. Ranges across columns (a title over the table) are left: a
     title spread across them would look like a header."""
     filled: dict = {}
     for (r0, c0), (r1, c1) in ranges:
@@ -716,7 +762,7 @@ def _fill_merged(rows: list, ranges) -> dict:
         for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
             if c0 < len(rows[r]) and rows[r][c0] in ("", None):
                 rows[r][c0] = value
-                filled[c0] = filled.get(c0, 0) + 1
+                filled.setdefault(c0, []).append(r)
     return filled
 
 

@@ -740,6 +740,59 @@ def test_other_files_with_a_workbook_s_name_are_still_called_damaged(tmp_path, r
         read(raw, "t.xlsx", tmp_path)
 
 
+def merged_workbook(rows: list, merges: list) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for m in merges:
+        ws.merge_cells(m)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+DATA = [["a", 1.5, 2, "x", 7], ["b", 2.5, 3, "y", 8], ["c", 3.5, 4, "x", 9]]
+
+
+@pytest.mark.parametrize("top,merges,columns,header_row,said", [
+    ([["name", "Revenue", None, "grp", "n"], [None, 2023, 2024, None, None]], ["B1:C1", "A1:A2", "D1:D2", "E1:E2"],
+     ["name", "Revenue 2023", "Revenue 2024", "grp", "n"], 1,
+     "The header spans rows 1 and 2 ('Revenue' merged over the names below): those columns are named by both rows "
+     "('Revenue 2023', 'Revenue 2024'), and the data start at row 3."),
+    ([["Region", "Q1", None, "Q2", None], [None, "Plan", "Ist", "Plan", "Ist"]], ["B1:C1", "D1:E1"],
+     ["Region", "Q1 Plan", "Q1 Ist", "Q2 Plan", "Q2 Ist"], 1, "('Q1', 'Q2' merged over the names below)"),
+    ([["Umsatzbericht 2024"], [], ["Kunde", "Preis", None, "Gruppe", "n"], [None, "min", "max", None, None]],
+     ["A1:E1", "B3:C3"], ["Kunde", "Preis min", "Preis max", "Gruppe", "n"], 3,
+     "The header spans rows 3 and 4 ('Preis' merged over the names below)"),
+])
+def test_a_header_in_two_rows_under_merged_cells_names_each_column_by_both(tmp_path, top, merges, columns,
+                                                                          header_row, said):
+    """'Revenue' merged over B1:C1 with '2023' and '2024' under it: the second header row
+    was read as data (a row of years among the revenues) and C was 'column_3' (a new
+    user's audit)."""
+    rec, df = read(merged_workbook(top + DATA, merges), "r.xlsx", tmp_path)
+    assert list(df.columns) == columns and rec["reading"]["header_row"] == header_row
+    assert df.iloc[:, 0].tolist() == ["a", "b", "c"] and df.iloc[:, 1].tolist() == [1.5, 2.5, 3.5]
+    assert said in notices(rec) and "lie in merged cells" not in notices(rec)
+
+
+@pytest.mark.parametrize("top,merges", [
+    ([["name", "Notes", None, "grp", "n"]], ["B1:C1"]),  # a wide header cell over data
+    ([["name", "Revenue", None, "grp", "n"], ["z", 2023, 2024, "w", 1]], ["B1:C1"]),  # a data row: values beside
+    ([["name", "Revenue", None, "grp", "n"], [None, "x", "x", None, None]], ["B1:C1"]),  # the same name twice
+    ([["name", "Revenue", None, "grp", "n"], [None, 0.5, 2.5, None, None]], ["B1:C1"]),  # amounts, not names
+    ([["name", "Revenue", None, "grp", "n"], [None, 2023, None, None, None]], ["B1:C1"]),  # a name missing
+    ([["name", "Revenue", None, "grp", "n"], [None, 2023, 2024, None, None]], []),  # no merged cell
+])
+def test_a_row_under_a_header_that_is_not_its_second_row_stays_data(tmp_path, top, merges):
+    rec, df = read(merged_workbook(top + DATA, merges), "r.xlsx", tmp_path)
+    assert "header spans" not in notices(rec) and len(df) == len(top) - 1 + len(DATA)
+    assert df.columns[0] == "name" and df.columns[1] in ("Notes", "Revenue")
+
+
 def legacy_workbook(kind: str) -> bytes:
     """The same small sheet as Excel 97 (.xls, written by xlwt) or OpenDocument (.ods)."""
     rows = [["Kunde", "Alter", "Seit", "Betrag"], ["Müller", 42, dt.datetime(2024, 11, 27), "2.121,88 €"],
