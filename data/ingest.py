@@ -442,7 +442,7 @@ def _read_excel(path: Path, ext: str, limits: Limits, options: dict):
     limits.check(len(columns[0]) if columns else 0, len(names))
     forced = set(options.get("types") or {})
     table = reading.excel_columns(names, columns, how)
-    return _convert_text_columns(table, how, None, forced), how
+    return _convert_text_columns(table, how, None, forced | how.settled), how
 
 
 def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Arriving | None = None):
@@ -450,6 +450,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     from the first lines before it is parsed; then one pyarrow parse (numbers, booleans);
     text columns are then read by data.values (regional numbers, day-first dates, gaps)."""
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     chosen = options.get("encoding")
@@ -598,6 +599,17 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
             said = values.offset_notice(name, written.column(name).slice(0, table.num_rows), table.column(name))
             if said:
                 how.notice(said, name)
+    # whole numbers past 64 bits make pyarrow read a column as floats, which lose their digits
+    # (12345678901234567890 became 12345678901234567168): such a column of digits is read again
+    # as the text it is, which data.values keeps as text and says why
+    huge = [f.name for f in table.schema if pa.types.is_floating(f.type) and f.name not in forced
+            and (pc.max(pc.abs(table.column(f.name))).as_py() or 0) >= 2.0**63]
+    if huge:
+        written = parse(encoding, careful, huge)
+        for name in huge:
+            text = written.column(name).slice(0, table.num_rows)
+            if values.too_long_integers(name, text, [v.strip() for v in text.drop_null().to_pylist()]):
+                table = table.set_column(table.column_names.index(name), name, text)
     how.blank_rows, how.last_line = reading.text_line_facts(path, encoding, layout.delimiter, careful)
     how.blank_rows = max(0, how.blank_rows - layout.empty_above)
     if left_notes:

@@ -59,6 +59,7 @@ class Reading:
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
     blank_rows: int = 0  # blank lines or sheet rows among the data that the reader skipped (said by drop_blank_rows)
     last_line: int | None = None  # the file line (sheet row) of the last data row, when known
+    settled: set = field(default_factory=set)  # text columns the reader read and said why (not read again as text)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -161,6 +162,67 @@ def non_utf8_lines(path: Path, limit: int = 1 << 16) -> bytes:
     return b"".join(out)
 
 
+# --------------------------------------------------------------------------- files that are not what their name says
+_JSON_OBJECT = re.compile(r'(?:\[\s*)*\{\s*"(?:[^"\\\n]|\\.)*"\s*:')
+_WEB_PAGE = re.compile(r"(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|table|meta|style)\b", re.I | re.S)
+_XML_SPREADSHEET = re.compile(r"<\?xml[^>]*>.*urn:schemas-microsoft-com:office:spreadsheet", re.S)
+_SAVE_AS = {
+    "JSON": "JSON is not read here: save it as CSV, Excel or Parquet (with pandas: pd.read_json(path).to_csv(...)) "
+            "and upload that.",
+    "a web page (HTML)": "Web banking and business systems often export a web page under a spreadsheet's name: open "
+                         "it in Excel and save it as .xlsx (or as CSV), and upload that.",
+    "an Excel 2003 XML spreadsheet": "Open it in Excel and save it as .xlsx, and upload that.",
+}
+
+
+def other_text_format(text: str, complete: bool) -> str | None:
+    """What a text file is when it is not a table: 'JSON' (an object with a quoted key at
+    its start, or the whole file parses as JSON), 'a web page (HTML)', 'an Excel 2003 XML
+    spreadsheet'; None otherwise (a header such as [id],[name] is a table's)."""
+    t = text.lstrip("\ufeff \t\r\n")
+    if t.startswith(("{", "[")):
+        if _JSON_OBJECT.match(t):
+            return "JSON"
+        if complete:
+            import json
+
+            try:
+                json.loads(t)
+            except ValueError:
+                return None
+            return "JSON"
+        return None
+    if t.startswith("<"):
+        if _XML_SPREADSHEET.match(t[:4096]):
+            return "an Excel 2003 XML spreadsheet"
+        if _WEB_PAGE.match(t.split("?>", 1)[-1].lstrip() if t.startswith("<?xml") else t):
+            return "a web page (HTML)"
+    return None
+
+
+def not_a_workbook(path: Path, ext: str) -> str:
+    """The refusal of a file with a workbook's name that no workbook reader opens: what it
+    is when its first bytes say (a web page, JSON, a text table), else damaged."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 16)
+        complete = f.read(1) == b""
+    damaged = "The workbook cannot be read: it is damaged, cut short, or not an Excel file."
+    if not head.strip() or b"\x00" in head[:8192]:
+        return damaged
+    codec = bom_encoding(head) or ("utf-8" if is_utf8(head, complete) else "cp1252")
+    text = head.decode(codec, "replace")
+    other = other_text_format(text, complete)
+    if other:
+        return f"This file holds {other}, not an Excel workbook, though its name ends in {ext}. {_SAVE_AS[other]}"
+    lines = [line for line in text.lstrip("\ufeff").splitlines()[:20] if line.strip()]
+    delimiter = sniff("\n".join(lines), "csv") if lines else ","
+    if len(lines) >= 2 and delimiter in lines[0] and sum(delimiter in line for line in lines) >= len(lines) - 1:
+        said = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "| signs"}[delimiter]
+        return (f"This file is text, a table of values separated by {said}, not an Excel workbook, though its name "
+                f"ends in {ext}: rename it to end in .csv and upload it again.")
+    return damaged
+
+
 # --------------------------------------------------------------------------- text files
 def sniff(sample: str, fmt: str) -> str:
     if fmt == "tsv":
@@ -220,6 +282,10 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise DatasetError("The file is empty.")
+    other = other_text_format(text, complete)
+    if other:  # JSON or a web page with a .csv name was read as one column named '[{"a":1' (a new user's audit)
+        raise DatasetError(f"This file holds {other}, not a table of values separated by commas, semicolons or tabs "
+                           f"as a {fmt.upper()} file does. {_SAVE_AS[other]}")
     skip = empty_above = 0
     first_line = text.split("\n", 1)[0].rstrip("\r")
     declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
@@ -468,13 +534,13 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def workbook_size(path: Path, limits) -> None:
+def workbook_size(path: Path, limits, ext: str = ".xlsx") -> None:
     """Rows x columns of an .xlsx/.ods workbook from its zip directory and each sheet's
     <dimension> tag, before a cell is decoded (a 1 MB workbook can hold a 1 GB sheet)."""
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise DatasetError("The workbook cannot be read: it is damaged, cut short, or not an Excel file.") from None
+        raise DatasetError(not_a_workbook(path, ext)) from None
     with zf:
         infos = [i for i in zf.infolist() if i.filename.startswith(("xl/worksheets/", "content.xml"))]
         total = sum(i.file_size for i in infos)
@@ -526,14 +592,14 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
 
     kind = EXCEL[ext]
     if kind in ("xlsx", "ods"):
-        workbook_size(path, limits)
+        workbook_size(path, limits, ext)
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as e:  # calamine's own words mean nothing to a person
         if "password" in str(e).lower() or "encrypt" in str(e).lower():
             raise DatasetError("The workbook is protected by a password: save it without one and upload it "
                                "again.") from None
-        raise DatasetError("The workbook cannot be read: it is damaged, cut short, or not an Excel file.") from None
+        raise DatasetError(not_a_workbook(path, ext)) from None
     names = list(wb.sheet_names)
     if not names:
         raise DatasetError("The workbook has no sheets.")
@@ -552,7 +618,8 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     try:
         chosen = loaded or wb.get_sheet_by_index(index)
         rows = chosen.to_python(skip_empty_area=False)
-        merged = _fill_merged(rows, getattr(chosen, "merged_cell_ranges", None) or [])
+        ranges = list(getattr(chosen, "merged_cell_ranges", None) or [])
+        merged = _fill_merged(rows, ranges)
     except Exception:
         raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
     del loaded, chosen
@@ -577,7 +644,15 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
                        f"skipped: the header is row {header_at + 1}.")
     reading.header_row = header_at + 1
     header = rows[header_at]
-    at = [i for i, r in enumerate(rows[header_at + 1:], header_at + 1) if filled(r)]
+    two = _two_row_header(rows, header_at, ranges, merged)
+    if two:  # "Revenue" merged over two columns, "2023" and "2024" under it: one header in two rows
+        header, tops, joined = two
+        reading.notice(f"The header spans rows {header_at + 1} and {header_at + 2} ({', '.join(tops[:4])}"
+                       f"{' …' if len(tops) > 4 else ''} merged over the names below): those columns are named by "
+                       f"both rows ({', '.join(repr(n) for n in joined[:6])}{' …' if len(joined) > 6 else ''}), and "
+                       f"the data start at row {header_at + 3}.")
+    first_data = header_at + 1 + bool(two)
+    at = [i for i, r in enumerate(rows[first_data:], first_data) if filled(r)]
     if not at:
         raise DatasetError(f"Sheet {names[index]!r} has a header but no data rows.")
     notes = _sheet_notes(rows, at, next((j for j, h in enumerate(header) if h not in ("", None)), 0))
@@ -586,7 +661,7 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
                                     notes[0] + 1))
         at = at[:-len(notes)]
     body = [rows[i] for i in at]
-    reading.blank_rows = at[-1] - header_at - len(at)  # empty rows between the header and the last row
+    reading.blank_rows = at[-1] - first_data + 1 - len(at)  # empty rows between the header and the last row
     reading.last_line = at[-1] + 1
     width = len(header)
     keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
@@ -606,8 +681,9 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
     for j, name, cells in zip(keep, names_out, columns):
-        if merged.get(j):
-            reading.notice(f"{merged[j]:,} cell(s) of {name!r} lie in merged cells: each was read as its merged "
+        n_merged = sum(1 for r in merged.get(j, ()) if r >= first_data)
+        if n_merged:
+            reading.notice(f"{n_merged:,} cell(s) of {name!r} lie in merged cells: each was read as its merged "
                            "cell's value, as Excel shows it.", name)
         elif _grouped(cells):
             gaps = sum(1 for v in cells if v in ("", None))
@@ -635,10 +711,46 @@ def _sheet_notes(rows: list, at: list, first: int) -> list:
     return at[-k:]
 
 
+def _two_row_header(rows: list, at: int, ranges, merged: dict):
+    """(the column names, the merged cells' names, the names made) of a header in two rows, rows `at` and
+    `at` + 1: a cell of the first merged across columns ("Revenue" over B1:C1) with a name
+    under each column it covers ("2023", "2024": text or whole numbers, different), and
+    under every other column nothing or the first row's cell merged down (`merged`: the
+    rows _fill_merged filled, per column). The columns under a merged cell are named by
+    both rows ("Revenue 2023"). None otherwise: a data row under a merged title has values
+    beside it."""
+    if at + 2 >= len(rows):
+        return None
+    top, sub = rows[at], rows[at + 1]
+    across = [(c0, c1) for (r0, c0), (r1, c1) in ranges
+              if r0 == at and r1 == at and c1 > c0 and c1 < len(top) and top[c0] not in ("", None)]
+    if not across:
+        return None
+    covered = {c for c0, c1 in across for c in range(c0, c1 + 1)}
+
+    def name_like(v) -> bool:
+        return (isinstance(v, str) and v.strip() != "") or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                              and float(v).is_integer())
+
+    for c0, c1 in across:
+        under = [sub[c] if c < len(sub) else "" for c in range(c0, c1 + 1)]
+        if not all(name_like(v) for v in under) or len({_cell_name(v) for v in under}) < len(under):
+            return None
+    for j in range(len(sub)):
+        if j not in covered and sub[j] not in ("", None) and at + 1 not in merged.get(j, ()):
+            return None
+    header, joined = list(top), []
+    for c0, c1 in sorted(across):
+        for c in range(c0, c1 + 1):
+            header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(_cell_name(top[c0])) for c0, _ in sorted(across)], joined
+
+
 def _fill_merged(rows: list, ranges) -> dict:
     """A merged range down one column holds its value in its first cell only (calamine, like
     the file): every cell it covers is given that value, as Excel shows it. Returns the
-    cells filled per column. Ranges across columns (a title over the table) are left: a
+    rows filled per column. Ranges across columns (a title over the table) are left: a
     title spread across them would look like a header."""
     filled: dict = {}
     for (r0, c0), (r1, c1) in ranges:
@@ -650,7 +762,7 @@ def _fill_merged(rows: list, ranges) -> dict:
         for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
             if c0 < len(rows[r]) and rows[r][c0] in ("", None):
                 rows[r][c0] = value
-                filled[c0] = filled.get(c0, 0) + 1
+                filled.setdefault(c0, []).append(r)
     return filled
 
 
@@ -704,6 +816,8 @@ def excel_columns(names: list, columns: list, reading: Reading):
                                    pa.timestamp("us")))
         elif kinds == {"number", "text"}:
             arrays.append(_numbers_with_text(name, cells, reading, vals))
+        elif kinds == {"date", "text"}:
+            arrays.append(_dates_with_text(name, cells, reading, vals))
         else:
             arrays.append(pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.PARSE_MISSING_WORDS)
                                     else _cell_text(v) for v in cells], pa.string()))
@@ -749,6 +863,64 @@ def _numbers_with_text(name, cells, reading, vals):
     reading.notice(f"{name}: kept as text: it mixes numbers with text such as "
                    f"{', '.join(repr(v) for v in list(dict.fromkeys(cells[i] for i in text_rows))[:3])}.", name)
     return pa.array([None if v == "" else _cell_text(v) for v in cells], pa.string())
+
+
+def _dates_with_text(name, cells, reading, vals):
+    """Date cells and text cells in one column (a typed-in "n/a", a date typed as text,
+    "31.12.2024"): words and markers for a gap are missing, and the other text cells are
+    read as data.values reads a column of dates (day.month.year, month/day/year, month
+    names, year-month-day); dates if every one of them is one, else the column is text and
+    a notice names the cells that are not (a new user's audit: such a column became text
+    without a word)."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    def stamp(v):
+        return v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
+
+    texts = [i for i, v in enumerate(cells) if isinstance(v, str) and v.strip() != ""]
+    gaps = [i for i in texts if cells[i].strip() in vals.GAPS]
+    typed = [i for i in texts if cells[i].strip() not in vals.GAPS]
+    n_values = sum(1 for v in cells if isinstance(v, (dt.date, dt.datetime))) + len(typed)
+    got = why = None
+    if typed:
+        try:
+            got = vals.convert(name, pa.array([cells[i].strip() for i in typed], pa.string()), ".", "date")
+        except vals.TypeRefused as e:
+            bad = [cells[i].strip() for i in typed if vals.date_shape(cells[i].strip()) is None]
+            shapes = list(dict.fromkeys(vals.date_shape(cells[i].strip()) for i in typed))
+            if bad:
+                why = (f"{len(bad):,} of {n_values:,} values are not dates, e.g. "
+                       f"{', '.join(repr(v) for v in list(dict.fromkeys(bad))[:3])}")
+            elif len(shapes) > 1:
+                why = (f"its {len(typed):,} dates typed as text are written in {len(shapes)} ways ("
+                       + ", ".join(repr(next(cells[i].strip() for i in typed if vals.date_shape(cells[i].strip())
+                                             == k)) for k in shapes) + ")")
+            else:  # not real dates (31.02.2024)
+                why = (f"{e.failing:,} of {n_values:,} values typed as text are not real dates, e.g. "
+                       f"{', '.join(repr(v) for v in e.examples)}")
+        else:
+            if got.kind != "date":  # dates that could be day or month first, or not real dates (31.02.)
+                why = (f"{len(typed):,} of {n_values:,} values are dates typed as text, and "
+                       + got.notice.split("kept as text: ", 1)[-1].split(";")[0].rstrip("."))
+    if why is None:
+        out = [None if v in ("", None) or isinstance(v, str) else stamp(v) for v in cells]
+        read = got.array.to_pylist() if got is not None else []
+        for i, v in zip(typed, read):
+            out[i] = v
+        said = []
+        if typed:
+            said.append(f"{len(typed):,} date(s) typed as text read as dates (e.g. {cells[typed[0]].strip()!r} → "
+                        f"{read[0]:%Y-%m-%d})")
+        if gaps:
+            said.append(f"{', '.join(repr(g) for g in sorted({cells[i].strip() for i in gaps})[:4])} read as missing")
+        reading.notice(f"{name}: " + "; ".join(said) + ".", name)
+        return pa.array(out, pa.timestamp("us"))
+    reading.notice(f"{name}: kept as text: {why}.", name)
+    reading.settled.add(name)
+    return pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.PARSE_MISSING_WORDS)
+                     else _cell_text(v) for v in cells], pa.string())
 
 
 def _cell_text(v) -> str:

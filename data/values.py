@@ -74,6 +74,10 @@ NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}
                rf"(?P<d2>[0-9]{{1,2}})[ -]{_MONTH.replace('mon>', 'mon2>')}[ -](?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
 _NAMED_PY = re.compile(NAMED_DATES)
 
+# a month written year first, 2014-03 or 2014/03 (read as its first day); not 2014-2015, a season
+YEAR_MONTH = r"^(?P<y>1[7-9][0-9]{2}|2[01][0-9]{2})(?P<sep>[-/])(?P<m>[0-9]{2})$"
+_YEAR_MONTH_PY = re.compile(YEAR_MONTH)
+
 FORCED_TYPES = {"number": "numbers", "category": "categories", "date": "dates", "date_dayfirst": "dates, day first",
                 "date_monthfirst": "dates, month first", "text": "text"}
 SAMPLE = 2000
@@ -84,9 +88,9 @@ class TypeRefused(ValueError):
     """A type the user chose does not fit the column; the message says how many values fail
     (`failing` of `total`, when it counted them)."""
 
-    def __init__(self, message: str, failing: int | None = None, total: int | None = None):
+    def __init__(self, message: str, failing: int | None = None, total: int | None = None, examples=()):
         super().__init__(message)
-        self.failing, self.total = failing, total
+        self.failing, self.total, self.examples = failing, total, list(examples)
 
 
 @dataclass
@@ -154,6 +158,7 @@ def _could_convert(col) -> bool:
     if not sample:
         return True  # only gaps so far: look at the whole column
     return (all(_NAMED_PY.match(v) for v in sample) or all(_DATE_PY.match(v) for v in sample)
+            or all(_YEAR_MONTH_PY.match(v) for v in sample)
             or all(_NUMBER_PY.match(v) for v in sample) or _BOOL_VALUES.issuperset(v.lower() for v in sample))
 
 
@@ -169,6 +174,12 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
     sample = [v for v in head if v and v not in GAPS][:SAMPLE]
     if len(sample) < 5:
         return out
+    shapes = _date_shapes(sample)
+    if len(shapes) > 1:  # 2024-12-31 beside Jan 5 2024 and 03/15/2024: each a date, the column no one way
+        said = (f"{name}: kept as text: its dates are written in {len(shapes)} ways "
+                f"({_examples(list(shapes.values()))}); write them one way to have them read as dates.")
+        out.notice = f"{out.notice} {said}" if out.notice else said
+        return out
     for kind, pattern in (("date", _DATE_PY), ("number", _NUMBER_PY)):
         if sum(1 for v in sample if pattern.match(v)) >= MOSTLY * len(sample):
             try:
@@ -180,6 +191,24 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
                     out.notice = f"{out.notice} {said}" if out.notice else said
             return out
     return out
+
+
+def date_shape(v: str) -> str | None:
+    """How a (trimmed) value is written as a date: year first (ISO 8601), with numbers
+    (27.11.2024, 11/27/2024) or with a month's name; None when it does not look like one."""
+    return ("year first" if _ISO_PY.fullmatch(v) else "numbers" if _DATE_PY.match(v) else
+            "month names" if _NAMED_PY.match(v) else None)
+
+
+def _date_shapes(sample: list) -> dict:
+    """{shape: its first value} when every value of `sample` looks like a date; else {}."""
+    shapes: dict = {}
+    for v in sample:
+        shape = date_shape(v)
+        if shape is None:
+            return {}
+        shapes.setdefault(shape, v)
+    return shapes
 
 
 def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted:
@@ -204,6 +233,11 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted
     # dates first: 27.11.2024 also looks like a number with dots
     if (not forced or forced == "date") and all(_NAMED_PY.match(v) for v in sample):
         out = _named_dates(name, col, keep, values)
+        if out is not None:
+            out.details["name"] = name
+            return _with_gaps(out, trimmed, symbol, blank, n_symbols)
+    if (not forced or forced == "date") and all(_YEAR_MONTH_PY.match(v) for v in sample):
+        out = _year_months(name, col, keep, values, bool(forced))
         if out is not None:
             out.details["name"] = name
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
@@ -340,6 +374,14 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     integral = not n_percent and not _evidence(clean, r"\.")
     if integral and pc.all(pc.less(pc.abs(number), 2.0**53)).as_py():
         number = pc.cast(number, pa.int64())
+    elif integral:  # past 2**53 a float loses digits: whole numbers are read from their digits
+        try:
+            exact = pc.cast(clean, pa.int64())
+        except pa.ArrowInvalid:  # past 64 bits: an id or a code, not a quantity
+            if not forced:
+                return too_long_integers(name, col, clean.to_pylist())
+        else:
+            number = pc.if_else(negative, pc.negate(exact), exact)
     array = _scatter(number, keep)
     example = values[0].as_py()
     shown = _fmt(number[0].as_py())
@@ -362,6 +404,28 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
         notice = None  # nothing was read differently from a plain number: no notice
     return Converted(array, "number", notice, {"decimal": decimal, "currency": sorted(currencies),
                                                "percent": bool(n_percent)})
+
+
+LONGEST_INTEGER = 2**63 - 1  # what a 64-bit integer holds; a float holds every whole number only to 2**53
+
+
+def too_long_integers(name: str, col, texts: list) -> Converted | None:
+    """A column of whole numbers written as digits (`texts`, its values gaps aside) of
+    which one does not fit a 64-bit integer: kept as text, said (12345678901234567890 read
+    as a float became 12345678901234567168: a new user's audit). None when a value is not
+    written as a whole number, or each fits."""
+    digits = re.compile(r"[-+\u2212]?[0-9]+")
+    if not texts or not all(digits.fullmatch(v) for v in texts):
+        return None
+    long = next((v for v in texts if len(v) >= 19 and abs(int(v.replace("\u2212", "-"))) > LONGEST_INTEGER), None)
+    if long is None:
+        return None
+    as_float = f"{int(float(long.replace(chr(0x2212), '-'))):d}"
+    out = _text_gaps(name, _strings(col))
+    said = (f"{name}: kept as text: its whole numbers are too long to be numbers ({_quoted(long)} has "
+            f"{len(long.lstrip('+-' + chr(0x2212)))} digits and would become {as_float}): an id or a code, most likely.")
+    out.notice = f"{said} {out.notice}" if out.notice else said
+    return out
 
 
 def _scatter(converted, keep):
@@ -510,6 +574,32 @@ def _named_dates(name, col, keep, values) -> Converted | None:
                      f"{name}: read as dates (month names){century}: {_quoted(values[0].as_py())} → {shown}.")
 
 
+def _year_months(name, col, keep, values, forced: bool) -> Converted | None:
+    """2014-03 as 2014-03-01: every value a year and a month (01-12) written one way. None
+    (text) when one is not, or when each month is the year's next two digits (2013-14,
+    2014-15: seasons, not months); codes such as 2014-13 stay text."""
+    parts = pc.extract_regex(values, YEAR_MONTH)
+    if not pc.all(parts.is_valid()).as_py() or len(pc.unique(pc.struct_field(parts, "sep"))) > 1:
+        return None
+    year = pc.cast(pc.struct_field(parts, "y"), pa.int32())
+    month = pc.cast(pc.struct_field(parts, "m"), pa.int32())
+    real = pc.and_(pc.greater_equal(month, 1), pc.less_equal(month, 12))
+    if not pc.all(real).as_py():
+        if forced:
+            bad = values.filter(pc.invert(real))
+            raise _refusal(name, "dates (year-month)", len(bad), len(values), bad.to_pylist())
+        return None
+    after = pc.add(year, 1)
+    next_two = pc.subtract(after, pc.multiply(pc.divide(after, 100), 100))  # the next year's last two digits
+    if not forced and pc.all(pc.equal(month, next_two)).as_py():
+        return None
+    stamp = _stamp(year, month, pa.scalar(1, pa.int32()))
+    shown = stamp[0].as_py().strftime("%Y-%m-%d")
+    return Converted(_scatter(stamp, keep), "date",
+                     f"{name}: read as dates (a year and a month, each read as the month's first day): "
+                     f"{_quoted(values[0].as_py())} → {shown}.")
+
+
 # --------------------------------------------------------------------------- booleans, text
 _BOOL_VALUES = {"true", "false"}
 
@@ -558,7 +648,7 @@ def _as_text(name, col, forced: str) -> Converted:
 def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "") -> TypeRefused:
     how = f" (expected {hint})" if hint else ""
     return TypeRefused(f"In {_quoted(name)}, {n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. "
-                       f"{_examples(bad)}.", n_bad, n)
+                       f"{_examples(bad)}.", n_bad, n, list(dict.fromkeys(bad))[:3])
 
 
 # --------------------------------------------------------------------------- forced types of typed columns

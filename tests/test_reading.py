@@ -196,6 +196,43 @@ def test_a_column_that_one_stray_value_keeps_as_text_says_why(tmp_path):
     assert "kept as text" not in notices(rec)
 
 
+@pytest.mark.parametrize("sep", [",", ";", "\t"])
+@pytest.mark.parametrize("values,long", [
+    (["12345678901234567890", "2", "3"], "12345678901234567890"),
+    (["1", "-12345678901234567890", "NA", "4"], "12345678901234567890"),
+    (["1", "2", "1234567890123456789012345"], "1234567890123456789012345"),
+    (["18446744073709551616", "18446744073709551617"], "18446744073709551616"),
+])
+def test_whole_numbers_too_long_for_64_bits_stay_text_and_are_said(tmp_path, sep, values, long):
+    """'12345678901234567890' was read as a float, 12345678901234567168 (a new user's audit):
+    digits no number holds are an id or a code, kept as written."""
+    raw = (f"big{sep}x\n" + "".join(f"{v}{sep}{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "b.csv", tmp_path)
+    assert [None if pd.isna(v) else v for v in df["big"]] == [None if v == "NA" else v for v in values]
+    assert f"big: kept as text: its whole numbers are too long to be numbers ('{long}' has {len(long)} digits " \
+           f"and would become {int(float(long))})" in notices(rec)
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+@pytest.mark.parametrize("values,expected", [
+    (["1234567890123456789", "2", "-9007199254740993"], [1234567890123456789, 2, -9007199254740993]),  # int64, exact
+    (["4000123412341234", "4000123412341235"], [4000123412341234, 4000123412341235]),
+])
+def test_whole_numbers_that_fit_64_bits_keep_every_digit(tmp_path, sep, values, expected):
+    raw = (f"big{sep}x\n" + "".join(f"{v}{sep}{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "b.csv", tmp_path)
+    assert str(df["big"].dtype) == "int64" and df["big"].tolist() == expected and "too long" not in notices(rec)
+
+
+@pytest.mark.parametrize("values", [["1e20", "2.5e30", "3"], ["12345678901234567890.5", "2", "3"],
+                                    ["-1.5E+25", "7", "8"]])
+def test_large_numbers_written_as_floats_stay_floats(tmp_path, values):
+    raw = ("big,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "b.csv", tmp_path)
+    assert str(df["big"].dtype) == "float64" and df["big"].tolist() == [float(v) for v in values]
+    assert "too long" not in notices(rec)
+
+
 def test_percentages_are_the_nearest_fractions_not_a_division_s_rounding(tmp_path):
     """'23,6%' divided by 100 in floating point is 0.23600000000000002: the dataset page,
     the CSV download and every model saw the noise. The fraction is the number the text
@@ -303,6 +340,46 @@ def test_dates_day_or_month_first_when_the_column_decides(tmp_path, values, expe
     rec, df = read(raw, "d.csv", tmp_path)
     assert df["when"].tolist() == [pd.Timestamp(e) for e in expected]
     assert said in notices(rec) and str(df["when"].dtype).startswith("datetime64")
+
+
+@pytest.mark.parametrize("values,expected", [
+    (["2014-03", "2014-01", "2015-12"], ["2014-03-01", "2014-01-01", "2015-12-01"]),
+    (["2014/03", "1999/11", "2101/01"], ["2014-03-01", "1999-11-01", "2101-01-01"]),
+    (["2014-03", "-", "", "2014-01"], ["2014-03-01", None, None, "2014-01-01"]),
+    (["2010-11", "2011-12", "2012-01"], ["2010-11-01", "2011-12-01", "2012-01-01"]),  # not all seasons: months
+])
+def test_a_year_and_a_month_is_read_as_the_month_s_first_day(tmp_path, values, expected):
+    """'2014-03' was text, and then left out as an id-like column (a new user's audit)."""
+    raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    assert [None if pd.isna(v) else v for v in df["when"]] == [e and pd.Timestamp(e) for e in expected]
+    assert f"when: read as dates (a year and a month, each read as the month's first day): '{values[0]}' → " \
+           f"{expected[0]}" in notices(rec)
+
+
+@pytest.mark.parametrize("values", [
+    ["2013-14", "2014-15", "2015-16"],  # seasons
+    ["2010-11", "2011-12"],  # seasons whose second halves are months too
+    ["2014-2015", "2015-2016"],
+    ["2014-13", "2014-01", "2014-02"],  # codes: no month 13
+    ["2014-00", "2014-01"],
+    ["2014/03", "2014-04"],  # two ways
+    ["2014-3", "2014-4"],
+    ["1234-05", "1235-06"],  # no such years in data
+    ["2014-03", "2014-03-05"],
+    ["2014-03", "March"],
+])
+def test_what_only_looks_like_a_year_and_a_month_stays_text(tmp_path, values):
+    raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    assert df["when"].tolist() == values and "month's first day" not in notices(rec)
+
+
+def test_a_year_and_a_month_typed_in_workbook_cells_is_read_as_dates(tmp_path):
+    rows = [["Monat", "n"], ["2014-03", 1], ["2014-04", 2], ["n/a", 3], ["2015-01", 4]]
+    rec, df = read(workbook({"S": rows}), "m.xlsx", tmp_path)
+    assert df["Monat"].tolist()[:2] == [pd.Timestamp("2014-03-01"), pd.Timestamp("2014-04-01")]
+    assert df["Monat"].isna().tolist() == [False, False, True, False] and "month's first day" in notices(rec)
 
 
 @pytest.mark.parametrize("values,said", [
@@ -524,6 +601,196 @@ def test_merged_cells_read_as_excel_shows_them_and_a_grouped_column_is_said(tmp_
     assert by["Team"][0].startswith("'Team' is blank in 4 of 6 rows, each blank below a filled cell, as a grouped "
                                     "report leaves them: if a blank means the value above, fill them down")
     assert "Rep" not in by and "Sales" not in by  # no word on the full columns
+
+
+D = [dt.date(2024, 1, 5), dt.date(2024, 3, 7), dt.datetime(2024, 5, 9, 8, 30), dt.date(2024, 6, 10)]
+
+
+@pytest.mark.parametrize("typed,expected,said", [
+    (["n/a", "31.12.2024"], [None, "2024-12-31"],
+     "when: 1 date(s) typed as text read as dates (e.g. '31.12.2024' → 2024-12-31); 'n/a' read as missing."),
+    (["-", "?"], [None, None], "when: '-', '?' read as missing."),
+    (["2024-02-03", "2024-02-04 12:00"], ["2024-02-03", "2024-02-04 12:00"], "2 date(s) typed as text read as dates"),
+    (["Jan 5 2023", "5 March 2023"], ["2023-01-05", "2023-03-05"], "(e.g. 'Jan 5 2023' → 2023-01-05)"),
+    (["12/31/2024", " 02/01/2024 "], ["2024-12-31", "2024-02-01"], "2 date(s) typed as text read as dates"),
+])
+def test_dates_typed_as_text_among_date_cells_are_read_as_dates(tmp_path, typed, expected, said):
+    """An Excel date column where one cell was typed 'n/a' and one '31.12.2024' became text
+    ('2024-01-05', '31.12.2024', ...) without a word (a new user's audit). Gap markers are
+    missing, dates typed as text are read as a CSV's text dates are, and both are said."""
+    rows = [["name", "when", "v"]] + [[f"n{i}", d, i] for i, d in enumerate(D[:2] + typed + D[2:])]
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert str(df["when"].dtype).startswith("datetime64")
+    want = D[:2] + [None if e is None else pd.Timestamp(e) for e in expected] + D[2:]
+    assert [None if pd.isna(v) else v for v in df["when"]] == [None if w is None else pd.Timestamp(w) for w in want]
+    assert said in notices(rec)
+
+
+@pytest.mark.parametrize("typed,said", [
+    (["pending", "31.12.2024"], "when: kept as text: 1 of 6 values are not dates, e.g. 'pending'."),
+    (["31.12.2024", "Jan 5 2023"], "when: kept as text: its 2 dates typed as text are written in 2 ways "
+                                   "('31.12.2024', 'Jan 5 2023')."),
+    (["03/04/2024", "05/06/2024"], "when: kept as text: 2 of 6 values are dates typed as text, and its dates could "
+                                   "be day first or month first ('03/04/2024')."),
+    (["31.02.2024"], "when: kept as text: 1 of 5 values typed as text are not real dates, e.g. '31.02.2024'."),
+])
+def test_text_that_keeps_a_column_of_date_cells_text_is_said(tmp_path, typed, said):
+    rows = [["name", "when", "v"]] + [[f"n{i}", d, i] for i, d in enumerate(D[:2] + typed + D[2:])]
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert df["when"].tolist()[:3] == ["2024-01-05", "2024-03-07", typed[0]]  # text, as the cells show
+    assert [n["text"] for n in rec["notices"] if n["column"] == "when"] == [said]  # said once
+
+
+def test_a_column_of_date_cells_alone_is_read_without_a_word(tmp_path):
+    rows = [["name", "when"]] + [[f"n{i}", d] for i, d in enumerate(D)] + [["n9", None]]
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert str(df["when"].dtype).startswith("datetime64") and df["when"].isna().sum() == 1
+    assert not [n for n in rec["notices"] if n["column"] == "when"]
+
+
+@pytest.mark.parametrize("values,said", [
+    (["2024-12-31", "Jan 5 2024", "03/15/2024", "2024-02-28", "5 March 2024", "2024-11-12"],
+     "when: kept as text: its dates are written in 3 ways ('2024-12-31', 'Jan 5 2024', '03/15/2024')"),
+    (["27.11.2024", "2024-01-02", "01.02.2020", "15.06.2019", "31.12.2023"],
+     "when: kept as text: its dates are written in 2 ways ('27.11.2024', '2024-01-02')"),
+    # one way each: read as dates, nothing said of ways
+    (["2024-12-31", "2024-01-05", "2024-03-15", "2024-02-28 10:00", "2024-11-12"], None),
+    (["27.11.2024", "01.02.2020", "15.06.2019", "31.12.2023", "01.01.2001"], None),
+    (["Jan 5 2024", "5 March 2024", "Feb 1 2023", "1-Jan-00", "December 31, 1999"], None),
+    # words among dates: not a column of dates written several ways
+    (["2024-12-31", "Jan 5 2024", "soon", "2024-02-28", "later", "never"], None),
+])
+def test_a_text_column_of_dates_written_several_ways_says_why_it_is_text(tmp_path, values, said):
+    raw = ("when,x\n" + "".join(f'"{v}",{i}\n' for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    if said:
+        assert df["when"].tolist() == values and said in notices(rec)
+    else:
+        assert "written in" not in notices(rec)
+
+
+JSON_TEXTS = [b'[{"a":1,"b":2},{"a":3,"b":4}]', b'{"a": [1, 2], "b": [3, 4]}', b'{"a":1}\n{"a":2}\n',
+              b'\xef\xbb\xbf  [\n  {\n    "a": 1\n  }\n]\n', b"[[1, 2], [3, 4]]", b'[\r\n{"x y": "1,2"}]']
+
+
+@pytest.mark.parametrize("name", ["data.csv", "data.tsv", "data.txt"])
+@pytest.mark.parametrize("raw", JSON_TEXTS)
+def test_json_saved_under_a_csv_name_is_refused_as_json(tmp_path, raw, name):
+    """JSON saved as .csv was refused as 'The file has a header but no data rows.' (a new
+    user's audit), or read as columns named '[{"a":1'."""
+    with pytest.raises(DatasetError, match=r"^This file holds JSON, not a table of values separated by commas, "
+                                           r"semicolons or tabs as a [CT]SV file does\. JSON is not read here"):
+        read(raw, name, tmp_path)
+
+
+@pytest.mark.parametrize("raw,columns", [
+    (b"[id],[name]\n1,a\n2,b\n", ["[id]", "[name]"]),  # brackets in a header are a table's
+    (b"{a};{b}\n1;2\n3;4\n", ["{a}", "{b}"]),
+    (b"[mm],x\n[1,2]\n", ["[mm]", "x"]),
+    (b"<a>,<b>\n1,2\n3,4\n", ["<a>", "<b>"]),
+    (b"<b>bold</b>,x\n1,2\n3,4\n", ["<b>bold</b>", "x"]),
+])
+def test_a_table_whose_header_starts_like_json_or_html_is_read(tmp_path, raw, columns):
+    _, df = read(raw, "t.csv", tmp_path)
+    assert list(df.columns) == columns
+
+
+HTML_TABLE = (b"<table><tr><td>a</td><td>b</td></tr><tr><td>1</td><td>2</td></tr></table>")
+
+
+@pytest.mark.parametrize("name", ["konto.xls", "konto.xlsx", "konto.csv"])
+@pytest.mark.parametrize("raw", [b"<html><body>" + HTML_TABLE + b"</body></html>",
+                                 b"\xef\xbb\xbf\r\n<!DOCTYPE html>\n<html><head><meta charset='utf-8'></head><body>"
+                                 + HTML_TABLE + b"</body></html>",
+                                 HTML_TABLE, b"<!-- export -->\n<TABLE border=1><TR><TD>a</TD></TR></TABLE>",
+                                 b'<?xml version="1.0"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
+                                 + HTML_TABLE + b"</html>"])
+def test_a_web_page_saved_under_a_spreadsheet_s_name_is_refused_as_a_web_page(tmp_path, raw, name):
+    """Web banking and ERP exports save an HTML table as .xls: it was refused as 'damaged,
+    cut short, or not an Excel file'."""
+    with pytest.raises(DatasetError, match=r"^This file holds a web page \(HTML\), not (an Excel workbook, though its "
+                                           rf"name ends in \{name[-5:].lstrip('o')}|a table of values).* save it as "
+                                           r"\.xlsx \(or as CSV\)"):
+        read(raw, name, tmp_path)
+
+
+def test_an_excel_2003_xml_spreadsheet_is_named(tmp_path):
+    raw = (b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns="urn:schemas-microsoft-'
+           b'com:office:spreadsheet"><Worksheet ss:Name="S"><Table><Row><Cell><Data ss:Type="String">a</Data></Cell>'
+           b"</Row></Table></Worksheet></Workbook>")
+    with pytest.raises(DatasetError, match=r"^This file holds an Excel 2003 XML spreadsheet, not an Excel workbook, "
+                                           r"though its name ends in \.xls\. Open it in Excel and save it as \.xlsx"):
+        read(raw, "s.xls", tmp_path)
+
+
+@pytest.mark.parametrize("name", ["t.xlsx", "t.xls", "t.ods"])
+@pytest.mark.parametrize("raw,said", [(b"a,b\n1,2\n3,4\n", "commas"), (b"a;b\r\n1,5;2\r\n3;4\r\n", "semicolons"),
+                                      (b"a\tb\n1\t2\n", "tabs"), ("Kunde;Ort\nMüller;Köln\n".encode("cp1252"),
+                                                                    "semicolons")])
+def test_a_text_table_saved_under_a_workbook_s_name_says_it_is_text(tmp_path, raw, said, name):
+    with pytest.raises(DatasetError, match=rf"^This file is text, a table of values separated by {said}, not an Excel "
+                                           rf"workbook, though its name ends in \{name[1:]}: rename it to end in \.csv"):
+        read(raw, name, tmp_path)
+
+
+@pytest.mark.parametrize("raw", [b"hello world, this is a letter\n", b"PK\x03\x04" + b"\x00" * 40, b"\x00\x01garbage" * 30,
+                                 b"x" * 100])
+def test_other_files_with_a_workbook_s_name_are_still_called_damaged(tmp_path, raw):
+    with pytest.raises(DatasetError, match=r"^The workbook cannot be read: it is damaged, cut short, or not an Excel"):
+        read(raw, "t.xlsx", tmp_path)
+
+
+def merged_workbook(rows: list, merges: list) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for m in merges:
+        ws.merge_cells(m)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+DATA = [["a", 1.5, 2, "x", 7], ["b", 2.5, 3, "y", 8], ["c", 3.5, 4, "x", 9]]
+
+
+@pytest.mark.parametrize("top,merges,columns,header_row,said", [
+    ([["name", "Revenue", None, "grp", "n"], [None, 2023, 2024, None, None]], ["B1:C1", "A1:A2", "D1:D2", "E1:E2"],
+     ["name", "Revenue 2023", "Revenue 2024", "grp", "n"], 1,
+     "The header spans rows 1 and 2 ('Revenue' merged over the names below): those columns are named by both rows "
+     "('Revenue 2023', 'Revenue 2024'), and the data start at row 3."),
+    ([["Region", "Q1", None, "Q2", None], [None, "Plan", "Ist", "Plan", "Ist"]], ["B1:C1", "D1:E1"],
+     ["Region", "Q1 Plan", "Q1 Ist", "Q2 Plan", "Q2 Ist"], 1, "('Q1', 'Q2' merged over the names below)"),
+    ([["Umsatzbericht 2024"], [], ["Kunde", "Preis", None, "Gruppe", "n"], [None, "min", "max", None, None]],
+     ["A1:E1", "B3:C3"], ["Kunde", "Preis min", "Preis max", "Gruppe", "n"], 3,
+     "The header spans rows 3 and 4 ('Preis' merged over the names below)"),
+])
+def test_a_header_in_two_rows_under_merged_cells_names_each_column_by_both(tmp_path, top, merges, columns,
+                                                                          header_row, said):
+    """'Revenue' merged over B1:C1 with '2023' and '2024' under it: the second header row
+    was read as data (a row of years among the revenues) and C was 'column_3' (a new
+    user's audit)."""
+    rec, df = read(merged_workbook(top + DATA, merges), "r.xlsx", tmp_path)
+    assert list(df.columns) == columns and rec["reading"]["header_row"] == header_row
+    assert df.iloc[:, 0].tolist() == ["a", "b", "c"] and df.iloc[:, 1].tolist() == [1.5, 2.5, 3.5]
+    assert said in notices(rec) and "lie in merged cells" not in notices(rec)
+
+
+@pytest.mark.parametrize("top,merges", [
+    ([["name", "Notes", None, "grp", "n"]], ["B1:C1"]),  # a wide header cell over data
+    ([["name", "Revenue", None, "grp", "n"], ["z", 2023, 2024, "w", 1]], ["B1:C1"]),  # a data row: values beside
+    ([["name", "Revenue", None, "grp", "n"], [None, "x", "x", None, None]], ["B1:C1"]),  # the same name twice
+    ([["name", "Revenue", None, "grp", "n"], [None, 0.5, 2.5, None, None]], ["B1:C1"]),  # amounts, not names
+    ([["name", "Revenue", None, "grp", "n"], [None, 2023, None, None, None]], ["B1:C1"]),  # a name missing
+    ([["name", "Revenue", None, "grp", "n"], [None, 2023, 2024, None, None]], []),  # no merged cell
+])
+def test_a_row_under_a_header_that_is_not_its_second_row_stays_data(tmp_path, top, merges):
+    rec, df = read(merged_workbook(top + DATA, merges), "r.xlsx", tmp_path)
+    assert "header spans" not in notices(rec) and len(df) == len(top) - 1 + len(DATA)
+    assert df.columns[0] == "name" and df.columns[1] in ("Notes", "Revenue")
 
 
 def legacy_workbook(kind: str) -> bytes:
