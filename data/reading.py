@@ -60,6 +60,9 @@ class Reading:
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
     blank_rows: int = 0  # blank lines or sheet rows among the data that the reader skipped (said by drop_blank_rows)
     last_line: int | None = None  # the file line (sheet row) of the last data row, when known
+    # every column whose name the header repeats: [name, place (1 = first), name it was given]
+    # (playground_runtime.REPEATED_NAMES: rows to score with such a header are refused saying so)
+    repeated: list = field(default_factory=list)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -286,6 +289,9 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
                 k += 1
             header[i] = f"{h}_{k}"
             reading.notice(f"{h!r} appears twice in the header: the second is named {header[i]!r}.", header[i])
+            if not any(r[0] == h for r in reading.repeated):
+                reading.repeated.append([h, seen[h] + 1, h])
+            reading.repeated.append([h, i + 1, header[i]])
         seen[header[i]] = i
     units = units_row(rows, len(header))
     if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
@@ -603,6 +609,9 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
             while f"{name}_{k}" in names_out:
                 k += 1
             reading.notice(f"{name!r} appears twice in the header: the second is named {name}_{k!r}.", f"{name}_{k}")
+            if not any(r[0] == name for r in reading.repeated):
+                reading.repeated.append([name, keep[names_out.index(name)] + 1, name])
+            reading.repeated.append([name, j + 1, f"{name}_{k}"])
             name = f"{name}_{k}"
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]

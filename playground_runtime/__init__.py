@@ -937,6 +937,17 @@ class ColumnsError(ValueError):
     """Rows a model cannot score, said in a sentence that names the columns."""
 
 
+def _and(items) -> str:
+    """1, 2 and 3."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# the frame's attrs key under which a reader lists the columns whose name the file's header
+# repeats: [name in the header, place (1 = first column), name the column was given], every copy
+REPEATED_NAMES = "repeated_names"
+
+
 def _names(cols) -> str:
     shown = ", ".join(repr(str(c)) for c in cols[:10])
     return shown + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
@@ -1121,14 +1132,26 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         raise ColumnsError("These rows cannot be scored: there are none (a header but no data rows).")
     names = [c["name"] for c in features]
     have = [str(c).strip() for c in frame.columns]  # 'Horsepower ' is Horsepower, as the app's reader has it
-    if len(set(have)) < len(have):
+    stripped = len(set(have)) == len(have)
+    if not stripped:
         have = [str(c) for c in frame.columns]
+    repeated = frame.attrs.get(REPEATED_NAMES) or []
     frame = frame.set_axis(have, axis=1)
-    problems = []
-    missing = [c["name"] for c in features if c["name"] not in have and not c.get("unused")]
+    problems, set_aside = [], set(map(str, left_out))
+    copies: dict = {}  # a name the header repeats: [(its place in the header, its name in the frame)]
+    for name, place, given in repeated:
+        copies.setdefault(str(name), []).append((place, str(given).strip() if stripped else str(given)))
+    for name, found in copies.items():
+        if name in set_aside:  # set aside, every copy
+            set_aside.update(given for _, given in found)
+            continue
+        problems.append(f"{name!r} appears {'twice' if len(found) == 2 else f'{len(found)} times'} in the header "
+                        f"(columns {_and(sorted(place for place, _ in found))}: keep one)")
+    taken = {given for found in copies.values() for _, given in found} - set_aside
+    missing = [c["name"] for c in features if c["name"] not in have and not c.get("unused") and c["name"] not in copies]
     if missing:
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
-    unknown = [c for c in have if c not in names and c not in set(map(str, left_out))]
+    unknown = [c for c in have if c not in names and c not in set_aside and c not in taken]
     if unknown:
         one = len(unknown) == 1
         problems.append(f"unknown column{'' if one else 's'} {_names(unknown)} (the model was not trained on "
@@ -1142,7 +1165,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         if col.get("unused"):
             out[col["name"]] = _gaps(col, frame.index)
             continue
-        if col["name"] not in have:
+        if col["name"] not in have or col["name"] in copies:  # a name said twice: which copy is it?
             continue
         values = _as_kind(frame[col["name"]], col, notes)
         if values is None:

@@ -137,3 +137,37 @@ def test_a_trailing_totals_row_is_left_out_by_every_exit_alike(web, model, case)
             assert sentence in said, (exit, said)
     if sentence is not None:
         assert f"note: {sentence}" in got["predict.py"][1]
+
+
+def repeated_files() -> dict:
+    """{class: (file text, the refusal every exit says, or None when the rows are scored)}."""
+    rows = data_rows()
+    numbers = header(COLUMNS[:5] + ["cylinders"])  # 'cylinders' where 'year' was
+    texts = header(["name", "origin", "cylinders", "displacement", "origin", "year"])  # 'origin' where 'weight' was
+    three = header(["name", "cylinders", "cylinders", "displacement", "weight", "cylinders"])
+    target = [*header(), "mpg", "mpg"]
+    return {
+        "a number column twice": (csv_of([numbers, *rows]), "These rows cannot be scored: 'cylinders' appears twice in "
+                                  "the header (columns 3 and 6: keep one); missing column 'year'."),
+        "a text column twice": (csv_of([texts, *rows]), "These rows cannot be scored: 'origin' appears twice in the "
+                                "header (columns 2 and 5: keep one); missing column 'weight'."),
+        "three copies": (csv_of([three, *rows]), "These rows cannot be scored: 'cylinders' appears 3 times in the "
+                         "header (columns 2, 3 and 6: keep one); missing columns 'origin', 'year'."),
+        "the target twice": (csv_of([target, *[[*r, 20.0, 21.0] for r in rows]]), None),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(repeated_files()))
+def test_a_header_naming_a_column_twice_is_refused_by_every_exit_saying_so(web, model, case):
+    """'Cylinders' twice in the header was refused as "unknown column 'Cylinders_2'" by the
+    app and the endpoint and as "unknown column 'Cylinders.1'" by predict.py: names in no
+    file (found by an audit). Every exit says the name the header repeats, and where; a
+    column set aside (the target) may come twice."""
+    text, refusal = repeated_files()[case]
+    got = exits(web, model, case.replace(" ", "_") + ".csv", text)
+    if refusal is None:
+        scored = {exit: out for exit, (out, _) in got.items()}
+        assert scored["predict.py"] is not None and scored["predict.py"] == scored["app"] == scored["endpoint"], got
+        return
+    for exit, (out, said) in got.items():
+        assert out is None and refusal in said, (exit, said)

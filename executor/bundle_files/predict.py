@@ -57,7 +57,21 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
         frame = frame[~blank].reset_index(drop=True)
-    return _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
+    repeated = _repeated_names(header, sep, list(frame.columns))
+    frame = _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
+    frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
+    return frame
+
+
+def _repeated_names(header: bytes, sep: str, columns: list) -> list:
+    """The columns whose name the header line repeats, as playground_runtime.REPEATED_NAMES
+    lists them: [name, place (1 = first), the name pandas gave it ('Cylinders.1')]."""
+    import csv
+
+    names = next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])
+    if len(names) != len(columns):
+        return []
+    return [[n, i + 1, given] for i, (n, given) in enumerate(zip(names, columns)) if n and names.count(n) > 1]
 
 
 def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFrame:
