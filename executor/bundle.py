@@ -374,12 +374,44 @@ def _markdown(card: dict) -> str:
                   f"{cv['mean']:.6g} ± {cv['std']:.6g}"]
     if not card["metrics"]["test"] and not cv:
         lines += ["", "No metrics were computed in this run."]
+    if card["metrics"].get("search"):
+        lines += _search_lines(card["metrics"]["search"])
     lines += ["", "## Use it", "", "```sh", "pip install -r requirements.txt",
               "python predict.py rows.csv > predictions.csv",
               # a regression's or an SVM's card told to run --proba, which refuses (found by a new user)
               *(["python predict.py rows.csv --proba > probabilities.csv"] if card.get("probabilities") else []),
               "```", "", "## Libraries", "", *[f"- {k} {v}" for k, v in card["libraries"].items()], ""]
     return "\n".join(lines)
+
+
+def _value(v) -> str:
+    return "None (unlimited)" if v is None else repr(v) if isinstance(v, str) else str(v)
+
+
+def _search_lines(search: dict) -> list[str]:
+    """The card's words for model_card.json's `metrics.search`: the hyperparameters came from
+    an Optuna search (it said nothing of it, so a reader took them for chosen by hand: audit
+    D10): its metric, trials and folds, the best trial's CV value, the values it chose, the
+    settings held fixed and the space it searched."""
+    metric = search.get("description") or search["metric"]
+    folds = f"{search['folds']}-fold cross-validation" if search.get("folds") else "cross-validation"
+    lines = ["", "## Hyperparameter search", "",
+             f"The hyperparameters below came from an Optuna search of {search['n_trials']} trials, each scored by "
+             f"{metric} ({search.get('direction', 'maximize')}) with {folds} on the training rows. The best trial's "
+             f"CV {metric} was {search['best_value']:.6g}: a selection score, optimistic (the best of "
+             f"{search['n_trials']}); the test metrics above are the honest estimate.", "",
+             "Chosen by the search:", "", *[f"- {k} = {_value(v)}" for k, v in (search.get("best_params") or {}).items()]]
+    if search.get("fixed"):
+        lines += ["", "Held as set, not searched:", "", *[f"- {k} = {_value(v)}" for k, v in search["fixed"].items()]]
+    space = search.get("space") or {}
+    if space:
+        lines += ["", "Searched:", ""]
+        for k, v in space.items():
+            if isinstance(v, dict):
+                lines.append(f"- {k}: {v['min']} to {v['max']}{' (log scale)' if v.get('log') else ''}")
+            else:
+                lines.append(f"- {k}: {', '.join(_value(c) for c in v)}")
+    return lines
 
 
 def _write(z: zipfile.ZipFile, name: str, data: bytes | str, when: float | None = None) -> None:

@@ -443,14 +443,13 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
             said = str(e)
             raise Invalid(f"The CSV body{said[len('The file'):]}" if said.startswith("The file ") else
                           f"The CSV body could not be read: {said}") from None
-        frame = ingest.read_converted(read["tmp_path"])
+        frame = ingest.frame_to_score(read)  # with every conversion, said in the answer
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if len(frame) > MAX_ROWS:
         raise _too_many(len(frame))
     if frame.empty:
         raise Invalid("The CSV body holds a header but no rows to score.")
-    frame.attrs["reading"] = [n["text"] for n in read["notices"]]  # every conversion, said in the answer
     return frame
 
 

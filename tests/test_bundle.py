@@ -1118,3 +1118,35 @@ def test_a_bundle_downloaded_twice_is_the_same_bytes(web):
     time.sleep(2.1)  # a zip's times are in steps of two seconds
     again = web.get(f"/api/v1/jobs/{job['id']}/models/m/bundle").content
     assert hashlib.sha256(first).hexdigest() == hashlib.sha256(again).hexdigest()
+
+
+def test_the_human_model_card_says_the_hyperparameters_came_from_a_search(web, tmp_path):
+    """MODEL_CARD.md said nothing of an Optuna search that model_card.json records (metric,
+    best value, trials, space): a reader took the values for chosen by hand (audit D10). It
+    says the search, its metric, trials and folds, the best CV value and each chosen value."""
+    job = run(web, {"name": "searched", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "diabetes", "target_column": "target",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "ridge", "use_optuna": True, "optuna_trials": 3,
+                                                "cv_folds": 3}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    folder = unzip(web, job["id"], "m", tmp_path / "bundle")
+    search = json.loads((folder / "model_card.json").read_text())["metrics"]["search"]
+    text = (folder / "MODEL_CARD.md").read_text()
+    assert search["n_trials"] == 3 and search["best_params"], search
+    assert "## Hyperparameter search" in text
+    assert (f"came from an Optuna search of 3 trials, each scored by {search['description']} ({search['direction']}) "
+            f"with 3-fold cross-validation on the training rows. The best trial's CV {search['description']} was "
+            f"{search['best_value']:.6g}") in text, text
+    for name, value in search["best_params"].items():
+        assert f"- {name} = {value!r}" in text or (value is None and f"- {name} = None (unlimited)" in text), text
+    for name in search["space"]:
+        assert f"- {name}: " in text, text
+
+    plain = run(web, {"name": "not searched", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": "diabetes", "target_column": "target",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {"algorithm": "ridge"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    assert "search" not in (unzip(web, plain["id"], "m", tmp_path / "plain") / "MODEL_CARD.md").read_text().lower()

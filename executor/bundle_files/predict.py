@@ -31,7 +31,7 @@ def load_model(path: Path):
 
 def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path)
+        return _without_summary_rows(pd.read_parquet(path), card, None)
     # text columns stay text (a code like 007 is not the number 7)
     text = {f["name"]: str for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
@@ -57,7 +57,40 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
         frame = frame[~blank].reset_index(drop=True)
-    return _row_names(frame, header, card)
+    repeated = _repeated_names(header, sep, list(frame.columns))
+    frame = _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
+    frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
+    return frame
+
+
+def _repeated_names(header: bytes, sep: str, columns: list) -> list:
+    """The columns whose name the header line repeats, as playground_runtime.REPEATED_NAMES
+    lists them: [name, place (1 = first), the name pandas gave it ('Cylinders.1')]."""
+    import csv
+
+    names = next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])
+    if len(names) != len(columns):
+        return []
+    return [[n, i + 1, given] for i, (n, given) in enumerate(zip(names, columns)) if n and names.count(n) > 1]
+
+
+def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFrame:
+    """A totals or means row under the table ("Total" and the column sums) is not data: left
+    out and said, by the app's rule (playground_runtime.summary_rows) and in its words."""
+    dates = [f["name"] for f in card["features"] if f["type"] == "datetime"]
+    found = runtime.frame_summary_rows(frame, dates)
+    if not found:
+        return frame
+    print(f"note: {runtime.summary_rows_notice(found, where() if where else None)}", file=sys.stderr)
+    return frame.iloc[:len(frame) - len(found)].reset_index(drop=True)
+
+
+def _last_line(path: Path, sep: str) -> int:
+    """The line number of the file's last row: its last line holding a value, as the app's
+    reader counts (blank lines and lines of delimiters after it do not count)."""
+    data = path.read_bytes().replace(b"\r", b"")
+    after = data[len(data.rstrip(b" \t\n" + sep.encode() + b'"')):]
+    return data.count(b"\n") - after.count(b"\n") + 1
 
 
 GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits

@@ -1,0 +1,173 @@
+"""The exits a model's rows are scored by (the app's "Score a file", a deployment's predict
+endpoint with a CSV body, and the bundle's predict.py run in a fresh Python from the unzipped
+bundle) apply one rule to the rows they are given, over classes of file: a trailing totals
+row (sums, means, both; a "Total" whose numbers are not sums stays data), and a header that
+names a column twice (a number column, a text column, three copies, the set-aside target).
+Each class: the same predictions, and the same sentence, in every exit."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.test_bundle import app_score, predict_py, run, unzip
+
+pytestmark = pytest.mark.usefixtures("consumer")
+
+COLUMNS = ["name", "origin", "cylinders", "displacement", "weight", "year", "mpg"]
+
+
+def cars(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cylinders = rng.choice([4, 6, 8], n)
+    weight = (1500 + 400 * cylinders + rng.integers(0, 600, n)).astype(int)
+    return pd.DataFrame({
+        "name": [f"car {seed}-{i}" for i in range(n)],
+        "origin": rng.choice(["USA", "Europe", "Japan"], n),
+        "cylinders": cylinders,
+        "displacement": (cylinders * 45 + rng.uniform(0, 40, n)).round(1),
+        "weight": weight,
+        "year": pd.to_datetime("1970-01-01") + pd.to_timedelta(rng.integers(0, 12, n) * 365, unit="D"),
+        "mpg": (60 - weight / 100 + rng.normal(0, 2, n)).round(1)})
+
+
+@pytest.fixture(scope="module")
+def model(web, tmp_path_factory):
+    """A regression on a cars-like table, its bundle unzipped, deployed as `cars-exits`, and a key."""
+    folder = tmp_path_factory.mktemp("exits")
+    up = web.post("/api/v1/datasets", files={"file": ("cars-exits.csv", cars(160, 1).to_csv(index=False).encode())})
+    assert up.status_code == 201, up.text
+    job = run(web, {"name": "exits", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", folder / "bundle")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "cars-exits"}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": "exits"}).json()["key"]
+    return job["id"], bundle, key, folder
+
+
+def exits(web, model, name: str, text: str) -> dict:
+    """The file scored by each exit: {exit: (its predictions as CSV text or None, what it said)}."""
+    job_id, bundle, key, folder = model
+    path = folder / name
+    path.write_text(text)
+    script = predict_py(bundle, path)
+    app_csv, fragment = app_score(web, job_id, "m", path)
+    headers = {"Content-Type": "text/csv", "Authorization": f"Bearer {key}"}
+    as_csv = web.post("/api/v1/deployments/cars-exits/predict", content=path.read_bytes(),
+                      headers={**headers, "Accept": "text/csv"})
+    as_json = web.post("/api/v1/deployments/cars-exits/predict", content=path.read_bytes(), headers=headers)
+    said_json = as_json.json()
+    return {"predict.py": (script.stdout if script.returncode == 0 else None, script.stderr),
+            "app": (app_csv, html.unescape(fragment)),
+            "endpoint": (as_csv.text if as_csv.status_code == 200 else None,
+                         json.dumps(said_json.get("reading") or said_json.get("detail"), ensure_ascii=False))}
+
+
+def csv_of(rows: list[list]) -> str:
+    return "\n".join(",".join("" if v is None else str(v) for v in row) for row in rows) + "\n"
+
+
+def data_rows(n: int = 5) -> list[list]:
+    frame = cars(n, 7)
+    frame["year"] = frame["year"].dt.strftime("%Y-%m-%d")
+    return frame.drop(columns="mpg").astype(object).to_numpy().tolist()
+
+
+NUMBERS = {"cylinders": 2, "displacement": 3, "weight": 4}  # their place among the rows' columns
+
+
+def summary(rows: list[list], label: str, how: str, at: int = 0, date=None) -> list:
+    """A row holding `label` in column `at` and each number column's sum or mean (2 decimals)."""
+    row: list = [None] * len(rows[0])
+    for i in NUMBERS.values():
+        values = [r[i] for r in rows]
+        row[i] = round(sum(values), 1) if how == "sums" else round(sum(values) / len(values), 2)
+    row[at] = label
+    row[5] = date
+    return row
+
+
+def header(names=COLUMNS[:-1]) -> list:
+    return list(names)
+
+
+def totals_files() -> dict:
+    """{class: (file text, rows each exit should score, the sentence said or None)}."""
+    rows = data_rows()
+    sums, means = summary(rows, "Total", "sums"), summary(rows, "Average", "means")
+    not_sums = ["Total", "USA", 4, 97.0, 2130, "1972-01-01"]  # a car named "Total": data
+    dated = summary(rows, "TOTAL:", "sums", date="1975-01-01")  # a date in the row: data
+    in_numbers = summary(rows, "Summe", "sums", at=NUMBERS["cylinders"])  # the label in a number column
+    one = "The last row (line 7, {!r}) holds the {} of the columns above it: it was left out as a totals row, not data."
+    return {
+        "sums": (csv_of([header(), *rows, sums]), 5, one.format("Total", "sums")),
+        "means": (csv_of([header(), *rows, means]), 5, one.format("Average", "means")),
+        "sums and means": (csv_of([header(), *rows, means, summary(rows, "Total", "sums")]), 5,
+                           "The last 2 rows ('Average', 'Total', the last at line 8) hold the columns' means and sums, "
+                           "not data: they were left out as totals rows."),
+        "a label in a number column": (csv_of([header(), *rows, in_numbers]), 5, one.format("Summe", "sums")),
+        "'Total' whose numbers are not sums": (csv_of([header(), *rows, not_sums]), 6, None),
+        "sums with a date": (csv_of([header(), *rows, dated]), 6, None),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(totals_files()))
+def test_a_trailing_totals_row_is_left_out_by_every_exit_alike(web, model, case):
+    """A file of 5 cars and a "Total" row of their sums: the app and the endpoint left it
+    out with a notice, predict.py scored it as a 6th car (-64.66 mpg) (found by an audit)."""
+    text, n, sentence = totals_files()[case]
+    got = exits(web, model, case.replace(" ", "_").replace("'", "") + ".csv", text)
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint"], got
+    assert len(pd.read_csv(io.StringIO(scored["predict.py"]))) == n
+    for exit, (_, said) in got.items():
+        if sentence is None:
+            assert "totals row" not in said, (exit, said)
+        else:
+            assert sentence in said, (exit, said)
+    if sentence is not None:
+        assert f"note: {sentence}" in got["predict.py"][1]
+
+
+def repeated_files() -> dict:
+    """{class: (file text, the refusal every exit says, or None when the rows are scored)}."""
+    rows = data_rows()
+    numbers = header(COLUMNS[:5] + ["cylinders"])  # 'cylinders' where 'year' was
+    texts = header(["name", "origin", "cylinders", "displacement", "origin", "year"])  # 'origin' where 'weight' was
+    three = header(["name", "cylinders", "cylinders", "displacement", "weight", "cylinders"])
+    target = [*header(), "mpg", "mpg"]
+    return {
+        "a number column twice": (csv_of([numbers, *rows]), "These rows cannot be scored: 'cylinders' appears twice in "
+                                  "the header (columns 3 and 6: keep one); missing column 'year'."),
+        "a text column twice": (csv_of([texts, *rows]), "These rows cannot be scored: 'origin' appears twice in the "
+                                "header (columns 2 and 5: keep one); missing column 'weight'."),
+        "three copies": (csv_of([three, *rows]), "These rows cannot be scored: 'cylinders' appears 3 times in the "
+                         "header (columns 2, 3 and 6: keep one); missing columns 'origin', 'year'."),
+        "the target twice": (csv_of([target, *[[*r, 20.0, 21.0] for r in rows]]), None),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(repeated_files()))
+def test_a_header_naming_a_column_twice_is_refused_by_every_exit_saying_so(web, model, case):
+    """'Cylinders' twice in the header was refused as "unknown column 'Cylinders_2'" by the
+    app and the endpoint and as "unknown column 'Cylinders.1'" by predict.py: names in no
+    file (found by an audit). Every exit says the name the header repeats, and where; a
+    column set aside (the target) may come twice."""
+    text, refusal = repeated_files()[case]
+    got = exits(web, model, case.replace(" ", "_") + ".csv", text)
+    if refusal is None:
+        scored = {exit: out for exit, (out, _) in got.items()}
+        assert scored["predict.py"] is not None and scored["predict.py"] == scored["app"] == scored["endpoint"], got
+        return
+    for exit, (out, said) in got.items():
+        assert out is None and refusal in said, (exit, said)
