@@ -399,7 +399,7 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
             ctx.warn(order.sentence(config["test_size"]))
     elif not config.get("shuffle", True):  # the last rows of the file: the latest dates only if one series
         panel = guards.series_one_after_another(pd.concat([X_train, X_test]))
-        if panel is not None:
+        if panel is not None and panel.series > 1:  # (one series in two columns, year then month: in order)
             pct = round(float(config["test_size"]) * 100)
             ctx.warn(f"Shuffle is off, but the rows are {panel.series} series in time one after another "
                      f"({panel.column!r} goes back to earlier {panel.points} {panel.series - 1} times down the file): "

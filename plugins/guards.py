@@ -984,6 +984,7 @@ class TimeOrder:
     n_dates: int
     newest_first: bool
     series: int = 1  # more: that many series one after another, each in the date's order (a panel: stocks by symbol)
+    outer: str = ""  # one series whose time is written in two columns: this one, then `column` (year, then month)
     numbers: bool = False  # the column counts time in numbers (decimal years, a period's number), not dates
     follows: float | None = None  # how closely the target follows the column (autocorrelation or time_follows)
     score: tuple = ()  # ... as (metric, value): ("R²", 0.985)
@@ -1000,6 +1001,12 @@ class TimeOrder:
 
     def sentence(self, test_size: float) -> str:
         pct = round(test_size * 100)
+        if self.outer:
+            return (f"The rows are a series in time, its time written in two columns ({self.outer!r}, then "
+                    f"{self.column!r}), oldest first, and Shuffle draws the test rows from the whole period: each test "
+                    "row has training rows from just before and after it, which the model learns from, so the score "
+                    "is likely better than it would be on rows after the training period. Turn Shuffle off in the "
+                    f"Split node to test on the last {pct}% of rows.")
         if self.shuffled:
             return (f"The target follows {self.column!r} closely ({self.score[0]} {self.score[1]:.3f} from the rows "
                     f"of the nearest {self.points} alone, out of sample, on the training rows): "
@@ -1234,7 +1241,32 @@ def series_one_after_another(X: pd.DataFrame) -> TimeOrder | None:
             continue
         if not dates and not _regular(np.concatenate([np.diff(r) for r in runs])):
             continue  # numbers: the series on one regular clock (their steps together: one run of 9 rows says little)
+        outer = _outer_clock(X, name, v.index, back)
+        if outer is not None:  # one series, its time in two columns (year, then month): in order already
+            return TimeOrder(str(name), int(v.nunique()), newest_first=False, numbers=not dates, outer=outer)
         return TimeOrder(str(name), int(v.nunique()), newest_first=False, series=len(runs), numbers=not dates)
+    return None
+
+
+def _outer_clock(X: pd.DataFrame, inner, rows, back: np.ndarray) -> str | None:
+    """The column that counts time one level up from `inner` (a year beside a month):
+    named as time, one value in each run of `inner` (the rows `rows`, in the file's order,
+    `back` the positions after which each new run starts) and going up from run to run.
+    An audit: a monthly series written as year and month columns was said to be 10 series,
+    and told to sort the file by 'month', which would have put every January together."""
+    starts = np.r_[0, back + 1]
+    for name in X.columns:
+        if name == inner or str(name).strip().lower() not in TIME_NAMES | YEAR_MONTH_NAMES:
+            continue
+        s = X[name]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        values = s.reindex(rows).to_numpy(dtype=float, na_value=np.nan)
+        if np.isnan(values).any():
+            continue
+        runs = np.split(values, back + 1)
+        if all(np.all(r == r[0]) for r in runs) and np.all(np.diff(values[starts]) > 0):
+            return str(name)
     return None
 
 

@@ -1002,3 +1002,35 @@ def test_a_column_filled_only_for_one_class_is_said_however_much_of_the_class_it
         _, events = run_table(quiet.drop(columns=["at_random", "past_default"]).assign(churn=most), "churn",
                               "classification")
         assert not [w for w in warned(events, "s") if "almost only" in w or "predicts the target" in w], seed
+
+
+@pytest.mark.parametrize("outer, inner, per", [("year", "month", 12), ("year", "week", 52), ("Month", "Day", 30)])
+def test_one_series_whose_time_is_two_columns_is_said_as_one_and_not_told_to_sort_by_the_inner_one(outer, inner, per):
+    """An audit: a monthly series written as `year` and `month` columns was said to be "10
+    series one after another" and told to sort the file by 'month', which would put every
+    January together and make the test rows the winters of all years. One series in two
+    columns (a year then a month or week; R's airquality: Month then Day) is said as one,
+    told to turn Shuffle off, and with Shuffle off nothing is said; series one after another
+    with no such column (stocks by symbol) are said as before."""
+    rng = np.random.default_rng(5)
+    n_outer = 120 // per + 2 if per < 12 else 10
+    n = n_outer * per
+    level = 100 + np.cumsum(rng.normal(0, 2, n))
+    df = pd.DataFrame({outer: np.repeat(np.arange(2001, 2001 + n_outer) if outer == "year" else
+                                        np.arange(1, n_outer + 1), per),
+                       inner: np.tile(np.arange(1, per + 1), n_outer), "promo": rng.integers(0, 2, n),
+                       "sales": level})
+    _, events = run_table(df, "sales", "regression")
+    said = [w for w in warned(events, "s") if "series in time" in w]
+    assert said == [f"The rows are a series in time, its time written in two columns ({outer!r}, then {inner!r}), "
+                    "oldest first, and Shuffle draws the test rows from the whole period: each test row has training "
+                    "rows from just before and after it, which the model learns from, so the score is likely better "
+                    "than it would be on rows after the training period. Turn Shuffle off in the Split node to test "
+                    "on the last 20% of rows."], said
+    _, events = run_table(df, "sales", "regression", split={"shuffle": False})
+    assert not [w for w in warned(events, "s") if "are a series in time" in w or "Sort the file" in w]
+    # the same rows as separate series (a code per run, no column counting time above the inner one)
+    panel = df.assign(store=df[outer].astype(str).radd("s")).drop(columns=[outer])
+    _, events = run_table(panel, "sales", "regression", split={"shuffle": False})
+    assert [w for w in warned(events, "s") if "series in time one after another" in w and f"Sort the file by {inner!r}" in w]
+
