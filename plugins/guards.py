@@ -266,11 +266,16 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
                   for leak in [_state_leak(X[name], target, classes)] if leak is not None]
     if not found and series < SERIES_SCORE:  # what no single feature gives away, two together may (scored
         found = _pair_leaks(few, target, n_classes, threshold, metric)  # from their other rows: not in a series)
-    if not classification and not any(leak.together for leak in found):
+    # classes that are whole numbers of many values may be a computed number too (an audit: a total of five
+    # scores, 5 to 25, taken as classes as suggested, went unsaid where the same column as a number was named)
+    amounts = not classification or (n_classes >= NUMBER_CLASSES and pd.api.types.is_numeric_dtype(y)
+                                     and not pd.api.types.is_bool_dtype(y))
+    if amounts and not any(leak.together for leak in found):
         # a target computed from columns, whatever else fired (an audit: Produc's pcap = hwy + water + util went
         # unsaid once 'state' fired) and in a series too (us_employment's nonfarm = private + government)
         named = {leak.column for leak in found if not leak.units}
-        found += [leak for leak in _linear_leaks(X, target) if not set(leak.together) & named]
+        values = target if not classification else y.to_numpy(dtype=float)
+        found += [leak for leak in _linear_leaks(X, values) if not set(leak.together) & named]
     return sorted(found, key=lambda leak: -leak.score)
 
 
@@ -304,6 +309,9 @@ def _state_leak(s: pd.Series, target: np.ndarray, classes) -> Leak | None:
             return Leak(str(s.name), _balanced_accuracy(target, pred), "balanced accuracy",
                         state=(state, str(classes[c]), int(rows.sum()), int(counts[c]), counts[c] / in_class))
     return None
+
+
+NUMBER_CLASSES = 5  # classes named by at least this many numbers are checked as a computed number too
 
 
 UNIT_VALUES = 10  # a text feature of at least this many values ...

@@ -1034,3 +1034,22 @@ def test_one_series_whose_time_is_two_columns_is_said_as_one_and_not_told_to_sor
     _, events = run_table(panel, "sales", "regression", split={"shuffle": False})
     assert [w for w in warned(events, "s") if "series in time one after another" in w and f"Sort the file by {inner!r}" in w]
 
+
+def test_a_total_taken_as_classes_is_named_as_computed_from_its_parts():
+    """An audit: a total of five item scores (q1 + … + q5, 5 to 25) was suggested as
+    classes, and taken so, the computed-target check never ran (as a number it was named).
+    Classes named by five or more numbers are checked as a number too: the total and a
+    mean of the items are named; a rating that only depends on the items (noisy), classes
+    named by text, and 0/1 classes are not."""
+    rng = np.random.default_rng(11)
+    items = pd.DataFrame(rng.integers(1, 6, size=(600, 5)), columns=[f"q{i}" for i in range(1, 6)])
+    other = pd.DataFrame({"age": rng.integers(18, 80, 600), "group": rng.choice(["a", "b"], 600)})
+    for target in (items.sum(axis=1), items[["q1", "q2", "q3", "q4"]].sum(axis=1) * 2):
+        _, events = run_table(pd.concat([items, other], axis=1).assign(total=target), "total", "classification")
+        assert [w for w in warned(events, "s") if "almost exactly a linear combination of" in w and "'q1'" in w]
+    noisy = (items.sum(axis=1) + rng.normal(0, 2.5, 600)).clip(5, 25).round().astype(int)
+    named = noisy.map(lambda v: f"level {v}")
+    passed = (items.sum(axis=1) + rng.normal(0, 3, 600) > 15).astype(int)
+    for target in (noisy, named, passed):
+        _, events = run_table(pd.concat([items, other], axis=1).assign(total=target), "total", "classification")
+        assert not [w for w in warned(events, "s") if "linear combination" in w or "almost perfectly" in w]
