@@ -504,9 +504,11 @@ def UnknownTypeInspector(node: dict):
         cls="insp", data_inspector="unknown", data_node_id=node["id"])
 
 
-def WorkflowInspector(workflow, states: dict):
+def WorkflowInspector(workflow, states: dict, gone: str | None = None):
     """The workflow's panel; `states`: each node's design state (executor.engine.node_states),
-    so the nodes that need attention are named with what each needs (it gave their count only)."""
+    so the nodes that need attention are named with what each needs (it gave their count only).
+    `gone`: the id of a node asked for that the workflow no longer has (deleted since it was
+    clicked), said above the panel."""
     from nodes.graph import node_names
 
     nodes = workflow["graph"]["nodes"]
@@ -521,6 +523,8 @@ def WorkflowInspector(workflow, states: dict):
     return Div(
         Div(Span("🧪", cls="icon"), H2("Workflow"), cls="insp-head"),
         P(workflow["name"], cls="insp-sub"),
+        *([P(f"Node {gone!r} is no longer in this workflow (deleted since it was selected).", cls="notice",
+             data_gone=gone)] if gone else []),
         Div(H3("Overview"), P(f"{len(nodes)} node(s), {len(workflow['graph']['edges'])} connection(s)."),
             P("Select a node to configure it." if nodes else "Drag a Dataset node from the palette to begin.",
               cls="muted"),

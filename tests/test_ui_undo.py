@@ -137,6 +137,35 @@ def test_a_node_deleted_before_a_reload_comes_back_with_its_config_and_edges(pag
     assert pg.locator('#canvas [data-node-id="s"]').get_attribute("data-status") == "configured"
 
 
+def test_a_node_deleted_while_its_inspector_is_on_its_way_is_not_refused_on_screen(page, server):
+    """Found by the suite under load: a click on a node, then Delete at once; the node's
+    inspector request reached the server after the deletion was saved, answered 404, and
+    the page logged the error and toasted "not found" for a node the user had just
+    deleted. The panel of no selection comes instead, saying the node is gone (the editor
+    asks for that panel too, right after). The inspector request is held here until the
+    deletion is saved, then let through."""
+    pg = page
+    wid = create(server, "Delete while inspecting")
+    open_editor(pg, server, wid)
+    held = []
+    pg.route("**/nodes/s/inspector", lambda route: held.append(route))
+    pg.locator('#canvas [data-node-id="s"]').click()
+    pg.wait_for_function("document.querySelector('#inspector.htmx-request') !== null")
+    pg.keyboard.press("Delete")
+    pg.wait_for_function("!document.querySelector('#canvas [data-node-id=\"s\"]')")
+    wait_saved(pg)
+    assert [n["id"] for n in api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"]] == ["d", "m"]
+    assert len(held) == 1
+    held[0].continue_()  # the node is gone when the server reads the request
+    settle(pg)
+    pg.wait_for_timeout(300)
+    assert not pg.locator("#toasts .toast.error").count(), pg.locator("#toasts").inner_text()
+    assert "Train/Test Split" not in pg.locator("#inspector").inner_text()
+    assert pg.locator('#inspector [data-inspector="workflow"]').count() == 1
+    got = pg.request.get(f"{server}/ui/workflows/{wid}/nodes/s/inspector")
+    assert got.status == 200 and "Node 's' is no longer in this workflow" in got.text()
+
+
 def test_canvas_and_inspector_edits_undo_in_reverse_order(page, server):
     pg = page
     wid = create(server, "Undo mixed")

@@ -96,7 +96,10 @@ def ui_workflow_inspector(site: Site, workflow_id: str):
 def ui_node_inspector(site: Site, workflow_id: str, node_id: str):
     wf = site.store.require_workflow(workflow_id)
     node = next((n for n in wf["graph"]["nodes"] if n.get("id") == node_id), None)
-    if node is not None and node.get("type") not in node_types():  # a plugin gone, a file edited by hand
+    if node is None:  # deleted since it was clicked (Delete pressed at once: the click's request came after the
+        # save, found by the suite under load): the panel of no selection, saying so, not a refusal on screen
+        return WorkflowInspector(wf, site.states(wf["graph"]), gone=node_id)
+    if node.get("type") not in node_types():  # a plugin gone, a file edited by hand
         return UnknownTypeInspector(node)
     return Inspector(inspector_context(site, wf, node_id))
 
