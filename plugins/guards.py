@@ -24,7 +24,7 @@ Identifiers are column roles and live with the other roles (plugins/tables.py `i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -994,10 +994,9 @@ class TimeOrder:
     series: int = 1  # more: that many series one after another, each in the date's order (a panel: stocks by symbol)
     outer: str = ""  # one series whose time is written in two columns: this one, then `column` (year, then month)
     numbers: bool = False  # the column counts time in numbers (decimal years, a period's number), not dates
-    follows: float | None = None  # how closely the target follows the column (autocorrelation or time_follows)
-    score: tuple = ()  # ... as (metric, value): ("R²", 0.985)
-    shuffled: bool = False  # the rows are in no order of the column: the target follows it that closely (a
-    # series' file shuffled, or sorted by something else)
+    shuffled: bool = False  # the rows are in no order of the column, and the target follows it closely (a
+    # series' file shuffled, or sorted by something else) ...
+    score: tuple = ()  # ... this closely: (metric, value), ("R²", 0.985) (time_follows)
 
     @property
     def points(self) -> str:
@@ -1238,7 +1237,7 @@ def series_one_after_another(X: pd.DataFrame) -> TimeOrder | None:
         v = s.sort_index().dropna()
         if len(v) < max(2 * TIME_MIN_ROWS, 0.9 * len(s)):
             continue
-        stamps = utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64) if dates else v.to_numpy(float)
+        stamps = _stamps(v)
         back = np.flatnonzero(np.diff(stamps) < 0)
         runs = np.split(stamps, back + 1)
         # each series long enough on average, none a stub: the rows handed in are some of the
@@ -1254,6 +1253,15 @@ def series_one_after_another(X: pd.DataFrame) -> TimeOrder | None:
             return TimeOrder(str(name), int(v.nunique()), newest_first=False, numbers=not dates, outer=outer)
         return TimeOrder(str(name), int(v.nunique()), newest_first=False, series=len(runs), numbers=not dates)
     return None
+
+
+def _stamps(s: pd.Series) -> np.ndarray:
+    """A time column's values as numbers to compare (dates as nanoseconds, in UTC), NaN for a gap."""
+    if pd.api.types.is_datetime64_any_dtype(s):
+        out = utc_naive(s).to_numpy().astype("datetime64[ns]").astype(np.int64).astype(float)
+        out[s.isna().to_numpy()] = np.nan
+        return out
+    return s.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _outer_clock(X: pd.DataFrame, inner, rows, back: np.ndarray) -> str | None:
@@ -1303,13 +1311,10 @@ def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None)
         in_file = y.reindex(X.index).sort_index()
         runs = None
         if order.series > 1:
-            stamps = X[order.column].sort_index()
-            stamps = utc_naive(stamps).to_numpy().astype("datetime64[ns]").astype(np.int64).astype(float) \
-                if pd.api.types.is_datetime64_any_dtype(stamps) else stamps.to_numpy(dtype=float, na_value=np.nan)
+            stamps = _stamps(X[order.column].sort_index())
             back = np.r_[False, np.nan_to_num(np.diff(stamps), nan=0.0) < 0]  # a series starts where time goes back
             runs = np.cumsum(back)
-        follows = autocorrelation(in_file, runs, classification)
-        return replace(order, follows=follows) if follows >= TIME_FOLLOWS else None
+        return order if autocorrelation(in_file, runs, classification) >= TIME_FOLLOWS else None
     for name in X.columns:
         time = series_time(name, X[name], y.reindex(X.index))
         if time is None:
@@ -1318,6 +1323,6 @@ def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None)
         if follows >= TIME_FOLLOWS_CLOSELY:
             known = time[np.isfinite(time)]
             return TimeOrder(str(name), int(len(np.unique(known))), newest_first=False,
-                             numbers=not pd.api.types.is_datetime64_any_dtype(X[name]), follows=follows,
-                             score=(metric, score), shuffled=True)
+                             numbers=not pd.api.types.is_datetime64_any_dtype(X[name]), shuffled=True,
+                             score=(metric, score))
     return None
