@@ -69,9 +69,10 @@ DATE_RE2 = {sep: DATE.replace("(?P<sep>[./-])", re.escape(sep)).replace("[./-](?
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-# "Jan 1 2000", "January 1, 2000" (month first) and "1 Jan 2000", "01-Jan-00" (day first)
+# "Jan 1 2000", "January 1, 2000" (month first) and "1 Jan 2000", "01-Jan-00" (day first), and
+# SAS's DATE9 and Stata's %td: "29DEC2023", "29dec2023" (an audit: kept as text, then an id)
 NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}})|"
-               rf"(?P<d2>[0-9]{{1,2}})[ -]{_MONTH.replace('mon>', 'mon2>')}[ -](?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
+               rf"(?P<d2>[0-9]{{1,2}})[ -]?{_MONTH.replace('mon>', 'mon2>')}[ -]?(?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
 _NAMED_PY = re.compile(NAMED_DATES)
 
 # a month written year first, 2014-03 or 2014/03 (read as its first day); not 2014-2015, a season
@@ -444,7 +445,8 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
         if forced:
             bad = values if parts is None else values.filter(pc.invert(parts.is_valid()))
             raise _refusal(name, "dates", len(bad), len(values), bad.to_pylist(),
-                           "day.month.year, day/month/year or month/day/year")
+                           "dates written year first (2024-12-31), with numbers (31.12.2024, 31/12/2024, "
+                           "12/31/2024) or with a month's name (31 Dec 2024, Dec 31, 2024, 31DEC2024)")
         return None
     a = pc.cast(pc.struct_field(parts, "a"), pa.int32())
     b = pc.cast(pc.struct_field(parts, "b"), pa.int32())

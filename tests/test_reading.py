@@ -334,6 +334,10 @@ def test_times_an_offset_does_not_move_are_not_said(tmp_path, times):
     (["27.11.2024 14:30", "01.02.2020 08:05:09"], ["2024-11-27 14:30", "2020-02-01 08:05:09"], "day first"),
     (["Jan 1 2000", "Feb 29 2000", '"December 31, 1999"'], ["2000-01-01", "2000-02-29", "1999-12-31"], "month names"),
     (["1-Jan-00", "15 Mar 2021", "31-Dec-99"], ["2000-01-01", "2021-03-15", "1999-12-31"], "month names"),
+    # SAS's DATE9 and DATE7, Stata's %td (an audit: kept as text, then an id; choosing Date was refused)
+    (["29DEC2023", "01JAN2024", "15MAR2021"], ["2023-12-29", "2024-01-01", "2021-03-15"], "month names"),
+    (["29dec2023", "01jan2024", "5mar2021"], ["2023-12-29", "2024-01-01", "2021-03-05"], "month names"),
+    (["29DEC23", "01JAN24", "15MAR21"], ["2023-12-29", "2024-01-01", "2021-03-15"], "two-digit years"),
 ])
 def test_dates_day_or_month_first_when_the_column_decides(tmp_path, values, expected, said):
     raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
@@ -373,6 +377,27 @@ def test_what_only_looks_like_a_year_and_a_month_stays_text(tmp_path, values):
     raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
     rec, df = read(raw, "d.csv", tmp_path)
     assert df["when"].tolist() == values and "month's first day" not in notices(rec)
+
+
+@pytest.mark.parametrize("values", [
+    ["12MAR2023X", "13MAR2023X", "14MAR2023X"],  # codes with a date inside
+    ["1MAY", "2MAY", "3MAY"],  # no year
+    ["MAR2023", "APR2023", "MAY2023"],  # no day
+    ["29DEC2023", "30DEC2023", "2023-12-31"],  # two ways
+    ["31FEB2023", "01MAR2023", "02MAR2023"],  # no such day: said, kept as text
+])
+def test_what_only_looks_like_a_sas_date_stays_text(tmp_path, values):
+    raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    assert df["when"].tolist() == values and "read as dates" not in notices(rec)
+
+
+def test_choosing_date_for_what_is_no_date_names_every_way_dates_are_read(tmp_path):
+    """The refusal listed only dates written with numbers, where ISO dates and month names
+    are read too (an audit: '29DEC2023' refused "expected day.month.year ...")."""
+    with pytest.raises(DatasetError) as e:
+        read(b"when,x\nsoon,1\nlater,2\nnever,3\n", "d.csv", tmp_path, types={"when": "date"})
+    assert "year first (2024-12-31)" in str(e.value) and "31DEC2024" in str(e.value) and "31.12.2024" in str(e.value)
 
 
 def test_a_year_and_a_month_typed_in_workbook_cells_is_read_as_dates(tmp_path):
