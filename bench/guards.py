@@ -210,7 +210,8 @@ def check_table(key: str, target: str | None = None, problem_type: str | None = 
             rec["fires"].append(("leak", text.split("'")[1], _score(text)))
         elif e["node_id"] == "s" and "more feature(s) predict" in text:
             rec["fires"].append(("leak", "more", text.split(":")[1].strip()))
-        elif e["node_id"] == "s" and ("are a series in time" in text or "series in time one after another" in text):
+        elif e["node_id"] == "s" and any(said in text for said in ("are a series in time", "series in time one after "
+                                                                   "another", "series in time side by side")):
             rec["fires"].append(("series", text.split("'")[1], text.split("(", 1)[1].split(")")[0]))
         elif e["node_id"] == "s" and "exact copies of training rows" in text:
             rec["fires"].append(("duplicates", "rows", text.split(" are exact")[0]))

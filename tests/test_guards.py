@@ -1056,3 +1056,36 @@ def test_a_total_taken_as_classes_is_named_as_computed_from_its_parts():
     for target in (noisy, named, passed):
         _, events = run_table(pd.concat([items, other], axis=1).assign(total=target), "total", "classification")
         assert not [w for w in warned(events, "s") if "linear combination" in w or "almost perfectly" in w]
+
+
+@pytest.mark.parametrize("unit_kind", ["text", "number"])
+def test_series_side_by_side_sorted_by_date_are_said(unit_kind):
+    """An audit: 8 stores x 60 months, sorted by date then store (the usual database
+    export), scored R² 0.98 split at random and 0.84 on the latest months, with no word:
+    each date in 8 rows is no series to the one-row-per-date check. Said now, with Shuffle
+    off as the fix (the last rows are then the latest months of every store); nothing with
+    Shuffle off; sorted newest first, told to sort; silent where the stores' targets do not
+    follow time (noise), and on matches on shared dates whose goals are independent."""
+    rng = np.random.default_rng(3)
+    months = pd.date_range("2015-01-01", periods=60, freq="MS")
+    stores = [f"store{i}" for i in range(8)] if unit_kind == "text" else list(range(101, 109))
+    rows = [(m, st) for m in months for st in stores]
+    level = {st: 100 + np.cumsum(rng.normal(0, 3, 60)) for st in stores}
+    df = pd.DataFrame({"date": [r[0] for r in rows], "store": [r[1] for r in rows],
+                       "promo": rng.integers(0, 2, len(rows)),
+                       "sales": [level[st][months.get_loc(m)] for m, st in rows]})
+    said = "8 series in time side by side ('date' runs oldest first down the file, with a row of each 'store'"
+    _, events = run_table(df, "sales", "regression")
+    assert [w for w in warned(events, "s") if said in w and "Turn Shuffle off" in w], warned(events, "s")
+    _, events = run_table(df, "sales", "regression", split={"shuffle": False})
+    assert not [w for w in warned(events, "s") if "side by side" in w or "Sort the file" in w]
+    _, events = run_table(df.iloc[::-1].reset_index(drop=True), "sales", "regression")
+    assert [w for w in warned(events, "s") if "side by side" in w and "newest first" in w and "Sort the file" in w]
+    _, events = run_table(df.assign(sales=rng.normal(100, 10, len(df))), "sales", "regression")
+    assert not [w for w in warned(events, "s") if "series in time" in w]
+    teams = [f"team{i}" for i in range(10)]
+    days = pd.date_range("2020-08-01", periods=30, freq="7D")
+    matches = pd.DataFrame([(d, t, rng.choice([x for x in teams if x != t])) for d in days for t in teams],
+                           columns=["date", "home", "away"]).assign(goals=lambda m: rng.poisson(1.5, len(m)))
+    _, events = run_table(matches, "goals", "regression")
+    assert not [w for w in warned(events, "s") if "series in time" in w]
