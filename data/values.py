@@ -384,8 +384,12 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
         else:
             number = pc.if_else(negative, pc.negate(exact), exact)
     array = _scatter(number, keep)
-    example = values[0].as_py()
-    shown = _fmt(number[0].as_py())
+    # the example shows a value that was read differently from a plain number (an audit: "',' between
+    # thousands: '406.07' → 406.07", the first value, which had none)
+    written = pc.match_substring_regex(values, r"[^0-9.+\-eE ]").to_numpy(zero_copy_only=False)
+    first = int(written.argmax()) if written.any() else 0
+    example = values[first].as_py()
+    shown = _fmt(number[first].as_py())
     what = []
     if has_thousands:
         what.append(f"{_quoted(thousands)} between thousands")

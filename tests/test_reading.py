@@ -1149,3 +1149,22 @@ def test_a_role_the_file_gave_is_not_shown_as_chosen_on_the_page():
     assert "by the file" in row["row_names"] and "chosen" not in row["row_names"]
     assert "chosen" in row["cyl"] and "by the file" not in row["cyl"]
     assert "chosen" not in row["mpg"] and "by the file" not in row["mpg"]
+
+
+@pytest.mark.parametrize("values,example", [
+    (['406.07', '"15,730.13"', '"1,000.00"'], "'15,730.13' → 15730.13"),  # Google Sheets: small amounts bare
+    (['12', '"$1,234.50"', '7'], "'$1,234.50' → 1234.5"),
+    (['0.5', '"1,5"', '2'], None),  # mixed: no example to pick wrongly (checked below)
+    (['12.00', '(45.20)', '3.10'], "'(45.20)' → -45.2"),
+])
+def test_a_conversion_s_example_is_a_value_that_was_converted(tmp_path, values, example):
+    """A fresh-eyes audit: "amount: read as numbers (',' between thousands): '406.07' →
+    406.07", the first value, which held no comma: the example is the first value written
+    otherwise than a plain number."""
+    raw = ("id,amount\n" + "".join(f"{i},{v}\n" for i, v in enumerate(values))).encode()
+    rec, _ = read(raw, "a.csv", tmp_path)
+    said = [n["text"] for n in rec["notices"] if n["text"].startswith("amount: read as numbers")]
+    if example is None:
+        assert not [t for t in said if "'0.5' →" in t], said
+    else:
+        assert len(said) == 1 and said[0].endswith(f": {example}."), said
