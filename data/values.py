@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from playground_runtime import MISSING_SYMBOLS, MISSING_WORDS, NUMBER_GAPS
+
 # What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
-# never reach this module as text.
-MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "#NV", "#WERT!", "#DIV/0!", "#VALUE!")
+# never reach this module as text. (MISSING_WORDS and MISSING_SYMBOLS live in
+# playground_runtime: a bundle's predict.py reads gaps by the same rule.)
 # Words for a gap that are also a level people name (vcd's Arthritis: Improved is None, Some
 # or Marked; education None/Primary/...): missing in a column of numbers or dates, a value in
 # a text column. pandas reads them as missing everywhere, and half of Arthritis' rows lost
@@ -36,7 +37,6 @@ PARSE_MISSING_WORDS = tuple(w for w in MISSING_WORDS if w not in TEXT_VALUE_WORD
 _TEXT_MISSING_WORDS = PARSE_MISSING_WORDS[1:]
 # Symbols people type in an empty cell. They count as missing in a column of numbers or
 # dates; in a text column only when no other value is bare punctuation ("+"/"-" stays).
-MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
 TEXT_MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", "...")
 
 # Currency signs and ISO codes that may stand before or after an amount.
@@ -147,7 +147,7 @@ def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None) 
     return out
 
 
-GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)  # a gap in a column of numbers or dates
+GAPS = NUMBER_GAPS  # a gap in a column of numbers or dates
 
 
 def _could_convert(col) -> bool:

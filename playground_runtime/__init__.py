@@ -29,6 +29,15 @@ from sklearn.utils import get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+# What the app's reader (data.values) reads as a gap in a column of numbers or dates, and
+# predict.py too (one rule: an audit found SAS's "." read as a gap by Score a file and refused
+# by predict.py). Words pyarrow and pandas read as missing, plus spreadsheet words for it:
+MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "#NV", "#WERT!", "#DIV/0!", "#VALUE!")
+# ... and symbols people type in an empty cell
+MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
+NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
+
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]

@@ -171,3 +171,18 @@ def test_a_header_naming_a_column_twice_is_refused_by_every_exit_saying_so(web, 
         return
     for exit, (out, said) in got.items():
         assert out is None and refusal in said, (exit, said)
+
+
+def test_gaps_written_as_the_app_reads_them_are_gaps_in_every_exit(web, model):
+    """A fresh-eyes audit: a SAS export's '.' in a number column was read as a gap by Score
+    a file and refused by predict.py ("values like '.' ... reads numbers written with a
+    decimal point"). The gap markers of the app's reader ('.', '-', '?', 'n/a', '#N/A', '—')
+    are gaps in every exit, one rule, with the same predictions."""
+    rows = data_rows(6)
+    for i, marker in enumerate([".", "-", "?", "n/a", "#N/A", "—"]):
+        rows[i][NUMBERS["displacement" if i % 2 else "weight"]] = marker
+    got = exits(web, model, "gaps.csv", csv_of([header(), *rows]))
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint"], got
+    assert len(pd.read_csv(io.StringIO(scored["predict.py"]))) == 6

@@ -43,8 +43,10 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         sep = "\t"
     else:  # a European export separates with semicolons: the one of , ; tab its header line holds most
         sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
+    # a gap in a number or date column is what the app reads as one ('.', '-', 'n/a' ...): one rule
+    gaps = {f["name"]: sorted(runtime.NUMBER_GAPS) for f in card["features"] if f["type"] in ("numeric", "datetime")}
     try:
-        frame = pd.read_csv(path, sep=sep, dtype=text, encoding="utf-8")
+        frame = pd.read_csv(path, sep=sep, dtype=text, encoding="utf-8", na_values=gaps)
     except UnicodeDecodeError:
         raise runtime.ColumnsError(
             f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
