@@ -889,24 +889,24 @@ def _dates_with_text(name, cells, reading, vals):
     def stamp(v):
         return v if isinstance(v, dt.datetime) else dt.datetime(v.year, v.month, v.day)
 
-    texts = [i for i, v in enumerate(cells) if isinstance(v, str) and v.strip() != ""]
-    gaps = [i for i in texts if cells[i].strip() in vals.GAPS]
-    typed = [i for i in texts if cells[i].strip() not in vals.GAPS]
+    texts = {i: v.strip() for i, v in enumerate(cells) if isinstance(v, str) and v.strip() != ""}
+    gaps = [v for v in texts.values() if v in vals.GAPS]
+    typed = [i for i, v in texts.items() if v not in vals.GAPS]
+    written = [texts[i] for i in typed]
     n_values = sum(1 for v in cells if isinstance(v, (dt.date, dt.datetime))) + len(typed)
     got = why = None
     if typed:
         try:
-            got = vals.convert(name, pa.array([cells[i].strip() for i in typed], pa.string()), ".", "date")
+            got = vals.convert(name, pa.array(written, pa.string()), ".", "date")
         except vals.TypeRefused as e:
-            bad = [cells[i].strip() for i in typed if vals.date_shape(cells[i].strip()) is None]
-            shapes = list(dict.fromkeys(vals.date_shape(cells[i].strip()) for i in typed))
+            bad = [v for v in written if vals.date_shape(v) is None]
+            shapes = vals.date_shapes(written)  # {shape: its first value} when every one is a date
             if bad:
                 why = (f"{len(bad):,} of {n_values:,} values are not dates, e.g. "
                        f"{', '.join(repr(v) for v in list(dict.fromkeys(bad))[:3])}")
             elif len(shapes) > 1:
                 why = (f"its {len(typed):,} dates typed as text are written in {len(shapes)} ways ("
-                       + ", ".join(repr(next(cells[i].strip() for i in typed if vals.date_shape(cells[i].strip())
-                                             == k)) for k in shapes) + ")")
+                       + ", ".join(repr(v) for v in shapes.values()) + ")")
             else:  # not real dates (31.02.2024)
                 why = (f"{e.failing:,} of {n_values:,} values typed as text are not real dates, e.g. "
                        f"{', '.join(repr(v) for v in e.examples)}")
@@ -921,10 +921,9 @@ def _dates_with_text(name, cells, reading, vals):
             out[i] = v
         said = []
         if typed:
-            said.append(f"{len(typed):,} date(s) typed as text read as dates (e.g. {cells[typed[0]].strip()!r} → "
-                        f"{read[0]:%Y-%m-%d})")
+            said.append(f"{len(typed):,} date(s) typed as text read as dates (e.g. {written[0]!r} → {read[0]:%Y-%m-%d})")
         if gaps:
-            said.append(f"{', '.join(repr(g) for g in sorted({cells[i].strip() for i in gaps})[:4])} read as missing")
+            said.append(f"{', '.join(repr(g) for g in sorted(set(gaps))[:4])} read as missing")
         reading.notice(f"{name}: " + "; ".join(said) + ".", name)
         return pa.array(out, pa.timestamp("us"))
     reading.notice(f"{name}: kept as text: {why}.", name)

@@ -175,7 +175,7 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
     sample = [v for v in head if v and v not in GAPS][:SAMPLE]
     if len(sample) < 5:
         return out
-    shapes = _date_shapes(sample)
+    shapes = date_shapes(sample)
     if len(shapes) > 1:  # 2024-12-31 beside Jan 5 2024 and 03/15/2024: each a date, the column no one way
         said = (f"{name}: kept as text: its dates are written in {len(shapes)} ways "
                 f"({_examples(list(shapes.values()))}); write them one way to have them read as dates.")
@@ -201,7 +201,7 @@ def date_shape(v: str) -> str | None:
             "month names" if _NAMED_PY.match(v) else None)
 
 
-def _date_shapes(sample: list) -> dict:
+def date_shapes(sample: list) -> dict:
     """{shape: its first value} when every value of `sample` looks like a date; else {}."""
     shapes: dict = {}
     for v in sample:

@@ -886,15 +886,15 @@ def summary_rows(kinds: list, n_rows: int, row, numbers) -> list[tuple[str, str]
     return []
 
 
-def frame_summary_rows(frame: pd.DataFrame, others=()) -> list[tuple[str, str]]:
+def frame_summary_rows(frame: pd.DataFrame, dates=()) -> list[tuple[str, str]]:
     """summary_rows of a pandas frame read from a file: a number column is one pandas read as
     numbers, or read as text whose every value is a number written plainly (a column read as
     text on purpose, as predict.py reads a model's categories: the app's reader reads such a
-    column as numbers); `others` names the columns that are dates (their text is no label)."""
+    column as numbers); `dates` names the columns that are dates (their text is no label)."""
     kinds, values = [], []
     for name in frame.columns:
         s = frame[name]
-        if name in others or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        if name in dates or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             kinds.append(OTHER)
         elif pd.api.types.is_numeric_dtype(s):
             kinds.append(NUMBER)
@@ -935,8 +935,7 @@ def summary_rows_notice(found: list, where: str | None) -> str:
         label, what = found[0]
         return (f"The last row ({where or 'the last row'}, {label!r}) holds {_HOLDS_ONE[what]}: it was left out "
                 "as a totals row, not data.")
-    kinds = list(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
-    said = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    said = _and(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
     last = f", the last at {where}" if where else ""
     return (f"The last {len(found)} rows ({', '.join(repr(label) for label, _ in found)}{last}) hold "
             f"the columns' {said}, not data: they were left out as totals rows.")

