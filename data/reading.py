@@ -68,6 +68,18 @@ class Reading:
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
 
+    def repeated_name(self, name: str, first: int, place: int, given: str) -> None:
+        """The header names `name` again at column `place` (1 = first; its first copy at
+        `first`), and that copy is named `given`: said, and every copy recorded (`repeated`)."""
+        copies = sum(1 for r in self.repeated if r[0] == name)
+        if not copies:
+            self.repeated.append([name, first, name])
+        self.repeated.append([name, place, given])
+        n = max(copies, 1) + 1  # this copy's number
+        which = {2: "second", 3: "third", 4: "fourth"}.get(n, f"copy {n}")
+        self.notice(f"{name!r} appears {'twice' if n == 2 else f'{n} times'} in the header: the {which} is named "
+                    f"{given!r}.", given)
+
     def to_json(self) -> dict:
         return {"format": self.format, "encoding": self.encoding, "encoding_name": encoding_name(self.encoding),
                 "encoding_detected": self.encoding_detected,
@@ -354,10 +366,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
             while f"{h}_{k}" in header or f"{h}_{k}" in seen:
                 k += 1
             header[i] = f"{h}_{k}"
-            reading.notice(f"{h!r} appears twice in the header: the second is named {header[i]!r}.", header[i])
-            if not any(r[0] == h for r in reading.repeated):
-                reading.repeated.append([h, seen[h] + 1, h])
-            reading.repeated.append([h, i + 1, header[i]])
+            reading.repeated_name(h, seen[h] + 1, i + 1, header[i])
         seen[header[i]] = i
     units = units_row(rows, len(header))
     if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
@@ -683,10 +692,7 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
             k = 2
             while f"{name}_{k}" in names_out:
                 k += 1
-            reading.notice(f"{name!r} appears twice in the header: the second is named {name}_{k!r}.", f"{name}_{k}")
-            if not any(r[0] == name for r in reading.repeated):
-                reading.repeated.append([name, keep[names_out.index(name)] + 1, name])
-            reading.repeated.append([name, j + 1, f"{name}_{k}"])
+            reading.repeated_name(name, keep[names_out.index(name)] + 1, j + 1, f"{name}_{k}")
             name = f"{name}_{k}"
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]

@@ -1168,3 +1168,15 @@ def test_a_conversion_s_example_is_a_value_that_was_converted(tmp_path, values, 
         assert not [t for t in said if "'0.5' →" in t], said
     else:
         assert len(said) == 1 and said[0].endswith(f": {example}."), said
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_name_the_header_repeats_is_said_alike_in_text_files_and_workbooks(tmp_path, kind):
+    """The workbook reader said "the second is named a_2" (no quotes) and "twice" of a third
+    copy; both readers now say each copy in one sentence."""
+    rows = [["a", "a", "b", "a"], [1, 2, 3, 4], [5, 6, 7, 8]]
+    raw = "".join(",".join(map(str, r)) + "\n" for r in rows).encode() if kind == "csv" else workbook({"S": rows})
+    rec, df = read(raw, f"r.{kind}", tmp_path)
+    assert list(df.columns) == ["a", "a_2", "b", "a_3"]
+    assert "'a' appears twice in the header: the second is named 'a_2'." in notices(rec)
+    assert "'a' appears 3 times in the header: the third is named 'a_3'." in notices(rec)
