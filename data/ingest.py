@@ -350,6 +350,7 @@ def frame_to_score(record: dict):
 
     frame = read_converted(record["tmp_path"])
     frame.attrs["reading"] = [n["text"] for n in record.get("notices") or []]
+    frame.attrs["reading_columns"] = [n.get("column") for n in record.get("notices") or []]  # whose each is
     frame.attrs[playground_runtime.REPEATED_NAMES] = list(record.get("repeated") or [])
     return frame
 
@@ -800,8 +801,7 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
                                                       "category" if table.column_names[i] in categories else None), todo)
         for i, got in zip(todo, converted):  # in column order: the notices, and the first refusal
             columns[i] = got.array
-            if got.notice:
-                how.notice(got.notice, table.column_names[i])
+            how.read_as(table.column_names[i], got)
     how.decimal = hint
     return pa.table(columns, names=table.column_names)
 
@@ -824,8 +824,7 @@ def _read_label_column_again(with_totals, table, how, forced: set):
             continue  # text without the labels too: as it was read
         columns[i] = got.array
         how.notices = [n for n in how.notices if n.get("column") != field.name]
-        if got.notice:
-            how.notice(got.notice, field.name)
+        how.read_as(field.name, got)
     return pa.table(columns, names=table.column_names)
 
 
@@ -848,6 +847,7 @@ def _apply_types(table, how, options: dict):
         except values.TypeRefused as e:
             raise DatasetError(str(e)) from None
         columns[i] = got.array
+        how.read_as(name, got, notice=False)
         how.notice(f"{name}: read as {values.FORCED_TYPES[kind]}, as you chose"
                    + (f" ({got.notice.split(': ', 1)[1].rstrip('.')})" if got.notice else "") + ".", name)
     return pa.table(columns, names=table.column_names)

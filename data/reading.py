@@ -64,9 +64,22 @@ class Reading:
     # every column whose name the header repeats: [name, place (1 = first), name it was given]
     # (playground_runtime.REPEATED_NAMES: rows to score with such a header are refused saying so)
     repeated: list = field(default_factory=list)
+    # {column: "day" | "month"}: the date columns written with numbers and the order they were
+    # read in (a model keeps it: rows to score written so are read alike, playground_runtime)
+    date_orders: dict = field(default_factory=dict)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
+
+    def read_as(self, name: str, got, notice: bool = True) -> None:
+        """A column converted by data.values: its notice said (`notice`), and the order its
+        dates were read in kept (`date_orders`)."""
+        if notice and got.notice:
+            self.notice(got.notice, name)
+        if got.kind == "date" and got.details.get("order"):
+            self.date_orders[name] = got.details["order"]
+        else:
+            self.date_orders.pop(name, None)
 
     def repeated_name(self, name: str, first: int, place: int, given: str) -> None:
         """The header names `name` again at column `place` (1 = first; its first copy at
@@ -84,7 +97,8 @@ class Reading:
         return {"format": self.format, "encoding": self.encoding, "encoding_name": encoding_name(self.encoding),
                 "encoding_detected": self.encoding_detected,
                 "delimiter": self.delimiter, "sheet": self.sheet, "sheets": self.sheets,
-                "header_row": self.header_row, "decimal": self.decimal}
+                "header_row": self.header_row, "decimal": self.decimal,
+                **({"date_orders": dict(self.date_orders)} if self.date_orders else {})}
 
 
 def encoding_name(codec: str | None) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from playground_runtime import MISSING_SYMBOLS, MISSING_WORDS, NUMBER_GAPS
+from playground_runtime import MISSING_SYMBOLS, MISSING_WORDS, NUMBER_GAPS, NUMBERED_DATE, two_digit_pivot
 
 # What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
 # never reach this module as text. (MISSING_WORDS and MISSING_SYMBOLS live in
@@ -60,8 +60,7 @@ NUMBER = (rf"^(?P<pre_out>{_CUR})?[{_SPACE}]*(?P<open>\()?[{_SPACE}]*(?P<sign>{_
           rf"[{_SPACE}]*(?P<num>[0-9](?:[0-9.,'’{_SPACE}]*[0-9])?|[.,][0-9]+)[{_SPACE}]*"
           rf"(?P<post>{_CUR}|%)?[{_SPACE}]*(?P<trail>-)?[{_SPACE}]*(?P<close>\))?[{_SPACE}]*(?P<post_out>{_CUR})?$")
 _NUMBER_PY = re.compile(NUMBER)
-DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
-        r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
+DATE = NUMBERED_DATE  # rows to score are read by the same pattern (playground_runtime)
 _DATE_PY = re.compile(DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>"))
 DATE_RE2 = {sep: DATE.replace("(?P<sep>[./-])", re.escape(sep)).replace("[./-](?P<y>", re.escape(sep) + "(?P<y>")
             for sep in "./-"}
@@ -534,7 +533,7 @@ def offset_notice(name: str, text, stamps) -> str | None:
 
 def _two_digit_years(year, digits):
     """Two-digit years in the century that puts them no later than next year (63 is 1963)."""
-    pivot = (datetime.date.today().year + 1) % 100
+    pivot = two_digit_pivot()
     two = pc.equal(digits, 2)
     return pc.if_else(two, pc.if_else(pc.less_equal(year, pivot), pc.add(year, 2000), pc.add(year, 1900)), year), \
         bool(pc.any(two).as_py())

@@ -247,6 +247,20 @@ def with_row_names(left_out: list, features: list, frame) -> list:
     return list(left_out)
 
 
+def reading_said(frame, features: list) -> list[str]:
+    """How the reader read a file of rows to score (frame_to_score), as said beside the
+    predictions. A date column it kept as text, its dates being either way (03/05/2023),
+    is read by the model in the training file's order (playground_runtime, which says so):
+    the reader's "kept as text" is not said beside that."""
+    import pandas as pd
+
+    texts = frame.attrs.get("reading") or []
+    columns = frame.attrs.get("reading_columns") or [None] * len(texts)
+    ordered = {f["name"] for f in features if f.get("order") and f["name"] in frame.columns
+               and not pd.api.types.is_datetime64_any_dtype(frame[f["name"]])}
+    return [t for t, c in zip(texts, columns) if c not in ordered]
+
+
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
     """(predictions for the rows of `frame`: a DataFrame with `prediction` and `proba_<class>`,
     the sentences of playground_runtime.unseen_values); the one rule of playground_runtime
@@ -356,6 +370,10 @@ def _markdown(card: dict) -> str:
         lines.append(f"- Positive class: {card['positive_class']}")
     lines += ["", "## Features", "", "| column | type | dtype |", "|---|---|---|",
               *[f"| {f['name']} | {f['type']} | {f['dtype']} |" for f in card["features"]]]
+    ordered = [f for f in card["features"] if f.get("order")]
+    if ordered:  # how rows to score may write them besides ISO 8601 (playground_runtime's `order`)
+        lines += ["", "Dates written with numbers are read as the training file wrote them: "
+                  + ", ".join(f"{f['name']} {f['order']} first" for f in ordered)]
     unused = [f["name"] for f in card["features"] if f.get("unused")]
     if unused:
         lines += ["", f"Dropped by a preprocessing step, so not needed in rows to score: {', '.join(unused)}"]
@@ -506,7 +524,7 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
     (folder / f"{score_id}.csv").write_bytes(csv)
     keep_newest_scores(folder)
     return {"score_id": score_id, "rows": len(frame), "proba": proba, "warnings": unseen,
-            "reading": list(frame.attrs.get("reading") or []), "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
+            "reading": reading_said(frame, facts["features"]), "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
 
 
 def score_path(store: Store, job_id: str, score_id: str) -> Path:

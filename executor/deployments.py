@@ -536,6 +536,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e)) from None
     unseen = playground_runtime.unseen_values(X, card["features"])
+    reading = bundle.reading_said(frame, card["features"])  # how a CSV body's values were read
     entry["validate_ms"] = _ms(t)
     t = time.perf_counter()
     proba = card.get("classes") is not None and hasattr(model, "predict_proba")
@@ -546,15 +547,15 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         # what the JSON answer says besides the rows, for the response's headers (a CSV client
         # could not tell which version answered after an alias moved back, found by a new user)
         return {"csv": out.to_csv(index=False), "deployment": name, "alias": alias, "version": current["version"],
-                "warnings": unseen + (frame.attrs.get("reading") or [])}
+                "warnings": unseen + reading}
     predicted, probabilities = playground_runtime.predicted(model, X, proba=proba)
     entry["predict_ms"] = _ms(t)
     answer = {"deployment": name, "alias": alias, "version": current["version"], "rows": len(predicted),
               "predictions": predicted.tolist()}
     if unseen:  # scored, and said: values training never saw go in as an unknown category
         answer["warnings"] = unseen
-    if frame.attrs.get("reading"):  # how a CSV body's values were read ('2.121,88 €' as 2121.88 ...)
-        answer["reading"] = frame.attrs["reading"]
+    if reading:  # how a CSV body's values were read ('2.121,88 €' as 2121.88 ...)
+        answer["reading"] = reading
     ids = [c for c in card.get("id_columns") or [] if c in frame.columns]
     if ids:  # the rows' id columns, as the CSV answer writes them first: a client matches rows by id, not place
         answer["ids"] = {str(c): _json_values(frame[c]) for c in ids}

@@ -37,5 +37,7 @@ def upload_facts(record: dict) -> dict:
     profile = record.get("profile") or {}
     return {"columns": profile.get("columns", []), "n_rows": record.get("n_rows"), "name": record.get("name"),
             "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type"),
+            # the date columns written with numbers, and the order they were read in
+            "date_orders": (record.get("reading") or {}).get("date_orders") or {},
             # what decides its rows: the file's bytes and how they are read (types, roles, sheet...)
             "version": {"content_hash": record.get("content_hash"), "reading": record.get("options") or {}}}

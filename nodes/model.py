@@ -558,8 +558,12 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
         for name, blob in plugin.native_formats(pipeline.steps[-1][1]).items():
             native[name] = ctx.save_artifact("bundle", name, blob, "application/octet-stream")
     classes = getattr(pipeline, "classes_", None)
+    # how the training file wrote its dates with numbers (day or month first): rows to score read alike
+    orders = ((ctx.dataset_facts(split.dataset_id) if ctx.dataset_facts and split.dataset_id else None) or {}).get(
+        "date_orders")
     return {"model_artifact_id": model_artifact_id or None, "native": native,
-            "features": feature_schema(split.X_train, dropped_columns(split.learned_ops, list(split.X_train.columns))),
+            "features": feature_schema(split.X_train, dropped_columns(split.learned_ops, list(split.X_train.columns)),
+                                       orders),
             "target": split.target, "problem_type": split.problem_type,
             "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
             "dataset_name": split.dataset_name,

@@ -38,6 +38,23 @@ MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "
 MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
 NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
 
+# A date written with numbers, day and month in either order (27.11.2024, 11/27/2024, 3-5-24,
+# with a time or not): the app's reader (data.values) reads such a column day or month first
+# by what its values show, and rows to score are read in the order of the training file's
+# column (a feature's `order`). Two-digit years fall in the century that puts them no later
+# than next year (`two_digit_pivot`), in both.
+NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
+                 r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
+
+
+def two_digit_pivot() -> int:
+    """A two-digit year up to this one is in the 2000s, a larger one in the 1900s (63 is 1963):
+    next year's last two digits."""
+    import datetime
+
+    return (datetime.date.today().year + 1) % 100
+
+
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
@@ -684,13 +701,16 @@ CATEGORIES_KEPT = 5000
 READING_NOTES = "reading_notes"  # prepare_rows' sentences of how values were read, in the frame's attrs
 
 
-def feature_schema(X: pd.DataFrame, unused=()) -> list[dict]:
+def feature_schema(X: pd.DataFrame, unused=(), orders=None) -> list[dict]:
     """The model's input columns, in order, each with its kind (`column_kind`) and dtype,
     and for a text column with at most CATEGORIES_KEPT values, those values (`categories`:
     new rows holding others are said by `unseen_values`). `unused`: the input columns a
     step drops before anything is made of them (a "Drop columns" step): marked `unused`,
-    so that rows to score need not hold them (`prepare_rows`)."""
-    out, unused = [], set(map(str, unused))
+    so that rows to score need not hold them (`prepare_rows`). `orders`: {column: "day" or
+    "month"}, how the training file wrote a date column with numbers (27.11.2024 day first,
+    11/27/2024 month first), kept as the column's `order`: rows to score written so are read
+    in that order (`_as_dates`), 03/05/2023 too, which alone could be either."""
+    out, unused, orders = [], set(map(str, unused)), orders or {}
     gaps = X.isna().sum()
     for c in X.columns:
         col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype), "missing": int(gaps[c])}
@@ -702,6 +722,8 @@ def feature_schema(X: pd.DataFrame, unused=()) -> list[dict]:
                 col["categories"] = sorted(values.tolist())
         elif col["type"] == "numeric" and not pd.api.types.is_bool_dtype(X[c]) and X[c].notna().any():
             col["min"], col["max"] = float(X[c].min()), float(X[c].max())  # the training range (`unseen_values`)
+        elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
+            col["order"] = orders[str(c)]
         out.append(col)
     return out
 
@@ -1028,7 +1050,7 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
         try:  # some dates with an offset, some without: each in UTC, as the app's reader has them
             values = pd.to_datetime(s, format="ISO8601", utc=True)
         except (ValueError, TypeError):
-            return None
+            return _numbered_dates(s, col, say)
     text = given.astype(str)
     partial = text[text.str.match(_PARTIAL_DATE)]
     if len(partial):
@@ -1045,6 +1067,51 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
                 f"({values[first].tz_convert('UTC'):%Y-%m-%d %H:%M}), and the date features taken from that.")
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     return values
+
+
+ORDERS = {"day": "27/11/2024", "month": "11/27/2024"}  # a date column's `order`, and a date written so
+_NUMBERED = re.compile(NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>"))  # one separator in a date
+
+
+def _numbered_dates(s: pd.Series, col: dict, say):
+    """The dates of a column the training file wrote with numbers (`col["order"]`: day or
+    month first), read in that order, those written year first as ISO 8601; None when a
+    value is neither (or not a date in that order: 19/07/2012 month first). Said: a new
+    user's rows, 03/05/2023 among them, were refused as "either way" by every exit though
+    the model was trained on 07/19/2012 and its kin, read month first."""
+    order = col.get("order")
+    if order not in ORDERS:
+        return None
+    text = s[s.notna()].astype(str).str.strip()
+    parts = text.str.extract(_NUMBERED)
+    numbered = parts["a"].notna()
+    if not numbered.any():
+        return None
+    p = parts[numbered]
+    first, second, year = p["a"].astype(int), p["b"].astype(int), p["y"].astype(int)
+    year = year.where(p["y"].str.len() == 4, np.where(year <= two_digit_pivot(), year + 2000, year + 1900))
+    day, month = (first, second) if order == "day" else (second, first)
+    if ((month < 1) | (month > 12)).any():
+        return None  # pandas would carry a month 19 over into the next year
+    clock = {k: p[g].fillna("0").astype(int) for k, g in (("hour", "H"), ("minute", "M"), ("second", "S"))}
+    stamps = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day, **clock}), errors="coerce")
+    if stamps.isna().any():  # 31/02/2024: no such day
+        return None
+    out = pd.Series(pd.NaT, index=s.index, dtype=stamps.dtype)
+    rest = text[~numbered]
+    if len(rest):
+        try:
+            iso = pd.to_datetime(rest, format="ISO8601")
+        except (ValueError, TypeError):
+            return None
+        if getattr(iso.dt, "tz", None) is not None:
+            return None
+        out[rest.index] = iso.astype(stamps.dtype)
+    out[stamps.index] = stamps
+    n, at = len(stamps), stamps.index[0]
+    say(f"{col['name']!r}: {n:,} date{'s' if n > 1 else ''} written with numbers (like {text[at]!r}) read {order} "
+        f"first, as the training file's dates were ({text[at]!r} → {stamps[at]:%Y-%m-%d}).")
+    return out
 
 
 def _gaps(col: dict, index) -> pd.Series:
@@ -1111,6 +1178,8 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bo
         if bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
+        elif col.get("order") in ORDERS and bad and all(_NUMBERED.match(v.strip()) for v in bad):
+            said += f"; read {col['order']} first, as the training file's dates are written, these dates do not exist"
         elif bad and all(_day_or_month_first(v) for v in bad):
             # "cannot be told" only when no value tells it (a new user's file had 19.07.2012 further down)
             said += ("; day and month are both numbers there, and which comes first cannot be told from these "
@@ -1125,6 +1194,9 @@ def _kind_words(col: dict) -> str:
     names ('datetime', 'categorical' for a true/false column) said nothing of the format."""
     if col.get("dtype") in ("bool", "boolean"):
         return "true or false"
+    if col["type"] == "datetime" and col.get("order") in ORDERS:
+        return (f"dates written {col['order']} first as in the training file, like {ORDERS[col['order']]}, or as "
+                "ISO 8601, like 2024-11-27")
     return {"numeric": "numbers", "datetime": "dates written as ISO 8601, like 2024-11-27 or 2024-11-27T14:30"}.get(
         col["type"], col["type"])
 

@@ -1150,3 +1150,67 @@ def test_the_human_model_card_says_the_hyperparameters_came_from_a_search(web, t
         {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {"algorithm": "ridge"}}],
         "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
     assert "search" not in (unzip(web, plain["id"], "m", tmp_path / "plain") / "MODEL_CARD.md").read_text().lower()
+
+
+@pytest.mark.parametrize("order", ["day", "month"])
+def test_rows_to_score_read_dates_written_with_numbers_in_the_training_files_order(order):
+    """A model keeps how its training file wrote a date column with numbers (`order`): rows
+    written so are read alike, those either way too (03/05/2023), with two-digit years by the
+    reader's century rule, a time, a year-first date among them, and gaps; a date that does
+    not exist in that order, or a date written otherwise, is refused saying the order."""
+    import playground_runtime
+
+    train = pd.DataFrame({"d": pd.to_datetime(["2012-07-19", "2012-03-05"]), "x": [1.0, 2.0]})
+    features = playground_runtime.feature_schema(train, orders={"d": order})
+    assert features[0]["order"] == order and "order" not in features[1]
+    pivot = playground_runtime.two_digit_pivot()
+
+    def written(stamp: str) -> str:
+        t = pd.Timestamp(stamp)
+        day_month = (t.day, t.month) if order == "day" else (t.month, t.day)
+        return f"{day_month[0]:02d}/{day_month[1]:02d}/{t.year}"
+
+    sep = {"day": ".", "month": "-"}[order]
+    cases = {  # written -> the date read
+        written("2023-05-03"): "2023-05-03", written("2023-12-01"): "2023-12-01", written("2024-02-29"): "2024-02-29",
+        written("2013-07-19"): "2013-07-19", "2023-01-02": "2023-01-02", written("2023-04-05") + " 14:30": "2023-04-05 14:30",
+        written("2023-06-07").replace("/", sep): "2023-06-07",
+        written("2023-01-02")[:6] + f"{pivot:02d}": f"20{pivot:02d}-01-02",
+        written("2023-01-02")[:6] + f"{(pivot + 1) % 100:02d}": f"19{(pivot + 1) % 100:02d}-01-02",
+    }
+    rows = pd.DataFrame({"d": [*cases, None], "x": [1.0] * (len(cases) + 1)})
+    X = playground_runtime.prepare_rows(rows, features)
+    assert X["d"].tolist()[:-1] == [pd.Timestamp(v) for v in cases.values()] and pd.isna(X["d"].iloc[-1])
+    notes = X.attrs[playground_runtime.READING_NOTES]
+    assert notes == [f"'d': {len(cases) - 1} dates written with numbers (like {written('2023-05-03')!r}) read {order} "
+                     f"first, as the training file's dates were ({written('2023-05-03')!r} → 2023-05-03)."]
+    other = {"day": "12/31/2023", "month": "31/12/2023"}[order]
+    for bad in (other, "31/02/2024", "02/31/2024", "yesterday", "2023-13-01"):
+        with pytest.raises(playground_runtime.ColumnsError) as refused:
+            playground_runtime.prepare_rows(pd.DataFrame({"d": [written("2023-05-03"), bad], "x": [1.0, 2.0]}),
+                                            features)
+        said = str(refused.value)
+        assert (f"'d' should hold dates written {order} first as in the training file, like "
+                f"{playground_runtime.ORDERS[order]}, or as ISO 8601") in said, (bad, said)
+        assert f"values like {bad!r}, the first in row 2" in said, (bad, said)
+    # a model trained without an order (ISO dates, a workbook's) reads ISO 8601 only, as before
+    with pytest.raises(playground_runtime.ColumnsError, match="cannot be misread"):
+        playground_runtime.prepare_rows(rows, playground_runtime.feature_schema(train))
+
+
+def test_the_reader_keeps_the_order_of_each_date_column_written_with_numbers(tmp_path):
+    """The order a date column was read in (from what its values show, a dotted date's day
+    first, or the type the user chose) is kept with the dataset; a column of dates either way
+    kept as text, dates year first or with a month's name, and numbers keep none."""
+    from data.ingest import ingest_bytes
+
+    text = ("month,day,dotted,either,iso,named,number,chosen\n"
+            "07/19/2012,19/07/2012,05.03.2012,03/05/2012,2012-07-19,19 Jul 2012,1.5,03/05/2012\n"
+            "03/05/2012,03/05/2012,06.04.2012,04/06/2012,2012-03-05,5 Mar 2012,2.5,04/06/2012\n")
+    folder = tmp_path / "a"
+    rec = ingest_bytes(text.encode(), "dates.csv", folder, 2**20)
+    assert rec["reading"]["date_orders"] == {"month": "month", "day": "day", "dotted": "day"}
+    rec = ingest_bytes(text.encode(), "dates.csv", tmp_path / "b", 2**20, options={"types": {"chosen": "date_monthfirst"}})
+    assert rec["reading"]["date_orders"] == {"month": "month", "day": "day", "dotted": "day", "chosen": "month"}
+    rec = ingest_bytes(b"iso,x\n2012-07-19,1\n2012-03-05,2\n", "iso.csv", tmp_path / "c", 2**20)
+    assert "date_orders" not in rec["reading"]

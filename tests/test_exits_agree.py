@@ -186,3 +186,104 @@ def test_gaps_written_as_the_app_reads_them_are_gaps_in_every_exit(web, model):
     assert all(out is not None for out in scored.values()), got
     assert scored["predict.py"] == scored["app"] == scored["endpoint"], got
     assert len(pd.read_csv(io.StringIO(scored["predict.py"]))) == 6
+
+
+# --------------------------------------------------------------------------- dates written with numbers
+def dated_cars(n: int, seed: int, fmt: str) -> pd.DataFrame:
+    """Cars whose `bought` date drives the mileage (days since 1970 and the month), written `fmt`."""
+    rng = np.random.default_rng(seed)
+    frame = cars(n, seed).drop(columns="year")
+    bought = pd.to_datetime("1990-01-01") + pd.to_timedelta(rng.integers(0, 6000, n), unit="D")
+    frame["mpg"] = (frame["mpg"] + (bought - pd.Timestamp("1990-01-01")).days / 1000 + bought.month / 4).round(2)
+    frame.insert(5, "bought", bought.strftime(fmt))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def month_first(web, tmp_path_factory):
+    """A regression trained on a file writing its dates month first (11/27/1995: the reader
+    reads it so, from the days past 12), its bundle, deployed as `cars-dates`, and a key."""
+    folder = tmp_path_factory.mktemp("dates")
+    up = web.post("/api/v1/datasets", files={"file": ("cars-dates.csv",
+                                                      dated_cars(200, 3, "%m/%d/%Y").to_csv(index=False).encode())})
+    assert up.status_code == 201, up.text
+    assert any("read as dates, month first" in n["text"] for n in up.json()["notices"]), up.json()["notices"]
+    job = run(web, {"name": "exit dates", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", folder / "bundle")
+    assert "Dates written with numbers are read as the training file wrote them: bought month first" in \
+        (bundle / "MODEL_CARD.md").read_text()
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "cars-dates"}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": "dates"}).json()["key"]
+    return job["id"], bundle, key, folder
+
+
+def scored_by_every_exit(web, model, name: str, frame: pd.DataFrame) -> dict:
+    """{exit: (predictions as a list or None, what it said)} for the rows of `frame`: predict.py,
+    Score a file, the endpoint with the CSV and with JSON records."""
+    job_id, bundle, key, folder = model
+    path = folder / name
+    frame.to_csv(path, index=False)
+    script = predict_py(bundle, path)
+    app_csv, fragment = app_score(web, job_id, "m", path)
+    headers = {"Authorization": f"Bearer {key}"}
+    as_csv = web.post("/api/v1/deployments/cars-dates/predict", content=path.read_bytes(),
+                      headers={**headers, "Content-Type": "text/csv"}).json()
+    records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    as_json = web.post("/api/v1/deployments/cars-dates/predict", json={"records": records}, headers=headers).json()
+
+    def column(text):
+        return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(9).tolist()
+
+    def answered(body):
+        return ([round(v, 9) for v in body["predictions"]] if "predictions" in body else None,
+                json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
+
+    return {"predict.py": (column(script.stdout) if script.returncode == 0 else None, script.stderr),
+            "app": (column(app_csv), html.unescape(fragment)),
+            "endpoint csv": answered(as_csv), "endpoint json": answered(as_json)}
+
+
+def test_dates_either_way_are_read_in_the_training_files_order_by_every_exit(web, month_first):
+    """A new user's audit: a model trained on a file writing 07/19/2012 (read month first)
+    was given rows dated 03/05/2013, 12/01/2013 ...: every exit refused them as dates "which
+    may be read either way". Each exit now reads them month first, as the training file's,
+    says so, and predicts what the same rows written year first get."""
+    rows = dated_cars(8, 11, "%Y-%m-%d").drop(columns="mpg")
+    rows["bought"] = [f"2013-{m:02d}-{d:02d}" for m, d in [(3, 5), (12, 1), (1, 2), (11, 10), (6, 7), (2, 12),
+                                                            (10, 3), (4, 4)]]
+    want = scored_by_every_exit(web, month_first, "iso.csv", rows)
+    assert all(out is not None for out, _ in want.values()), want
+    written = rows.assign(bought=pd.to_datetime(rows["bought"]).dt.strftime("%m/%d/%Y"))
+    got = scored_by_every_exit(web, month_first, "either_way.csv", written)
+    for exit, (out, said) in got.items():
+        assert out == want[exit][0], (exit, said)
+        assert "read month first, as the training file's dates were ('03/05/2013' → 2013-03-05)" in said, (exit, said)
+        assert "kept as text" not in said, (exit, said)  # the reader's word on them, which the model's overrides
+    # two-digit years and a time, and year-first dates among them: the same dates
+    mixed = written.assign(bought=[v[:6] + v[8:] if i % 3 == 0 else v + " 00:00" if i % 3 == 1 else
+                                   rows["bought"][i] for i, v in enumerate(written["bought"])])
+    got = scored_by_every_exit(web, month_first, "mixed.csv", mixed)
+    for exit, (out, said) in got.items():
+        assert out == want[exit][0], (exit, said)
+
+
+def test_a_date_that_does_not_exist_in_the_training_order_is_refused_saying_so(web, month_first):
+    """19/07/2013 is no date month first: predict.py and the JSON records refuse it naming
+    the order (the app's reader reads a whole file of such dates day first, by what they
+    show, and says so)."""
+    rows = dated_cars(3, 12, "%Y-%m-%d").drop(columns="mpg")
+    rows["bought"] = ["03/05/2013", "19/07/2013", "04/04/2013"]
+    got = scored_by_every_exit(web, month_first, "not_month_first.csv", rows)
+    for exit in ("predict.py", "endpoint json"):
+        out, said = got[exit]
+        assert out is None, (exit, said)
+        assert ("'bought' should hold dates written month first as in the training file, like 11/27/2024, or as ISO "
+                "8601, like 2024-11-27 (values like '19/07/2013', the first in row 2); read month first, as the "
+                "training file's dates are written, these dates do not exist") in said, (exit, said)
+    out, said = got["app"]
+    assert "read as dates, day first" in said and out is not None, said

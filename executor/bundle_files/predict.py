@@ -158,8 +158,9 @@ def main(argv=None) -> int:
     except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
         said = str(e)
         if "wrong type:" in said and args.rows.suffix.lower() != ".parquet":
-            said += (" predict.py reads numbers written with a decimal point and dates written as ISO 8601; the app's "
-                     "Score a file reads regional formats too (decimal commas, currency, day-first dates).")
+            said += (" predict.py reads numbers written with a decimal point and dates written as ISO 8601 (or as the "
+                     "training file wrote them); the app's Score a file reads regional formats too (decimal commas, "
+                     "currency, day-first dates).")
         print(said, file=sys.stderr)
         return 2
     try:
