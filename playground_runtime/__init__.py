@@ -427,6 +427,58 @@ class DropMostlyMissing(TransformerMixin, BaseEstimator):
         return tags
 
 
+# Words that name the steps of a scale, in order. A text column whose values are three or more
+# steps of one scale, in an order the alphabet does not keep, gets ordinal codes out of order
+# ('high' 0, 'low' 1, 'medium' 2): said (`scale_order`), as an audit found it unsaid.
+SCALES = (
+    ("very low", "low", "medium", "high", "very high"), ("low", "mid", "high"), ("low", "moderate", "high"),
+    ("low", "normal", "high"), ("low", "average", "high"),
+    ("xxs", "xs", "s", "m", "l", "xl", "xxl", "xxxl"), ("extra small", "small", "medium", "large", "extra large"),
+    ("tiny", "small", "medium", "large", "huge"),
+    ("never", "rarely", "sometimes", "often", "always"), ("never", "seldom", "sometimes", "often", "always"),
+    ("very poor", "poor", "fair", "good", "very good", "excellent"), ("bad", "average", "good"),
+    ("poor", "average", "good", "excellent"),
+    ("strongly disagree", "disagree", "neutral", "agree", "strongly agree"),
+    ("strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"),
+    ("very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"),
+    ("very unlikely", "unlikely", "neutral", "likely", "very likely"),
+    ("none", "mild", "moderate", "severe"), ("none", "low", "medium", "high"), ("none", "some", "many", "all"),
+    ("first", "second", "third", "fourth", "fifth"), ("1st", "2nd", "3rd", "4th", "5th"),
+    ("junior", "mid", "senior"), ("junior", "intermediate", "senior"), ("beginner", "intermediate", "advanced", "expert"),
+    ("primary", "secondary", "tertiary"), ("elementary", "middle", "high"),
+    ("cold", "cool", "warm", "hot"), ("light", "moderate", "heavy"), ("slow", "medium", "fast"),
+    ("child", "teen", "adult", "senior"), ("infant", "child", "adolescent", "adult", "elderly"),
+)
+
+
+def scale_order(values) -> list | None:
+    """The values of a text column in the order of the scale they name (['S', 'M', 'L', 'XL']),
+    when they are three or more steps of one of SCALES (capitals and spaces aside) and the
+    alphabet orders them otherwise; else None."""
+    given = {}
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            given.setdefault(" ".join(v.lower().replace("_", " ").replace("-", " ").split()), v)
+        elif not (v is None or (isinstance(v, float) and np.isnan(v))):
+            return None
+    if len(given) < 3:
+        return None
+    for scale in SCALES:
+        if set(given) <= set(scale):
+            ordered = [given[w] for w in scale if w in given]
+            return ordered if ordered != sorted(given.values(), key=str) else None
+    return None
+
+
+def scale_note(column, order: list, codes: str) -> str:
+    """What is said of a column whose values are a scale (`scale_order`) numbered by `codes`."""
+    alphabet = sorted(order, key=str)
+    return (f"{column!r} reads as a scale ({' < '.join(map(str, order))}), but {codes} follow the alphabet ("
+            + ", ".join(f"{v} = {i}" for i, v in enumerate(alphabet)) + "): a model that takes codes as amounts "
+            "(linear, kNN, SVM, neural network) gets its steps out of order. Use one-hot encoding, or store the "
+            "steps' ranks as numbers.")
+
+
 NEAR_UNIQUE_SHARE = 0.5  # a text column with at least this many values per training row is said (AutoPrepare)
 NEAR_UNIQUE_MIN_ROWS = 30  # ... when there are this many rows (fewer: few values repeat anyway)
 
@@ -468,6 +520,9 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
             self.near_unique_ = [(c, len(cats) - any(pd.isna(v) for v in cats))
                                  for c, cats in zip(self.encoded_, self.encoder_.categories_)
                                  if len(cats) >= NEAR_UNIQUE_SHARE * len(X)]
+        # a text column naming the steps of a scale, which its codes number alphabetically
+        self.scales_ = [(c, order) for c, cats in zip(self.encoded_, self.encoder_.categories_)
+                        if (order := scale_order(cats))] if self.encoder_ is not None else []
         self.notes_ = self._notes({c: "true/false" if pd.api.types.is_bool_dtype(X[c].dtype) else "category"
                                    if isinstance(X[c].dtype, pd.CategoricalDtype) else "text" for c in self.encoded_})
         return self
@@ -518,6 +573,8 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
             what = " or ".join(said)
             notes.append(f"{len(text)} {what} column(s) were encoded as ordinals automatically: {shown(text)}. "
                          "Add an encoding step to choose how.")
+        for c, order in getattr(self, "scales_", None) or []:
+            notes.append(scale_note(c, order, "its automatic ordinal codes"))
         for c, n in getattr(self, "near_unique_", None) or []:  # found by a new user: vega cars' Name, a feature
             notes.append(f"{c!r} holds {n:,} different values among the training rows, nearly one a row: as codes "
                          "it tells the model almost nothing about new rows and lets it memorise the training ones. "

