@@ -876,6 +876,13 @@ def _numbers_with_text(name, cells, reading, vals):
         if said:
             reading.notice(f"{name}: " + "; ".join(said) + ".", name)
         return _whole(pa.array(out, pa.float64()))
+    written = [None if v in ("", None) else _cell_text(v).strip() for v in cells]
+    ids = vals.too_long_integers(name, pa.array(written, pa.string()),
+                                 [v for v in written if v is not None and v not in vals.GAPS])
+    if ids is not None:  # an account number typed as text among numbers: said as in a CSV (values.too_long_integers)
+        reading.notice(ids.notice, name)
+        reading.settled.add(name)
+        return ids.array.combine_chunks() if hasattr(ids.array, "combine_chunks") else ids.array
     reading.notice(f"{name}: kept as text: it mixes numbers with text such as "
                    f"{', '.join(repr(v) for v in list(dict.fromkeys(cells[i] for i in text_rows))[:3])}.", name)
     return pa.array([None if v == "" else _cell_text(v) for v in cells], pa.string())
