@@ -696,6 +696,17 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
             name = f"{name}_{k}"
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
+    hides = hidden_columns(path, index) if kind == "xlsx" else set()
+    hidden = [(j, name) for j, name in zip(keep, names_out) if j in hides]
+    if hidden:  # a helper column the author hid (a margin, a lookup) was a feature without a word (an audit)
+        shown = ", ".join(f"{name!r} (column {_column_letters(j)})" for j, name in hidden[:6])
+        if len(hidden) == 1:
+            reading.notice(f"Column {shown} is hidden in the sheet: it is read as data like the others; if it is a "
+                           "helper column, set its role to Ignore on this page.", hidden[0][1])
+        else:
+            reading.notice(f"Columns {shown}{' …' if len(hidden) > 6 else ''} are hidden in the sheet: they are read "
+                           "as data like the others; if they are helper columns, set their role to Ignore on this "
+                           "page.")
     for j, name, cells in zip(keep, names_out, columns):
         n_merged = sum(1 for r in merged.get(j, ()) if r >= first_data)
         if n_merged:
@@ -725,6 +736,49 @@ def _sheet_notes(rows: list, at: list, first: int) -> list:
     if k == 0 or note(rows[at[-1 - k]]) or at[-k] - at[-k - 1] < 2:
         return []
     return at[-k:]
+
+
+_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b([^>]*)>')
+_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+_COL_TAG = re.compile(r'<(?:\w+:)?col\b([^>]*)>')
+
+
+def hidden_columns(path: Path, index: int) -> set:
+    """The columns (0 = A) an .xlsx workbook's sheet `index` (in the workbook's order, as
+    calamine counts them) hides: the <col hidden="1"> tags above its cells, read from the
+    zip without the cells (calamine does not tell). Empty when it cannot tell (.ods, .xls,
+    an unusual layout)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            sheets = [dict(_ATTRIBUTE.findall(m)) for m in _SHEET_TAG.findall(workbook)]
+            rid = next((v for k, v in sheets[index].items() if k.endswith(":id")), None)
+            target = next(dict(_ATTRIBUTE.findall(m)).get("Target") for m in re.findall(r"<Relationship\b([^>]*)>", rels)
+                          if dict(_ATTRIBUTE.findall(m)).get("Id") == rid)
+            name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            head = b""
+            with zf.open(name) as f:  # the <cols> tags come before <sheetData>: the cells are not read
+                while b"sheetData" not in head and len(head) < (1 << 20) and (chunk := f.read(1 << 14)):
+                    head += chunk
+    except (KeyError, IndexError, StopIteration, AttributeError, OSError, zipfile.BadZipFile):
+        return set()
+    head = head.split(b"sheetData", 1)[0].decode("utf-8", "replace")
+    hidden: set = set()
+    for m in _COL_TAG.findall(head):
+        a = dict(_ATTRIBUTE.findall(m))
+        if a.get("hidden") in ("1", "true") and a.get("min", "").isdigit() and a.get("max", "").isdigit():
+            hidden.update(range(int(a["min"]) - 1, min(int(a["max"]), 16384)))
+    return hidden
+
+
+def _column_letters(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 def _two_row_header(rows: list, at: int, ranges, merged: dict):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import pytest
 
 from data.ingest import ingest_bytes
 
@@ -56,3 +55,60 @@ def test_text_among_sheet_numbers_that_is_no_long_integer_still_mixes(tmp_path):
     rec, df = read(xlsx(rows), "codes.xlsx", tmp_path)
     assert "code: kept as text: it mixes numbers with text such as 'A7'." in notices(rec)
     assert "too long" not in notices(rec)
+
+
+# --------------------------------------------------------------------------- hidden columns
+def _hide(*letters):
+    def setup(ws):
+        for letter in letters:
+            ws.column_dimensions[letter].hidden = True
+    return setup
+
+
+SHEET = [["customer", "amount", "internal_margin", "churn"]] + [
+    [f"C{i}", 100.0 + i, 10.0 + i / 10, "yes" if i % 3 else "no"] for i in range(8)]
+
+
+def test_a_hidden_sheet_column_is_read_and_said(tmp_path):
+    rec, df = read(xlsx(SHEET, _hide("C")), "hidden.xlsx", tmp_path)
+    assert list(df.columns) == ["customer", "amount", "internal_margin", "churn"]  # read as data, as before
+    hidden = [n for n in rec["notices"] if "hidden" in n["text"]]
+    assert hidden == [{"column": "internal_margin", "text": "Column 'internal_margin' (column C) is hidden in the "
+                       "sheet: it is read as data like the others; if it is a helper column, set its role to Ignore "
+                       "on this page."}]
+
+
+def test_hidden_columns_of_the_sheet_chosen_among_several_are_said_together(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Notes"
+    wb.active.append(["read me"])
+    ws = wb.create_sheet("Data")
+    for row in SHEET:
+        ws.append(row + (["flag"] if row is SHEET[0] else [1]))
+    ws.column_dimensions["B"].hidden = True
+    ws.column_dimensions["E"].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    rec, df = read(buf.getvalue(), "two.xlsx", tmp_path)
+    assert rec["reading"]["sheet"] == "Data"
+    assert ("Columns 'amount' (column B), 'flag' (column E) are hidden in the sheet: they are read as data like "
+            "the others; if they are helper columns, set their role to Ignore on this page.") in notices(rec)
+
+
+def test_a_hidden_empty_column_or_a_hidden_column_of_another_sheet_is_not_said(tmp_path):
+    import openpyxl
+
+    rec, _ = read(xlsx(SHEET, _hide("H")), "empty_hidden.xlsx", tmp_path)  # nothing in H: not a column of the table
+    assert "hidden" not in notices(rec)
+    wb = openpyxl.Workbook()
+    for row in SHEET:
+        wb.active.append(row)
+    other = wb.create_sheet("Lookup")
+    other.append(["k", "v"])
+    other.column_dimensions["B"].hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    rec, _ = read(buf.getvalue(), "other_hidden.xlsx", tmp_path)
+    assert rec["reading"]["sheet"] == "Sheet" and "hidden" not in notices(rec)
