@@ -112,3 +112,25 @@ def test_a_hidden_empty_column_or_a_hidden_column_of_another_sheet_is_not_said(t
     wb.save(buf)
     rec, _ = read(buf.getvalue(), "other_hidden.xlsx", tmp_path)
     assert rec["reading"]["sheet"] == "Sheet" and "hidden" not in notices(rec)
+
+
+# --------------------------------------------------------------------------- Parquet types
+def test_an_ordered_category_in_parquet_says_its_order_is_not_used(tmp_path):
+    """pandas' Categorical(ordered=True) lost its order without a word (walk1 p1); whole
+    numbers with gaps (Int64) are stored as whole numbers with gaps, as a CSV's are."""
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame({"n_int": pd.array([1, None, 3, 4, 5, 6], "Int64"),
+                          "cat": pd.Categorical(["lo", "hi", "lo", "mid", "hi", "mid"], ["lo", "mid", "hi"],
+                                                ordered=True),
+                          "plain": pd.Categorical(["a", "b", "a", "b", "a", "b"]), "grp": list("xyxyxy")})
+    buf = io.BytesIO()
+    frame.to_parquet(buf)
+    rec, df = read(buf.getvalue(), "p.parquet", tmp_path)
+    assert df["cat"].tolist() == ["lo", "hi", "lo", "mid", "hi", "mid"]
+    assert rec["notices"] == [{"column": "cat", "text": "'cat' is an ordered category in the file (lo < mid < hi): it "
+                               "is read as categories without their order, which no step here uses (ordinal encoding "
+                               "numbers them alphabetically); to use the order, store the categories' ranks as "
+                               "numbers."}]  # nothing on the unordered category 'plain'
+    assert str(pq.read_schema(rec["path"]).field("n_int").type) == "int64"  # whole numbers, a gap kept as a gap
+    assert df["n_int"].isna().tolist() == [False, True, False, False, False, False]
