@@ -134,3 +134,36 @@ def test_an_ordered_category_in_parquet_says_its_order_is_not_used(tmp_path):
                                "numbers."}]  # nothing on the unordered category 'plain'
     assert str(pq.read_schema(rec["path"]).field("n_int").type) == "int64"  # whole numbers, a gap kept as a gap
     assert df["n_int"].isna().tolist() == [False, True, False, False, False, False]
+
+
+# --------------------------------------------------------------------------- a year and a month among dates
+def csv_column(values) -> bytes:
+    return ("d,v\n" + "".join(f"{d},{i}\n" for i, d in enumerate(values))).encode()
+
+
+def test_year_months_among_full_dates_keep_the_column_text_and_say_why(tmp_path):
+    rec, df = read(csv_column(["2014-03-15", "2014-03", "2014-04-01", "2014-05-02", "2014-06", "2014-07-09"]),
+                   "d.csv", tmp_path)
+    assert df["d"].tolist()[:2] == ["2014-03-15", "2014-03"]
+    assert notices(rec) == ("d: kept as text: its dates are written in 2 ways ('2014-03-15', '2014-03'); '2014-03' "
+                            "names no day; write them one way to have them read as dates.")
+
+
+def test_year_months_alone_full_dates_alone_and_seasons_read_as_before(tmp_path):
+    rec, df = read(csv_column(["2014-03", "2014-04", "2014-05", "2014-06", "2014-07"]), "m.csv", tmp_path)
+    assert df["d"].tolist()[0] == pd.Timestamp("2014-03-01") and "a year and a month" in notices(rec)
+    rec, df = read(csv_column(["2014-03-15", "2014-04-01", "2014-05-02", "2014-06-03", "2014-07-09"]), "f.csv",
+                   tmp_path)
+    assert df["d"].tolist()[0] == pd.Timestamp("2014-03-15") and rec["notices"] == []
+    rec, df = read(csv_column(["2010-11", "2011-12", "2012-13", "2013-14", "2014-15"]), "s.csv", tmp_path)
+    assert df["d"].tolist()[0] == "2010-11" and rec["notices"] == []  # seasons: text, nothing to say
+
+
+def test_a_year_month_typed_among_sheet_dates_is_said(tmp_path):
+    import datetime as dt
+
+    rows = [["when", "v"]] + [[dt.date(2024, m, 5), m] for m in range(1, 6)] + [["2024-06", 6], ["2024-07-01", 7]]
+    rec, df = read(xlsx(rows), "when.xlsx", tmp_path)
+    assert df["when"].tolist()[5:] == ["2024-06", "2024-07-01"]
+    assert ("when: kept as text: its 2 dates typed as text are written in 2 ways ('2024-06', '2024-07-01')."
+            in notices(rec))
