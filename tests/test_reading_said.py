@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pytest
 
 from data.ingest import ingest_bytes
 
@@ -167,3 +168,35 @@ def test_a_year_month_typed_among_sheet_dates_is_said(tmp_path):
     assert df["when"].tolist()[5:] == ["2024-06", "2024-07-01"]
     assert ("when: kept as text: its 2 dates typed as text are written in 2 ways ('2024-06', '2024-07-01')."
             in notices(rec))
+
+
+# --------------------------------------------------------------------------- a totals row without a label
+@pytest.mark.parametrize("first", ["id", "name"])
+def test_a_last_row_of_column_sums_without_a_label_leaves_and_is_said(tmp_path, first):
+    """',6,9' under 1,1,2 / 2,2,3 / 3,3,4 (walk1 fa3) was a data row, its id a float with a
+    gap: a row of sums of every other number column, its first cell blank, leaves as a
+    totals row (the one rule of playground_runtime.summary_rows, predict.py's too)."""
+    cells = ["1", "2", "3"] if first == "id" else ["x", "y", "z"]
+    raw = f"{first},a,b\n{cells[0]},1,2\n{cells[1]},2,3\n{cells[2]},3,4\n,6,9\n".encode()
+    rec, df = read(raw, "t.csv", tmp_path)
+    assert len(df) == 3 and df["a"].tolist() == [1, 2, 3] and str(df["b"].dtype) == "int64"
+    assert notices(rec) == ("The last row (line 5, without a label) holds the sums of the columns above it: it was "
+                            "left out as a totals row, not data.")
+    import playground_runtime
+
+    frame = pd.read_csv(io.BytesIO(raw))
+    assert playground_runtime.frame_summary_rows(frame) == [("", "sums")]  # predict.py leaves it out too
+
+
+@pytest.mark.parametrize("raw", [
+    "name,a\nx,1\ny,2\nz,3\n,6\n",  # one column's sum: could be chance
+    "name,a,b\nx,1,2\ny,2,3\nz,3,4\n,6,8\n",  # not every number a sum
+    "name,a,b\nx,1,2\ny,2,3\nz,3,4\nw,6,9\n",  # a first cell that is no totals label: data
+    "name,a,b\nx,1,2\ny,2,3\n,3,5\n",  # two rows above: a + b = c is too easily chance
+    "name,a,b\nx,1,2\ny,2,3\nz,3,4\n,2,3\n",  # means without a label: values among the column's own
+    "name,a,b,c\nx,1,2,p\ny,2,3,q\nz,3,4,r\n,6,9,s\n",  # text beside the sums: a row
+    "name,a,b\nx,1,-2\ny,2,2\nz,3,0\n,6,0\n",  # a zero sum says nothing
+])
+def test_rows_that_only_look_like_unlabelled_sums_stay(tmp_path, raw):
+    rec, df = read(raw.encode(), "t.csv", tmp_path)
+    assert len(df) == raw.count("\n") - 1 and "totals" not in notices(rec)
