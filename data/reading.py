@@ -340,6 +340,11 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         raise DatasetError(NOT_A_TABLE)
     raw = list(header)
     drop = []
+    two = header_in_two_rows(header, rows[0], rows[1:]) if rows and len(lines) > 1 and lines[1].strip() else None
+    if two:  # "Revenue,,Cost," over ",2023,2024,2023,2024": one header in two lines, said
+        header, tops, joined = two
+        reading.notice(two_rows_notice(skip + 1, tops, joined, "line", "each over the names below it"))
+        rows, body, skip = rows[1:], body[1:], skip + 1
     if rows and header[0] and all(len(r) == len(header) + 1 for r in rows) and all(b.startswith('"') for b in body):
         # R's write.table: the header has no cell over the row names
         header = [""] + header
@@ -663,10 +668,16 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     two = _two_row_header(rows, header_at, ranges, merged)
     if two:  # "Revenue" merged over two columns, "2023" and "2024" under it: one header in two rows
         header, tops, joined = two
-        reading.notice(f"The header spans rows {header_at + 1} and {header_at + 2} ({', '.join(tops[:4])}"
-                       f"{' …' if len(tops) > 4 else ''} merged over the names below): those columns are named by "
-                       f"both rows ({', '.join(repr(n) for n in joined[:6])}{' …' if len(joined) > 6 else ''}), and "
-                       f"the data start at row {header_at + 3}.")
+        reading.notice(two_rows_notice(header_at + 1, tops, joined, "row", "merged over the names below"))
+    elif header_at + 2 < len(rows):  # the same without merged cells: "Revenue", "" over "2023", "2024"
+        width = len(header)
+        two = header_in_two_rows(header, rows[header_at + 1], [r for r in rows[header_at + 2:header_at + 22]
+                                                               if filled(r)][:20])
+        if two and len(two[0]) == width:
+            header, tops, joined = two
+            reading.notice(two_rows_notice(header_at + 1, tops, joined, "row", "each over the names below it"))
+        else:
+            two = None
     first_data = header_at + 1 + bool(two)
     at = [i for i, r in enumerate(rows[first_data:], first_data) if filled(r)]
     if not at:
@@ -815,6 +826,94 @@ def _two_row_header(rows: list, at: int, ranges, merged: dict):
             header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
             joined.append(header[c])
     return header, [repr(_cell_name(top[c0])) for c0, _ in sorted(across)], joined
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _is_number(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str)
+                                                                          and _is_number_text(v.strip()))
+
+
+def _sub_name(v) -> bool:
+    """A cell that can name a column under a group's name: text that is no number, or a year
+    (2023: whole, 1900-2100), as a report's second header row holds."""
+    if isinstance(v, str) and _is_number_text(v.strip()):
+        v = float(v.strip().replace(",", "."))
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v).is_integer() and 1900 <= v <= 2100
+    return isinstance(v, str) and bool(v.strip())
+
+
+HEADER_BELOW_MIN = 2  # data rows under a header in two rows without merged cells, at least
+
+
+def header_in_two_rows(top: list, sub: list, below: list):
+    """(the column names, the group names, the names made) of a header in two rows that
+    merges no cells: a group's name over two or more columns, its cell repeated
+    ("Revenue", "Revenue") or left blank after it ("Revenue", ""), as reports saved as CSV
+    write it, and the names under it ("2023", "2024"); under every other column nothing.
+    Only on strong evidence, as a data row can look so (a new user's audit found the second
+    row read as data): every name under a group is text that is no number, or a year, the
+    names of one group differ, and (a) each is text over a column of numbers, or (b) two
+    groups or more have the same names under them, or (c) a column outside the groups that
+    is blank under its name is filled in every row below. None otherwise (a header with an
+    empty name, a first data row of text)."""
+    width = len(top)
+    below = [r for r in below if len(r) == width]
+    if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
+        return None
+    groups, j = [], 0
+    while j < width:
+        if _blank(top[j]) or _is_number(top[j]):
+            return None  # a blank name not after a group's: an empty column name
+        k = j + 1
+        while k < width and (_blank(top[k]) or _cell_name(top[k]) == _cell_name(top[j])):
+            k += 1
+        if k - j >= 2:
+            groups.append((j, k - 1))
+        j = k
+    if not groups:
+        return None
+    covered = {c for c0, c1 in groups for c in range(c0, c1 + 1)}
+    if any(not _blank(sub[c]) for c in range(width) if c not in covered):
+        return None
+    names = []
+    for c0, c1 in groups:
+        under = [sub[c] for c in range(c0, c1 + 1)]
+        if not all(not _blank(v) and _sub_name(v) for v in under):
+            return None
+        under = [_cell_name(v) for v in under]
+        if len(set(under)) < len(under) or _cell_name(top[c0]) in under:
+            return None
+        names.append(under)
+
+    def numbers_below(c) -> bool:
+        filled = [r[c] for r in below if not _blank(r[c])]
+        return len(filled) >= HEADER_BELOW_MIN and all(_is_number(v) for v in filled)
+
+    text_over_numbers = all(isinstance(sub[c], str) and not _is_number(sub[c]) and numbers_below(c) for c in covered)
+    same_names = len(groups) >= 2 and all(n == names[0] for n in names)
+    blank_over_filled = any(c not in covered and all(not _blank(r[c]) for r in below) for c in range(width))
+    if not (text_over_numbers or same_names or blank_over_filled):
+        return None
+    header, joined = [_cell_name(v) if not _blank(v) else v for v in top], []
+    for c0, c1 in groups:
+        for c in range(c0, c1 + 1):
+            header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(_cell_name(top[c0])) for c0, _ in groups], joined
+
+
+def two_rows_notice(at: int, tops: list, joined: list, where: str, how: str) -> str:
+    """The notice of a header in two rows (`at`: the first's number, 1 = the first line or
+    sheet row; `how`: "merged over the names below" or "each over the names below it")."""
+    how = how.removeprefix("each ") if len(tops) == 1 else how
+    return (f"The header spans {where}s {at} and {at + 1} ({', '.join(tops[:4])}{' …' if len(tops) > 4 else ''} "
+            f"{how}): those columns are named by both rows ({', '.join(repr(n) for n in joined[:6])}"
+            f"{' …' if len(joined) > 6 else ''}), and the data start at {where} {at + 2}.")
 
 
 def _fill_merged(rows: list, ranges) -> dict:

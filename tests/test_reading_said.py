@@ -200,3 +200,54 @@ def test_a_last_row_of_column_sums_without_a_label_leaves_and_is_said(tmp_path, 
 def test_rows_that_only_look_like_unlabelled_sums_stay(tmp_path, raw):
     rec, df = read(raw.encode(), "t.csv", tmp_path)
     assert len(df) == raw.count("\n") - 1 and "totals" not in notices(rec)
+
+
+# --------------------------------------------------------------------------- a header in two rows, no merged cells
+@pytest.mark.parametrize("raw,names", [
+    ("name,Revenue,,Cost,,grp\n,2023,2024,2023,2024,\na,1.5,2,3,4,x\nb,2.5,3,4,5,y\nc,3.5,4,5,6,x\n",
+     ["name", "Revenue 2023", "Revenue 2024", "Cost 2023", "Cost 2024", "grp"]),
+    ("Revenue,Revenue,Cost,Cost\n2023,2024,2023,2024\n1.5,2,3,4\n2.5,3,4,5\n3.5,4,5,6\n",
+     ["Revenue 2023", "Revenue 2024", "Cost 2023", "Cost 2024"]),
+    ("station;Temperatur;\n;min;max\nA;1,5;2\nB;2,5;3\nC;3,5;4\n", ["station", "Temperatur min", "Temperatur max"]),
+])
+def test_a_csv_header_in_two_lines_without_merged_cells_names_the_columns_by_both(tmp_path, raw, names):
+    rec, df = read(raw.encode(), "two.csv", tmp_path)
+    assert list(df.columns) == names and len(df) == 3
+    assert all(str(t) != "object" and str(t) != "str" for n, t in df.dtypes.items() if " " in n)  # numbers again
+    assert notices(rec).startswith("The header spans lines 1 and 2 (")
+    assert "and the data start at line 3." in notices(rec)
+
+
+def test_a_sheet_header_in_two_rows_without_merged_cells_names_the_columns_by_both(tmp_path):
+    rows = [["Report"], [], ["name", "Revenue", None, "grp"], [None, 2023, 2024, None]] + [
+        [n, 1.5 + i, 2 + i, "xy"[i % 2]] for i, n in enumerate("abcdef")]
+    rec, df = read(xlsx(rows), "two.xlsx", tmp_path)
+    assert list(df.columns) == ["name", "Revenue 2023", "Revenue 2024", "grp"] and len(df) == 6
+    assert df["Revenue 2023"].tolist()[0] == 1.5 and df["grp"].tolist()[0] == "x"
+    assert ("The header spans rows 3 and 4 ('Revenue' over the names below it): those columns are named by both "
+            "rows ('Revenue 2023', 'Revenue 2024'), and the data start at row 5.") in notices(rec)
+
+
+@pytest.mark.parametrize("raw", [
+    "name,a,,b\nx,1,2,3\ny,4,5,6\nz,7,8,9\n",  # an empty column name, a first row of data
+    "a,a,b,b\n1,2,1,2\n3,4,5,6\n7,8,9,10\n",  # repeated names over numbers that are no years
+    "name,score,grade\na,A,B\nb,B,C\nc,C,A\n",  # a first data row of text
+    "v,,w\n2023,2024,2025\n1,2,3\n4,5,6\n",  # years in one group only, nothing beside it: could be data
+    "name,city,,country\nx,Paris,FR,France\ny,Rome,IT,Italy\nz,Oslo,NO,Norway\n",  # text over text: a row
+    "id,a,b,\n1,2,3,\n2,3,4,\n3,4,5,\n",  # a trailing delimiter on every line
+])
+def test_first_rows_that_only_look_like_a_second_header_row_stay_data(tmp_path, raw):
+    rec, df = read(raw.encode(), "near.csv", tmp_path)
+    assert len(df) == raw.count("\n") - 1 and "header spans" not in notices(rec)
+
+
+def test_the_merged_header_s_shape_without_its_merged_cells_is_a_header_in_two_rows_too(tmp_path):
+    """tests/test_reading.py's near miss 'no merged cell' ('Revenue' and a blank over 2023,
+    2024, blanks beside them over names filled in every row) was kept as a data row of years
+    among the revenues; it is the unmerged form of the same header."""
+    rows = [["name", "Revenue", None, "grp", "n"], [None, 2023, 2024, None, None],
+            ["a", 1.5, 2, "x", 7], ["b", 2.5, 3, "y", 8], ["c", 3.5, 4, "x", 9]]
+    rec, df = read(xlsx(rows), "r.xlsx", tmp_path)
+    assert list(df.columns) == ["name", "Revenue 2023", "Revenue 2024", "grp", "n"] and len(df) == 3
+    assert ("The header spans rows 1 and 2 ('Revenue' over the names below it): those columns are named by both rows "
+            "('Revenue 2023', 'Revenue 2024'), and the data start at row 3.") in notices(rec)
