@@ -165,7 +165,8 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     with ThreadPoolExecutor(1) as hasher:  # the content hash (the dataset's id) beside the parse
         hashed = hasher.submit(_sha256, src) if digest is None and not table_only and not arriving else None
         if fmt == "parquet":
-            table, how = _read_parquet(src, limits), reading.Reading(format="parquet")
+            how = reading.Reading(format="parquet")
+            table = _read_parquet(src, limits, how)
         elif fmt == "excel":
             table, how = _read_excel(src, ext, limits, options)
         else:
@@ -368,8 +369,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _read_parquet(path: Path, limits: Limits):
-    """Parquet: rows, columns and types from the footer, before any data is read."""
+def _read_parquet(path: Path, limits: Limits, how: reading.Reading | None = None):
+    """Parquet: rows, columns and types from the footer, before any data is read; what a
+    type the app has no way to keep loses is said (`how`: an ordered category's order)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -410,7 +412,27 @@ def _read_parquet(path: Path, limits: Limits):
     if limits.max_text_bytes is not None:
         _check_text_bytes(table, texts, limits.max_text_bytes)
     limits.check(table.num_rows, table.num_columns)
+    if how is not None:
+        _say_category_orders(table, schema, how)
     return _flatten_types(table)
+
+
+def _say_category_orders(table, schema, how: reading.Reading) -> None:
+    """An ordered category (pandas' Categorical(ordered=True): lo < mid < hi) is read as
+    categories without their order, which no step here uses (one-hot ignores it, ordinal
+    encoding numbers categories alphabetically): said, with the order, so nobody takes it
+    for kept (an audit found it lost without a word)."""
+    import pyarrow as pa
+
+    for field in schema:
+        if not (pa.types.is_dictionary(field.type) and field.type.ordered):
+            continue
+        chunks = [c for c in table.column(field.name).chunks if hasattr(c, "dictionary")]
+        order = [str(v) for v in chunks[0].dictionary.to_pylist()] if chunks else []
+        shown = " < ".join(order[:8]) + (" < …" if len(order) > 8 else "")
+        how.notice(f"{field.name!r} is an ordered category in the file{f' ({shown})' if order else ''}: it is read as "
+                   "categories without their order, which no step here uses (ordinal encoding numbers them "
+                   "alphabetically); to use the order, store the categories' ranks as numbers.", field.name)
 
 
 def _check_text_bytes(table, texts: list, budget: int) -> None:

@@ -354,6 +354,11 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         raise DatasetError(NOT_A_TABLE)
     raw = list(header)
     drop = []
+    two = header_in_two_rows(header, rows[0], rows[1:]) if rows and len(lines) > 1 and lines[1].strip() else None
+    if two:  # "Revenue,,Cost," over ",2023,2024,2023,2024": one header in two lines, said
+        header, tops, joined = two
+        reading.notice(two_rows_notice(skip + 1, tops, joined, "line", "each over the names below it"))
+        rows, body, skip = rows[1:], body[1:], skip + 1
     if rows and header[0] and all(len(r) == len(header) + 1 for r in rows) and all(b.startswith('"') for b in body):
         # R's write.table: the header has no cell over the row names
         header = [""] + header
@@ -677,10 +682,16 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     two = _two_row_header(rows, header_at, ranges, merged)
     if two:  # "Revenue" merged over two columns, "2023" and "2024" under it: one header in two rows
         header, tops, joined = two
-        reading.notice(f"The header spans rows {header_at + 1} and {header_at + 2} ({', '.join(tops[:4])}"
-                       f"{' …' if len(tops) > 4 else ''} merged over the names below): those columns are named by "
-                       f"both rows ({', '.join(repr(n) for n in joined[:6])}{' …' if len(joined) > 6 else ''}), and "
-                       f"the data start at row {header_at + 3}.")
+        reading.notice(two_rows_notice(header_at + 1, tops, joined, "row", "merged over the names below"))
+    elif header_at + 2 < len(rows):  # the same without merged cells: "Revenue", "" over "2023", "2024"
+        width = len(header)
+        two = header_in_two_rows(header, rows[header_at + 1], [r for r in rows[header_at + 2:header_at + 22]
+                                                               if filled(r)][:20])
+        if two and len(two[0]) == width:
+            header, tops, joined = two
+            reading.notice(two_rows_notice(header_at + 1, tops, joined, "row", "each over the names below it"))
+        else:
+            two = None
     first_data = header_at + 1 + bool(two)
     at = [i for i, r in enumerate(rows[first_data:], first_data) if filled(r)]
     if not at:
@@ -710,6 +721,17 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
             name = f"{name}_{k}"
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
+    hides = hidden_columns(path, index) if kind == "xlsx" else set()
+    hidden = [(j, name) for j, name in zip(keep, names_out) if j in hides]
+    if hidden:  # a helper column the author hid (a margin, a lookup) was a feature without a word (an audit)
+        shown = ", ".join(f"{name!r} (column {_column_letters(j)})" for j, name in hidden[:6])
+        if len(hidden) == 1:
+            reading.notice(f"Column {shown} is hidden in the sheet: it is read as data like the others; if it is a "
+                           "helper column, set its role to Ignore on this page.", hidden[0][1])
+        else:
+            reading.notice(f"Columns {shown}{' …' if len(hidden) > 6 else ''} are hidden in the sheet: they are read "
+                           "as data like the others; if they are helper columns, set their role to Ignore on this "
+                           "page.")
     for j, name, cells in zip(keep, names_out, columns):
         n_merged = sum(1 for r in merged.get(j, ()) if r >= first_data)
         if n_merged:
@@ -739,6 +761,49 @@ def _sheet_notes(rows: list, at: list, first: int) -> list:
     if k == 0 or note(rows[at[-1 - k]]) or at[-k] - at[-k - 1] < 2:
         return []
     return at[-k:]
+
+
+_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b([^>]*)>')
+_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+_COL_TAG = re.compile(r'<(?:\w+:)?col\b([^>]*)>')
+
+
+def hidden_columns(path: Path, index: int) -> set:
+    """The columns (0 = A) an .xlsx workbook's sheet `index` (in the workbook's order, as
+    calamine counts them) hides: the <col hidden="1"> tags above its cells, read from the
+    zip without the cells (calamine does not tell). Empty when it cannot tell (.ods, .xls,
+    an unusual layout)."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            sheets = [dict(_ATTRIBUTE.findall(m)) for m in _SHEET_TAG.findall(workbook)]
+            rid = next((v for k, v in sheets[index].items() if k.endswith(":id")), None)
+            target = next(dict(_ATTRIBUTE.findall(m)).get("Target") for m in re.findall(r"<Relationship\b([^>]*)>", rels)
+                          if dict(_ATTRIBUTE.findall(m)).get("Id") == rid)
+            name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            head = b""
+            with zf.open(name) as f:  # the <cols> tags come before <sheetData>: the cells are not read
+                while b"sheetData" not in head and len(head) < (1 << 20) and (chunk := f.read(1 << 14)):
+                    head += chunk
+    except (KeyError, IndexError, StopIteration, AttributeError, OSError, zipfile.BadZipFile):
+        return set()
+    head = head.split(b"sheetData", 1)[0].decode("utf-8", "replace")
+    hidden: set = set()
+    for m in _COL_TAG.findall(head):
+        a = dict(_ATTRIBUTE.findall(m))
+        if a.get("hidden") in ("1", "true") and a.get("min", "").isdigit() and a.get("max", "").isdigit():
+            hidden.update(range(int(a["min"]) - 1, min(int(a["max"]), 16384)))
+    return hidden
+
+
+def _column_letters(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 def _two_row_header(rows: list, at: int, ranges, merged: dict):
@@ -775,6 +840,94 @@ def _two_row_header(rows: list, at: int, ranges, merged: dict):
             header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
             joined.append(header[c])
     return header, [repr(_cell_name(top[c0])) for c0, _ in sorted(across)], joined
+
+
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _is_number(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str)
+                                                                          and _is_number_text(v.strip()))
+
+
+def _sub_name(v) -> bool:
+    """A cell that can name a column under a group's name: text that is no number, or a year
+    (2023: whole, 1900-2100), as a report's second header row holds."""
+    if isinstance(v, str) and _is_number_text(v.strip()):
+        v = float(v.strip().replace(",", "."))
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v).is_integer() and 1900 <= v <= 2100
+    return isinstance(v, str) and bool(v.strip())
+
+
+HEADER_BELOW_MIN = 2  # data rows under a header in two rows without merged cells, at least
+
+
+def header_in_two_rows(top: list, sub: list, below: list):
+    """(the column names, the group names, the names made) of a header in two rows that
+    merges no cells: a group's name over two or more columns, its cell repeated
+    ("Revenue", "Revenue") or left blank after it ("Revenue", ""), as reports saved as CSV
+    write it, and the names under it ("2023", "2024"); under every other column nothing.
+    Only on strong evidence, as a data row can look so (a new user's audit found the second
+    row read as data): every name under a group is text that is no number, or a year, the
+    names of one group differ, and (a) each is text over a column of numbers, or (b) two
+    groups or more have the same names under them, or (c) a column outside the groups that
+    is blank under its name is filled in every row below. None otherwise (a header with an
+    empty name, a first data row of text)."""
+    width = len(top)
+    below = [r for r in below if len(r) == width]
+    if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
+        return None
+    groups, j = [], 0
+    while j < width:
+        if _blank(top[j]) or _is_number(top[j]):
+            return None  # a blank name not after a group's: an empty column name
+        k = j + 1
+        while k < width and (_blank(top[k]) or _cell_name(top[k]) == _cell_name(top[j])):
+            k += 1
+        if k - j >= 2:
+            groups.append((j, k - 1))
+        j = k
+    if not groups:
+        return None
+    covered = {c for c0, c1 in groups for c in range(c0, c1 + 1)}
+    if any(not _blank(sub[c]) for c in range(width) if c not in covered):
+        return None
+    names = []
+    for c0, c1 in groups:
+        under = [sub[c] for c in range(c0, c1 + 1)]
+        if not all(not _blank(v) and _sub_name(v) for v in under):
+            return None
+        under = [_cell_name(v) for v in under]
+        if len(set(under)) < len(under) or _cell_name(top[c0]) in under:
+            return None
+        names.append(under)
+
+    def numbers_below(c) -> bool:
+        filled = [r[c] for r in below if not _blank(r[c])]
+        return len(filled) >= HEADER_BELOW_MIN and all(_is_number(v) for v in filled)
+
+    text_over_numbers = all(isinstance(sub[c], str) and not _is_number(sub[c]) and numbers_below(c) for c in covered)
+    same_names = len(groups) >= 2 and all(n == names[0] for n in names)
+    blank_over_filled = any(c not in covered and all(not _blank(r[c]) for r in below) for c in range(width))
+    if not (text_over_numbers or same_names or blank_over_filled):
+        return None
+    header, joined = [_cell_name(v) if not _blank(v) else v for v in top], []
+    for c0, c1 in groups:
+        for c in range(c0, c1 + 1):
+            header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(_cell_name(top[c0])) for c0, _ in groups], joined
+
+
+def two_rows_notice(at: int, tops: list, joined: list, where: str, how: str) -> str:
+    """The notice of a header in two rows (`at`: the first's number, 1 = the first line or
+    sheet row; `how`: "merged over the names below" or "each over the names below it")."""
+    how = how.removeprefix("each ") if len(tops) == 1 else how
+    return (f"The header spans {where}s {at} and {at + 1} ({', '.join(tops[:4])}{' …' if len(tops) > 4 else ''} "
+            f"{how}): those columns are named by both rows ({', '.join(repr(n) for n in joined[:6])}"
+            f"{' …' if len(joined) > 6 else ''}), and the data start at {where} {at + 2}.")
 
 
 def _fill_merged(rows: list, ranges) -> dict:
@@ -890,6 +1043,13 @@ def _numbers_with_text(name, cells, reading, vals):
         if said:
             reading.notice(f"{name}: " + "; ".join(said) + ".", name)
         return _whole(pa.array(out, pa.float64()))
+    written = [None if v in ("", None) else _cell_text(v).strip() for v in cells]
+    ids = vals.too_long_integers(name, pa.array(written, pa.string()),
+                                 [v for v in written if v is not None and v not in vals.GAPS])
+    if ids is not None:  # an account number typed as text among numbers: said as in a CSV (values.too_long_integers)
+        reading.notice(ids.notice, name)
+        reading.settled.add(name)
+        return ids.array.combine_chunks() if hasattr(ids.array, "combine_chunks") else ids.array
     reading.notice(f"{name}: kept as text: it mixes numbers with text such as "
                    f"{', '.join(repr(v) for v in list(dict.fromkeys(cells[i] for i in text_rows))[:3])}.", name)
     return pa.array([None if v == "" else _cell_text(v) for v in cells], pa.string())

@@ -176,8 +176,10 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
         return out
     shapes = date_shapes(sample)
     if len(shapes) > 1:  # 2024-12-31 beside Jan 5 2024 and 03/15/2024: each a date, the column no one way
+        # 2014-03 among 2014-03-15 (an audit): read as the 1st it would be a day nobody wrote, among real days
+        some = f"; {_quoted(shapes[YEAR_AND_MONTH])} names no day" if YEAR_AND_MONTH in shapes else ""
         said = (f"{name}: kept as text: its dates are written in {len(shapes)} ways "
-                f"({_examples(list(shapes.values()))}); write them one way to have them read as dates.")
+                f"({_examples(list(shapes.values()))}){some}; write them one way to have them read as dates.")
         out.notice = f"{out.notice} {said}" if out.notice else said
         return out
     for kind, pattern in (("date", _DATE_PY), ("number", _NUMBER_PY)):
@@ -193,11 +195,17 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
     return out
 
 
+YEAR_AND_MONTH = "a year and a month"
+
+
 def date_shape(v: str) -> str | None:
     """How a (trimmed) value is written as a date: year first (ISO 8601), with numbers
-    (27.11.2024, 11/27/2024) or with a month's name; None when it does not look like one."""
+    (27.11.2024, 11/27/2024), with a month's name, or a year and a month (2014-03, no
+    day); None when it does not look like one."""
+    month = _YEAR_MONTH_PY.match(v)
     return ("year first" if _ISO_PY.fullmatch(v) else "numbers" if _DATE_PY.match(v) else
-            "month names" if _NAMED_PY.match(v) else None)
+            "month names" if _NAMED_PY.match(v) else
+            YEAR_AND_MONTH if month and 1 <= int(month.group("m")) <= 12 else None)
 
 
 def date_shapes(sample: list) -> dict:

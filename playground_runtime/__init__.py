@@ -910,7 +910,35 @@ def _summary_row(kinds: list, row: list, numbers, n_data: int) -> tuple[str, str
                   if k == TEXT and summary_label(v)), None)
     if found is None:
         return None
-    at_label, label, what = found
+    return _sums_or_means(kinds, row, numbers, n_data, *found)
+
+
+UNLABELLED_MIN_ROWS = 3  # data rows above a totals row without a label, at least
+UNLABELLED_MIN_SUMS = 2  # columns whose sum it holds, at least (one could be chance)
+
+
+def _unlabelled_sums(kinds: list, row: list, numbers, n_data: int) -> tuple[str, str] | None:
+    """("", "sums") when `row` is a totals row without a label (",6,9" under 1,1,2 / 2,2,3 /
+    3,3,4: an audit found it kept as data, the id column a float with a gap): its first cell
+    blank, as is every cell that is not a number; a number in every other number column
+    (UNLABELLED_MIN_SUMS at least), each its column's sum over the n_data rows above
+    (UNLABELLED_MIN_ROWS at least) within _sums_or_means' rounding, none zero. A mean
+    without a label is not taken: a value among the column's own could be one by chance."""
+    if n_data < UNLABELLED_MIN_ROWS or not row or row[0] not in (None, ""):
+        return None
+    filled = [i for i, (k, v) in enumerate(zip(kinds, row)) if i and k == NUMBER]
+    if len(filled) < UNLABELLED_MIN_SUMS or any(row[i] is None for i in filled):
+        return None
+    if any(v not in (None, "") for k, v in zip(kinds, row) if k != NUMBER):
+        return None
+    got = _sums_or_means(kinds, row, numbers, n_data, None, "", "sums")
+    if got is None or any(row[i] == 0 for i in filled):
+        return None
+    return got
+
+
+def _sums_or_means(kinds: list, row: list, numbers, n_data: int, at_label, label: str, what: str):
+    """_summary_row's measure of a row labelled `label` (at column `at_label`) as `what`."""
     nonzero, n_numbers, others_filled = 0, 0, False
     for i, (kind, value) in enumerate(zip(kinds, row)):
         if kind in (TEXT, CATEGORY):
@@ -962,6 +990,10 @@ def summary_rows(kinds: list, n_rows: int, row, numbers) -> list[tuple[str, str]
             found.append(got)
         else:
             return found
+    if n_rows > UNLABELLED_MIN_ROWS:  # a last row of sums alone, without a label (_unlabelled_sums)
+        got = _unlabelled_sums(kinds, row(n_rows - 1), numbers, n_rows - 1)
+        if got is not None:
+            return [got]
     return []
 
 
@@ -1012,7 +1044,8 @@ def summary_rows_notice(found: list, where: str | None) -> str:
     last one's place ("line 7", "sheet row 12"), when known."""
     if len(found) == 1:
         label, what = found[0]
-        return (f"The last row ({where or 'the last row'}, {label!r}) holds {_HOLDS_ONE[what]}: it was left out "
+        named = repr(label) if label else "without a label"  # _unlabelled_sums
+        return (f"The last row ({where or 'the last row'}, {named}) holds {_HOLDS_ONE[what]}: it was left out "
                 "as a totals row, not data.")
     said = _and(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
     last = f", the last at {where}" if where else ""

@@ -275,6 +275,8 @@ def _target_score(col: dict, position: int, n_cols: int, names: set, n_rows: int
         return None
     if suggest_problem_type(col, n_rows) == "classification" and every_value_once(col, n_rows):
         return None  # the Dataset node refuses it (nodes.dataset.target_problem)
+    if col.get("integer_valued") and ENTITY_ID_NAME.search(str(col["name"])) and every_value_once(col, n_rows):
+        return None  # customer_id 10, 20 ... 60 in a table too small for id_reason (20 rows): an id (a new user's audit)
     if one_class_in_practice(col) or (role == "categorical" and unique > MAX_CLASS_LABELS):
         return None  # one class but a few rows, or more classes than a class column has
     name = str(col["name"]).lower().replace(" ", "_").replace(".", "_")

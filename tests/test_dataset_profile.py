@@ -290,3 +290,21 @@ def test_a_column_that_is_another_shifted_or_scaled_is_not_suggested_as_the_targ
     assert profile(weather, target="temp_f")["suggested_target"] == "temp_f"  # chosen: as chosen
     whole = weather.assign(temp_c=weather["temp_c"].round(), temp_f=weather["temp_f"].round())  # a new user's file
     assert profile(whole)["suggested_target"] not in ("temp_c", "temp_f")
+
+
+def test_an_id_named_unique_whole_number_column_of_a_tiny_table_is_not_suggested_as_the_target():
+    """A new user's six-row file ending in customer_id (10, 20 ... 60): below id_reason's 20
+    rows it was a number and suggested as the target (regression). A column named as an
+    id whose whole numbers differ in every row is not; near misses stay suggested: a unique
+    count not named so, and an id-named column whose values repeat (classes)."""
+    import pandas as pd
+
+    tiny = pd.DataFrame({"v": [1.5, 2.5, 3.5, 4.5, 5.5, 6.5], "grp": list("xyxyxy"),
+                         "customer_id": [10, 20, 30, 40, 50, 60]})
+    assert profile(tiny)["suggested_target"] == "grp"
+    assert profile(tiny.rename(columns={"customer_id": "id"}))["suggested_target"] == "grp"
+    assert profile(tiny, target="customer_id")["suggested_target"] == "customer_id"  # chosen: as chosen
+    # near misses: not named as an id, or repeating values
+    assert profile(tiny.rename(columns={"customer_id": "visits"}))["suggested_target"] == "visits"
+    repeats = tiny.assign(customer_id=[1, 2, 1, 2, 1, 2])
+    assert profile(repeats[["v", "customer_id"]])["suggested_target"] == "customer_id"
