@@ -1045,7 +1045,8 @@
       return;
     }
     for (const n of graph.getNodes()) setNodeStatus(n.id, "queued", "Queued");
-    attach({ id: body.job_id, status: body.status, estimated_time: body.estimated_time }, 0);
+    attach({ id: body.job_id, status: body.status, estimated_time: body.estimated_time,
+             estimated_upper_bound: body.estimated_upper_bound }, 0);
     if (body.notice) { setJobStatus(`Queued · ${body.notice}`, "queued"); checkWorkers(); }
     // an estimate past the job time limit: said now, in the run log, not when the job is stopped
     if (body.warning) execLog(body.warning, "warn");
@@ -1056,7 +1057,9 @@
     job = { ...j, active: true };
     lastSeq = after || 0;
     setRunning(true);
-    setJobStatus(`Queued · about ${Math.max(1, Math.round(j.estimated_time || 1))} s`, "queued");
+    // a retrain loop is counted at every round failing: "up to", not "about"
+    setJobStatus(`Queued · ${j.estimated_upper_bound ? "up to" : "about"} ${Math.max(1, Math.round(j.estimated_time || 1))} s`,
+                 "queued");
     $("#exec-log").innerHTML = "";
     if (source) source.close();
     source = new EventSource(`/api/v1/jobs/${j.id}/events?after=${lastSeq}`);
