@@ -1053,6 +1053,15 @@
     showPanel("run");
   }
 
+  // the highest round of a retrain loop each node's statuses said in the run being watched
+  let roundsSeen = {};
+  // A round badge says which round of its loop a node's result is of: a run in which a node
+  // only ever saw round 1 (its gate passed, the loop was skipped) shows none, not "round 1/3"
+  // (found by a new user: the badges of an earlier run's loop looked stale).
+  function dropSingleRounds(seen) {
+    for (const [id, k] of Object.entries(seen)) if (k <= 1) patchNode(id, { round: null, rounds: null, roundSummary: null });
+  }
+
   function attach(j, after) {
     job = { ...j, active: true };
     lastSeq = after || 0;
@@ -1066,6 +1075,7 @@
     const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
     source.addEventListener("job_started", handle((d) => {
       setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
+      roundsSeen = {};
       for (const n of graph.getNodes()) {
         patchNode(n.id, { round: null, rounds: null, roundSummary: null });
         setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); clearNodeTrials(n.id);
@@ -1079,7 +1089,13 @@
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
       // a node in a retrain loop: which round this status is of ("round 2/3" on the node)
-      if (d.round) patchNode(d.node_id, { round: d.round, rounds: d.rounds, roundSummary: d.summary || null });
+      if (d.round) {
+        patchNode(d.node_id, { round: d.round, rounds: d.rounds, roundSummary: d.summary || null });
+        roundsSeen[d.node_id] = Math.max(roundsSeen[d.node_id] || 0, d.round);
+      }
+      // the node works (or is served) afresh: a trial sparkline drawn before is of another
+      // round's search (a kept round 1 replayed after round 2's 40 trials), not of this result
+      if (status === "running" || status === "cached") clearNodeTrials(d.node_id);
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
@@ -1112,6 +1128,7 @@
       job.active = false;
       setRunning(false);
       setJobStatus(d.message ? `${label}: ${d.message}` : label, kind);
+      dropSingleRounds(roundsSeen);
       const el = $("#job-progress");
       if (el) el.textContent = "";
       loadResults(j.id);
@@ -1435,8 +1452,11 @@
   if (boot.job) {
     if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
     else if (boot.job.statuses) {
+      // a node's last status is of the round it ended on (a kept round 1 after round 2): the
+      // badges show when the run went past round 1 at all
+      const looped = Object.values(boot.job.statuses).some((st) => (st.round || 0) > 1);
       for (const [id, st] of Object.entries(boot.job.statuses)) {
-        if (st.round) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
+        if (st.round && looped) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
         setNodeStatus(id, st.status, st.message);
         if (st.warnings && st.warnings.length) setNodeWarnings(id, st.warnings);
       }
