@@ -558,6 +558,7 @@
     fit: () => fitContent(),
     "zoom-in": () => graph.zoom(0.1),
     "zoom-out": () => graph.zoom(-0.1),
+    minimap: () => toggleMinimap(),
     delete: removeSelected,
     copy: () => clipboard.copy(selection.getSelectedCells()),
     paste,
@@ -962,13 +963,41 @@
   // nothing to find). X6's minimap (without a scroller) fits the workflow alone, so the view's
   // rectangle, larger than the workflow in one direction, ran off the map and showed as a
   // stray line: the map is fitted to the workflow and the view together.
-  const minimap = $("#minimap"), minimapPlugin = graph.getPlugin("minimap");
+  // It covered nodes at 1366x768 (found by a new user): it goes to the first corner of the
+  // canvas where it covers no node, and when every corner has one under it, it stays folded
+  // away; the "Map" button folds and unfolds it by hand (remembered in this browser).
+  const minimap = $("#minimap"), minimapPlugin = graph.getPlugin("minimap"), minimapButton = $("#minimap-toggle");
+  const MAP_KEY = "playground.minimap-folded";
+  const CORNERS = ["bottom-right", "bottom-left", "top-right"];
+  function minimapFolded() { try { return localStorage.getItem(MAP_KEY) === "1"; } catch (_) { return false; } }
+  function toggleMinimap() {
+    try { localStorage.setItem(MAP_KEY, minimapFolded() ? "0" : "1"); } catch (_) { /* private mode: not kept */ }
+    updateMinimap();
+  }
+  // the corner's rectangle on screen, with a margin, and whether any node's box meets it
+  function cornerCovers(corner) {
+    const wrap = minimap.parentElement.getBoundingClientRect(), w = minimap.offsetWidth, h = minimap.offsetHeight, m = 12;
+    const left = corner.endsWith("left") ? wrap.left + m : wrap.right - m - w;
+    const top = corner.startsWith("top") ? wrap.top + m : wrap.bottom - m - h;
+    const r = { left: left - 8, top: top - 8, right: left + w + 8, bottom: top + h + 8 };
+    return graph.getNodes().some((n) => {
+      const b = graph.localToClient(n.getBBox());
+      return b.x < r.right && b.x + b.width > r.left && b.y < r.bottom && b.y + b.height > r.top;
+    });
+  }
   function updateMinimap() {
     const area = graph.getGraphArea(), c = graph.getContentArea(); // both in graph units
     const fits = !graph.getNodes().length || (c.x >= area.x && c.y >= area.y &&
       c.x + c.width <= area.x + area.width && c.y + c.height <= area.y + area.height);
-    minimap.hidden = fits;
-    if (fits || !minimapPlugin || !minimapPlugin.targetGraph) return;
+    minimapButton.hidden = fits;
+    minimapButton.setAttribute("aria-pressed", String(!minimapFolded()));
+    minimap.hidden = fits || minimapFolded();
+    if (minimap.hidden) { minimap.dataset.corner = ""; return; }
+    const corner = CORNERS.find((k) => { minimap.dataset.corner = k; return !cornerCovers(k); });
+    minimap.dataset.corner = corner || "";
+    minimap.hidden = !corner; // a node under every corner: folded away, the button unfolds it elsewhere
+    minimapButton.title = corner ? "Hide the minimap" : "The minimap would cover a node in every corner: scroll or zoom out";
+    if (!corner || !minimapPlugin || !minimapPlugin.targetGraph) return;
     const x = Math.min(c.x, area.x), y = Math.min(c.y, area.y);
     const both = { x, y, width: Math.max(c.x + c.width, area.x + area.width) - x, height: Math.max(c.y + c.height, area.y + area.height) - y };
     minimapPlugin.targetGraph.zoomToRect(both);

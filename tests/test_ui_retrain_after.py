@@ -75,3 +75,55 @@ def test_a_run_leaves_no_stale_round_badges_or_sparkline(page, server):  # noqa:
     pg.wait_for_function("window.playground && window.playground.graph")
     pg.wait_for_selector('#canvas [data-node-id="g"][data-status="completed"]')
     assert rounds_shown(pg) == {}
+
+
+def boxes(pg):
+    return pg.evaluate("""(() => {
+        const m = document.getElementById('minimap');
+        const r = m.hidden ? null : m.getBoundingClientRect();
+        const nodes = [...document.querySelectorAll('#canvas [data-node-id]')].map((n) => {
+            const b = n.getBoundingClientRect(); return [n.dataset.nodeId, b.left, b.top, b.right, b.bottom]; });
+        return { map: r && [r.left, r.top, r.right, r.bottom], corner: m.dataset.corner, nodes,
+                 button: !document.getElementById('minimap-toggle').hidden };
+    })()""")
+
+
+def covered(seen) -> list:
+    if not seen["map"]:
+        return []
+    left, top, right, bottom = seen["map"]
+    return [nid for nid, a, b, c, d in seen["nodes"] if a < right and c > left and b < bottom and d > top]
+
+
+def test_the_minimap_never_covers_a_node_and_folds_away(page, server):  # noqa: F811
+    pg = page
+    pg.set_viewport_size({"width": 1366, "height": 768})
+    # a column at the left and nodes at the bottom right: the corner the map took before
+    open_workflow(pg, server, {"name": "Map", "nodes": [
+        node("d", "dataset", IRIS, 60, 20), node("s", "split", {}, 60, 160), node("m", "model", {}, 60, 300),
+        node("e", "evaluate", {}, 60, 440), node("v", "visualize", {}, 620, 440), node("x", "model", {}, 620, 1400)],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "v"))]})
+    pg.evaluate("window.playground.graph.zoomTo(1); window.playground.graph.positionContent('top-left', "
+                "{ padding: 20 })")  # node x is out of view below: the map shows
+    pg.wait_for_timeout(300)
+    seen = boxes(pg)
+    assert seen["button"] and seen["map"], seen
+    assert covered(seen) == [], seen
+    pg.screenshot(path=str(ARTIFACTS / "minimap-1366x768.png"))
+    pg.click("#minimap-toggle")  # folded by hand, and it stays folded on the next visit
+    assert pg.locator("#minimap").is_hidden()
+    assert pg.locator("#minimap-toggle").get_attribute("aria-pressed") == "false"
+    pg.reload()
+    pg.wait_for_function("window.playground && window.playground.graph")
+    pg.evaluate("window.playground.graph.zoomTo(1); window.playground.graph.positionContent('top-left', "
+                "{ padding: 20 })")
+    pg.wait_for_timeout(300)
+    assert pg.locator("#minimap").is_hidden()
+    pg.click("#minimap-toggle")
+    pg.wait_for_timeout(300)
+    assert covered(boxes(pg)) == []
+    pg.set_viewport_size({"width": 1600, "height": 1000})
+    pg.wait_for_timeout(300)
+    assert covered(boxes(pg)) == []
+    pg.screenshot(path=str(ARTIFACTS / "minimap-1600x1000.png"))
+    assert api(server, "/api/v1/node-types")
