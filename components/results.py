@@ -123,7 +123,7 @@ def PlotFigure(job_id, plot, model_names):
     caption = f"{plot['name']} · {model_names.get(plot.get('algorithm'), plot.get('algorithm', ''))}"
     return Figure(Img(src=url, alt=caption, loading="lazy", data_enlarge=url, data_caption=caption),
                   Figcaption(Span(caption), A("Download", href=url, download=f"{plot['key']}.png")),
-                  data_plot=plot["key"])
+                  data_plot=plot["key"], data_plot_digest=plot.get("digest") or None)
 
 
 def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool = False):

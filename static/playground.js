@@ -1285,6 +1285,36 @@
     return htmx.ajax("GET", url, { source: target, target, swap: "innerHTML" });
   }
 
+  // A run's results come in whole, but a plot drawn the same as the one shown (its picture's
+  // digest) keeps the image already loaded, and the area keeps its scroll: adding one plot
+  // swapped every image in again (flicker, the scroll back at the top; found by a new user).
+  let keptResults = null;
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const target = e.detail.target;
+    if (!target || target.id !== "results") return;
+    const figures = new Map();
+    for (const fig of target.querySelectorAll("figure[data-plot-digest]")) {
+      const img = fig.querySelector("img");
+      if (img) figures.set(`${fig.dataset.plot}:${fig.dataset.plotDigest}`, img);
+    }
+    keptResults = { scroll: target.scrollTop, figures };
+  });
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const target = e.detail.target;
+    if (!target || target.id !== "results" || !keptResults) return;
+    const { scroll, figures } = keptResults;
+    keptResults = null;
+    for (const fig of target.querySelectorAll("figure[data-plot-digest]")) {
+      const key = `${fig.dataset.plot}:${fig.dataset.plotDigest}`, old = figures.get(key), img = fig.querySelector("img");
+      if (!old || !img) continue;
+      figures.delete(key);
+      for (const a of ["alt", "data-enlarge", "data-caption"]) if (img.hasAttribute(a)) old.setAttribute(a, img.getAttribute(a));
+      img.replaceWith(old);
+      fig.dataset.kept = "";
+    }
+    target.scrollTop = scroll;
+  });
+
   function loadResults(jobId) {
     fetchInto(`/ui/jobs/${jobId}/results`, "#results").then(() => showPanel("results"));
   }

@@ -127,3 +127,30 @@ def test_the_minimap_never_covers_a_node_and_folds_away(page, server):  # noqa: 
     assert covered(boxes(pg)) == []
     pg.screenshot(path=str(ARTIFACTS / "minimap-1600x1000.png"))
     assert api(server, "/api/v1/node-types")
+
+
+def test_adding_a_plot_keeps_the_plots_shown_and_the_scroll(page, server):  # noqa: F811
+    """Adding one plot brought every image of the results in again (flicker, the scroll back at
+    the top): a plot drawn the same keeps its loaded image element; only the new one is new."""
+    pg = page
+    wf = {"name": "Plots", "nodes": [
+        node("d", "dataset", IRIS, 60, 20), node("s", "split", {"test_size": 0.3, "random_seed": 1}, 60, 150),
+        node("m", "model", {"algorithm": "logistic_regression"}, 60, 280),
+        node("e", "evaluate", {"metrics": ["accuracy"]}, 60, 410),
+        node("v", "visualize", {"plots": ["confusion_matrix"]}, 60, 540)],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "v"))]}
+    wid = open_workflow(pg, server, wf)
+    run(pg)
+    pg.wait_for_function("document.querySelector('#results figure[data-plot=confusion_matrix] img').complete")
+    pg.evaluate("document.querySelector('#results figure[data-plot=confusion_matrix] img').dataset.marker = 'shown'")
+    pg.evaluate("document.getElementById('results').scrollTop = 120")
+    scrolled = pg.evaluate("document.getElementById('results').scrollTop")
+    assert scrolled > 0
+    wf["nodes"][-1]["config"]["plots"] = ["confusion_matrix", "precision_recall_curve"]
+    api(server, f"/api/v1/workflows/{wid}", {"nodes": wf["nodes"], "edges": wf["edges"]}, method="PUT")
+    run(pg)
+    pg.wait_for_selector("#results figure[data-plot=precision_recall_curve]")
+    kept = pg.locator("#results figure[data-plot=confusion_matrix] img")
+    assert kept.get_attribute("data-marker") == "shown"  # the same element, not a new one loading
+    assert pg.locator("#results figure[data-plot=precision_recall_curve] img").get_attribute("data-marker") is None
+    assert pg.evaluate("document.getElementById('results').scrollTop") == scrolled
