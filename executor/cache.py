@@ -191,7 +191,8 @@ FIRST_RUN = "first run of this node in this workflow"
 FORCED_ALL = "forced: the run was asked to run everything again"
 # the parts of a reason that are no change of this node: one above it (said there), or a node
 # that is never reused (an unseeded model, a Retrain)
-_FOLLOWS = ("its input ", "forced: node ", "not reused: ")
+_NEVER_REUSED = "not reused: "
+_FOLLOWS = ("its input ", "forced: node ", _NEVER_REUSED)
 
 
 def what_changed(ran: dict, names: dict, most: int = 3) -> str:
@@ -205,7 +206,8 @@ def what_changed(ran: dict, names: dict, most: int = 3) -> str:
         return ""
     if not reasons:
         return "nothing changed: every node reused"
-    if all(r == FIRST_RUN for r in reasons.values()) and len(reasons) == len(ran):
+    fresh = [r for r in reasons.values() if not r.startswith(_NEVER_REUSED)]
+    if fresh and all(r == FIRST_RUN for r in fresh) and len(reasons) == len(ran):  # a Retrain is never reused
         return "first run"
     if all(r == FORCED_ALL for r in reasons.values()):
         return "run all again"

@@ -42,6 +42,8 @@ def test_what_changed_names_each_change_where_it_was_made():
     assert what_changed({}, names) == ""
     assert what_changed({"d": None, "s": None}, names) == "nothing changed: every node reused"
     assert what_changed({"d": FIRST_RUN, "s": FIRST_RUN}, names) == "first run"
+    # a Retrain decides from the rounds of its own run: never reused, and no change of the workflow
+    assert what_changed({"d": FIRST_RUN, "r": "not reused: a Retrain node decides"}, names) == "first run"
     assert what_changed({"d": FORCED_ALL, "s": FORCED_ALL}, names) == "run all again"
     assert what_changed({"d": None, "s": None, "m2": FIRST_RUN, "e": "its input from node 'm2' changed"},
                         names) == "added Model (m2)"
