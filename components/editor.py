@@ -145,6 +145,9 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
         Div(id="canvas-status", cls="sr-only", role="status", aria_live="polite"),
         Div(Button("−", data_command="zoom-out", aria_label="Zoom out"), Button("+", data_command="zoom-in",
                                                                                aria_label="Zoom in"),
+            # shown when part of the workflow is out of view (playground.js updateMinimap)
+            Button("Map", id="minimap-toggle", data_command="minimap", aria_label="Minimap", aria_pressed="true",
+                   title="Hide the minimap", hidden=True),
             cls="canvas-tools"),
         Div(id="minimap", aria_hidden="true"),
         Div("Drag a Dataset node here to start.", cls="empty-hint", hidden=bool(workflow["graph"]["nodes"])),

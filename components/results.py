@@ -123,7 +123,7 @@ def PlotFigure(job_id, plot, model_names):
     caption = f"{plot['name']} · {model_names.get(plot.get('algorithm'), plot.get('algorithm', ''))}"
     return Figure(Img(src=url, alt=caption, loading="lazy", data_enlarge=url, data_caption=caption),
                   Figcaption(Span(caption), A("Download", href=url, download=f"{plot['key']}.png")),
-                  data_plot=plot["key"])
+                  data_plot=plot["key"], data_plot_digest=plot.get("digest") or None)
 
 
 def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool = False):
@@ -351,8 +351,10 @@ def HistoryList(jobs, metrics_registry=None, model_names=None):
                 if km and km.get("of") else "")
         metric = Span(f"{name or km['key']} {fmt_number(km['value'])}{best}", cls="b key-metric") if km else Span()
         pick = Input(type="checkbox", data_compare_pick=j["id"], aria_label=f"Select run {j['id']} for comparison")
+        changed = [Span(j["changed"], cls="small changed", data_changed=j["id"], title=j["changed"])
+                   ] if j.get("changed") else []
         items.append(Li(pick, Pill(j["status"]), Span(_when(j["created_at"])), Span(took, cls="muted"), metric,
-                        Span(j.get("error_message") or "", cls="faint"), Div(cls="spacer"),
+                        *changed, Span(j.get("error_message") or "", cls="faint"), Div(cls="spacer"),
                         Button("Open results", cls="small", data_open_job=j["id"])))
     return Div(*([tools] if len(jobs) > 1 else []), Ul(*items, cls="history-list"), cls="history")
 

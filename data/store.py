@@ -861,7 +861,9 @@ class Store:
         rows = list(self.db.query(sql, params))
         if key_metric:
             for r in rows:
-                r["key_metric"] = _key_metric(json.loads(r.pop("results") or "null") or {})
+                results = json.loads(r.pop("results") or "null") or {}
+                r["key_metric"] = _key_metric(results)
+                r["changed"] = results.get("changed") or ""  # from the run before (executor.cache.what_changed)
         return rows
 
     def latest_job(self, workflow_id: str) -> dict | None:

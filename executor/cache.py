@@ -187,6 +187,42 @@ def _list_change(before, now, names: dict | None = None) -> str | None:
     return "; ".join(said) if said else "the same, in another order"
 
 
+FIRST_RUN = "first run of this node in this workflow"
+FORCED_ALL = "forced: the run was asked to run everything again"
+# the parts of a reason that are no change of this node: one above it (said there), or a node
+# that is never reused (an unseeded model, a Retrain)
+_NEVER_REUSED = "not reused: "
+_FOLLOWS = ("its input ", "forced: node ", _NEVER_REUSED)
+
+
+def what_changed(ran: dict, names: dict, most: int = 3) -> str:
+    """The run's difference from this workflow's run before, in a few words, from the
+    reasons its nodes gave for running (`ran`: node id -> reason, in run order, for every node
+    that ran or was served; a served node's reason is None): each change where it was made
+    ("Split: Random seed: 42 → 7"), not again at each node below it; "" without reasons
+    (the cache off)."""
+    reasons = {nid: r for nid, r in ran.items() if r}
+    if not ran:
+        return ""
+    if not reasons:
+        return "nothing changed: every node reused"
+    fresh = [r for r in reasons.values() if not r.startswith(_NEVER_REUSED)]
+    if fresh and all(r == FIRST_RUN for r in fresh) and len(reasons) == len(ran):  # a Retrain is never reused
+        return "first run"
+    if all(r == FORCED_ALL for r in reasons.values()):
+        return "run all again"
+    said = []
+    for nid, reason in reasons.items():
+        if reason == FIRST_RUN:
+            said.append(f"added {names.get(nid, nid)}")
+            continue
+        parts = [p for p in reason.split("; ") if not p.startswith(_FOLLOWS)]
+        said += [f"{names.get(nid, nid)}: {p.removeprefix('forced: ')}" for p in parts]
+    if not said:  # only nodes that are never reused ran
+        return "nothing changed"
+    return "; ".join(said[:most]) + (f"; and {len(said) - most} more" if len(said) > most else "")
+
+
 def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
     """What differs between a node's last key in this workflow and its key now, in words."""
     if old is None:
@@ -304,7 +340,7 @@ class NodeCache:
         """node id -> why it is forced to run (the run's "run everything again", or a node
         asked to run again and everything below it)."""
         if self.rerun == "all":
-            return {nid: "forced: the run was asked to run everything again" for nid in graph.nodes}
+            return {nid: FORCED_ALL for nid in graph.nodes}
         out = {}
         for asked in self.rerun or []:
             if asked in graph.nodes:
@@ -348,7 +384,7 @@ class NodeCache:
         this workflow (the Why column was empty on a first run and for a node just added)."""
         before = self.previous(node_id)
         if before is None:
-            return "first run of this node in this workflow"
+            return FIRST_RUN
         if digest_of(before) == planned.digest:
             size = f"{self.limit / 2**20:.0f} MB" if self.limit >= 10 * 2**20 else f"{self.limit / 2**20:.2g} MB"
             return f"its stored result is gone (the least recently used go beyond PLAYGROUND_CACHE_MB, {size})"

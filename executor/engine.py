@@ -536,7 +536,11 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
     state = {"cancelled": False}
     save = save_artifact or (lambda kind, name, data, mime: "")
 
+    ran_why = {}  # node id -> why it ran, at its first status of the run (a loop's later rounds say their own)
+
     def finish(nid, st, tag=None, **extra):
+        if st in ("completed", "failed"):
+            ran_why.setdefault(nid, extra.get("reason"))
         status[nid] = st
         result["nodes"][nid] = {"status": st, **(tag or {}), **extra}
         on_event({"type": "node_status", "node_id": nid, "status": st, **(tag or {}), **extra})
@@ -581,6 +585,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                 if served is not None:
                     produced[nid] = served
                     status[nid] = "cached"
+                    ran_why.setdefault(nid, None)  # served: nothing changed here
                     if tag:
                         result["nodes"][nid].update(tag)
                     cache.remember(nid, plan)
@@ -679,6 +684,10 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
         elif nid not in looped:
             step(nid, current["r"], current["plans"])
 
+    if cache is not None:  # what differs from this workflow's run before: History says it
+        from executor.cache import what_changed
+
+        result["changed"] = what_changed(ran_why, graphs.told_apart(graphs.node_names(workflow)))
     cancelled = state["cancelled"]
     if cancelled:
         result["status"] = "cancelled"

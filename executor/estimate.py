@@ -11,26 +11,60 @@ BASE_SECONDS = 0.5
 
 
 def estimate(resolved, dataset_facts=None, reused=()) -> dict:
-    """`reused`: the nodes the cache will serve (executor.cache), which cost nothing."""
+    """`reused`: the nodes the cache will serve (executor.cache), which cost nothing in the
+    first round. A bounded loop is counted as its costliest path, an upper bound: every round
+    fails, up to the bound, each at the settings its loop node escalates the target to (a
+    Retrain doubling Optuna trials), and a round after the first is never reused (its target's
+    config is new) although the first was."""
     types = node_types()
     credits, seconds, lines = BASE_CREDITS, BASE_SECONDS, []
-    # a node in a bounded loop may run once per round: counted that many times (at the first
-    # round's settings; a round that escalates its search costs more)
-    rounds = {nid: x.bound for x in resolved.graph.loops for nid in x.body}
-    for nid in resolved.graph.order:
+
+    def share(nid, config=None):
         nt = types.get(resolved.graph.nodes[nid].get("type"))
-        if nt is None or nid not in resolved.configs or nid in reused:
+        if nt is None or nid not in resolved.configs:
+            return {}
+        return nt.estimate(config if config is not None else resolved.configs[nid], resolved.upstream[nid],
+                           resolved.designs[nid])
+
+    for nid in resolved.graph.order:
+        if nid in reused:
             continue
-        share = nt.estimate(resolved.configs[nid], resolved.upstream[nid], resolved.designs[nid])
-        credits += share.get("credits", 0.0) * rounds.get(nid, 1)
-        seconds += share.get("seconds", 0.0) * rounds.get(nid, 1)
-        if share.get("line"):
-            lines.append(share["line"])
-    out = {"credits": round(credits, 1), "seconds": round(seconds, 1), "breakdown": lines}
+        got = share(nid)
+        credits += got.get("credits", 0.0)
+        seconds += got.get("seconds", 0.0)
+        if got.get("line"):
+            lines.append(got["line"])
     for x in resolved.graph.loops:
-        lines.append(f"up to {x.bound} round{'s' if x.bound != 1 else ''} of the loop through node {x.node!r}: "
-                     "its nodes counted once per round")
+        more, said = _later_rounds(x, types, resolved, share)
+        credits += more["credits"]
+        seconds += more["seconds"]
+        lines.append(said)
+    out = {"credits": round(credits, 1), "seconds": round(seconds, 1), "breakdown": lines}
+    if resolved.graph.loops:
+        out["upper_bound"] = True
     if reused:
         out["reused"] = sorted(reused)
         lines.append(f"{len(reused)} node{'s' if len(reused) != 1 else ''} reused from earlier runs: no credits")
     return out
+
+
+def _later_rounds(loop, types, resolved, share) -> tuple[dict, str]:
+    """The cost of rounds 2..bound of `loop` if every round fails, and it in words."""
+    nt = types.get(resolved.graph.nodes[loop.node].get("type"))
+    first = resolved.configs.get(loop.target) or {}
+    round_config = getattr(getattr(nt, "loop", None), "round_config", None)
+    total, rounds, said = {"credits": 0.0, "seconds": 0.0}, 1, []
+    for k in range(2, loop.bound + 1):
+        target = round_config(resolved.configs.get(loop.node) or {}, first, k) if round_config else first
+        if target is None:  # nothing left to escalate to: no round k
+            break
+        rounds = k
+        for nid in (*loop.body, loop.node):
+            got = share(nid, target if nid == loop.target else None)
+            total["credits"] += got.get("credits", 0.0)
+            total["seconds"] += got.get("seconds", 0.0)
+            if nid == loop.target and got.get("line"):
+                said.append(f"round {k}: {got['line']}")
+    head = (f"up to {rounds} round{'s' if rounds != 1 else ''} of the loop through node {loop.node!r}, an upper "
+            "bound (it stops at a pass, or when a round does not improve)")
+    return total, head + (": " + "; ".join(said) if said else "")

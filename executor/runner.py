@@ -240,7 +240,8 @@ def run_job(job_id: str, attempt: int, cfg) -> str | None:
         disk.with_room(cfg, lambda: store.finish(job_id, attempt, "failed", error=error, results=results))
         return "failed"
     results = {"metrics": result["metrics"], "plots": result["plots"],
-               "nodes": {nid: {k: v for k, v in n.items() if k != "traceback"} for nid, n in result["nodes"].items()}}
+               "nodes": {nid: {k: v for k, v in n.items() if k != "traceback"} for nid, n in result["nodes"].items()},
+               **({"changed": result["changed"]} if result.get("changed") else {})}
     status = result["status"]
     payload = {}
     if status == "completed":

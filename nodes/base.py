@@ -110,9 +110,13 @@ class Loop:
     bound (the graph module then refuses the loop: every loop is bounded by construction).
     Its `run` decides after a failed round, from `ctx.loop` (a LoopRound), and returns
     {"config": the loop target's config for the next round, "change": it in words} or
-    {"stop": why the loop ends}."""
+    {"stop": why the loop ends}.
+    `round_config(config, first_config, k)`: the loop target's config in round k when every
+    round before failed (the costliest path, which the run's estimate counts), or None when
+    no round k can run (nothing left to escalate to)."""
 
     bound: Callable
+    round_config: Callable | None = None
 
 
 @dataclass

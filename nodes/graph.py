@@ -666,7 +666,9 @@ def _loops(nodes: dict, preds: dict, succs: dict, back: list, order: list, types
 
 def _loop_order(order: list, loops: list, preds: dict, position: dict) -> list:
     """The order with each loop's nodes (its body, then its loop node) side by side, placed
-    once everything they take from outside the loop is: a round runs them in one go."""
+    once everything they take from outside the loop is: a round runs them in one go. A node
+    that does not need a loop runs before it: a second model beside a retrain loop waited
+    "Waiting" for the loop's minute of rounds (found by a new user)."""
     unit = {nid: nid for nid in order}
     members = {}
     for x in loops:
@@ -682,7 +684,8 @@ def _loop_order(order: list, loops: list, preds: dict, position: dict) -> list:
     first = {u: min(position[n] for n in members.get(u, [u])) for u in deps}
     out, placed, pending = [], set(), sorted(deps, key=first.get)
     while pending:
-        u = next((u for u in pending if deps[u] <= placed), pending[0])
+        ready = [u for u in pending if deps[u] <= placed]
+        u = next((u for u in ready if u not in members), ready[0] if ready else pending[0])
         pending.remove(u)
         placed.add(u)
         out.extend(members.get(u, [u]))

@@ -117,6 +117,19 @@ def escalate(config: dict, first: dict, current: dict, next_round: int, metric: 
     return new, change
 
 
+def round_config(config: dict, first: dict, k: int) -> dict | None:
+    """The Model's config in round k when rounds 1..k-1 all failed and escalated (what the
+    estimate counts: the rounds can stop sooner, never go further), or None when the
+    escalation runs out before round k."""
+    current = first
+    for r in range(2, k + 1):
+        escalated = escalate(config, first, current, r)
+        if isinstance(escalated, str):
+            return None
+        current = escalated[0]
+    return current
+
+
 def _metric_name(key: str) -> str:
     metric = registry.metrics().get(key)
     return metric.name if metric else key
@@ -214,5 +227,5 @@ NODE = NodeType(
     inputs=(Port("metrics", (METRICS,), "Failed model"),),
     outputs=(Port("model", (RETRAIN,), "Back to Model", loop=True),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Results",
-    output_summary=output_summary, fingerprint=fingerprint, advise=advise, loop=Loop(bound=bound), order=57,
+    output_summary=output_summary, fingerprint=fingerprint, advise=advise, loop=Loop(bound=bound, round_config=round_config), order=57,
 )

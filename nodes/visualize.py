@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 
 from nodes.base import METRICS, MODEL, PLOTS, Cancelled, Exported, NodeType, PlotsArtifact, Port, Upstream
@@ -70,7 +71,10 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
             out.append({"key": key, "name": plot.name, "artifact_id": None, "error": problem})
             continue
         artifact_id = ctx.save_artifact("plot", f"{key}.png", png, "image/png")
-        out.append({"key": key, "name": plot.name, "artifact_id": artifact_id, "group": plot.group})
+        # the picture's own key: the results panel keeps a plot it already shows when a run
+        # draws it the same (adding one plot swapped every image in again: flicker, scroll lost)
+        out.append({"key": key, "name": plot.name, "artifact_id": artifact_id, "group": plot.group,
+                    "digest": hashlib.sha256(png).hexdigest()[:16]})
         took = time.perf_counter() - started
         ctx.progress(span[1], f"{step}, {plot.name}: done")
         ctx.event("node_log", {"message": f"{plot.name} drawn in {took:.1f} s ({step})"})

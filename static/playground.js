@@ -558,6 +558,7 @@
     fit: () => fitContent(),
     "zoom-in": () => graph.zoom(0.1),
     "zoom-out": () => graph.zoom(-0.1),
+    minimap: () => toggleMinimap(),
     delete: removeSelected,
     copy: () => clipboard.copy(selection.getSelectedCells()),
     paste,
@@ -962,13 +963,41 @@
   // nothing to find). X6's minimap (without a scroller) fits the workflow alone, so the view's
   // rectangle, larger than the workflow in one direction, ran off the map and showed as a
   // stray line: the map is fitted to the workflow and the view together.
-  const minimap = $("#minimap"), minimapPlugin = graph.getPlugin("minimap");
+  // It covered nodes at 1366x768 (found by a new user): it goes to the first corner of the
+  // canvas where it covers no node, and when every corner has one under it, it stays folded
+  // away; the "Map" button folds and unfolds it by hand (remembered in this browser).
+  const minimap = $("#minimap"), minimapPlugin = graph.getPlugin("minimap"), minimapButton = $("#minimap-toggle");
+  const MAP_KEY = "playground.minimap-folded";
+  const CORNERS = ["bottom-right", "bottom-left", "top-right"];
+  function minimapFolded() { try { return localStorage.getItem(MAP_KEY) === "1"; } catch (_) { return false; } }
+  function toggleMinimap() {
+    try { localStorage.setItem(MAP_KEY, minimapFolded() ? "0" : "1"); } catch (_) { /* private mode: not kept */ }
+    updateMinimap();
+  }
+  // the corner's rectangle on screen, with a margin, and whether any node's box meets it
+  function cornerCovers(corner) {
+    const wrap = minimap.parentElement.getBoundingClientRect(), w = minimap.offsetWidth, h = minimap.offsetHeight, m = 12;
+    const left = corner.endsWith("left") ? wrap.left + m : wrap.right - m - w;
+    const top = corner.startsWith("top") ? wrap.top + m : wrap.bottom - m - h;
+    const r = { left: left - 8, top: top - 8, right: left + w + 8, bottom: top + h + 8 };
+    return graph.getNodes().some((n) => {
+      const b = graph.localToClient(n.getBBox());
+      return b.x < r.right && b.x + b.width > r.left && b.y < r.bottom && b.y + b.height > r.top;
+    });
+  }
   function updateMinimap() {
     const area = graph.getGraphArea(), c = graph.getContentArea(); // both in graph units
     const fits = !graph.getNodes().length || (c.x >= area.x && c.y >= area.y &&
       c.x + c.width <= area.x + area.width && c.y + c.height <= area.y + area.height);
-    minimap.hidden = fits;
-    if (fits || !minimapPlugin || !minimapPlugin.targetGraph) return;
+    minimapButton.hidden = fits;
+    minimapButton.setAttribute("aria-pressed", String(!minimapFolded()));
+    minimap.hidden = fits || minimapFolded();
+    if (minimap.hidden) { minimap.dataset.corner = ""; return; }
+    const corner = CORNERS.find((k) => { minimap.dataset.corner = k; return !cornerCovers(k); });
+    minimap.dataset.corner = corner || "";
+    minimap.hidden = !corner; // a node under every corner: folded away, the button unfolds it elsewhere
+    minimapButton.title = corner ? "Hide the minimap" : "The minimap would cover a node in every corner: scroll or zoom out";
+    if (!corner || !minimapPlugin || !minimapPlugin.targetGraph) return;
     const x = Math.min(c.x, area.x), y = Math.min(c.y, area.y);
     const both = { x, y, width: Math.max(c.x + c.width, area.x + area.width) - x, height: Math.max(c.y + c.height, area.y + area.height) - y };
     minimapPlugin.targetGraph.zoomToRect(both);
@@ -1045,24 +1074,37 @@
       return;
     }
     for (const n of graph.getNodes()) setNodeStatus(n.id, "queued", "Queued");
-    attach({ id: body.job_id, status: body.status, estimated_time: body.estimated_time }, 0);
+    attach({ id: body.job_id, status: body.status, estimated_time: body.estimated_time,
+             estimated_upper_bound: body.estimated_upper_bound }, 0);
     if (body.notice) { setJobStatus(`Queued · ${body.notice}`, "queued"); checkWorkers(); }
     // an estimate past the job time limit: said now, in the run log, not when the job is stopped
     if (body.warning) execLog(body.warning, "warn");
     showPanel("run");
   }
 
+  // the highest round of a retrain loop each node's statuses said in the run being watched
+  let roundsSeen = {};
+  // A round badge says which round of its loop a node's result is of: a run in which a node
+  // only ever saw round 1 (its gate passed, the loop was skipped) shows none, not "round 1/3"
+  // (found by a new user: the badges of an earlier run's loop looked stale).
+  function dropSingleRounds(seen) {
+    for (const [id, k] of Object.entries(seen)) if (k <= 1) patchNode(id, { round: null, rounds: null, roundSummary: null });
+  }
+
   function attach(j, after) {
     job = { ...j, active: true };
     lastSeq = after || 0;
     setRunning(true);
-    setJobStatus(`Queued · about ${Math.max(1, Math.round(j.estimated_time || 1))} s`, "queued");
+    // a retrain loop is counted at every round failing: "up to", not "about"
+    setJobStatus(`Queued · ${j.estimated_upper_bound ? "up to" : "about"} ${Math.max(1, Math.round(j.estimated_time || 1))} s`,
+                 "queued");
     $("#exec-log").innerHTML = "";
     if (source) source.close();
     source = new EventSource(`/api/v1/jobs/${j.id}/events?after=${lastSeq}`);
     const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
     source.addEventListener("job_started", handle((d) => {
       setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
+      roundsSeen = {};
       for (const n of graph.getNodes()) {
         patchNode(n.id, { round: null, rounds: null, roundSummary: null });
         setNodeStatus(n.id, "pending", "Waiting"); setNodeWarnings(n.id, []); clearNodeTrials(n.id);
@@ -1076,7 +1118,13 @@
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
       // a node in a retrain loop: which round this status is of ("round 2/3" on the node)
-      if (d.round) patchNode(d.node_id, { round: d.round, rounds: d.rounds, roundSummary: d.summary || null });
+      if (d.round) {
+        patchNode(d.node_id, { round: d.round, rounds: d.rounds, roundSummary: d.summary || null });
+        roundsSeen[d.node_id] = Math.max(roundsSeen[d.node_id] || 0, d.round);
+      }
+      // the node works (or is served) afresh: a trial sparkline drawn before is of another
+      // round's search (a kept round 1 replayed after round 2's 40 trials), not of this result
+      if (status === "running" || status === "cached") clearNodeTrials(d.node_id);
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
@@ -1109,6 +1157,7 @@
       job.active = false;
       setRunning(false);
       setJobStatus(d.message ? `${label}: ${d.message}` : label, kind);
+      dropSingleRounds(roundsSeen);
       const el = $("#job-progress");
       if (el) el.textContent = "";
       loadResults(j.id);
@@ -1235,6 +1284,36 @@
   function fetchInto(url, target) {
     return htmx.ajax("GET", url, { source: target, target, swap: "innerHTML" });
   }
+
+  // A run's results come in whole, but a plot drawn the same as the one shown (its picture's
+  // digest) keeps the image already loaded, and the area keeps its scroll: adding one plot
+  // swapped every image in again (flicker, the scroll back at the top; found by a new user).
+  let keptResults = null;
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const target = e.detail.target;
+    if (!target || target.id !== "results") return;
+    const figures = new Map();
+    for (const fig of target.querySelectorAll("figure[data-plot-digest]")) {
+      const img = fig.querySelector("img");
+      if (img) figures.set(`${fig.dataset.plot}:${fig.dataset.plotDigest}`, img);
+    }
+    keptResults = { scroll: target.scrollTop, figures };
+  });
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const target = e.detail.target;
+    if (!target || target.id !== "results" || !keptResults) return;
+    const { scroll, figures } = keptResults;
+    keptResults = null;
+    for (const fig of target.querySelectorAll("figure[data-plot-digest]")) {
+      const key = `${fig.dataset.plot}:${fig.dataset.plotDigest}`, old = figures.get(key), img = fig.querySelector("img");
+      if (!old || !img) continue;
+      figures.delete(key);
+      for (const a of ["alt", "data-enlarge", "data-caption"]) if (img.hasAttribute(a)) old.setAttribute(a, img.getAttribute(a));
+      img.replaceWith(old);
+      fig.dataset.kept = "";
+    }
+    target.scrollTop = scroll;
+  });
 
   function loadResults(jobId) {
     fetchInto(`/ui/jobs/${jobId}/results`, "#results").then(() => showPanel("results"));
@@ -1432,8 +1511,11 @@
   if (boot.job) {
     if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
     else if (boot.job.statuses) {
+      // a node's last status is of the round it ended on (a kept round 1 after round 2): the
+      // badges show when the run went past round 1 at all
+      const looped = Object.values(boot.job.statuses).some((st) => (st.round || 0) > 1);
       for (const [id, st] of Object.entries(boot.job.statuses)) {
-        if (st.round) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
+        if (st.round && looped) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
         setNodeStatus(id, st.status, st.message);
         if (st.warnings && st.warnings.length) setNodeWarnings(id, st.warnings);
       }

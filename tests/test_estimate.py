@@ -67,3 +67,44 @@ def test_a_categorical_column_counts_as_its_categories():
 def test_every_model_declares_how_its_fits_grow():
     for slug, plugin in registry.models().items():
         assert plugin.fit_cost is not None, slug
+
+
+def looped_estimate(retrain: dict, model: dict | None = None, reused=()) -> dict:
+    """A retrain loop's run estimate: Dataset → Split → Model → Evaluate → Gate fail → Retrain ⇢ Model."""
+    from executor.estimate import estimate
+    from tests.test_retrain import looped
+
+    r = resolve(looped(model or {"algorithm": "random_forest"}, retrain, 0.99), dataset_facts=INFO)
+    assert not r.errors, r.errors
+    return estimate(r, INFO, reused=reused)
+
+
+def test_a_retrain_loop_is_counted_at_every_round_and_the_trials_each_escalates_to():
+    """Found by a new user: a loop whose round 2 ran 40 Optuna trials for 55 s was estimated at
+    0.5 s. Each round after the first is counted at the trials its Retrain escalates it to
+    (20 × 2 in round 2, 20 × 4 in round 3), up to Max rounds, and said to be an upper bound."""
+    from tests.test_retrain import looped
+
+    r = resolve(looped({"algorithm": "random_forest"}, {}, 0.99), dataset_facts=INFO)
+    model = node_types()["model"]
+
+    def search(trials):
+        return model.estimate({**r.configs["m"], "use_optuna": True, "optuna_trials": trials}, r.upstream["m"],
+                              r.designs["m"])["seconds"]
+
+    three = looped_estimate({"max_rounds": 3})
+    assert three["seconds"] > search(40) + search(80)
+    assert three["upper_bound"] is True
+    said = " ".join(three["breakdown"])
+    assert "up to 3 rounds" in said and "upper bound" in said
+    assert "round 2: Random Forest" in said and "40 trials" in said and "round 3:" in said and "80 trials" in said
+    # bounded by Max rounds: one round is the plain fit only
+    one = looped_estimate({"max_rounds": 1})
+    assert one["seconds"] < search(40)
+    assert looped_estimate({"max_rounds": 2})["seconds"] < three["seconds"]
+
+
+def test_a_reused_first_round_still_counts_the_rounds_after_it():
+    """The walk's case: round 1's Model came from the cache, round 2 trained 40 trials."""
+    reused = looped_estimate({"max_rounds": 2}, reused={"d", "s", "m", "e", "g"})
+    assert reused["seconds"] > 10 * looped_estimate({"max_rounds": 1}, reused={"d", "s", "m", "e", "g"})["seconds"]

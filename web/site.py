@@ -79,6 +79,8 @@ class Site:
             out["warning"] = job["warning"]
         if (job.get("estimate") or {}).get("reused"):
             out["reused"] = job["estimate"]["reused"]  # what the node cache is expected to serve
+        if (job.get("estimate") or {}).get("upper_bound"):
+            out["estimated_upper_bound"] = True  # a loop counted at its every round failing
         return self.with_notice(out)
 
     def with_notice(self, job: dict) -> dict:
