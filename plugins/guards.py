@@ -1356,6 +1356,53 @@ def _outer_clock(X: pd.DataFrame, inner, rows, back: np.ndarray) -> str | None:
     return None
 
 
+QUARTER_NAMES = frozenset({"quarter", "qtr", "q", "quarters"})  # a column of 1-4 named so counts quarters
+
+
+def _quarters(s: pd.Series) -> np.ndarray | None:
+    """A column's quarters as 0-3, or None: whole numbers 1-4 in a column named as quarters
+    (QUARTER_NAMES), or text Q1-Q4 (any case) whatever its name, in every row. 1-4 named
+    otherwise is a code (a region, a grade) and stays one."""
+    if s.isna().any() or not len(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    if pd.api.types.is_numeric_dtype(s):
+        x = s.to_numpy(dtype=float)
+        ok = str(s.name).strip().lower() in QUARTER_NAMES and np.isin(x, (1, 2, 3, 4)).all()
+        return x - 1 if ok else None
+    found = s.astype(str).str.strip().str.upper().str.fullmatch(r"Q[1-4]")
+    return s.astype(str).str.strip().str[-1].astype(int).to_numpy() - 1.0 if found.all() else None
+
+
+def year_and_quarter(X: pd.DataFrame) -> TimeOrder | None:
+    """One series whose time is written in two columns, a year and its quarter (1-4 or
+    Q1-Q4), in the file's order (the index of the rows handed in): year x 4 + quarter goes
+    up in TIME_ORDER_SHARE of the steps down the file, nearly every value once (the same
+    share: a panel of stores has each quarter in several rows). A year holds 4 rows, too few for the runs of `series_one_after_another`
+    (a year beside its months, `_outer_clock`): an audit's 40 years x 4 quarters was said
+    to be 4 series side by side, one per quarter. Oldest first only (newest first: the
+    other checks)."""
+    for inner in X.columns:
+        quarters = _quarters(X[inner])
+        if quarters is None:
+            continue
+        quarters = pd.Series(quarters, index=X.index).sort_index().to_numpy()
+        for name in X.columns:
+            s = X[name]
+            if name == inner or str(name).strip().lower() not in TIME_NAMES or not pd.api.types.is_numeric_dtype(s) \
+                    or pd.api.types.is_bool_dtype(s):
+                continue
+            years = s.sort_index().to_numpy(dtype=float, na_value=np.nan)
+            if len(years) < TIME_MIN_ROWS or np.isnan(years).any() or np.any(years != np.floor(years)) or \
+                    not (DECIMAL_YEARS[0] <= years.min() and years.max() <= DECIMAL_YEARS[1]):
+                continue
+            clock = years * 4 + quarters
+            distinct = len(np.unique(clock))
+            steps = np.diff(clock)
+            if distinct >= TIME_ORDER_SHARE * len(clock) and float((steps > 0).mean()) >= TIME_ORDER_SHARE:
+                return TimeOrder(str(inner), distinct, newest_first=False, numbers=True, outer=str(name))
+    return None
+
+
 # a series split at random is said when its targets next to each other in time are alike at least
 # this much (autocorrelation: Nile's flow 0.46-0.51, Seattle's weather 0.45, a table of customers
 # sorted by signup date whose target does not move with it -0.08 to 0.01) ...
@@ -1366,7 +1413,7 @@ TIME_FOLLOWS_CLOSELY = 0.9  # ... and, rows in no order of the time, its nearest
 def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None) -> TimeOrder | None:
     """A series in time that a random split of these rows would cut, its test rows among
     training rows of the dates around them: rows in the order of a time column
-    (`time_order`, `series_one_after_another`) whose target follows that time
+    (`time_order`, `year_and_quarter`, `series_one_after_another`) whose target follows that time
     (`autocorrelation` at least TIME_FOLLOWS: a table of customers sorted by their signup date, whose target does not
     move with it, is no series; an audit found it said to be one), or rows in any order
     whose target follows a time column closely (`time_follows` at least
@@ -1374,7 +1421,7 @@ def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None)
     a shuffled file, R² 0.98 split at random and -6.2 on its last months, was said to be a
     leak of its date). Without a target (`y` None), the order alone."""
     classification = problem_type == "classification"
-    order = time_order(X) or series_one_after_another(X) or series_side_by_side(X)
+    order = time_order(X) or year_and_quarter(X) or series_one_after_another(X) or series_side_by_side(X)
     if y is None or problem_type not in ("classification", "regression"):
         return order
     if order is not None and order.beside:  # each series' rows, in the file's order, one series after another

@@ -1038,6 +1038,38 @@ def test_one_series_whose_time_is_two_columns_is_said_as_one_and_not_told_to_sor
     assert [w for w in warned(events, "s") if "series in time one after another" in w and f"Sort the file by {inner!r}" in w]
 
 
+@pytest.mark.parametrize("quarter_kind", ["number", "text"])
+def test_a_quarterly_series_written_as_year_and_quarter_is_said_as_one_series(quarter_kind):
+    """A quarterly series written as `year` and `quarter` (1-4, or Q1-Q4) holds 4 rows a
+    year, too few for the runs of a year beside its months: 40 years x 4 quarters of a
+    trending, seasonal series was said to be 4 series side by side, one per quarter. It is
+    one series in two columns, told to turn Shuffle off; with Shuffle off nothing is said;
+    where the target does not follow time (noise), or the quarters are stores' (a panel,
+    each quarter in several rows), it is not said as one series."""
+    rng = np.random.default_rng(7)
+    n = 160
+    q = np.tile(np.arange(1, 5), 40)
+    df = pd.DataFrame({"year": np.repeat(np.arange(1981, 2021), 4),
+                       "quarter": q if quarter_kind == "number" else [f"Q{v}" for v in q],
+                       "price": rng.uniform(5, 10, n).round(2),
+                       "sales": (100 + 2 * np.arange(n) + 15 * np.array([0, 8, 3, -10])[q - 1]
+                                 + rng.normal(0, 6, n)).round(1)})
+    _, events = run_table(df, "sales", "regression")
+    said = [w for w in warned(events, "s") if "series in time" in w]
+    assert said == ["The rows are a series in time, its time written in two columns ('year', then 'quarter'), "
+                    "oldest first, and Shuffle draws the test rows from the whole period: each test row has training "
+                    "rows from just before and after it, which the model learns from, so the score is likely better "
+                    "than it would be on rows after the training period. Turn Shuffle off in the Split node to test "
+                    "on the last 20% of rows."], said
+    _, events = run_table(df, "sales", "regression", split={"shuffle": False})
+    assert not [w for w in warned(events, "s") if "are a series in time" in w or "Sort the file" in w]
+    _, events = run_table(df.assign(sales=rng.normal(100, 20, n).round(1)), "sales", "regression")
+    assert not [w for w in warned(events, "s") if "series in time" in w]
+    assert guards.year_and_quarter(df.assign(quarter=q, region=q).rename(columns={"quarter": "grade"})) is None
+    stores = pd.concat([df.assign(store=s) for s in ("a", "b")], ignore_index=True)  # one store after the other
+    assert guards.year_and_quarter(stores.drop(columns="sales")) is None
+
+
 def test_a_total_taken_as_classes_is_named_as_computed_from_its_parts():
     """An audit: a total of five item scores (q1 + … + q5, 5 to 25) was suggested as
     classes, and taken so, the computed-target check never ran (as a number it was named).
