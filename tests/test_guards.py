@@ -967,6 +967,45 @@ def _customers(n, seed):
                          "plan": rng.choice(["basic", "plus", "pro"], n), "churn": churn}), rng
 
 
+def test_a_near_copy_of_the_target_below_the_leak_bar_is_asked_about_and_a_strong_feature_is_not():
+    """An audit: `spend_copy` = spend + noise of 12% of its spread (R² 0.985) and
+    `churn_code`, the 0/1 code of churn with 3% flipped (accuracy 0.975), went unsaid under
+    the one-feature bar (0.98). Said as a question now, when one feature is far ahead of
+    the rest and looks like the target itself: numbers on its own scale (unfitted R² 0.95
+    or more), or as many values as classes, one for each. Not said: a strong feature in
+    other units (a credit score for an approval, 0.97), the same copy rescaled (another
+    unit), a weaker copy (last year's spend), and a near copy beside another as strong."""
+    for seed in range(3):
+        df, rng = _customers(1000, seed)
+        spend = (df["monthly"] * df["tenure"] + rng.normal(0, 300, len(df))).round(2)
+        noise = rng.normal(0, 0.12 * spend.std(), len(df))
+        table = df.drop(columns="churn").assign(spend=spend, spend_copy=(spend + noise).round(2))
+        found = guards.leaks(table.drop(columns="spend"), table["spend"], "regression")
+        assert [(f.column, f.near[0]) for f in found] == [("spend_copy", "as is")], (seed, found)
+        assert guards.NEAR_COPY_SCORE <= found[0].score < guards.LEAK_SCORE and found[0].near[1] >= 0.95
+        churn = df["churn"] == "yes"
+        flipped = rng.random(len(df)) < 0.03
+        coded = df.assign(churn_code=np.where(churn ^ flipped, 1, 0))
+        found = guards.leaks(coded.drop(columns="churn"), coded["churn"], "classification")
+        assert [(f.column, f.near) for f in found] == [("churn_code", ("recoding", 2, 2))], (seed, found)
+        # near misses
+        quiet = [table.assign(spend_copy=3 * table["spend_copy"] + 500),  # another unit
+                 table.assign(spend_copy=(spend + 3 * noise).round(2)),  # last year's: weaker
+                 table.assign(spend_copy2=(spend + rng.normal(0, 0.12 * spend.std(), len(df))).round(2))]
+        for other in quiet:
+            assert guards.leaks(other.drop(columns="spend"), other["spend"], "regression") == [], seed
+        fico = rng.normal(680, 60, len(df)).round()
+        approved = np.where(fico + rng.normal(0, 8, len(df)) > 660, "yes", "no")
+        legit = df.drop(columns="churn").assign(fico=fico, approved=approved)
+        assert guards.leaks(legit.drop(columns="approved"), legit["approved"], "classification") == [], seed
+        both = coded.assign(churn_code2=np.where(churn ^ (rng.random(len(df)) < 0.03), "y", "n"))
+        assert guards.leaks(both.drop(columns="churn"), both["churn"], "classification") == [], seed
+    _, events = run_table(table, "spend", "regression")
+    said = [w for w in warned(events, "s") if "'spend_copy'" in w]
+    assert len(said) == 1 and said[0].startswith("'spend_copy' alone predicts the target 'spend' with R² 0.9") \
+        and "far ahead of every other feature" in said[0] and "Is it recorded after 'spend' is known" in said[0]
+
+
 @pytest.mark.parametrize("kind", ["text", "date", "amount"])
 def test_a_column_filled_only_for_one_class_is_said_however_much_of_the_class_it_covers(kind):
     """An audit: a cancel reason filled for 90% of churners and for nobody else (accuracy
