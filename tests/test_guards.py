@@ -476,6 +476,46 @@ def test_the_split_says_a_panels_units_are_on_both_sides_and_not_a_one_row_per_u
     assert "ID" in " ".join(warned(events, "d")) and not [w for w in warned(events, "s") if "names units" in w]
 
 
+def test_a_panels_units_written_as_names_of_people_are_units_and_categories_of_names_are_not():
+    """An audit: 150 patients x 4 visits, the patient in a `name` column ("Ann Aason" …),
+    rows shuffled, was not an id and the split said nothing (R² 0.17 split at random, -0.17
+    with each patient's rows together), where `patient_id` was said. Names of people, each
+    in a few rows, are a unit now, said as the id columns are; a category of names is not:
+    cities (mostly one word, or many rows each), products sold many times, labels of a few
+    values, and a name different in every row stays the near-unique id it was."""
+    rng = np.random.default_rng(8)
+    first = ["Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "Gus", "Hal", "Ivy", "Jon", "Kim", "Lea", "Max", "Ned", "Oli"]
+    people = [f"{first[i % 15]} {chr(65 + i // 15)}{'abcdefghij'[i % 10]}son" for i in range(150)]
+    patient = np.repeat(np.arange(150), 4)
+    dose = rng.uniform(0, 10, 600).round(1)
+    df = pd.DataFrame({"name": np.array(people)[patient], "visit": np.tile(np.arange(1, 5), 150), "dose": dose,
+                       "bp": (120 + rng.normal(0, 10, 150)[patient] + dose + rng.normal(0, 3, 600)).round(1)})
+    df = df.sample(frac=1, random_state=0).reset_index(drop=True)
+    assert tables.id_reason(df["name"], len(df)) == "names of people, 150 distinct values"
+    for written in (df["name"].str.replace(" ", " J. ", n=1), df["name"].radd("Mary-Jo ").str.replace("son", "'Neil")):
+        assert tables.id_reason(written, len(df)) == "names of people, 150 distinct values"
+    _, events = run_table(df, "bp", "regression")
+    assert [w for w in warned(events, "s") if w.startswith("'name' names units with several rows")]
+    _, events = run_table(df, "bp", "regression", split={"group_by": "name"})
+    assert not [w for w in warned(events, "s") if "names units" in w]
+    n = 600
+    cities = ["Paris", "Lyon", "Nice", "Lille", "Nantes", "Rennes", "Brest", "Dijon", "Metz", "Tours", "Caen", "Pau",
+              "Reims", "Le Havre", "Saint Etienne", "Toulon", "Angers", "Nimes", "Amiens", "Limoges", "Annecy", "Brest",
+              "Avignon", "Poitiers", "Troyes", "Calais", "Niort", "Vannes", "Albi", "Sete"]
+    two_words = ["New York", "Los Angeles", "San Diego", "San Jose", "Las Vegas", "El Paso", "Fort Worth",
+                 "Kansas City", "Long Beach", "Virginia Beach", "Santa Ana", "Saint Paul", "New Orleans",
+                 "Corpus Christi", "Baton Rouge", "Grand Rapids", "Salt Lake", "Little Rock", "Des Moines",
+                 "Green Bay", "Santa Fe"]
+    products = [f"{b} {m}" for b in ("Acme", "Zenith", "Orion") for m in ("Blender", "Toaster", "Kettle", "Mixer",
+                                                                             "Grill", "Fryer", "Juicer")]
+    labels = ["Very Good", "Good Enough", "Not Good", "Very Bad", "No Answer"]
+    for category in (rng.choice(cities, n), rng.choice(two_words, n), np.repeat(two_words, 3)[:n // 10],
+                     rng.choice(products, n), rng.choice(labels, n), [f"{p} Smith" for p in first * 40][:n]):
+        s = pd.Series(category, name="who")
+        assert tables.id_reason(s, len(s)) is None, s.head(3).tolist()
+    assert tables.id_reason(pd.Series(people, name="name"), 150) == "different in every row"
+
+
 def test_fewer_folds_than_chosen_are_said_with_why():
     """cv_splits keeps at most one fold per group (and per two rows): a run that could not
     make the folds the user chose says how many it made and why, and one that could says
