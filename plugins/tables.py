@@ -77,7 +77,10 @@ oscar pablo pam pamela patricia patrick paul paula pauline pedro peggy peter phi
 raymond rebecca richard rita rob robert roberto robin roger ronald rosa rose roy ruby russell ruth ryan sally sam
 samuel sandra sara sarah scott sean sergio sharon shirley simon sofia sophia sophie stanley stefan stephanie stephen
 steve steven susan suzanne sylvia tammy teresa terry theresa thomas tim timothy tina todd tom tony tracy troy valerie
-vera victor victoria vincent virginia walter wayne wendy william willie yvonne zoe""".split())
+vera victor victoria vincent virginia walter wayne wendy william willie yvonne zoe
+abdul amir amit anil arjun chen deepak fatima haruto hiroshi hui jin jun kenji lei ling mei ming omar priya
+rahul raj ravi sanjay sunil takashi wei yan yuki yusuf aleksandr dmitri igor natasha sergei svetlana
+tatiana vladimir jens lars nils sven ingrid astrid jose luis joao pedro thiago lucas""".split())
 PERSON_MIN = 20  # ... at least this many people ...
 PERSON_ROWS = (2, 20)  # ... each in this many rows on average (a few visits each; more: a category, a sales rep)
 WITHIN_GROUPS = "a row number within each of"  # how id_reason names a counter restarting in each group
