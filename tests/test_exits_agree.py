@@ -39,19 +39,24 @@ def cars(n: int, seed: int) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def model(web, tmp_path_factory):
     """A regression on a cars-like table, its bundle unzipped, deployed as `cars-exits`, and a key."""
-    folder = tmp_path_factory.mktemp("exits")
-    up = web.post("/api/v1/datasets", files={"file": ("cars-exits.csv", cars(160, 1).to_csv(index=False).encode())})
+    return deployed(web, tmp_path_factory.mktemp("exits"), cars(160, 1), "cars-exits")[1:]
+
+
+def deployed(web, folder, frame: pd.DataFrame, name: str) -> tuple:
+    """A linear regression of `mpg` on `frame` uploaded as `name`.csv: (the upload's answer,
+    the run's id, its bundle unzipped, a key), the model deployed as `name`; `folder` is kept."""
+    up = web.post("/api/v1/datasets", files={"file": (f"{name}.csv", frame.to_csv(index=False).encode())})
     assert up.status_code == 201, up.text
-    job = run(web, {"name": "exits", "nodes": [
+    job = run(web, {"name": name, "nodes": [
         {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
                                                   "problem_type": "regression"}},
         {"id": "s", "type": "split", "config": {"test_size": 0.25}},
         {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
         "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
     bundle = unzip(web, job["id"], "m", folder / "bundle")
-    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "cars-exits"}).status_code == 201
-    key = web.post("/api/v1/keys", json={"name": "exits"}).json()["key"]
-    return job["id"], bundle, key, folder
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": name}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": name}).json()["key"]
+    return up.json(), job["id"], bundle, key, folder
 
 
 def exits(web, model, name: str, text: str) -> dict:
@@ -203,23 +208,12 @@ def dated_cars(n: int, seed: int, fmt: str) -> pd.DataFrame:
 def month_first(web, tmp_path_factory):
     """A regression trained on a file writing its dates month first (11/27/1995: the reader
     reads it so, from the days past 12), its bundle, deployed as `cars-dates`, and a key."""
-    folder = tmp_path_factory.mktemp("dates")
-    up = web.post("/api/v1/datasets", files={"file": ("cars-dates.csv",
-                                                      dated_cars(200, 3, "%m/%d/%Y").to_csv(index=False).encode())})
-    assert up.status_code == 201, up.text
-    assert any("read as dates, month first" in n["text"] for n in up.json()["notices"]), up.json()["notices"]
-    job = run(web, {"name": "exit dates", "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
-    bundle = unzip(web, job["id"], "m", folder / "bundle")
+    up, job_id, bundle, key, folder = deployed(web, tmp_path_factory.mktemp("dates"),
+                                               dated_cars(200, 3, "%m/%d/%Y"), "cars-dates")
+    assert any("read as dates, month first" in n["text"] for n in up["notices"]), up["notices"]
     assert "Dates written with numbers are read as the training file wrote them: bought month first" in \
         (bundle / "MODEL_CARD.md").read_text()
-    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "cars-dates"}).status_code == 201
-    key = web.post("/api/v1/keys", json={"name": "dates"}).json()["key"]
-    return job["id"], bundle, key, folder
+    return job_id, bundle, key, folder
 
 
 def scored_by_every_exit(web, model, name: str, frame: pd.DataFrame) -> dict:

@@ -11,18 +11,7 @@ import io
 import pandas as pd
 import pytest
 
-from data.ingest import ingest_bytes
-
-MB = 2**20
-
-
-def read(raw: bytes, name: str, tmp_path, **options):
-    rec = ingest_bytes(raw, name, tmp_path, 64 * MB, options=options or None)
-    return rec, pd.read_parquet(rec["path"])
-
-
-def notices(rec) -> str:
-    return "\n".join(n["text"] for n in rec["notices"])
+from tests.test_reading import notices, read
 
 
 def xlsx(rows, setup=None) -> bytes:
