@@ -1160,7 +1160,7 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
 
 
 ORDERS = {"day": "27/11/2024", "month": "11/27/2024"}  # a date column's `order`, and a date written so
-_NUMBERED = re.compile(NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>"))  # one separator in a date
+_NUMBERED = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # one separator in a date
 
 
 def _numbered_dates(s: pd.Series, col: dict, say):
@@ -1268,7 +1268,7 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bo
         if bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
-        elif col.get("order") in ORDERS and bad and all(_NUMBERED.match(v.strip()) for v in bad):
+        elif col.get("order") in ORDERS and bad and all(re.match(_NUMBERED, v.strip()) for v in bad):
             said += f"; read {col['order']} first, as the training file's dates are written, these dates do not exist"
         elif bad and all(_day_or_month_first(v) for v in bad):
             # "cannot be told" only when no value tells it (a new user's file had 19.07.2012 further down)
