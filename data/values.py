@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from playground_runtime import MISSING_SYMBOLS, MISSING_WORDS, NUMBER_GAPS, NUMBERED_DATE, two_digit_pivot
+from playground_runtime import (
+    MISSING_SYMBOLS,
+    MISSING_WORDS,
+    NUMBER_GAPS,
+    NUMBERED_DATE,
+    NUMBERED_DATE_ONE_SEP,
+    two_digit_pivot,
+)
 
 # What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
 # never reach this module as text. (MISSING_WORDS and MISSING_SYMBOLS live in
@@ -61,7 +68,7 @@ NUMBER = (rf"^(?P<pre_out>{_CUR})?[{_SPACE}]*(?P<open>\()?[{_SPACE}]*(?P<sign>{_
           rf"(?P<post>{_CUR}|%)?[{_SPACE}]*(?P<trail>-)?[{_SPACE}]*(?P<close>\))?[{_SPACE}]*(?P<post_out>{_CUR})?$")
 _NUMBER_PY = re.compile(NUMBER)
 DATE = NUMBERED_DATE  # rows to score are read by the same pattern (playground_runtime)
-_DATE_PY = re.compile(DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>"))
+_DATE_PY = re.compile(NUMBERED_DATE_ONE_SEP)
 DATE_RE2 = {sep: DATE.replace("(?P<sep>[./-])", re.escape(sep)).replace("[./-](?P<y>", re.escape(sep) + "(?P<y>")
             for sep in "./-"}
 

@@ -45,6 +45,7 @@ NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
 # than next year (`two_digit_pivot`), in both.
 NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
                  r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
+NUMBERED_DATE_ONE_SEP = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # 03/05/2023, not 03/05-2023
 
 
 def two_digit_pivot() -> int:
@@ -1160,7 +1161,6 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
 
 
 ORDERS = {"day": "27/11/2024", "month": "11/27/2024"}  # a date column's `order`, and a date written so
-_NUMBERED = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # one separator in a date
 
 
 def _numbered_dates(s: pd.Series, col: dict, say):
@@ -1173,7 +1173,7 @@ def _numbered_dates(s: pd.Series, col: dict, say):
     if order not in ORDERS:
         return None
     text = s[s.notna()].astype(str).str.strip()
-    parts = text.str.extract(_NUMBERED)
+    parts = text.str.extract(NUMBERED_DATE_ONE_SEP)
     numbered = parts["a"].notna()
     if not numbered.any():
         return None
@@ -1248,13 +1248,9 @@ def _undecidable(s: pd.Series) -> bool:
 
 def _day_or_month_first(value: str) -> bool:
     """A date written day and month as numbers of at most 12, either of which may come first:
-    03/05/2023, 3.5.23, 1-2-2024."""
-    for sep in "/.-":
-        parts = value.strip().split(sep)
-        if len(parts) == 3 and all(p.isascii() and p.isdigit() for p in parts):
-            day, month, year = parts
-            return len(day) <= 2 and len(month) <= 2 and len(year) in (2, 4) and int(day) <= 12 and int(month) <= 12
-    return False
+    03/05/2023, 3.5.23, 1-2-2024 (NUMBERED_DATE_ONE_SEP, without a time)."""
+    m = re.match(NUMBERED_DATE_ONE_SEP, value.strip())
+    return bool(m) and m["H"] is None and int(m["a"]) <= 12 and int(m["b"]) <= 12
 
 
 def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bool = False) -> str:
@@ -1268,7 +1264,7 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bo
         if bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
-        elif col.get("order") in ORDERS and bad and all(re.match(_NUMBERED, v.strip()) for v in bad):
+        elif col.get("order") in ORDERS and bad and all(re.match(NUMBERED_DATE_ONE_SEP, v.strip()) for v in bad):
             said += f"; read {col['order']} first, as the training file's dates are written, these dates do not exist"
         elif bad and all(_day_or_month_first(v) for v in bad):
             # "cannot be told" only when no value tells it (a new user's file had 19.07.2012 further down)
