@@ -145,7 +145,7 @@ def plan(resolved) -> dict[str, Planned]:
         if fp.parts:
             key["data"] = fp.parts
         key = json.loads(json.dumps(key, sort_keys=True, default=str))  # as it is stored and compared
-        volatile = fp.volatile or next((f"its input {p!r} cannot be reused" for p, ns in input_nodes.items()
+        volatile = fp.volatile or next((f"{INPUT_CHANGED}{p!r} cannot be reused" for p, ns in input_nodes.items()
                                         if any(out[n].volatile for n in ns)), None)
         carried = {port: (key["inputs"].get(source) or [None])[0] for port, source in nt.carries.items()
                    if len(key["inputs"].get(source) or []) == 1}
@@ -189,10 +189,12 @@ def _list_change(before, now, names: dict | None = None) -> str | None:
 
 FIRST_RUN = "first run of this node in this workflow"
 FORCED_ALL = "forced: the run was asked to run everything again"
-# the parts of a reason that are no change of this node: one above it (said there), or a node
-# that is never reused (an unseeded model, a Retrain)
-_NEVER_REUSED = "not reused: "
-_FOLLOWS = ("its input ", "forced: node ", _NEVER_REUSED)
+# how a reason begins that is no change of this node (what_changed leaves it out): a change
+# above it (said there), or a node that is never reused (an unseeded model, a Retrain)
+INPUT_CHANGED = "its input "
+FORCED_ABOVE = "forced: node "
+NEVER_REUSED = "not reused: "
+_FOLLOWS = (INPUT_CHANGED, FORCED_ABOVE, NEVER_REUSED)
 
 
 def what_changed(ran: dict, names: dict, most: int = 3) -> str:
@@ -206,7 +208,7 @@ def what_changed(ran: dict, names: dict, most: int = 3) -> str:
         return ""
     if not reasons:
         return "nothing changed: every node reused"
-    fresh = [r for r in reasons.values() if not r.startswith(_NEVER_REUSED)]
+    fresh = [r for r in reasons.values() if not r.startswith(NEVER_REUSED)]
     if fresh and all(r == FIRST_RUN for r in fresh) and len(reasons) == len(ran):  # a Retrain is never reused
         return "first run"
     if all(r == FORCED_ALL for r in reasons.values()):
@@ -269,8 +271,8 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
             nodes = input_nodes.get(port) or []
             # by the node it comes from: "its input 'model' changed (node 'evaluate-1')" named a port
             # after what an Evaluate hands on (found by a new user)
-            out.append(f"its input from node {', '.join(map(repr, nodes))} changed" if nodes else
-                       f"its input {port!r} changed")
+            out.append(f"{INPUT_CHANGED}from node {', '.join(map(repr, nodes))} changed" if nodes else
+                       f"{INPUT_CHANGED}{port!r} changed")
     return out or ["its key changed"]
 
 
@@ -346,7 +348,7 @@ class NodeCache:
             if asked in graph.nodes:
                 out[asked] = "forced: this node was asked to run again"
                 for below in graphs.downstream(graph, asked):
-                    out.setdefault(below, f"forced: node {asked!r} above it was asked to run again")
+                    out.setdefault(below, f"{FORCED_ABOVE}{asked!r} above it was asked to run again")
         return out
 
     def previous(self, node_id: str) -> dict | None:

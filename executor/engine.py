@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from data.disk import DiskFull
+from executor.cache import NEVER_REUSED
 from executor.cache import plan as cache_plan
 from nodes import graph as graphs
 from nodes.base import MODEL, Cancelled, Design, LoopRound, NodeError, NodeSkipped, RunContext, Upstream
@@ -577,7 +578,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             return
         plan, reason = plans.get(nid), None
         if plan is not None:
-            reason = forced.get(nid) or (f"not reused: {plan.volatile}" if plan.volatile else None)
+            reason = forced.get(nid) or (f"{NEVER_REUSED}{plan.volatile}" if plan.volatile else None)
             if reason is None:
                 served, reason = _reuse(nid, nt, plan, cache, rr, graph, save if save_artifact else None,
                                         lambda ev: on_event({**ev, **(tag or {})} if ev.get("type") == "node_status"

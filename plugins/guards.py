@@ -1412,8 +1412,8 @@ def _quarters(s: pd.Series) -> np.ndarray | None:
         x = s.to_numpy(dtype=float)
         ok = str(s.name).strip().lower() in QUARTER_NAMES and np.isin(x, (1, 2, 3, 4)).all()
         return x - 1 if ok else None
-    found = s.astype(str).str.strip().str.upper().str.fullmatch(r"Q[1-4]")
-    return s.astype(str).str.strip().str[-1].astype(int).to_numpy() - 1.0 if found.all() else None
+    text = s.astype(str).str.strip()
+    return text.str[-1].astype(int).to_numpy() - 1.0 if text.str.fullmatch(r"[Qq][1-4]").all() else None
 
 
 def year_and_quarter(X: pd.DataFrame) -> TimeOrder | None:

@@ -80,7 +80,7 @@ steve steven susan suzanne sylvia tammy teresa terry theresa thomas tim timothy 
 vera victor victoria vincent virginia walter wayne wendy william willie yvonne zoe
 abdul amir amit anil arjun chen deepak fatima haruto hiroshi hui jin jun kenji lei ling mei ming omar priya
 rahul raj ravi sanjay sunil takashi wei yan yuki yusuf aleksandr dmitri igor natasha sergei svetlana
-tatiana vladimir jens lars nils sven ingrid astrid jose luis joao pedro thiago lucas""".split())
+tatiana vladimir jens lars nils sven ingrid astrid joao thiago""".split())
 PERSON_MIN = 20  # ... at least this many people ...
 PERSON_ROWS = (2, 20)  # ... each in this many rows on average (a few visits each; more: a category, a sales rep)
 WITHIN_GROUPS = "a row number within each of"  # how id_reason names a counter restarting in each group
