@@ -67,19 +67,30 @@ class Reading:
     # {column: "day" | "month"}: the date columns written with numbers and the order they were
     # read in (a model keeps it: rows to score written so are read alike, playground_runtime)
     date_orders: dict = field(default_factory=dict)
+    # {column: {"decimal": "," | ".", "currency": [signs], "percent": bool}}: the number columns
+    # written otherwise than plain numbers (1.334,60 €, 7,0 %) and how (a model keeps it: rows to
+    # score written so are read alike, playground_runtime)
+    number_formats: dict = field(default_factory=dict)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
 
     def read_as(self, name: str, got, notice: bool = True) -> None:
-        """A column converted by data.values: its notice said (`notice`), and the order its
-        dates were read in kept (`date_orders`)."""
+        """A column converted by data.values: its notice said (`notice`), the order its
+        dates were read in kept (`date_orders`), and how its numbers were written when that
+        was other than plain numbers (`number_formats`: a number column has a notice then)."""
         if notice and got.notice:
             self.notice(got.notice, name)
         if got.kind == "date" and got.details.get("order"):
             self.date_orders[name] = got.details["order"]
         else:
             self.date_orders.pop(name, None)
+        if got.kind == "number" and got.notice and got.details.get("decimal"):
+            self.number_formats[name] = {"decimal": got.details["decimal"],
+                                         "currency": list(got.details.get("currency") or []),
+                                         "percent": bool(got.details.get("percent"))}
+        else:
+            self.number_formats.pop(name, None)
 
     def repeated_name(self, name: str, first: int, place: int, given: str) -> None:
         """The header names `name` again at column `place` (1 = first; its first copy at
@@ -98,7 +109,8 @@ class Reading:
                 "encoding_detected": self.encoding_detected,
                 "delimiter": self.delimiter, "sheet": self.sheet, "sheets": self.sheets,
                 "header_row": self.header_row, "decimal": self.decimal,
-                **({"date_orders": dict(self.date_orders)} if self.date_orders else {})}
+                **({"date_orders": dict(self.date_orders)} if self.date_orders else {}),
+                **({"number_formats": dict(self.number_formats)} if self.number_formats else {})}
 
 
 def encoding_name(codec: str | None) -> str:

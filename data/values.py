@@ -23,11 +23,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from playground_runtime import (
+    CURRENCIES,
     MISSING_SYMBOLS,
     MISSING_WORDS,
     NUMBER_GAPS,
+    NUMBER_SPACES,
     NUMBERED_DATE,
     NUMBERED_DATE_ONE_SEP,
+    WRITTEN_NUMBER,
+    grouped_number,
     two_digit_pivot,
 )
 
@@ -46,26 +50,10 @@ _TEXT_MISSING_WORDS = PARSE_MISSING_WORDS[1:]
 # dates; in a text column only when no other value is bare punctuation ("+"/"-" stays).
 TEXT_MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", "...")
 
-# Currency signs and ISO codes that may stand before or after an amount.
-CURRENCIES = {"€": "euro", "$": "dollar", "£": "pound", "¥": "yen", "₹": "rupee", "₽": "rouble", "₺": "lira",
-              "₩": "won", "₪": "shekel", "₫": "dong", "฿": "baht", "₴": "hryvnia", "₦": "naira", "R$": "real",
-              "kr": "krona", "kr.": "krone", "Kč": "koruna", "zł": "złoty", "Ft": "forint", "Fr.": "franc",
-              "CHF": "franc", "EUR": "euro", "USD": "dollar", "GBP": "pound", "JPY": "yen", "CNY": "yuan",
-              "SEK": "krona", "NOK": "krone", "DKK": "krone", "PLN": "złoty", "CZK": "koruna", "HUF": "forint",
-              "CAD": "dollar", "AUD": "dollar", "NZD": "dollar", "INR": "rupee", "RUB": "rouble", "TRY": "lira",
-              "BRL": "real", "MXN": "peso", "ZAR": "rand", "KRW": "won", "SGD": "dollar", "HKD": "dollar"}
-_CUR = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
-_SPACE = "\u00a0\u202f\u2009 "  # what stands between thousands besides . , and '
-_SIGN = "[-+\u2212]"
-# one number as written: an optional sign or accounting brackets, a currency before or
-# after, digits with separators (checked below for a consistent grouping), a percent sign.
-# The currency may stand inside the brackets or outside them, as accounting formats write
-# a negative amount: (€ 147,40), € (147,40), (147,40 €), (147,40) € (checked below: brackets
-# in pairs, one currency on each side)
-NUMBER = (rf"^(?P<pre_out>{_CUR})?[{_SPACE}]*(?P<open>\()?[{_SPACE}]*(?P<sign>{_SIGN})?[{_SPACE}]*(?P<pre>{_CUR})?"
-          rf"[{_SPACE}]*(?P<sign2>{_SIGN})?"
-          rf"[{_SPACE}]*(?P<num>[0-9](?:[0-9.,'’{_SPACE}]*[0-9])?|[.,][0-9]+)[{_SPACE}]*"
-          rf"(?P<post>{_CUR}|%)?[{_SPACE}]*(?P<trail>-)?[{_SPACE}]*(?P<close>\))?[{_SPACE}]*(?P<post_out>{_CUR})?$")
+# One number as written, and the currencies it may name: one pattern for this reader and
+# for rows to score (playground_runtime, where it is explained).
+NUMBER = WRITTEN_NUMBER
+_SPACE = NUMBER_SPACES
 _NUMBER_PY = re.compile(NUMBER)
 DATE = NUMBERED_DATE  # rows to score are read by the same pattern (playground_runtime)
 _DATE_PY = re.compile(NUMBERED_DATE_ONE_SEP)
@@ -338,9 +326,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     thousands = "," if decimal == "." else "."
     grouped = rf"^([0-9]{{1,3}}(\{thousands}[0-9]{{3}})+|[0-9]+)(\{decimal}[0-9]+)?$|^\{decimal}[0-9]+$"
     ok = pc.match_substring_regex(num, grouped)
-    raw_groups = pc.match_substring_regex(fields["num"], rf"^[0-9]{{1,3}}([\{thousands}'’{_SPACE}][0-9]{{3}})*"
-                                                           rf"(\{decimal}[0-9]+)?$|^[0-9]+(\{decimal}[0-9]+)?$|"
-                                                           rf"^\{decimal}[0-9]+$")
+    raw_groups = pc.match_substring_regex(fields["num"], grouped_number(decimal))
     ok = pc.and_(ok, raw_groups)
     # an opening bracket without its closing one, or a currency both outside and inside them: not an amount
     paired = pc.equal(pc.equal(fields["open"], "("), pc.equal(fields["close"], ")"))

@@ -250,14 +250,17 @@ def with_row_names(left_out: list, features: list, frame) -> list:
 def reading_said(frame, features: list) -> list[str]:
     """How the reader read a file of rows to score (frame_to_score), as said beside the
     predictions. A date column it kept as text, its dates being either way (03/05/2023),
-    is read by the model in the training file's order (playground_runtime, which says so):
-    the reader's "kept as text" is not said beside that."""
+    is read by the model in the training file's order (playground_runtime, which says so),
+    and so is a number column it kept as text that the training file wrote otherwise than
+    plainly (1.334,60 €): the reader's "kept as text" is not said beside that."""
     import pandas as pd
 
     texts = frame.attrs.get("reading") or []
     columns = frame.attrs.get("reading_columns") or [None] * len(texts)
     ordered = {f["name"] for f in features if f.get("order") and f["name"] in frame.columns
                and not pd.api.types.is_datetime64_any_dtype(frame[f["name"]])}
+    ordered |= {f["name"] for f in features if f.get("written") and f["name"] in frame.columns
+                and not pd.api.types.is_numeric_dtype(frame[f["name"]])}
     return [t for t, c in zip(texts, columns) if c not in ordered]
 
 
@@ -303,6 +306,8 @@ def _dataset_facts(store: Store, facts: dict) -> dict:
     else:
         out.update(content_hash=info.get("content_hash"), hash_of="the file as uploaded",
                    filename=info.get("filename"), rows=info.get("n_rows"))
+    if facts.get("encoding"):  # the text encoding the training file was read in, when not UTF-8 (predict.py's too)
+        out["encoding"] = facts["encoding"]
     return out
 
 
@@ -357,6 +362,8 @@ def requirements(facts: dict) -> str:
 
 
 def _markdown(card: dict) -> str:
+    from playground_runtime import written_words
+
     m, d = card["model"], card["dataset"]
     lines = [f"# {m['name']}: {m['algorithm_name'] or m['algorithm']}", "",
              f"Trained by run `{card['run']['job_id']}` of AutoML Playground.", "",
@@ -374,6 +381,13 @@ def _markdown(card: dict) -> str:
     if ordered:  # how rows to score may write them besides ISO 8601 (playground_runtime's `order`)
         lines += ["", "Dates written with numbers are read as the training file wrote them: "
                   + ", ".join(f"{f['name']} {f['order']} first" for f in ordered)]
+    written = [f for f in card["features"] if f.get("written")]
+    if written:  # how rows to score may write them besides plain numbers (playground_runtime's `written`)
+        lines += ["", "Numbers written otherwise than plainly are read as the training file wrote them: "
+                  + ", ".join(f"{f['name']} ({written_words(f['written'])})" for f in written)]
+    if card["dataset"].get("encoding"):
+        lines += ["", f"predict.py reads a file that is not UTF-8 as {card['dataset']['encoding']}, the encoding the "
+                  "training file was read in."]
     unused = [f["name"] for f in card["features"] if f.get("unused")]
     if unused:
         lines += ["", f"Dropped by a preprocessing step, so not needed in rows to score: {', '.join(unused)}"]

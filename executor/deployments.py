@@ -390,13 +390,16 @@ def _records_as_frame(records: list[dict]):
 
 
 def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str | None = None,
-              scratch: str | None = None):
+              scratch: str | None = None, trained_in: str | None = None):
     """The rows of a CSV body (UTF-8, or the `charset` its Content-Type names; a header line
     of column names), at most MAX_ROWS, its header at most `limits[0]` columns wide
     (column_limit). Read as an uploaded file is, and as "Score a file" reads one (the one
     reader, data.ingest, here in this process: a body is small): its delimiter (a European
     export's `;`), decimal commas, thousands separators, currencies, percentages, day-first
-    dates and missing markers. `scratch`: the folder its bytes are read from (the home)."""
+    dates and missing markers. `scratch`: the folder its bytes are read from (the home).
+    `trained_in`: the encoding the model's training file was read in when not UTF-8 (its
+    card's): a body that names no charset and is not UTF-8 is read in it, and said, as the
+    bundle's predict.py reads such a file."""
     import codecs
     import shutil
     import tempfile
@@ -413,14 +416,20 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
         except LookupError:
             raise unknown from None
         encoding = "utf-8-sig" if encoding == "utf-8" else encoding
+    said = []
     try:
         text = body.decode(encoding)
     except LookupError:  # a codec that is not a text encoding (base64, zlib ...)
         raise unknown from None
     except UnicodeDecodeError:
-        raise Invalid(f"The CSV body is not {'UTF-8' if encoding == 'utf-8-sig' else encoding} text"
-                      f"{': name its encoding in the Content-Type (text/csv; charset=windows-1252)' if not charset else ''}."
-                      ) from None
+        text = _decoded(body, trained_in) if not charset else None
+        if text is None:
+            raise Invalid(f"The CSV body is not {'UTF-8' if encoding == 'utf-8-sig' else encoding} text"
+                          f"{': name its encoding in the Content-Type (text/csv; charset=windows-1252)' if not charset else ''}."
+                          ) from None
+        encoding = trained_in
+        said.append(f"The CSV body is not UTF-8 and names no charset: read as {trained_in}, the encoding the training "
+                    "file was read in.")
     if not text.strip():
         raise Invalid("The CSV body holds no rows to score: send a header line of column names, then the rows.")
     if limits is not None:
@@ -444,6 +453,8 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
             raise Invalid(f"The CSV body{said[len('The file'):]}" if said.startswith("The file ") else
                           f"The CSV body could not be read: {said}") from None
         frame = ingest.frame_to_score(read)  # with every conversion, said in the answer
+        frame.attrs["reading"] = said + frame.attrs["reading"]
+        frame.attrs["reading_columns"] = [None] * len(said) + frame.attrs["reading_columns"]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if len(frame) > MAX_ROWS:
@@ -453,13 +464,24 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     return frame
 
 
+def _decoded(body: bytes, encoding: str | None) -> str | None:
+    """The body's text in `encoding`, None when there is none or it does not decode the body."""
+    if not encoding:
+        return None
+    try:
+        return body.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
 def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int, int] | None = None,
-                  charset: str | None = None, scratch: str | None = None, name: str = "{name}"):
+                  charset: str | None = None, scratch: str | None = None, name: str = "{name}",
+                  trained_in: str | None = None):
     """The rows a request sends: a CSV body (text/csv), else JSON `{"records": [...]}` read
     by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's;
-    `scratch`: where a CSV body is read from."""
+    `scratch`: where a CSV body is read from; `trained_in`: csv_frame's."""
     if content_type == "text/csv":
-        return csv_frame(body, limits, charset, scratch)
+        return csv_frame(body, limits, charset, scratch, trained_in)
     if content_type not in ("application/json", ""):  # refused here, not before the route: logged as any request
         raise Invalid(f"Send the rows as JSON (Content-Type: application/json, {{\"records\": [...]}}) or as CSV "
                       f"(Content-Type: text/csv), not {content_type[:80]}.", status=415)
@@ -527,7 +549,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     if not was_loaded:  # this request loaded the version: a part of its own, not hidden in the total
         entry["load_ms"] = _ms(t)
     t = time.perf_counter()
-    frame = request_frame(body, content_type, parse_json, column_limit(card), charset, str(store.settings.home), name)
+    frame = request_frame(body, content_type, parse_json, column_limit(card), charset, str(store.settings.home), name,
+                          (card.get("dataset") or {}).get("encoding"))
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
     t = time.perf_counter()
     try:

@@ -39,5 +39,9 @@ def upload_facts(record: dict) -> dict:
             "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type"),
             # the date columns written with numbers, and the order they were read in
             "date_orders": (record.get("reading") or {}).get("date_orders") or {},
+            # the number columns written otherwise than plain numbers (1.334,60 €), and how
+            "number_formats": (record.get("reading") or {}).get("number_formats") or {},
+            # the text encoding the file was read in (a model's predict.py reads rows to score in it too)
+            "encoding": (record.get("reading") or {}).get("encoding"),
             # what decides its rows: the file's bytes and how they are read (types, roles, sheet...)
             "version": {"content_hash": record.get("content_hash"), "reading": record.get("options") or {}}}

@@ -558,12 +558,15 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
         for name, blob in plugin.native_formats(pipeline.steps[-1][1]).items():
             native[name] = ctx.save_artifact("bundle", name, blob, "application/octet-stream")
     classes = getattr(pipeline, "classes_", None)
-    # how the training file wrote its dates with numbers (day or month first): rows to score read alike
-    orders = ((ctx.dataset_facts(split.dataset_id) if ctx.dataset_facts and split.dataset_id else None) or {}).get(
-        "date_orders")
+    # how the training file wrote its dates with numbers (day or month first) and its numbers when
+    # not plainly (1.334,60 €): rows to score written alike are read alike
+    facts = (ctx.dataset_facts(split.dataset_id) if ctx.dataset_facts and split.dataset_id else None) or {}
     return {"model_artifact_id": model_artifact_id or None, "native": native,
             "features": feature_schema(split.X_train, dropped_columns(split.learned_ops, list(split.X_train.columns)),
-                                       orders),
+                                       facts.get("date_orders"), facts.get("number_formats")),
+            # a training file that was not UTF-8: predict.py reads rows to score in its encoding too
+            "encoding": facts.get("encoding") if facts.get("encoding") not in (None, "utf-8", "utf-8-sig", "ascii")
+            else None,
             "target": split.target, "problem_type": split.problem_type,
             "positive_class": _plain(split.positive_class), "dataset_id": split.dataset_id,
             "dataset_name": split.dataset_name,

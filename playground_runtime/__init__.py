@@ -48,6 +48,42 @@ NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[
 NUMBERED_DATE_ONE_SEP = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # 03/05/2023, not 03/05-2023
 
 
+# Currency signs and ISO codes that may stand before or after an amount, and what each is.
+CURRENCIES = {"€": "euro", "$": "dollar", "£": "pound", "¥": "yen", "₹": "rupee", "₽": "rouble", "₺": "lira",
+              "₩": "won", "₪": "shekel", "₫": "dong", "฿": "baht", "₴": "hryvnia", "₦": "naira", "R$": "real",
+              "kr": "krona", "kr.": "krone", "Kč": "koruna", "zł": "złoty", "Ft": "forint", "Fr.": "franc",
+              "CHF": "franc", "EUR": "euro", "USD": "dollar", "GBP": "pound", "JPY": "yen", "CNY": "yuan",
+              "SEK": "krona", "NOK": "krone", "DKK": "krone", "PLN": "złoty", "CZK": "koruna", "HUF": "forint",
+              "CAD": "dollar", "AUD": "dollar", "NZD": "dollar", "INR": "rupee", "RUB": "rouble", "TRY": "lira",
+              "BRL": "real", "MXN": "peso", "ZAR": "rand", "KRW": "won", "SGD": "dollar", "HKD": "dollar"}
+_CUR = "|".join(re.escape(c) for c in sorted(CURRENCIES, key=len, reverse=True))
+NUMBER_SPACES = "\u00a0\u202f\u2009 "  # what stands between thousands besides . , and '
+_SIGN = "[-+\u2212]"
+# One number as written: an optional sign or accounting brackets, a currency before or
+# after, digits with separators (checked for a consistent grouping by whoever reads it), a
+# percent sign. The currency may stand inside the brackets or outside them, as accounting
+# formats write a negative amount: (€ 147,40), € (147,40), (147,40 €), (147,40) €. The app's
+# reader (data.values) reads a column of such values by what they show and a model keeps how
+# its training file wrote them (a feature's `written`): rows to score written alike are read
+# so (`_written_numbers`), by this one pattern.
+WRITTEN_NUMBER = (
+    rf"^(?P<pre_out>{_CUR})?[{NUMBER_SPACES}]*(?P<open>\()?[{NUMBER_SPACES}]*(?P<sign>{_SIGN})?[{NUMBER_SPACES}]*"
+    rf"(?P<pre>{_CUR})?[{NUMBER_SPACES}]*(?P<sign2>{_SIGN})?"
+    rf"[{NUMBER_SPACES}]*(?P<num>[0-9](?:[0-9.,'’{NUMBER_SPACES}]*[0-9])?|[.,][0-9]+)[{NUMBER_SPACES}]*"
+    rf"(?P<post>{_CUR}|%)?[{NUMBER_SPACES}]*(?P<trail>-)?[{NUMBER_SPACES}]*(?P<close>\))?[{NUMBER_SPACES}]*"
+    rf"(?P<post_out>{_CUR})?$")
+
+
+def grouped_number(decimal: str, spaced: bool = True) -> str:
+    """The digits of a number written with `decimal` as its decimal separator: whole groups
+    of three after the first (between them the other separator, or with `spaced` a space or
+    an apostrophe), or no grouping at all."""
+    thousands = "," if decimal == "." else "."
+    between = f"\\{thousands}'’{NUMBER_SPACES}" if spaced else f"\\{thousands}"
+    return (rf"^[0-9]{{1,3}}([{between}][0-9]{{3}})*(\{decimal}[0-9]+)?$|^[0-9]+(\{decimal}[0-9]+)?$|"
+            rf"^\{decimal}[0-9]+$")
+
+
 def two_digit_pivot() -> int:
     """A two-digit year up to this one is in the 2000s, a larger one in the 1900s (63 is 1963):
     next year's last two digits."""
@@ -759,7 +795,7 @@ CATEGORIES_KEPT = 5000
 READING_NOTES = "reading_notes"  # prepare_rows' sentences of how values were read, in the frame's attrs
 
 
-def feature_schema(X: pd.DataFrame, unused=(), orders=None) -> list[dict]:
+def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None) -> list[dict]:
     """The model's input columns, in order, each with its kind (`column_kind`) and dtype,
     and for a text column with at most CATEGORIES_KEPT values, those values (`categories`:
     new rows holding others are said by `unseen_values`). `unused`: the input columns a
@@ -767,8 +803,11 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None) -> list[dict]:
     so that rows to score need not hold them (`prepare_rows`). `orders`: {column: "day" or
     "month"}, how the training file wrote a date column with numbers (27.11.2024 day first,
     11/27/2024 month first), kept as the column's `order`: rows to score written so are read
-    in that order (`_as_dates`), 03/05/2023 too, which alone could be either."""
-    out, unused, orders = [], set(map(str, unused)), orders or {}
+    in that order (`_as_dates`), 03/05/2023 too, which alone could be either. `written`:
+    {column: {"decimal", "currency", "percent"}}, how the training file wrote a number column
+    when not as plain numbers (1.334,60 €, 7,0 %), kept as the column's `written`: rows to
+    score written so are read alike (`_written_numbers`)."""
+    out, unused, orders, written = [], set(map(str, unused)), orders or {}, written or {}
     gaps = X.isna().sum()
     for c in X.columns:
         col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype), "missing": int(gaps[c])}
@@ -780,6 +819,10 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None) -> list[dict]:
                 col["categories"] = sorted(values.tolist())
         elif col["type"] == "numeric" and not pd.api.types.is_bool_dtype(X[c]) and X[c].notna().any():
             col["min"], col["max"] = float(X[c].min()), float(X[c].max())  # the training range (`unseen_values`)
+            if isinstance(written.get(str(c)), dict) and written[str(c)].get("decimal") in (".", ","):
+                col["written"] = {"decimal": written[str(c)]["decimal"],
+                                  "currency": list(written[str(c)].get("currency") or []),
+                                  "percent": bool(written[str(c)].get("percent"))}
         elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
             col["order"] = orders[str(c)]
         out.append(col)
@@ -1085,6 +1128,8 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None):
             return s
         # an empty text ("" in JSON) is a gap, as an empty cell of a CSV is
         s = s.where(~s.map(lambda v: isinstance(v, str) and not v.strip()), None)
+        if isinstance(col.get("written"), dict):  # 1.334,60 €: read as the training file wrote its numbers
+            return _written_numbers(s, col, notes)
         values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
         if s.map(lambda v: isinstance(v, bool)).any():  # JSON true is no number (pandas reads it as 1)
             return None
@@ -1105,6 +1150,100 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None):
                                                          else str(v)))
         return text.astype(object)
     return s
+
+
+_WRITTEN_NUMBER_PY = re.compile(WRITTEN_NUMBER)
+_MINUS = ("-", "\u2212")
+
+
+def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
+    """A number column's values read as its training file wrote its numbers (the feature's
+    `written`: its decimal separator, currencies, percentages), as the app's reader read that
+    file (data.values, by the one pattern WRITTEN_NUMBER): '1.334,60 €' is 1334.6 for a column
+    written with a decimal comma, '7,0 %' is 0.07 for one written in percentages; said in
+    `notes`. Numbers sent as numbers (JSON) are taken as they are, and so is a column of plain
+    numbers (1334.6, 0.07: what the dataset's download and most programs write), whichever
+    way the training file wrote them. None (refused, saying how they should be written) when
+    a value is written otherwise: the other decimal separator ('1,334.60' where the training
+    file wrote 1.334,60), another currency, a percentage in a column of plain numbers or a
+    number with a decimal comma among percentages (7,0 or 0,07?)."""
+    out = _written_as_trained(s, col, notes)
+    if out is None and s.map(lambda v: not isinstance(v, str) or bool(_PLAIN_NUMBER.match(v.strip()))).all():
+        return pd.to_numeric(s.where(s.notna(), None), errors="coerce")
+    return out
+
+
+_PLAIN_NUMBER = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+
+
+def _written_as_trained(s: pd.Series, col: dict, notes: list | None = None):
+    """`_written_numbers` read the one way the training file wrote them, None if any is not."""
+    fmt = col["written"]
+    decimal = fmt.get("decimal") if fmt.get("decimal") in (".", ",") else "."
+    thousands = "," if decimal == "." else "."
+    plain, spaced = re.compile(grouped_number(decimal, spaced=False)), re.compile(grouped_number(decimal))
+    kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
+    out, read, example = [], 0, None
+    for v in s.tolist():
+        if v is None or (not isinstance(v, str) and pd.isna(v)):
+            out.append(np.nan)
+            continue
+        if isinstance(v, bool) or not isinstance(v, (str, int, float, np.integer, np.floating)):
+            return None
+        if not isinstance(v, str):
+            out.append(float(v))
+            continue
+        text = v.strip(" \t" + NUMBER_SPACES)
+        if text in NUMBER_GAPS:
+            out.append(np.nan)
+            continue
+        m = _WRITTEN_NUMBER_PY.match(text)
+        if m is None:
+            return None
+        g = {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "post", "trail", "close",
+                                            "post_out")}
+        num = re.sub(f"['’{NUMBER_SPACES}]", "", g["num"])
+        signs = [c for c in (g["pre_out"], g["pre"], g["post"], g["post_out"]) if c and c != "%"]
+        percent = g["post"] == "%"
+        if not (plain.match(num) and spaced.match(g["num"])) or (g["open"] == "(") != (g["close"] == ")") \
+                or (g["pre_out"] and g["pre"]) or (g["post_out"] and g["post"]) \
+                or any(CURRENCIES.get(c) not in kinds_of for c in signs):
+            return None
+        clean = num.replace(thousands, "").replace(",", ".")
+        if percent != bool(fmt.get("percent")) and float(clean) != 0:  # 7,0 among percentages: 7 or 7 %?
+            return None
+        number = float(clean + "e-2") if percent else float(clean)  # as the reader reads a percentage
+        if g["sign"] in _MINUS or g["sign2"] in _MINUS or g["trail"] == "-" or g["open"]:
+            number = -number
+        out.append(number)
+        if text != clean:
+            read += 1
+            example = example or (v.strip(), number)
+    if read and notes is not None:
+        notes.append(f"{col['name']!r}: {read:,} value{'s' if read > 1 else ''} written as the training file wrote "
+                     f"its numbers ({written_words(fmt)}) read so, like {example[0]!r} → {example[1]:g}.")
+    return pd.Series(out, index=s.index, dtype=np.float64)
+
+
+def written_words(fmt: dict) -> str:
+    """How a number column was written, in the reader's words: 'decimal comma; euro amounts'."""
+    what = ["decimal comma" if fmt.get("decimal") == "," else "decimal point"]
+    kinds_of = sorted({CURRENCIES[c] for c in fmt.get("currency") or () if c in CURRENCIES})
+    if kinds_of:
+        what.append(", ".join(kinds_of) + " amounts")
+    if fmt.get("percent"):
+        what.append("percentages as fractions")
+    return "; ".join(what)
+
+
+def _written_example(fmt: dict) -> str:
+    """A number written as a column's training file wrote its numbers: '1.234,5 €', '12,5 %'."""
+    decimal = fmt.get("decimal") if fmt.get("decimal") in (".", ",") else "."
+    if fmt.get("percent"):
+        return f"12{decimal}5 %"
+    thousands = "," if decimal == "." else "."
+    signs = fmt.get("currency") or ()
+    return f"1{thousands}234{decimal}5" + (f" {signs[0]}" if signs else "")
 
 
 _OFFSET = r"[+-](?!00:?00)\d{2}:?\d{2}\s*$"  # an offset that moves the time: +02:00, -0500 (not Z, +00:00)
@@ -1283,6 +1422,9 @@ def _kind_words(col: dict) -> str:
     if col["type"] == "datetime" and col.get("order") in ORDERS:
         return (f"dates written {col['order']} first as in the training file, like {ORDERS[col['order']]}, or as "
                 "ISO 8601, like 2024-11-27")
+    if col["type"] == "numeric" and isinstance(col.get("written"), dict):
+        return (f"numbers written as in the training file ({written_words(col['written'])}), like "
+                f"{_written_example(col['written'])!r}, or numbers sent as numbers")
     return {"numeric": "numbers", "datetime": "dates written as ISO 8601, like 2024-11-27 or 2024-11-27T14:30"}.get(
         col["type"], col["type"])
 

@@ -32,8 +32,10 @@ def load_model(path: Path):
 def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet":
         return _without_summary_rows(pd.read_parquet(path), card, None)
-    # text columns stay text (a code like 007 is not the number 7)
-    text = {f["name"]: str for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
+    # text columns stay text (a code like 007 is not the number 7), and so do numbers the training
+    # file wrote otherwise than plainly (1.334,60 €: playground_runtime reads them as it wrote them)
+    text = {f["name"]: str for f in card["features"] if (f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"))
+            or f.get("written")}
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise runtime.ColumnsError(f"{path.name} is a spreadsheet: predict.py reads CSV, TSV or Parquet. Save the "
                                    "sheet as CSV UTF-8, or score the workbook with the app's Score a file.")
@@ -45,8 +47,19 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
     # a gap in a number or date column is what the app reads as one ('.', '-', 'n/a' ...): one rule
     gaps = {f["name"]: sorted(runtime.NUMBER_GAPS) for f in card["features"] if f["type"] in ("numeric", "datetime")}
+    encoding = "utf-8"
     try:
-        frame = pd.read_csv(path, sep=sep, dtype=text, encoding="utf-8", na_values=gaps)
+        try:
+            frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps)
+        except UnicodeDecodeError:
+            trained_in = (card.get("dataset") or {}).get("encoding")
+            if not trained_in:
+                raise
+            # the training file was not UTF-8 either (a European export in Windows-1252): read as it was
+            frame = pd.read_csv(path, sep=sep, dtype=text, encoding=trained_in, na_values=gaps)
+            encoding = trained_in
+            print(f"note: {path.name} is not UTF-8{_first_undecodable(path)}: read as {trained_in}, the encoding the "
+                  "training file was read in.", file=sys.stderr)
     except UnicodeDecodeError:
         raise runtime.ColumnsError(
             f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
@@ -54,7 +67,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
     if sep == ";":
-        _refuse_grouped_thousands(path, sep, card, frame)
+        _refuse_grouped_thousands(path, sep, card, frame, encoding)
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
@@ -98,15 +111,17 @@ def _last_line(path: Path, sep: str) -> int:
 GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits
 
 
-def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFrame) -> None:
+def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFrame, encoding: str = "utf-8") -> None:
     """A file separated by semicolons is a European export, where 175.000 is often a hundred
     and seventy-five thousand; pandas reads it as 175. A number column whose every value
     with a dot has it between groups of three digits is refused, not read as a tenth of
-    itself or less (the app's Score a file reads such files)."""
-    numbers = [f["name"] for f in card["features"] if f["type"] == "numeric" and f["name"] in frame.columns]
+    itself or less (the app's Score a file reads such files), unless the training file wrote
+    that column so too (its `written`: read as it was, by playground_runtime)."""
+    numbers = [f["name"] for f in card["features"]
+               if f["type"] == "numeric" and f["name"] in frame.columns and not f.get("written")]
     if not numbers:
         return
-    text = pd.read_csv(path, sep=sep, dtype=str, usecols=numbers, encoding="utf-8")
+    text = pd.read_csv(path, sep=sep, dtype=str, usecols=numbers, encoding=encoding)
     for name in numbers:
         values = text[name].dropna().str.strip()
         dotted = values[values.str.contains(".", regex=False)]

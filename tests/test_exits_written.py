@@ -1,0 +1,189 @@
+"""A model trained on a European export (Windows-1252, semicolons, decimal commas, '.' between
+thousands, euro amounts, percentages, day-first dates) scores rows written the same way in
+every exit: the bundle's predict.py (found by a new user: it refused the very file the model
+was trained on, as not UTF-8 and for its '.' between thousands), "Score a file", and the
+predict endpoint with a CSV body (naming no charset) and with JSON records holding the values
+as written. Each gives the predictions of the same rows written plainly, and says how it read
+them. The rule (playground_runtime's `_written_numbers`, by the reader's own pattern) is
+checked over classes of values, with the near misses it must refuse."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import playground_runtime
+from tests.test_bundle import app_score, predict_py, run, unzip
+
+pytestmark = pytest.mark.usefixtures("consumer")
+
+
+def orders(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "Region": rng.choice(["Süd", "Nord", "Österreich"], n),
+        "Umsatz": rng.gamma(2, 900, n).round(2),
+        "Rabatt": rng.choice([0.0, 0.025, 0.05, 0.125], n),
+        "Datum": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 700, n), "D"),
+        "Menge": rng.integers(1, 40, n)})
+    frame["Gewinn"] = (frame["Umsatz"] * (0.3 - frame["Rabatt"]) + frame["Menge"] * 2 + rng.normal(0, 5, n)).round(2)
+    return frame
+
+
+def european(frame: pd.DataFrame) -> bytes:
+    """The rows as a German Excel export writes them: 1.334,60 €, 2,5 %, 13.04.2023, ';', Windows-1252."""
+    out = frame.copy()
+    out["Umsatz"] = out["Umsatz"].map(lambda v: f"{v:,.2f} €".replace(",", "X").replace(".", ",").replace("X", "."))
+    out["Rabatt"] = out["Rabatt"].map(lambda v: f"{v * 100:.1f} %".replace(".", ","))
+    out["Datum"] = out["Datum"].dt.strftime("%d.%m.%Y")
+    return out.to_csv(sep=";", index=False).encode("cp1252")
+
+
+@pytest.fixture(scope="module")
+def model(web, tmp_path_factory):
+    """A linear regression of Gewinn trained on a European export: (run id, bundle, key, folder)."""
+    folder = tmp_path_factory.mktemp("written")
+    up = web.post("/api/v1/datasets", files={"file": ("export.csv", european(orders(240, 1)))})
+    assert up.status_code == 201, up.text
+    said = " ".join(n["text"] for n in up.json()["notices"])
+    assert "Windows-1252" in said and "decimal comma" in said and "percentages as fractions" in said, said
+    job = run(web, {"name": "written", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "Gewinn",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", folder / "bundle")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "written"}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": "written"}).json()["key"]
+    return job["id"], bundle, key, folder
+
+
+def scored(web, model, name: str, data: bytes, records: list[dict]) -> dict:
+    """{exit: (predictions or None, what it said)} for a file's bytes and the same rows as JSON records."""
+    job_id, bundle, key, folder = model
+    path = folder / name
+    path.write_bytes(data)
+    script = predict_py(bundle, path)
+    app_csv, fragment = app_score(web, job_id, "m", path)
+    headers = {"Authorization": f"Bearer {key}"}
+    as_csv = web.post("/api/v1/deployments/written/predict", content=data,
+                      headers={**headers, "Content-Type": "text/csv"}).json()
+    as_json = web.post("/api/v1/deployments/written/predict", json={"records": records}, headers=headers).json()
+
+    def column(text):
+        return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(9).tolist()
+
+    def answered(body):
+        return ([round(v, 9) for v in body["predictions"]] if "predictions" in body else None,
+                json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
+
+    return {"predict.py": (column(script.stdout) if script.returncode == 0 else None, script.stderr),
+            "app": (column(app_csv), html.unescape(fragment)),
+            "endpoint csv": answered(as_csv), "endpoint json": answered(as_json)}
+
+
+def test_the_card_keeps_how_the_training_file_wrote_its_numbers_and_its_encoding(model):
+    _, bundle, _, _ = model
+    card = json.loads((bundle / "model_card.json").read_text())
+    features = {f["name"]: f for f in card["features"]}
+    assert features["Umsatz"]["written"] == {"decimal": ",", "currency": ["€"], "percent": False}
+    assert features["Rabatt"]["written"] == {"decimal": ",", "currency": [], "percent": True}
+    assert "written" not in features["Menge"]  # plain whole numbers: nothing to keep
+    assert card["dataset"]["encoding"] == "cp1252"
+    md = (bundle / "MODEL_CARD.md").read_text()
+    assert "Umsatz (decimal comma; euro amounts), Rabatt (decimal comma; percentages as fractions)" in md
+    assert "reads a file that is not UTF-8 as cp1252" in md
+
+
+def test_rows_written_as_the_training_file_score_alike_in_every_exit(web, model):
+    rows = orders(12, 7).drop(columns="Gewinn")
+    plain = rows.assign(Datum=rows["Datum"].dt.strftime("%Y-%m-%d"))
+    want = scored(web, model, "plain.csv", plain.to_csv(index=False).encode(),
+                  plain.to_dict(orient="records"))
+    assert all(out is not None for out, _ in want.values()), want
+    assert len({json.dumps(out) for out, _ in want.values()}) == 1, want  # the exits agree on plain rows
+    data = european(rows)
+    as_written = pd.read_csv(io.BytesIO(data), sep=";", encoding="cp1252", dtype=str)
+    got = scored(web, model, "export.csv", data, as_written.to_dict(orient="records"))
+    for exit, (out, said) in got.items():
+        assert out == want[exit][0], (exit, said)
+        if exit != "endpoint json":  # JSON is text already: no encoding to read it in
+            assert "cp1252" in said or "Windows-1252" in said, (exit, said)
+    for exit in ("predict.py", "endpoint json"):  # the runtime's rule, said in its words
+        said = got[exit][1]
+        assert "'Umsatz': 12 values written as the training file wrote its numbers (decimal comma; euro amounts) " \
+               "read so" in said, (exit, said)
+        assert "(decimal comma; percentages as fractions) read so" in said, (exit, said)
+    assert "kept as text" not in got["app"][1] + got["endpoint csv"][1]
+
+
+def test_a_number_written_in_another_style_is_refused_saying_how_the_training_file_wrote_it(web, model):
+    rows = orders(3, 8).drop(columns="Gewinn")
+    records = pd.read_csv(io.BytesIO(european(rows)), sep=";", encoding="cp1252", dtype=str).to_dict(orient="records")
+    records[1]["Umsatz"] = "1,334.60 €"  # the other decimal separator: 1334.6 or 1.3346?
+    got = scored(web, model, "other.csv", b"", records)["endpoint json"]
+    assert got[0] is None
+    assert ("'Umsatz' should hold numbers written as in the training file (decimal comma; euro amounts), like "
+            "'1.234,5 €', or numbers sent as numbers (values like '1,334.60 €', the first in row 2)") in got[1], got[1]
+
+
+# --------------------------------------------------------------------------- the rule, over classes of values
+COMMA_EURO = {"name": "x", "type": "numeric", "dtype": "float64",
+              "written": {"decimal": ",", "currency": ["€"], "percent": False}}
+DOT_DOLLAR = {"name": "x", "type": "numeric", "dtype": "float64",
+              "written": {"decimal": ".", "currency": ["$"], "percent": False}}
+COMMA_PERCENT = {"name": "x", "type": "numeric", "dtype": "float64",
+                 "written": {"decimal": ",", "currency": [], "percent": True}}
+
+READ = [  # (format, as written, the number)
+    (COMMA_EURO, "1.334,60 €", 1334.6), (COMMA_EURO, "€ 1.334,60", 1334.6), (COMMA_EURO, "1334,6", 1334.6),
+    (COMMA_EURO, "EUR 12,5", 12.5), (COMMA_EURO, "(12,50 €)", -12.5), (COMMA_EURO, "-3", -3.0),
+    (COMMA_EURO, "1 234 567,89", 1234567.89), (COMMA_EURO, "1.234.567", 1234567.0), (COMMA_EURO, "0,5", 0.5),
+    (COMMA_EURO, ",5", 0.5), (COMMA_EURO, "12,50 €-", -12.5), (COMMA_EURO, "1.234", 1234.0),
+    (DOT_DOLLAR, "$1,234.50", 1234.5), (DOT_DOLLAR, "(1,234.50)", -1234.5), (DOT_DOLLAR, "USD 7", 7.0),
+    (DOT_DOLLAR, "1'234.5", 1234.5), (DOT_DOLLAR, "−2.5", -2.5),
+    (COMMA_PERCENT, "7,0 %", 0.07), (COMMA_PERCENT, "12,5%", 0.125), (COMMA_PERCENT, "0", 0.0),
+    (COMMA_PERCENT, "100 %", 1.0),
+    # a column of plain numbers, as the dataset's download and most programs write them, whichever
+    # way the training file wrote its own: no decimal comma can be read there
+    (COMMA_EURO, "1334.6", 1334.6), (COMMA_EURO, "1.33", 1.33), (COMMA_PERCENT, "0.07", 0.07),
+    (COMMA_EURO, "1e3", 1000.0),
+]
+REFUSED = [  # near misses: each a different number, or no number, under the training file's way
+    (COMMA_EURO, "1,334.60"), (COMMA_EURO, "12 $"), (COMMA_EURO, "12 USD"),
+    (COMMA_EURO, "7,0 %"), (COMMA_EURO, "abc"), (COMMA_EURO, "(12,50"), (COMMA_EURO, "1.2.3"),
+    (DOT_DOLLAR, "1.234,50"), (DOT_DOLLAR, "12,5"), (DOT_DOLLAR, "12 €"),
+    (COMMA_PERCENT, "7,0"), (COMMA_PERCENT, "0,07"), (COMMA_PERCENT, "7 € "),
+]
+
+
+@pytest.mark.parametrize("col,text,number", READ)
+def test_each_way_the_training_file_wrote_a_number_is_read_so(col, text, number):
+    notes = []
+    got = playground_runtime.prepare_rows(pd.DataFrame({"x": [text, None, ""]}, dtype=object), [col]).attrs
+    values = playground_runtime._as_kind(pd.Series([text, None, ""], dtype=object), col, notes)
+    assert values is not None and values.iloc[0] == pytest.approx(number, rel=0, abs=1e-12), (text, values)
+    assert values.iloc[1:].isna().all()
+    assert got is not None
+
+
+@pytest.mark.parametrize("col,text", REFUSED)
+def test_a_number_written_otherwise_is_refused_not_guessed(col, text):
+    with pytest.raises(playground_runtime.ColumnsError) as e:
+        playground_runtime.prepare_rows(pd.DataFrame({"x": ["1", text]}, dtype=object), [col])
+    assert f"values like {text.strip()!r}, the first in row 2" in str(e.value) or repr(text) in str(e.value), str(e.value)
+    assert "written as in the training file" in str(e.value)
+
+
+def test_numbers_sent_as_numbers_and_plain_columns_are_taken_as_they_are():
+    values = playground_runtime._as_kind(pd.Series([1334.6, 7, None], dtype=object), COMMA_EURO, [])
+    assert values.tolist()[:2] == [1334.6, 7.0]
+    plain = {"name": "x", "type": "numeric", "dtype": "float64"}  # no `written`: '1.334,60 €' is no number there
+    assert playground_runtime._as_kind(pd.Series(["1.334,60 €"], dtype=object), plain) is None
+    assert playground_runtime._as_kind(pd.Series(["1.5"], dtype=object), plain).tolist() == [1.5]
