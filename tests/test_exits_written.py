@@ -187,3 +187,40 @@ def test_numbers_sent_as_numbers_and_plain_columns_are_taken_as_they_are():
     plain = {"name": "x", "type": "numeric", "dtype": "float64"}  # no `written`: '1.334,60 €' is no number there
     assert playground_runtime._as_kind(pd.Series(["1.334,60 €"], dtype=object), plain) is None
     assert playground_runtime._as_kind(pd.Series(["1.5"], dtype=object), plain).tolist() == [1.5]
+
+
+# --------------------------------------------------------------------------- Parquet rows
+BLOCK_PYARROW = """
+import runpy, sys
+class NoPyarrow:
+    def find_spec(self, name, path=None, target=None):
+        if name == "pyarrow" or name.startswith("pyarrow."):
+            raise ImportError("No module named 'pyarrow'")
+sys.meta_path.insert(0, NoPyarrow())
+sys.argv = ["predict.py", sys.argv[1]]
+runpy.run_path("predict.py", run_name="__main__")
+"""
+
+
+def test_predict_py_scores_parquet_rows_and_says_what_it_needs_without_pyarrow(model):
+    """predict.py reads Parquet (the dataset's download is Parquet), which pandas reads with
+    pyarrow, a library the model does not need: requirements.txt names its version, commented
+    out, and without it predict.py says so (pandas' own error named two engines to choose from)."""
+    import subprocess
+    import sys
+
+    from tests.test_bundle import clean_env
+
+    _, bundle, _, folder = model
+    rows = orders(6, 9).drop(columns="Gewinn")
+    rows.to_csv(folder / "rows.csv", index=False)
+    rows.to_parquet(folder / "rows.parquet", index=False)
+    from_csv, from_parquet = predict_py(bundle, folder / "rows.csv"), predict_py(bundle, folder / "rows.parquet")
+    assert from_csv.returncode == 0 and from_parquet.returncode == 0, from_parquet.stderr
+    assert from_parquet.stdout == from_csv.stdout
+    assert "# pyarrow==" in (bundle / "requirements.txt").read_text()
+    blocked = subprocess.run([sys.executable, "-I", "-c", BLOCK_PYARROW, str(folder / "rows.parquet")], cwd=bundle,
+                             env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert blocked.returncode != 0
+    assert "rows.parquet is a Parquet file, which pandas reads with pyarrow, not installed here: pip install pyarrow" \
+        in blocked.stderr, blocked.stderr

@@ -31,6 +31,12 @@ def load_model(path: Path):
 
 def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if path.suffix.lower() == ".parquet":
+        try:
+            import pyarrow  # noqa: F401  (pandas reads Parquet with it; the model needs it not)
+        except ImportError:
+            raise runtime.ColumnsError(
+                f"{path.name} is a Parquet file, which pandas reads with pyarrow, not installed here: pip install "
+                "pyarrow (requirements.txt names the version the app used), or save the rows as CSV.") from None
         return _without_summary_rows(pd.read_parquet(path), card, None)
     # text columns stay text (a code like 007 is not the number 7), and so do numbers the training
     # file wrote otherwise than plainly (1.334,60 €: playground_runtime reads them as it wrote them)
