@@ -113,7 +113,7 @@ def escalate(config: dict, first: dict, current: dict, next_round: int, metric: 
     change = f"Optuna trials {was} → {trials}" if was else f"Optuna search on, {trials} trials"
     if not first.get("optuna_metric") and metric:
         new["optuna_metric"] = metric
-        change += f", optimising {_metric_name(metric)} (the Gate's metric)"
+        change += f", optimising {registry.metric_name(metric)} (the Gate's metric)"
     return new, change
 
 
@@ -128,11 +128,6 @@ def round_config(config: dict, first: dict, k: int) -> dict | None:
             return None
         current = escalated[0]
     return current
-
-
-def _metric_name(key: str) -> str:
-    metric = registry.metrics().get(key)
-    return metric.name if metric else key
 
 
 def _better(value: float, before: float, direction: str) -> bool:
