@@ -1019,8 +1019,10 @@
     document.body.classList.toggle("is-running", active);
   }
 
-  // the run log reads top down, as it happened; the panel follows its end unless scrolled up
-  function execLog(text, kind) {
+  // the run log reads top down, as it happened; the panel follows its end unless scrolled up.
+  // `d`: the event the line says; one a node reused from the cache replays (its warnings,
+  // trials, plots, metrics: `reused_from`) is marked so, not read as this run's new work
+  function execLog(text, kind, d) {
     const list = $("#exec-log");
     if (!list) return;
     const panel = $("#execution");
@@ -1028,6 +1030,15 @@
     const li = document.createElement("li");
     li.className = kind || "";
     li.textContent = text;
+    if (d && d.reused_from) {
+      const from = job && d.reused_from === job.id ? "an earlier round of this run" : `run ${d.reused_from}`;
+      const tag = document.createElement("span");
+      tag.className = "reused-tag";
+      tag.textContent = ` · reused from ${from}`;
+      li.classList.add("reused");
+      li.dataset.reusedFrom = d.reused_from;
+      li.append(tag);
+    }
     list.append(li);
     if (panel && atEnd) panel.scrollTop = panel.scrollHeight;
   }
@@ -1113,7 +1124,7 @@
     }));
     source.addEventListener("node_warning", handle((d) => {
       addNodeWarning(d.node_id, d.message);
-      execLog(`${logName(d.node_id)} warning: ${d.message}`, "warn");
+      execLog(`${logName(d.node_id)} warning: ${d.message}`, "warn", d);
     }));
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
@@ -1138,18 +1149,21 @@
     }));
     source.addEventListener("node_trial", handle((d) => {
       addNodeTrial(d.node_id, d);
-      const v = d.value == null ? d.state : d.value.toPrecision(4);
-      execLog(`${logName(d.node_id)} trial ${d.number + 1}/${d.n_trials}: ${v}` + (d.best != null ? ` (best ${d.best.toPrecision(4)})` : ""), "");
+      // the numbers as the trial table writes them (the server's one rounding rule, in `view`)
+      const view = d.view || {};
+      const v = d.value == null ? d.state : (view.value || String(d.value));
+      const best = d.best == null ? "" : ` (best ${view.best_value || String(d.best)})`;
+      execLog(`${logName(d.node_id)} trial ${d.number + 1}/${d.n_trials}: ${v}${best}`, "", d);
       showTrial(j.id, d);
     }));
-    source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "")));
+    source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "", d)));
     source.addEventListener("node_round", handle((d) => {
       execLog(`${logName(d.node_id)}: round ${d.round} of ${d.rounds}` + (d.change ? ` (${d.change})` : "") +
         (d.message ? `: ${d.message}` : ""), d.passed ? "ok" : "warn");
     }));
     source.addEventListener("metrics", handle((d) => {
-      const shown = Object.entries(d.metrics || {}).filter(([, v]) => typeof v === "number").slice(0, 4);
-      if (shown.length) execLog(`${logName(d.node_id)} scored ${shown.map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`, "ok");
+      // the metrics by their titles and written as the results write them (the event's `message`)
+      if (d.message) execLog(`${logName(d.node_id)} scored ${d.message}`, "ok", d);
     }));
     const finish = (kind, label) => handle((d) => {
       source.close();
