@@ -23,7 +23,6 @@ import pandas as pd
 import pytest
 
 from plugins.numbers import fmt_number
-
 from tests.conftest import running_app, wait_for
 
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]

@@ -17,7 +17,6 @@ import urllib.request
 import pytest
 
 from plugins.numbers import fmt_number
-
 from tests.conftest import running_app, wait_for
 from tests.test_deploy import call, node
 
