@@ -1052,6 +1052,45 @@
     el.dataset.state = kind || "";
   }
 
+  // A running job's header says how long it has run and, while a search runs, which trial it
+  // is at ("Running · 14 s · Model: trial 12 of 40"): from the events the page receives (the
+  // job's start time, each node_trial), the clock ticking here, no request (found by a new
+  // user: a 40-trial search showed "Running" and nothing else for a minute).
+  const runClock = { started: null, label: "Running", trial: null, timer: 0 };
+  function elapsedText() {
+    if (runClock.started == null) return "";
+    const s = Math.max(0, Math.round((Date.now() - runClock.started) / 1000));
+    return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  }
+  function showRunClock() {
+    const t = runClock.trial;
+    const parts = [runClock.label, elapsedText(), t ? `${logName(t.node)}: trial ${t.n} of ${t.of}` : ""];
+    setJobStatus(parts.filter(Boolean).join(" · "), "running");
+    const el = $("#job-status");
+    el.dataset.elapsed = runClock.started == null ? "" : String(Math.round((Date.now() - runClock.started) / 1000));
+    el.dataset.trial = t ? `${t.n}/${t.of}` : "";
+  }
+  function startRunClock(d, label) {
+    const at = Date.parse(d.timestamp || "");
+    runClock.started = Number.isFinite(at) ? Math.min(at, Date.now()) : Date.now();
+    runClock.label = label;
+    runClock.trial = null;
+    clearInterval(runClock.timer);
+    runClock.timer = setInterval(showRunClock, 1000);
+    showRunClock();
+  }
+  // the run's end: the clock stops, and the final status keeps how long it took
+  function stopRunClock() {
+    clearInterval(runClock.timer);
+    const took = elapsedText();
+    runClock.started = null;
+    runClock.trial = null;
+    const el = $("#job-status");
+    el.dataset.elapsed = "";
+    el.dataset.trial = "";
+    return took;
+  }
+
   // rerun: "all", or a node id to run again with every node below it, although unchanged
   async function run(rerun) {
     if (runButton.disabled) return;
@@ -1106,6 +1145,7 @@
     job = { ...j, active: true };
     lastSeq = after || 0;
     setRunning(true);
+    stopRunClock();  // an earlier run's clock
     // a retrain loop is counted at every round failing: "up to", not "about"
     setJobStatus(`Queued · ${j.estimated_upper_bound ? "up to" : "about"} ${Math.max(1, Math.round(j.estimated_time || 1))} s`,
                  "queued");
@@ -1114,7 +1154,7 @@
     source = new EventSource(`/api/v1/jobs/${j.id}/events?after=${lastSeq}`);
     const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
     source.addEventListener("job_started", handle((d) => {
-      setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
+      startRunClock(d, d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running");
       roundsSeen = {};
       for (const n of graph.getNodes()) {
         patchNode(n.id, { round: null, rounds: null, roundSummary: null });
@@ -1136,6 +1176,8 @@
       // the node works (or is served) afresh: a trial sparkline drawn before is of another
       // round's search (a kept round 1 replayed after round 2's 40 trials), not of this result
       if (status === "running" || status === "cached") clearNodeTrials(d.node_id);
+      // the search at the header's trial count ended (or another round of its node starts)
+      if (runClock.trial && runClock.trial.node === d.node_id) { runClock.trial = null; if (runClock.started != null) showRunClock(); }
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
@@ -1149,6 +1191,10 @@
     }));
     source.addEventListener("node_trial", handle((d) => {
       addNodeTrial(d.node_id, d);
+      if (runClock.started != null && !d.reused_from) {
+        runClock.trial = { node: d.node_id, n: d.number + 1, of: d.n_trials };
+        showRunClock();
+      }
       // the numbers as the trial table writes them (the server's one rounding rule, in `view`)
       const view = d.view || {};
       const v = d.value == null ? d.state : (view.value || String(d.value));
@@ -1170,7 +1216,8 @@
       source = null;
       job.active = false;
       setRunning(false);
-      setJobStatus(d.message ? `${label}: ${d.message}` : label, kind);
+      const took = stopRunClock();
+      setJobStatus((d.message ? `${label}: ${d.message}` : label) + (took ? ` · ${took}` : ""), kind);
       dropSingleRounds(roundsSeen);
       const el = $("#job-progress");
       if (el) el.textContent = "";
@@ -1180,7 +1227,9 @@
     source.addEventListener("job_completed", finish("completed", "Completed"));
     source.addEventListener("job_failed", finish("error", "Failed"));
     source.addEventListener("job_cancelled", finish("cancelled", "Cancelled"));
-    source.onerror = () => { if (source && source.readyState === EventSource.CLOSED) setJobStatus("Disconnected", "error"); };
+    source.onerror = () => {
+      if (source && source.readyState === EventSource.CLOSED) { stopRunClock(); setJobStatus("Disconnected", "error"); }
+    };
   }
 
   // ------------------------------------------------------------------ optuna trials (live)
