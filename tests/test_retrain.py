@@ -111,8 +111,8 @@ def test_a_loop_that_never_passes_stops_at_its_bound(app):
     assert [x["round"] for x in rounds] == [1, 2, 3] and not any(x["passed"] for x in rounds)
     values = [x["verdict"]["value"] for x in rounds]
     keep = values.index(max(values)) + 1  # the best round, the earliest of equals, is handed on
-    kept = "" if keep == 3 else f"; round {keep}'s model is kept, the best of the 3 rounds ({values[keep - 1]:.3f})"
-    assert retrain["message"] == f"stopped after round 3 of 3: accuracy {values[-1]:.3f} < 0.999{kept}"
+    kept = "" if keep == 3 else f"; round {keep}'s model is kept, the best of the 3 rounds ({fmt_number(values[keep - 1])})"
+    assert retrain["message"] == f"stopped after round 3 of 3: Accuracy {fmt_number(values[-1])} < 0.999{kept}"
     assert job["results"]["nodes"]["m"]["round"] == keep
     deploy = node(job, "x")
     assert deploy["status"] == "skipped" and f"Accuracy {fmt_number(values[keep - 1])} < 0.999: fail" in deploy["message"]
@@ -174,7 +174,7 @@ def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp
     values = [x["verdict"]["value"] for x in retrain["output"]["rounds"]]
     assert len(values) == 3 and values[1] > values[0] and values[1] >= values[2], values
     assert retrain["output"]["keep"] == 2 and retrain["message"].endswith(
-        f"; round 2's model is kept, the best of the 3 rounds ({values[1]:.3f})")
+        f"; round 2's model is kept, the best of the 3 rounds ({fmt_number(values[1])})")
     assert job["results"]["nodes"]["m"]["round"] == 2
     assert job["results"]["metrics"]["e"]["values"]["accuracy"] == values[1]
     with urllib.request.urlopen(f"{app.base}/api/v1/jobs/{job['id']}/script", timeout=60) as r:
