@@ -55,6 +55,38 @@ def Report(report: dict):
                       Td(fmt_number(int(report[c].get("support", 0))))) for c in classes], cls="cm")
 
 
+def key_metric_name(km: dict, metrics_registry) -> str:
+    """The run's headline metric as the history and the results name it: its title, or what
+    its number is about when the metric averages ("F1 score, positive class: Ja")."""
+    metric = (metrics_registry or {}).get(km["key"])
+    if metric is not None and km.get("description") and metric.averaging:
+        return km["description"]
+    return metric.name if metric is not None else km["key"]
+
+
+def Headline(job, metrics_registry, model_names):
+    """The figure the user asked for, first: the run's key metric (the first Evaluate node's
+    first metric; with several models, the best one's, named), as the history lists it. At
+    1366x768 it sat under the warnings and the trained models, off the first screen (found
+    by a new user). None when the run has no scalar metric."""
+    from data.store import headline_metric
+
+    km = headline_metric(job.get("results") or {})
+    if km is None:
+        return None
+    metric = (metrics_registry or {}).get(km["key"])
+    arrow = {"higher": "↑", "lower": "↓"}.get(metric.direction if metric else None, "")
+    whose = (f"{model_names.get(km['algorithm'], km['algorithm'])}, best of {km['of']} models" if km.get("of")
+             else model_names.get(((job.get("results") or {}).get("metrics") or {}).get(km["node_id"], {})
+                                  .get("algorithm"), ""))
+    return Div(Span(key_metric_name(km, metrics_registry), cls="headline-name"), " ",
+               Span(fmt_number(km["value"]), cls="headline-value", data_metric=km["key"]),
+               *([Span(f" {arrow}", cls="arrow", title=f"{metric.direction} is better")] if arrow else []),
+               *([Span(f" · {whose}", cls="faint")] if whose else []),
+               Span(f" · {km['node_id']}", cls="faint"),
+               cls="headline", data_headline=km["key"])
+
+
 def MetricsCard(node_id, entry, metrics_registry, model_names):
     rows = []
     baseline = entry.get("baseline") or {}
@@ -171,7 +203,11 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool
     models = TrainedModels(job, node_labels, model_names)
     loops = LoopRounds(job, node_labels)
     files = Downloads(job, node_labels)
-    return Div(head, *([decided] if decided else []), *errors, *warnings, *loops, *([board] if board else []),
+    headline = Headline(job, metrics_registry, model_names)
+    # the headline figure first, then what the run decided, its errors and warnings: all on
+    # the first screen of the results area (190 px tall at 1366x768)
+    return Div(head, *([headline] if headline else []), *([decided] if decided else []), *errors, *warnings,
+               *loops, *([board] if board else []),
                *([models] if models else []),
                *([files] if files else []),
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")])),
@@ -344,12 +380,10 @@ def HistoryList(jobs, metrics_registry=None, model_names=None):
     for j in jobs:
         took = f"{j['completed_at'] - j['started_at']:.1f} s" if j.get("completed_at") and j.get("started_at") else ""
         km = j.get("key_metric")
-        name = (metrics_registry or {}).get(km["key"]).name if km and km["key"] in (metrics_registry or {}) else None
-        if km and km.get("description") and km["key"] in (metrics_registry or {}) and metrics_registry[km["key"]].averaging:
-            name = km["description"]  # what its number is about: "F1 score, positive class: Ja"
         best = (f" · {model_names.get(km['algorithm'], km['algorithm'])}, best of {km['of']}"
                 if km and km.get("of") else "")
-        metric = Span(f"{name or km['key']} {fmt_number(km['value'])}{best}", cls="b key-metric") if km else Span()
+        metric = Span(f"{key_metric_name(km, metrics_registry)} {fmt_number(km['value'])}{best}",
+                      cls="b key-metric") if km else Span()
         pick = Input(type="checkbox", data_compare_pick=j["id"], aria_label=f"Select run {j['id']} for comparison")
         changed = [Span(j["changed"], cls="small changed", data_changed=j["id"], title=j["changed"])
                    ] if j.get("changed") else []

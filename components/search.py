@@ -109,6 +109,7 @@ def live_trial(event: dict, metrics_registry) -> dict:
     if event.get("value") is not None:
         view["value"] = fmt_number(event["value"])
     if event.get("best") is not None:
+        view["best_value"] = fmt_number(event["best"])  # the run log's line writes the numbers as the table does
         view["best"] = to_xml(_best_said(metric_name, event["best"], event["best_number"]))
         view["label"] = _chart_label(metric_name, "{done}", event["best"], event["best_number"],
                                      event.get("direction", "maximize"))

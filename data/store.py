@@ -862,7 +862,7 @@ class Store:
         if key_metric:
             for r in rows:
                 results = json.loads(r.pop("results") or "null") or {}
-                r["key_metric"] = _key_metric(results)
+                r["key_metric"] = headline_metric(results)
                 r["changed"] = results.get("changed") or ""  # from the run before (executor.cache.what_changed)
         return rows
 
@@ -1332,7 +1332,7 @@ def clean_name(name) -> str:
     return name
 
 
-def _key_metric(results: dict) -> dict | None:
+def headline_metric(results: dict) -> dict | None:
     """The run's headline: the first Evaluate node's first scalar metric; with several
     models (a fan-out), the best of them on that metric, by its direction, as the
     leaderboard ranks them."""

@@ -61,7 +61,9 @@ def artifact_file(out_dir: Path, node_id: str, name: str, written: set) -> Path:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return f"{value:.4f}"
+        from plugins.numbers import fmt_number
+
+        return fmt_number(value)  # as the app's results write it
     if isinstance(value, dict) and "matrix" in value:
         return "matrix " + " ".join(str(row) for row in value["matrix"])
     if isinstance(value, dict):
@@ -191,6 +193,8 @@ def _run(args, stack: ExitStack) -> int:
     from data import datasets
     from executor.engine import default_dataset_facts, run_workflow, validate_workflow
     from executor.facts import upload_facts
+    from plugins import registry
+    from plugins.numbers import fmt_number
 
     path = Path(args.workflow)
     workflow = read_workflow_file(path)
@@ -294,10 +298,11 @@ def _run(args, stack: ExitStack) -> int:
         elif event["type"] == "node_log":
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['message']}", flush=True)
         elif event["type"] == "node_trial":
-            value = "failed" if event.get("value") is None else f"{event['value']:.4f}"
-            best = "" if event.get("best") is None else f", best {event['best']:.4f}"
+            value = ("failed" if event.get("value") is None
+                     else registry.metric_text(event["metric"], event["value"]))
+            best = "" if event.get("best") is None else f", best {fmt_number(event['best'])}"
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} trial {event['number'] + 1}/{event['n_trials']}: "
-                  f"{event['metric']} {value}{best}", flush=True)
+                  f"{value}{best}", flush=True)
         elif event["type"] == "node_progress" and args.verbose:
             print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['progress']:.0%} {event.get('message', '')}")
 
@@ -307,14 +312,15 @@ def _run(args, stack: ExitStack) -> int:
         for node_id, entry in result["metrics"].items():
             print(f"\nmetrics of {node_id} ({entry['algorithm']}):")
             for key, value in entry["values"].items():
-                print(f"  {key:<22} {_fmt(value)}")
+                print(f"  {registry.metric_name(key):<22} {_fmt(value)}")
             cv, search = entry.get("cv"), entry.get("search")
             if search:
-                value = f"{cv['mean']:.4f} ± {cv['std']:.4f}" if cv else f"{search['best_value']:.4f}"
-                print(f"  selection score {search['metric']:<8} {value} (best of {search['n_trials']} trials, "
+                value = f"{fmt_number(cv['mean'])} ± {fmt_number(cv['std'])}" if cv else fmt_number(search['best_value'])
+                print(f"  selection score {registry.metric_name(search['metric']):<8} {value} (best of {search['n_trials']} trials, "
                       f"{search['folds']}-fold CV; optimistic: the test metrics above are the honest estimate)")
             elif cv:
-                print(f"  cv {cv['metric']:<19} {cv['mean']:.4f} ± {cv['std']:.4f} ({len(cv['folds'])} folds)")
+                print(f"  cv {registry.metric_name(cv['metric']):<19} {fmt_number(cv['mean'])} ± {fmt_number(cv['std'])} "
+                      f"({len(cv['folds'])} folds)")
         for p in result["plots"]:
             print(f"plot {p['key']}: {p.get('artifact_id') or p.get('error') or 'rendered'}")
         print(f"\n{result['status']} in {time.perf_counter() - started:.2f}s")

@@ -50,7 +50,7 @@ from nodes import graph as graphs
 from nodes.base import MODEL, Cancelled, Design, LoopRound, NodeError, NodeSkipped, RunContext, Upstream
 from nodes.graph import GRAPH, Graph
 from nodes.registry import node_types
-from plugins import tables
+from plugins import registry, tables
 
 # what the canvas may call a node before a run, and while/after it runs
 
@@ -356,8 +356,12 @@ def _add_results(result: dict, graph, nid: str, added: dict, on_event) -> None:
     if "metrics" in added:
         entry = {**added["metrics"], "model_node_id": _producer_of(graph, nid, MODEL)}
         result["metrics"][nid] = entry
-        on_event({"type": "metrics", "node_id": nid, "metrics": entry.get("values", {}),
-                  "algorithm": entry.get("algorithm"), "model_node_id": entry["model_node_id"]})
+        values = entry.get("values", {})
+        # the run log's line, as the results write the same numbers (their titles, one rounding rule)
+        scalar = [(k, v) for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        on_event({"type": "metrics", "node_id": nid, "metrics": values, "algorithm": entry.get("algorithm"),
+                  "model_node_id": entry["model_node_id"],
+                  "message": ", ".join(registry.metric_text(k, v) for k, v in scalar)})
     for p in added.get("plots", []):
         result["plots"].append({"node_id": nid, **p})
 
@@ -379,11 +383,15 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result, job_id=None):
     # advice depends on the nodes below, which the key leaves out: today's, then what the run said
     advice = advice_for(r, nid)
     warnings_ = list(dict.fromkeys([*advice, *[w for w in record["warnings"] if w not in record.get("advice", [])]]))
+    # what the node said when it ran (its warnings, trials, plots drawn, metrics) is said again
+    # marked with the run it is from: the run log read it as new work (found by a new user)
+    replayed = {"reused_from": record.get("job_id")}
     for message in warnings_:
-        on_event({"type": "node_warning", "node_id": nid, "message": message})
+        on_event({"type": "node_warning", "node_id": nid, "message": message,
+                  **({} if message in advice else replayed)})  # today's advice is this run's own
     for event in record.get("events", []):
-        on_event({**event, "node_id": nid})
-    _add_results(result, graph, nid, record.get("added") or {}, on_event)
+        on_event({**event, "node_id": nid, **replayed})
+    _add_results(result, graph, nid, record.get("added") or {}, lambda ev: on_event({**ev, **replayed}))
     took = round(time.perf_counter() - started, 4)
     work = f"its {record.get('duration', 0):.2f} s of work"
     # a loop's kept round, run again at its end: served from this run's own earlier round (it

@@ -27,6 +27,7 @@ from nodes.base import METRICS, EvaluationArtifact, Exported, Fingerprint, NodeE
 from nodes.evaluate import directed_metrics
 from plugins import registry
 from plugins.guards import percent
+from plugins.numbers import fmt_number
 from plugins.params import Param, quoted, validate_params
 from plugins.tables import label_text
 
@@ -97,31 +98,36 @@ def _shown(x: float) -> str:
     return text if float(text) == x else f"{x:.12g}"
 
 
-def verdict(metric: str, value: float, threshold: float, direction: str) -> dict:
-    """{"decision": pass|fail, "message": the sentence}: the one rule of what clears."""
+def verdict(metric: str, value: float, threshold: float, direction: str, name: str | None = None) -> dict:
+    """{"decision": pass|fail, "message": the sentence}: the one rule of what clears. `name`:
+    the metric's title, which the sentence says ("ROC AUC 0.9855 ≥ 0.95: pass"; plugins.registry
+    .metric_name), else its key."""
     passed = value >= threshold if direction == "higher" else value <= threshold
     sign = ("≥" if passed else "<") if direction == "higher" else ("≤" if passed else ">")
     limit = _shown(threshold)
     decision = "pass" if passed else "fail"  # never a value printed as the threshold when it is not
     return {"decision": decision, "metric": metric, "value": value, "threshold": threshold, "direction": direction,
             "clears": f"{sign} {limit}",
-            "message": f"{metric} {value_text(value, threshold)} {sign} {limit}: {decision}"}
+            "message": f"{name or metric} {value_text(value, threshold)} {sign} {limit}: {decision}"}
 
 
 def value_text(value: float, *others: float) -> str:
-    """`value` with 3 decimals, or as many more as it takes not to read as any of `others`
-    it is not (a retrain round's 0.9855 read "0.986" beside a threshold of 0.986: a new user)."""
-    digits = 3
-    while digits < 12 and any(value != o and f"{value:.{digits}f}" == f"{o:.{digits}f}" for o in others):
-        digits += 1
-    return f"{value:.{digits}f}"
+    """A measured `value` as the results write it (fmt_number: 4 significant digits, 0.9855),
+    with as many more digits as it takes not to read as any of `others` it is not (a retrain
+    round's 0.9855 read "0.986" beside a threshold of 0.986: a new user; and the gate wrote
+    0.986 where the results wrote 0.9855 for the same model)."""
+    for digits in range(4, 13):
+        text = fmt_number(value, digits)
+        if not any(value != o and text == fmt_number(o, digits) for o in others):
+            return text
+    return f"{value:,.12g}"  # whole units past 1,000 (fmt_number rounds those to the unit)
 
 
 def compared(judged: dict, production: dict | None, deployment: str, min_improvement: float) -> dict:
     """The threshold's verdict and the comparison with `deployment`'s production version
     (`production`: {"version", "value"} or None): both must pass. The one rule of "beats
     production by Δ": the improvement is in the metric's own direction."""
-    metric, value, direction = judged["metric"], judged["value"], judged["direction"]
+    metric, value, direction = registry.metric_name(judged["metric"]), judged["value"], judged["direction"]
     if production is None or production.get("value") is None:
         why = (f"no production version of {deployment} yet" if production is None else
                f"{deployment}'s production version {production['version']} has no {metric}")
@@ -133,7 +139,7 @@ def compared(judged: dict, production: dict | None, deployment: str, min_improve
     decision = "pass" if beats and judged["decision"] == "pass" else "fail"
     sentence = (f"{metric} {value_text(value, prod)} vs production {value_text(prod, value)} "
                 f"({'+' if improvement >= 0 else '-'}{value_text(abs(improvement), min_improvement)} "
-                f"{'≥' if beats else '<'} +{value_text(min_improvement, abs(improvement))}) and {judged['clears']}: {decision}")
+                f"{'≥' if beats else '<'} +{_shown(min_improvement)}) and {judged['clears']}: {decision}")
     return {**judged, "decision": decision, "message": sentence, "min_improvement": min_improvement,
             "compared_with": {"deployment": deployment, "version": production["version"], "value": prod,
                               "improvement": improvement}}
@@ -152,7 +158,8 @@ def run(config: dict, inputs: dict, ctx) -> dict:
             raise NodeError(f"The gate cannot judge the model: {e}") from None
     if not isinstance(value, (int, float)) or value != value:
         raise NodeError(f"The gate cannot judge the model: {key} has no value ({value!r}).")
-    judged = verdict(key, float(value), float(config["threshold"]), registry.metrics()[key].direction)
+    judged = verdict(key, float(value), float(config["threshold"]), registry.metrics()[key].direction,
+                     registry.metric_name(key))
     if config.get("min_improvement") is not None and ctx.production_metric is None:  # the CLI, as a script does
         judged = {**judged, "compared_with": None,
                   "message": f"{judged['message']} (no model registry here to compare with {config['deployment']}'s "
@@ -187,8 +194,8 @@ def caveats(evaluation: EvaluationArtifact, metric: str | None = None, value: fl
         key, who = {"key": metric, "value": value, "baseline": baseline,
                     "below_baseline": at_or_below(value, baseline, registry.metrics()[metric].direction)}, "it is"
     if key.get("below_baseline"):
-        out.append(f"{who} no better than the baseline ({key['key']} {key['value']:.4g} against "
-                   f"{key['baseline']:.4g})")
+        out.append(f"{who} no better than the baseline ({registry.metric_text(key['key'], key['value'])} against "
+                   f"{fmt_number(key['baseline'])})")
     single = (evaluation.metrics or {}).get("one_class")
     if single:
         out.append(f"Evaluate found it predicts {label_text(single['class'])} for every test row")
@@ -259,7 +266,7 @@ def export(config: dict, ctx) -> Exported:
              f"if {value} is None:",
              f"    raise SystemExit({ctx.label + ' cannot judge the model: '!r} + {why})",
              f"{judged} = {src.ref(verdict)}({config['metric']!r}, float({value}), {float(config['threshold'])!r}, "
-             f"{metric.direction!r})",
+             f"{metric.direction!r}, {metric.name!r})",
              f"note({ctx.label + ': '!r} + {judged}['message'])"]
     return Exported(lines, {**up, "port": f"{judged}['decision']"}, notes)
 
@@ -274,8 +281,8 @@ def summary(config: dict) -> str:
         return "Choose a threshold"
     beat = (f", beating {config.get('deployment')} by {config['min_improvement']:g}"
             if config.get("min_improvement") is not None else "")
-    known = registry.metrics().get(metric) if metric else None  # its name, as the inspector says it ("ROC AUC")
-    return f"pass when {known.name if known else metric or 'the metric'} clears {threshold:g}{beat}"
+    # its name, as the inspector says it ("ROC AUC")
+    return f"pass when {registry.metric_name(metric) if metric else 'the metric'} clears {threshold:g}{beat}"
 
 
 def fingerprint(config: dict) -> Fingerprint:

@@ -200,7 +200,7 @@ def cross_validate(plugin, hp, split, metric_key, k, ctx, seed, progress_span=(0
         if description is None:  # what the score is about (its positive class); fold sizes vary, so no rows
             facts = {k: v for k, v in scoring_facts(data).items() if k not in ("test_rows", "noise_points")}
             description = describe_metric(metric, facts)
-        ctx.progress(lo + (hi - lo) * (i + 1) / len(folds), f"fold {i + 1}/{len(folds)}: {metric_key} {scores[-1]:.4f}")
+        ctx.progress(lo + (hi - lo) * (i + 1) / len(folds), f"fold {i + 1}/{len(folds)}: {registry.metric_text(metric_key, scores[-1])}")
     mean = sum(scores) / len(scores)
     std = math.sqrt(sum((s - mean) ** 2 for s in scores) / len(scores))
     return {"metric": metric_key, "folds": scores, "mean": mean, "std": std, "description": description}
@@ -296,7 +296,7 @@ def optuna_search(plugin, hp, split, config, ctx, seed):
         # live: the run log lists the trial and charts it; the Model node shows the best so far
         ctx.event("node_trial", {**record, "n_trials": n_trials, "metric": metric_key, "direction": direction})
         best = record["best"]
-        msg = f"trial {trial.number + 1}/{n_trials}" + (f", best {metric_key} {best:.4f}" if best is not None else "")
+        msg = f"trial {trial.number + 1}/{n_trials}" + (f", best {registry.metric_text(metric_key, best)}" if best is not None else "")
         ctx.progress(min(0.95, 0.9 * (trial.number + 1) / n_trials), msg)
 
     study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))

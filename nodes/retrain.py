@@ -21,15 +21,17 @@ from plugins.params import Param, quoted, validate_params
 MAX_ROUNDS = 10
 TRIALS_MAX = 500  # the Model node's own limit on Optuna trials (nodes/model.py TRAINING_PARAMS)
 ESCALATIONS = ("trials", "algorithm")
+TRIALS_FACTOR = Param("trials_factor", "float", default=2.0, min=1.1, max=10.0, label="Trials factor",
+                      visible_if=(("escalation", "trials"),),
+                      help="Round k searches the first round's trials times this, k − 1 times over (the trials each "
+                           "round runs are said below).")
 PARAMS = (
     Param("max_rounds", "int", default=3, min=1, max=MAX_ROUNDS, label="Max rounds",
           help=f"Rounds in all, the first included (1–{MAX_ROUNDS}): the loop never runs more."),
     Param("escalation", "select", default="trials", choices=ESCALATIONS, label="Each round",
           help="trials: more Optuna trials (the first round's times the factor, per round); "
                "algorithm: the next algorithm from the list."),
-    Param("trials_factor", "float", default=2.0, min=1.1, max=10.0, label="Trials factor",
-          visible_if=(("escalation", "trials"),),
-          help="Round k searches the first round's trials times this, k − 1 times over."),
+    TRIALS_FACTOR,
     Param("algorithms", "str", default="", max=500, label="Next algorithms",
           visible_if=(("escalation", "algorithm"),),
           help="The algorithms to try, in order, comma-separated: their names as the Model node lists them "
@@ -104,7 +106,7 @@ def escalate(config: dict, first: dict, current: dict, next_round: int, metric: 
         if new.get("use_optuna"):
             new["optuna_metric"] = None  # the new algorithm's own default
         return new, f"algorithm {_name(current.get('algorithm'))} → {_name(slug)}"
-    base = int(first.get("optuna_trials") or 20)
+    base = int(first.get("optuna_trials") or model_trials_default())
     trials = min(TRIALS_MAX, round(base * float(config.get("trials_factor") or 2.0) ** (next_round - 1)))
     was = int(current.get("optuna_trials") or base) if current.get("use_optuna") else 0
     if trials <= was:
@@ -113,8 +115,44 @@ def escalate(config: dict, first: dict, current: dict, next_round: int, metric: 
     change = f"Optuna trials {was} → {trials}" if was else f"Optuna search on, {trials} trials"
     if not first.get("optuna_metric") and metric:
         new["optuna_metric"] = metric
-        change += f", optimising {_metric_name(metric)} (the Gate's metric)"
+        change += f", optimising {registry.metric_name(metric)} (the Gate's metric)"
     return new, change
+
+
+def model_trials_default() -> int:
+    """The Model node's declared number of Optuna trials: what round 1 searches when its
+    search is on at the default, and what round 2 multiplies when round 1 did not search."""
+    from nodes.model import TRAINING_PARAMS
+
+    return int(next(p.default for p in TRAINING_PARAMS if p.name == "optuna_trials"))
+
+
+def trials_by_round(config: dict, first_trials: int | None = None) -> list[int]:
+    """The trials each round after the first searches when every round fails (the
+    escalation's rule, `escalate`): [40, 80] for Max rounds 3 and a factor of 2 on the
+    Model's default 20."""
+    base = first_trials or model_trials_default()
+    factor = float(config.get("trials_factor") or TRIALS_FACTOR.default)
+    return [min(TRIALS_MAX, round(base * factor ** (k - 1))) for k in range(2, (bound(config) or 1) + 1)]
+
+
+def preview(config: dict, upstream: Upstream, design=None) -> list:
+    """Under the settings: how many trials each later round searches, from the declared
+    defaults (the Model's trials, this node's factor) and the settings as they are, and so
+    how long a round takes against the first (a new user did not know the default searched
+    40 trials, then 80)."""
+    if config.get("escalation", "trials") != "trials":
+        return []
+    counts, base = trials_by_round(config), model_trials_default()
+    if not counts:
+        return [{"kind": "text", "text": "One round: the loop never retrains."}]
+    rounds = "; ".join(f"round {k}: {n:,} trials" for k, n in enumerate(counts, start=2))
+    return [{"kind": "notice", "level": "info", "text": (
+        f"With the Model's default search of {base} trials (or none: round 2 turns it on), a failing loop runs "
+        f"{rounds}. A round takes about as long as its trials: round {len(counts) + 1} about "
+        f"{counts[-1] / base:.3g}× a {base}-trial search, and the rounds together up to "
+        f"{sum(counts) / base:.3g}× more. A Model set to other trials scales them the same way (×"
+        f"{float(config.get('trials_factor') or TRIALS_FACTOR.default):g} a round).")}]
 
 
 def round_config(config: dict, first: dict, k: int) -> dict | None:
@@ -128,11 +166,6 @@ def round_config(config: dict, first: dict, k: int) -> dict | None:
             return None
         current = escalated[0]
     return current
-
-
-def _metric_name(key: str) -> str:
-    metric = registry.metrics().get(key)
-    return metric.name if metric else key
 
 
 def _better(value: float, before: float, direction: str) -> bool:
@@ -227,5 +260,5 @@ NODE = NodeType(
     inputs=(Port("metrics", (METRICS,), "Failed model"),),
     outputs=(Port("model", (RETRAIN,), "Back to Model", loop=True),),
     params=PARAMS, validate=validate, run=run, summary=summary, group="Results",
-    output_summary=output_summary, fingerprint=fingerprint, advise=advise, loop=Loop(bound=bound, round_config=round_config), order=57,
+    output_summary=output_summary, fingerprint=fingerprint, advise=advise, preview=preview, loop=Loop(bound=bound, round_config=round_config), order=57,
 )

@@ -927,7 +927,7 @@ def ranking_notes(entries: list[dict], primary: str, directions: dict, names: di
         who = ", ".join(names[e["node_id"]] for e in below)
         verb = "scores" if len(below) == 1 else "score"
         notes.append({"kind": "baseline", "text": f"{who} {verb} at or below the baseline on {metric} "
-                                                  f"({km['baseline']:.4g}): no better than not learning."})
+                                                  f"({fmt_number(km['baseline'])}): no better than not learning."})
     facts = [(e.get("key_metric") or {}) for e in entries]
     rows = min((f["test_rows"] for f in facts if f.get("test_rows")), default=None)
     smallest = min((f["smallest_class_rows"] for f in facts if f.get("smallest_class_rows") is not None), default=None)
@@ -944,7 +944,7 @@ def ranking_notes(entries: list[dict], primary: str, directions: dict, names: di
             if gap <= 1e-12 * max(1.0, abs(a["values"][primary])):  # the same score: no order to question
                 notes.append({"kind": "noise", "text": (
                     f"{names[a['node_id']]} and {names[b['node_id']]} tie on {metric_names.get(primary, primary)} "
-                    f"({a['values'][primary]:.4g}): the order they are listed in says nothing about which is "
+                    f"({fmt_number(a['values'][primary])}): the order they are listed in says nothing about which is "
                     "better.")})
             elif gap < noise:
                 notes.append({"kind": "noise", "text": (

@@ -82,6 +82,21 @@ def metrics() -> dict[str, Metric]:
     return _registered()[Metric]
 
 
+def metric_name(key) -> str:
+    """A metric's title as every place that shows a metric writes it ("ROC AUC", not
+    "roc_auc"); the key itself when no registered metric has it (an older run's)."""
+    metric = metrics().get(key) if isinstance(key, str) else None
+    return metric.name if metric else str(key)
+
+
+def metric_text(key, value) -> str:
+    """A metric with its value, as the run log, the gate and the results write it: its title
+    and the one rule of a measured number ("ROC AUC 0.9855")."""
+    from plugins.numbers import fmt_number
+
+    return f"{metric_name(key)} {fmt_number(value)}"
+
+
 def plots() -> dict[str, Plot]:
     return _registered()[Plot]
 

@@ -1019,8 +1019,10 @@
     document.body.classList.toggle("is-running", active);
   }
 
-  // the run log reads top down, as it happened; the panel follows its end unless scrolled up
-  function execLog(text, kind) {
+  // the run log reads top down, as it happened; the panel follows its end unless scrolled up.
+  // `d`: the event the line says; one a node reused from the cache replays (its warnings,
+  // trials, plots, metrics: `reused_from`) is marked so, not read as this run's new work
+  function execLog(text, kind, d) {
     const list = $("#exec-log");
     if (!list) return;
     const panel = $("#execution");
@@ -1028,6 +1030,15 @@
     const li = document.createElement("li");
     li.className = kind || "";
     li.textContent = text;
+    if (d && d.reused_from) {
+      const from = job && d.reused_from === job.id ? "an earlier round of this run" : `run ${d.reused_from}`;
+      const tag = document.createElement("span");
+      tag.className = "reused-tag";
+      tag.textContent = ` · reused from ${from}`;
+      li.classList.add("reused");
+      li.dataset.reusedFrom = d.reused_from;
+      li.append(tag);
+    }
     list.append(li);
     if (panel && atEnd) panel.scrollTop = panel.scrollHeight;
   }
@@ -1039,6 +1050,45 @@
     const el = $("#job-status");
     el.textContent = text;
     el.dataset.state = kind || "";
+  }
+
+  // A running job's header says how long it has run and, while a search runs, which trial it
+  // is at ("Running · 14 s · Model: trial 12 of 40"): from the events the page receives (the
+  // job's start time, each node_trial), the clock ticking here, no request (found by a new
+  // user: a 40-trial search showed "Running" and nothing else for a minute).
+  const runClock = { started: null, label: "Running", trial: null, timer: 0 };
+  function elapsedText() {
+    if (runClock.started == null) return "";
+    const s = Math.max(0, Math.round((Date.now() - runClock.started) / 1000));
+    return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  }
+  function showRunClock() {
+    const t = runClock.trial;
+    const parts = [runClock.label, elapsedText(), t ? `${logName(t.node)}: trial ${t.n} of ${t.of}` : ""];
+    setJobStatus(parts.filter(Boolean).join(" · "), "running");
+    const el = $("#job-status");
+    el.dataset.elapsed = runClock.started == null ? "" : String(Math.round((Date.now() - runClock.started) / 1000));
+    el.dataset.trial = t ? `${t.n}/${t.of}` : "";
+  }
+  function startRunClock(d, label) {
+    const at = Date.parse(d.timestamp || "");
+    runClock.started = Number.isFinite(at) ? Math.min(at, Date.now()) : Date.now();
+    runClock.label = label;
+    runClock.trial = null;
+    clearInterval(runClock.timer);
+    runClock.timer = setInterval(showRunClock, 1000);
+    showRunClock();
+  }
+  // the run's end: the clock stops, and the final status keeps how long it took
+  function stopRunClock() {
+    clearInterval(runClock.timer);
+    const took = elapsedText();
+    runClock.started = null;
+    runClock.trial = null;
+    const el = $("#job-status");
+    el.dataset.elapsed = "";
+    el.dataset.trial = "";
+    return took;
   }
 
   // rerun: "all", or a node id to run again with every node below it, although unchanged
@@ -1095,6 +1145,7 @@
     job = { ...j, active: true };
     lastSeq = after || 0;
     setRunning(true);
+    stopRunClock();  // an earlier run's clock
     // a retrain loop is counted at every round failing: "up to", not "about"
     setJobStatus(`Queued · ${j.estimated_upper_bound ? "up to" : "about"} ${Math.max(1, Math.round(j.estimated_time || 1))} s`,
                  "queued");
@@ -1103,7 +1154,7 @@
     source = new EventSource(`/api/v1/jobs/${j.id}/events?after=${lastSeq}`);
     const handle = (fn) => (ev) => { lastSeq = Number(ev.lastEventId) || lastSeq; fn(JSON.parse(ev.data)); };
     source.addEventListener("job_started", handle((d) => {
-      setJobStatus(d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running", "running");
+      startRunClock(d, d.attempt > 1 ? `Running (attempt ${d.attempt})` : "Running");
       roundsSeen = {};
       for (const n of graph.getNodes()) {
         patchNode(n.id, { round: null, rounds: null, roundSummary: null });
@@ -1113,7 +1164,7 @@
     }));
     source.addEventListener("node_warning", handle((d) => {
       addNodeWarning(d.node_id, d.message);
-      execLog(`${logName(d.node_id)} warning: ${d.message}`, "warn");
+      execLog(`${logName(d.node_id)} warning: ${d.message}`, "warn", d);
     }));
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
@@ -1125,6 +1176,8 @@
       // the node works (or is served) afresh: a trial sparkline drawn before is of another
       // round's search (a kept round 1 replayed after round 2's 40 trials), not of this result
       if (status === "running" || status === "cached") clearNodeTrials(d.node_id);
+      // the search at the header's trial count ended (or another round of its node starts)
+      if (runClock.trial && runClock.trial.node === d.node_id) { runClock.trial = null; if (runClock.started != null) showRunClock(); }
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
       if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
       else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
@@ -1138,25 +1191,33 @@
     }));
     source.addEventListener("node_trial", handle((d) => {
       addNodeTrial(d.node_id, d);
-      const v = d.value == null ? d.state : d.value.toPrecision(4);
-      execLog(`${logName(d.node_id)} trial ${d.number + 1}/${d.n_trials}: ${v}` + (d.best != null ? ` (best ${d.best.toPrecision(4)})` : ""), "");
+      if (runClock.started != null && !d.reused_from) {
+        runClock.trial = { node: d.node_id, n: d.number + 1, of: d.n_trials };
+        showRunClock();
+      }
+      // the numbers as the trial table writes them (the server's one rounding rule, in `view`)
+      const view = d.view || {};
+      const v = d.value == null ? d.state : (view.value || String(d.value));
+      const best = d.best == null ? "" : ` (best ${view.best_value || String(d.best)})`;
+      execLog(`${logName(d.node_id)} trial ${d.number + 1}/${d.n_trials}: ${v}${best}`, "", d);
       showTrial(j.id, d);
     }));
-    source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "")));
+    source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "", d)));
     source.addEventListener("node_round", handle((d) => {
       execLog(`${logName(d.node_id)}: round ${d.round} of ${d.rounds}` + (d.change ? ` (${d.change})` : "") +
         (d.message ? `: ${d.message}` : ""), d.passed ? "ok" : "warn");
     }));
     source.addEventListener("metrics", handle((d) => {
-      const shown = Object.entries(d.metrics || {}).filter(([, v]) => typeof v === "number").slice(0, 4);
-      if (shown.length) execLog(`${logName(d.node_id)} scored ${shown.map(([k, v]) => `${k} ${v.toPrecision(4)}`).join(", ")}`, "ok");
+      // the metrics by their titles and written as the results write them (the event's `message`)
+      if (d.message) execLog(`${logName(d.node_id)} scored ${d.message}`, "ok", d);
     }));
     const finish = (kind, label) => handle((d) => {
       source.close();
       source = null;
       job.active = false;
       setRunning(false);
-      setJobStatus(d.message ? `${label}: ${d.message}` : label, kind);
+      const took = stopRunClock();
+      setJobStatus((d.message ? `${label}: ${d.message}` : label) + (took ? ` · ${took}` : ""), kind);
       dropSingleRounds(roundsSeen);
       const el = $("#job-progress");
       if (el) el.textContent = "";
@@ -1166,7 +1227,9 @@
     source.addEventListener("job_completed", finish("completed", "Completed"));
     source.addEventListener("job_failed", finish("error", "Failed"));
     source.addEventListener("job_cancelled", finish("cancelled", "Cancelled"));
-    source.onerror = () => { if (source && source.readyState === EventSource.CLOSED) setJobStatus("Disconnected", "error"); };
+    source.onerror = () => {
+      if (source && source.readyState === EventSource.CLOSED) { stopRunClock(); setJobStatus("Disconnected", "error"); }
+    };
   }
 
   // ------------------------------------------------------------------ optuna trials (live)

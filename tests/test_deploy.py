@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from plugins.numbers import fmt_number
 from tests.conftest import running_app, wait_for
 
 FEATURES = ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"]
@@ -113,7 +114,7 @@ def test_a_passing_gate_deploys_a_version_in_production(app, passed):
     gate, deploy = node(job, "g"), node(job, "x")
     value = job["results"]["metrics"]["e"]["values"]["accuracy"]
     assert gate["status"] == "completed" and gate["output"]["decision"] == "pass"
-    assert gate["message"] == f"accuracy {value:.3f} ≥ 0.50: pass"
+    assert gate["message"] == f"Accuracy {fmt_number(value)} ≥ 0.50: pass"
     assert deploy["status"] == "completed" and deploy["output"]["version"] == 1, deploy
     status, d = call(app.base, "/api/v1/deployments/iris")
     assert status == 200, d
@@ -147,7 +148,7 @@ def test_a_failing_gate_skips_deploy_and_says_why(app):
     assert value < 0.99  # this split and model: 0.978
     gate, deploy = node(job, "g"), node(job, "x")
     assert gate["status"] == "completed" and gate["output"]["decision"] == "fail"
-    sentence = f"accuracy {value:.3f} < 0.99: fail"
+    sentence = f"Accuracy {fmt_number(value)} < 0.99: fail"
     assert gate["message"] == sentence
     assert deploy["status"] == "skipped"
     assert sentence in deploy["message"] and "'pass'" in deploy["message"], deploy["message"]
@@ -380,8 +381,8 @@ def test_an_error_metric_passes_at_or_below_its_threshold():
         assert 1.0 < rmse < 1000.0
         said[threshold] = (result["nodes"]["g"]["message"], result["nodes"]["p"]["status"],
                            result["nodes"]["f"]["status"])
-    assert said[1000.0] == (f"rmse {rmse:.3f} ≤ 1000.00: pass", "completed", "skipped")
-    assert said[1.0] == (f"rmse {rmse:.3f} > 1.00: fail", "skipped", "completed")
+    assert said[1000.0] == (f"Root mean squared error {fmt_number(rmse)} ≤ 1000.00: pass", "completed", "skipped")
+    assert said[1.0] == (f"Root mean squared error {fmt_number(rmse)} > 1.00: fail", "skipped", "completed")
 
 
 def test_the_gate_scores_a_metric_evaluate_did_not_choose_as_evaluate_would():
@@ -413,9 +414,10 @@ def test_the_sentence_never_shows_a_failing_value_as_the_threshold():
     from nodes.gate import verdict
 
     assert verdict("accuracy", 0.8999, 0.9, "higher")["message"] == "accuracy 0.8999 < 0.90: fail"
-    assert verdict("accuracy", 0.9, 0.9, "higher")["message"] == "accuracy 0.900 ≥ 0.90: pass"
+    assert verdict("accuracy", 0.89999, 0.9, "higher")["message"] == "accuracy 0.89999 < 0.90: fail"
+    assert verdict("accuracy", 0.9, 0.9, "higher")["message"] == "accuracy 0.9000 ≥ 0.90: pass"
     assert verdict("rmse", 2.5, 2.5, "lower")["message"] == "rmse 2.500 ≤ 2.50: pass"
-    assert verdict("accuracy", 0.912, 0.875, "higher")["message"] == "accuracy 0.912 ≥ 0.875: pass"
+    assert verdict("accuracy", 0.912, 0.875, "higher")["message"] == "accuracy 0.9120 ≥ 0.875: pass"
 
 
 # --------------------------------------------------------------------------- request log and stats
@@ -653,19 +655,19 @@ def test_the_gate_must_beat_production_by_its_margin(app):
     gate = {"deployment": "delta", "min_improvement": 0.01}
     first = run(app.base, delta_pipeline("delta", gate, weak))  # no production yet: the threshold decides
     weak_value = first["results"]["metrics"]["e"]["values"]["accuracy"]
-    assert node(first, "g")["message"] == (f"accuracy {weak_value:.3f} ≥ 0.50: pass (no production version of delta "
+    assert node(first, "g")["message"] == (f"Accuracy {fmt_number(weak_value)} ≥ 0.50: pass (no production version of delta "
                                            "yet: decided on the threshold alone)")
     assert node(first, "x")["output"]["version"] == 1
     better = run(app.base, delta_pipeline("delta", gate))
     value = better["results"]["metrics"]["e"]["values"]["accuracy"]
     assert value - weak_value > 0.01
-    assert node(better, "g")["message"] == (f"accuracy {value:.3f} vs production {weak_value:.3f} "
-                                            f"(+{value - weak_value:.3f} ≥ +0.010) and ≥ 0.50: pass")
+    assert node(better, "g")["message"] == (f"Accuracy {fmt_number(value)} vs production {fmt_number(weak_value)} "
+                                            f"(+{fmt_number(value - weak_value)} ≥ +0.01) and ≥ 0.50: pass")
     assert node(better, "g")["output"]["compared_with"]["version"] == 1
     assert node(better, "x")["output"]["version"] == 2
     same = run(app.base, delta_pipeline("delta", gate))  # the same model again: no better than production
     assert node(same, "g")["output"]["decision"] == "fail"
-    assert node(same, "g")["message"] == f"accuracy {value:.3f} vs production {value:.3f} (+0.000 < +0.010) and ≥ 0.50: fail"
+    assert node(same, "g")["message"] == f"Accuracy {fmt_number(value)} vs production {fmt_number(value)} (+0 < +0.01) and ≥ 0.50: fail"
     assert node(same, "x")["status"] == "skipped"
     assert details(app.base, "delta")["aliases"] == {"production": 2}
 
@@ -723,15 +725,15 @@ def test_the_margin_sentence():
 
     judged = verdict("accuracy", 0.931, 0.9, "higher")
     assert compared(judged, {"version": 2, "value": 0.912}, "churn", 0.01)["message"] == \
-        "accuracy 0.931 vs production 0.912 (+0.019 ≥ +0.010) and ≥ 0.90: pass"
+        "Accuracy 0.9310 vs production 0.9120 (+0.01900 ≥ +0.01) and ≥ 0.90: pass"
     assert compared(judged, {"version": 2, "value": 0.925}, "churn", 0.01)["message"] == \
-        "accuracy 0.931 vs production 0.925 (+0.006 < +0.010) and ≥ 0.90: fail"
+        "Accuracy 0.9310 vs production 0.9250 (+0.006000 < +0.01) and ≥ 0.90: fail"
     below = compared(verdict("accuracy", 0.85, 0.9, "higher"), {"version": 2, "value": 0.5}, "churn", 0.01)
     assert below["decision"] == "fail" and below["message"].endswith("and < 0.90: fail")
     lower = compared(verdict("rmse", 2.1, 3.0, "lower"), {"version": 1, "value": 2.5}, "churn", 0.5)
-    assert lower["message"] == "rmse 2.100 vs production 2.500 (+0.400 < +0.500) and ≤ 3.00: fail"
+    assert lower["message"] == "Root mean squared error 2.100 vs production 2.500 (+0.4000 < +0.50) and ≤ 3.00: fail"
     assert compared(judged, {"version": 3, "value": None}, "churn", 0.01)["message"] == \
-        "accuracy 0.931 ≥ 0.90: pass (churn's production version 3 has no accuracy: decided on the threshold alone)"
+        "accuracy 0.9310 ≥ 0.90: pass (churn's production version 3 has no Accuracy: decided on the threshold alone)"
 
 
 def test_a_name_with_an_accent_is_refused_saying_accents_are_not_letters_here():
@@ -783,17 +785,17 @@ def test_a_gate_fails_what_the_guards_found_unless_told_to_decide_on_the_thresho
             said[name, strict] = (gate["message"], gate["output"].get("caveats"))
     leak = "Split found a feature that gives the target away ('copy')"
     message, caveats = said["leaky", True]
-    assert message.startswith("accuracy ") and f", but {leak}: fail (this gate fails on the guards' findings; " \
+    assert message.startswith("Accuracy ") and f", but {leak}: fail (this gate fails on the guards' findings; " \
         "turn \"Fail on the guards' findings\" off to decide on the threshold alone)" in message, message
     assert caveats == [leak]
     message, caveats = said["leaky", False]
-    assert message.startswith("accuracy ") and f": pass — but {leak}" in message, message
+    assert message.startswith("Accuracy ") and f": pass — but {leak}" in message, message
     assert caveats == [leak]
     message, caveats = said["worthless", True]
-    assert ", but Evaluate found it no better than the baseline (accuracy " in message and message.endswith(
+    assert ", but Evaluate found it no better than the baseline (Accuracy " in message and message.endswith(
         "off to decide on the threshold alone)"), message
     message, caveats = said["worthless", False]
-    assert ": pass — but Evaluate found it no better than the baseline (accuracy " in message, message
+    assert ": pass — but Evaluate found it no better than the baseline (Accuracy " in message, message
     assert caveats[0].startswith("Evaluate found it no better than the baseline")
     assert caveats[1:] in ([], ["Evaluate found it predicts 'no' for every test row"]), caveats  # it answers 'no' to all
 
@@ -827,7 +829,7 @@ def test_a_gate_judges_the_baseline_on_its_own_metric(app):
     assert decision == "pass" and "baseline" not in message, message
     _, decision, message = said["noise"]
     if decision == "fail":  # noise can beat the prior's 0.5 by luck: only a fail must say why
-        assert "it is no better than the baseline (roc_auc " in message, message
+        assert "it is no better than the baseline (ROC AUC " in message, message
 
 
 def test_a_gate_fails_a_model_that_predicts_one_class_for_every_row(app):

@@ -271,7 +271,7 @@ def test_cli_breast_cancer_random_forest_accuracy_above_090():
     proc = subprocess.run([sys.executable, "-m", "executor", "run", "examples/classification.json"],
                           cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr
-    accuracy = float(re.search(r"accuracy\s+([0-9.]+)", proc.stdout).group(1))
+    accuracy = float(re.search(r"Accuracy\s+([0-9.]+)", proc.stdout).group(1))
     assert accuracy > 0.9
 
 

@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from plugins.numbers import fmt_number
 from tests.conftest import running_app, wait_for
 from tests.test_deploy import call, node
 
@@ -80,7 +81,7 @@ def test_a_loop_that_passes_on_round_2_deploys_the_round_2_model(app):
     first, second = rounds[0]["verdict"]["value"], rounds[1]["verdict"]["value"]
     assert first < 0.9 <= second
     assert retrain["status"] == "completed"
-    assert retrain["message"] == f"passed on round 2 of 3 (accuracy {second:.3f} ≥ 0.90: pass)"
+    assert retrain["message"] == f"passed on round 2 of 3 (Accuracy {fmt_number(second)} ≥ 0.90: pass)"
     # the run's results say which round each node's outcome is of
     assert job["results"]["nodes"]["m"]["round"] == 2 and job["results"]["nodes"]["g"]["round"] == 2
     assert job["results"]["metrics"]["e"]["values"]["accuracy"] == second
@@ -110,11 +111,11 @@ def test_a_loop_that_never_passes_stops_at_its_bound(app):
     assert [x["round"] for x in rounds] == [1, 2, 3] and not any(x["passed"] for x in rounds)
     values = [x["verdict"]["value"] for x in rounds]
     keep = values.index(max(values)) + 1  # the best round, the earliest of equals, is handed on
-    kept = "" if keep == 3 else f"; round {keep}'s model is kept, the best of the 3 rounds ({values[keep - 1]:.3f})"
-    assert retrain["message"] == f"stopped after round 3 of 3: accuracy {values[-1]:.3f} < 0.999{kept}"
+    kept = "" if keep == 3 else f"; round {keep}'s model is kept, the best of the 3 rounds ({fmt_number(values[keep - 1])})"
+    assert retrain["message"] == f"stopped after round 3 of 3: Accuracy {fmt_number(values[-1])} < 0.999{kept}"
     assert job["results"]["nodes"]["m"]["round"] == keep
     deploy = node(job, "x")
-    assert deploy["status"] == "skipped" and f"accuracy {values[keep - 1]:.3f} < 0.999: fail" in deploy["message"]
+    assert deploy["status"] == "skipped" and f"Accuracy {fmt_number(values[keep - 1])} < 0.999: fail" in deploy["message"]
     assert call(app.base, "/api/v1/deployments/never")[0] == 404
 
 
@@ -151,8 +152,8 @@ def test_a_round_that_does_not_improve_stops_the_loop(app):
     assert b <= a  # this split: both 0.978
     # the nodes below take round 1's model, not the round that did not improve on it (they took
     # the last round's, a worse model when it scored lower: found by a new user)
-    assert retrain["message"] == (f"round 2 did not improve on round 1 ({b:.3f} ≤ {a:.3f}); round 1's model is kept, "
-                                  f"the best of the 2 rounds ({a:.3f})")
+    assert retrain["message"] == (f"round 2 did not improve on round 1 ({fmt_number(b)} ≤ {fmt_number(a)}); round 1's model is "
+                                  f"kept, the best of the 2 rounds ({fmt_number(a)})")
     assert retrain["output"]["keep"] == 1
     assert job["results"]["nodes"]["m"]["round"] == 1
     assert job["results"]["metrics"]["e"]["values"]["accuracy"] == a
@@ -173,7 +174,7 @@ def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp
     values = [x["verdict"]["value"] for x in retrain["output"]["rounds"]]
     assert len(values) == 3 and values[1] > values[0] and values[1] >= values[2], values
     assert retrain["output"]["keep"] == 2 and retrain["message"].endswith(
-        f"; round 2's model is kept, the best of the 3 rounds ({values[1]:.3f})")
+        f"; round 2's model is kept, the best of the 3 rounds ({fmt_number(values[1])})")
     assert job["results"]["nodes"]["m"]["round"] == 2
     assert job["results"]["metrics"]["e"]["values"]["accuracy"] == values[1]
     with urllib.request.urlopen(f"{app.base}/api/v1/jobs/{job['id']}/script", timeout=60) as r:
@@ -332,5 +333,5 @@ def test_a_round_value_is_never_printed_as_the_threshold_it_failed():
     assert verdict(0.9855)["message"] == "accuracy 0.9855 < 0.986: fail"
     state = type("State", (), {"round": 2, "bound": 3, "rounds": rounds, "first_config": {}, "config": {}})()
     said = retrain._decide({"stop_if_no_better": True}, state, verdict(0.971))["stop"]
-    assert said == ("round 2 did not improve on round 1 (0.971 ≤ 0.9855); round 1's model is kept, the best of the "
+    assert said == ("round 2 did not improve on round 1 (0.9710 ≤ 0.9855); round 1's model is kept, the best of the "
                     "2 rounds (0.9855)")

@@ -333,10 +333,10 @@ def test_a_retrain_loop_that_passes_on_round_2_is_reproduced_round_by_round(serv
     text = (tmp_path / "run.py").read_text()
     assert "# --- Model (m): round 2 of 3 (algorithm Decision Tree → Logistic Regression) " in text
     lines = said.splitlines()
-    assert lines.index("Gate (g): accuracy 0.667 < 0.90: fail") < lines.index(
+    assert lines.index("Gate (g): Accuracy 0.6667 < 0.90: fail") < lines.index(
         "Retrain (r): round 1 of 3 failed; round 2: algorithm Decision Tree → Logistic Regression") < lines.index(
-        "Gate (g): accuracy 0.978 ≥ 0.90: pass") < lines.index(
-        "Retrain (r): passed on round 2 of 3 (accuracy 0.978 ≥ 0.90: pass)"), said
+        "Gate (g): Accuracy 0.9778 ≥ 0.90: pass") < lines.index(
+        "Retrain (r): passed on round 2 of 3 (Accuracy 0.9778 ≥ 0.90: pass)"), said
     assert "decided otherwise than in the run" not in said
     assert "Not reproduced: Deploy (x): a script cannot deploy" in said and "version 1 is in production" in said
     assert "Retrain" not in "".join(line for line in lines if line.startswith("Not reproduced"))
@@ -369,7 +369,7 @@ def test_a_node_the_run_skipped_is_said_once_in_the_script():
     assert runs["x"]["status"] == "skipped"
     text = export_script(graph, runs, default_dataset_facts())
     assert ("# NOT EXPORTED: Deploy (x) did not complete in the run (Skipped: Gate node 'g' sent nothing to its "
-            "'pass' output (accuracy 0.667 < 0.999: fail)), so the script leaves it out.") in text, text
+            "'pass' output (Accuracy 0.6667 < 0.999: fail)), so the script leaves it out.") in text, text
 
 
 def test_a_loop_stopped_at_its_bound_is_reproduced_and_a_run_without_round_configs_is_said(tmp_path):
@@ -388,7 +388,7 @@ def test_a_loop_stopped_at_its_bound_is_reproduced_and_a_run_without_round_confi
     assert result["status"] == "completed", result.get("error")
     runs = {nid: {"status": n["status"], "output": n.get("output"), "message": n.get("message")}
             for nid, n in result["nodes"].items()}
-    assert runs["r"]["message"] == "stopped after round 2 of 2: accuracy 0.978 < 0.999"
+    assert runs["r"]["message"] == "stopped after round 2 of 2: Accuracy 0.9778 < 0.999"
     _, content, _ = datasets.download("iris", None)
 
     def script(runs, name):
@@ -405,8 +405,8 @@ def test_a_loop_stopped_at_its_bound_is_reproduced_and_a_run_without_round_confi
     text, got, said = script(runs, "stopped")
     same(result["metrics"]["e"]["values"], got["e"]["values"], "e")
     assert got["e"]["algorithm"] == "logistic_regression" and "NOT EXPORTED" not in text
-    assert "Gate (g): accuracy 0.667 < 0.999: fail" in said and "Gate (g): accuracy 0.978 < 0.999: fail" in said
-    assert said.rstrip().endswith("Retrain (r): stopped after round 2 of 2: accuracy 0.978 < 0.999"), said
+    assert "Gate (g): Accuracy 0.6667 < 0.999: fail" in said and "Gate (g): Accuracy 0.9778 < 0.999: fail" in said
+    assert said.rstrip().endswith("Retrain (r): stopped after round 2 of 2: Accuracy 0.9778 < 0.999"), said
 
     older = {**runs, "r": {**runs["r"], "output": {**runs["r"]["output"], "rounds": [
         {k: v for k, v in x.items() if k != "config"} for x in runs["r"]["output"]["rounds"]]}}}

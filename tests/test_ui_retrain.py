@@ -140,13 +140,13 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     assert "Logistic Regression (round 2 of 3)" in pg.locator(
         '#results-body [data-trained-model="m"] .trained-model-head').inner_text()
     log = pg.locator("#exec-log").inner_text()
-    assert "round 1 of 3: accuracy 0.667 < 0.90: fail" in log and "round 2 of 3 (algorithm Decision Tree → " \
-        "Logistic Regression): accuracy 0.978 ≥ 0.90: pass" in log, log
+    assert "round 1 of 3: Accuracy 0.6667 < 0.90: fail" in log and "round 2 of 3 (algorithm Decision Tree → " \
+        "Logistic Regression): Accuracy 0.9778 ≥ 0.90: pass" in log, log
     # the results list the loop's rounds: the change each made and its verdict
     rounds = pg.locator(f'#results-body .loop-rounds[data-loop="{retrain}"]')
     assert rounds.locator("tr[data-round]").count() == 2
     assert "Decision Tree → Logistic Regression" in rounds.locator('tr[data-round="2"]').inner_text()
-    assert "accuracy 0.978 ≥ 0.90: pass" in rounds.locator('tr[data-round="2"]').inner_text()
+    assert "Accuracy 0.9778 ≥ 0.90: pass" in rounds.locator('tr[data-round="2"]').inner_text()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     rounds.scroll_into_view_if_needed()
     rounds.screenshot(path=str(ARTIFACTS / "retrain-loop-rounds.png"))
@@ -166,7 +166,7 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     run(pg)
     assert status(pg, deploy) == "skipped"
     reason = pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
-    assert "accuracy 0.978 < 0.999: fail" in reason and "'pass'" in reason, reason
+    assert "Accuracy 0.9778 < 0.999: fail" in reason and "'pass'" in reason, reason
     said = pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title")
     assert said == "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1)", said
     assert pg.locator(f'#canvas [data-node-id="{retrain}"] .pg-node-round').inner_text() == "round 2/3"
@@ -179,9 +179,9 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     assert wait_for(lambda: stored(server, wid, retrain).get("max_rounds") == 2, 10)
     run(pg)
     said = pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title")
-    assert said == "stopped after round 2 of 2: accuracy 0.978 < 0.999", said
+    assert said == "stopped after round 2 of 2: Accuracy 0.9778 < 0.999", said
     assert status(pg, retrain) == "completed" and status(pg, deploy) == "skipped"
-    assert "accuracy 0.978 < 0.999: fail" in pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
+    assert "Accuracy 0.9778 < 0.999: fail" in pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
     for nid in ("m", "e", gate, retrain):
         assert pg.locator(f'#canvas [data-node-id="{nid}"] .pg-node-round').inner_text() == "round 2/2", nid
     assert summary.inner_text() == "Logistic Regression (round 2 of 2)"
