@@ -56,6 +56,114 @@ def two_digit_pivot() -> int:
     return (datetime.date.today().year + 1) % 100
 
 
+# A header written in two rows (a group's name over the names below it, as a report saved as
+# CSV writes it): the app's reader (data.reading) names those columns by both rows, and so does
+# predict.py, by this one rule and in the same words (an audit: predict.py took the group row
+# for the header and refused the file a model trained on it had scored in the app).
+def number_text(v: str) -> bool:
+    try:
+        float(v.replace(",", "."))
+        return True
+    except ValueError:
+        return False
+
+
+def blank_cell(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def number_cell(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str)
+                                                                          and number_text(v.strip()))
+
+
+def _sub_name(v) -> bool:
+    """A cell that can name a column under a group's name: text that is no number, or a year
+    (2023: whole, 1900-2100), as a report's second header row holds."""
+    if isinstance(v, str) and number_text(v.strip()):
+        v = float(v.strip().replace(",", "."))
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v).is_integer() and 1900 <= v <= 2100
+    return isinstance(v, str) and bool(v.strip())
+
+
+HEADER_BELOW_MIN = 2  # data rows under a header in two rows without merged cells, at least
+
+
+def header_in_two_rows(top: list, sub: list, below: list):
+    """(the column names, the group names, the names made) of a header in two rows that
+    merges no cells: a group's name over two or more columns, its cell repeated
+    ("Revenue", "Revenue") or left blank after it ("Revenue", ""), as reports saved as CSV
+    write it, and the names under it ("2023", "2024"); under every other column nothing.
+    Only on strong evidence, as a data row can look so (a new user's audit found the second
+    row read as data): every name under a group is text that is no number, or a year, the
+    names of one group differ, and (a) each is text over a column of numbers, or (b) two
+    groups or more have the same names under them, or (c) a column outside the groups that
+    is blank under its name is filled in every row below. None otherwise (a header with an
+    empty name, a first data row of text)."""
+    width = len(top)
+    below = [r for r in below if len(r) == width]
+    if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
+        return None
+    groups, j = [], 0
+    while j < width:
+        if blank_cell(top[j]) or number_cell(top[j]):
+            return None  # a blank name not after a group's: an empty column name
+        k = j + 1
+        while k < width and (blank_cell(top[k]) or cell_name(top[k]) == cell_name(top[j])):
+            k += 1
+        if k - j >= 2:
+            groups.append((j, k - 1))
+        j = k
+    if not groups:
+        return None
+    covered = {c for c0, c1 in groups for c in range(c0, c1 + 1)}
+    if any(not blank_cell(sub[c]) for c in range(width) if c not in covered):
+        return None
+    names = []
+    for c0, c1 in groups:
+        under = [sub[c] for c in range(c0, c1 + 1)]
+        if not all(not blank_cell(v) and _sub_name(v) for v in under):
+            return None
+        under = [cell_name(v) for v in under]
+        if len(set(under)) < len(under) or cell_name(top[c0]) in under:
+            return None
+        names.append(under)
+
+    def numbers_below(c) -> bool:
+        filled = [r[c] for r in below if not blank_cell(r[c])]
+        return len(filled) >= HEADER_BELOW_MIN and all(number_cell(v) for v in filled)
+
+    text_over_numbers = all(isinstance(sub[c], str) and not number_cell(sub[c]) and numbers_below(c) for c in covered)
+    same_names = len(groups) >= 2 and all(n == names[0] for n in names)
+    blank_over_filled = any(c not in covered and all(not blank_cell(r[c]) for r in below) for c in range(width))
+    if not (text_over_numbers or same_names or blank_over_filled):
+        return None
+    header, joined = [cell_name(v) if not blank_cell(v) else v for v in top], []
+    for c0, c1 in groups:
+        for c in range(c0, c1 + 1):
+            header[c] = f"{cell_name(top[c0])} {cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(cell_name(top[c0])) for c0, _ in groups], joined
+
+
+def two_rows_notice(at: int, tops: list, joined: list, where: str, how: str) -> str:
+    """The notice of a header in two rows (`at`: the first's number, 1 = the first line or
+    sheet row; `how`: "merged over the names below" or "each over the names below it")."""
+    how = how.removeprefix("each ") if len(tops) == 1 else how
+    return (f"The header spans {where}s {at} and {at + 1} ({', '.join(tops[:4])}{' …' if len(tops) > 4 else ''} "
+            f"{how}): those columns are named by both rows ({', '.join(repr(n) for n in joined[:6])}"
+            f"{' …' if len(joined) > 6 else ''}), and the data start at {where} {at + 2}.")
+
+
+def cell_name(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if hasattr(v, "isoformat"):
+        v = v.isoformat()
+    return str(v).strip()
+
+
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
