@@ -72,6 +72,9 @@ class Reading:
     # {column: "day" | "month"}: the date columns written with numbers and the order they were
     # read in (a model keeps it: rows to score written so are read alike, playground_runtime)
     date_orders: dict = field(default_factory=dict)
+    # {column: {"order", "example", "shows"}}: how those columns were read, for rows to score
+    # (playground_runtime.DATES_READ: the model reads them by its rule and says it in its words)
+    dates_read: dict = field(default_factory=dict)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -83,8 +86,10 @@ class Reading:
             self.notice(got.notice, name)
         if got.kind == "date" and got.details.get("order"):
             self.date_orders[name] = got.details["order"]
+            self.dates_read[name] = {k: got.details.get(k) for k in ("order", "example", "shows")}
         else:
             self.date_orders.pop(name, None)
+            self.dates_read.pop(name, None)
 
     def repeated_name(self, name: str, first: int, place: int, given: str) -> None:
         """The header names `name` again at column `place` (1 = first; its first copy at
