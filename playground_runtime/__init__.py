@@ -1361,9 +1361,9 @@ def _dates_read(s: pd.Series, col: dict, read: dict, say) -> pd.Series:
     order, n = col["order"], int(s.notna().sum())
     if not n or read.get("order") not in ORDERS:
         return s
-    if read["order"] != order and read.get("shows"):  # no date in the training order (19/07/2013)
-        at = s.index[(s.dt.day > 12).fillna(False).to_numpy()][0]
-        say(_other_order_said(col["name"], n, read["shows"], s[at], order))
+    past_12 = s.index[(s.dt.day > 12).to_numpy()]
+    if read["order"] != order and read.get("shows") and len(past_12):  # no date in the training order (19/07/2013)
+        say(_other_order_said(col["name"], n, read["shows"], s[past_12[0]], order))
         return s
     if read["order"] != order:  # every day a possible month: the day and the month swapped
         swapped = pd.to_datetime(pd.DataFrame({"year": s.dt.year, "month": s.dt.day, "day": s.dt.month,
