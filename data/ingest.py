@@ -329,7 +329,7 @@ def _table_only(table, dest_dir: Path, how) -> dict:
             raise
         raise DatasetError(f"The data cannot be converted ({type(e).__name__}).") from None
     return {"tmp_path": str(tmp), "n_rows": table.num_rows, "n_cols": table.num_columns, "reading": how.to_json(),
-            "notices": how.notices, "repeated": how.repeated}
+            "notices": how.notices, "repeated": how.repeated, "dates_read": how.dates_read}
 
 
 def read_converted(path: str | Path):
@@ -345,14 +345,17 @@ def read_converted(path: str | Path):
 def frame_to_score(record: dict):
     """The frame of a `table_only` conversion of rows to score (read_converted), with how it
     was read in its attrs: "reading", the notices' sentences, to be said beside the
-    predictions, and the columns whose name the header repeats (playground_runtime.
-    REPEATED_NAMES: such rows are refused saying so, as predict.py refuses them)."""
+    predictions, the columns whose name the header repeats (playground_runtime.
+    REPEATED_NAMES: such rows are refused saying so, as predict.py refuses them), and how
+    the date columns written with numbers were read (playground_runtime.DATES_READ: the
+    model reads them as predict.py does, and says so)."""
     import playground_runtime
 
     frame = read_converted(record["tmp_path"])
     frame.attrs["reading"] = [n["text"] for n in record.get("notices") or []]
     frame.attrs["reading_columns"] = [n.get("column") for n in record.get("notices") or []]  # whose each is
     frame.attrs[playground_runtime.REPEATED_NAMES] = list(record.get("repeated") or [])
+    frame.attrs[playground_runtime.DATES_READ] = dict(record.get("dates_read") or {})
     return frame
 
 

@@ -30,6 +30,11 @@ from pathlib import Path
 import playground_runtime
 from data.datasets import DatasetError
 
+# a header in two rows: one rule and one sentence, shared with the bundle's predict.py
+header_in_two_rows, two_rows_notice = playground_runtime.header_in_two_rows, playground_runtime.two_rows_notice
+_blank, _is_number, _is_number_text, _cell_name = (playground_runtime.blank_cell, playground_runtime.number_cell,
+                                                     playground_runtime.number_text, playground_runtime.cell_name)
+
 ROW_NAMES = "row_names"
 ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
     "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252 (Western European)",
@@ -67,6 +72,9 @@ class Reading:
     # {column: "day" | "month"}: the date columns written with numbers and the order they were
     # read in (a model keeps it: rows to score written so are read alike, playground_runtime)
     date_orders: dict = field(default_factory=dict)
+    # {column: {"order", "example", "shows"}}: how those columns were read, for rows to score
+    # (playground_runtime.DATES_READ: the model reads them by its rule and says it in its words)
+    dates_read: dict = field(default_factory=dict)
     # {column: {"decimal": "," | ".", "currency": [signs], "percent": bool}}: the number columns
     # written otherwise than plain numbers (1.334,60 €, 7,0 %) and how (a model keeps it: rows to
     # score written so are read alike, playground_runtime)
@@ -83,8 +91,10 @@ class Reading:
             self.notice(got.notice, name)
         if got.kind == "date" and got.details.get("order"):
             self.date_orders[name] = got.details["order"]
+            self.dates_read[name] = {k: got.details.get(k) for k in ("order", "example", "shows")}
         else:
             self.date_orders.pop(name, None)
+            self.dates_read.pop(name, None)
         if got.kind == "number" and got.notice and got.details.get("decimal"):
             self.number_formats[name] = {"decimal": got.details["decimal"],
                                          "currency": list(got.details.get("currency") or []),
@@ -545,14 +555,6 @@ def units_row(rows: list, width: int) -> list:
     return units if numeric and len(units) * 2 >= len(numeric) else []
 
 
-def _is_number_text(v: str) -> bool:
-    try:
-        float(v.replace(",", "."))
-        return True
-    except ValueError:
-        return False
-
-
 def first_ragged_line(path: Path, delimiter: str, n_cols: int, encoding: str, skip: int, last_empty: bool = False):
     """Only when the parse failed: the first line whose field count differs, for the message
     (pyarrow's fast parser does not know line numbers); with `last_empty` (an empty last
@@ -854,94 +856,6 @@ def _two_row_header(rows: list, at: int, ranges, merged: dict):
     return header, [repr(_cell_name(top[c0])) for c0, _ in sorted(across)], joined
 
 
-def _blank(v) -> bool:
-    return v is None or (isinstance(v, str) and not v.strip())
-
-
-def _is_number(v) -> bool:
-    return (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str)
-                                                                          and _is_number_text(v.strip()))
-
-
-def _sub_name(v) -> bool:
-    """A cell that can name a column under a group's name: text that is no number, or a year
-    (2023: whole, 1900-2100), as a report's second header row holds."""
-    if isinstance(v, str) and _is_number_text(v.strip()):
-        v = float(v.strip().replace(",", "."))
-    if isinstance(v, (int, float)) and not isinstance(v, bool):
-        return float(v).is_integer() and 1900 <= v <= 2100
-    return isinstance(v, str) and bool(v.strip())
-
-
-HEADER_BELOW_MIN = 2  # data rows under a header in two rows without merged cells, at least
-
-
-def header_in_two_rows(top: list, sub: list, below: list):
-    """(the column names, the group names, the names made) of a header in two rows that
-    merges no cells: a group's name over two or more columns, its cell repeated
-    ("Revenue", "Revenue") or left blank after it ("Revenue", ""), as reports saved as CSV
-    write it, and the names under it ("2023", "2024"); under every other column nothing.
-    Only on strong evidence, as a data row can look so (a new user's audit found the second
-    row read as data): every name under a group is text that is no number, or a year, the
-    names of one group differ, and (a) each is text over a column of numbers, or (b) two
-    groups or more have the same names under them, or (c) a column outside the groups that
-    is blank under its name is filled in every row below. None otherwise (a header with an
-    empty name, a first data row of text)."""
-    width = len(top)
-    below = [r for r in below if len(r) == width]
-    if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
-        return None
-    groups, j = [], 0
-    while j < width:
-        if _blank(top[j]) or _is_number(top[j]):
-            return None  # a blank name not after a group's: an empty column name
-        k = j + 1
-        while k < width and (_blank(top[k]) or _cell_name(top[k]) == _cell_name(top[j])):
-            k += 1
-        if k - j >= 2:
-            groups.append((j, k - 1))
-        j = k
-    if not groups:
-        return None
-    covered = {c for c0, c1 in groups for c in range(c0, c1 + 1)}
-    if any(not _blank(sub[c]) for c in range(width) if c not in covered):
-        return None
-    names = []
-    for c0, c1 in groups:
-        under = [sub[c] for c in range(c0, c1 + 1)]
-        if not all(not _blank(v) and _sub_name(v) for v in under):
-            return None
-        under = [_cell_name(v) for v in under]
-        if len(set(under)) < len(under) or _cell_name(top[c0]) in under:
-            return None
-        names.append(under)
-
-    def numbers_below(c) -> bool:
-        filled = [r[c] for r in below if not _blank(r[c])]
-        return len(filled) >= HEADER_BELOW_MIN and all(_is_number(v) for v in filled)
-
-    text_over_numbers = all(isinstance(sub[c], str) and not _is_number(sub[c]) and numbers_below(c) for c in covered)
-    same_names = len(groups) >= 2 and all(n == names[0] for n in names)
-    blank_over_filled = any(c not in covered and all(not _blank(r[c]) for r in below) for c in range(width))
-    if not (text_over_numbers or same_names or blank_over_filled):
-        return None
-    header, joined = [_cell_name(v) if not _blank(v) else v for v in top], []
-    for c0, c1 in groups:
-        for c in range(c0, c1 + 1):
-            header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
-            joined.append(header[c])
-    return header, [repr(_cell_name(top[c0])) for c0, _ in groups], joined
-
-
-def two_rows_notice(at: int, tops: list, joined: list, where: str, how: str) -> str:
-    """The notice of a header in two rows (`at`: the first's number, 1 = the first line or
-    sheet row; `how`: "merged over the names below" or "each over the names below it")."""
-    how = how.removeprefix("each ") if len(tops) == 1 else how
-    return (f"The header spans {where}s {at} and {at + 1} ({', '.join(tops[:4])}{' …' if len(tops) > 4 else ''} "
-            f"{how}): those columns are named by both rows ({', '.join(repr(n) for n in joined[:6])}"
-            f"{' …' if len(joined) > 6 else ''}), and the data start at {where} {at + 2}.")
-
-
 def _fill_merged(rows: list, ranges) -> dict:
     """A merged range down one column holds its value in its first cell only (calamine, like
     the file): every cell it covers is given that value, as Excel shows it. Returns the
@@ -969,14 +883,6 @@ def _grouped(cells: list) -> bool:
     values = [v for v in cells if v not in ("", None)]
     return (all(isinstance(v, str) for v in values) and len(values) >= 2 and len(values) * 2 <= len(cells)
             and len(set(values)) == len(values))
-
-
-def _cell_name(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        v = int(v)
-    if hasattr(v, "isoformat"):
-        v = v.isoformat()
-    return str(v).strip()
 
 
 def excel_columns(names: list, columns: list, reading: Reading):

@@ -490,8 +490,11 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
     array = _scatter(stamp, keep)
     shown = stamp[0].as_py()
     shown = shown.strftime("%Y-%m-%d %H:%M" if (shown.hour or shown.minute) else "%Y-%m-%d")
+    # the first value no date in the other order (its day past 12), which shows this one: what rows to
+    # score read so are said with (playground_runtime.DATES_READ)
+    shows = pc.index(pc.fill_null(pc.greater(day, 12), False), True).as_py()
     return Converted(array, "date", f"{name}: read as dates, {order} first{century}: {_quoted(example)} → {shown}.",
-                     {"order": order})
+                     {"order": order, "example": example, "shows": values[shows].as_py() if shows >= 0 else None})
 
 
 _ISO_PY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9:.]+)?")

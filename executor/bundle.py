@@ -249,16 +249,22 @@ def with_row_names(left_out: list, features: list, frame) -> list:
 
 def reading_said(frame, features: list) -> list[str]:
     """How the reader read a file of rows to score (frame_to_score), as said beside the
-    predictions. A date column it kept as text, its dates being either way (03/05/2023),
-    is read by the model in the training file's order (playground_runtime, which says so),
-    and so is a number column it kept as text that the training file wrote otherwise than
-    plainly (1.334,60 €): the reader's "kept as text" is not said beside that."""
+    predictions. A date column the training file wrote with numbers is read by the model
+    (playground_runtime, which says how, in the words predict.py says it in): one the
+    reader kept as text, its dates being either way (03/05/2023), is read in the training
+    file's order, and one it read as dates (playground_runtime.DATES_READ) in the order its
+    values allow: the reader's "kept as text" or "read as dates, day first" is not said
+    beside that. So is a number column it kept as text that the training file wrote
+    otherwise than plainly (1.334,60 €): the model reads it the training file's way."""
     import pandas as pd
+
+    import playground_runtime
 
     texts = frame.attrs.get("reading") or []
     columns = frame.attrs.get("reading_columns") or [None] * len(texts)
+    read = frame.attrs.get(playground_runtime.DATES_READ) or {}
     ordered = {f["name"] for f in features if f.get("order") and f["name"] in frame.columns
-               and not pd.api.types.is_datetime64_any_dtype(frame[f["name"]])}
+               and (f["name"] in read or not pd.api.types.is_datetime64_any_dtype(frame[f["name"]]))}
     ordered |= {f["name"] for f in features if f.get("written") and f["name"] in frame.columns
                 and not pd.api.types.is_numeric_dtype(frame[f["name"]])}
     return [t for t, c in zip(texts, columns) if c not in ordered]
@@ -388,7 +394,8 @@ def _markdown(card: dict) -> str:
     ordered = [f for f in card["features"] if f.get("order")]
     if ordered:  # how rows to score may write them besides ISO 8601 (playground_runtime's `order`)
         lines += ["", "Dates written with numbers are read as the training file wrote them: "
-                  + ", ".join(f"{f['name']} {f['order']} first" for f in ordered)]
+                  + ", ".join(f"{f['name']} {f['order']} first" for f in ordered)
+                  + " (a column whose dates exist only in the other order is read so, and said)"]
     written = [f for f in card["features"] if f.get("written")]
     if written:  # how rows to score may write them besides plain numbers (playground_runtime's `written`)
         lines += ["", "Numbers written otherwise than plainly are read as the training file wrote them: "

@@ -92,6 +92,114 @@ def two_digit_pivot() -> int:
     return (datetime.date.today().year + 1) % 100
 
 
+# A header written in two rows (a group's name over the names below it, as a report saved as
+# CSV writes it): the app's reader (data.reading) names those columns by both rows, and so does
+# predict.py, by this one rule and in the same words (an audit: predict.py took the group row
+# for the header and refused the file a model trained on it had scored in the app).
+def number_text(v: str) -> bool:
+    try:
+        float(v.replace(",", "."))
+        return True
+    except ValueError:
+        return False
+
+
+def blank_cell(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def number_cell(v) -> bool:
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) or (isinstance(v, str)
+                                                                          and number_text(v.strip()))
+
+
+def _sub_name(v) -> bool:
+    """A cell that can name a column under a group's name: text that is no number, or a year
+    (2023: whole, 1900-2100), as a report's second header row holds."""
+    if isinstance(v, str) and number_text(v.strip()):
+        v = float(v.strip().replace(",", "."))
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return float(v).is_integer() and 1900 <= v <= 2100
+    return isinstance(v, str) and bool(v.strip())
+
+
+HEADER_BELOW_MIN = 2  # data rows under a header in two rows without merged cells, at least
+
+
+def header_in_two_rows(top: list, sub: list, below: list):
+    """(the column names, the group names, the names made) of a header in two rows that
+    merges no cells: a group's name over two or more columns, its cell repeated
+    ("Revenue", "Revenue") or left blank after it ("Revenue", ""), as reports saved as CSV
+    write it, and the names under it ("2023", "2024"); under every other column nothing.
+    Only on strong evidence, as a data row can look so (a new user's audit found the second
+    row read as data): every name under a group is text that is no number, or a year, the
+    names of one group differ, and (a) each is text over a column of numbers, or (b) two
+    groups or more have the same names under them, or (c) a column outside the groups that
+    is blank under its name is filled in every row below. None otherwise (a header with an
+    empty name, a first data row of text)."""
+    width = len(top)
+    below = [r for r in below if len(r) == width]
+    if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
+        return None
+    groups, j = [], 0
+    while j < width:
+        if blank_cell(top[j]) or number_cell(top[j]):
+            return None  # a blank name not after a group's: an empty column name
+        k = j + 1
+        while k < width and (blank_cell(top[k]) or cell_name(top[k]) == cell_name(top[j])):
+            k += 1
+        if k - j >= 2:
+            groups.append((j, k - 1))
+        j = k
+    if not groups:
+        return None
+    covered = {c for c0, c1 in groups for c in range(c0, c1 + 1)}
+    if any(not blank_cell(sub[c]) for c in range(width) if c not in covered):
+        return None
+    names = []
+    for c0, c1 in groups:
+        under = [sub[c] for c in range(c0, c1 + 1)]
+        if not all(not blank_cell(v) and _sub_name(v) for v in under):
+            return None
+        under = [cell_name(v) for v in under]
+        if len(set(under)) < len(under) or cell_name(top[c0]) in under:
+            return None
+        names.append(under)
+
+    def numbers_below(c) -> bool:
+        filled = [r[c] for r in below if not blank_cell(r[c])]
+        return len(filled) >= HEADER_BELOW_MIN and all(number_cell(v) for v in filled)
+
+    text_over_numbers = all(isinstance(sub[c], str) and not number_cell(sub[c]) and numbers_below(c) for c in covered)
+    same_names = len(groups) >= 2 and all(n == names[0] for n in names)
+    blank_over_filled = any(c not in covered and all(not blank_cell(r[c]) for r in below) for c in range(width))
+    if not (text_over_numbers or same_names or blank_over_filled):
+        return None
+    header, joined = [cell_name(v) if not blank_cell(v) else v for v in top], []
+    for c0, c1 in groups:
+        for c in range(c0, c1 + 1):
+            header[c] = f"{cell_name(top[c0])} {cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(cell_name(top[c0])) for c0, _ in groups], joined
+
+
+def two_rows_notice(at: int, tops: list, joined: list, where: str, how: str) -> str:
+    """The notice of a header in two rows (`at`: the first's number, 1 = the first line or
+    sheet row; `how`: "merged over the names below" or "each over the names below it")."""
+    how = how.removeprefix("each ") if len(tops) == 1 else how
+    return (f"The header spans {where}s {at} and {at + 1} ({', '.join(tops[:4])}{' …' if len(tops) > 4 else ''} "
+            f"{how}): those columns are named by both rows ({', '.join(repr(n) for n in joined[:6])}"
+            f"{' …' if len(joined) > 6 else ''}), and the data start at {where} {at + 2}.")
+
+
+def cell_name(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if hasattr(v, "isoformat"):
+        v = v.isoformat()
+    return str(v).strip()
+
+
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
@@ -1117,9 +1225,10 @@ def _names(cols) -> str:
     return shown + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
 
 
-def _as_kind(s: pd.Series, col: dict, notes: list | None = None):
+def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool = False, read: dict | None = None):
     """The column as the model was trained on it, or None when its values do not fit.
-    `notes`: where a reading the caller should know of is said (dates, `_as_dates`)."""
+    `notes`: where a reading the caller should know of is said (dates, `_as_dates`, with
+    `one_order` and `read`)."""
     kind, dtype = col["type"], col.get("dtype", "")
     if kind == "numeric":
         if pd.api.types.is_bool_dtype(s):
@@ -1135,7 +1244,7 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None):
             return None
         return values if not (values.isna() & s.notna()).any() else None
     if kind == "datetime":
-        return _as_dates(s, col, notes)
+        return _as_dates(s, col, notes, one_order, read)
     # categorical: the training values were text (or booleans); a file may read codes as numbers
     if dtype == "bool" or dtype == "boolean":
         if pd.api.types.is_bool_dtype(s):
@@ -1250,14 +1359,15 @@ _OFFSET = r"[+-](?!00:?00)\d{2}:?\d{2}\s*$"  # an offset that moves the time: +0
 _PARTIAL_DATE = r"^\s*\d{4}(?:-\d{2})?\s*$"  # ISO 8601's year, or year and month, alone
 
 
-def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
+def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: bool = False, read: dict | None = None):
     """A date column's values as the model's dates, or None when they are not dates written
     as ISO 8601 text. One rule wherever rows are scored (found by a new user: the endpoint
     scored a column mixing '2015-06-02' and '2015-06-01T00:00:00+02:00' that predict.py
     refused): a date with a time-zone offset is read in UTC, as the app's reader reads an
     uploaded file, and said when the training dates had no offset; a year alone ('2015')
     is its first day, said; a number is refused (20150601 or 1433116800000: a date, an
-    epoch in seconds or in milliseconds, which cannot be told)."""
+    epoch in seconds or in milliseconds, which cannot be told). Dates written with numbers:
+    _numbered_dates (`one_order`), and _dates_read for those the app's reader read (`read`)."""
     name = col["name"]
     trained_tz = "UTC" in col.get("dtype", "") or "," in col.get("dtype", "")
     say = notes.append if notes is not None else (lambda _: None)
@@ -1266,6 +1376,8 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
             say(f"{name!r}: its dates carry a time-zone offset, which the training dates had none of: read in "
                 "UTC, and the date features taken from that.")
             return s.dt.tz_convert("UTC").dt.tz_localize(None)
+        if read and col.get("order") in ORDERS:
+            return _dates_read(s, col, read, say)
         return s
     if not s.notna().any():
         return pd.to_datetime(s.where(s.notna(), None))
@@ -1280,7 +1392,7 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
         try:  # some dates with an offset, some without: each in UTC, as the app's reader has them
             values = pd.to_datetime(s, format="ISO8601", utc=True)
         except (ValueError, TypeError):
-            return _numbered_dates(s, col, say)
+            return _numbered_dates(s, col, say, one_order)
     text = given.astype(str)
     partial = text[text.str.match(_PARTIAL_DATE)]
     if len(partial):
@@ -1300,14 +1412,48 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None):
 
 
 ORDERS = {"day": "27/11/2024", "month": "11/27/2024"}  # a date column's `order`, and a date written so
+OTHER_ORDER = {"day": "month", "month": "day"}
+# the frame's attrs key under which the app's reader says how it read each date column written
+# with numbers: {column: {"order": "day" | "month", "example": its first value, "shows": the
+# first value that shows the order (19/07/2013), or None when none does}}
+DATES_READ = "dates_read"
 
 
-def _numbered_dates(s: pd.Series, col: dict, say):
+def _stamps_in_order(p: pd.DataFrame, order: str) -> pd.Series:
+    """The dates of NUMBERED_DATE's parts (`p`: a, b, y, H, M, S) read `order` first; NaT where
+    that is no date (a month 19; 31/02)."""
+    first, second, year = p["a"].astype(int), p["b"].astype(int), p["y"].astype(int)
+    year = year.where(p["y"].str.len() == 4, np.where(year <= two_digit_pivot(), year + 2000, year + 1900))
+    day, month = (first, second) if order == "day" else (second, first)
+    month = month.where((month >= 1) & (month <= 12), -1)  # pandas would carry a month 19 into the next year
+    clock = {k: p[g].fillna("0").astype(int) for k, g in (("hour", "H"), ("minute", "M"), ("second", "S"))}
+    parts = pd.DataFrame({"year": year, "month": month, "day": day, **clock})
+    return pd.to_datetime(parts, errors="coerce")
+
+
+def _in_order_said(name: str, n: int, example: str, stamp, order: str) -> str:
+    return (f"{name!r}: {n:,} date{'s' if n > 1 else ''} written with numbers (like {example!r}) read {order} first, "
+            f"as the training file's dates were ({example!r} → {stamp:%Y-%m-%d}).")
+
+
+def _other_order_said(name: str, n: int, example: str, stamp, order: str) -> str:
+    """The sentence of a column of dates the rows write in the other order than the training
+    file (`order`: the training file's), which they are read in: said alike by every exit."""
+    return (f"{name!r}: {n:,} date{'s' if n > 1 else ''} written with numbers read {OTHER_ORDER[order]} first, as "
+            f"this file writes them ({example!r} → {stamp:%Y-%m-%d}: no date {order} first); the training file "
+            f"wrote {order} first.")
+
+
+def _numbered_dates(s: pd.Series, col: dict, say, one_order: bool = False):
     """The dates of a column the training file wrote with numbers (`col["order"]`: day or
     month first), read in that order, those written year first as ISO 8601; None when a
-    value is neither (or not a date in that order: 19/07/2012 month first). Said: a new
-    user's rows, 03/05/2023 among them, were refused as "either way" by every exit though
-    the model was trained on 07/19/2012 and its kin, read month first."""
+    value is neither. Said: a new user's rows, 03/05/2023 among them, were refused as
+    "either way" by every exit though the model was trained on 07/19/2012 and its kin,
+    read month first. A column whose dates exist only in the other order (19/07/2013 for
+    a month-first model, and none that is no date day first) is read in its own order and
+    said, as the app's reader reads such a file (an audit: Score a file read it day first,
+    predict.py and the endpoint refused it); `one_order`: not (a value alone, checked for
+    a refusal's examples)."""
     order = col.get("order")
     if order not in ORDERS:
         return None
@@ -1316,16 +1462,14 @@ def _numbered_dates(s: pd.Series, col: dict, say):
     numbered = parts["a"].notna()
     if not numbered.any():
         return None
-    p = parts[numbered]
-    first, second, year = p["a"].astype(int), p["b"].astype(int), p["y"].astype(int)
-    year = year.where(p["y"].str.len() == 4, np.where(year <= two_digit_pivot(), year + 2000, year + 1900))
-    day, month = (first, second) if order == "day" else (second, first)
-    if ((month < 1) | (month > 12)).any():
-        return None  # pandas would carry a month 19 over into the next year
-    clock = {k: p[g].fillna("0").astype(int) for k, g in (("hour", "H"), ("minute", "M"), ("second", "S"))}
-    stamps = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day, **clock}), errors="coerce")
-    if stamps.isna().any():  # 31/02/2024: no such day
-        return None
+    stamps = _stamps_in_order(parts[numbered], order)
+    not_so = stamps.isna()
+    if not_so.any():
+        if one_order:
+            return None
+        stamps = _stamps_in_order(parts[numbered], OTHER_ORDER[order])
+        if stamps.isna().any():  # no date in either order (19/07/2013 beside 07/19/2013; 31/02/2024)
+            return None
     out = pd.Series(pd.NaT, index=s.index, dtype=stamps.dtype)
     rest = text[~numbered]
     if len(rest):
@@ -1337,10 +1481,39 @@ def _numbered_dates(s: pd.Series, col: dict, say):
             return None
         out[rest.index] = iso.astype(stamps.dtype)
     out[stamps.index] = stamps
-    n, at = len(stamps), stamps.index[0]
-    say(f"{col['name']!r}: {n:,} date{'s' if n > 1 else ''} written with numbers (like {text[at]!r}) read {order} "
-        f"first, as the training file's dates were ({text[at]!r} → {stamps[at]:%Y-%m-%d}).")
+    n = len(stamps)
+    if not_so.any():
+        at = not_so[not_so].index[0]
+        say(_other_order_said(col["name"], n, text[at], stamps[at], order))
+    else:
+        at = stamps.index[0]
+        say(_in_order_said(col["name"], n, text[at], stamps[at], order))
     return out
+
+
+def _dates_read(s: pd.Series, col: dict, read: dict, say) -> pd.Series:
+    """A date column the app's reader read from numbers, in the order the file's own values
+    showed (`read`: its DATES_READ entry), given the rule and the words of _numbered_dates:
+    read in the training file's order when the values may be read so (dotted dates, which
+    the reader reads day first when nothing shows the order, are read month first for a
+    month-first model, as predict.py reads them), else kept in the file's order and said."""
+    order, n = col["order"], int(s.notna().sum())
+    if not n or read.get("order") not in ORDERS:
+        return s
+    past_12 = s.index[(s.dt.day > 12).to_numpy()]
+    if read["order"] != order and read.get("shows") and len(past_12):  # no date in the training order (19/07/2013)
+        say(_other_order_said(col["name"], n, read["shows"], s[past_12[0]], order))
+        return s
+    if read["order"] != order:  # every day a possible month: the day and the month swapped
+        swapped = pd.to_datetime(pd.DataFrame({"year": s.dt.year, "month": s.dt.day, "day": s.dt.month,
+                                               "hour": s.dt.hour, "minute": s.dt.minute, "second": s.dt.second}),
+                                 errors="coerce")
+        if (swapped.isna() & s.notna()).any():
+            return s
+        s = swapped.astype(s.dtype)
+    at = s.first_valid_index()
+    say(_in_order_said(col["name"], n, read["example"], s[at], order))
+    return s
 
 
 def _gaps(col: dict, index) -> pd.Series:
@@ -1364,7 +1537,7 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> tuple[list[str], int | N
         if (type(v), v) in seen:
             continue
         seen.add((type(v), v))
-        if _as_kind(pd.Series([v], dtype=object), col) is None:
+        if _as_kind(pd.Series([v], dtype=object), col, one_order=True) is None:
             bad.append(v)
             if len(bad) == n:
                 break
@@ -1392,7 +1565,25 @@ def _day_or_month_first(value: str) -> bool:
     return bool(m) and m["H"] is None and int(m["a"]) <= 12 and int(m["b"]) <= 12
 
 
-def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bool = False) -> str:
+def _no_date_in_other_order(s: pd.Series, col: dict) -> tuple[str, int] | None:
+    """(the first value, its row from 1) of a date column's that is written with numbers and is
+    no date read in the other order than the training file's; None when there is none."""
+    if col["type"] != "datetime" or col.get("order") not in ORDERS or pd.api.types.is_datetime64_any_dtype(s):
+        return None
+    text = s.map(lambda v: v.strip() if isinstance(v, str) else None)
+    parts = text.str.extract(NUMBERED_DATE_ONE_SEP)
+    parts = parts[parts["a"].notna()]
+    if not len(parts):
+        return None
+    not_so = _stamps_in_order(parts, OTHER_ORDER[col["order"]]).isna()
+    if not not_so.any():
+        return None
+    at = not_so[not_so].index[0]
+    return text[at], list(s.index).index(at) + 1
+
+
+def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bool = False,
+                nor: tuple[str, int] | None = None) -> str:
     """The sentence of a column whose values are not of its kind: what it should hold, the
     values that are not and the row of the first (a new user scoring 10,000 records had to
     search for it); dates that may be read day first or month first are said to be so (the
@@ -1405,6 +1596,8 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bo
                      "1970): send the date as text, like 2015-06-01")
         elif col.get("order") in ORDERS and bad and all(re.match(NUMBERED_DATE_ONE_SEP, v.strip()) for v in bad):
             said += f"; read {col['order']} first, as the training file's dates are written, these dates do not exist"
+            if nor:  # the other order, which a column of such dates is read in, does not do either
+                said += f", nor does {nor[0]!r} (row {nor[1]}) read {OTHER_ORDER[col['order']]} first"
         elif bad and all(_day_or_month_first(v) for v in bad):
             # "cannot be told" only when no value tells it (a new user's file had 19.07.2012 further down)
             said += ("; day and month are both numbers there, and which comes first cannot be told from these "
@@ -1444,6 +1637,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     if not stripped:
         have = [str(c) for c in frame.columns]
     repeated = frame.attrs.get(REPEATED_NAMES) or []
+    dates_read = frame.attrs.get(DATES_READ) or {}
     frame = frame.set_axis(have, axis=1)
     problems, set_aside = [], set(map(str, left_out))
     copies: dict = {}  # a name the header repeats: [(its place in the header, its name in the frame)]
@@ -1475,10 +1669,11 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             continue
         if col["name"] not in have or col["name"] in copies:  # a name said twice: which copy is it?
             continue
-        values = _as_kind(frame[col["name"]], col, notes)
+        values = _as_kind(frame[col["name"]], col, notes, read=dates_read.get(col["name"]))
         if values is None:
             wrong.append(_wrong_type(col, *_unreadable(frame[col["name"]], col),
-                                     ambiguous=col["type"] == "datetime" and _undecidable(frame[col["name"]])))
+                                     ambiguous=col["type"] == "datetime" and _undecidable(frame[col["name"]]),
+                                     nor=_no_date_in_other_order(frame[col["name"]], col)))
         elif col["type"] == "numeric" and np.isinf(values.to_numpy(dtype=float, na_value=np.nan)).any():
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:

@@ -1185,7 +1185,20 @@ def test_rows_to_score_read_dates_written_with_numbers_in_the_training_files_ord
     assert notes == [f"'d': {len(cases) - 1} dates written with numbers (like {written('2023-05-03')!r}) read {order} "
                      f"first, as the training file's dates were ({written('2023-05-03')!r} → 2023-05-03)."]
     other = {"day": "12/31/2023", "month": "31/12/2023"}[order]
-    for bad in (other, "31/02/2024", "02/31/2024", "yesterday", "2023-13-01"):
+    # a column whose dates exist only in the other order is read so, and said (every exit alike:
+    # test_exits_agree); with a date that exists only in the training order beside it, refused
+    X = playground_runtime.prepare_rows(pd.DataFrame({"d": [written("2023-05-03"), other], "x": [1.0, 2.0]}), features)
+    assert X["d"].tolist() == [pd.Timestamp("2023-03-05"), pd.Timestamp("2023-12-31")]
+    flipped = {"day": "month", "month": "day"}[order]
+    assert X.attrs[playground_runtime.READING_NOTES] == [
+        f"'d': 2 dates written with numbers read {flipped} first, as this file writes them ({other!r} → 2023-12-31: "
+        f"no date {order} first); the training file wrote {order} first."]
+    with pytest.raises(playground_runtime.ColumnsError) as refused:
+        playground_runtime.prepare_rows(pd.DataFrame({"d": [written("2013-07-19"), other], "x": [1.0, 2.0]}), features)
+    assert (f"values like {other!r}, the first in row 2); read {order} first, as the training file's dates are "
+            f"written, these dates do not exist, nor does {written('2013-07-19')!r} (row 1) read {flipped} first") \
+        in str(refused.value)
+    for bad in ("31/02/2024", "02/31/2024", "yesterday", "2023-13-01"):
         with pytest.raises(playground_runtime.ColumnsError) as refused:
             playground_runtime.prepare_rows(pd.DataFrame({"d": [written("2023-05-03"), bad], "x": [1.0, 2.0]}),
                                             features)

@@ -53,43 +53,86 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
     # a gap in a number or date column is what the app reads as one ('.', '-', 'n/a' ...): one rule
     gaps = {f["name"]: sorted(runtime.NUMBER_GAPS) for f in card["features"] if f["type"] in ("numeric", "datetime")}
-    encoding = "utf-8"
+    encoding = _encoding(path, card)
+    two = _header_in_two_rows(path, sep, encoding)
+    # a header in two rows (a group's name over the names below it): its columns named by both, as the app names them
+    names = dict(header=None, names=two[0], skiprows=2) if two else {}
     try:
-        try:
-            frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps)
-        except UnicodeDecodeError:
-            trained_in = (card.get("dataset") or {}).get("encoding")
-            if not trained_in:
-                raise
-            # the training file was not UTF-8 either (a European export in Windows-1252): read as it was
-            frame = pd.read_csv(path, sep=sep, dtype=text, encoding=trained_in, na_values=gaps)
-            encoding = trained_in
-            print(f"note: {path.name} is not UTF-8{_first_undecodable(path)}: read as {trained_in}, the encoding the "
-                  "training file was read in.", file=sys.stderr)
+        frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
     except UnicodeDecodeError:
         raise runtime.ColumnsError(
             f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
             "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
+    if two:
+        print(f"note: {runtime.two_rows_notice(1, two[1], two[2], 'line', 'each over the names below it')}",
+              file=sys.stderr)
     if sep == ";":
-        _refuse_grouped_thousands(path, sep, card, frame, encoding)
+        _refuse_grouped_thousands(path, sep, card, frame, 2 if two else 0, encoding)
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
         frame = frame[~blank].reset_index(drop=True)
-    repeated = _repeated_names(header, sep, list(frame.columns))
+    repeated = _repeated_names(two[0] if two else _header_names(header, sep), list(frame.columns))
     frame = _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
     return frame
 
 
-def _repeated_names(header: bytes, sep: str, columns: list) -> list:
-    """The columns whose name the header line repeats, as playground_runtime.REPEATED_NAMES
-    lists them: [name, place (1 = first), the name pandas gave it ('Cylinders.1')]."""
+def _header_names(header: bytes, sep: str) -> list:
     import csv
 
-    names = next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])
+    return next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])
+
+
+def _encoding(path: Path, card: dict) -> str:
+    """UTF-8, or the encoding the training file was read in when this file is not UTF-8 and
+    that one reads it (a European export in Windows-1252: said); refused otherwise."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    trained_in = (card.get("dataset") or {}).get("encoding")
+    try:
+        data.decode(trained_in or "")
+    except (LookupError, UnicodeDecodeError):
+        raise runtime.ColumnsError(
+            f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
+            "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
+    print(f"note: {path.name} is not UTF-8{_first_undecodable(path)}: read as {trained_in}, the encoding the training "
+          "file was read in.", file=sys.stderr)
+    return trained_in
+
+
+def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8"):
+    """(the column names, the group names, the names made) when the file's header is written
+    in two lines ("Measures,,Person," over "height,weight,age,sex"), by the app reader's rule
+    (playground_runtime.header_in_two_rows) on the lines it looks at (the header and the 20
+    below it); None otherwise."""
+    import csv
+    import itertools
+
+    with path.open(encoding=encoding, errors="replace", newline="") as f:
+        lines = list(itertools.islice(f, 22))
+    if len(lines) < 2 or not lines[1].strip():
+        return None
+    top = [h.strip() for h in next(csv.reader([lines[0].lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])]
+    body = [line.rstrip("\r\n") for line in lines[1:21] if line.strip()]
+    if len(lines) > 21 or not lines[-1].endswith("\n"):
+        body = body[:-1]  # as the app's reader: the last line it samples may be cut short
+    try:
+        rows = list(csv.reader(body, delimiter=sep))
+    except csv.Error:
+        return None
+    return runtime.header_in_two_rows(top, rows[0], rows[1:]) if rows else None
+
+
+def _repeated_names(names: list, columns: list) -> list:
+    """The columns whose name the header repeats, as playground_runtime.REPEATED_NAMES
+    lists them: [name, place (1 = first), the name pandas gave it ('Cylinders.1')]."""
     if len(names) != len(columns):
         return []
     return [[n, i + 1, given] for i, (n, given) in enumerate(zip(names, columns)) if n and names.count(n) > 1]
@@ -117,7 +160,8 @@ def _last_line(path: Path, sep: str) -> int:
 GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits
 
 
-def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFrame, encoding: str = "utf-8") -> None:
+def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFrame, header_lines: int = 0,
+                              encoding: str = "utf-8") -> None:
     """A file separated by semicolons is a European export, where 175.000 is often a hundred
     and seventy-five thousand; pandas reads it as 175. A number column whose every value
     with a dot has it between groups of three digits is refused, not read as a tenth of
@@ -127,7 +171,8 @@ def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFr
                if f["type"] == "numeric" and f["name"] in frame.columns and not f.get("written")]
     if not numbers:
         return
-    text = pd.read_csv(path, sep=sep, dtype=str, usecols=numbers, encoding=encoding)
+    names = dict(header=None, names=list(frame.columns), skiprows=header_lines) if header_lines else {}
+    text = pd.read_csv(path, sep=sep, dtype=str, usecols=numbers, encoding=encoding, **names)
     for name in numbers:
         values = text[name].dropna().str.strip()
         dotted = values[values.str.contains(".", regex=False)]
