@@ -53,6 +53,18 @@ ENTITY_MIN = 10  # an entity id names at least this many entities (fewer: a cate
 # capitalised ("Ann Aason", "John A. Smith", "Mary-Jo O'Neil"); a city ("New York") has the shape too, but most
 # cities are one word, so a column of them is not 90% of this shape
 PERSON_NAME = re.compile(r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?: [A-Z]\.?)?(?: (?:Mc|Mac|O'|O’)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?){1,2}")
+# ... or written surname first, as registers and exports sort them: "Smith, John", "van der Berg, Anna", "O'Neil, P."
+# (a surname of one or two words, perhaps after particles, a comma, then a given name or initials) or "SMITH John"
+# (the surname in capitals, then the given name); a firm ("Smith & Sons, Ltd", "Doe, Inc.") or a place ("Paris,
+# France") has the shape at most, and no given name after it
+_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|dos|das|la|le|ten|ter|bin|ibn|al|el)"
+_SURNAME_WORD = r"(?:Mc|Mac|O'|O’|D'|D’)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
+_CAPS_WORD = r"(?:O'|O’|D'|D’)?[A-Z]{2,}(?:[-'’][A-Z]{2,})?"
+_GIVEN = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z]\.?)?"
+_INITIALS = r"[A-Z]\.(?: ?[A-Z]\.){0,2}"
+SURNAME_COMMA_NAME = re.compile(rf"(?:{_PARTICLE} )*{_SURNAME_WORD}(?: (?:{_PARTICLE} )*{_SURNAME_WORD})?, "
+                                rf"(?:(?P<given>{_GIVEN})|(?P<initials>{_INITIALS}))")
+SURNAME_CAPS_NAME = re.compile(rf"(?:{_PARTICLE} )*{_CAPS_WORD}(?: {_CAPS_WORD}){{0,2}} (?P<given>{_GIVEN})")
 PERSON_NAMES_SHARE = 0.9  # of a column's different values of that shape: names of people ...
 # ... half of them or more beginning with a common given name: what tells "Ann Aason" from "New York" or "Acme Kettle"
 GIVEN_NAMES = frozenset("""
@@ -200,21 +212,33 @@ def _people(non_null: pd.Series, unique: int) -> bool:
     """Names of people, each in a few rows: a panel's unit written as a name, not a number
     (an audit: 150 patients x 4 visits under `name`, "Ann Aason" …, split at random, R² 0.17
     against -0.17 with each patient's rows kept together, with no word, where `patient_id`
-    was said). PERSON_NAMES_SHARE of the different values are PERSON_NAME, PERSON_MIN of
-    them or more, half of them beginning with a common given name (GIVEN_NAMES), with
-    PERSON_ROWS rows each on average and most of them in two rows or more; a category of
-    names (cities, products, labels: few values of many rows, mostly one word, or no given
-    name first) is not. Names written surname first ("Aason, Ann") are not read."""
+    was said). PERSON_NAMES_SHARE of the different values are names of people (`_given_name`:
+    "Ann Aason", "Aason, Ann", "AASON Ann", "van der Berg, Anna", "O'Neil, P."), PERSON_MIN
+    of them or more, half of them with a common given name (GIVEN_NAMES) or initials after a
+    surname, with PERSON_ROWS rows each on average and most of them in two rows or more; a
+    category of names (cities, products, labels, firms: few values of many rows, mostly one
+    word, or no given name) is not."""
     if unique < PERSON_MIN or not PERSON_ROWS[0] * unique <= len(non_null) <= PERSON_ROWS[1] * unique:
         return False
     counts = non_null.astype(str).str.strip().value_counts()
     if (counts >= 2).mean() < 0.5:
         return False
-    values = pd.Series(counts.index[:5000])
-    if values.str.fullmatch(PERSON_NAME).mean() < PERSON_NAMES_SHARE:
+    given = [_given_name(v) for v in counts.index[:5000]]
+    if sum(g is not None for g in given) < PERSON_NAMES_SHARE * len(given):
         return False
-    given = values.str.split(" ", n=1).str[0].str.split("-").str[0].str.lower()
-    return bool(given.isin(GIVEN_NAMES).mean() >= 0.5)
+    return sum(g == "" or g in GIVEN_NAMES for g in given) >= 0.5 * len(given)
+
+
+def _given_name(value: str) -> str | None:
+    """The given name (lower case) of a value shaped as a person's name, "" for initials after
+    a surname ("O'Neil, P."), None for a value of another shape."""
+    if m := SURNAME_COMMA_NAME.fullmatch(value):
+        return "" if m["initials"] else m["given"].split(" ")[0].split("-")[0].lower()
+    if m := SURNAME_CAPS_NAME.fullmatch(value):
+        return m["given"].split(" ")[0].split("-")[0].lower()
+    if PERSON_NAME.fullmatch(value):
+        return value.split(" ", 1)[0].split("-")[0].lower()
+    return None
 
 
 def names_units(reason: str | None) -> bool:
