@@ -58,6 +58,7 @@ class Reading:
     decimal: str | None = None  # the decimal separator of the file's ambiguous number columns
     notices: list = field(default_factory=list)  # [{"column": name | None, "text": sentence}]
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
+    why: dict = field(default_factory=dict)  # {column: why the file marks it an id} (a Parquet file's index)
     blank_rows: int = 0  # blank lines or sheet rows among the data that the reader skipped (said by drop_blank_rows)
     last_line: int | None = None  # the file line (sheet row) of the last data row, when known
     settled: set = field(default_factory=set)  # text columns the reader read and said why (not read again as text)

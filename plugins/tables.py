@@ -451,11 +451,12 @@ def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: b
 
 
 def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = None,
-            roles: dict | None = None, memory: bool = True) -> dict:
+            roles: dict | None = None, memory: bool = True, why: dict | None = None) -> dict:
     """Per column: dtype, role, missing, distinct values, a few values, and min/max/mean for
     numbers. `counts` ({name: {"missing", "unique"}}, and "values": the value counts of a
     column with few values) may bring the counts already made (at ingest); `roles` ({name: "id" | "feature" | "categorical" | "text"}) what
-    the user or the file said a column is (marked `role_chosen`)."""
+    the user or the file said a column is (marked `role_chosen`); `why` ({name: reason}) why
+    the file marks a column an id, said when its values do not say it (a Parquet file's index)."""
     n = int(len(df))
     columns = []
     roles = roles or {}
@@ -482,7 +483,7 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         if chosen:
             col["role_chosen"] = chosen
         if role == "id":
-            col["id_reason"] = id_reason(s, n, unique, first=i == 0) or (
+            col["id_reason"] = id_reason(s, n, unique, first=i == 0) or (why or {}).get(str(name)) or (
                 "the file's row names" if ROW_NAMES.fullmatch(str(name)) else "marked an id on the dataset page")
         columns.append(col)
     if not target:

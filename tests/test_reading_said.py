@@ -227,6 +227,69 @@ def test_an_ordered_category_in_parquet_says_its_order_is_not_used(tmp_path):
     assert df["n_int"].isna().tolist() == [False, True, False, False, False, False]
 
 
+def parquet(frame: pd.DataFrame, **kw) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, **kw)
+    return buf.getvalue()
+
+
+def _panel() -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    unit = np.repeat(np.arange(40), 3)
+    return pd.DataFrame({"patient_id": [f"P{u:03d}" for u in unit], "country": [f"Land {u}" for u in unit],
+                         "nr": unit * 7 + 3, "visit": np.tile([1, 2, 3], 40), "dose": rng.uniform(0, 9, 120).round(1),
+                         "date": pd.date_range("2021-01-01", periods=120), "bp": rng.normal(120, 9, 120).round(1)})
+
+
+@pytest.mark.parametrize("index", ["patient_id", "country", "nr"])
+def test_a_parquet_file_s_named_index_is_its_first_column_an_id_and_said(tmp_path, index):
+    """pandas writes a named index (df.set_index("patient_id").to_parquet()) as a column
+    after the others: it was read as the last column, a feature unsaid unless its name
+    said id ('country', 40 countries of 3 rows each, was a feature). It names the rows: it
+    is the first column, left out of the features as an id, and said; its units, repeated,
+    are units the split guard keeps together."""
+    from plugins import tables
+
+    frame = _panel().drop(columns=[c for c in ("patient_id", "country", "nr") if c != index])
+    rec, df = read(parquet(frame.set_index(index)), "visits.parquet", tmp_path)
+    assert list(df.columns) == list(frame.columns[[0]]) + [c for c in frame.columns if c != index]
+    assert df[index].tolist() == frame[index].tolist()
+    col = rec["profile"]["columns"][0]
+    assert (col["name"], col["role"], col["role_chosen"]) == (index, "id", "id")
+    assert tables.names_units(col["id_reason"])
+    assert [n for n in rec["notices"] if n["column"] == index] == [{"column": index, "text": (
+        f"{index!r} is the file's index (pandas' set_index): it names the rows, so it is read as the first column and "
+        "left out of the features as an id; to drop it from the dataset, set its role to Ignore on this page, or to "
+        "use it as a feature, set it to Feature.")}]
+    rec, df = read(parquet(frame.set_index(index)), "visits.parquet", tmp_path, roles={index: "ignore"})
+    assert index not in df.columns  # the role the notice suggests takes it out
+
+
+def test_a_parquet_file_s_other_indexes_are_read_as_they_are_and_a_range_index_is_nothing(tmp_path):
+    frame = _panel().drop(columns=["country", "nr"])
+    rec, df = read(parquet(frame.set_index("date")), "series.parquet", tmp_path)  # a series' time: its values
+    assert list(df.columns)[0] == "date" and rec["profile"]["columns"][0]["role"] == "datetime"
+    assert "'date' is the file's index (pandas' set_index): it is read as the first column, as its values say." in \
+        notices(rec)
+    rec, df = read(parquet(frame.set_index(["patient_id", "visit"])), "multi.parquet", tmp_path)
+    roles = {c["name"]: c["role"] for c in rec["profile"]["columns"]}
+    assert list(df.columns)[:2] == ["patient_id", "visit"] and roles["patient_id"] == "id" and roles["visit"] == "numeric"
+    assert "'visit' is a level of the file's index after 'patient_id'" in notices(rec)
+    kept = frame[frame["dose"] > 2]  # a filter leaves an unnamed index of row labels 0 … 119 with gaps
+    rec, df = read(parquet(kept), "kept.parquet", tmp_path)
+    assert list(df.columns) == ["row_names", *frame.columns] and df["row_names"].tolist() == kept.index.tolist()
+    assert rec["profile"]["columns"][0]["role"] == "id"
+    assert ("The file's index has no name (pandas wrote its row labels as '__index_level_0__'): it is read as the "
+            "first column, named 'row_names', and left out of the features as an id") in notices(rec)
+    for plain in (parquet(frame), parquet(frame.rename_axis("row")), parquet(kept, index=False),
+                  parquet(frame.set_index("patient_id"), index=False)):  # a RangeIndex, named or not, or none
+        rec, df = read(plain, "plain.parquet", tmp_path)
+        assert "index" not in notices(rec) and "row_names" not in df.columns
+        assert list(df.columns) == [c for c in frame.columns if c in df.columns]
+
+
 # --------------------------------------------------------------------------- a year and a month among dates
 def csv_column(values) -> bytes:
     return ("d,v\n" + "".join(f"{d},{i}\n" for i, d in enumerate(values))).encode()
