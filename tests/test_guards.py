@@ -568,6 +568,51 @@ def test_names_of_people_written_surname_first_are_units_and_firms_and_places_ar
         assert tables.id_reason(df["name"], len(df)) is None, category[:2]
 
 
+def test_codes_of_units_repeated_across_rows_are_units_and_other_codes_are_not():
+    """A hospital's, a site's or a ward's code ("H12", "SITE-3", "ward_4"), each in many
+    rows, was a category: a random split put every hospital on both sides with no word,
+    where `hospital_id` was said. Codes of one prefix and a number are units when the
+    column is named as a unit or each code is in a few rows (a patient's code); a product
+    code different in every row, blood groups, sizes, a diagnosis' codes (many prefixes),
+    survey items (Q1 … Q20, hundreds of rows each) and fewer than ENTITY_MIN sites are not."""
+    rng = np.random.default_rng(4)
+
+    def table(name, codes, rows):
+        unit = np.repeat(np.arange(len(codes)), rows)
+        rng.shuffle(unit)
+        x = rng.normal(size=len(unit))
+        return pd.DataFrame({name: np.array(codes)[unit], "x": x,
+                             "y": (rng.normal(0, 3, len(codes))[unit] + x + rng.normal(0, 0.5, len(unit))).round(2)})
+
+    for name, codes, rows in (("hospital", [f"H{i:02d}" for i in range(1, 25)], 25),
+                              ("site", [f"SITE-{i}" for i in range(1, 13)], 40),
+                              ("Ward", [f"ward_{i}" for i in range(1, 31)], 12),
+                              ("clinic_code", [f"c{i:03d}" for i in range(1, 41)], 9),
+                              ("Schools", [f"SCH {i}" for i in range(1, 21)], 30),
+                              ("code", [f"P{i:03d}" for i in range(150)], 4),  # no unit's name: a few rows each
+                              ("sample", [f"S-{i}" for i in range(60)], 3)):
+        df = table(name, codes, rows)
+        reason = tables.id_reason(df[name], len(df))
+        assert reason and reason.startswith(f"codes of {len(codes)} units ("), (name, reason)
+        assert tables.names_units(reason) and tables.profile(df)["columns"][0]["role"] == "id"
+    _, events = run_table(table("hospital", [f"H{i:02d}" for i in range(1, 25)], 25), "y", "regression")
+    assert [w for w in warned(events, "s") if w.startswith("'hospital' names units with several rows")]
+    n = 600
+    assert tables.id_reason(pd.Series([f"SKU-{i:05d}" for i in range(n)], name="sku"), n) == "different in every row"
+    for name, values in (("blood_group", rng.choice(["A+", "A-", "B+", "B-", "O+", "O-", "AB+", "AB-"], n)),
+                         ("size", rng.choice(["XS", "S", "M", "L", "XL", "XXL"], n)),
+                         ("diagnosis", rng.choice([f"{c}{k}" for c in "EIJKM" for k in (10, 11, 20, 45)], n)),
+                         ("item", np.tile([f"Q{i}" for i in range(1, 21)], n // 20)),  # 30 rows each, no unit's name
+                         ("site", rng.choice([f"SITE-{i}" for i in range(1, 7)], n)),  # 6 sites: a category
+                         ("hospital", rng.choice([f"H{i}" for i in range(1, 15)] + [f"K{i}" for i in range(1, 15)], n)),
+                         ("grade", rng.choice([f"{c}{k}" for c in "ABC" for k in (1, 2)], n)),
+                         ("hospital", rng.choice([f"Hospital {c}" for c in "ABCDEFGHIJKLMN"], n))):
+        assert tables.id_reason(pd.Series(values, name=name), n) is None, (name, values[:3])
+    df = table("diagnosis", [f"{c}{k}" for c in "EIJKM" for k in (10, 11, 20, 45)], 30)
+    _, events = run_table(df, "y", "regression")
+    assert not [w for w in warned(events, "s") if "names units" in w]
+
+
 def test_fewer_folds_than_chosen_are_said_with_why():
     """cv_splits keeps at most one fold per group (and per two rows): a run that could not
     make the folds the user chose says how many it made and why, and one that could says
