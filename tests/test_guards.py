@@ -572,9 +572,11 @@ def test_codes_of_units_repeated_across_rows_are_units_and_other_codes_are_not()
     """A hospital's, a site's or a ward's code ("H12", "SITE-3", "ward_4"), each in many
     rows, was a category: a random split put every hospital on both sides with no word,
     where `hospital_id` was said. Codes of one prefix and a number are units when the
-    column is named as a unit or each code is in a few rows (a patient's code); a product
-    code different in every row, blood groups, sizes, a diagnosis' codes (many prefixes),
-    survey items (Q1 … Q20, hundreds of rows each) and fewer than ENTITY_MIN sites are not."""
+    column is named as a unit or each code is in a few rows, together in the file or as many
+    each (a patient's code, MASS's muscle strips); a product code different in every row,
+    blood groups, sizes, a diagnosis' codes (many prefixes), survey items (Q1 … Q20,
+    hundreds of rows each), a category of 150 codes in rows here and there and fewer than
+    ENTITY_MIN sites are not."""
     rng = np.random.default_rng(4)
 
     def table(name, codes, rows):
@@ -589,9 +591,13 @@ def test_codes_of_units_repeated_across_rows_are_units_and_other_codes_are_not()
                               ("Ward", [f"ward_{i}" for i in range(1, 31)], 12),
                               ("clinic_code", [f"c{i:03d}" for i in range(1, 41)], 9),
                               ("Schools", [f"SCH {i}" for i in range(1, 21)], 30),
-                              ("code", [f"P{i:03d}" for i in range(150)], 4),  # no unit's name: a few rows each
-                              ("sample", [f"S-{i}" for i in range(60)], 3)):
-        df = table(name, codes, rows)
+                              ("code", [f"P{i:03d}" for i in range(150)], 4),  # no unit's name: a few rows each,
+                              ("sample", [f"S-{i}" for i in range(60)], 3),  # ... as many each (shuffled)
+                              ("Strip", [f"S{i:02d}" for i in range(1, 22)], None)):  # ... or together (muscle)
+        if rows is None:
+            df = pyd("muscle")
+        else:
+            df = table(name, codes, rows)
         reason = tables.id_reason(df[name], len(df))
         assert reason and reason.startswith(f"codes of {len(codes)} units ("), (name, reason)
         assert tables.names_units(reason) and tables.profile(df)["columns"][0]["role"] == "id"
@@ -606,7 +612,9 @@ def test_codes_of_units_repeated_across_rows_are_units_and_other_codes_are_not()
                          ("site", rng.choice([f"SITE-{i}" for i in range(1, 7)], n)),  # 6 sites: a category
                          ("hospital", rng.choice([f"H{i}" for i in range(1, 15)] + [f"K{i}" for i in range(1, 15)], n)),
                          ("grade", rng.choice([f"{c}{k}" for c in "ABC" for k in (1, 2)], n)),
-                         ("hospital", rng.choice([f"Hospital {c}" for c in "ABCDEFGHIJKLMN"], n))):
+                         ("hospital", rng.choice([f"Hospital {c}" for c in "ABCDEFGHIJKLMN"], n)),
+                         ("level", rng.choice([f"n{i}" for i in range(150)], n)),  # a category: rows here and there
+                         ("code", np.sort(rng.choice([f"P{i:03d}" for i in range(20)], n)))):  # together, 30 rows each
         assert tables.id_reason(pd.Series(values, name=name), n) is None, (name, values[:3])
     df = table("diagnosis", [f"{c}{k}" for c in "EIJKM" for k in (10, 11, 20, 45)], 30)
     _, events = run_table(df, "y", "regression")
