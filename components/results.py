@@ -69,7 +69,7 @@ def Headline(job, metrics_registry, model_names):
     first metric; with several models, the best one's, named), as the history lists it. At
     1366x768 it sat under the warnings and the trained models, off the first screen (found
     by a new user). None when the run has no scalar metric."""
-    from data.store import headline_metric
+    from plugins.registry import headline_metric
 
     km = headline_metric(job.get("results") or {})
     if km is None:
@@ -80,7 +80,7 @@ def Headline(job, metrics_registry, model_names):
              else model_names.get(((job.get("results") or {}).get("metrics") or {}).get(km["node_id"], {})
                                   .get("algorithm"), ""))
     return Div(Span(key_metric_name(km, metrics_registry), cls="headline-name"), " ",
-               Span(fmt_number(km["value"]), cls="headline-value", data_metric=km["key"]),
+               Span(fmt_number(km["value"]), cls="headline-value", data_headline_value=km["key"]),
                *([Span(f" {arrow}", cls="arrow", title=f"{metric.direction} is better")] if arrow else []),
                *([Span(f" · {whose}", cls="faint")] if whose else []),
                Span(f" · {km['node_id']}", cls="faint"),

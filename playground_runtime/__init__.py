@@ -1261,7 +1261,6 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
     return s
 
 
-_WRITTEN_NUMBER_PY = re.compile(WRITTEN_NUMBER)
 _MINUS = ("-", "\u2212")
 
 
@@ -1277,12 +1276,12 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
     file wrote 1.334,60), another currency, a percentage in a column of plain numbers or a
     number with a decimal comma among percentages (7,0 or 0,07?)."""
     out = _written_as_trained(s, col, notes)
-    if out is None and s.map(lambda v: not isinstance(v, str) or bool(_PLAIN_NUMBER.match(v.strip()))).all():
+    if out is None and s.map(lambda v: not isinstance(v, str) or bool(re.match(_PLAIN_NUMBER, v.strip()))).all():
         return pd.to_numeric(s.where(s.notna(), None), errors="coerce")
     return out
 
 
-_PLAIN_NUMBER = re.compile(r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+_PLAIN_NUMBER = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
 
 
 def _written_as_trained(s: pd.Series, col: dict, notes: list | None = None):
@@ -1290,7 +1289,7 @@ def _written_as_trained(s: pd.Series, col: dict, notes: list | None = None):
     fmt = col["written"]
     decimal = fmt.get("decimal") if fmt.get("decimal") in (".", ",") else "."
     thousands = "," if decimal == "." else "."
-    plain, spaced = re.compile(grouped_number(decimal, spaced=False)), re.compile(grouped_number(decimal))
+    plain, spaced = grouped_number(decimal, spaced=False), grouped_number(decimal)
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
     out, read, example = [], 0, None
     for v in s.tolist():
@@ -1306,7 +1305,7 @@ def _written_as_trained(s: pd.Series, col: dict, notes: list | None = None):
         if text in NUMBER_GAPS:
             out.append(np.nan)
             continue
-        m = _WRITTEN_NUMBER_PY.match(text)
+        m = re.match(WRITTEN_NUMBER, text)  # (re keeps it compiled: a compiled pattern is no value an exported script writes)
         if m is None:
             return None
         g = {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "post", "trail", "close",
@@ -1314,7 +1313,7 @@ def _written_as_trained(s: pd.Series, col: dict, notes: list | None = None):
         num = re.sub(f"['’{NUMBER_SPACES}]", "", g["num"])
         signs = [c for c in (g["pre_out"], g["pre"], g["post"], g["post_out"]) if c and c != "%"]
         percent = g["post"] == "%"
-        if not (plain.match(num) and spaced.match(g["num"])) or (g["open"] == "(") != (g["close"] == ")") \
+        if not (re.match(plain, num) and re.match(spaced, g["num"])) or (g["open"] == "(") != (g["close"] == ")") \
                 or (g["pre_out"] and g["pre"]) or (g["post_out"] and g["post"]) \
                 or any(CURRENCIES.get(c) not in kinds_of for c in signs):
             return None

@@ -126,3 +126,31 @@ def reload() -> None:
     """Forget what was discovered (tests that register an entry point call this)."""
     entry_point_objects.cache_clear()
     _registered.cache_clear()
+
+
+def headline_metric(results: dict) -> dict | None:
+    """The run's headline: the first Evaluate node's first scalar metric; with several
+    models (a fan-out), the best of them on that metric, by its direction, as the
+    leaderboard ranks them."""
+    def scalar(v):
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    entries = results.get("metrics") or {}
+    first = next(((nid, k) for nid, e in entries.items() for k, v in (e.get("values") or {}).items() if scalar(v)),
+                 None)
+    if first is None:
+        return None
+    key = first[1]
+    scored = [(nid, e["values"][key], e.get("algorithm")) for nid, e in entries.items()
+              if scalar((e.get("values") or {}).get(key))]
+    metric = metrics().get(key)
+    lower = metric is not None and metric.direction == "lower"
+    node_id, value, algorithm = (min if lower else max)(scored, key=lambda t: t[1]) if len(scored) > 1 else \
+        next(t for t in scored if t[0] == first[0])
+    out = {"key": key, "value": value, "node_id": node_id}
+    described = (entries[node_id].get("descriptions") or {}).get(key)
+    if described:
+        out["description"] = described  # "F1 score, positive class: 0"
+    if len(scored) > 1:
+        out.update(algorithm=algorithm, of=len(scored))
+    return out

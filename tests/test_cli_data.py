@@ -202,7 +202,7 @@ def test_a_file_for_an_uploaded_dataset_is_read_with_its_pages_choices_and_other
     from data.config import settings
 
     home = tmp_path / "home"
-    flowers_df = pd.read_csv(flowers).assign(code=[f"c{i % 50}" for i in range(150)])
+    flowers_df = pd.read_csv(flowers).assign(code=[f"c{i % 5}" for i in range(150)])  # 5 codes: a category
     coded = tmp_path / "coded.csv"
     flowers_df.to_csv(coded, index=False)
     app = create_app(replace(settings(), home=home))

@@ -218,13 +218,17 @@ def month_first(web, tmp_path_factory):
     return job_id, bundle, key, folder
 
 
-def scored_by_every_exit(web, model, name: str, frame: pd.DataFrame | str, deployment: str = "cars-dates") -> dict:
+def scored_by_every_exit(web, model, name: str, frame: pd.DataFrame | str | bytes, deployment: str = "cars-dates",
+                         records: list | None = None) -> dict:
     """{exit: (predictions as a list or None, what it said)} for the rows of `frame`: predict.py,
-    Score a file, the endpoint with the CSV and with JSON records (not for the text of a file)."""
+    Score a file, the endpoint with the CSV and with JSON records (for the text or bytes of a
+    file, only when `records` gives them)."""
     job_id, bundle, key, folder = model
     path = folder / name
     if isinstance(frame, str):
         path.write_text(frame)
+    elif isinstance(frame, bytes):
+        path.write_bytes(frame)
     else:
         frame.to_csv(path, index=False)
     script = predict_py(bundle, path)
@@ -233,8 +237,9 @@ def scored_by_every_exit(web, model, name: str, frame: pd.DataFrame | str, deplo
     as_csv = web.post(f"/api/v1/deployments/{deployment}/predict", content=path.read_bytes(),
                       headers={**headers, "Content-Type": "text/csv"}).json()
     as_json = None
-    if not isinstance(frame, str):
+    if records is None and isinstance(frame, pd.DataFrame):
         records = frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    if records is not None:
         as_json = web.post(f"/api/v1/deployments/{deployment}/predict", json={"records": records},
                            headers=headers).json()
 

@@ -9,7 +9,6 @@ checked over classes of values, with the near misses it must refuse."""
 
 from __future__ import annotations
 
-import html
 import io
 import json
 
@@ -18,7 +17,8 @@ import pandas as pd
 import pytest
 
 import playground_runtime
-from tests.test_bundle import app_score, predict_py, run, unzip
+from tests.test_bundle import predict_py, run, unzip
+from tests.test_exits_agree import scored_by_every_exit
 
 pytestmark = pytest.mark.usefixtures("consumer")
 
@@ -66,26 +66,7 @@ def model(web, tmp_path_factory):
 
 def scored(web, model, name: str, data: bytes, records: list[dict]) -> dict:
     """{exit: (predictions or None, what it said)} for a file's bytes and the same rows as JSON records."""
-    job_id, bundle, key, folder = model
-    path = folder / name
-    path.write_bytes(data)
-    script = predict_py(bundle, path)
-    app_csv, fragment = app_score(web, job_id, "m", path)
-    headers = {"Authorization": f"Bearer {key}"}
-    as_csv = web.post("/api/v1/deployments/written/predict", content=data,
-                      headers={**headers, "Content-Type": "text/csv"}).json()
-    as_json = web.post("/api/v1/deployments/written/predict", json={"records": records}, headers=headers).json()
-
-    def column(text):
-        return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(9).tolist()
-
-    def answered(body):
-        return ([round(v, 9) for v in body["predictions"]] if "predictions" in body else None,
-                json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
-
-    return {"predict.py": (column(script.stdout) if script.returncode == 0 else None, script.stderr),
-            "app": (column(app_csv), html.unescape(fragment)),
-            "endpoint csv": answered(as_csv), "endpoint json": answered(as_json)}
+    return scored_by_every_exit(web, model, name, data, "written", records)
 
 
 def test_the_card_keeps_how_the_training_file_wrote_its_numbers_and_its_encoding(model):

@@ -84,7 +84,7 @@ def test_the_header_counts_time_and_trials_the_results_lead_with_the_metric_and_
     assert head.get_attribute("data-headline") == "balanced_accuracy"
     job = api(server, f"/api/v1/jobs/{first}")
     value = job["results"]["metrics"]["e"]["values"]["balanced_accuracy"]
-    assert head.locator("[data-metric]").inner_text() == fmt_number(value)
+    assert head.locator("[data-headline-value]").inner_text() == fmt_number(value)
     assert head.inner_text().startswith("Balanced accuracy")
     warnings = pg.locator("#results [data-warnings]")
     hb, wb = head.bounding_box(), warnings.bounding_box()

@@ -225,7 +225,7 @@ def test_the_cli_runs_what_get_returns(web, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for nid in ("d", "s", "m", "e"):
         assert f"{nid} " in proc.stdout
-    assert "accuracy" in proc.stdout and "completed in" in proc.stdout
+    assert "Accuracy" in proc.stdout and "completed in" in proc.stdout
 
 
 def test_the_cli_refuses_what_is_not_a_workflow_with_exit_2(tmp_path):
