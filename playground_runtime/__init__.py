@@ -74,11 +74,16 @@ WRITTEN_NUMBER = (
     rf"(?P<post_out>{_CUR})?$")
 
 
+def _other_separator(decimal: str) -> str:
+    """The separator between thousands where `decimal` is the decimal one."""
+    return "," if decimal == "." else "."
+
+
 def grouped_number(decimal: str, spaced: bool = True) -> str:
     """The digits of a number written with `decimal` as its decimal separator: whole groups
     of three after the first (between them the other separator, or with `spaced` a space or
     an apostrophe), or no grouping at all."""
-    thousands = "," if decimal == "." else "."
+    thousands = _other_separator(decimal)
     between = f"\\{thousands}'’{NUMBER_SPACES}" if spaced else f"\\{thousands}"
     return (rf"^[0-9]{{1,3}}([{between}][0-9]{{3}})*(\{decimal}[0-9]+)?$|^[0-9]+(\{decimal}[0-9]+)?$|"
             rf"^\{decimal}[0-9]+$")
@@ -1238,7 +1243,9 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
         # an empty text ("" in JSON) is a gap, as an empty cell of a CSV is
         s = s.where(~s.map(lambda v: isinstance(v, str) and not v.strip()), None)
         if isinstance(col.get("written"), dict):  # 1.334,60 €: read as the training file wrote its numbers
-            return _written_numbers(s, col, notes)
+            written = _written_numbers(s, col, notes)
+            if written is not None:
+                return written  # else plain numbers (1334.6: what most programs write), or refused, below
         values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
         if s.map(lambda v: isinstance(v, bool)).any():  # JSON true is no number (pandas reads it as 1)
             return None
@@ -1269,26 +1276,14 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
     `written`: its decimal separator, currencies, percentages), as the app's reader read that
     file (data.values, by the one pattern WRITTEN_NUMBER): '1.334,60 €' is 1334.6 for a column
     written with a decimal comma, '7,0 %' is 0.07 for one written in percentages; said in
-    `notes`. Numbers sent as numbers (JSON) are taken as they are, and so is a column of plain
-    numbers (1334.6, 0.07: what the dataset's download and most programs write), whichever
-    way the training file wrote them. None (refused, saying how they should be written) when
-    a value is written otherwise: the other decimal separator ('1,334.60' where the training
-    file wrote 1.334,60), another currency, a percentage in a column of plain numbers or a
-    number with a decimal comma among percentages (7,0 or 0,07?)."""
-    out = _written_as_trained(s, col, notes)
-    if out is None and s.map(lambda v: not isinstance(v, str) or bool(re.match(_PLAIN_NUMBER, v.strip()))).all():
-        return pd.to_numeric(s.where(s.notna(), None), errors="coerce")
-    return out
-
-
-_PLAIN_NUMBER = r"^[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"
-
-
-def _written_as_trained(s: pd.Series, col: dict, notes: list | None = None):
-    """`_written_numbers` read the one way the training file wrote them, None if any is not."""
+    `notes`. Numbers sent as numbers (JSON) are taken as they are. None when a value is
+    written otherwise: the other decimal separator ('1,334.60' where the training file wrote
+    1.334,60), another currency, a percentage in a column of plain numbers or a number with a
+    decimal comma among percentages (7,0 or 0,07?); the caller then reads the column as plain
+    numbers (1334.6, 0.07: the dataset's download), or refuses it saying how to write them."""
     fmt = col["written"]
-    decimal = fmt.get("decimal") if fmt.get("decimal") in (".", ",") else "."
-    thousands = "," if decimal == "." else "."
+    decimal = _decimal_of(fmt)
+    thousands = _other_separator(decimal)
     plain, spaced = grouped_number(decimal, spaced=False), grouped_number(decimal)
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
     out, read, example = [], 0, None
@@ -1344,14 +1339,17 @@ def written_words(fmt: dict) -> str:
     return "; ".join(what)
 
 
+def _decimal_of(fmt: dict) -> str:
+    return fmt.get("decimal") if fmt.get("decimal") in (".", ",") else "."
+
+
 def _written_example(fmt: dict) -> str:
     """A number written as a column's training file wrote its numbers: '1.234,5 €', '12,5 %'."""
-    decimal = fmt.get("decimal") if fmt.get("decimal") in (".", ",") else "."
+    decimal = _decimal_of(fmt)
     if fmt.get("percent"):
         return f"12{decimal}5 %"
-    thousands = "," if decimal == "." else "."
     signs = fmt.get("currency") or ()
-    return f"1{thousands}234{decimal}5" + (f" {signs[0]}" if signs else "")
+    return f"1{_other_separator(decimal)}234{decimal}5" + (f" {signs[0]}" if signs else "")
 
 
 _OFFSET = r"[+-](?!00:?00)\d{2}:?\d{2}\s*$"  # an offset that moves the time: +02:00, -0500 (not Z, +00:00)

@@ -57,12 +57,8 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     two = _header_in_two_rows(path, sep, encoding)
     # a header in two rows (a group's name over the names below it): its columns named by both, as the app names them
     names = dict(header=None, names=two[0], skiprows=2) if two else {}
-    try:
+    try:  # (its bytes decode in `encoding`: _encoding checked them all)
         frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
-    except UnicodeDecodeError:
-        raise runtime.ColumnsError(
-            f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
-            "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
     if two:
@@ -93,17 +89,18 @@ def _encoding(path: Path, card: dict) -> str:
     try:
         data.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1  # (pandas' error counted from the piece it was decoding)
+        where = f" (byte {data[e.start:e.start + 1].hex()} on line {line:,}, {e.start:,} bytes in)"
     trained_in = (card.get("dataset") or {}).get("encoding")
     try:
         data.decode(trained_in or "")
     except (LookupError, UnicodeDecodeError):
         raise runtime.ColumnsError(
-            f"{path.name} is not UTF-8{_first_undecodable(path)}: save it as UTF-8 (Excel: 'CSV UTF-8') or as "
-            "Parquet, or score it with the app's Score a file, which reads other encodings.") from None
-    print(f"note: {path.name} is not UTF-8{_first_undecodable(path)}: read as {trained_in}, the encoding the training "
-          "file was read in.", file=sys.stderr)
+            f"{path.name} is not UTF-8{where}: save it as UTF-8 (Excel: 'CSV UTF-8') or as Parquet, or score it with "
+            "the app's Score a file, which reads other encodings.") from None
+    print(f"note: {path.name} is not UTF-8{where}: read as {trained_in}, the encoding the training file was read in.",
+          file=sys.stderr)
     return trained_in
 
 
@@ -194,18 +191,6 @@ def _row_names(frame: pd.DataFrame, header: bytes, card: dict) -> pd.DataFrame:
     known = {f["name"] for f in card["features"]}
     ids = [c for c in card.get("id_columns") or [] if c not in frame.columns and c not in known]
     return frame.rename(columns={first: ids[0]}) if ids else frame.drop(columns=[first])
-
-
-def _first_undecodable(path: Path) -> str:
-    """Where the file's first byte that is not UTF-8 is: " (byte e4 on line 2, 72 bytes in)"
-    (pandas' error counts from the start of the piece it was decoding, not of the file)."""
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        return f" (byte {data[e.start:e.start + 1].hex()} on line {line:,}, {e.start:,} bytes in)"
-    return ""
 
 
 def main(argv=None) -> int:
