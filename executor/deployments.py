@@ -421,12 +421,10 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
         text = body.decode(encoding)
     except LookupError:  # a codec that is not a text encoding (base64, zlib ...)
         raise unknown from None
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as e:
         text = _decoded(body, trained_in) if not charset else None
         if text is None:
-            raise Invalid(f"The CSV body is not {'UTF-8' if encoding == 'utf-8-sig' else encoding} text"
-                          f"{': name its encoding in the Content-Type (text/csv; charset=windows-1252)' if not charset else ''}."
-                          ) from None
+            raise Invalid(_not_decoded(body, e, encoding, charset, trained_in)) from None
         encoding = trained_in
         said.append(f"The CSV body is not UTF-8 and names no charset: read as {trained_in}, the encoding the training "
                     "file was read in.")
@@ -462,6 +460,26 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     if frame.empty:
         raise Invalid("The CSV body holds a header but no rows to score.")
     return frame
+
+
+def _not_decoded(body: bytes, error: UnicodeDecodeError, encoding: str, charset: str | None,
+                 trained_in: str | None) -> str:
+    """The refusal of a CSV body that does not decode: where (its line, the byte), and the
+    encoding to name when the training file's own reads it (a Windows export sent as
+    charset=utf-8 by a client that names UTF-8 whatever it sends)."""
+    from data.reading import encoding_name
+
+    line = body.count(b"\n", 0, error.start) + 1
+    name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding_name(encoding)
+    where = f"line {line} holds the byte 0x{body[error.start]:02X}, which {name} does not have there"
+    if not charset:
+        return (f"The CSV body is not UTF-8 text ({where}): name its encoding in the Content-Type "
+                "(text/csv; charset=windows-1252).")
+    told = f"The CSV body is not {name} text, as its Content-Type says ({where})"
+    if trained_in and encoding_name(trained_in) != encoding_name(encoding) and _decoded(body, trained_in) is not None:
+        return (f"{told}. It decodes as {encoding_name(trained_in)}, the encoding the training file was read in: "
+                f"if it is written in that, send it as text/csv; charset={trained_in}.")
+    return f"{told}: name the encoding it is written in (text/csv; charset=windows-1252), or send UTF-8."
 
 
 def _decoded(body: bytes, encoding: str | None) -> str | None:

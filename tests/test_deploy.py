@@ -868,7 +868,9 @@ def test_a_csv_body_in_the_charset_its_content_type_names_is_read(app, passed):
     assert status == 200, text
     assert json.loads(text)["predictions"] == expected["predictions"]
     status, _, text = predict_csv(app.base, "iris", frame, key["key"], encoding="cp1252")
-    assert status == 422 and "not UTF-8 text: name its encoding in the Content-Type" in json.loads(text)["detail"]
+    said = json.loads(text)["detail"]
+    assert status == 422 and said.startswith("The CSV body is not UTF-8 text (line ") and said.endswith(
+        "which UTF-8 does not have there): name its encoding in the Content-Type (text/csv; charset=windows-1252)."), said
     for bogus in ("klingon-8", "zlib", "base64"):
         status, _, text = predict_csv(app.base, "iris", frame, key["key"], content_type=f"text/csv; charset={bogus}")
         assert status == 415 and f"charset '{bogus}' is not a text encoding" in json.loads(text)["detail"], text

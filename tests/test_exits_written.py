@@ -114,6 +114,41 @@ def test_a_number_written_in_another_style_is_refused_saying_how_the_training_fi
             "'1.234,5 €', or numbers sent as numbers (values like '1,334.60 €', the first in row 2)") in got[1], got[1]
 
 
+def test_a_csv_body_that_is_not_in_the_charset_it_names_is_refused_saying_where_and_what_to_send(web, model):
+    """A Windows export sent as `charset=utf-8` (a client that names UTF-8 whatever it sends)
+    was refused "The CSV body is not UTF-8 text.": no line, no byte, no way on. The refusal
+    now says where and, when the training file's encoding reads the body, to name it; a body
+    in another charset than the one named, which the training encoding does not read, is told
+    to name its own; a body naming no charset that is not UTF-8 is read in the training
+    file's encoding, as before."""
+    rows = orders(4, 9).drop(columns="Gewinn")
+    body = european(rows)
+    lines = body.split(b"\n")
+    first = next(i for i, line in enumerate(lines, 1) if line != line.decode("cp1252").encode("ascii", "ignore"))
+    byte = next(b for b in lines[first - 1] if b > 0x7F)
+
+    def detail(content_type, data=body):
+        r = web.post("/api/v1/deployments/written/predict", content=data,
+                     headers={"Authorization": f"Bearer {model[2]}", "Content-Type": content_type})
+        return r.status_code, r.json().get("detail") or ""
+
+    for named in ("utf-8", "UTF8", "utf_8"):
+        status, said = detail(f"text/csv; charset={named}")
+        assert status == 422, said
+        assert said == (f"The CSV body is not UTF-8 text, as its Content-Type says (line {first} holds the byte 0x{byte:02X}, "
+                        "which UTF-8 does not have there). It decodes as Windows-1252 (Western European), the encoding "
+                        "the training file was read in: if it is written in that, send it as text/csv; charset=cp1252."), said
+    # Shift-JIS named as ascii: the training encoding is no help then ('、' is 0x81 0x41, and cp1252 has no 0x81)
+    status, said = detail("text/csv; charset=ascii", "Region;Umsatz\nテスト、;1,5\n".encode("shift_jis"))
+    assert status == 422 and said.startswith("The CSV body is not ascii text, as its Content-Type says (line 2 holds "
+                                             "the byte 0x83"), said
+    assert said.endswith("name the encoding it is written in (text/csv; charset=windows-1252), or send UTF-8."), said
+    # near misses that still read: the charset it is in, or none (the training file's encoding, said)
+    for content_type in ("text/csv; charset=windows-1252", "text/csv; charset=cp1252", "text/csv"):
+        status, said = detail(content_type)
+        assert status == 200, (content_type, said)
+
+
 # --------------------------------------------------------------------------- the rule, over classes of values
 COMMA_EURO = {"name": "x", "type": "numeric", "dtype": "float64",
               "written": {"decimal": ",", "currency": ["€"], "percent": False}}
