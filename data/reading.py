@@ -459,9 +459,10 @@ def record_lines(text: str) -> int:
 def _plain_preamble(text: str) -> int:
     """Leading lines that hold no delimiter at all (a title, comments) while a later one
     does: left out of the delimiter's sniffing."""
-    lines = [re.sub(r'"[^"]*"', "", line) for line in text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]]
-    n = 0
-    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|"):
+    raw = text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]
+    lines = [re.sub(r'"[^"]*"', "", line) for line in raw]
+    n = 0  # a line whose quotes do not pair up begins a record that goes on (a header name with a line break)
+    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|") and raw[n].count('"') % 2 == 0:
         n += 1
     return n if any(d in lines[n] for d in ",;\t|") else 0
 

@@ -49,6 +49,20 @@ def test_a_header_with_line_breaks_in_quoted_names_is_one_record(tmp_path, heade
     assert "above the table" not in notices and rec["reading"]["header_row"] == 1
 
 
+@pytest.mark.parametrize("encoding", ["cp1252", "utf-8-sig"])
+def test_a_european_export_whose_every_name_has_a_line_break_is_read(tmp_path, encoding):
+    """Excel's "CSV (semicolon)" of a sheet whose header cells all hold two lines: the first
+    lines hold no ';' outside quotes, and were taken for a title while the delimiter was
+    sniffed (',' of the decimal commas below): refused, "The first line (the header) cannot
+    be read"."""
+    body = [f"{i};{20 + i % 60};{1000 + 7 * i},{i % 100:02d};{'ja' if i % 3 else 'nein'}" for i in range(1, 151)]
+    raw = "\r\n".join(['"Kunden\nNr";"Alter\n(Jahre)";"Umsatz\n2023";Kündigung', *body]) + "\r\n"
+    rec, df, notices = read(raw.encode(encoding), "export.csv", tmp_path)
+    assert list(df.columns) == ["Kunden\nNr", "Alter\n(Jahre)", "Umsatz\n2023", "Kündigung"]
+    assert df["Umsatz\n2023"].tolist()[:2] == [1007.01, 1014.02] and rec["n_rows"] == 150
+    assert "above the table" not in notices
+
+
 @pytest.mark.parametrize("above", [["Sales report 2024", ""], ["# exported by tool v2"], ['"Umsatz, Q4"']])
 def test_a_title_above_a_header_with_line_breaks_is_still_left_out(tmp_path, above):
     body = [",".join(str(v) for v in r) for r in rows()]
