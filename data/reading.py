@@ -360,9 +360,14 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         empty_above = sum(1 for i, line in enumerate(parts[:above]) if i + skip and not line.strip("\r"))
         skip, text = skip + above, parts[above]
         reading.header_row = skip + 1
+    spans = record_lines(text)
+    if spans > 1:  # a quoted name holds a line break (Excel's Alt+Enter in a header cell): the header is one record
+        parts = text.split("\n", spans)
+        record = "\n".join(line.rstrip("\r") for line in parts[:spans])
+        text = record.replace("\n", " ") + "\n" + (parts[spans] if len(parts) > spans else "")
     lines = text.split("\n", 21)
     try:
-        header = next(csv.reader([lines[0].rstrip("\r")], delimiter=delimiter))
+        header = next(csv.reader([record if spans > 1 else lines[0].rstrip("\r")], delimiter=delimiter))
         body = [line.rstrip("\r") for line in lines[1:21] if line.strip()]
         if len(lines) > 21 or not text.endswith("\n"):
             body = body[:-1]  # the last line of the sample may be cut short
@@ -413,9 +418,9 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     units = units_row(rows, len(header))
     if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
         shown = ", ".join(f"{header[i]}: {u}" for i, u in units[:6]) + (" …" if len(units) > 6 else "")
-        reading.notice(f"Line {skip + 2} holds units under the header ({shown}), not data: it was left out.")
+        reading.notice(f"Line {skip + spans + 1} holds units under the header ({shown}), not data: it was left out.")
         skip += 1
-    layout = TextLayout(codec, delimiter, header, skip + 1, reading, raw_header=raw, drop=drop)
+    layout = TextLayout(codec, delimiter, header, skip + spans, reading, raw_header=raw, drop=drop)
     layout.prose, layout.head, layout.bom = prose, head, bool(bom and not encoding)
     layout.empty_above, layout.extra_field = empty_above, extra
     return layout
@@ -433,14 +438,31 @@ def _one_empty_field_more(text: str, delimiter: str, width: int, complete: bool)
 
 
 PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
+RECORD_LINES = 10  # lines a header with line breaks in its quoted names may take, at most
+
+
+def record_lines(text: str) -> int:
+    """How many lines the first record of `text` takes: more than one when a quoted field
+    holds a line break, as Excel writes a header cell typed with Alt+Enter ("Age⏎(years)").
+    Read line by line, such a header was refused ("Line 3 has 3 fields but the header has
+    2") or its first line taken for a title (a new user's audit). A line whose quotes do not
+    pair up opens a field the next line goes on with; 1 when they never pair up within
+    RECORD_LINES lines (a stray quote, left to the parse to say)."""
+    quotes = 0
+    for i, line in enumerate(text.split("\n", RECORD_LINES)[:RECORD_LINES]):
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            return i + 1
+    return 1
 
 
 def _plain_preamble(text: str) -> int:
     """Leading lines that hold no delimiter at all (a title, comments) while a later one
     does: left out of the delimiter's sniffing."""
-    lines = [re.sub(r'"[^"]*"', "", line) for line in text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]]
-    n = 0
-    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|"):
+    raw = text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]
+    lines = [re.sub(r'"[^"]*"', "", line) for line in raw]
+    n = 0  # a line whose quotes do not pair up begins a record that goes on (a header name with a line break)
+    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|") and raw[n].count('"') % 2 == 0:
         n += 1
     return n if any(d in lines[n] for d in ",;\t|") else 0
 
@@ -464,6 +486,8 @@ def preamble(lines: list, delimiter: str) -> int:
     column alone, has none."""
     def skippable(line: str) -> bool:
         stripped = line.strip()
+        if line.count('"') % 2:
+            return False  # a quoted value goes on to the next line: the first part of a record, not a title
         if not stripped.strip(delimiter + '"'):
             return True  # empty, or delimiters (and quotes) only
         filled, _ = _filled(line, delimiter)

@@ -24,7 +24,7 @@ Identifiers are column roles and live with the other roles (plugins/tables.py `i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -70,11 +70,12 @@ class Leak:
     # a near copy, below LEAK_SCORE: ("as is", R² of the target from its values unfitted) for numbers, ("recoding",
     # its values, the classes) for classes: said as a question, since a strong feature is not always a leak
     near: tuple = ()
+    factors: tuple = ()  # the product's factors as said, when one is not a column itself ("(1 − 'discount')")
 
     def sentence(self, target: str) -> str:
         if self.together:
-            shown = [repr(c) for c in self.together[:5]] + ([f"{len(self.together) - 5} more"]
-                                                            if len(self.together) > 5 else [])
+            said = self.factors or tuple(repr(c) for c in self.together)
+            shown = list(said[:5]) + ([f"{len(said) - 5} more"] if len(said) > 5 else [])
             names = ", ".join(shown[:-1]) + f" and {shown[-1]}"
             how = (f"the target {target!r} is almost exactly a product of powers of {names} (such as a × b, or a / "
                    f"b²): {self.metric} {self.score:.4f} from their logarithms" if self.product else
@@ -407,9 +408,39 @@ def _linear_leaks(X: pd.DataFrame, target: np.ndarray) -> list:
         if positive.sum() >= 2 and np.std(np.log(t)) > 0:
             found = _combination(np.log(A[:, positive]), np.log(t), [c for c, p in zip(numeric, positive) if p],
                                  product=True)
+    if found is None and np.all(t > 0):
+        found = _rate_product(A, t, numeric)
     if found is None:
         found = _pair_product(A, t, numeric)
     return [found] if found is not None else []
+
+
+RATE_FACTORS = (("(1 − {})", -1.0), ("(1 + {})", 1.0))  # a discount taken off, a tax rate added
+
+
+def _rate_product(A: np.ndarray, t: np.ndarray, names: list):
+    """The Leak of a positive `t` as a product of powers of positive columns and of (1 − r)
+    or (1 + r) of a rate r, a column of fractions in [0, 1): an amount = units × price ×
+    (1 − discount), a gross = net × (1 + VAT rate). Found by a new user: a sales sheet's
+    Revenue, units × unit price × (1 − discount), reached R² 0.99 with no word, since the
+    discount's zeros keep it out of the logarithms and its factor out of a plain product
+    (0.9975 from units and price alone, under LINEAR_SCORE)."""
+    spread = A.std(axis=0)
+    rates = [i for i in range(A.shape[1]) if spread[i] > 0 and np.all((A[:, i] >= 0) & (A[:, i] < 1))]
+    positive = [i for i in range(A.shape[1]) if np.all(A[:, i] > 0)]
+    if not rates or not positive or np.std(np.log(t)) == 0:
+        return None
+    logs = [np.log(A[:, i]) for i in positive] + [np.log1p(sign * A[:, i]) for i in rates for _, sign in RATE_FACTORS]
+    said = [repr(str(names[i])) for i in positive] + [form.format(repr(str(names[i])))
+                                                      for i in rates for form, _ in RATE_FACTORS]
+    columns = [str(names[i]) for i in positive] + [str(names[i]) for i in rates for _ in RATE_FACTORS]
+    found = _combination(np.column_stack(logs), np.log(t), said, product=True)
+    if found is None or not any(f.startswith("(1 ") for f in found.together):
+        return None  # a product of the columns alone is _linear_leaks' own finding (found there when it holds)
+    real = tuple(dict.fromkeys(columns[said.index(f)] for f in found.together))
+    if len(real) < 2:
+        return None  # a curve of one column (its log and its log(1 + r)) is the one-feature check's to judge
+    return replace(found, column=real[0], together=real, factors=found.together)
 
 
 PAIR_PRODUCT_COLUMNS = 40  # the pair check below takes the first this many numeric columns (780 pairs) ...
