@@ -721,7 +721,22 @@
     hoverEdge(dragType, { x: p.x - NODE_W / 2, y: p.y - NODE_H / 2, width: NODE_W, height: NODE_H });
   });
   document.addEventListener("mouseup", () => { dragType = null; setTimeout(() => hintEdge(null), 0); });
-  graph.on("node:added", ({ node, options }) => { if (options && options.stencil) insertIntoEdge(node); });
+  graph.on("node:added", ({ node, options }) => { if (options && options.stencil && !insertIntoEdge(node)) keepInView(node); });
+
+  // A node dropped near an edge of the canvas lands centred under the pointer, so half of it
+  // lay beyond the edge: dropped low, its output port was under the results panel (and its
+  // resize handle), where it could not be seen or dragged from (found at 1366x768 and
+  // 1600x1000). It moves in just far enough that the node and its ports are inside the view,
+  // clear of the panel's edge; a node dropped inside stays exactly where it was dropped (and
+  // so lies over no node it did not lie over).
+  const PORT_R = 10;  // a port's circle and its stroke, beyond the node's box (graph units)
+  function keepInView(node) {
+    const area = graph.getGraphArea(), z = graph.zoom() || 1, m = 12 / z, b = node.getBBox();
+    const left = area.x + m, right = area.x + area.width - m - b.width;
+    const top = area.y + PORT_R + 4 / z, bottom = area.y + area.height - PORT_R - m - b.height;
+    const x = Math.max(left, Math.min(b.x, right)), y = Math.max(top, Math.min(b.y, bottom));  // too small a view: its top
+    if (Math.abs(x - b.x) > 0.5 || Math.abs(y - b.y) > 0.5) node.position(Math.round(x), Math.round(y));
+  }
   // an existing node, moved on its own
   const movingAlone = (node) => selection.getSelectedCells().filter((c) => c.isNode() && c !== node).length === 0
     && !(graph.getConnectedEdges(node) || []).length;
