@@ -12,6 +12,7 @@ from fasthtml.svg import G, Line, Polyline, Svg, Text, Title
 
 from components.format import POSITIVE_CLASS_HELP, fmt_number, fmt_spread, positive_class_text
 from plugins.guards import ranking_notes
+from plugins.registry import metric_name
 
 PALETTE = ("#4f46e5", "#d97706", "#059669", "#db2777", "#0891b2", "#7c3aed", "#65a30d", "#dc2626")
 
@@ -32,30 +33,24 @@ def ranked(entries: list[dict], primary: str, direction: str) -> list[dict]:
     return sorted(entries, key=lambda e: e["values"][primary], reverse=direction == "higher")
 
 
-def _cv(entry, metrics_registry) -> tuple[str, str]:
+def _cv(entry) -> tuple[str, str]:
     cv, search = entry.get("cv"), entry.get("search")
     if cv:
-        name = metrics_registry[cv["metric"]].name if cv.get("metric") in metrics_registry else cv.get("metric")
         what = "selection score" if search else f"{len(cv.get('folds') or [])}-fold CV"
         mark = " *" if search else ""
-        name = cv.get("description") or name
+        name = cv.get("description") or metric_name(cv.get("metric"))
         return fmt_spread(cv["mean"], cv["std"]) + mark, f"{name}, {what} on the training rows"
     if search:
-        name = search.get("description") or (
-            metrics_registry[search["metric"]].name if search["metric"] in metrics_registry else search["metric"])
+        name = search.get("description") or metric_name(search["metric"])
         return fmt_number(search["best_value"]) + " *", f"{name}, selection score: best of {search['n_trials']} trials"
     return "—", "No cross-validation: tick it on the Model node to see how stable the score is."
 
 
-def metric_name(key, metrics_registry) -> str:
-    return metrics_registry[key].name if key in metrics_registry else str(key)
-
-
-def cv_header(entries, metrics_registry) -> str:
+def cv_header(entries) -> str:
     keys = {(e.get("cv") or e.get("search") or {}).get("metric") for e in entries} - {None}
     if len(keys) == 1:
         key = keys.pop()
-        return f"CV {metrics_registry[key].name if key in metrics_registry else key} (training rows)"
+        return f"CV {metric_name(key)} (training rows)"
     return "CV on the training rows"
 
 
@@ -113,20 +108,20 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
         return f"{label} · {algo}"
 
     head = Tr(Th("#"), Th("Model"),
-              *[Th(metrics_registry[k].name if k in metrics_registry else k,
+              *[Th(metric_name(k),
                    Span(" ↑" if (metrics_registry[k].direction if k in metrics_registry else "") == "higher"
                         else " ↓", cls="arrow"), title="on the test rows", data_sort="1" if k == primary else None)
                 for k in keys],
-              Th(cv_header(entries, metrics_registry), title="mean ± standard deviation over the folds"),
+              Th(cv_header(entries), title="mean ± standard deviation over the folds"),
               Th("Time", title="the Model node's time: fit, cross-validation and search"))
     body = []
     for i, e in enumerate(rows):
-        cv_value, cv_title = _cv(e, metrics_registry)
+        cv_value, cv_title = _cv(e)
         took = durations.get(e.get("model_node_id"))
         km = e.get("key_metric") or {}
         below = km.get("below_baseline")
         mark = [Span(" ⚠ at or below baseline", cls="below-baseline",
-                     title=f"No better than the baseline on {metric_name(km['key'], metrics_registry)} "
+                     title=f"No better than the baseline on {metric_name(km['key'])} "
                            f"({fmt_number(km['value'])} against {fmt_number(km['baseline'])})")] if below else []
         body.append(Tr(Td(str(i + 1)), Td(name_of(e), Span(f" {e['node_id']}", cls="faint"), *mark),
                        *[Td(fmt_number(e["values"][k]), data_metric=k) for k in keys],
@@ -148,11 +143,11 @@ def Leaderboard(job: dict, node_labels: dict, metrics_registry, model_names: dic
     searched = [P("* The best of a search's trials on these folds: optimistic, since it picked the best of many "
                   "tries. Compare models on the test metrics.", cls="help", data_selection_note="1")] \
         if any(e.get("search") for e in rows) else []
-    name = m.name if m else primary
+    name = metric_name(primary)
     positives = dict.fromkeys(positive_class_text(e.get("facts")) for e in rows)  # one, unless the tables differ
     notes = ranking_notes(rows, primary, {k: v.direction for k, v in metrics_registry.items()},
                           {e["node_id"]: name_of(e) for e in rows},
-                          {k: v.name for k, v in metrics_registry.items()})
+                          {k: metric_name(k) for k in metrics_registry})
     return Div(H3("Leaderboard"),
                P(f"{len(rows)} models, best first by {name} on the test rows "
                  f"({'higher' if direction == 'higher' else 'lower'} is better).", cls="muted"),

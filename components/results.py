@@ -61,7 +61,7 @@ def key_metric_name(km: dict, metrics_registry) -> str:
     metric = (metrics_registry or {}).get(km["key"])
     if metric is not None and km.get("description") and metric.averaging:
         return km["description"]
-    return metric.name if metric is not None else km["key"]
+    return registry.metric_name(km["key"])
 
 
 def Headline(job, metrics_registry, model_names):
@@ -94,7 +94,7 @@ def MetricsCard(node_id, entry, metrics_registry, model_names):
     descriptions = entry.get("descriptions") or {}  # recorded by the run (older runs have none)
     for key, value in (entry.get("values") or {}).items():
         m = metrics_registry.get(key)
-        name = m.name if m else key
+        name = registry.metric_name(key)
         said = descriptions.get(key)
         # what the number is ("F1 score, macro over 3 classes"): the part after the name
         what = [Span(said.removeprefix(name).lstrip(", "), cls="metric-what", data_metric_what=key)] if said else []
@@ -136,7 +136,7 @@ def CrossValidation(entry, metrics_registry) -> list:
         return []
     key = (cv or search)["metric"]
     # as the run described it ("F1 score, positive class: 0"); older runs: the metric's name
-    name = (cv or search).get("description") or (metrics_registry[key].name if key in metrics_registry else key)
+    name = (cv or search).get("description") or registry.metric_name(key)
     if search:
         value = fmt_spread(cv["mean"], cv["std"]) if cv else fmt_number(search["best_value"])
         return [Div(Span(selection_label(search, name), data_selection="1"), Span(value, cls="v"), cls="metric"),
@@ -198,7 +198,7 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool
     metrics = [MetricsCard(nid, entry, metrics_registry, model_names)
                for nid, entry in (results.get("metrics") or {}).items()]
     plots = [PlotFigure(job["id"], p, model_names) for p in results.get("plots") or []]
-    searches = FinishedSearches(job, node_labels, metrics_registry, registry.models())
+    searches = FinishedSearches(job, node_labels, registry.models())
     board = Leaderboard(job, node_labels, metrics_registry, model_names)
     models = TrainedModels(job, node_labels, model_names)
     loops = LoopRounds(job, node_labels)

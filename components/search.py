@@ -9,6 +9,7 @@ from fasthtml.common import H4, Button, Div, P, Span, Table, Td, Th, Tr, to_xml
 from fasthtml.svg import Line, Polyline, Svg, Text, Title
 
 from components.format import fmt_number
+from plugins.registry import metric_name as title_of
 
 
 def _param_title(plugin, name: str) -> str:
@@ -98,13 +99,13 @@ def _best_said(metric_name: str, best, best_number):
     return Span(f" · best {metric_name} {fmt_number(best)} at trial {best_number + 1}", data_said="best")
 
 
-def live_trial(event: dict, metrics_registry) -> dict:
+def live_trial(event: dict) -> dict:
     """What the run panel needs to add one live trial (a `node_trial` event) to the search it
     shows, rendered here so that a trial reads the same live, after a full fetch and after the
     run: its table row, its value and the best so far as written, and the chart's label (the
     page writes the number of finished trials in place of "{done}")."""
     names = list(event.get("params") or {})
-    metric_name = _metric_name(metrics_registry, event.get("metric"))
+    metric_name = _metric_name(event.get("metric"))
     view = {"row": to_xml(TrialRow(event, names, event.get("best_number"))), "params": " ".join(names)}
     if event.get("value") is not None:
         view["value"] = fmt_number(event["value"])
@@ -145,23 +146,24 @@ def SearchSection(node_id: str, node_label: str, trials: list[dict], *, plugin, 
                *apply, cls="search", data_search=node_id)
 
 
-def _metric_name(metrics_registry, key) -> str:
-    m = metrics_registry.get(key) if key else None
-    return m.name if m else (key or "value")
+def _metric_name(key) -> str:
+    """The title of the metric a search scored by (plugins.registry.metric_name's rule);
+    "value" when its trials name none."""
+    return title_of(key) if key else "value"
 
 
-def LiveSearches(trials_by_node: dict, algorithms: dict, node_labels: dict, metrics_registry, models):
+def LiveSearches(trials_by_node: dict, algorithms: dict, node_labels: dict, models):
     """The run panel's view of running searches, from the `node_trial` events so far."""
     sections = []
     for nid, trials in trials_by_node.items():
         last = trials[-1]
         sections.append(SearchSection(nid, node_labels.get(nid, nid), trials, plugin=models.get(algorithms.get(nid)),
-                                      metric_name=_metric_name(metrics_registry, last.get("metric")),
+                                      metric_name=_metric_name(last.get("metric")),
                                       direction=last.get("direction", "maximize"), n_trials=last.get("n_trials")))
     return Div(*sections, id="trials-body") if sections else Div(id="trials-body")
 
 
-def FinishedSearches(job: dict, node_labels: dict, metrics_registry, models):
+def FinishedSearches(job: dict, node_labels: dict, models):
     """After the run: each Model node's search from its output, with "Use these parameters"
     (which writes into the workflow the run came from)."""
     out = []
@@ -173,7 +175,7 @@ def FinishedSearches(job: dict, node_labels: dict, metrics_registry, models):
         apply_url = f"/ui/jobs/{job['id']}/nodes/{nid}/use-parameters" if job.get("workflow_id") else None
         out.append(SearchSection(nid, node_labels.get(nid, nid), search.get("trials") or [],
                                  plugin=models.get(n["output"].get("algorithm")),
-                                 metric_name=_metric_name(metrics_registry, search.get("metric")),
+                                 metric_name=_metric_name(search.get("metric")),
                                  description=search.get("description"),
                                  direction=search.get("direction", "maximize"), n_trials=search.get("n_trials"),
                                  folds=search.get("folds"), best_params=search.get("best_params") or {},

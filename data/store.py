@@ -910,6 +910,15 @@ class Store:
             out.setdefault(r["node_id"], []).append(_loads(r["payload"]))
         return out
 
+    def highest_rounds(self, job_id: str) -> dict[str, int]:
+        """The highest round of a retrain loop each node's statuses said in the job's latest
+        attempt, by node id (nodes outside a loop: none): what its round badge follows."""
+        rows = self.db.query("SELECT node_id, MAX(CAST(json_extract(payload, '$.round') AS INTEGER)) AS k FROM events "
+                             "WHERE job_id = ? AND type = 'node_status' AND json_extract(payload, '$.round') IS NOT NULL "
+                             "AND seq > (SELECT COALESCE(MAX(seq), 0) FROM events WHERE job_id = ? AND "
+                             "type = 'job_started') GROUP BY node_id", [job_id, job_id])
+        return {r["node_id"]: r["k"] for r in rows}
+
     # ------------------------------------------------------------------ worker side
     def _check_lease(self, job_id: str, attempt: int) -> dict:
         row = self._one("SELECT attempt, status FROM jobs WHERE id = ?", [job_id])

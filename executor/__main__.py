@@ -180,6 +180,50 @@ def _choices(options: dict) -> str:
     return ", ".join(said)
 
 
+CLI_JOB = "cli"  # the job id of a run made here
+
+
+def event_line(event: dict, labels: dict, elapsed: float, *, verbose: bool = False, job_id: str = CLI_JOB) -> str | None:
+    """One event as the CLI prints it (None: not printed), `elapsed` seconds into the run. A
+    line a node reused from the cache replays (its warnings, trials, plots drawn: the event
+    carries `reused_from`) ends "· reused from run X", as the page's run log marks it, not
+    read as this run's new work; a reused node's status line says where it is from."""
+    from executor.engine import reused_from_said
+    from plugins import registry
+    from plugins.numbers import fmt_number
+
+    nid, kind = event.get("node_id", ""), event["type"]
+    head = f"{elapsed:7.2f}s  {nid:<14} {labels.get(nid, ''):<13} "
+    if kind == "node_status":
+        extra = ""
+        if event.get("duration") is not None:
+            extra = f" in {event['duration']:.2f}s"
+        if event.get("message"):
+            extra += f": {event['message']}"
+        elif event["status"] == "cached" and event.get("reason"):
+            extra += f": {event['reason']}"  # "reused from run X (its 0.42 s of work)"
+        looped = f" (round {event['round']}/{event['rounds']})" if event.get("round") else ""
+        return f"{head}{event['status']}{looped}{extra}"  # its own status: never marked as a replay
+    if kind == "node_round":
+        change = f" ({event['change']})" if event.get("change") else ""
+        said = f"round {event['round']} of {event['rounds']}{change}: {event.get('message') or ''}"
+    elif kind == "node_warning":
+        said = f"warning: {event['message']}"
+    elif kind == "node_log":
+        said = event["message"]
+    elif kind == "node_trial":
+        value = "failed" if event.get("value") is None else registry.metric_text(event["metric"], event["value"])
+        best = "" if event.get("best") is None else f", best {fmt_number(event['best'])}"
+        said = f"trial {event['number'] + 1}/{event['n_trials']}: {value}{best}"
+    elif kind == "node_progress" and verbose:
+        said = f"{event['progress']:.0%} {event.get('message', '')}"
+    else:
+        return None
+    if event.get("reused_from"):
+        said += f" · reused from {reused_from_said(event['reused_from'], job_id)}"
+    return head + said
+
+
 def run(args) -> int:
     with ExitStack() as stack:
         try:
@@ -279,34 +323,11 @@ def _run(args, stack: ExitStack) -> int:
         if args.json:
             print(json.dumps(event, default=str), flush=True)
             return
-        nid = event.get("node_id", "")
-        t = f"{time.perf_counter() - started:7.2f}s"
-        if event["type"] == "node_status":
-            extra = ""
-            if event.get("duration") is not None:
-                extra = f" in {event['duration']:.2f}s"
-            if event.get("message"):
-                extra += f": {event['message']}"
-            looped = f" (round {event['round']}/{event['rounds']})" if event.get("round") else ""
-            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['status']}{looped}{extra}", flush=True)
-        elif event["type"] == "node_round":
-            change = f" ({event['change']})" if event.get("change") else ""
-            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} round {event['round']} of {event['rounds']}{change}: "
-                  f"{event.get('message') or ''}", flush=True)
-        elif event["type"] == "node_warning":
-            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} warning: {event['message']}", flush=True)
-        elif event["type"] == "node_log":
-            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['message']}", flush=True)
-        elif event["type"] == "node_trial":
-            value = ("failed" if event.get("value") is None
-                     else registry.metric_text(event["metric"], event["value"]))
-            best = "" if event.get("best") is None else f", best {fmt_number(event['best'])}"
-            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} trial {event['number'] + 1}/{event['n_trials']}: "
-                  f"{value}{best}", flush=True)
-        elif event["type"] == "node_progress" and args.verbose:
-            print(f"{t}  {nid:<14} {labels.get(nid, ''):<13} {event['progress']:.0%} {event.get('message', '')}")
+        line = event_line(event, labels, time.perf_counter() - started, verbose=args.verbose, job_id=CLI_JOB)
+        if line is not None:
+            print(line, flush=True)
 
-    result = run_workflow(workflow, on_event, job_id="cli", save_artifact=save_artifact if out_dir else None,
+    result = run_workflow(workflow, on_event, job_id=CLI_JOB, save_artifact=save_artifact if out_dir else None,
                           load_dataset=load_dataset, dataset_facts=info)
     if not args.json:
         for node_id, entry in result["metrics"].items():

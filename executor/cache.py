@@ -402,6 +402,27 @@ class NodeCache:
             mapping[a["id"]] = save(a["kind"], a["name"], data, a["mime"])
         return rebind(entry.record, mapping), mapping
 
+    def part(self, planned: Planned, node_type: str, node_id: str, part: str, make) -> tuple[bytes, str | None]:
+        """One part of a node's output (a Visualize node's plot): the bytes an earlier run
+        made of it, and that run's id, when its key is the same; else `make()`'s, stored for
+        the next run, and None. Its key is the node's without its config (its inputs, data,
+        code and libraries) and `part`, which says every setting the part depends on: a node
+        that runs again for a change of its config (one plot added) makes only the parts it
+        had not made (the others were all drawn again)."""
+        key = {**{k: v for k, v in planned.key.items() if k != "config"}, "part": part}
+        digest = digest_of(key)
+        try:
+            entry = self.find(digest)
+            if entry is not None:
+                stored = entry.record["artifacts"][0]
+                return _checked(entry.folder, stored["file"], entry.record["files"]), entry.record.get("job_id")
+        except (Miss, KeyError, IndexError):  # gone or damaged: made again, and stored in its place
+            self.drop(digest)
+        data = make()
+        self.put(digest, node_type, node_id, {"job_id": self.job_id, "node_id": node_id, "part": part}, None,
+                 [("", data, {"kind": "part", "name": part, "mime": "application/octet-stream"})])
+        return data, None
+
     def drop(self, digest: str) -> None:
         self.store.cache_drop(digest)
         shutil.rmtree(self.folder / digest, ignore_errors=True)

@@ -366,6 +366,13 @@ def _add_results(result: dict, graph, nid: str, added: dict, on_event) -> None:
         result["plots"].append({"node_id": nid, **p})
 
 
+def reused_from_said(reused_from: str, job_id: str | None = None) -> str:
+    """Where what a reused node says is from, as the run log writes it after "reused from":
+    "run X", or "an earlier round of this run" for a loop's kept round served from the run's
+    own work (the page's run log writes the same, static/playground.js execLog)."""
+    return "an earlier round of this run" if job_id and reused_from == job_id else f"run {reused_from}"
+
+
 def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result, job_id=None):
     """Serve a node from the cache: (its outputs, None), or (None, why it runs instead).
     `job_id`: this run's (a loop's kept round is served from this run's own work)."""
@@ -396,8 +403,7 @@ def _reuse(nid, nt, plan, cache, r, graph, save, on_event, result, job_id=None):
     work = f"its {record.get('duration', 0):.2f} s of work"
     # a loop's kept round, run again at its end: served from this run's own earlier round (it
     # said "reused from run X" of the run it was in, found by a new user)
-    reason = (f"reused from an earlier round of this run ({work})" if job_id and record.get("job_id") == job_id
-              else f"reused from run {record.get('job_id')} ({work})")
+    reason = f"reused from {reused_from_said(record.get('job_id'), job_id)} ({work})"
     extra = {"duration": took, "output": record.get("summary") or {}, "warnings": warnings_,
              "reason": reason, "reused_from": record.get("job_id")}
     said = extra["output"].get("message") if isinstance(extra["output"], dict) else None
@@ -621,6 +627,8 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             production_metric=production_metric,
             event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
             loop=loop,
+            **({"stored": lambda part, make, nid=nid, plan=plan: cache.part(plan, nt.type, nid, part, make)}
+               if plan is not None and not plan.volatile else {}),
         )
         on_event({"type": "node_status", "node_id": nid, "status": "running", **(tag or {}),
                   **({"reason": reason} if reason else {})})

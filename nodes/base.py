@@ -578,6 +578,11 @@ class RunContext:
     # ({"target", "problem_type"}) than the model judged; None where there is no registry
     production_metric: Callable[[str, str, dict], dict | None] | None = None
     loop: LoopRound | None = None  # a loop node's round (nodes/retrain.py)
+    # stored(part, make) -> (bytes, reused_from): one part of the node's output (a plot) as
+    # make() makes it, or as an earlier run made it from the same inputs, code and libraries
+    # (the id of that run; None when made now). `part` says every setting the part depends
+    # on. Made every time where there is no node cache (the command line, the cache off).
+    stored: Callable[[str, Callable[[], bytes]], tuple[bytes, str | None]] = lambda part, make: (make(), None)
 
     def check_cancelled(self) -> None:
         if self.is_cancelled():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 
 from nodes.base import METRICS, MODEL, PLOTS, Cancelled, Exported, NodeType, PlotsArtifact, Port, Upstream
@@ -62,7 +63,9 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
         progress(0.0, "drawing…")  # said before a slow plot starts, not only after
         started = time.perf_counter()
         try:
-            png = render_plot(key, data)
+            # a plot drawn before of the same model (this node ran again for another plot
+            # added or removed) is the stored picture, not drawn again
+            png, drawn_by = ctx.stored(json.dumps({"plot": key}), lambda key=key: render_plot(key, data))
         except (Cancelled, MemoryError):
             raise
         except Exception as e:  # one plot that cannot be drawn is a warning; the others are drawn
@@ -77,7 +80,11 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
                     "digest": hashlib.sha256(png).hexdigest()[:16]})
         took = time.perf_counter() - started
         ctx.progress(span[1], f"{step}, {plot.name}: done")
-        ctx.event("node_log", {"message": f"{plot.name} drawn in {took:.1f} s ({step})"})
+        if drawn_by:  # the run log says where it is from ("· reused from run X")
+            ctx.event("node_log", {"message": f"{plot.name} not drawn again: the same plot of the same model "
+                                              f"({step})", "reused_from": drawn_by})
+        else:
+            ctx.event("node_log", {"message": f"{plot.name} drawn in {took:.1f} s ({step})"})
     return PlotsArtifact(model=model, plots=out)
 
 

@@ -721,7 +721,22 @@
     hoverEdge(dragType, { x: p.x - NODE_W / 2, y: p.y - NODE_H / 2, width: NODE_W, height: NODE_H });
   });
   document.addEventListener("mouseup", () => { dragType = null; setTimeout(() => hintEdge(null), 0); });
-  graph.on("node:added", ({ node, options }) => { if (options && options.stencil) insertIntoEdge(node); });
+  graph.on("node:added", ({ node, options }) => { if (options && options.stencil && !insertIntoEdge(node)) keepInView(node); });
+
+  // A node dropped near an edge of the canvas lands centred under the pointer, so half of it
+  // lay beyond the edge: dropped low, its output port was under the results panel (and its
+  // resize handle), where it could not be seen or dragged from (found at 1366x768 and
+  // 1600x1000). It moves in just far enough that the node and its ports are inside the view,
+  // clear of the panel's edge; a node dropped inside stays exactly where it was dropped (and
+  // so lies over no node it did not lie over).
+  const PORT_R = 10;  // a port's circle and its stroke, beyond the node's box (graph units)
+  function keepInView(node) {
+    const area = graph.getGraphArea(), z = graph.zoom() || 1, m = 12 / z, b = node.getBBox();
+    const left = area.x + m, right = area.x + area.width - m - b.width;
+    const top = area.y + PORT_R + 4 / z, bottom = area.y + area.height - PORT_R - m - b.height;
+    const x = Math.max(left, Math.min(b.x, right)), y = Math.max(top, Math.min(b.y, bottom));  // too small a view: its top
+    if (Math.abs(x - b.x) > 0.5 || Math.abs(y - b.y) > 0.5) node.position(Math.round(x), Math.round(y));
+  }
   // an existing node, moved on its own
   const movingAlone = (node) => selection.getSelectedCells().filter((c) => c.isNode() && c !== node).length === 0
     && !(graph.getConnectedEdges(node) || []).length;
@@ -1132,13 +1147,19 @@
     showPanel("run");
   }
 
-  // the highest round of a retrain loop each node's statuses said in the run being watched
+  // each node's round of a retrain loop in the run being watched: its last status's (round,
+  // rounds, summary) and the highest round it went through
   let roundsSeen = {};
-  // A round badge says which round of its loop a node's result is of: a run in which a node
-  // only ever saw round 1 (its gate passed, the loop was skipped) shows none, not "round 1/3"
-  // (found by a new user: the badges of an earlier run's loop looked stale).
-  function dropSingleRounds(seen) {
-    for (const [id, k] of Object.entries(seen)) if (k <= 1) patchNode(id, { round: null, rounds: null, roundSummary: null });
+  // A finished run's round badges, by one rule, whether the run was watched live or the page
+  // opened on it (the server sends the same fields, web/pages.py job_boot): a node shows the
+  // round its result is of when it went past round 1 itself; a node that only ever saw round
+  // 1 (its gate passed, the loop was skipped) shows none, not "round 1/3" (found by a new
+  // user: the badges of an earlier run's loop looked stale), even beside a loop that went on.
+  function settleRounds(seen) {
+    for (const [id, st] of Object.entries(seen)) {
+      if ((st.highest || 0) > 1) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
+      else patchNode(id, { round: null, rounds: null, roundSummary: null });
+    }
   }
 
   function attach(j, after) {
@@ -1171,7 +1192,8 @@
       // a node in a retrain loop: which round this status is of ("round 2/3" on the node)
       if (d.round) {
         patchNode(d.node_id, { round: d.round, rounds: d.rounds, roundSummary: d.summary || null });
-        roundsSeen[d.node_id] = Math.max(roundsSeen[d.node_id] || 0, d.round);
+        const highest = Math.max((roundsSeen[d.node_id] || {}).highest || 0, d.round);
+        roundsSeen[d.node_id] = { round: d.round, rounds: d.rounds, summary: d.summary || null, highest };
       }
       // the node works (or is served) afresh: a trial sparkline drawn before is of another
       // round's search (a kept round 1 replayed after round 2's 40 trials), not of this result
@@ -1218,7 +1240,7 @@
       setRunning(false);
       const took = stopRunClock();
       setJobStatus((d.message ? `${label}: ${d.message}` : label) + (took ? ` · ${took}` : ""), kind);
-      dropSingleRounds(roundsSeen);
+      settleRounds(roundsSeen);
       const el = $("#job-progress");
       if (el) el.textContent = "";
       loadResults(j.id);
@@ -1574,11 +1596,10 @@
   if (boot.job) {
     if (["pending", "queued", "running"].includes(boot.job.status)) attach(boot.job, 0); // reattach to the live run
     else if (boot.job.statuses) {
-      // a node's last status is of the round it ended on (a kept round 1 after round 2): the
-      // badges show when the run went past round 1 at all
-      const looped = Object.values(boot.job.statuses).some((st) => (st.round || 0) > 1);
+      // a node's last status is of the round it ended on (a kept round 1 after round 2)
+      settleRounds(Object.fromEntries(Object.entries(boot.job.statuses).filter(([, st]) => st.round).map(
+        ([id, st]) => [id, { round: st.round, rounds: st.rounds, summary: st.summary, highest: st.highest_round }])));
       for (const [id, st] of Object.entries(boot.job.statuses)) {
-        if (st.round && looped) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
         setNodeStatus(id, st.status, st.message);
         if (st.warnings && st.warnings.length) setNodeWarnings(id, st.warnings);
       }

@@ -27,7 +27,6 @@ from starlette.requests import Request
 from components.search import live_trial
 from data import doorbell
 from data.store import TERMINAL, TERMINAL_EVENTS, Invalid, Store
-from plugins import registry
 from web.site import Routes, Site
 
 routes = Routes()
@@ -166,7 +165,7 @@ def _with_view(row: dict) -> dict:
     if row["type"] != "node_trial":
         return row
     data = json.loads(row["data"])
-    return {**row, "data": json.dumps({**data, "view": live_trial(data, registry.metrics())})}
+    return {**row, "data": json.dumps({**data, "view": live_trial(data)})}
 
 
 def tailer_for(store: Store, job_id: str, poll: float = POLL_SECONDS) -> Tailer:

@@ -35,15 +35,20 @@ def job_boot(site: Site, job) -> dict | None:
         return None
     full = site.store.get_job(job["id"])
     results = (full.get("results") or {}).get("nodes") or {}
+    highest = site.store.highest_rounds(full["id"])
     return {"id": full["id"], "status": full["status"], "estimated_time": full["estimated_time"],
-            "statuses": {n["node_id"]: _boot_status(n, results.get(n["node_id"]) or {}) for n in full["nodes"]}}
+            "statuses": {n["node_id"]: _boot_status(n, results.get(n["node_id"]) or {}, highest.get(n["node_id"]))
+                         for n in full["nodes"]}}
 
 
-def _boot_status(row: dict, result: dict) -> dict:
+def _boot_status(row: dict, result: dict, highest: int | None) -> dict:
     """One node's last status, with the round of a retrain loop it ended on (and, for the loop
-    target, what that round trained) as the run's live events said."""
+    target, what that round trained) and the highest round it went through, as the run's
+    live events said: the page's round badge follows them by one rule (playground.js
+    settleRounds), live or opened again."""
     said = {"status": row["status"], "message": row.get("message") or "", "warnings": result.get("warnings") or []}
-    return said | {k: result[k] for k in ("round", "rounds", "summary") if result.get(k)}
+    return said | {k: result[k] for k in ("round", "rounds", "summary") if result.get(k)} | (
+        {"highest_round": highest} if highest else {})
 
 
 def from_dataset(site: Site, dataset: str, name: str) -> tuple[str, dict]:

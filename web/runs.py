@@ -143,8 +143,7 @@ def ui_trials(site: Site, job_id: str):
     job = site.store.require_job(job_id, with_nodes=False)  # the job row only
     graph = site.store.get_snapshot(job["snapshot_id"])
     algorithms = {n["id"]: (n.get("config") or {}).get("algorithm") for n in graph["nodes"]}
-    return LiveSearches(site.store.trials(job_id), algorithms, graphs.node_names(graph), registry.metrics(),
-                        registry.models())
+    return LiveSearches(site.store.trials(job_id), algorithms, graphs.node_names(graph), registry.models())
 
 
 @routes("/ui/jobs/{job_id}/nodes/{node_id}/use-parameters", methods=["post"])
