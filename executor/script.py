@@ -237,6 +237,40 @@ def _imports(lines) -> list[str]:
     return stdlib + ([""] if stdlib and rest else []) + rest
 
 
+def _in_docstring(text: str) -> str:
+    """The workflow's name as the docstring says it: a backslash, a quote or a NUL written
+    as an escape, so that 'C:\\New' (read as \\N{…}) or a name holding \"\"\" leaves the
+    script's source whole."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\0", "\\0")
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _source_line(line: str) -> str:
+    """A line of the script as Python reads it. What the user named (a column, a node, a
+    dataset) is written into comments as it is; a line break in it (Excel's Alt+Enter in a
+    header cell: 'Kunden⏎Nr') went on as a line of code, and a NUL stops the parser. A
+    comment's line breaks continue it as comments; a NUL is written \\0. A line whose break
+    is not in a comment is left as its node type wrote it."""
+    import io
+    import tokenize
+
+    if "\0" in line:
+        line = line.replace("\0", "\\0")
+    parts = _BREAK.split(line)
+    if len(parts) == 1:
+        return line
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(parts[0].lstrip() + "\n").readline))
+    except (tokenize.TokenError, SyntaxError):  # a statement that goes on: not a comment's break
+        return line
+    if not any(t.type == tokenize.COMMENT for t in tokens):
+        return line
+    indent = parts[0][:len(parts[0]) - len(parts[0].lstrip())]
+    return "\n".join([parts[0], *(f"{indent}# {part}" for part in parts[1:])])
+
+
 def _assemble(src: Source, body, notes, datasets, job_id, title, when, path_cls) -> str:
     stamp = datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M UTC") if when else "not run"
     data_default = datasets or ["data.parquet"]
@@ -244,7 +278,7 @@ def _assemble(src: Source, body, notes, datasets, job_id, title, when, path_cls)
     plots = any("plots_dir /" in line for line in body)
     head = [
         "#!/usr/bin/env python3",
-        f'"""{title}: run {job_id} ({stamp}), exported from AutoML Playground.',
+        f'"""{_in_docstring(title)}: run {job_id} ({stamp}), exported from AutoML Playground.',
         "",
         "The run, written out: the same data read the same way, the same operations in the same order",
         "fitted on the same rows, the same split, model, cross-validation and search, with every seed",
@@ -290,7 +324,7 @@ def _assemble(src: Source, body, notes, datasets, job_id, title, when, path_cls)
             "results = {}",
             "for why in NOT_EXPORTED:",
             "    note('Not reproduced: ' + why)",
-            *body,
+            *map(_source_line, body),
             *_section("The metrics"),
             "if args.json:",
             "    print(json.dumps({'metrics': results}, indent=2, default=str))",

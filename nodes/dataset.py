@@ -526,7 +526,7 @@ def export(config: dict, ctx) -> Exported:
         left_out = excluded_columns(config, columns)
         if left_out:
             reasons = id_reasons(columns, left_out)
-            lines.append("# id-like columns left out of the features: " + ", ".join(f"{c} ({why})" for c, why in reasons.items()))
+            lines.append("# id-like columns left out of the features: " + ", ".join(f"{c!r} ({why})" for c, why in reasons.items()))
             lines.append(f"{id_frame} = {df}[[c for c in {src.render(left_out)} if c in {df}.columns]].reset_index(drop=True)")
             lines.append(f"{df} = {df}.drop(columns={src.render(left_out)}, errors='ignore')")
         else:

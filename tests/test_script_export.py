@@ -7,6 +7,7 @@ nothing of the checkout on its path). Its `--json` metrics equal the run's to 1e
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import subprocess
@@ -47,7 +48,10 @@ def upload(base, df: pd.DataFrame, name: str) -> str:
 
 
 def run(base, graph) -> dict:
-    job_id = call(base, "/api/v1/workflows/execute", graph)["job_id"]
+    return wait(base, call(base, "/api/v1/workflows/execute", graph)["job_id"])
+
+
+def wait(base, job_id: str) -> dict:
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         job = call(base, f"/api/v1/jobs/{job_id}")
@@ -531,3 +535,41 @@ def test_the_script_of_an_unknown_run_is_a_404_with_a_sentence(server):
     with pytest.raises(urllib.error.HTTPError) as missing:
         call(server, "/api/v1/jobs/job_nothing/script")
     assert missing.value.code == 404
+
+
+# --------------------------------------------------------------------------- names the script writes in its comments
+BROKEN_NAMES = [  # (id column, feature column, node name, workflow name): line breaks, a NUL, backslashes, quotes
+    ("Kunden\nNr", "Höhe\r\n(cm)", "Mein\rModell", 'C:\\New\\x41 """quoted"""'),
+    ("id\r\nno", "a\u2028b", "m\n\n", "ends with a backslash \\"),
+    ("Nr.\n\n", "x\tand\ny", "model # of\nthe week\0", "\\N{BULLET} and \\u00e9\n"),
+]
+
+
+@pytest.mark.parametrize("case", range(len(BROKEN_NAMES)))
+def test_a_script_whose_names_hold_line_breaks_or_backslashes_runs(server, tmp_path, case):
+    """Names the user gave go into the script's comments and its docstring: an id column
+    'Kunden⏎Nr' (Excel's Alt+Enter in a header cell) broke its comment onto a line of code,
+    `Nr (a row number)`, and a workflow named 'C:\\New' wrote \\N into the docstring: the
+    script did not compile. Each name now stays in its comment (continued as comments)
+    and the docstring says it as written; the script runs and reproduces the run."""
+    id_col, feature, node_name, title = BROKEN_NAMES[case]
+    n = 120
+    frame = pd.DataFrame({id_col: [f"K{1000 + i}" for i in range(n)], feature: [(i * 37) % 101 for i in range(n)],
+                          "other": [(i * 13) % 17 for i in range(n)], "target": [i % 2 for i in range(n)]})
+    dataset_id = upload(server, frame, f"broken{case}")
+    graph = chain(dataset_id, "target", "classification", [], "logistic_regression", metrics=["accuracy"])
+    for node in graph["nodes"]:
+        if node["type"] == "model":
+            node["name"] = node_name
+    workflow = call(server, "/api/v1/workflows", {"name": title, **graph})
+    job_id = call(server, f"/api/v1/workflows/{workflow['id']}/run", {})["job_id"]
+    job = wait(server, job_id)
+    job["_graph"] = graph
+    text = call(server, f"/api/v1/jobs/{job_id}/script", raw=True)[0].decode()
+    tree = ast.parse(text)  # it failed here: a SyntaxError (or a NUL the parser refuses)
+    assert tree.body[0].value.value.startswith(f"{workflow['name']}: run {job_id}"), tree.body[0].value.value[:200]
+    assert "\\" in workflow["name"]  # the name kept its backslashes (the API strips only its ends)
+    said = next(line for line in text.splitlines() if line.startswith("# id-like columns left out"))
+    assert said.endswith(("' (a row number)", "' (different in every row)")), said  # the name quoted, on its line
+    got, _ = run_script(server, job, tmp_path)
+    assert_reproduced(job, got)
