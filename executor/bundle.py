@@ -272,17 +272,19 @@ def reading_said(frame, features: list) -> list[str]:
 
 def score_frame(model, facts: dict, frame, left_out=(), proba: bool = False):
     """(predictions for the rows of `frame`: a DataFrame with `prediction` and `proba_<class>`,
-    the sentences of playground_runtime.unseen_values); the one rule of playground_runtime
-    checks their columns first."""
+    the sentences of playground_runtime.unseen_values, those of its reading_notes); the one
+    rule of playground_runtime checks their columns first."""
     import playground_runtime
 
     X = playground_runtime.prepare_rows(frame, facts["features"], left_out)
-    return playground_runtime.predictions(model, X, proba=proba), playground_runtime.unseen_values(X, facts["features"])
+    return (playground_runtime.predictions(model, X, proba=proba), playground_runtime.unseen_values(X, facts["features"]),
+            playground_runtime.reading_notes(X))
 
 
-def score_table(store: Store, model, facts: dict, frame, proba: bool = False) -> tuple[bytes, list[str]]:
+def score_table(store: Store, model, facts: dict, frame, proba: bool = False) -> tuple[bytes, list[str], list[str]]:
     """A table read by the upload reader, scored by a run's model (fitted_model): (the
-    predictions as CSV, what the rows hold that training never saw). Rows that cannot be
+    predictions as CSV, what the rows hold that training never saw, how the model read their
+    values where they were not plain). Rows that cannot be
     scored are refused (400) with the sentence naming the columns."""
     import playground_runtime
 
@@ -290,11 +292,11 @@ def score_table(store: Store, model, facts: dict, frame, proba: bool = False) ->
         raise Invalid("Probabilities are for classifiers; this model predicts numbers or clusters.", status=400)
     left_out, ids = scoring_columns(store, facts)
     try:
-        out, unseen = score_frame(model, facts, frame, with_row_names(left_out, facts["features"], frame), proba)
+        out, unseen, notes = score_frame(model, facts, frame, with_row_names(left_out, facts["features"], frame), proba)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e), status=400) from None
     out = playground_runtime.with_row_ids(out, frame, ids)
-    return out.to_csv(index=False).encode(), unseen
+    return out.to_csv(index=False).encode(), unseen, notes
 
 
 # --------------------------------------------------------------------------- the bundle
@@ -546,14 +548,14 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
             loading.result()  # a model that cannot be loaded is said first
             raise Invalid(str(e), status=400) from None
         model, facts = loading.result()
-    csv, unseen = score_table(store, model, facts, frame, proba)
+    csv, unseen, notes = score_table(store, model, facts, frame, proba)
     score_id = f"{node_id}-{secrets.token_hex(8)}"
     folder = _scores_dir(store, job_id)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{score_id}.csv").write_bytes(csv)
     keep_newest_scores(folder)
     return {"score_id": score_id, "rows": len(frame), "proba": proba, "warnings": unseen,
-            "reading": reading_said(frame, facts["features"]), "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
+            "reading": reading_said(frame, facts["features"]) + notes, "url": f"/ui/jobs/{job_id}/scores/{score_id}"}
 
 
 def score_path(store: Store, job_id: str, score_id: str) -> Path:

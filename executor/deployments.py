@@ -577,7 +577,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e)) from None
     unseen = playground_runtime.unseen_values(X, card["features"])
-    reading = bundle.reading_said(frame, card["features"])  # how a CSV body's values were read
+    # how a CSV body's values were read ('2.121,88 €' as 2121.88 ...), and how the model read text values
+    reading = bundle.reading_said(frame, card["features"]) + playground_runtime.reading_notes(X)
     entry["validate_ms"] = _ms(t)
     t = time.perf_counter()
     proba = card.get("classes") is not None and hasattr(model, "predict_proba")
@@ -595,7 +596,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
               "predictions": predicted.tolist()}
     if unseen:  # scored, and said: values training never saw go in as an unknown category
         answer["warnings"] = unseen
-    if reading:  # how a CSV body's values were read ('2.121,88 €' as 2121.88 ...)
+    if reading:
         answer["reading"] = reading
     ids = [c for c in card.get("id_columns") or [] if c in frame.columns]
     if ids:  # the rows' id columns, as the CSV answer writes them first: a client matches rows by id, not place

@@ -47,6 +47,8 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         out = playground_runtime.predictions(model.pipeline, X, proba=bool(config.get("probabilities")))
     except playground_runtime.ColumnsError as e:
         raise NodeError(str(e)) from None
+    for sentence in playground_runtime.reading_notes(X):  # how values were read, as Score a file says it
+        ctx.event("node_log", {"message": sentence})
     for sentence in playground_runtime.unseen_values(X, features):  # scored, and said, as Score a file says it
         ctx.warn(sentence)
     ctx.check_cancelled()

@@ -946,13 +946,23 @@ SCALE_APART = 10  # rows to score this many times below a positive training colu
 # largest) are said: a unit or a scale apart ('12%' read as 0.12 where training held 8 to 24.8: a new user)
 
 
+def reading_notes(X: pd.DataFrame) -> list[str]:
+    """How `prepare_rows` read the rows' values where they were not plain (dates written with
+    numbers, in which order; numbers written as the training file wrote them): said as how
+    the rows were read, beside the reader's own words, not as warnings (a new user read
+    predict.py's "warning: 200 values written as the training file wrote its numbers" on the
+    training file itself as something wrong)."""
+    return list(X.attrs.get(READING_NOTES, ()))
+
+
 def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
     """A sentence for each text column of the rows (prepared: `prepare_rows`) holding values
     the model never saw in training: the encoder scores them as an unknown category, which
     the caller should know (a misspelt city, a new product); and one for the empty cells in
     columns where the training rows had none (`missing` 0 in the model card): scored, but
-    the model never learned from a gap there (found by new users: scored without a word)."""
-    out = list(X.attrs.get(READING_NOTES, ()))
+    the model never learned from a gap there (found by new users: scored without a word).
+    How values were read is `reading_notes`."""
+    out = []
     for col in features:  # a fraction where training held whole numbers (a year of 2009.5): said
         if col.get("unused") or not col.get("dtype", "").lower().startswith(("int", "uint")) or col["name"] not in X:
             continue
@@ -1683,7 +1693,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     if problems:
         raise ColumnsError("These rows cannot be scored: " + "; ".join(problems) + ".")
     X = pd.DataFrame(out, index=frame.index)[names]
-    if notes:  # how values were read, said by unseen_values with what else the rows hold
+    if notes:  # how values were read, said by reading_notes
         X.attrs[READING_NOTES] = notes
     return X
 

@@ -1033,16 +1033,19 @@ def test_dates_are_read_by_one_rule_wherever_rows_are_scored(tmp_path):
     for path, frame in read_by.items():
         X = playground_runtime.prepare_rows(frame, features)
         assert X["date"].tolist() == [pd.Timestamp("2015-06-02"), pd.Timestamp("2015-05-31 22:00")], path
-        said = playground_runtime.unseen_values(X, features)
-        assert any(s.startswith("'date': ") and "time-zone offset" in s and "read in UTC" in s for s in said), (path, said)
+        read, said = playground_runtime.reading_notes(X), playground_runtime.unseen_values(X, features)
+        # how a value was read is said as that, not among the warnings
+        assert any(s.startswith("'date': ") and "time-zone offset" in s and "read in UTC" in s for s in read), (path, read)
+        assert not any("time-zone offset" in s for s in said), (path, said)
         # a fraction where training held whole numbers (a year of 2009.5) is said, not refused
         assert ("'wind': 1 row holds a fraction (like 4.5, row 2) where the training rows held whole numbers: scored "
                 "as given.") in said, (path, said)
     X = playground_runtime.prepare_rows(pd.DataFrame({"date": ["2015", "2015-06-01T00:00:00Z"], "wind": [1, 2]}),
                                         features)
     assert X["date"].tolist() == [pd.Timestamp("2015-01-01"), pd.Timestamp("2015-06-01")]
-    assert playground_runtime.unseen_values(X, features) == [  # Z moves nothing: not said
+    assert playground_runtime.reading_notes(X) == [  # Z moves nothing: not said
         "'date': 1 row gives only a year or a year and month (like '2015'), read as its first day (2015-01-01)."]
+    assert playground_runtime.unseen_values(X, features) == []
     for numbers in ([20150601, 20150602], [1433116800000, 1433116800000], ["2015-06-01", 20150601]):
         with pytest.raises(playground_runtime.ColumnsError, match="a number is not read as a date"):
             playground_runtime.prepare_rows(pd.DataFrame({"date": numbers, "wind": [1, 2]}), features)

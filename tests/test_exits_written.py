@@ -102,6 +102,14 @@ def test_rows_written_as_the_training_file_score_alike_in_every_exit(web, model)
                "read so" in said, (exit, said)
         assert "(decimal comma; percentages as fractions) read so" in said, (exit, said)
     assert "kept as text" not in got["app"][1] + got["endpoint csv"][1]
+    # how the values were read is said as that, not as a warning (a new user took predict.py's "warning: 200
+    # values written as the training file wrote its numbers" on the training file itself for something wrong)
+    lines = got["predict.py"][1].splitlines()
+    assert [line for line in lines if "written as the training file wrote" in line and not line.startswith("read: ")] \
+        == [], lines
+    assert not any(line.startswith("warning:") for line in lines), lines
+    json_answer = json.loads(got["endpoint json"][1])  # [detail, warnings, reading]
+    assert json_answer[1] is None and any("read so" in r for r in json_answer[2]), json_answer
 
 
 def test_a_number_written_in_another_style_is_refused_saying_how_the_training_file_wrote_it(web, model):

@@ -204,6 +204,8 @@ def main(argv=None) -> int:
         frame = read_rows(args.rows, card)
         X = runtime.prepare_rows(frame, card["features"], card.get("left_out_columns", []))
         out = runtime.with_row_ids(runtime.predictions(model, X, proba=args.proba), frame, card.get("id_columns") or [])
+        for sentence in runtime.reading_notes(X):  # how values were read: said, as no warning
+            print(f"read: {sentence}", file=sys.stderr)
         for sentence in runtime.unseen_values(X, card["features"]):  # scored, and said
             print(f"warning: {sentence}", file=sys.stderr)
     except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
