@@ -34,6 +34,10 @@ from data.datasets import DatasetError
 header_in_two_rows, two_rows_notice = playground_runtime.header_in_two_rows, playground_runtime.two_rows_notice
 _blank, _is_number, _is_number_text, _cell_name = (playground_runtime.blank_cell, playground_runtime.number_cell,
                                                      playground_runtime.number_text, playground_runtime.cell_name)
+# lines above a text file's header (a title, comments): one rule, shared with the bundle's predict.py
+PREAMBLE_LINES, preamble, _plain_preamble = (playground_runtime.PREAMBLE_LINES, playground_runtime.preamble,
+                                             playground_runtime.plain_preamble)
+_filled = playground_runtime.filled_fields
 
 ROW_NAMES = "row_names"
 ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
@@ -110,10 +114,7 @@ class Reading:
         if not copies:
             self.repeated.append([name, first, name])
         self.repeated.append([name, place, given])
-        n = max(copies, 1) + 1  # this copy's number
-        which = {2: "second", 3: "third", 4: "fourth"}.get(n, f"copy {n}")
-        self.notice(f"{name!r} appears {'twice' if n == 2 else f'{n} times'} in the header: the {which} is named "
-                    f"{given!r}.", given)
+        self.notice(playground_runtime.repeated_notice(name, max(copies, 1) + 1, given), given)
 
     def to_json(self) -> dict:
         return {"format": self.format, "encoding": self.encoding, "encoding_name": encoding_name(self.encoding),
@@ -351,12 +352,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     above = preamble(text.split("\n", PREAMBLE_LINES + 2)[:PREAMBLE_LINES + 1], delimiter)
     if above:  # said once the header's line is known; its empty lines are not the table's blank lines
         parts = text.split("\n", above)  # the lines above, and the text from the header on
-        shown = next(line.strip().strip(delimiter + '"') for line in parts[:above] if line.strip().strip(delimiter + '"'))
-        shown = shown if len(shown) <= 60 else shown[:57] + "…"
-        reading.notice(f"The first {above} lines are above the table (a title or comments: {shown!r}) and were left "
-                       f"out: the header is line {skip + above + 1}." if above > 1 else
-                       f"The first line is above the table (a title or a comment: {shown!r}) and was left out: the "
-                       f"header is line {skip + 2}.")
+        reading.notice(playground_runtime.preamble_notice(parts[:above], delimiter, skip))
         empty_above = sum(1 for i, line in enumerate(parts[:above]) if i + skip and not line.strip("\r"))
         skip, text = skip + above, parts[above]
         reading.header_row = skip + 1
@@ -401,15 +397,9 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         if h == "":
             header[i] = f"column_{i + 1}"
             reading.notice(f"Column {i + 1} had no name: it is named {header[i]!r}.", header[i])
-    seen: dict = {}
-    for i, h in enumerate(header):
-        if h in seen:
-            k = 2
-            while f"{h}_{k}" in header or f"{h}_{k}" in seen:
-                k += 1
-            header[i] = f"{h}_{k}"
-            reading.repeated_name(h, seen[h] + 1, i + 1, header[i])
-        seen[header[i]] = i
+    header, copies = playground_runtime.unique_names(header)
+    for copy in copies:
+        reading.repeated_name(*copy)
     units = units_row(rows, len(header))
     if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
         shown = ", ".join(f"{header[i]}: {u}" for i, u in units[:6]) + (" …" if len(units) > 6 else "")
@@ -430,59 +420,6 @@ def _one_empty_field_more(text: str, delimiter: str, width: int, complete: bool)
         lines = lines[:-1]
     rows = [r for r in csv.reader((line.rstrip("\r") for line in lines), delimiter=delimiter) if r]
     return bool(rows) and all(len(r) == width + 1 and not r[-1].strip() for r in rows)
-
-
-PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
-
-
-def _plain_preamble(text: str) -> int:
-    """Leading lines that hold no delimiter at all (a title, comments) while a later one
-    does: left out of the delimiter's sniffing."""
-    lines = [re.sub(r'"[^"]*"', "", line) for line in text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]]
-    n = 0
-    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|"):
-        n += 1
-    return n if any(d in lines[n] for d in ",;\t|") else 0
-
-
-def _filled(line: str, delimiter: str) -> tuple[list, int]:
-    """((position, text) of each filled field of a line, its number of fields)."""
-    try:
-        fields = next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
-    except csv.Error:
-        return [(0, line.strip())], 1
-    return [(i, f.strip()) for i, f in enumerate(fields) if f.strip()], len(fields)
-
-
-def preamble(lines: list, delimiter: str) -> int:
-    """How many lines above a text file's header are not the table: empty lines, lines of
-    delimiters only, comments (# …) and titles (text in the first field alone), when a
-    header of two or more names follows them (a line of names, not all numbers, as wide
-    as the next line). Excel's "Save as CSV" of a sheet with a title writes
-    "Umsatzbericht 2024;;;", then ";;;", then the header (a new user's audit: refused,
-    "line 1 ends with ';'"). A file of one column, or one whose header names its first
-    column alone, has none."""
-    def skippable(line: str) -> bool:
-        stripped = line.strip()
-        if not stripped.strip(delimiter + '"'):
-            return True  # empty, or delimiters (and quotes) only
-        filled, _ = _filled(line, delimiter)
-        return stripped.startswith("#") or (len(filled) == 1 and filled[0][0] == 0)
-
-    n = 0
-    while n < len(lines) and skippable(lines[n]):
-        n += 1
-    if n == 0 or n >= len(lines) - 1:
-        return 0
-    names, width = _filled(lines[n], delimiter)
-    if len(names) < 2 or all(_is_number_text(v) for _, v in names):
-        return 0
-    if any(len(f) > 1 and w == width for f, w in (_filled(line, delimiter) for line in lines[:n])):
-        return 0  # a line as wide as the header with names in it ("#,name,value": a column named '#') is the header
-    below = [line for line in lines[n + 1:] if line.strip().strip(delimiter + '"')][:5]
-    if not any(_filled(line, delimiter)[1] == width for line in below):  # (a quoted line break splits a row's line)
-        return 0
-    return n
 
 
 FOOTNOTE_LINES = 3  # lines under a text file's table that may be a note ("Source: …"), at most

@@ -205,6 +205,101 @@ def cell_name(v) -> str:
     return str(v).strip()
 
 
+# Lines above a text file's header (a title, comments: "Sales report 2024" and an empty line
+# above the column names, as Excel and many exports write): the app's reader (data.reading)
+# leaves them out, and so does predict.py, by this one rule and in the same words (an audit:
+# predict.py read the title as the header).
+PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
+
+
+def filled_fields(line: str, delimiter: str) -> tuple[list, int]:
+    """((position, text) of each filled field of a line, its number of fields)."""
+    import csv
+
+    try:
+        fields = next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error:
+        return [(0, line.strip())], 1
+    return [(i, f.strip()) for i, f in enumerate(fields) if f.strip()], len(fields)
+
+
+def plain_preamble(text: str) -> int:
+    """Leading lines that hold no delimiter at all (a title, comments) while a later one
+    does: left out when the delimiter is looked for."""
+    lines = [re.sub(r'"[^"]*"', "", line) for line in text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]]
+    n = 0
+    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|"):
+        n += 1
+    return n if any(d in lines[n] for d in ",;\t|") else 0
+
+
+def preamble(lines: list, delimiter: str) -> int:
+    """How many lines above a text file's header are not the table: empty lines, lines of
+    delimiters only, comments (# …) and titles (text in the first field alone), when a
+    header of two or more names follows them (a line of names, not all numbers, as wide
+    as the next line). Excel's "Save as CSV" of a sheet with a title writes
+    "Umsatzbericht 2024;;;", then ";;;", then the header (a new user's audit: refused,
+    "line 1 ends with ';'"). A file of one column, or one whose header names its first
+    column alone, has none."""
+    def skippable(line: str) -> bool:
+        stripped = line.strip()
+        if not stripped.strip(delimiter + '"'):
+            return True  # empty, or delimiters (and quotes) only
+        filled, _ = filled_fields(line, delimiter)
+        return stripped.startswith("#") or (len(filled) == 1 and filled[0][0] == 0)
+
+    n = 0
+    while n < len(lines) and skippable(lines[n]):
+        n += 1
+    if n == 0 or n >= len(lines) - 1:
+        return 0
+    names, width = filled_fields(lines[n], delimiter)
+    if len(names) < 2 or all(number_text(v) for _, v in names):
+        return 0
+    if any(len(f) > 1 and w == width for f, w in (filled_fields(line, delimiter) for line in lines[:n])):
+        return 0  # a line as wide as the header with names in it ("#,name,value": a column named '#') is the header
+    below = [line for line in lines[n + 1:] if line.strip().strip(delimiter + '"')][:5]
+    if not any(filled_fields(line, delimiter)[1] == width for line in below):  # (a quoted line break splits a row's line)
+        return 0
+    return n
+
+
+def preamble_notice(above: list, delimiter: str, skip: int = 0) -> str:
+    """The notice of the lines `above` the header that preamble left out (`skip`: lines
+    before them, Excel's "sep=;")."""
+    n = len(above)
+    shown = next(line.strip().strip(delimiter + '"') for line in above if line.strip().strip(delimiter + '"'))
+    shown = shown if len(shown) <= 60 else shown[:57] + "…"
+    if n > 1:
+        return (f"The first {n} lines are above the table (a title or comments: {shown!r}) and were left out: the "
+                f"header is line {skip + n + 1}.")
+    return (f"The first line is above the table (a title or a comment: {shown!r}) and was left out: the header is "
+            f"line {skip + 2}.")
+
+
+def unique_names(names: list) -> tuple[list, list]:
+    """(the names, each one the header repeats given a number: 'x', 'x_2', 'x_3', never a
+    name the header holds; [(name, place of its first copy, place of this copy, name given)],
+    places counted from 1). Empty names are left as they are. The app's reader and
+    predict.py name a header's columns by this one rule."""
+    out, seen, copies = list(names), {}, []
+    for i, h in enumerate(out):
+        if h in seen and h != "":
+            k = 2
+            while f"{h}_{k}" in out or f"{h}_{k}" in seen:
+                k += 1
+            out[i] = f"{h}_{k}"
+            copies.append((h, seen[h] + 1, i + 1, out[i]))
+        seen[out[i]] = i
+    return out, copies
+
+
+def repeated_notice(name: str, n: int, given: str) -> str:
+    """The notice of the `n`-th copy (2 = the second) of a name the header repeats, named `given`."""
+    which = {2: "second", 3: "third", 4: "fourth"}.get(n, f"copy {n}")
+    return f"{name!r} appears {'twice' if n == 2 else f'{n} times'} in the header: the {which} is named {given!r}."
+
+
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
