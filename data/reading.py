@@ -35,9 +35,8 @@ header_in_two_rows, two_rows_notice = playground_runtime.header_in_two_rows, pla
 _blank, _is_number, _is_number_text, _cell_name = (playground_runtime.blank_cell, playground_runtime.number_cell,
                                                      playground_runtime.number_text, playground_runtime.cell_name)
 # lines above a text file's header (a title, comments): one rule, shared with the bundle's predict.py
-PREAMBLE_LINES, preamble, _plain_preamble = (playground_runtime.PREAMBLE_LINES, playground_runtime.preamble,
-                                             playground_runtime.plain_preamble)
-_filled = playground_runtime.filled_fields
+PREAMBLE_LINES, preamble, _filled = (playground_runtime.PREAMBLE_LINES, playground_runtime.preamble,
+                                     playground_runtime.filled_fields)
 
 ROW_NAMES = "row_names"
 ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
@@ -279,13 +278,7 @@ def not_a_workbook(path: Path, ext: str) -> str:
 
 # --------------------------------------------------------------------------- text files
 def sniff(sample: str, fmt: str) -> str:
-    if fmt == "tsv":
-        return "\t"
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        return max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
+    return playground_runtime.sniff_delimiter(sample, fmt == "tsv")
 
 
 @dataclass
@@ -340,14 +333,10 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     if other:  # JSON or a web page with a .csv name was read as one column named '[{"a":1' (a new user's audit)
         raise DatasetError(f"This file holds {other}, not a table of values separated by commas, semicolons or tabs "
                            f"as a {fmt.upper()} file does. {_SAVE_AS[other]}")
-    skip = empty_above = 0
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
-    if declared:  # Excel's "sep=;" line names the delimiter
-        skip, text = 1, text.split("\n", 1)[1] if "\n" in text else ""
-        delimiter = declared.group(1)
-    else:  # sniffed from the lines after what is plainly not the table (a title, comments)
-        delimiter = sniff("\n".join(text.split("\n", 200)[_plain_preamble(text):])[:20000], fmt)
+    empty_above = 0
+    delimiter, skip = playground_runtime.text_delimiter(text, fmt == "tsv")  # (one rule, shared with predict.py)
+    if skip:  # Excel's "sep=;" line names the delimiter
+        text = text.split("\n", 1)[1] if "\n" in text else ""
     reading.delimiter = delimiter
     above = preamble(text.split("\n", PREAMBLE_LINES + 2)[:PREAMBLE_LINES + 1], delimiter)
     if above:  # said once the header's line is known; its empty lines are not the table's blank lines

@@ -233,6 +233,31 @@ def plain_preamble(text: str) -> int:
     return n if any(d in lines[n] for d in ",;\t|") else 0
 
 
+def sniff_delimiter(sample: str, tab: bool = False) -> str:
+    """The delimiter of a text table (tab for a .tsv file, `tab`): csv.Sniffer's among , ; tab |,
+    else the one of them the first line holds most, else a comma."""
+    import csv
+
+    if tab:
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        return max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
+
+
+def text_delimiter(text: str, tab: bool = False) -> tuple[str, int]:
+    """(the delimiter of a text table, from its first 64 KB decoded, the lines before the
+    table that name it: 1 for Excel's "sep=;" line, else 0). Otherwise sniffed from the lines
+    after what is plainly not the table (a title, comments: plain_preamble)."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
+    if declared:
+        return declared.group(1), 1
+    return sniff_delimiter("\n".join(text.split("\n", 200)[plain_preamble(text):])[:20000], tab), 0
+
+
 def preamble(lines: list, delimiter: str) -> int:
     """How many lines above a text file's header are not the table: empty lines, lines of
     delimiters only, comments (# …) and titles (text in the first field alone), when a

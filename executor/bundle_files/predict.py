@@ -45,41 +45,75 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
         raise runtime.ColumnsError(f"{path.name} is a spreadsheet: predict.py reads CSV, TSV or Parquet. Save the "
                                    "sheet as CSV UTF-8, or score the workbook with the app's Score a file.")
-    with path.open("rb") as f:
-        header = f.readline()
-    if path.suffix.lower() in (".tsv", ".tab"):
-        sep = "\t"
-    else:  # a European export separates with semicolons: the one of , ; tab its header line holds most
-        sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
+    encoding = _encoding(path, card)
+    sep, skip, above, lines = _layout(path, encoding)
+    header = lines[above] if above < len(lines) else ""
+    if above:  # a title and an empty line above the column names, as Excel and many exports write: the app's rule
+        print(f"note: {runtime.preamble_notice(lines[:above], sep, skip)}", file=sys.stderr)
+    above += skip
     # a gap in a number or date column is what the app reads as one ('.', '-', 'n/a' ...): one rule
     gaps = {f["name"]: sorted(runtime.NUMBER_GAPS) for f in card["features"] if f["type"] in ("numeric", "datetime")}
-    encoding = _encoding(path, card)
-    two = _header_in_two_rows(path, sep, encoding)
-    # a header in two rows (a group's name over the names below it): its columns named by both, as the app names them
-    names = dict(header=None, names=two[0], skiprows=2) if two else {}
+    two = _header_in_two_rows(path, sep, encoding, above)
+    # a header in two rows (a group's name over the names below it): its columns named by both, as the app names
+    # them, and a joined name the header repeats numbered as the app numbers it (pandas refuses names said twice)
+    names = dict(header=None, names=runtime.unique_names(two[0])[0], skiprows=above + 2) if two else \
+        dict(skiprows=above)
     try:  # (its bytes decode in `encoding`: _encoding checked them all)
         frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
     if two:
-        print(f"note: {runtime.two_rows_notice(1, two[1], two[2], 'line', 'each over the names below it')}",
+        print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
               file=sys.stderr)
     if sep == ";":
-        _refuse_grouped_thousands(path, sep, card, frame, 2 if two else 0, encoding)
+        _refuse_grouped_thousands(path, sep, card, frame, above + 2 if two else above + 1 if above else 0, encoding)
+    frame, repeated = _named_once(frame, two[0] if two else _header_names(header, sep))
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
         frame = frame[~blank].reset_index(drop=True)
-    repeated = _repeated_names(two[0] if two else _header_names(header, sep), list(frame.columns))
     frame = _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
     return frame
 
 
-def _header_names(header: bytes, sep: str) -> list:
+def _header_names(header: str, sep: str) -> list:
     import csv
 
-    return next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])
+    return next(csv.reader([header.rstrip("\r\n")], delimiter=sep), [])
+
+
+def _layout(path: Path, encoding: str) -> tuple:
+    """(the delimiter, 1 for Excel's "sep=;" line naming it (else 0), the lines after it above
+    the header, the file's first lines after it), from its first 64 KB, by the app reader's
+    rules (playground_runtime.text_delimiter, .preamble: a title, comments, empty
+    lines above the column names)."""
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    text = head.decode(encoding, "replace").lstrip("\ufeff")
+    sep, skip = runtime.text_delimiter(text, path.suffix.lower() in (".tsv", ".tab"))
+    if skip:
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    lines = text.split("\n", runtime.PREAMBLE_LINES + 2)[:runtime.PREAMBLE_LINES + 1]
+    return sep, skip, runtime.preamble(lines, sep), lines
+
+
+def _named_once(frame: pd.DataFrame, names: list) -> tuple:
+    """(the frame, its columns whose name the header repeats, as playground_runtime.
+    REPEATED_NAMES lists them: [name, place (1 = first), the name it was given]): each copy
+    of a name named as the app names it ('Cylinders_2', playground_runtime.unique_names),
+    and said in the app's words."""
+    if len(names) != len(frame.columns):
+        return frame, []
+    names = [str(n).strip() or given for n, given in zip(names, frame.columns)]  # (an empty name: as pandas named it)
+    given, copies = runtime.unique_names(names)
+    if not copies:
+        return frame, []
+    for at, (name, _, _, new) in enumerate(copies):
+        n = sum(1 for c in copies[:at] if c[0] == name) + 2
+        print(f"note: {runtime.repeated_notice(name, n, new)}", file=sys.stderr)
+    repeated = [[n, i + 1, g] for i, (n, g) in enumerate(zip(names, given)) if names.count(n) > 1]
+    return frame.set_axis(given, axis=1), repeated
 
 
 def _encoding(path: Path, card: dict) -> str:
@@ -104,16 +138,16 @@ def _encoding(path: Path, card: dict) -> str:
     return trained_in
 
 
-def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8"):
-    """(the column names, the group names, the names made) when the file's header is written
-    in two lines ("Measures,,Person," over "height,weight,age,sex"), by the app reader's rule
-    (playground_runtime.header_in_two_rows) on the lines it looks at (the header and the 20
-    below it); None otherwise."""
+def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8", above: int = 0):
+    """(the column names, the group names, the names made) when the file's header (below
+    the `above` lines of a title) is written in two lines ("Measures,,Person," over
+    "height,weight,age,sex"), by the app reader's rule (playground_runtime.header_in_two_rows)
+    on the lines it looks at (the header and the 20 below it); None otherwise."""
     import csv
     import itertools
 
     with path.open(encoding=encoding, errors="replace", newline="") as f:
-        lines = list(itertools.islice(f, 22))
+        lines = list(itertools.islice(f, above, above + 22))
     if len(lines) < 2 or not lines[1].strip():
         return None
     top = [h.strip() for h in next(csv.reader([lines[0].lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])]
@@ -125,14 +159,6 @@ def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8"):
     except csv.Error:
         return None
     return runtime.header_in_two_rows(top, rows[0], rows[1:]) if rows else None
-
-
-def _repeated_names(names: list, columns: list) -> list:
-    """The columns whose name the header repeats, as playground_runtime.REPEATED_NAMES
-    lists them: [name, place (1 = first), the name pandas gave it ('Cylinders.1')]."""
-    if len(names) != len(columns):
-        return []
-    return [[n, i + 1, given] for i, (n, given) in enumerate(zip(names, columns)) if n and names.count(n) > 1]
 
 
 def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFrame:
@@ -181,12 +207,12 @@ def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFr
                 "with the app's Score a file, which reads regional formats.")
 
 
-def _row_names(frame: pd.DataFrame, header: bytes, card: dict) -> pd.DataFrame:
+def _row_names(frame: pd.DataFrame, header: str, card: dict) -> pd.DataFrame:
     """R's write.csv (and pandas' to_csv) leave the first header cell empty above the row
     names; the app names that column and sets it aside as an id (model_card.json's
     id_columns), and so does this script: the training file itself scores here as in the app."""
     first = frame.columns[0] if len(frame.columns) else None
-    if first != "Unnamed: 0" or not header.lstrip(b"\xef\xbb\xbf").startswith((b",", b";", b"\t", b'""')):
+    if first != "Unnamed: 0" or not header.startswith((",", ";", "\t", '""')):
         return frame
     known = {f["name"] for f in card["features"]}
     ids = [c for c in card.get("id_columns") or [] if c not in frame.columns and c not in known]
