@@ -4,7 +4,7 @@
     python predict.py rows.csv > predictions.csv          # one prediction per row, in order
     python predict.py rows.csv --proba > probabilities.csv  # a classifier's class probabilities
 
-rows.csv (or .parquet) holds the model's feature columns (model_card.json lists them with
+rows.csv (or .parquet, or a workbook: .xlsx, .xls, .ods) holds the model's feature columns (model_card.json lists them with
 their types); the target and the columns the model left out may be there too and are set
 aside. A missing or unknown column, or values of the wrong type, are refused with a
 sentence naming them. model.skops is loaded only when every type it needs is on the
@@ -42,9 +42,8 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     # file wrote otherwise than plainly (1.334,60 €: playground_runtime reads them as it wrote them)
     text = {f["name"]: str for f in card["features"] if (f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"))
             or f.get("written")}
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        raise runtime.ColumnsError(f"{path.name} is a spreadsheet: predict.py reads CSV, TSV or Parquet. Save the "
-                                   "sheet as CSV UTF-8, or score the workbook with the app's Score a file.")
+    if path.suffix.lower() in WORKBOOKS:
+        return _read_workbook(path, card)
     encoding = _encoding(path, card)
     sep, skip, above, lines = _layout(path, encoding)
     header = lines[above] if above < len(lines) else ""
@@ -74,6 +73,80 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         frame = frame[~blank].reset_index(drop=True)
     frame = _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
+    return frame
+
+
+WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
+    """A workbook's sheet (the visible one with the largest used range), read as the app
+    reads it (playground_runtime.largest_sheet, .sheet_table: the header row below a title, a
+    header in two rows, notes under the table, merged cells ...) and said in its words, its
+    cells typed as the app types them: numbers, dates and text as the sheet holds them, a gap
+    written as the app reads one. python-calamine reads the file (as in the app)."""
+    import datetime as dt
+
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        raise runtime.ColumnsError(
+            f"{path.name} is a workbook, which predict.py reads with python-calamine, not installed here: pip install "
+            "python-calamine (requirements.txt names the version the app used), or save the sheet as CSV UTF-8.") \
+            from None
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = list(wb.sheet_names)
+        if not names:
+            raise runtime.ColumnsError(f"{path.name} has no sheets.")
+        index, loaded = runtime.largest_sheet(wb, names)
+        chosen = loaded or wb.get_sheet_by_index(index)
+        rows = chosen.to_python(skip_empty_area=False)
+        ranges = list(getattr(chosen, "merged_cell_ranges", None) or [])
+        merged = runtime.fill_merged(rows, ranges)
+    except runtime.ColumnsError:
+        raise
+    except Exception:  # calamine's own words mean nothing to a person
+        raise runtime.ColumnsError(f"{path.name} cannot be read as a workbook: it is damaged, protected by a password, "
+                                   "or not an Excel file. Save the sheet as CSV UTF-8, or score it with the app's "
+                                   "Score a file.") from None
+
+    def say(text: str, column=None) -> None:
+        print(f"note: {text}", file=sys.stderr)
+
+    if len(names) > 1:
+        say(runtime.sheet_notice(names, index, index > 0) + ".")
+    try:
+        table = runtime.sheet_table(rows, ranges, merged, names[index], say)
+    except runtime.SheetError as e:
+        raise runtime.ColumnsError(f"{path.name}: {e}") from None
+    repeated: list = []
+    for name, first, place, given in table["repeated"]:  # numbered as the app numbers them, said, and refused
+        copies = sum(1 for r in repeated if r[0] == name)
+        repeated += [[name, first, name]] if not copies else []
+        repeated.append([name, place, given])
+        say(runtime.repeated_notice(name, max(copies, 1) + 1, given))
+    gaps = {f["name"] for f in card["features"] if f["type"] in ("numeric", "datetime")}
+    texts = {f["name"] for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
+
+    def cell(v, name: str):
+        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.MISSING_WORDS
+                                                 or (name in gaps and v.strip() in runtime.NUMBER_GAPS))):
+            return None  # an empty cell, or a gap written as the app reads one ('n/a', and '-' among numbers)
+        if name in texts and not isinstance(v, str):  # a code typed as a number is the text the app reads it as
+            return runtime.cell_name(v)
+        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            return dt.datetime(v.year, v.month, v.day)
+        return v
+
+    frame = pd.DataFrame({name: pd.Series([cell(v, name) for v in cells], dtype=object)
+                          for name, cells in zip(table["names"], table["columns"])}).infer_objects()
+    blank = frame.isna().all(axis=1)
+    if table["blank_rows"] + int(blank.sum()):  # empty sheet rows among the data, as the app says them
+        say(runtime.blank_rows_notice(table["blank_rows"] + int(blank.sum()), "sheet row"))
+        frame = frame[~blank].reset_index(drop=True)
+    frame = _without_summary_rows(frame, card, lambda: f"sheet row {table['last_row']}")
+    frame.attrs[runtime.REPEATED_NAMES] = repeated
     return frame
 
 
@@ -221,7 +294,7 @@ def _row_names(frame: pd.DataFrame, header: str, card: dict) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Score new rows with this model bundle.")
-    parser.add_argument("rows", type=Path, help="a CSV, TSV or Parquet file of rows to score")
+    parser.add_argument("rows", type=Path, help="a CSV, TSV, Excel (.xlsx, .xls, .ods) or Parquet file of rows to score")
     parser.add_argument("--proba", action="store_true", help="class probabilities (classifiers)")
     args = parser.parse_args(argv)
     card = json.loads((HERE / "model_card.json").read_text())
@@ -234,7 +307,7 @@ def main(argv=None) -> int:
             print(f"warning: {sentence}", file=sys.stderr)
     except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
         said = str(e)
-        if "wrong type:" in said and args.rows.suffix.lower() != ".parquet":
+        if "wrong type:" in said and args.rows.suffix.lower() not in (".parquet", *WORKBOOKS):
             said += (" predict.py reads numbers written with a decimal point and dates written as ISO 8601 (or as the "
                      "training file wrote them); the app's Score a file reads regional formats too (decimal commas, "
                      "currency, day-first dates).")
