@@ -34,6 +34,11 @@ from data.datasets import DatasetError
 header_in_two_rows, two_rows_notice = playground_runtime.header_in_two_rows, playground_runtime.two_rows_notice
 _blank, _is_number, _is_number_text, _cell_name = (playground_runtime.blank_cell, playground_runtime.number_cell,
                                                      playground_runtime.number_text, playground_runtime.cell_name)
+# lines above a text file's header (a title, comments): one rule, shared with the bundle's predict.py
+PREAMBLE_LINES, preamble, _filled = (playground_runtime.PREAMBLE_LINES, playground_runtime.preamble,
+                                     playground_runtime.filled_fields)
+# a sheet read as a table, and a note under a table: one rule and its sentences, shared with predict.py
+notes_notice, _reads_as_note = playground_runtime.notes_notice, playground_runtime.reads_as_note
 
 ROW_NAMES = "row_names"
 ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
@@ -110,10 +115,7 @@ class Reading:
         if not copies:
             self.repeated.append([name, first, name])
         self.repeated.append([name, place, given])
-        n = max(copies, 1) + 1  # this copy's number
-        which = {2: "second", 3: "third", 4: "fourth"}.get(n, f"copy {n}")
-        self.notice(f"{name!r} appears {'twice' if n == 2 else f'{n} times'} in the header: the {which} is named "
-                    f"{given!r}.", given)
+        self.notice(playground_runtime.repeated_notice(name, max(copies, 1) + 1, given), given)
 
     def to_json(self) -> dict:
         return {"format": self.format, "encoding": self.encoding, "encoding_name": encoding_name(self.encoding),
@@ -278,13 +280,7 @@ def not_a_workbook(path: Path, ext: str) -> str:
 
 # --------------------------------------------------------------------------- text files
 def sniff(sample: str, fmt: str) -> str:
-    if fmt == "tsv":
-        return "\t"
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-    except csv.Error:
-        first = sample.split("\n", 1)[0]
-        return max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
+    return playground_runtime.sniff_delimiter(sample, fmt == "tsv")
 
 
 @dataclass
@@ -339,24 +335,15 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     if other:  # JSON or a web page with a .csv name was read as one column named '[{"a":1' (a new user's audit)
         raise DatasetError(f"This file holds {other}, not a table of values separated by commas, semicolons or tabs "
                            f"as a {fmt.upper()} file does. {_SAVE_AS[other]}")
-    skip = empty_above = 0
-    first_line = text.split("\n", 1)[0].rstrip("\r")
-    declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
-    if declared:  # Excel's "sep=;" line names the delimiter
-        skip, text = 1, text.split("\n", 1)[1] if "\n" in text else ""
-        delimiter = declared.group(1)
-    else:  # sniffed from the lines after what is plainly not the table (a title, comments)
-        delimiter = sniff("\n".join(text.split("\n", 200)[_plain_preamble(text):])[:20000], fmt)
+    empty_above = 0
+    delimiter, skip = playground_runtime.text_delimiter(text, fmt == "tsv")  # (one rule, shared with predict.py)
+    if skip:  # Excel's "sep=;" line names the delimiter
+        text = text.split("\n", 1)[1] if "\n" in text else ""
     reading.delimiter = delimiter
     above = preamble(text.split("\n", PREAMBLE_LINES + 2)[:PREAMBLE_LINES + 1], delimiter)
     if above:  # said once the header's line is known; its empty lines are not the table's blank lines
         parts = text.split("\n", above)  # the lines above, and the text from the header on
-        shown = next(line.strip().strip(delimiter + '"') for line in parts[:above] if line.strip().strip(delimiter + '"'))
-        shown = shown if len(shown) <= 60 else shown[:57] + "…"
-        reading.notice(f"The first {above} lines are above the table (a title or comments: {shown!r}) and were left "
-                       f"out: the header is line {skip + above + 1}." if above > 1 else
-                       f"The first line is above the table (a title or a comment: {shown!r}) and was left out: the "
-                       f"header is line {skip + 2}.")
+        reading.notice(playground_runtime.preamble_notice(parts[:above], delimiter, skip))
         empty_above = sum(1 for i, line in enumerate(parts[:above]) if i + skip and not line.strip("\r"))
         skip, text = skip + above, parts[above]
         reading.header_row = skip + 1
@@ -406,15 +393,9 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         if h == "":
             header[i] = f"column_{i + 1}"
             reading.notice(f"Column {i + 1} had no name: it is named {header[i]!r}.", header[i])
-    seen: dict = {}
-    for i, h in enumerate(header):
-        if h in seen:
-            k = 2
-            while f"{h}_{k}" in header or f"{h}_{k}" in seen:
-                k += 1
-            header[i] = f"{h}_{k}"
-            reading.repeated_name(h, seen[h] + 1, i + 1, header[i])
-        seen[header[i]] = i
+    header, copies = playground_runtime.unique_names(header)
+    for copy in copies:
+        reading.repeated_name(*copy)
     units = units_row(rows, len(header))
     if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
         shown = ", ".join(f"{header[i]}: {u}" for i, u in units[:6]) + (" …" if len(units) > 6 else "")
@@ -437,7 +418,6 @@ def _one_empty_field_more(text: str, delimiter: str, width: int, complete: bool)
     return bool(rows) and all(len(r) == width + 1 and not r[-1].strip() for r in rows)
 
 
-PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
 RECORD_LINES = 10  # lines a header with line breaks in its quoted names may take, at most
 
 
@@ -456,60 +436,7 @@ def record_lines(text: str) -> int:
     return 1
 
 
-def _plain_preamble(text: str) -> int:
-    """Leading lines that hold no delimiter at all (a title, comments) while a later one
-    does: left out of the delimiter's sniffing."""
-    raw = text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]
-    lines = [re.sub(r'"[^"]*"', "", line) for line in raw]
-    n = 0  # a line whose quotes do not pair up begins a record that goes on (a header name with a line break)
-    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|") and raw[n].count('"') % 2 == 0:
-        n += 1
-    return n if any(d in lines[n] for d in ",;\t|") else 0
-
-
-def _filled(line: str, delimiter: str) -> tuple[list, int]:
-    """((position, text) of each filled field of a line, its number of fields)."""
-    try:
-        fields = next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
-    except csv.Error:
-        return [(0, line.strip())], 1
-    return [(i, f.strip()) for i, f in enumerate(fields) if f.strip()], len(fields)
-
-
-def preamble(lines: list, delimiter: str) -> int:
-    """How many lines above a text file's header are not the table: empty lines, lines of
-    delimiters only, comments (# …) and titles (text in the first field alone), when a
-    header of two or more names follows them (a line of names, not all numbers, as wide
-    as the next line). Excel's "Save as CSV" of a sheet with a title writes
-    "Umsatzbericht 2024;;;", then ";;;", then the header (a new user's audit: refused,
-    "line 1 ends with ';'"). A file of one column, or one whose header names its first
-    column alone, has none."""
-    def skippable(line: str) -> bool:
-        stripped = line.strip()
-        if line.count('"') % 2:
-            return False  # a quoted value goes on to the next line: the first part of a record, not a title
-        if not stripped.strip(delimiter + '"'):
-            return True  # empty, or delimiters (and quotes) only
-        filled, _ = _filled(line, delimiter)
-        return stripped.startswith("#") or (len(filled) == 1 and filled[0][0] == 0)
-
-    n = 0
-    while n < len(lines) and skippable(lines[n]):
-        n += 1
-    if n == 0 or n >= len(lines) - 1:
-        return 0
-    names, width = _filled(lines[n], delimiter)
-    if len(names) < 2 or all(_is_number_text(v) for _, v in names):
-        return 0
-    if any(len(f) > 1 and w == width for f, w in (_filled(line, delimiter) for line in lines[:n])):
-        return 0  # a line as wide as the header with names in it ("#,name,value": a column named '#') is the header
-    below = [line for line in lines[n + 1:] if line.strip().strip(delimiter + '"')][:5]
-    if not any(_filled(line, delimiter)[1] == width for line in below):  # (a quoted line break splits a row's line)
-        return 0
-    return n
-
-
-FOOTNOTE_LINES = 3  # lines under a text file's table that may be a note ("Source: …"), at most
+FOOTNOTE_LINES = playground_runtime.FOOTNOTE_LINES  # lines under a table that may be a note ("Source: …"), at most
 
 
 def footnotes(tail: str, delimiter: str) -> tuple[list, int]:
@@ -542,21 +469,6 @@ def note_text(line: str, delimiter: str) -> str:
     """The text of a note line (footnotes): its one filled field."""
     filled, _ = _filled(line, delimiter)
     return filled[0][1] if filled else line.strip()
-
-
-def notes_notice(texts: list, where: str = "line", at: int | None = None) -> str:
-    """The notice of notes left out under a table (footnotes, a sheet's _sheet_notes): their
-    texts, `where` they were ("line" or "sheet row"), the first one's number when known."""
-    shown = ", ".join(repr(str(t)[:60]) for t in texts) + (f", row {at}" if at and len(texts) == 1 else "")
-    if len(texts) == 1:
-        return f"The last {where} ({shown}) is a note under the table, not data: it was left out."
-    return f"The last {len(texts)} {where}s ({shown}) are notes under the table, not data: they were left out."
-
-
-def _reads_as_note(text: str) -> bool:
-    """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), or a
-    phrase ("Prepared by the finance department")."""
-    return len(text.split()) >= 2 and (":" in text or len(text) >= 20)
 
 
 UNITS_MIN_ROWS = 3  # data lines under a units line, at least, to tell it from them
@@ -633,29 +545,7 @@ def workbook_size(path: Path, limits, ext: str = ".xlsx") -> None:
                 limits.check(max(1, info.file_size // CELL_BYTES), 1, about=True)
 
 
-def _largest_sheet(wb, names: list) -> tuple:
-    """(index, the loaded sheet or None) of the visible sheet with the largest used range,
-    the first of equals: a workbook that opens on a two-line "Notes" sheet before its data
-    gave a two-row dataset whose suggested target was the note's title. A sheet that
-    cannot be read counts as empty here (it is said when chosen)."""
-    if len(names) == 1:
-        return 0, None
-    try:
-        visible = [str(m.visible).endswith("Visible") for m in wb.sheets_metadata]
-    except Exception:
-        visible = [True] * len(names)
-    best, best_size, best_sheet = 0, -1, None
-    for i in range(len(names)):
-        if i < len(visible) and not visible[i]:
-            continue
-        try:
-            sheet = wb.get_sheet_by_index(i)
-        except Exception:
-            continue
-        size = sheet.height * sheet.width
-        if size > best_size:
-            best, best_size, best_sheet = i, size, sheet
-    return best, best_sheet
+_largest_sheet = playground_runtime.largest_sheet
 
 
 def read_excel(path: Path, ext: str, limits, sheet=None):
@@ -693,113 +583,25 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
         chosen = loaded or wb.get_sheet_by_index(index)
         rows = chosen.to_python(skip_empty_area=False)
         ranges = list(getattr(chosen, "merged_cell_ranges", None) or [])
-        merged = _fill_merged(rows, ranges)
+        merged = playground_runtime.fill_merged(rows, ranges)
     except Exception:
         raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
     del loaded, chosen
     reading = Reading(format="excel", sheet=names[index], sheets=names)
     if len(names) > 1:
-        others = ", ".join(repr(n) for n in names if n != names[index])
-        largest = " (the largest)" if sheet in (None, "") and index else ""
-        reading.notice(f"Read sheet {names[index]!r}{largest}, {index + 1} of {len(names)} (also in the workbook: "
-                       f"{others}); choose another sheet on this page.")
+        reading.notice(playground_runtime.sheet_notice(names, index, sheet in (None, "") and index > 0)
+                       + "; choose another sheet on this page.")
     limits.check(len(rows), max((len(r) for r in rows[:100]), default=0))
-
-    def filled(row):
-        return sum(1 for v in row if v not in ("", None))
-
-    widths = [filled(r) for r in rows[:30]]
-    if not widths or max(widths) == 0:
-        raise DatasetError(f"Sheet {names[index]!r} is empty.")
-    widest = max(widths)
-    header_at = next(i for i, w in enumerate(widths) if w >= max(2, (widest + 1) // 2) or w == widest)
-    if header_at:
-        reading.notice(f"The first {header_at} row(s) of the sheet are above the table (a title?) and were "
-                       f"skipped: the header is row {header_at + 1}.")
-    reading.header_row = header_at + 1
-    header = rows[header_at]
-    two = _two_row_header(rows, header_at, ranges, merged)
-    if two:  # "Revenue" merged over two columns, "2023" and "2024" under it: one header in two rows
-        header, tops, joined = two
-        reading.notice(two_rows_notice(header_at + 1, tops, joined, "row", "merged over the names below"))
-    elif header_at + 2 < len(rows):  # the same without merged cells: "Revenue", "" over "2023", "2024"
-        width = len(header)
-        two = header_in_two_rows(header, rows[header_at + 1], [r for r in rows[header_at + 2:header_at + 22]
-                                                               if filled(r)][:20])
-        if two and len(two[0]) == width:
-            header, tops, joined = two
-            reading.notice(two_rows_notice(header_at + 1, tops, joined, "row", "each over the names below it"))
-        else:
-            two = None
-    first_data = header_at + 1 + bool(two)
-    at = [i for i, r in enumerate(rows[first_data:], first_data) if filled(r)]
-    if not at:
-        raise DatasetError(f"Sheet {names[index]!r} has a header but no data rows.")
-    notes = _sheet_notes(rows, at, next((j for j, h in enumerate(header) if h not in ("", None)), 0))
-    if notes:  # a note under the table, after an empty row: "Source: …" (a new user's audit found it read as a row)
-        reading.notice(notes_notice([next(v for v in rows[i] if v not in ("", None)) for i in notes], "sheet row",
-                                    notes[0] + 1))
-        at = at[:-len(notes)]
-    body = [rows[i] for i in at]
-    reading.blank_rows = at[-1] - first_data + 1 - len(at)  # empty rows between the header and the last row
-    reading.last_line = at[-1] + 1
-    width = len(header)
-    keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
-    names_out: list = []
-    for j in keep:
-        h = header[j]
-        name = _cell_name(h) if h not in ("", None) else ""
-        if not name:
-            name = f"column_{j + 1}"
-            reading.notice(f"Column {j + 1} had no name: it is named {name!r}.", name)
-        if name in names_out:
-            k = 2
-            while f"{name}_{k}" in names_out:
-                k += 1
-            reading.repeated_name(name, keep[names_out.index(name)] + 1, j + 1, f"{name}_{k}")
-            name = f"{name}_{k}"
-        names_out.append(name)
-    columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
     hides = hidden_columns(path, kind, index, names[index])
-    hidden = [(j, name) for j, name in zip(keep, names_out) if j in hides]
-    if hidden:  # a helper column the author hid (a margin, a lookup) was a feature without a word (an audit)
-        shown = ", ".join(f"{name!r} (column {_column_letters(j)})" for j, name in hidden[:6])
-        if len(hidden) == 1:
-            reading.notice(f"Column {shown} is hidden in the sheet: it is read as data like the others; if it is a "
-                           "helper column, set its role to Ignore on this page.", hidden[0][1])
-        else:
-            reading.notice(f"Columns {shown}{' …' if len(hidden) > 6 else ''} are hidden in the sheet: they are read "
-                           "as data like the others; if they are helper columns, set their role to Ignore on this "
-                           "page.")
-    for j, name, cells in zip(keep, names_out, columns):
-        n_merged = sum(1 for r in merged.get(j, ()) if r >= first_data)
-        if n_merged:
-            reading.notice(f"{n_merged:,} cell(s) of {name!r} lie in merged cells: each was read as its merged "
-                           "cell's value, as Excel shows it.", name)
-        elif _grouped(cells):
-            gaps = sum(1 for v in cells if v in ("", None))
-            reading.notice(f"{name!r} is blank in {gaps:,} of {len(cells):,} rows, each blank below a filled cell, "
-                           "as a grouped report leaves them: if a blank means the value above, fill them down in "
-                           "the workbook (or merge those cells) and upload it again; as it is, they are missing "
-                           "values.", name)
-    return names_out, columns, reading
-
-
-def _sheet_notes(rows: list, at: list, first: int) -> list:
-    """The sheet rows (of `at`, the filled ones) at the bottom that are notes, not data: at
-    most FOOTNOTE_LINES, each text alone in the table's first column or left of it, below
-    an empty row."""
-    def note(row) -> bool:
-        filled = [(j, v) for j, v in enumerate(row) if v not in ("", None)]
-        return (len(filled) == 1 and filled[0][0] <= first and isinstance(filled[0][1], str)
-                and not _is_number_text(filled[0][1].strip()) and _reads_as_note(filled[0][1].strip()))
-
-    k = 0
-    while k < min(FOOTNOTE_LINES, len(at) - 1) and note(rows[at[-1 - k]]):
-        k += 1
-    if k == 0 or note(rows[at[-1 - k]]) or at[-k] - at[-k - 1] < 2:
-        return []
-    return at[-k:]
+    try:
+        table = playground_runtime.sheet_table(rows, ranges, merged, names[index], reading.notice, hides)
+    except playground_runtime.SheetError as e:
+        raise DatasetError(str(e)) from None
+    for copy in table["repeated"]:
+        reading.repeated_name(*copy)
+    reading.header_row, reading.blank_rows, reading.last_line = table["header_row"], table["blank_rows"], \
+        table["last_row"]
+    return table["names"], table["columns"], reading
 
 
 _SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b([^>]*)>')
@@ -982,78 +784,7 @@ def _cfb_stream(data: bytes, name: str) -> bytes | None:
     return None
 
 
-def _column_letters(j: int) -> str:
-    letters = ""
-    j += 1
-    while j:
-        j, r = divmod(j - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
-
-def _two_row_header(rows: list, at: int, ranges, merged: dict):
-    """(the column names, the merged cells' names, the names made) of a header in two rows, rows `at` and
-    `at` + 1: a cell of the first merged across columns ("Revenue" over B1:C1) with a name
-    under each column it covers ("2023", "2024": text or whole numbers, different), and
-    under every other column nothing or the first row's cell merged down (`merged`: the
-    rows _fill_merged filled, per column). The columns under a merged cell are named by
-    both rows ("Revenue 2023"). None otherwise: a data row under a merged title has values
-    beside it."""
-    if at + 2 >= len(rows):
-        return None
-    top, sub = rows[at], rows[at + 1]
-    across = [(c0, c1) for (r0, c0), (r1, c1) in ranges
-              if r0 == at and r1 == at and c1 > c0 and c1 < len(top) and top[c0] not in ("", None)]
-    if not across:
-        return None
-    covered = {c for c0, c1 in across for c in range(c0, c1 + 1)}
-
-    def name_like(v) -> bool:
-        return (isinstance(v, str) and v.strip() != "") or (isinstance(v, (int, float)) and not isinstance(v, bool)
-                                                              and float(v).is_integer())
-
-    for c0, c1 in across:
-        under = [sub[c] if c < len(sub) else "" for c in range(c0, c1 + 1)]
-        if not all(name_like(v) for v in under) or len({_cell_name(v) for v in under}) < len(under):
-            return None
-    for j in range(len(sub)):
-        if j not in covered and sub[j] not in ("", None) and at + 1 not in merged.get(j, ()):
-            return None
-    header, joined = list(top), []
-    for c0, c1 in sorted(across):
-        for c in range(c0, c1 + 1):
-            header[c] = f"{_cell_name(top[c0])} {_cell_name(sub[c])}"
-            joined.append(header[c])
-    return header, [repr(_cell_name(top[c0])) for c0, _ in sorted(across)], joined
-
-
-def _fill_merged(rows: list, ranges) -> dict:
-    """A merged range down one column holds its value in its first cell only (calamine, like
-    the file): every cell it covers is given that value, as Excel shows it. Returns the
-    rows filled per column. Ranges across columns (a title over the table) are left: a
-    title spread across them would look like a header."""
-    filled: dict = {}
-    for (r0, c0), (r1, c1) in ranges:
-        if c0 != c1 or r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
-            continue
-        value = rows[r0][c0]
-        if value in ("", None):
-            continue
-        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
-            if c0 < len(rows[r]) and rows[r][c0] in ("", None):
-                rows[r][c0] = value
-                filled.setdefault(c0, []).append(r)
-    return filled
-
-
-def _grouped(cells: list) -> bool:
-    """A column of text laid out as a grouped report: its first cell filled, at least half
-    of it blank, each filled cell a new value (one per group) and at least two groups."""
-    if len(cells) < 4 or cells[0] in ("", None):
-        return False
-    values = [v for v in cells if v not in ("", None)]
-    return (all(isinstance(v, str) for v in values) and len(values) >= 2 and len(values) * 2 <= len(cells)
-            and len(set(values)) == len(values))
+_column_letters = playground_runtime.column_letters
 
 
 def excel_columns(names: list, columns: list, reading: Reading):
@@ -1262,8 +993,7 @@ def drop_blank_rows(table, reading: Reading):
     total = n_blank + reading.blank_rows
     if total:
         where = "sheet row" if reading.format == "excel" else "line"
-        reading.notice(f"{total:,} blank {where}{'s' if total != 1 else ''} (no value in any column) "
-                       f"{'were' if total != 1 else 'was'} left out.")
+        reading.notice(playground_runtime.blank_rows_notice(total, where))
     return table
 
 

@@ -365,15 +365,18 @@ def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
 
 
 def requirements(facts: dict) -> str:
-    """The exact versions the model was trained with; and, commented out, pyarrow's, which
-    predict.py needs only to read rows from a Parquet file (pandas reads Parquet with it)."""
+    """The exact versions the model was trained with; and, commented out, pyarrow's and
+    python-calamine's, which predict.py needs only to read rows from a Parquet file (pandas
+    reads Parquet with it) or a workbook."""
     from importlib.metadata import PackageNotFoundError, version
 
     lines = [f"{name}=={v}" for name, v in facts.get("libraries", {}).items() if v]
-    try:
-        lines += ["# to score Parquet files (predict.py rows.parquet), also:", f"# pyarrow=={version('pyarrow')}"]
-    except PackageNotFoundError:
-        pass
+    for package, what in (("pyarrow", "Parquet files (predict.py rows.parquet)"),
+                          ("python-calamine", "workbooks (predict.py rows.xlsx, .xls, .ods)")):
+        try:
+            lines += [f"# to score {what}, also:", f"# {package}=={version(package)}"]
+        except PackageNotFoundError:
+            pass
     return "# exact versions the model was trained with; pip install -r requirements.txt\n" + "\n".join(lines) + "\n"
 
 

@@ -205,6 +205,370 @@ def cell_name(v) -> str:
     return str(v).strip()
 
 
+# Lines above a text file's header (a title, comments: "Sales report 2024" and an empty line
+# above the column names, as Excel and many exports write): the app's reader (data.reading)
+# leaves them out, and so does predict.py, by this one rule and in the same words (an audit:
+# predict.py read the title as the header).
+PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
+
+
+def filled_fields(line: str, delimiter: str) -> tuple[list, int]:
+    """((position, text) of each filled field of a line, its number of fields)."""
+    import csv
+
+    try:
+        fields = next(csv.reader([line.rstrip("\r")], delimiter=delimiter), [])
+    except csv.Error:
+        return [(0, line.strip())], 1
+    return [(i, f.strip()) for i, f in enumerate(fields) if f.strip()], len(fields)
+
+
+def plain_preamble(text: str) -> int:
+    """Leading lines that hold no delimiter at all (a title, comments) while a later one
+    does: left out when the delimiter is looked for."""
+    raw = text.split("\n", PREAMBLE_LINES + 1)[:PREAMBLE_LINES]
+    lines = [re.sub(r'"[^"]*"', "", line) for line in raw]
+    n = 0  # a line whose quotes do not pair up begins a record that goes on (a header name with a line break)
+    while n < len(lines) - 1 and not any(d in lines[n] for d in ",;\t|") and raw[n].count('"') % 2 == 0:
+        n += 1
+    return n if any(d in lines[n] for d in ",;\t|") else 0
+
+
+def sniff_delimiter(sample: str, tab: bool = False) -> str:
+    """The delimiter of a text table (tab for a .tsv file, `tab`): csv.Sniffer's among , ; tab |,
+    else the one of them the first line holds most, else a comma."""
+    import csv
+
+    if tab:
+        return "\t"
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        first = sample.split("\n", 1)[0]
+        return max(",;\t|", key=first.count) if any(d in first for d in ",;\t|") else ","
+
+
+def text_delimiter(text: str, tab: bool = False) -> tuple[str, int]:
+    """(the delimiter of a text table, from its first 64 KB decoded, the lines before the
+    table that name it: 1 for Excel's "sep=;" line, else 0). Otherwise sniffed from the lines
+    after what is plainly not the table (a title, comments: plain_preamble)."""
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    declared = re.fullmatch(r'"?sep=(.)"?', first_line.strip())
+    if declared:
+        return declared.group(1), 1
+    return sniff_delimiter("\n".join(text.split("\n", 200)[plain_preamble(text):])[:20000], tab), 0
+
+
+def preamble(lines: list, delimiter: str) -> int:
+    """How many lines above a text file's header are not the table: empty lines, lines of
+    delimiters only, comments (# …) and titles (text in the first field alone), when a
+    header of two or more names follows them (a line of names, not all numbers, as wide
+    as the next line). Excel's "Save as CSV" of a sheet with a title writes
+    "Umsatzbericht 2024;;;", then ";;;", then the header (a new user's audit: refused,
+    "line 1 ends with ';'"). A file of one column, or one whose header names its first
+    column alone, has none."""
+    def skippable(line: str) -> bool:
+        stripped = line.strip()
+        if line.count('"') % 2:
+            return False  # a quoted value goes on to the next line: the first part of a record, not a title
+        if not stripped.strip(delimiter + '"'):
+            return True  # empty, or delimiters (and quotes) only
+        filled, _ = filled_fields(line, delimiter)
+        return stripped.startswith("#") or (len(filled) == 1 and filled[0][0] == 0)
+
+    n = 0
+    while n < len(lines) and skippable(lines[n]):
+        n += 1
+    if n == 0 or n >= len(lines) - 1:
+        return 0
+    names, width = filled_fields(lines[n], delimiter)
+    if len(names) < 2 or all(number_text(v) for _, v in names):
+        return 0
+    if any(len(f) > 1 and w == width for f, w in (filled_fields(line, delimiter) for line in lines[:n])):
+        return 0  # a line as wide as the header with names in it ("#,name,value": a column named '#') is the header
+    below = [line for line in lines[n + 1:] if line.strip().strip(delimiter + '"')][:5]
+    if not any(filled_fields(line, delimiter)[1] == width for line in below):  # (a quoted line break splits a row's line)
+        return 0
+    return n
+
+
+def preamble_notice(above: list, delimiter: str, skip: int = 0) -> str:
+    """The notice of the lines `above` the header that preamble left out (`skip`: lines
+    before them, Excel's "sep=;")."""
+    n = len(above)
+    shown = next(line.strip().strip(delimiter + '"') for line in above if line.strip().strip(delimiter + '"'))
+    shown = shown if len(shown) <= 60 else shown[:57] + "…"
+    if n > 1:
+        return (f"The first {n} lines are above the table (a title or comments: {shown!r}) and were left out: the "
+                f"header is line {skip + n + 1}.")
+    return (f"The first line is above the table (a title or a comment: {shown!r}) and was left out: the header is "
+            f"line {skip + 2}.")
+
+
+def unique_names(names: list) -> tuple[list, list]:
+    """(the names, each one the header repeats given a number: 'x', 'x_2', 'x_3', never a
+    name the header holds; [(name, place of its first copy, place of this copy, name given)],
+    places counted from 1). Empty names are left as they are. The app's reader and
+    predict.py name a header's columns by this one rule."""
+    out, seen, copies = list(names), {}, []
+    for i, h in enumerate(out):
+        if h in seen and h != "":
+            k = 2
+            while f"{h}_{k}" in out or f"{h}_{k}" in seen:
+                k += 1
+            out[i] = f"{h}_{k}"
+            copies.append((h, seen[h] + 1, i + 1, out[i]))
+        seen[out[i]] = i
+    return out, copies
+
+
+def repeated_notice(name: str, n: int, given: str) -> str:
+    """The notice of the `n`-th copy (2 = the second) of a name the header repeats, named `given`."""
+    which = {2: "second", 3: "third", 4: "fourth"}.get(n, f"copy {n}")
+    return f"{name!r} appears {'twice' if n == 2 else f'{n} times'} in the header: the {which} is named {given!r}."
+
+# A workbook's sheet read as a table: the app's reader (data.reading) and predict.py read a
+# sheet by these rules and say it in the same words (an audit: predict.py refused workbooks,
+# which Score a file read).
+FOOTNOTE_LINES = 3  # lines under a table that may be a note ("Source: …"), at most
+
+
+def notes_notice(texts: list, where: str = "line", at: int | None = None) -> str:
+    """The notice of notes left out under a table (footnotes, a sheet's sheet_notes): their
+    texts, `where` they were ("line" or "sheet row"), the first one's number when known."""
+    shown = ", ".join(repr(str(t)[:60]) for t in texts) + (f", row {at}" if at and len(texts) == 1 else "")
+    if len(texts) == 1:
+        return f"The last {where} ({shown}) is a note under the table, not data: it was left out."
+    return f"The last {len(texts)} {where}s ({shown}) are notes under the table, not data: they were left out."
+
+
+def reads_as_note(text: str) -> bool:
+    """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), or a
+    phrase ("Prepared by the finance department")."""
+    return len(text.split()) >= 2 and (":" in text or len(text) >= 20)
+
+
+def sheet_notes(rows: list, at: list, first: int) -> list:
+    """The sheet rows (of `at`, the filled ones) at the bottom that are notes, not data: at
+    most FOOTNOTE_LINES, each text alone in the table's first column or left of it, below
+    an empty row."""
+    def note(row) -> bool:
+        filled = [(j, v) for j, v in enumerate(row) if v not in ("", None)]
+        return (len(filled) == 1 and filled[0][0] <= first and isinstance(filled[0][1], str)
+                and not number_text(filled[0][1].strip()) and reads_as_note(filled[0][1].strip()))
+
+    k = 0
+    while k < min(FOOTNOTE_LINES, len(at) - 1) and note(rows[at[-1 - k]]):
+        k += 1
+    if k == 0 or note(rows[at[-1 - k]]) or at[-k] - at[-k - 1] < 2:
+        return []
+    return at[-k:]
+
+
+def merged_header_in_two_rows(rows: list, at: int, ranges, merged: dict):
+    """(the column names, the merged cells' names, the names made) of a header in two rows, rows `at` and
+    `at` + 1: a cell of the first merged across columns ("Revenue" over B1:C1) with a name
+    under each column it covers ("2023", "2024": text or whole numbers, different), and
+    under every other column nothing or the first row's cell merged down (`merged`: the
+    rows fill_merged filled, per column). The columns under a merged cell are named by
+    both rows ("Revenue 2023"). None otherwise: a data row under a merged title has values
+    beside it."""
+    if at + 2 >= len(rows):
+        return None
+    top, sub = rows[at], rows[at + 1]
+    across = [(c0, c1) for (r0, c0), (r1, c1) in ranges
+              if r0 == at and r1 == at and c1 > c0 and c1 < len(top) and top[c0] not in ("", None)]
+    if not across:
+        return None
+    covered = {c for c0, c1 in across for c in range(c0, c1 + 1)}
+
+    def name_like(v) -> bool:
+        return (isinstance(v, str) and v.strip() != "") or (isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                              and float(v).is_integer())
+
+    for c0, c1 in across:
+        under = [sub[c] if c < len(sub) else "" for c in range(c0, c1 + 1)]
+        if not all(name_like(v) for v in under) or len({cell_name(v) for v in under}) < len(under):
+            return None
+    for j in range(len(sub)):
+        if j not in covered and sub[j] not in ("", None) and at + 1 not in merged.get(j, ()):
+            return None
+    header, joined = list(top), []
+    for c0, c1 in sorted(across):
+        for c in range(c0, c1 + 1):
+            header[c] = f"{cell_name(top[c0])} {cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(cell_name(top[c0])) for c0, _ in sorted(across)], joined
+
+
+def fill_merged(rows: list, ranges) -> dict:
+    """A merged range down one column holds its value in its first cell only (calamine, like
+    the file): every cell it covers is given that value, as Excel shows it. Returns the
+    rows filled per column. Ranges across columns (a title over the table) are left: a
+    title spread across them would look like a header."""
+    filled: dict = {}
+    for (r0, c0), (r1, c1) in ranges:
+        if c0 != c1 or r1 <= r0 or r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if value in ("", None):
+            continue
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            if c0 < len(rows[r]) and rows[r][c0] in ("", None):
+                rows[r][c0] = value
+                filled.setdefault(c0, []).append(r)
+    return filled
+
+
+def grouped_column(cells: list) -> bool:
+    """A column of text laid out as a grouped report: its first cell filled, at least half
+    of it blank, each filled cell a new value (one per group) and at least two groups."""
+    if len(cells) < 4 or cells[0] in ("", None):
+        return False
+    values = [v for v in cells if v not in ("", None)]
+    return (all(isinstance(v, str) for v in values) and len(values) >= 2 and len(values) * 2 <= len(cells)
+            and len(set(values)) == len(values))
+
+
+class SheetError(ValueError):
+    """A sheet that holds no table, said in a sentence."""
+
+
+def column_letters(j: int) -> str:
+    """A sheet's column (0 = A) as Excel names it."""
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozenset()) -> dict:
+    """The table of a workbook's sheet, from its cells as Python values (python-calamine's
+    `to_python`, merged ranges filled down by fill_merged: `merged`): the header row (the
+    first of the first 30 rows filled at least half as wide as the widest: a title above is
+    skipped), a header in two rows, notes under the table, columns with neither a name nor a
+    value left out, a nameless one named, a name the header repeats numbered (unique_names).
+    Each is said through `say(sentence, column=None)`, as are the hidden columns (`hides`,
+    positions 0 = A), merged cells and a grouped report's blanks. Returns {"names",
+    "columns" (the data rows' cells, per column), "header_row", "first_data", "blank_rows",
+    "last_row" (1 = the first), "keep" (the sheet columns read), "repeated": [(name, its
+    first column, this copy's column, its name), columns counted from 1]}; raises SheetError
+    for a sheet without a table. The app's reader (data.reading.read_excel) and predict.py
+    read a sheet by this one rule."""
+
+    def filled(row):
+        return sum(1 for v in row if v not in ("", None))
+
+    widths = [filled(r) for r in rows[:30]]
+    if not widths or max(widths) == 0:
+        raise SheetError(f"Sheet {sheet!r} is empty.")
+    widest = max(widths)
+    header_at = next(i for i, w in enumerate(widths) if w >= max(2, (widest + 1) // 2) or w == widest)
+    if header_at:  # a title above the table
+        say(f"The first {header_at} row(s) of the sheet are above the table (a title?) and were skipped: the "
+            f"header is row {header_at + 1}.")
+    header = rows[header_at]
+    two = merged_header_in_two_rows(rows, header_at, ranges, merged)
+    if two:  # "Revenue" merged over two columns, "2023" and "2024" under it: one header in two rows
+        header, tops, joined = two
+        say(two_rows_notice(header_at + 1, tops, joined, "row", "merged over the names below"))
+    elif header_at + 2 < len(rows):  # the same without merged cells: "Revenue", "" over "2023", "2024"
+        width = len(header)
+        two = header_in_two_rows(header, rows[header_at + 1], [r for r in rows[header_at + 2:header_at + 22]
+                                                               if filled(r)][:20])
+        if two and len(two[0]) == width:
+            header, tops, joined = two
+            say(two_rows_notice(header_at + 1, tops, joined, "row", "each over the names below it"))
+        else:
+            two = None
+    first_data = header_at + 1 + bool(two)
+    at = [i for i, r in enumerate(rows[first_data:], first_data) if filled(r)]
+    if not at:
+        raise SheetError(f"Sheet {sheet!r} has a header but no data rows.")
+    notes = sheet_notes(rows, at, next((j for j, h in enumerate(header) if h not in ("", None)), 0))
+    if notes:  # a note under the table, after an empty row: "Source: …" (a new user's audit found it read as a row)
+        say(notes_notice([next(v for v in rows[i] if v not in ("", None)) for i in notes], "sheet row", notes[0] + 1))
+        at = at[:-len(notes)]
+    body = [rows[i] for i in at]
+    width = len(header)
+    keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
+    raw: list = []
+    for j in keep:
+        h = header[j]
+        name = cell_name(h) if h not in ("", None) else ""
+        if not name:
+            name = f"column_{j + 1}"
+            say(f"Column {j + 1} had no name: it is named {name!r}.", name)
+        raw.append(name)
+    names_out, copies = unique_names(raw)  # a name the header repeats: numbered, said by the caller
+    columns = [[r[j] if j < len(r) else "" for r in body] for j in keep]
+    hidden = [(j, name) for j, name in zip(keep, names_out) if j in hides]
+    if hidden:  # a helper column the author hid (a margin, a lookup) was a feature without a word (an audit)
+        shown = ", ".join(f"{name!r} (column {column_letters(j)})" for j, name in hidden[:6])
+        if len(hidden) == 1:
+            say(f"Column {shown} is hidden in the sheet: it is read as data like the others; if it is a helper "
+                "column, set its role to Ignore on this page.", hidden[0][1])
+        else:
+            say(f"Columns {shown}{' …' if len(hidden) > 6 else ''} are hidden in the sheet: they are read as data "
+                "like the others; if they are helper columns, set their role to Ignore on this page.")
+    for j, name, cells in zip(keep, names_out, columns):
+        n_merged = sum(1 for r in merged.get(j, ()) if r >= first_data)
+        if n_merged:
+            say(f"{n_merged:,} cell(s) of {name!r} lie in merged cells: each was read as its merged cell's value, "
+                "as Excel shows it.", name)
+        elif grouped_column(cells):
+            gaps = sum(1 for v in cells if v in ("", None))
+            say(f"{name!r} is blank in {gaps:,} of {len(cells):,} rows, each blank below a filled cell, as a "
+                "grouped report leaves them: if a blank means the value above, fill them down in the workbook (or "
+                "merge those cells) and upload it again; as it is, they are missing values.", name)
+    return {"names": names_out, "columns": columns, "header_row": header_at + 1, "first_data": first_data,
+            "blank_rows": at[-1] - first_data + 1 - len(at),  # empty rows between the header and the last row
+            "last_row": at[-1] + 1, "keep": keep,
+            "repeated": [(name, keep[first - 1] + 1, keep[place - 1] + 1, given) for name, first, place, given in copies]}
+
+
+def largest_sheet(wb, names: list) -> tuple:
+    """(index, the loaded sheet or None) of the visible sheet with the largest used range,
+    the first of equals: a workbook that opens on a two-line "Notes" sheet before its data
+    gave a two-row dataset whose suggested target was the note's title. A sheet that
+    cannot be read counts as empty here (it is said when chosen). `wb`: a python-calamine
+    CalamineWorkbook (not imported here: the bundle may lack it)."""
+    if len(names) == 1:
+        return 0, None
+    try:
+        visible = [str(m.visible).endswith("Visible") for m in wb.sheets_metadata]
+    except Exception:
+        visible = [True] * len(names)
+    best, best_size, best_sheet = 0, -1, None
+    for i in range(len(names)):
+        if i < len(visible) and not visible[i]:
+            continue
+        try:
+            sheet = wb.get_sheet_by_index(i)
+        except Exception:
+            continue
+        size = sheet.height * sheet.width
+        if size > best_size:
+            best, best_size, best_sheet = i, size, sheet
+    return best, best_sheet
+
+
+def sheet_notice(names: list, index: int, largest: bool) -> str:
+    """Which sheet of several was read (`largest`: chosen as the largest), without the
+    words on choosing another, which differ between the app and predict.py."""
+    others = ", ".join(repr(n) for n in names if n != names[index])
+    return (f"Read sheet {names[index]!r}{' (the largest)' if largest else ''}, {index + 1} of {len(names)} (also in "
+            f"the workbook: {others})")
+
+
+def blank_rows_notice(n: int, where: str) -> str:
+    """The notice of `n` blank rows (no value in any column) left out, `where` "line" or "sheet row"."""
+    return (f"{n:,} blank {where}{'s' if n != 1 else ''} (no value in any column) {'were' if n != 1 else 'was'} "
+            "left out.")
+
+
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]

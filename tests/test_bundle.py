@@ -781,11 +781,13 @@ def test_predict_py_reads_a_semicolon_file_and_names_an_encoding_it_cannot_read(
     at = far.encode("cp1252").index(b"\xfc")
     with pytest.raises(playground_runtime.ColumnsError, match=rf"\(byte fc on line 20,002, {at:,} bytes in\)"):
         predict.read_rows(rows, card)
-    # a workbook is not called a text file in the wrong encoding
+    # a workbook is not called a text file in the wrong encoding (a damaged one is said so: tests/test_exits_layout.py
+    # reads whole ones)
     book = tmp_path / "rows.xlsx"
     book.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\x84")
     with pytest.raises(playground_runtime.ColumnsError,
-                       match=r"rows\.xlsx is a spreadsheet: predict\.py reads CSV, TSV or Parquet"):
+                       match=r"rows\.xlsx cannot be read as a workbook: it is damaged, protected by a password, or not "
+                             r"an Excel file"):
         predict.read_rows(book, card)
 
 

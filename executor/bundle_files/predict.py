@@ -4,7 +4,7 @@
     python predict.py rows.csv > predictions.csv          # one prediction per row, in order
     python predict.py rows.csv --proba > probabilities.csv  # a classifier's class probabilities
 
-rows.csv (or .parquet) holds the model's feature columns (model_card.json lists them with
+rows.csv (or .parquet, or a workbook: .xlsx, .xls, .ods) holds the model's feature columns (model_card.json lists them with
 their types); the target and the columns the model left out may be there too and are set
 aside. A missing or unknown column, or values of the wrong type, are refused with a
 sentence naming them. model.skops is loaded only when every type it needs is on the
@@ -42,44 +42,151 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     # file wrote otherwise than plainly (1.334,60 €: playground_runtime reads them as it wrote them)
     text = {f["name"]: str for f in card["features"] if (f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"))
             or f.get("written")}
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
-        raise runtime.ColumnsError(f"{path.name} is a spreadsheet: predict.py reads CSV, TSV or Parquet. Save the "
-                                   "sheet as CSV UTF-8, or score the workbook with the app's Score a file.")
-    with path.open("rb") as f:
-        header = f.readline()
-    if path.suffix.lower() in (".tsv", ".tab"):
-        sep = "\t"
-    else:  # a European export separates with semicolons: the one of , ; tab its header line holds most
-        sep = max(",;\t", key=lambda c: (header.count(c.encode()), c == ","))
+    if path.suffix.lower() in WORKBOOKS:
+        return _read_workbook(path, card)
+    encoding = _encoding(path, card)
+    sep, skip, above, lines = _layout(path, encoding)
+    header = lines[above] if above < len(lines) else ""
+    if above:  # a title and an empty line above the column names, as Excel and many exports write: the app's rule
+        print(f"note: {runtime.preamble_notice(lines[:above], sep, skip)}", file=sys.stderr)
+    above += skip
     # a gap in a number or date column is what the app reads as one ('.', '-', 'n/a' ...): one rule
     gaps = {f["name"]: sorted(runtime.NUMBER_GAPS) for f in card["features"] if f["type"] in ("numeric", "datetime")}
-    encoding = _encoding(path, card)
-    two = _header_in_two_rows(path, sep, encoding)
-    # a header in two rows (a group's name over the names below it): its columns named by both, as the app names them
-    names = dict(header=None, names=two[0], skiprows=2) if two else {}
+    two = _header_in_two_rows(path, sep, encoding, above)
+    # a header in two rows (a group's name over the names below it): its columns named by both, as the app names
+    # them, and a joined name the header repeats numbered as the app numbers it (pandas refuses names said twice)
+    names = dict(header=None, names=runtime.unique_names(two[0])[0], skiprows=above + 2) if two else \
+        dict(skiprows=above)
     try:  # (its bytes decode in `encoding`: _encoding checked them all)
         frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
     if two:
-        print(f"note: {runtime.two_rows_notice(1, two[1], two[2], 'line', 'each over the names below it')}",
+        print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
               file=sys.stderr)
     if sep == ";":
-        _refuse_grouped_thousands(path, sep, card, frame, 2 if two else 0, encoding)
+        _refuse_grouped_thousands(path, sep, card, frame, above + 2 if two else above + 1 if above else 0, encoding)
+    frame, repeated = _named_once(frame, two[0] if two else _header_names(header, sep))
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
         frame = frame[~blank].reset_index(drop=True)
-    repeated = _repeated_names(two[0] if two else _header_names(header, sep), list(frame.columns))
     frame = _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
     return frame
 
 
-def _header_names(header: bytes, sep: str) -> list:
+WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
+def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
+    """A workbook's sheet (the visible one with the largest used range), read as the app
+    reads it (playground_runtime.largest_sheet, .sheet_table: the header row below a title, a
+    header in two rows, notes under the table, merged cells ...) and said in its words, its
+    cells typed as the app types them: numbers, dates and text as the sheet holds them, a gap
+    written as the app reads one. python-calamine reads the file (as in the app)."""
+    import datetime as dt
+
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:
+        raise runtime.ColumnsError(
+            f"{path.name} is a workbook, which predict.py reads with python-calamine, not installed here: pip install "
+            "python-calamine (requirements.txt names the version the app used), or save the sheet as CSV UTF-8.") \
+            from None
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+        names = list(wb.sheet_names)
+        if not names:
+            raise runtime.ColumnsError(f"{path.name} has no sheets.")
+        index, loaded = runtime.largest_sheet(wb, names)
+        chosen = loaded or wb.get_sheet_by_index(index)
+        rows = chosen.to_python(skip_empty_area=False)
+        ranges = list(getattr(chosen, "merged_cell_ranges", None) or [])
+        merged = runtime.fill_merged(rows, ranges)
+    except runtime.ColumnsError:
+        raise
+    except Exception:  # calamine's own words mean nothing to a person
+        raise runtime.ColumnsError(f"{path.name} cannot be read as a workbook: it is damaged, protected by a password, "
+                                   "or not an Excel file. Save the sheet as CSV UTF-8, or score it with the app's "
+                                   "Score a file.") from None
+
+    def say(text: str, column=None) -> None:
+        print(f"note: {text}", file=sys.stderr)
+
+    if len(names) > 1:
+        say(runtime.sheet_notice(names, index, index > 0) + ".")
+    try:
+        table = runtime.sheet_table(rows, ranges, merged, names[index], say)
+    except runtime.SheetError as e:
+        raise runtime.ColumnsError(f"{path.name}: {e}") from None
+    repeated: list = []
+    for name, first, place, given in table["repeated"]:  # numbered as the app numbers them, said, and refused
+        copies = sum(1 for r in repeated if r[0] == name)
+        repeated += [[name, first, name]] if not copies else []
+        repeated.append([name, place, given])
+        say(runtime.repeated_notice(name, max(copies, 1) + 1, given))
+    gaps = {f["name"] for f in card["features"] if f["type"] in ("numeric", "datetime")}
+    texts = {f["name"] for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
+
+    def cell(v, name: str):
+        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.MISSING_WORDS
+                                                 or (name in gaps and v.strip() in runtime.NUMBER_GAPS))):
+            return None  # an empty cell, or a gap written as the app reads one ('n/a', and '-' among numbers)
+        if name in texts and not isinstance(v, str):  # a code typed as a number is the text the app reads it as
+            return runtime.cell_name(v)
+        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            return dt.datetime(v.year, v.month, v.day)
+        return v
+
+    frame = pd.DataFrame({name: pd.Series([cell(v, name) for v in cells], dtype=object)
+                          for name, cells in zip(table["names"], table["columns"])}).infer_objects()
+    blank = frame.isna().all(axis=1)
+    if table["blank_rows"] + int(blank.sum()):  # empty sheet rows among the data, as the app says them
+        say(runtime.blank_rows_notice(table["blank_rows"] + int(blank.sum()), "sheet row"))
+        frame = frame[~blank].reset_index(drop=True)
+    frame = _without_summary_rows(frame, card, lambda: f"sheet row {table['last_row']}")
+    frame.attrs[runtime.REPEATED_NAMES] = repeated
+    return frame
+
+
+def _header_names(header: str, sep: str) -> list:
     import csv
 
-    return next(csv.reader([header.decode("utf-8", "replace").lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])
+    return next(csv.reader([header.rstrip("\r\n")], delimiter=sep), [])
+
+
+def _layout(path: Path, encoding: str) -> tuple:
+    """(the delimiter, 1 for Excel's "sep=;" line naming it (else 0), the lines after it above
+    the header, the file's first lines after it), from its first 64 KB, by the app reader's
+    rules (playground_runtime.text_delimiter, .preamble: a title, comments, empty
+    lines above the column names)."""
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    text = head.decode(encoding, "replace").lstrip("\ufeff")
+    sep, skip = runtime.text_delimiter(text, path.suffix.lower() in (".tsv", ".tab"))
+    if skip:
+        text = text.split("\n", 1)[1] if "\n" in text else ""
+    lines = text.split("\n", runtime.PREAMBLE_LINES + 2)[:runtime.PREAMBLE_LINES + 1]
+    return sep, skip, runtime.preamble(lines, sep), lines
+
+
+def _named_once(frame: pd.DataFrame, names: list) -> tuple:
+    """(the frame, its columns whose name the header repeats, as playground_runtime.
+    REPEATED_NAMES lists them: [name, place (1 = first), the name it was given]): each copy
+    of a name named as the app names it ('Cylinders_2', playground_runtime.unique_names),
+    and said in the app's words."""
+    if len(names) != len(frame.columns):
+        return frame, []
+    names = [str(n).strip() or given for n, given in zip(names, frame.columns)]  # (an empty name: as pandas named it)
+    given, copies = runtime.unique_names(names)
+    if not copies:
+        return frame, []
+    for at, (name, _, _, new) in enumerate(copies):
+        n = sum(1 for c in copies[:at] if c[0] == name) + 2
+        print(f"note: {runtime.repeated_notice(name, n, new)}", file=sys.stderr)
+    repeated = [[n, i + 1, g] for i, (n, g) in enumerate(zip(names, given)) if names.count(n) > 1]
+    return frame.set_axis(given, axis=1), repeated
 
 
 def _encoding(path: Path, card: dict) -> str:
@@ -104,16 +211,16 @@ def _encoding(path: Path, card: dict) -> str:
     return trained_in
 
 
-def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8"):
-    """(the column names, the group names, the names made) when the file's header is written
-    in two lines ("Measures,,Person," over "height,weight,age,sex"), by the app reader's rule
-    (playground_runtime.header_in_two_rows) on the lines it looks at (the header and the 20
-    below it); None otherwise."""
+def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8", above: int = 0):
+    """(the column names, the group names, the names made) when the file's header (below
+    the `above` lines of a title) is written in two lines ("Measures,,Person," over
+    "height,weight,age,sex"), by the app reader's rule (playground_runtime.header_in_two_rows)
+    on the lines it looks at (the header and the 20 below it); None otherwise."""
     import csv
     import itertools
 
     with path.open(encoding=encoding, errors="replace", newline="") as f:
-        lines = list(itertools.islice(f, 22))
+        lines = list(itertools.islice(f, above, above + 22))
     if len(lines) < 2 or not lines[1].strip():
         return None
     top = [h.strip() for h in next(csv.reader([lines[0].lstrip("\ufeff").rstrip("\r\n")], delimiter=sep), [])]
@@ -125,14 +232,6 @@ def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8"):
     except csv.Error:
         return None
     return runtime.header_in_two_rows(top, rows[0], rows[1:]) if rows else None
-
-
-def _repeated_names(names: list, columns: list) -> list:
-    """The columns whose name the header repeats, as playground_runtime.REPEATED_NAMES
-    lists them: [name, place (1 = first), the name pandas gave it ('Cylinders.1')]."""
-    if len(names) != len(columns):
-        return []
-    return [[n, i + 1, given] for i, (n, given) in enumerate(zip(names, columns)) if n and names.count(n) > 1]
 
 
 def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFrame:
@@ -181,12 +280,12 @@ def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFr
                 "with the app's Score a file, which reads regional formats.")
 
 
-def _row_names(frame: pd.DataFrame, header: bytes, card: dict) -> pd.DataFrame:
+def _row_names(frame: pd.DataFrame, header: str, card: dict) -> pd.DataFrame:
     """R's write.csv (and pandas' to_csv) leave the first header cell empty above the row
     names; the app names that column and sets it aside as an id (model_card.json's
     id_columns), and so does this script: the training file itself scores here as in the app."""
     first = frame.columns[0] if len(frame.columns) else None
-    if first != "Unnamed: 0" or not header.lstrip(b"\xef\xbb\xbf").startswith((b",", b";", b"\t", b'""')):
+    if first != "Unnamed: 0" or not header.startswith((",", ";", "\t", '""')):
         return frame
     known = {f["name"] for f in card["features"]}
     ids = [c for c in card.get("id_columns") or [] if c not in frame.columns and c not in known]
@@ -195,7 +294,7 @@ def _row_names(frame: pd.DataFrame, header: bytes, card: dict) -> pd.DataFrame:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Score new rows with this model bundle.")
-    parser.add_argument("rows", type=Path, help="a CSV, TSV or Parquet file of rows to score")
+    parser.add_argument("rows", type=Path, help="a CSV, TSV, Excel (.xlsx, .xls, .ods) or Parquet file of rows to score")
     parser.add_argument("--proba", action="store_true", help="class probabilities (classifiers)")
     args = parser.parse_args(argv)
     card = json.loads((HERE / "model_card.json").read_text())
@@ -210,7 +309,7 @@ def main(argv=None) -> int:
             print(f"warning: {sentence}", file=sys.stderr)
     except (runtime.ColumnsError, runtime.UntrustedModel, FileNotFoundError) as e:
         said = str(e)
-        if "wrong type:" in said and args.rows.suffix.lower() != ".parquet":
+        if "wrong type:" in said and args.rows.suffix.lower() not in (".parquet", *WORKBOOKS):
             said += (" predict.py reads numbers written with a decimal point and dates written as ISO 8601 (or as the "
                      "training file wrote them); the app's Score a file reads regional formats too (decimal commas, "
                      "currency, day-first dates).")
