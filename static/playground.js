@@ -67,13 +67,24 @@
     },
   });
 
+  // a port's name is written beside it, to its right and outside the node: above the port it
+  // lay across an edge coming straight down into it
   function portGroups() {
     const circle = { r: 7, magnet: true, stroke: "#64748b", strokeWidth: 2, fill: "#fff" };
-    const label = { position: { name: "outside" }, markup: [{ tagName: "text", selector: "text" }] };
+    const label = (dy) => ({ position: { name: "right", args: { x: 11, y: dy } }, markup: [{ tagName: "text", selector: "text" }] });
     return {
-      in: { position: "top", attrs: { circle: { ...circle }, text: { fontSize: 11, fill: "#64748b" } }, label },
-      out: { position: "bottom", attrs: { circle: { ...circle, fill: "#e2e8f0" }, text: { fontSize: 11, fill: "#64748b" } }, label },
+      in: { position: "absolute", attrs: { circle: { ...circle }, text: { fontSize: 11, fill: "#64748b" } }, label: label(-10) },
+      out: { position: "absolute", attrs: { circle: { ...circle, fill: "#e2e8f0" }, text: { fontSize: 11, fill: "#64748b" } }, label: label(10) },
     };
+  }
+  // Where a port sits along its side, as a fraction of the node's width: the side's ports share
+  // it evenly, except a loop input (a Model's Retrain), set off to the right. A Model's
+  // Train/test input is then in the middle, under the one output of the Split above it, and
+  // the edge between them runs straight down: it looped sideways into a port a quarter in.
+  const LOOP_INPUT_AT = 0.82;
+  function portSpots(group, ports) {
+    const shared = group === "in" ? ports.filter((p) => !p.loop) : ports;
+    return ports.map((p) => (shared.includes(p) ? (shared.indexOf(p) + 0.5) / shared.length : LOOP_INPUT_AT));
   }
 
   // the ports are the node type's declarations: one per declared input (top) and output
@@ -105,8 +116,9 @@
     if (view) view.container.classList.toggle("pg-loop-edge", loop);
   }
   function portItems(t) {
-    const side = (group, ports) => ports.map((p) => ({
+    const side = (group, ports) => ports.map((p, i) => ({
       id: portId(group, p.name), group,
+      args: { x: `${(portSpots(group, ports)[i] * 100).toFixed(2)}%`, y: group === "in" ? 0 : "100%" },
       attrs: {
         circle: { "data-port": p.name, "port-types": p.types.join(" "), title: `${p.label}: ${p.types.join(" or ")}` },
         text: { text: ports.length > 1 ? p.label : "" },
@@ -140,8 +152,14 @@
   // smooth curve went sideways when the nodes were further apart across than down, so a
   // Gate's Pass edge ran along its bottom through the Fail port, and an edge to a node level
   // with or above its source was drawn under both nodes (found by a new user).
+  // To a node below, the curve's handles reach no further down than the target port and no
+  // higher than the source port, so the curve keeps between the two and only ever goes down:
+  // with a reach of at least 36 px it overshot a target a few px below and came back up
+  // into it, a loop beside the port (nodes stacked 110 px apart by "New workflow").
   X6.Graph.registerConnector("pg-down", (s, t) => {
-    const reach = Math.max(36, Math.min(160, Math.abs(t.y - s.y) / 2 + (t.y < s.y + 24 ? 48 : 0)));
+    const dy = t.y - s.y;
+    const reach = dy > 0 ? Math.min(dy, Math.max(36, Math.min(160, dy / 2)))
+      : Math.max(36, Math.min(160, -dy / 2 + 48));
     return `M ${s.x} ${s.y} C ${s.x} ${s.y + reach} ${t.x} ${t.y - reach} ${t.x} ${t.y}`;
   }, true);
 
