@@ -350,7 +350,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     spans = record_lines(text)
     if spans > 1:  # a quoted name holds a line break (Excel's Alt+Enter in a header cell): the header is one record
         parts = text.split("\n", spans)
-        record = "\n".join(line.rstrip("\r") for line in parts[:spans])
+        record = playground_runtime.header_name("\n".join(parts[:spans])).rstrip("\r")  # the one rule, as predict.py
         text = record.replace("\n", " ") + "\n" + (parts[spans] if len(parts) > spans else "")
     lines = text.split("\n", 21)
     try:

@@ -212,6 +212,13 @@ def cell_name(v) -> str:
 PREAMBLE_LINES = 20  # lines above a text file's header that may be a title or comments, at most
 
 
+def header_name(name):
+    """A header name as the app keeps it: a line break typed in a header cell (Excel's
+    Alt+Enter, saved quoted: "Age⏎(years)") is one "\n", whatever line ends the file has
+    (a Windows file's "\r\n" in a name made it another name than the model's)."""
+    return name.replace("\r\n", "\n") if isinstance(name, str) else name
+
+
 def filled_fields(line: str, delimiter: str) -> tuple[list, int]:
     """((position, text) of each filled field of a line, its number of fields)."""
     import csv

@@ -357,3 +357,28 @@ def test_a_model_trained_on_a_csv_scores_the_rows_as_a_workbook_alike_in_predict
         assert f"note: {said}" in script.stderr and said in html.unescape(fragment)
         assert "note: Read sheet 'Cars' (the largest), 2 of 2 (also in the workbook: 'Notes')." in script.stderr
     assert f"# python-calamine=={version('python-calamine')}" in (bundle / "requirements.txt").read_text()
+
+
+# --------------------------------------------------------------------------- a header whose names hold line breaks
+def broken_headers() -> dict:
+    """{class: (file text, the names)}: Excel's Alt+Enter in a header cell, saved quoted."""
+    rows = "a,1,2.5\nb,2,3.5\nc,3,4.5\n"
+    return {
+        "a middle name": ('name,"x\n(cm)",y\n' + rows, ["name", "x\n(cm)", "y"]),
+        "the first name": ('"na\nme",x,y\n' + rows, ["na\nme", "x", "y"]),
+        "every name, semicolons": ('"na\nme";"x\n(cm)";"y\n2023"\n' + rows.replace(",", ";"),
+                                   ["na\nme", "x\n(cm)", "y\n2023"]),
+        "Windows line ends": (('name,"x\n(cm)",y\n' + rows).replace("\n", "\r\n"), ["name", "x\n(cm)", "y"]),
+        "under a title": ('Report 2024\n\nname,"x\n(cm)",y\n' + rows, ["name", "x\n(cm)", "y"]),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(broken_headers()))
+def test_predict_py_reads_a_header_whose_names_hold_line_breaks_as_the_app_does(tmp_path, capsys, case):
+    """A new user's workbook saved as CSV with a header cell typed with Alt+Enter: the app
+    reads it (a merged helper's fix), and predict.py stopped with pandas' "Expected 1 fields
+    in line 4, saw 2" on the same file. Both now read the same names and values."""
+    text, names = broken_headers()[case]
+    frame, said, _ = read_alike(tmp_path, capsys, "broken.csv", text, ABOVE)
+    assert [str(c).replace("\r\n", "\n") for c in frame.columns] == names, (list(frame.columns), said)
+    assert frame.iloc[:, 0].tolist() == ["a", "b", "c"], frame

@@ -61,6 +61,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
+    frame.columns = [runtime.header_name(c) for c in frame.columns]  # a name typed with Alt+Enter, as the app keeps it
     if two:
         print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
               file=sys.stderr)
