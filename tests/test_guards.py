@@ -1305,3 +1305,67 @@ def test_series_side_by_side_sorted_by_date_are_said(unit_kind):
                            columns=["date", "home", "away"]).assign(goals=lambda m: rng.poisson(1.5, len(m)))
     _, events = run_table(matches, "goals", "regression")
     assert not [w for w in warned(events, "s") if "series in time" in w]
+
+
+# --------------------------------------------------------------------------- copies against chance
+def sales_table(seed: int, n: int = 120, cents: bool = False) -> pd.DataFrame:
+    """A sales export as a new user's sales.xlsx: few values per column and a column computed
+    from three others (Revenue = Units x Price x (1 - Discount)), so two different sales can
+    be alike in every column by chance (about 2.5 pairs in 120 rows)."""
+    rng = np.random.default_rng(seed)
+    price = rng.uniform(5, 50, n).round(2) if cents else rng.choice([9.99, 14.5, 20.0], n)
+    df = pd.DataFrame({"Region": rng.choice(["North", "South", "East", "West"], n), "Units": rng.integers(1, 50, n),
+                       "Unit price": price, "Discount": rng.choice([0.0, 0.05, 0.1], n),
+                       "Returned": rng.choice(["yes", "no"], n, p=[0.3, 0.7])})
+    df.insert(4, "Revenue", (df["Units"] * df["Unit price"] * (1 - df["Discount"])).round(2))
+    return df
+
+
+def page_says_copied(df: pd.DataFrame, target: str, problem_type: str) -> bool:
+    checks = guards.quick_checks(df, target, problem_type, len(df), tables.profile(df)["columns"])
+    return any(c["kind"] == "duplicates" for c in checks)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 6, 9, 16, 23])
+def test_rows_alike_by_chance_in_a_table_of_few_values_are_not_called_copies(seed):
+    """sales.xlsx's page said "3 rows are exact copies of another row, and look copied rather
+    than alike by chance" where chance gives about 2.5 such pairs: the computed Revenue makes
+    near copies rare, which the exact/near ratio took for copying. Each of these tables has
+    chance coincidences (checked), and none is said; its Revenue is found computed (left out
+    of chance, which would otherwise be ~300 times rarer)."""
+    df = sales_table(seed)
+    assert df.duplicated().sum() >= 2
+    assert not page_says_copied(df, "Revenue", "regression")
+    assert not page_says_copied(df, "Returned", "classification")
+    copies = guards.table_duplicates(df)
+    assert copies.look_copied and copies.chance > 0.5 and not copies.copied, copies  # chance alone says not copied
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_copied_records_beyond_chance_are_still_said(seed):
+    """The near misses: the same sales with prices to the cent (a coincidence is then next to
+    impossible), 4 of them copied: said."""
+    df = sales_table(seed, cents=True)
+    copied = pd.concat([df, df.iloc[:4]], ignore_index=True).sample(frac=1, random_state=seed).reset_index(drop=True)
+    assert not page_says_copied(df, "Revenue", "regression")  # nothing copied: nothing said
+    assert page_says_copied(copied, "Revenue", "regression")
+    copies = guards.table_duplicates(copied)
+    assert copies.pairs == 4 and copies.chance < 0.001 and copies.copied
+
+
+def test_real_tables_copies_against_chance():
+    """Real tables both ways: birthwt's 5 repeated births (weights in grams) and mpg's 9
+    repeated cars are copies; channing's 15 identical pairs are the retirement home's first
+    residents (entered the month it opened, censored at the study's end, same sex and age in
+    months): chance gives about 12 such pairs, and they are not called copies."""
+    channing = pyd("channing").drop(columns="obs")
+    _, events = run_table(channing, "death", "classification")
+    assert not [w for w in warned(events, "s") if "exact copies" in w]
+    assert not page_says_copied(channing, "death", "classification")
+    copies = guards.table_duplicates(channing)
+    assert copies.look_copied and copies.pairs == 15 and copies.chance > 5 and not copies.copied
+    for name in ("birthwt", "mpg"):
+        assert page_says_copied(pyd(name), "class" if name == "mpg" else "bwt",
+                                "classification" if name == "mpg" else "regression")
+        copies = guards.table_duplicates(pyd(name))
+        assert copies.copied and copies.chance < 0.05, (name, copies)
