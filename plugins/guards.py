@@ -565,14 +565,17 @@ def _reverse_score(feature: pd.Series, target: np.ndarray) -> float | None:
 
 # --------------------------------------------------------------------------- imbalance
 def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped: bool = False,
-              ordered: bool = False) -> list[str]:
+              ordered: bool = False, unstratified: bool = False) -> list[str]:
     """Advice when the smallest class is rare: under IMBALANCE_SHARE (20%) of the rows with
     two classes; with k classes, under the same fraction of an even share (40% / k: ten even
     classes of 10% each are not imbalanced, one of 3% is). Stratify, read balanced metrics, weight the classes in the
     models that can. `algorithms` is [(name, has a class_weight Param, its value)] of the
     models downstream. `grouped`: the split keeps groups together, which Stratify cannot do;
     `ordered`: the split takes the last rows as they come (Shuffle off), nor can it then
-    (a new user told to keep Stratify on right after turning Shuffle off, as advised)."""
+    (a new user told to keep Stratify on right after turning Shuffle off, as advised);
+    `unstratified`: the classes cannot be stratified (nodes/split.py `stratify_obstacle`:
+    a class of one row), which the Split node says with what to do (a new user was told
+    "keep Stratify on" and "the split is not stratified" by one node)."""
     if not class_counts or len(class_counts) < 2:
         return []
     total = sum(class_counts.values())
@@ -584,7 +587,8 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped
     shown = percent(share, 1) if share >= 0.001 else f"{smallest:,} of {total:,}"
     keep = ("whole groups are drawn for the test rows, so its share there can differ from the training rows'; "
             if grouped else "the test rows are the last ones in the file's order, so its share there can differ "
-            "from the training rows'; " if ordered else "keep Stratify on, and ")
+            "from the training rows'; " if ordered else "the split cannot be stratified (see above), so its share in "
+            "the test rows can differ from the training rows'; " if unstratified else "keep Stratify on, and ")
     text = (f"Class {label_text(label)} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
             f"ROC AUC over accuracy (always answering the most frequent class already scores {percent(majority, 1)}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]

@@ -1369,3 +1369,60 @@ def test_real_tables_copies_against_chance():
                                 "classification" if name == "mpg" else "regression")
         copies = guards.table_duplicates(pyd(name))
         assert copies.copied and copies.chance < 0.05, (name, copies)
+
+
+# --------------------------------------------------------------------------- one Split node, one word on Stratify
+def split_advice(df, target, split=None):
+    info = {"columns": tables.profile(df)["columns"], "n_rows": len(df), "name": "t"}
+    r = resolve(workflow(target, "classification", split=split), dataset_facts=lambda _: info)
+    return advice_for(r, "s")
+
+
+def few_rows_classes(n_single: int, listed: bool, seed: int = 0) -> pd.DataFrame:
+    """A table whose target has classes of a single row: among the 12 largest (which the
+    profile lists with their counts) or beyond them (counted only)."""
+    rng = np.random.default_rng(seed)
+    sizes = {"big": 300, "mid": 60} if listed else {f"c{i}": 200 - 10 * i for i in range(12)}
+    labels = [k for k, n in sizes.items() for _ in range(n)] + [f"rare{i}" for i in range(n_single)]
+    return pd.DataFrame({"x": rng.normal(size=len(labels)), "z": rng.integers(0, 9, len(labels)), "y": labels})
+
+
+@pytest.mark.parametrize("table,target", [
+    ("midwest", "category"),  # 16 classes, 12 listed; 'HHR', 'HHU' and 'AHU' one row each, beyond the listed
+    ("listed-1", "y"), ("listed-2", "y"), ("unlisted-3", "y"), ("unlisted-1", "y")])
+def test_a_split_that_cannot_stratify_says_so_once_and_never_advises_keeping_stratify_on(table, target):
+    """midwest's Split node said "keep Stratify on" and, on the run, "Some classes have fewer
+    than 2 rows: the split is not stratified". Both now come from one rule (stratify_obstacle):
+    before the run the node says the split is not stratified and what to do, and the run says
+    the same with the classes named."""
+    df = pyd(table) if table == "midwest" else few_rows_classes(int(table[-1]), table.startswith("listed"))
+    said = split_advice(df, target)
+    assert not any("keep Stratify on" in a for a in said), said
+    [before] = [a for a in said if "not stratified" in a]
+    assert "a single row" in before and "Merge rare classes" in before
+    if table == "midwest":
+        assert "is only" in " ".join(said)  # the imbalance advice stays, without the contradiction
+        assert "at least 3 classes have a single row" in before
+    _, events = run_table(df, target, "classification")
+    said = warned(events, "s")
+    assert not any("keep Stratify on" in w for w in said), said
+    during = [w for w in said if "not stratified" in w][-1]  # the run's own, from the rows it splits
+    assert "a single row" in during and "Merge rare classes" in during
+    singles = [k for k, n in df[target].value_counts().items() if n == 1]
+    assert all(repr(k) in during for k in singles[:5])
+
+
+def test_stratify_advice_stays_where_it_can_stratify_and_the_test_rows_rule_is_said():
+    """Near misses: Hdma's 12% denied (every class in many rows) keeps "keep Stratify on" and
+    no "not stratified"; classes of two rows each can be stratified; Stratify off says
+    nothing of it. A test set smaller than the classes is said with its own remedy."""
+    said = split_advice(pyd("Hdma"), "deny")
+    assert any("keep Stratify on" in a for a in said) and not any("not stratified" in a for a in said)
+    two = few_rows_classes(0, True)
+    two = pd.concat([two, pd.DataFrame({"x": [0.1, 0.2], "z": [1, 2], "y": ["pair", "pair"]})], ignore_index=True)
+    said = split_advice(two, "y")
+    assert any("keep Stratify on" in a for a in said) and not any("not stratified" in a for a in said)
+    assert not any("not stratified" in a for a in split_advice(pyd("midwest"), "category", {"stratify": False}))
+    many = pd.DataFrame({"x": np.arange(60.0), "y": [f"k{i % 15}" for i in range(60)]})  # 12 test rows, 15 classes
+    [said] = [a for a in split_advice(many, "y") if "not stratified" in a]
+    assert "12 test rows are fewer than the 15 classes" in said and "test size larger" in said
