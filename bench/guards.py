@@ -103,6 +103,9 @@ NAMED = [
     ("palmerpenguins/penguins", "species", "classification", "imbalance", "species", False),
     ("vega_datasets/cars", "Miles_per_Gallon", "regression", "leak", "*", False),
     ("MASS/biopsy", "class", "classification", "duplicates", "rows", False),  # 1-10 scores: alike, not copies
+    # the home's first residents: entered the month it opened, censored at the study's end, same sex and age in
+    # months (15 identical pairs, ~12 by chance)
+    ("KMsurv/channing", "death", "classification", "duplicates", "rows", False),
     ("HistData/Galton", "child", "regression", "duplicates", "rows", False),  # binned heights
     ("datasets/co2", "co2", "regression", "leak", "*", False),  # a series: time trends with it
     ("HistData/Guerry", "Crime_pers", "regression", "ids", "Wealth", False),  # ranks 1..86

@@ -157,10 +157,28 @@ def weighable_models(downstream=()) -> list[tuple]:
     return out
 
 
+def unlisted_classes(upstream: Upstream) -> tuple[int, int]:
+    """(classes, rows) of the target the profile counts without naming them (it lists the
+    largest classes only, class_counts): midwest's `category` lists 12 of its 16 classes."""
+    counts = class_counts(upstream)
+    col = next((c for c in upstream.columns if c["name"] == upstream.target_column), None)
+    if not counts or not col or not upstream.n_rows:
+        return 0, 0
+    classes = max(0, (col.get("unique") or 0) - len(counts))
+    rows = upstream.n_rows - (col.get("missing") or 0) - sum(counts.values())
+    return (classes, rows) if classes and rows > 0 else (0, 0)
+
+
 def advise(config: dict, upstream: Upstream, downstream=()) -> list[str]:
-    return warnings_for(config, upstream) + guards.imbalance(class_counts(upstream), weighable_models(downstream),
-                                                             grouped=bool(config.get("group_by")),
-                                                             ordered=not config.get("shuffle", True))
+    out = warnings_for(config, upstream)
+    counts = class_counts(upstream)
+    obstacle = None
+    if counts and stratifies(config, upstream.problem_type):
+        obstacle = stratify_obstacle(counts, float(config.get("test_size", 0.2)), unlisted_classes(upstream))
+        if obstacle:
+            out.append(not_stratified_sentence(obstacle))
+    return out + guards.imbalance(counts, weighable_models(downstream), grouped=bool(config.get("group_by")),
+                                  ordered=not config.get("shuffle", True), unstratified=obstacle is not None)
 
 
 def row_counts(config: dict, upstream: Upstream) -> dict | None:
@@ -238,10 +256,11 @@ def run(config: dict, inputs: dict, ctx) -> SplitArtifact:
     else:
         stratify = None
         if stratifies(config, table.problem_type):
-            if can_stratify(y, config["test_size"]):
-                stratify = y
+            obstacle = stratify_obstacle(y.value_counts().to_dict(), config["test_size"])
+            if obstacle:
+                ctx.warn(not_stratified_sentence(obstacle))
             else:
-                ctx.warn("Some classes have fewer than 2 rows: the split is not stratified.")
+                stratify = y
         parts = train_test_split(X, *([y] if y is not None else []), test_size=config["test_size"],
                                  shuffle=config["shuffle"], stratify=stratify,
                                  random_state=config["random_seed"] if config["shuffle"] else None)
@@ -288,10 +307,46 @@ def group_labels(values) -> np.ndarray:
 
 
 def can_stratify(y, test_size) -> bool:
-    """Whether a stratified split of these targets can be made: every class has two rows
-    or more, and the test rows are at least one per class."""
-    counts = y.value_counts()
-    return bool(counts.min() >= 2 and round(len(y) * test_size) >= len(counts))
+    """Whether a stratified split of these targets can be made (stratify_obstacle)."""
+    return stratify_obstacle(y.value_counts().to_dict(), test_size) is None
+
+
+def stratify_obstacle(counts: dict, test_size, unlisted: tuple = (0, 0)) -> tuple | None:
+    """Why a stratified split of a target with these classes ({class: rows}) cannot be made,
+    or None when it can: every class needs two rows or more (one on each side), and the test
+    rows one per class. ("single", [classes of one row], how many such at least) or ("test",
+    test rows, classes). `unlisted`: (classes, rows) counted but not named (a profile lists
+    the largest classes only): some have one row when their rows are fewer than twice their
+    number. The one rule the run, its advice before it and the exported script follow."""
+    classes, rows = unlisted
+    single = [k for k, v in counts.items() if v < 2]
+    several = len(single) + max(0, 2 * classes - rows)
+    if several:
+        return ("single", single, several)
+    total, n_classes = sum(counts.values()) + rows, len(counts) + classes
+    n_test = round(total * test_size)
+    if n_test < n_classes:
+        return ("test", n_test, n_classes)
+    return None
+
+
+def not_stratified_sentence(obstacle: tuple) -> str:
+    """What the split does when it cannot stratify (stratify_obstacle), and what to do."""
+    if obstacle[0] == "test":
+        _, n_test, n_classes = obstacle
+        return (f"The split is not stratified: its {n_test:,} test rows are fewer than the {n_classes:,} classes, so "
+                "some class cannot be in the test rows. Make the test size larger, or merge classes into broader "
+                "ones in the file.")
+    _, named, n = obstacle
+    shown = " and ".join(filter(None, [", ".join(tables.label_text(k) for k in named[:5]),
+                                       f"{n - min(len(named), 5):,} more" if n > min(len(named), 5) else ""]))
+    which = (f"class {shown} has a single row" if n == 1 else
+             f"{'classes ' if named else ''}{shown if named else f'at least {n:,} classes'} have a single row each")
+    if named and len(named) < n:
+        which = which.replace(" more have", " more (at least) have")
+    return (f"The split is not stratified: {which}, and a class needs a row on each side. Class shares in the test "
+            "rows can differ from the training rows'. Merge rare classes into broader ones, or drop their rows, in "
+            "the file, and the split will keep each class's share.")
 
 
 def export(config: dict, ctx) -> Exported:

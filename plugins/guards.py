@@ -565,14 +565,17 @@ def _reverse_score(feature: pd.Series, target: np.ndarray) -> float | None:
 
 # --------------------------------------------------------------------------- imbalance
 def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped: bool = False,
-              ordered: bool = False) -> list[str]:
+              ordered: bool = False, unstratified: bool = False) -> list[str]:
     """Advice when the smallest class is rare: under IMBALANCE_SHARE (20%) of the rows with
     two classes; with k classes, under the same fraction of an even share (40% / k: ten even
     classes of 10% each are not imbalanced, one of 3% is). Stratify, read balanced metrics, weight the classes in the
     models that can. `algorithms` is [(name, has a class_weight Param, its value)] of the
     models downstream. `grouped`: the split keeps groups together, which Stratify cannot do;
     `ordered`: the split takes the last rows as they come (Shuffle off), nor can it then
-    (a new user told to keep Stratify on right after turning Shuffle off, as advised)."""
+    (a new user told to keep Stratify on right after turning Shuffle off, as advised);
+    `unstratified`: the classes cannot be stratified (nodes/split.py `stratify_obstacle`:
+    a class of one row), which the Split node says with what to do (a new user was told
+    "keep Stratify on" and "the split is not stratified" by one node)."""
     if not class_counts or len(class_counts) < 2:
         return []
     total = sum(class_counts.values())
@@ -584,7 +587,8 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped
     shown = percent(share, 1) if share >= 0.001 else f"{smallest:,} of {total:,}"
     keep = ("whole groups are drawn for the test rows, so its share there can differ from the training rows'; "
             if grouped else "the test rows are the last ones in the file's order, so its share there can differ "
-            "from the training rows'; " if ordered else "keep Stratify on, and ")
+            "from the training rows'; " if ordered else "the split cannot be stratified (see above), so its share in "
+            "the test rows can differ from the training rows'; " if unstratified else "keep Stratify on, and ")
     text = (f"Class {label_text(label)} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
             f"ROC AUC over accuracy (always answering the most frequent class already scores {percent(majority, 1)}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]
@@ -600,6 +604,17 @@ COPY_RATIO = 0.25  # ... and rows with an exact copy are at least this share of 
 MAX_COPIED_ROWS = 0.15  # ... and at most this share of the rows (more: rows alike are the table's nature) ...
 COPY_NEAR_SHARE = 0.1  # ... unless rows with a near copy are at most this share of those with an exact one ...
 COPY_SPREAD = 0.5  # ... and a column of amounts holds a different value in at least this share of the rows
+# ... and only when that many identical pairs of rows would come by chance less often than this, each column's
+# values drawn by their own frequencies, independently (sales.xlsx: 3 pairs where about 2.5 are expected is chance)
+COPY_CHANCE = 1e-3
+# a column computed from others (Revenue = Units × Price × (1 − Discount)) matches whenever they do: it adds nothing
+# to chance, and is left out of it when rows equal on those others agree on it too often for chance (a one in a
+# million match at its own frequencies) ...
+DERIVED_CHANCE = 1e-6
+DERIVED_MIN_PAIRS = 5  # ... and in at least this many rows ...
+DERIVED_MAX_FROM = 4  # ... computed from at most this many columns; looked for among the columns of at most
+DERIVED_MAX_AGREE = 0.2  # ... this chance of two rows agreeing (leaving out one of more would change chance
+DERIVED_CANDIDATES = 8  # less than 5 times), the most varied this many (their cost grows with the columns)
 
 
 def row_hashes(df: pd.DataFrame) -> np.ndarray:
@@ -615,6 +630,8 @@ class Copies:
     reference: int = 0  # the reference rows
     spread: float = 0.0  # the largest share of different amounts (numbers with fractions) in a column of the
     # reference rows, copies left out
+    pairs: int = 0  # pairs of identical rows (of the reference rows, and the test rows if any) ...
+    chance: float = 0.0  # ... and how many its columns' value frequencies would give by chance (chance_pairs)
 
     @property
     def copied(self) -> bool:
@@ -628,18 +645,32 @@ class Copies:
         and a column of amounts holds a different value in most rows (amounts to the cent copied whole:
         a new user's audit found 8% to 100% of rows repeated said nothing, the score moving
         from 0.744 to 0.949 R²); a table of counts with a sum column has no near copies either
-        (nitrofen's broods and their total), and stays unsaid."""
+        (nitrofen's broods and their total), and stays unsaid. And never when chance alone
+        gives that many identical pairs often (`beyond_chance`): a column computed from others
+        makes near copies rare, so the ratio above says "copied" of a table of few values
+        (sales.xlsx: 3 pairs, 2.5 expected)."""
+        return self.look_copied and beyond_chance(self.pairs, self.chance)
+
+    @property
+    def look_copied(self) -> bool:
+        """Copies.copied but for chance (which costs more, and is counted only then)."""
         copying = self.exact <= MAX_COPIED_ROWS * self.reference or (
             self.near <= COPY_NEAR_SHARE * self.exact and self.spread >= COPY_SPREAD)
         return (self.rows >= max(MIN_COPIES, MIN_COPIES_SHARE * self.of) and self.exact > 0
                 and self.exact >= COPY_RATIO * self.near and copying)
 
 
-def _alike(df: pd.DataFrame) -> tuple[int, int]:
-    """Rows with an exact copy, and rows with a near copy (equal on every column but one)."""
-    values = np.column_stack([pd.util.hash_pandas_object(df.iloc[:, i], index=False).to_numpy()
-                              for i in range(df.shape[1])])
-    weights = np.random.default_rng(0).integers(1, 2**63, size=df.shape[1], dtype=np.uint64) | np.uint64(1)
+def _cells(df: pd.DataFrame) -> np.ndarray:
+    """One hash per cell."""
+    return np.column_stack([pd.util.hash_pandas_object(df.iloc[:, i], index=False).to_numpy()
+                            for i in range(df.shape[1])])
+
+
+def _alike(df: pd.DataFrame) -> dict:
+    """Rows with an exact copy, and rows with a near copy (equal on every column but one):
+    Copies' fields."""
+    values = _cells(df)
+    weights = _weights(df.shape[1])
     with np.errstate(over="ignore"):
         full = (values * weights).sum(axis=1, dtype=np.uint64)
         exact = pd.Series(full).duplicated(keep=False).to_numpy()
@@ -647,7 +678,105 @@ def _alike(df: pd.DataFrame) -> tuple[int, int]:
         for c in range(df.shape[1]):
             rest = pd.Series(full - values[:, c] * weights[c])
             near |= pd.Series(values[:, c]).groupby(rest.to_numpy()).transform("nunique").to_numpy() > 1
-    return int(exact.sum()), int(near.sum())
+    return {"exact": int(exact.sum()), "near": int(near.sum())}
+
+
+def _against_chance(copies: Copies, df: pd.DataFrame) -> Copies:
+    """`copies` with the identical pairs of the rows `df` and how many chance would make
+    (chance_pairs), counted when the rest of Copies.copied holds."""
+    if not copies.look_copied:
+        return copies
+    values = _cells(df)
+    with np.errstate(over="ignore"):
+        full = (values * _weights(df.shape[1])).sum(axis=1, dtype=np.uint64)
+    pairs, chance = chance_pairs(values, full)
+    return replace(copies, pairs=pairs, chance=chance)
+
+
+def _weights(n: int) -> np.ndarray:
+    return np.random.default_rng(0).integers(1, 2**63, size=n, dtype=np.uint64) | np.uint64(1)
+
+
+def chance_pairs(values: np.ndarray, full: np.ndarray) -> tuple[int, float]:
+    """Pairs of identical rows, and how many pairs chance would make: rows drawn with each
+    column's values at their frequencies, independently of the other columns (the product of
+    the columns' chances that two rows agree, times the pairs of rows). `values` holds one
+    hash per cell, `full` one per row. A column computed from others (`_derived_from`) is left
+    out of the product: it agrees whenever they do, and counting it would make chance rarer
+    than it is; they are looked for only while the pairs are still beyond chance, most varied
+    column first, and one found derived is not used to derive another (Units from Revenue,
+    once Revenue is of Units). Columns that go together otherwise (scores of one patient)
+    make identical rows commoner than this; Copies.copied's other rules answer for those."""
+    n, k = values.shape
+    if n < 2:
+        return 0, 0.0
+    pairs = _pairs(full)
+    agree = np.array([_pairs(values[:, c]) for c in range(k)]) / (n * (n - 1) / 2)
+    derived = np.zeros(k, dtype=bool)
+
+    def chance() -> float:
+        return float(n * (n - 1) / 2 * np.prod(agree[~derived]))
+
+    if not beyond_chance(pairs, chance()):
+        return pairs, chance()
+    distinct = values[~pd.Series(full).duplicated().to_numpy()]
+    candidates = [int(c) for c in np.argsort(agree, kind="stable") if 0 < agree[c] <= DERIVED_MAX_AGREE]
+    for c in candidates[:DERIVED_CANDIDATES]:
+        if _derived_from(distinct, c, [d for d in range(k) if d != c and not derived[d]], agree[c]):
+            derived[c] = True
+            if not beyond_chance(pairs, chance()):
+                break
+    return pairs, chance()
+
+
+def beyond_chance(pairs: int, chance: float) -> bool:
+    """Whether `pairs` identical pairs would come by chance less often than COPY_CHANCE (a
+    Poisson count of mean `chance`)."""
+    from scipy.stats import poisson
+
+    return pairs > 0 and float(poisson.sf(pairs - 1, chance)) < COPY_CHANCE
+
+
+def _pairs(x: np.ndarray) -> int:
+    """Pairs of rows with the same value."""
+    counts = np.unique(x, return_counts=True)[1]
+    return int((counts * (counts - 1) // 2).sum())
+
+
+def _derived_from(distinct: np.ndarray, c: int, others: list, agree: float) -> bool:
+    """Whether column `c` is computed from at most DERIVED_MAX_FROM of `others`, as the
+    distinct rows show it: grouped by them, the column never differs within a group, and the
+    groups hold enough rows that chance could not make it so (DERIVED_CHANCE at the
+    column's own chance `agree` of two rows agreeing, at least DERIVED_MIN_PAIRS rows besides
+    each group's first). The set is built one column at a time, each the one that leaves the
+    fewest pairs differing on `c` among those keeping that evidence (a column of near-unique
+    values would make any column "a function" of it, with no evidence)."""
+    n = len(distinct)
+    needed = max(DERIVED_MIN_PAIRS, math.ceil(math.log(DERIVED_CHANCE) / math.log(agree)))
+    weights = _weights(distinct.shape[1])
+
+    def groups(cols) -> np.ndarray:
+        with np.errstate(over="ignore"):
+            return (distinct[:, cols] * weights[cols]).sum(axis=1, dtype=np.uint64)
+
+    chosen: list = []
+    for _ in range(DERIVED_MAX_FROM):
+        best = None
+        for d in others:
+            if d in chosen:
+                continue
+            counts = np.unique(groups([*chosen, d]), return_counts=True)[1]
+            if n - len(counts) < needed:
+                continue
+            differing = int((counts * (counts - 1) // 2).sum()) - _pairs(groups([*chosen, d, c]))
+            if best is None or differing < best[0]:
+                best = (differing, d)
+        if best is None:
+            return False
+        chosen.append(best[1])
+        if best[0] == 0:
+            return True
+    return False
 
 
 def shared_duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Copies:
@@ -659,7 +788,9 @@ def shared_duplicates(train: pd.DataFrame, test: pd.DataFrame) -> Copies:
     shared = int(np.isin(row_hashes(test), row_hashes(train)).sum())
     if shared < MIN_COPIES:
         return Copies(shared, len(test))
-    return Copies(shared, len(test), *_alike(train), len(train), _amount_spread(train.drop_duplicates()))
+    copies = Copies(shared, len(test), reference=len(train), spread=_amount_spread(train.drop_duplicates()),
+                    **_alike(train))
+    return _against_chance(copies, pd.concat([train, test]))
 
 
 def _amount_spread(distinct: pd.DataFrame) -> float:
@@ -673,8 +804,8 @@ def _amount_spread(distinct: pd.DataFrame) -> float:
 def _copied_records(df: pd.DataFrame, once: np.ndarray) -> bool:
     """Whether the rows of `df` that are not `once` (the first of each) are copies of records,
     not rows alike by nature: Copies.copied's rule of a table's own rows."""
-    exact, near = _alike(df)
-    return Copies(int((~once).sum()), len(df), exact, near, len(df), _amount_spread(df[once])).copied
+    copies = Copies(int((~once).sum()), len(df), reference=len(df), spread=_amount_spread(df[once]), **_alike(df))
+    return _against_chance(copies, df).copied
 
 
 def duplicates_sentence(copies: Copies, n_test: int) -> str | None:
@@ -695,7 +826,7 @@ def table_duplicates(df: pd.DataFrame) -> Copies:
     repeated = int(pd.Series(row_hashes(df)).duplicated(keep="first").sum())
     if repeated < MIN_COPIES:
         return Copies(repeated, len(df))
-    return Copies(repeated, len(df), *_alike(df), len(df))
+    return _against_chance(Copies(repeated, len(df), reference=len(df), **_alike(df)), df)
 
 
 def drop_duplicate_rows(df: pd.DataFrame) -> tuple[pd.DataFrame, int]:

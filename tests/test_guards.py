@@ -1305,3 +1305,124 @@ def test_series_side_by_side_sorted_by_date_are_said(unit_kind):
                            columns=["date", "home", "away"]).assign(goals=lambda m: rng.poisson(1.5, len(m)))
     _, events = run_table(matches, "goals", "regression")
     assert not [w for w in warned(events, "s") if "series in time" in w]
+
+
+# --------------------------------------------------------------------------- copies against chance
+def sales_table(seed: int, n: int = 120, cents: bool = False) -> pd.DataFrame:
+    """A sales export as a new user's sales.xlsx: few values per column and a column computed
+    from three others (Revenue = Units x Price x (1 - Discount)), so two different sales can
+    be alike in every column by chance (about 2.5 pairs in 120 rows)."""
+    rng = np.random.default_rng(seed)
+    price = rng.uniform(5, 50, n).round(2) if cents else rng.choice([9.99, 14.5, 20.0], n)
+    df = pd.DataFrame({"Region": rng.choice(["North", "South", "East", "West"], n), "Units": rng.integers(1, 50, n),
+                       "Unit price": price, "Discount": rng.choice([0.0, 0.05, 0.1], n),
+                       "Returned": rng.choice(["yes", "no"], n, p=[0.3, 0.7])})
+    df.insert(4, "Revenue", (df["Units"] * df["Unit price"] * (1 - df["Discount"])).round(2))
+    return df
+
+
+def page_says_copied(df: pd.DataFrame, target: str, problem_type: str) -> bool:
+    checks = guards.quick_checks(df, target, problem_type, len(df), tables.profile(df)["columns"])
+    return any(c["kind"] == "duplicates" for c in checks)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 6, 9, 16, 23])
+def test_rows_alike_by_chance_in_a_table_of_few_values_are_not_called_copies(seed):
+    """sales.xlsx's page said "3 rows are exact copies of another row, and look copied rather
+    than alike by chance" where chance gives about 2.5 such pairs: the computed Revenue makes
+    near copies rare, which the exact/near ratio took for copying. Each of these tables has
+    chance coincidences (checked), and none is said; its Revenue is found computed (left out
+    of chance, which would otherwise be ~300 times rarer)."""
+    df = sales_table(seed)
+    assert df.duplicated().sum() >= 2
+    assert not page_says_copied(df, "Revenue", "regression")
+    assert not page_says_copied(df, "Returned", "classification")
+    copies = guards.table_duplicates(df)
+    assert copies.look_copied and copies.chance > 0.5 and not copies.copied, copies  # chance alone says not copied
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_copied_records_beyond_chance_are_still_said(seed):
+    """The near misses: the same sales with prices to the cent (a coincidence is then next to
+    impossible), 4 of them copied: said."""
+    df = sales_table(seed, cents=True)
+    copied = pd.concat([df, df.iloc[:4]], ignore_index=True).sample(frac=1, random_state=seed).reset_index(drop=True)
+    assert not page_says_copied(df, "Revenue", "regression")  # nothing copied: nothing said
+    assert page_says_copied(copied, "Revenue", "regression")
+    copies = guards.table_duplicates(copied)
+    assert copies.pairs == 4 and copies.chance < 0.001 and copies.copied
+
+
+def test_real_tables_copies_against_chance():
+    """Real tables both ways: birthwt's 5 repeated births (weights in grams) and mpg's 9
+    repeated cars are copies; channing's 15 identical pairs are the retirement home's first
+    residents (entered the month it opened, censored at the study's end, same sex and age in
+    months): chance gives about 12 such pairs, and they are not called copies."""
+    channing = pyd("channing").drop(columns="obs")
+    _, events = run_table(channing, "death", "classification")
+    assert not [w for w in warned(events, "s") if "exact copies" in w]
+    assert not page_says_copied(channing, "death", "classification")
+    copies = guards.table_duplicates(channing)
+    assert copies.look_copied and copies.pairs == 15 and copies.chance > 5 and not copies.copied
+    for name in ("birthwt", "mpg"):
+        assert page_says_copied(pyd(name), "class" if name == "mpg" else "bwt",
+                                "classification" if name == "mpg" else "regression")
+        copies = guards.table_duplicates(pyd(name))
+        assert copies.copied and copies.chance < 0.05, (name, copies)
+
+
+# --------------------------------------------------------------------------- one Split node, one word on Stratify
+def split_advice(df, target, split=None):
+    info = {"columns": tables.profile(df)["columns"], "n_rows": len(df), "name": "t"}
+    r = resolve(workflow(target, "classification", split=split), dataset_facts=lambda _: info)
+    return advice_for(r, "s")
+
+
+def few_rows_classes(n_single: int, listed: bool, seed: int = 0) -> pd.DataFrame:
+    """A table whose target has classes of a single row: among the 12 largest (which the
+    profile lists with their counts) or beyond them (counted only)."""
+    rng = np.random.default_rng(seed)
+    sizes = {"big": 300, "mid": 60} if listed else {f"c{i}": 200 - 10 * i for i in range(12)}
+    labels = [k for k, n in sizes.items() for _ in range(n)] + [f"rare{i}" for i in range(n_single)]
+    return pd.DataFrame({"x": rng.normal(size=len(labels)), "z": rng.integers(0, 9, len(labels)), "y": labels})
+
+
+@pytest.mark.parametrize("table,target", [
+    ("midwest", "category"),  # 16 classes, 12 listed; 'HHR', 'HHU' and 'AHU' one row each, beyond the listed
+    ("listed-1", "y"), ("listed-2", "y"), ("unlisted-3", "y"), ("unlisted-1", "y")])
+def test_a_split_that_cannot_stratify_says_so_once_and_never_advises_keeping_stratify_on(table, target):
+    """midwest's Split node said "keep Stratify on" and, on the run, "Some classes have fewer
+    than 2 rows: the split is not stratified". Both now come from one rule (stratify_obstacle):
+    before the run the node says the split is not stratified and what to do, and the run says
+    the same with the classes named."""
+    df = pyd(table) if table == "midwest" else few_rows_classes(int(table[-1]), table.startswith("listed"))
+    said = split_advice(df, target)
+    assert not any("keep Stratify on" in a for a in said), said
+    [before] = [a for a in said if "not stratified" in a]
+    assert "a single row" in before and "Merge rare classes" in before
+    if table == "midwest":
+        assert "is only" in " ".join(said)  # the imbalance advice stays, without the contradiction
+        assert "at least 3 classes have a single row" in before
+    _, events = run_table(df, target, "classification")
+    said = warned(events, "s")
+    assert not any("keep Stratify on" in w for w in said), said
+    during = [w for w in said if "not stratified" in w][-1]  # the run's own, from the rows it splits
+    assert "a single row" in during and "Merge rare classes" in during
+    singles = [k for k, n in df[target].value_counts().items() if n == 1]
+    assert all(repr(k) in during for k in singles[:5])
+
+
+def test_stratify_advice_stays_where_it_can_stratify_and_the_test_rows_rule_is_said():
+    """Near misses: Hdma's 12% denied (every class in many rows) keeps "keep Stratify on" and
+    no "not stratified"; classes of two rows each can be stratified; Stratify off says
+    nothing of it. A test set smaller than the classes is said with its own remedy."""
+    said = split_advice(pyd("Hdma"), "deny")
+    assert any("keep Stratify on" in a for a in said) and not any("not stratified" in a for a in said)
+    two = few_rows_classes(0, True)
+    two = pd.concat([two, pd.DataFrame({"x": [0.1, 0.2], "z": [1, 2], "y": ["pair", "pair"]})], ignore_index=True)
+    said = split_advice(two, "y")
+    assert any("keep Stratify on" in a for a in said) and not any("not stratified" in a for a in said)
+    assert not any("not stratified" in a for a in split_advice(pyd("midwest"), "category", {"stratify": False}))
+    many = pd.DataFrame({"x": np.arange(60.0), "y": [f"k{i % 15}" for i in range(60)]})  # 12 test rows, 15 classes
+    [said] = [a for a in split_advice(many, "y") if "not stratified" in a]
+    assert "12 test rows are fewer than the 15 classes" in said and "test size larger" in said
