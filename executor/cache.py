@@ -402,15 +402,19 @@ class NodeCache:
             mapping[a["id"]] = save(a["kind"], a["name"], data, a["mime"])
         return rebind(entry.record, mapping), mapping
 
-    def part(self, planned: Planned, node_type: str, node_id: str, part: str, make) -> tuple[bytes, str | None]:
+    def part(self, planned: Planned, node_type: str, node_id: str, part: str, make,
+             fresh: bool = False) -> tuple[bytes, str | None]:
         """One part of a node's output (a Visualize node's plot): the bytes an earlier run
         made of it, and that run's id, when its key is the same; else `make()`'s, stored for
         the next run, and None. Its key is the node's without its config (its inputs, data,
         code and libraries) and `part`, which says every setting the part depends on: a node
         that runs again for a change of its config (one plot added) makes only the parts it
-        had not made (the others were all drawn again)."""
+        had not made (the others were all drawn again). `fresh` (a node forced to run again):
+        made, and stored in place of what was."""
         key = {**{k: v for k, v in planned.key.items() if k != "config"}, "part": part}
         digest = digest_of(key)
+        if fresh:
+            self.drop(digest)
         try:
             entry = self.find(digest)
             if entry is not None:

@@ -627,7 +627,9 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             production_metric=production_metric,
             event=lambda kind, payload, nid=nid, kept=kept_events: _event(on_event, kept, kind, payload, nid),
             loop=loop,
-            **({"stored": lambda part, make, nid=nid, plan=plan: cache.part(plan, nt.type, nid, part, make)}
+            # a forced node makes every part again (and keeps it for the next run): a stored one is not served
+            **({"stored": lambda part, make, nid=nid, plan=plan: cache.part(plan, nt.type, nid, part, make,
+                                                                            fresh=nid in forced)}
                if plan is not None and not plan.volatile else {}),
         )
         on_event({"type": "node_status", "node_id": nid, "status": "running", **(tag or {}),
