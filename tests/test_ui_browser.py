@@ -81,9 +81,10 @@ def run_to_end(server, workflow_id, timeout=120.0) -> dict:
 
 
 @contextmanager
-def sized_page(browser, size):
-    """A page at a screenshot size (1600x1000, 1366x768) that fails the test on console errors."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+def sized_page(browser, size, bypass_csp: bool = False):
+    """A page at a screenshot size (1600x1000, 1366x768) that fails the test on console errors
+    (`bypass_csp`: the CSP off, for Playwright's wait_for_function, as the `page` fixture)."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, bypass_csp=bypass_csp)
     pg = context.new_page()
     errors = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -7,7 +7,6 @@ be drawn from its output port by the mouse; a node dropped inside stays where it
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
 
 import pytest
 
@@ -20,6 +19,7 @@ from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are
     drag_from_palette,
     port,
     server,
+    sized_page,
 )
 from tests.test_ui_plugins import node
 from tests.test_ui_retrain import wire
@@ -50,22 +50,6 @@ def workflow(far: bool) -> dict:
     return {"name": "Drop low", "nodes": nodes, "edges": []}
 
 
-@contextmanager
-def sized_page(browser, size):  # noqa: F811
-    """A page at a screenshot size that fails the test on a console error (the CSP off, for
-    Playwright's wait_for_function, as the `page` fixture)."""
-    context = browser.new_context(viewport={"width": size[0], "height": size[1]}, bypass_csp=True)
-    pg = context.new_page()
-    errors = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    try:
-        yield pg
-        assert errors == [], f"console errors: {errors}"
-    finally:
-        context.close()
-
-
 def open_at(pg, server, wf):
     created = api(server, "/api/v1/workflows", wf)
     pg.goto(f"{server}/workflows/{created['id']}")
@@ -89,7 +73,7 @@ def seen(pg, node_id) -> dict:
 @pytest.mark.parametrize("spot", list(SPOTS))
 @pytest.mark.parametrize("far", [False, True], ids=["all in view", "minimap shown"])
 def test_a_node_dropped_at_the_edge_keeps_its_ports_in_view_and_connects(browser, server, size, spot, far):  # noqa: F811
-    with sized_page(browser, size) as pg:
+    with sized_page(browser, size, bypass_csp=True) as pg:
         wid = open_at(pg, server, workflow(far))
         canvas = pg.locator("#canvas").bounding_box()
         x, y = SPOTS[spot](canvas["width"], canvas["height"])
@@ -123,7 +107,7 @@ def seen_input(pg, node_id):
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_a_node_dropped_inside_the_canvas_stays_where_it_was_dropped(browser, server, size):  # noqa: F811
-    with sized_page(browser, size) as pg:
+    with sized_page(browser, size, bypass_csp=True) as pg:
         open_at(pg, server, workflow(False))
         canvas = pg.locator("#canvas").bounding_box()
         for x, y in ((canvas["width"] / 2, canvas["height"] / 2), (canvas["width"] / 2 + 200, canvas["height"] - 90)):
