@@ -697,7 +697,8 @@ def test_dates_that_may_be_day_or_month_first_are_said_to_be_so():
         playground_runtime.prepare_rows(pd.DataFrame({"start": [True, False]}), features)
 
 
-def _predict_module():
+def predict_module():
+    """The bundle's predict.py, loaded as a module (its functions called in-process)."""
     import importlib.util
 
     from executor.bundle import PREDICT_SCRIPT
@@ -712,7 +713,7 @@ def test_predict_py_refuses_a_dot_between_thousands_in_a_semicolon_file(tmp_path
     """A European export with whole numbers written 175.000 (Chile's population): the app
     reads 175000, predict.py read 175 and scored 7.4% of the rows otherwise, without a word
     (found by a new user). Such a column is refused now; a decimal point stays one."""
-    predict = _predict_module()
+    predict = predict_module()
     card = {"features": [{"name": "population", "type": "numeric", "dtype": "float64"},
                          {"name": "statusquo", "type": "numeric", "dtype": "float64"},
                          {"name": "region", "type": "categorical", "dtype": "str"}]}
@@ -1028,7 +1029,7 @@ def test_dates_are_read_by_one_rule_wherever_rows_are_scored(tmp_path):
                 {"name": "wind", "type": "numeric", "dtype": "int64", "missing": 0}]
     text = "date,wind\n2015-06-02,3\n2015-06-01T00:00:00+02:00,4.5\n"
     (tmp_path / "rows.csv").write_text(text)
-    read_by = {"predict.py": _predict_module().read_rows(tmp_path / "rows.csv", {"features": features}),
+    read_by = {"predict.py": predict_module().read_rows(tmp_path / "rows.csv", {"features": features}),
                "the endpoint": csv_frame(text.encode(), None, None, str(tmp_path)),
                "json records": pd.DataFrame.from_records([{"date": "2015-06-02", "wind": 3},
                                                           {"date": "2015-06-01T00:00:00+02:00", "wind": 4.5}])}

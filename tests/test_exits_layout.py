@@ -8,13 +8,13 @@ near misses that read as before; the same file gives the same predictions in eve
 from __future__ import annotations
 
 import html
-import importlib.util
 import io
 
 import pandas as pd
 import pytest
 
 from data import ingest
+from tests.test_bundle import predict_module
 from tests.test_exits_agree import (
     JOINED,
     TWO_ROWS_SUB,
@@ -26,6 +26,7 @@ from tests.test_exits_agree import (
     header,
     scored_by_every_exit,
 )
+from tests.test_reading import workbook
 
 pytestmark = pytest.mark.usefixtures("consumer")
 
@@ -44,15 +45,6 @@ def two_rows(web, tmp_path_factory):
     frame["year"] = frame["year"].dt.strftime("%Y-%m-%d")
     text = csv_of([TWO_ROWS_TOP, TWO_ROWS_SUB, *frame.astype(object).to_numpy().tolist()])
     return deployed(web, tmp_path_factory.mktemp("two-rows-layout"), text, "cars-two-rows-layout")[1:]
-
-
-def bundle_script():
-    from executor.bundle import PREDICT_SCRIPT
-
-    spec = importlib.util.spec_from_file_location("bundle_predict", PREDICT_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def app_read(path):
@@ -74,7 +66,7 @@ def read_alike(tmp_path, capsys, name: str, text: str, words: tuple) -> tuple:
     path = tmp_path / name
     path.write_bytes(text.encode("utf-8"))
     capsys.readouterr()
-    frame = bundle_script().read_rows(path, CARD)
+    frame = predict_module().read_rows(path, CARD)
     said = capsys.readouterr().err
     app, sentences = app_read(path)
     assert list(frame.columns) == list(app.columns), (name, said, sentences)
@@ -240,17 +232,7 @@ def sheets_file(path, sheets: dict, merges=()) -> None:
         (name, rows), = sheets.items()
         pd.DataFrame(rows[1:], columns=rows[0]).to_excel(path, engine="odf", index=False, sheet_name=name)
         return
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(list(row))
-    for ref in merges:
-        wb.worksheets[0].merge_cells(ref)
-    wb.save(path)
+    path.write_bytes(workbook(sheets, merges))
 
 
 SHEET = [["name", "x", "y"], ["a", 1, 2.5], ["b", 2, 3.5], ["c", 3, 4.5]]
@@ -290,7 +272,7 @@ def test_predict_py_reads_a_workbook_as_the_app_does(tmp_path, capsys, case):
     path = tmp_path / "rows.xlsx"
     sheets_file(path, sheets, merges)
     capsys.readouterr()
-    frame = bundle_script().read_rows(path, CARD)
+    frame = predict_module().read_rows(path, CARD)
     said = capsys.readouterr().err
     app, app_said = app_read(path)
     assert list(frame.columns) == list(app.columns), (said, app_said)
@@ -317,7 +299,7 @@ def test_predict_py_without_python_calamine_says_what_to_install(tmp_path, monke
     sheets_file(path, {"Rows": SHEET})
     monkeypatch.setitem(sys.modules, "python_calamine", None)  # (not installed: its import fails)
     with pytest.raises(playground_runtime.ColumnsError) as e:
-        bundle_script().read_rows(path, CARD)
+        predict_module().read_rows(path, CARD)
     assert str(e.value) == ("rows.xlsx is a workbook, which predict.py reads with python-calamine, not installed "
                             "here: pip install python-calamine (requirements.txt names the version the app used), or "
                             "save the sheet as CSV UTF-8.")

@@ -552,7 +552,8 @@ def test_headers_as_spreadsheets_write_them(tmp_path, raw, columns, said):
 
 
 # --------------------------------------------------------------------------- Excel
-def workbook(sheets: dict) -> bytes:
+def workbook(sheets: dict, merges=()) -> bytes:
+    """An .xlsx of `sheets` ({name: rows}); `merges`: ranges like "B1:D1" merged on the first sheet."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -561,6 +562,8 @@ def workbook(sheets: dict) -> bytes:
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append(list(row))
+    for ref in merges:
+        wb.worksheets[0].merge_cells(ref)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
