@@ -507,7 +507,16 @@ def parse(workflow, types=None) -> Graph:
             continue
         s, t = e["source"], e["target"]
         if s not in nodes or t not in nodes:
-            add(GRAPH, f"An edge refers to node {quoted(s if s not in nodes else t)}, which does not exist.")
+            # (a renamed id in a file): which connection, from its end that is there; the canvas cannot
+            # draw it, so it says how it goes
+            if s not in nodes and t not in nodes:
+                what = f"A connection from node {quoted(s)} to node {quoted(t)} joins two nodes that do not exist"
+            elif s not in nodes:
+                what = f"The connection into {quoted(t)} comes from node {quoted(s)}, which does not exist"
+            else:
+                what = f"The connection from {quoted(s)} goes to node {quoted(t)}, which does not exist"
+            add(GRAPH, f"{what}: the canvas cannot draw it. Moving any node drops it, or correct the id in the "
+                       "workflow file.")
             continue
         if s == t:
             add(s, SELF_LOOP)

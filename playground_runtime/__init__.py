@@ -1074,8 +1074,10 @@ class AutoPrepare(TransformerMixin, BaseEstimator):
     def _notes(self, kinds_of=None) -> list[str]:
         notes = []
 
-        def shown(cols):
-            return ", ".join(map(str, cols[:5])) + (" …" if len(cols) > 5 else "")
+        def shown(cols):  # five names and how many more (six: all six); '…' made 'airco ….' end a sentence
+            names = list(map(str, cols if len(cols) <= 6 else cols[:5]))
+            rest = len(cols) - len(names)
+            return ", ".join(names) + (f" and {rest:,} more" if rest else "")
 
         if self.dates_:
             # the parts each column became, as learned (a year stored as a date: its year only)

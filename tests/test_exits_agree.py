@@ -61,7 +61,7 @@ def deployed(web, folder, frame: pd.DataFrame | str, name: str) -> tuple:
     return up.json(), job["id"], bundle, key, folder
 
 
-def exits(web, model, name: str, text: str) -> dict:
+def exits(web, model, name: str, text: str, deployment: str = "cars-exits") -> dict:
     """The file scored by each exit: {exit: (its predictions as CSV text or None, what it said)}."""
     job_id, bundle, key, folder = model
     path = folder / name
@@ -69,9 +69,9 @@ def exits(web, model, name: str, text: str) -> dict:
     script = predict_py(bundle, path)
     app_csv, fragment = app_score(web, job_id, "m", path)
     headers = {"Content-Type": "text/csv", "Authorization": f"Bearer {key}"}
-    as_csv = web.post("/api/v1/deployments/cars-exits/predict", content=path.read_bytes(),
+    as_csv = web.post(f"/api/v1/deployments/{deployment}/predict", content=path.read_bytes(),
                       headers={**headers, "Accept": "text/csv"})
-    as_json = web.post("/api/v1/deployments/cars-exits/predict", content=path.read_bytes(), headers=headers)
+    as_json = web.post(f"/api/v1/deployments/{deployment}/predict", content=path.read_bytes(), headers=headers)
     said_json = as_json.json()
     return {"predict.py": (script.stdout if script.returncode == 0 else None, script.stderr),
             "app": (app_csv, html.unescape(fragment)),
@@ -456,3 +456,48 @@ def test_a_header_in_two_rows_is_read_alike_by_every_exit(web, two_rows, case):
         else:
             assert "The header spans" not in said, (exit, said)
     assert got["predict.py"][0] == got["app"][0] == got["endpoint csv"][0], got
+
+
+@pytest.fixture(scope="module")
+def row_named(web, tmp_path_factory):
+    """The cars regression trained on a file written with its row names under an empty header
+    cell (pandas' to_csv, R's write.csv): the app keeps them as the id column `row_names`."""
+    frame = cars(160, 3)
+    frame.index = range(1, len(frame) + 1)
+    return deployed(web, tmp_path_factory.mktemp("rownames"), frame.to_csv(), "cars-rownames")[1:]
+
+
+def row_names_files() -> dict:
+    """{case: (the file's text, the sentence every exit refuses it with, or None: scored)}."""
+    rows = cars(6, 9).drop(columns="mpg")
+    rows.index = range(1, len(rows) + 1)
+    called = rows.assign(**{"Unnamed: 0": list("abcdef")})
+    unknown = ("These rows cannot be scored: unknown column {!r} (the model was not trained on it: leave it out of the "
+               "rows to score).")
+    return {
+        "R's row names": (rows.to_csv().replace(",name,", '"","name",', 1), None),
+        "pandas' index": (rows.to_csv(), None),
+        "pandas' index, semicolons": (rows.to_csv(sep=";"), None),
+        # a file read with pandas (its row names as 'Unnamed: 0') and written again with its index
+        "pandas' index over Unnamed: 0": (rows.reset_index(names="Unnamed: 0").to_csv(), unknown.format("Unnamed: 0")),
+        "a column called Unnamed: 0 at the end": (called.to_csv(), unknown.format("Unnamed: 0")),
+        "a column called Unnamed: 0.1": (rows.assign(**{"Unnamed: 0.1": 1}).to_csv(), unknown.format("Unnamed: 0.1")),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(row_names_files()))
+def test_row_names_under_an_empty_header_cell_are_read_alike_by_every_exit(web, row_named, case):
+    """A new user's table read with pandas and written again with its index (',Unnamed: 0,lfp,
+    ...'): the app and the endpoint refused "unknown column 'Unnamed: 0'", predict.py "unknown
+    columns 'Unnamed: 0.1', 'Unnamed: 0'" (pandas' name for the empty cell, in no file). Every
+    exit reads the empty first cell as the row names, and names the columns the header names."""
+    text, refusal = row_names_files()[case]
+    got = exits(web, row_named, case.replace(" ", "_").replace("'", "").replace(":", "") + ".csv", text,
+                "cars-rownames")
+    if refusal is None:
+        scored = {exit: out for exit, (out, _) in got.items()}
+        assert scored["predict.py"] is not None and scored["predict.py"] == scored["app"] == scored["endpoint"], got
+        assert scored["app"].splitlines()[0].startswith("row_names,"), scored["app"]
+        return
+    for exit, (out, said) in got.items():
+        assert out is None and refusal in said, (exit, said)

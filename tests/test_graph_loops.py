@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from nodes import graph as graphs
 from nodes.base import METRICS, NodeType, Port
 from nodes.registry import node_types
@@ -178,3 +180,30 @@ def test_the_retrain_config_names_what_it_refuses():
     assert resolve(graph).errors["r"] == ["List the algorithms to try next (their names, comma-separated)."]
     graph["nodes"][5]["config"] = {"max_rounds": 0}
     assert any("Max rounds" in m for m in resolve(graph).errors["r"])
+
+
+CHAIN = [("d", "dataset", IRIS), ("s", "split", {}), ("m", "model", {"algorithm": "logistic_regression"})]
+
+
+@pytest.mark.parametrize("edge,said", [
+    (("m", "ghost"), "The connection from 'm' goes to node 'ghost', which does not exist"),
+    (("s", "model-1"), "The connection from 's' goes to node 'model-1', which does not exist"),
+    (("ghost", "m"), "The connection into 'm' comes from node 'ghost', which does not exist"),
+    (("dataset", "s"), "The connection into 's' comes from node 'dataset', which does not exist"),
+    (("old", "older"), "A connection from node 'old' to node 'older' joins two nodes that do not exist"),
+])
+def test_a_connection_to_a_node_that_is_not_there_names_both_ends_and_how_it_goes(edge, said):
+    """An imported workflow whose connection names a node that is not there (a renamed id in
+    the file) was told "An edge refers to node 'ghost', which does not exist.": which of the
+    nodes drawn it leaves, and how to be rid of it, were not said (the canvas cannot draw it,
+    so it cannot be selected; moving a node saves the canvas without it)."""
+    g = graphs.parse(wf(CHAIN, [("d", "s"), ("s", "m"), edge]))
+    messages = g.errors.get(graphs.GRAPH, [])
+    assert any(m.startswith(said + ": the canvas cannot draw it. Moving any node drops it") for m in messages), messages
+    assert not ({"d", "s", "m"} & set(g.errors)) or all("does not exist" not in m for k in "dsm"
+                                                        for m in g.errors.get(k, [])), g.errors
+
+
+def test_connections_between_nodes_that_are_there_say_nothing_of_missing_nodes():
+    g = graphs.parse(wf(CHAIN, [("d", "s"), ("s", "m")]))
+    assert not any("does not exist" in m for ms in g.errors.values() for m in ms), g.errors

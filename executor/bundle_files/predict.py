@@ -67,7 +67,16 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
               file=sys.stderr)
     if sep == ";":
         _refuse_grouped_thousands(path, sep, card, frame, above + 2 if two else above + 1 if above else 0, encoding)
-    frame, repeated = _named_once(frame, two[0] if two else _header_names(header, sep))
+    names = two[0] if two else _header_names(header, sep)
+    if not two and _row_names_cell(names, header, frame):
+        # the empty first cell above R's (or pandas') row names: pandas named it 'Unnamed: 0', or
+        # 'Unnamed: 0.1' when the header also holds a column really called 'Unnamed: 0' (which it
+        # then renamed 'Unnamed: 0.1' instead, the other way round): the header's own names, and
+        # a name for the row names no header can hold (_row_names gives it the app's)
+        frame = frame.set_axis([ROW_NAMES_CELL] + [runtime.header_name(n) if n.strip() else c for n, c in
+                                                   zip(names[1:], frame.columns[1:])], axis=1)
+        names = [ROW_NAMES_CELL, *names[1:]]
+    frame, repeated = _named_once(frame, names)
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
@@ -281,12 +290,22 @@ def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFr
                 "with the app's Score a file, which reads regional formats.")
 
 
+ROW_NAMES_CELL = "\0row names"  # the first column's name while its header cell is empty (no header holds a NUL)
+
+
+def _row_names_cell(names: list, header: str, frame: pd.DataFrame) -> bool:
+    """Whether the header's first cell is empty above the rows' first column (R's write.csv,
+    pandas' to_csv with its index)."""
+    return bool(names) and len(names) == len(frame.columns) and not str(names[0]).strip() \
+        and header.startswith((",", ";", "\t", '""'))
+
+
 def _row_names(frame: pd.DataFrame, header: str, card: dict) -> pd.DataFrame:
     """R's write.csv (and pandas' to_csv) leave the first header cell empty above the row
     names; the app names that column and sets it aside as an id (model_card.json's
     id_columns), and so does this script: the training file itself scores here as in the app."""
     first = frame.columns[0] if len(frame.columns) else None
-    if first != "Unnamed: 0" or not header.startswith((",", ";", "\t", '""')):
+    if first != ROW_NAMES_CELL:
         return frame
     known = {f["name"] for f in card["features"]}
     ids = [c for c in card.get("id_columns") or [] if c not in frame.columns and c not in known]
