@@ -21,8 +21,10 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+# every browser test's marks: run with the browser ones, skipped where Debian's chromium is not installed
+BROWSER_TESTS = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                                         reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 
 
 def api(base, path, body=None, method=None):

@@ -6,12 +6,11 @@ be drawn from its output port by the mouse; a node dropped inside stays where it
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
     ARTIFACTS,
+    BROWSER_TESTS,
     CHROMIUM,
     api,
     browser,
@@ -24,8 +23,7 @@ from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are
 from tests.test_ui_plugins import node
 from tests.test_ui_retrain import wire
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
 SIZES = [(1600, 1000), (1366, 768)]
 # where the pointer lets go, from the canvas's own size (w, h): along the bottom edge, in its

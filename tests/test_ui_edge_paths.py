@@ -12,11 +12,11 @@ Checked on what the user sees: the edge's SVG path on screen against its nodes a
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from tests.test_ui_browser import (  # noqa: F401  (browser and server are fixtures)
+    BROWSER_TESTS,
     CHROMIUM,
     ROOT,
     api,
@@ -26,8 +26,7 @@ from tests.test_ui_browser import (  # noqa: F401  (browser and server are fixtu
 )
 from tests.test_ui_plugins import node
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 SIZES = [(1600, 1000), (1366, 768)]
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.json"))
 TOLERANCE = 1.0  # px on screen: anti-aliasing and rounding, not a loop

@@ -4,15 +4,10 @@ PLAYGROUND_JOB_TIME_LIMIT is queued, and the run log says so at once, naming the
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from tests.conftest import running_app
-from tests.test_ui_browser import ARGS, CHROMIUM, api
+from tests.test_ui_browser import ARGS, BROWSER_TESTS, CHROMIUM, api
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 
 
 def test_run_says_in_the_log_when_the_estimate_is_past_the_time_limit():

@@ -8,13 +8,13 @@ and however they fall into rows, in the editor's results panel and on the run's 
 from __future__ import annotations
 
 import io
-import os
 import random
 
 import pytest
 
 from bench.server import upload
 from tests.test_ui_browser import (  # noqa: F401  (browser and server are fixtures)
+    BROWSER_TESTS,
     CHROMIUM,
     api,
     browser,
@@ -24,8 +24,7 @@ from tests.test_ui_browser import (  # noqa: F401  (browser and server are fixtu
 )
 from tests.test_ui_plugins import node
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 SIZES = [(1600, 1000), (1366, 768)]
 IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
 # the plots of each run: one alone, two side by side of different heights, three (the

@@ -14,6 +14,7 @@ from tests.conftest import running_app
 from tests.test_node_plugins import install
 from tests.test_ui_browser import (  # noqa: F401  (page and browser are fixtures)
     ARGS,
+    BROWSER_TESTS,
     CHROMIUM,
     ROOT,
     api,
@@ -26,8 +27,7 @@ from tests.test_ui_browser import (  # noqa: F401  (page and browser are fixture
     wait_saved,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")

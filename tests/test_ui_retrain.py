@@ -8,13 +8,10 @@ runs out of algorithms or reaches its Max rounds."""
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from tests.conftest import wait_for
 from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
     ARTIFACTS,
+    BROWSER_TESTS,
     CHROMIUM,
     api,
     browser,
@@ -29,8 +26,7 @@ from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are
 )
 from tests.test_ui_plugins import node, open_workflow
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
 
 

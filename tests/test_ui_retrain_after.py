@@ -6,12 +6,9 @@ again; and the minimap covered the nodes at the bottom right of a small canvas."
 
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
     ARTIFACTS,
+    BROWSER_TESTS,
     CHROMIUM,
     api,
     browser,
@@ -21,8 +18,7 @@ from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are
 from tests.test_ui_plugins import node, open_workflow
 from tests.test_ui_retrain import run, set_field, status
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
 
 

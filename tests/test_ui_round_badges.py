@@ -7,12 +7,11 @@ live."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
     ARTIFACTS,
+    BROWSER_TESTS,
     CHROMIUM,
     api,
     browser,
@@ -23,8 +22,7 @@ from tests.test_ui_plugins import node, open_workflow
 from tests.test_ui_retrain import run
 from tests.test_ui_retrain_after import looped_workflow, rounds_shown
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
 STUMP = {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}  # 0.667: fails 0.9, round 2 passes
 LOGISTIC = {"algorithm": "logistic_regression"}  # 0.978: passes 0.9 on round 1

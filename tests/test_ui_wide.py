@@ -14,10 +14,9 @@ import pytest
 
 from tests.conftest import running_app, wait_for
 from tests.test_retrain import WEAK, looped
-from tests.test_ui_browser import CHROMIUM, api, browser, run_to_end, sized_page  # noqa: F401 (browser: a fixture)
+from tests.test_ui_browser import BROWSER_TESTS, CHROMIUM, api, browser, run_to_end, sized_page  # noqa: F401 (browser: a fixture)
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                                      reason="Debian's chromium is not installed (make setup-browser)")]
+pytestmark = BROWSER_TESTS
 SHOTS = Path(os.environ.get("PLAYGROUND_SHOTS", "/tmp/walk1-shots"))
 SIZES = ((1366, 768), (1600, 1000))
 
