@@ -416,7 +416,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
         except LookupError:
             raise unknown from None
         encoding = "utf-8-sig" if encoding == "utf-8" else encoding
-    said = []
+    notices = []  # how the body was read, before the reader's own notices
     try:
         text = body.decode(encoding)
     except LookupError:  # a codec that is not a text encoding (base64, zlib ...)
@@ -426,8 +426,8 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
         if text is None:
             raise Invalid(_not_decoded(body, e, encoding, charset, trained_in)) from None
         encoding = trained_in
-        said.append(f"The CSV body is not UTF-8 and names no charset: read as {trained_in}, the encoding the training "
-                    "file was read in.")
+        notices.append(f"The CSV body is not UTF-8 and names no charset: read as {trained_in}, the encoding the "
+                       "training file was read in.")
     if not text.strip():
         raise Invalid("The CSV body holds no rows to score: send a header line of column names, then the rows.")
     if limits is not None:
@@ -451,8 +451,8 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
             raise Invalid(f"The CSV body{said[len('The file'):]}" if said.startswith("The file ") else
                           f"The CSV body could not be read: {said}") from None
         frame = ingest.frame_to_score(read)  # with every conversion, said in the answer
-        frame.attrs["reading"] = said + frame.attrs["reading"]
-        frame.attrs["reading_columns"] = [None] * len(said) + frame.attrs["reading_columns"]
+        frame.attrs["reading"] = notices + frame.attrs["reading"]
+        frame.attrs["reading_columns"] = [None] * len(notices) + frame.attrs["reading_columns"]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if len(frame) > MAX_ROWS:
