@@ -436,11 +436,15 @@ def VisualizeInspector(ctx: InspectorContext):
               ("Explainability", [k for k in supported if k not in caps["default_plots"]
                                   and plots[k].group == "explainability"])]
     stale = [k for k in chosen if k not in supported]
-    total = sum(plots[k].cost for k in chosen if k in plots)
+    # its share as Run counts it (the node's estimate): a plot drawn before of the same model is
+    # served from the node cache, and the whole node when nothing of it changed
+    share = ctx.share or {}
+    said = ("reused from an earlier run: no credits" if share.get("reused") else share.get("line"))
     return (*Head(ctx), PanelForm(
         ctx, Upstream(ctx, "Connected model"), Checklist("Visualizations", "plots", groups, row, stale),
-        Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"), Credits(total), cls="cost"),
-            cls="section")))
+        Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"),
+                                    *([Credits(share["credits"])] if "credits" in share else []), cls="cost"),
+            *([P(said, cls="help", data_cost_said="")] if said else []), cls="section")))
 
 
 def _step_errors(ctx: InspectorContext, config: dict) -> dict:
