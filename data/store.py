@@ -401,7 +401,26 @@ class Store:
             for n in graph["nodes"]:
                 if n["id"] in old:
                     n["config"] = old[n["id"]].get("config", {})
+            # what the canvas could not draw it could not send: kept, while the nodes it joins that
+            # are there still are (a move dropped a file's connection to a renamed id without a word)
+            graph["edges"] += [e for e in graphs.undrawn_edges(wf["graph"]) if e not in graph["edges"]
+                               and all(x in nodes or x not in old for x in (e["source"], e["target"]))]
             self._change(db, wf, wf["name"], graph)
+        return self.get_workflow(workflow_id)
+
+    def remove_missing_connections(self, workflow_id: str) -> dict:
+        """The workflow without its connections to nodes it does not have (graphs.missing_end),
+        asked for on the workflow's panel: the canvas cannot draw them to be deleted."""
+        with self.tx() as db:
+            wf = self._workflow_for_change(workflow_id)
+            graph = wf["graph"]
+            nodes = {n["id"]: n for n in graph["nodes"]}
+            kept = [e for e in graph["edges"] if not graphs.missing_end(e, nodes)]
+            if len(kept) == len(graph["edges"]):
+                raise Invalid("This workflow has no connection to a node that does not exist.", status=409)
+            n = len(graph["edges"]) - len(kept)
+            self._change(db, wf, wf["name"], {**graph, "edges": kept},
+                         f"remove {n} connection{'s' if n > 1 else ''} to missing nodes")
         return self.get_workflow(workflow_id)
 
     # ------------------------------------------------------------------ undo / redo

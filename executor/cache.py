@@ -153,6 +153,13 @@ def plan(resolved) -> dict[str, Planned]:
     return out
 
 
+def part_digest(planned: Planned, part: str) -> str:
+    """The key of one part of a node's output (NodeCache.part): the node's key without its
+    config (its inputs, data, code and libraries) and the part, which says every setting the
+    part depends on."""
+    return digest_of({**{k: v for k, v in planned.key.items() if k != "config"}, "part": part})
+
+
 def _short(value) -> str:
     """A setting's value in a sentence: yes/no, a number to 6 significant digits, nothing set
     as 'not set' (a reason read "null → accuracy", "false → true", "0.06245642405176384")."""
@@ -411,8 +418,7 @@ class NodeCache:
         that runs again for a change of its config (one plot added) makes only the parts it
         had not made (the others were all drawn again). `fresh` (a node forced to run again):
         made, and stored in place of what was."""
-        key = {**{k: v for k, v in planned.key.items() if k != "config"}, "part": part}
-        digest = digest_of(key)
+        digest = part_digest(planned, part)
         if fresh:
             self.drop(digest)
         try:

@@ -4,27 +4,43 @@ size, model complexity x fits, preprocessing steps, plot costs)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from nodes.registry import node_types
 
 BASE_CREDITS = 1.0
 BASE_SECONDS = 0.5
 
 
-def estimate(resolved, dataset_facts=None, reused=()) -> dict:
+def node_share(resolved, nid: str, reused=(), held=None, config=None, first=True) -> dict:
+    """One node's share of a job, as its type declares it: nothing for a node the cache
+    serves whole (`reused`), and its type's count of the parts the cache holds (`held`: node
+    id -> held(part)) left out; a loop's later round (`first` false, `config` the round's
+    settings) is never reused, its parts are new (its model is)."""
+    if first and nid in reused:
+        return {"credits": 0.0, "seconds": 0.0, "reused": True}
+    nt = node_types().get(resolved.graph.nodes[nid].get("type"))
+    if nt is None or nid not in resolved.configs:
+        return {}
+    design = resolved.designs[nid]
+    if first and (held or {}).get(nid):
+        design = replace(design, held=held[nid])
+    return nt.estimate(config if config is not None else resolved.configs[nid], resolved.upstream[nid], design)
+
+
+def estimate(resolved, dataset_facts=None, reused=(), held=None) -> dict:
     """`reused`: the nodes the cache will serve (executor.cache), which cost nothing in the
-    first round. A bounded loop is counted as its costliest path, an upper bound: every round
+    first round; `held`: node id -> whether the cache holds a part of its output
+    (executor.submit.cache_outlook), which its type's estimate counts as nothing (node_share).
+    A bounded loop is counted as its costliest path, an upper bound: every round
     fails, up to the bound, each at the settings its loop node escalates the target to (a
     Retrain doubling Optuna trials), and a round after the first is never reused (its target's
     config is new) although the first was."""
     types = node_types()
     credits, seconds, lines = BASE_CREDITS, BASE_SECONDS, []
 
-    def share(nid, config=None):
-        nt = types.get(resolved.graph.nodes[nid].get("type"))
-        if nt is None or nid not in resolved.configs:
-            return {}
-        return nt.estimate(config if config is not None else resolved.configs[nid], resolved.upstream[nid],
-                           resolved.designs[nid])
+    def share(nid, config=None, first=True):
+        return node_share(resolved, nid, reused, held, config, first)
 
     for nid in resolved.graph.order:
         if nid in reused:
@@ -60,7 +76,7 @@ def _later_rounds(loop, types, resolved, share) -> tuple[dict, str]:
             break
         rounds = k
         for nid in (*loop.body, loop.node):
-            got = share(nid, target if nid == loop.target else None)
+            got = share(nid, target if nid == loop.target else None, first=False)
             total["credits"] += got.get("credits", 0.0)
             total["seconds"] += got.get("seconds", 0.0)
             if nid == loop.target and got.get("line"):

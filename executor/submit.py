@@ -45,7 +45,8 @@ def submit(store: Store, graph, workflow_id: str | None = None, retry_of: str | 
             detail = "The workflow is not valid: " + " ".join(resolved.errors[GRAPH])
         raise Invalid(detail, errors=resolved.errors)
     rerun = checked_rerun(rerun, graph)
-    est = estimate(resolved, info, reused=will_reuse(store, resolved, rerun))
+    reused, held = cache_outlook(store, resolved, rerun)
+    est = estimate(resolved, info, reused=reused, held=held)
     limit = settings().job_time_limit
     task_id = str(uuid.uuid4())
     job = store.create_job(workflow_id, graph, est, limit, retry_of=retry_of, snapshot_id=snapshot_id,
@@ -77,11 +78,15 @@ def checked_rerun(rerun, graph: dict):
     return sorted(set(rerun))
 
 
-def will_reuse(store: Store, resolved, rerun) -> set:
-    """The nodes the cache will serve if their entries are still there when the run starts."""
+def cache_outlook(store: Store, resolved, rerun) -> tuple[set, dict]:
+    """What the node cache will serve if its entries are still there when the run starts:
+    the nodes it serves whole, and for each node that runs, whether it holds a given part of
+    its output (node id -> held(part): a Visualize node's plot drawn before of the same
+    model, RunContext.stored). A node forced to run again, and every node below it, make
+    everything afresh (executor.engine)."""
     if rerun == "all" or store.settings.cache_bytes <= 0:
-        return set()
-    from executor.cache import plan
+        return set(), {}
+    from executor.cache import part_digest, plan
 
     planned, kept = plan(resolved), store.cache_keys()
     forced = set(rerun or [])
@@ -89,7 +94,10 @@ def will_reuse(store: Store, resolved, rerun) -> set:
 
     for nid in list(forced):
         forced |= set(graphs.downstream(resolved.graph, nid))
-    return {nid for nid, p in planned.items() if p.digest in kept and not p.volatile and nid not in forced}
+    usable = {nid: p for nid, p in planned.items() if not p.volatile and nid not in forced}
+    reused = {nid for nid, p in usable.items() if p.digest in kept}
+    held = {nid: (lambda part, p=p: part_digest(p, part) in kept) for nid, p in usable.items() if nid not in reused}
+    return reused, held
 
 
 def over_time_limit(seconds: float, limit: float) -> str | None:

@@ -25,6 +25,9 @@ class InspectorContext:
     previews: list = field(default_factory=list)
     label: str = ""  # the user's name for the node (else the type's label is shown)  # the node type's preview blocks (plain data)
     estimate: dict | None = None
+    # the node's own share of the run as Run counts it (executor.estimate.node_share: nothing
+    # for what the node cache serves); None when its config cannot be read
+    share: dict | None = None
     posted: Any = None  # the form just posted, if any: a panel's UI state (which steps are open)
 
     @property

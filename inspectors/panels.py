@@ -436,11 +436,15 @@ def VisualizeInspector(ctx: InspectorContext):
               ("Explainability", [k for k in supported if k not in caps["default_plots"]
                                   and plots[k].group == "explainability"])]
     stale = [k for k in chosen if k not in supported]
-    total = sum(plots[k].cost for k in chosen if k in plots)
+    # its share as Run counts it (the node's estimate): a plot drawn before of the same model is
+    # served from the node cache, and the whole node when nothing of it changed
+    share = ctx.share or {}
+    said = ("reused from an earlier run: no credits" if share.get("reused") else share.get("line"))
     return (*Head(ctx), PanelForm(
         ctx, Upstream(ctx, "Connected model"), Checklist("Visualizations", "plots", groups, row, stale),
-        Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"), Credits(total), cls="cost"),
-            cls="section")))
+        Div(H3("Cost summary"), Div(Span(f"{len(chosen)} plot(s)"),
+                                    *([Credits(share["credits"])] if "credits" in share else []), cls="cost"),
+            *([P(said, cls="help", data_cost_said="")] if said else []), cls="section")))
 
 
 def _step_errors(ctx: InspectorContext, config: dict) -> dict:
@@ -509,14 +513,19 @@ def WorkflowInspector(workflow, states: dict, gone: str | None = None):
     so the nodes that need attention are named with what each needs (it gave their count only).
     `gone`: the id of a node asked for that the workflow no longer has (deleted since it was
     clicked), said above the panel."""
-    from nodes.graph import node_names
+    from nodes.graph import missing_end, node_names
 
     nodes = workflow["graph"]["nodes"]
     names = node_names(workflow["graph"])
     pending = [(nid, s) for nid, s in (states.get("nodes") or {}).items() if s["state"] != "configured"]
     whole = list(states.get("graph_errors") or [])  # of no one node: an edge to a node that is not there
     n_errors = len(pending) + len(whole)
+    missing = [e for e in workflow["graph"]["edges"] if missing_end(e, {n["id"]: n for n in nodes})]
+    remove = Button(f"Remove {'these connections' if len(missing) > 1 else 'this connection'}", type="button",
+                    cls="small", hx_delete=f"/ui/workflows/{workflow['id']}/missing-connections",
+                    hx_target="#inspector", data_remove_missing="") if missing else None
     needs = Ul(*[Li(m, data_needs="workflow") for m in whole],
+               *([Li(remove)] if remove else []),
                *[Li(Span(f"{names.get(nid, nid)} ({nid}): ", cls="b"), s.get("message") or "not configured yet",
                     data_needs=nid) for nid, s in pending[:8]],
                *([Li(f"… and {len(pending) - 8} more")] if len(pending) > 8 else []), cls="small needs-list")

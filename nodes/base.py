@@ -24,6 +24,7 @@ of that name (`node_type.summary(config, design)`), which adds the defaults belo
   (inspector, API) by the store (executor.engine.reconcile_edit): a new dataset brings its
   suggested target; a new algorithm its own defaults
 - estimate(config, upstream, design) -> {"seconds", "credits", "line"?}  its share of a job's cost
+  (`design.held(part)`: a part of its output the node cache will serve costs nothing)
 - run(config, inputs, ctx) -> artifact | {port: artifact}  (called as declared)
 - output_summary(artifact) -> dict  what its completed event carries
 - results(artifact) -> {"metrics": ...} | {"plots": [...]}  what it adds to a run's results
@@ -437,6 +438,10 @@ class Design:
     dataset: dict | None = None
     inputs: dict = field(default_factory=dict)  # port -> Upstream (several: a list)
     dataset_facts: Callable[[str], dict | None] | None = None
+    # held(part) -> whether the node cache holds that part of the node's output (a plot drawn
+    # before of the same model), which a run serves without making it: the estimate counts
+    # nothing for it (RunContext.stored names the parts the same way)
+    held: Callable[[str], bool] = lambda part: False
 
 
 @dataclass(frozen=True)

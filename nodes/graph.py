@@ -460,6 +460,33 @@ def connection_rules(types=None) -> dict:
     return {"pairs": pairs, "one_edge": single, "self_loop": SELF_LOOP}
 
 
+def missing_end(edge: Mapping, nodes: Mapping) -> str | None:
+    """Why a connection names a node the workflow does not have (a renamed id in a file),
+    said from its end that is there, or None. The canvas cannot draw it; its saves keep it
+    (undrawn_edges), so it is removed only by asking (Remove on the workflow's panel)."""
+    s, t = edge.get("source"), edge.get("target")
+    if s in nodes and t in nodes:
+        return None
+    if s not in nodes and t not in nodes:
+        what = f"A connection from node {quoted(s)} to node {quoted(t)} joins two nodes that do not exist"
+    elif s not in nodes:
+        what = f"The connection into {quoted(t)} comes from node {quoted(s)}, which does not exist"
+    else:
+        what = f"The connection from {quoted(s)} goes to node {quoted(t)}, which does not exist"
+    return (f"{what}: the canvas cannot draw it, and keeps it. Correct the id in the workflow file, or remove it "
+            "on the workflow's panel.")
+
+
+def undrawn_edges(graph: Mapping, types=None) -> list:
+    """The connections of a stored graph the canvas cannot draw, which its saves (which send
+    what it drew) keep: one naming a node the graph does not have (missing_end), and one of a
+    node of a type this app does not have (it has no ports to draw to)."""
+    types = types or _types()
+    nodes = {n.get("id"): n for n in graph.get("nodes") or [] if isinstance(n, Mapping)}
+    return [e for e in graph.get("edges") or [] if isinstance(e, Mapping) and (
+        missing_end(e, nodes) or any(nodes[x].get("type") not in types for x in (e.get("source"), e.get("target"))))]
+
+
 # --------------------------------------------------------------------------- parse
 def parse(workflow, types=None) -> Graph:
     """Structure, ports and order. Never raises on bad input: errors are collected per node
@@ -506,17 +533,9 @@ def parse(workflow, types=None) -> Graph:
             add(GRAPH, "Every edge needs a source and a target node id.")
             continue
         s, t = e["source"], e["target"]
-        if s not in nodes or t not in nodes:
-            # (a renamed id in a file): which connection, from its end that is there; the canvas cannot
-            # draw it, so it says how it goes
-            if s not in nodes and t not in nodes:
-                what = f"A connection from node {quoted(s)} to node {quoted(t)} joins two nodes that do not exist"
-            elif s not in nodes:
-                what = f"The connection into {quoted(t)} comes from node {quoted(s)}, which does not exist"
-            else:
-                what = f"The connection from {quoted(s)} goes to node {quoted(t)}, which does not exist"
-            add(GRAPH, f"{what}: the canvas cannot draw it. Moving any node drops it, or correct the id in the "
-                       "workflow file.")
+        missing = missing_end(e, nodes)
+        if missing:
+            add(GRAPH, missing)
             continue
         if s == t:
             add(s, SELF_LOOP)

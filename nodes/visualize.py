@@ -6,7 +6,18 @@ import hashlib
 import json
 import time
 
-from nodes.base import METRICS, MODEL, PLOTS, Cancelled, Exported, NodeType, PlotsArtifact, Port, Upstream
+from nodes.base import (
+    METRICS,
+    MODEL,
+    PLOTS,
+    Cancelled,
+    Design,
+    Exported,
+    NodeType,
+    PlotsArtifact,
+    Port,
+    Upstream,
+)
 from nodes.evaluate import check_keys, keys_shape
 from plugins import registry
 
@@ -65,7 +76,7 @@ def run(config: dict, inputs: dict, ctx) -> PlotsArtifact:
         try:
             # a plot drawn before of the same model (this node ran again for another plot
             # added or removed) is the stored picture, not drawn again
-            png, drawn_by = ctx.stored(json.dumps({"plot": key}), lambda key=key: render_plot(key, data))
+            png, drawn_by = ctx.stored(plot_part(key), lambda key=key: render_plot(key, data))
         except (Cancelled, MemoryError):
             raise
         except Exception as e:  # one plot that cannot be drawn is a warning; the others are drawn
@@ -104,11 +115,24 @@ def plot_problem(e: Exception) -> str:
 SECONDS_PER_PLOT_CREDIT = 0.4
 
 
-def estimate(config: dict, upstream: Upstream) -> dict:
+def plot_part(key: str) -> str:
+    """A plot as a part of the node's output (RunContext.stored, Design.held): the plot says
+    every setting its picture depends on."""
+    return json.dumps({"plot": key})
 
+
+def estimate(config: dict, upstream: Upstream, design: Design) -> dict:
+    """The plots to draw; a plot the node cache holds (drawn before of the same model) is
+    served as its stored picture and costs nothing."""
     plots = registry.plots()
-    cost = sum(plots[k].cost for k in config.get("plots") or [] if k in plots)
-    return {"credits": cost, "seconds": cost * SECONDS_PER_PLOT_CREDIT}
+    chosen = [k for k in config.get("plots") or [] if k in plots]
+    held = [k for k in chosen if design.held(plot_part(k))]
+    cost = sum(plots[k].cost for k in chosen if k not in held)
+    out = {"credits": cost, "seconds": cost * SECONDS_PER_PLOT_CREDIT}
+    if held:
+        out["line"] = (f"{len(held)} of {len(chosen)} plots drawn before, reused: no credits" if len(chosen) > 1
+                       else "its plot drawn before, reused: no credits")
+    return out
 
 
 def output_summary(result: PlotsArtifact) -> dict:

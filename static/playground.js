@@ -512,6 +512,7 @@
     source.forEach((c) => c.isNode() && c.translate(32, 32)); // the next paste lands further on
     selection.clean();
     selection.select(added);
+    reveal(added);
   }
   // ------------------------------------------------------------------ undo / redo
   // The history is the server's (data/store.py): canvas and inspector edits, the API and the
@@ -680,6 +681,7 @@
     graph.addEdge({ source: { cell: node.id, port: portId("out", fit.op.name) }, target, zIndex: -1, attrs: EDGE_ATTRS });
     makeRoom(node, graph.getCellById(source.cell), graph.getCellById(target.cell));
     graph.stopBatch("insert");
+    reveal([node]);
     scheduleSave(); // the node's own save and this one are the same PUT (scheduleSave debounces)
     announce(`${nodeName(node)} inserted between ${nodeName(graph.getCellById(source.cell))} and ${nodeName(graph.getCellById(target.cell))}.`);
     return true;
@@ -748,12 +750,30 @@
   // clear of the panel's edge; a node dropped inside stays exactly where it was dropped (and
   // so lies over no node it did not lie over).
   const PORT_R = 10;  // a port's circle and its stroke, beyond the node's box (graph units)
-  function keepInView(node) {
-    const area = graph.getGraphArea(), z = graph.zoom() || 1, m = 12 / z, b = node.getBBox();
+  // where a box (graph units) lies nearest to where it is with it and its ports inside the
+  // view, clear of the panel's edge (too small a view: its top left)
+  function inView(b) {
+    const area = graph.getGraphArea(), z = graph.zoom() || 1, m = 12 / z;
     const left = area.x + m, right = area.x + area.width - m - b.width;
     const top = area.y + PORT_R + 4 / z, bottom = area.y + area.height - PORT_R - m - b.height;
-    const x = Math.max(left, Math.min(b.x, right)), y = Math.max(top, Math.min(b.y, bottom));  // too small a view: its top
+    return { x: Math.max(left, Math.min(b.x, right)), y: Math.max(top, Math.min(b.y, bottom)) };
+  }
+  function keepInView(node) {
+    const b = node.getBBox(), { x, y } = inView(b);
     if (Math.abs(x - b.x) > 0.5 || Math.abs(y - b.y) > 0.5) node.position(Math.round(x), Math.round(y));
+  }
+  // Nodes the editor placed itself (a paste lands 32 px on from the copied node; a node
+  // inserted into an edge goes below its source) could land below the view, where the user did
+  // not see them appear: the view pans just far enough that they are inside it. They keep
+  // their place, chosen for the workflow's layout.
+  function reveal(nodes) {
+    if (!nodes.length) return;
+    const boxes = nodes.map((n) => n.getBBox());
+    const x0 = Math.min(...boxes.map((b) => b.x)), y0 = Math.min(...boxes.map((b) => b.y));
+    const b = { x: x0, y: y0, width: Math.max(...boxes.map((c) => c.x + c.width)) - x0,
+                height: Math.max(...boxes.map((c) => c.y + c.height)) - y0 };
+    const at = inView(b), z = graph.zoom() || 1, t = graph.translate();
+    if (Math.abs(at.x - b.x) > 0.5 || Math.abs(at.y - b.y) > 0.5) graph.translate(t.tx + (at.x - b.x) * z, t.ty + (at.y - b.y) * z);
   }
   // an existing node, moved on its own
   const movingAlone = (node) => selection.getSelectedCells().filter((c) => c.isNode() && c !== node).length === 0

@@ -335,3 +335,65 @@ def test_an_imported_workflow_named_as_one_here_says_it_is_the_import(web):
         assert r.status_code == 303, r.text[:500]
         names.append(web.get(f"/api/v1/workflows/{r.headers['location'].removeprefix('/workflows/')}").json()["name"])
     assert names == ["twin (imported)", "twin (imported 2)"]
+
+
+CHAIN = [("d", "dataset", {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}),
+         ("s", "split", {}), ("m", "model", {"algorithm": "logistic_regression"})]
+
+
+def drawn(graph) -> dict:
+    """What the canvas sends after a move: every node moved 10 px, the edges it could draw."""
+    ids = {n["id"]: n["type"] for n in graph["nodes"]}
+    return {"nodes": [{"id": n["id"], "type": n["type"], "position": {"x": 10, "y": 10 * i}}
+                      for i, n in enumerate(graph["nodes"])],
+            "edges": [e for e in graph["edges"] if e["source"] in ids and e["target"] in ids
+                      and ids[e["source"]] != "gone_plugin" and ids[e["target"]] != "gone_plugin"]}
+
+
+@pytest.mark.parametrize("odd", [
+    {"source": "m", "target": "ghost"}, {"source": "ghost", "target": "m"}, {"source": "old", "target": "older"},
+    {"source": "dataset", "target": "s", "source_port": "table"},
+])
+def test_a_canvas_save_keeps_a_connection_it_could_not_draw_and_still_says_it(web, odd):
+    """An imported workflow's connection to a node id that is not there: the canvas cannot
+    draw it, and the next move of a node saved the graph without it, without a word. The
+    save keeps it, the workflow panel still says it (graph.parse's sentence) with a Remove,
+    and only that Remove (undoable) takes it away."""
+    graph = {"nodes": [{"id": i, "type": t, "config": c} for i, t, c in CHAIN],
+             "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}, odd]}
+    wf = web.post("/api/v1/workflows", json={"name": "renamed id", **graph}).json()
+    said = [m for m in wf["errors"]["_workflow"] if "not exist" in m]
+    assert len(said) == 1
+    r = web.put(f"/ui/workflows/{wf['id']}/structure", json=drawn(wf["graph"]))
+    assert r.status_code == 200 and r.json()["state"]["graph_errors"] == said, r.text
+    stored = web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]
+    assert [(e["source"], e["target"]) for e in stored["edges"]] == [("d", "s"), ("s", "m"), (odd["source"], odd["target"])]
+    assert [n["position"]["y"] for n in stored["nodes"]] == [0, 10, 20]  # the move itself was saved
+    panel = web.get(f"/ui/workflows/{wf['id']}/inspector").text
+    assert said[0].replace("'", "&#x27;") in panel or said[0] in panel
+    assert "data-remove-missing" in panel
+    gone = web.delete(f"/ui/workflows/{wf['id']}/missing-connections")
+    assert gone.status_code == 200 and "not exist" not in gone.text and "data-remove-missing" not in gone.text
+    assert len(web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]["edges"]) == 2
+    assert web.delete(f"/ui/workflows/{wf['id']}/missing-connections").status_code == 409  # nothing left: said
+    undone = web.post(f"/api/v1/workflows/{wf['id']}/undo").json()
+    assert len(undone["graph"]["edges"]) == 3 and "missing nodes" in undone["message"]
+
+
+def test_a_canvas_save_still_drops_what_the_user_deleted(web):
+    """Near misses: a connection the canvas drew and the user deleted goes, and so do the
+    connections of a deleted node, that to a missing node with them; a connection of a node
+    of a type this app does not have is kept while both its nodes are."""
+    nodes = [{"id": i, "type": t, "config": c} for i, t, c in CHAIN] + [{"id": "p", "type": "gone_plugin"}]
+    graph = {"nodes": nodes, "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                                       {"source": "m", "target": "ghost"}, {"source": "m", "target": "p"}]}
+    wf = web.post("/api/v1/workflows", json={"name": "deletions", **graph}).json()
+    structure = drawn(wf["graph"])
+    structure["edges"] = [e for e in structure["edges"] if (e["source"], e["target"]) != ("d", "s")]
+    web.put(f"/ui/workflows/{wf['id']}/structure", json=structure).raise_for_status()
+    pairs = lambda: [(e["source"], e["target"]) for e in web.get(f"/api/v1/workflows/{wf['id']}").json()["graph"]["edges"]]  # noqa: E731
+    assert pairs() == [("s", "m"), ("m", "ghost"), ("m", "p")]
+    structure["nodes"] = [n for n in structure["nodes"] if n["id"] != "m"]
+    structure["edges"] = []
+    web.put(f"/ui/workflows/{wf['id']}/structure", json=structure).raise_for_status()
+    assert pairs() == []

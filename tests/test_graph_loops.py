@@ -199,7 +199,7 @@ def test_a_connection_to_a_node_that_is_not_there_names_both_ends_and_how_it_goe
     so it cannot be selected; moving a node saves the canvas without it)."""
     g = graphs.parse(wf(CHAIN, [("d", "s"), ("s", "m"), edge]))
     messages = g.errors.get(graphs.GRAPH, [])
-    assert any(m.startswith(said + ": the canvas cannot draw it. Moving any node drops it") for m in messages), messages
+    assert any(m.startswith(said + ": the canvas cannot draw it, and keeps it. Correct the id in the workflow file, or remove it") for m in messages), messages
     assert not ({"d", "s", "m"} & set(g.errors)) or all("does not exist" not in m for k in "dsm"
                                                         for m in g.errors.get(k, [])), g.errors
 

@@ -12,7 +12,9 @@ import pytest
 from data.config import Settings
 from data.store import Store
 from executor.cache import NodeCache
-from executor.engine import run_workflow
+from executor.engine import resolve, run_workflow
+from executor.estimate import BASE_CREDITS
+from plugins import registry
 
 IRIS = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
 
@@ -142,3 +144,79 @@ def test_a_forced_run_draws_every_plot_again(store, rerun):
     assert not not_drawn(again)
     after = run(store, workflow(["confusion_matrix", "roc_curve", "feature_importance"]), "job-3")
     assert status(after, "v") == "cached"  # what the forced run drew is kept for the next
+
+
+# --------------------------------------------------------------------------- the estimate
+def estimated(store, wf, rerun=None) -> dict:
+    """The estimate Run makes (and the inspector shows): the node cache's outlook counted."""
+    from executor.estimate import estimate
+    from executor.submit import cache_outlook
+
+    r = resolve(wf)
+    reused, held = cache_outlook(store, r, rerun)
+    return estimate(r, reused=reused, held=held)
+
+
+def plot_credits(*keys) -> float:
+    return round(BASE_CREDITS + sum(registry.plots()[k].cost for k in keys), 1)
+
+
+@pytest.mark.parametrize("before, after, counted", [
+    (["confusion_matrix", "roc_curve"], ["confusion_matrix", "roc_curve", "feature_importance"],
+     ["feature_importance"]),  # one added
+    (["confusion_matrix", "roc_curve"], ["confusion_matrix", "precision_recall_curve"],
+     ["precision_recall_curve"]),  # one replaced by another
+    (["confusion_matrix", "roc_curve", "feature_importance"], ["feature_importance", "roc_curve"], []),  # one removed
+])
+def test_the_estimate_counts_only_the_plots_the_cache_does_not_hold(store, before, after, counted):
+    """A Visualize node whose plots changed runs again, but draws only the plots it had not
+    drawn: the estimate counted every plot (the cache holds the others' pictures; a cached
+    node costs nothing, issue 17)."""
+    run(store, workflow(before), "job-1")
+    est = estimated(store, workflow(after))
+    assert est["reused"] == ["d", "e", "m", "s"]
+    assert est["credits"] == plot_credits(*counted), est
+    held = len(after) - len(counted)
+    assert any(f"{held} of {len(after)} plots drawn before, reused: no credits" in line
+               for line in est["breakdown"]) == bool(held), est["breakdown"]
+
+
+@pytest.mark.parametrize("how", ["another model", "forced node", "forced above", "everything again", "no run yet"])
+def test_plots_the_cache_does_not_hold_for_this_run_are_all_counted(store, how):
+    """Near misses: a plot drawn before of another model, a forced run (which draws every plot
+    afresh), or no run at all: every plot is counted, and nothing is said as reused."""
+    plots_now = ["confusion_matrix", "roc_curve", "feature_importance"]
+    if how != "no run yet":
+        run(store, workflow(["confusion_matrix", "roc_curve"]), "job-1")
+    wf = workflow(plots_now, max_depth=2 if how == "another model" else 3)
+    rerun = {"forced node": ["v"], "forced above": ["m"], "everything again": "all"}.get(how)
+    est = estimated(store, wf, rerun)
+    v_credits = sum(registry.plots()[k].cost for k in plots_now)
+    assert est["credits"] >= round(BASE_CREDITS + v_credits, 1), est
+    assert not any("drawn before" in line for line in est["breakdown"]), est["breakdown"]
+
+
+def test_the_inspector_shows_the_estimate_run_makes(tmp_path):
+    """The panels count as Run counts: the Visualize node's Cost summary summed every chosen
+    plot, and the Model's Cost estimate every node, reused or not."""
+    from dataclasses import replace
+
+    from starlette.testclient import TestClient
+
+    from app import create_app
+    from data.config import settings
+
+    app = create_app(replace(settings(), home=tmp_path, cache_bytes=2**30))
+    shop = app.state.store
+    wid = shop.create_workflow("plots", workflow(["confusion_matrix", "roc_curve"]))["id"]
+    run_workflow(shop.get_workflow(wid)["graph"], lambda e: None, job_id="job-1", save_artifact=lambda *a, **k: "x",
+                 cache=NodeCache(shop, wid, "job-1"))
+    with TestClient(app) as web:
+        unchanged = web.get(f"/ui/workflows/{wid}/nodes/v/inspector").text
+        assert ">0 credits<" in unchanged and "reused from an earlier run: no credits" in unchanged
+        shop.update_node_config(wid, "v", {"plots": ["confusion_matrix", "roc_curve", "feature_importance"]})
+        visualize = web.get(f"/ui/workflows/{wid}/nodes/v/inspector").text
+        model = web.get(f"/ui/workflows/{wid}/nodes/m/inspector").text
+    assert f">{registry.plots()['feature_importance'].cost:g} credits<" in visualize
+    assert "2 of 3 plots drawn before, reused: no credits" in visualize
+    assert f">{plot_credits('feature_importance'):g} credits<" in model and "4 nodes reused" in model

@@ -832,3 +832,34 @@ def test_a_panel_split_says_its_men_are_on_both_sides_until_the_split_keeps_them
     warnings = job["results"]["nodes"]["s"]["warnings"]
     assert not [w for w in warnings if both_sides in w]
     assert any("Stratify is not applied" in w for w in warnings)
+
+
+def test_moving_a_node_keeps_an_imported_connection_to_a_missing_node_until_removed(browser, server):
+    """A workflow file's connection to a renamed id: the canvas cannot draw it, and the first
+    move of a node saved the graph without it, without a word. It stays, said on the
+    workflow's panel, until its Remove is pressed."""
+    wf = api(server, "/api/v1/workflows", {"name": "Renamed id", "nodes": [
+        {"id": "d", "type": "dataset", "position": {"x": 200, "y": 60}, "config": {}},
+        {"id": "s", "type": "split", "position": {"x": 200, "y": 220}, "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "model-1"}]})
+    stored = lambda: [(e["source"], e["target"]) for e in api(server, f"/api/v1/workflows/{wf['id']}")["graph"]["edges"]]  # noqa: E731
+    with sized_page(browser, (1600, 1000), bypass_csp=True) as pg:
+        pg.goto(f"{server}/workflows/{wf['id']}")
+        pg.wait_for_function("window.playground && window.playground.graph.getNodes().length === 2")
+        x, y = center(pg.locator('#canvas [data-node-id="d"] .pg-node-head').bounding_box())
+        pg.mouse.move(x, y)
+        pg.mouse.down()
+        pg.mouse.move(x + 160, y + 20, steps=8)
+        pg.mouse.up()
+        wait_true(pg, "document.getElementById('save-state').dataset.state === 'saving'", 5)
+        wait_saved(pg)
+        assert api(server, f"/api/v1/workflows/{wf['id']}")["graph"]["nodes"][0]["position"]["x"] > 300
+        assert stored() == [("d", "s"), ("s", "model-1")]
+        pg.locator("#canvas").click(position={"x": 900, "y": 500})
+        pg.wait_for_selector("#inspector [data-remove-missing]")
+        assert "The connection from 's' goes to node 'model-1', which does not exist" in pg.inner_text("#inspector")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / "missing-connection-1600x1000.png"))
+        pg.click("#inspector [data-remove-missing]")
+        pg.wait_for_selector("#inspector [data-inspector=workflow]:not(:has([data-remove-missing]))")
+        assert stored() == [("d", "s")]

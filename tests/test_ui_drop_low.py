@@ -19,6 +19,7 @@ from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are
     port,
     server,
     sized_page,
+    wait_saved,
 )
 from tests.test_ui_plugins import node
 from tests.test_ui_retrain import wire
@@ -114,3 +115,53 @@ def test_a_node_dropped_inside_the_canvas_stays_where_it_was_dropped(browser, se
                                  "const p = g.localToClient(b.center); return [p.x, p.y]; }", split)
             # centred under the pointer, as before (within half the 16 px grid it snaps to): not moved
             assert abs(cx - (canvas["x"] + x)) <= 8 and abs(cy - (canvas["y"] + y)) <= 8, (cx, cy, x, y)
+
+
+def near_bottom(pg, node_id, px):
+    """Pan the view (as a user drags the canvas) until the node's bottom is `px` screen pixels
+    above the canvas's bottom edge."""
+    pg.evaluate("""([id, px]) => { const g = window.playground.graph, b = g.getCellById(id).getBBox();
+        const a = g.getGraphArea(), z = g.zoom(), t = g.translate();
+        g.translate(t.tx, t.ty + ((a.y + a.height - px / z) - (b.y + b.height)) * z); }""", [node_id, px])
+
+
+def on_screen(pg, node_id) -> dict:
+    return pg.locator(f'#canvas g[data-cell-id="{node_id}"]').bounding_box()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+@pytest.mark.parametrize("how", ["paste", "insert on an edge"])
+def test_a_node_the_editor_places_below_the_view_is_brought_into_view(browser, server, size, how):  # noqa: F811
+    """A pasted copy lands 32 px on from the node copied, and a node inserted into an edge
+    below the edge's source: from a node near the bottom of the view both appeared below it,
+    unseen. The view pans to show it; it keeps the place the editor chose."""
+    from tests.test_ui_keyboard import drag_palette_to, edge_midpoint
+
+    nodes = [node("dataset-1", "dataset", IRIS, 100, 0), node("split-1", "split", {}, 100, 150)]
+    with sized_page(browser, size, bypass_csp=True) as pg:
+        wid = open_at(pg, server, {"name": f"Reveal {how}", "nodes": nodes,
+                                   "edges": [{"source": "dataset-1", "target": "split-1"}]})
+        canvas = pg.locator("#canvas").bounding_box()
+        near_bottom(pg, "dataset-1", 20 if how == "paste" else 80)  # the edge below it seen
+        if how == "paste":
+            pg.locator('#canvas [data-node-id="dataset-1"]').click()
+            pg.keyboard.press("Control+c")
+            pg.keyboard.press("Control+v")
+            pg.wait_for_function("window.playground.graph.getNodes().length === 3")
+        else:
+            x, y = edge_midpoint(pg, "dataset-1", "split-1")
+            assert y < canvas["y"] + canvas["height"], "the edge is seen where it is dropped on"
+            drag_palette_to(pg, "preprocessing", x, y)
+            pg.wait_for_selector("#canvas .x6-edge.pg-edge-drop", state="attached")
+            pg.mouse.up()
+            pg.wait_for_function("window.playground.graph.getEdges().length === 2")
+        new = pg.evaluate("window.playground.graph.getNodes().slice(-1)[0].id")
+        wait_saved(pg)
+        box = on_screen(pg, new)
+        assert (box["y"] >= canvas["y"] and box["y"] + box["height"] <= canvas["y"] + canvas["height"]
+                and box["x"] >= canvas["x"] and box["x"] + box["width"] <= canvas["x"] + canvas["width"]), (box, canvas)
+        placed = {n["id"]: n["position"] for n in api(server, f"/api/v1/workflows/{wid}")["graph"]["nodes"]}
+        if how == "paste":
+            assert placed[new] == {"x": 132, "y": 32}  # where a paste puts it: not moved
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        pg.screenshot(path=str(ARTIFACTS / f"reveal-{how.split()[0]}-{size[0]}x{size[1]}.png"))

@@ -9,6 +9,8 @@ from starlette.requests import Request
 from data.store import Invalid, NotFound
 from executor.engine import Resolved, advice_for, node_states, reconcile_node, resolve
 from executor.estimate import estimate as estimate_job
+from executor.estimate import node_share
+from executor.submit import cache_outlook
 from inspectors.context import InspectorContext
 from inspectors.panels import Inspector, UnknownTypeInspector, WorkflowInspector, parse_config
 from nodes.base import Design, Upstream
@@ -60,8 +62,13 @@ def panel_context(site: Site, workflow_id: str, r: Resolved, node_id: str, info,
             ctx.previews = nt.preview(r.configs[node_id], ctx.upstream, r.designs.get(node_id) or Design())
         except Exception:  # a preview must never break the inspector
             log.exception("preview of %s failed", node_id)
-    if "estimate" in nt.declared and not r.errors:
-        ctx.estimate = estimate_job(r, info)
+    if "estimate" in nt.declared:
+        # as Run will count it: what the node cache holds costs nothing (a plot drawn before)
+        reused, held = cache_outlook(site.store, r, None)
+        if node_id in r.configs:
+            ctx.share = node_share(r, node_id, reused, held)
+        if not r.errors:
+            ctx.estimate = estimate_job(r, info, reused=reused, held=held)
     return ctx
 
 

@@ -13,6 +13,7 @@ from components.editor import NameSaved
 from components.pages import WorkflowRow
 from data.store import Invalid
 from executor.engine import resolve
+from inspectors.panels import WorkflowInspector
 from nodes import graph as graphs
 from web.errors import wants_json
 from web.site import Routes, Site, api_error, attachment, json_body
@@ -144,6 +145,15 @@ async def ui_save_structure(site: Site, request: Request, workflow_id: str):
     except Invalid as e:
         return api_error(e.status, e.detail, edge=e.errors.get("edge"))
     return JSONResponse(canvas_state(site, wf))
+
+
+@routes("/ui/workflows/{workflow_id}/missing-connections", methods=["delete"])
+def ui_remove_missing_connections(site: Site, workflow_id: str):
+    """The workflow panel's Remove: the connections to nodes the workflow does not have,
+    which the canvas cannot draw (so not select, nor delete)."""
+    wf = site.store.remove_missing_connections(workflow_id)
+    states = site.states(wf["graph"])
+    return WorkflowInspector(wf, states), site.history_trigger(workflow_id, **{"pg-state": states})
 
 
 def ui_history_step(site: Site, request: Request, workflow_id: str, which: str) -> JSONResponse:
