@@ -8,8 +8,9 @@ TEST_STAMP := $(VENV)/.installed-test
 JS_STAMP := node_modules/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5001
-# the suite runs in two processes, one test file each (a file's servers and browser stay in one)
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# the suite runs in two processes, one test file each (a file's servers and browser stay in one);
+# the slowest tests are listed at the end (CI keeps the suite under 15 minutes)
+PYTEST_ARGS ?= -n 2 --dist loadfile --durations=25
 
 .PHONY: run test lint bench setup setup-run setup-system clean
 
