@@ -524,8 +524,10 @@ def WorkflowInspector(workflow, states: dict, gone: str | None = None):
     remove = Button(f"Remove {'these connections' if len(missing) > 1 else 'this connection'}", type="button",
                     cls="small", hx_delete=f"/ui/workflows/{workflow['id']}/missing-connections",
                     hx_target="#inspector", data_remove_missing="") if missing else None
-    needs = Ul(*[Li(m, data_needs="workflow") for m in whole],
-               *([Li(remove)] if remove else []),
+    said = [Li(m, data_needs="workflow") for m in whole]
+    if remove:  # the button beside what it removes, not a bullet of its own
+        said[-1:] = [Li(*([whole[-1], " "] if whole else []), remove, data_needs="workflow")]
+    needs = Ul(*said,
                *[Li(Span(f"{names.get(nid, nid)} ({nid}): ", cls="b"), s.get("message") or "not configured yet",
                     data_needs=nid) for nid, s in pending[:8]],
                *([Li(f"… and {len(pending) - 8} more")] if len(pending) > 8 else []), cls="small needs-list")
