@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import playground_runtime
 from data import datasets, disk, lifeline, reading, values
 from data.charts import MAX_COUNTED, column_charts
 from data.datasets import DatasetError
@@ -184,7 +185,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     if table.num_rows < with_totals.num_rows and how.decimal is not None:
         table = _read_label_column_again(with_totals, table, how, set(options.get("types") or {}))
     if table.num_rows == 0:
-        raise DatasetError("The file has a header but no data rows (every row is blank).")
+        raise DatasetError(playground_runtime.header_only("The file", blank=True))
     table = _apply_types(table, how, options)
     roles = {**how.roles, **{c: r for c, r in (options.get("roles") or {}).items() if r != "ignore"}}
     ignored = [c for c, r in (options.get("roles") or {}).items() if r == "ignore" and c in table.column_names]
@@ -234,7 +235,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
 
 def _check_size(size: int, limits: Limits) -> None:
     if size == 0:
-        raise DatasetError("The file is empty.")
+        raise DatasetError(playground_runtime.empty_file("The file"))
     if size > limits.max_bytes:
         raise DatasetError(f"The file is {size / 2**20:.1f} MB; the limit is {limits.max_bytes / 2**20:.0f} MB "
                            "(PLAYGROUND_MAX_UPLOAD_MB).")
@@ -358,7 +359,6 @@ def frame_to_score(record: dict):
     REPEATED_NAMES: such rows are refused saying so, as predict.py refuses them), and how
     the date columns written with numbers were read (playground_runtime.DATES_READ: the
     model reads them as predict.py does, and says so)."""
-    import playground_runtime
 
     frame = read_converted(record["tmp_path"])
     frame.attrs["reading"] = [n["text"] for n in record.get("notices") or []]
@@ -658,7 +658,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         if found:
             raise DatasetError(_ragged(layout, *found)) from None
         if "Could not skip initial" in str(e):  # the header and nothing after it (found by a new user's script)
-            raise DatasetError("The file has a header but no data rows.") from None
+            raise DatasetError(playground_runtime.header_only("The file")) from None
         raise DatasetError(f"The file cannot be parsed as {fmt.upper()}: {str(e).split(':', 1)[-1].strip()[:120]}.") \
             from None
     except (UnicodeDecodeError, LookupError):
@@ -693,7 +693,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
             table = table.slice(0, table.num_rows - len(parsed))
             left_notes += parsed
     if table.num_rows == 0:
-        raise DatasetError("The file has a header but no data rows.")
+        raise DatasetError(playground_runtime.header_only("The file"))
     limits.check(table.num_rows, table.num_columns)  # the real count, after the estimate
     if arriving is not None:
         arriving.wait()  # parsed to its end: all of it is there

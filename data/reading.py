@@ -40,7 +40,7 @@ PREAMBLE_LINES, preamble, _filled = (playground_runtime.PREAMBLE_LINES, playgrou
 # a sheet read as a table, and a note under a table: one rule and its sentences, shared with predict.py
 notes_notice, _reads_as_note = playground_runtime.notes_notice, playground_runtime.reads_as_note
 
-ROW_NAMES = "row_names"
+ROW_NAMES = playground_runtime.ROW_NAMES
 ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
     "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252 (Western European)",
     "latin-1": "ISO-8859-1 (Latin-1)", "iso8859-15": "ISO-8859-15 (Latin-9)", "cp1250": "Windows-1250 (Central European)",
@@ -330,7 +330,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         raise DatasetError(f"Unknown encoding {codec!r}.") from None
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise DatasetError("The file is empty.")
+        raise DatasetError(playground_runtime.empty_file("The file"))
     other = other_text_format(text, complete)
     if other:  # JSON or a web page with a .csv name was read as one column named '[{"a":1' (a new user's audit)
         raise DatasetError(f"This file holds {other}, not a table of values separated by commas, semicolons or tabs "
@@ -380,8 +380,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         raw = [""] + raw
     if header[0] == "" and len(header) > 1:
         reading.roles[ROW_NAMES] = "id"
-        reading.notice(f"The first column had no name (R and pandas write row names there): it is named "
-                       f"{ROW_NAMES!r} and left out of the features as an id.", ROW_NAMES)
+        reading.notice(playground_runtime.row_names_notice(), ROW_NAMES)  # predict.py's words, one rule
         header[0] = ROW_NAMES
     extra = bool(header[-1] and _one_empty_field_more(text, delimiter, len(header), complete))
     if extra:  # a trailing delimiter on every data line, not on the header: an empty last column all the same
@@ -391,8 +390,8 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         header.pop()
     for i, h in enumerate(header):
         if h == "":
-            header[i] = f"column_{i + 1}"
-            reading.notice(f"Column {i + 1} had no name: it is named {header[i]!r}.", header[i])
+            header[i], said = playground_runtime.unnamed_column(i)
+            reading.notice(said, header[i])
     header, copies = playground_runtime.unique_names(header)
     for copy in copies:
         reading.repeated_name(*copy)

@@ -236,17 +236,6 @@ def scoring_columns(store: Store, facts: dict) -> tuple[list[str], list[str]]:
     return out, [c["name"] for c in columns if c.get("role") == "id" and c["name"] not in names]
 
 
-def with_row_names(left_out: list, features: list, frame) -> list:
-    """`left_out` and the column the reader names `row_names` (an unnamed first column: R's
-    and pandas' row names) when the model does not take it: set aside, as predict.py sets it
-    aside (a new user: the app refused "unknown column 'row_names'" where predict.py scored)."""
-    from data.reading import ROW_NAMES
-
-    if ROW_NAMES in frame.columns and ROW_NAMES not in left_out and all(f["name"] != ROW_NAMES for f in features):
-        return [*left_out, ROW_NAMES]
-    return list(left_out)
-
-
 def reading_said(frame, features: list) -> list[str]:
     """How the reader read a file of rows to score (frame_to_score), as said beside the
     predictions. A date column the training file wrote with numbers is read by the model
@@ -292,10 +281,11 @@ def score_table(store: Store, model, facts: dict, frame, proba: bool = False) ->
         raise Invalid("Probabilities are for classifiers; this model predicts numbers or clusters.", status=400)
     left_out, ids = scoring_columns(store, facts)
     try:
-        out, unseen, notes = score_frame(model, facts, frame, with_row_names(left_out, facts["features"], frame), proba)
+        left_out = playground_runtime.set_aside_row_names(left_out, facts["features"], frame)
+        out, unseen, notes = score_frame(model, facts, frame, left_out, proba)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e), status=400) from None
-    out = playground_runtime.with_row_ids(out, frame, ids)
+    out = playground_runtime.with_row_ids(out, frame, playground_runtime.row_id_columns(ids, facts["features"], frame))
     return out.to_csv(index=False).encode(), unseen, notes
 
 

@@ -405,6 +405,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     import tempfile
     from pathlib import Path
 
+    import playground_runtime
     from data import ingest
 
     encoding = "utf-8-sig"
@@ -429,7 +430,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
         notices.append(f"The CSV body is not UTF-8 and names no charset: read as {trained_in}, the encoding the "
                        "training file was read in.")
     if not text.strip():
-        raise Invalid("The CSV body holds no rows to score: send a header line of column names, then the rows.")
+        raise Invalid(playground_runtime.empty_file("The CSV body"))
     if limits is not None:
         first = text.lstrip("\ufeff").split("\n", 1)[0]
         try:  # the widest the header can be read, whichever delimiter the reader finds
@@ -458,7 +459,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     if len(frame) > MAX_ROWS:
         raise _too_many(len(frame))
     if frame.empty:
-        raise Invalid("The CSV body holds a header but no rows to score.")
+        raise Invalid(playground_runtime.header_only("The CSV body"))
     return frame
 
 
@@ -572,7 +573,7 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
     t = time.perf_counter()
     try:
-        left_out = bundle.with_row_names(card.get("left_out_columns") or [], card["features"], frame)
+        left_out = playground_runtime.set_aside_row_names(card.get("left_out_columns") or [], card["features"], frame)
         X = playground_runtime.prepare_rows(frame, card["features"], left_out)
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e)) from None
@@ -582,9 +583,13 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     entry["validate_ms"] = _ms(t)
     t = time.perf_counter()
     proba = card.get("classes") is not None and hasattr(model, "predict_proba")
+    ids = playground_runtime.row_id_columns(card.get("id_columns") or [], card["features"], frame)
     if as_csv:  # the rows' id columns first, as predict.py and Score a file write them
-        out = playground_runtime.with_row_ids(playground_runtime.predictions(model, X, proba=proba), frame,
-                                              card.get("id_columns") or [])
+        rows = frame
+        if content_type != "text/csv":  # JSON in, JSON's spelling out: true, not Python's True
+            rows = frame.assign(**{c: frame[c].map(lambda v: playground_runtime.truth_text(v) if isinstance(
+                v, (bool, np.bool_)) else v) for c in ids})
+        out = playground_runtime.with_row_ids(playground_runtime.predictions(model, X, proba=proba), rows, ids)
         entry["predict_ms"] = _ms(t)
         # what the JSON answer says besides the rows, for the response's headers (a CSV client
         # could not tell which version answered after an alias moved back, found by a new user)
@@ -598,7 +603,6 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         answer["warnings"] = unseen
     if reading:
         answer["reading"] = reading
-    ids = [c for c in card.get("id_columns") or [] if c in frame.columns]
     if ids:  # the rows' id columns, as the CSV answer writes them first: a client matches rows by id, not place
         answer["ids"] = {str(c): _json_values(frame[c]) for c in ids}
     if proba:

@@ -576,6 +576,101 @@ def blank_rows_notice(n: int, where: str) -> str:
             "left out.")
 
 
+
+# A file with no rows to score: predict.py, "Score a file" and a deployment's CSV body (the
+# app's reader, data.reading and data.ingest) refuse it in these words, `what` naming it
+# ("rows.csv", "The file", "The CSV body"): they were three wordings of one thing.
+def empty_file(what: str) -> str:
+    """The refusal of a file without even a header (no bytes, or blank lines only)."""
+    return f"{what} is empty: it has neither a header nor rows."
+
+
+def header_only(what: str, blank: bool = False) -> str:
+    """The refusal of a file whose header has no data rows under it (`blank`: only blank ones)."""
+    return f"{what} has a header but no data rows{' (every row is blank)' if blank else ''}."
+
+
+# A CSV written with its row names: R's write.csv and pandas' to_csv leave the header's first
+# cell empty above them (a MultiIndex: one empty cell per level). The app's reader
+# (data.reading) names that column `row_names`, and the other unnamed ones `column_<n>`, and
+# says so; predict.py and the exported script name them by this one rule, in the same words.
+ROW_NAMES = "row_names"
+
+
+def row_names_notice() -> str:
+    return (f"The first column had no name (R and pandas write row names there): it is named {ROW_NAMES!r} and "
+            "left out of the features as an id.")
+
+
+def unnamed_column(i: int) -> tuple[str, str]:
+    """(the name of the unnamed column at place `i` (0 = the first), the sentence saying it)."""
+    name = f"column_{i + 1}"
+    return name, f"Column {i + 1} had no name: it is named {name!r}."
+
+
+def name_unnamed(names: list) -> tuple[list, list]:
+    """(a header's names with its empty ones named, the sentences saying each): the first one
+    `row_names` when others follow (`row_names_notice`), any other `column_<n>`
+    (`unnamed_column`); empty names at the end (a trailing delimiter) are left empty."""
+    names = [str(n).strip() for n in names]
+    filled = [i for i, n in enumerate(names) if n]
+    said = []
+    for i in range(filled[-1] if filled else 0):
+        if names[i]:
+            continue
+        if i == 0:
+            names[0] = ROW_NAMES
+            said.append(row_names_notice())
+        else:
+            names[i], sentence = unnamed_column(i)
+            said.append(sentence)
+    return names, said
+
+
+def row_name_columns(columns) -> list:
+    """The columns that name a file's rows: `row_names` and the unnamed columns right after it
+    (`column_2` …: a pandas MultiIndex's further levels)."""
+    columns = [str(c) for c in columns]
+    if ROW_NAMES not in columns:
+        return []
+    at = columns.index(ROW_NAMES)
+    out = [ROW_NAMES]
+    while at + len(out) < len(columns) and columns[at + len(out)] == f"column_{at + len(out) + 1}":
+        out.append(columns[at + len(out)])
+    return out
+
+
+def set_aside_row_names(left_out, features: list, frame: pd.DataFrame) -> list:
+    """`left_out` and the `row_names` column of rows to score when the model does not take it:
+    set aside, as the training file's were. When the training file had none (it is not in
+    `left_out`), the column is taken for row names only when its values name the rows (with
+    the unnamed columns after it, a MultiIndex's levels: no two rows alike); otherwise it is
+    refused, not dropped as an id (a real column whose name was left out)."""
+    left_out = list(left_out)
+    if ROW_NAMES not in frame.columns or ROW_NAMES in left_out or any(f["name"] == ROW_NAMES for f in features):
+        return left_out
+    levels = row_name_columns(frame.columns)
+    repeated = frame[levels].astype(str).duplicated(keep=False) | frame[ROW_NAMES].isna()
+    if repeated.any():
+        rows = [int(i) + 1 for i in np.flatnonzero(repeated.to_numpy())[:2]]
+        value = frame[ROW_NAMES].iloc[rows[0] - 1]
+        raise ColumnsError(
+            "These rows cannot be scored: the first column has no name in the header, and its values do not name "
+            f"the rows as row names do ({'an empty cell' if pd.isna(value) else repr(str(value))} in row "
+            f"{rows[0]}{f' and {rows[1]}' if len(rows) > 1 and not pd.isna(value) else ''}): write the name of the "
+            "column it holds in the header's first cell, or leave the column out.")
+    return [*left_out, ROW_NAMES]
+
+
+def row_id_columns(id_columns, features: list, frame: pd.DataFrame) -> list:
+    """The columns of rows to score that their predictions carry, to match each to its row:
+    the dataset's id columns the rows hold, and their row names (`row_name_columns`) when the
+    model does not take them."""
+    taken = {f["name"] for f in features}
+    ids = [c for c in id_columns or [] if c in frame.columns]
+    return ids + [c for c in row_name_columns(frame.columns) if c not in ids and c not in taken]
+
+
 # what a datetime column becomes, in this order; the default is every part but the hour
 DATE_PARTS = ("year", "month", "day", "weekday", "dayofyear", "days_since_epoch", "hour")
 DEFAULT_DATE_PARTS = DATE_PARTS[:-1]
@@ -1644,11 +1739,28 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
         if (truth.isna() & s.notna()).any():
             return None
         return truth.astype("boolean") if s.isna().any() else truth.astype(bool)
-    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.map(_is_truth).any()):
+        known = col.get("categories") or ()
+        s = s.map(lambda v: truth_text(v, known) if _is_truth(v) else v).astype(object)
+    if pd.api.types.is_numeric_dtype(s):
         text = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
                                                          else str(v)))
         return text.astype(object)
     return s
+
+
+def _is_truth(v) -> bool:
+    return isinstance(v, (bool, np.bool_))
+
+
+def truth_text(v, known=()) -> str:
+    """A true or false value (JSON's true) as text: spelt as the training values spell it when
+    they hold it ('TRUE', 'True': `known`, a text column's categories), else as JSON spells it,
+    'true' (Python's 'True' was echoed back to a client that sent true, and matched no 'true'
+    the training file held)."""
+    word = "true" if v else "false"
+    spelt = [k for k in known if isinstance(k, str) and k.strip().lower() == word]
+    return spelt[0] if len(spelt) == 1 else word
 
 
 _MINUS = ("-", "\u2212")
@@ -1927,8 +2039,7 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> tuple[list[str], int | N
     if bad:
         first = (type(bad[0]), bad[0])
         row = next((i + 1 for i, v in enumerate(s.tolist()) if (type(v), v) == first), None)
-    return [("true" if v else "false") if isinstance(v, (bool, np.bool_)) else str(v)
-            for v in (bad or list(given.head(n)))[:n]], row
+    return [truth_text(v) if _is_truth(v) else str(v) for v in (bad or list(given.head(n)))[:n]], row
 
 
 def _undecidable(s: pd.Series) -> bool:

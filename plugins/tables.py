@@ -6,12 +6,14 @@ Dataset node and the inspectors share it.
 
 from __future__ import annotations
 
+import csv
 import re
+import sys
 
 import numpy as np
 import pandas as pd
 
-from playground_runtime import year_as_date
+from playground_runtime import name_unnamed, year_as_date
 
 
 def _plain(v):
@@ -689,8 +691,17 @@ def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
     else:
         try:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                header = next(csv.reader(f), [])
         except UnicodeDecodeError:
             raise NotTheDataset(f"{path} is not UTF-8 text, as the app writes a download: {how}.") from None
+        if len(header) == len(df.columns) and not all(h.strip() for h in header):
+            # the file as pandas' to_csv (or R's write.csv) wrote it, its row names under an empty
+            # header cell: named as the app named them on upload ('row_names'), and said
+            named, said = name_unnamed(header)
+            df.columns = [n or c for n, c in zip(named, df.columns)]
+            for sentence in said:
+                print(f"note: {sentence}", file=sys.stderr)
     dtypes = dict(dtypes or {})
     if dtypes and list(df.columns) != list(dtypes):
         missing = [c for c in dtypes if c not in df.columns]
@@ -705,10 +716,17 @@ def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
     for column, dtype in dtypes.items():
         if column not in df.columns or dtype in ("str", "object", "string"):
             continue
-        if dtype.startswith("datetime64"):
-            df[column] = pd.to_datetime(df[column], format="ISO8601").astype(dtype)
-        elif dtype == "bool":
-            df[column] = df[column].map({"True": True, "False": False}).astype(bool)
-        else:
-            df[column] = df[column].astype(dtype)
+        try:
+            if dtype.startswith("datetime64"):
+                df[column] = pd.to_datetime(df[column], format="ISO8601").astype(dtype)
+            elif dtype == "bool":
+                truth = df[column].map({"True": True, "False": False})
+                if truth.isna().any():
+                    raise ValueError(f"values like {df[column][truth.isna()].iloc[0]!r}")
+                df[column] = truth.astype(bool)
+            else:
+                df[column] = df[column].astype(dtype)
+        except (ValueError, TypeError) as e:  # a file written otherwise than the download (1,5; 27.11.2024)
+            raise NotTheDataset(f"{path}: {column!r} does not read as the dataset's {dtype} ({str(e)[:80]}): "
+                                f"{how}.") from None
     return plain_dtypes(df)

@@ -826,8 +826,10 @@ def test_infinite_and_empty_rows_are_refused_in_a_sentence_not_a_traceback(tmp_p
     r_file.write_text('"","V1","V2"\n"1",2.5,3\n"2",1.5,4\n')
     frame = predict.read_rows(r_file, card)
     assert list(frame.columns) == ["row_names", "V1", "V2"] and frame["row_names"].tolist() == [1, 2]
-    frame = predict.read_rows(r_file, {"features": features})  # no id column kept: the row names go
-    assert list(frame.columns) == ["V1", "V2"]
+    frame = predict.read_rows(r_file, {"features": features})  # no id column kept: set aside, and carried
+    assert list(frame.columns) == ["row_names", "V1", "V2"]
+    assert playground_runtime.set_aside_row_names([], features, frame) == ["row_names"]
+    assert playground_runtime.row_id_columns([], features, frame) == ["row_names"]
     named = tmp_path / "named.csv"
     named.write_text("Unnamed: 0,V1,V2\nx,2.5,3\n")  # a column really called so is the user's
     assert list(predict.read_rows(named, card).columns) == ["Unnamed: 0", "V1", "V2"]

@@ -105,7 +105,7 @@ def test_validation_comes_from_the_files_profile(tmp_path, flowers):
 
 @pytest.mark.parametrize("content,fragment", [
     (None, "there is no file there."),
-    (b"", "cannot be read as a table: The file is empty."),
+    (b"", "cannot be read as a table: The file is empty: it has neither a header nor rows."),
     (b"\x00\x01\x02" * 100, "cannot be read as a table: This file looks binary"),
     (b"a,b\n1,2\n3\n", "cannot be read as a table: Line 3 has 1 fields but the header has 2."),
 ], ids=["missing", "empty", "binary", "ragged"])

@@ -501,3 +501,153 @@ def test_row_names_under_an_empty_header_cell_are_read_alike_by_every_exit(web, 
         return
     for exit, (out, said) in got.items():
         assert out is None and refusal in said, (exit, said)
+
+
+# --------------------------------------------------------------------------- row names, every shape
+ROW_NAMES_SAID = ("The first column had no name (R and pandas write row names there): it is named 'row_names' and "
+                  "left out of the features as an id.")
+LEVEL_SAID = "Column 2 had no name: it is named 'column_2'."
+
+
+def indexed(frame: pd.DataFrame, shape: str, start: int = 0) -> str:
+    """`frame` written by pandas' to_csv with an index of `shape`."""
+    n = len(frame)
+    if shape == "unnamed":
+        return frame.set_axis([f"row {start + i}" for i in range(n)]).to_csv()
+    if shape == "named":
+        return frame.set_axis(range(start, start + n)).to_csv(index_label="id")
+    levels = pd.MultiIndex.from_tuples([(f"batch {(start + i) % 3}", start + i) for i in range(n)])
+    return frame.set_axis(levels).to_csv()
+
+
+@pytest.fixture(scope="module")
+def shaped(web, tmp_path_factory):
+    """{shape: the cars regression trained on a file pandas wrote with its index of that shape}."""
+    return {shape: deployed(web, tmp_path_factory.mktemp(f"index-{shape}"), indexed(cars(160, 4), shape),
+                            f"cars-index-{shape}")[1:] for shape in ("unnamed", "named", "multi")}
+
+
+@pytest.mark.parametrize("shape", ["unnamed", "named", "multi"])
+def test_a_file_pandas_wrote_with_its_index_scores_in_every_exit_as_the_training_one_did(web, shaped, shape):
+    """Trained on df.to_csv() and scoring another df.to_csv(): predict.py refused a MultiIndex's
+    second level ("unknown column 'Unnamed: 1'") where the app and the endpoint named it
+    'column_2' and scored, and said nothing of the row names it set aside. Every exit scores
+    it, carries the index as the rows' ids, first, and says each unnamed column it named."""
+    rows = cars(5, 11).drop(columns="mpg")
+    got = exits(web, shaped[shape], f"index_{shape}.csv", indexed(rows, shape, start=500), f"cars-index-{shape}")
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint"], got
+    ids = {"unnamed": ["row_names"], "named": ["id"], "multi": ["row_names", "column_2"]}[shape]
+    back = pd.read_csv(io.StringIO(scored["app"]))
+    assert list(back.columns) == [*ids, "name", "prediction"] and len(back) == 5, scored["app"]  # name: an id too
+    assert back[ids[0]].tolist() == {"unnamed": [f"row {i}" for i in range(500, 505)], "named": list(range(500, 505)),
+                                     "multi": [f"batch {i % 3}" for i in range(500, 505)]}[shape]
+    said = {"unnamed": [ROW_NAMES_SAID], "named": [], "multi": [ROW_NAMES_SAID, LEVEL_SAID]}[shape]
+    for exit, (_, words) in got.items():
+        for sentence in said:
+            assert sentence in words, (exit, words)
+        if not said:
+            assert "had no name" not in words, (exit, words)
+    for sentence in said:
+        assert f"note: {sentence}" in got["predict.py"][1]
+
+
+def test_row_names_a_model_never_saw_are_carried_as_ids_by_every_exit(web, model):
+    """A model trained on a file without row names, scoring one written with them (unique row
+    labels, R's or pandas'): set aside, said, and carried beside each prediction in every
+    exit (predict.py named them after the model's first id column, a guess; the app dropped them)."""
+    rows = cars(4, 12).drop(columns="mpg")
+    for labels in ([f"x{i}" for i in range(4)], [10, 20, 30, 40], ["2024-01-01", "2024-01-02", "2024-01-03", "a"]):
+        got = exits(web, model, "labelled.csv", rows.set_axis(labels).to_csv())
+        scored = {exit: out for exit, (out, _) in got.items()}
+        assert all(out is not None for out in scored.values()), got
+        assert scored["predict.py"] == scored["app"] == scored["endpoint"], got
+        back = pd.read_csv(io.StringIO(scored["app"]), dtype=str)
+        assert list(back.columns) == ["name", "row_names", "prediction"], back  # the model's ids, then the row names
+        assert back["row_names"].tolist() == [str(v) for v in labels], back
+        assert all(ROW_NAMES_SAID in said for _, said in got.values()), got
+
+
+def test_an_unnamed_first_column_that_does_not_name_the_rows_is_refused_by_every_exit(web, model):
+    """Near misses: a real column whose header cell was left empty (its values repeat, or one
+    is empty) is not row names: no exit drops it as an id without a word; every exit refuses
+    it in one sentence naming the first value that repeats."""
+    rows = cars(4, 13).drop(columns="mpg")
+    cases = {
+        "repeated text": (["USA", "Japan", "USA", "Europe"], "'USA' in row 1 and 3"),
+        "repeated numbers": ([4, 4, 6, 8], "'4' in row 1 and 2"),
+        "a gap": (["a", None, "b", "c"], "an empty cell in row 2"),
+    }
+    for case, (values, where) in cases.items():
+        text = rows.set_axis(values).to_csv()
+        got = exits(web, model, "unnamed_values.csv", text)
+        for exit, (out, said) in got.items():
+            assert out is None, (case, exit, said)
+            assert ("These rows cannot be scored: the first column has no name in the header, and its values do not "
+                    f"name the rows as row names do ({where})") in said, (case, exit, said)
+
+
+# --------------------------------------------------------------------------- files without rows
+EMPTY = {
+    "no bytes": ("", "{} is empty: it has neither a header nor rows."),
+    "blank lines": ("\n\n  \n", "{} is empty: it has neither a header nor rows."),
+    "a header": (",".join(COLUMNS[:-1]) + "\n", "{} has a header but no data rows."),
+    "a header without its line end": (",".join(COLUMNS[:-1]), "{} has a header but no data rows."),
+    "a header and blank rows": (",".join(COLUMNS[:-1]) + "\n,,,,,\n,,,,,\n",
+                                "{} has a header but no data rows (every row is blank)."),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EMPTY))
+def test_a_file_without_rows_is_refused_in_one_wording_by_every_exit(web, model, case):
+    """An empty file was "empty.csv is empty: it has neither a header nor rows." to predict.py,
+    "The file is empty." to Score a file and "The CSV body holds no rows to score: ..." to the
+    endpoint, and a header alone three other ways: one rule (playground_runtime), one wording,
+    the file named as each exit names it."""
+    text, sentence = EMPTY[case]
+    name = case.replace(" ", "_") + ".csv"
+    got = exits(web, model, name, text)
+    subject = {"predict.py": name, "app": "The file", "endpoint": "The CSV body"}
+    for exit, (out, said) in got.items():
+        assert out is None and sentence.format(subject[exit]) in said, (exit, said)
+        assert "These rows cannot be scored: there are none" not in said, (exit, said)
+
+
+# --------------------------------------------------------------------------- JSON's true
+def test_json_true_is_echoed_back_as_json_spells_it(web, model):
+    """A record's true in a text column was said back as 'True' (Python's spelling) in the
+    warning of a value training never saw, and written 'True' in a CSV answer's id column.
+    JSON in, JSON's spelling out; a text column whose training values spell it ('TRUE') is
+    matched in that spelling; strings stay as sent."""
+    job_id, bundle, key, folder = model
+    headers = {"Authorization": f"Bearer {key}"}
+    base = cars(2, 14).drop(columns="mpg")
+    base["year"] = base["year"].dt.strftime("%Y-%m-%d")
+    for value, word in ((True, "true"), (False, "false")):
+        records = [{**r, "origin": value} for r in base.to_dict("records")]
+        r = web.post("/api/v1/deployments/cars-exits/predict", json={"records": records}, headers=headers)
+        assert r.status_code == 200, r.text
+        warnings = " ".join(r.json().get("warnings") or [])
+        assert f"never saw in training ('{word}')" in warnings and "True" not in warnings and "False" not in warnings
+        records = [{**r, "name": value} for r in base.to_dict("records")]  # the id column
+        r = web.post("/api/v1/deployments/cars-exits/predict", json={"records": records},
+                     headers={**headers, "Accept": "text/csv"})
+        assert r.status_code == 200, r.text
+        assert [line.split(",")[0] for line in r.text.splitlines()[1:]] == [word, word], r.text
+        assert "True" not in r.headers.get("x-warnings", "") and "False" not in r.text, r.text
+    records = [{**r, "origin": "True"} for r in base.to_dict("records")]  # a string stays as sent
+    r = web.post("/api/v1/deployments/cars-exits/predict", json={"records": records}, headers=headers)
+    assert "('True')" in " ".join(r.json().get("warnings") or []), r.text
+
+
+def test_json_true_in_a_text_column_takes_the_training_files_spelling():
+    import playground_runtime as runtime
+
+    features = [{"name": "flag", "type": "categorical", "dtype": "str", "categories": ["TRUE", "FALSE", "maybe"]}]
+    X = runtime.prepare_rows(pd.DataFrame({"flag": [True, False, "maybe"]}, dtype=object), features)
+    assert X["flag"].tolist() == ["TRUE", "FALSE", "maybe"] and not runtime.unseen_values(X, features)
+    features[0]["categories"] = ["yes", "no"]
+    X = runtime.prepare_rows(pd.DataFrame({"flag": [True, "no"]}, dtype=object), features)
+    assert X["flag"].tolist() == ["true", "no"]
+    assert "('true')" in runtime.unseen_values(X, features)[0]

@@ -60,7 +60,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     try:  # (its bytes decode in `encoding`: _encoding checked them all)
         frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
     except pd.errors.EmptyDataError:
-        raise runtime.ColumnsError(f"{path.name} is empty: it has neither a header nor rows.") from None
+        raise runtime.ColumnsError(runtime.empty_file(path.name)) from None
     frame.columns = [runtime.header_name(c) for c in frame.columns]  # a name typed with Alt+Enter, as the app keeps it
     if two:
         print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
@@ -68,20 +68,18 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if sep == ";":
         _refuse_grouped_thousands(path, sep, card, frame, above + 2 if two else above + 1 if above else 0, encoding)
     names = two[0] if two else _header_names(header, sep)
-    if not two and _row_names_cell(names, header, frame):
-        # the empty first cell above R's (or pandas') row names: pandas named it 'Unnamed: 0', or
-        # 'Unnamed: 0.1' when the header also holds a column really called 'Unnamed: 0' (which it
-        # then renamed 'Unnamed: 0.1' instead, the other way round): the header's own names, and
-        # a name for the row names no header can hold (_row_names gives it the app's)
-        frame = frame.set_axis([ROW_NAMES_CELL] + [runtime.header_name(n) if n.strip() else c for n, c in
-                                                   zip(names[1:], frame.columns[1:])], axis=1)
-        names = [ROW_NAMES_CELL, *names[1:]]
+    if not two:
+        frame, names = _unnamed(frame, names)
     frame, repeated = _named_once(frame, names)
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
+        if blank.all():
+            raise runtime.ColumnsError(runtime.header_only(path.name, blank=True))
         print(f"note: {int(blank.sum()):,} blank row(s) of {path.name} left out (every cell empty).", file=sys.stderr)
         frame = frame[~blank].reset_index(drop=True)
-    frame = _without_summary_rows(_row_names(frame, header, card), card, lambda: f"line {_last_line(path, sep)}")
+    if frame.empty:
+        raise runtime.ColumnsError(runtime.header_only(path.name))
+    frame = _without_summary_rows(frame, card, lambda: f"line {_last_line(path, sep)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
     return frame
 
@@ -290,26 +288,20 @@ def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFr
                 "with the app's Score a file, which reads regional formats.")
 
 
-ROW_NAMES_CELL = "\0row names"  # the first column's name while its header cell is empty (no header holds a NUL)
-
-
-def _row_names_cell(names: list, header: str, frame: pd.DataFrame) -> bool:
-    """Whether the header's first cell is empty above the rows' first column (R's write.csv,
-    pandas' to_csv with its index)."""
-    return bool(names) and len(names) == len(frame.columns) and not str(names[0]).strip() \
-        and header.startswith((",", ";", "\t", '""'))
-
-
-def _row_names(frame: pd.DataFrame, header: str, card: dict) -> pd.DataFrame:
-    """R's write.csv (and pandas' to_csv) leave the first header cell empty above the row
-    names; the app names that column and sets it aside as an id (model_card.json's
-    id_columns), and so does this script: the training file itself scores here as in the app."""
-    first = frame.columns[0] if len(frame.columns) else None
-    if first != ROW_NAMES_CELL:
-        return frame
-    known = {f["name"] for f in card["features"]}
-    ids = [c for c in card.get("id_columns") or [] if c not in frame.columns and c not in known]
-    return frame.rename(columns={first: ids[0]}) if ids else frame.drop(columns=[first])
+def _unnamed(frame: pd.DataFrame, names: list) -> tuple:
+    """(the frame, the header's names) with its unnamed columns named as the app names them
+    (playground_runtime.name_unnamed: the empty first cell above R's or pandas' row names is
+    `row_names`, another empty cell, a pandas MultiIndex's further levels, `column_<n>`),
+    each said in the app's words. pandas named them 'Unnamed: 0' …, and renamed a column
+    really called so instead ('Unnamed: 0.1'): the header's own names are taken. An empty
+    name at the end (a trailing delimiter) is left as pandas read it."""
+    if not names or len(names) != len(frame.columns) or all(str(n).strip() for n in names):
+        return frame, names
+    named, said = runtime.name_unnamed(names)
+    for sentence in said:
+        print(f"note: {sentence}", file=sys.stderr)
+    names = [runtime.header_name(n) if str(n).strip() else m or c for n, m, c in zip(names, named, frame.columns)]
+    return frame.set_axis(names, axis=1), names
 
 
 def main(argv=None) -> int:
@@ -321,8 +313,12 @@ def main(argv=None) -> int:
     try:
         model = load_model(HERE / "model.skops")
         frame = read_rows(args.rows, card)
-        X = runtime.prepare_rows(frame, card["features"], card.get("left_out_columns", []))
-        out = runtime.with_row_ids(runtime.predictions(model, X, proba=args.proba), frame, card.get("id_columns") or [])
+        if frame.empty:
+            raise runtime.ColumnsError(runtime.header_only(args.rows.name))
+        left_out = runtime.set_aside_row_names(card.get("left_out_columns", []), card["features"], frame)
+        X = runtime.prepare_rows(frame, card["features"], left_out)
+        ids = runtime.row_id_columns(card.get("id_columns") or [], card["features"], frame)
+        out = runtime.with_row_ids(runtime.predictions(model, X, proba=args.proba), frame, ids)
         for sentence in runtime.reading_notes(X):  # how values were read: said, as no warning
             print(f"read: {sentence}", file=sys.stderr)
         for sentence in runtime.unseen_values(X, card["features"]):  # scored, and said
