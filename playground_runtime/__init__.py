@@ -1511,7 +1511,33 @@ def _sums_or_means(kinds: list, row: list, numbers, n_data: int, at_label, label
     return (label, "empty") if empty else None
 
 
+def _note_row(kinds: list, row: list) -> str | None:
+    """The text of a row that is a note, not data: its first cell alone filled, in a text
+    column, with words that read as a note (reads_as_note: "Note: unaudited figures")."""
+    if not row or kinds[0] != TEXT or not isinstance(row[0], str) or any(v not in (None, "") for v in row[1:]):
+        return None
+    text = row[0].strip()
+    return text if reads_as_note(text) and not number_text(text) else None
+
+
 def summary_rows(kinds: list, n_rows: int, row, numbers) -> list[tuple[str, str]]:
+    """A table's trailing summary rows, top to bottom, as (label, what) (_trailing_summaries),
+    or []; followed by the notes right under them, as (text, "note"), at most FOOTNOTE_LINES:
+    a note is left out with no empty line above it only under a totals row (Excel saves
+    "Total" and then "Note: figures are unaudited" as two lines of a CSV, the note padded with
+    delimiters; a new user's file kept both as data, the note as a store with no numbers).
+    Under a data row such a line stays data, as before."""
+    notes: list = []
+    while len(notes) < FOOTNOTE_LINES and n_rows - len(notes) > 3:
+        text = _note_row(kinds, row(n_rows - 1 - len(notes)))
+        if text is None:
+            break
+        notes.insert(0, (text, "note"))
+    found = _trailing_summaries(kinds, n_rows - len(notes), row, numbers) if notes else []
+    return found + notes if found else _trailing_summaries(kinds, n_rows, row, numbers)
+
+
+def _trailing_summaries(kinds: list, n_rows: int, row, numbers) -> list[tuple[str, str]]:
     """A table's trailing summary rows, top to bottom, as (label, what) (_summary_row), or
     []: the longest run of at most MAX_SUMMARY_ROWS last rows that each summarise the rows
     above the run, with at least two data rows left. A longer run is tried first, so that a
@@ -1581,7 +1607,21 @@ _HOLDS_MANY = {"sums": "sums", "means": "means", "empty": "totals formulas saved
 
 def summary_rows_notice(found: list, where: str | None) -> str:
     """The sentence saying the summary rows `found` (summary_rows) were left out; `where`: the
-    last one's place ("line 7", "sheet row 12"), when known."""
+    last one's place ("line 7", "sheet row 12"), when known; the notes under them (text,
+    "note") are said after them, `where` then the last note's place."""
+    notes = [text for text, what in found if what == "note"]
+    if notes:
+        found = [f for f in found if f[1] != "note"]
+        above = f"above the note{'s' if len(notes) > 1 else ''}"
+        under = (f"so {'was the note' if len(notes) == 1 else 'were the notes'} under {'it' if len(found) == 1 else 'them'} "
+                 f"({', '.join(repr(n) for n in notes)}{', ' + where if where else ''})")
+        if len(found) == 1:
+            label, what = found[0]
+            return (f"The row {above} ({repr(label) if label else 'without a label'}) holds {_HOLDS_ONE[what]}: it "
+                    f"was left out as a totals row, not data; {under}.")
+        said = _and(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
+        return (f"The {len(found)} rows {above} ({', '.join(repr(label) for label, _ in found)}) hold the columns' "
+                f"{said}, not data: they were left out as totals rows; {under}.")
     if len(found) == 1:
         label, what = found[0]
         named = repr(label) if label else "without a label"  # _unlabelled_sums
