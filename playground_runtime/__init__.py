@@ -46,6 +46,24 @@ NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
 NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
                  r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
 NUMBERED_DATE_ONE_SEP = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # 03/05/2023, not 03/05-2023
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# "Jan 1 2000", "January 1, 2000" (month first) and "1 Jan 2000", "01-Jan-00" (day first), and
+# SAS's DATE9 and Stata's %td: "29DEC2023", "29dec2023" (an audit: kept as text, then an id).
+# The app's reader reads a column of them as dates, and rows to score by the same pattern.
+NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}})|"
+               rf"(?P<d2>[0-9]{{1,2}})[ -]?{_MONTH.replace('mon>', 'mon2>')}[ -]?(?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
+
+
+def named_dates_said(name: str, example: str, stamp, two_digit: bool) -> str:
+    """How a column of dates written with month names was read: one sentence for the app's
+    reader and for rows to score."""
+    import datetime
+
+    century = f"; two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}" \
+        if two_digit else ""
+    return f"{name}: read as dates (month names){century}: {example!r} → {stamp:%Y-%m-%d}."
 
 
 # Currency signs and ISO codes that may stand before or after an amount, and what each is.
@@ -1812,7 +1830,8 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
         try:  # some dates with an offset, some without: each in UTC, as the app's reader has them
             values = pd.to_datetime(s, format="ISO8601", utc=True)
         except (ValueError, TypeError):
-            return _numbered_dates(s, col, say, one_order)
+            named = _named_dates(s, name, say)
+            return named if named is not None else _numbered_dates(s, col, say, one_order)
     text = given.astype(str)
     partial = text[text.str.match(_PARTIAL_DATE)]
     if len(partial):
@@ -1908,6 +1927,32 @@ def _numbered_dates(s: pd.Series, col: dict, say, one_order: bool = False):
     else:
         at = stamps.index[0]
         say(_in_order_said(col["name"], n, text[at], stamps[at], order))
+    return out
+
+
+def _named_dates(s: pd.Series, name: str, say):
+    """The dates of a column whose every value is written with a month name (NAMED_DATES:
+    'Jun 12 1998', '12-Jun-98'), as the app's reader reads such a file, said in its words;
+    None when a value is not, or is no real date (Feb 30). Found by a new user: vega's movies
+    trained on 'Jun 12 1998' and the bundle's predict.py refused the training file itself
+    ("should hold dates written as ISO 8601")."""
+    text = s[s.notna()].astype(str).str.strip()
+    parts = text.str.extract(NAMED_DATES)
+    if parts["mon"].isna().all() and parts["mon2"].isna().all() or (parts["mon"].isna() & parts["mon2"].isna()).any():
+        return None
+    month = parts["mon"].fillna(parts["mon2"]).str.lower().str[:3].map(MONTHS.index) + 1
+    day = parts["d1"].fillna(parts["d2"]).astype(int)
+    digits = parts["y1"].fillna(parts["y2"])
+    year = digits.astype(int)
+    two = digits.str.len() == 2
+    year = year.where(~two, np.where(year <= two_digit_pivot(), year + 2000, year + 1900))
+    stamps = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce")
+    if stamps.isna().any():
+        return None
+    out = pd.Series(pd.NaT, index=s.index, dtype=stamps.dtype)
+    out[stamps.index] = stamps
+    at = stamps.index[0]
+    say(named_dates_said(name, text[at], stamps[at], bool(two.any())))
     return out
 
 
