@@ -519,11 +519,21 @@ def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozens
     body = [rows[i] for i in at]
     width = len(header)
     keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
+    # a header cell merged across columns with nothing under it ("Amount" over C1:D1): the
+    # columns it covers after its first are named by it (an audit found 'column_4')
+    under = {} if two else {c: (c0, c1) for (r0, c0), (r1, c1) in ranges if r0 <= header_at <= r1 and c1 > c0
+                            and c0 < width and cell_name(header[c0]) for c in range(c0 + 1, c1 + 1)}
     raw: list = []
     for j in keep:
         h = header[j]
         name = cell_name(h) if h not in ("", None) else ""
-        if not name:
+        if not name and j in under:
+            c0, c1 = under[j]
+            top = cell_name(header[c0])
+            name = f"{top} {j - c0 + 1}"
+            say(f"Column {j + 1} had no name under {top!r}, a header cell merged over columns "
+                f"{column_letters(c0)}–{column_letters(c1)}: it is named {name!r}.", name)
+        elif not name:
             name = f"column_{j + 1}"
             say(f"Column {j + 1} had no name: it is named {name!r}.", name)
         raw.append(name)
