@@ -26,12 +26,15 @@ from playground_runtime import (
     CURRENCIES,
     MISSING_SYMBOLS,
     MISSING_WORDS,
+    MONTHS,
+    NAMED_DATES,
     NUMBER_GAPS,
     NUMBER_SPACES,
     NUMBERED_DATE,
     NUMBERED_DATE_ONE_SEP,
     WRITTEN_NUMBER,
     grouped_number,
+    named_dates_said,
     two_digit_pivot,
 )
 
@@ -60,13 +63,6 @@ _DATE_PY = re.compile(NUMBERED_DATE_ONE_SEP)
 DATE_RE2 = {sep: DATE.replace("(?P<sep>[./-])", re.escape(sep)).replace("[./-](?P<y>", re.escape(sep) + "(?P<y>")
             for sep in "./-"}
 
-MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
-_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
-# "Jan 1 2000", "January 1, 2000" (month first) and "1 Jan 2000", "01-Jan-00" (day first), and
-# SAS's DATE9 and Stata's %td: "29DEC2023", "29dec2023" (an audit: kept as text, then an id)
-NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}})|"
-               rf"(?P<d2>[0-9]{{1,2}})[ -]?{_MONTH.replace('mon>', 'mon2>')}[ -]?(?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
 _NAMED_PY = re.compile(NAMED_DATES)
 
 # a month written year first, 2014-03 or 2014/03 (read as its first day); not 2014-2015, a season
@@ -576,11 +572,7 @@ def _named_dates(name, col, keep, values) -> Converted | None:
         bad = values.filter(pc.invert(stamp.is_valid()))
         return Converted(col, "text", f"{name}: kept as text: it looks like dates but {len(bad):,} value(s) are not "
                                       f"real dates ({_examples(bad.to_pylist())}).")
-    shown = stamp[0].as_py().strftime("%Y-%m-%d")
-    century = f"; two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}" if two \
-        else ""
-    return Converted(_scatter(stamp, keep), "date",
-                     f"{name}: read as dates (month names){century}: {_quoted(values[0].as_py())} → {shown}.")
+    return Converted(_scatter(stamp, keep), "date", named_dates_said(name, values[0].as_py(), stamp[0].as_py(), two))
 
 
 def _year_months(name, col, keep, values, forced: bool) -> Converted | None:

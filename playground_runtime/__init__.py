@@ -46,6 +46,24 @@ NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
 NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
                  r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
 NUMBERED_DATE_ONE_SEP = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # 03/05/2023, not 03/05-2023
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+# "Jan 1 2000", "January 1, 2000" (month first) and "1 Jan 2000", "01-Jan-00" (day first), and
+# SAS's DATE9 and Stata's %td: "29DEC2023", "29dec2023" (an audit: kept as text, then an id).
+# The app's reader reads a column of them as dates, and rows to score by the same pattern.
+NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}})|"
+               rf"(?P<d2>[0-9]{{1,2}})[ -]?{_MONTH.replace('mon>', 'mon2>')}[ -]?(?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
+
+
+def named_dates_said(name: str, example: str, stamp, two_digit: bool) -> str:
+    """How a column of dates written with month names was read: one sentence for the app's
+    reader and for rows to score."""
+    import datetime
+
+    century = f"; two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}" \
+        if two_digit else ""
+    return f"{name}: read as dates (month names){century}: {example!r} → {stamp:%Y-%m-%d}."
 
 
 # Currency signs and ISO codes that may stand before or after an amount, and what each is.
@@ -501,11 +519,21 @@ def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozens
     body = [rows[i] for i in at]
     width = len(header)
     keep = [j for j in range(width) if header[j] not in ("", None) or any(r[j] not in ("", None) for r in body)]
+    # a header cell merged across columns with nothing under it ("Amount" over C1:D1): the
+    # columns it covers after its first are named by it (an audit found 'column_4')
+    under = {} if two else {c: (c0, c1) for (r0, c0), (r1, c1) in ranges if r0 <= header_at <= r1 and c1 > c0
+                            and c0 < width and cell_name(header[c0]) for c in range(c0 + 1, c1 + 1)}
     raw: list = []
     for j in keep:
         h = header[j]
         name = cell_name(h) if h not in ("", None) else ""
-        if not name:
+        if not name and j in under:
+            c0, c1 = under[j]
+            top = cell_name(header[c0])
+            name = f"{top} {j - c0 + 1}"
+            say(f"Column {j + 1} had no name under {top!r}, a header cell merged over columns "
+                f"{column_letters(c0)}–{column_letters(c1)}: it is named {name!r}.", name)
+        elif not name:
             name = f"column_{j + 1}"
             say(f"Column {j + 1} had no name: it is named {name!r}.", name)
         raw.append(name)
@@ -1606,7 +1634,33 @@ def _sums_or_means(kinds: list, row: list, numbers, n_data: int, at_label, label
     return (label, "empty") if empty else None
 
 
+def _note_row(kinds: list, row: list) -> str | None:
+    """The text of a row that is a note, not data: its first cell alone filled, in a text
+    column, with words that read as a note (reads_as_note: "Note: unaudited figures")."""
+    if not row or kinds[0] != TEXT or not isinstance(row[0], str) or any(v not in (None, "") for v in row[1:]):
+        return None
+    text = row[0].strip()
+    return text if reads_as_note(text) and not number_text(text) else None
+
+
 def summary_rows(kinds: list, n_rows: int, row, numbers) -> list[tuple[str, str]]:
+    """A table's trailing summary rows, top to bottom, as (label, what) (_trailing_summaries),
+    or []; followed by the notes right under them, as (text, "note"), at most FOOTNOTE_LINES:
+    a note is left out with no empty line above it only under a totals row (Excel saves
+    "Total" and then "Note: figures are unaudited" as two lines of a CSV, the note padded with
+    delimiters; a new user's file kept both as data, the note as a store with no numbers).
+    Under a data row such a line stays data, as before."""
+    notes: list = []
+    while len(notes) < FOOTNOTE_LINES and n_rows - len(notes) > 3:
+        text = _note_row(kinds, row(n_rows - 1 - len(notes)))
+        if text is None:
+            break
+        notes.insert(0, (text, "note"))
+    found = _trailing_summaries(kinds, n_rows - len(notes), row, numbers) if notes else []
+    return found + notes if found else _trailing_summaries(kinds, n_rows, row, numbers)
+
+
+def _trailing_summaries(kinds: list, n_rows: int, row, numbers) -> list[tuple[str, str]]:
     """A table's trailing summary rows, top to bottom, as (label, what) (_summary_row), or
     []: the longest run of at most MAX_SUMMARY_ROWS last rows that each summarise the rows
     above the run, with at least two data rows left. A longer run is tried first, so that a
@@ -1676,7 +1730,21 @@ _HOLDS_MANY = {"sums": "sums", "means": "means", "empty": "totals formulas saved
 
 def summary_rows_notice(found: list, where: str | None) -> str:
     """The sentence saying the summary rows `found` (summary_rows) were left out; `where`: the
-    last one's place ("line 7", "sheet row 12"), when known."""
+    last one's place ("line 7", "sheet row 12"), when known; the notes under them (text,
+    "note") are said after them, `where` then the last note's place."""
+    notes = [text for text, what in found if what == "note"]
+    if notes:
+        found = [f for f in found if f[1] != "note"]
+        above = f"above the note{'s' if len(notes) > 1 else ''}"
+        under = (f"so {'was the note' if len(notes) == 1 else 'were the notes'} under {'it' if len(found) == 1 else 'them'} "
+                 f"({', '.join(repr(n) for n in notes)}{', ' + where if where else ''})")
+        if len(found) == 1:
+            label, what = found[0]
+            return (f"The row {above} ({repr(label) if label else 'without a label'}) holds {_HOLDS_ONE[what]}: it "
+                    f"was left out as a totals row, not data; {under}.")
+        said = _and(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
+        return (f"The {len(found)} rows {above} ({', '.join(repr(label) for label, _ in found)}) hold the columns' "
+                f"{said}, not data: they were left out as totals rows; {under}.")
     if len(found) == 1:
         label, what = found[0]
         named = repr(label) if label else "without a label"  # _unlabelled_sums
@@ -1884,7 +1952,8 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
         try:  # some dates with an offset, some without: each in UTC, as the app's reader has them
             values = pd.to_datetime(s, format="ISO8601", utc=True)
         except (ValueError, TypeError):
-            return _numbered_dates(s, col, say, one_order)
+            named = _named_dates(s, name, say)
+            return named if named is not None else _numbered_dates(s, col, say, one_order)
     text = given.astype(str)
     partial = text[text.str.match(_PARTIAL_DATE)]
     if len(partial):
@@ -1980,6 +2049,32 @@ def _numbered_dates(s: pd.Series, col: dict, say, one_order: bool = False):
     else:
         at = stamps.index[0]
         say(_in_order_said(col["name"], n, text[at], stamps[at], order))
+    return out
+
+
+def _named_dates(s: pd.Series, name: str, say):
+    """The dates of a column whose every value is written with a month name (NAMED_DATES:
+    'Jun 12 1998', '12-Jun-98'), as the app's reader reads such a file, said in its words;
+    None when a value is not, or is no real date (Feb 30). Found by a new user: vega's movies
+    trained on 'Jun 12 1998' and the bundle's predict.py refused the training file itself
+    ("should hold dates written as ISO 8601")."""
+    text = s[s.notna()].astype(str).str.strip()
+    parts = text.str.extract(NAMED_DATES)
+    if parts["mon"].isna().all() and parts["mon2"].isna().all() or (parts["mon"].isna() & parts["mon2"].isna()).any():
+        return None
+    month = parts["mon"].fillna(parts["mon2"]).str.lower().str[:3].map(MONTHS.index) + 1
+    day = parts["d1"].fillna(parts["d2"]).astype(int)
+    digits = parts["y1"].fillna(parts["y2"])
+    year = digits.astype(int)
+    two = digits.str.len() == 2
+    year = year.where(~two, np.where(year <= two_digit_pivot(), year + 2000, year + 1900))
+    stamps = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce")
+    if stamps.isna().any():
+        return None
+    out = pd.Series(pd.NaT, index=s.index, dtype=stamps.dtype)
+    out[stamps.index] = stamps
+    at = stamps.index[0]
+    say(named_dates_said(name, text[at], stamps[at], bool(two.any())))
     return out
 
 

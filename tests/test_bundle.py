@@ -1056,6 +1056,50 @@ def test_dates_are_read_by_one_rule_wherever_rows_are_scored(tmp_path):
             playground_runtime.prepare_rows(pd.DataFrame({"date": numbers, "wind": [1, 2]}), features)
 
 
+@pytest.mark.parametrize("written", [
+    ["Jun 12 1998", "Aug 07 1998", "Dec 25 2001"],  # vega's movies
+    ["January 1, 2000", "March 15, 2001", "September 30, 1999"],
+    ["12-Jun-98", "07-Aug-98", "25-Dec-01"],  # Excel's d-mmm-yy
+    ["29DEC2023", "01jan2024", "15MAR2024"],  # SAS's DATE9, Stata's %td
+    ["1 Jan 2000", "15 Sept 2001", "30 Nov 1999"],
+])
+def test_dates_written_with_month_names_are_read_wherever_rows_are_scored(tmp_path, written):
+    """Found by a new user: vega's movies uploaded with 'Release Date' as 'Jun 12 1998' (read as
+    dates, said), and the bundle's predict.py refused the training file itself ("'Release Date'
+    should hold dates written as ISO 8601"), as did the endpoint's JSON records. Every exit now
+    reads them as the app's reader did, and says so in its words."""
+    from data.ingest import ingest_bytes
+    from executor.deployments import csv_frame
+
+    text = "released,x\n" + "".join(f'"{w}",{i}\n' for i, w in enumerate(written))
+    rec = ingest_bytes(text.encode(), "movies.csv", tmp_path, 1 << 26)
+    trained = pd.read_parquet(rec["path"])
+    features = playground_runtime.feature_schema(trained)
+    assert features[0]["type"] == "datetime"
+    app_said = next(n["text"] for n in rec["notices"] if n["column"] == "released")
+    (tmp_path / "rows.csv").write_text(text)
+    read_by = {"predict.py": predict_module().read_rows(tmp_path / "rows.csv", {"features": features}),
+               "the endpoint": csv_frame(text.encode(), None, None, str(tmp_path)),
+               "json records": pd.DataFrame({"released": written, "x": range(3)})}
+    for path, frame in read_by.items():
+        X = playground_runtime.prepare_rows(frame, features)
+        assert X["released"].tolist() == trained["released"].tolist(), path
+        if path != "the endpoint":  # the endpoint's CSV is read by the app's reader, which says it there
+            assert playground_runtime.reading_notes(X) == [app_said], path
+
+
+@pytest.mark.parametrize("written", [
+    ["Feb 30 1998", "Jun 12 1998"],  # no such day
+    ["Jun 12 1998", "soon"],  # a word among them
+    ["Jun 1998", "Aug 1998"],  # no day
+    ["Jun 12 1998", "1998-06-13"],  # two ways in one column: not what the training file wrote
+])
+def test_values_that_are_not_all_dates_with_month_names_are_still_refused(written):
+    features = [{"name": "released", "type": "datetime", "dtype": "datetime64[ns]", "missing": 0}]
+    with pytest.raises(playground_runtime.ColumnsError, match="'released' should hold dates"):
+        playground_runtime.prepare_rows(pd.DataFrame({"released": written}), features)
+
+
 def test_dates_day_first_in_rows_to_score_are_refused_without_a_false_reason():
     """predict.py refused 01.01.2012 … 19.07.2012 saying which of day and month comes first
     "cannot be told from these values", though 19.07 tells it (found by a new user)."""

@@ -822,6 +822,42 @@ def test_a_row_under_a_header_that_is_not_its_second_row_stays_data(tmp_path, to
     assert df.columns[0] == "name" and df.columns[1] in ("Notes", "Revenue")
 
 
+@pytest.mark.parametrize("top,merges,columns,said", [
+    ([["name", "Amount", None, "grp", "n"]], ["B1:C1"], ["name", "Amount", "Amount 2", "grp", "n"],
+     "Column 3 had no name under 'Amount', a header cell merged over columns B–C: it is named 'Amount 2'."),
+    ([["name", "Price", None, None, "n"]], ["B1:D1"], ["name", "Price", "Price 2", "Price 3", "n"],
+     "Column 4 had no name under 'Price', a header cell merged over columns B–D: it is named 'Price 3'."),
+    ([["Bericht 2024"], [], ["name", "Umsatz", None, "grp", "n"]], ["A1:E1", "B3:C3"],
+     ["name", "Umsatz", "Umsatz 2", "grp", "n"], "merged over columns B–C: it is named 'Umsatz 2'."),
+])
+def test_a_header_cell_merged_over_columns_names_the_columns_under_it(tmp_path, top, merges, columns, said):
+    """A new user's orders.xlsx: 'Amount' merged over C1:D1 (net and gross, no names under)
+    gave D the name 'column_4', saying only that it had none. The columns a merged header
+    cell covers are named by it, in the app and in predict.py (one rule)."""
+    from tests.test_bundle import predict_module
+
+    raw = merged_workbook(top + DATA, merges)
+    rec, df = read(raw, "r.xlsx", tmp_path)
+    assert list(df.columns) == columns and df.iloc[:, 0].tolist() == ["a", "b", "c"]
+    assert said in notices(rec) and "column_" not in notices(rec)
+    (tmp_path / "rows.xlsx").write_bytes(raw)
+    features = [{"name": c, "type": "numeric" if str(df[c].dtype) != "str" and df[c].dtype != object else
+                 "categorical", "dtype": str(df[c].dtype), "missing": 0} for c in df.columns]
+    rows = predict_module().read_rows(tmp_path / "rows.xlsx", {"features": features})
+    assert list(rows.columns) == columns
+
+
+@pytest.mark.parametrize("top,merges,columns", [
+    ([["name", "Amount", None, "grp", "n"]], [], ["name", "Amount", "column_3", "grp", "n"]),  # no merged cell
+    # a title merged across the sheet above the header names no column
+    ([["Orders 2024"], [], ["name", "Amount", None, "grp", "n"]], ["A1:E1"], ["name", "Amount", "column_3", "grp", "n"]),
+    ([["name", None, None, "grp", "n"]], ["B1:C1"], ["name", "column_2", "column_3", "grp", "n"]),  # nothing merged names
+])
+def test_a_nameless_column_not_under_a_merged_name_keeps_its_place_name(tmp_path, top, merges, columns):
+    rec, df = read(merged_workbook(top + DATA, merges), "r.xlsx", tmp_path)
+    assert list(df.columns) == columns and "merged over columns" not in notices(rec)
+
+
 def legacy_workbook(kind: str) -> bytes:
     """The same small sheet as Excel 97 (.xls, written by xlwt) or OpenDocument (.ods)."""
     rows = [["Kunde", "Alter", "Seit", "Betrag"], ["Müller", 42, dt.datetime(2024, 11, 27), "2.121,88 €"],

@@ -320,6 +320,80 @@ def test_a_note_under_a_sheet_is_left_out_and_said(tmp_path):
             "not data: it was left out.") in said
 
 
+STORES = [["S001", "mall", "3", "120", "1500.50"], ["S002", "street", "5", "340", "2200.25"],
+          ["S003", "mall", "4", "410", "1800.00"], ["S004", "street", "7", "150", "3100.75"]]
+STORE_SUMS = ["19", "1020", "8601.50"]
+
+
+def stores_csv(tail: list, delimiter: str = ",") -> bytes:
+    """Four stores (id, kind, staff, area, sales) and the `tail` rows under them, as Excel
+    saves a sheet: every line as wide as the table."""
+    rows = [["store", "kind", "staff", "area", "sales"], *STORES, *tail]
+    return "".join(delimiter.join(f'"{v}"' if delimiter in v else v for v in r) + "\r\n" for r in rows).encode()
+
+
+def padded(text: str) -> list:
+    return [text, "", "", "", ""]
+
+
+@pytest.mark.parametrize("tail, delimiter, said", [
+    ([["Total", "", *STORE_SUMS], padded("Note: figures are unaudited, prepared by finance")], ",",
+     "The row above the note ('Total') holds the sums of the columns above it: it was left out as a totals row, "
+     "not data; so was the note under it ('Note: figures are unaudited, prepared by finance', line 7)."),
+    ([["Summe", "", *STORE_SUMS], padded("Quelle: Warenwirtschaft, Stand 2024")], ";",
+     "so was the note under it ('Quelle: Warenwirtschaft, Stand 2024', line 7)."),
+    ([["Total", "", *STORE_SUMS], padded("Source: ERP export"), padded("Prepared by the finance department")], ",",
+     "so were the notes under it ('Source: ERP export', 'Prepared by the finance department', line 8)."),
+    ([["Average", "", "4.75", "255", "2150.375"], ["Total", "", *STORE_SUMS], padded("Note: unaudited")], ",",
+     "The 2 rows above the note ('Average', 'Total') hold the columns' means and sums, not data: they were left "
+     "out as totals rows; so was the note under them ('Note: unaudited', line 8)."),
+])
+def test_a_note_right_under_a_totals_row_leaves_with_it(tmp_path, tail, delimiter, said):
+    """A new user's report saved from Excel as CSV: "Total" and then a note line padded with
+    delimiters, no empty line between. Both were kept as data: the note a store with no
+    numbers, the totals a store four times the others, and 'staff' read as decimals with a
+    gap. Both leave, said in one sentence, and predict.py leaves the same rows out of the
+    same file, saying the same."""
+    raw = stores_csv(tail, delimiter)
+    rec, df, notices = read(raw, "stores.csv", tmp_path)
+    assert rec["n_rows"] == 4 and list(df["store"]) == ["S001", "S002", "S003", "S004"], notices
+    assert df["staff"].tolist() == [3, 5, 4, 7] and df["kind"].notna().all()
+    assert said in notices
+    path = tmp_path / "rows.csv"
+    path.write_bytes(raw)
+    from tests.test_bundle import predict_module
+
+    predict = predict_module()
+    frame = pd.read_csv(path, sep=delimiter, dtype={"store": str})
+    kept = predict._without_summary_rows(frame, {"features": []}, lambda: f"line {len(STORES) + len(tail) + 1}")
+    assert list(kept["store"]) == ["S001", "S002", "S003", "S004"]
+
+
+@pytest.mark.parametrize("tail, rows", [
+    ([padded("Note: figures are unaudited, prepared by finance")], 5),  # under a data row: a row, as before
+    ([["Total", "", "20", "1020", "8601.50"], padded("Note: figures are unaudited")], 6),  # not the sums: data
+    ([["Total", "", *STORE_SUMS], padded("Misc")], 6),  # a store called Misc with no numbers yet: data
+    ([["Total", "", *STORE_SUMS], ["Note: unaudited", "mall", "", "", ""]], 6),  # a second cell filled: data
+])
+def test_a_line_under_a_totals_row_that_is_not_a_note_keeps_both(tmp_path, tail, rows):
+    rec, df, notices = read(stores_csv(tail), "stores.csv", tmp_path)
+    assert rec["n_rows"] == rows and "totals row" not in notices and "note" not in notices
+
+
+def test_a_note_right_under_a_totals_row_of_a_sheet_leaves_with_it(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in [["store", "kind", "staff", "sales"], ["S1", "mall", 3, 1500.5], ["S2", "street", 5, 2200.25],
+                ["S3", "mall", 4, 1800.0], ["Total", None, 12, 5500.75], ["Note: figures are unaudited"]]:
+        wb.active.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    rec, df, said = read(buf.getvalue(), "stores.xlsx", tmp_path)
+    assert rec["n_rows"] == 3 and list(df["store"]) == ["S1", "S2", "S3"] and str(df["staff"].dtype) == "int64"
+    assert "so was the note under it ('Note: figures are unaudited', sheet row 6)." in said
+
+
 @pytest.mark.parametrize("lines, column, values", [
     # a point beside a column of 1.75s is a decimal point: 1.234 is one point two, not 1234 (a new user's audit)
     (["id;weight_kg;height_m", "1;1.234;1.75", "2;0.500;1.80", "3;2.125;1.62"], "weight_kg", [1.234, 0.5, 2.125]),
