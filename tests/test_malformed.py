@@ -328,6 +328,8 @@ def requests(ids):
         ("POST", "/ui/workflows/nope/duplicate", {}, "ui duplicate unknown"),
         ("POST", "/ui/workflows/nope/undo", {}, "ui undo unknown"), ("POST", f"/ui/workflows/{ui}/redo", {}, "ui redo"),
         ("DELETE", "/ui/workflows/nope", {}, "ui delete unknown"), ("POST", "/ui/workflows/nope/run", {}, "ui run"),
+        ("DELETE", "/ui/workflows/nope/missing-connections", {}, "remove missing connections of an unknown workflow"),
+        ("DELETE", f"/ui/workflows/{ui}/missing-connections", {}, "remove missing connections where there are none"),
         ("GET", "/ui/workflows/nope/history", {}, "history"), ("GET", "/ui/jobs/nope/results", {}, "results"),
         ("GET", "/ui/jobs/nope/trials", {}, "trials unknown job"),
         ("POST", "/ui/jobs/nope/nodes/m/use-parameters", {}, "use parameters unknown job"),
