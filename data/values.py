@@ -36,6 +36,7 @@ from playground_runtime import (
     grouped_number,
     named_dates_said,
     two_digit_pivot,
+    two_digit_years_said,
 )
 
 # What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
@@ -467,9 +468,7 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
     day, month = (a, b) if order == "day" else (b, a)
     y = pc.struct_field(parts, "y")
     year, two = _two_digit_years(pc.cast(y, pa.int32()), pc.utf8_length(y))
-    century = ""
-    if two:
-        century = f"; two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}"
+    century = f"; {two_digit_years_said()}" if two else ""
 
     def part(k):
         v = pc.struct_field(parts, k)

@@ -59,10 +59,7 @@ NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}
 def named_dates_said(name: str, example: str, stamp, two_digit: bool) -> str:
     """How a column of dates written with month names was read: one sentence for the app's
     reader and for rows to score."""
-    import datetime
-
-    century = f"; two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}" \
-        if two_digit else ""
+    century = f"; {two_digit_years_said()}" if two_digit else ""
     return f"{name}: read as dates (month names){century}: {example!r} → {stamp:%Y-%m-%d}."
 
 
@@ -113,6 +110,13 @@ def two_digit_pivot() -> int:
     import datetime
 
     return (datetime.date.today().year + 1) % 100
+
+
+def two_digit_years_said() -> str:
+    """The phrase saying where two_digit_pivot puts two-digit years, for every reading of dates."""
+    import datetime
+
+    return f"two-digit years read as {datetime.date.today().year - 98}–{datetime.date.today().year + 1}"
 
 
 # A header written in two rows (a group's name over the names below it, as a report saved as
@@ -2060,7 +2064,7 @@ def _named_dates(s: pd.Series, name: str, say):
     ("should hold dates written as ISO 8601")."""
     text = s[s.notna()].astype(str).str.strip()
     parts = text.str.extract(NAMED_DATES)
-    if parts["mon"].isna().all() and parts["mon2"].isna().all() or (parts["mon"].isna() & parts["mon2"].isna()).any():
+    if text.empty or (parts["mon"].isna() & parts["mon2"].isna()).any():  # a value with no month name
         return None
     month = parts["mon"].fillna(parts["mon2"]).str.lower().str[:3].map(MONTHS.index) + 1
     day = parts["d1"].fillna(parts["d2"]).astype(int)
