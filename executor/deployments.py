@@ -587,8 +587,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     if as_csv:  # the rows' id columns first, as predict.py and Score a file write them
         rows = frame
         if content_type != "text/csv":  # JSON in, JSON's spelling out: true, not Python's True
-            rows = frame.assign(**{c: frame[c].map(lambda v: playground_runtime.truth_text(v) if isinstance(
-                v, (bool, np.bool_)) else v) for c in ids})
+            rows = frame.assign(**{c: frame[c].map(lambda v: playground_runtime.truth_text(v)
+                                                    if playground_runtime.is_truth(v) else v) for c in ids})
         out = playground_runtime.with_row_ids(playground_runtime.predictions(model, X, proba=proba), rows, ids)
         entry["predict_ms"] = _ms(t)
         # what the JSON answer says besides the rows, for the response's headers (a CSV client

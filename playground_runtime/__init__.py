@@ -1811,9 +1811,9 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
         if (truth.isna() & s.notna()).any():
             return None
         return truth.astype("boolean") if s.isna().any() else truth.astype(bool)
-    if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.map(_is_truth).any()):
+    if pd.api.types.is_bool_dtype(s) or (s.dtype == object and s.map(is_truth).any()):
         known = col.get("categories") or ()
-        s = s.map(lambda v: truth_text(v, known) if _is_truth(v) else v).astype(object)
+        s = s.map(lambda v: truth_text(v, known) if is_truth(v) else v).astype(object)
     if pd.api.types.is_numeric_dtype(s):
         text = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
                                                          else str(v)))
@@ -1821,7 +1821,8 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
     return s
 
 
-def _is_truth(v) -> bool:
+def is_truth(v) -> bool:
+    """A true or false value (Python's or numpy's bool, JSON's true)."""
     return isinstance(v, (bool, np.bool_))
 
 
@@ -2138,7 +2139,7 @@ def _unreadable(s: pd.Series, col: dict, n: int = 2) -> tuple[list[str], int | N
     if bad:
         first = (type(bad[0]), bad[0])
         row = next((i + 1 for i, v in enumerate(s.tolist()) if (type(v), v) == first), None)
-    return [truth_text(v) if _is_truth(v) else str(v) for v in (bad or list(given.head(n)))[:n]], row
+    return [truth_text(v) if is_truth(v) else str(v) for v in (bad or list(given.head(n)))[:n]], row
 
 
 def _undecidable(s: pd.Series) -> bool:

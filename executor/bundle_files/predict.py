@@ -313,8 +313,6 @@ def main(argv=None) -> int:
     try:
         model = load_model(HERE / "model.skops")
         frame = read_rows(args.rows, card)
-        if frame.empty:
-            raise runtime.ColumnsError(runtime.header_only(args.rows.name))
         left_out = runtime.set_aside_row_names(card.get("left_out_columns", []), card["features"], frame)
         X = runtime.prepare_rows(frame, card["features"], left_out)
         ids = runtime.row_id_columns(card.get("id_columns") or [], card["features"], frame)
