@@ -32,7 +32,7 @@ from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
 from components.checks import DatasetChecks
 from components.format import fmt_time
 from components.layout import CsrfField, Page, Pill
-from plugins.tables import suggest_problem_type
+from plugins.tables import standing_guess, suggest_problem_type
 
 
 def WorkflowRow(w):
@@ -358,6 +358,7 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
         # Regression, and choosing a text target alone was refused as not numeric)
         shown_type = "auto"
     suggested = prof.get("suggested_target")
+    guess = None if refused else standing_guess(prof, target)  # the upload's suggestion, only a guess
     missing_cells = sum(c.get("missing") or 0 for c in prof["columns"])
     return Page(detail["name"], Div(
         Div(H1(detail["name"]), A("← All datasets", href="/datasets"),
@@ -376,6 +377,7 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
             cls="card"),
         *([ReadingCard(detail, refused, saved == "reading")] if detail.get("source") == "upload" else []),
         Div(H2("Target"),
+            *([P(guess["sentence"], cls="notice warn", id="target-guess")] if guess else []),
             Div(TargetForm(detail["id"], prof["columns"], shown_target, shown_type,
                            refused.get("detail") if "reading" not in refused else None, saved == "target"),
                 TargetSummary(prof, charts, target, problem_type), cls="target-body"),

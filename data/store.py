@@ -576,6 +576,9 @@ class Store:
             # another sheet is another table: it starts from its own suggested target
             target, problem_type = record.get("target"), record.get("problem_type")
             fields.update(target=target, problem_type=problem_type)
+        elif not (current.get("profile") or {}).get("target_guess") and record.get("profile"):
+            # the target was chosen (or never a guess): read again, it is still the user's choice
+            record = {**record, "profile": {**record["profile"], "target_guess": None}}
         if target and problem_type in ("classification", "regression"):
             problem = target_refusal(columns, target, problem_type, record.get("n_rows"))
             if problem:
@@ -684,9 +687,10 @@ class Store:
                            "VALUES (?, ?, ?, ?) ON CONFLICT(dataset_id) DO UPDATE SET target = excluded.target, "
                            "problem_type = excluded.problem_type, updated_at = excluded.updated_at",
                            [dataset_id, target, problem_type, now()])
-            else:
-                db.execute("UPDATE datasets SET target = ?, problem_type = ? WHERE id = ?",
-                           [target, problem_type, dataset_id])
+            else:  # a target chosen is no longer the upload's guess (plugins.tables.target_guess)
+                db.execute("UPDATE datasets SET target = ?, problem_type = ?, profile = ? WHERE id = ?",
+                           [target, problem_type, _dumps({**(row["profile"] or {}), "target_guess": None}),
+                            dataset_id])
         return self.find_dataset(dataset_id)
 
     def list_datasets(self, with_usage: bool = False) -> list[dict]:

@@ -34,9 +34,13 @@ def dataset_facts_for(store: Store):
 def upload_facts(record: dict) -> dict:
     """What validation and estimates know about an uploaded table, from its stored row or
     straight from its ingest record (the CLI's --data): the same fields, from its profile."""
+    from plugins.tables import standing_guess
+
     profile = record.get("profile") or {}
     return {"columns": profile.get("columns", []), "n_rows": record.get("n_rows"), "name": record.get("name"),
             "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type"),
+            # the suggested target when it is only a guess (no name says it), until one is chosen
+            "target_guess": standing_guess(profile, record.get("target")),
             # the date columns written with numbers, and the order they were read in
             "date_orders": (record.get("reading") or {}).get("date_orders") or {},
             # the number columns written otherwise than plain numbers (1.334,60 €), and how

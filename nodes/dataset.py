@@ -453,6 +453,9 @@ def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list
     columns = (design.dataset or {}).get("columns", [])
     left_out = excluded_columns(config, columns)
     notes = [left_out_note(id_reasons(columns, left_out))] if left_out else []
+    guess = (design.dataset or {}).get("target_guess")
+    if guess and config.get("target_column") == guess.get("column"):  # the upload's guess, not chosen by anyone
+        notes.append(guess["sentence"])
     return notes + constant_notes(columns, {config.get("target_column"), *left_out})
 
 

@@ -95,6 +95,7 @@ def dataset_detail(site: Site, dataset_id: str) -> dict:
         profile = info["profile"]
         charts = upload_charts(site, dataset_id, profile)
     return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20),
+            "target_guess": tables.standing_guess(profile, info.get("target")),
             **dataset_checks(site, dataset_id, info.get("target"), info.get("problem_type"), profile)}
 
 
