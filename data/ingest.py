@@ -365,6 +365,8 @@ def frame_to_score(record: dict):
     frame.attrs["reading_columns"] = [n.get("column") for n in record.get("notices") or []]  # whose each is
     frame.attrs[playground_runtime.REPEATED_NAMES] = list(record.get("repeated") or [])
     frame.attrs[playground_runtime.DATES_READ] = dict(record.get("dates_read") or {})
+    # a workbook's own date system: numbers in a column the model read as Excel day numbers count in it
+    frame.attrs[playground_runtime.DATE_SYSTEM] = (record.get("reading") or {}).get("date_system")
     return frame
 
 
@@ -935,7 +937,7 @@ def _apply_types(table, how, options: dict):
             raise DatasetError(f"The file has no column {name[:80]!r}.")
         i = table.column_names.index(name)
         try:
-            got = values.force(name, table.column(i), kind, hint)
+            got = values.force(name, table.column(i), kind, hint, how.date_system)
         except values.TypeRefused as e:
             raise DatasetError(str(e)) from None
         columns[i] = got.array

@@ -85,6 +85,12 @@ class Reading:
     # written otherwise than plain numbers (1.334,60 €, 7,0 %) and how (a model keeps it: rows to
     # score written so are read alike, playground_runtime)
     number_formats: dict = field(default_factory=dict)
+    # the date system a workbook's numbers count days in, as it flags it ("1900" or "1904"; None:
+    # not a workbook): a number column chosen as dates is read as Excel day numbers in it
+    date_system: str | None = None
+    # {column: "1900" | "1904"}: the number columns chosen as dates, read as Excel day numbers in
+    # that system (a model keeps it: numbers in rows to score are read alike, playground_runtime)
+    day_numbers: dict = field(default_factory=dict)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -101,6 +107,10 @@ class Reading:
         else:
             self.date_orders.pop(name, None)
             self.dates_read.pop(name, None)
+        if got.kind == "date" and got.details.get("day_numbers"):
+            self.day_numbers[name] = got.details["day_numbers"]
+        else:
+            self.day_numbers.pop(name, None)
         if got.kind == "number" and got.notice and got.details.get("decimal"):
             self.number_formats[name] = {"decimal": got.details["decimal"],
                                          "currency": list(got.details.get("currency") or []),
@@ -123,7 +133,9 @@ class Reading:
                 "delimiter": self.delimiter, "sheet": self.sheet, "sheets": self.sheets,
                 "header_row": self.header_row, "decimal": self.decimal,
                 **({"date_orders": dict(self.date_orders)} if self.date_orders else {}),
-                **({"number_formats": dict(self.number_formats)} if self.number_formats else {})}
+                **({"number_formats": dict(self.number_formats)} if self.number_formats else {}),
+                **({"date_system": self.date_system} if self.date_system else {}),
+                **({"day_numbers": dict(self.day_numbers)} if self.day_numbers else {})}
 
 
 def encoding_name(codec: str | None) -> str:
@@ -586,7 +598,8 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     except Exception:
         raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
     del loaded, chosen
-    reading = Reading(format="excel", sheet=names[index], sheets=names)
+    reading = Reading(format="excel", sheet=names[index], sheets=names,
+                      date_system=playground_runtime.workbook_date_system(path, kind))
     if len(names) > 1:
         reading.notice(playground_runtime.sheet_notice(names, index, sheet in (None, "") and index > 0)
                        + "; choose another sheet on this page.")
@@ -685,7 +698,7 @@ def _ods_hidden_columns(path: Path, name: str) -> set:
     return hidden
 
 
-XLS_SECTOR_FREE, XLS_END_OF_CHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+XLS_SECTOR_FREE, XLS_END_OF_CHAIN = 0xFFFFFFFF, playground_runtime.XLS_END_OF_CHAIN
 XLS_BOUNDSHEET, XLS_BOF, XLS_EOF, XLS_COLINFO, XLS_FILEPASS = 0x0085, 0x0809, 0x000A, 0x007D, 0x002F
 
 
@@ -737,50 +750,7 @@ def _xls_hidden_columns(path: Path, name: str) -> set:
         return set()
 
 
-def _cfb_stream(data: bytes, name: str) -> bytes | None:
-    """The stream `name` of a compound file (OLE2, as .xls workbooks are), when it lies in
-    the file's regular sectors; None otherwise. Raises struct.error or IndexError on a
-    damaged file."""
-    import struct
-
-    if data[:8] != bytes.fromhex("d0cf11e0a1b11ae1"):
-        return None
-    sector = 1 << struct.unpack_from("<H", data, 0x1E)[0]
-    n_difat, first_dir = struct.unpack_from("<I", data, 0x2C)[0], struct.unpack_from("<I", data, 0x30)[0]
-    cutoff = struct.unpack_from("<I", data, 0x38)[0]
-    next_difat, more_difat = struct.unpack_from("<II", data, 0x44)
-    limit = len(data) // sector + 1  # no chain is longer than the file's sectors: a loop ends there
-
-    def at(i: int) -> int:
-        return (i + 1) * sector
-
-    fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
-    for _ in range(min(more_difat, limit)):  # the sectors of the FAT beyond the header's 109
-        if next_difat >= XLS_END_OF_CHAIN:
-            break
-        entries = struct.unpack_from(f"<{sector // 4}I", data, at(next_difat))
-        fat_sectors += entries[:-1]
-        next_difat = entries[-1]
-    fat: list = []
-    for i in fat_sectors[:n_difat]:
-        if i < XLS_END_OF_CHAIN:
-            fat += struct.unpack_from(f"<{sector // 4}I", data, at(i))
-
-    def chain(start: int) -> bytes:
-        out, i = [], start
-        while i < XLS_END_OF_CHAIN and len(out) < limit:
-            out.append(data[at(i):at(i) + sector])
-            i = fat[i]
-        return b"".join(out)
-
-    directory = chain(first_dir)
-    for e in range(0, len(directory) - 127, 128):
-        length, kind = struct.unpack_from("<HB", directory, e + 64)
-        if kind != 2 or directory[e:e + max(length - 2, 0)].decode("utf-16-le", "replace") != name:
-            continue
-        start, size = struct.unpack_from("<II", directory, e + 116)
-        return chain(start)[:size] if size >= cutoff else None
-    return None
+_cfb_stream = playground_runtime.compound_stream  # (also how predict.py finds an .xls's date system)
 
 
 _column_letters = playground_runtime.column_letters

@@ -19,6 +19,7 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,7 +33,12 @@ from playground_runtime import (
     NUMBER_SPACES,
     NUMBERED_DATE,
     NUMBERED_DATE_ONE_SEP,
+    PLAIN_NUMBER,
     WRITTEN_NUMBER,
+    excel_day_problem,
+    excel_day_text,
+    excel_days,
+    excel_days_said,
     grouped_number,
     named_dates_said,
     two_digit_pivot,
@@ -493,6 +499,7 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
 
 
 _ISO_PY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9:.]+)?")
+_PLAIN_PY = PLAIN_NUMBER  # a number as a program writes it (45291, 45292.5): what a day number looks like
 
 
 def _iso_dates(name, values, keep) -> Converted:
@@ -652,12 +659,18 @@ def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = ""
 
 
 # --------------------------------------------------------------------------- forced types of typed columns
-def force(name: str, col, kind: str, decimal_hint: str = ".") -> Converted:
+def force(name: str, col, kind: str, decimal_hint: str = ".", date_system: str | None = None) -> Converted:
     """A type the user chose for a column of any Arrow type: text columns are read with
-    `convert`; typed ones are cast (numbers to categories, dates to text ...) or refused."""
+    `convert`; typed ones are cast (numbers to categories, dates to text ...) or refused.
+    Numbers chosen as dates are Excel day numbers (`excel_day_numbers`), counted in
+    `date_system`, the one a workbook flags ("1900" or "1904"; None: the file does not say)."""
     col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
     t = col.type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
+        if kind.startswith("date"):
+            days = _day_numbers_in_text(name, col)
+            if days is not None:
+                return excel_day_numbers(name, days[0], date_system, days[1])
         return convert(name, col, decimal_hint, kind)
     if kind in ("category", "text"):
         if pa.types.is_floating(t):
@@ -677,6 +690,8 @@ def force(name: str, col, kind: str, decimal_hint: str = ".") -> Converted:
     if kind.startswith("date"):
         if pa.types.is_timestamp(t) or pa.types.is_date(t):
             return Converted(col, "date", None)
+        if pa.types.is_integer(t) or pa.types.is_floating(t):
+            return excel_day_numbers(name, col, date_system)
         raise TypeRefused(f"{_quoted(name)} holds {'numbers' if pa.types.is_integer(t) or pa.types.is_floating(t) else t}"
                           ": they cannot be read as dates.")
     raise TypeRefused(f"Unknown type {kind!r}; use one of {', '.join(FORCED_TYPES)}.")
@@ -701,3 +716,85 @@ def decimal_hint_of(columns: list, delimiter: str | None) -> str:
     if votes["."] > votes[","]:
         return "."
     return "," if delimiter == ";" else "."
+
+
+# --------------------------------------------------------------------------- Excel day numbers
+# a column of whole numbers in this range alone holds years (2023), not day numbers (1905-07-15)
+YEARS = (1800, 2200)
+
+
+def excel_day_numbers(name: str, col, date_system: str | None, dates=None) -> Converted:
+    """A number column the user chose Date for, read as Excel day numbers (45291 is 2023-12-31)
+    in `date_system` (None: a file that does not say, read in Excel's default, 1900), said with
+    two examples. `dates`: {row: timestamp} of the column's dates written as text among the
+    numbers (year first), kept. Refused, naming the column and the first value that is no day
+    number (negative, past 9999-12-31, Excel's 1900-02-29), or a column of years (2023) or of
+    days that all fall in its system's first year (counts, not dates)."""
+    system = date_system or "1900"
+    why = ("as the workbook says (old Mac workbooks count days from 1904)" if date_system == "1904" else
+           "as the workbook says" if date_system else "Excel's default (the file does not say which)")
+    col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+    days = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+    given = ~np.isnan(days)
+    if dates:
+        given[list(dates)] = False
+    if not given.any() and not dates:
+        raise TypeRefused(f"{_quoted(name)} has no values to read as dates.")
+    first, last = {"1900": (1, 2958465), "1904": (0, 2957003)}[system]
+    wrong = given & ((days < first) | (days >= last + 1) | ((system == "1900") & (days >= 60) & (days < 61)))
+    if wrong.any():
+        at = int(wrong.argmax())
+        raise TypeRefused(f"{_quoted(name)} cannot be read as dates: {excel_day_text(days[at])} (data row {at + 1}) is "
+                          f"no Excel day number in the {system} date system: {excel_day_problem(float(days[at]), system)}.",
+                          int(wrong.sum()), int(given.sum()), [excel_day_text(days[at])])
+    values = days[given]
+    if len(values) and (values == values.round()).all() and YEARS[0] <= values.min() and values.max() <= YEARS[1]:
+        example = excel_days([values[0]], system)[0]
+        raise TypeRefused(f"{_quoted(name)} holds years ({excel_day_text(values.min())} to {excel_day_text(values.max())}), "
+                          f"not Excel day numbers ({excel_day_text(values[0])} would be {str(example)[:10]}): keep it a "
+                          "number, or write its dates out (2023-12-31) to read them as dates.")
+    if len(values) and values.max() < first + 366:
+        raise TypeRefused(f"{_quoted(name)} does not look like Excel day numbers: read so, every value falls in the "
+                          f"first year of the {system} date system ({excel_day_text(values.min())} would be "
+                          f"{str(excel_days([values.min()], system)[0])[:10]}, {excel_day_text(values.max())} "
+                          f"{str(excel_days([values.max()], system)[0])[:10]}), which counts or amounts would too.")
+    stamps = excel_days(days, system)
+    for row, stamp in (dates or {}).items():
+        stamps[row] = stamp
+    rows = np.flatnonzero(given)
+    shown = [int(rows[0])] if len(rows) else []
+    other = rows[days[rows] != days[rows[0]]] if len(rows) else rows
+    shown += [int(other[0])] if len(other) else []
+    notice = f"{name}: " + excel_days_said(system, why, [days[i] for i in shown], [stamps[i] for i in shown])
+    if dates:
+        notice += f"; {len(dates):,} date(s) written as text (year first) among them read as such"
+    return Converted(pa.array(stamps, pa.timestamp("us")), "date", notice + ".", {"day_numbers": system})
+
+
+def _day_numbers_in_text(name: str, col) -> tuple | None:
+    """A text column chosen as dates whose values are mostly plain numbers (a CSV's quoted day
+    numbers, a sheet column of numbers and dates typed as date cells): (the numbers, {row: the
+    date of a value written year first}), or None when they are mostly not numbers (read as
+    dates written as text). Refused naming the first value that is neither."""
+    text = pc.utf8_trim(_strings(col), " \t" + _SPACE).combine_chunks().to_pylist()
+    given = [(i, v) for i, v in enumerate(text) if v is not None and v not in GAPS]
+    plain = [(i, v) for i, v in given if _PLAIN_PY.fullmatch(v)]
+    if not plain or len(plain) * 2 <= len(given):
+        return None
+    numbers = [None] * len(text)
+    for i, v in plain:
+        numbers[i] = float(v)
+    dates = {}
+    for i, v in given:
+        if numbers[i] is not None:
+            continue
+        if not _ISO_PY.fullmatch(v):
+            raise TypeRefused(f"{_quoted(name)} mixes Excel day numbers with text: {_quoted(v)} (data row {i + 1}) is "
+                              "neither a day number nor a date written year first (2023-12-31).",
+                              len(given) - len(plain), len(given), [v])
+        try:
+            dates[i] = datetime.datetime.fromisoformat(v)
+        except ValueError:
+            raise TypeRefused(f"{_quoted(name)} cannot be read as dates: {_quoted(v)} (data row {i + 1}) is no real "
+                              "date.", 1, len(given), [v]) from None
+    return pa.array(numbers, pa.float64()), dates

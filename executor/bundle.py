@@ -391,6 +391,11 @@ def _markdown(card: dict) -> str:
         lines += ["", "Dates written with numbers are read as the training file wrote them: "
                   + ", ".join(f"{f['name']} {f['order']} first" for f in ordered)
                   + " (a column whose dates exist only in the other order is read so, and said)"]
+    days = [f for f in card["features"] if f.get("day_numbers")]
+    if days:  # numbers in rows to score are dates there (playground_runtime's `day_numbers`)
+        lines += ["", "Numbers in these date columns are read as Excel day numbers (45291 is 2023-12-31), as the "
+                  "training file held them: " + ", ".join(f"{f['name']} ({f['day_numbers']} date system)" for f in days)
+                  + "; a workbook of rows counts days in the date system it says it uses"]
     written = [f for f in card["features"] if f.get("written")]
     if written:  # how rows to score may write them besides plain numbers (playground_runtime's `written`)
         lines += ["", "Numbers written otherwise than plainly are read as the training file wrote them: "

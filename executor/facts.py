@@ -45,6 +45,8 @@ def upload_facts(record: dict) -> dict:
             "date_orders": (record.get("reading") or {}).get("date_orders") or {},
             # the number columns written otherwise than plain numbers (1.334,60 €), and how
             "number_formats": (record.get("reading") or {}).get("number_formats") or {},
+            # the number columns chosen as dates, read as Excel day numbers, and their date system
+            "day_numbers": (record.get("reading") or {}).get("day_numbers") or {},
             # the text encoding the file was read in (a model's predict.py reads rows to score in it too)
             "encoding": (record.get("reading") or {}).get("encoding"),
             # what decides its rows: the file's bytes and how they are read (types, roles, sheet...)

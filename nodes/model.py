@@ -563,7 +563,8 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
     facts = (ctx.dataset_facts(split.dataset_id) if ctx.dataset_facts and split.dataset_id else None) or {}
     return {"model_artifact_id": model_artifact_id or None, "native": native,
             "features": feature_schema(split.X_train, dropped_columns(split.learned_ops, list(split.X_train.columns)),
-                                       facts.get("date_orders"), facts.get("number_formats")),
+                                       facts.get("date_orders"), facts.get("number_formats"),
+                                       facts.get("day_numbers")),
             # a training file that was not UTF-8: predict.py reads rows to score in its encoding too
             "encoding": facts.get("encoding") if facts.get("encoding") not in (None, "utf-8", "utf-8-sig", "ascii")
             else None,

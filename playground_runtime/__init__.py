@@ -1408,7 +1408,7 @@ CATEGORIES_KEPT = 5000
 READING_NOTES = "reading_notes"  # prepare_rows' sentences of how values were read, in the frame's attrs
 
 
-def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None) -> list[dict]:
+def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_numbers=None) -> list[dict]:
     """The model's input columns, in order, each with its kind (`column_kind`) and dtype,
     and for a text column with at most CATEGORIES_KEPT values, those values (`categories`:
     new rows holding others are said by `unseen_values`). `unused`: the input columns a
@@ -1419,8 +1419,12 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None) -> lis
     in that order (`_as_dates`), 03/05/2023 too, which alone could be either. `written`:
     {column: {"decimal", "currency", "percent"}}, how the training file wrote a number column
     when not as plain numbers (1.334,60 €, 7,0 %), kept as the column's `written`: rows to
-    score written so are read alike (`_written_numbers`)."""
+    score written so are read alike (`_written_numbers`). `day_numbers`: {column: "1900" or
+    "1904"}, a date column the training file held as Excel day numbers (the user chose Date for
+    it), and their date system, kept as the column's `day_numbers`: numbers in rows to score are
+    read so (`_excel_day_numbers`)."""
     out, unused, orders, written = [], set(map(str, unused)), orders or {}, written or {}
+    day_numbers = day_numbers or {}
     gaps = X.isna().sum()
     for c in X.columns:
         col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype), "missing": int(gaps[c])}
@@ -1438,6 +1442,8 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None) -> lis
                                   "percent": bool(written[str(c)].get("percent"))}
         elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
             col["order"] = orders[str(c)]
+        elif col["type"] == "datetime" and day_numbers.get(str(c)) in EXCEL_SYSTEMS:
+            col["day_numbers"] = day_numbers[str(c)]
         out.append(col)
     return out
 
@@ -1946,6 +1952,10 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
         return s
     if not s.notna().any():
         return pd.to_datetime(s.where(s.notna(), None))
+    if col.get("day_numbers") in EXCEL_SYSTEMS:  # the training file held Excel day numbers, read as the user chose
+        days = _excel_day_numbers(s, col, say)
+        if days is not NotImplemented:
+            return days
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
         return None
     given = s[s.notna()]
@@ -2108,6 +2118,180 @@ def _dates_read(s: pd.Series, col: dict, read: dict, say) -> pd.Series:
     return s
 
 
+# --------------------------------------------------------------------------- Excel day numbers
+# A date typed in a cell formatted "General" or "Number" is stored as the number of days since
+# the workbook's epoch (45291 is 2023-12-31), and so is it written in a CSV saved from the sheet.
+# Read as dates only where the user chose Date for the column (data.values.force): the model
+# keeps the date system (`feature_schema`'s `day_numbers`), and rows to score holding numbers
+# in that column are read by it (`_as_dates`), in every exit.
+EXCEL_SYSTEMS = ("1900", "1904")
+# 1900 (Windows Excel, LibreOffice's default): day 1 is 1900-01-01, and Excel counts a 1900-02-29
+# that never was (day 60), so from day 61 on the days count from 1899-12-30; 1904 (old Mac
+# workbooks, flagged in the workbook): day 0 is 1904-01-01
+EXCEL_EPOCH = {"1900": np.datetime64("1899-12-30", "ms"), "1904": np.datetime64("1904-01-01", "ms")}
+EXCEL_LAST_DAY = {"1900": 2958465, "1904": 2957003}  # 9999-12-31, the last day either counts
+EXCEL_FIRST_DAY = {"1900": 1, "1904": 0}
+EXCEL_LEAP_BUG = 60  # 1900-02-29 in the 1900 date system
+DATE_SYSTEM = "date_system"  # the frame's attrs key: the date system a workbook of rows to score says it counts in
+XLS_END_OF_CHAIN = 0xFFFFFFFE
+XLS_DATEMODE = 0x0022  # an .xls workbook's record of its date system (1: 1904)
+
+
+def excel_day_problem(v, system: str) -> str | None:
+    """Why `v` is no Excel day number in `system` ("1900" or "1904"), or None when it is one."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
+        return "it is no number"
+    first, last = EXCEL_FIRST_DAY[system], EXCEL_LAST_DAY[system]
+    if v < 0:
+        return "it is negative"
+    if v < first:
+        return "the 1900 date system's days start at 1 (1900-01-01); 0 and its fractions are a time without a day"
+    if v >= last + 1:
+        return f"it is past {last} (9999-12-31), the last day a workbook counts"
+    if system == "1900" and EXCEL_LEAP_BUG <= v < EXCEL_LEAP_BUG + 1:
+        return "it is Excel's 1900-02-29, a day that never was (Excel counts 1900 as a leap year)"
+    return None
+
+
+def excel_days(days, system: str) -> np.ndarray:
+    """Day numbers (floats, NaN for a gap; each without an `excel_day_problem`) as datetime64[us],
+    to the millisecond (a fraction is the time of day: 45292.5 is 2024-01-01 12:00)."""
+    days = np.asarray(days, dtype=float)
+    gap = np.isnan(days)
+    whole = np.where(gap, 0, days)
+    if system == "1900":  # before the day that never was, one day later than the epoch says
+        whole = np.where(whole < EXCEL_LEAP_BUG, whole + 1, whole)
+    ms = np.round(whole * 86_400_000).astype(np.int64)
+    out = (EXCEL_EPOCH[system] + ms.astype("timedelta64[ms]")).astype("datetime64[us]")
+    out[gap] = np.datetime64("NaT")
+    return out
+
+
+def excel_day_text(v) -> str:
+    """A day number as written: 45291, 45292.5."""
+    return f"{int(v)}" if float(v).is_integer() else f"{float(v):.10g}"
+
+
+def excel_days_said(system: str, why: str, days: list, stamps: list) -> str:
+    """How day numbers were read, with up to two examples: 'Excel day numbers in the 1900 date
+    system, <why that one>: 45291 → 2023-12-31, 45292.5 → 2024-01-01 12:00'."""
+    shown = [f"{excel_day_text(d)} → {pd.Timestamp(t):%Y-%m-%d}" + (f" {pd.Timestamp(t):%H:%M}" if (
+        pd.Timestamp(t).hour or pd.Timestamp(t).minute) else "") for d, t in list(zip(days, stamps))[:2]]
+    return f"Excel day numbers in the {system} date system, {why}: {', '.join(shown)}"
+
+
+def workbook_date_system(path, kind: str) -> str | None:
+    """The date system a workbook's numbers count days in, as the file flags it: "1904" (an
+    .xlsx's <workbookPr date1904="1">, an .xls's DATEMODE record, an .ods's null date 1904-01-01)
+    or "1900"; None when it cannot tell (a damaged file). `kind`: "xlsx", "xls" or "ods"."""
+    import struct
+    import zipfile
+
+    try:
+        if kind == "xls":
+            stream = compound_stream(open(path, "rb").read(), "Workbook")
+            at = 0
+            while stream is not None and at + 4 <= len(stream):  # the workbook's globals, up to their end
+                record, size = struct.unpack_from("<HH", stream, at)
+                if record == XLS_DATEMODE and size >= 2:
+                    return "1904" if struct.unpack_from("<H", stream, at + 4)[0] == 1 else "1900"
+                if record == 0x000A:  # EOF of the globals: no DATEMODE record, the default
+                    return "1900"
+                at += 4 + size
+            return None
+        with zipfile.ZipFile(path) as zf:
+            if kind == "ods":
+                with zf.open("content.xml") as f:
+                    head = f.read(1 << 16).decode("utf-8", "replace")  # the settings come before the sheets
+                m = re.search(r'<table:null-date\b[^>]*table:date-value="([0-9-]+)', head)
+                return "1904" if m and m.group(1).startswith("1904-01-01") else "1900"
+            book = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, ValueError, IndexError, struct.error, zipfile.BadZipFile):
+        return None
+    m = re.search(r'<(?:\w+:)?workbookPr\b[^>]*\bdate1904="(1|true)"', book)
+    return "1904" if m else "1900"
+
+
+def _excel_day_numbers(s: pd.Series, col: dict, say):
+    """A date column the training file held as Excel day numbers (`col["day_numbers"]`, its
+    system; `col["day_numbers_why"]`, where that came from): numbers among the rows (or text
+    written as plain numbers) read as such dates, said; text among them read as dates are.
+    NotImplemented when no value is a number; None when one is no day number."""
+    system = col["day_numbers"]
+    given = s[s.notna()]
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    if pd.api.types.is_numeric_dtype(s):
+        numbers = given.astype(float)
+    else:
+        plain = given.map(lambda v: (not isinstance(v, (bool, np.bool_)) and isinstance(v, (int, float, np.number)))
+                          or (isinstance(v, str) and PLAIN_NUMBER.fullmatch(v.strip()) is not None))
+        if not plain.any():
+            return NotImplemented
+        numbers = given[plain].map(lambda v: float(v.strip()) if isinstance(v, str) else float(v))
+    if any(excel_day_problem(v, system) for v in numbers.tolist()):
+        return None
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    out[numbers.index] = excel_days(numbers.to_numpy(), system)
+    rest = s.drop(numbers.index)
+    if rest.notna().any():  # dates written as text beside them
+        others = _as_dates(rest, {k: v for k, v in col.items() if not k.startswith("day_numbers")}, None)
+        if others is None:
+            return None
+        out[rest.index] = pd.to_datetime(others).astype("datetime64[us]")
+    at = numbers.index[:1].append(numbers.index[numbers != numbers.iloc[0]][:1])
+    say(f"{col['name']!r}: {len(numbers):,} value{'s' if len(numbers) > 1 else ''} read as "
+        + excel_days_said(system, col.get("day_numbers_why") or "as the training file held them",
+                          [numbers[i] for i in at], [out[i] for i in at]) + ".")
+    return out
+
+
+def compound_stream(data: bytes, name: str) -> bytes | None:
+    """The stream `name` of a compound file (OLE2, as .xls workbooks are), when it lies in
+    the file's regular sectors; None otherwise. Raises struct.error or IndexError on a
+    damaged file."""
+    import struct
+
+    if data[:8] != bytes.fromhex("d0cf11e0a1b11ae1"):
+        return None
+    sector = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+    n_difat, first_dir = struct.unpack_from("<I", data, 0x2C)[0], struct.unpack_from("<I", data, 0x30)[0]
+    cutoff = struct.unpack_from("<I", data, 0x38)[0]
+    next_difat, more_difat = struct.unpack_from("<II", data, 0x44)
+    limit = len(data) // sector + 1  # no chain is longer than the file's sectors: a loop ends there
+
+    def at(i: int) -> int:
+        return (i + 1) * sector
+
+    fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
+    for _ in range(min(more_difat, limit)):  # the sectors of the FAT beyond the header's 109
+        if next_difat >= XLS_END_OF_CHAIN:
+            break
+        entries = struct.unpack_from(f"<{sector // 4}I", data, at(next_difat))
+        fat_sectors += entries[:-1]
+        next_difat = entries[-1]
+    fat: list = []
+    for i in fat_sectors[:n_difat]:
+        if i < XLS_END_OF_CHAIN:
+            fat += struct.unpack_from(f"<{sector // 4}I", data, at(i))
+
+    def chain(start: int) -> bytes:
+        out, i = [], start
+        while i < XLS_END_OF_CHAIN and len(out) < limit:
+            out.append(data[at(i):at(i) + sector])
+            i = fat[i]
+        return b"".join(out)
+
+    directory = chain(first_dir)
+    for e in range(0, len(directory) - 127, 128):
+        length, kind = struct.unpack_from("<HB", directory, e + 64)
+        if kind != 2 or directory[e:e + max(length - 2, 0)].decode("utf-16-le", "replace") != name:
+            continue
+        start, size = struct.unpack_from("<II", directory, e + 116)
+        return chain(start)[:size] if size >= cutoff else None
+    return None
+
+
 def _gaps(col: dict, index) -> pd.Series:
     """A column of gaps of the feature's kind."""
     if col["type"] == "numeric":
@@ -2182,7 +2366,11 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bo
     where = f", the first in row {row}" if row else ""
     said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))}{where})"
     if col["type"] == "datetime":
-        if bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
+        days = col.get("day_numbers") if bad and PLAIN_NUMBER.fullmatch(bad[0].strip()) else None
+        why = excel_day_problem(float(bad[0]), days) if days in EXCEL_SYSTEMS else None
+        if why:
+            said += f"; {bad[0].strip()} is no Excel day number: {why}"
+        elif bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
         elif col.get("order") in ORDERS and bad and all(re.match(NUMBERED_DATE_ONE_SEP, v.strip()) for v in bad):
@@ -2203,6 +2391,9 @@ def _kind_words(col: dict) -> str:
     names ('datetime', 'categorical' for a true/false column) said nothing of the format."""
     if col.get("dtype") in ("bool", "boolean"):
         return "true or false"
+    if col["type"] == "datetime" and col.get("day_numbers") in EXCEL_SYSTEMS:
+        return (f"dates as the training file held them, Excel day numbers in the {col['day_numbers']} date system "
+                "(like 45291), or dates written as ISO 8601, like 2024-11-27")
     if col["type"] == "datetime" and col.get("order") in ORDERS:
         return (f"dates written {col['order']} first as in the training file, like {ORDERS[col['order']]}, or as "
                 "ISO 8601, like 2024-11-27")
@@ -2229,6 +2420,10 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         have = [str(c) for c in frame.columns]
     repeated = frame.attrs.get(REPEATED_NAMES) or []
     dates_read = frame.attrs.get(DATES_READ) or {}
+    system = frame.attrs.get(DATE_SYSTEM)  # a workbook's own: its numbers count days so, whatever training's did
+    if system in EXCEL_SYSTEMS:
+        features = [{**c, "day_numbers": system, "day_numbers_why": "as the workbook says"}
+                    if c.get("day_numbers") in EXCEL_SYSTEMS else c for c in features]
     frame = frame.set_axis(have, axis=1)
     problems, set_aside = [], set(map(str, left_out))
     copies: dict = {}  # a name the header repeats: [(its place in the header, its name in the frame)]

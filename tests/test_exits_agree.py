@@ -42,13 +42,16 @@ def model(web, tmp_path_factory):
     return deployed(web, tmp_path_factory.mktemp("exits"), cars(160, 1), "cars-exits")[1:]
 
 
-def deployed(web, folder, frame: pd.DataFrame | str, name: str) -> tuple:
+def deployed(web, folder, frame: pd.DataFrame | str, name: str, types: dict | None = None) -> tuple:
     """A linear regression of `mpg` on `frame` (or the text of a CSV file) uploaded as `name`.csv:
     (the upload's answer, the run's id, its bundle unzipped, a key), the model deployed as
-    `name`; `folder` is kept."""
+    `name`; `folder` is kept. `types`: column types chosen on the dataset page before the run."""
     text = frame if isinstance(frame, str) else frame.to_csv(index=False)
     up = web.post("/api/v1/datasets", files={"file": (f"{name}.csv", text.encode())})
     assert up.status_code == 201, up.text
+    if types:
+        up = web.put(f"/api/v1/datasets/{up.json()['id']}/reading", json={"types": types})
+        assert up.status_code == 200, up.text
     job = run(web, {"name": name, "nodes": [
         {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
                                                   "problem_type": "regression"}},
@@ -651,3 +654,89 @@ def test_json_true_in_a_text_column_takes_the_training_files_spelling():
     X = runtime.prepare_rows(pd.DataFrame({"flag": [True, "no"]}, dtype=object), features)
     assert X["flag"].tolist() == ["true", "no"]
     assert "('true')" in runtime.unseen_values(X, features)[0]
+
+
+# --------------------------------------------------------------------------- Excel day numbers
+def day_numbers(dates, system: str = "1900") -> list:
+    """Dates as Excel writes them in a "General" cell: days since 1899-12-30 (1900 system, from
+    1900-03-01 on) or since 1904-01-01, a time of day as the fraction."""
+    epoch = pd.Timestamp("1899-12-30" if system == "1900" else "1904-01-01")
+    return [(pd.Timestamp(d) - epoch) / pd.Timedelta(days=1) for d in dates]
+
+
+@pytest.fixture(scope="module")
+def excel_days(web, tmp_path_factory):
+    """A regression trained on a CSV whose `bought` dates are Excel day numbers, chosen as Date on
+    the dataset page, its bundle, deployed as `cars-days`, and a key."""
+    frame = dated_cars(200, 5, "%Y-%m-%d")
+    frame["bought"] = [int(v) for v in day_numbers(frame["bought"])]
+    up, job_id, bundle, key, folder = deployed(web, tmp_path_factory.mktemp("days"), frame, "cars-days",
+                                               types={"bought": "date"})
+    assert any("Excel day numbers in the 1900 date system" in n["text"] for n in up["notices"]), up["notices"]
+    assert "bought (1900 date system)" in (bundle / "MODEL_CARD.md").read_text()
+    return job_id, bundle, key, folder
+
+
+def test_day_numbers_in_rows_to_score_are_read_as_training_read_them_by_every_exit(web, excel_days):
+    """The model read `bought` as Excel day numbers (the user's choice): rows to score holding the
+    same dates as day numbers (whole, with a time, as JSON numbers, quoted), or written year
+    first, get the same predictions in every exit, and the day numbers are said."""
+    rows = dated_cars(8, 12, "%Y-%m-%d").drop(columns="mpg")
+    want = scored_by_every_exit(web, excel_days, "iso.csv", rows, "cars-days")
+    assert all(out is not None for out, _ in want.values()), want
+    days = rows.assign(bought=[int(v) for v in day_numbers(rows["bought"])])
+    first = f"{days['bought'][0]} → {rows['bought'][0]}"
+    quoted = days.to_csv(index=False, quoting=1)  # every value quoted, as some exports write them
+    for name, frame in [("days.csv", days), ("quoted.csv", quoted)]:
+        got = scored_by_every_exit(web, excel_days, name, frame, "cars-days")
+        for exit, (out, said) in got.items():
+            assert out == want[exit][0], (name, exit, said)
+            assert "read as Excel day numbers in the 1900 date system, as the training file held them" in said and \
+                first in said, (name, exit, said)
+    # numbers and year-first dates in one column: each read as itself
+    mixed = days.astype({"bought": object})
+    mixed.loc[::2, "bought"] = rows["bought"][::2]
+    got = scored_by_every_exit(web, excel_days, "mixed.csv", mixed, "cars-days")
+    for exit, (out, said) in got.items():
+        assert out == want[exit][0], (exit, said)
+
+
+@pytest.mark.parametrize("system", ["1900", "1904"])
+def test_a_workbook_of_rows_counts_its_day_numbers_in_the_date_system_it_says(web, excel_days, system):
+    """predict.py and Score a file read a workbook's day numbers in the workbook's own date system
+    (an old Mac workbook's 1904), and say it; the predictions are those of the dates written out."""
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    from tests.test_bundle import app_score, predict_py
+
+    job_id, bundle, key, folder = excel_days
+    rows = dated_cars(6, 13, "%Y-%m-%d").drop(columns="mpg")
+    want = scored_by_every_exit(web, excel_days, "iso6.csv", rows, "cars-days")["predict.py"][0]
+    wb = openpyxl.Workbook()
+    if system == "1904":
+        wb.epoch = CALENDAR_MAC_1904
+    wb.active.append(list(rows.columns))
+    for values, day in zip(rows.itertuples(index=False), day_numbers(rows["bought"], system)):
+        wb.active.append([day if c == "bought" else v for c, v in zip(rows.columns, values)])
+    path = folder / f"days{system}.xlsx"
+    wb.save(path)
+    script = predict_py(bundle, path)
+    app_csv, fragment = app_score(web, job_id, "m", path)
+    assert script.returncode == 0 and app_csv is not None, (script.stderr, fragment)
+    column = [pd.read_csv(io.StringIO(t))["prediction"].round(9).tolist() for t in (script.stdout, app_csv)]
+    assert column[0] == column[1] == want, (script.stderr, fragment)
+    said = f"read as Excel day numbers in the {system} date system, as the workbook says"
+    assert said in script.stderr and said in html.unescape(fragment), (script.stderr, fragment)
+
+
+@pytest.mark.parametrize("bad,why", [(60, "it is Excel's 1900-02-29, a day that never was"), (-4, "it is negative"),
+                                     (2958466, "it is past 2958465 (9999-12-31)")])
+def test_a_number_that_is_no_day_number_is_refused_by_every_exit_naming_it(web, excel_days, bad, why):
+    rows = dated_cars(5, 14, "%Y-%m-%d").drop(columns="mpg")
+    rows["bought"] = [int(v) for v in day_numbers(rows["bought"])]
+    rows.loc[3, "bought"] = bad
+    got = scored_by_every_exit(web, excel_days, f"bad{bad}.csv", rows, "cars-days")
+    for exit, (out, said) in got.items():
+        assert out is None, (exit, said)
+        assert f"values like '{bad}', the first in row 4); {bad} is no Excel day number: {why}" in said, (exit, said)

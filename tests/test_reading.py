@@ -941,7 +941,8 @@ def test_ignored_columns_leave_the_table(tmp_path):
 
 
 @pytest.mark.parametrize("options,message", [
-    ({"types": {"race": "date"}}, "In 'race', 30 of 30 values cannot be read as dates"),
+    ({"types": {"race": "date"}}, "'race' does not look like Excel day numbers: read so, every value falls in the first "
+                                  "year"),
     ({"types": {"nope": "number"}}, "The file has no column 'nope'"),
     ({"types": {"race": "colour"}}, "Unknown type 'colour' for column 'race'"),
     ({"roles": {"race": "target"}}, "Unknown role 'target' for column 'race'"),
@@ -1220,3 +1221,196 @@ def test_a_name_the_header_repeats_is_said_alike_in_text_files_and_workbooks(tmp
     assert list(df.columns) == ["a", "a_2", "b", "a_3"]
     assert "'a' appears twice in the header: the second is named 'a_2'." in notices(rec)
     assert "'a' appears 3 times in the header: the third is named 'a_3'." in notices(rec)
+
+
+# --------------------------------------------------------------------------- Excel day numbers
+# A date typed in a "General" or "Number" cell is stored as a day number (45291 is 2023-12-31 in
+# the 1900 date system; old Mac workbooks flag the 1904 system): read as dates when the user
+# chooses Date, in the system the file says, with two examples; never without that choice.
+def day_book(kind: str, rows: list, system: str = "1900") -> bytes:
+    """`rows` (a header first) as a workbook of `kind` ("xlsx", "xls", "ods") counting days in
+    `system`, every number in a "General" cell."""
+    buf = io.BytesIO()
+    if kind == "xlsx":
+        import openpyxl
+        from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+        wb = openpyxl.Workbook()
+        if system == "1904":
+            wb.epoch = CALENDAR_MAC_1904
+        for row in rows:
+            wb.active.append(row)
+        wb.save(buf)
+    elif kind == "xls":
+        import xlwt
+
+        wb = xlwt.Workbook()
+        wb.dates_1904 = int(system == "1904")
+        ws = wb.add_sheet("S")
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                if v is not None:
+                    ws.write(i, j, v)
+        wb.save(buf)
+    else:  # pandas' odf writer, with LibreOffice's setting of the null date for 1904
+        pd.DataFrame(rows[1:], columns=rows[0]).to_excel(buf, engine="odf", index=False, sheet_name="S")
+        if system == "1904":
+            src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+            with zipfile.ZipFile(out, "w") as dst:
+                for item in src.infolist():
+                    data = src.read(item)
+                    if item.filename == "content.xml":
+                        data = data.replace(b"<office:spreadsheet>", b'<office:spreadsheet><table:calculation-settings>'
+                                            b'<table:null-date table:date-value="1904-01-01"/>'
+                                            b"</table:calculation-settings>", 1)
+                    dst.writestr(item, data)
+            return out.getvalue()
+    return buf.getvalue()
+
+
+def day_csv(rows: list) -> bytes:
+    return "".join(",".join("" if v is None else str(v) for v in row) + "\n" for row in rows).encode()
+
+
+T = pd.Timestamp
+DAY_FILES = {  # (file name, bytes, the dates, what the reading note says)
+    "xlsx, whole days": ("o.xlsx", day_book("xlsx", [["bought", "n"], [45291, 1], [45292, 2], [None, 3], [45351, 4]]),
+                         [T("2023-12-31"), T("2024-01-01"), pd.NaT, T("2024-02-29")],
+                         "in the 1900 date system, as the workbook says: 45291 → 2023-12-31, 45292 → 2024-01-01."),
+    "xlsx, date-times": ("o.xlsx", day_book("xlsx", [["bought", "n"], [45292.5, 1], [45291.75, 2], [45293, 3]]),
+                         [T("2024-01-01 12:00"), T("2023-12-31 18:00"), T("2024-01-02")],
+                         "45292.5 → 2024-01-01 12:00, 45291.75 → 2023-12-31 18:00."),
+    "xlsx, 1904": ("o.xlsx", day_book("xlsx", [["bought", "n"], [43829, 1], [43830.25, 2]], "1904"),
+                   [T("2023-12-31"), T("2024-01-01 06:00")],
+                   "in the 1904 date system, as the workbook says (old Mac workbooks count days from 1904): "
+                   "43829 → 2023-12-31, 43830.25 → 2024-01-01 06:00."),
+    "xls": ("o.xls", day_book("xls", [["bought", "n"], [45291, 1], [45300, 2]]), [T("2023-12-31"), T("2024-01-09")],
+            "in the 1900 date system, as the workbook says: 45291 → 2023-12-31, 45300 → 2024-01-09."),
+    "xls, 1904": ("o.xls", day_book("xls", [["bought", "n"], [43829, 1], [43838, 2]], "1904"),
+                  [T("2023-12-31"), T("2024-01-09")], "in the 1904 date system, as the workbook says"),
+    "ods": ("o.ods", day_book("ods", [["bought", "n"], [45291, 1], [45300.5, 2]]),
+            [T("2023-12-31"), T("2024-01-09 12:00")], "in the 1900 date system, as the workbook says"),
+    "ods, 1904": ("o.ods", day_book("ods", [["bought", "n"], [43829, 1], [43838, 2]], "1904"),
+                  [T("2023-12-31"), T("2024-01-09")], "in the 1904 date system, as the workbook says"),
+    "csv": ("o.csv", day_csv([["bought", "n"], [45291, 1], [45292, 2], [45293.25, 3]]),
+            [T("2023-12-31"), T("2024-01-01"), T("2024-01-02 06:00")],
+            "in the 1900 date system, Excel's default (the file does not say which): 45291 → 2023-12-31, "
+            "45292 → 2024-01-01."),
+    "csv, quoted and a gap marker": ("o.csv", b'bought,n\n"45291",1\n-,2\n"45300",3\n',
+                                     [T("2023-12-31"), pd.NaT, T("2024-01-09")], "45291 → 2023-12-31, 45300 → 2024-01-09."),
+    "xlsx, date cells among them": ("o.xlsx", day_book("xlsx", [["bought", "n"], [45291, 1], [dt.datetime(2024, 3, 5), 2],
+                                                                [45300, 3]]),
+                                    [T("2023-12-31"), T("2024-03-05"), T("2024-01-09")],
+                                    "1 date(s) written as text (year first) among them read as such"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAY_FILES))
+def test_day_numbers_chosen_as_dates_are_read_in_the_date_system_the_file_says(tmp_path, case):
+    name, raw, dates, said = DAY_FILES[case]
+    rec, df = read(raw, name, tmp_path, types={"bought": "date"})
+    assert df["bought"].tolist() == dates, df["bought"].tolist()
+    notice = next(n["text"] for n in rec["notices"] if n["column"] == "bought")
+    assert notice.startswith("bought: read as dates, as you chose (Excel day numbers") and said.rstrip(".") in notice, notice
+    system = "1904" if "1904" in case else "1900"
+    assert rec["reading"]["day_numbers"] == {"bought": system}
+    assert next(c for c in rec["profile"]["columns"] if c["name"] == "bought")["role"] != "id"
+    # left as read (or chosen as a number): the same numbers, and no word of dates
+    rec, df = read(raw, name, tmp_path / "as_read")
+    assert not pd.api.types.is_datetime64_any_dtype(df["bought"]) or "date cells" in case, df.dtypes
+    assert "day number" not in notices(rec) and "day_numbers" not in rec["reading"]
+    if "date cells" not in case:
+        rec, chosen = read(raw, name, tmp_path / "number", types={"bought": "number"})
+        assert pd.api.types.is_numeric_dtype(chosen["bought"]) and "day number" not in notices(rec)
+        assert chosen["bought"].equals(df["bought"]) or "quoted" in case
+
+
+@pytest.mark.parametrize("system,days,dates", [
+    ("1900", [59, 61, 45291], ["1900-02-28", "1900-03-01", "2023-12-31"]),  # either side of the day that never was
+    ("1900", [1, 2, 45291], ["1900-01-01", "1900-01-02", "2023-12-31"]),
+    ("1900", [61.5, 45291, 2958465], ["1900-03-01 12:00", "2023-12-31", "9999-12-31"]),
+    ("1904", [0, 60, 43829], ["1904-01-01", "1904-03-01", "2023-12-31"]),  # 1904 counts no 1900-02-29
+    ("1904", [59, 2957003], ["1904-02-29", "9999-12-31"]),
+])
+def test_the_first_days_of_each_date_system_around_excel_s_1900_leap_day(tmp_path, system, days, dates):
+    raw = day_book("xlsx", [["d", "n"], *[[v, i] for i, v in enumerate(days)]], system)
+    rec, df = read(raw, "d.xlsx", tmp_path, types={"d": "date"})
+    assert df["d"].tolist() == [T(d) for d in dates]
+
+
+@pytest.mark.parametrize("system,rows,said", [
+    ("1900", [45291, 60, 45292], "60 (data row 2) is no Excel day number in the 1900 date system: it is Excel's "
+                                 "1900-02-29, a day that never was"),
+    ("1900", [45291, 60.5], "60.5 (data row 2) is no Excel day number in the 1900 date system: it is Excel's 1900-02-29"),
+    ("1900", [45291, 45292, -3], "-3 (data row 3) is no Excel day number in the 1900 date system: it is negative."),
+    ("1904", [43829, -1], "-1 (data row 2) is no Excel day number in the 1904 date system: it is negative."),
+    ("1900", [0, 45291], "0 (data row 1) is no Excel day number in the 1900 date system: the 1900 date system's days "
+                         "start at 1"),
+    ("1900", [45291, 2958466], "2958466 (data row 2) is no Excel day number in the 1900 date system: it is past "
+                               "2958465 (9999-12-31)"),
+    ("1904", [43829, 2957004], "2957004 (data row 2) is no Excel day number in the 1904 date system: it is past 2957003"),
+    ("1900", [45291, "soon", 45292], "mixes Excel day numbers with text: 'soon' (data row 2) is neither a day number "
+                                     "nor a date"),
+    ("1900", [45291, 45292, "31.12.2023"], "mixes Excel day numbers with text: '31.12.2023' (data row 3)"),
+    ("1900", [1990, 2023, 2001], "'d' holds years (1990 to 2023), not Excel day numbers (1990 would be 1905-06-12)"),
+    ("1900", [3, 12, 365], "'d' does not look like Excel day numbers: read so, every value falls in the first year of "
+                           "the 1900 date system (3 would be 1900-01-03, 365 1900-12-30)"),
+    ("1904", [0, 12, 200], "every value falls in the first year of the 1904 date system"),
+])
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_values_that_are_no_day_numbers_are_refused_naming_the_column_and_the_first(tmp_path, kind, system, rows,
+                                                                                     said):
+    if kind == "csv" and system == "1904":
+        return  # a CSV does not say its date system
+    table = [["d", "n"], *[[v, i] for i, v in enumerate(rows)]]
+    raw = day_book("xlsx", table, system) if kind == "xlsx" else day_csv(table)
+    with pytest.raises(DatasetError) as e:
+        read(raw, f"d.{kind}", tmp_path, types={"d": "date"})
+    assert said in str(e.value) and "'d'" in str(e.value), str(e.value)
+    rec, df = read(raw, f"d.{kind}", tmp_path / "as_read")  # left as read: as before, nothing said of dates
+    assert "day number" not in notices(rec) and "day_numbers" not in rec["reading"]
+
+
+NEAR_MISSES = [["order_date", "price", "count", "year", "customer_id", "when"],
+               *[[45200 + 3 * i, 9.99 + i, 1 + i % 7, 2000 + i, 40000 + i, dt.datetime(2024, 1, 1 + i)] for i in range(12)]]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_numbers_nobody_chose_as_dates_stay_numbers_even_under_a_date_s_name(tmp_path, kind):
+    """Day numbers under 'order_date', prices, counts, years and ids are numbers until the user
+    chooses Date: the reader does not guess; only a cell the workbook formats as a date is one."""
+    raw = day_book("xlsx", NEAR_MISSES) if kind == "xlsx" else day_csv(NEAR_MISSES)
+    rec, df = read(raw, f"n.{kind}", tmp_path)
+    for column in ("order_date", "price", "count", "year", "customer_id"):
+        assert pd.api.types.is_numeric_dtype(df[column]), (column, df.dtypes)
+    assert df["order_date"].tolist()[:2] == [45200, 45203] and df["year"].tolist()[:2] == [2000, 2001]
+    if kind == "xlsx":
+        assert df["when"].tolist()[:2] == [T("2024-01-01"), T("2024-01-02")]
+    assert "day number" not in notices(rec) and "day_numbers" not in rec["reading"]
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+@pytest.mark.parametrize("column,said", [("year", "holds years (2000 to 2011)"),
+                                         ("count", "every value falls in the first year"),
+                                         ("price", "every value falls in the first year")])
+def test_near_misses_chosen_as_dates_are_refused_not_guessed(tmp_path, kind, column, said):
+    raw = day_book("xlsx", NEAR_MISSES) if kind == "xlsx" else day_csv(NEAR_MISSES)
+    with pytest.raises(DatasetError, match=re.escape(said)):
+        read(raw, f"n.{kind}", tmp_path, types={column: "date"})
+
+
+def test_the_api_reads_a_workbook_s_day_numbers_as_dates_when_the_user_chooses_date(web):
+    """The dataset page's type override, through the API a browser's page uses: refused before
+    ("holds numbers: they cannot be read as dates"), read now, and said on the dataset."""
+    raw = day_book("xlsx", [["bought", "n"], *[[45291 + 3 * i, i] for i in range(20)]])
+    up = web.post("/api/v1/datasets", files={"file": ("days.xlsx", raw)})
+    assert up.status_code == 201, up.text
+    r = web.put(f"/api/v1/datasets/{up.json()['id']}/reading", json={"types": {"bought": "date"}})
+    assert r.status_code == 200, r.text
+    column = next(c for c in r.json()["profile"]["columns"] if c["name"] == "bought")
+    assert column["role"] == "datetime" or "datetime" in column["dtype"], column
+    assert any("45291 → 2023-12-31, 45294 → 2024-01-03" in n["text"] for n in r.json()["notices"]), r.json()["notices"]
+    bad = day_book("xlsx", [["bought", "n"], [45291, 1], [-2, 2]])
+    up = web.post("/api/v1/datasets", files={"file": ("bad.xlsx", bad)})
+    r = web.put(f"/api/v1/datasets/{up.json()['id']}/reading", json={"types": {"bought": "date"}})
+    assert r.status_code == 400 and "-2 (data row 2)" in r.json()["detail"], r.text

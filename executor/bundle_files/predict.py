@@ -85,6 +85,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
 
 
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+WORKBOOK_KINDS = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".ods": "ods"}
 
 
 def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
@@ -155,6 +156,8 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         frame = frame[~blank].reset_index(drop=True)
     frame = _without_summary_rows(frame, card, lambda: f"sheet row {table['last_row']}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated
+    # the date system the workbook counts days in: numbers in a column the model read as Excel day numbers count so
+    frame.attrs[runtime.DATE_SYSTEM] = runtime.workbook_date_system(path, WORKBOOK_KINDS[path.suffix.lower()])
     return frame
 
 
