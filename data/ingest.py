@@ -205,6 +205,11 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     if table_only:
         return _table_only(_as_stored(table), Path(dest_dir), how)
     df, table = _to_frame(table, how)
+    for i, field in enumerate(table.schema):  # numbers that may be dates typed in General cells: said, not changed
+        said = None if field.name in (options.get("types") or {}) else values.day_number_hint(
+            field.name, table.column(i), how.date_system)
+        if said:
+            how.notice(said, field.name)
     dataset_id = dataset_id_of(digest)
     dest_dir.mkdir(parents=True, exist_ok=True)
     tmp = dest_dir / f"{TMP_PREFIX}{dataset_id}-{os.getpid()}.parquet"

