@@ -216,6 +216,7 @@ def test_the_page_says_how_to_call_a_deployment_and_shows_a_new_key_in_view(brow
         for name, absent in (("wine", None), ("wine-no-ash", "ash")):
             card = pg.locator(f"[data-deployment='{name}']")
             card.locator(".how-to-call-box summary").click()
+            assert pg.evaluate("document.documentElement.scrollWidth") <= 1366  # the long body wraps in the card
             command = card.locator("[data-how-to-call]").inner_text()
             assert command.startswith(f"curl -X POST {server}/api/v1/deployments/{name}/predict")
             body = json.loads(shlex.split(command.replace("\\\n", " "))[-1])
