@@ -5,6 +5,8 @@ the hourly requests are a row of bars drawn with CSS heights."""
 
 from __future__ import annotations
 
+import json
+import shlex
 import time
 
 from fasthtml.common import (
@@ -20,6 +22,7 @@ from fasthtml.common import (
     Input,
     Label,
     P,
+    Pre,
     Span,
     Summary,
     Table,
@@ -107,7 +110,26 @@ def RecentErrors(stats: dict):
                      cls="grid"), cls="recent-errors")
 
 
-def DeploymentCard(d: dict, notice: str | None = None):
+def HowToCall(d: dict, origin: str, max_rows: int):
+    """A request that scores one row with the production version (or the latest): the body's
+    shape and the columns to send were written only in the README."""
+    production = d["aliases"].get("production")
+    version = next((v for v in d["versions"] if v["version"] == production), d["versions"][0] if d["versions"] else None)
+    if version is None:
+        return Div()
+    body = json.dumps({"records": [version.get("example") or {}]}, ensure_ascii=False)
+    command = (f"curl -X POST {origin}/api/v1/deployments/{d['name']}/predict \\\n"
+               f"  -H 'Authorization: Bearer <your key>' -H 'Content-Type: application/json' \\\n"
+               f"  -d {shlex.quote(body)}")
+    return Details(Summary("How to call it"),
+                   P(f"Send rows as JSON records (up to {max_rows:,}) or as a CSV body (Content-Type: text/csv). This example "
+                     f"is one row of version {version['version']}'s columns, with values from its training rows; "
+                     "a key comes from API keys below.", cls="help"),
+                   Pre(Code(command), cls="mono how-to-call", data_how_to_call=str(version["version"])),
+                   cls="how-to-call-box")
+
+
+def DeploymentCard(d: dict, notice: str | None = None, origin: str = ""):
     s = d["stats"]
     production = d["aliases"].get("production")
     endpoint = f"/api/v1/deployments/{d['name']}/predict"
@@ -116,7 +138,7 @@ def DeploymentCard(d: dict, notice: str | None = None):
                                 cls="pill completed" if production else "pill"),
             Code(f"POST {endpoint}", cls="mono faint"), cls="deployment-head"),
         *([P(notice, cls="notice", role="status")] if notice else []),
-        Versions(d), AliasHistory(d),
+        Versions(d), HowToCall(d, origin, d["max_rows"]), AliasHistory(d),
         Div(Div(H3(f"Requests, last {s['window_hours']} h: ", Span(str(s["requests"]), data_request_count="1")),
                 HourlyBars(s), cls="deployment-traffic"),
             Div(H3("Latency of answered requests"), Latency(s), cls="deployment-latency"),
@@ -129,7 +151,7 @@ def KeysSection(keys: list[dict], made: dict | None = None, error: str | None = 
     """API keys: a new one shown once (with a hint to copy it now), the list, revoke."""
     shown = [Div(P("Copy this key now: it is not shown again (only its hash is kept)."),
                  Input(value=made["key"], readonly=True, cls="mono new-key", aria_label="The new API key",
-                       data_new_key=made["id"]), cls="notice", role="status")] if made else []
+                       data_new_key=made["id"]), cls="notice new-key-notice", role="status")] if made else []
     rows = [Tr(Td(k["name"]), Td(k["prefix"] + "…", cls="mono"), Td(fmt_time(k["created_at"])),
                Td(fmt_time(k["last_used_at"]) if k["last_used_at"] else Span("never", cls="faint")),
                Td(Span(f"revoked {fmt_time(k['revoked_at'])}", cls="faint") if k["revoked_at"] else
@@ -141,15 +163,17 @@ def KeysSection(keys: list[dict], made: dict | None = None, error: str | None = 
                Form(Label("Name", fr="key-name"), Input(name="name", id="key-name", placeholder="e.g. billing service",
                                                          required=True, style="width:260px"),
                     Button("Create key", type="submit", cls="primary", data_create_key="1"),
-                    hx_post="/ui/keys", hx_target="#keys", hx_swap="outerHTML", cls="row key-form"),
+                    # the key is shown once, below the form (and the page's fold at 1366x768): brought into view
+                    hx_post="/ui/keys", hx_target="#keys", hx_swap="outerHTML show:.new-key-notice:bottom",
+                    cls="row key-form"),
                *([P(error, cls="notice error", role="alert")] if error else []), *shown,
                Table(Thead(Tr(Th("Name"), Th("Prefix"), Th("Created"), Th("Last used"), Th(""))), Tbody(*rows),
                      cls="grid") if keys else P("No keys yet.", cls="faint"),
                cls="card", id="keys")
 
 
-def DeploymentsPage(deployments: list[dict], keys: list[dict]):
-    body = [DeploymentCard(d) for d in deployments] or [
+def DeploymentsPage(deployments: list[dict], keys: list[dict], origin: str = ""):
+    body = [DeploymentCard(d, origin=origin) for d in deployments] or [
         P("No deployments yet. A Deploy node on a gate's Pass branch, or Deploy… on a trained model in a run's "
           "results, makes one.", cls="muted card")]
     return Page("Deployments", Div(Div(H1("Deployments"), cls="page-head"), *body, KeysSection(keys),

@@ -152,6 +152,19 @@ def move_alias(store: Store, name: str, alias, version, unknown=()) -> dict:
     return describe(store.move_alias(name, alias, version, why="moved through the API"))
 
 
+def example_record(card: dict) -> dict:
+    """One record a program can send to be scored (an item of the predict body's `records`):
+    each column the model uses, with a value its training rows held (a category's first, a
+    number's smallest); a column a Drop columns step removed is left out, as it need not be
+    sent. Found by a new user: the page named the endpoint and the key, not what to send."""
+    out = {}
+    for f in card.get("features") or []:
+        if f.get("unused"):
+            continue
+        out[f["name"]] = (f["categories"][0] if f.get("categories") else f.get("min"))
+    return out
+
+
 def describe(deployment: dict) -> dict:
     """A deployment as the API shows it: versions with their run, algorithm and test metrics."""
     versions = []
@@ -162,13 +175,14 @@ def describe(deployment: dict) -> dict:
                          "model_name": (card.get("model") or {}).get("name"),
                          "problem_type": card.get("problem_type"), "target": card.get("target"),
                          "features": [f["name"] for f in card.get("features") or []],
+                         "example": example_record(card),
                          "metrics": [t.get("values") for t in (card.get("metrics") or {}).get("test") or []]})
     return {**deployment, "versions": versions}
 
 
 def details(store: Store, name: str) -> dict:
     """A deployment with its request stats (GET /api/v1/deployments/{name}, the page)."""
-    return {**describe(store.deployment(name)), "stats": stats(store, name)}
+    return {**describe(store.deployment(name)), "stats": stats(store, name), "max_rows": MAX_ROWS}
 
 
 def summaries(store: Store) -> list[dict]:

@@ -1411,6 +1411,10 @@
   // A run's results come in whole, but a plot drawn the same as the one shown (its picture's
   // digest) keeps the image already loaded, and the area keeps its scroll: adding one plot
   // swapped every image in again (flicker, the scroll back at the top; found by a new user).
+  // The scroll is kept only from a view of the same kind: a comparison opened from a run's
+  // results scrolled to its plots opened scrolled down too, past the runs it compares and
+  // their differing settings (found by a new user at 1366x768).
+  const resultsKind = (area) => (area.querySelector("#comparison") ? "comparison" : "run");
   let keptResults = null;
   document.body.addEventListener("htmx:beforeSwap", (e) => {
     const target = e.detail.target;
@@ -1420,12 +1424,12 @@
       const img = fig.querySelector("img");
       if (img) figures.set(`${fig.dataset.plot}:${fig.dataset.plotDigest}`, img);
     }
-    keptResults = { scroll: target.scrollTop, figures };
+    keptResults = { scroll: target.scrollTop, figures, kind: resultsKind(target) };
   });
   document.body.addEventListener("htmx:afterSwap", (e) => {
     const target = e.detail.target;
     if (!target || target.id !== "results" || !keptResults) return;
-    const { scroll, figures } = keptResults;
+    const { scroll, figures, kind } = keptResults;
     keptResults = null;
     for (const fig of target.querySelectorAll("figure[data-plot-digest]")) {
       const key = `${fig.dataset.plot}:${fig.dataset.plotDigest}`, old = figures.get(key), img = fig.querySelector("img");
@@ -1435,7 +1439,9 @@
       img.replaceWith(old);
       fig.dataset.kept = "";
     }
-    target.scrollTop = scroll;
+    if (kind === resultsKind(target)) target.scrollTop = scroll;
+    else if (target.hidden) target.dataset.scrollReset = "";  // a hidden area keeps its scroll: reset when shown
+    else target.scrollTop = 0;
   });
 
   function loadResults(jobId) {
@@ -1517,6 +1523,11 @@
   function showPanel(name) {
     document.querySelectorAll("[data-panel-tab]").forEach((t) => t.setAttribute("aria-selected", String(t.dataset.panelTab === name)));
     document.querySelectorAll("[data-panel]").forEach((p) => { p.hidden = p.dataset.panel !== name; });
+    const shown = document.querySelector(`[data-panel="${name}"]`);
+    if (shown && "scrollReset" in shown.dataset) {
+      shown.scrollTop = 0;
+      delete shown.dataset.scrollReset;
+    }
   }
   document.querySelectorAll("[data-panel-tab]").forEach((t) => t.addEventListener("click", () => showPanel(t.dataset.panelTab)));
   document.body.addEventListener("click", (e) => {

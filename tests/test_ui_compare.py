@@ -108,3 +108,40 @@ def test_screenshot_of_a_comparison(browser, server, two_runs, size):  # noqa: F
         pg.screenshot(path=str(ARTIFACTS / f"compare-page-{size[0]}.png"), full_page=True)
         pg.goto(f"{server}/jobs/{second['id']}")
         pg.screenshot(path=str(ARTIFACTS / f"compare-run-page-{size[0]}.png"), full_page=True)
+
+
+def test_a_comparison_opens_at_its_top_whatever_the_results_were_scrolled_to(browser, server, two_runs):  # noqa: F811
+    """Found by a new user at 1366x768: a run's results read down to the table of nodes, then
+    Compare in History: the comparison opened scrolled down as far, the runs it compares and
+    their differing settings above the fold. A view of another kind opens at its top (a run's
+    results after the comparison too); one run's results after another's keep the scroll."""
+    wf, first, second = two_runs
+    with sized_page(browser, (1366, 768), bypass_csp=True) as pg:
+        open_history(pg, server, wf["id"])
+        pg.get_by_role("tab", name="Results").click()
+        pg.wait_for_selector("#results #results-body")
+        area = pg.locator("#results")
+
+        def scroll_down():
+            area.evaluate("r => r.scrollTop = r.scrollHeight")
+            top = area.evaluate("r => r.scrollTop")
+            assert top > 100, "the results area must scroll at this size for the test to say anything"
+            return top
+
+        for view in ("comparison", "run"):
+            scroll_down()
+            pg.get_by_role("tab", name="History").click()
+            if view == "comparison":
+                compare_in_history(pg, first, second)
+            else:  # from the comparison back to a run's results
+                pg.locator(f'#history [data-open-job="{first["id"]}"]').click()
+                pg.wait_for_selector(f'#results #results-body[data-job="{first["id"]}"]')
+            pg.wait_for_timeout(100)
+            assert area.evaluate("r => r.scrollTop") == 0, view
+        # a near miss that keeps its place: one run's results after another's (a re-run, a plot added)
+        kept = scroll_down()
+        pg.get_by_role("tab", name="History").click()
+        pg.locator(f'#history [data-open-job="{second["id"]}"]').click()
+        pg.wait_for_selector(f'#results #results-body[data-job="{second["id"]}"]')
+        pg.wait_for_timeout(100)
+        assert area.evaluate("r => r.scrollTop") == pytest.approx(kept, abs=2)

@@ -108,10 +108,15 @@ async def api_predict(site: Site, request: Request):
 
 
 # --------------------------------------------------------------------------- the page
+def _origin(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
 @routes("/deployments")
-def deployments_page(site: Site):
+def deployments_page(site: Site, request: Request):
     store = site.store
-    return DeploymentsPage([deployments.details(store, n) for n in store.deployment_names()], store.list_keys())
+    return DeploymentsPage([deployments.details(store, n) for n in store.deployment_names()], store.list_keys(),
+                           origin=_origin(request))
 
 
 @routes("/ui/keys", methods=["post"])
@@ -139,7 +144,8 @@ async def ui_move_alias(site: Site, request: Request, name: str):
     if not version.isdigit():
         raise Invalid("Choose a version to put in production.", status=400)
     site.store.move_alias(name, "production", int(version), why="made production on the Deployments page")
-    return DeploymentCard(deployments.details(site.store, name), notice=f"Version {version} is in production now.")
+    return DeploymentCard(deployments.details(site.store, name), notice=f"Version {version} is in production now.",
+                          origin=_origin(request))
 
 
 @routes("/ui/jobs/{job_id}/models/{node_id}/deploy", methods=["post"])
