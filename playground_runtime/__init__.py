@@ -104,6 +104,17 @@ def grouped_number(decimal: str, spaced: bool = True) -> str:
             rf"^\{decimal}[0-9]+$")
 
 
+def number_said(x) -> str:
+    """A number as a note quotes it: exactly, the shortest text that reads back as the same
+    value (50439.98, 12345678.123, 0.0725), a whole number without '.0'. Not `:g`, whose six
+    digits made '50,439.98' "→ 50440" and 12,345,678.123 "1.23457e+07": a note quoting a value
+    says it as the file wrote it or exactly, never rounded (read by data.values and here)."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return str(int(x))
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 2.0 ** 53 else repr(x)
+
+
 def two_digit_pivot() -> int:
     """A two-digit year up to this one is in the 2000s, a larger one in the 1900s (63 is 1963):
     next year's last two digits."""
@@ -1474,7 +1485,7 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         if len(fractions):
             n = len(fractions)
             out.append(f"{col['name']!r}: {n:,} row{'s hold' if n > 1 else ' holds'} a fraction (like "
-                       f"{numbers[fractions[0]]:g}, row {fractions[0] + 1}) where the training rows held whole "
+                       f"{number_said(numbers[fractions[0]])}, row {fractions[0] + 1}) where the training rows held whole "
                        "numbers: scored as given.")
     gapless = {c["name"] for c in features if c.get("missing") == 0 and not c.get("unused")}
     watch = [i for i, c in enumerate(X.columns) if c in gapless]
@@ -1513,8 +1524,8 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
             rows, col = np.flatnonzero(apart[:, j]), ranged[j]
             n = len(rows)
             out.append(f"{col['name']!r}: {n:,} row{'s hold values' if n > 1 else ' holds a value'} {SCALE_APART} "
-                       f"times or more outside the training range ({col['min']:g} to {col['max']:g}), like "
-                       f"{numbers[rows[0], j]:g} (row {rows[0] + 1}): a unit or a scale apart (a percentage read as a "
+                       f"times or more outside the training range ({number_said(col['min'])} to "
+                       f"{number_said(col['max'])}), like {number_said(numbers[rows[0], j])} (row {rows[0] + 1}): a unit or a scale apart (a percentage read as a "
                        "fraction, grams for kilograms?); scored as given.")
     return out
 
@@ -1892,7 +1903,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
             example = example or (v.strip(), number)
     if read and notes is not None:
         notes.append(f"{col['name']!r}: {read:,} value{'s' if read > 1 else ''} written as the training file wrote "
-                     f"its numbers ({written_words(fmt)}) read so, like {example[0]!r} → {example[1]:g}.")
+                     f"its numbers ({written_words(fmt)}) read so, like {example[0]!r} → {number_said(example[1])}.")
     return pd.Series(out, index=s.index, dtype=np.float64)
 
 
