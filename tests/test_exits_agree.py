@@ -7,6 +7,7 @@ Each class: the same predictions, and the same sentence, in every exit."""
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import json
@@ -732,3 +733,49 @@ def test_a_note_quotes_a_value_as_the_file_wrote_it_or_exactly_in_every_exit(web
             assert value in said, (exit, value, said)
         for value in rounded:
             assert not re.search(rf"(?<![\d.]){re.escape(value)}(?![\d.])", said), (exit, value, said)
+
+
+# --------------------------------------------------------------------------- encodings
+def encoded(text: str, how: str) -> bytes:
+    """`text` as Excel and other programs save it: "Unicode Text" (UTF-16 LE with a BOM, tabs, CRLF) ..."""
+    crlf = text.replace("\n", "\r\n")
+    return {"utf-16 le bom": codecs.BOM_UTF16_LE + crlf.replace(",", "\t").encode("utf-16-le"),
+            "utf-16 be bom": codecs.BOM_UTF16_BE + crlf.replace(",", "\t").encode("utf-16-be"),
+            "utf-8 bom": codecs.BOM_UTF8 + crlf.encode(),
+            "latin-1": text.encode("latin-1"),
+            "windows-1252": text.encode("cp1252")}[how]
+
+
+ENCODED = ["utf-16 le bom", "utf-16 be bom", "utf-8 bom", "latin-1", "windows-1252"]
+
+
+@pytest.mark.parametrize("how", ENCODED)
+def test_a_file_the_upload_reads_in_any_encoding_is_scored_alike_by_every_exit(web, model, how):
+    """predict.py refused Excel's "Unicode Text" (UTF-16 with a BOM) as "not UTF-8", and the
+    endpoint refused it and a Latin-1 file, which the upload reads: every exit reads the
+    encodings the upload reads, by its rule (a BOM decides; else UTF-8; else a code page,
+    said), with the same predictions as the UTF-8 file."""
+    rows = data_rows(5)
+    rows[0][1] = "Européenne"  # an accented value (a category the model never saw: said, and scored)
+    text = csv_of([header(), *rows])
+    plain = scored_by_every_exit(web, model, "plain.csv", text, deployment="cars-exits")
+    got = scored_by_every_exit(web, model, how.replace(" ", "_") + (".txt" if "16" in how else ".csv"),
+                               encoded(text, how), deployment="cars-exits")
+    for exit, (out, said) in got.items():
+        assert out is not None and out == plain[exit][0], (exit, said)
+        assert "Européenne" in said, (exit, said)  # the accented value read as written
+        if how in ("latin-1", "windows-1252"):
+            assert "not UTF-8" in said and "Windows-1252" in said, (exit, said)
+        else:
+            assert "not UTF-8" not in said, (exit, said)
+
+
+def test_a_file_whose_bytes_its_byte_order_mark_does_not_decode_is_refused_by_every_exit_saying_so(web, model):
+    """What the upload refuses (a UTF-16 file cut in the middle of a character, a lone
+    surrogate), every exit refuses, with a sentence."""
+    text = csv_of([header(), *data_rows(3)])
+    for i, bad in enumerate([encoded(text, "utf-16 le bom")[:-1] + b"\x00\xd8",
+                             codecs.BOM_UTF16_BE + text.encode("utf-16-be") + b"\xdc\x00\x00"]):
+        got = scored_by_every_exit(web, model, f"damaged{i}.txt", bad, deployment="cars-exits")
+        for exit, (out, said) in got.items():
+            assert out is None and "UTF-16" in said and "not decode" in said, (exit, said)
