@@ -22,7 +22,6 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,14 +40,7 @@ PREAMBLE_LINES, preamble, _filled = (playground_runtime.PREAMBLE_LINES, playgrou
 notes_notice, _reads_as_note = playground_runtime.notes_notice, playground_runtime.reads_as_note
 
 ROW_NAMES = playground_runtime.ROW_NAMES
-ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
-    "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252 (Western European)",
-    "latin-1": "ISO-8859-1 (Latin-1)", "iso8859-15": "ISO-8859-15 (Latin-9)", "cp1250": "Windows-1250 (Central European)",
-    "cp1251": "Windows-1251 (Cyrillic)", "cp1253": "Windows-1253 (Greek)", "cp1254": "Windows-1254 (Turkish)",
-    "cp1257": "Windows-1257 (Baltic)", "mac-roman": "Mac Roman", "cp850": "DOS Latin-1 (cp850)",
-    "cp437": "DOS US (cp437)", "shift_jis": "Shift JIS (Japanese)", "gb18030": "GB18030 (Chinese)",
-    "big5": "Big5 (Traditional Chinese)", "euc-kr": "EUC-KR (Korean)",
-}
+ENCODINGS = playground_runtime.ENCODINGS  # what the dataset page offers
 NOT_A_TABLE = ("This file does not look like a table: its first line reads as a sentence, not as column names "
                "separated by commas, semicolons, tabs or |. Upload a CSV, TSV, Excel or Parquet file whose first "
                "line names the columns.")
@@ -138,14 +130,7 @@ class Reading:
                 **({"day_numbers": dict(self.day_numbers)} if self.day_numbers else {})}
 
 
-def encoding_name(codec: str | None) -> str:
-    if not codec:
-        return ""
-    key = codecs.lookup(codec).name
-    for k, v in ENCODINGS.items():
-        if codecs.lookup(k).name == key:
-            return v
-    return codec
+encoding_name = playground_runtime.encoding_name
 
 
 def check_encoding(codec) -> str:
@@ -158,31 +143,8 @@ def check_encoding(codec) -> str:
 
 
 # --------------------------------------------------------------------------- encodings
-BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-# single-byte Latin code pages charset-normalizer may name for Western text
-LATIN = {"cp1252", "cp1250", "latin_1", "iso8859_15", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9",
-         "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_16", "cp1257", "cp1254", "mac_roman", "mac_latin2",
-         "mac_iceland", "mac_turkish", "cp850", "cp437", "cp858", "cp1258", "hp_roman8", "ptcp154", "kz1048",
-         "cp037", "cp500", "cp1140"}
-# what charset-normalizer may name that is not Latin text: trusted (measured: 90% right on
-# Cyrillic, Greek and Chinese samples); anything else (UTF-16 without a BOM ...) is not
-OTHER_SCRIPTS = {codecs.lookup(c).name for c in (
-    "cp1251", "koi8_r", "koi8_u", "iso8859_5", "mac_cyrillic", "cp866", "cp855", "cp1253", "iso8859_7", "mac_greek",
-    "cp1255", "iso8859_8", "cp1256", "iso8859_6", "cp874", "tis_620", "cp932", "shift_jis", "euc_jp", "gb18030",
-    "gbk", "gb2312", "big5", "cp950", "cp949", "euc_kr")}
-_ODD = re.compile(r"(?:(?<=[^\W\d_])[^\w\s,;|\t\"'’()/&.:+\-%!?]|[^\w\s,;|\t\"'’()/&.:+\-%!?](?=[^\W\d_]))")
-
-
-def _oddness(text: str) -> int:
-    """Signs of a wrong code page: control characters, symbols glued to letters (£ódŸ for
-    Łódź), superscripts and fractions inside text."""
-    return (10 * len(re.findall("[\x80-\x9f]", text)) + len(_ODD.findall(text))
-            + sum(1 for c in text if unicodedata.category(c) == "No"))
-
-
-def bom_encoding(head: bytes) -> str | None:
-    return next((enc for bom, enc in BOMS if head.startswith(bom)), None)
+# the encoding rules, shared with the exits (predict.py, Score a file, the endpoint): playground_runtime
+BOMS, bom_encoding = playground_runtime.BOMS, playground_runtime.bom_encoding
 
 
 def is_utf8(head: bytes, complete: bool) -> bool:
@@ -193,24 +155,7 @@ def is_utf8(head: bytes, complete: bool) -> bool:
         return False
 
 
-def legacy_encoding(sample: bytes) -> str:
-    """The code page of text that is not UTF-8, from the lines that have non-ASCII bytes."""
-    from charset_normalizer import from_bytes
-
-    lines = [line for line in sample.split(b"\n") if any(b > 127 for b in line)]
-    text = b"\n".join(lines)[:65536] or sample[:65536]
-    if sum(1 for b in text if b > 127) >= 8:  # on a few accented letters its guesses are noise (café: UTF-16)
-        best = from_bytes(text).best()
-        guess = codecs.lookup(best.encoding).name if best is not None else None
-        if guess in OTHER_SCRIPTS:
-            return guess
-    scores = []
-    for i, enc in enumerate(("cp1252", "cp1250")):
-        try:
-            scores.append((_oddness(text.decode(enc)), i, enc))
-        except UnicodeDecodeError:
-            continue
-    return min(scores)[2] if scores else "latin-1"
+legacy_encoding = playground_runtime.legacy_encoding
 
 
 def non_utf8_lines(path: Path, limit: int = 1 << 16) -> bytes:

@@ -41,6 +41,7 @@ from playground_runtime import (
     excel_days_said,
     grouped_number,
     named_dates_said,
+    number_said,
     two_digit_pivot,
     two_digit_years_said,
 )
@@ -114,12 +115,6 @@ def _quoted(v: str, limit: int = 40) -> str:
 
 def _examples(values: list, n: int = 3) -> str:
     return ", ".join(_quoted(str(v)) for v in list(dict.fromkeys(values))[:n])
-
-
-def _fmt(x: float) -> str:
-    if x == int(x) and abs(x) < 1e15:
-        return f"{int(x)}"
-    return f"{x:.10g}"
 
 
 def _sample(col: pa.ChunkedArray) -> list[str]:
@@ -392,7 +387,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     written = pc.match_substring_regex(values, r"[^0-9.+\-eE ]").to_numpy(zero_copy_only=False)
     first = int(written.argmax()) if written.any() else 0
     example = values[first].as_py()
-    shown = _fmt(number[first].as_py())
+    shown = number_said(number[first].as_py())
     what = []
     if has_thousands:
         what.append(f"{_quoted(thousands)} between thousands")

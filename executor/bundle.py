@@ -15,7 +15,6 @@ its own runs wrote, never bytes a user uploads.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import json
 import os
@@ -33,9 +32,17 @@ from nodes import graph as graphs
 from nodes.graph import quoted
 
 PREDICT_SCRIPT = Path(__file__).with_name("bundle_files") / "predict.py"
-# the runtime module's file, found without importing it (and scikit-learn with it): the web
-# process imports them only when a model is loaded or scored
-RUNTIME_FILE = Path(importlib.util.find_spec("playground_runtime").origin)
+# predict.py as the app was started with it, beside the runtime it calls as this process loaded
+# it (plugins.sources): a bundle made after a `git pull` under a running app ships the pair the
+# app runs and pickled its models with, not a new predict.py or runtime (bundle_files)
+PREDICT_TEXT = PREDICT_SCRIPT.read_bytes()
+
+
+def bundle_files() -> dict[str, bytes]:
+    """predict.py and playground_runtime.py, as this process runs them."""
+    from plugins import sources
+
+    return {"playground_runtime.py": sources.module_text("playground_runtime").encode(), "predict.py": PREDICT_TEXT}
 
 
 def _portable_nodes(job: dict) -> list[dict]:
@@ -489,8 +496,7 @@ def bundle_and_card(store: Store, job_id: str, node_id: str, metrics: dict | Non
     model_bytes, facts = portable_model(store, job_id, node["output"]["portable"])
     card = model_card(store, job, node, facts)
     buf = io.BytesIO()
-    files = {"model.skops": model_bytes, "playground_runtime.py": RUNTIME_FILE.read_bytes(),
-             "predict.py": PREDICT_SCRIPT.read_bytes(), "requirements.txt": requirements(facts),
+    files = {"model.skops": model_bytes, **bundle_files(), "requirements.txt": requirements(facts),
              "model_card.json": json.dumps(card, indent=2, default=str), "MODEL_CARD.md": _markdown(card),
              **{name: _artifact_bytes(store, job_id, artifact_id)
                 for name, artifact_id in (facts.get("native") or {}).items()}}

@@ -412,8 +412,9 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     export's `;`), decimal commas, thousands separators, currencies, percentages, day-first
     dates and missing markers. `scratch`: the folder its bytes are read from (the home).
     `trained_in`: the encoding the model's training file was read in when not UTF-8 (its
-    card's): a body that names no charset and is not UTF-8 is read in it, and said, as the
-    bundle's predict.py reads such a file."""
+    card's). A body that names no charset is read by the upload's rule, as predict.py reads a
+    file (playground_runtime.text_encoding: a byte-order mark decides, UTF-16 too; UTF-8; the
+    training file's encoding; a code page, said)."""
     import codecs
     import shutil
     import tempfile
@@ -432,17 +433,18 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
             raise unknown from None
         encoding = "utf-8-sig" if encoding == "utf-8" else encoding
     notices = []  # how the body was read, before the reader's own notices
+    if not charset:  # read as the upload reads a file (a byte-order mark, UTF-8, a code page): one rule
+        try:
+            encoding, said = playground_runtime.text_encoding(body, "The CSV body", trained_in)
+        except playground_runtime.ColumnsError as e:
+            raise Invalid(str(e)) from None
+        notices += [said] if said else []
     try:
         text = body.decode(encoding)
     except LookupError:  # a codec that is not a text encoding (base64, zlib ...)
         raise unknown from None
     except UnicodeDecodeError as e:
-        text = _decoded(body, trained_in) if not charset else None
-        if text is None:
-            raise Invalid(_not_decoded(body, e, encoding, charset, trained_in)) from None
-        encoding = trained_in
-        notices.append(f"The CSV body is not UTF-8 and names no charset: read as {trained_in}, the encoding the "
-                       "training file was read in.")
+        raise Invalid(_not_decoded(body, e, encoding, charset, trained_in)) from None
     if not text.strip():
         raise Invalid(playground_runtime.empty_file("The CSV body"))
     if limits is not None:
@@ -479,7 +481,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
 
 def _not_decoded(body: bytes, error: UnicodeDecodeError, encoding: str, charset: str | None,
                  trained_in: str | None) -> str:
-    """The refusal of a CSV body that does not decode: where (its line, the byte), and the
+    """The refusal of a CSV body that does not decode in the charset its Content-Type names: where (its line, the byte), and the
     encoding to name when the training file's own reads it (a Windows export sent as
     charset=utf-8 by a client that names UTF-8 whatever it sends)."""
     from data.reading import encoding_name
@@ -487,9 +489,6 @@ def _not_decoded(body: bytes, error: UnicodeDecodeError, encoding: str, charset:
     line = body.count(b"\n", 0, error.start) + 1
     name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding_name(encoding)
     where = f"line {line} holds the byte 0x{body[error.start]:02X}, which {name} does not have there"
-    if not charset:
-        return (f"The CSV body is not UTF-8 text ({where}): name its encoding in the Content-Type "
-                "(text/csv; charset=windows-1252).")
     told = f"The CSV body is not {name} text, as its Content-Type says ({where})"
     if trained_in and encoding_name(trained_in) != encoding_name(encoding) and _decoded(body, trained_in) is not None:
         return (f"{told}. It decodes as {encoding_name(trained_in)}, the encoding the training file was read in: "

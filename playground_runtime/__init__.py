@@ -12,7 +12,9 @@ Keep it free of any import of the app (plugins, nodes, data ...).
 
 from __future__ import annotations
 
+import codecs
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -102,6 +104,17 @@ def grouped_number(decimal: str, spaced: bool = True) -> str:
     between = f"\\{thousands}'’{NUMBER_SPACES}" if spaced else f"\\{thousands}"
     return (rf"^[0-9]{{1,3}}([{between}][0-9]{{3}})*(\{decimal}[0-9]+)?$|^[0-9]+(\{decimal}[0-9]+)?$|"
             rf"^\{decimal}[0-9]+$")
+
+
+def number_said(x) -> str:
+    """A number as a note quotes it: exactly, the shortest text that reads back as the same
+    value (50439.98, 12345678.123, 0.0725), a whole number without '.0'. Not `:g`, whose six
+    digits made '50,439.98' "→ 50440" and 12,345,678.123 "1.23457e+07": a note quoting a value
+    says it as the file wrote it or exactly, never rounded (read by data.values and here)."""
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool):
+        return str(int(x))
+    x = float(x)
+    return str(int(x)) if x.is_integer() and abs(x) < 2.0 ** 53 else repr(x)
 
 
 def two_digit_pivot() -> int:
@@ -1480,7 +1493,7 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         if len(fractions):
             n = len(fractions)
             out.append(f"{col['name']!r}: {n:,} row{'s hold' if n > 1 else ' holds'} a fraction (like "
-                       f"{numbers[fractions[0]]:g}, row {fractions[0] + 1}) where the training rows held whole "
+                       f"{number_said(numbers[fractions[0]])}, row {fractions[0] + 1}) where the training rows held whole "
                        "numbers: scored as given.")
     gapless = {c["name"] for c in features if c.get("missing") == 0 and not c.get("unused")}
     watch = [i for i, c in enumerate(X.columns) if c in gapless]
@@ -1519,10 +1532,121 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
             rows, col = np.flatnonzero(apart[:, j]), ranged[j]
             n = len(rows)
             out.append(f"{col['name']!r}: {n:,} row{'s hold values' if n > 1 else ' holds a value'} {SCALE_APART} "
-                       f"times or more outside the training range ({col['min']:g} to {col['max']:g}), like "
-                       f"{numbers[rows[0], j]:g} (row {rows[0] + 1}): a unit or a scale apart (a percentage read as a "
+                       f"times or more outside the training range ({number_said(col['min'])} to "
+                       f"{number_said(col['max'])}), like {number_said(numbers[rows[0], j])} (row {rows[0] + 1}): a unit or a scale apart (a percentage read as a "
                        "fraction, grams for kilograms?); scored as given.")
     return out
+
+
+# --------------------------------------------------------------------------- encodings
+# How a text file's bytes are read: the app's upload (data.reading) and the exits scoring rows
+# (predict.py, Score a file, the endpoint's CSV body) by these rules, so they accept the same files.
+ENCODINGS = {  # what the dataset page offers (any codec Python knows is accepted through the API)
+    "utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "utf-16": "UTF-16", "cp1252": "Windows-1252 (Western European)",
+    "latin-1": "ISO-8859-1 (Latin-1)", "iso8859-15": "ISO-8859-15 (Latin-9)", "cp1250": "Windows-1250 (Central European)",
+    "cp1251": "Windows-1251 (Cyrillic)", "cp1253": "Windows-1253 (Greek)", "cp1254": "Windows-1254 (Turkish)",
+    "cp1257": "Windows-1257 (Baltic)", "mac-roman": "Mac Roman", "cp850": "DOS Latin-1 (cp850)",
+    "cp437": "DOS US (cp437)", "shift_jis": "Shift JIS (Japanese)", "gb18030": "GB18030 (Chinese)",
+    "big5": "Big5 (Traditional Chinese)", "euc-kr": "EUC-KR (Korean)",
+}
+
+
+def encoding_name(codec: str | None) -> str:
+    if not codec:
+        return ""
+    key = codecs.lookup(codec).name
+    for k, v in ENCODINGS.items():
+        if codecs.lookup(k).name == key:
+            return v
+    return codec
+
+
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# what charset-normalizer may name that is not Latin text: trusted (measured: 90% right on
+# Cyrillic, Greek and Chinese samples); anything else (UTF-16 without a BOM ...) is not
+OTHER_SCRIPTS = {codecs.lookup(c).name for c in (
+    "cp1251", "koi8_r", "koi8_u", "iso8859_5", "mac_cyrillic", "cp866", "cp855", "cp1253", "iso8859_7", "mac_greek",
+    "cp1255", "iso8859_8", "cp1256", "iso8859_6", "cp874", "tis_620", "cp932", "shift_jis", "euc_jp", "gb18030",
+    "gbk", "gb2312", "big5", "cp950", "cp949", "euc_kr")}
+_ODD = re.compile(r"(?:(?<=[^\W\d_])[^\w\s,;|\t\"'’()/&.:+\-%!?]|[^\w\s,;|\t\"'’()/&.:+\-%!?](?=[^\W\d_]))")
+
+
+def _oddness(text: str) -> int:
+    """Signs of a wrong code page: control characters, symbols glued to letters (£ódŸ for
+    Łódź), superscripts and fractions inside text."""
+    return (10 * len(re.findall("[\x80-\x9f]", text)) + len(_ODD.findall(text))
+            + sum(1 for c in text if unicodedata.category(c) == "No"))
+
+
+def bom_encoding(head: bytes) -> str | None:
+    return next((enc for bom, enc in BOMS if head.startswith(bom)), None)
+
+
+def legacy_encoding(sample: bytes) -> str:
+    """The code page of text that is not UTF-8, from the lines that have non-ASCII bytes:
+    charset-normalizer names another script (Cyrillic, Greek, CJK) when it is installed (the
+    app has it; predict.py uses it when it is there), else Windows-1252 against Windows-1250."""
+    lines = [line for line in sample.split(b"\n") if any(b > 127 for b in line)]
+    text = b"\n".join(lines)[:65536] or sample[:65536]
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # (a bundle's predict.py without it: the Latin code pages only)
+        from_bytes = None
+    if from_bytes is not None and sum(1 for b in text if b > 127) >= 8:  # on a few accented letters its guesses
+        best = from_bytes(text).best()  # are noise (café: UTF-16)
+        guess = codecs.lookup(best.encoding).name if best is not None else None
+        if guess in OTHER_SCRIPTS:
+            return guess
+    scores = []
+    for i, enc in enumerate(("cp1252", "cp1250")):
+        try:
+            scores.append((_oddness(text.decode(enc)), i, enc))
+        except UnicodeDecodeError:
+            continue
+    return min(scores)[2] if scores else "latin-1"
+
+
+def _decodes(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def text_encoding(data: bytes, what: str, trained_in: str | None = None) -> tuple[str, str | None]:
+    """(the encoding, the sentence saying it or None) of a file of rows to score, by the
+    rule the app's upload reads a training file by (data.reading): a byte-order mark decides
+    (UTF-8, UTF-16 LE or BE, UTF-32: Excel's "Unicode Text" is UTF-16 with one); else UTF-8
+    when every byte decodes; else the encoding the training file was read in when it
+    decodes the file; else the code page legacy_encoding names, said as the upload says
+    it. `what`: the file's name ('rows.csv', 'The CSV body'). A file whose bytes its
+    byte-order mark's encoding does not decode is refused, as the upload refuses it."""
+    bom = bom_encoding(data)
+    if bom:
+        try:
+            data.decode(bom)
+        except UnicodeDecodeError as e:
+            raise ColumnsError(f"{what} starts with the byte-order mark of {encoding_name(bom).replace(' with BOM', '')}"
+                               f", but its bytes do not decode as that ({e.end - e.start} byte(s) at {e.start:,} bytes "
+                               "in): it is damaged or was cut short. Save it again (Excel: 'CSV UTF-8').") from None
+        return bom, None
+    try:
+        data.decode("utf-8")
+        return "utf-8", None
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        where = f" (byte {data[e.start:e.start + 1].hex()} on line {line:,}, {e.start:,} bytes in)"
+    try:
+        data.decode(trained_in or "")
+        return trained_in, (f"{what} is not UTF-8{where}: read as {trained_in}, the encoding the training file was "
+                            "read in.")
+    except (LookupError, UnicodeDecodeError):
+        pass
+    codec = legacy_encoding(b"\n".join(line for line in data.split(b"\n") if not _decodes(line))[:1 << 16])
+    return codec, (f"{what} is not UTF-8{where}: read as {encoding_name(codec)}, as the app reads such a file. If "
+                   "accented letters look wrong, save it as UTF-8 (Excel: 'CSV UTF-8').")
 
 
 # --------------------------------------------------------------------------- summary rows
@@ -1898,7 +2022,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
             example = example or (v.strip(), number)
     if read and notes is not None:
         notes.append(f"{col['name']!r}: {read:,} value{'s' if read > 1 else ''} written as the training file wrote "
-                     f"its numbers ({written_words(fmt)}) read so, like {example[0]!r} → {example[1]:g}.")
+                     f"its numbers ({written_words(fmt)}) read so, like {example[0]!r} → {number_said(example[1])}.")
     return pd.Series(out, index=s.index, dtype=np.float64)
 
 

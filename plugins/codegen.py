@@ -6,7 +6,8 @@ and objects built by the app written back as the code that builds them.
 - `ref(obj)` names a function, class or module in the script: a library's (numpy, pandas,
   scikit-learn, imbalanced-learn, XGBoost, Optuna, matplotlib, SciPy, SHAP, the standard
   library) is imported; the project's own (a module in this checkout) is inlined from its
-  source, with everything it uses, recursively, so the script imports nothing from the
+  source as this process loaded it (plugins.sources: not the file as it is now, which a
+  `git pull` under a running app changes), with everything it uses, recursively, so the script imports nothing from the
   project. A name two definitions want is given to the first; the other is renamed and
   every reference to it rewritten.
 - `render(value)` writes a value as code: numbers, text, containers, and objects built by the
@@ -31,11 +32,12 @@ import math
 import sys
 import textwrap
 import types
-from pathlib import Path
 
 import numpy as np
 
-PROJECT = Path(__file__).resolve().parents[1]
+from plugins import sources
+from plugins.sources import is_project_file
+
 # libraries a script may import (with the standard library); versions are pinned in its header
 LIBRARIES = ("numpy", "pandas", "sklearn", "imblearn", "xgboost", "optuna", "matplotlib", "scipy", "shap",
              "joblib", "pyarrow")
@@ -50,11 +52,7 @@ class NotExportable(Exception):
 
 
 def is_project_module(module) -> bool:
-    path = getattr(module, "__file__", None)
-    if not path:
-        return False
-    path = Path(path).resolve()
-    return PROJECT in path.parents and "site-packages" not in path.parts
+    return is_project_file(getattr(module, "__file__", None))
 
 
 def _top(name: str) -> str:
@@ -262,7 +260,7 @@ class Source:
         raise NotExportable(f"it uses {name}, which is not code or a plain value")
 
     def _rewrite(self, obj, name: str) -> str:
-        source = textwrap.dedent(inspect.getsource(obj))
+        source = textwrap.dedent(sources.source(obj))  # as this process loaded it, not as the file is now
         tree = ast.parse(source)
         found = _Names()
         found.visit(tree.body[0] if isinstance(tree.body[0], (ast.FunctionDef, ast.ClassDef)) else tree)

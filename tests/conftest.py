@@ -51,14 +51,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(*flags: str, env: dict | None = None, home: str | None = None, timeout: float = 30):
+def running_app(*flags: str, env: dict | None = None, home: str | None = None, timeout: float = 30,
+                cwd: Path = ROOT):
     """`python app.py` (a real uvicorn and, unless --no-worker, its consumer) for a home
     folder on a free port, yielded once it answers the API as (base, home, proc); its output
-    goes to home/server.log. Stopped at the end, unless the test killed it itself."""
+    goes to home/server.log. Stopped at the end, unless the test killed it itself. `cwd`: the
+    checkout it runs from (a copy, for a test that changes the files under it)."""
     home = home or tempfile.mkdtemp(prefix="playground-app-")
     port = free_port()
     log = open(Path(home) / "server.log", "a")
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *flags], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *flags], cwd=cwd,
                             env={**os.environ, "PLAYGROUND_HOME": str(home), **(env or {})},
                             stdout=log, stderr=subprocess.STDOUT)
     app = SimpleNamespace(base=f"http://127.0.0.1:{port}", home=str(home), proc=proc)

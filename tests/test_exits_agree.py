@@ -7,9 +7,11 @@ Each class: the same predictions, and the same sentence, in every exit."""
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -180,6 +182,7 @@ def test_a_header_naming_a_column_twice_is_refused_by_every_exit_saying_so(web, 
         assert scored["predict.py"] is not None and scored["predict.py"] == scored["app"] == scored["endpoint"], got
         return
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out is None and refusal in said, (exit, said)
 
 
@@ -271,6 +274,7 @@ def test_dates_either_way_are_read_in_the_training_files_order_by_every_exit(web
     written = rows.assign(bought=pd.to_datetime(rows["bought"]).dt.strftime("%m/%d/%Y"))
     got = scored_by_every_exit(web, month_first, "either_way.csv", written)
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out == want[exit][0], (exit, said)
         assert "read month first, as the training file's dates were ('03/05/2013' → 2013-03-05)" in said, (exit, said)
         assert "kept as text" not in said, (exit, said)  # the reader's word on them, which the model's overrides
@@ -279,6 +283,7 @@ def test_dates_either_way_are_read_in_the_training_files_order_by_every_exit(web
                                    rows["bought"][i] for i, v in enumerate(written["bought"])])
     got = scored_by_every_exit(web, month_first, "mixed.csv", mixed)
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out == want[exit][0], (exit, said)
 
 
@@ -389,11 +394,13 @@ def test_dates_that_exist_in_neither_order_are_refused_by_every_exit_naming_the_
                f"does {nor}")
     got = scored_by_every_exit(web, model, f"neither-{trained}.csv", rows, name)
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out is None and refusal in said, (exit, said)
     # a date that exists in no order (31/02/2013 beside 19/07/2013) likewise
     rows["bought"] = ["03/05/2013", "19/07/2013", "31/02/2013", "2013-04-04"]
     got = scored_by_every_exit(web, model, f"no-such-day-{trained}.csv", rows, name)
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out is None and f"read {trained} first, as the training file's dates are written, these dates do not " \
             "exist" in said, (exit, said)
 
@@ -451,6 +458,7 @@ def test_a_header_in_two_rows_is_read_alike_by_every_exit(web, two_rows, case):
     got = scored_by_every_exit(web, two_rows, case.replace(" ", "_") + ".csv", text, "cars-two-rows")
     assert set(got) == {"predict.py", "app", "endpoint csv"}
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out is not None, (exit, said)
         if case != "a first data row with blanks":
             assert out == want[exit][0], (exit, said)
@@ -503,6 +511,7 @@ def test_row_names_under_an_empty_header_cell_are_read_alike_by_every_exit(web, 
         assert scored["app"].splitlines()[0].startswith("row_names,"), scored["app"]
         return
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out is None and refusal in said, (exit, said)
 
 
@@ -613,6 +622,7 @@ def test_a_file_without_rows_is_refused_in_one_wording_by_every_exit(web, model,
     got = exits(web, model, name, text)
     subject = {"predict.py": name, "app": "The file", "endpoint": "The CSV body"}
     for exit, (out, said) in got.items():
+        print("SAID", exit, said)
         assert out is None and sentence.format(subject[exit]) in said, (exit, said)
         assert "These rows cannot be scored: there are none" not in said, (exit, said)
 
@@ -740,3 +750,121 @@ def test_a_number_that_is_no_day_number_is_refused_by_every_exit_naming_it(web, 
     for exit, (out, said) in got.items():
         assert out is None, (exit, said)
         assert f"values like '{bad}', the first in row 4); {bad} is no Excel day number: {why}" in said, (exit, said)
+
+
+# --------------------------------------------------------------------------- values quoted in notes
+def money_file(sep: str, rows: list[tuple], decimal: str = ".") -> str:
+    """A table of `income` (thousands grouped), `rate` (a percentage), `price` (an amount) and
+    `mpg`, written with `decimal` as the decimal separator and `sep` between columns."""
+    def number(x: float, places: int) -> str:
+        text = f"{x:,.{places}f}"
+        return text if decimal == "." else text.translate(str.maketrans(",.", ".,"))
+
+    lines = [sep.join(["income", "rate", "price", "mpg"])]
+    for income, rate, price, mpg in rows:
+        cells = [number(income, 2), number(rate, 5) + ("%" if decimal == "." else " %"),
+                 "$" + number(price, 2) if decimal == "." else number(price, 2) + " €", number(mpg, 1)]
+        lines.append(sep.join(f'"{c}"' if sep in c else c for c in cells))
+    return "\n".join(lines) + "\n"
+
+
+def money_rows(n: int, seed: int) -> list[tuple]:
+    rng = np.random.default_rng(seed)
+    income = np.round(rng.uniform(1111.11, 88888.88, n), 2)
+    income[:2] = [1111.11, 88888.88]  # the training range, its ends not whole: quoted as written
+    rate = np.round(rng.uniform(1, 30, n), 5)
+    price = np.round(rng.uniform(100, 99999, n), 2)
+    return list(zip(income, rate, price, np.round(20 + income / 5000 - rate / 10 + price / 20000, 1)))
+
+
+# each class of number written otherwise than plainly: the file's rows, and what every exit must
+# quote as read (the values `:g` rounded: 50440, 0.123457, 98765.4, 1.23457e+07)
+QUOTED = {
+    "thousands, percent, dollars": (",", "."),
+    "decimal comma, percent, euros": (";", ","),
+}
+
+
+@pytest.fixture(scope="module")
+def money(web, tmp_path_factory):
+    """{class: (run id, bundle, key, folder)}: a regression trained on a file written that way,
+    deployed as money-<n>."""
+    out = {}
+    for i, (case, (sep, decimal)) in enumerate(sorted(QUOTED.items())):
+        up, job_id, bundle, key, folder = deployed(web, tmp_path_factory.mktemp(f"money{i}"),
+                                                   money_file(sep, money_rows(120, 5), decimal), f"money-{i}")
+        card = json.loads((bundle / "model_card.json").read_text())
+        assert all(f.get("written") for f in card["features"]), card["features"]  # read as the file wrote them
+        out[case] = (job_id, bundle, key, folder, f"money-{i}")
+    return out
+
+
+@pytest.mark.parametrize("case", sorted(QUOTED))
+def test_a_note_quotes_a_value_as_the_file_wrote_it_or_exactly_in_every_exit(web, money, case):
+    """predict.py said "'50,439.98' → 50440" (`:g`, six digits) and the scale note "(1141.04 to
+    88895.1), like 1.2e+07": a note quoting a value says it as the file wrote it or exactly. Over
+    thousands separators, decimal commas, percentages and currencies, every exit's notes hold
+    each value exactly and none of the rounded ones."""
+    sep, decimal = QUOTED[case]
+    job_id, bundle, key, folder, name = money[case]
+    rows = [(50439.98, 12.34567, 98765.43, 0), (12345678.12, 7.5, 1234.57, 0), (2000.5, 3.25, 150.25, 0)]
+    text = money_file(sep, rows, decimal)
+    got = scored_by_every_exit(web, (job_id, bundle, key, folder), case.replace(" ", "_").replace(",", "") + ".csv",
+                               text, deployment=name)
+    income = next(f for f in json.loads((bundle / "model_card.json").read_text())["features"] if f["name"] == "income")
+    low, high = float(income["min"]), float(income["max"])  # the training rows' range, as the card holds it
+    assert f"{high:g}" != repr(high)  # (88888.88: `:g` said 88888.9)
+    exact = ["50439.98", "0.1234567", "98765.43", "12345678.12", f"({low!r} to {high!r})"]
+    rounded = ["50440", "0.123457", "98765.4", "1.23457e+07", f"{high:g}", "1.2e+07"]
+    for exit, (out, said) in got.items():
+        assert out is not None and len(out) == 3, (exit, said)
+        for value in exact:
+            assert value in said, (exit, value, said)
+        for value in rounded:
+            assert not re.search(rf"(?<![\d.]){re.escape(value)}(?![\d.])", said), (exit, value, said)
+
+
+# --------------------------------------------------------------------------- encodings
+def encoded(text: str, how: str) -> bytes:
+    """`text` as Excel and other programs save it: "Unicode Text" (UTF-16 LE with a BOM, tabs, CRLF) ..."""
+    crlf = text.replace("\n", "\r\n")
+    return {"utf-16 le bom": codecs.BOM_UTF16_LE + crlf.replace(",", "\t").encode("utf-16-le"),
+            "utf-16 be bom": codecs.BOM_UTF16_BE + crlf.replace(",", "\t").encode("utf-16-be"),
+            "utf-8 bom": codecs.BOM_UTF8 + crlf.encode(),
+            "latin-1": text.encode("latin-1"),
+            "windows-1252": text.encode("cp1252")}[how]
+
+
+ENCODED = ["utf-16 le bom", "utf-16 be bom", "utf-8 bom", "latin-1", "windows-1252"]
+
+
+@pytest.mark.parametrize("how", ENCODED)
+def test_a_file_the_upload_reads_in_any_encoding_is_scored_alike_by_every_exit(web, model, how):
+    """predict.py refused Excel's "Unicode Text" (UTF-16 with a BOM) as "not UTF-8", and the
+    endpoint refused it and a Latin-1 file, which the upload reads: every exit reads the
+    encodings the upload reads, by its rule (a BOM decides; else UTF-8; else a code page,
+    said), with the same predictions as the UTF-8 file."""
+    rows = data_rows(5)
+    rows[0][1] = "Européenne"  # an accented value (a category the model never saw: said, and scored)
+    text = csv_of([header(), *rows])
+    plain = scored_by_every_exit(web, model, "plain.csv", text, deployment="cars-exits")
+    got = scored_by_every_exit(web, model, how.replace(" ", "_") + (".txt" if "16" in how else ".csv"),
+                               encoded(text, how), deployment="cars-exits")
+    for exit, (out, said) in got.items():
+        assert out is not None and out == plain[exit][0], (exit, said)
+        assert "Européenne" in said, (exit, said)  # the accented value read as written
+        if how in ("latin-1", "windows-1252"):
+            assert "not UTF-8" in said and "Windows-1252" in said, (exit, said)
+        else:
+            assert "not UTF-8" not in said, (exit, said)
+
+
+def test_a_file_whose_bytes_its_byte_order_mark_does_not_decode_is_refused_by_every_exit_saying_so(web, model):
+    """What the upload refuses (a UTF-16 file cut in the middle of a character, a lone
+    surrogate), every exit refuses, with a sentence."""
+    text = csv_of([header(), *data_rows(3)])
+    for i, bad in enumerate([encoded(text, "utf-16 le bom")[:-1] + b"\x00\xd8",
+                             codecs.BOM_UTF16_BE + text.encode("utf-16-be") + b"\xdc\x00\x00"]):
+        got = scored_by_every_exit(web, model, f"damaged{i}.txt", bad, deployment="cars-exits")
+        for exit, (out, said) in got.items():
+            assert out is None and "UTF-16" in said and "not decode" in said, (exit, said)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import re
 import subprocess
 import sys
 import time
@@ -573,3 +574,95 @@ def test_a_script_whose_names_hold_line_breaks_or_backslashes_runs(server, tmp_p
     assert said.endswith(("' (a row number)", "' (different in every row)")), said  # the name quoted, on its line
     got, _ = run_script(server, job, tmp_path)
     assert_reproduced(job, got)
+
+
+# --------------------------------------------------------------------------- files changed under a running app
+def _checkout_copy(folder) -> None:
+    """The project's files (what git tracks, without its tests and docs) copied to `folder`."""
+    import shutil
+
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, (n.decode() for n in names)):
+        if name.split("/")[0] in ("tests", "docs", "bench") or not (ROOT / name).is_file():
+            continue
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, folder / name)
+    if (ROOT / "node_modules").exists():
+        (folder / "node_modules").symlink_to((ROOT / "node_modules").resolve())
+
+
+def _rewrite(folder, change) -> None:
+    """Every module of the copy's own packages rewritten by `change(text) -> text`, as a `git
+    pull` would leave them (new files, a new modification time)."""
+    for package in ("playground_runtime", "plugins", "nodes", "data", "executor"):
+        for path in (folder / package).rglob("*.py"):
+            text = path.read_text()
+            new = change(text)
+            if new != text:
+                path.write_text(new)
+
+
+# what a pull can do to the files: lines added above everything (each definition found at the old
+# code's line numbers cut the wrong text), a function the script inlines renamed (not found by its
+# name), and a changed body (a metric that would now compute something else)
+PULLS = [
+    ("lines added above", lambda t: "# a line a pull added\n" * 7 + t),
+    ("functions renamed", lambda t: re.sub(r"\b(read_download|label_text|settle_positive_class)\b", r"\1_renamed", t)),
+    ("a body changed", lambda t: t.replace("def _accuracy(d: EvalData):\n", "def _accuracy(d: EvalData):\n"
+                                           "    return 0.5\n", 1)),
+    # the class the app pickled its pipeline with replaced (and predict.py's main renamed, below)
+    ("the runtime and predict.py replaced", lambda t: t + "\n\nclass AutoPrepare:  # replaced by a pull\n    pass\n"
+     if "class AutoPrepare(" in t else t),
+]
+
+
+def test_a_script_and_a_bundle_made_after_the_files_changed_under_the_app_are_the_code_it_runs(tmp_path):
+    """A `git pull` without a restart changed the project's files under a running app: the
+    script was assembled from the new files' text at the old code's line numbers or names
+    (a node "could not be exported", a NameError), and a bundle shipped the new
+    playground_runtime.py and predict.py beside a model the running app pickled with the old
+    classes. The app is run from a copy of the checkout, a run made, and the copy's files
+    changed under it in several ways, one after another: each time the script is the one
+    exported before the change, it runs and reproduces the run's metrics to 1e-9, and the
+    bundle ships the runtime and predict.py the app started with, which score the rows."""
+    import io
+    import zipfile
+
+    checkout = tmp_path / "checkout"
+    _checkout_copy(checkout)
+    with running_app(cwd=checkout) as app:
+        name, make, build, kw = REAL["penguins_onehot_cv"]()
+        frame = make()
+        job = execute(app.base, build(upload(app.base, frame, name), **kw))
+        before, _ = call(app.base, f"/api/v1/jobs/{job['id']}/script", raw=True)
+        model = next(iter(call(app.base, f"/api/v1/jobs/{job['id']}/models")["models"]))
+        started = {"playground_runtime.py": (checkout / "playground_runtime" / "__init__.py").read_bytes(),
+                   "predict.py": (checkout / "executor" / "bundle_files" / "predict.py").read_bytes()}
+        rows = tmp_path / "rows.csv"
+        frame.drop(columns=["species"]).head(20).to_csv(rows, index=False)
+        for i, (what, change) in enumerate(PULLS):
+            _rewrite(checkout, change)
+            if what == "the runtime and predict.py replaced":
+                path = checkout / "executor" / "bundle_files" / "predict.py"
+                path.write_text(path.read_text().replace("def main(", "def main_renamed("))
+            after, _ = call(app.base, f"/api/v1/jobs/{job['id']}/script", raw=True)
+            assert after == before, what
+            got, said = run_script(app.base, job, _fresh(tmp_path / f"script{i}"))
+            assert_reproduced(job, got)
+            assert "Not reproduced" not in said, (what, said)
+            data, _ = call(app.base, model["bundle_url"], raw=True)
+            bundle = _fresh(tmp_path / f"bundle{i}")
+            zipfile.ZipFile(io.BytesIO(data)).extractall(bundle)
+            for file, text in started.items():
+                assert (bundle / file).read_bytes() == text, (what, file)
+            scored = subprocess.run([sys.executable, "-I", "predict.py", str(rows)], cwd=bundle, capture_output=True,
+                                    text=True, timeout=300, env={"PATH": "/usr/bin:/bin"})
+            assert scored.returncode == 0, (what, scored.stderr[-3000:])
+            assert len(pd.read_csv(io.StringIO(scored.stdout))) == 20
+        # the copy really changed: a process started now runs the new code
+        assert "_renamed" in (checkout / "plugins" / "tables.py").read_text()
+
+
+def _fresh(folder):
+    folder.mkdir()
+    return folder

@@ -79,7 +79,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         frame = frame[~blank].reset_index(drop=True)
     if frame.empty:
         raise runtime.ColumnsError(runtime.header_only(path.name))
-    frame = _without_summary_rows(frame, card, lambda: f"line {_last_line(path, sep)}")
+    frame = _without_summary_rows(frame, card, lambda: f"line {_last_line(path, sep, encoding)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
     return frame
 
@@ -201,25 +201,13 @@ def _named_once(frame: pd.DataFrame, names: list) -> tuple:
 
 
 def _encoding(path: Path, card: dict) -> str:
-    """UTF-8, or the encoding the training file was read in when this file is not UTF-8 and
-    that one reads it (a European export in Windows-1252: said); refused otherwise."""
-    data = path.read_bytes()
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1  # (pandas' error counted from the piece it was decoding)
-        where = f" (byte {data[e.start:e.start + 1].hex()} on line {line:,}, {e.start:,} bytes in)"
-    trained_in = (card.get("dataset") or {}).get("encoding")
-    try:
-        data.decode(trained_in or "")
-    except (LookupError, UnicodeDecodeError):
-        raise runtime.ColumnsError(
-            f"{path.name} is not UTF-8{where}: save it as UTF-8 (Excel: 'CSV UTF-8') or as Parquet, or score it with "
-            "the app's Score a file, which reads other encodings.") from None
-    print(f"note: {path.name} is not UTF-8{where}: read as {trained_in}, the encoding the training file was read in.",
-          file=sys.stderr)
-    return trained_in
+    """The file's encoding, by the rule the app's upload reads files by (playground_runtime.
+    text_encoding: a byte-order mark, UTF-8, the training file's encoding, a code page),
+    said when it is not UTF-8."""
+    encoding, said = runtime.text_encoding(path.read_bytes(), path.name, (card.get("dataset") or {}).get("encoding"))
+    if said:
+        print(f"note: {said}", file=sys.stderr)
+    return encoding
 
 
 def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8", above: int = 0):
@@ -256,12 +244,12 @@ def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFram
     return frame.iloc[:len(frame) - len(found)].reset_index(drop=True)
 
 
-def _last_line(path: Path, sep: str) -> int:
+def _last_line(path: Path, sep: str, encoding: str = "utf-8") -> int:
     """The line number of the file's last row: its last line holding a value, as the app's
     reader counts (blank lines and lines of delimiters after it do not count)."""
-    data = path.read_bytes().replace(b"\r", b"")
-    after = data[len(data.rstrip(b" \t\n" + sep.encode() + b'"')):]
-    return data.count(b"\n") - after.count(b"\n") + 1
+    text = path.read_bytes().decode(encoding, "replace").replace("\r", "")
+    after = text[len(text.rstrip(" \t\n" + sep + '"')):]
+    return text.count("\n") - after.count("\n") + 1
 
 
 GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits
