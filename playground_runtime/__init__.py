@@ -2252,7 +2252,7 @@ EXCEL_SYSTEMS = ("1900", "1904")
 # 1900 (Windows Excel, LibreOffice's default): day 1 is 1900-01-01, and Excel counts a 1900-02-29
 # that never was (day 60), so from day 61 on the days count from 1899-12-30; 1904 (old Mac
 # workbooks, flagged in the workbook): day 0 is 1904-01-01
-EXCEL_EPOCH = {"1900": np.datetime64("1899-12-30", "ms"), "1904": np.datetime64("1904-01-01", "ms")}
+EXCEL_EPOCH = {"1900": "1899-12-30", "1904": "1904-01-01"}  # day 0 (plain text: an exported script writes it out)
 EXCEL_LAST_DAY = {"1900": 2958465, "1904": 2957003}  # 9999-12-31, the last day either counts
 EXCEL_FIRST_DAY = {"1900": 1, "1904": 0}
 EXCEL_LEAP_BUG = 60  # 1900-02-29 in the 1900 date system
@@ -2286,7 +2286,7 @@ def excel_days(days, system: str) -> np.ndarray:
     if system == "1900":  # before the day that never was, one day later than the epoch says
         whole = np.where(whole < EXCEL_LEAP_BUG, whole + 1, whole)
     ms = np.round(whole * 86_400_000).astype(np.int64)
-    out = (EXCEL_EPOCH[system] + ms.astype("timedelta64[ms]")).astype("datetime64[us]")
+    out = (np.datetime64(EXCEL_EPOCH[system], "ms") + ms.astype("timedelta64[ms]")).astype("datetime64[us]")
     out[gap] = np.datetime64("NaT")
     return out
 

@@ -29,6 +29,7 @@ import builtins
 import importlib
 import inspect
 import math
+import re
 import sys
 import textwrap
 import types
@@ -256,6 +257,14 @@ class Source:
             if key not in self._names:
                 script_name = self._claim(key, name)
                 self.definitions.append(f"{script_name} = {self.render(value)}")
+            return self._names[key]
+        if isinstance(value, re.Pattern) and isinstance(value.pattern, str):  # a compiled pattern: compiled again
+            key = ("const", module.__name__, name)
+            if key not in self._names:
+                script_name = self._claim(key, name)
+                flags = value.flags & ~re.UNICODE  # a text pattern's own default
+                self.definitions.append(f"{script_name} = {self.ref(re)}.compile({value.pattern!r}"
+                                        + (f", {int(flags)}" if flags else "") + ")")
             return self._names[key]
         raise NotExportable(f"it uses {name}, which is not code or a plain value")
 
