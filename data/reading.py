@@ -155,7 +155,17 @@ def is_utf8(head: bytes, complete: bool) -> bool:
         return False
 
 
-legacy_encoding = playground_runtime.legacy_encoding
+def script_guess(text: bytes) -> str | None:
+    """charset-normalizer's encoding of text in another script than Latin (Cyrillic, Greek,
+    CJK), for playground_runtime.legacy_encoding, which imports only the model's libraries."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(text).best()
+    return best.encoding if best is not None else None
+
+
+def legacy_encoding(sample: bytes) -> str:
+    return playground_runtime.legacy_encoding(sample, script_guess)
 
 
 def non_utf8_lines(path: Path, limit: int = 1 << 16) -> bytes:

@@ -435,7 +435,9 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     notices = []  # how the body was read, before the reader's own notices
     if not charset:  # read as the upload reads a file (a byte-order mark, UTF-8, a code page): one rule
         try:
-            encoding, said = playground_runtime.text_encoding(body, "The CSV body", trained_in)
+            from data.reading import script_guess
+
+            encoding, said = playground_runtime.text_encoding(body, "The CSV body", trained_in, script_guess)
         except playground_runtime.ColumnsError as e:
             raise Invalid(str(e)) from None
         notices += [said] if said else []

@@ -1583,19 +1583,17 @@ def bom_encoding(head: bytes) -> str | None:
     return next((enc for bom, enc in BOMS if head.startswith(bom)), None)
 
 
-def legacy_encoding(sample: bytes) -> str:
+def legacy_encoding(sample: bytes, script_guess=None) -> str:
     """The code page of text that is not UTF-8, from the lines that have non-ASCII bytes:
-    charset-normalizer names another script (Cyrillic, Greek, CJK) when it is installed (the
-    app has it; predict.py uses it when it is there), else Windows-1252 against Windows-1250."""
+    `script_guess` (text -> an encoding's name or None: charset-normalizer's, which the app
+    passes, and predict.py when it is installed; this module imports only the model's
+    libraries) names another script (Cyrillic, Greek, CJK), else Windows-1252 against
+    Windows-1250."""
     lines = [line for line in sample.split(b"\n") if any(b > 127 for b in line)]
     text = b"\n".join(lines)[:65536] or sample[:65536]
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # (a bundle's predict.py without it: the Latin code pages only)
-        from_bytes = None
-    if from_bytes is not None and sum(1 for b in text if b > 127) >= 8:  # on a few accented letters its guesses
-        best = from_bytes(text).best()  # are noise (café: UTF-16)
-        guess = codecs.lookup(best.encoding).name if best is not None else None
+    if script_guess is not None and sum(1 for b in text if b > 127) >= 8:  # on a few accented letters its
+        guess = script_guess(text)  # guesses are noise (café: UTF-16)
+        guess = codecs.lookup(guess).name if guess else None
         if guess in OTHER_SCRIPTS:
             return guess
     scores = []
@@ -1615,7 +1613,7 @@ def _decodes(line: bytes) -> bool:
         return False
 
 
-def text_encoding(data: bytes, what: str, trained_in: str | None = None) -> tuple[str, str | None]:
+def text_encoding(data: bytes, what: str, trained_in: str | None = None, script_guess=None) -> tuple[str, str | None]:
     """(the encoding, the sentence saying it or None) of a file of rows to score, by the
     rule the app's upload reads a training file by (data.reading): a byte-order mark decides
     (UTF-8, UTF-16 LE or BE, UTF-32: Excel's "Unicode Text" is UTF-16 with one); else UTF-8
@@ -1644,7 +1642,8 @@ def text_encoding(data: bytes, what: str, trained_in: str | None = None) -> tupl
                             "read in.")
     except (LookupError, UnicodeDecodeError):
         pass
-    codec = legacy_encoding(b"\n".join(line for line in data.split(b"\n") if not _decodes(line))[:1 << 16])
+    codec = legacy_encoding(b"\n".join(line for line in data.split(b"\n") if not _decodes(line))[:1 << 16],
+                            script_guess)
     return codec, (f"{what} is not UTF-8{where}: read as {encoding_name(codec)}, as the app reads such a file. If "
                    "accented letters look wrong, save it as UTF-8 (Excel: 'CSV UTF-8').")
 

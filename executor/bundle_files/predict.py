@@ -200,11 +200,23 @@ def _named_once(frame: pd.DataFrame, names: list) -> tuple:
     return frame.set_axis(given, axis=1), repeated
 
 
+def _script_guess(text: bytes):
+    """charset-normalizer's encoding of text in another script (Cyrillic, Greek, CJK) when it is
+    installed, as the app has it; without it the Latin code pages only (Windows-1252, -1250)."""
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:
+        return None
+    best = from_bytes(text).best()
+    return best.encoding if best is not None else None
+
+
 def _encoding(path: Path, card: dict) -> str:
     """The file's encoding, by the rule the app's upload reads files by (playground_runtime.
     text_encoding: a byte-order mark, UTF-8, the training file's encoding, a code page),
     said when it is not UTF-8."""
-    encoding, said = runtime.text_encoding(path.read_bytes(), path.name, (card.get("dataset") or {}).get("encoding"))
+    encoding, said = runtime.text_encoding(path.read_bytes(), path.name, (card.get("dataset") or {}).get("encoding"),
+                                           _script_guess)
     if said:
         print(f"note: {said}", file=sys.stderr)
     return encoding
