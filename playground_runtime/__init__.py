@@ -37,6 +37,40 @@ MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "
 # ... and symbols people type in an empty cell
 MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
 NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
+# Words for a gap that are also a level people name (vcd's Arthritis: Improved is None, Some or
+# Marked; MASS's Cars93: AirBags is None, Driver only or Driver & Passenger): missing in a column
+# of numbers or dates, a value in a text column. pandas reads them as missing everywhere: half of
+# Arthritis' rows lost their answer, and predict.py scored Cars93's cars without airbags as gaps.
+TEXT_VALUE_WORDS = ("None",)
+# what a parser reads as missing, whatever the column
+PARSE_MISSING_WORDS = tuple(w for w in MISSING_WORDS if w not in TEXT_VALUE_WORDS)
+# Symbols people type in an empty cell: missing in a column of numbers or dates, and in a text
+# column when another value there has a letter or a digit (a column of + and - keeps both).
+TEXT_MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", "...")
+ISO_DATE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9:.]+)?"  # 2024-03-05, with a time or not
+TEXT_GAPS_SAMPLE = 2000  # the first other values that decide whether 'None' is a gap among them
+
+
+def text_gaps(values: pd.Series) -> pd.Series:
+    """Which cells of a text column are gaps (a boolean Series), by the one rule the app's
+    reader (data.values) and predict.py read text columns by: a word of PARSE_MISSING_WORDS
+    ('NA', 'n/a' …) or a symbol of TEXT_MISSING_SYMBOLS ('-', '?' …), trimmed, the symbols only
+    when another value has a letter or a digit; 'None' (TEXT_VALUE_WORDS) only when the other
+    values are dates or numbers written as text: among words it is a level. Empty cells are
+    the caller's (a parser reads them as missing)."""
+    text = values.astype(object).where(values.map(lambda v: isinstance(v, str)), None)
+    trimmed = text.str.strip(" \t" + NUMBER_SPACES)
+    word = trimmed.isin(PARSE_MISSING_WORDS[1:])  # (PARSE_MISSING_WORDS[0] is "", the parser's)
+    symbol = trimmed.isin(TEXT_MISSING_SYMBOLS)
+    level = trimmed.isin(TEXT_VALUE_WORDS)
+    others = trimmed[~(word | symbol | level) & trimmed.notna() & (trimmed != "")]
+    if level.any():
+        sample = others.iloc[:TEXT_GAPS_SAMPLE].tolist()
+        if sample and all(re.fullmatch(ISO_DATE, v) or re.match(WRITTEN_NUMBER, v) for v in sample):
+            word = word | level  # 'None' among dates or numbers kept as text: a gap
+    if others.empty or not others.str.contains(r"[^\W_]", regex=True).all():
+        symbol = symbol & False  # bare punctuation is a value here (+ and -)
+    return (word | symbol).fillna(False).astype(bool)
 
 # A date written with numbers, day and month in either order (27.11.2024, 11/27/2024, 3-5-24,
 # with a time or not): the app's reader (data.values) reads such a column day or month first

@@ -50,15 +50,15 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if above:  # a title and an empty line above the column names, as Excel and many exports write: the app's rule
         print(f"note: {runtime.preamble_notice(lines[:above], sep, skip)}", file=sys.stderr)
     above += skip
-    # a gap in a number or date column is what the app reads as one ('.', '-', 'n/a' ...): one rule
-    gaps = {f["name"]: sorted(runtime.NUMBER_GAPS) for f in card["features"] if f["type"] in ("numeric", "datetime")}
     two = _header_in_two_rows(path, sep, encoding, above)
     # a header in two rows (a group's name over the names below it): its columns named by both, as the app names
     # them, and a joined name the header repeats numbered as the app numbers it (pandas refuses names said twice)
     names = dict(header=None, names=runtime.unique_names(two[0])[0], skiprows=above + 2) if two else \
         dict(skiprows=above)
     try:  # (its bytes decode in `encoding`: _encoding checked them all)
-        frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
+        columns = list(pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, nrows=0, **names).columns)
+        frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, keep_default_na=False,
+                            na_values=_gaps(card, columns), **names)
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(runtime.empty_file(path.name)) from None
     frame.columns = [runtime.header_name(c) for c in frame.columns]  # a name typed with Alt+Enter, as the app keeps it
@@ -81,6 +81,34 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         raise runtime.ColumnsError(runtime.header_only(path.name))
     frame = _without_summary_rows(frame, card, lambda: f"line {_last_line(path, sep)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
+    return _text_gaps(frame, card)
+
+
+def _gaps(card: dict, columns: list) -> dict:
+    """What is read as a gap in each column, as the app's reader reads it (pandas' own words
+    would make a text column's 'None', a level, a gap): in a number or date column what the app
+    reads as one ('.', '-', 'n/a' ...), in a text column only an empty cell (its words and
+    symbols for a gap are read by the app's rule, `_text_gaps`), in another column a word for
+    a gap."""
+    kinds = {f["name"]: f for f in card["features"]}
+
+    def gap(name):
+        f = kinds.get(name)
+        if f and f["type"] in ("numeric", "datetime"):
+            return sorted(runtime.NUMBER_GAPS)
+        if f and f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"):
+            return [""]
+        return list(runtime.MISSING_WORDS)
+    return {c: gap(c) for c in columns}
+
+
+def _text_gaps(frame: pd.DataFrame, card: dict) -> pd.DataFrame:
+    """The text features' gaps ('NA', '-', and 'None' among numbers) read as the app reads them
+    (playground_runtime.text_gaps, one rule): 'None' among words stays a value, as in training."""
+    for f in card["features"]:
+        if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean") and f["name"] in frame.columns \
+                and frame.columns.tolist().count(f["name"]) == 1 and not pd.api.types.is_numeric_dtype(frame[f["name"]]):
+            frame[f["name"]] = frame[f["name"]].mask(runtime.text_gaps(frame[f["name"]]))
     return frame
 
 
@@ -138,7 +166,7 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
     texts = {f["name"] for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
 
     def cell(v, name: str):
-        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.MISSING_WORDS
+        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.PARSE_MISSING_WORDS
                                                  or (name in gaps and v.strip() in runtime.NUMBER_GAPS))):
             return None  # an empty cell, or a gap written as the app reads one ('n/a', and '-' among numbers)
         if name in texts and not isinstance(v, str):  # a code typed as a number is the text the app reads it as
@@ -155,7 +183,7 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         frame = frame[~blank].reset_index(drop=True)
     frame = _without_summary_rows(frame, card, lambda: f"sheet row {table['last_row']}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated
-    return frame
+    return _text_gaps(frame, card)
 
 
 def _header_names(header: str, sep: str) -> list:
