@@ -663,6 +663,33 @@ def header_only(what: str, blank: bool = False) -> str:
 ROW_NAMES = "row_names"
 
 
+def one_empty_field_more(text: str, delimiter: str, width: int, complete: bool) -> bool:
+    """Whether every data line of the sample (text, from the header on; its last line left
+    out when the sample may have cut it short) has exactly `width` + 1 fields, the last one
+    empty: lines ending with a delimiter under a header that does not (the app's reader and
+    predict.py, one rule)."""
+    import csv
+
+    lines = text.split("\n")[1:]
+    if not complete:
+        lines = lines[:-1]
+    rows = [r for r in csv.reader((line.rstrip("\r") for line in lines), delimiter=delimiter) if r]
+    return bool(rows) and all(len(r) == width + 1 and not r[-1].strip() for r in rows)
+
+
+def trailing_delimiters_notice(n: int, header_too: bool = True) -> str:
+    """How empty last columns a trailing delimiter made were read: dropped, said."""
+    if not header_too:
+        return "Every data line ends with a delimiter (the header does not): the empty last column was dropped."
+    return ("Every line ends with a delimiter: the empty last column was dropped." if n == 1 else
+            f"Every line ends with {n} delimiters: the {n} empty last columns were dropped.")
+
+
+def unnamed_last_column(header_line: int, delimiter: str) -> str:
+    """The refusal of a last column with values under no name (the header ends with a delimiter)."""
+    return f"The last column has values but no name in the header (line {header_line} ends with {delimiter!r})."
+
+
 def row_names_notice() -> str:
     return (f"The first column had no name (R and pandas write row names there): it is named {ROW_NAMES!r} and "
             "left out of the features as an id.")

@@ -740,3 +740,51 @@ def test_text_gaps_is_the_rule_the_app_reads_a_text_column_by():
         app = [v is None and c is not None for v, c in zip(read.array.to_pylist(), col)]
         assert runtime.text_gaps(pd.Series(col, dtype=object)).tolist() == app, col
 
+
+# --------------------------------------------------------------------------- a delimiter at the end of every line
+def trailing_files() -> dict:
+    """{case: (the file's text, the sentence every exit says)}: the cars rows, each line ending with delimiters."""
+    lines = csv_of([header(), *data_rows()]).splitlines()
+    data_only = [lines[0], *(line + "," for line in lines[1:])]
+    one = "Every line ends with a delimiter: the empty last column was dropped."
+    return {
+        "every line, one": ("\n".join(line + "," for line in lines) + "\n", one),
+        "every line, CRLF": ("\r\n".join(line + "," for line in lines) + "\r\n", one),
+        "every line, two": ("\n".join(line + ",," for line in lines) + "\n",
+                            "Every line ends with 2 delimiters: the 2 empty last columns were dropped."),
+        "semicolons": ("\n".join(line.replace(",", ";") + ";" for line in lines) + "\n", one),
+        "data lines only": ("\n".join(data_only) + "\n",
+                            "Every data line ends with a delimiter (the header does not): the empty last column was "
+                            "dropped."),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(trailing_files()))
+def test_a_delimiter_at_the_end_of_every_line_is_dropped_by_every_exit(web, model, case):
+    """A CSV whose every line ends with ',' trained and scored in the app ("the empty last
+    column was dropped"), and predict.py refused the training file itself ("unknown column
+    'Unnamed: 4'"); with the header's line not ending so, pandas took the first column for the
+    index and shifted every name onto its neighbour's values ("'x2' should hold numbers
+    (values like 'a', 'b')"). Every exit drops the empty column, saying so."""
+    text, sentence = trailing_files()[case]
+    got = exits(web, model, case.replace(" ", "_").replace(",", "") + ".csv", text)
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint"], got
+    assert len(pd.read_csv(io.StringIO(scored["predict.py"]))) == 5
+    assert f"note: {sentence}" in got["predict.py"][1]
+    assert sentence in got["app"][1]
+
+
+def test_a_value_under_no_name_at_the_end_is_refused_by_predict_py_as_by_the_app(web, model):
+    """The near miss: the header ends with a delimiter, and a line has a value there. The app
+    refuses the file; predict.py refused it as an 'Unnamed: 6' column, a name in no file."""
+    job_id, bundle, _, folder = model
+    lines = csv_of([header(), *data_rows()]).splitlines()
+    path = folder / "value_at_the_end.csv"
+    path.write_text("\n".join([lines[0] + ",", lines[1] + ",9", *(line + "," for line in lines[2:])]) + "\n")
+    script = predict_py(bundle, path)
+    sentence = "The last column has values but no name in the header (line 1 ends with ',')."
+    assert script.returncode != 0 and sentence in script.stderr and "Unnamed" not in script.stderr, script.stderr
+    _, fragment = app_score(web, job_id, "m", path)
+    assert sentence in html.unescape(fragment), fragment
