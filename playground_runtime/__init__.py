@@ -1559,8 +1559,8 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         n = len(new)
         out.append(f"{col['name']!r}: {n:,} row{'s' if n > 1 else ''} hold{'' if n > 1 else 's'} a value the model "
                    f"never saw in training ({shown}), scored as an unknown category.")
-    ranged = [c for c in features if not c.get("unused") and (c.get("min") or 0) > 0 and c.get("max") is not None
-              and c["name"] in X.columns]
+    ranged = [c for c in features if not c.get("unused") and c.get("min") is not None and c.get("max") is not None
+              and max(abs(c["min"]), abs(c["max"])) > 0 and c["name"] in X.columns]
     if ranged:  # the columns at once: a 1,000-row request of 30 numbers in 0.05 ms, not 0.4 column by column
         names = [c["name"] for c in ranged]
         try:  # a frame of numbers is one block (dates or text in it: column by column)
@@ -1569,14 +1569,22 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         except (TypeError, ValueError):
             numbers = X[names].to_numpy(dtype=float, na_value=np.nan)
         low, high = np.array([c["min"] for c in ranged]), np.array([c["max"] for c in ranged])
-        apart = (numbers < low / SCALE_APART) | (numbers > high * SCALE_APART)
+        # a positive range: ten times below its least value or above its largest; a range reaching 0 or below
+        # (a margin of -19.8% to 40%): ten times past its largest size either way ('-15.5' written without its
+        # '%' where training read '-15.5%' as -0.155: a new user's accounting export, scored without a word)
+        reach = np.maximum(np.abs(low), np.abs(high)) * SCALE_APART
+        apart = np.where(low > 0, (numbers < low / SCALE_APART) | (numbers > high * SCALE_APART),
+                         np.abs(numbers) > reach)
         for j in np.flatnonzero(apart.any(axis=0)):
             rows, col = np.flatnonzero(apart[:, j]), ranged[j]
             n = len(rows)
+            why = ("the training file wrote it in percentages, read as fractions ('12.5%' is 0.125): write these "
+                   "with their % sign, or as fractions" if (col.get("written") or {}).get("percent") else
+                   "a percentage read as a fraction, grams for kilograms?")
             out.append(f"{col['name']!r}: {n:,} row{'s hold values' if n > 1 else ' holds a value'} {SCALE_APART} "
                        f"times or more outside the training range ({col['min']:g} to {col['max']:g}), like "
-                       f"{numbers[rows[0], j]:g} (row {rows[0] + 1}): a unit or a scale apart (a percentage read as a "
-                       "fraction, grams for kilograms?); scored as given.")
+                       f"{numbers[rows[0], j]:g} (row {rows[0] + 1}): a unit or a scale apart ({why}); scored as "
+                       "given.")
     return out
 
 

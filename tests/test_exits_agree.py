@@ -788,3 +788,28 @@ def test_a_value_under_no_name_at_the_end_is_refused_by_predict_py_as_by_the_app
     assert script.returncode != 0 and sentence in script.stderr and "Unnamed" not in script.stderr, script.stderr
     _, fragment = app_score(web, job_id, "m", path)
     assert sentence in html.unescape(fragment), fragment
+
+
+# --------------------------------------------------------------------------- percentages written without their sign
+@pytest.fixture(scope="module")
+def margins(web, tmp_path_factory):
+    """The cars regression trained on a file writing `displacement` as percentages from -20% to 40%."""
+    frame = cars(160, 5)
+    frame["displacement"] = [f"{v:.1f}%" for v in np.random.default_rng(5).uniform(-20, 40, 160)]
+    return deployed(web, tmp_path_factory.mktemp("margins"), frame.to_csv(index=False), "cars-margins")[1:]
+
+
+@pytest.mark.parametrize("written, said", [(["-15.5", "12.0", "3"], True), (["-15.5%", "12%", "3%"], False),
+                                           (["-0.155", "0.12", "0.03"], False)])
+def test_percentages_written_without_their_sign_are_said_by_every_exit(web, margins, written, said):
+    """Rows writing the margin '-15.5' where training wrote '-15.5%' (read as -0.155) were
+    scored a hundred times apart without a word by every exit; the percentages with their
+    sign, and fractions, are read as training read them, silently."""
+    rows = airbag_rows(["None"] * 3).drop(columns="airbags").assign(displacement=written)
+    got = scored_by_every_exit(web, margins, f"margins_{said}_{written[2]}.csv", rows.to_csv(index=False),
+                               "cars-margins")
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got
+    for exit, (_, text) in got.items():
+        assert ("write these with their % sign, or as fractions" in text) == said, (exit, text)
