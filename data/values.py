@@ -222,6 +222,8 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted
             raise TypeRefused(f"{_quoted(name)} has no values to read as {FORCED_TYPES[forced]}.")
         if not n_symbols:
             return Converted(col, "text")
+        if pc.any(pc.is_in(trimmed, value_set=pa.array(TEXT_VALUE_WORDS))).as_py():
+            return _text_gaps(name, col)  # 'None' with no number or date beside it: a level (text_gaps), no gap
         markers = _marker_counts(trimmed, symbol)
         return Converted(pa.nulls(len(col), pa.float64()), "missing",
                          f"{name}: every value is a gap marker ({markers}); the column is empty.")

@@ -1854,6 +1854,11 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
     `notes`: where a reading the caller should know of is said (dates, `_as_dates`, with
     `one_order` and `read`)."""
     kind, dtype = col["type"], col.get("dtype", "")
+    if kind in ("numeric", "datetime") and not pd.api.types.is_numeric_dtype(s) \
+            and not pd.api.types.is_datetime64_any_dtype(s):
+        # a gap in a number or date column is what the app's reader and predict.py read as one ('-', 'n/a', and
+        # 'None', a level only among words): a column of rows to score holding only 'None' is text to the reader
+        s = s.where(~s.map(lambda v: isinstance(v, str) and v.strip(" \t" + NUMBER_SPACES) in NUMBER_GAPS), None)
     if kind == "numeric":
         if pd.api.types.is_bool_dtype(s):
             return None

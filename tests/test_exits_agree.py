@@ -684,6 +684,9 @@ def airbag_rows(values: list) -> pd.DataFrame:
 LEVEL_CASES = {  # {case: (the airbags column of the rows to score, whether an exit says it has gaps)}
     "None among words": (["None", "Driver only", "None", "Driver & Passenger", "None", "Driver only"], False),
     "None in most rows": (["None", "None", "None", "Driver only", "None", "None"], False),
+    # rows holding no other value: the app's reader read the column as empty (every value a gap marker)
+    "None alone": (["None"] * 6, False),
+    "None alone, with blanks": (["None", "", "None", "None", "", "None"], True),
     "None beside numbers in other columns": (["Driver only", "None", "Driver & Passenger", "None", "None", "None"],
                                              False),
     # near misses: words and symbols people put in an empty cell stay gaps in every exit
@@ -709,6 +712,21 @@ def test_none_in_a_text_column_is_the_level_training_read_in_every_exit(web, lev
         if exit != "endpoint json":
             assert ("empty cells in 'airbags'" in said) == gaps, (exit, said)
             assert "never saw in training" not in said, (exit, said)
+
+
+@pytest.mark.parametrize("marker", ["None", "NA", "-"])
+def test_a_number_column_of_gap_words_alone_is_scored_as_gaps_by_every_exit(web, model, marker):
+    """The near miss of 'None' alone: in a column of numbers it is a gap, whatever else the
+    rows hold, in every exit (JSON records too): scored, and said as empty cells."""
+    rows = airbag_rows(["None"] * 4).drop(columns="airbags").assign(displacement=marker)
+    records = rows.to_dict(orient="records")
+    got = scored_by_every_exit(web, model, f"gap_words_{marker}.csv", rows.to_csv(index=False),
+                               "cars-exits", records=records)
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert len(set(map(tuple, scored.values()))) == 1, got
+    for exit, (_, said) in got.items():
+        assert "4 rows have empty cells in 'displacement'" in said, (exit, said)
 
 
 def test_none_in_a_workbooks_text_column_is_a_level_for_predict_py_as_for_the_app(web, levels):
