@@ -53,24 +53,27 @@ TEXT_GAPS_SAMPLE = 2000  # the first other values that decide whether 'None' is 
 
 def text_gaps(values: pd.Series) -> pd.Series:
     """Which cells of a text column are gaps (a boolean Series), by the one rule the app's
-    reader (data.values) and predict.py read text columns by: a word of PARSE_MISSING_WORDS
-    ('NA', 'n/a' …) or a symbol of TEXT_MISSING_SYMBOLS ('-', '?' …), trimmed, the symbols only
-    when another value has a letter or a digit; 'None' (TEXT_VALUE_WORDS) only when the other
-    values are dates or numbers written as text: among words it is a level. Empty cells are
-    the caller's (a parser reads them as missing)."""
-    text = values.astype(object).where(values.map(lambda v: isinstance(v, str)), None)
-    trimmed = text.str.strip(" \t" + NUMBER_SPACES)
-    word = trimmed.isin(PARSE_MISSING_WORDS[1:])  # (PARSE_MISSING_WORDS[0] is "", the parser's)
-    symbol = trimmed.isin(TEXT_MISSING_SYMBOLS)
-    level = trimmed.isin(TEXT_VALUE_WORDS)
-    others = trimmed[~(word | symbol | level) & trimmed.notna() & (trimmed != "")]
+    reader (data.values, on the column's distinct values) and predict.py read text columns by:
+    a word of PARSE_MISSING_WORDS ('NA', 'n/a' …) or a symbol of TEXT_MISSING_SYMBOLS ('-',
+    '?' …), trimmed, the symbols only when another value has a letter or a digit; 'None'
+    (TEXT_VALUE_WORDS) only when the other values are dates or numbers written as text (the
+    first TEXT_GAPS_SAMPLE distinct ones): among words it is a level. The rule looks at the
+    distinct values in the order they first appear, so a column and its distinct values read
+    alike. Empty cells are the caller's (a parser reads them as missing)."""
+    text = values if pd.api.types.is_string_dtype(values) and values.dtype != object else values.astype(object)
+    trimmed = text.str.strip(" \t" + NUMBER_SPACES)  # (a value that is not text: NaN)
+    distinct = trimmed.dropna().drop_duplicates()  # in the order they first appear
+    word = distinct.isin(PARSE_MISSING_WORDS[1:])  # (PARSE_MISSING_WORDS[0] is "", the parser's)
+    symbol = distinct.isin(TEXT_MISSING_SYMBOLS)
+    level = distinct.isin(TEXT_VALUE_WORDS)
+    others = distinct[~(word | symbol | level) & (distinct != "")]
     if level.any():
         sample = others.iloc[:TEXT_GAPS_SAMPLE].tolist()
         if sample and all(re.fullmatch(ISO_DATE, v) or re.match(WRITTEN_NUMBER, v) for v in sample):
             word = word | level  # 'None' among dates or numbers kept as text: a gap
-    if others.empty or not others.str.contains(r"[^\W_]", regex=True).all():
+    if symbol.any() and (others.empty or not others.astype(object).str.contains(r"[^\W_]", regex=True).all()):
         symbol = symbol & False  # bare punctuation is a value here (+ and -)
-    return (word | symbol).fillna(False).astype(bool)
+    return trimmed.isin(set(distinct[word | symbol]))
 
 # A date written with numbers, day and month in either order (27.11.2024, 11/27/2024, 3-5-24,
 # with a time or not): the app's reader (data.values) reads such a column day or month first
