@@ -30,7 +30,7 @@ from fasthtml.common import (
     Ul,
 )
 
-from components.format import POSITIVE_CLASS_HELP, fmt_number, fmt_spread, positive_class_text
+from components.format import POSITIVE_CLASS_HELP, counted, fmt_number, fmt_spread, positive_class_text
 from components.layout import Page, Pill
 from components.leaderboard import Leaderboard
 from components.search import FinishedSearches
@@ -352,7 +352,7 @@ def ScoreResult(result: dict | None = None, error: str | None = None):
     if error:
         return P(error, cls="notice error", role="alert", data_score_error="1")
     what = "Predictions with class probabilities" if result.get("proba") else "Predictions"
-    done = P(f"{what} for {result['rows']:,} rows: ", A("Download predictions (CSV)", href=result["url"],
+    done = P(f"{what} for {counted(result['rows'], 'row')}: ", A("Download predictions (CSV)", href=result["url"],
                                                        download=f"predictions-{result['score_id']}.csv",
                                                        data_download_predictions="1"), cls="notice")
     read = [Details(Summary(f"How the file was read ({len(result['reading'])} note"

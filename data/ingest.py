@@ -683,13 +683,9 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
                                               layout.skip_rows, last_empty=True) if layout.extra_field else None
             if found:  # a value past the 64 KB the layout was read from, in the field the header has not
                 raise DatasetError(_ragged(layout, *found))
-            raise DatasetError(f"The last column has values but no name in the header (line {how.header_row} ends "
-                               f"with {layout.delimiter!r}).")
+            raise DatasetError(playground_runtime.unnamed_last_column(how.header_row, layout.delimiter))
         table = table.drop_columns(empty)
-        how.notice("Every data line ends with a delimiter (the header does not): the empty last column was dropped."
-                   if layout.extra_field else
-                   "Every line ends with a delimiter: the empty last column was dropped." if len(empty) == 1 else
-                   f"Every line ends with {len(empty)} delimiters: the {len(empty)} empty last columns were dropped.")
+        how.notice(playground_runtime.trailing_delimiters_notice(len(empty), not layout.extra_field))  # predict.py's
     parsed = notes[len(left_notes):]  # notes as wide as the rows (delimiters after them) were parsed as rows
     if parsed:
         tail = table.slice(table.num_rows - len(parsed))

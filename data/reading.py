@@ -349,7 +349,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         reading.roles[ROW_NAMES] = "id"
         reading.notice(playground_runtime.row_names_notice(), ROW_NAMES)  # predict.py's words, one rule
         header[0] = ROW_NAMES
-    extra = bool(header[-1] and _one_empty_field_more(text, delimiter, len(header), complete))
+    extra = bool(header[-1] and playground_runtime.one_empty_field_more(text, delimiter, len(header), complete))
     if extra:  # a trailing delimiter on every data line, not on the header: an empty last column all the same
         drop.append(len(header))
     while len(header) > 1 and header[-1] == "":
@@ -371,17 +371,6 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     layout.prose, layout.head, layout.bom = prose, head, bool(bom and not encoding)
     layout.empty_above, layout.extra_field = empty_above, extra
     return layout
-
-
-def _one_empty_field_more(text: str, delimiter: str, width: int, complete: bool) -> bool:
-    """Whether every data line of the sample (text, from the header on; its last line left
-    out when the sample may have cut it short) has exactly `width` + 1 fields, the last one
-    empty: lines ending with a delimiter under a header that does not."""
-    lines = text.split("\n")[1:]
-    if not complete:
-        lines = lines[:-1]
-    rows = [r for r in csv.reader((line.rstrip("\r") for line in lines), delimiter=delimiter) if r]
-    return bool(rows) and all(len(r) == width + 1 and not r[-1].strip() for r in rows)
 
 
 RECORD_LINES = 10  # lines a header with line breaks in its quoted names may take, at most

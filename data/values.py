@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from playground_runtime import (
     CURRENCIES,
+    ISO_DATE,
     MISSING_SYMBOLS,
     MISSING_WORDS,
     MONTHS,
@@ -33,7 +34,10 @@ from playground_runtime import (
     NUMBER_SPACES,
     NUMBERED_DATE,
     NUMBERED_DATE_ONE_SEP,
+    PARSE_MISSING_WORDS,
     PLAIN_NUMBER,
+    TEXT_MISSING_SYMBOLS,
+    TEXT_VALUE_WORDS,
     WRITTEN_NUMBER,
     excel_day_problem,
     excel_day_text,
@@ -42,24 +46,16 @@ from playground_runtime import (
     grouped_number,
     named_dates_said,
     number_said,
+    text_gaps,
     two_digit_pivot,
     two_digit_years_said,
 )
 
 # What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
-# never reach this module as text. (MISSING_WORDS and MISSING_SYMBOLS live in
-# playground_runtime: a bundle's predict.py reads gaps by the same rule.)
-# Words for a gap that are also a level people name (vcd's Arthritis: Improved is None, Some
-# or Marked; education None/Primary/...): missing in a column of numbers or dates, a value in
-# a text column. pandas reads them as missing everywhere, and half of Arthritis' rows lost
-# their answer.
-TEXT_VALUE_WORDS = ("None",)
-# what the parser itself reads as missing, whatever the column
-PARSE_MISSING_WORDS = tuple(w for w in MISSING_WORDS if w not in TEXT_VALUE_WORDS)
+# never reach this module as text. The words and symbols for a gap, and which of them are a
+# level in a text column ("None"), live in playground_runtime with the rule that reads a text
+# column's gaps (text_gaps): a bundle's predict.py reads rows to score by the same rule.
 _TEXT_MISSING_WORDS = PARSE_MISSING_WORDS[1:]
-# Symbols people type in an empty cell. They count as missing in a column of numbers or
-# dates; in a text column only when no other value is bare punctuation ("+"/"-" stays).
-TEXT_MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", "...")
 
 # One number as written, and the currencies it may name: one pattern for this reader and
 # for rows to score (playground_runtime, where it is explained).
@@ -227,6 +223,8 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted
             raise TypeRefused(f"{_quoted(name)} has no values to read as {FORCED_TYPES[forced]}.")
         if not n_symbols:
             return Converted(col, "text")
+        if pc.any(pc.is_in(trimmed, value_set=pa.array(TEXT_VALUE_WORDS))).as_py():
+            return _text_gaps(name, col)  # 'None' with no number or date beside it: a level (text_gaps), no gap
         markers = _marker_counts(trimmed, symbol)
         return Converted(pa.nulls(len(col), pa.float64()), "missing",
                          f"{name}: every value is a gap marker ({markers}); the column is empty.")
@@ -493,7 +491,7 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
                      {"order": order, "example": example, "shows": values[shows].as_py() if shows >= 0 else None})
 
 
-_ISO_PY = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9:.]+)?")
+_ISO_PY = re.compile(ISO_DATE)
 _PLAIN_PY = PLAIN_NUMBER  # a number as a program writes it (45291, 45292.5): what a day number looks like
 
 
@@ -622,20 +620,9 @@ def _text_gaps(name, col) -> Converted:
             not pc.any(pc.is_in(pc.utf8_trim(col.slice(0, SAMPLE * 4), " \t" + _SPACE), value_set=markers)).as_py():
         return Converted(col, "text")  # the usual case, found by one pass over the column
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
-    word = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(_TEXT_MISSING_WORDS)), False)
-    symbol = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(TEXT_MISSING_SYMBOLS)), False)
-    level = pc.fill_null(pc.is_in(trimmed, value_set=pa.array(TEXT_VALUE_WORDS)), False)
-    if not _count(symbol) and not _count(word) and not _count(level):
-        return Converted(col, "text")
-    others = trimmed.filter(pc.and_(pc.invert(pc.or_(pc.or_(symbol, word), level)),
-                                    pc.fill_null(pc.not_equal(trimmed, ""), False)))
-    if _count(level):
-        sample = others.slice(0, SAMPLE).to_pylist()
-        if sample and all(_ISO_PY.fullmatch(v) or _NUMBER_PY.match(v) for v in sample):
-            word = pc.or_(word, level)  # "None" among dates or numbers kept as text: a gap
-    if len(others) == 0 or not pc.all(pc.match_substring_regex(others, r"[\p{L}\p{N}]")).as_py():
-        symbol = pc.and_(symbol, False)  # bare punctuation is a value here (+ and -)
-    symbol = pc.or_(symbol, word)
+    distinct = pc.unique(col)  # the one rule (predict.py's too), on the distinct values: as fast as one pass
+    gaps = distinct.filter(pa.array(text_gaps(distinct.to_pandas()).to_numpy(), pa.bool_()))
+    symbol = pc.fill_null(pc.is_in(col, value_set=gaps), False)
     if not _count(symbol):
         return Converted(col, "text")
     markers = _marker_counts(trimmed, symbol)

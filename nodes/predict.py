@@ -61,7 +61,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     written = playground_runtime.with_row_ids(scored, ids, list(ids.columns)) if ids is not None else scored
     saved = ctx.save_artifact("predictions", "predictions.csv", written.to_csv(index=False).encode(), "text/csv")
     # offered in the results (a new user found no way to the file but the API and the disk)
-    downloads = [{"label": f"Predictions for {len(written):,} rows (CSV)", "artifact_id": saved}] if saved else []
+    downloads = [{"label": f"Predictions for {len(written):,} row{'' if len(written) == 1 else 's'} (CSV)", "artifact_id": saved}] if saved else []
     return replace(table, df=scored, downloads=downloads)
 
 

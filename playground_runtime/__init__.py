@@ -39,6 +39,43 @@ MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "
 # ... and symbols people type in an empty cell
 MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
 NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
+# Words for a gap that are also a level people name (vcd's Arthritis: Improved is None, Some or
+# Marked; MASS's Cars93: AirBags is None, Driver only or Driver & Passenger): missing in a column
+# of numbers or dates, a value in a text column. pandas reads them as missing everywhere: half of
+# Arthritis' rows lost their answer, and predict.py scored Cars93's cars without airbags as gaps.
+TEXT_VALUE_WORDS = ("None",)
+# what a parser reads as missing, whatever the column
+PARSE_MISSING_WORDS = tuple(w for w in MISSING_WORDS if w not in TEXT_VALUE_WORDS)
+# Symbols people type in an empty cell: missing in a column of numbers or dates, and in a text
+# column when another value there has a letter or a digit (a column of + and - keeps both).
+TEXT_MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", "...")
+ISO_DATE = r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([ T][0-9:.]+)?"  # 2024-03-05, with a time or not
+TEXT_GAPS_SAMPLE = 2000  # the first other values that decide whether 'None' is a gap among them
+
+
+def text_gaps(values: pd.Series) -> pd.Series:
+    """Which cells of a text column are gaps (a boolean Series), by the one rule the app's
+    reader (data.values, on the column's distinct values) and predict.py read text columns by:
+    a word of PARSE_MISSING_WORDS ('NA', 'n/a' …) or a symbol of TEXT_MISSING_SYMBOLS ('-',
+    '?' …), trimmed, the symbols only when another value has a letter or a digit; 'None'
+    (TEXT_VALUE_WORDS) only when the other values are dates or numbers written as text (the
+    first TEXT_GAPS_SAMPLE distinct ones): among words it is a level. The rule looks at the
+    distinct values in the order they first appear, so a column and its distinct values read
+    alike. Empty cells are the caller's (a parser reads them as missing)."""
+    text = values if pd.api.types.is_string_dtype(values) and values.dtype != object else values.astype(object)
+    trimmed = text.str.strip(" \t" + NUMBER_SPACES)  # (a value that is not text: NaN)
+    distinct = trimmed.dropna().drop_duplicates()  # in the order they first appear
+    word = distinct.isin(PARSE_MISSING_WORDS[1:])  # (PARSE_MISSING_WORDS[0] is "", the parser's)
+    symbol = distinct.isin(TEXT_MISSING_SYMBOLS)
+    level = distinct.isin(TEXT_VALUE_WORDS)
+    others = distinct[~(word | symbol | level) & (distinct != "")]
+    if level.any():
+        sample = others.iloc[:TEXT_GAPS_SAMPLE].tolist()
+        if sample and all(re.fullmatch(ISO_DATE, v) or re.match(WRITTEN_NUMBER, v) for v in sample):
+            word = word | level  # 'None' among dates or numbers kept as text: a gap
+    if symbol.any() and (others.empty or not others.astype(object).str.contains(r"[^\W_]", regex=True).all()):
+        symbol = symbol & False  # bare punctuation is a value here (+ and -)
+    return trimmed.isin(set(distinct[word | symbol]))
 
 # A date written with numbers, day and month in either order (27.11.2024, 11/27/2024, 3-5-24,
 # with a time or not): the app's reader (data.values) reads such a column day or month first
@@ -640,6 +677,33 @@ def header_only(what: str, blank: bool = False) -> str:
 # (data.reading) names that column `row_names`, and the other unnamed ones `column_<n>`, and
 # says so; predict.py and the exported script name them by this one rule, in the same words.
 ROW_NAMES = "row_names"
+
+
+def one_empty_field_more(text: str, delimiter: str, width: int, complete: bool) -> bool:
+    """Whether every data line of the sample (text, from the header on; its last line left
+    out when the sample may have cut it short) has exactly `width` + 1 fields, the last one
+    empty: lines ending with a delimiter under a header that does not (the app's reader and
+    predict.py, one rule)."""
+    import csv
+
+    lines = text.split("\n")[1:]
+    if not complete:
+        lines = lines[:-1]
+    rows = [r for r in csv.reader((line.rstrip("\r") for line in lines), delimiter=delimiter) if r]
+    return bool(rows) and all(len(r) == width + 1 and not r[-1].strip() for r in rows)
+
+
+def trailing_delimiters_notice(n: int, header_too: bool = True) -> str:
+    """How empty last columns a trailing delimiter made were read: dropped, said."""
+    if not header_too:
+        return "Every data line ends with a delimiter (the header does not): the empty last column was dropped."
+    return ("Every line ends with a delimiter: the empty last column was dropped." if n == 1 else
+            f"Every line ends with {n} delimiters: the {n} empty last columns were dropped.")
+
+
+def unnamed_last_column(header_line: int, delimiter: str) -> str:
+    """The refusal of a last column with values under no name (the header ends with a delimiter)."""
+    return f"The last column has values but no name in the header (line {header_line} ends with {delimiter!r})."
 
 
 def row_names_notice() -> str:
@@ -1517,8 +1581,8 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         n = len(new)
         out.append(f"{col['name']!r}: {n:,} row{'s' if n > 1 else ''} hold{'' if n > 1 else 's'} a value the model "
                    f"never saw in training ({shown}), scored as an unknown category.")
-    ranged = [c for c in features if not c.get("unused") and (c.get("min") or 0) > 0 and c.get("max") is not None
-              and c["name"] in X.columns]
+    ranged = [c for c in features if not c.get("unused") and c.get("min") is not None and c.get("max") is not None
+              and max(abs(c["min"]), abs(c["max"])) > 0 and c["name"] in X.columns]
     if ranged:  # the columns at once: a 1,000-row request of 30 numbers in 0.05 ms, not 0.4 column by column
         names = [c["name"] for c in ranged]
         try:  # a frame of numbers is one block (dates or text in it: column by column)
@@ -1527,14 +1591,22 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         except (TypeError, ValueError):
             numbers = X[names].to_numpy(dtype=float, na_value=np.nan)
         low, high = np.array([c["min"] for c in ranged]), np.array([c["max"] for c in ranged])
-        apart = (numbers < low / SCALE_APART) | (numbers > high * SCALE_APART)
+        # a positive range: ten times below its least value or above its largest; a range reaching 0 or below
+        # (a margin of -19.8% to 40%): ten times past its largest size either way ('-15.5' written without its
+        # '%' where training read '-15.5%' as -0.155: a new user's accounting export, scored without a word)
+        reach = np.maximum(np.abs(low), np.abs(high)) * SCALE_APART
+        apart = np.where(low > 0, (numbers < low / SCALE_APART) | (numbers > high * SCALE_APART),
+                         np.abs(numbers) > reach)
         for j in np.flatnonzero(apart.any(axis=0)):
             rows, col = np.flatnonzero(apart[:, j]), ranged[j]
             n = len(rows)
+            why = ("the training file wrote it in percentages, read as fractions ('12.5%' is 0.125): write these "
+                   "with their % sign, or as fractions" if (col.get("written") or {}).get("percent") else
+                   "a percentage read as a fraction, grams for kilograms?")
             out.append(f"{col['name']!r}: {n:,} row{'s hold values' if n > 1 else ' holds a value'} {SCALE_APART} "
                        f"times or more outside the training range ({number_said(col['min'])} to "
-                       f"{number_said(col['max'])}), like {number_said(numbers[rows[0], j])} (row {rows[0] + 1}): a unit or a scale apart (a percentage read as a "
-                       "fraction, grams for kilograms?); scored as given.")
+                       f"{number_said(col['max'])}), like {number_said(numbers[rows[0], j])} (row {rows[0] + 1}): a "
+                       f"unit or a scale apart ({why}); scored as given.")
     return out
 
 
@@ -1914,6 +1986,11 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
     `notes`: where a reading the caller should know of is said (dates, `_as_dates`, with
     `one_order` and `read`)."""
     kind, dtype = col["type"], col.get("dtype", "")
+    if kind in ("numeric", "datetime") and not pd.api.types.is_numeric_dtype(s) \
+            and not pd.api.types.is_datetime64_any_dtype(s):
+        # a gap in a number or date column is what the app's reader and predict.py read as one ('-', 'n/a', and
+        # 'None', a level only among words): a column of rows to score holding only 'None' is text to the reader
+        s = s.where(~s.map(lambda v: isinstance(v, str) and v.strip(" \t" + NUMBER_SPACES) in NUMBER_GAPS), None)
     if kind == "numeric":
         if pd.api.types.is_bool_dtype(s):
             return None

@@ -1154,6 +1154,42 @@ def test_values_a_scale_apart_from_training_are_said_when_scoring():
                     "scored as given."], said
 
 
+SCALE_CASES = {  # {case: (training values, written as, rows to score as written, the first value said or None)}
+    "a margin across 0, written without its %": (np.linspace(-0.198, 0.4, 40), "percent",
+                                                  ["-15.5", "12.0", "0.1"], -15.5),
+    "a margin across 0, fractions": (np.linspace(-0.198, 0.4, 40), "percent", ["-0.155", "0.12", "0.5"], None),
+    "a margin across 0, with its %": (np.linspace(-0.198, 0.4, 40), "percent", ["-15.5%", "12%", "41%"], None),
+    "counts from 0": (np.arange(0, 40) % 6, None, ["2", "60", "5"], 60.0),
+    "counts from 0, a little past": (np.arange(0, 40) % 6, None, ["7", "0", "12"], None),
+    "losses below 0": (np.linspace(-50.0, -10.0, 40), None, ["-600", "-20"], -600.0),
+    "losses below 0, near": (np.linspace(-50.0, -10.0, 40), None, ["-60", "-2", "0"], None),
+    "zero in every training row": (np.zeros(40), None, ["5", "-3"], None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCALE_CASES))
+def test_values_a_scale_apart_from_a_range_reaching_zero_are_said_too(case):
+    """An accounting export trained with its margin written '-15.5%' (read as -0.155, a range
+    of -0.198 to 0.4) was scored with the margin written '-15.5', read as -15.5, a hundred
+    times apart, without a word in any exit: the check took only ranges above 0. A range
+    reaching 0 or below is checked by its largest size; a column written in percentages says
+    how to write them."""
+    import playground_runtime
+
+    values, written, rows, first = SCALE_CASES[case]
+    train = pd.DataFrame({"margin": values, "other": np.linspace(1.0, 2.0, len(values))})
+    formats = {"margin": {"decimal": ".", "currency": [], "percent": True}} if written else None
+    features = playground_runtime.feature_schema(train, written=formats)
+    X = playground_runtime.prepare_rows(pd.DataFrame({"margin": rows, "other": [1.5] * len(rows)}, dtype=object),
+                                        features)
+    said = [s for s in playground_runtime.unseen_values(X, features) if "outside the training range" in s]
+    if first is None:
+        assert said == [], said
+        return
+    assert len(said) == 1 and f"like {first:g} (row " in said[0] and "scored as given." in said[0], said
+    assert ("write these with their % sign, or as fractions" in said[0]) == (written == "percent"), said
+
+
 def test_a_bundle_downloaded_twice_is_the_same_bytes(web):
     """Each download wrote its files with the time of the request, so three downloads of one
     model gave three SHA-256s and none could be checked (found by a new user)."""

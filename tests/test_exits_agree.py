@@ -868,3 +868,183 @@ def test_a_file_whose_bytes_its_byte_order_mark_does_not_decode_is_refused_by_ev
         got = scored_by_every_exit(web, model, f"damaged{i}.txt", bad, deployment="cars-exits")
         for exit, (out, said) in got.items():
             assert out is None and "UTF-16" in said and "not decode" in said, (exit, said)
+
+
+# --------------------------------------------------------------------------- 'None', a level of a text column
+def airbags(n: int, seed: int) -> pd.DataFrame:
+    """Cars whose airbags (None, Driver only, Driver & Passenger: MASS's Cars93 writes them so)
+    move the mileage: a car without airbags is a level, not a gap."""
+    rng = np.random.default_rng(seed)
+    frame = cars(n, seed)
+    bags = rng.choice(["None", "Driver only", "Driver & Passenger"], n)
+    frame.insert(2, "airbags", bags)
+    frame["mpg"] = (frame["mpg"] + np.select([bags == "None", bags == "Driver only"], [9.0, 4.0], 0.0)).round(1)
+    return frame
+
+
+@pytest.fixture(scope="module")
+def levels(web, tmp_path_factory):
+    """The cars regression trained on `airbags`: the app read 'None' as one of its three levels."""
+    up, *model = deployed(web, tmp_path_factory.mktemp("levels"), airbags(160, 4), "cars-airbags")
+    assert next(c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["profile"]["columns"]
+                if c["name"] == "airbags")["missing"] == 0
+    return model
+
+
+def airbag_rows(values: list) -> pd.DataFrame:
+    rows = airbags(len(values), 21).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    rows["airbags"] = values
+    return rows
+
+
+LEVEL_CASES = {  # {case: (the airbags column of the rows to score, whether an exit says it has gaps)}
+    "None among words": (["None", "Driver only", "None", "Driver & Passenger", "None", "Driver only"], False),
+    "None in most rows": (["None", "None", "None", "Driver only", "None", "None"], False),
+    # rows holding no other value: the app's reader read the column as empty (every value a gap marker)
+    "None alone": (["None"] * 6, False),
+    "None alone, with blanks": (["None", "", "None", "None", "", "None"], True),
+    "None beside numbers in other columns": (["Driver only", "None", "Driver & Passenger", "None", "None", "None"],
+                                             False),
+    # near misses: words and symbols people put in an empty cell stay gaps in every exit
+    "NA and n-a": (["NA", "None", "n/a", "Driver only", "#N/A", "None"], True),
+    "a dash and a question mark": (["-", "None", "?", "Driver only", "—", "None"], True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEVEL_CASES))
+def test_none_in_a_text_column_is_the_level_training_read_in_every_exit(web, levels, case):
+    """MASS's Cars93 trained on AirBags ('None', 'Driver only', 'Driver & Passenger'; the app
+    reads 'None' among words as a level) and predict.py scored its 34 cars without airbags
+    as gaps: other predictions than Score a file's (15.348 for 15.350), and a false warning
+    ("34 rows have empty cells in 'AirBags', where the training rows had none"). Every exit
+    reads a text column's gaps by the app's rule (playground_runtime.text_gaps): 'None' a
+    level, 'NA', 'n/a', '-', '?' gaps."""
+    values, gaps = LEVEL_CASES[case]
+    got = scored_by_every_exit(web, levels, case.replace(" ", "_") + ".csv", airbag_rows(values), "cars-airbags")
+    scored = {exit: out for exit, (out, _) in got.items() if exit != "endpoint json"}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got
+    for exit, (_, said) in got.items():
+        if exit != "endpoint json":
+            assert ("empty cells in 'airbags'" in said) == gaps, (exit, said)
+            assert "never saw in training" not in said, (exit, said)
+
+
+@pytest.mark.parametrize("marker", ["None", "NA", "-"])
+def test_a_number_column_of_gap_words_alone_is_scored_as_gaps_by_every_exit(web, model, marker):
+    """The near miss of 'None' alone: in a column of numbers it is a gap, whatever else the
+    rows hold, in every exit (JSON records too): scored, and said as empty cells."""
+    rows = airbag_rows(["None"] * 4).drop(columns="airbags").assign(displacement=marker)
+    records = rows.to_dict(orient="records")
+    got = scored_by_every_exit(web, model, f"gap_words_{marker}.csv", rows.to_csv(index=False),
+                               "cars-exits", records=records)
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert len(set(map(tuple, scored.values()))) == 1, got
+    for exit, (_, said) in got.items():
+        assert "4 rows have empty cells in 'displacement'" in said, (exit, said)
+
+
+def test_none_in_a_workbooks_text_column_is_a_level_for_predict_py_as_for_the_app(web, levels):
+    """The same rule for a sheet: predict.py read a workbook's 'None' as a gap too."""
+    job_id, bundle, _, folder = levels
+    path = folder / "airbags.xlsx"
+    airbag_rows(["None", "Driver only", "None", "n/a", "-", "Driver & Passenger"]).to_excel(path, index=False)
+    script = predict_py(bundle, path)
+    app_csv, fragment = app_score(web, job_id, "m", path)
+    assert script.returncode == 0 and app_csv is not None, (script.stderr, fragment)
+    assert pd.read_csv(io.StringIO(script.stdout))["prediction"].round(9).tolist() == \
+        pd.read_csv(io.StringIO(app_csv))["prediction"].round(9).tolist()
+    assert "2 rows have empty cells in 'airbags'" in script.stderr, script.stderr
+
+
+def test_text_gaps_is_the_rule_the_app_reads_a_text_column_by():
+    """The rule in playground_runtime is the one the app's reader applies (data.values)."""
+    import pyarrow as pa
+
+    import playground_runtime as runtime
+    from data import values
+
+    columns = [["None", "Some", "Marked", "NA"], ["1", "2", "None", "-"], ["2024-01-02", "None", "2024-01-03"],
+               ["+", "-", "+"], ["a", "-", "?", "b", None], [" n/a ", "x", "None "], ["x", "..."], ["-", "-"]]
+    for col in columns:
+        read = values.convert("c", pa.array(col, pa.string()))
+        if read.kind != "text":
+            continue  # numbers or dates: their gaps are NUMBER_GAPS
+        app = [v is None and c is not None for v, c in zip(read.array.to_pylist(), col)]
+        assert runtime.text_gaps(pd.Series(col, dtype=object)).tolist() == app, col
+
+
+# --------------------------------------------------------------------------- a delimiter at the end of every line
+def trailing_files() -> dict:
+    """{case: (the file's text, the sentence every exit says)}: the cars rows, each line ending with delimiters."""
+    lines = csv_of([header(), *data_rows()]).splitlines()
+    data_only = [lines[0], *(line + "," for line in lines[1:])]
+    one = "Every line ends with a delimiter: the empty last column was dropped."
+    return {
+        "every line, one": ("\n".join(line + "," for line in lines) + "\n", one),
+        "every line, CRLF": ("\r\n".join(line + "," for line in lines) + "\r\n", one),
+        "every line, two": ("\n".join(line + ",," for line in lines) + "\n",
+                            "Every line ends with 2 delimiters: the 2 empty last columns were dropped."),
+        "semicolons": ("\n".join(line.replace(",", ";") + ";" for line in lines) + "\n", one),
+        "data lines only": ("\n".join(data_only) + "\n",
+                            "Every data line ends with a delimiter (the header does not): the empty last column was "
+                            "dropped."),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(trailing_files()))
+def test_a_delimiter_at_the_end_of_every_line_is_dropped_by_every_exit(web, model, case):
+    """A CSV whose every line ends with ',' trained and scored in the app ("the empty last
+    column was dropped"), and predict.py refused the training file itself ("unknown column
+    'Unnamed: 4'"); with the header's line not ending so, pandas took the first column for the
+    index and shifted every name onto its neighbour's values ("'x2' should hold numbers
+    (values like 'a', 'b')"). Every exit drops the empty column, saying so."""
+    text, sentence = trailing_files()[case]
+    got = exits(web, model, case.replace(" ", "_").replace(",", "") + ".csv", text)
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint"], got
+    assert len(pd.read_csv(io.StringIO(scored["predict.py"]))) == 5
+    assert f"note: {sentence}" in got["predict.py"][1]
+    assert sentence in got["app"][1]
+
+
+def test_a_value_under_no_name_at_the_end_is_refused_by_predict_py_as_by_the_app(web, model):
+    """The near miss: the header ends with a delimiter, and a line has a value there. The app
+    refuses the file; predict.py refused it as an 'Unnamed: 6' column, a name in no file."""
+    job_id, bundle, _, folder = model
+    lines = csv_of([header(), *data_rows()]).splitlines()
+    path = folder / "value_at_the_end.csv"
+    path.write_text("\n".join([lines[0] + ",", lines[1] + ",9", *(line + "," for line in lines[2:])]) + "\n")
+    script = predict_py(bundle, path)
+    sentence = "The last column has values but no name in the header (line 1 ends with ',')."
+    assert script.returncode != 0 and sentence in script.stderr and "Unnamed" not in script.stderr, script.stderr
+    _, fragment = app_score(web, job_id, "m", path)
+    assert sentence in html.unescape(fragment), fragment
+
+
+# --------------------------------------------------------------------------- percentages written without their sign
+@pytest.fixture(scope="module")
+def margins(web, tmp_path_factory):
+    """The cars regression trained on a file writing `displacement` as percentages from -20% to 40%."""
+    frame = cars(160, 5)
+    frame["displacement"] = [f"{v:.1f}%" for v in np.random.default_rng(5).uniform(-20, 40, 160)]
+    return deployed(web, tmp_path_factory.mktemp("margins"), frame.to_csv(index=False), "cars-margins")[1:]
+
+
+@pytest.mark.parametrize("written, said", [(["-15.5", "12.0", "3"], True), (["-15.5%", "12%", "3%"], False),
+                                           (["-0.155", "0.12", "0.03"], False)])
+def test_percentages_written_without_their_sign_are_said_by_every_exit(web, margins, written, said):
+    """Rows writing the margin '-15.5' where training wrote '-15.5%' (read as -0.155) were
+    scored a hundred times apart without a word by every exit; the percentages with their
+    sign, and fractions, are read as training read them, silently."""
+    rows = airbag_rows(["None"] * 3).drop(columns="airbags").assign(displacement=written)
+    got = scored_by_every_exit(web, margins, f"margins_{said}_{written[2]}.csv", rows.to_csv(index=False),
+                               "cars-margins")
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got
+    for exit, (_, text) in got.items():
+        assert ("write these with their % sign, or as fractions" in text) == said, (exit, text)

@@ -79,3 +79,15 @@ def test_every_spread_keeps_two_significant_digits_and_the_mean_its_decimal_plac
         assert abs(float(s.replace(",", "")) - std) <= 0.051 * std + 1e-12, (std, s)  # 2 significant digits
         place = 10.0 ** -len(s.partition(".")[2]) if "." in s else 10 ** (len(s.replace(",", "")) - 2)
         assert abs(float(m.replace(",", "")) - mean) <= place / 2 + 1e-9 * abs(mean), (mean, std, m, s)
+
+
+@pytest.mark.parametrize("rows, said", [(1, "Predictions for 1 row: "), (2, "Predictions for 2 rows: "),
+                                        (1234, "Predictions for 1,234 rows: "), (0, "Predictions for 0 rows: ")])
+def test_score_a_file_counts_its_rows_in_words(rows, said):
+    """Score a file of one row said 'Predictions for 1 rows' (a new user scoring one car)."""
+    from fasthtml.common import to_xml
+
+    from components.results import ScoreResult
+
+    html = to_xml(ScoreResult({"rows": rows, "url": "/x", "score_id": "m-1", "reading": [], "warnings": []}))
+    assert said in html, html

@@ -50,17 +50,32 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if above:  # a title and an empty line above the column names, as Excel and many exports write: the app's rule
         print(f"note: {runtime.preamble_notice(lines[:above], sep, skip)}", file=sys.stderr)
     above += skip
-    # a gap in a number or date column is what the app reads as one ('.', '-', 'n/a' ...): one rule
-    gaps = {f["name"]: sorted(runtime.NUMBER_GAPS) for f in card["features"] if f["type"] in ("numeric", "datetime")}
     two = _header_in_two_rows(path, sep, encoding, above)
     # a header in two rows (a group's name over the names below it): its columns named by both, as the app names
     # them, and a joined name the header repeats numbered as the app numbers it (pandas refuses names said twice)
     names = dict(header=None, names=runtime.unique_names(two[0])[0], skiprows=above + 2) if two else \
         dict(skiprows=above)
+    # index_col=False: data lines with one field more than the header (a trailing delimiter the header lacks)
+    # made pandas take the first column for the index and shift every name onto its neighbour's values
+    names["index_col"] = False
     try:  # (its bytes decode in `encoding`: _encoding checked them all)
-        frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, na_values=gaps, **names)
+        columns = list(pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, nrows=0, **names).columns)
+        extra = not two and _one_field_more(path, encoding, sep, above, len(columns))
+        if extra:  # read too, to see that it is empty in every line, as the app's reader does
+            names = dict(names, header=0, names=[*columns, EXTRA])
+        frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, keep_default_na=False,
+                            na_values=_gaps(card, [*columns, EXTRA]), **names)
     except pd.errors.EmptyDataError:
         raise runtime.ColumnsError(runtime.empty_file(path.name)) from None
+    if extra:
+        if frame[EXTRA].notna().any():
+            row = int(frame[EXTRA].notna().to_numpy().argmax()) + 1
+            raise runtime.ColumnsError(
+                f"These rows cannot be scored: row {row} of {path.name} has a value after the header's last column "
+                f"(its lines end with a {sep!r} the header does not): name that column in the header, or leave the "
+                "value out.")
+        frame = frame.drop(columns=EXTRA)
+        print(f"note: {runtime.trailing_delimiters_notice(1, header_too=False)}", file=sys.stderr)
     frame.columns = [runtime.header_name(c) for c in frame.columns]  # a name typed with Alt+Enter, as the app keeps it
     if two:
         print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
@@ -69,6 +84,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         _refuse_grouped_thousands(path, sep, card, frame, above + 2 if two else above + 1 if above else 0, encoding)
     names = two[0] if two else _header_names(header, sep)
     if not two:
+        frame, names = _without_trailing_delimiters(frame, names, above + 1, sep)
         frame, names = _unnamed(frame, names)
     frame, repeated = _named_once(frame, names)
     blank = frame.isna().all(axis=1)
@@ -81,7 +97,64 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         raise runtime.ColumnsError(runtime.header_only(path.name))
     frame = _without_summary_rows(frame, card, lambda: f"line {_last_line(path, sep, encoding)}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated  # refused saying so, as the app refuses them
+    return _text_gaps(frame, card)
+
+
+EXTRA = "\0 after the last column"  # the field a trailing delimiter the header lacks makes: no name a header has
+
+
+def _gaps(card: dict, columns: list) -> dict:
+    """What is read as a gap in each column, as the app's reader reads it (pandas' own words
+    would make a text column's 'None', a level, a gap): in a number or date column what the app
+    reads as one ('.', '-', 'n/a' ...), in a text column only an empty cell (its words and
+    symbols for a gap are read by the app's rule, `_text_gaps`), in another column a word for
+    a gap."""
+    kinds = {f["name"]: f for f in card["features"]}
+
+    def gap(name):
+        f = kinds.get(name)
+        if f and f["type"] in ("numeric", "datetime"):
+            return sorted(runtime.NUMBER_GAPS)
+        if f and f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"):
+            return [""]
+        return list(runtime.MISSING_WORDS)
+    return {c: gap(c) for c in columns}
+
+
+def _text_gaps(frame: pd.DataFrame, card: dict) -> pd.DataFrame:
+    """The text features' gaps ('NA', '-', and 'None' among numbers) read as the app reads them
+    (playground_runtime.text_gaps, one rule): 'None' among words stays a value, as in training."""
+    for f in card["features"]:
+        if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean") and f["name"] in frame.columns \
+                and frame.columns.tolist().count(f["name"]) == 1 and not pd.api.types.is_numeric_dtype(frame[f["name"]]):
+            frame[f["name"]] = frame[f["name"]].mask(runtime.text_gaps(frame[f["name"]]))
     return frame
+
+
+def _one_field_more(path: Path, encoding: str, sep: str, above: int, width: int) -> bool:
+    """Whether the file's data lines end with a delimiter its header (`width` names, below the
+    `above` lines of a title) does not, by the app reader's rule on the lines it looks at
+    (playground_runtime.one_empty_field_more)."""
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+        complete = not f.read(1)
+    text = head.decode(encoding, "replace").lstrip("\ufeff").split("\n", above)[-1] if above else \
+        head.decode(encoding, "replace").lstrip("\ufeff")
+    return runtime.one_empty_field_more(text, sep, width, complete)
+
+
+def _without_trailing_delimiters(frame: pd.DataFrame, names: list, header_line: int, sep: str) -> tuple:
+    """(the frame, the header's names) without the empty last columns a delimiter at the end of
+    every line makes (said in the app's words); a last column with values under no name is
+    refused, as the app refuses it."""
+    filled = [i for i, n in enumerate(names) if str(n).strip()]
+    trailing = len(names) - filled[-1] - 1 if filled else 0
+    if not trailing or len(names) != len(frame.columns):
+        return frame, names
+    if frame.iloc[:, -trailing:].notna().any().any():
+        raise runtime.ColumnsError(runtime.unnamed_last_column(header_line, sep))
+    print(f"note: {runtime.trailing_delimiters_notice(trailing)}", file=sys.stderr)
+    return frame.iloc[:, :-trailing], names[:-trailing]
 
 
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -139,7 +212,7 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
     texts = {f["name"] for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
 
     def cell(v, name: str):
-        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.MISSING_WORDS
+        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.PARSE_MISSING_WORDS
                                                  or (name in gaps and v.strip() in runtime.NUMBER_GAPS))):
             return None  # an empty cell, or a gap written as the app reads one ('n/a', and '-' among numbers)
         if name in texts and not isinstance(v, str):  # a code typed as a number is the text the app reads it as
@@ -158,7 +231,7 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
     frame.attrs[runtime.REPEATED_NAMES] = repeated
     # the date system the workbook counts days in: numbers in a column the model read as Excel day numbers count so
     frame.attrs[runtime.DATE_SYSTEM] = runtime.workbook_date_system(path, WORKBOOK_KINDS[path.suffix.lower()])
-    return frame
+    return _text_gaps(frame, card)
 
 
 def _header_names(header: str, sep: str) -> list:
