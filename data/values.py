@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 
 from playground_runtime import (
     CURRENCIES,
+    EXCEL_FIRST_DAY,
     ISO_DATE,
     MISSING_SYMBOLS,
     MISSING_WORDS,
@@ -40,7 +41,7 @@ from playground_runtime import (
     TEXT_VALUE_WORDS,
     WRITTEN_NUMBER,
     excel_day_problem,
-    excel_day_text,
+    excel_day_wrong,
     excel_days,
     excel_days_said,
     grouped_number,
@@ -722,23 +723,22 @@ def excel_day_numbers(name: str, col, date_system: str | None, dates=None) -> Co
         given[list(dates)] = False
     if not given.any() and not dates:
         raise TypeRefused(f"{_quoted(name)} has no values to read as dates.")
-    first, last = {"1900": (1, 2958465), "1904": (0, 2957003)}[system]
-    wrong = given & ((days < first) | (days >= last + 1) | ((system == "1900") & (days >= 60) & (days < 61)))
+    wrong = given & excel_day_wrong(days, system)
     if wrong.any():
         at = int(wrong.argmax())
-        raise TypeRefused(f"{_quoted(name)} cannot be read as dates: {excel_day_text(days[at])} (data row {at + 1}) is "
+        raise TypeRefused(f"{_quoted(name)} cannot be read as dates: {number_said(days[at])} (data row {at + 1}) is "
                           f"no Excel day number in the {system} date system: {excel_day_problem(float(days[at]), system)}.",
-                          int(wrong.sum()), int(given.sum()), [excel_day_text(days[at])])
+                          int(wrong.sum()), int(given.sum()), [number_said(days[at])])
     values = days[given]
     if len(values) and (values == values.round()).all() and YEARS[0] <= values.min() and values.max() <= YEARS[1]:
         example = excel_days([values[0]], system)[0]
-        raise TypeRefused(f"{_quoted(name)} holds years ({excel_day_text(values.min())} to {excel_day_text(values.max())}), "
-                          f"not Excel day numbers ({excel_day_text(values[0])} would be {str(example)[:10]}): keep it a "
+        raise TypeRefused(f"{_quoted(name)} holds years ({number_said(values.min())} to {number_said(values.max())}), "
+                          f"not Excel day numbers ({number_said(values[0])} would be {str(example)[:10]}): keep it a "
                           "number, or write its dates out (2023-12-31) to read them as dates.")
-    if len(values) and values.max() < first + 366:
+    if len(values) and values.max() < EXCEL_FIRST_DAY[system] + 366:
         raise TypeRefused(f"{_quoted(name)} does not look like Excel day numbers: read so, every value falls in the "
-                          f"first year of the {system} date system ({excel_day_text(values.min())} would be "
-                          f"{str(excel_days([values.min()], system)[0])[:10]}, {excel_day_text(values.max())} "
+                          f"first year of the {system} date system ({number_said(values.min())} would be "
+                          f"{str(excel_days([values.min()], system)[0])[:10]}, {number_said(values.max())} "
                           f"{str(excel_days([values.max()], system)[0])[:10]}), which counts or amounts would too.")
     stamps = excel_days(days, system)
     for row, stamp in (dates or {}).items():
@@ -806,6 +806,6 @@ def day_number_hint(name: str, col, date_system: str | None) -> str | None:
         return None
     system = date_system or "1900"
     first, last = excel_days([lo, hi], system)
-    return (f"{_quoted(name)} holds numbers from {excel_day_text(lo)} to {excel_day_text(hi)}: if they are dates "
+    return (f"{_quoted(name)} holds numbers from {number_said(lo)} to {number_said(hi)}: if they are dates "
             f"(a date typed in a General cell), they are Excel day numbers, {str(first)[:10]} to {str(last)[:10]} in "
             f"the {system} date system. Choose Date as its type below to read them so; they stay numbers until then.")

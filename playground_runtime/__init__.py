@@ -2353,6 +2353,17 @@ def excel_day_problem(v, system: str) -> str | None:
     return None
 
 
+def excel_day_wrong(days, system: str) -> np.ndarray:
+    """Which of `days` (floats; NaN, a gap, never) have an `excel_day_problem`: the same rule
+    over a whole column (the app's reader refuses a chosen column by it, rows to score too)."""
+    days = np.asarray(days, dtype=float)
+    with np.errstate(invalid="ignore"):
+        wrong = np.isinf(days) | (days < EXCEL_FIRST_DAY[system]) | (days >= EXCEL_LAST_DAY[system] + 1)
+        if system == "1900":
+            wrong |= (days >= EXCEL_LEAP_BUG) & (days < EXCEL_LEAP_BUG + 1)
+    return wrong
+
+
 def excel_days(days, system: str) -> np.ndarray:
     """Day numbers (floats, NaN for a gap; each without an `excel_day_problem`) as datetime64[us],
     to the millisecond (a fraction is the time of day: 45292.5 is 2024-01-01 12:00)."""
@@ -2367,15 +2378,10 @@ def excel_days(days, system: str) -> np.ndarray:
     return out
 
 
-def excel_day_text(v) -> str:
-    """A day number as written: 45291, 45292.5."""
-    return f"{int(v)}" if float(v).is_integer() else f"{float(v):.10g}"
-
-
 def excel_days_said(system: str, why: str, days: list, stamps: list) -> str:
     """How day numbers were read, with up to two examples: 'Excel day numbers in the 1900 date
     system, <why that one>: 45291 → 2023-12-31, 45292.5 → 2024-01-01 12:00'."""
-    shown = [f"{excel_day_text(d)} → {pd.Timestamp(t):%Y-%m-%d}" + (f" {pd.Timestamp(t):%H:%M}" if (
+    shown = [f"{number_said(d)} → {pd.Timestamp(t):%Y-%m-%d}" + (f" {pd.Timestamp(t):%H:%M}" if (
         pd.Timestamp(t).hour or pd.Timestamp(t).minute) else "") for d, t in list(zip(days, stamps))[:2]]
     return f"Excel day numbers in the {system} date system, {why}: {', '.join(shown)}"
 
@@ -2429,7 +2435,7 @@ def _excel_day_numbers(s: pd.Series, col: dict, say):
         if not plain.any():
             return NotImplemented
         numbers = given[plain].map(lambda v: float(v.strip()) if isinstance(v, str) else float(v))
-    if any(excel_day_problem(v, system) for v in numbers.tolist()):
+    if excel_day_wrong(numbers.to_numpy(dtype=float), system).any():
         return None
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
     out[numbers.index] = excel_days(numbers.to_numpy(), system)
