@@ -446,7 +446,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     except LookupError:  # a codec that is not a text encoding (base64, zlib ...)
         raise unknown from None
     except UnicodeDecodeError as e:
-        raise Invalid(_not_decoded(body, e, encoding, charset, trained_in)) from None
+        raise Invalid(_not_decoded(body, e, encoding, trained_in)) from None
     if not text.strip():
         raise Invalid(playground_runtime.empty_file("The CSV body"))
     if limits is not None:
@@ -481,11 +481,10 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     return frame
 
 
-def _not_decoded(body: bytes, error: UnicodeDecodeError, encoding: str, charset: str | None,
-                 trained_in: str | None) -> str:
-    """The refusal of a CSV body that does not decode in the charset its Content-Type names: where (its line, the byte), and the
-    encoding to name when the training file's own reads it (a Windows export sent as
-    charset=utf-8 by a client that names UTF-8 whatever it sends)."""
+def _not_decoded(body: bytes, error: UnicodeDecodeError, encoding: str, trained_in: str | None) -> str:
+    """The refusal of a CSV body that does not decode in the charset its Content-Type names:
+    where (its line, the byte), and the encoding to name when the training file's own reads it
+    (a Windows export sent as charset=utf-8 by a client that names UTF-8 whatever it sends)."""
     from data.reading import encoding_name
 
     line = body.count(b"\n", 0, error.start) + 1

@@ -7,6 +7,7 @@ import os
 
 from data.store import Store
 from executor.engine import default_dataset_facts
+from plugins.tables import standing_guess
 
 
 def dataset_facts_for(store: Store):
@@ -34,8 +35,6 @@ def dataset_facts_for(store: Store):
 def upload_facts(record: dict) -> dict:
     """What validation and estimates know about an uploaded table, from its stored row or
     straight from its ingest record (the CLI's --data): the same fields, from its profile."""
-    from plugins.tables import standing_guess
-
     profile = record.get("profile") or {}
     return {"columns": profile.get("columns", []), "n_rows": record.get("n_rows"), "name": record.get("name"),
             "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type"),

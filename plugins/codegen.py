@@ -252,21 +252,20 @@ class Source:
         if isinstance(value, (types.ModuleType, types.FunctionType, type)) or (
                 callable(value) and is_library(getattr(value, "__module__", None) or "")):
             return self.ref(value, name)
-        if _is_constant(value):
+        if _is_constant(value) or isinstance(value, re.Pattern) and isinstance(value.pattern, str):
             key = ("const", module.__name__, name)
             if key not in self._names:
                 script_name = self._claim(key, name)
-                self.definitions.append(f"{script_name} = {self.render(value)}")
-            return self._names[key]
-        if isinstance(value, re.Pattern) and isinstance(value.pattern, str):  # a compiled pattern: compiled again
-            key = ("const", module.__name__, name)
-            if key not in self._names:
-                script_name = self._claim(key, name)
-                flags = value.flags & ~re.UNICODE  # a text pattern's own default
-                self.definitions.append(f"{script_name} = {self.ref(re)}.compile({value.pattern!r}"
-                                        + (f", {int(flags)}" if flags else "") + ")")
+                self.definitions.append(f"{script_name} = {self._constant(value)}")
             return self._names[key]
         raise NotExportable(f"it uses {name}, which is not code or a plain value")
+
+    def _constant(self, value) -> str:
+        """A plain value as written; a compiled text pattern compiled again."""
+        if isinstance(value, re.Pattern):
+            flags = value.flags & ~re.UNICODE  # a text pattern's own default
+            return f"{self.ref(re)}.compile({value.pattern!r}" + (f", {int(flags)}" if flags else "") + ")"
+        return self.render(value)
 
     def _rewrite(self, obj, name: str) -> str:
         source = textwrap.dedent(sources.source(obj))  # as this process loaded it, not as the file is now
