@@ -33,6 +33,7 @@ the input, the dataset, the code, a library version, or "forced".
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import inspect
 import json
 import logging
@@ -47,6 +48,7 @@ from pathlib import Path
 from nodes import graph as graphs
 from nodes.base import of_another_choice
 from nodes.registry import node_types
+from plugins import sources
 
 log = logging.getLogger("playground.cache")
 
@@ -69,10 +71,16 @@ def library_versions() -> dict:
 
 @cache
 def _file_digest(path: str) -> str:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return "missing"
+    """A digest of the code a file holds as this process runs it: the text it was loaded from
+    when it was (after a `git pull` without a restart the file on disk is new code this process
+    does not run, and its results must not be stored under that code's key), else the file's."""
+    text = sources.kept(path)
+    if text is None:
+        try:
+            text = importlib.util.decode_source(Path(path).read_bytes())
+        except (OSError, UnicodeDecodeError):
+            return "missing"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @cache

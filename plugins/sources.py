@@ -115,6 +115,12 @@ def module_text(module) -> str:
     return text
 
 
+def kept(path) -> str | None:
+    """The text of a project file as this process loaded it, or None when it was not loaded."""
+    with _lock:
+        return _texts.get(str(Path(path).resolve()))
+
+
 def source(obj) -> str:
     """`inspect.getsource(obj)` for a function or class of a project module, from the text
     the module was loaded from (not the file as it is now): linecache is given that text as

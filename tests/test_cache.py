@@ -295,3 +295,36 @@ def test_switching_the_algorithm_says_the_algorithm_and_the_new_ones_settings_on
     tuned = {**base, "config": {**same["config"], "use_optuna": True, "optuna_metric": "accuracy"}}
     assert why(nt, same, tuned, {}) == ["Optuna search: no → yes", "Metric to optimise: not set → accuracy"], \
         why(nt, same, tuned, {})
+
+
+def test_the_code_version_is_the_code_the_process_loaded_not_the_file_changed_under_it():
+    """After a `git pull` without a restart the files on disk are code the running process
+    does not run: a node's key hashed them, so results of the old code were stored under the
+    new code's key (and served to a restarted app running the new code). The key hashes the
+    text each project module was loaded from; a file never loaded is hashed from the disk."""
+    import hashlib
+    import importlib
+    import sys
+    import uuid
+
+    from executor import cache
+
+    folder = ROOT / "var" / f"test-code-version-{uuid.uuid4().hex[:8]}"
+    folder.mkdir(parents=True)
+    name = f"keep_{uuid.uuid4().hex[:8]}"
+    module_file = folder / f"{name}.py"
+    module_file.write_text("ANSWER = 1\n")
+    unloaded = folder / "never_loaded.py"
+    unloaded.write_text("ANSWER = 3\n")
+    sys.path.insert(0, str(folder))
+    try:
+        importlib.import_module(name)
+        module_file.write_text("ANSWER = 2\n")  # the pull
+        unloaded.write_text("ANSWER = 4\n")
+        assert cache._file_digest(str(module_file)) == hashlib.sha256(b"ANSWER = 1\n").hexdigest()
+        assert cache._file_digest(str(unloaded)) == hashlib.sha256(b"ANSWER = 4\n").hexdigest()
+        assert cache._file_digest(str(folder / "gone.py")) == "missing"
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(name, None)
+        shutil.rmtree(folder)
