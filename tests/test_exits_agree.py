@@ -1217,3 +1217,43 @@ def test_amounts_in_another_currency_are_refused_by_every_exit_naming_both(curre
         assert "where the training file wrote" not in said, (exit, said)
     assert len({json.dumps(out) for out, _ in plain.values()}) == 1, plain
 
+
+def test_a_predict_node_refuses_amounts_in_another_currency_as_every_exit_does(web, tmp_path):
+    """The Predict node read its rows' dataset as the upload read it (euro amounts become
+    numbers) and scored them with a model of dollars: it fails with the exits' sentence; the
+    same currency by its code is scored."""
+    frame = cars(120, 9)
+    amounts = money_columns(120, 9)
+    frame.insert(6, "usd", [dollars(v) for v in amounts["usd"]])
+    frame["mpg"] = (frame["mpg"] + amounts["usd"] / 2000).round(2)
+    ids = {}
+    for name, text in [("train", frame.to_csv(index=False)),
+                       ("euros", frame.drop(columns="mpg").head(8).assign(usd=[euros_comma(v) for v in amounts["usd"][:8]])
+                        .to_csv(index=False)),
+                       ("codes", frame.drop(columns="mpg").head(8).assign(usd=[f"USD {v:,.2f}" for v in amounts["usd"][:8]])
+                        .to_csv(index=False))]:
+        up = web.post("/api/v1/datasets", files={"file": (f"predict-{name}.csv", text.encode())})
+        assert up.status_code == 201, up.text
+        ids[name] = up.json()["id"]
+    wf = {"name": "predict currencies", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": ids["train"], "target_column": "mpg",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}},
+        *({"id": f"r{i}", "type": "dataset", "config": {"dataset_id": ids[name], "target_column": None,
+                                                       "problem_type": "clustering"}} for i, name in enumerate(["euros", "codes"])),
+        {"id": "x0", "type": "predict", "config": {}}, {"id": "x1", "type": "predict", "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  *({"source": "m", "target": f"x{i}", "target_port": "model"} for i in range(2)),
+                  *({"source": f"r{i}", "target": f"x{i}", "target_port": "table"} for i in range(2))]}
+    r = web.post("/api/v1/workflows/execute", json=wf)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    from tests.conftest import wait_for
+
+    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 240, 0.3)
+    nodes = {n["node_id"]: n for n in web.get(f"/api/v1/jobs/{job_id}").json()["nodes"]}
+    assert nodes["x1"]["status"] == "completed", nodes["x1"]
+    assert nodes["x0"]["status"] == "failed", nodes["x0"]
+    assert ("These rows cannot be scored: " + other_currency("usd", "euro", "€", "dollar", "$", "1,234.5 $") + ".") \
+        in json.dumps(nodes["x0"], ensure_ascii=False), nodes["x0"]
