@@ -363,13 +363,17 @@ def frame_to_score(record: dict):
     predictions, the columns whose name the header repeats (playground_runtime.
     REPEATED_NAMES: such rows are refused saying so, as predict.py refuses them), and how
     the date columns written with numbers were read (playground_runtime.DATES_READ: the
-    model reads them as predict.py does, and says so)."""
+    model reads them as predict.py does, and says so), and how its numbers were written when
+    not plainly (playground_runtime.NUMBERS_READ: their currency)."""
 
     frame = read_converted(record["tmp_path"])
     frame.attrs["reading"] = [n["text"] for n in record.get("notices") or []]
     frame.attrs["reading_columns"] = [n.get("column") for n in record.get("notices") or []]  # whose each is
     frame.attrs[playground_runtime.REPEATED_NAMES] = list(record.get("repeated") or [])
     frame.attrs[playground_runtime.DATES_READ] = dict(record.get("dates_read") or {})
+    # how its number columns were written when not plainly (the currency of '1.234,50 €'): amounts in another
+    # currency than the training file's are refused (playground_runtime.other_currency), as predict.py refuses them
+    frame.attrs[playground_runtime.NUMBERS_READ] = dict((record.get("reading") or {}).get("number_formats") or {})
     # a workbook's own date system: numbers in a column the model read as Excel day numbers count in it
     frame.attrs[playground_runtime.DATE_SYSTEM] = (record.get("reading") or {}).get("date_system")
     return frame

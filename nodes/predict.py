@@ -42,8 +42,16 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         ctx.warn(f"The rows to score come from a Dataset node whose target is {table.target!r}, which this model "
                  f"takes as an input: that node leaves out the rows where {table.target!r} is empty. Set its problem "
                  "type to Clustering (no target) to score every row.")
+    rows = table.df
+    # how the rows' dataset wrote its numbers when not plainly (their currency): amounts in another currency than
+    # the model's training file are refused by the one rule, as Score a file and predict.py refuse them
+    formats = ((ctx.dataset_facts(table.dataset_id) if ctx.dataset_facts and table.dataset_id else None) or {}).get(
+        "number_formats")
+    if formats:
+        rows = rows.copy(deep=False)
+        rows.attrs[playground_runtime.NUMBERS_READ] = formats
     try:
-        X = playground_runtime.prepare_rows(table.df, features, left_out)
+        X = playground_runtime.prepare_rows(rows, features, left_out)
         out = playground_runtime.predictions(model.pipeline, X, proba=bool(config.get("probabilities")))
     except playground_runtime.ColumnsError as e:
         raise NodeError(str(e)) from None

@@ -2126,6 +2126,53 @@ def _written_example(fmt: dict) -> str:
     return f"1{_other_separator(decimal)}234{decimal}5" + (f" {signs[0]}" if signs else "")
 
 
+# the frame's attrs key under which a reader of rows to score (data.ingest.frame_to_score) keeps how it read
+# their number columns written otherwise than plainly, as it keeps a training file's (data.reading's
+# number_formats): {column: {"decimal", "currency": [signs and codes], "percent"}}. A column it read as numbers
+# no longer shows its currency: this does (`other_currency`).
+NUMBERS_READ = "numbers_read"
+
+
+def currencies_written(s: pd.Series) -> set[str]:
+    """The currency signs and codes the values of a column of rows to score are written with
+    ('$1,234.50', '12,50 €', 'EUR 7'), by the reader's one pattern (WRITTEN_NUMBER); a column
+    of numbers shows none."""
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return set()
+    found = set()
+    for v in pd.unique(s.dropna().to_numpy(dtype=object)):
+        m = re.match(WRITTEN_NUMBER, v.strip(" \t" + NUMBER_SPACES)) if isinstance(v, str) else None
+        if m:
+            found.update(c for c in (m["pre_out"], m["pre"], m["post"], m["post_out"]) if c and c != "%")
+    return found
+
+
+def other_currency(col: dict, s: pd.Series, read: dict | None = None) -> str | None:
+    """The refusal of a number column of rows to score (`s`) whose amounts are written in
+    another currency than its training file's (the feature's `written` currency): a model
+    trained on dollars scoring euros would take every amount for a dollar amount. None when the training file wrote no currency, or the
+    rows write none (plain numbers: what the dataset's download and most programs write) or
+    the same one, by its sign or its code ('USD 7' in a column of '$7': one currency where the
+    reader's CURRENCIES names both so). The one rule of every exit: predict.py and JSON records
+    (the signs their text shows, `currencies_written`) and the app's reader (the signs it read
+    the numbers from, `read`: the column's NUMBERS_READ)."""
+    fmt = col.get("written") if col.get("type") == "numeric" else None
+    trained_signs = [c for c in (fmt.get("currency") or ()) if c in CURRENCIES] if isinstance(fmt, dict) else []
+    trained = sorted({CURRENCIES[c] for c in trained_signs})
+    if not trained:
+        return None
+    signs = currencies_written(s) or ((read or {}).get("currency") if pd.api.types.is_numeric_dtype(s) else ())
+    other = sorted((c for c in set(signs or ()) if c in CURRENCIES and CURRENCIES[c] not in trained),
+                   key=lambda c: (CURRENCIES[c], c))
+    if not other:
+        return None
+    kinds = list(dict.fromkeys(CURRENCIES[c] for c in other))
+    unit = _and(trained)
+    return (f"{col['name']!r} holds {_and(kinds)} amounts ({', '.join(other)}) where the training file wrote {unit} "
+            f"amounts ({', '.join(trained_signs)}): the model would take them for {unit} amounts; convert them to "
+            f"{unit} amounts, written like {_written_example(fmt)!r} or as plain numbers")
+
+
 _OFFSET = r"[+-](?!00:?00)\d{2}:?\d{2}\s*$"  # an offset that moves the time: +02:00, -0500 (not Z, +00:00)
 _PARTIAL_DATE = r"^\s*\d{4}(?:-\d{2})?\s*$"  # ISO 8601's year, or year and month, alone
 
@@ -2626,6 +2673,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         have = [str(c) for c in frame.columns]
     repeated = frame.attrs.get(REPEATED_NAMES) or []
     dates_read = frame.attrs.get(DATES_READ) or {}
+    numbers_read = frame.attrs.get(NUMBERS_READ) or {}
     system = frame.attrs.get(DATE_SYSTEM)  # a workbook's own: its numbers count days so, whatever training's did
     if system in EXCEL_SYSTEMS:
         features = [{**c, "day_numbers": system, "day_numbers_why": "as the workbook says"}
@@ -2654,12 +2702,18 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     alike = [(u, cased[u.lower()]) for u in unknown if u.lower() in cased]
     if alike:  # 'origin' for 'Origin': names are matched exactly
         problems.append("names are matched exactly, capitals too: " + ", ".join(f"{u!r} is not {m!r}" for u, m in alike))
-    wrong, endless, out, notes = [], [], {}, []
+    wrong, endless, out, notes, money = [], [], {}, [], []
     for col in features:
         if col.get("unused"):
             out[col["name"]] = _gaps(col, frame.index)
             continue
         if col["name"] not in have or col["name"] in copies:  # a name said twice: which copy is it?
+            continue
+        # amounts in another currency than the training file's: refused, whether read as numbers already (the
+        # app's reader says how, NUMBERS_READ) or written as text (predict.py, JSON records)
+        other = other_currency(col, frame[col["name"]], numbers_read.get(col["name"]))
+        if other:
+            money.append(other)
             continue
         values = _as_kind(frame[col["name"]], col, notes, read=dates_read.get(col["name"]))
         if values is None:
@@ -2670,6 +2724,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:
             out[col["name"]] = values
+    problems += money
     if wrong:
         problems.append("wrong type: " + "; ".join(wrong))
     if endless:

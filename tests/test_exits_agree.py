@@ -1048,3 +1048,212 @@ def test_percentages_written_without_their_sign_are_said_by_every_exit(web, marg
     assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got
     for exit, (_, text) in got.items():
         assert ("write these with their % sign, or as fractions" in text) == said, (exit, text)
+
+
+# --------------------------------------------------------------------------- amounts in another currency
+def dollars(v: float) -> str:
+    return f"${v:,.2f}"
+
+
+def euros(v: float) -> str:
+    return f"€{v:,.2f}"
+
+
+def euros_comma(v: float) -> str:  # 1.234,50 €: a German export's
+    return f"{v:,.2f} €".translate(str.maketrans(",.", ".,"))
+
+
+def pounds(v: float) -> str:
+    return f"£{v:,.2f}"
+
+
+def grouped(v: float) -> str:  # no currency, ',' between thousands
+    return f"{v:,.2f}"
+
+
+# each money column of the training file, and how it writes its amounts
+MONEY = {"usd": dollars, "eur": euros, "eur_comma": euros_comma, "gbp": pounds, "income": grouped,
+         "rate": lambda v: f"{v / 100:.1f}%"}
+
+
+def money_columns(n: int, seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    return {name: np.round(rng.uniform(100, 9999, n), 2) for name in MONEY}
+
+
+@pytest.fixture(scope="module")
+def currencies(web, tmp_path_factory):
+    """The cars regression trained on a file whose amounts are written in dollars ('$1,234.50'),
+    euros ('€1,234.50' and '1.234,50 €'), pounds, without a currency ('1,234.50') and as
+    percentages, deployed as `cars-money`: (run id, bundle, key, folder)."""
+    frame = cars(160, 8)
+    amounts = money_columns(160, 8)
+    for name, write in MONEY.items():
+        frame.insert(len(frame.columns) - 1, name, [write(v) for v in amounts[name]])
+    frame["mpg"] = (frame["mpg"] + amounts["usd"] / 2000 - amounts["gbp"] / 3000).round(2)
+    up, *model = deployed(web, tmp_path_factory.mktemp("money"), frame, "cars-money")
+    features = {f["name"]: f for f in json.loads((model[1] / "model_card.json").read_text())["features"]}
+    assert {name: (features[name]["written"]["decimal"], features[name]["written"]["currency"]) for name in MONEY} == {
+        "usd": (".", ["$"]), "eur": (".", ["€"]), "eur_comma": (",", ["€"]), "gbp": (".", ["£"]),
+        "income": (".", []), "rate": (".", [])}, features
+    return model
+
+
+def other_currency(column: str, rows: str, rows_signs: str, trained: str, signs: str, like: str) -> str:
+    return (f"{column!r} holds {rows} amounts ({rows_signs}) where the training file wrote {trained} amounts ({signs}): "
+            f"the model would take them for {trained} amounts; convert them to {trained} amounts, written like {like!r} "
+            "or as plain numbers")
+
+
+# {case: (the column, how the rows to score write it, the sentence every exit refuses them with, or None: scored)}
+CURRENCY_CASES = {
+    "$ → € after, decimal comma": ("usd", euros_comma, other_currency("usd", "euro", "€", "dollar", "$", "1,234.5 $")),
+    "$ → € before": ("usd", euros, other_currency("usd", "euro", "€", "dollar", "$", "1,234.5 $")),
+    "$ → EUR": ("usd", lambda v: f"EUR {v:,.2f}", other_currency("usd", "euro", "EUR", "dollar", "$", "1,234.5 $")),
+    "$ → £ among $": ("usd", lambda v: pounds(v) if int(v) % 2 else dollars(v),
+                      other_currency("usd", "pound", "£", "dollar", "$", "1,234.5 $")),
+    "€ → $": ("eur", dollars, other_currency("eur", "dollar", "$", "euro", "€", "1,234.5 €")),
+    "€ decimal comma → $": ("eur_comma", dollars, other_currency("eur_comma", "dollar", "$", "euro", "€",
+                                                                 "1.234,5 €")),
+    "£ → $": ("gbp", dollars, other_currency("gbp", "dollar", "$", "pound", "£", "1,234.5 £")),
+    "£ → ¥": ("gbp", lambda v: f"¥{v:,.0f}", other_currency("gbp", "yen", "¥", "pound", "£", "1,234.5 £")),
+    # near misses: the same currency by its code or its sign after the amount, no currency at all, percentages,
+    # a decimal comma in a column written without a currency
+    "$ → USD": ("usd", lambda v: f"USD {v:,.2f}", None),
+    "$ → $ after": ("usd", lambda v: f"{v:,.2f} $", None),
+    "€ → EUR": ("eur", lambda v: f"{v:,.2f} EUR", None),
+    "£ → GBP": ("gbp", lambda v: f"GBP {v:,.2f}", None),
+    "$ → no sign": ("usd", grouped, None),
+    "$ → plain numbers": ("usd", lambda v: f"{v:.2f}", None),
+    "€ decimal comma → no sign": ("eur_comma", lambda v: f"{v:,.2f}".translate(str.maketrans(",.", ".,")), None),
+    "percentages": ("rate", lambda v: f"{v / 100:.1f} %", None),
+    "no currency → decimal comma": ("income", lambda v: f"{v:,.2f}".translate(str.maketrans(",.", ".,")), None),
+}
+
+
+def amount_rows(case: str) -> pd.DataFrame:
+    """Six cars and their amounts written as the training file wrote them, the case's column otherwise."""
+    rows = cars(6, 18).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    amounts = money_columns(6, 18)
+    column, write, _ = CURRENCY_CASES[case] if case else (None, None, None)
+    for name, written in MONEY.items():
+        rows[name] = [(write if name == column else written)(v) for v in amounts[name]]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def currency_scores(web, currencies, tmp_path_factory):
+    """({case: {exit: (predictions or None, what it said)}}, {case: the files Score a file kept}):
+    every case's rows scored by every exit (predict.py in one fresh Python for all of them, as
+    test_bundle's predict_all runs it), and the rows written as the training file wrote them,
+    under None."""
+    from tests.test_bundle import predict_all
+
+    job_id, bundle, key, folder = currencies
+    cases = [None, *CURRENCY_CASES]
+    paths = {}
+    for i, case in enumerate(cases):
+        paths[case] = folder / f"currency{i}.csv"
+        amount_rows(case).to_csv(paths[case], index=False)
+    scripts = dict(zip(cases, predict_all([(bundle, paths[case], ()) for case in cases], folder / "scorer")))
+    headers = {"Authorization": f"Bearer {key}"}
+
+    def column(text):
+        return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(9).tolist()
+
+    def answered(r):
+        body = r.json()
+        return ([round(v, 9) for v in body["predictions"]] if "predictions" in body else None,
+                json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
+
+    from tests.conftest import HOME
+
+    scores = HOME / "artifacts" / job_id / "scores"
+    out, stored = {}, {}
+    for case in cases:
+        before = set(scores.glob("*")) if scores.exists() else set()
+        app_csv, fragment = app_score(web, job_id, "m", paths[case])
+        stored[case] = set(scores.glob("*")) - before  # what Score a file kept of them
+        script = scripts[case]
+        out[case] = {
+            "predict.py": (column(script["stdout"]) if script["returncode"] == 0 else None, script["stderr"]),
+            "app": (column(app_csv), html.unescape(fragment)),
+            "endpoint csv": answered(web.post("/api/v1/deployments/cars-money/predict", content=paths[case].read_bytes(),
+                                              headers={**headers, "Content-Type": "text/csv"})),
+            "endpoint json": answered(web.post("/api/v1/deployments/cars-money/predict", headers=headers,
+                                               json={"records": amount_rows(case).to_dict(orient="records")}))}
+    return out, stored
+
+
+@pytest.mark.parametrize("case", list(CURRENCY_CASES))
+def test_amounts_in_another_currency_are_refused_by_every_exit_naming_both(currency_scores, case):
+    """Found by an audit: a model trained on '$1,234.50' given rows of '1.234,50 €' scored them in
+    the app and the endpoint (the reader read them as numbers, and the currency was forgotten)
+    while predict.py refused them as of the wrong type: euros scored by a model of dollars are
+    numbers in another unit. Every exit refuses rows whose amounts are in another currency than
+    the training file's, in one sentence naming the column, both currencies and how to write
+    them (playground_runtime's one rule); the same currency by its code or its sign after the
+    amount, amounts without a currency, percentages and a decimal comma in a column without a
+    currency are scored alike by every exit that reads them."""
+    column, _, refusal = CURRENCY_CASES[case]
+    scores, stored = currency_scores
+    got = scores[case]
+    if refusal is not None:
+        for exit, (out, said) in got.items():
+            assert out is None and f"These rows cannot be scored: {refusal}." in said, (exit, said)
+        assert not stored[case], stored[case]  # Score a file kept no predictions of them
+        return
+    assert len(stored[case]) == 1, stored[case]
+    plain = scores[None]
+    assert all(out is not None for out, _ in plain.values()), plain
+    for exit, (out, said) in got.items():
+        if case == "no currency → decimal comma" and exit in ("predict.py", "endpoint json"):
+            # 1.234,50 in a column the training file wrote 1,234.50: read by the file's own evidence by the app's
+            # reader, and refused by the runtime's rule (the other decimal separator is another number there)
+            assert out is None and "should hold numbers written as in the training file (decimal point)" in said
+            continue
+        assert out is not None and out == plain[exit][0], (exit, said)
+        assert "where the training file wrote" not in said, (exit, said)
+    assert len({json.dumps(out) for out, _ in plain.values()}) == 1, plain
+
+
+def test_a_predict_node_refuses_amounts_in_another_currency_as_every_exit_does(web, tmp_path):
+    """The Predict node read its rows' dataset as the upload read it (euro amounts become
+    numbers) and scored them with a model of dollars: it fails with the exits' sentence; the
+    same currency by its code is scored."""
+    frame = cars(120, 9)
+    amounts = money_columns(120, 9)
+    frame.insert(6, "usd", [dollars(v) for v in amounts["usd"]])
+    frame["mpg"] = (frame["mpg"] + amounts["usd"] / 2000).round(2)
+    ids = {}
+    for name, text in [("train", frame.to_csv(index=False)),
+                       ("euros", frame.drop(columns="mpg").head(8).assign(usd=[euros_comma(v) for v in amounts["usd"][:8]])
+                        .to_csv(index=False)),
+                       ("codes", frame.drop(columns="mpg").head(8).assign(usd=[f"USD {v:,.2f}" for v in amounts["usd"][:8]])
+                        .to_csv(index=False))]:
+        up = web.post("/api/v1/datasets", files={"file": (f"predict-{name}.csv", text.encode())})
+        assert up.status_code == 201, up.text
+        ids[name] = up.json()["id"]
+    wf = {"name": "predict currencies", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": ids["train"], "target_column": "mpg",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}},
+        *({"id": f"r{i}", "type": "dataset", "config": {"dataset_id": ids[name], "target_column": None,
+                                                       "problem_type": "clustering"}} for i, name in enumerate(["euros", "codes"])),
+        {"id": "x0", "type": "predict", "config": {}}, {"id": "x1", "type": "predict", "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  *({"source": "m", "target": f"x{i}", "target_port": "model"} for i in range(2)),
+                  *({"source": f"r{i}", "target": f"x{i}", "target_port": "table"} for i in range(2))]}
+    r = web.post("/api/v1/workflows/execute", json=wf)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    from tests.conftest import wait_for
+
+    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 240, 0.3)
+    nodes = {n["node_id"]: n for n in web.get(f"/api/v1/jobs/{job_id}").json()["nodes"]}
+    assert nodes["x1"]["status"] == "completed", nodes["x1"]
+    assert nodes["x0"]["status"] == "failed", nodes["x0"]
+    assert ("These rows cannot be scored: " + other_currency("usd", "euro", "€", "dollar", "$", "1,234.5 $") + ".") \
+        in json.dumps(nodes["x0"], ensure_ascii=False), nodes["x0"]

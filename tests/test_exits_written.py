@@ -180,10 +180,10 @@ READ = [  # (format, as written, the number)
     (COMMA_EURO, "1e3", 1000.0),
 ]
 REFUSED = [  # near misses: each a different number, or no number, under the training file's way
-    (COMMA_EURO, "1,334.60"), (COMMA_EURO, "12 $"), (COMMA_EURO, "12 USD"),
+    (COMMA_EURO, "1,334.60"),
     (COMMA_EURO, "7,0 %"), (COMMA_EURO, "abc"), (COMMA_EURO, "(12,50"), (COMMA_EURO, "1.2.3"),
-    (DOT_DOLLAR, "1.234,50"), (DOT_DOLLAR, "12,5"), (DOT_DOLLAR, "12 €"),
-    (COMMA_PERCENT, "7,0"), (COMMA_PERCENT, "0,07"), (COMMA_PERCENT, "7 € "),
+    (DOT_DOLLAR, "1.234,50"), (DOT_DOLLAR, "12,5"),
+    (COMMA_PERCENT, "7,0"), (COMMA_PERCENT, "0,07"), (COMMA_PERCENT, "7 € "),  # (no currency trained: not another)
 ]
 
 
@@ -203,6 +203,54 @@ def test_a_number_written_otherwise_is_refused_not_guessed(col, text):
         playground_runtime.prepare_rows(pd.DataFrame({"x": ["1", text]}, dtype=object), [col])
     assert f"values like {text.strip()!r}, the first in row 2" in str(e.value) or repr(text) in str(e.value), str(e.value)
     assert "written as in the training file" in str(e.value)
+
+
+OTHER_CURRENCY = [  # (format, as written, the currencies the sentence names: the rows', the training file's)
+    (COMMA_EURO, "12 $", "dollar amounts ($)", "euro amounts (€)"),
+    (COMMA_EURO, "12 USD", "dollar amounts (USD)", "euro amounts (€)"),
+    (COMMA_EURO, "£ 12,50", "pound amounts (£)", "euro amounts (€)"),
+    (COMMA_EURO, "(12,50 CHF)", "franc amounts (CHF)", "euro amounts (€)"),
+    (DOT_DOLLAR, "12 €", "euro amounts (€)", "dollar amounts ($)"),
+    (DOT_DOLLAR, "1.234,50 €", "euro amounts (€)", "dollar amounts ($)"),  # the other separator too: the unit first
+    (DOT_DOLLAR, "EUR 12.50", "euro amounts (EUR)", "dollar amounts ($)"),
+    (DOT_DOLLAR, "¥1,200", "yen amounts (¥)", "dollar amounts ($)"),
+]
+
+
+@pytest.mark.parametrize("col,text,rows,trained", OTHER_CURRENCY)
+def test_amounts_in_another_currency_are_refused_naming_both_currencies(col, text, rows, trained):
+    """One rule (playground_runtime.other_currency) for text the rows write ('12 €' in a column
+    of dollars) and for numbers a reader read from such text (its NUMBERS_READ): the column,
+    the rows' currency, the training file's, and how to write them."""
+    unit = trained.split(" amounts")[0]
+    sentence = (f"These rows cannot be scored: 'x' holds {rows} where the training file wrote {trained}: the model "
+                f"would take them for {unit} amounts; convert them to {unit} amounts, written like "
+                f"{playground_runtime._written_example(col['written'])!r} or as plain numbers.")
+    with pytest.raises(playground_runtime.ColumnsError) as e:
+        playground_runtime.prepare_rows(pd.DataFrame({"x": ["1", text, None]}, dtype=object), [col])
+    assert str(e.value) == sentence
+    read = pd.DataFrame({"x": [1.0, 12.0, None]})  # as the app's reader read them, and what it saw
+    sign = rows.split("(")[1].rstrip(")")
+    read.attrs[playground_runtime.NUMBERS_READ] = {"x": {"decimal": ".", "currency": [sign], "percent": False}}
+    with pytest.raises(playground_runtime.ColumnsError) as e:
+        playground_runtime.prepare_rows(read, [col])
+    assert str(e.value) == sentence
+
+
+@pytest.mark.parametrize("col,text", [(DOT_DOLLAR, "USD 12.50"), (DOT_DOLLAR, "12.50 $"), (DOT_DOLLAR, "($12.50)"),
+                                      (DOT_DOLLAR, "CAD 12.50"), (DOT_DOLLAR, "1,234.50"), (DOT_DOLLAR, "12.5"),
+                                      (COMMA_EURO, "12,50 EUR"), (COMMA_EURO, "€ 12,50"), (COMMA_EURO, "12,50"),
+                                      (COMMA_PERCENT, "7,0 %")])
+def test_the_same_currency_by_its_code_or_none_is_no_other_currency(col, text):
+    """Near misses: the training file's currency by its code (or a code CURRENCIES names alike:
+    CAD is a dollar to the reader too), its sign after the amount, amounts without a currency,
+    percentages: read, and no word of another currency."""
+    X = playground_runtime.prepare_rows(pd.DataFrame({"x": [text, None]}, dtype=object), [col])
+    assert X["x"].notna().sum() == 1
+    for signs in (["USD"], ["$", "CAD"], []):
+        read = pd.DataFrame({"x": [1.0, 12.0]})
+        read.attrs[playground_runtime.NUMBERS_READ] = {"x": {"decimal": ".", "currency": signs, "percent": False}}
+        assert playground_runtime.prepare_rows(read, [DOT_DOLLAR])["x"].tolist() == [1.0, 12.0]
 
 
 def test_numbers_sent_as_numbers_and_plain_columns_are_taken_as_they_are():
