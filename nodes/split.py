@@ -500,16 +500,24 @@ def _features(table, X):
 
 def units_on_both_sides(X_train, X_test, table, config, df=None) -> list:
     """guards.SharedUnits worth a word, for each id column that names units (not a row
-    number counting again in each group: plugins.tables.names_units) and the column rows
-    are kept together by."""
+    number counting again in each group: plugins.tables.names_units), the column rows are
+    kept together by, and, when rows are split one by one at random, each feature the model
+    sees that names a panel's units (guards.panels: ChickWeight's 'Chick', weighed over
+    'Time')."""
     reasons = getattr(table, "id_reasons", None) or {}
     ids = getattr(table, "ids", None)
     columns = [c for c, why in reasons.items() if tables.names_units(why) and ids is not None and c in ids.columns]
     group = config.get("group_by")
+    rows = table.df if df is None else df
+    times = {}
+    if config.get("shuffle", True) and not group:  # Shuffle off: the test rows are the latest, as a series needs
+        features = _features(table, X_train).columns
+        times = {p.unit: p.time for p in guards.panels(rows, units_among=features, exclude=(table.target,))}
     out = []
-    for column in dict.fromkeys([*columns, *([group] if group else [])]):
-        values = group_values(table, table.df if df is None else df, column)
-        found = guards.shared_units(column, values.reindex(X_train.index), values.reindex(X_test.index))
+    for column in dict.fromkeys([*columns, *([group] if group else []), *times]):
+        values = group_values(table, rows, column)
+        found = guards.shared_units(column, values.reindex(X_train.index), values.reindex(X_test.index),
+                                    time=times.get(column, "") if column not in columns else "")
         if found.fires:
             out.append(found)
     return out

