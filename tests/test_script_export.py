@@ -623,8 +623,9 @@ def test_a_script_and_a_bundle_made_after_the_files_changed_under_the_app_are_th
     playground_runtime.py and predict.py beside a model the running app pickled with the old
     classes. The app is run from a copy of the checkout, a run made, and the copy's files
     changed under it in several ways, one after another: each time the script is the one
-    exported before the change, it runs and reproduces the run's metrics to 1e-9, and the
-    bundle ships the runtime and predict.py the app started with, which score the rows."""
+    exported before the change and the bundle ships the runtime and predict.py the app started
+    with; after the last, the script reproduces the run's metrics to 1e-9 and the bundle scores
+    the rows."""
     import io
     import zipfile
 
@@ -647,18 +648,20 @@ def test_a_script_and_a_bundle_made_after_the_files_changed_under_the_app_are_th
                 path.write_text(path.read_text().replace("def main(", "def main_renamed("))
             after, _ = call(app.base, f"/api/v1/jobs/{job['id']}/script", raw=True)
             assert after == before, what
-            got, said = run_script(app.base, job, _fresh(tmp_path / f"script{i}"))
-            assert_reproduced(job, got)
-            assert "Not reproduced" not in said, (what, said)
             data, _ = call(app.base, model["bundle_url"], raw=True)
             bundle = _fresh(tmp_path / f"bundle{i}")
             zipfile.ZipFile(io.BytesIO(data)).extractall(bundle)
             for file, text in started.items():
                 assert (bundle / file).read_bytes() == text, (what, file)
-            scored = subprocess.run([sys.executable, "-I", "predict.py", str(rows)], cwd=bundle, capture_output=True,
-                                    text=True, timeout=300, env={"PATH": "/usr/bin:/bin"})
-            assert scored.returncode == 0, (what, scored.stderr[-3000:])
-            assert len(pd.read_csv(io.StringIO(scored.stdout))) == 20
+        # the changes add up: after the last, the script (the same text after each) reproduces
+        # the run and the bundle (the same runtime and predict.py after each) scores the rows
+        got, said = run_script(app.base, job, _fresh(tmp_path / "script"))
+        assert_reproduced(job, got)
+        assert "Not reproduced" not in said, said
+        scored = subprocess.run([sys.executable, "-I", "predict.py", str(rows)], cwd=bundle, capture_output=True,
+                                text=True, timeout=300, env={"PATH": "/usr/bin:/bin"})
+        assert scored.returncode == 0, scored.stderr[-3000:]
+        assert len(pd.read_csv(io.StringIO(scored.stdout))) == 20
         # the copy really changed: a process started now runs the new code
         assert "_renamed" in (checkout / "plugins" / "tables.py").read_text()
 
