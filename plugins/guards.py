@@ -887,10 +887,12 @@ class SharedUnits:
     def sentence(self) -> str:
         many = f"all {self.units:,} of its units" if self.shared == self.units else \
             f"{self.shared:,} of its {self.units:,} units"
+        many_test = f"every one of the {self.units:,} units in the test rows" if self.shared == self.units else \
+            f"{self.shared:,} of the {self.units:,} units in the test rows"
         if self.time:  # a feature, not an id: the model sees it, so it can learn each unit's level
             return (f"{self.column!r} names units observed over {self.time!r}: each of its values has several rows, one "
                     f"per {self.time!r}, with the same {self.time!r} values for different units. The random split put "
-                    f"{many} in the test rows on both sides: they also have rows among the training rows, and hold "
+                    f"rows of {many_test} on both sides, among the training rows as well: they hold "
                     f"{percent(self.share)} of the test rows ({self.rows:,} of {self.of:,}), so the test scores partly "
                     f"measure recognising units the model was trained on, not predicting new ones. Set 'Keep rows of "
                     f"one group together' to {self.column!r} in the Split node so each unit's rows stay on one side, "
