@@ -891,8 +891,9 @@ class SharedUnits:
             f"{self.shared:,} of the {self.units:,} units in the test rows"
         if self.time:  # a feature, not an id: the model sees it, so it can learn each unit's level
             return (f"{self.column!r} names units observed over {self.time!r}: each of its values has several rows, one "
-                    f"per {self.time!r}, with the same {self.time!r} values for different units. The random split put "
-                    f"rows of {many_test} on both sides, among the training rows as well: they hold "
+                    f"per {self.time!r}, with the same {self.time!r} values for different units. The split is random: "
+                    f"{many_test} also {'has' if self.shared == 1 or self.shared == self.units else 'have'} rows among "
+                    f"the training rows, and they hold "
                     f"{percent(self.share)} of the test rows ({self.rows:,} of {self.of:,}), so the test scores partly "
                     f"measure recognising units the model was trained on, not predicting new ones. Set 'Keep rows of "
                     f"one group together' to {self.column!r} in the Split node so each unit's rows stay on one side, "

@@ -583,9 +583,9 @@ def test_the_split_says_a_panels_units_among_the_features_and_what_to_do():
     _, events = run_table(chicks, "weight", "regression")
     [said] = [w for w in warned(events, "s") if "names units" in w]
     assert said.startswith("'Chick' names units observed over 'Time': each of its values has several rows, one per "
-                           "'Time', with the same 'Time' values for different units. The random split put rows of ")
-    shared = re.search(r"put rows of every one of the (\d+) units in the test rows on both sides, among the training "
-                       r"rows as well: they hold 100% of the test rows", said)
+                           "'Time', with the same 'Time' values for different units. The split is random: ")
+    shared = re.search(r"The split is random: every one of the (\d+) units in the test rows also has rows among the "
+                       r"training rows, and they hold 100% of the test rows", said)
     assert shared and 40 <= int(shared.group(1)) <= 50, said
     assert "Set 'Keep rows of one group together' to 'Chick' in the Split node" in said
     assert "or drop 'Chick' from the features (Preprocessing → Drop columns)" in said
