@@ -2118,12 +2118,19 @@ def _decimal_of(fmt: dict) -> str:
 
 
 def _written_example(fmt: dict) -> str:
-    """A number written as a column's training file wrote its numbers: '1.234,5 €', '12,5 %'."""
+    """A number written as a column's training file wrote its numbers: '1.234,5 €', '$1,234.5',
+    '12,5 %'."""
     decimal = _decimal_of(fmt)
     if fmt.get("percent"):
         return f"12{decimal}5 %"
     signs = fmt.get("currency") or ()
-    return f"1{_other_separator(decimal)}234{decimal}5" + (f" {signs[0]}" if signs else "")
+    number = f"1{_other_separator(decimal)}234{decimal}5"
+    if not signs:
+        return number
+    sign = signs[0]
+    if len(sign) > 1:  # a code: 'USD 1,234.5'
+        return f"{sign} {number}"
+    return f"{number} {sign}" if decimal == "," else f"{sign}{number}"  # '1.234,5 €', '$1,234.5'
 
 
 # the frame's attrs key under which a reader of rows to score (data.ingest.frame_to_score) keeps how it read
