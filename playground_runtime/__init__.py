@@ -2128,9 +2128,9 @@ def _written_example(fmt: dict) -> str:
     if not signs:
         return number
     sign = signs[0]
-    if len(sign) > 1:  # a code: 'USD 1,234.5'
-        return f"{sign} {number}"
-    return f"{number} {sign}" if decimal == "," else f"{sign}{number}"  # '1.234,5 €', '$1,234.5'
+    if decimal == ",":  # '1.234,5 €', '1.234,5 EUR', '1.234,5 zł'
+        return f"{number} {sign}"
+    return f"{sign} {number}" if sign.isalpha() else f"{sign}{number}"  # 'USD 1,234.5', '$1,234.5'
 
 
 # the frame's attrs key under which a reader of rows to score (data.ingest.frame_to_score) keeps how it read

@@ -301,17 +301,17 @@ def test_predict_py_scores_parquet_rows_and_says_what_it_needs_without_pyarrow(m
 @pytest.mark.parametrize("decimal", [".", ","])
 def test_the_example_of_how_to_write_an_amount_is_written_as_people_write_it_and_read_back(decimal):
     """A refusal says how to write the column's numbers: '1,234.5 $' read oddly for dollars
-    (found by a helper). A sign goes first with a decimal point ('$1,234.5', '€1,234.5'), after
-    with a decimal comma ('1.234,5 €'), a code first with a space ('USD 1,234.5'); every
+    (found by a helper). With a decimal point a sign goes first ('$1,234.5', '€1,234.5'), a code
+    or a word with a space ('USD 1,234.5'); with a decimal comma after ('1.234,5 €'); every
     example is read back as 1234.5 by the rule that reads rows to score."""
     for sign in playground_runtime.CURRENCIES:
         fmt = {"decimal": decimal, "currency": [sign]}
         example = playground_runtime._written_example(fmt)
-        if len(sign) > 1:
-            assert example.startswith(f"{sign} "), example
-        elif decimal == ".":
-            assert example.startswith(sign), example
-        else:
+        if decimal == ",":
             assert example.endswith(f" {sign}"), example
+        elif sign.isalpha():
+            assert example.startswith(f"{sign} "), example
+        else:
+            assert example.startswith(sign) and example[len(sign)].isdigit(), example
         read = playground_runtime._written_numbers(pd.Series([example]), {"name": "amount", "written": fmt})
         assert read is not None and read.tolist() == [1234.5], (sign, decimal, example)
