@@ -2021,10 +2021,20 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
         known = col.get("categories") or ()
         s = s.map(lambda v: truth_text(v, known) if is_truth(v) else v).astype(object)
     if pd.api.types.is_numeric_dtype(s):
-        text = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
-                                                         else str(v)))
-        return text.astype(object)
-    return s
+        s = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                                      else str(v))).astype(object)
+    return text_gaps_as_nan(s)
+
+
+def text_gaps_as_nan(s: pd.Series) -> pd.Series:
+    """A text column's gaps as the training rows held them: NaN. A JSON null (or a column of
+    them, which pandas keeps as None in an object column) is a gap as an empty cell is, but
+    scikit-learn's imputers and encoders take None for a value of its own: a record whose
+    text gap came as null was scored otherwise than the same row in a file (a new user's
+    audit: Ames houses priced $90,000 apart, Alley, Pool.QC and Fence null)."""
+    if s.dtype != object or not s.isna().any():
+        return s
+    return s.where(s.notna(), np.nan)
 
 
 def is_truth(v) -> bool:
