@@ -1895,11 +1895,19 @@ def frame_summary_rows(frame: pd.DataFrame, dates=()) -> list[tuple[str, str]]:
     """summary_rows of a pandas frame read from a file: a number column is one pandas read as
     numbers, or read as text whose every value is a number written plainly (a column read as
     text on purpose, as predict.py reads a model's categories: the app's reader reads such a
-    column as numbers); `dates` names the columns that are dates (their text is no label)."""
+    column as numbers); `dates` names the columns that are dates: their text is no label,
+    unless a last row's cell there reads as one ('Totale' under an Italian export's dates,
+    its first column): the app's reader, which reads such a column as text, finds it there,
+    and predict.py refused the training file for a date 'Totale' (a new user's audit)."""
     kinds, values = [], []
+    tail = frame.iloc[-MAX_SUMMARY_ROWS:]
     for name in frame.columns:
         s = frame[name]
-        if name in dates or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        labelled = name in dates and not pd.api.types.is_datetime64_any_dtype(s) and any(
+            isinstance(v, str) and summary_label(v) for v in tail[name])
+        if labelled:
+            kinds.append(TEXT)
+        elif name in dates or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             kinds.append(OTHER)
         elif pd.api.types.is_numeric_dtype(s):
             kinds.append(NUMBER)

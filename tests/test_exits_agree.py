@@ -103,8 +103,8 @@ def summary(rows: list[list], label: str, how: str, at: int = 0, date=None) -> l
     for i in NUMBERS.values():
         values = [r[i] for r in rows]
         row[i] = round(sum(values), 1) if how == "sums" else round(sum(values) / len(values), 2)
-    row[at] = label
     row[5] = date
+    row[at] = label
     return row
 
 
@@ -119,6 +119,8 @@ def totals_files() -> dict:
     not_sums = ["Total", "USA", 4, 97.0, 2130, "1972-01-01"]  # a car named "Total": data
     dated = summary(rows, "TOTAL:", "sums", date="1975-01-01")  # a date in the row: data
     in_numbers = summary(rows, "Summe", "sums", at=NUMBERS["cylinders"])  # the label in a number column
+    in_dates = summary(rows, "Totale", "sums", at=5)  # the label in the date column (an Italian export's first)
+    dated_means = summary(rows, "Mean", "means", at=5)
     one = "The last row (line 7, {!r}) holds the {} of the columns above it: it was left out as a totals row, not data."
     return {
         "sums": (csv_of([header(), *rows, sums]), 5, one.format("Total", "sums")),
@@ -127,6 +129,8 @@ def totals_files() -> dict:
                            "The last 2 rows ('Average', 'Total', the last at line 8) hold the columns' means and sums, "
                            "not data: they were left out as totals rows."),
         "a label in a number column": (csv_of([header(), *rows, in_numbers]), 5, one.format("Summe", "sums")),
+        "a label in the date column": (csv_of([header(), *rows, in_dates]), 5, one.format("Totale", "sums")),
+        "means labelled in the date column": (csv_of([header(), *rows, dated_means]), 5, one.format("Mean", "means")),
         "'Total' whose numbers are not sums": (csv_of([header(), *rows, not_sums]), 6, None),
         "sums with a date": (csv_of([header(), *rows, dated]), 6, None),
     }
