@@ -8,6 +8,7 @@ Each class: the same predictions, and the same sentence, in every exit."""
 from __future__ import annotations
 
 import codecs
+import csv
 import html
 import io
 import json
@@ -826,6 +827,38 @@ def test_a_note_quotes_a_value_as_the_file_wrote_it_or_exactly_in_every_exit(web
             assert value in said, (exit, value, said)
         for value in rounded:
             assert not re.search(rf"(?<![\d.]){re.escape(value)}(?![\d.])", said), (exit, value, said)
+
+
+@pytest.mark.parametrize("case", sorted(QUOTED))
+def test_a_totals_row_of_amounts_written_as_training_wrote_them_is_left_out_by_every_exit(web, money, case):
+    """A French export's last line, 'Totale' and the sum of its amounts written '4 123 456,78':
+    the app left it out as a totals row and predict.py, which reads such amounts as text,
+    scored it as data, refusing the training file itself when the label sat in its date
+    column (a new user's audit). Over thousands separators, decimal commas, percentages and
+    currencies, a row of the sums is left out by every exit saying so, and a 'Total' whose
+    numbers are not the sums stays a row of data, whose income 'Total' every exit refuses."""
+    sep, decimal = QUOTED[case]
+    job_id, bundle, key, folder, name = money[case]
+    rows = [(50439.98, 12.34567, 98765.43, 0), (2345.5, 7.5, 1234.57, 0), (2000.5, 3.25, 150.25, 0)]
+    data = money_file(sep, rows, decimal)
+    sums = money_file(sep, [tuple(sum(r[i] for r in rows) for i in range(4))], decimal).splitlines()[1]
+    not_sums = money_file(sep, [(100.0, 1.0, 10.0, 0)], decimal).splitlines()[1]
+    for label, line in (("Totale", sums), ("Total", not_sums)):
+        cells = [label, *next(csv.reader([line], delimiter=sep))[1:]]  # the label where the income's total was
+        text = data + sep.join(f'"{c}"' if sep in c else c for c in cells) + "\n"
+        got = scored_by_every_exit(web, (job_id, bundle, key, folder),
+                                   f"{case.replace(' ', '_').replace(',', '')}_{label}.csv", text, deployment=name)
+        outs = {exit: out for exit, (out, _) in got.items()}
+        if line is sums:
+            assert all(out is not None and len(out) == 3 for out in outs.values()), got
+            assert len({json.dumps(out) for out in outs.values()}) == 1, got
+            for exit, (_, said) in got.items():
+                assert "'Totale') holds the sums of the columns above it: it was left out as a totals row" in said, \
+                    (exit, said)
+        else:  # a row of data whose income is 'Total': refused by every exit, naming it
+            for exit, (out, said) in got.items():
+                assert out is None and "'income'" in said and "'Total'" in said and "totals row" not in said, \
+                    (exit, said)
 
 
 # --------------------------------------------------------------------------- encodings
