@@ -1891,15 +1891,31 @@ def _trailing_summaries(kinds: list, n_rows: int, row, numbers) -> list[tuple[st
     return []
 
 
-def frame_summary_rows(frame: pd.DataFrame, dates=()) -> list[tuple[str, str]]:
+def frame_summary_rows(frame: pd.DataFrame, dates=(), written=None) -> list[tuple[str, str]]:
     """summary_rows of a pandas frame read from a file: a number column is one pandas read as
     numbers, or read as text whose every value is a number written plainly (a column read as
     text on purpose, as predict.py reads a model's categories: the app's reader reads such a
-    column as numbers); `dates` names the columns that are dates (their text is no label)."""
+    column as numbers); `dates` names the columns that are dates: their text is no label,
+    unless a last row's cell there reads as one ('Totale' under an Italian export's dates,
+    its first column): the app's reader, which reads such a column as text, finds it there,
+    and predict.py refused the training file for a date 'Totale' (a new user's audit).
+    `written`: {name: feature} of the number columns a training file wrote its own way
+    (1 234,50: its `written`), read as text: numbers here when each value reads so, as the
+    app's reader has them (a French export's 'Totale' of such amounts was kept as data)."""
     kinds, values = [], []
+    tail = frame.iloc[-MAX_SUMMARY_ROWS:]
     for name in frame.columns:
         s = frame[name]
-        if name in dates or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        labelled = name in dates and not pd.api.types.is_datetime64_any_dtype(s) and any(
+            isinstance(v, str) and summary_label(v) for v in tail[name])
+        as_written = _written_numbers(s, written[name]) if name in (written or {}) \
+            and not pd.api.types.is_numeric_dtype(s) else None
+        if labelled:
+            kinds.append(TEXT)
+        elif as_written is not None:
+            kinds.append(NUMBER)
+            s = as_written
+        elif name in dates or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
             kinds.append(OTHER)
         elif pd.api.types.is_numeric_dtype(s):
             kinds.append(NUMBER)
@@ -2021,10 +2037,20 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
         known = col.get("categories") or ()
         s = s.map(lambda v: truth_text(v, known) if is_truth(v) else v).astype(object)
     if pd.api.types.is_numeric_dtype(s):
-        text = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
-                                                         else str(v)))
-        return text.astype(object)
-    return s
+        s = s.map(lambda v: None if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
+                                                      else str(v))).astype(object)
+    return text_gaps_as_nan(s)
+
+
+def text_gaps_as_nan(s: pd.Series) -> pd.Series:
+    """A text column's gaps as the training rows held them: NaN. A JSON null (or a column of
+    them, which pandas keeps as None in an object column) is a gap as an empty cell is, but
+    scikit-learn's imputers and encoders take None for a value of its own: a record whose
+    text gap came as null was scored otherwise than the same row in a file (a new user's
+    audit: Ames houses priced $90,000 apart, Alley, Pool.QC and Fence null)."""
+    if s.dtype != object or not s.isna().any():
+        return s
+    return s.where(s.notna(), np.nan)
 
 
 def is_truth(v) -> bool:

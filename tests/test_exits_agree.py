@@ -8,6 +8,7 @@ Each class: the same predictions, and the same sentence, in every exit."""
 from __future__ import annotations
 
 import codecs
+import csv
 import html
 import io
 import json
@@ -103,8 +104,8 @@ def summary(rows: list[list], label: str, how: str, at: int = 0, date=None) -> l
     for i in NUMBERS.values():
         values = [r[i] for r in rows]
         row[i] = round(sum(values), 1) if how == "sums" else round(sum(values) / len(values), 2)
-    row[at] = label
     row[5] = date
+    row[at] = label
     return row
 
 
@@ -119,6 +120,8 @@ def totals_files() -> dict:
     not_sums = ["Total", "USA", 4, 97.0, 2130, "1972-01-01"]  # a car named "Total": data
     dated = summary(rows, "TOTAL:", "sums", date="1975-01-01")  # a date in the row: data
     in_numbers = summary(rows, "Summe", "sums", at=NUMBERS["cylinders"])  # the label in a number column
+    in_dates = summary(rows, "Totale", "sums", at=5)  # the label in the date column (an Italian export's first)
+    dated_means = summary(rows, "Mean", "means", at=5)
     one = "The last row (line 7, {!r}) holds the {} of the columns above it: it was left out as a totals row, not data."
     return {
         "sums": (csv_of([header(), *rows, sums]), 5, one.format("Total", "sums")),
@@ -127,6 +130,8 @@ def totals_files() -> dict:
                            "The last 2 rows ('Average', 'Total', the last at line 8) hold the columns' means and sums, "
                            "not data: they were left out as totals rows."),
         "a label in a number column": (csv_of([header(), *rows, in_numbers]), 5, one.format("Summe", "sums")),
+        "a label in the date column": (csv_of([header(), *rows, in_dates]), 5, one.format("Totale", "sums")),
+        "means labelled in the date column": (csv_of([header(), *rows, dated_means]), 5, one.format("Mean", "means")),
         "'Total' whose numbers are not sums": (csv_of([header(), *rows, not_sums]), 6, None),
         "sums with a date": (csv_of([header(), *rows, dated]), 6, None),
     }
@@ -822,6 +827,38 @@ def test_a_note_quotes_a_value_as_the_file_wrote_it_or_exactly_in_every_exit(web
             assert value in said, (exit, value, said)
         for value in rounded:
             assert not re.search(rf"(?<![\d.]){re.escape(value)}(?![\d.])", said), (exit, value, said)
+
+
+@pytest.mark.parametrize("case", sorted(QUOTED))
+def test_a_totals_row_of_amounts_written_as_training_wrote_them_is_left_out_by_every_exit(web, money, case):
+    """A French export's last line, 'Totale' and the sum of its amounts written '4 123 456,78':
+    the app left it out as a totals row and predict.py, which reads such amounts as text,
+    scored it as data, refusing the training file itself when the label sat in its date
+    column (a new user's audit). Over thousands separators, decimal commas, percentages and
+    currencies, a row of the sums is left out by every exit saying so, and a 'Total' whose
+    numbers are not the sums stays a row of data, whose income 'Total' every exit refuses."""
+    sep, decimal = QUOTED[case]
+    job_id, bundle, key, folder, name = money[case]
+    rows = [(50439.98, 12.34567, 98765.43, 0), (2345.5, 7.5, 1234.57, 0), (2000.5, 3.25, 150.25, 0)]
+    data = money_file(sep, rows, decimal)
+    sums = money_file(sep, [tuple(sum(r[i] for r in rows) for i in range(4))], decimal).splitlines()[1]
+    not_sums = money_file(sep, [(100.0, 1.0, 10.0, 0)], decimal).splitlines()[1]
+    for label, line in (("Totale", sums), ("Total", not_sums)):
+        cells = [label, *next(csv.reader([line], delimiter=sep))[1:]]  # the label where the income's total was
+        text = data + sep.join(f'"{c}"' if sep in c else c for c in cells) + "\n"
+        got = scored_by_every_exit(web, (job_id, bundle, key, folder),
+                                   f"{case.replace(' ', '_').replace(',', '')}_{label}.csv", text, deployment=name)
+        outs = {exit: out for exit, (out, _) in got.items()}
+        if line is sums:
+            assert all(out is not None and len(out) == 3 for out in outs.values()), got
+            assert len({json.dumps(out) for out in outs.values()}) == 1, got
+            for exit, (_, said) in got.items():
+                assert "'Totale') holds the sums of the columns above it: it was left out as a totals row" in said, \
+                    (exit, said)
+        else:  # a row of data whose income is 'Total': refused by every exit, naming it
+            for exit, (out, said) in got.items():
+                assert out is None and "'income'" in said and "'Total'" in said and "totals row" not in said, \
+                    (exit, said)
 
 
 # --------------------------------------------------------------------------- encodings

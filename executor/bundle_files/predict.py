@@ -322,7 +322,8 @@ def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFram
     """A totals or means row under the table ("Total" and the column sums) is not data: left
     out and said, by the app's rule (playground_runtime.summary_rows) and in its words."""
     dates = [f["name"] for f in card["features"] if f["type"] == "datetime"]
-    found = runtime.frame_summary_rows(frame, dates)
+    written = {f["name"]: f for f in card["features"] if isinstance(f.get("written"), dict)}
+    found = runtime.frame_summary_rows(frame, dates, written)
     if not found:
         return frame
     print(f"note: {runtime.summary_rows_notice(found, where() if where else None)}", file=sys.stderr)
