@@ -1595,7 +1595,8 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         # (a margin of -19.8% to 40%): ten times past its largest size either way ('-15.5' written without its
         # '%' where training read '-15.5%' as -0.155: a new user's accounting export, scored without a word)
         reach = np.maximum(np.abs(low), np.abs(high)) * SCALE_APART
-        apart = np.where(low > 0, (numbers < low / SCALE_APART) | (numbers > high * SCALE_APART),
+        # (0 is 0 on every scale: a ratio of 0 where training's least was 0.04 is no unit apart)
+        apart = np.where(low > 0, ((numbers < low / SCALE_APART) & (numbers != 0)) | (numbers > high * SCALE_APART),
                          np.abs(numbers) > reach)
         for j in np.flatnonzero(apart.any(axis=0)):
             rows, col = np.flatnonzero(apart[:, j]), ranged[j]

@@ -1174,6 +1174,10 @@ SCALE_CASES = {  # {case: (training values, written as, rows to score as written
     "losses below 0": (np.linspace(-50.0, -10.0, 40), None, ["-600", "-20"], -600.0),
     "losses below 0, near": (np.linspace(-50.0, -10.0, 40), None, ["-60", "-2", "0"], None),
     "zero in every training row": (np.zeros(40), None, ["5", "-3"], None),
+    # 0 is 0 on every scale: a ratio of 0 where training's least was 0.04 (HMDA's pirat) is no unit apart
+    "a positive range, a zero": (np.linspace(0.04, 3.0, 40), None, ["0", "0.5", "0.0"], None),
+    "a positive range, a zero and a value apart": (np.linspace(0.04, 3.0, 40), None, ["0", "0.001"], 0.001),
+    "a positive percentage, 0%": (np.linspace(0.05, 0.4, 40), "percent", ["0%", "12%"], None),
 }
 
 
