@@ -973,6 +973,10 @@ def _may_be_units(name, s: pd.Series) -> bool:
     words = _words(name)
     if not words or " ".join(words) in PANEL_TIME_WORDS or any(w in PANEL_NOT_UNITS for w in words):
         return False
+    # a measurement at a time, by its name: billboard's wk2 (its rank in week 2), day_3, visit1
+    pieces = [piece for w in words for piece in re.findall(r"[a-z]+|[0-9]+", w)]
+    if any(p.isdigit() for p in pieces) and all(p.isdigit() or p in PANEL_TIME_WORDS for p in pieces):
+        return False
     if pd.api.types.is_float_dtype(s):
         head = s.head(1000).to_numpy(dtype=float, na_value=np.nan)
         return not np.any(np.isfinite(head) & (head != np.floor(head)))  # a measurement shows a fraction at once

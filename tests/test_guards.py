@@ -538,7 +538,7 @@ def test_units_of_a_panel_that_two_columns_could_be_are_the_one_with_more_values
 
 
 @pytest.mark.parametrize("case", ["repeated", "one_or_two_rows", "category", "few_units", "own_times", "grid",
-                                  "design"])
+                                  "design", "wk2", "day_3", "Visit1", "week 12"])
 def test_near_misses_of_a_panel_stay_silent(case):
     """Each near miss beside the panel it nearly is (`panel`), which is found."""
     rng = np.random.default_rng(3)
@@ -567,9 +567,16 @@ def test_near_misses_of_a_panel_stay_silent(case):
         df = pd.DataFrame([(x, y) for x in range(40) for y in range(30)], columns=["X.coord", "Y.coord"])
         df["weight"] = rng.normal(size=len(df))
         panel = df.rename(columns={"X.coord": "tank", "Y.coord": "day"})
-    else:  # a design's block number, no time, beside groups not named as units (car's Soils: 12 groups x 4 blocks)
+    elif case == "design":  # a design's block number, no time, beside groups not named as units (car's Soils)
         df = _panel([f"G{i}" for i in range(12)], [1, 2, 3, 4], rng, unit="Group", time="Block")
         panel = df.rename(columns={"Block": "week"})
+    else:  # billboard: a song's chart position in week 2 (ranks 1-100, one song a rank each entry date) is a
+        # measurement at a time, not a unit, though it is panel-shaped (found by a helper: 'group by wk2')
+        dates = pd.date_range("2000-01-01", periods=30, freq="7D")
+        df = pd.DataFrame([(r, d) for d in dates for r in rng.choice(np.arange(1, 101), 8, replace=False)],
+                          columns=[case, "date.entered"])
+        df["wk1"] = rng.integers(1, 101, len(df))
+        panel = df.rename(columns={case: "song"})
     assert _found(df) == [], case
     assert len(_found(panel)) == 1, case
 
