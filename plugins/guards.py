@@ -600,12 +600,13 @@ def imbalance(class_counts: dict | None, algorithms: list | None = None, grouped
     if share >= IMBALANCE_SHARE * 2 * even:
         return []
     majority = max(class_counts.values()) / total
-    shown = percent(share, 1) if share >= 0.001 else f"{smallest:,} of {total:,}"
+    shown = f"is only {percent(share, 1)} of the rows" if share >= 0.001 else \
+        f"has only {smallest:,} of the {total:,} row{'s' if total > 1 else ''}"
     keep = ("whole groups are drawn for the test rows, so its share there can differ from the training rows'; "
             if grouped else "the test rows are the last ones in the file's order, so its share there can differ "
             "from the training rows'; " if ordered else "the split cannot be stratified (see above), so its share in "
             "the test rows can differ from the training rows'; " if unstratified else "keep Stratify on, and ")
-    text = (f"Class {label_text(label)} is only {shown} of the rows: {keep}prefer balanced accuracy, F1 or "
+    text = (f"Class {label_text(label)} {shown}: {keep}prefer balanced accuracy, F1 or "
             f"ROC AUC over accuracy (always answering the most frequent class already scores {percent(majority, 1)}).")
     weighable = [name for name, has, value in algorithms or [] if has and value in (None, "none")]
     if weighable:

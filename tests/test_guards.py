@@ -256,6 +256,11 @@ def test_imbalance_is_advised_under_20_percent_with_class_weights_where_the_mode
     assert "Class weight" not in advice(pyd("Hdma"), "deny", "knn")[0]  # k-NN has none
     assert advice(realdata.penguins(), "sex") == []
     assert advice(load_digits(as_frame=True).frame, "target") == []  # ten classes of ~10%: even
+    # a class under 0.1% is counted: "is only 1 of 5,000 of the rows" (found by a helper) reads as a count
+    for counts, start in (({"a": 4999, "b": 1}, "Class 'b' has only 1 of the 5,000 rows: "),
+                          ({"a": 29_990, "b": 10}, "Class 'b' has only 10 of the 30,000 rows: "),
+                          ({"a": 999, "b": 1}, "Class 'b' is only 0.1% of the rows: ")):
+        assert guards.imbalance(counts)[0].startswith(start), counts
 
 
 def test_copies_across_the_split_are_counted_when_they_cannot_be_chance_and_can_be_removed_first():
