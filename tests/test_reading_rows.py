@@ -425,3 +425,24 @@ def test_comment_lines_above_a_header_whose_first_row_holds_a_quoted_line_break(
     rec, df, said = read(raw, "messy.csv", tmp_path)
     assert df["note"].tolist() == ["hello\nworld", "plain", "has, comma"] and df["value"].tolist() == [1.5, 2.5, 3.5]
     assert "The first 2 lines are above the table" in said
+
+
+@pytest.mark.parametrize("layout", ["comma", "semicolon", "crlf", "many rows"])
+def test_empty_lines_inside_quoted_values_are_no_blank_lines(tmp_path, layout):
+    """Tweets and breach reports hold paragraphs: a quoted value with an empty line inside
+    ("first\\n\\nsecond") was counted as a blank line left out ("141 blank lines were left
+    out" on a file with none, found by a new user), when the fast parse read the file whole.
+    The values keep their empty lines and nothing is said; real blank lines between rows of a
+    file without such values are still counted."""
+    sep = ";" if layout == "semicolon" else ","
+    end = "\r\n" if layout == "crlf" else "\n"
+    n = 3000 if layout == "many rows" else 3
+    rows = [f'{i}{sep}"para {i}{end}{end}more of {i}"{sep}{i * 2}' for i in range(n)]
+    raw = (f"id{sep}text{sep}score{end}" + end.join(rows) + end).encode()
+    rec, df, said = read(raw, "posts.csv", tmp_path)
+    assert rec["n_rows"] == n and "blank line" not in said, said
+    assert df["text"].iloc[0].replace("\r", "") == "para 0\n\nmore of 0"
+    # the near miss: the same file's blank lines between rows, without paragraphs, are said
+    plain = (f"id{sep}text{sep}score{end}" + f"{end}{end}".join(f"{i}{sep}t{i}{sep}{i}" for i in range(n)) + end).encode()
+    rec, df, said = read(plain, "plain.csv", tmp_path)
+    assert rec["n_rows"] == n and f"{n - 1:,} blank lines (no value in any column) were left out." in said, said
