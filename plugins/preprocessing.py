@@ -470,9 +470,10 @@ def dropped_columns(operations, names: list[str]) -> set[str]:
     return gone
 
 
-def column_problem(op: Operation, params: dict, columns: list[dict], original=()) -> str | None:
+def column_problem(op: Operation, params: dict, columns: list[dict], original=(), target: str | None = None) -> str | None:
     """Why a step's chosen columns cannot be used (a sentence), or None: a name not in the
-    data at this step, or a column of a kind the operation does not act on."""
+    data at this step (the target's own sentence: steps never see it), or a column of a kind
+    the operation does not act on."""
     if not any(p.kind == "columns" for p in op.params):
         return None
     names = params.get("columns") or []
@@ -485,6 +486,9 @@ def column_problem(op: Operation, params: dict, columns: list[dict], original=()
         if name not in by:
             if name in original:
                 return f"column {name!r} is not there any more at this step (an earlier step replaced or removed it)."
+            if name == target:  # STAR's read1 chosen for 'Drop rows with missing values' was "not in the data"
+                return (f"column {name!r} is the target: steps act on the feature columns, never the target (the "
+                        "Dataset node already leaves out the rows whose target is missing).")
             return f"column {name!r} is not in the data."
         if not applicable(op.applies_to, by[name]["kind"]):
             return f"it acts on {kinds_text(op.applies_to)} columns; {name!r} is {by[name]['kind']}."
@@ -497,7 +501,8 @@ def column_problems(operations, columns: list[dict], facts: DesignFacts | None =
     original = {c["name"] for c in columns}
     for i, ((slug, params), cols) in enumerate(zip(operations, step_inputs(operations, columns, facts))):
         op = registered.get(slug)
-        problem = column_problem(op, params or {}, cols, original) if op else None
+        problem = column_problem(op, params or {}, cols, original, ((facts.target or {}).get("name") if facts else None)) \
+            if op else None
         if problem:
             problems[i] = f"{op.name}: {problem}"
     return problems

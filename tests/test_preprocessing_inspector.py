@@ -314,3 +314,24 @@ def test_what_the_warning_says_of_gaps_in_text_is_what_the_pipeline_does():
                                          "Fill missing (most frequent or constant) or one-hot encoding to choose how.")
     onehot = OneHotEncoder(sparse_output=False).fit(X[["city"]].astype(object))
     assert len(onehot.categories_[0]) == 4 and onehot.transform(X[["city"]].astype(object))[2].sum() == 1
+
+
+@pytest.mark.parametrize("operations", [
+    [("drop_missing_rows", {"columns": ["species"]})],
+    [("standard_scaler", {"columns": ["bill_length_mm", "species"]})],
+    [("onehot_encoder", {"max_categories": 50, "drop_first": False, "columns": ["species"]})],
+])
+def test_a_step_given_the_target_says_it_is_the_target_not_that_it_is_not_in_the_data(penguins, operations):
+    """AER's STAR with 'Drop rows with missing values' on its target read1 was told "column
+    'read1' is not in the data" (found by a new user): steps act on the features, and the
+    Dataset node already leaves out rows whose target is missing. A name truly absent keeps
+    its sentence."""
+    profile = tables.profile(penguins)["columns"]
+    facts = pp.DesignFacts("classification", next(c for c in profile if c["name"] == "species"))
+    [said] = pp.column_problems(operations, pp.feature_columns(profile, "species"), facts).values()
+    assert said.endswith(": column 'species' is the target: steps act on the feature columns, never the target (the "
+                    "Dataset node already leaves out the rows whose target is missing)."), said
+    renamed = [(slug, {**params, "columns": ["no_such" if c == "species" else c for c in params["columns"]]})
+               for slug, params in operations]
+    [said] = pp.column_problems(renamed, pp.feature_columns(profile, "species"), facts).values()
+    assert said.endswith(": column 'no_such' is not in the data."), said
