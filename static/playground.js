@@ -297,6 +297,32 @@
       const t = graph.translate();
       graph.translate(t.tx, t.ty + 24); // a little air above the first node
     }
+    clearOfTools();
+  }
+  // The zoom buttons float over the canvas's top left corner: a node fitted (or dropped) there
+  // lay under them, its title hidden (found at 1366x768 and 1600x1000). Their box in graph
+  // units, with a little air around it on screen.
+  function toolsBox() {
+    const el = $(".canvas-tools"), map = $("#minimap-toggle");
+    if (!el || !el.offsetWidth) return null;
+    // as wide as with its Map button, which shows once part of the workflow is out of view
+    const hidden = map.hidden;
+    map.hidden = false;
+    const r = el.getBoundingClientRect(), air = 6;
+    map.hidden = hidden;
+    const a = graph.clientToLocal(r.left - air, r.top - air), b = graph.clientToLocal(r.right + air, r.bottom + air);
+    return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
+  }
+  // the view moved down just far enough that no node lies under the zoom buttons
+  function clearOfTools() {
+    const tools = toolsBox();
+    if (!tools) return;
+    const under = graph.getNodes().map((n) => n.getBBox()).filter((b) => b.x < tools.x + tools.width &&
+      b.x + b.width > tools.x && b.y < tools.y + tools.height && b.y + b.height > tools.y);
+    if (!under.length) return;
+    const lack = tools.y + tools.height - Math.min(...under.map((b) => b.y));
+    const t = graph.translate();
+    graph.translate(t.tx, t.ty + lack * (graph.zoom() || 1));
   }
 
   function applyState(state) {
@@ -756,7 +782,13 @@
     const area = graph.getGraphArea(), z = graph.zoom() || 1, m = 12 / z;
     const left = area.x + m, right = area.x + area.width - m - b.width;
     const top = area.y + PORT_R + 4 / z, bottom = area.y + area.height - PORT_R - m - b.height;
-    return { x: Math.max(left, Math.min(b.x, right)), y: Math.max(top, Math.min(b.y, bottom)) };
+    const at = { x: Math.max(left, Math.min(b.x, right)), y: Math.max(top, Math.min(b.y, bottom)) };
+    // clear of the zoom buttons in the view's top left corner: below them, not under them
+    const tools = toolsBox();
+    if (tools && at.x < tools.x + tools.width && at.x + b.width > tools.x && at.y < tools.y + tools.height) {
+      at.y = Math.max(at.y, tools.y + tools.height + PORT_R);
+    }
+    return at;
   }
   function keepInView(node) {
     const b = node.getBBox(), { x, y } = inView(b);
