@@ -54,14 +54,19 @@
       if (looped) el.classList.add("has-round");
       // a loop's later round trains another config than the saved one: the run's status says which
       const summary = (d.status && d.roundSummary) || d.summary || "";
+      // the title has the head's whole width (one line for every type's label): the status,
+      // the warnings and a loop's round sit in the node's foot, under the summary. Beside the
+      // title they wrapped it, or themselves, onto a second line ("Train/Test Split" and
+      // "Needs attention", a warning beside "Preprocessing"), found at 1366x768
       el.innerHTML =
         `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
-        `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span>` +
+        `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span></div>` +
+        `<div class="pg-node-summary" title="${esc(summary)}">${sparkline(d.trials || [], d.trialsOf)}${esc(summary)}</div>` +
+        `<div class="pg-node-foot">` +
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
-        `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
-        `<div class="pg-node-summary" title="${esc(summary)}">${sparkline(d.trials || [], d.trialsOf)}${esc(summary)}</div>` +
         (looped ? `<span class="pg-node-round" data-round="${d.round}" title="Round ${d.round} of ${d.rounds} of its retrain loop">round ${d.round}/${d.rounds}</span>` : "") +
+        `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : DONE.has(status) ? 100 : 0}%"></i></div>`;
       return el;
     },
