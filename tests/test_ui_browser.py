@@ -215,7 +215,7 @@ def test_build_configure_run_and_read_results(page, server):
     wid = new_workflow(pg, server, "Browser flow")
     ids = {}
     for i, t in enumerate(["dataset", "preprocessing", "split", "model", "evaluate", "visualize"]):
-        # two a row: the canvas under a results area of 44% of the window is 456 px tall at 1440x900
+        # two a row: under the results area (330 px) the canvas is 522 px tall at 1440x900
         ids[t] = drag_from_palette(pg, t, 200 + (i % 2) * 320, 110 + (i // 2) * 140)
     wait_saved(pg)
     chain = list(ids.values())

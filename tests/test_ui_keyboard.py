@@ -377,9 +377,9 @@ def test_the_shortcuts_popover_opens_and_closes_and_the_minimap_shows_only_when_
     pg = context.new_page()
     errors = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    # two nodes that fit in view (the canvas is 382 px tall at 1366x768): no minimap (its
+    # two nodes that fit in view (the canvas is 390 px tall at 1366x768): no minimap (its
     # viewport rectangle would be a stray line)
-    open_workflow(pg, server, "Sparse", [TWO[0], {**TWO[1], "position": {"x": 100, "y": 300}}],
+    open_workflow(pg, server, "Sparse", [TWO[0], {**TWO[1], "position": {"x": 100, "y": 360}}],
                   [{"source": "dataset-1", "target": "split-1"}])
     pg.wait_for_function("document.getElementById('minimap').hidden")
     help_ = pg.locator("#shortcuts")
