@@ -89,7 +89,6 @@ def Toolbar(workflow, templates, undo=None):
                    title=f"Undo: {undo['undo']} (Ctrl Z)" if undo.get("undo") else "Undo (Ctrl Z)"),
             Button("↷", id="redo-button", data_command="redo", aria_label="Redo", disabled=not undo.get("can_redo"),
                    title=f"Redo: {undo['redo']} (Ctrl Shift Z)" if undo.get("redo") else "Redo (Ctrl Shift Z)"),
-            Button("⤢", data_command="fit", title="Zoom to fit (F)", aria_label="Zoom to fit"),
             Templates(templates),
             # the API's own JSON, as a file named after the workflow (Content-Disposition): what
             # Import on /workflows and `python -m executor run` read back
@@ -143,8 +142,10 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
         P("Arrow keys select a node, Enter opens its inspector, C connects it, Delete removes it.",
           id="canvas-keys", cls="sr-only"),
         Div(id="canvas-status", cls="sr-only", role="status", aria_live="polite"),
+        # zoom to fit beside the zoom buttons (in the top bar it took the room the workflow's name needs at 1366 px)
         Div(Button("−", data_command="zoom-out", aria_label="Zoom out"), Button("+", data_command="zoom-in",
                                                                                aria_label="Zoom in"),
+            Button("⤢", data_command="fit", title="Zoom to fit (F)", aria_label="Zoom to fit"),
             # shown when part of the workflow is out of view (playground.js updateMinimap)
             Button("Map", id="minimap-toggle", data_command="minimap", aria_label="Minimap", aria_pressed="true",
                    title="Hide the minimap", hidden=True),

@@ -41,7 +41,8 @@ NAV = (("workflows", "Workflows", "/workflows"), ("datasets", "Datasets", "/data
 
 
 def Brand():
-    return A(Span(cls="brand-mark"), "AutoML Playground", href="/", cls="brand")
+    return A(Span(cls="brand-mark"), Span("AutoML Playground", cls="brand-name"), href="/", cls="brand",
+             aria_label="AutoML Playground", title="AutoML Playground")
 
 
 def TopNav(active: str):

@@ -32,6 +32,7 @@ from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
 from components.checks import DatasetChecks
 from components.format import fmt_time
 from components.layout import CsrfField, Page, Pill
+from data.ingest import UPLOAD_ACCEPT
 from plugins.tables import standing_guess, suggest_problem_type
 
 
@@ -80,7 +81,6 @@ def WorkflowsPage(workflows, templates, import_error: str | None = None):
                                      cls="card"), cls="page"), active="workflows")
 
 
-UPLOAD_ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,.parquet,.pq"
 
 
 def UploadForm(error: str | None = None):

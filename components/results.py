@@ -204,15 +204,17 @@ def ResultsPanel(job, metrics_registry, model_names, node_labels, own_page: bool
     loops = LoopRounds(job, node_labels)
     files = Downloads(job, node_labels)
     headline = Headline(job, metrics_registry, model_names)
-    # the headline figure first, then what the run decided, its errors and warnings: all on
-    # the first screen of the results area (190 px tall at 1366x768)
+    # the headline figure first, then what the run decided, its errors and warnings, then the
+    # metrics: on the first screen of the results area at 1366x768. The trained models (take
+    # one out, score a file) come after the metrics: before them they pushed the metrics a
+    # screen down, out of a new user's sight
     return Div(head, *([headline] if headline else []), *([decided] if decided else []), *errors, *warnings,
                *loops, *([board] if board else []),
-               *([models] if models else []),
                *([files] if files else []),
                Div(Div(*(metrics or [P("No metrics in this run.", cls="muted")])),
                    Div(Div(*plots, cls="plots") if plots else P("No plots in this run.", cls="muted")),
                    cls="results"),
+               *([models] if models else []),
                durations,
                *searches,
                id="results-body", data_job=job["id"], data_status=job["status"])

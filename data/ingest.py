@@ -36,6 +36,7 @@ from plugins.tables import parse_iso_dates, plain_dtypes, profile
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel",
            ".xlsm": "excel", ".xls": "excel", ".ods": "excel"}
+UPLOAD_ACCEPT = ",".join(FORMATS)  # a file input's `accept`: the Datasets page's, the Dataset inspector's
 TMP_PREFIX = ".upload-"
 SOURCE = ".source"  # the file as uploaded, kept beside its Parquet file (<id>.source.csv) to read it again
 ROLE_CHOICES = ("feature", "id", "ignore")

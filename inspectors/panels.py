@@ -13,6 +13,7 @@ from fasthtml.common import (
     Button,
     Details,
     Div,
+    Form,
     Input,
     Label,
     Li,
@@ -31,6 +32,7 @@ from fasthtml.common import (
     Ul,
 )
 
+from data.ingest import UPLOAD_ACCEPT
 from inspectors.context import InspectorContext
 from inspectors.fields import Checkbox, ParamField
 from inspectors.forms import Form as PostedForm
@@ -67,8 +69,17 @@ def DatasetInspector(ctx: InspectorContext):
         # the chosen upload first: among many (newest first) it was out of view below the others
         Div(*([radio(d, "mine") for d in sorted(ctx.uploads, key=lambda d: d["id"] != chosen)]
               or [P("No uploads yet.", cls="muted")]),
-            A("Upload a dataset →", href="/datasets"), cls="choices ds-list", data_tab_body="mine",
-            id="ds-list-mine", role="tabpanel", aria_labelledby="ds-tab-mine", hidden=tab != "mine"),
+            # a table uploaded here is chosen in this node at once (the panel comes back on "My
+            # datasets" with it checked); its fields belong to the upload form below the panel's
+            # form (the `form` attribute), so the panel's own posts never carry the file
+            Div(Label("Upload a table and use it here", fr="ds-upload-file"),
+                Input(type="file", name="file", id="ds-upload-file", accept=UPLOAD_ACCEPT, required=True,
+                      form="ds-upload-form"),
+                Button("Upload", type="submit", cls="small", form="ds-upload-form"),
+                cls="ds-upload", data_no_submit="1"),
+            A("Upload with more options on the Datasets page →", href="/datasets"), cls="choices ds-list",
+            data_tab_body="mine", id="ds-list-mine", role="tabpanel", aria_labelledby="ds-tab-mine",
+            hidden=tab != "mine"),
         P("No dataset matches.", cls="muted", data_ds_none="1", hidden=True))
     selection = Div(H3("Dataset"), tabs, search, lists, cls="section ds-picker", data_tab=tab)
     preview = ()
@@ -117,7 +128,9 @@ def DatasetInspector(ctx: InspectorContext):
         )
     status = Div(H3("Status"), P("Ready: the dataset, target and problem type are set." if not ctx.node_errors
                                  else "Needs attention (see above).", cls="muted"), cls="section")
-    return (*Head(ctx), PanelForm(ctx, selection, *preview, status))
+    upload = Form(hx_post=f"/ui/datasets/for/{ctx.workflow_id}/{ctx.node_id}", hx_encoding="multipart/form-data",
+                  hx_target="#inspector", hx_swap="innerHTML", id="ds-upload-form")
+    return (*Head(ctx), PanelForm(ctx, selection, *preview, status), upload)
 
 
 def PositiveClassField(ctx: InspectorContext, target: dict | None):

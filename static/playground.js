@@ -54,14 +54,19 @@
       if (looped) el.classList.add("has-round");
       // a loop's later round trains another config than the saved one: the run's status says which
       const summary = (d.status && d.roundSummary) || d.summary || "";
+      // the title has the head's whole width (one line for every type's label): the status,
+      // the warnings and a loop's round sit in the node's foot, under the summary. Beside the
+      // title they wrapped it, or themselves, onto a second line ("Train/Test Split" and
+      // "Needs attention", a warning beside "Preprocessing"), found at 1366x768
       el.innerHTML =
         `<div class="pg-node-head"><span class="pg-node-icon" aria-hidden="true">${esc(t.icon)}</span>` +
-        `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span>` +
+        `<span class="pg-node-label" title="${esc(title)}">${esc(title)}</span></div>` +
+        `<div class="pg-node-summary" title="${esc(summary)}">${sparkline(d.trials || [], d.trialsOf)}${esc(summary)}</div>` +
+        `<div class="pg-node-foot">` +
         (warnings.length ? `<span class="pg-node-warn" data-warnings="${warnings.length}" title="${esc(warnings.join("\n"))}" ` +
           `aria-label="${warnings.length} warning${warnings.length > 1 ? "s" : ""}">⚠ ${warnings.length}</span>` : "") +
-        `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
-        `<div class="pg-node-summary" title="${esc(summary)}">${sparkline(d.trials || [], d.trialsOf)}${esc(summary)}</div>` +
         (looped ? `<span class="pg-node-round" data-round="${d.round}" title="Round ${d.round} of ${d.rounds} of its retrain loop">round ${d.round}/${d.rounds}</span>` : "") +
+        `<span class="pg-node-badge" aria-label="${esc(STATUS_LABEL[status] || status)}">${esc(pct != null ? pct + "%" : STATUS_LABEL[status] || status)}</span></div>` +
         `<div class="pg-node-progress"><i style="width:${pct != null ? pct : DONE.has(status) ? 100 : 0}%"></i></div>`;
       return el;
     },
@@ -297,6 +302,32 @@
       const t = graph.translate();
       graph.translate(t.tx, t.ty + 24); // a little air above the first node
     }
+    clearOfTools();
+  }
+  // The zoom buttons float over the canvas's top left corner: a node fitted (or dropped) there
+  // lay under them, its title hidden (found at 1366x768 and 1600x1000). Their box in graph
+  // units, with a little air around it on screen.
+  function toolsBox() {
+    const el = $(".canvas-tools"), map = $("#minimap-toggle");
+    if (!el || !el.offsetWidth) return null;
+    // as wide as with its Map button, which shows once part of the workflow is out of view
+    const hidden = map.hidden;
+    map.hidden = false;
+    const r = el.getBoundingClientRect(), air = 6;
+    map.hidden = hidden;
+    const a = graph.clientToLocal(r.left - air, r.top - air), b = graph.clientToLocal(r.right + air, r.bottom + air);
+    return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
+  }
+  // the view moved down just far enough that no node lies under the zoom buttons
+  function clearOfTools() {
+    const tools = toolsBox();
+    if (!tools) return;
+    const under = graph.getNodes().map((n) => n.getBBox()).filter((b) => b.x < tools.x + tools.width &&
+      b.x + b.width > tools.x && b.y < tools.y + tools.height && b.y + b.height > tools.y);
+    if (!under.length) return;
+    const lack = tools.y + tools.height - Math.min(...under.map((b) => b.y));
+    const t = graph.translate();
+    graph.translate(t.tx, t.ty + lack * (graph.zoom() || 1));
   }
 
   function applyState(state) {
@@ -756,7 +787,13 @@
     const area = graph.getGraphArea(), z = graph.zoom() || 1, m = 12 / z;
     const left = area.x + m, right = area.x + area.width - m - b.width;
     const top = area.y + PORT_R + 4 / z, bottom = area.y + area.height - PORT_R - m - b.height;
-    return { x: Math.max(left, Math.min(b.x, right)), y: Math.max(top, Math.min(b.y, bottom)) };
+    const at = { x: Math.max(left, Math.min(b.x, right)), y: Math.max(top, Math.min(b.y, bottom)) };
+    // clear of the zoom buttons in the view's top left corner: below them, not under them
+    const tools = toolsBox();
+    if (tools && at.x < tools.x + tools.width && at.x + b.width > tools.x && at.y < tools.y + tools.height) {
+      at.y = Math.max(at.y, tools.y + tools.height + PORT_R);
+    }
+    return at;
   }
   function keepInView(node) {
     const b = node.getBBox(), { x, y } = inView(b);

@@ -3,6 +3,7 @@ messages as the API next to the field, nothing broken stored, capabilities flowi
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from pathlib import Path
@@ -372,3 +373,43 @@ def test_posting_the_same_plots_in_the_panels_order_keeps_the_stored_order(web, 
     assert stored(web, wf, "visualize")["plots"] == ["confusion_matrix", "feature_importance", "roc_curve"]
     web.post(url, data={"plots__present": "1", "plots": ["precision_recall_curve", "roc_curve", "confusion_matrix"]})
     assert stored(web, wf, "visualize")["plots"] == ["confusion_matrix", "roc_curve", "precision_recall_curve"]
+
+
+def test_a_table_uploaded_in_the_dataset_inspector_is_chosen_there(web, wf):
+    """The Dataset inspector's upload: the table added, then the node's dataset, the panel back
+    on "My datasets" with it checked (and the canvas told, as a click in the list does)."""
+    csv = "height,leaf,kind\n" + "".join(f"{i * 0.5},{i % 4},{'fern' if i % 3 else 'moss'}\n" for i in range(40))
+    r = web.post(f"/ui/datasets/for/{wf['id']}/dataset", files={"file": ("ferns and moss.csv", csv.encode(), "text/csv")},
+                 headers={"HX-Request": "true"})
+    assert r.status_code == 200, r.text
+    chosen = stored(web, wf, "dataset")["dataset_id"]
+    ds = next(d for d in web.get("/api/v1/datasets").json()["uploads"] if d["id"] == chosen)
+    assert ds["name"] == "ferns and moss"
+    assert re.search(rf'<input type="radio" name="dataset_id" value="{chosen}" checked', r.text)
+    assert 'data-tab="mine"' in r.text and "pg-state" in r.headers["hx-trigger"]
+
+
+@pytest.mark.parametrize("path, status, words", [
+    ("/ui/datasets/for/{wf}/model", 400, "takes no dataset"),  # a node that names no dataset
+    ("/ui/datasets/for/{wf}/no-such-node", 404, "No node 'no-such-node'"),
+    ("/ui/datasets/for/wf_missing/dataset", 404, "wf_missing"),
+])
+def test_an_upload_into_a_node_that_takes_none_is_refused_with_a_sentence(web, wf, path, status, words):
+    before = stored(web, wf, "dataset")
+    r = web.post(path.format(wf=wf["id"]), files={"file": ("t.csv", b"a,b\n1,2\n3,4\n", "text/csv")},
+                 headers={"HX-Request": "true"})
+    assert r.status_code == status and words in r.text, (r.status_code, r.text)
+    assert stored(web, wf, "dataset") == before
+
+
+@pytest.mark.parametrize("name, body", [("empty.csv", b""), ("header only.csv", b"a,b\n"),
+                                        ("picture.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)])
+def test_a_table_that_cannot_be_read_changes_nothing_in_the_node(web, wf, name, body):
+    before = stored(web, wf, "dataset")
+    r = web.post(f"/ui/datasets/for/{wf['id']}/dataset", files={"file": (name, body, "text/csv")},
+                 headers={"HX-Request": "true"})
+    assert 400 <= r.status_code < 500 and "error-detail" in r.text, (r.status_code, r.text)
+    # the sentence the API (and the Datasets page) gives for the same file
+    said = web.post("/api/v1/datasets", files={"file": (name, body, "text/csv")}).json()["detail"]
+    assert html.escape(said, quote=False) in r.text
+    assert stored(web, wf, "dataset") == before

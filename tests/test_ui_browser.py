@@ -215,7 +215,8 @@ def test_build_configure_run_and_read_results(page, server):
     wid = new_workflow(pg, server, "Browser flow")
     ids = {}
     for i, t in enumerate(["dataset", "preprocessing", "split", "model", "evaluate", "visualize"]):
-        ids[t] = drag_from_palette(pg, t, 300 + (i % 2) * 40, 60 + i * 95)
+        # two a row: under the results area (330 px) the canvas is 522 px tall at 1440x900
+        ids[t] = drag_from_palette(pg, t, 200 + (i % 2) * 320, 110 + (i // 2) * 140)
     wait_saved(pg)
     chain = list(ids.values())
     for a, b in zip(chain, chain[1:]):
@@ -590,7 +591,7 @@ def test_a_stored_string_cannot_break_the_editor(page, server):
 def test_the_workflow_overview_follows_nodes_and_connections_as_they_are_added(page, server):
     pg = page
     new_workflow(pg, server, "Overview")
-    pg.locator("#canvas").click(position={"x": 600, "y": 500})  # nothing selected: the overview
+    pg.locator("#canvas").click(position={"x": 600, "y": 300})  # nothing selected: the overview
     pg.wait_for_selector('#inspector [data-inspector="workflow"]')
     assert "0 node(s), 0 connection(s)" in pg.locator("#inspector").inner_text()
     d, s = dataset_then_split(pg)

@@ -377,8 +377,10 @@ def test_the_shortcuts_popover_opens_and_closes_and_the_minimap_shows_only_when_
     pg = context.new_page()
     errors = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    open_workflow(pg, server, "Sparse", TWO, [{"source": "dataset-1", "target": "split-1"}])
-    # two nodes fit in view: no minimap (its viewport rectangle would be a stray line)
+    # two nodes that fit in view (the canvas is 390 px tall at 1366x768): no minimap (its
+    # viewport rectangle would be a stray line)
+    open_workflow(pg, server, "Sparse", [TWO[0], {**TWO[1], "position": {"x": 100, "y": 360}}],
+                  [{"source": "dataset-1", "target": "split-1"}])
     pg.wait_for_function("document.getElementById('minimap').hidden")
     help_ = pg.locator("#shortcuts")
     # "?" opens it, Esc closes it and gives the focus back to its button

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
+from fasthtml.common import to_xml
+from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import HTMLResponse
 
 from data.store import Invalid, NotFound
 from executor.engine import Resolved, advice_for, node_states, reconcile_node, resolve
@@ -16,6 +19,7 @@ from inspectors.panels import Inspector, UnknownTypeInspector, WorkflowInspector
 from nodes.base import Design, Upstream
 from nodes.graph import quoted
 from nodes.registry import node_types
+from web.datasets import ingest_upload
 from web.site import Routes, Site
 
 routes = Routes()
@@ -116,7 +120,12 @@ async def ui_save_config(site: Site, request: Request, workflow_id: str, node_id
     """A node's form saved: the workflow read once, its graph resolved once with the form
     read in (the node's config checked once, against its inputs), the config written, and
     the panel and the canvas states drawn from that one resolve."""
-    form = await request.form()
+    return save_node_form(site, workflow_id, node_id, await request.form())
+
+
+def save_node_form(site: Site, workflow_id: str, node_id: str, form):
+    """A node's form (posted, or what an upload into the node amounts to) saved: (the panel, the
+    htmx headers that bring the canvas states and the undo history up to date)."""
     wf = site.store.require_workflow(workflow_id)
     info = site.dataset_facts()
     edit = FormEdit(form, workflow_id, node_id, info)
@@ -127,3 +136,22 @@ async def ui_save_config(site: Site, request: Request, workflow_id: str, node_id
     ctx.posted = form
     states_now = node_states(wf["graph"], resolved=r)
     return Inspector(ctx), site.history_trigger(workflow_id, **{"pg-state": states_now})
+
+
+@routes.stream("/ui/datasets/for/{workflow_id}/{node_id}", methods=["POST"])
+async def ui_upload_into_node(site: Site, request: Request):
+    """A table uploaded from a node's inspector (a Dataset node's "My datasets"): added as the
+    Datasets page adds it, then chosen in that node, as a click on it in the list would choose
+    it. Under /ui/datasets, so the upload size limit applies (app.py). A node that takes no
+    dataset is refused before a byte of the body is read."""
+    workflow_id, node_id = request.path_params["workflow_id"], request.path_params["node_id"]
+    wf = site.store.require_workflow(workflow_id)
+    node = next((n for n in wf["graph"]["nodes"] if n.get("id") == node_id), None)
+    if node is None:
+        raise NotFound(f"No node {quoted(node_id)} in this workflow.")
+    nt = node_types().get(node.get("type"))
+    if nt is None or not nt.dataset_param:
+        raise Invalid(f"Node {quoted(node_id)} takes no dataset: upload the table on the Datasets page.", status=400)
+    record = await ingest_upload(site, request)
+    panel, header = save_node_form(site, workflow_id, node_id, FormData({nt.dataset_param: record["id"]}))
+    return HTMLResponse(to_xml(panel), headers={header.k: header.v})
