@@ -1144,16 +1144,16 @@ def other_currency(column: str, rows: str, rows_signs: str, trained: str, signs:
 
 # {case: (the column, how the rows to score write it, the sentence every exit refuses them with, or None: scored)}
 CURRENCY_CASES = {
-    "$ → € after, decimal comma": ("usd", euros_comma, other_currency("usd", "euro", "€", "dollar", "$", "1,234.5 $")),
-    "$ → € before": ("usd", euros, other_currency("usd", "euro", "€", "dollar", "$", "1,234.5 $")),
-    "$ → EUR": ("usd", lambda v: f"EUR {v:,.2f}", other_currency("usd", "euro", "EUR", "dollar", "$", "1,234.5 $")),
+    "$ → € after, decimal comma": ("usd", euros_comma, other_currency("usd", "euro", "€", "dollar", "$", "$1,234.5")),
+    "$ → € before": ("usd", euros, other_currency("usd", "euro", "€", "dollar", "$", "$1,234.5")),
+    "$ → EUR": ("usd", lambda v: f"EUR {v:,.2f}", other_currency("usd", "euro", "EUR", "dollar", "$", "$1,234.5")),
     "$ → £ among $": ("usd", lambda v: pounds(v) if int(v) % 2 else dollars(v),
-                      other_currency("usd", "pound", "£", "dollar", "$", "1,234.5 $")),
-    "€ → $": ("eur", dollars, other_currency("eur", "dollar", "$", "euro", "€", "1,234.5 €")),
+                      other_currency("usd", "pound", "£", "dollar", "$", "$1,234.5")),
+    "€ → $": ("eur", dollars, other_currency("eur", "dollar", "$", "euro", "€", "€1,234.5")),
     "€ decimal comma → $": ("eur_comma", dollars, other_currency("eur_comma", "dollar", "$", "euro", "€",
                                                                  "1.234,5 €")),
-    "£ → $": ("gbp", dollars, other_currency("gbp", "dollar", "$", "pound", "£", "1,234.5 £")),
-    "£ → ¥": ("gbp", lambda v: f"¥{v:,.0f}", other_currency("gbp", "yen", "¥", "pound", "£", "1,234.5 £")),
+    "£ → $": ("gbp", dollars, other_currency("gbp", "dollar", "$", "pound", "£", "£1,234.5")),
+    "£ → ¥": ("gbp", lambda v: f"¥{v:,.0f}", other_currency("gbp", "yen", "¥", "pound", "£", "£1,234.5")),
     # near misses: the same currency by its code or its sign after the amount, no currency at all, percentages,
     # a decimal comma in a column written without a currency
     "$ → USD": ("usd", lambda v: f"USD {v:,.2f}", None),
@@ -1292,5 +1292,5 @@ def test_a_predict_node_refuses_amounts_in_another_currency_as_every_exit_does(w
     nodes = {n["node_id"]: n for n in web.get(f"/api/v1/jobs/{job_id}").json()["nodes"]}
     assert nodes["x1"]["status"] == "completed", nodes["x1"]
     assert nodes["x0"]["status"] == "failed", nodes["x0"]
-    assert ("These rows cannot be scored: " + other_currency("usd", "euro", "€", "dollar", "$", "1,234.5 $") + ".") \
+    assert ("These rows cannot be scored: " + other_currency("usd", "euro", "€", "dollar", "$", "$1,234.5") + ".") \
         in json.dumps(nodes["x0"], ensure_ascii=False), nodes["x0"]
