@@ -2184,12 +2184,13 @@ def currencies_written(s: pd.Series) -> set[str]:
 def other_currency(col: dict, s: pd.Series, read: dict | None = None) -> str | None:
     """The refusal of a number column of rows to score (`s`) whose amounts are written in
     another currency than its training file's (the feature's `written` currency): a model
-    trained on dollars scoring euros would take every amount for a dollar amount. None when the training file wrote no currency, or the
-    rows write none (plain numbers: what the dataset's download and most programs write) or
-    the same one, by its sign or its code ('USD 7' in a column of '$7': one currency where the
-    reader's CURRENCIES names both so). The one rule of every exit: predict.py and JSON records
-    (the signs their text shows, `currencies_written`) and the app's reader (the signs it read
-    the numbers from, `read`: the column's NUMBERS_READ)."""
+    trained on dollars scoring euros would take every amount for a dollar amount. None when
+    the training file wrote no currency, or the rows write none (plain numbers: what the
+    dataset's download and most programs write) or the same one, by its sign or its code
+    ('USD 7' in a column of '$7': one currency where the reader's CURRENCIES names both so).
+    The one rule of every exit: predict.py and JSON records (the signs their text shows,
+    `currencies_written`) and the app's reader (the signs it read the numbers from, `read`:
+    the column's NUMBERS_READ)."""
     fmt = col.get("written") if col.get("type") == "numeric" else None
     trained_signs = [c for c in (fmt.get("currency") or ()) if c in CURRENCIES] if isinstance(fmt, dict) else []
     trained = sorted({CURRENCIES[c] for c in trained_signs})
