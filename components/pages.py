@@ -81,8 +81,6 @@ def WorkflowsPage(workflows, templates, import_error: str | None = None):
                                      cls="card"), cls="page"), active="workflows")
 
 
-
-
 def UploadForm(error: str | None = None):
     return Form(
         Div(Label("Upload a CSV, TSV, Excel or Parquet file", fr="upload-file"),

@@ -318,12 +318,14 @@
     const a = graph.clientToLocal(r.left - air, r.top - air), b = graph.clientToLocal(r.right + air, r.bottom + air);
     return { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
   }
+  function overlaps(a, b) {
+    return a.x < b.x + b.width && a.x + a.width > b.x && a.y < b.y + b.height && a.y + a.height > b.y;
+  }
   // the view moved down just far enough that no node lies under the zoom buttons
   function clearOfTools() {
     const tools = toolsBox();
     if (!tools) return;
-    const under = graph.getNodes().map((n) => n.getBBox()).filter((b) => b.x < tools.x + tools.width &&
-      b.x + b.width > tools.x && b.y < tools.y + tools.height && b.y + b.height > tools.y);
+    const under = graph.getNodes().map((n) => n.getBBox()).filter((b) => overlaps(b, tools));
     if (!under.length) return;
     const lack = tools.y + tools.height - Math.min(...under.map((b) => b.y));
     const t = graph.translate();
@@ -790,7 +792,7 @@
     const at = { x: Math.max(left, Math.min(b.x, right)), y: Math.max(top, Math.min(b.y, bottom)) };
     // clear of the zoom buttons in the view's top left corner: below them, not under them
     const tools = toolsBox();
-    if (tools && at.x < tools.x + tools.width && at.x + b.width > tools.x && at.y < tools.y + tools.height) {
+    if (tools && overlaps({ ...at, width: b.width, height: b.height }, tools)) {
       at.y = Math.max(at.y, tools.y + tools.height + PORT_R);
     }
     return at;

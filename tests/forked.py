@@ -30,7 +30,6 @@ try:
     import charset_normalizer  # noqa
 except ImportError:
     pass
-home = os.getcwd()
 for line in sys.stdin:
     folder, argv, out_path, err_path, timeout = json.loads(line)
     pid = os.fork()
@@ -42,7 +41,7 @@ for line in sys.stdin:
             for fd, path in ((1, out_path), (2, err_path)):
                 os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
             os.chdir(folder)
-            sys.argv = [argv[0], *argv[1:]]
+            sys.argv = list(argv)
             try:
                 runpy.run_path(os.path.join(folder, argv[0]), run_name="__main__")
                 code = 0
