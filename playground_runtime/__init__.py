@@ -384,6 +384,60 @@ def preamble_notice(above: list, delimiter: str, skip: int = 0) -> str:
             f"line {skip + 2}.")
 
 
+# A line of units under a text file's header (",cm,kg", "(kg)", "degC"), as lab and sensor exports
+# write it: the app's reader (data.reading) leaves it out, and so does predict.py, by this one
+# rule and in the same words (an audit: predict.py refused a file the app had read, "'x' should
+# hold numbers (values like 'cm')").
+UNITS_MIN_ROWS = 3  # data lines under a units line, at least, to tell it from them
+UNITS_LENGTH = 15  # the longest text a unit is written in
+
+
+def units_row(rows: list, width: int) -> list:
+    """[(column position, unit)] of the first of `rows` (the lines under a header of `width`
+    fields, split into fields) when it holds units, not data ("", "degC", "hPa", ""): no
+    number in it, and short text in at least half of the columns whose lines below all hold
+    numbers (a new user's audit: temperatures and pressures read as categories without a
+    word, 'degC' one of their levels). [] otherwise: a first row of data, of gaps, of long
+    words, or too few rows below it to tell."""
+    if len(rows) <= UNITS_MIN_ROWS or len(rows[0]) != width:
+        return []
+    first = [v.strip() for v in rows[0]]
+    if any(number_text(v) for v in first if v):
+        return []
+    numeric = [i for i in range(width) if any(len(r) == width and r[i].strip() for r in rows[1:])
+               and all(len(r) == width and (r[i].strip() in NUMBER_GAPS or number_text(r[i].strip()))
+                       for r in rows[1:])]
+    units = [(i, first[i]) for i in numeric if first[i] and first[i] not in NUMBER_GAPS
+             and len(first[i]) <= UNITS_LENGTH]
+    return units if numeric and len(units) * 2 >= len(numeric) else []
+
+
+def units_notice(line: int, names: list, units: list) -> str:
+    """The notice of a units row (units_row) at `line` of the file, under the columns `names`."""
+    shown = ", ".join(f"{names[i] if i < len(names) else f'column {i + 1}'}: {u}" for i, u in units[:6]) \
+        + (" …" if len(units) > 6 else "")
+    return f"Line {line} holds units under the header ({shown}), not data: it was left out."
+
+
+RECORD_LINES = 10  # lines a header with line breaks in its quoted names may take, at most
+
+
+def record_lines(text: str) -> int:
+    """How many lines the first record of `text` takes: more than one when a quoted field
+    holds a line break, as Excel writes a header cell typed with Alt+Enter ("Age⏎(years)").
+    Read line by line, such a header was refused ("Line 3 has 3 fields but the header has
+    2") or its first line taken for a title (a new user's audit). A line whose quotes do not
+    pair up opens a field the next line goes on with; 1 when they never pair up within
+    RECORD_LINES lines (a stray quote, left to the parse to say). The app's reader and
+    predict.py find a header's lines by this one rule."""
+    quotes = 0
+    for i, line in enumerate(text.split("\n", RECORD_LINES)[:RECORD_LINES]):
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            return i + 1
+    return 1
+
+
 def unique_names(names: list) -> tuple[list, list]:
     """(the names, each one the header repeats given a number: 'x', 'x_2', 'x_3', never a
     name the header holds; [(name, place of its first copy, place of this copy, name given)],

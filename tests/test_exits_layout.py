@@ -16,6 +16,7 @@ import pytest
 from data import ingest
 from tests.test_bundle import predict_module
 from tests.test_exits_agree import (
+    COLUMNS,
     JOINED,
     TWO_ROWS_SUB,
     TWO_ROWS_TOP,
@@ -364,3 +365,98 @@ def test_predict_py_reads_a_header_whose_names_hold_line_breaks_as_the_app_does(
     frame, said, _ = read_alike(tmp_path, capsys, "broken.csv", text, ABOVE)
     assert [str(c).replace("\r\n", "\n") for c in frame.columns] == names, (list(frame.columns), said)
     assert frame.iloc[:, 0].tolist() == ["a", "b", "c"], frame
+
+
+# --------------------------------------------------------------------------- a units row under the header
+UNITS = ("holds units under the header",)
+DATA = "a,1,2.5\nb,2,3.5\nc,3,4.5\n"
+
+
+def units_rows() -> dict:
+    """{class: (file text, the units the app names, the units line)}: a line of units between
+    the header and the data, as lab and sensor exports write it."""
+    semicolons = "name;x;y\n;cm;kg\n" + DATA.replace(",", ";")
+    return {
+        "units in every number column": ("name,x,y\n,cm,kg\n" + DATA, "x: cm, y: kg", 2),
+        "units in some columns": ("name,x,y\n,cm,\n" + DATA, "x: cm", 2),
+        "parenthesised units": ("name,x,y\n,(cm),(kg)\n" + DATA, "x: (cm), y: (kg)", 2),
+        "quoted units, a unit over the text column too": ('name,x,y\n"-","cm","kg"\n' + DATA, "x: cm, y: kg", 2),
+        "semicolons, Windows line ends": (semicolons.replace("\n", "\r\n"), "x: cm, y: kg", 2),
+        "under a title": ("Lab report 2024\n\nname,x,y\n,degC,hPa\n" + DATA, "x: degC, y: hPa", 4),
+        "under a header whose name holds a line break": ('name,"x\n(length)",y\n,cm,kg\n' + DATA, None, 3),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(units_rows()))
+def test_predict_py_leaves_out_a_units_row_as_the_app_does(tmp_path, capsys, case):
+    """A file with units under its header (',cm,kg'): the app's reader left the line out and
+    said so, and predict.py refused the same file ("'x' holds values of the wrong type: 'cm'").
+    Both now read the rows below it, by one rule (playground_runtime.units_row), in one sentence."""
+    text, shown, line = units_rows()[case]
+    frame, said, mine = read_alike(tmp_path, capsys, "units.csv", text, UNITS)
+    assert frame.iloc[:, 0].tolist() == ["a", "b", "c"] and frame.iloc[:, 1].tolist() == [1, 2, 3], (frame, said)
+    assert frame.iloc[:, 2].tolist() == [2.5, 3.5, 4.5], (frame, said)
+    assert len(mine) == 1 and mine[0].startswith(f"Line {line} holds units under the header ("), (mine, said)
+    if shown:
+        assert f"({shown})" in mine[0], mine
+
+
+def not_units() -> dict:
+    """{class: file text}: a first line under the header that is data, however it looks."""
+    return {
+        "a first row of numbers": "name,x,y\n" + DATA + "d,4,5.5\n",
+        "a number among the words": "name,x,y\nunit,cm,2\n" + DATA,
+        "one text cell, the rest empty": "name,x,y\nNorth region,,\n" + DATA,
+        "gaps written as words": "name,x,y\nz,n/a,-\n" + DATA,
+        "words too long to be units": "name,x,y\n,centimetres of height,kilograms of weight\n" + DATA,
+        "too few rows below to tell": "name,x,y\n,cm,kg\na,1,2.5\nb,2,3.5\n",
+        "words over columns of words": "name,x,y\nLabel,Tall,Heavy\na,tall,heavy\nb,short,light\nc,tall,light\n",
+    }
+
+
+@pytest.mark.parametrize("case", sorted(not_units()))
+def test_a_first_data_row_that_is_no_units_row_stays_data(tmp_path, capsys, case):
+    """Near misses: each first line under the header is data to both readers, and neither says units."""
+    text = not_units()[case]
+    frame, said, mine = read_alike(tmp_path, capsys, "data.csv", text, UNITS)
+    assert not mine and "units" not in said, (mine, said)
+    assert len(frame) == text.count("\n") - 1, frame
+
+
+def units_cars(rows: list) -> str:
+    """Cars written with a line of units under the header (cc, lb, mpg; none over the others)."""
+    return csv_of([header(COLUMNS), ["", "", "", "cc", "lb", "", "mpg"], *rows])
+
+
+@pytest.fixture(scope="module")
+def units_model(web, tmp_path_factory):
+    """The cars regression trained on a file with a units row under its header, deployed as `cars-units`."""
+    frame = cars(160, 6)
+    frame["year"] = frame["year"].dt.strftime("%Y-%m-%d")
+    up, job_id, bundle, key, folder = deployed(web, tmp_path_factory.mktemp("units"),
+                                               units_cars(frame.astype(object).to_numpy().tolist()), "cars-units")
+    assert any("Line 2 holds units under the header (displacement: cc, weight: lb, mpg: mpg)" in n["text"]
+               for n in up["notices"]), up["notices"]
+    return job_id, bundle, key, folder
+
+
+def test_a_model_trained_with_a_units_row_scores_files_with_and_without_one_alike_in_every_exit(web, units_model):
+    """Trained on a file with units under its header, scored with a file written the same way
+    (units in every column that has them, in one, in parentheses) and one without: the same
+    predictions in every exit; each units row said in one sentence, by every exit."""
+    rows = data_rows()
+    plain = scored_by_every_exit(web, units_model, "plain.csv", csv_of([header(), *rows]), "cars-units")
+    assert all(out is not None for out, _ in plain.values()), plain
+    assert all("units" not in said for _, said in plain.values()), plain
+    want = plain["app"][0]
+    files = {
+        "every": (["", "", "", "cc", "lb", ""], "displacement: cc, weight: lb"),
+        "parenthesised": (["", "", "", "(cc)", "(lb)", ""], "displacement: (cc), weight: (lb)"),
+    }
+    for case, (units, shown) in files.items():
+        got = scored_by_every_exit(web, units_model, f"units_{case}.csv", csv_of([header(), units, *rows]),
+                                   "cars-units")
+        sentence = f"Line 2 holds units under the header ({shown}), not data: it was left out."
+        for exit, (out, said) in got.items():
+            assert out == want, (case, exit, said)
+            assert sentence in said, (case, exit, said)
