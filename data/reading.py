@@ -713,8 +713,8 @@ def _whole(arr):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    valid = arr.drop_null()
-    if len(valid) and pc.all(pc.equal(valid, pc.round(valid))).as_py() and pc.max(pc.abs(valid)).as_py() < 2**53:
+    # (one rule, by which predict.py writes a workbook's ids too: playground_runtime.whole_numbers)
+    if playground_runtime.whole_numbers(arr.drop_null().to_numpy(zero_copy_only=False)):
         return pc.cast(arr, pa.int64())
     return arr
 

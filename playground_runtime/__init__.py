@@ -269,6 +269,30 @@ def two_rows_notice(at: int, tops: list, joined: list, where: str, how: str) -> 
             f"{' …' if len(joined) > 6 else ''}), and the data start at {where} {at + 2}.")
 
 
+def whole_numbers(values) -> bool:
+    """Whether a workbook's numbers (a column's, its gaps left out) are whole numbers, to be
+    kept as such: a workbook holds every number as a float (Excel's 1, 2, 3 are 1.0, 2.0,
+    3.0), and a column of them, every one whole and within 2**53 (past it a float has lost
+    digits), is a column of whole numbers. The app's reader (data.reading) reads a sheet by
+    this one rule, and predict.py writes a workbook's ids by it (`workbook_ids`)."""
+    values = np.asarray(values, dtype=np.float64)
+    return bool(len(values) and np.all(values == np.round(values)) and np.max(np.abs(values)) < 2.0 ** 53)
+
+
+def workbook_ids(frame: pd.DataFrame, ids, features: list) -> pd.DataFrame:
+    """The id columns `ids` of rows read from a workbook as the app's reader gives them: a
+    column of whole numbers without a gap as integers (whole_numbers), as Score a file writes
+    them beside the predictions (900, not 900.0); with a gap, or a number that is not whole
+    (1.5), as the floats it holds. No other column changes (not a feature: the model's)."""
+    taken = {f["name"] for f in features}
+    for name in ids:
+        if name in frame.columns and name not in taken and frame.columns.tolist().count(name) == 1:
+            s = frame[name]
+            if pd.api.types.is_float_dtype(s) and s.notna().all() and whole_numbers(s.to_numpy()):
+                frame[name] = s.astype(np.int64)
+    return frame
+
+
 def cell_name(v) -> str:
     if isinstance(v, float) and v.is_integer():
         v = int(v)

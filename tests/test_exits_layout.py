@@ -460,3 +460,69 @@ def test_a_model_trained_with_a_units_row_scores_files_with_and_without_one_alik
         for exit, (out, said) in got.items():
             assert out == want, (case, exit, said)
             assert sentence in said, (case, exit, said)
+
+
+# --------------------------------------------------------------------------- whole-number ids in a workbook
+def id_cars(n: int, seed: int, start: int = 1) -> pd.DataFrame:
+    """Cars with two whole-number ids (an order number and a serial number) before them."""
+    frame = cars(n, seed)
+    frame.insert(0, "serial_id", range(5000 + start, 5000 + start + n))
+    frame.insert(0, "order_id", range(start, start + n))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def workbook_ids(web, tmp_path_factory):
+    """The cars regression trained on a workbook whose order_id and serial_id are whole numbers
+    (stored by Excel as floats, 1.0, 2.0 ...: ids, as `name` is), deployed as `cars-workbook-ids`."""
+    from tests.test_bundle import run, unzip
+
+    folder = tmp_path_factory.mktemp("workbook-ids")
+    frame = id_cars(160, 8)
+    path = folder / "cars.xlsx"
+    sheets_file(path, {"Cars": [list(frame.columns), *frame.astype(object).to_numpy().tolist()]})
+    up = web.post("/api/v1/datasets", files={"file": ("cars.xlsx", path.read_bytes())})
+    assert up.status_code == 201, up.text
+    job = run(web, {"name": "workbook ids", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", folder / "bundle")
+    card = __import__("json").loads((bundle / "model_card.json").read_text())
+    assert {"order_id", "serial_id", "name"} <= set(card["id_columns"]), card["id_columns"]
+    assert not {"order_id", "serial_id"} & {f["name"] for f in card["features"]}, card["features"]
+    return job["id"], bundle, folder
+
+
+def test_whole_number_ids_in_a_workbook_are_written_as_the_app_writes_them_by_predict_py(web, workbook_ids):
+    """A workbook's whole numbers are floats to Excel (1.0, 2.0): the app's reader reads a
+    column of them as whole numbers, and Score a file wrote the ids 1, 2, 3 where predict.py
+    wrote 1.0, 2.0, 3.0. Over whole ids, whole ids with a gap, ids that are no whole numbers
+    (1.5, which stay as they are) and text ids, predict.py writes the id columns as the app
+    does, and the predictions and every other column alike."""
+    from tests.test_bundle import app_score, predict_py
+
+    job_id, bundle, folder = workbook_ids
+    rows = id_cars(5, 9, start=900).drop(columns="mpg")
+    cases = {
+        "whole": rows,
+        "a gap": rows.assign(order_id=[900, None, 902, 903, 904], serial_id=[5900, 5901, 5902, None, 5904]),
+        "not whole": rows.assign(order_id=[1.5, 2.25, 3.0, 4.0, 5.0], serial_id=[5900.5, 5901, 5902, 5903, 5904]),
+        "text": rows.assign(order_id=[f"A-{i}" for i in range(5)], serial_id=["7", "x8", "9", "10", "11"]),
+    }
+    for case, frame in cases.items():
+        path = folder / f"ids_{case.replace(' ', '_')}.xlsx"
+        values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+        sheets_file(path, {"Cars": [list(frame.columns), *values]})
+        script = predict_py(bundle, path)
+        app_csv, fragment = app_score(web, job_id, "m", path)
+        assert script.returncode == 0 and app_csv is not None, (case, script.stderr, fragment)
+        assert script.stdout.splitlines()[0].startswith("order_id,serial_id,name,prediction"), script.stdout
+        assert script.stdout == app_csv, (case, script.stdout, app_csv)
+        ids = pd.read_csv(io.StringIO(script.stdout), dtype=str)
+        if case == "whole":
+            assert ids["order_id"].tolist() == ["900", "901", "902", "903", "904"], script.stdout
+        if case == "not whole":
+            assert ids["order_id"].tolist()[:2] == ["1.5", "2.25"] and ids["serial_id"][0] == "5900.5", script.stdout

@@ -234,6 +234,9 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         frame = frame[~blank].reset_index(drop=True)
     frame = _without_summary_rows(frame, card, lambda: f"sheet row {table['last_row']}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated
+    # the ids written beside the predictions as the app writes them: 900, not the 900.0 the workbook holds
+    ids = runtime.row_id_columns(card.get("id_columns") or [], card["features"], frame)
+    frame = runtime.workbook_ids(frame, ids, card["features"])
     # the date system the workbook counts days in: numbers in a column the model read as Excel day numbers count so
     frame.attrs[runtime.DATE_SYSTEM] = runtime.workbook_date_system(path, WORKBOOK_KINDS[path.suffix.lower()])
     return _text_gaps(frame, card)
