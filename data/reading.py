@@ -362,10 +362,10 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     header, copies = playground_runtime.unique_names(header)
     for copy in copies:
         reading.repeated_name(*copy)
-    units = units_row(rows, len(header))
+    # (told the header's fields as the file writes them, as predict.py is: a delimiter at the end of every line too)
+    units = units_row(rows, len(raw))
     if units:  # a line of units under the header: not data (said; the names stay as the header gives them)
-        shown = ", ".join(f"{header[i]}: {u}" for i, u in units[:6]) + (" …" if len(units) > 6 else "")
-        reading.notice(f"Line {skip + spans + 1} holds units under the header ({shown}), not data: it was left out.")
+        reading.notice(playground_runtime.units_notice(skip + spans + 1, header, units))
         skip += 1
     layout = TextLayout(codec, delimiter, header, skip + spans, reading, raw_header=raw, drop=drop)
     layout.prose, layout.head, layout.bom = prose, head, bool(bom and not encoding)
@@ -373,22 +373,8 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     return layout
 
 
-RECORD_LINES = 10  # lines a header with line breaks in its quoted names may take, at most
-
-
-def record_lines(text: str) -> int:
-    """How many lines the first record of `text` takes: more than one when a quoted field
-    holds a line break, as Excel writes a header cell typed with Alt+Enter ("Age⏎(years)").
-    Read line by line, such a header was refused ("Line 3 has 3 fields but the header has
-    2") or its first line taken for a title (a new user's audit). A line whose quotes do not
-    pair up opens a field the next line goes on with; 1 when they never pair up within
-    RECORD_LINES lines (a stray quote, left to the parse to say)."""
-    quotes = 0
-    for i, line in enumerate(text.split("\n", RECORD_LINES)[:RECORD_LINES]):
-        quotes += line.count('"')
-        if quotes % 2 == 0:
-            return i + 1
-    return 1
+# a header whose quoted names hold line breaks: one rule, shared with the bundle's predict.py
+RECORD_LINES, record_lines = playground_runtime.RECORD_LINES, playground_runtime.record_lines
 
 
 FOOTNOTE_LINES = playground_runtime.FOOTNOTE_LINES  # lines under a table that may be a note ("Source: …"), at most
@@ -426,25 +412,8 @@ def note_text(line: str, delimiter: str) -> str:
     return filled[0][1] if filled else line.strip()
 
 
-UNITS_MIN_ROWS = 3  # data lines under a units line, at least, to tell it from them
-
-
-def units_row(rows: list, width: int) -> list:
-    """[(column position, unit)] of the first line under the header when it holds units, not
-    data ("", "degC", "hPa", ""): no number in it, and short text in at least half of the
-    columns whose lines below all hold numbers (a new user's audit: temperatures and
-    pressures read as categories without a word, 'degC' one of their levels)."""
-    if len(rows) <= UNITS_MIN_ROWS or len(rows[0]) != width:
-        return []
-    from data.values import GAPS as gaps
-
-    first = [v.strip() for v in rows[0]]
-    if any(_is_number_text(v) for v in first if v):
-        return []
-    numeric = [i for i in range(width) if any(len(r) == width and r[i].strip() for r in rows[1:])
-               and all(len(r) == width and (r[i].strip() in gaps or _is_number_text(r[i].strip())) for r in rows[1:])]
-    units = [(i, first[i]) for i in numeric if first[i] and first[i] not in gaps and len(first[i]) <= 15]
-    return units if numeric and len(units) * 2 >= len(numeric) else []
+# a line of units under the header: one rule and its sentence, shared with the bundle's predict.py
+UNITS_MIN_ROWS, units_row = playground_runtime.UNITS_MIN_ROWS, playground_runtime.units_row
 
 
 def first_ragged_line(path: Path, delimiter: str, n_cols: int, encoding: str, skip: int, last_empty: bool = False):
@@ -744,8 +713,8 @@ def _whole(arr):
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    valid = arr.drop_null()
-    if len(valid) and pc.all(pc.equal(valid, pc.round(valid))).as_py() and pc.max(pc.abs(valid)).as_py() < 2**53:
+    # (one rule, by which predict.py writes a workbook's ids too: playground_runtime.whole_numbers)
+    if playground_runtime.whole_numbers(arr.drop_null().to_numpy(zero_copy_only=False)):
         return pc.cast(arr, pa.int64())
     return arr
 

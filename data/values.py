@@ -106,8 +106,12 @@ def _strings(col) -> pa.ChunkedArray:
 
 
 def _quoted(v: str, limit: int = 40) -> str:
+    """A value as a note quotes it: as the file wrote it, in single quotes, or in double quotes
+    when it holds an apostrophe, as Python's repr and predict.py's notes quote it ("1'234.50").
+    An apostrophe is never changed into another: '1’234.50' for 1'234.50 quoted a character the
+    file never held."""
     v = v if len(v) <= limit else v[: limit - 1] + "…"
-    return "'" + v.replace("'", "’") + "'"
+    return f'"{v}"' if "'" in v and '"' not in v else f"'{v}'"
 
 
 def _examples(values: list, n: int = 3) -> str:

@@ -269,6 +269,30 @@ def two_rows_notice(at: int, tops: list, joined: list, where: str, how: str) -> 
             f"{' …' if len(joined) > 6 else ''}), and the data start at {where} {at + 2}.")
 
 
+def whole_numbers(values) -> bool:
+    """Whether a workbook's numbers (a column's, its gaps left out) are whole numbers, to be
+    kept as such: a workbook holds every number as a float (Excel's 1, 2, 3 are 1.0, 2.0,
+    3.0), and a column of them, every one whole and within 2**53 (past it a float has lost
+    digits), is a column of whole numbers. The app's reader (data.reading) reads a sheet by
+    this one rule, and predict.py writes a workbook's ids by it (`workbook_ids`)."""
+    values = np.asarray(values, dtype=np.float64)
+    return bool(len(values) and np.all(values == np.round(values)) and np.max(np.abs(values)) < 2.0 ** 53)
+
+
+def workbook_ids(frame: pd.DataFrame, ids, features: list) -> pd.DataFrame:
+    """The id columns `ids` of rows read from a workbook as the app's reader gives them: a
+    column of whole numbers without a gap as integers (whole_numbers), as Score a file writes
+    them beside the predictions (900, not 900.0); with a gap, or a number that is not whole
+    (1.5), as the floats it holds. No other column changes (not a feature: the model's)."""
+    taken = {f["name"] for f in features}
+    for name in ids:
+        if name in frame.columns and name not in taken and frame.columns.tolist().count(name) == 1:
+            s = frame[name]
+            if pd.api.types.is_float_dtype(s) and s.notna().all() and whole_numbers(s.to_numpy()):
+                frame[name] = s.astype(np.int64)
+    return frame
+
+
 def cell_name(v) -> str:
     if isinstance(v, float) and v.is_integer():
         v = int(v)
@@ -382,6 +406,60 @@ def preamble_notice(above: list, delimiter: str, skip: int = 0) -> str:
                 f"header is line {skip + n + 1}.")
     return (f"The first line is above the table (a title or a comment: {shown!r}) and was left out: the header is "
             f"line {skip + 2}.")
+
+
+# A line of units under a text file's header (",cm,kg", "(kg)", "degC"), as lab and sensor exports
+# write it: the app's reader (data.reading) leaves it out, and so does predict.py, by this one
+# rule and in the same words (an audit: predict.py refused a file the app had read, "'x' should
+# hold numbers (values like 'cm')").
+UNITS_MIN_ROWS = 3  # data lines under a units line, at least, to tell it from them
+UNITS_LENGTH = 15  # the longest text a unit is written in
+
+
+def units_row(rows: list, width: int) -> list:
+    """[(column position, unit)] of the first of `rows` (the lines under a header of `width`
+    fields, split into fields) when it holds units, not data ("", "degC", "hPa", ""): no
+    number in it, and short text in at least half of the columns whose lines below all hold
+    numbers (a new user's audit: temperatures and pressures read as categories without a
+    word, 'degC' one of their levels). [] otherwise: a first row of data, of gaps, of long
+    words, or too few rows below it to tell."""
+    if len(rows) <= UNITS_MIN_ROWS or len(rows[0]) != width:
+        return []
+    first = [v.strip() for v in rows[0]]
+    if any(number_text(v) for v in first if v):
+        return []
+    numeric = [i for i in range(width) if any(len(r) == width and r[i].strip() for r in rows[1:])
+               and all(len(r) == width and (r[i].strip() in NUMBER_GAPS or number_text(r[i].strip()))
+                       for r in rows[1:])]
+    units = [(i, first[i]) for i in numeric if first[i] and first[i] not in NUMBER_GAPS
+             and len(first[i]) <= UNITS_LENGTH]
+    return units if numeric and len(units) * 2 >= len(numeric) else []
+
+
+def units_notice(line: int, names: list, units: list) -> str:
+    """The notice of a units row (units_row) at `line` of the file, under the columns `names`."""
+    shown = ", ".join(f"{names[i] if i < len(names) else f'column {i + 1}'}: {u}" for i, u in units[:6]) \
+        + (" …" if len(units) > 6 else "")
+    return f"Line {line} holds units under the header ({shown}), not data: it was left out."
+
+
+RECORD_LINES = 10  # lines a header with line breaks in its quoted names may take, at most
+
+
+def record_lines(text: str) -> int:
+    """How many lines the first record of `text` takes: more than one when a quoted field
+    holds a line break, as Excel writes a header cell typed with Alt+Enter ("Age⏎(years)").
+    Read line by line, such a header was refused ("Line 3 has 3 fields but the header has
+    2") or its first line taken for a title (a new user's audit). A line whose quotes do not
+    pair up opens a field the next line goes on with; 1 when they never pair up within
+    RECORD_LINES lines (a stray quote, left to the parse to say). The app's reader and
+    predict.py find a header's lines by this one rule."""
+    quotes = 0
+    for i, line in enumerate(text.split("\n", RECORD_LINES)[:RECORD_LINES]):
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            return i + 1
+    return 1
 
 
 def unique_names(names: list) -> tuple[list, list]:

@@ -1294,3 +1294,45 @@ def test_a_predict_node_refuses_amounts_in_another_currency_as_every_exit_does(w
     assert nodes["x0"]["status"] == "failed", nodes["x0"]
     assert ("These rows cannot be scored: " + other_currency("usd", "euro", "€", "dollar", "$", "$1,234.5") + ".") \
         in json.dumps(nodes["x0"], ensure_ascii=False), nodes["x0"]
+
+
+# --------------------------------------------------------------------------- Swiss amounts: the apostrophe as written
+def swiss(v: float, apostrophe: str = "'") -> str:
+    """1'234.50: an apostrophe between thousands, as Swiss exports write amounts."""
+    return f"{v:,.2f}".replace(",", apostrophe)
+
+
+@pytest.fixture(scope="module")
+def swiss_model(web, tmp_path_factory):
+    """The cars regression trained on a file whose `price` is written 1'234.50 (an ASCII
+    apostrophe between thousands), deployed as `cars-swiss`: (run id, bundle, key, folder)."""
+    frame = cars(160, 10)
+    price = np.round(np.random.default_rng(10).uniform(1000, 99999, 160), 2)
+    frame.insert(len(frame.columns) - 1, "price", [swiss(v) for v in price])
+    frame["mpg"] = (frame["mpg"] + price / 20000).round(2)
+    up, *model = deployed(web, tmp_path_factory.mktemp("swiss"), frame, "cars-swiss")
+    said = [n["text"] for n in up["notices"] if n.get("column") == "price"]
+    first = swiss(price[0])
+    assert said and f"'{first}'" not in said[0] and f'"{first}"' in said[0], said  # quoted as the file wrote it
+    assert first.replace("'", "’") not in said[0], said
+    return model
+
+
+@pytest.mark.parametrize("apostrophe", ["'", "’"])
+def test_a_note_quotes_an_amount_with_the_apostrophe_the_file_wrote(web, swiss_model, apostrophe):
+    """The note on 1'234.50 (an apostrophe between thousands) quoted it '1’234.50' in the app's
+    words, a typographic apostrophe the file never held. Files written with the ASCII one and
+    with the typographic one: every exit quotes the amount with the apostrophe its file has,
+    never the other, and predicts what the plain numbers get."""
+    other = "’" if apostrophe == "'" else "'"
+    rows = cars(4, 14).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    amounts = [1234.5, 12345.0, 99999.95, 2500.25]
+    plain = scored_by_every_exit(web, swiss_model, "plain_price.csv", rows.assign(price=amounts), "cars-swiss")
+    written = rows.assign(price=[swiss(v, apostrophe) for v in amounts])
+    got = scored_by_every_exit(web, swiss_model, f"swiss_{'ascii' if apostrophe == chr(39) else 'typographic'}.csv",
+                               written.to_csv(index=False), "cars-swiss")
+    for exit, (out, said) in got.items():
+        assert out is not None and out == plain[exit][0], (exit, said)
+        assert f"1{apostrophe}234.50" in said, (exit, said)
+        assert f"1{other}234.50" not in said and f"12{other}345.00" not in said, (exit, said)

@@ -16,6 +16,7 @@ import pytest
 from data import ingest
 from tests.test_bundle import predict_module
 from tests.test_exits_agree import (
+    COLUMNS,
     JOINED,
     TWO_ROWS_SUB,
     TWO_ROWS_TOP,
@@ -364,3 +365,162 @@ def test_predict_py_reads_a_header_whose_names_hold_line_breaks_as_the_app_does(
     frame, said, _ = read_alike(tmp_path, capsys, "broken.csv", text, ABOVE)
     assert [str(c).replace("\r\n", "\n") for c in frame.columns] == names, (list(frame.columns), said)
     assert frame.iloc[:, 0].tolist() == ["a", "b", "c"], frame
+
+
+# --------------------------------------------------------------------------- a units row under the header
+UNITS = ("holds units under the header",)
+DATA = "a,1,2.5\nb,2,3.5\nc,3,4.5\n"
+
+
+def units_rows() -> dict:
+    """{class: (file text, the units the app names, the units line)}: a line of units between
+    the header and the data, as lab and sensor exports write it."""
+    semicolons = "name;x;y\n;cm;kg\n" + DATA.replace(",", ";")
+    return {
+        "units in every number column": ("name,x,y\n,cm,kg\n" + DATA, "x: cm, y: kg", 2),
+        "units in some columns": ("name,x,y\n,cm,\n" + DATA, "x: cm", 2),
+        "parenthesised units": ("name,x,y\n,(cm),(kg)\n" + DATA, "x: (cm), y: (kg)", 2),
+        "quoted units, a unit over the text column too": ('name,x,y\n"-","cm","kg"\n' + DATA, "x: cm, y: kg", 2),
+        "semicolons, Windows line ends": (semicolons.replace("\n", "\r\n"), "x: cm, y: kg", 2),
+        "under a title": ("Lab report 2024\n\nname,x,y\n,degC,hPa\n" + DATA, "x: degC, y: hPa", 4),
+        "under a header whose name holds a line break": ('name,"x\n(length)",y\n,cm,kg\n' + DATA, None, 3),
+    }
+
+
+@pytest.mark.parametrize("case", sorted(units_rows()))
+def test_predict_py_leaves_out_a_units_row_as_the_app_does(tmp_path, capsys, case):
+    """A file with units under its header (',cm,kg'): the app's reader left the line out and
+    said so, and predict.py refused the same file ("'x' holds values of the wrong type: 'cm'").
+    Both now read the rows below it, by one rule (playground_runtime.units_row), in one sentence."""
+    text, shown, line = units_rows()[case]
+    frame, said, mine = read_alike(tmp_path, capsys, "units.csv", text, UNITS)
+    assert frame.iloc[:, 0].tolist() == ["a", "b", "c"] and frame.iloc[:, 1].tolist() == [1, 2, 3], (frame, said)
+    assert frame.iloc[:, 2].tolist() == [2.5, 3.5, 4.5], (frame, said)
+    assert len(mine) == 1 and mine[0].startswith(f"Line {line} holds units under the header ("), (mine, said)
+    if shown:
+        assert f"({shown})" in mine[0], mine
+
+
+def not_units() -> dict:
+    """{class: file text}: a first line under the header that is data, however it looks."""
+    return {
+        "a first row of numbers": "name,x,y\n" + DATA + "d,4,5.5\n",
+        "a number among the words": "name,x,y\nunit,cm,2\n" + DATA,
+        "one text cell, the rest empty": "name,x,y\nNorth region,,\n" + DATA,
+        "gaps written as words": "name,x,y\nz,n/a,-\n" + DATA,
+        "words too long to be units": "name,x,y\n,centimetres of height,kilograms of weight\n" + DATA,
+        "too few rows below to tell": "name,x,y\n,cm,kg\na,1,2.5\nb,2,3.5\n",
+        "words over columns of words": "name,x,y\nLabel,Tall,Heavy\na,tall,heavy\nb,short,light\nc,tall,light\n",
+    }
+
+
+@pytest.mark.parametrize("case", sorted(not_units()))
+def test_a_first_data_row_that_is_no_units_row_stays_data(tmp_path, capsys, case):
+    """Near misses: each first line under the header is data to both readers, and neither says units."""
+    text = not_units()[case]
+    frame, said, mine = read_alike(tmp_path, capsys, "data.csv", text, UNITS)
+    assert not mine and "units" not in said, (mine, said)
+    assert len(frame) == text.count("\n") - 1, frame
+
+
+def units_cars(rows: list) -> str:
+    """Cars written with a line of units under the header (cc, lb, mpg; none over the others)."""
+    return csv_of([header(COLUMNS), ["", "", "", "cc", "lb", "", "mpg"], *rows])
+
+
+@pytest.fixture(scope="module")
+def units_model(web, tmp_path_factory):
+    """The cars regression trained on a file with a units row under its header, deployed as `cars-units`."""
+    frame = cars(160, 6)
+    frame["year"] = frame["year"].dt.strftime("%Y-%m-%d")
+    up, job_id, bundle, key, folder = deployed(web, tmp_path_factory.mktemp("units"),
+                                               units_cars(frame.astype(object).to_numpy().tolist()), "cars-units")
+    assert any("Line 2 holds units under the header (displacement: cc, weight: lb, mpg: mpg)" in n["text"]
+               for n in up["notices"]), up["notices"]
+    return job_id, bundle, key, folder
+
+
+def test_a_model_trained_with_a_units_row_scores_files_with_and_without_one_alike_in_every_exit(web, units_model):
+    """Trained on a file with units under its header, scored with a file written the same way
+    (one unit in parentheses) and one without: the same predictions in every exit, and the
+    units row said in one sentence by every exit."""
+    rows = data_rows()
+    plain = scored_by_every_exit(web, units_model, "plain.csv", csv_of([header(), *rows]), "cars-units")
+    assert all(out is not None for out, _ in plain.values()), plain
+    assert all("units" not in said for _, said in plain.values()), plain
+    want = plain["app"][0]
+    # (the classes of units rows, parenthesised, in some columns ..., are read alike above: read_alike)
+    files = {"every": (["", "", "", "(cc)", "lb", ""], "displacement: (cc), weight: lb")}
+    for case, (units, shown) in files.items():
+        got = scored_by_every_exit(web, units_model, f"units_{case}.csv", csv_of([header(), units, *rows]),
+                                   "cars-units")
+        sentence = f"Line 2 holds units under the header ({shown}), not data: it was left out."
+        for exit, (out, said) in got.items():
+            assert out == want, (case, exit, said)
+            assert sentence in said, (case, exit, said)
+
+
+# --------------------------------------------------------------------------- whole-number ids in a workbook
+def id_cars(n: int, seed: int, start: int = 1) -> pd.DataFrame:
+    """Cars with two whole-number ids (an order number and a serial number) before them."""
+    frame = cars(n, seed)
+    frame.insert(0, "serial_id", range(5000 + start, 5000 + start + n))
+    frame.insert(0, "order_id", range(start, start + n))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def workbook_ids(web, tmp_path_factory):
+    """The cars regression trained on a workbook whose order_id and serial_id are whole numbers
+    (stored by Excel as floats, 1.0, 2.0 ...: ids, as `name` is), deployed as `cars-workbook-ids`."""
+    from tests.test_bundle import run, unzip
+
+    folder = tmp_path_factory.mktemp("workbook-ids")
+    frame = id_cars(160, 8)
+    path = folder / "cars.xlsx"
+    sheets_file(path, {"Cars": [list(frame.columns), *frame.astype(object).to_numpy().tolist()]})
+    up = web.post("/api/v1/datasets", files={"file": ("cars.xlsx", path.read_bytes())})
+    assert up.status_code == 201, up.text
+    job = run(web, {"name": "workbook ids", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", folder / "bundle")
+    card = __import__("json").loads((bundle / "model_card.json").read_text())
+    assert {"order_id", "serial_id", "name"} <= set(card["id_columns"]), card["id_columns"]
+    assert not {"order_id", "serial_id"} & {f["name"] for f in card["features"]}, card["features"]
+    return job["id"], bundle, folder
+
+
+def test_whole_number_ids_in_a_workbook_are_written_as_the_app_writes_them_by_predict_py(web, workbook_ids):
+    """A workbook's whole numbers are floats to Excel (1.0, 2.0): the app's reader reads a
+    column of them as whole numbers, and Score a file wrote the ids 1, 2, 3 where predict.py
+    wrote 1.0, 2.0, 3.0. Over whole ids, whole ids with a gap, ids that are no whole numbers
+    (1.5, which stay as they are) and text ids, predict.py writes the id columns as the app
+    does, and the predictions and every other column alike."""
+    from tests.test_bundle import app_score, predict_py
+
+    job_id, bundle, folder = workbook_ids
+    rows = id_cars(5, 9, start=900).drop(columns="mpg")
+    cases = {
+        "whole": rows,
+        "a gap": rows.assign(order_id=[900, None, 902, 903, 904], serial_id=[5900, 5901, 5902, None, 5904]),
+        "not whole": rows.assign(order_id=[1.5, 2.25, 3.0, 4.0, 5.0], serial_id=[5900.5, 5901, 5902, 5903, 5904]),
+        "text": rows.assign(order_id=[f"A-{i}" for i in range(5)], serial_id=["7", "x8", "9", "10", "11"]),
+    }
+    for case, frame in cases.items():
+        path = folder / f"ids_{case.replace(' ', '_')}.xlsx"
+        values = frame.astype(object).where(frame.notna(), None).to_numpy().tolist()
+        sheets_file(path, {"Cars": [list(frame.columns), *values]})
+        script = predict_py(bundle, path)
+        app_csv, fragment = app_score(web, job_id, "m", path)
+        assert script.returncode == 0 and app_csv is not None, (case, script.stderr, fragment)
+        assert script.stdout.splitlines()[0].startswith("order_id,serial_id,name,prediction"), script.stdout
+        assert script.stdout == app_csv, (case, script.stdout, app_csv)
+        ids = pd.read_csv(io.StringIO(script.stdout), dtype=str)
+        if case == "whole":
+            assert ids["order_id"].tolist() == ["900", "901", "902", "903", "904"], script.stdout
+        if case == "not whole":
+            assert ids["order_id"].tolist()[:2] == ["1.5", "2.25"] and ids["serial_id"][0] == "5900.5", script.stdout

@@ -51,10 +51,12 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         print(f"note: {runtime.preamble_notice(lines[:above], sep, skip)}", file=sys.stderr)
     above += skip
     two = _header_in_two_rows(path, sep, encoding, above)
+    # a line of units under the header (",cm,kg"): not data, left out and said, as the app's reader does
+    units_line, units = _units_row(path, sep, encoding, above, two)
     # a header in two rows (a group's name over the names below it): its columns named by both, as the app names
     # them, and a joined name the header repeats numbered as the app numbers it (pandas refuses names said twice)
-    names = dict(header=None, names=runtime.unique_names(two[0])[0], skiprows=above + 2) if two else \
-        dict(skiprows=above)
+    names = dict(header=None, names=runtime.unique_names(two[0])[0], skiprows=above + 2 + bool(units)) if two else \
+        dict(skiprows=(lambda i: i < above or i == above + 1) if units else above)  # (records: a header may take lines)
     # index_col=False: data lines with one field more than the header (a trailing delimiter the header lacks)
     # made pandas take the first column for the index and shift every name onto its neighbour's values
     names["index_col"] = False
@@ -81,12 +83,15 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
               file=sys.stderr)
     if sep == ";":
-        _refuse_grouped_thousands(path, sep, card, frame, above + 2 if two else above + 1 if above else 0, encoding)
+        _refuse_grouped_thousands(path, sep, card, frame, above + 2 + bool(units) if two else
+                                  above + 1 + bool(units) if above or units else 0, encoding)
     names = two[0] if two else _header_names(header, sep)
     if not two:
         frame, names = _without_trailing_delimiters(frame, names, above + 1, sep)
         frame, names = _unnamed(frame, names)
     frame, repeated = _named_once(frame, names)
+    if units:
+        print(f"note: {runtime.units_notice(units_line, list(frame.columns), units)}", file=sys.stderr)
     blank = frame.isna().all(axis=1)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         if blank.all():
@@ -229,6 +234,9 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         frame = frame[~blank].reset_index(drop=True)
     frame = _without_summary_rows(frame, card, lambda: f"sheet row {table['last_row']}")
     frame.attrs[runtime.REPEATED_NAMES] = repeated
+    # the ids written beside the predictions as the app writes them: 900, not the 900.0 the workbook holds
+    ids = runtime.row_id_columns(card.get("id_columns") or [], card["features"], frame)
+    frame = runtime.workbook_ids(frame, ids, card["features"])
     # the date system the workbook counts days in: numbers in a column the model read as Excel day numbers count so
     frame.attrs[runtime.DATE_SYSTEM] = runtime.workbook_date_system(path, WORKBOOK_KINDS[path.suffix.lower()])
     return _text_gaps(frame, card)
@@ -316,6 +324,35 @@ def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8", above: in
     except csv.Error:
         return None
     return runtime.header_in_two_rows(top, rows[0], rows[1:]) if rows else None
+
+
+def _units_row(path: Path, sep: str, encoding: str, above: int, two) -> tuple:
+    """(the file's line number of a line of units under the header, [(column position, unit)]),
+    or (0, []): by the app reader's rule (playground_runtime.units_row), told what it tells it:
+    the header's fields (its lines found by playground_runtime.record_lines) and the 20 lines
+    below it (under a header in two rows, `two`, those below its second row), blank ones left
+    out, and the last of them too when it may be cut short."""
+    import csv
+    import io
+    import itertools
+
+    with path.open(encoding=encoding, errors="replace", newline="") as f:
+        lines = list(itertools.islice(f, above, above + runtime.RECORD_LINES + 21))
+    if not lines:
+        return 0, []
+    lines[0] = lines[0].lstrip("\ufeff")
+    spans = runtime.record_lines("".join(lines))
+    after = lines[spans:spans + 21]
+    body = [line.rstrip("\r\n") for line in after[:20] if line.strip()]
+    if len(after) >= 20 or (after and not after[-1].endswith("\n")):
+        body = body[:-1]  # as the app's reader: the last line it samples may be cut short
+    try:
+        width = len(next(csv.reader(io.StringIO("".join(lines[:spans])), delimiter=sep), []))
+        rows = list(csv.reader(body, delimiter=sep))
+    except csv.Error:
+        return 0, []
+    units = runtime.units_row(rows[1:] if two else rows, width)
+    return (above + spans + bool(two) + 1, units) if units else (0, [])
 
 
 def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFrame:
