@@ -156,7 +156,8 @@ def EditorPage(workflow, node_types, state, templates, latest_job, history, resu
     return Page(
         workflow["name"],
         Div(Palette(node_types), canvas, Div(inspector, id="inspector", cls="inspector", aria_label="Inspector"),
-            BottomPanel(history, results), cls="workspace"),
+            # before the first run the results area is a line, the canvas gets the room (playground.css)
+            BottomPanel(history, results), cls="workspace" if latest_job else "workspace no-run"),
         Div(Button("Open inspector", data_action="inspect"), Button("Duplicate", data_action="duplicate"),
             Button("Delete", data_action="delete", cls="danger"), id="context-menu", hidden=True, role="menu"),
         Div(id="connect-menu", hidden=True, role="menu", aria_label="Connect"),

@@ -1241,6 +1241,7 @@
 
   function attach(j, after) {
     job = { ...j, active: true };
+    workspace.classList.remove("no-run");  // a run: the results area takes its height
     lastSeq = after || 0;
     setRunning(true);
     stopRunClock();  // an earlier run's clock
@@ -1484,6 +1485,7 @@
   });
 
   function loadResults(jobId) {
+    workspace.classList.remove("no-run");
     fetchInto(`/ui/jobs/${jobId}/results`, "#results").then(() => showPanel("results"));
   }
 

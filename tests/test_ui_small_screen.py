@@ -235,4 +235,23 @@ def test_the_editor_reads_whole_at_a_laptops_size(browser, server, ran, size, tm
         heads += pg.evaluate(HEADS)
         if heads:
             problems["node titles not on one line"] = heads[:12] + [f"... {len(heads)} in all"]
+
+        # 5. before its first run a workflow's results area is one line (it was 330 px holding "Run
+        # the workflow to see metrics and plots here.", the canvas 390 px at 1366x768): the canvas
+        # gets the room; Run gives the area its height at once
+        bottom = pg.locator(".bottom")
+        before = {"area": bottom.evaluate("el => el.getBoundingClientRect().height"),
+                  "canvas": pg.locator("#canvas").bounding_box()["height"],
+                  "says": pg.locator("#results").inner_text().strip()}
+        if not (before["area"] <= 140 and before["canvas"] >= size[1] - 48 - 140 - 10
+                and before["says"] == "Run the workflow to see metrics and plots here."):
+            problems["results area before a run"] = before
+        pg.click("#run-button")
+        try:
+            wait_true(pg, "document.querySelector('.bottom').getBoundingClientRect().height >= 230")
+        except AssertionError:
+            problems["results area after Run"] = bottom.evaluate("el => el.getBoundingClientRect().height")
+        wait_true(pg, "!document.querySelector('#cancel-button').disabled")
+        pg.click("#cancel-button")  # the area's height was the point, not the comparison's three models
+        wait_true(pg, "document.querySelector('#cancel-button').disabled", timeout=120)
     assert not problems, json.dumps(problems, indent=1, default=str)
