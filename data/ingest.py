@@ -384,6 +384,9 @@ def frame_to_score(record: dict):
     # how its number columns were written when not plainly (the currency of '1.234,50 €'): amounts in another
     # currency than the training file's are refused (playground_runtime.other_currency), as predict.py refuses them
     frame.attrs[playground_runtime.NUMBERS_READ] = dict((record.get("reading") or {}).get("number_formats") or {})
+    # the decimal separator the file settles for all its numbers (playground_runtime.settled_decimal): only then is a
+    # decimal comma read in a column the training file wrote with a decimal point, as predict.py reads it
+    frame.attrs[playground_runtime.FILE_DECIMAL] = (record.get("reading") or {}).get("decimal_settled")
     # a workbook's own date system: numbers in a column the model read as Excel day numbers count in it
     frame.attrs[playground_runtime.DATE_SYSTEM] = (record.get("reading") or {}).get("date_system")
     return frame
@@ -905,7 +908,12 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
         return table
     from concurrent.futures import ThreadPoolExecutor
 
-    hint = decimal or values.decimal_hint_of([table.column(i) for i in texts], delimiter)
+    if decimal is None:  # (a ';' file's): its columns say, and may settle decimal commas for the rows to score
+        shown = values.columns_decimal([table.column(i) for i in texts])
+        hint = values.decimal_hint_of([], delimiter, shown)
+        how.decimal_settled = playground_runtime.settled_decimal(delimiter, shown)
+    else:
+        hint = decimal
     columns = list(table.columns)
     todo = [i for i in texts if table.column_names[i] not in forced]
     with ThreadPoolExecutor(2) as pool:  # Arrow's kernels leave the GIL: two columns at once

@@ -58,6 +58,8 @@ class Reading:
     sheets: list = field(default_factory=list)
     header_row: int = 1
     decimal: str | None = None  # the decimal separator of the file's ambiguous number columns
+    # the one the file settles for all its numbers (playground_runtime.settled_decimal): rows to score read by it
+    decimal_settled: str | None = None
     notices: list = field(default_factory=list)  # [{"column": name | None, "text": sentence}]
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)
     why: dict = field(default_factory=dict)  # {column: why the file marks it an id} (a Parquet file's index)
@@ -106,7 +108,8 @@ class Reading:
         if got.kind == "number" and got.notice and got.details.get("decimal"):
             self.number_formats[name] = {"decimal": got.details["decimal"],
                                          "currency": list(got.details.get("currency") or []),
-                                         "percent": bool(got.details.get("percent"))}
+                                         "percent": bool(got.details.get("percent")),
+                                         **({"comma_open": True} if got.details.get("comma_open") else {})}
         else:
             self.number_formats.pop(name, None)
 
@@ -127,6 +130,7 @@ class Reading:
                 **({"date_orders": dict(self.date_orders)} if self.date_orders else {}),
                 **({"number_formats": dict(self.number_formats)} if self.number_formats else {}),
                 **({"date_system": self.date_system} if self.date_system else {}),
+                **({"decimal_settled": self.decimal_settled} if self.decimal_settled else {}),
                 **({"day_numbers": dict(self.day_numbers)} if self.day_numbers else {})}
 
 

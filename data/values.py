@@ -25,6 +25,8 @@ import pyarrow.compute as pc
 
 from playground_runtime import (
     CURRENCIES,
+    DECIMAL_SAMPLE,
+    DECIMAL_SHOWN,
     EXCEL_FIRST_DAY,
     ISO_DATE,
     MISSING_SYMBOLS,
@@ -293,14 +295,9 @@ def _decimal_separator(num, hint: str) -> str | None:
     the two styles). A separator followed by other than three digits, or standing after
     the other one, is the decimal one; one that repeats in a value, or stands before the
     other, separates thousands."""
-    # (no number starts with a group of thousands that is 0: 0.500 is a half)
-    dot_decimal = _evidence(num, r"\.([0-9]{1,2}|[0-9]{4,})$") or _evidence(num, r",[0-9]{3}\.[0-9]+$") \
-        or _evidence(num, r"^0?\.")
-    comma_decimal = _evidence(num, r",([0-9]{1,2}|[0-9]{4,})$") or _evidence(num, r"\.[0-9]{3},[0-9]+$") \
-        or _evidence(num, r"^0?,")
-    dot_thousands = _evidence(num, r"\..*\.") or _evidence(num, r"\.[0-9]{3},")
-    comma_thousands = _evidence(num, r",.*,") or _evidence(num, r",[0-9]{3}\.")
-    says_dot, says_comma = dot_decimal or comma_thousands, comma_decimal or dot_thousands
+    # (the patterns are playground_runtime's, which reads the columns of rows to score by them: column_decimal)
+    says_dot = any(_evidence(num, p) for p in DECIMAL_SHOWN["."])
+    says_comma = any(_evidence(num, p) for p in DECIMAL_SHOWN[","])
     if says_dot and says_comma:
         return None
     return "." if says_dot else "," if says_comma else hint
@@ -408,8 +405,11 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     notice = f"{name}: read as numbers{how}: {_quoted(example)} → {shown}."
     if not what and not forced:
         notice = None  # nothing was read differently from a plain number: no notice
+    # a comma its values leave open (1,234 read by the file's convention): rows to score are refused it where
+    # training wrote a decimal point and the file does not settle it (playground_runtime.comma_unsettled)
+    open_comma = _evidence(num, ",") and _decimal_separator(num, "?") == "?"
     return Converted(array, "number", notice, {"decimal": decimal, "currency": sorted(currencies),
-                                               "percent": bool(n_percent)})
+                                               "percent": bool(n_percent), **({"comma_open": True} if open_comma else {})})
 
 
 LONGEST_INTEGER = 2**63 - 1  # what a 64-bit integer holds; a float holds every whole number only to 2**53
@@ -684,18 +684,28 @@ def force(name: str, col, kind: str, decimal_hint: str = ".", date_system: str |
     raise TypeRefused(f"Unknown type {kind!r}; use one of {', '.join(FORCED_TYPES)}.")
 
 
-def decimal_hint_of(columns: list, delimiter: str | None) -> str:
-    """The decimal separator a file's ambiguous columns take: what its unambiguous columns
-    use, else the convention of its delimiter (';' goes with decimal commas)."""
-    votes = {".": 0, ",": 0}
+def columns_decimal(columns: list) -> list:
+    """The decimal separator each of a file's text columns shows in its first cells: '.', ',',
+    None (both), '?' (none, or not every cell a number), as playground_runtime.column_decimal
+    says it of a column of rows to score (the same patterns, over Arrow arrays)."""
+    shown = []
     for col in columns:
         col = _strings(col)
-        head = col.slice(0, SAMPLE).drop_null()
+        head = col.slice(0, DECIMAL_SAMPLE).drop_null()
         parts = pc.extract_regex(pc.utf8_trim(head, " \t" + _SPACE), NUMBER)
         if len(head) == 0 or not pc.all(parts.is_valid()).as_py():
+            shown.append("?")
             continue
-        num = pc.struct_field(parts, "num")
-        sep = _decimal_separator(num, "?")
+        shown.append(_decimal_separator(pc.struct_field(parts, "num"), "?"))
+    return shown
+
+
+def decimal_hint_of(columns: list, delimiter: str | None, shown: list | None = None) -> str:
+    """The decimal separator a file's ambiguous columns take: what its unambiguous columns
+    use (`shown`: their columns_decimal), else the convention of its delimiter (';' goes with
+    decimal commas)."""
+    votes = {".": 0, ",": 0}
+    for sep in columns_decimal(columns) if shown is None else shown:
         if sep in votes:
             votes[sep] += 1
     if votes[","] > votes["."]:

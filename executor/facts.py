@@ -44,6 +44,8 @@ def upload_facts(record: dict) -> dict:
             "date_orders": (record.get("reading") or {}).get("date_orders") or {},
             # the number columns written otherwise than plain numbers (1.334,60 €), and how
             "number_formats": (record.get("reading") or {}).get("number_formats") or {},
+            # the decimal separator the file settles for all its numbers (a decimal comma: its ';' and its numbers)
+            "decimal_settled": (record.get("reading") or {}).get("decimal_settled"),
             # the number columns chosen as dates, read as Excel day numbers, and their date system
             "day_numbers": (record.get("reading") or {}).get("day_numbers") or {},
             # the text encoding the file was read in (a model's predict.py reads rows to score in it too)

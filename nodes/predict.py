@@ -45,11 +45,13 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     rows = table.df
     # how the rows' dataset wrote its numbers when not plainly (their currency): amounts in another currency than
     # the model's training file are refused by the one rule, as Score a file and predict.py refuse them
-    formats = ((ctx.dataset_facts(table.dataset_id) if ctx.dataset_facts and table.dataset_id else None) or {}).get(
-        "number_formats")
-    if formats:
+    facts = (ctx.dataset_facts(table.dataset_id) if ctx.dataset_facts and table.dataset_id else None) or {}
+    formats = facts.get("number_formats")
+    if formats or facts.get("decimal_settled"):
         rows = rows.copy(deep=False)
-        rows.attrs[playground_runtime.NUMBERS_READ] = formats
+        rows.attrs[playground_runtime.NUMBERS_READ] = formats or {}
+        # the decimal separator its file settles (settled_decimal): a decimal comma is read where training wrote a point
+        rows.attrs[playground_runtime.FILE_DECIMAL] = facts.get("decimal_settled")
     try:
         X = playground_runtime.prepare_rows(rows, features, left_out)
         out = playground_runtime.predictions(model.pipeline, X, proba=bool(config.get("probabilities")))

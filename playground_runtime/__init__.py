@@ -143,6 +143,52 @@ def grouped_number(decimal: str, spaced: bool = True) -> str:
             rf"^\{decimal}[0-9]+$")
 
 
+# Which separator a number's digits (WRITTEN_NUMBER's `num`) show to be the decimal one: one followed by
+# other than three digits, or standing after the other one, is; one that repeats in a value, or stands before
+# the other, separates thousands (no number starts with a group of thousands that is 0: 0.500 is a half). The
+# app's reader decides a column's separator by these (data.values), and rows to score theirs (`column_decimal`).
+DECIMAL_SHOWN = {".": (r"\.([0-9]{1,2}|[0-9]{4,})$", r",[0-9]{3}\.[0-9]+$", r"^0?\.", r",.*,", r",[0-9]{3}\."),
+                 ",": (r",([0-9]{1,2}|[0-9]{4,})$", r"\.[0-9]{3},[0-9]+$", r"^0?,", r"\..*\.", r"\.[0-9]{3},")}
+DECIMAL_SAMPLE = 2000  # the first cells of a column that say its decimal separator (as the app's reader looks)
+
+
+def decimal_shown(nums) -> str | None:
+    """'.' or ',' when the numbers' digits show that one is their decimal separator (DECIMAL_SHOWN),
+    '?' when none shows which (1234, 1,234, 1.234), None when they show both."""
+    says = {sep: any(re.search(p, v) for v in nums for p in patterns) for sep, patterns in DECIMAL_SHOWN.items()}
+    if says["."] and says[","]:
+        return None
+    return "." if says["."] else "," if says[","] else "?"
+
+
+def column_decimal(cells) -> str | None:
+    """The decimal separator a column of a file shows (`decimal_shown`) in its first DECIMAL_SAMPLE
+    cells (None or NaN: an empty cell), when every other one is a number (WRITTEN_NUMBER); '?' when
+    one is not, or none shows: as the app's reader looks at a column (data.values.columns_decimal)."""
+    texts = [c.strip(" \t" + NUMBER_SPACES) for c in list(cells)[:DECIMAL_SAMPLE] if isinstance(c, str)]
+    found = [re.match(WRITTEN_NUMBER, t) for t in texts]
+    if not texts or not all(found):
+        return "?"
+    return decimal_shown([m["num"] for m in found])
+
+
+# the frame's attrs key under which a reader of rows to score keeps the decimal separator their file settles
+# for every number in it (`settled_decimal`): only then is a comma read as the decimal one in a column the
+# training file wrote with a decimal point
+FILE_DECIMAL = "file_decimal"
+
+
+def settled_decimal(delimiter: str | None, shown) -> str | None:
+    """',' when a file of rows to score settles that its numbers are written with decimal commas:
+    it is separated by semicolons (the convention that goes with decimal commas) and its number
+    columns (`shown`: each one's `column_decimal`) show a decimal comma, at least one, and none
+    shows a decimal point or both. Otherwise None: '1,234' alone is 1234 or 1.234, and a comma in
+    a column the training file wrote with a decimal point is refused (`comma_unsettled`). The one
+    rule of every exit: the app's reader (data.ingest) and predict.py."""
+    shown = list(shown)
+    return "," if delimiter == ";" and "," in shown and "." not in shown and None not in shown else None
+
+
 def number_said(x) -> str:
     """A number as a note quotes it: exactly, the shortest text that reads back as the same
     value (50439.98, 12345678.123, 0.0725), a whole number without '.0'. Not `:g`, whose six
@@ -2076,10 +2122,12 @@ def _names(cols) -> str:
     return shown + (f" and {len(cols) - 10} more" if len(cols) > 10 else "")
 
 
-def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool = False, read: dict | None = None):
+def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool = False, read: dict | None = None,
+             settled: str | None = None):
     """The column as the model was trained on it, or None when its values do not fit.
     `notes`: where a reading the caller should know of is said (dates, `_as_dates`, with
-    `one_order` and `read`)."""
+    `one_order` and `read`); `settled`: the decimal separator the rows' file settles
+    (`settled_decimal`)."""
     kind, dtype = col["type"], col.get("dtype", "")
     if kind in ("numeric", "datetime") and not pd.api.types.is_numeric_dtype(s) \
             and not pd.api.types.is_datetime64_any_dtype(s):
@@ -2093,10 +2141,12 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
             return s
         # an empty text ("" in JSON) is a gap, as an empty cell of a CSV is
         s = s.where(~s.map(lambda v: isinstance(v, str) and not v.strip()), None)
-        if isinstance(col.get("written"), dict):  # 1.334,60 €: read as the training file wrote its numbers
-            written = _written_numbers(s, col, notes)
-            if written is not None:
-                return written  # else plain numbers (1334.6: what most programs write), or refused, below
+        # 1.334,60 €: read as the training file wrote its numbers; '$1,234.50' where it wrote none (rows_currency),
+        # and a decimal comma where the rows' file settles it (settled_decimal)
+        written = _written_numbers(s, {**col, "written": _rows_format(col, settled)}, notes,
+                                   as_trained=_rows_format(col, settled) == col.get("written"))
+        if written is not None:
+            return written  # else plain numbers (1334.6: what most programs write), or refused, below
         values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
         if s.map(lambda v: isinstance(v, bool)).any():  # JSON true is no number (pandas reads it as 1)
             return None
@@ -2150,7 +2200,21 @@ def truth_text(v, known=()) -> str:
 _MINUS = ("-", "\u2212")
 
 
-def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
+def _rows_format(col: dict, settled: str | None = None) -> dict:
+    """How the text of a number column of rows to score is read (`_written_numbers`): as its
+    training file wrote its numbers (its `written`), else plainly, with a decimal point; with a
+    decimal comma instead of the point where the rows' file settles it (`settled_decimal`), and
+    any one currency (`currency` None) where the training file wrote none (`rows_currency`)."""
+    fmt = dict(col["written"]) if isinstance(col.get("written"), dict) else {"decimal": ".", "currency": [],
+                                                                              "percent": False}
+    if settled == "," and _decimal_of(fmt) == ".":
+        fmt["decimal"] = ","
+    if not fmt.get("currency") and not fmt.get("percent"):
+        fmt["currency"] = None
+    return fmt
+
+
+def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trained: bool = True):
     """A number column's values read as its training file wrote its numbers (the feature's
     `written`: its decimal separator, currencies, percentages), as the app's reader read that
     file (data.values, by the one pattern WRITTEN_NUMBER): '1.334,60 €' is 1334.6 for a column
@@ -2165,6 +2229,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
     thousands = _other_separator(decimal)
     plain, spaced = grouped_number(decimal, spaced=False), grouped_number(decimal)
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
+    anything, seen = fmt.get("currency") is None, set()  # None: any one currency (the training file wrote none)
     out, read, example = [], 0, None
     for v in s.tolist():
         if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -2189,8 +2254,9 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
         percent = g["post"] == "%"
         if not (re.match(plain, num) and re.match(spaced, g["num"])) or (g["open"] == "(") != (g["close"] == ")") \
                 or (g["pre_out"] and g["pre"]) or (g["post_out"] and g["post"]) \
-                or any(CURRENCIES.get(c) not in kinds_of for c in signs):
+                or (not anything and any(CURRENCIES.get(c) not in kinds_of for c in signs)):
             return None
+        seen.update(signs)
         clean = num.replace(thousands, "").replace(",", ".")
         if percent != bool(fmt.get("percent")) and float(clean) != 0:  # 7,0 among percentages: 7 or 7 %?
             return None
@@ -2201,9 +2267,15 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None):
         if text != clean:
             read += 1
             example = example or (v.strip(), number)
+    if anything and len({CURRENCIES.get(c) for c in seen}) > 1:  # amounts in several currencies: no one column
+        return None
     if read and notes is not None:
-        notes.append(f"{col['name']!r}: {read:,} value{'s' if read > 1 else ''} written as the training file wrote "
-                     f"its numbers ({written_words(fmt)}) read so, like {example[0]!r} → {number_said(example[1])}.")
+        values = f"{read:,} value{'s' if read > 1 else ''}"
+        like = f"like {example[0]!r} → {number_said(example[1])}"
+        notes.append(f"{col['name']!r}: {values} written as the training file wrote its numbers ({written_words(fmt)}) "
+                     f"read so, {like}." if as_trained else
+                     f"{col['name']!r}: {values} read as numbers ({written_words({**fmt, 'currency': sorted(seen)})}), "
+                     f"{like}.")
     return pd.Series(out, index=s.index, dtype=np.float64)
 
 
@@ -2259,31 +2331,86 @@ def currencies_written(s: pd.Series) -> set[str]:
     return found
 
 
-def other_currency(col: dict, s: pd.Series, read: dict | None = None) -> str | None:
-    """The refusal of a number column of rows to score (`s`) whose amounts are written in
-    another currency than its training file's (the feature's `written` currency): a model
-    trained on dollars scoring euros would take every amount for a dollar amount. None when
-    the training file wrote no currency, or the rows write none (plain numbers: what the
-    dataset's download and most programs write) or the same one, by its sign or its code
-    ('USD 7' in a column of '$7': one currency where the reader's CURRENCIES names both so).
-    The one rule of every exit: predict.py and JSON records (the signs their text shows,
-    `currencies_written`) and the app's reader (the signs it read the numbers from, `read`:
-    the column's NUMBERS_READ)."""
-    fmt = col.get("written") if col.get("type") == "numeric" else None
-    trained_signs = [c for c in (fmt.get("currency") or ()) if c in CURRENCIES] if isinstance(fmt, dict) else []
+def rows_currency(col: dict, s: pd.Series, read: dict | None = None) -> tuple[str | None, str | None]:
+    """(the refusal, the note) of the currency a number column of rows to score (`s`) writes its
+    amounts in, against its training file's (the feature's `written` currency). Refused: amounts
+    in another currency than the training file's (a model trained on dollars scoring euros would
+    take every amount for a dollar amount). Said, and read: amounts in a currency where the
+    training file wrote none (plain numbers, '1,234.50'): it named no unit, so the rows' cannot
+    be checked against it and is not refused, as rows writing no currency where training wrote
+    one are not (the dataset's download and most programs write none); the model takes them in
+    its training numbers' unit, which the note says. Neither when the rows write none, or the
+    training file's currency, by its sign or its code ('USD 7' in a column of '$7': one
+    currency where the reader's CURRENCIES names both so); a column of percentages is no
+    amount (its own rule refuses currencies). The one rule of every exit: predict.py and JSON
+    records (the signs their text shows, `currencies_written`) and the app's reader (the signs
+    it read the numbers from, `read`: the column's NUMBERS_READ)."""
+    if col.get("type") != "numeric":
+        return None, None
+    fmt = col.get("written") if isinstance(col.get("written"), dict) else {}
+    trained_signs = [c for c in (fmt.get("currency") or ()) if c in CURRENCIES]
     trained = sorted({CURRENCIES[c] for c in trained_signs})
-    if not trained:
-        return None
     signs = currencies_written(s) or ((read or {}).get("currency") if pd.api.types.is_numeric_dtype(s) else ())
+    if not trained:
+        rows = sorted((c for c in set(signs or ()) if c in CURRENCIES), key=lambda c: (CURRENCIES[c], c))
+        kinds = list(dict.fromkeys(CURRENCIES[c] for c in rows))
+        if len(kinds) != 1 or fmt.get("percent"):  # several currencies: no column of numbers (their reading says)
+            return None, None
+        return None, (f"{col['name']!r} holds {kinds[0]} amounts ({', '.join(rows)}) where the training file wrote no "
+                      "currency: read as numbers in the unit of the training file's, which their currency cannot be "
+                      "checked against.")
     other = sorted((c for c in set(signs or ()) if c in CURRENCIES and CURRENCIES[c] not in trained),
                    key=lambda c: (CURRENCIES[c], c))
     if not other:
-        return None
+        return None, None
     kinds = list(dict.fromkeys(CURRENCIES[c] for c in other))
     unit = _and(trained)
     return (f"{col['name']!r} holds {_and(kinds)} amounts ({', '.join(other)}) where the training file wrote {unit} "
             f"amounts ({', '.join(trained_signs)}): the model would take them for {unit} amounts; convert them to "
-            f"{unit} amounts, written like {_written_example(fmt)!r} or as plain numbers")
+            f"{unit} amounts, written like {_written_example(fmt)!r} or as plain numbers"), None
+
+
+def other_currency(col: dict, s: pd.Series, read: dict | None = None) -> str | None:
+    """The refusal of `rows_currency`: amounts in another currency than the training file's."""
+    return rows_currency(col, s, read)[0]
+
+
+def _trained_decimal_point(col: dict) -> bool:
+    """Whether a number column's training file wrote it with a decimal point (plainly, or
+    '$1,234.50', '12.5%'), not with a decimal comma."""
+    fmt = col.get("written")
+    return col.get("type") == "numeric" and (not isinstance(fmt, dict) or _decimal_of(fmt) == ".")
+
+
+def comma_unsettled(col: dict, s: pd.Series, read: dict | None = None, settled: str | None = None) -> str | None:
+    """The refusal of a number column of rows to score written with a decimal comma, or with a
+    comma that may be one ('1,234': 1234 or 1.234?), where the training file wrote a decimal point,
+    when the rows' file does not settle it (`settled_decimal`: a file separated by semicolons whose
+    numbers all use decimal commas; JSON records never do). One rule for the text of predict.py
+    and JSON records (a comma its digits show to be the decimal one, `decimal_shown`, or one they
+    leave open where the training file wrote no number with separators) and for the numbers the
+    app's reader read with a decimal comma (`read`: the column's NUMBERS_READ). None otherwise."""
+    if settled == "," or not _trained_decimal_point(col) or pd.api.types.is_bool_dtype(s):
+        return None
+    plain = not isinstance(col.get("written"), dict)  # a training file writing '1,234.50' settles '1,234'
+    if pd.api.types.is_numeric_dtype(s):
+        found = (read or {}).get("decimal") == "," or (plain and bool((read or {}).get("comma_open")))
+    else:
+        found = False
+        for v in pd.unique(s.dropna().to_numpy(dtype=object)):
+            m = re.match(WRITTEN_NUMBER, v.strip(" \t" + NUMBER_SPACES)) if isinstance(v, str) else None
+            if m and "," in m["num"]:
+                shown = decimal_shown([re.sub(f"['’{NUMBER_SPACES}]", "", m["num"])])
+                if shown == "," or (shown == "?" and plain):
+                    found = True
+                    break
+    if not found:
+        return None
+    example = _written_example(col["written"]) if isinstance(col.get("written"), dict) else "1234.5"
+    return (f"{col['name']!r} holds numbers written with a decimal comma, or that may be (1,234 or 1.234: a thousand "
+            "and more, or one and a bit?), where the training file wrote a decimal point; rows say which only in a "
+            f"file separated by semicolons whose numbers all use decimal commas: write them with a decimal point, like "
+            f"{example!r}")
 
 
 _OFFSET = r"[+-](?!00:?00)\d{2}:?\d{2}\s*$"  # an offset that moves the time: +02:00, -0500 (not Z, +00:00)
@@ -2787,6 +2914,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     repeated = frame.attrs.get(REPEATED_NAMES) or []
     dates_read = frame.attrs.get(DATES_READ) or {}
     numbers_read = frame.attrs.get(NUMBERS_READ) or {}
+    settled = frame.attrs.get(FILE_DECIMAL)  # the decimal separator the rows' file settles (settled_decimal)
     system = frame.attrs.get(DATE_SYSTEM)  # a workbook's own: its numbers count days so, whatever training's did
     if system in EXCEL_SYSTEMS:
         features = [{**c, "day_numbers": system, "day_numbers_why": "as the workbook says"}
@@ -2815,7 +2943,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     alike = [(u, cased[u.lower()]) for u in unknown if u.lower() in cased]
     if alike:  # 'origin' for 'Origin': names are matched exactly
         problems.append("names are matched exactly, capitals too: " + ", ".join(f"{u!r} is not {m!r}" for u, m in alike))
-    wrong, endless, out, notes, money = [], [], {}, [], []
+    wrong, endless, out, notes, money, commas = [], [], {}, [], [], []
     for col in features:
         if col.get("unused"):
             out[col["name"]] = _gaps(col, frame.index)
@@ -2824,11 +2952,17 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             continue
         # amounts in another currency than the training file's: refused, whether read as numbers already (the
         # app's reader says how, NUMBERS_READ) or written as text (predict.py, JSON records)
-        other = other_currency(col, frame[col["name"]], numbers_read.get(col["name"]))
+        other, unchecked = rows_currency(col, frame[col["name"]], numbers_read.get(col["name"]))
         if other:
             money.append(other)
             continue
-        values = _as_kind(frame[col["name"]], col, notes, read=dates_read.get(col["name"]))
+        # a decimal comma, or a comma that may be one, where training wrote a decimal point: read only where the
+        # rows' file settles it (settled_decimal), else refused saying so, in every exit
+        comma = comma_unsettled(col, frame[col["name"]], numbers_read.get(col["name"]), settled)
+        if comma:
+            commas.append(comma)
+            continue
+        values = _as_kind(frame[col["name"]], col, notes, read=dates_read.get(col["name"]), settled=settled)
         if values is None:
             wrong.append(_wrong_type(col, *_unreadable(frame[col["name"]], col),
                                      ambiguous=col["type"] == "datetime" and _undecidable(frame[col["name"]]),
@@ -2837,7 +2971,9 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             endless.append(col["name"])  # 'inf', '1e400': read as numbers, which no estimator takes
         else:
             out[col["name"]] = values
-    problems += money
+            if unchecked:  # amounts in a currency where the training file wrote none: read, and said
+                notes.append(unchecked)
+    problems += money + commas
     if wrong:
         problems.append("wrong type: " + "; ".join(wrong))
     if endless:

@@ -201,6 +201,10 @@ def test_each_way_the_training_file_wrote_a_number_is_read_so(col, text, number)
 def test_a_number_written_otherwise_is_refused_not_guessed(col, text):
     with pytest.raises(playground_runtime.ColumnsError) as e:
         playground_runtime.prepare_rows(pd.DataFrame({"x": ["1", text]}, dtype=object), [col])
+    if col["written"]["decimal"] == "." and "," in text:  # a decimal comma no file settles (settled_decimal)
+        assert str(e.value).startswith("These rows cannot be scored: 'x' holds numbers written with a decimal comma"), \
+            str(e.value)
+        return
     assert f"values like {text.strip()!r}, the first in row 2" in str(e.value) or repr(text) in str(e.value), str(e.value)
     assert "written as in the training file" in str(e.value)
 

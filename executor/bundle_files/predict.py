@@ -82,9 +82,11 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if two:
         print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
               file=sys.stderr)
-    if sep == ";":
-        _refuse_grouped_thousands(path, sep, card, frame, above + 2 + bool(units) if two else
-                                  above + 1 + bool(units) if above or units else 0, encoding)
+    if sep == ";":  # a European export: decimal commas, where the file settles them, else no '.' between thousands
+        frame = _decimal_commas(path, sep, card, frame, above + (2 if two else 1) + bool(units), encoding)
+        if not frame.attrs.get(runtime.FILE_DECIMAL):
+            _refuse_grouped_thousands(path, sep, card, frame, above + 2 + bool(units) if two else
+                                      above + 1 + bool(units) if above or units else 0, encoding)
     names = two[0] if two else _header_names(header, sep)
     if not two:
         frame, names = _without_trailing_delimiters(frame, names, above + 1, sep)
@@ -373,6 +375,30 @@ def _last_line(path: Path, sep: str, encoding: str = "utf-8") -> int:
     text = path.read_bytes().decode(encoding, "replace").replace("\r", "")
     after = text[len(text.rstrip(" \t\n" + sep + '"')):]
     return text.count("\n") - after.count("\n") + 1
+
+
+def _decimal_commas(path: Path, sep: str, card: dict, frame: pd.DataFrame, header_lines: int,
+                    encoding: str = "utf-8") -> pd.DataFrame:
+    """The frame, its number columns as the text the file writes and the decimal separator in its
+    attrs (playground_runtime.FILE_DECIMAL), when the file settles that every number in it is
+    written with a decimal comma (playground_runtime.settled_decimal, the app reader's rule, on
+    each column's first cells: playground_runtime.column_decimal): playground_runtime reads them
+    so, 1.234,5 and 1,234 too, as the app reads them. Otherwise the frame as it was."""
+    text = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, header=None, skiprows=header_lines,
+                       keep_default_na=False, na_values=[""], index_col=False)
+    if len(text) != len(frame) or len(text.columns) < len(frame.columns):
+        return frame
+    settled = runtime.settled_decimal(sep, [runtime.column_decimal(text.iloc[:runtime.DECIMAL_SAMPLE, i].tolist())
+                                            for i in range(len(frame.columns))])
+    if not settled:
+        return frame
+    numbers = {f["name"] for f in card["features"] if f["type"] == "numeric"}
+    frame = frame.copy()
+    for i, name in enumerate(frame.columns):
+        if name in numbers:
+            frame.isetitem(i, text.iloc[:, i].astype(object).to_numpy())
+    frame.attrs[runtime.FILE_DECIMAL] = settled
+    return frame
 
 
 GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits
