@@ -1077,10 +1077,15 @@
       return b.x < r.right && b.x + b.width > r.left && b.y < r.bottom && b.y + b.height > r.top;
     });
   }
+  // the whole workflow lies inside the view
+  function contentFits() {
+    const area = graph.getGraphArea(), c = graph.getContentArea(); // both in graph units
+    return !graph.getNodes().length || (c.x >= area.x && c.y >= area.y &&
+      c.x + c.width <= area.x + area.width && c.y + c.height <= area.y + area.height);
+  }
   function updateMinimap() {
     const area = graph.getGraphArea(), c = graph.getContentArea(); // both in graph units
-    const fits = !graph.getNodes().length || (c.x >= area.x && c.y >= area.y &&
-      c.x + c.width <= area.x + area.width && c.y + c.height <= area.y + area.height);
+    const fits = contentFits();
     minimapButton.hidden = fits;
     minimapButton.setAttribute("aria-pressed", String(!minimapFolded()));
     minimap.hidden = fits || minimapFolded();
@@ -1241,7 +1246,7 @@
 
   function attach(j, after) {
     job = { ...j, active: true };
-    workspace.classList.remove("no-run");  // a run: the results area takes its height
+    growResults();
     lastSeq = after || 0;
     setRunning(true);
     stopRunClock();  // an earlier run's clock
@@ -1485,7 +1490,7 @@
   });
 
   function loadResults(jobId) {
-    workspace.classList.remove("no-run");
+    growResults();
     fetchInto(`/ui/jobs/${jobId}/results`, "#results").then(() => showPanel("results"));
   }
 
@@ -1533,6 +1538,17 @@
     const h = Math.round(Math.max(120, Math.min(room - 80, px)));
     workspace.style.setProperty("--results-h", `${h}px`);
     try { localStorage.setItem(SIZE_KEY, String(h)); } catch (err) { /* private mode: not kept */ }
+  }
+  // Before its first run the results area is a line (playground.css .no-run); a run gives it its
+  // height, and a workflow that stood whole in the view is fitted again into the smaller canvas:
+  // its last nodes do not slip under the results (found with Evaluate at the bottom, unclickable)
+  function growResults() {
+    if (!workspace.classList.contains("no-run")) return;
+    const whole = contentFits();
+    workspace.classList.remove("no-run");
+    const box = $(".canvas-wrap");  // (the canvas holds the size X6 gave it until its observer's next turn)
+    graph.resize(box.clientWidth, box.clientHeight);  // now
+    if (whole && !contentFits()) fitContent();
   }
   const saved = Number((() => { try { return localStorage.getItem(SIZE_KEY); } catch (err) { return null; } })());
   if (saved) setResultsHeight(saved);

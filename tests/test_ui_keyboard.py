@@ -377,7 +377,7 @@ def test_the_shortcuts_popover_opens_and_closes_and_the_minimap_shows_only_when_
     pg = context.new_page()
     errors = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    # two nodes that fit in view (the canvas is 390 px tall at 1366x768): no minimap (its
+    # two nodes that fit in view (the canvas is 590 px tall at 1366x768 before a run): no minimap (its
     # viewport rectangle would be a stray line)
     open_workflow(pg, server, "Sparse", [TWO[0], {**TWO[1], "position": {"x": 100, "y": 360}}],
                   [{"source": "dataset-1", "target": "split-1"}])
@@ -403,8 +403,9 @@ def test_the_shortcuts_popover_opens_and_closes_and_the_minimap_shows_only_when_
     pg.mouse.click(canvas["x"] + 40, canvas["y"] + canvas["height"] - 40)
     pg.wait_for_selector("#shortcuts:not([open])", state="attached")
     # zoomed in so that the workflow is taller than the view (and narrower): the minimap shows,
-    # and the view's rectangle lies on it (it used to run off the map: a stray line)
-    pg.evaluate("window.playground.graph.zoomTo(1.5); window.playground.graph.centerContent()")
+    # and the view's rectangle lies on it (it used to run off the map: a stray line); the view
+    # of a workflow never run is tall (822 px at 1600x1000: its results area is a line)
+    pg.evaluate("window.playground.graph.zoomTo(2.5); window.playground.graph.centerContent()")
     pg.wait_for_function("!document.getElementById('minimap').hidden")
     rect = pg.locator(".x6-widget-minimap-viewport").bounding_box()
     mini = pg.locator("#minimap").bounding_box()

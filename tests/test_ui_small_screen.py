@@ -52,6 +52,9 @@ def ran(server):
 
 
 BOX = "el => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; }"
+# the whole workflow inside the canvas's view
+WHOLE = """() => { const g = window.playground.graph, a = g.getGraphArea(), c = g.getContentArea();
+  return c.x >= a.x && c.y >= a.y && c.x + c.width <= a.x + a.width && c.y + c.height <= a.y + a.height; }"""
 # the nodes whose box meets the zoom buttons' box
 UNDER_TOOLS = """() => {
   const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
@@ -246,11 +249,18 @@ def test_the_editor_reads_whole_at_a_laptops_size(browser, server, ran, size, tm
         if not (before["area"] <= 140 and before["canvas"] >= size[1] - 48 - 140 - 10
                 and before["says"] == "Run the workflow to see metrics and plots here."):
             problems["results area before a run"] = before
+        whole = pg.evaluate(WHOLE)
         pg.click("#run-button")
         try:
             wait_true(pg, "document.querySelector('.bottom').getBoundingClientRect().height >= 230")
         except AssertionError:
             problems["results area after Run"] = bottom.evaluate("el => el.getBoundingClientRect().height")
+        # a workflow that stood whole in the taller view is fitted again: whole, or, too tall for the
+        # smallest zoom its text reads at (0.75), shown from its top as a fit shows it
+        view = pg.evaluate("() => { const g = window.playground.graph; return [g.getGraphArea(), g.getContentArea(), "
+                           "g.zoom()]; }")
+        if whole and not pg.evaluate(WHOLE) and not (abs(view[2] - 0.75) < 1e-6 and view[0]["y"] <= view[1]["y"]):
+            problems["nodes under the results after Run"] = view
         wait_true(pg, "!document.querySelector('#cancel-button').disabled")
         pg.click("#cancel-button")  # the area's height was the point, not the comparison's three models
         wait_true(pg, "document.querySelector('#cancel-button').disabled", timeout=120)
