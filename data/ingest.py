@@ -908,12 +908,13 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
         return table
     from concurrent.futures import ThreadPoolExecutor
 
-    if decimal is None:  # (a ';' file's): its columns say, and may settle decimal commas for the rows to score
+    hint = decimal
+    # a ';' file's columns say their decimal separator; a ';', tab or '|' file's may settle decimal commas for the
+    # rows to score (a tab-separated European export read with decimal commas by its sample)
+    if decimal is None or (decimal == "," and delimiter in playground_runtime.DECIMAL_COMMA_DELIMITERS):
         shown = values.columns_decimal([table.column(i) for i in texts])
-        hint = values.decimal_hint_of([], delimiter, shown)
+        hint = values.decimal_hint_of([], delimiter, shown) if decimal is None else decimal
         how.decimal_settled = playground_runtime.settled_decimal(delimiter, shown)
-    else:
-        hint = decimal
     columns = list(table.columns)
     todo = [i for i in texts if table.column_names[i] not in forced]
     with ThreadPoolExecutor(2) as pool:  # Arrow's kernels leave the GIL: two columns at once

@@ -178,15 +178,22 @@ def column_decimal(cells) -> str | None:
 FILE_DECIMAL = "file_decimal"
 
 
+# the delimiters of a file that may write decimal commas unquoted: a European export (';', and a
+# spreadsheet's tab- or bar-separated text), where a comma separating fields would need every number quoted
+DECIMAL_COMMA_DELIMITERS = (";", "\t", "|")
+DECIMAL_COMMA_FILES = "a file separated by semicolons, tabs or bars"
+
+
 def settled_decimal(delimiter: str | None, shown) -> str | None:
     """',' when a file of rows to score settles that its numbers are written with decimal commas:
-    it is separated by semicolons (the convention that goes with decimal commas) and its number
-    columns (`shown`: each one's `column_decimal`) show a decimal comma, at least one, and none
-    shows a decimal point or both. Otherwise None: '1,234' alone is 1234 or 1.234, and a comma in
-    a column the training file wrote with a decimal point is refused (`comma_unsettled`). The one
+    it is separated by semicolons, tabs or bars (DECIMAL_COMMA_DELIMITERS) and its number columns
+    (`shown`: each one's `column_decimal`) show a decimal comma, at least one, and none shows a
+    decimal point or both. Otherwise None: '1,234' alone is 1234 or 1.234, and a comma in a
+    column the training file wrote with a decimal point is refused (`comma_unsettled`). The one
     rule of every exit: the app's reader (data.ingest) and predict.py."""
     shown = list(shown)
-    return "," if delimiter == ";" and "," in shown and "." not in shown and None not in shown else None
+    return "," if delimiter in DECIMAL_COMMA_DELIMITERS and "," in shown and "." not in shown and None not in shown \
+        else None
 
 
 def number_said(x) -> str:
@@ -2385,8 +2392,8 @@ def _trained_decimal_point(col: dict) -> bool:
 def comma_unsettled(col: dict, s: pd.Series, read: dict | None = None, settled: str | None = None) -> str | None:
     """The refusal of a number column of rows to score written with a decimal comma, or with a
     comma that may be one ('1,234': 1234 or 1.234?), where the training file wrote a decimal point,
-    when the rows' file does not settle it (`settled_decimal`: a file separated by semicolons whose
-    numbers all use decimal commas; JSON records never do). One rule for the text of predict.py
+    when the rows' file does not settle it (`settled_decimal`: a file separated by semicolons, tabs
+    or bars whose numbers all use decimal commas; JSON records never do). One rule for the text of predict.py
     and JSON records (a comma its digits show to be the decimal one, `decimal_shown`, or one they
     leave open where the training file wrote no number with separators) and for the numbers the
     app's reader read with a decimal comma (`read`: the column's NUMBERS_READ). None otherwise."""
@@ -2408,8 +2415,8 @@ def comma_unsettled(col: dict, s: pd.Series, read: dict | None = None, settled: 
         return None
     example = _written_example(col["written"]) if isinstance(col.get("written"), dict) else "1234.5"
     return (f"{col['name']!r} holds numbers written with a decimal comma, or that may be (1,234 or 1.234: a thousand "
-            "and more, or one and a bit?), where the training file wrote a decimal point; rows say which only in a "
-            f"file separated by semicolons whose numbers all use decimal commas: write them with a decimal point, like "
+            f"and more, or one and a bit?), where the training file wrote a decimal point; rows say which only in "
+            f"{DECIMAL_COMMA_FILES} whose numbers all use decimal commas: write them with a decimal point, like "
             f"{example!r}")
 
 

@@ -1343,8 +1343,8 @@ def test_a_note_quotes_an_amount_with_the_apostrophe_the_file_wrote(web, swiss_m
 def comma_said(column: str, like: str = "1234.5") -> str:
     return (f"These rows cannot be scored: {column!r} holds numbers written with a decimal comma, or that may be (1,234 "
             "or 1.234: a thousand and more, or one and a bit?), where the training file wrote a decimal point; rows say "
-            "which only in a file separated by semicolons whose numbers all use decimal commas: write them with a "
-            f"decimal point, like {like!r}")
+            "which only in a file separated by semicolons, tabs or bars whose numbers all use decimal commas: write them "
+            f"with a decimal point, like {like!r}")
 
 
 NO_CURRENCY = "where the training file wrote no currency: read as numbers in the unit of the training file's"
@@ -1385,6 +1385,9 @@ UNWRITTEN = {
                                                   comma_said("displacement"), False),
     "a European file, spaces between thousands": (";", {**EUROPEAN_SPACED, **CARS_EUROPEAN}, None,
                                                    comma_said("displacement"), False),
+    "a European file separated by tabs": ("\t", {**EUROPEAN, **CARS_EUROPEAN}, None, comma_said("displacement"), False),
+    "a European file separated by bars": ("|", {**EUROPEAN_BARE, **CARS_EUROPEAN}, None, comma_said("displacement"),
+                                          False),
     # ... and a comma nothing settles is refused, naming the column and the ambiguity
     "a decimal comma in a comma-separated file": (",", CARS_EUROPEAN, comma_said("displacement"), None, False),
     "a decimal comma in a ';' file that writes points too": (";", CARS_EUROPEAN, comma_said("displacement"), None,
@@ -1419,7 +1422,7 @@ def unwritten_rows(case: str) -> tuple[str, list]:
         source = amounts[name] if name in amounts else rows[name]
         rows[name] = [write(v) for v in source]
     records = rows.astype(object).to_dict(orient="records")
-    if sep == ";":  # the cars' own numbers too, as a European export writes them
+    if sep != ",":  # the cars' own numbers too, as a European export writes them
         rows = rows.astype(str)
     return rows.to_csv(index=False, sep=sep), records
 

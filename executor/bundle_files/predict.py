@@ -82,8 +82,9 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if two:
         print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
               file=sys.stderr)
-    if sep == ";":  # a European export: decimal commas, where the file settles them, else no '.' between thousands
+    if sep in runtime.DECIMAL_COMMA_DELIMITERS:  # decimal commas, where the file settles them
         frame = _decimal_commas(path, sep, card, frame, above + (2 if two else 1) + bool(units), encoding)
+    if sep == ";":  # a European export not settled so: no '.' between thousands
         if not frame.attrs.get(runtime.FILE_DECIMAL):
             _refuse_grouped_thousands(path, sep, card, frame, above + 2 + bool(units) if two else
                                       above + 1 + bool(units) if above or units else 0, encoding)
