@@ -340,6 +340,11 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     one_currency = pc.invert(pc.or_(pc.and_(pc.not_equal(fields["pre_out"], ""), pc.not_equal(fields["pre"], "")),
                                     pc.and_(pc.not_equal(fields["post_out"], ""), pc.not_equal(fields["post"], ""))))
     ok = pc.and_(ok, pc.and_(paired, one_currency))
+    # a '-' after every value, each a whole number, is the open end of a range ('1935-', '50-': from 1935,
+    # 50 and over; aod's cohorts), not a sign: an accounting export's negatives carry their cents (1.234,00-)
+    # and stand among positives
+    if not forced and _count(pc.equal(fields["trail"], "-")) == len(values) and not _evidence(num, "[.,]"):
+        return None
     leading_zero = pc.match_substring_regex(num, r"^0[0-9]")  # 007, 01067: codes, not numbers
     if not forced:
         ok = pc.and_(ok, pc.invert(leading_zero))

@@ -1045,6 +1045,34 @@ def test_an_exponent_goes_with_plain_digits_only(values, kept, tmp_path):
         np.testing.assert_allclose(df["x"].to_numpy(dtype=float), np.array(kept, dtype=float), rtol=1e-15)
 
 
+@pytest.mark.parametrize("writer", [realdata.r_csv, realdata.r_csv2])
+def test_ranges_open_at_one_end_are_categories_not_negative_numbers(writer, tmp_path):
+    """aod's cohorts label its rows by open-ended ranges, '1935-' and '50-' (from 1935, 50 and
+    over): a '-' after every value, each whole, is no sign; the columns stay text, as written.
+    The other R tables with such labels among others ('24-' beside '25+', '2000-' beside
+    '1993-1996', '40-' beside '15-24') stay text too."""
+    for package, item, columns in (("aod", "cohorts", ("period", "age")), ("mlmRev", "guPrenat", ("motherAge",)),
+                                   ("mstate", "ebmt1", ("yrel",)), ("vcd", "Punishment", ("age",))):
+        frame = _r_table(package, item)
+        rec, df = read(writer(frame), f"{item}.csv", tmp_path)
+        for column in columns:
+            got, want = df[column].astype(object), frame[column].astype(object)
+            assert got.where(got.notna(), None).tolist() == want.where(want.notna(), None).tolist(), (item, column)
+
+
+@pytest.mark.parametrize("values,expected", [
+    (["1.234,00-", "55,10", "7,00"], [-1234.0, 55.1, 7.0]),  # an accounting export's negatives, among positives
+    (["120,00-", "5,00-", "7,50-"], [-120.0, -5.0, -7.5]),  # only negatives, with their cents
+    (["3-", "4", "5"], [-3, 4, 5]),  # whole negatives among positives
+    (["18-", "25-", "65-"], None),  # age bands open at the top
+    (["1990-", "2000-", "2010-"], None),
+])
+def test_a_trailing_minus_is_a_sign_unless_every_whole_value_has_one(values, expected, tmp_path):
+    raw = ("id;x\n" + "".join(f"{i};{v}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "x.csv", tmp_path)
+    assert df["x"].tolist() == (values if expected is None else expected), notices(rec)
+
+
 # --------------------------------------------------------------------------- through the app
 def test_the_dataset_page_reads_an_upload_again_the_way_the_user_chooses(web):
     """Upload a cp1252 export: the page says how it was read; choosing Windows-1250, a
