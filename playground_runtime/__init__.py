@@ -119,11 +119,14 @@ _SIGN = "[-+\u2212]"
 # formats write a negative amount: (€ 147,40), € (147,40), (147,40 €), (147,40) €. The app's
 # reader (data.values) reads a column of such values by what they show and a model keeps how
 # its training file wrote them (a feature's `written`): rows to score written alike are read
-# so (`_written_numbers`), by this one pattern.
+# so (`_written_numbers`), by this one pattern. An exponent (`exp`: 1e+05, 3,5e-04, as R's
+# write.csv2 writes a double where it is narrower) goes only with digits that are not grouped
+# (EXPONENT_DIGITS), without a currency or a percent sign.
 WRITTEN_NUMBER = (
     rf"^(?P<pre_out>{_CUR})?[{NUMBER_SPACES}]*(?P<open>\()?[{NUMBER_SPACES}]*(?P<sign>{_SIGN})?[{NUMBER_SPACES}]*"
     rf"(?P<pre>{_CUR})?[{NUMBER_SPACES}]*(?P<sign2>{_SIGN})?"
-    rf"[{NUMBER_SPACES}]*(?P<num>[0-9](?:[0-9.,'’{NUMBER_SPACES}]*[0-9])?|[.,][0-9]+)[{NUMBER_SPACES}]*"
+    rf"[{NUMBER_SPACES}]*(?P<num>[0-9](?:[0-9.,'’{NUMBER_SPACES}]*[0-9])?|[.,][0-9]+)(?P<exp>[eE][-+]?[0-9]+)?"
+    rf"[{NUMBER_SPACES}]*"
     rf"(?P<post>{_CUR}|%)?[{NUMBER_SPACES}]*(?P<trail>-)?[{NUMBER_SPACES}]*(?P<close>\))?[{NUMBER_SPACES}]*"
     rf"(?P<post_out>{_CUR})?$")
 
@@ -194,6 +197,12 @@ def settled_decimal(delimiter: str | None, shown) -> str | None:
     shown = list(shown)
     return "," if delimiter in DECIMAL_COMMA_DELIMITERS and "," in shown and "." not in shown and None not in shown \
         else None
+
+
+def exponent_fits(decimal: str) -> str:
+    """The digits an exponent may follow where `decimal` is the decimal separator: ungrouped
+    (1e+05, 2,5e-10, 1,234e-05 is 0.00001234, never a thousand and more)."""
+    return rf"^[0-9]+(\{decimal}[0-9]+)?$|^\{decimal}[0-9]+$"
 
 
 def number_said(x) -> str:
@@ -2254,17 +2263,18 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
         m = re.match(WRITTEN_NUMBER, text)  # (re keeps it compiled: a compiled pattern is no value an exported script writes)
         if m is None:
             return None
-        g = {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "post", "trail", "close",
-                                            "post_out")}
+        g = {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "exp", "post", "trail",
+                                            "close", "post_out")}
         num = re.sub(f"['’{NUMBER_SPACES}]", "", g["num"])
         signs = [c for c in (g["pre_out"], g["pre"], g["post"], g["post_out"]) if c and c != "%"]
         percent = g["post"] == "%"
         if not (re.match(plain, num) and re.match(spaced, g["num"])) or (g["open"] == "(") != (g["close"] == ")") \
                 or (g["pre_out"] and g["pre"]) or (g["post_out"] and g["post"]) \
-                or (not anything and any(CURRENCIES.get(c) not in kinds_of for c in signs)):
+                or (not anything and any(CURRENCIES.get(c) not in kinds_of for c in signs)) \
+                or (g["exp"] and (signs or percent or g["open"] or not re.match(exponent_fits(decimal), g["num"]))):
             return None
         seen.update(signs)
-        clean = num.replace(thousands, "").replace(",", ".")
+        clean = num.replace(thousands, "").replace(",", ".") + g["exp"]
         if percent != bool(fmt.get("percent")) and float(clean) != 0:  # 7,0 among percentages: 7 or 7 %?
             return None
         number = float(clean + "e-2") if percent else float(clean)  # as the reader reads a percentage

