@@ -81,10 +81,15 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
         node("m", "model", {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}, 60, 420),
         node("e", "evaluate", {"metrics": ["accuracy"]}, 60, 560)],
         "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]})
-    # beside the column (the canvas fits it at about 0.8): Gate and Deploy right, Retrain left
-    gate = drag_from_palette(pg, "gate", 760, 230)
-    deploy = drag_from_palette(pg, "deploy", 760, 420)
-    retrain = drag_from_palette(pg, "retrain", 170, 330)
+    # beside the column, wherever the canvas fitted it: Gate right at Preprocessing's height, Deploy
+    # right at Evaluate's, Retrain left at the Model's (two rows below the Gate: its Fail edge goes down)
+    def beside(node_id, dx):
+        b, c = pg.locator(f'#canvas [data-node-id="{node_id}"]').bounding_box(), pg.locator("#canvas").bounding_box()
+        return b["x"] + b["width"] / 2 - c["x"] + dx, b["y"] + b["height"] / 2 - c["y"]
+
+    gate = drag_from_palette(pg, "gate", *beside("p", 300))
+    deploy = drag_from_palette(pg, "deploy", *beside("e", 300))
+    retrain = drag_from_palette(pg, "retrain", *beside("m", -280))
     wait_saved(pg)
     wire(pg, "e", gate)
     wire(pg, gate, deploy, source_port="pass")
