@@ -201,6 +201,9 @@ _SAVE_AS = {
 }
 
 
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "| signs"}  # "values separated by …"
+
+
 def other_text_format(text: str, complete: bool) -> str | None:
     """What a text file is when it is not a table: 'JSON' (an object with a quoted key at
     its start, or the whole file parses as JSON), 'a web page (HTML)', 'an Excel 2003 XML
@@ -226,6 +229,23 @@ def other_text_format(text: str, complete: bool) -> str | None:
     return None
 
 
+def binary_kind(data: bytes) -> str | None:
+    """What a file that is not text is, by its signature: 'an Excel workbook (.xlsx)', 'a
+    zip archive', 'an Excel 97-2003 workbook (.xls)', 'a Parquet file', 'gzip-compressed
+    data'; None for anything else (text in any encoding, UTF-16 too: no guess from stray
+    zero bytes). Found by a new user: an .xlsx posted as a CSV body was answered with the
+    csv module's "new-line character seen in unquoted field"."""
+    if data[:4] == b"PK\x03\x04":
+        return "an Excel workbook (.xlsx)" if b"xl/workbook.xml" in data else "a zip archive"
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "an Excel 97-2003 workbook (.xls)"
+    if data[:4] == b"PAR1" and data[-4:] == b"PAR1" and len(data) > 8:  # its signature at both ends: a text
+        return "a Parquet file"                                            # table's header may begin PAR1
+    if data[:2] == b"\x1f\x8b":
+        return "gzip-compressed data"
+    return None
+
+
 def not_a_workbook(path: Path, ext: str) -> str:
     """The refusal of a file with a workbook's name that no workbook reader opens: what it
     is when its first bytes say (a web page, JSON, a text table), else damaged."""
@@ -243,7 +263,7 @@ def not_a_workbook(path: Path, ext: str) -> str:
     lines = [line for line in text.lstrip("\ufeff").splitlines()[:20] if line.strip()]
     delimiter = sniff("\n".join(lines), "csv") if lines else ","
     if len(lines) >= 2 and delimiter in lines[0] and sum(delimiter in line for line in lines) >= len(lines) - 1:
-        said = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "| signs"}[delimiter]
+        said = DELIMITER_NAMES[delimiter]
         return (f"This file is text, a table of values separated by {said}, not an Excel workbook, though its name "
                 f"ends in {ext}: rename it to end in .csv and upload it again.")
     return damaged

@@ -422,7 +422,11 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
 
     import playground_runtime
     from data import ingest
+    from data.reading import binary_kind, other_text_format
 
+    kind = binary_kind(body)
+    if kind:  # before any decoding: a workbook's bytes read as text give the csv module's words
+        raise Invalid(f"The CSV body is {kind}, not CSV text. {_SEND_INSTEAD[kind]}", status=415)
     encoding = "utf-8-sig"
     unknown = Invalid(f"The CSV body's charset {quoted(str(charset)[:40])} is not a text encoding this server knows: "
                       "send UTF-8, or name a known one (text/csv; charset=windows-1252).", status=415)
@@ -449,6 +453,9 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
         raise Invalid(_not_decoded(body, e, encoding, trained_in)) from None
     if not text.strip():
         raise Invalid(playground_runtime.empty_file("The CSV body"))
+    other = other_text_format(text, True)
+    if other:  # the reader's own sentence says to save the file and upload it: not what a caller does
+        raise Invalid(f"The CSV body holds {other}, not CSV text. {_SEND_INSTEAD[other]}", status=415)
     if limits is not None:
         first = text.lstrip("\ufeff").split("\n", 1)[0]
         try:  # the widest the header can be read, whichever delimiter the reader finds
@@ -479,6 +486,44 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     if frame.empty:
         raise Invalid(playground_runtime.header_only("The CSV body"))
     return frame
+
+
+_AS_CSV = "Send the rows as CSV text (a header line of column names, then a line per row) with Content-Type: text/csv"
+_AS_RECORDS = 'or send the rows as JSON (Content-Type: application/json, {"records": [{column: value, ...}, ...]}).'
+# what a caller whose CSV body is something else does instead (data.reading names what it is)
+_SEND_INSTEAD = {
+    "an Excel workbook (.xlsx)": f"Save the sheet as CSV (Excel: Save As, 'CSV UTF-8') and send that, {_AS_RECORDS}",
+    "an Excel 97-2003 workbook (.xls)": f"Save the sheet as CSV (Excel: Save As, 'CSV UTF-8') and send that, "
+                                        f"{_AS_RECORDS}",
+    "an Excel 2003 XML spreadsheet": f"Save the sheet as CSV (Excel: Save As, 'CSV UTF-8') and send that, {_AS_RECORDS}",
+    "a zip archive": f"Send the CSV file inside it, uncompressed, {_AS_RECORDS}",
+    "gzip-compressed data": f"Send the CSV text uncompressed (this endpoint does not read Content-Encoding: gzip), "
+                            f"{_AS_RECORDS}",
+    "a Parquet file": f"{_AS_CSV} (pandas: pd.read_parquet(path).to_csv(index=False)), {_AS_RECORDS}",
+    "JSON": 'Send JSON with Content-Type: application/json, the rows as {"records": [{column: value, ...}, ...]}.',
+    "a web page (HTML)": f"{_AS_CSV}, {_AS_RECORDS}",
+}
+
+
+def _csv_shape(body: bytes) -> tuple[str, int] | None:
+    """(the delimiter, the header's width) of a body that reads as a CSV table: two lines or
+    more, the first not JSON's `{` or `[`, every line of the first 21 as wide as the header
+    and at least two columns wide. None otherwise (broken JSON, a sentence, one column)."""
+    import playground_runtime
+
+    text = body[:1 << 16].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if text.startswith(("{", "[")):
+        return None
+    lines = [line.rstrip("\r") for line in text.split("\n", 22)[:21] if line.strip()]
+    if len(lines) < 2:
+        return None
+    delimiter = playground_runtime.sniff_delimiter("\n".join(lines))
+    try:
+        widths = {len(fields) for fields in csv.reader(lines, delimiter=delimiter)}
+    except csv.Error:
+        return None
+    width = widths.pop()
+    return (delimiter, width) if not widths and width >= 2 else None
 
 
 def _not_decoded(body: bytes, error: UnicodeDecodeError, encoding: str, trained_in: str | None) -> str:
@@ -518,7 +563,19 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
     if content_type not in ("application/json", ""):  # refused here, not before the route: logged as any request
         raise Invalid(f"Send the rows as JSON (Content-Type: application/json, {{\"records\": [...]}}) or as CSV "
                       f"(Content-Type: text/csv), not {content_type[:80]}.", status=415)
-    parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
+    from data.reading import DELIMITER_NAMES
+
+    try:
+        parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
+    except ValueError as e:  # the web layer's refusal (400): a CSV body sent without its Content-Type, said so
+        shape = _csv_shape(body) if getattr(e, "status", None) == 400 else None
+        if shape is None:
+            raise
+        sent = f"Content-Type: {content_type}" if content_type else "no Content-Type, so it was read as JSON"
+        said = DELIMITER_NAMES.get(shape[0], repr(shape[0]))
+        raise Invalid(f"The request body is not JSON but a CSV table ({shape[1]} columns separated by {said}), sent "
+                      f"with {sent}. Send a CSV body with Content-Type: text/csv, or JSON as "
+                      '{"records": [{column: value, ...}, ...]}.', status=400) from None
     return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits, name)
 
 

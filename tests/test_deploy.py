@@ -553,6 +553,30 @@ def test_a_csv_body_is_scored_like_the_same_records(app, passed):
     assert status == 401
 
 
+def test_a_body_that_is_not_what_its_content_type_says_is_named_over_http_and_logged(app, passed):
+    """An Excel workbook posted as text/csv is a 415 naming it (it was the csv module's "new-line
+    character seen in unquoted field"); CSV posted as JSON a 400 saying to send text/csv; both
+    logged with the key, as any request (tests/test_predict_body_kind.py has the classes)."""
+    import openpyxl
+
+    _, key = passed
+    frame = pd.DataFrame(rows(5))
+    wb = openpyxl.Workbook()
+    for row in [list(frame.columns), *frame.itertuples(index=False)]:
+        wb.active.append(list(row))
+    xlsx = io.BytesIO()
+    wb.save(xlsx)
+    status, _, text = predict_body(app.base, "iris", xlsx.getvalue(), "text/csv", key["key"])
+    assert status == 415 and json.loads(text)["detail"].startswith(
+        "The CSV body is an Excel workbook (.xlsx), not CSV text. Save the sheet as CSV"), text
+    status, _, text = predict_body(app.base, "iris", frame.to_csv(index=False).encode(), "application/json", key["key"])
+    assert status == 400 and json.loads(text)["detail"].startswith(
+        "The request body is not JSON but a CSV table (4 columns separated by commas), sent with Content-Type: "
+        "application/json. Send a CSV body with Content-Type: text/csv"), text
+    logged = call(app.base, "/api/v1/deployments/iris")[1]["stats"]["recent_errors"][:2]
+    assert [(e["status"], e["key_prefix"]) for e in logged] == [(400, key["prefix"]), (415, key["prefix"])], logged
+
+
 def test_rows_wider_than_the_model_allows_are_refused_by_their_column_count(app, passed):
     """The iris model knows 5 columns (4 features, the target set aside): a request may name
     105 (5 + 100, more than 2 × 5), in one record, in all its records together, or in a CSV
