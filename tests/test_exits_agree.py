@@ -45,6 +45,16 @@ def model(web, tmp_path_factory):
     return deployed(web, tmp_path_factory.mktemp("exits"), cars(160, 1), "cars-exits")[1:]
 
 
+def run_cars(web, dataset_id: str, name: str) -> dict:
+    """A linear regression of `mpg` on the dataset, run to its end: the job."""
+    return run(web, {"name": name, "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset_id, "target_column": "mpg",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+
+
 def deployed(web, folder, frame: pd.DataFrame | str, name: str, types: dict | None = None) -> tuple:
     """A linear regression of `mpg` on `frame` (or the text of a CSV file) uploaded as `name`.csv:
     (the upload's answer, the run's id, its bundle unzipped, a key), the model deployed as
@@ -55,12 +65,7 @@ def deployed(web, folder, frame: pd.DataFrame | str, name: str, types: dict | No
     if types:
         up = web.put(f"/api/v1/datasets/{up.json()['id']}/reading", json={"types": types})
         assert up.status_code == 200, up.text
-    job = run(web, {"name": name, "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    job = run_cars(web, up.json()["id"], name)
     bundle = unzip(web, job["id"], "m", folder / "bundle")
     assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": name}).status_code == 201
     key = web.post("/api/v1/keys", json={"name": name}).json()["key"]
@@ -253,17 +258,35 @@ def scored_by_every_exit(web, model, name: str, frame: pd.DataFrame | str | byte
     if records is not None:
         as_json = web.post(f"/api/v1/deployments/{deployment}/predict", json={"records": records},
                            headers=headers).json()
+    return {"predict.py": (predicted_column(script.stdout) if script.returncode == 0 else None, script.stderr),
+            "app": (predicted_column(app_csv), html.unescape(fragment)),
+            "endpoint csv": endpoint_said(as_csv),
+            **({"endpoint json": endpoint_said(as_json)} if as_json is not None else {})}
 
-    def column(text):
-        return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(9).tolist()
 
-    def answered(body):
-        return ([round(v, 9) for v in body["predictions"]] if "predictions" in body else None,
-                json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
+def predicted_column(text: str | None, digits: int = 9) -> list | None:
+    """A predictions file's `prediction` column, rounded to `digits` (None: no file)."""
+    return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(digits).tolist()
 
-    return {"predict.py": (column(script.stdout) if script.returncode == 0 else None, script.stderr),
-            "app": (column(app_csv), html.unescape(fragment)),
-            "endpoint csv": answered(as_csv), **({"endpoint json": answered(as_json)} if as_json is not None else {})}
+
+def endpoint_said(body: dict, digits: int = 9) -> tuple:
+    """The endpoint's predictions rounded (None: refused) and what it said (detail, warnings, reading)."""
+    return ([round(v, digits) for v in body["predictions"]] if "predictions" in body else None,
+            json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
+
+
+def every_exit(web, job_id: str, deployment: str, key: str, path, script: dict, records: list, digits: int = 9) -> dict:
+    """{exit: (predictions or None, what it said)} for the rows of one file: predict.py's run of it
+    (`script`: predict_all's stdout, stderr and returncode), Score a file, and the endpoint given
+    the file and `records` as JSON."""
+    app_csv, fragment = app_score(web, job_id, "m", path)
+    url, headers = f"/api/v1/deployments/{deployment}/predict", {"Authorization": f"Bearer {key}"}
+    return {"predict.py": (predicted_column(script["stdout"], digits) if script["returncode"] == 0 else None,
+                           script["stderr"]),
+            "app": (predicted_column(app_csv, digits), html.unescape(fragment)),
+            "endpoint csv": endpoint_said(web.post(url, content=path.read_bytes(), headers={
+                **headers, "Content-Type": "text/csv"}).json(), digits),
+            "endpoint json": endpoint_said(web.post(url, headers=headers, json={"records": records}).json(), digits)}
 
 
 def test_dates_either_way_are_read_in_the_training_files_order_by_every_exit(web, month_first):
@@ -1194,32 +1217,15 @@ def currency_scores(web, currencies, tmp_path_factory):
         paths[case] = folder / f"currency{i}.csv"
         amount_rows(case).to_csv(paths[case], index=False)
     scripts = dict(zip(cases, predict_all([(bundle, paths[case], ()) for case in cases], folder / "scorer")))
-    headers = {"Authorization": f"Bearer {key}"}
-
-    def column(text):
-        return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(9).tolist()
-
-    def answered(r):
-        body = r.json()
-        return ([round(v, 9) for v in body["predictions"]] if "predictions" in body else None,
-                json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
-
     from tests.conftest import HOME
 
     scores = HOME / "artifacts" / job_id / "scores"
     out, stored = {}, {}
     for case in cases:
         before = set(scores.glob("*")) if scores.exists() else set()
-        app_csv, fragment = app_score(web, job_id, "m", paths[case])
+        out[case] = every_exit(web, job_id, "cars-money", key, paths[case], scripts[case],
+                               amount_rows(case).to_dict(orient="records"))
         stored[case] = set(scores.glob("*")) - before  # what Score a file kept of them
-        script = scripts[case]
-        out[case] = {
-            "predict.py": (column(script["stdout"]) if script["returncode"] == 0 else None, script["stderr"]),
-            "app": (column(app_csv), html.unescape(fragment)),
-            "endpoint csv": answered(web.post("/api/v1/deployments/cars-money/predict", content=paths[case].read_bytes(),
-                                              headers={**headers, "Content-Type": "text/csv"})),
-            "endpoint json": answered(web.post("/api/v1/deployments/cars-money/predict", headers=headers,
-                                               json={"records": amount_rows(case).to_dict(orient="records")}))}
     return out, stored
 
 
@@ -1439,28 +1445,8 @@ def unwritten_scores(web, currencies):
         paths[case] = folder / f"unwritten{i}.csv"
         paths[case].write_text(unwritten_rows(case)[0], encoding="utf-8")
     scripts = dict(zip(UNWRITTEN, predict_all([(bundle, paths[case], ()) for case in UNWRITTEN], folder / "scorer2")))
-    headers = {"Authorization": f"Bearer {key}"}
-
-    def column(text):
-        return None if text is None else pd.read_csv(io.StringIO(text))["prediction"].round(6).tolist()
-
-    def answered(r):
-        body = r.json()
-        return ([round(v, 6) for v in body["predictions"]] if "predictions" in body else None,
-                json.dumps([body.get("detail"), body.get("warnings"), body.get("reading")], ensure_ascii=False))
-
-    out = {}
-    for case in UNWRITTEN:
-        script = scripts[case]
-        app_csv, fragment = app_score(web, job_id, "m", paths[case])
-        out[case] = {
-            "predict.py": (column(script["stdout"]) if script["returncode"] == 0 else None, script["stderr"]),
-            "app": (column(app_csv), html.unescape(fragment)),
-            "endpoint csv": answered(web.post("/api/v1/deployments/cars-money/predict", content=paths[case].read_bytes(),
-                                              headers={**headers, "Content-Type": "text/csv"})),
-            "endpoint json": answered(web.post("/api/v1/deployments/cars-money/predict", headers=headers,
-                                               json={"records": unwritten_rows(case)[1]}))}
-    return out
+    return {case: every_exit(web, job_id, "cars-money", key, paths[case], scripts[case], unwritten_rows(case)[1], 6)
+            for case in UNWRITTEN}
 
 
 @pytest.mark.parametrize("case", list(UNWRITTEN))

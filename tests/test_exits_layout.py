@@ -25,6 +25,7 @@ from tests.test_exits_agree import (
     data_rows,
     deployed,
     header,
+    run_cars,
     scored_by_every_exit,
 )
 from tests.test_reading import workbook
@@ -473,7 +474,7 @@ def id_cars(n: int, seed: int, start: int = 1) -> pd.DataFrame:
 def workbook_ids(web, tmp_path_factory):
     """The cars regression trained on a workbook whose order_id and serial_id are whole numbers
     (stored by Excel as floats, 1.0, 2.0 ...: ids, as `name` is), deployed as `cars-workbook-ids`."""
-    from tests.test_bundle import run, unzip
+    from tests.test_bundle import unzip
 
     folder = tmp_path_factory.mktemp("workbook-ids")
     frame = id_cars(160, 8)
@@ -481,12 +482,7 @@ def workbook_ids(web, tmp_path_factory):
     sheets_file(path, {"Cars": [list(frame.columns), *frame.astype(object).to_numpy().tolist()]})
     up = web.post("/api/v1/datasets", files={"file": ("cars.xlsx", path.read_bytes())})
     assert up.status_code == 201, up.text
-    job = run(web, {"name": "workbook ids", "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "mpg",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    job = run_cars(web, up.json()["id"], "workbook ids")
     bundle = unzip(web, job["id"], "m", folder / "bundle")
     card = __import__("json").loads((bundle / "model_card.json").read_text())
     assert {"order_id", "serial_id", "name"} <= set(card["id_columns"]), card["id_columns"]
