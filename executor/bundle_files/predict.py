@@ -82,12 +82,11 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if two:
         print(f"note: {runtime.two_rows_notice(above + 1, two[1], two[2], 'line', 'each over the names below it')}",
               file=sys.stderr)
-    if sep in runtime.DECIMAL_COMMA_DELIMITERS:  # decimal commas, where the file settles them
-        frame = _decimal_commas(path, sep, card, frame, above + (2 if two else 1) + bool(units), encoding)
-    if sep == ";":  # a European export not settled so: no '.' between thousands
-        if not frame.attrs.get(runtime.FILE_DECIMAL):
-            _refuse_grouped_thousands(path, sep, card, frame, above + 2 + bool(units) if two else
-                                      above + 1 + bool(units) if above or units else 0, encoding)
+    if sep in runtime.DECIMAL_COMMA_DELIMITERS:  # a European export's cells as written, read once for both checks
+        cells = _cells(path, sep, frame, above + (2 if two else 1) + bool(units), encoding)
+        frame = _decimal_commas(sep, card, frame, cells)  # decimal commas, where the file settles them
+        if sep == ";" and not frame.attrs.get(runtime.FILE_DECIMAL):  # not settled so: no '.' between thousands
+            _refuse_grouped_thousands(path, card, frame, cells)
     names = two[0] if two else _header_names(header, sep)
     if not two:
         frame, names = _without_trailing_delimiters(frame, names, above + 1, sep)
@@ -378,18 +377,26 @@ def _last_line(path: Path, sep: str, encoding: str = "utf-8") -> int:
     return text.count("\n") - after.count("\n") + 1
 
 
-def _decimal_commas(path: Path, sep: str, card: dict, frame: pd.DataFrame, header_lines: int,
-                    encoding: str = "utf-8") -> pd.DataFrame:
-    """The frame, its number columns as the text the file writes and the decimal separator in its
-    attrs (playground_runtime.FILE_DECIMAL), when the file settles that every number in it is
-    written with a decimal comma (playground_runtime.settled_decimal, the app reader's rule, on
-    each column's first cells: playground_runtime.column_decimal): playground_runtime reads them
-    so, 1.234,5 and 1,234 too, as the app reads them. Otherwise the frame as it was."""
+def _cells(path: Path, sep: str, frame: pd.DataFrame, header_lines: int, encoding: str = "utf-8") -> pd.DataFrame:
+    """The file's cells as it writes them (text, an empty cell a gap), by position: a column to
+    each of the frame's, a row to each of its rows."""
     text = pd.read_csv(path, sep=sep, dtype=str, encoding=encoding, header=None, skiprows=header_lines,
                        keep_default_na=False, na_values=[""], index_col=False)
-    if len(text) != len(frame) or len(text.columns) < len(frame.columns):
+    if len(text) != len(frame) or len(text.columns) < len(frame.columns):  # (not the frame's rows: no word from them)
+        return text.iloc[:0, :0]
+    return text.iloc[:, :len(frame.columns)].set_axis(list(frame.columns), axis=1)
+
+
+def _decimal_commas(sep: str, card: dict, frame: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """The frame, its number columns as the text the file writes (`cells`) and the decimal
+    separator in its attrs (playground_runtime.FILE_DECIMAL), when the file settles that every
+    number in it is written with a decimal comma (playground_runtime.settled_decimal, the app
+    reader's rule, on each column's first cells: playground_runtime.column_decimal):
+    playground_runtime reads them so, 1.234,5 and 1,234 too, as the app reads them. Otherwise
+    the frame as it was."""
+    if cells.empty:
         return frame
-    settled = runtime.settled_decimal(sep, [runtime.column_decimal(text.iloc[:runtime.DECIMAL_SAMPLE, i].tolist())
+    settled = runtime.settled_decimal(sep, [runtime.column_decimal(cells.iloc[:runtime.DECIMAL_SAMPLE, i].tolist())
                                             for i in range(len(frame.columns))])
     if not settled:
         return frame
@@ -397,7 +404,7 @@ def _decimal_commas(path: Path, sep: str, card: dict, frame: pd.DataFrame, heade
     frame = frame.copy()
     for i, name in enumerate(frame.columns):
         if name in numbers:
-            frame.isetitem(i, text.iloc[:, i].astype(object).to_numpy())
+            frame.isetitem(i, cells.iloc[:, i].astype(object).to_numpy())
     frame.attrs[runtime.FILE_DECIMAL] = settled
     return frame
 
@@ -405,21 +412,17 @@ def _decimal_commas(path: Path, sep: str, card: dict, frame: pd.DataFrame, heade
 GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits
 
 
-def _refuse_grouped_thousands(path: Path, sep: str, card: dict, frame: pd.DataFrame, header_lines: int = 0,
-                              encoding: str = "utf-8") -> None:
+def _refuse_grouped_thousands(path: Path, card: dict, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
     """A file separated by semicolons is a European export, where 175.000 is often a hundred
     and seventy-five thousand; pandas reads it as 175. A number column whose every value
-    with a dot has it between groups of three digits is refused, not read as a tenth of
-    itself or less (the app's Score a file reads such files), unless the training file wrote
-    that column so too (its `written`: read as it was, by playground_runtime)."""
+    with a dot has it between groups of three digits (`cells`: as the file writes them) is
+    refused, not read as a tenth of itself or less (the app's Score a file reads such files),
+    unless the training file wrote that column so too (its `written`: read as it was, by
+    playground_runtime)."""
     numbers = [f["name"] for f in card["features"]
-               if f["type"] == "numeric" and f["name"] in frame.columns and not f.get("written")]
-    if not numbers:
-        return
-    names = dict(header=None, names=list(frame.columns), skiprows=header_lines) if header_lines else {}
-    text = pd.read_csv(path, sep=sep, dtype=str, usecols=numbers, encoding=encoding, **names)
+               if f["type"] == "numeric" and f["name"] in cells.columns and not f.get("written")]
     for name in numbers:
-        values = text[name].dropna().str.strip()
+        values = cells[name].dropna().str.strip()
         dotted = values[values.str.contains(".", regex=False)]
         if len(dotted) and dotted.str.fullmatch(GROUPED).all():
             raise runtime.ColumnsError(
