@@ -382,7 +382,7 @@ def frame_to_score(record: dict):
     frame.attrs[playground_runtime.REPEATED_NAMES] = list(record.get("repeated") or [])
     frame.attrs[playground_runtime.DATES_READ] = dict(record.get("dates_read") or {})
     # how its number columns were written when not plainly (the currency of '1.234,50 €'): amounts in another
-    # currency than the training file's are refused (playground_runtime.other_currency), as predict.py refuses them
+    # currency than the training file's are refused (playground_runtime.rows_currency), as predict.py refuses them
     frame.attrs[playground_runtime.NUMBERS_READ] = dict((record.get("reading") or {}).get("number_formats") or {})
     # the decimal separator the file settles for all its numbers (playground_runtime.settled_decimal): only then is a
     # decimal comma read in a column the training file wrote with a decimal point, as predict.py reads it
@@ -913,7 +913,7 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
     # rows to score (a tab-separated European export read with decimal commas by its sample)
     if decimal is None or (decimal == "," and delimiter in playground_runtime.DECIMAL_COMMA_DELIMITERS):
         shown = values.columns_decimal([table.column(i) for i in texts])
-        hint = values.decimal_hint_of([], delimiter, shown) if decimal is None else decimal
+        hint = values.decimal_hint_of(shown, delimiter) if decimal is None else decimal
         how.decimal_settled = playground_runtime.settled_decimal(delimiter, shown)
     columns = list(table.columns)
     todo = [i for i in texts if table.column_names[i] not in forced]

@@ -322,8 +322,10 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     exp = pc.fill_null(fields["exp"], "")
     with_exp = pc.not_equal(exp, "")
     n_exp = _count(with_exp)
-    # a separator before an exponent is a decimal one (1,234e-05, as R's write.csv2 writes 0.00001234)
-    decimal = _decimal_separator(num, hint, num.filter(with_exp) if n_exp else None)
+    # a separator before an exponent is a decimal one (1,234e-05, as R's write.csv2 writes 0.00001234); the
+    # column's own word ('?': it says neither, 1,234) and, when it says neither, the file's convention (`hint`)
+    says = _decimal_separator(num, "?", num.filter(with_exp) if n_exp else None)
+    decimal = hint if says == "?" else says
     if decimal is None:
         if forced:
             raise TypeRefused(f"{_quoted(name)} mixes 1.234,5 and 1,234.5: it cannot be read as numbers with one "
@@ -426,7 +428,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
         notice = None  # nothing was read differently from a plain number: no notice
     # a comma its values leave open (1,234 read by the file's convention): rows to score are refused it where
     # training wrote a decimal point and the file does not settle it (playground_runtime.comma_unsettled)
-    open_comma = _evidence(num, ",") and _decimal_separator(num, "?") == "?"
+    open_comma = says == "?" and _evidence(num, ",")
     return Converted(array, "number", notice, {"decimal": decimal, "currency": sorted(currencies),
                                                "percent": bool(n_percent), **({"comma_open": True} if open_comma else {})})
 
@@ -719,12 +721,12 @@ def columns_decimal(columns: list) -> list:
     return shown
 
 
-def decimal_hint_of(columns: list, delimiter: str | None, shown: list | None = None) -> str:
+def decimal_hint_of(shown: list, delimiter: str | None) -> str:
     """The decimal separator a file's ambiguous columns take: what its unambiguous columns
     use (`shown`: their columns_decimal), else the convention of its delimiter (';' goes with
     decimal commas)."""
     votes = {".": 0, ",": 0}
-    for sep in columns_decimal(columns) if shown is None else shown:
+    for sep in shown:
         if sep in votes:
             votes[sep] += 1
     if votes[","] > votes["."]:

@@ -2159,8 +2159,8 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
         s = s.where(~s.map(lambda v: isinstance(v, str) and not v.strip()), None)
         # 1.334,60 €: read as the training file wrote its numbers; '$1,234.50' where it wrote none (rows_currency),
         # and a decimal comma where the rows' file settles it (settled_decimal)
-        written = _written_numbers(s, {**col, "written": _rows_format(col, settled)}, notes,
-                                   as_trained=_rows_format(col, settled) == col.get("written"))
+        fmt = _rows_format(col, settled)
+        written = _written_numbers(s, {**col, "written": fmt}, notes, as_trained=fmt == col.get("written"))
         if written is not None:
             return written  # else plain numbers (1334.6: what most programs write), or refused, below
         values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
@@ -2330,7 +2330,7 @@ def _written_example(fmt: dict) -> str:
 # the frame's attrs key under which a reader of rows to score (data.ingest.frame_to_score) keeps how it read
 # their number columns written otherwise than plainly, as it keeps a training file's (data.reading's
 # number_formats): {column: {"decimal", "currency": [signs and codes], "percent"}}. A column it read as numbers
-# no longer shows its currency: this does (`other_currency`).
+# no longer shows its currency: this does (`rows_currency`).
 NUMBERS_READ = "numbers_read"
 
 
@@ -2385,11 +2385,6 @@ def rows_currency(col: dict, s: pd.Series, read: dict | None = None) -> tuple[st
     return (f"{col['name']!r} holds {_and(kinds)} amounts ({', '.join(other)}) where the training file wrote {unit} "
             f"amounts ({', '.join(trained_signs)}): the model would take them for {unit} amounts; convert them to "
             f"{unit} amounts, written like {_written_example(fmt)!r} or as plain numbers"), None
-
-
-def other_currency(col: dict, s: pd.Series, read: dict | None = None) -> str | None:
-    """The refusal of `rows_currency`: amounts in another currency than the training file's."""
-    return rows_currency(col, s, read)[0]
 
 
 def _trained_decimal_point(col: dict) -> bool:

@@ -223,7 +223,7 @@ OTHER_CURRENCY = [  # (format, as written, the currencies the sentence names: th
 
 @pytest.mark.parametrize("col,text,rows,trained", OTHER_CURRENCY)
 def test_amounts_in_another_currency_are_refused_naming_both_currencies(col, text, rows, trained):
-    """One rule (playground_runtime.other_currency) for text the rows write ('12 €' in a column
+    """One rule (playground_runtime.rows_currency) for text the rows write ('12 €' in a column
     of dollars) and for numbers a reader read from such text (its NUMBERS_READ): the column,
     the rows' currency, the training file's, and how to write them."""
     unit = trained.split(" amounts")[0]
