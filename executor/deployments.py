@@ -351,8 +351,12 @@ def _check_width(records: list, limits: tuple[int, int]) -> None:
 def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{name}"):
     """The rows of a request's `records` (a list of objects, column: value), checked: at
     most MAX_ROWS, at most `limits[0]` columns (column_limit), each value a number, text,
-    true/false or null. `name`: the deployment's, for the sentence pointing at its columns."""
+    true/false or null. `name`: the deployment's, for the sentence pointing at its columns.
+    The keys some records leave out are listed in the frame's attrs (playground_runtime.
+    OMITTED_KEYS), for prepare_rows."""
     import pandas as pd
+
+    import playground_runtime
 
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise Invalid('Send the rows as "records": a list of objects, one per row, of column: value.')
@@ -367,7 +371,7 @@ def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{
         raise _too_many(len(records))
     if limits is not None:
         _check_width(records, limits)
-    frame = _records_as_frame(records)
+    frame, omitted = _records_as_frame(records)
     for column, dtype in zip(frame.columns, frame.dtypes.tolist()):
         if not pd.api.types.is_object_dtype(dtype):  # a list or object lands in an object column (one call per
             continue                                  # column: a Series.map of the dtypes took 0.3 ms)
@@ -382,25 +386,37 @@ def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{
         rows = ", ".join(str(i + 1) for i in blank[:5]) + (" …" if len(blank) > 5 else "")
         raise Invalid(f"Record{'s' if len(blank) > 1 else ''} {rows} {'have' if len(blank) > 1 else 'has'} no value in "
                       "any column: there is nothing to score on. Leave such records out, or send their values.")
+    if omitted:  # refused by prepare_rows where it is a column the model needs, as a column no record sends is
+        frame.attrs[playground_runtime.OMITTED_KEYS] = omitted
     return frame
 
 
 def _records_as_frame(records: list[dict]):
-    """pandas' frame of the records (DataFrame.from_records), built from tuples when every
-    record has the first one's keys (what a client sends): the same frame, 1.5 ms for 1,000
-    records of 30 numbers against 1.9 (tests/test_predict_rows.py compares them on a corpus)."""
+    """(pandas' frame of the records (DataFrame.from_records), the keys some records leave out:
+    {key: their places, 0 = first}). Built from tuples when every record has the first one's
+    keys (what a client sends): the same frame, 1.5 ms for 1,000 records of 30 numbers against
+    1.9 (tests/test_predict_rows.py compares them on a corpus), and no key left out."""
     from operator import itemgetter
 
+    import numpy as np
     import pandas as pd
 
     keys = list(records[0])
     if len(keys) > 1 and all(len(r) == len(keys) for r in records):
         take = itemgetter(*keys)
         try:
-            return pd.DataFrame([take(r) for r in records], columns=keys)
+            return pd.DataFrame([take(r) for r in records], columns=keys), {}
         except KeyError:  # a record with other keys of the same number
             pass
-    return pd.DataFrame.from_records(records)
+    frame = pd.DataFrame.from_records(records)
+    omitted: dict = {}  # a record naming fewer keys than all of them together leaves some out
+    width, named = frame.shape[1], set(frame.columns)
+    for i, record in enumerate(records):
+        if len(record) < width:
+            for key in named.difference(record):
+                omitted.setdefault(key, []).append(i)
+    # arrays: pandas deep-copies a frame's attrs on every step, which a list of 10,000 places made slow
+    return frame, {key: np.array(places) for key, places in omitted.items()}
 
 
 def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str | None = None,

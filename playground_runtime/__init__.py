@@ -2131,6 +2131,27 @@ def _and(items) -> str:
 # the frame's attrs key under which a reader lists the columns whose name the file's header
 # repeats: [name in the header, place (1 = first column), name the column was given], every copy
 REPEATED_NAMES = "repeated_names"
+# the frame's attrs key under which JSON records (the predict endpoint's) list the keys some of them
+# leave out: {key: [the place of each record without it, 0 = first]}. A key no record names is a
+# missing column; one that only some records leave out is refused as well, by those records' places
+# (it was scored as a gap in a batch and refused in a record sent alone: a tester). null is a gap.
+OMITTED_KEYS = "omitted_keys"
+
+
+def _records_said(places) -> str:
+    """'record 3', 'records 2 and 5', 'records 2, 5, 7, 9, 11 and 12 more' (places from 0)."""
+    shown = [str(i + 1) for i in places[:5]]
+    if len(places) > 5:
+        return f"records {', '.join(shown)} and {len(places) - 5:,} more"
+    return f"record{'s' if len(shown) > 1 else ''} {_and(shown)}"
+
+
+def _omitted_said(omitted: list) -> str:
+    """The refusal of records that leave out a column others send ([(column, places)])."""
+    said = "; ".join(f"{_records_said(places)} leave{'s' if len(places) == 1 else ''} out {name!r}"
+                     for name, places in omitted)
+    first = omitted[0][0].replace("\\", "\\\\").replace('"', '\\"')
+    return (f'{said} (send every column in every record; a missing value is sent as null: "{first}": null)')
 
 
 def _names(cols) -> str:
@@ -2915,7 +2936,9 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     every unknown one (the dataset's columns the model left out, the target among them,
     may be there: they are set aside) and every column whose values are not of the
     trained kind. A column a step drops unused (`feature_schema`) need not be there: the
-    model is given gaps in it, whatever the rows hold (none of it reaches the estimator)."""
+    model is given gaps in it, whatever the rows hold (none of it reaches the estimator).
+    JSON records that leave out a column the others send (OMITTED_KEYS) are refused by their
+    places, as a record sent alone without it is."""
     if len(frame) == 0:
         raise ColumnsError("These rows cannot be scored: there are none (a header but no data rows).")
     names = [c["name"] for c in features]
@@ -2931,6 +2954,8 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     if system in EXCEL_SYSTEMS:
         features = [{**c, "day_numbers": system, "day_numbers_why": "as the workbook says"}
                     if c.get("day_numbers") in EXCEL_SYSTEMS else c for c in features]
+    omitted = frame.attrs.get(OMITTED_KEYS) or {}
+    omitted = {name: omitted[given] for given, name in zip(frame.columns, have) if given in omitted}
     frame = frame.set_axis(have, axis=1)
     problems, set_aside = [], set(map(str, left_out))
     copies: dict = {}  # a name the header repeats: [(its place in the header, its name in the frame)]
@@ -2946,6 +2971,10 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     missing = [c["name"] for c in features if c["name"] not in have and not c.get("unused") and c["name"] not in copies]
     if missing:
         problems.append(f"missing column{'s' if len(missing) > 1 else ''} {_names(missing)}")
+    left = [(c["name"], omitted[c["name"]]) for c in features
+            if c["name"] in omitted and not c.get("unused") and c["name"] not in copies]
+    if left:  # a record without a column the others send: not a gap (null is), refused as a record sent alone is
+        problems.append(_omitted_said(left))
     unknown = [c for c in have if c not in names and c not in set_aside and c not in taken]
     if unknown:
         one = len(unknown) == 1

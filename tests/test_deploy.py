@@ -213,6 +213,13 @@ def test_rows_that_cannot_be_scored_are_refused_naming_the_column(app, passed):
     without = [{k: v for k, v in r.items() if k != "petal width (cm)"} for r in rows(3)]
     status, body = predict(app.base, "iris", without, key["key"])
     assert status == 422 and "missing column" in body["detail"] and "petal width (cm)" in body["detail"], body
+    # the same record among others is refused too, by its place (it was scored as a gap: a tester); null is a gap
+    status, body = predict(app.base, "iris", [*rows(2), without[0]], key["key"])
+    assert status == 422 and body["detail"] == (
+        "These rows cannot be scored: record 3 leaves out 'petal width (cm)' (send every column in every record; a "
+        'missing value is sent as null: "petal width (cm)": null).'), body
+    status, body = predict(app.base, "iris", [*rows(2), {**without[0], "petal width (cm)": None}], key["key"])
+    assert status == 200 and body["rows"] == 3, body
     wrong = [{**r, "sepal width (cm)": "wide"} for r in rows(3)]
     status, body = predict(app.base, "iris", wrong, key["key"])
     assert status == 422 and "wrong type" in body["detail"] and "sepal width (cm)" in body["detail"], body
