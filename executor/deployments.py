@@ -595,6 +595,24 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
     return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits, name)
 
 
+def trimmed_keys(keys, features: list[dict]) -> list[str]:
+    """The sentence for JSON records' keys that name a column of the model only without the
+    spaces around them (' age' for age): prepare_rows matches them so, as the app's reader,
+    Score a file and predict.py read a CSV header's names (where 'age, plan' is a way of
+    writing a file); a key is not written so by a convention, so the caller is told (a tester
+    found ' age' matched without a word). `features`: the model card's. Called on rows
+    prepare_rows took: a key it did not match was refused there."""
+    names = {c["name"] for c in features}
+    padded = [k for k in keys if isinstance(k, str) and k != k.strip() and k.strip() in names]
+    if not padded:
+        return []
+    one = len(padded) == 1
+    return [f"{'The key' if one else 'The keys'} {', '.join(map(repr, padded))} "
+            f"{'was' if one else 'were'} taken as {', '.join(repr(k.strip()) for k in padded)}, without the spaces "
+            f"around {'it' if one else 'them'}: send {'the name' if one else 'the names'} as the model has "
+            f"{'it' if one else 'them'}."]
+
+
 def _json_values(column) -> list:
     """A column's values as JSON takes them: gaps null, dates as ISO 8601 text."""
     import pandas as pd
@@ -665,6 +683,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
     except playground_runtime.ColumnsError as e:
         raise Invalid(str(e)) from None
     unseen = playground_runtime.unseen_values(X, card["features"])
+    if content_type != "text/csv":  # (a CSV header's names are read without spaces around them, as an upload's)
+        unseen = trimmed_keys(frame.columns, card["features"]) + unseen
     # how a CSV body's values were read ('2.121,88 €' as 2121.88 ...), and how the model read text values
     reading = bundle.reading_said(frame, card["features"]) + playground_runtime.reading_notes(X)
     entry["validate_ms"] = _ms(t)

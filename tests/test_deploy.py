@@ -560,6 +560,46 @@ def test_a_csv_body_is_scored_like_the_same_records(app, passed):
     assert status == 401
 
 
+def test_a_key_with_spaces_around_a_column_name_is_scored_and_said(app, passed):
+    """' sepal width (cm)' for 'sepal width (cm)' was matched without a word (a tester). The app's
+    upload, Score a file and predict.py read a CSV header's names without the spaces around them
+    ('a, b' is a way of writing a file), so the endpoint matches a JSON key so too, and says it in
+    the warnings (and X-Warnings); a CSV body's header is read as an upload's, saying nothing."""
+    _, key = passed
+    records = rows(3, start=70)
+    expected = predict(app.base, "iris", records, key["key"])[1]
+    assert "warnings" not in expected, expected
+    cases = {  # the keys as sent -> the names they were taken as
+        (" sepal width (cm)",): ["sepal width (cm)"],
+        ("petal length (cm) ",): ["petal length (cm)"],
+        ("\tsepal length (cm)", "  petal width (cm)  "): ["sepal length (cm)", "petal width (cm)"],
+    }
+    for padded, names in cases.items():
+        rename = dict(zip(names, padded))
+        sent = [{rename.get(k, k): v for k, v in r.items()} for r in records]
+        status, answer = predict(app.base, "iris", sent, key["key"])
+        assert status == 200 and answer["predictions"] == expected["predictions"], answer
+        [said] = answer["warnings"]
+        assert said.startswith(f"The key{'s' if len(padded) > 1 else ''} {', '.join(map(repr, padded))} "
+                               f"{'were' if len(padded) > 1 else 'was'} taken as {', '.join(map(repr, names))}, "
+                               "without the spaces around"), said
+        req = urllib.request.Request(f"{app.base}/api/v1/deployments/iris/predict", method="POST",
+                                     data=json.dumps({"records": sent}).encode(),
+                                     headers={"Content-Type": "application/json", "Accept": "text/csv",
+                                              "Authorization": f"Bearer {key['key']}"})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            assert json.loads(r.headers["X-Warnings"]) == [said]
+    # near misses: a CSV header written 'a, b' (read as the upload reads it), a name inside of which a space is
+    # the model's own; and a key that is another column once trimmed is still refused
+    status, _, text = predict_body(app.base, "iris", pd.DataFrame(records).to_csv(index=False).replace(",", ", ")
+                                   .encode(), "text/csv", key["key"])
+    assert status == 200 and "warnings" not in json.loads(text), text
+    status, answer = predict(app.base, "iris", [{**r, " colour ": "blue"} for r in records], key["key"])
+    assert status == 422 and "unknown column 'colour'" in answer["detail"], answer
+    status, answer = predict(app.base, "iris", [{**r, " sepal width (cm)": 3.0} for r in records], key["key"])
+    assert status == 422 and "unknown column ' sepal width (cm)'" in answer["detail"], answer
+
+
 def test_a_body_that_is_not_what_its_content_type_says_is_named_over_http_and_logged(app, passed):
     """An Excel workbook posted as text/csv is a 415 naming it (it was the csv module's "new-line
     character seen in unquoted field"); CSV posted as JSON a 400 saying to send text/csv; both
