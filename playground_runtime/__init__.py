@@ -1665,8 +1665,8 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
     return out
 
 
-SCALE_APART = 10  # rows to score this many times below a positive training column's least value (or above its
-# largest) are said: a unit or a scale apart ('12%' read as 0.12 where training held 8 to 24.8: a new user)
+SCALE_APART = 10  # rows to score this many times nearer 0 than a one-signed training column's nearest end (or
+# past its farthest) are said: a unit or a scale apart ('12%' read as 0.12 where training held 8 to 24.8: a new user)
 
 
 def reading_notes(X: pd.DataFrame) -> list[str]:
@@ -1731,23 +1731,37 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         except (TypeError, ValueError):
             numbers = X[names].to_numpy(dtype=float, na_value=np.nan)
         low, high = np.array([c["min"] for c in ranged]), np.array([c["max"] for c in ranged])
-        # a positive range: ten times below its least value or above its largest; a range reaching 0 or below
-        # (a margin of -19.8% to 40%): ten times past its largest size either way ('-15.5' written without its
-        # '%' where training read '-15.5%' as -0.155: a new user's accounting export, scored without a word)
+        # a range of one sign, measured by its size: ten times nearer 0 than its nearest end or ten times past its
+        # farthest ('12%' read as 0.12 where training held 8 to 24.8; -0.3 where losses ran from -30 to -5). A
+        # range reaching 0 (a margin of -19.8% to 40%): ten times past its largest size either way ('-15.5'
+        # written without its '%' where training read '-15.5%' as -0.155: a new user's accounting export)
+        positive, negative = low > 0, high < 0
+        near = np.where(positive, low, np.where(negative, -high, 0)) / SCALE_APART
         reach = np.maximum(np.abs(low), np.abs(high)) * SCALE_APART
+        # a value of the other sign than every training value is no unit apart: said as a sign apart (a tester
+        # read "a percentage read as a fraction, grams for kilograms?" on -5 where training held 10 to 100)
+        flipped = (positive & (numbers < 0)) | (negative & (numbers > 0))
         # (0 is 0 on every scale: a ratio of 0 where training's least was 0.04 is no unit apart)
-        apart = np.where(low > 0, ((numbers < low / SCALE_APART) & (numbers != 0)) | (numbers > high * SCALE_APART),
-                         np.abs(numbers) > reach)
-        for j in np.flatnonzero(apart.any(axis=0)):
-            rows, col = np.flatnonzero(apart[:, j]), ranged[j]
-            n = len(rows)
-            why = ("the training file wrote it in percentages, read as fractions ('12.5%' is 0.125): write these "
-                   "with their % sign, or as fractions" if (col.get("written") or {}).get("percent") else
-                   "a percentage read as a fraction, grams for kilograms?")
-            out.append(f"{col['name']!r}: {n:,} row{'s hold values' if n > 1 else ' holds a value'} {SCALE_APART} "
-                       f"times or more outside the training range ({number_said(col['min'])} to "
-                       f"{number_said(col['max'])}), like {number_said(numbers[rows[0], j])} (row {rows[0] + 1}): a "
-                       f"unit or a scale apart ({why}); scored as given.")
+        apart = ~flipped & ((np.abs(numbers) > reach) | ((numbers != 0) & (np.abs(numbers) < near)))
+        for j in np.flatnonzero((apart | flipped).any(axis=0)):
+            col = ranged[j]
+            trained = f"({number_said(col['min'])} to {number_said(col['max'])})"
+            for which, rows in (("apart", np.flatnonzero(apart[:, j])), ("flipped", np.flatnonzero(flipped[:, j]))):
+                if not len(rows):
+                    continue
+                n, like = len(rows), f"like {number_said(numbers[rows[0], j])} (row {rows[0] + 1})"
+                holds = 's hold values' if n > 1 else ' holds a value'
+                if which == "flipped":
+                    side = "below" if col["min"] > 0 else "above"
+                    out.append(f"{col['name']!r}: {n:,} row{holds} {side} 0, {like}, where every training value "
+                               f"was {'above' if side == 'below' else 'below'} 0 {trained}: a sign apart (a minus "
+                               "sign lost or added, a debit written as a credit?); scored as given.")
+                    continue
+                why = ("the training file wrote it in percentages, read as fractions ('12.5%' is 0.125): write "
+                       "these with their % sign, or as fractions" if (col.get("written") or {}).get("percent") else
+                       "a percentage read as a fraction, grams for kilograms?")
+                out.append(f"{col['name']!r}: {n:,} row{holds} {SCALE_APART} times or more outside the training "
+                           f"range {trained}, {like}: a unit or a scale apart ({why}); scored as given.")
     return out
 
 

@@ -1179,6 +1179,17 @@ SCALE_CASES = {  # {case: (training values, written as, rows to score as written
     "a positive range, a zero": (np.linspace(0.04, 3.0, 40), None, ["0", "0.5", "0.0"], None),
     "a positive range, a zero and a value apart": (np.linspace(0.04, 3.0, 40), None, ["0", "0.001"], 0.001),
     "a positive percentage, 0%": (np.linspace(0.05, 0.4, 40), "percent", ["0%", "12%"], None),
+    # a range below 0 is measured as a range above it is, by its size (a tester: -0.3 where losses ran
+    # from -30 to -5 was scored without a word, where 0.3 for 5 to 30 was said)
+    "losses below 0, ten times nearer 0": (np.linspace(-50.0, -10.0, 40), None, ["-20", "-0.5"], -0.5),
+    "temperatures below 0, nearer 0 and far": (np.linspace(-30.0, -5.0, 40), None, ["-0.3", "-400"], -0.3),
+    "losses below 0, a percentage without its %": (np.linspace(-0.5, -0.1, 40), "percent", ["-25", "-0.3"], -25.0),
+    "losses below 0, a little nearer 0": (np.linspace(-50.0, -10.0, 40), None, ["-1.5", "-9"], None),
+    # a value of the other sign is said as a sign apart, not as a unit apart
+    "losses below 0, a gain": (np.linspace(-50.0, -10.0, 40), None, ["-20", "15", "600"], None),
+    "a positive range, a value below 0": (np.linspace(8.0, 24.8, 40), None, ["-5", "12", "-300"], None),
+    # a range across 0 is measured by its largest size: -250 past -19.81 is within ten times 39.61
+    "a range across 0, past its smaller side": (np.linspace(-19.81, 39.61, 40), None, ["-250", "5"], None),
 }
 
 
@@ -1203,6 +1214,46 @@ def test_values_a_scale_apart_from_a_range_reaching_zero_are_said_too(case):
         return
     assert len(said) == 1 and f"like {first:g} (row " in said[0] and "scored as given." in said[0], said
     assert ("write these with their % sign, or as fractions" in said[0]) == (written == "percent"), said
+
+
+SIGN_CASES = {  # {case: (training values, rows to score, (side, the first value said, how many) or None)}
+    "a positive range, a value below 0": (np.linspace(10.2, 99.9, 40), [-5.0, 50.0], ("below", -5.0, 1)),
+    "a positive range, two below 0": (np.linspace(0.04, 3.0, 40), [-0.01, 1.0, -300.0], ("below", -0.01, 2)),
+    "losses below 0, a gain": (np.linspace(-50.0, -10.0, 40), [-20.0, 15.0], ("above", 15.0, 1)),
+    "temperatures below 0, a warm day": (np.linspace(-30.0, -5.0, 40), [5.0, 350.0, -7.0], ("above", 5.0, 2)),
+    # near misses: 0, a range reaching 0 or across it, either sign
+    "a positive range, 0": (np.linspace(10.2, 99.9, 40), [0.0, 50.0], None),
+    "losses below 0, 0": (np.linspace(-50.0, -10.0, 40), [0.0, -20.0], None),
+    "counts from 0, below 0": (np.arange(0, 40) % 6 * 1.0, [-3.0, 2.0], None),
+    "a range across 0, either sign": (np.linspace(-19.81, 39.61, 40), [-19.0, 39.0, -25.0, 45.0], None),
+    "a range up to 0, above 0": (np.linspace(-40.0, 0.0, 40), [3.0, -2.0], None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIGN_CASES))
+def test_a_value_of_the_other_sign_than_every_training_value_is_said_as_a_sign_apart(case):
+    """The scale hint, "a unit or a scale apart (a percentage read as a fraction, grams for
+    kilograms?)", was given for -5 where training held 10.2 to 99.9, which no unit makes (a
+    tester); and a value above 0 where every training value was below it was scored without a
+    word. A value of the other sign than a one-signed training range is said as such."""
+    import playground_runtime
+
+    values, rows, expected = SIGN_CASES[case]
+    train = pd.DataFrame({"v": values, "other": np.linspace(1.0, 2.0, len(values))})
+    features = playground_runtime.feature_schema(train)
+    X = playground_runtime.prepare_rows(pd.DataFrame({"v": rows, "other": [1.5] * len(rows)}), features)
+    said = playground_runtime.unseen_values(X, features)
+    signs = [s for s in said if "a sign apart" in s]
+    assert not any("a unit or a scale apart" in s and "row 1)" in s for s in said if expected), said
+    if expected is None:
+        assert signs == [], said
+        return
+    side, first, n = expected
+    other = "above" if side == "below" else "below"
+    assert len(signs) == 1, said
+    assert signs[0].startswith(f"'v': {n} row{'s hold values' if n > 1 else ' holds a value'} {side} 0, like "
+                               f"{first:g} (row "), signs[0]
+    assert f"where every training value was {other} 0 (" in signs[0] and signs[0].endswith("scored as given."), said
 
 
 def test_a_bundle_downloaded_twice_is_the_same_bytes(web):
