@@ -1220,7 +1220,11 @@ class Store:
             if self._one("SELECT 1 AS x FROM model_versions WHERE deployment = ? AND version = ?",
                          [deployment, version]) is None:
                 self.require_deployment(deployment)
-                raise NotFound(f"Deployment {quoted(deployment)} has no version {version}.")
+                # which to choose, not only which not (a tester had to list the deployment to find them)
+                versions = [r["version"] for r in self.db.query(
+                    "SELECT version FROM model_versions WHERE deployment = ? ORDER BY version", [deployment])]
+                raise NotFound(f"Deployment {quoted(deployment)} has no version {version}: "
+                               f"{versions_said(versions)}.")
             if self.alias_version(deployment, alias) != version:  # a move to where it is records nothing
                 self._point(db, deployment, alias, version, why)
         return self.deployment(deployment)
@@ -1355,6 +1359,23 @@ def _stale(row: dict, before: float) -> bool:
 # every field of a dataset's row but its charts, which only the dataset page reads
 _DATASET_FIELDS = ("id, name, filename, format, content_hash, path, n_rows, n_cols, size_bytes, profile, "
                    "problem_type, target, created_at, reading, notices, options, source_path")
+
+
+def versions_said(versions: list[int]) -> str:
+    """'its only version is 1', 'its versions are 1 to 4', '... 1, 2, 5 to 9 and 12' (ascending
+    whole numbers; a run of three or more said by its ends)."""
+    if len(versions) == 1:
+        return f"its only version is {versions[0]}"
+    runs: list[list[int]] = []
+    for v in versions:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    parts = [f"{r[0]} to {r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
+    said = ", ".join(parts)
+    last = said.rfind(", ")
+    return "its versions are " + (said if last < 0 else said[:last] + " and " + said[last + 2:])
 
 
 def clean_name(name) -> str:

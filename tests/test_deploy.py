@@ -272,7 +272,9 @@ def test_moving_the_alias_back_answers_with_the_earlier_version(app, passed):
     assert back["version"] == 1
     assert back["predictions"] == first["predictions"] and back["probabilities"] == first["probabilities"]
     assert [(h["version"], h["previous"]) for h in moved["alias_history"]] == [(1, None), (2, 1), (1, 2)]
-    assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 9}, method="PUT")[0] == 404
+    # a version it does not have: the sentence lists those it has (a tester had to look them up)
+    status, said = call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 9}, method="PUT")
+    assert status == 404 and said["detail"] == "Deployment 'iris' has no version 9: its versions are 1 and 2.", said
     assert call(app.base, "/api/v1/deployments/iris/alias", {"alias": "staging", "version": 1}, method="PUT")[0] == 422
     # a move to where the alias is records nothing; a missing alias and an unknown field are said (found by a new user)
     status, same = call(app.base, "/api/v1/deployments/iris/alias", {"alias": "production", "version": 1}, method="PUT")
@@ -494,6 +496,36 @@ def test_the_request_that_loads_a_version_logs_its_loading_as_a_part_of_its_own(
     assert total >= load + sum(parts)
     stats = details(app.base, "iris-load")["stats"]
     assert stats["latency_ms"]["load"]["p50"] == round(load, 3)
+
+
+@pytest.mark.parametrize("count, said", [(1, "its only version is 1"), (2, "its versions are 1 and 2"),
+                                          (3, "its versions are 1 to 3"), (40, "its versions are 1 to 40")])
+def test_moving_an_alias_to_a_version_a_deployment_lacks_names_the_versions_it_has(tmp_path, count, said):
+    """PUT /api/v1/deployments/{name}/alias to version 9 said only "has no version 9" (a tester):
+    the store's refusal (the API's and the Deployments page's) lists the versions there are."""
+    from dataclasses import replace
+
+    from data.config import settings
+    from data.store import NotFound, Store
+
+    store = Store(replace(settings(), home=tmp_path))
+    for v in range(1, count + 1):
+        store.add_model_version("churn", f"bundle {v}".encode(), {"target": "y"}, job_id=f"job_{v}",
+                                model_node_id="m", deploy_node_id=None, why="test", model_sha256=f"{v:064x}")
+    for wrong in (count + 1, 99):
+        with pytest.raises(NotFound) as e:
+            store.move_alias("churn", "production", wrong)
+        assert str(e.value) == f"Deployment 'churn' has no version {wrong}: {said}.", str(e.value)
+    with pytest.raises(NotFound, match=r"^No deployment 'nobody'\.$"):  # no deployment: no versions to list
+        store.move_alias("nobody", "production", 1)
+
+
+@pytest.mark.parametrize("versions, said", [([1, 2, 5, 6, 7, 8, 9, 12], "its versions are 1, 2, 5 to 9 and 12"),
+                                            ([3, 7], "its versions are 3 and 7"), ([2, 3, 4, 7, 8], "its versions are 2 to 4, 7 and 8")])
+def test_versions_with_gaps_are_said_by_their_runs(versions, said):
+    from data.store import versions_said
+
+    assert versions_said(versions) == said
 
 
 def test_the_request_log_keeps_the_newest_rows_of_each_deployment(tmp_path):
