@@ -123,7 +123,8 @@ def HowToCall(d: dict, origin: str, max_rows: int):
                f"  -d {shlex.quote(body)}")
     return Details(Summary("How to call it"),
                    P(f"Send rows as JSON records (up to {max_rows:,}) or as a CSV body (Content-Type: text/csv). This example "
-                     f"is one row of version {version['version']}'s columns, with values from its training rows; "
+                     f"is one row of version {version['version']}'s columns, each with a typical value of its training rows "
+                     "(the middle number or date, the most frequent category); "
                      "a key comes from API keys below.", cls="help"),
                    Pre(Code(command), cls="mono how-to-call", data_how_to_call=str(version["version"])),
                    cls="how-to-call-box")

@@ -154,14 +154,25 @@ def move_alias(store: Store, name: str, alias, version, unknown=()) -> dict:
 
 def example_record(card: dict) -> dict:
     """One record a program can send to be scored (an item of the predict body's `records`):
-    each column the model uses, with a value its training rows held (a category's first, a
-    number's smallest); a column a Drop columns step removed is left out, as it need not be
-    sent. Found by a new user: the page named the endpoint and the key, not what to send."""
+    each column the model uses, with a typical value of its training rows (the card's
+    `typical`: the middle number or date, the most frequent category); a column a Drop
+    columns step removed is left out, as it need not be sent. Found by a new user: the page
+    named the endpoint and the key, not what to send; then by a tester: each number's least
+    value made an implausible row. A card made before it kept `typical`: the middle of a
+    number's range (whole in a column of whole numbers), a category's first."""
     out = {}
     for f in card.get("features") or []:
         if f.get("unused"):
             continue
-        out[f["name"]] = (f["categories"][0] if f.get("categories") else f.get("min"))
+        if "typical" in f:
+            out[f["name"]] = f["typical"]
+        elif f.get("categories"):
+            out[f["name"]] = f["categories"][0]
+        elif f.get("min") is not None and f.get("max") is not None:
+            middle = (f["min"] + f["max"]) / 2
+            out[f["name"]] = round(middle) if str(f.get("dtype", "")).lower().startswith(("int", "uint")) else middle
+        else:
+            out[f["name"]] = None
     return out
 
 

@@ -142,6 +142,70 @@ def outcome(page: str, node_id: str) -> str:
     return page.split(f'data-outcome="{node_id}"', 1)[1].split(">", 1)[1].split("</td>", 1)[0]
 
 
+def test_the_example_record_holds_a_typical_value_of_each_column_and_scores_without_a_warning(app, passed):
+    """The Deployments page's "How to call it" row (the API's `example`) held each number's
+    least value (a tester: an implausible flower, 4.3 / 2.0 / 1.0 / 0.1): it holds the middle
+    of the training rows, between their quartiles, and is scored without a word."""
+    from sklearn.datasets import load_iris
+
+    job, key = passed
+    [version] = [v for v in call(app.base, "/api/v1/deployments/iris")[1]["versions"] if v["version"] == 1]
+    example = version["example"]
+    assert list(example) == FEATURES, example
+    train = load_iris(as_frame=True).frame[FEATURES]
+    for name, value in example.items():
+        low, high = train[name].quantile([0.25, 0.75])
+        assert low <= value <= high and value in set(train[name]), (name, value, low, high)
+        assert value != train[name].min(), (name, value)
+    status, answer = predict(app.base, "iris", [example], key["key"])
+    assert status == 200 and "warnings" not in answer, answer
+
+
+TYPICAL = {  # a training column -> its typical value (None: none kept)
+    "ages, whole numbers": (pd.Series([23, 35, 41, 41, 52, 67, 18, 90]), 41),
+    "incomes, skewed": (pd.Series([18000.0, 21000.5, 25000.0, 27000.0, 31000.0, 2_500_000.0]), 25000.0),
+    "losses below 0": (pd.Series([-30.0, -12.5, -7.0, -5.0, -22.0]), -12.5),
+    "a margin across 0, with gaps": (pd.Series([-0.2, None, 0.05, 0.4, None, 0.1]), 0.05),
+    "plans, one most frequent": (pd.Series(["pro", "free", "free", "team", "free", "pro"]), "free"),
+    "cities, a tie": (pd.Series(["Oslo", "Bergen", "Oslo", "Bergen"]), "Bergen"),
+    "codes written as text": (pd.Series(["11", "31", "31", None]), "31"),
+    "true/false": (pd.Series([True, False, True, True]), True),
+    "days": (pd.Series(pd.to_datetime(["2024-01-05", "2023-07-19", "2024-11-27", "2022-03-01"])), "2023-07-19"),
+    "times": (pd.Series(pd.to_datetime(["2024-01-05 08:30", "2024-01-05 17:45", "2024-01-06 12:00"])),
+              "2024-01-05T17:45:00"),
+    "no value at all": (pd.Series([None, None, None], dtype=float), None),
+}
+
+
+@pytest.mark.parametrize("case", list(TYPICAL))
+def test_a_models_card_keeps_a_typical_value_of_each_column_for_the_example_row(case):
+    import playground_runtime
+    from executor.deployments import example_record
+
+    column, typical = TYPICAL[case]
+    [feature] = playground_runtime.feature_schema(pd.DataFrame({"c": column}))
+    assert feature.get("typical") == typical and type(feature.get("typical")) is type(typical), feature
+    assert example_record({"features": [feature]}) == {"c": typical}
+    json.dumps(feature)  # as the card is written
+
+
+def test_an_example_row_from_a_card_made_before_it_kept_typical_values_is_plausible_too():
+    """A version deployed before: the middle of each number's range (whole for whole numbers),
+    a category's first; a column a Drop columns step removed is left out."""
+    from executor.deployments import example_record
+
+    card = {"features": [
+        {"name": "age", "type": "numeric", "dtype": "int64", "min": 18.0, "max": 91.0},
+        {"name": "margin", "type": "numeric", "dtype": "float64", "min": -0.2, "max": 0.4},
+        {"name": "plan", "type": "categorical", "dtype": "str", "categories": ["free", "pro"]},
+        {"name": "note", "type": "categorical", "dtype": "str", "categories": ["x"], "unused": True},
+        {"name": "signed_up", "type": "datetime", "dtype": "datetime64[ns]"},
+    ]}
+    example = example_record(card)
+    assert example == {"age": 54, "margin": pytest.approx(0.1), "plan": "free", "signed_up": None}, example
+    assert isinstance(example["age"], int)
+
+
 def test_a_failing_gate_skips_deploy_and_says_why(app):
     job = run(app.base, pipeline(0.99, "iris-fail"))
     value = job["results"]["metrics"]["e"]["values"]["accuracy"]
