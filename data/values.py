@@ -416,6 +416,11 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
         what.append("spaces or apostrophes between thousands")
     if decimal == "," and _evidence(clean, r"\."):
         what.insert(0, "decimal comma")
+    elif decimal == "." and says == "?" and _evidence(num, r"\."):
+        # every dot before three digits (1.250, 0.750): the point is the file's word, not the column's (a ';'
+        # export's 1.250 is as often 1250): said, and kept as how the column was written, so that rows to
+        # score written alike are read alike (predict.py refused the training file itself: a new user)
+        what.insert(0, "decimal point, as the file's other numbers write it")
     if currencies:
         what.append(", ".join(sorted({CURRENCIES[c] for c in currencies})) + " amounts")
     if n_percent:

@@ -734,6 +734,16 @@ def test_predict_py_refuses_a_dot_between_thousands_in_a_semicolon_file(tmp_path
     assert predict.read_rows(rows, card)["population"].tolist() == [175.5, 8.0]  # a decimal point among them
     rows.write_text("population,statusquo,region\n175.000,1.0082,N\n", encoding="utf-8")
     assert predict.read_rows(rows, card)["population"].tolist() == [175.0]  # commas between columns: a point
+    # a value that shows its point settles the column, as the app reads it (a new user's 1.250 beside 0.750 was
+    # refused, and predict.py would not score its own training file); without one, still refused
+    for written, read in ((["1.250", "0.750", "1.125"], [1.25, 0.75, 1.125]), (["2.500", ".125"], [2.5, 0.125]),
+                          (["1.250", "3.375", "12"], None), (["1.250.000", "0.500"], None)):
+        rows.write_text("population;statusquo;region\n" + "".join(f"{v};0.5;N\n" for v in written), encoding="utf-8")
+        if read is None:
+            with pytest.raises(playground_runtime.ColumnsError, match="where the dot may separate thousands"):
+                predict.read_rows(rows, card)
+        else:
+            assert predict.read_rows(rows, card)["population"].tolist() == read, written
 
 
 def test_predict_py_piped_into_head_ends_without_a_traceback(tmp_path):

@@ -1475,3 +1475,52 @@ def test_a_currency_or_a_decimal_comma_the_training_file_never_wrote_is_read_ali
         assert out == expected, (exit, said)
         assert (NO_CURRENCY in said) == unchecked, (exit, said)
         assert "holds numbers written with a decimal comma" not in said, (exit, said)
+
+
+def semicolon_points(shape: str) -> str:
+    """A ';' export of 160 cars written with decimal points, as a lab's or a sensor's
+    software writes them (';' is not always a European export): `litres` writes the
+    displacement in litres (0.225: each value shows its point), `tonnes` the weight in
+    tonnes (3.512: no value shows it; the file's other numbers do), `thousands` the weight
+    with '.' between thousands and no decimal point in the file (the near miss: 3.512 is
+    3512)."""
+    frame = cars(160, 5)
+    frame["year"] = frame["year"].dt.strftime("%Y-%m-%d")
+    if shape == "litres":
+        frame["displacement"] = (frame["displacement"] / 1000).map("{:.4f}".format).str[:5]
+    elif shape == "tonnes":
+        frame["weight"] = (frame["weight"] / 1000).map("{:.3f}".format)
+    else:
+        frame["weight"] = frame["weight"].map("{:,d}".format).str.replace(",", ".")
+        frame["displacement"] = frame["displacement"].round().astype(int)
+        frame["mpg"] = frame["mpg"].map("{:.1f}".format).str.replace(".", ",")
+    return frame.to_csv(index=False, sep=";")
+
+
+@pytest.mark.parametrize("shape", ["litres", "tonnes", "thousands"])
+def test_a_semicolon_file_of_decimal_points_scores_in_every_exit_as_the_app_read_it(web, tmp_path_factory, shape):
+    """A new user's ';' export of concentrations (1.250, 0.750, 1.125 beside a pH of 8.48):
+    the app read 1.250 as 1.25, silently, and the bundle's predict.py refused the training
+    file itself ("where the dot may separate thousands"). A value that shows its point (0.750)
+    settles the column for predict.py as for the app; a column whose values show nothing is
+    read by the file's other numbers, said, and kept with the model; with no point in the
+    file, 3.512 stays 3512 in every exit."""
+    text = semicolon_points(shape)
+    up, job_id, bundle, key, folder = deployed(web, tmp_path_factory.mktemp(f"points-{shape}"), text,
+                                                f"points-{shape}")
+    notices = " ".join(n["text"] for n in up["notices"])
+    cols = {c["name"]: c for c in up["profile"]["columns"]}
+    weight, displacement = cols["weight"], cols["displacement"]
+    said = "decimal point, as the file's other numbers write it"
+    if shape == "litres":
+        assert 0.1 < displacement["max"] < 1 and said not in notices, notices  # its values show it: no word
+    elif shape == "tonnes":
+        assert 2 < weight["max"] < 10, weight
+        assert f"weight: read as numbers ({said}): " in notices, notices
+    else:
+        assert weight["min"] > 1000 and "weight: read as numbers ('.' between thousands)" in notices, notices
+        assert said not in notices, notices
+    got = scored_by_every_exit(web, (job_id, bundle, key, folder), f"{shape}.csv", text, deployment=f"points-{shape}")
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None and len(out) == 160 for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got

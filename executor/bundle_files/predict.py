@@ -424,7 +424,10 @@ def _refuse_grouped_thousands(path: Path, card: dict, frame: pd.DataFrame, cells
     for name in numbers:
         values = cells[name].dropna().str.strip()
         dotted = values[values.str.contains(".", regex=False)]
-        if len(dotted) and dotted.str.fullmatch(GROUPED).all():
+        # a value that shows the dot is a decimal point (0.750: no group of thousands starts with 0; 8.48)
+        # settles the column, as the app's reader reads it (playground_runtime.decimal_shown): 1.250 beside
+        # 0.750 was refused, and predict.py would not score the file its model was trained on (a new user)
+        if len(dotted) and dotted.str.fullmatch(GROUPED).all() and runtime.decimal_shown(values.tolist()) != ".":
             raise runtime.ColumnsError(
                 f"{path.name} separates its columns with semicolons, and {name!r} holds values like "
                 f"{', '.join(map(repr, dotted.unique()[:2]))}, where the dot may separate thousands: predict.py reads "
