@@ -48,6 +48,7 @@ from playground_runtime import (
     excel_days_said,
     exponent_fits,
     grouped_number,
+    month_only,
     named_dates_said,
     number_said,
     text_gaps,
@@ -201,7 +202,8 @@ def date_shape(v: str) -> str | None:
     day); None when it does not look like one."""
     month = _YEAR_MONTH_PY.match(v)
     return ("year first" if _ISO_PY.fullmatch(v) else "numbers" if _DATE_PY.match(v) else
-            "month names" if _NAMED_PY.match(v) else
+            YEAR_AND_MONTH if (named := _NAMED_PY.match(v)) and named.group("mon3") else
+            "month names" if named else
             YEAR_AND_MONTH if month and 1 <= int(month.group("m")) <= 12 else None)
 
 
@@ -588,21 +590,28 @@ def _named_dates(name, col, keep, values) -> Converted | None:
     if not pc.all(parts.is_valid()).as_py():
         return None
 
-    def either(a, b):
-        x, y = pc.struct_field(parts, a), pc.struct_field(parts, b)
-        return pc.if_else(pc.equal(x, ""), y, x)
+    def either(*names):
+        out = pc.struct_field(parts, names[-1])
+        for other in reversed(names[:-1]):
+            x = pc.struct_field(parts, other)
+            out = pc.if_else(pc.equal(x, ""), out, x)
+        return out
 
-    mon = pc.utf8_slice_codeunits(pc.utf8_lower(either("mon", "mon2")), 0, 3)
+    no_day = month_only(pc.not_equal(pc.struct_field(parts, "mon3"), "").to_numpy(zero_copy_only=False))
+    if no_day is None:  # Jan 2020 beside Jan 5 2020: kept as text, its dates written two ways (_kept_as_text)
+        return None
+    mon = pc.utf8_slice_codeunits(pc.utf8_lower(either("mon", "mon2", "mon3")), 0, 3)
     month = pc.add(pc.cast(pc.index_in(mon, value_set=pa.array(MONTHS)), pa.int32()), 1)
-    day = pc.cast(either("d1", "d2"), pa.int32())
-    digits = either("y1", "y2")
+    day = pa.scalar(1, pa.int32()) if no_day else pc.cast(either("d1", "d2"), pa.int32())
+    digits = either("y1", "y2", "y3")
     year, two = _two_digit_years(pc.cast(digits, pa.int32()), pc.utf8_length(digits))
     stamp = _stamp(year, month, day)
     if not pc.all(stamp.is_valid()).as_py():
         bad = values.filter(pc.invert(stamp.is_valid()))
         return Converted(col, "text", f"{name}: kept as text: it looks like dates but {len(bad):,} value(s) are not "
                                       f"real dates ({_examples(bad.to_pylist())}).")
-    return Converted(_scatter(stamp, keep), "date", named_dates_said(name, values[0].as_py(), stamp[0].as_py(), two))
+    return Converted(_scatter(stamp, keep), "date",
+                     named_dates_said(name, values[0].as_py(), stamp[0].as_py(), two, no_day))
 
 
 def _year_months(name, col, keep, values, forced: bool) -> Converted | None:

@@ -91,15 +91,29 @@ _MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|j
 # "Jan 1 2000", "January 1, 2000" (month first) and "1 Jan 2000", "01-Jan-00" (day first), and
 # SAS's DATE9 and Stata's %td: "29DEC2023", "29dec2023" (an audit: kept as text, then an id).
 # The app's reader reads a column of them as dates, and rows to score by the same pattern.
+# And a month and its year with no day, "Jan 2020", "January 2020", "Jan-2020" (a spreadsheet's months:
+# a new user's sales sheet was kept as text, then left out as an id), each read as the month's first day;
+# a column writing some dates with a day and some without is not read (`month_only`). "Jan-20" (a day or a
+# year?) is not one.
 NAMED_DATES = (rf"(?i)^(?:{_MONTH}[ ]+(?P<d1>[0-9]{{1,2}}),?[ ]+(?P<y1>[0-9]{{4}})|"
-               rf"(?P<d2>[0-9]{{1,2}})[ -]?{_MONTH.replace('mon>', 'mon2>')}[ -]?(?P<y2>[0-9]{{4}}|[0-9]{{2}}))$")
+               rf"(?P<d2>[0-9]{{1,2}})[ -]?{_MONTH.replace('mon>', 'mon2>')}[ -]?(?P<y2>[0-9]{{4}}|[0-9]{{2}})|"
+               rf"{_MONTH.replace('mon>', 'mon3>')}[ -]?(?P<y3>[0-9]{{4}}))$")
 
 
-def named_dates_said(name: str, example: str, stamp, two_digit: bool) -> str:
+def month_only(no_day) -> bool | None:
+    """Whether a column of NAMED_DATES values names no day in any (True), in every one (False),
+    or in some only (None: not read, as a column writing its dates two ways is not).
+    `no_day`: for each value, whether it is written as a month and a year."""
+    some, every = bool(no_day.any()), bool(no_day.all())
+    return every if some == every else None
+
+
+def named_dates_said(name: str, example: str, stamp, two_digit: bool, no_day: bool = False) -> str:
     """How a column of dates written with month names was read: one sentence for the app's
     reader and for rows to score."""
     century = f"; {two_digit_years_said()}" if two_digit else ""
-    return f"{name}: read as dates (month names){century}: {example!r} → {stamp:%Y-%m-%d}."
+    what = "month names and years, each read as the month's first day" if no_day else "month names"
+    return f"{name}: read as dates ({what}){century}: {example!r} → {stamp:%Y-%m-%d}."
 
 
 # Currency signs and ISO codes that may stand before or after an amount, and what each is.
@@ -2645,11 +2659,14 @@ def _named_dates(s: pd.Series, name: str, say):
     ("should hold dates written as ISO 8601")."""
     text = s[s.notna()].astype(str).str.strip()
     parts = text.str.extract(NAMED_DATES)
-    if text.empty or (parts["mon"].isna() & parts["mon2"].isna()).any():  # a value with no month name
+    if text.empty or (parts["mon"].isna() & parts["mon2"].isna() & parts["mon3"].isna()).any():  # no month name
         return None
-    month = parts["mon"].fillna(parts["mon2"]).str.lower().str[:3].map(MONTHS.index) + 1
-    day = parts["d1"].fillna(parts["d2"]).astype(int)
-    digits = parts["y1"].fillna(parts["y2"])
+    no_day = month_only(parts["mon3"].notna())
+    if no_day is None:
+        return None
+    month = parts["mon"].fillna(parts["mon2"]).fillna(parts["mon3"]).str.lower().str[:3].map(MONTHS.index) + 1
+    day = parts["d1"].fillna(parts["d2"]).fillna("1").astype(int)
+    digits = parts["y1"].fillna(parts["y2"]).fillna(parts["y3"])
     year = digits.astype(int)
     two = digits.str.len() == 2
     year = year.where(~two, np.where(year <= two_digit_pivot(), year + 2000, year + 1900))
@@ -2659,7 +2676,7 @@ def _named_dates(s: pd.Series, name: str, say):
     out = pd.Series(pd.NaT, index=s.index, dtype=stamps.dtype)
     out[stamps.index] = stamps
     at = stamps.index[0]
-    say(named_dates_said(name, text[at], stamps[at], bool(two.any())))
+    say(named_dates_said(name, text[at], stamps[at], bool(two.any()), no_day))
     return out
 
 

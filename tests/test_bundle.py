@@ -1082,6 +1082,9 @@ def test_dates_are_read_by_one_rule_wherever_rows_are_scored(tmp_path):
     ["12-Jun-98", "07-Aug-98", "25-Dec-01"],  # Excel's d-mmm-yy
     ["29DEC2023", "01jan2024", "15MAR2024"],  # SAS's DATE9, Stata's %td
     ["1 Jan 2000", "15 Sept 2001", "30 Nov 1999"],
+    ["Jan 2020", "Feb 2021", "Dec 1999"],  # a spreadsheet's months: each the month's first day
+    ["January 2020", "September 2021", "May 1999"],
+    ["JAN2020", "feb-2021", "Dec 1999"],
 ])
 def test_dates_written_with_month_names_are_read_wherever_rows_are_scored(tmp_path, written):
     """Found by a new user: vega's movies uploaded with 'Release Date' as 'Jun 12 1998' (read as
@@ -1111,7 +1114,8 @@ def test_dates_written_with_month_names_are_read_wherever_rows_are_scored(tmp_pa
 @pytest.mark.parametrize("written", [
     ["Feb 30 1998", "Jun 12 1998"],  # no such day
     ["Jun 12 1998", "soon"],  # a word among them
-    ["Jun 1998", "Aug 1998"],  # no day
+    ["Jun 1998", "Aug 12 1998"],  # one with no day beside one with a day
+    ["Jun-98", "Aug-98"],  # a day or a year?
     ["Jun 12 1998", "1998-06-13"],  # two ways in one column: not what the training file wrote
 ])
 def test_values_that_are_not_all_dates_with_month_names_are_still_refused(written):

@@ -338,6 +338,11 @@ def test_times_an_offset_does_not_move_are_not_said(tmp_path, times):
     (["29DEC2023", "01JAN2024", "15MAR2021"], ["2023-12-29", "2024-01-01", "2021-03-15"], "month names"),
     (["29dec2023", "01jan2024", "5mar2021"], ["2023-12-29", "2024-01-01", "2021-03-05"], "month names"),
     (["29DEC23", "01JAN24", "15MAR21"], ["2023-12-29", "2024-01-01", "2021-03-15"], "two-digit years"),
+    # a spreadsheet's months (a new user's sales sheet: kept as text, then left out as an id) and SAS's MONYY7
+    (["Jan 2020", "Feb 2020", "Dec 2019"], ["2020-01-01", "2020-02-01", "2019-12-01"], "each read as the month's first day"),
+    (["January 2020", "September 2021", "May 1999"], ["2020-01-01", "2021-09-01", "1999-05-01"], "month names and years"),
+    (["Jan-2020", "Sept-2021", "mar-1999"], ["2020-01-01", "2021-09-01", "1999-03-01"], "month names and years"),
+    (["JAN2020", "FEB2021", "DEC1999"], ["2020-01-01", "2021-02-01", "1999-12-01"], "month names and years"),
 ])
 def test_dates_day_or_month_first_when_the_column_decides(tmp_path, values, expected, said):
     raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
@@ -1540,3 +1545,18 @@ def test_the_api_reads_a_workbook_s_day_numbers_as_dates_when_the_user_chooses_d
     up = web.post("/api/v1/datasets", files={"file": ("bad.xlsx", bad)})
     r = web.put(f"/api/v1/datasets/{up.json()['id']}/reading", json={"types": {"bought": "date"}})
     assert r.status_code == 400 and "-2 (data row 2)" in r.json()["detail"], r.text
+
+
+@pytest.mark.parametrize("values", [
+    ["Jan-20", "Feb-20", "Mar-20"],  # Excel's mmm-yy: the 20th, or 2020?
+    ["Jan 20", "Feb 20", "Mar 20"],
+    ["Jan 2020", "Feb 5 2020", "Mar 2020"],  # some with a day, some without
+    ["Mars 2020", "Jan 2020", "Feb 2020"],  # a word, not a month
+    ["Jan 20201", "Feb 2020", "Mar 2020"],
+    ["Jan 2020 sales", "Feb 2020", "Mar 2020"],
+    ["2020 Jan", "2020 Feb", "2020 Mar"],
+])
+def test_what_only_looks_like_a_month_and_a_year_stays_text(tmp_path, values):
+    raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "d.csv", tmp_path)
+    assert df["when"].tolist() == values and "month's first day" not in notices(rec)
