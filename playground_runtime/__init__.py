@@ -3028,9 +3028,15 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     copies: dict = {}  # a name the header repeats: [(its place in the header, its name in the frame)]
     for name, place, given in repeated:
         copies.setdefault(str(name), []).append((place, str(given).strip() if stripped else str(given)))
+    known, alike_copies = set(names), {}
     for name, found in copies.items():
         if name in set_aside:  # set aside, every copy
             set_aside.update(given for _, given in found)
+            continue
+        if all(given in known or given in set_aside for _, given in found):
+            # the model was trained on these copies under the names the app gives them ('Score', 'Score_2'): read
+            # by their places, as the training file's were (a new user's file could not be scored by its own model)
+            alike_copies[name] = sorted(found)
             continue
         problems.append(f"{name!r} appears {'twice' if len(found) == 2 else f'{len(found)} times'} in the header "
                         f"(columns {_and(sorted(place for place, _ in found))}: keep one)")
@@ -3056,8 +3062,8 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
         if col.get("unused"):
             out[col["name"]] = _gaps(col, frame.index)
             continue
-        if col["name"] not in have or col["name"] in copies:  # a name said twice: which copy is it?
-            continue
+        if col["name"] not in have or (col["name"] in copies and col["name"] not in alike_copies):
+            continue  # a name said twice: which copy is it?
         # amounts in another currency than the training file's: refused, whether read as numbers already (the
         # app's reader says how, NUMBERS_READ) or written as text (predict.py, JSON records)
         other, unchecked = rows_currency(col, frame[col["name"]], numbers_read.get(col["name"]))
@@ -3081,6 +3087,10 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             out[col["name"]] = values
             if unchecked:  # amounts in a currency where the training file wrote none: read, and said
                 notes.append(unchecked)
+    for name, found in alike_copies.items():
+        times = "twice" if len(found) == 2 else f"{len(found)} times"
+        notes.append(f"{name!r} appears {times} in the header (columns {_and([str(p) for p, _ in found])}): read as "
+                     f"{_and([repr(g) for _, g in found])} by their places, as the app named the training file's copies.")
     problems += money + commas
     if wrong:
         problems.append("wrong type: " + "; ".join(wrong))

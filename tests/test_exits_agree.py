@@ -1524,3 +1524,43 @@ def test_a_semicolon_file_of_decimal_points_scores_in_every_exit_as_the_app_read
     scored = {exit: out for exit, (out, _) in got.items()}
     assert all(out is not None and len(out) == 160 for out in scored.values()), got
     assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got
+
+
+@pytest.mark.parametrize("repeat", ["a number column", "a text column", "three copies"])
+def test_a_model_trained_on_a_header_naming_a_column_twice_scores_its_own_file(web, tmp_path_factory, repeat):
+    """A new user's export repeated 'Score' in its header: the upload named the second copy
+    'Score_2' (said) and the model trained on both, and then every exit refused the training
+    file itself ("'Score' appears twice in the header: keep one"). The copies are read by
+    their places under the names the app gave them, and said, in every exit; a header whose
+    copies the model does not know stays refused (test_a_header_naming_a_column_twice_...)."""
+    frame = cars(160, 11)
+    frame["year"] = frame["year"].dt.strftime("%Y-%m-%d")
+    rng = np.random.default_rng(3)
+    names = list(frame.columns)
+    if repeat == "a number column":
+        frame.insert(3, "weight_kg", (frame["weight"] * 0.4536 + rng.normal(0, 5, len(frame))).round(1))
+        names.insert(3, "weight")
+        copies, places = ["'weight'", "'weight_2'"], "columns 4 and 6"
+    elif repeat == "a text column":
+        frame.insert(2, "origin_b", rng.choice(["EU", "US", "JP"], len(frame)))
+        names.insert(2, "origin")
+        copies, places = ["'origin'", "'origin_2'"], "columns 2 and 3"
+    else:
+        frame.insert(3, "cyl_b", frame["cylinders"] // 2)
+        frame.insert(4, "cyl_c", frame["cylinders"] * 2)
+        names[3:3] = ["cylinders", "cylinders"]
+        copies, places = ["'cylinders'", "'cylinders_2'", "'cylinders_3'"], "columns 3, 4 and 5"
+    text = frame.set_axis(names, axis=1).to_csv(index=False)
+    name = f"twice-{repeat.replace(' ', '-')}"
+    up, job_id, bundle, key, folder = deployed(web, tmp_path_factory.mktemp(name), text, name)
+    trained = [c["name"] for c in up["profile"]["columns"]]
+    assert all(c.strip("'") in trained for c in copies), trained
+    got = scored_by_every_exit(web, (job_id, bundle, key, folder), f"{name}.csv", text, deployment=name)
+    scored = {exit: out for exit, (out, _) in got.items()}
+    assert all(out is not None and len(out) == 160 for out in scored.values()), got
+    assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got
+    times = "twice" if len(copies) == 2 else "3 times"
+    said = (f"appears {times} in the header ({places}): read as {', '.join(copies[:-1])} and {copies[-1]} by their "
+            "places, as the app named the training file's copies.")
+    for exit, (_, words) in got.items():
+        assert said in words, (exit, words)
