@@ -92,7 +92,7 @@ def TopValues(chart: dict, width: int = 190):
     extra = ()
     if chart.get("other"):
         y = len(values) * row_h
-        extra = (Text(f"+ {chart['other']:,} in other values", x=0, y=y + 10, cls="lbl faint"),)
+        extra = (Text(f"+ {_rows(chart['other'])} with other values", x=0, y=y + 10, cls="lbl faint"),)
     height = (len(values) + (1 if extra else 0)) * row_h
     title = f"Most frequent values: {', '.join(fmt_value(v) for v, _ in values)}"
     return Svg(Title(title), *rows, *extra, viewBox=f"0 0 {width} {height}", width=width, height=height, role="img",

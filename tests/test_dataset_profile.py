@@ -424,3 +424,14 @@ def test_the_guess_is_said_on_the_dataset_page_its_api_and_the_dataset_node_unti
     assert web.get(f"/api/v1/datasets/{up['id']}").json()["target_guess"] is None
     assert 'id="target-guess"' not in web.get(f"/datasets/{up['id']}").text
     assert wanted not in node_advice("Wind")
+
+
+def test_the_top_values_chart_counts_the_rest_in_rows():
+    """'+ 179 in other values' read as 179 values; it is 179 rows (a new user's sensor log)."""
+    from fasthtml.common import to_xml
+
+    from components.charts import TopValues
+
+    drawn = to_xml(TopValues({"kind": "top", "values": [["OK", 12], ["LOW", 2]], "other": 179}))
+    assert "+ 179 rows with other values" in drawn and "in other values" not in drawn
+    assert "+ 1 row with other values" in to_xml(TopValues({"kind": "top", "values": [["OK", 12]], "other": 1}))
