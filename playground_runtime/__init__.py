@@ -33,9 +33,21 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 # What the app's reader (data.values) reads as a gap in a column of numbers or dates, and
 # predict.py too (one rule: an audit found SAS's "." read as a gap by Score a file and refused
-# by predict.py). Words pyarrow and pandas read as missing, plus spreadsheet words for it:
+# by predict.py). Words pyarrow and pandas read as missing, plus spreadsheet words for it.
+# Excel's error values as Excel writes them in English and in the languages it is most used in (German, French,
+# Spanish, Italian, Dutch, Portuguese): a cell no formula could fill, a gap wherever it stands. A '#REF!' left a
+# sensor's column of temperatures text, then an id, and the model lost its best column (a tester).
+EXCEL_ERRORS = (
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",  # English
+    "#NV", "#WERT!", "#BEZUG!", "#ZAHL!", "#NAME?", "#NULL!", "#ÜBERLAUF!", "#BERECHNEN!",  # German
+    "#VALEUR!", "#NOMBRE!", "#NOM?", "#NUL!", "#PROPAGATION!",  # French (#N/A, #REF!, #DIV/0!, #CALC! as English)
+    "#N/D", "#¡VALOR!", "#¡REF!", "#¡DIV/0!", "#¡NUM!", "#¿NOMBRE?", "#¡NULO!", "#¡DESBORDAMIENTO!", "#¡CALC!",  # Spanish
+    "#VALORE!", "#RIF!", "#NOME?", "#NULLO!", "#ESPANSIONE!",  # Italian (#N/D, #DIV/0!, #NUM!, #CALC! as above)
+    "#N/B", "#WAARDE!", "#VERW!", "#DEEL/0!", "#GETAL!", "#NAAM?", "#LEEG!", "#OVERLOOP!", "#BEREKENEN!",  # Dutch
+    "#VALOR!", "#NÚM!", "#NULO!", "#DESPEJAR!")  # Portuguese (#N/D, #REF!, #DIV/0!, #NOME?, #CALC! as above)
 MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "#NV", "#WERT!", "#DIV/0!", "#VALUE!")
+                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+                 *dict.fromkeys(e for e in EXCEL_ERRORS if e != "#N/A"))
 # ... and symbols people type in an empty cell
 MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
 NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)

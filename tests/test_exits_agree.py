@@ -1524,3 +1524,37 @@ def test_a_semicolon_file_of_decimal_points_scores_in_every_exit_as_the_app_read
     scored = {exit: out for exit, (out, _) in got.items()}
     assert all(out is not None and len(out) == 160 for out in scored.values()), got
     assert scored["predict.py"] == scored["app"] == scored["endpoint csv"], got
+
+
+# --------------------------------------------------------------------------- Excel's error values and cells that are no number
+EXCEL_ERRORS = {  # Excel's error values in a few of its languages, two to a row (weight, displacement)
+    "English": ["#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"],
+    "German": ["#BEZUG!", "#ZAHL!", "#NAME?", "#NULL!", "#ÜBERLAUF!", "#BERECHNEN!"],
+    "Spanish and French": ["#¡REF!", "#¿NOMBRE?", "#¡NUM!", "#NOMBRE!", "#NOM?", "#VALEUR!"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(EXCEL_ERRORS))
+def test_excel_error_values_are_gaps_in_every_exit(web, model, language):
+    """'#N/A' and '#DIV/0!' were gaps in rows to score; '#REF!', '#NAME?' and the rest, and
+    their German, Spanish and French spellings, were refused as "should hold numbers" by
+    every exit. Each is a gap, one list, with the predictions of the same rows left empty."""
+    rows, empty = data_rows(6), data_rows(6)
+    for i, marker in enumerate(EXCEL_ERRORS[language]):
+        rows[i][NUMBERS["displacement" if i % 2 else "weight"]] = marker
+        empty[i][NUMBERS["displacement" if i % 2 else "weight"]] = None
+    got = exits(web, model, f"errors-{language[:6]}.csv", csv_of([header(), *rows]))
+    want = exits(web, model, f"empty-{language[:6]}.csv", csv_of([header(), *empty]))
+    for exit, (out, said) in got.items():
+        assert out is not None and out == want[exit][0], (exit, said)
+
+
+@pytest.mark.parametrize("near", ["#REFERENCE", "REF!", "#ERR"])
+def test_what_only_looks_like_an_excel_error_is_refused_by_every_exit(web, model, near):
+    """Near misses: a value that is no Excel error value is no gap in a column of numbers:
+    refused by every exit, naming it, as before (no Number was chosen for the column)."""
+    rows = data_rows(4)
+    rows[2][NUMBERS["weight"]] = near
+    got = exits(web, model, "near.csv", csv_of([header(), *rows]))
+    for exit, (out, said) in got.items():
+        assert out is None and "'weight' should hold numbers" in said and near in said, (exit, said)

@@ -962,6 +962,55 @@ def test_a_number_type_that_does_not_fit_says_how_many_values_fail_with_examples
     assert str(info.value) == "In 'x', 2 of 5 values cannot be read as numbers, e.g. 'three', 'four'."
 
 
+# --------------------------------------------------------------------------- Excel's error values
+EXCEL_ERRORS = {  # Excel's error values as it writes them in a few of its languages
+    "English": ["#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"],
+    "German": ["#BEZUG!", "#ZAHL!", "#NAME?", "#NULL!", "#ÜBERLAUF!", "#BERECHNEN!"],
+    "French": ["#NOMBRE!", "#NOM?", "#NUL!", "#PROPAGATION!", "#VALEUR!", "#REF!"],
+    "Spanish": ["#¡REF!", "#¿NOMBRE?", "#¡NUM!", "#¡NULO!", "#¡DESBORDAMIENTO!", "#N/D"],
+    "Italian and Dutch": ["#RIF!", "#NOME?", "#VERW!", "#GETAL!", "#NAAM?", "#WAARDE!"],
+}
+
+
+def errors_table(errors: list, n: int = 24) -> tuple[list, list]:
+    """(rows of a table whose number and text columns hold `errors` in their first cells, the
+    numbers with None there)."""
+    numbers = [round(10 + i * 1.5, 1) for i in range(n)]
+    words = [["red", "green", "blue"][i % 3] for i in range(n)]
+    rows, at = [["amount", "colour"]], {3 + 2 * i: e for i, e in enumerate(errors)}  # never in the first row
+    for i in range(n):
+        rows.append([at.get(i, numbers[i]), at.get(i + 1, words[i])])
+    return rows, [None if i in at else v for i, v in enumerate(numbers)]
+
+
+@pytest.mark.parametrize("language", sorted(EXCEL_ERRORS))
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_excel_error_values_are_gaps_in_numbers_and_in_text(tmp_path, language, kind):
+    """'#N/A', '#DIV/0!', '#VALUE!' (and German '#NV', '#WERT!') were gaps; '#REF!', '#NAME?'
+    and the rest, in English and in Excel's other languages, kept a column of numbers text (a
+    tester's sensor log). Each is a gap, in a CSV and typed as text in a workbook's cells."""
+    rows, numbers = errors_table(EXCEL_ERRORS[language])
+    raw = (workbook({"Data": rows}) if kind == "xlsx" else
+           "\n".join(",".join(str(v) for v in r) for r in rows).encode() + b"\n")
+    rec, df = read(raw, f"errors.{kind}", tmp_path)
+    assert df["amount"].dtype == float, notices(rec)
+    assert [None if pd.isna(v) else v for v in df["amount"]] == numbers
+    assert df["colour"].isna().sum() == len(EXCEL_ERRORS[language]) and set(df["colour"].dropna()) == {
+        "red", "green", "blue"}
+
+
+@pytest.mark.parametrize("near", ["#REFERENCE", "REF!", "#NAME", "#5", "N/D", "#ERR"])
+def test_what_only_looks_like_an_excel_error_is_no_gap(tmp_path, near):
+    """Near misses: a value that is not one of Excel's error values keeps a column of numbers text
+    (said), and is a value of a text column."""
+    rows, _ = errors_table([near])
+    raw = "\n".join(",".join(str(v) for v in r) for r in rows).encode() + b"\n"
+    rec, df = read(raw, "near.csv", tmp_path)
+    assert not pd.api.types.is_numeric_dtype(df["amount"]) and near in df["amount"].tolist()
+    assert f"amount: kept as text: In 'amount', 1 of 24 values cannot be read as numbers, e.g. {near!r}" in notices(rec)
+    assert near in df["colour"].tolist()
+
+
 # --------------------------------------------------------------------------- the corpus
 CORPUS_SAMPLE = ["mtcars", "birthwt", "biopsy", "Cars93", "diamonds", "titanic", "airquality", "baboon", "barley",
                  "Mroz", "Fatality", "Hitters", "iris", "Wages1", "presidents", "UKDriverDeaths", "quakes",
