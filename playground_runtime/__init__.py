@@ -228,6 +228,15 @@ def number_said(x) -> str:
     return str(int(x)) if x.is_integer() and abs(x) < 2.0 ** 53 else repr(x)
 
 
+def unreadable_said(name: str, n: int, total: int, examples: str, why: str) -> str:
+    """The cells of a column Number was chosen for that are no number ('ERR' among temperatures),
+    read as gaps: one sentence for the app's reader (data.values) and for rows to score (`_as_kind`).
+    `examples`: a few of them, quoted; `why`: why they are gaps there."""
+    one = n == 1
+    return (f"{n:,} of {total:,} cell{'' if total == 1 else 's'} of {name!r} {'is not a number' if one else 'are not numbers'} "
+            f"({examples}): read as missing, {why}.")
+
+
 def two_digit_pivot() -> int:
     """A two-digit year up to this one is in the 2000s, a larger one in the 1900s (63 is 1963):
     next year's last two digits."""
@@ -1648,7 +1657,9 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
     in that order (`_as_dates`), 03/05/2023 too, which alone could be either. `written`:
     {column: {"decimal", "currency", "percent"}}, how the training file wrote a number column
     when not as plain numbers (1.334,60 €, 7,0 %), kept as the column's `written`: rows to
-    score written so are read alike (`_written_numbers`). `day_numbers`: {column: "1900" or
+    score written so are read alike (`_written_numbers`); with `unreadable` (Number was chosen
+    for it and its values that are no number, 'ERR', read as gaps), kept as the column's
+    `unreadable_gaps`: such values in rows to score are gaps too, said. `day_numbers`: {column: "1900" or
     "1904"}, a date column the training file held as Excel day numbers (the user chose Date for
     it), and their date system, kept as the column's `day_numbers`: numbers in rows to score are
     read so (`_excel_day_numbers`). Each column's `typical_value` too, for an example row to send.
@@ -1672,6 +1683,8 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
                 col["written"] = {"decimal": written[str(c)]["decimal"],
                                   "currency": list(written[str(c)].get("currency") or []),
                                   "percent": bool(written[str(c)].get("percent"))}
+                if written[str(c)].get("unreadable"):  # Number chosen for it: its values no number reads were gaps
+                    col["unreadable_gaps"] = True
         elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
             col["order"] = orders[str(c)]
         elif col["type"] == "datetime" and day_numbers.get(str(c)) in EXCEL_SYSTEMS:
@@ -2330,6 +2343,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
     anything, seen = fmt.get("currency") is None, set()  # None: any one currency (the training file wrote none)
     out, read, example = [], 0, None
+    gaps: list = []  # values that are no number, read as gaps where training read them so (`unreadable_gaps`)
     for v in s.tolist():
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             out.append(np.nan)
@@ -2344,6 +2358,10 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
             out.append(np.nan)
             continue
         m = re.match(WRITTEN_NUMBER, text)  # (re keeps it compiled: a compiled pattern is no value an exported script writes)
+        if m is None and col.get("unreadable_gaps"):  # 'ERR' where Number was chosen: a gap, as in training
+            gaps.append(v.strip())
+            out.append(np.nan)
+            continue
         if m is None:
             return None
         g = {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "exp", "post", "trail",
@@ -2369,6 +2387,11 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
             example = example or (v.strip(), number)
     if anything and len({CURRENCIES.get(c) for c in seen}) > 1:  # amounts in several currencies: no one column
         return None
+    if gaps and notes is not None:
+        given = sum(1 for v in s.tolist() if isinstance(v, str) and v.strip(" \t" + NUMBER_SPACES) not in NUMBER_GAPS
+                    or (v is not None and not isinstance(v, str) and not pd.isna(v)))
+        notes.append(unreadable_said(col["name"], len(gaps), given, ", ".join(repr(v) for v in list(dict.fromkeys(gaps))[:3]),
+                                     "as the training file's were (Number was chosen for it on the dataset page)"))
     if read and notes is not None:
         values = f"{read:,} value{'s' if read > 1 else ''}"
         like = f"like {example[0]!r} → {number_said(example[1])}"
