@@ -971,6 +971,8 @@ def _apply_types(table, how, options: dict):
         how.read_as(name, got, notice=False)
         how.notice(f"{name}: read as {values.FORCED_TYPES[kind]}, as you chose"
                    + (f" ({got.notice.split(': ', 1)[1].rstrip('.')})" if got.notice else "") + ".", name)
+        if got.details.get("unreadable_said"):  # values that are no number, read as gaps: said with their count
+            how.notice(got.details["unreadable_said"], name)
     return pa.table(columns, names=table.column_names)
 
 

@@ -85,6 +85,9 @@ class Reading:
     # {column: "1900" | "1904"}: the number columns chosen as dates, read as Excel day numbers in
     # that system (a model keeps it: numbers in rows to score are read alike, playground_runtime)
     day_numbers: dict = field(default_factory=dict)
+    # {column: how many of its values are no number}: the columns of numbers a few such values ('ERR')
+    # kept as text, said so (a left-out id among them is pointed to Number on the dataset page: nodes.dataset)
+    unreadable_numbers: dict = field(default_factory=dict)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -106,12 +109,20 @@ class Reading:
         else:
             self.day_numbers.pop(name, None)
         if got.kind == "number" and got.notice and got.details.get("decimal"):
+            # `unreadable`: Number chosen for it read that many values that are no number as gaps (a model
+            # reads such values in rows to score as gaps too: playground_runtime's `unreadable_gaps`)
             self.number_formats[name] = {"decimal": got.details["decimal"],
                                          "currency": list(got.details.get("currency") or []),
                                          "percent": bool(got.details.get("percent")),
-                                         **({"comma_open": True} if got.details.get("comma_open") else {})}
+                                         **({"comma_open": True} if got.details.get("comma_open") else {}),
+                                         **({"unreadable": got.details["unreadable"]}
+                                            if got.details.get("unreadable") else {})}
         else:
             self.number_formats.pop(name, None)
+        if got.kind == "text" and got.details.get("unreadable"):
+            self.unreadable_numbers[name] = got.details["unreadable"]
+        else:
+            self.unreadable_numbers.pop(name, None)
 
     def repeated_name(self, name: str, first: int, place: int, given: str) -> None:
         """The header names `name` again at column `place` (1 = first; its first copy at
@@ -131,7 +142,8 @@ class Reading:
                 **({"number_formats": dict(self.number_formats)} if self.number_formats else {}),
                 **({"date_system": self.date_system} if self.date_system else {}),
                 **({"decimal_settled": self.decimal_settled} if self.decimal_settled else {}),
-                **({"day_numbers": dict(self.day_numbers)} if self.day_numbers else {})}
+                **({"day_numbers": dict(self.day_numbers)} if self.day_numbers else {}),
+                **({"unreadable_numbers": dict(self.unreadable_numbers)} if self.unreadable_numbers else {})}
 
 
 encoding_name = playground_runtime.encoding_name

@@ -54,6 +54,7 @@ from playground_runtime import (
     text_gaps,
     two_digit_pivot,
     two_digit_years_said,
+    unreadable_said,
 )
 
 # What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
@@ -88,9 +89,12 @@ class TypeRefused(ValueError):
     """A type the user chose does not fit the column; the message says how many values fail
     (`failing` of `total`, when it counted them)."""
 
-    def __init__(self, message: str, failing: int | None = None, total: int | None = None, examples=()):
+    def __init__(self, message: str, failing: int | None = None, total: int | None = None, examples=(),
+                 unreadable=None):
         super().__init__(message)
         self.failing, self.total, self.examples = failing, total, list(examples)
+        # the distinct values that are no number at all (an Arrow array), when that is why Number was refused
+        self.unreadable = unreadable
 
 
 @dataclass
@@ -139,7 +143,7 @@ def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None) 
     col = _strings(col)
     if forced in ("category", "text"):
         return _as_text(name, col, forced)
-    out = _convert(name, col, decimal_hint, forced)
+    out = _convert(name, col, decimal_hint, forced, chosen=bool(forced))
     out.details.setdefault("name", name)
     return out
 
@@ -189,6 +193,9 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
                 if e.failing is None or e.failing <= (1 - MOSTLY) * e.total:
                     said = f"{name}: kept as text: {e}"
                     out.notice = f"{out.notice} {said}" if out.notice else said
+                    if kind == "number" and e.unreadable is not None:
+                        # kept: choosing Number reads them as gaps, which the id advice points to (nodes.dataset)
+                        out.details["unreadable"] = e.failing
             return out
     return out
 
@@ -218,7 +225,9 @@ def date_shapes(sample: list) -> dict:
     return shapes
 
 
-def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted:
+def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool = False) -> Converted:
+    """`forced`: the type to read the column as, refused when it does not fit; `chosen`: the user
+    chose it, and Number then reads a few values that are no number as gaps (`_numbers_or_gaps`)."""
     if not forced and not _could_convert(col):
         return _kept_as_text(name, col, decimal_hint)
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
@@ -261,7 +270,8 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None) -> Converted
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
     wants_number = forced == "number" or (not forced and all(_NUMBER_PY.match(v) for v in sample))
     if wants_number:
-        out = _numbers(name, col, trimmed, keep, values, decimal_hint, forced == "number")
+        out = (_numbers_or_gaps(name, col, trimmed, keep, values, decimal_hint) if chosen and forced == "number" else
+               _numbers(name, col, trimmed, keep, values, decimal_hint, forced == "number"))
         if out is not None:
             out.details["name"] = name
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
@@ -315,7 +325,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     if not pc.all(matched).as_py():
         if forced:
             bad = values.filter(pc.invert(matched))
-            raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist())
+            raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist(), unreadable=pc.unique(bad))
         return None
     fields = {k: pc.struct_field(parts, k) for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "exp", "post",
                                                      "trail", "close", "post_out")}
@@ -358,7 +368,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     if not pc.all(ok).as_py():
         bad = values.filter(pc.invert(ok))
         if forced:
-            raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist())
+            raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist(), unreadable=pc.unique(bad))
         return None
     currencies = {v for f in ("pre_out", "pre", "post", "post_out") for v in pc.unique(fields[f]).to_pylist() if v and v != "%"}
     percent = pc.equal(fields["post"], "%")
@@ -674,10 +684,47 @@ def _as_text(name, col, forced: str) -> Converted:
     return Converted(col, "text" if forced == "text" else "category", None)
 
 
-def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "") -> TypeRefused:
+def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "", unreadable=None) -> TypeRefused:
     how = f" (expected {hint})" if hint else ""
     return TypeRefused(f"In {_quoted(name)}, {n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. "
-                       f"{_examples(bad)}.", n_bad, n, list(dict.fromkeys(bad))[:3])
+                       f"{_examples(bad)}.", n_bad, n, list(dict.fromkeys(bad))[:3], unreadable)
+
+
+# Number chosen for a column reads its values that are no number as gaps, up to this share of its values (gaps
+# aside): past it the column is not numbers with a few unreadable cells, and the choice is refused
+UNREADABLE_SHARE = 0.5
+
+
+def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str) -> Converted:
+    """Number as the user chose it for a text column: its values that no number reads ('ERR'
+    among temperatures) become gaps, said in a sentence with their count and examples
+    (playground_runtime.unreadable_said, the words rows to score are read in too), and kept
+    (`details["unreadable"]`: a model reads such values in rows to score as gaps too). Refused,
+    naming the bound, when they are more than UNREADABLE_SHARE of its values."""
+    n, bad = len(values), pa.array([], pa.string())
+    for _ in range(3):  # leaving out values no number reads may show others (a grouping the rest rules out)
+        try:
+            out = _numbers(name, col, trimmed, keep, values, hint, True)
+        except TypeRefused as e:
+            if e.unreadable is None:
+                raise
+            bad = pa.concat_arrays([bad, e.unreadable.cast(pa.string())])
+            unreadable = pc.fill_null(pc.and_(keep, pc.is_in(trimmed, value_set=bad)), False)
+            keep = pc.and_(keep, pc.invert(unreadable))
+            values = trimmed.filter(keep)
+            if (n - len(values)) > UNREADABLE_SHARE * n:
+                raise TypeRefused(
+                    f"In {_quoted(name)}, {n - len(values):,} of {n:,} values cannot be read as numbers, e.g. "
+                    f"{_examples(bad.to_pylist())}: more than half, so it is not a column of numbers (with half "
+                    "or fewer, Number reads them as missing).", n - len(values), n, bad.to_pylist()[:3]) from None
+            continue
+        if n - len(values):
+            out.notice = out.notice or f"{name}: read as numbers."
+            out.details["unreadable"] = n - len(values)
+            out.details["unreadable_said"] = unreadable_said(name, n - len(values), n, _examples(bad.to_pylist()),
+                                                             "as you chose Number")
+        return out
+    raise _refusal(name, "numbers", n - len(values), n, bad.to_pylist())
 
 
 # --------------------------------------------------------------------------- forced types of typed columns

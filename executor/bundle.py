@@ -407,6 +407,10 @@ def _markdown(card: dict) -> str:
     if written:  # how rows to score may write them besides plain numbers (playground_runtime's `written`)
         lines += ["", "Numbers written otherwise than plainly are read as the training file wrote them: "
                   + ", ".join(f"{f['name']} ({written_words(f['written'])})" for f in written)]
+    gaps = [f["name"] for f in card["features"] if f.get("unreadable_gaps")]
+    if gaps:  # Number chosen on the dataset page: values that are no number ('ERR') were gaps (`unreadable_gaps`)
+        lines += ["", "Values that are not numbers (like 'ERR') are read as missing in these columns, as in the "
+                  f"training file, where Number was chosen for them: {', '.join(gaps)}"]
     if card["dataset"].get("encoding"):
         lines += ["", f"predict.py reads a file that is not UTF-8 as {card['dataset']['encoding']}, the encoding the "
                   "training file was read in."]

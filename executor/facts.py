@@ -46,6 +46,8 @@ def upload_facts(record: dict) -> dict:
             "number_formats": (record.get("reading") or {}).get("number_formats") or {},
             # the decimal separator the file settles for all its numbers (a decimal comma: its ';' and its numbers)
             "decimal_settled": (record.get("reading") or {}).get("decimal_settled"),
+            # the columns of numbers a few values that are no number ('ERR') kept as text, and how many those are
+            "unreadable_numbers": (record.get("reading") or {}).get("unreadable_numbers") or {},
             # the number columns chosen as dates, read as Excel day numbers, and their date system
             "day_numbers": (record.get("reading") or {}).get("day_numbers") or {},
             # the text encoding the file was read in (a model's predict.py reads rows to score in it too)

@@ -172,13 +172,27 @@ def follow_target(config: dict, old: dict) -> dict:
     return config
 
 
-def left_out_note(reasons: dict) -> str:
+def left_out_note(reasons: dict, unreadable: dict | None = None) -> str:
     """What the inspector advises and the run reports (once) about the id-like columns left
-    out ({name: why}, see plugins.tables.id_reason)."""
+    out ({name: why}, see plugins.tables.id_reason). `unreadable` ({name: count}, the dataset
+    facts' `unreadable_numbers`): columns of numbers that a few values that are no number
+    ('ERR') kept as text, whose many distinct values then looked like an id: the way forward
+    is Number on the dataset page, which reads those values as gaps (ticking it made a
+    category of 175 levels: a tester)."""
     items = list(reasons.items())
     shown = ", ".join(f"{c!r} ({why})" for c, why in items[:5]) + (" …" if len(items) > 5 else "")
-    return (f"Left out {len(items)} id-like column(s): {shown}. A model learns nothing general from them; to use "
-            "one anyway, tick it in the Dataset node.")
+    numbers = {c: n for c, n in (unreadable or {}).items() if c in reasons and isinstance(n, int) and n > 0}
+    others = len(items) - len(numbers)
+    said = f"Left out {len(items)} id-like column(s): {shown}."
+    if others:
+        said += (" A model learns nothing general from them; to use one anyway, tick it in the Dataset node."
+                 if not numbers else " A model learns nothing general from an id; to use one anyway, tick it in the "
+                                     "Dataset node.")
+    for c, n in list(numbers.items())[:5]:
+        said += (f" {c!r} holds numbers, kept as text by {n:,} cell{'' if n == 1 else 's'} that "
+                 f"{'is not one' if n == 1 else 'are not'}: choose Number for it on the dataset page: its {n:,} "
+                 f"unreadable cell{'' if n == 1 else 's'} become{'s' if n == 1 else ''} gaps.")
+    return said
 
 
 def id_reasons(columns: list[dict], left_out) -> dict:
@@ -327,7 +341,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     left_out = df[list(ids)].reset_index(drop=True) if ids else None
     if ids:
         df = df.drop(columns=list(ids))
-        ctx.warn(left_out_note(ids))
+        ctx.warn(left_out_note(ids, (info or {}).get("unreadable_numbers")))
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
                          dataset_id=config["dataset_id"], dataset_name=name, positive_class=positive,
@@ -452,7 +466,8 @@ def constant_notes(columns: list[dict], skip) -> list[str]:
 def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list[str]:
     columns = (design.dataset or {}).get("columns", [])
     left_out = excluded_columns(config, columns)
-    notes = [left_out_note(id_reasons(columns, left_out))] if left_out else []
+    notes = [left_out_note(id_reasons(columns, left_out), (design.dataset or {}).get("unreadable_numbers"))] \
+        if left_out else []
     guess = (design.dataset or {}).get("target_guess")
     if guess and config.get("target_column") == guess.get("column"):  # the upload's guess, not chosen by anyone
         notes.append(guess["sentence"])
@@ -478,7 +493,8 @@ def preview(config: dict, upstream: Upstream, design: Design) -> list:
                "items": [[f"{facts.get('n_rows') or 0:,}", "rows"], [str(len(columns)), "columns"],
                          [str(sum(1 for c in columns if c.get('missing_pct'))), "with missing values"]]}]
     if left_out:
-        blocks.append({"kind": "notice", "level": "warn", "text": left_out_note(id_reasons(columns, left_out))})
+        blocks.append({"kind": "notice", "level": "warn",
+                       "text": left_out_note(id_reasons(columns, left_out), facts.get("unreadable_numbers"))})
     blocks.append({"kind": "table", "title": "Columns", "head": ["Name", "Type", "Missing"],
                    "rows": [[c["name"] + (" (target)" if c["name"] == config.get("target_column") else ""),
                              c.get("role") or "", f"{c.get('missing_pct') or 0:.1f}%"] for c in columns]})

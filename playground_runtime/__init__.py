@@ -33,9 +33,21 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 # What the app's reader (data.values) reads as a gap in a column of numbers or dates, and
 # predict.py too (one rule: an audit found SAS's "." read as a gap by Score a file and refused
-# by predict.py). Words pyarrow and pandas read as missing, plus spreadsheet words for it:
+# by predict.py). Words pyarrow and pandas read as missing, plus spreadsheet words for it.
+# Excel's error values as Excel writes them in English and in the languages it is most used in (German, French,
+# Spanish, Italian, Dutch, Portuguese): a cell no formula could fill, a gap wherever it stands. A '#REF!' left a
+# sensor's column of temperatures text, then an id, and the model lost its best column (a tester).
+EXCEL_ERRORS = (
+    "#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!",  # English
+    "#NV", "#WERT!", "#BEZUG!", "#ZAHL!", "#NAME?", "#NULL!", "#ÜBERLAUF!", "#BERECHNEN!",  # German
+    "#VALEUR!", "#NOMBRE!", "#NOM?", "#NUL!", "#PROPAGATION!",  # French (#N/A, #REF!, #DIV/0!, #CALC! as English)
+    "#N/D", "#¡VALOR!", "#¡REF!", "#¡DIV/0!", "#¡NUM!", "#¿NOMBRE?", "#¡NULO!", "#¡DESBORDAMIENTO!", "#¡CALC!",  # Spanish
+    "#VALORE!", "#RIF!", "#NOME?", "#NULLO!", "#ESPANSIONE!",  # Italian (#N/D, #DIV/0!, #NUM!, #CALC! as above)
+    "#N/B", "#WAARDE!", "#VERW!", "#DEEL/0!", "#GETAL!", "#NAAM?", "#LEEG!", "#OVERLOOP!", "#BEREKENEN!",  # Dutch
+    "#VALOR!", "#NÚM!", "#NULO!", "#DESPEJAR!")  # Portuguese (#N/D, #REF!, #DIV/0!, #NOME?, #CALC! as above)
 MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null", "#NV", "#WERT!", "#DIV/0!", "#VALUE!")
+                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+                 *dict.fromkeys(e for e in EXCEL_ERRORS if e != "#N/A"))
 # ... and symbols people type in an empty cell
 MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", ".", "..", "...")
 NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
@@ -228,6 +240,15 @@ def number_said(x) -> str:
         return str(int(x))
     x = float(x)
     return str(int(x)) if x.is_integer() and abs(x) < 2.0 ** 53 else repr(x)
+
+
+def unreadable_said(name: str, n: int, total: int, examples: str, why: str) -> str:
+    """The cells of a column Number was chosen for that are no number ('ERR' among temperatures),
+    read as gaps: one sentence for the app's reader (data.values) and for rows to score (`_as_kind`).
+    `examples`: a few of them, quoted; `why`: why they are gaps there."""
+    one = n == 1
+    return (f"{n:,} of {total:,} cell{'' if total == 1 else 's'} of {name!r} {'is not a number' if one else 'are not numbers'} "
+            f"({examples}): read as missing, {why}.")
 
 
 def two_digit_pivot() -> int:
@@ -1650,7 +1671,9 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
     in that order (`_as_dates`), 03/05/2023 too, which alone could be either. `written`:
     {column: {"decimal", "currency", "percent"}}, how the training file wrote a number column
     when not as plain numbers (1.334,60 €, 7,0 %), kept as the column's `written`: rows to
-    score written so are read alike (`_written_numbers`). `day_numbers`: {column: "1900" or
+    score written so are read alike (`_written_numbers`); with `unreadable` (Number was chosen
+    for it and its values that are no number, 'ERR', read as gaps), kept as the column's
+    `unreadable_gaps`: such values in rows to score are gaps too, said. `day_numbers`: {column: "1900" or
     "1904"}, a date column the training file held as Excel day numbers (the user chose Date for
     it), and their date system, kept as the column's `day_numbers`: numbers in rows to score are
     read so (`_excel_day_numbers`). Each column's `typical_value` too, for an example row to send.
@@ -1674,6 +1697,8 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
                 col["written"] = {"decimal": written[str(c)]["decimal"],
                                   "currency": list(written[str(c)].get("currency") or []),
                                   "percent": bool(written[str(c)].get("percent"))}
+                if written[str(c)].get("unreadable"):  # Number chosen for it: its values no number reads were gaps
+                    col["unreadable_gaps"] = True
         elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
             col["order"] = orders[str(c)]
         elif col["type"] == "datetime" and day_numbers.get(str(c)) in EXCEL_SYSTEMS:
@@ -2332,6 +2357,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
     anything, seen = fmt.get("currency") is None, set()  # None: any one currency (the training file wrote none)
     out, read, example = [], 0, None
+    gaps: list = []  # values that are no number, read as gaps where training read them so (`unreadable_gaps`)
     for v in s.tolist():
         if v is None or (not isinstance(v, str) and pd.isna(v)):
             out.append(np.nan)
@@ -2346,6 +2372,10 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
             out.append(np.nan)
             continue
         m = re.match(WRITTEN_NUMBER, text)  # (re keeps it compiled: a compiled pattern is no value an exported script writes)
+        if m is None and col.get("unreadable_gaps"):  # 'ERR' where Number was chosen: a gap, as in training
+            gaps.append(v.strip())
+            out.append(np.nan)
+            continue
         if m is None:
             return None
         g = {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "exp", "post", "trail",
@@ -2371,6 +2401,11 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
             example = example or (v.strip(), number)
     if anything and len({CURRENCIES.get(c) for c in seen}) > 1:  # amounts in several currencies: no one column
         return None
+    if gaps and notes is not None:
+        given = sum(1 for v in s.tolist() if isinstance(v, str) and v.strip(" \t" + NUMBER_SPACES) not in NUMBER_GAPS
+                    or (v is not None and not isinstance(v, str) and not pd.isna(v)))
+        notes.append(unreadable_said(col["name"], len(gaps), given, ", ".join(repr(v) for v in list(dict.fromkeys(gaps))[:3]),
+                                     "as the training file's were (Number was chosen for it on the dataset page)"))
     if read and notes is not None:
         values = f"{read:,} value{'s' if read > 1 else ''}"
         like = f"like {example[0]!r} → {number_said(example[1])}"

@@ -1564,3 +1564,118 @@ def test_a_model_trained_on_a_header_naming_a_column_twice_scores_its_own_file(w
             "places, as the app named the training file's copies.")
     for exit, (_, words) in got.items():
         assert said in words, (exit, words)
+
+
+# --------------------------------------------------------------------------- Excel's error values and cells that are no number
+EXCEL_ERRORS = {  # Excel's error values in a few of its languages, two to a row (weight, displacement)
+    "English": ["#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"],
+    "German": ["#BEZUG!", "#ZAHL!", "#NAME?", "#NULL!", "#ÜBERLAUF!", "#BERECHNEN!"],
+    "Spanish and French": ["#¡REF!", "#¿NOMBRE?", "#¡NUM!", "#NOMBRE!", "#NOM?", "#VALEUR!"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(EXCEL_ERRORS))
+def test_excel_error_values_are_gaps_in_every_exit(web, model, language):
+    """'#N/A' and '#DIV/0!' were gaps in rows to score; '#REF!', '#NAME?' and the rest, and
+    their German, Spanish and French spellings, were refused as "should hold numbers" by
+    every exit. Each is a gap, one list, with the predictions of the same rows left empty."""
+    rows, empty = data_rows(6), data_rows(6)
+    for i, marker in enumerate(EXCEL_ERRORS[language]):
+        rows[i][NUMBERS["displacement" if i % 2 else "weight"]] = marker
+        empty[i][NUMBERS["displacement" if i % 2 else "weight"]] = None
+    got = exits(web, model, f"errors-{language[:6]}.csv", csv_of([header(), *rows]))
+    want = exits(web, model, f"empty-{language[:6]}.csv", csv_of([header(), *empty]))
+    for exit, (out, said) in got.items():
+        assert out is not None and out == want[exit][0], (exit, said)
+
+
+@pytest.mark.parametrize("near", ["#REFERENCE", "REF!", "#ERR"])
+def test_what_only_looks_like_an_excel_error_is_refused_by_every_exit(web, model, near):
+    """Near misses: a value that is no Excel error value is no gap in a column of numbers:
+    refused by every exit, naming it, as before (no Number was chosen for the column)."""
+    rows = data_rows(4)
+    rows[2][NUMBERS["weight"]] = near
+    got = exits(web, model, "near.csv", csv_of([header(), *rows]))
+    for exit, (out, said) in got.items():
+        assert out is None and "'weight' should hold numbers" in said and near in said, (exit, said)
+
+
+UNREADABLE_AT = {3: "ERR", 40: "ERR", 77: "sensor fault", 150: "ERR"}  # weights no number reads
+
+
+def weights_with_errors() -> pd.DataFrame:
+    """160 cars whose weights (the best feature of their mileage) hold 'ERR' or 'sensor fault'
+    in 4 cells."""
+    frame = cars(160, 9)
+    frame["year"] = frame["year"].dt.strftime("%Y-%m-%d")
+    frame["weight"] = frame["weight"].astype(str).astype(object)
+    for i, v in UNREADABLE_AT.items():
+        frame.loc[i, "weight"] = v
+    return frame
+
+
+@pytest.fixture(scope="module")
+def kept_text(web):
+    """The cars with 4 weights that are no number, uploaded as they are and run: (the answer, the run)."""
+    up = web.post("/api/v1/datasets", files={"file": ("cars-err-as-is.csv", weights_with_errors().to_csv(
+        index=False).encode())})
+    assert up.status_code == 201, up.text
+    return up.json(), run_cars(web, up.json()["id"], "cars-err-as-is")
+
+
+@pytest.fixture(scope="module")
+def chosen_number(web, tmp_path_factory):
+    """The same cars with Number chosen for 'weight', run, deployed as `cars-err` (`deployed`)."""
+    return deployed(web, tmp_path_factory.mktemp("err"), weights_with_errors().to_csv(index=False), "cars-err",
+                    types={"weight": "number"})
+
+
+def test_a_column_of_numbers_a_few_cells_kept_text_is_pointed_to_number_not_to_ticking(web, kept_text):
+    """A tester's sensor log: 'ERR' in 4 cells kept the temperatures text, then they were left
+    out as an id with "to use one anyway, tick it in the Dataset node" (a category of 175
+    levels). The run's warning points to Number on the dataset page, which reads the 4 cells as
+    gaps; an id proper ('name') keeps the advice to tick it."""
+    up, job = kept_text
+    said = " ".join(n["text"] for n in up["notices"])
+    assert "weight: kept as text: In 'weight', 4 of 160 values cannot be read as numbers, e.g. 'ERR'" in said
+    [note] = [w for w in job["results"]["nodes"]["d"]["warnings"] if w.startswith("Left out")]
+    assert ("'weight' holds numbers, kept as text by 4 cells that are not: choose Number for it on the dataset "
+            "page: its 4 unreadable cells become gaps.") in note, note
+    assert "'name' (" in note and "to use one anyway, tick it in the Dataset node" in note, note
+
+
+def test_number_chosen_for_a_few_cells_that_are_not_reads_them_as_gaps_in_training_and_every_exit(web, chosen_number):
+    """Number chosen for the weights: the 4 cells are gaps, said on the dataset page; the model
+    card says so; rows scored later with 'ERR' among their weights are read as gaps and said,
+    alike, by predict.py, Score a file and the endpoint (CSV and JSON), with the predictions of
+    the same rows with those weights left empty. A weight that is a number written otherwise
+    (a decimal comma the file does not settle) is no such cell: refused as before, not a gap."""
+    up, job_id, bundle, key, folder = chosen_number
+    said = " ".join(n["text"] for n in up["notices"])
+    assert ("4 of 160 cells of 'weight' are not numbers ('ERR', 'sensor fault'): read as missing, as you chose "
+            "Number.") in said, said
+    assert {c["name"]: c["role"] for c in up["profile"]["columns"]}["weight"] == "numeric"
+    card = json.loads((bundle / "model_card.json").read_text())
+    assert next(f for f in card["features"] if f["name"] == "weight").get("unreadable_gaps") is True
+    assert "Values that are not numbers (like 'ERR') are read as missing in these columns" in \
+        (bundle / "MODEL_CARD.md").read_text()
+    model = (job_id, bundle, key, folder)
+    rows = cars(5, 21).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    rows["weight"] = rows["weight"].astype(object)
+    empty = rows.copy()
+    rows.loc[1, "weight"], rows.loc[3, "weight"] = "ERR", "#REF!"  # an error word, and Excel's error value
+    empty.loc[1, "weight"], empty.loc[3, "weight"] = None, None
+    got = scored_by_every_exit(web, model, "err-rows.csv", rows, deployment="cars-err")
+    want = scored_by_every_exit(web, model, "empty-rows.csv", empty, deployment="cars-err")
+    for exit, (out, said) in got.items():
+        assert out is not None and out == want[exit][0], (exit, said)
+        assert ("1 of 4 cells of 'weight' is not a number ('ERR'): read as missing, as the training file's were "
+                "(Number was chosen for it on the dataset page).") in said, (exit, said)
+    for exit, (_, said) in want.items():
+        assert "is not a number" not in said, (exit, said)  # no cell that is no number: not a word
+    rows.loc[1, "weight"] = "3.100,5"
+    got = scored_by_every_exit(web, model, "comma-rows.csv", rows, deployment="cars-err")
+    for exit, (out, said) in got.items():
+        assert out is None and "'weight' holds numbers written with a decimal comma" in said, (exit, said)
+        assert "read as missing" not in said, (exit, said)

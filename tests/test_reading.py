@@ -961,10 +961,157 @@ def test_a_correction_that_does_not_fit_is_refused_with_a_sentence(tmp_path, opt
 
 
 def test_a_number_type_that_does_not_fit_says_how_many_values_fail_with_examples(tmp_path):
-    raw = b"x,y\n1,a\n2,b\nthree,c\nfour,d\n5,e\n"
+    """Number chosen for a column reads at most half its values that are no number as gaps (said,
+    below); more than half is no column of numbers: refused, naming the bound."""
+    raw = b"x,y\n1,a\n2,b\nthree,c\nfour,d\nfive,e\n"
     with pytest.raises(DatasetError) as info:
         read(raw, "x.csv", tmp_path, types={"x": "number"})
-    assert str(info.value) == "In 'x', 2 of 5 values cannot be read as numbers, e.g. 'three', 'four'."
+    assert str(info.value) == ("In 'x', 3 of 5 values cannot be read as numbers, e.g. 'three', 'four', 'five': more "
+                               "than half, so it is not a column of numbers (with half or fewer, Number reads them as "
+                               "missing).")
+
+
+# --------------------------------------------------------------------------- Number chosen for a few cells that are not
+def sensor_log(bad: dict, n: int = 193, seed: int = 0) -> tuple[bytes, list]:
+    """A sensor log of `n` rows, its temperatures written with two decimals and 'NaN' in three
+    cells; `bad`: {row: what a cell holds instead of a number}. (The file's bytes, the
+    temperatures with None where a cell holds no number.)"""
+    rng = np.random.default_rng(seed)
+    temps = rng.normal(21, 3, n).round(2).tolist()
+    cells = [f"{t:.2f}" for t in temps]
+    for i in (7, 60, 99):
+        cells[i], temps[i] = "NaN", None
+    for i, v in bad.items():
+        cells[i], temps[i] = v, None
+    frame = pd.DataFrame({"time": [f"2024-03-01 {h // 60:02d}:{h % 60:02d}" for h in range(n)], "temp_c": cells,
+                          "hum": rng.integers(30, 70, n), "alarm": np.where(rng.random(n) > 0.5, "yes", "no")})
+    return frame.to_csv(index=False).encode(), temps
+
+
+UNREADABLE = {  # a class of cells that are no number, as loggers and people write them: {row: cell}
+    "ERR four times": {5: "ERR", 50: "ERR", 120: "ERR", 180: "ERR"},
+    "words of a logger": {3: "sensor fault", 90: "offline", 150: "ERR"},
+    "a detection limit": {10: "<0.1", 11: "<0.1"},
+    "LibreOffice's error": {42: "Err:502"},
+    "a note beside a value": {12: "21.5 (est.)", 13: "approx 20"},
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNREADABLE))
+def test_number_chosen_for_a_column_a_few_cells_kept_text_reads_them_as_gaps_saying_so(tmp_path, case):
+    """A tester's sensor log: 4 of 190 temperatures 'ERR' kept the column text (said), then it
+    was left out as an id, and choosing Number answered 400 with no way forward. Number now
+    reads those cells as gaps, said with their count and examples, and kept with the reading
+    (a model reads such cells in rows to score as gaps too)."""
+    bad = UNREADABLE[case]
+    raw, temps = sensor_log(bad)
+    rec, df = read(raw, "sensor.csv", tmp_path / "as-is")
+    assert not pd.api.types.is_numeric_dtype(df["temp_c"])
+    assert f"temp_c: kept as text: In 'temp_c', {len(bad)} of 190 values cannot be read as numbers" in notices(rec)
+    assert rec["reading"]["unreadable_numbers"] == {"temp_c": len(bad)}  # what the id advice points from
+
+    rec, df = read(raw, "sensor.csv", tmp_path / "chosen", types={"temp_c": "number"})
+    assert df["temp_c"].dtype == float
+    assert [None if pd.isna(v) else v for v in df["temp_c"]] == temps
+    shown = ", ".join(repr(v) for v in dict.fromkeys(bad.values()))
+    one = len(bad) == 1
+    assert (f"{len(bad)} of 190 cells of 'temp_c' {'is not a number' if one else 'are not numbers'} ({shown}): read "
+            "as missing, as you chose Number.") in notices(rec)
+    assert rec["reading"]["number_formats"]["temp_c"]["unreadable"] == len(bad)
+    assert "unreadable_numbers" not in rec["reading"]
+    assert {c["name"]: c["role"] for c in rec["profile"]["columns"]}["temp_c"] == "numeric"
+
+
+@pytest.mark.parametrize("n_bad,refused", [(1, False), (5, False), (6, True), (10, True)])
+def test_number_chosen_for_mostly_text_is_refused_naming_the_bound(tmp_path, n_bad, refused):
+    """At most half of a column's values (gaps aside) may be no number for Number to read them as
+    gaps; past that the choice is refused with a sentence naming the bound, and nothing is read."""
+    cells = [f"code {i}" for i in range(n_bad)] + [str(i) for i in range(10 - n_bad)]
+    raw = ("x,y\n" + "".join(f"{c},{i}\n" for i, c in enumerate(cells)) + "NA,10\n").encode()
+    if refused:
+        with pytest.raises(DatasetError, match=rf"In 'x', {n_bad} of 10 values cannot be read as numbers, e.g. "
+                                               r"'code 0', 'code 1', 'code 2': more than half, so it is not a column"):
+            read(raw, "x.csv", tmp_path, types={"x": "number"})
+        return
+    rec, df = read(raw, "x.csv", tmp_path, types={"x": "number"})
+    assert df["x"].isna().sum() == n_bad + 1 and df["x"].dropna().tolist() == list(range(10 - n_bad))
+    assert f"{n_bad} of 10 cells of 'x' " in notices(rec)
+
+
+@pytest.mark.parametrize("cells", [
+    ["21.5", "22.0", "19.8", "NaN", "-", "20.1"] * 4,  # numbers and gaps only
+    ["1.234,5", "2.000,0", "n/a", "17,25"] * 5,  # a decimal comma, read as before
+])
+def test_number_chosen_for_numbers_says_no_unreadable_cells(tmp_path, cells):
+    """Near misses: a column every value of which is a number or a gap says nothing of cells that
+    are no number, and keeps no count of them."""
+    raw = ("x;y\n" + "".join(f"{c};{i}\n" for i, c in enumerate(cells))).encode()
+    rec, df = read(raw, "x.csv", tmp_path, types={"x": "number"})
+    assert df["x"].dtype == float and "are not numbers" not in notices(rec) and "is not a number" not in notices(rec)
+    assert "unreadable" not in rec["reading"]["number_formats"]["x"]
+
+
+@pytest.mark.parametrize("values", [
+    [f"+49 30 {i:04d} {i % 7}" for i in range(30)],  # phone numbers: no number at all
+    [f"1.{i}.{i % 3}" for i in range(30)],  # versions
+    [f"Sensor {i}" for i in range(30)],  # names
+    [f"{20 + i % 9}.5" for i in range(20)] + [f"approx {i}" for i in range(10)],  # a third of them text
+])
+def test_text_columns_that_are_no_numbers_keep_no_count_of_unreadable_cells(tmp_path, values):
+    """Near misses: only a column of numbers that a few cells kept text is counted for the id
+    advice; text that is text throughout is not."""
+    raw = ("v,y\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
+    rec, df = read(raw, "v.csv", tmp_path)
+    assert not pd.api.types.is_numeric_dtype(df["v"]) and "unreadable_numbers" not in rec["reading"]
+
+
+# --------------------------------------------------------------------------- Excel's error values
+EXCEL_ERRORS = {  # Excel's error values as it writes them in a few of its languages
+    "English": ["#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"],
+    "German": ["#BEZUG!", "#ZAHL!", "#NAME?", "#NULL!", "#ÜBERLAUF!", "#BERECHNEN!"],
+    "French": ["#NOMBRE!", "#NOM?", "#NUL!", "#PROPAGATION!", "#VALEUR!", "#REF!"],
+    "Spanish": ["#¡REF!", "#¿NOMBRE?", "#¡NUM!", "#¡NULO!", "#¡DESBORDAMIENTO!", "#N/D"],
+    "Italian and Dutch": ["#RIF!", "#NOME?", "#VERW!", "#GETAL!", "#NAAM?", "#WAARDE!"],
+}
+
+
+def errors_table(errors: list, n: int = 24) -> tuple[list, list]:
+    """(rows of a table whose number and text columns hold `errors` in their first cells, the
+    numbers with None there)."""
+    numbers = [round(10 + i * 1.5, 1) for i in range(n)]
+    words = [["red", "green", "blue"][i % 3] for i in range(n)]
+    rows, at = [["amount", "colour"]], {3 + 2 * i: e for i, e in enumerate(errors)}  # never in the first row
+    for i in range(n):
+        rows.append([at.get(i, numbers[i]), at.get(i + 1, words[i])])
+    return rows, [None if i in at else v for i, v in enumerate(numbers)]
+
+
+@pytest.mark.parametrize("language", sorted(EXCEL_ERRORS))
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_excel_error_values_are_gaps_in_numbers_and_in_text(tmp_path, language, kind):
+    """'#N/A', '#DIV/0!', '#VALUE!' (and German '#NV', '#WERT!') were gaps; '#REF!', '#NAME?'
+    and the rest, in English and in Excel's other languages, kept a column of numbers text (a
+    tester's sensor log). Each is a gap, in a CSV and typed as text in a workbook's cells."""
+    rows, numbers = errors_table(EXCEL_ERRORS[language])
+    raw = (workbook({"Data": rows}) if kind == "xlsx" else
+           "\n".join(",".join(str(v) for v in r) for r in rows).encode() + b"\n")
+    rec, df = read(raw, f"errors.{kind}", tmp_path)
+    assert df["amount"].dtype == float, notices(rec)
+    assert [None if pd.isna(v) else v for v in df["amount"]] == numbers
+    assert df["colour"].isna().sum() == len(EXCEL_ERRORS[language]) and set(df["colour"].dropna()) == {
+        "red", "green", "blue"}
+
+
+@pytest.mark.parametrize("near", ["#REFERENCE", "REF!", "#NAME", "#5", "N/D", "#ERR"])
+def test_what_only_looks_like_an_excel_error_is_no_gap(tmp_path, near):
+    """Near misses: a value that is not one of Excel's error values keeps a column of numbers text
+    (said), and is a value of a text column."""
+    rows, _ = errors_table([near])
+    raw = "\n".join(",".join(str(v) for v in r) for r in rows).encode() + b"\n"
+    rec, df = read(raw, "near.csv", tmp_path)
+    assert not pd.api.types.is_numeric_dtype(df["amount"]) and near in df["amount"].tolist()
+    assert f"amount: kept as text: In 'amount', 1 of 24 values cannot be read as numbers, e.g. {near!r}" in notices(rec)
+    assert near in df["colour"].tolist()
 
 
 # --------------------------------------------------------------------------- the corpus
