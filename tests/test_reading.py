@@ -387,7 +387,7 @@ def test_what_only_looks_like_a_year_and_a_month_stays_text(tmp_path, values):
 @pytest.mark.parametrize("values", [
     ["12MAR2023X", "13MAR2023X", "14MAR2023X"],  # codes with a date inside
     ["1MAY", "2MAY", "3MAY"],  # no year
-    ["MAR2023", "APR2023", "MAY2023"],  # no day
+    ["MAR2023", "APR2023", "01MAY2023"],  # a month (read as its first day) beside a day: two ways
     ["29DEC2023", "30DEC2023", "2023-12-31"],  # two ways
     ["31FEB2023", "01MAR2023", "02MAR2023"],  # no such day: said, kept as text
 ])
