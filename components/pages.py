@@ -344,6 +344,14 @@ def TargetSummary(prof: dict, charts: dict, target: str | None, problem_type: st
     return Div(ColumnChart(chart), *note, cls="target-chart")
 
 
+def ColumnNotes(notes: list | None) -> list:
+    """What the profile found in a column that a person should look at (a missing-value code)."""
+    if not notes:
+        return []
+    return [Ul(*[Li(n["text"], data_note=n["kind"], data_column=n["column"]) for n in notes],
+               cls="notice warn column-notes", id="column-notes")]
+
+
 def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = None):
     prof, charts = detail["profile"], detail.get("charts") or {}
     target, problem_type = detail.get("target"), detail.get("problem_type")
@@ -381,7 +389,7 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
                 TargetSummary(prof, charts, target, problem_type), cls="target-body"),
             cls="card", id="target-card"),
         DatasetChecks(detail.get("checks"), target, detail.get("checks_sample"), problem_type),
-        Div(H2("Columns"), Div(ColumnsTable(prof["columns"], charts, target,
+        Div(H2("Columns"), *ColumnNotes(detail.get("column_notes")), Div(ColumnsTable(prof["columns"], charts, target,
                                             ((refused or {}).get("reading") or detail.get("options") or {})
                                             if detail.get("source") == "upload" else None),
                                cls="profile-scroll"), cls="card"),

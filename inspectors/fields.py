@@ -73,6 +73,9 @@ def ParamField(p: Param, value, name: str | None = None, error: str | None = Non
         control = Select(*[Option(label, value=c, selected=c in chosen) for c, label in options], name=name, id=fid,
                          multiple=True, size=min(6, max(3, len(options))))
         help_ = [Div(p.help or "None selected: every applicable column.", cls="help")]
+    elif p.kind == "values":  # a list of numbers and text, typed separated by commas
+        shown = value if isinstance(value, str) else ", ".join(_num(v) for v in value or [])
+        control = Input(type="text", name=name, id=fid, value=shown, placeholder="-99, 999, n/a")
     elif p.kind == "range":
         lo, hi = (value or [p.min, p.max])[:2]
         control = Input(type="text", name=name, id=fid, value=f"{_num(lo)}, {_num(hi)}", placeholder="low, high")

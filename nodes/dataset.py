@@ -471,7 +471,15 @@ def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list
     guess = (design.dataset or {}).get("target_guess")
     if guess and config.get("target_column") == guess.get("column"):  # the upload's guess, not chosen by anyone
         notes.append(guess["sentence"])
-    return notes + constant_notes(columns, {config.get("target_column"), *left_out})
+    return notes + constant_notes(columns, {config.get("target_column"), *left_out}) + code_notes(
+        columns, config.get("target_column"), left_out)
+
+
+def code_notes(columns: list[dict], target: str | None, left_out=()) -> list[str]:
+    """A sentence per column that holds a missing-value code (-99, 999 …: `tables.missing_codes`)
+    among the features and the target; the ids left out are nobody's concern."""
+    notes = [tables.missing_code_note(c, target=c["name"] == target) for c in columns if c["name"] not in left_out]
+    return [n for n in notes if n]
 
 
 def fields(config: dict) -> list[dict]:

@@ -137,6 +137,8 @@ def fields(config: dict) -> list[dict]:
     known = registry.operations()
 
     def shown(v) -> str:
+        if isinstance(v, list):  # the values a step marks missing: "-99, 999"
+            return ", ".join(map(str, v))
         return ("yes" if v else "no") if isinstance(v, bool) else str(v)
 
     def text(o: dict) -> str:

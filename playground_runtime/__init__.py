@@ -1294,6 +1294,64 @@ class ClipOutliers(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
+def _value_texts(v) -> set:
+    """How a value to mark missing is written in a text column: as given; a whole number
+    also as a float prints it ("-99", "-99.0")."""
+    if isinstance(v, str):
+        return {v}
+    if isinstance(v, float) and v.is_integer():
+        return {str(int(v)), str(v)}
+    return {str(v), str(float(v))} if isinstance(v, int) else {str(v)}
+
+
+def mark_missing(X: pd.DataFrame, values) -> pd.DataFrame:
+    """X with every cell that holds one of `values` made a gap: in a column of numbers a
+    number equal to one of them (-99 and -99.0 alike), in a column of text a text written as
+    one of them ("-99", "n/a"); true/false and date columns are left alone."""
+    numbers = [float(v) for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    texts = set().union(*map(_value_texts, values)) if len(values) else set()
+    kind = kinds(X)
+    out = {}
+    for c in X.columns:
+        s = X[c]
+        if kind[c] == "numeric" and numbers:
+            hit = s.isin(numbers)
+        elif kind[c] == "categorical" and texts and not pd.api.types.is_bool_dtype(s):
+            hit = s.isin(sorted(texts))
+        else:
+            hit = None
+        out[c] = s.mask(hit) if hit is not None and hit.any() else s
+    return pd.DataFrame(out, index=X.index, columns=X.columns)
+
+
+class MarkMissing(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """The values that mean missing in a file (the -99, 999 or -9 that SPSS, Stata, SAS and
+    survey tools write for "no answer") made gaps, so that the fill and drop steps after it
+    see them (`mark_missing`). It learns nothing from the rows."""
+
+    def __init__(self, values=()):
+        self.values = values
+
+    def fit(self, X, y=None):
+        validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", skip_check_array=isinstance(X, pd.DataFrame))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "n_features_in_")
+        frame = isinstance(X, pd.DataFrame)
+        X = validate_data(self, X, dtype=None, ensure_all_finite="allow-nan", reset=False, skip_check_array=frame)
+        if frame:
+            return mark_missing(X, list(self.values))
+        marked = mark_missing(pd.DataFrame(X), list(self.values))
+        return marked.to_numpy(dtype=float) if np.issubdtype(np.asarray(X).dtype, np.number) else marked.to_numpy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.string = True
+        return tags
+
+
 class DropMostlyMissing(TransformerMixin, BaseEstimator):
     """Drops the columns missing in more than `threshold` of the training rows (any dtype).
     A frame comes out as a frame, other columns untouched."""
@@ -3219,6 +3277,7 @@ TRUSTED_TYPES = (
     "playground_runtime.DateFeatures",
     "playground_runtime.DropMostlyMissing",
     "playground_runtime.EncodedLabelClassifier",
+    "playground_runtime.MarkMissing",
     "playground_runtime.OnColumns",
     "sklearn.metrics._dist_metrics.ChebyshevDistance64",
     "sklearn.metrics._dist_metrics.EuclideanDistance64",

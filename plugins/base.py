@@ -224,6 +224,7 @@ class Operation:
     short: str = ""  # a few words for the canvas node's summary ("median fill")
     stateless: bool = False  # a transform that learns nothing from the rows (date parts, dropping columns)
     gap_as_category: bool = False  # it keeps a missing value in a text column as a category of its own
+    makes_gaps: bool = False  # it turns values into gaps (a missing-value code): a step after it must handle them
     # design time: the columns after this step, from those before it and its params
     # ([{"name", "kind", ...}], params) -> [...]; None: the same columns, the same kinds
     reshape: Callable | None = None

@@ -24,7 +24,9 @@ def quoted(value) -> str:
     return repr(text if len(text) <= QUOTED_MAX else text[:QUOTED_MAX - 4] + "…")
 
 
-KINDS = ("int", "float", "select", "bool", "range", "str", "multiselect", "columns", "column")
+KINDS = ("int", "float", "select", "bool", "range", "str", "multiselect", "columns", "column", "values")
+VALUES_MAX = 50  # values a "values" Param holds at most
+VALUE_TEXT_MAX = 100  # characters of one text value of a "values" Param, at most
 
 
 class ParamError(ValueError):
@@ -161,6 +163,44 @@ def _fmt(x) -> str:
     return str(x)
 
 
+def value_read(v):
+    """One value of a "values" Param as it means: text that reads as a plain number is that
+    number ("-99" is -99, "1.5" 1.5: it then matches -99 in a column of numbers and "-99" in
+    a column of text alike), other text is text ("n/a")."""
+    if isinstance(v, str):
+        text = v.strip()
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        if not math.isfinite(number):  # "nan", "inf" are words here, not numbers
+            return text
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    return v
+
+
+def _values(param: Param, value) -> list:
+    """A list of numbers and text (a form's "-99, 999, n/a" split at its commas)."""
+    label = param.title
+    if isinstance(value, str):
+        value = [v for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
+        raise ParamError(param.name, f"{label} must be a list of values: numbers, or text for text columns.")
+    value = [value_read(v) for v in value]
+    if any(isinstance(v, float) and not math.isfinite(v) for v in value):
+        raise ParamError(param.name, f"{label} must be finite numbers.")
+    if any(isinstance(v, str) and not v for v in value):
+        raise ParamError(param.name, f"{label}: an empty value is a gap already; leave it out.")
+    long = next((v for v in value if isinstance(v, str) and len(v) > VALUE_TEXT_MAX), None)
+    if long is not None:
+        raise ParamError(param.name, f"{label}: {quoted(long)} is longer than {VALUE_TEXT_MAX} characters.")
+    value = list(dict.fromkeys(value))
+    if len(value) > VALUES_MAX:
+        raise ParamError(param.name, f"{label}: at most {VALUES_MAX} values; got {len(value)}.")
+    return value
+
+
 def _number(param: Param, value, as_int: bool):
     label = param.title
     if isinstance(value, bool):
@@ -199,7 +239,7 @@ def validate_value(param: Param, value, problem_type: str | None = None):
     if value is None or (isinstance(value, str) and value.strip() == "" and param.kind not in ("str", "bool")):
         if param.nullable:
             return None
-        if param.kind in ("multiselect", "columns"):
+        if param.kind in ("multiselect", "columns", "values"):
             return []
         raise ParamError(param.name, f"{label} needs a value.")
     kind = param.kind
@@ -248,6 +288,8 @@ def validate_value(param: Param, value, problem_type: str | None = None):
         if kind == "column" and not value.strip() and not param.nullable:
             raise ParamError(param.name, f"{label} needs a value.")
         return value
+    if kind == "values":
+        return _values(param, value)
     if kind == "range":
         if isinstance(value, str):
             value = [v for v in value.replace(" ", "").split(",") if v]
@@ -294,7 +336,8 @@ def validate_params(params, values: dict | None, problem_type: str | None = None
 
 _NOT_TEXT = {"int": "must be a number", "float": "must be a number", "bool": "must be true or false",
              "range": "must be a pair of numbers: low, high", "multiselect": "must be a list of its choices",
-             "columns": "must be a list of column names"}
+             "columns": "must be a list of column names",
+             "values": "must be a list of values (numbers, or text for text columns)"}
 
 
 def storable(param: Param, value) -> str | None:

@@ -39,6 +39,7 @@ from playground_runtime import (  # noqa: F401
     Columns,
     DateFeatures,
     DropMostlyMissing,
+    MarkMissing,
     OnColumns,
     RowFilter,
     applicable,
@@ -180,6 +181,10 @@ def _target(p, ctx: StepContext):
     return on_columns(("target", encoder, Columns(ctx.applies_to, p.get("columns"))))
 
 
+def _mark(p, ctx):
+    return on_columns(("mark", MarkMissing(list(p.get("values") or [])), Columns(ctx.applies_to, p.get("columns"))))
+
+
 def _clip(p, ctx):
     clip = ClipOutliers(p["method"], p["factor"], p["lower_quantile"], p["upper_quantile"])
     return on_columns(("clip", clip, Columns(ctx.applies_to, p.get("columns"))))
@@ -283,13 +288,20 @@ def _dropped(columns, params, facts):
 
 
 def _op(slug, name, category, applies_to, kind, params=(), description="", make=None, short="", stateless=False,
-        reshape=None, gap_as_category=False):
+        reshape=None, gap_as_category=False, makes_gaps=False):
     return Operation(key=slug, name=name, category=category, applies_to=applies_to, kind=kind,
                      params=tuple(params), description=description, make=make, short=short, stateless=stateless,
-                     reshape=reshape, gap_as_category=gap_as_category)
+                     reshape=reshape, gap_as_category=gap_as_category, makes_gaps=makes_gaps)
 
 
 OPERATIONS = {o.key: o for o in [
+    _op("mark_missing", "Mark values as missing", "missing_values", ("numeric", "categorical"), "learned",
+        [Param("values", "values", default=[], label="Values that mean missing",
+               help="Separated by commas: -99, 999, n/a. A number marks numbers and its text in text columns; "
+                    "text marks text columns only."), COLUMNS],
+        "Make the codes a file writes for no answer (SPSS and Stata write -99, -999, -9; surveys 98, 99) gaps, "
+        "so the fill and drop steps after it see them. It learns nothing from the rows.",
+        make=_mark, short="mark missing", stateless=True, makes_gaps=True),
     _op("fill_missing_mean", "Fill missing (mean)", "missing_values", ("numeric",), "learned", [COLUMNS],
         "Replace missing numbers with the training mean.", make=_impute("mean"), short="mean fill"),
     _op("fill_missing_median", "Fill missing (median)", "missing_values", ("numeric",), "learned", [COLUMNS],
@@ -566,6 +578,10 @@ def validate_operations(operations, columns: list[dict] | None = None, facts: De
         if errs:
             errors[i] = f"{op.name}: " + " ".join(errs.values())
             continue
+        empty = next((p for p in op.params if p.kind == "values" and not values.get(p.name)), None)
+        if empty is not None:  # nothing to act on: a step that does nothing is not one to run
+            errors[i] = f"{op.name}: {empty.title} needs at least one value (e.g. -99, 999)."
+            continue
         clean.append((i, (op.key, values)))
     if columns is not None:
         problems = column_problems([item for _, item in clean], columns, facts)
@@ -604,7 +620,7 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
         if op is None:
             continue
         cols = params.get("columns") or []
-        if slug in seen and op.kind == "learned":
+        if slug in seen and op.kind == "learned" and not op.stateless:  # two markings or drops of other columns
             warnings.append(f"{op.name} appears twice; the second one repeats the first.")
         seen.add(slug)
         if target and target in cols:
@@ -646,9 +662,16 @@ def _unhandled_gaps(operations, profile: dict, target, categorical: list) -> lis
     given the median of the column's automatic ordinal codes (tests/test_preprocessing_
     inspector.py checks AutoPrepare does so)."""
     registered = _registry()
-    if any(registered[s].category == "missing_values" for s, _ in operations if s in registered):
+    ops = [(registered[s], params) for s, params in operations if s in registered]
+    handles = [i for i, (op, _) in enumerate(ops) if op.category == "missing_values" and not op.makes_gaps]
+    # gaps a step makes (a missing-value code marked) after the last step that handles gaps
+    marked = [(op, params) for op, params in ops[(handles[-1] + 1 if handles else 0):] if op.makes_gaps]
+    gaps = [] if handles else [n for n, c in profile.items()
+                               if n != target and c.get("role") != "id" and (c.get("missing_pct") or 0) > 0]
+    gaps += [n for _, params in marked for n in params.get("columns") or [] if n not in gaps]
+    unnamed = [op.name for op, params in marked if not params.get("columns")]
+    if not gaps and not unnamed:
         return []
-    gaps = [n for n, c in profile.items() if n != target and c.get("role") != "id" and (c.get("missing_pct") or 0) > 0]
     as_category = set()
     for slug, params in operations:
         if slug in registered and registered[slug].gap_as_category:
@@ -660,7 +683,9 @@ def _unhandled_gaps(operations, profile: dict, target, categorical: list) -> lis
     def which(cols):
         return f"{len(cols)} columns have" if len(cols) > 1 else "1 column has"
 
-    out = []
+    out = [f"{unnamed[0]} makes gaps that no step after it handles: for models that need it they will be filled "
+           "with the training median in a number column (the median of its automatic ordinal codes in a text column). "
+           "Add a Fill missing step after it to choose."] if unnamed else []
     numbers = [n for n in gaps if n not in categorical]
     if numbers:
         out.append(f"{which(numbers)} missing values and no step handles them ({named(numbers)}); they will be "

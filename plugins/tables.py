@@ -554,6 +554,97 @@ def counted_with_gaps(col: dict) -> bool:
     return hi - lo + 1 > unique
 
 
+# --------------------------------------------------------------------------- missing-value codes
+# The numbers SPSS, Stata, SAS and survey tools write for "no answer" in a column of numbers.
+# Read as numbers they are very low or very high values, and a model learns them so (an
+# SPSS export's income band 1-6 with -99: min -99, mean -11.77, said nowhere). A code is
+# named when it stands in CODE_MIN_ROWS rows or more, far from the column's other values:
+# CODE_FAR times their range beyond their nearest end, or, below them, the only negative
+# number (-999 under incomes), or, above them, their all lying within 0 .. code / CODE_WITHIN
+# (99 above answers 1-5). -1 and -9 are small enough to be real values anywhere, so they
+# are named only below other values that are never negative, of SMALL_CODE_VALUES values
+# or more (not -1 beside 1 alone, a sign), that start at 1 or lie nearer each other than
+# to the code (-9 below 0 to 5): not a -1 continuing 0, 1, 2 … (itsadug's simulated
+# Condition -1 to 4, Ecdat HI's experience computed from age, a time -1 before a meal at 0).
+MISSING_CODES = {
+    -1: "many programs write -1 for none or unknown",
+    -9: "Stata and survey files write -9 for no answer",
+    -99: "SPSS and Stata write -99 for no answer",
+    -999: "SPSS, SAS and data loggers write -999 for no value",
+    -9999: "data loggers and SAS exports write -9999 for no value",
+    -99999: "some exports write -99999 for no value",
+    98: "surveys write 98 for don't know",
+    99: "surveys write 99 for no answer or refused",
+    999: "SPSS and survey files write 999 for no answer",
+    9999: "9999 stands for an unknown value or year in many files",
+    99999: "some exports write 99999 for no value",
+}
+SMALL_CODES = (-1, -9)
+CODE_MIN_ROWS = 2
+CODE_FAR = 3
+CODE_WITHIN = 10
+CODE_OTHER_ROWS = 5  # other values a column holds at least, for a code to stand out from them
+SMALL_CODE_VALUES = 2
+
+
+def missing_codes(s: pd.Series) -> dict | None:
+    """The missing-value codes a column of numbers holds ({"codes": [[code, rows]], "low",
+    "high": its other values' range}), or None."""
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return None
+    hits = s.isin(list(MISSING_CODES))
+    if not hits.any():
+        return None
+    counts = s[hits].value_counts()
+    others = s[~hits].dropna()
+    if len(others) < CODE_OTHER_ROWS:
+        return None
+    lo, hi = float(others.min()), float(others.max())
+    found = []
+    for code, rows in sorted(counts.items()):
+        code, rows = int(code), int(rows)
+        if rows < CODE_MIN_ROWS:
+            continue
+        if code in SMALL_CODES:
+            far = lo >= 0 and others.nunique() >= SMALL_CODE_VALUES and (lo >= 1 or lo - code > hi - lo)
+        elif code < lo:  # below values never negative (an income's -999), or far below the others
+            far = (code < 0 and lo >= 0) or lo - code >= CODE_FAR * (hi - lo)
+        elif code > hi:
+            far = code - hi >= CODE_FAR * (hi - lo) or (lo >= 0 and hi <= code / CODE_WITHIN)
+        else:
+            far = False
+        if far:
+            found.append([code, rows])
+    return {"codes": found, "low": _plain(others.min()), "high": _plain(others.max())} if found else None
+
+
+def missing_code_note(col: dict, target: bool = False) -> str | None:
+    """The sentence a profiled column's missing-value codes are said in (None: it has none).
+    The target is said otherwise: no step changes it."""
+    found = col.get("missing_codes")
+    if not found:
+        return None
+    codes = found["codes"]
+    below = codes[0][0] < found["low"]
+    held = " and ".join(f"{_number_text(c)} in {n:,} row{'s' if n != 1 else ''}" for c, n in codes)
+    one = len(codes) == 1
+    way = "below" if below else "above"
+    side = "low" if below else "high"
+    what = "a missing-value code" if one else "missing-value codes"
+    read = f"As a number it is read as a very {side} value" if one else f"As numbers they are read as very {side} values"
+    act = (f": mark {'it' if one else 'them'} missing (Preprocessing → Mark values as missing)." if not target else
+           f", and the rows with {'it' if one else 'them'} are learned as real targets: write "
+           f"{'it' if one else 'them'} as empty cells in the file (a run leaves out rows without a target).")
+    return (f"{col['name']!r}: {held}, far {way} its other values ({_number_text(found['low'])} to "
+            f"{_number_text(found['high'])}): {what} ({MISSING_CODES[codes[0][0]]})? {read}{act}")
+
+
+def _number_text(v) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
 def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: bool = False) -> str:
     """The role a column takes when the user (or the file: R's row names) said what it is:
     "id"; "feature" (never an id: what its values are); or a kind ("categorical", "text")."""
@@ -594,6 +685,10 @@ def profile(df: pd.DataFrame, target: str | None = None, counts: dict | None = N
         if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s) and s.notna().any():
             col.update(min=_plain(s.min()), max=_plain(s.max()), mean=_plain(round(float(s.mean()), 6)),
                        integer_valued=_integer_valued(s))
+            if role != "id":
+                codes = missing_codes(s)
+                if codes:
+                    col["missing_codes"] = codes
         if pd.api.types.is_datetime64_any_dtype(s) and year_as_date(s):  # date features will make its year only (design time says so)
             col["year_as_date"] = True
         if chosen:

@@ -1394,3 +1394,40 @@ def test_the_reader_keeps_the_order_of_each_date_column_written_with_numbers(tmp
     assert rec["reading"]["date_orders"] == {"month": "month", "day": "day", "dotted": "day", "chosen": "month"}
     rec = ingest_bytes(b"iso,x\n2012-07-19,1\n2012-03-05,2\n", "iso.csv", tmp_path / "c", 2**20)
     assert "date_orders" not in rec["reading"]
+
+
+def test_mark_missing_codes_are_gaps_to_predict_py_and_the_app_alike(web, tmp_path):
+    """An SPSS export's -99 and -999 marked missing in training are gaps when scoring too: the
+    bundle's predict.py (its own playground_runtime.py) and the app's "Score a file" score a
+    row holding the code as the same row with an empty cell, and agree with each other."""
+    from tests.test_missing_codes import spss_survey
+
+    table = spss_survey(240, seed=9)
+    raw = tmp_path / "survey.csv"
+    table.to_csv(raw, index=False)
+    up = web.post("/api/v1/datasets", files={"file": ("survey.csv", raw.read_bytes())})
+    assert up.status_code == 201, up.text
+    ops = [{"method": "mark_missing", "parameters": {"values": [-99, -999]}},
+           {"method": "fill_missing_median", "parameters": {}}]
+    wf = {"name": "codes", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "renewed",
+                                                  "problem_type": "classification"}},
+        {"id": "p", "type": "preprocessing", "config": {"operations": ops}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"))]}
+    job = run(web, wf)
+    folder = unzip(web, job["id"], "m", tmp_path / "bundle")
+    rows = table.drop(columns=["renewed"])
+    coded = rows[(rows == -99).any(axis=1) | (rows == -999).any(axis=1)].head(30)
+    assert len(coded) >= 20
+    with_codes, with_gaps = tmp_path / "codes.csv", tmp_path / "gaps.csv"
+    coded.to_csv(with_codes, index=False)
+    coded.replace({-99: np.nan, -999: np.nan}).to_csv(with_gaps, index=False)
+    got = predict_all([(folder, with_codes, ("--proba",)), (folder, with_gaps, ("--proba",))], tmp_path / "cwd")
+    assert [g["returncode"] for g in got] == [0, 0], [g["stderr"] for g in got]
+    assert got[0]["stdout"] == got[1]["stdout"]
+    app, _ = app_score(web, job["id"], "m", with_codes, proba=True)
+    assert app is not None and app.splitlines()[1:] == got[0]["stdout"].splitlines()[1:]
+    pipe = run_pipeline(job, "m")  # and the run's own pipeline scores them so
+    assert pipe.predict(coded).tolist() == pipe.predict(coded.replace({-99: np.nan, -999: np.nan})).tolist()

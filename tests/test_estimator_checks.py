@@ -18,6 +18,7 @@ from plugins.preprocessing import (
     Columns,
     DateFeatures,
     DropMostlyMissing,
+    MarkMissing,
     OnColumns,
 )
 
@@ -27,6 +28,7 @@ from plugins.preprocessing import (
     ClipOutliers(), ClipOutliers(method="quantile", lower_quantile=0.05, upper_quantile=0.95),
     DropMostlyMissing(), DropMostlyMissing(threshold=0.0), DateFeatures(), DateFeatures(parts=("month",)),
     DBSCANPredictor(), DBSCANPredictor(metric="manhattan", min_samples=3),
+    MarkMissing(), MarkMissing(values=[-99, 999, "n/a"]),
     OnColumns([("scale", StandardScaler(), Columns("numeric"))]),
     OnColumns([("fill", SimpleImputer(strategy="median", keep_empty_features=True), Columns("numeric", ["x0"]))]),
     EncodedLabelClassifier(LogisticRegression()),

@@ -167,7 +167,8 @@ def test_multiclass_target_encoding_keeps_one_column_per_class():
 @pytest.mark.parametrize("slug", sorted(OPERATIONS))
 def test_every_operation_runs_through_a_workflow(slug):
     op = OPERATIONS[slug]
-    params, errors = validate_params(op.params, {"columns": ["sex"]} if slug == "drop_columns" else {})
+    given = {"drop_columns": {"columns": ["sex"]}, "mark_missing": {"values": [0, "north"]}}  # what each needs chosen
+    params, errors = validate_params(op.params, given.get(slug, {}))
     assert not errors
     df = frame()
     df["visit"] = pd.date_range("2020-01-01", periods=len(df), freq="D")  # for date features

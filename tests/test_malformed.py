@@ -89,6 +89,8 @@ def bad_values(p) -> list:
         return [5, ["a"], True, "x" * 2001, *objects]
     if kind == "str":
         return [5, ["a"], True, "x" * 2001, *objects] + (["x" * (int(p.max) + 1)] if p.max is not None else [])
+    if kind == "values":  # numbers and text, as a list (a form's "-99, 999" is the inspector's to read)
+        return ["-99, 999", [True], [None], [["a"]], [{}], ["x" * 101], [""], list(range(51)), True, 5, *objects]
     if kind == "range":
         return [[1], [1, 2, 3], ["a", "b"], [[1], 2], "0,1", [2, 1], [-1e308, 1e308], [0, None], 5, *objects]
     raise AssertionError(f"a Param kind the corpus does not cover: {kind}")

@@ -22,7 +22,7 @@ from plugins.preprocessing import OPERATIONS, OnColumns, StepContext, make_step
 # every operation whose step is an OnColumns (the others are their own transformers)
 ON_COLUMNS = ["fill_missing_mean", "fill_missing_median", "fill_missing_mode", "fill_missing_constant",
               "standard_scaler", "minmax_scaler", "robust_scaler", "onehot_encoder", "ordinal_encoder",
-              "target_encoder", "clip_outliers", "drop_columns"]
+              "target_encoder", "clip_outliers", "drop_columns", "mark_missing"]
 
 
 @cache
@@ -44,6 +44,8 @@ def _params(slug: str, df: pd.DataFrame) -> dict:
     params = {}
     if slug == "drop_columns":
         params["columns"] = [df.columns[0]]
+    if slug == "mark_missing":  # values R's tables hold (0, 1, a level 'No'), so cells are marked in most
+        params["values"] = [0, 1, -99, "No", "male"]
     clean, errors = validate_params(OPERATIONS[slug].params, params)
     assert not errors
     return clean

