@@ -915,11 +915,14 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
         shown = values.columns_decimal([table.column(i) for i in texts])
         hint = values.decimal_hint_of(shown, delimiter) if decimal is None else decimal
         how.decimal_settled = playground_runtime.settled_decimal(delimiter, shown)
+    # a comma-separated file whose numbers show a decimal point writes no decimal comma: a quoted "4,6" stays text
+    how.decimal_point = values.point_settled(table.column_names, table.columns, delimiter)
     columns = list(table.columns)
     todo = [i for i in texts if table.column_names[i] not in forced]
     with ThreadPoolExecutor(2) as pool:  # Arrow's kernels leave the GIL: two columns at once
         converted = pool.map(lambda i: values.convert(table.column_names[i], table.column(i), hint,
-                                                      "category" if table.column_names[i] in categories else None), todo)
+                                                      "category" if table.column_names[i] in categories else None,
+                                                      how.decimal_point), todo)
         for i, got in zip(todo, converted):  # in column order: the notices, and the first refusal
             columns[i] = got.array
             how.read_as(table.column_names[i], got)
@@ -940,7 +943,7 @@ def _read_label_column_again(with_totals, table, how, forced: set):
             continue
         if not any(reading.summary_label(cell) for cell in dropped.column(i).to_pylist()):
             continue
-        got = values.convert(field.name, table.column(i), how.decimal)
+        got = values.convert(field.name, table.column(i), how.decimal, point=how.decimal_point)
         if pa.types.is_string(got.array.type) or pa.types.is_large_string(got.array.type):
             continue  # text without the labels too: as it was read
         columns[i] = got.array
@@ -964,7 +967,7 @@ def _apply_types(table, how, options: dict):
             raise DatasetError(f"The file has no column {name[:80]!r}.")
         i = table.column_names.index(name)
         try:
-            got = values.force(name, table.column(i), kind, hint, how.date_system)
+            got = values.force(name, table.column(i), kind, hint, how.date_system, how.decimal_point)
         except values.TypeRefused as e:
             raise DatasetError(str(e)) from None
         columns[i] = got.array

@@ -136,14 +136,16 @@ def _count(mask) -> int:
 
 
 # --------------------------------------------------------------------------- the column
-def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None) -> Converted:
+def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None,
+            point: PointSettled | None = None) -> Converted:
     """One text column as numbers, dates or text (with its gaps), decided by all its
     values. `decimal_hint` settles a column whose every separator could be either (only
-    `1.234`); `forced` is a type the user chose (FORCED_TYPES)."""
+    `1.234`); `forced` is a type the user chose (FORCED_TYPES); `point`: the file settles a
+    decimal point for all its numbers (`point_settled`), so a comma is never a decimal one."""
     col = _strings(col)
     if forced in ("category", "text"):
         return _as_text(name, col, forced)
-    out = _convert(name, col, decimal_hint, forced, chosen=bool(forced))
+    out = _convert(name, col, decimal_hint, forced, chosen=bool(forced), point=point)
     out.details.setdefault("name", name)
     return out
 
@@ -167,7 +169,7 @@ def _could_convert(col) -> bool:
 MOSTLY = 0.9  # a column whose sampled values are this share numbers (or dates) is said when a few keep it text
 
 
-def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
+def _kept_as_text(name: str, col, decimal_hint: str, point: PointSettled | None = None) -> Converted:
     """A text column; when its values are mostly numbers or dates, a notice names the ones
     that kept it text (a 'ca. 50' among amounts, a totals row's 'Summe' among dates), as the
     refusal of that type would: otherwise the column is silently text, or left out as an id."""
@@ -187,7 +189,7 @@ def _kept_as_text(name: str, col, decimal_hint: str) -> Converted:
     for kind, pattern in (("date", _DATE_PY), ("number", _NUMBER_PY)):
         if sum(1 for v in sample if pattern.match(v)) >= MOSTLY * len(sample):
             try:
-                _convert(name, col, decimal_hint, kind)
+                _convert(name, col, decimal_hint, kind, point=point)
             except TypeRefused as e:
                 # a few values keep it text; phone numbers and versions fail throughout: text, nothing to say
                 if e.failing is None or e.failing <= (1 - MOSTLY) * e.total:
@@ -225,11 +227,13 @@ def date_shapes(sample: list) -> dict:
     return shapes
 
 
-def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool = False) -> Converted:
+def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool = False,
+             point: PointSettled | None = None) -> Converted:
     """`forced`: the type to read the column as, refused when it does not fit; `chosen`: the user
-    chose it, and Number then reads a few values that are no number as gaps (`_numbers_or_gaps`)."""
+    chose it, and Number then reads a few values that are no number as gaps (`_numbers_or_gaps`);
+    `point`: the file settles a decimal point (convert)."""
     if not forced and not _could_convert(col):
-        return _kept_as_text(name, col, decimal_hint)
+        return _kept_as_text(name, col, decimal_hint, point)
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
     blank = pc.equal(trimmed, "")
     symbol = pc.is_in(trimmed, value_set=pa.array(MISSING_SYMBOLS + MISSING_WORDS[1:]))
@@ -270,17 +274,18 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
     wants_number = forced == "number" or (not forced and all(_NUMBER_PY.match(v) for v in sample))
     if wants_number:
-        out = (_numbers_or_gaps(name, col, trimmed, keep, values, decimal_hint) if chosen and forced == "number" else
-               _numbers(name, col, trimmed, keep, values, decimal_hint, forced == "number"))
+        out = (_numbers_or_gaps(name, col, trimmed, keep, values, decimal_hint, point) if chosen and forced == "number"
+               else _numbers(name, col, trimmed, keep, values, decimal_hint, forced == "number", point))
         if out is not None:
             out.details["name"] = name
-            return _with_gaps(out, trimmed, symbol, blank, n_symbols)
+            # (a column kept as text by its commas has its text gaps read and said already)
+            return out if out.details.get("comma_not_decimal") else _with_gaps(out, trimmed, symbol, blank, n_symbols)
     if not forced and _BOOL_VALUES.issuperset(v.lower() for v in sample) and len(sample):
         out = _booleans(name, values, trimmed, keep)
         if out is not None:
             out.details["name"] = name
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
-    return _kept_as_text(name, col, decimal_hint) if not forced else _text_gaps(name, col)
+    return _kept_as_text(name, col, decimal_hint, point) if not forced else _text_gaps(name, col)
 
 
 def _with_gaps(out: Converted, trimmed, symbol, blank, n_symbols: int) -> Converted:
@@ -319,7 +324,8 @@ def _decimal_separator(num, hint: str, before_exponent=None) -> str | None:
     return "." if says_dot else "," if says_comma else hint
 
 
-def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Converted | None:
+def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
+             point: PointSettled | None = None) -> Converted | None:
     parts = pc.extract_regex(values, NUMBER)
     matched = parts.is_valid()
     if not pc.all(matched).as_py():
@@ -337,6 +343,8 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     # a separator before an exponent is a decimal one (1,234e-05, as R's write.csv2 writes 0.00001234); the
     # column's own word ('?': it says neither, 1,234) and, when it says neither, the file's convention (`hint`)
     says = _decimal_separator(num, "?", num.filter(with_exp) if n_exp else None)
+    if says == "," and point is not None:
+        return _comma_not_decimal(name, col, values, num, point, forced)
     decimal = hint if says == "?" else says
     if decimal is None:
         if forced:
@@ -448,6 +456,67 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool) -> Conve
     open_comma = says == "?" and _evidence(num, ",")
     return Converted(array, "number", notice, {"decimal": decimal, "currency": sorted(currencies),
                                                "percent": bool(n_percent), **({"comma_open": True} if open_comma else {})})
+
+
+@dataclass(frozen=True)
+class PointSettled:
+    """A comma-separated file's column whose numbers show a decimal point, and one of them
+    (`point_settled`): the file writes its decimals so, and a comma is never a decimal one."""
+
+    column: str
+    example: str
+
+    def said(self) -> str:
+        return f"this comma-separated file writes its decimals with a point ({self.column}: {self.example})"
+
+
+def point_settled(names: list, columns: list, delimiter: str | None) -> PointSettled | None:
+    """In a comma-separated file, the first column whose numbers show a decimal point: one read
+    as numbers holding a fraction (written bare, a number there has no comma, which would split
+    the field) or a text column whose numbers show one (columns_decimal). A comma in a quoted
+    value of such a file is no decimal comma: DAAG's hotspots writes sources "4,6" (4 and 6)
+    beside ages of 0.375, and 4,6 was read as 4.6. None in other files, or when no column shows
+    a point (a file that quotes "1,5" and writes no decimal point may write decimal commas)."""
+    if delimiter != ",":
+        return None
+    for name, col in zip(names, columns):
+        col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+        if pa.types.is_floating(col.type):
+            fraction = pc.and_(pc.is_finite(col), pc.not_equal(col, pc.floor(col)))
+            if pc.any(fraction).as_py():
+                return PointSettled(name, number_said(col.filter(fraction)[0].as_py()))
+        elif (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)) and columns_decimal([col]) == ["."]:
+            head = pc.utf8_trim(_strings(col).slice(0, DECIMAL_SAMPLE).drop_null(), " \t" + _SPACE)
+            nums = pc.struct_field(pc.extract_regex(head, NUMBER), "num")
+            shows = _any_of(nums, DECIMAL_SHOWN["."])
+            return PointSettled(name, _quoted(head.filter(shows)[0].as_py()))
+    return None
+
+
+def _any_of(texts, patterns):
+    """Which of `texts` match one of the regular expressions `patterns`."""
+    found = pc.match_substring_regex(texts, patterns[0])
+    for p in patterns[1:]:
+        found = pc.or_(found, pc.match_substring_regex(texts, p))
+    return found
+
+
+def _comma_not_decimal(name, col, values, num, point: PointSettled, forced: bool) -> Converted:
+    """A column whose values show a decimal comma in a file that settles a decimal point
+    (`point`): kept as text, said with the values that hold the comma; refused when the user
+    chose Number for it."""
+    shows = pc.fill_null(_any_of(num, DECIMAL_SHOWN[","]), False)
+    if not pc.any(shows).as_py():  # shown only before an exponent (1,5e-05): every value with a comma
+        shows = pc.match_substring(num, ",")
+    bad = values.filter(shows)
+    if forced:
+        raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist(),
+                       f"a decimal point, as in {point.column}'s {point.example}: this comma-separated file writes "
+                       "its decimals so")
+    out = _text_gaps(name, col)
+    said = (f"{name}: kept as text: {len(bad):,} of {len(values):,} values hold a comma between digits "
+            f"({_examples(bad.to_pylist())}) where {point.said()}: a list or a code, not a decimal comma.")
+    return Converted(out.array, "text", f"{said} {out.notice}" if out.notice else said, {"comma_not_decimal": True})
 
 
 LONGEST_INTEGER = 2**63 - 1  # what a 64-bit integer holds; a float holds every whole number only to 2**53
@@ -695,7 +764,7 @@ def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = ""
 UNREADABLE_SHARE = 0.5
 
 
-def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str) -> Converted:
+def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str, point=None) -> Converted:
     """Number as the user chose it for a text column: its values that no number reads ('ERR'
     among temperatures) become gaps, said in a sentence with their count and examples
     (playground_runtime.unreadable_said, the words rows to score are read in too), and kept
@@ -704,7 +773,7 @@ def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str) -> Converted:
     n, bad = len(values), pa.array([], pa.string())
     for _ in range(3):  # leaving out values no number reads may show others (a grouping the rest rules out)
         try:
-            out = _numbers(name, col, trimmed, keep, values, hint, True)
+            out = _numbers(name, col, trimmed, keep, values, hint, True, point)
         except TypeRefused as e:
             if e.unreadable is None:
                 raise
@@ -728,7 +797,8 @@ def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str) -> Converted:
 
 
 # --------------------------------------------------------------------------- forced types of typed columns
-def force(name: str, col, kind: str, decimal_hint: str = ".", date_system: str | None = None) -> Converted:
+def force(name: str, col, kind: str, decimal_hint: str = ".", date_system: str | None = None,
+          point: PointSettled | None = None) -> Converted:
     """A type the user chose for a column of any Arrow type: text columns are read with
     `convert`; typed ones are cast (numbers to categories, dates to text ...) or refused.
     Numbers chosen as dates are Excel day numbers (`excel_day_numbers`), counted in
@@ -740,7 +810,7 @@ def force(name: str, col, kind: str, decimal_hint: str = ".", date_system: str |
             days = _day_numbers_in_text(name, col)
             if days is not None:
                 return excel_day_numbers(name, days[0], date_system, days[1])
-        return convert(name, col, decimal_hint, kind)
+        return convert(name, col, decimal_hint, kind, point)
     if kind in ("category", "text"):
         if pa.types.is_floating(t):
             whole = pc.fill_null(pc.equal(col, pc.round(col)), True)

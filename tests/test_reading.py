@@ -1225,6 +1225,76 @@ def test_a_trailing_minus_is_a_sign_unless_every_whole_value_has_one(values, exp
     assert df["x"].tolist() == (values if expected is None else expected), notices(rec)
 
 
+# a comma inside a quoted value of a comma-separated file whose other columns write decimals with a point:
+# a list or a code, never a decimal comma ((header, rows, the column, its values as written, what settles the point))
+COMMAS_NOT_DECIMAL = [
+    ("shop,price,sizes", ['A1,12.50,"38,40"', 'A2,9.99,"42"', 'A3,15,"44,46"', 'A4,7.25,"36"'], "sizes",
+     ["38,40", "42", "44,46", "36"], ("price", "12.5")),
+    ("id,weight,chosen", ['1,0.87,"1,3"', '2,1.12,"2"', '3,0.95,"4,5"', '4,1,"2"', '5,1.3,"1"'], "chosen",
+     ["1,3", "2", "4,5", "2", "1"], ("weight", "0.87")),
+    ('"","dose","n","pages"', ['"1","0.5",3,"12,14"', '"2","1",4,"7"', '"3","0.5",2,"3,9"', '"4","1",5,"8"'],
+     "pages", ["12,14", "7", "3,9", "8"], ("dose", "'0.5'")),  # the point shown by a factor's levels R quoted
+]
+
+
+@pytest.mark.parametrize("header,rows,column,written,settled", COMMAS_NOT_DECIMAL)
+def test_a_quoted_comma_where_the_file_writes_decimal_points_is_kept_as_text(header, rows, column, written,
+                                                                             settled, tmp_path):
+    """A comma-separated file writes its decimals with a point (bare 0.375: a comma there would
+    split the field); a comma in a quoted value of it ('4,6': sources 4 and 6) was read as a
+    decimal comma, 4.6. It is kept as text, said with the values holding it and the column
+    that settles the point; choosing Number for it is refused saying why."""
+    raw = (header + "\n" + "\n".join(rows) + "\n").encode()
+    rec, df = read(raw, "t.csv", tmp_path)
+    assert df[column].tolist() == written, notices(rec)
+    said = [n["text"] for n in rec["notices"] if n["column"] == column]
+    assert len(said) == 1 and said[0].startswith(f"{column}: kept as text: "), said
+    by, example = settled
+    assert f"where this comma-separated file writes its decimals with a point ({by}: {example})" in said[0]
+    assert "number_formats" not in rec["reading"]
+    with pytest.raises(DatasetError) as info:
+        read(raw, "t.csv", tmp_path, types={column: "number"})
+    assert str(info.value).startswith(f"In '{column}', ") and "cannot be read as numbers (expected a decimal point, " \
+        f"as in {by}'s {example}: this comma-separated file writes its decimals so)" in str(info.value)
+
+
+def test_daags_hotspots_sources_stay_text_as_r_wrote_them(tmp_path):
+    """DAAG's hotspots lists each hot spot's sources, "4,6" (sources 4 and 6) among "1", "2",
+    "3"; R's write.csv quotes them and writes the ages bare with a point (0.375). Read as numbers
+    with a decimal comma they became 4.6, 20.22; now text, as R holds them, and said."""
+    frame = _r_table("DAAG", "hotspots")
+    rec, df = read(realdata.r_csv(frame), "hotspots.csv", tmp_path)
+    assert df["source"].tolist() == frame["source"].tolist()
+    assert df["age"].tolist() == frame["age"].tolist()
+    said = notices(rec)
+    assert "source: kept as text: 6 of 35 values hold a comma between digits ('4,6', '20,22', '14,15') where this " \
+           "comma-separated file writes its decimals with a point (age: 0.375)" in said
+    assert "decimal comma): '4,6' → 4.6" not in said
+
+
+@pytest.mark.parametrize("text,column,expected,said", [
+    # no other column writes a decimal point: "1,5" may be a decimal comma (a file that quotes its numbers)
+    ('id,n,x\n1,3,"1,5"\n2,4,"2,25"\n3,5,"7"\n', "x", [1.5, 2.25, 7.0], "x: read as numbers (decimal comma)"),
+    ('"id","x"\n"a","1,5"\n"b","2,25"\n', "x", [1.5, 2.25], "x: read as numbers (decimal comma)"),
+    # a comma between thousands goes with a decimal point
+    ('id,w,amount\n1,0.5,"1,234"\n2,1.5,"12,500"\n3,2,"7"\n', "amount", [1234, 12500, 7], "',' between thousands"),
+    ('id,w,amount\n1,0.5,"1,234.50"\n2,1.5,"99.90"\n', "amount", [1234.5, 99.9], "',' between thousands"),
+    # a ';' file writes decimal commas: its quoted ones too
+    ('id;w;x\n1;0,5;"1,5"\n2;1,5;"2,25"\n', "x", [1.5, 2.25], None),
+    # a column of whole numbers in floats (1e+05) shows no fraction: nothing settled
+    ('id,big,x\n1,1e+05,"1,5"\n2,2e+05,"2,25"\n', "x", [1.5, 2.25], "x: read as numbers (decimal comma)"),
+])
+def test_a_quoted_decimal_comma_is_read_so_where_nothing_settles_a_point(text, column, expected, said, tmp_path):
+    """Near misses of the rule above: where no other column writes a decimal point, or the comma
+    is one between thousands, or the file is separated by semicolons, the column is read as
+    numbers, as it was."""
+    rec, df = read(text.encode(), "t.csv", tmp_path)
+    assert df[column].tolist() == expected, notices(rec)
+    assert "kept as text" not in notices(rec)
+    if said:
+        assert said in notices(rec)
+
+
 # --------------------------------------------------------------------------- through the app
 def test_the_dataset_page_reads_an_upload_again_the_way_the_user_chooses(web):
     """Upload a cp1252 export: the page says how it was read; choosing Windows-1250, a
