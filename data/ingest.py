@@ -203,8 +203,9 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     for column, kind in (options.get("types") or {}).items():
         if column in table.column_names:
             roles.setdefault(column, {"category": "categorical", "text": "text"}.get(kind, "feature"))
-    if table_only:
+    if table_only:  # rows to score keep their infinities: the model's rule refuses them, in every exit
         return _table_only(_as_stored(table), Path(dest_dir), how)
+    table = _infinities_as_missing(table, how)
     df, table = _to_frame(table, how)
     for i, field in enumerate(table.schema):  # numbers that may be dates typed in General cells: said, not changed
         said = None if field.name in (options.get("types") or {}) else values.day_number_hint(
@@ -950,6 +951,18 @@ def _read_label_column_again(with_totals, table, how, forced: set):
         how.notices = [n for n in how.notices if n.get("column") != field.name]
         how.read_as(field.name, got)
     return pa.table(columns, names=table.column_names)
+
+
+def _infinities_as_missing(table, how):
+    """A dataset's infinite numbers ('Inf' as R writes it, in a file separated by commas or
+    semicolons alike, 1e400, a Parquet file's inf) read as missing, each column's said
+    (values.infinities_as_missing)."""
+    for i, name in enumerate(table.column_names):
+        got = values.infinities_as_missing(name, table.column(i))
+        if got is not None:
+            table = table.set_column(i, name, got.array)
+            how.notice(got.notice, name)
+    return table
 
 
 def _apply_types(table, how, options: dict):

@@ -153,12 +153,18 @@ def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None,
 GAPS = NUMBER_GAPS  # a gap in a column of numbers or dates
 
 
+# an infinity as a parser reads one in a number column ('Inf', '-Inf' as R writes them, 'inf', 'Infinity'):
+# a ';' file's number columns are read so, as pyarrow reads a comma-separated file's
+INFINITY = r"^[-+]?(?i:inf|infinity)$"
+_INFINITY_PY = re.compile(INFINITY)
+
+
 def _could_convert(col) -> bool:
-    """Whether the first values (trimmed, gaps left out) all read as one kind of number,
-    date or true/false: most text columns are told apart here, on a few thousand values,
-    before anything is done to the whole column."""
+    """Whether the first values (trimmed, gaps and infinities left out) all read as one kind
+    of number, date or true/false: most text columns are told apart here, on a few thousand
+    values, before anything is done to the whole column."""
     head = [v.strip(" \t" + _SPACE) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
-    sample = [v for v in head if v not in GAPS][:SAMPLE]
+    sample = [v for v in head if v not in GAPS and not _INFINITY_PY.match(v)][:SAMPLE]
     if not sample:
         return True  # only gaps so far: look at the whole column
     return (all(_NAMED_PY.match(v) for v in sample) or all(_DATE_PY.match(v) for v in sample)
@@ -272,10 +278,21 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool
         if out is not None:
             out.details["name"] = name
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
-    wants_number = forced == "number" or (not forced and all(_NUMBER_PY.match(v) for v in sample))
+    # infinities among numbers ('Inf', '-Inf') are numbers, as pyarrow reads them in a comma-separated file
+    endless = pc.fill_null(pc.match_substring_regex(trimmed, INFINITY), False)
+    keep_finite = pc.and_(keep, pc.invert(endless)) if _count(endless) else keep
+    finite = trimmed.filter(keep_finite) if _count(endless) else values
+    wants_number = forced == "number" or (not forced and all(_NUMBER_PY.match(v) for v in
+                                                             finite.slice(0, SAMPLE).to_pylist()))
     if wants_number:
-        out = (_numbers_or_gaps(name, col, trimmed, keep, values, decimal_hint, point) if chosen and forced == "number"
-               else _numbers(name, col, trimmed, keep, values, decimal_hint, forced == "number", point))
+        if not len(finite):
+            out = Converted(pa.nulls(len(col), pa.float64()), "number")
+        elif chosen and forced == "number":
+            out = _numbers_or_gaps(name, col, trimmed, keep_finite, finite, decimal_hint, point)
+        else:
+            out = _numbers(name, col, trimmed, keep_finite, finite, decimal_hint, forced == "number", point)
+        if out is not None and out.kind == "number" and finite is not values:
+            out.array = _with_infinities(out.array, trimmed, endless)
         if out is not None:
             out.details["name"] = name
             # (a column kept as text by its commas has its text gaps read and said already)
@@ -286,6 +303,34 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool
             out.details["name"] = name
             return _with_gaps(out, trimmed, symbol, blank, n_symbols)
     return _kept_as_text(name, col, decimal_hint, point) if not forced else _text_gaps(name, col)
+
+
+def _with_infinities(array, trimmed, endless):
+    """A column read as numbers with its infinities (`endless`: the cells written 'Inf', '-Inf' …) put back."""
+    array = pc.cast(array, pa.float64())
+    negative = pc.starts_with(trimmed, "-")
+    infinity = pc.if_else(negative, pa.scalar(-np.inf), pa.scalar(np.inf))
+    return pc.if_else(endless, infinity, array)
+
+
+def infinities_as_missing(name: str, col) -> Converted | None:
+    """A dataset's number column holding infinities ('Inf', '-Inf' as R writes them, 'inf', or a
+    number too large to hold, 1e400): those cells read as missing, said with how many of each
+    sign; None when it holds none. No estimator takes an infinite number (a run failed with
+    scikit-learn's "Input X contains infinity"); rows to score keep them, which the model's rule
+    refuses in every exit (playground_runtime)."""
+    col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
+    if not pa.types.is_floating(col.type):
+        return None
+    endless = pc.fill_null(pc.is_inf(col), False)
+    n = _count(endless)
+    if not n:
+        return None
+    above = _count(pc.and_(endless, pc.fill_null(pc.greater(col, 0), False)))
+    signs = ", ".join(f"{k:,} {label}" for label, k in (("Inf", above), ("-Inf", n - above)) if k)
+    return Converted(pc.if_else(endless, pa.scalar(None, col.type), col), "number",
+                     f"{name}: {n:,} infinite value{'s' if n != 1 else ''} ({signs}) read as missing: no model takes "
+                     "an infinite number.")
 
 
 def _with_gaps(out: Converted, trimmed, symbol, blank, n_symbols: int) -> Converted:

@@ -1295,6 +1295,60 @@ def test_a_quoted_decimal_comma_is_read_so_where_nothing_settles_a_point(text, c
         assert said in notices(rec)
 
 
+@pytest.mark.parametrize("writer", [realdata.r_csv, realdata.r_csv2])
+@pytest.mark.parametrize("item,infinite", [("chickweed", 1), ("germination", 13)])
+def test_rs_infinities_read_alike_in_both_delimiters_as_missing_and_said(writer, item, infinite, tmp_path):
+    """drc's chickweed and germination end their last interval at Inf (seeds that never
+    germinated); R writes Inf and -Inf bare. A ';' file (write.csv2) kept `end` as text ("kept as
+    text: ... 'Inf'"), a comma-separated one read infinities no estimator takes, silently. Both
+    now read `end` as numbers, the infinite cells as missing, said alike."""
+    frame = _r_table("drc", item)
+    rec, df = read(writer(frame), f"{item}.csv", tmp_path)
+    assert df["end"].dtype == np.float64, notices(rec)
+    endless = np.isinf(frame["end"].to_numpy())
+    assert endless.sum() == infinite and df["end"].isna().to_numpy().tolist() == endless.tolist()
+    np.testing.assert_allclose(df["end"].to_numpy()[~endless], frame["end"].to_numpy()[~endless], rtol=1e-13)
+    said = [n["text"] for n in rec["notices"] if n["column"] == "end"]
+    assert said[-1] == (f"end: {infinite} infinite value{'s' if infinite > 1 else ''} ({infinite} Inf) read as "
+                        "missing: no model takes an infinite number."), said
+    assert not any("kept as text" in n for n in said)
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+@pytest.mark.parametrize("written,signs", [
+    (["Inf", "-Inf", "2.5", "NA", "7"], "1 Inf, 1 -Inf"),  # R
+    (["inf", "3", "-inf", "-inf", "1"], "1 Inf, 2 -Inf"),  # Python, numpy
+    (["Infinity", "4", "5", "-Infinity", "0.5"], "1 Inf, 1 -Inf"),  # JavaScript, Java
+    (["1e400", "4", "5", "6", "0.5"], "1 Inf"),  # a number too large to hold
+])
+def test_infinities_in_a_number_column_are_missing_and_said_in_either_delimiter(sep, written, signs, tmp_path):
+    dec = (lambda v: v.replace(".", ",")) if sep == ";" else (lambda v: v)
+    raw = (f"id{sep}ratio\n" + "".join(f"{i}{sep}{dec(v)}\n" for i, v in enumerate(written))).encode()
+    rec, df = read(raw, "r.csv", tmp_path)
+    assert df["ratio"].dtype == np.float64, notices(rec)
+    finite = [float(v) if v != "NA" and not np.isinf(float(v)) else None for v in written]
+    assert [None if pd.isna(v) else v for v in df["ratio"]] == finite
+    n = sum(int(k) for k in re.findall(r"[0-9]+", signs))
+    assert f"ratio: {n} infinite value{'s' if n > 1 else ''} ({signs}) read as missing: no model takes an infinite " \
+           "number." in notices(rec)
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+@pytest.mark.parametrize("written", [
+    ["Inf", "Sup", "Mid", "Inf"],  # levels: inferior, superior
+    ["Info", "Infant", "Inferno", "Inf."],
+    ["3", "Inf.", "5", "7"],  # an abbreviation among numbers: no infinity
+    ["infinite", "finite", "infinite", "finite"],
+])
+def test_words_like_inf_among_words_stay_text(sep, written, tmp_path):
+    """Near misses: 'Inf' among words is a level, and a word that only starts like it is no
+    infinity: the column stays text, as written, with no notice of infinities."""
+    raw = (f"id{sep}grade\n" + "".join(f"{i}{sep}{v}\n" for i, v in enumerate(written))).encode()
+    rec, df = read(raw, "g.csv", tmp_path)
+    assert df["grade"].tolist() == written
+    assert "infinite" not in notices(rec).replace("'infinite'", "")
+
+
 # --------------------------------------------------------------------------- through the app
 def test_the_dataset_page_reads_an_upload_again_the_way_the_user_chooses(web):
     """Upload a cp1252 export: the page says how it was read; choosing Windows-1250, a
