@@ -625,9 +625,11 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
                                                                **({"encoding": codec} if codec else {})),
                 parse_options=pacsv.ParseOptions(delimiter=layout.delimiter, newlines_in_values=newlines_in_values,
                                                  invalid_row_handler=(lambda row: "skip") if text_of else on_invalid),
-                # in a file read as text, data.values finds (and counts) the words for a gap itself
+                # the words every parser reads as missing ('NA', R's own; 'n/a', 'NULL' …) are missing here, unsaid,
+                # in a ';' file (read as text) as in a comma-separated one: write.csv2's NA was said in every column
+                # holding one, write.csv's never; data.values finds (and counts) the symbols for a gap ('-', '?')
                 convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
-                                                     null_values=[""] if comma_file else list(values.PARSE_MISSING_WORDS),
+                                                     null_values=list(values.PARSE_MISSING_WORDS),
                                                      column_types={c: pa.string() for c in text_of or as_text},
                                                      **only))
 

@@ -71,7 +71,8 @@ def test_a_european_export_is_read_value_by_value_in_any_encoding(tmp_path, enco
            in said
     assert "Rabatt: read as numbers (percentages as fractions): '68%' → 0.68" in said
     assert "Seit: read as dates, day first: '27.11.2024' → 2024-11-27" in said
-    assert "'-' (1), 'n/a' (1), 'NA' (1) read as missing" in said  # Alter's gaps, counted
+    # Alter's gaps: '-' counted; 'n/a' and 'NA', which every parser reads as missing, unsaid as in a comma-separated file
+    assert "Alter: read as numbers; '-' (1) read as missing." in said and "'NA'" not in said and "'n/a'" not in said
     roles = {c["name"]: c["role"] for c in rec["profile"]["columns"]}
     assert roles == {"Kunde": "id", "Stadt": "id", "Alter": "numeric", "Einkommen": "numeric", "Rabatt": "numeric",
                      "Seit": "datetime", "Kündigung": "categorical"} or roles["Einkommen"] == "numeric"
@@ -1347,6 +1348,41 @@ def test_words_like_inf_among_words_stay_text(sep, written, tmp_path):
     rec, df = read(raw, "g.csv", tmp_path)
     assert df["grade"].tolist() == written
     assert "infinite" not in notices(rec).replace("'infinite'", "")
+
+
+R_NA_TABLES = [("datasets", "airquality"), ("MASS", "Cars93"), ("carData", "Prestige"), ("MASS", "survey")]
+
+
+@pytest.mark.parametrize("package,item", R_NA_TABLES)
+def test_rs_na_reads_alike_and_unsaid_in_write_csv_and_write_csv2(package, item, tmp_path):
+    """R writes its missing values NA, bare, in write.csv and write.csv2 alike. A comma-separated
+    file read them as missing unsaid; a ';' file said "'NA' (n) read as missing" for every column
+    holding one (noise in most R tables). Both now read them alike: the same cells missing, the
+    same notices but for the number format; a gap marker R's data holds as a value ('-') is
+    still said in both."""
+    frame = _r_table(package, item)
+    assert frame.isna().any().any()  # the class: tables with NA
+    got = {}
+    for writer in (realdata.r_csv, realdata.r_csv2):
+        rec, df = read(writer(frame), f"{item}.csv", tmp_path)
+        assert df.drop(columns=["row_names"]).isna().to_numpy().tolist() == frame.isna().to_numpy().tolist()
+        got[writer.__name__] = [n["text"] for n in rec["notices"] if "decimal comma" not in n["text"]]
+        assert not any("'NA'" in n for n in got[writer.__name__]), got
+    assert got["r_csv"] == got["r_csv2"]
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_gap_symbols_are_still_counted_where_na_is_not(sep, tmp_path):
+    """Near miss: the symbols people type in a gap ('-', '?', '—') are no parser's missing value:
+    counted in a notice in either delimiter, beside an NA that is not."""
+    raw = (f"n{sep}word\n1{sep}Private\n-{sep}Self\nNA{sep}State-gov\n4{sep}NA\n?{sep}Private\n7{sep}?\n"
+           f"9{sep}—\n").encode()
+    rec, df = read(raw, "g.csv", tmp_path)
+    assert df["n"].isna().tolist() == [False, True, True, False, True, False, False]
+    assert df["word"].isna().tolist() == [False, False, False, True, False, True, True]
+    said = notices(rec)
+    assert "n: read as numbers; '-' (1), '?' (1) read as missing." in said
+    assert "word: '?' (1), '—' (1) read as missing." in said and "'NA'" not in said
 
 
 # --------------------------------------------------------------------------- through the app
