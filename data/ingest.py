@@ -919,7 +919,7 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
         hint = values.decimal_hint_of(shown, delimiter) if decimal is None else decimal
         how.decimal_settled = playground_runtime.settled_decimal(delimiter, shown)
     # a comma-separated file whose numbers show a decimal point writes no decimal comma: a quoted "4,6" stays text
-    how.decimal_point = values.point_settled(table.column_names, table.columns, delimiter)
+    how.decimal_point = values.point_settled_once(table.column_names, table.columns, delimiter)
     columns = list(table.columns)
     todo = [i for i in texts if table.column_names[i] not in forced]
     with ThreadPoolExecutor(2) as pool:  # Arrow's kernels leave the GIL: two columns at once

@@ -60,8 +60,8 @@ class Reading:
     decimal: str | None = None  # the decimal separator of the file's ambiguous number columns
     # the one the file settles for all its numbers (playground_runtime.settled_decimal): rows to score read by it
     decimal_settled: str | None = None
-    # in a comma-separated file, the column that shows its numbers have a decimal point (data.values.point_settled):
-    # a comma in a quoted value there is no decimal comma
+    # in a comma-separated file, which column shows its numbers have a decimal point, asked when needed
+    # (data.values.point_settled_once): a comma in a quoted value there is no decimal comma
     decimal_point: object = None
     notices: list = field(default_factory=list)  # [{"column": name | None, "text": sentence}]
     roles: dict = field(default_factory=dict)  # roles the file itself implies (row names: id)

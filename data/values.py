@@ -16,7 +16,9 @@ I/O: the ingest helper runs it on the text columns of every new table.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -137,11 +139,11 @@ def _count(mask) -> int:
 
 # --------------------------------------------------------------------------- the column
 def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None,
-            point: PointSettled | None = None) -> Converted:
+            point: SettledBy | None = None) -> Converted:
     """One text column as numbers, dates or text (with its gaps), decided by all its
     values. `decimal_hint` settles a column whose every separator could be either (only
-    `1.234`); `forced` is a type the user chose (FORCED_TYPES); `point`: the file settles a
-    decimal point for all its numbers (`point_settled`), so a comma is never a decimal one."""
+    `1.234`); `forced` is a type the user chose (FORCED_TYPES); `point`: whether the file settles
+    a decimal point for all its numbers (`point_settled_once`), so a comma is never a decimal one."""
     col = _strings(col)
     if forced in ("category", "text"):
         return _as_text(name, col, forced)
@@ -175,7 +177,7 @@ def _could_convert(col) -> bool:
 MOSTLY = 0.9  # a column whose sampled values are this share numbers (or dates) is said when a few keep it text
 
 
-def _kept_as_text(name: str, col, decimal_hint: str, point: PointSettled | None = None) -> Converted:
+def _kept_as_text(name: str, col, decimal_hint: str, point: SettledBy | None = None) -> Converted:
     """A text column; when its values are mostly numbers or dates, a notice names the ones
     that kept it text (a 'ca. 50' among amounts, a totals row's 'Summe' among dates), as the
     refusal of that type would: otherwise the column is silently text, or left out as an id."""
@@ -234,10 +236,10 @@ def date_shapes(sample: list) -> dict:
 
 
 def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool = False,
-             point: PointSettled | None = None) -> Converted:
+             point: SettledBy | None = None) -> Converted:
     """`forced`: the type to read the column as, refused when it does not fit; `chosen`: the user
     chose it, and Number then reads a few values that are no number as gaps (`_numbers_or_gaps`);
-    `point`: the file settles a decimal point (convert)."""
+    `point`: whether the file settles a decimal point (convert)."""
     if not forced and not _could_convert(col):
         return _kept_as_text(name, col, decimal_hint, point)
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
@@ -370,7 +372,7 @@ def _decimal_separator(num, hint: str, before_exponent=None) -> str | None:
 
 
 def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
-             point: PointSettled | None = None) -> Converted | None:
+             point: SettledBy | None = None) -> Converted | None:
     parts = pc.extract_regex(values, NUMBER)
     matched = parts.is_valid()
     if not pc.all(matched).as_py():
@@ -388,8 +390,9 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
     # a separator before an exponent is a decimal one (1,234e-05, as R's write.csv2 writes 0.00001234); the
     # column's own word ('?': it says neither, 1,234) and, when it says neither, the file's convention (`hint`)
     says = _decimal_separator(num, "?", num.filter(with_exp) if n_exp else None)
-    if says == "," and point is not None:
-        return _comma_not_decimal(name, col, values, num, point, forced)
+    settled = point() if says == "," and point is not None else None
+    if settled is not None:
+        return _comma_not_decimal(name, col, values, num, settled, forced)
     decimal = hint if says == "?" else says
     if decimal is None:
         if forced:
@@ -536,6 +539,17 @@ def point_settled(names: list, columns: list, delimiter: str | None) -> PointSet
             shows = _any_of(nums, DECIMAL_SHOWN["."])
             return PointSettled(name, _quoted(head.filter(shows)[0].as_py()))
     return None
+
+
+SettledBy = Callable[[], "PointSettled | None"]
+
+
+def point_settled_once(names: list, columns: list, delimiter: str | None) -> SettledBy | None:
+    """`point_settled` of a file's columns as read, looked for when a column first asks (one
+    showing a decimal comma: rare), once; None in a file not separated by commas."""
+    if delimiter != ",":
+        return None
+    return functools.cache(lambda: point_settled(names, columns, delimiter))
 
 
 def _any_of(texts, patterns):
@@ -843,7 +857,7 @@ def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str, point=None) ->
 
 # --------------------------------------------------------------------------- forced types of typed columns
 def force(name: str, col, kind: str, decimal_hint: str = ".", date_system: str | None = None,
-          point: PointSettled | None = None) -> Converted:
+          point: SettledBy | None = None) -> Converted:
     """A type the user chose for a column of any Arrow type: text columns are read with
     `convert`; typed ones are cast (numbers to categories, dates to text ...) or refused.
     Numbers chosen as dates are Excel day numbers (`excel_day_numbers`), counted in
