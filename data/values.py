@@ -390,7 +390,10 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
     # a separator before an exponent is a decimal one (1,234e-05, as R's write.csv2 writes 0.00001234); the
     # column's own word ('?': it says neither, 1,234) and, when it says neither, the file's convention (`hint`)
     says = _decimal_separator(num, "?", num.filter(with_exp) if n_exp else None)
-    settled = point() if says == "," and point is not None else None
+    # a comma between digits alone ('4,6', sources 4 and 6) in a file settling a decimal point is no decimal comma;
+    # one a '.' between thousands, a space, a currency or a percent sign goes with ('1.234,50 €') is one
+    settled = point() if says == "," and point is not None and pc.all(
+        pc.match_substring_regex(values, "^[-+\u2212]?[0-9]+(,[0-9]+)*$")).as_py() else None
     if settled is not None:
         return _comma_not_decimal(name, col, values, num, settled, forced)
     decimal = hint if says == "?" else says
@@ -521,8 +524,8 @@ class PointSettled:
 def point_settled(names: list, columns: list, delimiter: str | None) -> PointSettled | None:
     """In a comma-separated file, the first column whose numbers show a decimal point: one read
     as numbers holding a fraction (written bare, a number there has no comma, which would split
-    the field) or a text column whose numbers show one (columns_decimal). A comma in a quoted
-    value of such a file is no decimal comma: DAAG's hotspots writes sources "4,6" (4 and 6)
+    the field) or a text column whose numbers show one (columns_decimal). A comma between digits
+    alone in a quoted value of such a file is no decimal comma: DAAG's hotspots writes sources "4,6" (4 and 6)
     beside ages of 0.375, and 4,6 was read as 4.6. None in other files, or when no column shows
     a point (a file that quotes "1,5" and writes no decimal point may write decimal commas)."""
     if delimiter != ",":
@@ -561,9 +564,9 @@ def _any_of(texts, patterns):
 
 
 def _comma_not_decimal(name, col, values, num, point: PointSettled, forced: bool) -> Converted:
-    """A column whose values show a decimal comma in a file that settles a decimal point
-    (`point`): kept as text, said with the values that hold the comma; refused when the user
-    chose Number for it."""
+    """A column of digits and commas alone whose values show a decimal comma ('4,6'), in a file
+    that settles a decimal point (`point`): kept as text, said with the values that hold the
+    comma; refused when the user chose Number for it."""
     shows = pc.fill_null(_any_of(num, DECIMAL_SHOWN[","]), False)
     if not pc.any(shows).as_py():  # shown only before an exponent (1,5e-05): every value with a comma
         shows = pc.match_substring(num, ",")

@@ -1280,6 +1280,12 @@ def test_daags_hotspots_sources_stay_text_as_r_wrote_them(tmp_path):
     # a comma between thousands goes with a decimal point
     ('id,w,amount\n1,0.5,"1,234"\n2,1.5,"12,500"\n3,2,"7"\n', "amount", [1234, 12500, 7], "',' between thousands"),
     ('id,w,amount\n1,0.5,"1,234.50"\n2,1.5,"99.90"\n', "amount", [1234.5, 99.9], "',' between thousands"),
+    # a '.' between thousands, a currency, a percent sign or a space go with a decimal comma: a file that writes
+    # each column its own way (pandas' to_csv of '1.234,50 €' beside 12.5) still reads them so
+    ('id,w,eur\n1,0.5,"1.234,50 €"\n2,1.5,"987,00 €"\n', "eur", [1234.5, 987.0], "eur: read as numbers (decimal comma;"),
+    ('id,w,x\n1,0.5,"1.234,5"\n2,1.5,"12,25"\n', "x", [1234.5, 12.25], "x: read as numbers (decimal comma;"),
+    ('id,w,rate\n1,0.5,"12,5%"\n2,1.5,"7,25%"\n', "rate", [0.125, 0.0725], "rate: read as numbers (decimal comma;"),
+    ('id,w,x\n1,0.5,"1 234,5"\n2,1.5,"12,25"\n', "x", [1234.5, 12.25], "x: read as numbers (decimal comma;"),
     # a ';' file writes decimal commas: its quoted ones too
     ('id;w;x\n1;0,5;"1,5"\n2;1,5;"2,25"\n', "x", [1.5, 2.25], None),
     # a column of whole numbers in floats (1e+05) shows no fraction: nothing settled
