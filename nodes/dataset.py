@@ -181,7 +181,7 @@ def left_out_note(reasons: dict, unreadable: dict | None = None) -> str:
     category of 175 levels: a tester)."""
     items = list(reasons.items())
     shown = ", ".join(f"{c!r} ({why})" for c, why in items[:5]) + (" …" if len(items) > 5 else "")
-    numbers = {c: n for c, n in (unreadable or {}).items() if c in reasons and isinstance(n, int) and n > 0}
+    numbers = _unreadable_counts(unreadable, reasons)
     others = len(items) - len(numbers)
     said = f"Left out {len(items)} id-like column(s): {shown}."
     if others:
@@ -189,10 +189,21 @@ def left_out_note(reasons: dict, unreadable: dict | None = None) -> str:
                  if not numbers else " A model learns nothing general from an id; to use one anyway, tick it in the "
                                      "Dataset node.")
     for c, n in list(numbers.items())[:5]:
-        said += (f" {c!r} holds numbers, kept as text by {n:,} cell{'' if n == 1 else 's'} that "
-                 f"{'is not one' if n == 1 else 'are not'}: choose Number for it on the dataset page: its {n:,} "
-                 f"unreadable cell{'' if n == 1 else 's'} become{'s' if n == 1 else ''} gaps.")
+        said += " " + number_advice(c, n)
     return said
+
+
+def number_advice(column: str, n: int) -> str:
+    """The way forward for a column of numbers that `n` values that are no number kept as text
+    (and so left out as an id): Number on the dataset page reads them as gaps."""
+    return (f"{column!r} holds numbers, kept as text by {n:,} cell{'' if n == 1 else 's'} that "
+            f"{'is not one' if n == 1 else 'are not'}: choose Number for it on the dataset page: its {n:,} "
+            f"unreadable cell{'' if n == 1 else 's'} become{'s' if n == 1 else ''} gaps.")
+
+
+def _unreadable_counts(unreadable: dict | None, names) -> dict:
+    """{column: count} of `unreadable` (the dataset facts' `unreadable_numbers`) among `names`."""
+    return {c: n for c, n in (unreadable or {}).items() if c in names and isinstance(n, int) and n > 0}
 
 
 def id_reasons(columns: list[dict], left_out) -> dict:
@@ -224,7 +235,7 @@ def validate(config: dict, upstream: Upstream, design: Design):
     if bad:
         errors["include_ids"] = f"{bad[0]!r} is not an id-like column of this dataset."
     if "target_column" not in errors and "include_ids" not in errors:
-        empty = profile_no_features(list(columns.values()), clean)
+        empty = profile_no_features(list(columns.values()), clean, dataset.get("unreadable_numbers"))
         if empty:
             errors["target_column" if clean.get("target_column") else "include_ids"] = empty
     if "target_column" not in errors:
@@ -238,12 +249,14 @@ def validate(config: dict, upstream: Upstream, design: Design):
     return clean, errors
 
 
-def no_features(names, target: str | None, left_out, constant=()) -> str | None:
+def no_features(names, target: str | None, left_out, constant=(), unreadable: dict | None = None) -> str | None:
     """Why a table of these column `names` leaves a model nothing to learn from (every
     column is the target, a left-out id or one of `constant`, columns that hold one value in
     every row), or None: the validation's rule on the profile and the run's on the rows,
     said before any training (a library's own error otherwise; a constant alone trained a
-    model no better than the baseline, found by a new user's audit)."""
+    model no better than the baseline, found by a new user's audit). `unreadable`: the
+    dataset facts' `unreadable_numbers`: an id that is numbers a few cells kept as text is
+    advised Number, not ticking (left_out_note)."""
     names = list(names)
     if not names or any(n != target and n not in left_out and n not in constant for n in names):
         return None
@@ -258,19 +271,22 @@ def no_features(names, target: str | None, left_out, constant=()) -> str | None:
         why.append(f"{shown} {'holds' if len(same) == 1 else 'hold'} a single value")
     if target in names:
         why.append(f"{quoted(target)} is the target")
+    numbers = _unreadable_counts(unreadable, ids)
+    ticked = [n for n in ids if n not in numbers]
     # a row number is no feature (a new user read "tick an id-like column" as advice to train on R's row names)
-    tick = (f" If {'it' if len(ids) == 1 else 'one of them'} is a measurement rather than a label (a year, say), tick "
-            f"{'it' if len(ids) == 1 else 'it'} under the Dataset node's id-like columns to use it as one; a row number "
-            "or a name is not one.") if ids else ""
+    tick = (f" If {'it' if len(ticked) == 1 else 'one of them'} is a measurement rather than a label (a year, say), "
+            "tick it under the Dataset node's id-like columns to use it as one; a row number or a name is not one."
+            ) if ticked else ""
+    tick += "".join(" " + number_advice(c, n) for c, n in list(numbers.items())[:5])
     said = why[0] if len(why) == 1 else ", ".join(why[:-1]) + ", and " + why[-1]
     return f"No feature columns are left: {said}. A model needs at least one feature column.{tick}"
 
 
-def profile_no_features(columns: list[dict], config: dict) -> str | None:
+def profile_no_features(columns: list[dict], config: dict, unreadable: dict | None = None) -> str | None:
     """no_features on profiled columns, for a Dataset node's config (its target and the ids it
     includes): the validation's rule and the dataset page's."""
     return no_features([c["name"] for c in columns], config.get("target_column"), excluded_columns(config, columns),
-                       [c["name"] for c in columns if c.get("unique") is not None and c["unique"] <= 1])
+                       [c["name"] for c in columns if c.get("unique") is not None and c["unique"] <= 1], unreadable)
 
 
 def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
@@ -335,7 +351,7 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         raise NodeError(why)
     features = [c for c in df.columns if c != target and c not in ids]
     constant = [c for c in features if df[c].nunique() <= 1] if len(features) <= 20 else []  # as the profile counts
-    empty = no_features(df.columns, target, ids, constant)
+    empty = no_features(df.columns, target, ids, constant, (info or {}).get("unreadable_numbers"))
     if empty:
         raise NodeError(empty)
     left_out = df[list(ids)].reset_index(drop=True) if ids else None

@@ -1679,3 +1679,32 @@ def test_number_chosen_for_a_few_cells_that_are_not_reads_them_as_gaps_in_traini
     for exit, (out, said) in got.items():
         assert out is None and "'weight' holds numbers written with a decimal comma" in said, (exit, said)
         assert "read as missing" not in said, (exit, said)
+
+
+def test_a_table_whose_only_feature_a_few_cells_kept_text_is_pointed_to_number(web):
+    """erS's leftover: a sensor log of a time and a temperature ('ERR' in 4 cells) and its
+    status: the temperatures, kept text, were left out as an id, and 'No feature columns are
+    left' advised ticking them under the id-like columns (a category of 180 levels). The
+    dataset page and the workflow's validation point to Number, as the run's warning does; a
+    row number alone keeps the advice to tick."""
+    rng = np.random.default_rng(5)
+    temps = [f"{t:.2f}" for t in rng.normal(20, 4, 180)]
+    for i in (7, 50, 91, 140):
+        temps[i] = "ERR"
+    status = ["hot" if t != "ERR" and float(t) > 21 else "ok" for t in temps]
+    up = web.post("/api/v1/datasets", files={"file": ("sensor.csv", pd.DataFrame(
+        {"temp_c": temps, "status": status}).to_csv(index=False).encode())}).json()
+    advice = ("'temp_c' holds numbers, kept as text by 4 cells that are not: choose Number for it on the dataset "
+              "page: its 4 unreadable cells become gaps.")
+    page = web.get(f"/api/v1/datasets/{up['id']}").json()
+    [check] = [c["text"] for c in page["checks"] if c["kind"] == "no_features"]
+    assert check.startswith("No feature columns are left") and advice in check and "tick it" not in check, check
+    wf = {"name": "sensor", "nodes": [{"id": "d", "type": "dataset", "config": {
+        "dataset_id": up["id"], "target_column": "status", "problem_type": "classification"}}], "edges": []}
+    refused = web.post("/api/v1/workflows/execute", json=wf)
+    assert refused.status_code == 422 and advice in refused.text and "tick it" not in refused.text, refused.text
+    rows = pd.DataFrame({"row": range(180), "status": status}).to_csv(index=False).encode()
+    ids = web.post("/api/v1/datasets", files={"file": ("rows.csv", rows)}).json()
+    [check] = [c["text"] for c in web.get(f"/api/v1/datasets/{ids['id']}").json()["checks"]
+               if c["kind"] == "no_features"]
+    assert "tick it under the Dataset node's id-like columns" in check and "choose Number" not in check, check

@@ -51,7 +51,8 @@ async def ingest_upload(site: Site, request: Request) -> dict:
                                    got.sha256, got.started)
 
 
-def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: dict) -> dict:
+def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: dict,
+                   unreadable: dict | None = None) -> dict:
     """The guards' quick checks for the chosen target, on a sample of the table
     (plugins/guards.py): what the dataset page and its API show before any run."""
     if not target or problem_type not in ("classification", "regression"):
@@ -62,7 +63,7 @@ def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: d
         return {}
     columns = profile.get("columns") or []
     # nothing to learn from (a time and a value alone, the time an id): said here, before a workflow is built on it
-    nothing = profile_no_features(columns, {"target_column": target})
+    nothing = profile_no_features(columns, {"target_column": target}, unreadable)
     checks = ([{"kind": "no_features", "level": "warn", "text": nothing}] if nothing else []) + guards.quick_checks(
         sample, target, problem_type, profile.get("n_rows"), columns)
     sampled = len(sample) if (profile.get("n_rows") or 0) > len(sample) else None
@@ -101,7 +102,8 @@ def dataset_detail(site: Site, dataset_id: str) -> dict:
     return {**info, "profile": profile, "charts": charts, "preview": tables.preview(head, 20),
             "column_notes": column_notes,
             "target_guess": tables.standing_guess(profile, info.get("target")),
-            **dataset_checks(site, dataset_id, info.get("target"), info.get("problem_type"), profile)}
+            **dataset_checks(site, dataset_id, info.get("target"), info.get("problem_type"), profile,
+                             (info.get("reading") or {}).get("unreadable_numbers"))}
 
 
 async def detail_page(site: Site, dataset_id: str, status: int = 200, **kw):
