@@ -647,12 +647,32 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
             bad = [c for c in cols if roles.get(c) in ("categorical", "text")]
             if bad:
                 warnings.append(f"{op.name} applies to numbers only; {', '.join(bad)} will be left as is.")
+        if slug == "mark_missing" and profile:
+            warnings.extend(_text_marks_no_numbers(params.get("values") or [], cols, roles, categorical))
         if slug == "date_features" and profile and not any(r == "datetime" for r in roles.values()):
             warnings.append("Date features: there are no date columns.")
         if op.category == "outliers" and op.kind == "row" and problem_type == "classification":
             warnings.append(f"{op.name} can remove most training rows of a rare class; check the class balance.")
     warnings.extend(_unhandled_gaps(operations, profile, target, categorical))
     return list(dict.fromkeys(warnings))
+
+
+def _text_marks_no_numbers(values: list, cols: list, roles: dict, categorical: list) -> list[str]:
+    """Values to mark missing that are all text mark text columns only
+    (playground_runtime.mark_missing): said where the columns they act on hold numbers, which
+    such a step leaves as they are ('abc' typed for a column of -99s marks nothing)."""
+    if not values or any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return []
+    typed = ", ".join(map(repr, values[:5])) + (f" and {len(values) - 5} more" if len(values) > 5 else "")
+    start = f"Mark values as missing: {typed} is text, which marks text columns only"
+    if not cols:
+        return [] if categorical else [f"{start}, and there is no text column: this step marks nothing. Type the "
+                                       "numbers that mean missing (e.g. -99, 999)."]
+    numbers = [c for c in cols if roles.get(c) == "numeric"]
+    if not numbers:
+        return []
+    left = ("holds numbers and is left as it is" if len(numbers) == 1 else "hold numbers and are left as they are")
+    return [f"{start}; {', '.join(numbers)} {left}. Type the numbers that mean missing there (e.g. -99, 999)."]
 
 
 def _unhandled_gaps(operations, profile: dict, target, categorical: list) -> list[str]:

@@ -229,3 +229,38 @@ def test_the_code_is_said_on_the_dataset_page_its_api_the_dataset_node_and_the_r
     # the step appears in the inspector like every other, its values as typed
     inspector = html.unescape(web.get(f"/ui/workflows/{saved.json()['id']}/nodes/p/inspector").text)
     assert "Mark values as missing" in inspector and 'value="-99, -999"' in inspector
+
+
+# --------------------------------------------------------------------------- text typed for number columns
+def _marks_nothing(values, columns, frame=None):
+    profile = tables.profile(spss_survey() if frame is None else frame)["columns"]
+    said = operation_warnings([("mark_missing", {"values": values, "columns": columns}), ("fill_missing_median", {})],
+                              profile, "renewed")
+    return [w for w in said if "marks text columns only" in w]
+
+
+@pytest.mark.parametrize("values, columns, left", [
+    (["abc"], ["income_band", "satisfaction"], "income_band, satisfaction hold numbers and are left as they are"),  # a typo among number columns
+    (["n/a", "."], ["income_band"], "income_band holds numbers and is left as it is"),  # gap words
+    (["N/A"], ["income_band", "household_income", "age"],
+     "income_band, household_income, age hold numbers and are left as they are"),
+    (["missing"], [], None),  # every column, and none of them holds text
+])
+def test_text_to_mark_in_columns_of_numbers_is_said_to_mark_nothing_there(values, columns, left):
+    said = _marks_nothing(values, columns)
+    assert len(said) == 1, said
+    assert said[0].startswith(f"Mark values as missing: {', '.join(map(repr, values))} is text")
+    if left:
+        assert left in said[0]
+    else:
+        assert "there is no text column: this step marks nothing" in said[0]
+
+
+def test_numbers_or_text_columns_to_mark_are_not_said_to_mark_nothing():
+    with_text = spss_survey().assign(region=lambda f: np.where(f.age > 50, "North", "n/a"))
+    assert not _marks_nothing([-99], ["income_band"])  # a number marks numbers
+    assert not _marks_nothing([-99, "n/a"], ["income_band", "satisfaction"])  # one number among text: it marks
+    assert not _marks_nothing(["n/a"], ["region"], with_text)  # text in a text column
+    assert not _marks_nothing(["n/a"], [], with_text)  # every column, one of them text
+    assert not _marks_nothing(["n/a"], ["region"], with_text.astype({"age": str}))  # numbers kept as text
+    assert not _marks_nothing([], ["income_band"])  # no values: refused elsewhere, not said twice
