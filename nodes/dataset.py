@@ -31,6 +31,7 @@ from nodes.graph import quoted
 from plugins import tables
 from plugins.base import PROBLEM_TYPES
 from plugins.params import Param, validate_params
+from plugins.preprocessing import marked_values
 
 PARAMS = (
     Param("dataset_id", "str", default="", label="Dataset", help="A sample or an uploaded dataset."),
@@ -487,14 +488,29 @@ def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list
     guess = (design.dataset or {}).get("target_guess")
     if guess and config.get("target_column") == guess.get("column"):  # the upload's guess, not chosen by anyone
         notes.append(guess["sentence"])
+    marked: dict = {}  # the codes a Preprocessing node below marks missing: followed, not advised again
+    for node_type, cfg in downstream:
+        if node_type == "preprocessing":
+            for column, codes in marked_values((cfg or {}).get("operations")).items():
+                marked.setdefault(column, set()).update(codes)
     return notes + constant_notes(columns, {config.get("target_column"), *left_out}) + code_notes(
-        columns, config.get("target_column"), left_out)
+        columns, config.get("target_column"), left_out, marked)
 
 
-def code_notes(columns: list[dict], target: str | None, left_out=()) -> list[str]:
+def code_notes(columns: list[dict], target: str | None, left_out=(), marked: dict | None = None) -> list[str]:
     """A sentence per column that holds a missing-value code (-99, 999 …: `tables.missing_codes`)
-    among the features and the target; the ids left out are nobody's concern."""
-    notes = [tables.missing_code_note(c, target=c["name"] == target) for c in columns if c["name"] not in left_out]
+    among the features and the target; the ids left out are nobody's concern, nor a column whose
+    every code a step below marks missing (`marked`: preprocessing.marked_values; a tester read
+    the advice, still there after the step, as if the step did nothing)."""
+    marked = marked or {}
+    notes = []
+    for c in columns:
+        if c["name"] in left_out:
+            continue
+        codes = {float(code) for code, _ in ((c.get("missing_codes") or {}).get("codes") or [])}
+        if codes and c["name"] != target and codes <= marked.get(c["name"], set()) | marked.get(None, set()):
+            continue
+        notes.append(tables.missing_code_note(c, target=c["name"] == target))
     return [n for n in notes if n]
 
 

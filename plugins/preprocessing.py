@@ -657,6 +657,26 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
     return list(dict.fromkeys(warnings))
 
 
+def marked_values(operations) -> dict:
+    """{column, or None for every column: the numbers} that the Mark values as missing steps of
+    `operations` ([{"method", "parameters"}], a Preprocessing node's config) make gaps: a code
+    the Dataset node would advise marking is not advised again below a step that marks it."""
+    out: dict = {}
+    for item in operations or []:
+        if not isinstance(item, dict) or item.get("method") != "mark_missing":
+            continue
+        params = item.get("parameters") or {}
+        numbers = set()
+        for v in params.get("values") or []:
+            try:
+                numbers.add(float(v))
+            except (TypeError, ValueError):
+                continue
+        for column in params.get("columns") or [None]:
+            out.setdefault(column, set()).update(numbers)
+    return out
+
+
 def _text_marks_no_numbers(values: list, cols: list, roles: dict, categorical: list) -> list[str]:
     """Values to mark missing that are all text mark text columns only
     (playground_runtime.mark_missing): said where the columns they act on hold numbers, which
