@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from playground_runtime import name_unnamed, year_as_date
+from playground_runtime import name_unnamed, number_said, year_as_date
 
 
 def _plain(v):
@@ -626,7 +626,7 @@ def missing_code_note(col: dict, target: bool = False) -> str | None:
         return None
     codes = found["codes"]
     below = codes[0][0] < found["low"]
-    held = " and ".join(f"{_number_text(c)} in {n:,} row{'s' if n != 1 else ''}" for c, n in codes)
+    held = " and ".join(f"{number_said(c)} in {n:,} row{'s' if n != 1 else ''}" for c, n in codes)
     one = len(codes) == 1
     way = "below" if below else "above"
     side = "low" if below else "high"
@@ -635,14 +635,8 @@ def missing_code_note(col: dict, target: bool = False) -> str | None:
     act = (f": mark {'it' if one else 'them'} missing (Preprocessing → Mark values as missing)." if not target else
            f", and the rows with {'it' if one else 'them'} are learned as real targets: write "
            f"{'it' if one else 'them'} as empty cells in the file (a run leaves out rows without a target).")
-    return (f"{col['name']!r}: {held}, far {way} its other values ({_number_text(found['low'])} to "
-            f"{_number_text(found['high'])}): {what} ({MISSING_CODES[codes[0][0]]})? {read}{act}")
-
-
-def _number_text(v) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    return (f"{col['name']!r}: {held}, far {way} its other values ({number_said(found['low'])} to "
+            f"{number_said(found['high'])}): {what} ({MISSING_CODES[codes[0][0]]})? {read}{act}")
 
 
 def _chosen_role(s: pd.Series, n: int, unique: int, chosen: str | None, first: bool = False) -> str:
