@@ -53,7 +53,7 @@ from playground_runtime import (  # noqa: F401
     scale_order,
 )
 from plugins.base import Operation
-from plugins.params import Param, quoted, shape_problems, validate_params
+from plugins.params import Param, quoted, shape_problems, validate_params, value_read
 
 COLUMNS = Param("columns", "columns", default=[], label="Columns",
                 help="Leave empty to apply to every applicable column.")
@@ -666,12 +666,9 @@ def marked_values(operations) -> dict:
         if not isinstance(item, dict) or item.get("method") != "mark_missing":
             continue
         params = item.get("parameters") or {}
-        numbers = set()
-        for v in params.get("values") or []:
-            try:
-                numbers.add(float(v))
-            except (TypeError, ValueError):
-                continue
+        values = params.get("values") or []  # as the step reads them (value_read: "-99" is -99, "n/a" text)
+        numbers = {float(v) for v in map(value_read, values if isinstance(values, list) else [])
+                   if isinstance(v, (int, float)) and not isinstance(v, bool)}
         for column in params.get("columns") or [None]:
             out.setdefault(column, set()).update(numbers)
     return out
