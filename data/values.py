@@ -384,6 +384,13 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
                                                      "trail", "close", "post_out")}
     num = pc.replace_substring_regex(fields["num"], f"['’{_SPACE}]", "")
     spaced = _evidence(fields["num"], f"['’{_SPACE}]")
+    if forced:  # digits no decimal separator reads ('1.2.3', '12..5'; playground_runtime.no_decimal_reads): no
+        # number whichever the column's separator, so Number chosen reads them as gaps (_numbers_or_gaps), where
+        # the column was refused as mixing 1.234,5 and 1,234.5 for one typo
+        readable = pc.or_(*(pc.match_substring_regex(fields["num"], grouped_number(d)) for d in ".,"))
+        if not pc.all(readable).as_py():
+            bad = values.filter(pc.invert(readable))
+            raise _refusal(name, "numbers", len(bad), len(values), bad.to_pylist(), unreadable=pc.unique(bad))
     exp = pc.fill_null(fields["exp"], "")
     with_exp = pc.not_equal(exp, "")
     n_exp = _count(with_exp)

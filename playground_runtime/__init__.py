@@ -162,6 +162,14 @@ def _other_separator(decimal: str) -> str:
     return "," if decimal == "." else "."
 
 
+def no_decimal_reads(digits: str) -> bool:
+    """Whether a number's digits as written (WRITTEN_NUMBER's `num`) read as a number with
+    neither separator as the decimal one ('1.2.3', '12..5', '1,2,3'): a value no convention
+    reads, which Number chosen on the dataset page reads as a gap, in training (data.values)
+    and in rows to score alike (`unreadable_gaps`)."""
+    return not any(re.match(grouped_number(d), digits) for d in ".,")
+
+
 def grouped_number(decimal: str, spaced: bool = True) -> str:
     """The digits of a number written with `decimal` as its decimal separator: whole groups
     of three after the first (between them the other separator, or with `spaced` a space or
@@ -2430,14 +2438,15 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
             out.append(np.nan)
             continue
         m = re.match(WRITTEN_NUMBER, text)  # (re keeps it compiled: a compiled pattern is no value an exported script writes)
-        if m is None and col.get("unreadable_gaps"):  # 'ERR' where Number was chosen: a gap, as in training
+        g = None if m is None else {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num",
+                                                                   "exp", "post", "trail", "close", "post_out")}
+        # 'ERR', or digits no decimal separator reads ('1.2.3'), where Number was chosen: a gap, as in training
+        if col.get("unreadable_gaps") and (g is None or no_decimal_reads(g["num"])):
             gaps.append(v.strip())
             out.append(np.nan)
             continue
-        if m is None:
+        if g is None:
             return None
-        g = {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num", "exp", "post", "trail",
-                                            "close", "post_out")}
         num = re.sub(f"['’{NUMBER_SPACES}]", "", g["num"])
         signs = [c for c in (g["pre_out"], g["pre"], g["post"], g["post_out"]) if c and c != "%"]
         percent = g["post"] == "%"

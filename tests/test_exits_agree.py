@@ -1681,6 +1681,28 @@ def test_number_chosen_for_a_few_cells_that_are_not_reads_them_as_gaps_in_traini
         assert "read as missing" not in said, (exit, said)
 
 
+def test_number_chosen_reads_digits_no_separator_reads_as_gaps_in_every_exit_as_in_training(web, chosen_number):
+    """erS's leftover: Number chosen read a typo such as '1.2.3' as a gap in training (data.values)
+    while rows to score holding it were refused by every exit. Digits that no decimal separator
+    reads ('3..100', '3.1.00', '3,1,00') are gaps in rows to score too, said, with the predictions
+    of the same rows with those weights empty; a number written in the other convention is not
+    one of them (the test above: refused)."""
+    model = (chosen_number[1], chosen_number[2], chosen_number[3], chosen_number[4])
+    rows = cars(5, 23).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    rows["weight"] = rows["weight"].astype(object)
+    empty = rows.copy()
+    typos = {0: "3..100", 2: "3.1.00", 4: "3,1,00"}
+    for i, v in typos.items():
+        rows.loc[i, "weight"], empty.loc[i, "weight"] = v, None
+    got = scored_by_every_exit(web, model, "typo-rows.csv", rows, deployment="cars-err")
+    want = scored_by_every_exit(web, model, "typo-empty.csv", empty, deployment="cars-err")
+    for exit, (out, said) in got.items():
+        assert out is not None and out == want[exit][0], (exit, said)
+        assert ("3 of 5 cells of 'weight' are not numbers ('3..100', '3.1.00', '3,1,00'): read as missing, as the "
+                "training file's were") in said, (exit, said)
+
+
 def test_a_table_whose_only_feature_a_few_cells_kept_text_is_pointed_to_number(web):
     """erS's leftover: a sensor log of a time and a temperature ('ERR' in 4 cells) and its
     status: the temperatures, kept text, were left out as an id, and 'No feature columns are

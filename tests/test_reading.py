@@ -995,6 +995,8 @@ UNREADABLE = {  # a class of cells that are no number, as loggers and people wri
     "a detection limit": {10: "<0.1", 11: "<0.1"},
     "LibreOffice's error": {42: "Err:502"},
     "a note beside a value": {12: "21.5 (est.)", 13: "approx 20"},
+    # digits no decimal separator reads: the column was refused as mixing 1.234,5 and 1,234.5 for one typo
+    "typos between digits": {20: "21..5", 21: "2.1.5", 140: "2,1,5"},
 }
 
 
@@ -1042,6 +1044,7 @@ def test_number_chosen_for_mostly_text_is_refused_naming_the_bound(tmp_path, n_b
 @pytest.mark.parametrize("cells", [
     ["21.5", "22.0", "19.8", "NaN", "-", "20.1"] * 4,  # numbers and gaps only
     ["1.234,5", "2.000,0", "n/a", "17,25"] * 5,  # a decimal comma, read as before
+    ["1.234.567", "2.000", "n/a", "17,25"] * 5,  # '.' between thousands, twice in a value: a number
 ])
 def test_number_chosen_for_numbers_says_no_unreadable_cells(tmp_path, cells):
     """Near misses: a column every value of which is a number or a gap says nothing of cells that
