@@ -216,7 +216,7 @@ _SAVE_AS = {
 }
 
 
-DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "| signs"}  # "values separated by …"
+DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "| signs", " ": "spaces"}  # "values separated by …"
 
 
 def other_text_format(text: str, complete: bool) -> str | None:
@@ -380,7 +380,7 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         header, tops, joined = two
         reading.notice(two_rows_notice(skip + 1, tops, joined, "line", "each over the names below it"))
         rows, body, skip = rows[1:], body[1:], skip + 1
-    if rows and header[0] and all(len(r) == len(header) + 1 for r in rows) and all(b.startswith('"') for b in body):
+    if playground_runtime.no_name_over_row_names(header, rows, body):
         # R's write.table: the header has no cell over the row names
         header = [""] + header
         raw = [""] + raw

@@ -442,13 +442,51 @@ def plain_preamble(text: str) -> int:
     return n if any(d in lines[n] for d in ",;\t|") else 0
 
 
+SPACED_MIN_LINES = 3  # data lines below the header that show a table of values separated by single spaces
+
+
+def spaces_delimit(sample: str) -> bool:
+    """Whether a text table's values are separated by one space each, as R's write.table
+    writes them by default ('"Ozone" "Solar.R" "Wind"' over '"1" 41 190 7.4'): no comma,
+    semicolon, tab or | outside quotes in its first line; no two spaces in a row outside
+    quotes in any line (columns aligned by width, not this); every data line of the sample
+    splitting (quotes kept together) into the same number of fields, two or more, as many as
+    the header's or one more (R writes no name over the row names); and the header's names
+    quoted (then one data line tells), or else as many fields as the header's and a number in
+    every one of SPACED_MIN_LINES data lines or more ('full name' over 'Ann Lee', 'address'
+    over '12 Main' are no tables of two columns)."""
+    import csv
+
+    lines = [line.rstrip("\r") for line in sample.split("\n")[:21] if line.strip()]
+    if len(sample.split("\n")) > 21 or not sample.endswith("\n"):
+        lines = lines[:-1]  # the last line of the sample may be cut short
+    if len(lines) < 2 or any(d in re.sub(r'"[^"]*"', "", lines[0]) for d in ",;\t|"):
+        return False
+    if any(re.search(r"^ | $|  ", re.sub(r'"[^"]*"', '""', line)) for line in lines):
+        return False
+    try:
+        rows = list(csv.reader(lines, delimiter=" "))
+    except csv.Error:
+        return False
+    header, body = rows[0], rows[1:]
+    widths = {len(r) for r in body}
+    if len(widths) != 1 or (width := widths.pop()) < 2 or width - len(header) not in (0, 1):
+        return False
+    if lines[0].startswith('"') and lines[0].count('"') == 2 * len(header):
+        return True
+    return width == len(header) and len(body) >= SPACED_MIN_LINES and all(any(number_text(f) for f in r) for r in body)
+
+
 def sniff_delimiter(sample: str, tab: bool = False) -> str:
     """The delimiter of a text table (tab for a .tsv file, `tab`): csv.Sniffer's among , ; tab |,
+    else a space where single spaces separate the values (spaces_delimit: R's write.table),
     else the one of them the first line holds most, else a comma."""
     import csv
 
     if tab:
         return "\t"
+    if spaces_delimit(sample):
+        return " "
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -489,6 +527,8 @@ def preamble(lines: list, delimiter: str) -> int:
         n += 1
     if n == 0 or n >= len(lines) - 1:
         return 0
+    if n == 1 and _row_names_header(lines, delimiter):
+        return 0  # one name over a column of values and the row names (R's write.table of one column): no title
     names, width = filled_fields(lines[n], delimiter)
     if len(names) < 2 or all(number_text(v) for _, v in names):
         return 0
@@ -498,6 +538,20 @@ def preamble(lines: list, delimiter: str) -> int:
     if not any(filled_fields(line, delimiter)[1] == width for line in below):  # (a quoted line break splits a row's line)
         return 0
     return n
+
+
+def _row_names_header(lines: list, delimiter: str) -> bool:
+    """Whether the first of a text table's `lines` is a header with no name over the row names
+    the lines below it begin with (no_name_over_row_names; the last line may be cut short)."""
+    import csv
+
+    body = [line.rstrip("\r") for line in lines[1:-1] if line.strip()]
+    try:
+        header = next(csv.reader([lines[0].rstrip("\r")], delimiter=delimiter), [])
+        rows = list(csv.reader(body, delimiter=delimiter))
+    except csv.Error:
+        return False
+    return no_name_over_row_names([h.strip() for h in header], rows, body)
 
 
 def preamble_notice(above: list, delimiter: str, skip: int = 0) -> str:
@@ -874,6 +928,15 @@ def one_empty_field_more(text: str, delimiter: str, width: int, complete: bool) 
         lines = lines[:-1]
     rows = [r for r in csv.reader((line.rstrip("\r") for line in lines), delimiter=delimiter) if r]
     return bool(rows) and all(len(r) == width + 1 and not r[-1].strip() for r in rows)
+
+
+def no_name_over_row_names(header: list, rows: list, lines: list) -> bool:
+    """Whether a text table's header has no name over its first column, the row names, as R's
+    write.table writes it (with tabs or spaces between values): every data row of the sample
+    (`rows`, its `lines` as written) one field more than the `header`, each line beginning
+    with a quote (R quotes row names). The app's reader and predict.py, one rule."""
+    return bool(rows) and bool(header) and bool(header[0]) and all(len(r) == len(header) + 1 for r in rows) \
+        and all(line.startswith('"') for line in lines)
 
 
 def trailing_delimiters_notice(n: int, header_too: bool = True) -> str:

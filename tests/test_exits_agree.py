@@ -517,6 +517,11 @@ def row_names_files() -> dict:
         "R's row names": (rows.to_csv().replace(",name,", '"","name",', 1), None),
         "pandas' index": (rows.to_csv(), None),
         "pandas' index, semicolons": (rows.to_csv(sep=";"), None),
+        # R's write.table: one space between values, no name over the row names, text quoted
+        "R's write.table, spaces": (rows.set_axis(rows.index.astype(str)).to_csv(sep=" ", quoting=csv.QUOTE_NONNUMERIC)
+                                    .split(" ", 1)[1], None),
+        "R's write.table, tabs": (rows.set_axis(rows.index.astype(str)).to_csv(sep="\t", quoting=csv.QUOTE_NONNUMERIC)
+                                  .split("\t", 1)[1], None),
         # a file read with pandas (its row names as 'Unnamed: 0') and written again with its index
         "pandas' index over Unnamed: 0": (rows.reset_index(names="Unnamed: 0").to_csv(), unknown.format("Unnamed: 0")),
         "a column called Unnamed: 0 at the end": (called.to_csv(), unknown.format("Unnamed: 0")),

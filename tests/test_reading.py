@@ -1876,3 +1876,57 @@ def test_what_only_looks_like_a_month_and_a_year_stays_text(tmp_path, values):
     raw = ("when,x\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values))).encode()
     rec, df = read(raw, "d.csv", tmp_path)
     assert df["when"].tolist() == values and "month's first day" not in notices(rec)
+
+
+# --------------------------------------------------------------------------- R's write.table: values separated by spaces
+def write_table(frame: pd.DataFrame, quote: bool = True) -> bytes:
+    """`frame` as R's write.table writes it by default: one space between values, no name over
+    the row names, text quoted (with `quote=FALSE`, nothing quoted)."""
+    raw = realdata.r_csv(frame, sep=" ").decode()
+    head, _, body = raw.partition("\n")
+    text = head.split(" ", 1)[1] + "\n" + body
+    return (text if quote else text.replace('"', "")).encode()
+
+
+@pytest.mark.parametrize("package,item", [("datasets", "mtcars"), ("datasets", "airquality"), ("datasets", "iris"),
+                                          ("MASS", "Boston"), ("datasets", "ToothGrowth"), ("carData", "Prestige"),
+                                          ("datasets", "euro"), ("Stat2Data", "Migraines")])  # one column; two rows
+def test_r_write_table_with_spaces_between_values_reads_as_write_csv_does(package, item, tmp_path):
+    """R's write.table writes one space between values by default: such a .txt file was refused
+    as a sentence, or read as one column named 'Ozone "Solar.R" "Wind" …' without a word
+    (airquality). It reads now as the same table written by write.csv: the same columns, types
+    and values, the row names an id column."""
+    frame = realdata.rdataset(package, item)
+    _, want = read(realdata.r_csv(frame), f"{item}.csv", tmp_path / "csv")
+    rec, got = read(write_table(frame), f"{item}.txt", tmp_path / "txt")
+    assert rec["reading"]["delimiter"] == " "
+    assert list(got.columns) == list(want.columns)
+    for c in want.columns:
+        assert got[c].dtype == want[c].dtype and got[c].equals(want[c]), c
+
+
+@pytest.mark.parametrize("text", [
+    "name\nAnn Lee\nBo Chen\nCarl Diaz\nDee Eno\n",  # one column of names
+    "full name\nAnn Lee\nBo Chen\nCarl Diaz\nDee Eno\n",  # a name with a space over names: no number anywhere
+    "This file lists the samples.\nEach was taken at noon on the day.\nNone were lost\nEnd of the list here\n",
+    "a b c\n1 2 3\n4 5\n6 7 8\n9 10 11\n",  # a line of other width
+    "a b c\n1  2 3\n4  5 6\n7  8 9\n10  11 12\n",  # two spaces in a row: columns aligned by width
+    "a b c\n1 2 3\n4 5 6\n",  # too few lines to tell
+    "address\n12 Main\n4 Oak\n7 Elm\n9 Ash\n",  # one column of text with numbers in it
+    "x,y z\n1,2 3\n4,5 6\n7,8 9\n10,11 12\n",  # commas: a CSV whose values hold spaces
+])
+def test_text_that_is_no_table_of_single_spaces_is_not_split_at_them(text):
+    """Near misses of spaces_delimit: the delimiter is not a space."""
+    import playground_runtime
+
+    assert playground_runtime.sniff_delimiter(text) != " "
+
+
+@pytest.mark.parametrize("text", [
+    'x y z\n1 2.5 a\n2 3.5 b\n3 4.5 c\n',  # pandas' to_csv(sep=" ")
+    '"a" "b"\n"u v" 1\n"w" 2\n"x y z" 3\n',  # quoted names over quoted text with spaces
+])
+def test_tables_of_single_spaces_split_at_them(text):
+    import playground_runtime
+
+    assert playground_runtime.sniff_delimiter(text) == " "

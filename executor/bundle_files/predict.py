@@ -62,7 +62,10 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     names["index_col"] = False
     try:  # (its bytes decode in `encoding`: _encoding checked them all)
         columns = list(pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, nrows=0, **names).columns)
-        extra = not two and _one_field_more(path, encoding, sep, above, len(columns))
+        unnamed_first = not two and not units and _no_name_over_row_names(path, encoding, sep, above)
+        if unnamed_first:  # R's write.table: no name over the row names, as the app reads it
+            names = dict(names, header=0, names=[ROW_NAMES_FIELD, *columns])
+        extra = not two and not unnamed_first and _one_field_more(path, encoding, sep, above, len(columns))
         if extra:  # read too, to see that it is empty in every line, as the app's reader does
             names = dict(names, header=0, names=[*columns, EXTRA])
         frame = pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, keep_default_na=False,
@@ -87,7 +90,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
         frame = _decimal_commas(sep, card, frame, cells)  # decimal commas, where the file settles them
         if sep == ";" and not frame.attrs.get(runtime.FILE_DECIMAL):  # not settled so: no '.' between thousands
             _refuse_grouped_thousands(path, card, frame, cells)
-    names = two[0] if two else _header_names(header, sep)
+    names = two[0] if two else ([""] if unnamed_first else []) + _header_names(header, sep)
     if not two:
         frame, names = _without_trailing_delimiters(frame, names, above + 1, sep)
         frame, names = _unnamed(frame, names)
@@ -148,6 +151,31 @@ def _one_field_more(path: Path, encoding: str, sep: str, above: int, width: int)
     text = head.decode(encoding, "replace").lstrip("\ufeff").split("\n", above)[-1] if above else \
         head.decode(encoding, "replace").lstrip("\ufeff")
     return runtime.one_empty_field_more(text, sep, width, complete)
+
+
+ROW_NAMES_FIELD = "\0 row names"  # the first field of R's write.table rows, under no name: no name a header has
+
+
+def _no_name_over_row_names(path: Path, encoding: str, sep: str, above: int) -> bool:
+    """Whether the header (below the `above` lines of a title) has no name over the row names
+    its data lines begin with, by the app reader's rule on the lines it looks at
+    (playground_runtime.no_name_over_row_names)."""
+    import csv
+
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+        complete = not f.read(1)
+    lines = head.decode(encoding, "replace").lstrip("\ufeff").split("\n")[above:above + 21]
+    lines = [line.rstrip("\r") for line in lines]
+    body = [line for line in lines[1:] if line.strip()]
+    if len(lines) > 21 or not complete:
+        body = body[:-1]  # the last line of the sample may be cut short
+    try:
+        header = next(csv.reader([lines[0]], delimiter=sep), []) if lines else []
+        rows = list(csv.reader(body, delimiter=sep))
+    except csv.Error:
+        return False
+    return runtime.no_name_over_row_names([h.strip() for h in header], rows, body)
 
 
 def _without_trailing_delimiters(frame: pd.DataFrame, names: list, header_line: int, sep: str) -> tuple:
