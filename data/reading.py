@@ -45,6 +45,23 @@ NOT_A_TABLE = ("This file does not look like a table: its first line reads as a 
                "separated by commas, semicolons, tabs or |. Upload a CSV, TSV, Excel or Parquet file whose first "
                "line names the columns.")
 
+LINED_UP = ("This file's columns are lined up by runs of spaces, as a printout or a fixed-width export writes "
+            "them: spaces between columns cannot be told from spaces inside values. Save it as CSV, or with one tab "
+            "or one space between values (R's write.table), and upload it again.")
+
+
+def lined_up(first: str, body: list) -> bool:
+    """Whether a text table's first line and the `body` lines under it (a sample) are columns
+    lined up by runs of spaces (two or more in half the lines or more): each splits at runs of
+    spaces into the same number of parts, two or more, the header's or one more (a printout's
+    row names). A one-column file of values with spaces in them (names, a stray double space)
+    splits otherwise from line to line, or has no runs of spaces in most lines."""
+    lines = [first.rstrip("\r")] + [b for b in body if b.strip()]
+    if len(lines) < 3 or sum("  " in line.strip() for line in lines) < len(lines) / 2:
+        return False
+    widths = [len(line.split()) for line in lines]
+    return widths[0] >= 2 and len(set(widths[1:])) == 1 and widths[1] - widths[0] in (0, 1)
+
 
 @dataclass
 class Reading:
@@ -370,6 +387,8 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
     header = [h.strip() for h in header]
     if not any(header):
         raise DatasetError("The first line (the header) is empty.")
+    if len(header) == 1 and lined_up(lines[0], body):
+        raise DatasetError(LINED_UP)
     prose = len(header) <= 3 and any(len(h.split()) > 6 or len(h) > 60 for h in header)
     if prose and len(header) == 1:
         raise DatasetError(NOT_A_TABLE)

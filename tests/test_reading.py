@@ -1930,3 +1930,32 @@ def test_tables_of_single_spaces_split_at_them(text):
     import playground_runtime
 
     assert playground_runtime.sniff_delimiter(text) == " "
+
+
+LINED_UP_FILES = {  # columns lined up by runs of spaces, as printouts and fixed-width exports write them
+    "pandas' to_string": lambda: realdata.rdataset("datasets", "mtcars").drop(columns="rownames").to_string(index=False),
+    "a printout with row names": lambda: realdata.rdataset("datasets", "airquality").to_string(),
+    "a UCI .data file (no header)": lambda: "\n".join(["18.0   8   307.0      130.0      3504.      12.0   70  1",
+                                                        "15.0   8   350.0      165.0      3693.      11.5   70  1",
+                                                        "18.0   8   318.0      150.0      3436.      11.0   70  1",
+                                                        "16.0   8   304.0      150.0      3433.      12.0   70  1"]),
+    "three short columns": lambda: "  year   temp   rain\n  1990   12.5    800\n  1991   13.0    750\n  1992   11.9    810",
+}
+
+
+@pytest.mark.parametrize("case", sorted(LINED_UP_FILES))
+def test_columns_lined_up_by_runs_of_spaces_are_refused_saying_so(tmp_path, case):
+    """A printout or fixed-width export was refused as "its first line reads as a sentence", or
+    read as one column of text named 'year   temp   rain' without a word. It is refused saying
+    what the file is and how to save it."""
+    with pytest.raises(DatasetError) as info:
+        read((LINED_UP_FILES[case]() + "\n").encode(), "table.txt", tmp_path)
+    assert str(info.value).startswith("This file's columns are lined up by runs of spaces"), str(info.value)
+
+
+@pytest.mark.parametrize("text", ["name\nAnn  Lee\nBo Chen\nCarl   Diaz\nDee Eno\n",
+                                  "full name\nAnn  Lee\nBo Chen\nCarl Diaz\nDee Eno\n"])
+def test_a_column_of_names_with_a_stray_double_space_is_one_column(tmp_path, text):
+    """Near misses: names, a few written with two spaces, are one column of text, as before."""
+    rec, df = read(text.encode(), "names.txt", tmp_path)
+    assert df.shape == (4, 1)
