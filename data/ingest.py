@@ -948,11 +948,23 @@ def _read_label_column_again(with_totals, table, how, forced: set):
             continue
         got = values.convert(field.name, table.column(i), how.decimal, point=how.decimal_point)
         if pa.types.is_string(got.array.type) or pa.types.is_large_string(got.array.type):
+            if _iso_dates(table.column(i)):  # a workbook's date cells, written ISO: _to_frame reads them as dates
+                how.notices = [n for n in how.notices if n.get("column") != field.name]
             continue  # text without the labels too: as it was read
         columns[i] = got.array
         how.notices = [n for n in how.notices if n.get("column") != field.name]
         how.read_as(field.name, got)
     return pa.table(columns, names=table.column_names)
+
+
+def _iso_dates(column) -> bool:
+    """Whether a text column is dates written ISO 8601, by the rule the frame is read with
+    (plugins.tables.parse_iso_dates, in _to_frame): a sheet's date cells kept text by a
+    totals row's label, the row now left out (its "kept as text" sentence named the label)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"c": column.to_pandas()})
+    return pd.api.types.is_datetime64_any_dtype(parse_iso_dates(frame)["c"])
 
 
 def _infinities_as_missing(table, how):

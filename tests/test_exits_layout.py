@@ -520,3 +520,51 @@ def test_whole_number_ids_in_a_workbook_are_written_as_the_app_writes_them_by_pr
             assert ids["order_id"].tolist() == ["900", "901", "902", "903", "904"], script.stdout
         if case == "not whole":
             assert ids["order_id"].tolist()[:2] == ["1.5", "2.25"] and ids["serial_id"][0] == "5900.5", script.stdout
+
+
+# --------------------------------------------------------------------------- a workbook's date column over its totals row
+DATED_CARD = {"features": [{"name": "when", "type": "datetime", "dtype": "datetime64[us]"},
+                           {"name": "name", "type": "categorical", "dtype": "str"},
+                           {"name": "x", "type": "numeric", "dtype": "float64"},
+                           {"name": "y", "type": "numeric", "dtype": "float64"}]}
+
+
+def dated_sheets() -> dict:
+    """{class: rows (header first)}: a sheet whose first column holds dates, ending in a totals
+    row whose label stands in that date column (as a sales export writes "Total" under its
+    order dates), and near misses: the label in a text column, no totals row."""
+    import datetime as dt
+
+    days = [dt.datetime(2023, 4, 17), dt.datetime(2023, 12, 28), dt.datetime(2023, 2, 17), dt.datetime(2023, 7, 1)]
+    body = [[d, n, x, y] for d, n, x, y in zip(days, "abcd", (1, 2, 3, 4), (2.5, 3.5, 4.5, 5.5))]
+    head = ["when", "name", "x", "y"]
+    return {
+        "'Total' under the dates": [head, *body, ["Total", None, 10, 16.0]],
+        "'Summe' under the dates": [head, *body, ["Summe", None, 10, 16.0]],
+        "'Grand total' under dates without a time": [
+            head, *[[r[0].date(), *r[1:]] for r in body], ["Grand total", None, 10, 16.0]],
+        "a title above, 'Gesamt' under the dates": [["Umsatz 2023"], [], head, *body, ["Gesamt", None, 10, 16.0]],
+        "near miss: the label in the text column": [head, *body, [None, "Total", 10, 16.0]],
+        "near miss: no totals row": [head, *body],
+    }
+
+
+@pytest.mark.parametrize("case", sorted(dated_sheets()))
+def test_predict_py_reads_dates_above_a_totals_row_in_a_workbook_as_the_app_does(tmp_path, capsys, case):
+    """A new user's sales workbook (a date column, 'Total' under it in the last row): Score a
+    file scored it, and the bundle's predict.py refused the training file itself ("'Order date'
+    should hold dates written as ISO 8601 ... (values like '2023-04-17 00:00:00')"): the label
+    had kept the column's cells Python datetimes, which stayed so when the row was left out. It
+    now reads them as the dates they are, as the app does, for each label and layout."""
+    import playground_runtime
+
+    path = tmp_path / "rows.xlsx"
+    sheets_file(path, {"Sales": dated_sheets()[case]})
+    capsys.readouterr()
+    frame = predict_module().read_rows(path, DATED_CARD)
+    app, _ = app_read(path)
+    assert list(frame.columns) == list(app.columns) == ["when", "name", "x", "y"]
+    assert len(frame) == len(app) == 4
+    mine, theirs = (playground_runtime.prepare_rows(f, DATED_CARD["features"]) for f in (frame, app))
+    pd.testing.assert_frame_equal(mine, theirs, check_dtype=False)
+    assert mine["when"].dt.strftime("%Y-%m-%d").tolist() == ["2023-04-17", "2023-12-28", "2023-02-17", "2023-07-01"]

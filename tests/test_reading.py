@@ -675,6 +675,33 @@ def test_text_that_keeps_a_column_of_date_cells_text_is_said(tmp_path, typed, sa
     assert [n["text"] for n in rec["notices"] if n["column"] == "when"] == [said]  # said once
 
 
+@pytest.mark.parametrize("label,cells", [
+    ("Total", D), ("Summe", D), ("Grand total", D), ("Gesamt", [d if isinstance(d, dt.datetime) else
+                                                              dt.datetime(d.year, d.month, d.day) for d in D]),
+])
+def test_a_totals_label_under_date_cells_is_not_said_to_keep_them_text(tmp_path, label, cells):
+    """A new user's sales workbook ('Total' under its order dates, the column sums beside it):
+    the totals row was left out and the column read as dates, but its page still said
+    "Order date: kept as text: 1 of 201 values are not dates, e.g. 'Total'." beside the type
+    datetime. The label's sentence leaves with its row, as it does under numbers."""
+    n = len(cells)
+    rows = [["when", "v", "w"]] + [[d, i + 1, 2 * i + 1.5] for i, d in enumerate(cells)]
+    rows.append([label, sum(r[1] for r in rows[1:]), sum(r[2] for r in rows[1:])])
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert len(df) == n and str(df["when"].dtype).startswith("datetime64")
+    assert not [t for t in notices(rec).split("\n") if "kept as text" in t], notices(rec)
+    assert "left out as a totals row" in notices(rec)
+
+
+def test_a_word_among_date_cells_above_a_totals_row_still_keeps_them_text(tmp_path):
+    """The near miss: a word that is no totals label ('pending') keeps the column text, said."""
+    rows = [["when", "v"]] + [[d, i + 1] for i, d in enumerate(D[:2] + ["pending"] + D[2:])]
+    rows.append(["Total", sum(r[1] for r in rows[1:])])
+    rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)
+    assert "pending" in df["when"].tolist()
+    assert "when: kept as text: " in notices(rec) and "'pending'" in notices(rec)
+
+
 def test_a_column_of_date_cells_alone_is_read_without_a_word(tmp_path):
     rows = [["name", "when"]] + [[f"n{i}", d] for i, d in enumerate(D)] + [["n9", None]]
     rec, df = read(workbook({"S": rows}), "d.xlsx", tmp_path)

@@ -394,7 +394,9 @@ def _without_summary_rows(frame: pd.DataFrame, card: dict, where) -> pd.DataFram
     if not found:
         return frame
     print(f"note: {runtime.summary_rows_notice(found, where() if where else None)}", file=sys.stderr)
-    return frame.iloc[:len(frame) - len(found)].reset_index(drop=True)
+    # a label that kept a column of cells one kind ('Total' under a workbook's dates) leaves with its row: the
+    # column is of that kind again, as the app's reader has it (its dates were refused as text, found by a new user)
+    return frame.iloc[:len(frame) - len(found)].reset_index(drop=True).infer_objects()
 
 
 def _last_line(path: Path, sep: str, encoding: str = "utf-8") -> int:
