@@ -122,10 +122,13 @@ class Leak:
                     f"{target!r} is known, or computed from it? Then it leaks the answer: drop it (Preprocessing → "
                     "Drop columns). If it is known beforehand, it is a strong feature and the score stands.")
         if self.reverse:
+            # either way round (a tester: a smoker's surcharge set the premium, and 'probably computed from the
+            # outcome' would have had the best feature dropped): the user knows which
             return (f"{self.column!r} is almost a function of the target {target!r}: the target alone gives it back "
-                    f"with {self.metric} {self.score:.3f} (out of sample, on the training rows). It is probably "
-                    f"computed from the outcome; if it is only known after the outcome, drop it (Preprocessing → "
-                    f"Drop columns).")
+                    f"with {self.metric} {self.score:.3f} (out of sample, on the training rows). Was it computed from "
+                    f"the outcome (a band of it), or does it set the target (a surcharge on a price)? If it is only "
+                    f"known after the outcome, it leaks the answer: drop it (Preprocessing → Drop columns). If it is "
+                    f"known beforehand, it is a strong feature and the score stands.")
         return (f"{self.column!r} alone predicts the target {target!r} almost perfectly: {self.metric} "
                 f"{self.score:.3f} with this one feature (out of sample, on the training rows). If it is only "
                 f"known after the outcome, it leaks the answer: drop it (Preprocessing → Drop columns).")
