@@ -2000,7 +2000,10 @@ OTHER_SCRIPTS = {codecs.lookup(c).name for c in (
     "cp1251", "koi8_r", "koi8_u", "iso8859_5", "mac_cyrillic", "cp866", "cp855", "cp1253", "iso8859_7", "mac_greek",
     "cp1255", "iso8859_8", "cp1256", "iso8859_6", "cp874", "tis_620", "cp932", "shift_jis", "euc_jp", "gb18030",
     "gbk", "gb2312", "big5", "cp950", "cp949", "euc_kr")}
-_ODD = re.compile(r"(?:(?<=[^\W\d_])[^\w\s,;|\t\"'’()/&.:+\-%!?]|[^\w\s,;|\t\"'’()/&.:+\-%!?](?=[^\W\d_]))")
+# (opening marks before a word, ¿Cuál, ¡Sí, “Muy, «Très, closing ones after it, are punctuation: Spanish
+# exports in Windows-1252 were read as Windows-1250, ¿ as ż and ñ as ń; the same marks glued inside a word,
+# mo¿e for może, stay odd)
+_ODD = re.compile(r"(?:(?<=[^\W\d_])[^\w\s,;|\t\"'’()/&.:+\-%!?”»›…]|[^\w\s,;|\t\"'’()/&.:+\-%!?¿¡“‘„«‹](?=[^\W\d_]))")
 
 
 def _oddness(text: str) -> int:

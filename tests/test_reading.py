@@ -95,7 +95,9 @@ def test_a_wrong_encoding_guess_can_be_overridden_and_a_wrong_choice_is_refused(
 
 WORDS = {
     "cp1252": ["Müller", "Straße", "Größe", "Köln", "café", "naïve", "crème", "façade", "Zürich", "São Paulo",
-               "señor", "año", "Ørsted", "Ålesund", "Malmö", "Preis 12,50 €", "coração", "perché", "città"],
+               "señor", "año", "Ørsted", "Ålesund", "Malmö", "Preis 12,50 €", "coração", "perché", "città",
+               # a Spanish survey's marks (¿ was read as ż, ñ as ń), typographic quotes around a word
+               "¿Cuál?", "¡Sí!", "¿Volvería?", "“Excelente”", "«Très bien»"],
     "cp1250": ["Łódź", "Kraków", "Gdańsk", "Dvořák", "Plzeň", "żółw", "Székesfehérvár", "Győr", "Čakovec",
                "Ľubica", "Šibenik", "Žilina"],
     "cp1251": ["Москва", "Санкт-Петербург", "Новосибирск", "Киев", "Привет", "цена", "город", "улица"],
