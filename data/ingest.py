@@ -172,7 +172,14 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         elif fmt == "excel":
             table, how = _read_excel(src, ext, limits, options)
         else:
-            table, how = _read_text(src, fmt, limits, options, arriving)
+            text = _with_line_feeds(src, arriving)  # src, or a copy of it whose lines end with '\n'
+            try:
+                table, how = _read_text(text, fmt, limits, options, arriving if text is src else None)
+            finally:
+                if text is not src:
+                    text.unlink(missing_ok=True)
+            if text is not src:
+                how.notice(playground_runtime.CR_LINES_SAID)
         digest = digest or (hashed.result() if hashed else None)
     if arriving is not None:  # all of it has been read: what the web process says of it
         arriving.wait()
@@ -238,6 +245,28 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"],
             "reading": how.to_json(), "notices": how.notices, "options": options}
+
+
+def _with_line_feeds(src: Path, arriving: Arriving | None = None) -> Path:
+    """`src` itself, or, when its lines end with a carriage return alone (its first 64 KB:
+    playground_runtime.cr_lines_only), a copy beside it whose carriage returns are line feeds
+    (the caller removes it). Every line-by-line rule of the reader (header, blank lines,
+    notes, rows' line numbers) reads '\n'; such a file was refused as "The first line (the
+    header) cannot be read". A file still arriving is copied once it has all come."""
+    with open(src, "rb") as f:
+        if not playground_runtime.cr_lines_only(f.read(1 << 16)):
+            return src
+    if arriving is not None:
+        arriving.wait()
+    copy = src.with_name(f"{TMP_PREFIX}{src.name}-{os.getpid()}-lf")
+    try:
+        with open(src, "rb") as f, open(copy, "wb") as out:
+            while chunk := f.read(1 << 20):
+                out.write(chunk.replace(b"\r", b"\n"))
+    except BaseException:
+        copy.unlink(missing_ok=True)
+        raise
+    return copy
 
 
 def _check_size(size: int, limits: Limits) -> None:

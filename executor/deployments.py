@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import secrets
 import threading
 import time
@@ -484,7 +485,7 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     if other:  # the reader's own sentence says to save the file and upload it: not what a caller does
         raise Invalid(f"The CSV body holds {other}, not CSV text. {_SEND_INSTEAD[other]}", status=415)
     if limits is not None:
-        first = text.lstrip("\ufeff").split("\n", 1)[0]
+        first = re.split(r"\r?\n|\r", text.lstrip("\ufeff"), maxsplit=1)[0]  # (Excel for Mac ends lines with \r alone)
         try:  # the widest the header can be read, whichever delimiter the reader finds
             width = max(len(next(csv.reader([first], delimiter=d), [])) for d in ",;\t|")
         except csv.Error as e:

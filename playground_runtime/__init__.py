@@ -477,6 +477,17 @@ def spaces_delimit(sample: str) -> bool:
     return width == len(header) and len(body) >= SPACED_MIN_LINES and all(any(number_text(f) for f in r) for r in body)
 
 
+CR_LINES_SAID = ("The file's lines end with a carriage return alone, as Excel for Mac's \"CSV (Macintosh)\" and old Mac "
+                 "programs write them: read line by line all the same.")
+
+
+def cr_lines_only(head: bytes) -> bool:
+    """Whether a text file whose first bytes are `head` ends its lines with a carriage return
+    alone (no line feed there, a carriage return, no NUL byte: not UTF-16): read with its
+    carriage returns as line feeds, said (CR_LINES_SAID), by the app's reader and predict.py."""
+    return b"\n" not in head and b"\r" in head and b"\x00" not in head
+
+
 def sniff_delimiter(sample: str, tab: bool = False) -> str:
     """The delimiter of a text table (tab for a .tsv file, `tab`): csv.Sniffer's among , ; tab |,
     else a space where single spaces separate the values (spaces_delimit: R's write.table),

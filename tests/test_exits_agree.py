@@ -1735,3 +1735,18 @@ def test_a_table_whose_only_feature_a_few_cells_kept_text_is_pointed_to_number(w
     [check] = [c["text"] for c in web.get(f"/api/v1/datasets/{ids['id']}").json()["checks"]
                if c["kind"] == "no_features"]
     assert "tick it under the Dataset node's id-like columns" in check and "choose Number" not in check, check
+
+
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_rows_whose_lines_end_with_a_carriage_return_alone_are_scored_by_every_exit(web, model, sep):
+    """Excel for Mac's "CSV (Macintosh)" ends its lines with a carriage return alone: the upload
+    refused such a file as "The first line (the header) cannot be read". Every exit scores its
+    rows as the same rows written with line feeds."""
+    rows = cars(6, 31).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    text = rows.to_csv(index=False, sep=sep, decimal="," if sep == ";" else ".")
+    got = scored_by_every_exit(web, model, f"mac-{sep == ';'}.csv", text.replace("\n", "\r").encode(),
+                               deployment="cars-exits")
+    want = scored_by_every_exit(web, model, f"unix-{sep == ';'}.csv", text.encode(), deployment="cars-exits")
+    for exit, (out, said) in got.items():
+        assert out is not None and out == want[exit][0], (exit, said)

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import playground_runtime
 from data.datasets import DatasetError
 from data.ingest import ingest_bytes
 from data.reading import legacy_encoding
@@ -1988,3 +1989,23 @@ def test_a_column_of_names_with_a_stray_double_space_is_one_column(tmp_path, tex
     """Near misses: names, a few written with two spaces, are one column of text, as before."""
     rec, df = read(text.encode(), "names.txt", tmp_path)
     assert df.shape == (4, 1)
+
+
+@pytest.mark.parametrize("case", ["comma", "semicolon, decimal commas", "a title above", "R's write.csv"])
+def test_a_file_whose_lines_end_with_a_carriage_return_alone_reads_as_with_line_feeds(tmp_path, case):
+    """Excel for Mac's "CSV (Macintosh)" (and old Mac programs) end lines with a carriage return
+    alone: refused as "The first line (the header) cannot be read". It reads as the same file
+    with line feeds, said once; a Windows file (\\r\\n) says nothing of it."""
+    frame = realdata.rdataset("datasets", "mtcars").drop(columns="rownames")
+    text = {"comma": frame.to_csv(index=False),
+            "semicolon, decimal commas": frame.to_csv(index=False, sep=";", decimal=","),
+            "a title above": "Fuel economy 1974\n\n" + frame.to_csv(index=False),
+            "R's write.csv": realdata.r_csv(realdata.rdataset("datasets", "mtcars")).decode()}[case]
+    rec_lf, want = read(text.encode("cp1252"), "cars.csv", tmp_path / "lf")
+    rec, got = read(text.replace("\n", "\r").encode("cp1252"), "cars.csv", tmp_path / "cr")
+    assert got.equals(want) and list(got.columns) == list(want.columns)
+    said = [n["text"] for n in rec["notices"]]
+    assert said.count(playground_runtime.CR_LINES_SAID) == 1
+    assert [n for n in said if n != playground_runtime.CR_LINES_SAID] == [n["text"] for n in rec_lf["notices"]]
+    rec, got = read(text.replace("\n", "\r\n").encode("cp1252"), "cars.csv", tmp_path / "crlf")
+    assert got.equals(want) and playground_runtime.CR_LINES_SAID not in notices(rec)
