@@ -35,7 +35,8 @@ from plugins.guards import PAGE_ROWS
 from plugins.tables import parse_iso_dates, plain_dtypes, profile
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel",
-           ".xlsm": "excel", ".xls": "excel", ".ods": "excel"}
+           ".xlsm": "excel", ".xls": "excel", ".ods": "excel", ".zip": "zip", ".gz": "gzip"}
+ARCHIVES = ("zip", "gzip")  # a table read from inside (_unpacked): one, named by the archive's own name or members
 UPLOAD_ACCEPT = ",".join(FORMATS)  # a file input's `accept`: the Datasets page's, the Dataset inspector's
 TMP_PREFIX = ".upload-"
 SOURCE = ".source"  # the file as uploaded, kept beside its Parquet file (<id>.source.csv) to read it again
@@ -154,13 +155,15 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     ext = Path(filename).suffix.lower()
     if ext not in FORMATS:
         raise DatasetError(f"Files ending in {ext or '(nothing)'} are not supported; upload CSV, TSV, Excel "
-                           "(.xlsx, .xls, .ods) or Parquet.")
+                           "(.xlsx, .xls, .ods) or Parquet, or a .zip or .gz file holding one.")
     fmt = FORMATS[ext]
     if arriving is not None and fmt not in ("csv", "tsv"):
         arriving.wait()  # only text is read as it comes: the rest waits for the whole file
         arriving = None
     if arriving is None:
         _check_size(src.stat().st_size, limits)
+    if fmt in ARCHIVES:
+        return _from_archive(src, filename, fmt, dest_dir, limits, digest, options, table_only)
     options = check_options(options)
     from concurrent.futures import ThreadPoolExecutor
 
@@ -245,6 +248,90 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"],
             "reading": how.to_json(), "notices": how.notices, "options": options}
+
+
+def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Limits, digest, options,
+                  table_only: bool) -> dict:
+    """ingest_path's record of the one table a zip archive or a .gz file holds (a Kaggle
+    download, R's write.csv to a gzfile): unpacked beside `src` (at most the upload limit,
+    named when a table unpacks past it), read as that table, said; the dataset is the
+    archive's (its content hash, its name, its bytes kept as the source)."""
+    what = "The zip archive" if fmt == "zip" else "The gzip file"
+    inner, name = _unpacked(src, filename, fmt, limits, what)
+    size = inner.stat().st_size
+    try:
+        if Path(name).suffix.lower() not in FORMATS or FORMATS[Path(name).suffix.lower()] in ARCHIVES:
+            raise DatasetError(f"{what} holds {name!r}, which is not a table read here (CSV, TSV, Excel or Parquet).")
+        record = ingest_path(inner, name, dest_dir, limits, digest=digest or (None if table_only else _sha256(src)),
+                             options=options, table_only=table_only)
+    finally:
+        inner.unlink(missing_ok=True)
+    shown = f"{size / 2**10:,.0f} KB" if size < 2**20 else _fmt_bytes(size)
+    said = f"Read from inside {filename!r}: {name!r} ({shown} unpacked)."
+    record["notices"] = [{"text": said, "column": None}] + list(record.get("notices") or [])
+    if not table_only:
+        record.update(name=Path(filename).stem.removesuffix(Path(name).suffix), filename=filename,
+                      size_bytes=src.stat().st_size)
+        record["reading"] = {**record["reading"], "archive": {"kind": fmt, "member": name}}
+    return record
+
+
+def _unpacked(src: Path, filename: str, fmt: str, limits: Limits, what: str) -> tuple[Path, str]:
+    """(a file beside `src` holding the table the archive holds, that table's name). Refused
+    with a sentence: a damaged or password-protected archive, no table or several
+    (playground_runtime.archive_table), a .gz whose name does not say what it holds, a table
+    past the upload limit unpacked (counted as it unpacks: an archive a few KB that unpacks to
+    gigabytes stops at the limit)."""
+    import gzip
+    import zipfile
+
+    out = src.with_name(f"{TMP_PREFIX}{src.name}-{os.getpid()}-unpacked")
+    over = DatasetError(f"{what} unpacks past the limit of {limits.max_bytes / 2**20:.0f} MB "
+                        "(PLAYGROUND_MAX_UPLOAD_MB): upload a smaller table.")
+    try:
+        if fmt == "zip":
+            try:
+                archive = zipfile.ZipFile(src)
+            except (zipfile.BadZipFile, OSError):
+                raise DatasetError(f"{what} cannot be read: it is damaged or cut short.") from None
+            with archive:
+                try:
+                    name = playground_runtime.archive_table(archive.namelist(), what)
+                except playground_runtime.ColumnsError as e:
+                    raise DatasetError(str(e)) from None
+                info = archive.getinfo(name)
+                if info.flag_bits & 0x1:
+                    raise DatasetError(f"{what}'s {name!r} is protected by a password: unzip it and upload the table.")
+                opened = lambda: archive.open(info)  # noqa: E731
+                _copy_bounded(opened, out, limits.max_bytes, over, what)
+            name = name.rsplit("/", 1)[-1]
+        else:
+            try:
+                name = playground_runtime.gzip_inner_name(filename)
+            except playground_runtime.ColumnsError as e:
+                raise DatasetError(str(e)) from None
+            _copy_bounded(lambda: gzip.open(src, "rb"), out, limits.max_bytes, over, what)
+        return out, name
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+
+
+def _copy_bounded(open_member, out: Path, limit: int, over: DatasetError, what: str) -> None:
+    import zipfile
+
+    written = 0
+    try:
+        with open_member() as f, open(out, "wb") as dst:
+            while chunk := f.read(1 << 20):
+                written += len(chunk)
+                if written > limit:
+                    raise over
+                dst.write(chunk)
+    except (OSError, EOFError, zipfile.BadZipFile) as e:  # gzip's BadGzipFile is an OSError
+        raise DatasetError(f"{what} cannot be read: it is damaged or cut short ({str(e)[:80]}).") from None
+    except RuntimeError as e:  # zipfile: a password, an unsupported compression method
+        raise DatasetError(f"{what} cannot be read: {str(e)[:120]}.") from None
 
 
 def _with_line_feeds(src: Path, arriving: Arriving | None = None) -> Path:

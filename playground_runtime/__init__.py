@@ -477,6 +477,43 @@ def spaces_delimit(sample: str) -> bool:
     return width == len(header) and len(body) >= SPACED_MIN_LINES and all(any(number_text(f) for f in r) for r in body)
 
 
+TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls", ".ods")
+ARCHIVE_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
+
+
+def archive_table(names: list, archive: str = "The zip archive") -> str:
+    """The one table a zip archive holds (its member's name), by the names of its members:
+    folders and what macOS and Windows add (__MACOSX/, ._ files, .DS_Store) left out, the
+    tables are the members whose names end as a table's file does (TABLE_SUFFIXES). None or
+    several: refused (ColumnsError) naming what it holds: the app never picks one of several
+    (train.csv or test.csv?) for the user. The app's upload and predict.py, one rule."""
+    files = [n for n in names if not n.endswith("/") and not any(j in n for j in ARCHIVE_JUNK)
+             and not n.rsplit("/", 1)[-1].startswith("._")]
+    tables = [n for n in files if n.lower().endswith(TABLE_SUFFIXES)]
+    if len(tables) == 1:
+        return tables[0]
+
+    def listed(found):
+        shown = ", ".join(repr(n.rsplit("/", 1)[-1]) for n in found[:5])
+        return shown + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
+
+    if not tables:
+        held = f": it holds {listed(files)}" if files else ": it is empty"
+        raise ColumnsError(f"{archive} holds no table (CSV, TSV, Excel or Parquet){held}.")
+    raise ColumnsError(f"{archive} holds {len(tables)} tables ({listed(tables)}): the one to read cannot be told. "
+                       "Upload that one alone (unzipped, or in an archive of its own).")
+
+
+def gzip_inner_name(name: str) -> str:
+    """The name of the file a .gz file holds ('train.csv' of 'train.csv.gz'), refused
+    (ColumnsError) when it does not say a table's kind: no guess at what 'data.gz' holds."""
+    inner = name[:-3] if name.lower().endswith(".gz") else name
+    if inner.lower().endswith(".tgz") or inner.lower().endswith(".tar") or not inner.lower().endswith(TABLE_SUFFIXES):
+        raise ColumnsError(f"{name!r} is gzip-compressed, and its name does not say what it holds: a table is read from "
+                           "a .gz file named for it (data.csv.gz, data.tsv.gz, data.parquet.gz).")
+    return inner
+
+
 CR_LINES_SAID = ("The file's lines end with a carriage return alone, as Excel for Mac's \"CSV (Macintosh)\" and old Mac "
                  "programs write them: read line by line all the same.")
 

@@ -1750,3 +1750,54 @@ def test_rows_whose_lines_end_with_a_carriage_return_alone_are_scored_by_every_e
     want = scored_by_every_exit(web, model, f"unix-{sep == ';'}.csv", text.encode(), deployment="cars-exits")
     for exit, (out, said) in got.items():
         assert out is not None and out == want[exit][0], (exit, said)
+
+
+def test_rows_to_score_in_a_zip_archive_or_gz_file_are_scored_by_the_app_and_predict_py(web, model):
+    """Score a file and predict.py read the one table a .zip or .gz file holds, as the upload
+    does, with the predictions of the same rows sent plain."""
+    import gzip
+    import zipfile
+
+    job_id, bundle, _, folder = model
+    rows = cars(7, 41).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    plain = folder / "plain-rows.csv"
+    rows.to_csv(plain, index=False)
+    want_app, _ = app_score(web, job_id, "m", plain)
+    want_script = predict_py(bundle, plain)
+    assert want_app is not None and want_script.returncode == 0, want_script.stderr
+    zipped = folder / "rows.zip"
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("export/new-rows.csv", plain.read_bytes())
+        archive.writestr("__MACOSX/export/._new-rows.csv", b"\0")
+    gzipped = folder / "rows.csv.gz"
+    gzipped.write_bytes(gzip.compress(plain.read_bytes()))
+    for path, inner in ((zipped, "new-rows.csv"), (gzipped, "rows.csv")):
+        got_app, fragment = app_score(web, job_id, "m", path)
+        assert got_app == want_app, html.unescape(fragment)
+        assert f"Read from inside {path.name!r}: {inner!r}" in html.unescape(fragment)
+        script = predict_py(bundle, path)
+        assert script.returncode == 0 and script.stdout == want_script.stdout, script.stderr
+
+
+def test_a_kaggle_zip_uploads_as_the_table_it_holds_and_its_dataset_page_says_so(web):
+    """An upload of a .zip holding one CSV (a Kaggle download) is a dataset named for the
+    archive, read as its CSV, the reading said on the page and in the API."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("train.csv", cars(120, 43).to_csv(index=False))
+    up = web.post("/api/v1/datasets", files={"file": ("car-prices.zip", buffer.getvalue())})
+    assert up.status_code == 201, up.text
+    body = up.json()
+    assert body["name"] == "car-prices" and body["n_rows"] == 120
+    assert body["notices"][0]["text"].startswith("Read from inside 'car-prices.zip': 'train.csv' (")
+    page = web.get(f"/datasets/{body['id']}")
+    assert page.status_code == 200 and "Read from inside" in html.unescape(page.text)
+    three = io.BytesIO()
+    with zipfile.ZipFile(three, "w") as archive:
+        for name in ("train.csv", "test.csv"):
+            archive.writestr(name, "a,b\n1,2\n")
+    refused = web.post("/api/v1/datasets", files={"file": ("two.zip", three.getvalue())})
+    assert refused.status_code in (400, 422) and "holds 2 tables ('train.csv', 'test.csv')" in refused.text, refused.text

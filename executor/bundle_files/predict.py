@@ -30,6 +30,29 @@ def load_model(path: Path):
 
 
 def read_rows(path: Path, card: dict) -> pd.DataFrame:
+    if path.suffix.lower() in (".zip", ".gz"):  # the one table inside, read as the app reads it (one rule)
+        import gzip
+        import shutil
+        import tempfile
+        import zipfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                if path.suffix.lower() == ".zip":
+                    with zipfile.ZipFile(path) as archive:
+                        member = runtime.archive_table(archive.namelist(), f"The zip archive {path.name}")
+                        inner = Path(folder) / member.rsplit("/", 1)[-1]
+                        with archive.open(member) as f, inner.open("wb") as out:
+                            shutil.copyfileobj(f, out)
+                else:
+                    inner = Path(folder) / runtime.gzip_inner_name(path.name)
+                    with gzip.open(path, "rb") as f, inner.open("wb") as out:
+                        shutil.copyfileobj(f, out)
+            except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as e:
+                raise runtime.ColumnsError(f"{path.name} cannot be read: it is damaged, cut short or protected by a "
+                                           f"password ({str(e)[:80]}).") from None
+            print(f"note: read from inside {path.name!r}: {inner.name!r}.", file=sys.stderr)
+            return read_rows(inner, card)
     if path.suffix.lower() == ".parquet":
         try:
             import pyarrow  # noqa: F401  (pandas reads Parquet with it; the model needs it not)
@@ -493,7 +516,8 @@ def _unnamed(frame: pd.DataFrame, names: list) -> tuple:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Score new rows with this model bundle.")
-    parser.add_argument("rows", type=Path, help="a CSV, TSV, Excel (.xlsx, .xls, .ods) or Parquet file of rows to score")
+    parser.add_argument("rows", type=Path, help="a CSV, TSV, Excel (.xlsx, .xls, .ods) or Parquet file of rows to score "
+                                                "(or a zip archive or .gz file holding one)")
     parser.add_argument("--proba", action="store_true", help="class probabilities (classifiers)")
     args = parser.parse_args(argv)
     card = json.loads((HERE / "model_card.json").read_text())
