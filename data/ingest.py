@@ -304,7 +304,7 @@ def _unpacked(src: Path, filename: str, fmt: str, limits: Limits, what: str) -> 
                     raise DatasetError(f"{what}'s {name!r} is protected by a password: unzip it and upload the table.")
                 opened = lambda: archive.open(info)  # noqa: E731
                 _copy_bounded(opened, out, limits.max_bytes, over, what)
-            name = name.rsplit("/", 1)[-1]
+            name = name.replace("\\", "/").rsplit("/", 1)[-1]  # its own name, never a path
         else:
             try:
                 name = playground_runtime.gzip_inner_name(filename)
