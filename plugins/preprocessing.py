@@ -674,6 +674,30 @@ def marked_values(operations) -> dict:
     return out
 
 
+def gaps_made(operations, X: pd.DataFrame) -> dict[str, int]:
+    """{input column: the training cells of X that the steps making gaps (`makes_gaps`: Mark
+    values as missing) turn into gaps}, each cell counted once, only where some were. Those
+    columns saw gaps in training, which a fill after them filled: a gap in rows to score
+    there is nothing new (playground_runtime.unseen_values said "never learned from a gap" of
+    a marked column, found by a tester). `operations` is [(slug, params)]; each such step is
+    the one the model runs (`make_step`), on the input columns it names or all of them."""
+    ops = _registry()
+    made: dict[str, np.ndarray] = {}
+    for slug, params in operations or []:
+        op = ops.get(slug)
+        if op is None or not op.makes_gaps:
+            continue
+        names = [c for c in (params.get("columns") or X.columns) if c in X.columns]
+        if not names:
+            continue
+        before = X[names]
+        after = make_step(op, {**params, "columns": names}, StepContext()).fit_transform(before)
+        new = pd.DataFrame(after, columns=names, index=X.index).isna().to_numpy() & ~before.isna().to_numpy()
+        for j, name in enumerate(names):
+            made[name] = made[name] | new[:, j] if name in made else new[:, j]
+    return {name: int(cells.sum()) for name, cells in made.items() if cells.any()}
+
+
 def _text_marks_no_numbers(values: list, cols: list, roles: dict, categorical: list) -> list[str]:
     """Values to mark missing that are all text mark text columns only
     (playground_runtime.mark_missing): said where the columns they act on hold numbers, which
