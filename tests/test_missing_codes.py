@@ -179,6 +179,61 @@ def test_the_inspector_shows_the_values_and_reads_them_as_typed():
     assert not refused and config["operations"][0]["parameters"]["values"] == [-99, 999, "n/a"]
 
 
+EMPTY_ITEMS = {  # typed in the inspector: (text, the sentence's start)
+    "-99, , 999": "value 2 is empty (after '-99')",
+    "-99,,999": "value 2 is empty (after '-99')",
+    "98, 99, ,": "value 3 is empty (after '99')",
+    ", -99": "value 1 is empty (before '-99')",
+    " , 999, n/a": "value 1 is empty (before '999')",
+}
+NOTATION = {  # a number written as a program writes it: (text, the number said)
+    "1e3": ("'1e3'", "1000"), "-99, 1E3": ("'1E3'", "1000"), "1.5e-3": ("'1.5e-3'", "0.0015"),
+    "9.99e2, n/a": ("'9.99e2'", "999"), "1_000": ("'1_000'", "1000"), "-9e+1": ("'-9e+1'", "-90"),
+}
+READ_AS_TYPED = {  # near misses: read without a word, as before
+    "-99, 999,": [-99, 999],  # a comma after the last value: the next one not typed yet
+    " -99, 999 ,n/a ": [-99, 999, "n/a"], "99.": [99.0], "+99": [99], "-9.5, 98": [-9.5, 98],
+    "1e3x, e3": ["1e3x", "e3"], "NaN, inf": ["NaN", "inf"], "E, n.a.": ["E", "n.a."],
+}
+
+
+def _typed(text: str):
+    from inspectors.forms import parse_preprocessing
+
+    old = {"operations": [{"method": "mark_missing", "parameters": {}}]}
+    config, refused = parse_preprocessing(FormData([("op-0-values", text)]), old, OPERATIONS)
+    return config["operations"][0]["parameters"].get("values"), refused.get("op-0-values", (None, None))[1]
+
+
+@pytest.mark.parametrize("text", EMPTY_ITEMS)
+def test_an_empty_value_between_commas_is_refused_naming_it(text):
+    """'-99, , 999' was saved as -99, 999 without a word (a tester): a value left out, or one
+    deleted by mistake. Refused, naming its place."""
+    _, said = _typed(text)
+    assert said == (f"Values that mean missing: {EMPTY_ITEMS[text]}; an empty value is a gap already: leave it "
+                    "out, or type the value meant."), said
+
+
+@pytest.mark.parametrize("text", NOTATION)
+def test_a_number_in_a_programmers_notation_is_refused_saying_the_number(text):
+    """'1e3' was saved as 1000 without a word (a tester), and then marked no '1e3' in a text
+    column. No file writes a missing-value code so: refused, saying the number it reads as, in
+    the inspector and the API alike."""
+    written, number = NOTATION[text]
+    sentence = (f"Values that mean missing: {written} is the number {number} written in a programmer's notation; "
+                f"type {number}, as a file writes it.")
+    assert _typed(text)[1] == sentence
+    _, errors = validate_operations([{"method": "mark_missing", "parameters": {
+        "values": [v.strip() for v in text.split(",")]}}])
+    assert sentence in errors[0], errors
+
+
+@pytest.mark.parametrize("text", READ_AS_TYPED)
+def test_values_typed_plainly_are_read_without_a_word(text):
+    values, said = _typed(text)
+    assert said is None and values == READ_AS_TYPED[text], (values, said)
+
+
 def test_a_marking_no_fill_follows_is_said_and_one_a_fill_follows_is_not():
     profile = tables.profile(spss_survey())["columns"]
     unnamed = operation_warnings([("mark_missing", {"values": [-99], "columns": []})], profile, "renewed")
