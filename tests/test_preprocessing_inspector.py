@@ -384,3 +384,36 @@ def test_an_error_no_field_shows_is_still_listed_at_the_top(upstream):
     head = re.search(r'class="notice error"[^>]*>(.*?)</div>', page, re.S).group(1)
     assert "The steps cannot be read together." in head and "needs at least one value" not in head, head
     assert page.count("needs at least one value") == 1, page
+
+
+MARK_TITLES = {  # the values a Mark step is set to -> its title in the steps list
+    (-99, 999): "Mark -99, 999 as missing",
+    (-9,): "Mark -9 as missing",
+    (98, 99): "Mark 98, 99 as missing",
+    (-99, "n/a"): "Mark -99, 'n/a' as missing",
+    (-99.5, 9999): "Mark -99.5, 9999 as missing",
+    ("-999", "DK"): "Mark -999, 'DK' as missing",  # as the step reads "-999": the number
+    (-99, -98, -97, -9, 98, 99): "Mark -99, -98, -97, -9 … +2 as missing",
+}
+
+
+def _step_names(upstream, operations) -> list[tuple[str, str]]:
+    page = html.unescape(render(upstream, operations))
+    return re.findall(r'<span class="name">([^<]*)</span>(?:<span class="cols"> · ([^<]*)</span>)?', page)
+
+
+@pytest.mark.parametrize("values", MARK_TITLES)
+def test_a_mark_steps_title_names_its_values(upstream, values):
+    """The steps list said "Mark values as missing · bill_length_mm" whatever the step marks
+    (a tester): its title names the values, as the step reads them."""
+    names = _step_names(upstream, [step("mark_missing", values=list(values), columns=["bill_length_mm"])])
+    assert names == [(MARK_TITLES[values], "bill_length_mm")], names
+
+
+def test_other_steps_and_a_mark_step_with_no_values_keep_their_names(upstream):
+    """Near misses: a Mark step with nothing to mark yet, and the steps of other operations,
+    are titled by their names as before."""
+    names = _step_names(upstream, [step("mark_missing", values=[], columns=[]), step("fill_missing_median"),
+                                   step("onehot_encoder"), step("drop_columns", columns=["year"])])
+    assert [n for n, _ in names] == ["Mark values as missing", "Fill missing (median)",
+                                     "One-hot encoder", "Drop columns"], names
