@@ -215,6 +215,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             roles.setdefault(column, {"category": "categorical", "text": "text"}.get(kind, "feature"))
     if table_only:  # rows to score keep their infinities: the model's rule refuses them, in every exit
         return _table_only(_as_stored(table), Path(dest_dir), how)
+    _number_is_the_way(how)
     table = _infinities_as_missing(table, how)
     df, table = _to_frame(table, how)
     for i, field in enumerate(table.schema):  # numbers that may be dates typed in General cells: said, not changed
@@ -1093,6 +1094,18 @@ def _infinities_as_missing(table, how):
             table = table.set_column(i, name, got.array)
             how.notice(got.notice, name)
     return table
+
+
+def _number_is_the_way(how) -> None:
+    """The notice of a column of numbers a few cells kept as text ('ERR' among temperatures,
+    `unreadable_numbers`) says the way forward: Number, on the dataset page, reads those cells
+    as gaps (it said only how many cells were no number: a tester). A dataset's only: a file
+    to score is read for a model, whose own rule says what it makes of such cells."""
+    for n in how.notices:
+        count = how.unreadable_numbers.get(n["column"])
+        if isinstance(count, int) and count > 0 and "kept as text: " in n["text"]:
+            those = "that cell as a gap" if count == 1 else f"those {count:,} cells as gaps"
+            n["text"] = f"{n['text']} Choosing Number for it (Read as, on the dataset page) reads {those}."
 
 
 def _apply_types(table, how, options: dict):

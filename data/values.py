@@ -92,9 +92,12 @@ class TypeRefused(ValueError):
     (`failing` of `total`, when it counted them)."""
 
     def __init__(self, message: str, failing: int | None = None, total: int | None = None, examples=(),
-                 unreadable=None):
+                 unreadable=None, said: str | None = None):
         super().__init__(message)
         self.failing, self.total, self.examples = failing, total, list(examples)
+        # the sentence without the column's name ("4 of 190 values cannot be read as numbers, e.g. 'ERR'."), for a
+        # notice that names the column already; None: the message is said as it is
+        self.said = said
         # the distinct values that are no number at all (an Arrow array), when that is why Number was refused
         self.unreadable = unreadable
 
@@ -190,9 +193,8 @@ def _kept_as_text(name: str, col, decimal_hint: str, point: SettledBy | None = N
     if len(shapes) > 1:  # 2024-12-31 beside Jan 5 2024 and 03/15/2024: each a date, the column no one way
         # 2014-03 among 2014-03-15 (an audit): read as the 1st it would be a day nobody wrote, among real days
         some = f"; {_quoted(shapes[YEAR_AND_MONTH])} names no day" if YEAR_AND_MONTH in shapes else ""
-        said = (f"{name}: kept as text: its dates are written in {len(shapes)} ways "
-                f"({_examples(list(shapes.values()))}){some}; write them one way to have them read as dates.")
-        out.notice = f"{out.notice} {said}" if out.notice else said
+        _kept_said(out, name, f"its dates are written in {len(shapes)} ways ({_examples(list(shapes.values()))})"
+                              f"{some}; write them one way to have them read as dates.")
         return out
     for kind, pattern in (("date", _DATE_PY), ("number", _NUMBER_PY)):
         if sum(1 for v in sample if pattern.match(v)) >= MOSTLY * len(sample):
@@ -201,13 +203,23 @@ def _kept_as_text(name: str, col, decimal_hint: str, point: SettledBy | None = N
             except TypeRefused as e:
                 # a few values keep it text; phone numbers and versions fail throughout: text, nothing to say
                 if e.failing is None or e.failing <= (1 - MOSTLY) * e.total:
-                    said = f"{name}: kept as text: {e}"
-                    out.notice = f"{out.notice} {said}" if out.notice else said
+                    _kept_said(out, name, e.said or str(e))
                     if kind == "number" and e.unreadable is not None:
                         # kept: choosing Number reads them as gaps, which the id advice points to (nodes.dataset)
                         out.details["unreadable"] = e.failing
             return out
     return out
+
+
+def _kept_said(out: Converted, name: str, why: str) -> None:
+    """`out`'s notice says the column was kept as text and `why`, naming the column once: after
+    the gap markers its notice may say already ("temp_c: 'n/a' (1) read as missing; kept as
+    text: …"); it named the column three times (a tester)."""
+    head = f"{name}: "
+    if out.notice and out.notice.startswith(head):
+        out.notice = f"{out.notice.rstrip('.')}; kept as text: {why}"
+    else:
+        out.notice = f"{out.notice} {head}kept as text: {why}" if out.notice else f"{head}kept as text: {why}"
 
 
 YEAR_AND_MONTH = "a year and a month"
@@ -824,8 +836,8 @@ def _as_text(name, col, forced: str) -> Converted:
 
 def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = "", unreadable=None) -> TypeRefused:
     how = f" (expected {hint})" if hint else ""
-    return TypeRefused(f"In {_quoted(name)}, {n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. "
-                       f"{_examples(bad)}.", n_bad, n, list(dict.fromkeys(bad))[:3], unreadable)
+    said = f"{n_bad:,} of {n:,} values cannot be read as {what}{how}, e.g. {_examples(bad)}."
+    return TypeRefused(f"In {_quoted(name)}, {said}", n_bad, n, list(dict.fromkeys(bad))[:3], unreadable, said)
 
 
 # Number chosen for a column reads its values that are no number as gaps, up to this share of its values (gaps

@@ -371,7 +371,7 @@ def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{
     import playground_runtime
 
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-        raise Invalid('Send the rows as "records": a list of objects, one per row, of column: value.')
+        raise Invalid(_not_records(records))
     if not records:
         raise Invalid('"records" holds no rows to score.')
     if not any(records):  # an empty record among others is a row of gaps; all of them, no row at all
@@ -401,6 +401,52 @@ def records_frame(records, limits: tuple[int, int] | None = None, name: str = "{
     if omitted:  # refused by prepare_rows where it is a column the model needs, as a column no record sends is
         frame.attrs[playground_runtime.OMITTED_KEYS] = omitted
     return frame
+
+
+RECORDS_SHAPE = '{"records": [{column: value, ...}, ...]}'
+
+
+def _json_kind(value) -> str:
+    """What a JSON value is, in JSON's own words ("an array", "a string")."""
+    if isinstance(value, bool):
+        return f"the JSON value {str(value).lower()}"
+    if value is None:
+        return "the JSON value null"
+    return {dict: "an object", list: "an array", str: "a string"}.get(type(value), "a number")
+
+
+def _not_records(records) -> str:
+    """The refusal of a body's "records" that is not a list of objects, naming what it is
+    and the shape to send (a tester's single record sent as an object was told only "a list
+    of objects", not how to write one)."""
+    if records is None:
+        return f'The request body holds no "records": send the rows as {RECORDS_SHAPE}, one object per row.'
+    if not isinstance(records, list):
+        wrap = " (one row: put it in a list, [{...}])" if isinstance(records, dict) else ""
+        return (f'"records" is {_json_kind(records)}, not a list of objects{wrap}: send the rows as '
+                f"{RECORDS_SHAPE}, one object per row.")
+    i = next(i for i, r in enumerate(records) if not isinstance(r, dict))
+    return (f"Record {i + 1} is {_json_kind(records[i])}, not an object of column: value: send the rows as "
+            f"{RECORDS_SHAPE}, one object per row.")
+
+
+def _body_records(parsed):
+    """The "records" of a parsed JSON body, refusing a body that is no object with the shape
+    to send: a bare array of records (what pandas' to_json(orient="records") writes), a
+    string or a number were told only "must be a JSON object" (found by a tester)."""
+    if isinstance(parsed, dict):
+        if "records" in parsed or not parsed:
+            return parsed.get("records")
+        keys = ", ".join(quoted(str(k)) for k in list(parsed)[:3]) + (" …" if len(parsed) > 3 else "")
+        raise Invalid(f'The request body is an object without "records" (its keys: {keys}): send the rows as '
+                      f"{RECORDS_SHAPE}, one object per row; a single row as {{\"records\": [{{...}}]}}.")
+    if isinstance(parsed, list):
+        what = (f"an array of {len(parsed):,} record{'s' if len(parsed) != 1 else ''}"
+                if parsed and all(isinstance(r, dict) for r in parsed) else "an array")
+        raise Invalid(f'The request body is {what}, not an object: send the rows inside one, as {RECORDS_SHAPE}.',
+                      status=400)
+    raise Invalid(f"The request body is {_json_kind(parsed)}, not an object: send the rows as {RECORDS_SHAPE}, "
+                  "one object per row.", status=400)
 
 
 def _records_as_frame(records: list[dict]):
@@ -594,7 +640,7 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
     from data.reading import DELIMITER_NAMES
 
     try:
-        parsed = parse_json(body, flat_values=True)  # records_frame refuses any value that is not a scalar
+        parsed = parse_json(body, kind=object, flat_values=True)  # records_frame refuses a value no scalar
     except ValueError as e:  # the web layer's refusal (400): a CSV body sent without its Content-Type, said so
         shape = _csv_shape(body) if getattr(e, "status", None) == 400 else None
         if shape is None:
@@ -604,7 +650,7 @@ def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int,
         raise Invalid(f"The request body is not JSON but a CSV table ({shape[1]} columns separated by {said}), sent "
                       f"with {sent}. Send a CSV body with Content-Type: text/csv, or JSON as "
                       '{"records": [{column: value, ...}, ...]}.', status=400) from None
-    return records_frame(parsed.get("records") if isinstance(parsed, dict) else None, limits, name)
+    return records_frame(_body_records(parsed), limits, name)
 
 
 def trimmed_keys(keys, features: list[dict]) -> list[str]:

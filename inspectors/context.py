@@ -29,15 +29,20 @@ class InspectorContext:
     # for what the node cache serves); None when its config cannot be read
     share: dict | None = None
     posted: Any = None  # the form just posted, if any: a panel's UI state (which steps are open)
+    # the errors a panel has shown beside their field (`error`): the list at the panel's head leaves them out
+    shown: set = field(default_factory=set)
 
     @property
     def post_url(self) -> str:
         return f"/ui/workflows/{self.workflow_id}/nodes/{self.node_id}/config"
 
     def error(self, name: str) -> str | None:
-        if name in self.refused:
-            return self.refused[name][1]
-        return self.field_errors.get(name)
+        """The error to show beside the field `name`; a panel that asks shows it there, so the
+        list at its head (parts.Head, drawn after the fields) does not say it again."""
+        message = self.refused[name][1] if name in self.refused else self.field_errors.get(name)
+        if message:
+            self.shown.add(message)
+        return message
 
     def value(self, name: str, default=None):
         if name in self.refused:

@@ -201,10 +201,11 @@ def OperationStep(ctx: InspectorContext, i: int, op: dict, decl, n_steps: int, c
         if p.kind in ("columns", "multiselect"):
             fields.append(Input(type="hidden", name=f"{name}__present", value="1"))
     acts_on = pp.columns_text(decl, params, columns)
-    title = f"{decl.name} · {acts_on}" if acts_on else decl.name
+    named = pp.step_title(decl, params)  # "Mark -99, 999 as missing"
+    title = f"{named} · {acts_on}" if acts_on else named
     head = Summary(
         Span(cls="chev", aria_hidden="true"), Span(str(i + 1), cls="n"),
-        Div(Div(Span(decl.name, cls="name"), *([Span(f" · {acts_on}", cls="cols")] if acts_on else []),
+        Div(Div(Span(named, cls="name"), *([Span(f" · {acts_on}", cls="cols")] if acts_on else []),
                 cls="op-line", title=title),
             Div(decl.when, cls="when", data_when=decl.kind if not decl.stateless else "stateless"), cls="op-title"),
         ActionButton("↑", f"up:{i}", aria_label=f"Move {decl.name} up", disabled=i == 0, id=f"op-{i}-up"),

@@ -11,8 +11,13 @@ from plugins import registry
 
 
 def Head(ctx: InspectorContext, subtitle: str = ""):
+    """The panel's title, its name field, and the node's errors not shown beside a field: a
+    panel asks for its fields' errors (ctx.error) before it draws its head, and an error shown
+    at its field is not listed again here (a new Mark values as missing step showed its error
+    twice: a tester)."""
     t = ctx.node_type
     status = "error" if ctx.node_errors else "configured"
+    listed = [m for m in ctx.node_errors if m not in ctx.shown]
     return (
         Div(Span(t.icon, cls="icon", aria_hidden="true"), H2(ctx.label or t.label), Span(ctx.node_id, cls="faint mono"),
             cls="insp-head"),
@@ -20,8 +25,8 @@ def Head(ctx: InspectorContext, subtitle: str = ""):
         Input(type="text", value=ctx.label or "", placeholder=f"Name (default: {t.label})", aria_label="Node name",
               data_node_label=ctx.node_id, data_no_submit="1", maxlength="80", cls="node-name"),
         P(subtitle or t.description, cls="insp-sub"),
-        *([Div(Ul(*[Li(m) for m in ctx.node_errors]), cls="notice error", role="alert", data_status=status)]
-          if ctx.node_errors else []),
+        *([Div(Ul(*[Li(m) for m in listed]), cls="notice error", role="alert", data_status=status)]
+          if listed else []),
     )
 
 

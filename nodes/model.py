@@ -551,7 +551,7 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
     kinds, the target, classes, positive class; and the estimator in its library's own
     format when its plugin gives one."""
     from playground_runtime import feature_schema
-    from plugins.preprocessing import dropped_columns
+    from plugins.preprocessing import dropped_columns, gaps_made
 
     native = {}
     if plugin.native_formats is not None:
@@ -564,7 +564,7 @@ def portable_facts(pipeline, plugin, split, ctx, model_artifact_id) -> dict:
     return {"model_artifact_id": model_artifact_id or None, "native": native,
             "features": feature_schema(split.X_train, dropped_columns(split.learned_ops, list(split.X_train.columns)),
                                        facts.get("date_orders"), facts.get("number_formats"),
-                                       facts.get("day_numbers")),
+                                       facts.get("day_numbers"), gaps_made(split.learned_ops, split.X_train)),
             # a training file that was not UTF-8: predict.py reads rows to score in its encoding too
             "encoding": facts.get("encoding") if facts.get("encoding") not in (None, "utf-8", "utf-8-sig", "ascii")
             else None,

@@ -1837,7 +1837,8 @@ CATEGORIES_KEPT = 5000
 READING_NOTES = "reading_notes"  # prepare_rows' sentences of how values were read, in the frame's attrs
 
 
-def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_numbers=None) -> list[dict]:
+def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_numbers=None,
+                   made_gaps=None) -> list[dict]:
     """The model's input columns, in order, each with its kind (`column_kind`) and dtype,
     and for a text column with at most CATEGORIES_KEPT values, those values (`categories`:
     new rows holding others are said by `unseen_values`). `unused`: the input columns a
@@ -1854,12 +1855,15 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
     "1904"}, a date column the training file held as Excel day numbers (the user chose Date for
     it), and their date system, kept as the column's `day_numbers`: numbers in rows to score are
     read so (`_excel_day_numbers`). Each column's `typical_value` too, for an example row to send.
+    `made_gaps`: {column: cells a step made gaps before any fill} (a missing-value code marked
+    missing): counted in its `missing`, the gaps the model learned from (`unseen_values`).
     """
     out, unused, orders, written = [], set(map(str, unused)), orders or {}, written or {}
-    day_numbers = day_numbers or {}
+    day_numbers, made_gaps = day_numbers or {}, made_gaps or {}
     gaps = X.isna().sum()
     for c in X.columns:
-        col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype), "missing": int(gaps[c])}
+        col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype),
+               "missing": int(gaps[c]) + int(made_gaps.get(str(c), 0))}
         if str(c) in unused:
             col["unused"] = True
         if col["type"] == "categorical" and not pd.api.types.is_bool_dtype(X[c]):

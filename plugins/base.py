@@ -232,6 +232,9 @@ class Operation:
     # exported script. None: the step `make` builds, written as the constructor calls that
     # build it again (plugins.codegen.Source.render)
     export: Callable | None = None
+    # title(params) -> the step's name with what it is set to, for its header in the steps list
+    # ("Mark -99, 999 as missing"); None: its name
+    title: Callable | None = None
 
     @property
     def slug(self) -> str:

@@ -10,6 +10,7 @@ accepted everywhere.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -179,14 +180,39 @@ def value_read(v):
     return v
 
 
+# a number as a file writes it: a sign, digits, one decimal point. Text float() reads otherwise ("1e3", "1_000")
+# is refused, not read as 1000 without a word (and then not matching "1e3" in a text column)
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+
+
 def _values(param: Param, value) -> list:
-    """A list of numbers and text (a form's "-99, 999, n/a" split at its commas)."""
+    """A list of numbers and text (a form's "-99, 999, n/a" split at its commas). An empty
+    item between them ("-99, , 999") is refused, naming it (one after the last comma is the
+    next value not typed yet); so is a number in a programmer's notation ("1e3")."""
     label = param.title
     if isinstance(value, str):
-        value = [v for v in value.split(",") if v.strip()]
+        items = [v.strip() for v in value.split(",")]
+        if items[-1] == "":
+            items.pop()
+        empty = next((i for i, v in enumerate(items) if not v), None)
+        if empty is not None:
+            where = (f" (after {quoted(items[empty - 1])})" if empty else
+                     f" (before {quoted(items[1])})" if len(items) > 1 else "")
+            raise ParamError(param.name, f"{label}: value {empty + 1} is empty{where}; an empty value is a gap "
+                                         "already: leave it out, or type the value meant.")
+        value = items
     if not isinstance(value, (list, tuple)) or not all(
             isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value):
         raise ParamError(param.name, f"{label} must be a list of values: numbers, or text for text columns.")
+    for v in value:
+        read = value_read(v) if isinstance(v, str) else None
+        if isinstance(read, (int, float)) and not _PLAIN_NUMBER.fullmatch(v.strip()):
+            # (imported here, not above: the queue's consumer imports this module and starts without numpy)
+            from playground_runtime import number_said
+
+            said = str(int(read)) if float(read).is_integer() and abs(read) < 1e15 else number_said(read)
+            raise ParamError(param.name, f"{label}: {quoted(v.strip())} is the number {said} written in a "
+                                         f"programmer's notation; type {said}, as a file writes it.")
     value = [value_read(v) for v in value]
     if any(isinstance(v, float) and not math.isfinite(v) for v in value):
         raise ParamError(param.name, f"{label} must be finite numbers.")

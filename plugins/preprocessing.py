@@ -49,6 +49,7 @@ from playground_runtime import (  # noqa: F401
     keep_inside_iqr,
     keep_inside_zscore,
     keep_unique_rows,
+    number_said,
     scale_note,
     scale_order,
 )
@@ -288,10 +289,31 @@ def _dropped(columns, params, facts):
 
 
 def _op(slug, name, category, applies_to, kind, params=(), description="", make=None, short="", stateless=False,
-        reshape=None, gap_as_category=False, makes_gaps=False):
+        reshape=None, gap_as_category=False, makes_gaps=False, title=None):
     return Operation(key=slug, name=name, category=category, applies_to=applies_to, kind=kind,
                      params=tuple(params), description=description, make=make, short=short, stateless=stateless,
-                     reshape=reshape, gap_as_category=gap_as_category, makes_gaps=makes_gaps)
+                     reshape=reshape, gap_as_category=gap_as_category, makes_gaps=makes_gaps, title=title)
+
+
+MARK_TITLE_VALUES = 4  # values a Mark step's title names, the rest counted
+
+
+def _mark_title(params: dict) -> str:
+    """"Mark -99, 999, 'n/a' as missing": the values as the step reads them (value_read), the
+    numbers as sentences write them, text quoted; none typed yet, the operation's name."""
+    values = params.get("values")
+    values = [value_read(v) for v in values] if isinstance(values, list) else []
+    if not values:
+        return "Mark values as missing"
+    shown = [number_said(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else quoted(v)
+             for v in values[:MARK_TITLE_VALUES]]
+    more = f" … +{len(values) - MARK_TITLE_VALUES}" if len(values) > MARK_TITLE_VALUES else ""
+    return f"Mark {', '.join(shown)}{more} as missing"
+
+
+def step_title(op: Operation, params: dict) -> str:
+    """A step's header in the steps list: its declaration's `title` with its params, else its name."""
+    return op.title(params) if op.title is not None else op.name
 
 
 OPERATIONS = {o.key: o for o in [
@@ -301,7 +323,7 @@ OPERATIONS = {o.key: o for o in [
                     "text marks text columns only."), COLUMNS],
         "Make the codes a file writes for no answer (SPSS and Stata write -99, -999, -9; surveys 98, 99) gaps, "
         "so the fill and drop steps after it see them. It learns nothing from the rows.",
-        make=_mark, short="mark missing", stateless=True, makes_gaps=True),
+        make=_mark, short="mark missing", stateless=True, makes_gaps=True, title=_mark_title),
     _op("fill_missing_mean", "Fill missing (mean)", "missing_values", ("numeric",), "learned", [COLUMNS],
         "Replace missing numbers with the training mean.", make=_impute("mean"), short="mean fill"),
     _op("fill_missing_median", "Fill missing (median)", "missing_values", ("numeric",), "learned", [COLUMNS],
@@ -672,6 +694,30 @@ def marked_values(operations) -> dict:
         for column in params.get("columns") or [None]:
             out.setdefault(column, set()).update(numbers)
     return out
+
+
+def gaps_made(operations, X: pd.DataFrame) -> dict[str, int]:
+    """{input column: the training cells of X that the steps making gaps (`makes_gaps`: Mark
+    values as missing) turn into gaps}, each cell counted once, only where some were. Those
+    columns saw gaps in training, which a fill after them filled: a gap in rows to score
+    there is nothing new (playground_runtime.unseen_values said "never learned from a gap" of
+    a marked column, found by a tester). `operations` is [(slug, params)]; each such step is
+    the one the model runs (`make_step`), on the input columns it names or all of them."""
+    ops = _registry()
+    made: dict[str, np.ndarray] = {}
+    for slug, params in operations or []:
+        op = ops.get(slug)
+        if op is None or not op.makes_gaps:
+            continue
+        names = [c for c in (params.get("columns") or X.columns) if c in X.columns]
+        if not names:
+            continue
+        before = X[names]
+        after = make_step(op, {**params, "columns": names}, StepContext()).fit_transform(before)
+        new = pd.DataFrame(after, columns=names, index=X.index).isna().to_numpy() & ~before.isna().to_numpy()
+        for j, name in enumerate(names):
+            made[name] = made[name] | new[:, j] if name in made else new[:, j]
+    return {name: int(cells.sum()) for name, cells in made.items() if cells.any()}
 
 
 def _text_marks_no_numbers(values: list, cols: list, roles: dict, categorical: list) -> list[str]:

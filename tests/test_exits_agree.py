@@ -1642,7 +1642,7 @@ def test_a_column_of_numbers_a_few_cells_kept_text_is_pointed_to_number_not_to_t
     gaps; an id proper ('name') keeps the advice to tick it."""
     up, job = kept_text
     said = " ".join(n["text"] for n in up["notices"])
-    assert "weight: kept as text: In 'weight', 4 of 160 values cannot be read as numbers, e.g. 'ERR'" in said
+    assert "weight: kept as text: 4 of 160 values cannot be read as numbers, e.g. 'ERR'" in said
     [note] = [w for w in job["results"]["nodes"]["d"]["warnings"] if w.startswith("Left out")]
     assert ("'weight' holds numbers, kept as text by 4 cells that are not: choose Number for it on the dataset "
             "page: its 4 unreadable cells become gaps.") in note, note

@@ -179,6 +179,61 @@ def test_the_inspector_shows_the_values_and_reads_them_as_typed():
     assert not refused and config["operations"][0]["parameters"]["values"] == [-99, 999, "n/a"]
 
 
+EMPTY_ITEMS = {  # typed in the inspector: (text, the sentence's start)
+    "-99, , 999": "value 2 is empty (after '-99')",
+    "-99,,999": "value 2 is empty (after '-99')",
+    "98, 99, ,": "value 3 is empty (after '99')",
+    ", -99": "value 1 is empty (before '-99')",
+    " , 999, n/a": "value 1 is empty (before '999')",
+}
+NOTATION = {  # a number written as a program writes it: (text, the number said)
+    "1e3": ("'1e3'", "1000"), "-99, 1E3": ("'1E3'", "1000"), "1.5e-3": ("'1.5e-3'", "0.0015"),
+    "9.99e2, n/a": ("'9.99e2'", "999"), "1_000": ("'1_000'", "1000"), "-9e+1": ("'-9e+1'", "-90"),
+}
+READ_AS_TYPED = {  # near misses: read without a word, as before
+    "-99, 999,": [-99, 999],  # a comma after the last value: the next one not typed yet
+    " -99, 999 ,n/a ": [-99, 999, "n/a"], "99.": [99.0], "+99": [99], "-9.5, 98": [-9.5, 98],
+    "1e3x, e3": ["1e3x", "e3"], "NaN, inf": ["NaN", "inf"], "E, n.a.": ["E", "n.a."],
+}
+
+
+def _typed(text: str):
+    from inspectors.forms import parse_preprocessing
+
+    old = {"operations": [{"method": "mark_missing", "parameters": {}}]}
+    config, refused = parse_preprocessing(FormData([("op-0-values", text)]), old, OPERATIONS)
+    return config["operations"][0]["parameters"].get("values"), refused.get("op-0-values", (None, None))[1]
+
+
+@pytest.mark.parametrize("text", EMPTY_ITEMS)
+def test_an_empty_value_between_commas_is_refused_naming_it(text):
+    """'-99, , 999' was saved as -99, 999 without a word (a tester): a value left out, or one
+    deleted by mistake. Refused, naming its place."""
+    _, said = _typed(text)
+    assert said == (f"Values that mean missing: {EMPTY_ITEMS[text]}; an empty value is a gap already: leave it "
+                    "out, or type the value meant."), said
+
+
+@pytest.mark.parametrize("text", NOTATION)
+def test_a_number_in_a_programmers_notation_is_refused_saying_the_number(text):
+    """'1e3' was saved as 1000 without a word (a tester), and then marked no '1e3' in a text
+    column. No file writes a missing-value code so: refused, saying the number it reads as, in
+    the inspector and the API alike."""
+    written, number = NOTATION[text]
+    sentence = (f"Values that mean missing: {written} is the number {number} written in a programmer's notation; "
+                f"type {number}, as a file writes it.")
+    assert _typed(text)[1] == sentence
+    _, errors = validate_operations([{"method": "mark_missing", "parameters": {
+        "values": [v.strip() for v in text.split(",")]}}])
+    assert sentence in errors[0], errors
+
+
+@pytest.mark.parametrize("text", READ_AS_TYPED)
+def test_values_typed_plainly_are_read_without_a_word(text):
+    values, said = _typed(text)
+    assert said is None and values == READ_AS_TYPED[text], (values, said)
+
+
 def test_a_marking_no_fill_follows_is_said_and_one_a_fill_follows_is_not():
     profile = tables.profile(spss_survey())["columns"]
     unnamed = operation_warnings([("mark_missing", {"values": [-99], "columns": []})], profile, "renewed")
@@ -270,3 +325,58 @@ def test_numbers_or_text_columns_to_mark_are_not_said_to_mark_nothing():
     assert not _marks_nothing(["n/a"], [], with_text)  # every column, one of them text
     assert not _marks_nothing(["n/a"], ["region"], with_text.astype({"age": str}))  # numbers kept as text
     assert not _marks_nothing([], ["income_band"])  # no values: refused elsewhere, not said twice
+
+
+# --------------------------------------------------------------------------- scoring a marked column's gaps
+GAPLESS = "where the training rows had none: scored, but the model never learned from a gap there."
+
+
+@pytest.mark.usefixtures("consumer")
+def test_a_gap_sent_for_a_column_a_step_marked_is_not_said_to_be_new(web):
+    """A column whose code a Mark values as missing step made gaps (a fill after it filling
+    them) saw gaps in training: a null sent there was said "never learned from a gap" (a
+    tester). Columns no step marked, or whose marked value training never held, still say it."""
+    frame = spss_survey().assign(region=lambda f: np.where(f.age % 3 == 0, "DK", np.where(f.age > 50, "North",
+                                                                                           "South")))
+    r = web.post("/api/v1/datasets", files={"file": ("survey.csv", realdata.csv_bytes(frame), "text/csv")})
+    assert r.status_code == 201, r.text
+    steps = {
+        "a": [{"method": "mark_missing", "parameters": {"values": [-99], "columns": ["income_band"]}},
+              {"method": "mark_missing", "parameters": {"values": [999], "columns": ["age"]}},  # no 999 in age
+              {"method": "fill_missing_median", "parameters": {}}],
+        "b": [{"method": "mark_missing", "parameters": {"values": [-99, -999, "DK"], "columns": []}},
+              {"method": "fill_missing_median", "parameters": {}},
+              {"method": "fill_missing_mode", "parameters": {}}]}
+    nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": r.json()["id"], "target_column": "renewed",
+                                                       "problem_type": "classification"}}]
+    edges = []
+    for b, ops in steps.items():
+        nodes += [{"id": f"p{b}", "type": "preprocessing", "config": {"operations": ops}},
+                  {"id": f"s{b}", "type": "split", "config": {}},
+                  {"id": f"m{b}", "type": "model", "config": {"algorithm": "logistic_regression"}}]
+        edges += [{"source": x, "target": y} for x, y in (("d", f"p{b}"), (f"p{b}", f"s{b}"), (f"s{b}", f"m{b}"))]
+    saved = web.post("/api/v1/workflows", json={"name": "marked gaps", "nodes": nodes, "edges": edges})
+    assert saved.status_code in (200, 201), saved.text
+    job_id = web.post(f"/api/v1/workflows/{saved.json()['id']}/run").json()["job_id"]
+    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 120, 0.3)
+    assert web.get(f"/api/v1/jobs/{job_id}").json()["status"] == "completed"
+    key = web.post("/api/v1/keys", json={"name": "marked"}).json()["key"]
+    row = {"income_band": 3, "satisfaction": 4, "household_income": 2500.0, "age": 40, "region": "North"}
+
+    def said(branch: str, gap: str) -> list[str]:
+        answer = web.post(f"/api/v1/deployments/marked-{branch}/predict", json={"records": [{**row, gap: None}]},
+                          headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 200, answer.text
+        return [w for w in answer.json().get("warnings", []) if GAPLESS in w]
+
+    for branch in steps:
+        made = web.post(f"/api/v1/jobs/{job_id}/models/m{branch}/deploy", json={"name": f"marked-{branch}"})
+        assert made.status_code == 201, made.text
+    # marked, then filled: training saw gaps there
+    for branch, gap in (("a", "income_band"), ("b", "income_band"), ("b", "satisfaction"),
+                        ("b", "household_income"), ("b", "region")):
+        assert said(branch, gap) == [], (branch, gap)
+    # near misses: a column no step marks, one marked by another code, one whose marked value training never held
+    for branch, gap in (("a", "satisfaction"), ("a", "household_income"), ("a", "region"), ("a", "age"),
+                        ("b", "age")):
+        assert said(branch, gap) == [f"1 row has empty cells in '{gap}', {GAPLESS}"], (branch, gap)

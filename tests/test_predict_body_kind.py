@@ -149,3 +149,48 @@ def test_a_utf16_csv_and_json_records_are_read_as_before():
     assert frame_of(records.encode(), "application/json").shape == (3, 3)
     with pytest.raises(Invalid):  # a JSON body sent as JSON still goes through records_frame's checks
         frame_of(b'{"records": [{"age": [1]}]}', "application/json")
+
+
+SHAPE = '{"records": [{column: value, ...}, ...]}'
+NOT_RECORDS = {  # a JSON body that is not {"records": [...]}: (body, status, what the refusal starts with)
+    "a bare array of records (pandas' to_json(orient='records'))":
+        (FRAME.to_json(orient="records"), 400, "The request body is an array of 3 records, not an object"),
+    "a bare array of one record": ('[{"age": 41, "plan": "pro"}]', 400, "The request body is an array of 1 record,"),
+    "an empty array": ("[]", 400, "The request body is an array, not an object"),
+    "an array of arrays": ("[[41, \"pro\"]]", 400, "The request body is an array, not an object"),
+    "a bare record": ('{"age": 41, "plan": "pro"}', 422,
+                      "The request body is an object without \"records\" (its keys: 'age', 'plan')"),
+    "rows under another name": ('{"rows": [{"age": 41}]}', 422,
+                                "The request body is an object without \"records\" (its keys: 'rows')"),
+    "an empty object": ("{}", 422, 'The request body holds no "records"'),
+    "a string": ('"age=41, plan=pro"', 400, "The request body is a string, not an object"),
+    "a number": ("41", 400, "The request body is a number, not an object"),
+    "a decimal number": ("-4.5e3", 400, "The request body is a number, not an object"),
+    "null": ("null", 400, "The request body is the JSON value null, not an object"),
+    "true": ("true", 400, "The request body is the JSON value true, not an object"),
+    "one record as records": ('{"records": {"age": 41}}', 422, '"records" is an object, not a list of objects'),
+    "a string as records": ('{"records": "age=41"}', 422, '"records" is a string, not a list of objects'),
+    "numbers as records": ('{"records": [{"age": 41}, 35]}', 422, "Record 2 is a number, not an object"),
+}
+
+
+@pytest.mark.parametrize("case", NOT_RECORDS)
+@pytest.mark.parametrize("content_type", ["application/json", ""])
+def test_a_json_body_that_is_not_records_is_told_the_shape_to_send(case, content_type):
+    """A tester's bare array of records was told only "The request body must be a JSON
+    object", not how to wrap it; every body that is not {"records": [...]} now names what it
+    is and shows the shape, a 4xx."""
+    body, status, start = NOT_RECORDS[case]
+    got, detail = refusal(body.encode(), content_type)
+    assert got == status, detail
+    assert detail.startswith(start), detail
+    assert SHAPE in detail, detail
+
+
+@pytest.mark.parametrize("body", [
+    '{"records": [{"age": 41, "plan": "pro", "income": 5.5}]}',
+    '{"records": [{"age": 41, "plan": "pro"}, {"age": 35, "plan": "free", "income": null}], "note": "x"}',
+    '{"note": "first", "records": [{"age": 41}]}',
+])
+def test_a_body_of_records_is_read_with_no_refusal(body):
+    assert len(frame_of(body.encode(), "application/json")) == json.loads(body)["records"].__len__()

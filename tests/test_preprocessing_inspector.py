@@ -335,3 +335,85 @@ def test_a_step_given_the_target_says_it_is_the_target_not_that_it_is_not_in_the
                for slug, params in operations]
     [said] = pp.column_problems(renamed, pp.feature_columns(profile, "species"), facts).values()
     assert said.endswith(": column 'no_such' is not in the data."), said
+
+
+def _panel(node_type: str, config: dict, upstream, extra_errors: dict | None = None) -> str:
+    """A node's panel as the route draws it: its errors from its type's validation (and any
+    `extra_errors`, keyed by a field no panel draws), every one among the node's errors."""
+    nt = node_types()[node_type]
+    clean, errors = nt.validate(config, upstream, Design())
+    errors = {**errors, **(extra_errors or {})}
+    ctx = InspectorContext(workflow_id="wf", node_id="n", node_type=nt, config=config, clean=clean,
+                           field_errors=errors, node_errors=list(errors.values()), upstream=upstream)
+    return html.unescape(to_xml(Inspector(ctx)))
+
+
+ERRORS_AT_A_FIELD = {  # (node type, config, the error, shown beside its field or step)
+    "a new Mark step": ("preprocessing", {"operations": [step("mark_missing", values=[], columns=[])]},
+                        "Values that mean missing needs at least one value"),
+    "a Mark step naming a column gone": ("preprocessing", {"operations": [step("mark_missing", values=[-99],
+                                                                               columns=["nope"])]},
+                                         "column 'nope' is not in the data."),
+    "a fill of a text column, second": ("preprocessing", {"operations": [
+        step("mark_missing", values=[-99], columns=[]), step("fill_missing_median", columns=["island"])]},
+        "it acts on numeric columns; 'island' is categorical."),
+    "a test size too large": ("split", {"test_size": 5}, "Test size must be at most 0.5; got 5."),
+    "a hyperparameter out of range": ("model", {"algorithm": "random_forest", "hyperparameters": {"n_estimators": -3}},
+                                      "Trees must be at least 10; got -3."),
+}
+
+
+@pytest.mark.parametrize("case", ERRORS_AT_A_FIELD)
+def test_an_error_shown_beside_its_field_is_not_listed_again_at_the_top(upstream, case):
+    """A new Mark values as missing step showed its error twice, at the top of the panel and
+    on the step (a tester); so did every step's, and a Split's or a Model's field's. Once now,
+    where it is fixed."""
+    node_type, config, said = ERRORS_AT_A_FIELD[case]
+    page = _panel(node_type, config, upstream)
+    assert page.count(said) == 1, page
+    assert re.search(r'class="field-error"[^>]*>[^<]*' + re.escape(said), page), page
+
+
+def test_an_error_no_field_shows_is_still_listed_at_the_top(upstream):
+    """Near misses: an error no field of the panel shows (a dataset that is not there, one keyed
+    by no field drawn) is listed at the top, once, beside the errors shown at their steps."""
+    page = _panel("dataset", {"dataset_id": "nope"}, upstream)
+    assert page.count("Dataset 'nope' does not exist.") == 1 and 'class="notice error"' in page, page
+    page = _panel("preprocessing", {"operations": [step("mark_missing", values=[], columns=[])]}, upstream,
+                  {"operations": "The steps cannot be read together."})
+    head = re.search(r'class="notice error"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert "The steps cannot be read together." in head and "needs at least one value" not in head, head
+    assert page.count("needs at least one value") == 1, page
+
+
+MARK_TITLES = {  # the values a Mark step is set to -> its title in the steps list
+    (-99, 999): "Mark -99, 999 as missing",
+    (-9,): "Mark -9 as missing",
+    (98, 99): "Mark 98, 99 as missing",
+    (-99, "n/a"): "Mark -99, 'n/a' as missing",
+    (-99.5, 9999): "Mark -99.5, 9999 as missing",
+    ("-999", "DK"): "Mark -999, 'DK' as missing",  # as the step reads "-999": the number
+    (-99, -98, -97, -9, 98, 99): "Mark -99, -98, -97, -9 … +2 as missing",
+}
+
+
+def _step_names(upstream, operations) -> list[tuple[str, str]]:
+    page = html.unescape(render(upstream, operations))
+    return re.findall(r'<span class="name">([^<]*)</span>(?:<span class="cols"> · ([^<]*)</span>)?', page)
+
+
+@pytest.mark.parametrize("values", MARK_TITLES)
+def test_a_mark_steps_title_names_its_values(upstream, values):
+    """The steps list said "Mark values as missing · bill_length_mm" whatever the step marks
+    (a tester): its title names the values, as the step reads them."""
+    names = _step_names(upstream, [step("mark_missing", values=list(values), columns=["bill_length_mm"])])
+    assert names == [(MARK_TITLES[values], "bill_length_mm")], names
+
+
+def test_other_steps_and_a_mark_step_with_no_values_keep_their_names(upstream):
+    """Near misses: a Mark step with nothing to mark yet, and the steps of other operations,
+    are titled by their names as before."""
+    names = _step_names(upstream, [step("mark_missing", values=[], columns=[]), step("fill_missing_median"),
+                                   step("onehot_encoder"), step("drop_columns", columns=["year"])])
+    assert [n for n, _ in names] == ["Mark values as missing", "Fill missing (median)",
+                                     "One-hot encoder", "Drop columns"], names

@@ -191,8 +191,9 @@ def test_a_column_that_one_stray_value_keeps_as_text_says_why(tmp_path):
     rec, df = read(raw, "stray.csv", tmp_path)
     assert df["x"].iloc[-1] == "ca. 50" and df["d"].iloc[-1] == "siehe Notiz"  # still text: nothing guessed away
     said = notices(rec)
-    assert "x: kept as text: In 'x', 1 of 100 values cannot be read as numbers, e.g. 'ca. 50'." in said
-    assert "d: kept as text: In 'd', 1 of 100 values cannot be read as dates" in said and "'siehe Notiz'" in said
+    assert ("x: kept as text: 1 of 100 values cannot be read as numbers, e.g. 'ca. 50'. Choosing Number for it "
+            "(Read as, on the dataset page) reads that cell as a gap.") in said
+    assert "d: kept as text: 1 of 100 values cannot be read as dates" in said and "'siehe Notiz'" in said
     # a text column is not told it failed to be numbers
     rec, _ = read(b"name;n\nAnna;1\nBen;2\nCarla;3\n", "names.csv", tmp_path)
     assert "kept as text" not in notices(rec)
@@ -1041,7 +1042,7 @@ def test_number_chosen_for_a_column_a_few_cells_kept_text_reads_them_as_gaps_say
     raw, temps = sensor_log(bad)
     rec, df = read(raw, "sensor.csv", tmp_path / "as-is")
     assert not pd.api.types.is_numeric_dtype(df["temp_c"])
-    assert f"temp_c: kept as text: In 'temp_c', {len(bad)} of 190 values cannot be read as numbers" in notices(rec)
+    assert f"temp_c: kept as text: {len(bad)} of 190 values cannot be read as numbers" in notices(rec)
     assert rec["reading"]["unreadable_numbers"] == {"temp_c": len(bad)}  # what the id advice points from
 
     rec, df = read(raw, "sensor.csv", tmp_path / "chosen", types={"temp_c": "number"})
@@ -1054,6 +1055,47 @@ def test_number_chosen_for_a_column_a_few_cells_kept_text_reads_them_as_gaps_say
     assert rec["reading"]["number_formats"]["temp_c"]["unreadable"] == len(bad)
     assert "unreadable_numbers" not in rec["reading"]
     assert {c["name"]: c["role"] for c in rec["profile"]["columns"]}["temp_c"] == "numeric"
+
+
+@pytest.mark.parametrize("gap", ["NaN", "-", "?"])
+@pytest.mark.parametrize("case", sorted(UNREADABLE))
+def test_a_column_a_few_cells_kept_text_is_named_once_and_pointed_to_number(tmp_path, case, gap):
+    """The upload's notice of a column of numbers a few cells kept text named the column twice
+    ("temp_c: kept as text: In 'temp_c', …"), three times after its gap markers ("temp_c:
+    '-' (3) read as missing. temp_c: kept as text: In 'temp_c', …"), and not the way
+    forward (a tester): it names it once and says that Number reads the cells as gaps."""
+    bad = UNREADABLE[case]
+    rec, _ = read(sensor_log(bad)[0].replace(b",NaN,", f",{gap},".encode()), "sensor.csv", tmp_path)
+    [said] = [n["text"] for n in rec["notices"] if n["column"] == "temp_c"]
+    shown = ", ".join(repr(v) for v in list(dict.fromkeys(bad.values()))[:3])
+    n = len(bad)
+    markers = "" if gap == "NaN" else f"'{gap}' (3) read as missing; "
+    assert said == (f"temp_c: {markers}kept as text: {n} of 190 values cannot be read as numbers, "
+                    f"e.g. {shown}. Choosing Number for it (Read as, on the dataset page) reads "
+                    f"{'that cell as a gap' if n == 1 else f'those {n} cells as gaps'}."), said
+    assert said.count("temp_c") == 1, said
+
+
+def test_a_column_no_few_cells_kept_from_numbers_is_not_pointed_to_number(tmp_path):
+    """Near misses: a column of numbers Number was chosen for, a column of words, phone numbers,
+    dates a stray word kept text, and the same sensor log read as a file to score (its model
+    reads such cells by its own rule)."""
+    from data.ingest import Limits, ingest_path
+
+    raw = sensor_log(UNREADABLE["ERR four times"])[0]
+    chosen, _ = read(raw, "sensor.csv", tmp_path / "chosen", types={"temp_c": "number"})
+    words, _ = read(b"name;n\nAnna;1\nBen;2\nCarla;3\nDora;4\nEmil;5\nFrida;6\n", "names.csv", tmp_path / "w")
+    phones, _ = read(("tel,n\n" + "".join(f"030 12345{i:02d},{i}\n" for i in range(20))).encode(), "tel.csv",
+                     tmp_path / "p")
+    dates, _ = read(("d;n\n" + "".join(f"{i % 28 + 1:02d}.{i % 12 + 1:02d}.2023;{i}\n" for i in range(60))
+                     + "siehe Notiz;61\n").encode(), "d.csv", tmp_path / "d")
+    src = tmp_path / "rows.csv"
+    src.write_bytes(raw)
+    scored = ingest_path(src, "rows.csv", tmp_path / "score", Limits(max_bytes=64 * MB), table_only=True)
+    assert "kept as text: 4 of 190 values" in notices(scored)  # how it was read is still said
+    for rec in (chosen, words, phones, dates, scored):
+        assert "Choosing Number" not in notices(rec), notices(rec)
+    assert "d: kept as text: 1 of 61 values cannot be read as dates" in notices(dates), notices(dates)
 
 
 @pytest.mark.parametrize("n_bad,refused", [(1, False), (5, False), (6, True), (10, True)])
@@ -1145,7 +1187,7 @@ def test_what_only_looks_like_an_excel_error_is_no_gap(tmp_path, near):
     raw = "\n".join(",".join(str(v) for v in r) for r in rows).encode() + b"\n"
     rec, df = read(raw, "near.csv", tmp_path)
     assert not pd.api.types.is_numeric_dtype(df["amount"]) and near in df["amount"].tolist()
-    assert f"amount: kept as text: In 'amount', 1 of 24 values cannot be read as numbers, e.g. {near!r}" in notices(rec)
+    assert f"amount: kept as text: 1 of 24 values cannot be read as numbers, e.g. {near!r}" in notices(rec)
     assert near in df["colour"].tolist()
 
 
