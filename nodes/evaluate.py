@@ -257,6 +257,11 @@ def run(config: dict, inputs: dict, ctx) -> EvaluationArtifact:
         shifted = guards.shifted_target(split.y_train, split.y_test) if model.problem_type == "regression" else None
         if shifted is not None:
             ctx.warn(guards.shifted_sentence(shifted, split.target))
+        rows = guards.perfect(model.problem_type, data.y_test, data.y_pred)
+        if rows is not None and not getattr(split, "leaks", ()):  # (a leak the split named says it already)
+            ctx.warn(guards.perfect_sentence(registry.models()[model.algorithm].name if model.algorithm in
+                                             registry.models() else model.algorithm, model.problem_type, rows,
+                                             split.target))
         single = guards.one_class(data.y_test, data.y_pred) if model.problem_type == "classification" else None
         if single is not None:
             extra["one_class"] = single

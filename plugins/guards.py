@@ -1141,6 +1141,40 @@ def baseline_sentence(model_name: str, metric_name: str, value: float, baseline:
     return text
 
 
+PERFECT_MIN_ROWS = 100  # test rows at least, for every one of them right to say something (iris' 30 often are)
+PERFECT_R2 = 1 - 1e-9  # a regression's R² on the test rows past this: its predictions are the target
+
+
+def perfect(problem_type: str, y_test, y_pred) -> int | None:
+    """The number of test rows when a model gets every one of them right (a classifier's
+    every class; a regression's predictions equal to the target, R² past PERFECT_R2), and they
+    are PERFECT_MIN_ROWS or more; else None. On real data that is rarely skill: a tester's
+    poll table scored accuracy 1.000 (its pollster given away by two columns together) and no
+    word was said."""
+    if y_test is None or y_pred is None or len(y_test) < PERFECT_MIN_ROWS:
+        return None
+    truth, pred = np.asarray(y_test), np.asarray(y_pred)
+    if problem_type == "classification":
+        return len(truth) if bool((truth == pred).all()) else None
+    if problem_type == "regression":
+        truth, pred = truth.astype(float), pred.astype(float)
+        spread = float(((truth - truth.mean()) ** 2).sum())
+        if spread > 0 and np.isfinite(pred).all() and 1 - float(((truth - pred) ** 2).sum()) / spread >= PERFECT_R2:
+            return len(truth)
+    return None
+
+
+def perfect_sentence(model_name: str, problem_type: str, rows: int, target: str) -> str:
+    """What is said of a model `perfect` found right on all `rows` test rows, when the split
+    named no feature giving the target away."""
+    what = (f"predicts every one of the {rows:,} test rows right" if problem_type == "classification" else
+            f"predicts {target!r} exactly on all {rows:,} test rows (R² 1 to nine places)")
+    return (f"{model_name} {what}. On real data a perfect score is rare: it usually means a feature is known only "
+            f"once the outcome is, or is computed from it (a status set after it, a code that spells it), alone or "
+            f"together with others, though no single feature was found to give {target!r} away. If every feature is "
+            f"known before the outcome, the score stands.")
+
+
 SHIFT_SCORE = -1.0  # R² of the training mean on the test rows below this: the test rows' target has moved away
 
 

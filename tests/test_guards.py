@@ -1679,3 +1679,42 @@ def test_a_combination_of_columns_is_found_on_training_rows_that_lose_rows_to_ot
         assert guards.leaks(X, pd.Series(rng.normal(size=70)), "regression", seed=0) == []
         with_gap = X["c0"] + X["c14"].fillna(0) * 0 + rng.normal(scale=3, size=70)
         assert guards.leaks(X, with_gap, "regression", seed=0) == []
+
+
+def _three_answers(n: int = 500, seed: int = 3) -> pd.DataFrame:
+    """A survey whose 'segment' is computed from three yes/no answers together (yes to an odd
+    number of them): no answer alone, nor any two, says anything of it, so no guard names a
+    feature, and a model reads it off the three."""
+    rng = np.random.default_rng(seed)
+    answers = rng.integers(0, 2, (n, 3))
+    return pd.DataFrame({"q1": np.where(answers[:, 0], "yes", "no"), "q2": np.where(answers[:, 1], "yes", "no"),
+                         "q3": np.where(answers[:, 2], "yes", "no"), "age": rng.integers(18, 80, n),
+                         "segment": np.where(answers.sum(axis=1) % 2, "A", "B")})
+
+
+def test_a_perfect_score_no_guard_explains_is_said_and_honest_scores_are_not():
+    """A tester's table scored accuracy 1.000 with no word: a perfect score on 100 test rows or
+    more, where the split named no feature giving the target away, is said as a question (is
+    every feature known before the outcome?). Near misses: strong honest models, a perfect
+    score on iris' 30 test rows, and a leak the split named already (said once, there)."""
+    result, events = run_table(_three_answers(), "segment", "classification")
+    assert result["metrics"]["e"]["key_metric"]["value"] == 1.0
+    [said] = [w for w in warned(events, "e") if "perfect score is rare" in w]
+    assert said.startswith("Random Forest predicts every one of the 100 test rows right.") and \
+        "If every feature is known before the outcome, the score stands." in said, said
+    for frame, target in ((load_breast_cancer(as_frame=True).frame, "target"), (load_digits(as_frame=True).frame, "target"),
+                          (load_iris(as_frame=True).frame, "target"), (pyd("birthwt"), "low")):
+        result, events = run_table(frame, target, "classification")
+        assert not [w for w in warned(events, "e") if "perfect score is rare" in w], target
+    assert run_table(pyd("birthwt"), "low", "classification")[0]["metrics"]["e"]["key_metric"]["value"] == 1.0
+
+
+@pytest.mark.parametrize("truth,pred,rows", [
+    (np.arange(150.0), np.arange(150.0), 150),  # every value exact
+    (np.arange(150.0), np.arange(150.0) + 1e-7, 150),  # exact to nine places of R²
+    (np.arange(150.0), np.arange(150.0) + np.random.default_rng(0).normal(0, 1, 150), None),  # a fine model
+    (np.arange(99.0), np.arange(99.0), None),  # too few rows to say
+    (np.full(150, 2.0), np.full(150, 2.0), None),  # a target with no spread: R² is no measure there
+])
+def test_a_regression_is_perfect_only_when_its_predictions_are_the_target(truth, pred, rows):
+    assert guards.perfect("regression", truth, pred) == rows
