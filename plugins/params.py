@@ -191,6 +191,14 @@ def _values(param: Param, value) -> list:
     next value not typed yet); so is a number in a programmer's notation ("1e3")."""
     label = param.title
     if isinstance(value, str):
+        # a group of thousands after a comma ("1,000", "-2,050,000"): never a value of its own, as no code
+        # starts with 0, where '1,000' was read as the two values 1 and 0 without a word (found by a tester)
+        grouped = re.search(r"(?<![\d.])[+-]?\d{1,3}(,0\d\d)+(?![\d.])", value)
+        if grouped:
+            number = grouped.group(0).replace(",", "")
+            raise ParamError(param.name, f"{label}: {quoted(grouped.group(0))} reads as {len(grouped.group(0).split(','))} "
+                                         f"values, as a comma separates them; type {number}, without a separator "
+                                         "between thousands.")
         items = [v.strip() for v in value.split(",")]
         if items[-1] == "":
             items.pop()

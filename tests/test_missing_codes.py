@@ -194,6 +194,7 @@ READ_AS_TYPED = {  # near misses: read without a word, as before
     "-99, 999,": [-99, 999],  # a comma after the last value: the next one not typed yet
     " -99, 999 ,n/a ": [-99, 999, "n/a"], "99.": [99.0], "+99": [99], "-9.5, 98": [-9.5, 98],
     "1e3x, e3": ["1e3x", "e3"], "NaN, inf": ["NaN", "inf"], "E, n.a.": ["E", "n.a."],
+    "-99,999": [-99, 999], "99,999": [99, 999], "1,500": [1, 500], "0, 5": [0, 5],  # codes typed without a space
 }
 
 
@@ -226,6 +227,20 @@ def test_a_number_in_a_programmers_notation_is_refused_saying_the_number(text):
     _, errors = validate_operations([{"method": "mark_missing", "parameters": {
         "values": [v.strip() for v in text.split(",")]}}])
     assert sentence in errors[0], errors
+
+
+THOUSANDS = {"1,000": ("'1,000'", 2, "1000"), "-99, 1,000": ("'1,000'", 2, "1000"),
+             "-2,050,000": ("'-2,050,000'", 3, "-2050000"), "7,050, n/a": ("'7,050'", 2, "7050")}
+
+
+@pytest.mark.parametrize("text", THOUSANDS)
+def test_a_number_written_with_a_thousands_separator_is_refused_not_split(text):
+    """'1,000' was saved as the two values 1 and 0 without a word (a tester): a group of
+    thousands (three digits after a comma, the first a 0: no code starts so) is refused, saying
+    the number to type. Near misses below (READ_AS_TYPED): '-99,999' and '99,999' are two codes."""
+    written, n, number = THOUSANDS[text]
+    assert _typed(text)[1] == (f"Values that mean missing: {written} reads as {n} values, as a comma separates them; "
+                               f"type {number}, without a separator between thousands.")
 
 
 @pytest.mark.parametrize("text", READ_AS_TYPED)
