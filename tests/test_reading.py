@@ -2088,7 +2088,7 @@ def test_the_one_table_a_zip_archive_or_gz_file_holds_is_read_as_that_table(tmp_
     assert rec["filename"] == archive and rec["size_bytes"] == len(raw)
 
 
-@pytest.mark.parametrize("name,raw,refusal", [
+ARCHIVE_REFUSALS = [
     ("kaggle.zip", _zipped({"train.csv": b"a,b\n1,2\n", "test.csv": b"a\n1\n", "sample_submission.csv": b"a\n1\n"}),
      "The zip archive holds 3 tables ('train.csv', 'test.csv', 'sample_submission.csv'): the one to read cannot be "
      "told. Upload that one alone"),
@@ -2104,7 +2104,11 @@ def test_the_one_table_a_zip_archive_or_gz_file_holds_is_read_as_that_table(tmp_
      "The zip archive unpacks past the limit of 8 MB (PLAYGROUND_MAX_UPLOAD_MB)"),
     ("bomb.csv.gz", gzip.compress(b"a,b\n" + b"1,2\n" * 3_000_000),
      "The gzip file unpacks past the limit of 8 MB (PLAYGROUND_MAX_UPLOAD_MB)"),
-])
+]
+
+
+# (named by the file: an archive's bytes hold the time it was made, which pytest-xdist's workers would see apart)
+@pytest.mark.parametrize("name,raw,refusal", ARCHIVE_REFUSALS, ids=[name for name, _, _ in ARCHIVE_REFUSALS])
 def test_an_archive_that_holds_not_one_readable_table_is_refused_saying_what_it_holds(tmp_path, name, raw, refusal):
     with pytest.raises(DatasetError) as info:
         ingest_bytes(raw, name, tmp_path, 8 * MB)
