@@ -12,6 +12,7 @@ import pytest
 from fasthtml.common import to_xml
 
 from data.ingest import FORMATS
+from data.reading import DELIMITER_NAMES
 
 
 def accept_of(html: str, input_id: str) -> set[str]:
@@ -52,3 +53,28 @@ def test_the_datasets_page_and_score_a_file_offer_the_same_files():
     page = accept_of(to_xml(UploadForm()), "upload-file")
     score = accept_of(to_xml(TrainedModels(trained_job(), {"m": "Forest"}, {})), "score-file-m")
     assert page == score == set(FORMATS)
+
+
+def reading_card(delimiter: str, decimal: str = ".") -> str:
+    from components.pages import ReadingCard
+
+    detail = {"id": "ds_x", "reading": {"format": "csv", "encoding": "utf-8", "encoding_name": "UTF-8",
+                                        "encoding_detected": True, "delimiter": delimiter, "decimal": decimal},
+              "options": {}, "notices": [], "profile": {"columns": []}}
+    return to_xml(ReadingCard(detail))
+
+
+@pytest.mark.parametrize("delimiter, said", [(" ", "spaces"), ("\t", "tabs"), (",", "commas"), (";", "semicolons"),
+                                             ("|", "| signs")])
+def test_the_dataset_page_names_every_delimiter_in_words(delimiter, said):
+    """R's write.table (one space between values) was said as "columns separated by ' '"."""
+    html = reading_card(delimiter)
+    assert f"columns separated by {said}" in html
+    assert "separated by '" not in html and "separated by &#x27;" not in html
+
+
+def test_every_delimiter_the_reader_finds_has_a_name():
+    """The names are the reader's own (data.reading), so a delimiter it learns is named here too."""
+    for delimiter in DELIMITER_NAMES:
+        html = reading_card(delimiter)
+        assert f"columns separated by {DELIMITER_NAMES[delimiter]}" in html
