@@ -33,6 +33,7 @@ from components.checks import DatasetChecks
 from components.format import fmt_time
 from components.layout import CsrfField, Page, Pill
 from data.ingest import UPLOAD_ACCEPT
+from data.reading import DELIMITER_NAMES
 from plugins.tables import standing_guess, suggest_problem_type
 
 
@@ -211,7 +212,6 @@ ENCODING_CHOICES = (("auto", "Detect"), ("utf-8", "UTF-8"), ("cp1252", "Windows-
                     ("cp1257", "Windows-1257 (Baltic)"), ("mac-roman", "Mac Roman"), ("cp850", "DOS Latin-1 (cp850)"),
                     ("utf-16", "UTF-16"), ("shift_jis", "Shift JIS (Japanese)"), ("gb18030", "GB18030 (Chinese)"),
                     ("big5", "Big5 (Traditional Chinese)"), ("euc-kr", "EUC-KR (Korean)"))
-DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
 def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
@@ -229,7 +229,7 @@ def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
                           " (detected)" if how.get("encoding_detected") and not chosen else
                           " (as you chose)" if chosen else ""))
     if how.get("delimiter"):
-        facts.append(Span(f"columns separated by {DELIMITERS.get(how['delimiter'], repr(how['delimiter']))}"))
+        facts.append(Span(f"columns separated by {DELIMITER_NAMES.get(how['delimiter'], repr(how['delimiter']))}"))
     if how.get("decimal") == "," and how.get("format") != "excel":
         facts.append(Span("decimal comma"))
     if how.get("sheet"):

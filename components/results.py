@@ -34,6 +34,7 @@ from components.format import POSITIVE_CLASS_HELP, counted, fmt_number, fmt_spre
 from components.layout import Page, Pill
 from components.leaderboard import Leaderboard
 from components.search import FinishedSearches
+from data.ingest import UPLOAD_ACCEPT
 from plugins import registry
 
 
@@ -283,9 +284,6 @@ def LoopRounds(job, node_labels) -> list:
     return out
 
 
-SCORE_ACCEPT = ".csv,.tsv,.txt,.xlsx,.xlsm,.xls,.ods,.parquet,.pq"
-
-
 def TrainedModels(job, node_labels, model_names):
     """Each trained model of the run: its bundle to download (model, runtime, predict.py,
     model card) and "Score a file" (an uploaded table scored by it, the predictions to
@@ -316,7 +314,7 @@ def TrainedModels(job, node_labels, model_names):
                   title="A zip: the fitted pipeline (skops), predict.py, requirements.txt and a model card"),
                 cls="trained-model-head"),
             Form(Label("Score a file", fr=f"score-file-{nid}", cls="small"),
-                 Input(type="file", name="file", id=f"score-file-{nid}", accept=SCORE_ACCEPT, required=True),
+                 Input(type="file", name="file", id=f"score-file-{nid}", accept=UPLOAD_ACCEPT, required=True),
                  Button("Score", type="submit", cls="small", hx_post=score, data_score_model=nid), *proba,
                  hx_encoding="multipart/form-data", hx_target=f"#score-result-{nid}", hx_swap="innerHTML",
                  cls="score-form"),

@@ -1,0 +1,80 @@
+"""What a file input offers in the browser's file picker (its `accept` list) is every kind of
+file its route reads. Score a file read a .zip or .gz holding one table, as the Datasets page
+does, but its picker offered neither: a Kaggle download (train.zip, test.csv.gz) was greyed
+out. And the dataset page says how the values were separated in words for every delimiter
+the reader finds: a write.table file said "columns separated by ' '"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fasthtml.common import to_xml
+
+from data.ingest import FORMATS
+from data.reading import DELIMITER_NAMES
+
+
+def accept_of(html: str, input_id: str) -> set[str]:
+    tag = next(t for t in re.findall(r"<input\b[^>]*>", html) if f'id="{input_id}"' in t)
+    return set(re.search(r'accept="([^"]*)"', tag).group(1).split(","))
+
+
+def trained_job(nodes=("m",)):
+    return {"id": "job_x", "status": "completed", "results": {"nodes": {}},
+            "nodes": [{"node_id": n, "status": "completed", "output": {
+                "algorithm": "random_forest", "portable": {"features": ["a", "b"], "classes": [0, 1]}}}
+                for n in nodes]}
+
+
+@pytest.mark.parametrize("ext", sorted(FORMATS))
+def test_score_a_file_offers_every_kind_of_file_it_reads(ext):
+    """.zip and .gz among them (a Kaggle download): the scoring route reads them, the picker
+    hid them."""
+    from components.results import TrainedModels
+
+    html = to_xml(TrainedModels(trained_job(("m", "m2")), {"m": "Forest"}, {}))
+    for nid in ("m", "m2"):
+        assert ext in accept_of(html, f"score-file-{nid}")
+
+
+@pytest.mark.parametrize("ext", [".json", ".pkl", ".tar", ".7z", ".rar", ".bz2", ".xz", ".sav", ".dta"])
+def test_score_a_file_does_not_offer_files_it_refuses(ext):
+    from components.results import TrainedModels
+
+    html = to_xml(TrainedModels(trained_job(), {"m": "Forest"}, {}))
+    assert ext not in accept_of(html, "score-file-m")
+
+
+def test_the_datasets_page_and_score_a_file_offer_the_same_files():
+    from components.pages import UploadForm
+    from components.results import TrainedModels
+
+    page = accept_of(to_xml(UploadForm()), "upload-file")
+    score = accept_of(to_xml(TrainedModels(trained_job(), {"m": "Forest"}, {})), "score-file-m")
+    assert page == score == set(FORMATS)
+
+
+def reading_card(delimiter: str, decimal: str = ".") -> str:
+    from components.pages import ReadingCard
+
+    detail = {"id": "ds_x", "reading": {"format": "csv", "encoding": "utf-8", "encoding_name": "UTF-8",
+                                        "encoding_detected": True, "delimiter": delimiter, "decimal": decimal},
+              "options": {}, "notices": [], "profile": {"columns": []}}
+    return to_xml(ReadingCard(detail))
+
+
+@pytest.mark.parametrize("delimiter, said", [(" ", "spaces"), ("\t", "tabs"), (",", "commas"), (";", "semicolons"),
+                                             ("|", "| signs")])
+def test_the_dataset_page_names_every_delimiter_in_words(delimiter, said):
+    """R's write.table (one space between values) was said as "columns separated by ' '"."""
+    html = reading_card(delimiter)
+    assert f"columns separated by {said}" in html
+    assert "separated by '" not in html and "separated by &#x27;" not in html
+
+
+def test_every_delimiter_the_reader_finds_has_a_name():
+    """The names are the reader's own (data.reading), so a delimiter it learns is named here too."""
+    for delimiter in DELIMITER_NAMES:
+        html = reading_card(delimiter)
+        assert f"columns separated by {DELIMITER_NAMES[delimiter]}" in html
