@@ -84,7 +84,7 @@ def WorkflowsPage(workflows, templates, import_error: str | None = None):
 
 def UploadForm(error: str | None = None):
     return Form(
-        Div(Label("Upload a CSV, TSV, Excel or Parquet file", fr="upload-file"),
+        Div(Label("Upload a CSV, TSV, Excel or Parquet file (or a .zip or .gz holding one)", fr="upload-file"),
             Input(type="file", name="file", id="upload-file", accept=UPLOAD_ACCEPT, required=True),
             P("Any encoding, commas or semicolons, decimal commas, day-first dates: you can check and correct how "
               "it was read on its page.", cls="help"),

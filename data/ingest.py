@@ -177,7 +177,8 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         else:
             text = _with_line_feeds(src, arriving)  # src, or a copy of it whose lines end with '\n'
             try:
-                table, how = _read_text(text, fmt, limits, options, arriving if text is src else None)
+                table, how = _read_text(text, fmt, limits, options, arriving if text is src else None,
+                                        scored=table_only)
             finally:
                 if text is not src:
                     text.unlink(missing_ok=True)
@@ -694,7 +695,8 @@ def _read_excel(path: Path, ext: str, limits: Limits, options: dict):
     return _convert_text_columns(table, how, None, forced | how.settled), how
 
 
-def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Arriving | None = None):
+def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Arriving | None = None,
+               scored: bool = False):
     """CSV/TSV: encoding, delimiter and header from the first 64 KB (data.reading), sized
     from the first lines before it is parsed; then one pyarrow parse (numbers, booleans);
     text columns are then read by data.values (regional numbers, day-first dates, gaps)."""
@@ -866,8 +868,11 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         how.blank_rows = max(0, how.blank_rows - empty_above_notes)
         how.last_line = None  # the notes' line, not the last row's
     if encoding not in ("utf-8", "utf-8-sig", "ascii") and how.encoding_detected and not layout.bom:
-        how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented "
-                   "letters look wrong, choose its encoding under How the file was read on its page, or save it as UTF-8.")
+        # (rows to score have no page to choose an encoding on: a tester was sent to one, found by fresh eyes)
+        fix = ("save it as UTF-8 (Excel: 'CSV UTF-8') and score it again" if scored else
+               "choose its encoding under How the file was read, or save it as UTF-8")
+        how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented letters look "
+                   f"wrong, {fix}.")
     # a ';' file's decimal separator is its columns' (decimal_hint_of): ';' goes with decimal commas,
     # but an export may write points (1.75, 0.500) with it, and then 1.234 is one point two (a new
     # user's audit: read as 1234, "'.' between thousands", beside a column of 1.75s)

@@ -45,22 +45,7 @@ NOT_A_TABLE = ("This file does not look like a table: its first line reads as a 
                "separated by commas, semicolons, tabs or |. Upload a CSV, TSV, Excel or Parquet file whose first "
                "line names the columns.")
 
-LINED_UP = ("This file's columns are lined up by runs of spaces, as a printout or a fixed-width export writes "
-            "them: spaces between columns cannot be told from spaces inside values. Save it as CSV, or with one tab "
-            "or one space between values (R's write.table), and upload it again.")
-
-
-def lined_up(first: str, body: list) -> bool:
-    """Whether a text table's first line and the `body` lines under it (a sample) are columns
-    lined up by runs of spaces (two or more in half the lines or more): each splits at runs of
-    spaces into the same number of parts, two or more, the header's or one more (a printout's
-    row names). A one-column file of values with spaces in them (names, a stray double space)
-    splits otherwise from line to line, or has no runs of spaces in most lines."""
-    lines = [first.rstrip("\r")] + [b for b in body if b.strip()]
-    if len(lines) < 3 or sum("  " in line.strip() for line in lines) < len(lines) / 2:
-        return False
-    widths = [len(line.split()) for line in lines]
-    return widths[0] >= 2 and len(set(widths[1:])) == 1 and widths[1] - widths[0] in (0, 1)
+LINED_UP, lined_up = playground_runtime.lined_up_said("upload"), playground_runtime.lined_up  # one rule, as predict.py
 
 
 @dataclass

@@ -481,15 +481,18 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".xlsx", ".
 ARCHIVE_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
-def archive_table(names: list, archive: str = "The zip archive") -> str:
+def archive_table(names: list, archive: str = "The zip archive", act: str = "Upload") -> str:
     """The one table a zip archive holds (its member's name), by the names of its members:
     folders and what macOS and Windows add (__MACOSX/, ._ files, .DS_Store) left out, the
-    tables are the members whose names end as a table's file does (TABLE_SUFFIXES). None or
-    several: refused (ColumnsError) naming what it holds: the app never picks one of several
-    (train.csv or test.csv?) for the user. The app's upload and predict.py, one rule."""
+    tables are the members whose names end as a table's file does (TABLE_SUFFIXES), a .txt
+    only when nothing else is (a Kaggle download's README.txt beside its train.csv is no
+    table). None or several: refused (ColumnsError) naming what it holds: the app never picks
+    one of several (train.csv or test.csv?) for the user; `act` is what the user does then
+    ("Upload", predict.py's "Pass"). The app's upload and predict.py, one rule."""
     files = [n for n in names if not n.endswith("/") and not any(j in n for j in ARCHIVE_JUNK)
              and not n.rsplit("/", 1)[-1].startswith("._")]
     tables = [n for n in files if n.lower().endswith(TABLE_SUFFIXES)]
+    tables = [n for n in tables if not n.lower().endswith(".txt")] or tables
     if len(tables) == 1:
         return tables[0]
 
@@ -501,7 +504,7 @@ def archive_table(names: list, archive: str = "The zip archive") -> str:
         held = f": it holds {listed(files)}" if files else ": it is empty"
         raise ColumnsError(f"{archive} holds no table (CSV, TSV, Excel or Parquet){held}.")
     raise ColumnsError(f"{archive} holds {len(tables)} tables ({listed(tables)}): the one to read cannot be told. "
-                       "Upload that one alone (unzipped, or in an archive of its own).")
+                       f"{act} that one alone (unzipped, or in an archive of its own).")
 
 
 def gzip_inner_name(name: str) -> str:
@@ -523,6 +526,28 @@ def cr_lines_only(head: bytes) -> bool:
     alone (no line feed there, a carriage return, no NUL byte: not UTF-16): read with its
     carriage returns as line feeds, said (CR_LINES_SAID), by the app's reader and predict.py."""
     return b"\n" not in head and b"\r" in head and b"\x00" not in head
+
+
+def lined_up_said(act: str = "upload") -> str:
+    """The refusal of a file whose columns are lined up by runs of spaces (`lined_up`); `act`:
+    what the user does with the file saved again ("upload", predict.py's "score")."""
+    return ("This file's columns are lined up by runs of spaces, as a printout or a fixed-width export writes "
+            "them: spaces between columns cannot be told from spaces inside values. Save it as CSV, or with one tab "
+            f"or one space between values (R's write.table), and {act} it again.")
+
+
+def lined_up(first: str, body: list) -> bool:
+    """Whether a text table's first line and the `body` lines under it (a sample) are columns
+    lined up by runs of spaces (two or more in half the lines or more): each splits at runs of
+    spaces into the same number of parts, two or more, the header's or one more (a printout's
+    row names). A one-column file of values with spaces in them (names, a stray double space)
+    splits otherwise from line to line, or has no runs of spaces in most lines. The app's
+    reader and predict.py, one rule."""
+    lines = [first.rstrip("\r")] + [b for b in body if b.strip()]
+    if len(lines) < 3 or sum("  " in line.strip() for line in lines) < len(lines) / 2:
+        return False
+    widths = [len(line.split()) for line in lines]
+    return widths[0] >= 2 and len(set(widths[1:])) == 1 and widths[1] - widths[0] in (0, 1)
 
 
 def sniff_delimiter(sample: str, tab: bool = False) -> str:
@@ -2124,8 +2149,8 @@ def text_encoding(data: bytes, what: str, trained_in: str | None = None, script_
         where = f" (byte {data[e.start:e.start + 1].hex()} on line {line:,}, {e.start:,} bytes in)"
     try:
         data.decode(trained_in or "")
-        return trained_in, (f"{what} is not UTF-8{where}: read as {trained_in}, the encoding the training file was "
-                            "read in.")
+        return trained_in, (f"{what} is not UTF-8{where}: read as {encoding_name(trained_in)}, the encoding the "
+                            "training file was read in.")
     except (LookupError, UnicodeDecodeError):
         pass
     codec = legacy_encoding(b"\n".join(line for line in data.split(b"\n") if not _decodes(line))[:1 << 16],

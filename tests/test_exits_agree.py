@@ -920,6 +920,8 @@ def test_a_file_the_upload_reads_in_any_encoding_is_scored_alike_by_every_exit(w
         assert "Européenne" in said, (exit, said)  # the accented value read as written
         if how in ("latin-1", "windows-1252"):
             assert "not UTF-8" in said and "Windows-1252" in said, (exit, said)
+            # rows to score have no page to choose an encoding on (Score a file sent a tester to one)
+            assert "choose its encoding" not in said and "cp1252" not in said, (exit, said)
         else:
             assert "not UTF-8" not in said, (exit, said)
 
@@ -1801,3 +1803,14 @@ def test_a_kaggle_zip_uploads_as_the_table_it_holds_and_its_dataset_page_says_so
             archive.writestr(name, "a,b\n1,2\n")
     refused = web.post("/api/v1/datasets", files={"file": ("two.zip", three.getvalue())})
     assert refused.status_code in (400, 422) and "holds 2 tables ('train.csv', 'test.csv')" in refused.text, refused.text
+
+
+def test_a_printout_of_rows_is_refused_by_every_exit_saying_what_it_is(web, model):
+    """Rows printed with their columns lined up by runs of spaces (pandas' to_string): the app
+    refused them as a printout, predict.py read one column named 'name  origin  cylinders …'
+    and refused 'missing columns' (found by fresh eyes). Every exit refuses them, saying so."""
+    rows = cars(6, 51).drop(columns="mpg")
+    got = exits(web, model, "printout.txt", rows.to_string(index=False) + "\n")
+    for exit, (out, said) in got.items():
+        assert out is None and "columns are lined up by runs of spaces" in said and "missing columns" not in said, \
+            (exit, said)

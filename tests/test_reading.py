@@ -2064,6 +2064,9 @@ def _archives() -> dict:
     realdata.rdataset("datasets", "iris").to_excel(sheet, index=False)
     return {
         "a Kaggle download": ("titanic.zip", _zipped({"train.csv": cars}), "train.csv", cars),
+        # a README.txt is no table beside a CSV (a .txt counts only when nothing else would: fresh eyes)
+        "a Kaggle download with its README": ("house-prices.zip", _zipped({"README.txt": b"Prices of houses sold.\n",
+                                                                            "train.csv": cars}), "train.csv", cars),
         "zipped on a Mac": ("cars.zip", _zipped({"cars.csv": cars, "__MACOSX/._cars.csv": b"\0\5", ".DS_Store": b"\0"}),
                             "cars.csv", cars),
         "a folder zipped": ("export.zip", _zipped({"export/": b"", "export/air.csv": euro}), "air.csv", euro),

@@ -40,7 +40,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
             try:
                 if path.suffix.lower() == ".zip":
                     with zipfile.ZipFile(path) as archive:
-                        member = runtime.archive_table(archive.namelist(), f"The zip archive {path.name}")
+                        member = runtime.archive_table(archive.namelist(), f"The zip archive {path.name}", "Pass")
                         inner = Path(folder) / member.replace("\\", "/").rsplit("/", 1)[-1]  # its name, never a path
                         with archive.open(member) as f, inner.open("wb") as out:
                             shutil.copyfileobj(f, out)
@@ -80,6 +80,8 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     encoding = _encoding(path, card)
     sep, skip, above, lines = _layout(path, encoding)
     header = lines[above] if above < len(lines) else ""
+    if len(_header_names(header, sep)) == 1 and runtime.lined_up(header, lines[above + 1:-1]):
+        raise runtime.ColumnsError(runtime.lined_up_said("score"))  # a printout: the app's rule and words
     if above:  # a title and an empty line above the column names, as Excel and many exports write: the app's rule
         print(f"note: {runtime.preamble_notice(lines[:above], sep, skip)}", file=sys.stderr)
     above += skip
