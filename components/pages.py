@@ -230,7 +230,9 @@ def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
                           " (as you chose)" if chosen else ""))
     if how.get("delimiter"):
         facts.append(Span(f"columns separated by {DELIMITER_NAMES.get(how['delimiter'], repr(how['delimiter']))}"))
-    if how.get("decimal") == "," and how.get("format") != "excel":
+    # said where a column was read so: a ';' file of whole numbers was said to write a decimal comma (fresh eyes)
+    if how.get("decimal") == "," and how.get("format") != "excel" and any(
+            f.get("decimal") == "," for f in (how.get("number_formats") or {}).values()):
         facts.append(Span("decimal comma"))
     if how.get("sheet"):
         facts.append(Span(f"sheet {how['sheet']!r}, header in row {how.get('header_row') or 1}"))

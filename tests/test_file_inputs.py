@@ -78,3 +78,19 @@ def test_every_delimiter_the_reader_finds_has_a_name():
     for delimiter in DELIMITER_NAMES:
         html = reading_card(delimiter)
         assert f"columns separated by {DELIMITER_NAMES[delimiter]}" in html
+
+
+@pytest.mark.parametrize("text, said", [
+    ("Kunde;Alter;Besuche\nMüller;42;7\nWeiß;35;12\nLefèvre;51;3\n", False),  # whole numbers only: no decimals shown
+    ("Kunde;Alter;Umsatz\nMüller;42;12,50\nWeiß;35;7,25\nLefèvre;51;3,00\n", True),
+    ("Kunde;Alter;Umsatz\nMüller;42;1.212,50 €\nWeiß;35;7,25 €\nLefèvre;51;3,00 €\n", True),
+])
+def test_a_semicolon_file_is_said_to_write_a_decimal_comma_only_when_its_numbers_show_one(tmp_path, text, said):
+    """A Spanish ';' export of whole numbers was said to write a 'decimal comma' (fresh eyes):
+    the card says it where a column was read so."""
+    from components.pages import ReadingCard
+    from data.ingest import ingest_bytes
+
+    rec = ingest_bytes(text.encode("cp1252"), "export.csv", tmp_path, 2**24)
+    html = to_xml(ReadingCard({**rec, "options": {}}))
+    assert ("decimal comma" in html) is said, html
