@@ -376,7 +376,7 @@ def DatasetDetailPage(detail, saved: str | None = None, refused: dict | None = N
                           data_download="csv"), cls="small"),
             cls="page-head"),
         Div(P(detail.get("description") or detail.get("filename") or ""),
-            P(f"{prof['n_rows']:,} rows × {prof['n_cols']} columns · {missing_cells:,} missing cells · "
+            P(f"{prof['n_rows']:,} rows × {prof['n_cols']} columns · {missing_cells:,} missing cell{'' if missing_cells == 1 else 's'} · "
               f"target {target or '—'} · {problem_type or '—'}"
               + (f" · suggested target {suggested}" if suggested and suggested != target else ""), cls="muted"),
             Form(CsrfField(), Input(type="hidden", name="dataset", value=detail["id"]),

@@ -1133,8 +1133,11 @@ def _apply_types(table, how, options: dict):
             raise DatasetError(str(e)) from None
         columns[i] = got.array
         how.read_as(name, got, notice=False)
-        how.notice(f"{name}: read as {values.FORCED_TYPES[kind]}, as you chose"
-                   + (f" ({got.notice.split(': ', 1)[1].rstrip('.')})" if got.notice else "") + ".", name)
+        word, inner = f"read as {values.FORCED_TYPES[kind]}", got.notice.split(": ", 1)[1].rstrip(".") if got.notice else ""
+        if inner.startswith(word):  # "read as numbers, as you chose (read as numbers: …)" said it twice (fresh eyes)
+            how.notice(f"{name}: {word}, as you chose{inner[len(word):]}.", name)
+        else:
+            how.notice(f"{name}: {word}, as you chose" + (f" ({inner})" if inner else "") + ".", name)
         if got.details.get("unreadable_said"):  # values that are no number, read as gaps: said with their count
             how.notice(got.details["unreadable_said"], name)
     return pa.table(columns, names=table.column_names)

@@ -2117,3 +2117,15 @@ def test_an_archive_that_holds_not_one_readable_table_is_refused_saying_what_it_
         ingest_bytes(raw, name, tmp_path, 8 * MB)
     assert str(info.value).startswith(refusal), str(info.value)
     assert not [p for p in tmp_path.iterdir() if p.name != name]  # nothing left behind
+
+
+@pytest.mark.parametrize("text, said", [
+    ("x,y\n5.0,1\n1.2.3,2\n7,3\n8,4\n", "x: read as numbers, as you chose: '5.0' → 5."),
+    ("x;y\n1.234,5;1\n2,5;2\n7;3\n", "x: read as numbers, as you chose (decimal comma; '.' between thousands): "
+                                     "'1.234,5' → 1234.5."),
+    ("x,y\n$5,1\n$6.50,2\n", "x: read as numbers, as you chose (dollar amounts): '$5' → 5."),
+])
+def test_a_chosen_type_is_said_once(tmp_path, text, said):
+    """'x: read as numbers, as you chose (read as numbers: '5.0' → 5).' said it twice (fresh eyes)."""
+    rec, _ = read(text.encode(), "t.csv", tmp_path, types={"x": "number"})
+    assert said in [n["text"] for n in rec["notices"]], notices(rec)
