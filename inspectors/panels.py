@@ -77,7 +77,8 @@ def DatasetInspector(ctx: InspectorContext):
                       form="ds-upload-form"),
                 Button("Upload", type="submit", cls="small", form="ds-upload-form"),
                 cls="ds-upload", data_no_submit="1"),
-            A("Upload with more options on the Datasets page →", href="/datasets"), cls="choices ds-list",
+            # (the page has no other upload options: it lists every dataset, and each one's page corrects its reading)
+            A("Every dataset, and how each was read: the Datasets page →", href="/datasets"), cls="choices ds-list",
             data_tab_body="mine", id="ds-list-mine", role="tabpanel", aria_labelledby="ds-tab-mine",
             hidden=tab != "mine"),
         P("No dataset matches.", cls="muted", data_ds_none="1", hidden=True))
