@@ -795,8 +795,8 @@ def _numbers_with_text(name, cells, reading, vals):
         reading.notice(ids.notice, name)
         reading.settled.add(name)
         return ids.array.combine_chunks() if hasattr(ids.array, "combine_chunks") else ids.array
-    reading.notice(f"{name}: kept as text: it mixes numbers with text such as "
-                   f"{', '.join(repr(v) for v in list(dict.fromkeys(cells[i] for i in text_rows))[:3])}.", name)
+    # kept as text, said by data.values' reading of the text columns, as a CSV's such column is (with the way to
+    # Number): a sentence of its own here said it twice, and stayed when Number was chosen (found by a helper)
     return pa.array([None if v == "" else _cell_text(v) for v in cells], pa.string())
 
 

@@ -40,11 +40,27 @@ def test_an_account_number_past_64_bits_typed_as_text_among_sheet_numbers_is_sai
     assert "mixes numbers with text" not in said
 
 
-def test_text_among_sheet_numbers_that_is_no_long_integer_still_mixes(tmp_path):
-    rows = [["code", "v"], [1, 0.5], [2, 1.5], ["A7", 2.5], [4, 3.5]]
-    rec, df = read(xlsx(rows), "codes.xlsx", tmp_path)
-    assert "code: kept as text: it mixes numbers with text such as 'A7'." in notices(rec)
+@pytest.mark.parametrize("rows", [
+    [["code", "v"], [1, 0.5], [2, 1.5], ["A7", 2.5], [4, 3.5]],  # codes: text, as a CSV's
+    [["temp_c", "v"]] + [[20.5 + i / 4, i] for i in range(20)] + [["ERR", 1], ["ERR", 2]],  # a logger's 'ERR'
+    [["temp_c", "v"]] + [[20.5 + i / 4, i] for i in range(20)] + [["sensor fault", 1], ["#N/A", 2]],
+])
+def test_text_among_sheet_numbers_is_said_as_in_a_csv_and_not_once_number_is_chosen(tmp_path, rows):
+    """A sheet's column of numbers with 'ERR' in a few cells was said twice ("kept as text: it
+    mixes numbers with text such as 'ERR'" and the CSV's "kept as text: 2 of 22 values …
+    Choosing Number …"), and the first stayed when Number was chosen (found by a helper).
+    The sheet says what the same cells in a CSV say, and nothing of text once Number is chosen."""
+    import csv
+
+    name = rows[0][0]
+    rec, _ = read(xlsx(rows), "sheet.xlsx", tmp_path / "xlsx")
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    csv_rec, _ = read(text.getvalue().encode(), "sheet.csv", tmp_path / "csv")
+    assert [n["text"] for n in rec["notices"]] == [n["text"] for n in csv_rec["notices"]]
     assert "too long" not in notices(rec)
+    chosen, _ = read(xlsx(rows), "sheet.xlsx", tmp_path / "chosen", types={name: "number"})
+    assert "kept as text" not in notices(chosen) and f"{name}: read as numbers, as you chose" in notices(chosen)
 
 
 # --------------------------------------------------------------------------- hidden columns
