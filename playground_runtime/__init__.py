@@ -1880,25 +1880,35 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
     "1904"}, a date column the training file held as Excel day numbers (the user chose Date for
     it), and their date system, kept as the column's `day_numbers`: numbers in rows to score are
     read so (`_excel_day_numbers`). Each column's `typical_value` too, for an example row to send.
-    `made_gaps`: {column: cells a step made gaps before any fill} (a missing-value code marked
-    missing): counted in its `missing`, the gaps the model learned from (`unseen_values`).
+    `made_gaps`: {column: a mask of the rows whose cells a step made gaps before any fill} (a
+    missing-value code marked missing): counted in its `missing`, the gaps the model learned
+    from (`unseen_values`); left out of its range, categories and typical value (-99 is no
+    income band), and their values kept as the column's `marked`: rows to score holding them
+    are no new value or scale (the model marks them too).
     """
     out, unused, orders, written = [], set(map(str, unused)), orders or {}, written or {}
     day_numbers, made_gaps = day_numbers or {}, made_gaps or {}
     gaps = X.isna().sum()
     for c in X.columns:
+        marked = made_gaps.get(str(c))
         col = {"name": str(c), "type": column_kind(X[c]), "dtype": str(X[c].dtype),
-               "missing": int(gaps[c]) + int(made_gaps.get(str(c), 0))}
+               "missing": int(gaps[c]) + (int(np.count_nonzero(marked)) if marked is not None else 0)}
+        s = X[c]
+        if marked is not None:  # the codes a step marks missing, as the model sees them: gaps
+            codes = s[np.asarray(marked, bool)].dropna().unique().tolist()
+            col["marked"] = sorted((v.item() if hasattr(v, "item") else v for v in codes), key=str)[:MARKED_KEPT]
+            whole = pd.api.types.is_integer_dtype(s) and not pd.api.types.is_bool_dtype(s)
+            s = (s.astype("Int64") if whole else s).mask(np.asarray(marked, bool))  # (a whole number stays one)
         if str(c) in unused:
             col["unused"] = True
         if col["type"] == "categorical" and not pd.api.types.is_bool_dtype(X[c]):
-            values = X[c].dropna().astype(str).unique()
+            values = s.dropna().astype(str).unique()
             if len(values) <= CATEGORIES_KEPT:
                 col["categories"] = sorted(values.tolist())
-                col["typical"] = typical_value(X[c])
-        elif col["type"] == "numeric" and not pd.api.types.is_bool_dtype(X[c]) and X[c].notna().any():
-            col["min"], col["max"] = float(X[c].min()), float(X[c].max())  # the training range (`unseen_values`)
-            col["typical"] = typical_value(X[c])
+                col["typical"] = typical_value(s)
+        elif col["type"] == "numeric" and not pd.api.types.is_bool_dtype(X[c]) and s.notna().any():
+            col["min"], col["max"] = float(s.min()), float(s.max())  # the training range (`unseen_values`)
+            col["typical"] = typical_value(s)
             if isinstance(written.get(str(c)), dict) and written[str(c)].get("decimal") in (".", ","):
                 col["written"] = {"decimal": written[str(c)]["decimal"],
                                   "currency": list(written[str(c)].get("currency") or []),
@@ -1917,6 +1927,7 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
     return out
 
 
+MARKED_KEPT = 50  # values a column's `marked` keeps (a Mark values as missing step takes at most 50)
 TYPICAL_SAMPLE = 10_000  # rows, evenly spaced, a column's typical value is found among (a value for an example)
 
 
@@ -1995,7 +2006,7 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
         if known is None or col["name"] not in X.columns:
             continue
         values = X[col["name"]].dropna().astype(str)
-        new = values[~values.isin(set(known))]
+        new = values[~values.isin(set(known) | {str(v) for v in col.get("marked") or ()})]  # (a code the model marks)
         if new.empty:
             continue
         shown = ", ".join(repr(v) for v in new.unique()[:3]) + (" …" if new.nunique() > 3 else "")
@@ -2011,6 +2022,10 @@ def unseen_values(X: pd.DataFrame, features: list[dict]) -> list[str]:
             numbers = X.to_numpy(dtype=float)[:, [at[name] for name in names]]
         except (TypeError, ValueError):
             numbers = X[names].to_numpy(dtype=float, na_value=np.nan)
+        for j, c in enumerate(ranged):  # a code the model marks missing (-99) is no value a scale apart
+            codes = [v for v in c.get("marked") or () if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if codes:
+                numbers[np.isin(numbers[:, j], codes), j] = np.nan
         low, high = np.array([c["min"] for c in ranged]), np.array([c["max"] for c in ranged])
         # a range of one sign, measured by its size: ten times nearer 0 than its nearest end or ten times past its
         # farthest ('12%' read as 0.12 where training held 8 to 24.8; -0.3 where losses ran from -30 to -5). A

@@ -696,13 +696,15 @@ def marked_values(operations) -> dict:
     return out
 
 
-def gaps_made(operations, X: pd.DataFrame) -> dict[str, int]:
-    """{input column: the training cells of X that the steps making gaps (`makes_gaps`: Mark
-    values as missing) turn into gaps}, each cell counted once, only where some were. Those
+def gaps_made(operations, X: pd.DataFrame) -> dict[str, np.ndarray]:
+    """{input column: the training cells of X (a mask of its rows) that the steps making gaps
+    (`makes_gaps`: Mark values as missing) turn into gaps}, only where some were. Those
     columns saw gaps in training, which a fill after them filled: a gap in rows to score
     there is nothing new (playground_runtime.unseen_values said "never learned from a gap" of
-    a marked column, found by a tester). `operations` is [(slug, params)]; each such step is
-    the one the model runs (`make_step`), on the input columns it names or all of them."""
+    a marked column, found by a tester); and the marked codes are no values of the column
+    (its range, categories and typical value leave them out: feature_schema). `operations` is
+    [(slug, params)]; each such step is the one the model runs (`make_step`), on the input
+    columns it names or all of them."""
     ops = _registry()
     made: dict[str, np.ndarray] = {}
     for slug, params in operations or []:
@@ -717,7 +719,7 @@ def gaps_made(operations, X: pd.DataFrame) -> dict[str, int]:
         new = pd.DataFrame(after, columns=names, index=X.index).isna().to_numpy() & ~before.isna().to_numpy()
         for j, name in enumerate(names):
             made[name] = made[name] | new[:, j] if name in made else new[:, j]
-    return {name: int(cells.sum()) for name, cells in made.items() if cells.any()}
+    return {name: cells for name, cells in made.items() if cells.any()}
 
 
 def _text_marks_no_numbers(values: list, cols: list, roles: dict, categorical: list) -> list[str]:

@@ -395,3 +395,51 @@ def test_a_gap_sent_for_a_column_a_step_marked_is_not_said_to_be_new(web):
     for branch, gap in (("a", "satisfaction"), ("a", "household_income"), ("a", "region"), ("a", "age"),
                         ("b", "age")):
         assert said(branch, gap) == [f"1 row has empty cells in '{gap}', {GAPLESS}"], (branch, gap)
+
+
+@pytest.mark.usefixtures("consumer")
+def test_a_marked_code_is_no_value_of_its_column_in_the_model_card_and_in_rows_to_score(web):
+    """The model card kept a marked code as a value of its column (income_band from -99 to 6),
+    so a -5 sent for a band of 1 to 6 was said nothing of (the range reached past 0), and the
+    card's range read wrong (found by a helper). The marked codes leave the column's range,
+    categories and typical value, are kept as `marked`, and rows to score sending them are no
+    new value and no scale apart; a value truly out of the range is said."""
+    import io
+    import json
+    import zipfile
+
+    frame = spss_survey().assign(region=lambda f: np.where(f.age % 3 == 0, "DK", np.where(f.age > 50, "North",
+                                                                                           "South")))
+    r = web.post("/api/v1/datasets", files={"file": ("survey-codes.csv", realdata.csv_bytes(frame), "text/csv")})
+    assert r.status_code == 201, r.text
+    ops = [{"method": "mark_missing", "parameters": {"values": [-99, -999, "DK"], "columns": []}},
+           {"method": "fill_missing_median", "parameters": {}}, {"method": "fill_missing_mode", "parameters": {}}]
+    wf = {"name": "marked range", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": r.json()["id"], "target_column": "renewed",
+                                                  "problem_type": "classification"}},
+        {"id": "p", "type": "preprocessing", "config": {"operations": ops}},
+        {"id": "s", "type": "split", "config": {}}, {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}}],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"))]}
+    job_id = web.post("/api/v1/workflows/execute", json=wf).json()["job_id"]
+    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 120, 0.3)
+    assert web.get(f"/api/v1/jobs/{job_id}").json()["status"] == "completed"
+    bundle = zipfile.ZipFile(io.BytesIO(web.get(f"/api/v1/jobs/{job_id}/models/m/bundle").content))
+    card = {f["name"]: f for f in json.loads(bundle.read("model_card.json"))["features"]}
+    band = card["income_band"]
+    assert (band["min"], band["max"], band["marked"]) == (1, 6, [-99]) and 1 <= band["typical"] <= 6, band
+    assert card["household_income"]["min"] > 0 and card["household_income"]["marked"] == [-999]
+    assert "DK" not in card["region"]["categories"] and card["region"]["marked"] == ["DK"]
+    assert "marked" not in card["age"]  # nothing marked there
+    assert web.post(f"/api/v1/jobs/{job_id}/models/m/deploy", json={"name": "marked-range"}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": "marked-range"}).json()["key"]
+    row = {"income_band": 3, "satisfaction": 4, "household_income": 2500.0, "age": 40, "region": "North"}
+
+    def warnings(**sent) -> list[str]:
+        answer = web.post("/api/v1/deployments/marked-range/predict", json={"records": [{**row, **sent}]},
+                          headers={"Authorization": f"Bearer {key}"})
+        assert answer.status_code == 200, answer.text
+        return answer.json().get("warnings", [])
+
+    assert warnings(income_band=-99, household_income=-999, region="DK") == []  # codes the model marks
+    assert any(w.startswith("'income_band'") and "-5" in w for w in warnings(income_band=-5)), warnings(income_band=-5)
+    assert any("'region'" in w and "never saw" in w for w in warnings(region="West"))
