@@ -411,6 +411,11 @@ def _markdown(card: dict) -> str:
     if gaps:  # Number chosen on the dataset page: values that are no number ('ERR') were gaps (`unreadable_gaps`)
         lines += ["", "Values that are not numbers (like 'ERR') are read as missing in these columns, as in the "
                   f"training file, where Number was chosen for them: {', '.join(gaps)}"]
+    marked = [f for f in card["features"] if f.get("marked")]
+    if marked:  # a Mark values as missing step's codes (playground_runtime's `marked`): gaps, not values
+        lines += ["", "Codes the pipeline reads as missing (a Mark values as missing step; left out of each column's "
+                  "range and categories): " + "; ".join(f"{f['name']} {', '.join(map(repr, f['marked']))}"
+                                                          for f in marked)]
     if card["dataset"].get("encoding"):
         lines += ["", f"predict.py reads a file that is not UTF-8 as {card['dataset']['encoding']}, the encoding the "
                   "training file was read in."]

@@ -430,6 +430,9 @@ def test_a_marked_code_is_no_value_of_its_column_in_the_model_card_and_in_rows_t
     assert card["household_income"]["min"] > 0 and card["household_income"]["marked"] == [-999]
     assert "DK" not in card["region"]["categories"] and card["region"]["marked"] == ["DK"]
     assert "marked" not in card["age"]  # nothing marked there
+    assert ("Codes the pipeline reads as missing (a Mark values as missing step; left out of each column's range and "
+            "categories): ") in bundle.read("MODEL_CARD.md").decode() and "income_band -99" in \
+        bundle.read("MODEL_CARD.md").decode()
     assert web.post(f"/api/v1/jobs/{job_id}/models/m/deploy", json={"name": "marked-range"}).status_code == 201
     key = web.post("/api/v1/keys", json={"name": "marked-range"}).json()["key"]
     row = {"income_band": 3, "satisfaction": 4, "household_income": 2500.0, "age": 40, "region": "North"}
