@@ -1668,7 +1668,7 @@ def test_a_role_the_file_gave_is_not_shown_as_chosen_on_the_page():
     assert "chosen" in row["cyl"] and "by the file" not in row["cyl"]
     assert "chosen" not in row["mpg"] and "by the file" not in row["mpg"]
     # a type chosen here (Number for a column a few cells kept text) makes it a feature: chosen, not the file's word
-    columns.append({"name": "temp", "role": "numeric", "role_chosen": "feature", "dtype": "float64", "missing": 1,
+    columns.append({"name": "temp", "role": "numeric", "role_chosen": "feature", "dtype": "float64", "missing": 0,
                     "unique": 3})
     html = to_xml(ColumnsTable(columns, {}, "mpg", {"types": {"temp": "number"}, "roles": {"cyl": "id"}}))
     temp = html.split('data-column="temp"', 1)[1].split("</tr>", 1)[0]
