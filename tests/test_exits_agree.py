@@ -1651,6 +1651,19 @@ def test_a_column_of_numbers_a_few_cells_kept_text_is_pointed_to_number_not_to_t
     assert "'name' (" in note and "to use one anyway, tick it in the Dataset node" in note, note
 
 
+def weights_scored(web, model, seed: int, cells: dict, name: str) -> tuple:
+    """(5 cars to score, with `cells` {row: text} as their weights; what every exit answers
+    for them; what it answers for the same rows with those weights empty), by `cars-err`."""
+    rows = cars(5, seed).drop(columns="mpg")
+    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
+    rows["weight"] = rows["weight"].astype(object)
+    empty = rows.copy()
+    for i, v in cells.items():
+        rows.loc[i, "weight"], empty.loc[i, "weight"] = v, None
+    return (rows, scored_by_every_exit(web, model, f"{name}-rows.csv", rows, deployment="cars-err"),
+            scored_by_every_exit(web, model, f"{name}-empty.csv", empty, deployment="cars-err"))
+
+
 def test_number_chosen_for_a_few_cells_that_are_not_reads_them_as_gaps_in_training_and_every_exit(web, chosen_number):
     """Number chosen for the weights: the 4 cells are gaps, said on the dataset page; the model
     card says so; rows scored later with 'ERR' among their weights are read as gaps and said,
@@ -1667,14 +1680,7 @@ def test_number_chosen_for_a_few_cells_that_are_not_reads_them_as_gaps_in_traini
     assert "Values that are not numbers (like 'ERR') are read as missing in these columns" in \
         (bundle / "MODEL_CARD.md").read_text()
     model = (job_id, bundle, key, folder)
-    rows = cars(5, 21).drop(columns="mpg")
-    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
-    rows["weight"] = rows["weight"].astype(object)
-    empty = rows.copy()
-    rows.loc[1, "weight"], rows.loc[3, "weight"] = "ERR", "#REF!"  # an error word, and Excel's error value
-    empty.loc[1, "weight"], empty.loc[3, "weight"] = None, None
-    got = scored_by_every_exit(web, model, "err-rows.csv", rows, deployment="cars-err")
-    want = scored_by_every_exit(web, model, "empty-rows.csv", empty, deployment="cars-err")
+    rows, got, want = weights_scored(web, model, 21, {1: "ERR", 3: "#REF!"}, "err")  # a word, Excel's error value
     for exit, (out, said) in got.items():
         assert out is not None and out == want[exit][0], (exit, said)
         assert ("1 of 4 cells of 'weight' is not a number ('ERR'): read as missing, as the training file's were "
@@ -1695,15 +1701,7 @@ def test_number_chosen_reads_digits_no_separator_reads_as_gaps_in_every_exit_as_
     of the same rows with those weights empty; a number written in the other convention is not
     one of them (the test above: refused)."""
     model = (chosen_number[1], chosen_number[2], chosen_number[3], chosen_number[4])
-    rows = cars(5, 23).drop(columns="mpg")
-    rows["year"] = rows["year"].dt.strftime("%Y-%m-%d")
-    rows["weight"] = rows["weight"].astype(object)
-    empty = rows.copy()
-    typos = {0: "3..100", 2: "3.1.00", 4: "3,1,00"}
-    for i, v in typos.items():
-        rows.loc[i, "weight"], empty.loc[i, "weight"] = v, None
-    got = scored_by_every_exit(web, model, "typo-rows.csv", rows, deployment="cars-err")
-    want = scored_by_every_exit(web, model, "typo-empty.csv", empty, deployment="cars-err")
+    _, got, want = weights_scored(web, model, 23, {0: "3..100", 2: "3.1.00", 4: "3,1,00"}, "typo")
     for exit, (out, said) in got.items():
         assert out is not None and out == want[exit][0], (exit, said)
         assert ("3 of 5 cells of 'weight' are not numbers ('3..100', '3.1.00', '3,1,00'): read as missing, as the "
