@@ -185,10 +185,11 @@ def ColumnsTable(columns, charts: dict | None = None, target: str | None = None,
                   Td(Span(role, cls=f"pill role-{role}"),
                      # chosen on this page, or said by the file itself (R's row names): not the same thing
                      # ("auto" is the form's untouched field: a refused form's page shows the post as sent)
-                     # (a type chosen here makes the column a feature: chosen, not the file's word: fresh eyes)
+                     # (a type chosen here, and read so, makes the column a feature: chosen, not the file's word, as
+                     # fresh eyes found; a type a refused form asked for made nothing yet)
                      *([Span(" chosen", cls="faint", title="set on this page")]
                        if roles.get(c["name"]) not in (None, "", "auto")
-                       or types.get(c["name"]) not in (None, "", "auto") else
+                       or (types.get(c["name"]) not in (None, "", "auto") and c.get("role_chosen")) else
                        [Span(" by the file", cls="faint", title=c.get("id_reason") or "the file says so")]
                        if c.get("role_chosen") else [])),
                   Td(c["role"], Span(f" {c['dtype']}", cls="mono faint")),
