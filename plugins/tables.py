@@ -812,6 +812,29 @@ class NotTheDataset(SystemExit):
     the script ends with it), never read into other numbers."""
 
 
+def not_parquet(path, error) -> str:
+    """What a file an exported script was given for a Parquet download is, by its first bytes:
+    an R write.table .txt or a Kaggle .zip was said to be "not a Parquet file this script can
+    read (Could not open Parquet input source …: Parquet magic bytes not found in footer.
+    Either the file is corrupte)", pyarrow's words cut mid-word (found by fresh eyes)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    if head.startswith(b"PAR1"):
+        return f"is a Parquet file this script cannot read ({error})"
+    if head.startswith(b"PK\x03\x04"):
+        kind = "a zip archive (a .zip, or an Excel workbook)"
+    elif head.startswith(b"\x1f\x8b"):
+        kind = "gzip-compressed"
+    elif head and b"\x00" not in head:
+        kind = "a text file (a CSV download is read as one only when its name ends in .csv)"
+    else:
+        kind = "neither a Parquet file nor a CSV"
+    return f"is {kind}, not the dataset's download"
+
+
 def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
     """A dataset as the app serves it for download, read back as the app reads it: the
     Parquet file as stored (its dtypes travel with it), or the CSV, each cell read as its
@@ -826,7 +849,7 @@ def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
         try:
             df = plain_dtypes(pd.read_parquet(path))
         except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid is a ValueError
-            raise NotTheDataset(f"{path} is not a Parquet file this script can read ({str(e)[:120]}): {how}.") from None
+            raise NotTheDataset(f"{path} {not_parquet(path, e)}: {how}.") from None
     else:
         try:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
