@@ -337,21 +337,26 @@ def _copy_bounded(open_member, out: Path, limit: int, over: DatasetError, what: 
 
 
 def _with_line_feeds(src: Path, arriving: Arriving | None = None) -> Path:
-    """`src` itself, or, when its lines end with a carriage return alone (its first 64 KB:
-    playground_runtime.cr_lines_only), a copy beside it whose carriage returns are line feeds
-    (the caller removes it). Every line-by-line rule of the reader (header, blank lines,
+    """`src` itself, or, when lines of it end with a carriage return alone (its first 64 KB:
+    playground_runtime.carriage_returns_alone), a copy beside it whose lines end with line
+    feeds (the caller removes it). Every line-by-line rule of the reader (header, blank lines,
     notes, rows' line numbers) reads '\n'; such a file was refused as "The first line (the
     header) cannot be read". A file still arriving is copied once it has all come."""
     with open(src, "rb") as f:
-        if not playground_runtime.cr_lines_only(f.read(1 << 16)):
+        if not playground_runtime.carriage_returns_alone(f.read(1 << 16)):
             return src
     if arriving is not None:
         arriving.wait()
     copy = src.with_name(f"{TMP_PREFIX}{src.name}-{os.getpid()}-lf")
     try:
         with open(src, "rb") as f, open(copy, "wb") as out:
+            held = b""  # a carriage return ending a chunk: its line feed may begin the next one
             while chunk := f.read(1 << 20):
-                out.write(chunk.replace(b"\r", b"\n"))
+                chunk, held = held + chunk, b""
+                if chunk.endswith(b"\r"):
+                    chunk, held = chunk[:-1], b"\r"
+                out.write(playground_runtime.line_feeds(chunk))
+            out.write(playground_runtime.line_feeds(held))
     except BaseException:
         copy.unlink(missing_ok=True)
         raise

@@ -517,15 +517,22 @@ def gzip_inner_name(name: str) -> str:
     return inner
 
 
-CR_LINES_SAID = ("The file's lines end with a carriage return alone, as Excel for Mac's \"CSV (Macintosh)\" and old Mac "
-                 "programs write them: read line by line all the same.")
+CR_LINES_SAID = ("Lines of the file end with a carriage return alone, as Excel for Mac's \"CSV (Macintosh)\" and old "
+                 "Mac programs write them: read line by line all the same.")
 
 
-def cr_lines_only(head: bytes) -> bool:
-    """Whether a text file whose first bytes are `head` ends its lines with a carriage return
-    alone (no line feed there, a carriage return, no NUL byte: not UTF-16): read with its
-    carriage returns as line feeds, said (CR_LINES_SAID), by the app's reader and predict.py."""
-    return b"\n" not in head and b"\r" in head and b"\x00" not in head
+def carriage_returns_alone(head: bytes) -> bool:
+    """Whether a text file whose first bytes are `head` ends lines with a carriage return alone,
+    all of them or some (a file saved on a Mac, then edited on Windows: 'header\r' over rows
+    ending '\r\n'), and is no UTF-16 (no NUL byte): read as `line_feeds` makes it, said
+    (CR_LINES_SAID), by the app's reader and predict.py."""
+    head = head[:-1] if head.endswith(b"\r") else head  # (a sample may end between a '\r' and its '\n')
+    return b"\x00" not in head and re.search(rb"\r(?!\n)", head) is not None
+
+
+def line_feeds(data: bytes) -> bytes:
+    """`data` with every line ending a line feed ('\r\n' and a carriage return alone)."""
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
 
 
 def lined_up_said(act: str = "upload") -> str:

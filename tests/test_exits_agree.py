@@ -1750,6 +1750,11 @@ def test_rows_whose_lines_end_with_a_carriage_return_alone_are_scored_by_every_e
     want = scored_by_every_exit(web, model, f"unix-{sep == ';'}.csv", text.encode(), deployment="cars-exits")
     for exit, (out, said) in got.items():
         assert out is not None and out == want[exit][0], (exit, said)
+    head, _, body = text.partition("\n")  # a Mac file edited on Windows: '\r' after the header, '\r\n' after rows
+    got = scored_by_every_exit(web, model, f"mixed-{sep == ';'}.csv", (head + "\r" + body.replace("\n", "\r\n"))
+                               .encode(), deployment="cars-exits")
+    for exit, (out, said) in got.items():
+        assert out is not None and out == want[exit][0], (exit, said)
 
 
 def test_rows_to_score_in_a_zip_archive_or_gz_file_are_scored_by_the_app_and_predict_py(web, model):

@@ -2044,6 +2044,11 @@ def test_a_file_whose_lines_end_with_a_carriage_return_alone_reads_as_with_line_
     rec_lf, want = read(text.encode("cp1252"), "cars.csv", tmp_path / "lf")
     rec, got = read(text.replace("\n", "\r").encode("cp1252"), "cars.csv", tmp_path / "cr")
     assert got.equals(want) and list(got.columns) == list(want.columns)
+    # saved on a Mac, then edited on Windows: the header ends with '\r' alone, the rows with '\r\n' (found by a helper)
+    head, _, body = text.partition("\n")
+    mixed = (head + "\r" + body.replace("\n", "\r\n")).encode("cp1252")
+    rec, got = read(mixed, "cars.csv", tmp_path / "mixed")
+    assert got.equals(want) and list(got.columns) == list(want.columns)
     said = [n["text"] for n in rec["notices"]]
     assert said.count(playground_runtime.CR_LINES_SAID) == 1
     assert [n for n in said if n != playground_runtime.CR_LINES_SAID] == [n["text"] for n in rec_lf["notices"]]
@@ -2151,3 +2156,18 @@ def test_r_write_table_of_dates_with_times_is_refused_saying_why_not_as_a_senten
                                       "write.table writes it, but its lines do not split"), str(info.value)
     rec, df = read(realdata.r_table(frame.assign(time=times.strftime("%Y-%m-%d"))), "pitches.txt", tmp_path / "days")
     assert len(df) == 12 and pd.api.types.is_datetime64_any_dtype(df["time"])
+
+
+def test_a_file_of_lines_ending_both_ways_is_read_whole_across_the_copys_pieces(tmp_path):
+    """The copy with line feeds is written in 1 MB pieces: a '\r\n' cut between two pieces is one
+    line end, not a '\r' and a '\n' (a blank line, a row lost to it)."""
+    row = "1,2.5,abc\r\n"
+    n = (1 << 20) // len(row) + 500
+    text = "a,b,c\r" + row * n  # a header ending with '\r' alone, rows with '\r\n'
+    raw = text.encode()
+    cut = raw.find(b"\r\n", (1 << 20) - 12)
+    pad = (1 << 20) - 1 - cut  # move a row's '\r' onto the last byte of the first piece
+    raw = raw[:7] + b"9" * pad + raw[7:] if pad > 0 else raw
+    assert raw[(1 << 20) - 1:(1 << 20) + 1] == b"\r\n"
+    rec, df = read(raw, "big.csv", tmp_path)
+    assert len(df) == n and rec["reading"].get("blank_rows", 0) == 0

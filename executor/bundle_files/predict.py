@@ -68,13 +68,13 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     if path.suffix.lower() in WORKBOOKS:
         return _read_workbook(path, card)
     with path.open("rb") as f:
-        cr_only = runtime.cr_lines_only(f.read(1 << 16))
+        cr_only = runtime.carriage_returns_alone(f.read(1 << 16))
     if cr_only:  # lines ending with a carriage return alone (Excel for Mac): read from a copy with line feeds
         import tempfile
 
         with tempfile.TemporaryDirectory() as folder:
             copy = Path(folder) / path.name
-            copy.write_bytes(path.read_bytes().replace(b"\r", b"\n"))
+            copy.write_bytes(runtime.line_feeds(path.read_bytes()))
             print(f"note: {runtime.CR_LINES_SAID}", file=sys.stderr)
             return read_rows(copy, card)
     encoding = _encoding(path, card)
