@@ -457,10 +457,13 @@ def spaces_delimit(sample: str) -> bool:
     over '12 Main' are no tables of two columns)."""
     import csv
 
-    lines = [line.rstrip("\r") for line in sample.split("\n")[:21] if line.strip()]
-    if len(sample.split("\n")) > 21 or not sample.endswith("\n"):
+    if any(d in re.sub(r'"[^"]*"', "", sample.split("\n", 1)[0]) for d in ",;\t|"):
+        return False  # (every comma-, semicolon- or tab-separated file leaves here, at its first line)
+    split = sample.split("\n", 21)
+    lines = [line.rstrip("\r") for line in split[:21] if line.strip()]
+    if len(split) > 21 or not sample.endswith("\n"):
         lines = lines[:-1]  # the last line of the sample may be cut short
-    if len(lines) < 2 or any(d in re.sub(r'"[^"]*"', "", lines[0]) for d in ",;\t|"):
+    if len(lines) < 2:
         return False
     if any(re.search(r"^ | $|  ", re.sub(r'"[^"]*"', '""', line)) for line in lines):
         return False
@@ -607,7 +610,7 @@ def preamble(lines: list, delimiter: str) -> int:
         n += 1
     if n == 0 or n >= len(lines) - 1:
         return 0
-    if n == 1 and _row_names_header(lines, delimiter):
+    if n == 1 and row_names_header(lines, delimiter):
         return 0  # one name over a column of values and the row names (R's write.table of one column): no title
     names, width = filled_fields(lines[n], delimiter)
     if len(names) < 2 or all(number_text(v) for _, v in names):
@@ -620,9 +623,11 @@ def preamble(lines: list, delimiter: str) -> int:
     return n
 
 
-def _row_names_header(lines: list, delimiter: str) -> bool:
+def row_names_header(lines: list, delimiter: str) -> bool:
     """Whether the first of a text table's `lines` is a header with no name over the row names
-    the lines below it begin with (no_name_over_row_names; the last line may be cut short)."""
+    the lines below it begin with (no_name_over_row_names; the last line may be cut short):
+    a one-column table's name is no title above it (`preamble`), and predict.py reads such a
+    header as the app's reader does."""
     import csv
 
     body = [line.rstrip("\r") for line in lines[1:-1] if line.strip()]

@@ -97,7 +97,8 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     names["index_col"] = False
     try:  # (its bytes decode in `encoding`: _encoding checked them all)
         columns = list(pd.read_csv(path, sep=sep, dtype=text, encoding=encoding, nrows=0, **names).columns)
-        unnamed_first = not two and not units and _no_name_over_row_names(path, encoding, sep, above)
+        # (the lines _layout read, from the header on: `above` counts the "sep=" line they leave out)
+        unnamed_first = not two and not units and runtime.row_names_header(lines[above - skip:], sep)
         if unnamed_first:  # R's write.table: no name over the row names, as the app reads it
             names = dict(names, header=0, names=[ROW_NAMES_FIELD, *columns])
         extra = not two and not unnamed_first and _one_field_more(path, encoding, sep, above, len(columns))
@@ -189,28 +190,6 @@ def _one_field_more(path: Path, encoding: str, sep: str, above: int, width: int)
 
 
 ROW_NAMES_FIELD = "\0 row names"  # the first field of R's write.table rows, under no name: no name a header has
-
-
-def _no_name_over_row_names(path: Path, encoding: str, sep: str, above: int) -> bool:
-    """Whether the header (below the `above` lines of a title) has no name over the row names
-    its data lines begin with, by the app reader's rule on the lines it looks at
-    (playground_runtime.no_name_over_row_names)."""
-    import csv
-
-    with path.open("rb") as f:
-        head = f.read(1 << 16)
-        complete = not f.read(1)
-    lines = head.decode(encoding, "replace").lstrip("\ufeff").split("\n")[above:above + 21]
-    lines = [line.rstrip("\r") for line in lines]
-    body = [line for line in lines[1:] if line.strip()]
-    if len(lines) > 21 or not complete:
-        body = body[:-1]  # the last line of the sample may be cut short
-    try:
-        header = next(csv.reader([lines[0]], delimiter=sep), []) if lines else []
-        rows = list(csv.reader(body, delimiter=sep))
-    except csv.Error:
-        return False
-    return runtime.no_name_over_row_names([h.strip() for h in header], rows, body)
 
 
 def _without_trailing_delimiters(frame: pd.DataFrame, names: list, header_line: int, sep: str) -> tuple:
