@@ -2592,7 +2592,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     plain, spaced = grouped_number(decimal, spaced=False), grouped_number(decimal)
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
     anything, seen = fmt.get("currency") is None, set()  # None: any one currency (the training file wrote none)
-    out, read, example = [], 0, None
+    out, read, example, grouped = [], 0, None, False
     gaps: list = []  # values that are no number, read as gaps where training read them so (`unreadable_gaps`)
     for v in s.tolist():
         if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -2626,6 +2626,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
                 or (g["exp"] and (signs or percent or g["open"] or not re.match(exponent_fits(decimal), g["num"]))):
             return None
         seen.update(signs)
+        grouped = grouped or thousands in g["num"]  # ('1.000': said as the app's reader says it)
         clean = num.replace(thousands, "").replace(",", ".") + g["exp"]
         if percent != bool(fmt.get("percent")) and float(clean) != 0:  # 7,0 among percentages: 7 or 7 %?
             return None
@@ -2646,16 +2647,20 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     if read and notes is not None:
         values = f"{read:,} value{'s' if read > 1 else ''}"
         like = f"like {example[0]!r} → {number_said(example[1])}"
-        notes.append(f"{col['name']!r}: {values} written as the training file wrote its numbers ({written_words(fmt)}) "
-                     f"read so, {like}." if as_trained else
-                     f"{col['name']!r}: {values} read as numbers ({written_words({**fmt, 'currency': sorted(seen)})}), "
+        between = f"{thousands!r} between thousands" if grouped else None
+        notes.append(f"{col['name']!r}: {values} written as the training file wrote its numbers "
+                     f"({written_words(fmt, between)}) read so, {like}." if as_trained else
+                     f"{col['name']!r}: {values} read as numbers ({written_words({**fmt, 'currency': sorted(seen)}, between)}), "
                      f"{like}.")
     return pd.Series(out, index=s.index, dtype=np.float64)
 
 
-def written_words(fmt: dict) -> str:
-    """How a number column was written, in the reader's words: 'decimal comma; euro amounts'."""
-    what = ["decimal comma" if fmt.get("decimal") == "," else "decimal point"]
+def written_words(fmt: dict, between: str | None = None) -> str:
+    """How a number column was written, in the reader's words: 'decimal comma; euro amounts';
+    `between`: its thousands separator, when its values show one ("'.' between thousands": a
+    tester read "decimal comma, like '1.000' → 1000" as a wrong reading, where the app said
+    the point)."""
+    what = ["decimal comma" if fmt.get("decimal") == "," else "decimal point", *([between] if between else [])]
     kinds_of = sorted({CURRENCIES[c] for c in fmt.get("currency") or () if c in CURRENCIES})
     if kinds_of:
         what.append(", ".join(kinds_of) + " amounts")
