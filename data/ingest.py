@@ -259,11 +259,9 @@ def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Li
     named when a table unpacks past it), read as that table, said; the dataset is the
     archive's (its content hash, its name, its bytes kept as the source)."""
     what = "The zip archive" if fmt == "zip" else "The gzip file"
-    inner, name = _unpacked(src, filename, fmt, limits, what)
+    inner, name = _unpacked(src, filename, fmt, limits, what)  # a name of playground_runtime.TABLE_SUFFIXES
     size = inner.stat().st_size
     try:
-        if Path(name).suffix.lower() not in FORMATS or FORMATS[Path(name).suffix.lower()] in ARCHIVES:
-            raise DatasetError(f"{what} holds {name!r}, which is not a table read here (CSV, TSV, Excel or Parquet).")
         record = ingest_path(inner, name, dest_dir, limits, digest=digest or (None if table_only else _sha256(src)),
                              options=options, table_only=table_only)
     finally:

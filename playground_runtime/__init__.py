@@ -480,7 +480,8 @@ def spaces_delimit(sample: str) -> bool:
     return width == len(header) and len(body) >= SPACED_MIN_LINES and all(any(number_text(f) for f in r) for r in body)
 
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".tab", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls", ".ods")
+# the files a table is read from (the app's upload reads these: data.ingest.FORMATS, its archives aside)
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls", ".ods")
 ARCHIVE_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
@@ -514,7 +515,7 @@ def gzip_inner_name(name: str) -> str:
     """The name of the file a .gz file holds ('train.csv' of 'train.csv.gz'), refused
     (ColumnsError) when it does not say a table's kind: no guess at what 'data.gz' holds."""
     inner = name[:-3] if name.lower().endswith(".gz") else name
-    if inner.lower().endswith(".tgz") or inner.lower().endswith(".tar") or not inner.lower().endswith(TABLE_SUFFIXES):
+    if not inner.lower().endswith(TABLE_SUFFIXES):  # (a .tar, a .csv.gz.gz: no table either)
         raise ColumnsError(f"{name!r} is gzip-compressed, and its name does not say what it holds: a table is read from "
                            "a .gz file named for it (data.csv.gz, data.tsv.gz, data.parquet.gz).")
     return inner

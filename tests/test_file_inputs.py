@@ -94,3 +94,12 @@ def test_a_semicolon_file_is_said_to_write_a_decimal_comma_only_when_its_numbers
     rec = ingest_bytes(text.encode("cp1252"), "export.csv", tmp_path, 2**24)
     html = to_xml(ReadingCard({**rec, "options": {}}))
     assert ("decimal comma" in html) is said, html
+
+
+def test_an_archive_holds_a_table_by_the_suffixes_the_upload_reads():
+    """The one list of a table's file suffixes an archive's member is found by (predict.py's too)
+    is the upload's own: a member the upload would refuse is never picked (a '.tab' was)."""
+    from data.ingest import ARCHIVES
+    from playground_runtime import TABLE_SUFFIXES
+
+    assert set(TABLE_SUFFIXES) == {ext for ext, kind in FORMATS.items() if kind not in ARCHIVES}
