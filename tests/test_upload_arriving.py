@@ -353,3 +353,42 @@ def test_a_large_file_to_score_read_as_it_arrives_is_the_frame_read_whole(helper
     pd.testing.assert_frame_equal(arrive("finish"), expected)
     assert arrive("abort") is None
     assert [p.name for p in (tmp_path / "home").iterdir() if p.name.startswith("scoring-")] == []
+
+
+def test_the_reader_of_an_arriving_file_gives_whole_blocks_until_the_end(tmp_path):
+    """pyarrow parses each read as a block of its own: the reader waits for a whole buffer
+    while the file grows, gives the short rest at the end, then nothing; and an upload given
+    up is said (Abandoned), not read as a short file."""
+    import threading
+    from multiprocessing import Pipe
+
+    from data.ingest import Abandoned, Arriving
+
+    def growing(name: str, end: dict):
+        path = tmp_path / name
+        path.write_bytes(b"x" * 10)
+        arriving = Arriving(path, 250)
+        ours, theirs = Pipe()
+        threading.Thread(target=arriving.listen, args=(ours,), daemon=True).start()
+
+        def write_on():
+            for _ in range(24):
+                time.sleep(0.005)
+                with path.open("ab") as f:
+                    f.write(b"y" * 10)
+            theirs.send(end)
+        threading.Thread(target=write_on, daemon=True).start()
+        return arriving.reader()
+
+    reader = growing("whole.csv", {"end": 250})
+    sizes = []
+    while got := reader.readinto(buffer := bytearray(100)):
+        sizes.append(got)
+        assert bytes(buffer[:got]).strip(b"xy") == b""
+    assert sizes == [100, 100, 50]
+    reader = growing("given-up.csv", {"abort": True})
+    assert reader.readinto(bytearray(100)) == 100
+    assert reader.readinto(bytearray(100)) == 100
+    assert reader.readinto(bytearray(100)) == 50
+    with pytest.raises(Abandoned):
+        reader.readinto(bytearray(100))
