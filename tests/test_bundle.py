@@ -1270,6 +1270,36 @@ def test_a_value_of_the_other_sign_than_every_training_value_is_said_as_a_sign_a
     assert f"where every training value was {other} 0 (" in signs[0] and signs[0].endswith("scored as given."), said
 
 
+def test_the_scale_and_sign_cases_side_by_side_in_one_table_say_what_each_says_alone():
+    """unseen_values looks value by value only at the columns whose least or greatest value
+    could be a scale or a sign apart: every case above, each a column of one wide table
+    (the rest of its rows in its training range), is said exactly as it is alone, and a
+    column said is named with its own values and rows, wherever it stands among the others."""
+    import playground_runtime
+
+    cases = [(values, written, rows) for values, written, rows, _ in SCALE_CASES.values()]
+    cases += [(values, None, [str(v) for v in rows]) for values, rows, _ in SIGN_CASES.values()]
+    n_rows = max(len(rows) for _, _, rows in cases) + 2
+    train, score, formats = {}, {}, {}
+    for i, (values, written, rows) in enumerate(cases):
+        train[f"c{i}"] = np.asarray(values, dtype=float)
+        # written as the case's own rows are (with or without a % sign: a column mixing them is refused)
+        typical = (f"{np.median(values) * 100:g}%" if any(str(r).endswith("%") for r in rows)
+                   else str(float(np.median(values))))
+        score[f"c{i}"] = [typical] + list(rows) + [typical] * (n_rows - len(rows) - 1)  # row 1 in range
+        if written:
+            formats[f"c{i}"] = {"decimal": ".", "currency": [], "percent": True}
+    features = playground_runtime.feature_schema(pd.DataFrame(train), written=formats)
+    together = playground_runtime.unseen_values(
+        playground_runtime.prepare_rows(pd.DataFrame(score, dtype=object), features), features)
+    alone = []
+    for name in train:
+        one = [f for f in features if f["name"] == name]
+        alone += playground_runtime.unseen_values(
+            playground_runtime.prepare_rows(pd.DataFrame({name: score[name]}, dtype=object), one), one)
+    assert together == alone and len(alone) >= 10, (together, alone)
+
+
 def test_a_bundle_downloaded_twice_is_the_same_bytes(web):
     """Each download wrote its files with the time of the request, so three downloads of one
     model gave three SHA-256s and none could be checked (found by a new user)."""
