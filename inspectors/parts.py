@@ -11,13 +11,10 @@ from plugins import registry
 
 
 def Head(ctx: InspectorContext, subtitle: str = ""):
-    """The panel's title, its name field, and the node's errors not shown beside a field: a
-    panel asks for its fields' errors (ctx.error) before it draws its head, and an error shown
-    at its field is not listed again here (a new Mark values as missing step showed its error
-    twice: a tester)."""
+    """The panel's title, its name field, and the node's errors not shown beside a field (an
+    error shown at its field is not listed again here: a new Mark values as missing step showed
+    its error twice, a tester)."""
     t = ctx.node_type
-    status = "error" if ctx.node_errors else "configured"
-    listed = [m for m in ctx.node_errors if m not in ctx.shown]
     return (
         Div(Span(t.icon, cls="icon", aria_hidden="true"), H2(ctx.label or t.label), Span(ctx.node_id, cls="faint mono"),
             cls="insp-head"),
@@ -25,9 +22,22 @@ def Head(ctx: InspectorContext, subtitle: str = ""):
         Input(type="text", value=ctx.label or "", placeholder=f"Name (default: {t.label})", aria_label="Node name",
               data_node_label=ctx.node_id, data_no_submit="1", maxlength="80", cls="node-name"),
         P(subtitle or t.description, cls="insp-sub"),
-        *([Div(Ul(*[Li(m) for m in listed]), cls="notice error", role="alert", data_status=status)]
-          if listed else []),
+        _Unshown(ctx),
     )
+
+
+class _Unshown:
+    """The node's errors no field of the panel showed, listed when the panel is written out
+    (FastHTML calls __ft__ then): by that time every field has asked for its own (ctx.error),
+    whatever order the panel builds its parts in. A panel writes `(*Head(ctx), PanelForm(...
+    fields ...))`, its head built first: an Evaluate option's error was listed twice."""
+
+    def __init__(self, ctx: InspectorContext):
+        self.ctx = ctx
+
+    def __ft__(self):
+        listed = [m for m in self.ctx.node_errors if m not in self.ctx.shown]
+        return Div(Ul(*[Li(m) for m in listed]), cls="notice error", role="alert", data_status="error") if listed else ""
 
 
 CREDITS_NOTE = ("Credits are a relative measure of the compute a run needs (rows × columns × fits, and each "

@@ -360,7 +360,11 @@ ERRORS_AT_A_FIELD = {  # (node type, config, the error, shown beside its field o
     "a test size too large": ("split", {"test_size": 5}, "Test size must be at most 0.5; got 5."),
     "a hyperparameter out of range": ("model", {"algorithm": "random_forest", "hyperparameters": {"n_estimators": -3}},
                                       "Trees must be at least 10; got -3."),
+    # a panel that builds a field after its head (its errors were listed before any field asked for them)
+    "an Evaluate option that is no yes or no": ("evaluate", {"metrics": ["accuracy"], "confidence_intervals": "maybe"},
+                                                "Confidence intervals must be true or false, not text."),
 }
+BELOW = {"evaluate": {"node_type": "model", "algorithm": "random_forest"}}  # what feeds the node, when not a dataset
 
 
 @pytest.mark.parametrize("case", ERRORS_AT_A_FIELD)
@@ -368,8 +372,10 @@ def test_an_error_shown_beside_its_field_is_not_listed_again_at_the_top(upstream
     """A new Mark values as missing step showed its error twice, at the top of the panel and
     on the step (a tester); so did every step's, and a Split's or a Model's field's. Once now,
     where it is fixed."""
+    import dataclasses
+
     node_type, config, said = ERRORS_AT_A_FIELD[case]
-    page = _panel(node_type, config, upstream)
+    page = _panel(node_type, config, dataclasses.replace(upstream, **BELOW.get(node_type, {})))
     assert page.count(said) == 1, page
     assert re.search(r'class="field-error"[^>]*>[^<]*' + re.escape(said), page), page
 
