@@ -237,9 +237,19 @@ def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
     if how.get("decimal") == "," and how.get("format") != "excel" and any(
             f.get("decimal") == "," for f in (how.get("number_formats") or {}).values()):
         facts.append(Span("decimal comma"))
+    archive = how.get("archive") or {}
+    tables = archive.get("tables") or []
+    if len(tables) > 1:
+        facts.append(Span(f"table {archive.get('listed')!r}, {tables.index(archive.get('listed')) + 1} of "
+                          f"{len(tables)} in the archive" if archive.get("listed") in tables else
+                          f"{len(tables)} tables in the archive"))
     if how.get("sheet"):
         facts.append(Span(f"sheet {how['sheet']!r}, header in row {how.get('header_row') or 1}"))
     controls = []
+    if len(tables) > 1:  # a zip archive of several tables (a Kaggle download): which one is read
+        controls.append(Div(Label("Table in the archive", fr="reading-member"),
+                            Select(*[Option(n, value=n, selected=n == archive.get("listed")) for n in tables],
+                                   name="member", id="reading-member"), cls="field"))
     if how.get("format") in ("csv", "tsv"):
         controls.append(Div(Label("Encoding", fr="reading-encoding"),
                             Select(*[Option(label, value=key, selected=key == (options.get("encoding") or "auto"))
@@ -274,9 +284,10 @@ def ReadingCard(detail: dict, refused: dict | None = None, saved: bool = False):
 
 
 def _reading_help(how: dict) -> str:
-    """What the reading form lets one choose: an encoding for text, a sheet only when the
-    workbook has two or more (the sheet chooser is shown then only)."""
-    here = [w for w, offered in (("an encoding", how.get("format") in ("csv", "tsv")),
+    """What the reading form lets one choose: an archive's table, an encoding for text, a
+    sheet only when the archive or the workbook has two or more (a chooser is shown then only)."""
+    here = [w for w, offered in (("a table of the archive", len((how.get("archive") or {}).get("tables") or []) > 1),
+                                 ("an encoding", how.get("format") in ("csv", "tsv")),
                                  ("a sheet", len(how.get("sheets") or []) > 1)) if offered]
     what = f"Choose {' or '.join(here)} here, and how each column is read" if here else "Choose how each column is read"
     return f"{what} and used in the table below, then read the file again. Every workflow that uses this " \

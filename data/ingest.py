@@ -80,17 +80,19 @@ def ingest_bytes(raw: bytes, filename: str, dest_dir: Path, max_bytes: int, max_
 
 
 def check_options(options) -> dict:
-    """How the user asks a file to be read: {"encoding", "sheet", "types": {column: type},
-    "roles": {column: role}}. Refused with a sentence when malformed."""
+    """How the user asks a file to be read: {"encoding", "sheet", "member" (the table of a zip
+    archive holding several, by its name as listed), "types": {column: type}, "roles":
+    {column: role}}. Refused with a sentence when malformed."""
     from data.values import FORCED_TYPES
 
     if options is None:
         return {}
     if not isinstance(options, dict):
         raise DatasetError("Send the reading options as an object.")
-    unknown = [k for k in options if k not in ("encoding", "sheet", "types", "roles")]
+    unknown = [k for k in options if k not in ("encoding", "sheet", "member", "types", "roles")]
     if unknown:
-        raise DatasetError(f"Unknown reading option {str(unknown[0])[:40]!r}; use encoding, sheet, types or roles.")
+        raise DatasetError(f"Unknown reading option {str(unknown[0])[:40]!r}; use encoding, sheet, member, types or "
+                           "roles.")
     out: dict = {}
     if options.get("encoding") not in (None, "", "auto"):
         out["encoding"] = reading.check_encoding(options["encoding"])
@@ -99,6 +101,11 @@ def check_options(options) -> dict:
         if not isinstance(sheet, (str, int)) or isinstance(sheet, bool) or len(str(sheet)) > 200:
             raise DatasetError("Name the sheet by its name or its number (1 is the first).")
         out["sheet"] = sheet
+    member = options.get("member")
+    if member not in (None, ""):
+        if not isinstance(member, str) or len(member) > 500:
+            raise DatasetError("Name the archive's table by its name as the archive lists it (train.csv).")
+        out["member"] = member
     for key, allowed, noun in (("types", tuple(FORCED_TYPES), "type"), ("roles", ROLE_CHOICES, "role")):
         chosen = options.get(key) or {}
         if not isinstance(chosen, dict):
@@ -119,13 +126,13 @@ def check_options(options) -> dict:
 
 
 def reading_options(form) -> dict:
-    """The dataset page's reading form as options: `encoding`, `sheet`, and one field per
+    """The dataset page's reading form as options: `encoding`, `sheet`, `member`, and one field per
     column, `type:<column>` and `role:<column>` ("auto" or empty: detected)."""
     options: dict = {"types": {}, "roles": {}}
     for key, value in form.multi_items() if hasattr(form, "multi_items") else form.items():
         if not isinstance(value, str):
             continue
-        if key in ("encoding", "sheet"):
+        if key in ("encoding", "sheet", "member"):
             options[key] = value
         elif key.startswith("type:"):
             options["types"][key[5:]] = value
@@ -162,9 +169,14 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         arriving = None
     if arriving is None:
         _check_size(src.stat().st_size, limits)
+    options = check_options(options)
+    if options.get("member") and fmt != "zip":
+        held = f"The gzip file {filename!r} holds one table: there is no other" if fmt == "gzip" else \
+            f"The file {filename!r} is no archive: there is no table in it"
+        raise DatasetError(f"{held} to choose (the reading option member names one of the tables a .zip archive "
+                           "holds).")
     if fmt in ARCHIVES:
         return _from_archive(src, filename, fmt, dest_dir, limits, digest, options, table_only)
-    options = check_options(options)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as hasher:  # the content hash (the dataset's id) beside the parse
@@ -259,27 +271,91 @@ def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Li
     named when a table unpacks past it), read as that table, said; the dataset is the
     archive's (its content hash, its name, its bytes kept as the source)."""
     what = "The zip archive" if fmt == "zip" else "The gzip file"
-    inner, name = _unpacked(src, filename, fmt, limits, what)  # a name of playground_runtime.TABLE_SUFFIXES
+    options = dict(options)
+    member = options.pop("member", None)
+    # a name of playground_runtime.TABLE_SUFFIXES; the archive's tables when it holds several
+    inner, name, picked = _unpacked(src, filename, fmt, limits, what, member, table_only)
     size = inner.stat().st_size
     try:
-        record = ingest_path(inner, name, dest_dir, limits, digest=digest or (None if table_only else _sha256(src)),
-                             options=options, table_only=table_only)
+        record = ingest_path(inner, playground_runtime.member_name(name), dest_dir, limits,
+                             digest=digest or (None if table_only else _sha256(src)), options=options,
+                             table_only=table_only)
     finally:
         inner.unlink(missing_ok=True)
     shown = f"{size / 2**10:,.0f} KB" if size < 2**20 else _fmt_bytes(size)
-    said = f"Read from inside {filename!r}: {name!r} ({shown} unpacked)."
-    record["notices"] = [{"text": said, "column": None}] + list(record.get("notices") or [])
+    said = [f"Read from inside {filename!r}: {playground_runtime.member_name(name)!r} ({shown} unpacked)."]
+    if picked:
+        said.append(picked.said(name))
+    record["notices"] = [{"text": t, "column": None} for t in said] + list(record.get("notices") or [])
     if not table_only:
         record.update(name=Path(filename).stem.removesuffix(Path(name).suffix), filename=filename,
                       size_bytes=src.stat().st_size)
-        record["reading"] = {**record["reading"], "archive": {"kind": fmt, "member": name}}
+        archive = {"kind": fmt, "member": playground_runtime.member_name(name)}
+        if picked:  # the dataset page offers the others (the reading option member)
+            archive.update(listed=name, tables=picked.tables)
+        record["reading"] = {**record["reading"], "archive": archive}
+        if member:
+            record["options"] = {**record["options"], "member": name}
     return record
 
 
-def _unpacked(src: Path, filename: str, fmt: str, limits: Limits, what: str) -> tuple[Path, str]:
-    """(a file beside `src` holding the table the archive holds, that table's name). Refused
-    with a sentence: a damaged or password-protected archive, no table or several
-    (playground_runtime.archive_table), a .gz whose name does not say what it holds, a table
+@dataclass(frozen=True)
+class Picked:
+    """Which of a zip archive's several tables was read, and why: the one the user chose
+    (the reading option member), or the largest unpacked, the first by name of equals."""
+    tables: list  # every table, as the archive lists them, by name
+    chosen: bool
+    ties: int = 1  # how many tables are as large as the one read
+
+    def said(self, name: str) -> str:
+        why = ("as you chose" if self.chosen else "the largest" if self.ties == 1 else
+               f"the first by name of the {self.ties} largest (of equal size)")
+        others = [n for n in self.tables if n != name]
+        shown = others if len(others) <= 8 else [*others[:7], f"{len(others) - 7:,} more"]
+        listed = f"{', '.join(shown[:-1])} and {shown[-1]}" if len(shown) > 1 else shown[0]
+        return (f"The archive holds {len(self.tables):,} tables: {name} was read, {why}; {listed} "
+                f"{'was' if len(others) == 1 else 'were'} not. To read another, choose it under How the file was read "
+                '(the reading option "member").')
+
+
+def _pick_member(archive, what: str, member: str | None, table_only: bool) -> tuple[str, Picked | None]:
+    """(the member of a zip archive to read, as listed; how it was picked when it holds
+    several tables). Rows to score read its one table (playground_runtime.archive_table:
+    several are refused); an upload reads the table `member` names (its name as listed, or
+    its own name when no other table has it), else the largest unpacked, the first by name
+    of equals. A member is only ever one of the archive's own listing."""
+    names = archive.namelist()
+    try:
+        if table_only:
+            return playground_runtime.archive_table(names, what), None
+        tables = playground_runtime.archive_tables(names)
+        if not tables:
+            raise playground_runtime.no_archive_table(names, what)
+    except playground_runtime.ColumnsError as e:
+        raise DatasetError(str(e)) from None
+    if member is not None:
+        found = [n for n in tables if n == member] or \
+                [n for n in tables if playground_runtime.member_name(n) == member]  # its own name alone: no path
+        if len(found) != 1:
+            held = ", ".join(repr(n) for n in tables[:20]) + (f" and {len(tables) - 20:,} more" if len(tables) > 20
+                                                              else "")
+            nothing = "no table" if not found else f"{len(found)} tables named"
+            raise DatasetError(f"{what} holds {nothing} {member[:120]!r}; its tables are {held}.")
+        return found[0], Picked(tables, chosen=True) if len(tables) > 1 else None
+    if len(tables) == 1:
+        return tables[0], None
+    sizes = {n: archive.getinfo(n).file_size for n in tables}
+    largest = max(sizes.values())
+    first = min(n for n in tables if sizes[n] == largest)
+    return first, Picked(tables, chosen=False, ties=sum(v == largest for v in sizes.values()))
+
+
+def _unpacked(src: Path, filename: str, fmt: str, limits: Limits, what: str, member: str | None = None,
+              table_only: bool = False) -> tuple[Path, str, Picked | None]:
+    """(a file beside `src` holding the table read from the archive, that table's name as
+    listed, how it was picked of several: _pick_member). Refused with a sentence: a damaged
+    or password-protected archive, no table, several to score, no table `member`
+    (_pick_member), a .gz whose name does not say what it holds, a table
     past the upload limit unpacked (counted as it unpacks: an archive a few KB that unpacks to
     gigabytes stops at the limit)."""
     import gzip
@@ -295,23 +371,20 @@ def _unpacked(src: Path, filename: str, fmt: str, limits: Limits, what: str) -> 
             except (zipfile.BadZipFile, OSError):
                 raise DatasetError(f"{what} cannot be read: it is damaged or cut short.") from None
             with archive:
-                try:
-                    name = playground_runtime.archive_table(archive.namelist(), what)
-                except playground_runtime.ColumnsError as e:
-                    raise DatasetError(str(e)) from None
+                name, picked = _pick_member(archive, what, member, table_only)
                 info = archive.getinfo(name)
                 if info.flag_bits & 0x1:
                     raise DatasetError(f"{what}'s {name!r} is protected by a password: unzip it and upload the table.")
                 opened = lambda: archive.open(info)  # noqa: E731
                 _copy_bounded(opened, out, limits.max_bytes, over, what)
-            name = name.replace("\\", "/").rsplit("/", 1)[-1]  # its own name, never a path
         else:
+            picked = None
             try:
                 name = playground_runtime.gzip_inner_name(filename)
             except playground_runtime.ColumnsError as e:
                 raise DatasetError(str(e)) from None
             _copy_bounded(lambda: gzip.open(src, "rb"), out, limits.max_bytes, over, what)
-        return out, name
+        return out, name, picked
     except BaseException:
         out.unlink(missing_ok=True)
         raise

@@ -33,6 +33,12 @@ TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
 
 
+
+def _table_read(record: dict) -> tuple:
+    """Which table of a file a reading read: a workbook's sheet, a zip archive's member."""
+    how = record.get("reading") or {}
+    return how.get("sheet"), (how.get("archive") or {}).get("listed")
+
 class NotFound(LookupError):
     """An id that does not exist; the message is a sentence."""
 
@@ -572,8 +578,8 @@ class Store:
         target, problem_type = current.get("target"), current.get("problem_type")
         columns = (record.get("profile") or {}).get("columns", [])
         fields = {}
-        if (record.get("reading") or {}).get("sheet") != (current.get("reading") or {}).get("sheet"):
-            # another sheet is another table: it starts from its own suggested target
+        if _table_read(record) != _table_read(current):
+            # another sheet (or an archive's other table) is another table: it starts from its own suggested target
             target, problem_type = record.get("target"), record.get("problem_type")
             fields.update(target=target, problem_type=problem_type)
         elif not (current.get("profile") or {}).get("target_guess") and record.get("profile"):

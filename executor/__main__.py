@@ -177,6 +177,8 @@ def _choices(options: dict) -> str:
         said.append(f"encoding {options['encoding']}")
     if options.get("sheet") not in (None, ""):
         said.append(f"sheet {options['sheet']}")
+    if options.get("member") not in (None, ""):
+        said.append(f"archive table {options['member']}")
     return ", ".join(said)
 
 

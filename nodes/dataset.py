@@ -389,7 +389,7 @@ def version_changes(a: dict | None, b: dict | None, target: str | None = None) -
                              same_rows=column != target)
                 for column in [*pa, *[c for c in pb if c not in pa]] if pa.get(column) != pb.get(column)]
     out += [_read_change(f"data.{part}", label, ra.get(part) or None, rb.get(part) or None, same_rows=False)
-            for part, label in (("encoding", "Encoding"), ("sheet", "Sheet"))
+            for part, label in (("encoding", "Encoding"), ("sheet", "Sheet"), ("member", "Table in the archive"))
             if (ra.get(part) or None) != (rb.get(part) or None)]
     return out
 

@@ -485,30 +485,58 @@ TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", "
 ARCHIVE_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
-def archive_table(names: list, archive: str = "The zip archive", act: str = "Upload") -> str:
-    """The one table a zip archive holds (its member's name), by the names of its members:
-    folders and what macOS and Windows add (__MACOSX/, ._ files, .DS_Store) left out, the
-    tables are the members whose names end as a table's file does (TABLE_SUFFIXES), a .txt
-    only when nothing else is (a Kaggle download's README.txt beside its train.csv is no
-    table). None or several: refused (ColumnsError) naming what it holds: the app never picks
-    one of several (train.csv or test.csv?) for the user; `act` is what the user does then
-    ("Upload", predict.py's "Pass"). The app's upload and predict.py, one rule."""
-    files = [n for n in names if not n.endswith("/") and not any(j in n for j in ARCHIVE_JUNK)
-             and not n.rsplit("/", 1)[-1].startswith("._")]
+def archive_tables(names: list) -> list:
+    """The tables a zip archive holds (its members' names as listed), by the names of its
+    members: folders and what macOS and Windows add (__MACOSX/, ._ files, .DS_Store) left
+    out, the tables are the members whose names end as a table's file does (TABLE_SUFFIXES),
+    a .txt only when nothing else is (a Kaggle download's README.txt beside its train.csv is
+    no table). The app's upload and predict.py, one rule."""
+    files = archive_files(names)
     tables = [n for n in files if n.lower().endswith(TABLE_SUFFIXES)]
-    tables = [n for n in tables if not n.lower().endswith(".txt")] or tables
+    return [n for n in tables if not n.lower().endswith(".txt")] or tables
+
+
+def archive_files(names: list) -> list:
+    """A zip archive's members but its folders and what macOS and Windows add."""
+    return [n for n in names if not n.endswith("/") and not any(j in n for j in ARCHIVE_JUNK)
+            and not n.rsplit("/", 1)[-1].startswith("._")]
+
+
+def member_name(listed: str) -> str:
+    """An archive member's own name ('train.csv' of 'titanic/train.csv'): never a path."""
+    return listed.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def archive_listed(found: list) -> str:
+    """Members named in a sentence: their own names, the first five and how many more."""
+    shown = ", ".join(repr(member_name(n)) for n in found[:5])
+    return shown + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
+
+
+def no_archive_table(names: list, archive: str) -> ColumnsError:
+    """The refusal of an archive that holds no table, naming what it holds."""
+    files = archive_files(names)
+    held = f": it holds {archive_listed(files)}" if files else ": it is empty"
+    return ColumnsError(f"{archive} holds no table (CSV, TSV, Excel or Parquet){held}.")
+
+
+def archive_table(names: list, archive: str = "The zip archive", act: str = "Send") -> str:
+    """The one table a zip archive of rows to score holds (its member's name, archive_tables).
+    None or several: refused (ColumnsError) naming what it holds: scoring never picks one of
+    several (train.csv or test.csv?); the sentence names the file to send on its own, a
+    Kaggle download's test table when one name says so. `act` is what the user does then
+    ("Send", predict.py's "Pass"). Score a file and predict.py, one rule (the upload reads the
+    largest of several: data.ingest)."""
+    tables = archive_tables(names)
     if len(tables) == 1:
         return tables[0]
-
-    def listed(found):
-        shown = ", ".join(repr(n.rsplit("/", 1)[-1]) for n in found[:5])
-        return shown + (f" and {len(found) - 5:,} more" if len(found) > 5 else "")
-
     if not tables:
-        held = f": it holds {listed(files)}" if files else ": it is empty"
-        raise ColumnsError(f"{archive} holds no table (CSV, TSV, Excel or Parquet){held}.")
-    raise ColumnsError(f"{archive} holds {len(tables)} tables ({listed(tables)}): the one to read cannot be told. "
-                       f"{act} that one alone (unzipped, or in an archive of its own).")
+        raise no_archive_table(names, archive)
+    tests = [n for n in tables if re.match(r"test(?![a-z])", member_name(n).lower())]  # test.csv, test_set.csv
+    which = repr(member_name(tests[0])) if len(tests) == 1 else "the table to score"
+    raise ColumnsError(f"{archive} holds {len(tables)} tables ({archive_listed(tables)}): rows to score are read from "
+                       f"one table, and which cannot be told. {act} {which} on its own (unzipped, or in an archive "
+                       "of its own).")
 
 
 def gzip_inner_name(name: str) -> str:

@@ -4,15 +4,28 @@ elsewhere), and nothing is half-written."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
+import zipfile
 from urllib.parse import quote
 
 import pytest
 
 LONG = "x" * 100_000
 DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def _zipped_two() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("train.csv", "a,b\n1,2\n3,4\n")
+        archive.writestr("test.csv", "a\n1\n")
+    return buffer.getvalue()
+
+
+ZIPPED_TWO = _zipped_two()  # a competition's two tables
 HUGE = "1" + "0" * 400
 
 
@@ -365,6 +378,13 @@ def requests(ids):
         ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"encoding": "klingon"}}, "unknown encoding"),
         ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"encoding": 5}}, "encoding a number"),
         ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"sheet": {"a": 1}}}, "sheet an object"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"member": {"a": 1}}}, "member an object"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"member": LONG}}, "long member"),
+        ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"member": "../../playground.db"}},
+         "member of a CSV, a path"),
+        ("POST", f"/datasets/{ids['upload']}/reading", {"data": {"member": "test.csv"}}, "form member of a CSV"),
+        ("POST", "/api/v1/datasets?member=test.csv", {"files": {"file": ("a.csv", b"a,b\n1,2\n")}}, "upload member of a CSV"),
+        ("POST", "/api/v1/datasets?member=../a.csv", {"files": {"file": ("a.zip", ZIPPED_TWO)}}, "upload member a path"),
         ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"types": {"a": "colour"}}}, "unknown type"),
         ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"types": {"b": "number"}}}, "type unfit"),
         ("PUT", f"/api/v1/datasets/{ids['upload']}/reading", {"json": {"types": {LONG: "number"}}}, "long column"),

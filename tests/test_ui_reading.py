@@ -101,3 +101,34 @@ def test_an_r_csv_and_an_excel_workbook_through_the_page(page, server):
     pg.click("#reading-card button[type=submit]")
     pg.wait_for_url(f"**/datasets/{ds['id']}?saved=reading")
     assert column_names(pg) == ["a", "b"]
+
+
+def test_a_kaggle_download_reads_its_largest_table_and_another_through_the_page(page, server):
+    """A competition's zip (train.csv, test.csv, sample_submission.csv) was refused; it reads
+    train.csv, the largest, says so, and its page reads test.csv when chosen."""
+    import io
+    import zipfile
+
+    titanic = realdata.titanic().reset_index(drop=True)
+    titanic.insert(0, "PassengerId", range(1, len(titanic) + 1))
+    test = titanic.iloc[900:].drop(columns="survived")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("train.csv", titanic.iloc[:900].to_csv(index=False))
+        archive.writestr("test.csv", test.to_csv(index=False))
+        archive.writestr("sample_submission.csv", test[["PassengerId"]].assign(survived="no").to_csv(index=False))
+    pg = page
+    ds = upload(pg, server, "titanic-competition.zip", buffer.getvalue())
+    text = pg.locator("#reading-card").inner_text()
+    assert "The archive holds 3 tables: train.csv was read, the largest; test.csv and sample_submission.csv were " \
+           "not." in text and "table 'train.csv', 1 of 3 in the archive" in text
+    assert pg.locator("#reading-member option").evaluate_all("o => o.map(x => x.value)") == \
+        ["train.csv", "test.csv", "sample_submission.csv"]
+    assert column_names(pg) == ["PassengerId", "class", "age", "sex", "survived"]
+    shoot(pg, "archive")
+    pg.select_option("#reading-member", "test.csv")
+    pg.click("#reading-card button[type=submit]")
+    pg.wait_for_url(f"**/datasets/{ds['id']}?saved=reading")
+    assert column_names(pg) == ["PassengerId", "class", "age", "sex"]
+    assert pg.locator("#reading-member").input_value() == "test.csv"
+    assert "test.csv was read, as you chose" in pg.locator("#reading-card").inner_text()

@@ -28,12 +28,12 @@ routes = Routes()
 async def ingest_upload(site: Site, request: Request) -> dict:
     """Multipart upload (field `file`) -> a dataset: streamed to disk as it arrives,
     converted and profiled by the ingest helper process, then the Parquet file, the file
-    as uploaded and the row committed together. `?encoding=` and `?sheet=` say how to read
-    it (otherwise detected)."""
+    as uploaded and the row committed together. `?encoding=`, `?sheet=` and `?member=` (a
+    zip archive's table) say how to read it (otherwise detected)."""
     cfg = site.cfg
     length = request.headers.get("content-length", "")
     q = request.query_params
-    options = check_options({k: q[k] for k in ("encoding", "sheet") if q.get(k)})  # refused before a byte is kept
+    options = check_options({k: q[k] for k in ("encoding", "sheet", "member") if q.get(k)})  # refused before a byte is kept
     # before a byte is written: the file kept as uploaded, and its Parquet conversion
     disk.require_free(cfg, "This upload", needed=2 * int(length) if length.isdigit() else 0)
 
@@ -141,7 +141,7 @@ async def api_set_dataset_target(site: Site, request: Request, dataset_id: str):
 
 @routes("/api/v1/datasets/{dataset_id}/reading", methods=["put"])
 async def api_reread_dataset(site: Site, request: Request, dataset_id: str):
-    """{"encoding", "sheet", "types": {column: type}, "roles": {column: role}}: read the
+    """{"encoding", "sheet", "member", "types": {column: type}, "roles": {column: role}}: read the
     upload again this way (what is left out is detected); 4xx with a sentence, nothing
     changed, when it does not fit."""
     body = await json_body(request)
@@ -205,7 +205,7 @@ def dataset_form_again(site: Site, dataset_id: str):
 
 @routes("/datasets/{dataset_id}/reading", methods=["post"])
 async def dataset_reading_form(site: Site, request: Request, dataset_id: str):
-    """The dataset page's reading form (encoding, sheet, each column's type and role):
+    """The dataset page's reading form (encoding, sheet, archive member, each column's type and role):
     read again, then the page; refused, the page with the sentence (4xx, nothing changed)."""
     form = await request.form()
     options = reading_options(form)

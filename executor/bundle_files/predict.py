@@ -41,7 +41,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
                 if path.suffix.lower() == ".zip":
                     with zipfile.ZipFile(path) as archive:
                         member = runtime.archive_table(archive.namelist(), f"The zip archive {path.name}", "Pass")
-                        inner = Path(folder) / member.replace("\\", "/").rsplit("/", 1)[-1]  # its name, never a path
+                        inner = Path(folder) / runtime.member_name(member)  # its name, never a path
                         with archive.open(member) as f, inner.open("wb") as out:
                             shutil.copyfileobj(f, out)
                 else:
