@@ -52,6 +52,7 @@ from playground_runtime import (
     grouped_number,
     month_only,
     named_dates_said,
+    negatives_said,
     number_said,
     text_gaps,
     two_digit_pivot,
@@ -466,10 +467,12 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
     if n_exp:
         clean = pc.binary_join_element_wise(clean, exp, "")
     number = pc.cast(pc.binary_join_element_wise(clean, "e-2", "") if n_percent else clean, pa.float64())
+    # a ledger's negatives: in brackets, (1,234.50), or with a minus after them, 1.234,56- (playground_runtime.negatives_said)
+    bracketed = pc.and_(pc.equal(fields["open"], "("), pc.equal(fields["close"], ")"))
+    trailing = pc.equal(fields["trail"], "-")
     negative = pc.or_(pc.or_(pc.is_in(fields["sign"], value_set=pa.array(["-", "\u2212"])),
                              pc.is_in(fields["sign2"], value_set=pa.array(["-", "\u2212"]))),
-                      pc.or_(pc.equal(fields["trail"], "-"),
-                             pc.and_(pc.equal(fields["open"], "("), pc.equal(fields["close"], ")"))))
+                      pc.or_(trailing, bracketed))
     number = pc.if_else(negative, pc.negate(number), number)
     if n_percent:
         if n_percent != len(values):
@@ -496,6 +499,11 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
     # the example shows a value that was read differently from a plain number (an audit: "',' between
     # thousands: '406.07' → 406.07", the first value, which had none)
     written = pc.match_substring_regex(values, r"[^0-9.+\-eE ]").to_numpy(zero_copy_only=False)
+    # ... and a negative written as a ledger writes it, where there is one: the reading least like a plain
+    # number's ('(1,234.50)' → -1234.5; an audit: "negatives in brackets: '12,324.27' → 12324.27")
+    n_bracketed, n_trailing = _count(bracketed), _count(trailing)
+    if n_bracketed or n_trailing:
+        written = pc.or_(bracketed, trailing).to_numpy(zero_copy_only=False)
     first = int(written.argmax()) if written.any() else 0
     example = values[first].as_py()
     shown = number_said(number[first].as_py())
@@ -515,8 +523,8 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
         what.append(", ".join(sorted({CURRENCIES[c] for c in currencies})) + " amounts")
     if n_percent:
         what.append("percentages as fractions")
-    if _count(negative) and (_evidence(fields["open"], r"\(") or _evidence(fields["trail"], "-")):
-        what.append("(1.0) and 1.0- as negative")
+    if n_bracketed or n_trailing:
+        what.append(negatives_said(bool(n_bracketed), bool(n_trailing)))
     how = f" ({'; '.join(what)})" if what else ""
     notice = f"{name}: read as numbers{how}: {_quoted(example)} → {shown}."
     if not what and not forced:

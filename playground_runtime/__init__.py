@@ -157,6 +157,15 @@ WRITTEN_NUMBER = (
     rf"(?P<post_out>{_CUR})?$")
 
 
+def negatives_said(brackets: bool, trailing: bool) -> str | None:
+    """How a column's numbers write negatives otherwise than with a minus before them, as ledgers
+    do: in brackets ('(1,234.50)', '$(12.00)': Excel's accounting format, QuickBooks, Xero) or
+    with a minus after them ('1.234,56-': SAP and DATEV exports). One phrase for the app's reader
+    (data.values) and for rows to score (`_written_numbers`); None when neither is written."""
+    ways = [w for w, shown in (("in brackets", brackets), ("with a minus after them", trailing)) if shown]
+    return f"negatives {' or '.join(ways)}" if ways else None
+
+
 def _other_separator(decimal: str) -> str:
     """The separator between thousands where `decimal` is the decimal one."""
     return "," if decimal == "." else "."
@@ -2629,6 +2638,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
     anything, seen = fmt.get("currency") is None, set()  # None: any one currency (the training file wrote none)
     out, read, example, grouped = [], 0, None, False
+    ledger = {"(": False, "-": False}  # negatives written in brackets, with a minus after them (`negatives_said`)
     gaps: list = []  # values that are no number, read as gaps where training read them so (`unreadable_gaps`)
     for v in s.tolist():
         if v is None or (not isinstance(v, str) and pd.isna(v)):
@@ -2672,7 +2682,11 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
         out.append(number)
         if text != clean:
             read += 1
-            example = example or (v.strip(), number)
+            # the example: the first ledger's negative where there is one, as the app's reader shows it (data.values)
+            ledgers = bool(g["open"]) or g["trail"] == "-"
+            if example is None or (ledgers and not any(ledger.values())):
+                example = (v.strip(), number)
+            ledger["("], ledger["-"] = ledger["("] or bool(g["open"]), ledger["-"] or g["trail"] == "-"
     if anything and len({CURRENCIES.get(c) for c in seen}) > 1:  # amounts in several currencies: no one column
         return None
     if gaps and notes is not None:
@@ -2684,10 +2698,12 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
         values = f"{read:,} value{'s' if read > 1 else ''}"
         like = f"like {example[0]!r} → {number_said(example[1])}"
         between = f"{thousands!r} between thousands" if grouped else None
+        negatives = negatives_said(ledger["("], ledger["-"])
+        ledgers = f", {negatives} too" if negatives else ""
         notes.append(f"{col['name']!r}: {values} written as the training file wrote its numbers "
-                     f"({written_words(fmt, between)}) read so, {like}." if as_trained else
-                     f"{col['name']!r}: {values} read as numbers ({written_words({**fmt, 'currency': sorted(seen)}, between)}), "
-                     f"{like}.")
+                     f"({written_words(fmt, between)}) read so{ledgers}, {like}." if as_trained else
+                     f"{col['name']!r}: {values} read as numbers ({written_words({**fmt, 'currency': sorted(seen)}, between)}"
+                     f"{'; ' + negatives if negatives else ''}), {like}.")
     return pd.Series(out, index=s.index, dtype=np.float64)
 
 

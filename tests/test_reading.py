@@ -165,7 +165,7 @@ def test_a_windows_file_whose_first_accent_comes_after_64_kb_is_read_in_its_code
     (["$1,234.50", "($200.00)", "$3"], [1234.5, -200.0, 3], "dollar amounts"),
     (["1'234.50", "CHF 12", "99.95"], [1234.5, 12.0, 99.95], "franc amounts"),
     (["1\u00a0234,5", "17,25", "-3,5"], [1234.5, 17.25, -3.5], "decimal comma"),
-    (["1.234,00-", "55,10", "7,00"], [-1234.0, 55.1, 7.0], "as negative"),
+    (["1.234,00-", "55,10", "7,00"], [-1234.0, 55.1, 7.0], "negatives with a minus after them"),
     (["EUR 5", "EUR 1.250,50", "EUR 0,99"], [5.0, 1250.5, 0.99], "euro amounts"),
     (["12.5 %", "7%", "0 %"], [0.125, 0.07, 0.0], "percentages as fractions"),
     (["1,000", "25,000", "1,234,567"], [1000, 25000, 1234567], "',' between thousands"),

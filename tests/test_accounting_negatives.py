@@ -1,0 +1,164 @@
+"""Ledgers' negatives: tables exported from accounting and ERP systems write a negative amount in
+brackets, '(1,234.50)' (Excel's accounting format, QuickBooks, Xero), with a currency before or
+inside them ('$(1,234.50)', '($1,234.50)', '(€12.00)'), a negative percentage so ('(12.5%)'), or
+with a minus after it ('1.234,56-' in a SAP or DATEV ';' export, '1,234.56-'). Each class of file
+is read as numbers, its negatives negative, said once per column with a negative as its example
+(playground_runtime.negatives_said: one phrase); rows to score written so get the predictions of
+the same rows written plainly in every exit (Score a file, the endpoint's CSV and JSON, predict.py),
+and each exit says how it read them. Near misses (a count in brackets, a note, a phone number,
+codes with a '-' after them, dates, one '(12)' among words, amounts among words) stay as they were."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from data.ingest import ingest_bytes
+from tests.test_bundle import run, unzip
+from tests.test_exits_agree import scored_by_every_exit
+
+MB = 2**20
+
+
+def ledger(n: int, seed: int) -> pd.DataFrame:
+    """A general ledger's lines: an account, the amount (cents to tens of thousands, about half
+    negative), the margin as a fraction, the number of lines; `net` a linear function of them."""
+    rng = np.random.default_rng(seed)
+    amount = (rng.normal(0, 1, n) * rng.choice([12, 800, 15000], n)).round(2)
+    amount[amount == 0] = 1.5
+    frame = pd.DataFrame({"account": rng.choice(["Travel", "Rent", "Sales", "Refunds"], n), "amount": amount,
+                          "margin": rng.choice([-0.125, -0.05, -0.005, 0.032, 0.1, 0.25], n),
+                          "lines": rng.integers(1, 30, n)})
+    frame["net"] = (0.8 * frame["amount"] + 900 * frame["margin"] + 3 * frame["lines"] + rng.normal(0, 5, n)).round(2)
+    return frame
+
+
+def _point(v: float, sign: str = "") -> str:
+    return f"{sign}{abs(v):,.2f}"
+
+
+def _comma(v: float) -> str:
+    return f"{abs(v):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# each class: (the delimiter, the column written so, how one value is written, the phrase said, a negative written so)
+LEDGERS = {
+    "brackets, thousands and decimals": (",", "amount", lambda v: f"({_point(v)})" if v < 0 else _point(v),
+                                         "',' between thousands; negatives in brackets", r"\([0-9,]+\.[0-9]{2}\)"),
+    "a dollar before the brackets": (",", "amount", lambda v: f"$({_point(v)})" if v < 0 else _point(v, "$"),
+                                     "',' between thousands; dollar amounts; negatives in brackets", r"\$\([0-9,]+\.[0-9]{2}\)"),
+    "a dollar inside the brackets": (",", "amount", lambda v: f"({_point(v, '$')})" if v < 0 else _point(v, "$"),
+                                     "',' between thousands; dollar amounts; negatives in brackets", r"\(\$[0-9,]+\.[0-9]{2}\)"),
+    "a euro inside the brackets": (",", "amount", lambda v: f"({_point(v, '€')})" if v < 0 else _point(v, "€"),
+                                   "',' between thousands; euro amounts; negatives in brackets", r"\(€[0-9,]+\.[0-9]{2}\)"),
+    "percentages in brackets": (",", "margin", lambda v: f"({abs(v) * 100:.1f}%)" if v < 0 else f"{v * 100:.1f}%",
+                                "percentages as fractions; negatives in brackets", r"\([0-9.]+%\)"),
+    "a minus after, decimal comma, ';'": (";", "amount", lambda v: _comma(v) + ("-" if v < 0 else ""),
+                                          "decimal comma; '.' between thousands; negatives with a minus after them",
+                                          r"[0-9.]+,[0-9]{2}-"),
+    "a minus after, decimal point": (",", "amount", lambda v: _point(v) + ("-" if v < 0 else ""),
+                                     "',' between thousands; negatives with a minus after them", r"[0-9,]+\.[0-9]{2}-"),
+    "plain negatives beside brackets": (",", "amount", lambda v: (f"{v:.2f}" if round(abs(v) * 100) % 2
+                                                                  else f"({abs(v):.2f})") if v < 0 else f"{v:.2f}",
+                                        "negatives in brackets", r"\([0-9]+\.[0-9]{2}\)"),
+}
+
+
+def written(frame: pd.DataFrame, case: str) -> str:
+    """The frame as the class's ledger writes it: the CSV text."""
+    delimiter, column, write, _, _ = LEDGERS[case]
+    out = frame.copy()
+    out[column] = out[column].map(write)
+    return out.to_csv(index=False, sep=delimiter)
+
+
+def read(text: str, name: str, folder) -> tuple[dict, pd.DataFrame]:
+    rec = ingest_bytes(text.encode(), name, folder, 64 * MB)
+    return rec, pd.read_parquet(rec["path"])
+
+
+@pytest.mark.parametrize("case", list(LEDGERS))
+def test_a_ledgers_negatives_are_read_as_negative_numbers_said_once_with_a_negative(case, tmp_path):
+    """Every class: the column's numbers are the amounts the ledger meant, to the cent; one
+    notice for the column names it, says how its negatives are written, and shows one of them
+    read (a positive '12,324.27' → 12324.27 showed nothing of it, and '(1.0) and 1.0- as
+    negative' named a way the column did not write)."""
+    _, column, _, phrase, negative = LEDGERS[case]
+    frame = ledger(120, 1)
+    rec, df = read(written(frame, case), "ledger.csv", tmp_path)
+    assert df[column].tolist() == pytest.approx(frame[column].tolist(), abs=1e-12)
+    assert df["net"].tolist() == pytest.approx(frame["net"].tolist())
+    said = [n["text"] for n in rec["notices"] if n["text"].startswith(f"{column}:")]
+    assert len(said) == 1, rec["notices"]
+    shown = said[0].split(": '", 1)[1] if ": '" in said[0] else ""
+    assert said[0].startswith(f"{column}: read as numbers ({phrase}): '"), said[0]
+    example = re.fullmatch(rf"({negative})' → (-[0-9.]+)\.", shown)
+    assert example, said[0]  # a negative written as the ledger writes it, read negative
+    assert not any("negatives" in n["text"] for n in rec["notices"] if n["text"] != said[0])
+
+
+# near misses: (the column's values, the type it keeps): never read as a ledger's negatives
+NEAR_MISSES = {
+    "counts in brackets": (["(n=12)", "(n=40)", "(n=7)", "(n=118)", "(n=3)"], "text"),
+    "notes in brackets": (["(see note 3)", "(see note 12)", "(see note 3)", "(unaudited)", "(see note 7)"], "text"),
+    "phone numbers": (["(555) 123-4567", "(555) 987-6543", "(212) 555-0100", "(415) 555-2671", "(555) 010-9999"], "text"),
+    "part numbers ending in '-'": (["12-", "A-12-", "2024-", "7-", "B-300-"], "text"),
+    "years ending in '-'": (["2024-", "2019-", "2021-", "2020-", "2024-"], "text"),
+    "dates": (["2024-01-05", "2024-02-29", "2023-12-31", "2024-03-15", "2024-01-05"], "date"),
+    "one '(12)' among words": (["Travel", "Rent", "(12)", "Sales", "Refunds"], "text"),
+    "some amounts among words": (["(1,234.50)", "pending", "2,000.00", "void", "(12.00)"], "text"),
+}
+
+
+@pytest.mark.parametrize("case", list(NEAR_MISSES))
+def test_what_only_looks_like_a_ledgers_negative_stays_as_it_is(case, tmp_path):
+    values, kind = NEAR_MISSES[case]
+    rows = "".join(f'{i},"{v}",{i * 7 % 5}\n' for i, v in enumerate(values))
+    rec, df = read(f"id,x,n\n{rows}", "near.csv", tmp_path)
+    if kind == "text":
+        assert df["x"].tolist() == values
+    else:
+        assert pd.api.types.is_datetime64_any_dtype(df["x"]), df["x"].dtype
+    assert not any("negative" in n["text"] for n in rec["notices"]), rec["notices"]
+
+
+@pytest.mark.usefixtures("consumer")
+@pytest.mark.parametrize("case", list(LEDGERS))
+def test_rows_written_as_the_ledger_are_scored_alike_by_every_exit(web, tmp_path, case):
+    """A model trained on the ledger (the dataset's API and page say how the column was read)
+    scores new rows written so as it scores them written plainly, in every exit, and each exit
+    says how it read the negatives."""
+    delimiter, column, write, phrase, _ = LEDGERS[case]
+    deployment = "ledger-" + "".join(c for c in case if c.isalnum())[:30]
+    up = web.post("/api/v1/datasets", files={"file": (f"{deployment}.csv", written(ledger(120, 1), case).encode())})
+    assert up.status_code == 201, up.text
+    said = [n["text"] for n in up.json()["notices"] if n["text"].startswith(f"{column}: read as numbers ({phrase})")]
+    assert len(said) == 1, up.json()["notices"]
+    page = web.get(f"/datasets/{up.json()['id']}")
+    assert page.status_code == 200 and said[0] in html.unescape(page.text)
+    job = run(web, {"name": deployment, "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "net",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", tmp_path / "bundle")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": deployment}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": deployment}).json()["key"]
+    model = (job["id"], bundle, key, tmp_path)
+    rows = ledger(8, 9).drop(columns="net")
+    plain = scored_by_every_exit(web, model, "plain.csv", rows, deployment)
+    want = plain["app"][0]
+    assert want is not None and all(got == want for got, _ in plain.values()), plain
+    text = written(rows, case)
+    records = pd.read_csv(io.StringIO(text), sep=delimiter, dtype={column: str}).to_dict(orient="records")
+    got = scored_by_every_exit(web, model, "ledger.csv", text, deployment, records=records)
+    negatives = phrase.rsplit("; ", 1)[-1]
+    for exit_, (predictions, how) in got.items():
+        assert predictions == want, (exit_, how)
+        assert negatives in how, (exit_, how)
