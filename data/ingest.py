@@ -314,8 +314,7 @@ class Picked:
         shown = others if len(others) <= 8 else [*others[:7], f"{len(others) - 7:,} more"]
         listed = f"{', '.join(shown[:-1])} and {shown[-1]}" if len(shown) > 1 else shown[0]
         return (f"The archive holds {len(self.tables):,} tables: {name} was read, {why}; {listed} "
-                f"{'was' if len(others) == 1 else 'were'} not. To read another, choose it under How the file was read "
-                '(the reading option "member").')
+                f"{'was' if len(others) == 1 else 'were'} not; choose another table on this page.")
 
 
 def _pick_member(archive, what: str, member: str | None, table_only: bool) -> tuple[str, Picked | None]:

@@ -33,11 +33,11 @@ TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
 
 
-
 def _table_read(record: dict) -> tuple:
     """Which table of a file a reading read: a workbook's sheet, a zip archive's member."""
     how = record.get("reading") or {}
     return how.get("sheet"), (how.get("archive") or {}).get("listed")
+
 
 class NotFound(LookupError):
     """An id that does not exist; the message is a sentence."""

@@ -82,8 +82,7 @@ def test_an_archive_of_several_tables_reads_the_largest_and_names_the_others(tmp
     assert said(rec)[0].startswith(f"Read from inside {archive!r}: {Path(largest).name!r} (")
     assert said(rec)[1] == (f"The archive holds {len(tables)} tables: {largest} was read, the largest; "
                             f"{' and '.join(others) if len(others) < 3 else ', '.join(others[:-1]) + ' and ' + others[-1]}"
-                            f" {'was' if len(others) == 1 else 'were'} not. To read another, choose it under How the "
-                            'file was read (the reading option "member").')
+                            f" {'was' if len(others) == 1 else 'were'} not; choose another table on this page.")
     assert said(rec)[2:] == said(rec_plain)  # the table's own notices, as when uploaded alone
     assert rec["reading"]["archive"] == {"kind": "zip", "member": Path(largest).name, "listed": largest,
                                          "tables": tables}
@@ -111,8 +110,7 @@ def test_the_member_option_reads_the_table_chosen(tmp_path):
     rec, got = read(raw, archive, tmp_path / "archive", member="test.csv")
     assert got.equals(want) and "survived" not in got.columns
     assert said(rec)[1] == ("The archive holds 3 tables: test.csv was read, as you chose; train.csv and "
-                            "sample_submission.csv were not. To read another, choose it under How the file was read "
-                            '(the reading option "member").')
+                            "sample_submission.csv were not; choose another table on this page.")
     assert rec["options"] == {"member": "test.csv"} and rec["reading"]["archive"]["listed"] == "test.csv"
     # in a folder: by its name as listed, or by its own name when no other table has it
     archive, files, _ = kaggle_downloads()["a folder with a README"]
