@@ -121,7 +121,7 @@ def test_a_kaggle_download_reads_its_largest_table_and_another_through_the_page(
     ds = upload(pg, server, "titanic-competition.zip", buffer.getvalue())
     text = pg.locator("#reading-card").inner_text()
     assert "The archive holds 3 tables: train.csv was read, the largest; test.csv and sample_submission.csv were " \
-           "not." in text and "table 'train.csv', 1 of 3 in the archive" in text
+           "not; choose another table on this page." in text and "table 'train.csv', 1 of 3 in the archive" in text
     assert pg.locator("#reading-member option").evaluate_all("o => o.map(x => x.value)") == \
         ["train.csv", "test.csv", "sample_submission.csv"]
     assert column_names(pg) == ["PassengerId", "class", "age", "sex", "survived"]
