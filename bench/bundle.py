@@ -99,7 +99,7 @@ def main(argv=None) -> dict:
             return playground_runtime.predictions(model, X).to_csv(index=False).encode()
 
         assert through_app() == in_process()  # the same predictions, byte for byte
-        app_s, local_s, paired = _side_by_side(through_app, in_process, 7)
+        app_s, local_s, paired = _side_by_side(through_app, in_process, 11)
         out.update(rows=ROWS, app_seconds=app_s, in_process_seconds=local_s, ratio=app_s / local_s,
                    paired_ratio=paired)
         data = (folder / "model.skops").read_bytes()
