@@ -162,3 +162,100 @@ def test_rows_written_as_the_ledger_are_scored_alike_by_every_exit(web, tmp_path
     for exit_, (predictions, how) in got.items():
         assert predictions == want, (exit_, how)
         assert negatives in how, (exit_, how)
+
+
+# Excel's accounting format writes a zero as its currency and a dash; saved as CSV, with the format's padding
+# (a new user's salary sheet: ' $-   ' among ' $9,320.00 ' and ' $(25.00) ' made the column text, and Number
+# chosen for it read every zero as a gap). Each class: (the delimiter, how one amount is written, a zero so)
+ZEROS = {
+    "dollar before, padded": (",", lambda v: f" ${_point(v)} " if v > 0 else f" $({_point(v)}) " if v < 0
+                              else " $-   ", "$-"),
+    "dollar before, unpadded": (",", lambda v: f"${_point(v)}" if v > 0 else f"$({_point(v)})" if v < 0 else "$-",
+                                "$-"),
+    "euro after, ';' export": (";", lambda v: f" {_comma(v)} € " if v > 0 else f" -{_comma(v)} € " if v < 0
+                               else " -   € ", "-   €"),
+    "euro before with a space": (";", lambda v: f"€ {_comma(v)}" if v > 0 else f"€ ({_comma(v)})" if v < 0
+                                 else "€ -", "€ -"),
+    "pound before, minus before it": (",", lambda v: f"£{_point(v)}" if v > 0 else f"-£{_point(v)}" if v < 0
+                                     else "£-", "£-"),
+}
+
+
+def with_zeros(n: int, seed: int) -> pd.DataFrame:
+    frame = ledger(n, seed)
+    frame.loc[frame.index % 6 == 0, "amount"] = 0.0  # a sixth of the lines book nothing
+    return frame
+
+
+def written_zeros(frame: pd.DataFrame, case: str) -> str:
+    delimiter, write, _ = ZEROS[case]
+    out = frame.copy()
+    out["amount"] = out["amount"].map(write)
+    return out.to_csv(index=False, sep=delimiter)
+
+
+@pytest.mark.parametrize("case", list(ZEROS))
+def test_an_accounting_zero_is_read_as_zero_and_said(case, tmp_path):
+    """Every class: the column is the amounts booked, each zero 0 (not text, not a gap), said in the
+    column's one notice with how the zero was written; the example is an amount, not a zero."""
+    frame = with_zeros(120, 3)
+    rec, df = read(written_zeros(frame, case), "ledger.csv", tmp_path)
+    assert df["amount"].tolist() == pytest.approx(frame["amount"].tolist(), abs=1e-12)
+    said = [n["text"] for n in rec["notices"] if n["text"].startswith("amount:")]
+    assert len(said) == 1, rec["notices"]
+    zeros = int((frame["amount"] == 0).sum())
+    assert f"{zeros} cells written '{ZEROS[case][2]}' (a currency with a dash for zero" in said[0], said[0]
+    assert "→ 0." not in said[0].split(". ")[0], said[0]
+
+
+# near misses: (the column's values, what it reads as): a dash alone is a gap, and a dash beside a currency is
+# a zero only as the whole cell
+ZERO_NEAR_MISSES = {
+    "a dash alone among amounts": (["$5.00", "-", "$7.25", "$1,200.00", "-"], [5.0, None, 7.25, 1200.0, None]),
+    "a minus before a dollar amount": (["-$5.00", "$3.00", "$-", "-$12.50", "$8.00"], [-5.0, 3.0, 0.0, -12.5, 8.0]),
+    "a currency alone among words": (["$", "cash", "card", "$", "cheque"], ["$", "cash", "card", "$", "cheque"]),
+    "codes ending in '$-'": (["AB$-", "C$-", "AB$-", "D$-", "C$-"], ["AB$-", "C$-", "AB$-", "D$-", "C$-"]),
+    "'$-' among words": (["Travel", "$-", "Rent", "Sales", "$-"], ["Travel", "$-", "Rent", "Sales", "$-"]),
+}
+
+
+@pytest.mark.parametrize("case", list(ZERO_NEAR_MISSES))
+def test_what_only_looks_like_an_accounting_zero_stays_as_it_is(case, tmp_path):
+    values, want = ZERO_NEAR_MISSES[case]
+    rows = "".join(f'{i},"{v}",{i * 7 % 5}\n' for i, v in enumerate(values))
+    rec, df = read(f"id,x,n\n{rows}", "near.csv", tmp_path)
+    got = [None if isinstance(v, float) and np.isnan(v) else v for v in df["x"].tolist()]
+    assert got == want, (got, rec["notices"])
+    said = " ".join(n["text"] for n in rec["notices"])
+    assert ("dash for zero" in said) == (0.0 in want), said
+
+
+@pytest.mark.usefixtures("consumer")
+@pytest.mark.parametrize("case", ["dollar before, padded", "euro after, ';' export"])
+def test_rows_with_accounting_zeros_are_scored_as_zeros_by_every_exit(web, tmp_path, case):
+    """A model trained on an accounting export scores new rows written so (their zeros '$-') as it
+    scores the same rows written plainly, in every exit: predict.py read '$-' as no number it knew."""
+    delimiter = ZEROS[case][0]
+    deployment = "zeros-" + "".join(c for c in case if c.isalnum())[:30]
+    up = web.post("/api/v1/datasets", files={"file": (f"{deployment}.csv", written_zeros(with_zeros(120, 3), case).encode())})
+    assert up.status_code == 201, up.text
+    job = run(web, {"name": deployment, "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "net",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", tmp_path / "bundle")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": deployment}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": deployment}).json()["key"]
+    model = (job["id"], bundle, key, tmp_path)
+    rows = with_zeros(12, 9).drop(columns="net")
+    assert (rows["amount"] == 0).sum() >= 2
+    plain = scored_by_every_exit(web, model, "plain.csv", rows, deployment)
+    want = plain["app"][0]
+    assert want is not None and all(got == want for got, _ in plain.values()), plain
+    text = written_zeros(rows, case)
+    records = pd.read_csv(io.StringIO(text), sep=delimiter, dtype={"amount": str}).to_dict(orient="records")
+    got = scored_by_every_exit(web, model, "ledger.csv", text, deployment, records=records)
+    for exit_, (predictions, how) in got.items():
+        assert predictions == want, (exit_, how)
