@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
+import functools
 import hashlib
 import os
 import select
@@ -77,6 +78,20 @@ def ingest_bytes(raw: bytes, filename: str, dest_dir: Path, max_bytes: int, max_
     os.replace(record.pop("tmp_path"), record["path"])
     os.replace(record.pop("sample_tmp"), record["sample_path"])
     return record
+
+
+@functools.cache
+def reader_version() -> str:
+    """A digest of the code that turns an uploaded file into the stored table (this module, the
+    reader, the value readers, the stored table's own format, and the runtime's reading rules):
+    part of a dataset's version (executor/facts.py), so a table read again by another version of
+    the app is other data to the node cache. Its content hash and reading options alone stayed
+    the same: a file uploaded again after an upgrade read '$-' as 0 where its cached run had read
+    the column as text, and the run reused the model trained on the old reading (a new user)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for module in (reading, values, datasets, playground_runtime):
+        digest.update(Path(module.__file__).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def check_options(options) -> dict:
@@ -261,7 +276,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             "sample_tmp": str(sample_tmp), "sample_path": str(dest_dir / f"{dataset_id}{datasets.SAMPLE_SUFFIX}"),
             "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"],
-            "reading": how.to_json(), "notices": how.notices, "options": options}
+            "reading": {**how.to_json(), "reader": reader_version()}, "notices": how.notices, "options": options}
 
 
 def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Limits, digest, options,

@@ -52,5 +52,7 @@ def upload_facts(record: dict) -> dict:
             "day_numbers": (record.get("reading") or {}).get("day_numbers") or {},
             # the text encoding the file was read in (a model's predict.py reads rows to score in it too)
             "encoding": (record.get("reading") or {}).get("encoding"),
-            # what decides its rows: the file's bytes and how they are read (types, roles, sheet...)
-            "version": {"content_hash": record.get("content_hash"), "reading": record.get("options") or {}}}
+            # what decides its rows: the file's bytes, how they are read (types, roles, sheet...) and the
+            # version of the app's reader that read them (data.ingest.reader_version; None: stored before it was kept)
+            "version": {"content_hash": record.get("content_hash"), "reading": record.get("options") or {},
+                        "reader": (record.get("reading") or {}).get("reader")}}

@@ -391,6 +391,11 @@ def version_changes(a: dict | None, b: dict | None, target: str | None = None) -
     out += [_read_change(f"data.{part}", label, ra.get(part) or None, rb.get(part) or None, same_rows=False)
             for part, label in (("encoding", "Encoding"), ("sheet", "Sheet"), ("member", "Table in the archive"))
             if (ra.get(part) or None) != (rb.get(part) or None)]
+    if "reader" in a and "reader" in b and a["reader"] != b["reader"]:  # the same file read again by another app
+        out.append({"key": "data.reader", "label": "The app's file reader", "old": a["reader"], "new": b["reader"],
+                    "old_text": f"version {a['reader'] or 'before versions were kept'}",
+                    "new_text": f"version {b['reader'] or 'before versions were kept'} (the file read again by "
+                                "another version of the app)", "same_rows": False})
     return out
 
 

@@ -328,3 +328,45 @@ def test_the_code_version_is_the_code_the_process_loaded_not_the_file_changed_un
         sys.path.remove(str(folder))
         sys.modules.pop(name, None)
         shutil.rmtree(folder)
+
+
+def test_a_table_read_again_by_another_version_of_the_reader_is_not_served_from_the_cache(app, tmp_path):
+    """A new user uploaded a sheet whose zeros Excel wrote '$-': the column was text. After an
+    upgrade read '$-' as 0, the same file uploaded again was the same dataset (its content hash,
+    its reading options), and Run reused every node trained on the old reading. The version of
+    the reader that stored the table is part of the dataset's version: a table another reader
+    stored is other data, said; the same file uploaded again by the same reader is no change."""
+    import sqlite3
+
+    from bench.server import upload
+    from tests import realdata
+
+    data = realdata.csv_bytes(realdata.penguins())
+    status, ds = upload(app.base, "penguins-reader.csv", data)
+    assert status == 201 and ds["reading"]["reader"], ds
+    g = graph(plots=(), dataset=ds["id"])
+    g["nodes"][0]["config"].update(target_column="species")
+    status, body = call(app.base, "/api/v1/workflows", {"name": f"reader {time.monotonic()}", **g})
+    wf = body["id"]
+    first = run(app.base, wf)
+    assert set(statuses(run(app.base, wf)).values()) == {"cached"}
+    # near miss: the same file uploaded again, read by the same reader, is the same data
+    assert upload(app.base, "penguins-reader.csv", data)[0] == 201
+    assert set(statuses(run(app.base, wf)).values()) == {"cached"}
+    # the table as an earlier version of the app stored it (its row says which reader read it)
+    db = sqlite3.connect(Path(app.home) / "playground.db")
+    reading = json.loads(db.execute("SELECT reading FROM datasets WHERE id = ?", [ds["id"]]).fetchone()[0])
+    db.execute("UPDATE datasets SET reading = ? WHERE id = ?", [json.dumps({**reading, "reader": "0ld0ld0ld0ld0ld0"}),
+                                                              ds["id"]])
+    db.commit()
+    db.close()
+    older = run(app.base, wf)
+    assert set(statuses(older).values()) == {"completed"}, statuses(older)
+    said = reasons(older)["d"]
+    assert ("The app's file reader: version " + ds["reading"]["reader"] + " → version 0ld0ld0ld0ld0ld0 (the file "
+            "read again by another version of the app)") in said, said
+    # uploaded again by this version: the first run's results are this data's again
+    assert upload(app.base, "penguins-reader.csv", data)[0] == 201
+    back = run(app.base, wf)
+    assert set(statuses(back).values()) == {"cached"}, statuses(back)
+    assert back["results"]["metrics"] == first["results"]["metrics"]
