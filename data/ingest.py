@@ -158,7 +158,8 @@ def reading_options(form) -> dict:
 
 # --------------------------------------------------------------------------- in the helper process
 def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Limits, digest: str | None = None,
-                options: dict | None = None, table_only: bool = False, arriving: Arriving | None = None) -> dict:
+                options: dict | None = None, table_only: bool = False, arriving: Arriving | None = None,
+                earlier: list | None = None) -> dict:
     """Validate and convert the uploaded file at `src`, read as `options` say (see
     check_options; by default everything is detected). Returns the dataset record with
     `tmp_path`, the Parquet file written under a temporary name in `dest_dir` (the caller
@@ -170,7 +171,12 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     content hash, profile, charts, sample or Parquet copy.
 
     `arriving`: the file is still being received (a CSV or TSV upload): it is parsed as
-    its bytes come, and its size and hash are those the web process sends at its end."""
+    its bytes come, and its size and hash are those the web process sends at its end.
+
+    `earlier`: the columns of the table read before (a dataset read again): a type or role
+    chosen for one of them that this table lacks is left out, said, and named in the record's
+    `left_out` (the dataset page's form sends the choices made for the table it showed, which
+    another sheet or table of an archive may not have); any other unknown column is refused."""
 
     src, dest_dir = Path(src), Path(dest_dir)
     filename = Path(filename or "upload.csv").name
@@ -191,7 +197,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         raise DatasetError(f"{held} to choose (the reading option member names one of the tables a .zip archive "
                            "holds).")
     if fmt in ARCHIVES:
-        return _from_archive(src, filename, fmt, dest_dir, limits, digest, options, table_only)
+        return _from_archive(src, filename, fmt, dest_dir, limits, digest, options, table_only, earlier)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as hasher:  # the content hash (the dataset's id) beside the parse
@@ -225,13 +231,15 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         table = _read_label_column_again(with_totals, table, how, set(options.get("types") or {}))
     if table.num_rows == 0:
         raise DatasetError(playground_runtime.header_only("The file", blank=True))
+    where = f"sheet {how.sheet!r}" if fmt == "excel" and how.sheet else f"table {filename!r}"
+    options, left_out = _left_behind(options, table.column_names, earlier, how, where)
     table = _apply_types(table, how, options)
     roles = {**how.roles, **{c: r for c, r in (options.get("roles") or {}).items() if r != "ignore"}}
     ignored = [c for c, r in (options.get("roles") or {}).items() if r == "ignore" and c in table.column_names]
     unknown = [c for c in {**(options.get("types") or {}), **(options.get("roles") or {})} if c not in
                table.column_names]
     if unknown:
-        raise DatasetError(f"The file has no column {unknown[0][:80]!r}.")
+        raise DatasetError(no_column(unknown[0]))
     if ignored:
         if len(ignored) == table.num_columns:
             raise DatasetError("Every column would be ignored: keep at least one.")
@@ -276,11 +284,42 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             "sample_tmp": str(sample_tmp), "sample_path": str(dest_dir / f"{dataset_id}{datasets.SAMPLE_SUFFIX}"),
             "n_rows": prof["n_rows"], "n_cols": prof["n_cols"], "size_bytes": size, "profile": prof, "charts": charts,
             "source": "upload", "problem_type": prof["suggested_problem_type"], "target": prof["suggested_target"],
-            "reading": {**how.to_json(), "reader": reader_version()}, "notices": how.notices, "options": options}
+            "reading": {**how.to_json(), "reader": reader_version()}, "notices": how.notices, "options": options,
+            **({"left_out": left_out} if left_out else {})}
+
+
+def no_column(name: str) -> str:
+    """The refusal of a type or role chosen for a column the file does not have."""
+    return f"The file has no column {name[:80]!r}."
+
+
+def _left_behind(options: dict, columns: list, earlier: list | None, how, where: str) -> tuple[dict, list]:
+    """(`options` without the types and roles chosen for columns of the table read before
+    (`earlier`) that this one (`columns`) lacks, those columns in the order chosen): said in one
+    sentence naming `where` this table is ("sheet 'Feb'", "'test.csv'")."""
+    have, before = set(columns), set(earlier or ())
+    gone = {key: [c for c in (options.get(key) or {}) if c not in have and c in before] for key in ("types", "roles")}
+    if not gone["types"] and not gone["roles"]:
+        return options, []
+    kept = dict(options)
+    for key, names in gone.items():
+        if names:
+            kept[key] = {c: v for c, v in options[key].items() if c not in names}
+            if not kept[key]:
+                del kept[key]
+    left = list(dict.fromkeys(gone["types"] + gone["roles"]))
+    named = {key: playground_runtime._and([repr(c) for c in names]) for key, names in gone.items() if names}
+    parts = [f"the {noun}{'s' if len(gone[key]) > 1 else ''} chosen for {named[key]}"
+             for noun, key in (("type", "types"), ("role", "roles")) if gone[key]]
+    one = len(gone["types"] + gone["roles"]) == 1
+    said = " and ".join(parts)
+    how.notice(f"{said[0].upper()}{said[1:]} {'was' if one else 'were'} left out: {where} has no such "
+               f"column{'' if len(left) == 1 else 's'}.")
+    return kept, left
 
 
 def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Limits, digest, options,
-                  table_only: bool) -> dict:
+                  table_only: bool, earlier: list | None = None) -> dict:
     """ingest_path's record of the one table a zip archive or a .gz file holds (a Kaggle
     download, R's write.csv to a gzfile): unpacked beside `src` (at most the upload limit,
     named when a table unpacks past it), read as that table, said; the dataset is the
@@ -294,7 +333,7 @@ def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Li
     try:
         record = ingest_path(inner, playground_runtime.member_name(name), dest_dir, limits,
                              digest=digest or (None if table_only else _sha256(src)), options=options,
-                             table_only=table_only)
+                             table_only=table_only, earlier=earlier)
     finally:
         inner.unlink(missing_ok=True)
     shown = f"{size / 2**10:,.0f} KB" if size < 2**20 else _fmt_bytes(size)
@@ -1219,7 +1258,7 @@ def _apply_types(table, how, options: dict):
     hint = how.decimal or "."
     for name, kind in chosen.items():
         if name not in table.column_names:
-            raise DatasetError(f"The file has no column {name[:80]!r}.")
+            raise DatasetError(no_column(name))
         i = table.column_names.index(name)
         try:
             got = values.force(name, table.column(i), kind, hint, how.date_system, how.decimal_point)

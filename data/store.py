@@ -33,7 +33,7 @@ TERMINAL = ("completed", "failed", "cancelled")
 TERMINAL_EVENTS = ("job_completed", "job_failed", "job_cancelled")
 
 
-def _table_read(record: dict) -> tuple:
+def table_read(record: dict) -> tuple:
     """Which table of a file a reading read: a workbook's sheet, a zip archive's member."""
     how = record.get("reading") or {}
     return how.get("sheet"), (how.get("archive") or {}).get("listed")
@@ -578,7 +578,7 @@ class Store:
         target, problem_type = current.get("target"), current.get("problem_type")
         columns = (record.get("profile") or {}).get("columns", [])
         fields = {}
-        if _table_read(record) != _table_read(current):
+        if table_read(record) != table_read(current):
             # another sheet (or an archive's other table) is another table: it starts from its own suggested target
             target, problem_type = record.get("target"), record.get("problem_type")
             fields.update(target=target, problem_type=problem_type)

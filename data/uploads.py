@@ -12,8 +12,17 @@ import threading
 from pathlib import Path
 
 from data import datasets, disk
-from data.ingest import FORMATS, IngestService, Limits, Receiving, dataset_id_of, frame_to_score, source_path
-from data.store import Invalid, NotFound, Store
+from data.ingest import (
+    FORMATS,
+    IngestService,
+    Limits,
+    Receiving,
+    dataset_id_of,
+    frame_to_score,
+    no_column,
+    source_path,
+)
+from data.store import Invalid, NotFound, Store, table_read
 
 
 def _limits(cfg) -> Limits:
@@ -108,10 +117,17 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
     # the new Parquet file is written beside the current one before it replaces it
     needed = Path(row["path"]).stat().st_size if Path(row["path"]).exists() else row.get("size_bytes") or 0
     disk.require_free(cfg, "Reading the dataset again", needed=needed)
+    # the columns of the table read now (those ignored too): the page's form sends the choices made for them, which
+    # another sheet or table of the archive may not have (left out there, said); the same table lacking one refuses it
+    earlier = [c["name"] for c in (row.get("profile") or {}).get("columns", [])]
+    earlier += [c for key in ("types", "roles") for c in ((row.get("options") or {}).get(key) or {})]
     with disk.translated(cfg, "The dataset read again", needed=needed):
         record = ingest.ingest(src=source, filename=row["filename"], dest_dir=str(cfg.datasets_dir),
-                               limits=_limits(cfg), digest=row["content_hash"], options=options)
+                               limits=_limits(cfg), digest=row["content_hash"], options=options,
+                               earlier=list(dict.fromkeys(earlier)))
         try:
+            if record.get("left_out") and table_read(record) == table_read(row):
+                raise datasets.DatasetError(no_column(record["left_out"][0]))
             return store.reread_dataset(record)
         finally:
             Path(record["tmp_path"]).unlink(missing_ok=True)
