@@ -26,8 +26,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from playground_runtime import (
-    ACCOUNTING_ZERO,
-    ACCOUNTING_ZERO_SAID,
     CURRENCIES,
     DECIMAL_SAMPLE,
     DECIMAL_SHOWN,
@@ -46,7 +44,6 @@ from playground_runtime import (
     TEXT_MISSING_SYMBOLS,
     TEXT_VALUE_WORDS,
     WRITTEN_NUMBER,
-    accounting_zero,
     excel_day_problem,
     excel_day_wrong,
     excel_days,
@@ -172,7 +169,7 @@ def _could_convert(col) -> bool:
     """Whether the first values (trimmed, gaps and infinities left out) all read as one kind
     of number, date or true/false: most text columns are told apart here, on a few thousand
     values, before anything is done to the whole column."""
-    head = [accounting_zero(v.strip(" \t" + _SPACE)) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
+    head = [v.strip(" \t" + _SPACE) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
     sample = [v for v in head if v not in GAPS and not _INFINITY_PY.match(v)][:SAMPLE]
     if not sample:
         return True  # only gaps so far: look at the whole column
@@ -189,7 +186,7 @@ def _kept_as_text(name: str, col, decimal_hint: str, point: SettledBy | None = N
     that kept it text (a 'ca. 50' among amounts, a totals row's 'Summe' among dates), as the
     refusal of that type would: otherwise the column is silently text, or left out as an id."""
     out = _text_gaps(name, col)
-    head = [accounting_zero(v.strip(" \t" + _SPACE)) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
+    head = [v.strip(" \t" + _SPACE) for v in col.slice(0, SAMPLE * 4).drop_null().to_pylist()]
     sample = [v for v in head if v and v not in GAPS][:SAMPLE]
     if len(sample) < 5:
         return out
@@ -259,11 +256,6 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool
     if not forced and not _could_convert(col):
         return _kept_as_text(name, col, decimal_hint, point)
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
-    # a zero as Excel's accounting format writes it ('$-'): read as the number 0 ('$0'), said below
-    zeros = pc.fill_null(pc.match_substring_regex(trimmed, ACCOUNTING_ZERO), False)
-    n_zeros = _count(zeros)
-    if n_zeros:
-        trimmed = pc.if_else(zeros, pc.replace_substring(trimmed, "-", "0"), trimmed)
     blank = pc.equal(trimmed, "")
     symbol = pc.is_in(trimmed, value_set=pa.array(MISSING_SYMBOLS + MISSING_WORDS[1:]))
     gap = pc.fill_null(pc.or_(blank, symbol), False)
@@ -316,10 +308,6 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool
             out = _numbers(name, col, trimmed, keep_finite, finite, decimal_hint, forced == "number", point)
         if out is not None and out.kind == "number" and finite is not values:
             out.array = _with_infinities(out.array, trimmed, endless)
-        if out is not None and out.kind == "number" and n_zeros:
-            out.notice = (f"{out.notice or f'{name}: read as numbers.'} {n_zeros:,} cell{'s' if n_zeros > 1 else ''} "
-                          f"written {_quoted(trimmed.filter(zeros)[0].as_py().replace('0', '-'))} "
-                          f"({ACCOUNTING_ZERO_SAID}) read as 0.")
         if out is not None:
             out.details["name"] = name
             # (a column kept as text by its commas has its text gaps read and said already)
@@ -516,10 +504,6 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
     n_bracketed, n_trailing = _count(bracketed), _count(trailing)
     if n_bracketed or n_trailing:
         written = pc.or_(bracketed, trailing).to_numpy(zero_copy_only=False)
-    # ... and not a zero, where another shows how: '$0' stands for an accounting zero ('$-'), said apart (_convert)
-    nonzero = pc.not_equal(number, 0).to_numpy(zero_copy_only=False)
-    if (written & nonzero).any():
-        written = written & nonzero
     first = int(written.argmax()) if written.any() else 0
     example = values[first].as_py()
     shown = number_said(number[first].as_py())

@@ -157,19 +157,6 @@ WRITTEN_NUMBER = (
     rf"(?P<post_out>{_CUR})?$")
 
 
-# A zero as Excel's Accounting format writes it: its currency and a dash (' $-   ', '$ -', '- €'), what a
-# workbook in that format saved as CSV holds for every 0. Read as 0 by the app's reader (data.values) and in rows
-# to score (`_written_numbers`), by `accounting_zero`; a dash alone stays a gap (MISSING_SYMBOLS).
-ACCOUNTING_ZERO = rf"^(?:(?:{_CUR})[{NUMBER_SPACES}]*-|-[{NUMBER_SPACES}]*(?:{_CUR}))$"
-ACCOUNTING_ZERO_SAID = "a currency with a dash for zero, as Excel's accounting format writes it"
-
-
-def accounting_zero(text: str) -> str:
-    """`text` (trimmed) with its dash written as 0 when it is an accounting zero (ACCOUNTING_ZERO: '$-' → '$0',
-    which WRITTEN_NUMBER reads); any other text as it is."""
-    return text.replace("-", "0") if re.match(ACCOUNTING_ZERO, text) else text
-
-
 def negatives_said(brackets: bool, trailing: bool) -> str | None:
     """How a column's numbers write negatives otherwise than with a minus before them, as ledgers
     do: in brackets ('(1,234.50)', '$(12.00)': Excel's accounting format, QuickBooks, Xero) or
@@ -2666,7 +2653,6 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
         if text in NUMBER_GAPS:
             out.append(np.nan)
             continue
-        text = accounting_zero(text)  # '$-': a zero in Excel's accounting format
         m = re.match(WRITTEN_NUMBER, text)  # (re keeps it compiled: a compiled pattern is no value an exported script writes)
         g = None if m is None else {k: m.group(k) or "" for k in ("pre_out", "open", "sign", "pre", "sign2", "num",
                                                                    "exp", "post", "trail", "close", "post_out")}
