@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from playground_runtime import (
+    ACCOUNTING_ZERO,
+    ACCOUNTING_ZERO_SAID,
     CURRENCIES,
     DECIMAL_SAMPLE,
     DECIMAL_SHOWN,
@@ -44,6 +46,7 @@ from playground_runtime import (
     TEXT_MISSING_SYMBOLS,
     TEXT_VALUE_WORDS,
     WRITTEN_NUMBER,
+    accounting_zeros,
     excel_day_problem,
     excel_day_wrong,
     excel_days,
@@ -151,9 +154,30 @@ def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None,
     col = _strings(col)
     if forced in ("category", "text"):
         return _as_text(name, col, forced)
+    zeroed = _accounting_zeros(col) if forced in (None, "number") else None
+    if zeroed is not None:  # Excel's accounting layout: its dashes are zeros, when the column reads as numbers so
+        try:
+            out = _convert(name, zeroed, decimal_hint, forced, chosen=bool(forced), point=point, dash_zero=True)
+        except TypeRefused:
+            out = None
+        if out is not None and out.kind == "number":
+            out.details.setdefault("name", name)
+            return out
     out = _convert(name, col, decimal_hint, forced, chosen=bool(forced), point=point)
     out.details.setdefault("name", name)
     return out
+
+
+def _accounting_zeros(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """The column with the dashes Excel's accounting format writes for 0 (' $-   ', ' -   ') as '0',
+    where it is written in that layout (playground_runtime.accounting_zeros, the rule rows to
+    score are read by too); None otherwise (a '-' among unpadded numbers is a gap)."""
+    if not pc.any(pc.match_substring_regex(col, ACCOUNTING_ZERO)).as_py():
+        return None
+    zeros = accounting_zeros(pc.unique(col.drop_null()).to_pylist())
+    if not zeros:
+        return None
+    return pc.if_else(pc.fill_null(pc.is_in(col, value_set=pa.array(sorted(zeros), pa.string())), False), "0", col)
 
 
 GAPS = NUMBER_GAPS  # a gap in a column of numbers or dates
@@ -249,10 +273,11 @@ def date_shapes(sample: list) -> dict:
 
 
 def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool = False,
-             point: SettledBy | None = None) -> Converted:
+             point: SettledBy | None = None, dash_zero: bool = False) -> Converted:
     """`forced`: the type to read the column as, refused when it does not fit; `chosen`: the user
     chose it, and Number then reads a few values that are no number as gaps (`_numbers_or_gaps`);
-    `point`: whether the file settles a decimal point (convert)."""
+    `point`: whether the file settles a decimal point (convert); `dash_zero`: its accounting zeros
+    were read as 0 (_accounting_zeros), which the numbers' notice says."""
     if not forced and not _could_convert(col):
         return _kept_as_text(name, col, decimal_hint, point)
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
@@ -303,9 +328,10 @@ def _convert(name: str, col, decimal_hint: str, forced: str | None, chosen: bool
         if not len(finite):
             out = Converted(pa.nulls(len(col), pa.float64()), "number")
         elif chosen and forced == "number":
-            out = _numbers_or_gaps(name, col, trimmed, keep_finite, finite, decimal_hint, point)
+            out = _numbers_or_gaps(name, col, trimmed, keep_finite, finite, decimal_hint, point, dash_zero)
         else:
-            out = _numbers(name, col, trimmed, keep_finite, finite, decimal_hint, forced == "number", point)
+            out = _numbers(name, col, trimmed, keep_finite, finite, decimal_hint, forced == "number", point,
+                           dash_zero)
         if out is not None and out.kind == "number" and finite is not values:
             out.array = _with_infinities(out.array, trimmed, endless)
         if out is not None:
@@ -385,7 +411,7 @@ def _decimal_separator(num, hint: str, before_exponent=None) -> str | None:
 
 
 def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
-             point: SettledBy | None = None) -> Converted | None:
+             point: SettledBy | None = None, dash_zero: bool = False) -> Converted | None:
     parts = pc.extract_regex(values, NUMBER)
     matched = parts.is_valid()
     if not pc.all(matched).as_py():
@@ -525,6 +551,8 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
         what.append("percentages as fractions")
     if n_bracketed or n_trailing:
         what.append(negatives_said(bool(n_bracketed), bool(n_trailing)))
+    if dash_zero:
+        what.append(ACCOUNTING_ZERO_SAID)
     how = f" ({'; '.join(what)})" if what else ""
     notice = f"{name}: read as numbers{how}: {_quoted(example)} → {shown}."
     if not what and not forced:
@@ -853,7 +881,7 @@ def _refusal(name: str, what: str, n_bad: int, n: int, bad: list, hint: str = ""
 UNREADABLE_SHARE = 0.5
 
 
-def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str, point=None) -> Converted:
+def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str, point=None, dash_zero: bool = False) -> Converted:
     """Number as the user chose it for a text column: its values that no number reads ('ERR'
     among temperatures) become gaps, said in a sentence with their count and examples
     (playground_runtime.unreadable_said, the words rows to score are read in too), and kept
@@ -862,7 +890,7 @@ def _numbers_or_gaps(name, col, trimmed, keep, values, hint: str, point=None) ->
     n, bad = len(values), pa.array([], pa.string())
     for _ in range(3):  # leaving out values no number reads may show others (a grouping the rest rules out)
         try:
-            out = _numbers(name, col, trimmed, keep, values, hint, True, point)
+            out = _numbers(name, col, trimmed, keep, values, hint, True, point, dash_zero)
         except TypeRefused as e:
             if e.unreadable is None:
                 raise

@@ -166,6 +166,50 @@ def negatives_said(brackets: bool, trailing: bool) -> str | None:
     return f"negatives {' or '.join(ways)}" if ways else None
 
 
+# Excel's accounting format (and its Comma style) writes a zero as a dash, padded as it pads the
+# column's amounts, and a CSV saved from it keeps what the cell shows: ' $-   ' beside ' $1,234.50 '
+# and ' $(45.00)' (`_($* "-"??_)`), ' -   ' without a currency, ' -   € ' in a German Excel, ' $- '
+# with no decimals. The dash stands after a space and has a space (or a currency) after it; a bare
+# '-' is a gap as European exports write one (NUMBER_GAPS), and so is ' -' after a ', ' delimiter.
+ACCOUNTING_ZERO = (rf"^[{NUMBER_SPACES}]+(?:(?P<pre>{_CUR})[{NUMBER_SPACES}]*)?-[{NUMBER_SPACES}]+"
+                   rf"(?:(?P<post>{_CUR})[{NUMBER_SPACES}]*)?$")
+ACCOUNTING_ZERO_SAID = "'-' for 0, as Excel's accounting format writes it"
+
+
+def accounting_zeros(cells) -> set:
+    """The cells of a column that are Excel's accounting zero (ACCOUNTING_ZERO), read as 0: only
+    where the column is written in that layout, its every other value (gaps aside: NUMBER_GAPS)
+    a number (WRITTEN_NUMBER, one no decimal convention fails to read, no exponent) padded as
+    Excel pads its amounts (a space before or after it), at least one, and the dashes' currency
+    one the numbers write. An empty set otherwise: a '-' among unpadded numbers, words or dates
+    stays a gap. `cells`: the column's distinct values as written (untrimmed; what is no text is
+    passed over). One rule for the app's reader (data.values) and for rows to score (`_as_kind`)."""
+    zeros, numbers, signs = set(), 0, set()
+    others = []
+    for v in cells:
+        if not isinstance(v, str):
+            continue
+        m = re.match(ACCOUNTING_ZERO, v)
+        if m:
+            zeros.add(v)
+            signs.update(c for c in (m["pre"], m["post"]) if c)
+        else:
+            others.append(v)
+    if not zeros:
+        return set()
+    written = set()
+    for v in others:
+        text = v.strip(" \t" + NUMBER_SPACES)
+        if text in NUMBER_GAPS:
+            continue
+        m = re.match(WRITTEN_NUMBER, text)
+        if text == v or m is None or m["exp"] or no_decimal_reads(m["num"]) or re.match(NUMBERED_DATE, text):
+            return set()
+        numbers += 1
+        written.update(c for c in (m["pre_out"], m["pre"], m["post"], m["post_out"]) if c and c != "%")
+    return zeros if numbers and signs <= written else set()
+
+
 def _other_separator(decimal: str) -> str:
     """The separator between thousands where `decimal` is the decimal one."""
     return "," if decimal == "." else "."
@@ -2536,6 +2580,13 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
     `one_order` and `read`); `settled`: the decimal separator the rows' file settles
     (`settled_decimal`)."""
     kind, dtype = col["type"], col.get("dtype", "")
+    zeros = 0
+    if kind == "numeric" and not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_datetime64_any_dtype(s):
+        # Excel's accounting zeros (' $-   '), read as 0 as the app's reader reads them
+        dashes = accounting_zeros(pd.unique(s.dropna().to_numpy(dtype=object)))
+        if dashes:
+            dash = s.isin(dashes)
+            zeros, s = int(dash.sum()), s.where(~dash, "0")
     if kind in ("numeric", "datetime") and not pd.api.types.is_numeric_dtype(s) \
             and not pd.api.types.is_datetime64_any_dtype(s):
         # a gap in a number or date column is what the app's reader and predict.py read as one ('-', 'n/a', and
@@ -2551,7 +2602,7 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
         # 1.334,60 €: read as the training file wrote its numbers; '$1,234.50' where it wrote none (rows_currency),
         # and a decimal comma where the rows' file settles it (settled_decimal)
         fmt = _rows_format(col, settled)
-        written = _written_numbers(s, {**col, "written": fmt}, notes, as_trained=fmt == col.get("written"))
+        written = _written_numbers(s, {**col, "written": fmt}, notes, as_trained=fmt == col.get("written"), zeros=zeros)
         if written is not None:
             return written  # else plain numbers (1334.6: what most programs write), or refused, below
         values = pd.to_numeric(s.where(s.notna(), None), errors="coerce")
@@ -2621,7 +2672,7 @@ def _rows_format(col: dict, settled: str | None = None) -> dict:
     return fmt
 
 
-def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trained: bool = True):
+def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trained: bool = True, zeros: int = 0):
     """A number column's values read as its training file wrote its numbers (the feature's
     `written`: its decimal separator, currencies, percentages), as the app's reader read that
     file (data.values, by the one pattern WRITTEN_NUMBER): '1.334,60 €' is 1334.6 for a column
@@ -2630,7 +2681,9 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     written otherwise: the other decimal separator ('1,334.60' where the training file wrote
     1.334,60), another currency, a percentage in a column of plain numbers or a number with a
     decimal comma among percentages (7,0 or 0,07?); the caller then reads the column as plain
-    numbers (1334.6, 0.07: the dataset's download), or refuses it saying how to write them."""
+    numbers (1334.6, 0.07: the dataset's download), or refuses it saying how to write them.
+    `zeros`: how many of its values were Excel's accounting zeros, read as 0 (`accounting_zeros`),
+    said with the rest."""
     fmt = col["written"]
     decimal = _decimal_of(fmt)
     thousands = _other_separator(decimal)
@@ -2699,11 +2752,14 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
         like = f"like {example[0]!r} → {number_said(example[1])}"
         between = f"{thousands!r} between thousands" if grouped else None
         negatives = negatives_said(ledger["("], ledger["-"])
-        ledgers = f", {negatives} too" if negatives else ""
+        ways = [w for w in (negatives, ACCOUNTING_ZERO_SAID if zeros else None) if w]
+        ledgers = f", {' and '.join(ways)} too" if ways else ""
         notes.append(f"{col['name']!r}: {values} written as the training file wrote its numbers "
                      f"({written_words(fmt, between)}) read so{ledgers}, {like}." if as_trained else
                      f"{col['name']!r}: {values} read as numbers ({written_words({**fmt, 'currency': sorted(seen)}, between)}"
-                     f"{'; ' + negatives if negatives else ''}), {like}.")
+                     f"{''.join('; ' + w for w in ways)}), {like}.")
+    elif zeros and notes is not None:
+        notes.append(f"{col['name']!r}: {zeros:,} value{'s' if zeros > 1 else ''} read as 0 ({ACCOUNTING_ZERO_SAID}).")
     return pd.Series(out, index=s.index, dtype=np.float64)
 
 

@@ -1,0 +1,182 @@
+"""Excel's accounting format saved as CSV: Excel writes what the cell shows, a zero as a dash
+padded as the amounts are (' $-   ' beside ' $1,234.50 ' and ' $(45.00)', ' -   ' without a
+currency, ' -   € ' in a German Excel's ';' file, ' $- ' with no decimals). Such a column is read as
+numbers, its dashes 0, said in its one notice; rows to score written so get the predictions of the
+same rows written plainly in every exit, each saying so. A '-' where the column is not in that
+layout (a European export's gap, a gap among plain numbers or after a ', ' delimiter, a '-' among
+words or dates, padded or not) stays what it was."""
+
+from __future__ import annotations
+
+import html
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.test_accounting_negatives import ledger, read
+from tests.test_bundle import run, unzip
+from tests.test_exits_agree import scored_by_every_exit
+
+# how every exit says it (playground_runtime.ACCOUNTING_ZERO_SAID), written out: the words are what is tested
+ACCOUNTING_ZERO_SAID = "'-' for 0, as Excel's accounting format writes it"
+
+
+def _point(v: float, decimals: int = 2) -> str:
+    return f"{abs(v):,.{decimals}f}"
+
+
+def _comma(v: float) -> str:
+    return f"{abs(v):,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+# each class: (the delimiter, how Excel writes one amount, the phrase the notice says before the zeros')
+ACCOUNTING = {
+    "dollar, negatives in brackets": (",", lambda v: " $-   " if v == 0 else f" $({_point(v)})" if v < 0 else
+                                      f" ${_point(v)} ", "',' between thousands; dollar amounts; negatives in brackets"),
+    "dollar, no negatives": (",", lambda v: " $-   " if v == 0 else f" ${_point(v)} ",
+                             "',' between thousands; dollar amounts"),
+    "euro, negatives in brackets": (",", lambda v: " €-   " if v == 0 else f" €({_point(v)})" if v < 0 else
+                                    f" €{_point(v)} ", "',' between thousands; euro amounts; negatives in brackets"),
+    "euro after, German ';' file": (";", lambda v: " -   € " if v == 0 else f"-{_comma(v)} € " if v < 0 else
+                                    f" {_comma(v)} € ", "decimal comma; '.' between thousands; euro amounts"),
+    "no currency (Comma style)": (",", lambda v: " -   " if v == 0 else f" ({_point(v)})" if v < 0 else
+                                  f" {_point(v)} ", "',' between thousands; negatives in brackets"),
+    "dollar, no decimals": (",", lambda v: " $- " if v == 0 else f" $({_point(v, 0)})" if v < 0 else
+                            f" ${_point(v, 0)} ", "',' between thousands; dollar amounts; negatives in brackets"),
+}
+
+
+def with_zeros(n: int, seed: int, case: str) -> pd.DataFrame:
+    """A ledger (tests.test_accounting_negatives) with every fifth amount 0, its amounts as the class writes them
+    (whole ones where it writes no decimals), and no negatives where it writes none."""
+    frame = ledger(n, seed)
+    frame.loc[frame.index % 5 == 2, "amount"] = 0.0
+    if "no decimals" in case:
+        frame["amount"] = frame["amount"].round(0)
+    if "no negatives" in case:
+        frame["amount"] = frame["amount"].abs()
+    return frame
+
+
+def written(frame: pd.DataFrame, case: str) -> str:
+    delimiter, write, _ = ACCOUNTING[case]
+    return frame.assign(amount=frame["amount"].map(write)).to_csv(index=False, sep=delimiter)
+
+
+@pytest.mark.parametrize("case", list(ACCOUNTING))
+def test_an_accounting_columns_dashes_are_zeros_said_in_its_one_notice(case, tmp_path):
+    frame = with_zeros(60, 3, case)
+    rec, df = read(written(frame, case), "books.csv", tmp_path)
+    assert df["amount"].tolist() == pytest.approx(frame["amount"].tolist(), abs=1e-12)
+    assert (df["amount"] == 0).sum() == (frame["amount"] == 0).sum() >= 12
+    said = [n["text"] for n in rec["notices"] if n["text"].startswith("amount:")]
+    assert len(said) == 1, rec["notices"]
+    assert said[0].startswith(f"amount: read as numbers ({ACCOUNTING[case][2]}; {ACCOUNTING_ZERO_SAID}): "), said[0]
+    assert "missing" not in said[0]
+
+
+def test_a_dollar_column_that_mostly_reads_as_text_is_read_with_its_zeros(tmp_path):
+    """The report's column: a third of its values ' $-   ', which kept it text without a word."""
+    values = [" $1,234.50 ", " $-   ", " $(45.00)", " $-   ", " $12.00 ", " $-   "]
+    rows = "".join(f'{i},"{v}",{i % 3}\n' for i, v in enumerate(values))
+    rec, df = read(f"id,amount,n\n{rows}", "books.csv", tmp_path)
+    assert df["amount"].tolist() == [1234.5, 0, -45, 0, 12, 0]
+    assert [n["text"] for n in rec["notices"]] == [
+        f"amount: read as numbers (',' between thousands; dollar amounts; negatives in brackets; {ACCOUNTING_ZERO_SAID}): "
+        "'$(45.00)' → -45."]
+
+
+# near misses: (the file's text, the column, what it holds once read): a '-' there is no accounting zero
+NEAR_MISSES = {
+    "a European ';' export writing '-' for a gap": (
+        "id;Betrag;n\n1;1.234,50 €;3\n2;-;4\n3;-45,00 €;5\n4;12,00 €;6\n5;-;7\n6;7.001,25 €;8\n",
+        "Betrag", [1234.5, None, -45.0, 12.0, None, 7001.25]),
+    "plain numbers with '-' gaps": ("id,x,n\n1,12.5,3\n2,-,4\n3,7.25,5\n4,1.5,6\n5,-,7\n6,3.5,8\n",
+                                    "x", [12.5, None, 7.25, 1.5, None, 3.5]),
+    "a ', ' delimiter before every value": ("id, x, n\n1, 12.50, 3\n2, -, 4\n3, 7.25, 5\n4, 1.5, 6\n5, -, 7\n6, 3.5, 8\n",
+                                           "x", [12.5, None, 7.25, 1.5, None, 3.5]),
+    "amounts without padding and a dash": ('id,x,n\n1,"$1,234.50",3\n2,-,4\n3,$(45.00),5\n4,$12.00,6\n5,-,7\n',
+                                           "x", [1234.5, None, -45.0, 12.0, None]),
+    "words with '-' entries": ("id,x,n\n1,Travel,3\n2,-,4\n3,Rent,5\n4,Sales,6\n5,-,7\n6,Rent,8\n",
+                               "x", ["Travel", None, "Rent", "Sales", None, "Rent"]),
+    "padded words with padded dashes": ('id,x,n\n1," Travel ",3\n2," -   ",4\n3," Rent ",5\n4," Sales ",6\n'
+                                        '5," -   ",7\n6," Rent ",8\n', "x", [" Travel ", None, " Rent ", " Sales ", None,
+                                                                          " Rent "]),
+    "dates with '-'": ("id,x,n\n1,2024-01-05,3\n2,-,4\n3,2024-02-29,5\n4,2023-12-31,6\n5,-,7\n6,2024-03-15,8\n", "x",
+                       ["2024-01-05", None, "2024-02-29", "2023-12-31", None, "2024-03-15"]),
+    "padded day-first dates with padded dashes": (
+        'id;x;n\n1; 27.11.2024 ;3\n2; -   ;4\n3; 13.01.2024 ;5\n4; 05.03.2023 ;6\n5; -   ;7\n6; 31.12.2024 ;8\n', "x",
+        ["2024-11-27", None, "2024-01-13", "2023-03-05", None, "2024-12-31"]),
+    "padded amounts in another currency than the dashes'": (
+        'id,x,n\n1," €1,234.50 ",3\n2," $-   ",4\n3," €12.00 ",5\n4," €7.00 ",6\n5," €3.00 ",7\n', "x",
+        [" €1,234.50 ", " $-   ", " €12.00 ", " €7.00 ", " €3.00 "]),
+}
+
+
+@pytest.mark.parametrize("case", list(NEAR_MISSES))
+def test_a_dash_where_the_column_is_not_in_the_accounting_layout_stays_what_it_was(case, tmp_path):
+    text, column, want = NEAR_MISSES[case]
+    rec, df = read(text, "near.csv", tmp_path)
+    got = df[column]
+    if pd.api.types.is_datetime64_any_dtype(got):
+        got = got.dt.strftime("%Y-%m-%d")
+    assert [None if pd.isna(v) else v for v in got.tolist()] == want, got.tolist()
+    assert not any(ACCOUNTING_ZERO_SAID in n["text"] or "accounting" in n["text"] for n in rec["notices"]), rec["notices"]
+
+
+def test_the_rule_counts_no_false_alarms_and_no_misses():
+    """The one rule (playground_runtime.accounting_zeros) predict.py and JSON records are read by, on
+    each class's distinct values: every accounting column's dashes found, no near miss's."""
+    from playground_runtime import accounting_zeros
+
+    for case in ACCOUNTING:
+        cells = pd.read_csv(io.StringIO(written(with_zeros(40, 5, case), case)), sep=ACCOUNTING[case][0],
+                            dtype=str, keep_default_na=False)["amount"].unique().tolist()
+        zeros = {c for c in cells if c.strip() in ("$-", "€-", "-   €", "-")}
+        assert zeros and accounting_zeros(cells) == zeros, case
+    misses = [["12.5", "-", "7.25"], [" 12.5", " -", " 7.25"], ["$1,234.50", "-", "$(45.00)"],
+              [" Travel ", " -   ", " Rent "], [" 2024-01-05 ", " -   "], [" 27.11.2024 ", " -   "],
+              [" €1,234.50 ", " $-   "], [" -   "], [" -   ", " n/a "], [" 1e+05 ", " -   "], [" 1.2.3 ", " -   "]]
+    assert [m for m in misses if accounting_zeros(m)] == []
+    assert accounting_zeros([" $1,234.50 ", " $-   ", np.nan, None, " n/a ", " $(45.00)"]) == {" $-   "}
+
+
+@pytest.mark.usefixtures("consumer")
+@pytest.mark.parametrize("case", ["dollar, negatives in brackets", "no currency (Comma style)"])
+def test_rows_written_in_the_accounting_layout_are_scored_alike_by_every_exit(web, tmp_path, case):
+    """A model trained on an accounting column scores new rows written so, zeros as dashes, as it
+    scores them written plainly, in every exit, and each exit says how it read the dashes."""
+    delimiter, _, phrase = ACCOUNTING[case]
+    deployment = "books-" + "".join(c for c in case if c.isalnum())[:30]
+    up = web.post("/api/v1/datasets", files={"file": (f"{deployment}.csv", written(with_zeros(120, 1, case), case).encode())})
+    assert up.status_code == 201, up.text
+    said = [n["text"] for n in up.json()["notices"] if n["text"].startswith(f"amount: read as numbers ({phrase}; "
+                                                                            f"{ACCOUNTING_ZERO_SAID})")]
+    assert len(said) == 1, up.json()["notices"]
+    page = web.get(f"/datasets/{up.json()['id']}")
+    assert page.status_code == 200 and said[0] in html.unescape(page.text)
+    job = run(web, {"name": deployment, "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "net",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", tmp_path / "bundle")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": deployment}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": deployment}).json()["key"]
+    model = (job["id"], bundle, key, tmp_path)
+    rows = with_zeros(10, 9, case).drop(columns="net")
+    assert (rows["amount"] == 0).sum() == 2
+    plain = scored_by_every_exit(web, model, "plain.csv", rows, deployment)
+    want = plain["app"][0]
+    assert want is not None and all(got == want for got, _ in plain.values()), plain
+    text = written(rows, case)
+    records = pd.read_csv(io.StringIO(text), sep=delimiter, dtype={"amount": str},
+                          keep_default_na=False).to_dict(orient="records")
+    got = scored_by_every_exit(web, model, "books.csv", text, deployment, records=records)
+    for exit_, (predictions, how) in got.items():
+        print("SAID", exit_, how)
+        assert predictions == want, (exit_, how)
+        assert ACCOUNTING_ZERO_SAID in how, (exit_, how)
