@@ -171,8 +171,12 @@ def negatives_said(brackets: bool, trailing: bool) -> str | None:
 # and ' $(45.00)' (`_($* "-"??_)`), ' -   ' without a currency, ' -   € ' in a German Excel, ' $- '
 # with no decimals. The dash stands after a space and has a space (or a currency) after it; a bare
 # '-' is a gap as European exports write one (NUMBER_GAPS), and so is ' -' after a ', ' delimiter.
-ACCOUNTING_ZERO = (rf"^[{NUMBER_SPACES}]+(?:(?P<pre>{_CUR})[{NUMBER_SPACES}]*)?-[{NUMBER_SPACES}]+"
-                   rf"(?:(?P<post>{_CUR})[{NUMBER_SPACES}]*)?$")
+# A currency beside the dash says a zero without the padding (' $-   ' trimmed to '$-' by a tool in between, '€ -',
+# '£-'): the column's numbers need not be padded then.
+ACCOUNTING_ZERO = (rf"^(?:[{NUMBER_SPACES}]+(?:(?P<pre>{_CUR})[{NUMBER_SPACES}]*)?-[{NUMBER_SPACES}]+"
+                   rf"(?:(?P<post>{_CUR})[{NUMBER_SPACES}]*)?"
+                   rf"|[{NUMBER_SPACES}]*(?P<pre_only>{_CUR})[{NUMBER_SPACES}]*-[{NUMBER_SPACES}]*"
+                   rf"|[{NUMBER_SPACES}]*-[{NUMBER_SPACES}]*(?P<post_only>{_CUR})[{NUMBER_SPACES}]*)$")
 ACCOUNTING_ZERO_SAID = "'-' for 0, as Excel's accounting format writes it"
 
 
@@ -184,7 +188,7 @@ def accounting_zeros(cells) -> set:
     one the numbers write. An empty set otherwise: a '-' among unpadded numbers, words or dates
     stays a gap. `cells`: the column's distinct values as written (untrimmed; what is no text is
     passed over). One rule for the app's reader (data.values) and for rows to score (`_as_kind`)."""
-    zeros, numbers, signs = set(), 0, set()
+    zeros, numbers, signs, bare = set(), 0, set(), False  # bare: a dash without a currency beside it
     others = []
     for v in cells:
         if not isinstance(v, str):
@@ -192,7 +196,9 @@ def accounting_zeros(cells) -> set:
         m = re.match(ACCOUNTING_ZERO, v)
         if m:
             zeros.add(v)
-            signs.update(c for c in (m["pre"], m["post"]) if c)
+            beside = [c for c in (m["pre"], m["post"], m["pre_only"], m["post_only"]) if c]
+            signs.update(beside)
+            bare = bare or not beside
         else:
             others.append(v)
     if not zeros:
@@ -203,7 +209,7 @@ def accounting_zeros(cells) -> set:
         if text in NUMBER_GAPS:
             continue
         m = re.match(WRITTEN_NUMBER, text)
-        if text == v or m is None or m["exp"] or no_decimal_reads(m["num"]) or re.match(NUMBERED_DATE, text):
+        if (bare and text == v) or m is None or m["exp"] or no_decimal_reads(m["num"]) or re.match(NUMBERED_DATE, text):
             return set()
         numbers += 1
         written.update(c for c in (m["pre_out"], m["pre"], m["post"], m["post_out"]) if c and c != "%")
