@@ -206,7 +206,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             how = reading.Reading(format="parquet")
             table = _read_parquet(src, limits, how)
         elif fmt == "excel":
-            table, how = _read_excel(src, ext, limits, options)
+            table, how = _read_excel(src, ext, limits, options, scored=table_only)
         else:
             text = _with_line_feeds(src, arriving)  # src, or a copy of it whose lines end with '\n'
             try:
@@ -820,8 +820,8 @@ def _flatten_types(table):
     return pa.table(columns, names=table.column_names)
 
 
-def _read_excel(path: Path, ext: str, limits: Limits, options: dict):
-    names, columns, how = reading.read_excel(path, ext, limits, options.get("sheet"))
+def _read_excel(path: Path, ext: str, limits: Limits, options: dict, scored: bool = False):
+    names, columns, how = reading.read_excel(path, ext, limits, options.get("sheet"), scored)
     limits.check(len(columns[0]) if columns else 0, len(names))
     forced = set(options.get("types") or {})
     table = reading.excel_columns(names, columns, how)

@@ -520,10 +520,10 @@ def workbook_size(path: Path, limits, ext: str = ".xlsx") -> None:
 _largest_sheet = playground_runtime.largest_sheet
 
 
-def read_excel(path: Path, ext: str, limits, sheet=None):
+def read_excel(path: Path, ext: str, limits, sheet=None, scored: bool = False):
     """The chosen sheet of a workbook (default: the visible one with the largest used range,
     _largest_sheet) as columns of Python values, from the header row on; returns (names,
-    columns, reading)."""
+    columns, reading). `scored`: rows to score, which have no page to choose another sheet on."""
     from python_calamine import CalamineWorkbook
 
     kind = EXCEL[ext]
@@ -562,8 +562,10 @@ def read_excel(path: Path, ext: str, limits, sheet=None):
     reading = Reading(format="excel", sheet=names[index], sheets=names,
                       date_system=playground_runtime.workbook_date_system(path, kind))
     if len(names) > 1:
+        # (Score a file has no page to choose another sheet on: a new user was sent to one)
         reading.notice(playground_runtime.sheet_notice(names, index, sheet in (None, "") and index > 0)
-                       + "; choose another sheet on this page.")
+                       + ("; to score another sheet, save it as a workbook or CSV of its own." if scored else
+                          "; choose another sheet on this page."))
     limits.check(len(rows), max((len(r) for r in rows[:100]), default=0))
     hides = hidden_columns(path, kind, index, names[index])
     try:

@@ -153,3 +153,25 @@ def test_a_column_no_table_had_is_still_refused_and_so_is_one_the_same_table_lac
     gone = web.put(f"/api/v1/datasets/{ds}/reading", json={option: other, "types": {"price": "number"}})
     assert gone.status_code in (400, 422) and "The file has no column 'price'." in gone.text, gone.text
     assert web.get(f"/api/v1/datasets/{ds}").json()["n_rows"] != before["n_rows"]
+
+
+def test_a_workbook_to_score_names_no_page_to_choose_another_sheet_on(tmp_path):
+    """Score a file read a two-sheet workbook and said "choose another sheet on this page", a
+    page rows to score do not have (a new user): rows to score are told how to score another
+    sheet; a dataset's page keeps its sentence."""
+    from data.config import settings
+    from data.ingest import ingest_path, read_converted
+    from data.uploads import _limits
+
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(workbook({"Notes": [["made by"], ["the shop"]],
+                               "Data": sales(1, 30, ["store", "units", "price"])}))
+    as_dataset = ingest_path(path, "book.xlsx", tmp_path / "ds", _limits(settings()))
+    scored = ingest_path(path, "book.xlsx", tmp_path / "scored", _limits(settings()), table_only=True)
+    page = [n["text"] for n in as_dataset["notices"] if "sheet" in n["text"]]
+    score = [n["text"] for n in scored["notices"] if "sheet" in n["text"]]
+    assert len(page) == 1 and page[0].endswith("; choose another sheet on this page."), page
+    assert len(score) == 1 and score[0].endswith("; to score another sheet, save it as a workbook or CSV of its own."), \
+        score
+    assert page[0].split(";")[0] == score[0].split(";")[0]  # the same sheet read, said alike
+    assert list(read_converted(scored["tmp_path"]).columns) == ["store", "units", "price"]
