@@ -22,6 +22,23 @@ from data.ingest import ingest_bytes
 from tests.test_bundle import run, unzip
 from tests.test_exits_agree import scored_by_every_exit
 
+
+def deployed_ledger(web, dataset_id: str, deployment: str, folder) -> tuple:
+    """A linear regression of a ledger's `net` on the uploaded `dataset_id`, deployed as
+    `deployment`: (the run's id, its bundle unzipped in `folder`, a key, `folder`), as
+    tests.test_exits_agree's exits take a model."""
+    job = run(web, {"name": deployment, "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset_id, "target_column": "net",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", folder / "bundle")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": deployment}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": deployment}).json()["key"]
+    return job["id"], bundle, key, folder
+
+
 MB = 2**20
 
 
@@ -141,16 +158,7 @@ def test_rows_written_as_the_ledger_are_scored_alike_by_every_exit(web, tmp_path
     assert len(said) == 1, up.json()["notices"]
     page = web.get(f"/datasets/{up.json()['id']}")
     assert page.status_code == 200 and said[0] in html.unescape(page.text)
-    job = run(web, {"name": deployment, "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "net",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
-    bundle = unzip(web, job["id"], "m", tmp_path / "bundle")
-    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": deployment}).status_code == 201
-    key = web.post("/api/v1/keys", json={"name": deployment}).json()["key"]
-    model = (job["id"], bundle, key, tmp_path)
+    model = deployed_ledger(web, up.json()["id"], deployment, tmp_path)
     rows = ledger(8, 9).drop(columns="net")
     plain = scored_by_every_exit(web, model, "plain.csv", rows, deployment)
     want = plain["app"][0]
@@ -238,16 +246,7 @@ def test_rows_with_accounting_zeros_are_scored_as_zeros_by_every_exit(web, tmp_p
     deployment = "zeros-" + "".join(c for c in case if c.isalnum())[:30]
     up = web.post("/api/v1/datasets", files={"file": (f"{deployment}.csv", written_zeros(with_zeros(120, 3), case).encode())})
     assert up.status_code == 201, up.text
-    job = run(web, {"name": deployment, "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "net",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
-    bundle = unzip(web, job["id"], "m", tmp_path / "bundle")
-    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": deployment}).status_code == 201
-    key = web.post("/api/v1/keys", json={"name": deployment}).json()["key"]
-    model = (job["id"], bundle, key, tmp_path)
+    model = deployed_ledger(web, up.json()["id"], deployment, tmp_path)
     rows = with_zeros(12, 9).drop(columns="net")
     assert (rows["amount"] == 0).sum() >= 2
     plain = scored_by_every_exit(web, model, "plain.csv", rows, deployment)

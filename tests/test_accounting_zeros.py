@@ -15,8 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.test_accounting_negatives import ledger, read
-from tests.test_bundle import run, unzip
+from tests.test_accounting_negatives import deployed_ledger, ledger, read
 from tests.test_exits_agree import scored_by_every_exit
 
 # how every exit says it (playground_runtime.ACCOUNTING_ZERO_SAID), written out: the words are what is tested
@@ -157,16 +156,7 @@ def test_rows_written_in_the_accounting_layout_are_scored_alike_by_every_exit(we
     assert len(said) == 1, up.json()["notices"]
     page = web.get(f"/datasets/{up.json()['id']}")
     assert page.status_code == 200 and said[0] in html.unescape(page.text)
-    job = run(web, {"name": deployment, "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "net",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
-    bundle = unzip(web, job["id"], "m", tmp_path / "bundle")
-    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": deployment}).status_code == 201
-    key = web.post("/api/v1/keys", json={"name": deployment}).json()["key"]
-    model = (job["id"], bundle, key, tmp_path)
+    model = deployed_ledger(web, up.json()["id"], deployment, tmp_path)
     rows = with_zeros(10, 9, case).drop(columns="net")
     assert (rows["amount"] == 0).sum() == 2
     plain = scored_by_every_exit(web, model, "plain.csv", rows, deployment)
