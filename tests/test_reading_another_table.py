@@ -9,33 +9,12 @@ a column the table read now lacks when no other table is chosen."""
 from __future__ import annotations
 
 import html
-import io
 import re
-import zipfile
 
 import pytest
 
-
-def workbook(sheets: dict) -> bytes:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(list(row))
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-def zipped(files: dict) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+from tests.test_archives import zipped
+from tests.test_reading import workbook
 
 
 def sales(month: int, n: int, columns: list) -> list:
