@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import gzip
 import html
-import io
 import re
-import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -21,16 +19,12 @@ import playground_runtime
 from data.datasets import DatasetError
 from data.ingest import Limits, ingest_bytes, ingest_path
 from tests import realdata
+from tests.test_reading import _zipped
 
 MB = 2**20
 
 
-def zipped(files: dict) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+zipped = _zipped  # the reading tests' own: {name in the archive: bytes} -> the zip's bytes
 
 
 def csv(frame: pd.DataFrame) -> bytes:
