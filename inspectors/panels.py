@@ -123,7 +123,10 @@ def DatasetInspector(ctx: InspectorContext):
                 *([Div(ctx.error("include_ids"), cls="field-error", role="alert")] if ctx.error("include_ids") else []),
                 Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),
                       Tbody(*[Tr(Td(c["name"], *([" ", Span("target", cls="pill")] if c["name"] == target else [])),
-                                 Td(c["role"], *([" ", id_box(c["name"])] if c["name"] in ids else []), cls="muted"),
+                                 # its role and its type, as the dataset page writes them ('categorical bool': a
+                                 # new user read a TRUE/FALSE column as 'categorical' and no more)
+                                 Td(c["role"], Span(f" {c['dtype']}", cls="mono faint") if c.get("dtype") else None,
+                                    *([" ", id_box(c["name"])] if c["name"] in ids else []), cls="muted"),
                                  Td(f"{c['missing_pct']:.1f}%"))
                               for c in prof["columns"]]), cls="grid coltable"), cls="section"),
         )

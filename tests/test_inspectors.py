@@ -413,3 +413,33 @@ def test_a_table_that_cannot_be_read_changes_nothing_in_the_node(web, wf, name, 
     said = web.post("/api/v1/datasets", files={"file": (name, body, "text/csv")}).json()["detail"]
     assert html.escape(said, quote=False) in r.text
     assert stored(web, wf, "dataset") == before
+
+
+def test_the_dataset_inspector_writes_each_columns_type_beside_its_role():
+    """A Google Sheets export's TRUE/FALSE column was 'bool' in the API and on the dataset page
+    and only 'categorical' in the Dataset inspector's Columns (a new user): the inspector writes
+    the role and the type, as the dataset page does."""
+    import re
+
+    import pandas as pd
+    from fasthtml.common import to_xml
+
+    from inspectors.context import InspectorContext
+    from inspectors.panels import DatasetInspector
+    from nodes.base import Upstream
+    from nodes.registry import node_types
+    from plugins import tables
+
+    frame = pd.DataFrame({"heavy": [True, False, True, False] * 5, "weight": [1.5, 2.0, 3.25, 4.0] * 5,
+                          "origin": ["USA", "Japan", "Europe", "USA"] * 5})
+    ctx = InspectorContext(workflow_id="wf", node_id="d", node_type=node_types()["dataset"],
+                           config={"dataset_id": "ds_cars", "target_column": "weight"}, clean={}, field_errors={},
+                           node_errors=[], upstream=Upstream(),
+                           dataset={"name": "cars", "profile": tables.profile(frame)})
+    page = to_xml(DatasetInspector(ctx))
+    table = page.split('class="grid coltable"', 1)[1].split("</table>", 1)[0]
+    cells = [[re.sub(r"<[^>]+>", " ", c).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
+    types = {row[0][0]: row[1] for row in cells if row}
+    assert types == {"heavy": ["categorical", "bool"], "weight": ["numeric", "float64"],
+                     "origin": ["categorical", "str"]}, cells
