@@ -92,6 +92,18 @@ def target_problem(col: dict | None, problem_type: str, n_rows: int | None = Non
     return None
 
 
+def table_chosen(dataset: dict) -> str:
+    """Why a column the node names is gone when the dataset's page chose another sheet or table
+    of its file (a user looking at a Kaggle zip's test.csv broke every workflow predicting
+    train.csv's target, told only "Column 'species' is not in the dataset."): ': the dataset
+    now reads …; choose on its page …', or '.' when no sheet or table was chosen."""
+    reading = (dataset.get("version") or {}).get("reading") or {}
+    table = (f"sheet {reading['sheet']!r}" if reading.get("sheet") else
+             f"table {reading['member']!r} of its archive" if reading.get("member") else None)
+    return (f": the dataset now reads {table}; choose on its page the one with this column, or another "
+            "target here.") if table else "."
+
+
 def target_refusal(columns: list[dict], target: str | None, problem_type: str, n_rows: int | None = None) -> str | None:
     """Why `target` cannot be what a dataset with these profiled columns predicts for
     `problem_type`, or None: the Dataset node's rule, and the dataset page's."""
@@ -229,6 +241,8 @@ def validate(config: dict, upstream: Upstream, design: Design):
     columns = {c["name"]: c for c in dataset.get("columns", [])}
     problem = target_refusal(dataset.get("columns", []), clean.get("target_column"), clean["problem_type"],
                              dataset.get("n_rows"))
+    if problem and columns and clean.get("target_column") not in columns:
+        problem = problem.removesuffix(".") + table_chosen(dataset)
     if problem:
         errors["target_column"] = problem
     ids = [n for n, c in columns.items() if c.get("role") == "id"]

@@ -2739,7 +2739,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
         if g["sign"] in _MINUS or g["sign2"] in _MINUS or g["trail"] == "-" or g["open"]:
             number = -number
         out.append(number)
-        if text != clean:
+        if text not in (clean, "-" + clean):  # a plain '-12.5' is no reading to say, as the app's reader says none
             read += 1
             # the example: the first ledger's negative where there is one, as the app's reader shows it (data.values)
             ledgers = bool(g["open"]) or g["trail"] == "-"

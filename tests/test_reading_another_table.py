@@ -154,3 +154,32 @@ def test_a_workbook_to_score_names_no_page_to_choose_another_sheet_on(tmp_path):
         score
     assert page[0].split(";")[0] == score[0].split(";")[0]  # the same sheet read, said alike
     assert list(read_converted(scored["tmp_path"]).columns) == ["store", "units", "price"]
+
+
+def target_error(web, dataset_id: str, target: str, problem: str = "regression") -> str | None:
+    """What validating a workflow whose Dataset node predicts `target` of the dataset says of its target."""
+    wf = web.post("/api/v1/workflows", json={"name": f"predict {target}", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": dataset_id, "target_column": target,
+                                                  "problem_type": problem}}], "edges": []}).json()
+    check = web.post(f"/api/v1/workflows/{wf['id']}/validate").json()
+    return ((check.get("field_errors") or {}).get("d") or {}).get("target_column")
+
+
+@pytest.mark.parametrize("case", list(FILES))
+def test_a_target_another_table_lacks_is_said_with_the_table_the_dataset_now_reads(web, case):
+    """A user looking at a Kaggle zip's test.csv (or a workbook's other sheet) on the dataset page
+    broke every workflow predicting the first table's target, told only "Column 'price' is not in
+    the dataset.": the sentence now names the table read and where to choose another. A target
+    the other table has stays valid; a typo on a plain CSV keeps the plain sentence."""
+    filename, raw, option, other, where = FILES[case]
+    ds = web.post("/api/v1/datasets", files={"file": (filename, raw(7))}).json()["id"]
+    assert target_error(web, ds, "price") is None and target_error(web, ds, "sold") is None
+    assert web.put(f"/api/v1/datasets/{ds}/reading", json={option: other}).status_code == 200
+    said = target_error(web, ds, "price")
+    assert said == (f"Column 'price' is not in the dataset: the dataset now reads {where}"
+                    f"{' of its archive' if option == 'member' else ''}; choose on its page the one with this "
+                    "column, or another target here."), said
+    assert target_error(web, ds, "sold") is None  # the other table has it: no false alarm
+    plain = web.post("/api/v1/datasets", files={"file": ("shop.csv", as_csv(sales(3, 30 + len(case), ["store", "units",
+                                                                                                       "sold"])))}).json()["id"]
+    assert target_error(web, plain, "prices") == "Column 'prices' is not in the dataset."
