@@ -308,7 +308,7 @@ def _left_behind(options: dict, columns: list, earlier: list | None, how, where:
             if not kept[key]:
                 del kept[key]
     left = list(dict.fromkeys(gone["types"] + gone["roles"]))
-    named = {key: playground_runtime._and([repr(c) for c in names]) for key, names in gone.items() if names}
+    named = {key: playground_runtime.and_listed([repr(c) for c in names]) for key, names in gone.items() if names}
     parts = [f"the {noun}{'s' if len(gone[key]) > 1 else ''} chosen for {named[key]}"
              for noun, key in (("type", "types"), ("role", "roles")) if gone[key]]
     one = len(gone["types"] + gone["roles"]) == 1
@@ -366,7 +366,7 @@ class Picked:
                f"the first by name of the {self.ties} largest (of equal size)")
         others = [n for n in self.tables if n != name]
         shown = others if len(others) <= 8 else [*others[:7], f"{len(others) - 7:,} more"]
-        listed = f"{', '.join(shown[:-1])} and {shown[-1]}" if len(shown) > 1 else shown[0]
+        listed = playground_runtime.and_listed(shown)
         return (f"The archive holds {len(self.tables):,} tables: {name} was read, {why}; {listed} "
                 f"{'was' if len(others) == 1 else 'were'} not; choose another table on this page.")
 

@@ -2524,7 +2524,7 @@ def summary_rows_notice(found: list, where: str | None) -> str:
             label, what = found[0]
             return (f"The row {above} ({repr(label) if label else 'without a label'}) holds {_HOLDS_ONE[what]}: it "
                     f"was left out as a totals row, not data; {under}.")
-        said = _and(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
+        said = and_listed(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
         return (f"The {len(found)} rows {above} ({', '.join(repr(label) for label, _ in found)}) hold the columns' "
                 f"{said}, not data: they were left out as totals rows; {under}.")
     if len(found) == 1:
@@ -2532,7 +2532,7 @@ def summary_rows_notice(found: list, where: str | None) -> str:
         named = repr(label) if label else "without a label"  # _unlabelled_sums
         return (f"The last row ({where or 'the last row'}, {named}) holds {_HOLDS_ONE[what]}: it was left out "
                 "as a totals row, not data.")
-    said = _and(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
+    said = and_listed(dict.fromkeys(_HOLDS_MANY[what] for _, what in found))
     last = f", the last at {where}" if where else ""
     return (f"The last {len(found)} rows ({', '.join(repr(label) for label, _ in found)}{last}) hold "
             f"the columns' {said}, not data: they were left out as totals rows.")
@@ -2542,7 +2542,7 @@ class ColumnsError(ValueError):
     """Rows a model cannot score, said in a sentence that names the columns."""
 
 
-def _and(items) -> str:
+def and_listed(items) -> str:
     """1, 2 and 3."""
     items = [str(i) for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -2563,7 +2563,7 @@ def _records_said(places) -> str:
     shown = [str(i + 1) for i in places[:5]]
     if len(places) > 5:
         return f"records {', '.join(shown)} and {len(places) - 5:,} more"
-    return f"record{'s' if len(shown) > 1 else ''} {_and(shown)}"
+    return f"record{'s' if len(shown) > 1 else ''} {and_listed(shown)}"
 
 
 def _omitted_said(omitted: list) -> str:
@@ -2857,8 +2857,8 @@ def rows_currency(col: dict, s: pd.Series, read: dict | None = None) -> tuple[st
     if not other:
         return None, None
     kinds = list(dict.fromkeys(CURRENCIES[c] for c in other))
-    unit = _and(trained)
-    return (f"{col['name']!r} holds {_and(kinds)} amounts ({', '.join(other)}) where the training file wrote {unit} "
+    unit = and_listed(trained)
+    return (f"{col['name']!r} holds {and_listed(kinds)} amounts ({', '.join(other)}) where the training file wrote {unit} "
             f"amounts ({', '.join(trained_signs)}): the model would take them for {unit} amounts; convert them to "
             f"{unit} amounts, written like {_written_example(fmt)!r} or as plain numbers"), None
 
@@ -3430,7 +3430,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             alike_copies[name] = sorted(found)
             continue
         problems.append(f"{name!r} appears {'twice' if len(found) == 2 else f'{len(found)} times'} in the header "
-                        f"(columns {_and(sorted(place for place, _ in found))}: keep one)")
+                        f"(columns {and_listed(sorted(place for place, _ in found))}: keep one)")
     taken = {given for found in copies.values() for _, given in found} - set_aside
     missing = [c["name"] for c in features if c["name"] not in have and not c.get("unused") and c["name"] not in copies]
     if missing:
@@ -3480,8 +3480,8 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
                 notes.append(unchecked)
     for name, found in alike_copies.items():
         times = "twice" if len(found) == 2 else f"{len(found)} times"
-        notes.append(f"{name!r} appears {times} in the header (columns {_and([str(p) for p, _ in found])}): read as "
-                     f"{_and([repr(g) for _, g in found])} by their places, as the app named the training file's copies.")
+        notes.append(f"{name!r} appears {times} in the header (columns {and_listed([str(p) for p, _ in found])}): read as "
+                     f"{and_listed([repr(g) for _, g in found])} by their places, as the app named the training file's copies.")
     problems += money + commas
     if wrong:
         problems.append("wrong type: " + "; ".join(wrong))
