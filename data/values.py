@@ -56,6 +56,7 @@ from playground_runtime import (
     month_only,
     named_dates_said,
     negatives_said,
+    no_ledger,
     number_said,
     text_gaps,
     two_digit_pivot,
@@ -172,7 +173,8 @@ def _accounting_zeros(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """The column with the dashes Excel's accounting format writes for 0 (' $-   ', ' -   ') as '0',
     where it is written in that layout (playground_runtime.accounting_zeros, the rule rows to
     score are read by too); None otherwise (a '-' among unpadded numbers is a gap)."""
-    if not pc.any(pc.match_substring_regex(col, ACCOUNTING_ZERO)).as_py():
+    if no_ledger(col.slice(0, SAMPLE * 4).drop_null().to_pylist()) or \
+            not pc.any(pc.match_substring_regex(col, ACCOUNTING_ZERO)).as_py():
         return None
     zeros = accounting_zeros(pc.unique(col.drop_null()).to_pylist())
     if not zeros:
