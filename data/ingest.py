@@ -94,6 +94,10 @@ def reader_version() -> str:
     return digest.hexdigest()[:16]
 
 
+# how a file is read, besides each column's type and role: the options an upload's query and the page's form take
+READING_CHOICES = ("encoding", "sheet", "member")
+
+
 def check_options(options) -> dict:
     """How the user asks a file to be read: {"encoding", "sheet", "member" (the table of a zip
     archive holding several, by its name as listed), "types": {column: type}, "roles":
@@ -104,7 +108,7 @@ def check_options(options) -> dict:
         return {}
     if not isinstance(options, dict):
         raise DatasetError("Send the reading options as an object.")
-    unknown = [k for k in options if k not in ("encoding", "sheet", "member", "types", "roles")]
+    unknown = [k for k in options if k not in (*READING_CHOICES, "types", "roles")]
     if unknown:
         raise DatasetError(f"Unknown reading option {str(unknown[0])[:40]!r}; use encoding, sheet, member, types or "
                            "roles.")
@@ -147,7 +151,7 @@ def reading_options(form) -> dict:
     for key, value in form.multi_items() if hasattr(form, "multi_items") else form.items():
         if not isinstance(value, str):
             continue
-        if key in ("encoding", "sheet", "member"):
+        if key in READING_CHOICES:
             options[key] = value
         elif key.startswith("type:"):
             options["types"][key[5:]] = value

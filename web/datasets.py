@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables
 from data import datasets, disk, uploads
-from data.ingest import check_options, reading_options
+from data.ingest import READING_CHOICES, check_options, reading_options
 from data.store import Invalid, NotFound
 from nodes.dataset import profile_no_features
 from nodes.graph import quoted
@@ -33,7 +33,7 @@ async def ingest_upload(site: Site, request: Request) -> dict:
     cfg = site.cfg
     length = request.headers.get("content-length", "")
     q = request.query_params
-    options = check_options({k: q[k] for k in ("encoding", "sheet", "member") if q.get(k)})  # refused before a byte is kept
+    options = check_options({k: q[k] for k in READING_CHOICES if q.get(k)})  # refused before a byte is kept
     # before a byte is written: the file kept as uploaded, and its Parquet conversion
     disk.require_free(cfg, "This upload", needed=2 * int(length) if length.isdigit() else 0)
 
