@@ -163,7 +163,7 @@ def reading_options(form) -> dict:
 # --------------------------------------------------------------------------- in the helper process
 def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Limits, digest: str | None = None,
                 options: dict | None = None, table_only: bool = False, arriving: Arriving | None = None,
-                earlier: list | None = None) -> dict:
+                earlier: list | None = None, zero_dashes=()) -> dict:
     """Validate and convert the uploaded file at `src`, read as `options` say (see
     check_options; by default everything is detected). Returns the dataset record with
     `tmp_path`, the Parquet file written under a temporary name in `dest_dir` (the caller
@@ -180,7 +180,11 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     `earlier`: the columns of the table read before (a dataset read again): a type or role
     chosen for one of them that this table lacks is left out, said, and named in the record's
     `left_out` (the dataset page's form sends the choices made for the table it showed, which
-    another sheet or table of an archive may not have); any other unknown column is refused."""
+    another sheet or table of an archive may not have); any other unknown column is refused.
+
+    `zero_dashes`: with `table_only`, the columns whose '-' the model scoring the rows learned as
+    0 (its training file's accounting zeros, the feature's `written` `dash_zero`): read as 0 there
+    however they are trimmed (data.values.convert), as predict.py reads them."""
 
     src, dest_dir = Path(src), Path(dest_dir)
     filename = Path(filename or "upload.csv").name
@@ -201,7 +205,9 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
         raise DatasetError(f"{held} to choose (the reading option member names one of the tables a .zip archive "
                            "holds).")
     if fmt in ARCHIVES:
-        return _from_archive(src, filename, fmt, dest_dir, limits, digest, options, table_only, earlier)
+        return _from_archive(src, filename, fmt, dest_dir, limits, digest, options, table_only, earlier,
+                             frozenset(zero_dashes))
+    zero_dashes = frozenset(zero_dashes) if table_only else frozenset()
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as hasher:  # the content hash (the dataset's id) beside the parse
@@ -210,12 +216,12 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
             how = reading.Reading(format="parquet")
             table = _read_parquet(src, limits, how)
         elif fmt == "excel":
-            table, how = _read_excel(src, ext, limits, options, scored=table_only)
+            table, how = _read_excel(src, ext, limits, options, scored=table_only, zero_dashes=zero_dashes)
         else:
             text = _with_line_feeds(src, arriving)  # src, or a copy of it whose lines end with '\n'
             try:
                 table, how = _read_text(text, fmt, limits, options, arriving if text is src else None,
-                                        scored=table_only)
+                                        scored=table_only, zero_dashes=zero_dashes)
             finally:
                 if text is not src:
                     text.unlink(missing_ok=True)
@@ -232,7 +238,7 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     with_totals = table
     table = reading.drop_totals_row(table, how)
     if table.num_rows < with_totals.num_rows and how.decimal is not None:
-        table = _read_label_column_again(with_totals, table, how, set(options.get("types") or {}))
+        table = _read_label_column_again(with_totals, table, how, set(options.get("types") or {}), zero_dashes)
     if table.num_rows == 0:
         raise DatasetError(playground_runtime.header_only("The file", blank=True))
     where = f"sheet {how.sheet!r}" if fmt == "excel" and how.sheet else f"table {filename!r}"
@@ -323,7 +329,7 @@ def _left_behind(options: dict, columns: list, earlier: list | None, how, where:
 
 
 def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Limits, digest, options,
-                  table_only: bool, earlier: list | None = None) -> dict:
+                  table_only: bool, earlier: list | None = None, zero_dashes=frozenset()) -> dict:
     """ingest_path's record of the one table a zip archive or a .gz file holds (a Kaggle
     download, R's write.csv to a gzfile): unpacked beside `src` (at most the upload limit,
     named when a table unpacks past it), read as that table, said; the dataset is the
@@ -337,7 +343,7 @@ def _from_archive(src: Path, filename: str, fmt: str, dest_dir: Path, limits: Li
     try:
         record = ingest_path(inner, playground_runtime.member_name(name), dest_dir, limits,
                              digest=digest or (None if table_only else _sha256(src)), options=options,
-                             table_only=table_only, earlier=earlier)
+                             table_only=table_only, earlier=earlier, zero_dashes=zero_dashes)
     finally:
         inner.unlink(missing_ok=True)
     shown = f"{size / 2**10:,.0f} KB" if size < 2**20 else _fmt_bytes(size)
@@ -824,16 +830,16 @@ def _flatten_types(table):
     return pa.table(columns, names=table.column_names)
 
 
-def _read_excel(path: Path, ext: str, limits: Limits, options: dict, scored: bool = False):
+def _read_excel(path: Path, ext: str, limits: Limits, options: dict, scored: bool = False, zero_dashes=frozenset()):
     names, columns, how = reading.read_excel(path, ext, limits, options.get("sheet"), scored)
     limits.check(len(columns[0]) if columns else 0, len(names))
     forced = set(options.get("types") or {})
-    table = reading.excel_columns(names, columns, how)
-    return _convert_text_columns(table, how, None, forced | how.settled), how
+    table = reading.excel_columns(names, columns, how, zero_dashes)
+    return _convert_text_columns(table, how, None, forced | how.settled, zero_dashes=zero_dashes), how
 
 
 def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Arriving | None = None,
-               scored: bool = False):
+               scored: bool = False, zero_dashes=frozenset()):
     """CSV/TSV: encoding, delimiter and header from the first 64 KB (data.reading), sized
     from the first lines before it is parsed; then one pyarrow parse (numbers, booleans);
     text columns are then read by data.values (regional numbers, day-first dates, gaps)."""
@@ -1024,7 +1030,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         else:
             how.notice(f"{', '.join(named[:6])} and {len(named) - 6} more: "
                        + said.format(what="categories", it="them", its="their"))
-    return _convert_text_columns(table, how, layout.delimiter, forced, decimal, factors), how
+    return _convert_text_columns(table, how, layout.delimiter, forced, decimal, factors, zero_dashes), how
 
 
 def _ragged(layout, line: int, fields: int) -> str:
@@ -1159,10 +1165,12 @@ def _codes_with_leading_zeros(layout) -> set:
     return found
 
 
-def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | None = None, categories=frozenset()):
+def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | None = None, categories=frozenset(),
+                          zero_dashes=frozenset()):
     """Every text column through data.values (a column the user typed is left for
     _apply_types): numbers, dates and gaps as people write them, each a notice;
-    `categories`: columns read as categories whatever their values look like."""
+    `categories`: columns read as categories whatever their values look like; `zero_dashes`:
+    columns of rows to score whose '-' is 0 (ingest_path)."""
     import pyarrow as pa
 
     texts = [i for i, f in enumerate(table.schema) if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
@@ -1184,7 +1192,7 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
     with ThreadPoolExecutor(2) as pool:  # Arrow's kernels leave the GIL: two columns at once
         converted = pool.map(lambda i: values.convert(table.column_names[i], table.column(i), hint,
                                                       "category" if table.column_names[i] in categories else None,
-                                                      how.decimal_point), todo)
+                                                      how.decimal_point, table.column_names[i] in zero_dashes), todo)
         for i, got in zip(todo, converted):  # in column order: the notices, and the first refusal
             columns[i] = got.array
             how.read_as(table.column_names[i], got)
@@ -1192,7 +1200,7 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
     return pa.table(columns, names=table.column_names)
 
 
-def _read_label_column_again(with_totals, table, how, forced: set):
+def _read_label_column_again(with_totals, table, how, forced: set, zero_dashes=frozenset()):
     """A summary row's label in a column of numbers or dates ("Summe" under whole numbers,
     say) kept that column text when it was read: with the rows gone, the column is read
     again from its text, and its notice is the new reading's (the old one named the label)."""
@@ -1205,7 +1213,8 @@ def _read_label_column_again(with_totals, table, how, forced: set):
             continue
         if not any(reading.summary_label(cell) for cell in dropped.column(i).to_pylist()):
             continue
-        got = values.convert(field.name, table.column(i), how.decimal, point=how.decimal_point)
+        got = values.convert(field.name, table.column(i), how.decimal, point=how.decimal_point,
+                             zero_dashes=field.name in zero_dashes)
         if pa.types.is_string(got.array.type) or pa.types.is_large_string(got.array.type):
             if _iso_dates(table.column(i)):  # a workbook's date cells, written ISO: _to_frame reads them as dates
                 how.notices = [n for n in how.notices if n.get("column") != field.name]

@@ -96,6 +96,9 @@ class Reading:
     # {column: how many of its values are no number}: the columns of numbers a few such values ('ERR')
     # kept as text, said so (a left-out id among them is pointed to Number on the dataset page: nodes.dataset)
     unreadable_numbers: dict = field(default_factory=dict)
+    # {column: how many '-' were read as gaps}: in a number column (a model whose training file wrote 0
+    # as '-' scores this table's '-' as gaps, which nodes.predict says)
+    dash_gaps: dict = field(default_factory=dict)
 
     def notice(self, text: str, column: str | None = None) -> None:
         self.notices.append({"column": column, "text": text})
@@ -123,10 +126,16 @@ class Reading:
                                          "currency": list(got.details.get("currency") or []),
                                          "percent": bool(got.details.get("percent")),
                                          **({"comma_open": True} if got.details.get("comma_open") else {}),
+                                         # its zeros written '-' (a model reads '-' in rows to score as 0 too)
+                                         **({"dash_zero": True} if got.details.get("dash_zero") else {}),
                                          **({"unreadable": got.details["unreadable"]}
                                             if got.details.get("unreadable") else {})}
         else:
             self.number_formats.pop(name, None)
+        if got.kind == "number" and got.details.get("dash_gaps"):
+            self.dash_gaps[name] = got.details["dash_gaps"]
+        else:
+            self.dash_gaps.pop(name, None)
         if got.kind == "text" and got.details.get("unreadable"):
             self.unreadable_numbers[name] = got.details["unreadable"]
         else:
@@ -151,7 +160,8 @@ class Reading:
                 **({"date_system": self.date_system} if self.date_system else {}),
                 **({"decimal_settled": self.decimal_settled} if self.decimal_settled else {}),
                 **({"day_numbers": dict(self.day_numbers)} if self.day_numbers else {}),
-                **({"unreadable_numbers": dict(self.unreadable_numbers)} if self.unreadable_numbers else {})}
+                **({"unreadable_numbers": dict(self.unreadable_numbers)} if self.unreadable_numbers else {}),
+                **({"dash_gaps": dict(self.dash_gaps)} if self.dash_gaps else {})}
 
 
 encoding_name = playground_runtime.encoding_name
@@ -719,10 +729,11 @@ _cfb_stream = playground_runtime.compound_stream  # (also how predict.py finds a
 _column_letters = playground_runtime.column_letters
 
 
-def excel_columns(names: list, columns: list, reading: Reading):
+def excel_columns(names: list, columns: list, reading: Reading, zero_dashes=frozenset()):
     """Python cell values to Arrow columns: a column of numbers, dates or booleans keeps
     its type; text cells in a column of numbers (a typed-in "n/a", "2.121,88 €") are read by
-    data.values like any text; a column of mixed kinds is text."""
+    data.values like any text; a column of mixed kinds is text. `zero_dashes`: columns of rows
+    to score whose '-' the model learned as 0 (data.ingest.ingest_path's)."""
     import datetime as dt
 
     import pyarrow as pa
@@ -750,7 +761,7 @@ def excel_columns(names: list, columns: list, reading: Reading):
                                                             dt.datetime(v.year, v.month, v.day)) for v in cells],
                                    pa.timestamp("us")))
         elif kinds == {"number", "text"}:
-            arrays.append(_numbers_with_text(name, cells, reading, vals))
+            arrays.append(_numbers_with_text(name, cells, reading, vals, name in zero_dashes))
         elif kinds == {"date", "text"}:
             arrays.append(_dates_with_text(name, cells, reading, vals))
         else:
@@ -769,16 +780,17 @@ def _whole(arr):
     return arr
 
 
-def _numbers_with_text(name, cells, reading, vals):
+def _numbers_with_text(name, cells, reading, vals, zero_dashes: bool = False):
     """Number cells and text cells in one column: the text read as data.values reads text
     (words and markers for a gap as missing, regional numbers as numbers); numbers if every
-    text cell is one, else the column is text."""
+    text cell is one, else the column is text. `zero_dashes`: its '-' cells are 0 (rows to
+    score for a model that learned them so); else the '-' read as gaps are counted (`dash_gaps`)."""
     import pyarrow as pa
 
     text_rows = [i for i, v in enumerate(cells) if isinstance(v, str) and v.strip() not in vals.MISSING_WORDS]
     words = [i for i, v in enumerate(cells) if isinstance(v, str) and v != "" and i not in set(text_rows)]
     texts = pa.array([cells[i] for i in text_rows], pa.string())
-    got = vals.convert(name, texts, ".") if text_rows else None
+    got = vals.convert(name, texts, ".", zero_dashes=zero_dashes) if text_rows else None
     if got is None or got.kind in ("number", "missing"):
         read = got.array.to_pylist() if got is not None else []
         out = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in cells]
@@ -786,14 +798,20 @@ def _numbers_with_text(name, cells, reading, vals):
             out[i] = None if v is None else float(v)
         gaps = sorted({cells[i].strip() for i in words} | {cells[i].strip() for i, v in zip(text_rows, read)
                                                             if v is None})
-        numbers = [cells[i] for i, v in zip(text_rows, read) if v is not None]
+        zeroed = got is not None and got.details.get("dash_zero")  # its '-' read as 0 (`zero_dashes`)
+        numbers = [cells[i] for i, v in zip(text_rows, read) if v is not None and not (zeroed and cells[i].strip() == "-")]
         said = []
         if numbers:
             said.append(f"{len(numbers):,} number(s) typed as text read as numbers (e.g. {numbers[0]!r})")
         if gaps:
             said.append(f"{', '.join(repr(g) for g in gaps[:4])} read as missing")
+        if zeroed:
+            said.append(playground_runtime.ACCOUNTING_ZERO_SAID)
         if said:
             reading.notice(f"{name}: " + "; ".join(said) + ".", name)
+        dashes = sum(1 for i, v in zip(text_rows, read) if v is None and cells[i].strip() == "-")
+        if dashes:  # (nodes.predict warns of them where a model learned '-' as 0)
+            reading.dash_gaps[name] = dashes
         return _whole(pa.array(out, pa.float64()))
     written = [None if v in ("", None) else _cell_text(v).strip() for v in cells]
     ids = vals.too_long_integers(name, pa.array(written, pa.string()),

@@ -134,10 +134,11 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
             Path(record["sample_tmp"]).unlink(missing_ok=True)
 
 
-def begin_read_table(store: Store, ingest: IngestService, path: str, filename: str, expected: int):
+def begin_read_table(store: Store, ingest: IngestService, path: str, filename: str, expected: int,
+                     zero_dashes=()):
     """The helper starts reading a large CSV to score while it arrives at `path` (as
     begin_upload does for a dataset); None when it is not large, not CSV/TSV, or the helper
-    is busy. read_table ends it."""
+    is busy. read_table ends it. `zero_dashes`: as read_table's."""
     import shutil
     import tempfile
 
@@ -146,18 +147,20 @@ def begin_read_table(store: Store, ingest: IngestService, path: str, filename: s
     cfg = store.settings
     folder = tempfile.mkdtemp(dir=cfg.home, prefix="scoring-")
     started = ingest.begin(src=path, expected=expected, filename=filename or "rows.csv", dest_dir=folder,
-                           limits=_limits(cfg), options=None, table_only=True,
+                           limits=_limits(cfg), options=None, table_only=True, zero_dashes=list(zero_dashes),
                            given_up=lambda: shutil.rmtree(folder, ignore_errors=True))
     if started is None:
         shutil.rmtree(folder, ignore_errors=True)
     return started
 
 
-def read_table(store: Store, ingest: IngestService, path: str, filename: str, started: Receiving | None = None):
+def read_table(store: Store, ingest: IngestService, path: str, filename: str, started: Receiving | None = None,
+               zero_dashes=()):
     """A table to score, read the way an upload is (the ingest helper: encodings, regional
     numbers and dates, Excel), not kept as a dataset: the converted file and `path` are
     removed once read. `started`: the helper has been reading it as it arrived
-    (begin_read_table)."""
+    (begin_read_table); `zero_dashes`: the columns whose '-' the scoring model learned as 0
+    (playground_runtime.zero_dash_columns), read so."""
     import shutil
     import tempfile
 
@@ -169,7 +172,8 @@ def read_table(store: Store, ingest: IngestService, path: str, filename: str, st
                 record = started.finish(Path(path).stat().st_size, "")
             else:
                 record = ingest.ingest(src=path, filename=filename or "rows.csv", dest_dir=folder,
-                                       limits=_limits(cfg), options=None, table_only=True)
+                                       limits=_limits(cfg), options=None, table_only=True,
+                                       zero_dashes=list(zero_dashes))
         return frame_to_score(record)  # how it was read, to be said
     finally:
         if started is not None and started.open:

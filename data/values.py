@@ -147,15 +147,17 @@ def _count(mask) -> int:
 
 # --------------------------------------------------------------------------- the column
 def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None,
-            point: SettledBy | None = None) -> Converted:
+            point: SettledBy | None = None, zero_dashes: bool = False) -> Converted:
     """One text column as numbers, dates or text (with its gaps), decided by all its
     values. `decimal_hint` settles a column whose every separator could be either (only
     `1.234`); `forced` is a type the user chose (FORCED_TYPES); `point`: whether the file settles
-    a decimal point for all its numbers (`point_settled_once`), so a comma is never a decimal one."""
+    a decimal point for all its numbers (`point_settled_once`), so a comma is never a decimal one;
+    `zero_dashes`: a column of rows to score whose model learned its '-' as 0 (the training
+    file's accounting zeros): a dash is 0 here however it is trimmed (accounting_zeros' `trained`)."""
     col = _strings(col)
     if forced in ("category", "text"):
         return _as_text(name, col, forced)
-    zeroed = _accounting_zeros(col) if forced in (None, "number") else None
+    zeroed = _accounting_zeros(col, zero_dashes) if forced in (None, "number") else None
     if zeroed is not None:  # Excel's accounting layout: its dashes are zeros, when the column reads as numbers so
         try:
             out = _convert(name, zeroed, decimal_hint, forced, chosen=bool(forced), point=point, dash_zero=True)
@@ -169,14 +171,16 @@ def convert(name: str, col, decimal_hint: str = ".", forced: str | None = None,
     return out
 
 
-def _accounting_zeros(col: pa.ChunkedArray) -> pa.ChunkedArray | None:
+def _accounting_zeros(col: pa.ChunkedArray, trained: bool = False) -> pa.ChunkedArray | None:
     """The column with the dashes Excel's accounting format writes for 0 (' $-   ', ' -   ') as '0',
     where it is written in that layout (playground_runtime.accounting_zeros, the rule rows to
-    score are read by too); None otherwise (a '-' among unpadded numbers is a gap)."""
+    score are read by too); None otherwise (a '-' among unpadded numbers is a gap). `trained`:
+    rows to score for a model that learned the column's dashes as 0 ('-' is 0 too)."""
     if no_ledger(col.slice(0, SAMPLE * 4).drop_null().to_pylist()) or \
-            not pc.any(pc.match_substring_regex(col, ACCOUNTING_ZERO)).as_py():
+            not pc.any(pc.match_substring_regex(col, ACCOUNTING_ZERO)).as_py() and \
+            not (trained and pc.any(pc.equal(pc.utf8_trim(col, " \t" + _SPACE), "-")).as_py()):
         return None
-    zeros = accounting_zeros(pc.unique(col.drop_null()).to_pylist())
+    zeros = accounting_zeros(pc.unique(col.drop_null()).to_pylist(), trained)
     if not zeros:
         return None
     return pc.if_else(pc.fill_null(pc.is_in(col, value_set=pa.array(sorted(zeros), pa.string())), False), "0", col)
@@ -382,6 +386,9 @@ def _with_gaps(out: Converted, trimmed, symbol, blank, n_symbols: int) -> Conver
         base = out.notice or f"{out.details.get('name', '')}: read as {_KIND_WORDS[out.kind]}."
         out.notice = base.rstrip(".") + f"; {markers} read as missing."
         out.details["gap_markers"] = n_symbols
+        dashes = _count(pc.fill_null(pc.equal(trimmed, "-"), False)) if out.kind == "number" else 0
+        if dashes:  # (a model whose training file wrote 0 as '-' warns of them where it scores the table: nodes.predict)
+            out.details["dash_gaps"] = dashes
     return out
 
 
@@ -563,7 +570,8 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
     # training wrote a decimal point and the file does not settle it (playground_runtime.comma_unsettled)
     open_comma = says == "?" and _evidence(num, ",")
     return Converted(array, "number", notice, {"decimal": decimal, "currency": sorted(currencies),
-                                               "percent": bool(n_percent), **({"comma_open": True} if open_comma else {})})
+                                               "percent": bool(n_percent), **({"comma_open": True} if open_comma else {}),
+                                               **({"dash_zero": True} if dash_zero else {})})
 
 
 @dataclass(frozen=True)

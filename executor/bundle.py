@@ -568,6 +568,18 @@ def keep_newest_scores(folder: Path, keep: int = SCORES_KEPT) -> list[str]:
     return gone
 
 
+def zero_dashes(store: Store, job_id: str, node_id: str) -> list[str]:
+    """The columns of a run's model whose '-' it learned as 0 (playground_runtime.zero_dash_columns),
+    which the reader of a file to score reads so; none for an unknown run or node (said when scored)."""
+    import playground_runtime
+
+    try:
+        _, node = _model_node(store, job_id, node_id)
+    except NotFound:
+        return []
+    return playground_runtime.zero_dash_columns((node["output"].get("portable") or {}).get("features") or [])
+
+
 def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, filename: str,
                  proba: bool = False, started=None) -> dict:
     """"Score a file": the uploaded table read by the upload reader, scored by the run's
@@ -589,7 +601,7 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
     with ThreadPoolExecutor(1) as pool:
         loading = pool.submit(fitted_model, store, job_id, node_id)
         try:
-            frame = uploads.read_table(store, ingest, path, filename, started)
+            frame = uploads.read_table(store, ingest, path, filename, started, zero_dashes(store, job_id, node_id))
         except datasets.DatasetError as e:
             loading.result()  # a model that cannot be loaded is said first
             raise Invalid(str(e), status=400) from None

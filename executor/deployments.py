@@ -478,7 +478,7 @@ def _records_as_frame(records: list[dict]):
 
 
 def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str | None = None,
-              scratch: str | None = None, trained_in: str | None = None):
+              scratch: str | None = None, trained_in: str | None = None, zero_dashes=()):
     """The rows of a CSV body (UTF-8, or the `charset` its Content-Type names; a header line
     of column names), at most MAX_ROWS, its header at most `limits[0]` columns wide
     (column_limit). Read as an uploaded file is, and as "Score a file" reads one (the one
@@ -488,7 +488,8 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
     `trained_in`: the encoding the model's training file was read in when not UTF-8 (its
     card's). A body that names no charset is read by the upload's rule, as predict.py reads a
     file (playground_runtime.text_encoding: a byte-order mark decides, UTF-16 too; UTF-8; the
-    training file's encoding; a code page, said)."""
+    training file's encoding; a code page, said). `zero_dashes`: the columns whose '-' the
+    model learned as 0 (playground_runtime.zero_dash_columns), read so."""
     import codecs
     import shutil
     import tempfile
@@ -545,7 +546,8 @@ def csv_frame(body: bytes, limits: tuple[int, int] | None = None, charset: str |
         limit = ingest.Limits(max_bytes=len(body) + 1, max_columns=max(limits[0], 1) if limits else 2000,
                               max_cells=2 * len(body) + 2)  # bounded by the body: the row limit is said below
         try:
-            read = ingest.ingest_path(src, "body.csv", folder, limit, options={"encoding": encoding}, table_only=True)
+            read = ingest.ingest_path(src, "body.csv", folder, limit, options={"encoding": encoding}, table_only=True,
+                                        zero_dashes=zero_dashes)
         except ingest.DatasetError as e:  # the reader's sentence, about the body it read
             said = str(e)
             raise Invalid(f"The CSV body{said[len('The file'):]}" if said.startswith("The file ") else
@@ -628,12 +630,12 @@ def _decoded(body: bytes, encoding: str | None) -> str | None:
 
 def request_frame(body: bytes, content_type: str, parse_json, limits: tuple[int, int] | None = None,
                   charset: str | None = None, scratch: str | None = None, name: str = "{name}",
-                  trained_in: str | None = None):
+                  trained_in: str | None = None, zero_dashes=()):
     """The rows a request sends: a CSV body (text/csv), else JSON `{"records": [...]}` read
     by `parse_json` (the web layer's strict JSON reader); `limits`: column_limit's;
-    `scratch`: where a CSV body is read from; `trained_in`: csv_frame's."""
+    `scratch`: where a CSV body is read from; `trained_in`, `zero_dashes`: csv_frame's."""
     if content_type == "text/csv":
-        return csv_frame(body, limits, charset, scratch, trained_in)
+        return csv_frame(body, limits, charset, scratch, trained_in, zero_dashes)
     if content_type not in ("application/json", ""):  # refused here, not before the route: logged as any request
         raise Invalid(f"Send the rows as JSON (Content-Type: application/json, {{\"records\": [...]}}) or as CSV "
                       f"(Content-Type: text/csv), not {content_type[:80]}.", status=415)
@@ -732,7 +734,8 @@ def _serve(store, name, authorization, body, content_type, parse_json, as_csv, a
         entry["load_ms"] = _ms(t)
     t = time.perf_counter()
     frame = request_frame(body, content_type, parse_json, column_limit(card), charset, str(store.settings.home), name,
-                          (card.get("dataset") or {}).get("encoding"))
+                          (card.get("dataset") or {}).get("encoding"),
+                          playground_runtime.zero_dash_columns(card["features"]))
     entry["parse_ms"], entry["rows"] = _ms(t), len(frame)
     t = time.perf_counter()
     try:

@@ -48,6 +48,8 @@ def upload_facts(record: dict) -> dict:
             "decimal_settled": (record.get("reading") or {}).get("decimal_settled"),
             # the columns of numbers a few values that are no number ('ERR') kept as text, and how many those are
             "unreadable_numbers": (record.get("reading") or {}).get("unreadable_numbers") or {},
+            # the number columns whose '-' were read as gaps, and how many (nodes.predict: a model that learned '-' as 0)
+            "dash_gaps": (record.get("reading") or {}).get("dash_gaps") or {},
             # the number columns chosen as dates, read as Excel day numbers, and their date system
             "day_numbers": (record.get("reading") or {}).get("day_numbers") or {},
             # the text encoding the file was read in (a model's predict.py reads rows to score in it too)

@@ -61,6 +61,14 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
         ctx.event("node_log", {"message": sentence})
     for sentence in playground_runtime.unseen_values(X, features):  # scored, and said, as Score a file says it
         ctx.warn(sentence)
+    # a column whose '-' the model learned as 0 (its training file's accounting zeros), where this table's Dataset
+    # read '-' as gaps: the stored table no longer tells them from other gaps; Score a file reads the file again
+    for name in playground_runtime.zero_dash_columns(features):
+        n = (facts.get("dash_gaps") or {}).get(name)
+        if n and name in rows.columns:
+            ctx.warn(f"{name!r}: the model's training file wrote 0 as '-' (as Excel's accounting format writes it), "
+                     f"and this table's dataset read its {n:,} '-' as missing values: they were scored as gaps, not "
+                     "0. Score the file with Score a file on the model's results, which reads them as 0.")
     ctx.check_cancelled()
     scored = table.df.reset_index(drop=True).copy()
     for c in out.columns:

@@ -180,14 +180,22 @@ ACCOUNTING_ZERO = (rf"^(?:[{NUMBER_SPACES}]+(?:(?P<pre>{_CUR})[{NUMBER_SPACES}]*
 ACCOUNTING_ZERO_SAID = "'-' for 0, as Excel's accounting format writes it"
 
 
-def accounting_zeros(cells) -> set:
+def accounting_zeros(cells, trained: bool = False) -> set:
     """The cells of a column that are Excel's accounting zero (ACCOUNTING_ZERO), read as 0: only
     where the column is written in that layout, its every other value (gaps aside: NUMBER_GAPS)
     a number (WRITTEN_NUMBER, one no decimal convention fails to read, no exponent) padded as
     Excel pads its amounts (a space before or after it), at least one, and the dashes' currency
     one the numbers write. An empty set otherwise: a '-' among unpadded numbers, words or dates
     stays a gap. `cells`: the column's distinct values as written (untrimmed; what is no text is
-    passed over). One rule for the app's reader (data.values) and for rows to score (`_as_kind`)."""
+    passed over). One rule for the app's reader (data.values) and for rows to score (`_as_kind`).
+
+    `trained`: the column of rows to score that a model learned from a column written so (its
+    `written` says `dash_zero`): a dash is 0 there however it is padded or trimmed ('-', ' - ',
+    '$-'), as the training file's were, whatever else the rows hold beside it (a tool in
+    between trims ' -   ' to '-', and the same rows were scored 0 padded and a gap trimmed)."""
+    if trained:
+        return {v for v in cells if isinstance(v, str) and (re.match(ACCOUNTING_ZERO, v) or
+                                                            v.strip(" \t" + NUMBER_SPACES) == "-")}
     zeros, numbers, signs, bare = set(), 0, set(), False  # bare: a dash without a currency beside it
     others = []
     for v in cells:
@@ -214,6 +222,13 @@ def accounting_zeros(cells) -> set:
         numbers += 1
         written.update(c for c in (m["pre_out"], m["pre"], m["post"], m["post_out"]) if c and c != "%")
     return zeros if numbers and signs <= written else set()
+
+
+def zero_dash_columns(features: list) -> list[str]:
+    """The number columns of a model whose training file wrote 0 as a dash (accounting_zeros: their
+    `written` says `dash_zero`): the app's reader reads a '-' in rows to score there as 0 too, as
+    `_as_kind` does (data.ingest's `zero_dashes`)."""
+    return [f["name"] for f in features if isinstance(f.get("written"), dict) and f["written"].get("dash_zero")]
 
 
 def _amount(text: str):
@@ -2037,6 +2052,8 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
                                   "percent": bool(written[str(c)].get("percent"))}
                 if written[str(c)].get("unreadable"):  # Number chosen for it: its values no number reads were gaps
                     col["unreadable_gaps"] = True
+                if written[str(c)].get("dash_zero"):  # its zeros written '-' (accounting_zeros): rows' '-' are 0 too
+                    col["written"]["dash_zero"] = True
         elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
             col["order"] = orders[str(c)]
         elif col["type"] == "datetime" and day_numbers.get(str(c)) in EXCEL_SYSTEMS:
@@ -2611,7 +2628,8 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
     zeros = 0
     if kind == "numeric" and not pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_datetime64_any_dtype(s):
         # Excel's accounting zeros (' $-   '), read as 0 as the app's reader reads them
-        dashes = accounting_zeros(pd.unique(s.dropna().to_numpy(dtype=object)))
+        dashes = accounting_zeros(pd.unique(s.dropna().to_numpy(dtype=object)),
+                                  trained=bool((col.get("written") or {}).get("dash_zero")))
         if dashes:
             dash = s.isin(dashes)
             zeros, s = int(dash.sum()), s.where(~dash, "0")

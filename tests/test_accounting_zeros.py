@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 
 import numpy as np
 import pandas as pd
@@ -170,3 +171,139 @@ def test_rows_written_in_the_accounting_layout_are_scored_alike_by_every_exit(we
         print("SAID", exit_, how)
         assert predictions == want, (exit_, how)
         assert ACCOUNTING_ZERO_SAID in how, (exit_, how)
+
+
+@pytest.mark.usefixtures("consumer")
+@pytest.mark.parametrize("case", ["dollar, negatives in brackets", "euro after, German ';' file",
+                                  "no currency (Comma style)"])
+def test_rows_whose_zeros_were_trimmed_to_a_bare_dash_are_scored_as_the_padded_ones_by_every_exit(web, tmp_path, case):
+    """A model trained on an accounting column (its zeros ' $-   ') was given the same rows with their cells
+    trimmed by a tool in between (a zero a bare '-'): every exit read '-' as a gap there, and the model filled
+    it with the training mean, so the same rows were scored apart (a new user's audit: 399.35 padded, 248.13
+    trimmed). The model card keeps that the column wrote 0 as a dash, and every exit reads a '-' there as 0."""
+    delimiter, write, _ = ACCOUNTING[case]
+    deployment = "trim-" + "".join(c for c in case if c.isalnum())[:30]
+    # mostly positive amounts: a gap is filled with their median, far from 0 (half negative, it was 0 itself)
+    train = with_zeros(120, 1, case)
+    train["amount"] = train["amount"].abs().where(train.index % 9 != 4, -train["amount"].abs())
+    up = web.post("/api/v1/datasets", files={"file": (f"{deployment}.csv", written(train, case).encode())})
+    assert up.status_code == 201, up.text
+    model = deployed_ledger(web, up.json()["id"], deployment, tmp_path)
+    card = json.loads((tmp_path / "bundle" / "model_card.json").read_text())
+    amount = next(f for f in card["features"] if f["name"] == "amount")
+    assert amount["written"]["dash_zero"] is True, amount
+    rows = with_zeros(10, 9, case).drop(columns="net")
+    assert (rows["amount"] == 0).sum() == 2
+    plain = scored_by_every_exit(web, model, "plain.csv", rows, deployment)
+    want = plain["app"][0]
+    assert want is not None and all(got == want for got, _ in plain.values()), plain
+    trimmed = rows.assign(amount=rows["amount"].map(lambda v: "-" if v == 0 else write(v).strip()))
+    text = trimmed.to_csv(index=False, sep=delimiter)
+    assert trimmed["amount"].tolist().count("-") == 2 and all(v == v.strip() for v in trimmed["amount"])
+    records = trimmed.to_dict(orient="records")
+    gaps = scored_by_every_exit(web, model, "gaps.csv", rows.assign(amount=rows["amount"].replace(0.0, np.nan)),
+                                deployment)["app"][0]
+    assert gaps != want  # (a gap is scored apart from a 0)
+    got = scored_by_every_exit(web, model, "trimmed.csv", text, deployment, records=records)
+    for exit_, (predictions, how) in got.items():
+        assert predictions == want, (exit_, how)
+        assert ACCOUNTING_ZERO_SAID in how, (exit_, how)
+
+
+@pytest.mark.usefixtures("consumer")
+def test_a_workbooks_dash_cells_are_zeros_for_a_model_that_learned_them_so(web, tmp_path):
+    """The same for rows in a workbook, its amounts number cells and its zeros cells holding the text '-':
+    Score a file and predict.py read them as 0 where the model learned '-' as 0."""
+    from openpyxl import Workbook
+
+    from tests.test_bundle import app_score, predict_py
+    from tests.test_exits_agree import predicted_column
+
+    case = "no currency (Comma style)"
+    train = with_zeros(120, 5, case)
+    train["amount"] = train["amount"].abs()
+    up = web.post("/api/v1/datasets", files={"file": ("sheet-dashes.csv", written(train, case).encode())})
+    assert up.status_code == 201, up.text
+    model = deployed_ledger(web, up.json()["id"], "sheet-dashes", tmp_path)
+    rows = with_zeros(10, 8, case).drop(columns="net")
+    want = scored_by_every_exit(web, model, "plain.csv", rows, "sheet-dashes")["app"][0]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(rows.columns))
+    for r in rows.itertuples(index=False):
+        sheet.append(["-" if c == "amount" and v == 0 else (v.item() if hasattr(v, "item") else v)
+                      for c, v in zip(rows.columns, r)])
+    path = tmp_path / "rows.xlsx"
+    book.save(path)
+    job_id, bundle, _, _ = model
+    app_csv, fragment = app_score(web, job_id, "m", path)
+    script = predict_py(bundle, path)
+    assert predicted_column(app_csv) == want, html.unescape(fragment)
+    assert script.returncode == 0 and predicted_column(script.stdout) == want, script.stderr
+    assert ACCOUNTING_ZERO_SAID in html.unescape(fragment) and ACCOUNTING_ZERO_SAID in script.stderr
+
+
+@pytest.mark.usefixtures("consumer")
+def test_a_dash_stays_a_gap_for_a_model_whose_training_file_wrote_its_gaps_so(web, tmp_path):
+    """The other side: a column whose training file wrote plain numbers and '-' for a missing value (a European
+    export's gap) was learned with gaps there, and rows sending '-' are scored as gaps in every exit, not 0."""
+    frame = ledger(120, 4)
+    frame["amount"] = frame["amount"].astype(object)
+    frame.loc[frame.index % 7 == 3, "amount"] = "-"
+    up = web.post("/api/v1/datasets", files={"file": ("gaps-dash.csv", frame.to_csv(index=False).encode())})
+    assert up.status_code == 201, up.text
+    model = deployed_ledger(web, up.json()["id"], "gaps-dash", tmp_path)
+    card = json.loads((tmp_path / "bundle" / "model_card.json").read_text())
+    assert not any((f.get("written") or {}).get("dash_zero") for f in card["features"]), card["features"]
+    rows = ledger(8, 5).drop(columns="net")
+    gaps = rows.assign(amount=rows["amount"].where(rows.index % 3 != 1, np.nan))
+    want = scored_by_every_exit(web, model, "gaps.csv", gaps, "gaps-dash")["app"][0]
+    zeros = scored_by_every_exit(web, model, "zeros.csv", gaps.fillna({"amount": 0.0}), "gaps-dash")["app"][0]
+    assert want != zeros
+    dashed = rows.assign(amount=rows["amount"].map(str).where(rows.index % 3 != 1, "-"))
+    got = scored_by_every_exit(web, model, "dashed.csv", dashed.to_csv(index=False), "gaps-dash",
+                               records=dashed.to_dict(orient="records"))
+    for exit_, (predictions, how) in got.items():
+        assert predictions == want, (exit_, how)
+        assert ACCOUNTING_ZERO_SAID not in how, (exit_, how)
+
+
+@pytest.mark.usefixtures("consumer")
+def test_a_predict_node_says_when_its_tables_dashes_were_read_as_gaps_where_the_model_learned_them_as_zeros(web):
+    """The predict node scores a Dataset node's table, whose reader read a trimmed '-' as a gap before any model
+    was chosen: the stored table cannot tell it from another gap. Where the model learned '-' as 0, the node says
+    so, with how many, and where the file is read as 0 (Score a file); where no '-' was read so, nothing."""
+    from tests.conftest import wait_for
+
+    train = with_zeros(120, 2, "no currency (Comma style)")
+    train["amount"] = train["amount"].abs()
+    rows = with_zeros(10, 6, "no currency (Comma style)").drop(columns="net")
+    trimmed = rows.assign(amount=rows["amount"].map(lambda v: "-" if v == 0 else f"{v:,.2f}"))
+    ids = {}
+    for name, text in [("train", written(train, "no currency (Comma style)")), ("trimmed", trimmed.to_csv(index=False)),
+                       ("plain", rows.to_csv(index=False))]:
+        up = web.post("/api/v1/datasets", files={"file": (f"node-dashes-{name}.csv", text.encode())})
+        assert up.status_code == 201, up.text
+        ids[name] = up.json()["id"]
+    wf = {"name": "predict dashes", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": ids["train"], "target_column": "net",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}},
+        *({"id": f"r{i}", "type": "dataset", "config": {"dataset_id": ids[name], "target_column": None,
+                                                       "problem_type": "clustering"}}
+          for i, name in enumerate(["trimmed", "plain"])),
+        {"id": "x0", "type": "predict", "config": {}}, {"id": "x1", "type": "predict", "config": {}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  *({"source": "m", "target": f"x{i}", "target_port": "model"} for i in range(2)),
+                  *({"source": f"r{i}", "target": f"x{i}", "target_port": "table"} for i in range(2))]}
+    r = web.post("/api/v1/workflows/execute", json=wf)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 240, 0.3)
+    nodes = {n["node_id"]: n for n in web.get(f"/api/v1/jobs/{job_id}").json()["nodes"]}
+    said = ("'amount': the model's training file wrote 0 as '-' (as Excel's accounting format writes it), and this "
+            "table's dataset read its 2 '-' as missing values: they were scored as gaps, not 0. Score the file with "
+            "Score a file on the model's results, which reads them as 0.")
+    assert nodes["x0"]["status"] == "completed" and said in json.dumps(nodes["x0"], ensure_ascii=False), nodes["x0"]
+    assert nodes["x1"]["status"] == "completed" and "wrote 0 as '-'" not in json.dumps(nodes["x1"]), nodes["x1"]

@@ -42,7 +42,8 @@ async def ui_score(site: Site, request: Request):
     proba = request.query_params.get("proba") in ("1", "true")
     disk.require_free(site.cfg, "Scoring a file")
     async def follow(path: str, filename: str, expected: int):  # a large CSV is read as it arrives
-        return await asyncio.to_thread(uploads.begin_read_table, site.store, site.ingest, path, filename, expected)
+        return await asyncio.to_thread(uploads.begin_read_table, site.store, site.ingest, path, filename, expected,
+                                       bundle.zero_dashes(site.store, job_id, node_id))
 
     try:
         got = await receive_upload(request, site.cfg.datasets_dir, site.cfg.max_upload_bytes, hashed=False,

@@ -154,13 +154,14 @@ def _gaps(card: dict, columns: list) -> dict:
     would make a text column's 'None', a level, a gap): in a number or date column what the app
     reads as one ('.', '-', 'n/a' ...), in a text column only an empty cell (its words and
     symbols for a gap are read by the app's rule, `_text_gaps`), in another column a word for
-    a gap."""
+    a gap; a '-' is 0 in a number column whose training file wrote 0 so (runtime.zero_dash_columns)."""
     kinds = {f["name"]: f for f in card["features"]}
+    zeros = set(runtime.zero_dash_columns(card["features"]))
 
     def gap(name):
         f = kinds.get(name)
         if f and f["type"] in ("numeric", "datetime"):
-            return sorted(runtime.NUMBER_GAPS)
+            return sorted(runtime.NUMBER_GAPS - ({"-"} if name in zeros else set()))
         if f and f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"):
             return [""]
         return list(runtime.MISSING_WORDS)
@@ -258,11 +259,13 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         repeated.append([name, place, given])
         say(runtime.repeated_notice(name, max(copies, 1) + 1, given))
     gaps = {f["name"] for f in card["features"] if f["type"] in ("numeric", "datetime")}
+    zeros = set(runtime.zero_dash_columns(card["features"]))  # '-' is 0 there (read by runtime, said)
     texts = {f["name"] for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
 
     def cell(v, name: str):
         if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.PARSE_MISSING_WORDS
-                                                 or (name in gaps and v.strip() in runtime.NUMBER_GAPS))):
+                                                 or (name in gaps and v.strip() in runtime.NUMBER_GAPS
+                                                     and not (name in zeros and v.strip() == "-")))):
             return None  # an empty cell, or a gap written as the app reads one ('n/a', and '-' among numbers)
         if name in texts and not isinstance(v, str):  # a code typed as a number is the text the app reads it as
             return runtime.cell_name(v)
