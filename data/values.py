@@ -474,8 +474,17 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
     # a '-' after every value, each a whole number, is the open end of a range ('1935-', '50-': from 1935,
     # 50 and over; aod's cohorts), not a sign: an accounting export's negatives carry their cents (1.234,00-)
     # and stand among positives
-    if not forced and _count(pc.equal(fields["trail"], "-")) == len(values) and not _evidence(num, "[.,]"):
-        return None
+    # ... and one after some whole numbers, where no value shows cents or thousands, is as often a grade
+    # ('2-' among 1, 3, 2+ in a German school's marks) or an open end ('65-' among ages): kept as text, said
+    n_trail = _count(pc.equal(fields["trail"], "-"))
+    if not forced and n_trail and not _evidence(num, "[.,]"):
+        if n_trail == len(values):
+            return None
+        first = values.filter(pc.equal(fields["trail"], "-"))[0].as_py()
+        return Converted(col, "text", f"{name}: kept as text: {_quoted(first)} has a minus after it, and no value shows "
+                                      "cents or thousands (a grade such as '2-', or an open end such as '65-', as "
+                                      "often as a ledger's minus); set its type to Number to read a minus after a "
+                                      "number as a minus.")
     leading_zero = pc.match_substring_regex(num, r"^0[0-9]")  # 007, 01067: codes, not numbers
     if not forced:
         ok = pc.and_(ok, pc.invert(leading_zero))

@@ -129,7 +129,37 @@ NEAR_MISSES = {
     "dates": (["2024-01-05", "2024-02-29", "2023-12-31", "2024-03-15", "2024-01-05"], "date"),
     "one '(12)' among words": (["Travel", "Rent", "(12)", "Sales", "Refunds"], "text"),
     "some amounts among words": (["(1,234.50)", "pending", "2,000.00", "void", "(12.00)"], "text"),
+    "German school grades": (["1", "2-", "3", "2", "1-", "4", "2", "5"], "text"),
+    "grades, a minus on most": (["2-", "1-", "3-", "2", "3-", "1-"], "text"),
+    "ages with an open end": (["18", "25", "40", "65-", "30", "65-"], "text"),
+    "counts with an open end": (["0", "1", "2", "3", "4", "5-"], "text"),
 }
+
+
+def test_a_minus_after_whole_numbers_keeps_the_column_text_and_says_how_to_read_it_as_a_minus(tmp_path):
+    """'2-' among 1, 3, 2 (a German school's grades) was read as -2, said as a ledger's negative: a minus after
+    a whole number where no value shows cents or thousands is as often a grade or an open end ('65-'). The
+    column is text, said with the way to read the minus as one (Number), which then reads it so."""
+    text = "pupil,grade,age\n" + "".join(f"p{i},{g},{10 + i % 5}\n" for i, g in enumerate(["1", "2-", "3", "2", "1-", "4"] * 3))
+    rec, df = read(text, "grades.csv", tmp_path)
+    assert df["grade"].tolist()[:6] == ["1", "2-", "3", "2", "1-", "4"]
+    said = [n["text"] for n in rec["notices"] if n["text"].startswith("grade: ")]
+    assert said == ["grade: kept as text: '2-' has a minus after it, and no value shows cents or thousands (a grade "
+                    "such as '2-', or an open end such as '65-', as often as a ledger's minus); set its type to Number "
+                    "to read a minus after a number as a minus."], rec["notices"]
+    rec = ingest_bytes(text.encode(), "grades.csv", tmp_path, 64 * MB, options={"types": {"grade": "number"}})
+    assert pd.read_parquet(rec["path"])["grade"].tolist()[:6] == [1, -2, 3, 2, -1, 4]
+    # a ledger's minus after its cents is still a minus (decimal comma and point), and a column all of open ends
+    # ('1935-': from 1935) is text with nothing to say
+    for values, want in ((["1.234,56-", "12,00", "3,50-", "7,25"], [-1234.56, 12.0, -3.5, 7.25]),
+                         (["1,234.56-", "12.00", "3.50-", "7.25"], [-1234.56, 12.0, -3.5, 7.25]),
+                         (["1935-", "1940-", "1945-", "1950-", "1955-"], None)):
+        rows = "".join(f'{i};"{v}"\n' for i, v in enumerate(values)) if "," in values[0] and "." in values[0] \
+            and values[0].index(".") < values[0].index(",") else "".join(f'{i},"{v}"\n' for i, v in enumerate(values))
+        sep = ";" if rows.split("\n")[0].count(";") else ","
+        rec, df = read(f"id{sep}x\n{rows}", "ledger.csv", tmp_path)
+        assert df["x"].tolist() == (want if want is not None else values), (values, rec["notices"])
+        assert not any("kept as text" in n["text"] for n in rec["notices"]), rec["notices"]
 
 
 @pytest.mark.parametrize("case", list(NEAR_MISSES))

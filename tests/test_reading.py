@@ -1292,7 +1292,10 @@ def test_ranges_open_at_one_end_are_categories_not_negative_numbers(writer, tmp_
 @pytest.mark.parametrize("values,expected", [
     (["1.234,00-", "55,10", "7,00"], [-1234.0, 55.1, 7.0]),  # an accounting export's negatives, among positives
     (["120,00-", "5,00-", "7,50-"], [-120.0, -5.0, -7.5]),  # only negatives, with their cents
-    (["3-", "4", "5"], [-3, 4, 5]),  # whole negatives among positives
+    (["3,00-", "4", "5"], [-3.0, 4.0, 5.0]),  # negatives with their cents among whole positives
+    # a minus after whole numbers where no value shows cents or thousands: a grade ('3-' among 4 and 5, a German
+    # school's marks) or an open end as often as a sign (tests.test_accounting_negatives): text
+    (["3-", "4", "5"], None),
     (["18-", "25-", "65-"], None),  # age bands open at the top
     (["1990-", "2000-", "2010-"], None),
 ])
