@@ -121,10 +121,13 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
     # another sheet or table of the archive may not have (left out there, said); the same table lacking one refuses it
     earlier = [c["name"] for c in (row.get("profile") or {}).get("columns", [])]
     earlier += [c for key in ("types", "roles") for c in ((row.get("options") or {}).get(key) or {})]
+    options, behind = _sheet_left_behind(options, row)
     with disk.translated(cfg, "The dataset read again", needed=needed):
         record = ingest.ingest(src=source, filename=row["filename"], dest_dir=str(cfg.datasets_dir),
                                limits=_limits(cfg), digest=row["content_hash"], options=options,
                                earlier=list(dict.fromkeys(earlier)))
+        if behind:
+            record["notices"] = [{"text": behind, "column": None}, *(record.get("notices") or [])]
         try:
             if record.get("left_out") and table_read(record) == table_read(row):
                 raise datasets.DatasetError(no_column(record["left_out"][0]))
@@ -132,6 +135,22 @@ def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dic
         finally:
             Path(record["tmp_path"]).unlink(missing_ok=True)
             Path(record["sample_tmp"]).unlink(missing_ok=True)
+
+
+def _sheet_left_behind(options: dict, row: dict) -> tuple[dict, str | None]:
+    """(`options`, said): the dataset page's form sends the sheet of the workbook read before beside
+    another table of the archive chosen (a zip of two workbooks): the workbook chosen was refused as
+    having no such sheet. A table chosen anew starts from its own first sheet, as it starts from its
+    own target, and the sheet named for the other one is left out, said; a sheet named otherwise is
+    read, or refused naming the sheets there are."""
+    reading = row.get("reading") or {}
+    archive = reading.get("archive") or {}
+    before = archive.get("listed") or archive.get("member")
+    member, sheet = options.get("member"), options.get("sheet")
+    if not member or sheet in (None, "") or not before or member == before or str(sheet) != str(reading.get("sheet")):
+        return options, None
+    kept = {k: v for k, v in options.items() if k != "sheet"}
+    return kept, f"Sheet {str(sheet)!r} is {before!r}'s: {member!r} was read from its own first sheet."
 
 
 def begin_read_table(store: Store, ingest: IngestService, path: str, filename: str, expected: int,

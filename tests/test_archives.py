@@ -258,3 +258,59 @@ def test_a_page_of_one_table_offers_no_table_to_choose(web):
     assert up.status_code == 201, up.text
     page = html.unescape(web.get(f"/datasets/{up.json()['id']}").text)
     assert 'id="reading-member"' not in page and "in the archive" not in page
+
+
+def _book(sheets: dict) -> bytes:
+    """An .xlsx of {sheet: rows}."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("other", ["a workbook of one sheet", "a workbook of two sheets", "a CSV"])
+def test_choosing_another_table_of_an_archive_of_workbooks_reads_it_from_its_own_first_sheet(web, other):
+    """A zip of two workbooks (a month's reports): the dataset page's form sends the sheet select of the workbook
+    read before beside the table chosen, and the other workbook was refused ("The workbook has no sheet
+    'Sales'; its sheets are 'Staff'") for a choice the user never made. The table chosen starts from its own
+    first sheet, said; a sheet it has, chosen, is read; one it lacks, typed by hand through the API, is refused."""
+    sales = _book({"Sales": [["region", "amount", "units"]] + [[f"r{i}", i * 10.5, i % 7] for i in range(30)],
+                   "Costs": [["item", "cost", "kind"]] + [[f"i{i}", i * 2.0, "ab"[i % 2]] for i in range(30)]})
+    staff_rows = [["name", "age", "salary"]] + [[f"n{i}", 20 + i, 1000.0 * i] for i in range(25)]
+    staff = {"a workbook of one sheet": ("b.xlsx", _book({"Staff": staff_rows})),
+             "a workbook of two sheets": ("b.xlsx", _book({"Staff": staff_rows, "Notes": [["note"], ["x"]]})),
+             "a CSV": ("b.csv", pd.DataFrame(staff_rows[1:], columns=staff_rows[0]).to_csv(index=False).encode())}[other]
+    up = web.post("/api/v1/datasets", files={"file": (f"reports-{len(other)}.zip", zipped({"reports/a.xlsx": sales,
+                                                                                           f"reports/{staff[0]}": staff[1]}))})
+    assert up.status_code == 201, up.text
+    ds = up.json()["id"]
+    assert up.json()["reading"]["sheet"] == "Sales"
+    form = web.post(f"/datasets/{ds}/reading", data={"member": f"reports/{staff[0]}", "sheet": "Sales",
+                                                     "encoding": "auto"}, follow_redirects=False)
+    assert form.status_code == 303, html.unescape(form.text)
+    now = web.get(f"/api/v1/datasets/{ds}").json()
+    assert [c["name"] for c in now["profile"]["columns"]] == ["name", "age", "salary"] and now["n_rows"] == 25
+    assert now["notices"][0]["text"] == (f"Sheet 'Sales' is 'reports/a.xlsx''s: 'reports/{staff[0]}' was read from its "
+                                         "own first sheet."), now["notices"]
+    assert "sheet" not in now["options"]
+    assert "Sheet 'Sales' is 'reports/a.xlsx''s" in html.unescape(web.get(f"/datasets/{ds}").text)
+    # back to the first workbook, its other sheet chosen: read (nothing left behind to say)
+    back = web.post(f"/datasets/{ds}/reading", data={"member": "reports/a.xlsx", "sheet": "Costs"},
+                    follow_redirects=False)
+    assert back.status_code == 303, html.unescape(back.text)
+    now = web.get(f"/api/v1/datasets/{ds}").json()
+    assert now["reading"]["sheet"] == "Costs" and not any("first sheet" in n["text"] for n in now["notices"])
+    # a sheet the other table lacks, not the one read before: refused, nothing changed
+    if other != "a CSV":
+        bad = web.put(f"/api/v1/datasets/{ds}/reading", json={"member": "reports/b.xlsx", "sheet": "Sales"})
+        assert bad.status_code in (400, 422) and "no sheet 'Sales'" in bad.text, bad.text
+        assert web.get(f"/api/v1/datasets/{ds}").json()["reading"]["sheet"] == "Costs"
