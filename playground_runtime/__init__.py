@@ -630,8 +630,8 @@ def archive_table(names: list, archive: str = "The zip archive", act: str = "Sen
         raise no_archive_table(names, archive)
     tests = [n for n in tables if re.match(r"test(?![a-z])", member_name(n).lower())]  # test.csv, test_set.csv
     which = repr(member_name(tests[0])) if len(tests) == 1 else "the table to score"
-    raise ColumnsError(f"{archive} holds {len(tables)} tables ({archive_listed(tables)}): rows to score are read from "
-                       f"one table, and which cannot be told. {act} {which} on its own (unzipped, or in an archive "
+    raise ColumnsError(f"{archive} holds {len(tables)} tables ({archive_listed(tables)}): rows to score come from one "
+                       f"table, and the archive does not say which. {act} {which} on its own (unzipped, or in an archive "
                        "of its own).")
 
 

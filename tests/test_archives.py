@@ -188,7 +188,7 @@ def test_rows_to_score_in_an_archive_of_several_tables_are_refused_naming_the_fi
     src.write_bytes(zipped(files))
     with pytest.raises(DatasetError) as info:
         ingest_path(src, archive, tmp_path, Limits(max_bytes=64 * MB), table_only=True)
-    assert "rows to score are read from one table, and which cannot be told. Send 'test.csv' on its own" in \
+    assert "rows to score come from one table, and the archive does not say which. Send 'test.csv' on its own" in \
         str(info.value), str(info.value)
 
 
