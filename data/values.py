@@ -176,10 +176,13 @@ def _accounting_zeros(col: pa.ChunkedArray, trained: bool = False) -> pa.Chunked
     where it is written in that layout (playground_runtime.accounting_zeros, the rule rows to
     score are read by too); None otherwise (a '-' among unpadded numbers is a gap). `trained`:
     rows to score for a model that learned the column's dashes as 0 ('-' is 0 too)."""
-    if no_ledger(col.slice(0, SAMPLE * 4).drop_null().to_pylist()) or \
-            not pc.any(pc.match_substring_regex(col, ACCOUNTING_ZERO)).as_py() and \
-            not (trained and pc.any(pc.equal(pc.utf8_trim(col, " \t" + _SPACE), "-")).as_py()):
+    if no_ledger(col.slice(0, SAMPLE * 4).drop_null().to_pylist()):
         return None
+    if not pc.any(pc.match_substring_regex(col, ACCOUNTING_ZERO)).as_py():
+        # a bare '-' is a zero only for a model that learned it so, or among negatives in brackets (trimmed Comma style)
+        dash = pc.any(pc.equal(pc.utf8_trim(col, " \t" + _SPACE), "-")).as_py()
+        if not dash or not (trained or pc.any(pc.match_substring(col, "(")).as_py()):
+            return None
     zeros = accounting_zeros(pc.unique(col.drop_null()).to_pylist(), trained)
     if not zeros:
         return None

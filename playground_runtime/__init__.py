@@ -185,7 +185,8 @@ def accounting_zeros(cells, trained: bool = False) -> set:
     where the column is written in that layout, its every other value (gaps aside: NUMBER_GAPS)
     a number (WRITTEN_NUMBER, one no decimal convention fails to read, no exponent) padded as
     Excel pads its amounts (a space before or after it), at least one, and the dashes' currency
-    one the numbers write. An empty set otherwise: a '-' among unpadded numbers, words or dates
+    one the numbers write; a bare '-' among amounts whose negatives are in brackets too
+    (`_trimmed_zeros`). An empty set otherwise: a '-' among unpadded numbers, words or dates
     stays a gap. `cells`: the column's distinct values as written (untrimmed; what is no text is
     passed over). One rule for the app's reader (data.values) and for rows to score (`_as_kind`).
 
@@ -210,7 +211,7 @@ def accounting_zeros(cells, trained: bool = False) -> set:
         else:
             others.append(v)
     if not zeros:
-        return set()
+        return _trimmed_zeros(cells)
     written = set()
     for v in others:
         text = v.strip(" \t" + NUMBER_SPACES)
@@ -222,6 +223,28 @@ def accounting_zeros(cells, trained: bool = False) -> set:
         numbers += 1
         written.update(c for c in (m["pre_out"], m["pre"], m["post"], m["post_out"]) if c and c != "%")
     return zeros if numbers and signs <= written else set()
+
+
+def _trimmed_zeros(cells) -> set:
+    """The bare dashes ('-') of a column of amounts whose negatives are written in brackets: Excel's
+    Comma style (' -   ' beside ' (45.00)') with its padding trimmed by a tool in between, or a
+    financial statement's nil; read as 0 (accounting_zeros). Among numbers with no negative in
+    brackets a '-' stays a gap, as a European export writes one; so it does among words."""
+    dashes, bracketed = set(), False
+    for v in cells:
+        if not isinstance(v, str):
+            continue
+        text = v.strip(" \t" + NUMBER_SPACES)
+        if text == "-":
+            dashes.add(v)
+            continue
+        if text in NUMBER_GAPS:
+            continue
+        m = _amount(text)
+        if m is None:
+            return set()
+        bracketed = bracketed or m["open"] == "("
+    return dashes if bracketed else set()
 
 
 def zero_dash_columns(features: list) -> list[str]:

@@ -97,8 +97,13 @@ NEAR_MISSES = {
                                     "x", [12.5, None, 7.25, 1.5, None, 3.5]),
     "a ', ' delimiter before every value": ("id, x, n\n1, 12.50, 3\n2, -, 4\n3, 7.25, 5\n4, 1.5, 6\n5, -, 7\n6, 3.5, 8\n",
                                            "x", [12.5, None, 7.25, 1.5, None, 3.5]),
-    "amounts without padding and a dash": ('id,x,n\n1,"$1,234.50",3\n2,-,4\n3,$(45.00),5\n4,$12.00,6\n5,-,7\n',
-                                           "x", [1234.5, None, -45.0, 12.0, None]),
+    # a '-' among unpadded amounts with no negative in brackets: a gap, as a European export writes one
+    "amounts without padding, brackets or a currency by the dash": (
+        'id,x,n\n1,"$1,234.50",3\n2,-,4\n3,-$45.00,5\n4,$12.00,6\n5,-,7\n', "x", [1234.5, None, -45.0, 12.0, None]),
+    "plain numbers and a dash": ('id,x,n\n1,1234.5,3\n2,-,4\n3,-45,5\n4,12,6\n5,-,7\n', "x",
+                                 [1234.5, None, -45.0, 12.0, None]),
+    "counts in brackets and a dash": ('id,x,n\n1,(n=12),3\n2,-,4\n3,(n=40),5\n4,(n=7),6\n', "x",
+                                      ["(n=12)", None, "(n=40)", "(n=7)"]),
     "words with '-' entries": ("id,x,n\n1,Travel,3\n2,-,4\n3,Rent,5\n4,Sales,6\n5,-,7\n6,Rent,8\n",
                                "x", ["Travel", None, "Rent", "Sales", None, "Rent"]),
     "padded words with padded dashes": ('id,x,n\n1," Travel ",3\n2," -   ",4\n3," Rent ",5\n4," Sales ",6\n'
@@ -136,11 +141,43 @@ def test_the_rule_counts_no_false_alarms_and_no_misses():
                             dtype=str, keep_default_na=False)["amount"].unique().tolist()
         zeros = {c for c in cells if c.strip() in ("$-", "€-", "-   €", "-")}
         assert zeros and accounting_zeros(cells) == zeros, case
-    misses = [["12.5", "-", "7.25"], [" 12.5", " -", " 7.25"], ["$1,234.50", "-", "$(45.00)"],
+    misses = [["12.5", "-", "7.25"], [" 12.5", " -", " 7.25"], ["$1,234.50", "-", "-$45.00"], ["(n=12)", "-", "(n=4)"],
               [" Travel ", " -   ", " Rent "], [" 2024-01-05 ", " -   "], [" 27.11.2024 ", " -   "],
               [" €1,234.50 ", " $-   "], [" -   "], [" -   ", " n/a "], [" 1e+05 ", " -   "], [" 1.2.3 ", " -   "]]
     assert [m for m in misses if accounting_zeros(m)] == []
     assert accounting_zeros([" $1,234.50 ", " $-   ", np.nan, None, " n/a ", " $(45.00)"]) == {" $-   "}
+    # trimmed Comma style (or a statement's nil): a bare '-' among amounts whose negatives are in brackets
+    assert accounting_zeros(["$1,234.50", "-", "$(45.00)"]) == {"-"}
+    assert accounting_zeros(["1,234.50", "-", "(45.00)", "n/a"]) == {"-"}
+    assert accounting_zeros(["(1,234)", "-", "2,000"]) == {"-"}
+
+
+# trimmed: Excel's layout with its padding taken off by a tool in between (a zero '-', its negatives still in
+# brackets), each class (the delimiter, how one amount is written): its '-' are zeros
+TRIMMED = {
+    "Comma style trimmed": (",", lambda v: "-" if v == 0 else f"({_point(v)})" if v < 0 else _point(v)),
+    "dollars, the dash's sign trimmed too": (",", lambda v: "-" if v == 0 else f"$({_point(v)})" if v < 0 else
+                                             f"${_point(v)}"),
+    "a statement in thousands, whole": (",", lambda v: "-" if v == 0 else f"({_point(v, 0)})" if v < 0 else
+                                        _point(v, 0)),
+    "decimal comma, ';'": (";", lambda v: "-" if v == 0 else f"({_comma(v)})" if v < 0 else _comma(v)),
+}
+
+
+@pytest.mark.parametrize("case", list(TRIMMED))
+def test_a_bare_dash_among_amounts_with_negatives_in_brackets_is_a_zero(case, tmp_path):
+    """A CSV of Excel's Comma style whose padding a tool trimmed (' -   ' became '-', ' (45.00)' '(45.00)'): its
+    dashes were read as gaps, and a model filled the zeros with the column's median. Negatives in brackets say
+    the accounting layout, where a dash is nil: read as 0, said; the card keeps it for the rows to score."""
+    delimiter, write = TRIMMED[case]
+    frame = with_zeros(60, 4, "dollar, no decimals" if "whole" in case else "dollar, negatives in brackets")
+    text = frame.assign(amount=frame["amount"].map(write)).to_csv(index=False, sep=delimiter)
+    assert "-" in pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str)["amount"].tolist()
+    rec, df = read(text, "trimmed.csv", tmp_path)
+    assert df["amount"].tolist() == frame["amount"].tolist()
+    said = [n["text"] for n in rec["notices"] if n["text"].startswith("amount: ")]
+    assert len(said) == 1 and ACCOUNTING_ZERO_SAID in said[0] and "read as missing" not in said[0], said
+    assert rec["reading"]["number_formats"]["amount"]["dash_zero"] is True
 
 
 @pytest.mark.usefixtures("consumer")
@@ -307,3 +344,23 @@ def test_a_predict_node_says_when_its_tables_dashes_were_read_as_gaps_where_the_
             "Score a file on the model's results, which reads them as 0.")
     assert nodes["x0"]["status"] == "completed" and said in json.dumps(nodes["x0"], ensure_ascii=False), nodes["x0"]
     assert nodes["x1"]["status"] == "completed" and "wrote 0 as '-'" not in json.dumps(nodes["x1"]), nodes["x1"]
+
+
+@pytest.mark.usefixtures("consumer")
+def test_rows_in_trimmed_comma_style_are_scored_with_their_zeros_by_every_exit_whatever_training_wrote(web, tmp_path):
+    """Rows to score written in Excel's Comma style with the padding trimmed ('1,234.50', '-', '(45.00)'), for a
+    model trained on plain numbers: every exit reads their dashes as 0 (predict.py read them as gaps before the
+    rule saw them, where the app's reader read them as 0), as the same rows written plainly are scored."""
+    train = ledger(120, 7)
+    train["amount"] = train["amount"].abs()
+    up = web.post("/api/v1/datasets", files={"file": ("plain-ledger.csv", train.to_csv(index=False).encode())})
+    assert up.status_code == 201, up.text
+    model = deployed_ledger(web, up.json()["id"], "plain-ledger", tmp_path)
+    rows = with_zeros(10, 9, "dollar, negatives in brackets").drop(columns="net")
+    want = scored_by_every_exit(web, model, "plain.csv", rows, "plain-ledger")["app"][0]
+    trimmed = rows.assign(amount=rows["amount"].map(TRIMMED["Comma style trimmed"][1]))
+    got = scored_by_every_exit(web, model, "trimmed.csv", trimmed.to_csv(index=False), "plain-ledger",
+                               records=trimmed.to_dict(orient="records"))
+    for exit_, (predictions, how) in got.items():
+        assert predictions == want, (exit_, how)
+        assert ACCOUNTING_ZERO_SAID in how, (exit_, how)

@@ -11,6 +11,7 @@ import html
 import io
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -73,6 +74,10 @@ def read_alike(tmp_path, capsys, name: str, text: str, words: tuple) -> tuple:
     said = capsys.readouterr().err
     app, sentences = app_read(path)
     assert list(frame.columns) == list(app.columns), (name, said, sentences)
+    # a '-' in a number column is left as written by predict.py's reader, for the one rule the model reads rows by
+    # (playground_runtime.accounting_zeros: Excel's zero among amounts in its layout, else a gap, as here)
+    numbers = [f["name"] for f in CARD["features"] if f["type"] == "numeric" and f["name"] in frame.columns]
+    frame = frame.assign(**{c: frame[c].where(frame[c].astype(str).str.strip() != "-", np.nan) for c in numbers})
     assert frame.astype(str).to_numpy().tolist() == app.astype(str).to_numpy().tolist(), (frame, app)
     mine = [s for s in sentences if any(w in s for w in words)]
     for sentence in mine:

@@ -133,7 +133,7 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
     frame, repeated = _named_once(frame, names)
     if units:
         print(f"note: {runtime.units_notice(units_line, list(frame.columns), units)}", file=sys.stderr)
-    blank = frame.isna().all(axis=1)
+    blank = _blank_rows(frame, card)
     if blank.any():  # ',,,,' lines a spreadsheet leaves at the end: no row to score, as the app reads them
         if blank.all():
             raise runtime.ColumnsError(runtime.header_only(path.name, blank=True))
@@ -149,19 +149,32 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
 EXTRA = "\0 after the last column"  # the field a trailing delimiter the header lacks makes: no name a header has
 
 
+def _blank_rows(frame: pd.DataFrame, card: dict) -> pd.Series:
+    """The rows with no value: every cell empty, or a '-' in a number column (left as written for
+    runtime to read: _gaps), as the app's reader finds them."""
+    empty = frame.isna()
+    for i, name in enumerate(frame.columns):
+        if name in {f["name"] for f in card["features"] if f["type"] == "numeric"} \
+                and not pd.api.types.is_numeric_dtype(frame.iloc[:, i]):
+            empty.iloc[:, i] = empty.iloc[:, i] | (frame.iloc[:, i].astype(str).str.strip() == "-")
+    return empty.all(axis=1)
+
+
 def _gaps(card: dict, columns: list) -> dict:
     """What is read as a gap in each column, as the app's reader reads it (pandas' own words
     would make a text column's 'None', a level, a gap): in a number or date column what the app
     reads as one ('.', '-', 'n/a' ...), in a text column only an empty cell (its words and
     symbols for a gap are read by the app's rule, `_text_gaps`), in another column a word for
-    a gap; a '-' is 0 in a number column whose training file wrote 0 so (runtime.zero_dash_columns)."""
+    a gap. A '-' in a number column is left to runtime: Excel's zero among amounts written so
+    (runtime.accounting_zeros), or where the training file wrote 0 so, else a gap."""
     kinds = {f["name"]: f for f in card["features"]}
-    zeros = set(runtime.zero_dash_columns(card["features"]))
 
     def gap(name):
         f = kinds.get(name)
-        if f and f["type"] in ("numeric", "datetime"):
-            return sorted(runtime.NUMBER_GAPS - ({"-"} if name in zeros else set()))
+        if f and f["type"] == "numeric":
+            return sorted(runtime.NUMBER_GAPS - {"-"})
+        if f and f["type"] == "datetime":
+            return sorted(runtime.NUMBER_GAPS)
         if f and f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"):
             return [""]
         return list(runtime.MISSING_WORDS)
@@ -259,13 +272,13 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         repeated.append([name, place, given])
         say(runtime.repeated_notice(name, max(copies, 1) + 1, given))
     gaps = {f["name"] for f in card["features"] if f["type"] in ("numeric", "datetime")}
-    zeros = set(runtime.zero_dash_columns(card["features"]))  # '-' is 0 there (read by runtime, said)
+    numbers = {f["name"] for f in card["features"] if f["type"] == "numeric"}  # a '-' there: runtime's (_gaps)
     texts = {f["name"] for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
 
     def cell(v, name: str):
         if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.PARSE_MISSING_WORDS
                                                  or (name in gaps and v.strip() in runtime.NUMBER_GAPS
-                                                     and not (name in zeros and v.strip() == "-")))):
+                                                     and not (name in numbers and v.strip() == "-")))):
             return None  # an empty cell, or a gap written as the app reads one ('n/a', and '-' among numbers)
         if name in texts and not isinstance(v, str):  # a code typed as a number is the text the app reads it as
             return runtime.cell_name(v)
@@ -275,7 +288,7 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
 
     frame = pd.DataFrame({name: pd.Series([cell(v, name) for v in cells], dtype=object)
                           for name, cells in zip(table["names"], table["columns"])}).infer_objects()
-    blank = frame.isna().all(axis=1)
+    blank = _blank_rows(frame, card)
     if table["blank_rows"] + int(blank.sum()):  # empty sheet rows among the data, as the app says them
         say(runtime.blank_rows_notice(table["blank_rows"] + int(blank.sum()), "sheet row"))
         frame = frame[~blank].reset_index(drop=True)
