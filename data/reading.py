@@ -6,6 +6,7 @@ can show it and the user can correct it.
 
 - Encodings: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise UTF-8 when every
   byte decodes as UTF-8; otherwise charset-normalizer names the script, and for Latin text
+  Mac Roman (Excel for Mac) when only its reading shows no sign of a wrong code page, else
   Windows-1252 against Windows-1250 is decided by which decoding puts symbols inside words
   (measured in tests/test_reading.py: charset-normalizer alone named Windows-1250 for most
   Western European samples). A user's choice always wins.
