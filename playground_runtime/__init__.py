@@ -297,11 +297,14 @@ def decimal_shown(nums) -> str | None:
 def column_decimal(cells) -> str | None:
     """The decimal separator a column of a file shows (`decimal_shown`) in its first DECIMAL_SAMPLE
     cells (None or NaN: an empty cell), when every other one is a number (WRITTEN_NUMBER); '?' when
-    one is not, or none shows: as the app's reader looks at a column (data.values.columns_decimal)."""
+    one is not, or none shows, or every one is a date written with dots (NUMBERED_DATE: a German
+    export's 31.12.2024, whose two dots showed both separators, so that no such file settled its
+    decimal commas and a count written 1.234 in it was refused by every exit): as the app's
+    reader looks at a column (data.values.columns_decimal)."""
     texts = [c.strip(" \t" + NUMBER_SPACES) for c in list(cells)[:DECIMAL_SAMPLE] if isinstance(c, str)]
     found = [re.match(WRITTEN_NUMBER, t) for t in texts]
-    if not texts or not all(found):
-        return "?"
+    if not texts or not all(found) or all(re.match(NUMBERED_DATE, t) for t in texts):
+        return "?"  # 31.12.2024 is a date, showing no decimal separator (its dots read as both)
     return decimal_shown([m["num"] for m in found])
 
 
