@@ -6,6 +6,7 @@ can show it and the user can correct it.
 
 - Encodings: a byte-order mark decides (UTF-8, UTF-16, UTF-32); otherwise UTF-8 when every
   byte decodes as UTF-8; otherwise charset-normalizer names the script, and for Latin text
+  Mac Roman (Excel for Mac) when only its reading shows no sign of a wrong code page, else
   Windows-1252 against Windows-1250 is decided by which decoding puts symbols inside words
   (measured in tests/test_reading.py: charset-normalizer alone named Windows-1250 for most
   Western European samples). A user's choice always wins.
@@ -260,12 +261,14 @@ def other_text_format(text: str, complete: bool) -> str | None:
 
 
 def binary_kind(data: bytes) -> str | None:
-    """What a file that is not text is, by its signature: 'an Excel workbook (.xlsx)', 'a
-    zip archive', 'an Excel 97-2003 workbook (.xls)', 'a Parquet file', 'gzip-compressed
+    """What a file that is not text is, by its signature: 'an Excel workbook (.xlsx)', 'an
+    OpenDocument spreadsheet (.ods)' (its first member names its type), 'a zip archive', 'an Excel 97-2003 workbook (.xls)', 'a Parquet file', 'gzip-compressed
     data'; None for anything else (text in any encoding, UTF-16 too: no guess from stray
     zero bytes). Found by a new user: an .xlsx posted as a CSV body was answered with the
     csv module's "new-line character seen in unquoted field"."""
     if data[:4] == b"PK\x03\x04":
+        if data[30:38] == b"mimetype" and b"application/vnd.oasis.opendocument.spreadsheet" in data[38:120]:
+            return "an OpenDocument spreadsheet (.ods)"  # LibreOffice's, Numbers' and Google Sheets' export
         return "an Excel workbook (.xlsx)" if b"xl/workbook.xml" in data else "a zip archive"
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         return "an Excel 97-2003 workbook (.xls)"

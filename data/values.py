@@ -977,15 +977,18 @@ def force(name: str, col, kind: str, decimal_hint: str = ".", date_system: str |
 
 def columns_decimal(columns: list) -> list:
     """The decimal separator each of a file's text columns shows in its first cells: '.', ',',
-    None (both), '?' (none, or not every cell a number), as playground_runtime.column_decimal
-    says it of a column of rows to score (the same patterns, over Arrow arrays)."""
+    None (both), '?' (none, not every cell a number, or every one a date written with dots), as
+    playground_runtime.column_decimal says it of a column of rows to score (the same patterns,
+    over Arrow arrays)."""
     shown = []
     for col in columns:
         col = _strings(col)
         head = col.slice(0, DECIMAL_SAMPLE).drop_null()
-        parts = pc.extract_regex(pc.utf8_trim(head, " \t" + _SPACE), NUMBER)
-        if len(head) == 0 or not pc.all(parts.is_valid()).as_py():
-            shown.append("?")
+        trimmed = pc.utf8_trim(head, " \t" + _SPACE)
+        parts = pc.extract_regex(trimmed, NUMBER)
+        if len(head) == 0 or not pc.all(parts.is_valid()).as_py() or pc.all(pc.match_substring_regex(trimmed,
+                                                                                                      DATE)).as_py():
+            shown.append("?")  # dates written with dots (31.12.2024) show no decimal separator
             continue
         shown.append(_decimal_separator(pc.struct_field(parts, "num"), "?"))
     return shown

@@ -572,6 +572,8 @@ _SEND_INSTEAD = {
     "an Excel 97-2003 workbook (.xls)": f"Save the sheet as CSV (Excel: Save As, 'CSV UTF-8') and send that, "
                                         f"{_AS_RECORDS}",
     "an Excel 2003 XML spreadsheet": f"Save the sheet as CSV (Excel: Save As, 'CSV UTF-8') and send that, {_AS_RECORDS}",
+    "an OpenDocument spreadsheet (.ods)": f"Save the sheet as CSV (LibreOffice: File, Save a Copy, 'Text CSV') and "
+                                          f"send that, {_AS_RECORDS}",
     "a zip archive": f"Send the CSV file inside it, uncompressed, {_AS_RECORDS}",
     "gzip-compressed data": f"Send the CSV text uncompressed (this endpoint does not read Content-Encoding: gzip), "
                             f"{_AS_RECORDS}",

@@ -320,11 +320,14 @@ def decimal_shown(nums) -> str | None:
 def column_decimal(cells) -> str | None:
     """The decimal separator a column of a file shows (`decimal_shown`) in its first DECIMAL_SAMPLE
     cells (None or NaN: an empty cell), when every other one is a number (WRITTEN_NUMBER); '?' when
-    one is not, or none shows: as the app's reader looks at a column (data.values.columns_decimal)."""
+    one is not, or none shows, or every one is a date written with dots (NUMBERED_DATE: a German
+    export's 31.12.2024, whose two dots showed both separators, so that no such file settled its
+    decimal commas and a count written 1.234 in it was refused by every exit): as the app's
+    reader looks at a column (data.values.columns_decimal)."""
     texts = [c.strip(" \t" + NUMBER_SPACES) for c in list(cells)[:DECIMAL_SAMPLE] if isinstance(c, str)]
     found = [re.match(WRITTEN_NUMBER, t) for t in texts]
-    if not texts or not all(found):
-        return "?"
+    if not texts or not all(found) or all(re.match(NUMBERED_DATE, t) for t in texts):
+        return "?"  # 31.12.2024 is a date, showing no decimal separator (its dots read as both)
     return decimal_shown([m["num"] for m in found])
 
 
@@ -2274,6 +2277,49 @@ def _oddness(text: str) -> int:
             + sum(1 for c in text if unicodedata.category(c) == "No"))
 
 
+# a symbol between two letters of a word (S‹o for São, C™te for Côté: Mac Roman's letters read in
+# Windows-1252), apostrophes, hyphens and the like aside
+_INSIDE = re.compile(r"(?<=[^\W\d_])[^\w\s'’`´\-./&+,;:|()\"](?=[^\W\d_])")
+
+
+def _misplaced(text: str) -> int:
+    """Capitals that no word writes: an accented capital after a small letter, or inside a
+    word before one (RenŽe, MŸller: Mac Roman's é and ü read in Windows-1252; cafÈ: a
+    Windows é read in Mac Roman). A capital starting a word (Österreich) or in one of
+    capitals (MÜNCHEN) is none."""
+    n = 0
+    for m in re.finditer(r"[^\x00-\x7f]", text):
+        i, c = m.start(), m.group()
+        if c.isupper() and i and text[i - 1].isalpha() and (
+                text[i - 1].islower() or (i + 1 < len(text) and text[i + 1].islower())):
+            n += 1
+    return n
+
+
+def _signs(text: str) -> int:
+    """How many signs of a wrong code page a reading shows."""
+    return _oddness(text) + _misplaced(text) + len(_INSIDE.findall(text))
+
+
+def _mac_roman(mac: str | None, windows: str | None, chosen: str | None) -> bool | None:
+    """Whether bytes are Mac Roman (Excel for Mac's "CSV (Macintosh)", old Mac programs), from
+    their text read so (`mac`), as Windows-1252 (`windows`) and in the Windows code page the
+    rule would choose (`chosen`; None when it does not decode them): the Windows-1252 reading
+    shows a strong sign of a wrong code page (a symbol inside a word, a capital no word
+    writes), the chosen one some, and the Mac reading fewer; with no Windows reading, none.
+    None when they are so for certain (the Mac reading shows no sign at all). Measured in
+    tests/test_reading.py: no Windows-1252 or Windows-1250 table is taken."""
+    if mac is None or mac.isascii() or (chosen is not None and not _signs(chosen)):
+        return False
+    odd = _oddness(mac) + _misplaced(mac)
+    if windows is None:
+        return None if not odd else False
+    strong = len(_INSIDE.findall(windows)) + _misplaced(windows)
+    if not strong:
+        return False
+    return None if not odd else odd < _oddness(windows) + strong
+
+
 def bom_encoding(head: bytes) -> str | None:
     return next((enc for bom, enc in BOMS if head.startswith(bom)), None)
 
@@ -2282,22 +2328,28 @@ def legacy_encoding(sample: bytes, script_guess=None) -> str:
     """The code page of text that is not UTF-8, from the lines that have non-ASCII bytes:
     `script_guess` (text -> an encoding's name or None: charset-normalizer's, which the app
     passes, and predict.py when it is installed; this module imports only the model's
-    libraries) names another script (Cyrillic, Greek, CJK), else Windows-1252 against
+    libraries) names another script (Cyrillic, Greek, CJK), else Mac Roman when its reading
+    alone shows no sign of a wrong code page (`_mac_roman`), else Windows-1252 against
     Windows-1250."""
     lines = [line for line in sample.split(b"\n") if any(b > 127 for b in line)]
     text = b"\n".join(lines)[:65536] or sample[:65536]
+    texts = {}
+    for enc in ("cp1252", "cp1250", "mac-roman"):
+        try:
+            texts[enc] = text.decode(enc)
+        except UnicodeDecodeError:
+            texts[enc] = None
+    scores = [(_oddness(texts[enc]), i, enc) for i, enc in enumerate(("cp1252", "cp1250")) if texts[enc] is not None]
+    windows = min(scores)[2] if scores else None
+    mac = _mac_roman(texts["mac-roman"], texts["cp1252"], texts.get(windows))
+    if mac is None:  # before the script guess, which named French in Mac Roman Greek (mac-greek)
+        return "mac-roman"
     if script_guess is not None and sum(1 for b in text if b > 127) >= 8:  # on a few accented letters its
         guess = script_guess(text)  # guesses are noise (café: UTF-16)
         guess = codecs.lookup(guess).name if guess else None
         if guess in OTHER_SCRIPTS:
             return guess
-    scores = []
-    for i, enc in enumerate(("cp1252", "cp1250")):
-        try:
-            scores.append((_oddness(text.decode(enc)), i, enc))
-        except UnicodeDecodeError:
-            continue
-    return min(scores)[2] if scores else "latin-1"
+    return "mac-roman" if mac else windows or "latin-1"
 
 
 def _decodes(line: bytes) -> bool:

@@ -49,10 +49,18 @@ def workbook(sheets: int = 1) -> bytes:
     return out.getvalue()
 
 
-def zipped() -> bytes:
+def ods() -> bytes:
+    """A LibreOffice spreadsheet: a zip whose first member, 'mimetype', names its type (a new
+    user's .ods was answered "a zip archive ... send the CSV file inside it": it holds none)."""
+    out = io.BytesIO()
+    FRAME.to_excel(out, engine="odf", index=False)
+    return out.getvalue()
+
+
+def zipped(name: str = "rows.csv") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("rows.csv", CSV)
+        z.writestr(name, CSV)
     return out.getvalue()
 
 
@@ -64,7 +72,9 @@ def parquet() -> bytes:
 
 BINARY = {
     "an Excel workbook (.xlsx)": [workbook, lambda: workbook(3)],
-    "a zip archive": [zipped],
+    "an OpenDocument spreadsheet (.ods)": [ods],
+    # near misses: a zip of a CSV, even one named 'mimetype', stays a zip archive
+    "a zip archive": [zipped, lambda: zipped("mimetype")],
     "gzip-compressed data": [lambda: gzip.compress(CSV.encode()), lambda: gzip.compress(CSV.encode("utf-16"))],
     "a Parquet file": [parquet],
     # the compound-file signature every .xls begins with, and the rest of a sector
