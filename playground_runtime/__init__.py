@@ -1486,9 +1486,15 @@ def date_parts_used(s: pd.Series, parts=DEFAULT_DATE_PARTS) -> tuple[list, str |
         return parts[:1], (f"{name}: every training row has the same date: only its "
                            f"{DATE_PART_NAMES[parts[0]]} is made." if len(parts) > 1 else None)
     dropped = [p for p in parts if p not in kept]
-    return kept, (f"{name}: {', '.join(DATE_PART_NAMES[p] for p in dropped)} "
-                  f"{'is' if len(dropped) == 1 else 'are'} the same in every training row and "
-                  f"{'was' if len(dropped) == 1 else 'were'} not made." if dropped else None)
+    note = (f"{name}: {', '.join(DATE_PART_NAMES[p] for p in dropped)} "
+            f"{'is' if len(dropped) == 1 else 'are'} the same in every training row and "
+            f"{'was' if len(dropped) == 1 else 'were'} not made." if dropped else None)
+    if "hour" not in parts and "hour" in DATE_PARTS and _date_part(values, "hour").nunique() > 1:
+        # hourly readings (seattle's temperatures): the default parts leave the time of day out, said
+        hours = (f"{name}: its values hold times of day (in {_date_part(values, 'hour').nunique()} different hours), "
+                 "and the hour is not among the parts made: choose Hour among a Date features step's parts to use it.")
+        note = f"{note} {hours}" if note else hours
+    return kept, note
 
 
 def date_features(X: pd.DataFrame, parts=DEFAULT_DATE_PARTS, columns=None) -> pd.DataFrame:

@@ -78,3 +78,36 @@ def test_design_time_offers_the_columns_the_run_will_make():
     seattle = tables.profile(tables.parse_iso_dates(realdata.seattle_weather()))
     after = step_inputs([("date_features", {}), ("standard_scaler", {})], feature_columns(seattle["columns"]))[1]
     assert "date_month" in [c["name"] for c in after]
+
+
+def _timed(kind: str) -> pd.Series:
+    """A date column of one class: readings through the day (hourly, every 10 minutes, in UTC), or dates
+    whose times of day carry no hour to learn (midnight, the same hour each day, one day only)."""
+    return {"hourly (seattle's temperatures)": pd.Series(pd.date_range("2010-01-01", periods=300, freq="h")),
+            "every 10 minutes": pd.Series(pd.date_range("2024-03-01 06:00", periods=300, freq="10min")),
+            "hourly, in UTC": pd.Series(pd.date_range("2024-03-01", periods=300, freq="h", tz="UTC")),
+            "shifts at 6, 14 and 22": pd.Series(pd.date_range("2024-01-01 06:00", periods=90, freq="8h")),
+            "days at midnight": pd.Series(pd.date_range("2020-01-01", periods=300, freq="D")),
+            "days at 09:00": pd.Series(pd.date_range("2020-01-01 09:00", periods=300, freq="D")),
+            "months": pd.Series(pd.date_range("2000-01-31", periods=120, freq="ME"))}[kind]
+
+
+def test_dates_with_times_of_day_say_the_default_parts_leave_the_hour_out():
+    """seattle-temps (a reading every hour) went through Date features' default parts and AutoPrepare without
+    its hour, silently (a new user: the time of day is most of an hourly temperature). Where the training
+    values hold more than one hour of the day and Hour is not chosen, the step says so and how to use it;
+    where there is no hour to learn (dates at midnight, the same hour every day) nothing is said; with Hour
+    chosen, it is made and nothing is said."""
+    with_hours = ["hourly (seattle's temperatures)", "every 10 minutes", "hourly, in UTC", "shifts at 6, 14 and 22"]
+    for kind in [*with_hours, "days at midnight", "days at 09:00", "months"]:
+        X = pd.DataFrame({"when": _timed(kind), "x": np.arange(len(_timed(kind)), dtype=float)})
+        for step in (DateFeatures(), AutoPrepare()):
+            notes = " ".join(step.fit(X).notes_)
+            said = "when: its values hold times of day" in notes
+            assert said == (kind in with_hours), (kind, type(step).__name__, notes)
+            if said:
+                assert ("and the hour is not among the parts made: choose Hour among a Date features step's parts "
+                        "to use it.") in notes
+        chosen = DateFeatures(parts=("day", "hour")).fit(X)
+        assert "times of day" not in " ".join(chosen.notes_)
+        assert ("when_hour" in chosen.get_feature_names_out()) == (kind in with_hours), kind
