@@ -1023,7 +1023,8 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
     if factors:  # a notice of each column (of all, past six: Quarrels has 64 such columns)
         named = [n for n in table.column_names if n in factors]
         said = ("numbers written in quotes where the file writes other numbers bare (as R writes a factor's "
-                "levels): read as {what}. To read {it} as numbers, set {its} type to Number and read again.")
+                "levels): read as {what}." + ("" if scored else  # (rows to score: the model reads them by its card)
+                                              " To read {it} as numbers, set {its} type to Number and read again."))
         if len(named) <= 6:
             for name in named:
                 how.notice(f"{name}: " + said.format(what="a category", it="it", its="its"), name)

@@ -263,6 +263,13 @@ def reading_said(frame, features: list) -> list[str]:
                and (f["name"] in read or not pd.api.types.is_datetime64_any_dtype(frame[f["name"]]))}
     ordered |= {f["name"] for f in features if f.get("written") and f["name"] in frame.columns
                 and not pd.api.types.is_numeric_dtype(frame[f["name"]])}
+    # so is any number or date column the reader kept as text ('2-' among grades, 03/05/2023 either way, 'ERR'):
+    # the model reads its values by its own rule and says how; the reader's "kept as text: set its type to Number"
+    # spoke of a dataset page the rows have not
+    ordered |= {f["name"] for f in features if f["type"] in ("numeric", "datetime") and f["name"] in frame.columns
+                and frame.columns.tolist().count(f["name"]) == 1
+                and not pd.api.types.is_numeric_dtype(frame[f["name"]])
+                and not pd.api.types.is_datetime64_any_dtype(frame[f["name"]])}
     return [t for t, c in zip(texts, columns) if c not in ordered]
 
 

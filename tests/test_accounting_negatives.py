@@ -290,3 +290,38 @@ def test_rows_with_accounting_zeros_are_scored_as_zeros_by_every_exit(web, tmp_p
     got = scored_by_every_exit(web, model, "ledger.csv", text, deployment, records=records)
     for exit_, (predictions, how) in got.items():
         assert predictions == want, (exit_, how)
+
+
+@pytest.mark.usefixtures("consumer")
+def test_rows_to_score_are_not_told_to_choose_a_type_on_a_dataset_page(web, tmp_path):
+    """The reader's sentences beside predictions spoke of the dataset page ("set its type to Number and read
+    again") where rows to score have none (a new user: french_fries' quoted levels): a number column it kept as
+    text ('2-' among whole numbers) is the model's to read, said in the model's words, and quoted levels are
+    said without the page's advice. Every exit scores the rows alike."""
+    rng = np.random.default_rng(3)
+    n = 120
+    train = pd.DataFrame({"grade": rng.integers(1, 6, n), "level": rng.choice([501, 95, 12], n),
+                          "hours": rng.normal(10, 3, n).round(1)})
+    train["score"] = (3 * train["grade"] + 0.5 * train["hours"] + (train["level"] == 95) * 4 + rng.normal(0, 1, n)).round(2)
+    text = train.to_csv(index=False, quoting=0).replace(",501,", ',"501",').replace(",95,", ',"95",').replace(",12,", ',"12",')
+    up = web.post("/api/v1/datasets", files={"file": ("marks.csv", text.encode())})
+    assert up.status_code == 201, up.text
+    assert any("level: numbers written in quotes" in t["text"] and "set its type to Number" in t["text"]
+               for t in up.json()["notices"]), up.json()["notices"]  # (the dataset page keeps its advice)
+    job = run(web, {"name": "marks", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "score",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", tmp_path / "bundle")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": "marks"}).status_code == 201
+    key = web.post("/api/v1/keys", json={"name": "marks"}).json()["key"]
+    rows = 'grade,level,hours\n2-,"501",9.5\n3,"95",12.0\n1-,"12",8.0\n4,"95",10.5\n5,"501",11.0\n'
+    got = scored_by_every_exit(web, (job["id"], bundle, key, tmp_path), "rows.csv", rows, "marks")
+    want = got["predict.py"][0]
+    assert want is not None and all(p == want for p, _ in got.values()), got
+    for exit_ in ("app", "endpoint csv"):
+        said = got[exit_][1]
+        assert "set its type" not in said and "read again" not in said and "on this page" not in said, (exit_, said)
+        assert "level: numbers written in quotes" in said, (exit_, said)
