@@ -150,7 +150,7 @@ def _sheet_left_behind(options: dict, row: dict) -> tuple[dict, str | None]:
     if not member or sheet in (None, "") or not before or member == before or str(sheet) != str(reading.get("sheet")):
         return options, None
     kept = {k: v for k, v in options.items() if k != "sheet"}
-    return kept, f"Sheet {str(sheet)!r} is {before!r}'s: {member!r} was read from its own first sheet."
+    return kept, f"Sheet {str(sheet)!r} belongs to {before!r}: {member!r} was read from its own first sheet."
 
 
 def begin_read_table(store: Store, ingest: IngestService, path: str, filename: str, expected: int,

@@ -299,10 +299,10 @@ def test_choosing_another_table_of_an_archive_of_workbooks_reads_it_from_its_own
     assert form.status_code == 303, html.unescape(form.text)
     now = web.get(f"/api/v1/datasets/{ds}").json()
     assert [c["name"] for c in now["profile"]["columns"]] == ["name", "age", "salary"] and now["n_rows"] == 25
-    assert now["notices"][0]["text"] == (f"Sheet 'Sales' is 'reports/a.xlsx''s: 'reports/{staff[0]}' was read from its "
-                                         "own first sheet."), now["notices"]
+    assert now["notices"][0]["text"] == (f"Sheet 'Sales' belongs to 'reports/a.xlsx': 'reports/{staff[0]}' was read "
+                                         "from its own first sheet."), now["notices"]
     assert "sheet" not in now["options"]
-    assert "Sheet 'Sales' is 'reports/a.xlsx''s" in html.unescape(web.get(f"/datasets/{ds}").text)
+    assert "Sheet 'Sales' belongs to 'reports/a.xlsx'" in html.unescape(web.get(f"/datasets/{ds}").text)
     # back to the first workbook, its other sheet chosen: read (nothing left behind to say)
     back = web.post(f"/datasets/{ds}/reading", data={"member": "reports/a.xlsx", "sheet": "Costs"},
                     follow_redirects=False)
