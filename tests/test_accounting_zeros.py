@@ -310,7 +310,7 @@ def test_a_predict_node_says_when_its_tables_dashes_were_read_as_gaps_where_the_
     """The predict node scores a Dataset node's table, whose reader read a trimmed '-' as a gap before any model
     was chosen: the stored table cannot tell it from another gap. Where the model learned '-' as 0, the node says
     so, with how many, and where the file is read as 0 (Score a file); where no '-' was read so, nothing."""
-    from tests.conftest import wait_for
+    from tests.test_exits_agree import predict_nodes
 
     train = with_zeros(120, 2, "no currency (Comma style)")
     train["amount"] = train["amount"].abs()
@@ -322,23 +322,7 @@ def test_a_predict_node_says_when_its_tables_dashes_were_read_as_gaps_where_the_
         up = web.post("/api/v1/datasets", files={"file": (f"node-dashes-{name}.csv", text.encode())})
         assert up.status_code == 201, up.text
         ids[name] = up.json()["id"]
-    wf = {"name": "predict dashes", "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": ids["train"], "target_column": "net",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}},
-        *({"id": f"r{i}", "type": "dataset", "config": {"dataset_id": ids[name], "target_column": None,
-                                                       "problem_type": "clustering"}}
-          for i, name in enumerate(["trimmed", "plain"])),
-        {"id": "x0", "type": "predict", "config": {}}, {"id": "x1", "type": "predict", "config": {}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
-                  *({"source": "m", "target": f"x{i}", "target_port": "model"} for i in range(2)),
-                  *({"source": f"r{i}", "target": f"x{i}", "target_port": "table"} for i in range(2))]}
-    r = web.post("/api/v1/workflows/execute", json=wf)
-    assert r.status_code == 202, r.text
-    job_id = r.json()["job_id"]
-    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 240, 0.3)
-    nodes = {n["node_id"]: n for n in web.get(f"/api/v1/jobs/{job_id}").json()["nodes"]}
+    nodes = predict_nodes(web, ids["train"], "net", [ids["trimmed"], ids["plain"]])
     said = ("'amount': the model's training file wrote 0 as '-' (as Excel's accounting format writes it), and this "
             "table's dataset read its 2 '-' as missing values: they were scored as gaps, not 0. Score the file with "
             "Score a file on the model's results, which reads them as 0.")

@@ -1269,6 +1269,29 @@ def test_amounts_in_another_currency_are_refused_by_every_exit_naming_both(curre
     assert len({json.dumps(out) for out, _ in plain.values()}) == 1, plain
 
 
+def predict_nodes(web, train_id: str, target: str, row_ids: list) -> dict:
+    """{node id: node} of a run: a linear regression of `target` on the dataset `train_id`, and a Predict node
+    `x<i>` scoring the rows of each dataset of `row_ids` (a Dataset node `r<i>` with no target) with it."""
+    from tests.conftest import wait_for
+
+    wf = {"name": "predict nodes", "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": train_id, "target_column": target,
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}},
+        *({"id": f"r{i}", "type": "dataset", "config": {"dataset_id": rows, "target_column": None,
+                                                       "problem_type": "clustering"}} for i, rows in enumerate(row_ids)),
+        *({"id": f"x{i}", "type": "predict", "config": {}} for i in range(len(row_ids)))],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
+                  *({"source": "m", "target": f"x{i}", "target_port": "model"} for i in range(len(row_ids))),
+                  *({"source": f"r{i}", "target": f"x{i}", "target_port": "table"} for i in range(len(row_ids)))]}
+    r = web.post("/api/v1/workflows/execute", json=wf)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 240, 0.3)
+    return {n["node_id"]: n for n in web.get(f"/api/v1/jobs/{job_id}").json()["nodes"]}
+
+
 def test_a_predict_node_refuses_amounts_in_another_currency_as_every_exit_does(web, tmp_path):
     """The Predict node read its rows' dataset as the upload read it (euro amounts become
     numbers) and scored them with a model of dollars: it fails with the exits' sentence; the
@@ -1286,24 +1309,7 @@ def test_a_predict_node_refuses_amounts_in_another_currency_as_every_exit_does(w
         up = web.post("/api/v1/datasets", files={"file": (f"predict-{name}.csv", text.encode())})
         assert up.status_code == 201, up.text
         ids[name] = up.json()["id"]
-    wf = {"name": "predict currencies", "nodes": [
-        {"id": "d", "type": "dataset", "config": {"dataset_id": ids["train"], "target_column": "mpg",
-                                                  "problem_type": "regression"}},
-        {"id": "s", "type": "split", "config": {}},
-        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}},
-        *({"id": f"r{i}", "type": "dataset", "config": {"dataset_id": ids[name], "target_column": None,
-                                                       "problem_type": "clustering"}} for i, name in enumerate(["euros", "codes"])),
-        {"id": "x0", "type": "predict", "config": {}}, {"id": "x1", "type": "predict", "config": {}}],
-        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"},
-                  *({"source": "m", "target": f"x{i}", "target_port": "model"} for i in range(2)),
-                  *({"source": f"r{i}", "target": f"x{i}", "target_port": "table"} for i in range(2))]}
-    r = web.post("/api/v1/workflows/execute", json=wf)
-    assert r.status_code == 202, r.text
-    job_id = r.json()["job_id"]
-    from tests.conftest import wait_for
-
-    assert wait_for(lambda: web.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("completed", "failed"), 240, 0.3)
-    nodes = {n["node_id"]: n for n in web.get(f"/api/v1/jobs/{job_id}").json()["nodes"]}
+    nodes = predict_nodes(web, ids["train"], "mpg", [ids["euros"], ids["codes"]])
     assert nodes["x1"]["status"] == "completed", nodes["x1"]
     assert nodes["x0"]["status"] == "failed", nodes["x0"]
     assert ("These rows cannot be scored: " + other_currency("usd", "euro", "€", "dollar", "$", "$1,234.5") + ".") \
