@@ -2789,13 +2789,16 @@ def _rows_format(col: dict, settled: str | None = None) -> dict:
     """How the text of a number column of rows to score is read (`_written_numbers`): as its
     training file wrote its numbers (its `written`), else plainly, with a decimal point; with a
     decimal comma instead of the point where the rows' file settles it (`settled_decimal`), and
-    any one currency (`currency` None) where the training file wrote none (`rows_currency`)."""
+    any one currency (`currency` None) where the training file wrote none (`rows_currency`), and
+    percentages or not (`percent` None: '50%' is 0.5, as the app's reader reads a column of them;
+    the rows' values all one way, or their column is no one thing, as the reader keeps it text).
+    Where the training values were percentage points, 0.5 is a scale apart, said (`unseen_values`)."""
     fmt = dict(col["written"]) if isinstance(col.get("written"), dict) else {"decimal": ".", "currency": [],
                                                                               "percent": False}
     if settled == "," and _decimal_of(fmt) == ".":
         fmt["decimal"] = ","
     if not fmt.get("currency") and not fmt.get("percent"):
-        fmt["currency"] = None
+        fmt["currency"] = fmt["percent"] = None
     return fmt
 
 
@@ -2817,6 +2820,8 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     plain, spaced = grouped_number(decimal, spaced=False), grouped_number(decimal)
     kinds_of = {CURRENCIES.get(c) for c in fmt.get("currency") or ()}
     anything, seen = fmt.get("currency") is None, set()  # None: any one currency (the training file wrote none)
+    either = fmt.get("percent") is None  # percentages or plain numbers, one way in every value (_rows_format)
+    ways_seen = set()  # (with `either`: whether the nonzero values were percentages, plain numbers or both)
     out, read, example, grouped = [], 0, None, False
     ledger = {"(": False, "-": False}  # negatives written in brackets, with a minus after them (`negatives_said`)
     gaps: list = []  # values that are no number, read as gaps where training read them so (`unreadable_gaps`)
@@ -2854,8 +2859,10 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
         seen.update(signs)
         grouped = grouped or thousands in g["num"]  # ('1.000': said as the app's reader says it)
         clean = num.replace(thousands, "").replace(",", ".") + g["exp"]
-        if percent != bool(fmt.get("percent")) and float(clean) != 0:  # 7,0 among percentages: 7 or 7 %?
+        if not either and percent != bool(fmt.get("percent")) and float(clean) != 0:  # 7,0 among percentages: 7 or 7 %?
             return None
+        if float(clean) != 0:
+            ways_seen.add(percent)
         number = float(clean + "e-2") if percent else float(clean)  # as the reader reads a percentage
         if g["sign"] in _MINUS or g["sign2"] in _MINUS or g["trail"] == "-" or g["open"]:
             number = -number
@@ -2869,6 +2876,10 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
             ledger["("], ledger["-"] = ledger["("] or bool(g["open"]), ledger["-"] or g["trail"] == "-"
     if anything and len({CURRENCIES.get(c) for c in seen}) > 1:  # amounts in several currencies: no one column
         return None
+    if either and len(ways_seen) > 1:  # some percentages, some plain numbers: 7 or 7 %? (the reader keeps it text)
+        return None
+    if either:
+        fmt = {**fmt, "percent": True in ways_seen}
     if gaps and notes is not None:
         given = sum(1 for v in s.tolist() if isinstance(v, str) and v.strip(" \t" + NUMBER_SPACES) not in NUMBER_GAPS
                     or (v is not None and not isinstance(v, str) and not pd.isna(v)))

@@ -321,3 +321,65 @@ def test_the_example_of_how_to_write_an_amount_is_written_as_people_write_it_and
             assert example.startswith(sign) and example[len(sign)].isdigit(), example
         read = playground_runtime._written_numbers(pd.Series([example]), {"name": "amount", "written": fmt})
         assert read is not None and read.tolist() == [1234.5], (sign, decimal, example)
+
+
+def _deals_model(web, folder, name: str, probability) -> tuple:
+    """A linear regression of `value` on a workbook of deals, its Probability cells formatted as Excel shows a
+    percentage ('0%': the cell holds 0.5 and shows 50%) or holding percentage points (50), deployed as `name`."""
+    from openpyxl import Workbook
+
+    rng = np.random.default_rng(11)
+    n = 120
+    p = rng.choice([0.1, 0.25, 0.5, 0.75, 0.9], n)
+    amount = rng.uniform(100, 9000, n).round(2)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Deal", "Amount", "Probability", "value"])
+    for i in range(n):
+        sheet.append([f"D{i}", float(amount[i]), float(probability(p[i])), round(float(amount[i] * p[i]), 2)])
+        sheet.cell(i + 2, 2).number_format = "#,##0.00"
+        sheet.cell(i + 2, 3).number_format = "0%" if probability(0.5) == 0.5 else "0"
+    raw = io.BytesIO()
+    book.save(raw)
+    up = web.post("/api/v1/datasets", files={"file": (f"{name}.xlsx", raw.getvalue())})
+    assert up.status_code == 201, up.text
+    job = run(web, {"name": name, "nodes": [
+        {"id": "d", "type": "dataset", "config": {"dataset_id": up.json()["id"], "target_column": "value",
+                                                  "problem_type": "regression"}},
+        {"id": "s", "type": "split", "config": {"test_size": 0.25}},
+        {"id": "m", "type": "model", "config": {"algorithm": "linear_regression"}}],
+        "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]})
+    bundle = unzip(web, job["id"], "m", folder / f"bundle-{name}")
+    assert web.post(f"/api/v1/jobs/{job['id']}/models/m/deploy", json={"name": name}).status_code == 201
+    return job["id"], bundle, web.post("/api/v1/keys", json={"name": name}).json()["key"], folder
+
+
+@pytest.mark.usefixtures("consumer")
+def test_excels_own_csv_of_percentages_is_scored_alike_by_every_exit(web, tmp_path):
+    """A model trained on a workbook (Probability cells showing 50%, holding 0.5) was given the rows as Excel's
+    Save as CSV writes them ('50%', '4,720.18'): Score a file and the endpoint's CSV read 50% as 0.5, predict.py
+    and JSON records refused it as a percentage in a column of plain numbers (a new user). Every exit reads a
+    column of percentages as fractions now, said; a column mixing them with plain numbers is refused by every
+    exit; and where the training values were percentage points (50), 0.5 is said to be a scale apart."""
+    rows = pd.DataFrame({"Deal": ["N1", "N2", "N3", "N4"], "Amount": [4720.18, 310.5, 12000.0, 845.25],
+                         "Probability": [0.5, 0.25, 0.9, 0.1]})
+    excel = rows.assign(Amount=[f"{v:,.2f}" for v in rows["Amount"]],
+                        Probability=[f"{v:.0%}" for v in rows["Probability"]])
+    model = _deals_model(web, tmp_path, "deals-fractions", lambda p: p)
+    want = scored_by_every_exit(web, model, "plain.csv", rows, "deals-fractions")["app"][0]
+    got = scored_by_every_exit(web, model, "excel.csv", excel.to_csv(index=False), "deals-fractions",
+                               records=excel.to_dict(orient="records"))
+    for exit_, (predictions, how) in got.items():
+        assert predictions == want, (exit_, how)
+        assert "percentages as fractions" in how, (exit_, how)
+        assert "scale apart" not in how, (exit_, how)
+    mixed = excel.assign(Probability=["50%", "0.25", "90%", "0.1"])
+    refused = scored_by_every_exit(web, model, "mixed.csv", mixed.to_csv(index=False), "deals-fractions",
+                                   records=mixed.to_dict(orient="records"))
+    assert all(predictions is None for predictions, _ in refused.values()), refused
+    points = _deals_model(web, tmp_path, "deals-points", lambda p: round(p * 100))
+    got = scored_by_every_exit(web, points, "excel.csv", excel.to_csv(index=False), "deals-points",
+                               records=excel.to_dict(orient="records"))
+    for exit_, (predictions, how) in got.items():
+        assert predictions is not None and "'Probability': 4 rows hold values 10 times or more outside the training " \
+            "range" in how and "a percentage read as a fraction" in how, (exit_, how)
