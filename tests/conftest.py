@@ -3,6 +3,7 @@ never touch ./var; short heartbeat/lease settings keep the lost-worker tests qui
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import shutil
@@ -42,6 +43,9 @@ os.environ.setdefault("PLAYGROUND_JOB_NICE", "0")
 # Starlette's TestClient sends `Host: testserver`; the app serves loopback names only
 os.environ["PLAYGROUND_ALLOWED_HOSTS"] = "localhost,127.0.0.1,::1,testserver"
 ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
 
 
 def free_port() -> int:
@@ -209,3 +213,65 @@ def _a_failed_capture_is_taken_again():
     Page.screenshot = screenshot
     yield
     Page.screenshot = original
+
+
+# --------------------------------------------------------------------------- the browser tests' app and Chromium
+# One app and one Chromium per pytest process, shared by every test file that needs only "an
+# app with two workers on a home of its own": each file used to start its own (a second or
+# more each, more under load; twenty starts in a suite run against its 15-minute bound). A
+# file whose tests need an app of their own (other flags or environment, a home they count
+# or fill on purpose, an app they stop) defines its own `server` fixture: in that file it
+# stands in for this one, the `page` fixture's included. Tests sharing this app look only at
+# what they made (their own workflow, dataset, run), never at everything on a page.
+@pytest.fixture(scope="session")
+def server():
+    with running_app("--workers", "2") as app:
+        yield app.base
+    assert "database is locked" not in (Path(app.home) / "server.log").read_text()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A page that records every request and every console error; both are asserted on
+    after each test: nothing from another origin, no error logged."""
+    # Playwright's wait_for_function evaluates strings in the page, which the app's CSP
+    # forbids; test_the_editor_keeps_to_its_content_security_policy runs with the CSP on.
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
+    pg = context.new_page()
+    pg.requests, pg.errors = [], []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    foreign = [u for u in pg.requests if not (u.startswith(server) or u.startswith("data:") or u.startswith("blob:"))]
+    assert foreign == [], f"requests to another origin: {foreign}"
+    assert pg.errors == [], f"console errors: {pg.errors}"
+    context.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running_by_the_browser(request):
+    """Playwright's sync API marks its event loop as this thread's running one between its
+    calls, for as long as it is started: with the session's Chromium up, asyncio.run() in a
+    later test (tests/test_sse.py) was refused ("cannot be called from a running event
+    loop"), and so was a second sync_playwright(). A test that uses no browser runs without
+    it; Playwright has it back after (its loop runs only inside its own calls)."""
+    loop = asyncio.events._get_running_loop()
+    if loop is None or "browser" in request.fixturenames:
+        yield
+        return
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(loop)

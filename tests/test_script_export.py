@@ -30,10 +30,7 @@ TOL = 1e-9
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.json"))
 
 
-@pytest.fixture(scope="module")
-def server():
-    with running_app() as app:  # the web process and its Huey consumer
-        yield app.base
+# `server`: the app (its web process and Huey consumer) tests/conftest.py shares with the browser tests
 
 
 def call(base, path, body=None, method=None, raw=False):

@@ -153,9 +153,10 @@ def test_the_whole_tree_dies_with_the_app(app_server):
     assert wait_for(lambda: not any(alive(p) for p in family), 20), [p for p in family if alive(p)]
 
 
-def test_the_api_and_the_editor_say_when_no_worker_is_alive():
+def test_the_api_and_the_editor_say_when_no_worker_is_alive(browser):
     """Web only, no consumer anywhere: the health answer, a submitted job and the editor say
     that jobs will wait."""
+    # `browser`: the session's Chromium (tests/conftest.py); a second Playwright is refused
     home = tempfile.mkdtemp(prefix="playground-noworker-")
     port = free_port()
     env = {**os.environ, "PLAYGROUND_HOME": home, "PLAYGROUND_WORKER_BEAT_SECONDS": "0.5"}
@@ -174,13 +175,8 @@ def test_the_api_and_the_editor_say_when_no_worker_is_alive():
             body = json.loads(r.read())
         assert body["status"] == "queued" and body["notice"] == "No worker is running: jobs will wait."
         assert get(base, f"/api/v1/jobs/{body['job_id']}")["notice"] == body["notice"]
-        from playwright.sync_api import sync_playwright
-
-        from tests.test_ui_browser import ARGS, CHROMIUM
-
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page()
+        page = browser.new_page()
+        try:
             req = urllib.request.Request(base + "/api/v1/workflows", method="POST", data=b'{"name": "w"}',
                                          headers={"Content-Type": "application/json"})
             urllib.request.urlopen(req, timeout=30).close()  # GET / opens the newest workflow
@@ -188,7 +184,8 @@ def test_the_api_and_the_editor_say_when_no_worker_is_alive():
             notice = page.locator("#worker-notice")
             notice.wait_for(state="visible", timeout=15_000)
             assert notice.inner_text() == "No worker is running: jobs will wait."
-            browser.close()
+        finally:
+            page.context.close()
     finally:
         web_only.terminate()
         web_only.wait(20)

@@ -1,11 +1,11 @@
 """The editor in a real browser: Debian's Chromium driven by Playwright against the real
-app (uvicorn + its Huey consumer child) on a free port and a fresh home folder."""
+app (uvicorn + its Huey consumer child) on a free port and a home folder of its own: the one
+app and Chromium of tests/conftest.py, shared by the browser test files."""
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -14,13 +14,10 @@ from pathlib import Path
 import pytest
 
 from bench.server import upload
-from tests.conftest import free_port, running_app
+from tests.conftest import CHROMIUM, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 # every browser test's marks: run with the browser ones, skipped where Debian's chromium is not installed
 BROWSER_TESTS = [pytest.mark.browser, pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                                          reason="Debian's chromium is not installed (make setup-browser)")]
@@ -35,40 +32,8 @@ def api(base, path, body=None, method=None):
         return json.loads(r.read() or b"null")
 
 
-@pytest.fixture(scope="module")
-def server():
-    with running_app("--workers", "2") as app:
-        yield app.base
-    assert "database is locked" not in (Path(app.home) / "server.log").read_text()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    """A page that records every request and every console error; both are asserted on
-    after each test: nothing from another origin, no error logged."""
-    # Playwright's wait_for_function evaluates strings in the page, which the app's CSP
-    # forbids; test_the_editor_keeps_to_its_content_security_policy runs with the CSP on.
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, bypass_csp=True)
-    pg = context.new_page()
-    pg.requests, pg.errors = [], []
-    pg.on("request", lambda r: pg.requests.append(r.url))
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
-    yield pg
-    foreign = [u for u in pg.requests if not (u.startswith(server) or u.startswith("data:") or u.startswith("blob:"))]
-    assert foreign == [], f"requests to another origin: {foreign}"
-    assert pg.errors == [], f"console errors: {pg.errors}"
-    context.close()
+# the app, the Chromium and the page every test here drives are tests/conftest.py's `server`,
+# `browser` and `page`, shared with the other browser test files
 
 
 def run_to_end(server, workflow_id, timeout=120.0) -> dict:
@@ -446,6 +411,8 @@ def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, serve
     pg = page
     csv = tmp_path / "palmer-penguins.csv"
     csv.write_bytes(realdata.csv_bytes(realdata.with_row_id(realdata.penguins())))
+    # the app is shared with the other browser test files: their uploads are counted too
+    others = len(api(server, "/api/v1/datasets")["uploads"])
     pg.goto(f"{server}/datasets")
     pg.set_input_files("#upload-file", str(csv))
     pg.click("#upload-form button[type=submit]")
@@ -460,7 +427,7 @@ def test_upload_a_real_csv_pick_it_by_name_run_and_read_the_warnings(page, serve
 
     open_inspector(pg, ids["dataset"])
     tab = pg.locator("#inspector [data-ds-tab=mine]")
-    assert tab.inner_text() == "My datasets (1)"
+    assert tab.inner_text() == f"My datasets ({others + 1})"
     tab.click()  # switching tabs posts nothing and keeps the tab open
     pg.wait_for_selector("#inspector [data-tab-body=mine]:not([hidden])")
     assert pg.locator("#inspector [data-tab-body=sample]").is_hidden()

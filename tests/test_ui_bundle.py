@@ -14,8 +14,7 @@ import zipfile
 
 import pytest
 
-from tests.conftest import running_app
-from tests.test_ui_browser import ARTIFACTS, api, browser, page, run_to_end, sized_page  # noqa: F401
+from tests.test_ui_browser import ARTIFACTS, api, run_to_end, sized_page
 
 pytestmark = [pytest.mark.browser]
 
@@ -29,12 +28,6 @@ GRAPH = {"nodes": [
      "config": {"algorithm": "random_forest", "hyperparameters": {"n_estimators": 30}}},
     {"id": "e", "type": "evaluate", "position": {"x": 300, "y": 480}, "config": {"metrics": ["accuracy"]}}],
     "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]}
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running_app() as app:
-        yield app.base
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import running_app
-from tests.test_ui_browser import api, browser, inspector_ready, open_inspector, sized_page, wait_config  # noqa: F401
+from tests.test_ui_browser import api, inspector_ready, open_inspector, sized_page, wait_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -20,6 +20,8 @@ pytestmark = [pytest.mark.browser]
 
 @pytest.fixture(scope="module")
 def server():
+    """An app of its own, standing in for tests/conftest.py's shared one in this file (for
+    `page` too): the node cache on."""
     with running_app("--workers", "2", env={"PLAYGROUND_CACHE_MB": "256"},
                      home=tempfile.mkdtemp(prefix="playground-ui-cache-")) as app:
         yield app.base

@@ -14,7 +14,7 @@ from pathlib import Path
 import palmerpenguins
 import pytest
 
-from tests.test_ui_browser import ARTIFACTS, api, browser, page, server  # noqa: F401
+from tests.test_ui_browser import ARTIFACTS, api
 
 pytestmark = [pytest.mark.browser]
 

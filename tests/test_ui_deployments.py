@@ -14,7 +14,7 @@ import urllib.request
 import pytest
 
 from tests.conftest import running_app
-from tests.test_ui_browser import ARTIFACTS, api, browser, page, run_to_end, sized_page  # noqa: F401
+from tests.test_ui_browser import ARTIFACTS, api, run_to_end, sized_page
 from tests.test_ui_bundle import GRAPH
 
 pytestmark = [pytest.mark.browser]
@@ -24,6 +24,9 @@ FEATURES = ["alcohol", "malic_acid", "ash"]
 
 @pytest.fixture(scope="module")
 def server():
+    """An app of its own, standing in for tests/conftest.py's shared one in this file (for
+    `page` too): the tests count the versions of the deployment "wine" from its first and
+    read the Deployments page whole."""
     with running_app() as app:
         yield app.base
 

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
+from tests.test_ui_browser import (
     ARTIFACTS,
     BROWSER_TESTS,
-    CHROMIUM,
     api,
-    browser,
     center,
     drag_from_palette,
     port,
-    server,
     sized_page,
     wait_saved,
 )

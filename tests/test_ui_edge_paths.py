@@ -15,15 +15,7 @@ import json
 
 import pytest
 
-from tests.test_ui_browser import (  # noqa: F401  (browser and server are fixtures)
-    BROWSER_TESTS,
-    CHROMIUM,
-    ROOT,
-    api,
-    browser,
-    server,
-    sized_page,
-)
+from tests.test_ui_browser import BROWSER_TESTS, ROOT, api, sized_page
 from tests.test_ui_plugins import node
 
 pytestmark = BROWSER_TESTS

@@ -10,16 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import running_app
-from tests.test_ui_browser import api, browser, page  # noqa: F401
+from tests.test_ui_browser import api
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running_app("--no-worker") as app:  # nothing here runs a job
-        yield app.base
 
 
 def test_export_downloads_the_workflow_and_import_opens_it_again(page, server, tmp_path):  # noqa: F811

@@ -7,17 +7,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import wait_for  # noqa: E402
-from tests.test_ui_browser import (  # noqa: F401
+from tests.test_ui_browser import (
     ARTIFACTS,
     api,
-    browser,
     center,
-    connect,
-    drag_from_palette,
     inspector_ready,
     open_inspector,
-    page,
-    server,
     settle,
     wait_config,
     wait_saved,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from tests.test_ui_browser import api, browser, page, run_to_end, server, sized_page  # noqa: F401
+from tests.test_ui_browser import api, run_to_end, sized_page
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

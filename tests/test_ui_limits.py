@@ -5,14 +5,13 @@ PLAYGROUND_JOB_TIME_LIMIT is queued, and the run log says so at once, naming the
 from __future__ import annotations
 
 from tests.conftest import running_app
-from tests.test_ui_browser import ARGS, BROWSER_TESTS, CHROMIUM, api
+from tests.test_ui_browser import BROWSER_TESTS, api
 
 pytestmark = BROWSER_TESTS
 
 
-def test_run_says_in_the_log_when_the_estimate_is_past_the_time_limit():
-    from playwright.sync_api import sync_playwright
-
+def test_run_says_in_the_log_when_the_estimate_is_past_the_time_limit(browser):
+    # an app of its own (its limit), the session's Chromium (a second Playwright is refused)
     graph = {"nodes": [
         {"id": "d", "type": "dataset", "position": {"x": 300, "y": 40},
          "config": {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}},
@@ -22,9 +21,8 @@ def test_run_says_in_the_log_when_the_estimate_is_past_the_time_limit():
         "edges": [{"source": "d", "target": "s"}, {"source": "s", "target": "m"}]}
     with running_app("--no-worker", env={"PLAYGROUND_JOB_TIME_LIMIT": "5"}) as app:
         wid = api(app.base, "/api/v1/workflows", {"name": "long search", **graph})["id"]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            pg = browser.new_page()
+        pg = browser.new_page()
+        try:
             errors = []
             pg.on("pageerror", lambda e: errors.append(str(e)))
             pg.goto(f"{app.base}/workflows/{wid}")
@@ -33,7 +31,8 @@ def test_run_says_in_the_log_when_the_estimate_is_past_the_time_limit():
             line.wait_for(timeout=15_000)
             assert "(PLAYGROUND_JOB_TIME_LIMIT): it will be stopped then" in line.inner_text()
             assert line.inner_text().startswith("This run is estimated at about ")
-            browser.close()
+        finally:
+            pg.context.close()
         assert errors == []
         jobs = api(app.base, f"/api/v1/jobs?workflow_id={wid}")
         assert [j["status"] for j in jobs] == ["queued"]  # queued all the same: an estimate can be high

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_ui_browser import api, browser, page, server  # noqa: F401
+from tests.test_ui_browser import api
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = [pytest.mark.browser]

@@ -11,7 +11,6 @@ import urllib.request
 import pytest
 
 from tests.conftest import running_app, wait_for
-from tests.test_ui_browser import browser, page  # noqa: F401
 
 pytestmark = [pytest.mark.browser]
 TOKEN = "a-token-typed-by-hand-0123456789"
@@ -19,6 +18,8 @@ TOKEN = "a-token-typed-by-hand-0123456789"
 
 @pytest.fixture(scope="module")
 def server():
+    """An app of its own, standing in for tests/conftest.py's shared one in this file (for
+    `page` too): a token asked for."""
     # on loopback, with the token asked for (PLAYGROUND_REQUIRE_TOKEN=1), as beyond it
     with running_app("--no-worker", env={"PLAYGROUND_REQUIRE_TOKEN": "1", "PLAYGROUND_TOKEN": TOKEN}) as app:
         yield app.base

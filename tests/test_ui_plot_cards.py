@@ -13,15 +13,7 @@ import random
 import pytest
 
 from bench.server import upload
-from tests.test_ui_browser import (  # noqa: F401  (browser and server are fixtures)
-    BROWSER_TESTS,
-    CHROMIUM,
-    api,
-    browser,
-    run_to_end,
-    server,
-    sized_page,
-)
+from tests.test_ui_browser import BROWSER_TESTS, api, run_to_end, sized_page
 from tests.test_ui_plugins import node
 
 pytestmark = BROWSER_TESTS

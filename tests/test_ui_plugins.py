@@ -12,18 +12,14 @@ import pytest
 
 from tests.conftest import running_app
 from tests.test_node_plugins import install
-from tests.test_ui_browser import (  # noqa: F401  (page and browser are fixtures)
-    ARGS,
+from tests.test_ui_browser import (
     BROWSER_TESTS,
-    CHROMIUM,
     ROOT,
     api,
-    browser,
     connect,
     drag_from_palette,
     inspector_ready,
     open_inspector,
-    page,
     wait_saved,
 )
 
@@ -32,6 +28,8 @@ pytestmark = BROWSER_TESTS
 
 @pytest.fixture(scope="module")
 def server():
+    """An app of its own, standing in for tests/conftest.py's shared one in this file (for
+    `page` too): a plugin package installed."""
     site = install(Path(tempfile.mkdtemp(prefix="playground-site-")))
     path = os.pathsep.join(filter(None, [str(site), str(ROOT), os.environ.get("PYTHONPATH")]))
     with running_app("--workers", "1", env={"PYTHONPATH": path}) as app:

@@ -11,17 +11,7 @@ import pytest
 
 from bench.server import upload
 from tests import realdata
-from tests.test_ui_browser import (  # noqa: F401
-    api,
-    browser,
-    inspector_ready,
-    open_inspector,
-    page,
-    server,
-    settle,
-    sized_page,
-    wait_config,
-)
+from tests.test_ui_browser import api, inspector_ready, open_inspector, settle, sized_page, wait_config
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -13,7 +13,7 @@ import pytest
 
 from tests import realdata
 from tests.test_reading import CRM_ROWS, KUNDEN, crm_text, workbook
-from tests.test_ui_browser import ARTIFACTS, api, browser, page, server  # noqa: F401
+from tests.test_ui_browser import ARTIFACTS, api
 
 pytestmark = [pytest.mark.browser]
 

@@ -9,19 +9,15 @@ runs out of algorithms or reaches its Max rounds."""
 from __future__ import annotations
 
 from tests.conftest import wait_for
-from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
+from tests.test_ui_browser import (
     ARTIFACTS,
     BROWSER_TESTS,
-    CHROMIUM,
     api,
-    browser,
     center,
     drag_from_palette,
     inspector_ready,
     open_inspector,
-    page,
     port,
-    server,
     wait_saved,
 )
 from tests.test_ui_plugins import node, open_workflow

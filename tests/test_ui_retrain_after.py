@@ -6,15 +6,7 @@ again; and the minimap covered the nodes at the bottom right of a small canvas."
 
 from __future__ import annotations
 
-from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
-    ARTIFACTS,
-    BROWSER_TESTS,
-    CHROMIUM,
-    api,
-    browser,
-    page,
-    server,
-)
+from tests.test_ui_browser import ARTIFACTS, BROWSER_TESTS, api
 from tests.test_ui_plugins import node, open_workflow
 from tests.test_ui_retrain import run, set_field, status
 

@@ -9,15 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ui_browser import (  # noqa: F401  (browser, page and server are fixtures)
-    ARTIFACTS,
-    BROWSER_TESTS,
-    CHROMIUM,
-    api,
-    browser,
-    page,
-    server,
-)
+from tests.test_ui_browser import BROWSER_TESTS
 from tests.test_ui_plugins import node, open_workflow
 from tests.test_ui_retrain import run
 from tests.test_ui_retrain_after import looped_workflow, rounds_shown

@@ -16,7 +16,7 @@ import pytest
 
 from plugins.numbers import fmt_number
 from tests.conftest import parse_sse, running_app
-from tests.test_ui_browser import api, browser  # noqa: F401  (a fixture)
+from tests.test_ui_browser import api
 
 pytestmark = [pytest.mark.browser]
 TRIALS = 60
@@ -24,6 +24,8 @@ TRIALS = 60
 
 @pytest.fixture(scope="module")
 def server():
+    """An app of its own, standing in for tests/conftest.py's shared one in this file: the
+    node cache on."""
     with running_app("--workers", "2", env={"PLAYGROUND_CACHE_MB": "256"},
                      home=tempfile.mkdtemp(prefix="playground-ui-header-")) as app:
         yield app.base

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from bench.server import upload
-from tests.test_ui_browser import api, browser, run_to_end, server, sized_page  # noqa: F401 (fixtures)
+from tests.test_ui_browser import api, run_to_end, sized_page
 
 pytestmark = pytest.mark.browser
 

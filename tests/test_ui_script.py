@@ -11,16 +11,9 @@ import sys
 
 import pytest
 
-from tests.conftest import running_app
-from tests.test_ui_browser import api, browser, page, run_to_end  # noqa: F401
+from tests.test_ui_browser import api, run_to_end
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture(scope="module")
-def server():
-    with running_app() as app:
-        yield app.base
 
 
 def test_export_as_python_downloads_a_script_that_gives_the_runs_metrics(page, server, tmp_path):  # noqa: F811

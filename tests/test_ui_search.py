@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_ui_browser import api, browser, page, run_to_end, server, sized_page  # noqa: F401
+from tests.test_ui_browser import api, run_to_end, sized_page
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -15,13 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import running_app
-from tests.test_ui_browser import (  # noqa: F401  (browser is a fixture)
-    ARGS,
+from tests.test_ui_browser import (
     BROWSER_TESTS,
     ROOT,
     api,
-    browser,
     drag_from_palette,
     inspector_ready,
     open_inspector,
@@ -34,12 +31,6 @@ from tests.test_ui_browser import (  # noqa: F401  (browser is a fixture)
 pytestmark = BROWSER_TESTS
 SHOTS = Path(os.environ.get("PLAYGROUND_SHOTS", "/tmp/uiJ-shots"))
 EXAMPLES = {p.stem: json.loads(p.read_text()) for p in sorted((ROOT / "examples").glob("*.json"))}
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    with running_app("--workers", "1", home=str(tmp_path_factory.mktemp("small-screen"))) as app:
-        yield app.base
 
 
 @pytest.fixture(scope="module")

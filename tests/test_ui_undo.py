@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ui_browser import (  # noqa: F401 - fixtures
+from tests.test_ui_browser import (
     ARTIFACTS,
     api,
-    browser,
     inspector_ready,
     open_inspector,
-    page,
-    server,
     settle,
     wait_config,
     wait_saved,

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import running_app, wait_for
 from tests.test_retrain import WEAK, looped
-from tests.test_ui_browser import BROWSER_TESTS, CHROMIUM, api, browser, run_to_end, sized_page  # noqa: F401 (browser: a fixture)
+from tests.test_ui_browser import BROWSER_TESTS, api, run_to_end, sized_page
 
 pytestmark = BROWSER_TESTS
 SHOTS = Path(os.environ.get("PLAYGROUND_SHOTS", "/tmp/walk1-shots"))
@@ -22,7 +22,8 @@ SIZES = ((1366, 768), (1600, 1000))
 
 @pytest.fixture(scope="module")
 def server():
-    """The app with the node cache on: a run after a change says why each node ran again."""
+    """An app of its own, standing in for tests/conftest.py's shared one in this file, with
+    the node cache on: a run after a change says why each node ran again."""
     with running_app("--workers", "2", env={"PLAYGROUND_CACHE_MB": "256"},
                      home=tempfile.mkdtemp(prefix="playground-ui-wide-")) as app:
         yield app.base
