@@ -578,12 +578,16 @@ def keep_newest_scores(folder: Path, keep: int = SCORES_KEPT) -> list[str]:
 def zero_dashes(store: Store, job_id: str, node_id: str) -> list[str]:
     """The columns of a run's model whose '-' it learned as 0 (playground_runtime.zero_dash_columns),
     which the reader of a file to score reads so; none for an unknown run or node (said when scored)."""
-    import playground_runtime
-
     try:
         _, node = _model_node(store, job_id, node_id)
     except NotFound:
         return []
+    return _zero_dashes(node)
+
+
+def _zero_dashes(node: dict) -> list[str]:
+    import playground_runtime
+
     return playground_runtime.zero_dash_columns((node["output"].get("portable") or {}).get("features") or [])
 
 
@@ -598,7 +602,7 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
     from data import uploads
 
     try:
-        _model_node(store, job_id, node_id)  # an unknown run or node is said before the file is read
+        _, node = _model_node(store, job_id, node_id)  # an unknown run or node is said before the file is read
     except Exception:
         if started is not None:  # begun while the file arrived (uploads.begin_read_table): ended here
             started.abort()
@@ -608,7 +612,7 @@ def score_upload(store: Store, ingest, job_id: str, node_id: str, path: str, fil
     with ThreadPoolExecutor(1) as pool:
         loading = pool.submit(fitted_model, store, job_id, node_id)
         try:
-            frame = uploads.read_table(store, ingest, path, filename, started, zero_dashes(store, job_id, node_id))
+            frame = uploads.read_table(store, ingest, path, filename, started, _zero_dashes(node))
         except datasets.DatasetError as e:
             loading.result()  # a model that cannot be loaded is said first
             raise Invalid(str(e), status=400) from None

@@ -42,6 +42,8 @@ async def ui_score(site: Site, request: Request):
     proba = request.query_params.get("proba") in ("1", "true")
     disk.require_free(site.cfg, "Scoring a file")
     async def follow(path: str, filename: str, expected: int):  # a large CSV is read as it arrives
+        if not uploads.read_while_arriving(filename, expected):
+            return None  # (the model's columns whose '-' are 0 looked up only for a file read so)
         return await asyncio.to_thread(uploads.begin_read_table, site.store, site.ingest, path, filename, expected,
                                        bundle.zero_dashes(site.store, job_id, node_id))
 
