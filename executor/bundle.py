@@ -252,6 +252,8 @@ def reading_said(frame, features: list) -> list[str]:
     values allow: the reader's "kept as text" or "read as dates, day first" is not said
     beside that. So is a number column it kept as text that the training file wrote
     otherwise than plainly (1.334,60 €): the model reads it the training file's way."""
+    from collections import Counter
+
     import pandas as pd
 
     import playground_runtime
@@ -266,8 +268,8 @@ def reading_said(frame, features: list) -> list[str]:
     # so is any number or date column the reader kept as text ('2-' among grades, 03/05/2023 either way, 'ERR'):
     # the model reads its values by its own rule and says how; the reader's "kept as text: set its type to Number"
     # spoke of a dataset page the rows have not
-    ordered |= {f["name"] for f in features if f["type"] in ("numeric", "datetime") and f["name"] in frame.columns
-                and frame.columns.tolist().count(f["name"]) == 1
+    once = {c for c, n in Counter(frame.columns).items() if n == 1}  # (a name the header repeats is refused later)
+    ordered |= {f["name"] for f in features if f["type"] in ("numeric", "datetime") and f["name"] in once
                 and not pd.api.types.is_numeric_dtype(frame[f["name"]])
                 and not pd.api.types.is_datetime64_any_dtype(frame[f["name"]])}
     return [t for t, c in zip(texts, columns) if c not in ordered]

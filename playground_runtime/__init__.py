@@ -1489,11 +1489,11 @@ def date_parts_used(s: pd.Series, parts=DEFAULT_DATE_PARTS) -> tuple[list, str |
     note = (f"{name}: {', '.join(DATE_PART_NAMES[p] for p in dropped)} "
             f"{'is' if len(dropped) == 1 else 'are'} the same in every training row and "
             f"{'was' if len(dropped) == 1 else 'were'} not made." if dropped else None)
-    if "hour" not in parts and "hour" in DATE_PARTS and _date_part(values, "hour").nunique() > 1:
-        # hourly readings (seattle's temperatures): the default parts leave the time of day out, said
-        hours = (f"{name}: its values hold times of day (in {_date_part(values, 'hour').nunique()} different hours), "
-                 "and the hour is not among the parts made: choose Hour among a Date features step's parts to use it.")
-        note = f"{note} {hours}" if note else hours
+    hours = 0 if "hour" in parts else _date_part(values, "hour").nunique()
+    if hours > 1:  # hourly readings (seattle's temperatures): the default parts leave the time of day out, said
+        said = (f"{name}: its values hold times of day (in {hours} different hours), and the hour is not among the "
+                "parts made: choose Hour among a Date features step's parts to use it.")
+        note = f"{note} {said}" if note else said
     return kept, note
 
 

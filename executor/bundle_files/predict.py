@@ -152,10 +152,9 @@ EXTRA = "\0 after the last column"  # the field a trailing delimiter the header 
 def _blank_rows(frame: pd.DataFrame, card: dict) -> pd.Series:
     """The rows with no value: every cell empty, or a '-' in a number column (left as written for
     runtime to read: _gaps), as the app's reader finds them."""
-    empty = frame.isna()
+    empty, numbers = frame.isna(), {f["name"] for f in card["features"] if f["type"] == "numeric"}
     for i, name in enumerate(frame.columns):
-        if name in {f["name"] for f in card["features"] if f["type"] == "numeric"} \
-                and not pd.api.types.is_numeric_dtype(frame.iloc[:, i]):
+        if name in numbers and not pd.api.types.is_numeric_dtype(frame.iloc[:, i]):
             empty.iloc[:, i] = empty.iloc[:, i] | (frame.iloc[:, i].astype(str).str.strip() == "-")
     return empty.all(axis=1)
 
