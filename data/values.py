@@ -574,6 +574,8 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
         what.append(negatives_said(bool(n_bracketed), bool(n_trailing)))
     if dash_zero:
         what.append(ACCOUNTING_ZERO_SAID)
+        if what == [ACCOUNTING_ZERO_SAID]:  # the dash the only value read otherwise than plainly: it is the example
+            example, shown = "-", "0"  # (its cells were '0' by now: _accounting_zeros)
     how = f" ({'; '.join(what)})" if what else ""
     notice = f"{name}: read as numbers{how}: {_quoted(example)} → {shown}."
     if not what and not forced:

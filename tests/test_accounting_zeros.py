@@ -348,3 +348,13 @@ def test_rows_in_trimmed_comma_style_are_scored_with_their_zeros_by_every_exit_w
     for exit_, (predictions, how) in got.items():
         assert predictions == want, (exit_, how)
         assert ACCOUNTING_ZERO_SAID in how, (exit_, how)
+
+
+def test_a_column_whose_only_reading_is_its_dash_shows_the_dash_as_its_example(tmp_path):
+    """A column of plain whole numbers padded as Excel pads them, its zeros ' -   ', was said "read as numbers
+    ('-' for 0 …): '5' → 5", an example read no differently from a plain number: the dash is the example."""
+    text = "id,n\n" + "".join(f'{i},"{v}"\n' for i, v in enumerate([" 5 ", " -   ", " 7 ", " 12 ", " -   ", " 3 "]))
+    rec, df = read(text, "counts.csv", tmp_path)
+    assert df["n"].tolist() == [5, 0, 7, 12, 0, 3]
+    assert [n["text"] for n in rec["notices"] if n["text"].startswith("n: ")] == \
+        [f"n: read as numbers ({ACCOUNTING_ZERO_SAID}): '-' → 0."], rec["notices"]
