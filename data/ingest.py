@@ -1016,7 +1016,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
                "choose its encoding under How the file was read, or save it as UTF-8")
         how.notice(f"The file is not UTF-8: it was read as {reading.encoding_name(encoding)}. If accented letters look "
                    f"wrong, {fix}.")
-    # a ';' file's decimal separator is its columns' (decimal_hint_of): ';' goes with decimal commas,
+    # a ';' file's decimal separator is its columns' (playground_runtime.decimal_hint): ';' goes with decimal commas,
     # but an export may write points (1.75, 0.500) with it, and then 1.234 is one point two (a new
     # user's audit: read as 1234, "'.' between thousands", beside a column of 1.75s)
     decimal = None if layout.delimiter == ";" else "," if comma_file else "."
@@ -1184,7 +1184,7 @@ def _convert_text_columns(table, how, delimiter, forced: set, decimal: str | Non
     # rows to score (a tab-separated European export read with decimal commas by its sample)
     if decimal is None or (decimal == "," and delimiter in playground_runtime.DECIMAL_COMMA_DELIMITERS):
         shown = values.columns_decimal([table.column(i) for i in texts])
-        hint = values.decimal_hint_of(shown, delimiter) if decimal is None else decimal
+        hint = playground_runtime.decimal_hint(shown, delimiter) if decimal is None else decimal
         how.decimal_settled = playground_runtime.settled_decimal(delimiter, shown)
     # a comma-separated file whose numbers show a decimal point writes no decimal comma: a quoted "4,6" stays text
     how.decimal_point = values.point_settled_once(table.column_names, table.columns, delimiter)

@@ -43,6 +43,7 @@ from playground_runtime import (
     NUMBERED_DATE_ONE_SEP,
     PARSE_MISSING_WORDS,
     PLAIN_NUMBER,
+    POINT_BY_FILE,
     TEXT_MISSING_SYMBOLS,
     TEXT_VALUE_WORDS,
     WRITTEN_NUMBER,
@@ -565,7 +566,7 @@ def _numbers(name, col, trimmed, keep, values, hint: str, forced: bool,
         # every dot before three digits (1.250, 0.750): the point is the file's word, not the column's (a ';'
         # export's 1.250 is as often 1250): said, and kept as how the column was written, so that rows to
         # score written alike are read alike (predict.py refused the training file itself: a new user)
-        what.insert(0, "decimal point, as the file's other numbers write it")
+        what.insert(0, POINT_BY_FILE)
     if currencies:
         what.append(", ".join(sorted({CURRENCIES[c] for c in currencies})) + " amounts")
     if n_percent:
@@ -994,21 +995,6 @@ def columns_decimal(columns: list) -> list:
             continue
         shown.append(_decimal_separator(pc.struct_field(parts, "num"), "?"))
     return shown
-
-
-def decimal_hint_of(shown: list, delimiter: str | None) -> str:
-    """The decimal separator a file's ambiguous columns take: what its unambiguous columns
-    use (`shown`: their columns_decimal), else the convention of its delimiter (';' goes with
-    decimal commas)."""
-    votes = {".": 0, ",": 0}
-    for sep in shown:
-        if sep in votes:
-            votes[sep] += 1
-    if votes[","] > votes["."]:
-        return ","
-    if votes["."] > votes[","]:
-        return "."
-    return "," if delimiter == ";" else "."
 
 
 # --------------------------------------------------------------------------- Excel day numbers

@@ -355,6 +355,27 @@ def settled_decimal(delimiter: str | None, shown) -> str | None:
         else None
 
 
+def decimal_hint(shown, delimiter: str | None) -> str:
+    """The decimal separator a file's columns whose separators could be either (1.234, 2.500)
+    take: what its columns that show one use (`shown`: each one's `column_decimal`), by the
+    most, else the convention of its delimiter (';' goes with decimal commas). The one rule of
+    every reader of a ';' file: the app's (data.ingest) and predict.py's."""
+    votes = {".": 0, ",": 0}
+    for sep in shown:
+        if sep in votes:
+            votes[sep] += 1
+    if votes[","] > votes["."]:
+        return ","
+    if votes["."] > votes[","]:
+        return "."
+    return "," if delimiter == ";" else "."
+
+
+# what a column of a ';' file whose every dot could be a thousands separator (1.234, 2.500) is said to be
+# read with, where the file's other numbers show a decimal point (`decimal_hint`)
+POINT_BY_FILE = "decimal point, as the file's other numbers write it"
+
+
 def exponent_fits(decimal: str) -> str:
     """The digits an exponent may follow where `decimal` is the decimal separator: ungrouped
     (1e+05, 2,5e-10, 1,234e-05 is 0.00001234, never a thousand and more)."""

@@ -716,16 +716,18 @@ def predict_module():
     return predict
 
 
-def test_predict_py_refuses_a_dot_between_thousands_in_a_semicolon_file(tmp_path):
+def test_predict_py_refuses_a_dot_between_thousands_in_a_semicolon_file(tmp_path, capsys):
     """A European export with whole numbers written 175.000 (Chile's population): the app
     reads 175000, predict.py read 175 and scored 7.4% of the rows otherwise, without a word
-    (found by a new user). Such a column is refused now; a decimal point stays one."""
+    (found by a new user). Such a column is refused now where nothing in the file shows which
+    the dot is; a decimal point stays one, and so does a dot the file's other numbers show to
+    be one (1.0082 beside 175.000: read as the app reads it, said)."""
     predict = predict_module()
     card = {"features": [{"name": "population", "type": "numeric", "dtype": "float64"},
                          {"name": "statusquo", "type": "numeric", "dtype": "float64"},
                          {"name": "region", "type": "categorical", "dtype": "str"}]}
     rows = tmp_path / "rows.csv"
-    rows.write_text("population;statusquo;region\n175.000;1.0082;N\n8.000;-0.5;S\n12;0.25;S\n", encoding="utf-8")
+    rows.write_text("population;statusquo;region\n175.000;1;N\n8.000;-2;S\n12;0;S\n", encoding="utf-8")
     with pytest.raises(playground_runtime.ColumnsError,
                        match=r"semicolons, and 'population' holds values like '175.000', '8.000', where the dot may "
                              r"separate thousands"):
@@ -734,11 +736,16 @@ def test_predict_py_refuses_a_dot_between_thousands_in_a_semicolon_file(tmp_path
     assert predict.read_rows(rows, card)["population"].tolist() == [175.5, 8.0]  # a decimal point among them
     rows.write_text("population,statusquo,region\n175.000,1.0082,N\n", encoding="utf-8")
     assert predict.read_rows(rows, card)["population"].tolist() == [175.0]  # commas between columns: a point
+    capsys.readouterr()
+    rows.write_text("population;statusquo;region\n175.000;1.0082;N\n8.000;-0.5;S\n12;0.25;S\n", encoding="utf-8")
+    assert predict.read_rows(rows, card)["population"].tolist() == [175.0, 8.0, 12.0]  # the file's other numbers
+    assert "population: read as numbers (decimal point, as the file's other numbers write it): '175.000' → 175." \
+        in capsys.readouterr().err
     # a value that shows its point settles the column, as the app reads it (a new user's 1.250 beside 0.750 was
     # refused, and predict.py would not score its own training file); without one, still refused
     for written, read in ((["1.250", "0.750", "1.125"], [1.25, 0.75, 1.125]), (["2.500", ".125"], [2.5, 0.125]),
                           (["1.250", "3.375", "12"], None), (["1.250.000", "0.500"], None)):
-        rows.write_text("population;statusquo;region\n" + "".join(f"{v};0.5;N\n" for v in written), encoding="utf-8")
+        rows.write_text("population;statusquo;region\n" + "".join(f"{v};5;N\n" for v in written), encoding="utf-8")
         if read is None:
             with pytest.raises(playground_runtime.ColumnsError, match="where the dot may separate thousands"):
                 predict.read_rows(rows, card)

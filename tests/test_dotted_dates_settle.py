@@ -74,10 +74,10 @@ def test_counts_with_thousands_in_a_file_of_dotted_dates_and_decimal_commas_scor
     # no number in the file shows a decimal comma: '1.234' stays open, refused as before
     ("dates and counts alone", rows(DATES["dd.mm.yyyy"], ["1.234", "2.500", "120"], ["58", "12", "3"]),
      {"predict.py": "where the dot may separate thousands", "endpoint": "1,234 or 1.234"}),
-    # a decimal point shown beside the dates (a lab's ';' export): no decimal comma settled, as before
-    # (the endpoint reads 1.234 by the file's other numbers, predict.py refuses it)
-    ("a decimal point beside", rows(DATES["dd.mm.yyyy"], ["1.234", "2.500", "120"], ["58.91", "12.5", "3.25"]),
-     {"predict.py": "where the dot may separate thousands", "endpoint": [1.234, 2.5, 120.0]}),
+    # as many columns show a decimal point as a comma: the ';' file's convention, a comma, which settles nothing
+    ("a point and a comma beside", rows(DATES["dd.mm.yyyy"], ["1.234", "2.500", "120"], ["58.91", "12.5", "3.25"])
+     .replace("Datum", "Datum;Rabatt").replace("2024\r\n", "2024;0,5\r\n"),
+     {"predict.py": "where the dot may separate thousands", "endpoint": "1,234 or 1.234"}),
     # a comma-separated file settles no decimal comma, dates or not
     ("commas between fields", rows(DATES["dd.mm.yyyy"], ['"1,234"', '"2,500"', "120"], ['"58,91 €"', '"12,00 €"',
                                                                                           '"3,50 €"'], sep=","),
@@ -87,6 +87,43 @@ def test_near_misses_keep_their_answers(tmp_path, case, text, said):
     got = scored(text, tmp_path)
     for exit, words in said.items():
         assert got[exit] == words if isinstance(words, list) else words in got[exit], (case, exit, got)
+
+
+POINTS_BESIDE = {
+    # a lab's ';' export: dates with dots, prices with a decimal point
+    "dotted dates, prices": rows(DATES["dd.mm.yyyy"], ["1.234", "2.500", "120"], ["58.91", "12.5", "3.25"]),
+    "year-first dates, prices": rows(["2024-02-04", "2024-03-05", "2024-12-31"], ["1.234", "2.500", "120"],
+                                     ["58.91", "12.5", "3.25"]),
+    "prices past a thousand": rows(DATES["d.m.yyyy"], ["1.234", "2.500", "120"], ["1058.91", "12.50", "3.5"]),
+    "a gap among them": rows(DATES["with a gap"], ["1.234", "", "120"], ["58.91", "12.5", "3.25"]),
+}
+
+
+@pytest.mark.parametrize("case", list(POINTS_BESIDE))
+def test_a_column_of_dots_before_three_digits_is_read_by_the_files_other_numbers_in_every_exit(tmp_path, case):
+    """A ';' export whose prices show a decimal point (58.91) and whose counts all put three
+    digits after the dot (1.234, 2.500): the endpoint and Score a file read them with a decimal
+    point, as the file's other numbers write it, said; predict.py refused the file ("the dot may
+    separate thousands") and sent the user to Score a file. One rule now (playground_runtime.
+    decimal_hint), said alike."""
+    got = scored(POINTS_BESIDE[case], tmp_path)
+    want = [1.234, None, 120.0] if case == "a gap among them" else [1.234, 2.5, 120.0]
+    for exit, menge in got.items():
+        assert isinstance(menge, list) and [None if v != v else v for v in menge] == want, (case, exit, got)
+    path = tmp_path / "rows.csv"
+    said = subprocess_said(path)
+    assert "Menge: read as numbers (decimal point, as the file's other numbers write it): '1.234' → 1.234." in said, said
+
+
+def subprocess_said(path) -> str:
+    """What predict.py's reader prints of the rows at `path` (its notes to stderr)."""
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        predict_py().read_rows(path, CARD)
+    return err.getvalue()
 
 
 def test_a_column_of_dotted_dates_shows_no_decimal_separator_in_either_reader():

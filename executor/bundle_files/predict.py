@@ -475,23 +475,35 @@ def _refuse_grouped_thousands(path: Path, card: dict, frame: pd.DataFrame, cells
     """A file separated by semicolons is a European export, where 175.000 is often a hundred
     and seventy-five thousand; pandas reads it as 175. A number column whose every value
     with a dot has it between groups of three digits (`cells`: as the file writes them) is
-    refused, not read as a tenth of itself or less (the app's Score a file reads such files),
-    unless the training file wrote that column so too (its `written`: read as it was, by
-    playground_runtime)."""
+    refused, not read as a tenth of itself or less, unless the training file wrote that column
+    so too (its `written`: read as it was, by playground_runtime), or the file's other numbers
+    show a decimal point (playground_runtime.decimal_hint: 58.91 beside 1.234): then it is read
+    with a decimal point, said, as the app's reader reads it (Score a file and the endpoint
+    read 1.234 as one point two there, and predict.py refused the file)."""
     numbers = [f["name"] for f in card["features"]
                if f["type"] == "numeric" and f["name"] in cells.columns and not f.get("written")]
+    hint = None
     for name in numbers:
         values = cells[name].dropna().str.strip()
         dotted = values[values.str.contains(".", regex=False)]
         # a value that shows the dot is a decimal point (0.750: no group of thousands starts with 0; 8.48)
         # settles the column, as the app's reader reads it (playground_runtime.decimal_shown): 1.250 beside
         # 0.750 was refused, and predict.py would not score the file its model was trained on (a new user)
-        if len(dotted) and dotted.str.fullmatch(GROUPED).all() and runtime.decimal_shown(values.tolist()) != ".":
-            raise runtime.ColumnsError(
-                f"{path.name} separates its columns with semicolons, and {name!r} holds values like "
-                f"{', '.join(map(repr, dotted.unique()[:2]))}, where the dot may separate thousands: predict.py reads "
-                "a dot as a decimal point only. Write the numbers without a thousands separator, or score the file "
-                "with the app's Score a file, which reads regional formats.")
+        if not len(dotted) or not dotted.str.fullmatch(GROUPED).all() or runtime.decimal_shown(values.tolist()) == ".":
+            continue
+        if hint is None:
+            hint = runtime.decimal_hint([runtime.column_decimal(cells.iloc[:runtime.DECIMAL_SAMPLE, i].tolist())
+                                         for i in range(len(cells.columns))], ";")
+        if hint == ".":
+            example = dotted.iloc[0]
+            print(f"note: {name}: read as numbers ({runtime.POINT_BY_FILE}): {example!r} → "
+                  f"{runtime.number_said(float(example))}.", file=sys.stderr)
+            continue
+        raise runtime.ColumnsError(
+            f"{path.name} separates its columns with semicolons, and {name!r} holds values like "
+            f"{', '.join(map(repr, dotted.unique()[:2]))}, where the dot may separate thousands: predict.py reads "
+            "a dot as a decimal point only where a number shows it (1.5, 0.750). Write the numbers without a "
+            "thousands separator (1234), or save the file separated by commas.")
 
 
 def _unnamed(frame: pd.DataFrame, names: list) -> tuple:
