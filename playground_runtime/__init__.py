@@ -916,9 +916,15 @@ def notes_notice(texts: list, where: str = "line", at: int | None = None) -> str
 
 
 def reads_as_note(text: str) -> bool:
-    """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), or a
-    phrase ("Prepared by the finance department")."""
-    return len(text.split()) >= 2 and (":" in text or len(text) >= 20)
+    """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), a
+    phrase ("Prepared by the finance department"), or a word and a colon heading the notes
+    below it ("Notes:", "Quelle:": a new user's workbook had its notes read as 3 rows, its
+    first column as text for them)."""
+    text = text.strip()
+    return (len(text.split()) >= 2 and (":" in text or len(text) >= 20)) or bool(NOTES_HEADING.fullmatch(text))
+
+
+NOTES_HEADING = re.compile(r"[^\W\d_]{2,}:")  # a word of letters and its colon, alone: "Notes:", "Anmerkungen:"
 
 
 def sheet_notes(rows: list, at: list, first: int) -> list:
