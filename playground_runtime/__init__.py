@@ -3165,13 +3165,26 @@ def _numbered_dates(s: pd.Series, col: dict, say, one_order: bool = False):
     predict.py and the endpoint refused it); `one_order`: not (a value alone, checked for
     a refusal's examples)."""
     order = col.get("order")
-    if order not in ORDERS:
+    if order not in ORDERS and one_order:
         return None
     text = s[s.notna()].astype(str).str.strip()
     parts = text.str.extract(NUMBERED_DATE_ONE_SEP)
     numbered = parts["a"].notna()
     if not numbered.any():
         return None
+    if order not in ORDERS:  # the training dates were ISO 8601 or a workbook's date cells: the rows' own order
+        # (18/02/1993: day first), as the app's reader reads such a file; none that shows one, or both: refused
+        read = {o: _stamps_in_order(parts[numbered], o) for o in ORDERS}
+        shown = [o for o, stamps in read.items() if not stamps.isna().any()]
+        if len(shown) != 1:
+            return None
+        order = shown[0]
+        stamps, not_so = read[order], read[OTHER_ORDER[order]].isna()
+        at = not_so[not_so].index[0]
+        said = (f"{col['name']!r}: {len(stamps):,} date{'s' if len(stamps) > 1 else ''} written with numbers read "
+                f"{order} first, as this file writes them ({text[at]!r} → {stamps[at]:%Y-%m-%d}: no date "
+                f"{OTHER_ORDER[order]} first).")
+        return _with_iso_rest(s, text, numbered, stamps, lambda: say(said))
     stamps = _stamps_in_order(parts[numbered], order)
     not_so = stamps.isna()
     if not_so.any():
@@ -3180,6 +3193,19 @@ def _numbered_dates(s: pd.Series, col: dict, say, one_order: bool = False):
         stamps = _stamps_in_order(parts[numbered], OTHER_ORDER[order])
         if stamps.isna().any():  # no date in either order (19/07/2013 beside 07/19/2013; 31/02/2024)
             return None
+    n = len(stamps)
+    if not_so.any():
+        at = not_so[not_so].index[0]
+        said = _other_order_said(col["name"], n, text[at], stamps[at], order)
+    else:
+        at = stamps.index[0]
+        said = _in_order_said(col["name"], n, text[at], stamps[at], order)
+    return _with_iso_rest(s, text, numbered, stamps, lambda: say(said))
+
+
+def _with_iso_rest(s: pd.Series, text: pd.Series, numbered: pd.Series, stamps: pd.Series, said):
+    """`s`'s dates: `stamps` where it writes them with numbers, ISO 8601 elsewhere, then `said()`;
+    None (nothing said) when a value is neither, or carries a time-zone offset."""
     out = pd.Series(pd.NaT, index=s.index, dtype=stamps.dtype)
     rest = text[~numbered]
     if len(rest):
@@ -3191,13 +3217,7 @@ def _numbered_dates(s: pd.Series, col: dict, say, one_order: bool = False):
             return None
         out[rest.index] = iso.astype(stamps.dtype)
     out[stamps.index] = stamps
-    n = len(stamps)
-    if not_so.any():
-        at = not_so[not_so].index[0]
-        say(_other_order_said(col["name"], n, text[at], stamps[at], order))
-    else:
-        at = stamps.index[0]
-        say(_in_order_said(col["name"], n, text[at], stamps[at], order))
+    said()
     return out
 
 

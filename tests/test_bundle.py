@@ -677,11 +677,11 @@ def test_a_wrong_value_is_refused_saying_what_the_column_takes():
     features = [{"name": "born", "type": "datetime", "dtype": "datetime64[ns]"},
                 {"name": "promo", "type": "categorical", "dtype": "bool"},
                 {"name": "spend", "type": "numeric", "dtype": "float64"}]
-    rows = pd.DataFrame({"born": ["23.05.1981"], "promo": ["yes"], "spend": ["2.195,79 €"]})
+    rows = pd.DataFrame({"born": ["31.02.1981"], "promo": ["yes"], "spend": ["2.195,79 €"]})
     with pytest.raises(playground_runtime.ColumnsError) as e:
         playground_runtime.prepare_rows(rows, features)
     said = str(e.value)
-    assert "'born' should hold dates written as ISO 8601, like 2024-11-27" in said and "'23.05.1981'" in said
+    assert "'born' should hold dates written as ISO 8601, like 2024-11-27" in said and "'31.02.1981'" in said
     assert "'promo' should hold true or false (values like 'yes', the first in row 1)" in said
     # a decimal comma where training wrote a decimal point, which no file settles (settled_decimal)
     assert "'spend' holds numbers written with a decimal comma, or that may be (1,234 or 1.234" in said
@@ -696,10 +696,14 @@ def test_dates_that_may_be_day_or_month_first_are_said_to_be_so():
     sentence now says so; JSON true sent for a date is written as sent (it said 'True')."""
     features = [{"name": "start", "type": "datetime", "dtype": "datetime64[ns]"}]
     for values, ambiguous in ((["03/05/2023", "12/11/2022"], True), (["3.5.23", "1-2-2024"], True),
-                              (["31/12/2022", "03/05/2023"], False), (["yesterday", "03/05/2023"], False)):
+                              (["31/12/2022", "12/31/2022"], False), (["yesterday", "03/05/2023"], False)):
         with pytest.raises(playground_runtime.ColumnsError) as e:
             playground_runtime.prepare_rows(pd.DataFrame({"start": values}), features)
         assert ("which comes first cannot be told" in str(e.value)) is ambiguous, (values, str(e.value))
+    # 31/12/2022 shows the order of 03/05/2023 beside it: read day first, as Score a file reads the file
+    # (tests/test_dates_own_order.py)
+    read = playground_runtime.prepare_rows(pd.DataFrame({"start": ["31/12/2022", "03/05/2023"]}), features)
+    assert read["start"].tolist() == [pd.Timestamp("2022-12-31"), pd.Timestamp("2023-05-03")]
     with pytest.raises(playground_runtime.ColumnsError, match=r"values like 'true', 'false', the first in row 1\)"):
         playground_runtime.prepare_rows(pd.DataFrame({"start": [True, False]}), features)
 
@@ -1131,19 +1135,26 @@ def test_values_that_are_not_all_dates_with_month_names_are_still_refused(writte
         playground_runtime.prepare_rows(pd.DataFrame({"released": written}), features)
 
 
-def test_dates_day_first_in_rows_to_score_are_refused_without_a_false_reason():
+def test_dates_day_first_in_rows_to_score_are_read_so_without_a_false_reason():
     """predict.py refused 01.01.2012 … 19.07.2012 saying which of day and month comes first
-    "cannot be told from these values", though 19.07 tells it (found by a new user)."""
+    "cannot be told from these values", though 19.07 tells it (found by a new user); then it
+    refused them as not ISO 8601 where Score a file read them day first (another new user).
+    A model trained on ISO dates reads them in the one order they show, said; a column that
+    shows none is refused saying so."""
     import playground_runtime
 
     features = playground_runtime.feature_schema(pd.DataFrame({"date": pd.to_datetime(["2012-01-01", "2012-02-03"]),
                                                                "x": [1.0, 2.0]}))
-    with pytest.raises(playground_runtime.ColumnsError) as refused:
-        playground_runtime.prepare_rows(pd.DataFrame({"date": ["01.01.2012", "10.04.2012", "19.07.2012"],
+    X = playground_runtime.prepare_rows(pd.DataFrame({"date": ["01.01.2012", "10.04.2012", "19.07.2012"],
                                                       "x": [1.0, 2.0, 3.0]}), features)
-    said = str(refused.value)
-    assert "'date' should hold dates written as ISO 8601" in said and "cannot be told" not in said
-    assert "rows to score take dates written year first, which cannot be misread: write them so (2023-05-03)" in said
+    assert X["date"].tolist() == [pd.Timestamp(d) for d in ("2012-01-01", "2012-04-10", "2012-07-19")]
+    assert X.attrs[playground_runtime.READING_NOTES] == [
+        "'date': 3 dates written with numbers read day first, as this file writes them ('19.07.2012' → 2012-07-19: "
+        "no date month first)."]
+    with pytest.raises(playground_runtime.ColumnsError) as refused:
+        playground_runtime.prepare_rows(pd.DataFrame({"date": ["01.01.2012", "10.04.2012"], "x": [1.0, 2.0]}),
+                                        features)
+    assert "cannot be told" in str(refused.value), str(refused.value)
 
 
 def test_rows_written_with_their_row_names_are_scored_alike_by_the_app_and_predict_py(web, tmp_path):
@@ -1410,9 +1421,10 @@ def test_rows_to_score_read_dates_written_with_numbers_in_the_training_files_ord
         assert (f"'d' should hold dates written {order} first as in the training file, like "
                 f"{playground_runtime.ORDERS[order]}, or as ISO 8601") in said, (bad, said)
         assert f"values like {bad!r}, the first in row 2" in said, (bad, said)
-    # a model trained without an order (ISO dates, a workbook's) reads ISO 8601 only, as before
-    with pytest.raises(playground_runtime.ColumnsError, match="cannot be misread"):
-        playground_runtime.prepare_rows(rows, playground_runtime.feature_schema(train))
+    # a model trained without an order (ISO dates, a workbook's) reads the one order the rows show (13/07, 19/07)
+    X = playground_runtime.prepare_rows(rows, playground_runtime.feature_schema(train))
+    assert X["d"].tolist()[:-1] == [pd.Timestamp(v) for v in cases.values()] and pd.isna(X["d"].iloc[-1])
+    assert f"read {order} first, as this file writes them" in X.attrs[playground_runtime.READING_NOTES][0]
 
 
 def test_the_reader_keeps_the_order_of_each_date_column_written_with_numbers(tmp_path):
