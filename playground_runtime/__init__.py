@@ -1226,6 +1226,12 @@ def unnamed_column(i: int) -> tuple[str, str]:
     return name, f"Column {i + 1} had no name: it is named {name!r}."
 
 
+def _no_value(s: pd.Series) -> bool:
+    """Whether a column of rows holds nothing: every cell a gap or blank text."""
+    given = s.dropna()
+    return given.empty or bool(given.map(lambda v: isinstance(v, str) and not v.strip()).all())
+
+
 def name_unnamed(names: list) -> tuple[list, list]:
     """(a header's names with its empty ones named, the sentences saying each): the first one
     `row_names` when others follow (`row_names_notice`), any other `column_<n>`
@@ -3618,6 +3624,11 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
             if c["name"] in omitted and not c.get("unused") and c["name"] not in copies]
     if left:  # a record without a column the others send: not a gap (null is), refused as a record sent alone is
         problems.append(_omitted_said(left))
+    # a column with no name and no value (the empty column between two blocks of a sheet, saved as CSV, which the
+    # app's sheet reader left out of the training table): set aside, said; any other column the model lacks is refused
+    blank = [(i, c) for i, c in enumerate(have) if c == unnamed_column(i)[0] and c not in names and c not in set_aside
+             and c not in taken and _no_value(frame.iloc[:, i])]
+    set_aside.update(c for _, c in blank)
     unknown = [c for c in have if c not in names and c not in set_aside and c not in taken]
     if unknown:
         one = len(unknown) == 1
@@ -3628,6 +3639,7 @@ def prepare_rows(frame: pd.DataFrame, features: list[dict], left_out=()) -> pd.D
     if alike:  # 'origin' for 'Origin': names are matched exactly
         problems.append("names are matched exactly, capitals too: " + ", ".join(f"{u!r} is not {m!r}" for u, m in alike))
     wrong, endless, out, notes, money, commas = [], [], {}, [], [], []
+    notes += [f"{c!r} (column {i + 1}) has no name in the header and no value in any row: left out." for i, c in blank]
     for col in features:
         if col.get("unused"):
             out[col["name"]] = _gaps(col, frame.index)
