@@ -64,6 +64,7 @@ from playground_runtime import (
     two_digit_years_said,
     unreadable_said,
 )
+from playground_runtime import quoted as _quoted
 
 # What pyarrow (and pandas) already read as missing, plus spreadsheet words for it; these
 # never reach this module as text. The words and symbols for a gap, and which of them are a
@@ -122,15 +123,6 @@ def _strings(col) -> pa.ChunkedArray:
     if pa.types.is_large_string(col.type):
         col = col.cast(pa.string())
     return col
-
-
-def _quoted(v: str, limit: int = 40) -> str:
-    """A value as a note quotes it: as the file wrote it, in single quotes, or in double quotes
-    when it holds an apostrophe, as Python's repr and predict.py's notes quote it ("1'234.50").
-    An apostrophe is never changed into another: '1’234.50' for 1'234.50 quoted a character the
-    file never held."""
-    v = v if len(v) <= limit else v[: limit - 1] + "…"
-    return f'"{v}"' if "'" in v and '"' not in v else f"'{v}'"
 
 
 def _examples(values: list, n: int = 3) -> str:

@@ -382,6 +382,16 @@ def exponent_fits(decimal: str) -> str:
     return rf"^[0-9]+(\{decimal}[0-9]+)?$|^\{decimal}[0-9]+$"
 
 
+def quoted(v: str, limit: int = 40) -> str:
+    """A value as a note quotes it: as the file wrote it, in single quotes, or in double quotes
+    when it holds an apostrophe ("1'234.50"). An apostrophe is never changed into another:
+    '1’234.50' for 1'234.50 quoted a character the file never held; and a space is shown as
+    one, whichever: Python's repr wrote '1\\u202f550' for a French export's 1 550 (a new user).
+    Said alike by the app's reader (data.values) and every exit."""
+    v = v if len(v) <= limit else v[: limit - 1] + "…"
+    return f'"{v}"' if "'" in v and '"' not in v else f"'{v}'"
+
+
 def number_said(x) -> str:
     """A number as a note quotes it: exactly, the shortest text that reads back as the same
     value (50439.98, 12345678.123, 0.0725), a whole number without '.0'. Not `:g`, whose six
@@ -2855,7 +2865,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
     anything, seen = fmt.get("currency") is None, set()  # None: any one currency (the training file wrote none)
     either = fmt.get("percent") is None  # percentages or plain numbers, one way in every value (_rows_format)
     ways_seen = set()  # (with `either`: whether the nonzero values were percentages, plain numbers or both)
-    out, read, example, grouped = [], 0, None, False
+    out, read, example, grouped, spaced_seen = [], 0, None, False, False
     ledger = {"(": False, "-": False}  # negatives written in brackets, with a minus after them (`negatives_said`)
     gaps: list = []  # values that are no number, read as gaps where training read them so (`unreadable_gaps`)
     for v in s.tolist():
@@ -2891,6 +2901,7 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
             return None
         seen.update(signs)
         grouped = grouped or thousands in g["num"]  # ('1.000': said as the app's reader says it)
+        spaced_seen = spaced_seen or bool(re.search(f"['’{NUMBER_SPACES}]", g["num"]))  # 1 550, 1'234.50
         clean = num.replace(thousands, "").replace(",", ".") + g["exp"]
         if not either and percent != bool(fmt.get("percent")) and float(clean) != 0:  # 7,0 among percentages: 7 or 7 %?
             return None
@@ -2920,8 +2931,10 @@ def _written_numbers(s: pd.Series, col: dict, notes: list | None = None, as_trai
                                      "as the training file's were (Number was chosen for it on the dataset page)"))
     if read and notes is not None:
         values = f"{read:,} value{'s' if read > 1 else ''}"
-        like = f"like {example[0]!r} → {number_said(example[1])}"
-        between = f"{thousands!r} between thousands" if grouped else None
+        like = f"like {quoted(example[0])} → {number_said(example[1])}"
+        # the separators between thousands its values show, in the app reader's words (data.values)
+        between = "; ".join([*([f"{thousands!r} between thousands"] if grouped else []),
+                             *(["spaces or apostrophes between thousands"] if spaced_seen else [])]) or None
         negatives = negatives_said(ledger["("], ledger["-"])
         ways = [w for w in (negatives, ACCOUNTING_ZERO_SAID if zeros else None) if w]
         ledgers = f", {' and '.join(ways)} too" if ways else ""
