@@ -35,7 +35,7 @@ from data.datasets import DatasetError
 from plugins.guards import PAGE_ROWS
 from plugins.tables import parse_iso_dates, plain_dtypes, profile
 
-FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel",
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".txt": "csv", ".psv": "csv", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "excel",
            ".xlsm": "excel", ".xls": "excel", ".ods": "excel", ".zip": "zip", ".gz": "gzip"}
 ARCHIVES = ("zip", "gzip")  # a table read from inside (_unpacked): one, named by the archive's own name or members
 UPLOAD_ACCEPT = ",".join(FORMATS)  # a file input's `accept`: the Datasets page's, the Dataset inspector's
@@ -190,8 +190,9 @@ def ingest_path(src: str | Path, filename: str, dest_dir: str | Path, limits: Li
     filename = Path(filename or "upload.csv").name
     ext = Path(filename).suffix.lower()
     if ext not in FORMATS:
-        raise DatasetError(f"Files ending in {ext or '(nothing)'} are not supported; upload CSV, TSV, Excel "
-                           "(.xlsx, .xls, .ods) or Parquet, or a .zip or .gz file holding one.")
+        raise DatasetError(f"Files ending in {ext or '(nothing)'} are not supported; upload CSV, TSV or other "
+                           "delimited text (.txt, .psv), Excel (.xlsx, .xls, .ods) or Parquet, or a .zip or .gz file "
+                           "holding one.")
     fmt = FORMATS[ext]
     if arriving is not None and fmt not in ("csv", "tsv"):
         arriving.wait()  # only text is read as it comes: the rest waits for the whole file

@@ -634,7 +634,7 @@ def spaces_delimit(sample: str) -> bool:
 
 
 # the files a table is read from (the app's upload reads these: data.ingest.FORMATS, its archives aside)
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls", ".ods")
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".psv", ".parquet", ".pq", ".xlsx", ".xlsm", ".xls", ".ods")
 ARCHIVE_JUNK = ("__MACOSX/", ".DS_Store", "Thumbs.db", "desktop.ini")
 
 
