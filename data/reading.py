@@ -438,39 +438,9 @@ def text_layout(path: Path, fmt: str, encoding: str | None) -> TextLayout:
 RECORD_LINES, record_lines = playground_runtime.RECORD_LINES, playground_runtime.record_lines
 
 
-FOOTNOTE_LINES = playground_runtime.FOOTNOTE_LINES  # lines under a table that may be a note ("Source: …"), at most
-
-
-def footnotes(tail: str, delimiter: str) -> tuple[list, int]:
-    """(the last lines of a text file that are a note under the table, not rows; the empty
-    lines between them and the table): after an empty line (or one of delimiters only),
-    at most FOOTNOTE_LINES lines, each text in its first field alone ("Source: ERP export
-    2024-12-01": a new user's audit found the file refused, "Line 7 has 1 fields")."""
-    lines = tail.replace("\r", "").split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    notes: list = []
-    while lines and lines[-1].strip().strip(delimiter + '"') and len(notes) <= FOOTNOTE_LINES:
-        filled, width = _filled(lines[-1], delimiter)
-        # a line as wide as a row (its other fields empty) may be a row with gaps: a note only when it reads as one
-        if not (len(filled) == 1 and filled[0][0] == 0 and not _is_number_text(filled[0][1])
-                and (width == 1 or _reads_as_note(filled[0][1]))):
-            return [], 0
-        notes.insert(0, lines.pop())
-    if not notes or len(notes) > FOOTNOTE_LINES or not lines:
-        return [], 0
-    empty = 0
-    while lines and not lines[-1].strip().strip(delimiter + '"'):
-        empty += not lines.pop().strip()
-    if not lines or lines == [""]:
-        return [], 0
-    return notes, empty
-
-
-def note_text(line: str, delimiter: str) -> str:
-    """The text of a note line (footnotes): its one filled field."""
-    filled, _ = _filled(line, delimiter)
-    return filled[0][1] if filled else line.strip()
+# notes under a text table ("Source: …"): one rule, shared with the bundle's predict.py
+FOOTNOTE_LINES, footnotes, note_text = (playground_runtime.FOOTNOTE_LINES, playground_runtime.footnotes,
+                                        playground_runtime.note_text)
 
 
 # a line of units under the header: one rule and its sentence, shared with the bundle's predict.py

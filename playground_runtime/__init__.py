@@ -925,6 +925,65 @@ def notes_notice(texts: list, where: str = "line", at: int | None = None) -> str
     return f"The last {len(texts)} {where}s ({shown}) are notes under the table, not data: they were left out."
 
 
+def footnotes(tail: str, delimiter: str) -> tuple[list, int]:
+    """(the last lines of a text file that are a note under the table, not rows; the empty
+    lines between them and the table): at most FOOTNOTE_LINES lines, each text in its first
+    field alone ("Source: ERP export 2024-12-01": a new user's audit found the file refused,
+    "Line 7 has 1 fields"), or prose whose commas split it into fields where the table's rows
+    have another number of them ("Prices in US dollars, list price before discount.": the
+    file was refused, "Line 303 has 1 fields", at the 'Notes:' line above it). The one rule of
+    the app's reader (data.reading) and predict.py."""
+    lines = tail.replace("\r", "").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    k = len(lines)
+    while k and lines[k - 1].strip().strip(delimiter + '"'):
+        k -= 1
+        if len(lines) - k > FOOTNOTE_LINES + 1:
+            break
+    above = k
+    while above and not lines[above - 1].strip().strip(delimiter + '"'):
+        above -= 1
+    # the table's rows are as wide as its last one (the line above the notes, or the empty lines over them)
+    width = filled_fields(lines[above - 1], delimiter)[1] if above else None
+    notes: list = []
+    while lines and lines[-1].strip().strip(delimiter + '"') and len(notes) <= FOOTNOTE_LINES:
+        if not _note_line(lines[-1], delimiter, width):
+            return [], 0
+        notes.insert(0, lines.pop())
+    if not notes or len(notes) > FOOTNOTE_LINES or not lines:
+        return [], 0
+    empty = 0
+    while lines and not lines[-1].strip().strip(delimiter + '"'):
+        empty += not lines.pop().strip()
+    if not lines or lines == [""]:
+        return [], 0
+    return notes, empty
+
+
+def note_text(line: str, delimiter: str) -> str:
+    """The text of a note line (footnotes): its one filled field, or the line as written when
+    its commas split it into several."""
+    filled, _ = filled_fields(line, delimiter)
+    if len(filled) == 1:
+        return filled[0][1]
+    return line.strip().rstrip(delimiter).strip()
+
+
+def _note_line(line: str, delimiter: str, width: int | None) -> bool:
+    """Whether a line under a table is a note (footnotes): its text in the first field alone,
+    no number (as wide as a row, its other fields empty, only when it reads as a note); or
+    prose in its first fields, no number among them, that reads as a note and is not as wide as
+    a row (`width`)."""
+    filled, fields = filled_fields(line, delimiter)
+    if not filled or filled[0][0] != 0 or any(number_text(text) for _, text in filled):
+        return False
+    if len(filled) == 1:
+        return fields == 1 or reads_as_note(filled[0][1])
+    return (width is not None and fields != width and [i for i, _ in filled] == list(range(len(filled)))
+            and reads_as_note(line.strip().strip(delimiter + '"')))
+
+
 def reads_as_note(text: str) -> bool:
     """A cell that reads as a note, not a value: words with a colon ("Source: ERP"), a
     phrase ("Prepared by the finance department"), or a word and a colon heading the notes

@@ -79,6 +79,15 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
             return read_rows(copy, card)
     encoding = _encoding(path, card)
     sep, skip, above, lines = _layout(path, encoding)
+    notes = _notes_under(path, sep, encoding)
+    if notes:  # a note under the table ("Source: …"): not rows, left out as the app's reader leaves them
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder) / path.name
+            copy.write_bytes(_without_notes(path, sep, encoding, len(notes)))
+            print(f"note: {runtime.notes_notice([runtime.note_text(n, sep) for n in notes])}", file=sys.stderr)
+            return read_rows(copy, card)
     header = lines[above] if above < len(lines) else ""
     if len(_header_names(header, sep)) == 1 and runtime.lined_up(header, lines[above + 1:-1]):
         raise runtime.ColumnsError(runtime.lined_up_said("score"))  # a printout: the app's rule and words
@@ -434,6 +443,32 @@ def _last_line(path: Path, sep: str, encoding: str = "utf-8") -> int:
     text = path.read_bytes().decode(encoding, "replace").replace("\r", "")
     after = text[len(text.rstrip(" \t\n" + sep + '"')):]
     return text.count("\n") - after.count("\n") + 1
+
+
+def _notes_under(path: Path, sep: str, encoding: str) -> list:
+    """The lines under the table that are a note, not rows (playground_runtime.footnotes, the
+    app reader's rule, on the file's last 64 KB; none in UTF-16 or UTF-32, whose bytes a cut may
+    split, as the app reads them)."""
+    import codecs
+
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return []
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - (1 << 16)))
+        tail = f.read().decode(encoding, "replace")
+    return runtime.footnotes(tail, sep)[0]
+
+
+def _without_notes(path: Path, sep: str, encoding: str, n: int) -> bytes:
+    """The file's bytes without its last `n` lines (the notes under the table) and the empty
+    lines above them, as UTF-8 (its encoding, said once, is not said again of the copy)."""
+    lines = path.read_bytes().decode(encoding).split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    del lines[-n:]
+    while lines and not lines[-1].strip().strip(sep + '"'):
+        lines.pop()
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _cells(path: Path, sep: str, frame: pd.DataFrame, header_lines: int, encoding: str = "utf-8") -> pd.DataFrame:
