@@ -971,12 +971,22 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
         how.notice(playground_runtime.trailing_delimiters_notice(len(empty), not layout.extra_field))  # predict.py's
     parsed = notes[len(left_notes):]  # notes as wide as the rows (delimiters after them) were parsed as rows
     if parsed:
-        tail = table.slice(table.num_rows - len(parsed))
+        # above the lines of delimiters alone a sheet saved as CSV may end in (',,': rows of gaps, left out below)
+        end = table.num_rows
+        if table.num_rows > len(parsed):
+            import numpy as np
+            import pyarrow.compute as pc
+
+            last = table.slice(len(parsed))  # (the rows a note may stand above)
+            empty = np.logical_and.reduce([pc.is_null(c).to_numpy(zero_copy_only=False) for c in last.columns])
+            filled = np.flatnonzero(~empty)
+            end = len(parsed) + (int(filled[-1]) + 1 if len(filled) else 0)
+        tail = table.slice(end - len(parsed), len(parsed))
         firsts = [str(v).strip() for v in tail.column(0).to_pylist()]
         # (an empty field is null here: the parse reads "" as missing)
         if firsts == [reading.note_text(n, layout.delimiter) for n in parsed] and all(
                 c.null_count == len(c) for c in tail.columns[1:]):
-            table = table.slice(0, table.num_rows - len(parsed))
+            table = pa.concat_tables([table.slice(0, end - len(parsed)), table.slice(end)])
             left_notes += parsed
     if table.num_rows == 0:
         raise DatasetError(playground_runtime.header_only("The file"))

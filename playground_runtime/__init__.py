@@ -934,7 +934,7 @@ def footnotes(tail: str, delimiter: str) -> tuple[list, int]:
     file was refused, "Line 303 has 1 fields", at the 'Notes:' line above it). The one rule of
     the app's reader (data.reading) and predict.py."""
     lines = tail.replace("\r", "").split("\n")
-    while lines and not lines[-1].strip():
+    while lines and not lines[-1].strip().strip(delimiter + '"'):  # (a sheet saved as CSV ends in ',,' lines)
         lines.pop()
     k = len(lines)
     while k and lines[k - 1].strip().strip(delimiter + '"'):

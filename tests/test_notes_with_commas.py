@@ -3,7 +3,9 @@ price before discount."): the app refused the upload, "Line 303 has 1 fields but
 has 10" (the 'Notes:' line above it), and the bundle's predict.py read every note line under a
 table as a row to score, a prediction each, where the app left them out. One rule now
 (playground_runtime.footnotes) in the app's reader, Score a file and predict.py, said alike;
-a last line as wide as a row, or one holding a number, is still data (or refused as before)."""
+a sheet saved as CSV by Excel ends its notes in lines of commas alone (',,'), which hid them from
+the rule. A last line as wide as a row, or one holding a number, is still data (or refused as
+before)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ NOTES = {  # the lines under the table, and the notes said
                                  ["Source: BLS, CPS, March supplement, 2024 revision"]),
     "no comma (as before)": ("\nSource: ERP export of the finance department\n",
                              ["Source: ERP export of the finance department"]),
+    "a sheet saved as CSV, ',,' lines under it": ("\n,,\nSource: ERP export of finance,,\n,,\n,,\n",
+                                                  ["Source: ERP export of finance"]),
+    "a comma note above ',,' lines": ("\nNotes: amounts in euros, rounded\n,,\n", ["Notes: amounts in euros, rounded"]),
     "quoted, CRLF": ('\r\n"Prepared by finance, not audited"\r\nNote: all amounts, in euros\r\n',
                      ["Prepared by finance, not audited", "Note: all amounts, in euros"]),
 }

@@ -463,7 +463,7 @@ def _without_notes(path: Path, sep: str, encoding: str, n: int) -> bytes:
     """The file's bytes without its last `n` lines (the notes under the table) and the empty
     lines above them, as UTF-8 (its encoding, said once, is not said again of the copy)."""
     lines = path.read_bytes().decode(encoding).split("\n")
-    while lines and not lines[-1].strip():
+    while lines and not lines[-1].strip().strip(sep + '"'):
         lines.pop()
     del lines[-n:]
     while lines and not lines[-1].strip().strip(sep + '"'):
