@@ -1194,13 +1194,10 @@ def largest_sheet(wb, names: list) -> tuple:
     CalamineWorkbook (not imported here: the bundle may lack it)."""
     if len(names) == 1:
         return 0, None
-    try:
-        visible = [str(m.visible).endswith("Visible") for m in wb.sheets_metadata]
-    except Exception:
-        visible = [True] * len(names)
+    hidden = set(hidden_sheets(wb, names))
     best, best_size, best_sheet = 0, -1, None
     for i in range(len(names)):
-        if i < len(visible) and not visible[i]:
+        if names[i] in hidden:
             continue
         try:
             sheet = wb.get_sheet_by_index(i)
@@ -1212,12 +1209,25 @@ def largest_sheet(wb, names: list) -> tuple:
     return best, best_sheet
 
 
-def sheet_notice(names: list, index: int, largest: bool) -> str:
-    """Which sheet of several was read (`largest`: chosen as the largest), without the
-    words on choosing another, which differ between the app and predict.py."""
+def hidden_sheets(wb, names: list) -> list:
+    """The names of a workbook's hidden sheets (hidden or very hidden), from python-calamine's
+    metadata; none when it cannot tell. largest_sheet passes them over and sheet_notice names them."""
+    try:
+        return [n for n, m in zip(names, wb.sheets_metadata) if not str(m.visible).endswith("Visible")]
+    except Exception:
+        return []
+
+
+def sheet_notice(names: list, index: int, largest: bool, hidden=()) -> str:
+    """Which sheet of several was read (`largest`: chosen as the largest), and which of the
+    others are hidden (`hidden`, hidden_sheets: a new user's workbook opened on a hidden
+    'Lookups' sheet, and the sentence did not say why it was passed over), without the words
+    on choosing another, which differ between the app and predict.py."""
     others = ", ".join(repr(n) for n in names if n != names[index])
+    hidden = [repr(n) for n in names if n in hidden and n != names[index]]
     return (f"Read sheet {names[index]!r}{' (the largest)' if largest else ''}, {index + 1} of {len(names)} (also in "
-            f"the workbook: {others})")
+            f"the workbook: {others}" + (f"; {', '.join(hidden)} {'is' if len(hidden) == 1 else 'are'} hidden"
+                                         if hidden else "") + ")")
 
 
 def blank_rows_notice(n: int, where: str) -> str:

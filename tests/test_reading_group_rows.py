@@ -194,3 +194,48 @@ def test_a_model_trained_on_a_grouped_sheet_scores_that_sheet_alike_in_every_exi
 
 def _predicted(text: str) -> list:
     return pd.read_csv(io.StringIO(text))["prediction"].round(9).tolist()
+
+
+# --------------------------------------------------------------------------- a hidden sheet passed over
+def hidden_workbook(sheets: dict, hidden: set) -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(list(row))
+        ws.sheet_state = "hidden" if name in hidden else "visible"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+LOOKUPS = [["code", "label", "rate", "since"], *[[i, f"item {i}", i / 10, 2000 + i] for i in range(40)]]
+DATA = [NAMES, *computers()]
+
+
+@pytest.mark.parametrize("sheets,hidden,said", [
+    ({"Lookups": LOOKUPS, "Data": DATA}, {"Lookups"},
+     "Read sheet 'Data' (the largest), 2 of 2 (also in the workbook: 'Lookups'; 'Lookups' is hidden)"),
+    ({"Lookups": LOOKUPS, "Rates": LOOKUPS, "Data": DATA, "Notes": [["read me"]]}, {"Lookups", "Rates"},
+     "Read sheet 'Data' (the largest), 3 of 4 (also in the workbook: 'Lookups', 'Rates', 'Notes'; 'Lookups', 'Rates' "
+     "are hidden)"),
+    ({"Data": DATA, "Lookups": [["a", "b"], [1, 2]]}, {"Lookups"},
+     "Read sheet 'Data', 1 of 2 (also in the workbook: 'Lookups'; 'Lookups' is hidden)"),
+    # near misses: every sheet visible
+    ({"Lookups": LOOKUPS, "Data": DATA}, set(), "Read sheet 'Lookups', 1 of 2 (also in the workbook: 'Data')"),
+    ({"Notes": [["read me"]], "Data": DATA}, set(), "Read sheet 'Data' (the largest), 2 of 2 (also in the workbook: "
+                                                    "'Notes')"),
+])
+def test_the_sentence_on_the_sheet_read_says_which_others_are_hidden(tmp_path, capsys, sheets, hidden, said):
+    """A new user's workbook opened on a hidden 'Lookups' sheet larger than its data: the
+    data were read, but the sentence ('the largest') did not say why 'Lookups' was passed
+    over. The app and predict.py name the hidden sheets, and say nothing of the kind when
+    every sheet is visible."""
+    raw = hidden_workbook(sheets, hidden)
+    rec, df, rows, script = both_read(tmp_path, capsys, raw)
+    assert said in notices(rec), notices(rec)
+    assert f"note: {said}." in script, script
+    assert ("hidden" in notices(rec)) == bool(hidden) and ("hidden)" in script) == bool(hidden)
