@@ -546,7 +546,8 @@ def read_excel(path: Path, ext: str, limits, sheet=None, scored: bool = False):
                       date_system=playground_runtime.workbook_date_system(path, kind))
     if len(names) > 1:
         # (Score a file has no page to choose another sheet on: a new user was sent to one)
-        reading.notice(playground_runtime.sheet_notice(names, index, sheet in (None, "") and index > 0)
+        hidden = playground_runtime.hidden_sheets(wb, names)
+        reading.notice(playground_runtime.sheet_notice(names, index, sheet in (None, "") and index > 0, hidden)
                        + ("; to score another sheet, save it as a workbook or CSV of its own." if scored else
                           "; choose another sheet on this page."))
     limits.check(len(rows), max((len(r) for r in rows[:100]), default=0))

@@ -1049,6 +1049,55 @@ def merged_header_in_two_rows(rows: list, at: int, ranges, merged: dict):
     return header, [repr(cell_name(top[c0])) for c0, _ in sorted(across)], joined
 
 
+def group_row_over_names(top: list, sub: list, at: int, ranges, merged_only: bool = False):
+    """(the column names, the groups' names, the names made, whether every group's cell is merged) of a
+    header in two rows whose first holds only groups' names and whose second names every column:
+    "Machine" over A:D and "Extras" over E:H (merged across, or not: a workbook's merged cell
+    holds its value in its first cell only, as calamine reads .xlsx, .xls and .ods alike), over
+    "speed", "hd", "ram" ... (a new user's sheet had its group row skipped as a title, its names
+    lost). `top`, `sub`: the rows `at` and `at` + 1; `ranges`: the sheet's merged ranges.
+    A group's cell starts its block of columns: to its merged cell's end, else to the column before
+    the next group's cell (or the table's last); columns outside every block keep their names.
+    The names under a group are text (or years), different, none the group's own; each block
+    spans two columns or more; a group's name is text, no number, no note ("Date: 2024-05-01"). The
+    table's first cell alone, merged across or not, is a title ("Sales 2024"), not a group.
+    `merged_only`: only groups whose cells are merged count (for a first row dense enough to be
+    a header). None otherwise. Columns under a group are named by both rows ("Machine speed")."""
+    filled = [j for j, v in enumerate(sub) if not blank_cell(v)]
+    if len(filled) < 3:
+        return None
+    lo, hi = filled[0], filled[-1]
+    if len(filled) != hi - lo + 1 or not all(_sub_name(sub[j]) for j in filled):
+        return None  # not a full row of names: a gap or a number among them
+    starts = [j for j, v in enumerate(top) if not blank_cell(v)]
+    if not starts or starts[0] < lo or starts[-1] > hi:
+        return None
+    if any(not isinstance(top[j], str) or number_cell(top[j]) or ":" in top[j] for j in starts):
+        return None
+    across = {c0: c1 for (r0, c0), (r1, c1) in ranges if r0 == at and r1 == at and c1 > c0}
+    blocks, merged = [], []
+    for k, j in enumerate(starts):
+        end = starts[k + 1] - 1 if k + 1 < len(starts) else hi
+        if j in across:
+            end = min(end, across[j])
+        elif merged_only:
+            return None
+        names = [cell_name(sub[c]) for c in range(j, end + 1)]
+        if end <= j or len(set(names)) < len(names) or cell_name(top[j]) in names:
+            return None
+        blocks.append((j, end))
+        merged.append(j in across)
+    if starts == [lo]:
+        return None  # the table's first cell alone, merged or not: its title ("Sales 2024")
+    header = [cell_name(v) if not blank_cell(v) else v for v in sub]
+    joined = []
+    for c0, c1 in blocks:
+        for c in range(c0, c1 + 1):
+            header[c] = f"{cell_name(top[c0])} {cell_name(sub[c])}"
+            joined.append(header[c])
+    return header, [repr(cell_name(top[c0])) for c0, _ in blocks], joined, all(merged)
+
+
 def fill_merged(rows: list, ranges) -> dict:
     """A merged range down one column holds its value in its first cell only (calamine, like
     the file): every cell it covers is given that value, as Excel shows it. Returns the
@@ -1096,7 +1145,7 @@ def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozens
     """The table of a workbook's sheet, from its cells as Python values (python-calamine's
     `to_python`, merged ranges filled down by fill_merged: `merged`): the header row (the
     first of the first 30 rows filled at least half as wide as the widest: a title above is
-    skipped), a header in two rows, notes under the table, columns with neither a name nor a
+    skipped, groups' names above are not: group_row_over_names), a header in two rows, notes under the table, columns with neither a name nor a
     value left out, a nameless one named, a name the header repeats numbered (unique_names).
     Each is said through `say(sentence, column=None)`, as are the hidden columns (`hides`,
     positions 0 = A), merged cells and a grouped report's blanks. Returns {"names",
@@ -1114,23 +1163,32 @@ def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozens
         raise SheetError(f"Sheet {sheet!r} is empty.")
     widest = max(widths)
     header_at = next(i for i, w in enumerate(widths) if w >= max(2, (widest + 1) // 2) or w == widest)
+    # groups' names over the header ("Machine" over A:D, "Extras" over E:H): a row too sparse to be the header, but no
+    # title (a new user's sheet lost them, told "a title?")
+    groups = header_at and group_row_over_names(rows[header_at - 1], rows[header_at], header_at - 1, ranges)
+    header_at -= bool(groups)
     if header_at:  # a title above the table
         say(f"The first {header_at} row(s) of the sheet are above the table (a title?) and were skipped: the "
             f"header is row {header_at + 1}.")
     header = rows[header_at]
-    two = merged_header_in_two_rows(rows, header_at, ranges, merged)
+    two = None if groups else merged_header_in_two_rows(rows, header_at, ranges, merged)
     if two:  # "Revenue" merged over two columns, "2023" and "2024" under it: one header in two rows
         header, tops, joined = two
         say(two_rows_notice(header_at + 1, tops, joined, "row", "merged over the names below"))
-    elif header_at + 2 < len(rows):  # the same without merged cells: "Revenue", "" over "2023", "2024"
+    elif not groups and header_at + 2 < len(rows):  # the same without merged cells: "Revenue", "" over "2023", "2024"
         width = len(header)
         two = header_in_two_rows(header, rows[header_at + 1], [r for r in rows[header_at + 2:header_at + 22]
                                                                if filled(r)][:20])
         if two and len(two[0]) == width:
             header, tops, joined = two
             say(two_rows_notice(header_at + 1, tops, joined, "row", "each over the names below it"))
-        else:
+        else:  # groups merged over every column, a row of names under them, dense enough to be taken for the header
             two = None
+            groups = group_row_over_names(header, rows[header_at + 1], header_at, ranges, merged_only=True)
+    if groups:  # the groups' names over a row of names: one header in two rows
+        header, tops, joined, by_merges = two = groups
+        say(two_rows_notice(header_at + 1, tops, joined, "row", "merged over the names below" if by_merges
+                            else "each over the names below it"))
     first_data = header_at + 1 + bool(two)
     at = [i for i, r in enumerate(rows[first_data:], first_data) if filled(r)]
     if not at:
@@ -1195,13 +1253,10 @@ def largest_sheet(wb, names: list) -> tuple:
     CalamineWorkbook (not imported here: the bundle may lack it)."""
     if len(names) == 1:
         return 0, None
-    try:
-        visible = [str(m.visible).endswith("Visible") for m in wb.sheets_metadata]
-    except Exception:
-        visible = [True] * len(names)
+    hidden = set(hidden_sheets(wb, names))
     best, best_size, best_sheet = 0, -1, None
     for i in range(len(names)):
-        if i < len(visible) and not visible[i]:
+        if names[i] in hidden:
             continue
         try:
             sheet = wb.get_sheet_by_index(i)
@@ -1213,12 +1268,25 @@ def largest_sheet(wb, names: list) -> tuple:
     return best, best_sheet
 
 
-def sheet_notice(names: list, index: int, largest: bool) -> str:
-    """Which sheet of several was read (`largest`: chosen as the largest), without the
-    words on choosing another, which differ between the app and predict.py."""
+def hidden_sheets(wb, names: list) -> list:
+    """The names of a workbook's hidden sheets (hidden or very hidden), from python-calamine's
+    metadata; none when it cannot tell. largest_sheet passes them over and sheet_notice names them."""
+    try:
+        return [n for n, m in zip(names, wb.sheets_metadata) if not str(m.visible).endswith("Visible")]
+    except Exception:
+        return []
+
+
+def sheet_notice(names: list, index: int, largest: bool, hidden=()) -> str:
+    """Which sheet of several was read (`largest`: chosen as the largest), and which of the
+    others are hidden (`hidden`, hidden_sheets: a new user's workbook opened on a hidden
+    'Lookups' sheet, and the sentence did not say why it was passed over), without the words
+    on choosing another, which differ between the app and predict.py."""
     others = ", ".join(repr(n) for n in names if n != names[index])
+    hidden = [repr(n) for n in names if n in hidden and n != names[index]]
     return (f"Read sheet {names[index]!r}{' (the largest)' if largest else ''}, {index + 1} of {len(names)} (also in "
-            f"the workbook: {others})")
+            f"the workbook: {others}" + (f"; {', '.join(hidden)} {'is' if len(hidden) == 1 else 'are'} hidden"
+                                         if hidden else "") + ")")
 
 
 def blank_rows_notice(n: int, where: str) -> str:

@@ -1662,7 +1662,8 @@ def test_a_workbook_opens_on_its_largest_visible_sheet_and_says_so(tmp_path):
     wb.save(buf)
     rec, df = read(buf.getvalue(), "sales.xlsx", tmp_path)
     assert rec["reading"]["sheet"] == "Sales" and list(df.columns) == ["week", "region", "revenue"] and len(df) == 40
-    assert "Read sheet 'Sales' (the largest), 2 of 3 (also in the workbook: 'Notes', 'Scratch')" in notices(rec)
+    assert ("Read sheet 'Sales' (the largest), 2 of 3 (also in the workbook: 'Notes', 'Scratch'; 'Scratch' is "
+            "hidden)") in notices(rec)
     rec, df = read(buf.getvalue(), "sales.xlsx", tmp_path, sheet="Notes")
     assert rec["reading"]["sheet"] == "Notes" and "(the largest)" not in " ".join(notices(rec))
 

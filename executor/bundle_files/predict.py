@@ -268,7 +268,7 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         print(f"note: {text}", file=sys.stderr)
 
     if len(names) > 1:
-        say(runtime.sheet_notice(names, index, index > 0) + ".")
+        say(runtime.sheet_notice(names, index, index > 0, runtime.hidden_sheets(wb, names)) + ".")
     try:
         table = runtime.sheet_table(rows, ranges, merged, names[index], say)
     except runtime.SheetError as e:
