@@ -1049,7 +1049,7 @@ def merged_header_in_two_rows(rows: list, at: int, ranges, merged: dict):
     return header, [repr(cell_name(top[c0])) for c0, _ in sorted(across)], joined
 
 
-def group_row_over_names(top: list, sub: list, at: int, ranges, merged_only: bool = False):
+def group_row_over_names(top: list, sub: list, at: int, ranges, merged_only: bool = False, empty=frozenset()):
     """(the column names, the groups' names, the names made, whether every group's cell is merged) of a
     header in two rows whose first holds only groups' names and whose second names every column:
     "Machine" over A:D and "Extras" over E:H (merged across, or not: a workbook's merged cell
@@ -1062,12 +1062,14 @@ def group_row_over_names(top: list, sub: list, at: int, ranges, merged_only: boo
     spans two columns or more; a group's name is text, no number, no note ("Date: 2024-05-01"). The
     table's first cell alone, merged across or not, is a title ("Sales 2024"), not a group.
     `merged_only`: only groups whose cells are merged count (for a first row dense enough to be
-    a header). None otherwise. Columns under a group are named by both rows ("Machine speed")."""
+    a header). `empty`: the columns with no value under the names (an empty column between two
+    blocks of the table, left out of it: no gap among the names). None otherwise. Columns under a
+    group are named by both rows ("Machine speed")."""
     filled = [j for j, v in enumerate(sub) if not blank_cell(v)]
     if len(filled) < 3:
         return None
     lo, hi = filled[0], filled[-1]
-    if len(filled) != hi - lo + 1 or not all(_sub_name(sub[j]) for j in filled):
+    if any(blank_cell(sub[j]) and j not in empty for j in range(lo, hi + 1)) or not all(_sub_name(sub[j]) for j in filled):
         return None  # not a full row of names: a gap or a number among them
     starts = [j for j, v in enumerate(top) if not blank_cell(v)]
     if not starts or starts[0] < lo or starts[-1] > hi:
@@ -1082,7 +1084,7 @@ def group_row_over_names(top: list, sub: list, at: int, ranges, merged_only: boo
             end = min(end, across[j])
         elif merged_only:
             return None
-        names = [cell_name(sub[c]) for c in range(j, end + 1)]
+        names = [cell_name(sub[c]) for c in range(j, end + 1) if not blank_cell(sub[c])]
         if end <= j or len(set(names)) < len(names) or cell_name(top[j]) in names:
             return None
         blocks.append((j, end))
@@ -1093,6 +1095,8 @@ def group_row_over_names(top: list, sub: list, at: int, ranges, merged_only: boo
     joined = []
     for c0, c1 in blocks:
         for c in range(c0, c1 + 1):
+            if blank_cell(sub[c]):  # (an empty column inside a block: left out of the table)
+                continue
             header[c] = f"{cell_name(top[c0])} {cell_name(sub[c])}"
             joined.append(header[c])
     return header, [repr(cell_name(top[c0])) for c0, _ in blocks], joined, all(merged)
@@ -1141,6 +1145,13 @@ def column_letters(j: int) -> str:
     return letters
 
 
+def _empty_columns(rows: list, at: int) -> set:
+    """The columns with no name in row `at` and no value in any row below it."""
+    names = rows[at] if at < len(rows) else []
+    return {j for j, v in enumerate(names) if blank_cell(v)
+            and all(j >= len(r) or blank_cell(r[j]) for r in rows[at + 1:])}
+
+
 def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozenset()) -> dict:
     """The table of a workbook's sheet, from its cells as Python values (python-calamine's
     `to_python`, merged ranges filled down by fill_merged: `merged`): the header row (the
@@ -1165,7 +1176,8 @@ def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozens
     header_at = next(i for i, w in enumerate(widths) if w >= max(2, (widest + 1) // 2) or w == widest)
     # groups' names over the header ("Machine" over A:D, "Extras" over E:H): a row too sparse to be the header, but no
     # title (a new user's sheet lost them, told "a title?")
-    groups = header_at and group_row_over_names(rows[header_at - 1], rows[header_at], header_at - 1, ranges)
+    groups = header_at and group_row_over_names(rows[header_at - 1], rows[header_at], header_at - 1, ranges,
+                                                empty=_empty_columns(rows, header_at))
     header_at -= bool(groups)
     if header_at:  # a title above the table
         say(f"The first {header_at} row(s) of the sheet are above the table (a title?) and were skipped: the "
@@ -1184,7 +1196,8 @@ def sheet_table(rows: list, ranges, merged: dict, sheet: str, say, hides=frozens
             say(two_rows_notice(header_at + 1, tops, joined, "row", "each over the names below it"))
         else:  # groups merged over every column, a row of names under them, dense enough to be taken for the header
             two = None
-            groups = group_row_over_names(header, rows[header_at + 1], header_at, ranges, merged_only=True)
+            groups = group_row_over_names(header, rows[header_at + 1], header_at, ranges, merged_only=True,
+                                          empty=_empty_columns(rows, header_at + 1))
     if groups:  # the groups' names over a row of names: one header in two rows
         header, tops, joined, by_merges = two = groups
         say(two_rows_notice(header_at + 1, tops, joined, "row", "merged over the names below" if by_merges

@@ -133,6 +133,23 @@ def test_a_title_over_the_names_or_a_header_in_one_row_stays_so(tmp_path, capsys
     assert list(rows.columns) == NAMES and "header spans" not in script
 
 
+@pytest.mark.parametrize("merges", [["A1:D1", "F1:H1", "J1:K1"], []], ids=["merged", "cells only"])
+def test_groups_over_blocks_with_an_empty_column_between_them_are_a_header_in_two_rows(tmp_path, capsys, merges):
+    """The new user's own layout: an empty column (no name, no value) between two blocks of the
+    table, left out of it, read its group row as "a title?": the gap among the names was taken
+    for a row that names not every column."""
+    groups = ["Machine", None, None, None, None, "Extras", None, None, None, "Sale", None]
+    names = NAMES[:8] + [None] + NAMES[8:]
+    body = [r[:8] + [None] + r[8:] for r in computers()]
+    rec, df, rows, script = both_read(tmp_path, capsys, workbook({"Sheet": [groups, names, *body]}, merges))
+    # (merged, a block ends where its cell does; cells only, where the next group's starts: 'Machine price')
+    want = [f"Machine {n}" for n in NAMES[:4]] + ["price" if merges else "Machine price"] + \
+        [f"Extras {n}" for n in NAMES[5:8]] + [f"Sale {n}" for n in NAMES[8:]]
+    assert list(df.columns) == want and len(df) == len(body), notices(rec)
+    assert "(a title?)" not in notices(rec) and "The header spans rows 1 and 2" in notices(rec), notices(rec)
+    assert list(rows.columns) == want, script
+
+
 def test_misses_and_false_alarms_over_every_class_are_none(tmp_path, capsys):
     """Counted over both lists: a grouped sheet read with one header row is a miss, a title
     or a one-row header read as two rows a false alarm."""
