@@ -485,6 +485,19 @@ GUESS_MARGIN = 0.5  # columns scored within this of the suggested target fit as 
 GUESS_NAMED = 5  # the other columns a guess names at most
 
 
+# a name's last word that says what to predict on its own ('Sale price', 'final_grade'); not 'y' (coord_y) or
+# 'class' (passenger_class), which end the names of features as often
+LAST_WORD_TARGETS = frozenset(TARGET_NAMES) - {"y", "class", "default", "status", "result", "quality", "weather"}
+
+
+def names_a_target(name) -> bool:
+    """Whether a column's name says it is what to predict: a name of TARGET_NAMES, or one whose
+    last word is ('Sale price', a workbook's group over its names, was called "a guess: no
+    column's name says it (such as ... price)", a new user's sheet)."""
+    normal = str(name).lower().replace(" ", "_").replace(".", "_")
+    return normal in TARGET_NAMES or normal.rsplit("_", 1)[-1] in LAST_WORD_TARGETS
+
+
 def target_guess(columns: list[dict], n_rows: int | None = None, scored: list | None = None) -> dict | None:
     """The suggested target as what it is when no name says it (TARGET_NAMES): a guess from
     a column's kind and place, which R's files and exports do not follow (airquality's
@@ -499,7 +512,7 @@ def target_guess(columns: list[dict], n_rows: int | None = None, scored: list | 
     best = scored[0]
     i = -best[1]
     col = columns[i]
-    if str(col["name"]).lower().replace(" ", "_").replace(".", "_") in TARGET_NAMES:
+    if names_a_target(col["name"]):
         return None
     alike = [s[2] for s in scored[1:] if best[0] - s[0] < GUESS_MARGIN]
     head = (f"{str(best[2])!r} is a guess at what to predict: no column's name says it (such as target, label, "

