@@ -463,6 +463,24 @@ HEADER_BELOW_MIN = 2  # data rows under a header in two rows without merged cell
 
 def header_in_two_rows(top: list, sub: list, below: list):
     """(the column names, the group names, the names made) of a header in two rows that
+    merges no cells: `_repeated_groups`, else a row of groups' names over a full row of names
+    (group_row_over_names: a sheet with groups merged over its names, saved as CSV, was refused,
+    "The last column has values but no name", where the sheet itself was read; a new user)."""
+    two = _repeated_groups(top, sub, below)
+    if two is not None:
+        return two
+    width = len(top)
+    below = [r for r in below if len(r) == width]
+    if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
+        return None
+    empty = {j for j in range(width) if blank_cell(top[j]) and blank_cell(sub[j])
+             and all(blank_cell(r[j]) for r in below)}
+    groups = group_row_over_names(top, sub, 0, (), empty=empty)
+    return groups[:3] if groups else None
+
+
+def _repeated_groups(top: list, sub: list, below: list):
+    """(the column names, the group names, the names made) of a header in two rows that
     merges no cells: a group's name over two or more columns, its cell repeated
     ("Revenue", "Revenue") or left blank after it ("Revenue", ""), as reports saved as CSV
     write it, and the names under it ("2023", "2024"); under every other column nothing.

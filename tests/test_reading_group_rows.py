@@ -150,6 +150,61 @@ def test_groups_over_blocks_with_an_empty_column_between_them_are_a_header_in_tw
     assert list(rows.columns) == want, script
 
 
+def _csv(rows: list) -> bytes:
+    import csv
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows([["" if v is None else v for v in r] for r in rows])
+    return buf.getvalue().encode()
+
+
+@pytest.mark.parametrize("gap", [False, True], ids=["no empty column", "an empty column between blocks"])
+def test_the_grouped_sheet_saved_as_csv_reads_with_the_sheets_names_in_every_reader(tmp_path, capsys, gap):
+    """The new user's grouped sheet saved as CSV by Excel ('Machine,,,,Extras,,,' over the names)
+    was refused by every reader, "The last column has values but no name in the header", so a
+    model trained on the sheet could not score its CSV export. Read as a header in two rows
+    (group_row_over_names, cells only), its columns take the sheet's names; an empty column is
+    named column_N, as any unnamed one, and set aside by every exit (it holds nothing)."""
+    import playground_runtime
+    from tests.test_exits_layout import app_read
+
+    groups = ["Machine", None, None, None, None, "Extras", None, None, "Sale", None]
+    names, body = list(NAMES), computers()
+    if gap:
+        groups, names, body = groups[:8] + [None] + groups[8:], names[:8] + [None] + names[8:], \
+            [r[:8] + [None] + r[8:] for r in body]
+    _, sheet = read(workbook({"Sheet": [groups, names, *body]}, ["A1:E1", "F1:H1", "J1:K1" if gap else "I1:J1"]),
+                    "sheet.xlsx", tmp_path)
+    path = tmp_path / "rows.csv"
+    path.write_bytes(_csv([groups, names, *body]))
+    frame, reading = app_read(path)
+    capsys.readouterr()
+    script = predict_module().read_rows(path, {"features": [{"name": c, "type": "categorical", "dtype": "str"}
+                                                            for c in sheet.columns]})
+    said = capsys.readouterr().err
+    extra = ["column_9"] if gap else []
+    want = list(sheet.columns)
+    assert [c for c in frame.columns if c not in extra] == want and list(frame.columns) == list(script.columns)
+    assert any("The header spans lines 1 and 2 ('Machine', 'Extras', 'Sale'" in r for r in reading), reading
+    assert "The header spans lines 1 and 2 ('Machine', 'Extras', 'Sale'" in said
+    features = [{"name": c, "type": "numeric" if pd.api.types.is_numeric_dtype(sheet[c]) else "categorical",
+                 "dtype": str(sheet[c].dtype)} for c in sheet.columns]
+    for rows in (frame, script):
+        X = playground_runtime.prepare_rows(rows, features)
+        assert list(X.columns) == want and len(X) == len(body)
+
+
+def test_a_csv_header_with_blank_names_over_numbers_is_no_group_row(tmp_path, capsys):
+    """A near miss: a header with blank names over data rows of numbers names them column_N, as before."""
+    from tests.test_exits_layout import app_read
+
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"a,,c,,e\r\n1,2,3,4,5\r\n6,7,8,9,10\r\n11,12,13,14,15\r\n")
+    frame, reading = app_read(path)
+    assert list(frame.columns) == ["a", "column_2", "c", "column_4", "e"] and len(frame) == 3
+    assert not any("header spans" in r for r in reading)
+
+
 def test_misses_and_false_alarms_over_every_class_are_none(tmp_path, capsys):
     """Counted over both lists: a grouped sheet read with one header row is a miss, a title
     or a one-row header read as two rows a false alarm."""

@@ -391,7 +391,15 @@ def _header_in_two_rows(path: Path, sep: str, encoding: str = "utf-8", above: in
         rows = list(csv.reader(body, delimiter=sep))
     except csv.Error:
         return None
-    return runtime.header_in_two_rows(top, rows[0], rows[1:]) if rows else None
+    two = runtime.header_in_two_rows(top, rows[0], rows[1:]) if rows else None
+    if two and any(not str(n).strip() for n in two[0]):  # an empty column between blocks: named as the app names it
+        header = list(two[0])
+        for i, name in enumerate(header):
+            if not str(name).strip():
+                header[i], sentence = runtime.unnamed_column(i)
+                print(f"note: {sentence}", file=sys.stderr)
+        two = (header, *two[1:])
+    return two
 
 
 def _units_row(path: Path, sep: str, encoding: str, above: int, two) -> tuple:
