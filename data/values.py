@@ -60,6 +60,7 @@ from playground_runtime import (
     no_ledger,
     number_said,
     text_gaps,
+    twelve_hour,
     two_digit_pivot,
     two_digit_years_said,
     unreadable_said,
@@ -719,7 +720,9 @@ def _dates(name, col, trimmed, keep, values, order: str | None, forced: bool) ->
         v = pc.struct_field(parts, k)
         return pc.cast(pc.if_else(pc.equal(v, ""), "0", v), pa.int32())
 
-    stamp = _stamp(year, month, day, part("H"), part("M"), part("S"))
+    marks = pc.struct_field(parts, "P").to_pylist()  # '3:04 PM': a 12-hour clock (twelve_hour)
+    hour = pa.array(twelve_hour(part("H").to_numpy(zero_copy_only=False), marks), pa.int32())
+    stamp = _stamp(year, month, day, hour, part("M"), part("S"))
     valid = stamp.is_valid()
     if not pc.all(valid).as_py():
         bad = values.filter(pc.invert(valid))

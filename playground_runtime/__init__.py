@@ -94,8 +94,11 @@ def text_gaps(values: pd.Series) -> pd.Series:
 # by what its values show, and rows to score are read in the order of the training file's
 # column (a feature's `order`). Two-digit years fall in the century that puts them no later
 # than next year (`two_digit_pivot`), in both.
+# A time may be on a 12-hour clock, as Excel's US date-time format and SurveyMonkey write it
+# ('1/5/2024 3:04 PM', '01/05/2024 03:04:05 AM': an audit's exports were kept as text, then
+# left out as ids): `twelve_hour` turns its hours into a day's, one rule for both readers.
 NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
-                 r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?)?$")
+                 r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?(?:[ ]?(?P<P>[AaPp][.]?[Mm][.]?))?)?$")
 NUMBERED_DATE_ONE_SEP = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # 03/05/2023, not 03/05-2023
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -410,6 +413,18 @@ def unreadable_said(name: str, n: int, total: int, examples: str, why: str) -> s
     one = n == 1
     return (f"{n:,} of {total:,} cell{'' if total == 1 else 's'} of {name!r} {'is not a number' if one else 'are not numbers'} "
             f"({examples}): read as missing, {why}.")
+
+
+def twelve_hour(hours, marks) -> np.ndarray:
+    """The hours of a day (0 to 23) of times whose `marks` (NUMBERED_DATE's P: 'AM', 'p.m.', or
+    None on a 24-hour clock) say the half of the day: 12 AM is 0, 3 PM is 15; -1 where the
+    hour is no hour on its clock (0 PM, 13 AM, 24), which no date reads."""
+    hours = np.asarray(hours, dtype=np.int64)
+    mark = np.array([str(m)[0].upper() if isinstance(m, str) and m else "" for m in marks], dtype=object)
+    twelve = mark != ""
+    day = np.where(twelve, hours % 12 + np.where(mark == "P", 12, 0), hours)
+    bad = np.where(twelve, (hours < 1) | (hours > 12), hours > 23)
+    return np.where(bad, -1, day)
 
 
 def two_digit_pivot() -> int:
@@ -3314,6 +3329,9 @@ def _stamps_in_order(p: pd.DataFrame, order: str) -> pd.Series:
     day, month = (first, second) if order == "day" else (second, first)
     month = month.where((month >= 1) & (month <= 12), -1)  # pandas would carry a month 19 into the next year
     clock = {k: p[g].fillna("0").astype(int) for k, g in (("hour", "H"), ("minute", "M"), ("second", "S"))}
+    hour = pd.Series(twelve_hour(clock["hour"], p["P"] if "P" in p else [None] * len(p)), index=p.index)
+    month = month.where(hour >= 0, -1)  # no hour on its clock (13:04 PM): no date, never carried into the next day
+    clock["hour"] = hour.clip(lower=0)
     parts = pd.DataFrame({"year": year, "month": month, "day": day, **clock})
     return pd.to_datetime(parts, errors="coerce")
 
