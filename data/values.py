@@ -392,7 +392,8 @@ def _with_gaps(out: Converted, trimmed, symbol, blank, n_symbols: int) -> Conver
 def _marker_counts(trimmed, symbol) -> str:
     found = pc.value_counts(trimmed.filter(pc.fill_null(symbol, False))).to_pylist()
     found.sort(key=lambda d: -d["counts"])
-    return ", ".join(f"{_quoted(d['values'])} ({d['counts']:,})" for d in found[:4])
+    return ", ".join(f"{_quoted(d['values']) if d['values'] else 'cells of spaces alone'} ({d['counts']:,})"
+                     for d in found[:4])
 
 
 # --------------------------------------------------------------------------- numbers
@@ -872,9 +873,9 @@ def _text_gaps(name, col) -> Converted:
     of TEXT_VALUE_WORDS, "None", only when the other values are dates or numbers written
     as text: among words it is a level)."""
     markers = pa.array(TEXT_MISSING_SYMBOLS + _TEXT_MISSING_WORDS + TEXT_VALUE_WORDS)
-    if not pc.any(pc.is_in(col, value_set=markers)).as_py() and \
+    if not pc.any(pc.is_in(col, value_set=markers)).as_py() and not pc.any(pc.utf8_is_space(col)).as_py() and \
             not pc.any(pc.is_in(pc.utf8_trim(col.slice(0, SAMPLE * 4), " \t" + _SPACE), value_set=markers)).as_py():
-        return Converted(col, "text")  # the usual case, found by one pass over the column
+        return Converted(col, "text")  # the usual case, found by a pass or two over the column (a cell of spaces: a gap)
     trimmed = pc.utf8_trim(col, " \t" + _SPACE)
     distinct = pc.unique(col)  # the one rule (predict.py's too), on the distinct values: as fast as one pass
     gaps = distinct.filter(pa.array(text_gaps(distinct.to_pandas()).to_numpy(), pa.bool_()))

@@ -73,7 +73,9 @@ def text_gaps(values: pd.Series) -> pd.Series:
     (TEXT_VALUE_WORDS) only when the other values are dates or numbers written as text (the
     first TEXT_GAPS_SAMPLE distinct ones): among words it is a level. The rule looks at the
     distinct values in the order they first appear, so a column and its distinct values read
-    alike. Empty cells are the caller's (a parser reads them as missing)."""
+    alike. Empty cells are the caller's (a parser reads them as missing); a cell of spaces
+    alone is a gap too (a person sees an empty cell: a new user's export had ' ' as a level of
+    its own, and rows to score holding it warned "a value the model never saw")."""
     text = values if pd.api.types.is_string_dtype(values) and values.dtype != object else values.astype(object)
     trimmed = text.str.strip(" \t" + NUMBER_SPACES)  # (a value that is not text: NaN)
     distinct = trimmed.dropna().drop_duplicates()  # in the order they first appear
@@ -87,7 +89,7 @@ def text_gaps(values: pd.Series) -> pd.Series:
             word = word | level  # 'None' among dates or numbers kept as text: a gap
     if symbol.any() and (others.empty or not others.astype(object).str.contains(r"[^\W_]", regex=True).all()):
         symbol = symbol & False  # bare punctuation is a value here (+ and -)
-    return trimmed.isin(set(distinct[word | symbol]))
+    return trimmed.isin(set(distinct[word | symbol | (distinct == "")]))
 
 # A date written with numbers, day and month in either order (27.11.2024, 11/27/2024, 3-5-24,
 # with a time or not): the app's reader (data.values) reads such a column day or month first
