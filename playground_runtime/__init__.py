@@ -3354,7 +3354,8 @@ def _stamps_in_order(p: pd.DataFrame, order: str) -> pd.Series:
     month = month.where((month >= 1) & (month <= 12), -1)  # pandas would carry a month 19 into the next year
     clock = {k: p[g].fillna("0").astype(int) for k, g in (("hour", "H"), ("minute", "M"), ("second", "S"))}
     hour = pd.Series(twelve_hour(clock["hour"], p["P"] if "P" in p else [None] * len(p)), index=p.index)
-    month = month.where(hour >= 0, -1)  # no hour on its clock (13:04 PM): no date, never carried into the next day
+    # no hour on its clock (13:04 PM, 25:00), no minute or second of an hour (3:75 PM): no date, never carried on
+    month = month.where((hour >= 0) & (hour <= 23) & (clock["minute"] <= 59) & (clock["second"] <= 59), -1)
     clock["hour"] = hour.clip(lower=0)
     parts = pd.DataFrame({"year": year, "month": month, "day": day, **clock})
     return pd.to_datetime(parts, errors="coerce")

@@ -99,3 +99,14 @@ def test_an_hour_no_12_hour_clock_has_is_refused_in_rows_to_score():
     with pytest.raises(playground_runtime.ColumnsError, match="'when' should hold dates"):
         playground_runtime.prepare_rows(pd.DataFrame({"when": ["1/5/2024 13:04 PM", "1/6/2024 1:04 PM"]}), features)
 
+
+
+@pytest.mark.parametrize("when", ["1/5/2024 3:75 PM", "1/5/2024 25:00", "1/5/2024 10:30:61", "1/5/2024 24:00"])
+def test_a_minute_second_or_hour_no_clock_has_is_refused_never_carried_on(when):
+    """Minutes or seconds past 59 and hours past 23 were carried into the next hour or day
+    (3:75 PM read as 4:15 PM) in rows to score, where the app's reader reads no date: refused."""
+    features = [{"name": "when", "type": "datetime", "dtype": "datetime64[ns]", "order": "month"}]
+    with pytest.raises(playground_runtime.ColumnsError, match="'when' should hold dates"):
+        playground_runtime.prepare_rows(pd.DataFrame({"when": [when, "1/6/2024 1:04 PM"]}), features)
+    ok = playground_runtime.prepare_rows(pd.DataFrame({"when": ["1/5/2024 23:59:59", "1/6/2024 11:59 PM"]}), features)
+    assert ok["when"].tolist() == [pd.Timestamp("2024-01-05 23:59:59"), pd.Timestamp("2024-01-06 23:59")]
