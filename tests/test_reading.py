@@ -637,8 +637,9 @@ def test_headers_as_spreadsheets_write_them(tmp_path, raw, columns, said):
 
 
 # --------------------------------------------------------------------------- Excel
-def workbook(sheets: dict, merges=()) -> bytes:
-    """An .xlsx of `sheets` ({name: rows}); `merges`: ranges like "B1:D1" merged on the first sheet."""
+def workbook(sheets: dict, merges=(), hidden=()) -> bytes:
+    """An .xlsx of `sheets` ({name: rows}); `merges`: ranges like "B1:D1" merged on the first sheet;
+    `hidden`: the names of the sheets hidden."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -647,6 +648,7 @@ def workbook(sheets: dict, merges=()) -> bytes:
         ws = wb.create_sheet(name)
         for row in rows:
             ws.append(list(row))
+        ws.sheet_state = "hidden" if name in hidden else "visible"
     for ref in merges:
         wb.worksheets[0].merge_cells(ref)
     buf = io.BytesIO()

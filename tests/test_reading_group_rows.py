@@ -269,21 +269,6 @@ def _predicted(text: str) -> list:
 
 
 # --------------------------------------------------------------------------- a hidden sheet passed over
-def hidden_workbook(sheets: dict, hidden: set) -> bytes:
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for row in rows:
-            ws.append(list(row))
-        ws.sheet_state = "hidden" if name in hidden else "visible"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 LOOKUPS = [["code", "label", "rate", "since"], *[[i, f"item {i}", i / 10, 2000 + i] for i in range(40)]]
 DATA = [NAMES, *computers()]
 
@@ -306,7 +291,7 @@ def test_the_sentence_on_the_sheet_read_says_which_others_are_hidden(tmp_path, c
     data were read, but the sentence ('the largest') did not say why 'Lookups' was passed
     over. The app and predict.py name the hidden sheets, and say nothing of the kind when
     every sheet is visible."""
-    raw = hidden_workbook(sheets, hidden)
+    raw = workbook(sheets, hidden=hidden)
     rec, df, rows, script = both_read(tmp_path, capsys, raw)
     assert said in notices(rec), notices(rec)
     assert f"note: {said}." in script, script
