@@ -483,16 +483,14 @@ def header_in_two_rows(top: list, sub: list, below: list):
     merges no cells: `_repeated_groups`, else a row of groups' names over a full row of names
     (group_row_over_names: a sheet with groups merged over its names, saved as CSV, was refused,
     "The last column has values but no name", where the sheet itself was read; a new user)."""
-    two = _repeated_groups(top, sub, below)
-    if two is not None:
-        return two
     width = len(top)
     below = [r for r in below if len(r) == width]
     if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
         return None
-    empty = {j for j in range(width) if blank_cell(top[j]) and blank_cell(sub[j])
-             and all(blank_cell(r[j]) for r in below)}
-    groups = group_row_over_names(top, sub, 0, (), empty=empty)
+    two = _repeated_groups(top, sub, below)
+    if two is not None:
+        return two
+    groups = group_row_over_names(top, sub, 0, (), empty=_empty_columns([sub, *below], 0))
     return groups[:3] if groups else None
 
 
@@ -506,11 +504,9 @@ def _repeated_groups(top: list, sub: list, below: list):
     names of one group differ, and (a) each is text over a column of numbers, or (b) two
     groups or more have the same names under them, or (c) a column outside the groups that
     is blank under its name is filled in every row below. None otherwise (a header with an
-    empty name, a first data row of text)."""
+    empty name, a first data row of text). `below`: rows as wide as `top`, enough of them
+    (header_in_two_rows checks)."""
     width = len(top)
-    below = [r for r in below if len(r) == width]
-    if width < 2 or len(sub) != width or len(below) < HEADER_BELOW_MIN:
-        return None
     groups, j = [], 0
     while j < width:
         if blank_cell(top[j]) or number_cell(top[j]):

@@ -132,9 +132,12 @@ def read_rows(path: Path, card: dict) -> pd.DataFrame:
               file=sys.stderr)
     if sep in runtime.DECIMAL_COMMA_DELIMITERS:  # a European export's cells as written, read once for both checks
         cells = _cells(path, sep, frame, above + (2 if two else 1) + bool(units), encoding)
-        frame = _decimal_commas(sep, card, frame, cells)  # decimal commas, where the file settles them
+        # each column's decimal separator as its first cells show it, the file's word for both checks
+        shown = [runtime.column_decimal(cells.iloc[:runtime.DECIMAL_SAMPLE, i].tolist())
+                 for i in range(len(cells.columns))]
+        frame = _decimal_commas(sep, card, frame, cells, shown)  # decimal commas, where the file settles them
         if sep == ";" and not frame.attrs.get(runtime.FILE_DECIMAL):  # not settled so: no '.' between thousands
-            _refuse_grouped_thousands(path, card, frame, cells)
+            _refuse_grouped_thousands(path, card, frame, cells, shown)
     names = two[0] if two else ([""] if unnamed_first else []) + _header_names(header, sep)
     if not two:
         frame, names = _without_trailing_delimiters(frame, names, above + 1, sep)
@@ -489,7 +492,7 @@ def _cells(path: Path, sep: str, frame: pd.DataFrame, header_lines: int, encodin
     return text.iloc[:, :len(frame.columns)].set_axis(list(frame.columns), axis=1)
 
 
-def _decimal_commas(sep: str, card: dict, frame: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+def _decimal_commas(sep: str, card: dict, frame: pd.DataFrame, cells: pd.DataFrame, shown: list) -> pd.DataFrame:
     """The frame, its number columns as the text the file writes (`cells`) and the decimal
     separator in its attrs (playground_runtime.FILE_DECIMAL), when the file settles that every
     number in it is written with a decimal comma (playground_runtime.settled_decimal, the app
@@ -498,8 +501,7 @@ def _decimal_commas(sep: str, card: dict, frame: pd.DataFrame, cells: pd.DataFra
     the frame as it was."""
     if cells.empty:
         return frame
-    settled = runtime.settled_decimal(sep, [runtime.column_decimal(cells.iloc[:runtime.DECIMAL_SAMPLE, i].tolist())
-                                            for i in range(len(frame.columns))])
+    settled = runtime.settled_decimal(sep, shown)
     if not settled:
         return frame
     numbers = {f["name"] for f in card["features"] if f["type"] == "numeric"}
@@ -514,7 +516,7 @@ def _decimal_commas(sep: str, card: dict, frame: pd.DataFrame, cells: pd.DataFra
 GROUPED = r"-?\d{1,3}(?:\.\d{3})+"  # 175.000, 1.250.000: a dot between groups of three digits
 
 
-def _refuse_grouped_thousands(path: Path, card: dict, frame: pd.DataFrame, cells: pd.DataFrame) -> None:
+def _refuse_grouped_thousands(path: Path, card: dict, frame: pd.DataFrame, cells: pd.DataFrame, shown: list) -> None:
     """A file separated by semicolons is a European export, where 175.000 is often a hundred
     and seventy-five thousand; pandas reads it as 175. A number column whose every value
     with a dot has it between groups of three digits (`cells`: as the file writes them) is
@@ -525,7 +527,7 @@ def _refuse_grouped_thousands(path: Path, card: dict, frame: pd.DataFrame, cells
     read 1.234 as one point two there, and predict.py refused the file)."""
     numbers = [f["name"] for f in card["features"]
                if f["type"] == "numeric" and f["name"] in cells.columns and not f.get("written")]
-    hint = None
+    hint = runtime.decimal_hint(shown, ";")
     for name in numbers:
         values = cells[name].dropna().str.strip()
         dotted = values[values.str.contains(".", regex=False)]
@@ -534,9 +536,6 @@ def _refuse_grouped_thousands(path: Path, card: dict, frame: pd.DataFrame, cells
         # 0.750 was refused, and predict.py would not score the file its model was trained on (a new user)
         if not len(dotted) or not dotted.str.fullmatch(GROUPED).all() or runtime.decimal_shown(values.tolist()) == ".":
             continue
-        if hint is None:
-            hint = runtime.decimal_hint([runtime.column_decimal(cells.iloc[:runtime.DECIMAL_SAMPLE, i].tolist())
-                                         for i in range(len(cells.columns))], ";")
         if hint == ".":
             example = dotted.iloc[0]
             print(f"note: {name}: read as numbers ({runtime.POINT_BY_FILE}): {example!r} → "
