@@ -53,6 +53,7 @@ from playground_runtime import (
     excel_days,
     excel_days_said,
     exponent_fits,
+    gaps_said,
     grouped_number,
     month_only,
     named_dates_said,
@@ -391,9 +392,7 @@ def _with_gaps(out: Converted, trimmed, symbol, blank, n_symbols: int) -> Conver
 
 def _marker_counts(trimmed, symbol) -> str:
     found = pc.value_counts(trimmed.filter(pc.fill_null(symbol, False))).to_pylist()
-    found.sort(key=lambda d: -d["counts"])
-    return ", ".join(f"{_quoted(d['values']) if d['values'] else 'cells of spaces alone'} ({d['counts']:,})"
-                     for d in found[:4])
+    return gaps_said([(d["values"], d["counts"]) for d in found])
 
 
 # --------------------------------------------------------------------------- numbers

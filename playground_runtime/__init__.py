@@ -397,6 +397,14 @@ def quoted(v: str, limit: int = 40) -> str:
     return f'"{v}"' if "'" in v and '"' not in v else f"'{v}'"
 
 
+def gaps_said(counts) -> str:
+    """The words and symbols read as a gap in a column, most frequent first, with how many
+    ("'.' (12), 'n/a' (3)"; a cell of spaces alone by name): said alike by the app's reader
+    (data.values) and every exit reading rows to score. `counts`: [(value trimmed, n)]."""
+    found = sorted(counts, key=lambda c: -c[1])
+    return ", ".join(f"{quoted(v) if v else 'cells of spaces alone'} ({n:,})" for v, n in found[:4])
+
+
 def number_said(x) -> str:
     """A number as a note quotes it: exactly, the shortest text that reads back as the same
     value (50439.98, 12345678.123, 0.0725), a whole number without '.0'. Not `:g`, whose six
@@ -2954,7 +2962,14 @@ def _as_kind(s: pd.Series, col: dict, notes: list | None = None, one_order: bool
             and not pd.api.types.is_datetime64_any_dtype(s):
         # a gap in a number or date column is what the app's reader and predict.py read as one ('-', 'n/a', and
         # 'None', a level only among words): a column of rows to score holding only 'None' is text to the reader
-        s = s.where(~s.map(lambda v: isinstance(v, str) and v.strip(" \t" + NUMBER_SPACES) in NUMBER_GAPS), None)
+        # said as the app's reader says them: a SAS export's '.' scored by predict.py or sent as JSON was a gap unsaid
+        trimmed = s.map(lambda v: v.strip(" \t" + NUMBER_SPACES) if isinstance(v, str) else None)
+        gap = trimmed.isin(NUMBER_GAPS)
+        if gap.any():
+            marked = trimmed[gap & trimmed.ne("")]  # (an empty cell is no marker to say, as the app says none)
+            if notes is not None and len(marked):
+                notes.append(f"{col['name']!r}: {gaps_said(marked.value_counts(sort=False).items())} read as missing.")
+            s = s.where(~gap, None)
     if kind == "numeric":
         if pd.api.types.is_bool_dtype(s):
             return None

@@ -172,20 +172,19 @@ def _blank_rows(frame: pd.DataFrame, card: dict) -> pd.Series:
 
 
 def _gaps(card: dict, columns: list) -> dict:
-    """What is read as a gap in each column, as the app's reader reads it (pandas' own words
-    would make a text column's 'None', a level, a gap): in a number or date column what the app
-    reads as one ('.', '-', 'n/a' ...), in a text column only an empty cell (its words and
-    symbols for a gap are read by the app's rule, `_text_gaps`), in another column a word for
-    a gap. A '-' in a number column is left to runtime: Excel's zero among amounts written so
-    (runtime.accounting_zeros), or where the training file wrote 0 so, else a gap."""
+    """What the parser reads as a gap in each column, as the app's parser reads it (pandas' own
+    words would make a text column's 'None', a level, a gap): in a number or date column its
+    words for a gap ('n/a', '#N/A' …), the symbols ('.', '?', '-' …) and 'None' being read and
+    said by runtime.prepare_rows, as the app's reader says them (a '-' may be Excel's zero among
+    amounts written so, or where the training file wrote 0 so); in a text column only an empty
+    cell (its words and symbols for a gap are read by the app's rule, `_text_gaps`); in another
+    column a word for a gap."""
     kinds = {f["name"]: f for f in card["features"]}
 
     def gap(name):
         f = kinds.get(name)
-        if f and f["type"] == "numeric":
-            return sorted(runtime.NUMBER_GAPS - {"-"})
-        if f and f["type"] == "datetime":
-            return sorted(runtime.NUMBER_GAPS)
+        if f and f["type"] in ("numeric", "datetime"):
+            return list(runtime.PARSE_MISSING_WORDS)  # (as the app's parser reads them, unsaid)
         if f and f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean"):
             return [""]
         return list(runtime.MISSING_WORDS)
@@ -282,15 +281,11 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         repeated += [[name, first, name]] if not copies else []
         repeated.append([name, place, given])
         say(runtime.repeated_notice(name, max(copies, 1) + 1, given))
-    gaps = {f["name"] for f in card["features"] if f["type"] in ("numeric", "datetime")}
-    numbers = {f["name"] for f in card["features"] if f["type"] == "numeric"}  # a '-' there: runtime's (_gaps)
     texts = {f["name"] for f in card["features"] if f["type"] == "categorical" and f["dtype"] not in ("bool", "boolean")}
 
     def cell(v, name: str):
-        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.PARSE_MISSING_WORDS
-                                                 or (name in gaps and v.strip() in runtime.NUMBER_GAPS
-                                                     and not (name in numbers and v.strip() == "-")))):
-            return None  # an empty cell, or a gap written as the app reads one ('n/a', and '-' among numbers)
+        if v is None or (isinstance(v, str) and (not v.strip() or v.strip() in runtime.PARSE_MISSING_WORDS)):
+            return None  # an empty cell, or a word for a gap ('n/a'); a number's or date's '.', '?': runtime's, said
         if name in texts and not isinstance(v, str):  # a code typed as a number is the text the app reads it as
             return runtime.cell_name(v)
         if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
