@@ -756,9 +756,11 @@ def _iso_dates(name, values, keep) -> Converted:
     return Converted(_scatter(stamp, keep), "date", None, {"name": name})
 
 
-# an offset that moves a time: +02:00, -0500 (not Z, +00:00), at the end of an ISO 8601 timestamp
-_OFFSET = r"[0-9](?P<offset>[+-](?:0[0-9]|1[0-9]|2[0-3]):?[0-5][0-9])$"
+# an offset that moves a time: +02:00, -0500 (not Z, +00:00), at the end of an ISO 8601 timestamp, or
+# Google Forms' GMT+1, GMT-5, GMT+5:30 (not GMT alone, GMT+0: playground_runtime.FORMS_TIME)
+_OFFSET = r"(?:[0-9](?P<offset>[+-](?:0[0-9]|1[0-9]|2[0-3]):?[0-5][0-9])| (?P<gmt>GMT[+-][0-9]{1,2}(?::[0-5][0-9])?))$"
 _NO_OFFSET = ("+00:00", "-00:00", "+0000", "-0000")
+_NO_GMT_OFFSET = r"^GMT[+-]0{1,2}(:00)?$"
 
 
 def offset_notice(name: str, text, stamps) -> str | None:
@@ -767,9 +769,11 @@ def offset_notice(name: str, text, stamps) -> str | None:
     them, and the first such time with its UTC reading (`stamps`: the parsed times, row for
     row with `text`), or None when no value carries an offset that moves it (Z, +00:00)."""
     text = pc.utf8_trim(_strings(text), " \t" + _SPACE)
-    offset = pc.struct_field(pc.extract_regex(text, _OFFSET), "offset")
-    moving = pc.fill_null(pc.and_(offset.is_valid(), pc.invert(pc.is_in(offset, value_set=pa.array(_NO_OFFSET)))),
-                          False)
+    parts = pc.extract_regex(text, _OFFSET)
+    gmt = pc.struct_field(parts, "gmt")
+    offset = pc.if_else(pc.equal(gmt, ""), pc.struct_field(parts, "offset"), gmt)
+    still = pc.or_(pc.is_in(offset, value_set=pa.array(_NO_OFFSET)), pc.match_substring_regex(offset, _NO_GMT_OFFSET))
+    moving = pc.fill_null(pc.and_(offset.is_valid(), pc.invert(still)), False)
     if not pc.any(moving).as_py():
         return None
     offsets = pc.unique(offset.filter(moving)).to_pylist()

@@ -102,6 +102,43 @@ def text_gaps(values: pd.Series) -> pd.Series:
 NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
                  r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?(?:[ ]?(?P<P>[AaPp][.]?[Mm][.]?))?)?$")
 NUMBERED_DATE_ONE_SEP = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # 03/05/2023, not 03/05-2023
+# Google Forms writes a response's time so in its export's first column: '2024/01/05 3:04:05 PM GMT+1' (also
+# 'GMT-5', 'GMT+5:30', 'GMT' alone; a 24-hour clock in some languages). An audit's export was kept as text, then
+# left out as an id, with no word said. Every reader reads such a column as the same times written in ISO 8601
+# with their offset ('2024-01-05T15:04:05+01:00', `forms_times_iso`), so by the one rule of times with a UTC
+# offset: read in UTC, said. A column some of whose values are not written so stays text.
+FORMS_TIME = (r"^(?P<y>[0-9]{4})/(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2}) (?P<H>[0-9]{1,2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})"
+              r"(?: ?(?P<P>[AaPp][.]?[Mm][.]?))? GMT(?:(?P<sign>[+-])(?P<oh>[0-9]{1,2})(?::(?P<om>[0-9]{2}))?)?$")
+FORMS_SAMPLE = 1000  # the first values that must all be written so before the column is read whole
+
+
+def forms_times_iso(values: pd.Series) -> pd.Series | None:
+    """`values` (text) with each Google Forms time (FORMS_TIME) written in ISO 8601 with its offset,
+    gaps kept: '2024/01/05 3:04:05 PM GMT+1' is '2024-01-05T15:04:05+01:00', 'GMT' alone '+00:00'.
+    None unless every value, gaps aside, is one whose clock and offset exist (no 13:04 PM, no
+    GMT+15): the column is then not one of such times."""
+    given = values.dropna()
+    if given.empty or not all(isinstance(v, str) for v in given.iloc[:FORMS_SAMPLE]):
+        return None
+    if not given.iloc[:FORMS_SAMPLE].str.strip().str.match(FORMS_TIME).all():  # most columns fail here, cheaply
+        return None
+    if given.map(lambda v: not isinstance(v, str)).any():
+        return None
+    p = given.str.strip().str.extract(FORMS_TIME)
+    if p["y"].isna().any():
+        return None
+    hour = pd.Series(twelve_hour(p["H"].astype(int), p["P"]), index=p.index)
+    oh, om = p["oh"].fillna("0").astype(int), p["om"].fillna("0").astype(int)
+    if not ((hour >= 0) & (p["M"].astype(int) <= 59) & (p["S"].astype(int) <= 59) & (oh <= 14) & (om <= 59)).all():
+        return None
+    iso = (p["y"] + "-" + p["m"].str.zfill(2) + "-" + p["d"].str.zfill(2) + "T" + hour.astype(str).str.zfill(2) + ":"
+           + p["M"] + ":" + p["S"] + p["sign"].fillna("+") + oh.astype(str).str.zfill(2) + ":"
+           + om.astype(str).str.zfill(2))
+    out = values.astype(object).copy()
+    out[iso.index] = iso
+    return out
+
+
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
@@ -3307,6 +3344,10 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
     given = s[s.notna()]
     if given.map(lambda v: not isinstance(v, str)).any():  # a number among the texts
         return None
+    written = given.astype(str)
+    forms = forms_times_iso(s)  # Google Forms' '2024/01/05 3:04:05 PM GMT+1': read as ISO 8601 with its offset
+    if forms is not None:
+        s, given = forms, forms[forms.notna()]
     try:
         values = pd.to_datetime(s, format="ISO8601")
     except (ValueError, TypeError):
@@ -3327,7 +3368,7 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
         if len(offset):
             n, first = len(offset), offset.index[0]
             say(f"{name!r}: {n:,} row{'s' if n > 1 else ''} carr{'y' if n > 1 else 'ies'} a time-zone offset (like "
-                f"{offset.iloc[0].strip()!r}), which the training dates had none of: read in UTC "
+                f"{written[first].strip()!r}), which the training dates had none of: read in UTC "
                 f"({values[first].tz_convert('UTC'):%Y-%m-%d %H:%M}), and the date features taken from that.")
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     return values
