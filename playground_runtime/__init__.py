@@ -2339,7 +2339,7 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
                     col["written"]["dash_zero"] = True
         elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
             col["order"] = orders[str(c)]
-        elif col["type"] == "datetime" and day_numbers.get(str(c)) in EXCEL_SYSTEMS:
+        elif col["type"] == "datetime" and day_numbers.get(str(c)) in NUMBER_DATE_SYSTEMS:
             col["day_numbers"] = day_numbers[str(c)]
         if "typical" not in col and (col["type"] == "datetime" or pd.api.types.is_bool_dtype(X[c])):
             col["typical"] = typical_value(X[c])
@@ -3335,7 +3335,7 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
         return s
     if not s.notna().any():
         return pd.to_datetime(s.where(s.notna(), None))
-    if col.get("day_numbers") in EXCEL_SYSTEMS:  # the training file held Excel day numbers, read as the user chose
+    if col.get("day_numbers") in NUMBER_DATE_SYSTEMS:  # the training file held dates as numbers, read as the user chose
         days = _excel_day_numbers(s, col, say)
         if days is not NotImplemented:
             return days
@@ -3551,10 +3551,44 @@ XLS_END_OF_CHAIN = 0xFFFFFFFE
 XLS_DATEMODE = 0x0022  # an .xls workbook's record of its date system (1: 1904)
 
 
+# Numbers that are dates written otherwise, read so only where the user chose Date for the column
+# (data.values.force) and kept as the column's `day_numbers` as a date system is, so that rows to score
+# are read so in every exit: 20240105, a date written yyyymmdd (a data warehouse's date key, SAS and
+# Stata exports), and Unix times, seconds since 1970-01-01 in UTC (1704467045). The reader says such a
+# column as a hint (data.values.day_number_hint), never reads it so unchosen.
+YYYYMMDD, UNIX = "yyyymmdd", "unix"
+NUMBER_DATE_SYSTEMS = EXCEL_SYSTEMS + (YYYYMMDD, UNIX)
+YYYYMMDD_RANGE = (10000101, 99991231)
+UNIX_RANGE = (0, 253402300799)  # 1970-01-01 to 9999-12-31 23:59:59
+# seconds read so when Date is chosen, 1973-03-03 to 2100-01-01: nine or ten digits, past any Excel day number
+# (a number of fewer digits past those is refused, not read as 1970's first months)
+UNIX_DATES = (100_000_000, 4102444800)
+
+
+def yyyymmdd_dates(values) -> np.ndarray:
+    """`values` (floats, NaN for a gap) read as dates written yyyymmdd (20240105 is 2024-01-05), as
+    datetime64[us]; NaT where one is no such date (not whole, no such month or day)."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(v) & (v == np.round(v)) & (v >= YYYYMMDD_RANGE[0]) & (v <= YYYYMMDD_RANGE[1])
+    n = np.where(ok, v, 20000101).astype(np.int64)
+    parts = pd.DataFrame({"year": n // 10000, "month": n // 100 % 100, "day": n % 100})
+    parts["month"] = parts["month"].where(parts["month"].between(1, 12), 13)  # never carried into the next year
+    stamps = pd.to_datetime(parts, errors="coerce").to_numpy().astype("datetime64[us]")
+    stamps[~ok] = np.datetime64("NaT")
+    return stamps
+
+
 def excel_day_problem(v, system: str) -> str | None:
-    """Why `v` is no Excel day number in `system` ("1900" or "1904"), or None when it is one."""
+    """Why `v` is no Excel day number in `system` ("1900" or "1904"), or no date of a NUMBER_DATE_SYSTEMS
+    one ("yyyymmdd", "unix"), or None when it is one."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
         return "it is no number"
+    if system == YYYYMMDD:
+        return None if not np.isnat(yyyymmdd_dates([v])[0]) else "it is no date written yyyymmdd (20240105)"
+    if system == UNIX:
+        return None if UNIX_RANGE[0] <= v <= UNIX_RANGE[1] else \
+            "it is no time in seconds since 1970-01-01 (before it, or past 9999-12-31)"
     first, last = EXCEL_FIRST_DAY[system], EXCEL_LAST_DAY[system]
     if v < 0:
         return "it is negative"
@@ -3571,6 +3605,11 @@ def excel_day_wrong(days, system: str) -> np.ndarray:
     """Which of `days` (floats; NaN, a gap, never) have an `excel_day_problem`: the same rule
     over a whole column (the app's reader refuses a chosen column by it, rows to score too)."""
     days = np.asarray(days, dtype=float)
+    if system == YYYYMMDD:
+        return ~np.isnan(days) & np.isnat(yyyymmdd_dates(days))
+    if system == UNIX:
+        with np.errstate(invalid="ignore"):
+            return np.isinf(days) | (days < UNIX_RANGE[0]) | (days > UNIX_RANGE[1])
     with np.errstate(invalid="ignore"):
         wrong = np.isinf(days) | (days < EXCEL_FIRST_DAY[system]) | (days >= EXCEL_LAST_DAY[system] + 1)
         if system == "1900":
@@ -3583,6 +3622,12 @@ def excel_days(days, system: str) -> np.ndarray:
     to the millisecond (a fraction is the time of day: 45292.5 is 2024-01-01 12:00)."""
     days = np.asarray(days, dtype=float)
     gap = np.isnan(days)
+    if system == YYYYMMDD:
+        return yyyymmdd_dates(days)
+    if system == UNIX:  # to the millisecond, in UTC
+        out = np.round(np.where(gap, 0, days) * 1000).astype(np.int64).astype("datetime64[ms]").astype("datetime64[us]")
+        out[gap] = np.datetime64("NaT")
+        return out
     whole = np.where(gap, 0, days)
     if system == "1900":  # before the day that never was, one day later than the epoch says
         whole = np.where(whole < EXCEL_LEAP_BUG, whole + 1, whole)
@@ -3597,7 +3642,13 @@ def excel_days_said(system: str, why: str, days: list, stamps: list) -> str:
     system, <why that one>: 45291 → 2023-12-31, 45292.5 → 2024-01-01 12:00'."""
     shown = [f"{number_said(d)} → {pd.Timestamp(t):%Y-%m-%d}" + (f" {pd.Timestamp(t):%H:%M}" if (
         pd.Timestamp(t).hour or pd.Timestamp(t).minute) else "") for d, t in list(zip(days, stamps))[:2]]
-    return f"Excel day numbers in the {system} date system, {why}: {', '.join(shown)}"
+    return f"{number_dates_words(system)}, {why}: {', '.join(shown)}"
+
+
+def number_dates_words(system: str) -> str:
+    """What numbers read as dates in `system` (NUMBER_DATE_SYSTEMS) are, in words."""
+    return {YYYYMMDD: "dates written yyyymmdd", UNIX: "Unix times (seconds since 1970-01-01, in UTC)"}.get(
+        system, f"Excel day numbers in the {system} date system")
 
 
 def workbook_date_system(path, kind: str) -> str | None:
@@ -3787,9 +3838,9 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bo
     said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))}{where})"
     if col["type"] == "datetime":
         days = col.get("day_numbers") if bad and PLAIN_NUMBER.fullmatch(bad[0].strip()) else None
-        why = excel_day_problem(float(bad[0]), days) if days in EXCEL_SYSTEMS else None
+        why = excel_day_problem(float(bad[0]), days) if days in NUMBER_DATE_SYSTEMS else None
         if why:
-            said += f"; {bad[0].strip()} is no Excel day number: {why}"
+            said += f"; {bad[0].strip()} is no Excel day number: {why}" if days in EXCEL_SYSTEMS else f"; {why}"
         elif bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
@@ -3811,9 +3862,10 @@ def _kind_words(col: dict) -> str:
     names ('datetime', 'categorical' for a true/false column) said nothing of the format."""
     if col.get("dtype") in ("bool", "boolean"):
         return "true or false"
-    if col["type"] == "datetime" and col.get("day_numbers") in EXCEL_SYSTEMS:
-        return (f"dates as the training file held them, Excel day numbers in the {col['day_numbers']} date system "
-                "(like 45291), or dates written as ISO 8601, like 2024-11-27")
+    if col["type"] == "datetime" and col.get("day_numbers") in NUMBER_DATE_SYSTEMS:
+        like = {YYYYMMDD: 20241127, UNIX: 1732717800}.get(col["day_numbers"], 45291)
+        return (f"dates as the training file held them, {number_dates_words(col['day_numbers'])} (like {like}), or "
+                "dates written as ISO 8601, like 2024-11-27")
     if col["type"] == "datetime" and col.get("order") in ORDERS:
         return (f"dates written {col['order']} first as in the training file, like {ORDERS[col['order']]}, or as "
                 "ISO 8601, like 2024-11-27")
