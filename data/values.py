@@ -46,7 +46,10 @@ from playground_runtime import (
     POINT_BY_FILE,
     TEXT_MISSING_SYMBOLS,
     TEXT_VALUE_WORDS,
+    UNIX,
+    UNIX_DATES,
     WRITTEN_NUMBER,
+    YYYYMMDD,
     accounting_zeros,
     excel_day_problem,
     excel_day_wrong,
@@ -65,6 +68,7 @@ from playground_runtime import (
     two_digit_pivot,
     two_digit_years_said,
     unreadable_said,
+    yyyymmdd_dates,
 )
 from playground_runtime import quoted as _quoted
 
@@ -755,9 +759,11 @@ def _iso_dates(name, values, keep) -> Converted:
     return Converted(_scatter(stamp, keep), "date", None, {"name": name})
 
 
-# an offset that moves a time: +02:00, -0500 (not Z, +00:00), at the end of an ISO 8601 timestamp
-_OFFSET = r"[0-9](?P<offset>[+-](?:0[0-9]|1[0-9]|2[0-3]):?[0-5][0-9])$"
+# an offset that moves a time: +02:00, -0500 (not Z, +00:00), at the end of an ISO 8601 timestamp, or
+# Google Forms' GMT+1, GMT-5, GMT+5:30 (not GMT alone, GMT+0: playground_runtime.FORMS_TIME)
+_OFFSET = r"(?:[0-9](?P<offset>[+-](?:0[0-9]|1[0-9]|2[0-3]):?[0-5][0-9])| (?P<gmt>GMT[+-][0-9]{1,2}(?::[0-5][0-9])?))$"
 _NO_OFFSET = ("+00:00", "-00:00", "+0000", "-0000")
+_NO_GMT_OFFSET = r"^GMT[+-]0{1,2}(:00)?$"
 
 
 def offset_notice(name: str, text, stamps) -> str | None:
@@ -766,9 +772,11 @@ def offset_notice(name: str, text, stamps) -> str | None:
     them, and the first such time with its UTC reading (`stamps`: the parsed times, row for
     row with `text`), or None when no value carries an offset that moves it (Z, +00:00)."""
     text = pc.utf8_trim(_strings(text), " \t" + _SPACE)
-    offset = pc.struct_field(pc.extract_regex(text, _OFFSET), "offset")
-    moving = pc.fill_null(pc.and_(offset.is_valid(), pc.invert(pc.is_in(offset, value_set=pa.array(_NO_OFFSET)))),
-                          False)
+    parts = pc.extract_regex(text, _OFFSET)
+    gmt = pc.struct_field(parts, "gmt")
+    offset = pc.if_else(pc.equal(gmt, ""), pc.struct_field(parts, "offset"), gmt)
+    still = pc.or_(pc.is_in(offset, value_set=pa.array(_NO_OFFSET)), pc.match_substring_regex(offset, _NO_GMT_OFFSET))
+    moving = pc.fill_null(pc.and_(offset.is_valid(), pc.invert(still)), False)
     if not pc.any(moving).as_py():
         return None
     offsets = pc.unique(offset.filter(moving)).to_pylist()
@@ -1014,6 +1022,9 @@ def excel_day_numbers(name: str, col, date_system: str | None, dates=None) -> Co
         given[list(dates)] = False
     if not given.any() and not dates:
         raise TypeRefused(f"{_quoted(name)} has no values to read as dates.")
+    other = number_date_system(days[given])
+    if other:  # 20240105 (yyyymmdd) or 1704467045 (Unix seconds): no Excel day number is that large
+        system, why = other, "as its values show"
     wrong = given & excel_day_wrong(days, system)
     if wrong.any():
         at = int(wrong.argmax())
@@ -1021,12 +1032,14 @@ def excel_day_numbers(name: str, col, date_system: str | None, dates=None) -> Co
                           f"no Excel day number in the {system} date system: {excel_day_problem(float(days[at]), system)}.",
                           int(wrong.sum()), int(given.sum()), [number_said(days[at])])
     values = days[given]
-    if len(values) and (values == values.round()).all() and YEARS[0] <= values.min() and values.max() <= YEARS[1]:
+    if other:
+        pass
+    elif len(values) and (values == values.round()).all() and YEARS[0] <= values.min() and values.max() <= YEARS[1]:
         example = excel_days([values[0]], system)[0]
         raise TypeRefused(f"{_quoted(name)} holds years ({number_said(values.min())} to {number_said(values.max())}), "
                           f"not Excel day numbers ({number_said(values[0])} would be {str(example)[:10]}): keep it a "
                           "number, or write its dates out (2023-12-31) to read them as dates.")
-    if len(values) and values.max() < EXCEL_FIRST_DAY[system] + 366:
+    elif len(values) and values.max() < EXCEL_FIRST_DAY[system] + 366:
         raise TypeRefused(f"{_quoted(name)} does not look like Excel day numbers: read so, every value falls in the "
                           f"first year of the {system} date system ({number_said(values.min())} would be "
                           f"{str(excel_days([values.min()], system)[0])[:10]}, {number_said(values.max())} "
@@ -1073,7 +1086,31 @@ def _day_numbers_in_text(name: str, col) -> tuple | None:
     return pa.array(numbers, pa.float64()), dates
 
 
+def number_date_system(values) -> str | None:
+    """How a number column chosen as Date writes its dates when they are no Excel day numbers: "yyyymmdd"
+    when every value (gaps aside) is a date written so (20240105), "unix" when every one is a time of
+    1973 to 2100 in seconds since 1970 (1704467045: UNIX_DATES); None otherwise (Excel day numbers). Neither is ever
+    an Excel day number: the last a workbook counts is 2958465 (9999-12-31)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    if not len(values):
+        return None
+    if not np.isnat(yyyymmdd_dates(values)).any():
+        return YYYYMMDD
+    if UNIX_DATES[0] <= values.min() and values.max() < UNIX_DATES[1]:
+        return UNIX
+    return None
+
+
 DATE_WORDS = {"date", "datum", "fecha", "data", "dob", "day", "dt", "birthday", "birthdate", "when"}
+# a name that says a time (a Unix time in seconds is said as a hint only under one)
+TIME_WORDS = DATE_WORDS | {"time", "timestamp", "ts", "created", "updated", "modified", "epoch", "unix", "datetime",
+                           "at", "on"}
+# a name that says an id or a code: 8 digits there are no dates, whatever they look like
+ID_WORDS = {"id", "ids", "no", "nr", "num", "number", "code", "phone", "tel", "fax", "zip", "zipcode", "postal",
+            "postcode", "plz", "account", "sku", "ssn", "isbn", "serial", "ref", "ean", "upc", "pin"}
+# the years a date written yyyymmdd is said in (20240105, not 10000101 nor 31129999)
+HINT_YEARS = (1900, 2100)
 # day numbers a date column of our times holds: 1927-05-18 (10000) to 2099-12-31 (73050) in the 1900 system
 HINT_DAYS = (10_000, 73_050)
 
@@ -1086,17 +1123,48 @@ def day_number_hint(name: str, col, date_system: str | None) -> str | None:
     number it stays. None otherwise (any other name, a value out of the range, a column of
     one value)."""
     words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
-    if not words & DATE_WORDS and not re.search(r"_(at|on)$", name, re.I):
-        return None
     col = col if isinstance(col, pa.ChunkedArray) else pa.chunked_array([col])
     if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
         return None
     span = pc.min_max(col).as_py()
     lo, hi = span["min"], span["max"]
-    if lo is None or lo == hi or lo < HINT_DAYS[0] or hi > HINT_DAYS[1]:
+    if lo is None or lo == hi:
+        return None
+    written = _dates_in_numbers_hint(name, col, words, lo, hi)
+    if written:
+        return written
+    if not words & DATE_WORDS and not re.search(r"_(at|on)$", name, re.I):
+        return None
+    if lo < HINT_DAYS[0] or hi > HINT_DAYS[1]:
         return None
     system = date_system or "1900"
     first, last = excel_days([lo, hi], system)
     return (f"{_quoted(name)} holds numbers from {number_said(lo)} to {number_said(hi)}: if they are dates "
             f"(a date typed in a General cell), they are Excel day numbers, {str(first)[:10]} to {str(last)[:10]} in "
             f"the {system} date system. Choose Date as its type below to read them so; they stay numbers until then.")
+
+
+def _dates_in_numbers_hint(name: str, col, words: set, lo, hi) -> str | None:
+    """day_number_hint's sentence of a number column whose values are dates written yyyymmdd
+    (every value 8 digits, a real date of HINT_YEARS: '20240105', under any name but an id's or a
+    code's, ID_WORDS, unless a date word is in it too: 'date_key') or Unix times in seconds (10
+    digits, 2000 to 2038, under a name that says a time, TIME_WORDS: 'created', 'timestamp'); None
+    otherwise (prices, years, counts, phone numbers, an 'order_id' of 8 digits)."""
+    dated = bool(words & DATE_WORDS)
+    if HINT_YEARS[0] * 10000 + 101 <= lo and hi <= HINT_YEARS[1] * 10000 + 1231 and (dated or not words & ID_WORDS):
+        values = pc.unique(col.drop_null()).to_numpy(zero_copy_only=False).astype(float)
+        if not np.isnat(yyyymmdd_dates(values)).any():
+            first, last = yyyymmdd_dates([lo, hi])
+            return (f"{_quoted(name)} holds numbers from {number_said(lo)} to {number_said(hi)}: "
+                    f"{_quoted(number_said(lo))} looks like a date written yyyymmdd ({str(first)[:10]}; the last "
+                    f"{str(last)[:10]}). Choose Date as its type below to read them so; they stay numbers until then.")
+    if UNIX_HINT[0] <= lo and hi < UNIX_HINT[1] and (words & TIME_WORDS or re.search(r"_(at|on)$", name, re.I)):
+        first, last = excel_days([lo, hi], UNIX)
+        return (f"{_quoted(name)} holds numbers from {number_said(lo)} to {number_said(hi)}: "
+                f"{_quoted(number_said(lo))} looks like a Unix time, seconds since 1970-01-01 "
+                f"({str(first)[:16].replace('T', ' ')} UTC; the last {str(last)[:16].replace('T', ' ')}). Choose Date "
+                "as its type below to read them so; they stay numbers until then.")
+    return None
+
+
+UNIX_HINT = (946684800, 2147483648)  # 2000-01-01 to 2038-01-19: ten digits a time of our days is written in

@@ -26,6 +26,7 @@ import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
+import playground_runtime
 from data import datasets
 from data.store import Invalid, NotFound, Store
 from nodes import graph as graphs
@@ -440,7 +441,11 @@ def _markdown(card: dict) -> str:
         lines += ["", "Dates written with numbers are read as the training file wrote them: "
                   + ", ".join(f"{f['name']} {f['order']} first" for f in ordered)
                   + " (a column whose dates exist only in the other order is read so, and said)"]
-    days = [f for f in card["features"] if f.get("day_numbers")]
+    days = [f for f in card["features"] if f.get("day_numbers") in playground_runtime.EXCEL_SYSTEMS]
+    others = [f for f in card["features"] if f.get("day_numbers") in (playground_runtime.YYYYMMDD, playground_runtime.UNIX)]
+    if others:  # 20240105 or 1704467045 chosen as Date: rows' numbers there are read so
+        lines += ["", "Numbers in these date columns are read as the training file held them: " + ", ".join(
+            f"{f['name']} ({playground_runtime.number_dates_words(f['day_numbers'])})" for f in others)]
     if days:  # numbers in rows to score are dates there (playground_runtime's `day_numbers`)
         lines += ["", "Numbers in these date columns are read as Excel day numbers (45291 is 2023-12-31), as the "
                   "training file held them: " + ", ".join(f"{f['name']} ({f['day_numbers']} date system)" for f in days)

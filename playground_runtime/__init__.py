@@ -102,6 +102,43 @@ def text_gaps(values: pd.Series) -> pd.Series:
 NUMBERED_DATE = (r"^(?P<a>[0-9]{1,2})(?P<sep>[./-])(?P<b>[0-9]{1,2})[./-](?P<y>[0-9]{4}|[0-9]{2})"
                  r"(?:[ T](?P<H>[0-9]{1,2}):(?P<M>[0-9]{2})(?::(?P<S>[0-9]{2}))?(?:[ ]?(?P<P>[AaPp][.]?[Mm][.]?))?)?$")
 NUMBERED_DATE_ONE_SEP = NUMBERED_DATE.replace("[./-](?P<y>", "(?P=sep)(?P<y>")  # 03/05/2023, not 03/05-2023
+# Google Forms writes a response's time so in its export's first column: '2024/01/05 3:04:05 PM GMT+1' (also
+# 'GMT-5', 'GMT+5:30', 'GMT' alone; a 24-hour clock in some languages). An audit's export was kept as text, then
+# left out as an id, with no word said. Every reader reads such a column as the same times written in ISO 8601
+# with their offset ('2024-01-05T15:04:05+01:00', `forms_times_iso`), so by the one rule of times with a UTC
+# offset: read in UTC, said. A column some of whose values are not written so stays text.
+FORMS_TIME = (r"^(?P<y>[0-9]{4})/(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2}) (?P<H>[0-9]{1,2}):(?P<M>[0-9]{2}):(?P<S>[0-9]{2})"
+              r"(?: ?(?P<P>[AaPp][.]?[Mm][.]?))? GMT(?:(?P<sign>[+-])(?P<oh>[0-9]{1,2})(?::(?P<om>[0-9]{2}))?)?$")
+FORMS_SAMPLE = 1000  # the first values that must all be written so before the column is read whole
+
+
+def forms_times_iso(values: pd.Series) -> pd.Series | None:
+    """`values` (text) with each Google Forms time (FORMS_TIME) written in ISO 8601 with its offset,
+    gaps kept: '2024/01/05 3:04:05 PM GMT+1' is '2024-01-05T15:04:05+01:00', 'GMT' alone '+00:00'.
+    None unless every value, gaps aside, is one whose clock and offset exist (no 13:04 PM, no
+    GMT+15): the column is then not one of such times."""
+    given = values.dropna()
+    if given.empty or not all(isinstance(v, str) for v in given.iloc[:FORMS_SAMPLE]):
+        return None
+    if not given.iloc[:FORMS_SAMPLE].str.strip().str.match(FORMS_TIME).all():  # most columns fail here, cheaply
+        return None
+    if given.map(lambda v: not isinstance(v, str)).any():
+        return None
+    p = given.str.strip().str.extract(FORMS_TIME)
+    if p["y"].isna().any():
+        return None
+    hour = pd.Series(twelve_hour(p["H"].astype(int), p["P"]), index=p.index)
+    oh, om = p["oh"].fillna("0").astype(int), p["om"].fillna("0").astype(int)
+    if not ((hour >= 0) & (p["M"].astype(int) <= 59) & (p["S"].astype(int) <= 59) & (oh <= 14) & (om <= 59)).all():
+        return None
+    iso = (p["y"] + "-" + p["m"].str.zfill(2) + "-" + p["d"].str.zfill(2) + "T" + hour.astype(str).str.zfill(2) + ":"
+           + p["M"] + ":" + p["S"] + p["sign"].fillna("+") + oh.astype(str).str.zfill(2) + ":"
+           + om.astype(str).str.zfill(2))
+    out = values.astype(object).copy()
+    out[iso.index] = iso
+    return out
+
+
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
           r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
@@ -2310,7 +2347,7 @@ def feature_schema(X: pd.DataFrame, unused=(), orders=None, written=None, day_nu
                     col["written"]["dash_zero"] = True
         elif col["type"] == "datetime" and orders.get(str(c)) in ORDERS:
             col["order"] = orders[str(c)]
-        elif col["type"] == "datetime" and day_numbers.get(str(c)) in EXCEL_SYSTEMS:
+        elif col["type"] == "datetime" and day_numbers.get(str(c)) in NUMBER_DATE_SYSTEMS:
             col["day_numbers"] = day_numbers[str(c)]
         if "typical" not in col and (col["type"] == "datetime" or pd.api.types.is_bool_dtype(X[c])):
             col["typical"] = typical_value(X[c])
@@ -3313,7 +3350,7 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
         return s
     if not s.notna().any():
         return pd.to_datetime(s.where(s.notna(), None))
-    if col.get("day_numbers") in EXCEL_SYSTEMS:  # the training file held Excel day numbers, read as the user chose
+    if col.get("day_numbers") in NUMBER_DATE_SYSTEMS:  # the training file held dates as numbers, read as the user chose
         days = _excel_day_numbers(s, col, say)
         if days is not NotImplemented:
             return days
@@ -3322,6 +3359,10 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
     given = s[s.notna()]
     if given.map(lambda v: not isinstance(v, str)).any():  # a number among the texts
         return None
+    written = given.astype(str)
+    forms = forms_times_iso(s)  # Google Forms' '2024/01/05 3:04:05 PM GMT+1': read as ISO 8601 with its offset
+    if forms is not None:
+        s, given = forms, forms[forms.notna()]
     try:
         values = pd.to_datetime(s, format="ISO8601")
     except (ValueError, TypeError):
@@ -3342,7 +3383,7 @@ def _as_dates(s: pd.Series, col: dict, notes: list | None = None, one_order: boo
         if len(offset):
             n, first = len(offset), offset.index[0]
             say(f"{name!r}: {n:,} row{'s' if n > 1 else ''} carr{'y' if n > 1 else 'ies'} a time-zone offset (like "
-                f"{offset.iloc[0].strip()!r}), which the training dates had none of: read in UTC "
+                f"{written[first].strip()!r}), which the training dates had none of: read in UTC "
                 f"({values[first].tz_convert('UTC'):%Y-%m-%d %H:%M}), and the date features taken from that.")
         values = values.dt.tz_convert("UTC").dt.tz_localize(None)
     return values
@@ -3525,10 +3566,44 @@ XLS_END_OF_CHAIN = 0xFFFFFFFE
 XLS_DATEMODE = 0x0022  # an .xls workbook's record of its date system (1: 1904)
 
 
+# Numbers that are dates written otherwise, read so only where the user chose Date for the column
+# (data.values.force) and kept as the column's `day_numbers` as a date system is, so that rows to score
+# are read so in every exit: 20240105, a date written yyyymmdd (a data warehouse's date key, SAS and
+# Stata exports), and Unix times, seconds since 1970-01-01 in UTC (1704467045). The reader says such a
+# column as a hint (data.values.day_number_hint), never reads it so unchosen.
+YYYYMMDD, UNIX = "yyyymmdd", "unix"
+NUMBER_DATE_SYSTEMS = EXCEL_SYSTEMS + (YYYYMMDD, UNIX)
+YYYYMMDD_RANGE = (10000101, 99991231)
+UNIX_RANGE = (0, 253402300799)  # 1970-01-01 to 9999-12-31 23:59:59
+# seconds read so when Date is chosen, 1973-03-03 to 2100-01-01: nine or ten digits, past any Excel day number
+# (a number of fewer digits past those is refused, not read as 1970's first months)
+UNIX_DATES = (100_000_000, 4102444800)
+
+
+def yyyymmdd_dates(values) -> np.ndarray:
+    """`values` (floats, NaN for a gap) read as dates written yyyymmdd (20240105 is 2024-01-05), as
+    datetime64[us]; NaT where one is no such date (not whole, no such month or day)."""
+    v = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(v) & (v == np.round(v)) & (v >= YYYYMMDD_RANGE[0]) & (v <= YYYYMMDD_RANGE[1])
+    n = np.where(ok, v, 20000101).astype(np.int64)
+    parts = pd.DataFrame({"year": n // 10000, "month": n // 100 % 100, "day": n % 100})
+    parts["month"] = parts["month"].where(parts["month"].between(1, 12), 13)  # never carried into the next year
+    stamps = pd.to_datetime(parts, errors="coerce").to_numpy().astype("datetime64[us]")
+    stamps[~ok] = np.datetime64("NaT")
+    return stamps
+
+
 def excel_day_problem(v, system: str) -> str | None:
-    """Why `v` is no Excel day number in `system` ("1900" or "1904"), or None when it is one."""
+    """Why `v` is no Excel day number in `system` ("1900" or "1904"), or no date of a NUMBER_DATE_SYSTEMS
+    one ("yyyymmdd", "unix"), or None when it is one."""
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)) or not np.isfinite(v):
         return "it is no number"
+    if system == YYYYMMDD:
+        return None if not np.isnat(yyyymmdd_dates([v])[0]) else "it is no date written yyyymmdd (20240105)"
+    if system == UNIX:
+        return None if UNIX_RANGE[0] <= v <= UNIX_RANGE[1] else \
+            "it is no time in seconds since 1970-01-01 (before it, or past 9999-12-31)"
     first, last = EXCEL_FIRST_DAY[system], EXCEL_LAST_DAY[system]
     if v < 0:
         return "it is negative"
@@ -3545,6 +3620,11 @@ def excel_day_wrong(days, system: str) -> np.ndarray:
     """Which of `days` (floats; NaN, a gap, never) have an `excel_day_problem`: the same rule
     over a whole column (the app's reader refuses a chosen column by it, rows to score too)."""
     days = np.asarray(days, dtype=float)
+    if system == YYYYMMDD:
+        return ~np.isnan(days) & np.isnat(yyyymmdd_dates(days))
+    if system == UNIX:
+        with np.errstate(invalid="ignore"):
+            return np.isinf(days) | (days < UNIX_RANGE[0]) | (days > UNIX_RANGE[1])
     with np.errstate(invalid="ignore"):
         wrong = np.isinf(days) | (days < EXCEL_FIRST_DAY[system]) | (days >= EXCEL_LAST_DAY[system] + 1)
         if system == "1900":
@@ -3557,6 +3637,12 @@ def excel_days(days, system: str) -> np.ndarray:
     to the millisecond (a fraction is the time of day: 45292.5 is 2024-01-01 12:00)."""
     days = np.asarray(days, dtype=float)
     gap = np.isnan(days)
+    if system == YYYYMMDD:
+        return yyyymmdd_dates(days)
+    if system == UNIX:  # to the millisecond, in UTC
+        out = np.round(np.where(gap, 0, days) * 1000).astype(np.int64).astype("datetime64[ms]").astype("datetime64[us]")
+        out[gap] = np.datetime64("NaT")
+        return out
     whole = np.where(gap, 0, days)
     if system == "1900":  # before the day that never was, one day later than the epoch says
         whole = np.where(whole < EXCEL_LEAP_BUG, whole + 1, whole)
@@ -3571,7 +3657,13 @@ def excel_days_said(system: str, why: str, days: list, stamps: list) -> str:
     system, <why that one>: 45291 → 2023-12-31, 45292.5 → 2024-01-01 12:00'."""
     shown = [f"{number_said(d)} → {pd.Timestamp(t):%Y-%m-%d}" + (f" {pd.Timestamp(t):%H:%M}" if (
         pd.Timestamp(t).hour or pd.Timestamp(t).minute) else "") for d, t in list(zip(days, stamps))[:2]]
-    return f"Excel day numbers in the {system} date system, {why}: {', '.join(shown)}"
+    return f"{number_dates_words(system)}, {why}: {', '.join(shown)}"
+
+
+def number_dates_words(system: str) -> str:
+    """What numbers read as dates in `system` (NUMBER_DATE_SYSTEMS) are, in words."""
+    return {YYYYMMDD: "dates written yyyymmdd", UNIX: "Unix times (seconds since 1970-01-01, in UTC)"}.get(
+        system, f"Excel day numbers in the {system} date system")
 
 
 def workbook_date_system(path, kind: str) -> str | None:
@@ -3761,9 +3853,9 @@ def _wrong_type(col: dict, bad: list[str], row: int | None = None, ambiguous: bo
     said = f"{col['name']!r} should hold {_kind_words(col)} (values like {', '.join(map(repr, bad))}{where})"
     if col["type"] == "datetime":
         days = col.get("day_numbers") if bad and PLAIN_NUMBER.fullmatch(bad[0].strip()) else None
-        why = excel_day_problem(float(bad[0]), days) if days in EXCEL_SYSTEMS else None
+        why = excel_day_problem(float(bad[0]), days) if days in NUMBER_DATE_SYSTEMS else None
         if why:
-            said += f"; {bad[0].strip()} is no Excel day number: {why}"
+            said += f"; {bad[0].strip()} is no Excel day number: {why}" if days in EXCEL_SYSTEMS else f"; {why}"
         elif bad and all(v.strip().lstrip("-").replace(".", "", 1).isdigit() for v in bad):
             said += ("; a number is not read as a date (20150601 may be a day, or seconds or milliseconds since "
                      "1970): send the date as text, like 2015-06-01")
@@ -3785,9 +3877,10 @@ def _kind_words(col: dict) -> str:
     names ('datetime', 'categorical' for a true/false column) said nothing of the format."""
     if col.get("dtype") in ("bool", "boolean"):
         return "true or false"
-    if col["type"] == "datetime" and col.get("day_numbers") in EXCEL_SYSTEMS:
-        return (f"dates as the training file held them, Excel day numbers in the {col['day_numbers']} date system "
-                "(like 45291), or dates written as ISO 8601, like 2024-11-27")
+    if col["type"] == "datetime" and col.get("day_numbers") in NUMBER_DATE_SYSTEMS:
+        like = {YYYYMMDD: 20241127, UNIX: 1732717800}.get(col["day_numbers"], 45291)
+        return (f"dates as the training file held them, {number_dates_words(col['day_numbers'])} (like {like}), or "
+                "dates written as ISO 8601, like 2024-11-27")
     if col["type"] == "datetime" and col.get("order") in ORDERS:
         return (f"dates written {col['order']} first as in the training file, like {ORDERS[col['order']]}, or as "
                 "ISO 8601, like 2024-11-27")

