@@ -33,8 +33,9 @@ from fasthtml.common import (
     Tr,
 )
 
-from components.format import counted, fmt_number, fmt_time
+from components.format import counted, fmt_time
 from components.layout import Page
+from plugins.registry import metric_text
 
 
 def _ms(value) -> str:
@@ -42,8 +43,10 @@ def _ms(value) -> str:
 
 
 def _metrics(values: list[dict]) -> str:
+    """A version's first three test metrics by their titles, as the results write them ("F1 score
+    0.8349", not "f1 0.8349": a new user read the keys here)."""
     first = next((m for m in values if m), None)
-    return ", ".join(f"{k} {fmt_number(v)}" for k, v in list(first.items())[:3]) if first else "—"
+    return ", ".join(metric_text(k, v) for k, v in list(first.items())[:3]) if first else "—"
 
 
 def Versions(d: dict):

@@ -494,8 +494,11 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
                 later = f"round {k}" if k == keep + 1 else f"rounds {keep + 1}-{k}"
                 for nid in loop.body:  # cache when it is on, trained again as it was (its seeds) when not
                     # a new user saw "reused 0.00 s" on a Model that had trained round 2 for 55 s: the
-                    # replay says what the node did over the rounds, and its time is that work
-                    step(nid, nxt, current["plans"], {**tag, "duration": round(spent.get(nid, 0.0), 4),
+                    # replay says what the node did over the rounds, and its time is that work; the loop
+                    # target names what the kept round trained (a new user read "Logistic Regression ·
+                    # round 2/3" on a Model whose kept round 2 was a Random Forest)
+                    said = _round_summary(nxt, nid, keep, loop.bound) if nid == loop.target else {}
+                    step(nid, nxt, current["plans"], {**tag, **said, "duration": round(spent.get(nid, 0.0), 4),
                                                       "reason": f"round {keep}'s result is kept ({later} did not "
                                                                 f"improve on it): {spent.get(nid, 0.0):.2f} s of work "
                                                                 f"over the {k} rounds of this run"})

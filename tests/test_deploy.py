@@ -1189,3 +1189,28 @@ def test_a_text_gap_sent_as_json_null_or_a_column_of_empty_cells_is_scored_as_a_
             assert status == 200, (name, case, text)
             for exit, got in (("records", by_json["predictions"]), ("CSV body", json.loads(text)["predictions"])):
                 assert np.allclose(got, expected, rtol=0, atol=1e-6), (name, case, exit, got, expected)
+
+
+@pytest.mark.parametrize("metrics, said, unsaid", [
+    ({"f1": 0.8348993, "roc_auc": 0.93265, "accuracy": 0.881958}, "F1 score 0.8349, ROC AUC 0.9326, Accuracy 0.8820",
+     ("f1 0.", "roc_auc")),
+    ({"rmse": 55.123, "r2": 0.4512, "mae": 44.0}, "Root mean squared error 55.12, R² 0.4512, Mean absolute error 44.00",
+     ("rmse", "r2 0.")),
+    ({"balanced_accuracy": 0.5, "log_loss": 0.6931}, "Balanced accuracy 0.5000, Log loss 0.6931", ("_",)),
+    # near miss: a key no registered metric has (an older run's) is shown as it was
+    ({"old_metric": 0.25}, "old_metric 0.2500", ()),
+])
+def test_the_deployments_page_names_each_versions_metrics_by_their_titles(metrics, said, unsaid):
+    """Found by a new user: the Deployments page listed a version's test metrics by their keys
+    ("f1 0.8349, roc_auc 0.9327") where every other place names them ("F1 score 0.8349")."""
+    from fasthtml.common import to_xml
+
+    from components.deployments import Versions
+
+    version = {"version": 1, "created_at": 1796570160.0, "job_id": "job_x", "model_node_id": "m",
+               "algorithm_name": "Random Forest", "metrics": [metrics]}
+    cell = to_xml(Versions({"name": "d", "aliases": {"production": 1}, "versions": [version]})).split("Random Forest", 1)[1]
+    cell = html.unescape(cell.split("<td>", 1)[1].split("</td>", 1)[0])
+    assert cell == said, cell
+    for word in unsaid:
+        assert word not in cell, cell

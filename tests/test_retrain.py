@@ -192,6 +192,44 @@ def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp
         out.stderr
 
 
+def test_a_kept_earlier_round_names_what_it_trained_on_the_model_node(app):
+    """Found by a new user: a loop that stopped keeping round 2 (a Random Forest after a
+    logistic regression) showed "Logistic Regression · round 2/3" on the Model node and a bare
+    algorithm in the trained models: the replay of the kept round said its round, not what it
+    trained. The kept round's summary is what the editor and the results show; a kept round 1
+    is the saved config, which the node already says (no round summary)."""
+    def said(job):
+        nid = job["results"]["nodes"]["m"]
+        editor = urllib.request.urlopen(f"{app.base}/workflows/{job['workflow_id']}", timeout=30).read().decode()
+        run_page = urllib.request.urlopen(f"{app.base}/jobs/{job['id']}", timeout=30).read().decode()
+        head = run_page.split('class="trained-model-head"', 1)[1].split("</span>", 2)[0]
+        return nid.get("round"), nid.get("summary"), editor, html.unescape(head)
+
+    cases = [  # (first model, the loop's algorithms, threshold), the round kept, what it trained
+        ((WEAK, "logistic_regression, decision_tree", 0.999), 2, "Logistic Regression (round 2 of 3)"),
+        ((WEAK, "logistic_regression, knn", 0.999), 2, "Logistic Regression (round 2 of 3)"),
+    ]
+    for (model, algorithms, threshold), keep, summary in cases:
+        job = run(app.base, looped(model, {"escalation": "algorithm", "algorithms": algorithms, "max_rounds": 3,
+                                           "stop_if_no_better": False}, threshold))
+        assert node(job, "r")["output"]["keep"] == keep, node(job, "r")["output"]
+        round_, said_summary, editor, head = said(job)
+        assert (round_, said_summary) == (keep, summary), (algorithms, round_, said_summary)
+        assert json.dumps(summary) in editor  # the editor's boot: the canvas's node summary
+        assert summary in head, head
+    # near misses: a kept round 1 and a loop that passes on round 1 name no round (the saved
+    # config is what they trained); a pass on round 2 names it as before
+    kept_first = run(app.base, looped({"algorithm": "logistic_regression"},
+                                      {"escalation": "algorithm", "algorithms": "decision_tree, knn"}, 0.999))
+    assert node(kept_first, "r")["output"]["keep"] == 1
+    assert said(kept_first)[:2] == (1, None)
+    passed_first = run(app.base, looped({"algorithm": "logistic_regression"},
+                                        {"escalation": "algorithm", "algorithms": "decision_tree"}, 0.5))
+    assert said(passed_first)[:2] == (None, None) or said(passed_first)[1] is None
+    passed_second = run(app.base, looped(WEAK, {"escalation": "algorithm", "algorithms": "logistic_regression"}, 0.9))
+    assert said(passed_second)[:2] == (2, "Logistic Regression (round 2 of 3)")
+
+
 def test_a_search_the_loop_turns_on_optimises_the_gates_metric(app):
     """A Gate on RMSE over a Model without a search: round 2's search optimised R² (the
     algorithm's default), not what the Gate judges (found by a new user). It optimises RMSE,
