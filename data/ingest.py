@@ -892,7 +892,7 @@ def _read_text(path: Path, fmt: str, limits: Limits, options: dict, arriving: Ar
                 # in a ';' file (read as text) as in a comma-separated one: write.csv2's NA was said in every column
                 # holding one, write.csv's never; data.values finds (and counts) the symbols for a gap ('-', '?')
                 convert_options=pacsv.ConvertOptions(strings_can_be_null=True,
-                                                     null_values=list(values.PARSE_MISSING_WORDS),
+                                                     null_values=list(playground_runtime.PARSE_MISSING_WORDS),
                                                      column_types={c: pa.string() for c in text_of or as_text},
                                                      **only))
 

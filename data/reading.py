@@ -541,6 +541,8 @@ def read_excel(path: Path, ext: str, limits, sheet=None, scored: bool = False):
         merged = playground_runtime.fill_merged(rows, ranges)
     except Exception:
         raise DatasetError(f"Sheet {names[index]!r} cannot be read: the workbook is damaged.") from None
+    if kind == "xlsx":
+        playground_runtime.excel_error_cells(path, index, rows)
     del loaded, chosen
     reading = Reading(format="excel", sheet=names[index], sheets=names,
                       date_system=playground_runtime.workbook_date_system(path, kind))
@@ -563,7 +565,6 @@ def read_excel(path: Path, ext: str, limits, sheet=None, scored: bool = False):
     return table["names"], table["columns"], reading
 
 
-_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b([^>]*)>')
 _ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
 _COL_TAG = re.compile(r'<(?:\w+:)?col\b([^>]*)>')
 
@@ -584,13 +585,9 @@ def _xlsx_hidden_columns(path: Path, index: int) -> set:
     the zip without the cells. Empty for an unusual layout."""
     try:
         with zipfile.ZipFile(path) as zf:
-            workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
-            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
-            sheets = [dict(_ATTRIBUTE.findall(m)) for m in _SHEET_TAG.findall(workbook)]
-            rid = next((v for k, v in sheets[index].items() if k.endswith(":id")), None)
-            target = next(dict(_ATTRIBUTE.findall(m)).get("Target") for m in re.findall(r"<Relationship\b([^>]*)>", rels)
-                          if dict(_ATTRIBUTE.findall(m)).get("Id") == rid)
-            name = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            name = playground_runtime.xlsx_sheet_member(zf, index)
+            if name is None:
+                return set()
             head = b""
             with zf.open(name) as f:  # the <cols> tags come before <sheetData>: the cells are not read
                 while b"sheetData" not in head and len(head) < (1 << 20) and (chunk := f.read(1 << 14)):
@@ -739,7 +736,7 @@ def excel_columns(names: list, columns: list, reading: Reading, zero_dashes=froz
         elif kinds == {"date", "text"}:
             arrays.append(_dates_with_text(name, cells, reading, vals))
         else:
-            arrays.append(pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.PARSE_MISSING_WORDS)
+            arrays.append(pa.array([None if v == "" or (isinstance(v, str) and v.strip() in playground_runtime.PARSE_MISSING_WORDS)
                                     else _cell_text(v) for v in cells], pa.string()))
     return pa.table(arrays, names=names)
 
@@ -770,15 +767,15 @@ def _numbers_with_text(name, cells, reading, vals, zero_dashes: bool = False):
         out = [float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None for v in cells]
         for i, v in zip(text_rows, read):
             out[i] = None if v is None else float(v)
-        gaps = sorted({cells[i].strip() for i in words} | {cells[i].strip() for i, v in zip(text_rows, read)
-                                                            if v is None})
+        gone = {i for i, v in zip(text_rows, read) if v is None} | set(words)
+        gaps = [cells[i].strip() for i in sorted(gone)]
         zeroed = got is not None and got.details.get("dash_zero")  # its '-' read as 0 (`zero_dashes`)
         numbers = [cells[i] for i, v in zip(text_rows, read) if v is not None and not (zeroed and cells[i].strip() == "-")]
         said = []
         if numbers:
             said.append(f"{len(numbers):,} number(s) typed as text read as numbers (e.g. {numbers[0]!r})")
         if gaps:
-            said.append(f"{', '.join(repr(g) for g in gaps[:4])} read as missing")
+            said.append(f"{_gaps_counted(gaps)} read as missing")
         if zeroed:
             said.append(playground_runtime.ACCOUNTING_ZERO_SAID)
         if said:
@@ -797,6 +794,14 @@ def _numbers_with_text(name, cells, reading, vals, zero_dashes: bool = False):
     # kept as text, said by data.values' reading of the text columns, as a CSV's such column is (with the way to
     # Number): a sentence of its own here said it twice, and stayed when Number was chosen (found by a helper)
     return pa.array([None if v == "" else _cell_text(v) for v in cells], pa.string())
+
+
+def _gaps_counted(gaps: list) -> str:
+    """A sheet column's gap markers, each with how many, as a CSV's are said (gaps_said)."""
+    counts: dict = {}
+    for g in gaps:
+        counts[g] = counts.get(g, 0) + 1
+    return playground_runtime.gaps_said(counts.items())
 
 
 def _dates_with_text(name, cells, reading, vals):
@@ -847,12 +852,12 @@ def _dates_with_text(name, cells, reading, vals):
         if typed:
             said.append(f"{len(typed):,} date(s) typed as text read as dates (e.g. {written[0]!r} → {read[0]:%Y-%m-%d})")
         if gaps:
-            said.append(f"{', '.join(repr(g) for g in sorted(set(gaps))[:4])} read as missing")
+            said.append(f"{_gaps_counted(gaps)} read as missing")
         reading.notice(f"{name}: " + "; ".join(said) + ".", name)
         return pa.array(out, pa.timestamp("us"))
     reading.notice(f"{name}: kept as text: {why}.", name)
     reading.settled.add(name)
-    return pa.array([None if v == "" or (isinstance(v, str) and v.strip() in vals.PARSE_MISSING_WORDS)
+    return pa.array([None if v == "" or (isinstance(v, str) and v.strip() in playground_runtime.PARSE_MISSING_WORDS)
                      else _cell_text(v) for v in cells], pa.string())
 
 

@@ -32,6 +32,7 @@ from playground_runtime import (
     DECIMAL_SAMPLE,
     DECIMAL_SHOWN,
     EXCEL_FIRST_DAY,
+    GAP_WORDS,
     ISO_DATE,
     MISSING_SYMBOLS,
     MISSING_WORDS,
@@ -41,7 +42,6 @@ from playground_runtime import (
     NUMBER_SPACES,
     NUMBERED_DATE,
     NUMBERED_DATE_ONE_SEP,
-    PARSE_MISSING_WORDS,
     PLAIN_NUMBER,
     POINT_BY_FILE,
     TEXT_MISSING_SYMBOLS,
@@ -76,7 +76,7 @@ from playground_runtime import quoted as _quoted
 # never reach this module as text. The words and symbols for a gap, and which of them are a
 # level in a text column ("None"), live in playground_runtime with the rule that reads a text
 # column's gaps (text_gaps): a bundle's predict.py reads rows to score by the same rule.
-_TEXT_MISSING_WORDS = PARSE_MISSING_WORDS[1:]
+_TEXT_MISSING_WORDS = GAP_WORDS[1:]
 
 # One number as written, and the currencies it may name: one pattern for this reader and
 # for rows to score (playground_runtime, where it is explained).

@@ -56,8 +56,11 @@ NUMBER_GAPS = frozenset(MISSING_SYMBOLS + MISSING_WORDS)
 # of numbers or dates, a value in a text column. pandas reads them as missing everywhere: half of
 # Arthritis' rows lost their answer, and predict.py scored Cars93's cars without airbags as gaps.
 TEXT_VALUE_WORDS = ("None",)
-# what a parser reads as missing, whatever the column
-PARSE_MISSING_WORDS = tuple(w for w in MISSING_WORDS if w not in TEXT_VALUE_WORDS)
+# the words for a gap in a text column (text_gaps)
+GAP_WORDS = tuple(w for w in MISSING_WORDS if w not in TEXT_VALUE_WORDS)
+# what a parser reads as missing, whatever the column, unsaid; an Excel error ('#DIV/0!', '#N/A') reaches the
+# readers, a gap said as one: a formula that failed in a sheet saved as CSV is news to its author, not a blank
+PARSE_MISSING_WORDS = tuple(w for w in GAP_WORDS if w not in EXCEL_ERRORS)
 # Symbols people type in an empty cell: missing in a column of numbers or dates, and in a text
 # column when another value there has a letter or a digit (a column of + and - keeps both).
 TEXT_MISSING_SYMBOLS = ("-", "--", "---", "?", "??", "—", "–", "...")
@@ -68,7 +71,7 @@ TEXT_GAPS_SAMPLE = 2000  # the first other values that decide whether 'None' is 
 def text_gaps(values: pd.Series) -> pd.Series:
     """Which cells of a text column are gaps (a boolean Series), by the one rule the app's
     reader (data.values, on the column's distinct values) and predict.py read text columns by:
-    a word of PARSE_MISSING_WORDS ('NA', 'n/a' …) or a symbol of TEXT_MISSING_SYMBOLS ('-',
+    a word of GAP_WORDS ('NA', 'n/a', '#DIV/0!' …) or a symbol of TEXT_MISSING_SYMBOLS ('-',
     '?' …), trimmed, the symbols only when another value has a letter or a digit; 'None'
     (TEXT_VALUE_WORDS) only when the other values are dates or numbers written as text (the
     first TEXT_GAPS_SAMPLE distinct ones): among words it is a level. The rule looks at the
@@ -79,7 +82,7 @@ def text_gaps(values: pd.Series) -> pd.Series:
     text = values if pd.api.types.is_string_dtype(values) and values.dtype != object else values.astype(object)
     trimmed = text.str.strip(" \t" + NUMBER_SPACES)  # (a value that is not text: NaN)
     distinct = trimmed.dropna().drop_duplicates()  # in the order they first appear
-    word = distinct.isin(PARSE_MISSING_WORDS[1:])  # (PARSE_MISSING_WORDS[0] is "", the parser's)
+    word = distinct.isin(GAP_WORDS[1:])  # (GAP_WORDS[0] is "", the parser's)
     symbol = distinct.isin(TEXT_MISSING_SYMBOLS)
     level = distinct.isin(TEXT_VALUE_WORDS)
     others = distinct[~(word | symbol | level) & (distinct != "")]
@@ -1355,6 +1358,67 @@ def largest_sheet(wb, names: list) -> tuple:
         if size > best_size:
             best, best_size, best_sheet = i, size, sheet
     return best, best_sheet
+
+
+_XLSX_SHEET_TAG = re.compile(r'<(?:\w+:)?sheet\b([^>]*)>')
+_XML_ATTRIBUTE = re.compile(r'([\w:]+)="([^"]*)"')
+# an .xlsx cell holding an error value (t="e"), its formula (if any) before its value
+_XLSX_ERROR_CELL = re.compile(rb'<c\b([^>]*\bt="e"[^>]*)>(?:(?!</c>).)*?<v>([^<]*)</v>', re.S)
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+
+
+def xlsx_sheet_member(zf, index: int) -> str | None:
+    """The zip member holding an .xlsx's sheet `index` (in the workbook's order, as
+    python-calamine counts sheets): found through xl/workbook.xml and its relationships."""
+    workbook = zf.read("xl/workbook.xml").decode("utf-8", "replace")
+    rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    sheets = [dict(_XML_ATTRIBUTE.findall(m)) for m in _XLSX_SHEET_TAG.findall(workbook)]
+    rid = next((v for k, v in sheets[index].items() if k.endswith(":id")), None)
+    target = next((dict(_XML_ATTRIBUTE.findall(m)).get("Target") for m in re.findall(r"<Relationship\b([^>]*)>", rels)
+                   if dict(_XML_ATTRIBUTE.findall(m)).get("Id") == rid), None)
+    if target is None:
+        return None
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def excel_error_cells(path, index: int, rows: list) -> int:
+    """An .xlsx sheet's error cells ('#DIV/0!', '#N/A': a formula that failed), written into
+    `rows` (python-calamine's, from A1: it reads them as empty cells) as the text Excel shows,
+    so that the readers read them as gaps and say them as a sheet saved as CSV has them said:
+    a sensor's '#DIV/0!' cells were gaps no one was told of. How many were found; 0 for
+    another kind of workbook (.xls, .ods) or a layout not read here. The sheet's XML is read
+    as it streams, searched only where it holds an error cell."""
+    import zipfile
+
+    found = 0
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = xlsx_sheet_member(zf, index)
+            if member is None:
+                return 0
+            with zf.open(member) as f:
+                carry = b""
+                while True:
+                    chunk = f.read(1 << 20)
+                    buf = carry + chunk
+                    cut = len(buf) if not chunk else buf.rfind(b"</c>") + 4
+                    done, carry = (buf[:cut], buf[cut:]) if cut >= 4 else (b"", buf)
+                    if b't="e"' in done:
+                        for m in _XLSX_ERROR_CELL.finditer(done):
+                            ref = _CELL_REF.search(m.group(1))
+                            if ref is None:
+                                continue
+                            letters, row = ref.group(1).decode(), int(ref.group(2)) - 1
+                            col = 0
+                            for ch in letters:
+                                col = col * 26 + ord(ch) - 64
+                            if row < len(rows) and col - 1 < len(rows[row]) and rows[row][col - 1] == "":
+                                rows[row][col - 1] = m.group(2).decode("utf-8", "replace").strip()
+                                found += 1
+                    if not chunk:
+                        return found
+    except (KeyError, IndexError, OSError, zipfile.BadZipFile, ValueError):
+        return found
 
 
 def hidden_sheets(wb, names: list) -> list:

@@ -3,16 +3,20 @@
 by every exit as the app's reader says it on upload ("weight: read as numbers; '.' (3) read as
 missing"). A fresh-eyes audit: Score a file and a CSV body said so, while predict.py (a CSV or a
 workbook) and JSON records scored the same rows with the gaps unsaid, or said only as "empty
-cells", which a '.' is not. Near misses: no marker, empty cells alone and the words a parser
-reads as missing ('n/a', '#N/A') say nothing in the exits reading files, as on upload."""
+cells", which a '.' is not. And Excel's errors ('#DIV/0!', '#N/A': a formula that failed), in a
+sheet saved as CSV and as error cells of a workbook, which python-calamine reads as empty cells:
+read as missing unsaid everywhere. Near misses: no marker, empty cells alone and the words a
+parser reads as missing ('n/a', 'NA') say nothing in the exits reading files, as on upload."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
 import pytest
 
+import playground_runtime
 from tests.test_bundle import predict_py
 from tests.test_exits_agree import NUMBERS, cars, csv_of, data_rows, deployed, exits, header
 from tests.test_reading import workbook
@@ -32,6 +36,9 @@ MARKED = {
     "statistics office": {"displacement": ["..", "...", ".."]},
     "None among numbers": {"weight": ["None"]},
     "spaced": {"displacement": [" . ", "?"]},
+    # a formula that failed: in a workbook an error cell (t="e", which python-calamine reads as empty), in a
+    # sheet saved as CSV its text
+    "excel errors": {"weight": ["#DIV/0!", "#DIV/0!", "#N/A"], "displacement": ["#VALUE!"]},
 }
 
 
@@ -43,6 +50,22 @@ def marked_rows(marks: dict) -> list[list]:
             rows[at][NUMBERS[column]] = marker
             at += 1
     return rows
+
+
+def errors_typed(book: bytes) -> bytes:
+    """The workbook with its '#…!' text cells made error cells, as Excel saves a formula that failed
+    (`<c t="e"><f>…</f><v>#DIV/0!</v></c>`)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(book))
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value in playground_runtime.EXCEL_ERRORS:
+                    c.data_type = "e"
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def said_markers(text: str, column: str) -> dict:
@@ -72,7 +95,7 @@ def test_gap_markers_are_said_by_every_exit_as_the_app_says_them(web, model, cas
                       headers={"Authorization": f"Bearer {key}"}).json()
     got["endpoint json"] = (answer.get("predictions"), json.dumps(answer.get("reading") or [], ensure_ascii=False))
     book = folder / f"{case.replace(' ', '_')}.xlsx"
-    book.write_bytes(workbook({"Cars": [header(), *rows]}))
+    book.write_bytes(errors_typed(workbook({"Cars": [header(), *rows]})))
     script = predict_py(bundle, book)
     got["predict.py xlsx"] = (script.stdout if script.returncode == 0 else None, script.stderr)
     for exit, (out, said) in got.items():
@@ -84,7 +107,7 @@ def test_gap_markers_are_said_by_every_exit_as_the_app_says_them(web, model, cas
             assert said_markers(text, column) == {}, (exit, column, text)
 
 
-@pytest.mark.parametrize("cells", [[], ["", ""], ["n/a", "#N/A"]], ids=["none", "empty cells", "parser's words"])
+@pytest.mark.parametrize("cells", [[], ["", ""], ["n/a", "NA", "NULL"]], ids=["none", "empty cells", "parser's words"])
 def test_no_marker_says_nothing_in_the_exits_reading_files(web, model, cells):
     rows = data_rows(6)
     for i, cell in enumerate(cells):

@@ -680,8 +680,8 @@ def test_an_excel_workbook_is_read_cell_by_cell(tmp_path):
     said = notices(rec)
     assert "Read sheet 'Kunden', 1 of 2 (also in the workbook: 'Produkte')" in said
     assert "The first 2 row(s) of the sheet are above the table (a title?) and were skipped" in said
-    assert "Alter: '-', 'n/a' read as missing." in said
-    assert "Betrag: 2 number(s) typed as text read as numbers (e.g. '2.121,88 €'); '-' read as missing." in said
+    assert "Alter: '-' (1), 'n/a' (1) read as missing." in said
+    assert "Betrag: 2 number(s) typed as text read as numbers (e.g. '2.121,88 €'); '-' (1) read as missing." in said
 
 
 def test_merged_cells_read_as_excel_shows_them_and_a_grouped_column_is_said(tmp_path):
@@ -723,8 +723,8 @@ D = [dt.date(2024, 1, 5), dt.date(2024, 3, 7), dt.datetime(2024, 5, 9, 8, 30), d
 
 @pytest.mark.parametrize("typed,expected,said", [
     (["n/a", "31.12.2024"], [None, "2024-12-31"],
-     "when: 1 date(s) typed as text read as dates (e.g. '31.12.2024' → 2024-12-31); 'n/a' read as missing."),
-    (["-", "?"], [None, None], "when: '-', '?' read as missing."),
+     "when: 1 date(s) typed as text read as dates (e.g. '31.12.2024' → 2024-12-31); 'n/a' (1) read as missing."),
+    (["-", "?"], [None, None], "when: '-' (1), '?' (1) read as missing."),
     (["2024-02-03", "2024-02-04 12:00"], ["2024-02-03", "2024-02-04 12:00"], "2 date(s) typed as text read as dates"),
     (["Jan 5 2023", "5 March 2023"], ["2023-01-05", "2023-03-05"], "(e.g. 'Jan 5 2023' → 2023-01-05)"),
     (["12/31/2024", " 02/01/2024 "], ["2024-12-31", "2024-02-01"], "2 date(s) typed as text read as dates"),

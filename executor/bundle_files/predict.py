@@ -257,6 +257,7 @@ def _read_workbook(path: Path, card: dict) -> pd.DataFrame:
         index, loaded = runtime.largest_sheet(wb, names)
         chosen = loaded or wb.get_sheet_by_index(index)
         rows = chosen.to_python(skip_empty_area=False)
+        runtime.excel_error_cells(path, index, rows)  # ('#DIV/0!': a gap said, as the app says it)
         ranges = list(getattr(chosen, "merged_cell_ranges", None) or [])
         merged = runtime.fill_merged(rows, ranges)
     except runtime.ColumnsError:
