@@ -1391,6 +1391,8 @@ def excel_error_cells(path, index: int, rows: list) -> int:
     import zipfile
 
     found = 0
+    if not any("" in row for row in rows):  # no empty cell: none that was an error (a dense sheet: no second read)
+        return 0
     try:
         with zipfile.ZipFile(path) as zf:
             member = xlsx_sheet_member(zf, index)
