@@ -1237,6 +1237,62 @@
   // round its result is of when it went past round 1 itself; a node that only ever saw round
   // 1 (its gate passed, the loop was skipped) shows none, not "round 1/3" (found by a new
   // user: the badges of an earlier run's loop looked stale), even beside a loop that went on.
+  // the run log's line for an event of the run ([text, kind], or null: no line), live and when a
+  // finished run's page is opened again (replayLog): one wording for both
+  function logLine(type, d) {
+    const name = d.node_id ? logName(d.node_id) : "";
+    if (type === "node_warning") return [`${name} warning: ${d.message}`, "warn"];
+    if (type === "node_status") {
+      if (d.status === "failed") return [`${name} failed: ${d.message}`, "error"];
+      if (d.status === "completed") return [`${name} completed in ${(d.duration || 0).toFixed(2)} s`, "ok"];
+      if (d.status === "cached") return [`${name} ${d.reason || "reused"}`, "ok"];
+      if (d.status === "running") return [`${name} running…` + (d.reason ? ` (${d.reason})` : ""), ""];
+      return null;
+    }
+    if (type === "node_trial") {
+      // the numbers as the trial table writes them (the server's one rounding rule, in `view`)
+      const view = d.view || {};
+      const v = d.value == null ? d.state : (view.value || String(d.value));
+      const best = d.best == null ? "" : ` (best ${view.best_value || String(d.best)})`;
+      return [`${name} trial ${d.number + 1}/${d.n_trials}: ${v}${best}`, ""];
+    }
+    if (type === "node_log") return [`${name}: ${d.message}`, ""];
+    if (type === "node_round") {
+      return [`${name}: round ${d.round} of ${d.rounds}` + (d.change ? ` (${d.change})` : "") +
+        (d.message ? `: ${d.message}` : ""), d.passed ? "ok" : "warn"];
+    }
+    // the metrics by their titles and written as the results write them (the event's `message`)
+    if (type === "metrics") return d.message ? [`${name} scored ${d.message}`, "ok"] : null;
+    return null;
+  }
+  function logEvent(type, d) {
+    const line = logLine(type, d);
+    // (a status or round line is this run's own: a replayed warning, trial or score is tagged as reused)
+    if (line) execLog(line[0], line[1], ["node_status", "node_round"].includes(type) ? undefined : d);
+  }
+
+  // A finished run's page opened again: its log, from its events as they were streamed (the
+  // stream of a finished run replays them all and ends); a new user found the Run tab empty.
+  async function replayLog(jobId) {
+    let text;
+    try {
+      const r = await fetch(`/api/v1/jobs/${jobId}/events`, { headers: { Accept: "text/event-stream" } });
+      if (!r.ok) return;
+      text = await r.text();
+    } catch (_) { return; }
+    if (job && job.active) return;  // a run started meanwhile: its own log
+    $("#exec-log").innerHTML = "";
+    for (const block of text.split(/\r?\n\r?\n/)) {
+      let type = "message", data = "";
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith("event:")) type = line.slice(6).trim();
+        else if (line.startsWith("data:")) data += line.slice(5).trim();
+      }
+      if (!data) continue;
+      try { logEvent(type, JSON.parse(data)); } catch (_) { /* a frame that is no event */ }
+    }
+  }
+
   function settleRounds(seen) {
     for (const [id, st] of Object.entries(seen)) {
       if ((st.highest || 0) > 1) patchNode(id, { round: st.round, rounds: st.rounds, roundSummary: st.summary || null });
@@ -1268,7 +1324,7 @@
     }));
     source.addEventListener("node_warning", handle((d) => {
       addNodeWarning(d.node_id, d.message);
-      execLog(`${logName(d.node_id)} warning: ${d.message}`, "warn", d);
+      logEvent("node_warning", d);
     }));
     source.addEventListener("node_status", handle((d) => {
       const status = d.status;
@@ -1284,10 +1340,7 @@
       // the search at the header's trial count ended (or another round of its node starts)
       if (runClock.trial && runClock.trial.node === d.node_id) { runClock.trial = null; if (runClock.started != null) showRunClock(); }
       setNodeStatus(d.node_id, status, d.message || (d.duration != null ? `Done in ${d.duration.toFixed(2)} s` : ""));
-      if (d.status === "failed") execLog(`${logName(d.node_id)} failed: ${d.message}`, "error");
-      else if (d.status === "completed") execLog(`${logName(d.node_id)} completed in ${(d.duration || 0).toFixed(2)} s`, "ok");
-      else if (d.status === "cached") execLog(`${logName(d.node_id)} ${d.reason || "reused"}`, "ok");
-      else if (d.status === "running") execLog(`${logName(d.node_id)} running…` + (d.reason ? ` (${d.reason})` : ""), "");
+      logEvent("node_status", d);
     }));
     source.addEventListener("node_progress", handle((d) => {
       setNodeStatus(d.node_id, "running", d.message, d.progress);
@@ -1300,22 +1353,10 @@
         runClock.trial = { node: d.node_id, n: d.number + 1, of: d.n_trials };
         showRunClock();
       }
-      // the numbers as the trial table writes them (the server's one rounding rule, in `view`)
-      const view = d.view || {};
-      const v = d.value == null ? d.state : (view.value || String(d.value));
-      const best = d.best == null ? "" : ` (best ${view.best_value || String(d.best)})`;
-      execLog(`${logName(d.node_id)} trial ${d.number + 1}/${d.n_trials}: ${v}${best}`, "", d);
+      logEvent("node_trial", d);
       showTrial(j.id, d);
     }));
-    source.addEventListener("node_log", handle((d) => execLog(`${logName(d.node_id)}: ${d.message}`, "", d)));
-    source.addEventListener("node_round", handle((d) => {
-      execLog(`${logName(d.node_id)}: round ${d.round} of ${d.rounds}` + (d.change ? ` (${d.change})` : "") +
-        (d.message ? `: ${d.message}` : ""), d.passed ? "ok" : "warn");
-    }));
-    source.addEventListener("metrics", handle((d) => {
-      // the metrics by their titles and written as the results write them (the event's `message`)
-      if (d.message) execLog(`${logName(d.node_id)} scored ${d.message}`, "ok", d);
-    }));
+    for (const type of ["node_log", "node_round", "metrics"]) source.addEventListener(type, handle((d) => logEvent(type, d)));
     const finish = (kind, label) => handle((d) => {
       source.close();
       source = null;
@@ -1710,6 +1751,7 @@
         if (st.warnings && st.warnings.length) setNodeWarnings(id, st.warnings);
       }
     }
+    if (!["pending", "queued", "running"].includes(boot.job.status)) replayLog(boot.job.id);
   }
   window.playground = { graph, save, run, cancel, applyState, toast, undo: commands.undo, redo: commands.redo, get job() { return job; } };
 })();

@@ -120,6 +120,15 @@ def test_the_header_counts_time_and_trials_the_results_lead_with_the_metric_and_
     assert not [e for e in said if e.get("reused_from") and e["type"] in ("job_started", "job_completed")]
     # the first run, which did the work, marks nothing
     assert not [e for e in events(server, first) if e.get("reused_from")]
+
+    # 6. the run's page opened again, the run finished: its log is there as it was streamed, line for
+    # line, its replays marked alike (a new user found the Run tab of a finished run empty)
+    pg.reload()
+    pg.click("[data-panel-tab=run]")
+    pg.wait_for_function(f"document.querySelectorAll('#exec-log li').length >= {len(lines)}", timeout=30_000)
+    again = pg.evaluate("[...document.querySelectorAll('#exec-log li')].map(li => "
+                        "[li.textContent, li.dataset.reusedFrom || ''])")
+    assert again == lines, (again, lines)
     assert errors == []
     context.close()
     json.dumps(said)  # plain JSON, as an API client reads it
