@@ -192,7 +192,56 @@ def test_a_split_seed_change_runs_the_split_and_below_and_names_the_seed(app, wf
                              "v": "completed"}
     why = reasons(job)
     assert why["s"] == "Random seed: 103 → 7", why
-    assert why["m"] == "its input from node 's' changed", why
+    assert why["m"] == "its input from 'Train/Test Split' changed", why
+
+
+def test_a_reason_names_the_node_above_as_the_canvas_titles_it(app):
+    """A new user read "its input from node 'split-1' changed" beside a node the canvas titles
+    "Train/Test Split": a reason names the node by its title (the user's label, else its
+    type's), with its id only where two nodes share a title; never the id alone, nor a port."""
+    def two_models(seed, label_split=None, label_m2=None):
+        nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": "wine", "target_column": "target",
+                                                            "problem_type": "classification"}},
+                 {"id": "split-1", "type": "split", "config": {"test_size": 0.3, "random_seed": seed},
+                  **({"label": label_split} if label_split else {})},
+                 {"id": "m1", "type": "model", "config": {"algorithm": "logistic_regression"}},
+                 {"id": "m2", "type": "model", "config": {"algorithm": "decision_tree"},
+                  **({"label": label_m2} if label_m2 else {})},
+                 {"id": "e1", "type": "evaluate", "config": {"metrics": ["accuracy"]}},
+                 {"id": "e2", "type": "evaluate", "config": {"metrics": ["accuracy"]}}]
+        pairs = (("d", "split-1"), ("split-1", "m1"), ("split-1", "m2"), ("m1", "e1"), ("m2", "e2"))
+        return {"nodes": nodes, "edges": [{"source": a, "target": b} for a, b in pairs]}
+
+    wf = call(app.base, "/api/v1/workflows", {"name": "names", **two_models(201)})[1]["id"]
+    run(app.base, wf)
+    # each case: the graph saved, then what each node's reason must say (and must not)
+    cases = [
+        # no labels: the Split by its type's title; the two Models share one, so their ids are said
+        (two_models(202), {"m1": "its input from 'Train/Test Split' changed",
+                           "m2": "its input from 'Train/Test Split' changed",
+                           "e1": "its input from 'Model (m1)' changed", "e2": "its input from 'Model (m2)' changed"}),
+        # the user's own labels: said as they are, no id where the title is the node's alone
+        (two_models(203, "Hold-out 30%", "Tree"), {"m1": "its input from 'Hold-out 30%' changed",
+                                                    "e1": "its input from 'Model' changed",
+                                                    "e2": "its input from 'Tree' changed"}),
+        # a label that is another node's type title makes the two share it: both told apart
+        (two_models(204, "Hold-out 30%", "Model"), {"e1": "its input from 'Model (m1)' changed",
+                                                     "e2": "its input from 'Model (m2)' changed"}),
+    ]
+    for g, expected in cases:
+        save(app.base, wf, g)
+        why = reasons(run(app.base, wf))
+        for nid, said in expected.items():
+            assert why[nid] == said, (nid, why)
+        assert not any("split-1" in (r or "") or "'model'" in (r or "") for r in why.values()), why
+    job = run(app.base, wf, rerun=["m2"])
+    forced = reasons(job)
+    assert forced["m2"] == "forced: this node was asked to run again"
+    assert forced["e2"] == "forced: node 'Model (m2)' above it was asked to run again", forced
+    assert forced["e1"].startswith("reused from run ")  # nothing forced on the other branch
+    # the results' Why column says the same
+    html = urllib.request.urlopen(f"{app.base}/ui/jobs/{job['id']}/results").read().decode()
+    assert "forced: node &#x27;Model (m2)&#x27; above it" in html or "forced: node 'Model (m2)' above it" in html
 
 
 def test_a_forced_rerun_runs_every_node_and_a_forced_node_runs_with_what_is_below(app, wf):
@@ -242,7 +291,7 @@ def test_an_unseeded_model_is_never_reused_and_says_so():
         assert statuses(job)["m"] == "completed" and statuses(job)["e"] == "completed"
         assert reasons(job)["m"] == ("not reused: seed not fixed: Unseeded forest does not take its randomness "
                                      "from the seed"), reasons(job)
-        assert reasons(job)["e"] == "not reused: its input 'model' cannot be reused"
+        assert reasons(job)["e"] == "not reused: its input from 'Model' cannot be reused"
 
 
 def test_the_cache_outlives_a_restart_and_keeps_its_bound():
