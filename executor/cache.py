@@ -49,7 +49,7 @@ from nodes import graph as graphs
 from nodes.base import of_another_choice
 from nodes.registry import node_types
 from plugins import sources
-from plugins.params import quoted
+from plugins.params import quoted, value_said
 
 log = logging.getLogger("playground.cache")
 
@@ -179,21 +179,6 @@ def part_digest(planned: Planned, part: str) -> str:
     return digest_of({**{k: v for k, v in planned.key.items() if k != "config"}, "part": part})
 
 
-def _short(value) -> str:
-    """A setting's value in a sentence: yes/no, a number to 6 significant digits, nothing set
-    as 'not set' (a reason read "null → accuracy", "false → true", "0.06245642405176384")."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
 def _list_change(before, now, names: dict | None = None) -> str | None:
     """Two lists of plain values, said by what was added and removed ("added 'Precision-recall
     curve'": each by its name in `names`, when the field gives one), not as two lists cut at
@@ -286,8 +271,8 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
                 if listed:
                     out.append(f"{label}: {listed}")
                 else:
-                    ta = (a or {}).get("text", _short(va)) if a else "not set"
-                    tb = (b or {}).get("text", _short(vb)) if b else "not set"
+                    ta = (a or {}).get("text", value_said(va)) if a else "not set"
+                    tb = (b or {}).get("text", value_said(vb)) if b else "not set"
                     out.append(f"{label}: {ta} → {tb}")
                 changed = True
         if not changed:

@@ -244,6 +244,58 @@ def test_a_reason_names_the_node_above_as_the_canvas_titles_it(app):
     assert "forced: node &#x27;Model (m2)&#x27; above it" in html or "forced: node 'Model (m2)' above it" in html
 
 
+def test_a_preprocessing_step_is_said_by_its_inspector_name_with_its_settings_as_other_reasons_say_them(app):
+    """A new user read "Steps: added 'one-hot (Drop first category no, Max categories per column
+    50)'" where the inspector says "One-hot encoder": a step is said by that name, with only the
+    settings that differ from their defaults, each as "Title: value" by the rule every reason
+    words a setting with (yes/no, "30%"), never "Drop first category no"."""
+    import numpy as np
+    import pandas as pd
+
+    from tests.test_script_export import upload
+
+    rng = np.random.default_rng(3)
+    n = 240
+    frame = pd.DataFrame({"hincome": rng.integers(2, 45, n), "children": rng.choice(["absent", "present"], n),
+                          "region": rng.choice(["Atlantic", "BC", "Ontario", "Prairie", "Quebec"], n)})
+    frame["partic"] = np.where(frame["hincome"] + rng.normal(0, 8, n) > 20, "not.work", "fulltime")
+    dataset = upload(app.base, frame, "womenlf-like")
+
+    def prep(ops, test_size=0.3):
+        nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "partic",
+                                                            "problem_type": "classification"}},
+                 {"id": "p", "type": "preprocessing", "config": {"operations": ops}},
+                 {"id": "s", "type": "split", "config": {"test_size": test_size, "random_seed": 5}},
+                 {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}}]
+        return {"nodes": nodes, "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"))]}
+
+    onehot = {"method": "onehot_encoder", "parameters": {"drop_first": False, "max_categories": 50, "columns": []}}
+    dropping = {"method": "onehot_encoder", "parameters": {"drop_first": True, "max_categories": 50, "columns": []}}
+    marking = {"method": "mark_missing", "parameters": {"values": [-99, 999], "columns": ["hincome"]}}
+    scaling = {"method": "standard_scaler", "parameters": {"columns": ["hincome"]}}
+    wf = call(app.base, "/api/v1/workflows", {"name": "steps", **prep([])})[1]["id"]
+    run(app.base, wf)
+    cases = [  # (the steps saved, what the Preprocessing node's reason says)
+        (prep([onehot]), "Steps: added 'One-hot encoder'"),  # its defaults: nothing more to say
+        (prep([dropping]), "Steps: added 'One-hot encoder with Drop first category: yes'; removed 'One-hot encoder'"),
+        (prep([marking, dropping]),
+         "Steps: added 'Mark values as missing (hincome) with Values that mean missing: -99, 999'"),
+        (prep([marking, dropping, scaling]), "Steps: added 'Standard scaler (hincome)'"),
+        (prep([dropping, scaling]),
+         "Steps: removed 'Mark values as missing (hincome) with Values that mean missing: -99, 999'"),
+    ]
+    for g, said in cases:
+        save(app.base, wf, g)
+        why = reasons(run(app.base, wf))
+        assert why["p"] == said, why
+        assert why["s"] == "its input from 'Preprocessing' changed", why
+        for wrong in ("one-hot", "Drop first category no", "Max categories per column", "mark missing", "standardise"):
+            assert wrong not in why["p"], (wrong, why["p"])
+    # a setting of another node is worded by the same rule: a percentage as the inspector shows it
+    save(app.base, wf, prep([dropping, scaling], test_size=0.25))
+    assert reasons(run(app.base, wf))["s"] == "Test size: 30% → 25%"
+
+
 def test_a_forced_rerun_runs_every_node_and_a_forced_node_runs_with_what_is_below(app, wf):
     save(app.base, wf, graph(seed=104))
     first = run(app.base, wf)
