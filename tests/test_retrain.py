@@ -111,7 +111,9 @@ def test_a_loop_that_never_passes_stops_at_its_bound(app):
     assert [x["round"] for x in rounds] == [1, 2, 3] and not any(x["passed"] for x in rounds)
     values = [x["verdict"]["value"] for x in rounds]
     keep = values.index(max(values)) + 1  # the best round, the earliest of equals, is handed on
-    kept = "" if keep == 3 else f"; round {keep}'s model is kept, the best of the 3 rounds ({fmt_number(values[keep - 1])})"
+    later = "round 3" if keep == 2 else "rounds 2-3"
+    kept = "" if keep == 3 else (f"; {later} did not improve on round {keep}, whose model is kept, the best of the 3 "
+                                 f"rounds ({fmt_number(values[keep - 1])})")
     assert retrain["message"] == f"stopped after round 3 of 3: Accuracy {fmt_number(values[-1])} < 0.999{kept}"
     assert job["results"]["nodes"]["m"]["round"] == keep
     deploy = node(job, "x")
@@ -373,3 +375,62 @@ def test_a_round_value_is_never_printed_as_the_threshold_it_failed():
     said = retrain._decide({"stop_if_no_better": True}, state, verdict(0.971))["stop"]
     assert said == ("round 2 did not improve on round 1 (0.9710 ≤ 0.9855); round 1's model is kept, the best of the "
                     "2 rounds (0.9855)")
+
+
+def test_a_kept_round_and_the_retrain_tell_one_story_of_why_the_loop_stopped():
+    """A new user read "stopped after round 3 of 3" on the Retrain and "round 2's result is kept
+    (round 3 did not improve on it)" on Model, Evaluate and Gate: two reasons for one stop. The
+    Retrain's sentence now says the rounds that did not improve on the kept one, in the words
+    the kept round's nodes say ("kept"), whatever stopped the loop; a loop whose last round is
+    its best keeps none and says nothing of it."""
+    from nodes import gate, retrain
+
+    def decide(values, bound, config=None, direction="higher", threshold=0.999):
+        rounds = [{"round": i, "verdict": gate.verdict("accuracy", v, threshold, direction, "Accuracy")}
+                  for i, v in enumerate(values, start=1)]
+        state = type("State", (), {"round": len(values), "bound": bound, "rounds": rounds,
+                                   "first_config": {"algorithm": "logistic_regression"},
+                                   "config": {"algorithm": "logistic_regression"}})()
+        return retrain._decide({"escalation": "algorithm", "algorithms": "decision_tree", **(config or {})}, state,
+                               rounds[-1]["verdict"])
+
+    cases = [  # (round values, Max rounds, config, direction, the kept round, what the Retrain says after its stop)
+        # its limit, the last round worse than the one before: the Retrain said only "stopped after round 3 of 3"
+        ([0.95, 0.97, 0.96], 3, {"algorithms": "decision_tree, knn"}, "higher", 2,
+         "stopped after round 3 of 3: Accuracy 0.9600 < 0.999; round 3 did not improve on round 2, whose model is "
+         "kept, the best of the 3 rounds (0.9700)"),
+        # its limit, never improving on round 1 (Stop when a round does not improve off)
+        ([0.97, 0.95, 0.96], 3, {"algorithms": "decision_tree, knn", "stop_if_no_better": False}, "higher", 1,
+         "stopped after round 3 of 3: Accuracy 0.9600 < 0.999; rounds 2-3 did not improve on round 1, whose model is "
+         "kept, the best of the 3 rounds (0.9700)"),
+        # no algorithm left to try
+        ([0.97, 0.95], 3, {"stop_if_no_better": False}, "higher", 1,
+         "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1); round 2 did not "
+         "improve on round 1, whose model is kept, the best of the 2 rounds (0.9700)"),
+        # an error metric (lower is better) at its limit
+        ([2.0, 1.5, 1.8], 3, {"algorithms": "decision_tree, knn"}, "lower", 2,
+         "stopped after round 3 of 3: Accuracy 1.800 > 0.999; round 3 did not improve on round 2, whose model is "
+         "kept, the best of the 3 rounds (1.500)"),
+        # the stop is the round that did not improve: said once, as before
+        ([0.97, 0.96], 3, {"algorithms": "decision_tree, knn"}, "higher", 1,
+         "round 2 did not improve on round 1 (0.9600 ≤ 0.9700); round 1's model is kept, the best of the 2 rounds "
+         "(0.9700)"),
+        # near misses: the last round is the best, so none is kept and no round is said not to improve
+        ([0.95, 0.96, 0.97], 3, {"algorithms": "decision_tree, knn"}, "higher", None,
+         "stopped after round 3 of 3: Accuracy 0.9700 < 0.999"),
+        ([0.97, 0.98], 3, {"stop_if_no_better": False}, "higher", None,
+         "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1)"),
+        ([2.0, 1.8], 2, {}, "lower", None, "stopped after round 2 of 2: Accuracy 1.800 > 0.999"),
+    ]
+    for values, bound, config, direction, keep, said in cases:
+        decision = decide(values, bound, config, direction)
+        assert decision["stop"] == said, (values, decision)
+        assert decision.get("keep") == keep, (values, decision)
+        if keep is None:
+            assert "kept" not in decision and "did not improve" not in decision["stop"], decision
+            continue
+        # the kept round's nodes say the same rounds did not improve on the same round
+        later = f"round {len(values)}" if len(values) == keep + 1 else f"rounds {keep + 1}-{len(values)}"
+        assert decision["kept"] == f"round {keep}'s result is kept ({later} did not improve on it)", decision
+        assert f"{later} did not improve on round {keep}" in decision["stop"], decision
+
