@@ -609,6 +609,11 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                         result["nodes"][nid].update(tag)
                     cache.remember(nid, plan)
                     return
+        said_before = (tag or {}).get("reason")  # a loop's kept round says why it runs again
+        if said_before and reason and reason != said_before:
+            # both: Run all again dropped "round 2's result is kept (round 3 did not improve on it)" for
+            # "forced: …" alone (found by a new user)
+            reason = f"{said_before}; {reason}"
         node_warnings_: list = []
         kept_events: list = []
         kept_artifacts: list = []

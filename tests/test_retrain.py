@@ -434,3 +434,46 @@ def test_a_kept_round_and_the_retrain_tell_one_story_of_why_the_loop_stopped():
         assert decision["kept"] == f"round {keep}'s result is kept ({later} did not improve on it)", decision
         assert f"{later} did not improve on round {keep}" in decision["stop"], decision
 
+
+def run_all_again(base, workflow_id) -> dict:
+    status, body = call(base, f"/api/v1/workflows/{workflow_id}/run", {"rerun": "all"})
+    assert status == 202, body
+    assert wait_for(lambda: call(base, f"/api/v1/jobs/{body['job_id']}")[1]["status"] in ("completed", "failed"), 240)
+    job = call(base, f"/api/v1/jobs/{body['job_id']}")[1]
+    assert job["status"] == "completed", job
+    return job
+
+
+def test_run_all_again_still_says_which_round_is_kept(cached_app):
+    """A new user pressed Run all again on a loop that keeps an earlier round: Model, Evaluate
+    and Gate said only "forced: the run was asked to run everything again", not "round 1's
+    result is kept (round 2 did not improve on it)" that the run before said. Both are said;
+    a loop that passed keeps no round and says only that it was forced."""
+    from executor.cache import FORCED_ALL
+
+    cases = [  # (the loop, whether it keeps an earlier round)
+        (looped({"algorithm": "random_forest"}, {"escalation": "algorithm", "algorithms": "knn", "max_rounds": 2},
+                0.999), True),  # knn ties the forest: round 2 does not improve
+        (looped({"algorithm": "random_forest"}, {"escalation": "algorithm", "algorithms": "knn, decision_tree",
+                                                 "max_rounds": 3, "stop_if_no_better": False}, 0.999), True),
+        (looped(WEAK, {"escalation": "algorithm", "algorithms": "logistic_regression"}, 0.9), False),  # passes
+    ]
+    for graph, keeps in cases:
+        first = run(cached_app.base, graph)
+        again = run_all_again(cached_app.base, first["workflow_id"])
+        said = node(again, "r")["message"]
+        assert said == node(first, "r")["message"], (said, node(first, "r")["message"])
+        keep = node(first, "r")["output"].get("keep")
+        assert (keep is not None) == keeps, node(first, "r")["output"]
+        for nid in ("m", "e", "g"):
+            before, now = first["results"]["nodes"][nid]["reason"], again["results"]["nodes"][nid]["reason"]
+            if not keeps:
+                assert now == FORCED_ALL, (nid, now)
+                continue
+            kept = node(first, "r")["output"]["kept"]
+            assert before.startswith(f"{kept}: ") and FORCED_ALL not in before, (nid, before)
+            assert now.startswith(f"{kept}: ") and now.endswith(f"; {FORCED_ALL}"), (nid, now)
+            # and the Retrain tells the same story: the rounds that did not improve on the kept one
+            assert kept.split("(", 1)[1].removesuffix(" did not improve on it)") + " did not improve on round " \
+                + str(keep) in said, (kept, said)
+        assert {again["results"]["nodes"][n]["reason"] for n in ("d", "s")} == {FORCED_ALL}
