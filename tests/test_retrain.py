@@ -176,7 +176,7 @@ def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp
     values = [x["verdict"]["value"] for x in retrain["output"]["rounds"]]
     assert len(values) == 3 and values[1] > values[0] and values[1] >= values[2], values
     assert retrain["output"]["keep"] == 2 and retrain["message"].endswith(
-        f"; round 2's model is kept, the best of the 3 rounds ({fmt_number(values[1])})")
+        f"; round 3 did not improve on round 2, whose model is kept, the best of the 3 rounds ({fmt_number(values[1])})")
     assert job["results"]["nodes"]["m"]["round"] == 2
     assert job["results"]["metrics"]["e"]["values"]["accuracy"] == values[1]
     with urllib.request.urlopen(f"{app.base}/api/v1/jobs/{job['id']}/script", timeout=60) as r:
