@@ -49,6 +49,7 @@ from nodes import graph as graphs
 from nodes.base import of_another_choice
 from nodes.registry import node_types
 from plugins import sources
+from plugins.params import quoted, value_said
 
 log = logging.getLogger("playground.cache")
 
@@ -129,7 +130,8 @@ class Planned:
     digest: str
     key: dict
     volatile: str | None = None
-    input_nodes: dict = field(default_factory=dict)  # port -> [node id]
+    # port -> [the node it comes from as the user sees it: its title, with its id where two share one]
+    input_nodes: dict = field(default_factory=dict)
     carried: dict = field(default_factory=dict)  # output port -> the input's key it hands on (NodeType.carries)
 
 
@@ -137,6 +139,7 @@ def plan(resolved) -> dict[str, Planned]:
     """Every node's key, from the resolved workflow alone (no node runs): in topological
     order, each from its config, its fingerprint and the keys of what feeds it."""
     graph, types, out = resolved.graph, node_types(), {}
+    names = shown_names(graph)
     for nid in graph.order:
         nt = types.get(graph.nodes[nid].get("type"))
         if nt is None or nid not in resolved.configs:
@@ -146,19 +149,27 @@ def plan(resolved) -> dict[str, Planned]:
             if e.source in out:
                 given = out[e.source].carried.get(e.source_port) if nt.takes_carried else None
                 inputs.setdefault(e.target_port, []).append(given or f"{out[e.source].digest}:{e.source_port}")
-                input_nodes.setdefault(e.target_port, []).append(e.source)
+                input_nodes.setdefault(e.target_port, []).append(names.get(e.source, e.source))
         fp = nt.fingerprint(resolved.configs[nid], resolved.designs.get(nid))
         key = {"format": FORMAT, "node_type": nt.type, "code": code_version(nt), "config": resolved.configs[nid],
                "inputs": {p: sorted(v) for p, v in inputs.items()}, "libraries": library_versions()}
         if fp.parts:
             key["data"] = fp.parts
         key = json.loads(json.dumps(key, sort_keys=True, default=str))  # as it is stored and compared
-        volatile = fp.volatile or next((f"{INPUT_CHANGED}{p!r} cannot be reused" for p, ns in input_nodes.items()
-                                        if any(out[n].volatile for n in ns)), None)
+        volatile = fp.volatile or next((f"{INPUT_CHANGED}from {quoted(names.get(e.source, e.source))} cannot be "
+                                        "reused" for e in graph.preds[nid] if e.source in out and out[e.source].volatile),
+                                       None)
         carried = {port: (key["inputs"].get(source) or [None])[0] for port, source in nt.carries.items()
                    if len(key["inputs"].get(source) or []) == 1}
         out[nid] = Planned(digest_of(key), key, volatile, input_nodes, carried)
     return out
+
+
+def shown_names(graph) -> dict:
+    """node id -> the node as a reason names it: its title on the canvas, with its id where
+    two nodes share one (a reason said "its input from node 'split-1' changed" of the node
+    the canvas titles "Train/Test Split", found by a new user)."""
+    return graphs.told_apart({nid: graphs.node_name(n) for nid, n in graph.nodes.items()})
 
 
 def part_digest(planned: Planned, part: str) -> str:
@@ -166,21 +177,6 @@ def part_digest(planned: Planned, part: str) -> str:
     config (its inputs, data, code and libraries) and the part, which says every setting the
     part depends on."""
     return digest_of({**{k: v for k, v in planned.key.items() if k != "config"}, "part": part})
-
-
-def _short(value) -> str:
-    """A setting's value in a sentence: yes/no, a number to 6 significant digits, nothing set
-    as 'not set' (a reason read "null → accuracy", "false → true", "0.06245642405176384")."""
-    if value is None:
-        return "not set"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _list_change(before, now, names: dict | None = None) -> str | None:
@@ -275,8 +271,8 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
                 if listed:
                     out.append(f"{label}: {listed}")
                 else:
-                    ta = (a or {}).get("text", _short(va)) if a else "not set"
-                    tb = (b or {}).get("text", _short(vb)) if b else "not set"
+                    ta = (a or {}).get("text", value_said(va)) if a else "not set"
+                    tb = (b or {}).get("text", value_said(vb)) if b else "not set"
                     out.append(f"{label}: {ta} → {tb}")
                 changed = True
         if not changed:
@@ -285,8 +281,8 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
         if (old.get("inputs") or {}).get(port) != new["inputs"].get(port):
             nodes = input_nodes.get(port) or []
             # by the node it comes from: "its input 'model' changed (node 'evaluate-1')" named a port
-            # after what an Evaluate hands on (found by a new user)
-            out.append(f"{INPUT_CHANGED}from node {', '.join(map(repr, nodes))} changed" if nodes else
+            # after what an Evaluate hands on (found by a new user); the node by its title, as plan names it
+            out.append(f"{INPUT_CHANGED}from {', '.join(map(quoted, nodes))} changed" if nodes else
                        f"{INPUT_CHANGED}{port!r} changed")
     return out or ["its key changed"]
 
@@ -358,12 +354,12 @@ class NodeCache:
         asked to run again and everything below it)."""
         if self.rerun == "all":
             return {nid: FORCED_ALL for nid in graph.nodes}
-        out = {}
+        out, names = {}, shown_names(graph)
         for asked in self.rerun or []:
             if asked in graph.nodes:
                 out[asked] = "forced: this node was asked to run again"
                 for below in graphs.downstream(graph, asked):
-                    out.setdefault(below, f"{FORCED_ABOVE}{asked!r} above it was asked to run again")
+                    out.setdefault(below, f"{FORCED_ABOVE}{quoted(names[asked])} above it was asked to run again")
         return out
 
     def previous(self, node_id: str) -> dict | None:

@@ -491,7 +491,9 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
                 workflow, nxt = with_round(kept["config"])
                 current.update(workflow=workflow, r=nxt, plans=cache_plan(nxt) if caching else {})
                 tag = {"round": keep, "rounds": loop.bound}  # that round's body again: served by the
-                later = f"round {k}" if k == keep + 1 else f"rounds {keep + 1}-{k}"
+                # the loop node's sentence for it (the Retrain's: "round 2's result is kept (round 3 did not
+                # improve on it)"), the story its own stop tells
+                kept_said = decision.get("kept") or f"round {keep}'s result is kept"
                 for nid in loop.body:  # cache when it is on, trained again as it was (its seeds) when not
                     # a new user saw "reused 0.00 s" on a Model that had trained round 2 for 55 s: the
                     # replay says what the node did over the rounds, and its time is that work; the loop
@@ -499,9 +501,8 @@ def _run_loop(loop, current: dict, step, finish, status: dict, produced: dict, r
                     # round 2/3" on a Model whose kept round 2 was a Random Forest)
                     said = _round_summary(nxt, nid, keep, loop.bound) if nid == loop.target else {}
                     step(nid, nxt, current["plans"], {**tag, **said, "duration": round(spent.get(nid, 0.0), 4),
-                                                      "reason": f"round {keep}'s result is kept ({later} did not "
-                                                                f"improve on it): {spent.get(nid, 0.0):.2f} s of work "
-                                                                f"over the {k} rounds of this run"})
+                                                      "reason": f"{kept_said}: {spent.get(nid, 0.0):.2f} s of "
+                                                                f"work over the {k} rounds of this run"})
             return  # stopped: its completed status says why
         workflow, nxt = with_round(decision["config"])
         if nxt.errors:
@@ -608,6 +609,11 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
                         result["nodes"][nid].update(tag)
                     cache.remember(nid, plan)
                     return
+        said_before = (tag or {}).get("reason")  # a loop's kept round says why it runs again
+        if said_before and reason and reason != said_before:
+            # both: Run all again dropped "round 2's result is kept (round 3 did not improve on it)" for
+            # "forced: …" alone (found by a new user)
+            reason = f"{said_before}; {reason}"
         node_warnings_: list = []
         kept_events: list = []
         kept_artifacts: list = []

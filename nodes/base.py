@@ -52,7 +52,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plugins.params import shape_problems
+from plugins.params import shape_problems, value_said
 
 # artifact types
 TABLE, SPLIT, MODEL, METRICS, PLOTS = "table", "split", "model", "metrics", "plots"
@@ -401,7 +401,7 @@ def declared_fields(params, config: dict, key_prefix: str = "") -> list[dict]:
             field_.update(value=p.default, default=True)
         if p.display == "percent" and isinstance(field_["value"], (int, float)) and not isinstance(
                 field_["value"], bool):
-            field_["text"] = f"{field_['value'] * 100:g}%"
+            field_["text"] = value_said(field_["value"], p)
         out.append(field_)
     out += [{"key": key_prefix + k, "label": k.replace("_", " ").capitalize(), "value": v}
             for k, v in config.items() if k not in declared]

@@ -13,7 +13,7 @@ from dataclasses import replace
 import plugins.preprocessing as pp
 from nodes.base import TABLE, Exported, NodeType, Port, TableArtifact, Upstream, table_summary
 from plugins import registry
-from plugins.params import quoted
+from plugins.params import quoted, value_said
 
 
 def shape(config: dict) -> dict:
@@ -132,22 +132,21 @@ def fields(config: dict) -> list[dict]:
     """Its config as a named field (comparing two runs, a re-run's reason): the steps in
     order, each described. One list, not a field per position: a step added first was said
     as every step changing into the one before it ("Step 1: median fill → drop …; Step 2:
-    one-hot → median fill; …", found by a new user); now "added 'drop (futime, chapter)'"."""
+    one-hot → median fill; …", found by a new user); now "added 'Drop columns (futime,
+    chapter)'". A step by the name its inspector shows, with the settings that differ from
+    their defaults, each as "Title: value" (the one rule, `value_said`): a new user read
+    "added 'one-hot (Drop first category no, Max categories per column 50)'"."""
     ops = [o for o in config.get("operations") or [] if isinstance(o, dict)]
     known = registry.operations()
-
-    def shown(v) -> str:
-        if isinstance(v, list):  # the values a step marks missing: "-99, 999"
-            return ", ".join(map(str, v))
-        return ("yes" if v else "no") if isinstance(v, bool) else str(v)
 
     def text(o: dict) -> str:
         params = o.get("parameters") or {}
         op = known.get(o.get("method"))
-        labels = {p.name: p.title for p in op.params} if op else {}
-        said = [f"{labels.get(k, k)} {shown(v)}" for k, v in params.items()
-                if k != "columns" and v not in (None, "", [])]
-        return pp.describe_operation(o.get("method"), params) + (f" ({', '.join(said)})" if said else "")
+        declared = {p.name: p for p in op.params} if op else {}
+        said = [f"{declared[k].title if k in declared else k}: {value_said(v, declared.get(k))}"
+                for k, v in params.items()
+                if k != "columns" and (v != declared[k].default if k in declared else v not in (None, "", []))]
+        return pp.describe_operation(o.get("method"), params, named=True) + (f" with {', '.join(said)}" if said else "")
 
     steps = [text(o) for o in ops]
     return [{"key": "operations", "label": "Steps", "value": steps, "text": " → ".join(steps) or "none",

@@ -225,13 +225,23 @@ def kept_round(rounds: list) -> int | None:
 
 
 def _stop(said: str, rounds: list) -> dict:
+    """The loop's end: why it stopped (`said`), and, when an earlier round scored better than
+    the last, that round kept, in one story with what the kept round's nodes say ("kept"):
+    the Retrain said "stopped after round 3 of 3" while Model, Evaluate and Gate said "round
+    2's result is kept (round 3 did not improve on it)", and a new user read two reasons."""
     keep = kept_round(rounds)
-    if keep is None or keep == rounds[-1]["round"]:
+    last = rounds[-1]["round"]
+    if keep is None or keep == last:
         return {"stop": said}
     kept = next(x["verdict"] for x in rounds if x["round"] == keep)
     limit = [t for t in (kept.get("threshold"),) if isinstance(t, (int, float))]
-    return {"stop": f"{said}; round {keep}'s model is kept, the best of the {len(rounds)} rounds "
-                    f"({value_text(kept['value'], *limit)})", "keep": keep}
+    later = f"round {last}" if last == keep + 1 else f"rounds {keep + 1}-{last}"
+    best = f"the best of the {len(rounds)} rounds ({value_text(kept['value'], *limit)})"
+    if said.startswith(f"{later} did not improve on round {keep} "):  # the stop's own reason says it
+        stop = f"{said}; round {keep}'s model is kept, {best}"
+    else:
+        stop = f"{said}; {later} did not improve on round {keep}, whose model is kept, {best}"
+    return {"stop": stop, "keep": keep, "kept": f"round {keep}'s result is kept ({later} did not improve on it)"}
 
 
 def output_summary(decision: dict) -> dict:

@@ -9,6 +9,7 @@ accepted everywhere.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -162,6 +163,29 @@ def _fmt(x) -> str:
     if isinstance(x, float) and x.is_integer():
         return str(int(x))
     return str(x)
+
+
+def value_said(value, param: Param | None = None) -> str:
+    """A setting's value in a sentence, the one rule for every reason and field that words a
+    Param's value: a fraction its Param shows as a percentage as one ("30%"), yes/no, a
+    number to 6 significant digits, nothing set as 'not set', a list of plain values by
+    commas ("-99, 999"), anything else as JSON, cut at 60 characters (a reason read
+    "null → accuracy", "false → true", "0.06245642405176384", "Drop first category no")."""
+    if value is None:
+        return "not set"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if param is not None and param.display == "percent" and isinstance(value, (int, float)):
+        return f"{value * 100:g}%"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list) and all(isinstance(v, (str, int, float, bool)) for v in value):
+        text = ", ".join(value_said(v) for v in value) if value else "none"
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def value_read(v):

@@ -613,21 +613,23 @@ def validate_operations(operations, columns: list[dict] | None = None, facts: De
     return [item for _, item in clean], errors
 
 
-def describe_operation(slug: str, params: dict, columns: list[dict] | None = None) -> str:
-    """One step, briefly, for the canvas node: "median fill (age, fare)", "one-hot (all 3)"."""
+def describe_operation(slug: str, params: dict, columns: list[dict] | None = None, named: bool = False) -> str:
+    """One step, briefly, for the canvas node: "median fill (age, fare)", "one-hot (all 3)";
+    `named`: by the name the inspector shows ("One-hot encoder (age, fare)")."""
     op = _registry().get(slug)
     if op is None:
         return slug
+    label = op.name if named else op.label
     if not any(p.kind == "columns" for p in op.params):
-        return op.label
+        return label
     cols = params.get("columns") or []
     if cols:
-        return f"{op.label} ({', '.join(cols[:2])}" + (f" … +{len(cols) - 2})" if len(cols) > 2 else ")")
+        return f"{label} ({', '.join(cols[:2])}" + (f" … +{len(cols) - 2})" if len(cols) > 2 else ")")
     if op.key == "drop_columns":
-        return f"{op.label} (none)"
+        return f"{label} (none)"
     if columns is None:
-        return op.label
-    return f"{op.label} (all {len(acted_on(op.applies_to, params, columns))})"
+        return label
+    return f"{label} (all {len(acted_on(op.applies_to, params, columns))})"
 
 
 def operation_warnings(operations, columns_profile=None, target=None, problem_type=None, model_category=None):

@@ -192,7 +192,108 @@ def test_a_split_seed_change_runs_the_split_and_below_and_names_the_seed(app, wf
                              "v": "completed"}
     why = reasons(job)
     assert why["s"] == "Random seed: 103 → 7", why
-    assert why["m"] == "its input from node 's' changed", why
+    assert why["m"] == "its input from 'Train/Test Split' changed", why
+
+
+def test_a_reason_names_the_node_above_as_the_canvas_titles_it(app):
+    """A new user read "its input from node 'split-1' changed" beside a node the canvas titles
+    "Train/Test Split": a reason names the node by its title (the user's label, else its
+    type's), with its id only where two nodes share a title; never the id alone, nor a port."""
+    def two_models(seed, label_split=None, label_m2=None):
+        nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": "wine", "target_column": "target",
+                                                            "problem_type": "classification"}},
+                 {"id": "split-1", "type": "split", "config": {"test_size": 0.3, "random_seed": seed},
+                  **({"label": label_split} if label_split else {})},
+                 {"id": "m1", "type": "model", "config": {"algorithm": "logistic_regression"}},
+                 {"id": "m2", "type": "model", "config": {"algorithm": "decision_tree"},
+                  **({"label": label_m2} if label_m2 else {})},
+                 {"id": "e1", "type": "evaluate", "config": {"metrics": ["accuracy"]}},
+                 {"id": "e2", "type": "evaluate", "config": {"metrics": ["accuracy"]}}]
+        pairs = (("d", "split-1"), ("split-1", "m1"), ("split-1", "m2"), ("m1", "e1"), ("m2", "e2"))
+        return {"nodes": nodes, "edges": [{"source": a, "target": b} for a, b in pairs]}
+
+    wf = call(app.base, "/api/v1/workflows", {"name": "names", **two_models(201)})[1]["id"]
+    run(app.base, wf)
+    # each case: the graph saved, then what each node's reason must say (and must not)
+    cases = [
+        # no labels: the Split by its type's title; the two Models share one, so their ids are said
+        (two_models(202), {"m1": "its input from 'Train/Test Split' changed",
+                           "m2": "its input from 'Train/Test Split' changed",
+                           "e1": "its input from 'Model (m1)' changed", "e2": "its input from 'Model (m2)' changed"}),
+        # the user's own labels: said as they are, no id where the title is the node's alone
+        (two_models(203, "Hold-out 30%", "Tree"), {"m1": "its input from 'Hold-out 30%' changed",
+                                                    "e1": "its input from 'Model' changed",
+                                                    "e2": "its input from 'Tree' changed"}),
+        # a label that is another node's type title makes the two share it: both told apart
+        (two_models(204, "Hold-out 30%", "Model"), {"e1": "its input from 'Model (m1)' changed",
+                                                     "e2": "its input from 'Model (m2)' changed"}),
+    ]
+    for g, expected in cases:
+        save(app.base, wf, g)
+        why = reasons(run(app.base, wf))
+        for nid, said in expected.items():
+            assert why[nid] == said, (nid, why)
+        assert not any("split-1" in (r or "") or "'model'" in (r or "") for r in why.values()), why
+    job = run(app.base, wf, rerun=["m2"])
+    forced = reasons(job)
+    assert forced["m2"] == "forced: this node was asked to run again"
+    assert forced["e2"] == "forced: node 'Model (m2)' above it was asked to run again", forced
+    assert forced["e1"].startswith("reused from run ")  # nothing forced on the other branch
+    # the results' Why column says the same
+    html = urllib.request.urlopen(f"{app.base}/ui/jobs/{job['id']}/results").read().decode()
+    assert "forced: node &#x27;Model (m2)&#x27; above it" in html or "forced: node 'Model (m2)' above it" in html
+
+
+def test_a_preprocessing_step_is_said_by_its_inspector_name_with_its_settings_as_other_reasons_say_them(app):
+    """A new user read "Steps: added 'one-hot (Drop first category no, Max categories per column
+    50)'" where the inspector says "One-hot encoder": a step is said by that name, with only the
+    settings that differ from their defaults, each as "Title: value" by the rule every reason
+    words a setting with (yes/no, "30%"), never "Drop first category no"."""
+    import numpy as np
+    import pandas as pd
+
+    from tests.test_script_export import upload
+
+    rng = np.random.default_rng(3)
+    n = 240
+    frame = pd.DataFrame({"hincome": rng.integers(2, 45, n), "children": rng.choice(["absent", "present"], n),
+                          "region": rng.choice(["Atlantic", "BC", "Ontario", "Prairie", "Quebec"], n)})
+    frame["partic"] = np.where(frame["hincome"] + rng.normal(0, 8, n) > 20, "not.work", "fulltime")
+    dataset = upload(app.base, frame, "womenlf-like")
+
+    def prep(ops, test_size=0.3):
+        nodes = [{"id": "d", "type": "dataset", "config": {"dataset_id": dataset, "target_column": "partic",
+                                                            "problem_type": "classification"}},
+                 {"id": "p", "type": "preprocessing", "config": {"operations": ops}},
+                 {"id": "s", "type": "split", "config": {"test_size": test_size, "random_seed": 5}},
+                 {"id": "m", "type": "model", "config": {"algorithm": "logistic_regression"}}]
+        return {"nodes": nodes, "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"))]}
+
+    onehot = {"method": "onehot_encoder", "parameters": {"drop_first": False, "max_categories": 50, "columns": []}}
+    dropping = {"method": "onehot_encoder", "parameters": {"drop_first": True, "max_categories": 50, "columns": []}}
+    marking = {"method": "mark_missing", "parameters": {"values": [-99, 999], "columns": ["hincome"]}}
+    scaling = {"method": "standard_scaler", "parameters": {"columns": ["hincome"]}}
+    wf = call(app.base, "/api/v1/workflows", {"name": "steps", **prep([])})[1]["id"]
+    run(app.base, wf)
+    cases = [  # (the steps saved, what the Preprocessing node's reason says)
+        (prep([onehot]), "Steps: added 'One-hot encoder'"),  # its defaults: nothing more to say
+        (prep([dropping]), "Steps: added 'One-hot encoder with Drop first category: yes'; removed 'One-hot encoder'"),
+        (prep([marking, dropping]),
+         "Steps: added 'Mark values as missing (hincome) with Values that mean missing: -99, 999'"),
+        (prep([marking, dropping, scaling]), "Steps: added 'Standard scaler (hincome)'"),
+        (prep([dropping, scaling]),
+         "Steps: removed 'Mark values as missing (hincome) with Values that mean missing: -99, 999'"),
+    ]
+    for g, said in cases:
+        save(app.base, wf, g)
+        why = reasons(run(app.base, wf))
+        assert why["p"] == said, why
+        assert why["s"] == "its input from 'Preprocessing' changed", why
+        for wrong in ("one-hot", "Drop first category no", "Max categories per column", "mark missing", "standardise"):
+            assert wrong not in why["p"], (wrong, why["p"])
+    # a setting of another node is worded by the same rule: a percentage as the inspector shows it
+    save(app.base, wf, prep([dropping, scaling], test_size=0.25))
+    assert reasons(run(app.base, wf))["s"] == "Test size: 30% → 25%"
 
 
 def test_a_forced_rerun_runs_every_node_and_a_forced_node_runs_with_what_is_below(app, wf):
@@ -242,7 +343,7 @@ def test_an_unseeded_model_is_never_reused_and_says_so():
         assert statuses(job)["m"] == "completed" and statuses(job)["e"] == "completed"
         assert reasons(job)["m"] == ("not reused: seed not fixed: Unseeded forest does not take its randomness "
                                      "from the seed"), reasons(job)
-        assert reasons(job)["e"] == "not reused: its input 'model' cannot be reused"
+        assert reasons(job)["e"] == "not reused: its input from 'Model' cannot be reused"
 
 
 def test_the_cache_outlives_a_restart_and_keeps_its_bound():

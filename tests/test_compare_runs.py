@@ -224,8 +224,8 @@ def test_nodes_and_edges_added_or_removed_and_another_algorithm_are_named_from_t
     # new user read every parameter of both algorithms); the new one's defaults are not listed either
     assert set(model) == {"Algorithm", c["label"]}
     steps = changes["p"]["Steps"]
-    assert steps["old_text"] == "standardise" and steps["new_text"].startswith("standardise → ")
-    assert "z-score outliers" in steps["new_text"].lower() and "2.5" in steps["new_text"]
+    assert steps["old_text"] == "Standard scaler" and steps["new_text"].startswith("Standard scaler → ")
+    assert steps["new_text"].endswith("Remove outliers (z-score) with Z-score above: 2.5"), steps
     assert cmp["metrics"] == [] and cmp["same_workflow"] is True
 
 

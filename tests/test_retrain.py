@@ -111,7 +111,9 @@ def test_a_loop_that_never_passes_stops_at_its_bound(app):
     assert [x["round"] for x in rounds] == [1, 2, 3] and not any(x["passed"] for x in rounds)
     values = [x["verdict"]["value"] for x in rounds]
     keep = values.index(max(values)) + 1  # the best round, the earliest of equals, is handed on
-    kept = "" if keep == 3 else f"; round {keep}'s model is kept, the best of the 3 rounds ({fmt_number(values[keep - 1])})"
+    later = "round 3" if keep == 2 else "rounds 2-3"
+    kept = "" if keep == 3 else (f"; {later} did not improve on round {keep}, whose model is kept, the best of the 3 "
+                                 f"rounds ({fmt_number(values[keep - 1])})")
     assert retrain["message"] == f"stopped after round 3 of 3: Accuracy {fmt_number(values[-1])} < 0.999{kept}"
     assert job["results"]["nodes"]["m"]["round"] == keep
     deploy = node(job, "x")
@@ -174,7 +176,7 @@ def test_a_loop_that_stops_keeps_its_best_round_and_the_script_does_too(app, tmp
     values = [x["verdict"]["value"] for x in retrain["output"]["rounds"]]
     assert len(values) == 3 and values[1] > values[0] and values[1] >= values[2], values
     assert retrain["output"]["keep"] == 2 and retrain["message"].endswith(
-        f"; round 2's model is kept, the best of the 3 rounds ({fmt_number(values[1])})")
+        f"; round 3 did not improve on round 2, whose model is kept, the best of the 3 rounds ({fmt_number(values[1])})")
     assert job["results"]["nodes"]["m"]["round"] == 2
     assert job["results"]["metrics"]["e"]["values"]["accuracy"] == values[1]
     with urllib.request.urlopen(f"{app.base}/api/v1/jobs/{job['id']}/script", timeout=60) as r:
@@ -373,3 +375,105 @@ def test_a_round_value_is_never_printed_as_the_threshold_it_failed():
     said = retrain._decide({"stop_if_no_better": True}, state, verdict(0.971))["stop"]
     assert said == ("round 2 did not improve on round 1 (0.9710 ≤ 0.9855); round 1's model is kept, the best of the "
                     "2 rounds (0.9855)")
+
+
+def test_a_kept_round_and_the_retrain_tell_one_story_of_why_the_loop_stopped():
+    """A new user read "stopped after round 3 of 3" on the Retrain and "round 2's result is kept
+    (round 3 did not improve on it)" on Model, Evaluate and Gate: two reasons for one stop. The
+    Retrain's sentence now says the rounds that did not improve on the kept one, in the words
+    the kept round's nodes say ("kept"), whatever stopped the loop; a loop whose last round is
+    its best keeps none and says nothing of it."""
+    from nodes import gate, retrain
+
+    def decide(values, bound, config=None, direction="higher", threshold=0.999):
+        rounds = [{"round": i, "verdict": gate.verdict("accuracy", v, threshold, direction, "Accuracy")}
+                  for i, v in enumerate(values, start=1)]
+        state = type("State", (), {"round": len(values), "bound": bound, "rounds": rounds,
+                                   "first_config": {"algorithm": "logistic_regression"},
+                                   "config": {"algorithm": "logistic_regression"}})()
+        return retrain._decide({"escalation": "algorithm", "algorithms": "decision_tree", **(config or {})}, state,
+                               rounds[-1]["verdict"])
+
+    cases = [  # (round values, Max rounds, config, direction, the kept round, what the Retrain says after its stop)
+        # its limit, the last round worse than the one before: the Retrain said only "stopped after round 3 of 3"
+        ([0.95, 0.97, 0.96], 3, {"algorithms": "decision_tree, knn"}, "higher", 2,
+         "stopped after round 3 of 3: Accuracy 0.9600 < 0.999; round 3 did not improve on round 2, whose model is "
+         "kept, the best of the 3 rounds (0.9700)"),
+        # its limit, never improving on round 1 (Stop when a round does not improve off)
+        ([0.97, 0.95, 0.96], 3, {"algorithms": "decision_tree, knn", "stop_if_no_better": False}, "higher", 1,
+         "stopped after round 3 of 3: Accuracy 0.9600 < 0.999; rounds 2-3 did not improve on round 1, whose model is "
+         "kept, the best of the 3 rounds (0.9700)"),
+        # no algorithm left to try
+        ([0.97, 0.95], 3, {"stop_if_no_better": False}, "higher", 1,
+         "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1); round 2 did not "
+         "improve on round 1, whose model is kept, the best of the 2 rounds (0.9700)"),
+        # an error metric (lower is better) at its limit
+        ([2.0, 1.5, 1.8], 3, {"algorithms": "decision_tree, knn"}, "lower", 2,
+         "stopped after round 3 of 3: Accuracy 1.800 > 0.999; round 3 did not improve on round 2, whose model is "
+         "kept, the best of the 3 rounds (1.500)"),
+        # the stop is the round that did not improve: said once, as before
+        ([0.97, 0.96], 3, {"algorithms": "decision_tree, knn"}, "higher", 1,
+         "round 2 did not improve on round 1 (0.9600 ≤ 0.9700); round 1's model is kept, the best of the 2 rounds "
+         "(0.9700)"),
+        # near misses: the last round is the best, so none is kept and no round is said not to improve
+        ([0.95, 0.96, 0.97], 3, {"algorithms": "decision_tree, knn"}, "higher", None,
+         "stopped after round 3 of 3: Accuracy 0.9700 < 0.999"),
+        ([0.97, 0.98], 3, {"stop_if_no_better": False}, "higher", None,
+         "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1)"),
+        ([2.0, 1.8], 2, {}, "lower", None, "stopped after round 2 of 2: Accuracy 1.800 > 0.999"),
+    ]
+    for values, bound, config, direction, keep, said in cases:
+        decision = decide(values, bound, config, direction)
+        assert decision["stop"] == said, (values, decision)
+        assert decision.get("keep") == keep, (values, decision)
+        if keep is None:
+            assert "kept" not in decision and "did not improve" not in decision["stop"], decision
+            continue
+        # the kept round's nodes say the same rounds did not improve on the same round
+        later = f"round {len(values)}" if len(values) == keep + 1 else f"rounds {keep + 1}-{len(values)}"
+        assert decision["kept"] == f"round {keep}'s result is kept ({later} did not improve on it)", decision
+        assert f"{later} did not improve on round {keep}" in decision["stop"], decision
+
+
+def run_all_again(base, workflow_id) -> dict:
+    status, body = call(base, f"/api/v1/workflows/{workflow_id}/run", {"rerun": "all"})
+    assert status == 202, body
+    assert wait_for(lambda: call(base, f"/api/v1/jobs/{body['job_id']}")[1]["status"] in ("completed", "failed"), 240)
+    job = call(base, f"/api/v1/jobs/{body['job_id']}")[1]
+    assert job["status"] == "completed", job
+    return job
+
+
+def test_run_all_again_still_says_which_round_is_kept(cached_app):
+    """A new user pressed Run all again on a loop that keeps an earlier round: Model, Evaluate
+    and Gate said only "forced: the run was asked to run everything again", not "round 1's
+    result is kept (round 2 did not improve on it)" that the run before said. Both are said;
+    a loop that passed keeps no round and says only that it was forced."""
+    from executor.cache import FORCED_ALL
+
+    cases = [  # (the loop, whether it keeps an earlier round)
+        (looped({"algorithm": "random_forest"}, {"escalation": "algorithm", "algorithms": "knn", "max_rounds": 2},
+                0.999), True),  # knn ties the forest: round 2 does not improve
+        (looped({"algorithm": "random_forest"}, {"escalation": "algorithm", "algorithms": "knn, decision_tree",
+                                                 "max_rounds": 3, "stop_if_no_better": False}, 0.999), True),
+        (looped(WEAK, {"escalation": "algorithm", "algorithms": "logistic_regression"}, 0.9), False),  # passes
+    ]
+    for graph, keeps in cases:
+        first = run(cached_app.base, graph)
+        again = run_all_again(cached_app.base, first["workflow_id"])
+        said = node(again, "r")["message"]
+        assert said == node(first, "r")["message"], (said, node(first, "r")["message"])
+        keep = node(first, "r")["output"].get("keep")
+        assert (keep is not None) == keeps, node(first, "r")["output"]
+        for nid in ("m", "e", "g"):
+            before, now = first["results"]["nodes"][nid]["reason"], again["results"]["nodes"][nid]["reason"]
+            if not keeps:
+                assert now == FORCED_ALL, (nid, now)
+                continue
+            kept = node(first, "r")["output"]["kept"]
+            assert before.startswith(f"{kept}: ") and FORCED_ALL not in before, (nid, before)
+            assert now.startswith(f"{kept}: ") and now.endswith(f"; {FORCED_ALL}"), (nid, now)
+            # and the Retrain tells the same story: the rounds that did not improve on the kept one
+            assert kept.split("(", 1)[1].removesuffix(" did not improve on it)") + " did not improve on round " \
+                + str(keep) in said, (kept, said)
+        assert {again["results"]["nodes"][n]["reason"] for n in ("d", "s")} == {FORCED_ALL}

@@ -80,7 +80,7 @@ def test_run_again_reuses_a_seed_change_reruns_below_and_says_why(browser, serve
                 assert statuses(pg) == {"d": "cached", "s": "completed", "m": "completed", "e": "completed",
                                         "v": "completed"}
                 assert why(pg, "s") == "Random seed: 42 → 7"
-                assert why(pg, "m") == "its input from node 's' changed"
+                assert why(pg, "m") == "its input from 'Train/Test Split' changed"
                 pg.screenshot(path=str(ARTIFACTS / "cache-1600.png"))
             else:
                 pg.wait_for_selector("#results-body[data-status=completed]")
@@ -90,7 +90,7 @@ def test_run_again_reuses_a_seed_change_reruns_below_and_says_why(browser, serve
                 assert statuses(pg) == {"d": "cached", "s": "cached", "m": "completed", "e": "completed",
                                         "v": "completed"}
                 assert why(pg, "m") == "forced: this node was asked to run again"
-                assert why(pg, "v") == "forced: node 'm' above it was asked to run again"
+                assert why(pg, "v") == "forced: node 'Model' above it was asked to run again"
                 pg.screenshot(path=str(ARTIFACTS / "cache-1366.png"))
                 run_and_wait(pg, "#rerun-button")
                 assert set(statuses(pg).values()) == {"completed"}

@@ -40,7 +40,8 @@ def test_a_run_leaves_no_stale_round_badges_or_sparkline(page, server):  # noqa:
     run(pg)
     # round 2 ran a search (its trials drew on the node) and did not improve: round 1's model,
     # which searched nothing, is what the node now shows, so no sparkline of round 2's trials
-    assert "round 1's model is kept" in pg.locator('#canvas [data-node-id="r"]').get_attribute("title")
+    assert "round 2 did not improve on round 1, whose model is kept" in pg.locator(
+        '#canvas [data-node-id="r"]').get_attribute("title")
     assert status(pg, "m") in ("completed", "cached")  # trained again, or served by the cache when it is on
     assert "trial 6/6" in pg.locator("#exec-log").inner_text()
     assert pg.locator('#canvas [data-node-id="m"] .pg-node-spark').count() == 0
