@@ -63,6 +63,8 @@ def Versions(d: dict):
         rows.append(Tr(Td(Span(f"v{v['version']}", cls="b")), Td(fmt_time(v["created_at"])), Td(origin),
                        Td(v.get("algorithm_name") or v.get("algorithm") or "—"), Td(_metrics(v["metrics"])), Td(action),
                        data_version=str(v["version"])))
+        rows += [Tr(Td(P(f"v{v['version']}: {w}", cls="notice warn"), colspan="6"), data_version_warning=str(v["version"]))
+                 for w in v.get("warnings") or []]  # a model its run's gate failed, deployed all the same
     return Table(Thead(Tr(Th("Version"), Th("Created"), Th("From"), Th("Algorithm"), Th("Test metrics"),
                           Th("Production"))), Tbody(*rows), cls="grid")
 
@@ -189,5 +191,10 @@ def DeployResult(made: dict | None = None, error: str | None = None):
     version that already held this model."""
     if error:
         return P(error, cls="notice error", role="alert", data_deploy_error="1")
-    return P(f"{made['message']}. ", A("See it on the Deployments page", href=f"/deployments#deployment-{made['deployment']}"),
+    said = P(f"{made['message']}. ", A("See it on the Deployments page", href=f"/deployments#deployment-{made['deployment']}"),
              ".", cls="notice", data_deployed=str(made["version"]), data_created="1" if made.get("created", True) else "0")
+    warned = made.get("warnings") or []  # a model its run's gate failed: deployed, and said
+    if not warned:
+        return said
+    return Div(said, *[P(f"{w[:1].upper()}{w[1:]}.", cls="notice warn", role="alert", data_deploy_warning="1")
+                       for w in warned])

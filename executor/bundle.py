@@ -371,6 +371,27 @@ def _metrics(job: dict, node_id: str) -> list[dict]:
     return out
 
 
+def verdicts(job: dict, model_node_id: str, graph: dict | None) -> list[dict]:
+    """What the run's judging nodes (a node type that `judges`: a Gate) decided about the
+    model of `model_node_id`, the nearest saved model above each: [{"node_id", "name",
+    "decision", "message"}] in the run's order of nodes. A node that did not complete (skipped
+    below a failure) judged nothing."""
+    from executor.engine import DONE
+    from nodes.registry import node_types
+
+    types, names = node_types(), graphs.node_names(graph or {})
+    out = []
+    for n in job.get("nodes") or []:
+        nt, output = types.get(n.get("node_type")), n.get("output")
+        if (nt is None or not nt.judges or n.get("status") not in DONE or not isinstance(output, dict)
+                or output.get("decision") not in ("pass", "fail")):
+            continue
+        if graph is not None and node_with_model(job, None, graph, n["node_id"]) == model_node_id:
+            out.append({"node_id": n["node_id"], "name": names.get(n["node_id"], n["node_id"]),
+                        "decision": output["decision"], "message": output.get("message") or output["decision"]})
+    return out
+
+
 def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
     """`facts`: the node's portable facts with its skops file's (portable_model)."""
     from plugins import registry
@@ -393,6 +414,8 @@ def model_card(store: Store, job: dict, node: dict, facts: dict) -> dict:
         "features": facts["features"], "left_out_columns": left_out, "id_columns": ids,
         "metrics": {"test": _metrics(job, node["node_id"]), "cv": output.get("cv"),
                     "search": {k: v for k, v in (output.get("optuna") or {}).items() if k != "trials"} or None},
+        # what the run's gates decided about it (a model they failed can still be deployed by hand: said)
+        "verdicts": verdicts(job, node["node_id"], snapshot),
         "libraries": {**facts.get("libraries", {}), "python": ".".join(map(str, sys.version_info[:3]))},
         "model_types": facts.get("types"), "formats": formats(facts),
         "files": {"model.skops": "the fitted pipeline (skops); its reviewed types are in playground_runtime.py",
@@ -486,6 +509,8 @@ def _markdown(card: dict) -> str:
         lines += ["", "No metrics were computed in this run."]
     if card["metrics"].get("search"):
         lines += _search_lines(card["metrics"]["search"])
+    if card.get("verdicts"):
+        lines += ["", "## Gates", "", *[f"- {v['name']} (`{v['node_id']}`): {v['message']}" for v in card["verdicts"]]]
     lines += ["", "## Use it", "", "```sh", "pip install -r requirements.txt",
               "python predict.py rows.csv > predictions.csv",
               # a regression's or an SVM's card told to run --proba, which refuses (found by a new user)

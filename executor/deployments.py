@@ -60,9 +60,10 @@ def deploy(store: Store, job_id: str, model_node_id: str, name: str, *, metrics:
     other = other_task(store, name, card)
     if other:
         raise Invalid(f"{other}: it cannot be a version of {name}. Deploy it under another name.")
+    failed = failed_gates(card, by_hand=deploy_node_id is None)
+    why = why or f"deployed by hand from run {job_id} (model {model_node_id})"
     version = store.add_model_version(name, data, card, job_id=job_id, model_node_id=model_node_id,
-                                      deploy_node_id=deploy_node_id,
-                                      why=why or f"deployed by hand from run {job_id} (model {model_node_id})",
+                                      deploy_node_id=deploy_node_id, why=f"{why}; {failed}" if failed else why,
                                       model_sha256=bundle.model_digest(store, job_id, model_node_id))
     n = version["version"]
     if not version["existing"]:
@@ -73,7 +74,21 @@ def deploy(store: Store, job_id: str, model_node_id: str, name: str, *, metrics:
         message = f"This model was already version {n} of {name}, in production: no new version"
     return {"deployment": name, "version": n, "alias": "production", "created": not version["existing"],
             "job_id": job_id, "model_node_id": model_node_id, "bundle_sha256": version["bundle_sha256"],
-            "url": f"/api/v1/deployments/{name}", "message": message}
+            "url": f"/api/v1/deployments/{name}", "message": message, "warnings": [failed] if failed else []}
+
+
+def failed_gates(card: dict, by_hand: bool = True) -> str | None:
+    """The sentence of a model deployed although a gate of its run failed it (its card's
+    `verdicts`): deployed all the same (the person may know better), never without a word.
+    None when no gate failed it (one passed it, or none judged it)."""
+    failed = [v for v in card.get("verdicts") or [] if v.get("decision") == "fail"]
+    if not failed:
+        return None
+    how = "deployed by hand" if by_hand else "deployed by its run"
+    if len(failed) == 1:
+        return f"{how} although its run's gate failed it: {failed[0]['message'].removesuffix(': fail')}"
+    return (f"{how} although {len(failed)} gates of its run failed it: "
+            + "; ".join(f"{v['name']}: {v['message'].removesuffix(': fail')}" for v in failed))
 
 
 def register(store: Store, job_id: str, deploy_node_id: str, name: str, model, metrics: dict) -> dict:
@@ -188,6 +203,7 @@ def describe(deployment: dict) -> dict:
                          "problem_type": card.get("problem_type"), "target": card.get("target"),
                          "features": [f["name"] for f in card.get("features") or []],
                          "example": example_record(card),
+                         "warnings": [w for w in [failed_gates(card, by_hand=not v.get("deploy_node_id"))] if w],
                          "metrics": [t.get("values") for t in (card.get("metrics") or {}).get("test") or []]})
     return {**deployment, "versions": versions}
 

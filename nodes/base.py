@@ -306,6 +306,11 @@ class NodeType:
     # found a failed gate only in the node table at the bottom, and no way to the deployment)
     headline: bool = False
     headline_link: tuple | None = None  # (text, href) beside it when the node completed
+    # its output summary is a verdict on the model that reached it ({"decision": "pass" | "fail",
+    # "message": the sentence}: a Gate's): the model's card keeps it (executor.bundle.verdicts),
+    # and the model deployed by hand after it failed says so (a new user deployed a model its own
+    # run's gate failed, told only "version 2 is in production")
+    judges: bool = False
     # the hooks its declaration gave a function for (e.g. "export": it can be written as a
     # script; "estimate": it has a cost to show): set from the declaration
     declared: frozenset = field(init=False, repr=False, compare=False, default=frozenset())

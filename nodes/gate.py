@@ -292,7 +292,7 @@ def fingerprint(config: dict) -> Fingerprint:
 
 
 NODE = NodeType(
-    headline=True,
+    headline=True, judges=True,
     type="gate", label="Gate", icon="🚦", colour="#b45309",
     description="Pass the evaluated model on when a metric clears a threshold; Fail otherwise.",
     inputs=(Port("metrics", (METRICS,), "Evaluated model"),),

@@ -73,7 +73,8 @@ def steps_of(config: dict) -> list:
 def warnings_for(config: dict, upstream: Upstream, model_category: str | None = None) -> list[str]:
     ops = [(o["method"], o.get("parameters", {})) for o in config.get("operations", [])]
     return pp.operation_warnings(ops, upstream.columns or None, upstream.target_column,
-                                     upstream.problem_type, model_category)
+                                 upstream.problem_type, model_category,
+                                 columns_out(upstream) if upstream.columns else None, design_facts(upstream))
 
 
 def advise(config: dict, upstream: Upstream, downstream=()) -> list[str]:

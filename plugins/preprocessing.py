@@ -632,27 +632,53 @@ def describe_operation(slug: str, params: dict, columns: list[dict] | None = Non
     return f"{label} (all {len(acted_on(op.applies_to, params, columns))})"
 
 
-def operation_warnings(operations, columns_profile=None, target=None, problem_type=None, model_category=None):
+KIND_WORDS = {"numeric": "numeric", "categorical": "categorical", "datetime": "date"}
+
+
+def acts_on_nothing(op: Operation, params: dict, columns: list[dict] | None) -> str | None:
+    """The sentence of a step left to apply to every applicable column when the columns it
+    receives (`columns`: its step input, None when not known) hold none ("Standard scaler applies
+    to no column: the table has no numeric feature left": a new user made the only numeric
+    feature a category and the scaler said nothing); None when it acts on some, or acts on the
+    columns the user named (a name it cannot use is column_problem's), or takes no columns."""
+    if columns is None or op.key == "drop_columns" or not any(p.kind == "columns" for p in op.params):
+        return None
+    if params.get("columns") or acted_on(op.applies_to, params, columns):
+        return None
+    kinds = (op.applies_to,) if isinstance(op.applies_to, str) else tuple(op.applies_to)
+    what = "" if "all" in kinds else " or ".join(KIND_WORDS.get(k, k) for k in kinds) + " "
+    return f"{op.name} applies to no column: the table has no {what}feature left."
+
+
+def operation_warnings(operations, columns_profile=None, target=None, problem_type=None, model_category=None,
+                       columns: list[dict] | None = None, facts: DesignFacts | None = None):
+    """What the steps should be told before a run (a node's advice, which its run reports too).
+    `columns`: the feature columns the first step receives (steps above it done), else the
+    profile's features."""
     warnings = []
     registered = _registry()
     profile = {c["name"]: c for c in (columns_profile or [])}
     roles = {n: c.get("role") for n, c in profile.items() if n != target}
     categorical = [n for n, r in roles.items() if r in ("categorical", "text")]
+    if columns is None and columns_profile:
+        columns = feature_columns(columns_profile, target)
+    inputs = step_inputs(operations, columns, facts) if columns is not None else [None] * len(operations)
     seen = set()
-    for slug, params in operations:
+    for (slug, params), cols_in in zip(operations, inputs):
         op = registered.get(slug)
         if op is None:
             continue
+        nothing = acts_on_nothing(op, params, cols_in)
+        if nothing:
+            warnings.append(nothing)
         cols = params.get("columns") or []
         if slug in seen and op.kind == "learned" and not op.stateless:  # two markings or drops of other columns
             warnings.append(f"{op.name} appears twice; the second one repeats the first.")
         seen.add(slug)
         if target and target in cols:
             warnings.append(f"{op.name} names the target column {target!r}; it is never transformed as a feature.")
-        if op.category == "scaling" and model_category in ("tree", "ensemble", "boosting"):
+        if op.category == "scaling" and model_category in ("tree", "ensemble", "boosting") and not nothing:
             warnings.append(f"{op.name}: scaling has no effect on tree models.")
-        if op.category == "encoding" and profile and not (cols or categorical):
-            warnings.append(f"{op.name}: there are no categorical columns to encode.")
         if slug == "onehot_encoder":
             for name in cols or categorical:
                 unique = profile.get(name, {}).get("unique") or 0
@@ -673,8 +699,6 @@ def operation_warnings(operations, columns_profile=None, target=None, problem_ty
                 warnings.append(f"{op.name} applies to numbers only; {', '.join(bad)} will be left as is.")
         if slug == "mark_missing" and profile:
             warnings.extend(_text_marks_no_numbers(params.get("values") or [], cols, roles, categorical))
-        if slug == "date_features" and profile and not any(r == "datetime" for r in roles.values()):
-            warnings.append("Date features: there are no date columns.")
         if op.category == "outliers" and op.kind == "row" and problem_type == "classification":
             warnings.append(f"{op.name} can remove most training rows of a rare class; check the class balance.")
     warnings.extend(_unhandled_gaps(operations, profile, target, categorical))

@@ -108,8 +108,51 @@
   }
   const edgeAttrs = (edge) => (isLoopEdge(edge) ? LOOP_ATTRS : PLAIN_ATTRS);
   // a loop edge goes back up: routed around the nodes, out of the bottom of its source and
-  // into the top of the Model, not a curve drawn under both nodes
-  const LOOP_ROUTE = { name: "manhattan", args: { startDirections: ["bottom"], endDirections: ["top"], padding: 14 } };
+  // into the top of the Model, not a curve drawn under both nodes. X6's manhattan router gave
+  // up on most loops (the nodes around a Model leave it no grid path: "Unable to execute
+  // manhattan algorithm, use orth instead" 2-4 times a page) and its fallback drew the edge
+  // straight through Evaluate and the Gate (found by a new user). "pg-loop": down out of the
+  // source, along a lane beside every node the edge passes, and into the target from above;
+  // each horizontal run is moved clear of the nodes it would cross.
+  const LOOP_GAP = 16;  // px between the edge and a node it passes
+  X6.Graph.registerRouter("pg-loop", (vertices, args, view) => {
+    const s = view.sourceAnchor, t = view.targetAnchor;
+    if (!s || !t) return vertices;
+    const source = view.cell.getSourceCell(), target = view.cell.getTargetCell();
+    const boxes = view.graph.getNodes().map((n) => ({ n, b: n.getBBox() }));
+    const across = (lo, hi) => boxes.filter(({ b }) => b.x + b.width > lo - 2 && b.x < hi + 2);
+    // a segment (horizontal or vertical) through a node's box, its ends' own nodes where it meets them aside
+    const hits = (a, z, skip) => boxes.filter(({ n, b }) => n !== skip
+      && Math.max(a.x, z.x) > b.x - 1 && Math.min(a.x, z.x) < b.x + b.width + 1
+      && Math.max(a.y, z.y) > b.y - 1 && Math.min(a.y, z.y) < b.y + b.height + 1).length;
+    // the lane: left or right of every node whose height overlaps the band between the runs
+    function lane(side, low, high) {
+      const band = boxes.filter(({ b }) => b.y < high + LOOP_GAP && b.y + b.height > low - LOOP_GAP).map(({ b }) => b);
+      return side < 0 ? Math.min(s.x, t.x, ...band.map((b) => b.x)) - LOOP_GAP * 1.5
+        : Math.max(s.x, t.x, ...band.map((b) => b.x + b.width)) + LOOP_GAP * 1.5;
+    }
+    function route(side) {
+      let out = s.y + LOOP_GAP, into = t.y - LOOP_GAP, x = lane(side, Math.min(out, into), Math.max(out, into));
+      for (let i = 0; i < 4; i += 1) {
+        // each run in the gap next to its port: half way to the nearest node it passes, at most LOOP_GAP
+        const below = across(Math.min(s.x, x), Math.max(s.x, x)).filter(({ n, b }) => n !== source && b.y >= s.y - 1);
+        const above = across(Math.min(t.x, x), Math.max(t.x, x)).filter(({ n, b }) => n !== target
+          && b.y + b.height <= t.y + 1);
+        out = s.y + Math.min(LOOP_GAP, ...below.map(({ b }) => (b.y - s.y) / 2));
+        into = t.y - Math.min(LOOP_GAP, ...above.map(({ b }) => (t.y - b.y - b.height) / 2));
+        x = lane(side, Math.min(out, into), Math.max(out, into));
+      }
+      const points = [{ x: s.x, y: out }, { x, y: out }, { x, y: into }, { x: t.x, y: into }];
+      const path = [s, ...points, t];
+      const crossed = path.slice(1).reduce((sum, z, i) => sum + hits(path[i], z, i === 0 ? source : i === path.length - 2
+        ? target : null), 0);
+      const length = Math.abs(x - s.x) + Math.abs(x - t.x) + Math.abs(out - into);
+      return { points, score: crossed * 1e6 + length };
+    }
+    const left = route(-1), right = route(1);
+    return (left.score <= right.score ? left : right).points;
+  });
+  const LOOP_ROUTE = { name: "pg-loop" };
   function styleEdge(edge) {
     edge.attr(edgeAttrs(edge));
     const loop = isLoopEdge(edge);

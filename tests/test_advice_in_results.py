@@ -46,7 +46,7 @@ def chain(dataset="iris", prep=None, split=None, algorithm="decision_tree"):
 CASES = {  # node type: (its node id, the workflow, a sentence its inspector shows)
     "dataset": ("d", lambda web: chain(iris_with_row_id(web)), LEFT_OUT),
     "preprocessing": ("p", lambda web: chain(prep=[{"method": "date_features", "parameters": {}}]),
-                      "Date features: there are no date columns."),
+                      "Date features applies to no column: the table has no date feature left."),
     "split": ("s", lambda web: chain(split={"test_size": 0.1}),
               "The test set will have only about 15 rows; scores will be noisy."),
     "model": ("m", lambda web: chain(algorithm="knn"), SCALE),

@@ -15,6 +15,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -1214,3 +1215,104 @@ def test_the_deployments_page_names_each_versions_metrics_by_their_titles(metric
     assert cell == said, cell
     for word in unsaid:
         assert word not in cell, cell
+
+
+# --------------------------------------------------------------------------- a model its run's gate failed
+def _form(app, path, fields: dict) -> str:
+    """A form the results page posts (htmx, with the page's token)."""
+    from web.security import csrf_token
+
+    token = csrf_token((Path(app.home) / "session.key").read_text().strip())
+    req = urllib.request.Request(app.base + path, data=urllib.parse.urlencode(fields).encode(), method="POST",
+                                 headers={"Content-Type": "application/x-www-form-urlencoded", "HX-Request": "true",
+                                          "X-CSRF-Token": token})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return r.read().decode()
+
+
+def test_a_model_its_runs_gate_failed_is_deployed_by_hand_saying_the_gates_sentence(app, passed):
+    """Found by a new user: a model whose run's Gate failed it ("F1 score 0.8349 < 0.95: fail")
+    was deployed by hand as version 2 in production, told only "union version 2 is in
+    production". It is still deployed (the person may know better), and the gate's sentence is
+    said in the answer, the results' confirmation, the version on the Deployments page and its
+    card. Near misses: the model of the same run no gate judged, and a model its gate passed."""
+    graph = pipeline(0.99, "gate-failed")
+    graph["nodes"] += [{"id": "m2", "type": "model", "config": {"algorithm": "decision_tree"}},
+                       {"id": "e2", "type": "evaluate", "config": {"metrics": ["accuracy"]}}]
+    graph["edges"] += [{"source": "s", "target": "m2"}, {"source": "m2", "target": "e2"}]
+    job = run(app.base, graph)
+    value = job["results"]["metrics"]["e"]["values"]["accuracy"]
+    assert node(job, "g")["output"]["decision"] == "fail" and node(job, "x")["status"] == "skipped"
+    said = f"deployed by hand although its run's gate failed it: Accuracy {fmt_number(value)} < 0.99"
+    status, made = call(app.base, f"/api/v1/jobs/{job['id']}/models/m/deploy", {"name": "gate-failed"})
+    assert status == 201 and made["version"] == 1, made  # deployed all the same
+    assert made["warnings"] == [said], made
+    d = details(app.base, "gate-failed")
+    assert d["aliases"] == {"production": 1} and d["versions"][0]["warnings"] == [said]
+    assert d["alias_history"][-1]["why"].endswith(said)
+    page = urllib.request.urlopen(f"{app.base}/deployments", timeout=30).read().decode()
+    assert f"v1: {said}" in html.unescape(page)
+    # the results' "Deploy…": the same sentence under the confirmation (a new version of another name)
+    answer = html.unescape(_form(app, f"/ui/jobs/{job['id']}/models/m/deploy", {"name": "gate-failed-ui"}))
+    assert "gate-failed-ui version 1 is in production" in answer and "data-deploy-warning" in answer
+    assert f"D{said[1:]}." in answer, answer
+    # its card keeps the verdict, in model_card.json and MODEL_CARD.md
+    with urllib.request.urlopen(f"{app.base}/api/v1/jobs/{job['id']}/models/m/bundle", timeout=60) as r:
+        z = zipfile.ZipFile(io.BytesIO(r.read()))
+    card = json.loads(z.read("model_card.json"))
+    assert [(v["node_id"], v["decision"]) for v in card["verdicts"]] == [("g", "fail")]
+    assert f"Accuracy {fmt_number(value)} < 0.99: fail" in z.read("MODEL_CARD.md").decode()
+    # near misses: the run's other model, which no gate judged; the passing run's model
+    for job_id, model, name in ((job["id"], "m2", "gate-unjudged"), (passed[0]["id"], "m", "gate-passed")):
+        status, made = call(app.base, f"/api/v1/jobs/{job_id}/models/{model}/deploy", {"name": name})
+        assert status == 201 and made["warnings"] == [], made
+        d = details(app.base, name)
+        assert d["versions"][0]["warnings"] == [] and "gate" not in d["alias_history"][-1]["why"]
+        answer = _form(app, f"/ui/jobs/{job_id}/models/{model}/deploy", {"name": name + "-ui"})
+        assert "data-deploy-warning" not in answer and "although" not in answer
+    page = html.unescape(urllib.request.urlopen(f"{app.base}/deployments", timeout=30).read().decode())
+    assert page.count("data-version-warning") == 2  # gate-failed and gate-failed-ui, no other version
+
+
+@pytest.mark.parametrize("nodes, model, said", [
+    # one gate failed the model
+    ([("g", "gate", "completed", {"decision": "fail", "message": "F1 score 0.8349 < 0.95: fail"})], "m",
+     "deployed by hand although its run's gate failed it: F1 score 0.8349 < 0.95"),
+    # failed on the guards' findings after clearing the threshold: its whole sentence
+    ([("g", "gate", "cached", {"decision": "fail", "message": "Accuracy 0.97 ≥ 0.90, but Split found a feature that "
+                                                             "gives the target away ('id'): fail (this gate fails on "
+                                                             "the guards' findings; turn \"Fail on the guards' "
+                                                             "findings\" off to decide on the threshold alone)"})],
+     "m", "deployed by hand although its run's gate failed it: Accuracy 0.97 ≥ 0.90, but Split found a feature"),
+    # two gates on the same model, both failed: each by its name
+    ([("g", "gate", "completed", {"decision": "fail", "message": "F1 score 0.80 < 0.95: fail"}),
+      ("g2", "gate", "completed", {"decision": "fail", "message": "ROC AUC 0.85 < 0.90: fail"})], "m",
+     "deployed by hand although 2 gates of its run failed it: Gate: F1 score 0.80 < 0.95; Gate 2: ROC AUC 0.85 < 0.90"),
+    # near misses: a pass; a gate skipped (nothing judged); the gate judged the other model
+    ([("g", "gate", "completed", {"decision": "pass", "message": "F1 score 0.96 ≥ 0.95: pass"})], "m", None),
+    ([("g", "gate", "skipped", None)], "m", None),
+    ([("g", "gate", "completed", {"decision": "fail", "message": "F1 score 0.80 < 0.95: fail"})], "m2", None),
+    # a node that does not judge, whose output holds the same words (a Deploy's), is no verdict
+    ([("x", "deploy", "completed", {"decision": "fail", "message": "fail"})], "m", None),
+])
+def test_which_gates_failed_a_model_is_read_from_its_runs_judging_nodes(nodes, model, said):
+    from executor.bundle import verdicts
+    from executor.deployments import failed_gates
+
+    graph = {"nodes": [{"id": "d", "type": "dataset"}, {"id": "s", "type": "split"}, {"id": "m", "type": "model"},
+                       {"id": "e", "type": "evaluate"}, {"id": "m2", "type": "model"}, {"id": "e2", "type": "evaluate"},
+                       {"id": "g", "type": "gate"}, {"id": "g2", "type": "gate", "label": "Gate 2"},
+                       {"id": "x", "type": "deploy"}],
+             "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("s", "m2"),
+                                                               ("m2", "e2"), ("e", "g"), ("e", "g2"))]
+             + [{"source": "g", "source_port": "pass", "target": "x"}]}
+    portable = {"portable": {"features": []}}
+    job = {"nodes": [{"node_id": "m", "node_type": "model", "status": "completed", "output": portable},
+                     {"node_id": "m2", "node_type": "model", "status": "completed", "output": portable},
+                     *[{"node_id": nid, "node_type": t, "status": st, "output": out} for nid, t, st, out in nodes]]}
+    got = failed_gates({"verdicts": verdicts(job, model, graph)})
+    if said is None:
+        assert got is None, got
+    else:
+        assert got is not None and got.startswith(said), got
+        assert not got.endswith(": fail")

@@ -69,8 +69,90 @@ def status(pg, node_id):
     return pg.locator(f'#canvas [data-node-id="{node_id}"]').get_attribute("data-status")
 
 
+# the loop edge's path on screen (sampled), and every node's box but its two ends'
+LOOP_PATH_JS = """() => {
+  const graph = window.playground.graph;
+  const rect = (el) => { const r = el.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+  return graph.getEdges().filter((e) => graph.findViewByCell(e).container.classList.contains("pg-loop-edge")).map((e) => {
+    const path = graph.findViewByCell(e).container.querySelector('path[pointer-events="none"]');
+    const m = path.getScreenCTM(), n = 400, length = path.getTotalLength();
+    const points = [...Array(n + 1).keys()].map((i) => path.getPointAtLength(length * i / n).matrixTransform(m))
+      .map((q) => ({x: q.x, y: q.y}));
+    const others = graph.getNodes().filter((c) => c.id !== e.getSourceCellId() && c.id !== e.getTargetCellId())
+      .map((c) => ({id: c.id, ...rect(graph.findViewByCell(c).container.querySelector("[data-node-id]"))}));
+    return {points, others, d: path.getAttribute("d")};
+  });
+}"""
+
+
+def loop_crossings(pg) -> list:
+    """The nodes (other than its ends) whose box the loop edge's path enters, with where."""
+    crossed = []
+    for edge in pg.evaluate(LOOP_PATH_JS):
+        for b in edge["others"]:
+            inside = [p for p in edge["points"] if b["left"] < p["x"] < b["right"] and b["top"] < p["y"] < b["bottom"]]
+            if inside:
+                crossed.append((b["id"], inside[0], edge["d"]))
+    return crossed
+
+
+def layout_loop(pg, server, name, places):
+    """A loop laid out at `places` ({node id: (x, y)}): Dataset → Split → Model → Evaluate → Gate,
+    Gate's Fail → Retrain → the Model's Retrain port."""
+    wid = open_workflow(pg, server, {"name": name, "nodes": [
+        node("d", "dataset", IRIS, *places["d"]), node("s", "split", {"test_size": 0.3, "random_seed": 1}, *places["s"]),
+        node("m", "model", {"algorithm": "decision_tree"}, *places["m"]),
+        node("e", "evaluate", {"metrics": ["accuracy"]}, *places["e"]),
+        node("g", "gate", {"metric": "accuracy", "threshold": 0.9}, *places["g"]),
+        node("r", "retrain", {"escalation": "algorithm", "algorithms": "logistic_regression"}, *places["r"])],
+        "edges": [{"source": a, "target": b} for a, b in (("d", "s"), ("s", "m"), ("m", "e"), ("e", "g"))]
+        + [{"source": "g", "source_port": "fail", "target": "r"},
+           {"source": "r", "source_port": "model", "target": "m", "target_port": "retrain"}]})
+    pg.wait_for_function("window.playground && window.playground.graph && "
+                         "document.querySelectorAll('#canvas g.pg-loop-edge').length === 1")
+    pg.wait_for_timeout(200)
+    return wid
+
+
+LAYOUTS = {
+    # a column, as "New workflow" stacks it, with Gate and Retrain under it
+    "column": {"d": (60, 20), "s": (60, 130), "m": (60, 240), "e": (60, 350), "g": (60, 460), "r": (60, 570)},
+    # as the user had it: Evaluate and Gate under the Model, Retrain to the right of the Gate
+    "beside": {"d": (60, 20), "s": (60, 150), "m": (60, 280), "e": (60, 410), "g": (60, 540), "r": (360, 540)},
+    # Retrain left of the Model's row, Gate right of Evaluate
+    "left": {"d": (300, 20), "s": (300, 150), "m": (300, 280), "e": (300, 410), "g": (600, 410), "r": (20, 280)},
+    # nodes 26 px apart and a Retrain between the column and a node beside it
+    "tight": {"d": (60, 20), "s": (60, 116), "m": (60, 212), "e": (60, 308), "g": (340, 308), "r": (340, 404)},
+}
+
+
+def test_the_loop_edge_goes_around_the_nodes_without_a_console_warning(browser, server):
+    """Found by a new user: the Retrain's loop edge was drawn straight through Evaluate and the
+    Gate, and every editor page with a loop logged "Unable to execute manhattan algorithm, use
+    orth instead" (X6's router giving up) 2-4 times. At both screenshot sizes and in several
+    layouts the edge keeps out of every node but its two ends, leaves its source downwards and
+    comes into the Model from above, and the console says nothing."""
+    from tests.test_ui_browser import sized_page
+
+    for size in ((1600, 1000), (1366, 768)):
+        with sized_page(browser, size, bypass_csp=True) as pg:
+            warned = []
+            pg.on("console", lambda m, warned=warned: warned.append(m.text) if m.type in ("warning", "error") else None)
+            for name, places in LAYOUTS.items():
+                layout_loop(pg, server, f"loop {name}", places)
+                assert loop_crossings(pg) == [], (size, name)
+                [edge] = pg.evaluate(LOOP_PATH_JS)
+                first, second, last, before = edge["points"][0], edge["points"][2], edge["points"][-1], edge["points"][-3]
+                assert second["y"] > first["y"] and before["y"] < last["y"], (size, name, edge["d"])
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                pg.screenshot(path=str(ARTIFACTS / f"loop-edge-{name}-{size[0]}x{size[1]}.png"))
+            assert warned == [], (size, warned)
+
+
 def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # noqa: F811
     pg = page
+    warned = []
+    pg.on("console", lambda m: warned.append(m.text) if m.type == "warning" else None)
     wid = open_workflow(pg, server, {"name": "Retrain loop", "nodes": [
         node("d", "dataset", IRIS, 60, 20), node("p", "preprocessing", {}, 60, 150),
         node("s", "split", {"test_size": 0.3, "random_seed": 1}, 60, 280),
@@ -109,6 +191,7 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     })""")
     for source, out_port, sy, near_s, ty, near_t, leaves_down in shapes:
         assert near_s > sy and near_t < ty and leaves_down, (source, out_port, sy, near_s, ty, near_t)
+    assert loop_crossings(pg) == []  # it went straight through Evaluate and the Gate
 
     set_field(pg, gate, "threshold", "0.9")
     # the Gate's metric is a list of what the model offers, by name (it was a text box whose
@@ -186,3 +269,4 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     assert rounds.locator("tr[data-round]").count() == 2
     assert "stopped after round 2 of 2" in rounds.inner_text()
     assert len(api(server, "/api/v1/deployments/ui-loop")["versions"]) == 1  # still no new version
+    assert warned == [], warned  # X6's manhattan router gave up on the loop 2-4 times a page
