@@ -37,7 +37,9 @@ def validate(config: dict, upstream: Upstream):
     unknown = [k for k in config if k != "operations"]
     errors = {k: f"Unknown field {quoted(k)}." for k in unknown}
     operations = config.get("operations", [])
-    clean_ops, op_errors = pp.validate_operations(operations, input_columns(upstream), design_facts(upstream))
+    before = [c["name"] for c in pp.feature_columns(upstream.columns, upstream.target_column)] if upstream.columns \
+        else ()
+    clean_ops, op_errors = pp.validate_operations(operations, input_columns(upstream), design_facts(upstream), before)
     op_errors.update(pp.operation_errors(clean_ops, upstream.problem_type))
     for index, message in op_errors.items():
         errors[f"operations.{index}"] = f"Operation {int(index) + 1}: {message}" if str(index).isdigit() else message
@@ -46,9 +48,11 @@ def validate(config: dict, upstream: Upstream):
 
 
 def input_columns(upstream: Upstream) -> list[dict] | None:
-    """The features this node receives, with the kind each operation sees (None: not known
-    yet, nothing connected)."""
-    return pp.feature_columns(upstream.columns, upstream.target_column) if upstream.columns else None
+    """The features this node receives, with the kind each operation sees, after the steps
+    of the Preprocessing nodes above it (None: not known yet, nothing connected): a second
+    node was checked, summed up and advised on the dataset's columns, a column the first
+    dropped or encoded among them."""
+    return columns_out(upstream) if upstream.columns else None
 
 
 def design_facts(upstream: Upstream) -> pp.DesignFacts:

@@ -529,10 +529,11 @@ def column_problem(op: Operation, params: dict, columns: list[dict], original=()
     return None
 
 
-def column_problems(operations, columns: list[dict], facts: DesignFacts | None = None) -> dict:
-    """{step index: sentence} for the steps whose chosen columns cannot be used."""
+def column_problems(operations, columns: list[dict], facts: DesignFacts | None = None, before=()) -> dict:
+    """{step index: sentence} for the steps whose chosen columns cannot be used (`before`: as
+    validate_operations)."""
     registered, problems = _registry(), {}
-    original = {c["name"] for c in columns}
+    original = {c["name"] for c in columns} | set(before)
     for i, ((slug, params), cols) in enumerate(zip(operations, step_inputs(operations, columns, facts))):
         op = registered.get(slug)
         problem = column_problem(op, params or {}, cols, original, ((facts.target or {}).get("name") if facts else None)) \
@@ -576,10 +577,12 @@ def operation_problem(item) -> str | None:
     return f"{name}: " + " ".join(problems.values()) if problems else None
 
 
-def validate_operations(operations, columns: list[dict] | None = None, facts: DesignFacts | None = None):
+def validate_operations(operations, columns: list[dict] | None = None, facts: DesignFacts | None = None,
+                        before=()):
     """Operations as posted -> ([(slug, params)] that are valid, {index: sentence}). With the
     input's columns (`feature_columns`), a step's chosen columns must be there and be of a
-    kind it acts on."""
+    kind it acts on; `before`: the names the input had before the steps above this node
+    (a name among them is said as replaced or removed by an earlier step)."""
     if operations is None:
         return [], {}
     if not isinstance(operations, list):
@@ -606,7 +609,7 @@ def validate_operations(operations, columns: list[dict] | None = None, facts: De
             continue
         clean.append((i, (op.key, values)))
     if columns is not None:
-        problems = column_problems([item for _, item in clean], columns, facts)
+        problems = column_problems([item for _, item in clean], columns, facts, before)
         for j, message in problems.items():
             errors[clean[j][0]] = message
         clean = [item for j, item in enumerate(clean) if j not in problems]

@@ -21,6 +21,7 @@ from inspectors.context import InspectorContext
 from inspectors.forms import Form, open_steps
 from inspectors.panels import Inspector
 from nodes.base import Design, Upstream
+from nodes.preprocessing import columns_out
 from nodes.registry import node_types
 from plugins import registry, tables
 from tests import realdata
@@ -423,3 +424,39 @@ def test_other_steps_and_a_mark_step_with_no_values_keep_their_names(upstream):
                                    step("onehot_encoder"), step("drop_columns", columns=["year"])])
     assert [n for n, _ in names] == ["Mark values as missing", "Fill missing (median)",
                                      "One-hot encoder", "Drop columns"], names
+
+
+ABOVE = {  # a first Preprocessing node's steps, and a column they take away
+    "dropped": ([step("drop_columns", columns=["bill_length_mm"])], "bill_length_mm"),
+    "one-hot": ([step("onehot_encoder", max_categories=50, drop_first=False, columns=["island"])], "island"),
+    "ordinal": ([step("ordinal_encoder", columns=["sex"])], None),  # replaced in place: still there, as a number
+}
+
+
+@pytest.mark.parametrize("case", sorted(ABOVE))
+def test_a_second_preprocessing_node_sees_the_columns_the_first_left_it(upstream, case):
+    """A second Preprocessing node was checked, summed up and drawn on the dataset's columns,
+    not on what the node above it left (a helper's audit): a scaler on a column the first
+    dropped passed its check, and 'all numeric columns' counted it. Its check, its summary and
+    its inspector now see the columns after the steps above; a name the steps above took away
+    is said so, a name the data never had keeps its sentence."""
+    nt = node_types()["preprocessing"]
+    ops, gone = ABOVE[case]
+    below = Upstream(**{**upstream.__dict__, "node_type": "preprocessing", "operations": ops})
+    after = columns_out(below)
+    numeric_after = [c["name"] for c in after if c["kind"] == "numeric"]
+    assert nt.summary({"operations": [step("standard_scaler")]}, below) == f"standardise (all {len(numeric_after)})"
+    if gone is not None:
+        assert gone not in {c["name"] for c in after}
+        clean, errors = nt.validate({"operations": [step("ordinal_encoder" if case == "one-hot" else "standard_scaler",
+                                                         columns=[gone])]}, below, Design())
+        assert clean["operations"] == [] and list(errors.values()) == [
+            f"Operation 1: {'Label / ordinal encoder' if case == 'one-hot' else 'Standard scaler'}: column {gone!r} is not "
+            "there any more at this step (an earlier step replaced or removed it)."], errors
+        page = text(render(below, [step("standard_scaler")]))
+        assert f"all {len(numeric_after)} numeric column" in page, page
+    # near misses: a column the steps above kept, and a name the data never had
+    kept = next(c for c in numeric_after if c != gone)
+    assert nt.validate({"operations": [step("standard_scaler", columns=[kept])]}, below, Design())[1] == {}
+    _, errors = nt.validate({"operations": [step("standard_scaler", columns=["no_such"])]}, below, Design())
+    assert list(errors.values()) == ["Operation 1: Standard scaler: column 'no_such' is not in the data."], errors
