@@ -23,6 +23,7 @@ from data.ingest import (
     source_path,
 )
 from data.store import Invalid, NotFound, Store, table_read
+from playground_runtime import quoted
 
 
 def _limits(cfg) -> Limits:
@@ -79,6 +80,10 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
                 Path(record["sample_tmp"]).unlink(missing_ok=True)
                 record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir),
                                        limits=_limits(cfg), digest=record["content_hash"], options=existing["options"])
+            before = store.get_dataset(record["id"])
+            if before is not None:  # the same bytes are the same dataset: said, not a silent merge
+                record["notices"] = [{"text": uploaded_before(before, record, options), "column": None},
+                                     *(record.get("notices") or [])]
             record["source_tmp"] = path
             record["source_path"] = str(source_path(cfg.datasets_dir, record["id"], filename))
             try:
@@ -94,6 +99,29 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
             started.abort()
         if committed is None:
             Path(path).unlink(missing_ok=True)  # refused: nothing stays
+
+
+def uploaded_before(before: dict, record: dict, options: dict | None) -> str:
+    """The sentence of a file uploaded again (the same bytes, under any name): it is the same
+    dataset, renamed as this upload names it, read with the choices made for it and keeping
+    its target. A helper's audit: two uploads of one file were one dataset, and choosing a
+    type on one changed the other, with no word said."""
+    renamed = f", now named {quoted(record['name'])}" if record.get("name") != before.get("name") else ""
+    choices = []
+    for key, noun in (("encoding", "encoding"), ("sheet", "sheet"), ("member", "table of the archive")):
+        if (options or {}).get(key):
+            choices.append(f"the {noun} {quoted(str(options[key]))}")
+    for key, noun in (("types", "type"), ("roles", "role")):
+        names = list((options or {}).get(key) or {})
+        if names:
+            listed = ", ".join(quoted(n) for n in names[:3]) + (" …" if len(names) > 3 else "")
+            choices.append(f"the {noun}{'s' if len(names) > 1 else ''} chosen for {listed}")
+    kept = [f"read with {' and '.join(choices)} as chosen for it"] if choices else []
+    if before.get("target"):
+        kept.append(f"its target {quoted(before['target'])}")
+    return (f"This file was uploaded before as {quoted(before.get('filename') or before.get('name') or '')}: it is the "
+            f"same dataset{renamed}" + (f", {', '.join(kept)}" if kept else "") +
+            "; every workflow using it sees this upload. Upload a changed file to have another dataset.")
 
 
 def reread(store: Store, ingest: IngestService, dataset_id: str, options) -> dict:
