@@ -503,21 +503,26 @@ def units_on_both_sides(X_train, X_test, table, config, df=None) -> list:
     number counting again in each group: plugins.tables.names_units), the column rows are
     kept together by, and, when rows are split one by one at random, each feature the model
     sees that names a panel's units (guards.panels: ChickWeight's 'Chick', weighed over
-    'Time')."""
+    'Time') or units known by their fixed traits (guards.entities: a hospital's 'mrn')."""
     reasons = getattr(table, "id_reasons", None) or {}
     ids = getattr(table, "ids", None)
     columns = [c for c, why in reasons.items() if tables.names_units(why) and ids is not None and c in ids.columns]
     group = config.get("group_by")
     rows = table.df if df is None else df
-    times = {}
+    times, traits = {}, {}
     if config.get("shuffle", True) and not group:  # Shuffle off: the test rows are the latest, as a series needs
         features = _features(table, X_train).columns
         times = {p.unit: p.time for p in guards.panels(rows, units_among=features, exclude=(table.target,))}
+        # units no name says and no clock shows, known by their fixed traits (a hospital's 'mrn', its patients' ages)
+        traits = {e.unit: e.fixed for e in guards.entities(rows, units_among=[c for c in features if c not in times],
+                                                            exclude=(table.target,))}
     out = []
-    for column in dict.fromkeys([*columns, *([group] if group else []), *times]):
+    for column in dict.fromkeys([*columns, *([group] if group else []), *times, *traits]):
         values = group_values(table, rows, column)
+        named = column in columns
         found = guards.shared_units(column, values.reindex(X_train.index), values.reindex(X_test.index),
-                                    time=times.get(column, "") if column not in columns else "")
+                                    time=times.get(column, "") if not named else "",
+                                    fixed=traits.get(column, ()) if not named else ())
         if found.fires:
             out.append(found)
     return out
