@@ -512,8 +512,24 @@ def advise(config: dict, upstream: Upstream, downstream, design: Design) -> list
         if node_type == "preprocessing":
             for column, codes in marked_values((cfg or {}).get("operations")).items():
                 marked.setdefault(column, set()).update(codes)
-    return notes + constant_notes(columns, {config.get("target_column"), *left_out}) + code_notes(
+    target = next((c for c in columns if c["name"] == config.get("target_column")), None)
+    return notes + grades_note(target, config.get("problem_type"), (design.dataset or {}).get("n_rows")) + \
+        constant_notes(columns, {config.get("target_column"), *left_out}) + code_notes(
         columns, config.get("target_column"), left_out, marked)
+
+
+def grades_note(col: dict | None, problem_type: str | None, n_rows: int | None = None) -> list[str]:
+    """Regression chosen for a target the app would take for classes (a few whole numbers one
+    after another: a grade 1-3, a rating 1-5: tables.suggest_problem_type): the user's choice
+    stands, and what it means is said. A new user's risk grade of 1 to 3 was predicted as 2.4
+    with no word."""
+    if problem_type != "regression" or not col or tables.suggest_problem_type(col, n_rows) != "classification":
+        return []
+    values = [v for v, _ in col.get("top_values") or []]
+    shown = ", ".join(_fmt_value(v) for v in sorted(values, key=float)[:6]) if values else ""
+    return [f"{col['name']!r} holds only {col.get('unique')} whole numbers{f' ({shown})' if shown else ''}: a "
+            "regression predicts values between them (such as 2.4) and is scored on how far off they are. If they are "
+            "classes or grades, choose Classification."]
 
 
 def code_notes(columns: list[dict], target: str | None, left_out=(), marked: dict | None = None) -> list[str]:
