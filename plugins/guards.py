@@ -86,9 +86,11 @@ class Leak:
                    f"{self.score:.4f} from them" if self.linear else
                    f"{names} together predict the target {target!r} almost perfectly, though neither does alone: "
                    f"{self.metric} {self.score:.3f} from the two")
+            # (a formula is no leak to drop: without its parts no model could predict it; a helper's audit)
             return (f"{how[0].upper()}{how[1:]} (out of sample, on the training rows). If the target is computed "
-                    "from them, or they are only known after the outcome, they leak the answer: drop them "
-                    "(Preprocessing → Drop columns).")
+                    "from them by a formula (units × price), the model only learns the formula: compute it from them "
+                    "instead, or predict what they do not give. If they are only known after the outcome, they leak "
+                    "the answer: drop them (Preprocessing → Drop columns).")
         if self.units:  # an audit found Produc's 'state' told to be dropped: its other years give a state's level
             return (f"{self.column!r} alone predicts the target {target!r} almost perfectly: {self.metric} "
                     f"{self.score:.3f} with this one feature (out of sample, on the training rows), the rows of each "

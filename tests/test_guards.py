@@ -1148,6 +1148,9 @@ def test_a_target_that_is_a_product_of_features_is_named():
         [leak] = leaks_on(df, target, "regression").values()
         assert leak.product and set(leak.together) == parts, leak
         assert leak.sentence(target).startswith(f"The target {target!r} is almost exactly a product of powers of")
+        # a formula is no leak to drop (a helper's audit: 'line_total' of quantity × unit_price was told to drop both)
+        assert "If the target is computed from them by a formula (units × price), the model only learns the formula: " \
+               "compute it from them instead" in leak.sentence(target)
     trees = pyd("trees")
     assert guards.leaks(trees.drop(columns="Volume"), trees["Volume"], "regression") == []
 
