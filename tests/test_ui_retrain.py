@@ -246,7 +246,7 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     run(pg)
     assert status(pg, deploy) == "skipped"
     reason = pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
-    assert "Accuracy 0.9778 < 0.999: fail" in reason and "'pass'" in reason, reason
+    assert "Accuracy 0.9778 < 0.999: fail" in reason and "Pass output" in reason, reason
     said = pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title")
     assert said == "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1)", said
     assert pg.locator(f'#canvas [data-node-id="{retrain}"] .pg-node-round').inner_text() == "round 2/3"
