@@ -4,36 +4,26 @@ better or worse by the metric's declared direction."""
 
 from __future__ import annotations
 
-import json
 import time
 
 from fasthtml.common import H2, H3, A, Div, Li, P, Span, Table, Td, Th, Tr, Ul
 
 from components.format import DASH, fmt_delta, fmt_number, fmt_seconds
 from components.layout import Page, Pill
+from plugins.params import value_said
 
 
 def _when(ts) -> str:
     return time.strftime("%d %b %H:%M:%S", time.localtime(ts)) if ts else DASH
 
 
-def fmt_value(value, text: str | None = None) -> str:
-    """A config value as a person reads it: the declaration's wording when there is one."""
-    if text is not None:
-        return text
-    if value is None:
-        return DASH
-    if isinstance(value, (bool, int, float)):
-        return fmt_number(value)
-    if isinstance(value, list):
-        return ", ".join(fmt_value(v) for v in value) or "none"
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    return str(value)
-
-
 def _side(change: dict, side: str) -> str:
-    text = fmt_value(change.get(side), change.get(f"{side}_text"))
+    """A setting's value as the reasons and the inspector word it (plugins.params.value_said,
+    the one rule): the page wrote C "1.000" and Trees "1,000" where the run's Why said "C: 1 →
+    0.5" and "Trees: 1000 → 300"; the declaration's wording (`*_text`) when there is one."""
+    text = change.get(f"{side}_text")
+    if text is None:
+        text = value_said(change.get(side))
     if f"{side}_default" in change:
         return f"{text} (default)" if change[f"{side}_default"] else "not set"
     return text

@@ -179,22 +179,34 @@ def part_digest(planned: Planned, part: str) -> str:
     return digest_of({**{k: v for k, v in planned.key.items() if k != "config"}, "part": part})
 
 
-def _list_change(before, now, names: dict | None = None) -> str | None:
+def _list_change(before, now, names: dict | None = None, parts: dict | None = None) -> str | None:
     """Two lists of plain values, said by what was added and removed ("added 'Precision-recall
     curve'": each by its name in `names`, when the field gives one), not as two lists cut at
-    60 characters that hid the one that changed; None for others."""
+    60 characters that hid the one that changed; None for others. `parts` (value -> {"same":
+    what it is without its columns, "columns", "name"}): a value whose columns alone changed
+    is said by the columns it gained and lost ("'One-hot encoder (sex, class … +2)': columns
+    added 'age'"), where its name, cut at two columns, could not show it."""
     plain = (str, int, float, bool, type(None))
     if not (isinstance(before, list) and isinstance(now, list)
             and all(isinstance(v, plain) for v in (*before, *now))):
         return None
-    names = names or {}
+    names, parts = names or {}, parts or {}
 
     def shown(values):
         return ", ".join(repr(names.get(v, v)) if isinstance(v, str) else json.dumps(v) for v in values)
 
     added = [v for v in now if v not in before]
     removed = [v for v in before if v not in now]
-    said = [*([f"added {shown(added)}"] if added else []), *([f"removed {shown(removed)}"] if removed else [])]
+    moved = []  # (before, now): one thing whose columns changed
+    for v in list(added):
+        was = next((w for w in removed if w in parts and v in parts and parts[w]["same"] == parts[v]["same"]), None)
+        if was is not None:
+            moved.append((was, v))
+            added.remove(v)
+            removed.remove(was)
+    said = [f"{names.get(v, v)!r}: columns {_list_change(parts[w]['columns'], parts[v]['columns'])}"
+            for w, v in moved]
+    said += [*([f"added {shown(added)}"] if added else []), *([f"removed {shown(removed)}"] if removed else [])]
     return "; ".join(said) if said else "the same, in another order"
 
 
@@ -265,7 +277,8 @@ def why(nt, old: dict | None, new: dict, input_nodes: dict) -> list[str]:
             if json.dumps(va, sort_keys=True, default=str) != json.dumps(vb, sort_keys=True, default=str):
                 label = (b or a)["label"]
                 # a list said by what it gained and lost (by name), unless the field words its value itself
-                listed = (_list_change(va, vb, {**a.get("names", {}), **b.get("names", {})})
+                listed = (_list_change(va, vb, {**a.get("names", {}), **b.get("names", {})},
+                                       {**a.get("parts", {}), **b.get("parts", {})})
                           if a and b and (("text" not in a and "text" not in b) or "names" in a or "names" in b)
                           else None)
                 if listed:

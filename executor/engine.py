@@ -44,13 +44,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from data.disk import DiskFull
-from executor.cache import NEVER_REUSED
+from executor.cache import NEVER_REUSED, shown_names
 from executor.cache import plan as cache_plan
 from nodes import graph as graphs
 from nodes.base import MODEL, Cancelled, Design, LoopRound, NodeError, NodeSkipped, RunContext, Upstream
 from nodes.graph import GRAPH, Graph
 from nodes.registry import node_types
 from plugins import registry, tables
+from plugins.params import quoted
 
 # what the canvas may call a node before a run, and while/after it runs
 
@@ -555,6 +556,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
     state = {"cancelled": False}
     save = save_artifact or (lambda kind, name, data, mime: "")
 
+    names = shown_names(graph)  # node id -> its title on the canvas (with its id where two share one)
     ran_why = {}  # node id -> why it ran, at its first status of the run (a loop's later rounds say their own)
 
     def finish(nid, st, tag=None, **extra):
@@ -573,9 +575,8 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             finish(nid, "cancelled", tag, message="Not started: the run was cancelled.")
             return
         blocked = next((e for e in graph.preds[nid] if status[e.source] not in DONE), None)
-        if blocked is not None:
-            label = types[graph.nodes[blocked.source]["type"]].label
-            finish(nid, "skipped", tag, message=f"Skipped: {label} node {blocked.source!r} did not complete.")
+        if blocked is not None:  # the node by its title on the canvas, as the reasons name it (not "node 'm'")
+            finish(nid, "skipped", tag, message=f"Skipped: {quoted(names[blocked.source])} did not complete.")
             return
         inputs, missing = {}, None
         for e in graph.preds[nid]:
@@ -589,10 +590,11 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
             else:
                 inputs[e.target_port] = value
         if missing is not None and not inputs:
-            label = types[graph.nodes[missing.source]["type"]].label
             said = ((result["nodes"].get(missing.source) or {}).get("output") or {}).get("message")
-            finish(nid, "skipped", tag, message=f"Skipped: {label} node {missing.source!r} sent nothing to its "
-                                                f"{missing.source_port!r} output" + (f" ({said})." if said else "."))
+            port = types[graph.nodes[missing.source]["type"]].output_port(missing.source_port)
+            shown = (port.label if port is not None else "") or missing.source_port  # as the canvas labels it
+            finish(nid, "skipped", tag, message=f"Skipped: {quoted(names[missing.source])} sent nothing to its "
+                                                f"{shown} output" + (f" ({said})." if said else "."))
             return
         plan, reason = plans.get(nid), None
         if plan is not None:
@@ -715,7 +717,7 @@ def run_workflow(workflow, on_event: Callable[[dict], None], *, job_id: str = "l
     if cache is not None:  # what differs from this workflow's run before: History says it
         from executor.cache import what_changed
 
-        result["changed"] = what_changed(ran_why, graphs.told_apart(graphs.node_names(workflow)))
+        result["changed"] = what_changed(ran_why, names)
     cancelled = state["cancelled"]
     if cancelled:
         result["status"] = "cancelled"

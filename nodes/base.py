@@ -361,6 +361,9 @@ class NodeType:
     def input_port(self, name: str | None = None) -> Port | None:
         return next((p for p in self.inputs if name is None or p.name == name), None)
 
+    def output_port(self, name: str | None = None) -> Port | None:
+        return next((p for p in self.outputs if name is None or p.name == name), None)
+
     def produces(self, artifact_type: str) -> bool:
         return any(artifact_type in p.types for p in self.outputs)
 

@@ -48,7 +48,12 @@ def run(config: dict, inputs: dict, ctx) -> dict:
     if ctx.register_model is None:  # the CLI: the run's metrics stand, nothing is deployed
         raise NodeSkipped(f"nothing is deployed here (no model registry): run the workflow in the app, or deploy "
                           f"the model from a run's results there, to make a version of {config['name']}.")
-    return ctx.register_model(config["name"], model)
+    registered = ctx.register_model(config["name"], model)
+    # a model a gate of this run failed (a Deploy fed beside the Gate, not from its Pass): deployed, and
+    # said on the node and in the run's warnings, in the sentence a deploy by hand gets (failed_gates)
+    for warning in registered.get("warnings") or []:
+        ctx.warn(warning)
+    return registered
 
 
 def export(config: dict, ctx) -> Exported:

@@ -143,19 +143,25 @@ def fields(config: dict) -> list[dict]:
     "added 'one-hot (Drop first category no, Max categories per column 50)'"."""
     ops = [o for o in config.get("operations") or [] if isinstance(o, dict)]
     known = registry.operations()
-
-    def text(o: dict) -> str:
+    steps, parts = [], {}
+    for o in ops:
         params = o.get("parameters") or {}
         op = known.get(o.get("method"))
         declared = {p.name: p for p in op.params} if op else {}
         said = [f"{declared[k].title if k in declared else k}: {value_said(v, declared.get(k))}"
                 for k, v in params.items()
                 if k != "columns" and (v != declared[k].default if k in declared else v not in (None, "", []))]
-        return pp.describe_operation(o.get("method"), params, named=True) + (f" with {', '.join(said)}" if said else "")
-
-    steps = [text(o) for o in ops]
-    return [{"key": "operations", "label": "Steps", "value": steps, "text": " → ".join(steps) or "none",
-             "names": {}}]
+        with_ = f" with {', '.join(said)}" if said else ""
+        columns = [str(c) for c in params.get("columns") or []] if isinstance(params.get("columns"), list) else []
+        shown = pp.describe_operation(o.get("method"), params, named=True) + with_
+        # the step as it is, every column named: the shown one says two and "… +N", so a changed third
+        # column was "its settings changed" (found by a new user); a reason says it by `parts`
+        whole = f"{op.name if op else o.get('method')} ({', '.join(columns)}){with_}" if len(columns) > 2 else shown
+        steps.append(whole)
+        parts[whole] = {"name": shown, "same": f"{o.get('method')}{with_}", "columns": columns}
+    return [{"key": "operations", "label": "Steps", "value": steps,
+             "text": " → ".join(parts[s]["name"] for s in steps) or "none",
+             "names": {s: p["name"] for s, p in parts.items()}, "parts": parts}]
 
 
 def export(config: dict, ctx) -> Exported:

@@ -332,15 +332,30 @@
     }
     applyState(state);
     applyingServer = false;
-    if (fit && cells.length) fitContent();
+    if (fit && cells.length) openView();
   }
 
-  // Zoom to fit, but never so small that node text cannot be read: a tall workflow on a
-  // small screen is shown from its top, readable, and scrolls (pan) for the rest.
-  const MIN_FIT_SCALE = 0.75;
+  // A workflow opened: where it was saved, at 100%, when every node is then in view; else fitted.
+  // A tall one laid out in a column (Dataset … Gate, Deploy and Retrain) opened at 75% with its
+  // last three nodes below the fold until the user found Map (found by a new user at 1366x768).
+  function openView() {
+    graph.zoomTo(1);
+    graph.translate(0, 0);
+    if (contentFits()) clearOfTools();  // moved down clear of the zoom buttons: still whole, or fitted
+    if (!contentFits()) fitContent();
+  }
+
+  // Zoom to fit, never in beyond 100% and never out below MIN_FIT_SCALE: the smallest zoom a
+  // node's text reads at (its 13 px title is 8 px there). Fitted with air around it where that
+  // leaves the zoom at or above it, else with less air (FIT_TIGHT); a workflow too tall even so
+  // is shown at that zoom from its top, readable, and scrolls (pan) for the rest.
+  const MIN_FIT_SCALE = 0.6, FIT_AIR = 60, FIT_TIGHT = 16;
   function fitContent() {
-    graph.zoomToFit({ padding: 60, maxScale: 1, minScale: MIN_FIT_SCALE });
-    if (graph.zoom() <= MIN_FIT_SCALE + 1e-6) {
+    const c = graph.getContentArea(), w = graph.container.clientWidth, h = graph.container.clientHeight;
+    const scale = (air) => Math.min((w - 2 * air) / c.width, (h - 2 * air) / c.height);
+    const air = scale(FIT_AIR) >= MIN_FIT_SCALE ? FIT_AIR : FIT_TIGHT;
+    graph.zoomToFit({ padding: air, maxScale: 1, minScale: MIN_FIT_SCALE });
+    if (scale(air) < MIN_FIT_SCALE - 1e-6) {
       graph.positionContent("top");
       const t = graph.translate();
       graph.translate(t.tx, t.ty + 24); // a little air above the first node

@@ -183,6 +183,44 @@ def test_a_changed_list_setting_is_said_by_what_was_added_and_removed():
             assert line == "Plots: the same, in another order"
 
 
+def step(method, columns, **parameters):
+    return {"method": method, "parameters": {"columns": columns, **parameters}}
+
+
+@pytest.mark.parametrize("before, now, said", [
+    # a third or later column changed: the step's name shows two and "… +N", so the reason was
+    # "its settings changed" (found by a new user)
+    ([step("onehot_encoder", ["sex", "class", "deck"])], [step("onehot_encoder", ["sex", "class", "deck", "age"])],
+     "Steps: 'One-hot encoder (sex, class … +2)': columns added 'age'"),
+    ([step("onehot_encoder", ["sex", "class", "deck", "town"])],
+     [step("onehot_encoder", ["sex", "class", "deck", "embarked"])],
+     "Steps: 'One-hot encoder (sex, class … +2)': columns added 'embarked'; removed 'town'"),
+    ([step("standard_scaler", ["age", "fare", "sibsp"]), step("onehot_encoder", ["sex", "class", "deck"])],
+     [step("standard_scaler", ["age", "fare"]), step("onehot_encoder", ["sex", "class", "deck"])],
+     "Steps: 'Standard scaler (age, fare)': columns removed 'sibsp'"),
+    ([step("standard_scaler", ["age", "fare"])], [step("standard_scaler", ["age", "sibsp"])],
+     "Steps: 'Standard scaler (age, sibsp)': columns added 'sibsp'; removed 'fare'"),
+    # near misses: another setting, a step added, steps reordered: said as before
+    ([step("onehot_encoder", ["sex", "class", "deck"])],
+     [step("onehot_encoder", ["sex", "class", "deck"], drop_first=True)],
+     "Steps: added 'One-hot encoder (sex, class … +1) with Drop first category: yes'; "
+     "removed 'One-hot encoder (sex, class … +1)'"),
+    ([step("onehot_encoder", ["sex", "class", "deck"])],
+     [step("onehot_encoder", ["sex", "class", "deck"]), step("standard_scaler", ["age"])],
+     "Steps: added 'Standard scaler (age)'"),
+    ([step("standard_scaler", ["age", "fare", "sibsp"]), step("onehot_encoder", ["sex", "class", "deck"])],
+     [step("onehot_encoder", ["sex", "class", "deck"]), step("standard_scaler", ["age", "fare", "sibsp"])],
+     "Steps: the same, in another order"),
+])
+def test_a_step_s_changed_columns_are_named_in_the_reason(before, now, said):
+    from executor.cache import why
+    from nodes.registry import node_types
+
+    key = {"format": 1, "code": "c", "libraries": {}, "inputs": {}}
+    assert why(node_types()["preprocessing"], {**key, "config": {"operations": before}},
+               {**key, "config": {"operations": now}}, {}) == [said]
+
+
 def test_a_split_seed_change_runs_the_split_and_below_and_names_the_seed(app, wf):
     save(app.base, wf, graph(seed=103))
     run(app.base, wf)

@@ -379,3 +379,40 @@ def test_a_difference_within_the_test_rows_noise_is_said_so():
         2 * ((16 / 24 * 8 / 24 / 24) + (18 / 24 * 6 / 24 / 24)) ** 0.5)
     large = metric_deltas(job(1600 / 2400, 2400), job(1800 / 2400, 2400), {"e": "Evaluate"}, registry.metrics())[0]
     assert large["verdict"] == "better" and "within_noise" not in large
+
+
+@pytest.mark.parametrize("algorithm, before, after", [
+    ("logistic_regression", {"C": 1.0}, {"C": 0.5}),  # the page said "1.000 → 0.5000"
+    ("logistic_regression", {"max_iter": 1000}, {"max_iter": 2000}),  # "1,000 → 2,000"
+    ("logistic_regression", {"tol": 0.0001}, {"tol": 0.001}),  # "0.0001000 → 0.001000"
+    ("random_forest", {"max_depth": 2}, {"max_depth": None}),  # "2 → —"
+    # near misses, worded alike before too: yes/no, a choice, a small whole number
+    ("logistic_regression", {"fit_intercept": True}, {"fit_intercept": False}),
+    ("logistic_regression", {"class_weight": "none"}, {"class_weight": "balanced"}),
+    ("random_forest", {"n_estimators": 10}, {"n_estimators": 40}),
+])
+def test_compare_words_a_setting_s_values_as_the_reason_does(algorithm, before, after):
+    """The Compare page wrote a setting's value by its own rule (C "1.000", Max iter "1,000",
+    a cleared Max depth "—") where the run's Why said "C: 1 → 0.5": one rule
+    (plugins.params.value_said) for both, so a value reads the same on either page."""
+    import re
+
+    from fasthtml.common import to_xml
+
+    from components.compare import ConfigDiff
+    from executor.cache import why
+    from executor.compare import config_diff
+    from nodes.registry import node_types
+
+    def model(hyperparameters):
+        return {"nodes": [{"id": "m", "type": "model", "config": {"algorithm": algorithm,
+                                                                  "hyperparameters": hyperparameters}}], "edges": []}
+
+    def key(hyperparameters):
+        return {"format": 1, "code": "c", "libraries": {}, "inputs": {},
+                "config": {"algorithm": algorithm, "hyperparameters": hyperparameters}}
+
+    html = to_xml(ConfigDiff(config_diff(model(before), model(after), node_types())))
+    cells = dict(re.findall(r'<td class="(old|new)">([^<]*)</td>', html))
+    [reason] = why(node_types()["model"], key(before), key(after), {})
+    assert reason.endswith(f": {cells['old']} → {cells['new']}"), (reason, cells)

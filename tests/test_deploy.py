@@ -216,7 +216,7 @@ def test_a_failing_gate_skips_deploy_and_says_why(app):
     sentence = f"Accuracy {fmt_number(value)} < 0.99: fail"
     assert gate["message"] == sentence
     assert deploy["status"] == "skipped"
-    assert sentence in deploy["message"] and "'pass'" in deploy["message"], deploy["message"]
+    assert sentence in deploy["message"] and "Pass output" in deploy["message"], deploy["message"]
     page = urllib.request.urlopen(f"{app.base}/jobs/{job['id']}", timeout=30).read().decode()
     assert outcome(page, "g") == html.escape(sentence, quote=False) and outcome(page, "x") == html.escape(deploy["message"], quote=False)
     first = page.split('class="decisions"', 1)[1].split("</ul>", 1)[0]
@@ -1316,3 +1316,29 @@ def test_which_gates_failed_a_model_is_read_from_its_runs_judging_nodes(nodes, m
     else:
         assert got is not None and got.startswith(said), got
         assert not got.endswith(": fail")
+
+
+def beside(threshold, name):
+    """The pipeline with its Deploy fed from the Model directly, beside the Gate (not from its Pass)."""
+    graph = pipeline(threshold, name)
+    graph["edges"] = [e for e in graph["edges"] if e["target"] != "x"] + [{"source": "m", "target": "x"}]
+    return graph
+
+
+def test_a_deploy_node_deploying_a_model_its_runs_gate_failed_warns_as_a_deploy_by_hand_does(app):
+    """A Deploy fed from the Model beside a Gate that failed it deployed without a word, where
+    the same model deployed by hand is told the gate's sentence: the node now warns with that
+    sentence (deployments.failed_gates), on the node and in the run's warnings. Near misses: a
+    Deploy on the Pass branch of a passing gate, and one beside a gate that passed its model."""
+    job = run(app.base, beside(0.99, "beside-failed"))
+    value = job["results"]["metrics"]["e"]["values"]["accuracy"]
+    assert node(job, "g")["output"]["decision"] == "fail" and node(job, "x")["status"] == "completed"
+    said = f"deployed by its run although its run's gate failed it: Accuracy {fmt_number(value)} < 0.99"
+    assert job["results"]["nodes"]["x"]["warnings"] == [said], job["results"]["nodes"]["x"]
+    assert details(app.base, "beside-failed")["versions"][0]["warnings"] == [said]  # as the version says it
+    for page in (f"/ui/jobs/{job['id']}/results", f"/jobs/{job['id']}"):
+        assert said in html.unescape(urllib.request.urlopen(f"{app.base}{page}", timeout=30).read().decode()), page
+    for graph in (pipeline(0.5, "pass-branch"), beside(0.5, "beside-passed")):
+        job = run(app.base, graph)
+        assert node(job, "g")["output"]["decision"] == "pass" and node(job, "x")["status"] == "completed"
+        assert not job["results"]["nodes"]["x"].get("warnings"), job["results"]["nodes"]["x"]

@@ -488,3 +488,54 @@ def test_a_table_whose_only_feature_holds_a_single_value_is_refused_too(tmp_path
     varied = df.assign(c=[0.5 * (i % 5) for i in range(40)])
     assert validate_workflow(wf, dataset_facts=lambda _: {**facts, "columns": profile(varied)["columns"]}) \
         == {}  # a column that varies is a feature
+
+
+# --------------------------------------------------------------------------- skipped, said as the canvas shows it
+def said(events, node_id):
+    return next(e["message"] for e in events if e["type"] == "node_status" and e["node_id"] == node_id
+                and e["status"] == "skipped")
+
+
+def test_a_skipped_node_names_the_node_above_by_its_canvas_title_with_the_id_only_where_two_share_it():
+    """"Skipped: Model node 'm' did not complete." named an id the canvas never shows (found by
+    a new user): the node above by its title, its id only beside a title two nodes share."""
+    twins = seed_chain(with_prep=False)
+    twins["nodes"][1]["config"].update(stratify=False, shuffle=False, test_size=0.1)
+    twins["nodes"] += [node("m2", "model", {"algorithm": "decision_tree"}), node("e2", "evaluate", {"metrics": ["accuracy"]})]
+    twins["edges"] += chain("s", "m2", "e2")
+    _, events = collect(twins, load_dataset=one_class_iris)
+    assert said(events, "e") == "Skipped: 'Model (m)' did not complete."  # two Models: which one
+    assert said(events, "v") == "Skipped: 'Evaluate (e)' did not complete."
+
+    named = seed_chain(with_prep=False)
+    named["nodes"][1]["config"].update(stratify=False, shuffle=False, test_size=0.1)
+    named["nodes"][2]["label"] = "Churn model"  # the user's own title
+    _, events = collect(named, load_dataset=one_class_iris)
+    assert said(events, "e") == "Skipped: 'Churn model' did not complete."
+    assert said(events, "v") == "Skipped: 'Evaluate' did not complete."  # one Evaluate: no id
+    for message in (said(events, "e"), said(events, "v")):
+        assert "node '" not in message and "(m)" not in message and "(e)" not in message
+
+
+def gated(threshold):
+    """Iris → split → a depth-1 tree (accuracy 0.6667) → Evaluate → Gate at `threshold`, a
+    Visualize on each of its outputs (vp on Pass, vf on Fail)."""
+    iris = {"dataset_id": "iris", "target_column": "target", "problem_type": "classification"}
+    nodes = [node("d", "dataset", iris), node("s", "split", {"test_size": 0.3, "random_seed": 1}),
+             node("m", "model", {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}),
+             node("e", "evaluate", {"metrics": ["accuracy"]}),
+             node("g", "gate", {"metric": "accuracy", "threshold": threshold}),
+             node("vp", "visualize", {"plots": ["confusion_matrix"]}), node("vf", "visualize", {"plots": ["confusion_matrix"]})]
+    edges = chain("d", "s", "m", "e", "g") + [{"source": "g", "source_port": "pass", "target": "vp"},
+                                               {"source": "g", "source_port": "fail", "target": "vf"}]
+    return {"name": "t", "nodes": nodes, "edges": edges}
+
+
+@pytest.mark.parametrize("threshold, ran, skipped, port", [(0.999, "vf", "vp", "Pass"), (0.5, "vp", "vf", "Fail")])
+def test_the_branch_a_gate_did_not_take_names_its_port_as_the_canvas_labels_it(threshold, ran, skipped, port):
+    """"sent nothing to its 'fail' output" named the port by its id; the canvas labels it Fail."""
+    _, events = collect(gated(threshold))
+    verdict = "Accuracy 0.6667 < 0.999: fail" if threshold > 0.9 else "Accuracy 0.6667 ≥ 0.50: pass"
+    assert said(events, skipped) == f"Skipped: 'Gate' sent nothing to its {port} output ({verdict})."
+    assert statuses(events, ran)[-1] == "completed"  # the branch taken: nothing said
+    assert not [e for e in events if e["type"] == "node_status" and e["node_id"] == ran and e["status"] == "skipped"]

@@ -209,7 +209,7 @@ def test_the_generic_inspector_shows_and_parses_every_param(installed, type_name
 
 
 # what a node type offers besides its hooks and `run`
-NODE_TYPE_HELPERS = {"readable", "input_port", "produces", "to_json"}
+NODE_TYPE_HELPERS = {"readable", "input_port", "output_port", "produces", "to_json"}
 
 
 def test_every_hook_has_one_name_the_declaration_and_its_callers_share(installed):

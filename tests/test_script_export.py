@@ -377,8 +377,8 @@ def test_a_node_the_run_skipped_is_said_once_in_the_script():
             for nid, n in result["nodes"].items()}
     assert runs["x"]["status"] == "skipped"
     text = export_script(graph, runs, default_dataset_facts())
-    assert ("# NOT EXPORTED: Deploy (x) did not complete in the run (Skipped: Gate node 'g' sent nothing to its "
-            "'pass' output (Accuracy 0.6667 < 0.999: fail)), so the script leaves it out.") in text, text
+    assert ("# NOT EXPORTED: Deploy (x) did not complete in the run (Skipped: 'Gate' sent nothing to its "
+            "Pass output (Accuracy 0.6667 < 0.999: fail)), so the script leaves it out.") in text, text
 
 
 def test_a_loop_stopped_at_its_bound_is_reproduced_and_a_run_without_round_configs_is_said(tmp_path):

@@ -154,12 +154,12 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     warned = []
     pg.on("console", lambda m: warned.append(m.text) if m.type == "warning" else None)
     wid = open_workflow(pg, server, {"name": "Retrain loop", "nodes": [
-        node("d", "dataset", IRIS, 60, 20), node("p", "preprocessing", {}, 60, 150),
-        node("s", "split", {"test_size": 0.3, "random_seed": 1}, 60, 280),
-        node("m", "model", {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}, 60, 420),
-        node("e", "evaluate", {"metrics": ["accuracy"]}, 60, 560)],
+        node("d", "dataset", IRIS, 360, 20), node("p", "preprocessing", {}, 360, 150),
+        node("s", "split", {"test_size": 0.3, "random_seed": 1}, 360, 280),
+        node("m", "model", {"algorithm": "decision_tree", "hyperparameters": {"max_depth": 1}}, 360, 420),
+        node("e", "evaluate", {"metrics": ["accuracy"]}, 360, 560)],
         "edges": [{"source": a, "target": b} for a, b in (("d", "p"), ("p", "s"), ("s", "m"), ("m", "e"))]})
-    # beside the column, wherever the canvas fitted it: Gate right at Preprocessing's height, Deploy
+    # beside the column (at 360: the editor opens a workflow that stands whole where it was saved), wherever it is: Gate right at Preprocessing's height, Deploy
     # right at Evaluate's, Retrain left at the Model's (two rows below the Gate: its Fail edge goes down)
     def beside(node_id, dx):
         b, c = pg.locator(f'#canvas [data-node-id="{node_id}"]').bounding_box(), pg.locator("#canvas").bounding_box()
@@ -246,7 +246,7 @@ def test_a_retrain_loop_is_built_run_and_read_on_the_canvas(page, server):  # no
     run(pg)
     assert status(pg, deploy) == "skipped"
     reason = pg.locator(f'#canvas [data-node-id="{deploy}"]').get_attribute("title")
-    assert "Accuracy 0.9778 < 0.999: fail" in reason and "'pass'" in reason, reason
+    assert "Accuracy 0.9778 < 0.999: fail" in reason and "Pass output" in reason, reason
     said = pg.locator(f'#canvas [data-node-id="{retrain}"]').get_attribute("title")
     assert said == "stopped after round 2 of 3: no algorithm left to try after round 2 (the list has 1)", said
     assert pg.locator(f'#canvas [data-node-id="{retrain}"] .pg-node-round').inner_text() == "round 2/3"

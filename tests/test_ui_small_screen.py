@@ -247,10 +247,10 @@ def test_the_editor_reads_whole_at_a_laptops_size(browser, server, ran, size, tm
         except AssertionError:
             problems["results area after Run"] = bottom.evaluate("el => el.getBoundingClientRect().height")
         # a workflow that stood whole in the taller view is fitted again: whole, or, too tall for the
-        # smallest zoom its text reads at (0.75), shown from its top as a fit shows it
+        # smallest zoom its text reads at (0.6), shown from its top as a fit shows it
         view = pg.evaluate("() => { const g = window.playground.graph; return [g.getGraphArea(), g.getContentArea(), "
                            "g.zoom()]; }")
-        if whole and not pg.evaluate(WHOLE) and not (abs(view[2] - 0.75) < 1e-6 and view[0]["y"] <= view[1]["y"]):
+        if whole and not pg.evaluate(WHOLE) and not (abs(view[2] - 0.6) < 1e-6 and view[0]["y"] <= view[1]["y"]):
             problems["nodes under the results after Run"] = view
         wait_true(pg, "!document.querySelector('#cancel-button').disabled")
         pg.click("#cancel-button")  # the area's height was the point, not the comparison's three models
