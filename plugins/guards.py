@@ -1473,10 +1473,12 @@ PAGE_ROWS = 5000
 
 
 def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None = None,
-                 columns: list[dict] | None = None, seed: int = 0) -> list[dict]:
+                 columns: list[dict] | None = None, seed: int = 0, test_size: float = 0.2) -> list[dict]:
     """The dataset page's checks once a target is chosen, on the rows handed in (a sample of
-    the table): [{"kind", "level", "text", ...}]: leaks, imbalance, an id whose units a
-    random split would put on both sides (a seeded 80/20 draw of these rows), copied rows.
+    the table, in the file's order): [{"kind", "level", "text", ...}]: leaks, imbalance, an
+    id whose units a random split would put on both sides (a seeded 80/20 draw of these
+    rows), copied rows, a series in time a random split would cut (`series_split`, said as
+    the Split says it, for a split of `test_size`).
     The run makes the same checks on its split rows; these only warn early."""
     if not target or target not in df.columns or problem_type not in ("classification", "regression"):
         return []
@@ -1486,9 +1488,17 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
     ids = {c["name"] for c in columns or [] if c.get("role") == "id"}
     rows = df[df[target].notna()]
     features = rows.drop(columns=[target, *[c for c in ids if c in rows.columns]])
+    # a series in time, which a random split (the Split's default) would cut: its time may be an id (Nile's
+    # 'time'), its units too (a patient), as at the Split (nodes.split._series_split)
+    order = series_split(rows.drop(columns=[target]), rows[target], problem_type)
     for leak in leaks(features, rows[target], problem_type, seed=seed, limit=PAGE_ROWS):
+        if leak.time and order is not None and order.column == leak.column:
+            continue  # the series sentence below says it
         out.append({"kind": "leak", "level": "warn", "column": leak.column,
                     "text": leak.sentence(target).replace("on the training rows", "on this table's rows" + on)})
+    if order is not None:
+        out.append({"kind": "series", "level": "warn", "column": order.column, "per": order.beside or None,
+                    "text": order.sentence(test_size, rows="this table's rows" + on)})
     if problem_type == "classification":
         counts = rows[target].value_counts()
         advice = imbalance({str(k): int(v) for k, v in counts.items()})

