@@ -50,6 +50,7 @@ PARAMS = (
 )
 MAX_LEAKS_NAMED = 3  # leaking features warned about one by one; the rest are counted
 STRATIFY = next(p for p in PARAMS if p.name == "stratify")
+TEST_SIZE = next(p for p in PARAMS if p.name == "test_size")
 
 
 def stratify_applies(problem_type: str | None) -> bool:

@@ -23,6 +23,7 @@ Identifiers are column roles and live with the other roles (plugins/tables.py `i
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass, replace
@@ -1474,10 +1475,12 @@ PAGE_ROWS = 5000
 
 
 def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None = None,
-                 columns: list[dict] | None = None, seed: int = 0) -> list[dict]:
+                 columns: list[dict] | None = None, seed: int = 0, test_size: float = 0.2) -> list[dict]:
     """The dataset page's checks once a target is chosen, on the rows handed in (a sample of
-    the table): [{"kind", "level", "text", ...}]: leaks, imbalance, an id whose units a
-    random split would put on both sides (a seeded 80/20 draw of these rows), copied rows.
+    the table, in the file's order): [{"kind", "level", "text", ...}]: leaks, imbalance, an
+    id whose units a random split would put on both sides (a seeded 80/20 draw of these
+    rows), copied rows, a series in time a random split would cut (`series_split`, said as
+    the Split says it, for a split of `test_size`).
     The run makes the same checks on its split rows; these only warn early."""
     if not target or target not in df.columns or problem_type not in ("classification", "regression"):
         return []
@@ -1487,9 +1490,17 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
     ids = {c["name"] for c in columns or [] if c.get("role") == "id"}
     rows = df[df[target].notna()]
     features = rows.drop(columns=[target, *[c for c in ids if c in rows.columns]])
+    # a series in time, which a random split (the Split's default) would cut: its time may be an id (Nile's
+    # 'time'), its units too (a patient), as at the Split (nodes.split._series_split)
+    order = series_split(rows.drop(columns=[target]), rows[target], problem_type)
     for leak in leaks(features, rows[target], problem_type, seed=seed, limit=PAGE_ROWS):
+        if leak.time and order is not None and order.column == leak.column:
+            continue  # the series sentence below says it
         out.append({"kind": "leak", "level": "warn", "column": leak.column,
                     "text": leak.sentence(target).replace("on the training rows", "on this table's rows" + on)})
+    if order is not None:
+        out.append({"kind": "series", "level": "warn", "column": order.column, "per": order.beside or None,
+                    "text": order.sentence(test_size, rows="this table's rows" + on)})
     if problem_type == "classification":
         counts = rows[target].value_counts()
         advice = imbalance({str(k): int(v) for k, v in counts.items()})
@@ -1573,8 +1584,20 @@ class TimeOrder:
         named = self.column.strip().lower()
         return "years" if "year" in named and named not in YEAR_MONTH_NAMES else "points in time"
 
-    def sentence(self, test_size: float) -> str:
+    def sentence(self, test_size: float, rows: str = "the training rows") -> str:
+        """What a random split of these rows does and what to do, the same words in the Split
+        node (on `rows`: its training rows) and on the dataset page (this table's rows)."""
         pct = round(test_size * 100)
+        if self.shuffled and self.beside:
+            return (f"The rows are {self.series} series in time, one per {self.beside!r}, in no order of "
+                    f"{self.column!r} in the file, and the target follows {self.column!r} within each: "
+                    f"{self.score[0]} {self.score[1]:.3f} from the rows of the same {self.beside!r} at the nearest "
+                    f"{self.points} alone, against {self.score[2]:.3f} from its other rows whatever their "
+                    f"{self.points} (out of sample, on {rows}). Shuffle draws the test rows from the whole period: "
+                    f"each test row has training rows of its {self.beside!r} from just before and after it, which the "
+                    f"model learns from, so the score is likely better than it would be on later {self.points}. To "
+                    f"test on the latest {self.points} of every {self.beside!r}, sort the file by {self.column!r} "
+                    "(oldest first) and turn Shuffle off in the Split node.")
         if self.beside:
             order = "newest first" if self.newest_first else "oldest first"
             fix = (f"Sort the file by {self.column!r} oldest first and turn Shuffle off in the Split node to test on "
@@ -1594,7 +1617,7 @@ class TimeOrder:
                     f"Split node to test on the last {pct}% of rows.")
         if self.shuffled:
             return (f"The target follows {self.column!r} closely ({self.score[0]} {self.score[1]:.3f} from the rows "
-                    f"of the nearest {self.points} alone, out of sample, on the training rows): "
+                    f"of the nearest {self.points} alone, out of sample, on {rows}): "
                     f"the rows are a series in time, not in the order of {self.column!r} in the file, and Shuffle "
                     f"draws the test rows from the whole period: each test row has training rows from just before and "
                     f"after it, which the model learns from, so the score is likely better than it would be on later "
@@ -1611,8 +1634,8 @@ class TimeOrder:
         fix = (f"Sort the rows oldest first and turn Shuffle off in the Split node to test on the latest {pct}%."
                if self.newest_first else f"Turn Shuffle off in the Split node to test on the last {pct}% of rows.")
         points = "times, evenly spaced" if self.numbers else "dates"
-        return (f"The rows are a series in time ({self.column!r}: {self.n_dates:,} different {points} among the "
-                f"training rows, {order}) and "
+        return (f"The rows are a series in time ({self.column!r}: {self.n_dates:,} different {points} among "
+                f"{rows}, {order}) and "
                 f"Shuffle draws the test rows from the whole period: each test row has training rows from just before "
                 f"and after it, which the model learns from, so the score is likely better than it would be on rows "
                 f"after the training period. {fix}")
@@ -1743,45 +1766,61 @@ def autocorrelation(y: pd.Series, runs: np.ndarray | None = None, classification
     return float(np.corrcoef(a, b)[0, 1])
 
 
-def series_time(name, s: pd.Series, y: pd.Series) -> np.ndarray | None:
+def series_time(name, s: pd.Series, y: pd.Series, units: pd.Series | None = None) -> np.ndarray | None:
     """The column's points in time (`_time_values`) when it may be the time of a series in
     any row order: dated in nearly every row (0.9), its values mostly different
-    (TIME_DISTINCT_SHARE: one series, not many rows on few dates), and the target no
-    monotone function of it (quantreg's uis: Y is log(TIME), a survival time; computed
-    from it, not a series)."""
+    (TIME_DISTINCT_SHARE: one series, not many rows on few dates; within each unit when
+    `units` names series side by side: 5 stores' days), and the target no monotone function
+    of it (quantreg's uis: Y is log(TIME), a survival time; computed from it, not a series)."""
     time = _time_values(name, s)
     if time is None:
         return None
     known = np.isfinite(time) & y.notna().to_numpy()
-    if known.sum() < max(TIME_MIN_ROWS, 0.9 * len(s)) or len(np.unique(time[known])) < TIME_DISTINCT_SHARE * known.sum():
+    codes = np.zeros(len(s), dtype=np.int64) if units is None else pd.factorize(units)[0]
+    distinct = len(pd.DataFrame({"u": codes[known], "t": time[known]}).drop_duplicates())
+    if known.sum() < max(TIME_MIN_ROWS, 0.9 * len(s)) or distinct < TIME_DISTINCT_SHARE * known.sum():
         return None
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
         t = y.to_numpy(dtype=float, na_value=np.nan)[known]
-        steps = np.diff(t[np.lexsort((t, time[known]))])
+        at = np.lexsort((t, time[known], codes[known]))
+        same = codes[known][at][1:] == codes[known][at][:-1]  # steps within one series
+        steps = np.diff(t[at])[same]
         if np.all(steps >= 0) or np.all(steps <= 0):
             return None
     return time
 
 
-def time_follows(time: np.ndarray, y: pd.Series, classification: bool) -> tuple[float, str, float]:
+def time_follows(time: np.ndarray, y: pd.Series, classification: bool,
+                 units: pd.Series | None = None) -> tuple[float, str, float, float]:
     """How closely the target follows time: each row's target predicted from the rows
     nearest in time alone, out of sample (`_leave_one_out`), as a share of the way from
-    chance to exact (balanced accuracy over 1 / classes; R², whose chance is 0), the metric
-    and its value."""
+    chance to exact (balanced accuracy over 1 / classes; R², whose chance is 0), the metric,
+    its value and chance's. With `units` (series side by side), from the rows of its own
+    unit nearest in time, and chance is the unit's other rows whatever their time (their
+    mean, their most frequent class): stores apart in level, each noise about its own,
+    follow no time."""
     known = np.isfinite(time) & y.notna().to_numpy()
     x = time[known].astype(float)
+    codes = None
+    if units is not None:  # each unit's times on a stretch of its own, farther from the next unit's than any two of its own
+        codes = pd.factorize(units.to_numpy()[known])[0].astype(float)
+        x = x - x.min() if len(x) else x
+        x = codes * (2 * (x.max() if len(x) else 0) + 1) + x
     if classification:
         target, classes = pd.factorize(y[known].astype(object))
         if len(x) < TIME_MIN_ROWS or len(classes) < 2:
-            return 0.0, "balanced accuracy", 0.0
+            return 0.0, "balanced accuracy", 0.0, 0.0
         chance = 1 / len(classes)
+        if codes is not None:
+            chance = _balanced_accuracy(target, _leave_one_out(codes, False, target, len(classes)))
         score = _balanced_accuracy(target, _leave_one_out(x, True, target, len(classes)))
-        return (score - chance) / (1 - chance), "balanced accuracy", score
+        return (score - chance) / (1 - chance) if chance < 1 else 0.0, "balanced accuracy", score, chance
     target = y[known].to_numpy(dtype=float)
     if len(x) < TIME_MIN_ROWS or not np.std(target) > 0:
-        return 0.0, "R²", 0.0
+        return 0.0, "R²", 0.0, 0.0
     score = _r2(target, _leave_one_out(x, True, target, None))
-    return score, "R²", score
+    chance = 0.0 if codes is None else _r2(target, _leave_one_out(codes, False, target, None))
+    return ((score - chance) / (1 - chance) if chance < 1 else 0.0), "R²", score, chance
 
 
 def time_order(X: pd.DataFrame) -> TimeOrder | None:
@@ -1872,23 +1911,34 @@ def series_side_by_side(X: pd.DataFrame) -> TimeOrder | None:
         up, down = float((steps >= 0).mean()), float((steps <= 0).mean())
         if max(up, down) < TIME_ORDER_SHARE:
             continue
-        for unit in X.columns:
-            if unit == name:
-                continue
-            u = X[unit].reindex(v.index)
-            n_units = int(u.nunique())
-            if not 2 <= n_units <= SIDE_BY_SIDE_MAX or u.isna().any():
-                continue
-            if pd.api.types.is_float_dtype(u) and not np.all(u == np.floor(u)):
-                continue  # a measurement, not a name
-            pairs = pd.DataFrame({"t": v.to_numpy(), "u": u.to_numpy()})
-            if pairs.duplicated().mean() > SIDE_BY_SIDE_REPEATS:
-                continue
-            if pairs.groupby("u").size().min() < TIME_MIN_ROWS // 2:
-                continue
+        for unit, n_units in _series_units(X, name, v):
             return TimeOrder(str(name), distinct, newest_first=down > up, series=n_units,
                              numbers=not pd.api.types.is_datetime64_any_dtype(s), beside=str(unit))
     return None
+
+
+def _series_units(X: pd.DataFrame, name, v: pd.Series):
+    """The columns that could name series of the time column `name` (its known values `v`,
+    indexed as X), with how many: 2 to SIDE_BY_SIDE_MAX values, no gap, no measurement, a
+    unit hardly ever twice at one point in time (SIDE_BY_SIDE_REPEATS) and each unit in
+    TIME_MIN_ROWS // 2 rows or more (a random 80% of the rows handed in). The one rule of
+    what names series side by side, in the file's order (`series_side_by_side`) or in none
+    (`series_split`: the rows of 5 stores x 3 years of days, shuffled)."""
+    for unit in X.columns:
+        if unit == name or _counts_time(unit, X[unit]):  # a month beside its year is time, not a series' name
+            continue
+        u = X[unit].reindex(v.index)
+        n_units = int(u.nunique())
+        if not 2 <= n_units <= SIDE_BY_SIDE_MAX or u.isna().any():
+            continue
+        if pd.api.types.is_float_dtype(u) and not np.all(u == np.floor(u)):
+            continue  # a measurement, not a name
+        pairs = pd.DataFrame({"t": v.to_numpy(), "u": u.to_numpy()})
+        if pairs.duplicated().mean() > SIDE_BY_SIDE_REPEATS:
+            continue
+        if pairs.groupby("u").size().min() < TIME_MIN_ROWS // 2:
+            continue
+        yield unit, n_units
 
 
 def _stamps(s: pd.Series) -> np.ndarray:
@@ -2004,14 +2054,21 @@ def series_split(X: pd.DataFrame, y: pd.Series | None, problem_type: str | None)
             back = np.r_[False, np.nan_to_num(np.diff(stamps), nan=0.0) < 0]  # a series starts where time goes back
             runs = np.cumsum(back)
         return order if autocorrelation(in_file, runs, classification) >= TIME_FOLLOWS else None
-    for name in X.columns:
-        time = series_time(name, X[name], y.reindex(X.index))
+    target = y.reindex(X.index)
+    times = [name for name in X.columns if _time_values(name, X[name]) is not None]
+    # one series first; then series side by side, several rows at each point in time (5 stores' days, the file
+    # shuffled): each unit its own series (a column that cuts one series in two is none)
+    side_by_side = ((name, unit, n) for name in times if (v := X[name].dropna()).nunique() < TIME_DISTINCT_SHARE * len(v)
+                    and len(v) >= 2 * TIME_MIN_ROWS for unit, n in _series_units(X, name, v))
+    for name, unit, n_units in itertools.chain(((name, None, 1) for name in times), side_by_side):
+        units = None if unit is None else X[unit]
+        time = series_time(name, X[name], target, units)
         if time is None:
             continue
-        follows, metric, score = time_follows(time, y.reindex(X.index), classification)
+        follows, metric, score, chance = time_follows(time, target, classification, units)
         if follows >= TIME_FOLLOWS_CLOSELY:
             known = time[np.isfinite(time)]
             return TimeOrder(str(name), int(len(np.unique(known))), newest_first=False,
                              numbers=not pd.api.types.is_datetime64_any_dtype(X[name]), shuffled=True,
-                             score=(metric, score))
+                             score=(metric, score, chance), series=n_units, beside=str(unit or ""))
     return None

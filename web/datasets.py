@@ -14,6 +14,7 @@ from components.pages import DatasetDetailPage, DatasetsPage, DatasetTables
 from data import datasets, disk, uploads
 from data.ingest import READING_CHOICES, check_options, reading_options
 from data.store import Invalid, NotFound
+from nodes import split
 from nodes.dataset import profile_no_features
 from nodes.graph import quoted
 from plugins import guards, tables
@@ -65,7 +66,7 @@ def dataset_checks(site: Site, dataset_id: str, target, problem_type, profile: d
     # nothing to learn from (a time and a value alone, the time an id): said here, before a workflow is built on it
     nothing = profile_no_features(columns, {"target_column": target}, unreadable)
     checks = ([{"kind": "no_features", "level": "warn", "text": nothing}] if nothing else []) + guards.quick_checks(
-        sample, target, problem_type, profile.get("n_rows"), columns)
+        sample, target, problem_type, profile.get("n_rows"), columns, test_size=split.TEST_SIZE.default)
     sampled = len(sample) if (profile.get("n_rows") or 0) > len(sample) else None
     return {"checks": checks, "checks_sample": sampled}
 
