@@ -429,7 +429,9 @@ def _read_change(key: str, label: str, old, new, same_rows: bool) -> dict:
 def dataset_summary(table: TableArtifact) -> dict:
     """The table's size, and the version of the dataset it read (Compare says when two runs
     read different contents or readings of one dataset)."""
-    return {**table_summary(table), **({"version": table.version} if table.version else {})}
+    return {**table_summary(table), **({"version": table.version} if table.version else {}),
+            # the table handed on, digested: its exported script checks the file it is given against it
+            "read": tables.table_digest(table.df, table.ids)}
 
 
 def summary(config: dict, design: Upstream | None = None) -> str:
@@ -631,6 +633,10 @@ def export(config: dict, ctx) -> Exported:
                   f"{id_frame} = {df}[list({ids})].reset_index(drop=True)",
                   f"{df} = {df}.drop(columns=list({ids}))"]
     lines.append(f"{df} = {df}.reset_index(drop=True)")
+    read = (ctx.output or {}).get("read")
+    if isinstance(read, dict):
+        lines += ["# the table the run had (each column's values digested): a file read into another one is refused",
+                  f"{src.ref(tables.check_table)}(data_paths[{ctx.data_arg}], {src.render(read)}, {df}, {id_frame})"]
     return Exported(lines, {"frame": df, "target": target, "problem_type": ptype, "positive": positive, "ops": [],
                             "ids": id_frame})
 
