@@ -108,3 +108,62 @@ def test_the_users_original_file_is_read_as_the_app_did_or_refused_and_the_downl
     assert last.startswith(f"{filename} is not read into the run's table (") and refused in last, said[-3000:]
     assert "Traceback" not in said and "so the script would print other metrics than the run's" in last
     assert "GET /api/v1/datasets/{id}/download" in last
+
+
+def euro_export() -> bytes:  # a German export: ';', Windows-1252, decimal commas, euro amounts, dd.mm.yyyy, '-' gaps
+    rnd = random.Random(7)
+    lines = ["Kunde;Einkommen;Vertragsbeginn;Region;Kündigung"]
+    for i in range(N):
+        income = rnd.uniform(800, 6000)
+        amount = f"{income:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".") + " €"
+        lines.append(f"K{1000 + i};{'-' if i % 19 == 4 else amount};{1 + i % 28:02d}.{1 + i % 12:02d}.2023;"
+                     f"{rnd.choice(['Nord', 'Süd'])};{'ja' if income < 2500 or i % 7 == 0 else 'nein'}")
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def chosen_types() -> bytes:  # a postcode made a category and a column ignored on the dataset page
+    rnd = random.Random(8)
+    lines = ["postcode,visits,spend,notes_internal,churn"]
+    for _ in range(N):
+        visits = rnd.randint(0, 30)
+        lines.append(f"{rnd.choice([10115, 20095, 80331])},{visits},{rnd.uniform(0, 500):.2f},{rnd.randint(0, 9)},"
+                     f"{'yes' if visits < 8 else 'no'}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+SAID = {  # file, its bytes, reading chosen, target, what the script's comments must say (and must not)
+    "euro": ("kunden.csv", euro_export, None, "Kündigung",
+             ["# how the app read 'kunden.csv' (the download holds the table read so; this script does not read the "
+              "file as uploaded):", "#   The file is not UTF-8: it was read as Windows-1252",
+              "#   Einkommen: read as numbers (decimal comma; '.' between thousands; euro amounts):",
+              "'-' (7) read as missing", "#   Vertragsbeginn: read as dates, day first: "], []),
+    "chosen": ("visits.csv", chosen_types, {"types": {"postcode": "category"}, "roles": {"notes_internal": "ignore"}},
+               "churn", ["#   postcode: read as categories, as you chose.",
+                         "#   Ignored as you chose: 'notes_internal' (not part of the dataset)."], []),
+    # near miss: a plain file, uploaded twice (the second upload's sentence is no reading of it)
+    "plain": ("plain.csv", lambda: plain().encode(), None, "sales",
+              ["# how the app read 'plain.csv': nothing to note"], ["uploaded before", "#   "]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SAID))
+def test_the_script_says_how_the_app_read_the_file_uploaded(server, case):
+    """The script read the download into float64 and dates with no word of the decimal commas,
+    the euro amounts, the '-' gaps, the encoding or the types and roles chosen on the dataset
+    page: a data scientist reading it could not tell how the numbers came from the file. It
+    now says each, as the dataset page does, above the reading; a plain file says nothing to
+    note, and the sentence of a second upload of the same bytes is not a reading."""
+    filename, make, reading, target, wanted, unwanted = SAID[case]
+    for _ in range(2 if case == "plain" else 1):
+        dataset_id = upload_file(server, filename, make())[1]["id"]
+    if reading:
+        call(server, f"/api/v1/datasets/{dataset_id}/reading", reading, method="PUT")
+    ptype = "regression" if case == "plain" else "classification"
+    job = execute(server, chain(dataset_id, target, ptype, [("onehot_encoder", {})], "ridge" if case == "plain"
+                                else "logistic_regression", metrics=("r2",) if case == "plain" else ("accuracy",)))
+    text = call(server, f"/api/v1/jobs/{job['id']}/script", raw=True)[0].decode()
+    part = text.split("# --- Dataset (d) ", 1)[1].split("dtypes = ", 1)[0]
+    for said in wanted:
+        assert said in part, (said, part)
+    for said in unwanted:
+        assert said not in part, (said, part)
