@@ -82,7 +82,7 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
                                        limits=_limits(cfg), digest=record["content_hash"], options=existing["options"])
             before = store.get_dataset(record["id"])
             if before is not None:  # the same bytes are the same dataset: said, not a silent merge
-                record["notices"] = [{"text": uploaded_before(before, record, options), "column": None},
+                record["notices"] = [{"text": uploaded_before(before, record, options), "column": None, "again": True},
                                      *(record.get("notices") or [])]
             record["source_tmp"] = path
             record["source_path"] = str(source_path(cfg.datasets_dir, record["id"], filename))

@@ -429,7 +429,9 @@ def _read_change(key: str, label: str, old, new, same_rows: bool) -> dict:
 def dataset_summary(table: TableArtifact) -> dict:
     """The table's size, and the version of the dataset it read (Compare says when two runs
     read different contents or readings of one dataset)."""
-    return {**table_summary(table), **({"version": table.version} if table.version else {})}
+    return {**table_summary(table), **({"version": table.version} if table.version else {}),
+            # the table handed on, digested: its exported script checks the file it is given against it
+            "read": tables.table_digest(table.df, table.ids)}
 
 
 def summary(config: dict, design: Upstream | None = None) -> str:
@@ -591,6 +593,21 @@ def fingerprint(config: dict, design: Design) -> Fingerprint:
     return Fingerprint(parts={"dataset": version})
 
 
+def _how_read(facts: dict) -> list[str]:
+    """How the app read the file uploaded, as the dataset page says it (a line per conversion,
+    the types and roles chosen), as comments: the download holds the table read so. A data
+    scientist reading the script saw float64 where the file wrote '2.121,88 €', and no word of
+    the decimal commas, the gaps, the rows left out or the column made a category."""
+    said = [s for s in facts.get("read_notices") or [] if isinstance(s, str)]
+    if not facts.get("filename") and not said:
+        return []
+    name = repr(facts["filename"]) if facts.get("filename") else "the file uploaded"
+    if not said:
+        return [f"# how the app read {name}: nothing to note (no conversion, gap marker or choice of yours)"]
+    return [f"# how the app read {name} (the download holds the table read so; this script does not read the "
+            "file as uploaded):", *(f"#   {s}" for s in said)]
+
+
 def export(config: dict, ctx) -> Exported:
     """Read the dataset as the app stored it (the file its download gives), then what the
     run does to the table: rows without a target left out, the positive class settled on
@@ -602,6 +619,7 @@ def export(config: dict, ctx) -> Exported:
     df, dtypes = ctx.name("df"), ctx.name("dtypes")
     name = facts.get("name") or config["dataset_id"]
     lines = [f"# {name} ({config['dataset_id']}): {ptype}" + (f", predicting {target!r}" if target else ""),
+             *_how_read(facts),
              "# the stored types, which a CSV download is read back into (a Parquet file carries them)",
              f"{dtypes} = {src.render({c['name']: str(c['dtype']) for c in columns if c.get('dtype')})}",
              f"{df} = {src.ref(tables.read_download)}(data_paths[{ctx.data_arg}], {dtypes})"]
@@ -631,6 +649,10 @@ def export(config: dict, ctx) -> Exported:
                   f"{id_frame} = {df}[list({ids})].reset_index(drop=True)",
                   f"{df} = {df}.drop(columns=list({ids}))"]
     lines.append(f"{df} = {df}.reset_index(drop=True)")
+    read = (ctx.output or {}).get("read")
+    if isinstance(read, dict):
+        lines += ["# the table the run had (each column's values digested): a file read into another one is refused",
+                  f"{src.ref(tables.check_table)}(data_paths[{ctx.data_arg}], {src.render(read)}, {df}, {id_frame})"]
     return Exported(lines, {"frame": df, "target": target, "problem_type": ptype, "positive": positive, "ops": [],
                             "ids": id_frame})
 

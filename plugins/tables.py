@@ -856,6 +856,78 @@ def not_parquet(path, error) -> str:
     return f"is {kind}, not the dataset's download"
 
 
+def column_digest(s: pd.Series) -> str:
+    """A column's values and dtype as 16 hex digits: equal for a column read from the
+    dataset's Parquet or CSV download (the same values, the same dtype), different for one
+    any value or the dtype of which differs. A float's NaN and -0.0 are digested as NaN and
+    0.0 (what a computation gives, not how a file wrote them), and times in microseconds
+    whatever unit held them (a CSV download read back into the profile's datetime64[s] holds
+    the same times as the Parquet file's datetime64[ms])."""
+    import hashlib
+
+    dtype = str(s.dtype)
+    if s.dtype.kind == "f":
+        values = s.to_numpy(dtype="float64")
+        s = pd.Series(np.where(np.isnan(values), np.nan, values + 0.0))
+    elif s.dtype.kind == "M":
+        tz = getattr(s.dtype, "tz", None)
+        dtype = f"datetime64, {tz}" if tz is not None else "datetime64"
+        s = (s.dt.tz_convert(None) if tz is not None else s).astype("datetime64[us]")
+    try:
+        hashed = pd.util.hash_pandas_object(s, index=False)
+    except TypeError:  # a column of objects of several kinds: digested as their text
+        hashed = pd.util.hash_pandas_object(s.map(repr), index=False)
+    return hashlib.sha256(dtype.encode() + b"\0" + hashed.to_numpy().tobytes()).hexdigest()[:16]
+
+
+def table_digest(*frames) -> dict:
+    """What a Dataset node handed on, digested ({"rows", "columns": {column: [dtype, digest]}}:
+    its frame and the id columns it left out, each the same rows): an exported script digests
+    the table it read from the file it is given the same way and refuses a file that differs
+    (`check_table`)."""
+    columns, rows = {}, 0
+    for frame in frames:
+        if frame is None:
+            continue
+        rows = int(len(frame))
+        for c in frame.columns:
+            kind = frame[c].dtype
+            columns[str(c)] = ["datetime64" if kind.kind == "M" else str(kind), column_digest(frame[c])]
+    return {"rows": rows, "columns": columns}
+
+
+def check_table(path, expected: dict | None, *frames) -> None:
+    """The table an exported script read from `path` is the run's (`expected`: the run's
+    `table_digest`), or the script ends with a sentence (NotTheDataset): the file a user
+    uploaded, read as it is (an R write.csv whose NA the app read as gaps in a text column, a
+    totals row the app left out), or a download of the dataset read again since the run,
+    printed other metrics than the run's without a word (found by a new user)."""
+    if not expected or not isinstance(expected.get("columns"), dict):
+        return  # a run recorded before its table was digested: nothing to check against
+    got = table_digest(*frames)
+    how = ("give it the dataset as the app stored it for the run: its download (.parquet or .csv) from the dataset's "
+           "page, or GET /api/v1/datasets/{id}/download")
+    if got == expected:
+        return
+    if got["rows"] != expected["rows"]:
+        said = f"it gives {got['rows']:,} rows where the run had {expected['rows']:,}"
+    else:
+        wanted = expected["columns"]
+        typed = [c for c in wanted if c in got["columns"] and got["columns"][c][0] != wanted[c][0]]
+        differ = [c for c in wanted if c not in typed and got["columns"].get(c) != wanted[c]]
+        parts = []
+        if typed:
+            c = typed[0]
+            parts.append(f"{c!r} reads as {got['columns'][c][0]} where the run's was {wanted[c][0]}")
+        if differ:
+            more = f" (and {len(differ) - 1} more column{'s' if len(differ) > 2 else ''})" if len(differ) > 1 else ""
+            parts.append(f"its values of {differ[0]!r}{more} are not the run's")
+        said = "; ".join(parts) or "its columns are not the run's"
+    raise NotTheDataset(f"{path} is not read into the run's table ({said}), so the script would print other metrics "
+                        f"than the run's; the app may have read the file you uploaded otherwise (gaps, rows left out): "
+                        f"{how}.")
+
+
 def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
     """A dataset as the app serves it for download, read back as the app reads it: the
     Parquet file as stored (its dtypes travel with it), or the CSV, each cell read as its
