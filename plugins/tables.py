@@ -928,6 +928,23 @@ def check_table(path, expected: dict | None, *frames) -> None:
                         f"{how}.")
 
 
+def _first_unread(values: pd.Series, dtype: str) -> str:
+    """The first value of a column of text that does not read as `dtype` (for the sentence
+    refusing it: pandas' own message was cut mid-phrase, "… You might want to )")."""
+    for v in values.dropna().tolist():
+        try:
+            if dtype.startswith("datetime64"):
+                pd.to_datetime(pd.Series([v]), format="ISO8601")
+            elif dtype == "bool":
+                if v not in ("True", "False"):
+                    return v
+            else:
+                pd.Series([v]).astype(dtype)
+        except (ValueError, TypeError, OverflowError):
+            return v
+    return str(values.dropna().iloc[0]) if values.notna().any() else ""
+
+
 def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
     """A dataset as the app serves it for download, read back as the app reads it: the
     Parquet file as stored (its dtypes travel with it), or the CSV, each cell read as its
@@ -981,7 +998,7 @@ def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
                 df[column] = truth.astype(bool)
             else:
                 df[column] = df[column].astype(dtype)
-        except (ValueError, TypeError) as e:  # a file written otherwise than the download (1,5; 27.11.2024)
-            raise NotTheDataset(f"{path}: {column!r} does not read as the dataset's {dtype} ({str(e)[:80]}): "
-                                f"{how}.") from None
+        except (ValueError, TypeError):  # a file written otherwise than the download (1,5; 27.11.2024)
+            raise NotTheDataset(f"{path}: {column!r} does not read as the dataset's {dtype} (values like "
+                                f"{_first_unread(df[column], dtype)!r}): {how}.") from None
     return plain_dtypes(df)

@@ -279,8 +279,32 @@ def test_an_exported_scripts_reader_still_refuses_other_columns_and_values(tmp_p
     dtypes = {c: str(t) for c, t in datasets.load_parquet(rec["path"]).dtypes.items()}
     for text, said in ((raw.replace(",name,age", ",name,years"), "missing 'age'; not in the dataset 'years'"),
                        (raw.replace("29", "29,5").replace(",name,age", ";name;age").replace(",", ";"), "missing"),
-                       (raw.replace(",31", ",thirty-one"), "'age' does not read as the dataset's int64")):
+                       (raw.replace(",31", ",thirty-one"),
+                        "'age' does not read as the dataset's int64 (values like 'thirty-one')")):
         (tmp_path / "other.csv").write_text(text)
         with pytest.raises(NotTheDataset) as e:
             read_download(tmp_path / "other.csv", dtypes)
         assert said in str(e.value) and "GET /api/v1/datasets/{id}/download" in str(e.value), str(e.value)
+
+
+@pytest.mark.parametrize("stored,written,example", [
+    ("2024-01-05 15:04:05", "2024/01/05 3:04:05 PM GMT+1", "2024/01/05 3:04:05 PM GMT+1"),  # a Forms export
+    ("2024-11-27", "27.11.2024", "27.11.2024"),  # a European date
+    ("12.5", "12,5", "12,5"),  # a decimal comma
+    ("True", "ja", "ja"),  # a German yes
+])
+def test_a_value_the_stored_type_does_not_read_is_quoted_whole_in_the_scripts_refusal(tmp_path, stored, written,
+                                                                                      example):
+    """An exported script given the user's own file, whose column does not read as the stored
+    type, was refused with pandas' message cut at 80 characters ("… You might want to )", a
+    helper's audit): the sentence quotes the first value that does not read, whole."""
+    from plugins.tables import NotTheDataset, read_download
+
+    frame = pd.DataFrame({"v": [stored, stored], "n": [1, 2]})
+    rec = ingest(frame.to_csv(index=False).encode(), "s.csv", tmp_path, 1 << 26)
+    dtypes = {c: str(t) for c, t in datasets.load_parquet(rec["path"]).dtypes.items()}
+    assert dtypes["v"] not in ("str", "object"), dtypes
+    (tmp_path / "mine.csv").write_text(pd.DataFrame({"v": [stored, written], "n": [1, 2]}).to_csv(index=False))
+    with pytest.raises(NotTheDataset) as e:
+        read_download(tmp_path / "mine.csv", dtypes)
+    assert f"(values like {example!r})" in str(e.value) and "You might" not in str(e.value), str(e.value)
