@@ -122,7 +122,8 @@ def DatasetInspector(ctx: InspectorContext):
                 Input(type="hidden", name="include_ids__present", value="1") if ids else None,
                 *([Div(ctx.error("include_ids"), cls="field-error", role="alert")] if ctx.error("include_ids") else []),
                 Table(Thead(Tr(Th("Name"), Th("Type"), Th("Missing"))),
-                      Tbody(*[Tr(Td(c["name"], *([" ", Span("target", cls="pill")] if c["name"] == target else [])),
+                      Tbody(*[Tr(Td(c["name"], *([" ", Span("target", cls="pill")] if c["name"] == target else []),
+                                    cls="name"),
                                  # its role and its type, as the dataset page writes them ('categorical bool': a
                                  # new user read a TRUE/FALSE column as 'categorical' and no more)
                                  Td(c["role"], Span(f" {c['dtype']}", cls="mono faint") if c.get("dtype") else None,
