@@ -158,10 +158,7 @@ def sample_rows(dataset_id: str, datasets_dir: Path, n: int, seed: int = 0) -> p
         raise DatasetError(f"No dataset {dataset_id!r}.")
     stored = path.with_name(dataset_id + SAMPLE_SUFFIX)
     if stored.exists():
-        table = pq.read_table(stored)
-        if table.num_rows > n:
-            table = table.take(sample_indices(table.num_rows, n, seed))
-        return plain_dtypes(table.to_pandas(date_as_object=False))
+        return stored_sample(stored, n, seed)
     f = pq.ParquetFile(path)
     rows = sample_indices(f.metadata.num_rows, n, seed)
     kept, start = [], 0
@@ -176,6 +173,30 @@ def sample_rows(dataset_id: str, datasets_dir: Path, n: int, seed: int = 0) -> p
         start = end
     table = pa.Table.from_batches(kept, schema=f.schema_arrow) if kept else f.schema_arrow.empty_table()
     return plain_dtypes(table.to_pandas(date_as_object=False))
+
+
+def stored_sample(path, n: int, seed: int = 0) -> pd.DataFrame:
+    """The rows of an upload's sample file (written beside it at ingest, in the file's
+    order), n of them when it holds more."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    if table.num_rows > n:
+        table = table.take(sample_indices(table.num_rows, n, seed))
+    return plain_dtypes(table.to_pandas(date_as_object=False))
+
+
+def series_fact(sample: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None) -> dict:
+    """What the Split node's inspector says of a series in time before a run, kept with an
+    upload (its profile's "series") whenever its target is set: the order a random split
+    would cut (guards.table_series, the dataset page's rule on the same sample, in the
+    file's order), None when there is none, keyed by the target and problem type it was
+    found for (a Dataset node predicting anything else is told nothing: its run checks)."""
+    from plugins import guards
+
+    order = guards.table_series(sample, target, problem_type)
+    return {"target": target, "problem_type": problem_type, "order": order.stored() if order else None,
+            "sample_rows": int(len(sample)), "n_rows": n_rows}
 
 
 def dataset_exists(dataset_id: str, datasets_dir: Path) -> bool:

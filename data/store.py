@@ -537,6 +537,13 @@ class Store:
         for key in ("profile", "charts", "reading", "notices", "options"):
             row[key] = _dumps(record.get(key))
         row["created_at"] = now()
+        # the series in time a random split would cut, for the target the row will keep (the one chosen for the same
+        # file before, else the guess): keyed by it, so a target changed meanwhile is only not told before a run
+        prior = self._one("SELECT target, problem_type FROM datasets WHERE id = ?", [row["id"]])
+        chosen = prior if prior is not None else record
+        if record.get("profile"):
+            row["profile"] = _dumps({**record["profile"], "series": _series_fact(
+                record, chosen.get("target"), chosen.get("problem_type"))})
         placed, known = [], True
         try:
             with self.tx() as db:
@@ -591,6 +598,9 @@ class Store:
                 raise Invalid(f"{quoted(target)} is the target of this dataset: {problem}", status=422,
                               errors={"target": problem})
         fields.update({k: record.get(k) for k in ("n_rows", "n_cols")})
+        if record.get("profile"):  # read again, the series is found again for the target it keeps
+            record = {**record, "profile": {**record["profile"],
+                                            "series": _series_fact(record, target, problem_type)}}
         for key in ("profile", "charts", "reading", "notices", "options"):
             fields[key] = _dumps(record.get(key))
         # the current file stays reachable (a hard link: no room needed) until the row is
@@ -666,6 +676,7 @@ class Store:
         from data import datasets
         from nodes.dataset import target_refusal
         from plugins.base import PROBLEM_TYPES
+        from plugins.guards import PAGE_ROWS
         from plugins.tables import suggest_problem_type
 
         if not isinstance(target, (str, type(None))) or not isinstance(problem_type, str):
@@ -687,6 +698,13 @@ class Store:
         problem = target_refusal(columns, target, problem_type, n_rows)
         if problem:
             raise Invalid(problem, status=422, errors={"target": problem})
+        series = None
+        if not datasets.is_sample(dataset_id):  # found for the new target, on the page's sample (samples: none)
+            try:
+                sample = datasets.sample_rows(dataset_id, self.settings.datasets_dir, PAGE_ROWS)
+            except datasets.DatasetError:  # its file is gone: nothing is said before a run, which checks
+                sample = None
+            series = None if sample is None else datasets.series_fact(sample, target, problem_type, n_rows)
         with self.tx() as db:
             if datasets.is_sample(dataset_id):
                 db.execute("INSERT INTO dataset_settings (dataset_id, target, problem_type, updated_at) "
@@ -695,8 +713,8 @@ class Store:
                            [dataset_id, target, problem_type, now()])
             else:  # a target chosen is no longer the upload's guess (plugins.tables.target_guess)
                 db.execute("UPDATE datasets SET target = ?, problem_type = ?, profile = ? WHERE id = ?",
-                           [target, problem_type, _dumps({**(row["profile"] or {}), "target_guess": None}),
-                            dataset_id])
+                           [target, problem_type,
+                            _dumps({**(row["profile"] or {}), "target_guess": None, "series": series}), dataset_id])
         return self.find_dataset(dataset_id)
 
     def list_datasets(self, with_usage: bool = False) -> list[dict]:
@@ -1355,6 +1373,20 @@ class Store:
         with self.tx() as db:
             self._check_lease(job_id, attempt)
             db.execute("UPDATE jobs SET child_pid = ? WHERE id = ?", [pid, job_id])
+
+
+def _series_fact(record: dict, target: str | None, problem_type: str | None) -> dict | None:
+    """data.datasets.series_fact for an upload's record (being committed, or read again), on
+    the sample written beside its table; None when there is no sample to read (nothing is
+    said before a run then, and the run checks)."""
+    from data import datasets
+    from plugins.guards import PAGE_ROWS
+
+    path = next((p for p in (record.get("sample_tmp"), record.get("sample_path")) if p and os.path.exists(p)), None)
+    if path is None:
+        return None
+    sample = datasets.stored_sample(path, PAGE_ROWS)
+    return datasets.series_fact(sample, target, problem_type, record.get("n_rows"))
 
 
 def _stale(row: dict, before: float) -> bool:

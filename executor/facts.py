@@ -40,6 +40,9 @@ def upload_facts(record: dict) -> dict:
             "suggested_target": record.get("target"), "suggested_problem_type": record.get("problem_type"),
             # the suggested target when it is only a guess (no name says it), until one is chosen
             "target_guess": standing_guess(profile, record.get("target")),
+            # the series in time a random split would cut, found for the target and problem type it names
+            # (data.datasets.series_fact): the Split's inspector says it before a run
+            "series": profile.get("series"),
             # the date columns written with numbers, and the order they were read in
             "date_orders": (record.get("reading") or {}).get("date_orders") or {},
             # the number columns written otherwise than plain numbers (1.334,60 €), and how

@@ -488,6 +488,9 @@ class TableArtifact:
     # files a node saved of this table for the user to download ([{"label", "artifact_id"}]:
     # a Predict node's predictions), which the results offer
     downloads: list = field(default_factory=list)
+    # the series in time a random split would cut, found when the dataset's target was set
+    # (nodes.dataset.stored_series): the Split's advice said it before the run, which says it once
+    series: Any = None
 
 
 def table_summary(table: TableArtifact) -> dict:

@@ -311,6 +311,18 @@ def excluded_columns(config: dict, columns: list[dict]) -> list[str]:
             if c.get("role") == "id" and c["name"] not in keep and c["name"] != config.get("target_column")]
 
 
+def stored_series(config: dict, dataset: dict | None) -> dict | None:
+    """The series in time a random split would cut that was found when the dataset's target
+    was set (its facts' "series": data.datasets.series_fact), when this node predicts that
+    target as that problem type; None otherwise (another target: the run checks)."""
+    fact = (dataset or {}).get("series")
+    if not isinstance(fact, dict) or not fact.get("order") or not config.get("target_column"):
+        return None
+    if fact.get("target") != config.get("target_column") or fact.get("problem_type") != config.get("problem_type"):
+        return None
+    return fact
+
+
 def design(config: dict, upstream: Upstream, design: Design) -> Upstream:
     dataset = design.dataset
     out = Upstream(**{**upstream.__dict__})
@@ -325,6 +337,8 @@ def design(config: dict, upstream: Upstream, design: Design) -> Upstream:
     # run() drops the rows whose target is missing, whatever the problem type
     target = next((c for c in columns if c["name"] == out.target_column), None) if out.target_column else None
     out.rows_without_target = int((target or {}).get("missing") or 0)
+    series = stored_series(config, dataset)
+    out.extra = {**{k: v for k, v in upstream.extra.items() if k != "series"}, **({"series": series} if series else {})}
     return out
 
 
@@ -376,7 +390,8 @@ def run(config: dict, inputs: dict, ctx) -> TableArtifact:
     ctx.progress(1.0, f"{len(df):,} rows x {df.shape[1]} columns")
     return TableArtifact(df=df.reset_index(drop=True), target=target, problem_type=ptype,
                          dataset_id=config["dataset_id"], dataset_name=name, positive_class=positive,
-                         id_reasons=dict(ids), ids=left_out, version=(info or {}).get("version"))
+                         id_reasons=dict(ids), ids=left_out, version=(info or {}).get("version"),
+                         series=stored_series(config, info))
 
 
 READING = {"types": "Read as", "roles": "Use as"}

@@ -121,8 +121,32 @@ def grouping_notes(config: dict, upstream: Upstream) -> list[str]:
     return out
 
 
+def stored_series(config: dict, upstream: Upstream) -> guards.TimeOrder | None:
+    """The series in time a random split of this node would cut, as found when the dataset's
+    target was set (the Dataset node passes it on for its own target only: nodes.dataset.
+    stored_series); None with Shuffle off or rows kept together by a group, which cut none."""
+    fact = (upstream.extra or {}).get("series")
+    if not config.get("shuffle", True) or config.get("group_by") or not isinstance(fact, dict) or not fact.get("order"):
+        return None
+    return guards.TimeOrder.from_stored(fact["order"])
+
+
+def series_sentence(config: dict, upstream: Upstream) -> str | None:
+    """What the dataset page says of that series, said by the Split before a run (on this
+    table's rows, a sample of them when it has more)."""
+    order = stored_series(config, upstream)
+    if order is None:
+        return None
+    fact = upstream.extra["series"]
+    rows = "this table's rows" + guards.sample_said(int(fact.get("sample_rows") or 0), fact.get("n_rows"))
+    return order.sentence(float(config.get("test_size") or TEST_SIZE.default), rows=rows)
+
+
 def warnings_for(config: dict, upstream: Upstream) -> list[str]:
     out = grouping_notes(config, upstream)
+    series = series_sentence(config, upstream)
+    if series:
+        out.append(series)
     counts = row_counts(config, upstream)  # the sizes the run will have (rows without a target left out)
     if counts and counts["test"] < 30:
         out.append(f"The test set will have only about {counts['test']} rows; scores will be noisy.")
@@ -450,8 +474,9 @@ def check(X_train, X_test, y_train, y_test, table, config, ctx, df=None) -> tupl
     units = tuple(units_on_both_sides(X_train, X_test, table, config, df))
     for unit in units:
         ctx.warn(unit.sentence())
-    if shuffled:  # a series split at random
-        if order is not None:
+    if shuffled:  # a series split at random (said already, by the advice before the run, when it was found then)
+        told = getattr(table, "series", None) or {}
+        if order is not None and order.column != (told.get("order") or {}).get("column"):
             ctx.warn(order.sentence(config["test_size"]))
     elif not config.get("shuffle", True):  # the last rows of the file: the latest dates only if one series
         panel = guards.series_one_after_another(pd.concat([X_train, X_test]))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -1485,14 +1485,11 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
     if not target or target not in df.columns or problem_type not in ("classification", "regression"):
         return []
     out = []
-    sampled = n_rows is not None and n_rows > len(df)
-    on = f" (on a sample of {len(df):,} of {n_rows:,} rows)" if sampled else ""
+    on = sample_said(len(df), n_rows)
     ids = {c["name"] for c in columns or [] if c.get("role") == "id"}
     rows = df[df[target].notna()]
     features = rows.drop(columns=[target, *[c for c in ids if c in rows.columns]])
-    # a series in time, which a random split (the Split's default) would cut: its time may be an id (Nile's
-    # 'time'), its units too (a patient), as at the Split (nodes.split._series_split)
-    order = series_split(rows.drop(columns=[target]), rows[target], problem_type)
+    order = table_series(df, target, problem_type)
     for leak in leaks(features, rows[target], problem_type, seed=seed, limit=PAGE_ROWS):
         if leak.time and order is not None and order.column == leak.column:
             continue  # the series sentence below says it
@@ -1548,6 +1545,24 @@ def quick_checks(df: pd.DataFrame, target: str | None, problem_type: str | None,
     return out
 
 
+def sample_said(n_sample: int, n_rows: int | None) -> str:
+    """How the dataset page's checks name the rows they ran on when these are a sample of
+    the table: " (on a sample of 5,000 of 100,000 rows)", else nothing."""
+    return f" (on a sample of {n_sample:,} of {n_rows:,} rows)" if n_rows is not None and n_rows > n_sample else ""
+
+
+def table_series(df: pd.DataFrame, target: str | None, problem_type: str | None) -> TimeOrder | None:
+    """The series in time a random split (the Split's default) would cut, on a table's rows
+    in the file's order (the dataset page's sample): `series_split` on the rows that have a
+    target, every other column a feature, the id columns too (a series' time may be an id,
+    Nile's 'time'; its units too, a patient), as at the Split (nodes.split._series_split).
+    What the page says, and what is stored with an upload for the Split's inspector."""
+    if not target or target not in df.columns or problem_type not in ("classification", "regression"):
+        return None
+    rows = df[df[target].notna()]
+    return series_split(rows.drop(columns=[target]), rows[target], problem_type)
+
+
 # --------------------------------------------------------------------------- a series in time
 TIME_ORDER_SHARE = 0.99  # a date column whose steps in the file's order go one way this often orders the rows ...
 TIME_DISTINCT_SHARE = 0.5  # ... when at least this share of its values are different dates (not a panel's years)
@@ -1575,6 +1590,18 @@ class TimeOrder:
     shuffled: bool = False  # the rows are in no order of the column, and the target follows it closely (a
     # series' file shuffled, or sorted by something else) ...
     score: tuple = ()  # ... this closely: (metric, value), ("R²", 0.985) (time_follows)
+
+    def stored(self) -> dict:
+        """Its fields as JSON keeps them (kept with an upload: data.datasets.series_fact)."""
+        return {**asdict(self), "score": [v if isinstance(v, str) else float(v) for v in self.score]}
+
+    @classmethod
+    def from_stored(cls, stored: dict) -> TimeOrder:
+        """The order `stored` kept (fields it does not know are left out: a field added later
+        takes its default)."""
+        known = {f.name for f in fields(cls)}
+        kept = {k: v for k, v in stored.items() if k in known}
+        return cls(**{**kept, "score": tuple(kept.get("score") or ())})
 
     @property
     def points(self) -> str:

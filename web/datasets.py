@@ -137,7 +137,9 @@ async def api_set_dataset_target(site: Site, request: Request, dataset_id: str):
     """{"target": column or null, "problem_type": auto | classification | ...}: what a
     Dataset node and "New workflow" start from."""
     body = await json_body(request)
-    return JSONResponse(site.store.set_dataset_target(dataset_id, body.get("target"), body.get("problem_type", "auto")))
+    # off the event loop: the series in time a random split would cut is found for the new target on the page's sample
+    return JSONResponse(await asyncio.to_thread(site.store.set_dataset_target, dataset_id, body.get("target"),
+                                                body.get("problem_type", "auto")))
 
 
 @routes("/api/v1/datasets/{dataset_id}/reading", methods=["put"])
@@ -189,7 +191,7 @@ async def dataset_target_form(site: Site, request: Request, dataset_id: str):
     form = await request.form()
     target, problem_type = form.get("target") or None, form.get("problem_type") or "auto"
     try:
-        site.store.set_dataset_target(dataset_id, target, problem_type)
+        await asyncio.to_thread(site.store.set_dataset_target, dataset_id, target, problem_type)
     except Invalid as e:
         refused = {"detail": e.detail, "target": target, "problem_type": problem_type}
         return await detail_page(site, dataset_id, e.status, refused=refused)
