@@ -30,7 +30,7 @@ from fasthtml.common import (
 
 from components.charts import ClassBalance, ColumnChart, Histogram, fmt_num
 from components.checks import DatasetChecks
-from components.format import fmt_time
+from components.format import counted, fmt_time
 from components.layout import CsrfField, Page, Pill
 from data.ingest import UPLOAD_ACCEPT
 from data.reading import DELIMITER_NAMES
@@ -108,7 +108,7 @@ def delete_question(d) -> str:
 def DatasetTables(samples, uploads, error=None, added=None):
     def row(d, deletable):
         return Tr(Td(A(d["name"], href=f"/datasets/{d['id']}")), Td(Span(d["id"], cls="mono")),
-                  Td(f"{d['n_rows']:,} × {d['n_cols']}"), Td(d.get("problem_type") or "—"), Td(d.get("target") or "—"),
+                  Td(f"{d['n_rows']:,} × {d['n_cols']}", cls="nowrap"), Td(d.get("problem_type") or "—"), Td(d.get("target") or "—"),
                   Td(Form(CsrfField(), Input(type="hidden", name="dataset", value=d["id"]),
                           Button("New workflow", type="submit", cls="small",
                                  aria_label=f"Start a new workflow from {d['name']}"),
@@ -129,7 +129,7 @@ def DatasetTables(samples, uploads, error=None, added=None):
 def Added(record: dict):
     """After an upload: what was added, and how much of it was read with a conversion."""
     notices = record.get("notices") or []
-    said = f" {len(notices)} note(s) on how it was read: check them on its page." if notices else ""
+    said = f" {counted(len(notices), 'note')} on how it was read: check them on its page." if notices else ""
     return P("Added ", A(record["name"], href=f"/datasets/{record['id']}"), f".{said}", cls="notice ok",
              role="status")
 

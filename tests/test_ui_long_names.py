@@ -106,4 +106,13 @@ def test_long_column_names_break_inside_the_page_and_short_ones_do_not(browser, 
                 problems.append(f"{name}: a short name broke in the inspector {seen['names']}")
             if max(seen["heads"]) > 1:
                 problems.append(f"{name}: a header broke in the inspector {seen['heads']}")
+        # the Datasets page lists them: each shape ('3,896 × 92') on one line (it broke after the ×)
+        pg.goto(f"{server}/datasets")
+        pg.wait_for_selector("table.grid td")
+        shapes = pg.evaluate("""() => [...document.querySelectorAll('table.grid td')].filter((td) => /^[0-9,]+ × [0-9]+$/
+          .test(td.textContent.trim())).map((td) => { const r = document.createRange();
+          r.selectNodeContents(td); return [td.textContent, new Set([...r.getClientRects()].filter((c) => c.width > 0)
+          .map((c) => Math.round(c.top))).size]; })""")
+        assert len(shapes) >= len(uploaded), shapes
+        problems += [f"the Datasets page's shape {text!r} takes {n} lines" for text, n in shapes if n > 1]
     assert problems == [], "\n".join(problems)
