@@ -515,8 +515,7 @@ def target_guess(columns: list[dict], n_rows: int | None = None, scored: list | 
     if names_a_target(col["name"]):
         return None
     alike = [s[2] for s in scored[1:] if best[0] - s[0] < GUESS_MARGIN]
-    head = (f"{str(best[2])!r} is a guess at what to predict: no column's name says it (such as target, label, "
-            "outcome or price)")
+    head = f"{str(best[2])!r} is a guess at what to predict: no column's name says it (target, label, outcome, price)"
     if alike:
         shown = ", ".join(repr(str(c)) for c in alike[:GUESS_NAMED]) + (" …" if len(alike) > GUESS_NAMED else "")
         why = f", and {len(alike)} other column{'s fit' if len(alike) > 1 else ' fits'} as well ({shown})"
@@ -526,8 +525,8 @@ def target_guess(columns: list[dict], n_rows: int | None = None, scored: list | 
         place = (" and the last column" if i == len(columns) - 1 else " and the first column" if i == 0 else "")
         why = f"; it was taken for being {kind}{place}"
     return {"column": best[2], "alike": alike[:GUESS_NAMED],
-            "sentence": f"{head}{why}. Choose the column you want to predict and save it on the "
-                        "dataset page (this one too, if it is right)."}
+            # (short: a new user read the 60 words it had on the page, in the inspector and in the run's warnings)
+            "sentence": f"{head}{why}. If it is right, save it on the dataset page; else choose the target."}
 
 
 def suggest_problem_type(col: dict | None, n_rows: int | None = None) -> str:

@@ -378,8 +378,8 @@ def test_a_suggested_target_no_name_says_is_called_a_guess_with_what_it_rests_on
     guess = prof["target_guess"]
     assert prof["suggested_target"] == column and guess["column"] == column and guess["alike"] == alike
     assert guess["sentence"].startswith(f"{column!r} is a guess at what to predict: no column's name says it")
-    assert guess["sentence"].endswith(". Choose the column you want to predict and save it on the dataset page "
-                                      "(this one too, if it is right).")
+    assert guess["sentence"].endswith(". If it is right, save it on the dataset page; else choose the target.")
+    assert len(guess["sentence"].split()) <= 45, guess["sentence"]  # (60 words before, read as too long to read)
     if alike:
         assert all(repr(c) in guess["sentence"] for c in alike) and "fit" in guess["sentence"]
     else:
