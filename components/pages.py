@@ -108,7 +108,8 @@ def delete_question(d) -> str:
 def DatasetTables(samples, uploads, error=None, added=None):
     def row(d, deletable):
         return Tr(Td(A(d["name"], href=f"/datasets/{d['id']}")), Td(Span(d["id"], cls="mono")),
-                  Td(f"{d['n_rows']:,} × {d['n_cols']}", cls="nowrap"), Td(d.get("problem_type") or "—"), Td(d.get("target") or "—"),
+                  Td(f"{d['n_rows']:,} × {d['n_cols']}", cls="nowrap"), Td(d.get("problem_type") or "—"),
+                  Td(d.get("target") or "—", *([Span(" (a guess)", cls="muted")] if d.get("guessed") else [])),
                   Td(Form(CsrfField(), Input(type="hidden", name="dataset", value=d["id"]),
                           Button("New workflow", type="submit", cls="small",
                                  aria_label=f"Start a new workflow from {d['name']}"),

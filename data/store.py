@@ -720,11 +720,13 @@ class Store:
     def list_datasets(self, with_usage: bool = False) -> list[dict]:
         """Uploads, newest first; `with_usage` adds `used_by` (workflow names), which reads
         the graphs of the workflows: only the datasets page asks for it."""
+        # guessed: the target is still the upload's guess (no name says it; plugins.tables.target_guess)
         rows = list(self.db.query("SELECT id, name, filename, format, n_rows, n_cols, size_bytes, problem_type, "
-                                  "target, created_at FROM datasets ORDER BY created_at DESC"))
+                                  "target, created_at, json_extract(profile, '$.target_guess.column') IS target "
+                                  "AND target IS NOT NULL AS guessed FROM datasets ORDER BY created_at DESC"))
         used = self.workflows_using_datasets() if with_usage else {}
         for r in rows:
-            r["source"] = "upload"
+            r["source"], r["guessed"] = "upload", bool(r["guessed"])
             if with_usage:
                 r["used_by"] = used.get(r["id"], [])
         return rows

@@ -59,3 +59,21 @@ def test_a_file_one_byte_different_is_another_dataset_and_says_nothing_of_it(web
     changed = raw.replace(b"\n", b"\r\n", 1)  # one line end written otherwise: other bytes
     other = upload(web, "survey.csv", changed)
     assert other["id"] != first["id"] and again_said(other) is None, other["notices"]
+
+
+def test_the_datasets_list_says_a_target_that_is_still_a_guess(web):
+    """The Datasets page listed a guessed target as plainly as a chosen one ('scale', 'vitamins'),
+    where the dataset's page calls it a guess (a new user). Listed '(a guess)' until a target is
+    saved; a column named as a target is no guess."""
+    guessed = upload(web, "plants.csv", table(31).replace(b"union", b"group"))
+    named = upload(web, "named.csv", table(32).replace(b"union", b"target"))
+    listed = {d["id"]: d for d in web.get("/api/v1/datasets").json()["uploads"]}
+    assert listed[guessed["id"]]["guessed"] is True and listed[named["id"]]["guessed"] is False, listed
+    page = web.get("/datasets").text
+    row = page.split(f'href="/datasets/{guessed["id"]}"', 1)[1].split("</tr>", 1)[0]
+    assert f"{guessed['target']}" in row and "(a guess)" in row, row
+    assert "(a guess)" not in page.split(f'href="/datasets/{named["id"]}"', 1)[1].split("</tr>", 1)[0]
+    assert web.put(f"/api/v1/datasets/{guessed['id']}/target", json={"target": guessed["target"],
+                                                                      "problem_type": "auto"}).status_code == 200
+    row = web.get("/datasets").text.split(f'href="/datasets/{guessed["id"]}"', 1)[1].split("</tr>", 1)[0]
+    assert "(a guess)" not in row, row
