@@ -155,7 +155,7 @@ def test_datasets_page_upload_shows_a_sentence_on_bad_files(web):
     one = web.post("/ui/datasets", files={"file": ("one.csv", b"x;y;label\n1,5;2;a\n3,25;4;b\n5,5;6;a\n", "text/csv")})
     two = web.post("/ui/datasets", files={"file": ("one.csv", b"x;y;label\n1,5;2;a\n3,25;4;b\n5,5;6;a\n", "text/csv")})
     assert " 1 note on how it was read" in one.text, one.text
-    assert "2 notes on how it was read" in two.text and "(s)" not in two.text, two.text  # (uploaded again: said too)
+    assert "2 notes on how it was read" in two.text and "(s) on how" not in two.text, two.text  # (uploaded again too)
 
 
 def test_split_warns_about_imbalanced_classes(web):

@@ -265,6 +265,8 @@ def test_the_app_reads_a_large_csv_as_it_arrives_refuses_an_oversized_one_and_go
                             half_way=lambda: seen.append(wait_for(lambda: _helper_reads_an_upload(proc.pid), 10)))
         assert status == 201, got
         assert seen == [True], "the helper was not reading the file while it arrived"
+        # (the store keeps beside the profile the series fact of its target: no part of the reading compared here)
+        got["profile"] = {k: v for k, v in got["profile"].items() if k != "series"}
         for key in ("id", "n_rows", "n_cols", "profile", "notices"):
             assert got[key] == expected[key], key
         assert pq.read_table(home / "datasets" / f"{got['id']}.parquet").equals(pq.read_table(expected["path"]))
