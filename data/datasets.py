@@ -186,7 +186,7 @@ def stored_sample(path, n: int, seed: int = 0) -> pd.DataFrame:
     return plain_dtypes(table.to_pandas(date_as_object=False))
 
 
-def series_fact(sample: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None) -> dict:
+def series_fact(sample: pd.DataFrame, target: str | None, problem_type: str | None, n_rows: int | None) -> dict | None:
     """What the Split node's inspector says of a series in time before a run, kept with an
     upload (its profile's "series") whenever its target is set: the order a random split
     would cut (guards.table_series, the dataset page's rule on the same sample, in the
@@ -194,7 +194,10 @@ def series_fact(sample: pd.DataFrame, target: str | None, problem_type: str | No
     found for (a Dataset node predicting anything else is told nothing: its run checks)."""
     from plugins import guards
 
-    order = guards.table_series(sample, target, problem_type)
+    try:
+        order = guards.table_series(sample, target, problem_type)
+    except Exception:  # an advisory check never stops a target being saved or a file read: the run checks again
+        return None
     return {"target": target, "problem_type": problem_type, "order": order.stored() if order else None,
             "sample_rows": int(len(sample)), "n_rows": n_rows}
 

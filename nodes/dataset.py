@@ -542,8 +542,8 @@ def grades_note(col: dict | None, problem_type: str | None, n_rows: int | None =
     with no word."""
     if problem_type != "regression" or not col or tables.suggest_problem_type(col, n_rows) != "classification":
         return []
-    values = [v for v, _ in col.get("top_values") or []]
-    shown = ", ".join(_fmt_value(v) for v in sorted(values, key=float)[:6]) if values else ""
+    values = [v for v, _ in col.get("top_values") or [] if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    shown = ", ".join(_fmt_value(v) for v in sorted(values)[:6]) if values else ""
     return [f"{col['name']!r} holds only {col.get('unique')} whole numbers{f' ({shown})' if shown else ''}: a "
             "regression predicts values between them (such as 2.4) and is scored on how far off they are. If they are "
             "classes or grades, choose Classification."]
