@@ -608,6 +608,13 @@ def fingerprint(config: dict, design: Design) -> Fingerprint:
     return Fingerprint(parts={"dataset": version})
 
 
+def _ignored(facts: dict) -> list[str]:
+    """The columns set to be ignored on the dataset's page (Use as: ignore): a user's own file
+    holding one is told so by the exported script, not that the column is unknown."""
+    roles = (((facts.get("version") or {}).get("reading") or {}).get("roles")) or {}
+    return [str(c) for c, role in roles.items() if role == "ignore"]
+
+
 def _how_read(facts: dict) -> list[str]:
     """How the app read the file uploaded, as the dataset page says it (a line per conversion,
     the types and roles chosen), as comments: the download holds the table read so. A data
@@ -637,7 +644,8 @@ def export(config: dict, ctx) -> Exported:
              *_how_read(facts),
              "# the stored types, which a CSV download is read back into (a Parquet file carries them)",
              f"{dtypes} = {src.render({c['name']: str(c['dtype']) for c in columns if c.get('dtype')})}",
-             f"{df} = {src.ref(tables.read_download)}(data_paths[{ctx.data_arg}], {dtypes})"]
+             f"{df} = {src.ref(tables.read_download)}(data_paths[{ctx.data_arg}], {dtypes}"
+             + (f", ignored={src.render(ignored)})" if (ignored := _ignored(facts)) else ")")]
     if target:
         lines.append(f"{df} = {df}[{df}[{target!r}].notna()]  # rows without a target are left out")
     positive = "None"

@@ -944,7 +944,7 @@ def _first_unread(values: pd.Series, dtype: str) -> str:
     return str(values.dropna().iloc[0]) if values.notna().any() else ""
 
 
-def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
+def read_download(path, dtypes: dict | None = None, ignored=()) -> pd.DataFrame:
     """A dataset as the app serves it for download, read back as the app reads it: the
     Parquet file as stored (its dtypes travel with it), or the CSV, each cell read as its
     text and turned into the stored dtype (`dtypes`: {column: dtype}; numbers are written in
@@ -976,11 +976,14 @@ def read_download(path, dtypes: dict | None = None) -> pd.DataFrame:
     dtypes = dict(dtypes or {})
     if dtypes and list(df.columns) != list(dtypes):
         missing = [c for c in dtypes if c not in df.columns]
-        unknown = [c for c in df.columns if c not in dtypes]
+        left = [c for c in df.columns if c not in dtypes and c in ignored]  # (`ignored`: Use as: ignore on its page)
+        unknown = [c for c in df.columns if c not in dtypes and c not in ignored]
         said = "; ".join(part for part in (
             f"missing {', '.join(map(repr, missing[:5]))}" if missing else "",
             f"not in the dataset {', '.join(map(repr, unknown[:5]))}" if unknown else "",
-            "in another order" if not missing and not unknown else "") if part)
+            f"{', '.join(map(repr, left[:5]))} set to be ignored on the dataset's page, which the download leaves out"
+            if left else "",
+            "in another order" if not missing and not unknown and not left else "") if part)
         raise NotTheDataset(f"{path} does not hold the run's dataset ({said}): {how}.")
     if not str(path).lower().endswith(".csv"):
         return df

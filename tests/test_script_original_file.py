@@ -167,3 +167,32 @@ def test_the_script_says_how_the_app_read_the_file_uploaded(server, case):
         assert said in part, (said, part)
     for said in unwanted:
         assert said not in part, (said, part)
+
+
+@pytest.mark.parametrize("ignored", [["notes_internal"], []], ids=["a column ignored", "none ignored"])
+def test_a_column_ignored_on_the_dataset_page_is_named_so_when_the_users_file_holds_it(server, tmp_path, ignored):
+    """The user's own file still holds the column set to be ignored on the dataset's page: the
+    script refused it as "not in the dataset 'notes_internal'" (a helper's audit), which reads as
+    a column the app never saw. It names the choice; a column truly unknown keeps its words."""
+    raw = chosen_types()
+    if not ignored:  # near miss: nothing ignored, the file given one column the dataset never had
+        raw = raw.replace(b"notes_internal", b"notes")
+    dataset_id = upload_file(server, "visits.csv", raw)[1]["id"]
+    if ignored:
+        call(server, f"/api/v1/datasets/{dataset_id}/reading", {"roles": {"notes_internal": "ignore"}}, method="PUT")
+    job = execute(server, chain(dataset_id, "churn", "classification", [("onehot_encoder", {})], "logistic_regression",
+                                metrics=("accuracy",)))
+    (tmp_path / "run.py").write_bytes(call(server, f"/api/v1/jobs/{job['id']}/script", raw=True)[0])
+    given = raw
+    if not ignored:  # a column the dataset never had, in every row
+        lines = raw.decode().splitlines()
+        given = "\n".join([lines[0] + ",extra", *(line + ",1" for line in lines[1:])]).encode() + b"\n"
+    (tmp_path / "visits.csv").write_bytes(given)
+    code, out, said = script_run(tmp_path, "visits.csv")
+    last = said.strip().splitlines()[-1]
+    assert code != 0 and not out and "Traceback" not in said, said[-3000:]
+    if ignored:
+        assert "'notes_internal' set to be ignored on the dataset's page, which the download leaves out" in last, last
+        assert "not in the dataset" not in last, last
+    else:
+        assert "not in the dataset 'extra'" in last and "ignored" not in last, last
