@@ -66,7 +66,7 @@ def _png(fig) -> bytes:
 PNG_OPTIONS = {"compress_level": 1}
 
 
-LABEL_CHARS = 28  # a tick label longer than this is cut ("…"): penguins-raw's one-hot
+LABEL_CHARS = 28  # a tick or legend label longer than this is cut ("…"): penguins-raw's one-hot
 # 'Comments_Adult not sampled. Nest never observed with full clutch.' squeezed the bars
 # to a sliver and pushed the title past the figure's edge
 
@@ -159,7 +159,7 @@ def roc_curve_plot(d: EvalData) -> bytes:
     for cls, truth, score in curves:
         fpr, tpr, _ = roc_curve(truth, score)
         aucs.append(float(roc_auc_score(truth, score)))  # the metric's own definition (evaluators.ovr_auc)
-        ax.plot(fpr, tpr, lw=2, label=f"{label_text(cls, quote=False)} (AUC {aucs[-1]:.3f})")
+        ax.plot(fpr, tpr, lw=2, label=f"{_label(label_text(cls, quote=False))} (AUC {aucs[-1]:.3f})")
     ax.plot([0, 1], [0, 1], ls="--", color=GREY, lw=1, label="chance")
     every_class = len(curves) == len(_classes(d))
     title = (f"ROC curve, positive class: {label_text(curves[0][0], quote=False)}" if len(curves) == 1 else
@@ -176,7 +176,7 @@ def precision_recall_plot(d: EvalData) -> bytes:
     curves = curve_scores(d)
     for cls, truth, score in curves:
         p, r, _ = precision_recall_curve(truth, score)
-        ax.plot(r, p, lw=2, label=f"{label_text(cls, quote=False)} (AP {average_precision_score(truth, score):.3f})")
+        ax.plot(r, p, lw=2, label=f"{_label(label_text(cls, quote=False))} (AP {average_precision_score(truth, score):.3f})")
     _style(ax, f"Precision-recall curve, positive class: {label_text(curves[0][0], quote=False)}" if len(curves) == 1
            else "Precision-recall curves, one vs rest", "Recall", "Precision")
     ax.set_ylim(0, 1.02)

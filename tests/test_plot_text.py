@@ -174,3 +174,30 @@ def test_whole_number_classes_read_as_floats_are_drawn_as_whole_numbers(key, mon
     else:  # the title and the legend (the axes' own ticks run 0.0 … 1.0)
         assert "positive class: 2 |" in text + " |" and ("2 (AUC " in text or "2 (AP " in text), text
         assert "2.0" not in text.replace("| 2.0 |", ""), text
+
+
+@pytest.mark.parametrize("key", ["roc_curve", "precision_recall_curve"])
+def test_long_class_names_in_a_curves_legend_are_cut_as_tick_labels_are(key):
+    """A new user's ROC curves of classes named in 40 characters and more: the legend grew over
+    the curves and its text was about 4 px on the page. Its names are cut at LABEL_CHARS, as
+    tick labels are: the chart equals the one drawn from the names already cut (a class named
+    in a few characters is drawn as it is, by the same test)."""
+    from sklearn.linear_model import LogisticRegression
+
+    from plugins.visualizers import _label
+
+    rng = np.random.default_rng(2)
+    X = pd.DataFrame({"a": rng.normal(size=150), "b": rng.normal(size=150)})
+    long = np.array(["Fishing from the public beach near the angler home", "Fishing from a pier or a jetty",
+                     "Fishing from a privately owned or rented boat"])
+    codes = np.digitize(X["a"], [-0.5, 0.5])
+
+    def drawn(names):
+        y = pd.Series(np.asarray(names)[codes])
+        pipe = make_pipeline(LogisticRegression()).fit(X.iloc[:100], y.iloc[:100])
+        return render_plot(key, eval_data_for(pipe, X.iloc[:100], y.iloc[:100], X.iloc[100:], y.iloc[100:],
+                                              "classification"))
+
+    cut = [_label(n) for n in long]
+    assert cut != list(long) and len(set(cut)) == 3
+    assert drawn(long) == drawn(cut)
