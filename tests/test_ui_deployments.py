@@ -170,6 +170,11 @@ def test_deployments_page_screenshots(browser, server, finished):  # noqa: F811
             # its p99 column stayed inside the card (a new user saw it spill past the border at both sizes)
             table = card.locator("table.latency").bounding_box()
             assert table["x"] + table["width"] <= box["x"] + box["width"], (table, box)
+            # the key form's label beside its input (a new user found 'Name' 500 px away from it)
+            gap = pg.evaluate("""() => { const r = document.createRange();
+              r.selectNodeContents(document.querySelector('label[for=key-name]'));
+              return document.querySelector('#key-name').getBoundingClientRect().left - r.getBoundingClientRect().right; }""")
+            assert 0 <= gap <= 24, gap
             pg.screenshot(path=str(ARTIFACTS / f"deployments-{size[0]}.png"), full_page=True)
 
 
