@@ -139,7 +139,10 @@ def test_the_web_process_neither_decodes_nor_profiles_nor_reloads_a_table(web):
     grown = rss() - before
     detail = web.get(f"/api/v1/datasets/{body['id']}").json()
     assert len(detail["preview"]["rows"]) == 20 and detail["profile"]["n_rows"] == 300_000
-    assert rss() - before - grown < 30 * 2**20  # the detail did not load the table
+    # the detail did not load the table (~200 MB decoded): the first 20 rows decode the first pages of each column,
+    # 15-26 MB measured that pyarrow's pool keeps (less when an earlier step left the pool room: the bound was 30 MB,
+    # met or missed by which of this process's earlier steps had used the pool)
+    assert rss() - before - grown < 60 * 2**20
     # the upload body itself passes through the test client's own buffers; the table,
     # ~200 MB once decoded, never lands in this process
     assert grown < 2 * path.stat().st_size + 50 * 2**20
