@@ -798,10 +798,9 @@ def _numbers_with_text(name, cells, reading, vals, zero_dashes: bool = False):
 
 def _gaps_counted(gaps: list) -> str:
     """A sheet column's gap markers, each with how many, as a CSV's are said (gaps_said)."""
-    counts: dict = {}
-    for g in gaps:
-        counts[g] = counts.get(g, 0) + 1
-    return playground_runtime.gaps_said(counts.items())
+    from collections import Counter
+
+    return playground_runtime.gaps_said(Counter(gaps).items())
 
 
 def _dates_with_text(name, cells, reading, vals):

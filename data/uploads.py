@@ -63,9 +63,10 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
     try:
         # kept as uploaded, and converted to Parquet (rarely larger than the file)
         with disk.translated(cfg, "The upload", needed=2 * Path(path).stat().st_size):
+            known = None  # the dataset of these bytes, when they were uploaded before (read once)
             if digest and not options:  # the same file again: read it the way it was last corrected
-                existing = store.get_dataset(dataset_id_of(digest))
-                options = (existing or {}).get("options") or None
+                known = store.get_dataset(dataset_id_of(digest))
+                options = (known or {}).get("options") or None
             if started is not None and (options or None) != (asked or None):  # begun without the corrections:
                 started.abort()  # read it again with them
                 started = None
@@ -74,15 +75,16 @@ def add_upload(store: Store, ingest: IngestService, path: str, filename: str, op
             else:
                 record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir),
                                        limits=_limits(cfg), options=options or None, digest=digest)
-            existing = None if digest else store.get_dataset(record["id"])
-            if existing and existing.get("options") and not options:
+            if known is None:
+                known = store.get_dataset(record["id"])
+            if not digest and known and known.get("options") and not options:
+                options = known["options"]
                 Path(record["tmp_path"]).unlink(missing_ok=True)
                 Path(record["sample_tmp"]).unlink(missing_ok=True)
                 record = ingest.ingest(src=path, filename=filename, dest_dir=str(cfg.datasets_dir),
-                                       limits=_limits(cfg), digest=record["content_hash"], options=existing["options"])
-            before = store.get_dataset(record["id"])
-            if before is not None:  # the same bytes are the same dataset: said, not a silent merge
-                record["notices"] = [{"text": uploaded_before(before, record, options), "column": None, "again": True},
+                                       limits=_limits(cfg), digest=record["content_hash"], options=options)
+            if known is not None:  # the same bytes are the same dataset: said, not a silent merge
+                record["notices"] = [{"text": uploaded_before(known, record, options), "column": None, "again": True},
                                      *(record.get("notices") or [])]
             record["source_tmp"] = path
             record["source_path"] = str(source_path(cfg.datasets_dir, record["id"], filename))

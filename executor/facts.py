@@ -59,7 +59,7 @@ def upload_facts(record: dict) -> dict:
             # not the sentence of an upload of the same bytes again)
             "filename": record.get("filename"),
             "read_notices": [n["text"] for n in record.get("notices") or [] if isinstance(n, dict) and n.get("text")
-                             and not n.get("again") and not n["text"].startswith("This file was uploaded before as ")],
+                             and not n.get("again")],
             # the text encoding the file was read in (a model's predict.py reads rows to score in it too)
             "encoding": (record.get("reading") or {}).get("encoding"),
             # what decides its rows: the file's bytes, how they are read (types, roles, sheet...) and the
